@@ -1,0 +1,86 @@
+package dev.aigateway.api;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Ready-made {@link CallMatcher}s.
+ *
+ * <pre>{@code
+ * CallMatcher matcher = CallMatchers.openAiAndAzure();
+ * matcher.match("POST", "/v1/chat/completions");                        // CHAT_COMPLETIONS
+ * matcher.match("POST", "/openai/deployments/gpt4o/chat/completions");  // CHAT_COMPLETIONS, deployment gpt4o
+ * matcher.match("GET", "/v1/models");                                   // null: passes through
+ * }</pre>
+ */
+public final class CallMatchers {
+
+  private static final Map<String, Operation> OPERATIONS_BY_SUFFIX = Map.of(
+      "chat/completions", Operation.CHAT_COMPLETIONS,
+      "completions", Operation.COMPLETIONS,
+      "embeddings", Operation.EMBEDDINGS,
+      "responses", Operation.RESPONSES);
+
+  private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
+  private static final String AZURE_V1 = "/openai/v1/";
+  private static final String OPENAI_V1 = "/v1/";
+
+  private static final CallMatcher OPENAI_AND_AZURE = CallMatchers::matchOpenAiOrAzure;
+
+  private CallMatchers() {}
+
+  /**
+   * Matches {@code POST} requests whose path ends in {@code /v1/chat/completions},
+   * {@code /v1/completions}, {@code /v1/embeddings} or {@code /v1/responses} (any prefix before
+   * {@code /v1/}, so gateways mounted under a base path match too), Azure OpenAI's
+   * {@code /openai/deployments/{deployment}/{operation}} and its {@code /openai/v1/{operation}}
+   * form.
+   */
+  public static CallMatcher openAiAndAzure() {
+    return OPENAI_AND_AZURE;
+  }
+
+  /**
+   * Matches only requests that {@code first} matches and whose path starts with
+   * {@code pathPrefix}; useful when one client talks to several OpenAI-compatible services and
+   * only one of them should be governed.
+   */
+  public static CallMatcher underPath(String pathPrefix, CallMatcher first) {
+    Objects.requireNonNull(pathPrefix, "pathPrefix");
+    Objects.requireNonNull(first, "first");
+    return (method, path) -> path.startsWith(pathPrefix) ? first.match(method, path) : null;
+  }
+
+  private static CallMatch matchOpenAiOrAzure(String method, String path) {
+    if (!"POST".equals(method)) {
+      return null;
+    }
+    int deployments = path.indexOf(AZURE_DEPLOYMENTS);
+    if (deployments >= 0) {
+      int nameStart = deployments + AZURE_DEPLOYMENTS.length();
+      int slash = path.indexOf('/', nameStart);
+      if (slash <= nameStart) {
+        return null;
+      }
+      Operation operation = operationFor(path.substring(slash + 1));
+      return operation == null ? null : new CallMatch(operation, path.substring(nameStart, slash));
+    }
+    int v1 = path.indexOf(AZURE_V1);
+    int suffixStart = v1 >= 0 ? v1 + AZURE_V1.length() : lastV1(path);
+    if (suffixStart < 0) {
+      return null;
+    }
+    Operation operation = operationFor(path.substring(suffixStart));
+    return operation == null ? null : new CallMatch(operation, null);
+  }
+
+  private static int lastV1(String path) {
+    int at = path.lastIndexOf(OPENAI_V1);
+    return at < 0 ? -1 : at + OPENAI_V1.length();
+  }
+
+  private static Operation operationFor(String suffix) {
+    String trimmed = suffix.endsWith("/") ? suffix.substring(0, suffix.length() - 1) : suffix;
+    return OPERATIONS_BY_SUFFIX.get(trimmed);
+  }
+}

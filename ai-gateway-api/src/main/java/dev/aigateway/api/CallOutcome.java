@@ -1,0 +1,17 @@
+package dev.aigateway.api;
+
+/** How a governed call ended, as its {@link GatewayEvent} reports. */
+public enum CallOutcome {
+  /** The backend answered 2xx and the application read the whole body. */
+  SUCCESS,
+  /** The gateway answered itself: a limit or quota rejected the call. No backend was called. */
+  REJECTED,
+  /** The backend answered with an error status (4xx/5xx). Nothing is charged. */
+  BACKEND_ERROR,
+  /** The call failed before a response arrived (connect failure, timeout). Nothing is charged. */
+  FAILED,
+  /** The application closed or cancelled the body before its end; charged what streamed. */
+  CANCELLED,
+  /** The body ended early (connection lost, stream without its end marker); charged what came. */
+  TRUNCATED
+}

@@ -1,0 +1,111 @@
+package dev.aigateway.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Ready-made {@link KeyResolver}s that say who the consumer of a call is.
+ *
+ * <pre>{@code
+ * ConsumerKeys.header("x-consumer-id")              // a header the app sets; removed before sending
+ * ConsumerKeys.apiKey()                             // a fingerprint of the call's API key
+ * ConsumerKeys.tag(Tenant.class, Tenant::id)        // a tag the app put on the OkHttp request
+ * }</pre>
+ */
+public final class ConsumerKeys {
+
+  private ConsumerKeys() {}
+
+  /**
+   * The value of a request header. The header addresses only the gateway, so it is removed before
+   * the call leaves the process (unless the gateway is configured to forward gateway headers).
+   */
+  public static KeyResolver header(String name) {
+    requireText(name, "header name");
+    Set<String> headers = Set.of(name.toLowerCase(Locale.ROOT));
+    return new KeyResolver() {
+      @Override
+      public String resolve(LlmRequest request) {
+        String value = request.header(name);
+        return value == null || value.isBlank() ? null : value.trim();
+      }
+
+      @Override
+      public Set<String> gatewayHeaders() {
+        return headers;
+      }
+
+      @Override
+      public String toString() {
+        return "header(" + name + ")";
+      }
+    };
+  }
+
+  /**
+   * A fingerprint of the API key the call carries ({@code Authorization: Bearer ...} or Azure's
+   * {@code api-key}): {@code key-} followed by the first 12 hex digits of its SHA-256. The key
+   * itself never becomes a counter key, so it never reaches events or logs. The credential header
+   * is of course still sent to the backend.
+   */
+  public static KeyResolver apiKey() {
+    return request -> {
+      String secret = bearerToken(request.header("authorization"));
+      if (secret == null) {
+        secret = request.header("api-key");
+      }
+      return secret == null || secret.isBlank() ? null : fingerprint(secret.trim());
+    };
+  }
+
+  /** A value derived from a tag the application attached to the request. */
+  public static <T> KeyResolver tag(Class<T> type, Function<? super T, String> key) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(key, "key");
+    return request -> {
+      T tag = request.tag(type);
+      return tag == null ? null : key.apply(tag);
+    };
+  }
+
+  /** The same key for every call; for a limit shared by the whole application. */
+  public static KeyResolver fixed(String key) {
+    requireText(key, "key");
+    return request -> key;
+  }
+
+  /** The model the call asks for (body {@code model}, else the Azure deployment). */
+  public static KeyResolver model() {
+    return LlmRequest::model;
+  }
+
+  static String fingerprint(String secret) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(secret.getBytes(StandardCharsets.UTF_8));
+      return "key-" + HexFormat.of().formatHex(digest, 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
+
+  private static String bearerToken(String authorization) {
+    if (authorization == null) {
+      return null;
+    }
+    String trimmed = authorization.trim();
+    return trimmed.regionMatches(true, 0, "Bearer ", 0, 7) ? trimmed.substring(7) : null;
+  }
+
+  private static void requireText(String value, String what) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(what + " must be non-blank but was '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,293 @@
+package dev.aigateway.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the gateway knows about one governed call once it has ended. Immutable. It never
+ * holds credentials or message contents.
+ */
+public final class GatewayEvent {
+
+  private final long callId;
+  private final Instant startedAt;
+  private final Operation operation;
+  private final String consumer;
+  private final Map<String, String> counterKeys;
+  private final String requestedModel;
+  private final String responseModel;
+  private final boolean stream;
+  private final Usage usage;
+  private final UsageSource inputSource;
+  private final UsageSource outputSource;
+  private final long reservedTokens;
+  private final long settledTokens;
+  private final int status;
+  private final CallOutcome outcome;
+  private final RejectionReason rejection;
+  private final String errorType;
+  private final Duration latency;
+  private final Duration timeToFirstChunk;
+
+  private GatewayEvent(Builder b) {
+    this.callId = b.callId;
+    this.startedAt = Objects.requireNonNull(b.startedAt, "startedAt");
+    this.operation = Objects.requireNonNull(b.operation, "operation");
+    this.consumer = Objects.requireNonNull(b.consumer, "consumer");
+    this.counterKeys = Collections.unmodifiableMap(new LinkedHashMap<>(b.counterKeys));
+    this.requestedModel = b.requestedModel;
+    this.responseModel = b.responseModel;
+    this.stream = b.stream;
+    this.usage = Objects.requireNonNull(b.usage, "usage");
+    this.inputSource = Objects.requireNonNull(b.inputSource, "inputSource");
+    this.outputSource = Objects.requireNonNull(b.outputSource, "outputSource");
+    this.reservedTokens = b.reservedTokens;
+    this.settledTokens = b.settledTokens;
+    this.status = b.status;
+    this.outcome = Objects.requireNonNull(b.outcome, "outcome");
+    this.rejection = b.rejection;
+    this.errorType = b.errorType;
+    this.latency = Objects.requireNonNull(b.latency, "latency");
+    this.timeToFirstChunk = b.timeToFirstChunk;
+  }
+
+  /** A builder; used by the gateway (and by tests of listeners). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A process-unique, increasing id of the call. */
+  public long callId() {
+    return callId;
+  }
+
+  /** When the gateway started handling the call. */
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  /** The operation the call matched. */
+  public Operation operation() {
+    return operation;
+  }
+
+  /** The consumer the call was charged to ({@code anonymous} when none was resolved). */
+  public String consumer() {
+    return consumer;
+  }
+
+  /** Each applied limit's name and the counter key it counted under, in configuration order. */
+  public Map<String, String> counterKeys() {
+    return counterKeys;
+  }
+
+  /** The model the application asked for, or null when the request named none. */
+  public String requestedModel() {
+    return requestedModel;
+  }
+
+  /** The model the backend said answered, or null when unknown. */
+  public String responseModel() {
+    return responseModel;
+  }
+
+  /** Whether the call was a server-sent-events stream. */
+  public boolean stream() {
+    return stream;
+  }
+
+  /** The call's token usage; {@link Usage#ZERO} when nothing was used. */
+  public Usage usage() {
+    return usage;
+  }
+
+  /** Where {@link Usage#inputTokens()} came from. */
+  public UsageSource inputSource() {
+    return inputSource;
+  }
+
+  /** Where {@link Usage#outputTokens()} came from. */
+  public UsageSource outputSource() {
+    return outputSource;
+  }
+
+  /** True when any part of the usage was estimated locally rather than reported. */
+  public boolean usageEstimated() {
+    return inputSource == UsageSource.ESTIMATED || outputSource == UsageSource.ESTIMATED;
+  }
+
+  /** Tokens reserved before the call (the estimate, per limit the largest reservation). */
+  public long reservedTokens() {
+    return reservedTokens;
+  }
+
+  /** Tokens finally charged after the call (0 for refunded calls). */
+  public long settledTokens() {
+    return settledTokens;
+  }
+
+  /** The HTTP status the application received (synthetic for rejections), 0 when none. */
+  public int status() {
+    return status;
+  }
+
+  /** How the call ended. */
+  public CallOutcome outcome() {
+    return outcome;
+  }
+
+  /** Why the gateway rejected the call, or null when it did not. */
+  public RejectionReason rejection() {
+    return rejection;
+  }
+
+  /**
+   * A low-cardinality error type: the exception class name for failures, the status code for
+   * backend errors, the reason's header value for rejections; null on success.
+   */
+  public String errorType() {
+    return errorType;
+  }
+
+  /** From the start of handling to the end of the body (or the failure). */
+  public Duration latency() {
+    return latency;
+  }
+
+  /** For streams, from the start of handling to the first body bytes; otherwise null. */
+  public Duration timeToFirstChunk() {
+    return timeToFirstChunk;
+  }
+
+  @Override
+  public String toString() {
+    return "GatewayEvent{call=" + callId + ", op=" + operation.conventionName() + ", consumer="
+        + consumer + ", model=" + requestedModel + "->" + responseModel + ", stream=" + stream
+        + ", outcome=" + outcome + ", status=" + status + ", usage=" + usage + " (" + inputSource
+        + "/" + outputSource + "), reserved=" + reservedTokens + ", settled=" + settledTokens
+        + (rejection == null ? "" : ", rejection=" + rejection)
+        + (errorType == null ? "" : ", error=" + errorType) + ", latency=" + latency.toMillis()
+        + "ms" + (timeToFirstChunk == null ? "" : ", ttfc=" + timeToFirstChunk.toMillis() + "ms")
+        + "}";
+  }
+
+  /** Builds a {@link GatewayEvent}. Not thread-safe. */
+  public static final class Builder {
+    private long callId;
+    private Instant startedAt;
+    private Operation operation;
+    private String consumer;
+    private Map<String, String> counterKeys = Map.of();
+    private String requestedModel;
+    private String responseModel;
+    private boolean stream;
+    private Usage usage = Usage.ZERO;
+    private UsageSource inputSource = UsageSource.NONE;
+    private UsageSource outputSource = UsageSource.NONE;
+    private long reservedTokens;
+    private long settledTokens;
+    private int status;
+    private CallOutcome outcome;
+    private RejectionReason rejection;
+    private String errorType;
+    private Duration latency = Duration.ZERO;
+    private Duration timeToFirstChunk;
+
+    private Builder() {}
+
+    public Builder callId(long callId) {
+      this.callId = callId;
+      return this;
+    }
+
+    public Builder startedAt(Instant startedAt) {
+      this.startedAt = startedAt;
+      return this;
+    }
+
+    public Builder operation(Operation operation) {
+      this.operation = operation;
+      return this;
+    }
+
+    public Builder consumer(String consumer) {
+      this.consumer = consumer;
+      return this;
+    }
+
+    public Builder counterKeys(Map<String, String> counterKeys) {
+      this.counterKeys = Objects.requireNonNull(counterKeys, "counterKeys");
+      return this;
+    }
+
+    public Builder requestedModel(String requestedModel) {
+      this.requestedModel = requestedModel;
+      return this;
+    }
+
+    public Builder responseModel(String responseModel) {
+      this.responseModel = responseModel;
+      return this;
+    }
+
+    public Builder stream(boolean stream) {
+      this.stream = stream;
+      return this;
+    }
+
+    public Builder usage(Usage usage, UsageSource inputSource, UsageSource outputSource) {
+      this.usage = usage;
+      this.inputSource = inputSource;
+      this.outputSource = outputSource;
+      return this;
+    }
+
+    public Builder reservedTokens(long reservedTokens) {
+      this.reservedTokens = reservedTokens;
+      return this;
+    }
+
+    public Builder settledTokens(long settledTokens) {
+      this.settledTokens = settledTokens;
+      return this;
+    }
+
+    public Builder status(int status) {
+      this.status = status;
+      return this;
+    }
+
+    public Builder outcome(CallOutcome outcome) {
+      this.outcome = outcome;
+      return this;
+    }
+
+    public Builder rejection(RejectionReason rejection) {
+      this.rejection = rejection;
+      return this;
+    }
+
+    public Builder errorType(String errorType) {
+      this.errorType = errorType;
+      return this;
+    }
+
+    public Builder latency(Duration latency) {
+      this.latency = latency;
+      return this;
+    }
+
+    public Builder timeToFirstChunk(Duration timeToFirstChunk) {
+      this.timeToFirstChunk = timeToFirstChunk;
+      return this;
+    }
+
+    public GatewayEvent build() {
+      return new GatewayEvent(this);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.aigateway.api;
+
+import java.util.OptionalLong;
+
+/**
+ * A governed call's request, as key resolvers and policies see it. The JSON body is parsed once,
+ * lazily, the first time a body-derived property is asked for; a body that is not valid JSON, or
+ * not the expected shape, reads as absent values and never throws.
+ */
+public interface LlmRequest {
+
+  /** The operation the call matched. */
+  Operation operation();
+
+  /** The HTTP method, upper case. */
+  String method();
+
+  /** The full request URL as the application sent it. */
+  String url();
+
+  /**
+   * The first value of a request header, or null. Names are case-insensitive. Use this for
+   * consumer ids and similar; avoid logging credential headers.
+   */
+  String header(String name);
+
+  /**
+   * A tag the application attached to the request (OkHttp's {@code Request.tag(Class)}), or null.
+   */
+  <T> T tag(Class<? extends T> type);
+
+  /** The Azure OpenAI deployment named in the path, or null. */
+  String deployment();
+
+  /**
+   * The model the call asks for: the body's {@code model}, else the Azure deployment, else null.
+   */
+  String model();
+
+  /** Whether the body asks for a server-sent-events stream ({@code "stream": true}). */
+  boolean stream();
+
+  /** Whether the application itself asked for {@code stream_options.include_usage}. */
+  boolean includeUsageRequested();
+
+  /**
+   * The output allowance the body sets: {@code max_completion_tokens}, {@code max_tokens} or
+   * {@code max_output_tokens}, whichever is present first in that order.
+   */
+  OptionalLong maxOutputTokens();
+
+  /** The number of choices asked for ({@code n}), 1 when absent or invalid. */
+  int choices();
+
+  /** Whether the body was parsed as a JSON object. False for malformed or oversized bodies. */
+  boolean bodyUnderstood();
+}

@@ -1,0 +1,27 @@
+package dev.aigateway.api;
+
+/**
+ * The kind of LLM call the gateway recognised. Each value knows the name that the OpenTelemetry
+ * GenAI conventions use for it ({@code gen_ai.operation.name}).
+ */
+public enum Operation {
+  /** {@code POST /v1/chat/completions}: a list of messages in, a message out. */
+  CHAT_COMPLETIONS("chat"),
+  /** {@code POST /v1/completions}: the legacy prompt-in, text-out API. */
+  COMPLETIONS("text_completion"),
+  /** {@code POST /v1/embeddings}: text in, vectors out; no completion tokens. */
+  EMBEDDINGS("embeddings"),
+  /** {@code POST /v1/responses}: the Responses API. */
+  RESPONSES("responses");
+
+  private final String conventionName;
+
+  Operation(String conventionName) {
+    this.conventionName = conventionName;
+  }
+
+  /** The operation's name in the OpenTelemetry GenAI conventions, for example {@code chat}. */
+  public String conventionName() {
+    return conventionName;
+  }
+}

@@ -1,0 +1,30 @@
+package dev.aigateway.api;
+
+/**
+ * Why the gateway answered a call itself instead of sending it to a backend. Each reason has the
+ * HTTP status of its synthetic response and the value of the {@code x-ai-gateway-rejected} header.
+ */
+public enum RejectionReason {
+  /** A tokens-per-window rate limit has too few tokens left; 429 with {@code Retry-After}. */
+  TOKEN_RATE_LIMIT(429, "token-rate-limit"),
+  /** A calendar token quota is spent; 403 with {@code Retry-After} set to the period's end. */
+  TOKEN_QUOTA(403, "token-quota");
+
+  private final int status;
+  private final String headerValue;
+
+  RejectionReason(int status, String headerValue) {
+    this.status = status;
+    this.headerValue = headerValue;
+  }
+
+  /** The HTTP status of the synthetic response. */
+  public int status() {
+    return status;
+  }
+
+  /** The value of the {@code x-ai-gateway-rejected} response header. */
+  public String headerValue() {
+    return headerValue;
+  }
+}

@@ -1,0 +1,54 @@
+package dev.aigateway.api;
+
+import java.time.Duration;
+
+/**
+ * A token limit or quota rejected the call: it carries the limit, the counter key and how long to
+ * wait.
+ *
+ * <pre>{@code
+ * try (Response response = client.newCall(request).execute()) { ... }
+ * catch (TokenLimitExceededException e) {
+ *   log.warn("limit {} for {} spent; retry in {}", e.limitName(), e.counterKey(), e.retryAfter());
+ * }
+ * }</pre>
+ */
+public final class TokenLimitExceededException extends GatewayRejectedException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final String limitName;
+  private final String counterKey;
+  private final long requestedTokens;
+  private final long remainingTokens;
+
+  /** Creates the exception; the gateway builds it, applications only catch it. */
+  public TokenLimitExceededException(String message, RejectionReason reason, Duration retryAfter,
+      String limitName, String counterKey, long requestedTokens, long remainingTokens) {
+    super(message, reason, retryAfter);
+    this.limitName = limitName;
+    this.counterKey = counterKey;
+    this.requestedTokens = requestedTokens;
+    this.remainingTokens = remainingTokens;
+  }
+
+  /** The name of the limit that rejected the call. */
+  public String limitName() {
+    return limitName;
+  }
+
+  /** The counter key the limit counted under, for example the consumer id. */
+  public String counterKey() {
+    return counterKey;
+  }
+
+  /** The tokens the call needed to reserve. */
+  public long requestedTokens() {
+    return requestedTokens;
+  }
+
+  /** The tokens the limit had left (negative when a settled call overdrew it). */
+  public long remainingTokens() {
+    return remainingTokens;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.aigateway.api.spi;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@link TokenLimitStore#reserve(List)} decided. Never thrown: the hot path returns a result.
+ *
+ * @param reservation the tokens taken when admitted; null when rejected (nothing was taken)
+ * @param rejectedBy the charge whose limit rejected the call; null when admitted
+ * @param retryAfter when rejected, how long until the rejecting limit can admit the charge;
+ *     null when admitted
+ * @param remaining per charge, the tokens the counter has left after the decision (may be
+ *     negative when earlier calls overdrew it)
+ */
+public record ReserveResult(
+    Reservation reservation, LimitCharge rejectedBy, Duration retryAfter, List<Long> remaining) {
+
+  public ReserveResult {
+    remaining = List.copyOf(remaining);
+    if ((reservation == null) == (rejectedBy == null)) {
+      throw new IllegalArgumentException("exactly one of reservation and rejectedBy must be set");
+    }
+    if (rejectedBy != null) {
+      Objects.requireNonNull(retryAfter, "retryAfter");
+    }
+  }
+
+  /** An admission. */
+  public static ReserveResult admitted(Reservation reservation, List<Long> remaining) {
+    return new ReserveResult(reservation, null, null, remaining);
+  }
+
+  /** A rejection; nothing was reserved anywhere. */
+  public static ReserveResult rejected(LimitCharge by, Duration retryAfter, List<Long> remaining) {
+    return new ReserveResult(null, by, retryAfter, remaining);
+  }
+
+  /** Whether every limit admitted the call. */
+  public boolean admitted() {
+    return reservation != null;
+  }
+}

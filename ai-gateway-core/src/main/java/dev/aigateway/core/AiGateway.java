@@ -1,0 +1,328 @@
+package dev.aigateway.core;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.CallMatcher;
+import dev.aigateway.api.CallMatchers;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An in-process AI gateway: the configuration and shared state (limits, counters, listeners) that
+ * govern every LLM call made through the clients wrapped with it. Immutable and thread-safe; one
+ * instance may wrap many clients, and they then share its counters.
+ *
+ * <pre>{@code
+ * AiGateway gateway = AiGateway.builder()
+ *     .consumerKey(ConsumerKeys.header("x-consumer-id"))
+ *     .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(20_000)
+ *         .quota(2_000_000, QuotaPeriod.MONTHLY))
+ *     .listener(LoggingListener.create())
+ *     .build();
+ * OkHttpClient client = OkHttpAiGateway.wrap(existingClient, gateway);
+ * }</pre>
+ */
+public final class AiGateway {
+
+  /** The consumer of calls whose consumer key resolves to nothing. */
+  public static final String ANONYMOUS = "anonymous";
+
+  /** Output tokens reserved for a call that sets no {@code max_tokens}, by default. */
+  public static final long DEFAULT_OUTPUT_ALLOWANCE = 1024;
+
+  /** Request bodies above this size are sent on unparsed, by default (16 MiB). */
+  public static final int DEFAULT_MAX_PARSED_BODY_BYTES = 16 << 20;
+
+  /** Non-streamed response bodies above this size are not parsed for usage, by default (16 MiB). */
+  public static final int DEFAULT_MAX_OBSERVED_BODY_BYTES = 16 << 20;
+
+  private final KeyResolver consumerKey;
+  private final List<TokenLimit> limits;
+  private final List<GatewayListener> listeners;
+  private final TokenLimitStore store;
+  private final Clock clock;
+  private final TokenCounter tokenCounter;
+  private final long defaultOutputAllowance;
+  private final CallMatcher callMatcher;
+  private final boolean throwOnRejection;
+  private final boolean injectStreamUsage;
+  private final int maxParsedBodyBytes;
+  private final int maxObservedBodyBytes;
+  private final Set<String> gatewayHeaders;
+  private final AtomicLong callIds = new AtomicLong();
+
+  private AiGateway(Builder b) {
+    this.consumerKey = b.consumerKey;
+    this.limits = List.copyOf(b.limits);
+    this.listeners = List.copyOf(b.listeners);
+    this.clock = b.clock;
+    this.store = b.store != null ? b.store
+        : new InMemoryTokenLimitStore(b.clock, InMemoryTokenLimitStore.DEFAULT_SWEEP_INTERVAL);
+    this.tokenCounter = b.tokenCounter;
+    this.defaultOutputAllowance = b.defaultOutputAllowance;
+    this.callMatcher = b.callMatcher;
+    this.throwOnRejection = b.throwOnRejection;
+    this.injectStreamUsage = b.injectStreamUsage;
+    this.maxParsedBodyBytes = b.maxParsedBodyBytes;
+    this.maxObservedBodyBytes = b.maxObservedBodyBytes;
+    Set<String> headers = new LinkedHashSet<>();
+    if (!b.forwardGatewayHeaders) {
+      headers.addAll(b.extraGatewayHeaders);
+      consumerKey.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+      for (TokenLimit limit : limits) {
+        if (limit.key() != null) {
+          limit.key().gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+        }
+      }
+    }
+    this.gatewayHeaders = Set.copyOf(headers);
+  }
+
+  /** A new builder with the defaults documented on each setter. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Whether (and as what) the gateway governs a request; null means it passes through. */
+  public CallMatch match(String method, String path) {
+    return callMatcher.match(method, path);
+  }
+
+  /**
+   * True when the gateway has nothing to do for any call (no limits, no listeners), so adapters
+   * may pass every request through untouched.
+   */
+  public boolean governsNothing() {
+    return limits.isEmpty() && listeners.isEmpty();
+  }
+
+  /** Starts governing one matched call. For client adapters. */
+  public GovernedCall begin(CallMatch match, ClientRequest request) {
+    return new GovernedCall(this, match, request);
+  }
+
+  /** Request headers (lower case) the gateway removes before a governed call is sent. */
+  public Set<String> gatewayHeaders() {
+    return gatewayHeaders;
+  }
+
+  /** Whether rejections are thrown as exceptions rather than answered as synthetic responses. */
+  public boolean throwOnRejection() {
+    return throwOnRejection;
+  }
+
+  /** The clock the gateway reads time from. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** The store holding the token counters. */
+  public TokenLimitStore store() {
+    return store;
+  }
+
+  /** The configured limits, in order. */
+  public List<TokenLimit> limits() {
+    return limits;
+  }
+
+  KeyResolver consumerKey() {
+    return consumerKey;
+  }
+
+  List<GatewayListener> listeners() {
+    return listeners;
+  }
+
+  TokenCounter tokenCounter() {
+    return tokenCounter;
+  }
+
+  long defaultOutputAllowance() {
+    return defaultOutputAllowance;
+  }
+
+  boolean injectStreamUsage() {
+    return injectStreamUsage;
+  }
+
+  int maxParsedBodyBytes() {
+    return maxParsedBodyBytes;
+  }
+
+  int maxObservedBodyBytes() {
+    return maxObservedBodyBytes;
+  }
+
+  long nextCallId() {
+    return callIds.incrementAndGet();
+  }
+
+  /** Builds an {@link AiGateway}. Settings are validated as they are made. */
+  public static final class Builder {
+    private KeyResolver consumerKey = request -> null;
+    private final List<TokenLimit> limits = new ArrayList<>();
+    private final List<GatewayListener> listeners = new ArrayList<>();
+    private TokenLimitStore store;
+    private Clock clock = Clock.systemUTC();
+    private TokenCounter tokenCounter = TokenCounter.defaults();
+    private long defaultOutputAllowance = DEFAULT_OUTPUT_ALLOWANCE;
+    private CallMatcher callMatcher = CallMatchers.openAiAndAzure();
+    private boolean throwOnRejection;
+    private boolean injectStreamUsage = true;
+    private boolean forwardGatewayHeaders;
+    private int maxParsedBodyBytes = DEFAULT_MAX_PARSED_BODY_BYTES;
+    private int maxObservedBodyBytes = DEFAULT_MAX_OBSERVED_BODY_BYTES;
+    private final Set<String> extraGatewayHeaders = new HashSet<>();
+
+    private Builder() {}
+
+    /**
+     * Who the consumer of a call is (see {@link dev.aigateway.api.ConsumerKeys}); calls it
+     * resolves to nothing are charged to {@value AiGateway#ANONYMOUS}. Default: everyone is
+     * anonymous.
+     */
+    public Builder consumerKey(KeyResolver consumerKey) {
+      this.consumerKey = Objects.requireNonNull(consumerKey, "consumerKey");
+      return this;
+    }
+
+    /** Adds a token limit; every limit must admit a call. Names must be unique. */
+    public Builder tokenLimit(TokenLimit limit) {
+      Objects.requireNonNull(limit, "limit");
+      for (TokenLimit existing : limits) {
+        if (existing.name().equals(limit.name())) {
+          throw new IllegalArgumentException("a token limit named '" + limit.name()
+              + "' was already added: " + existing + "; give one of them another name(..)");
+        }
+      }
+      limits.add(limit);
+      return this;
+    }
+
+    /** Builds and adds a token limit. */
+    public Builder tokenLimit(TokenLimit.Builder limit) {
+      return tokenLimit(limit.build());
+    }
+
+    /** Adds a listener told of every governed call once it has ended. */
+    public Builder listener(GatewayListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Where token counters live (default: {@link InMemoryTokenLimitStore} on this clock). */
+    public Builder store(TokenLimitStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** The clock for windows and timestamps (default: system UTC); inject one in tests. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How tokens are counted locally (default: {@link TokenCounter#defaults()}). */
+    public Builder tokenCounter(TokenCounter tokenCounter) {
+      this.tokenCounter = Objects.requireNonNull(tokenCounter, "tokenCounter");
+      return this;
+    }
+
+    /**
+     * Output tokens reserved per choice for a call that sets no {@code max_tokens} /
+     * {@code max_completion_tokens} / {@code max_output_tokens} (default
+     * {@value AiGateway#DEFAULT_OUTPUT_ALLOWANCE}). Embeddings reserve none.
+     */
+    public Builder defaultOutputAllowance(long tokens) {
+      if (tokens < 0) {
+        throw new IllegalArgumentException("defaultOutputAllowance must be >= 0 but was "
+            + tokens);
+      }
+      this.defaultOutputAllowance = tokens;
+      return this;
+    }
+
+    /** Which requests are governed (default: {@link CallMatchers#openAiAndAzure()}). */
+    public Builder callMatcher(CallMatcher callMatcher) {
+      this.callMatcher = Objects.requireNonNull(callMatcher, "callMatcher");
+      return this;
+    }
+
+    /**
+     * False (default): a rejected call gets a synthetic response in OpenAI's error shape. True:
+     * the call throws a {@link dev.aigateway.api.TokenLimitExceededException} instead.
+     */
+    public Builder throwOnRejection(boolean throwOnRejection) {
+      this.throwOnRejection = throwOnRejection;
+      return this;
+    }
+
+    /**
+     * True (default): when a streamed chat or completions call does not ask for
+     * {@code stream_options.include_usage}, the gateway asks for it, reads the usage, and removes
+     * it from what the application sees. False: such streams are settled on a local count.
+     */
+    public Builder injectStreamUsage(boolean inject) {
+      this.injectStreamUsage = inject;
+      return this;
+    }
+
+    /**
+     * True: headers that address only the gateway (the consumer-id header, …) are sent on to the
+     * backend. False (default): they are removed.
+     */
+    public Builder forwardGatewayHeaders(boolean forward) {
+      this.forwardGatewayHeaders = forward;
+      return this;
+    }
+
+    /** Declares another request header as addressing only the gateway (removed before sending). */
+    public Builder gatewayHeader(String name) {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("header name must be non-blank but was '" + name + "'");
+      }
+      extraGatewayHeaders.add(name.toLowerCase(Locale.ROOT));
+      return this;
+    }
+
+    /**
+     * Request bodies larger than this are sent on without being parsed (default 16 MiB); their
+     * calls reserve only the output allowance and are settled on the reported usage.
+     */
+    public Builder maxParsedBodyBytes(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxParsedBodyBytes must be >= 0 but was " + bytes);
+      }
+      this.maxParsedBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Non-streamed response bodies larger than this are passed on without reading their usage
+     * (default 16 MiB); their calls are settled on an estimate.
+     */
+    public Builder maxObservedBodyBytes(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxObservedBodyBytes must be >= 0 but was " + bytes);
+      }
+      this.maxObservedBodyBytes = bytes;
+      return this;
+    }
+
+    /** Builds the gateway. */
+    public AiGateway build() {
+      return new AiGateway(this);
+    }
+  }
+}

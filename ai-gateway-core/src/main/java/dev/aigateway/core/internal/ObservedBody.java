@@ -1,0 +1,75 @@
+package dev.aigateway.core.internal;
+
+import dev.aigateway.api.CallOutcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A response body the application reads through the gateway. Subclasses learn usage from the
+ * bytes as they pass; this base class reports, exactly once, how the body ended: read to its end,
+ * closed early by the application (cancelled), or failed while being read (truncated, or
+ * cancelled when the call was cancelled).
+ */
+public abstract class ObservedBody extends InputStream {
+
+  protected final InputStream upstream;
+  protected final ResponseFacts facts = new ResponseFacts();
+  private final BodyListener listener;
+  private final BooleanSupplier callCanceled;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private boolean sawBytes;
+
+  protected ObservedBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled) {
+    this.upstream = upstream;
+    this.listener = listener;
+    this.callCanceled = callCanceled;
+  }
+
+  /** Reads from upstream, reporting the first bytes and turning a failure into the body's end. */
+  protected final int readUpstream(byte[] buffer, int offset, int length) throws IOException {
+    int n;
+    try {
+      n = upstream.read(buffer, offset, length);
+    } catch (IOException | RuntimeException e) {
+      end(callCanceled.getAsBoolean() ? CallOutcome.CANCELLED : CallOutcome.TRUNCATED, e);
+      throw e;
+    }
+    if (n > 0 && !sawBytes) {
+      sawBytes = true;
+      listener.firstBytes();
+    }
+    return n;
+  }
+
+  /** Reports the end of the body; only the first call counts. */
+  protected final void end(CallOutcome outcome, Throwable failure) {
+    if (ended.compareAndSet(false, true)) {
+      listener.bodyEnded(outcome, facts, failure);
+    }
+  }
+
+  protected final boolean ended() {
+    return ended.get();
+  }
+
+  @Override
+  public final int read() throws IOException {
+    byte[] one = new byte[1];
+    int n;
+    do {
+      n = read(one, 0, 1);
+    } while (n == 0);
+    return n < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      upstream.close();
+    } finally {
+      end(CallOutcome.CANCELLED, null);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package dev.aigateway.core.tokens;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.knuddels.jtokkit.api.EncodingType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TokenCounterEncodingTest {
+
+  private final TokenCounter counter = TokenCounter.defaults();
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "gpt-4o, O200K_BASE",
+    "gpt-4o-mini-2024-07-18, O200K_BASE",
+    "chatgpt-4o-latest, O200K_BASE",
+    "gpt-4.1, O200K_BASE",
+    "gpt-4.1-nano, O200K_BASE",
+    "gpt-4.5-preview, O200K_BASE",
+    "gpt-5, O200K_BASE",
+    "gpt-5-mini, O200K_BASE",
+    "o1, O200K_BASE",
+    "o1-mini, O200K_BASE",
+    "o3-mini, O200K_BASE",
+    "o4-mini, O200K_BASE",
+    "gpt-4, CL100K_BASE",
+    "gpt-4-0613, CL100K_BASE",
+    "gpt-4-turbo, CL100K_BASE",
+    "gpt-4-32k, CL100K_BASE",
+    "gpt-3.5-turbo, CL100K_BASE",
+    "gpt-3.5-turbo-instruct, CL100K_BASE",
+    "gpt-35-turbo, CL100K_BASE",
+    "gpt-35-turbo-16k, CL100K_BASE",
+    "text-embedding-3-small, CL100K_BASE",
+    "text-embedding-3-large, CL100K_BASE",
+    "text-embedding-ada-002, CL100K_BASE",
+  })
+  void builtInMappingChoosesTheModelsEncoding(String model, EncodingType expected) {
+    assertThat(counter.encodingFor(model)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "openai/gpt-4, CL100K_BASE",
+    "azure/gpt-35-turbo, CL100K_BASE",
+    "openai/gpt-4o, O200K_BASE",
+    "openrouter/openai/gpt-3.5-turbo, CL100K_BASE",
+  })
+  void providerPrefixIsIgnoredByTheBuiltInMapping(String model, EncodingType expected) {
+    assertThat(counter.encodingFor(model)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"GPT-4", "Gpt-3.5-Turbo", "OpenAI/GPT-4-0613", " gpt-4 "})
+  void modelNamesMatchCaseInsensitively(String model) {
+    assertThat(counter.encodingFor(model)).isEqualTo(EncodingType.CL100K_BASE);
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {"   "})
+  void missingModelGetsTheDefaultEncoding(String model) {
+    assertThat(counter.encodingFor(model)).isEqualTo(TokenCounter.DEFAULT_ENCODING);
+    assertThat(TokenCounter.builder().defaultEncoding(EncodingType.CL100K_BASE).build()
+            .encodingFor(model))
+        .isEqualTo(EncodingType.CL100K_BASE);
+  }
+
+  @Test
+  void unknownModelGetsTheConfiguredDefaultEncoding() {
+    TokenCounter cl100k = TokenCounter.builder().defaultEncoding(EncodingType.CL100K_BASE).build();
+
+    assertThat(cl100k.encodingFor("mistral-large")).isEqualTo(EncodingType.CL100K_BASE);
+    assertThat(cl100k.encodingFor("gpt-4o")).isEqualTo(EncodingType.O200K_BASE);
+  }
+
+  @Test
+  void userMappingOverridesTheBuiltInOne() {
+    TokenCounter custom =
+        TokenCounter.builder().encodingForModelPrefix("gpt", EncodingType.R50K_BASE).build();
+
+    assertThat(custom.encodingFor("gpt-4o")).isEqualTo(EncodingType.R50K_BASE);
+    assertThat(custom.encodingFor("text-embedding-3-small")).isEqualTo(EncodingType.CL100K_BASE);
+  }
+
+  @Test
+  void longestUserPrefixWins() {
+    TokenCounter custom =
+        TokenCounter.builder()
+            .encodingForModelPrefix("prod-", EncodingType.CL100K_BASE)
+            .encodingForModelPrefix("prod-chat-", EncodingType.P50K_BASE)
+            .build();
+
+    assertThat(custom.encodingFor("prod-chat-large")).isEqualTo(EncodingType.P50K_BASE);
+    assertThat(custom.encodingFor("prod-embed")).isEqualTo(EncodingType.CL100K_BASE);
+  }
+
+  @Test
+  void userMappingMatchesCaseInsensitivelyWithOrWithoutProviderPrefix() {
+    TokenCounter custom =
+        TokenCounter.builder()
+            .encodingForModelPrefix("My-Deployment", EncodingType.CL100K_BASE)
+            .encodingForModelPrefix("azure/legacy-", EncodingType.P50K_BASE)
+            .build();
+
+    assertThat(custom.encodingFor("my-deployment-eu")).isEqualTo(EncodingType.CL100K_BASE);
+    assertThat(custom.encodingFor("azure/MY-DEPLOYMENT")).isEqualTo(EncodingType.CL100K_BASE);
+    assertThat(custom.encodingFor("azure/legacy-davinci")).isEqualTo(EncodingType.P50K_BASE);
+  }
+
+  @Test
+  void resolutionStaysCorrectPastTheCacheBound() {
+    for (int i = 0; i < 3000; i++) {
+      assertThat(counter.encodingFor("gpt-4-variant-" + i)).isEqualTo(EncodingType.CL100K_BASE);
+      assertThat(counter.encodingFor("custom-model-" + i)).isEqualTo(EncodingType.O200K_BASE);
+    }
+  }
+
+  @Test
+  void countTextUsesTheModelsEncoding() {
+    // The cookbook's compare_encodings("お誕生日おめでとう"): cl100k_base 9 tokens, o200k_base 8.
+    assertThat(counter.countText("gpt-4", "お誕生日おめでとう")).isEqualTo(9);
+    assertThat(counter.countText("gpt-4o", "お誕生日おめでとう")).isEqualTo(8);
+  }
+
+  @Test
+  void countTextOfNullOrEmptyIsZero() {
+    assertThat(counter.countText("gpt-4o", null)).isZero();
+    assertThat(counter.countText("gpt-4o", "")).isZero();
+  }
+
+  @Test
+  void countTextTreatsSpecialTokenStringsAsOrdinaryText() {
+    assertThat(counter.countText("gpt-4o", "<|endoftext|>")).isGreaterThan(1);
+  }
+
+  @Test
+  void countTextAcceptsAnyCharSequence() {
+    assertThat(counter.countText("gpt-4o", new StringBuilder("hello world")))
+        .isEqualTo(counter.countText("gpt-4o", "hello world"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, -5})
+  void imageTokensMustBePositive(int tokens) {
+    assertThatThrownBy(() -> TokenCounter.builder().imageTokens(tokens))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("imageTokens must be > 0 but was " + tokens);
+  }
+
+  @Test
+  void blankModelPrefixIsRejected() {
+    assertThatThrownBy(
+            () -> TokenCounter.builder().encodingForModelPrefix("  ", EncodingType.CL100K_BASE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'  '");
+  }
+
+  @Test
+  void mappingTheSamePrefixTwiceIsRejected() {
+    TokenCounter.Builder builder =
+        TokenCounter.builder().encodingForModelPrefix("prod-", EncodingType.CL100K_BASE);
+
+    assertThatThrownBy(() -> builder.encodingForModelPrefix("PROD-", EncodingType.O200K_BASE))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("model prefix 'prod-' was already mapped to cl100k_base");
+  }
+
+  @Test
+  void nullEncodingsAreRejected() {
+    assertThatThrownBy(() -> TokenCounter.builder().encodingForModelPrefix("x", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("encoding");
+    assertThatThrownBy(() -> TokenCounter.builder().defaultEncoding(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("defaultEncoding");
+  }
+}

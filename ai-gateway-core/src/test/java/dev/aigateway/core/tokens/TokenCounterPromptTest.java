@@ -1,0 +1,229 @@
+package dev.aigateway.core.tokens;
+
+import static dev.aigateway.core.tokens.TestJson.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.Operation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TokenCounterPromptTest {
+
+  private static final String MODEL = "gpt-4o";
+
+  private final TokenCounter counter = TokenCounter.defaults();
+
+  @ParameterizedTest
+  @EnumSource(Operation.class)
+  void nullBodyCountsZero(Operation operation) {
+    assertThat(counter.countPrompt(MODEL, operation, null)).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Operation.class)
+  void bodyWithoutItsInputFieldCountsZero(Operation operation) {
+    assertThat(counter.countPrompt(MODEL, operation, json("{\"model\": \"gpt-4o\"}"))).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[]", "42", "\"text\"", "null", "true"})
+  void bodyThatIsNotAnObjectCountsZero(String body) {
+    for (Operation operation : Operation.values()) {
+      assertThat(counter.countPrompt(MODEL, operation, json(body))).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Operation.class)
+  void inputFieldsOfTheWrongTypeCountZero(Operation operation) {
+    JsonNode body =
+        json(
+            """
+            {"messages": 1, "tools": {"a": 1}, "functions": "x", "prompt": {"a": "b"},
+             "suffix": 3, "input": {"a": "b"}, "instructions": ["x"]}
+            """);
+
+    assertThat(counter.countPrompt(MODEL, operation, body)).isZero();
+  }
+
+  @Test
+  void nullOperationCountsZero() {
+    assertThat(counter.countPrompt(MODEL, null, json("{\"prompt\": \"hi\"}"))).isZero();
+  }
+
+  @Test
+  void chatCompletionsCountMessagesAndTools() {
+    JsonNode body =
+        json(
+            """
+            {"model": "gpt-4o",
+             "messages": [{"role": "user", "content": "What's the weather in Paris?"}],
+             "tools": [{"type": "function", "function": {"name": "get_weather",
+                        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]}
+            """);
+
+    assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, body))
+        .isEqualTo(counter.countChatMessages(MODEL, body.get("messages"), body.get("tools")));
+  }
+
+  @Test
+  void chatCompletionsCountLegacyFunctions() {
+    JsonNode body =
+        json(
+            """
+            {"messages": [{"role": "user", "content": "Hi"}],
+             "functions": [{"name": "get_weather", "parameters": {"type": "object"}}]}
+            """);
+
+    assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, body))
+        .isEqualTo(counter.countChatMessages(MODEL, body.get("messages"), body.get("functions")));
+  }
+
+  @Test
+  void bodyModelChoosesTheEncodingWhenNoModelIsGiven() {
+    JsonNode body = json("{\"model\": \"gpt-4\", \"input\": \"お誕生日おめでとう\"}");
+
+    assertThat(counter.countPrompt(null, Operation.EMBEDDINGS, body)).isEqualTo(9);
+    assertThat(counter.countPrompt("gpt-4o", Operation.EMBEDDINGS, body)).isEqualTo(8);
+  }
+
+  @Test
+  void completionsCountAPromptString() {
+    JsonNode body = json("{\"prompt\": \"Say this is a test\"}");
+
+    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, body))
+        .isEqualTo(text("Say this is a test"));
+  }
+
+  @Test
+  void completionsCountPromptStringsAndSuffix() {
+    JsonNode body = json("{\"prompt\": [\"def add(a, b):\", \"def sub(a, b):\"], \"suffix\": \"# end\"}");
+
+    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, body))
+        .isEqualTo(text("def add(a, b):") + text("def sub(a, b):") + text("# end"));
+  }
+
+  @Test
+  void completionsCountTokenIdsByTheirLength() {
+    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, json("{\"prompt\": [1, 2, 3]}")))
+        .isEqualTo(3);
+    assertThat(
+            counter.countPrompt(MODEL, Operation.COMPLETIONS, json("{\"prompt\": [[1, 2], [3]]}")))
+        .isEqualTo(3);
+  }
+
+  @Test
+  void embeddingsCountAnInputString() {
+    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, json("{\"input\": \"hello world\"}")))
+        .isEqualTo(text("hello world"));
+  }
+
+  @Test
+  void embeddingsCountAnArrayOfStrings() {
+    JsonNode body = json("{\"input\": [\"first text\", \"second text\"]}");
+
+    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, body))
+        .isEqualTo(text("first text") + text("second text"));
+  }
+
+  @Test
+  void embeddingsCountTokenIdsAndArraysOfTokenIdsByLength() {
+    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, json("{\"input\": [9906, 1917]}")))
+        .isEqualTo(2);
+    assertThat(
+            counter.countPrompt(
+                MODEL, Operation.EMBEDDINGS, json("{\"input\": [[9906, 1917], [15339, 1, 2]]}")))
+        .isEqualTo(5);
+  }
+
+  @Test
+  void embeddingsSkipOddElements() {
+    JsonNode body = json("{\"input\": [\"hello\", {\"a\": 1}, null, 1.5, true, [\"x\", {}]]}");
+
+    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, body))
+        .isEqualTo(text("hello") + text("x"));
+  }
+
+  @Test
+  void responsesCountInstructionsAndStringInputAsMessages() {
+    JsonNode body = json("{\"instructions\": \"Talk like a pirate.\", \"input\": \"Hello there\"}");
+
+    int expected =
+        3 + text("developer") + text("Talk like a pirate.")
+            + 3 + text("user") + text("Hello there")
+            + 3;
+    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
+  }
+
+  @Test
+  void responsesCountMessageItemsWithContentParts() {
+    JsonNode body =
+        json(
+            """
+            {"input": [
+               {"role": "user", "content": [
+                  {"type": "input_text", "text": "Describe this image."},
+                  {"type": "input_image", "image_url": "https://example.com/a.png"}]},
+               {"type": "message", "id": "msg_123", "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": "A cat.", "annotations": []}]},
+               {"role": "user", "content": "Thanks"}]}
+            """);
+
+    int expected =
+        3 + text("user") + text("Describe this image.") + TokenCounter.DEFAULT_IMAGE_TOKENS
+            + 3 + text("assistant") + text("A cat.")
+            + 3 + text("user") + text("Thanks")
+            + 3;
+    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
+  }
+
+  @Test
+  void responsesCountFunctionCallItemsByTheirStringFields() {
+    JsonNode body =
+        json(
+            """
+            {"input": [
+               {"type": "function_call", "id": "fc_1", "call_id": "call_1",
+                "name": "get_weather", "arguments": "{\\"city\\":\\"Paris\\"}", "status": "completed"},
+               {"type": "function_call_output", "call_id": "call_1", "output": "18C"}]}
+            """);
+
+    int expected =
+        3 + text("call_1") + text("get_weather") + 1 + text("{\"city\":\"Paris\"}")
+            + 3 + text("call_1") + text("18C")
+            + 3;
+    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
+  }
+
+  @Test
+  void responsesCountFlatToolDefinitions() {
+    JsonNode body =
+        json(
+            """
+            {"input": "Hi",
+             "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}},
+                       {"type": "web_search"}]}
+            """);
+    JsonNode tools = body.get("tools");
+
+    int expected =
+        3 + text("user") + text("Hi") + 3
+            + 12 + 10 + text(tools.get(0).toString()) + 10 + text(tools.get(1).toString());
+    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
+  }
+
+  @Test
+  void responsesSkipInputItemsThatAreNotObjects() {
+    JsonNode body = json("{\"input\": [1, null, [\"x\"], \"loose text\"]}");
+
+    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body))
+        .isEqualTo(3 + text("loose text"));
+  }
+
+  private int text(String text) {
+    return counter.countText(MODEL, text);
+  }
+}

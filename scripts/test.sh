@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine with Java 17 and Maven.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -ntp verify "$@"
