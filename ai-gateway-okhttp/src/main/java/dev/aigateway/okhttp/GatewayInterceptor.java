@@ -1,0 +1,122 @@
+package dev.aigateway.okhttp;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.core.Admission;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.GovernedCall;
+import dev.aigateway.core.Rejection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.Okio;
+
+/** The OkHttp face of the gateway: one per wrapped client, stateless beyond its gateway. */
+final class GatewayInterceptor implements Interceptor {
+
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final byte[] NO_BODY = new byte[0];
+
+  private final AiGateway gateway;
+
+  GatewayInterceptor(AiGateway gateway) {
+    this.gateway = gateway;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    if (gateway.governsNothing()) {
+      return chain.proceed(request);
+    }
+    CallMatch match = gateway.match(request.method(), request.url().encodedPath());
+    if (match == null) {
+      return chain.proceed(request);
+    }
+    RequestBody body = request.body();
+    byte[] bytes = body == null ? NO_BODY : bytesOf(body);
+    GovernedCall call = gateway.begin(match, new OkHttpClientRequest(request, bytes));
+    Admission admission = call.admit();
+    if (!admission.admitted()) {
+      Rejection rejection = admission.rejection();
+      if (gateway.throwOnRejection()) {
+        throw rejection.exception();
+      }
+      return synthetic(request, rejection);
+    }
+    Response response;
+    try {
+      response = chain.proceed(outgoing(request, body, bytes, admission));
+    } catch (IOException | RuntimeException e) {
+      call.failed(e);
+      throw e;
+    }
+    return observed(chain, call, response, admission);
+  }
+
+  private Request outgoing(Request request, RequestBody body, byte[] bytes, Admission admission) {
+    Request.Builder builder = request.newBuilder();
+    for (String header : gateway.gatewayHeaders()) {
+      builder.removeHeader(header);
+    }
+    if (body != null) {
+      // The app's body may be one-shot and was read above: send the bytes (or the rewrite).
+      byte[] send = admission.outgoingBody() != null ? admission.outgoingBody() : bytes;
+      builder.method(request.method(), RequestBody.create(send, body.contentType()));
+    }
+    return builder.build();
+  }
+
+  private static Response observed(Chain chain, GovernedCall call, Response response,
+      Admission admission) {
+    ResponseBody body = response.body();
+    InputStream upstream = body.byteStream();
+    String contentType = response.header("Content-Type");
+    InputStream observed = call.observeResponse(response.code(), contentType, upstream,
+        () -> chain.call().isCanceled());
+    if (observed == upstream && admission.responseHeaders().isEmpty()) {
+      return response;
+    }
+    Response.Builder builder = response.newBuilder();
+    admission.responseHeaders().forEach(builder::header);
+    if (observed != upstream) {
+      boolean eventStream = contentType != null
+          && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+      long length = eventStream ? -1 : body.contentLength();
+      if (eventStream) {
+        builder.removeHeader("Content-Length"); // hidden usage chunks change the length
+      }
+      builder.body(ResponseBody.create(Okio.buffer(Okio.source(observed)), body.contentType(),
+          length));
+    }
+    return builder.build();
+  }
+
+  private static Response synthetic(Request request, Rejection rejection) {
+    long now = System.currentTimeMillis();
+    Response.Builder builder = new Response.Builder()
+        .request(request)
+        .protocol(Protocol.HTTP_1_1)
+        .code(rejection.status())
+        .message(rejection.status() == 429 ? "Too Many Requests" : "Forbidden")
+        .sentRequestAtMillis(now)
+        .receivedResponseAtMillis(now)
+        .body(ResponseBody.create(rejection.body(), JSON));
+    builder.header("Content-Type", JSON.toString());
+    rejection.headers().forEach(builder::header);
+    return builder.build();
+  }
+
+  private static byte[] bytesOf(RequestBody body) throws IOException {
+    Buffer buffer = new Buffer();
+    body.writeTo(buffer);
+    return buffer.readByteArray();
+  }
+}

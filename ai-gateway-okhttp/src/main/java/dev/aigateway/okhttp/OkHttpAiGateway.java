@@ -1,0 +1,39 @@
+package dev.aigateway.okhttp;
+
+import dev.aigateway.core.AiGateway;
+import java.util.Objects;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+
+/**
+ * Puts an {@link AiGateway} in front of an {@link OkHttpClient}.
+ *
+ * <pre>{@code
+ * OkHttpClient client = OkHttpAiGateway.wrap(existingClient, gateway);
+ * // use client exactly as before: LLM calls are governed, everything else passes through
+ * }</pre>
+ *
+ * <p>The returned client shares the original's connection pool, dispatcher, TLS settings,
+ * timeouts and interceptors; the gateway is added as the last application interceptor, so the
+ * application's own interceptors see the calls (and any synthetic rejection) as the application
+ * does.
+ */
+public final class OkHttpAiGateway {
+
+  private OkHttpAiGateway() {}
+
+  /** A client that is {@code client} plus the gateway. {@code client} itself is not changed. */
+  public static OkHttpClient wrap(OkHttpClient client, AiGateway gateway) {
+    Objects.requireNonNull(client, "client");
+    return client.newBuilder().addInterceptor(interceptor(gateway)).build();
+  }
+
+  /**
+   * The gateway as an OkHttp application interceptor, for clients assembled by hand. Add it with
+   * {@code addInterceptor}, never {@code addNetworkInterceptor}: only an application interceptor
+   * may answer a call itself.
+   */
+  public static Interceptor interceptor(AiGateway gateway) {
+    return new GatewayInterceptor(Objects.requireNonNull(gateway, "gateway"));
+  }
+}

@@ -1,0 +1,83 @@
+package dev.aigateway.okhttp;
+
+import java.util.ArrayList;
+import java.util.List;
+import mockwebserver3.MockResponse;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+
+/** Canned OpenAI-shaped requests and responses for MockWebServer tests. */
+final class Backend {
+
+  static final MediaType JSON = MediaType.get("application/json");
+
+  private Backend() {}
+
+  static Request post(String url, String json, String... headers) {
+    Request.Builder builder = new Request.Builder().url(url).post(RequestBody.create(json, JSON));
+    for (int i = 0; i < headers.length; i += 2) {
+      builder.header(headers[i], headers[i + 1]);
+    }
+    return builder.build();
+  }
+
+  static String chatRequest(String model, String prompt, String extra) {
+    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt
+        + "\"}]" + (extra.isEmpty() ? "" : "," + extra) + "}";
+  }
+
+  static MockResponse json(String body) {
+    return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
+        .body(body).build();
+  }
+
+  static MockResponse sse(String body) {
+    return new MockResponse.Builder().code(200).addHeader("Content-Type", "text/event-stream")
+        .body(body).build();
+  }
+
+  static String chatCompletion(String model, long prompt, long completion) {
+    return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"" + model
+        + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello "
+        + "there\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":" + prompt
+        + ",\"completion_tokens\":" + completion + ",\"total_tokens\":" + (prompt + completion)
+        + ",\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":"
+        + "{\"reasoning_tokens\":0}}}";
+  }
+
+  /** The content pieces every canned stream carries. */
+  static final List<String> PIECES = List.of("Hello", " there", ",", " how", " can", " I", " help",
+      "?");
+
+  /**
+   * A chat stream as OpenAI sends it: with {@code withUsage} every chunk ends in
+   * {@code "usage":null} and a usage-only chunk precedes {@code [DONE]}.
+   */
+  static String chatStream(String model, boolean withUsage, long prompt, long completion,
+      boolean done) {
+    List<String> events = new ArrayList<>();
+    String usageNull = withUsage ? ",\"usage\":null" : "";
+    String head = "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+        + "\"model\":\"" + model + "\",\"system_fingerprint\":\"fp_1\",\"choices\":[";
+    events.add(head + "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+        + "\"finish_reason\":null}]" + usageNull + "}");
+    for (String piece : PIECES) {
+      events.add(head + "{\"index\":0,\"delta\":{\"content\":\"" + piece + "\"},"
+          + "\"finish_reason\":null}]" + usageNull + "}");
+    }
+    events.add(head + "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]" + usageNull + "}");
+    if (withUsage) {
+      events.add(head + "],\"usage\":{\"prompt_tokens\":" + prompt + ",\"completion_tokens\":"
+          + completion + ",\"total_tokens\":" + (prompt + completion) + "}}");
+    }
+    StringBuilder body = new StringBuilder();
+    for (String event : events) {
+      body.append("data: ").append(event).append("\n\n");
+    }
+    if (done) {
+      body.append("data: [DONE]\n\n");
+    }
+    return body.toString();
+  }
+}

@@ -1,0 +1,199 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatRequest;
+import static dev.aigateway.okhttp.Backend.chatStream;
+import static dev.aigateway.okhttp.Backend.post;
+import static dev.aigateway.okhttp.Backend.sse;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import okio.BufferedSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class StreamingTest {
+
+  private final MockWebServer server = new MockWebServer();
+  private final RecordingListener events = new RecordingListener();
+  private OkHttpClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    AiGateway gateway = AiGateway.builder()
+        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+        .listener(events)
+        .build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  private String read(String requestJson) throws Exception {
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        requestJson)).execute()) {
+      return response.body().string();
+    }
+  }
+
+  @Test
+  void appThatAsksForUsageGetsTheStreamUnchanged() throws Exception {
+    String backendStream = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(sse(backendStream));
+    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true,\"stream_options\":"
+        + "{\"include_usage\":true}");
+
+    String appSaw = read(request);
+
+    assertThat(appSaw).isEqualTo(backendStream);
+    assertThat(server.takeRequest().getBody().utf8()).isEqualTo(request);
+    GatewayEvent event = events.next();
+    assertThat(event.usage()).isEqualTo(Usage.of(11, 9));
+    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.stream()).isTrue();
+    assertThat(event.timeToFirstChunk()).isNotNull();
+  }
+
+  @Test
+  void gatewayAsksForUsageAndTheAppSeesTheStreamItWouldHaveSeen() throws Exception {
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+
+    String appSaw = read(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+
+    RecordedRequest sent = server.takeRequest();
+    assertThat(sent.getBody().utf8()).contains("\"stream_options\":{\"include_usage\":true}");
+    assertThat(appSaw).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+    GatewayEvent event = events.next();
+    assertThat(event.usage()).isEqualTo(Usage.of(11, 9));
+    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void explicitIncludeUsageFalseIsOverriddenAndHidden() throws Exception {
+    server.enqueue(sse(chatStream("gpt-4o", true, 5, 9, true)));
+
+    String appSaw = read(chatRequest("gpt-4o", "Hi",
+        "\"stream\":true,\"stream_options\":{\"include_usage\":false}"));
+
+    assertThat(server.takeRequest().getBody().utf8())
+        .contains("\"stream_options\":{\"include_usage\":true}");
+    assertThat(appSaw).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+    assertThat(events.next().usage().totalTokens()).isEqualTo(14);
+  }
+
+  @Test
+  void backendThatIgnoresTheOptionIsSettledOnACountOfTheStreamedText() throws Exception {
+    server.enqueue(sse(chatStream("gpt-4o", false, 0, 0, true)));
+
+    read(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+
+    GatewayEvent event = events.next();
+    int streamed = TokenCounter.defaults().countText("gpt-4o",
+        String.join("", Backend.PIECES));
+    assertThat(event.outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().outputTokens()).isEqualTo(streamed);
+    assertThat(event.usage().inputTokens()).isEqualTo(8);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void truncatedStreamIsSettledOnWhatStreamedAndMarkedEstimated() throws Exception {
+    String full = chatStream("gpt-4o", true, 11, 9, true);
+    String cut = full.substring(0, full.indexOf(" can"));
+    server.enqueue(sse(cut.substring(0, cut.lastIndexOf("data:"))));
+
+    read(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.usageEstimated()).isTrue();
+    assertThat(event.usage().outputTokens()).isEqualTo(
+        TokenCounter.defaults().countText("gpt-4o", "Hello there, how"));
+    assertThat(event.settledTokens()).isEqualTo(event.usage().totalTokens());
+  }
+
+  @Test
+  void streamCancelledByTheAppIsSettledOnWhatItRead() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(200)
+        .addHeader("Content-Type", "text/event-stream")
+        .body(chatStream("gpt-4o", true, 11, 9, true))
+        .throttleBody(64, 50, TimeUnit.MILLISECONDS)
+        .build());
+
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        chatRequest("gpt-4o", "Hi", "\"stream\":true"))).execute()) {
+      BufferedSource source = response.body().source();
+      String first = source.readUtf8Line();
+      assertThat(first).startsWith("data: {");
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.usageEstimated()).isTrue();
+    assertThat(event.usage().inputTokens()).isEqualTo(8);
+    assertThat(event.settledTokens()).isEqualTo(event.usage().totalTokens());
+  }
+
+  @Test
+  void chunksReachTheAppAsTheyArriveNotAtTheEnd() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(200)
+        .addHeader("Content-Type", "text/event-stream")
+        .body(chatStream("gpt-4o", true, 11, 9, true))
+        .throttleBody(200, 300, TimeUnit.MILLISECONDS)
+        .build());
+
+    long start = System.nanoTime();
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        chatRequest("gpt-4o", "Hi", "\"stream\":true"))).execute()) {
+      BufferedSource source = response.body().source();
+      assertThat(source.readUtf8Line()).startsWith("data: {");
+      long firstChunkMillis = (System.nanoTime() - start) / 1_000_000;
+      source.readUtf8(); // the rest, several throttle periods later
+      long allMillis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(firstChunkMillis).isLessThan(allMillis - 600);
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void responsesApiStreamIsSettledFromResponseCompleted() throws Exception {
+    String stream = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
+        + "{\"id\":\"resp_1\",\"model\":\"gpt-4.1\",\"status\":\"in_progress\"}}\n\n"
+        + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+        + "\"delta\":\"Hi\"}\n\n"
+        + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{"
+        + "\"id\":\"resp_1\",\"model\":\"gpt-4.1-2025-04-14\",\"status\":\"completed\","
+        + "\"usage\":{\"input_tokens\":10,\"output_tokens\":2,\"total_tokens\":12}}}\n\n";
+    server.enqueue(sse(stream));
+
+    String appSaw;
+    try (Response response = client.newCall(post(server.url("/v1/responses").toString(),
+        "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}")).execute()) {
+      appSaw = response.body().string();
+    }
+
+    assertThat(appSaw).isEqualTo(stream);
+    assertThat(server.takeRequest().getBody().utf8()).doesNotContain("stream_options");
+    GatewayEvent event = events.next();
+    assertThat(event.usage()).isEqualTo(Usage.of(10, 2));
+    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.responseModel()).isEqualTo("gpt-4.1-2025-04-14");
+  }
+}

@@ -1,0 +1,137 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.chatRequest;
+import static dev.aigateway.okhttp.Backend.json;
+import static dev.aigateway.okhttp.Backend.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.TokenLimit;
+import mockwebserver3.MockWebServer;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class UsageExtractionTest {
+
+  private final MockWebServer server = new MockWebServer();
+  private final RecordingListener events = new RecordingListener();
+  private OkHttpClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    AiGateway gateway = AiGateway.builder()
+        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+        .listener(events)
+        .build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  private GatewayEvent call(String path, String requestJson) throws Exception {
+    try (Response response = client.newCall(post(server.url(path).toString(), requestJson))
+        .execute()) {
+      response.body().string();
+    }
+    return events.next();
+  }
+
+  @Test
+  void chatCompletionUsageIsReportedExactly() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 17, 5)));
+
+    GatewayEvent event = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
+
+    assertThat(event.operation()).isEqualTo(Operation.CHAT_COMPLETIONS);
+    assertThat(event.usage()).isEqualTo(new Usage(17, 5, 22, 0, 0));
+    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.outputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.requestedModel()).isEqualTo("gpt-4o");
+    assertThat(event.responseModel()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(event.settledTokens()).isEqualTo(22);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.status()).isEqualTo(200);
+  }
+
+  @Test
+  void legacyCompletionsUsageIsReported() throws Exception {
+    server.enqueue(json("{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"model\":"
+        + "\"gpt-3.5-turbo-instruct\",\"choices\":[{\"text\":\"ok\",\"index\":0}],"
+        + "\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}"));
+
+    GatewayEvent event = call("/v1/completions",
+        "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say ok\"}");
+
+    assertThat(event.operation()).isEqualTo(Operation.COMPLETIONS);
+    assertThat(event.usage()).isEqualTo(Usage.of(4, 1));
+    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void embeddingsUsageHasNoOutputTokens() throws Exception {
+    server.enqueue(json("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+        + "\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small\","
+        + "\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}"));
+
+    GatewayEvent event = call("/v1/embeddings",
+        "{\"model\":\"text-embedding-3-small\",\"input\":\"The food was delicious\"}");
+
+    assertThat(event.operation()).isEqualTo(Operation.EMBEDDINGS);
+    assertThat(event.usage()).isEqualTo(new Usage(8, 0, 8, 0, 0));
+    assertThat(event.settledTokens()).isEqualTo(8);
+  }
+
+  @Test
+  void responsesApiUsageFieldNamesAreRead() throws Exception {
+    server.enqueue(json("{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\","
+        + "\"model\":\"gpt-4.1-2025-04-14\",\"output\":[{\"type\":\"message\",\"role\":"
+        + "\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Hi\"}]}],"
+        + "\"usage\":{\"input_tokens\":36,\"input_tokens_details\":{\"cached_tokens\":12},"
+        + "\"output_tokens\":87,\"output_tokens_details\":{\"reasoning_tokens\":40},"
+        + "\"total_tokens\":123}}"));
+
+    GatewayEvent event = call("/v1/responses", "{\"model\":\"gpt-4.1\",\"input\":\"Hi\"}");
+
+    assertThat(event.operation()).isEqualTo(Operation.RESPONSES);
+    assertThat(event.usage()).isEqualTo(new Usage(36, 87, 123, 12, 40));
+    assertThat(event.responseModel()).isEqualTo("gpt-4.1-2025-04-14");
+  }
+
+  @Test
+  void azureDeploymentPathNamesTheModel() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 9, 3)));
+
+    GatewayEvent event = call("/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+    assertThat(event.requestedModel()).isEqualTo("prod-gpt4o");
+    assertThat(event.usage().totalTokens()).isEqualTo(12);
+  }
+
+  @Test
+  void responseWithoutUsageIsSettledOnALocalCount() throws Exception {
+    server.enqueue(json("{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\","
+        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+        + "\"Hello there friend\"}}]}"));
+
+    GatewayEvent event = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
+
+    assertThat(event.inputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usageEstimated()).isTrue();
+    assertThat(event.usage().outputTokens()).isEqualTo(3);
+    assertThat(event.usage().inputTokens()).isEqualTo(8); // 3 + "user" + "Hi" + 3 priming
+  }
+}
