@@ -244,8 +244,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
     @Override
     Duration waitFor(long tokens, long now) {
-      // A charge above capacity can never fit; report the time to a full bucket.
-      EstimationProbe probe = bucket.estimateAbilityToConsume(Math.min(tokens, spec.capacity()));
+      if (tokens > spec.capacity()) {
+        // It can never fit; a whole period keeps retrying clients from spinning.
+        return spec.refillPeriod();
+      }
+      EstimationProbe probe = bucket.estimateAbilityToConsume(tokens);
       return Duration.ofNanos(probe.getNanosToWaitForRefill());
     }
 
