@@ -1,0 +1,205 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.json;
+import static dev.aigateway.okhttp.Backend.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.TokenLimit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class PassThroughTest {
+
+  private final MockWebServer server = new MockWebServer();
+  private final RecordingListener events = new RecordingListener();
+  private OkHttpClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
+        .consumerKey(ConsumerKeys.header("x-consumer-id"))
+        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
+        .listener(events)
+        .build());
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  @Test
+  void nonLlmCallsPassThroughByteIdenticalAndUnobserved() throws Exception {
+    byte[] odd = {0, 1, 2, (byte) 0xff, '{', '"'};
+    server.enqueue(new MockResponse.Builder().code(201).addHeader("X-Backend", "yes")
+        .addHeader("Content-Type", "application/octet-stream")
+        .body(new okio.Buffer().write(odd)).build());
+    Request request = new Request.Builder().url(server.url("/v1/files"))
+        .header("x-consumer-id", "team-a").header("Authorization", "Bearer sk-test-123")
+        .post(RequestBody.create(odd, MediaType.get("application/octet-stream"))).build();
+
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(201);
+      assertThat(response.header("X-Backend")).isEqualTo("yes");
+      assertThat(response.body().bytes()).isEqualTo(odd);
+    }
+    RecordedRequest sent = server.takeRequest();
+    assertThat(sent.getBody().toByteArray()).isEqualTo(odd);
+    assertThat(sent.getHeaders().get("x-consumer-id")).isEqualTo("team-a");
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void getRequestsToLlmPathsPassThrough() throws Exception {
+    server.enqueue(json("{\"object\":\"list\",\"data\":[]}"));
+    try (Response response = client.newCall(new Request.Builder()
+        .url(server.url("/v1/models")).build()).execute()) {
+      assertThat(response.body().string()).isEqualTo("{\"object\":\"list\",\"data\":[]}");
+    }
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void malformedBodyIsSentUnchangedAndCountedFromTheResponse() throws Exception {
+    String malformed = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"";
+    server.enqueue(json(chatCompletion("gpt-4o", 21, 4)));
+
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        malformed)).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+
+    assertThat(server.takeRequest().getBody().utf8()).isEqualTo(malformed);
+    GatewayEvent event = events.next();
+    assertThat(event.usage().totalTokens()).isEqualTo(25);
+    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.requestedModel()).isNull();
+  }
+
+  @Test
+  void jsonThatIsNotAnObjectIsSentUnchanged() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(400)
+        .body("{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\"}}").build());
+
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        "[1,2,3]")).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    assertThat(server.takeRequest().getBody().utf8()).isEqualTo("[1,2,3]");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.settledTokens()).isZero();
+  }
+
+  @Test
+  void oneShotRequestBodiesAreReadOnceAndSent() throws Exception {
+    String body = Backend.chatRequest("gpt-4o", "Hi", "");
+    server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
+    RequestBody oneShot = new RequestBody() {
+      private boolean written;
+
+      @Override
+      public MediaType contentType() {
+        return Backend.JSON;
+      }
+
+      @Override
+      public boolean isOneShot() {
+        return true;
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws java.io.IOException {
+        if (written) {
+          throw new IllegalStateException("one-shot body written twice");
+        }
+        written = true;
+        sink.writeUtf8(body);
+      }
+    };
+
+    try (Response response = client.newCall(new Request.Builder()
+        .url(server.url("/v1/chat/completions")).post(oneShot).build()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(server.takeRequest().getBody().utf8()).isEqualTo(body);
+  }
+
+  @Test
+  void gatewayHeadersAreRemovedBeforeSending() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        Backend.chatRequest("gpt-4o", "Hi", ""), "x-consumer-id", "team-a",
+        "Authorization", "Bearer sk-test")).execute()) {
+      response.body().string();
+    }
+    RecordedRequest sent = server.takeRequest();
+    assertThat(sent.getHeaders().get("x-consumer-id")).isNull();
+    assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-test");
+    assertThat(events.next().consumer()).isEqualTo("team-a");
+  }
+
+  @Test
+  void gatewayHeadersAreForwardedWhenConfigured() throws Exception {
+    OkHttpClient forwarding = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
+        .consumerKey(ConsumerKeys.header("x-consumer-id"))
+        .forwardGatewayHeaders(true)
+        .listener(events)
+        .build());
+    server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
+    try (Response response = forwarding.newCall(post(server.url("/v1/chat/completions")
+        .toString(), Backend.chatRequest("gpt-4o", "Hi", ""), "x-consumer-id", "team-a"))
+        .execute()) {
+      response.body().string();
+    }
+    assertThat(server.takeRequest().getHeaders().get("x-consumer-id")).isEqualTo("team-a");
+  }
+
+  @Test
+  void aGatewayWithNothingToDoLeavesCallsAlone() throws Exception {
+    OkHttpClient idle = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
+        .consumerKey(ConsumerKeys.header("x-consumer-id")).build());
+    String body = Backend.chatRequest("gpt-4o", "Hi", "\"stream\":true");
+    server.enqueue(Backend.sse(Backend.chatStream("gpt-4o", false, 0, 0, true)));
+    try (Response response = idle.newCall(post(server.url("/v1/chat/completions").toString(),
+        body)).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 0, 0, true));
+    }
+    assertThat(server.takeRequest().getBody().utf8()).isEqualTo(body);
+  }
+
+  @Test
+  void aFailingListenerNeverBreaksTheCall() throws Exception {
+    OkHttpClient withBadListener = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
+        .listener(event -> {
+          throw new IllegalStateException("listener bug");
+        })
+        .listener(events)
+        .build());
+    server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
+    try (Response response = withBadListener.newCall(post(server.url("/v1/chat/completions")
+        .toString(), Backend.chatRequest("gpt-4o", "Hi", ""))).execute()) {
+      assertThat(response.body().string()).contains("chatcmpl-1");
+    }
+    assertThat(events.next().usage().totalTokens()).isEqualTo(10);
+  }
+}
