@@ -84,6 +84,9 @@ public final class GovernedCall {
     if (!limits.isEmpty()) {
       Map<String, String> keys = new LinkedHashMap<>();
       for (TokenLimit limit : limits) {
+        if (!limit.appliesTo(consumer)) {
+          continue;
+        }
         String key = limit.key() == null ? consumer
             : orDefault(safeResolve(limit.key()), TokenLimit.UNKNOWN_KEY);
         keys.put(limit.name(), key);

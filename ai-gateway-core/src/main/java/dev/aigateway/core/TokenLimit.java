@@ -7,8 +7,10 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A token limit: a rate (tokens per minute, or per any period) and/or a calendar quota (tokens
@@ -46,9 +48,11 @@ public final class TokenLimit {
   private final String remainingTokensHeader;
   private final String remainingQuotaHeader;
   private final String tokensConsumedHeader;
+  private final Set<String> consumers;
   private final List<LimitSpec> specs;
 
   private TokenLimit(Builder b) {
+    this.consumers = Set.copyOf(b.consumers);
     this.name = b.name;
     this.key = b.key;
     this.ratePerPeriod = b.ratePerPeriod;
@@ -105,6 +109,11 @@ public final class TokenLimit {
     return key;
   }
 
+  /** Whether this limit applies to calls of the given consumer (see {@link Builder#onlyFor}). */
+  public boolean appliesTo(String consumer) {
+    return consumers.isEmpty() || consumers.contains(consumer);
+  }
+
   /** Whether the prompt is counted and reserved before the call (with the output allowance). */
   public boolean estimatePromptTokens() {
     return estimatePromptTokens;
@@ -132,14 +141,19 @@ public final class TokenLimit {
     return "TokenLimit{" + name
         + (ratePeriod == null ? "" : ", " + ratePerPeriod + " tokens per " + ratePeriod)
         + (quotaPeriod == null ? "" : ", quota " + quota + " " + quotaPeriod + " in " + quotaZone)
+        + (consumers.isEmpty() ? "" : ", only for " + consumers)
         + ", estimatePromptTokens=" + estimatePromptTokens + "}";
   }
 
   private static String requireName(String name) {
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("limit name must be non-blank but was '" + name + "'");
+    return requireText(name, "limit name");
+  }
+
+  private static String requireText(String value, String what) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(what + " must be non-blank but was '" + value + "'");
     }
-    return name;
+    return value;
   }
 
   /** Builds a {@link TokenLimit}; fails fast on bad or repeated settings. */
@@ -155,6 +169,7 @@ public final class TokenLimit {
     private String remainingTokensHeader;
     private String remainingQuotaHeader;
     private String tokensConsumedHeader;
+    private final Set<String> consumers = new LinkedHashSet<>();
 
     private Builder(String name, KeyResolver key) {
       this.name = name;
@@ -219,21 +234,38 @@ public final class TokenLimit {
       return this;
     }
 
+    /**
+     * Applies the limit only to calls of these consumers (default: every call), so consumers can
+     * have different limits:
+     *
+     * <pre>{@code
+     * .tokenLimit(TokenLimit.perConsumer().name("gold").tokensPerMinute(50_000).onlyFor("team-a"))
+     * .tokenLimit(TokenLimit.perConsumer().name("bronze").tokensPerMinute(2_000)
+     *     .onlyFor("team-b", "team-c"))
+     * }</pre>
+     */
+    public Builder onlyFor(String... consumerIds) {
+      for (String id : consumerIds) {
+        consumers.add(requireText(id, "consumer id"));
+      }
+      return this;
+    }
+
     /** Adds a response header with the rate's remaining tokens (off unless named). */
     public Builder remainingTokensHeader(String header) {
-      this.remainingTokensHeader = requireName(header);
+      this.remainingTokensHeader = requireText(header, "header name");
       return this;
     }
 
     /** Adds a response header with the quota's remaining tokens (off unless named). */
     public Builder remainingQuotaHeader(String header) {
-      this.remainingQuotaHeader = requireName(header);
+      this.remainingQuotaHeader = requireText(header, "header name");
       return this;
     }
 
     /** Adds a response header with the tokens reserved for the call (off unless named). */
     public Builder tokensConsumedHeader(String header) {
-      this.tokensConsumedHeader = requireName(header);
+      this.tokensConsumedHeader = requireText(header, "header name");
       return this;
     }
 

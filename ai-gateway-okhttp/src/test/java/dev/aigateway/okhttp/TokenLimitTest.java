@@ -315,4 +315,34 @@ class TokenLimitTest {
       assertThat(otherModel.code()).isEqualTo(200);
     }
   }
+
+  @Test
+  void consumersCanHaveDifferentLimits() throws Exception {
+    OkHttpClient client = client(AiGateway.builder()
+        .consumerKey(ConsumerKeys.header(CONSUMER))
+        .tokenLimit(TokenLimit.perConsumer().name("gold").tokensPerMinute(10_000)
+            .estimatePromptTokens(false).onlyFor("team-a"))
+        .tokenLimit(TokenLimit.perConsumer().name("bronze").tokensPerMinute(100)
+            .estimatePromptTokens(false).onlyFor("team-b")));
+    for (int i = 0; i < 2; i++) {
+      server.enqueue(json(chatCompletion("gpt-4o", 90, 10)));
+    }
+    for (String consumer : new String[] {"team-a", "team-b"}) {
+      try (Response r = client.newCall(chat(consumer, "")).execute()) {
+        r.body().string();
+      }
+    }
+    assertThat(events.next().counterKeys()).containsOnlyKeys("gold");
+    assertThat(events.next().counterKeys()).containsOnlyKeys("bronze");
+
+    server.enqueue(json(chatCompletion("gpt-4o", 90, 10)));
+    server.enqueue(json(chatCompletion("gpt-4o", 90, 10)));
+    try (Response gold = client.newCall(chat("team-a", "")).execute();
+        Response bronze = client.newCall(chat("team-b", "")).execute();
+        Response unlimited = client.newCall(chat("team-c", "")).execute()) {
+      assertThat(gold.code()).isEqualTo(200);
+      assertThat(bronze.code()).isEqualTo(429);
+      assertThat(unlimited.code()).isEqualTo(200);
+    }
+  }
 }
