@@ -45,10 +45,13 @@ import java.util.concurrent.atomic.LongAdder;
  *     .start()) {
  *   Request request = new Request.Builder()
  *       .url(server.url("/v1/chat/completions"))
- *       .post(RequestBody.create("{\"model\":\"gpt-4o-mini\",\"messages\":[]}",
+ *       .post(RequestBody.create(
+ *           "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
  *           MediaType.get("application/json")))
  *       .build();
- *   ...
+ *   try (Response response = new OkHttpClient().newCall(request).execute()) {
+ *     System.out.println(response.body().string()); // a chat.completion, with usage
+ *   }
  * }
  * }</pre>
  *
@@ -306,7 +309,8 @@ public final class LocalOpenAiServer implements AutoCloseable {
       if (path.equals("/openai/responses")) {
         return new Route(Operation.RESPONSES, null);
       }
-      String openAiPath = path.startsWith("/openai/v1/") ? path.substring("/openai".length()) : path;
+      String openAiPath =
+          path.startsWith("/openai/v1/") ? path.substring("/openai".length()) : path;
       if (!openAiPath.startsWith("/v1/")) {
         return null;
       }

@@ -1,0 +1,195 @@
+package dev.aigateway.examples;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.TokenLimit;
+import dev.aigateway.examples.server.LocalOpenAiServer;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSource;
+
+/**
+ * The main demo: one wrapped {@link OkHttpClient}, three consumers with different limits, calls
+ * streamed and not, against a local OpenAI-compatible server (no external service needed).
+ * Prints, per consumer, the admitted and rejected calls and the tokens charged.
+ *
+ * <p>Run it with {@code bash scripts/demo.sh}.
+ */
+public final class Demo {
+
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final String CONSUMER_HEADER = "x-consumer-id";
+  private static final List<String> CONSUMERS = List.of("team-gold", "team-silver", "team-bronze");
+  private static final int CALLS_PER_CONSUMER = 12;
+
+  private Demo() {}
+
+  public static void main(String[] args) throws Exception {
+    try (LocalOpenAiServer server = LocalOpenAiServer.builder()
+        .responseDelay(Duration.ofMillis(15))
+        .firstChunkDelay(Duration.ofMillis(20))
+        .chunkDelay(Duration.ofMillis(3))
+        .completionWords(40)
+        .start()) {
+      System.out.println("Local OpenAI-compatible server at " + server.baseUrl());
+      run(server);
+    }
+  }
+
+  static Map<String, Tally> run(LocalOpenAiServer server) throws Exception {
+    Map<String, Tally> tallies = new ConcurrentHashMap<>();
+    CONSUMERS.forEach(c -> tallies.put(c, new Tally()));
+    LongAdder estimated = new LongAdder();
+
+    // The gateway: who the consumer is, the limits per consumer tier, one event per call.
+    AiGateway gateway = AiGateway.builder()
+        .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+        .tokenLimit(TokenLimit.perConsumer().name("gold").tokensPerMinute(100_000)
+            .onlyFor("team-gold"))
+        .tokenLimit(TokenLimit.perConsumer().name("silver").tokensPerMinute(600)
+            .onlyFor("team-silver")
+            .remainingTokensHeader("x-ratelimit-remaining-tokens"))
+        .tokenLimit(TokenLimit.perConsumer().name("bronze").quota(800, QuotaPeriod.DAILY)
+            .estimatePromptTokens(false)
+            .onlyFor("team-bronze"))
+        .defaultOutputAllowance(256)
+        .listener(event -> tallies.get(event.consumer()).add(event))
+        .listener(event -> {
+          if (event.usageEstimated()) {
+            estimated.increment();
+          }
+        })
+        .build();
+
+    // The application's own client, wrapped once; pool, dispatcher and timeouts are kept.
+    OkHttpClient appClient = new OkHttpClient.Builder()
+        .callTimeout(Duration.ofSeconds(30))
+        .build();
+    OkHttpClient client = OkHttpAiGateway.wrap(appClient, gateway);
+
+    System.out.println("\nA streamed answer, as the application reads it chunk by chunk:");
+    streamOnce(client, server);
+
+    ExecutorService pool = Executors.newFixedThreadPool(CONSUMERS.size());
+    List<Future<?>> work = new ArrayList<>();
+    for (String consumer : CONSUMERS) {
+      work.add(pool.submit(() -> {
+        for (int i = 0; i < CALLS_PER_CONSUMER; i++) {
+          call(client, server, consumer, i);
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : work) {
+      f.get(2, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+
+    print(tallies);
+    System.out.println("  calls settled on an estimate instead of reported usage: "
+        + estimated.sum());
+    appClient.dispatcher().executorService().shutdown();
+    appClient.connectionPool().evictAll();
+    return tallies;
+  }
+
+  private static void streamOnce(OkHttpClient client, LocalOpenAiServer server)
+      throws IOException {
+    Request request = chatRequest(server, "team-gold", "Tell me about in-process gateways.", true);
+    try (Response response = client.newCall(request).execute()) {
+      BufferedSource source = response.body().source();
+      int events = 0;
+      int withUsage = 0;
+      String line;
+      while ((line = source.readUtf8Line()) != null) {
+        if (line.startsWith("data: ")) {
+          events++;
+          withUsage += line.contains("\"usage\"") ? 1 : 0;
+          if (events <= 3) {
+            System.out.println("  " + (line.length() > 110 ? line.substring(0, 110) + "…" : line));
+          }
+        }
+      }
+      System.out.println("  … " + events + " events in all, " + withUsage + " of them with a usage"
+          + " field: the app did not ask for usage, so it sees none, while the gateway asked the"
+          + " backend for it and settled on it.");
+    }
+  }
+
+  private static void call(OkHttpClient client, LocalOpenAiServer server, String consumer,
+      int index) throws IOException {
+    boolean stream = index % 2 == 1;
+    Request request = chatRequest(server, consumer,
+        "Question " + index + " from " + consumer + ": summarise our quarterly numbers.", stream);
+    try (Response response = client.newCall(request).execute()) {
+      response.body().string(); // read to the end: streamed or not, the call is then settled
+    }
+  }
+
+  private static Request chatRequest(LocalOpenAiServer server, String consumer, String prompt,
+      boolean stream) {
+    String body = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":120,\"stream\":" + stream
+        + ",\"messages\":[{\"role\":\"system\",\"content\":\"You are concise.\"},"
+        + "{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+    return new Request.Builder()
+        .url(server.url("/v1/chat/completions"))
+        .header(CONSUMER_HEADER, consumer)
+        .header("Authorization", "Bearer sk-demo-not-a-real-key")
+        .post(RequestBody.create(body, JSON))
+        .build();
+  }
+
+  private static void print(Map<String, Tally> tallies) {
+    System.out.println("\nPer consumer (gold: 100k TPM; silver: 600 TPM; bronze: 800 a day):");
+    System.out.printf(Locale.ROOT, "  %-12s %9s %9s %9s %9s %12s%n", "consumer", "admitted",
+        "rejected", "streamed", "tokens", "429 / 403");
+    for (String consumer : CONSUMERS) {
+      Tally t = tallies.get(consumer);
+      System.out.printf(Locale.ROOT, "  %-12s %9d %9d %9d %9d %6d / %-4d%n", consumer,
+          t.admitted.sum(), t.rejected.sum(), t.streamed.sum(), t.tokens.sum(),
+          t.rateLimited.sum(), t.quotaSpent.sum());
+    }
+  }
+
+  /** Per-consumer counts, filled from gateway events. */
+  static final class Tally {
+    final LongAdder admitted = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+    final LongAdder streamed = new LongAdder();
+    final LongAdder tokens = new LongAdder();
+    final LongAdder rateLimited = new LongAdder();
+    final LongAdder quotaSpent = new LongAdder();
+
+    void add(GatewayEvent event) {
+      if (event.outcome() == CallOutcome.REJECTED) {
+        rejected.increment();
+        (event.status() == 429 ? rateLimited : quotaSpent).increment();
+        return;
+      }
+      admitted.increment();
+      if (event.stream()) {
+        streamed.increment();
+      }
+      tokens.add(event.settledTokens());
+    }
+  }
+}

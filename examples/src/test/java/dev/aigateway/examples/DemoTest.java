@@ -1,0 +1,29 @@
+package dev.aigateway.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.examples.server.LocalOpenAiServer;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DemoTest {
+
+  @Test
+  void demoGovernsEachConsumerByItsOwnLimit() throws Exception {
+    try (LocalOpenAiServer server = LocalOpenAiServer.builder().completionWords(40).start()) {
+      Map<String, Demo.Tally> tallies = Demo.run(server);
+
+      Demo.Tally gold = tallies.get("team-gold");
+      Demo.Tally silver = tallies.get("team-silver");
+      Demo.Tally bronze = tallies.get("team-bronze");
+      assertThat(gold.admitted.sum()).isEqualTo(13); // 12 calls + the streamed example
+      assertThat(gold.rejected.sum()).isZero();
+      assertThat(silver.rateLimited.sum()).isPositive();
+      assertThat(silver.quotaSpent.sum()).isZero();
+      assertThat(bronze.quotaSpent.sum()).isPositive();
+      assertThat(bronze.tokens.sum()).isGreaterThanOrEqualTo(800);
+      assertThat(server.requestCount())
+          .isEqualTo(gold.admitted.sum() + silver.admitted.sum() + bronze.admitted.sum());
+    }
+  }
+}
