@@ -102,6 +102,7 @@ public final class GovernedCall {
     Map<String, String> headers = limitHeaders(charges, owners, result);
     if (!result.admitted()) {
       Rejection rejection = reject(result, charges, owners, headers);
+      ended.set(true);
       emit(CallOutcome.REJECTED, rejection.status(), Usage.ZERO, UsageSource.NONE, 0,
           rejection.reason(), rejection.reason().headerValue());
       return new Admission(rejection, null, Map.of());
@@ -207,8 +208,8 @@ public final class GovernedCall {
 
   private void settleAndEmit(CallOutcome outcome, ResponseFacts facts, Throwable failure,
       String errorType) {
-    if (ended.get()) {
-      return;
+    if (!ended.compareAndSet(false, true)) {
+      return; // settled already: a call is settled exactly once
     }
     Usage usage = Usage.ZERO;
     UsageSource source = UsageSource.NONE;
@@ -257,9 +258,6 @@ public final class GovernedCall {
 
   private void emit(CallOutcome outcome, int status, Usage usage, UsageSource source,
       long settled, RejectionReason rejection, String errorType, String responseModel) {
-    if (!ended.compareAndSet(false, true)) {
-      return;
-    }
     List<GatewayListener> listeners = gateway.listeners();
     if (listeners.isEmpty()) {
       return;
