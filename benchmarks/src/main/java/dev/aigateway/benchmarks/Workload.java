@@ -1,0 +1,117 @@
+package dev.aigateway.benchmarks;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.util.Objects;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+
+/**
+ * What every benchmark sends, and the gateway it is governed by, so the JMH benchmark and the
+ * load harness measure the same thing: OpenAI chat requests charged to a consumer named in a
+ * header, under a per-consumer token limit large enough never to reject.
+ */
+final class Workload {
+
+  static final String MODEL = "gpt-4o-mini";
+  static final String CHAT_PATH = "/v1/chat/completions";
+  static final String CONSUMER_HEADER = "x-consumer-id";
+
+  /** Tokens per minute per consumer: far above what any run can spend, so nothing is rejected. */
+  static final long TOKENS_PER_MINUTE = 10_000_000_000L;
+  /** Monthly quota per consumer, likewise never reached. */
+  static final long MONTHLY_QUOTA = 1_000_000_000_000_000L;
+
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String[] WORDS = ("the gateway counts every token a consumer spends and "
+      + "settles each reservation to the usage the backend reports so quotas stay exact while "
+      + "streams pass through chunk by chunk at backend speed").split(" ");
+
+  private Workload() {}
+
+  /**
+   * The gateway under test: one per-consumer limit with a rate and a monthly quota (two counters
+   * per call), the consumer read from {@value #CONSUMER_HEADER}.
+   *
+   * @param estimatePromptTokens whether the limit counts the prompt with jtokkit before the call
+   * @param listeners told of every call; none in the JMH benchmark
+   */
+  static AiGateway gateway(boolean estimatePromptTokens, GatewayListener... listeners) {
+    AiGateway.Builder builder = AiGateway.builder()
+        .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+        .tokenLimit(TokenLimit.perConsumer()
+            .tokensPerMinute(TOKENS_PER_MINUTE)
+            .quota(MONTHLY_QUOTA, QuotaPeriod.MONTHLY)
+            .estimatePromptTokens(estimatePromptTokens));
+    for (GatewayListener listener : listeners) {
+      builder.listener(listener);
+    }
+    return builder.build();
+  }
+
+  /** A short chat: a system line and a one-line question, 64 output tokens at most. */
+  static byte[] shortChat(boolean stream) {
+    return chat("Say hello to the team in five words.", stream);
+  }
+
+  /** A chat whose user message is {@code userText}; streamed without asking for usage. */
+  static byte[] chat(String userText, boolean stream) {
+    ObjectNode body = MAPPER.createObjectNode().put("model", MODEL);
+    body.putArray("messages")
+        .add(MAPPER.createObjectNode().put("role", "system")
+            .put("content", "You are a terse assistant."))
+        .add(MAPPER.createObjectNode().put("role", "user").put("content", userText));
+    body.put("max_tokens", 64);
+    if (stream) {
+      body.put("stream", true); // and no stream_options: the gateway asks for usage and hides it
+    }
+    try {
+      return MAPPER.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise a chat request", e);
+    }
+  }
+
+  /** Plain English text of at least {@code tokens} prompt tokens as the gateway counts them. */
+  static String promptOfTokens(int tokens) {
+    StringBuilder text = new StringBuilder();
+    int word = 0;
+    while (true) {
+      for (int i = 0; i < 50; i++) {
+        text.append(WORDS[word++ % WORDS.length]).append(i % 12 == 11 ? ". " : " ");
+      }
+      if (promptTokens(chat(text.toString(), false)) >= tokens) {
+        return text.toString().trim();
+      }
+    }
+  }
+
+  /** The prompt tokens the gateway reserves for a chat request body. */
+  static int promptTokens(byte[] chatBody) {
+    try {
+      return TokenCounter.defaults().countPrompt(MODEL, Operation.CHAT_COMPLETIONS,
+          MAPPER.readTree(chatBody));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("not a JSON request body", e);
+    }
+  }
+
+  /** A POST of {@code body} to {@code url}, charged to {@code consumer}; reusable. */
+  static Request post(String url, byte[] body, String consumer) {
+    return new Request.Builder()
+        .url(url)
+        .header(CONSUMER_HEADER, Objects.requireNonNull(consumer, "consumer"))
+        .post(RequestBody.create(body, JSON))
+        .build();
+  }
+}
