@@ -10,7 +10,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Ready-made {@link KeyResolver}s that say who the consumer of a call is.
+ * Ready-made {@link KeyResolver}s that say who the consumer of a call is. They resolve any key of
+ * a call, so they serve as session keys and counter keys too.
  *
  * <pre>{@code
  * ConsumerKeys.header("x-consumer-id")              // a header the app sets; removed before sending
@@ -45,6 +46,28 @@ public final class ConsumerKeys {
       public String toString() {
         return "header(" + name + ")";
       }
+    };
+  }
+
+  /**
+   * The value of a cookie in the request's {@code Cookie} header, for example a web session id.
+   * The cookie header is not removed (it may carry other cookies).
+   */
+  public static KeyResolver cookie(String name) {
+    requireText(name, "cookie name");
+    return request -> {
+      String cookies = request.header("cookie");
+      if (cookies == null) {
+        return null;
+      }
+      for (String pair : cookies.split(";")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
+          String value = pair.substring(eq + 1).trim();
+          return value.isEmpty() ? null : value;
+        }
+      }
+      return null;
     };
   }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -32,6 +33,10 @@ public final class GatewayEvent {
   private final String errorType;
   private final Duration latency;
   private final Duration timeToFirstChunk;
+  private final String backendId;
+  private final List<Attempt> attempts;
+  private final String failoverReason;
+  private final String variant;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -53,6 +58,10 @@ public final class GatewayEvent {
     this.errorType = b.errorType;
     this.latency = Objects.requireNonNull(b.latency, "latency");
     this.timeToFirstChunk = b.timeToFirstChunk;
+    this.backendId = b.backendId;
+    this.attempts = List.copyOf(b.attempts);
+    this.failoverReason = b.failoverReason;
+    this.variant = b.variant;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -163,6 +172,32 @@ public final class GatewayEvent {
     return timeToFirstChunk;
   }
 
+  /** The backend that answered (the last one tried), or null when the call was not routed. */
+  public String backendId() {
+    return backendId;
+  }
+
+  /** Every try against a backend, in order; empty when the call was not routed. */
+  public List<Attempt> attempts() {
+    return attempts;
+  }
+
+  /**
+   * Why the call moved away from its first backend (for example {@code "429 from ptu-east"}), or
+   * null when it did not.
+   */
+  public String failoverReason() {
+    return failoverReason;
+  }
+
+  /**
+   * The traffic-split variant the call was sent to (the model it was routed as), or null when no
+   * split applied.
+   */
+  public String variant() {
+    return variant;
+  }
+
   @Override
   public String toString() {
     return "GatewayEvent{call=" + callId + ", op=" + operation.conventionName() + ", consumer="
@@ -170,7 +205,10 @@ public final class GatewayEvent {
         + ", outcome=" + outcome + ", status=" + status + ", usage=" + usage + " (" + inputSource
         + "/" + outputSource + "), reserved=" + reservedTokens + ", settled=" + settledTokens
         + (rejection == null ? "" : ", rejection=" + rejection)
-        + (errorType == null ? "" : ", error=" + errorType) + ", latency=" + latency.toMillis()
+        + (errorType == null ? "" : ", error=" + errorType)
+        + (backendId == null ? "" : ", backend=" + backendId + ", attempts=" + attempts.size())
+        + (failoverReason == null ? "" : ", failover=" + failoverReason)
+        + (variant == null ? "" : ", variant=" + variant) + ", latency=" + latency.toMillis()
         + "ms" + (timeToFirstChunk == null ? "" : ", ttfc=" + timeToFirstChunk.toMillis() + "ms")
         + "}";
   }
@@ -196,8 +234,32 @@ public final class GatewayEvent {
     private String errorType;
     private Duration latency = Duration.ZERO;
     private Duration timeToFirstChunk;
+    private String backendId;
+    private List<Attempt> attempts = List.of();
+    private String failoverReason;
+    private String variant;
 
     private Builder() {}
+
+    public Builder backendId(String backendId) {
+      this.backendId = backendId;
+      return this;
+    }
+
+    public Builder attempts(List<Attempt> attempts) {
+      this.attempts = Objects.requireNonNull(attempts, "attempts");
+      return this;
+    }
+
+    public Builder failoverReason(String failoverReason) {
+      this.failoverReason = failoverReason;
+      return this;
+    }
+
+    public Builder variant(String variant) {
+      this.variant = variant;
+      return this;
+    }
 
     public Builder callId(long callId) {
       this.callId = callId;

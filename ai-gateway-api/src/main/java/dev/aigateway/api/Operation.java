@@ -6,18 +6,25 @@ package dev.aigateway.api;
  */
 public enum Operation {
   /** {@code POST /v1/chat/completions}: a list of messages in, a message out. */
-  CHAT_COMPLETIONS("chat"),
+  CHAT_COMPLETIONS("chat", "chat/completions"),
   /** {@code POST /v1/completions}: the legacy prompt-in, text-out API. */
-  COMPLETIONS("text_completion"),
+  COMPLETIONS("text_completion", "completions"),
   /** {@code POST /v1/embeddings}: text in, vectors out; no completion tokens. */
-  EMBEDDINGS("embeddings"),
+  EMBEDDINGS("embeddings", "embeddings"),
   /** {@code POST /v1/responses}: the Responses API. */
-  RESPONSES("responses");
+  RESPONSES("responses", "responses");
 
   private final String conventionName;
+  private final String pathSuffix;
 
-  Operation(String conventionName) {
+  Operation(String conventionName, String pathSuffix) {
     this.conventionName = conventionName;
+    this.pathSuffix = pathSuffix;
+  }
+
+  /** The operation's path after {@code /v1/} or a deployment, for example {@code chat/completions}. */
+  public String pathSuffix() {
+    return pathSuffix;
   }
 
   /** The operation's name in the OpenTelemetry GenAI conventions, for example {@code chat}. */

@@ -8,7 +8,14 @@ public enum RejectionReason {
   /** A tokens-per-window rate limit has too few tokens left; 429 with {@code Retry-After}. */
   TOKEN_RATE_LIMIT(429, "token-rate-limit"),
   /** A calendar token quota is spent; 403 with {@code Retry-After} set to the period's end. */
-  TOKEN_QUOTA(403, "token-quota");
+  TOKEN_QUOTA(403, "token-quota"),
+  /** No backend of the pool serves the requested model; 404. */
+  MODEL_NOT_FOUND(404, "model-not-found"),
+  /**
+   * Every backend that serves the model is unavailable (breaker open, or cooling down after a
+   * 429); 503 with {@code Retry-After} set to the soonest time one becomes available.
+   */
+  NO_BACKEND_AVAILABLE(503, "no-backend-available");
 
   private final int status;
   private final String headerValue;

@@ -1,11 +1,13 @@
 package dev.aigateway.core;
 
+import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallMatcher;
 import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.core.internal.routing.Router;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 
 /**
  * An in-process AI gateway: the configuration and shared state (limits, counters, listeners) that
@@ -60,6 +63,7 @@ public final class AiGateway {
   private final int maxObservedBodyBytes;
   private final Set<String> gatewayHeaders;
   private final AtomicLong callIds = new AtomicLong();
+  private final Router router;
 
   private AiGateway(Builder b) {
     this.consumerKey = b.consumerKey;
@@ -85,7 +89,27 @@ public final class AiGateway {
         }
       }
     }
+    this.router = b.backendPool == null ? null
+        : new Router(b.backendPool, clock, this::breakerTransition);
+    if (router != null && !b.forwardGatewayHeaders) {
+      KeyResolver sessionKey = b.backendPool.loadBalancing().sessionKey();
+      if (sessionKey != null) {
+        sessionKey.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+      }
+    }
     this.gatewayHeaders = Set.copyOf(headers);
+  }
+
+  private void breakerTransition(BreakerTransition transition) {
+    for (GatewayListener listener : listeners) {
+      try {
+        listener.onBreakerTransition(transition);
+      } catch (RuntimeException e) {
+        LoggerFactory.getLogger(AiGateway.class).warn(
+            "ai-gateway: listener {} failed on a breaker transition of {}", listener,
+            transition.backendId(), e);
+      }
+    }
   }
 
   /** A new builder with the defaults documented on each setter. */
@@ -103,7 +127,7 @@ public final class AiGateway {
    * may pass every request through untouched.
    */
   public boolean governsNothing() {
-    return limits.isEmpty() && listeners.isEmpty();
+    return limits.isEmpty() && listeners.isEmpty() && router == null;
   }
 
   /** Starts governing one matched call. For client adapters. */
@@ -134,6 +158,15 @@ public final class AiGateway {
   /** The configured limits, in order. */
   public List<TokenLimit> limits() {
     return limits;
+  }
+
+  /** The backend pool calls are routed through, or null when calls go where the app sent them. */
+  public BackendPool backendPool() {
+    return router == null ? null : router.pool();
+  }
+
+  Router router() {
+    return router;
   }
 
   KeyResolver consumerKey() {
@@ -184,6 +217,7 @@ public final class AiGateway {
     private int maxParsedBodyBytes = DEFAULT_MAX_PARSED_BODY_BYTES;
     private int maxObservedBodyBytes = DEFAULT_MAX_OBSERVED_BODY_BYTES;
     private final Set<String> extraGatewayHeaders = new HashSet<>();
+    private BackendPool backendPool;
 
     private Builder() {}
 
@@ -317,6 +351,19 @@ public final class AiGateway {
         throw new IllegalArgumentException("maxObservedBodyBytes must be >= 0 but was " + bytes);
       }
       this.maxObservedBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Routes every governed call through this pool of backends: the application keeps calling one
+     * URL and model name; the gateway picks the backend, rewrites the call for it, and fails over.
+     * Without a pool, calls go where the application sent them.
+     */
+    public Builder backendPool(BackendPool pool) {
+      if (backendPool != null) {
+        throw new IllegalStateException("backend pool was already set to " + backendPool);
+      }
+      this.backendPool = Objects.requireNonNull(pool, "pool");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.aigateway.core;
 
+import dev.aigateway.api.Attempt;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
@@ -13,12 +14,18 @@ import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.api.spi.Credential;
+import dev.aigateway.core.internal.routing.BackendHeaders;
+import dev.aigateway.core.internal.routing.BackendRequests;
+import dev.aigateway.core.internal.routing.BackendState;
+import dev.aigateway.core.internal.routing.Router;
 import dev.aigateway.core.internal.BodyListener;
 import dev.aigateway.core.internal.Json;
 import dev.aigateway.core.internal.JsonBody;
 import dev.aigateway.core.internal.RequestView;
 import dev.aigateway.core.internal.ResponseFacts;
 import dev.aigateway.core.internal.SseBody;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,15 +34,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One governed call, driven by a client adapter through its life:
  * {@link #admit()} before sending; then either {@link #failed(Throwable)} when no response came,
- * or {@link #observeResponse} with the response's status and body. The call settles its token
+ * or {@link #observeResponse} with the response's status and body. When the gateway has a
+ * backend pool, the adapter asks {@link #nextAttempt()} where to send, and after each response or
+ * failure asks {@link #retryAfterResponse} / {@link #retryAfterFailure} whether to try again. The call settles its token
  * reservation and emits its one {@link GatewayEvent} exactly once, whichever way it ends.
  *
  * <p>Applications do not use this type; the OkHttp adapter does.
@@ -43,6 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class GovernedCall {
 
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "api-key");
 
   private final AiGateway gateway;
   private final RequestView request;
@@ -57,6 +70,20 @@ public final class GovernedCall {
   private boolean stream;
   private volatile long firstChunkNanos;
   private int status;
+  // Routing (only with a backend pool).
+  private final Router router;
+  private String routedModel;
+  private String variant;
+  private String sessionKey;
+  private final List<BackendState> tried = new ArrayList<>(2);
+  private final List<Attempt> attempts = new ArrayList<>(2);
+  private BackendState current;
+  private boolean currentInFlight;
+  private long attemptStartNanos;
+  private int sameBackendRetries;
+  private Duration pendingBackoff = Duration.ZERO;
+  private AttemptPlan pendingPlan;
+  private String failoverReason;
 
   GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
     this.gateway = gateway;
@@ -64,6 +91,7 @@ public final class GovernedCall {
     this.callId = gateway.nextCallId();
     this.startedAt = gateway.clock().instant();
     this.startNanos = System.nanoTime();
+    this.router = gateway.router();
   }
 
   /** The request as the gateway understands it. */
@@ -78,6 +106,15 @@ public final class GovernedCall {
   public Admission admit() {
     consumer = orDefault(safeResolve(gateway.consumerKey()), AiGateway.ANONYMOUS);
     stream = request.stream();
+    if (router != null) {
+      Rejection unroutable = route();
+      if (unroutable != null) {
+        ended.set(true);
+        emit(CallOutcome.REJECTED, unroutable.status(), Usage.ZERO, UsageSource.NONE, 0,
+            unroutable.reason(), unroutable.reason().headerValue());
+        return new Admission(unroutable, null, Map.of());
+      }
+    }
     List<TokenLimit> limits = gateway.limits();
     List<LimitCharge> charges = new ArrayList<>();
     List<TokenLimit> owners = new ArrayList<>();
@@ -108,7 +145,185 @@ public final class GovernedCall {
       return new Admission(rejection, null, Map.of());
     }
     reservation = result.reservation();
-    return new Admission(null, outgoingBody(), headers);
+    return new Admission(null, router == null ? outgoingBody() : null, headers);
+  }
+
+  /** Whether a backend pool decides where this call goes ({@link #nextAttempt()}). */
+  public boolean routed() {
+    return router != null;
+  }
+
+  /**
+   * Where to send the call now: the first attempt, or the one prepared when
+   * {@link #retryAfterResponse} / {@link #retryAfterFailure} said to retry. Returns null when no
+   * backend can take the call; the call has then ended, and {@link #unroutable()} is the answer
+   * for the application.
+   */
+  public AttemptPlan nextAttempt() {
+    if (pendingPlan != null) {
+      AttemptPlan plan = pendingPlan;
+      pendingPlan = null;
+      return plan;
+    }
+    AttemptPlan plan = planFor(router.select(routedModel, tried, sessionKey, estimate(), false));
+    if (plan == null) {
+      settleAndEmit(CallOutcome.REJECTED, null, null,
+          RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
+    }
+    return plan;
+  }
+
+  /** The 503 answer when {@link #nextAttempt()} found no backend. */
+  public Rejection unroutable() {
+    return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel),
+        gateway.clock());
+  }
+
+  /**
+   * The current attempt's backend answered {@code status}. Records it (breaker, cooldown,
+   * rate-limit headers) and returns true when the call should move on: the status is retryable,
+   * attempts and time are left, and a backend is available (then call {@link #nextAttempt()}).
+   * False: deliver this response ({@link #observeResponse}).
+   */
+  public boolean retryAfterResponse(int status, Function<String, String> headers) {
+    BackendState backend = current;
+    attempts.add(new Attempt(backend.id(), status, null, sinceAttemptStart()));
+    backend.rateLimits(BackendHeaders.rateLimits(headers, gateway.clock()));
+    Duration retryAfter = status == 429 || status >= 500
+        ? BackendHeaders.retryAfter(headers, gateway.clock()) : null;
+    if (status == 429 && retryAfter != null) {
+      backend.coolDownUntil(gateway.clock().millis() + retryAfter.toMillis());
+    }
+    if (router.pool().circuitBreaker().isFailureStatus(status)) {
+      backend.breaker().onFailure(retryAfter);
+    } else {
+      backend.breaker().onSuccess();
+    }
+    if (!router.pool().failover().retriesOn(status)) {
+      return false;
+    }
+    return moveOn(status + " from " + backend.id());
+  }
+
+  /**
+   * The current attempt failed without a response. Records it and returns true when the call
+   * should move on to {@link #nextAttempt()}; false: give up ({@link #failed(Throwable)}).
+   *
+   * @param callCanceled whether the application cancelled the call (never retried)
+   */
+  public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
+    BackendState backend = current;
+    attempts.add(new Attempt(backend.id(), 0, failure.getClass().getName(), sinceAttemptStart()));
+    if (callCanceled) {
+      backend.breaker().onIgnored();
+      return false;
+    }
+    if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
+      backend.breaker().onFailure(null);
+    } else {
+      backend.breaker().onIgnored();
+    }
+    return moveOn(failure.getClass().getSimpleName() + " from " + backend.id());
+  }
+
+  private boolean moveOn(String reason) {
+    Failover failover = router.pool().failover();
+    if (attempts.size() >= failover.maxAttempts()
+        || System.nanoTime() - startNanos >= failover.deadline().toNanos()) {
+      return false;
+    }
+    BackendState next = router.select(routedModel, tried, sessionKey, estimate(), true);
+    if (next == null) {
+      return false;
+    }
+    endCurrentAttempt();
+    if (tried.contains(next)) {
+      sameBackendRetries++;
+      pendingBackoff = failover.backoff(sameBackendRetries, ThreadLocalRandom.current().nextDouble());
+    }
+    if (failoverReason == null) {
+      failoverReason = reason;
+    }
+    pendingPlan = planFor(next);
+    return pendingPlan != null;
+  }
+
+  /** Builds the request for a selected backend (whose breaker is acquired); null when none. */
+  private AttemptPlan planFor(BackendState selected) {
+    BackendState backend = selected;
+    while (backend != null) {
+      Backend config = backend.backend();
+      Map<String, String> set = new LinkedHashMap<>(2);
+      Set<String> remove = Set.of();
+      if (config.credential() != null) {
+        Credential credential;
+        try {
+          credential = config.credential().credential();
+        } catch (IOException | RuntimeException e) {
+          log.warn("ai-gateway: no credential for backend {} on call {}: {}", config.id(), callId,
+              e.getClass().getName());
+          attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
+          backend.breaker().onIgnored();
+          tried.add(backend);
+          backend = router.select(routedModel, tried, sessionKey, estimate(), false);
+          continue;
+        }
+        Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
+        set.put(header.getKey(), header.getValue());
+        remove = CREDENTIAL_HEADERS;
+      }
+      String target = config.targetModel(routedModel);
+      byte[] body = request.rewrittenBody(
+          BackendRequests.modelInBody(config, request.operation()) ? target : null,
+          hidesStreamUsage());
+      current = backend;
+      currentInFlight = true;
+      backend.callStarted();
+      if (!tried.contains(backend)) {
+        tried.add(backend);
+      }
+      Duration backoff = pendingBackoff;
+      pendingBackoff = Duration.ZERO;
+      attemptStartNanos = System.nanoTime() + backoff.toNanos();
+      return new AttemptPlan(config.id(), BackendRequests.url(config, request.operation(), target),
+          set, remove, body, backoff);
+    }
+    return null;
+  }
+
+  private void endCurrentAttempt() {
+    if (currentInFlight) {
+      currentInFlight = false;
+      current.callEnded();
+    }
+  }
+
+  private Duration sinceAttemptStart() {
+    return Duration.ofNanos(Math.max(0, System.nanoTime() - attemptStartNanos));
+  }
+
+  /** Resolves split and session, and rejects calls no backend can serve; null when routable. */
+  private Rejection route() {
+    String model = request.model();
+    TrafficSplit split = router.pool().splitFor(model);
+    variant = split == null ? null : split.variantFor(consumer);
+    routedModel = variant != null ? variant : model;
+    LoadBalancing balancing = router.pool().loadBalancing();
+    if (balancing.sessionKey() != null) {
+      sessionKey = safeResolve(balancing.sessionKey());
+    }
+    if (!router.serves(routedModel)) {
+      return Rejections.modelNotFound(routedModel);
+    }
+    if (!router.anyAvailable(routedModel)) {
+      return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel),
+          gateway.clock());
+    }
+    return null;
+  }
+
+  private long estimate() {
+    return reservation.reservedTokens();
   }
 
   /**
@@ -131,6 +346,9 @@ public final class GovernedCall {
       @Override
       public void firstBytes() {
         firstChunkNanos = System.nanoTime();
+        if (current != null && stream) {
+          current.recordLatency(firstChunkNanos - attemptStartNanos);
+        }
       }
 
       @Override
@@ -173,7 +391,7 @@ public final class GovernedCall {
     if (!hidesStreamUsage()) {
       return null;
     }
-    return request.bodyWithStreamUsage();
+    return request.rewrittenBody(null, true);
   }
 
   /** Whether the gateway adds {@code include_usage} to the request and hides it from the app. */
@@ -211,6 +429,12 @@ public final class GovernedCall {
     if (!ended.compareAndSet(false, true)) {
       return; // settled already: a call is settled exactly once
     }
+    if (current != null) {
+      if (outcome == CallOutcome.SUCCESS && !stream) {
+        current.recordLatency(System.nanoTime() - attemptStartNanos);
+      }
+      endCurrentAttempt();
+    }
     Usage usage = Usage.ZERO;
     UsageSource source = UsageSource.NONE;
     String responseModel = null;
@@ -235,7 +459,10 @@ public final class GovernedCall {
             settled, e.toString());
       }
     }
-    emit(outcome, status, usage, source, settled, null, errorType, responseModel);
+    RejectionReason rejection = outcome == CallOutcome.REJECTED
+        ? RejectionReason.NO_BACKEND_AVAILABLE : null;
+    emit(outcome, rejection == null ? status : rejection.status(), usage, source, settled,
+        rejection, errorType, responseModel);
   }
 
   private long estimatedOutput(ResponseFacts facts) {
@@ -282,6 +509,10 @@ public final class GovernedCall {
         .latency(Duration.ofNanos(now - startNanos))
         .timeToFirstChunk(stream && firstChunkNanos != 0
             ? Duration.ofNanos(firstChunkNanos - startNanos) : null)
+        .backendId(current == null ? null : current.id())
+        .attempts(attempts)
+        .failoverReason(failoverReason)
+        .variant(variant)
         .build();
     for (GatewayListener listener : listeners) {
       try {
@@ -317,44 +548,12 @@ public final class GovernedCall {
   private Rejection reject(ReserveResult result, List<LimitCharge> charges,
       List<TokenLimit> owners, Map<String, String> limitHeaders) {
     LimitCharge charge = result.rejectedBy();
-    LimitSpec spec = charge.limit();
     int index = charges.indexOf(charge);
-    String limitName = index >= 0 ? owners.get(index).name() : spec.id();
+    String limitName = index >= 0 ? owners.get(index).name() : charge.limit().id();
     long left = index >= 0 && index < result.remaining().size() ? result.remaining().get(index) : 0;
-    Duration wait = result.retryAfter();
-    long waitSeconds = Math.max(1, (wait.toMillis() + 999) / 1000);
-    boolean quota = spec.kind() == LimitSpec.Kind.QUOTA;
-    RejectionReason reason = quota ? RejectionReason.TOKEN_QUOTA : RejectionReason.TOKEN_RATE_LIMIT;
-    String message = quota
-        ? String.format(Locale.ROOT, "Token quota '%s' (%d tokens %s) is spent for '%s': %d "
-            + "tokens needed, %d left. It resets in %d s.", limitName, spec.capacity(),
-            spec.quotaPeriod().name().toLowerCase(Locale.ROOT), charge.counterKey(),
-            charge.required(), Math.max(0, left), waitSeconds)
-        : String.format(Locale.ROOT, "Token rate limit '%s' (%d tokens per %s) exceeded for "
-            + "'%s': %d tokens needed, %d left.%s Retry after %d s.", limitName,
-            spec.capacity(), spec.refillPeriod(), charge.counterKey(), charge.required(),
-            Math.max(0, left), charge.required() > spec.capacity()
-                ? " The call needs more than the limit's whole capacity; lower max_tokens or the"
-                + " prompt." : "", waitSeconds);
-    Map<String, String> headers = new LinkedHashMap<>(limitHeaders);
-    headers.put(Rejection.REJECTED_HEADER, reason.headerValue());
-    headers.put("Retry-After", String.valueOf(waitSeconds));
-    headers.put("retry-after-ms", String.valueOf(Math.max(1, wait.toMillis())));
-    Map<String, Object> error = new LinkedHashMap<>();
-    error.put("message", message);
-    error.put("type", quota ? "insufficient_quota" : "tokens");
-    error.put("param", null);
-    error.put("code", quota ? "insufficient_quota" : "rate_limit_exceeded");
-    byte[] body;
-    try {
-      body = Json.MAPPER.writeValueAsBytes(Map.of("error", error));
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("cannot serialise a map of strings", e);
-    }
-    TokenLimitExceededException exception = new TokenLimitExceededException(message, reason, wait,
-        limitName, charge.counterKey(), charge.required(), left);
-    return new Rejection(reason, headers, body, exception);
+    return Rejections.tokenLimit(charge, limitName, left, result.retryAfter(), limitHeaders);
   }
+
 
   private String safeResolve(dev.aigateway.api.KeyResolver resolver) {
     try {

@@ -2,10 +2,13 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.core.Admission;
+import dev.aigateway.core.AttemptPlan;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.GovernedCall;
 import dev.aigateway.core.Rejection;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.io.InputStream;
 import java.util.Locale;
 import okhttp3.Interceptor;
@@ -51,6 +54,9 @@ final class GatewayInterceptor implements Interceptor {
       }
       return synthetic(request, rejection);
     }
+    if (call.routed()) {
+      return routed(chain, call, request, body, bytes, admission);
+    }
     Response response;
     try {
       response = chain.proceed(outgoing(request, body, bytes, admission));
@@ -59,6 +65,69 @@ final class GatewayInterceptor implements Interceptor {
       throw e;
     }
     return observed(chain, call, response, admission);
+  }
+
+  /** Sends attempts to the pool's backends until one answers for good or none is left. */
+  private Response routed(Chain chain, GovernedCall call, Request request, RequestBody body,
+      byte[] bytes, Admission admission) throws IOException {
+    while (true) {
+      AttemptPlan plan = call.nextAttempt();
+      if (plan == null) {
+        Rejection rejection = call.unroutable();
+        if (gateway.throwOnRejection()) {
+          throw rejection.exception();
+        }
+        return synthetic(request, rejection);
+      }
+      Response response;
+      try {
+        pause(plan.backoff());
+        response = chain.proceed(attempt(request, body, bytes, plan));
+      } catch (IOException e) {
+        if (call.retryAfterFailure(e, chain.call().isCanceled())) {
+          continue;
+        }
+        call.failed(e);
+        throw e;
+      } catch (RuntimeException e) {
+        call.failed(e);
+        throw e;
+      }
+      if (call.retryAfterResponse(response.code(), response::header)) {
+        response.close(); // nothing of it reached the application
+        continue;
+      }
+      return observed(chain, call, response, admission);
+    }
+  }
+
+  private Request attempt(Request request, RequestBody body, byte[] bytes, AttemptPlan plan) {
+    Request.Builder builder = request.newBuilder().url(plan.url());
+    for (String header : gateway.gatewayHeaders()) {
+      builder.removeHeader(header);
+    }
+    for (String header : plan.removeHeaders()) {
+      builder.removeHeader(header);
+    }
+    plan.setHeaders().forEach(builder::header);
+    byte[] send = plan.body() != null ? plan.body() : bytes;
+    builder.method(request.method(), RequestBody.create(send,
+        body != null ? body.contentType() : JSON));
+    return builder.build();
+  }
+
+  private static void pause(Duration backoff) throws InterruptedIOException {
+    if (backoff.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(backoff.toMillis(), backoff.toNanosPart() % 1_000_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException interrupted = new InterruptedIOException("interrupted during backoff");
+      interrupted.initCause(e);
+      throw interrupted;
+    }
   }
 
   private Request outgoing(Request request, RequestBody body, byte[] bytes, Admission admission) {
@@ -105,13 +174,23 @@ final class GatewayInterceptor implements Interceptor {
         .request(request)
         .protocol(Protocol.HTTP_1_1)
         .code(rejection.status())
-        .message(rejection.status() == 429 ? "Too Many Requests" : "Forbidden")
+        .message(reasonPhrase(rejection.status()))
         .sentRequestAtMillis(now)
         .receivedResponseAtMillis(now)
         .body(ResponseBody.create(rejection.body(), JSON));
     builder.header("Content-Type", JSON.toString());
     rejection.headers().forEach(builder::header);
     return builder.build();
+  }
+
+  private static String reasonPhrase(int status) {
+    return switch (status) {
+      case 403 -> "Forbidden";
+      case 404 -> "Not Found";
+      case 429 -> "Too Many Requests";
+      case 503 -> "Service Unavailable";
+      default -> "Rejected";
+    };
   }
 
   private static byte[] bytesOf(RequestBody body) throws IOException {

@@ -49,19 +49,26 @@ public final class RequestView implements LlmRequest {
   }
 
   /**
-   * The body with {@code stream_options.include_usage} set to true, or null when the body cannot
-   * be rewritten (not understood).
+   * The body rewritten for sending: {@code model} replaced (when {@code model} is not null) and
+   * {@code stream_options.include_usage} set (when asked); null when nothing changes or the body
+   * cannot be rewritten (not understood), so the application's bytes go out unchanged.
    */
-  public byte[] bodyWithStreamUsage() {
+  public byte[] rewrittenBody(String model, boolean includeUsage) {
     ObjectNode parsedBody = body();
-    if (parsedBody == null) {
+    if (parsedBody == null || (!includeUsage
+        && (model == null || model.equals(Json.text(parsedBody, "model"))))) {
       return null;
     }
     ObjectNode copy = parsedBody.deepCopy();
-    JsonNode options = copy.get("stream_options");
-    ObjectNode streamOptions = options instanceof ObjectNode
-        ? (ObjectNode) options : copy.putObject("stream_options");
-    streamOptions.put("include_usage", true);
+    if (model != null) {
+      copy.put("model", model);
+    }
+    if (includeUsage) {
+      JsonNode options = copy.get("stream_options");
+      ObjectNode streamOptions = options instanceof ObjectNode
+          ? (ObjectNode) options : copy.putObject("stream_options");
+      streamOptions.put("include_usage", true);
+    }
     try {
       return Json.MAPPER.writeValueAsBytes(copy);
     } catch (IOException e) {

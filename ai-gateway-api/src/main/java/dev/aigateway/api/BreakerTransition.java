@@ -1,0 +1,52 @@
+package dev.aigateway.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One state change of a backend's circuit breaker, delivered to
+ * {@link GatewayListener#onBreakerTransition}.
+ *
+ * <pre>{@code
+ * public void onBreakerTransition(BreakerTransition t) {
+ *   if (t.to() == BreakerState.OPEN) {
+ *     log.warn("backend {} out for {}: {}", t.backendId(), t.openFor(), t.reason());
+ *   }
+ * }
+ * }</pre>
+ *
+ * @param backendId the backend whose breaker changed
+ * @param from the state before
+ * @param to the state after; never equal to {@code from}
+ * @param at when the change happened, per the gateway's clock
+ * @param openFor how long the breaker stays open when {@code to} is {@link BreakerState#OPEN},
+ *     otherwise null
+ * @param reason why, for people: for example {@code "5 failures in PT10S"},
+ *     {@code "probe failed; retry-after from backend"}, {@code "probe succeeded"}
+ */
+public record BreakerTransition(String backendId, BreakerState from, BreakerState to,
+    Instant at, Duration openFor, String reason) {
+
+  /** Validates the transition; {@code openFor} is required exactly when opening. */
+  public BreakerTransition {
+    Objects.requireNonNull(backendId, "backendId");
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    Objects.requireNonNull(at, "at");
+    Objects.requireNonNull(reason, "reason");
+    if (from == to) {
+      throw new IllegalArgumentException("a transition must change state but went from " + from
+          + " to " + to);
+    }
+    if (to == BreakerState.OPEN) {
+      if (openFor == null || openFor.isNegative()) {
+        throw new IllegalArgumentException(
+            "openFor must be >= 0 when opening but was " + openFor);
+      }
+    } else if (openFor != null) {
+      throw new IllegalArgumentException(
+          "openFor must be null unless opening, but was " + openFor + " for " + to);
+    }
+  }
+}

@@ -1,0 +1,310 @@
+package dev.aigateway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConsumerKeysTest {
+
+  private static final String SECRET = "sk-proj-SECRET-abcdef0123456789";
+
+  // ---------------------------------------------------------------- header
+
+  @ParameterizedTest(name = "''{0}'' -> ''{1}''")
+  @CsvSource(quoteCharacter = '"', value = {
+      "team-a, team-a",
+      "\"  team-a  \", team-a",
+      "\"\tteam a\t\", team a"})
+  void headerValueIsTrimmed(String value, String expected) {
+    KeyResolver resolver = ConsumerKeys.header("x-consumer-id");
+
+    assertThat(resolver.resolve(request().header("X-Consumer-Id", value))).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "''{0}''")
+  @ValueSource(strings = {"", " ", "   ", "\t", " \t "})
+  void blankHeaderResolvesToNull(String value) {
+    KeyResolver resolver = ConsumerKeys.header("x-consumer-id");
+
+    assertThat(resolver.resolve(request().header("x-consumer-id", value))).isNull();
+  }
+
+  @Test
+  void absentHeaderResolvesToNull() {
+    KeyResolver resolver = ConsumerKeys.header("x-consumer-id");
+
+    assertThat(resolver.resolve(request().header("x-other", "team-a"))).isNull();
+  }
+
+  @Test
+  void headerIsDeclaredAsAGatewayHeaderInLowerCase() {
+    KeyResolver resolver = ConsumerKeys.header("X-Consumer-Id");
+
+    assertThat(resolver.gatewayHeaders()).containsExactly("x-consumer-id");
+  }
+
+  @ParameterizedTest(name = "''{0}''")
+  @ValueSource(strings = {"", "  "})
+  void blankHeaderNameIsRejected(String name) {
+    assertThatThrownBy(() -> ConsumerKeys.header(name))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void nullHeaderNameIsRejected() {
+    assertThatThrownBy(() -> ConsumerKeys.header(null))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  // ---------------------------------------------------------------- apiKey
+
+  @Test
+  void apiKeyIsKeyDashAndTheFirstTwelveHexDigitsOfTheKeysSha256() throws Exception {
+    String expected = "key-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+        .digest(SECRET.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+
+    String key = ConsumerKeys.apiKey().resolve(request().header("Authorization",
+        "Bearer " + SECRET));
+
+    assertThat(key).isEqualTo(expected).matches("key-[0-9a-f]{12}");
+  }
+
+  @Test
+  void apiKeyIsStableAcrossResolversAndCalls() {
+    String first = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+    String second = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+
+    assertThat(second).isEqualTo(first);
+  }
+
+  @Test
+  void apiKeyDiffersForDifferentKeys() {
+    String one = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+    String other = ConsumerKeys.apiKey().resolve(bearer(SECRET + "x"));
+
+    assertThat(other).isNotEqualTo(one);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      SECRET, "sk-abc123", "0123456789abcdef0123456789abcdef", "deadbeefdeadbeefdeadbeef"})
+  void apiKeyNeverContainsTheKey(String secret) {
+    String key = ConsumerKeys.apiKey().resolve(bearer(secret));
+
+    assertThat(key).doesNotContain(secret).startsWith("key-");
+  }
+
+  @Test
+  void azureApiKeyHeaderGivesTheSameFingerprintAsBearer() {
+    String viaBearer = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+    String viaApiKey = ConsumerKeys.apiKey().resolve(request().header("api-key", SECRET));
+
+    assertThat(viaApiKey).isEqualTo(viaBearer).isNotNull();
+  }
+
+  @ParameterizedTest(name = "''{0}''")
+  @ValueSource(strings = {
+      "bearer " + SECRET,
+      "BEARER " + SECRET,
+      "Bearer    " + SECRET,
+      "  Bearer " + SECRET + "  "})
+  void bearerSchemeIsCaseInsensitiveAndSpacesAreIgnored(String authorization) {
+    String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+
+    String key = ConsumerKeys.apiKey().resolve(request().header("Authorization", authorization));
+
+    assertThat(key).isEqualTo(expected);
+  }
+
+  @Test
+  void apiKeyHeaderValueIsTrimmed() {
+    String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+
+    String key = ConsumerKeys.apiKey().resolve(request().header("api-key", "  " + SECRET + " "));
+
+    assertThat(key).isEqualTo(expected);
+  }
+
+  @Test
+  void bearerTokenWinsOverApiKeyHeader() {
+    String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+
+    String key = ConsumerKeys.apiKey().resolve(request()
+        .header("Authorization", "Bearer " + SECRET)
+        .header("api-key", "another-key"));
+
+    assertThat(key).isEqualTo(expected);
+  }
+
+  @Test
+  void nonBearerAuthorizationFallsBackToApiKeyHeader() {
+    String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+
+    String key = ConsumerKeys.apiKey().resolve(request()
+        .header("Authorization", "Basic dXNlcjpwYXNz")
+        .header("api-key", SECRET));
+
+    assertThat(key).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "''{0}''")
+  @ValueSource(strings = {"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer    ", "", "sk-raw"})
+  void authorizationWithoutABearerTokenAndNoApiKeyResolvesToNull(String authorization) {
+    assertThat(ConsumerKeys.apiKey().resolve(request().header("Authorization", authorization)))
+        .isNull();
+  }
+
+  @ParameterizedTest(name = "''{0}''")
+  @ValueSource(strings = {"", "   "})
+  void blankApiKeyHeaderResolvesToNull(String value) {
+    assertThat(ConsumerKeys.apiKey().resolve(request().header("api-key", value))).isNull();
+  }
+
+  @Test
+  void noCredentialResolvesToNull() {
+    assertThat(ConsumerKeys.apiKey().resolve(request())).isNull();
+  }
+
+  @Test
+  void apiKeyDeclaresNoGatewayHeaders() {
+    assertThat(ConsumerKeys.apiKey().gatewayHeaders()).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- tag, fixed, model
+
+  record Tenant(String id) {}
+
+  @Test
+  void tagResolvesFromTheRequestsTag() {
+    KeyResolver resolver = ConsumerKeys.tag(Tenant.class, Tenant::id);
+
+    assertThat(resolver.resolve(request().tag(new Tenant("acme")))).isEqualTo("acme");
+  }
+
+  @Test
+  void missingTagResolvesToNull() {
+    KeyResolver resolver = ConsumerKeys.tag(Tenant.class, Tenant::id);
+
+    assertThat(resolver.resolve(request())).isNull();
+  }
+
+  @Test
+  void fixedResolvesToItsKeyForEveryRequest() {
+    assertThat(ConsumerKeys.fixed("everyone").resolve(request())).isEqualTo("everyone");
+  }
+
+  @ParameterizedTest(name = "''{0}''")
+  @ValueSource(strings = {"", "  "})
+  void blankFixedKeyIsRejected(String key) {
+    assertThatThrownBy(() -> ConsumerKeys.fixed(key))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void modelResolvesToTheRequestsModel() {
+    assertThat(ConsumerKeys.model().resolve(request().model("gpt-4o"))).isEqualTo("gpt-4o");
+  }
+
+  // ---------------------------------------------------------------- request double
+
+  private static FakeRequest request() {
+    return new FakeRequest();
+  }
+
+  private static FakeRequest bearer(String secret) {
+    return request().header("Authorization", "Bearer " + secret);
+  }
+
+  /** An {@link LlmRequest} with headers (names case-insensitive), one tag and a model. */
+  static final class FakeRequest implements LlmRequest {
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private Object tag;
+    private String model;
+
+    FakeRequest header(String name, String value) {
+      headers.put(name.toLowerCase(Locale.ROOT), value);
+      return this;
+    }
+
+    FakeRequest tag(Object tag) {
+      this.tag = tag;
+      return this;
+    }
+
+    FakeRequest model(String model) {
+      this.model = model;
+      return this;
+    }
+
+    @Override
+    public Operation operation() {
+      return Operation.CHAT_COMPLETIONS;
+    }
+
+    @Override
+    public String method() {
+      return "POST";
+    }
+
+    @Override
+    public String url() {
+      return "https://api.example.com/v1/chat/completions";
+    }
+
+    @Override
+    public String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public <T> T tag(Class<? extends T> type) {
+      return type.isInstance(tag) ? type.cast(tag) : null;
+    }
+
+    @Override
+    public String deployment() {
+      return null;
+    }
+
+    @Override
+    public String model() {
+      return model;
+    }
+
+    @Override
+    public boolean stream() {
+      return false;
+    }
+
+    @Override
+    public boolean includeUsageRequested() {
+      return false;
+    }
+
+    @Override
+    public OptionalLong maxOutputTokens() {
+      return OptionalLong.empty();
+    }
+
+    @Override
+    public int choices() {
+      return 1;
+    }
+
+    @Override
+    public boolean bodyUnderstood() {
+      return true;
+    }
+  }
+}

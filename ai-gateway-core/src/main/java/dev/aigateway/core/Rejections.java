@@ -1,0 +1,93 @@
+package dev.aigateway.core;
+
+import dev.aigateway.api.GatewayRejectedException;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.TokenLimitExceededException;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.core.internal.Json;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Builds the gateway's own answers, in OpenAI's error shape. */
+final class Rejections {
+
+  private Rejections() {}
+
+  static Rejection tokenLimit(LimitCharge charge, String limitName, long left, Duration wait,
+      Map<String, String> limitHeaders) {
+    LimitSpec spec = charge.limit();
+    long waitSeconds = seconds(wait);
+    boolean quota = spec.kind() == LimitSpec.Kind.QUOTA;
+    RejectionReason reason = quota ? RejectionReason.TOKEN_QUOTA : RejectionReason.TOKEN_RATE_LIMIT;
+    String message = quota
+        ? String.format(Locale.ROOT, "Token quota '%s' (%d tokens %s) is spent for '%s': %d "
+            + "tokens needed, %d left. It resets in %d s.", limitName, spec.capacity(),
+            spec.quotaPeriod().name().toLowerCase(Locale.ROOT), charge.counterKey(),
+            charge.required(), Math.max(0, left), waitSeconds)
+        : String.format(Locale.ROOT, "Token rate limit '%s' (%d tokens per %s) exceeded for "
+            + "'%s': %d tokens needed, %d left.%s Retry after %d s.", limitName,
+            spec.capacity(), spec.refillPeriod(), charge.counterKey(), charge.required(),
+            Math.max(0, left), charge.required() > spec.capacity()
+                ? " The call needs more than the limit's whole capacity; lower max_tokens or the"
+                + " prompt." : "", waitSeconds);
+    TokenLimitExceededException exception = new TokenLimitExceededException(message, reason, wait,
+        limitName, charge.counterKey(), charge.required(), left);
+    return build(reason, message, quota ? "insufficient_quota" : "tokens", null,
+        quota ? "insufficient_quota" : "rate_limit_exceeded", wait, limitHeaders, exception);
+  }
+
+  static Rejection modelNotFound(String model) {
+    String message = model == null
+        ? "The request names no model, and no backend of this gateway serves calls without one."
+        : "The model '" + model + "' is not served by any backend of this gateway.";
+    return build(RejectionReason.MODEL_NOT_FOUND, message, "invalid_request_error", "model",
+        "model_not_found", null, Map.of(),
+        new GatewayRejectedException(message, RejectionReason.MODEL_NOT_FOUND, null));
+  }
+
+  static Rejection noBackend(String model, Instant soonest, Clock clock) {
+    Duration wait = Duration.between(clock.instant(), soonest);
+    if (wait.isNegative()) {
+      wait = Duration.ZERO;
+    }
+    String message = "Every backend serving '" + model + "' is unavailable (circuit open or "
+        + "cooling down after 429). Retry after " + seconds(wait) + " s.";
+    return build(RejectionReason.NO_BACKEND_AVAILABLE, message, "server_error", null,
+        "no_backend_available", wait, Map.of(),
+        new GatewayRejectedException(message, RejectionReason.NO_BACKEND_AVAILABLE, wait));
+  }
+
+  private static Rejection build(RejectionReason reason, String message, String type,
+      String param, String code, Duration retryAfter, Map<String, String> extraHeaders,
+      GatewayRejectedException exception) {
+    Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
+    headers.put(Rejection.REJECTED_HEADER, reason.headerValue());
+    if (retryAfter != null) {
+      headers.put("Retry-After", String.valueOf(seconds(retryAfter)));
+      headers.put("retry-after-ms", String.valueOf(Math.max(1, retryAfter.toMillis())));
+    }
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("message", message);
+    error.put("type", type);
+    error.put("param", param);
+    error.put("code", code);
+    byte[] body;
+    try {
+      body = Json.MAPPER.writeValueAsBytes(Map.of("error", error));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a map of strings", e);
+    }
+    return new Rejection(reason, headers, body, exception);
+  }
+
+  /** Whole seconds, rounded up, at least 1: what {@code Retry-After} carries. */
+  private static long seconds(Duration wait) {
+    return Math.max(1, (wait.toMillis() + 999) / 1000);
+  }
+}

@@ -1,0 +1,473 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.chatRequest;
+import static dev.aigateway.okhttp.Backend.json;
+import static dev.aigateway.okhttp.Backend.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.BreakerState;
+import dev.aigateway.api.BreakerTransition;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.Credentials;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.BackendPool;
+import dev.aigateway.core.CircuitBreakerPolicy;
+import dev.aigateway.core.Failover;
+import dev.aigateway.core.LoadBalancing;
+import dev.aigateway.core.LoggingListener;
+import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.TrafficSplit;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RoutingTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String SECRET_A = "sk-backend-a-SECRET";
+  private static final String SECRET_B = "azure-key-b-SECRET";
+
+  private final List<MockWebServer> servers = new ArrayList<>();
+  private final RecordingListener events = new RecordingListener();
+  private final List<BreakerTransition> transitions = new CopyOnWriteArrayList<>();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-06-01T10:00:00Z"));
+  private final MockWebServer appTarget = new MockWebServer();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    appTarget.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    servers.forEach(MockWebServer::close);
+    appTarget.close();
+  }
+
+  /** A backend server answering every call with a chat completion (plus any queued answers). */
+  private MockWebServer server() throws Exception {
+    MockWebServer server = new MockWebServer();
+    server.start();
+    servers.add(server);
+    return server;
+  }
+
+  private static void answerAlways(MockWebServer server, MockResponse response) {
+    server.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        return response;
+      }
+    });
+  }
+
+  private static MockResponse ok(String backendName) {
+    return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
+        .addHeader("X-Served-By", backendName).body(chatCompletion("gpt-4o", 5, 5)).build();
+  }
+
+  private static dev.aigateway.core.Backend.Builder openAi(String id, MockWebServer server) {
+    return dev.aigateway.core.Backend.openAiCompatible(id, server.url("/").toString());
+  }
+
+  private OkHttpClient client(BackendPool pool, AiGateway.Builder builder) {
+    GatewayListener listener = new GatewayListener() {
+      @Override
+      public void onEvent(GatewayEvent event) {
+        events.onEvent(event);
+      }
+
+      @Override
+      public void onBreakerTransition(BreakerTransition transition) {
+        transitions.add(transition);
+      }
+    };
+    return OkHttpAiGateway.wrap(new OkHttpClient(), builder.clock(clock).backendPool(pool)
+        .listener(listener).build());
+  }
+
+  private OkHttpClient client(BackendPool pool) {
+    return client(pool, AiGateway.builder());
+  }
+
+  private Request chat(String model, String... headers) {
+    return post(appTarget.url("/v1/chat/completions").toString(),
+        chatRequest(model, "Hi", ""), headers);
+  }
+
+  private String servedBy(OkHttpClient client, Request request) throws Exception {
+    try (Response response = client.newCall(request).execute()) {
+      response.body().string();
+      return response.code() == 200 ? response.header("X-Served-By") : "status " + response.code();
+    }
+  }
+
+  @Test
+  void roundRobinVisitsEachBackendInTurn() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    MockWebServer c = server();
+    answerAlways(a, ok("a"));
+    answerAlways(b, ok("b"));
+    answerAlways(c, ok("c"));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
+        .backend(openAi("b", b)).backend(openAi("c", c)).build());
+
+    List<String> order = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      order.add(servedBy(client, chat("gpt-4o")));
+    }
+
+    assertThat(order).containsExactly("a", "b", "c", "a", "b", "c", "a", "b", "c");
+    assertThat(appTarget.getRequestCount()).isZero();
+  }
+
+  @Test
+  void weightedBalancingFollowsTheWeights() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    answerAlways(a, ok("a"));
+    answerAlways(b, ok("b"));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a).weight(3))
+        .backend(openAi("b", b).weight(1)).loadBalancing(LoadBalancing.weighted()).build());
+
+    List<String> order = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      order.add(servedBy(client, chat("gpt-4o")));
+    }
+
+    assertThat(order).containsExactly("a", "a", "b", "a", "a", "a", "b", "a");
+  }
+
+  @Test
+  void lowerTierGetsTrafficOnlyWhenTheWholeHigherTierIsUnavailable() throws Exception {
+    MockWebServer p1 = server();
+    MockWebServer p2 = server();
+    MockWebServer spare = server();
+    answerAlways(p1, new MockResponse.Builder().code(429).addHeader("Retry-After", "30")
+        .body("{\"error\":{\"message\":\"slow down\",\"type\":\"requests\"}}").build());
+    answerAlways(p2, ok("p2"));
+    answerAlways(spare, ok("spare"));
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(openAi("p1", p1).priority(1)).backend(openAi("p2", p2).priority(1))
+        .backend(openAi("spare", spare).priority(2)).build());
+
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("p2"); // p1 429 -> p2, same tier
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("p2"); // p1 cools down 30 s
+    assertThat(spare.getRequestCount()).isZero();
+
+    answerAlways(p2, new MockResponse.Builder().code(429).addHeader("Retry-After", "10")
+        .body("{}").build());
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("spare");
+    GatewayEvent spilled = lastEvent();
+    assertThat(spilled.backendId()).isEqualTo("spare");
+    assertThat(spilled.failoverReason()).isEqualTo("429 from p2");
+
+    clock.advance(Duration.ofSeconds(11)); // p2 has cooled down; p1 has not
+    answerAlways(p2, ok("p2"));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("p2");
+  }
+
+  @Test
+  void failoverGivesTheAppASuccessWhileOneBackendIsHealthy() throws Exception {
+    MockWebServer down = server();
+    MockWebServer up = server();
+    answerAlways(down, new MockResponse.Builder().code(503).body("{}").build());
+    answerAlways(up, ok("up"));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("down", down))
+        .backend(openAi("up", up)).build());
+
+    for (int i = 0; i < 6; i++) {
+      assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("up");
+    }
+    GatewayEvent first = firstEvent();
+    assertThat(first.attempts()).extracting(a -> a.backendId() + ":" + a.status())
+        .containsExactly("down:503", "up:200");
+    assertThat(first.failoverReason()).isEqualTo("503 from down");
+  }
+
+  @Test
+  void connectionFailuresFailOverToo() throws Exception {
+    MockWebServer dead = server();
+    MockWebServer up = server();
+    answerAlways(up, ok("up"));
+    String deadUrl = dead.url("/").toString();
+    dead.close();
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(dev.aigateway.core.Backend.openAi("dead", deadUrl))
+        .backend(openAi("up", up)).build());
+
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("up");
+    assertThat(firstEvent().attempts().get(0).errorType()).isEqualTo("java.net.ConnectException");
+  }
+
+  @Test
+  void breakerTripsHonoursRetryAfterAndRecoversThroughHalfOpen() throws Exception {
+    MockWebServer flaky = server();
+    MockWebServer steady = server();
+    answerAlways(flaky, new MockResponse.Builder().code(500).addHeader("Retry-After", "20")
+        .body("{}").build());
+    answerAlways(steady, ok("steady"));
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(openAi("flaky", flaky).priority(1)).backend(openAi("steady", steady).priority(2))
+        .circuitBreaker(CircuitBreakerPolicy.builder().failureCount(2, Duration.ofSeconds(10))
+            .tripDuration(Duration.ofSeconds(60)).build())
+        .build());
+
+    servedBy(client, chat("gpt-4o"));
+    servedBy(client, chat("gpt-4o")); // second failure trips the breaker for 20 s (Retry-After)
+    assertThat(transitions).extracting(BreakerTransition::to).containsExactly(BreakerState.OPEN);
+    assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(20));
+    int flakyCalls = flaky.getRequestCount();
+    servedBy(client, chat("gpt-4o"));
+    assertThat(flaky.getRequestCount()).isEqualTo(flakyCalls); // open: not called
+
+    clock.advance(Duration.ofSeconds(21));
+    answerAlways(flaky, ok("flaky"));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("flaky"); // the half-open probe
+    assertThat(transitions).extracting(BreakerTransition::to)
+        .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED);
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("flaky");
+  }
+
+  @Test
+  void allBackendsDownAnswers503WithTheSoonestRetryAfter() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    answerAlways(a, new MockResponse.Builder().code(429).addHeader("Retry-After", "40")
+        .body("{}").build());
+    answerAlways(b, new MockResponse.Builder().code(429).addHeader("retry-after-ms", "12500")
+        .body("{}").build());
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
+        .backend(openAi("b", b)).build());
+
+    try (Response first = client.newCall(chat("gpt-4o")).execute()) {
+      assertThat(first.code()).isEqualTo(429); // both tried; the last answer goes to the app
+    }
+    try (Response down = client.newCall(chat("gpt-4o")).execute()) {
+      assertThat(down.code()).isEqualTo(503);
+      assertThat(down.header("x-ai-gateway-rejected")).isEqualTo("no-backend-available");
+      assertThat(down.header("Retry-After")).isEqualTo("13");
+      JsonNode error = MAPPER.readTree(down.body().string()).get("error");
+      assertThat(error.get("code").asText()).isEqualTo("no_backend_available");
+    }
+    assertThat(a.getRequestCount() + b.getRequestCount()).isEqualTo(2);
+    assertThat(lastEvent().rejection()).isEqualTo(RejectionReason.NO_BACKEND_AVAILABLE);
+  }
+
+  @Test
+  void noRetryAfterAStreamStartedReachingTheApp() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    String full = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    answerAlways(a, Backend.sse(full.substring(0, full.indexOf("data:", 300))));
+    answerAlways(b, ok("b"));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
+        .backend(openAi("b", b)).build());
+
+    try (Response response = client.newCall(post(appTarget.url("/v1/chat/completions")
+        .toString(), chatRequest("gpt-4o", "Hi", "\"stream\":true"))).execute()) {
+      assertThat(response.body().string()).doesNotContain("[DONE]");
+    }
+    assertThat(b.getRequestCount()).isZero();
+    GatewayEvent event = lastEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.attempts()).hasSize(1);
+  }
+
+  @Test
+  void sessionsStickToOneBackendAndMoveWhenItFails() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    answerAlways(a, ok("a"));
+    answerAlways(b, ok("b"));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
+        .backend(openAi("b", b))
+        .loadBalancing(LoadBalancing.sessionSticky(ConsumerKeys.header("x-session"),
+            LoadBalancing.roundRobin()))
+        .build());
+
+    String s1 = servedBy(client, chat("gpt-4o", "x-session", "s1"));
+    String s2 = servedBy(client, chat("gpt-4o", "x-session", "s2"));
+    assertThat(s1).isNotEqualTo(s2);
+    for (int i = 0; i < 4; i++) {
+      assertThat(servedBy(client, chat("gpt-4o", "x-session", "s1"))).isEqualTo(s1);
+      assertThat(servedBy(client, chat("gpt-4o", "x-session", "s2"))).isEqualTo(s2);
+    }
+    MockWebServer s1Server = "a".equals(s1) ? a : b;
+    answerAlways(s1Server, new MockResponse.Builder().code(429).addHeader("Retry-After", "60")
+        .body("{}").build());
+    assertThat(servedBy(client, chat("gpt-4o", "x-session", "s1"))).isEqualTo(s2);
+    assertThat(servedBy(client, chat("gpt-4o", "x-session", "s1"))).isEqualTo(s2);
+    assertThat(s1Server.takeRequest().getHeaders().get("x-session")).isNull();
+  }
+
+  @Test
+  void callsAreRewrittenExactlyForEachFlavourWithItsOwnCredential() throws Exception {
+    MockWebServer openAi = server();
+    MockWebServer azure = server();
+    answerAlways(openAi, ok("openai"));
+    answerAlways(azure, ok("azure"));
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(dev.aigateway.core.Backend.openAi("openai", openAi.url("/").toString())
+            .model("smart", "gpt-4o-2024-11-20").credential(Credentials.apiKey(SECRET_A)))
+        .backend(dev.aigateway.core.Backend.azureOpenAi("azure", azure.url("/").toString(),
+                "2024-10-21")
+            .model("smart", "gpt4o-eastus").credential(Credentials.apiKey(SECRET_B)))
+        .build());
+
+    servedBy(client, chat("smart", "Authorization", "Bearer app-own-key"));
+    servedBy(client, chat("smart", "Authorization", "Bearer app-own-key"));
+
+    RecordedRequest toOpenAi = openAi.takeRequest();
+    assertThat(toOpenAi.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
+    assertThat(toOpenAi.getHeaders().get("Authorization")).isEqualTo("Bearer " + SECRET_A);
+    assertThat(MAPPER.readTree(toOpenAi.getBody().utf8()).get("model").asText())
+        .isEqualTo("gpt-4o-2024-11-20");
+    RecordedRequest toAzure = azure.takeRequest();
+    assertThat(toAzure.getUrl().encodedPath())
+        .isEqualTo("/openai/deployments/gpt4o-eastus/chat/completions");
+    assertThat(toAzure.getUrl().queryParameter("api-version")).isEqualTo("2024-10-21");
+    assertThat(toAzure.getHeaders().get("api-key")).isEqualTo(SECRET_B);
+    assertThat(toAzure.getHeaders().get("Authorization")).isNull();
+    assertThat(MAPPER.readTree(toAzure.getBody().utf8()).get("model").asText())
+        .isEqualTo("smart");
+  }
+
+  @Test
+  void azureV1FlavourPutsTheDeploymentInTheBody() throws Exception {
+    MockWebServer azure = server();
+    answerAlways(azure, ok("azure"));
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(dev.aigateway.core.Backend.azureOpenAiV1("v1", azure.url("/").toString())
+            .model("gpt-4o", "my-deployment").credential(Credentials.bearerToken("entra-token")))
+        .build());
+
+    servedBy(client, post(appTarget.url("/openai/deployments/whatever/chat/completions"
+        + "?api-version=2024-02-01").toString(), chatRequest("gpt-4o", "Hi", "")));
+
+    RecordedRequest sent = azure.takeRequest();
+    assertThat(sent.getUrl().encodedPath()).isEqualTo("/openai/v1/chat/completions");
+    assertThat(sent.getUrl().query()).isNull();
+    assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer entra-token");
+    assertThat(MAPPER.readTree(sent.getBody().utf8()).get("model").asText())
+        .isEqualTo("my-deployment");
+  }
+
+  @Test
+  void aModelNoBackendServesIsAnsweredLocallyWith404() throws Exception {
+    MockWebServer a = server();
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(openAi("a", a).model("gpt-4o", "gpt-4o")).build());
+
+    try (Response response = client.newCall(chat("gpt-5-ultra")).execute()) {
+      assertThat(response.code()).isEqualTo(404);
+      JsonNode error = MAPPER.readTree(response.body().string()).get("error");
+      assertThat(error.get("code").asText()).isEqualTo("model_not_found");
+      assertThat(error.get("message").asText()).contains("gpt-5-ultra");
+    }
+    assertThat(a.getRequestCount()).isZero();
+  }
+
+  @Test
+  void aTrafficSplitSendsAShareOfConsumersToTheVariantAndSticks() throws Exception {
+    MockWebServer a = server();
+    answerAlways(a, ok("a"));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
+        .split(TrafficSplit.forModel("gpt-4o").send(30, "gpt-4.1").build()).build(),
+        AiGateway.builder().consumerKey(ConsumerKeys.header("x-consumer")));
+
+    int variants = 0;
+    for (int i = 0; i < 30; i++) {
+      servedBy(client, chat("gpt-4o", "x-consumer", "c" + i));
+      GatewayEvent event = lastEvent();
+      String model = MAPPER.readTree(a.takeRequest().getBody().utf8()).get("model").asText();
+      if (event.variant() != null) {
+        variants++;
+        assertThat(event.variant()).isEqualTo("gpt-4.1");
+        assertThat(model).isEqualTo("gpt-4.1");
+      } else {
+        assertThat(model).isEqualTo("gpt-4o");
+      }
+      servedBy(client, chat("gpt-4o", "x-consumer", "c" + i));
+      assertThat(lastEvent().variant()).isEqualTo(event.variant());
+      a.takeRequest();
+    }
+    assertThat(variants).isBetween(1, 29); // proportions: RouterTest, over 10,000 consumers
+  }
+
+  @Test
+  void oneReservationPerCallNotPerAttempt() throws Exception {
+    MockWebServer down = server();
+    MockWebServer up = server();
+    answerAlways(down, new MockResponse.Builder().code(500).body("{}").build());
+    answerAlways(up, ok("up"));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("down", down))
+        .backend(openAi("up", up)).build(), AiGateway.builder()
+        .tokenLimit(TokenLimit.global().tokensPerMinute(1_000)
+            .remainingTokensHeader("x-remaining")));
+
+    try (Response response = client.newCall(post(appTarget.url("/v1/chat/completions")
+        .toString(), chatRequest("gpt-4o", "Hi", "\"max_tokens\":100"))).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.header("x-remaining")).isEqualTo(String.valueOf(1000 - 8 - 100));
+      response.body().string();
+    }
+    GatewayEvent event = lastEvent();
+    assertThat(event.attempts()).hasSize(2);
+    assertThat(event.reservedTokens()).isEqualTo(108);
+    assertThat(event.settledTokens()).isEqualTo(10);
+  }
+
+  @Test
+  void credentialsNeverAppearInEventsOrLogLines() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    answerAlways(a, new MockResponse.Builder().code(500).body("{}").build());
+    answerAlways(b, ok("b"));
+    List<String> lines = new CopyOnWriteArrayList<>();
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(openAi("a", a).credential(Credentials.apiKey(SECRET_A)))
+        .backend(dev.aigateway.core.Backend.azureOpenAiV1("b", b.url("/").toString())
+            .credential(Credentials.apiKey(SECRET_B)))
+        .build(), AiGateway.builder()
+        .listener(event -> lines.add(LoggingListener.format(event) + " " + event))
+        .listener(LoggingListener.create()));
+
+    for (int i = 0; i < 3; i++) {
+      servedBy(client, chat("gpt-4o"));
+    }
+
+    assertThat(lines).hasSize(3).noneMatch(l -> l.contains("SECRET"));
+    assertThat(transitions.toString()).doesNotContain("SECRET");
+    assertThat(BackendPool.builder().backend(openAi("x", a)
+        .credential(Credentials.apiKey(SECRET_A))).build().toString()).doesNotContain("SECRET");
+  }
+
+  private GatewayEvent lastEvent() {
+    return events.all.get(events.all.size() - 1);
+  }
+
+  private GatewayEvent firstEvent() {
+    return events.all.get(0);
+  }
+}
