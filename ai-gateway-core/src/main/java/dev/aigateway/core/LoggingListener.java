@@ -1,5 +1,6 @@
 package dev.aigateway.core;
 
+import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import java.util.Objects;
@@ -37,6 +38,14 @@ public final class LoggingListener implements GatewayListener {
   }
 
   @Override
+  public void onBreakerTransition(BreakerTransition t) {
+    if (logger.isWarnEnabled()) {
+      logger.warn("ai-gateway breaker backend={} {}->{}{} reason=\"{}\"", t.backendId(), t.from(),
+          t.to(), t.openFor() == null ? "" : " for=" + t.openFor().toMillis() + "ms", t.reason());
+    }
+  }
+
+  @Override
   public void onEvent(GatewayEvent event) {
     switch (event.outcome()) {
       case SUCCESS, CANCELLED -> {
@@ -71,6 +80,16 @@ public final class LoggingListener implements GatewayListener {
         .append(e.usageEstimated() ? " (estimated)" : "")
         .append(" reserved=").append(e.reservedTokens())
         .append(" settled=").append(e.settledTokens());
+    if (e.backendId() != null) {
+      line.append(" backend=").append(e.backendId())
+          .append(" attempts=").append(e.attempts().size());
+    }
+    if (e.failoverReason() != null) {
+      line.append(" failover=\"").append(e.failoverReason()).append('"');
+    }
+    if (e.variant() != null) {
+      line.append(" variant=").append(e.variant());
+    }
     if (e.rejection() != null) {
       line.append(" rejected=").append(e.rejection().headerValue());
     }
