@@ -1,5 +1,7 @@
 package dev.aigateway.core.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CallMatch;
@@ -10,19 +12,26 @@ import java.io.IOException;
 import java.util.OptionalLong;
 
 /**
- * The gateway's view of a matched request. The body is parsed on first use, at most once; bodies
- * larger than the configured bound, or not a JSON object, read as "not understood".
+ * The gateway's view of a matched request. The body is read on first use, at most once, and
+ * cheaply: one streaming pass reads the top-level fields the gateway needs (model, stream,
+ * stream options, output allowance, n) and skips the rest without building it. A full tree is
+ * built only when something needs it (prompt token estimation). Bodies larger than the configured
+ * bound, or not a single JSON object, read as "not understood" and are sent unchanged.
+ *
+ * <p>Rewrites (another model, {@code stream_options.include_usage}) splice the application's
+ * bytes, so everything else goes out exactly as the application wrote it.
  */
 public final class RequestView implements LlmRequest {
 
-  private static final String[] OUTPUT_ALLOWANCE_FIELDS =
-      {"max_completion_tokens", "max_tokens", "max_output_tokens"};
+  private static final byte[] INCLUDE_USAGE =
+      "\"stream_options\":{\"include_usage\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   private final CallMatch match;
   private final ClientRequest request;
   private final int maxParsedBodyBytes;
-  private ObjectNode body;
-  private boolean parsed;
+  private Summary summary;
+  private ObjectNode tree;
+  private boolean treeBuilt;
 
   public RequestView(CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
     this.match = match;
@@ -30,17 +39,26 @@ public final class RequestView implements LlmRequest {
     this.maxParsedBodyBytes = maxParsedBodyBytes;
   }
 
-  /** The parsed body, or null when it is not a JSON object (or too large to parse). */
-  public synchronized ObjectNode body() {
-    if (!parsed) {
-      parsed = true;
+  /** The top-level facts of the body, read in one streaming pass. */
+  private synchronized Summary summary() {
+    if (summary == null) {
       byte[] bytes = request.body();
-      if (bytes.length <= maxParsedBodyBytes) {
+      summary = bytes.length <= maxParsedBodyBytes ? Summary.of(bytes) : Summary.NOT_UNDERSTOOD;
+    }
+    return summary;
+  }
+
+  /** The parsed body as a tree, or null when it is not understood. Built at most once. */
+  public synchronized ObjectNode body() {
+    if (!treeBuilt) {
+      treeBuilt = true;
+      if (summary().understood) {
+        byte[] bytes = request.body();
         JsonNode node = Json.parseOrNull(bytes, 0, bytes.length);
-        body = node instanceof ObjectNode ? (ObjectNode) node : null;
+        tree = node instanceof ObjectNode ? (ObjectNode) node : null;
       }
     }
-    return body;
+    return tree;
   }
 
   /** The body bytes exactly as the application sent them. */
@@ -54,9 +72,47 @@ public final class RequestView implements LlmRequest {
    * cannot be rewritten (not understood), so the application's bytes go out unchanged.
    */
   public byte[] rewrittenBody(String model, boolean includeUsage) {
+    Summary s = summary();
+    if (!s.understood) {
+      return null;
+    }
+    boolean changeModel = model != null && !model.equals(s.model);
+    if (!includeUsage && !changeModel) {
+      return null;
+    }
+    if ((includeUsage && s.hasStreamOptions) || (changeModel && s.modelStart < 0)) {
+      return rewriteTree(model, includeUsage);
+    }
+    byte[] raw = request.body();
+    byte[] quotedModel = changeModel ? quoted(model) : null;
+    int size = raw.length + (changeModel ? quotedModel.length - (s.modelEnd - s.modelStart) : 0)
+        + (includeUsage ? INCLUDE_USAGE.length + (s.fields > 0 ? 1 : 0) : 0);
+    byte[] out = new byte[size];
+    int from = 0;
+    int to = 0;
+    if (changeModel) {
+      System.arraycopy(raw, 0, out, 0, s.modelStart);
+      System.arraycopy(quotedModel, 0, out, s.modelStart, quotedModel.length);
+      from = s.modelEnd;
+      to = s.modelStart + quotedModel.length;
+    }
+    int beforeBrace = includeUsage ? s.closingBrace : raw.length;
+    System.arraycopy(raw, from, out, to, beforeBrace - from);
+    to += beforeBrace - from;
+    if (includeUsage) {
+      if (s.fields > 0) {
+        out[to++] = ',';
+      }
+      System.arraycopy(INCLUDE_USAGE, 0, out, to, INCLUDE_USAGE.length);
+      to += INCLUDE_USAGE.length;
+      System.arraycopy(raw, s.closingBrace, out, to, raw.length - s.closingBrace);
+    }
+    return out;
+  }
+
+  private byte[] rewriteTree(String model, boolean includeUsage) {
     ObjectNode parsedBody = body();
-    if (parsedBody == null || (!includeUsage
-        && (model == null || model.equals(Json.text(parsedBody, "model"))))) {
+    if (parsedBody == null) {
       return null;
     }
     ObjectNode copy = parsedBody.deepCopy();
@@ -73,6 +129,14 @@ public final class RequestView implements LlmRequest {
       return Json.MAPPER.writeValueAsBytes(copy);
     } catch (IOException e) {
       return null;
+    }
+  }
+
+  private static byte[] quoted(String text) {
+    try {
+      return Json.MAPPER.writeValueAsBytes(text);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a string", e);
     }
   }
 
@@ -108,31 +172,26 @@ public final class RequestView implements LlmRequest {
 
   @Override
   public String model() {
-    String model = Json.text(body(), "model");
+    String model = summary().model;
     return model != null && !model.isBlank() ? model : match.deployment();
   }
 
   @Override
   public boolean stream() {
-    ObjectNode b = body();
-    return b != null && b.path("stream").asBoolean(false);
+    return summary().stream;
   }
 
   @Override
   public boolean includeUsageRequested() {
-    ObjectNode b = body();
-    return b != null && b.path("stream_options").path("include_usage").asBoolean(false);
+    return summary().includeUsage;
   }
 
   @Override
   public OptionalLong maxOutputTokens() {
-    ObjectNode b = body();
-    if (b != null) {
-      for (String field : OUTPUT_ALLOWANCE_FIELDS) {
-        JsonNode value = b.get(field);
-        if (value != null && value.canConvertToLong() && value.longValue() >= 0) {
-          return OptionalLong.of(value.longValue());
-        }
+    Summary s = summary();
+    for (long value : new long[] {s.maxCompletionTokens, s.maxTokens, s.maxOutputTokens}) {
+      if (value >= 0) {
+        return OptionalLong.of(value);
       }
     }
     return OptionalLong.empty();
@@ -140,13 +199,113 @@ public final class RequestView implements LlmRequest {
 
   @Override
   public int choices() {
-    ObjectNode b = body();
-    JsonNode n = b == null ? null : b.get("n");
-    return n != null && n.canConvertToInt() && n.intValue() > 0 ? n.intValue() : 1;
+    return summary().choices;
   }
 
   @Override
   public boolean bodyUnderstood() {
-    return body() != null;
+    return summary().understood;
+  }
+
+  /** The top-level fields of a request body, and where the rewritable parts sit in its bytes. */
+  private static final class Summary {
+    static final Summary NOT_UNDERSTOOD = new Summary();
+
+    boolean understood;
+    int fields;
+    String model;
+    int modelStart = -1;
+    int modelEnd = -1;
+    boolean stream;
+    boolean hasStreamOptions;
+    boolean includeUsage;
+    long maxCompletionTokens = -1;
+    long maxTokens = -1;
+    long maxOutputTokens = -1;
+    int choices = 1;
+    int closingBrace = -1;
+
+    static Summary of(byte[] bytes) {
+      Summary s = new Summary();
+      try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          return NOT_UNDERSTOOD;
+        }
+        JsonToken token;
+        while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
+          s.fields++;
+          String name = p.currentName();
+          JsonToken value = p.nextToken();
+          switch (name) {
+            case "model" -> {
+              if (value == JsonToken.VALUE_STRING) {
+                s.modelStart = (int) p.currentTokenLocation().getByteOffset();
+                s.model = p.getText();
+                s.modelEnd = (int) p.currentLocation().getByteOffset();
+              } else {
+                s.model = null;
+                s.modelStart = -1;
+                p.skipChildren();
+              }
+            }
+            case "stream" -> s.stream = value == JsonToken.VALUE_TRUE;
+            case "stream_options" -> {
+              s.hasStreamOptions = true;
+              s.includeUsage = value == JsonToken.START_OBJECT && readIncludeUsage(p);
+              if (value != JsonToken.START_OBJECT) {
+                p.skipChildren();
+              }
+            }
+            case "max_completion_tokens" -> s.maxCompletionTokens = count(p, value);
+            case "max_tokens" -> s.maxTokens = count(p, value);
+            case "max_output_tokens" -> s.maxOutputTokens = count(p, value);
+            case "n" -> {
+              long n = count(p, value);
+              s.choices = n > 0 && n <= Integer.MAX_VALUE ? (int) n : 1;
+            }
+            default -> p.skipChildren();
+          }
+        }
+        if (token != JsonToken.END_OBJECT) {
+          return NOT_UNDERSTOOD;
+        }
+        s.closingBrace = (int) p.currentTokenLocation().getByteOffset();
+        if (p.nextToken() != null) {
+          return NOT_UNDERSTOOD; // trailing content: not one JSON object
+        }
+        s.understood = true;
+        return s;
+      } catch (IOException | RuntimeException e) {
+        return NOT_UNDERSTOOD;
+      }
+    }
+
+    /** Reads a stream_options object to its end; whether it sets include_usage to true. */
+    private static boolean readIncludeUsage(JsonParser p) throws IOException {
+      boolean include = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("include_usage".equals(name)) {
+          include = value == JsonToken.VALUE_TRUE;
+        } else {
+          p.skipChildren();
+        }
+      }
+      return include;
+    }
+
+    private static long count(JsonParser p, JsonToken value) throws IOException {
+      if (value == JsonToken.VALUE_NUMBER_INT) {
+        long n = p.getLongValue();
+        return n >= 0 ? n : -1;
+      }
+      if (value == JsonToken.VALUE_NUMBER_FLOAT) {
+        double d = p.getDoubleValue();
+        return d >= 0 && d == Math.rint(d) && d < Long.MAX_VALUE ? (long) d : -1;
+      }
+      p.skipChildren();
+      return -1;
+    }
   }
 }

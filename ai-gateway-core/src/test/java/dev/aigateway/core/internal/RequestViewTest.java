@@ -1,0 +1,151 @@
+package dev.aigateway.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.ClientRequest;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RequestViewTest {
+
+  private static RequestView view(String body) {
+    return view(body, Integer.MAX_VALUE);
+  }
+
+  private static RequestView view(String body, int maxParsed) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ClientRequest request = new ClientRequest() {
+      @Override
+      public String method() {
+        return "POST";
+      }
+
+      @Override
+      public String url() {
+        return "http://localhost/v1/chat/completions";
+      }
+
+      @Override
+      public String header(String name) {
+        return null;
+      }
+
+      @Override
+      public <T> T tag(Class<? extends T> type) {
+        return null;
+      }
+
+      @Override
+      public byte[] body() {
+        return bytes;
+      }
+    };
+    return new RequestView(new CallMatch(Operation.CHAT_COMPLETIONS, "deploy-1"), request,
+        maxParsed);
+  }
+
+  private static String rewritten(RequestView view, String model, boolean includeUsage) {
+    byte[] out = view.rewrittenBody(model, includeUsage);
+    return out == null ? null : new String(out, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void readsTheTopLevelFieldsTheGatewayNeeds() {
+    RequestView view = view("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":"
+        + "\"x\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+        + "\"max_tokens\":300,\"max_completion_tokens\":200,\"n\":2}");
+
+    assertThat(view.bodyUnderstood()).isTrue();
+    assertThat(view.model()).isEqualTo("gpt-4o");
+    assertThat(view.stream()).isTrue();
+    assertThat(view.includeUsageRequested()).isTrue();
+    assertThat(view.maxOutputTokens()).hasValue(200);
+    assertThat(view.choices()).isEqualTo(2);
+  }
+
+  @Test
+  void theDeploymentNamesTheModelWhenTheBodyDoesNot() {
+    assertThat(view("{\"messages\":[]}").model()).isEqualTo("deploy-1");
+  }
+
+  @Test
+  void includeUsageIsSplicedBeforeTheClosingBraceLeavingEveryOtherByte() {
+    String body = "{ \"model\" : \"gpt-4o\",\n  \"stream\": true, \"messages\": [] }\n";
+
+    assertThat(rewritten(view(body), null, true)).isEqualTo(
+        "{ \"model\" : \"gpt-4o\",\n  \"stream\": true, \"messages\": [] ,"
+            + "\"stream_options\":{\"include_usage\":true}}\n");
+  }
+
+  @Test
+  void theModelIsReplacedInPlace() {
+    String body = "{\"messages\":[{\"content\":\"model\"}],\"model\":\"smart\",\"stream\":false}";
+
+    assertThat(rewritten(view(body), "gpt-4o-2024-11-20", false)).isEqualTo(
+        "{\"messages\":[{\"content\":\"model\"}],\"model\":\"gpt-4o-2024-11-20\",\"stream\":false}");
+  }
+
+  @Test
+  void modelAndUsageAreRewrittenTogetherAndEscaped() {
+    String body = "{\"model\":\"a\",\"stream\":true}";
+
+    assertThat(rewritten(view(body), "we\"ird", true)).isEqualTo(
+        "{\"model\":\"we\\\"ird\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void existingStreamOptionsAreRewrittenThroughTheTree() {
+    String body = "{\"model\":\"a\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}";
+
+    assertThat(rewritten(view(body), null, true))
+        .isEqualTo("{\"model\":\"a\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void aMissingModelIsAdded() {
+    assertThat(rewritten(view("{\"messages\":[]}"), "gpt-4o", false))
+        .isEqualTo("{\"messages\":[],\"model\":\"gpt-4o\"}");
+  }
+
+  @Test
+  void nothingToChangeMeansTheApplicationsBytes() {
+    assertThat(view("{\"model\":\"a\"}").rewrittenBody("a", false)).isNull();
+    assertThat(view("{\"model\":\"a\"}").rewrittenBody(null, false)).isNull();
+  }
+
+  @Test
+  void anEmptyObjectGetsUsageWithoutAComma() {
+    assertThat(rewritten(view("{}"), null, true))
+        .isEqualTo("{\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void malformedTrailingOrNonObjectBodiesAreNotUnderstoodAndNeverRewritten() {
+    for (String body : new String[] {"{\"model\":", "[1,2]", "{\"a\":1} {\"b\":2}", "", "null",
+        "{\"model\":\"a\"} trailing"}) {
+      RequestView view = view(body);
+      assertThat(view.bodyUnderstood()).as(body).isFalse();
+      assertThat(view.rewrittenBody("x", true)).as(body).isNull();
+      assertThat(view.body()).as(body).isNull();
+      assertThat(view.stream()).isFalse();
+    }
+  }
+
+  @Test
+  void bodiesAboveTheBoundAreNotParsed() {
+    RequestView view = view("{\"model\":\"gpt-4o\",\"stream\":true}", 10);
+    assertThat(view.bodyUnderstood()).isFalse();
+    assertThat(view.model()).isEqualTo("deploy-1");
+  }
+
+  @Test
+  void oddValuesReadAsAbsent() {
+    RequestView view = view("{\"model\":42,\"max_tokens\":-5,\"n\":\"two\",\"stream\":\"yes\"}");
+    assertThat(view.model()).isEqualTo("deploy-1");
+    assertThat(view.maxOutputTokens()).isEmpty();
+    assertThat(view.choices()).isEqualTo(1);
+    assertThat(view.stream()).isFalse();
+  }
+}
