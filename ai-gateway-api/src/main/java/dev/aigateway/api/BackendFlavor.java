@@ -24,6 +24,14 @@ public enum BackendFlavor {
    */
   AZURE_OPENAI_V1;
 
+  /**
+   * The provider's name in the OpenTelemetry GenAI conventions ({@code gen_ai.provider.name}):
+   * {@code openai} for OpenAI and OpenAI-compatible servers, {@code azure.ai.openai} for Azure.
+   */
+  public String providerName() {
+    return usesApiKeyHeader() ? "azure.ai.openai" : "openai";
+  }
+
   /** Whether the flavour sends API keys in Azure's {@code api-key} header. */
   public boolean usesApiKeyHeader() {
     return this == AZURE_OPENAI || this == AZURE_OPENAI_V1;

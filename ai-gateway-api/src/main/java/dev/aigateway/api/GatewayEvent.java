@@ -37,6 +37,11 @@ public final class GatewayEvent {
   private final List<Attempt> attempts;
   private final String failoverReason;
   private final String variant;
+  private final String provider;
+  private final String serverAddress;
+  private final int serverPort;
+  private final String rejectedLimit;
+  private final Duration gatewayTime;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -62,6 +67,11 @@ public final class GatewayEvent {
     this.attempts = List.copyOf(b.attempts);
     this.failoverReason = b.failoverReason;
     this.variant = b.variant;
+    this.provider = b.provider;
+    this.serverAddress = b.serverAddress;
+    this.serverPort = b.serverPort;
+    this.rejectedLimit = b.rejectedLimit;
+    this.gatewayTime = b.gatewayTime;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -198,6 +208,37 @@ public final class GatewayEvent {
     return variant;
   }
 
+  /**
+   * The provider, as the OpenTelemetry GenAI conventions name it ({@code openai},
+   * {@code azure.ai.openai}), or null when unknown.
+   */
+  public String provider() {
+    return provider;
+  }
+
+  /** The host the call was sent to (the backend's, when routed), or null when none was. */
+  public String serverAddress() {
+    return serverAddress;
+  }
+
+  /** The port the call was sent to, or 0 when none was. */
+  public int serverPort() {
+    return serverPort;
+  }
+
+  /** The name of the token limit that rejected the call, or null. */
+  public String rejectedLimit() {
+    return rejectedLimit;
+  }
+
+  /**
+   * The time the gateway itself spent on the call (admission, routing, settlement), not counting
+   * the backend or the application; reading usage from body bytes as they pass is not included.
+   */
+  public Duration gatewayTime() {
+    return gatewayTime;
+  }
+
   @Override
   public String toString() {
     return "GatewayEvent{call=" + callId + ", op=" + operation.conventionName() + ", consumer="
@@ -238,8 +279,34 @@ public final class GatewayEvent {
     private List<Attempt> attempts = List.of();
     private String failoverReason;
     private String variant;
+    private String provider;
+    private String serverAddress;
+    private int serverPort;
+    private String rejectedLimit;
+    private Duration gatewayTime = Duration.ZERO;
 
     private Builder() {}
+
+    public Builder provider(String provider) {
+      this.provider = provider;
+      return this;
+    }
+
+    public Builder server(String address, int port) {
+      this.serverAddress = address;
+      this.serverPort = port;
+      return this;
+    }
+
+    public Builder rejectedLimit(String rejectedLimit) {
+      this.rejectedLimit = rejectedLimit;
+      return this;
+    }
+
+    public Builder gatewayTime(Duration gatewayTime) {
+      this.gatewayTime = Objects.requireNonNull(gatewayTime, "gatewayTime");
+      return this;
+    }
 
     public Builder backendId(String backendId) {
       this.backendId = backendId;

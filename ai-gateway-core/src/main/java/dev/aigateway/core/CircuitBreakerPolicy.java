@@ -1,7 +1,6 @@
 package dev.aigateway.core;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.function.IntPredicate;
 
@@ -12,7 +11,7 @@ import java.util.function.IntPredicate;
  * <pre>{@code
  * CircuitBreakerPolicy.builder()
  *     .failureCount(3, Duration.ofSeconds(10))      // 3 failures within 10 s trip it ...
- *     .tripDuration(Duration.ofSeconds(30))         // ... for 30 s, unless the backend says how long
+ *     .tripDuration(Duration.ofSeconds(30))         // ... for 30 s, unless the backend says
  *     .build();
  * CircuitBreakerPolicy.builder()
  *     .failureRate(50, 20, Duration.ofMinutes(1))   // half of >= 20 calls within a minute failed
@@ -163,7 +162,7 @@ public final class CircuitBreakerPolicy {
 
   private static String percentText(double percent) {
     return percent == Math.rint(percent)
-        ? String.valueOf((long) percent) : String.format(Locale.ROOT, "%s", percent);
+        ? String.valueOf((long) percent) : String.valueOf(percent);
   }
 
   /**

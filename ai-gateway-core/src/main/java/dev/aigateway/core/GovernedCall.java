@@ -84,6 +84,9 @@ public final class GovernedCall {
   private Duration pendingBackoff = Duration.ZERO;
   private AttemptPlan pendingPlan;
   private String failoverReason;
+  private String rejectedLimit;
+  private String sentUrl;
+  private long gatewayNanos;
 
   GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
     this.gateway = gateway;
@@ -104,6 +107,15 @@ public final class GovernedCall {
    * what to send. A rejection has already been reported (event emitted) when this returns.
    */
   public Admission admit() {
+    long began = System.nanoTime();
+    try {
+      return decide();
+    } finally {
+      gatewayNanos += System.nanoTime() - began;
+    }
+  }
+
+  private Admission decide() {
     consumer = orDefault(safeResolve(gateway.consumerKey()), AiGateway.ANONYMOUS);
     stream = request.stream();
     if (router != null) {
@@ -160,6 +172,15 @@ public final class GovernedCall {
    * for the application.
    */
   public AttemptPlan nextAttempt() {
+    long began = System.nanoTime();
+    try {
+      return plan();
+    } finally {
+      gatewayNanos += System.nanoTime() - began;
+    }
+  }
+
+  private AttemptPlan plan() {
     if (pendingPlan != null) {
       AttemptPlan plan = pendingPlan;
       pendingPlan = null;
@@ -186,6 +207,15 @@ public final class GovernedCall {
    * False: deliver this response ({@link #observeResponse}).
    */
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
+    long began = System.nanoTime();
+    try {
+      return judgeResponse(status, headers);
+    } finally {
+      gatewayNanos += System.nanoTime() - began;
+    }
+  }
+
+  private boolean judgeResponse(int status, Function<String, String> headers) {
     BackendState backend = current;
     attempts.add(new Attempt(backend.id(), status, null, sinceAttemptStart()));
     backend.rateLimits(BackendHeaders.rateLimits(headers, gateway.clock()));
@@ -285,8 +315,8 @@ public final class GovernedCall {
       Duration backoff = pendingBackoff;
       pendingBackoff = Duration.ZERO;
       attemptStartNanos = System.nanoTime() + backoff.toNanos();
-      return new AttemptPlan(config.id(), BackendRequests.url(config, request.operation(), target),
-          set, remove, body, backoff);
+      sentUrl = BackendRequests.url(config, request.operation(), target);
+      return new AttemptPlan(config.id(), sentUrl, set, remove, body, backoff);
     }
     return null;
   }
@@ -429,6 +459,7 @@ public final class GovernedCall {
     if (!ended.compareAndSet(false, true)) {
       return; // settled already: a call is settled exactly once
     }
+    long began = System.nanoTime();
     if (current != null) {
       if (outcome == CallOutcome.SUCCESS && !stream) {
         current.recordLatency(System.nanoTime() - attemptStartNanos);
@@ -461,6 +492,7 @@ public final class GovernedCall {
     }
     RejectionReason rejection = outcome == CallOutcome.REJECTED
         ? RejectionReason.NO_BACKEND_AVAILABLE : null;
+    gatewayNanos += System.nanoTime() - began;
     emit(outcome, rejection == null ? status : rejection.status(), usage, source, settled,
         rejection, errorType, responseModel);
   }
@@ -513,6 +545,10 @@ public final class GovernedCall {
         .attempts(attempts)
         .failoverReason(failoverReason)
         .variant(variant)
+        .provider(provider())
+        .server(host(), port())
+        .rejectedLimit(rejectedLimit)
+        .gatewayTime(Duration.ofNanos(gatewayNanos))
         .build();
     for (GatewayListener listener : listeners) {
       try {
@@ -550,10 +586,41 @@ public final class GovernedCall {
     LimitCharge charge = result.rejectedBy();
     int index = charges.indexOf(charge);
     String limitName = index >= 0 ? owners.get(index).name() : charge.limit().id();
+    rejectedLimit = limitName;
     long left = index >= 0 && index < result.remaining().size() ? result.remaining().get(index) : 0;
     return Rejections.tokenLimit(charge, limitName, left, result.retryAfter(), limitHeaders);
   }
 
+
+  private String provider() {
+    if (current != null) {
+      return current.backend().flavor().providerName();
+    }
+    return request.deployment() != null || request.url().contains("/openai/")
+        ? dev.aigateway.api.BackendFlavor.AZURE_OPENAI.providerName()
+        : dev.aigateway.api.BackendFlavor.OPENAI.providerName();
+  }
+
+  private java.net.URI sentUri() {
+    try {
+      return java.net.URI.create(sentUrl != null ? sentUrl : request.url());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private String host() {
+    java.net.URI uri = sentUri();
+    return uri == null ? null : uri.getHost();
+  }
+
+  private int port() {
+    java.net.URI uri = sentUri();
+    if (uri == null) {
+      return 0;
+    }
+    return uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+  }
 
   private String safeResolve(dev.aigateway.api.KeyResolver resolver) {
     try {

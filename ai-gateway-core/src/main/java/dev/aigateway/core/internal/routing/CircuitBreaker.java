@@ -6,221 +6,299 @@ import dev.aigateway.core.CircuitBreakerPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One backend's circuit breaker: a small state machine on the injected clock. Failures are
- * counted in a sliding window of ten buckets, so memory is constant at any call rate.
+ * One backend's circuit breaker: a small state machine on the injected clock. Thread-safe.
  *
- * <p>Resilience4j was considered; its breaker does not let the tripping failure set the open
- * duration (a backend's {@code Retry-After}), which is what the gateway needs most, and the
- * machine is small.
+ * <p>The router asks {@link #isAvailable()} while choosing (lock-free, changes nothing), then
+ * {@link #tryAcquire()} for the chosen backend, and reports every acquired call's verdict with
+ * exactly one of {@link #onSuccess()}, {@link #onFailure(Duration)} or {@link #onIgnored()}.
+ *
+ * <p>Closed, calls flow and their verdicts are counted in a sliding window of (up to) ten buckets
+ * over the policy's interval, so memory is constant at any call rate. When the policy's condition
+ * is met the breaker opens for the trip duration (or the tripping failure's retry-after). Once
+ * that has passed, the next {@link #tryAcquire()} half-opens it and is the one probe let through:
+ * its success closes the breaker with an empty window, its failure opens it again. Verdicts of
+ * calls acquired before a trip that arrive while open are stale and ignored.
+ *
+ * <p>Every state change is reported once to the transitions consumer, in order, while the
+ * breaker's lock is held (keep the consumer quick); an exception from it is logged and dropped.
+ *
+ * <p>Resilience4j's breaker was considered; it cannot let the tripping failure set the open
+ * duration (a backend's {@code Retry-After}), which is what the gateway needs most.
  */
 public final class CircuitBreaker {
 
   private static final Logger log = LoggerFactory.getLogger(CircuitBreaker.class);
-  private static final int BUCKETS = 10;
+
+  /** Buckets of the sliding window: a verdict leaves it 0.9 to 1 interval after it happened. */
+  static final int BUCKETS = 10;
 
   private final String backendId;
   private final CircuitBreakerPolicy policy;
   private final Clock clock;
   private final Consumer<BreakerTransition> transitions;
+  private final Object lock = new Object();
+
+  // The window, guarded by lock. Bucket i holds epoch bucket bucketEpoch[i] (now / bucketMillis).
   private final long bucketMillis;
-  private final long[] bucketStart = new long[BUCKETS];
-  private final int[] calls = new int[BUCKETS];
-  private final int[] failures = new int[BUCKETS];
+  private final long[] bucketEpoch;
+  private final long[] bucketCalls;
+  private final long[] bucketFailures;
+
+  // Written under lock; read without it by the fast paths. Write order keeps lock-free readers
+  // conservative: openUntilMillis before state = OPEN, probeInFlight before state = HALF_OPEN.
   private volatile BreakerState state = BreakerState.CLOSED;
   private volatile long openUntilMillis;
-  private boolean probeInFlight;
+  private volatile boolean probeInFlight;
 
+  /**
+   * A closed breaker with an empty window.
+   *
+   * @param backendId the backend's id, reported in transitions
+   * @param transitions receives every state change; exceptions from it are logged and dropped
+   */
   public CircuitBreaker(String backendId, CircuitBreakerPolicy policy, Clock clock,
       Consumer<BreakerTransition> transitions) {
-    this.backendId = backendId;
-    this.policy = policy;
-    this.clock = clock;
-    this.transitions = transitions;
-    this.bucketMillis = Math.max(1, policy.interval().toMillis() / BUCKETS);
+    this.backendId = Objects.requireNonNull(backendId, "backendId");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.transitions = Objects.requireNonNull(transitions, "transitions");
+    long intervalMillis = Math.max(1, policy.interval().toMillis());
+    int buckets = (int) Math.min(BUCKETS, intervalMillis);
+    this.bucketMillis = (intervalMillis + buckets - 1) / buckets;
+    this.bucketEpoch = new long[buckets];
+    this.bucketCalls = new long[buckets];
+    this.bucketFailures = new long[buckets];
+    clearWindow();
   }
 
+  /** The backend this breaker guards. */
+  public String backendId() {
+    return backendId;
+  }
+
+  /**
+   * The current state. An open breaker whose trip has passed stays {@link BreakerState#OPEN}
+   * until the next {@link #tryAcquire()} half-opens it.
+   */
   public BreakerState state() {
     return state;
   }
 
-  /** Whether {@link #tryAcquire()} could succeed now; changes nothing. */
+  /**
+   * Whether {@link #tryAcquire()} could succeed now; changes nothing and takes no lock. Another
+   * thread may take the half-open probe between this and {@link #tryAcquire()}.
+   */
   public boolean isAvailable() {
     BreakerState s = state;
     if (s == BreakerState.CLOSED) {
       return true;
     }
-    if (s == BreakerState.OPEN) {
-      return clock.millis() >= openUntilMillis;
-    }
-    synchronized (this) {
+    if (s == BreakerState.HALF_OPEN) {
       return !probeInFlight;
     }
-  }
-
-  /** When the breaker may admit a call: now unless it is open (or its probe is in flight). */
-  public Instant availableAt() {
-    BreakerState s = state;
-    if (s == BreakerState.OPEN) {
-      return Instant.ofEpochMilli(Math.max(openUntilMillis, clock.millis()));
-    }
-    return clock.instant();
+    return clock.millis() >= openUntilMillis;
   }
 
   /**
-   * Admits a call: always when closed; when open, once the trip has passed, exactly one caller
-   * (the half-open probe) until the probe's verdict.
+   * When a call could be acquired: now when closed or half-open with the probe slot free; else
+   * the end of the trip (already past while a half-open probe is in flight).
+   */
+  public Instant availableAt() {
+    BreakerState s = state;
+    if (s == BreakerState.CLOSED || (s == BreakerState.HALF_OPEN && !probeInFlight)) {
+      return clock.instant();
+    }
+    return Instant.ofEpochMilli(openUntilMillis);
+  }
+
+  /**
+   * Admits a call. Closed: always. Open: never before the trip has passed; at or after it the
+   * breaker half-opens and exactly one caller gets true (the probe); others get false until the
+   * probe's verdict. Every true must be followed by one verdict ({@link #onSuccess()},
+   * {@link #onFailure(Duration)} or {@link #onIgnored()}).
    */
   public boolean tryAcquire() {
     if (state == BreakerState.CLOSED) {
       return true;
     }
-    BreakerTransition transition = null;
-    boolean acquired;
-    synchronized (this) {
-      if (state == BreakerState.CLOSED) {
-        return true;
-      }
-      if (state == BreakerState.OPEN) {
-        if (clock.millis() < openUntilMillis) {
-          return false;
-        }
-        transition = move(BreakerState.HALF_OPEN, null, "trip of " + tripText() + " ended");
-      }
-      acquired = !probeInFlight;
-      probeInFlight = true;
-    }
-    report(transition);
-    return acquired;
-  }
-
-  /** The call got a verdict of success (any response that is not a failure). */
-  public void onSuccess() {
-    if (state == BreakerState.CLOSED) {
-      synchronized (this) {
-        record(false);
-      }
-      return;
-    }
-    BreakerTransition transition = null;
-    synchronized (this) {
-      if (state == BreakerState.HALF_OPEN) {
-        probeInFlight = false;
-        clearWindow();
-        transition = move(BreakerState.CLOSED, null, "probe succeeded");
-      } else if (state == BreakerState.CLOSED) {
-        record(false);
+    synchronized (lock) {
+      switch (state) {
+        case CLOSED:
+          return true;
+        case HALF_OPEN:
+          if (probeInFlight) {
+            return false;
+          }
+          probeInFlight = true;
+          return true;
+        default: // OPEN
+          long now = clock.millis();
+          if (now < openUntilMillis) {
+            return false;
+          }
+          probeInFlight = true;
+          move(BreakerState.HALF_OPEN, now, null, "trip ended, probing");
+          return true;
       }
     }
-    report(transition);
   }
 
   /**
-   * The call failed (failure status, connection failure or timeout).
+   * An acquired call succeeded (the backend answered with a status that is not a failure).
+   * Half-open: the probe succeeded, so the breaker closes with an empty window.
+   */
+  public void onSuccess() {
+    if (state == BreakerState.CLOSED && policy.failureCount() > 0) {
+      return; // count mode keeps no successes
+    }
+    synchronized (lock) {
+      long now = clock.millis();
+      switch (state) {
+        case CLOSED:
+          record(now, false);
+          break;
+        case HALF_OPEN:
+          clearWindow();
+          move(BreakerState.CLOSED, now, null, "probe succeeded");
+          probeInFlight = false;
+          break;
+        default: // OPEN: a call acquired before the trip; stale
+          break;
+      }
+    }
+  }
+
+  /**
+   * An acquired call failed (a failure status, or a connection failure or timeout). Closed: it is
+   * counted, and trips the breaker when the policy's condition is met. Half-open: the probe
+   * failed, so the breaker opens again. Either way the trip lasts {@code retryAfter} (capped)
+   * when the policy honours it, else the policy's trip duration.
    *
-   * @param retryAfter how long the backend asked to be left alone, or null
+   * @param retryAfter how long the backend asked to be left alone, or null when it did not say
    */
   public void onFailure(Duration retryAfter) {
-    BreakerTransition transition = null;
-    synchronized (this) {
-      if (state == BreakerState.HALF_OPEN) {
-        probeInFlight = false;
-        transition = trip(retryAfter, "probe failed");
-      } else if (state == BreakerState.CLOSED) {
-        record(true);
-        String reason = tripReason();
-        if (reason != null) {
-          transition = trip(retryAfter, reason);
-        }
+    synchronized (lock) {
+      long now = clock.millis();
+      switch (state) {
+        case CLOSED:
+          record(now, true);
+          String condition = tripCondition(now);
+          if (condition != null) {
+            open(now, retryAfter, condition);
+          }
+          break;
+        case HALF_OPEN:
+          open(now, retryAfter, "probe failed");
+          break;
+        default: // OPEN: a call acquired before the trip; stale
+          break;
       }
     }
-    report(transition);
   }
 
-  /** The call ended without a verdict (cancelled); frees the half-open probe slot. */
+  /**
+   * An acquired call ended without a verdict (for example the application cancelled it). Half-
+   * open: frees the probe slot for the next caller. Otherwise nothing is counted.
+   */
   public void onIgnored() {
-    synchronized (this) {
-      if (state == BreakerState.HALF_OPEN) {
-        probeInFlight = false;
-      }
-    }
-  }
-
-  private BreakerTransition trip(Duration retryAfter, String reason) {
-    Duration openFor = policy.tripDuration(retryAfter);
-    openUntilMillis = clock.millis() + openFor.toMillis();
-    clearWindow();
-    return move(BreakerState.OPEN, openFor, reason);
-  }
-
-  private BreakerTransition move(BreakerState to, Duration openFor, String reason) {
-    BreakerState from = state;
-    state = to;
-    return new BreakerTransition(backendId, from, to, clock.instant(), openFor, reason);
-  }
-
-  private void report(BreakerTransition transition) {
-    if (transition == null) {
+    if (state != BreakerState.HALF_OPEN) {
       return;
     }
+    synchronized (lock) {
+      if (state == BreakerState.HALF_OPEN) {
+        probeInFlight = false;
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "CircuitBreaker{" + backendId + ", " + state + "}";
+  }
+
+  private void open(long now, Duration retryAfter, String why) {
+    Duration openFor = policy.tripDuration(retryAfter);
+    String reason = retryAfter != null && policy.honoursRetryAfter()
+        ? why + "; retry-after from backend" : why;
+    openUntilMillis = saturatedAdd(now, ceilMillis(openFor));
+    clearWindow();
+    move(BreakerState.OPEN, now, openFor, reason);
+    probeInFlight = false;
+  }
+
+  /** Changes state and reports it; called under the lock. */
+  private void move(BreakerState to, long now, Duration openFor, String reason) {
+    BreakerState from = state;
+    state = to;
+    BreakerTransition transition =
+        new BreakerTransition(backendId, from, to, Instant.ofEpochMilli(now), openFor, reason);
     try {
       transitions.accept(transition);
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: breaker transition listener failed for backend {}", backendId, e);
+      log.warn("ai-gateway: the breaker transition consumer failed on {}", transition, e);
     }
   }
 
-  private void record(boolean failed) {
-    long now = clock.millis();
-    long start = now - Math.floorMod(now, bucketMillis);
-    int i = (int) Math.floorMod(start / bucketMillis, (long) BUCKETS);
-    if (bucketStart[i] != start) {
-      bucketStart[i] = start;
-      calls[i] = 0;
-      failures[i] = 0;
+  private void record(long now, boolean failed) {
+    long epoch = Math.floorDiv(now, bucketMillis);
+    int i = (int) Math.floorMod(epoch, (long) bucketEpoch.length);
+    if (bucketEpoch[i] != epoch) {
+      bucketEpoch[i] = epoch;
+      bucketCalls[i] = 0;
+      bucketFailures[i] = 0;
     }
-    calls[i]++;
+    bucketCalls[i]++;
     if (failed) {
-      failures[i]++;
+      bucketFailures[i]++;
     }
   }
 
   /** Why the window trips the breaker now, or null when it does not. */
-  private String tripReason() {
-    long now = clock.millis();
-    long oldest = now - bucketMillis * BUCKETS;
-    int windowCalls = 0;
-    int windowFailures = 0;
-    for (int i = 0; i < BUCKETS; i++) {
-      if (bucketStart[i] > oldest) {
-        windowCalls += calls[i];
-        windowFailures += failures[i];
+  private String tripCondition(long now) {
+    long epoch = Math.floorDiv(now, bucketMillis);
+    long calls = 0;
+    long failures = 0;
+    for (int i = 0; i < bucketEpoch.length; i++) {
+      if (bucketEpoch[i] > epoch - bucketEpoch.length && bucketEpoch[i] <= epoch) {
+        calls += bucketCalls[i];
+        failures += bucketFailures[i];
       }
     }
     if (policy.failureCount() > 0) {
-      return windowFailures >= policy.failureCount()
-          ? windowFailures + " failures in " + policy.interval() : null;
+      return failures >= policy.failureCount()
+          ? failures + (failures == 1 ? " failure in " : " failures in ") + policy.interval()
+          : null;
     }
-    if (windowCalls < policy.minimumCalls()) {
+    if (calls < policy.minimumCalls() || failures * 100.0 < policy.failureRatePercent() * calls) {
       return null;
     }
-    double percent = windowFailures * 100.0 / windowCalls;
-    return percent >= policy.failureRatePercent()
-        ? String.format(java.util.Locale.ROOT, "%.1f%% of %d calls failed in %s", percent,
-            windowCalls, policy.interval()) : null;
+    return String.format(Locale.ROOT, "%.1f%% of %d calls failed in %s",
+        failures * 100.0 / calls, calls, policy.interval());
   }
 
   private void clearWindow() {
-    java.util.Arrays.fill(bucketStart, 0);
-    java.util.Arrays.fill(calls, 0);
-    java.util.Arrays.fill(failures, 0);
+    Arrays.fill(bucketEpoch, Long.MIN_VALUE);
   }
 
-  private String tripText() {
-    return policy.tripDuration().toString();
+  private static long ceilMillis(Duration d) {
+    try {
+      long millis = d.toMillis();
+      return d.minusMillis(millis).isZero() ? millis : Math.addExact(millis, 1);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 }

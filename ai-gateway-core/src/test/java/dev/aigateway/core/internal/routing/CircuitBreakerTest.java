@@ -1,34 +1,55 @@
 package dev.aigateway.core.internal.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.core.CircuitBreakerPolicy;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class CircuitBreakerTest {
 
-  private final TestClock clock = new TestClock(Instant.parse("2026-06-01T10:00:00Z"));
+  private static final Instant START = Instant.parse("2026-06-01T10:00:00Z");
+
+  private final TestClock clock = new TestClock(START);
   private final List<BreakerTransition> transitions = new CopyOnWriteArrayList<>();
 
   private CircuitBreaker breaker(CircuitBreakerPolicy policy) {
     return new CircuitBreaker("b1", policy, clock, transitions::add);
   }
 
+  /** 3 failures within 10 s trip it for 30 s. */
   private static CircuitBreakerPolicy threeIn10s() {
     return CircuitBreakerPolicy.builder().failureCount(3, Duration.ofSeconds(10))
         .tripDuration(Duration.ofSeconds(30)).build();
   }
+
+  private CircuitBreaker tripped() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    for (int i = 0; i < 3; i++) {
+      breaker.onFailure(null);
+    }
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+    return breaker;
+  }
+
+  private BreakerTransition last() {
+    return transitions.get(transitions.size() - 1);
+  }
+
+  // ---------------------------------------------------------------- count mode
 
   @Test
   void tripsOnTheNthFailureWithinTheInterval() {
@@ -42,8 +63,10 @@ class CircuitBreakerTest {
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
     assertThat(breaker.tryAcquire()).isFalse();
     assertThat(transitions).singleElement().satisfies(t -> {
+      assertThat(t.backendId()).isEqualTo("b1");
       assertThat(t.from()).isEqualTo(BreakerState.CLOSED);
       assertThat(t.to()).isEqualTo(BreakerState.OPEN);
+      assertThat(t.at()).isEqualTo(START);
       assertThat(t.openFor()).isEqualTo(Duration.ofSeconds(30));
       assertThat(t.reason()).isEqualTo("3 failures in PT10S");
     });
@@ -57,7 +80,61 @@ class CircuitBreakerTest {
       clock.advance(Duration.ofSeconds(6));
     }
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+    assertThat(transitions).isEmpty();
   }
+
+  @Test
+  void aFailureStillCountsJustInsideTheInterval() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    breaker.onFailure(null);
+    clock.advance(Duration.ofSeconds(5));
+    breaker.onFailure(null);
+    clock.advance(Duration.ofMillis(4_999)); // 9.999 s after the first
+
+    breaker.onFailure(null);
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+  }
+
+  @Test
+  void aFailureLeavesTheWindowOneIntervalLater() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    breaker.onFailure(null);
+    clock.advance(Duration.ofSeconds(5));
+    breaker.onFailure(null);
+    clock.advance(Duration.ofSeconds(5)); // 10 s after the first
+
+    breaker.onFailure(null);
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+  }
+
+  @Test
+  void successesDoNotOffsetFailuresInCountMode() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    for (int i = 0; i < 3; i++) {
+      breaker.onFailure(null);
+      for (int j = 0; j < 100; j++) {
+        breaker.onSuccess();
+      }
+    }
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+  }
+
+  @Test
+  void memoryStaysConstantAtAnyCallRate() {
+    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
+        .failureRate(50, 10, Duration.ofSeconds(10)).build());
+    for (int i = 0; i < 1_000_000; i++) {
+      breaker.onSuccess(); // a million calls in one bucket: counters, not a list of calls
+      if (i % 1000 == 0) {
+        clock.advance(Duration.ofMillis(7));
+      }
+    }
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+  }
+
+  // ---------------------------------------------------------------- rate mode
 
   @Test
   void rateModeWaitsForTheMinimumNumberOfCalls() {
@@ -71,7 +148,80 @@ class CircuitBreakerTest {
     breaker.onFailure(null); // 3 of 4 failed: 75%
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
-    assertThat(transitions.get(0).reason()).startsWith("75.0% of 4 calls");
+    assertThat(transitions.get(0).reason()).isEqualTo("75.0% of 4 calls failed in PT10S");
+  }
+
+  @Test
+  void rateModeTripsExactlyAtThePercentage() {
+    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
+        .failureRate(50, 4, Duration.ofSeconds(10)).build());
+    breaker.onSuccess();
+    breaker.onSuccess();
+    breaker.onFailure(null);
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+
+    breaker.onFailure(null); // 2 of 4: 50%
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+  }
+
+  @Test
+  void rateModeStaysClosedBelowThePercentage() {
+    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
+        .failureRate(50, 4, Duration.ofSeconds(10)).build());
+    for (int i = 0; i < 3; i++) {
+      breaker.onSuccess();
+    }
+    breaker.onFailure(null);
+    breaker.onFailure(null); // 2 of 5: 40%
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+  }
+
+  @Test
+  void rateModeForgetsCallsOutsideTheInterval() {
+    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
+        .failureRate(50, 4, Duration.ofSeconds(10)).build());
+    for (int i = 0; i < 3; i++) {
+      breaker.onSuccess();
+    }
+    clock.advance(Duration.ofSeconds(10));
+    breaker.onFailure(null);
+    breaker.onFailure(null);
+    breaker.onFailure(null);
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED); // 3 calls in the window < 4
+
+    breaker.onSuccess();
+    breaker.onFailure(null);
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+  }
+
+  @Test
+  void ignoredCallsAreNotCounted() {
+    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
+        .failureRate(50, 2, Duration.ofSeconds(10)).build());
+    breaker.onFailure(null);
+    breaker.onIgnored();
+    breaker.onIgnored();
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+  }
+
+  // ---------------------------------------------------------------- trip duration
+
+  @Test
+  void openBreakerRefusesCallsForTheTripDuration() {
+    CircuitBreaker breaker = tripped();
+    clock.advance(Duration.ofMillis(29_999));
+    assertThat(breaker.isAvailable()).isFalse();
+    assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+
+    clock.advance(Duration.ofMillis(1));
+
+    assertThat(breaker.isAvailable()).isTrue();
+    assertThat(breaker.tryAcquire()).isTrue();
   }
 
   @Test
@@ -80,13 +230,40 @@ class CircuitBreakerTest {
         .failureCount(1, Duration.ofSeconds(10)).maxTripDuration(Duration.ofMinutes(5)).build());
     breaker.onFailure(Duration.ofSeconds(7));
     assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(transitions.get(0).reason())
+        .isEqualTo("1 failure in PT10S; retry-after from backend");
     assertThat(breaker.availableAt()).isEqualTo(clock.instant().plusSeconds(7));
 
     clock.advance(Duration.ofSeconds(7));
     assertThat(breaker.tryAcquire()).isTrue();
     breaker.onFailure(Duration.ofHours(3));
-    assertThat(transitions.get(transitions.size() - 1).openFor())
-        .isEqualTo(Duration.ofMinutes(5));
+    assertThat(last().openFor()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(breaker.availableAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(5)));
+  }
+
+  @Test
+  void retryAfterOfEarlierFailuresDoesNotSetTheTrip() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    breaker.onFailure(Duration.ofSeconds(5));
+    breaker.onFailure(Duration.ofSeconds(5));
+
+    breaker.onFailure(null);
+
+    assertThat(last().openFor()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(last().reason()).isEqualTo("3 failures in PT10S");
+  }
+
+  @Test
+  void aFractionalRetryAfterKeepsTheBreakerOpenUntilItHasFullyPassed() {
+    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
+        .failureCount(1, Duration.ofSeconds(10)).build());
+    breaker.onFailure(Duration.ofNanos(1_500_000)); // 1.5 ms
+
+    clock.advance(Duration.ofMillis(1));
+    assertThat(breaker.tryAcquire()).isFalse();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofNanos(1_500_000));
   }
 
   @Test
@@ -96,14 +273,26 @@ class CircuitBreakerTest {
         .tripDuration(Duration.ofSeconds(12)).build());
     breaker.onFailure(Duration.ofSeconds(99));
     assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(12));
+    assertThat(transitions.get(0).reason()).isEqualTo("1 failure in PT10S");
   }
 
   @Test
+  void verdictsArrivingWhileOpenAreStaleAndIgnored() {
+    CircuitBreaker breaker = tripped();
+    breaker.onFailure(Duration.ofHours(1));
+    breaker.onSuccess();
+    breaker.onIgnored();
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+    assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(30));
+    assertThat(transitions).hasSize(1);
+  }
+
+  // ---------------------------------------------------------------- half-open
+
+  @Test
   void halfOpenLetsOneProbeThroughAndItsSuccessCloses() {
-    CircuitBreaker breaker = breaker(threeIn10s());
-    for (int i = 0; i < 3; i++) {
-      breaker.onFailure(null);
-    }
+    CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(29));
     assertThat(breaker.isAvailable()).isFalse();
     clock.advance(Duration.ofSeconds(1));
@@ -124,11 +313,36 @@ class CircuitBreakerTest {
   }
 
   @Test
-  void aFailedProbeOpensTheBreakerAgain() {
+  void isAvailableChangesNothing() {
+    CircuitBreaker breaker = tripped();
+    clock.advance(Duration.ofSeconds(30));
+
+    assertThat(breaker.isAvailable()).isTrue();
+    assertThat(breaker.isAvailable()).isTrue();
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+    assertThat(transitions).hasSize(1);
+  }
+
+  @Test
+  void aSuccessfulProbeStartsAFreshWindow() {
     CircuitBreaker breaker = breaker(threeIn10s());
-    for (int i = 0; i < 3; i++) {
-      breaker.onFailure(null);
-    }
+    breaker.onFailure(null);
+    breaker.onFailure(null);
+    breaker.onFailure(null);
+    clock.advance(Duration.ofSeconds(30));
+    breaker.tryAcquire();
+    breaker.onSuccess();
+
+    breaker.onFailure(null);
+    breaker.onFailure(null);
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+  }
+
+  @Test
+  void aFailedProbeOpensTheBreakerAgain() {
+    CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(30));
     breaker.tryAcquire();
 
@@ -136,48 +350,105 @@ class CircuitBreakerTest {
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
     assertThat(transitions.get(2).reason()).isEqualTo("probe failed");
+    assertThat(transitions.get(2).openFor()).isEqualTo(Duration.ofSeconds(30));
     assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(breaker.availableAt()).isEqualTo(clock.instant().plusSeconds(30));
+  }
+
+  @Test
+  void aFailedProbeHonoursItsRetryAfter() {
+    CircuitBreaker breaker = tripped();
+    clock.advance(Duration.ofSeconds(30));
+    breaker.tryAcquire();
+
+    breaker.onFailure(Duration.ofSeconds(90));
+
+    assertThat(last().openFor()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(last().reason()).isEqualTo("probe failed; retry-after from backend");
   }
 
   @Test
   void anIgnoredProbeFreesTheSlot() {
-    CircuitBreaker breaker = breaker(threeIn10s());
-    for (int i = 0; i < 3; i++) {
-      breaker.onFailure(null);
-    }
+    CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(30));
     assertThat(breaker.tryAcquire()).isTrue();
 
     breaker.onIgnored();
 
+    assertThat(breaker.state()).isEqualTo(BreakerState.HALF_OPEN);
+    assertThat(breaker.isAvailable()).isTrue();
     assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(transitions).hasSize(2); // freeing the slot is no transition
   }
 
   @Test
   void exactlyOneOfManyRacingCallersGetsTheProbe() throws Exception {
-    CircuitBreaker breaker = breaker(threeIn10s());
-    for (int i = 0; i < 3; i++) {
-      breaker.onFailure(null);
-    }
-    clock.advance(Duration.ofSeconds(30));
     int threads = 16;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
-    AtomicInteger acquired = new AtomicInteger();
-    for (int i = 0; i < threads; i++) {
-      pool.submit(() -> {
-        start.await();
-        if (breaker.tryAcquire()) {
-          acquired.incrementAndGet();
+    try {
+      for (int round = 0; round < 50; round++) {
+        transitions.clear();
+        CircuitBreaker breaker = tripped();
+        clock.advance(Duration.ofSeconds(30));
+        CountDownLatch ready = new CountDownLatch(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicInteger acquired = new AtomicInteger();
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+          done.add(pool.submit(() -> {
+            ready.countDown();
+            start.await();
+            if (breaker.tryAcquire()) {
+              acquired.incrementAndGet();
+            }
+            return null;
+          }));
         }
-        return null;
-      });
-    }
-    start.countDown();
-    pool.shutdown();
-    assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
+        start.countDown();
+        for (Future<?> f : done) {
+          f.get(10, TimeUnit.SECONDS);
+        }
 
-    assertThat(acquired).hasValue(1);
+        assertThat(acquired).as("round %d", round).hasValue(1);
+        assertThat(transitions).extracting(BreakerTransition::to)
+            .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ---------------------------------------------------------------- transitions, availableAt
+
+  @Test
+  void transitionsAreReportedOnceEachInOrderWithReasons() {
+    CircuitBreaker breaker = tripped();
+    clock.advance(Duration.ofSeconds(30));
+    breaker.tryAcquire();
+    breaker.onFailure(Duration.ofSeconds(5));
+    clock.advance(Duration.ofSeconds(5));
+    breaker.tryAcquire();
+    breaker.onSuccess();
+
+    assertThat(transitions).extracting(BreakerTransition::from, BreakerTransition::to,
+        BreakerTransition::reason).containsExactly(
+            tuple(BreakerState.CLOSED, BreakerState.OPEN,
+                "3 failures in PT10S"),
+            tuple(BreakerState.OPEN, BreakerState.HALF_OPEN,
+                "trip ended, probing"),
+            tuple(BreakerState.HALF_OPEN, BreakerState.OPEN,
+                "probe failed; retry-after from backend"),
+            tuple(BreakerState.OPEN, BreakerState.HALF_OPEN,
+                "trip ended, probing"),
+            tuple(BreakerState.HALF_OPEN, BreakerState.CLOSED,
+                "probe succeeded"));
+    assertThat(transitions).extracting(BreakerTransition::at).containsExactly(START,
+        START.plusSeconds(30), START.plusSeconds(30), START.plusSeconds(35),
+        START.plusSeconds(35));
+    assertThat(transitions).extracting(BreakerTransition::openFor).containsExactly(
+        Duration.ofSeconds(30), null, Duration.ofSeconds(5), null, null);
   }
 
   @Test
@@ -188,7 +459,47 @@ class CircuitBreakerTest {
         });
 
     breaker.onFailure(null);
-
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(breaker.tryAcquire()).isTrue();
+    breaker.onSuccess();
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+  }
+
+  @Test
+  void availableAtIsNowWhileClosed() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    clock.advance(Duration.ofSeconds(3));
+
+    assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(3));
+  }
+
+  @Test
+  void availableAtIsTheEndOfTheTripWhileOpen() {
+    CircuitBreaker breaker = tripped();
+    clock.advance(Duration.ofSeconds(10));
+
+    assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(30));
+  }
+
+  @Test
+  void availableAtIsNowWhenTheProbeSlotIsFree() {
+    CircuitBreaker breaker = tripped();
+    clock.advance(Duration.ofSeconds(31));
+    breaker.tryAcquire();
+    breaker.onIgnored();
+
+    assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(31));
+  }
+
+  @Test
+  void availableAtHasPassedWhileTheProbeIsInFlight() {
+    CircuitBreaker breaker = tripped();
+    clock.advance(Duration.ofSeconds(31));
+    breaker.tryAcquire();
+
+    assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(30));
+    assertThat(breaker.isAvailable()).isFalse();
   }
 }
