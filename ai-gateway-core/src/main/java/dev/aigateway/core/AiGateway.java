@@ -64,6 +64,7 @@ public final class AiGateway {
   private final Set<String> gatewayHeaders;
   private final AtomicLong callIds = new AtomicLong();
   private final Router router;
+  private final PromptLog promptLog;
 
   private AiGateway(Builder b) {
     this.consumerKey = b.consumerKey;
@@ -89,6 +90,7 @@ public final class AiGateway {
         }
       }
     }
+    this.promptLog = b.promptLog;
     this.router = b.backendPool == null ? null
         : new Router(b.backendPool, clock, this::breakerTransition);
     if (router != null && !b.forwardGatewayHeaders) {
@@ -127,7 +129,7 @@ public final class AiGateway {
    * may pass every request through untouched.
    */
   public boolean governsNothing() {
-    return limits.isEmpty() && listeners.isEmpty() && router == null;
+    return limits.isEmpty() && listeners.isEmpty() && router == null && promptLog == null;
   }
 
   /** Starts governing one matched call. For client adapters. */
@@ -163,6 +165,10 @@ public final class AiGateway {
   /** The backend pool calls are routed through, or null when calls go where the app sent them. */
   public BackendPool backendPool() {
     return router == null ? null : router.pool();
+  }
+
+  PromptLog promptLog() {
+    return promptLog;
   }
 
   Router router() {
@@ -218,6 +224,7 @@ public final class AiGateway {
     private int maxObservedBodyBytes = DEFAULT_MAX_OBSERVED_BODY_BYTES;
     private final Set<String> extraGatewayHeaders = new HashSet<>();
     private BackendPool backendPool;
+    private PromptLog promptLog;
 
     private Builder() {}
 
@@ -364,6 +371,15 @@ public final class AiGateway {
         throw new IllegalStateException("backend pool was already set to " + backendPool);
       }
       this.backendPool = Objects.requireNonNull(pool, "pool");
+      return this;
+    }
+
+    /**
+     * Logs the prompts and completions of the calls {@code promptLog} selects (consumers, models,
+     * sampling), redacted, to a dedicated logger, off the call path. Off unless set.
+     */
+    public Builder promptLog(PromptLog promptLog) {
+      this.promptLog = Objects.requireNonNull(promptLog, "promptLog");
       return this;
     }
 

@@ -22,6 +22,7 @@ import dev.aigateway.core.internal.routing.Router;
 import dev.aigateway.core.internal.BodyListener;
 import dev.aigateway.core.internal.Json;
 import dev.aigateway.core.internal.JsonBody;
+import dev.aigateway.core.internal.ObservedBody;
 import dev.aigateway.core.internal.RequestView;
 import dev.aigateway.core.internal.ResponseFacts;
 import dev.aigateway.core.internal.SseBody;
@@ -56,6 +57,8 @@ public final class GovernedCall {
 
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
   private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "api-key");
+  private static final List<String> CONTENT_FIELDS =
+      List.of("instructions", "system", "messages", "input", "prompt", "tools");
 
   private final AiGateway gateway;
   private final RequestView request;
@@ -86,6 +89,7 @@ public final class GovernedCall {
   private String failoverReason;
   private String rejectedLimit;
   private String sentUrl;
+  private String completion;
   private long gatewayNanos;
 
   GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
@@ -393,11 +397,15 @@ public final class GovernedCall {
     };
     boolean eventStream = contentType != null
         ? contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream") : stream;
-    if (eventStream) {
-      return new SseBody(body, listener, callCanceled,
-          request.operation() == Operation.RESPONSES, hidesStreamUsage());
+    ObservedBody observed = eventStream
+        ? new SseBody(body, listener, callCanceled, request.operation() == Operation.RESPONSES,
+            hidesStreamUsage())
+        : new JsonBody(body, listener, callCanceled, gateway.maxObservedBodyBytes());
+    PromptLog promptLog = gateway.promptLog();
+    if (promptLog != null && promptLog.wants(consumer, request.model(), callId)) {
+      observed.keepText();
     }
-    return new JsonBody(body, listener, callCanceled, gateway.maxObservedBodyBytes());
+    return observed;
   }
 
   /** No response came (connect failure, timeout, cancellation): refunds and reports the call. */
@@ -471,6 +479,9 @@ public final class GovernedCall {
     String responseModel = null;
     boolean charged = outcome == CallOutcome.SUCCESS || outcome == CallOutcome.CANCELLED
         || outcome == CallOutcome.TRUNCATED;
+    if (facts != null && gateway.promptLog() != null) {
+      completion = facts.text().toString();
+    }
     if (charged && facts != null) {
       responseModel = facts.model();
       if (facts.usage() != null) {
@@ -518,7 +529,10 @@ public final class GovernedCall {
   private void emit(CallOutcome outcome, int status, Usage usage, UsageSource source,
       long settled, RejectionReason rejection, String errorType, String responseModel) {
     List<GatewayListener> listeners = gateway.listeners();
-    if (listeners.isEmpty()) {
+    PromptLog promptLog = gateway.promptLog();
+    boolean logPrompt = promptLog != null && promptLog.wants(
+        consumer == null ? AiGateway.ANONYMOUS : consumer, request.model(), callId);
+    if (listeners.isEmpty() && !logPrompt) {
       return;
     }
     long now = System.nanoTime();
@@ -561,6 +575,24 @@ public final class GovernedCall {
             callId, e);
       }
     }
+    if (logPrompt) {
+      promptLog.log(event, requestContent(), completion);
+    }
+  }
+
+  /** What the application asked, for the prompt log: the body's content fields as JSON. */
+  private String requestContent() {
+    com.fasterxml.jackson.databind.node.ObjectNode body = request.body();
+    if (body == null) {
+      return new String(request.rawBody(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode content = Json.MAPPER.createObjectNode();
+    for (String field : CONTENT_FIELDS) {
+      if (body.has(field)) {
+        content.set(field, body.get(field));
+      }
+    }
+    return content.toString();
   }
 
   private Map<String, String> limitHeaders(List<LimitCharge> charges, List<TokenLimit> owners,

@@ -1,6 +1,5 @@
 package dev.aigateway.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallOutcome;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +13,7 @@ import java.util.function.BooleanSupplier;
 public final class JsonBody extends ObservedBody {
 
   private final int maxCopyBytes;
-  private byte[] copy = new byte[1024];
+  private byte[] copy;
   private int copied;
   private boolean overflow;
 
@@ -52,23 +51,30 @@ public final class JsonBody extends ObservedBody {
       copy = null;
       return;
     }
-    if (copied + n > copy.length) {
+    if (copy == null) {
+      copy = new byte[Math.max(1024, n)]; // the first read is often the whole document
+    } else if (copied + n > copy.length) {
       copy = Arrays.copyOf(copy, Math.min(maxCopyBytes, Math.max(copied + n, copy.length * 2)));
     }
     System.arraycopy(b, off, copy, copied, n);
     copied += n;
   }
 
+  /** A body closed after the whole document arrived (a JSON reader stops at the last brace). */
+  @Override
+  protected void closing() {
+    if (copy != null && !overflow) {
+      facts.readDocument(copy, 0, copied);
+      copy = null;
+    }
+  }
+
   private void documentEnded() {
     if (ended()) {
       return;
     }
-    if (!overflow) {
-      JsonNode doc = Json.parseOrNull(copy, 0, copied);
-      if (doc != null && doc.isObject()) {
-        facts.readDocument(doc);
-        facts.markComplete();
-      }
+    if (copy != null) {
+      facts.readDocument(copy, 0, copied);
       copy = null;
     }
     end(CallOutcome.SUCCESS, null);

@@ -27,6 +27,12 @@ public abstract class ObservedBody extends InputStream {
     this.callCanceled = callCanceled;
   }
 
+  /** Also keeps the generated text when usage is reported (the prompt log needs it). */
+  public ObservedBody keepText() {
+    facts.keepText();
+    return this;
+  }
+
   /** Reads from upstream, reporting the first bytes and turning a failure into the body's end. */
   protected final int readUpstream(byte[] buffer, int offset, int length) throws IOException {
     int n;
@@ -64,12 +70,24 @@ public abstract class ObservedBody extends InputStream {
     return n < 0 ? -1 : one[0] & 0xff;
   }
 
+  /**
+   * Closes the body. A body closed after its end marker was read ({@code [DONE]},
+   * {@code response.completed}, or a complete JSON document) ended normally, even when the
+   * application never read the end of the stream itself, as SDKs that stop at {@code [DONE]} do;
+   * closed before that, the call was cancelled.
+   */
   @Override
   public void close() throws IOException {
     try {
       upstream.close();
     } finally {
-      end(CallOutcome.CANCELLED, null);
+      if (!ended()) {
+        closing();
+        end(facts.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
+      }
     }
   }
+
+  /** Called when the application closes the body before its end was reported. */
+  protected void closing() {}
 }

@@ -1,18 +1,29 @@
 package dev.aigateway.core.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Usage;
+import java.io.IOException;
 
 /**
  * What the gateway learns from a response body as it passes: the reported usage (if any), the
  * answering model and the generated text (to estimate output tokens when no usage comes).
  * Filled by one reader thread; read after the body ended.
+ *
+ * <p>Bodies are read with Jackson's streaming parser straight from their bytes: only the members
+ * named here are looked at, everything else is skipped, and only a {@code usage} object becomes a
+ * tree. A body that is not a JSON object teaches nothing, not even in part.
  */
 public final class ResponseFacts {
+
+  private static final JsonFactory JSON = Json.MAPPER.getFactory();
 
   private Usage usage;
   private String model;
   private final StringBuilder text = new StringBuilder();
+  private boolean keepText;
   private boolean complete;
 
   public Usage usage() {
@@ -23,6 +34,10 @@ public final class ResponseFacts {
     return model;
   }
 
+  /**
+   * The generated text, to estimate output tokens with when no usage was reported: every chunk's
+   * text for a stream; for a JSON document, its text only when the document reports no usage.
+   */
   public CharSequence text() {
     return text;
   }
@@ -36,13 +51,237 @@ public final class ResponseFacts {
     complete = true;
   }
 
-  /** Reads a whole non-streamed response document. */
-  void readDocument(JsonNode doc) {
-    readModelAndUsage(doc);
+  /** Keeps a JSON document's text even when it reports usage (for the prompt log). */
+  void keepText() {
+    keepText = true;
+  }
+
+  /**
+   * Reads a whole non-streamed response document from {@code doc[from, to)}: its top-level
+   * {@code model} and {@code usage}, and, only when it reports no usage, its text. Returns false,
+   * having learnt nothing, when it is not a JSON object.
+   */
+  boolean readDocument(byte[] doc, int from, int to) {
+    ModelAndUsage read;
+    try (JsonParser p = JSON.createParser(doc, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      read = readModelAndUsage(p);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    if (!learn(read.model(), read.usage()) || keepText) {
+      // Rare: the text is needed (to estimate, or to log), so read the document again, whole.
+      appendDocumentText(Json.parseOrNull(doc, from, to - from));
+    }
+    complete = true;
+    return true;
+  }
+
+  /**
+   * Reads one chat or completions stream chunk from {@code data[from, to)}, noting its top-level
+   * {@code usage} and {@code choices} in {@code member}. Returns false, having learnt nothing,
+   * when the data is not a JSON object.
+   */
+  boolean readChunk(byte[] data, int from, int to, UsageMember member) {
+    member.clear();
+    int textLength = text.length();
+    try (JsonParser p = JSON.createParser(data, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      String chunkModel = null;
+      JsonNode chunkUsage = null;
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        switch (name) {
+          case "model" -> chunkModel = nextText(p, model);
+          case "usage" -> {
+            p.nextToken();
+            member.note(p, data, from, to);
+            chunkUsage = currentObject(p);
+          }
+          case "choices" -> member.noteChoices(readChoices(p));
+          default -> skipNext(p);
+        }
+      }
+      learn(chunkModel, chunkUsage);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      text.setLength(textLength);
+      member.clear();
+      return false;
+    }
+  }
+
+  /**
+   * Reads one Responses API stream event from {@code data[from, to)}: the text of
+   * {@code *.delta} events, the response's model and usage from {@code response.created} and from
+   * the events that end a response. Returns false, having learnt nothing, when the data is not a
+   * JSON object.
+   */
+  boolean readResponsesEvent(byte[] data, int from, int to) {
+    String type = null;
+    String delta = null;
+    ModelAndUsage response = null;
+    try (JsonParser p = JSON.createParser(data, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        switch (name) {
+          case "type" -> type = nextText(p, null);
+          case "delta" -> delta = nextText(p, null);
+          case "response" -> response = nextObject(p) ? readModelAndUsage(p) : null;
+          default -> skipNext(p);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    if (type == null) {
+      return true;
+    }
+    if (type.endsWith(".delta")) {
+      if (delta != null) {
+        text.append(delta);
+      }
+    } else if (type.equals("response.completed") || type.equals("response.incomplete")
+        || type.equals("response.failed")) {
+      learnFrom(response);
+      complete = true;
+    } else if (type.equals("response.created")) {
+      learnFrom(response);
+    }
+    return true;
+  }
+
+  /** A JSON object's {@code model} (if text) and {@code usage} (if an object); last one wins. */
+  private record ModelAndUsage(String model, JsonNode usage) {}
+
+  /** Reads the members of the object the parser just entered, keeping its model and usage. */
+  private ModelAndUsage readModelAndUsage(JsonParser p) throws IOException {
+    String m = null;
+    JsonNode u = null;
+    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+      switch (name) {
+        case "model" -> m = nextText(p, model);
+        case "usage" -> {
+          p.nextToken();
+          u = currentObject(p);
+        }
+        default -> skipNext(p);
+      }
+    }
+    return new ModelAndUsage(m, u);
+  }
+
+  private void learnFrom(ModelAndUsage response) {
+    if (response != null) {
+      learn(response.model(), response.usage());
+    }
+  }
+
+  /** Keeps a model (if not null) and usage (if it holds a count); returns whether it did. */
+  private boolean learn(String m, JsonNode u) {
+    if (m != null) {
+      model = m;
+    }
+    Usage parsed = parseUsage(u);
+    if (parsed != null) {
+      usage = parsed;
+    }
+    return parsed != null;
+  }
+
+  /** Reads a chunk's {@code choices}; returns whether they are an empty array. */
+  private boolean readChoices(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return false;
+    }
+    boolean empty = true;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      empty = false;
+      if (t != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        switch (name) {
+          case "delta" -> readDelta(p);
+          case "text" -> appendNextText(p);
+          default -> skipNext(p);
+        }
+      }
+    }
+    return empty;
+  }
+
+  private void readDelta(JsonParser p) throws IOException {
+    if (!nextObject(p)) {
+      return;
+    }
+    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+      switch (name) {
+        case "content", "reasoning_content" -> appendNextText(p);
+        case "tool_calls" -> readToolCalls(p);
+        default -> skipNext(p);
+      }
+    }
+  }
+
+  private void readToolCalls(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return;
+    }
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        if (!name.equals("function")) {
+          skipNext(p);
+        } else if (nextObject(p)) {
+          readFunction(p);
+        }
+      }
+    }
+  }
+
+  private void readFunction(JsonParser p) throws IOException {
+    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+      if (name.equals("name") || name.equals("arguments")) {
+        appendNextText(p);
+      } else {
+        skipNext(p);
+      }
+    }
+  }
+
+  /** Appends the next value if it is text, straight from the parser's buffer; skips it if not. */
+  private void appendNextText(JsonParser p) throws IOException {
+    if (p.nextToken() == JsonToken.VALUE_STRING) {
+      text.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+    } else {
+      p.skipChildren();
+    }
+  }
+
+  /** The text of a document without usage, for the estimate. */
+  private void appendDocumentText(JsonNode doc) {
+    if (doc == null) {
+      return;
+    }
     for (JsonNode choice : doc.path("choices")) {
       appendText(choice.path("message").get("content"));
       appendText(choice.get("text"));
-      appendToolCalls(choice.path("message").path("tool_calls"));
+      for (JsonNode call : choice.path("message").path("tool_calls")) {
+        appendText(call.path("function").get("name"));
+        appendText(call.path("function").get("arguments"));
+      }
     }
     for (JsonNode item : doc.path("output")) {
       for (JsonNode part : item.path("content")) {
@@ -52,58 +291,56 @@ public final class ResponseFacts {
     }
   }
 
-  /** Reads one chat or completions stream chunk. */
-  void readChunk(JsonNode chunk) {
-    readModelAndUsage(chunk);
-    for (JsonNode choice : chunk.path("choices")) {
-      JsonNode delta = choice.path("delta");
-      appendText(delta.get("content"));
-      appendText(delta.get("reasoning_content"));
-      appendToolCalls(delta.path("tool_calls"));
-      appendText(choice.get("text"));
-    }
-  }
-
-  /** Reads one Responses API stream event. */
-  void readResponsesEvent(JsonNode event) {
-    String type = Json.text(event, "type");
-    if (type == null) {
-      return;
-    }
-    if (type.endsWith(".delta")) {
-      appendText(event.get("delta"));
-    } else if (type.equals("response.completed") || type.equals("response.incomplete")
-        || type.equals("response.failed")) {
-      readModelAndUsage(event.path("response"));
-      complete = true;
-    } else if (type.equals("response.created")) {
-      readModelAndUsage(event.path("response"));
-    }
-  }
-
-  private void readModelAndUsage(JsonNode node) {
-    String m = Json.text(node, "model");
-    if (m != null) {
-      model = m;
-    }
-    Usage u = parseUsage(node.get("usage"));
-    if (u != null) {
-      usage = u;
-    }
-  }
-
-  private void appendToolCalls(JsonNode toolCalls) {
-    for (JsonNode call : toolCalls) {
-      JsonNode function = call.path("function");
-      appendText(function.get("name"));
-      appendText(function.get("arguments"));
-    }
-  }
-
   private void appendText(JsonNode node) {
     if (node != null && node.isTextual()) {
       text.append(node.textValue());
     }
+  }
+
+  /**
+   * The next value if it is text, else null (the value skipped). Returns {@code known} itself
+   * when the text equals it, so the model repeated in every chunk is not copied each time.
+   */
+  private static String nextText(JsonParser p, String known) throws IOException {
+    if (p.nextToken() != JsonToken.VALUE_STRING) {
+      p.skipChildren();
+      return null;
+    }
+    if (known != null && p.getTextLength() == known.length()) {
+      char[] chars = p.getTextCharacters();
+      int offset = p.getTextOffset();
+      int i = 0;
+      while (i < known.length() && chars[offset + i] == known.charAt(i)) {
+        i++;
+      }
+      if (i == known.length()) {
+        return known;
+      }
+    }
+    return p.getText();
+  }
+
+  /** Moves to the next value; true if it is an object (now entered), else skips it. */
+  private static boolean nextObject(JsonParser p) throws IOException {
+    if (p.nextToken() == JsonToken.START_OBJECT) {
+      return true;
+    }
+    p.skipChildren();
+    return false;
+  }
+
+  /** The value the parser is at as a tree if it is an object, else null (the value skipped). */
+  private static JsonNode currentObject(JsonParser p) throws IOException {
+    if (p.currentToken() == JsonToken.START_OBJECT) {
+      return p.readValueAsTree();
+    }
+    p.skipChildren();
+    return null;
+  }
+
+  private static void skipNext(JsonParser p) throws IOException {
+    p.nextToken();
+    p.skipChildren();
   }
 
   /**

@@ -1,10 +1,12 @@
 package dev.aigateway.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallOutcome;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
@@ -18,18 +20,41 @@ import java.util.function.BooleanSupplier;
  * {@code choices}, usage set) and removes the {@code "usage":null} member OpenAI adds to every
  * other chunk. Otherwise bytes go to the application straight from the upstream read and a copy
  * is parsed.
+ *
+ * <p>Events are handled as bytes: the data line is found in place and parsed by
+ * {@link ResponseFacts} without being decoded to a string; an event that changes is passed on as
+ * its bytes around the cut, any other as the bytes it came as.
  */
 public final class SseBody extends ObservedBody {
 
+  private static final byte[] DATA_FIELD = {'d', 'a', 't', 'a', ':'};
+  private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long NEWLINES = '\n' * ONES;
+
   private final boolean responsesApi;
   private final boolean hideUsage;
-  private byte[] pending = new byte[2048];
-  private int pendingLength;
-  private int scanFrom;
-  private byte[] out = new byte[2048];
+  private final UsageMember usageMember = new UsageMember();
+  /**
+   * {@code [outPosition, outLength)}: bytes for the application (hide mode only), then
+   * {@code [eventStart, length)}: the event in flight, then room for what upstream sends next
+   * (hide mode reads straight into it). Events only ever shrink, so the bytes for the application
+   * are written in place, never past the event being handled. Grows only for a larger event.
+   */
+  private byte[] buffer = new byte[2048];
   private int outPosition;
   private int outLength;
-  private byte[] readBuffer;
+  private int eventStart;
+  private int lineStart;
+  private int scanned;
+  private int length;
+  /** Data lines of the event in flight so far, and where the first one's value lies. */
+  private int dataLines;
+  private int dataFrom;
+  private int dataTo;
   private boolean upstreamEnded;
 
   public SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
@@ -49,7 +74,9 @@ public final class SseBody extends ObservedBody {
       if (n < 0) {
         streamEnded();
       } else {
-        appendPending(b, off, n);
+        compact(n);
+        System.arraycopy(b, off, buffer, length, n);
+        length += n;
         processEvents();
       }
       return n;
@@ -58,152 +85,190 @@ public final class SseBody extends ObservedBody {
       if (upstreamEnded) {
         return -1;
       }
-      if (readBuffer == null) {
-        readBuffer = new byte[8192];
-      }
-      int n = readUpstream(readBuffer, 0, readBuffer.length);
+      compact(1);
+      int n = readUpstream(buffer, length, buffer.length - length);
       if (n < 0) {
         upstreamEnded = true;
         streamEnded();
       } else {
-        appendPending(readBuffer, 0, n);
+        length += n;
         processEvents();
       }
     }
     int n = Math.min(len, outLength - outPosition);
-    System.arraycopy(out, outPosition, b, off, n);
+    System.arraycopy(buffer, outPosition, b, off, n);
     outPosition += n;
     return n;
+  }
+
+  /**
+   * Once the application has read every byte for it: moves the event in flight to the front and
+   * makes room for at least {@code room} more bytes.
+   */
+  private void compact(int room) {
+    outPosition = 0;
+    outLength = 0;
+    if (eventStart > 0) {
+      System.arraycopy(buffer, eventStart, buffer, 0, length - eventStart);
+      length -= eventStart;
+      lineStart -= eventStart;
+      scanned -= eventStart;
+      dataFrom -= eventStart;
+      dataTo -= eventStart;
+      eventStart = 0;
+    }
+    if (length + room > buffer.length) {
+      buffer = Arrays.copyOf(buffer, Math.max(length + room, buffer.length * 2));
+    }
   }
 
   private void streamEnded() {
     if (ended()) {
       return;
     }
-    if (pendingLength > 0) {
+    if (length > eventStart) {
       // A last event without its blank line: still read it, and pass it on as it came.
-      handleEvent(pending, 0, pendingLength);
-      pendingLength = 0;
-      scanFrom = 0;
+      handleEvent(eventStart, length, dataOf(buffer, eventStart, length));
+      eventStart = length;
     }
     end(facts.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
   }
 
-  private void appendPending(byte[] b, int off, int n) {
-    if (pendingLength + n > pending.length) {
-      pending = Arrays.copyOf(pending, Math.max(pendingLength + n, pending.length * 2));
-    }
-    System.arraycopy(b, off, pending, pendingLength, n);
-    pendingLength += n;
-  }
-
-  /** Handles every complete event in {@code pending}; an event ends at an empty line. */
+  /** Handles every complete event in the buffer; an event ends at an empty line. */
   private void processEvents() {
-    int eventStart = 0;
-    int lineStart = scanFrom;
-    for (int i = scanFrom; i < pendingLength; i++) {
-      if (pending[i] != '\n') {
-        continue;
+    for (int newline = indexOfNewline(buffer, scanned, length); newline >= 0;
+        newline = indexOfNewline(buffer, lineStart, length)) {
+      int lineEnd = newline > lineStart && buffer[newline - 1] == '\r' ? newline - 1 : newline;
+      if (lineEnd > lineStart) {
+        noteLine(lineStart, lineEnd);
+      } else if (lineStart > eventStart) {
+        handleEvent(eventStart, newline + 1, switch (dataLines) {
+          case 0 -> null;
+          case 1 -> new Data(buffer, dataFrom, dataTo);
+          default -> dataOf(buffer, eventStart, newline + 1); // rare: joined in a copy
+        });
+        eventStart = newline + 1;
+        dataLines = 0;
+      } else {
+        emit(lineStart, newline + 1); // stray blank line between events
+        eventStart = newline + 1;
       }
-      int lineEnd = i > lineStart && pending[i - 1] == '\r' ? i - 1 : i;
-      if (lineEnd == lineStart && lineStart > eventStart) {
-        handleEvent(pending, eventStart, i + 1);
-        eventStart = i + 1;
-      } else if (lineEnd == lineStart) {
-        eventStart = i + 1; // stray blank line between events
-        emit(pending, lineStart, i + 1);
-      }
-      lineStart = i + 1;
+      lineStart = newline + 1;
     }
-    if (eventStart > 0) {
-      System.arraycopy(pending, eventStart, pending, 0, pendingLength - eventStart);
-      pendingLength -= eventStart;
-      lineStart -= eventStart;
-    }
-    scanFrom = Math.max(0, lineStart);
+    scanned = length;
   }
 
-  private void handleEvent(byte[] bytes, int start, int end) {
-    String event = new String(bytes, start, end - start, StandardCharsets.UTF_8);
-    String data = dataOf(event);
+  /** Notes a data line of the event in flight, so that the usual one is not looked for again. */
+  private void noteLine(int start, int end) {
+    int valueStart = dataValueStart(buffer, start, end);
+    if (valueStart >= 0 && dataLines++ == 0) {
+      dataFrom = valueStart;
+      dataTo = end;
+    }
+  }
+
+  private void handleEvent(int start, int end, Data data) {
     if (data == null) {
-      emit(bytes, start, end);
+      emit(start, end);
       return;
     }
-    if (data.equals("[DONE]")) {
+    if (data.is(DONE)) {
       facts.markComplete();
-      emit(bytes, start, end);
-      return;
-    }
-    JsonNode node = Json.parseOrNull(data);
-    if (node == null || !node.isObject()) {
-      emit(bytes, start, end);
+      emit(start, end);
       return;
     }
     if (responsesApi) {
-      facts.readResponsesEvent(node);
-      emit(bytes, start, end);
+      facts.readResponsesEvent(data.bytes(), data.from(), data.to());
+      emit(start, end);
       return;
     }
-    facts.readChunk(node);
-    JsonNode usage = node.get("usage");
-    if (!hideUsage || usage == null) {
-      emit(bytes, start, end);
-    } else if (usage.isObject() && node.path("choices").isArray()
-        && node.path("choices").isEmpty()) {
+    if (!facts.readChunk(data.bytes(), data.from(), data.to(), usageMember) || !hideUsage) {
+      emit(start, end);
+    } else if (usageMember.usageOnly()) {
       return; // the usage-only chunk the application did not ask for
-    } else if (usage.isNull()) {
-      String withoutUsage = UsageMember.removeTopLevelNull(data);
-      emit(event.replace(data, withoutUsage).getBytes(StandardCharsets.UTF_8));
+    } else if (usageMember.cutsNull() && data.bytes() == buffer) {
+      emit(start, usageMember.cutFrom());
+      emit(usageMember.cutTo(), end);
     } else {
-      emit(bytes, start, end);
+      emit(start, end); // as before, data split over several lines (OpenAI never splits it)
     }
   }
 
-  /** The event's data: its {@code data:} lines joined by newlines, or null when it has none. */
-  static String dataOf(String event) {
-    StringBuilder data = null;
-    int lineStart = 0;
-    while (lineStart < event.length()) {
-      int newline = event.indexOf('\n', lineStart);
-      int lineEnd = newline < 0 ? event.length() : newline;
-      int contentEnd = lineEnd > lineStart && event.charAt(lineEnd - 1) == '\r'
-          ? lineEnd - 1 : lineEnd;
-      if (event.startsWith("data:", lineStart)) {
-        int valueStart = lineStart + 5;
-        if (valueStart < contentEnd && event.charAt(valueStart) == ' ') {
-          valueStart++;
+  /**
+   * An event's data: the value of its one {@code data:} line, in place, or the values of its
+   * several data lines joined by newlines, in a copy.
+   */
+  record Data(byte[] bytes, int from, int to) {
+
+    boolean is(byte[] value) {
+      return Arrays.equals(bytes, from, to, value, 0, value.length);
+    }
+  }
+
+  /** The data of the event in {@code event[start, end)}, or null when it has none. */
+  static Data dataOf(byte[] event, int start, int end) {
+    Data first = null;
+    ByteArrayOutputStream joined = null;
+    int lineStart = start;
+    while (lineStart < end) {
+      int newline = indexOfNewline(event, lineStart, end);
+      int lineEnd = newline < 0 ? end : newline;
+      int contentEnd = lineEnd > lineStart && event[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+      int valueStart = dataValueStart(event, lineStart, contentEnd);
+      if (valueStart >= 0 && first == null) {
+        first = new Data(event, valueStart, contentEnd);
+      } else if (valueStart >= 0) {
+        if (joined == null) {
+          joined = new ByteArrayOutputStream();
+          joined.write(event, first.from(), first.to() - first.from());
         }
-        String value = event.substring(valueStart, contentEnd);
-        if (data == null) {
-          data = new StringBuilder(value);
-        } else {
-          data.append('\n').append(value);
-        }
+        joined.write('\n');
+        joined.write(event, valueStart, contentEnd - valueStart);
       }
       lineStart = lineEnd + 1;
     }
-    return data == null ? null : data.toString();
+    return joined == null ? first : new Data(joined.toByteArray(), 0, joined.size());
   }
 
-  private void emit(byte[] bytes) {
-    emit(bytes, 0, bytes.length);
+  /**
+   * Where the value of the line {@code bytes[start, end)} (its line ending excluded) starts if it
+   * is a {@code data:} line (after the colon and one optional space); -1 if it is not.
+   */
+  private static int dataValueStart(byte[] bytes, int start, int end) {
+    int fieldEnd = start + DATA_FIELD.length;
+    if (fieldEnd > end
+        || !Arrays.equals(bytes, start, fieldEnd, DATA_FIELD, 0, DATA_FIELD.length)) {
+      return -1;
+    }
+    return fieldEnd < end && bytes[fieldEnd] == ' ' ? fieldEnd + 1 : fieldEnd;
   }
 
-  private void emit(byte[] bytes, int start, int end) {
+  /** The index of the first {@code \n} in {@code bytes[from, to)}, or -1; eight bytes a step. */
+  static int indexOfNewline(byte[] bytes, int from, int to) {
+    int i = from;
+    for (; i <= to - Long.BYTES; i += Long.BYTES) {
+      long word = (long) LONGS.get(bytes, i) ^ NEWLINES;
+      // A byte of word is zero where a newline was; the lowest flag marks the first one.
+      long zeros = (word - ONES) & ~word & HIGH_BITS;
+      if (zeros != 0) {
+        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (bytes[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Passes {@code buffer[from, to)} on to the application; in place, as events only shrink. */
+  private void emit(int from, int to) {
     if (!hideUsage) {
       return; // the application already received these bytes straight from upstream
     }
-    int n = end - start;
-    if (outPosition == outLength) {
-      outPosition = 0;
-      outLength = 0;
-    }
-    if (outLength + n > out.length) {
-      out = Arrays.copyOf(out, Math.max(outLength + n, out.length * 2));
-    }
-    System.arraycopy(bytes, start, out, outLength, n);
-    outLength += n;
+    System.arraycopy(buffer, from, buffer, outLength, to - from);
+    outLength += to - from;
   }
 
   @Override

@@ -1,77 +1,129 @@
 package dev.aigateway.core.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.util.Arrays;
+
 /**
- * Removes a top-level {@code "usage":null} member from a JSON object's text, leaving every other
- * byte as it was, so a chunk reads exactly as it would have without
- * {@code stream_options.include_usage}.
+ * A stream chunk's top-level {@code usage} member, noted while {@link ResponseFacts#readChunk}
+ * parses the chunk, and what hiding usage does about it so the chunk reads exactly as it would
+ * have without {@code stream_options.include_usage}: the usage-only chunk (a usage object, empty
+ * {@code choices}) is dropped; from any other chunk whose usage is null, the first top-level
+ * {@code "usage":null} member is cut out of the bytes, with one comma, every other byte left as
+ * it was. One instance serves one stream, chunk after chunk.
  */
 final class UsageMember {
 
-  private static final String KEY = "\"usage\"";
+  private static final byte[] KEY = {'"', 'u', 's', 'a', 'g', 'e', '"'};
+  private static final byte[] NULL = {'n', 'u', 'l', 'l'};
 
-  private UsageMember() {}
+  /** The first token of the last top-level usage value; null when the chunk has none. */
+  private JsonToken value;
+  private boolean choicesEmpty;
+  private int cutFrom = -1;
+  private int cutTo;
 
-  /** The object without its top-level {@code "usage": null}; the input itself when it has none. */
-  static String removeTopLevelNull(String json) {
-    int depth = 0;
-    boolean inString = false;
-    for (int i = 0; i < json.length(); i++) {
-      char c = json.charAt(i);
-      if (inString) {
-        if (c == '\\') {
-          i++;
-        } else if (c == '"') {
-          inString = false;
-        }
-        continue;
-      }
-      if (c == '{' || c == '[') {
-        depth++;
-      } else if (c == '}' || c == ']') {
-        depth--;
-      } else if (c == '"') {
-        if (depth == 1 && json.startsWith(KEY, i)) {
-          int end = nullValueEnd(json, i + KEY.length());
-          if (end > 0) {
-            return cut(json, i, end);
-          }
-        }
-        inString = true;
-      }
-    }
-    return json;
+  /** Forgets the previous chunk. */
+  void clear() {
+    value = null;
+    choicesEmpty = false;
+    cutFrom = -1;
   }
 
-  /** The index after {@code : null} following a key, or -1 when the value is not null. */
-  private static int nullValueEnd(String json, int afterKey) {
-    int i = skipSpace(json, afterKey);
-    if (i >= json.length() || json.charAt(i) != ':') {
-      return -1;
+  /**
+   * Notes the top-level usage value the parser is at (its first token), in a chunk whose bytes
+   * are {@code json[from, to)}; locates the first null one's member for {@link #cutsNull()}.
+   */
+  void note(JsonParser p, byte[] json, int from, int to) {
+    value = p.currentToken();
+    if (value == JsonToken.VALUE_NULL && cutFrom < 0) {
+      locate(json, from, to, from + (int) p.currentTokenLocation().getByteOffset());
     }
-    i = skipSpace(json, i + 1);
-    return json.startsWith("null", i) ? i + 4 : -1;
   }
 
-  private static String cut(String json, int keyStart, int valueEnd) {
-    int before = keyStart - 1;
-    while (before >= 0 && Character.isWhitespace(json.charAt(before))) {
-      before--;
-    }
-    if (before >= 0 && json.charAt(before) == ',') {
-      return json.substring(0, before) + json.substring(valueEnd);
-    }
-    int after = skipSpace(json, valueEnd);
-    if (after < json.length() && json.charAt(after) == ',') {
-      return json.substring(0, keyStart) + json.substring(skipSpace(json, after + 1));
-    }
-    return json.substring(0, keyStart) + json.substring(valueEnd);
+  /** Notes the last top-level {@code choices}: whether it is an empty array. */
+  void noteChoices(boolean emptyArray) {
+    choicesEmpty = emptyArray;
   }
 
-  private static int skipSpace(String json, int from) {
-    int i = from;
-    while (i < json.length() && Character.isWhitespace(json.charAt(i))) {
+  /** Whether the chunk is the usage-only chunk the application did not ask for. */
+  boolean usageOnly() {
+    return value == JsonToken.START_OBJECT && choicesEmpty;
+  }
+
+  /** Whether the chunk's usage is null and {@code [cutFrom(), cutTo())} removes its member. */
+  boolean cutsNull() {
+    return value == JsonToken.VALUE_NULL && cutFrom >= 0;
+  }
+
+  int cutFrom() {
+    return cutFrom;
+  }
+
+  int cutTo() {
+    return cutTo;
+  }
+
+  /**
+   * Finds the member from its null value, which the parser located, back to its key, checking
+   * the raw bytes: a key written with escapes is left alone. No scan of the chunk is needed;
+   * OpenAI puts the member last, so the usual cut is {@code ,"usage":null} before the final brace.
+   */
+  private void locate(byte[] json, int from, int to, int valueStart) {
+    if (!startsWith(json, valueStart, to, NULL)) {
+      return;
+    }
+    int valueEnd = valueStart + NULL.length;
+    int colon = skipSpaceBack(json, from, valueStart);
+    if (colon < from || json[colon] != ':') {
+      return;
+    }
+    int keyStart = skipSpaceBack(json, from, colon) - (KEY.length - 1);
+    if (keyStart < from || !startsWith(json, keyStart, to, KEY)) {
+      return;
+    }
+    int before = skipSpaceBack(json, from, keyStart);
+    if (before >= from && json[before] == ',') {
+      cut(before, valueEnd);
+      return;
+    }
+    int after = skipSpace(json, valueEnd, to);
+    if (after < to && json[after] == ',') {
+      cut(keyStart, skipSpace(json, after + 1, to));
+    } else {
+      cut(keyStart, valueEnd);
+    }
+  }
+
+  private void cut(int from, int to) {
+    cutFrom = from;
+    cutTo = to;
+  }
+
+  /** The index of the last byte before {@code index} that is not JSON whitespace. */
+  private static int skipSpaceBack(byte[] json, int from, int index) {
+    int i = index - 1;
+    while (i >= from && isSpace(json[i])) {
+      i--;
+    }
+    return i;
+  }
+
+  /** The index of the first byte from {@code index} that is not JSON whitespace. */
+  private static int skipSpace(byte[] json, int index, int to) {
+    int i = index;
+    while (i < to && isSpace(json[i])) {
       i++;
     }
     return i;
+  }
+
+  private static boolean isSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+  }
+
+  private static boolean startsWith(byte[] json, int index, int to, byte[] prefix) {
+    return index + prefix.length <= to
+        && Arrays.equals(json, index, index + prefix.length, prefix, 0, prefix.length);
   }
 }

@@ -11,7 +11,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -62,7 +61,6 @@ class JsonBodyTest {
     assertThat(end.failure()).isNull();
     assertThat(end.facts().usage()).isEqualTo(CHAT_USAGE);
     assertThat(end.facts().model()).isEqualTo("gpt-4o-2024-08-06");
-    assertThat(end.facts().text().toString()).isEqualTo("Grüße 🌍");
     assertThat(end.facts().complete()).isTrue();
   }
 
@@ -188,7 +186,65 @@ class JsonBodyTest {
     readAll(body, 333);
 
     assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  // ---------------------------------------------------------------- text, to estimate
+
+  @Test
+  void documentReportingUsageKeepsNoText() throws IOException {
+    JsonBody body = body(CHAT_RESPONSE.getBytes(UTF_8), LARGE_LIMIT, 7);
+
+    readAll(body, 8192);
+
+    assertThat(listener.onlyEnd().facts().text().toString()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "chat | `{\"model\":\"m\",\"choices\":[{\"message\":{\"content\":\"Grüße 🌍\"}}]}`"
+          + " | Grüße 🌍",
+      "tool calls | `{\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":["
+          + "{\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}` | f{}",
+      "completions | `{\"choices\":[{\"text\":\"a\"},{\"text\":\"b\"}]}` | ab",
+      "responses | `{\"output\":[{\"content\":[{\"text\":\"x\"}]},"
+          + "{\"type\":\"function_call\",\"arguments\":\"{}\"}]}` | x{}",
+      "usage without counts | `{\"choices\":[{\"text\":\"t\"}],\"usage\":{}}` | t",
+      "usage null | `{\"choices\":[{\"text\":\"t\"}],\"usage\":null}` | t"})
+  void textOfEveryShapeIsKeptWhenNoUsageIsReported(String name, String json, String text)
+      throws IOException {
+    JsonBody body = body(json.getBytes(UTF_8), LARGE_LIMIT, 3);
+
+    readAll(body, 64);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.facts().usage()).isNull();
+    assertThat(end.facts().text().toString()).isEqualTo(text);
+    assertThat(end.facts().complete()).isTrue();
+  }
+
+  @Test
+  void textOfALargeDocumentWithoutUsageIsKept() throws IOException {
+    String padding = "x".repeat(5000);
+    byte[] sent = ("{\"choices\":[{\"message\":{\"content\":\"" + padding + "\"}}]}")
+        .getBytes(UTF_8);
+    JsonBody body = body(sent, LARGE_LIMIT, 7);
+
+    readAll(body, 333);
+
     assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo(padding);
+  }
+
+  @Test
+  void lastOfDuplicateMembersCountsAsAJsonTreeWouldHaveIt() throws IOException {
+    String json = "{\"model\":\"a\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1},"
+        + "\"model\":\"b\",\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,"
+        + "\"total_tokens\":3}}";
+    JsonBody body = body(json.getBytes(UTF_8), LARGE_LIMIT, 7);
+
+    readAll(body, 64);
+
+    assertThat(listener.onlyEnd().facts().model()).isEqualTo("b");
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(Usage.of(2, 1));
   }
 
   // ---------------------------------------------------------------- malformed
@@ -274,13 +330,6 @@ class JsonBodyTest {
     assertThat(listener.onlyEnd().facts().usage()).isNull();
   }
 
-  @Disabled("bug: JsonBody reads usage only when the app reads EOF (-1). Jackson"
-      + " (ObjectMapper.readTree/readValue on the body stream, as the OpenAI Java SDK and"
-      + " Retrofit's Jackson converter do) stops after the root object's closing brace and"
-      + " never asks for EOF, then closes the body: the call ends CANCELLED with no usage, so"
-      + " GovernedCall settles an estimate (the whole output allowance, since facts are"
-      + " incomplete) instead of the reported usage. close() should parse the copy and end"
-      + " SUCCESS when it already holds a whole JSON document")
   @Test
   void closingAfterJacksonReadTheWholeDocumentStillReadsTheUsage() throws IOException {
     byte[] sent = CHAT_RESPONSE.getBytes(UTF_8);

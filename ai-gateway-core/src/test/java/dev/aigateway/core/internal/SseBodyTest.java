@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -311,6 +310,89 @@ class SseBodyTest {
     assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
+  @Test
+  void nullUsageWrittenWithSpacesIsRemovedWithOneCommaAndTheSpaceBeforeIt() throws IOException {
+    String stream = "data: {\"usage\" : null , \"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}] ,\t\"usage\": null }\n\n"
+        + "data: [DONE]\n\n";
+    String expected = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]  }\n\n"
+        + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), true);
+
+    assertThat(readAllText(body)).isEqualTo(expected);
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("ab");
+  }
+
+  @Test
+  void otherFieldsOfAnEventAroundItsDataKeepTheirBytes() throws IOException {
+    String stream = "event: chunk\r\nid: 7\r\ndata: {\"id\":\"c1\",\"usage\":null}\r\n"
+        + "retry: 5\r\n\r\ndata: [DONE]\r\n\r\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 3), true);
+
+    assertThat(readAllText(body)).isEqualTo(stream.replace(",\"usage\":null", ""));
+  }
+
+  @Test
+  void malformedChunkPassesUnchangedAndTeachesNothing() throws IOException {
+    String stream = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"lost\"}}],"
+        + "\"usage\":null\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"content\":\"kept\"}}],\"usage\":null}\n\n"
+        + "data: [DONE]\n\n";
+    String expected = stream.replace("\"kept\"}}],\"usage\":null}", "\"kept\"}}]}");
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 4), true);
+
+    assertThat(readAllText(body)).isEqualTo(expected);
+    ResponseFacts facts = listener.onlyEnd().facts();
+    assertThat(facts.text().toString()).isEqualTo("kept");
+    assertThat(facts.model()).isNull();
+  }
+
+  @Test
+  void dataSplitOverSeveralLinesIsReadAndPassedOnAsItCame() throws IOException {
+    String split = "data: {\"model\":\"m\",\ndata: \"choices\":[{\"delta\":{\"content\":"
+        + "\"a\"}}],\"usage\":null}\n\n";
+    String usageOnly = "data: {\"choices\":[],\ndata: \"usage\":{\"prompt_tokens\":2,"
+        + "\"completion_tokens\":1,\"total_tokens\":3}}\n\n";
+    String stream = split + usageOnly + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 6), true);
+
+    assertThat(readAllText(body)).isEqualTo(split + "data: [DONE]\n\n");
+    ResponseFacts facts = listener.onlyEnd().facts();
+    assertThat(facts.text().toString()).isEqualTo("a");
+    assertThat(facts.model()).isEqualTo("m");
+    assertThat(facts.usage()).isEqualTo(Usage.of(2, 1));
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void eventsLargerThanTheBufferPassWhole(boolean hideUsage) throws IOException {
+    String content = "é".repeat(7000) + "x".repeat(5000);
+    String stream = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+        + content + "\"}}],\"usage\":null}\n\n" + USAGE_CHUNK + "data: [DONE]\n\n";
+    String expected = hideUsage
+        ? stream.replace(",\"usage\":null", "").replace(USAGE_CHUNK, "") : stream;
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
+
+    assertThat(readAllText(body)).isEqualTo(expected);
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo(content);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  @Test
+  void toolCallsAndReasoningAreTextToEstimateWith() throws IOException {
+    String stream = "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"think \"}}]}\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+        + "{\"name\":\"get\",\"arguments\":\"{\\\"q\\\":1}\"}}]}}]}\n\n"
+        + "data: {\"choices\":[{\"text\":\" done\"}]}\n\n"
+        + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), false);
+
+    readAll(body, 8192);
+
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("think get{\"q\":1} done");
+  }
+
   // ---------------------------------------------------------------- facts
 
   @ParameterizedTest(name = "pieces {0}, {2}")
@@ -431,11 +513,6 @@ class SseBodyTest {
     assertThat(listener.ends.get(0).failure()).isNull();
   }
 
-  @Disabled("bug: SseBody/ObservedBody.close() reports CANCELLED even when the stream's end"
-      + " marker ([DONE]) was already read and only EOF was not; clients that stop at [DONE]"
-      + " and close (as SSE clients commonly do) get every successful stream reported as"
-      + " CANCELLED with errorType 'cancelled'. close() should end SUCCESS when"
-      + " facts.complete() is true")
   @ParameterizedTest(name = "hideUsage={0}")
   @ValueSource(booleans = {true, false})
   void closeAfterDoneButBeforeEofEndsWithSuccess(boolean hideUsage) throws IOException {
@@ -576,6 +653,40 @@ class SseBodyTest {
     assertThat(listener.onlyEnd().facts().usage()).isEqualTo(new Usage(9, 2, 11, 4, 1));
   }
 
+  @Test
+  void responsesEventsAreReadWhateverTheOrderOfTheirMembers() throws IOException {
+    String stream = "data: {\"delta\":\"a\",\"type\":\"response.output_text.delta\"}\n\n"
+        + "data: {\"response\":{\"usage\":{\"input_tokens\":4,\"output_tokens\":1,"
+        + "\"total_tokens\":5},\"output\":[{\"content\":[{\"text\":\"a\"}]}],"
+        + "\"model\":\"gpt-4.1\"},\"type\":\"response.failed\"}\n\n";
+    SseBody body = new SseBody(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), listener,
+        () -> false, true, false);
+
+    readAll(body, 8192);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(end.facts().usage()).isEqualTo(Usage.of(4, 1));
+    assertThat(end.facts().model()).isEqualTo("gpt-4.1");
+    assertThat(end.facts().text().toString()).isEqualTo("a");
+  }
+
+  @Test
+  void responsesEventsThatAreNotObjectsOrNotWholeTeachNothing() throws IOException {
+    String stream = "data: {\"type\":\"response.output_text.delta\",\"delta\":\"x\"\n\n"
+        + "data: [\"response.completed\"]\n\n"
+        + "data: {\"type\":\"response.completed\",\"response\":{\"model\":\"m\"}\n\n";
+    SseBody body = new SseBody(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), listener,
+        () -> false, true, false);
+
+    assertThat(readAllText(body)).isEqualTo(stream);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.facts().text().toString()).isEmpty();
+    assertThat(end.facts().model()).isNull();
+  }
+
   // ---------------------------------------------------------------- event data
 
   @ParameterizedTest(name = "{0}")
@@ -588,12 +699,52 @@ class SseBodyTest {
       "two data lines | `data: a\ndata: b\n\n` | `a\nb`",
       "empty data | `data:\n\n` | ``"})
   void dataOfJoinsTheEventsDataLines(String name, String event, String expected) {
-    assertThat(SseBody.dataOf(event)).isEqualTo(expected);
+    assertThat(dataOf(event)).isEqualTo(expected);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {": ping\n\n", "event: x\n\n", "id: 1\n\n", "\n"})
   void dataOfIsNullForEventsWithoutData(String event) {
-    assertThat(SseBody.dataOf(event)).isNull();
+    assertThat(dataOf(event)).isNull();
+  }
+
+  @Test
+  void dataOfASingleLineIsFoundInPlaceWithinTheBuffer() {
+    byte[] buffer = "xx: 1\ndata: {\"a\":1}\r\n\r\nyy".getBytes(UTF_8);
+
+    SseBody.Data data = SseBody.dataOf(buffer, 6, buffer.length - 2);
+
+    assertThat(data.bytes()).isSameAs(buffer);
+    assertThat(new String(buffer, data.from(), data.to() - data.from(), UTF_8))
+        .isEqualTo("{\"a\":1}");
+  }
+
+  @Test
+  void newlinesAreFoundWhereverTheyLieAndWhereverTheSearchStarts() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int round = 0; round < 2000; round++) {
+      byte[] bytes = new byte[random.nextInt(40)];
+      for (int i = 0; i < bytes.length; i++) {
+        // mostly bytes next to '\n' in value, some high bytes, a few newlines
+        bytes[i] = (byte) (random.nextInt(8) == 0 ? '\n' : random.nextInt(4) == 0
+            ? 0x80 | random.nextInt(128) : random.nextInt(8, 13));
+      }
+      int from = random.nextInt(bytes.length + 1);
+      int to = from + random.nextInt(bytes.length - from + 1);
+      int expected = -1;
+      for (int i = from; i < to && expected < 0; i++) {
+        expected = bytes[i] == '\n' ? i : -1;
+      }
+
+      assertThat(SseBody.indexOfNewline(bytes, from, to)).isEqualTo(expected);
+    }
+  }
+
+  /** The event's data as text, or null when it has none. */
+  private static String dataOf(String event) {
+    byte[] bytes = event.getBytes(UTF_8);
+    SseBody.Data data = SseBody.dataOf(bytes, 0, bytes.length);
+    return data == null ? null
+        : new String(data.bytes(), data.from(), data.to() - data.from(), UTF_8);
   }
 }

@@ -1,0 +1,69 @@
+package dev.aigateway.micrometer;
+
+import dev.aigateway.api.GatewayEvent;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * A custom metric dimension: a value taken from each call's {@link GatewayEvent}, added as a tag
+ * to the per-call meters. A null or empty value is recorded as {@code none}. Values beyond
+ * {@link GenAiMetrics.Builder#maxValuesPerDimension(int) the limit of distinct values} are
+ * recorded as {@code other}.
+ *
+ * <pre>{@code
+ * GenAiMetrics.builder(registry)
+ *     .dimension("team", Dimension.consumer())
+ *     .dimension("backend", Dimension.backend())
+ *     .dimension("app", event -> event.consumer().startsWith("batch-") ? "batch" : "online")
+ *     .build();
+ * }</pre>
+ *
+ * <p>Events never carry request headers (they may hold secrets). To tag by a header, let the
+ * gateway resolve it as a counter key and take that:
+ *
+ * <pre>{@code
+ * AiGateway.builder()
+ *     .tokenLimit(TokenLimit.per("team", ConsumerKeys.header("x-team")).tokensPerMinute(50_000))
+ *     .listener(GenAiMetrics.builder(registry)
+ *         .dimension("team", Dimension.counterKey("team")).build());
+ * }</pre>
+ *
+ * <p>Implementations run on the thread that ended the call: keep them quick and side-effect free.
+ * One that throws is recorded as {@code none} (and logged once).
+ */
+@FunctionalInterface
+public interface Dimension {
+
+  /** The dimension's value for this call, or null when it has none. */
+  String valueOf(GatewayEvent event);
+
+  /** The consumer the call was charged to. */
+  static Dimension consumer() {
+    return GatewayEvent::consumer;
+  }
+
+  /** The backend that answered the call; {@code none} when the call was not routed. */
+  static Dimension backend() {
+    return GatewayEvent::backendId;
+  }
+
+  /** The traffic-split variant the call went to; {@code none} when no split applied. */
+  static Dimension variant() {
+    return GatewayEvent::variant;
+  }
+
+  /**
+   * The counter key the named token limit counted the call under; {@code none} when that limit
+   * did not apply to the call.
+   */
+  static Dimension counterKey(String limitName) {
+    Objects.requireNonNull(limitName, "limitName");
+    return event -> event.counterKeys().get(limitName);
+  }
+
+  /** Any function of the event, for example one kept elsewhere in the application. */
+  static Dimension of(Function<GatewayEvent, String> function) {
+    Objects.requireNonNull(function, "function");
+    return function::apply;
+  }
+}

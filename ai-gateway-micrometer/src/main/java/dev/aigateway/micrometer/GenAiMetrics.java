@@ -1,0 +1,404 @@
+package dev.aigateway.micrometer;
+
+import dev.aigateway.api.Attempt;
+import dev.aigateway.api.BreakerState;
+import dev.aigateway.api.BreakerTransition;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.micrometer.CallMeters.Slot;
+import dev.aigateway.micrometer.GenAiMetricNames.Attribute;
+import dev.aigateway.micrometer.GenAiMetricNames.Metric;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records every governed call into a Micrometer {@link MeterRegistry}, with the OpenTelemetry
+ * GenAI metric names ({@code gen_ai.client.token.usage}, {@code gen_ai.client.operation.duration},
+ * {@code gen_ai.client.operation.time_to_first_chunk}) and the gateway's own meters (rejections,
+ * backend attempts, failovers, breaker state, reservation drift, gateway time). All names are in
+ * {@link GenAiMetricNames}; {@code docs/metrics.md} lists every meter.
+ *
+ * <pre>{@code
+ * GenAiMetrics metrics = GenAiMetrics.builder(registry)
+ *     .dimension("team", Dimension.consumer())
+ *     .dimension("tier", event -> event.consumer().startsWith("free-") ? "free" : "paid")
+ *     .maxValuesPerDimension(100)
+ *     .build();
+ * AiGateway gateway = AiGateway.builder().listener(metrics).build();
+ * }</pre>
+ *
+ * <p>Only usage the backend reported is recorded as {@code gen_ai.client.token.usage}; usage the
+ * gateway estimated goes to {@code ai_gateway.token.usage.estimated}, never mixed in. Rejected
+ * calls record no tokens.
+ *
+ * <p>Every meter of one name has the same tag keys (as Prometheus requires): an attribute a call
+ * does not have is recorded as {@code none}. Custom dimensions, {@code gen_ai.request.model} and
+ * {@code gen_ai.response.model} each admit at most {@link Builder#maxValuesPerDimension(int)}
+ * distinct values; later values are recorded as {@code other}, and a warning is logged once.
+ *
+ * <p>Thread-safe. Recording runs on the thread that ended the call, without locks; meters are
+ * looked up once per distinct tuple of attribute values and then reused.
+ */
+public final class GenAiMetrics implements GatewayListener {
+
+  /** The default limit of distinct values per dimension. */
+  public static final int DEFAULT_MAX_VALUES_PER_DIMENSION = 100;
+
+  private static final Operation[] OPERATIONS = Operation.values();
+  private static final CallOutcome[] OUTCOMES = CallOutcome.values();
+  private static final String[] OUTCOME_NAMES = lowerCaseNames(OUTCOMES);
+  private static final String[] STATE_NAMES = lowerCaseNames(BreakerState.values());
+
+  private final MeterRegistry registry;
+  private final String[] dimensionNames;
+  private final Dimension[] dimensions;
+  private final ValueLimit[] dimensionLimits;
+  private final AtomicBoolean[] dimensionFailed;
+  private final ValueLimit requestModels;
+  private final ValueLimit responseModels;
+  private final int maxValuesPerDimension;
+  private final Logger log;
+
+  private final ConcurrentHashMap<CallMeters.Key, CallMeters> calls = new ConcurrentHashMap<>();
+  private final AtomicReferenceArray<Timer> gatewayTimes =
+      new AtomicReferenceArray<>(OPERATIONS.length * OUTCOMES.length);
+  private final ConcurrentHashMap<AttemptKey, Counter> attempts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<FailoverKey, Counter> failovers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<TransitionKey, Counter> transitions =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> breakerStates =
+      new ConcurrentHashMap<>();
+
+  private GenAiMetrics(Builder b) {
+    this.registry = b.registry;
+    this.maxValuesPerDimension = b.maxValuesPerDimension;
+    this.log = b.log;
+    int n = b.dimensions.size();
+    this.dimensionNames = b.dimensions.keySet().toArray(new String[0]);
+    this.dimensions = b.dimensions.values().toArray(new Dimension[0]);
+    this.dimensionLimits = new ValueLimit[n];
+    this.dimensionFailed = new AtomicBoolean[n];
+    for (int i = 0; i < n; i++) {
+      dimensionLimits[i] = new ValueLimit(dimensionNames[i], maxValuesPerDimension, log);
+      dimensionFailed[i] = new AtomicBoolean();
+    }
+    this.requestModels =
+        new ValueLimit(Attribute.REQUEST_MODEL.key(), maxValuesPerDimension, log);
+    this.responseModels =
+        new ValueLimit(Attribute.RESPONSE_MODEL.key(), maxValuesPerDimension, log);
+  }
+
+  /**
+   * Metrics into {@code registry} with no custom dimensions: the one call that binds a registry.
+   *
+   * <pre>{@code
+   * AiGateway.builder().listener(GenAiMetrics.create(registry)).build();
+   * }</pre>
+   */
+  public static GenAiMetrics create(MeterRegistry registry) {
+    return builder(registry).build();
+  }
+
+  /** A builder of metrics recorded into {@code registry}. */
+  public static Builder builder(MeterRegistry registry) {
+    return new Builder(registry);
+  }
+
+  /** Records one call. Called by the gateway; never throws for a well-formed event. */
+  @Override
+  public void onEvent(GatewayEvent event) {
+    CallMeters meters = callMeters(event);
+    if (event.outcome() == CallOutcome.REJECTED) {
+      meters.counter(Slot.REJECTIONS).increment();
+    } else {
+      recordUsage(event, meters);
+      recordDrift(event, meters);
+    }
+    meters.timer(Slot.DURATION).record(event.latency());
+    if (event.stream() && event.timeToFirstChunk() != null) {
+      meters.timer(Slot.TIME_TO_FIRST_CHUNK).record(event.timeToFirstChunk());
+    }
+    gatewayTime(event).record(event.gatewayTime());
+    recordAttempts(event.attempts());
+  }
+
+  /** Records a breaker's new state and counts the transition. Called by the gateway. */
+  @Override
+  public void onBreakerTransition(BreakerTransition transition) {
+    breakerState(transition.backendId()).set(stateCode(transition.to()));
+    transitions.computeIfAbsent(
+        new TransitionKey(transition.backendId(), transition.from(), transition.to()),
+        k -> Counter.builder(Metric.BREAKER_TRANSITIONS.meterName())
+            .description(Metric.BREAKER_TRANSITIONS.description())
+            .tag(Attribute.BACKEND.key(), k.backend())
+            .tag(Attribute.FROM.key(), STATE_NAMES[k.from().ordinal()])
+            .tag(Attribute.TO.key(), STATE_NAMES[k.to().ordinal()])
+            .register(registry))
+        .increment();
+  }
+
+  private CallMeters callMeters(GatewayEvent event) {
+    String[] values = new String[CallMeters.FIXED + dimensions.length];
+    values[CallMeters.OPERATION] = event.operation().conventionName();
+    values[CallMeters.PROVIDER] = orNone(event.provider());
+    values[CallMeters.REQUEST_MODEL] = requestModels.admit(event.requestedModel());
+    values[CallMeters.RESPONSE_MODEL] = responseModels.admit(event.responseModel());
+    values[CallMeters.SERVER_ADDRESS] = orNone(event.serverAddress());
+    values[CallMeters.SERVER_PORT] =
+        event.serverPort() > 0 ? Integer.toString(event.serverPort()) : GenAiMetricNames.NONE;
+    values[CallMeters.ERROR_TYPE] = errorType(event);
+    values[CallMeters.REASON] =
+        event.rejection() == null ? GenAiMetricNames.NONE : event.rejection().headerValue();
+    values[CallMeters.LIMIT] = orNone(event.rejectedLimit());
+    for (int i = 0; i < dimensions.length; i++) {
+      values[CallMeters.FIXED + i] = dimensionLimits[i].admit(dimensionValue(i, event));
+    }
+    CallMeters.Key key = new CallMeters.Key(values);
+    CallMeters meters = calls.get(key);
+    if (meters == null) {
+      meters = calls.computeIfAbsent(key,
+          k -> new CallMeters(registry, dimensionNames, k.values()));
+    }
+    return meters;
+  }
+
+  private String dimensionValue(int i, GatewayEvent event) {
+    try {
+      return dimensions[i].valueOf(event);
+    } catch (RuntimeException e) {
+      if (!dimensionFailed[i].getAndSet(true)) {
+        log.warn("ai-gateway metrics: dimension '{}' threw; recording '{}' whenever it does",
+            dimensionNames[i], GenAiMetricNames.NONE, e);
+      }
+      return null;
+    }
+  }
+
+  private static String errorType(GatewayEvent event) {
+    if (event.outcome() == CallOutcome.SUCCESS) {
+      return GenAiMetricNames.NONE;
+    }
+    if (event.errorType() != null) {
+      return event.errorType();
+    }
+    return event.rejection() != null
+        ? event.rejection().headerValue() : GenAiMetricNames.ERROR_TYPE_OTHER;
+  }
+
+  private static void recordUsage(GatewayEvent event, CallMeters meters) {
+    record(meters, event.inputSource(), Slot.REPORTED_INPUT, Slot.ESTIMATED_INPUT,
+        event.usage().inputTokens());
+    if (event.operation() != Operation.EMBEDDINGS) { // embeddings have no output tokens
+      record(meters, event.outputSource(), Slot.REPORTED_OUTPUT, Slot.ESTIMATED_OUTPUT,
+          event.usage().outputTokens());
+    }
+  }
+
+  private static void record(CallMeters meters, UsageSource source, Slot reported,
+      Slot estimated, long tokens) {
+    switch (source) {
+      case REPORTED -> meters.summary(reported).record(tokens);
+      case ESTIMATED -> meters.summary(estimated).record(tokens);
+      case NONE -> { }
+    }
+  }
+
+  private static void recordDrift(GatewayEvent event, CallMeters meters) {
+    // Refunded calls settle to 0 by design; only calls that kept their charge say how good the
+    // reservation was. Limits that reserve nothing up front have no drift to speak of.
+    boolean settled = event.outcome() == CallOutcome.SUCCESS
+        || event.outcome() == CallOutcome.CANCELLED || event.outcome() == CallOutcome.TRUNCATED;
+    if (!settled || event.reservedTokens() <= 0) {
+      return;
+    }
+    long drift = event.settledTokens() - event.reservedTokens();
+    if (drift > 0) {
+      meters.summary(Slot.DRIFT_UNDER).record(drift);
+    } else {
+      meters.summary(Slot.DRIFT_OVER).record(-drift);
+    }
+  }
+
+  private Timer gatewayTime(GatewayEvent event) {
+    int index = event.operation().ordinal() * OUTCOMES.length + event.outcome().ordinal();
+    Timer timer = gatewayTimes.get(index);
+    if (timer == null) {
+      timer = Timer.builder(Metric.GATEWAY_TIME.meterName())
+          .description(Metric.GATEWAY_TIME.description())
+          .tag(Attribute.OPERATION_NAME.key(), event.operation().conventionName())
+          .tag(Attribute.OUTCOME.key(), OUTCOME_NAMES[event.outcome().ordinal()])
+          .register(registry);
+      gatewayTimes.set(index, timer);
+    }
+    return timer;
+  }
+
+  private void recordAttempts(List<Attempt> tries) {
+    Attempt previous = null;
+    for (Attempt attempt : tries) {
+      breakerState(attempt.backendId());
+      attempts.computeIfAbsent(
+          new AttemptKey(attempt.backendId(), attempt.status(), attempt.errorType()),
+          k -> Counter.builder(Metric.ATTEMPTS.meterName())
+              .description(Metric.ATTEMPTS.description())
+              .tag(Attribute.BACKEND.key(), k.backend())
+              .tag(Attribute.STATUS.key(),
+                  k.status() > 0 ? Integer.toString(k.status()) : GenAiMetricNames.NONE)
+              .tag(Attribute.ERROR_TYPE.key(), orNone(k.errorType()))
+              .register(registry))
+          .increment();
+      if (previous != null && !previous.backendId().equals(attempt.backendId())) {
+        String reason = previous.status() > 0
+            ? Integer.toString(previous.status()) : orNone(previous.errorType());
+        failovers.computeIfAbsent(
+            new FailoverKey(previous.backendId(), attempt.backendId(), reason),
+            k -> Counter.builder(Metric.FAILOVERS.meterName())
+                .description(Metric.FAILOVERS.description())
+                .tag(Attribute.FROM.key(), k.from())
+                .tag(Attribute.TO.key(), k.to())
+                .tag(Attribute.REASON.key(), k.reason())
+                .register(registry))
+            .increment();
+      }
+      previous = attempt;
+    }
+  }
+
+  /** The state holder of a backend's gauge, registered (closed) when the backend is first seen. */
+  private AtomicInteger breakerState(String backendId) {
+    AtomicInteger state = breakerStates.get(backendId);
+    if (state != null) {
+      return state;
+    }
+    return breakerStates.computeIfAbsent(backendId, id -> {
+      AtomicInteger created = new AtomicInteger(stateCode(BreakerState.CLOSED));
+      Gauge.builder(Metric.BREAKER_STATE.meterName(), created, AtomicInteger::get)
+          .description(Metric.BREAKER_STATE.description())
+          .tag(Attribute.BACKEND.key(), id)
+          .strongReference(true)
+          .register(registry);
+      return created;
+    });
+  }
+
+  private static int stateCode(BreakerState state) {
+    return switch (state) {
+      case CLOSED -> 0;
+      case HALF_OPEN -> 1;
+      case OPEN -> 2;
+    };
+  }
+
+  private static String orNone(String value) {
+    return value == null || value.isEmpty() ? GenAiMetricNames.NONE : value;
+  }
+
+  private static String[] lowerCaseNames(Enum<?>[] constants) {
+    String[] names = new String[constants.length];
+    for (Enum<?> constant : constants) {
+      names[constant.ordinal()] = constant.name().toLowerCase(Locale.ROOT);
+    }
+    return names;
+  }
+
+  @Override
+  public String toString() {
+    return "GenAiMetrics{dimensions=" + List.of(dimensionNames) + ", maxValuesPerDimension="
+        + maxValuesPerDimension + "}";
+  }
+
+  private record AttemptKey(String backend, int status, String errorType) {}
+
+  private record FailoverKey(String from, String to, String reason) {}
+
+  private record TransitionKey(String backend, BreakerState from, BreakerState to) {}
+
+  /**
+   * Builds {@link GenAiMetrics}. Not thread-safe; the built metrics keep a copy of the
+   * configuration.
+   */
+  public static final class Builder {
+    private final MeterRegistry registry;
+    private final Map<String, Dimension> dimensions = new LinkedHashMap<>();
+    private int maxValuesPerDimension = DEFAULT_MAX_VALUES_PER_DIMENSION;
+    private Logger log = LoggerFactory.getLogger(GenAiMetrics.class);
+
+    private Builder(MeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /**
+     * Adds a custom dimension: a tag named {@code name} on the token usage, duration, time to
+     * first chunk, rejection and drift meters, valued per call by {@code dimension}.
+     *
+     * <pre>{@code
+     * builder.dimension("team", Dimension.counterKey("per-team"))
+     *     .dimension("backend", Dimension.backend());
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when the name is blank, is already a tag key of those
+     *     meters (such as {@code gen_ai.request.model} or {@code error.type}; see
+     *     {@link GenAiMetricNames.Attribute}) or was already added
+     */
+    public Builder dimension(String name, Dimension dimension) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(dimension, "dimension");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("a dimension name must not be blank but was '" + name
+            + "'");
+      }
+      if (CallMeters.BUILT_IN_KEYS.contains(name)) {
+        throw new IllegalArgumentException("dimension name '" + name
+            + "' is a built-in attribute; choose another name");
+      }
+      if (dimensions.containsKey(name)) {
+        throw new IllegalArgumentException("dimension '" + name + "' was already added");
+      }
+      dimensions.put(name, dimension);
+      return this;
+    }
+
+    /**
+     * How many distinct values each custom dimension, {@code gen_ai.request.model} and
+     * {@code gen_ai.response.model} may take (default
+     * {@value GenAiMetrics#DEFAULT_MAX_VALUES_PER_DIMENSION}); later values are recorded as
+     * {@code other} and a warning is logged once per dimension.
+     *
+     * @throws IllegalArgumentException when {@code max} is below 1
+     */
+    public Builder maxValuesPerDimension(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxValuesPerDimension must be >= 1 but was " + max);
+      }
+      this.maxValuesPerDimension = max;
+      return this;
+    }
+
+    /** Where warnings go; tests capture them here. */
+    Builder logger(Logger log) {
+      this.log = Objects.requireNonNull(log, "log");
+      return this;
+    }
+
+    /** The metrics, ready to pass to {@code AiGateway.Builder.listener}. */
+    public GenAiMetrics build() {
+      return new GenAiMetrics(this);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.aigateway.micrometer;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+
+/**
+ * Admits up to {@code max} distinct values of one attribute; later values fold into
+ * {@link GenAiMetricNames#OTHER}, with one warning. Lock-free: a known value costs one map read.
+ */
+final class ValueLimit {
+
+  private final String attribute;
+  private final int max;
+  private final Logger log;
+  private final ConcurrentHashMap<String, Boolean> known = new ConcurrentHashMap<>();
+  private final AtomicInteger admitted = new AtomicInteger();
+  private final AtomicBoolean warned = new AtomicBoolean();
+
+  ValueLimit(String attribute, int max, Logger log) {
+    this.attribute = attribute;
+    this.max = max;
+    this.log = log;
+  }
+
+  /** The value itself while it fits, else {@code other}; null and empty become {@code none}. */
+  String admit(String value) {
+    if (value == null || value.isEmpty()) {
+      return GenAiMetricNames.NONE;
+    }
+    if (known.containsKey(value)) {
+      return value;
+    }
+    int n;
+    do {
+      n = admitted.get();
+      if (n >= max) {
+        if (!warned.getAndSet(true)) {
+          log.warn("ai-gateway metrics: '{}' reached its limit of {} distinct values; further "
+              + "values are recorded as '{}'. Raise GenAiMetrics.Builder.maxValuesPerDimension "
+              + "or use a coarser dimension", attribute, max, GenAiMetricNames.OTHER);
+        }
+        return GenAiMetricNames.OTHER;
+      }
+    } while (!admitted.compareAndSet(n, n + 1));
+    if (known.putIfAbsent(value, Boolean.TRUE) != null) {
+      admitted.decrementAndGet(); // another thread admitted the same value first
+    }
+    return value;
+  }
+}

@@ -1,0 +1,209 @@
+package dev.aigateway.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.Attempt;
+import dev.aigateway.api.RejectionReason;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Custom dimensions and the cardinality limit. */
+class DimensionsTest {
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final CapturingLogger log = new CapturingLogger();
+
+  private static Map<String, String> tags(Meter meter) {
+    return meter.getId().getTags().stream().collect(Collectors.toMap(Tag::getKey, Tag::getValue));
+  }
+
+  private Set<String> inputTokenValues(String tagKey) {
+    return registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
+        .summaries().stream().map(s -> s.getId().getTag(tagKey)).collect(Collectors.toSet());
+  }
+
+  @Test
+  void customDimensionsTagEveryPerCallMeter() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("team", Dimension.consumer()).build();
+
+    metrics.onEvent(Events.chat().consumer("team-a").stream(true)
+        .timeToFirstChunk(Duration.ofMillis(80)).build());
+    metrics.onEvent(Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly").consumer("team-b")
+        .build());
+
+    for (String name : List.of("gen_ai.client.token.usage",
+        "gen_ai.client.operation.time_to_first_chunk", "ai_gateway.reservation.drift")) {
+      assertThat(registry.get(name).meters()).as(name)
+          .allSatisfy(meter -> assertThat(tags(meter)).containsEntry("team", "team-a"));
+    }
+    assertThat(registry.get("gen_ai.client.operation.duration").meters())
+        .extracting(meter -> meter.getId().getTag("team"))
+        .containsExactlyInAnyOrder("team-a", "team-b");
+    assertThat(tags(registry.get("ai_gateway.rejections").counter()))
+        .containsEntry("team", "team-b");
+  }
+
+  @Test
+  void backendMetersCarryNoCustomDimensions() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("team", Dimension.consumer()).build();
+
+    metrics.onEvent(Events.chat().backendId("ptu-east")
+        .attempts(List.of(new Attempt("ptu-east", 200, null, Duration.ofMillis(9)))).build());
+
+    assertThat(tags(registry.get("ai_gateway.attempts").counter())).doesNotContainKey("team");
+    assertThat(tags(registry.get("ai_gateway.gateway.time").timer())).doesNotContainKey("team");
+  }
+
+  @Test
+  void counterKeyDimensionTakesTheKeyOfTheNamedLimit() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("team", Dimension.counterKey("per-team")).build();
+
+    metrics.onEvent(Events.chat().counterKeys(Map.of("per-team", "search", "global", "*"))
+        .build());
+
+    assertThat(inputTokenValues("team")).containsExactly("search");
+  }
+
+  @Test
+  void backendAndVariantDimensionsTakeTheRoute() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("backend", Dimension.backend())
+        .dimension("variant", Dimension.variant()).build();
+
+    metrics.onEvent(Events.chat().backendId("ptu-east").variant("gpt-4.1").build());
+
+    assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
+        .containsEntry("backend", "ptu-east").containsEntry("variant", "gpt-4.1");
+  }
+
+  @Test
+  void functionDimensionsTakeAnyValueOfTheEvent() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("tier", Dimension.of(e -> e.consumer().startsWith("free-") ? "free" : "paid"))
+        .dimension("streamed", e -> String.valueOf(e.stream()))
+        .build();
+
+    metrics.onEvent(Events.chat().consumer("free-42").build());
+
+    assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
+        .containsEntry("tier", "free").containsEntry("streamed", "false");
+  }
+
+  @Test
+  void aMissingDimensionValueIsRecordedAsNone() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("team", Dimension.counterKey("per-team"))
+        .dimension("backend", Dimension.backend()).build();
+
+    metrics.onEvent(Events.chat().build());
+
+    assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
+        .containsEntry("team", "none").containsEntry("backend", "none");
+  }
+
+  @Test
+  void valuesBeyondTheLimitFoldIntoOther() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("team", Dimension.consumer()).maxValuesPerDimension(2).logger(log).build();
+
+    for (String consumer : List.of("a", "b", "c", "d", "a")) {
+      metrics.onEvent(Events.chat().consumer(consumer).build());
+    }
+
+    assertThat(inputTokenValues("team")).containsExactlyInAnyOrder("a", "b", "other");
+    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
+        .tag("team", "other").summary().count()).isEqualTo(2);
+    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
+        .tag("team", "a").summary().count()).isEqualTo(2);
+  }
+
+  @Test
+  void foldingWarnsOncePerDimension() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("team", Dimension.consumer())
+        .dimension("app", e -> e.consumer() + "-app")
+        .maxValuesPerDimension(1).logger(log).build();
+
+    for (String consumer : List.of("a", "b", "c", "d")) {
+      metrics.onEvent(Events.chat().consumer(consumer).build());
+    }
+
+    assertThat(log.warnings()).hasSize(2);
+    assertThat(log.warnings().get(0)).contains("'team'", "limit of 1", "'other'");
+    assertThat(log.warnings().get(1)).contains("'app'");
+  }
+
+  @Test
+  void requestAndResponseModelsAreLimitedToo() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry).maxValuesPerDimension(1).logger(log)
+        .build();
+
+    metrics.onEvent(Events.chat().requestedModel("gpt-4o").responseModel("gpt-4o-1").build());
+    metrics.onEvent(Events.chat().requestedModel("gpt-4.1").responseModel("gpt-4.1-1").build());
+
+    assertThat(inputTokenValues("gen_ai.request.model")).containsExactlyInAnyOrder("gpt-4o",
+        "other");
+    assertThat(inputTokenValues("gen_ai.response.model")).containsExactlyInAnyOrder("gpt-4o-1",
+        "other");
+    assertThat(log.warnings()).hasSize(2).anySatisfy(w -> assertThat(w)
+        .contains("'gen_ai.request.model'"));
+  }
+
+  @Test
+  void aDimensionThatThrowsIsRecordedAsNoneAndLoggedOnce() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("broken", e -> {
+          throw new IllegalStateException("boom");
+        })
+        .logger(log).build();
+
+    metrics.onEvent(Events.chat().build());
+    metrics.onEvent(Events.chat().build());
+
+    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
+        .tag("broken", "none").summary().count()).isEqualTo(2);
+    assertThat(log.warnings()).hasSize(1).first().asString().contains("'broken'");
+  }
+
+  @Test
+  void dimensionNamesMustBeNewAndNotBuiltIn() {
+    GenAiMetrics.Builder builder = GenAiMetrics.builder(registry)
+        .dimension("team", Dimension.consumer());
+
+    assertThatThrownBy(() -> builder.dimension("team", Dimension.backend()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("dimension 'team' was already added");
+    assertThatThrownBy(() -> builder.dimension("error.type", Dimension.backend()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("dimension name 'error.type' is a built-in attribute; choose another name");
+    assertThatThrownBy(() -> builder.dimension(" ", Dimension.backend()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a dimension name must not be blank but was ' '");
+  }
+
+  @Test
+  void maxValuesPerDimensionMustBePositive() {
+    assertThatThrownBy(() -> GenAiMetrics.builder(registry).maxValuesPerDimension(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxValuesPerDimension must be >= 1 but was 0");
+  }
+
+  @Test
+  void theBuiltMetricsNameTheirDimensions() {
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("team", Dimension.consumer()).maxValuesPerDimension(7).build();
+
+    assertThat(metrics).hasToString("GenAiMetrics{dimensions=[team], maxValuesPerDimension=7}");
+  }
+}

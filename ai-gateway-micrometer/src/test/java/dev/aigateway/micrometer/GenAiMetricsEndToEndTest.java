@@ -1,0 +1,79 @@
+package dev.aigateway.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.TokenLimit;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A real call through a wrapped OkHttpClient lands in the registry with the reported usage. */
+class GenAiMetricsEndToEndTest {
+
+  private final MockWebServer server = new MockWebServer();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  @Test
+  void aGovernedCallRecordsTheReportedTokenUsage() throws Exception {
+    AiGateway gateway = AiGateway.builder()
+        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+        .listener(GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build())
+        .build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    server.enqueue(new MockResponse.Builder().code(200)
+        .addHeader("Content-Type", "application/json")
+        .body("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+            + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":"
+            + "{\"role\":\"assistant\",\"content\":\"Hello there\"},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":5,\"total_tokens\":22}}")
+        .build());
+    Request request = new Request.Builder()
+        .url(server.url("/v1/chat/completions"))
+        .post(RequestBody.create("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hi\"}]}", MediaType.get("application/json")))
+        .build();
+
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.body().string()).contains("Hello there");
+    }
+
+    DistributionSummary input = registry.get("gen_ai.client.token.usage")
+        .tag("gen_ai.token.type", "input")
+        .tag("gen_ai.operation.name", "chat")
+        .tag("gen_ai.provider.name", "openai")
+        .tag("gen_ai.request.model", "gpt-4o")
+        .tag("gen_ai.response.model", "gpt-4o-2024-08-06")
+        .tag("server.address", server.getHostName())
+        .tag("server.port", String.valueOf(server.getPort()))
+        .tag("team", "anonymous")
+        .summary();
+    assertThat(input.count()).isEqualTo(1);
+    assertThat(input.totalAmount()).isEqualTo(17);
+    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "output")
+        .summary().totalAmount()).isEqualTo(5);
+    assertThat(registry.find("ai_gateway.token.usage.estimated").meters()).isEmpty();
+    assertThat(registry.get("gen_ai.client.operation.duration").tag("error.type", "none")
+        .timer().count()).isEqualTo(1);
+  }
+}

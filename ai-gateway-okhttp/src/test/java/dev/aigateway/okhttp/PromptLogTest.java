@@ -1,0 +1,140 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.json;
+import static dev.aigateway.okhttp.Backend.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.PromptLog;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import mockwebserver3.MockWebServer;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Marker;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.helpers.MessageFormatter;
+
+class PromptLogTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String API_KEY = "sk-proj-abcdefghijklmnopqrstuvwx0123";
+
+  private final MockWebServer server = new MockWebServer();
+  private final CapturingLogger logger = new CapturingLogger();
+  private OkHttpClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    PromptLog promptLog = PromptLog.builder().consumers("team-a").logger(logger)
+        .executor(Runnable::run).build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
+        .consumerKey(ConsumerKeys.header("x-consumer"))
+        .promptLog(promptLog)
+        .build());
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  private void chat(String consumer, String prompt, boolean stream) throws Exception {
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        Backend.chatRequest("gpt-4o", prompt, stream ? "\"stream\":true" : ""),
+        "x-consumer", consumer, "Authorization", "Bearer " + API_KEY)).execute()) {
+      response.body().string();
+    }
+  }
+
+  @Test
+  void aJsonCallIsLoggedWithItsMessagesCompletionAndUsage() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 9, 2)));
+
+    chat("team-a", "What is my key " + API_KEY + "?", false);
+
+    assertThat(logger.lines).singleElement().satisfies(line -> {
+      JsonNode record = MAPPER.readTree(line);
+      assertThat(record.get("consumer").asText()).isEqualTo("team-a");
+      assertThat(record.get("request").asText()).contains("What is my key");
+      assertThat(record.get("completion").asText()).isEqualTo("Hello there");
+      assertThat(record.get("total_tokens").asLong()).isEqualTo(11);
+    });
+    assertThat(logger.lines).noneMatch(line -> line.contains(API_KEY));
+  }
+
+  @Test
+  void aStreamIsLoggedWithTheAssembledCompletion() throws Exception {
+    server.enqueue(Backend.sse(Backend.chatStream("gpt-4o", true, 5, 8, true)));
+
+    chat("team-a", "Hi", true);
+
+    JsonNode record = MAPPER.readTree(logger.lines.get(0));
+    assertThat(record.get("completion").asText()).isEqualTo(String.join("", Backend.PIECES));
+  }
+
+  @Test
+  void consumersNotSelectedAreNotLogged() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 9, 2)));
+
+    chat("team-b", "Hi", false);
+
+    assertThat(logger.lines).isEmpty();
+  }
+
+  /** Collects INFO lines. */
+  static final class CapturingLogger extends LegacyAbstractLogger {
+    final List<String> lines = new CopyOnWriteArrayList<>();
+
+    CapturingLogger() {
+      this.name = PromptLog.LOGGER_NAME;
+    }
+
+    @Override
+    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern,
+        Object[] arguments, Throwable throwable) {
+      if (level == Level.INFO) {
+        lines.add(MessageFormatter.basicArrayFormat(pattern, arguments));
+      }
+    }
+
+    @Override
+    protected String getFullyQualifiedCallerName() {
+      return null;
+    }
+
+    @Override
+    public boolean isTraceEnabled() {
+      return false;
+    }
+
+    @Override
+    public boolean isDebugEnabled() {
+      return false;
+    }
+
+    @Override
+    public boolean isInfoEnabled() {
+      return true;
+    }
+
+    @Override
+    public boolean isWarnEnabled() {
+      return true;
+    }
+
+    @Override
+    public boolean isErrorEnabled() {
+      return true;
+    }
+  }
+}
