@@ -597,20 +597,29 @@ public final class GovernedCall {
 
   private Map<String, String> limitHeaders(List<LimitCharge> charges, List<TokenLimit> owners,
       ReserveResult result) {
-    Map<String, String> headers = new LinkedHashMap<>();
+    Map<String, String> headers = Map.of();
     for (int i = 0; i < charges.size(); i++) {
       TokenLimit owner = owners.get(i);
       LimitCharge charge = charges.get(i);
       String remainingHeader = charge.limit().kind() == LimitSpec.Kind.RATE
           ? owner.remainingTokensHeader() : owner.remainingQuotaHeader();
       if (remainingHeader != null) {
-        headers.put(remainingHeader, String.valueOf(Math.max(0, result.remaining().get(i))));
+        headers = withHeader(headers, remainingHeader,
+            String.valueOf(Math.max(0, result.remaining().get(i))));
       }
       if (owner.tokensConsumedHeader() != null && result.admitted()) {
-        headers.put(owner.tokensConsumedHeader(), String.valueOf(charge.tokens()));
+        headers = withHeader(headers, owner.tokensConsumedHeader(),
+            String.valueOf(charge.tokens()));
       }
     }
     return headers;
+  }
+
+  private static Map<String, String> withHeader(Map<String, String> headers, String name,
+      String value) {
+    Map<String, String> more = headers.isEmpty() ? new LinkedHashMap<>() : headers;
+    more.put(name, value);
+    return more;
   }
 
   private Rejection reject(ReserveResult result, List<LimitCharge> charges,

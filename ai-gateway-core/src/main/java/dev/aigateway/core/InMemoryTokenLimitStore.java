@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * (greedy refill) on the injected clock; quotas are fixed calendar windows.
  *
  * <p>Atomicity across limits: a reservation locks the counters it touches in one global order
- * (by key), checks every one, then takes from every one, so concurrent calls never deadlock and
+ * (their creation sequence), checks every one, then takes from every one, so concurrent calls
+ * never deadlock and
  * never admit more than a counter holds. Counters of idle keys are dropped by a sweep that runs
  * at most once per {@code sweepInterval}, on the calling thread, and only drops counters whose
  * loss changes nothing: a full bucket, or a quota whose window has ended.
@@ -39,7 +39,10 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   private final Clock clock;
   private final TimeMeter timeMeter;
   private final long sweepIntervalMillis;
-  private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+  // Limit first, then counter key: no key string is built per call.
+  private final ConcurrentHashMap<LimitSpec, ConcurrentHashMap<String, Counter>> counters =
+      new ConcurrentHashMap<>();
+  private final AtomicLong counterSequence = new AtomicLong();
   private final AtomicLong nextSweepMillis;
 
   /** A store on the system UTC clock. */
@@ -64,7 +67,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
   /** The number of counters currently held (for monitoring and tests). */
   public int size() {
-    return counters.size();
+    int size = 0;
+    for (ConcurrentHashMap<String, Counter> byKey : counters.values()) {
+      size += byKey.size();
+    }
+    return size;
   }
 
   @Override
@@ -132,14 +139,18 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     }
   }
 
-  /** Locks the counters of all charges in key order; retries when a sweep dropped one meanwhile. */
+  /**
+   * Locks the counters of all charges in one global order (their creation sequence); retries
+   * when a sweep dropped one meanwhile.
+   */
   private Counter[] lockAll(List<LimitCharge> charges) {
     while (true) {
       Counter[] byCharge = new Counter[charges.size()];
       for (int i = 0; i < byCharge.length; i++) {
         LimitCharge charge = charges.get(i);
-        String key = charge.limit().id() + '\u0000' + charge.counterKey();
-        byCharge[i] = counters.computeIfAbsent(key, k -> newCounter(k, charge.limit()));
+        LimitSpec spec = charge.limit();
+        byCharge[i] = counters.computeIfAbsent(spec, s -> new ConcurrentHashMap<>())
+            .computeIfAbsent(charge.counterKey(), k -> newCounter(k, spec));
       }
       Counter[] ordered = distinctInKeyOrder(byCharge);
       int lockedCount = 0;
@@ -171,13 +182,35 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     if (byCharge.length == 1) {
       return byCharge;
     }
-    return Arrays.stream(byCharge).distinct()
-        .sorted(Comparator.comparing(c -> c.key)).toArray(Counter[]::new);
+    Counter[] ordered = byCharge.clone();
+    int n = 0;
+    // Insertion sort by sequence, dropping repeats: a call has a handful of counters.
+    for (Counter counter : byCharge) {
+      int at = n;
+      boolean repeat = false;
+      for (int j = 0; j < n; j++) {
+        if (ordered[j] == counter) {
+          repeat = true;
+          break;
+        }
+      }
+      if (repeat) {
+        continue;
+      }
+      while (at > 0 && ordered[at - 1].sequence > counter.sequence) {
+        ordered[at] = ordered[at - 1];
+        at--;
+      }
+      ordered[at] = counter;
+      n++;
+    }
+    return n == ordered.length ? ordered : Arrays.copyOf(ordered, n);
   }
 
   private Counter newCounter(String key, LimitSpec spec) {
-    return spec.kind() == LimitSpec.Kind.RATE ? new RateCounter(key, spec, timeMeter)
-        : new QuotaCounter(key, spec);
+    long sequence = counterSequence.incrementAndGet();
+    return spec.kind() == LimitSpec.Kind.RATE ? new RateCounter(key, spec, timeMeter, sequence)
+        : new QuotaCounter(key, spec, sequence);
   }
 
   private void sweepIfDue(long now) {
@@ -185,15 +218,17 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     if (now < due || !nextSweepMillis.compareAndSet(due, now + sweepIntervalMillis)) {
       return;
     }
-    for (Counter counter : counters.values()) {
-      if (counter.lock.tryLock()) {
-        try {
-          if (counter.idle(now)) {
-            counter.dropped = true;
-            counters.remove(counter.key, counter);
+    for (ConcurrentHashMap<String, Counter> byKey : counters.values()) {
+      for (Counter counter : byKey.values()) {
+        if (counter.lock.tryLock()) {
+          try {
+            if (counter.idle(now)) {
+              counter.dropped = true;
+              byKey.remove(counter.key, counter);
+            }
+          } finally {
+            counter.lock.unlock();
           }
-        } finally {
-          counter.lock.unlock();
         }
       }
     }
@@ -202,12 +237,14 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   private abstract static class Counter {
     final String key;
     final LimitSpec spec;
+    final long sequence;
     final ReentrantLock lock = new ReentrantLock();
     boolean dropped;
 
-    Counter(String key, LimitSpec spec) {
+    Counter(String key, LimitSpec spec, long sequence) {
       this.key = key;
       this.spec = spec;
+      this.sequence = sequence;
     }
 
     abstract long remaining(long now);
@@ -226,8 +263,8 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   private static final class RateCounter extends Counter {
     private final Bucket bucket;
 
-    RateCounter(String key, LimitSpec spec, TimeMeter timeMeter) {
-      super(key, spec);
+    RateCounter(String key, LimitSpec spec, TimeMeter timeMeter, long sequence) {
+      super(key, spec, sequence);
       // The store's own lock serialises every access, so the bucket needs no synchronisation.
       this.bucket = Bucket.builder()
           .addLimit(limit -> limit.capacity(spec.capacity())
@@ -280,8 +317,8 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     private long windowEnd = Long.MIN_VALUE;
     private long used;
 
-    QuotaCounter(String key, LimitSpec spec) {
-      super(key, spec);
+    QuotaCounter(String key, LimitSpec spec, long sequence) {
+      super(key, spec, sequence);
     }
 
     private void roll(long now) {
