@@ -26,8 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Atomicity across limits: a reservation locks the counters it touches in one global order
  * (their creation sequence), checks every one, then takes from every one, so concurrent calls
- * never deadlock and
- * never admit more than a counter holds. Counters of idle keys are dropped by a sweep that runs
+ * never deadlock and never admit more than a counter holds. Counters of idle keys are dropped by a sweep that runs
  * at most once per {@code sweepInterval}, on the calling thread, and only drops counters whose
  * loss changes nothing: a full bucket, or a quota whose window has ended.
  */
