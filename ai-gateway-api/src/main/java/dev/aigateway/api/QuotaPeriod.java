@@ -22,7 +22,9 @@ public enum QuotaPeriod {
 
     @Override
     ZonedDateTime next(ZonedDateTime start) {
-      return start.plusHours(1);
+      // Not start + 1h: in zones with half-hour clock changes that misses the next local hour.
+      ZonedDateTime next = start.plusHours(1).truncatedTo(ChronoUnit.HOURS);
+      return next.isAfter(start) ? next : start.plusHours(2).truncatedTo(ChronoUnit.HOURS);
     }
   },
   DAILY {
