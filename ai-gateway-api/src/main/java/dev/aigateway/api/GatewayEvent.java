@@ -1,5 +1,6 @@
 package dev.aigateway.api;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -42,6 +43,7 @@ public final class GatewayEvent {
   private final int serverPort;
   private final String rejectedLimit;
   private final Duration gatewayTime;
+  private final BigDecimal cost;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -72,6 +74,7 @@ public final class GatewayEvent {
     this.serverPort = b.serverPort;
     this.rejectedLimit = b.rejectedLimit;
     this.gatewayTime = b.gatewayTime;
+    this.cost = b.cost;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -239,6 +242,14 @@ public final class GatewayEvent {
     return gatewayTime;
   }
 
+  /**
+   * What the call's usage cost per the gateway's price table (exact, in the table's currency), or
+   * null when no price applies or nothing was used.
+   */
+  public BigDecimal cost() {
+    return cost;
+  }
+
   @Override
   public String toString() {
     return "GatewayEvent{call=" + callId + ", op=" + operation.conventionName() + ", consumer="
@@ -284,8 +295,14 @@ public final class GatewayEvent {
     private int serverPort;
     private String rejectedLimit;
     private Duration gatewayTime = Duration.ZERO;
+    private BigDecimal cost;
 
     private Builder() {}
+
+    public Builder cost(BigDecimal cost) {
+      this.cost = cost;
+      return this;
+    }
 
     public Builder provider(String provider) {
       this.provider = provider;

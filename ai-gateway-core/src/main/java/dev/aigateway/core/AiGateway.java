@@ -65,6 +65,7 @@ public final class AiGateway {
   private final AtomicLong callIds = new AtomicLong();
   private final Router router;
   private final PromptLog promptLog;
+  private final PriceTable priceTable;
 
   private AiGateway(Builder b) {
     this.consumerKey = b.consumerKey;
@@ -91,6 +92,7 @@ public final class AiGateway {
       }
     }
     this.promptLog = b.promptLog;
+    this.priceTable = b.priceTable;
     this.router = b.backendPool == null ? null
         : new Router(b.backendPool, clock, this::breakerTransition);
     if (router != null && !b.forwardGatewayHeaders) {
@@ -167,6 +169,10 @@ public final class AiGateway {
     return router == null ? null : router.pool();
   }
 
+  PriceTable priceTable() {
+    return priceTable;
+  }
+
   PromptLog promptLog() {
     return promptLog;
   }
@@ -225,6 +231,7 @@ public final class AiGateway {
     private final Set<String> extraGatewayHeaders = new HashSet<>();
     private BackendPool backendPool;
     private PromptLog promptLog;
+    private PriceTable priceTable;
 
     private Builder() {}
 
@@ -380,6 +387,15 @@ public final class AiGateway {
      */
     public Builder promptLog(PromptLog promptLog) {
       this.promptLog = Objects.requireNonNull(promptLog, "promptLog");
+      return this;
+    }
+
+    /**
+     * Prices usage: each event then carries its {@link dev.aigateway.api.GatewayEvent#cost()}
+     * (the answering model's price, else the requested model's). No prices are built in.
+     */
+    public Builder priceTable(PriceTable priceTable) {
+      this.priceTable = Objects.requireNonNull(priceTable, "priceTable");
       return this;
     }
 

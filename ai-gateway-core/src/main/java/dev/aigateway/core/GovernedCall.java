@@ -563,6 +563,7 @@ public final class GovernedCall {
         .server(host(), port())
         .rejectedLimit(rejectedLimit)
         .gatewayTime(Duration.ofNanos(gatewayNanos))
+        .cost(cost(responseModel, usage))
         .build();
     for (GatewayListener listener : listeners) {
       try {
@@ -632,6 +633,16 @@ public final class GovernedCall {
     return Rejections.tokenLimit(charge, limitName, left, result.retryAfter(), limitHeaders);
   }
 
+
+  private java.math.BigDecimal cost(String responseModel, Usage usage) {
+    PriceTable prices = gateway.priceTable();
+    if (prices == null || usage.totalTokens() == 0) {
+      return null;
+    }
+    java.util.Optional<java.math.BigDecimal> answered = responseModel == null
+        ? java.util.Optional.empty() : prices.cost(responseModel, usage);
+    return answered.or(() -> prices.cost(request.model(), usage)).orElse(null);
+  }
 
   private String provider() {
     if (current != null) {

@@ -134,4 +134,23 @@ class UsageExtractionTest {
     assertThat(event.usage().outputTokens()).isEqualTo(3);
     assertThat(event.usage().inputTokens()).isEqualTo(8); // 3 + "user" + "Hi" + 3 priming
   }
+
+  @Test
+  void eventsCarryTheExactCostOfTheAnsweringModel() throws Exception {
+    OkHttpClient priced = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
+        .priceTable(dev.aigateway.core.PriceTable.builder()
+            .model("gpt-4o-2024-08-06", dev.aigateway.core.Price.perMillion("2.50", "1.25", "10.00"))
+            .build())
+        .listener(events)
+        .build());
+    server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 1_000, 300)));
+
+    try (Response response = priced.newCall(post(server.url("/v1/chat/completions").toString(),
+        chatRequest("gpt-4o", "Hi", ""))).execute()) {
+      response.body().string();
+    }
+
+    // 1000 x 2.50 / 1e6 + 300 x 10.00 / 1e6 = 0.0025 + 0.003
+    assertThat(events.next().cost()).isEqualByComparingTo("0.0055");
+  }
 }
