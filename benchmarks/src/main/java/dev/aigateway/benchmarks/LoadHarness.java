@@ -68,6 +68,12 @@ public final class LoadHarness {
   /** Consumers the callers are spread over (caller i is consumer {@code team-(i % 4)}). */
   static final int CONSUMERS = 4;
 
+  /**
+   * With {@code -Dharness.telemetry=true} the wrapped client also records Micrometer GenAI metrics
+   * (a SimpleMeterRegistry) and feeds a usage ledger, to measure what telemetry adds.
+   */
+  static final boolean TELEMETRY = Boolean.getBoolean("harness.telemetry");
+
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
   private static final String DONE = "data: [DONE]";
 
@@ -199,7 +205,12 @@ public final class LoadHarness {
 
   private Report run() throws InterruptedException {
     EventCounter events = new EventCounter();
-    AiGateway gateway = Workload.gateway(true, events);
+    AiGateway gateway = TELEMETRY
+        ? Workload.gateway(true, events,
+            dev.aigateway.micrometer.GenAiMetrics.create(
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+            dev.aigateway.core.ledger.UsageLedger.builder().build())
+        : Workload.gateway(true, events);
     ExecutorService callers = Executors.newFixedThreadPool(settings.callers(), daemonThreads());
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().start()) {
       HttpUrl url = HttpUrl.get(server.url(Workload.CHAT_PATH));

@@ -30,7 +30,8 @@ import okio.BufferedSource;
 /**
  * The main demo: one wrapped {@link OkHttpClient}, three consumers with different limits, calls
  * streamed and not, against a local OpenAI-compatible server (no external service needed).
- * Prints, per consumer, the admitted and rejected calls and the tokens charged.
+ * Prints, per consumer, the admitted and rejected calls and the tokens charged. Then runs
+ * {@link FailoverDemo}: a backend pool whose primary throttles while the application carries on.
  *
  * <p>Run it with {@code bash scripts/demo.sh}.
  */
@@ -53,6 +54,11 @@ public final class Demo {
       System.out.println("Local OpenAI-compatible server at " + server.baseUrl());
       run(server);
     }
+
+    System.out.println("\n" + "=".repeat(78));
+    System.out.println("Backend pool: failover and circuit breaker (FailoverDemo)");
+    System.out.println("=".repeat(78));
+    FailoverDemo.run(System.out);
   }
 
   static Map<String, Tally> run(LocalOpenAiServer server) throws Exception {
