@@ -4,7 +4,15 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.Price;
+import dev.aigateway.core.PriceTable;
+import dev.aigateway.core.ledger.UsageLedger;
+import dev.aigateway.micrometer.Dimension;
+import dev.aigateway.micrometer.GenAiMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
 import dev.aigateway.core.TokenLimit;
 import dev.aigateway.examples.server.LocalOpenAiServer;
 import dev.aigateway.okhttp.OkHttpAiGateway;
@@ -62,9 +70,26 @@ public final class Demo {
   }
 
   static Map<String, Tally> run(LocalOpenAiServer server) throws Exception {
+    return run(server, new UsageLedger[1]);
+  }
+
+  /** Runs the demo; {@code ledgerOut[0]} receives the usage ledger it filled. */
+  static Map<String, Tally> run(LocalOpenAiServer server, UsageLedger[] ledgerOut)
+      throws Exception {
     Map<String, Tally> tallies = new ConcurrentHashMap<>();
     CONSUMERS.forEach(c -> tallies.put(c, new Tally()));
     LongAdder estimated = new LongAdder();
+
+    // Telemetry: illustrative prices (not real ones), a usage ledger, and Micrometer metrics.
+    PriceTable prices = PriceTable.builder()
+        .model("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
+        .build();
+    UsageLedger ledger = UsageLedger.builder().priceTable(prices).build();
+    ledgerOut[0] = ledger;
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    GenAiMetrics metrics = GenAiMetrics.builder(registry)
+        .dimension("consumer", Dimension.consumer())
+        .build();
 
     // The gateway: who the consumer is, the limits per consumer tier, one event per call.
     AiGateway gateway = AiGateway.builder()
@@ -78,6 +103,9 @@ public final class Demo {
             .estimatePromptTokens(false)
             .onlyFor("team-bronze"))
         .defaultOutputAllowance(256)
+        .priceTable(prices)
+        .listener(ledger)
+        .listener(metrics)
         .listener(event -> tallies.get(event.consumer()).add(event))
         .listener(event -> {
           if (event.usageEstimated()) {
@@ -113,9 +141,49 @@ public final class Demo {
     print(tallies);
     System.out.println("  calls settled on an estimate instead of reported usage: "
         + estimated.sum());
+    printUsageReport(ledger);
+    printMetrics(registry);
     appClient.dispatcher().executorService().shutdown();
     appClient.connectionPool().evictAll();
     return tallies;
+  }
+
+  private static void printUsageReport(UsageLedger ledger) {
+    System.out.println("\nUsage this month, per consumer and model (from the usage ledger; prices"
+        + " are illustrative):");
+    System.out.printf(Locale.ROOT, "  %-12s %-12s %6s %8s %8s %8s %14s%n", "consumer", "model",
+        "calls", "input", "output", "total", "cost");
+    List<LedgerEntry> rows = new ArrayList<>(ledger.usage(QuotaPeriod.MONTHLY, Instant.now()));
+    rows.sort(java.util.Comparator.comparing(LedgerEntry::consumer)
+        .thenComparing(LedgerEntry::model));
+    for (LedgerEntry row : rows) {
+      System.out.printf(Locale.ROOT, "  %-12s %-12s %6d %8d %8d %8d %14s%n", row.consumer(),
+          row.model(), row.calls(), row.inputTokens(), row.outputTokens(), row.totalTokens(),
+          row.cost() == null ? "-" : row.cost().toPlainString());
+    }
+    System.out.println("  (cache savings appear here once response caching is configured)");
+  }
+
+  private static void printMetrics(SimpleMeterRegistry registry) {
+    System.out.println("\nMetrics recorded (Micrometer SimpleMeterRegistry, OpenTelemetry GenAI"
+        + " names):");
+    for (String type : List.of("input", "output")) {
+      double tokens = registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", type)
+          .summaries().stream().mapToDouble(s -> s.totalAmount()).sum();
+      long calls = registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", type)
+          .summaries().stream().mapToLong(s -> s.count()).sum();
+      System.out.printf(Locale.ROOT, "  gen_ai.client.token.usage{gen_ai.token.type=%s}: %d "
+          + "calls, %.0f tokens%n", type, calls, tokens);
+    }
+    registry.find("gen_ai.client.operation.duration").timers().stream()
+        .mapToLong(t -> t.count()).reduce(Long::sum).ifPresent(count -> System.out.printf(
+            Locale.ROOT, "  gen_ai.client.operation.duration: %d calls timed%n", count));
+    registry.find("gen_ai.client.operation.time_to_first_chunk").timers().stream()
+        .mapToLong(t -> t.count()).reduce(Long::sum).ifPresent(count -> System.out.printf(
+            Locale.ROOT, "  gen_ai.client.operation.time_to_first_chunk: %d streams%n", count));
+    registry.find("ai_gateway.rejections").counters().forEach(c -> System.out.printf(
+        Locale.ROOT, "  ai_gateway.rejections{reason=%s, limit=%s}: %.0f%n",
+        c.getId().getTag("reason"), c.getId().getTag("limit"), c.count()));
   }
 
   private static void streamOnce(OkHttpClient client, LocalOpenAiServer server)

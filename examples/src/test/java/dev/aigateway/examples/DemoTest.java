@@ -11,7 +11,8 @@ class DemoTest {
   @Test
   void demoGovernsEachConsumerByItsOwnLimit() throws Exception {
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().completionWords(40).start()) {
-      Map<String, Demo.Tally> tallies = Demo.run(server);
+      dev.aigateway.core.ledger.UsageLedger[] ledger = new dev.aigateway.core.ledger.UsageLedger[1];
+      Map<String, Demo.Tally> tallies = Demo.run(server, ledger);
 
       Demo.Tally gold = tallies.get("team-gold");
       Demo.Tally silver = tallies.get("team-silver");
@@ -22,6 +23,11 @@ class DemoTest {
       assertThat(silver.quotaSpent.sum()).isZero();
       assertThat(bronze.quotaSpent.sum()).isPositive();
       assertThat(bronze.tokens.sum()).isGreaterThanOrEqualTo(800);
+      for (String consumer : tallies.keySet()) {
+        assertThat(ledger[0].total(consumer, dev.aigateway.api.QuotaPeriod.MONTHLY,
+            java.time.Instant.now()).totalTokens())
+            .isEqualTo(tallies.get(consumer).tokens.sum());
+      }
       assertThat(server.requestCount())
           .isEqualTo(gold.admitted.sum() + silver.admitted.sum() + bronze.admitted.sum());
     }
