@@ -3,3 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -ntp verify "$@"
+bash scripts/scan-logs.sh

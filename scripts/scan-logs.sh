@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fails when any output the test suite produced (logs included) contains one of the test
+# credentials the tests use: secrets must never reach a log line, an exception or telemetry.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pattern='sk-proj-SECRET|sk-backend-a-SECRET|azure-key-b-SECRET|sk-proj-abcdefghijklmnopqrstuvwx0123|sk-test-123|sk-demo-not-a-real-key'
+files=$(find . -path '*/target/surefire-reports/*-output.txt' 2>/dev/null || true)
+if [ -z "$files" ]; then
+  echo "scan-logs: no test output files found (did the tests run?)" >&2
+  exit 1
+fi
+if grep -lE "$pattern" $files; then
+  echo "scan-logs: a test credential appears in the test output above" >&2
+  exit 1
+fi
+echo "scan-logs: $(echo "$files" | wc -l) test output files scanned, no test credential found"
