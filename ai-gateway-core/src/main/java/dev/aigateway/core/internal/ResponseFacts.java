@@ -15,6 +15,11 @@ import java.io.IOException;
  * <p>Bodies are read with Jackson's streaming parser straight from their bytes: only the members
  * named here are looked at, everything else is skipped, and only a {@code usage} object becomes a
  * tree. A body that is not a JSON object teaches nothing, not even in part.
+ *
+ * <p>A chat stream chunk that certainly carries no usage ({@link ChunkShape}: nearly all of them)
+ * is not parsed as it passes: its model is taken from its bytes and the chunk is kept
+ * ({@link #deferChunk}), to be read for its text when the stream ended only if the text is needed
+ * then: when no usage came, or to log it.
  */
 public final class ResponseFacts {
 
@@ -25,18 +30,25 @@ public final class ResponseFacts {
   private final StringBuilder text = new StringBuilder();
   private boolean keepText;
   private boolean complete;
+  /** Chat chunks whose text is not read yet; null when none. */
+  private ChunkStash stash;
+  /** Whether the stash overflowed, so that every chunk is now read at once. */
+  private boolean readsChunksAtOnce;
 
   public Usage usage() {
     return usage;
   }
 
+  /** The answering model: the last one named (in a stream, by the last chunk naming one). */
   public String model() {
     return model;
   }
 
   /**
-   * The generated text, to estimate output tokens with when no usage was reported: every chunk's
-   * text for a stream; for a JSON document, its text only when the document reports no usage.
+   * The generated text, to estimate output tokens with when no usage was reported: for a stream,
+   * every chunk's text when no usage was reported or the text is kept ({@link #keepText}), else
+   * possibly only part of it; for a JSON document, its text only when the document reports no
+   * usage or the text is kept.
    */
   public CharSequence text() {
     return text;
@@ -51,7 +63,7 @@ public final class ResponseFacts {
     complete = true;
   }
 
-  /** Keeps a JSON document's text even when it reports usage (for the prompt log). */
+  /** Keeps the whole text even when usage is reported (for the prompt log). */
   void keepText() {
     keepText = true;
   }
@@ -85,6 +97,73 @@ public final class ResponseFacts {
    * when the data is not a JSON object.
    */
   boolean readChunk(byte[] data, int from, int to, UsageMember member) {
+    return readChunk(data, from, to, member, true);
+  }
+
+  /**
+   * Whether a chat chunk that carries no usage may be kept to read later ({@link #deferChunk}):
+   * unless the stash overflowed.
+   */
+  boolean defersChunks() {
+    return !readsChunksAtOnce;
+  }
+
+  /**
+   * Learns the model of the chat chunk {@code data[from, to)}, which carries no usage (no
+   * top-level usage but null ones) and names {@code chunkModel} (as {@link #readChunk} would
+   * read it), and keeps the chunk, to read its text only if it is needed when the stream ended
+   * ({@link #streamEnded}). Returns false, having learnt nothing, when the stash would overflow:
+   * the chunks kept so far are then read, and this chunk and every later one must be read at
+   * once.
+   */
+  boolean deferChunk(byte[] data, int from, int to, String chunkModel) {
+    if (stash == null) {
+      stash = new ChunkStash();
+    }
+    if (stash.add(data, from, to, text.length())) {
+      learn(chunkModel, null);
+      return true;
+    }
+    readStash();
+    readsChunksAtOnce = true;
+    return false;
+  }
+
+  /**
+   * Once a stream ended, before the facts are reported: reads the text of the chunks kept, if
+   * the text is needed (no usage came, or it is kept for the log), and lets them go.
+   */
+  void streamEnded() {
+    if (usage == null || keepText) {
+      readStash();
+    }
+    stash = null;
+  }
+
+  /** Reads the kept chunks' text, each put where it would have gone had it been read at once. */
+  private void readStash() {
+    ChunkStash kept = stash;
+    stash = null;
+    if (kept == null || kept.count() == 0) {
+      return;
+    }
+    // The text of chunks read at once since the first one was kept; usually none.
+    int base = kept.textAt(0);
+    String later = text.substring(base);
+    text.setLength(base);
+    int placed = base;
+    UsageMember ignored = new UsageMember();
+    for (int i = 0; i < kept.count(); i++) {
+      text.append(later, placed - base, kept.textAt(i) - base);
+      placed = kept.textAt(i);
+      kept.rebuildNext();
+      readChunk(kept.chunk(), 0, kept.chunkLength(), ignored, false);
+    }
+    text.append(later, placed - base, later.length());
+  }
+
+  /** Reads a chunk as {@link #readChunk}; only its text when {@code learn} is false. */
+  private boolean readChunk(byte[] data, int from, int to, UsageMember member, boolean learn) {
     member.clear();
     int textLength = text.length();
     try (JsonParser p = JSON.createParser(data, from, to - from)) {
@@ -105,7 +184,9 @@ public final class ResponseFacts {
           default -> skipNext(p);
         }
       }
-      learn(chunkModel, chunkUsage);
+      if (learn) {
+        learn(chunkModel, chunkUsage);
+      }
       return true;
     } catch (IOException | RuntimeException e) {
       text.setLength(textLength);

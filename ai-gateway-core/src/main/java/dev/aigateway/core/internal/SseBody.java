@@ -24,6 +24,13 @@ import java.util.function.BooleanSupplier;
  * <p>Events are handled as bytes: the data line is found in place and parsed by
  * {@link ResponseFacts} without being decoded to a string; an event that changes is passed on as
  * its bytes around the cut, any other as the bytes it came as.
+ *
+ * <p>A chat chunk that certainly carries no usage (nearly all of them) is not parsed:
+ * {@link ChunkShape} checks its bytes, finds its model and any {@code "usage":null} member to
+ * cut, and the chunk is kept, to be read for its text only if the text is needed when the stream
+ * ended ({@link ResponseFacts#deferChunk}). Bytes passed on and facts reported are the same as if
+ * every chunk had been parsed as it came; only the text is left incomplete when usage was
+ * reported and the text is not kept ({@link #keepText()}).
  */
 public final class SseBody extends ObservedBody {
 
@@ -38,6 +45,7 @@ public final class SseBody extends ObservedBody {
   private final boolean responsesApi;
   private final boolean hideUsage;
   private final UsageMember usageMember = new UsageMember();
+  private final ChunkShape chunkShape = new ChunkShape();
   /**
    * {@code [outPosition, outLength)}: bytes for the application (hide mode only), then
    * {@code [eventStart, length)}: the event in flight, then room for what upstream sends next
@@ -59,7 +67,7 @@ public final class SseBody extends ObservedBody {
 
   public SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
       boolean responsesApi, boolean hideUsage) {
-    super(upstream, listener, callCanceled);
+    super(upstream, new ReadingKeptChunks(listener), callCanceled);
     this.responsesApi = responsesApi;
     this.hideUsage = hideUsage;
   }
@@ -182,7 +190,7 @@ public final class SseBody extends ObservedBody {
       emit(start, end);
       return;
     }
-    if (!facts.readChunk(data.bytes(), data.from(), data.to(), usageMember) || !hideUsage) {
+    if (!readChunk(data) || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {
       return; // the usage-only chunk the application did not ask for
@@ -191,6 +199,38 @@ public final class SseBody extends ObservedBody {
       emit(usageMember.cutTo(), end);
     } else {
       emit(start, end); // as before, data split over several lines (OpenAI never splits it)
+    }
+  }
+
+  /**
+   * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage,
+   * only if its text is needed at the end. Returns false when it is not a JSON object.
+   */
+  private boolean readChunk(Data data) {
+    byte[] bytes = data.bytes();
+    if (facts.defersChunks()) {
+      int usageValue = chunkShape.read(bytes, data.from(), data.to());
+      if (usageValue != ChunkShape.OTHER
+          && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model())) {
+        usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
+        return true;
+      }
+    }
+    return facts.readChunk(bytes, data.from(), data.to(), usageMember);
+  }
+
+  /** Reads the chunks kept, if their text is needed, before the listener hears of the end. */
+  private record ReadingKeptChunks(BodyListener listener) implements BodyListener {
+
+    @Override
+    public void firstBytes() {
+      listener.firstBytes();
+    }
+
+    @Override
+    public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
+      facts.streamEnded();
+      listener.bodyEnded(outcome, facts, failure);
     }
   }
 

@@ -6,8 +6,9 @@ import java.util.Arrays;
 
 /**
  * A stream chunk's top-level {@code usage} member, noted while {@link ResponseFacts#readChunk}
- * parses the chunk, and what hiding usage does about it so the chunk reads exactly as it would
- * have without {@code stream_options.include_usage}: the usage-only chunk (a usage object, empty
+ * parses the chunk (or from what {@link ChunkShape} found without parsing it), and what hiding
+ * usage does about it so the chunk reads exactly as it would have without
+ * {@code stream_options.include_usage}: the usage-only chunk (a usage object, empty
  * {@code choices}) is dropped; from any other chunk whose usage is null, the first top-level
  * {@code "usage":null} member is cut out of the bytes, with one comma, every other byte left as
  * it was. One instance serves one stream, chunk after chunk.
@@ -38,6 +39,20 @@ final class UsageMember {
     value = p.currentToken();
     if (value == JsonToken.VALUE_NULL && cutFrom < 0) {
       locate(json, from, to, from + (int) p.currentTokenLocation().getByteOffset());
+    }
+  }
+
+  /**
+   * Notes, as {@link #note} would have, the top-level usage of a chunk {@code json[from, to)}
+   * that {@link ChunkShape#read} found to have only null ones, the first starting at
+   * {@code usageValue}, or none ({@link ChunkShape#NO_USAGE}).
+   */
+  void noteNull(byte[] json, int from, int to, int usageValue) {
+    clear();
+    if (usageValue >= 0) {
+      // Its name has no escapes (ChunkShape sees to it): the first null member is always found.
+      value = JsonToken.VALUE_NULL;
+      locate(json, from, to, usageValue);
     }
   }
 
@@ -87,9 +102,9 @@ final class UsageMember {
       cut(before, valueEnd);
       return;
     }
-    int after = skipSpace(json, valueEnd, to);
+    int after = StrictJson.skipSpace(json, valueEnd, to);
     if (after < to && json[after] == ',') {
-      cut(keyStart, skipSpace(json, after + 1, to));
+      cut(keyStart, StrictJson.skipSpace(json, after + 1, to));
     } else {
       cut(keyStart, valueEnd);
     }
@@ -103,23 +118,10 @@ final class UsageMember {
   /** The index of the last byte before {@code index} that is not JSON whitespace. */
   private static int skipSpaceBack(byte[] json, int from, int index) {
     int i = index - 1;
-    while (i >= from && isSpace(json[i])) {
+    while (i >= from && StrictJson.isSpace(json[i])) {
       i--;
     }
     return i;
-  }
-
-  /** The index of the first byte from {@code index} that is not JSON whitespace. */
-  private static int skipSpace(byte[] json, int index, int to) {
-    int i = index;
-    while (i < to && isSpace(json[i])) {
-      i++;
-    }
-    return i;
-  }
-
-  private static boolean isSpace(byte b) {
-    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
   }
 
   private static boolean startsWith(byte[] json, int index, int to, byte[] prefix) {

@@ -235,6 +235,7 @@ class SseBodyTest {
     }
     assertThat(cuts).hasSizeGreaterThanOrEqualTo(4); // ü, ß, 🌍, €
     SseBody body = chat(new PiecewiseInputStream(sent, piecesEndingAt(sent.length, cuts)), hideUsage);
+    body.keepText(); // usage is reported: only then is the whole text read
 
     String seen = readAllText(body);
 
@@ -356,6 +357,7 @@ class SseBodyTest {
         + "\"completion_tokens\":1,\"total_tokens\":3}}\n\n";
     String stream = split + usageOnly + "data: [DONE]\n\n";
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 6), true);
+    body.keepText();
 
     assertThat(readAllText(body)).isEqualTo(split + "data: [DONE]\n\n");
     ResponseFacts facts = listener.onlyEnd().facts();
@@ -373,6 +375,7 @@ class SseBodyTest {
     String expected = hideUsage
         ? stream.replace(",\"usage\":null", "").replace(USAGE_CHUNK, "") : stream;
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
+    body.keepText();
 
     assertThat(readAllText(body)).isEqualTo(expected);
     assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo(content);
@@ -401,6 +404,7 @@ class SseBodyTest {
       throws IOException {
     SseBody body = chat(
         new PiecewiseInputStream(upstream(lineEnding(ending)).getBytes(UTF_8), sizes), true);
+    body.keepText();
 
     readAll(body, 8192);
 
@@ -414,6 +418,7 @@ class SseBodyTest {
   @Test
   void factsAreReadWhenUsageIsVisibleToo() throws IOException {
     SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 1, 7), false);
+    body.keepText();
 
     readAll(body, 3);
 

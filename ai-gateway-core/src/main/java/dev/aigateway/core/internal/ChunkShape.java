@@ -1,0 +1,215 @@
+package dev.aigateway.core.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.util.Arrays;
+
+/**
+ * Reads what a chat stream chunk says about usage and model from its bytes, without a parser,
+ * when it certainly carries no usage; any other chunk is left to Jackson.
+ *
+ * <p>Such a chunk is one JSON object that {@link StrictJson} accepts, whose top-level names are
+ * written without escapes (an escaped one could spell {@code usage}), whose top-level usage
+ * members are all null, and whose model, if it is text, is written without escapes. For it,
+ * {@link #read} gives what {@link ResponseFacts#readChunk} would have learnt: where its first
+ * null usage value is (for {@link UsageMember#noteNull}) and its {@link #model()}.
+ *
+ * <p>The last chunk checked whole is kept, with where its value strings lie. A later chunk that
+ * differs from it only inside value strings, as the chunks of one answer do (the text, an
+ * obfuscation pad), has the same members in the same places and is as well-formed once those
+ * strings are: it is compared with the one kept, not checked whole. One instance serves one
+ * stream; once {@value #GIVE_UP} chunks in a row were left to Jackson (a backend that writes
+ * names or models with escapes, say), it leaves all the others to Jackson at once too.
+ */
+final class ChunkShape {
+
+  /** {@link #read} when the chunk may carry usage, or is not such a chunk: parse it. */
+  static final int OTHER = -2;
+  /** {@link #read} when the chunk has no top-level usage member. */
+  static final int NO_USAGE = -1;
+  /** Chunks in a row left to Jackson after which no chunk is read here any more. */
+  static final int GIVE_UP = 4;
+
+  private static final byte[] USAGE = {'"', 'u', 's', 'a', 'g', 'e', '"'};
+  private static final byte[] MODEL = {'"', 'm', 'o', 'd', 'e', 'l', '"'};
+
+  private final StrictJson strict = new StrictJson();
+  /** The model of the chunk read last. */
+  private String model;
+  private int leftInARow;
+
+  /** The chunk kept: its bytes; -1 as its length before there is one. */
+  private byte[] kept = new byte[0];
+  private int keptLength = -1;
+  /** Per value string of the chunk kept: its opening quote and its end. */
+  private int[] strings = new int[0];
+  private int stringCount;
+  /** Where the first top-level usage value of the chunk kept starts, or {@link #NO_USAGE}. */
+  private int keptUsage;
+  /** Which value string of the chunk kept is its model, or -1; and the model. */
+  private int keptModelString;
+  private String keptModel;
+
+  /**
+   * Reads the chunk {@code json[from, to)}. Returns {@link #OTHER} when it may carry usage or is
+   * not a chunk read here (see above); else where its first top-level usage value starts (all of
+   * them are null), or {@link #NO_USAGE}, and its model is then {@link #model()}.
+   */
+  int read(byte[] json, int from, int to) {
+    if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
+      return OTHER;
+    }
+    int usage = compare(json, from, to);
+    if (usage == OTHER) {
+      usage = checkWhole(json, from, to);
+    }
+    leftInARow = usage == OTHER ? leftInARow + 1 : 0;
+    return usage;
+  }
+
+  /**
+   * The model of the chunk {@link #read} last, as {@link ResponseFacts#readChunk} reads it: the
+   * last top-level model member's text, or null when there is none or it is not text.
+   */
+  String model() {
+    return model;
+  }
+
+  /**
+   * Checks the chunk whole and keeps it; returns where its first top-level usage value starts,
+   * {@link #NO_USAGE}, or {@link #OTHER}.
+   */
+  private int checkWhole(byte[] json, int from, int to) {
+    strict.forgetStrings();
+    int usage = NO_USAGE;
+    int modelValue = -1;
+    int i = StrictJson.skipSpace(json, from, to);
+    if (i >= to || json[i] != '{') {
+      return OTHER;
+    }
+    i = StrictJson.skipSpace(json, i + 1, to);
+    if (i < to && json[i] == '}') {
+      i++;
+    } else {
+      while (true) {
+        if (i >= to || json[i] != '"') {
+          return OTHER;
+        }
+        int name = i;
+        i = StrictJson.string(json, i, to, false);
+        if (i < 0) {
+          return OTHER;
+        }
+        boolean isUsage = is(json, name, i, USAGE);
+        boolean isModel = is(json, name, i, MODEL);
+        i = StrictJson.skipSpace(json, i, to);
+        if (i >= to || json[i] != ':') {
+          return OTHER;
+        }
+        int value = StrictJson.skipSpace(json, i + 1, to);
+        if (isUsage && (value >= to || json[value] != 'n')) {
+          return OTHER; // a usage that is not null (or not JSON)
+        }
+        i = strict.value(json, value, to, 1);
+        if (i < 0) {
+          return OTHER;
+        }
+        if (isUsage && usage < 0) {
+          usage = value;
+        } else if (isModel) {
+          modelValue = value;
+        }
+        i = StrictJson.skipSpace(json, i, to);
+        if (i < to && json[i] == '}') {
+          i++;
+          break;
+        } else if (i >= to || json[i] != ',') {
+          return OTHER;
+        }
+        i = StrictJson.skipSpace(json, i + 1, to);
+      }
+    }
+    if (StrictJson.skipSpace(json, i, to) != to) {
+      return OTHER;
+    }
+    String chunkModel = null;
+    if (modelValue >= 0 && json[modelValue] == '"') {
+      int end = StrictJson.string(json, modelValue, to, false);
+      if (end < 0) {
+        return OTHER; // written with escapes: Jackson reads it
+      }
+      chunkModel = new String(json, modelValue + 1, end - modelValue - 2, UTF_8);
+    }
+    model = chunkModel;
+    keep(json, from, to, usage, modelValue);
+    return usage;
+  }
+
+  private void keep(byte[] json, int from, int to, int usage, int modelValue) {
+    keptLength = to - from;
+    if (kept.length < keptLength) {
+      kept = new byte[Math.max(keptLength, kept.length * 2)];
+    }
+    System.arraycopy(json, from, kept, 0, keptLength);
+    stringCount = strict.stringCount();
+    if (strings.length < stringCount * 2) {
+      strings = new int[Math.max(stringCount * 2, strings.length * 2)];
+    }
+    int[] found = strict.strings();
+    keptModelString = -1;
+    for (int k = 0; k < stringCount; k++) {
+      strings[2 * k] = found[2 * k] - from;
+      strings[2 * k + 1] = found[2 * k + 1] - from;
+      if (found[2 * k] == modelValue) {
+        keptModelString = k;
+      }
+    }
+    keptUsage = usage < 0 ? NO_USAGE : usage - from;
+    keptModel = model;
+  }
+
+  /**
+   * Compares the chunk with the one kept. Returns {@link #OTHER} unless it differs only inside
+   * value strings, each accepted by {@link StrictJson#string} (and the model's without escapes);
+   * if it does, where its first top-level usage value starts, or {@link #NO_USAGE}.
+   */
+  private int compare(byte[] json, int from, int to) {
+    if (keptLength < 0) {
+      return OTHER;
+    }
+    String chunkModel = keptModel;
+    int p = 0; // in the chunk kept
+    int c = from; // the same place in this chunk
+    int usage = keptUsage < 0 ? NO_USAGE : OTHER;
+    int k = 0;
+    for (int m; (m = Arrays.mismatch(kept, p, keptLength, json, c, to)) >= 0; ) {
+      int at = p + m;
+      while (k < stringCount && strings[2 * k + 1] <= at) {
+        k++;
+      }
+      if (k == stringCount || strings[2 * k] >= at) {
+        return OTHER; // the difference is not inside a value string
+      }
+      int open = c + strings[2 * k] - p;
+      if (usage == OTHER && keptUsage < strings[2 * k]) {
+        usage = keptUsage + c - p;
+      }
+      int end = StrictJson.string(json, open, to, k != keptModelString);
+      if (end < 0) {
+        return OTHER;
+      } else if (k == keptModelString) {
+        chunkModel = new String(json, open + 1, end - open - 2, UTF_8);
+      }
+      p = strings[2 * k + 1];
+      c = end;
+      k++;
+    }
+    model = chunkModel;
+    return usage == OTHER ? keptUsage + c - p : usage;
+  }
+
+  /** Whether {@code json[from, to)} is {@code name}. */
+  private static boolean is(byte[] json, int from, int to, byte[] name) {
+    return to - from == name.length && Arrays.equals(json, from, to, name, 0, name.length);
+  }
+}
