@@ -90,6 +90,8 @@ public final class GovernedCall {
   private String rejectedLimit;
   private String sentUrl;
   private String completion;
+  private String parsedUrl;
+  private java.net.URI parsedUri;
   private long gatewayNanos;
 
   GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
@@ -648,17 +650,25 @@ public final class GovernedCall {
     if (current != null) {
       return current.backend().flavor().providerName();
     }
-    return request.deployment() != null || request.url().contains("/openai/")
-        ? dev.aigateway.api.BackendFlavor.AZURE_OPENAI.providerName()
+    java.net.URI uri = sentUri();
+    boolean azure = request.deployment() != null
+        || (uri != null && uri.getRawPath() != null && uri.getRawPath().contains("/openai/"));
+    return azure ? dev.aigateway.api.BackendFlavor.AZURE_OPENAI.providerName()
         : dev.aigateway.api.BackendFlavor.OPENAI.providerName();
   }
 
+  /** The URL the call went to, parsed once per call (only when an event is built). */
   private java.net.URI sentUri() {
-    try {
-      return java.net.URI.create(sentUrl != null ? sentUrl : request.url());
-    } catch (IllegalArgumentException e) {
-      return null;
+    String url = sentUrl != null ? sentUrl : request.url();
+    if (parsedUri == null || !url.equals(parsedUrl)) {
+      parsedUrl = url;
+      try {
+        parsedUri = java.net.URI.create(url);
+      } catch (IllegalArgumentException e) {
+        parsedUri = null;
+      }
     }
+    return parsedUri;
   }
 
   private String host() {

@@ -421,8 +421,29 @@ public final class TokenCounter {
   }
 
   private static int text(Encoding encoding, String text) {
-    // Ordinary: a prompt containing "<|endoftext|>" is user text, not a reason to throw.
-    return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    if (text.length() < CACHED_TEXT_MIN_CHARS) {
+      return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    }
+    // System prompts, tool definitions and conversation history repeat from call to call; a
+    // lookup costs a hash and an equals, far less than encoding the text again.
+    return COUNTS.get(new CountedText(encoding, text), CountedText::count);
+  }
+
+  /** Texts shorter than this are counted directly: caching them would cost about as much. */
+  static final int CACHED_TEXT_MIN_CHARS = 64;
+
+  /** The counts of recent longer texts, shared process-wide, bounded by their total length. */
+  private static final com.github.benmanes.caffeine.cache.Cache<CountedText, Integer> COUNTS =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+          .maximumWeight(8L << 20)
+          .weigher((CountedText key, Integer count) -> key.text().length())
+          .build();
+
+  private record CountedText(Encoding encoding, String text) {
+    int count() {
+      // Ordinary: a prompt containing "<|endoftext|>" is user text, not a reason to throw.
+      return encoding.countTokensOrdinary(text);
+    }
   }
 
   private static int saturated(long tokens) {
