@@ -66,7 +66,8 @@ class PromptLogTest {
   }
 
   private static JsonNode json(String line) {
-    return Json.parseOrNull(line);
+    byte[] bytes = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return Json.parseOrNull(bytes, 0, bytes.length);
   }
 
   // ---------------------------------------------------------------- one record per call

@@ -28,19 +28,4 @@ public final class Json {
       return null;
     }
   }
-
-  /** Parses JSON text, returning null instead of throwing on malformed input. */
-  public static JsonNode parseOrNull(String text) {
-    try {
-      return MAPPER.readTree(text);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  /** A textual field's value, or null when absent or not text. */
-  public static String text(JsonNode node, String field) {
-    JsonNode value = node == null ? null : node.get(field);
-    return value != null && value.isTextual() ? value.textValue() : null;
-  }
 }
