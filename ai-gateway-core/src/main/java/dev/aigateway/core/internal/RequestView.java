@@ -9,6 +9,7 @@ import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.ClientRequest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 
 /**
@@ -210,6 +211,8 @@ public final class RequestView implements LlmRequest {
   /** The top-level fields of a request body, and where the rewritable parts sit in its bytes. */
   private static final class Summary {
     static final Summary NOT_UNDERSTOOD = new Summary();
+    static final java.util.Set<String> READ_FIELDS = java.util.Set.of("model", "stream",
+        "stream_options", "max_completion_tokens", "max_tokens", "max_output_tokens", "n");
 
     boolean understood;
     int fields;
@@ -226,6 +229,83 @@ public final class RequestView implements LlmRequest {
     int closingBrace = -1;
 
     static Summary of(byte[] bytes) {
+      Summary fast = onBytes(bytes);
+      return fast != null ? fast : withParser(bytes);
+    }
+
+    /**
+     * The fast way: the top level walked on bytes, every value skipped by {@link StrictJson}
+     * (which accepts only what Jackson reads without error), and only the values of the fields
+     * the gateway reads handed to Jackson. Null when anything is unusual; {@link #withParser}
+     * then decides.
+     */
+    private static Summary onBytes(byte[] b) {
+      int to = b.length;
+      if (to > StrictJson.MAX_LENGTH) {
+        return null;
+      }
+      StrictJson strict = new StrictJson();
+      Summary s = new Summary();
+      int i = StrictJson.skipSpace(b, 0, to);
+      if (i >= to || b[i] != '{') {
+        return null;
+      }
+      i = StrictJson.skipSpace(b, i + 1, to);
+      if (i < to && b[i] == '}') {
+        return s.closedAt(b, i);
+      }
+      try {
+        while (true) {
+          if (i >= to || b[i] != '"') {
+            return null;
+          }
+          int nameEnd = StrictJson.string(b, i, to, false);
+          if (nameEnd < 0) {
+            return null;
+          }
+          String name = new String(b, i + 1, nameEnd - i - 2, StandardCharsets.UTF_8);
+          i = StrictJson.skipSpace(b, nameEnd, to);
+          if (i >= to || b[i] != ':') {
+            return null;
+          }
+          int valueStart = StrictJson.skipSpace(b, i + 1, to);
+          int valueEnd = strict.value(b, valueStart, to, 1);
+          if (valueEnd < 0) {
+            return null;
+          }
+          s.fields++;
+          if (READ_FIELDS.contains(name)) {
+            try (JsonParser p = Json.MAPPER.getFactory()
+                .createParser(b, valueStart, valueEnd - valueStart)) {
+              s.read(name, p.nextToken(), p, valueStart, valueEnd);
+            }
+          }
+          i = StrictJson.skipSpace(b, valueEnd, to);
+          if (i < to && b[i] == '}') {
+            return s.closedAt(b, i);
+          }
+          if (i >= to || b[i] != ',') {
+            return null;
+          }
+          i = StrictJson.skipSpace(b, i + 1, to);
+        }
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    /** The closing brace at {@code i}; understood when only whitespace follows. */
+    private Summary closedAt(byte[] b, int i) {
+      closingBrace = i;
+      if (StrictJson.skipSpace(b, i + 1, b.length) != b.length) {
+        return null;
+      }
+      understood = true;
+      return this;
+    }
+
+    /** The careful way: Jackson's streaming parser over the whole body. */
+    private static Summary withParser(byte[] bytes) {
       Summary s = new Summary();
       try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
         if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -236,34 +316,11 @@ public final class RequestView implements LlmRequest {
           s.fields++;
           String name = p.currentName();
           JsonToken value = p.nextToken();
-          switch (name) {
-            case "model" -> {
-              if (value == JsonToken.VALUE_STRING) {
-                s.modelStart = (int) p.currentTokenLocation().getByteOffset();
-                s.model = p.getText();
-                s.modelEnd = (int) p.currentLocation().getByteOffset();
-              } else {
-                s.model = null;
-                s.modelStart = -1;
-                p.skipChildren();
-              }
-            }
-            case "stream" -> s.stream = value == JsonToken.VALUE_TRUE;
-            case "stream_options" -> {
-              s.hasStreamOptions = true;
-              s.includeUsage = value == JsonToken.START_OBJECT && readIncludeUsage(p);
-              if (value != JsonToken.START_OBJECT) {
-                p.skipChildren();
-              }
-            }
-            case "max_completion_tokens" -> s.maxCompletionTokens = count(p, value);
-            case "max_tokens" -> s.maxTokens = count(p, value);
-            case "max_output_tokens" -> s.maxOutputTokens = count(p, value);
-            case "n" -> {
-              long n = count(p, value);
-              s.choices = n > 0 && n <= Integer.MAX_VALUE ? (int) n : 1;
-            }
-            default -> p.skipChildren();
+          int start = (int) p.currentTokenLocation().getByteOffset();
+          if (READ_FIELDS.contains(name)) {
+            s.read(name, value, p, start, -1);
+          } else {
+            p.skipChildren();
           }
         }
         if (token != JsonToken.END_OBJECT) {
@@ -277,6 +334,43 @@ public final class RequestView implements LlmRequest {
         return s;
       } catch (IOException | RuntimeException e) {
         return NOT_UNDERSTOOD;
+      }
+    }
+
+    /**
+     * Reads one field the gateway needs, its value the parser's current token starting at byte
+     * {@code start}; {@code end} is where it ends, or -1 to take it from the parser.
+     */
+    private void read(String name, JsonToken value, JsonParser p, int start, int end)
+        throws IOException {
+      switch (name) {
+        case "model" -> {
+          if (value == JsonToken.VALUE_STRING) {
+            modelStart = start;
+            model = p.getText();
+            modelEnd = end >= 0 ? end : (int) p.currentLocation().getByteOffset();
+          } else {
+            model = null;
+            modelStart = -1;
+            p.skipChildren();
+          }
+        }
+        case "stream" -> stream = value == JsonToken.VALUE_TRUE;
+        case "stream_options" -> {
+          hasStreamOptions = true;
+          includeUsage = value == JsonToken.START_OBJECT && readIncludeUsage(p);
+          if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+          }
+        }
+        case "max_completion_tokens" -> maxCompletionTokens = count(p, value);
+        case "max_tokens" -> maxTokens = count(p, value);
+        case "max_output_tokens" -> maxOutputTokens = count(p, value);
+        case "n" -> {
+          long n = count(p, value);
+          choices = n > 0 && n <= Integer.MAX_VALUE ? (int) n : 1;
+        }
+        default -> p.skipChildren();
       }
     }
 

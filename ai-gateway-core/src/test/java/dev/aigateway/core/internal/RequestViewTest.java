@@ -148,4 +148,33 @@ class RequestViewTest {
     assertThat(view.choices()).isEqualTo(1);
     assertThat(view.stream()).isFalse();
   }
+
+  @Test
+  void bodiesTheByteWalkRefusesAreReadByTheParserWithTheSameResult() {
+    String escapedName = "{\"mod\\u0065l\":\"gpt-4o\",\"stream\":true}";
+    RequestView escaped = view(escapedName);
+    assertThat(escaped.model()).isEqualTo("gpt-4o");
+    assertThat(escaped.stream()).isTrue();
+    assertThat(rewritten(escaped, null, true)).isEqualTo(
+        "{\"mod\\u0065l\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+
+    String big = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(40_000)
+        + "\"}],\"model\":\"gpt-4o\",\"max_tokens\":7}";
+    RequestView large = view(big);
+    assertThat(large.model()).isEqualTo("gpt-4o");
+    assertThat(large.maxOutputTokens()).hasValue(7);
+    assertThat(rewritten(large, "other", false)).isEqualTo(big.replace("\"gpt-4o\"", "\"other\""));
+  }
+
+  @Test
+  void escapedAndUnicodeValuesAreReadExactly() {
+    RequestView view = view("{\"messages\":[{\"content\":\"caf\u00e9 \\\" \\n \ud83d\ude00\"}],"
+        + "\"model\":\"gpt-\\u0034o\",\"n\":3,\"stream_options\":{\"x\":[1,{\"y\":null}],"
+        + "\"include_usage\":true}}");
+
+    assertThat(view.bodyUnderstood()).isTrue();
+    assertThat(view.model()).isEqualTo("gpt-4o");
+    assertThat(view.choices()).isEqualTo(3);
+    assertThat(view.includeUsageRequested()).isTrue();
+  }
 }
