@@ -90,6 +90,7 @@ public final class GovernedCall {
   private String rejectedLimit;
   private String sentUrl;
   private String completion;
+  private Boolean logsPrompt;
   private String parsedUrl;
   private java.net.URI parsedUri;
   private long gatewayNanos;
@@ -403,8 +404,7 @@ public final class GovernedCall {
         ? new SseBody(body, listener, callCanceled, request.operation() == Operation.RESPONSES,
             hidesStreamUsage())
         : new JsonBody(body, listener, callCanceled, gateway.maxObservedBodyBytes());
-    PromptLog promptLog = gateway.promptLog();
-    if (promptLog != null && promptLog.wants(consumer, request.model(), callId)) {
+    if (logsPrompt()) {
       observed.keepText();
     }
     return observed;
@@ -481,7 +481,7 @@ public final class GovernedCall {
     String responseModel = null;
     boolean charged = outcome == CallOutcome.SUCCESS || outcome == CallOutcome.CANCELLED
         || outcome == CallOutcome.TRUNCATED;
-    if (facts != null && gateway.promptLog() != null) {
+    if (facts != null && logsPrompt()) {
       completion = facts.text().toString();
     }
     if (charged && facts != null) {
@@ -532,8 +532,7 @@ public final class GovernedCall {
       long settled, RejectionReason rejection, String errorType, String responseModel) {
     List<GatewayListener> listeners = gateway.listeners();
     PromptLog promptLog = gateway.promptLog();
-    boolean logPrompt = promptLog != null && promptLog.wants(
-        consumer == null ? AiGateway.ANONYMOUS : consumer, request.model(), callId);
+    boolean logPrompt = logsPrompt();
     if (listeners.isEmpty() && !logPrompt) {
       return;
     }
@@ -581,6 +580,16 @@ public final class GovernedCall {
     if (logPrompt) {
       promptLog.log(event, requestContent(), completion);
     }
+  }
+
+  /** Whether the prompt log takes this call; decided once, since it samples by call id. */
+  private boolean logsPrompt() {
+    if (logsPrompt == null) {
+      PromptLog promptLog = gateway.promptLog();
+      logsPrompt = promptLog != null && promptLog.wants(
+          consumer == null ? AiGateway.ANONYMOUS : consumer, request.model(), callId);
+    }
+    return logsPrompt;
   }
 
   /** What the application asked, for the prompt log: the body's content fields as JSON. */

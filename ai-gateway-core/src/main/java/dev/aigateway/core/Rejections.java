@@ -6,6 +6,7 @@ import dev.aigateway.api.TokenLimitExceededException;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.core.internal.Json;
+import dev.aigateway.core.internal.routing.BackendHeaders;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,8 +70,9 @@ final class Rejections {
     Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
     headers.put(Rejection.REJECTED_HEADER, reason.headerValue());
     if (retryAfter != null) {
-      headers.put("Retry-After", String.valueOf(seconds(retryAfter)));
-      headers.put("retry-after-ms", String.valueOf(Math.max(1, retryAfter.toMillis())));
+      headers.put(BackendHeaders.RETRY_AFTER, String.valueOf(seconds(retryAfter)));
+      headers.put(BackendHeaders.RETRY_AFTER_MS,
+          String.valueOf(Math.max(1, retryAfter.toMillis())));
     }
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("message", message);

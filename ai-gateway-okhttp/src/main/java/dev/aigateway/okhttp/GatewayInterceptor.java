@@ -102,15 +102,26 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   private Request attempt(Request request, RequestBody body, byte[] bytes, AttemptPlan plan) {
-    Request.Builder builder = request.newBuilder().url(plan.url());
-    for (String header : gateway.gatewayHeaders()) {
-      builder.removeHeader(header);
-    }
+    Request.Builder builder = withoutGatewayHeaders(request).url(plan.url());
     for (String header : plan.removeHeaders()) {
       builder.removeHeader(header);
     }
     plan.setHeaders().forEach(builder::header);
-    byte[] send = plan.body() != null ? plan.body() : bytes;
+    return withBody(builder, request, body, plan.body() != null ? plan.body() : bytes);
+  }
+
+  /** The application's request minus the headers that address only the gateway. */
+  private Request.Builder withoutGatewayHeaders(Request request) {
+    Request.Builder builder = request.newBuilder();
+    for (String header : gateway.gatewayHeaders()) {
+      builder.removeHeader(header);
+    }
+    return builder;
+  }
+
+  /** The app's body may be one-shot and was read already: send its bytes (or a rewrite). */
+  private static Request withBody(Request.Builder builder, Request request, RequestBody body,
+      byte[] send) {
     builder.method(request.method(), RequestBody.create(send,
         body != null ? body.contentType() : JSON));
     return builder.build();
@@ -131,16 +142,12 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   private Request outgoing(Request request, RequestBody body, byte[] bytes, Admission admission) {
-    Request.Builder builder = request.newBuilder();
-    for (String header : gateway.gatewayHeaders()) {
-      builder.removeHeader(header);
+    Request.Builder builder = withoutGatewayHeaders(request);
+    if (body == null) {
+      return builder.build();
     }
-    if (body != null) {
-      // The app's body may be one-shot and was read above: send the bytes (or the rewrite).
-      byte[] send = admission.outgoingBody() != null ? admission.outgoingBody() : bytes;
-      builder.method(request.method(), RequestBody.create(send, body.contentType()));
-    }
-    return builder.build();
+    return withBody(builder, request, body,
+        admission.outgoingBody() != null ? admission.outgoingBody() : bytes);
   }
 
   private static Response observed(Chain chain, GovernedCall call, Response response,
