@@ -44,6 +44,10 @@ public final class GatewayEvent {
   private final String rejectedLimit;
   private final Duration gatewayTime;
   private final BigDecimal cost;
+  private final CacheOutcome cacheOutcome;
+  private final double cacheScore;
+  private final String cacheGuard;
+  private final long tokensSaved;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -75,6 +79,10 @@ public final class GatewayEvent {
     this.rejectedLimit = b.rejectedLimit;
     this.gatewayTime = b.gatewayTime;
     this.cost = b.cost;
+    this.cacheOutcome = Objects.requireNonNull(b.cacheOutcome, "cacheOutcome");
+    this.cacheScore = b.cacheScore;
+    this.cacheGuard = b.cacheGuard;
+    this.tokensSaved = b.tokensSaved;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -250,6 +258,36 @@ public final class GatewayEvent {
     return cost;
   }
 
+  /** What the response cache did for the call ({@link CacheOutcome#NONE} without a cache). */
+  public CacheOutcome cacheOutcome() {
+    return cacheOutcome;
+  }
+
+  /**
+   * The cosine similarity of the nearest cached prompt for a semantic hit or guarded miss (the
+   * one served, or the best one the guard refused), or {@code NaN} when the semantic cache
+   * compared nothing.
+   */
+  public double cacheScore() {
+    return cacheScore;
+  }
+
+  /**
+   * The false-hit guard's objection for a {@link CacheOutcome#GUARDED_MISS} (a category such as
+   * {@code negation}, {@code number}, {@code entity}), else null. Never contains prompt text.
+   */
+  public String cacheGuard() {
+    return cacheGuard;
+  }
+
+  /**
+   * The tokens a cache hit saved: the total tokens the cached answer cost when it was first
+   * produced; 0 for anything but a hit.
+   */
+  public long tokensSaved() {
+    return tokensSaved;
+  }
+
   @Override
   public String toString() {
     return "GatewayEvent{call=" + callId + ", op=" + operation.conventionName() + ", consumer="
@@ -262,6 +300,11 @@ public final class GatewayEvent {
         + (failoverReason == null ? "" : ", failover=" + failoverReason)
         + (variant == null ? "" : ", variant=" + variant) + ", latency=" + latency.toMillis()
         + "ms" + (timeToFirstChunk == null ? "" : ", ttfc=" + timeToFirstChunk.toMillis() + "ms")
+        + (cacheOutcome == CacheOutcome.NONE ? "" : ", cache=" + cacheOutcome.label()
+            + (Double.isNaN(cacheScore) ? "" : String.format(java.util.Locale.ROOT, "@%.3f",
+                cacheScore))
+            + (cacheGuard == null ? "" : "(" + cacheGuard + ")")
+            + (tokensSaved == 0 ? "" : ", saved=" + tokensSaved))
         + "}";
   }
 
@@ -296,8 +339,28 @@ public final class GatewayEvent {
     private String rejectedLimit;
     private Duration gatewayTime = Duration.ZERO;
     private BigDecimal cost;
+    private CacheOutcome cacheOutcome = CacheOutcome.NONE;
+    private double cacheScore = Double.NaN;
+    private String cacheGuard;
+    private long tokensSaved;
 
     private Builder() {}
+
+    /**
+     * The cache's part of the event.
+     *
+     * @param outcome what the cache did
+     * @param score the semantic similarity, or {@code NaN}
+     * @param guard the guard's objection category, or null
+     * @param tokensSaved the tokens a hit saved, else 0
+     */
+    public Builder cache(CacheOutcome outcome, double score, String guard, long tokensSaved) {
+      this.cacheOutcome = Objects.requireNonNull(outcome, "outcome");
+      this.cacheScore = score;
+      this.cacheGuard = guard;
+      this.tokensSaved = tokensSaved;
+      return this;
+    }
 
     public Builder cost(BigDecimal cost) {
       this.cost = cost;

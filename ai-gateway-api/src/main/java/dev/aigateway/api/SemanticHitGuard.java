@@ -1,0 +1,27 @@
+package dev.aigateway.api;
+
+import java.util.Optional;
+
+/**
+ * The semantic cache's last check before a hit is served: whether two prompts that embed close
+ * together may still differ in a detail that changes the answer ("enable 2FA" / "disable 2FA",
+ * "3 days" / "5 days", "Paris" / "Berlin").
+ *
+ * <p>The default guard ({@code dev.aigateway.core.cache.FalseHitGuard}) compares negations and
+ * opposites, numbers and units, quoted strings, names and code identifiers. Implementations must
+ * be thread-safe and fast (they run on the calling thread, before the hit is served).
+ */
+@FunctionalInterface
+public interface SemanticHitGuard {
+
+  /** A guard that never objects. */
+  SemanticHitGuard NONE = (cached, incoming) -> Optional.empty();
+
+  /**
+   * Why {@code cachedPrompt}'s answer must not serve {@code prompt}, or empty when it may.
+   *
+   * @return a short category such as {@code negation} or {@code number}; it is recorded on the
+   *     call's event, so it must never contain prompt text
+   */
+  Optional<String> objection(String cachedPrompt, String prompt);
+}

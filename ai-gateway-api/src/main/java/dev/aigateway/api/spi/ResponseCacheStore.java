@@ -1,0 +1,36 @@
+package dev.aigateway.api.spi;
+
+import java.util.Optional;
+
+/**
+ * Keeps cached backend answers by (partition, key). Used by the exact cache, and by the semantic
+ * cache to hold the answers its vectors point to.
+ *
+ * <p>The <em>partition</em> is the vary-by value (a consumer, a tenant, ...) and the <em>key</em>
+ * a digest of the request's answer-determining parts; an entry is only ever found under the
+ * partition it was stored in, so one tenant never sees another's answers.
+ *
+ * <p>Guarantees every implementation must give (the in-memory default is the reference, and
+ * {@code ResponseCacheStoreContract} in the core's tests checks them):
+ * <ul>
+ *   <li>{@link #get} returns what the latest {@link #put} stored under the same partition and
+ *       key, byte for byte, until it expires, is evicted or removed; never another partition's
+ *       entry.</li>
+ *   <li>Entries expire after the store's time to live and the store stays within its bound;
+ *       evicting is always allowed (a cache may forget).</li>
+ *   <li>Thread-safe; no method blocks on another call's backend.</li>
+ *   <li>Failures surface as runtime exceptions; the gateway then treats the call as a miss (or
+ *       skips storing) and the application's call goes on.</li>
+ * </ul>
+ */
+public interface ResponseCacheStore {
+
+  /** The entry stored under {@code key} in {@code partition}, if it is still there. */
+  Optional<CachedResponse> get(String partition, String key);
+
+  /** Stores (or replaces) the entry under {@code key} in {@code partition}. */
+  void put(String partition, String key, CachedResponse response);
+
+  /** Forgets the entry, if present. */
+  void remove(String partition, String key);
+}
