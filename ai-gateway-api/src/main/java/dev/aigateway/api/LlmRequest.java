@@ -54,4 +54,13 @@ public interface LlmRequest {
 
   /** Whether the body was parsed as a JSON object. False for malformed or oversized bodies. */
   boolean bodyUnderstood();
+
+  /**
+   * A top-level scalar of the JSON body, such as {@code temperature} or {@code seed}: a
+   * {@link String}, {@link Number} or {@link Boolean}; null when the field is absent, JSON
+   * {@code null}, an object or array, or the body was not understood. Reading it parses the body.
+   */
+  default Object parameter(String name) {
+    return null;
+  }
 }

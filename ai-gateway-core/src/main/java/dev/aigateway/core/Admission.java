@@ -3,22 +3,36 @@ package dev.aigateway.core;
 import java.util.Map;
 
 /**
- * The gateway's decision on a call before it is sent: either a {@link Rejection}, or what to send
- * and what to add to the response.
+ * The gateway's decision on a call before it is sent: a {@link Rejection}, an answer from the
+ * response cache, or what to send and what to add to the response.
  *
- * @param rejection the rejection, or null when admitted
+ * @param rejection the rejection, or null
  * @param outgoingBody the body to send instead of the application's (the gateway asked the backend
  *     for stream usage), or null to send the application's bytes unchanged
- * @param responseHeaders headers to add to the backend's response (configured limit headers)
+ * @param responseHeaders headers to add to the response (limit headers, cache outcome)
+ * @param cachedAnswer the answer to give without calling any backend, or null
  */
-public record Admission(Rejection rejection, byte[] outgoingBody, Map<String, String> responseHeaders) {
+public record Admission(Rejection rejection, byte[] outgoingBody,
+    Map<String, String> responseHeaders, CachedAnswer cachedAnswer) {
 
   public Admission {
     responseHeaders = Map.copyOf(responseHeaders);
   }
 
-  /** Whether the call may be sent. */
+  Admission(Rejection rejection, byte[] outgoingBody, Map<String, String> responseHeaders) {
+    this(rejection, outgoingBody, responseHeaders, null);
+  }
+
+  /** Whether the call may go on (to a backend, or to its cached answer). */
   public boolean admitted() {
     return rejection == null;
   }
+
+  /**
+   * A cached answer: a 200 response with this body.
+   *
+   * @param body the whole body (JSON, or a complete event stream)
+   * @param contentType its media type
+   */
+  public record CachedAnswer(byte[] body, String contentType) {}
 }

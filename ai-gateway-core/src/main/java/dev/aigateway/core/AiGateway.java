@@ -66,6 +66,7 @@ public final class AiGateway {
   private final Router router;
   private final PromptLog promptLog;
   private final PriceTable priceTable;
+  private final ResponseCache responseCache;
 
   private AiGateway(Builder b) {
     this.consumerKey = b.consumerKey;
@@ -93,6 +94,16 @@ public final class AiGateway {
     }
     this.promptLog = b.promptLog;
     this.priceTable = b.priceTable;
+    this.responseCache = b.responseCache;
+    if (responseCache != null && !b.forwardGatewayHeaders) {
+      if (responseCache.controlHeader() != null) {
+        headers.add(responseCache.controlHeader());
+      }
+      if (responseCache.varyBy() != null) {
+        responseCache.varyBy().gatewayHeaders()
+            .forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+      }
+    }
     this.router = b.backendPool == null ? null
         : new Router(b.backendPool, clock, this::breakerTransition);
     if (router != null && !b.forwardGatewayHeaders) {
@@ -131,7 +142,8 @@ public final class AiGateway {
    * may pass every request through untouched.
    */
   public boolean governsNothing() {
-    return limits.isEmpty() && listeners.isEmpty() && router == null && promptLog == null;
+    return limits.isEmpty() && listeners.isEmpty() && router == null && promptLog == null
+        && responseCache == null;
   }
 
   /** Starts governing one matched call. For client adapters. */
@@ -167,6 +179,11 @@ public final class AiGateway {
   /** The backend pool calls are routed through, or null when calls go where the app sent them. */
   public BackendPool backendPool() {
     return router == null ? null : router.pool();
+  }
+
+  /** The response cache, or null when none is configured. */
+  public ResponseCache responseCache() {
+    return responseCache;
   }
 
   PriceTable priceTable() {
@@ -232,6 +249,7 @@ public final class AiGateway {
     private BackendPool backendPool;
     private PromptLog promptLog;
     private PriceTable priceTable;
+    private ResponseCache responseCache;
 
     private Builder() {}
 
@@ -397,6 +415,20 @@ public final class AiGateway {
     public Builder priceTable(PriceTable priceTable) {
       this.priceTable = Objects.requireNonNull(priceTable, "priceTable");
       return this;
+    }
+
+    /**
+     * Answers repeated (and, with {@link ResponseCache.Builder#semantic}, similar) calls from a
+     * cache, without calling any backend. Off unless set.
+     */
+    public Builder responseCache(ResponseCache cache) {
+      this.responseCache = Objects.requireNonNull(cache, "cache");
+      return this;
+    }
+
+    /** Answers repeated calls from a cache; see {@link #responseCache(ResponseCache)}. */
+    public Builder responseCache(ResponseCache.Builder cache) {
+      return responseCache(cache.build());
     }
 
     /** Builds the gateway. */

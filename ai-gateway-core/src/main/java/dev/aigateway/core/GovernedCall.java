@@ -1,6 +1,7 @@
 package dev.aigateway.core;
 
 import dev.aigateway.api.Attempt;
+import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
@@ -15,6 +16,7 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.Credential;
+import dev.aigateway.core.internal.cache.CallCache;
 import dev.aigateway.core.internal.routing.BackendHeaders;
 import dev.aigateway.core.internal.routing.BackendRequests;
 import dev.aigateway.core.internal.routing.BackendState;
@@ -94,6 +96,10 @@ public final class GovernedCall {
   private String parsedUrl;
   private java.net.URI parsedUri;
   private long gatewayNanos;
+  // Response cache (only with one configured).
+  private CallCache cache;
+  private ObservedBody observedBody;
+  private boolean eventStream;
 
   GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
     this.gateway = gateway;
@@ -164,7 +170,41 @@ public final class GovernedCall {
       return new Admission(rejection, null, Map.of());
     }
     reservation = result.reservation();
+    ResponseCache responseCache = gateway.responseCache();
+    if (responseCache != null && CallCache.serves(request.operation())) {
+      cache = new CallCache(responseCache, request, callId,
+          responseCache.varyBy() == null ? consumer : safeResolve(responseCache.varyBy()),
+          routedModel != null ? routedModel : request.model());
+      CallCache.Hit hit = cache.lookup();
+      if (responseCache.outcomeHeader() != null) {
+        headers = withHeader(headers, responseCache.outcomeHeader(), cache.headerValue());
+      }
+      if (hit != null) {
+        answeredFromCache(hit, responseCache.chargeHits());
+        return new Admission(null, null, headers,
+            new Admission.CachedAnswer(hit.answer().body(), hit.answer().contentType()));
+      }
+    }
     return new Admission(null, router == null ? outgoingBody() : null, headers);
+  }
+
+  /** Settles and reports a call the cache answered: no backend, no tokens (unless charged). */
+  private void answeredFromCache(CallCache.Hit hit, boolean charge) {
+    ended.set(true);
+    status = 200;
+    long settled = charge ? hit.cached().usage().totalTokens() : 0;
+    if (!reservation.charges().isEmpty()) {
+      try {
+        gateway.store().settle(reservation, settled);
+      } catch (RuntimeException e) {
+        log.warn("ai-gateway: token store failed to settle cached call {}: {}", callId,
+            e.toString());
+      }
+    }
+    // The prompt log gets no completion for a hit: the backend produced none for this call, and
+    // the record's cache outcome says where the answer came from.
+    emit(CallOutcome.SUCCESS, 200, Usage.ZERO, UsageSource.NONE, settled, null, null,
+        hit.cached().model());
   }
 
   /** Whether a backend pool decides where this call goes ({@link #nextAttempt()}). */
@@ -398,7 +438,7 @@ public final class GovernedCall {
         settleAndEmit(outcome, facts, failure, errorType);
       }
     };
-    boolean eventStream = contentType != null
+    eventStream = contentType != null
         ? contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream") : stream;
     ObservedBody observed = eventStream
         ? new SseBody(body, listener, callCanceled, request.operation() == Operation.RESPONSES,
@@ -406,6 +446,10 @@ public final class GovernedCall {
         : new JsonBody(body, listener, callCanceled, gateway.maxObservedBodyBytes());
     if (logsPrompt()) {
       observed.keepText();
+    }
+    if (cache != null && status == 200 && cache.storable()) {
+      observed.capture(cache.maximumEntryBytes());
+      observedBody = observed;
     }
     return observed;
   }
@@ -495,6 +539,13 @@ public final class GovernedCall {
       }
     }
     long settled = usage.totalTokens();
+    if (observedBody != null && outcome == CallOutcome.SUCCESS && facts != null
+        && facts.complete()) {
+      byte[] body = observedBody.captured();
+      if (body != null) {
+        cache.store(eventStream, body, responseModel, usage, gateway.clock().instant());
+      }
+    }
     if (!reservation.charges().isEmpty()) {
       try {
         gateway.store().settle(reservation, settled);
@@ -565,6 +616,10 @@ public final class GovernedCall {
         .rejectedLimit(rejectedLimit)
         .gatewayTime(Duration.ofNanos(gatewayNanos))
         .cost(cost(responseModel, usage))
+        .cache(cache == null ? CacheOutcome.NONE : cache.outcome(),
+            cache == null ? Double.NaN : cache.score(),
+            cache == null ? null : cache.guardObjection(),
+            cache == null ? 0 : cache.tokensSaved())
         .build();
     for (GatewayListener listener : listeners) {
       try {

@@ -96,6 +96,18 @@ public final class LoggingListener implements GatewayListener {
     if (e.errorType() != null) {
       line.append(" error=").append(e.errorType());
     }
+    if (e.cacheOutcome() != dev.aigateway.api.CacheOutcome.NONE) {
+      line.append(" cache=").append(e.cacheOutcome().label());
+      if (!Double.isNaN(e.cacheScore())) {
+        line.append(String.format(java.util.Locale.ROOT, "@%.3f", e.cacheScore()));
+      }
+      if (e.cacheGuard() != null) {
+        line.append(" guard=").append(e.cacheGuard());
+      }
+      if (e.tokensSaved() > 0) {
+        line.append(" saved=").append(e.tokensSaved());
+      }
+    }
     line.append(" latency=").append(e.latency().toMillis()).append("ms");
     if (e.timeToFirstChunk() != null) {
       line.append(" ttfc=").append(e.timeToFirstChunk().toMillis()).append("ms");

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A record holds {@code call_id, started_at, consumer, operation, model, response_model,
  * backend, stream, status, outcome, input_tokens, output_tokens, total_tokens, usage_estimated,
- * request, completion, part, parts}. The {@link Redaction} runs over the request, the completion
+ * cache (with a response cache: its outcome; a hit has a null completion, since no backend
+ * produced one for it), request, completion, part, parts}. The {@link Redaction} runs over the request, the completion
  * and every other text field before anything is written. A request or completion longer than
  * {@link Builder#maxPartBytes} (UTF-8) is never cut: it is split on code-point boundaries into
  * numbered parts, one record per part ({@code part} from 1 to {@code parts}, each with all the
@@ -343,6 +344,9 @@ public final class PromptLog implements AutoCloseable {
       g.writeNumberField("output_tokens", e.usage().outputTokens());
       g.writeNumberField("total_tokens", e.usage().totalTokens());
       g.writeBooleanField("usage_estimated", e.usageEstimated());
+      if (e.cacheOutcome() != dev.aigateway.api.CacheOutcome.NONE) {
+        g.writeStringField("cache", e.cacheOutcome().label());
+      }
       g.writeStringField("request", request);
       g.writeStringField("completion", completion);
       g.writeNumberField("part", part);

@@ -1,5 +1,6 @@
 package dev.aigateway.micrometer;
 
+import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.micrometer.GenAiMetricNames.Attribute;
 import dev.aigateway.micrometer.GenAiMetricNames.Metric;
 import io.micrometer.core.instrument.Counter;
@@ -56,7 +57,8 @@ final class CallMeters {
   /** The meters a tuple can have. */
   enum Slot {
     REPORTED_INPUT, REPORTED_OUTPUT, ESTIMATED_INPUT, ESTIMATED_OUTPUT, DURATION,
-    TIME_TO_FIRST_CHUNK, REJECTIONS, DRIFT_OVER, DRIFT_UNDER
+    TIME_TO_FIRST_CHUNK, REJECTIONS, DRIFT_OVER, DRIFT_UNDER, CACHE_BYPASSED, CACHE_MISS,
+    CACHE_EXACT_HIT, CACHE_SEMANTIC_HIT, CACHE_GUARDED_MISS, CACHE_TOKENS_SAVED
   }
 
   private final MeterRegistry registry;
@@ -113,7 +115,20 @@ final class CallMeters {
           GenAiMetricNames.DRIFT_OVER);
       case DRIFT_UNDER -> summary(Metric.RESERVATION_DRIFT, DRIFT, Attribute.DIRECTION,
           GenAiMetricNames.DRIFT_UNDER);
+      case CACHE_BYPASSED -> cacheLookups(CacheOutcome.BYPASSED);
+      case CACHE_MISS -> cacheLookups(CacheOutcome.MISS);
+      case CACHE_EXACT_HIT -> cacheLookups(CacheOutcome.EXACT_HIT);
+      case CACHE_SEMANTIC_HIT -> cacheLookups(CacheOutcome.SEMANTIC_HIT);
+      case CACHE_GUARDED_MISS -> cacheLookups(CacheOutcome.GUARDED_MISS);
+      case CACHE_TOKENS_SAVED -> summary(Metric.CACHE_TOKENS_SAVED, DRIFT, null, null);
     };
+  }
+
+  private Counter cacheLookups(CacheOutcome outcome) {
+    return Counter.builder(Metric.CACHE_LOOKUPS.meterName())
+        .description(Metric.CACHE_LOOKUPS.description())
+        .tags(tags(DRIFT, Attribute.OUTCOME, outcome.label()))
+        .register(registry);
   }
 
   private DistributionSummary summary(Metric metric, int[] positions, Attribute extra,

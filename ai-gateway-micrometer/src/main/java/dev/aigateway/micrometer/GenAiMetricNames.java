@@ -98,13 +98,13 @@ public final class GenAiMetricNames {
     GATEWAY_TIME("ai_gateway.gateway.time", "s",
         "Time the gateway itself spent on a call (admission, routing, settlement)", NO_BUCKETS),
     /**
-     * Reserved: cache lookups by outcome. Not recorded until events carry a cache outcome (the
-     * gateway has no cache yet).
+     * Calls the response cache looked at, by {@code outcome} ({@code miss}, {@code exact_hit},
+     * {@code semantic_hit}, {@code guarded_miss}, {@code bypassed}). Counter.
      */
     CACHE_LOOKUPS("ai_gateway.cache.lookups", null, "Cache lookups by outcome", NO_BUCKETS),
     /**
-     * Reserved: tokens a cache hit saved. Not recorded until events carry a cache outcome (the
-     * gateway has no cache yet).
+     * Per cache hit, the tokens its answer cost when it was first produced. Distribution summary,
+     * unit {@code {token}}.
      */
     CACHE_TOKENS_SAVED("ai_gateway.cache.tokens.saved", "{token}",
         "Tokens that cache hits saved", NO_BUCKETS);

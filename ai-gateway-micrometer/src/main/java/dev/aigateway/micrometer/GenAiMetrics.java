@@ -136,6 +136,25 @@ public final class GenAiMetrics implements GatewayListener {
     }
     gatewayTime(event).record(event.gatewayTime());
     recordAttempts(event.attempts());
+    recordCache(event, meters);
+  }
+
+  private static void recordCache(GatewayEvent event, CallMeters meters) {
+    Slot lookup = switch (event.cacheOutcome()) {
+      case NONE -> null;
+      case BYPASSED -> Slot.CACHE_BYPASSED;
+      case MISS -> Slot.CACHE_MISS;
+      case EXACT_HIT -> Slot.CACHE_EXACT_HIT;
+      case SEMANTIC_HIT -> Slot.CACHE_SEMANTIC_HIT;
+      case GUARDED_MISS -> Slot.CACHE_GUARDED_MISS;
+    };
+    if (lookup == null) {
+      return;
+    }
+    meters.counter(lookup).increment();
+    if (event.cacheOutcome().hit()) {
+      meters.summary(Slot.CACHE_TOKENS_SAVED).record(event.tokensSaved());
+    }
   }
 
   /** Records a breaker's new state and counts the transition. Called by the gateway. */
@@ -224,8 +243,8 @@ public final class GenAiMetrics implements GatewayListener {
     // reservation was. Limits that reserve nothing up front have no drift to speak of.
     boolean settled = event.outcome() == CallOutcome.SUCCESS
         || event.outcome() == CallOutcome.CANCELLED || event.outcome() == CallOutcome.TRUNCATED;
-    if (!settled || event.reservedTokens() <= 0) {
-      return;
+    if (!settled || event.reservedTokens() <= 0 || event.cacheOutcome().hit()) {
+      return; // a cache hit is refunded (or charged its old cost) by design, not estimated
     }
     long drift = event.settledTokens() - event.reservedTokens();
     if (drift > 0) {

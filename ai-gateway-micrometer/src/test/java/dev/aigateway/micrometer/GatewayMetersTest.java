@@ -71,6 +71,42 @@ class GatewayMetersTest {
   }
 
   @Test
+  void cacheLookupsAreCountedByOutcomeAndHitsRecordTheTokensSaved() {
+    metrics.onEvent(Events.chat().cache(dev.aigateway.api.CacheOutcome.MISS, Double.NaN, null, 0)
+        .build());
+    metrics.onEvent(Events.chat().usage(dev.aigateway.api.Usage.ZERO,
+            dev.aigateway.api.UsageSource.NONE, dev.aigateway.api.UsageSource.NONE)
+        .settledTokens(0)
+        .cache(dev.aigateway.api.CacheOutcome.EXACT_HIT, Double.NaN, null, 42).build());
+    metrics.onEvent(Events.chat().usage(dev.aigateway.api.Usage.ZERO,
+            dev.aigateway.api.UsageSource.NONE, dev.aigateway.api.UsageSource.NONE)
+        .settledTokens(0)
+        .cache(dev.aigateway.api.CacheOutcome.SEMANTIC_HIT, 0.95, null, 8).build());
+    metrics.onEvent(Events.chat().cache(dev.aigateway.api.CacheOutcome.GUARDED_MISS, 0.93,
+        "negation", 0).build());
+
+    assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "miss").counter().count())
+        .isEqualTo(1);
+    assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "exact_hit").counter()
+        .count()).isEqualTo(1);
+    assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "guarded_miss").counter()
+        .count()).isEqualTo(1);
+    assertThat(registry.get("ai_gateway.cache.tokens.saved").summary().totalAmount())
+        .isEqualTo(50);
+    assertThat(registry.get("ai_gateway.cache.tokens.saved").summary().count()).isEqualTo(2);
+    // Hits are refunded by design: they say nothing about how good reservations are.
+    assertThat(registry.find("ai_gateway.reservation.drift").summaries()
+        .stream().mapToLong(s -> s.count()).sum()).isEqualTo(2);
+  }
+
+  @Test
+  void callsWithoutACacheRecordNoCacheMeters() {
+    metrics.onEvent(Events.chat().build());
+
+    assertThat(registry.find("ai_gateway.cache.lookups").meters()).isEmpty();
+  }
+
+  @Test
   void admittedCallsCountNoRejection() {
     metrics.onEvent(Events.chat().build());
 

@@ -54,6 +54,9 @@ final class GatewayInterceptor implements Interceptor {
       }
       return synthetic(request, rejection);
     }
+    if (admission.cachedAnswer() != null) {
+      return cached(request, admission);
+    }
     if (call.routed()) {
       return routed(chain, call, request, body, bytes, admission);
     }
@@ -187,6 +190,24 @@ final class GatewayInterceptor implements Interceptor {
         .body(ResponseBody.create(rejection.body(), JSON));
     builder.header("Content-Type", JSON.toString());
     rejection.headers().forEach(builder::header);
+    return builder.build();
+  }
+
+  /** The cache's answer, as the backend would have given it: 200, the body, its type. */
+  private static Response cached(Request request, Admission admission) {
+    long now = System.currentTimeMillis();
+    Admission.CachedAnswer answer = admission.cachedAnswer();
+    MediaType type = MediaType.get(answer.contentType());
+    Response.Builder builder = new Response.Builder()
+        .request(request)
+        .protocol(Protocol.HTTP_1_1)
+        .code(200)
+        .message("OK")
+        .sentRequestAtMillis(now)
+        .receivedResponseAtMillis(now)
+        .body(ResponseBody.create(answer.body(), type));
+    builder.header("Content-Type", type.toString());
+    admission.responseHeaders().forEach(builder::header);
     return builder.build();
   }
 

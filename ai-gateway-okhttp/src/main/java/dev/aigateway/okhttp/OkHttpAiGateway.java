@@ -1,6 +1,7 @@
 package dev.aigateway.okhttp;
 
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.ResponseCache;
 import java.util.Objects;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
@@ -17,6 +18,10 @@ import okhttp3.OkHttpClient;
  * timeouts and interceptors; the gateway is added as the last application interceptor, so the
  * application's own interceptors see the calls (and any synthetic rejection) as the application
  * does.
+ *
+ * <p>When the gateway's semantic cache embeds with an {@link OkHttpEmbeddingModel} that has no
+ * client of its own, the first wrapped client becomes its client, so embedding calls are governed
+ * by the same gateway.
  */
 public final class OkHttpAiGateway {
 
@@ -25,7 +30,13 @@ public final class OkHttpAiGateway {
   /** A client that is {@code client} plus the gateway. {@code client} itself is not changed. */
   public static OkHttpClient wrap(OkHttpClient client, AiGateway gateway) {
     Objects.requireNonNull(client, "client");
-    return client.newBuilder().addInterceptor(interceptor(gateway)).build();
+    OkHttpClient wrapped = client.newBuilder().addInterceptor(interceptor(gateway)).build();
+    ResponseCache cache = gateway.responseCache();
+    if (cache != null && cache.semantic() != null
+        && cache.semantic().embeddingModel() instanceof OkHttpEmbeddingModel embeddings) {
+      embeddings.bindIfUnbound(wrapped);
+    }
+    return wrapped;
   }
 
   /**

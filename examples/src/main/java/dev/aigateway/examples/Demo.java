@@ -39,7 +39,8 @@ import okio.BufferedSource;
  * The main demo: one wrapped {@link OkHttpClient}, three consumers with different limits, calls
  * streamed and not, against a local OpenAI-compatible server (no external service needed).
  * Prints, per consumer, the admitted and rejected calls and the tokens charged. Then runs
- * {@link FailoverDemo}: a backend pool whose primary throttles while the application carries on.
+ * {@link FailoverDemo}: a backend pool whose primary throttles while the application carries on,
+ * and {@link CacheDemo}: exact and semantic cache hits and the tokens they save.
  *
  * <p>Run it with {@code bash scripts/demo.sh}.
  */
@@ -67,6 +68,11 @@ public final class Demo {
     System.out.println("Backend pool: failover and circuit breaker (FailoverDemo)");
     System.out.println("=".repeat(78));
     FailoverDemo.run(System.out);
+
+    System.out.println("\n" + "=".repeat(78));
+    System.out.println("Response cache: exact and semantic hits, false-hit guard (CacheDemo)");
+    System.out.println("=".repeat(78));
+    CacheDemo.run(System.out);
   }
 
   static Map<String, Tally> run(LocalOpenAiServer server) throws Exception {

@@ -3,6 +3,7 @@ package dev.aigateway.core.internal;
 import dev.aigateway.api.CallOutcome;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -20,6 +21,10 @@ public abstract class ObservedBody extends InputStream {
   private final BooleanSupplier callCanceled;
   private final AtomicBoolean ended = new AtomicBoolean();
   private boolean sawBytes;
+  /** A copy of every upstream byte, for the response cache; null when not kept. */
+  private byte[] capture;
+  private int captured;
+  private int captureLimit;
 
   protected ObservedBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled) {
     this.upstream = upstream;
@@ -33,6 +38,34 @@ public abstract class ObservedBody extends InputStream {
     return this;
   }
 
+  /**
+   * Also keeps a copy of the bytes the backend sends, up to {@code maxBytes} (a longer body keeps
+   * nothing), for {@link #captured()}.
+   */
+  public ObservedBody capture(int maxBytes) {
+    captureLimit = maxBytes;
+    capture = new byte[Math.min(maxBytes, 4096)];
+    return this;
+  }
+
+  /** The backend's bytes read so far, when {@link #capture} was asked and they fit; else null. */
+  public byte[] captured() {
+    return capture == null ? null : Arrays.copyOf(capture, captured);
+  }
+
+  private void keepCopy(byte[] buffer, int offset, int n) {
+    if (captured + n > captureLimit) {
+      capture = null; // too large to cache: stop copying
+      return;
+    }
+    if (captured + n > capture.length) {
+      capture = Arrays.copyOf(capture, Math.min(captureLimit,
+          Math.max(captured + n, capture.length * 2)));
+    }
+    System.arraycopy(buffer, offset, capture, captured, n);
+    captured += n;
+  }
+
   /** Reads from upstream, reporting the first bytes and turning a failure into the body's end. */
   protected final int readUpstream(byte[] buffer, int offset, int length) throws IOException {
     int n;
@@ -42,9 +75,14 @@ public abstract class ObservedBody extends InputStream {
       end(callCanceled.getAsBoolean() ? CallOutcome.CANCELLED : CallOutcome.TRUNCATED, e);
       throw e;
     }
-    if (n > 0 && !sawBytes) {
-      sawBytes = true;
-      listener.firstBytes();
+    if (n > 0) {
+      if (capture != null) {
+        keepCopy(buffer, offset, n);
+      }
+      if (!sawBytes) {
+        sawBytes = true;
+        listener.firstBytes();
+      }
     }
     return n;
   }

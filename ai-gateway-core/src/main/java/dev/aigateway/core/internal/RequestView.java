@@ -208,6 +208,22 @@ public final class RequestView implements LlmRequest {
     return summary().understood;
   }
 
+  @Override
+  public Object parameter(String name) {
+    ObjectNode body = body();
+    com.fasterxml.jackson.databind.JsonNode value = body == null ? null : body.get(name);
+    if (value == null || !value.isValueNode() || value.isNull()) {
+      return null;
+    }
+    if (value.isNumber()) {
+      return value.numberValue();
+    }
+    if (value.isBoolean()) {
+      return value.booleanValue();
+    }
+    return value.asText();
+  }
+
   /** The top-level fields of a request body, and where the rewritable parts sit in its bytes. */
   private static final class Summary {
     static final Summary NOT_UNDERSTOOD = new Summary();

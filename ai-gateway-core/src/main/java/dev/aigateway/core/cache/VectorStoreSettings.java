@@ -1,0 +1,7 @@
+package dev.aigateway.core.cache;
+
+import java.util.concurrent.Executor;
+
+/** What an {@link InMemoryVectorStore} hands each of its partitions. */
+record VectorStoreSettings(long timeToLiveNanos, int approximateAbove, int searchBeamWidth,
+    Executor executor) {}

@@ -1,0 +1,19 @@
+/**
+ * An in-process {@link dev.aigateway.api.spi.EmbeddingModel} for the semantic cache:
+ * {@link dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel}, the sentence model
+ * all-MiniLM-L6-v2 (384 dimensions, English) on ONNX Runtime, through LangChain4j's packaging of
+ * it. The model file, the tokenizer and their native libraries come inside the dependency jars
+ * (about 200 MB on the classpath, most of it native libraries for four platforms); no network
+ * call is made to load or run it.
+ *
+ * <pre>{@code
+ * EmbeddingModel embeddings = MiniLmEmbeddingModel.create().load();   // load at start-up
+ * float[] vector = embeddings.embed("How do I reset my password?");  // 384 floats
+ * }</pre>
+ *
+ * <p>Measured on the project's labelled prompt pairs (docs/semantic-eval.md), with the default
+ * {@code FalseHitGuard}: at a cosine threshold of 0.88 no more than 1% of near misses are served
+ * a wrong cached answer, and about 63% of paraphrases hit. Embedding a chat-sized prompt takes
+ * milliseconds of CPU on the calling thread; see {@code EmbeddingBenchmark}.
+ */
+package dev.aigateway.embeddings.onnx;

@@ -1,0 +1,145 @@
+package dev.aigateway.embeddings.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class MiniLmEmbeddingModelTest {
+
+  private final MiniLmEmbeddingModel model = MiniLmEmbeddingModel.create();
+
+  @Test
+  void embedsInto384DimensionsOfUnitLength() throws IOException {
+    float[] vector = model.embed("How do I reset my password?");
+
+    assertThat(vector).hasSize(MiniLmEmbeddingModel.DIMENSIONS).hasSize(384);
+    assertThat(norm(vector)).isCloseTo(1.0, offset(1e-4));
+  }
+
+  @Test
+  void isNamedAfterTheModel() {
+    assertThat(model.name()).isEqualTo("all-MiniLM-L6-v2");
+  }
+
+  @Test
+  void theSameTextAlwaysGivesTheSameVector() throws IOException {
+    String text = "Summarise the attached quarterly report in three bullet points.";
+
+    assertThat(model.embed(text)).containsExactly(model.embed(text));
+  }
+
+  @Test
+  void aParaphraseIsCloserThanAnUnrelatedText() throws IOException {
+    float[] question = model.embed("How can I change the password of my account?");
+    float[] paraphrase = model.embed("What are the steps to update my account password?");
+    float[] unrelated = model.embed("Write a haiku about autumn leaves falling in the park.");
+
+    double close = cosine(question, paraphrase);
+    double far = cosine(question, unrelated);
+    assertThat(close).isGreaterThan(0.7);
+    assertThat(far).isLessThan(0.3);
+    assertThat(close).isGreaterThan(far + 0.4);
+  }
+
+  @Test
+  void instancesShareOneModel() throws IOException {
+    assertThat(MiniLmEmbeddingModel.create()).isSameAs(model);
+    assertThat(model.load()).isSameAs(model);
+  }
+
+  @Test
+  void loadingOptsOutOfTheTokenizersTelemetryUnlessTheApplicationChose() throws IOException {
+    assumeTrue(System.getenv(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null);
+
+    model.load();
+
+    assertThat(System.getProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING)).isEqualTo("true");
+  }
+
+  @Test
+  void textLongerThanTheModelWindowIsEmbeddedWhole() throws IOException {
+    String sentence = "The deployment pipeline builds the service, runs the tests and ships it. ";
+    float[] vector = model.embed(sentence.repeat(200)); // about 3,000 word pieces
+
+    assertThat(vector).hasSize(384);
+    assertThat(cosine(vector, model.embed(sentence)))
+        .isGreaterThan(0.7)
+        .isGreaterThan(cosine(vector, model.embed("A recipe for lemon cake with poppy seeds.")));
+  }
+
+  @Test
+  void failuresAreIoExceptionsThatNameTheModel() {
+    assertThatThrownBy(() -> model.embed(""))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("all-MiniLM-L6-v2");
+  }
+
+  @Test
+  void concurrentCallersGetTheSameVectorsAsOneCaller() throws Exception {
+    List<String> texts = List.of(
+        "Cancel my subscription at the end of the month.",
+        "Translate this paragraph into German, keeping the formal tone.",
+        "Why does my Kubernetes pod keep restarting with exit code 137?",
+        "List the three largest tables in the analytics database.");
+    List<float[]> expected = new ArrayList<>();
+    for (String text : texts) {
+      expected.add(model.embed(text));
+    }
+    int threads = 6;
+    int rounds = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<List<float[]>>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int offset = t;
+        Callable<List<float[]>> task = () -> {
+          start.await();
+          List<float[]> vectors = new ArrayList<>();
+          for (int i = 0; i < rounds * texts.size(); i++) {
+            vectors.add(model.embed(texts.get((i + offset) % texts.size())));
+          }
+          return vectors;
+        };
+        futures.add(pool.submit(task));
+      }
+      start.countDown();
+      for (int t = 0; t < threads; t++) {
+        List<float[]> vectors = futures.get(t).get(60, TimeUnit.SECONDS);
+        for (int i = 0; i < vectors.size(); i++) {
+          assertThat(vectors.get(i)).containsExactly(expected.get((i + t) % texts.size()));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+    }
+    return dot / (norm(a) * norm(b));
+  }
+
+  private static double norm(float[] v) {
+    double sum = 0;
+    for (float x : v) {
+      sum += x * x;
+    }
+    return Math.sqrt(sum);
+  }
+}

@@ -1,0 +1,475 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.chatRequest;
+import static dev.aigateway.okhttp.Backend.chatStream;
+import static dev.aigateway.okhttp.Backend.json;
+import static dev.aigateway.okhttp.Backend.post;
+import static dev.aigateway.okhttp.Backend.sse;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.aigateway.api.CacheControl;
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.ResponseCache;
+import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.cache.InMemoryResponseCacheStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okio.BufferedSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The exact response cache, end to end through a wrapped client against MockWebServer. */
+class ResponseCacheTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final MockWebServer server = new MockWebServer();
+  private final RecordingListener events = new RecordingListener();
+  private final AtomicLong nanos = new AtomicLong();
+  private final Ticker ticker = nanos::get;
+  private OkHttpClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    client = clientWith(ResponseCache.builder());
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  private OkHttpClient clientWith(ResponseCache.Builder cache) {
+    AiGateway gateway = AiGateway.builder()
+        .consumerKey(ConsumerKeys.header("x-consumer"))
+        .tokenLimit(TokenLimit.perConsumer().quota(1_000_000, QuotaPeriod.DAILY)
+            .remainingQuotaHeader("x-remaining"))
+        .listener(events)
+        .responseCache(cache)
+        .build();
+    return OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+  }
+
+  private String url() {
+    return server.url("/v1/chat/completions").toString();
+  }
+
+  private Response call(String json, String... headers) throws Exception {
+    return client.newCall(post(url(), json, headers)).execute();
+  }
+
+  private String body(String json, String... headers) throws Exception {
+    try (Response response = call(json, headers)) {
+      return response.body().string();
+    }
+  }
+
+  @Test
+  void secondIdenticalCallIsAnsweredByteForByteWithoutTheBackend() throws Exception {
+    String answer = chatCompletion("gpt-4o-2024-08-06", 12, 30);
+    server.enqueue(json(answer));
+    String request = chatRequest("gpt-4o", "What is 2+2?", "");
+
+    try (Response first = call(request)) {
+      assertThat(first.body().string()).isEqualTo(answer);
+      assertThat(first.header("x-ai-gateway-cache")).isEqualTo("miss");
+    }
+    GatewayEvent miss = events.next();
+    try (Response second = call(request)) {
+      assertThat(second.code()).isEqualTo(200);
+      assertThat(second.header("Content-Type")).startsWith("application/json");
+      assertThat(second.header("x-ai-gateway-cache")).isEqualTo("exact_hit");
+      assertThat(second.body().bytes()).isEqualTo(answer.getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(miss.cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    GatewayEvent hit = events.next();
+    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(hit.tokensSaved()).isEqualTo(42);
+    assertThat(hit.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(hit.status()).isEqualTo(200);
+    assertThat(hit.usage().totalTokens()).isZero();
+    assertThat(hit.responseModel()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(hit.backendId()).isNull();
+    assertThat(dev.aigateway.core.LoggingListener.format(hit))
+        .contains(" cache=exact_hit saved=42 ");
+  }
+
+  @Test
+  void keyIgnoresMemberOrderWhitespaceNumberSpellingAndTransportFields() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    body("{\"model\":\"gpt-4o\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"Hi\"}],\"user\":\"alice\"}");
+    events.next();
+
+    body("{ \"messages\" : [ {\"content\":\"Hi\", \"role\":\"user\"} ],\n \"temperature\": 0.0,"
+        + " \"model\": \"gpt-4o\", \"user\": \"bob\"}");
+
+    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void anythingThatChangesTheAnswerIsADifferentKey() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    }
+    body(chatRequest("gpt-4o", "Hi", "\"temperature\":0"));
+    body(chatRequest("gpt-4o", "Hi", "\"temperature\":0.5"));
+    body(chatRequest("gpt-4o-mini", "Hi", "\"temperature\":0"));
+    body(chatRequest("gpt-4o", "Hi!", "\"temperature\":0"));
+
+    assertThat(server.getRequestCount()).isEqualTo(4);
+    for (int i = 0; i < 4; i++) {
+      assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    }
+  }
+
+  @Test
+  void answersNeverCrossVaryByPartitions() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
+    String request = chatRequest("gpt-4o", "Summarise our roadmap", "");
+
+    body(request, "x-consumer", "tenant-a");
+    body(request, "x-consumer", "tenant-b");
+    body(request, "x-consumer", "tenant-a");
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    GatewayEvent third = events.next();
+    assertThat(third.consumer()).isEqualTo("tenant-a");
+    assertThat(third.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(third.tokensSaved()).isEqualTo(10);
+  }
+
+  @Test
+  void varyByResolverPartitionsAcrossConsumersAndItsHeaderStaysInTheProcess() throws Exception {
+    client = clientWith(ResponseCache.builder().varyBy(ConsumerKeys.header("x-tenant")));
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    body(request, "x-consumer", "alice", "x-tenant", "acme");
+    body(request, "x-consumer", "bob", "x-tenant", "acme");
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(server.takeRequest().getHeaders().get("x-tenant")).isNull();
+  }
+
+  @Test
+  void nonOkAnswersAreNeverStored() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(500).body("{\"error\":{}}").build());
+    server.enqueue(new MockResponse.Builder().code(429).body("{\"error\":{}}").build());
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    assertThat(call(request).code()).isEqualTo(500);
+    assertThat(call(request).code()).isEqualTo(429);
+    body(request);
+
+    assertThat(server.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aStoredStreamIsReplayedAsTheStreamTheAppWouldHaveSeen() throws Exception {
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+    String live = body(request);
+    events.next();
+
+    String replayed;
+    try (Response response = call(request)) {
+      assertThat(response.header("Content-Type")).startsWith("text/event-stream");
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("exact_hit");
+      replayed = response.body().string();
+    }
+
+    assertThat(replayed).isEqualTo(live).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+    GatewayEvent hit = events.next();
+    assertThat(hit.stream()).isTrue();
+    assertThat(hit.tokensSaved()).isEqualTo(20);
+  }
+
+  @Test
+  void aStoredStreamKeepsItsUsageChunkForAppsThatAskForIt() throws Exception {
+    String backend = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(sse(backend));
+    body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+
+    String replayed = body(chatRequest("gpt-4o", "Hi",
+        "\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+
+    assertThat(replayed).isEqualTo(backend);
+  }
+
+  @Test
+  void aStoredStreamAnswersJsonCallsWithTheAssembledCompletion() throws Exception {
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+    body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+
+    String replayed;
+    try (Response response = call(chatRequest("gpt-4o", "Hi", ""))) {
+      assertThat(response.header("Content-Type")).startsWith("application/json");
+      replayed = response.body().string();
+    }
+
+    JsonNode document = JSON.readTree(replayed);
+    assertThat(document.path("object").asText()).isEqualTo("chat.completion");
+    assertThat(document.path("model").asText()).isEqualTo("gpt-4o");
+    assertThat(document.at("/choices/0/message/content").asText())
+        .isEqualTo(String.join("", Backend.PIECES));
+    assertThat(document.at("/choices/0/message/role").asText()).isEqualTo("assistant");
+    assertThat(document.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    assertThat(document.at("/usage/total_tokens").asLong()).isEqualTo(20);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aStoredJsonAnswerIsReplayedAsAStreamWhenOneIsAskedFor() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 12, 30)));
+    body(chatRequest("gpt-4o", "Hi", ""));
+
+    String withoutUsage = body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+    String withUsage = body(chatRequest("gpt-4o", "Hi",
+        "\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(contentOf(withoutUsage)).isEqualTo("Hello there");
+    assertThat(withoutUsage).doesNotContain("\"usage\"").endsWith("data: [DONE]\n\n");
+    assertThat(contentOf(withUsage)).isEqualTo("Hello there");
+    assertThat(withUsage).contains("\"usage\":{\"prompt_tokens\":12");
+  }
+
+  /** The concatenated delta content of a chat stream. */
+  private static String contentOf(String stream) throws Exception {
+    StringBuilder content = new StringBuilder();
+    for (String line : stream.split("\n")) {
+      if (line.startsWith("data: {")) {
+        for (JsonNode choice : JSON.readTree(line.substring(6)).path("choices")) {
+          content.append(choice.path("delta").path("content").asText(""));
+        }
+      }
+    }
+    return content.toString();
+  }
+
+  @Test
+  void aTruncatedStreamIsNeverStored() throws Exception {
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, false))); // no [DONE]
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+
+    body(request);
+    assertThat(events.next().outcome()).isNotEqualTo(CallOutcome.SUCCESS);
+    body(request);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
+  void aStreamTheAppCancelledIsNeverStored() throws Exception {
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+
+    try (Response response = call(request)) {
+      BufferedSource source = response.body().source();
+      source.readUtf8Line(); // the first event only, then close
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.CANCELLED);
+    body(request);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aHitRefundsItsReservation() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 12, 30)));
+    String request = chatRequest("gpt-4o", "Hi", "\"max_tokens\":100");
+    body(request);
+    events.next();
+
+    String remainingBefore;
+    try (Response hit = call(request)) {
+      remainingBefore = hit.header("x-remaining");
+    }
+    GatewayEvent hitEvent = events.next();
+    String remainingAfter;
+    try (Response hit = call(request)) {
+      remainingAfter = hit.header("x-remaining");
+    }
+
+    assertThat(hitEvent.reservedTokens()).isPositive();
+    assertThat(hitEvent.settledTokens()).isZero();
+    // Each hit reserved the same estimate; had the first kept it, the second would see less.
+    assertThat(remainingAfter).isEqualTo(remainingBefore);
+  }
+
+  @Test
+  void hitsCanBeChargedWhatTheirAnswerCost() throws Exception {
+    client = clientWith(ResponseCache.builder().chargeHits(true));
+    server.enqueue(json(chatCompletion("gpt-4o", 12, 30)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+    body(request);
+    events.next();
+
+    body(request);
+
+    GatewayEvent hit = events.next();
+    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(hit.settledTokens()).isEqualTo(42);
+  }
+
+  @Test
+  void noCacheHeaderSkipsTheLookupButStoresAndNeverLeavesTheProcess() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+    body(request);
+    events.next();
+
+    try (Response bypassed = call(request, "x-ai-gateway-cache-control", "no-cache")) {
+      assertThat(bypassed.header("x-ai-gateway-cache")).isEqualTo("bypassed");
+      bypassed.body().string();
+    }
+    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.BYPASSED);
+    server.takeRequest();
+    assertThat(server.takeRequest().getHeaders().get("x-ai-gateway-cache-control")).isNull();
+
+    body(request);
+    GatewayEvent hit = events.next();
+    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(hit.tokensSaved()).isEqualTo(12); // the bypassing call's answer replaced the first
+  }
+
+  @Test
+  void noStoreTagKeepsTheAnswerOutOfTheCache() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+    Request tagged = post(url(), request).newBuilder()
+        .tag(CacheControl.class, CacheControl.NO_STORE).build();
+    try (Response response = client.newCall(tagged).execute()) {
+      response.body().string();
+    }
+
+    body(request);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void storeRuleDecidesWhichAnswersAreKept() throws Exception {
+    client = clientWith(ResponseCache.builder().storeIf(ResponseCache.temperatureAtMost(0)));
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    }
+    String creative = chatRequest("gpt-4o", "Write a poem", "\"temperature\":0.9");
+    String exact = chatRequest("gpt-4o", "Write a poem", "\"temperature\":0");
+
+    body(creative);
+    body(creative);
+    body(exact);
+    body(exact);
+
+    assertThat(server.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void entriesExpireAfterTheirTimeToLive() throws Exception {
+    client = clientWith(ResponseCache.builder().store(InMemoryResponseCacheStore.builder()
+        .timeToLive(Duration.ofMinutes(10)).ticker(ticker).build()));
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    body(request);
+    nanos.addAndGet(Duration.ofMinutes(9).toNanos());
+    body(request);
+    nanos.addAndGet(Duration.ofMinutes(2).toNanos());
+    body(request);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void answersLargerThanTheEntryBoundPassUncached() throws Exception {
+    client = clientWith(ResponseCache.builder().maximumEntryBytes(100));
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    body(request);
+    body(request);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void embeddingsAreCachedToo() throws Exception {
+    String answer = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+        + "\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small\",\"usage\":"
+        + "{\"prompt_tokens\":4,\"total_tokens\":4}}";
+    server.enqueue(json(answer));
+    String request = "{\"model\":\"text-embedding-3-small\",\"input\":\"hello world\"}";
+    String embeddings = server.url("/v1/embeddings").toString();
+
+    try (Response first = client.newCall(post(embeddings, request)).execute()) {
+      first.body().string();
+    }
+    try (Response second = client.newCall(post(embeddings, request)).execute()) {
+      assertThat(second.body().string()).isEqualTo(answer);
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void manyThreadsShareOneCachedAnswer() throws Exception {
+    String answer = chatCompletion("gpt-4o", 12, 30);
+    server.enqueue(json(answer));
+    String request = chatRequest("gpt-4o", "Hi", "");
+    body(request);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        results.add(pool.submit(() -> body(request)));
+      }
+      for (Future<String> result : results) {
+        assertThat(result.get()).isEqualTo(answer);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(events.all).hasSize(401);
+    assertThat(events.all.stream().filter(e -> e.cacheOutcome() == CacheOutcome.EXACT_HIT))
+        .hasSize(400);
+  }
+}

@@ -1,0 +1,265 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.json;
+import static dev.aigateway.okhttp.Backend.post;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.SemanticHitGuard;
+import dev.aigateway.api.spi.EmbeddingModel;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.ResponseCache;
+import dev.aigateway.core.SemanticCache;
+import java.io.IOException;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockWebServer;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The semantic cache end to end, with an embedding model whose vectors each test chooses. */
+class SemanticCacheTest {
+
+  private final MockWebServer server = new MockWebServer();
+  private final RecordingListener events = new RecordingListener();
+  private final ChosenVectors model = new ChosenVectors();
+  private OkHttpClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    client = clientWith(SemanticCache.builder(model).threshold(0.9).guard(SemanticHitGuard.NONE));
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  private OkHttpClient clientWith(SemanticCache.Builder semantic) {
+    AiGateway gateway = AiGateway.builder()
+        .listener(events)
+        .responseCache(ResponseCache.builder().semantic(semantic))
+        .build();
+    return OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+  }
+
+  /** Vectors at a chosen cosine to the first axis: (cos, sin) in two dimensions. */
+  private static float[] atCosine(double cosine) {
+    return new float[] {(float) cosine, (float) Math.sqrt(1 - cosine * cosine), 0};
+  }
+
+  private String chat(String prompt, String extra) {
+    return "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+        + "{\"role\":\"user\",\"content\":\"" + prompt + "\"}]" + extra + "}";
+  }
+
+  private String body(String json) throws Exception {
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        json)).execute()) {
+      return response.body().string();
+    }
+  }
+
+  @Test
+  void aSimilarEnoughPromptIsAnsweredFromTheCache() throws Exception {
+    String answer = chatCompletion("gpt-4o", 20, 30);
+    server.enqueue(json(answer));
+    model.put("How do I reset my password?", atCosine(1));
+    model.put("How can I reset my password?", atCosine(0.95));
+
+    body(chat("How do I reset my password?", ""));
+    String replayed = body(chat("How can I reset my password?", ""));
+
+    assertThat(replayed).isEqualTo(answer);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    GatewayEvent hit = events.next();
+    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(hit.cacheScore()).isCloseTo(0.95, within(1e-4));
+    assertThat(hit.tokensSaved()).isEqualTo(50);
+  }
+
+  @Test
+  void aPromptBelowTheThresholdMissesAndIsStoredItself() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    server.enqueue(json(chatCompletion("gpt-4o", 21, 31)));
+    model.put("How do I reset my password?", atCosine(1));
+    model.put("How do I delete my account?", atCosine(0.8));
+
+    body(chat("How do I reset my password?", ""));
+    body(chat("How do I delete my account?", ""));
+    body(chat("How do I delete my account?", ""));
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    events.next();
+    GatewayEvent below = events.next();
+    assertThat(below.cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(below.cacheScore()).isNaN();
+    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void theGuardTurnsAnObjectedHitIntoAGuardedMiss() throws Exception {
+    client = clientWith(SemanticCache.builder(model).threshold(0.9)
+        .guard((cached, incoming) -> cached.contains("enable") != incoming.contains("enable")
+            ? Optional.of("opposite") : Optional.empty()));
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 31)));
+    model.put("How do I enable 2FA?", atCosine(1));
+    model.put("How do I disable 2FA?", atCosine(0.97));
+
+    body(chat("How do I enable 2FA?", ""));
+    String answer;
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        chat("How do I disable 2FA?", ""))).execute()) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("guarded_miss");
+      answer = response.body().string();
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(answer).contains("\"completion_tokens\":31");
+    events.next();
+    GatewayEvent guarded = events.next();
+    assertThat(guarded.cacheOutcome()).isEqualTo(CacheOutcome.GUARDED_MISS);
+    assertThat(guarded.cacheGuard()).isEqualTo("opposite");
+    assertThat(guarded.cacheScore()).isCloseTo(0.97, within(1e-4));
+    assertThat(guarded.tokensSaved()).isZero();
+  }
+
+  @Test
+  void theGuardMayPassOverTheNearestToASecondCandidate() throws Exception {
+    client = clientWith(SemanticCache.builder(model).threshold(0.9)
+        .guard((cached, incoming) -> cached.contains("disable") != incoming.contains("disable")
+            ? Optional.of("opposite") : Optional.empty()));
+    server.enqueue(json(chatCompletion("gpt-4o", 1, 1)));
+    server.enqueue(json(chatCompletion("gpt-4o", 2, 2)));
+    model.put("Please disable 2FA", new float[] {1, 0, 0});
+    model.put("Please turn on 2FA", new float[] {0.9f, 0.436f, 0});
+    model.put("Turn on 2FA please", new float[] {0.99f, 0.14f, 0});
+
+    body(chat("Please disable 2FA", ""));
+    body(chat("Please turn on 2FA", ""));
+    body(chat("Turn on 2FA please", ""));
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    events.next();
+    events.next();
+    GatewayEvent third = events.next();
+    assertThat(third.cacheOutcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(third.tokensSaved()).isEqualTo(4);
+  }
+
+  @Test
+  void theRestOfTheRequestMustMatchExactly() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    }
+    model.put("Hi", atCosine(1));
+
+    body(chat("Hi", ""));
+    body(chat("Hi", ",\"temperature\":0.2"));
+    body("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"Be verbose.\"},"
+        + "{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+    assertThat(server.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aSemanticHitIsReplayedAsAStreamWhenOneIsAskedFor() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    model.put("What is our refund policy?", atCosine(1));
+    model.put("What's the refund policy?", atCosine(0.93));
+
+    body(chat("What is our refund policy?", ""));
+    String stream = body(chat("What's the refund policy?", ",\"stream\":true"));
+
+    assertThat(stream).contains("\"delta\":{\"content\":\"Hello there\"}")
+        .endsWith("data: [DONE]\n\n");
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void anEmbeddingFailureIsAMissAndTheCallGoesOn() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    model.failing = true;
+
+    String answer = body(chat("Anything", ""));
+
+    assertThat(answer).contains("Hello there");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
+  void longConversationsSkipTheSemanticCache() throws Exception {
+    client = clientWith(SemanticCache.builder(model).maxMessages(2).guard(SemanticHitGuard.NONE));
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    String conversation = "{\"model\":\"gpt-4o\",\"messages\":["
+        + "{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"},"
+        + "{\"role\":\"user\",\"content\":\"c\"}]}";
+
+    body(conversation);
+
+    assertThat(model.calls.get()).isZero();
+    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
+  void exactLookupsCanBeTurnedOffLeavingOnlyTheSemanticOne() throws Exception {
+    AiGateway gateway = AiGateway.builder()
+        .listener(events)
+        .responseCache(ResponseCache.builder().exact(false)
+            .semantic(SemanticCache.builder(model).guard(SemanticHitGuard.NONE)))
+        .build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    model.put("Hi", atCosine(1));
+
+    body(chat("Hi", ""));
+    body(chat("Hi", ""));
+
+    events.next();
+    GatewayEvent second = events.next();
+    assertThat(second.cacheOutcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(second.cacheScore()).isCloseTo(1.0, within(1e-6));
+  }
+
+  /** Returns the vector each test put for a text; an unknown text gets its own axis. */
+  private static final class ChosenVectors implements EmbeddingModel {
+    private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
+    final AtomicInteger calls = new AtomicInteger();
+    volatile boolean failing;
+
+    void put(String text, float[] vector) {
+      vectors.put(text, vector);
+    }
+
+    @Override
+    public float[] embed(String text) throws IOException {
+      calls.incrementAndGet();
+      if (failing) {
+        throw new IOException("embedding service unavailable");
+      }
+      float[] vector = vectors.get(text);
+      return vector != null ? vector : new float[] {0, 0, 1};
+    }
+
+    @Override
+    public String name() {
+      return "chosen-vectors";
+    }
+  }
+
+}
