@@ -214,20 +214,12 @@ public final class CallCache {
       key = new CanonicalDigest()
           .add("operation", request.operation().conventionName())
           .add("model", model)
-          .addMembers(body, withModel(config.keyIgnores()))
+          .addMembers(body, config.keyIgnores(), "model") // the model is keyed above
           .key();
     }
     return key;
   }
 
-  private static java.util.Set<String> withModel(java.util.Set<String> ignored) {
-    if (ignored.contains("model")) {
-      return ignored;
-    }
-    java.util.Set<String> set = new java.util.HashSet<>(ignored);
-    set.add("model"); // the model is keyed after the traffic split, above
-    return set;
-  }
 
   /**
    * Whether a 200 answer to this call should be kept: not {@code no-store}, the body was

@@ -26,11 +26,26 @@ public final class CanonicalDigest {
   private static final Base64.Encoder KEY_ENCODING = Base64.getUrlEncoder().withoutPadding();
 
   private final MessageDigest digest;
-  private final byte[] scratch = new byte[256];
+  /** Bytes not yet given to the digest: one update per buffer, not per value. */
+  private final byte[] buffer = new byte[512];
+  private int buffered;
+
+  /** Cloning a fresh digest is cheaper than looking the algorithm up among the providers. */
+  private static final MessageDigest PROTOTYPE = sha256();
 
   public CanonicalDigest() {
+    MessageDigest fresh;
     try {
-      digest = MessageDigest.getInstance("SHA-256");
+      fresh = (MessageDigest) PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      fresh = sha256();
+    }
+    digest = fresh;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }
@@ -40,7 +55,7 @@ public final class CanonicalDigest {
   public CanonicalDigest add(String label, String value) {
     string(label);
     if (value == null) {
-      digest.update((byte) 'n');
+      put((byte) 'n');
     } else {
       string(value);
     }
@@ -54,50 +69,59 @@ public final class CanonicalDigest {
   }
 
   /**
-   * Adds an object's members, in key order, leaving out {@code ignored} top-level names.
+   * Adds an object's members, in key order, leaving out {@code ignored} top-level names and
+   * {@code alsoIgnored} (may be null).
    */
-  public CanonicalDigest addMembers(JsonNode object, Collection<String> ignored) {
+  public CanonicalDigest addMembers(JsonNode object, Collection<String> ignored,
+      String alsoIgnored) {
     List<String> names = new ArrayList<>(object.size());
     for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
       String name = it.next();
-      if (!ignored.contains(name)) {
+      if (!ignored.contains(name) && !name.equals(alsoIgnored)) {
         names.add(name);
       }
     }
     Collections.sort(names);
-    digest.update((byte) '{');
+    put((byte) '{');
     for (String name : names) {
       string(name);
       value(object.get(name));
     }
-    digest.update((byte) '}');
+    put((byte) '}');
     return this;
+  }
+
+  /** Adds an object's members, in key order, leaving out {@code ignored} top-level names. */
+  public CanonicalDigest addMembers(JsonNode object, Collection<String> ignored) {
+    return addMembers(object, ignored, null);
   }
 
   /** The digest as a 43-character URL-safe key; the digest cannot be used afterwards. */
   public String key() {
+    flush();
     return KEY_ENCODING.encodeToString(digest.digest());
   }
 
   private void value(JsonNode node) {
     switch (node.getNodeType()) {
-      case OBJECT -> addMembers(node, Collections.emptySet());
+      case OBJECT -> addMembers(node, Collections.emptySet(), null);
       case ARRAY -> {
-        digest.update((byte) '[');
+        put((byte) '[');
         int n = node.size();
         lengthOf(n);
         for (int i = 0; i < n; i++) {
           value(node.get(i));
         }
-        digest.update((byte) ']');
+        put((byte) ']');
       }
       case STRING -> string(node.textValue());
       case NUMBER -> {
-        digest.update((byte) '#');
-        ascii(canonicalNumber(node));
+        put((byte) '#');
+        put(canonicalNumber(node).getBytes(StandardCharsets.US_ASCII));
+        put((byte) ';');
       }
-      case BOOLEAN -> digest.update((byte) (node.booleanValue() ? 't' : 'f'));
-      case NULL, MISSING -> digest.update((byte) 'n');
+      case BOOLEAN -> put((byte) (node.booleanValue() ? 't' : 'f'));
+      case NULL, MISSING -> put((byte) 'n');
       default -> {
         // Binary or POJO nodes never come from parsing JSON text.
         string(node.toString());
@@ -124,46 +148,47 @@ public final class CanonicalDigest {
     return stripped.signum() == 0 ? "0" : stripped.toString();
   }
 
+  /** A string as its UTF-8 bytes, after their count (so strings never run together). */
   private void string(String s) {
-    digest.update((byte) '"');
-    lengthOf(s.length());
-    int length = s.length();
-    int i = 0;
-    while (i < length) {
-      // ASCII runs go straight in; anything else is encoded in UTF-8.
-      int n = 0;
-      while (i < length && n < scratch.length) {
-        char c = s.charAt(i);
-        if (c >= 0x80) {
-          break;
-        }
-        scratch[n++] = (byte) c;
-        i++;
-      }
-      digest.update(scratch, 0, n);
-      if (i < length && s.charAt(i) >= 0x80) {
-        int end = i;
-        while (end < length && s.charAt(end) >= 0x80) {
-          end++;
-        }
-        digest.update(s.substring(i, end).getBytes(StandardCharsets.UTF_8));
-        i = end;
-      }
-    }
-  }
-
-  private void ascii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      digest.update((byte) s.charAt(i));
-    }
-    digest.update((byte) ';');
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    put((byte) '"');
+    lengthOf(utf8.length);
+    put(utf8);
   }
 
   private void lengthOf(int n) {
-    digest.update((byte) (n >>> 24));
-    digest.update((byte) (n >>> 16));
-    digest.update((byte) (n >>> 8));
-    digest.update((byte) n);
+    if (buffered + 4 > buffer.length) {
+      flush();
+    }
+    buffer[buffered++] = (byte) (n >>> 24);
+    buffer[buffered++] = (byte) (n >>> 16);
+    buffer[buffered++] = (byte) (n >>> 8);
+    buffer[buffered++] = (byte) n;
   }
 
+  private void put(byte b) {
+    if (buffered == buffer.length) {
+      flush();
+    }
+    buffer[buffered++] = b;
+  }
+
+  private void put(byte[] bytes) {
+    if (bytes.length > buffer.length - buffered) {
+      flush();
+      if (bytes.length > buffer.length) {
+        digest.update(bytes);
+        return;
+      }
+    }
+    System.arraycopy(bytes, 0, buffer, buffered, bytes.length);
+    buffered += bytes.length;
+  }
+
+  private void flush() {
+    if (buffered > 0) {
+      digest.update(buffer, 0, buffered);
+      buffered = 0;
+    }
+  }
 }
