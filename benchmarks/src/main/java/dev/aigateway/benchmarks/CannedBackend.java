@@ -10,7 +10,6 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Buffer;
-import okio.ByteString;
 
 /**
  * An OpenAI chat backend played by the last application interceptor: it answers every call with
@@ -29,8 +28,8 @@ final class CannedBackend implements Interceptor {
 
   private static final MediaType JSON = MediaType.get("application/json");
   private static final MediaType EVENT_STREAM = MediaType.get("text/event-stream; charset=utf-8");
-  private static final ByteString STREAM = ByteString.encodeUtf8("\"stream\":true");
-  private static final ByteString INCLUDE_USAGE = ByteString.encodeUtf8("\"include_usage\":true");
+  private static final String STREAM = "\"stream\":true";
+  private static final String INCLUDE_USAGE = "\"include_usage\":true";
 
   private static final String ID = "chatcmpl-Bench0000000000000000000001";
   private static final long CREATED = 1_767_225_600L;
@@ -61,9 +60,14 @@ final class CannedBackend implements Interceptor {
     if (requestBody != null) {
       requestBody.writeTo(sent);
     }
-    boolean stream = sent.indexOf(STREAM) >= 0;
+    // Searched as Latin-1 text (one byte a char, so ASCII patterns match exactly), which the JDK
+    // searches with vector instructions. Not Buffer.indexOf: it goes byte by byte, costs 1.6 us
+    // on a 5.6 KB body, and its compiled code came out 2-3 us slower in the governed forks than
+    // in the plain ones, a difference that is the benchmark's and not the gateway's.
+    String text = sent.readString(StandardCharsets.ISO_8859_1);
+    boolean stream = text.contains(STREAM);
     byte[] answer = !stream ? COMPLETION
-        : sent.indexOf(INCLUDE_USAGE) >= 0 ? EVENTS_WITH_USAGE : EVENTS;
+        : text.contains(INCLUDE_USAGE) ? EVENTS_WITH_USAGE : EVENTS;
     MediaType type = stream ? EVENT_STREAM : JSON;
     long now = System.currentTimeMillis();
     return new Response.Builder()

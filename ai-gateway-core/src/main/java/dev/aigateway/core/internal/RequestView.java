@@ -10,7 +10,10 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.core.ClientRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The gateway's view of a matched request. The body is read on first use, at most once, and
@@ -227,8 +230,11 @@ public final class RequestView implements LlmRequest {
   /** The top-level fields of a request body, and where the rewritable parts sit in its bytes. */
   private static final class Summary {
     static final Summary NOT_UNDERSTOOD = new Summary();
-    static final java.util.Set<String> READ_FIELDS = java.util.Set.of("model", "stream",
-        "stream_options", "max_completion_tokens", "max_tokens", "max_output_tokens", "n");
+    static final List<String> READ_FIELD_LIST = List.of("model", "stream", "stream_options",
+        "max_completion_tokens", "max_tokens", "max_output_tokens", "n");
+    static final Set<String> READ_FIELDS = Set.copyOf(READ_FIELD_LIST);
+    static final byte[][] READ_FIELD_NAMES = READ_FIELD_LIST.stream()
+        .map(name -> name.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
 
     boolean understood;
     int fields;
@@ -251,8 +257,9 @@ public final class RequestView implements LlmRequest {
 
     /**
      * The fast way: the top level walked on bytes, every value skipped by {@link StrictJson}
-     * (which accepts only what Jackson reads without error), and only the values of the fields
-     * the gateway reads handed to Jackson. Null when anything is unusual; {@link #withParser}
+     * (which accepts only what Jackson reads without error), and the values of the fields the
+     * gateway reads read on bytes when simple ({@link #readPlain}), else handed to Jackson. Null
+     * when anything is unusual; {@link #withParser}
      * then decides.
      */
     private static Summary onBytes(byte[] b) {
@@ -279,7 +286,7 @@ public final class RequestView implements LlmRequest {
           if (nameEnd < 0) {
             return null;
           }
-          String name = new String(b, i + 1, nameEnd - i - 2, StandardCharsets.UTF_8);
+          String name = readField(b, i + 1, nameEnd - 1);
           i = StrictJson.skipSpace(b, nameEnd, to);
           if (i >= to || b[i] != ':') {
             return null;
@@ -290,7 +297,7 @@ public final class RequestView implements LlmRequest {
             return null;
           }
           s.fields++;
-          if (READ_FIELDS.contains(name)) {
+          if (name != null && !s.readPlain(name, b, valueStart, valueEnd)) {
             try (JsonParser p = Json.MAPPER.getFactory()
                 .createParser(b, valueStart, valueEnd - valueStart)) {
               s.read(name, p.nextToken(), p, valueStart, valueEnd);
@@ -308,6 +315,75 @@ public final class RequestView implements LlmRequest {
       } catch (IOException | RuntimeException e) {
         return null;
       }
+    }
+
+    /** The name of a field the gateway reads whose name is {@code b[from, to)}, or null. */
+    private static String readField(byte[] b, int from, int to) {
+      for (int k = 0; k < READ_FIELD_NAMES.length; k++) {
+        byte[] name = READ_FIELD_NAMES[k];
+        if (Arrays.equals(b, from, to, name, 0, name.length)) {
+          return READ_FIELD_LIST.get(k);
+        }
+      }
+      return null;
+    }
+
+    /**
+     * Reads the common, simple forms of a field's value without a parser: the literals, a
+     * string of printable ASCII without escapes, a small integer. Returns false for anything
+     * else (escapes, other characters, signs, fractions, exponents, long numbers), which
+     * {@link #read} then reads with Jackson.
+     */
+    private boolean readPlain(String name, byte[] b, int start, int end) {
+      byte first = b[start];
+      if (first == 't' || first == 'f' || first == 'n') {
+        // true, false or null, as StrictJson checked: only "stream" reads a literal as a value
+        if (name.equals("stream")) {
+          stream = first == 't';
+          return true;
+        }
+        return false;
+      }
+      if (first == '"') {
+        if (!name.equals("model")) {
+          return false;
+        }
+        for (int k = start + 1; k < end - 1; k++) {
+          if (b[k] < ' ' || b[k] == '\\') { // negative: not ASCII
+            return false;
+          }
+        }
+        model = new String(b, start + 1, end - start - 2, StandardCharsets.ISO_8859_1);
+        modelStart = start;
+        modelEnd = end;
+        return true;
+      }
+      if (first < '0' || first > '9' || end - start > 18 || !digitsOnly(b, start, end)) {
+        return false;
+      }
+      long value = 0;
+      for (int k = start; k < end; k++) {
+        value = value * 10 + (b[k] - '0');
+      }
+      switch (name) {
+        case "max_completion_tokens" -> maxCompletionTokens = value;
+        case "max_tokens" -> maxTokens = value;
+        case "max_output_tokens" -> maxOutputTokens = value;
+        case "n" -> choices = value > 0 && value <= Integer.MAX_VALUE ? (int) value : 1;
+        default -> {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean digitsOnly(byte[] b, int start, int end) {
+      for (int k = start; k < end; k++) {
+        if (b[k] < '0' || b[k] > '9') {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** The closing brace at {@code i}; understood when only whitespace follows. */
@@ -371,7 +447,10 @@ public final class RequestView implements LlmRequest {
             p.skipChildren();
           }
         }
-        case "stream" -> stream = value == JsonToken.VALUE_TRUE;
+        case "stream" -> {
+          stream = value == JsonToken.VALUE_TRUE;
+          p.skipChildren(); // an object or array: the parser path reads on after it
+        }
         case "stream_options" -> {
           hasStreamOptions = true;
           includeUsage = value == JsonToken.START_OBJECT && readIncludeUsage(p);

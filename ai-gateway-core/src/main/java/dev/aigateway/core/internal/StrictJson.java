@@ -31,9 +31,11 @@ final class StrictJson {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long LOW_BITS = 0x7f7f7f7f7f7f7f7fL;
   private static final long QUOTES = '"' * ONES;
   private static final long BACKSLASHES = '\\' * ONES;
-  private static final long SPACES = ' ' * ONES;
+  /** Added to a byte below 0x80, sets its high bit when the byte is not a control character. */
+  private static final long PRINTABLE = (0x80 - ' ') * ONES;
 
   /** Per value string skipped since {@link #forgetStrings}: its opening quote and its end. */
   private int[] strings = new int[64];
@@ -94,13 +96,15 @@ final class StrictJson {
     int j = i + 1;
     while (true) {
       // Eight bytes a step until one needs a look: a quote, a backslash, a control character or
-      // a byte of a multi-byte character. The lowest flag marks the first such byte.
+      // a byte of a multi-byte character. For a byte below 0x80 each sum below keeps within the
+      // byte and sets its high bit when the byte is fine on that count; a byte of 0x80 or more
+      // is flagged by ~word, and a carry out of it can only reach the bytes after it. So the
+      // lowest flag marks the first byte that needs a look.
       for (; j <= to - Long.BYTES; j += Long.BYTES) {
         long word = (long) LONGS.get(json, j);
-        long quotes = word ^ QUOTES;
-        long backslashes = word ^ BACKSLASHES;
-        long flags = ((quotes - ONES) & ~quotes | (backslashes - ONES) & ~backslashes
-            | (word - SPACES) & ~word | word) & HIGH_BITS;
+        long fine = (word + PRINTABLE) & ((word ^ QUOTES) + LOW_BITS)
+            & ((word ^ BACKSLASHES) + LOW_BITS) & ~word;
+        long flags = ~fine & HIGH_BITS;
         if (flags != 0) {
           j += Long.numberOfTrailingZeros(flags) >>> 3;
           break;

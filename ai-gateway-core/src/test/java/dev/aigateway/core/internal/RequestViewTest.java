@@ -177,4 +177,38 @@ class RequestViewTest {
     assertThat(view.choices()).isEqualTo(3);
     assertThat(view.includeUsageRequested()).isTrue();
   }
+
+  /**
+   * Values read on bytes (literals, plain strings, small integers) and the forms left to Jackson
+   * read exactly as the parser path reads them (an escaped name sends a body there).
+   */
+  @Test
+  void valuesReadOnBytesReadAsTheParserReadsThem() {
+    String[] models = {"\"gpt-4o\"", "\"\"", "\"gpt-é\"", "\"a\\\"b\"", "\"a\\u0062\"",
+        "\" sp ~\"", "42", "null", "true", "[\"gpt-4o\"]"};
+    String[] counts = {"0", "7", "999999999999999999", "1000000000000000000",
+        "9223372036854775807", "-5", "7.0", "7.5", "1e3", "\"7\"", "null", "false",
+        "3000000000"};
+    String[] streams = {"true", "false", "null", "\"yes\"", "1", "{}"};
+    for (String model : models) {
+      for (String count : counts) {
+        for (String stream : streams) {
+          String fields = "\"model\":" + model + ",\"max_tokens\":" + count + ",\"n\":" + count
+              + ",\"stream\":" + stream + ",\"max_output_tokens\":" + count;
+          RequestView onBytes = view("{" + fields + "}");
+          RequestView parsed = view("{\"\\u0078\":0," + fields + "}");
+          String body = "{" + fields + "}";
+          assertThat(onBytes.bodyUnderstood()).as(body).isEqualTo(parsed.bodyUnderstood());
+          assertThat(onBytes.model()).as(body).isEqualTo(parsed.model());
+          assertThat(onBytes.stream()).as(body).isEqualTo(parsed.stream());
+          assertThat(onBytes.maxOutputTokens()).as(body).isEqualTo(parsed.maxOutputTokens());
+          assertThat(onBytes.choices()).as(body).isEqualTo(parsed.choices());
+          String rewritten = rewritten(onBytes, "other", true);
+          String rewrittenParsed = rewritten(parsed, "other", true);
+          assertThat(rewritten).as(body).isEqualTo(rewrittenParsed == null ? null
+              : rewrittenParsed.replaceFirst("^\\{\"(\\\\u0078|x)\":0,", "{"));
+        }
+      }
+    }
+  }
 }
