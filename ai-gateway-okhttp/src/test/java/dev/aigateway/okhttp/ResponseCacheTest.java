@@ -484,7 +484,7 @@ class ResponseCacheTest {
     AiGateway gateway = AiGateway.builder()
         .backendPool(dev.aigateway.core.BackendPool.builder()
             .backend(dev.aigateway.core.Backend.openAiCompatible("only", server.url("/").toString())
-                .model("gpt-4o", "gpt-4o-2024-11-20")))
+                .model("gpt-4o", "gpt-4o-2024-11-20")).build())
         .listener(routedEvents)
         .responseCache(ResponseCache.builder())
         .build();
