@@ -96,7 +96,7 @@ public final class CacheDemo {
     OkHttpClient appClient = new OkHttpClient();
     OkHttpClient client = OkHttpAiGateway.wrap(appClient, gateway);
 
-    out.printf(Locale.ROOT, "%n  %-46s %-7s %-13s %6s %6s %7s  %s%n", "prompt", "form",
+    out.printf(Locale.ROOT, "%n  %-46s %-7s %-24s %6s %6s %7s  %s%n", "prompt", "form",
         "cache", "score", "ms", "saved", "");
     List<CacheOutcome> outcomes = new ArrayList<>();
     long saved = 0;
@@ -118,7 +118,7 @@ public final class CacheDemo {
           : String.format(Locale.ROOT, "%.3f", event.cacheScore());
       String label = event.cacheOutcome().label()
           + (event.cacheGuard() == null ? "" : " (" + event.cacheGuard() + ")");
-      out.printf(Locale.ROOT, "  %-46s %-7s %-13s %6s %6d %7d  %s [header: %s]%n",
+      out.printf(Locale.ROOT, "  %-46s %-7s %-24s %6s %6d %7d  %s [header: %s]%n",
           '"' + step.prompt() + '"', step.stream() ? "stream" : "json", label, score, millis,
           event.tokensSaved(), step.what(), header);
     }
