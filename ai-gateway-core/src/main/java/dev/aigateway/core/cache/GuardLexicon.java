@@ -182,7 +182,8 @@ final class GuardLexicon {
       {"code", "script", "function", "program", "snippet"},
       {"regex", "regexp", "regex pattern", "regular expression"},
       {"query"},
-      {"test", "unit test"},
+      // not the bare verb "test", which as often means "check" ("test if a number is prime")
+      {"tests", "unit test", "integration test", "test case", "test suite"},
       {"documentation", "docs", "docstring", "javadoc", "jsdoc"},
       // what a customer asks an assistant to do with an account or an order
       {"cancel", "cancellation", "terminate", "termination"},
