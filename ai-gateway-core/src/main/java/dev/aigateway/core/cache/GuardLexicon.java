@@ -190,7 +190,8 @@ final class GuardLexicon {
       {"pause", "suspend", "suspension"},
       {"refund", "reimburse", "reimbursement"},
       {"track", "tracking"},
-      {"book", "reserve", "reservation"},
+      // not "book" and "books", which name something to read as often as a reservation
+      {"booked", "booking", "reserve", "reservation"},
       {"reset", "recover", "recovery", "restore"},
       {"change", "update", "modify", "modification", "edit", "alter", "alteration", "adjust",
           "adjustment", "amend", "amendment", "reschedule"},
