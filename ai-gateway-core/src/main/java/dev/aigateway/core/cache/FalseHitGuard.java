@@ -22,6 +22,7 @@ import java.util.Set;
  * SemanticHitGuard guard = FalseHitGuard.defaults();
  * guard.objection("How do I enable 2FA?", "How do I disable 2FA?");        // Optional[opposite]
  * guard.objection("Refund order 1234", "Refund order 1243");                // Optional[number]
+ * guard.objection("Translate this email.", "Reply to this email.");         // Optional[intent]
  * guard.objection("How can I reset my password?",
  *     "how do i reset my password");                                         // Optional.empty
  *
@@ -29,6 +30,7 @@ import java.util.Set;
  *     .disable(FalseHitGuard.Check.ENTITY)          // names vary freely in this application
  *     .oppositePair("approve", "veto")
  *     .negationWord("sans")
+ *     .taskClass("return", "send back")             // a task of this application
  *     .build();
  * }</pre>
  *
@@ -77,10 +79,25 @@ import java.util.Set;
  *       expression for e-mails" (dropped) do not. Blind to a name at a sentence start replaced
  *       by a common word, to lower-case names, to title-case and all-capitals prompts (where
  *       capitals say nothing), and it takes a misspelt name for another one.
+ *   <li>{@link Check#INTENT} ({@code intent}): each prompt has a task word of a class the other
+ *       lacks, so one task replaced another: "Translate this e-mail" / "Reply to this e-mail",
+ *       "Write a poem" / "Write a short story", "cancel" / "pause" a subscription. The classes
+ *       group near-synonyms of what people ask a model to do (translate; reply, respond;
+ *       summarize, condense, tl;dr; rewrite, rephrase; explain, describe; list; compare; classify,
+ *       categorize; extract, pull out; fix, debug; review, critique; write, draft, compose,
+ *       suggest) and of what they ask for (poem, haiku, verse; story, tale; e-mail, message,
+ *       letter; tagline, slogan; table; chart; code, script, function; regex, regular
+ *       expression; tests; and more), with their inflections; see {@link
+ *       Builder#taskClass(String...)} to add one. A synonym within a class is no difference, and
+ *       neither is a task word on one side only ("Summarize this" / "Write a summary of this",
+ *       "How do you say X in Spanish?" / "Translate X into Spanish"). Blind to tasks outside its
+ *       lists and to intents that are not task words ("How long does shipping take?" / "How
+ *       much does shipping cost?"); and a pasted text that happens to hold the other prompt's
+ *       task word hides the substitution.
  * </ul>
  *
- * <p>Nothing here understands intent: "reset my password" and "change my password" pass every
- * check. The similarity threshold must still keep such pairs apart.
+ * <p>Intent beyond those task words is not understood: "Is the gym open today?" and "Is the gym
+ * crowded today?" pass every check. The similarity threshold must still keep such pairs apart.
  *
  * <p>Cost: linear in the prompts' length, without regular expressions: about ten microseconds
  * for a pair of chat-sized prompts, under a millisecond for two 100 KB prompts. Only {@value
