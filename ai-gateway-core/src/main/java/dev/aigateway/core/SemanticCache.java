@@ -36,7 +36,7 @@ import java.util.Objects;
 public final class SemanticCache {
 
   /** Default similarity threshold; chosen from the evaluation in {@code docs/semantic-eval.md}. */
-  public static final double DEFAULT_THRESHOLD = 0.88;
+  public static final double DEFAULT_THRESHOLD = 0.78;
   /** Default number of trailing messages embedded. */
   public static final int DEFAULT_LAST_MESSAGES = 1;
   /** Default largest conversation looked up semantically. */

@@ -2,6 +2,7 @@ package dev.aigateway.core.cache;
 
 import dev.aigateway.api.SemanticHitGuard;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Set;
  * SemanticHitGuard guard = FalseHitGuard.defaults();
  * guard.objection("How do I enable 2FA?", "How do I disable 2FA?");        // Optional[opposite]
  * guard.objection("Refund order 1234", "Refund order 1243");                // Optional[number]
+ * guard.objection("Translate this email.", "Reply to this email.");         // Optional[intent]
  * guard.objection("How can I reset my password?",
  *     "how do i reset my password");                                         // Optional.empty
  *
@@ -28,6 +30,7 @@ import java.util.Set;
  *     .disable(FalseHitGuard.Check.ENTITY)          // names vary freely in this application
  *     .oppositePair("approve", "veto")
  *     .negationWord("sans")
+ *     .taskClass("return", "send back")             // a task of this application
  *     .build();
  * }</pre>
  *
@@ -76,10 +79,25 @@ import java.util.Set;
  *       expression for e-mails" (dropped) do not. Blind to a name at a sentence start replaced
  *       by a common word, to lower-case names, to title-case and all-capitals prompts (where
  *       capitals say nothing), and it takes a misspelt name for another one.
+ *   <li>{@link Check#INTENT} ({@code intent}): each prompt has a task word of a class the other
+ *       lacks, so one task replaced another: "Translate this e-mail" / "Reply to this e-mail",
+ *       "Write a poem" / "Write a short story", "cancel" / "pause" a subscription. The classes
+ *       group near-synonyms of what people ask a model to do (translate; reply, respond;
+ *       summarize, condense, tl;dr; rewrite, rephrase; explain, describe; list; compare; classify,
+ *       categorize; extract, pull out; fix, debug; review, critique; write, draft, compose,
+ *       suggest) and of what they ask for (poem, haiku, verse; story, tale; e-mail, message,
+ *       letter; tagline, slogan; table; chart; code, script, function; regex, regular
+ *       expression; tests; and more), with their inflections; see {@link
+ *       Builder#taskClass(String...)} to add one. A synonym within a class is no difference, and
+ *       neither is a task word on one side only ("Summarize this" / "Write a summary of this",
+ *       "How do you say X in Spanish?" / "Translate X into Spanish"). Blind to tasks outside its
+ *       lists and to intents that are not task words ("How long does shipping take?" / "How
+ *       much does shipping cost?"); and a pasted text that happens to hold the other prompt's
+ *       task word hides the substitution.
  * </ul>
  *
- * <p>Nothing here understands intent: "reset my password" and "change my password" pass every
- * check. The similarity threshold must still keep such pairs apart.
+ * <p>Intent beyond those task words is not understood: "Is the gym open today?" and "Is the gym
+ * crowded today?" pass every check. The similarity threshold must still keep such pairs apart.
  *
  * <p>Cost: linear in the prompts' length, without regular expressions: about ten microseconds
  * for a pair of chat-sized prompts, under a millisecond for two 100 KB prompts. Only {@value
@@ -105,7 +123,9 @@ public final class FalseHitGuard implements SemanticHitGuard {
     /** Different code identifiers. */
     IDENTIFIER("identifier"),
     /** Different names. */
-    ENTITY("entity");
+    ENTITY("entity"),
+    /** A task word of one class replaced by one of another: another thing asked for. */
+    INTENT("intent");
 
     private final String category;
     private final Optional<String> objection;
@@ -127,13 +147,15 @@ public final class FalseHitGuard implements SemanticHitGuard {
   private final GuardLexicon lexicon;
   private final int extraPairs;
   private final int extraNegations;
+  private final int extraTasks;
 
   private FalseHitGuard(Builder builder) {
     this.checks = EnumSet.copyOf(builder.checks);
     this.lexicon = new GuardLexicon(List.copyOf(builder.oppositePairs),
-        List.copyOf(builder.negationWords));
+        List.copyOf(builder.negationWords), List.copyOf(builder.taskClasses));
     this.extraPairs = builder.oppositePairs.size();
     this.extraNegations = builder.negationWords.size();
+    this.extraTasks = builder.taskClasses.size();
   }
 
   /** Every check, with the built-in word lists. */
@@ -184,6 +206,8 @@ public final class FalseHitGuard implements SemanticHitGuard {
       case ENTITY:
         return missing(a.entities, b) || missing(b.entities, a)
             || missing(a.openingNames, b) && missing(b.openingNames, a);
+      case INTENT:
+        return substituted(a.tasks, b.tasks);
       default:
         throw new AssertionError(check);
     }
@@ -244,6 +268,24 @@ public final class FalseHitGuard implements SemanticHitGuard {
       }
     }
     return poles;
+  }
+
+  /**
+   * Whether each side has a task class the other lacks: one task replaced by another
+   * ("translate this e-mail" / "reply to this e-mail"). A class added on one side only is no
+   * substitution ("summarize this" / "write a summary of this"), nor is a synonym within a class.
+   */
+  private static boolean substituted(BitSet a, BitSet b) {
+    return hasOutside(a, b) && hasOutside(b, a);
+  }
+
+  private static boolean hasOutside(BitSet a, BitSet b) {
+    for (int task = a.nextSetBit(0); task >= 0; task = a.nextSetBit(task + 1)) {
+      if (!b.get(task)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -319,7 +361,7 @@ public final class FalseHitGuard implements SemanticHitGuard {
   @Override
   public String toString() {
     return "FalseHitGuard{checks=" + checks + ", extra opposite pairs=" + extraPairs
-        + ", extra negation words=" + extraNegations + "}";
+        + ", extra negation words=" + extraNegations + ", extra task classes=" + extraTasks + "}";
   }
 
   /** Chooses the checks and adds words to the built-in lists. Not thread-safe; reusable. */
@@ -328,6 +370,7 @@ public final class FalseHitGuard implements SemanticHitGuard {
     private final EnumSet<Check> checks = EnumSet.allOf(Check.class);
     private final List<String[]> oppositePairs = new ArrayList<>();
     private final List<String> negationWords = new ArrayList<>();
+    private final List<List<String>> taskClasses = new ArrayList<>();
 
     private Builder() {}
 
@@ -356,8 +399,8 @@ public final class FalseHitGuard implements SemanticHitGuard {
      *     sides are the same
      */
     public Builder oppositePair(String positive, String negative) {
-      String a = phrase(positive, "positive");
-      String b = phrase(negative, "negative");
+      String a = phrase(positive, "positive side of an opposite pair");
+      String b = phrase(negative, "negative side of an opposite pair");
       if (a.equals(b)) {
         throw new IllegalArgumentException("an opposite pair needs two different words, got \""
             + positive + "\" twice");
@@ -381,17 +424,39 @@ public final class FalseHitGuard implements SemanticHitGuard {
       return this;
     }
 
+    /**
+     * Adds a class of task words that ask for the same thing, each a word or a two-word phrase
+     * ("refund", "money back"), matched with regular inflections (refunded, refunds): a prompt
+     * that has a word of this class where the other has a word of another class asks for
+     * something else. An added class takes precedence over a built-in class that has the same
+     * word; so a built-in word can be moved into an application's own class.
+     *
+     * @throws IllegalArgumentException when no word is given, or a word is blank or longer than
+     *     two words
+     */
+    public Builder taskClass(String... words) {
+      if (Objects.requireNonNull(words, "words").length == 0) {
+        throw new IllegalArgumentException("a task class needs at least one word");
+      }
+      List<String> phrases = new ArrayList<>(words.length);
+      for (String word : words) {
+        phrases.add(phrase(word, "word of a task class"));
+      }
+      taskClasses.add(List.copyOf(phrases));
+      return this;
+    }
+
     /** The guard; later changes to this builder do not affect it. */
     public FalseHitGuard build() {
       return new FalseHitGuard(this);
     }
 
-    private static String phrase(String phrase, String side) {
-      String p = Objects.requireNonNull(phrase, side).strip().toLowerCase(Locale.ROOT)
+    private static String phrase(String phrase, String what) {
+      String p = Objects.requireNonNull(phrase, what).strip().toLowerCase(Locale.ROOT)
           .replaceAll("\\s+", " ");
       if (p.isEmpty() || p.split(" ").length > 2) {
-        throw new IllegalArgumentException("the " + side + " side of an opposite pair must be "
-            + "one or two words, got \"" + phrase + "\"");
+        throw new IllegalArgumentException("the " + what + " must be one or two words, got \""
+            + phrase + "\"");
       }
       return p;
     }

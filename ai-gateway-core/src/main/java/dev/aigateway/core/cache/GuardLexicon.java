@@ -9,10 +9,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The closed word lists {@link FalseHitGuard} reads: negation cues, opposite poles, number words
- * and units, and the function words and common sentence openers that are capitalised without
- * being names. Built once per guard; immutable after construction, so shared freely between
- * threads.
+ * The closed word lists {@link FalseHitGuard} reads: negation cues, opposite poles, task words,
+ * number words and units, and the function words and common sentence openers that are
+ * capitalised without being names. Built once per guard; immutable after construction, so shared
+ * freely between threads.
  */
 final class GuardLexicon {
 
@@ -100,6 +100,101 @@ final class GuardLexicon {
       {{"hot", "warm", "summer"}, {"cold", "winter"}},
       {{"read", "reader"}, {"write", "writer"}},
       {{"agree", "love"}, {"disagree", "hate"}},
+  };
+
+  /**
+   * Task classes: what a prompt asks to be done (the act: translate, summarize, fix) or made
+   * (the artifact: a poem, an e-mail, a regex), each row a class of words that ask for the same
+   * thing, so that swapping one for another keeps the task. A verb and its noun share a class
+   * ("summarize", "summary"). Single words are matched with their regular inflections; derived
+   * and irregular forms are listed. Left out on purpose, because they ask for anything or name a
+   * topic as often as a task: give, make, show, tell, help, find, check, improve, convert,
+   * format, simplify, solve, answer, response, document, note, comment, post, order, return.
+   */
+  private static final String[][] TASKS = {
+      // acts on a text or a thing the prompt supplies
+      {"translate", "translation", "translator", "localize", "localise", "localization",
+          "localisation"},
+      {"reply", "respond", "write back"},
+      {"summarize", "summarise", "summary", "summarization", "summarisation", "condense",
+          "shorten", "tldr", "tl;dr", "recap", "synopsis", "gist", "sum up", "key points",
+          "main points", "takeaways", "abridge", "boil down"},
+      {"rewrite", "rewrote", "rewritten", "rephrase", "paraphrase", "reword", "restate",
+          "reformulate", "revise", "revision"},
+      {"explain", "explanation", "describe", "description", "clarify", "clarification",
+          "elaborate", "elaboration", "define", "definition", "interpret", "interpretation"},
+      {"list", "enumerate", "enumeration", "itemize", "itemise", "bullet", "bulleted",
+          "bullet points", "checklist"},
+      {"compare", "comparison", "contrast", "difference", "differ", "versus", "vs"},
+      {"classify", "classification", "categorize", "categorise", "categorization",
+          "categorisation", "label", "labelled", "labelling"},
+      {"extract", "extraction", "pull out", "parse", "parser"},
+      {"fix", "debug", "repair", "troubleshoot", "correct", "correction", "proofread",
+          "resolve"},
+      {"review", "critique", "feedback", "assess", "assessment", "analyze", "analyse",
+          "analysis", "analyses", "audit", "appraise", "appraisal"},
+      {"refactor", "restructure", "clean up", "cleanup", "tidy", "reorganize", "reorganise"},
+      {"optimize", "optimise", "optimization", "optimisation", "speed up"},
+      {"calculate", "calculation", "compute", "computation", "estimate",
+          "estimation", "count"},
+      {"prove", "proof"},
+      {"predict", "prediction", "forecast"},
+      {"sort", "rank", "ranking", "arrange", "alphabetize", "alphabetise"},
+      {"filter"},
+      {"merge", "combine", "concatenate", "concat"},
+      {"split"},
+      {"deduplicate", "dedupe", "dedup"},
+      {"validate", "validation", "verify", "verification"},
+      {"transcribe", "transcription", "transcript"},
+      {"migrate", "migration"},
+      {"deploy", "deployment", "roll out"},
+      {"install", "installation", "installer", "reinstall"},
+      {"configure", "configuration", "config", "reconfigure"},
+      // making something new, whatever it is called
+      {"write", "wrote", "written", "draft", "compose", "composition", "generate", "create",
+          "produce", "craft", "author", "implement", "implementation", "come up", "write up",
+          "suggest", "suggestion", "recommend", "recommendation", "propose", "proposal",
+          "brainstorm"},
+      // the things asked for
+      {"poem", "poetry", "haiku", "verse", "verses", "sonnet", "limerick", "rhyme", "ode"},
+      {"story", "tale", "fable", "fairytale", "narrative", "novel", "fiction", "anecdote"},
+      {"song", "lyric", "lyrics", "jingle", "rap"},
+      {"essay", "article", "blog", "editorial"},
+      {"report", "whitepaper"},
+      {"email", "mail", "message", "letter", "memo"},
+      {"joke", "pun", "riddle"},
+      {"tagline", "slogan", "motto", "catchphrase", "strapline"},
+      {"title", "headline", "heading", "subject line"},
+      {"bio", "biography", "autobiography"},
+      {"speech", "eulogy", "monologue"},
+      {"presentation", "slide", "slideshow"},
+      {"tweet", "caption", "hashtag"},
+      {"outline"},
+      {"table", "spreadsheet", "tabulate", "tabular"},
+      {"chart", "graph", "diagram", "flowchart", "visualization", "visualisation", "visualize",
+          "visualise", "infographic"},
+      {"image", "picture", "illustration", "illustrate", "draw", "drawing", "drew", "drawn",
+          "sketch", "logo"},
+      {"recipe"},
+      {"plan", "itinerary", "schedule", "agenda", "timetable", "roadmap"},
+      {"quiz", "quizzes", "flashcard", "trivia"},
+      {"example"},
+      {"code", "script", "function", "program", "snippet"},
+      {"regex", "regexp", "regex pattern", "regular expression"},
+      {"query"},
+      // not the bare verb "test", which as often means "check" ("test if a number is prime")
+      {"tests", "unit test", "integration test", "test case", "test suite"},
+      {"documentation", "docs", "docstring", "javadoc", "jsdoc"},
+      // what a customer asks an assistant to do with an account or an order
+      {"cancel", "cancellation", "terminate", "termination"},
+      {"pause", "suspend", "suspension"},
+      {"refund", "reimburse", "reimbursement"},
+      {"track", "tracking"},
+      // not "book" and "books", which name something to read as often as a reservation
+      {"booked", "booking", "reserve", "reservation"},
+      {"reset", "recover", "recovery", "restore"},
+      {"change", "update", "modify", "modification", "edit", "alter", "alteration", "adjust",
+          "adjustment", "amend", "amendment", "reschedule"},
   };
 
   // Affixal negation: un-/non-/dis-/in-/im-/il-/ir-/de-/a- before a word the other prompt has.
@@ -247,13 +342,15 @@ final class GuardLexicon {
 
   private final Set<String> negations;
   private final Map<String, Pole> poles;
+  private final Map<String, Integer> tasks;
   private final Map<String, String> units;
   private final Map<String, String> frequencies;
   private final Map<String, Integer> numberWords;
   private final Map<String, Integer> ordinals;
   private final int poleCodes;
 
-  GuardLexicon(List<String[]> extraOpposites, List<String> extraNegations) {
+  GuardLexicon(List<String[]> extraOpposites, List<String> extraNegations,
+      List<List<String>> extraTasks) {
     Set<String> neg = new HashSet<>(NEGATIONS);
     neg.addAll(extraNegations);
     this.negations = Set.copyOf(neg);
@@ -275,6 +372,22 @@ final class GuardLexicon {
     }
     this.poles = Map.copyOf(p);
     this.poleCodes = group * 2;
+
+    Map<String, Integer> t = new HashMap<>();
+    int task = 0;
+    for (List<String> words : extraTasks) { // the application's classes win over the built-ins
+      for (String word : words) {
+        addTask(t, word, task);
+      }
+      task++;
+    }
+    for (String[] words : TASKS) {
+      for (String word : words) {
+        addTask(t, word, task);
+      }
+      task++;
+    }
+    this.tasks = Map.copyOf(t);
 
     Map<String, String> u = new HashMap<>();
     for (String row : UNITS_WORDS) {
@@ -320,11 +433,51 @@ final class GuardLexicon {
   }
 
   /**
+   * Maps the regular forms of a task word to its class; of a two-word phrase, the forms of
+   * either word with the other as given ("pulled out", "regular expressions").
+   */
+  private static void addTask(Map<String, Integer> tasks, String phrase, int task) {
+    String lemma = phrase.toLowerCase(Locale.ROOT);
+    int space = lemma.indexOf(' ');
+    if (space < 0) {
+      for (String form : regularForms(lemma)) {
+        tasks.putIfAbsent(form, task);
+      }
+      return;
+    }
+    String head = lemma.substring(0, space);
+    String tail = lemma.substring(space + 1);
+    for (String form : regularForms(head)) {
+      tasks.putIfAbsent(form + " " + tail, task);
+    }
+    for (String form : regularForms(tail)) {
+      tasks.putIfAbsent(head + " " + form, task);
+    }
+  }
+
+  /**
    * The regular inflections of a word: plural and third person, past, gerund, and the usual
    * noun forms (-ion, -ation, -al, -ment). Over-generation is harmless: a made-up form never
    * occurs in a prompt.
    */
   static Set<String> inflections(String word) {
+    Set<String> forms = regularForms(word);
+    if (word.length() < 3) {
+      return forms;
+    }
+    String stem = word.endsWith("e") ? word.substring(0, word.length() - 1) : word;
+    forms.add(stem + "ion");
+    forms.add(stem + "ation");
+    forms.add(stem + "al");
+    forms.add(word + "ment");
+    return forms;
+  }
+
+  /**
+   * Plural and third person, past and gerund only: the task words list their derived nouns
+   * themselves, since a derived form may be another word ("verse", "version").
+   */
+  private static Set<String> regularForms(String word) {
     Set<String> forms = new HashSet<>();
     forms.add(word);
     if (word.length() < 3) {
@@ -335,10 +488,6 @@ final class GuardLexicon {
     forms.add(word + (last == 's' || last == 'x' || last == 'h' ? "es" : "s"));
     forms.add(stem + "ed");
     forms.add(stem + "ing");
-    forms.add(stem + "ion");
-    forms.add(stem + "ation");
-    forms.add(stem + "al");
-    forms.add(word + "ment");
     if (last == 'y' && !isVowel(word.charAt(word.length() - 2))) {
       String root = word.substring(0, word.length() - 1);
       forms.add(root + "ies");
@@ -379,6 +528,12 @@ final class GuardLexicon {
     return poleCodes;
   }
 
+  /** The task class of a word or two-word phrase (lower case), or -1. */
+  int task(String lower) {
+    Integer task = tasks.get(lower);
+    return task == null ? -1 : task;
+  }
+
   /** The canonical unit of an alias ("minutes" → "min"), or null. */
   String unit(String lower) {
     return units.get(lower);
@@ -416,7 +571,8 @@ final class GuardLexicon {
   boolean isCommonStarter(String lower) {
     return FUNCTION_WORDS.contains(lower) || SENTENCE_STARTERS.contains(lower)
         || STARTER_STEMS.contains(PromptFacts.stem(lower)) || isNegation(lower)
-        || isNegativeAdjective(lower) || poles.containsKey(lower) || units.containsKey(lower)
+        || isNegativeAdjective(lower) || poles.containsKey(lower) || tasks.containsKey(lower)
+        || units.containsKey(lower)
         || frequencies.containsKey(lower) || numberWords.containsKey(lower)
         || ordinals.containsKey(lower) || MULTIPLIERS.containsKey(lower);
   }

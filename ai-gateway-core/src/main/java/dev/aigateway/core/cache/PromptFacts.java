@@ -1,6 +1,7 @@
 package dev.aigateway.core.cache;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,6 +37,8 @@ final class PromptFacts {
   int negations;
   /** Opposite-pole lemmas present, with their pole codes. */
   final Map<String, Integer> poles = new HashMap<>(8);
+  /** The task classes of the words and two-word phrases ("translate", "pull out"). */
+  final BitSet tasks = new BitSet();
   /** Numbers with their units, canonical ("5|km", "10|%", "3|ord", "per|d"), sorted. */
   final List<String> numbers = new ArrayList<>(4);
   /** The values of the numbers, without units, in the order they are written. */
@@ -441,6 +444,12 @@ final class PromptFacts {
       stream(OTHER, word, null, 0);
       return;
     }
+    if (lexicon.task(word) >= 0) { // tl;dr
+      addTask(word);
+      stream(OTHER, word, null, 0);
+      previousWord = null;
+      return;
+    }
     entities.add(word);
     vocabulary.add(strip(word, "."));
     stream(OTHER, word, null, 0);
@@ -457,15 +466,25 @@ final class PromptFacts {
     if (pole != null) {
       poles.put(pole.lemma(), pole.code());
     }
+    addTask(word);
     if (previousWord != null) {
-      GuardLexicon.Pole phrase = lexicon.pole(previousWord + " " + word);
+      String twoWords = previousWord + " " + word;
+      GuardLexicon.Pole phrase = lexicon.pole(twoWords);
       if (phrase != null) {
         poles.put(phrase.lemma(), phrase.code());
       }
+      addTask(twoWords);
     }
     previousWord = word;
     stream(WORD, word, null, 0);
     entityCandidate(word, original, sentenceStart);
+  }
+
+  private void addTask(String lower) {
+    int task = lexicon.task(lower);
+    if (task >= 0) {
+      tasks.set(task);
+    }
   }
 
   private void entityCandidate(String word, String original, boolean sentenceStart) {

@@ -226,6 +226,74 @@ class FalseHitGuardTest {
     assertThat(objection(cached, prompt)).isEmpty();
   }
 
+  @ParameterizedTest(name = "{0} | {1}")
+  @CsvSource(delimiter = '|', value = {
+      "Translate this email into Spanish. | Reply to this email in Spanish.",
+      "Write a poem about autumn. | Write a short story about autumn.",
+      "Summarize this article. | Critique this article.",
+      "Explain this SQL query. | Optimize this SQL query.",
+      "Write a cover letter for this job. | Review my cover letter for this job.",
+      "Write a regex that matches dates. | Write a function that matches dates.",
+      "How do I cancel my subscription? | How do I pause my subscription?",
+      "Compare these two lists. | Merge these two lists.",
+      "Give me a tagline for my bakery. | Give me a joke about my bakery.",
+      "Format this data as a table. | Format this data as a chart.",
+  })
+  void blocksOneTaskReplacedByAnother(String cached, String prompt) {
+    assertThat(objection(cached, prompt)).contains("intent");
+  }
+
+  @ParameterizedTest(name = "{0} | {1}")
+  @CsvSource(delimiter = '|', value = {
+      "Summarize this report. | Condense this report.",
+      "Summarise the meeting notes. | TL;DR the meeting notes.",
+      "Sum up this thread. | Give me the gist of this thread.",
+      "Rephrase this sentence. | Reword this sentence.",
+      "Explain what a closure is. | Describe what a closure is.",
+      "Write a haiku about the sea. | Compose a poem about the sea.",
+      "Categorize these tickets. | Classify these tickets.",
+      "Pull out the dates from this text. | Extract the dates from this text.",
+      "Debug this function. | Fix this function.",
+      "Write an email to my landlord. | Draft a message to my landlord.",
+      "Regex for UK postcodes | Regular expression for UK postcodes",
+      "Recommend a few sci-fi novels. | What sci-fi books would you suggest?",
+  })
+  void letsSynonymsWithinATaskClassThrough(String cached, String prompt) {
+    assertThat(objection(cached, prompt)).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0} | {1}")
+  @CsvSource(delimiter = '|', value = {
+      "Summarize this article. | Could you give me a summary of this article, please?",
+      "Write a summary of this article. | Summarize this article.",
+      "Translate \"good morning\" into Spanish. | How do you say \"good morning\" in Spanish?",
+      "What is the difference between TCP and UDP? | TCP vs UDP?",
+      "Write a Python function that checks whether a number is prime. | Python function to test if a number is prime",
+      "Why does my script crash on startup? | My script crashes when it starts, why?",
+  })
+  void letsATaskWordOnOneSideOnlyAndOtherRewordingThrough(String cached, String prompt) {
+    assertThat(objection(cached, prompt)).isEmpty();
+  }
+
+  @Test
+  void extraTaskClassesAreUsedWithTheirInflectionsAndWinOverTheBuiltIns() {
+    FalseHitGuard custom = FalseHitGuard.builder()
+        .taskClass("refund", "money back")
+        .taskClass("return", "send back")
+        .taskClass("summarize", "explain") // this application treats the two alike
+        .build();
+
+    assertThat(custom.objection("Can I get my money back for this order?",
+        "Can I send back this order?")).contains("intent");
+    assertThat(custom.objection("I want this order refunded.", "I want my money back."))
+        .isEmpty();
+    assertThat(custom.objection("Summarize this article.", "Explain this article.")).isEmpty();
+    assertThat(guard.objection("Summarize this article.", "Explain this article."))
+        .contains("intent");
+    assertThat(FalseHitGuard.builder().disable(Check.INTENT).build()
+        .objection("Translate this email.", "Reply to this email.")).isEmpty();
+  }
+
   @Test
   void reportsTheFirstCheckThatObjectsInCheckOrder() {
     assertThat(objection("Don't enable 2 workers", "Enable 3 workers")).contains("negation");
@@ -266,6 +334,10 @@ class FalseHitGuardTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one two three");
     assertThatThrownBy(() -> FalseHitGuard.builder().negationWord("not at all"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not at all");
+    assertThatThrownBy(() -> FalseHitGuard.builder().taskClass("write", "come up with"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("come up with");
+    assertThatThrownBy(() -> FalseHitGuard.builder().taskClass())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one");
   }
 
   @Test
