@@ -217,7 +217,8 @@ final class VectorPartition {
       int scanFrom = 0;
       if (graph != null && graph.indexed > 0) {
         int beamWidth = Math.max(limit, settings.searchBeamWidth());
-        for (ScoreDoc candidate : graph.search(query, data, beamWidth, accepted)) {
+        for (ScoreDoc candidate : graph.search(query, data, beamWidth,
+            settings.searchVisitLimit(), accepted)) {
           int slot = candidate.doc;
           // The graph only ranks; the score reported is always computed here, exactly.
           top.offer(slot, VectorMath.dot(query, 0, data, slot * dimension, dimension));
@@ -465,12 +466,13 @@ final class VectorPartition {
     }
 
     /** The best {@code beamWidth} accepted slots the graph finds, scored by {@link SlabScorer}. */
-    ScoreDoc[] search(float[] query, float[] data, int beamWidth, Bits accepted) {
+    ScoreDoc[] search(float[] query, float[] data, int beamWidth, int visitLimit,
+        Bits accepted) {
       try {
         // This overload reads the graph without its shared cursor: safe for concurrent readers.
         KnnCollector found = HnswGraphSearcher.search(
             new SlabScorer(query, 0, data, query.length), beamWidth, hnsw, accepted,
-            Integer.MAX_VALUE);
+            visitLimit);
         return found.topDocs().scoreDocs;
       } catch (IOException e) {
         throw new UncheckedIOException(e);

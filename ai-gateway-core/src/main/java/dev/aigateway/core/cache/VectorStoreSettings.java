@@ -4,4 +4,4 @@ import java.util.concurrent.Executor;
 
 /** What an {@link InMemoryVectorStore} hands each of its partitions. */
 record VectorStoreSettings(long timeToLiveNanos, int approximateAbove, int searchBeamWidth,
-    Executor executor) {}
+    int searchVisitLimit, Executor executor) {}

@@ -123,6 +123,8 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
         .hasMessage("approximateAbove must be >= 0 but was -1");
     assertThatThrownBy(() -> builder.searchBeamWidth(0))
         .hasMessage("searchBeamWidth must be at least 1 but was 0");
+    assertThatThrownBy(() -> builder.searchVisitLimit(0))
+        .hasMessage("searchVisitLimit must be at least 1 but was 0");
     assertThatThrownBy(() -> builder.ticker(null)).hasMessage("ticker");
     assertThatThrownBy(() -> builder.executor(null)).hasMessage("executor");
   }
@@ -253,6 +255,28 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
     }
 
     assertThat(found / (double) queries.length).isGreaterThanOrEqualTo(0.99);
+  }
+
+  @Test
+  void aSearchThatReachesItsVisitLimitReturnsTheBestFoundSoFar() {
+    Random seeded = new Random(47);
+    float[][] vectors = randomVectors(seeded, 3_000);
+    InMemoryVectorStore bounded = InMemoryVectorStore.builder().ticker(ticker)
+        .maximumEntries(1_000_000).approximateAbove(500).searchVisitLimit(40)
+        .executor(Runnable::run).build();
+    addAll(bounded, "p", vectors);
+    assertThat(bounded.partition("p").indexedSlots()).isEqualTo(3_000);
+
+    List<VectorMatch> best = bounded.nearest("p", vectors[7], 3, -1.0);
+
+    // Cut short after 40 nodes, the search still answers, best first, with exact scores.
+    assertThat(best).hasSize(3);
+    assertThat(best.get(0).score()).isGreaterThanOrEqualTo(best.get(1).score());
+    for (VectorMatch match : best) {
+      int slot = Integer.parseInt(match.id().substring(1));
+      assertThat(match.score()).isCloseTo(dot(vectors[slot], vectors[7]),
+          org.assertj.core.api.Assertions.within(1e-5));
+    }
   }
 
   @Test
