@@ -2,17 +2,21 @@ package dev.aigateway.core.internal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.aigateway.api.Usage;
 import java.util.Arrays;
 
 /**
  * Reads what a chat stream chunk says about usage and model from its bytes, without a parser,
- * when it certainly carries no usage; any other chunk is left to Jackson.
+ * when it certainly carries no usage, or is the chunk that reports usage and nothing else; any
+ * other chunk is left to Jackson.
  *
  * <p>Such a chunk is one JSON object that {@link StrictJson} accepts, whose top-level names are
- * written without escapes (an escaped one could spell {@code usage}), whose top-level usage
- * members are all null, and whose model, if it is text, is written without escapes. For it,
- * {@link #read} gives what {@link ResponseFacts#readChunk} would have learnt: where its first
- * null usage value is (for {@link UsageMember#noteNull}) and its {@link #model()}.
+ * written without escapes (an escaped one could spell {@code usage}), whose model, if it is
+ * text, is written without escapes ({@link TopLevel}), and whose top-level usage members are all
+ * null; or, for the chunk reporting usage, which has one usage member, an object that
+ * {@link UsageBytes} reads, and {@code choices} that are all empty arrays. For it, {@link #read}
+ * gives what {@link ResponseFacts#readChunk} would have learnt: where its first null usage value
+ * is (for {@link UsageMember#noteNull}) or its {@link #usage()}, and its {@link #model()}.
  *
  * <p>The last chunk checked whole is kept, with where its value strings lie. A later chunk that
  * differs from it only inside value strings, as the chunks of one answer do (the text, an
@@ -27,15 +31,19 @@ final class ChunkShape {
   static final int OTHER = -2;
   /** {@link #read} when the chunk has no top-level usage member. */
   static final int NO_USAGE = -1;
+  /**
+   * {@link #read} when the chunk is the one that reports usage: one top-level usage member, an
+   * object, which is {@link #usage()}, and {@code choices}, all empty arrays.
+   */
+  static final int USAGE_ONLY = -3;
   /** Chunks in a row left to Jackson after which no chunk is read here any more. */
   static final int GIVE_UP = 4;
 
-  private static final byte[] USAGE = {'"', 'u', 's', 'a', 'g', 'e', '"'};
-  private static final byte[] MODEL = {'"', 'm', 'o', 'd', 'e', 'l', '"'};
-
   private final StrictJson strict = new StrictJson();
-  /** The model of the chunk read last. */
+  private final TopLevel top = new TopLevel(strict);
+  /** The model of the chunk read last, and its usage when it reports usage. */
   private String model;
+  private Usage reported;
   private int leftInARow;
 
   /** The chunk kept: its bytes; -1 as its length before there is one. */
@@ -51,9 +59,10 @@ final class ChunkShape {
   private String keptModel;
 
   /**
-   * Reads the chunk {@code json[from, to)}. Returns {@link #OTHER} when it may carry usage or is
-   * not a chunk read here (see above); else where its first top-level usage value starts (all of
-   * them are null), or {@link #NO_USAGE}, and its model is then {@link #model()}.
+   * Reads the chunk {@code json[from, to)}. Returns {@link #OTHER} when it is not a chunk read
+   * here (see above); {@link #USAGE_ONLY} for the chunk reporting usage; else where its first
+   * top-level usage value starts (all of them are null), or {@link #NO_USAGE}. Its model is then
+   * {@link #model()}.
    */
   int read(byte[] json, int from, int to) {
     if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
@@ -76,73 +85,46 @@ final class ChunkShape {
   }
 
   /**
+   * The usage of the chunk {@link #read} last, when it returned {@link #USAGE_ONLY}, as
+   * {@link ResponseFacts#parseUsage} reads it (null when it holds no count).
+   */
+  Usage usage() {
+    return reported;
+  }
+
+  /**
    * Checks the chunk whole and keeps it; returns where its first top-level usage value starts,
-   * {@link #NO_USAGE}, or {@link #OTHER}.
+   * {@link #NO_USAGE}, {@link #USAGE_ONLY}, or {@link #OTHER}.
    */
   private int checkWhole(byte[] json, int from, int to) {
     strict.forgetStrings();
-    int usage = NO_USAGE;
-    int modelValue = -1;
-    int i = StrictJson.skipSpace(json, from, to);
-    if (i >= to || json[i] != '{') {
+    if (!top.walk(json, from, to)) {
       return OTHER;
     }
-    i = StrictJson.skipSpace(json, i + 1, to);
-    if (i < to && json[i] == '}') {
-      i++;
-    } else {
-      while (true) {
-        if (i >= to || json[i] != '"') {
-          return OTHER;
-        }
-        int name = i;
-        i = StrictJson.string(json, i, to, false);
-        if (i < 0) {
-          return OTHER;
-        }
-        boolean isUsage = is(json, name, i, USAGE);
-        boolean isModel = is(json, name, i, MODEL);
-        i = StrictJson.skipSpace(json, i, to);
-        if (i >= to || json[i] != ':') {
-          return OTHER;
-        }
-        int value = StrictJson.skipSpace(json, i + 1, to);
-        if (isUsage && (value >= to || json[value] != 'n')) {
-          return OTHER; // a usage that is not null (or not JSON)
-        }
-        i = strict.value(json, value, to, 1);
-        if (i < 0) {
-          return OTHER;
-        }
-        if (isUsage && usage < 0) {
-          usage = value;
-        } else if (isModel) {
-          modelValue = value;
-        }
-        i = StrictJson.skipSpace(json, i, to);
-        if (i < to && json[i] == '}') {
-          i++;
-          break;
-        } else if (i >= to || json[i] != ',') {
-          return OTHER;
-        }
-        i = StrictJson.skipSpace(json, i + 1, to);
-      }
+    if (!top.usagesNull()) {
+      return usageOnly(json, to);
     }
-    if (StrictJson.skipSpace(json, i, to) != to) {
-      return OTHER;
-    }
-    String chunkModel = null;
-    if (modelValue >= 0 && json[modelValue] == '"') {
-      int end = StrictJson.string(json, modelValue, to, false);
-      if (end < 0) {
-        return OTHER; // written with escapes: Jackson reads it
-      }
-      chunkModel = new String(json, modelValue + 1, end - modelValue - 2, UTF_8);
-    }
-    model = chunkModel;
-    keep(json, from, to, usage, modelValue);
+    model = top.model();
+    int usage = top.usages() > 0 ? top.firstUsage() : NO_USAGE;
+    keep(json, from, to, usage, top.modelValue());
     return usage;
+  }
+
+  /**
+   * The chunk that reports usage and has no choices, read without a parser when it has one usage
+   * member, an object {@link UsageBytes} reads; not kept (it comes once).
+   */
+  private int usageOnly(byte[] json, int to) {
+    if (top.usages() != 1 || json[top.firstUsage()] != '{' || !top.choicesEmpty()) {
+      return OTHER;
+    }
+    Usage read = UsageBytes.read(json, top.firstUsage(), to);
+    if (read == UsageBytes.UNREAD) {
+      return OTHER;
+    }
+    model = top.model();
+    reported = read;
+    return USAGE_ONLY;
   }
 
   private void keep(byte[] json, int from, int to, int usage, int modelValue) {
@@ -208,8 +190,4 @@ final class ChunkShape {
     return usage == OTHER ? keptUsage + c - p : usage;
   }
 
-  /** Whether {@code json[from, to)} is {@code name}. */
-  private static boolean is(byte[] json, int from, int to, byte[] name) {
-    return to - from == name.length && Arrays.equals(json, from, to, name, 0, name.length);
-  }
 }

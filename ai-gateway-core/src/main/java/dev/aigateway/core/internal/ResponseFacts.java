@@ -74,6 +74,9 @@ public final class ResponseFacts {
    * having learnt nothing, when it is not a JSON object.
    */
   boolean readDocument(byte[] doc, int from, int to) {
+    if (readDocumentBytes(doc, from, to)) {
+      return true;
+    }
     ModelAndUsage read;
     try (JsonParser p = JSON.createParser(doc, from, to - from)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -87,6 +90,28 @@ public final class ResponseFacts {
       // Rare: the text is needed (to estimate, or to log), so read the document again, whole.
       appendDocumentText(Json.parseOrNull(doc, from, to - from));
     }
+    complete = true;
+    return true;
+  }
+
+  /**
+   * Reads a document as {@link #readDocument} does, without a parser, when it reports usage in
+   * plain form and its text is not needed ({@link TopLevel}, {@link UsageBytes}); returns false,
+   * having learnt nothing, for any other document.
+   */
+  private boolean readDocumentBytes(byte[] doc, int from, int to) {
+    if (keepText || to - from > StrictJson.MAX_LENGTH) {
+      return false;
+    }
+    TopLevel top = new TopLevel(StrictJson.NOT_NOTING);
+    if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
+      return false;
+    }
+    Usage read = UsageBytes.read(doc, top.lastUsage(), to);
+    if (read == UsageBytes.UNREAD || read == null) {
+      return false;
+    }
+    learnUsage(top.model(), read);
     complete = true;
     return true;
   }
@@ -265,10 +290,17 @@ public final class ResponseFacts {
 
   /** Keeps a model (if not null) and usage (if it holds a count); returns whether it did. */
   private boolean learn(String m, JsonNode u) {
+    return learnUsage(m, parseUsage(u));
+  }
+
+  /**
+   * Keeps a model (if not null) and usage (if not null), read from a chunk or document without
+   * a parser; returns whether there was usage.
+   */
+  boolean learnUsage(String m, Usage parsed) {
     if (m != null) {
       model = m;
     }
-    Usage parsed = parseUsage(u);
     if (parsed != null) {
       usage = parsed;
     }

@@ -204,12 +204,18 @@ public final class SseBody extends ObservedBody {
 
   /**
    * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage,
-   * only if its text is needed at the end. Returns false when it is not a JSON object.
+   * only if its text is needed at the end; the chunk that only reports usage is read on its
+   * bytes when it can be. Returns false when it is not a JSON object.
    */
   private boolean readChunk(Data data) {
     byte[] bytes = data.bytes();
     if (facts.defersChunks()) {
       int usageValue = chunkShape.read(bytes, data.from(), data.to());
+      if (usageValue == ChunkShape.USAGE_ONLY) {
+        facts.learnUsage(chunkShape.model(), chunkShape.usage());
+        usageMember.noteUsageOnly();
+        return true;
+      }
       if (usageValue != ChunkShape.OTHER
           && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model())) {
         usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
@@ -241,7 +247,7 @@ public final class SseBody extends ObservedBody {
   record Data(byte[] bytes, int from, int to) {
 
     boolean is(byte[] value) {
-      return Arrays.equals(bytes, from, to, value, 0, value.length);
+      return StrictJson.is(bytes, from, to, value);
     }
   }
 
@@ -275,11 +281,10 @@ public final class SseBody extends ObservedBody {
    * is a {@code data:} line (after the colon and one optional space); -1 if it is not.
    */
   private static int dataValueStart(byte[] bytes, int start, int end) {
-    int fieldEnd = start + DATA_FIELD.length;
-    if (fieldEnd > end
-        || !Arrays.equals(bytes, start, fieldEnd, DATA_FIELD, 0, DATA_FIELD.length)) {
+    if (!StrictJson.startsWith(bytes, start, end, DATA_FIELD)) {
       return -1;
     }
+    int fieldEnd = start + DATA_FIELD.length;
     return fieldEnd < end && bytes[fieldEnd] == ' ' ? fieldEnd + 1 : fieldEnd;
   }
 

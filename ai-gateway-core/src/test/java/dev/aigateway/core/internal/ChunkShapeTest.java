@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aigateway.api.Usage;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -47,6 +48,13 @@ class ChunkShapeTest {
           continue;
         }
         read++;
+        if (usage == ChunkShape.USAGE_ONLY) {
+          assertThat(parsed).as(as).isTrue();
+          assertThat(shape.usage()).as(as).isEqualTo(facts.usage());
+          assertThat(shape.model()).as(as).isEqualTo(facts.model());
+          assertThat(expected.usageOnly()).as(as).isTrue();
+          continue;
+        }
         UsageMember noted = new UsageMember();
         noted.noteNull(padded, from, to, usage);
         assertThat(parsed).as(as).isTrue();
@@ -91,7 +99,11 @@ class ChunkShapeTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "{\"choices\":[],\"usage\":{\"prompt_tokens\":1}}",
+      "{\"choices\":[{}],\"usage\":{\"prompt_tokens\":1}}", // usage and text
+      "{\"usage\":{\"prompt_tokens\":1}}", // usage and no choices
+      "{\"choices\":[],\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
+      "{\"choices\":[],\"usage\":{\"prompt_tokens\":-1}}", // a count UsageBytes leaves
+      "{\"choices\":[],\"choices\":[1],\"usage\":{\"prompt_tokens\":1}}",
       "{\"usage\":[],\"choices\":[]}",
       "{\"usage\":0}",
       "{\"us\\u0061ge\":null}", // an escaped name could be usage: Jackson decides
@@ -156,6 +168,17 @@ class ChunkShapeTest {
         .getBytes(UTF_8);
 
     assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.NO_USAGE);
+    assertThat(shape.model()).isEqualTo("gpt-4o");
+  }
+
+  @Test
+  void chunkReportingUsageWithoutChoicesIsReadWithItsUsage() {
+    ChunkShape shape = new ChunkShape();
+    byte[] chunk = ("{\"model\":\"gpt-4o\",\"choices\":[ ],\"usage\":{\"prompt_tokens\":9,"
+        + "\"completion_tokens\":2,\"total_tokens\":11}}").getBytes(UTF_8);
+
+    assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.USAGE_ONLY);
+    assertThat(shape.usage()).isEqualTo(new Usage(9, 2, 11, 0, 0));
     assertThat(shape.model()).isEqualTo("gpt-4o");
   }
 
