@@ -54,6 +54,10 @@ final class ChunkShape {
   private int stringCount;
   /** Where the first top-level usage value of the chunk kept starts, or {@link #NO_USAGE}. */
   private int keptUsage;
+  /** Whether the chunk kept holds a line break (one joined from several data lines can). */
+  private boolean keptHasLineBreak;
+  /** Where the chunk compared last ends. */
+  private int end;
   /** Which value string of the chunk kept is its model, or -1; and the model. */
   private int keptModelString;
   private String keptModel;
@@ -68,12 +72,41 @@ final class ChunkShape {
     if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
       return OTHER;
     }
-    int usage = compare(json, from, to);
+    int usage = compare(json, from, to, false);
     if (usage == OTHER) {
       usage = checkWhole(json, from, to);
     }
     leftInARow = usage == OTHER ? leftInARow + 1 : 0;
     return usage;
+  }
+
+  /**
+   * Reads, as {@link #read}, a chunk that starts at {@code json[from]} and whose end is not known:
+   * one that differs from the chunk kept only inside value strings, so that it ends where the
+   * kept one does, at {@link #end()}. Neither the kept chunk nor a string accepted here holds a
+   * line break, so neither does the chunk: a caller that finds its line ending at {@link #end()}
+   * found its line without scanning it. Returns {@link #OTHER} for any other chunk, or when
+   * {@code json[from, to)} does not hold it all, which does not count as left to Jackson.
+   */
+  int readLikeKept(byte[] json, int from, int to) {
+    if (leftInARow >= GIVE_UP || keptHasLineBreak) {
+      return OTHER;
+    }
+    int usage = compare(json, from, to, true);
+    if (usage != OTHER) {
+      leftInARow = 0;
+    }
+    return usage;
+  }
+
+  /** The length of the chunk kept, or -1 before there is one. */
+  int keptLength() {
+    return keptLength;
+  }
+
+  /** Where the chunk {@link #readLikeKept} read ends. */
+  int end() {
+    return end;
   }
 
   /**
@@ -133,6 +166,7 @@ final class ChunkShape {
       kept = new byte[Math.max(keptLength, kept.length * 2)];
     }
     System.arraycopy(json, from, kept, 0, keptLength);
+    keptHasLineBreak = SseBody.indexOfNewline(kept, 0, keptLength) >= 0;
     stringCount = strict.stringCount();
     if (strings.length < stringCount * 2) {
       strings = new int[Math.max(stringCount * 2, strings.length * 2)];
@@ -151,11 +185,14 @@ final class ChunkShape {
   }
 
   /**
-   * Compares the chunk with the one kept. Returns {@link #OTHER} unless it differs only inside
-   * value strings, each accepted by {@link StrictJson#string} (and the model's without escapes);
-   * if it does, where its first top-level usage value starts, or {@link #NO_USAGE}.
+   * Compares the chunk starting at {@code json[from]} with the one kept, in {@code json[from,
+   * to)}. Returns {@link #OTHER} unless it differs only inside value strings, each accepted by
+   * {@link StrictJson#string} (and the model's without escapes); if it does, where its first
+   * top-level usage value starts, or {@link #NO_USAGE}, and it ends at {@link #end}: at
+   * {@code to} unless {@code open}, when the chunk's end is not known and bytes after it may
+   * follow.
    */
-  private int compare(byte[] json, int from, int to) {
+  private int compare(byte[] json, int from, int to, boolean open) {
     if (keptLength < 0) {
       return OTHER;
     }
@@ -164,7 +201,8 @@ final class ChunkShape {
     int c = from; // the same place in this chunk
     int usage = keptUsage < 0 ? NO_USAGE : OTHER;
     int k = 0;
-    for (int m; (m = Arrays.mismatch(kept, p, keptLength, json, c, to)) >= 0; ) {
+    for (int m; (m = Arrays.mismatch(kept, p, keptLength, json, c,
+        Math.min(to, c + keptLength - p))) >= 0; ) {
       int at = p + m;
       while (k < stringCount && strings[2 * k + 1] <= at) {
         k++;
@@ -172,22 +210,25 @@ final class ChunkShape {
       if (k == stringCount || strings[2 * k] >= at) {
         return OTHER; // the difference is not inside a value string
       }
-      int open = c + strings[2 * k] - p;
+      int quote = c + strings[2 * k] - p;
       if (usage == OTHER && keptUsage < strings[2 * k]) {
         usage = keptUsage + c - p;
       }
-      int end = StrictJson.string(json, open, to, k != keptModelString);
-      if (end < 0) {
+      int stringEnd = StrictJson.string(json, quote, to, k != keptModelString);
+      if (stringEnd < 0) {
         return OTHER;
       } else if (k == keptModelString) {
-        chunkModel = new String(json, open + 1, end - open - 2, UTF_8);
+        chunkModel = new String(json, quote + 1, stringEnd - quote - 2, UTF_8);
       }
       p = strings[2 * k + 1];
-      c = end;
+      c = stringEnd;
       k++;
+    }
+    end = c + keptLength - p;
+    if (open ? end - from > StrictJson.MAX_LENGTH : end != to) {
+      return OTHER;
     }
     model = chunkModel;
     return usage == OTHER ? keptUsage + c - p : usage;
   }
-
 }

@@ -36,6 +36,8 @@ public final class SseBody extends ObservedBody {
 
   private static final byte[] DATA_FIELD = {'d', 'a', 't', 'a', ':'};
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+  /** {@link #chunkLikeKept} when too few bytes of the event are in to tell. */
+  private static final int WAIT = -2;
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
@@ -64,6 +66,8 @@ public final class SseBody extends ObservedBody {
   private int dataFrom;
   private int dataTo;
   private boolean upstreamEnded;
+  /** Whether the event in flight was tried as a chunk like the one kept. */
+  private boolean triedLikeKept;
 
   public SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
       boolean responsesApi, boolean hideUsage) {
@@ -144,8 +148,20 @@ public final class SseBody extends ObservedBody {
 
   /** Handles every complete event in the buffer; an event ends at an empty line. */
   private void processEvents() {
-    for (int newline = indexOfNewline(buffer, scanned, length); newline >= 0;
-        newline = indexOfNewline(buffer, lineStart, length)) {
+    while (true) {
+      if (lineStart == eventStart && !triedLikeKept) {
+        int next = chunkLikeKept();
+        if (next >= 0) {
+          eventStart = next;
+          lineStart = next;
+          continue;
+        }
+        triedLikeKept = next != WAIT; // else tried again when more bytes came, if still in time
+      }
+      int newline = indexOfNewline(buffer, Math.max(scanned, lineStart), length);
+      if (newline < 0) {
+        break;
+      }
       int lineEnd = newline > lineStart && buffer[newline - 1] == '\r' ? newline - 1 : newline;
       if (lineEnd > lineStart) {
         noteLine(lineStart, lineEnd);
@@ -157,13 +173,50 @@ public final class SseBody extends ObservedBody {
         });
         eventStart = newline + 1;
         dataLines = 0;
+        triedLikeKept = false;
       } else {
         emit(lineStart, newline + 1); // stray blank line between events
         eventStart = newline + 1;
+        triedLikeKept = false;
       }
       lineStart = newline + 1;
     }
     scanned = length;
+  }
+
+  /**
+   * Handles the event in flight at once when it is one data line holding a chat chunk like the
+   * one {@link ChunkShape} kept (as nearly all chunks of an answer are), and it is all in the
+   * buffer: the chunk is found by comparing it with the one kept, which finds where its line
+   * ends too, so the line need not be scanned for its end. Returns where the next event starts;
+   * {@link #WAIT} when fewer bytes than such an event needs are in; or -1 when the event is to be
+   * handled as any other. Either way, nothing was changed.
+   */
+  private int chunkLikeKept() {
+    if (responsesApi || !facts.defersChunks()) {
+      return -1;
+    }
+    if (length - eventStart < DATA_FIELD.length + chunkShape.keptLength() + 2) {
+      return WAIT;
+    }
+    int valueStart = dataValueStart(buffer, eventStart, length);
+    int usageValue = valueStart < 0 ? ChunkShape.OTHER
+        : chunkShape.readLikeKept(buffer, valueStart, length);
+    if (usageValue == ChunkShape.OTHER) {
+      return -1;
+    }
+    // The event must end here: its one line (not ending in a carriage return), a blank one.
+    int dataEnd = chunkShape.end();
+    int i = dataEnd < length && buffer[dataEnd] == '\r' ? dataEnd + 1 : dataEnd;
+    if (i >= length || buffer[i] != '\n' || (i == dataEnd && buffer[dataEnd - 1] == '\r')) {
+      return -1;
+    }
+    i = i + 1 < length && buffer[i + 1] == '\r' ? i + 2 : i + 1;
+    if (i >= length || buffer[i] != '\n') {
+      return -1;
+    }
+    handleChunk(eventStart, i + 1, new Data(buffer, valueStart, dataEnd), usageValue);
+    return i + 1;
   }
 
   /** Notes a data line of the event in flight, so that the usual one is not looked for again. */
@@ -190,7 +243,16 @@ public final class SseBody extends ObservedBody {
       emit(start, end);
       return;
     }
-    if (!readChunk(data) || !hideUsage) {
+    handleChunk(start, end, data, facts.defersChunks()
+        ? chunkShape.read(data.bytes(), data.from(), data.to()) : ChunkShape.OTHER);
+  }
+
+  /**
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that
+   * {@link ChunkShape} read as {@code usageValue}.
+   */
+  private void handleChunk(int start, int end, Data data, int usageValue) {
+    if (!readChunk(data, usageValue) || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {
       return; // the usage-only chunk the application did not ask for
@@ -205,22 +267,21 @@ public final class SseBody extends ObservedBody {
   /**
    * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage,
    * only if its text is needed at the end; the chunk that only reports usage is read on its
-   * bytes when it can be. Returns false when it is not a JSON object.
+   * bytes when it can be. {@code usageValue} is what {@link ChunkShape} read, or
+   * {@link ChunkShape#OTHER} when chunks are not deferred. Returns false when it is not a JSON
+   * object.
    */
-  private boolean readChunk(Data data) {
+  private boolean readChunk(Data data, int usageValue) {
     byte[] bytes = data.bytes();
-    if (facts.defersChunks()) {
-      int usageValue = chunkShape.read(bytes, data.from(), data.to());
-      if (usageValue == ChunkShape.USAGE_ONLY) {
-        facts.learnUsage(chunkShape.model(), chunkShape.usage());
-        usageMember.noteUsageOnly();
-        return true;
-      }
-      if (usageValue != ChunkShape.OTHER
-          && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model())) {
-        usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
-        return true;
-      }
+    if (usageValue == ChunkShape.USAGE_ONLY) {
+      facts.learnUsage(chunkShape.model(), chunkShape.usage());
+      usageMember.noteUsageOnly();
+      return true;
+    }
+    if (usageValue != ChunkShape.OTHER
+        && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model())) {
+      usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
+      return true;
     }
     return facts.readChunk(bytes, data.from(), data.to(), usageMember);
   }
