@@ -58,6 +58,14 @@ final class ChunkShape {
   private boolean keptHasLineBreak;
   /** Where the chunk compared last ends. */
   private int end;
+  /**
+   * How many last bytes of the chunk read last are those of the chunk kept, when it was compared
+   * with it; -1 when it was not.
+   */
+  private int keptTail = -1;
+  /** See {@link #sharedEnd()}; and {@link #keptTail} before {@link #readLikeKept}. */
+  private int sharedEnd;
+  private int tailBeforeLikeKept;
   /** Which value string of the chunk kept is its model, or -1; and the model. */
   private int keptModelString;
   private String keptModel;
@@ -69,7 +77,9 @@ final class ChunkShape {
    * {@link #model()}.
    */
   int read(byte[] json, int from, int to) {
+    sharedEnd = 0;
     if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
+      keptTail = -1;
       return OTHER;
     }
     int usage = compare(json, from, to, false);
@@ -89,19 +99,41 @@ final class ChunkShape {
    * {@code json[from, to)} does not hold it all, which does not count as left to Jackson.
    */
   int readLikeKept(byte[] json, int from, int to) {
+    sharedEnd = 0;
+    tailBeforeLikeKept = keptTail;
     if (leftInARow >= GIVE_UP || keptHasLineBreak) {
       return OTHER;
     }
     int usage = compare(json, from, to, true);
-    if (usage != OTHER) {
+    if (usage == OTHER) {
+      keptTail = tailBeforeLikeKept; // as if not read: the caller reads it as any other
+    } else {
       leftInARow = 0;
     }
     return usage;
   }
 
+  /**
+   * Forgets the chunk {@link #readLikeKept} read last, which the caller found not to be a chunk
+   * after all (its line goes on), so that it is read as any other.
+   */
+  void forgetLikeKept() {
+    keptTail = tailBeforeLikeKept;
+    sharedEnd = 0;
+  }
+
   /** The length of the chunk kept, or -1 before there is one. */
   int keptLength() {
     return keptLength;
+  }
+
+  /**
+   * How many last bytes the chunk read last is known to share with the chunk read before it: when
+   * both were compared with the same kept chunk and differ from it only before their last bytes
+   * (as the chunks of an answer do); else 0.
+   */
+  int sharedEnd() {
+    return sharedEnd;
   }
 
   /** Where the chunk {@link #readLikeKept} read ends. */
@@ -162,6 +194,7 @@ final class ChunkShape {
 
   private void keep(byte[] json, int from, int to, int usage, int modelValue) {
     keptLength = to - from;
+    keptTail = keptLength; // the chunk kept is all the kept one's
     if (kept.length < keptLength) {
       kept = new byte[Math.max(keptLength, kept.length * 2)];
     }
@@ -193,6 +226,8 @@ final class ChunkShape {
    * follow.
    */
   private int compare(byte[] json, int from, int to, boolean open) {
+    int previousTail = keptTail;
+    keptTail = -1;
     if (keptLength < 0) {
       return OTHER;
     }
@@ -228,6 +263,9 @@ final class ChunkShape {
     if (open ? end - from > StrictJson.MAX_LENGTH : end != to) {
       return OTHER;
     }
+    int tail = keptLength - p;
+    sharedEnd = previousTail < 0 ? 0 : Math.min(previousTail, tail);
+    keptTail = tail;
     model = chunkModel;
     return usage == OTHER ? keptUsage + c - p : usage;
   }

@@ -41,17 +41,20 @@ final class ChunkStash {
   private int next;
 
   /**
-   * Keeps the chunk {@code data[from, to)}, which came when the text was {@code textLength} long;
-   * returns false, keeping nothing, when it would take the stash past {@link #LIMIT}.
+   * Keeps the chunk {@code data[from, to)}, which came when the text was {@code textLength} long
+   * and whose last {@code sharedEnd} bytes are known to be those of the chunk added before (0
+   * when not known); returns false, keeping nothing, when it would take the stash past
+   * {@link #LIMIT}.
    */
-  boolean add(byte[] data, int from, int to, int textLength) {
+  boolean add(byte[] data, int from, int to, int textLength, int sharedEnd) {
     int length = to - from;
     int start = 0;
     int end = 0;
     if (count > 0) {
       start = Arrays.mismatch(last, 0, lastLength, data, from, to);
       start = start < 0 ? length : start;
-      end = commonEnd(last, lastLength, data, to, Math.min(lastLength, length) - start);
+      int most = Math.min(lastLength, length) - start;
+      end = commonEnd(last, lastLength, data, to, Math.min(sharedEnd, most), most);
     }
     int differing = length - start - end;
     if (differing + CHUNK_COST > LIMIT - cost) {
@@ -92,10 +95,10 @@ final class ChunkStash {
 
   /**
    * The length of the longest common end of {@code a[0, aTo)} and {@code b[.., bTo)}, at most
-   * {@code most}; eight bytes a step.
+   * {@code most}, knowing that it is at least {@code known}; eight bytes a step.
    */
-  private static int commonEnd(byte[] a, int aTo, byte[] b, int bTo, int most) {
-    int n = 0;
+  private static int commonEnd(byte[] a, int aTo, byte[] b, int bTo, int known, int most) {
+    int n = known;
     for (; n + Long.BYTES <= most; n += Long.BYTES) {
       long diff = (long) LONGS.get(a, aTo - n - Long.BYTES)
           ^ (long) LONGS.get(b, bTo - n - Long.BYTES);

@@ -137,15 +137,16 @@ public final class ResponseFacts {
    * Learns the model of the chat chunk {@code data[from, to)}, which carries no usage (no
    * top-level usage but null ones) and names {@code chunkModel} (as {@link #readChunk} would
    * read it), and keeps the chunk, to read its text only if it is needed when the stream ended
-   * ({@link #streamEnded}). Returns false, having learnt nothing, when the stash would overflow:
-   * the chunks kept so far are then read, and this chunk and every later one must be read at
-   * once.
+   * ({@link #streamEnded}); {@code sharedEnd} of its last bytes are known to be those of the
+   * chunk deferred before (0 when not known). Returns false, having learnt nothing, when the
+   * stash would overflow: the chunks kept so far are then read, and this chunk and every later
+   * one must be read at once.
    */
-  boolean deferChunk(byte[] data, int from, int to, String chunkModel) {
+  boolean deferChunk(byte[] data, int from, int to, String chunkModel, int sharedEnd) {
     if (stash == null) {
       stash = new ChunkStash();
     }
-    if (stash.add(data, from, to, text.length())) {
+    if (stash.add(data, from, to, text.length(), sharedEnd)) {
       learn(chunkModel, null);
       return true;
     }

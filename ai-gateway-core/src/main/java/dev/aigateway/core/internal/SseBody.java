@@ -207,16 +207,19 @@ public final class SseBody extends ObservedBody {
     }
     // The event must end here: its one line (not ending in a carriage return), a blank one.
     int dataEnd = chunkShape.end();
-    int i = dataEnd < length && buffer[dataEnd] == '\r' ? dataEnd + 1 : dataEnd;
-    if (i >= length || buffer[i] != '\n' || (i == dataEnd && buffer[dataEnd - 1] == '\r')) {
+    int lineEnd = dataEnd < length && buffer[dataEnd] == '\r' ? dataEnd + 1 : dataEnd;
+    int blankEnd = lineEnd + 1 < length && buffer[lineEnd + 1] == '\r' ? lineEnd + 2 : lineEnd + 1;
+    if (blankEnd >= length) {
+      chunkShape.forgetLikeKept();
+      return WAIT; // its last bytes are still to come: tried again when they came
+    }
+    if (buffer[lineEnd] != '\n' || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
+        || buffer[blankEnd] != '\n') {
+      chunkShape.forgetLikeKept();
       return -1;
     }
-    i = i + 1 < length && buffer[i + 1] == '\r' ? i + 2 : i + 1;
-    if (i >= length || buffer[i] != '\n') {
-      return -1;
-    }
-    handleChunk(eventStart, i + 1, new Data(buffer, valueStart, dataEnd), usageValue);
-    return i + 1;
+    handleChunk(eventStart, blankEnd + 1, new Data(buffer, valueStart, dataEnd), usageValue);
+    return blankEnd + 1;
   }
 
   /** Notes a data line of the event in flight, so that the usual one is not looked for again. */
@@ -279,7 +282,8 @@ public final class SseBody extends ObservedBody {
       return true;
     }
     if (usageValue != ChunkShape.OTHER
-        && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model())) {
+        && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model(),
+            chunkShape.sharedEnd())) {
       usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
       return true;
     }

@@ -25,10 +25,12 @@ class ChunkShapeTest {
   void chunkReadWithoutParsingIsReadAsJacksonReadsIt() {
     int read = 0;
     int wellFormed = 0;
+    int sharedSome = 0;
     for (long seed = 0; seed < 3000; seed++) {
       RandomChatStream stream = new RandomChatStream(seed);
       SplittableRandom random = new SplittableRandom(seed);
       ChunkShape shape = new ChunkShape();
+      byte[] previous = new byte[0];
       for (String chunk : stream.chunks()) {
         boolean broken = random.nextInt(4) == 0;
         byte[] bytes = broken ? stream.broken(chunk.getBytes(UTF_8)) : chunk.getBytes(UTF_8);
@@ -41,6 +43,8 @@ class ChunkShapeTest {
         boolean parsed = facts.readChunk(bytes, 0, bytes.length, expected);
 
         int usage = shape.read(padded, from, to);
+        byte[] before = previous;
+        previous = bytes;
 
         String as = "seed " + seed + ": " + new String(bytes, UTF_8);
         wellFormed += broken ? 0 : 1;
@@ -48,6 +52,11 @@ class ChunkShapeTest {
           continue;
         }
         read++;
+        int shared = shape.sharedEnd();
+        assertThat(shared).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
+        assertThat(Arrays.copyOfRange(bytes, bytes.length - shared, bytes.length)).as(as)
+            .isEqualTo(Arrays.copyOfRange(before, before.length - shared, before.length));
+        sharedSome += shared > 0 ? 1 : 0;
         if (usage == ChunkShape.USAGE_ONLY) {
           assertThat(parsed).as(as).isTrue();
           assertThat(shape.usage()).as(as).isEqualTo(facts.usage());
@@ -70,6 +79,7 @@ class ChunkShapeTest {
     }
     // Not more: a third of the streams name their model with escapes, which Jackson reads.
     assertThat(read).as("chunks read without parsing").isGreaterThan(wellFormed * 2 / 3);
+    assertThat(sharedSome).as("chunks known to end as the one before").isGreaterThan(read / 3);
   }
 
   @Test
