@@ -56,8 +56,9 @@ final class ChunkShape {
   private int keptUsage;
   /** Whether the chunk kept holds a line break (one joined from several data lines can). */
   private boolean keptHasLineBreak;
-  /** Where the chunk compared last ends. */
+  /** Where the chunk compared last ends; and how many of its first bytes are the kept one's. */
   private int end;
+  private int same;
   /**
    * How many last bytes of the chunk read last are those of the chunk kept, when it was compared
    * with it; -1 when it was not.
@@ -163,7 +164,7 @@ final class ChunkShape {
    */
   private int checkWhole(byte[] json, int from, int to) {
     strict.forgetStrings();
-    if (!top.walk(json, from, to)) {
+    if (!(same > 0 ? top.walkLikeKept(json, from, to, same) : top.walk(json, from, to))) {
       return OTHER;
     }
     if (!top.usagesNull()) {
@@ -192,7 +193,17 @@ final class ChunkShape {
     return USAGE_ONLY;
   }
 
+  /**
+   * Keeps the chunk {@code json[from, to)}, walked whole, or from {@link TopLevel#resumedAt()}:
+   * the value strings before that are the kept chunk's.
+   */
   private void keep(byte[] json, int from, int to, int usage, int modelValue) {
+    int resumed = top.resumedAt() - from;
+    int before = 0;
+    while (before < stringCount && strings[2 * before] < resumed) {
+      before++;
+    }
+    top.keepMembers(from);
     keptLength = to - from;
     keptTail = keptLength; // the chunk kept is all the kept one's
     if (kept.length < keptLength) {
@@ -200,16 +211,18 @@ final class ChunkShape {
     }
     System.arraycopy(json, from, kept, 0, keptLength);
     keptHasLineBreak = SseBody.indexOfNewline(kept, 0, keptLength) >= 0;
-    stringCount = strict.stringCount();
+    stringCount = before + strict.stringCount();
     if (strings.length < stringCount * 2) {
-      strings = new int[Math.max(stringCount * 2, strings.length * 2)];
+      strings = Arrays.copyOf(strings, Math.max(stringCount * 2, strings.length * 2));
     }
     int[] found = strict.strings();
+    for (int k = before; k < stringCount; k++) {
+      strings[2 * k] = found[2 * (k - before)] - from;
+      strings[2 * k + 1] = found[2 * (k - before) + 1] - from;
+    }
     keptModelString = -1;
     for (int k = 0; k < stringCount; k++) {
-      strings[2 * k] = found[2 * k] - from;
-      strings[2 * k + 1] = found[2 * k + 1] - from;
-      if (found[2 * k] == modelValue) {
+      if (strings[2 * k] == modelValue - from) {
         keptModelString = k;
       }
     }
@@ -228,6 +241,7 @@ final class ChunkShape {
   private int compare(byte[] json, int from, int to, boolean open) {
     int previousTail = keptTail;
     keptTail = -1;
+    same = 0;
     if (keptLength < 0) {
       return OTHER;
     }
@@ -239,6 +253,9 @@ final class ChunkShape {
     for (int m; (m = Arrays.mismatch(kept, p, keptLength, json, c,
         Math.min(to, c + keptLength - p))) >= 0; ) {
       int at = p + m;
+      if (p == 0) {
+        same = at;
+      }
       while (k < stringCount && strings[2 * k + 1] <= at) {
         k++;
       }

@@ -2,6 +2,7 @@ package dev.aigateway.core.internal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import java.util.Arrays;
 
 /**
  * The members of a top-level JSON object that the gateway reads ({@code usage}, {@code model},
@@ -15,6 +16,11 @@ final class TopLevel {
   private static final byte[] USAGE = {'"', 'u', 's', 'a', 'g', 'e', '"'};
   private static final byte[] MODEL = {'"', 'm', 'o', 'd', 'e', 'l', '"'};
   private static final byte[] CHOICES = {'"', 'c', 'h', 'o', 'i', 'c', 'e', 's', '"'};
+  /** What a member is. */
+  private static final int OTHER_MEMBER = 0;
+  private static final int USAGE_MEMBER = 1;
+  private static final int MODEL_MEMBER = 2;
+  private static final int CHOICES_MEMBER = 3;
 
   private final StrictJson strict;
   /** Usage members; where the first and the last one's value start; whether all are null. */
@@ -29,6 +35,18 @@ final class TopLevel {
   private int modelValue;
   private String model;
 
+  /**
+   * Per member of the object walked last, four numbers: where the walk went on to it (after the
+   * brace or comma before it), what it is ({@link #OTHER_MEMBER}, ...), where its value starts
+   * and ends.
+   */
+  private int[] members = new int[32];
+  private int memberCount;
+  /** The same for the object {@link #keepMembers kept}, from its start; and where it resumed. */
+  private int[] keptMembers = new int[0];
+  private int keptMemberCount;
+  private int resumedAt;
+
   TopLevel(StrictJson strict) {
     this.strict = strict;
   }
@@ -38,17 +56,73 @@ final class TopLevel {
    * above), and what was noted is then meaningless.
    */
   boolean walk(byte[] json, int from, int to) {
+    forget();
+    resumedAt = from;
+    int i = StrictJson.skipSpace(json, from, to);
+    if (i >= to || json[i] != '{') {
+      return false;
+    }
+    return members(json, i + 1, to, true);
+  }
+
+  /**
+   * Walks the object {@code json[from, to)} as {@link #walk}, knowing that its first
+   * {@code same} bytes are those of the object {@link #keepMembers kept}: the members among them
+   * are noted as they were, not walked again. {@link #resumedAt()} tells where the walk began.
+   */
+  boolean walkLikeKept(byte[] json, int from, int to, int same) {
+    int resume = keptMemberCount - 1;
+    while (resume > 0 && keptMembers[4 * resume] > same) {
+      resume--;
+    }
+    if (resume <= 0) {
+      return walk(json, from, to);
+    }
+    forget();
+    for (int k = 0; k < resume; k++) {
+      note(json, keptMembers[4 * k] + from, keptMembers[4 * k + 1],
+          keptMembers[4 * k + 2] + from, keptMembers[4 * k + 3] + from);
+    }
+    resumedAt = keptMembers[4 * resume] + from;
+    return members(json, resumedAt, to, false);
+  }
+
+  /** Where the last walk began: the object's start, or where {@link #walkLikeKept} resumed. */
+  int resumedAt() {
+    return resumedAt;
+  }
+
+  /** Keeps the members of the object walked last, which starts at {@code from}. */
+  void keepMembers(int from) {
+    if (keptMembers.length < memberCount * 4) {
+      keptMembers = new int[members.length];
+    }
+    for (int k = 0; k < memberCount * 4; k += 4) {
+      keptMembers[k] = members[k] - from;
+      keptMembers[k + 1] = members[k + 1];
+      keptMembers[k + 2] = members[k + 2] - from;
+      keptMembers[k + 3] = members[k + 3] - from;
+    }
+    keptMemberCount = memberCount;
+  }
+
+  private void forget() {
     usages = 0;
     usagesNull = true;
     choices = 0;
     choicesEmpty = true;
     modelValue = -1;
-    int i = StrictJson.skipSpace(json, from, to);
-    if (i >= to || json[i] != '{') {
-      return false;
-    }
-    i = StrictJson.skipSpace(json, i + 1, to);
-    if (i < to && json[i] == '}') {
+    memberCount = 0;
+  }
+
+  /**
+   * Walks the members from {@code json[i]}, just after the opening brace ({@code first}) or a
+   * comma, to the object's end, which must end the input.
+   */
+  private boolean members(byte[] json, int i, int to, boolean first) {
+    int next = i;
+    i = StrictJson.skipSpace(json, i, to);
+    if (first && i < to && json[i] == '}') {
       i++;
     } else {
       while (true) {
@@ -69,7 +143,7 @@ final class TopLevel {
         if (i < 0) {
           return false;
         }
-        note(json, name, nameEnd, value, i);
+        note(json, next, kind(json, name, nameEnd), value, i);
         i = StrictJson.skipSpace(json, i, to);
         if (i < to && json[i] == '}') {
           i++;
@@ -77,7 +151,8 @@ final class TopLevel {
         } else if (i >= to || json[i] != ',') {
           return false;
         }
-        i = StrictJson.skipSpace(json, i + 1, to);
+        next = i + 1;
+        i = StrictJson.skipSpace(json, next, to);
       }
     }
     if (StrictJson.skipSpace(json, i, to) != to) {
@@ -94,17 +169,35 @@ final class TopLevel {
     return true;
   }
 
-  /** Notes the member {@code json[name, nameEnd)}, whose value is {@code json[value, end)}. */
-  private void note(byte[] json, int name, int nameEnd, int value, int end) {
-    if (StrictJson.is(json, name, nameEnd, USAGE)) {
+  private static int kind(byte[] json, int name, int nameEnd) {
+    return StrictJson.is(json, name, nameEnd, USAGE) ? USAGE_MEMBER
+        : StrictJson.is(json, name, nameEnd, MODEL) ? MODEL_MEMBER
+        : StrictJson.is(json, name, nameEnd, CHOICES) ? CHOICES_MEMBER
+        : OTHER_MEMBER;
+  }
+
+  /**
+   * Notes the member the walk went on to at {@code next}, of that {@code kind}, whose value is
+   * {@code json[value, end)}.
+   */
+  private void note(byte[] json, int next, int kind, int value, int end) {
+    if (memberCount * 4 == members.length) {
+      members = Arrays.copyOf(members, members.length * 2);
+    }
+    members[memberCount * 4] = next;
+    members[memberCount * 4 + 1] = kind;
+    members[memberCount * 4 + 2] = value;
+    members[memberCount * 4 + 3] = end;
+    memberCount++;
+    if (kind == USAGE_MEMBER) {
       if (usages++ == 0) {
         firstUsage = value;
       }
       lastUsage = value;
       usagesNull &= json[value] == 'n';
-    } else if (StrictJson.is(json, name, nameEnd, MODEL)) {
+    } else if (kind == MODEL_MEMBER) {
       modelValue = value;
-    } else if (StrictJson.is(json, name, nameEnd, CHOICES)) {
+    } else if (kind == CHOICES_MEMBER) {
       choices++;
       choicesEmpty &= json[value] == '[' && StrictJson.skipSpace(json, value + 1, end) == end - 1;
     }
