@@ -49,14 +49,21 @@ public final class SseBody extends ObservedBody {
   private final UsageMember usageMember = new UsageMember();
   private final ChunkShape chunkShape = new ChunkShape();
   /**
-   * {@code [outPosition, outLength)}: bytes for the application (hide mode only), then
-   * {@code [eventStart, length)}: the event in flight, then room for what upstream sends next
-   * (hide mode reads straight into it). Events only ever shrink, so the bytes for the application
-   * are written in place, never past the event being handled. Grows only for a larger event.
+   * Events handled, then {@code [eventStart, length)}: the event in flight, then room for what
+   * upstream sends next (hide mode reads straight into it). Grows only for a larger event.
    */
   private byte[] buffer = new byte[2048];
-  private int outPosition;
-  private int outLength;
+  /**
+   * Hide mode: the pieces of the handled events' bytes still for the application, in order,
+   * each as its start and end in {@link #buffer} (the events' bytes minus what is hidden); the
+   * piece being read, where in it, and how many bytes are left in all. The buffer is compacted
+   * only once they were all read.
+   */
+  private int[] pieces = new int[32];
+  private int pieceCount;
+  private int piece;
+  private int piecePosition;
+  private int pending;
   private int eventStart;
   private int lineStart;
   private int scanned;
@@ -93,7 +100,7 @@ public final class SseBody extends ObservedBody {
       }
       return n;
     }
-    while (outPosition == outLength) {
+    while (pending == 0) {
       if (upstreamEnded) {
         return -1;
       }
@@ -107,10 +114,19 @@ public final class SseBody extends ObservedBody {
         processEvents();
       }
     }
-    int n = Math.min(len, outLength - outPosition);
-    System.arraycopy(buffer, outPosition, b, off, n);
-    outPosition += n;
-    return n;
+    int wanted = Math.min(len, pending);
+    for (int copied = 0; copied < wanted; ) {
+      int from = Math.max(pieces[2 * piece], piecePosition);
+      int n = Math.min(wanted - copied, pieces[2 * piece + 1] - from);
+      System.arraycopy(buffer, from, b, off + copied, n);
+      copied += n;
+      piecePosition = from + n;
+      if (piecePosition == pieces[2 * piece + 1]) {
+        piece++;
+      }
+    }
+    pending -= wanted;
+    return wanted;
   }
 
   /**
@@ -118,8 +134,9 @@ public final class SseBody extends ObservedBody {
    * makes room for at least {@code room} more bytes.
    */
   private void compact(int room) {
-    outPosition = 0;
-    outLength = 0;
+    pieceCount = 0;
+    piece = 0;
+    piecePosition = 0;
     if (eventStart > 0) {
       System.arraycopy(buffer, eventStart, buffer, 0, length - eventStart);
       length -= eventStart;
@@ -372,17 +389,26 @@ public final class SseBody extends ObservedBody {
     return -1;
   }
 
-  /** Passes {@code buffer[from, to)} on to the application; in place, as events only shrink. */
+  /** Passes {@code buffer[from, to)} on to the application, after what it was passed before. */
   private void emit(int from, int to) {
-    if (!hideUsage) {
+    if (!hideUsage || from == to) {
       return; // the application already received these bytes straight from upstream
     }
-    System.arraycopy(buffer, from, buffer, outLength, to - from);
-    outLength += to - from;
+    pending += to - from;
+    if (pieceCount > 0 && pieces[2 * pieceCount - 1] == from) {
+      pieces[2 * pieceCount - 1] = to; // goes on where the last piece ends, as most do
+      return;
+    }
+    if (2 * pieceCount == pieces.length) {
+      pieces = Arrays.copyOf(pieces, pieces.length * 2);
+    }
+    pieces[2 * pieceCount] = from;
+    pieces[2 * pieceCount + 1] = to;
+    pieceCount++;
   }
 
   @Override
   public int available() {
-    return hideUsage ? outLength - outPosition : 0;
+    return hideUsage ? pending : 0;
   }
 }
