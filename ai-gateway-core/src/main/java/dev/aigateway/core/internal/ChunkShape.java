@@ -64,8 +64,12 @@ final class ChunkShape {
    * with it; -1 when it was not.
    */
   private int keptTail = -1;
-  /** See {@link #sharedEnd()}; and {@link #keptTail} before {@link #readLikeKept}. */
+  /** The same for its first bytes. */
+  private int keptHead = -1;
+  /** See {@link #sharedStart()}; and the two above before {@link #readLikeKept}. */
+  private int sharedStart;
   private int sharedEnd;
+  private int headBeforeLikeKept;
   private int tailBeforeLikeKept;
   /** Which value string of the chunk kept is its model, or -1; and the model. */
   private int keptModelString;
@@ -78,8 +82,10 @@ final class ChunkShape {
    * {@link #model()}.
    */
   int read(byte[] json, int from, int to) {
+    sharedStart = 0;
     sharedEnd = 0;
     if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
+      keptHead = -1;
       keptTail = -1;
       return OTHER;
     }
@@ -100,14 +106,16 @@ final class ChunkShape {
    * {@code json[from, to)} does not hold it all, which does not count as left to Jackson.
    */
   int readLikeKept(byte[] json, int from, int to) {
+    sharedStart = 0;
     sharedEnd = 0;
+    headBeforeLikeKept = keptHead;
     tailBeforeLikeKept = keptTail;
     if (leftInARow >= GIVE_UP || keptHasLineBreak) {
       return OTHER;
     }
     int usage = compare(json, from, to, true);
     if (usage == OTHER) {
-      keptTail = tailBeforeLikeKept; // as if not read: the caller reads it as any other
+      forgetLikeKept(); // as if not read: the caller reads it as any other
     } else {
       leftInARow = 0;
     }
@@ -119,7 +127,9 @@ final class ChunkShape {
    * after all (its line goes on), so that it is read as any other.
    */
   void forgetLikeKept() {
+    keptHead = headBeforeLikeKept;
     keptTail = tailBeforeLikeKept;
+    sharedStart = 0;
     sharedEnd = 0;
   }
 
@@ -129,10 +139,15 @@ final class ChunkShape {
   }
 
   /**
-   * How many last bytes the chunk read last is known to share with the chunk read before it: when
-   * both were compared with the same kept chunk and differ from it only before their last bytes
-   * (as the chunks of an answer do); else 0.
+   * How many first bytes the chunk read last is known to share with the chunk read before it:
+   * when both were compared with the same kept chunk and differ from it only after their first
+   * bytes (as the chunks of an answer do); else 0.
    */
+  int sharedStart() {
+    return sharedStart;
+  }
+
+  /** As {@link #sharedStart()}, for the last bytes. */
   int sharedEnd() {
     return sharedEnd;
   }
@@ -205,7 +220,8 @@ final class ChunkShape {
     }
     top.keepMembers(from);
     keptLength = to - from;
-    keptTail = keptLength; // the chunk kept is all the kept one's
+    keptHead = keptLength; // the chunk kept is all the kept one's
+    keptTail = keptLength;
     if (kept.length < keptLength) {
       kept = new byte[Math.max(keptLength, kept.length * 2)];
     }
@@ -239,7 +255,9 @@ final class ChunkShape {
    * follow.
    */
   private int compare(byte[] json, int from, int to, boolean open) {
+    int previousHead = keptHead;
     int previousTail = keptTail;
+    keptHead = -1;
     keptTail = -1;
     same = 0;
     if (keptLength < 0) {
@@ -280,8 +298,11 @@ final class ChunkShape {
     if (open ? end - from > StrictJson.MAX_LENGTH : end != to) {
       return OTHER;
     }
+    int head = p == 0 ? keptLength : same; // the same as the kept chunk up to its first difference
     int tail = keptLength - p;
+    sharedStart = previousHead < 0 ? 0 : Math.min(previousHead, head);
     sharedEnd = previousTail < 0 ? 0 : Math.min(previousTail, tail);
+    keptHead = head;
     keptTail = tail;
     model = chunkModel;
     return usage == OTHER ? keptUsage + c - p : usage;

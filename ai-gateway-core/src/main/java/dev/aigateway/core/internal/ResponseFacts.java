@@ -137,16 +137,17 @@ public final class ResponseFacts {
    * Learns the model of the chat chunk {@code data[from, to)}, which carries no usage (no
    * top-level usage but null ones) and names {@code chunkModel} (as {@link #readChunk} would
    * read it), and keeps the chunk, to read its text only if it is needed when the stream ended
-   * ({@link #streamEnded}); {@code sharedEnd} of its last bytes are known to be those of the
-   * chunk deferred before (0 when not known). Returns false, having learnt nothing, when the
-   * stash would overflow: the chunks kept so far are then read, and this chunk and every later
-   * one must be read at once.
+   * ({@link #streamEnded}); its first {@code sharedStart} and last {@code sharedEnd} bytes are
+   * known to be those of the chunk deferred before (0 when not known). Returns false, having
+   * learnt nothing, when the stash would overflow: the chunks kept so far are then read, and
+   * this chunk and every later one must be read at once.
    */
-  boolean deferChunk(byte[] data, int from, int to, String chunkModel, int sharedEnd) {
+  boolean deferChunk(byte[] data, int from, int to, String chunkModel, int sharedStart,
+      int sharedEnd) {
     if (stash == null) {
       stash = new ChunkStash();
     }
-    if (stash.add(data, from, to, text.length(), sharedEnd)) {
+    if (stash.add(data, from, to, text.length(), sharedStart, sharedEnd)) {
       learn(chunkModel, null);
       return true;
     }

@@ -300,7 +300,7 @@ public final class SseBody extends ObservedBody {
     }
     if (usageValue != ChunkShape.OTHER
         && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model(),
-            chunkShape.sharedEnd())) {
+            chunkShape.sharedStart(), chunkShape.sharedEnd())) {
       usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
       return true;
     }

@@ -56,6 +56,9 @@ class ChunkShapeTest {
         assertThat(shared).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
         assertThat(Arrays.copyOfRange(bytes, bytes.length - shared, bytes.length)).as(as)
             .isEqualTo(Arrays.copyOfRange(before, before.length - shared, before.length));
+        int start = shape.sharedStart();
+        assertThat(start).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
+        assertThat(Arrays.copyOf(bytes, start)).as(as).isEqualTo(Arrays.copyOf(before, start));
         sharedSome += shared > 0 ? 1 : 0;
         if (usage == ChunkShape.USAGE_ONLY) {
           assertThat(parsed).as(as).isTrue();

@@ -27,11 +27,14 @@ class ChunkStashTest {
         int text = (textAt.isEmpty() ? 0 : textAt.get(textAt.size() - 1)) + random.nextInt(3);
 
         int shared = commonEnd(previous, chunk);
-        if (shared > 0) {
-          shared = random.nextInt(shared + 1); // any part of it may be known
-        }
+        int sharedStart = Arrays.mismatch(previous, chunk);
+        sharedStart = sharedStart < 0 ? chunk.length : sharedStart;
+        // Any part of them may be known, or none; both may overlap (the same chunk again).
+        shared = random.nextInt(3) == 0 ? 0 : random.nextInt(shared + 1);
+        sharedStart = random.nextInt(3) == 0 ? 0 : random.nextInt(sharedStart + 1);
 
-        assertThat(stash.add(padded, from, from + chunk.length, text, shared)).isTrue();
+        assertThat(stash.add(padded, from, from + chunk.length, text, sharedStart, shared))
+            .isTrue();
         chunks.add(chunk);
         textAt.add(text);
         previous = chunk;
@@ -52,7 +55,7 @@ class ChunkStashTest {
     byte[] chunk = ("{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o\",\"choices\":[{\"delta\":"
         + "{\"content\":\"xx\"}}],\"usage\":null}").getBytes(UTF_8);
     int kept = 0;
-    while (stash.add(chunk, 0, chunk.length, 0, 0)) {
+    while (stash.add(chunk, 0, chunk.length, 0, 0, 0)) {
       kept++;
       chunk[chunk.length - 20] = (byte) ('a' + kept % 26); // one byte of text changes
     }
@@ -65,10 +68,10 @@ class ChunkStashTest {
     ChunkStash stash = new ChunkStash();
     byte[] big = new byte[ChunkStash.LIMIT / 2];
 
-    assertThat(stash.add(big, 0, big.length, 0, 0)).isTrue();
+    assertThat(stash.add(big, 0, big.length, 0, 0, 0)).isTrue();
     big[0] = 1;
     big[big.length - 1] = 1; // shares nothing with the one before
-    assertThat(stash.add(big, 0, big.length, 0, 0)).isFalse();
+    assertThat(stash.add(big, 0, big.length, 0, 0, 0)).isFalse();
     assertThat(stash.count()).isEqualTo(1);
   }
 
