@@ -31,9 +31,12 @@ final class ChunkStash {
    */
   private int[] chunks = new int[128];
   private int count;
-  /** The chunk kept last, whole, to compare the next one with. */
-  private byte[] last = new byte[512];
-  private int lastLength;
+  /** The chunk kept last, whole, to compare the next one with; -1 as its length when not kept. */
+  private byte[] last = new byte[0];
+  private int lastLength = -1;
+  /** The length of the longest chunk kept, and of the one kept last. */
+  private int longest;
+  private int previousLength;
   private int cost;
   /** The chunk rebuilt last, once the chunks are read, and which one is next. */
   private byte[] rebuilt;
@@ -41,14 +44,25 @@ final class ChunkStash {
   private int next;
 
   /**
-   * Keeps the chunk {@code data[from, to)}, which came when the text was {@code textLength} long;
-   * returns false, keeping nothing, when it would take the stash past {@link #LIMIT}.
+   * Keeps the chunk {@code data[from, to)}, which came when the text was {@code textLength} long
+   * and whose first {@code sharedStart} and last {@code sharedEnd} bytes are known to be those of
+   * the chunk added before (0 when not known); returns false, keeping nothing, when it would take
+   * the stash past {@link #LIMIT}. A chunk with a known start or end keeps what lies between, as
+   * it is: it is not compared with the one before, which is then not kept either.
    */
-  boolean add(byte[] data, int from, int to, int textLength) {
+  boolean add(byte[] data, int from, int to, int textLength, int sharedStart, int sharedEnd) {
     int length = to - from;
     int start = 0;
     int end = 0;
-    if (count > 0) {
+    longest = Math.max(longest, length);
+    int previousLength = this.previousLength;
+    this.previousLength = length;
+    boolean known = count > 0 && sharedStart + sharedEnd > 0;
+    if (known) {
+      int most = Math.min(previousLength, length); // a chunk alike at both ends shares it once
+      start = Math.min(sharedStart, most);
+      end = Math.min(sharedEnd, most - start);
+    } else if (count > 0 && lastLength >= 0) {
       start = Arrays.mismatch(last, 0, lastLength, data, from, to);
       start = start < 0 ? length : start;
       end = commonEnd(last, lastLength, data, to, Math.min(lastLength, length) - start);
@@ -71,10 +85,20 @@ final class ChunkStash {
     chunks[count * 4 + 2] = size;
     chunks[count * 4 + 3] = textLength;
     count++;
-    if (last.length < length) {
-      last = Arrays.copyOf(last, Math.max(length, last.length * 2));
+    if (known) {
+      lastLength = -1; // not kept: the next chunk compared is kept whole
+    } else if (count == 1 || lastLength < 0) {
+      if (last.length < length) {
+        last = new byte[Math.max(length, last.length * 2)];
+      }
+      System.arraycopy(data, from, last, 0, length);
+      lastLength = length;
+    } else {
+      if (last.length < length) {
+        last = Arrays.copyOf(last, Math.max(length, last.length * 2));
+      }
+      lastLength = change(last, lastLength, start, end, data, from + start, differing);
     }
-    lastLength = change(last, lastLength, start, end, data, from + start, differing);
     return true;
   }
 
@@ -124,7 +148,7 @@ final class ChunkStash {
    */
   void rebuildNext() {
     if (rebuilt == null) {
-      rebuilt = new byte[last.length];
+      rebuilt = new byte[longest];
     }
     int i = next++;
     int start = chunks[i * 4];

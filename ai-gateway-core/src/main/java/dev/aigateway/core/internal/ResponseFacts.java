@@ -74,6 +74,9 @@ public final class ResponseFacts {
    * having learnt nothing, when it is not a JSON object.
    */
   boolean readDocument(byte[] doc, int from, int to) {
+    if (readDocumentBytes(doc, from, to)) {
+      return true;
+    }
     ModelAndUsage read;
     try (JsonParser p = JSON.createParser(doc, from, to - from)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -87,6 +90,28 @@ public final class ResponseFacts {
       // Rare: the text is needed (to estimate, or to log), so read the document again, whole.
       appendDocumentText(Json.parseOrNull(doc, from, to - from));
     }
+    complete = true;
+    return true;
+  }
+
+  /**
+   * Reads a document as {@link #readDocument} does, without a parser, when it reports usage in
+   * plain form and its text is not needed ({@link TopLevel}, {@link UsageBytes}); returns false,
+   * having learnt nothing, for any other document.
+   */
+  private boolean readDocumentBytes(byte[] doc, int from, int to) {
+    if (keepText || to - from > StrictJson.MAX_LENGTH) {
+      return false;
+    }
+    TopLevel top = new TopLevel(StrictJson.NOT_NOTING);
+    if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
+      return false;
+    }
+    Usage read = UsageBytes.read(doc, top.lastUsage(), to);
+    if (read == UsageBytes.UNREAD || read == null) {
+      return false;
+    }
+    learnUsage(top.model(), read);
     complete = true;
     return true;
   }
@@ -112,15 +137,17 @@ public final class ResponseFacts {
    * Learns the model of the chat chunk {@code data[from, to)}, which carries no usage (no
    * top-level usage but null ones) and names {@code chunkModel} (as {@link #readChunk} would
    * read it), and keeps the chunk, to read its text only if it is needed when the stream ended
-   * ({@link #streamEnded}). Returns false, having learnt nothing, when the stash would overflow:
-   * the chunks kept so far are then read, and this chunk and every later one must be read at
-   * once.
+   * ({@link #streamEnded}); its first {@code sharedStart} and last {@code sharedEnd} bytes are
+   * known to be those of the chunk deferred before (0 when not known). Returns false, having
+   * learnt nothing, when the stash would overflow: the chunks kept so far are then read, and
+   * this chunk and every later one must be read at once.
    */
-  boolean deferChunk(byte[] data, int from, int to, String chunkModel) {
+  boolean deferChunk(byte[] data, int from, int to, String chunkModel, int sharedStart,
+      int sharedEnd) {
     if (stash == null) {
       stash = new ChunkStash();
     }
-    if (stash.add(data, from, to, text.length())) {
+    if (stash.add(data, from, to, text.length(), sharedStart, sharedEnd)) {
       learn(chunkModel, null);
       return true;
     }
@@ -265,10 +292,17 @@ public final class ResponseFacts {
 
   /** Keeps a model (if not null) and usage (if it holds a count); returns whether it did. */
   private boolean learn(String m, JsonNode u) {
+    return learnUsage(m, parseUsage(u));
+  }
+
+  /**
+   * Keeps a model (if not null) and usage (if not null), read from a chunk or document without
+   * a parser; returns whether there was usage.
+   */
+  boolean learnUsage(String m, Usage parsed) {
     if (m != null) {
       model = m;
     }
-    Usage parsed = parseUsage(u);
     if (parsed != null) {
       usage = parsed;
     }

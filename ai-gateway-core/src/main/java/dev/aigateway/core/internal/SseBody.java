@@ -36,6 +36,8 @@ public final class SseBody extends ObservedBody {
 
   private static final byte[] DATA_FIELD = {'d', 'a', 't', 'a', ':'};
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+  /** {@link #chunkLikeKept} when too few bytes of the event are in to tell. */
+  private static final int WAIT = -2;
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
@@ -47,14 +49,21 @@ public final class SseBody extends ObservedBody {
   private final UsageMember usageMember = new UsageMember();
   private final ChunkShape chunkShape = new ChunkShape();
   /**
-   * {@code [outPosition, outLength)}: bytes for the application (hide mode only), then
-   * {@code [eventStart, length)}: the event in flight, then room for what upstream sends next
-   * (hide mode reads straight into it). Events only ever shrink, so the bytes for the application
-   * are written in place, never past the event being handled. Grows only for a larger event.
+   * Events handled, then {@code [eventStart, length)}: the event in flight, then room for what
+   * upstream sends next (hide mode reads straight into it). Grows only for a larger event.
    */
   private byte[] buffer = new byte[2048];
-  private int outPosition;
-  private int outLength;
+  /**
+   * Hide mode: the pieces of the handled events' bytes still for the application, in order,
+   * each as its start and end in {@link #buffer} (the events' bytes minus what is hidden); the
+   * piece being read, where in it, and how many bytes are left in all. The buffer is compacted
+   * only once they were all read.
+   */
+  private int[] pieces = new int[32];
+  private int pieceCount;
+  private int piece;
+  private int piecePosition;
+  private int pending;
   private int eventStart;
   private int lineStart;
   private int scanned;
@@ -64,6 +73,8 @@ public final class SseBody extends ObservedBody {
   private int dataFrom;
   private int dataTo;
   private boolean upstreamEnded;
+  /** Whether the event in flight was tried as a chunk like the one kept. */
+  private boolean triedLikeKept;
 
   public SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
       boolean responsesApi, boolean hideUsage) {
@@ -89,7 +100,7 @@ public final class SseBody extends ObservedBody {
       }
       return n;
     }
-    while (outPosition == outLength) {
+    while (pending == 0) {
       if (upstreamEnded) {
         return -1;
       }
@@ -103,10 +114,19 @@ public final class SseBody extends ObservedBody {
         processEvents();
       }
     }
-    int n = Math.min(len, outLength - outPosition);
-    System.arraycopy(buffer, outPosition, b, off, n);
-    outPosition += n;
-    return n;
+    int wanted = Math.min(len, pending);
+    for (int copied = 0; copied < wanted; ) {
+      int from = Math.max(pieces[2 * piece], piecePosition);
+      int n = Math.min(wanted - copied, pieces[2 * piece + 1] - from);
+      System.arraycopy(buffer, from, b, off + copied, n);
+      copied += n;
+      piecePosition = from + n;
+      if (piecePosition == pieces[2 * piece + 1]) {
+        piece++;
+      }
+    }
+    pending -= wanted;
+    return wanted;
   }
 
   /**
@@ -114,8 +134,9 @@ public final class SseBody extends ObservedBody {
    * makes room for at least {@code room} more bytes.
    */
   private void compact(int room) {
-    outPosition = 0;
-    outLength = 0;
+    pieceCount = 0;
+    piece = 0;
+    piecePosition = 0;
     if (eventStart > 0) {
       System.arraycopy(buffer, eventStart, buffer, 0, length - eventStart);
       length -= eventStart;
@@ -144,8 +165,20 @@ public final class SseBody extends ObservedBody {
 
   /** Handles every complete event in the buffer; an event ends at an empty line. */
   private void processEvents() {
-    for (int newline = indexOfNewline(buffer, scanned, length); newline >= 0;
-        newline = indexOfNewline(buffer, lineStart, length)) {
+    while (true) {
+      if (lineStart == eventStart && !triedLikeKept) {
+        int next = chunkLikeKept();
+        if (next >= 0) {
+          eventStart = next;
+          lineStart = next;
+          continue;
+        }
+        triedLikeKept = next != WAIT; // else tried again when more bytes came, if still in time
+      }
+      int newline = indexOfNewline(buffer, Math.max(scanned, lineStart), length);
+      if (newline < 0) {
+        break;
+      }
       int lineEnd = newline > lineStart && buffer[newline - 1] == '\r' ? newline - 1 : newline;
       if (lineEnd > lineStart) {
         noteLine(lineStart, lineEnd);
@@ -157,13 +190,53 @@ public final class SseBody extends ObservedBody {
         });
         eventStart = newline + 1;
         dataLines = 0;
+        triedLikeKept = false;
       } else {
         emit(lineStart, newline + 1); // stray blank line between events
         eventStart = newline + 1;
+        triedLikeKept = false;
       }
       lineStart = newline + 1;
     }
     scanned = length;
+  }
+
+  /**
+   * Handles the event in flight at once when it is one data line holding a chat chunk like the
+   * one {@link ChunkShape} kept (as nearly all chunks of an answer are), and it is all in the
+   * buffer: the chunk is found by comparing it with the one kept, which finds where its line
+   * ends too, so the line need not be scanned for its end. Returns where the next event starts;
+   * {@link #WAIT} when fewer bytes than such an event needs are in; or -1 when the event is to be
+   * handled as any other. Either way, nothing was changed.
+   */
+  private int chunkLikeKept() {
+    if (responsesApi || !facts.defersChunks()) {
+      return -1;
+    }
+    if (length - eventStart < DATA_FIELD.length + chunkShape.keptLength() + 2) {
+      return WAIT;
+    }
+    int valueStart = dataValueStart(buffer, eventStart, length);
+    int usageValue = valueStart < 0 ? ChunkShape.OTHER
+        : chunkShape.readLikeKept(buffer, valueStart, length);
+    if (usageValue == ChunkShape.OTHER) {
+      return -1;
+    }
+    // The event must end here: its one line (not ending in a carriage return), a blank one.
+    int dataEnd = chunkShape.end();
+    int lineEnd = dataEnd < length && buffer[dataEnd] == '\r' ? dataEnd + 1 : dataEnd;
+    int blankEnd = lineEnd + 1 < length && buffer[lineEnd + 1] == '\r' ? lineEnd + 2 : lineEnd + 1;
+    if (blankEnd >= length) {
+      chunkShape.forgetLikeKept();
+      return WAIT; // its last bytes are still to come: tried again when they came
+    }
+    if (buffer[lineEnd] != '\n' || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
+        || buffer[blankEnd] != '\n') {
+      chunkShape.forgetLikeKept();
+      return -1;
+    }
+    handleChunk(eventStart, blankEnd + 1, new Data(buffer, valueStart, dataEnd), usageValue);
+    return blankEnd + 1;
   }
 
   /** Notes a data line of the event in flight, so that the usual one is not looked for again. */
@@ -190,7 +263,16 @@ public final class SseBody extends ObservedBody {
       emit(start, end);
       return;
     }
-    if (!readChunk(data) || !hideUsage) {
+    handleChunk(start, end, data, facts.defersChunks()
+        ? chunkShape.read(data.bytes(), data.from(), data.to()) : ChunkShape.OTHER);
+  }
+
+  /**
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that
+   * {@link ChunkShape} read as {@code usageValue}.
+   */
+  private void handleChunk(int start, int end, Data data, int usageValue) {
+    if (!readChunk(data, usageValue) || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {
       return; // the usage-only chunk the application did not ask for
@@ -204,17 +286,23 @@ public final class SseBody extends ObservedBody {
 
   /**
    * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage,
-   * only if its text is needed at the end. Returns false when it is not a JSON object.
+   * only if its text is needed at the end; the chunk that only reports usage is read on its
+   * bytes when it can be. {@code usageValue} is what {@link ChunkShape} read, or
+   * {@link ChunkShape#OTHER} when chunks are not deferred. Returns false when it is not a JSON
+   * object.
    */
-  private boolean readChunk(Data data) {
+  private boolean readChunk(Data data, int usageValue) {
     byte[] bytes = data.bytes();
-    if (facts.defersChunks()) {
-      int usageValue = chunkShape.read(bytes, data.from(), data.to());
-      if (usageValue != ChunkShape.OTHER
-          && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model())) {
-        usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
-        return true;
-      }
+    if (usageValue == ChunkShape.USAGE_ONLY) {
+      facts.learnUsage(chunkShape.model(), chunkShape.usage());
+      usageMember.noteUsageOnly();
+      return true;
+    }
+    if (usageValue != ChunkShape.OTHER
+        && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model(),
+            chunkShape.sharedStart(), chunkShape.sharedEnd())) {
+      usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
+      return true;
     }
     return facts.readChunk(bytes, data.from(), data.to(), usageMember);
   }
@@ -241,7 +329,7 @@ public final class SseBody extends ObservedBody {
   record Data(byte[] bytes, int from, int to) {
 
     boolean is(byte[] value) {
-      return Arrays.equals(bytes, from, to, value, 0, value.length);
+      return StrictJson.is(bytes, from, to, value);
     }
   }
 
@@ -275,11 +363,10 @@ public final class SseBody extends ObservedBody {
    * is a {@code data:} line (after the colon and one optional space); -1 if it is not.
    */
   private static int dataValueStart(byte[] bytes, int start, int end) {
-    int fieldEnd = start + DATA_FIELD.length;
-    if (fieldEnd > end
-        || !Arrays.equals(bytes, start, fieldEnd, DATA_FIELD, 0, DATA_FIELD.length)) {
+    if (!StrictJson.startsWith(bytes, start, end, DATA_FIELD)) {
       return -1;
     }
+    int fieldEnd = start + DATA_FIELD.length;
     return fieldEnd < end && bytes[fieldEnd] == ' ' ? fieldEnd + 1 : fieldEnd;
   }
 
@@ -302,17 +389,26 @@ public final class SseBody extends ObservedBody {
     return -1;
   }
 
-  /** Passes {@code buffer[from, to)} on to the application; in place, as events only shrink. */
+  /** Passes {@code buffer[from, to)} on to the application, after what it was passed before. */
   private void emit(int from, int to) {
-    if (!hideUsage) {
+    if (!hideUsage || from == to) {
       return; // the application already received these bytes straight from upstream
     }
-    System.arraycopy(buffer, from, buffer, outLength, to - from);
-    outLength += to - from;
+    pending += to - from;
+    if (pieceCount > 0 && pieces[2 * pieceCount - 1] == from) {
+      pieces[2 * pieceCount - 1] = to; // goes on where the last piece ends, as most do
+      return;
+    }
+    if (2 * pieceCount == pieces.length) {
+      pieces = Arrays.copyOf(pieces, pieces.length * 2);
+    }
+    pieces[2 * pieceCount] = from;
+    pieces[2 * pieceCount + 1] = to;
+    pieceCount++;
   }
 
   @Override
   public int available() {
-    return hideUsage ? outLength - outPosition : 0;
+    return hideUsage ? pending : 0;
   }
 }

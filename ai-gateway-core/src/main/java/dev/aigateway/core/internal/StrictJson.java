@@ -37,9 +37,26 @@ final class StrictJson {
   /** Added to a byte below 0x80, sets its high bit when the byte is not a control character. */
   private static final long PRINTABLE = (0x80 - ' ') * ONES;
 
-  /** Per value string skipped since {@link #forgetStrings}: its opening quote and its end. */
-  private int[] strings = new int[64];
+  /**
+   * An instance that notes no strings, shared: for callers that only need values skipped. Its
+   * {@link #strings()} is null.
+   */
+  static final StrictJson NOT_NOTING = new StrictJson(false);
+
+  /**
+   * Per value string skipped since {@link #forgetStrings}: its opening quote and its end; null
+   * when strings are not noted.
+   */
+  private int[] strings;
   private int stringCount;
+
+  StrictJson() {
+    this(true);
+  }
+
+  private StrictJson(boolean notesStrings) {
+    strings = notesStrings ? new int[64] : null;
+  }
 
   /** Forgets the value strings noted so far. */
   void forgetStrings() {
@@ -77,7 +94,7 @@ final class StrictJson {
 
   private int valueString(byte[] json, int i, int to) {
     int end = string(json, i, to, true);
-    if (end >= 0) {
+    if (end >= 0 && strings != null) {
       if (stringCount * 2 == strings.length) {
         strings = Arrays.copyOf(strings, strings.length * 2);
       }
@@ -131,6 +148,27 @@ final class StrictJson {
     }
   }
 
+  /** Whether {@code json[from, to)} is {@code name} (a name with its quotes). */
+  static boolean is(byte[] json, int from, int to, byte[] name) {
+    return to - from == name.length && startsWith(json, from, to, name);
+  }
+
+  /**
+   * Whether {@code bytes[at, to)} starts with {@code prefix}; a plain loop, which beats
+   * {@code Arrays.equals} on ranges this short (names, field names, literals).
+   */
+  static boolean startsWith(byte[] bytes, int at, int to, byte[] prefix) {
+    if (to - at < prefix.length) {
+      return false;
+    }
+    for (int k = 0; k < prefix.length; k++) {
+      if (bytes[at + k] != prefix[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The index of the first byte from {@code i} that is not JSON whitespace. */
   static int skipSpace(byte[] json, int i, int to) {
     while (i < to && isSpace(json[i])) {
@@ -145,7 +183,7 @@ final class StrictJson {
 
   /**
    * Skips the members of an object, from its opening brace at {@code i}; used for every object
-   * but the top-level one of a chunk, which {@link UsageMember#scan} walks itself.
+   * but the top-level one of a chunk, which {@link TopLevel} walks itself.
    */
   private int object(byte[] json, int i, int to, int depth) {
     i = skipSpace(json, i + 1, to);

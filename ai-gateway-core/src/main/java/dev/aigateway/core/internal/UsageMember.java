@@ -2,7 +2,6 @@ package dev.aigateway.core.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import java.util.Arrays;
 
 /**
  * A stream chunk's top-level {@code usage} member, noted while {@link ResponseFacts#readChunk}
@@ -56,6 +55,16 @@ final class UsageMember {
     }
   }
 
+  /**
+   * Notes, as {@link #note} and {@link #noteChoices} would have, a chunk that {@link ChunkShape}
+   * found to have one top-level usage member, an object, and only empty {@code choices}.
+   */
+  void noteUsageOnly() {
+    clear();
+    value = JsonToken.START_OBJECT;
+    choicesEmpty = true;
+  }
+
   /** Notes the last top-level {@code choices}: whether it is an empty array. */
   void noteChoices(boolean emptyArray) {
     choicesEmpty = emptyArray;
@@ -85,7 +94,7 @@ final class UsageMember {
    * OpenAI puts the member last, so the usual cut is {@code ,"usage":null} before the final brace.
    */
   private void locate(byte[] json, int from, int to, int valueStart) {
-    if (!startsWith(json, valueStart, to, NULL)) {
+    if (!StrictJson.startsWith(json, valueStart, to, NULL)) {
       return;
     }
     int valueEnd = valueStart + NULL.length;
@@ -94,7 +103,7 @@ final class UsageMember {
       return;
     }
     int keyStart = skipSpaceBack(json, from, colon) - (KEY.length - 1);
-    if (keyStart < from || !startsWith(json, keyStart, to, KEY)) {
+    if (keyStart < from || !StrictJson.startsWith(json, keyStart, to, KEY)) {
       return;
     }
     int before = skipSpaceBack(json, from, keyStart);
@@ -122,10 +131,5 @@ final class UsageMember {
       i--;
     }
     return i;
-  }
-
-  private static boolean startsWith(byte[] json, int index, int to, byte[] prefix) {
-    return index + prefix.length <= to
-        && Arrays.equals(json, index, index + prefix.length, prefix, 0, prefix.length);
   }
 }

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aigateway.api.Usage;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,10 +25,12 @@ class ChunkShapeTest {
   void chunkReadWithoutParsingIsReadAsJacksonReadsIt() {
     int read = 0;
     int wellFormed = 0;
+    int sharedSome = 0;
     for (long seed = 0; seed < 3000; seed++) {
       RandomChatStream stream = new RandomChatStream(seed);
       SplittableRandom random = new SplittableRandom(seed);
       ChunkShape shape = new ChunkShape();
+      byte[] previous = new byte[0];
       for (String chunk : stream.chunks()) {
         boolean broken = random.nextInt(4) == 0;
         byte[] bytes = broken ? stream.broken(chunk.getBytes(UTF_8)) : chunk.getBytes(UTF_8);
@@ -40,6 +43,8 @@ class ChunkShapeTest {
         boolean parsed = facts.readChunk(bytes, 0, bytes.length, expected);
 
         int usage = shape.read(padded, from, to);
+        byte[] before = previous;
+        previous = bytes;
 
         String as = "seed " + seed + ": " + new String(bytes, UTF_8);
         wellFormed += broken ? 0 : 1;
@@ -47,6 +52,21 @@ class ChunkShapeTest {
           continue;
         }
         read++;
+        int shared = shape.sharedEnd();
+        assertThat(shared).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
+        assertThat(Arrays.copyOfRange(bytes, bytes.length - shared, bytes.length)).as(as)
+            .isEqualTo(Arrays.copyOfRange(before, before.length - shared, before.length));
+        int start = shape.sharedStart();
+        assertThat(start).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
+        assertThat(Arrays.copyOf(bytes, start)).as(as).isEqualTo(Arrays.copyOf(before, start));
+        sharedSome += shared > 0 ? 1 : 0;
+        if (usage == ChunkShape.USAGE_ONLY) {
+          assertThat(parsed).as(as).isTrue();
+          assertThat(shape.usage()).as(as).isEqualTo(facts.usage());
+          assertThat(shape.model()).as(as).isEqualTo(facts.model());
+          assertThat(expected.usageOnly()).as(as).isTrue();
+          continue;
+        }
         UsageMember noted = new UsageMember();
         noted.noteNull(padded, from, to, usage);
         assertThat(parsed).as(as).isTrue();
@@ -62,6 +82,7 @@ class ChunkShapeTest {
     }
     // Not more: a third of the streams name their model with escapes, which Jackson reads.
     assertThat(read).as("chunks read without parsing").isGreaterThan(wellFormed * 2 / 3);
+    assertThat(sharedSome).as("chunks known to end as the one before").isGreaterThan(read / 3);
   }
 
   @Test
@@ -91,7 +112,11 @@ class ChunkShapeTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "{\"choices\":[],\"usage\":{\"prompt_tokens\":1}}",
+      "{\"choices\":[{}],\"usage\":{\"prompt_tokens\":1}}", // usage and text
+      "{\"usage\":{\"prompt_tokens\":1}}", // usage and no choices
+      "{\"choices\":[],\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
+      "{\"choices\":[],\"usage\":{\"prompt_tokens\":-1}}", // a count UsageBytes leaves
+      "{\"choices\":[],\"choices\":[1],\"usage\":{\"prompt_tokens\":1}}",
       "{\"usage\":[],\"choices\":[]}",
       "{\"usage\":0}",
       "{\"us\\u0061ge\":null}", // an escaped name could be usage: Jackson decides
@@ -156,6 +181,17 @@ class ChunkShapeTest {
         .getBytes(UTF_8);
 
     assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.NO_USAGE);
+    assertThat(shape.model()).isEqualTo("gpt-4o");
+  }
+
+  @Test
+  void chunkReportingUsageWithoutChoicesIsReadWithItsUsage() {
+    ChunkShape shape = new ChunkShape();
+    byte[] chunk = ("{\"model\":\"gpt-4o\",\"choices\":[ ],\"usage\":{\"prompt_tokens\":9,"
+        + "\"completion_tokens\":2,\"total_tokens\":11}}").getBytes(UTF_8);
+
+    assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.USAGE_ONLY);
+    assertThat(shape.usage()).isEqualTo(new Usage(9, 2, 11, 0, 0));
     assertThat(shape.model()).isEqualTo("gpt-4o");
   }
 

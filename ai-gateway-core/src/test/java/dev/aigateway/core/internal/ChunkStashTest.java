@@ -26,7 +26,15 @@ class ChunkStashTest {
         System.arraycopy(chunk, 0, padded, from, chunk.length);
         int text = (textAt.isEmpty() ? 0 : textAt.get(textAt.size() - 1)) + random.nextInt(3);
 
-        assertThat(stash.add(padded, from, from + chunk.length, text)).isTrue();
+        int shared = commonEnd(previous, chunk);
+        int sharedStart = Arrays.mismatch(previous, chunk);
+        sharedStart = sharedStart < 0 ? chunk.length : sharedStart;
+        // Any part of them may be known, or none; both may overlap (the same chunk again).
+        shared = random.nextInt(3) == 0 ? 0 : random.nextInt(shared + 1);
+        sharedStart = random.nextInt(3) == 0 ? 0 : random.nextInt(sharedStart + 1);
+
+        assertThat(stash.add(padded, from, from + chunk.length, text, sharedStart, shared))
+            .isTrue();
         chunks.add(chunk);
         textAt.add(text);
         previous = chunk;
@@ -47,7 +55,7 @@ class ChunkStashTest {
     byte[] chunk = ("{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o\",\"choices\":[{\"delta\":"
         + "{\"content\":\"xx\"}}],\"usage\":null}").getBytes(UTF_8);
     int kept = 0;
-    while (stash.add(chunk, 0, chunk.length, 0)) {
+    while (stash.add(chunk, 0, chunk.length, 0, 0, 0)) {
       kept++;
       chunk[chunk.length - 20] = (byte) ('a' + kept % 26); // one byte of text changes
     }
@@ -60,10 +68,10 @@ class ChunkStashTest {
     ChunkStash stash = new ChunkStash();
     byte[] big = new byte[ChunkStash.LIMIT / 2];
 
-    assertThat(stash.add(big, 0, big.length, 0)).isTrue();
+    assertThat(stash.add(big, 0, big.length, 0, 0, 0)).isTrue();
     big[0] = 1;
     big[big.length - 1] = 1; // shares nothing with the one before
-    assertThat(stash.add(big, 0, big.length, 0)).isFalse();
+    assertThat(stash.add(big, 0, big.length, 0, 0, 0)).isFalse();
     assertThat(stash.count()).isEqualTo(1);
   }
 
@@ -80,5 +88,14 @@ class ChunkStashTest {
     System.arraycopy(middle, 0, chunk, start, middle.length);
     System.arraycopy(previous, previous.length - end, chunk, start + middle.length, end);
     return chunk;
+  }
+
+  /** How many last bytes {@code a} and {@code b} share. */
+  private static int commonEnd(byte[] a, byte[] b) {
+    int n = 0;
+    while (n < Math.min(a.length, b.length) && a[a.length - 1 - n] == b[b.length - 1 - n]) {
+      n++;
+    }
+    return n;
   }
 }

@@ -24,6 +24,12 @@ final class RandomChatStream {
       "Hello", " world", ",", " the", " gateway", "é", "ü", "🌍", "中文", "€", " ", "  ",
       "\\n", "\\\"", "\\\\", "\\/", "\\t", "\\u00e9", "\\ud83c\\udf0d", "\\ud800", "\\u0000",
       "usage", "\\\"usage\\\":null", "}", "]", "{", "data: x", "null", "12", "\\u0075sage"};
+  /** The usage members the gateway reads. */
+  private static final String[] USAGE_NAMES = {
+      "prompt_tokens", "input_tokens", "completion_tokens", "output_tokens", "total_tokens",
+      "prompt_tokens_details", "input_tokens_details", "completion_tokens_details",
+      "output_tokens_details"};
+
   /** Bytes that break JSON, or nearly. */
   private static final byte[] NASTY = {
       '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', 0, 0x1f, (byte) 0x80, (byte) 0xc0,
@@ -75,10 +81,11 @@ final class RandomChatStream {
     }
     chunks.add(chunk("[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]"));
     if (includeUsage) {
-      String usage = "{\"prompt_tokens\":" + random.nextInt(1000) + ",\"completion_tokens\":"
-          + count + ",\"total_tokens\":" + (1000 + count) + ",\"prompt_tokens_details\":"
-          + "{\"cached_tokens\":" + random.nextInt(9) + "},\"completion_tokens_details\":"
-          + "{\"reasoning_tokens\":" + random.nextInt(9) + "}}";
+      String usage = random.nextInt(4) == 0 ? usage() : "{\"prompt_tokens\":"
+          + random.nextInt(1000) + ",\"completion_tokens\":" + count + ",\"total_tokens\":"
+          + (1000 + count) + ",\"prompt_tokens_details\":{\"cached_tokens\":"
+          + random.nextInt(9) + "},\"completion_tokens_details\":{\"reasoning_tokens\":"
+          + random.nextInt(9) + "}}";
       chunks.add(switch (random.nextInt(12)) {
         case 0 -> head() + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text()
             + "\"}}],\"usage\":" + usage + "}"; // usage and text in one chunk
@@ -89,6 +96,54 @@ final class RandomChatStream {
       });
     }
     return chunks;
+  }
+
+  /**
+   * A usage object of any shape: the counts the gateway reads and others, in any order, repeated
+   * or not, written as integers most of the time but also as negative, fractional, huge or
+   * non-numbers, names now and then escaped, details that are objects or not.
+   */
+  String usage() {
+    String space = random.nextInt(5) == 0 ? " " : "";
+    StringBuilder usage = new StringBuilder("{").append(space);
+    for (int i = random.nextInt(9); i >= 0; i--) {
+      int pick = random.nextInt(USAGE_NAMES.length + 2);
+      String name = pick < USAGE_NAMES.length ? USAGE_NAMES[pick] : "audio_tokens";
+      if (random.nextInt(25) == 0) {
+        name = name.replace("_", "\\u005f");
+      }
+      usage.append('"').append(name).append('"').append(space).append(':').append(space);
+      if (name.endsWith("_details") && random.nextInt(5) != 0) {
+        usage.append('{').append(space);
+        for (int j = random.nextInt(3); j >= 0; j--) {
+          String inner = random.nextBoolean() ? "cached_tokens" : random.nextBoolean()
+              ? "reasoning_tokens" : "audio_tokens";
+          usage.append('"').append(inner).append("\":").append(count()).append(j > 0 ? "," : "");
+        }
+        usage.append(space).append('}');
+      } else {
+        usage.append(count());
+      }
+      usage.append(i > 0 ? "," + space : space);
+    }
+    return usage.append('}').toString();
+  }
+
+  private String count() {
+    return switch (random.nextInt(16)) {
+      case 0 -> "-" + random.nextInt(100);
+      case 1 -> random.nextInt(100) + ".0";
+      case 2 -> random.nextInt(100) + "e2";
+      case 3 -> "123456789012345678"; // 18 digits, a long
+      case 4 -> "12345678901234567890"; // past a long
+      case 5 -> "\"" + random.nextInt(100) + "\"";
+      case 6 -> "null";
+      case 7 -> "true";
+      case 8 -> "[" + random.nextInt(9) + "]";
+      case 9 -> "{\"cached_tokens\":" + random.nextInt(9) + "}";
+      case 10 -> "0";
+      default -> String.valueOf(random.nextInt(5000));
+    };
   }
 
   /**

@@ -120,6 +120,55 @@ class SseBodyEquivalenceTest {
   }
 
   /**
+   * Chunks like the one before are found by comparing them with it, not by scanning for their
+   * line end; whatever follows such a chunk on its line or after it, the body reads the event as
+   * it would any other.
+   */
+  @ParameterizedTest(name = "ending {index}")
+  @ValueSource(strings = {
+      "\r\r\n\r\n", // a carriage return ending the data
+      "\r\n\r\n",
+      "\n\r\n",
+      "\r\n\n",
+      "\nid: 7\n\n", // another field after the data
+      "\ndata: {}\n\n", // a second data line
+      " x\n\n", // more on the line
+      "\n: ping\n\n",
+      "\ndata: [DONE]\n\n", // no blank line
+      "\r\r\n"})
+  void chunkLikeTheOneBeforeIsFramedAsAnyEvent(String ending) throws IOException {
+    String chunk = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
+        + "\"usage\":null}";
+    StringBuilder stream = new StringBuilder();
+    for (int i = 0; i < 6; i++) {
+      stream.append(String.format(chunk, "word" + i)).append(i == 3 ? ending : "\n\n");
+    }
+    stream.append("data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+        + "\"completion_tokens\":6}}\n\ndata: [DONE]\n\n");
+    byte[] sent = stream.toString().getBytes(UTF_8);
+    for (boolean hideUsage : new boolean[] {true, false}) {
+      for (int largest : new int[] {1, 40, 8192}) {
+        RecordingBodyListener listener = new RecordingBodyListener();
+        SseBody body = new SseBody(new Chopped(sent, largest, new SplittableRandom(largest)),
+            listener, () -> false, false, hideUsage);
+        body.keepText();
+
+        byte[] seen = readAll(body, 8192);
+
+        EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
+        String as = ending + ", hideUsage " + hideUsage + ", pieces of up to " + largest;
+        assertThat(new String(seen, UTF_8)).as(as).isEqualTo(hideUsage
+            ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
+        ResponseFacts facts = listener.onlyEnd().facts();
+        assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
+        assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
+        assertThat(facts.text().toString()).as(as)
+            .isEqualTo(reference.facts.text().toString());
+      }
+    }
+  }
+
+  /**
    * Runs one random stream through the body (hiding usage or not, the text kept or not, read to
    * its end, closed early or failing) and compares what the application and the listener got
    * with what eager reading gives for the bytes the body read.
