@@ -193,14 +193,7 @@ public final class GovernedCall {
     ended.set(true);
     status = 200;
     long settled = charge ? hit.cached().usage().totalTokens() : 0;
-    if (!reservation.charges().isEmpty()) {
-      try {
-        gateway.store().settle(reservation, settled);
-      } catch (RuntimeException e) {
-        log.warn("ai-gateway: token store failed to settle cached call {}: {}", callId,
-            e.toString());
-      }
-    }
+    settleReservation(settled);
     // The prompt log gets no completion for a hit: the backend produced none for this call, and
     // the record's cache outcome says where the answer came from.
     emit(CallOutcome.SUCCESS, 200, Usage.ZERO, UsageSource.NONE, settled, null, null,
@@ -546,19 +539,25 @@ public final class GovernedCall {
         cache.store(eventStream, body, responseModel, usage, gateway.clock().instant());
       }
     }
-    if (!reservation.charges().isEmpty()) {
-      try {
-        gateway.store().settle(reservation, settled);
-      } catch (RuntimeException e) {
-        log.warn("ai-gateway: token store failed to settle call {} to {} tokens: {}", callId,
-            settled, e.toString());
-      }
-    }
+    settleReservation(settled);
     RejectionReason rejection = outcome == CallOutcome.REJECTED
         ? RejectionReason.NO_BACKEND_AVAILABLE : null;
     gatewayNanos += System.nanoTime() - began;
     emit(outcome, rejection == null ? status : rejection.status(), usage, source, settled,
         rejection, errorType, responseModel);
+  }
+
+  /** Settles the call's reservation (if any) to {@code tokens}; a failing store is logged. */
+  private void settleReservation(long tokens) {
+    if (reservation.charges().isEmpty()) {
+      return;
+    }
+    try {
+      gateway.store().settle(reservation, tokens);
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: token store failed to settle call {} to {} tokens: {}", callId,
+          tokens, e.toString());
+    }
   }
 
   private long estimatedOutput(ResponseFacts facts) {

@@ -179,35 +179,31 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   private static Response synthetic(Request request, Rejection rejection) {
-    long now = System.currentTimeMillis();
-    Response.Builder builder = new Response.Builder()
-        .request(request)
-        .protocol(Protocol.HTTP_1_1)
-        .code(rejection.status())
-        .message(reasonPhrase(rejection.status()))
-        .sentRequestAtMillis(now)
-        .receivedResponseAtMillis(now)
-        .body(ResponseBody.create(rejection.body(), JSON));
-    builder.header("Content-Type", JSON.toString());
-    rejection.headers().forEach(builder::header);
-    return builder.build();
+    return local(request, rejection.status(), reasonPhrase(rejection.status()), rejection.body(),
+        JSON, rejection.headers());
   }
 
   /** The cache's answer, as the backend would have given it: 200, the body, its type. */
   private static Response cached(Request request, Admission admission) {
-    long now = System.currentTimeMillis();
     Admission.CachedAnswer answer = admission.cachedAnswer();
-    MediaType type = MediaType.get(answer.contentType());
+    return local(request, 200, "OK", answer.body(), MediaType.get(answer.contentType()),
+        admission.responseHeaders());
+  }
+
+  /** A response the gateway gives itself, without any backend. */
+  private static Response local(Request request, int status, String message, byte[] body,
+      MediaType type, java.util.Map<String, String> headers) {
+    long now = System.currentTimeMillis();
     Response.Builder builder = new Response.Builder()
         .request(request)
         .protocol(Protocol.HTTP_1_1)
-        .code(200)
-        .message("OK")
+        .code(status)
+        .message(message)
         .sentRequestAtMillis(now)
         .receivedResponseAtMillis(now)
-        .body(ResponseBody.create(answer.body(), type));
+        .body(ResponseBody.create(body, type));
     builder.header("Content-Type", type.toString());
-    admission.responseHeaders().forEach(builder::header);
+    headers.forEach(builder::header);
     return builder.build();
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.aigateway.api.spi.EmbeddingModel;
+import dev.aigateway.core.internal.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -174,30 +175,18 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
 
   /** ", error type x" from an OpenAI error body, or nothing; never the message text. */
   private static String errorType(Response response) {
-    try (JsonParser parser = JSON_FACTORY.createParser(response.body().byteStream())) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        return "";
-      }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String field = parser.currentName();
-        JsonToken value = parser.nextToken();
-        if (field.equals("error") && value == JsonToken.START_OBJECT) {
-          while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String member = parser.currentName();
-            JsonToken memberValue = parser.nextToken();
-            if ((member.equals("type") || member.equals("code"))
-                && memberValue == JsonToken.VALUE_STRING) {
-              return ", error " + member + " " + parser.getText().replaceAll("[^\\w.-]", "");
-            }
-            parser.skipChildren();
-          }
-          return "";
+    try {
+      com.fasterxml.jackson.databind.JsonNode error =
+          Json.MAPPER.readTree(response.body().byteStream()).path("error");
+      for (String member : new String[] {"type", "code"}) {
+        if (error.path(member).isTextual()) {
+          return ", error " + member + " "
+              + error.get(member).textValue().replaceAll("[^\\w.-]", "");
         }
-        parser.skipChildren();
       }
       return "";
     } catch (IOException | RuntimeException e) {
-      return "";
+      return ""; // not JSON: the status says enough
     }
   }
 
