@@ -38,6 +38,8 @@ public final class Backend {
 
   private final String id;
   private final String baseUrl;
+  private final String host;
+  private final int port;
   private final BackendFlavor flavor;
   private final String apiVersion;
   private final Map<String, String> models;
@@ -50,6 +52,9 @@ public final class Backend {
   private Backend(Builder b) {
     this.id = b.id;
     this.baseUrl = b.baseUrl;
+    URI uri = URI.create(b.baseUrl); // validated by the builder
+    this.host = uri.getHost();
+    this.port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
     this.flavor = b.flavor;
     this.apiVersion = b.apiVersion;
     this.models = Map.copyOf(b.models);
@@ -95,6 +100,16 @@ public final class Backend {
   /** The base URL (without a trailing slash). */
   public String baseUrl() {
     return baseUrl;
+  }
+
+  /** The host of {@link #baseUrl()}. */
+  public String host() {
+    return host;
+  }
+
+  /** The port of {@link #baseUrl()}: the explicit one, else 443 for https and 80 for http. */
+  public int port() {
+    return port;
   }
 
   /** How calls are rewritten for this backend. */

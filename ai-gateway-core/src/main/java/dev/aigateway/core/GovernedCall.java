@@ -35,7 +35,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -90,11 +89,8 @@ public final class GovernedCall {
   private AttemptPlan pendingPlan;
   private String failoverReason;
   private String rejectedLimit;
-  private String sentUrl;
   private String completion;
   private Boolean logsPrompt;
-  private String parsedUrl;
-  private java.net.URI parsedUri;
   private long gatewayNanos;
   // Response cache (only with one configured).
   private CallCache cache;
@@ -355,8 +351,8 @@ public final class GovernedCall {
       Duration backoff = pendingBackoff;
       pendingBackoff = Duration.ZERO;
       attemptStartNanos = System.nanoTime() + backoff.toNanos();
-      sentUrl = BackendRequests.url(config, request.operation(), target);
-      return new AttemptPlan(config.id(), sentUrl, set, remove, body, backoff);
+      return new AttemptPlan(config.id(),
+          BackendRequests.url(config, request.operation(), target), set, remove, body, backoff);
     }
     return null;
   }
@@ -432,7 +428,7 @@ public final class GovernedCall {
       }
     };
     eventStream = contentType != null
-        ? contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream") : stream;
+        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : stream;
     ObservedBody observed = eventStream
         ? new SseBody(body, listener, callCanceled, request.operation() == Operation.RESPONSES,
             hidesStreamUsage())
@@ -713,38 +709,18 @@ public final class GovernedCall {
     if (current != null) {
       return current.backend().flavor().providerName();
     }
-    java.net.URI uri = sentUri();
-    boolean azure = request.deployment() != null
-        || (uri != null && uri.getRawPath() != null && uri.getRawPath().contains("/openai/"));
+    boolean azure = request.deployment() != null || request.encodedPath().contains("/openai/");
     return azure ? dev.aigateway.api.BackendFlavor.AZURE_OPENAI.providerName()
         : dev.aigateway.api.BackendFlavor.OPENAI.providerName();
   }
 
-  /** The URL the call went to, parsed once per call (only when an event is built). */
-  private java.net.URI sentUri() {
-    String url = sentUrl != null ? sentUrl : request.url();
-    if (parsedUri == null || !url.equals(parsedUrl)) {
-      parsedUrl = url;
-      try {
-        parsedUri = java.net.URI.create(url);
-      } catch (IllegalArgumentException e) {
-        parsedUri = null;
-      }
-    }
-    return parsedUri;
-  }
-
+  /** The host the call went to: the backend's when routed, else the application's URL's. */
   private String host() {
-    java.net.URI uri = sentUri();
-    return uri == null ? null : uri.getHost();
+    return current != null ? current.backend().host() : request.host();
   }
 
   private int port() {
-    java.net.URI uri = sentUri();
-    if (uri == null) {
-      return 0;
-    }
-    return uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+    return current != null ? current.backend().port() : request.port();
   }
 
   private String safeResolve(dev.aigateway.api.KeyResolver resolver) {

@@ -147,9 +147,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       Counter[] byCharge = new Counter[charges.size()];
       for (int i = 0; i < byCharge.length; i++) {
         LimitCharge charge = charges.get(i);
-        LimitSpec spec = charge.limit();
-        byCharge[i] = counters.computeIfAbsent(spec, s -> new ConcurrentHashMap<>())
-            .computeIfAbsent(charge.counterKey(), k -> newCounter(k, spec));
+        byCharge[i] = counter(charge.limit(), charge.counterKey());
       }
       Counter[] ordered = distinctInKeyOrder(byCharge);
       int lockedCount = 0;
@@ -204,6 +202,16 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       n++;
     }
     return n == ordered.length ? ordered : Arrays.copyOf(ordered, n);
+  }
+
+  /** The live counter for a limit and key; looked up first, so no lambda is made per call. */
+  private Counter counter(LimitSpec spec, String key) {
+    ConcurrentHashMap<String, Counter> byKey = counters.get(spec);
+    if (byKey == null) {
+      byKey = counters.computeIfAbsent(spec, s -> new ConcurrentHashMap<>());
+    }
+    Counter counter = byKey.get(key);
+    return counter != null ? counter : byKey.computeIfAbsent(key, k -> newCounter(k, spec));
   }
 
   private Counter newCounter(String key, LimitSpec spec) {

@@ -10,7 +10,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.io.InputStream;
-import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
@@ -26,6 +27,10 @@ final class GatewayInterceptor implements Interceptor {
 
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   private static final byte[] NO_BODY = new byte[0];
+  private static final String EVENT_STREAM = "text/event-stream";
+  private static final int KNOWN_MEDIA_TYPES_MAX = 64;
+  private static final ConcurrentHashMap<String, Optional<MediaType>> KNOWN_MEDIA_TYPES =
+      new ConcurrentHashMap<>();
 
   private final AiGateway gateway;
 
@@ -167,15 +172,33 @@ final class GatewayInterceptor implements Interceptor {
     admission.responseHeaders().forEach(builder::header);
     if (observed != upstream) {
       boolean eventStream = contentType != null
-          && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+          && contentType.regionMatches(true, 0, EVENT_STREAM, 0, EVENT_STREAM.length());
       long length = eventStream ? -1 : body.contentLength();
       if (eventStream) {
         builder.removeHeader("Content-Length"); // hidden usage chunks change the length
       }
-      builder.body(ResponseBody.create(Okio.buffer(Okio.source(observed)), body.contentType(),
-          length));
+      builder.body(ResponseBody.create(Okio.buffer(Okio.source(observed)),
+          mediaType(contentType), length));
     }
     return builder.build();
+  }
+
+  /**
+   * The parsed media type of a Content-Type value, or null. Backends answer with a handful of
+   * values, so the parses are kept (up to {@link #KNOWN_MEDIA_TYPES_MAX}) instead of repeated.
+   */
+  private static MediaType mediaType(String contentType) {
+    if (contentType == null) {
+      return null;
+    }
+    Optional<MediaType> known = KNOWN_MEDIA_TYPES.get(contentType);
+    if (known == null) {
+      known = Optional.ofNullable(MediaType.parse(contentType));
+      if (KNOWN_MEDIA_TYPES.size() < KNOWN_MEDIA_TYPES_MAX) {
+        KNOWN_MEDIA_TYPES.putIfAbsent(contentType, known);
+      }
+    }
+    return known.orElse(null);
   }
 
   private static Response synthetic(Request request, Rejection rejection) {

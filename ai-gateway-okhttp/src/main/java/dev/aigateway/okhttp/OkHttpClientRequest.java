@@ -38,4 +38,19 @@ final class OkHttpClientRequest implements ClientRequest {
   public byte[] body() {
     return body;
   }
+
+  @Override
+  public String host() {
+    return request.url().host();
+  }
+
+  @Override
+  public int port() {
+    return request.url().port();
+  }
+
+  @Override
+  public String encodedPath() {
+    return request.url().encodedPath();
+  }
 }

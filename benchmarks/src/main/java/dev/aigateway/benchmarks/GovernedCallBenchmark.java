@@ -73,6 +73,7 @@ public class GovernedCallBenchmark {
 
   private static final List<Pair> PAIRS = List.of(
       new Pair("plain", "governedNoEstimate", "short chat, JSON", true),
+      new Pair("plain", "governedShortWithEstimate", "short chat, JSON, estimated", false),
       new Pair("plainLongPrompt", "governedLongPromptNoEstimate", "1k-token prompt, JSON", true),
       new Pair("plainLongPrompt", "governedWithEstimate", "1k-token prompt, JSON, estimated",
           false),
@@ -118,6 +119,12 @@ public class GovernedCallBenchmark {
   @Benchmark
   public long governedNoEstimate() throws IOException {
     return call(noEstimateClient, shortChat);
+  }
+
+  /** Short chat, governed; the prompt is counted before the call (the load harness's case). */
+  @Benchmark
+  public long governedShortWithEstimate() throws IOException {
+    return call(estimateClient, shortChat);
   }
 
   /** A prompt of about 1,000 tokens, no gateway. */

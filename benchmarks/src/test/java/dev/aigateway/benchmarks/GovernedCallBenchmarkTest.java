@@ -20,6 +20,7 @@ class GovernedCallBenchmarkTest {
     long answer = CannedBackend.COMPLETION.length;
     assertThat(benchmark.plain()).isEqualTo(answer);
     assertThat(benchmark.governedNoEstimate()).isEqualTo(answer);
+    assertThat(benchmark.governedShortWithEstimate()).isEqualTo(answer);
     assertThat(benchmark.plainLongPrompt()).isEqualTo(answer);
     assertThat(benchmark.governedLongPromptNoEstimate()).isEqualTo(answer);
     assertThat(benchmark.governedWithEstimate()).isEqualTo(answer);

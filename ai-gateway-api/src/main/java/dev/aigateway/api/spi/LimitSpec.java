@@ -49,6 +49,15 @@ public record LimitSpec(
     }
   }
 
+  /**
+   * Hashes the id and kind only (equal specs have equal ids and kinds): stores look counters up by
+   * spec on every call, and a record's own hash would walk every component each time.
+   */
+  @Override
+  public int hashCode() {
+    return 31 * id.hashCode() + kind.ordinal();
+  }
+
   /** A rate: {@code capacity} tokens per {@code period}, refilling continuously. */
   public static LimitSpec rate(String id, long capacity, Duration period) {
     return new LimitSpec(id, Kind.RATE, capacity, period, null, null);

@@ -159,6 +159,21 @@ public final class RequestView implements LlmRequest {
     return request.url();
   }
 
+  /** The host the application addressed (see {@link ClientRequest#host()}). */
+  public String host() {
+    return request.host();
+  }
+
+  /** The port the application addressed (see {@link ClientRequest#port()}). */
+  public int port() {
+    return request.port();
+  }
+
+  /** The raw path the application addressed (see {@link ClientRequest#encodedPath()}). */
+  public String encodedPath() {
+    return request.encodedPath();
+  }
+
   @Override
   public String header(String name) {
     return request.header(name);
