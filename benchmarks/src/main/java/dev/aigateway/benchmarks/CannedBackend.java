@@ -10,6 +10,9 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Buffer;
+import okio.Okio;
+import okio.Source;
+import okio.Timeout;
 
 /**
  * An OpenAI chat backend played by the last application interceptor: it answers every call with
@@ -20,6 +23,11 @@ import okio.Buffer;
  * socket write would), answers {@code "stream":true} with server-sent events, and puts usage in a
  * stream only when {@code stream_options.include_usage} asks for it, with {@code "usage":null} on
  * every other chunk. A JSON answer always carries usage.
+ *
+ * <p>A paced backend hands a stream out as a socket would when the server flushes every event:
+ * each read of the body returns at most one event, so the client and the gateway do their work
+ * once per event, as they do against a real backend; an unpaced one hands out the whole stream
+ * at the first read.
  */
 final class CannedBackend implements Interceptor {
 
@@ -52,6 +60,18 @@ final class CannedBackend implements Interceptor {
   static final byte[] EVENTS = events(false);
   static final byte[] EVENTS_WITH_USAGE = events(true);
 
+  private final boolean paced;
+
+  /** A backend whose streams are read whole at the first read. */
+  CannedBackend() {
+    this(false);
+  }
+
+  /** A backend whose streams are read one event per read when {@code paced}. */
+  CannedBackend(boolean paced) {
+    this.paced = paced;
+  }
+
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
@@ -76,7 +96,9 @@ final class CannedBackend implements Interceptor {
         .code(200)
         .message("OK")
         .header("Content-Type", type.toString())
-        .body(ResponseBody.create(answer, type))
+        .body(stream && paced
+            ? ResponseBody.create(Okio.buffer(new EventAtATime(answer)), type, -1)
+            : ResponseBody.create(answer, type))
         .sentRequestAtMillis(now)
         .receivedResponseAtMillis(now)
         .build();
@@ -104,6 +126,39 @@ final class CannedBackend implements Interceptor {
     }
     events.append("data: [DONE]\n\n");
     return utf8(events.toString());
+  }
+
+  /** A stream's bytes, at most one event (up to its blank line) per read. */
+  private static final class EventAtATime implements Source {
+    private final byte[] events;
+    private int position;
+
+    EventAtATime(byte[] events) {
+      this.events = events;
+    }
+
+    @Override
+    public long read(Buffer sink, long byteCount) {
+      if (position == events.length) {
+        return -1;
+      }
+      int end = position;
+      while (end < events.length && !(events[end] == '\n' && end > 0 && events[end - 1] == '\n')) {
+        end++;
+      }
+      int n = (int) Math.min(byteCount, Math.min(events.length, end + 1) - position);
+      sink.write(events, position, n);
+      position += n;
+      return n;
+    }
+
+    @Override
+    public Timeout timeout() {
+      return Timeout.NONE;
+    }
+
+    @Override
+    public void close() {}
   }
 
   private static byte[] utf8(String text) {

@@ -77,7 +77,9 @@ public class GovernedCallBenchmark {
       new Pair("plainLongPrompt", "governedLongPromptNoEstimate", "1k-token prompt, JSON", true),
       new Pair("plainLongPrompt", "governedWithEstimate", "1k-token prompt, JSON, estimated",
           false),
-      new Pair("plainStream", "governedStream", "short chat, SSE 20 chunks", true));
+      new Pair("plainStream", "governedStream", "short chat, SSE 20 chunks", true),
+      new Pair("plainStreamPaced", "governedStreamPaced",
+          "short chat, SSE 20 chunks, one per read", true));
 
   private static final String URL = "http://127.0.0.1:9" + Workload.CHAT_PATH; // never dialled
   private static final String CONSUMER = "team-a";
@@ -85,6 +87,8 @@ public class GovernedCallBenchmark {
   private OkHttpClient plainClient;
   private OkHttpClient noEstimateClient;
   private OkHttpClient estimateClient;
+  private OkHttpClient plainPacedClient;
+  private OkHttpClient noEstimatePacedClient;
   private Request shortChat;
   private Request longChat;
   private Request shortStream;
@@ -101,6 +105,9 @@ public class GovernedCallBenchmark {
     plainClient = withBackend(base, backend);
     noEstimateClient = withBackend(OkHttpAiGateway.wrap(base, noEstimate), backend);
     estimateClient = withBackend(OkHttpAiGateway.wrap(base, estimate), backend);
+    CannedBackend paced = new CannedBackend(true);
+    plainPacedClient = withBackend(base, paced);
+    noEstimatePacedClient = withBackend(OkHttpAiGateway.wrap(base, noEstimate), paced);
 
     shortChat = Workload.post(URL, Workload.shortChat(false), CONSUMER);
     shortStream = Workload.post(URL, Workload.shortChat(true), CONSUMER);
@@ -157,6 +164,18 @@ public class GovernedCallBenchmark {
     return call(noEstimateClient, shortStream);
   }
 
+  /** Short chat streamed one event per read (as from a socket), no gateway. */
+  @Benchmark
+  public long plainStreamPaced() throws IOException {
+    return call(plainPacedClient, shortStream);
+  }
+
+  /** Short chat streamed one event per read, governed: usage asked for, read and hidden. */
+  @Benchmark
+  public long governedStreamPaced() throws IOException {
+    return call(noEstimatePacedClient, shortStream);
+  }
+
   /** Makes the call, reads the whole body and closes it; returns the bytes read. */
   private static long call(OkHttpClient client, Request request) throws IOException {
     try (Response response = client.newCall(request).execute()) {
@@ -194,6 +213,9 @@ public class GovernedCallBenchmark {
         "the governed stream differs from the plain one: " + appStream);
     check(appStream.equals(new String(CannedBackend.EVENTS, StandardCharsets.UTF_8)),
         "the application did not see the stream it asked for: " + appStream);
+    check(read(noEstimatePacedClient, shortStream).equals(appStream)
+            && read(plainPacedClient, shortStream).equals(appStream),
+        "a stream read one event at a time differs from the whole one");
     check(read(noEstimateClient, shortChat).equals(read(plainClient, shortChat)),
         "the governed JSON answer differs from the plain one");
     check(read(estimateClient, longChat).equals(read(plainClient, longChat)),

@@ -42,7 +42,7 @@ import okio.BufferedSource;
  * <p>N callers each make calls back to back, by default half of them JSON chat and half streamed
  * chat (the application does not ask for stream usage, so the gateway asks for it and hides it).
  * The gateway has a per-consumer token limit (rate and monthly quota, prompt estimated) and a
- * listener that counts its events; callers are spread over {@value #CONSUMERS} consumers. A round
+ * listener that counts its events; callers are spread over 4 consumers ({@link #CONSUMERS}). A round
  * ends after its duration or its request count, whichever comes first. Rounds alternate between
  * the clients (one warm-up round each, then plain/wrapped pairs whose order flips every round)
  * so that drift on the machine hits both alike. The wrapped client is {@code wrap(plain, ..)}:
@@ -65,8 +65,11 @@ public final class LoadHarness {
   static final long DEFAULT_MAX_REQUESTS_PER_ROUND = 2_000_000;
   /** The target for wrapped throughput over plain throughput at 16 callers. */
   static final double TARGET_RATIO = 0.95;
-  /** Consumers the callers are spread over (caller i is consumer {@code team-(i % 4)}). */
-  static final int CONSUMERS = 4;
+  /**
+   * Consumers the callers are spread over (caller i is consumer {@code team-(i % n)}): 4, or
+   * {@code -Dharness.consumers=n} (more consumers, fewer callers sharing each counter).
+   */
+  static final int CONSUMERS = Math.max(1, Integer.getInteger("harness.consumers", 4));
 
   /**
    * With {@code -Dharness.telemetry=true} the wrapped client also records Micrometer GenAI metrics

@@ -30,6 +30,8 @@ class GovernedCallBenchmarkTest {
   void governedStreamReadsTheStreamWithoutTheUsageTheGatewayAskedFor() throws Exception {
     assertThat(benchmark.plainStream()).isEqualTo(CannedBackend.EVENTS.length);
     assertThat(benchmark.governedStream()).isEqualTo(CannedBackend.EVENTS.length);
+    assertThat(benchmark.plainStreamPaced()).isEqualTo(CannedBackend.EVENTS.length);
+    assertThat(benchmark.governedStreamPaced()).isEqualTo(CannedBackend.EVENTS.length);
     assertThat(CannedBackend.EVENTS_WITH_USAGE.length).isGreaterThan(CannedBackend.EVENTS.length);
   }
 }
