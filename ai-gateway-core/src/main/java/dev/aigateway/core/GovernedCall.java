@@ -1,6 +1,5 @@
 package dev.aigateway.core;
 
-import dev.aigateway.api.Attempt;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
@@ -15,11 +14,7 @@ import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
-import dev.aigateway.api.spi.Credential;
 import dev.aigateway.core.internal.cache.CallCache;
-import dev.aigateway.core.internal.routing.BackendHeaders;
-import dev.aigateway.core.internal.routing.BackendRequests;
-import dev.aigateway.core.internal.routing.BackendState;
 import dev.aigateway.core.internal.routing.Router;
 import dev.aigateway.core.internal.BodyListener;
 import dev.aigateway.core.internal.Json;
@@ -36,8 +31,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -57,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class GovernedCall {
 
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
-  private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "api-key");
   private static final List<String> CONTENT_FIELDS =
       List.of("instructions", "system", "messages", "input", "prompt", "tools");
 
@@ -74,20 +66,8 @@ public final class GovernedCall {
   private boolean stream;
   private volatile long firstChunkNanos;
   private int status;
-  // Routing (only with a backend pool).
-  private final Router router;
-  private String routedModel;
-  private String variant;
-  private String sessionKey;
-  private final List<BackendState> tried = new ArrayList<>(2);
-  private final List<Attempt> attempts = new ArrayList<>(2);
-  private BackendState current;
-  private boolean currentInFlight;
-  private long attemptStartNanos;
-  private int sameBackendRetries;
-  private Duration pendingBackoff = Duration.ZERO;
-  private AttemptPlan pendingPlan;
-  private String failoverReason;
+  /** Attempts and backends; null without a backend pool. */
+  private final CallRouting routing;
   private String rejectedLimit;
   private String completion;
   private Boolean logsPrompt;
@@ -103,7 +83,10 @@ public final class GovernedCall {
     this.callId = gateway.nextCallId();
     this.startedAt = gateway.clock().instant();
     this.startNanos = System.nanoTime();
-    this.router = gateway.router();
+    Router router = gateway.router();
+    this.routing = router == null ? null : new CallRouting(router, gateway.clock(), callId,
+        startNanos, request.operation(), () -> reservation.reservedTokens(),
+        target -> request.rewrittenBody(target, hidesStreamUsage()));
   }
 
   /** The request as the gateway understands it. */
@@ -127,8 +110,8 @@ public final class GovernedCall {
   private Admission decide() {
     consumer = orDefault(safeResolve(gateway.consumerKey()), AiGateway.ANONYMOUS);
     stream = request.stream();
-    if (router != null) {
-      Rejection unroutable = route();
+    if (routing != null) {
+      Rejection unroutable = routing.route(request.model(), consumer, this::safeResolve);
       if (unroutable != null) {
         ended.set(true);
         emit(CallOutcome.REJECTED, unroutable.status(), Usage.ZERO, UsageSource.NONE, 0,
@@ -170,7 +153,7 @@ public final class GovernedCall {
     if (responseCache != null && CallCache.serves(request.operation())) {
       cache = new CallCache(responseCache, request, callId,
           responseCache.varyBy() == null ? consumer : safeResolve(responseCache.varyBy()),
-          routedModel != null ? routedModel : request.model());
+          routing != null ? routing.routedModel() : request.model());
       CallCache.Hit hit = cache.lookup();
       if (responseCache.outcomeHeader() != null) {
         headers = withHeader(headers, responseCache.outcomeHeader(), cache.headerValue());
@@ -181,7 +164,7 @@ public final class GovernedCall {
             new Admission.CachedAnswer(hit.answer().body(), hit.answer().contentType()));
       }
     }
-    return new Admission(null, router == null ? outgoingBody() : null, headers);
+    return new Admission(null, routing == null ? outgoingBody() : null, headers);
   }
 
   /** Settles and reports a call the cache answered: no backend, no tokens (unless charged). */
@@ -198,7 +181,7 @@ public final class GovernedCall {
 
   /** Whether a backend pool decides where this call goes ({@link #nextAttempt()}). */
   public boolean routed() {
-    return router != null;
+    return routing != null;
   }
 
   /**
@@ -210,30 +193,20 @@ public final class GovernedCall {
   public AttemptPlan nextAttempt() {
     long began = System.nanoTime();
     try {
-      return plan();
+      AttemptPlan plan = routing.next();
+      if (plan == null) {
+        settleAndEmit(CallOutcome.REJECTED, null, null,
+            RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
+      }
+      return plan;
     } finally {
       gatewayNanos += System.nanoTime() - began;
     }
   }
 
-  private AttemptPlan plan() {
-    if (pendingPlan != null) {
-      AttemptPlan plan = pendingPlan;
-      pendingPlan = null;
-      return plan;
-    }
-    AttemptPlan plan = planFor(router.select(routedModel, tried, sessionKey, estimate(), false));
-    if (plan == null) {
-      settleAndEmit(CallOutcome.REJECTED, null, null,
-          RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
-    }
-    return plan;
-  }
-
   /** The 503 answer when {@link #nextAttempt()} found no backend. */
   public Rejection unroutable() {
-    return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel),
-        gateway.clock());
+    return routing.unroutable();
   }
 
   /**
@@ -245,30 +218,10 @@ public final class GovernedCall {
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
     long began = System.nanoTime();
     try {
-      return judgeResponse(status, headers);
+      return routing.retryAfterResponse(status, headers);
     } finally {
       gatewayNanos += System.nanoTime() - began;
     }
-  }
-
-  private boolean judgeResponse(int status, Function<String, String> headers) {
-    BackendState backend = current;
-    attempts.add(new Attempt(backend.id(), status, null, sinceAttemptStart()));
-    backend.rateLimits(BackendHeaders.rateLimits(headers, gateway.clock()));
-    Duration retryAfter = status == 429 || status >= 500
-        ? BackendHeaders.retryAfter(headers, gateway.clock()) : null;
-    if (status == 429 && retryAfter != null) {
-      backend.coolDownUntil(gateway.clock().millis() + retryAfter.toMillis());
-    }
-    if (router.pool().circuitBreaker().isFailureStatus(status)) {
-      backend.breaker().onFailure(retryAfter);
-    } else {
-      backend.breaker().onSuccess();
-    }
-    if (!router.pool().failover().retriesOn(status)) {
-      return false;
-    }
-    return moveOn(status + " from " + backend.id());
   }
 
   /**
@@ -278,118 +231,7 @@ public final class GovernedCall {
    * @param callCanceled whether the application cancelled the call (never retried)
    */
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
-    BackendState backend = current;
-    attempts.add(new Attempt(backend.id(), 0, failure.getClass().getName(), sinceAttemptStart()));
-    if (callCanceled) {
-      backend.breaker().onIgnored();
-      return false;
-    }
-    if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
-      backend.breaker().onFailure(null);
-    } else {
-      backend.breaker().onIgnored();
-    }
-    return moveOn(failure.getClass().getSimpleName() + " from " + backend.id());
-  }
-
-  private boolean moveOn(String reason) {
-    Failover failover = router.pool().failover();
-    if (attempts.size() >= failover.maxAttempts()
-        || System.nanoTime() - startNanos >= failover.deadline().toNanos()) {
-      return false;
-    }
-    BackendState next = router.select(routedModel, tried, sessionKey, estimate(), true);
-    if (next == null) {
-      return false;
-    }
-    endCurrentAttempt();
-    if (tried.contains(next)) {
-      sameBackendRetries++;
-      pendingBackoff = failover.backoff(sameBackendRetries, ThreadLocalRandom.current().nextDouble());
-    }
-    if (failoverReason == null) {
-      failoverReason = reason;
-    }
-    pendingPlan = planFor(next);
-    return pendingPlan != null;
-  }
-
-  /** Builds the request for a selected backend (whose breaker is acquired); null when none. */
-  private AttemptPlan planFor(BackendState selected) {
-    BackendState backend = selected;
-    while (backend != null) {
-      Backend config = backend.backend();
-      Map<String, String> set = new LinkedHashMap<>(2);
-      Set<String> remove = Set.of();
-      if (config.credential() != null) {
-        Credential credential;
-        try {
-          credential = config.credential().credential();
-        } catch (IOException | RuntimeException e) {
-          log.warn("ai-gateway: no credential for backend {} on call {}: {}", config.id(), callId,
-              e.getClass().getName());
-          attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
-          backend.breaker().onIgnored();
-          tried.add(backend);
-          backend = router.select(routedModel, tried, sessionKey, estimate(), false);
-          continue;
-        }
-        Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
-        set.put(header.getKey(), header.getValue());
-        remove = CREDENTIAL_HEADERS;
-      }
-      String target = config.targetModel(routedModel);
-      byte[] body = request.rewrittenBody(
-          BackendRequests.modelInBody(config, request.operation()) ? target : null,
-          hidesStreamUsage());
-      current = backend;
-      currentInFlight = true;
-      backend.callStarted();
-      if (!tried.contains(backend)) {
-        tried.add(backend);
-      }
-      Duration backoff = pendingBackoff;
-      pendingBackoff = Duration.ZERO;
-      attemptStartNanos = System.nanoTime() + backoff.toNanos();
-      return new AttemptPlan(config.id(),
-          BackendRequests.url(config, request.operation(), target), set, remove, body, backoff);
-    }
-    return null;
-  }
-
-  private void endCurrentAttempt() {
-    if (currentInFlight) {
-      currentInFlight = false;
-      current.callEnded();
-    }
-  }
-
-  private Duration sinceAttemptStart() {
-    return Duration.ofNanos(Math.max(0, System.nanoTime() - attemptStartNanos));
-  }
-
-  /** Resolves split and session, and rejects calls no backend can serve; null when routable. */
-  private Rejection route() {
-    String model = request.model();
-    TrafficSplit split = router.pool().splitFor(model);
-    variant = split == null ? null : split.variantFor(consumer);
-    routedModel = variant != null ? variant : model;
-    LoadBalancing balancing = router.pool().loadBalancing();
-    if (balancing.sessionKey() != null) {
-      sessionKey = safeResolve(balancing.sessionKey());
-    }
-    if (!router.serves(routedModel)) {
-      return Rejections.modelNotFound(routedModel);
-    }
-    if (!router.anyAvailable(routedModel)) {
-      return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel),
-          gateway.clock());
-    }
-    return null;
-  }
-
-  private long estimate() {
-    return reservation.reservedTokens();
+    return routing.retryAfterFailure(failure, callCanceled);
   }
 
   /**
@@ -412,8 +254,8 @@ public final class GovernedCall {
       @Override
       public void firstBytes() {
         firstChunkNanos = System.nanoTime();
-        if (current != null && stream) {
-          current.recordLatency(firstChunkNanos - attemptStartNanos);
+        if (routing != null) {
+          routing.firstBytes(firstChunkNanos, stream);
         }
       }
 
@@ -503,11 +345,8 @@ public final class GovernedCall {
       return; // settled already: a call is settled exactly once
     }
     long began = System.nanoTime();
-    if (current != null) {
-      if (outcome == CallOutcome.SUCCESS && !stream) {
-        current.recordLatency(System.nanoTime() - attemptStartNanos);
-      }
-      endCurrentAttempt();
+    if (routing != null) {
+      routing.callEnded(outcome == CallOutcome.SUCCESS && !stream);
     }
     Usage usage = Usage.ZERO;
     UsageSource source = UsageSource.NONE;
@@ -583,6 +422,7 @@ public final class GovernedCall {
       return;
     }
     long now = System.nanoTime();
+    Backend backend = routing == null ? null : routing.backend();
     GatewayEvent event = GatewayEvent.builder()
         .callId(callId)
         .startedAt(startedAt)
@@ -602,12 +442,13 @@ public final class GovernedCall {
         .latency(Duration.ofNanos(now - startNanos))
         .timeToFirstChunk(stream && firstChunkNanos != 0
             ? Duration.ofNanos(firstChunkNanos - startNanos) : null)
-        .backendId(current == null ? null : current.id())
-        .attempts(attempts)
-        .failoverReason(failoverReason)
-        .variant(variant)
-        .provider(provider())
-        .server(host(), port())
+        .backendId(backend == null ? null : backend.id())
+        .attempts(routing == null ? List.of() : routing.attempts())
+        .failoverReason(routing == null ? null : routing.failoverReason())
+        .variant(routing == null ? null : routing.variant())
+        .provider(provider(backend))
+        .server(backend != null ? backend.host() : request.host(),
+            backend != null ? backend.port() : request.port())
         .rejectedLimit(rejectedLimit)
         .gatewayTime(Duration.ofNanos(gatewayNanos))
         .cost(cost(responseModel, usage))
@@ -705,22 +546,13 @@ public final class GovernedCall {
     return answered.or(() -> prices.cost(request.model(), usage)).orElse(null);
   }
 
-  private String provider() {
-    if (current != null) {
-      return current.backend().flavor().providerName();
+  private String provider(Backend backend) {
+    if (backend != null) {
+      return backend.flavor().providerName();
     }
     boolean azure = request.deployment() != null || request.encodedPath().contains("/openai/");
     return azure ? dev.aigateway.api.BackendFlavor.AZURE_OPENAI.providerName()
         : dev.aigateway.api.BackendFlavor.OPENAI.providerName();
-  }
-
-  /** The host the call went to: the backend's when routed, else the application's URL's. */
-  private String host() {
-    return current != null ? current.backend().host() : request.host();
-  }
-
-  private int port() {
-    return current != null ? current.backend().port() : request.port();
   }
 
   private String safeResolve(dev.aigateway.api.KeyResolver resolver) {

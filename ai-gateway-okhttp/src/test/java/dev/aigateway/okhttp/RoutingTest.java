@@ -181,6 +181,9 @@ class RoutingTest {
     GatewayEvent spilled = lastEvent();
     assertThat(spilled.backendId()).isEqualTo("spare");
     assertThat(spilled.failoverReason()).isEqualTo("429 from p2");
+    assertThat(spilled.serverAddress()).isEqualTo(spare.getHostName()); // where it went at last
+    assertThat(spilled.serverPort()).isEqualTo(spare.getPort());
+    assertThat(spilled.provider()).isEqualTo("openai");
 
     clock.advance(Duration.ofSeconds(11)); // p2 has cooled down; p1 has not
     answerAlways(p2, ok("p2"));
@@ -337,6 +340,9 @@ class RoutingTest {
 
     servedBy(client, chat("smart", "Authorization", "Bearer app-own-key"));
     servedBy(client, chat("smart", "Authorization", "Bearer app-own-key"));
+    assertThat(lastEvent().backendId()).isEqualTo("azure");
+    assertThat(lastEvent().provider()).isEqualTo("azure.ai.openai");
+    assertThat(lastEvent().serverPort()).isEqualTo(azure.getPort());
 
     RecordedRequest toOpenAi = openAi.takeRequest();
     assertThat(toOpenAi.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");

@@ -67,6 +67,23 @@ class UsageExtractionTest {
   }
 
   @Test
+  void eventNamesTheServerAndProviderTheApplicationAddressed() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 17, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 17, 5)));
+
+    GatewayEvent openAi = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
+    GatewayEvent azure = call("/openai/deployments/chat-4o/chat/completions?api-version=2024-10-21",
+        chatRequest("gpt-4o", "Hi", ""));
+
+    assertThat(openAi.serverAddress()).isEqualTo(server.getHostName());
+    assertThat(openAi.serverPort()).isEqualTo(server.getPort());
+    assertThat(openAi.provider()).isEqualTo("openai");
+    assertThat(azure.serverAddress()).isEqualTo(server.getHostName());
+    assertThat(azure.serverPort()).isEqualTo(server.getPort());
+    assertThat(azure.provider()).isEqualTo("azure.ai.openai");
+  }
+
+  @Test
   void legacyCompletionsUsageIsReported() throws Exception {
     server.enqueue(json("{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"model\":"
         + "\"gpt-3.5-turbo-instruct\",\"choices\":[{\"text\":\"ok\",\"index\":0}],"

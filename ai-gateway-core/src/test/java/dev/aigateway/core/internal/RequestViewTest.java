@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.ClientRequest;
+import dev.aigateway.core.PostedRequest;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -15,33 +16,7 @@ class RequestViewTest {
   }
 
   private static RequestView view(String body, int maxParsed) {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ClientRequest request = new ClientRequest() {
-      @Override
-      public String method() {
-        return "POST";
-      }
-
-      @Override
-      public String url() {
-        return "http://localhost/v1/chat/completions";
-      }
-
-      @Override
-      public String header(String name) {
-        return null;
-      }
-
-      @Override
-      public <T> T tag(Class<? extends T> type) {
-        return null;
-      }
-
-      @Override
-      public byte[] body() {
-        return bytes;
-      }
-    };
+    ClientRequest request = PostedRequest.of("http://localhost/v1/chat/completions", body);
     return new RequestView(new CallMatch(Operation.CHAT_COMPLETIONS, "deploy-1"), request,
         maxParsed);
   }
