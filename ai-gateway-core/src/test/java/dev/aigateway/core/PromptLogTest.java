@@ -12,12 +12,11 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.internal.Json;
+import dev.aigateway.testing.CapturingLogger;
+import dev.aigateway.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -29,10 +28,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Marker;
 import org.slf4j.event.Level;
-import org.slf4j.helpers.LegacyAbstractLogger;
-import org.slf4j.helpers.MessageFormatter;
 
 class PromptLogTest {
 
@@ -326,7 +322,7 @@ class PromptLogTest {
 
   @Test
   void disabledInfoMeansNoCallIsWanted() {
-    logger.infoEnabled = false;
+    logger.enable(Level.INFO, false);
     PromptLog log = syncLog().build();
 
     assertThat(log.wants("team-a", "gpt-4o", 1)).isFalse();
@@ -430,7 +426,7 @@ class PromptLogTest {
   @Test
   void dropsAreWarnedAtMostOncePerMinute() {
     ManualExecutor writer = new ManualExecutor();
-    MutableClock clock = new MutableClock();
+    ManualClock clock = ManualClock.at("2025-03-01T00:00:00Z");
     PromptLog log = syncLog().executor(writer).queueCapacity(1).clock(clock).build();
 
     log.log(event(1), "q", "a");
@@ -592,95 +588,31 @@ class PromptLogTest {
     }
   }
 
-  private static final class MutableClock extends Clock {
-    private Instant now = Instant.parse("2025-03-01T00:00:00Z");
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
   interface Hook {
     void run() throws Exception;
   }
 
-  /** Records every formatted message with its level; thread-safe. */
-  static class RecordingLogger extends LegacyAbstractLogger {
-    private final List<Object[]> events = new CopyOnWriteArrayList<>();
-    volatile boolean infoEnabled = true;
-    volatile Hook onInfo = () -> { };
+  /** Records every line, and runs {@link #onInfo} before recording an INFO line. */
+  static class RecordingLogger extends CapturingLogger {
+    private static final long serialVersionUID = 1L;
+    transient volatile Hook onInfo = () -> { };
 
     RecordingLogger() {
-      this.name = PromptLog.LOGGER_NAME;
-    }
-
-    List<String> lines() {
-      return events.stream().map(e -> (String) e[1]).toList();
-    }
-
-    List<String> lines(Level level) {
-      return events.stream().filter(e -> e[0] == level).map(e -> (String) e[1]).toList();
+      super(PromptLog.LOGGER_NAME);
     }
 
     @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern,
-        Object[] arguments, Throwable throwable) {
-      if (level == Level.INFO) {
-        try {
-          onInfo.run();
-        } catch (RuntimeException e) {
-          throw e;
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
+    protected void beforeRecording(Level level) {
+      if (level != Level.INFO) {
+        return;
       }
-      events.add(new Object[] {level,
-          MessageFormatter.basicArrayFormat(pattern, arguments)});
-    }
-
-    @Override
-    protected String getFullyQualifiedCallerName() {
-      return null;
-    }
-
-    @Override
-    public boolean isTraceEnabled() {
-      return true;
-    }
-
-    @Override
-    public boolean isDebugEnabled() {
-      return true;
-    }
-
-    @Override
-    public boolean isInfoEnabled() {
-      return infoEnabled;
-    }
-
-    @Override
-    public boolean isWarnEnabled() {
-      return true;
-    }
-
-    @Override
-    public boolean isErrorEnabled() {
-      return true;
+      try {
+        onInfo.run();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.testing.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,14 +36,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The behaviour every {@link TokenLimitStore} must show, as its javadoc states it. Subclass and
  * implement {@link #newStore(Clock)} to run the suite against another store (for example Redis);
- * the clock is a {@link MutableClock} the tests move by hand, so nothing sleeps.
+ * the clock is a {@link ManualClock} the tests move by hand, so nothing sleeps.
  */
 public abstract class TokenLimitStoreContract {
 
   /** A Wednesday in January, 10:00 UTC. */
   static final Instant START = Instant.parse("2025-01-15T10:00:00Z");
 
-  protected MutableClock clock;
+  protected ManualClock clock;
   protected TokenLimitStore store;
 
   /** A fresh, empty store that reads time from {@code clock}. */
@@ -51,7 +51,7 @@ public abstract class TokenLimitStoreContract {
 
   @BeforeEach
   void createStore() {
-    clock = new MutableClock(START);
+    clock = new ManualClock(START);
     store = newStore(clock);
   }
 
@@ -679,37 +679,5 @@ public abstract class TokenLimitStoreContract {
   @FunctionalInterface
   interface ThreadBody {
     void run(int thread) throws Exception;
-  }
-
-  /** A clock the tests move by hand; thread-safe, so concurrent tests can read it. */
-  static final class MutableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MutableClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration by) {
-      now.updateAndGet(t -> t.plus(by));
-    }
-
-    void set(Instant instant) {
-      now.set(instant);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("tests use UTC");
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 }

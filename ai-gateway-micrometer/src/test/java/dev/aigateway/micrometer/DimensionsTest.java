@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.RejectionReason;
+import dev.aigateway.testing.CapturingLogger;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class DimensionsTest {
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final CapturingLogger log = new CapturingLogger();
+  private final CapturingLogger log = new CapturingLogger("capturing");
 
   private static Map<String, String> tags(Meter meter) {
     return meter.getId().getTags().stream().collect(Collectors.toMap(Tag::getKey, Tag::getValue));

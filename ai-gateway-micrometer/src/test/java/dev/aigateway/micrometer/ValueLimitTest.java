@@ -2,6 +2,7 @@ package dev.aigateway.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aigateway.testing.CapturingLogger;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class ValueLimitTest {
 
-  private final CapturingLogger log = new CapturingLogger();
+  private final CapturingLogger log = new CapturingLogger("capturing");
 
   @Test
   void knownValuesStayAdmittedAfterTheLimitIsReached() {

@@ -11,6 +11,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.LoggingListener;
 import dev.aigateway.core.TokenLimit;
+import dev.aigateway.testing.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -56,7 +57,7 @@ class ConcurrencyAndSecretsTest {
     int threads = 64;
     int callsPerThread = 8;
     AiGateway gateway = AiGateway.builder()
-        .clock(new MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z")))
+        .clock(new ManualClock(java.time.Instant.parse("2026-01-01T00:00:00Z")))
         .consumerKey(ConsumerKeys.header("x-consumer-id"))
         .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000)
             .estimatePromptTokens(false))

@@ -10,18 +10,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.PromptLog;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import dev.aigateway.testing.CapturingLogger;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Marker;
 import org.slf4j.event.Level;
-import org.slf4j.helpers.LegacyAbstractLogger;
-import org.slf4j.helpers.MessageFormatter;
 
 class PromptLogTest {
 
@@ -29,7 +25,7 @@ class PromptLogTest {
   private static final String API_KEY = "sk-proj-abcdefghijklmnopqrstuvwx0123";
 
   private final MockWebServer server = new MockWebServer();
-  private final CapturingLogger logger = new CapturingLogger();
+  private final CapturingLogger logger = new CapturingLogger(PromptLog.LOGGER_NAME);
   private OkHttpClient client;
 
   @BeforeEach
@@ -62,14 +58,14 @@ class PromptLogTest {
 
     chat("team-a", "What is my key " + API_KEY + "?", false);
 
-    assertThat(logger.lines).singleElement().satisfies(line -> {
+    assertThat(logger.lines(Level.INFO)).singleElement().satisfies(line -> {
       JsonNode record = MAPPER.readTree(line);
       assertThat(record.get("consumer").asText()).isEqualTo("team-a");
       assertThat(record.get("request").asText()).contains("What is my key");
       assertThat(record.get("completion").asText()).isEqualTo("Hello there");
       assertThat(record.get("total_tokens").asLong()).isEqualTo(11);
     });
-    assertThat(logger.lines).noneMatch(line -> line.contains(API_KEY));
+    assertThat(logger.lines(Level.INFO)).noneMatch(line -> line.contains(API_KEY));
   }
 
   @Test
@@ -78,7 +74,7 @@ class PromptLogTest {
 
     chat("team-a", "Hi", true);
 
-    JsonNode record = MAPPER.readTree(logger.lines.get(0));
+    JsonNode record = MAPPER.readTree(logger.lines(Level.INFO).get(0));
     assertThat(record.get("completion").asText()).isEqualTo(String.join("", Backend.PIECES));
   }
 
@@ -88,53 +84,6 @@ class PromptLogTest {
 
     chat("team-b", "Hi", false);
 
-    assertThat(logger.lines).isEmpty();
-  }
-
-  /** Collects INFO lines. */
-  static final class CapturingLogger extends LegacyAbstractLogger {
-    final List<String> lines = new CopyOnWriteArrayList<>();
-
-    CapturingLogger() {
-      this.name = PromptLog.LOGGER_NAME;
-    }
-
-    @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern,
-        Object[] arguments, Throwable throwable) {
-      if (level == Level.INFO) {
-        lines.add(MessageFormatter.basicArrayFormat(pattern, arguments));
-      }
-    }
-
-    @Override
-    protected String getFullyQualifiedCallerName() {
-      return null;
-    }
-
-    @Override
-    public boolean isTraceEnabled() {
-      return false;
-    }
-
-    @Override
-    public boolean isDebugEnabled() {
-      return false;
-    }
-
-    @Override
-    public boolean isInfoEnabled() {
-      return true;
-    }
-
-    @Override
-    public boolean isWarnEnabled() {
-      return true;
-    }
-
-    @Override
-    public boolean isErrorEnabled() {
-      return true;
-    }
+    assertThat(logger.lines(Level.INFO)).isEmpty();
   }
 }

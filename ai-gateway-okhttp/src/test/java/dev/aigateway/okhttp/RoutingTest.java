@@ -24,6 +24,7 @@ import dev.aigateway.core.LoadBalancing;
 import dev.aigateway.core.LoggingListener;
 import dev.aigateway.core.TokenLimit;
 import dev.aigateway.core.TrafficSplit;
+import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ class RoutingTest {
   private final List<MockWebServer> servers = new ArrayList<>();
   private final RecordingListener events = new RecordingListener();
   private final List<BreakerTransition> transitions = new CopyOnWriteArrayList<>();
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-06-01T10:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
   private final MockWebServer appTarget = new MockWebServer();
 
   @BeforeEach

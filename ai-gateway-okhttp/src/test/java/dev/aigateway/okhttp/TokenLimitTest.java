@@ -19,6 +19,7 @@ import dev.aigateway.api.TokenLimitExceededException;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
+import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import mockwebserver3.MockResponse;
@@ -37,7 +38,7 @@ class TokenLimitTest {
 
   private final MockWebServer server = new MockWebServer();
   private final RecordingListener events = new RecordingListener();
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-03-31T23:58:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-03-31T23:58:00Z"));
 
   @BeforeEach
   void setUp() throws Exception {

@@ -2,6 +2,7 @@ package dev.aigateway.core.internal.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -17,7 +18,7 @@ class BackendHeadersTest {
 
   private static final Instant NOW = Instant.parse("2026-06-01T10:00:00Z"); // a Monday
 
-  private final TestClock clock = new TestClock(NOW);
+  private final ManualClock clock = new ManualClock(NOW);
 
   /** Looks names up case-insensitively, as OkHttp's {@code response::header} does. */
   private static Function<String, String> headers(String... namesAndValues) {

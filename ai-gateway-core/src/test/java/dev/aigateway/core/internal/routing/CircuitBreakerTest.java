@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.core.CircuitBreakerPolicy;
+import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ class CircuitBreakerTest {
 
   private static final Instant START = Instant.parse("2026-06-01T10:00:00Z");
 
-  private final TestClock clock = new TestClock(START);
+  private final ManualClock clock = new ManualClock(START);
   private final List<BreakerTransition> transitions = new CopyOnWriteArrayList<>();
 
   private CircuitBreaker breaker(CircuitBreakerPolicy policy) {
