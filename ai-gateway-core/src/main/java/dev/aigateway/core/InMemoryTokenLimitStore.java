@@ -90,8 +90,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         Counter counter = locked[i];
         long left = counter.remaining(now);
         remaining.add(left);
-        if (left < charge.required()) {
-          Duration wait = counter.waitFor(charge.required(), now);
+        long required = Math.max(1, tokensFor(counter, charges, locked));
+        if (left < required) {
+          Duration wait = counter.waitFor(required, now);
           // A spent quota (403) is reported before a busy rate (429): waiting helps the latter.
           if (rejectedBy == null || (charge.limit().kind() == LimitSpec.Kind.QUOTA
               && rejectedBy.limit().kind() == LimitSpec.Kind.RATE)) {
@@ -105,14 +106,29 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       }
       List<Long> windows = new ArrayList<>(charges.size());
       for (int i = 0; i < charges.size(); i++) {
-        long tokens = charges.get(i).tokens();
-        windows.add(locked[i].take(tokens, now));
-        remaining.set(i, remaining.get(i) - tokens);
+        windows.add(locked[i].take(charges.get(i).tokens(), now));
+      }
+      for (int i = 0; i < charges.size(); i++) {
+        remaining.set(i, remaining.get(i) - tokensFor(locked[i], charges, locked));
       }
       return ReserveResult.admitted(new Reservation(charges, windows), remaining);
     } finally {
       unlockAll(locked);
     }
+  }
+
+  /**
+   * The tokens every charge on {@code counter} takes together: one charge's tokens, or the sum
+   * when a call names the same limit and key more than once.
+   */
+  private static long tokensFor(Counter counter, List<LimitCharge> charges, Counter[] locked) {
+    long tokens = 0;
+    for (int j = 0; j < locked.length; j++) {
+      if (locked[j] == counter) {
+        tokens = Math.addExact(tokens, charges.get(j).tokens());
+      }
+    }
+    return tokens;
   }
 
   @Override

@@ -141,6 +141,24 @@ public abstract class TokenLimitStoreContract {
     assertThat(remaining(limit, "bob")).isEqualTo(1000);
   }
 
+  @ParameterizedTest
+  @MethodSource("bothKinds")
+  void chargesNamingOneCounterTwiceMustFitTogether(LimitSpec limit) {
+    ReserveResult tooMuch = reserve(charge(limit, "alice", 600), charge(limit, "alice", 600));
+
+    assertThat(tooMuch.admitted()).as("600 + 600 of 1000").isFalse();
+    assertThat(remaining(limit, "alice")).isEqualTo(1000);
+
+    ReserveResult fits = reserve(charge(limit, "alice", 400), charge(limit, "alice", 500));
+
+    assertThat(fits.admitted()).isTrue();
+    assertThat(fits.remaining()).containsExactly(100L, 100L);
+    assertThat(remaining(limit, "alice")).isEqualTo(100);
+
+    store.settle(fits.reservation(), 300); // each charge settles to 300: 600 in all
+    assertThat(remaining(limit, "alice")).isEqualTo(400);
+  }
+
   @Test
   void countersAreKeptPerLimitIdEvenForTheSameKey() {
     LimitSpec a = LimitSpec.rate("a", 1000, Duration.ofMinutes(1));

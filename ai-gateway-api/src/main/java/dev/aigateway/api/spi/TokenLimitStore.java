@@ -10,7 +10,9 @@ import java.util.List;
  *   <li><b>All or nothing.</b> {@link #reserve} admits only when every charge's counter has at
  *       least {@link LimitCharge#required()} tokens left, and then takes every charge's tokens
  *       atomically with respect to every other reserve and settle; otherwise it takes nothing
- *       anywhere.</li>
+ *       anywhere. Charges that name the same limit and counter key take from that one counter
+ *       together: it must have their tokens' sum left (at least 1), and each settles on its
+ *       own, so the counter counts the call once per charge.</li>
  *   <li><b>Exact settlement.</b> {@link #settle} moves each counter by the difference between
  *       the actual tokens and that charge's reserved tokens, without an admission check, so a
  *       counter may go below zero (the overdraft delays later calls). Quota windows: the
