@@ -8,6 +8,7 @@ import dev.aigateway.core.internal.routing.BackendHeaders;
 import dev.aigateway.core.internal.routing.BackendRequests;
 import dev.aigateway.core.internal.routing.BackendState;
 import dev.aigateway.core.internal.routing.Router;
+import dev.aigateway.core.internal.routing.Selection;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,6 +53,8 @@ final class CallRouting {
   private final List<BackendState> tried = new ArrayList<>(2);
   private final List<Attempt> attempts = new ArrayList<>(2);
   private BackendState current;
+  /** The permit the current attempt's breaker handed out; its verdict goes back with it. */
+  private long permit;
   private boolean currentInFlight;
   private long attemptStartNanos;
   private int sameBackendRetries;
@@ -125,9 +128,9 @@ final class CallRouting {
       backend.coolDownUntil(clock.millis() + retryAfter.toMillis());
     }
     if (router.pool().circuitBreaker().isFailureStatus(status)) {
-      backend.breaker().onFailure(retryAfter);
+      backend.breaker().onFailure(permit, retryAfter);
     } else {
-      backend.breaker().onSuccess();
+      backend.breaker().onSuccess(permit);
     }
     if (!router.pool().failover().retriesOn(status)) {
       return false;
@@ -143,13 +146,13 @@ final class CallRouting {
     BackendState backend = current;
     attempts.add(new Attempt(backend.id(), 0, failure.getClass().getName(), sinceAttemptStart()));
     if (callCanceled) {
-      backend.breaker().onIgnored();
+      backend.breaker().onIgnored(permit);
       return false;
     }
     if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
-      backend.breaker().onFailure(null);
+      backend.breaker().onFailure(permit, null);
     } else {
-      backend.breaker().onIgnored();
+      backend.breaker().onIgnored(permit);
     }
     return moveOn(failure.getClass().getSimpleName() + " from " + backend.id());
   }
@@ -206,12 +209,12 @@ final class CallRouting {
         || System.nanoTime() - callStartNanos >= failover.deadline().toNanos()) {
       return false;
     }
-    BackendState next = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), true);
+    Selection next = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), true);
     if (next == null) {
       return false;
     }
     endCurrentAttempt();
-    if (tried.contains(next)) {
+    if (tried.contains(next.backend())) {
       sameBackendRetries++;
       pendingBackoff = failover.backoff(sameBackendRetries, ThreadLocalRandom.current().nextDouble());
     }
@@ -223,9 +226,10 @@ final class CallRouting {
   }
 
   /** Builds the request for a selected backend (whose breaker is acquired); null when none. */
-  private AttemptPlan planFor(BackendState selected) {
-    BackendState backend = selected;
-    while (backend != null) {
+  private AttemptPlan planFor(Selection selected) {
+    Selection selection = selected;
+    while (selection != null) {
+      BackendState backend = selection.backend();
       Backend config = backend.backend();
       Map<String, String> set = new LinkedHashMap<>(2);
       Set<String> remove = Set.of();
@@ -237,9 +241,9 @@ final class CallRouting {
           log.warn("ai-gateway: no credential for backend {} on call {}: {}", config.id(), callId,
               e.getClass().getName());
           attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
-          backend.breaker().onIgnored();
+          backend.breaker().onIgnored(selection.permit());
           tried.add(backend);
-          backend = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
+          selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
           continue;
         }
         Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
@@ -249,6 +253,7 @@ final class CallRouting {
       String target = config.targetModel(routedModel);
       byte[] body = bodyFor.apply(BackendRequests.modelInBody(config, operation) ? target : null);
       current = backend;
+      permit = selection.permit();
       currentInFlight = true;
       backend.callStarted();
       if (!tried.contains(backend)) {

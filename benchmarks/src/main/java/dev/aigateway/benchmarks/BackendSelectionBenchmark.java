@@ -7,6 +7,7 @@ import dev.aigateway.core.LoadBalancing;
 import dev.aigateway.core.internal.routing.BackendState;
 import dev.aigateway.core.internal.routing.RateLimitSnapshot;
 import dev.aigateway.core.internal.routing.Router;
+import dev.aigateway.core.internal.routing.Selection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of picking a backend for one call: {@link Router#select} for a first attempt, then
- * the breaker's {@code onSuccess()} (as every routed call reports a verdict; it also keeps a
+ * the breaker's {@code onSuccess(permit)} (as every routed call reports a verdict; it also keeps a
  * half-open breaker from holding its probe slot), on one thread, per load-balancing strategy.
  *
  * <p>Ten backends, all serving the call's model through a model mapping, each with its own
@@ -114,9 +115,9 @@ public class BackendSelectionBenchmark {
   /** One backend picked for a call's first attempt, and the call reported a success. */
   @Benchmark
   public BackendState select() {
-    BackendState picked = router.select(MODEL, tried, null, ESTIMATE, false);
-    picked.breaker().onSuccess();
-    return picked;
+    Selection picked = router.select(MODEL, tried, null, ESTIMATE, false);
+    picked.backend().breaker().onSuccess(picked.permit());
+    return picked.backend();
   }
 
   /** The routed tiers are what the layout says, so the benchmark measures what it names. */

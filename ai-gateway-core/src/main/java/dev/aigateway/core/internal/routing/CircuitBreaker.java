@@ -17,15 +17,18 @@ import org.slf4j.LoggerFactory;
  * One backend's circuit breaker: a small state machine on the injected clock. Thread-safe.
  *
  * <p>The router asks {@link #isAvailable()} while choosing (lock-free, changes nothing), then
- * {@link #tryAcquire()} for the chosen backend, and reports every acquired call's verdict with
- * exactly one of {@link #onSuccess()}, {@link #onFailure(Duration)} or {@link #onIgnored()}.
+ * {@link #tryAcquire()} for the chosen backend, which hands out a permit, and reports every
+ * acquired call's verdict with its permit, by exactly one of {@link #onSuccess(long)},
+ * {@link #onFailure(long, Duration)} or {@link #onIgnored(long)}.
  *
  * <p>Closed, calls flow and their verdicts are counted in a sliding window of (up to) ten buckets
  * over the policy's interval, so memory is constant at any call rate. When the policy's condition
  * is met the breaker opens for the trip duration (or the tripping failure's retry-after). Once
  * that has passed, the next {@link #tryAcquire()} half-opens it and is the one probe let through:
- * its success closes the breaker with an empty window, its failure opens it again. Verdicts of
- * calls acquired before a trip that arrive while open are stale and ignored.
+ * its success closes the breaker with an empty window, its failure opens it again. A permit
+ * belongs to the state it was handed out in: a verdict that arrives after the breaker moved on
+ * (a call acquired before a trip answering while open, half-open or closed again) is stale and
+ * ignored, so only the probe's own verdict decides a half-open breaker.
  *
  * <p>Every state change is reported once to the transitions consumer, in order, while the
  * breaker's lock is held (keep the consumer quick); an exception from it is logged and dropped.
@@ -57,6 +60,11 @@ public final class CircuitBreaker {
   private volatile BreakerState state = BreakerState.CLOSED;
   private volatile long openUntilMillis;
   private volatile boolean probeInFlight;
+  /** Bumped by every state change, before the state is written; a permit is its value. */
+  private volatile long generation;
+
+  /** What {@link #tryAcquire()} returns when it admits no call. */
+  public static final long DENIED = -1;
 
   /**
    * A closed breaker with an empty window.
@@ -120,46 +128,52 @@ public final class CircuitBreaker {
   }
 
   /**
-   * Admits a call. Closed: always. Open: never before the trip has passed; at or after it the
-   * breaker half-opens and exactly one caller gets true (the probe); others get false until the
-   * probe's verdict. Every true must be followed by one verdict ({@link #onSuccess()},
-   * {@link #onFailure(Duration)} or {@link #onIgnored()}).
+   * Admits a call and returns its permit (>= 0), or {@link #DENIED}. Closed: always. Open: never
+   * before the trip has passed; at or after it the breaker half-opens and exactly one caller gets
+   * a permit (the probe); others are denied until the probe's verdict. Every permit must be
+   * followed by one verdict that hands it back ({@link #onSuccess(long)},
+   * {@link #onFailure(long, Duration)} or {@link #onIgnored(long)}).
    */
-  public boolean tryAcquire() {
+  public long tryAcquire() {
+    long permit = generation; // read before the state: a change in between is seen as one
     if (state == BreakerState.CLOSED) {
-      return true;
+      return permit;
     }
     synchronized (lock) {
       switch (state) {
         case CLOSED:
-          return true;
+          return generation;
         case HALF_OPEN:
           if (probeInFlight) {
-            return false;
+            return DENIED;
           }
           probeInFlight = true;
-          return true;
+          return generation;
         default: // OPEN
           long now = clock.millis();
           if (now < openUntilMillis) {
-            return false;
+            return DENIED;
           }
           probeInFlight = true;
           move(BreakerState.HALF_OPEN, now, null, "trip ended, probing");
-          return true;
+          return generation;
       }
     }
   }
 
   /**
    * An acquired call succeeded (the backend answered with a status that is not a failure).
-   * Half-open: the probe succeeded, so the breaker closes with an empty window.
+   * Half-open: the probe succeeded, so the breaker closes with an empty window. A stale permit
+   * (handed out before the breaker's last change) changes nothing.
    */
-  public void onSuccess() {
+  public void onSuccess(long permit) {
     if (state == BreakerState.CLOSED && policy.failureCount() > 0) {
       return; // count mode keeps no successes
     }
     synchronized (lock) {
+      if (permit != generation) {
+        return; // stale
+      }
       long now = clock.millis();
       switch (state) {
         case CLOSED:
@@ -180,12 +194,16 @@ public final class CircuitBreaker {
    * An acquired call failed (a failure status, or a connection failure or timeout). Closed: it is
    * counted, and trips the breaker when the policy's condition is met. Half-open: the probe
    * failed, so the breaker opens again. Either way the trip lasts {@code retryAfter} (capped)
-   * when the policy honours it, else the policy's trip duration.
+   * when the policy honours it, else the policy's trip duration. A stale permit changes nothing.
    *
+   * @param permit what {@link #tryAcquire()} returned for the call
    * @param retryAfter how long the backend asked to be left alone, or null when it did not say
    */
-  public void onFailure(Duration retryAfter) {
+  public void onFailure(long permit, Duration retryAfter) {
     synchronized (lock) {
+      if (permit != generation) {
+        return; // stale
+      }
       long now = clock.millis();
       switch (state) {
         case CLOSED:
@@ -206,14 +224,15 @@ public final class CircuitBreaker {
 
   /**
    * An acquired call ended without a verdict (for example the application cancelled it). Half-
-   * open: frees the probe slot for the next caller. Otherwise nothing is counted.
+   * open, the probe's own permit frees the probe slot for the next caller. Otherwise nothing is
+   * counted.
    */
-  public void onIgnored() {
+  public void onIgnored(long permit) {
     if (state != BreakerState.HALF_OPEN) {
       return;
     }
     synchronized (lock) {
-      if (state == BreakerState.HALF_OPEN) {
+      if (state == BreakerState.HALF_OPEN && permit == generation) {
         probeInFlight = false;
       }
     }
@@ -237,6 +256,7 @@ public final class CircuitBreaker {
   /** Changes state and reports it; called under the lock. */
   private void move(BreakerState to, long now, Duration openFor, String reason) {
     BreakerState from = state;
+    generation++; // before the state: see tryAcquire
     state = to;
     BreakerTransition transition =
         new BreakerTransition(backendId, from, to, Instant.ofEpochMilli(now), openFor, reason);

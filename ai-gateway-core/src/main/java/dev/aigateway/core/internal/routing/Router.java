@@ -110,22 +110,22 @@ public final class Router {
 
   /**
    * Picks a backend for the model and acquires its breaker, preferring backends not in
-   * {@code tried}; returns null when none is available.
+   * {@code tried}; returns it with the breaker's permit, or null when none is available.
    *
    * @param sessionKey the call's session key for sticky balancing, or null
    * @param estimate the call's token estimate, for capacity-aware balancing
    * @param allowTried whether a backend already tried may be picked when no other is available
    */
-  public BackendState select(String model, Collection<BackendState> tried, String sessionKey,
+  public Selection select(String model, Collection<BackendState> tried, String sessionKey,
       long estimate, boolean allowTried) {
-    BackendState picked = selectAmong(model, tried, sessionKey, estimate);
+    Selection picked = selectAmong(model, tried, sessionKey, estimate);
     if (picked == null && allowTried && !tried.isEmpty()) {
       picked = selectAmong(model, List.of(), sessionKey, estimate);
     }
     return picked;
   }
 
-  private BackendState selectAmong(String model, Collection<BackendState> excluded,
+  private Selection selectAmong(String model, Collection<BackendState> excluded,
       String sessionKey, long estimate) {
     // A breaker may refuse between the availability check and acquiring (a half-open probe taken
     // by another thread); then the next candidate is tried.
@@ -136,11 +136,12 @@ public final class Router {
       if (picked == null) {
         return null;
       }
-      if (picked.breaker().tryAcquire()) {
+      long permit = picked.breaker().tryAcquire();
+      if (permit != CircuitBreaker.DENIED) {
         if (sessions != null && sessionKey != null) {
           sessions.put(sessionKey, picked.id());
         }
-        return picked;
+        return new Selection(picked, permit);
       }
       if (refused == null) {
         refused = new ArrayList<>(2);

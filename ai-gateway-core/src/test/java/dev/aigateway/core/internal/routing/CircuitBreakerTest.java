@@ -40,10 +40,44 @@ class CircuitBreakerTest {
   private CircuitBreaker tripped() {
     CircuitBreaker breaker = breaker(threeIn10s());
     for (int i = 0; i < 3; i++) {
-      breaker.onFailure(null);
+      failed(breaker, null);
     }
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
     return breaker;
+  }
+
+  /**
+   * The permit of the call acquired last and not yet reported, or DENIED: a test acquires a call
+   * (the probe, say) and reports its verdict later, as the gateway does.
+   */
+  private long permit = CircuitBreaker.DENIED;
+
+  /** Acquires a call as the router does; keeps its permit for the verdict. */
+  private boolean acquire(CircuitBreaker breaker) {
+    long acquired = breaker.tryAcquire();
+    if (acquired != CircuitBreaker.DENIED) {
+      permit = acquired;
+    }
+    return acquired != CircuitBreaker.DENIED;
+  }
+
+  /** The permit of the call acquired and not reported yet, else of a call acquired now. */
+  private long verdictPermit(CircuitBreaker breaker) {
+    long p = permit != CircuitBreaker.DENIED ? permit : breaker.tryAcquire();
+    permit = CircuitBreaker.DENIED;
+    return p;
+  }
+
+  private void failed(CircuitBreaker breaker, Duration retryAfter) {
+    breaker.onFailure(verdictPermit(breaker), retryAfter);
+  }
+
+  private void succeeded(CircuitBreaker breaker) {
+    breaker.onSuccess(verdictPermit(breaker));
+  }
+
+  private void ignored(CircuitBreaker breaker) {
+    breaker.onIgnored(verdictPermit(breaker));
   }
 
   private BreakerTransition last() {
@@ -55,14 +89,14 @@ class CircuitBreakerTest {
   @Test
   void tripsOnTheNthFailureWithinTheInterval() {
     CircuitBreaker breaker = breaker(threeIn10s());
-    breaker.onFailure(null);
-    breaker.onFailure(null);
+    failed(breaker, null);
+    failed(breaker, null);
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
 
-    breaker.onFailure(null);
+    failed(breaker, null);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
-    assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(acquire(breaker)).isFalse();
     assertThat(transitions).singleElement().satisfies(t -> {
       assertThat(t.backendId()).isEqualTo("b1");
       assertThat(t.from()).isEqualTo(BreakerState.CLOSED);
@@ -77,7 +111,7 @@ class CircuitBreakerTest {
   void failuresSpreadBeyondTheIntervalDoNotTrip() {
     CircuitBreaker breaker = breaker(threeIn10s());
     for (int i = 0; i < 6; i++) {
-      breaker.onFailure(null);
+      failed(breaker, null);
       clock.advance(Duration.ofSeconds(6));
     }
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
@@ -87,12 +121,12 @@ class CircuitBreakerTest {
   @Test
   void aFailureStillCountsJustInsideTheInterval() {
     CircuitBreaker breaker = breaker(threeIn10s());
-    breaker.onFailure(null);
+    failed(breaker, null);
     clock.advance(Duration.ofSeconds(5));
-    breaker.onFailure(null);
+    failed(breaker, null);
     clock.advance(Duration.ofMillis(4_999)); // 9.999 s after the first
 
-    breaker.onFailure(null);
+    failed(breaker, null);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
   }
@@ -100,12 +134,12 @@ class CircuitBreakerTest {
   @Test
   void aFailureLeavesTheWindowOneIntervalLater() {
     CircuitBreaker breaker = breaker(threeIn10s());
-    breaker.onFailure(null);
+    failed(breaker, null);
     clock.advance(Duration.ofSeconds(5));
-    breaker.onFailure(null);
+    failed(breaker, null);
     clock.advance(Duration.ofSeconds(5)); // 10 s after the first
 
-    breaker.onFailure(null);
+    failed(breaker, null);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
   }
@@ -114,9 +148,9 @@ class CircuitBreakerTest {
   void successesDoNotOffsetFailuresInCountMode() {
     CircuitBreaker breaker = breaker(threeIn10s());
     for (int i = 0; i < 3; i++) {
-      breaker.onFailure(null);
+      failed(breaker, null);
       for (int j = 0; j < 100; j++) {
-        breaker.onSuccess();
+        succeeded(breaker);
       }
     }
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
@@ -127,7 +161,7 @@ class CircuitBreakerTest {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureRate(50, 10, Duration.ofSeconds(10)).build());
     for (int i = 0; i < 1_000_000; i++) {
-      breaker.onSuccess(); // a million calls in one bucket: counters, not a list of calls
+      succeeded(breaker); // a million calls in one bucket: counters, not a list of calls
       if (i % 1000 == 0) {
         clock.advance(Duration.ofMillis(7));
       }
@@ -141,12 +175,12 @@ class CircuitBreakerTest {
   void rateModeWaitsForTheMinimumNumberOfCalls() {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureRate(50, 4, Duration.ofSeconds(10)).build());
-    breaker.onFailure(null);
-    breaker.onFailure(null);
-    breaker.onSuccess();
+    failed(breaker, null);
+    failed(breaker, null);
+    succeeded(breaker);
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED); // 3 calls < 4
 
-    breaker.onFailure(null); // 3 of 4 failed: 75%
+    failed(breaker, null); // 3 of 4 failed: 75%
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
     assertThat(transitions.get(0).reason()).isEqualTo("75.0% of 4 calls failed in PT10S");
@@ -156,12 +190,12 @@ class CircuitBreakerTest {
   void rateModeTripsExactlyAtThePercentage() {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureRate(50, 4, Duration.ofSeconds(10)).build());
-    breaker.onSuccess();
-    breaker.onSuccess();
-    breaker.onFailure(null);
+    succeeded(breaker);
+    succeeded(breaker);
+    failed(breaker, null);
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
 
-    breaker.onFailure(null); // 2 of 4: 50%
+    failed(breaker, null); // 2 of 4: 50%
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
   }
@@ -171,10 +205,10 @@ class CircuitBreakerTest {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureRate(50, 4, Duration.ofSeconds(10)).build());
     for (int i = 0; i < 3; i++) {
-      breaker.onSuccess();
+      succeeded(breaker);
     }
-    breaker.onFailure(null);
-    breaker.onFailure(null); // 2 of 5: 40%
+    failed(breaker, null);
+    failed(breaker, null); // 2 of 5: 40%
 
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
   }
@@ -184,16 +218,16 @@ class CircuitBreakerTest {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureRate(50, 4, Duration.ofSeconds(10)).build());
     for (int i = 0; i < 3; i++) {
-      breaker.onSuccess();
+      succeeded(breaker);
     }
     clock.advance(Duration.ofSeconds(10));
-    breaker.onFailure(null);
-    breaker.onFailure(null);
-    breaker.onFailure(null);
+    failed(breaker, null);
+    failed(breaker, null);
+    failed(breaker, null);
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED); // 3 calls in the window < 4
 
-    breaker.onSuccess();
-    breaker.onFailure(null);
+    succeeded(breaker);
+    failed(breaker, null);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
   }
@@ -202,9 +236,9 @@ class CircuitBreakerTest {
   void ignoredCallsAreNotCounted() {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureRate(50, 2, Duration.ofSeconds(10)).build());
-    breaker.onFailure(null);
-    breaker.onIgnored();
-    breaker.onIgnored();
+    failed(breaker, null);
+    ignored(breaker);
+    ignored(breaker);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
   }
@@ -216,28 +250,28 @@ class CircuitBreakerTest {
     CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofMillis(29_999));
     assertThat(breaker.isAvailable()).isFalse();
-    assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(acquire(breaker)).isFalse();
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
 
     clock.advance(Duration.ofMillis(1));
 
     assertThat(breaker.isAvailable()).isTrue();
-    assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(acquire(breaker)).isTrue();
   }
 
   @Test
   void retryAfterOfTheTrippingFailureSetsTheTripAndIsCapped() {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureCount(1, Duration.ofSeconds(10)).maxTripDuration(Duration.ofMinutes(5)).build());
-    breaker.onFailure(Duration.ofSeconds(7));
+    failed(breaker, Duration.ofSeconds(7));
     assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(7));
     assertThat(transitions.get(0).reason())
         .isEqualTo("1 failure in PT10S; retry-after from backend");
     assertThat(breaker.availableAt()).isEqualTo(clock.instant().plusSeconds(7));
 
     clock.advance(Duration.ofSeconds(7));
-    assertThat(breaker.tryAcquire()).isTrue();
-    breaker.onFailure(Duration.ofHours(3));
+    assertThat(acquire(breaker)).isTrue();
+    failed(breaker, Duration.ofHours(3));
     assertThat(last().openFor()).isEqualTo(Duration.ofMinutes(5));
     assertThat(breaker.availableAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(5)));
   }
@@ -245,10 +279,10 @@ class CircuitBreakerTest {
   @Test
   void retryAfterOfEarlierFailuresDoesNotSetTheTrip() {
     CircuitBreaker breaker = breaker(threeIn10s());
-    breaker.onFailure(Duration.ofSeconds(5));
-    breaker.onFailure(Duration.ofSeconds(5));
+    failed(breaker, Duration.ofSeconds(5));
+    failed(breaker, Duration.ofSeconds(5));
 
-    breaker.onFailure(null);
+    failed(breaker, null);
 
     assertThat(last().openFor()).isEqualTo(Duration.ofSeconds(30));
     assertThat(last().reason()).isEqualTo("3 failures in PT10S");
@@ -258,12 +292,12 @@ class CircuitBreakerTest {
   void aFractionalRetryAfterKeepsTheBreakerOpenUntilItHasFullyPassed() {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureCount(1, Duration.ofSeconds(10)).build());
-    breaker.onFailure(Duration.ofNanos(1_500_000)); // 1.5 ms
+    failed(breaker, Duration.ofNanos(1_500_000)); // 1.5 ms
 
     clock.advance(Duration.ofMillis(1));
-    assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(acquire(breaker)).isFalse();
     clock.advance(Duration.ofMillis(1));
-    assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(acquire(breaker)).isTrue();
     assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofNanos(1_500_000));
   }
 
@@ -272,21 +306,85 @@ class CircuitBreakerTest {
     CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
         .failureCount(1, Duration.ofSeconds(10)).honourRetryAfter(false)
         .tripDuration(Duration.ofSeconds(12)).build());
-    breaker.onFailure(Duration.ofSeconds(99));
+    failed(breaker, Duration.ofSeconds(99));
     assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(12));
     assertThat(transitions.get(0).reason()).isEqualTo("1 failure in PT10S");
   }
 
   @Test
-  void verdictsArrivingWhileOpenAreStaleAndIgnored() {
-    CircuitBreaker breaker = tripped();
-    breaker.onFailure(Duration.ofHours(1));
-    breaker.onSuccess();
-    breaker.onIgnored();
+  void verdictsOfCallsAcquiredBeforeTheTripAreStaleWhileOpen() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    long before1 = breaker.tryAcquire();
+    long before2 = breaker.tryAcquire();
+    long before3 = breaker.tryAcquire();
+    for (int i = 0; i < 3; i++) {
+      failed(breaker, null);
+    }
+
+    breaker.onFailure(before1, Duration.ofHours(1));
+    breaker.onSuccess(before2);
+    breaker.onIgnored(before3);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
     assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(30));
     assertThat(transitions).hasSize(1);
+  }
+
+  @Test
+  void aStaleSuccessArrivingWhileHalfOpenDoesNotDecideTheProbe() {
+    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
+        .failureRate(50, 2, Duration.ofSeconds(10)).tripDuration(Duration.ofSeconds(30)).build());
+    long slow = breaker.tryAcquire(); // a long call, still running when the breaker trips
+    failed(breaker, null);
+    failed(breaker, null);
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+    clock.advance(Duration.ofSeconds(30));
+    long probe = breaker.tryAcquire();
+    assertThat(breaker.state()).isEqualTo(BreakerState.HALF_OPEN);
+
+    breaker.onSuccess(slow); // the old call answers now
+    breaker.onIgnored(slow);
+
+    assertThat(breaker.state()).as("only the probe decides").isEqualTo(BreakerState.HALF_OPEN);
+    assertThat(breaker.tryAcquire()).as("the probe is still in flight")
+        .isEqualTo(CircuitBreaker.DENIED);
+    breaker.onFailure(probe, null);
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+    assertThat(last().reason()).isEqualTo("probe failed");
+  }
+
+  @Test
+  void aStaleFailureArrivingWhileHalfOpenDoesNotReopen() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    long slow = breaker.tryAcquire();
+    for (int i = 0; i < 3; i++) {
+      failed(breaker, null);
+    }
+    clock.advance(Duration.ofSeconds(30));
+    long probe = breaker.tryAcquire();
+
+    breaker.onFailure(slow, Duration.ofMinutes(5));
+    assertThat(breaker.state()).isEqualTo(BreakerState.HALF_OPEN);
+
+    breaker.onSuccess(probe);
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+  }
+
+  @Test
+  void aVerdictFromBeforeTheLastTripIsNotCountedOnceClosedAgain() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    long[] old = {breaker.tryAcquire(), breaker.tryAcquire(), breaker.tryAcquire()};
+    for (int i = 0; i < 3; i++) {
+      failed(breaker, null);
+    }
+    clock.advance(Duration.ofSeconds(30));
+    succeeded(breaker); // the probe closes it (fresh window)
+
+    for (long permit : old) {
+      breaker.onFailure(permit, null); // three old failures would trip a fresh window
+    }
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
   }
 
   // ---------------------------------------------------------------- half-open
@@ -299,15 +397,15 @@ class CircuitBreakerTest {
     clock.advance(Duration.ofSeconds(1));
     assertThat(breaker.isAvailable()).isTrue();
 
-    assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(acquire(breaker)).isTrue();
     assertThat(breaker.state()).isEqualTo(BreakerState.HALF_OPEN);
-    assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(acquire(breaker)).isFalse();
     assertThat(breaker.isAvailable()).isFalse();
 
-    breaker.onSuccess();
+    succeeded(breaker);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
-    assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(acquire(breaker)).isTrue();
     assertThat(transitions).extracting(BreakerTransition::to)
         .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED);
     assertThat(transitions.get(2).reason()).isEqualTo("probe succeeded");
@@ -328,15 +426,15 @@ class CircuitBreakerTest {
   @Test
   void aSuccessfulProbeStartsAFreshWindow() {
     CircuitBreaker breaker = breaker(threeIn10s());
-    breaker.onFailure(null);
-    breaker.onFailure(null);
-    breaker.onFailure(null);
+    failed(breaker, null);
+    failed(breaker, null);
+    failed(breaker, null);
     clock.advance(Duration.ofSeconds(30));
-    breaker.tryAcquire();
-    breaker.onSuccess();
+    acquire(breaker);
+    succeeded(breaker);
 
-    breaker.onFailure(null);
-    breaker.onFailure(null);
+    failed(breaker, null);
+    failed(breaker, null);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
   }
@@ -345,14 +443,14 @@ class CircuitBreakerTest {
   void aFailedProbeOpensTheBreakerAgain() {
     CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(30));
-    breaker.tryAcquire();
+    acquire(breaker);
 
-    breaker.onFailure(null);
+    failed(breaker, null);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
     assertThat(transitions.get(2).reason()).isEqualTo("probe failed");
     assertThat(transitions.get(2).openFor()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(acquire(breaker)).isFalse();
     assertThat(breaker.availableAt()).isEqualTo(clock.instant().plusSeconds(30));
   }
 
@@ -360,9 +458,9 @@ class CircuitBreakerTest {
   void aFailedProbeHonoursItsRetryAfter() {
     CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(30));
-    breaker.tryAcquire();
+    acquire(breaker);
 
-    breaker.onFailure(Duration.ofSeconds(90));
+    failed(breaker, Duration.ofSeconds(90));
 
     assertThat(last().openFor()).isEqualTo(Duration.ofSeconds(90));
     assertThat(last().reason()).isEqualTo("probe failed; retry-after from backend");
@@ -372,14 +470,14 @@ class CircuitBreakerTest {
   void anIgnoredProbeFreesTheSlot() {
     CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(30));
-    assertThat(breaker.tryAcquire()).isTrue();
+    assertThat(acquire(breaker)).isTrue();
 
-    breaker.onIgnored();
+    ignored(breaker);
 
     assertThat(breaker.state()).isEqualTo(BreakerState.HALF_OPEN);
     assertThat(breaker.isAvailable()).isTrue();
-    assertThat(breaker.tryAcquire()).isTrue();
-    assertThat(breaker.tryAcquire()).isFalse();
+    assertThat(acquire(breaker)).isTrue();
+    assertThat(acquire(breaker)).isFalse();
     assertThat(transitions).hasSize(2); // freeing the slot is no transition
   }
 
@@ -400,7 +498,7 @@ class CircuitBreakerTest {
           done.add(pool.submit(() -> {
             ready.countDown();
             start.await();
-            if (breaker.tryAcquire()) {
+            if (breaker.tryAcquire() != CircuitBreaker.DENIED) {
               acquired.incrementAndGet();
             }
             return null;
@@ -427,11 +525,11 @@ class CircuitBreakerTest {
   void transitionsAreReportedOnceEachInOrderWithReasons() {
     CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(30));
-    breaker.tryAcquire();
-    breaker.onFailure(Duration.ofSeconds(5));
+    acquire(breaker);
+    failed(breaker, Duration.ofSeconds(5));
     clock.advance(Duration.ofSeconds(5));
-    breaker.tryAcquire();
-    breaker.onSuccess();
+    acquire(breaker);
+    succeeded(breaker);
 
     assertThat(transitions).extracting(BreakerTransition::from, BreakerTransition::to,
         BreakerTransition::reason).containsExactly(
@@ -459,12 +557,12 @@ class CircuitBreakerTest {
           throw new IllegalStateException("listener bug");
         });
 
-    breaker.onFailure(null);
+    failed(breaker, null);
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
 
     clock.advance(Duration.ofSeconds(30));
-    assertThat(breaker.tryAcquire()).isTrue();
-    breaker.onSuccess();
+    assertThat(acquire(breaker)).isTrue();
+    succeeded(breaker);
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
   }
 
@@ -488,8 +586,8 @@ class CircuitBreakerTest {
   void availableAtIsNowWhenTheProbeSlotIsFree() {
     CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(31));
-    breaker.tryAcquire();
-    breaker.onIgnored();
+    acquire(breaker);
+    ignored(breaker);
 
     assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(31));
   }
@@ -498,7 +596,7 @@ class CircuitBreakerTest {
   void availableAtHasPassedWhileTheProbeIsInFlight() {
     CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(31));
-    breaker.tryAcquire();
+    acquire(breaker);
 
     assertThat(breaker.availableAt()).isEqualTo(START.plusSeconds(30));
     assertThat(breaker.isAvailable()).isFalse();

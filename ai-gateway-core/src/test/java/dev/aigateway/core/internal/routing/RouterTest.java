@@ -33,9 +33,9 @@ class RouterTest {
   private static Map<String, Integer> pick(Router router, int calls) {
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < calls; i++) {
-      BackendState picked = router.select("gpt-4o", List.of(), null, 0, false);
-      counts.merge(picked.id(), 1, Integer::sum);
-      picked.breaker().onSuccess();
+      Selection picked = router.select("gpt-4o", List.of(), null, 0, false);
+      counts.merge(picked.backend().id(), 1, Integer::sum);
+      picked.backend().breaker().onSuccess(picked.permit());
     }
     return counts;
   }
@@ -59,7 +59,7 @@ class RouterTest {
 
     StringBuilder order = new StringBuilder();
     for (int i = 0; i < 7; i++) {
-      order.append(router.select("m", List.of(), null, 0, false).id());
+      order.append(router.select("m", List.of(), null, 0, false).backend().id());
     }
 
     assertThat(order.toString()).isEqualTo("aabacaa");
@@ -81,7 +81,7 @@ class RouterTest {
     a.callStarted();
     a.callStarted();
 
-    assertThat(router.select("m", List.of(), null, 0, false).id()).isEqualTo("b");
+    assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("b");
   }
 
   @Test
@@ -91,10 +91,10 @@ class RouterTest {
     BackendState b = router.backends().get(1);
     a.recordLatency(50_000_000);
 
-    assertThat(router.select("m", List.of(), null, 0, false).id()).isEqualTo("b");
+    assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("b");
     b.recordLatency(90_000_000);
-    assertThat(router.select("m", List.of(), null, 0, false).id()).isEqualTo("a");
-    assertThat(router.select("m", List.of(), null, 0, false).id()).isEqualTo("a");
+    assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("a");
+    assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("a");
   }
 
   @Test
@@ -106,8 +106,8 @@ class RouterTest {
     router.backends().get(1).rateLimits(
         new RateLimitSnapshot(100_000, 40_000, reset, 1000, 500, reset));
 
-    assertThat(router.select("m", List.of(), null, 2_000, false).id()).isEqualTo("b");
-    assertThat(router.select("m", List.of(), null, 2_000, false).id()).isEqualTo("b");
+    assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("b");
+    assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("b");
   }
 
   @Test
@@ -118,7 +118,7 @@ class RouterTest {
     router.backends().get(1).rateLimits(new RateLimitSnapshot(100_000, 50_000,
         clock.instant().plusSeconds(60), -1, -1, null));
 
-    assertThat(router.select("m", List.of(), null, 2_000, false).id()).isEqualTo("a");
+    assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("a");
   }
 
   @Test
@@ -129,7 +129,8 @@ class RouterTest {
     assertThat(router.serves("gpt-4o")).isTrue();
     assertThat(router.serves("o3")).isFalse();
     for (int i = 0; i < 5; i++) {
-      assertThat(router.select("gpt-4.1", List.of(), null, 0, false).id()).isEqualTo("b");
+      assertThat(router.select("gpt-4.1", List.of(), null, 0, false).backend().id())
+          .isEqualTo("b");
     }
   }
 
@@ -138,7 +139,7 @@ class RouterTest {
     Router router = router(LoadBalancing.roundRobin(), backend("a"), backend("b"));
     BackendState a = router.backends().get(0);
 
-    assertThat(router.select("m", List.of(a), null, 0, false).id()).isEqualTo("b");
+    assertThat(router.select("m", List.of(a), null, 0, false).backend().id()).isEqualTo("b");
     BackendState b = router.backends().get(1);
     assertThat(router.select("m", List.of(a, b), null, 0, false)).isNull();
     assertThat(router.select("m", List.of(a, b), null, 0, true)).isNotNull();
