@@ -22,6 +22,7 @@ if [ ${#args[@]} -eq 0 ]; then args=(16 10 3); fi
 for jar in "$a" "$b"; do
   [ -f "$jar" ] || { echo "no such jar: $jar" >&2; exit 2; }
 done
+ratios_a=(); ratios_b=()
 for i in $(seq 1 "$pairs"); do
   for jar in "$a" "$b"; do
     line=$(java -cp "$jar" dev.aigateway.benchmarks.LoadHarness "${args[@]}" \
@@ -29,5 +30,18 @@ for i in $(seq 1 "$pairs"); do
     ratio=$(sed -n 's/.*throughput \([0-9.]*\).*/\1/p' <<<"$line")
     cpu=$(sed -n 's/.*cpu per request \([0-9.]*\).*/\1/p' <<<"$line")
     echo "pair $i $(basename "$jar"): throughput ratio ${ratio:-?} cpu per request ${cpu:-?}"
+    if [ -n "$ratio" ]; then
+      if [ "$jar" = "$a" ]; then ratios_a+=("$ratio"); else ratios_b+=("$ratio"); fi
+    fi
   done
 done
+# Mean and median of each build's throughput ratios (runs that printed no ratio are left out).
+summary() {
+  printf '%s\n' "${@:2}" | sort -n | awk -v name="$1" \
+    '{ v[NR] = $1; sum += $1 }
+     END { if (NR == 0) { print name ": no runs"; exit }
+           median = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+           printf "%s: throughput ratio mean %.3f, median %.3f (n=%d)\n", name, sum / NR, median, NR }'
+}
+summary "$(basename "$a")" "${ratios_a[@]}"
+summary "$(basename "$b")" "${ratios_b[@]}"
