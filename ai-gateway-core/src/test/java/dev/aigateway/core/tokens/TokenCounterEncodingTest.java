@@ -180,4 +180,38 @@ class TokenCounterEncodingTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("defaultEncoding");
   }
+
+  @Test
+  void cachedCountsAreThoseOfTheTextAndTheEncodingEveryTime() {
+    TokenCounter counter = TokenCounter.defaults();
+    java.util.Random random = new java.util.Random(42);
+    String[] words = {"token", "gateway", " ", "x", "42", "é", "数据", "\n", "<|endoftext|>", "."};
+    for (int round = 0; round < 300; round++) {
+      StringBuilder text = new StringBuilder();
+      int length = random.nextInt(40);
+      for (int w = 0; w < length; w++) {
+        text.append(words[random.nextInt(words.length)]);
+      }
+      String original = text.toString();
+      // The same characters in another order: as long, often as many tokens, not the same text.
+      String reversed = text.reverse().toString();
+      for (String t : new String[] {original, reversed, new String(original.toCharArray())}) {
+        assertThat(counter.countText("gpt-4o", t)).as("o200k %s", t)
+            .isEqualTo(o200k().countTokensOrdinary(t));
+        assertThat(counter.countText("gpt-4", t)).as("cl100k %s", t)
+            .isEqualTo(cl100k().countTokensOrdinary(t));
+      }
+    }
+  }
+
+  private static final com.knuddels.jtokkit.api.EncodingRegistry REGISTRY =
+      com.knuddels.jtokkit.Encodings.newLazyEncodingRegistry();
+
+  private static com.knuddels.jtokkit.api.Encoding o200k() {
+    return REGISTRY.getEncoding(EncodingType.O200K_BASE);
+  }
+
+  private static com.knuddels.jtokkit.api.Encoding cl100k() {
+    return REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+  }
 }
