@@ -444,10 +444,75 @@ public final class TokenCounter {
               CACHED_ENTRY_OVERHEAD_BYTES + 2 * key.text().length())
           .build();
 
-  private record CountedText(Encoding encoding, String text) {
+  /**
+   * A text to count in an encoding, with its hash computed once. The texts come new from each
+   * request's parse, so their hash is computed on every call; {@code String.hashCode} goes one
+   * character a step on Java 17 (~7 us for a 6,000-character system prompt), so a long text is
+   * hashed eight bytes a step over four lanes instead (equality is still the text's).
+   */
+  private static final class CountedText {
+    /** Texts shorter than this are hashed by {@code String.hashCode}, as fast for them. */
+    private static final int LANE_HASH_MIN_CHARS = 256;
+    private static final java.lang.invoke.VarHandle LONGS =
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
+            java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long M1 = 0x9E3779B97F4A7C15L;
+    private static final long M2 = 0xC2B2AE3D27D4EB4FL;
+
+    private final Encoding encoding;
+    private final String text;
+    private final int hash;
+
+    CountedText(Encoding encoding, String text) {
+      this.encoding = encoding;
+      this.text = text;
+      this.hash = 31 * System.identityHashCode(encoding) + hash(text);
+    }
+
+    String text() {
+      return text;
+    }
+
     int count() {
       // Ordinary: a prompt containing "<|endoftext|>" is user text, not a reason to throw.
       return encoding.countTokensOrdinary(text);
+    }
+
+    static int hash(String text) {
+      if (text.length() < LANE_HASH_MIN_CHARS) {
+        return text.hashCode();
+      }
+      // Characters outside Latin-1 become '?': texts differing only there share a hash, which
+      // costs an equals, never a wrong count.
+      byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+      long h0 = bytes.length;
+      long h1 = M1;
+      long h2 = M2;
+      long h3 = ~M1;
+      int i = 0;
+      for (; i + 32 <= bytes.length; i += 32) {
+        h0 = Long.rotateLeft(h0 ^ (long) LONGS.get(bytes, i), 31) * M1;
+        h1 = Long.rotateLeft(h1 ^ (long) LONGS.get(bytes, i + 8), 31) * M1;
+        h2 = Long.rotateLeft(h2 ^ (long) LONGS.get(bytes, i + 16), 31) * M1;
+        h3 = Long.rotateLeft(h3 ^ (long) LONGS.get(bytes, i + 24), 31) * M1;
+      }
+      for (; i < bytes.length; i++) {
+        h0 = (h0 ^ bytes[i]) * M2;
+      }
+      long h = (h0 * M2 + h1) * M2 + (h2 * M2 + h3);
+      h ^= h >>> 32;
+      return (int) h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof CountedText that && hash == that.hash
+          && encoding == that.encoding && text.equals(that.text);
     }
   }
 

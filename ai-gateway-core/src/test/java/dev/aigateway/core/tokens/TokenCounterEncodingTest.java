@@ -204,6 +204,21 @@ class TokenCounterEncodingTest {
     }
   }
 
+  @Test
+  void longTextsThatDifferOnlyOutsideLatin1AreCountedApart() {
+    TokenCounter counter = TokenCounter.defaults();
+    // Long enough for the lane hash, which sees both as the same bytes ('?' for each ideograph).
+    String a = "数据 ".repeat(200);
+    String b = "统计 ".repeat(200);
+    String c = "ab ".repeat(200);
+
+    for (int round = 0; round < 3; round++) {
+      assertThat(counter.countText("gpt-4o", a)).isEqualTo(o200k().countTokensOrdinary(a));
+      assertThat(counter.countText("gpt-4o", b)).isEqualTo(o200k().countTokensOrdinary(b));
+      assertThat(counter.countText("gpt-4o", c)).isEqualTo(o200k().countTokensOrdinary(c));
+    }
+  }
+
   private static final com.knuddels.jtokkit.api.EncodingRegistry REGISTRY =
       com.knuddels.jtokkit.Encodings.newLazyEncodingRegistry();
 
