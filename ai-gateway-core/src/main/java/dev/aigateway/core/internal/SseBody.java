@@ -213,7 +213,12 @@ public final class SseBody extends ObservedBody {
     if (responsesApi || !facts.defersChunks()) {
       return -1;
     }
-    if (length - eventStart < DATA_FIELD.length + chunkShape.keptLength() + 2) {
+    int available = length - eventStart;
+    if (available < DATA_FIELD.length + chunkShape.keptLength() + 2
+        && (available < DATA_FIELD.length + 2 || buffer[length - 1] != '\n')) {
+      // Fewer bytes than the kept chunk has, and the read did not end at a line end: more are
+      // coming. A read that did end there (a backend flushing each event) may hold a whole chunk
+      // with shorter text than the kept one, so it is tried now.
       return WAIT;
     }
     int valueStart = dataValueStart(buffer, eventStart, length);

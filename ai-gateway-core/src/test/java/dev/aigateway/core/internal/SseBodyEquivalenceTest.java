@@ -9,7 +9,9 @@ import dev.aigateway.api.Usage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -165,6 +167,77 @@ class SseBodyEquivalenceTest {
         assertThat(facts.text().toString()).as(as)
             .isEqualTo(reference.facts.text().toString());
       }
+    }
+  }
+
+  @ParameterizedTest(name = "split after the data line: {0}")
+  @ValueSource(booleans = {false, true})
+  void eventsReadOneAtATimeWithShorterTextThanTheChunkKeptAreReadTheSame(boolean splitLine)
+      throws IOException {
+    // As a backend that flushes every event sends them: each read ends at an event's end (or,
+    // split, after its data line), and the chunks' text gets shorter than the chunk kept's.
+    String chunk = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
+        + "\"usage\":null}%s";
+    List<String> events = new ArrayList<>();
+    String[] words = {"", "Hello everyone", "Hi", "x", "a longer piece of text", "", "ok", "."};
+    for (int i = 0; i < words.length; i++) {
+      events.add(String.format(chunk, words[i], i % 3 == 2 ? "\r\n\r\n" : "\n\n"));
+    }
+    events.add("data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+        + "\"completion_tokens\":8}}\n\n");
+    events.add("data: [DONE]\n\n");
+    List<byte[]> reads = new ArrayList<>();
+    for (String event : events) {
+      int lineEnd = event.indexOf('\n') + 1;
+      if (splitLine && lineEnd < event.length()) {
+        reads.add(event.substring(0, lineEnd).getBytes(UTF_8));
+        reads.add(event.substring(lineEnd).getBytes(UTF_8));
+      } else {
+        reads.add(event.getBytes(UTF_8));
+      }
+    }
+    byte[] sent = String.join("", events).getBytes(UTF_8);
+    for (boolean hideUsage : new boolean[] {true, false}) {
+      RecordingBodyListener listener = new RecordingBodyListener();
+      java.util.Iterator<byte[]> next = reads.iterator();
+      InputStream oneReadAtATime = new InputStream() {
+        private byte[] current = new byte[0];
+        private int position;
+
+        @Override
+        public int read() {
+          throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+          if (position == current.length) {
+            if (!next.hasNext()) {
+              return -1;
+            }
+            current = next.next();
+            position = 0;
+          }
+          int n = Math.min(len, current.length - position);
+          System.arraycopy(current, position, b, off, n);
+          position += n;
+          return n;
+        }
+      };
+      SseBody body = new SseBody(oneReadAtATime, listener, () -> false, false, hideUsage);
+      body.keepText();
+
+      byte[] seen = readAll(body, 8192);
+
+      EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
+      String as = "hideUsage " + hideUsage;
+      assertThat(new String(seen, UTF_8)).as(as).isEqualTo(hideUsage
+          ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
+      ResponseFacts facts = listener.onlyEnd().facts();
+      assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
+      assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
+      assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
+      assertThat(facts.text().toString()).as(as).isEqualTo(String.join("", words));
     }
   }
 
