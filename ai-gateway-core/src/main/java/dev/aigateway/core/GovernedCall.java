@@ -285,6 +285,15 @@ public final class GovernedCall {
     return observed;
   }
 
+  /**
+   * Whether the body {@link #observeResponse} returned is read as server-sent events: its
+   * {@code Content-Type} says so, or, without one, the request asked for a stream. Such a body
+   * may be shorter than the backend's (hidden usage), so its length is not the backend's.
+   */
+  public boolean eventStream() {
+    return eventStream;
+  }
+
   /** No response came (connect failure, timeout, cancellation): refunds and reports the call. */
   public void failed(Throwable failure) {
     settleAndEmit(CallOutcome.FAILED, null, failure, failure.getClass().getName());

@@ -82,6 +82,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     sweepIfDue(now);
     Counter[] locked = lockAll(charges);
     try {
+      long[] together = tokensPerCounter(charges, locked);
       List<Long> remaining = new ArrayList<>(charges.size());
       LimitCharge rejectedBy = null;
       Duration retryAfter = null;
@@ -90,7 +91,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         Counter counter = locked[i];
         long left = counter.remaining(now);
         remaining.add(left);
-        long required = Math.max(1, tokensFor(counter, charges, locked));
+        long required = Math.max(1, together[i]);
         if (left < required) {
           Duration wait = counter.waitFor(required, now);
           // A spent quota (403) is reported before a busy rate (429): waiting helps the latter.
@@ -107,9 +108,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       List<Long> windows = new ArrayList<>(charges.size());
       for (int i = 0; i < charges.size(); i++) {
         windows.add(locked[i].take(charges.get(i).tokens(), now));
-      }
-      for (int i = 0; i < charges.size(); i++) {
-        remaining.set(i, remaining.get(i) - tokensFor(locked[i], charges, locked));
+        remaining.set(i, remaining.get(i) - together[i]);
       }
       return ReserveResult.admitted(new Reservation(charges, windows), remaining);
     } finally {
@@ -118,17 +117,19 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   }
 
   /**
-   * The tokens every charge on {@code counter} takes together: one charge's tokens, or the sum
-   * when a call names the same limit and key more than once.
+   * Per charge, the tokens every charge on its counter takes together: its own tokens, or the
+   * sum when a call names the same limit and key more than once.
    */
-  private static long tokensFor(Counter counter, List<LimitCharge> charges, Counter[] locked) {
-    long tokens = 0;
-    for (int j = 0; j < locked.length; j++) {
-      if (locked[j] == counter) {
-        tokens = Math.addExact(tokens, charges.get(j).tokens());
+  private static long[] tokensPerCounter(List<LimitCharge> charges, Counter[] locked) {
+    long[] together = new long[locked.length];
+    for (int i = 0; i < locked.length; i++) {
+      for (int j = 0; j < locked.length; j++) {
+        if (locked[j] == locked[i]) {
+          together[i] = Math.addExact(together[i], charges.get(j).tokens());
+        }
       }
     }
-    return tokens;
+    return together;
   }
 
   @Override

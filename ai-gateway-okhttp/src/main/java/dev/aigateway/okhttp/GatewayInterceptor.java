@@ -27,7 +27,6 @@ final class GatewayInterceptor implements Interceptor {
 
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   private static final byte[] NO_BODY = new byte[0];
-  private static final String EVENT_STREAM = "text/event-stream";
   private static final int KNOWN_MEDIA_TYPES_MAX = 64;
   private static final ConcurrentHashMap<String, Optional<MediaType>> KNOWN_MEDIA_TYPES =
       new ConcurrentHashMap<>();
@@ -171,8 +170,7 @@ final class GatewayInterceptor implements Interceptor {
     Response.Builder builder = response.newBuilder();
     admission.responseHeaders().forEach(builder::header);
     if (observed != upstream) {
-      boolean eventStream = contentType != null
-          && contentType.regionMatches(true, 0, EVENT_STREAM, 0, EVENT_STREAM.length());
+      boolean eventStream = call.eventStream();
       long length = eventStream ? -1 : body.contentLength();
       if (eventStream) {
         builder.removeHeader("Content-Length"); // hidden usage chunks change the length

@@ -86,6 +86,21 @@ class StreamingTest {
   }
 
   @Test
+  void streamWithoutAContentTypeIsStillFilteredAndLosesItsStaleLength() throws Exception {
+    String backendStream = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(new MockResponse.Builder().code(200).body(backendStream).build());
+
+    String expected = chatStream("gpt-4o", false, 0, 0, true);
+    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
+        chatRequest("gpt-4o", "Hi", "\"stream\":true"))).execute()) {
+      assertThat(response.header("Content-Length")).isNull(); // the backend's counted the usage
+      assertThat(response.body().contentLength()).isEqualTo(-1);
+      assertThat(response.body().string()).isEqualTo(expected);
+    }
+    assertThat(events.next().usage()).isEqualTo(Usage.of(11, 9));
+  }
+
+  @Test
   void explicitIncludeUsageFalseIsOverriddenAndHidden() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 5, 9, true)));
 

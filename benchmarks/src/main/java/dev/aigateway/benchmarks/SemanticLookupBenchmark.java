@@ -2,6 +2,7 @@ package dev.aigateway.benchmarks;
 
 import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.core.cache.InMemoryVectorStore;
+import dev.aigateway.core.internal.cache.Vectors;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -174,7 +175,7 @@ public class SemanticLookupBenchmark {
     for (int i = 0; i < DIMENSIONS; i++) {
       vector[i] = (float) random.nextGaussian();
     }
-    return normalise(vector);
+    return Vectors.normalised(vector);
   }
 
   private static float[] around(Random random, float[] centre) {
@@ -182,19 +183,7 @@ public class SemanticLookupBenchmark {
     for (int i = 0; i < DIMENSIONS; i++) {
       vector[i] += (float) (NOISE * random.nextGaussian());
     }
-    return normalise(vector);
-  }
-
-  private static float[] normalise(float[] vector) {
-    double norm = 0;
-    for (float x : vector) {
-      norm += x * x;
-    }
-    float scale = (float) (1 / Math.sqrt(norm));
-    for (int i = 0; i < vector.length; i++) {
-      vector[i] *= scale;
-    }
-    return vector;
+    return Vectors.normalised(vector);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.aigateway.core.cache;
 
+import static dev.aigateway.core.internal.cache.Vectors.normalised;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -60,18 +61,6 @@ public abstract class VectorStoreContract {
       vector[i] = (float) random.nextGaussian();
     }
     return normalised(vector);
-  }
-
-  protected static float[] normalised(float[] vector) {
-    double norm = 0;
-    for (float x : vector) {
-      norm += x * x;
-    }
-    float scale = (float) (1 / Math.sqrt(norm));
-    for (int i = 0; i < vector.length; i++) {
-      vector[i] *= scale;
-    }
-    return vector;
   }
 
   /** The unit vector at {@code degrees} from the first axis towards the second. */

@@ -1,12 +1,12 @@
 package dev.aigateway.core.internal.cache;
 
-/** Small vector helpers for the semantic cache. */
-final class Vectors {
+/** Small vector helpers for the semantic cache (and its tests and benchmarks). */
+public final class Vectors {
 
   private Vectors() {}
 
   /** A unit-length copy of {@code v}; null when it is empty, zero or not finite. */
-  static float[] normalised(float[] v) {
+  public static float[] normalised(float[] v) {
     if (v == null || v.length == 0) {
       return null;
     }
