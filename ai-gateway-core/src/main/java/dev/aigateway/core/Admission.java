@@ -19,8 +19,14 @@ public record Admission(Rejection rejection, byte[] outgoingBody,
     responseHeaders = Map.copyOf(responseHeaders);
   }
 
-  Admission(Rejection rejection, byte[] outgoingBody, Map<String, String> responseHeaders) {
-    this(rejection, outgoingBody, responseHeaders, null);
+  /** A rejection: nothing is sent, the rejection's own headers go with it. */
+  static Admission rejected(Rejection rejection) {
+    return new Admission(rejection, null, Map.of(), null);
+  }
+
+  /** An answer from the cache (its headers are added by the call). */
+  static Admission cached(CachedAnswer answer) {
+    return new Admission(null, null, Map.of(), answer);
   }
 
   /** Whether the call may go on (to a backend, or to its cached answer). */

@@ -67,6 +67,8 @@ public final class AiGateway {
   private final PromptLog promptLog;
   private final PriceTable priceTable;
   private final ResponseCache responseCache;
+  /** The pipeline: one factory per configured stage, outermost first. */
+  private final List<CallStage.Factory> stages;
 
   private AiGateway(Builder b) {
     this.consumerKey = b.consumerKey;
@@ -113,6 +115,22 @@ public final class AiGateway {
       }
     }
     this.gatewayHeaders = Set.copyOf(headers);
+    this.stages = pipeline(
+        TelemetryStage.of(listeners, promptLog, priceTable),
+        RouteStage.of(router),
+        LimitStage.of(limits, store),
+        CacheStage.of(responseCache));
+  }
+
+  /** The configured stages in the order given (outermost first); unconfigured ones are null. */
+  private static List<CallStage.Factory> pipeline(CallStage.Factory... stages) {
+    List<CallStage.Factory> configured = new ArrayList<>(stages.length);
+    for (CallStage.Factory stage : stages) {
+      if (stage != null) {
+        configured.add(stage);
+      }
+    }
+    return List.copyOf(configured);
   }
 
   private void breakerTransition(BreakerTransition transition) {
@@ -142,8 +160,7 @@ public final class AiGateway {
    * may pass every request through untouched.
    */
   public boolean governsNothing() {
-    return limits.isEmpty() && listeners.isEmpty() && router == null && promptLog == null
-        && responseCache == null;
+    return stages.isEmpty();
   }
 
   /** Starts governing one matched call. For client adapters. */
@@ -186,24 +203,12 @@ public final class AiGateway {
     return responseCache;
   }
 
-  PriceTable priceTable() {
-    return priceTable;
-  }
-
-  PromptLog promptLog() {
-    return promptLog;
-  }
-
-  Router router() {
-    return router;
+  List<CallStage.Factory> stages() {
+    return stages;
   }
 
   KeyResolver consumerKey() {
     return consumerKey;
-  }
-
-  List<GatewayListener> listeners() {
-    return listeners;
   }
 
   TokenCounter tokenCounter() {

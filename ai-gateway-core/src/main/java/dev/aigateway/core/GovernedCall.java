@@ -1,23 +1,14 @@
 package dev.aigateway.core;
 
-import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
-import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
-import dev.aigateway.api.TokenLimitExceededException;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
-import dev.aigateway.api.spi.LimitCharge;
-import dev.aigateway.api.spi.LimitSpec;
-import dev.aigateway.api.spi.Reservation;
-import dev.aigateway.api.spi.ReserveResult;
-import dev.aigateway.core.internal.cache.CallCache;
-import dev.aigateway.core.internal.routing.Router;
 import dev.aigateway.core.internal.BodyListener;
-import dev.aigateway.core.internal.Json;
 import dev.aigateway.core.internal.JsonBody;
 import dev.aigateway.core.internal.ObservedBody;
 import dev.aigateway.core.internal.RequestView;
@@ -25,163 +16,85 @@ import dev.aigateway.core.internal.ResponseFacts;
 import dev.aigateway.core.internal.SseBody;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One governed call, driven by a client adapter through its life:
- * {@link #admit()} before sending; then either {@link #failed(Throwable)} when no response came,
- * or {@link #observeResponse} with the response's status and body. When the gateway has a
- * backend pool, the adapter asks {@link #nextAttempt()} where to send, and after each response or
- * failure asks {@link #retryAfterResponse} / {@link #retryAfterFailure} whether to try again. The call settles its token
- * reservation and emits its one {@link GatewayEvent} exactly once, whichever way it ends.
+ * One governed call, driven by a client adapter through its life, and the orchestrator of the
+ * gateway's stages for it. The stages, outermost first (each only when configured):
  *
- * <p>Applications do not use this type; the OkHttp adapter does.
+ * <pre>
+ *   Telemetry ( Route ( TokenLimit ( Cache ( attempts → backend ))))
+ * </pre>
+ *
+ * <p>{@link #admit()} resolves the consumer and runs each stage's admission in that order; a
+ * stage that answers (a local rejection, a cached answer) ends the call there. The adapter then
+ * sends: with a backend pool it asks {@link #nextAttempt()} where, and after each response or
+ * failure {@link #retryAfterResponse} / {@link #retryAfterFailure} whether to try again. Finally
+ * either {@link #failed(Throwable)} (no response) or {@link #observeResponse} (the response's
+ * body, read by the application). However the call ends, each admitted stage's end runs once in
+ * reverse order (the cache stores, the limits settle, the route releases its backend, telemetry
+ * emits the call's one {@link GatewayEvent}).
+ *
+ * <p>Applications do not use this type; client adapters do.
  */
 public final class GovernedCall {
 
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
-  private static final List<String> CONTENT_FIELDS =
-      List.of("instructions", "system", "messages", "input", "prompt", "tools");
-
-  private final AiGateway gateway;
-  private final RequestView request;
-  private final long callId;
-  private final Instant startedAt;
-  private final long startNanos;
+  private final Exchange exchange;
+  private final CallStage[] stages;
   private final AtomicBoolean ended = new AtomicBoolean();
-  private String consumer;
-  private Map<String, String> counterKeys = Map.of();
-  private Reservation reservation = Reservation.EMPTY;
-  private long promptEstimate = -1;
-  private boolean stream;
-  private volatile long firstChunkNanos;
-  private int status;
-  /** Attempts and backends; null without a backend pool. */
-  private final CallRouting routing;
-  private String rejectedLimit;
-  private String completion;
-  private Boolean logsPrompt;
-  private long gatewayNanos;
-  // Response cache (only with one configured).
-  private CallCache cache;
-  private ObservedBody observedBody;
-  private boolean eventStream;
+  /** How many stages' admission ran (their ends run when the call ends). */
+  private int admitted;
 
   GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
-    this.gateway = gateway;
-    this.request = new RequestView(match, clientRequest, gateway.maxParsedBodyBytes());
-    this.callId = gateway.nextCallId();
-    this.startedAt = gateway.clock().instant();
-    this.startNanos = System.nanoTime();
-    Router router = gateway.router();
-    this.routing = router == null ? null : new CallRouting(router, gateway.clock(), callId,
-        startNanos, request.operation(), () -> reservation.reservedTokens(),
-        target -> request.rewrittenBody(target, hidesStreamUsage()));
+    RequestView request = new RequestView(match, clientRequest, gateway.maxParsedBodyBytes());
+    this.exchange = new Exchange(gateway, request, gateway.nextCallId(),
+        gateway.clock().instant(), System.nanoTime());
+    List<CallStage.Factory> factories = gateway.stages();
+    this.stages = new CallStage[factories.size()];
+    for (int i = 0; i < stages.length; i++) {
+      stages[i] = factories.get(i).begin(exchange);
+    }
+    exchange.stages(List.of(stages));
   }
 
   /** The request as the gateway understands it. */
-  public dev.aigateway.api.LlmRequest request() {
-    return request;
+  public LlmRequest request() {
+    return exchange.request();
   }
 
   /**
-   * Resolves the consumer, reserves tokens under every applicable limit (all or none) and decides
-   * what to send. A rejection has already been reported (event emitted) when this returns.
+   * Resolves the consumer and runs every stage's admission: reserves tokens under every
+   * applicable limit (all or none), looks the response cache up, and decides what to send. A
+   * call answered here (rejected, or from the cache) has ended and been reported when this
+   * returns.
    */
   public Admission admit() {
     long began = System.nanoTime();
-    try {
-      return decide();
-    } finally {
-      gatewayNanos += System.nanoTime() - began;
-    }
-  }
-
-  private Admission decide() {
-    consumer = orDefault(safeResolve(gateway.consumerKey()), AiGateway.ANONYMOUS);
-    stream = request.stream();
-    if (routing != null) {
-      Rejection unroutable = routing.route(request.model(), consumer, this::safeResolve);
-      if (unroutable != null) {
+    exchange.consumer(exchange.resolve(exchange.gateway().consumerKey()));
+    for (CallStage stage : stages) {
+      Admission answer = stage.admit();
+      admitted++;
+      if (answer != null) {
+        exchange.addGatewayNanos(System.nanoTime() - began);
         ended.set(true);
-        emit(CallOutcome.REJECTED, unroutable.status(), Usage.ZERO, UsageSource.NONE, 0,
-            unroutable.reason(), unroutable.reason().headerValue());
-        return new Admission(unroutable, null, Map.of());
+        runEnds(System.nanoTime());
+        return answer.rejection() != null ? answer
+            : new Admission(null, null, exchange.responseHeaders(), answer.cachedAnswer());
       }
     }
-    List<TokenLimit> limits = gateway.limits();
-    List<LimitCharge> charges = new ArrayList<>();
-    List<TokenLimit> owners = new ArrayList<>();
-    if (!limits.isEmpty()) {
-      Map<String, String> keys = new LinkedHashMap<>();
-      for (TokenLimit limit : limits) {
-        if (!limit.appliesTo(consumer)) {
-          continue;
-        }
-        String key = limit.key() == null ? consumer
-            : orDefault(safeResolve(limit.key()), TokenLimit.UNKNOWN_KEY);
-        keys.put(limit.name(), key);
-        long tokens = limit.estimatePromptTokens() ? promptTokens() + outputAllowance() : 0;
-        for (LimitSpec spec : limit.specs()) {
-          charges.add(new LimitCharge(spec, key, tokens));
-          owners.add(limit);
-        }
-      }
-      counterKeys = keys;
-    }
-    ReserveResult result = reserve(charges);
-    Map<String, String> headers = limitHeaders(charges, owners, result);
-    if (!result.admitted()) {
-      Rejection rejection = reject(result, charges, owners, headers);
-      ended.set(true);
-      emit(CallOutcome.REJECTED, rejection.status(), Usage.ZERO, UsageSource.NONE, 0,
-          rejection.reason(), rejection.reason().headerValue());
-      return new Admission(rejection, null, Map.of());
-    }
-    reservation = result.reservation();
-    ResponseCache responseCache = gateway.responseCache();
-    if (responseCache != null && CallCache.serves(request.operation())) {
-      cache = new CallCache(responseCache, request, callId,
-          responseCache.varyBy() == null ? consumer : safeResolve(responseCache.varyBy()),
-          routing != null ? routing.routedModel() : request.model());
-      CallCache.Hit hit = cache.lookup();
-      if (responseCache.outcomeHeader() != null) {
-        headers = withHeader(headers, responseCache.outcomeHeader(), cache.headerValue());
-      }
-      if (hit != null) {
-        answeredFromCache(hit, responseCache.chargeHits());
-        return new Admission(null, null, headers,
-            new Admission.CachedAnswer(hit.answer().body(), hit.answer().contentType()));
-      }
-    }
-    return new Admission(null, routing == null ? outgoingBody() : null, headers);
-  }
-
-  /** Settles and reports a call the cache answered: no backend, no tokens (unless charged). */
-  private void answeredFromCache(CallCache.Hit hit, boolean charge) {
-    ended.set(true);
-    status = 200;
-    long settled = charge ? hit.cached().usage().totalTokens() : 0;
-    settleReservation(settled);
-    // The prompt log gets no completion for a hit: the backend produced none for this call, and
-    // the record's cache outcome says where the answer came from.
-    emit(CallOutcome.SUCCESS, 200, Usage.ZERO, UsageSource.NONE, settled, null, null,
-        hit.cached().model());
+    byte[] outgoing = !routed() && exchange.hidesStreamUsage()
+        ? exchange.request().rewrittenBody(null, true) : null;
+    exchange.addGatewayNanos(System.nanoTime() - began);
+    return new Admission(null, outgoing, exchange.responseHeaders(), null);
   }
 
   /** Whether a backend pool decides where this call goes ({@link #nextAttempt()}). */
   public boolean routed() {
-    return routing != null;
+    return exchange.routing() != null;
   }
 
   /**
@@ -192,21 +105,17 @@ public final class GovernedCall {
    */
   public AttemptPlan nextAttempt() {
     long began = System.nanoTime();
-    try {
-      AttemptPlan plan = routing.next();
-      if (plan == null) {
-        settleAndEmit(CallOutcome.REJECTED, null, null,
-            RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
-      }
-      return plan;
-    } finally {
-      gatewayNanos += System.nanoTime() - began;
+    AttemptPlan plan = exchange.routing().next();
+    exchange.addGatewayNanos(System.nanoTime() - began);
+    if (plan == null) {
+      end(CallOutcome.REJECTED, null, RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
     }
+    return plan;
   }
 
   /** The 503 answer when {@link #nextAttempt()} found no backend. */
   public Rejection unroutable() {
-    return routing.unroutable();
+    return exchange.routing().unroutable();
   }
 
   /**
@@ -217,11 +126,9 @@ public final class GovernedCall {
    */
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
     long began = System.nanoTime();
-    try {
-      return routing.retryAfterResponse(status, headers);
-    } finally {
-      gatewayNanos += System.nanoTime() - began;
-    }
+    boolean retry = exchange.routing().retryAfterResponse(status, headers);
+    exchange.addGatewayNanos(System.nanoTime() - began);
+    return retry;
   }
 
   /**
@@ -231,13 +138,13 @@ public final class GovernedCall {
    * @param callCanceled whether the application cancelled the call (never retried)
    */
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
-    return routing.retryAfterFailure(failure, callCanceled);
+    return exchange.routing().retryAfterFailure(failure, callCanceled);
   }
 
   /**
    * The backend answered. Returns the body the application should read instead of {@code body}:
-   * one that learns usage as the bytes pass and settles the call when the body ends (read to the
-   * end, closed early, or failed). Error statuses are settled at once (refunded) and their body
+   * one that learns usage as the bytes pass and ends the call when the body ends (read to the
+   * end, closed early, or failed). Error statuses end the call at once (refunded) and their body
    * is returned unchanged.
    *
    * @param callCanceled tells whether the application cancelled the call, to tell a cancelled
@@ -245,17 +152,18 @@ public final class GovernedCall {
    */
   public InputStream observeResponse(int status, String contentType, InputStream body,
       BooleanSupplier callCanceled) {
-    this.status = status;
+    exchange.status(status);
     if (status < 200 || status > 299) {
-      settleAndEmit(CallOutcome.BACKEND_ERROR, null, null, String.valueOf(status));
+      end(CallOutcome.BACKEND_ERROR, null, String.valueOf(status));
       return body;
     }
     BodyListener listener = new BodyListener() {
       @Override
       public void firstBytes() {
-        firstChunkNanos = System.nanoTime();
-        if (routing != null) {
-          routing.firstBytes(firstChunkNanos, stream);
+        long now = System.nanoTime();
+        exchange.firstChunkNanos(now);
+        if (exchange.routing() != null) {
+          exchange.routing().firstBytes(now, exchange.stream());
         }
       }
 
@@ -266,21 +174,18 @@ public final class GovernedCall {
           case CANCELLED -> "cancelled";
           default -> failure == null ? "truncated" : failure.getClass().getName();
         };
-        settleAndEmit(outcome, facts, failure, errorType);
+        end(outcome, facts, errorType);
       }
     };
-    eventStream = contentType != null
-        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : stream;
+    boolean eventStream = contentType != null
+        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : exchange.stream();
+    exchange.eventStream(eventStream);
     ObservedBody observed = eventStream
-        ? new SseBody(body, listener, callCanceled, request.operation() == Operation.RESPONSES,
-            hidesStreamUsage())
-        : new JsonBody(body, listener, callCanceled, gateway.maxObservedBodyBytes());
-    if (logsPrompt()) {
-      observed.keepText();
-    }
-    if (cache != null && status == 200 && cache.storable()) {
-      observed.capture(cache.maximumEntryBytes());
-      observedBody = observed;
+        ? new SseBody(body, listener, callCanceled,
+            exchange.request().operation() == Operation.RESPONSES, exchange.hidesStreamUsage())
+        : new JsonBody(body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
+    for (CallStage stage : stages) {
+      stage.observe(observed);
     }
     return observed;
   }
@@ -291,290 +196,69 @@ public final class GovernedCall {
    * may be shorter than the backend's (hidden usage), so its length is not the backend's.
    */
   public boolean eventStream() {
-    return eventStream;
+    return exchange.eventStream();
   }
 
   /** No response came (connect failure, timeout, cancellation): refunds and reports the call. */
   public void failed(Throwable failure) {
-    settleAndEmit(CallOutcome.FAILED, null, failure, failure.getClass().getName());
+    end(CallOutcome.FAILED, null, failure.getClass().getName());
   }
 
-  private ReserveResult reserve(List<LimitCharge> charges) {
-    try {
-      return gateway.store().reserve(charges);
-    } catch (RuntimeException e) {
-      // Fail open: an unavailable store must not take the application down with it.
-      log.warn("ai-gateway: token store failed to reserve for call {}; admitting without a "
-          + "reservation: {}", callId, e.toString());
-      return ReserveResult.admitted(Reservation.EMPTY, java.util.Collections.nCopies(
-          charges.size(), 0L));
-    }
-  }
-
-  private byte[] outgoingBody() {
-    if (!hidesStreamUsage()) {
-      return null;
-    }
-    return request.rewrittenBody(null, true);
-  }
-
-  /** Whether the gateway adds {@code include_usage} to the request and hides it from the app. */
-  private boolean hidesStreamUsage() {
-    Operation op = request.operation();
-    return gateway.injectStreamUsage() && stream && !request.includeUsageRequested()
-        && (op == Operation.CHAT_COMPLETIONS || op == Operation.COMPLETIONS);
-  }
-
-  private long promptTokens() {
-    if (promptEstimate < 0) {
-      try {
-        promptEstimate = request.bodyUnderstood()
-            ? gateway.tokenCounter().countPrompt(request.model(), request.operation(),
-                request.body())
-            : 0;
-      } catch (RuntimeException e) {
-        log.warn("ai-gateway: could not count the prompt of call {}: {}", callId, e.toString());
-        promptEstimate = 0;
-      }
-    }
-    return promptEstimate;
-  }
-
-  private long outputAllowance() {
-    if (request.operation() == Operation.EMBEDDINGS) {
-      return 0;
-    }
-    long perChoice = request.maxOutputTokens().orElse(gateway.defaultOutputAllowance());
-    return perChoice * request.choices();
-  }
-
-  private void settleAndEmit(CallOutcome outcome, ResponseFacts facts, Throwable failure,
-      String errorType) {
+  /**
+   * Ends the call once: works out its usage (reported, else estimated; none for a call that did
+   * not reach a backend or failed there), then runs the admitted stages' ends.
+   */
+  private void end(CallOutcome outcome, ResponseFacts facts, String errorType) {
     if (!ended.compareAndSet(false, true)) {
-      return; // settled already: a call is settled exactly once
+      return; // a call ends exactly once
     }
     long began = System.nanoTime();
-    if (routing != null) {
-      routing.callEnded(outcome == CallOutcome.SUCCESS && !stream);
-    }
     Usage usage = Usage.ZERO;
     UsageSource source = UsageSource.NONE;
     String responseModel = null;
     boolean charged = outcome == CallOutcome.SUCCESS || outcome == CallOutcome.CANCELLED
         || outcome == CallOutcome.TRUNCATED;
-    if (facts != null && logsPrompt()) {
-      completion = facts.text().toString();
-    }
     if (charged && facts != null) {
       responseModel = facts.model();
       if (facts.usage() != null) {
         usage = facts.usage();
         source = UsageSource.REPORTED;
       } else {
-        usage = Usage.of(promptTokens(), estimatedOutput(facts));
+        usage = Usage.of(exchange.promptTokens(), estimatedOutput(facts));
         source = UsageSource.ESTIMATED;
       }
     }
-    long settled = usage.totalTokens();
-    if (observedBody != null && outcome == CallOutcome.SUCCESS && facts != null
-        && facts.complete()) {
-      byte[] body = observedBody.captured();
-      if (body != null) {
-        cache.store(eventStream, body, responseModel, usage, gateway.clock().instant());
-      }
-    }
-    settleReservation(settled);
     RejectionReason rejection = outcome == CallOutcome.REJECTED
         ? RejectionReason.NO_BACKEND_AVAILABLE : null;
-    gatewayNanos += System.nanoTime() - began;
-    emit(outcome, rejection == null ? status : rejection.status(), usage, source, settled,
-        rejection, errorType, responseModel);
+    exchange.facts(facts);
+    exchange.ended(outcome, rejection == null ? exchange.status() : rejection.status(), usage,
+        source, usage.totalTokens(), responseModel, rejection, errorType);
+    runEnds(began);
   }
 
-  /** Settles the call's reservation (if any) to {@code tokens}; a failing store is logged. */
-  private void settleReservation(long tokens) {
-    if (reservation.charges().isEmpty()) {
-      return;
-    }
-    try {
-      gateway.store().settle(reservation, tokens);
-    } catch (RuntimeException e) {
-      log.warn("ai-gateway: token store failed to settle call {} to {} tokens: {}", callId,
-          tokens, e.toString());
+  /**
+   * Runs the admitted stages' ends, innermost first. The gateway's time for the call is taken
+   * before the outermost stage's end, which reports it.
+   */
+  private void runEnds(long began) {
+    for (int i = admitted - 1; i >= 0; i--) {
+      if (i == 0) {
+        exchange.addGatewayNanos(System.nanoTime() - began);
+      }
+      stages[i].end();
     }
   }
 
   private long estimatedOutput(ResponseFacts facts) {
-    if (!stream && !facts.complete()) {
+    if (!exchange.stream() && !facts.complete()) {
       // A JSON answer not read whole: the backend produced it all, so assume the whole allowance.
-      return outputAllowance();
+      return exchange.outputAllowance();
     }
     try {
-      return gateway.tokenCounter().countText(orDefault(facts.model(), request.model()),
-          facts.text());
+      return exchange.gateway().tokenCounter().countText(
+          Exchange.orDefault(facts.model(), exchange.request().model()), facts.text());
     } catch (RuntimeException e) {
-      return outputAllowance();
+      return exchange.outputAllowance();
     }
-  }
-
-  private void emit(CallOutcome outcome, int status, Usage usage, UsageSource source,
-      long settled, RejectionReason rejection, String errorType) {
-    emit(outcome, status, usage, source, settled, rejection, errorType, null);
-  }
-
-  private void emit(CallOutcome outcome, int status, Usage usage, UsageSource source,
-      long settled, RejectionReason rejection, String errorType, String responseModel) {
-    List<GatewayListener> listeners = gateway.listeners();
-    PromptLog promptLog = gateway.promptLog();
-    boolean logPrompt = logsPrompt();
-    if (listeners.isEmpty() && !logPrompt) {
-      return;
-    }
-    long now = System.nanoTime();
-    Backend backend = routing == null ? null : routing.backend();
-    GatewayEvent event = GatewayEvent.builder()
-        .callId(callId)
-        .startedAt(startedAt)
-        .operation(request.operation())
-        .consumer(consumer == null ? AiGateway.ANONYMOUS : consumer)
-        .counterKeys(counterKeys)
-        .requestedModel(request.model())
-        .responseModel(responseModel)
-        .stream(stream)
-        .usage(usage, source, source)
-        .reservedTokens(reservation.reservedTokens())
-        .settledTokens(settled)
-        .status(status)
-        .outcome(outcome)
-        .rejection(rejection)
-        .errorType(errorType)
-        .latency(Duration.ofNanos(now - startNanos))
-        .timeToFirstChunk(stream && firstChunkNanos != 0
-            ? Duration.ofNanos(firstChunkNanos - startNanos) : null)
-        .backendId(backend == null ? null : backend.id())
-        .attempts(routing == null ? List.of() : routing.attempts())
-        .failoverReason(routing == null ? null : routing.failoverReason())
-        .variant(routing == null ? null : routing.variant())
-        .provider(provider(backend))
-        .server(backend != null ? backend.host() : request.host(),
-            backend != null ? backend.port() : request.port())
-        .rejectedLimit(rejectedLimit)
-        .gatewayTime(Duration.ofNanos(gatewayNanos))
-        .cost(cost(responseModel, usage))
-        .cache(cache == null ? CacheOutcome.NONE : cache.outcome(),
-            cache == null ? Double.NaN : cache.score(),
-            cache == null ? null : cache.guardObjection(),
-            cache == null ? 0 : cache.tokensSaved())
-        .build();
-    for (GatewayListener listener : listeners) {
-      try {
-        listener.onEvent(event);
-      } catch (RuntimeException | Error e) {
-        if (e instanceof VirtualMachineError) {
-          throw e;
-        }
-        log.warn("ai-gateway: listener {} failed on call {}; the call is unaffected", listener,
-            callId, e);
-      }
-    }
-    if (logPrompt) {
-      promptLog.log(event, requestContent(), completion);
-    }
-  }
-
-  /** Whether the prompt log takes this call; decided once, since it samples by call id. */
-  private boolean logsPrompt() {
-    if (logsPrompt == null) {
-      PromptLog promptLog = gateway.promptLog();
-      logsPrompt = promptLog != null && promptLog.wants(
-          consumer == null ? AiGateway.ANONYMOUS : consumer, request.model(), callId);
-    }
-    return logsPrompt;
-  }
-
-  /** What the application asked, for the prompt log: the body's content fields as JSON. */
-  private String requestContent() {
-    com.fasterxml.jackson.databind.node.ObjectNode body = request.body();
-    if (body == null) {
-      return new String(request.rawBody(), java.nio.charset.StandardCharsets.UTF_8);
-    }
-    com.fasterxml.jackson.databind.node.ObjectNode content = Json.MAPPER.createObjectNode();
-    for (String field : CONTENT_FIELDS) {
-      if (body.has(field)) {
-        content.set(field, body.get(field));
-      }
-    }
-    return content.toString();
-  }
-
-  private Map<String, String> limitHeaders(List<LimitCharge> charges, List<TokenLimit> owners,
-      ReserveResult result) {
-    Map<String, String> headers = Map.of();
-    for (int i = 0; i < charges.size(); i++) {
-      TokenLimit owner = owners.get(i);
-      LimitCharge charge = charges.get(i);
-      String remainingHeader = charge.limit().kind() == LimitSpec.Kind.RATE
-          ? owner.remainingTokensHeader() : owner.remainingQuotaHeader();
-      if (remainingHeader != null) {
-        headers = withHeader(headers, remainingHeader,
-            String.valueOf(Math.max(0, result.remaining().get(i))));
-      }
-      if (owner.tokensConsumedHeader() != null && result.admitted()) {
-        headers = withHeader(headers, owner.tokensConsumedHeader(),
-            String.valueOf(charge.tokens()));
-      }
-    }
-    return headers;
-  }
-
-  private static Map<String, String> withHeader(Map<String, String> headers, String name,
-      String value) {
-    Map<String, String> more = headers.isEmpty() ? new LinkedHashMap<>() : headers;
-    more.put(name, value);
-    return more;
-  }
-
-  private Rejection reject(ReserveResult result, List<LimitCharge> charges,
-      List<TokenLimit> owners, Map<String, String> limitHeaders) {
-    LimitCharge charge = result.rejectedBy();
-    int index = charges.indexOf(charge);
-    String limitName = index >= 0 ? owners.get(index).name() : charge.limit().id();
-    rejectedLimit = limitName;
-    long left = index >= 0 && index < result.remaining().size() ? result.remaining().get(index) : 0;
-    return Rejections.tokenLimit(charge, limitName, left, result.retryAfter(), limitHeaders);
-  }
-
-
-  private java.math.BigDecimal cost(String responseModel, Usage usage) {
-    PriceTable prices = gateway.priceTable();
-    if (prices == null || usage.totalTokens() == 0) {
-      return null;
-    }
-    java.util.Optional<java.math.BigDecimal> answered = responseModel == null
-        ? java.util.Optional.empty() : prices.cost(responseModel, usage);
-    return answered.or(() -> prices.cost(request.model(), usage)).orElse(null);
-  }
-
-  private String provider(Backend backend) {
-    if (backend != null) {
-      return backend.flavor().providerName();
-    }
-    boolean azure = request.deployment() != null || request.encodedPath().contains("/openai/");
-    return azure ? dev.aigateway.api.BackendFlavor.AZURE_OPENAI.providerName()
-        : dev.aigateway.api.BackendFlavor.OPENAI.providerName();
-  }
-
-  private String safeResolve(dev.aigateway.api.KeyResolver resolver) {
-    try {
-      return resolver.resolve(request);
-    } catch (RuntimeException e) {
-      log.warn("ai-gateway: key resolver {} failed on call {}: {}", resolver, callId,
-          e.toString());
-      return null;
-    }
-  }
-
-  private static String orDefault(String value, String fallback) {
-    return value == null || value.isBlank() ? fallback : value;
   }
 }
