@@ -7,7 +7,19 @@ import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.spi.TokenLimitStore;
-import dev.aigateway.core.internal.routing.Router;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.cache.CacheStage;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.InMemoryTokenLimitStore;
+import dev.aigateway.core.limit.LimitStage;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.RouteStage;
+import dev.aigateway.core.telemetry.PriceTable;
+import dev.aigateway.core.telemetry.PromptLog;
+import dev.aigateway.core.telemetry.TelemetryStage;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -63,7 +75,7 @@ public final class AiGateway {
   private final int maxObservedBodyBytes;
   private final Set<String> gatewayHeaders;
   private final AtomicLong callIds = new AtomicLong();
-  private final Router router;
+  private final BackendPool backendPool;
   private final PromptLog promptLog;
   private final PriceTable priceTable;
   private final ResponseCache responseCache;
@@ -106,9 +118,8 @@ public final class AiGateway {
             .forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
       }
     }
-    this.router = b.backendPool == null ? null
-        : new Router(b.backendPool, clock, this::breakerTransition);
-    if (router != null && !b.forwardGatewayHeaders) {
+    this.backendPool = b.backendPool;
+    if (backendPool != null && !b.forwardGatewayHeaders) {
       KeyResolver sessionKey = b.backendPool.loadBalancing().sessionKey();
       if (sessionKey != null) {
         sessionKey.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
@@ -117,7 +128,7 @@ public final class AiGateway {
     this.gatewayHeaders = Set.copyOf(headers);
     this.stages = pipeline(
         TelemetryStage.of(listeners, promptLog, priceTable),
-        RouteStage.of(router),
+        RouteStage.of(backendPool, clock, this::breakerTransition),
         LimitStage.of(limits, store),
         CacheStage.of(responseCache));
   }
@@ -195,7 +206,7 @@ public final class AiGateway {
 
   /** The backend pool calls are routed through, or null when calls go where the app sent them. */
   public BackendPool backendPool() {
-    return router == null ? null : router.pool();
+    return backendPool;
   }
 
   /** The response cache, or null when none is configured. */
@@ -203,35 +214,35 @@ public final class AiGateway {
     return responseCache;
   }
 
-  List<CallStage.Factory> stages() {
+  public List<CallStage.Factory> stages() {
     return stages;
   }
 
-  KeyResolver consumerKey() {
+  public KeyResolver consumerKey() {
     return consumerKey;
   }
 
-  TokenCounter tokenCounter() {
+  public TokenCounter tokenCounter() {
     return tokenCounter;
   }
 
-  long defaultOutputAllowance() {
+  public long defaultOutputAllowance() {
     return defaultOutputAllowance;
   }
 
-  boolean injectStreamUsage() {
+  public boolean injectStreamUsage() {
     return injectStreamUsage;
   }
 
-  int maxParsedBodyBytes() {
+  public int maxParsedBodyBytes() {
     return maxParsedBodyBytes;
   }
 
-  int maxObservedBodyBytes() {
+  public int maxObservedBodyBytes() {
     return maxObservedBodyBytes;
   }
 
-  long nextCallId() {
+  public long nextCallId() {
     return callIds.incrementAndGet();
   }
 

@@ -1,15 +1,15 @@
 package dev.aigateway.okhttp;
 
 import dev.aigateway.api.CallMatch;
-import dev.aigateway.core.Admission;
-import dev.aigateway.core.AttemptPlan;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.GovernedCall;
-import dev.aigateway.core.Rejection;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.AttemptPlan;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.adapter.Rejection;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.io.InputStream;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Interceptor;

@@ -1,7 +1,7 @@
 package dev.aigateway.okhttp;
 
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.ResponseCache;
+import dev.aigateway.core.cache.ResponseCache;
 import java.util.Objects;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;

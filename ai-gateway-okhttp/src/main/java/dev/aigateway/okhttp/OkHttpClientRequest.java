@@ -1,6 +1,6 @@
 package dev.aigateway.okhttp;
 
-import dev.aigateway.core.ClientRequest;
+import dev.aigateway.core.adapter.ClientRequest;
 import okhttp3.Request;
 
 /** An OkHttp request with its body already read, as the gateway's core sees it. */

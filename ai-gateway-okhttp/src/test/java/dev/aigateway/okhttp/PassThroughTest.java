@@ -10,7 +10,7 @@ import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.limit.TokenLimit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;

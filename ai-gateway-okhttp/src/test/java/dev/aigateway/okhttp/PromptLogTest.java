@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.PromptLog;
+import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.testing.CapturingLogger;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;

@@ -18,9 +18,9 @@ import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.ResponseCache;
-import dev.aigateway.core.TokenLimit;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,7 +114,7 @@ class ResponseCacheTest {
     assertThat(hit.usage().totalTokens()).isZero();
     assertThat(hit.responseModel()).isEqualTo("gpt-4o-2024-08-06");
     assertThat(hit.backendId()).isNull();
-    assertThat(dev.aigateway.core.LoggingListener.format(hit))
+    assertThat(dev.aigateway.core.telemetry.LoggingListener.format(hit))
         .contains(" cache=exact_hit saved=42 ");
   }
 
@@ -482,8 +482,8 @@ class ResponseCacheTest {
   void routedCallsAreAnsweredBeforeAnyBackendIsChosen() throws Exception {
     RecordingListener routedEvents = new RecordingListener();
     AiGateway gateway = AiGateway.builder()
-        .backendPool(dev.aigateway.core.BackendPool.builder()
-            .backend(dev.aigateway.core.Backend.openAiCompatible("only", server.url("/").toString())
+        .backendPool(dev.aigateway.core.routing.BackendPool.builder()
+            .backend(dev.aigateway.core.routing.Backend.openAiCompatible("only", server.url("/").toString())
                 .model("gpt-4o", "gpt-4o-2024-11-20")).build())
         .listener(routedEvents)
         .responseCache(ResponseCache.builder())

@@ -17,13 +17,13 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.BackendPool;
-import dev.aigateway.core.CircuitBreakerPolicy;
-import dev.aigateway.core.Failover;
-import dev.aigateway.core.LoadBalancing;
-import dev.aigateway.core.LoggingListener;
-import dev.aigateway.core.TokenLimit;
-import dev.aigateway.core.TrafficSplit;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.CircuitBreakerPolicy;
+import dev.aigateway.core.routing.Failover;
+import dev.aigateway.core.routing.LoadBalancing;
+import dev.aigateway.core.routing.TrafficSplit;
+import dev.aigateway.core.telemetry.LoggingListener;
 import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,8 +86,8 @@ class RoutingTest {
         .addHeader("X-Served-By", backendName).body(chatCompletion("gpt-4o", 5, 5)).build();
   }
 
-  private static dev.aigateway.core.Backend.Builder openAi(String id, MockWebServer server) {
-    return dev.aigateway.core.Backend.openAiCompatible(id, server.url("/").toString());
+  private static dev.aigateway.core.routing.Backend.Builder openAi(String id, MockWebServer server) {
+    return dev.aigateway.core.routing.Backend.openAiCompatible(id, server.url("/").toString());
   }
 
   private OkHttpClient client(BackendPool pool, AiGateway.Builder builder) {
@@ -217,7 +217,7 @@ class RoutingTest {
     String deadUrl = dead.url("/").toString();
     dead.close();
     OkHttpClient client = client(BackendPool.builder()
-        .backend(dev.aigateway.core.Backend.openAi("dead", deadUrl))
+        .backend(dev.aigateway.core.routing.Backend.openAi("dead", deadUrl))
         .backend(openAi("up", up)).build());
 
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("up");
@@ -332,9 +332,9 @@ class RoutingTest {
     answerAlways(openAi, ok("openai"));
     answerAlways(azure, ok("azure"));
     OkHttpClient client = client(BackendPool.builder()
-        .backend(dev.aigateway.core.Backend.openAi("openai", openAi.url("/").toString())
+        .backend(dev.aigateway.core.routing.Backend.openAi("openai", openAi.url("/").toString())
             .model("smart", "gpt-4o-2024-11-20").credential(Credentials.apiKey(SECRET_A)))
-        .backend(dev.aigateway.core.Backend.azureOpenAi("azure", azure.url("/").toString(),
+        .backend(dev.aigateway.core.routing.Backend.azureOpenAi("azure", azure.url("/").toString(),
                 "2024-10-21")
             .model("smart", "gpt4o-eastus").credential(Credentials.apiKey(SECRET_B)))
         .build());
@@ -365,7 +365,7 @@ class RoutingTest {
     MockWebServer azure = server();
     answerAlways(azure, ok("azure"));
     OkHttpClient client = client(BackendPool.builder()
-        .backend(dev.aigateway.core.Backend.azureOpenAiV1("v1", azure.url("/").toString())
+        .backend(dev.aigateway.core.routing.Backend.azureOpenAiV1("v1", azure.url("/").toString())
             .model("gpt-4o", "my-deployment").credential(Credentials.bearerToken("entra-token")))
         .build());
 
@@ -454,7 +454,7 @@ class RoutingTest {
     List<String> lines = new CopyOnWriteArrayList<>();
     OkHttpClient client = client(BackendPool.builder()
         .backend(openAi("a", a).credential(Credentials.apiKey(SECRET_A)))
-        .backend(dev.aigateway.core.Backend.azureOpenAiV1("b", b.url("/").toString())
+        .backend(dev.aigateway.core.routing.Backend.azureOpenAiV1("b", b.url("/").toString())
             .credential(Credentials.apiKey(SECRET_B)))
         .build(), AiGateway.builder()
         .listener(event -> lines.add(LoggingListener.format(event) + " " + event))

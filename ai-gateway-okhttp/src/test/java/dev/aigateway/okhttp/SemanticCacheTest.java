@@ -12,10 +12,9 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.SemanticHitGuard;
 import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.ResponseCache;
-import dev.aigateway.core.SemanticCache;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.cache.SemanticCache;
 import java.io.IOException;
-
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

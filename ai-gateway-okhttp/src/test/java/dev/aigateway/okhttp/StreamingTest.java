@@ -11,7 +11,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;

@@ -17,7 +17,7 @@ import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.TokenLimitExceededException;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.testing.ManualClock;
 import java.time.Duration;

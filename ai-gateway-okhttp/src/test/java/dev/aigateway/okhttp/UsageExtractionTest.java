@@ -12,7 +12,7 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.limit.TokenLimit;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
@@ -155,8 +155,8 @@ class UsageExtractionTest {
   @Test
   void eventsCarryTheExactCostOfTheAnsweringModel() throws Exception {
     OkHttpClient priced = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
-        .priceTable(dev.aigateway.core.PriceTable.builder()
-            .model("gpt-4o-2024-08-06", dev.aigateway.core.Price.perMillion("2.50", "1.25", "10.00"))
+        .priceTable(dev.aigateway.core.telemetry.PriceTable.builder()
+            .model("gpt-4o-2024-08-06", dev.aigateway.core.telemetry.Price.perMillion("2.50", "1.25", "10.00"))
             .build())
         .listener(events)
         .build());

@@ -1,13 +1,13 @@
 package dev.aigateway.benchmarks;
 
-import dev.aigateway.core.Backend;
-import dev.aigateway.core.BackendPool;
-import dev.aigateway.core.CircuitBreakerPolicy;
-import dev.aigateway.core.LoadBalancing;
-import dev.aigateway.core.internal.routing.BackendState;
-import dev.aigateway.core.internal.routing.RateLimitSnapshot;
-import dev.aigateway.core.internal.routing.Router;
-import dev.aigateway.core.internal.routing.Selection;
+import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.BackendState;
+import dev.aigateway.core.routing.CircuitBreakerPolicy;
+import dev.aigateway.core.routing.LoadBalancing;
+import dev.aigateway.core.routing.RateLimitSnapshot;
+import dev.aigateway.core.routing.Router;
+import dev.aigateway.core.routing.Selection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.aigateway.benchmarks;
 
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.InMemoryTokenLimitStore;
+import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

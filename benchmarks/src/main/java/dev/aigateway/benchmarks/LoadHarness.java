@@ -212,7 +212,7 @@ public final class LoadHarness {
         ? Workload.gateway(true, events,
             dev.aigateway.micrometer.GenAiMetrics.create(
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-            dev.aigateway.core.ledger.UsageLedger.builder().build())
+            dev.aigateway.core.telemetry.UsageLedger.builder().build())
         : Workload.gateway(true, events);
     ExecutorService callers = Executors.newFixedThreadPool(settings.callers(), daemonThreads());
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().start()) {

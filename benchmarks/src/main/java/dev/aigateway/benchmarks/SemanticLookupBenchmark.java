@@ -2,7 +2,7 @@ package dev.aigateway.benchmarks;
 
 import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.core.cache.InMemoryVectorStore;
-import dev.aigateway.core.internal.cache.Vectors;
+import dev.aigateway.core.cache.Vectors;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;

@@ -8,7 +8,7 @@ import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.TokenLimit;
+import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.util.Objects;
 import okhttp3.MediaType;

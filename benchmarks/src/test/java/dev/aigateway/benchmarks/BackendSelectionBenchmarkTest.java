@@ -3,7 +3,7 @@ package dev.aigateway.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.BreakerState;
-import dev.aigateway.core.internal.routing.BackendState;
+import dev.aigateway.core.routing.BackendState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -11,7 +11,7 @@ class DemoTest {
   @Test
   void demoGovernsEachConsumerByItsOwnLimit() throws Exception {
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().completionWords(40).start()) {
-      dev.aigateway.core.ledger.UsageLedger[] ledger = new dev.aigateway.core.ledger.UsageLedger[1];
+      dev.aigateway.core.telemetry.UsageLedger[] ledger = new dev.aigateway.core.telemetry.UsageLedger[1];
       Map<String, Demo.Tally> tallies = Demo.run(server, ledger);
 
       Demo.Tally gold = tallies.get("team-gold");

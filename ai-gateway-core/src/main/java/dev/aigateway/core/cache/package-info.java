@@ -1,9 +1,10 @@
 /**
- * The response cache's parts an application may pick or configure: the default stores
+ * The response cache: configured with {@link dev.aigateway.core.cache.ResponseCache} and
+ * {@link dev.aigateway.core.cache.SemanticCache}; the default stores
  * ({@link dev.aigateway.core.cache.InMemoryResponseCacheStore} for answers,
  * {@link dev.aigateway.core.cache.InMemoryVectorStore} for prompt vectors) and the semantic
- * cache's default false-hit guard ({@link dev.aigateway.core.cache.FalseHitGuard}). The cache
- * itself is configured with {@link dev.aigateway.core.ResponseCache} and
- * {@link dev.aigateway.core.SemanticCache}.
+ * cache's default false-hit guard ({@link dev.aigateway.core.cache.FalseHitGuard}). The engines
+ * beside them (lookup, keys, replay) are the library's own; those that are public are so for
+ * the benchmarks and may change in any release.
  */
 package dev.aigateway.core.cache;

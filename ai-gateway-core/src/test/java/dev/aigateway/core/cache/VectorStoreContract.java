@@ -1,6 +1,6 @@
 package dev.aigateway.core.cache;
 
-import static dev.aigateway.core.internal.cache.Vectors.normalised;
+import static dev.aigateway.core.cache.Vectors.normalised;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

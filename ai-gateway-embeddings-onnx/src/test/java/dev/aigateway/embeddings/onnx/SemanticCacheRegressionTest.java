@@ -2,8 +2,8 @@ package dev.aigateway.embeddings.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.aigateway.core.SemanticCache;
 import dev.aigateway.core.cache.FalseHitGuard;
+import dev.aigateway.core.cache.SemanticCache;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

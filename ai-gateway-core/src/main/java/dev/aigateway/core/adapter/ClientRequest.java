@@ -1,0 +1,64 @@
+package dev.aigateway.core.adapter;
+
+import dev.aigateway.core.AiGateway;
+
+/**
+ * The request of one matched call, as an HTTP client adapter hands it to
+ * {@link AiGateway#begin(dev.aigateway.api.CallMatch, ClientRequest)}. Adapters implement it over
+ * their client's request type; applications never need to.
+ */
+public interface ClientRequest {
+
+  /** The HTTP method, upper case. */
+  String method();
+
+  /** The full URL. */
+  String url();
+
+  /** The first value of a header (case-insensitive name), or null. */
+  String header(String name);
+
+  /** A tag attached to the request, or null. */
+  <T> T tag(Class<? extends T> type);
+
+  /** The request body's bytes; empty when there is none. Never null. */
+  byte[] body();
+
+  /**
+   * The host of {@link #url()}, or null when it has none. The default parses the URL; an adapter
+   * whose client holds the URL parsed already answers from that (this is read once per call).
+   */
+  default String host() {
+    java.net.URI uri = parsedUrl(url());
+    return uri == null ? null : uri.getHost();
+  }
+
+  /**
+   * The port of {@link #url()}: the explicit one, else the scheme's default (443 for https, 80
+   * otherwise); 0 when the URL cannot be parsed. The default parses the URL, like {@link #host()}.
+   */
+  default int port() {
+    java.net.URI uri = parsedUrl(url());
+    if (uri == null) {
+      return 0;
+    }
+    return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+  }
+
+  /**
+   * The raw (still percent-encoded) path of {@link #url()}, or an empty string when it has none
+   * or cannot be parsed. The default parses the URL, like {@link #host()}.
+   */
+  default String encodedPath() {
+    java.net.URI uri = parsedUrl(url());
+    return uri == null || uri.getRawPath() == null ? "" : uri.getRawPath();
+  }
+
+  private static java.net.URI parsedUrl(String url) {
+    try {
+      return url == null ? null : java.net.URI.create(url);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

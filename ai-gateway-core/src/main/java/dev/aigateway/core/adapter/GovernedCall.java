@@ -1,0 +1,267 @@
+package dev.aigateway.core.adapter;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.LlmRequest;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.wire.BodyListener;
+import dev.aigateway.core.wire.JsonBody;
+import dev.aigateway.core.wire.ObservedBody;
+import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.SseBody;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/**
+ * One governed call, driven by a client adapter through its life, and the orchestrator of the
+ * gateway's stages for it. The stages, outermost first (each only when configured):
+ *
+ * <pre>
+ *   Telemetry ( Route ( TokenLimit ( Cache ( attempts → backend ))))
+ * </pre>
+ *
+ * <p>{@link #admit()} resolves the consumer and runs each stage's admission in that order; a
+ * stage that answers (a local rejection, a cached answer) ends the call there. The adapter then
+ * sends: with a backend pool it asks {@link #nextAttempt()} where, and after each response or
+ * failure {@link #retryAfterResponse} / {@link #retryAfterFailure} whether to try again. Finally
+ * either {@link #failed(Throwable)} (no response) or {@link #observeResponse} (the response's
+ * body, read by the application). However the call ends, each admitted stage's end runs once in
+ * reverse order (the cache stores, the limits settle, the route releases its backend, telemetry
+ * emits the call's one {@link GatewayEvent}).
+ *
+ * <p>Applications do not use this type; client adapters do.
+ */
+public final class GovernedCall {
+
+  private final Exchange exchange;
+  private final CallStage[] stages;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  /** How many stages' admission ran (their ends run when the call ends). */
+  private int admitted;
+
+  public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
+    RequestView request = new RequestView(match, clientRequest, gateway.maxParsedBodyBytes());
+    this.exchange = new Exchange(gateway, request, gateway.nextCallId(),
+        gateway.clock().instant(), System.nanoTime());
+    List<CallStage.Factory> factories = gateway.stages();
+    this.stages = new CallStage[factories.size()];
+    for (int i = 0; i < stages.length; i++) {
+      stages[i] = factories.get(i).begin(exchange);
+    }
+    exchange.stages(List.of(stages));
+  }
+
+  /** The request as the gateway understands it. */
+  public LlmRequest request() {
+    return exchange.request();
+  }
+
+  /**
+   * Resolves the consumer and runs every stage's admission: reserves tokens under every
+   * applicable limit (all or none), looks the response cache up, and decides what to send. A
+   * call answered here (rejected, or from the cache) has ended and been reported when this
+   * returns.
+   */
+  public Admission admit() {
+    long began = System.nanoTime();
+    exchange.consumer(exchange.resolve(exchange.gateway().consumerKey()));
+    for (CallStage stage : stages) {
+      Admission answer = stage.admit();
+      admitted++;
+      if (answer != null) {
+        exchange.addGatewayNanos(System.nanoTime() - began);
+        ended.set(true);
+        runEnds(System.nanoTime());
+        return answer.rejection() != null ? answer
+            : new Admission(null, null, exchange.responseHeaders(), answer.cachedAnswer());
+      }
+    }
+    byte[] outgoing = !routed() && exchange.hidesStreamUsage()
+        ? exchange.request().rewrittenBody(null, true) : null;
+    exchange.addGatewayNanos(System.nanoTime() - began);
+    return new Admission(null, outgoing, exchange.responseHeaders(), null);
+  }
+
+  /** Whether a backend pool decides where this call goes ({@link #nextAttempt()}). */
+  public boolean routed() {
+    return exchange.routing() != null;
+  }
+
+  /**
+   * Where to send the call now: the first attempt, or the one prepared when
+   * {@link #retryAfterResponse} / {@link #retryAfterFailure} said to retry. Returns null when no
+   * backend can take the call; the call has then ended, and {@link #unroutable()} is the answer
+   * for the application.
+   */
+  public AttemptPlan nextAttempt() {
+    long began = System.nanoTime();
+    AttemptPlan plan = exchange.routing().next();
+    exchange.addGatewayNanos(System.nanoTime() - began);
+    if (plan == null) {
+      end(CallOutcome.REJECTED, null, RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
+    }
+    return plan;
+  }
+
+  /** The 503 answer when {@link #nextAttempt()} found no backend. */
+  public Rejection unroutable() {
+    return exchange.routing().unroutable();
+  }
+
+  /**
+   * The current attempt's backend answered {@code status}. Records it (breaker, cooldown,
+   * rate-limit headers) and returns true when the call should move on: the status is retryable,
+   * attempts and time are left, and a backend is available (then call {@link #nextAttempt()}).
+   * False: deliver this response ({@link #observeResponse}).
+   */
+  public boolean retryAfterResponse(int status, Function<String, String> headers) {
+    long began = System.nanoTime();
+    boolean retry = exchange.routing().retryAfterResponse(status, headers);
+    exchange.addGatewayNanos(System.nanoTime() - began);
+    return retry;
+  }
+
+  /**
+   * The current attempt failed without a response. Records it and returns true when the call
+   * should move on to {@link #nextAttempt()}; false: give up ({@link #failed(Throwable)}).
+   *
+   * @param callCanceled whether the application cancelled the call (never retried)
+   */
+  public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
+    return exchange.routing().retryAfterFailure(failure, callCanceled);
+  }
+
+  /**
+   * The backend answered. Returns the body the application should read instead of {@code body}:
+   * one that learns usage as the bytes pass and ends the call when the body ends (read to the
+   * end, closed early, or failed). Error statuses end the call at once (refunded) and their body
+   * is returned unchanged.
+   *
+   * @param callCanceled tells whether the application cancelled the call, to tell a cancelled
+   *     stream from a truncated one when a read fails
+   */
+  public InputStream observeResponse(int status, String contentType, InputStream body,
+      BooleanSupplier callCanceled) {
+    exchange.status(status);
+    if (status < 200 || status > 299) {
+      end(CallOutcome.BACKEND_ERROR, null, String.valueOf(status));
+      return body;
+    }
+    BodyListener listener = new BodyListener() {
+      @Override
+      public void firstBytes() {
+        long now = System.nanoTime();
+        exchange.firstChunkNanos(now);
+        if (exchange.routing() != null) {
+          exchange.routing().firstBytes(now, exchange.stream());
+        }
+      }
+
+      @Override
+      public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
+        String errorType = switch (outcome) {
+          case SUCCESS -> null;
+          case CANCELLED -> "cancelled";
+          default -> failure == null ? "truncated" : failure.getClass().getName();
+        };
+        end(outcome, facts, errorType);
+      }
+    };
+    boolean eventStream = contentType != null
+        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : exchange.stream();
+    exchange.eventStream(eventStream);
+    ObservedBody observed = eventStream
+        ? new SseBody(body, listener, callCanceled,
+            exchange.request().operation() == Operation.RESPONSES, exchange.hidesStreamUsage())
+        : new JsonBody(body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
+    for (CallStage stage : stages) {
+      stage.observe(observed);
+    }
+    return observed;
+  }
+
+  /**
+   * Whether the body {@link #observeResponse} returned is read as server-sent events: its
+   * {@code Content-Type} says so, or, without one, the request asked for a stream. Such a body
+   * may be shorter than the backend's (hidden usage), so its length is not the backend's.
+   */
+  public boolean eventStream() {
+    return exchange.eventStream();
+  }
+
+  /** No response came (connect failure, timeout, cancellation): refunds and reports the call. */
+  public void failed(Throwable failure) {
+    end(CallOutcome.FAILED, null, failure.getClass().getName());
+  }
+
+  /**
+   * Ends the call once: works out its usage (reported, else estimated; none for a call that did
+   * not reach a backend or failed there), then runs the admitted stages' ends.
+   */
+  private void end(CallOutcome outcome, ResponseFacts facts, String errorType) {
+    if (!ended.compareAndSet(false, true)) {
+      return; // a call ends exactly once
+    }
+    long began = System.nanoTime();
+    Usage usage = Usage.ZERO;
+    UsageSource source = UsageSource.NONE;
+    String responseModel = null;
+    boolean charged = outcome == CallOutcome.SUCCESS || outcome == CallOutcome.CANCELLED
+        || outcome == CallOutcome.TRUNCATED;
+    if (charged && facts != null) {
+      responseModel = facts.model();
+      if (facts.usage() != null) {
+        usage = facts.usage();
+        source = UsageSource.REPORTED;
+      } else {
+        usage = Usage.of(exchange.promptTokens(), estimatedOutput(facts));
+        source = UsageSource.ESTIMATED;
+      }
+    }
+    RejectionReason rejection = outcome == CallOutcome.REJECTED
+        ? RejectionReason.NO_BACKEND_AVAILABLE : null;
+    exchange.facts(facts);
+    exchange.ended(outcome, rejection == null ? exchange.status() : rejection.status(), usage,
+        source, usage.totalTokens(), responseModel, rejection, errorType);
+    runEnds(began);
+  }
+
+  /**
+   * Runs the admitted stages' ends, innermost first. The gateway's time for the call is taken
+   * before the outermost stage's end, which reports it.
+   */
+  private void runEnds(long began) {
+    for (int i = admitted - 1; i >= 0; i--) {
+      if (i == 0) {
+        exchange.addGatewayNanos(System.nanoTime() - began);
+      }
+      stages[i].end();
+    }
+  }
+
+  private long estimatedOutput(ResponseFacts facts) {
+    if (!exchange.stream() && !facts.complete()) {
+      // A JSON answer not read whole: the backend produced it all, so assume the whole allowance.
+      return exchange.outputAllowance();
+    }
+    try {
+      return exchange.gateway().tokenCounter().countText(
+          Exchange.orDefault(facts.model(), exchange.request().model()), facts.text());
+    } catch (RuntimeException e) {
+      return exchange.outputAllowance();
+    }
+  }
+}

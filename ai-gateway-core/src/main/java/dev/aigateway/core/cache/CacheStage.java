@@ -1,0 +1,91 @@
+package dev.aigateway.core.cache;
+
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.wire.ObservedBody;
+import dev.aigateway.core.wire.ResponseFacts;
+
+/**
+ * The response-cache stage: looks the call up before it is sent (exact, then semantic) and
+ * answers a hit itself; keeps a copy of a storable 200 body as it passes and stores it once the
+ * call has ended complete.
+ */
+public final class CacheStage implements CallStage {
+
+  private final Exchange exchange;
+  private final ResponseCache config;
+  private CallCache cache;
+  private ObservedBody observed;
+
+  private CacheStage(Exchange exchange, ResponseCache config) {
+    this.exchange = exchange;
+    this.config = config;
+  }
+
+  /** The stage for a gateway's response cache, or null when it has none. */
+  public static CallStage.Factory of(ResponseCache config) {
+    return config == null ? null : exchange -> new CacheStage(exchange, config);
+  }
+
+  @Override
+  public Admission admit() {
+    if (!CallCache.serves(exchange.request().operation())) {
+      return null;
+    }
+    String partition = config.varyBy() == null ? exchange.consumer()
+        : exchange.resolve(config.varyBy());
+    cache = new CallCache(config, exchange.request(), exchange.callId(), partition,
+        exchange.routedModel());
+    CallCache.Hit hit = cache.lookup();
+    if (config.outcomeHeader() != null) {
+      exchange.responseHeader(config.outcomeHeader(), cache.headerValue());
+    }
+    if (hit == null) {
+      return null;
+    }
+    // No backend answers a hit and it costs no tokens, unless hits are charged. The prompt log
+    // gets no completion for it: the event's cache outcome says where the answer came from.
+    long settled = config.chargeHits() ? hit.cached().usage().totalTokens() : 0;
+    exchange.ended(CallOutcome.SUCCESS, 200, Usage.ZERO, UsageSource.NONE, settled,
+        hit.cached().model(), null, null);
+    return Admission.cached(
+        new Admission.CachedAnswer(hit.answer().body(), hit.answer().contentType()));
+  }
+
+  @Override
+  public void observe(ObservedBody body) {
+    if (cache != null && exchange.status() == 200 && cache.storable()) {
+      body.capture(cache.maximumEntryBytes());
+      observed = body;
+    }
+  }
+
+  @Override
+  public void end() {
+    ResponseFacts facts = exchange.facts();
+    if (observed == null || exchange.outcome() != CallOutcome.SUCCESS || facts == null
+        || !facts.complete()) {
+      return;
+    }
+    byte[] body = observed.captured();
+    if (body != null) {
+      cache.store(exchange.eventStream(), body, exchange.responseModel(), exchange.usage(),
+          exchange.gateway().clock().instant());
+    }
+  }
+
+  @Override
+  public void describe(GatewayEvent.Builder event) {
+    if (cache == null) {
+      event.cache(CacheOutcome.NONE, Double.NaN, null, 0);
+    } else {
+      event.cache(cache.outcome(), cache.score(), cache.guardObjection(), cache.tokensSaved());
+    }
+  }
+}

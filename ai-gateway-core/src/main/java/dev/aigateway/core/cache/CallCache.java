@@ -1,0 +1,318 @@
+package dev.aigateway.core.cache;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.CacheControl;
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.SemanticHitGuard;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.api.spi.VectorMatch;
+import dev.aigateway.core.wire.RequestView;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The response cache's part of one governed call: the lookup before it is sent, and storing its
+ * answer after. Records the outcome for the call's event. Not thread-safe: one call drives it
+ * (storing may run on the thread that finishes reading the body, after the lookup's thread is
+ * done with it).
+ *
+ * <p>A store that fails, an embedding model that fails or an answer that cannot be replayed make
+ * the call a miss; they are logged without content and never fail the call.
+ */
+public final class CallCache {
+
+  private static final Logger log = LoggerFactory.getLogger(CallCache.class);
+  /** Partition used when the vary-by resolver yields nothing. */
+  public static final String UNKNOWN_PARTITION = "unknown";
+
+  private final ResponseCache config;
+  private final RequestView request;
+  private final long callId;
+  private final String partition;
+  private final String model;
+  private final CacheControl control;
+  private CacheOutcome outcome = CacheOutcome.MISS;
+  private double score = Double.NaN;
+  private String guardObjection;
+  private long tokensSaved;
+  private String key;
+  private boolean keyFailed;
+  private SemanticPrompt prompt;
+  private String semanticPartition;
+  private float[] vector;
+
+  /**
+   * @param partition the vary-by value (null: {@value #UNKNOWN_PARTITION})
+   * @param model the model the call is for, after the pool's traffic split
+   */
+  public CallCache(ResponseCache config, RequestView request, long callId, String partition,
+      String model) {
+    this.config = config;
+    this.request = request;
+    this.callId = callId;
+    this.partition = partition == null || partition.isBlank() ? UNKNOWN_PARTITION : partition;
+    this.model = model;
+    CacheControl tagged = request.tag(CacheControl.class);
+    String header = config.controlHeader() == null ? null : request.header(config.controlHeader());
+    this.control = CacheControl.parse(header).and(tagged);
+    if (control.noCache()) {
+      outcome = CacheOutcome.BYPASSED;
+    }
+  }
+
+  /** A hit: the body to answer with, and what the cached answer had cost. */
+  public record Hit(Replay.Replayed answer, CachedResponse cached) {}
+
+  /** Looks the call up: exact first, then semantic. Null on a miss (of any kind). */
+  public Hit lookup() {
+    if (control.noCache() || !request.bodyUnderstood()) {
+      return null;
+    }
+    if (config.exact() && key() != null) {
+      CachedResponse cached = get(key);
+      if (cached != null) {
+        Replay.Replayed answer = replay(cached);
+        if (answer != null) {
+          return hit(CacheOutcome.EXACT_HIT, answer, cached, Double.NaN);
+        }
+      }
+    }
+    return config.semantic() == null ? null : semanticLookup(config.semantic());
+  }
+
+  private Hit semanticLookup(SemanticCache semantic) {
+    if (!embed(semantic)) {
+      return null;
+    }
+    List<VectorMatch> matches;
+    try {
+      matches = semantic.vectorStore().nearest(semanticPartition, vector, semantic.candidates(),
+          semantic.threshold());
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: vector store failed on call {}; treating it as a miss: {}", callId,
+          e.toString());
+      return null;
+    }
+    for (VectorMatch match : matches) {
+      Optional<String> objection = objection(semantic.guard(), match.text(), prompt.text());
+      if (objection.isPresent()) {
+        if (guardObjection == null) {
+          guardObjection = objection.get();
+          score = match.score();
+          outcome = CacheOutcome.GUARDED_MISS;
+        }
+        continue;
+      }
+      CachedResponse cached = get(match.id());
+      if (cached == null) {
+        removeVector(semantic, match.id()); // its answer expired or was evicted
+        continue;
+      }
+      Replay.Replayed answer = replay(cached);
+      if (answer != null) {
+        guardObjection = null;
+        return hit(CacheOutcome.SEMANTIC_HIT, answer, cached, match.score());
+      }
+    }
+    return null;
+  }
+
+  private Optional<String> objection(SemanticHitGuard guard, String cached, String incoming) {
+    try {
+      Optional<String> objection = guard.objection(cached, incoming);
+      return objection == null ? Optional.empty() : objection;
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: semantic hit guard {} failed on call {}; not serving the hit: {}",
+          guard, callId, e.toString());
+      return Optional.of("guard_failed");
+    }
+  }
+
+  /** Embeds the call's prompt once; false when the call is not for the semantic cache. */
+  private boolean embed(SemanticCache semantic) {
+    if (vector != null) {
+      return true;
+    }
+    if (prompt == null) {
+      prompt = SemanticPrompt.of(request.operation(), request.body(), semantic.lastMessages(),
+          semantic.maxMessages(), semantic.ignoreSystemMessages(), config.keyIgnores());
+      if (prompt == null) {
+        return false;
+      }
+    }
+    float[] raw;
+    try {
+      raw = semantic.embeddingModel().embed(prompt.text());
+    } catch (Exception e) {
+      log.warn("ai-gateway: embedding model {} failed on call {}; treating it as a miss: {}",
+          semantic.embeddingModel().name(), callId, e.toString());
+      prompt = null;
+      return false;
+    }
+    vector = Vectors.normalised(raw);
+    if (vector == null) {
+      prompt = null;
+      return false;
+    }
+    semanticPartition = new CanonicalDigest()
+        .add("partition", partition)
+        .add("embedding-model", semantic.embeddingModel().name())
+        .add("operation", request.operation().conventionName())
+        .add("model", model)
+        .add("dimensions", String.valueOf(vector.length))
+        .add(prompt.context())
+        .key();
+    return true;
+  }
+
+  private Hit hit(CacheOutcome kind, Replay.Replayed answer, CachedResponse cached,
+      double similarity) {
+    outcome = kind;
+    score = similarity;
+    tokensSaved = cached.usage().totalTokens();
+    return new Hit(answer, cached);
+  }
+
+  private Replay.Replayed replay(CachedResponse cached) {
+    return Replay.replay(cached, request.operation(), request.stream(),
+        request.includeUsageRequested());
+  }
+
+  private CachedResponse get(String entryKey) {
+    try {
+      return config.store().get(partition, entryKey).orElse(null);
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: response cache store failed on call {}; treating it as a miss: {}",
+          callId, e.toString());
+      return null;
+    }
+  }
+
+  private void removeVector(SemanticCache semantic, String id) {
+    try {
+      semantic.vectorStore().remove(semanticPartition, id);
+    } catch (RuntimeException e) {
+      log.debug("ai-gateway: vector store could not remove a stale entry: {}", e.toString());
+    }
+  }
+
+  /** The exact key, computed once; null when the body cannot be keyed. */
+  private String key() {
+    if (key == null && !keyFailed) {
+      ObjectNode body = request.body();
+      if (body == null) {
+        keyFailed = true;
+        return null;
+      }
+      key = new CanonicalDigest()
+          .add("operation", request.operation().conventionName())
+          .add("model", model)
+          .addMembers(body, config.keyIgnores(), "model") // the model is keyed above
+          .key();
+    }
+    return key;
+  }
+
+
+  /**
+   * Whether a 200 answer to this call should be kept: not {@code no-store}, the body was
+   * understood and the store rule holds.
+   */
+  public boolean storable() {
+    if (control.noStore() || !request.bodyUnderstood() || key() == null) {
+      return false;
+    }
+    try {
+      return config.storeIf().test(request);
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: cache store rule failed on call {}; not storing: {}", callId,
+          e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * Stores the call's complete answer (and, for the semantic cache, its prompt vector).
+   *
+   * @param stream whether {@code body} is an event stream
+   * @param body the backend's bytes, whole
+   * @param responseModel the model that answered, or null
+   * @param usage what the call used
+   * @param now the time of storing
+   */
+  public void store(boolean stream, byte[] body, String responseModel, Usage usage, Instant now) {
+    if (stream) {
+      body = endingEvent(body);
+    }
+    CachedResponse cached = new CachedResponse(
+        stream ? CachedResponse.Format.SSE : CachedResponse.Format.JSON, body, responseModel,
+        usage, now);
+    try {
+      config.store().put(partition, key, cached);
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: response cache store failed to store call {}: {}", callId,
+          e.toString());
+      return;
+    }
+    SemanticCache semantic = config.semantic();
+    if (semantic != null && embed(semantic)) {
+      try {
+        semantic.vectorStore().add(semanticPartition, key, vector, prompt.text());
+      } catch (RuntimeException e) {
+        log.warn("ai-gateway: vector store failed to store call {}: {}", callId, e.toString());
+      }
+    }
+  }
+
+  /**
+   * A stream read up to its end marker may lack the blank line after it (the application closed
+   * the body there): complete it, so a replay ends with a whole event.
+   */
+  private static byte[] endingEvent(byte[] body) {
+    int n = body.length;
+    if (n >= 2 && body[n - 1] == '\n' && (body[n - 2] == '\n' || body[n - 2] == '\r')) {
+      return body;
+    }
+    byte[] ending = n >= 1 && body[n - 1] == '\n' ? new byte[] {'\n'} : new byte[] {'\n', '\n'};
+    byte[] whole = java.util.Arrays.copyOf(body, n + ending.length);
+    System.arraycopy(ending, 0, whole, n, ending.length);
+    return whole;
+  }
+
+  /** The largest body worth keeping a copy of while it passes. */
+  public int maximumEntryBytes() {
+    return config.maximumEntryBytes();
+  }
+
+  public CacheOutcome outcome() {
+    return outcome;
+  }
+
+  public double score() {
+    return score;
+  }
+
+  public String guardObjection() {
+    return guardObjection;
+  }
+
+  public long tokensSaved() {
+    return tokensSaved;
+  }
+
+  /** The value of the outcome response header. */
+  public String headerValue() {
+    return outcome.label();
+  }
+
+  /** Whether the operation is one the cache serves at all. */
+  public static boolean serves(Operation operation) {
+    return operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS
+        || operation == Operation.EMBEDDINGS || operation == Operation.RESPONSES;
+  }
+}

@@ -1,0 +1,389 @@
+package dev.aigateway.core.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.wire.BodyListener;
+import dev.aigateway.core.wire.Json;
+import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.SseBody;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns a cached answer into the body a call asked for: JSON or a server-sent-event stream,
+ * whichever form the answer was stored in.
+ *
+ * <ul>
+ *   <li>Same form: JSON is replayed byte for byte; a stream too, except that the usage-only chunk
+ *       (and the {@code "usage":null} members OpenAI adds to every other chunk) is removed when
+ *       the call did not ask for {@code stream_options.include_usage}, exactly as the gateway
+ *       hides them from a live stream.</li>
+ *   <li>JSON to stream (chat and text completions): a role chunk, one content chunk per choice
+ *       (tool calls whole), a finish chunk per choice, the usage chunk if asked for, then
+ *       {@code [DONE]}.</li>
+ *   <li>Stream to JSON (chat and text completions): the chunks assembled into the completion
+ *       document the backend would have answered: text concatenated per choice, tool-call
+ *       arguments concatenated per call, finish reasons and usage kept.</li>
+ * </ul>
+ */
+final class Replay {
+
+  /** The replayed body and its content type. */
+  public record Replayed(byte[] body, String contentType) {}
+
+  public static final String JSON_TYPE = "application/json";
+  public static final String SSE_TYPE = "text/event-stream; charset=utf-8";
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final BodyListener IGNORED = new BodyListener() {
+    @Override
+    public void firstBytes() {}
+
+    @Override
+    public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {}
+  };
+
+  private Replay() {}
+
+  /**
+   * The body for a call of {@code operation} that asks for a stream or not, or null when this
+   * answer cannot be given in that form (the call is then a miss).
+   */
+  public static Replayed replay(CachedResponse cached, Operation operation, boolean stream,
+      boolean includeUsage) {
+    boolean storedStream = cached.format() == CachedResponse.Format.SSE;
+    try {
+      if (storedStream == stream) {
+        if (!stream) {
+          return new Replayed(cached.body(), JSON_TYPE);
+        }
+        boolean hide = !includeUsage
+            && (operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS);
+        return new Replayed(hide ? withoutUsage(cached.body()) : cached.body(), SSE_TYPE);
+      }
+      if (operation != Operation.CHAT_COMPLETIONS && operation != Operation.COMPLETIONS) {
+        return null;
+      }
+      boolean chat = operation == Operation.CHAT_COMPLETIONS;
+      if (stream) {
+        JsonNode document = Json.MAPPER.readTree(cached.body());
+        return document instanceof ObjectNode object
+            ? new Replayed(toStream(object, chat, includeUsage), SSE_TYPE) : null;
+      }
+      ObjectNode document = assemble(cached.body(), chat);
+      return document == null ? null
+          : new Replayed(Json.MAPPER.writeValueAsBytes(document), JSON_TYPE);
+    } catch (IOException | RuntimeException e) {
+      return null; // an answer that cannot be converted is not served
+    }
+  }
+
+  private static byte[] withoutUsage(byte[] stream) throws IOException {
+    try (SseBody body = new SseBody(new ByteArrayInputStream(stream), IGNORED, () -> false,
+        false, true)) {
+      return body.readAllBytes();
+    }
+  }
+
+  // ---- JSON to stream ----
+
+  private static byte[] toStream(ObjectNode document, boolean chat, boolean includeUsage)
+      throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(document.toString().length() * 2);
+    JsonNode choices = document.path("choices");
+    for (JsonNode choice : choices) {
+      int index = choice.path("index").asInt(0);
+      if (chat) {
+        JsonNode message = choice.path("message");
+        ObjectNode roleDelta = NODES.objectNode();
+        roleDelta.put("role", message.path("role").asText("assistant"));
+        JsonNode text = message.get("content");
+        if (text != null && text.isTextual()) {
+          roleDelta.put("content", "");
+        } else {
+          roleDelta.putNull("content");
+        }
+        event(out, chunk(document, chat, index, roleDelta, null, includeUsage));
+        ObjectNode delta = NODES.objectNode();
+        JsonNode content = message.get("content");
+        if (content != null && content.isTextual() && !content.textValue().isEmpty()) {
+          delta.set("content", content);
+        }
+        JsonNode refusal = message.get("refusal");
+        if (refusal != null && refusal.isTextual()) {
+          delta.set("refusal", refusal);
+        }
+        JsonNode toolCalls = message.get("tool_calls");
+        if (toolCalls != null && toolCalls.isArray() && !toolCalls.isEmpty()) {
+          ArrayNode calls = delta.putArray("tool_calls");
+          int i = 0;
+          for (JsonNode call : toolCalls) {
+            ObjectNode indexed = NODES.objectNode();
+            indexed.put("index", i++);
+            call.fields().forEachRemaining(f -> indexed.set(f.getKey(), f.getValue()));
+            calls.add(indexed);
+          }
+        }
+        if (!delta.isEmpty()) {
+          event(out, chunk(document, chat, index, delta, null, includeUsage));
+        }
+        event(out, chunk(document, chat, index, NODES.objectNode(), choice.get("finish_reason"),
+            includeUsage));
+      } else {
+        ObjectNode text = NODES.objectNode();
+        text.set("text", choice.path("text").isTextual() ? choice.get("text")
+            : NODES.textNode(""));
+        event(out, chunk(document, chat, index, text, null, includeUsage));
+        ObjectNode end = NODES.objectNode();
+        end.put("text", "");
+        event(out, chunk(document, chat, index, end, choice.get("finish_reason"), includeUsage));
+      }
+    }
+    JsonNode usage = document.get("usage");
+    if (includeUsage && usage != null && usage.isObject()) {
+      ObjectNode last = header(document, chat);
+      last.putArray("choices");
+      last.set("usage", usage);
+      event(out, last);
+    }
+    out.write("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
+    return out.toByteArray();
+  }
+
+  private static ObjectNode header(ObjectNode document, boolean chat) {
+    ObjectNode chunk = NODES.objectNode();
+    copy(document, chunk, "id");
+    chunk.put("object", chat ? "chat.completion.chunk" : "text_completion");
+    copy(document, chunk, "created");
+    copy(document, chunk, "model");
+    copy(document, chunk, "service_tier");
+    copy(document, chunk, "system_fingerprint");
+    return chunk;
+  }
+
+  private static ObjectNode chunk(ObjectNode document, boolean chat, int index, ObjectNode body,
+      JsonNode finishReason, boolean includeUsage) {
+    ObjectNode chunk = header(document, chat);
+    ObjectNode choice = chunk.putArray("choices").addObject();
+    choice.put("index", index);
+    if (chat) {
+      choice.set("delta", body);
+    } else {
+      body.fields().forEachRemaining(f -> choice.set(f.getKey(), f.getValue()));
+    }
+    choice.putNull("logprobs");
+    choice.set("finish_reason", finishReason == null ? NODES.nullNode() : finishReason);
+    if (includeUsage) {
+      chunk.putNull("usage");
+    }
+    return chunk;
+  }
+
+  private static void event(ByteArrayOutputStream out, ObjectNode chunk) throws IOException {
+    out.write("data: ".getBytes(StandardCharsets.US_ASCII));
+    out.write(Json.MAPPER.writeValueAsBytes(chunk));
+    out.write("\n\n".getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static void copy(JsonNode from, ObjectNode to, String field) {
+    JsonNode value = from.get(field);
+    if (value != null && !value.isNull()) {
+      to.set(field, value);
+    }
+  }
+
+  // ---- stream to JSON ----
+
+  /** The stream's chunks assembled into one completion document; null when it has none. */
+  static ObjectNode assemble(byte[] stream, boolean chat) throws IOException {
+    ObjectNode first = null;
+    JsonNode usage = null;
+    Map<Integer, ChoiceParts> choices = new TreeMap<>();
+    for (String data : dataOf(stream)) {
+      JsonNode chunk = Json.MAPPER.readTree(data);
+      if (!(chunk instanceof ObjectNode object)) {
+        continue;
+      }
+      if (first == null) {
+        first = object;
+      }
+      JsonNode chunkUsage = object.get("usage");
+      if (chunkUsage != null && chunkUsage.isObject()) {
+        usage = chunkUsage;
+      }
+      for (JsonNode choice : object.path("choices")) {
+        ChoiceParts parts = choices.computeIfAbsent(choice.path("index").asInt(0),
+            i -> new ChoiceParts());
+        parts.add(choice, chat);
+      }
+    }
+    if (first == null) {
+      return null;
+    }
+    ObjectNode document = NODES.objectNode();
+    copy(first, document, "id");
+    document.put("object", chat ? "chat.completion" : "text_completion");
+    copy(first, document, "created");
+    copy(first, document, "model");
+    ArrayNode array = document.putArray("choices");
+    choices.forEach((index, parts) -> array.add(parts.toChoice(index, chat)));
+    if (usage != null) {
+      document.set("usage", usage);
+    }
+    copy(first, document, "service_tier");
+    copy(first, document, "system_fingerprint");
+    return document;
+  }
+
+  /** The data of each event of a stream, multi-line data joined, {@code [DONE]} left out. */
+  static List<String> dataOf(byte[] stream) {
+    List<String> events = new ArrayList<>();
+    String text = new String(stream, StandardCharsets.UTF_8);
+    StringBuilder data = null;
+    for (String line : text.split("\r\n|\r|\n", -1)) {
+      if (line.isEmpty()) {
+        if (data != null) {
+          String payload = data.toString();
+          if (!payload.equals("[DONE]")) {
+            events.add(payload);
+          }
+          data = null;
+        }
+        continue;
+      }
+      if (line.startsWith("data:")) {
+        String value = line.substring(5);
+        if (value.startsWith(" ")) {
+          value = value.substring(1);
+        }
+        if (data == null) {
+          data = new StringBuilder(value);
+        } else {
+          data.append('\n').append(value);
+        }
+      }
+    }
+    if (data != null && !data.toString().equals("[DONE]")) {
+      events.add(data.toString());
+    }
+    return events;
+  }
+
+  /** What the chunks of one choice said so far. */
+  private static final class ChoiceParts {
+    String role;
+    final StringBuilder content = new StringBuilder();
+    StringBuilder refusal;
+    final Map<Integer, ToolCallParts> toolCalls = new TreeMap<>();
+    JsonNode finishReason = NODES.nullNode();
+
+    void add(JsonNode choice, boolean chat) {
+      JsonNode finish = choice.get("finish_reason");
+      if (finish != null && !finish.isNull()) {
+        finishReason = finish;
+      }
+      if (!chat) {
+        JsonNode text = choice.get("text");
+        if (text != null && text.isTextual()) {
+          content.append(text.textValue());
+        }
+        return;
+      }
+      JsonNode delta = choice.path("delta");
+      if (delta.path("role").isTextual()) {
+        role = delta.get("role").textValue();
+      }
+      JsonNode text = delta.get("content");
+      if (text != null && text.isTextual()) {
+        content.append(text.textValue());
+      }
+      JsonNode refused = delta.get("refusal");
+      if (refused != null && refused.isTextual()) {
+        if (refusal == null) {
+          refusal = new StringBuilder();
+        }
+        refusal.append(refused.textValue());
+      }
+      for (JsonNode call : delta.path("tool_calls")) {
+        toolCalls.computeIfAbsent(call.path("index").asInt(0), i -> new ToolCallParts())
+            .add(call);
+      }
+    }
+
+    ObjectNode toChoice(int index, boolean chat) {
+      ObjectNode choice = NODES.objectNode();
+      choice.put("index", index);
+      if (chat) {
+        ObjectNode message = choice.putObject("message");
+        message.put("role", role == null ? "assistant" : role);
+        // A tool-calling answer with no text has null content, as the backend sends it.
+        if (content.length() > 0 || toolCalls.isEmpty()) {
+          message.put("content", content.toString());
+        } else {
+          message.putNull("content");
+        }
+        if (refusal != null) {
+          message.put("refusal", refusal.toString());
+        } else {
+          message.putNull("refusal");
+        }
+        if (!toolCalls.isEmpty()) {
+          ArrayNode calls = message.putArray("tool_calls");
+          toolCalls.values().forEach(call -> calls.add(call.toCall()));
+        }
+      } else {
+        choice.put("text", content.toString());
+      }
+      choice.putNull("logprobs");
+      choice.set("finish_reason", finishReason);
+      return choice;
+    }
+  }
+
+  /** One streamed tool call: its id, type and name come once, its arguments in pieces. */
+  private static final class ToolCallParts {
+    String id;
+    String type;
+    String name;
+    final StringBuilder arguments = new StringBuilder();
+
+    void add(JsonNode call) {
+      if (call.path("id").isTextual()) {
+        id = call.get("id").textValue();
+      }
+      if (call.path("type").isTextual()) {
+        type = call.get("type").textValue();
+      }
+      JsonNode function = call.path("function");
+      if (function.path("name").isTextual()) {
+        name = function.get("name").textValue();
+      }
+      if (function.path("arguments").isTextual()) {
+        arguments.append(function.get("arguments").textValue());
+      }
+    }
+
+    ObjectNode toCall() {
+      ObjectNode call = NODES.objectNode();
+      if (id != null) {
+        call.put("id", id);
+      }
+      call.put("type", type == null ? "function" : type);
+      ObjectNode function = call.putObject("function");
+      function.put("name", name);
+      function.put("arguments", arguments.toString());
+      return call;
+    }
+  }
+}

@@ -1,0 +1,280 @@
+package dev.aigateway.core.cache;
+
+import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.LlmRequest;
+import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.core.AiGateway;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The response cache: answers a repeated call from memory, without calling any backend. Immutable
+ * once built; give it to {@link AiGateway.Builder#responseCache}.
+ *
+ * <pre>{@code
+ * ResponseCache cache = ResponseCache.builder()
+ *     .varyBy(ConsumerKeys.header("x-tenant-id"))         // answers never cross tenants
+ *     .store(InMemoryResponseCacheStore.builder()
+ *         .maximumBytes(128L << 20).timeToLive(Duration.ofMinutes(30)).build())
+ *     .storeIf(ResponseCache.temperatureAtMost(0.0))      // only deterministic calls
+ *     .semantic(SemanticCache.builder(new MiniLmEmbeddingModel()).build())
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Exact cache.</b> The key is a SHA-256 digest of what determines the answer: the
+ * operation, the model (after the backend pool's traffic split, or the Azure deployment), and the
+ * request body in canonical form (object keys sorted, whitespace and number spelling normalised),
+ * without the transport-only fields {@code stream}, {@code stream_options} and {@code user}
+ * ({@link Builder#keyIgnores}). Entries live in a {@link ResponseCacheStore} under the call's
+ * vary-by partition, so one partition never sees another's answers.
+ *
+ * <p><b>What is stored.</b> Only 200 answers that ended completely (a stream through its end
+ * marker, a JSON document whole), of governed calls whose {@link Builder#storeIf rule} holds
+ * (default: all) and that did not say {@code no-store}; at most {@link Builder#maximumEntryBytes}
+ * each. A stream is stored by keeping a copy of its bytes as they pass to the application, never
+ * delaying it.
+ *
+ * <p><b>Replay.</b> A hit answers in the form the call asks for: a stream ({@code "stream": true})
+ * as server-sent events, with the usage chunk only if {@code stream_options.include_usage} asked
+ * for it, otherwise JSON; whichever form it was stored from. Chat and text completions convert
+ * both ways; the Responses API and embeddings replay only in the form they were stored in (the
+ * other form is a miss, and its answer replaces the entry).
+ *
+ * <p><b>Accounting.</b> A hit settles the call's token reservation to zero by default
+ * ({@link Builder#chargeHits}); its event carries the cache outcome and the tokens the hit saved,
+ * and a response header ({@value #DEFAULT_OUTCOME_HEADER}) tells the application the outcome.
+ *
+ * <p><b>Per call.</b> A {@link dev.aigateway.api.CacheControl} tag or the
+ * {@value #DEFAULT_CONTROL_HEADER} request header ({@code no-cache}, {@code no-store}) opts a call
+ * out; the header never leaves the process.
+ */
+public final class ResponseCache {
+
+  /** Default response header telling the application the cache outcome. */
+  public static final String DEFAULT_OUTCOME_HEADER = "x-ai-gateway-cache";
+  /** Default request header carrying per-call cache directives. */
+  public static final String DEFAULT_CONTROL_HEADER = "x-ai-gateway-cache-control";
+  /** Default largest body stored: 1 MiB. */
+  public static final int DEFAULT_MAXIMUM_ENTRY_BYTES = 1 << 20;
+  /** Body fields the exact key ignores by default: they change the transport, not the answer. */
+  public static final Set<String> DEFAULT_KEY_IGNORES = Set.of("stream", "stream_options", "user");
+
+  private final KeyResolver varyBy;
+  private final ResponseCacheStore store;
+  private final Predicate<LlmRequest> storeIf;
+  private final Set<String> keyIgnores;
+  private final boolean exact;
+  private final SemanticCache semantic;
+  private final boolean chargeHits;
+  private final String outcomeHeader;
+  private final String controlHeader;
+  private final int maximumEntryBytes;
+
+  private ResponseCache(Builder b) {
+    this.varyBy = b.varyBy;
+    this.store = b.store != null ? b.store : InMemoryResponseCacheStore.create();
+    this.storeIf = b.storeIf;
+    this.keyIgnores = Set.copyOf(b.keyIgnores);
+    this.exact = b.exact;
+    this.semantic = b.semantic;
+    this.chargeHits = b.chargeHits;
+    this.outcomeHeader = b.outcomeHeader;
+    this.controlHeader = b.controlHeader;
+    this.maximumEntryBytes = b.maximumEntryBytes;
+  }
+
+  /** A builder, starting from the defaults (exact cache only, per consumer). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A store rule: calls whose {@code temperature} is at most {@code max}. A call without a
+   * temperature counts as the OpenAI default, 1.0.
+   */
+  public static Predicate<LlmRequest> temperatureAtMost(double max) {
+    return request -> {
+      Object temperature = request.parameter("temperature");
+      double value = temperature instanceof Number n ? n.doubleValue() : 1.0;
+      return value <= max;
+    };
+  }
+
+  /** The partition resolver, or null to partition by consumer. */
+  public KeyResolver varyBy() {
+    return varyBy;
+  }
+
+  public ResponseCacheStore store() {
+    return store;
+  }
+
+  public Predicate<LlmRequest> storeIf() {
+    return storeIf;
+  }
+
+  public Set<String> keyIgnores() {
+    return keyIgnores;
+  }
+
+  /** Whether exact lookups are made (storing happens whenever any lookup is configured). */
+  public boolean exact() {
+    return exact;
+  }
+
+  /** The semantic cache, or null. */
+  public SemanticCache semantic() {
+    return semantic;
+  }
+
+  /** Whether a hit is charged the tokens its answer originally cost (default: refunded). */
+  public boolean chargeHits() {
+    return chargeHits;
+  }
+
+  /** The outcome response header name, or null when none is added. */
+  public String outcomeHeader() {
+    return outcomeHeader;
+  }
+
+  /** The per-call directive request header name, or null when only tags are read. */
+  public String controlHeader() {
+    return controlHeader;
+  }
+
+  public int maximumEntryBytes() {
+    return maximumEntryBytes;
+  }
+
+  @Override
+  public String toString() {
+    return "ResponseCache[exact=" + exact + ", semantic=" + semantic + ", store=" + store
+        + ", keyIgnores=" + keyIgnores + ", chargeHits=" + chargeHits + "]";
+  }
+
+  /** Configures a {@link ResponseCache}. Not thread-safe; {@link #build()} copies it. */
+  public static final class Builder {
+    private KeyResolver varyBy;
+    private ResponseCacheStore store;
+    private Predicate<LlmRequest> storeIf = request -> true;
+    private final Set<String> keyIgnores = new LinkedHashSet<>(DEFAULT_KEY_IGNORES);
+    private boolean exact = true;
+    private SemanticCache semantic;
+    private boolean chargeHits;
+    private String outcomeHeader = DEFAULT_OUTCOME_HEADER;
+    private String controlHeader = DEFAULT_CONTROL_HEADER;
+    private int maximumEntryBytes = DEFAULT_MAXIMUM_ENTRY_BYTES;
+
+    private Builder() {}
+
+    /**
+     * What partitions the cache: a call only ever sees answers stored under the same value
+     * (a tenant, a consumer, a user...). Default: the call's consumer. A resolver that yields
+     * nothing puts the call in the partition {@code "unknown"}.
+     */
+    public Builder varyBy(KeyResolver varyBy) {
+      this.varyBy = Objects.requireNonNull(varyBy, "varyBy");
+      return this;
+    }
+
+    /** Where answers are kept. Default: an {@link InMemoryResponseCacheStore} with its defaults. */
+    public Builder store(ResponseCacheStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * Which calls' answers may be stored. Default: every governed call (a 200 that ended
+     * completely). {@link #temperatureAtMost(double)} keeps only deterministic ones.
+     */
+    public Builder storeIf(Predicate<LlmRequest> rule) {
+      this.storeIf = Objects.requireNonNull(rule, "rule");
+      return this;
+    }
+
+    /**
+     * Replaces the top-level body fields the exact key ignores (default {@code stream},
+     * {@code stream_options}, {@code user}). Leave {@code user} out of the set to cache per
+     * end user.
+     */
+    public Builder keyIgnores(Set<String> fields) {
+      Objects.requireNonNull(fields, "fields");
+      for (String field : fields) {
+        if (field == null || field.isBlank()) {
+          throw new IllegalArgumentException("keyIgnores holds a blank field name: " + fields);
+        }
+      }
+      keyIgnores.clear();
+      keyIgnores.addAll(fields);
+      return this;
+    }
+
+    /** Whether exact lookups are made (default true); off leaves only the semantic cache. */
+    public Builder exact(boolean exact) {
+      this.exact = exact;
+      return this;
+    }
+
+    /** Adds semantic lookups after the exact one. */
+    public Builder semantic(SemanticCache semantic) {
+      this.semantic = Objects.requireNonNull(semantic, "semantic");
+      return this;
+    }
+
+    /** Adds semantic lookups after the exact one. */
+    public Builder semantic(SemanticCache.Builder semantic) {
+      return semantic(semantic.build());
+    }
+
+    /**
+     * Whether a hit is charged against token limits with the tokens its answer originally cost
+     * (true), or refunded (false, the default: a hit used no backend tokens).
+     */
+    public Builder chargeHits(boolean charge) {
+      this.chargeHits = charge;
+      return this;
+    }
+
+    /** The response header telling the outcome; null adds none. */
+    public Builder outcomeHeader(String name) {
+      this.outcomeHeader = headerName(name, "outcomeHeader");
+      return this;
+    }
+
+    /** The request header with per-call directives; null reads tags only. */
+    public Builder controlHeader(String name) {
+      this.controlHeader = headerName(name, "controlHeader");
+      return this;
+    }
+
+    /** The largest answer body stored (default 1 MiB); larger ones pass, uncached. */
+    public Builder maximumEntryBytes(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maximumEntryBytes must be positive: " + bytes);
+      }
+      this.maximumEntryBytes = bytes;
+      return this;
+    }
+
+    public ResponseCache build() {
+      if (!exact && semantic == null) {
+        throw new IllegalStateException(
+            "exact(false) needs semantic(...): a cache with no lookup would only store");
+      }
+      return new ResponseCache(this);
+    }
+
+    private static String headerName(String name, String what) {
+      if (name == null) {
+        return null;
+      }
+      if (name.isBlank() || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+        throw new IllegalArgumentException(what + " is not a valid header name: '" + name + "'");
+      }
+      return name.toLowerCase(Locale.ROOT);
+    }
+  }
+}

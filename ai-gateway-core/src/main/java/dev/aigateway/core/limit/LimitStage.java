@@ -1,0 +1,149 @@
+package dev.aigateway.core.limit;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.Reservation;
+import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.pipeline.Rejections;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The token-limit stage: charges the call's estimate to every applicable limit, all or none,
+ * before it is sent (a local 429 or 403 when a limit cannot admit it), and settles the
+ * reservation to the call's actual tokens once it has ended. A failing store fails open: the call
+ * goes on unreserved, and that is logged.
+ */
+public final class LimitStage implements CallStage {
+
+  // Logged under the call's name, where an application configures the gateway's call logging.
+  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+
+  private final Exchange exchange;
+  private final List<TokenLimit> limits;
+  private final TokenLimitStore store;
+  private Map<String, String> counterKeys = Map.of();
+  private Reservation reservation = Reservation.EMPTY;
+  private String rejectedLimit;
+
+  private LimitStage(Exchange exchange, List<TokenLimit> limits, TokenLimitStore store) {
+    this.exchange = exchange;
+    this.limits = limits;
+    this.store = store;
+  }
+
+  /** The stage for a gateway's limits, or null when it has none. */
+  public static CallStage.Factory of(List<TokenLimit> limits, TokenLimitStore store) {
+    return limits.isEmpty() ? null : exchange -> new LimitStage(exchange, limits, store);
+  }
+
+  @Override
+  public Admission admit() {
+    String consumer = exchange.consumer();
+    List<LimitCharge> charges = new ArrayList<>();
+    List<TokenLimit> owners = new ArrayList<>();
+    Map<String, String> keys = new LinkedHashMap<>();
+    for (TokenLimit limit : limits) {
+      if (!limit.appliesTo(consumer)) {
+        continue;
+      }
+      String key = limit.key() == null ? consumer
+          : Exchange.orDefault(exchange.resolve(limit.key()), TokenLimit.UNKNOWN_KEY);
+      keys.put(limit.name(), key);
+      long tokens = limit.estimatePromptTokens()
+          ? exchange.promptTokens() + exchange.outputAllowance() : 0;
+      for (LimitSpec spec : limit.specs()) {
+        charges.add(new LimitCharge(spec, key, tokens));
+        owners.add(limit);
+      }
+    }
+    counterKeys = keys;
+    ReserveResult result = reserve(charges);
+    addLimitHeaders(charges, owners, result);
+    if (!result.admitted()) {
+      Rejection rejection = reject(result, charges, owners);
+      exchange.ended(CallOutcome.REJECTED, rejection.status(), Usage.ZERO, UsageSource.NONE, 0,
+          null, rejection.reason(), rejection.reason().headerValue());
+      return Admission.rejected(rejection);
+    }
+    reservation = result.reservation();
+    exchange.reservedTokens(reservation.reservedTokens());
+    return null;
+  }
+
+  @Override
+  public void end() {
+    if (reservation.charges().isEmpty()) {
+      return;
+    }
+    long tokens = exchange.settledTokens();
+    try {
+      store.settle(reservation, tokens);
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: token store failed to settle call {} to {} tokens: {}",
+          exchange.callId(), tokens, e.toString());
+    }
+  }
+
+  @Override
+  public void describe(GatewayEvent.Builder event) {
+    event.counterKeys(counterKeys)
+        .reservedTokens(reservation.reservedTokens())
+        .rejectedLimit(rejectedLimit);
+  }
+
+  private ReserveResult reserve(List<LimitCharge> charges) {
+    try {
+      return store.reserve(charges);
+    } catch (RuntimeException e) {
+      // Fail open: an unavailable store must not take the application down with it.
+      log.warn("ai-gateway: token store failed to reserve for call {}; admitting without a "
+          + "reservation: {}", exchange.callId(), e.toString());
+      return ReserveResult.admitted(Reservation.EMPTY,
+          Collections.nCopies(charges.size(), 0L));
+    }
+  }
+
+  private void addLimitHeaders(List<LimitCharge> charges, List<TokenLimit> owners,
+      ReserveResult result) {
+    for (int i = 0; i < charges.size(); i++) {
+      TokenLimit owner = owners.get(i);
+      LimitCharge charge = charges.get(i);
+      String remainingHeader = charge.limit().kind() == LimitSpec.Kind.RATE
+          ? owner.remainingTokensHeader() : owner.remainingQuotaHeader();
+      if (remainingHeader != null) {
+        exchange.responseHeader(remainingHeader,
+            String.valueOf(Math.max(0, result.remaining().get(i))));
+      }
+      if (owner.tokensConsumedHeader() != null && result.admitted()) {
+        exchange.responseHeader(owner.tokensConsumedHeader(), String.valueOf(charge.tokens()));
+      }
+    }
+  }
+
+  private Rejection reject(ReserveResult result, List<LimitCharge> charges,
+      List<TokenLimit> owners) {
+    LimitCharge charge = result.rejectedBy();
+    int index = charges.indexOf(charge);
+    String limitName = index >= 0 ? owners.get(index).name() : charge.limit().id();
+    rejectedLimit = limitName;
+    long left = index >= 0 && index < result.remaining().size() ? result.remaining().get(index) : 0;
+    return Rejections.tokenLimit(charge, limitName, left, result.retryAfter(),
+        exchange.responseHeaders());
+  }
+}

@@ -1,0 +1,51 @@
+package dev.aigateway.core.pipeline;
+
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.wire.ObservedBody;
+
+/**
+ * One stage of the pipeline, for one governed call. The gateway holds one {@link Factory} per
+ * configured stage, in pipeline order (outermost first); {@link GovernedCall} makes each stage's
+ * call part when a call begins and drives them:
+ *
+ * <ol>
+ *   <li>{@link #admit} in pipeline order, before anything is sent. A stage that answers the call
+ *       itself (a rejection, a cached answer) stops the stages after it; their {@code admit} never
+ *       runs, and neither does anything else of theirs.</li>
+ *   <li>{@link #observe} in pipeline order, when a backend's successful body is about to be read:
+ *       a stage asks the body for what it needs at the end (a copy, the text).</li>
+ *   <li>{@link #end} in reverse order, exactly once for each stage whose {@code admit} ran, after
+ *       the call's outcome and usage are known ({@link Exchange#outcome()}).</li>
+ *   <li>{@link #describe}, while the event is built: a stage adds what it knows of the call.</li>
+ * </ol>
+ *
+ * <p>A stage never throws for a call: what can fail inside it (a store, a resolver, an embedding
+ * model) is caught, logged without content and turned into the documented outcome.
+ */
+public interface CallStage {
+
+  /**
+   * Decides before the call is sent.
+   *
+   * @return null to go on to the next stage; or the call's answer (a rejection, a cached answer),
+   *     in which case the stage has set the exchange's outcome
+   */
+  Admission admit();
+
+  /** A backend's 2xx body is about to be read by the application. */
+  default void observe(ObservedBody body) {}
+
+  /** The call has ended; its outcome and usage are on the exchange. */
+  default void end() {}
+
+  /** Adds what this stage knows of the call to its event. */
+  default void describe(GatewayEvent.Builder event) {}
+
+  /** Makes a stage's part of one call. One per configured stage, held by the gateway. */
+  @FunctionalInterface
+  interface Factory {
+    CallStage begin(Exchange exchange);
+  }
+}

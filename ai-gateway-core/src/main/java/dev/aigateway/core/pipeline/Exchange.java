@@ -1,0 +1,292 @@
+package dev.aigateway.core.pipeline;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.routing.CallRouting;
+import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.ResponseFacts;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One governed call as the pipeline's stages see it: the request, the consumer, the estimate, the
+ * route, and once the call has ended its outcome and usage. Stages read and write it; each keeps
+ * its own state in its {@link CallStage}.
+ *
+ * <p>Not thread-safe, and need not be: a call's admission and attempts run on one thread, and
+ * its end runs once on the thread that ended it (read the body's end, closed it, saw the
+ * failure) after the adapter has handed the body over.
+ */
+public final class Exchange {
+
+  // Logged under the call's name, where an application configures the gateway's call logging.
+  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+
+  private final AiGateway gateway;
+  private final RequestView request;
+  private final long callId;
+  private final Instant startedAt;
+  private final long startNanos;
+  private final boolean stream;
+  private String consumer = AiGateway.ANONYMOUS;
+  private long promptEstimate = -1;
+  private long reservedTokens;
+  private Map<String, String> responseHeaders = Map.of();
+  private CallRouting routing;
+  private List<CallStage> stages = List.of();
+
+  // What the call came to; set once it has ended (or been answered by a stage).
+  private CallOutcome outcome;
+  private int status;
+  private Usage usage = Usage.ZERO;
+  private UsageSource usageSource = UsageSource.NONE;
+  private long settledTokens;
+  private String responseModel;
+  private RejectionReason rejection;
+  private String errorType;
+  private ResponseFacts facts;
+  private boolean eventStream;
+  private volatile long firstChunkNanos;
+  private long gatewayNanos;
+
+  public Exchange(AiGateway gateway, RequestView request, long callId, Instant startedAt,
+      long startNanos) {
+    this.gateway = gateway;
+    this.request = request;
+    this.callId = callId;
+    this.startedAt = startedAt;
+    this.startNanos = startNanos;
+    this.stream = request.stream();
+  }
+
+  public AiGateway gateway() {
+    return gateway;
+  }
+
+  public RequestView request() {
+    return request;
+  }
+
+  public long callId() {
+    return callId;
+  }
+
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** Whether the application asked for a stream. */
+  public boolean stream() {
+    return stream;
+  }
+
+  /** Who is charged for the call ({@value AiGateway#ANONYMOUS} until resolved or when none). */
+  public String consumer() {
+    return consumer;
+  }
+
+  public void consumer(String resolved) {
+    consumer = orDefault(resolved, AiGateway.ANONYMOUS);
+  }
+
+  /**
+   * Resolves a key for this call; null when the resolver yields nothing or fails (a failing
+   * resolver is logged, never thrown).
+   */
+  public String resolve(KeyResolver resolver) {
+    try {
+      String value = resolver.resolve(request);
+      return value == null || value.isBlank() ? null : value;
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: key resolver {} failed on call {}: {}", resolver, callId,
+          e.toString());
+      return null;
+    }
+  }
+
+  /** The prompt's estimated tokens, counted once (0 when the body is not understood). */
+  public long promptTokens() {
+    if (promptEstimate < 0) {
+      try {
+        promptEstimate = request.bodyUnderstood()
+            ? gateway.tokenCounter().countPrompt(request.model(), request.operation(),
+                request.body())
+            : 0;
+      } catch (RuntimeException e) {
+        log.warn("ai-gateway: could not count the prompt of call {}: {}", callId, e.toString());
+        promptEstimate = 0;
+      }
+    }
+    return promptEstimate;
+  }
+
+  /** The output tokens the call may produce: its own bound (× choices), else the default. */
+  public long outputAllowance() {
+    if (request.operation() == Operation.EMBEDDINGS) {
+      return 0;
+    }
+    long perChoice = request.maxOutputTokens().orElse(gateway.defaultOutputAllowance());
+    return perChoice * request.choices();
+  }
+
+  /** Whether the gateway adds {@code include_usage} to the request and hides it from the app. */
+  public boolean hidesStreamUsage() {
+    Operation op = request.operation();
+    return gateway.injectStreamUsage() && stream && !request.includeUsageRequested()
+        && (op == Operation.CHAT_COMPLETIONS || op == Operation.COMPLETIONS);
+  }
+
+  /** The largest number of tokens reserved under any one limit (0 when none was). */
+  public long reservedTokens() {
+    return reservedTokens;
+  }
+
+  public void reservedTokens(long tokens) {
+    reservedTokens = tokens;
+  }
+
+  /** Headers to add to the response the application gets. */
+  public Map<String, String> responseHeaders() {
+    return responseHeaders;
+  }
+
+  public void responseHeader(String name, String value) {
+    if (responseHeaders.isEmpty()) {
+      responseHeaders = new LinkedHashMap<>(4);
+    }
+    responseHeaders.put(name, value);
+  }
+
+  /** The call's route through the backend pool; null when the call goes where the app sent it. */
+  public CallRouting routing() {
+    return routing;
+  }
+
+  public void routing(CallRouting routing) {
+    this.routing = routing;
+  }
+
+  /** The call's stages in pipeline order (each describes its part of the event). */
+  public List<CallStage> stages() {
+    return stages;
+  }
+
+  public void stages(List<CallStage> stages) {
+    this.stages = stages;
+  }
+
+  /** The model the call is for: the traffic split's variant, else the model asked for. */
+  public String routedModel() {
+    return routing != null ? routing.routedModel() : request.model();
+  }
+
+  // ---- the call's end
+
+  /**
+   * Records how the call ended. Called once, by the stage that answered the call or by the
+   * orchestrator when a backend's answer or a failure ended it.
+   */
+  public void ended(CallOutcome outcome, int status, Usage usage, UsageSource source, long settled,
+      String responseModel, RejectionReason rejection, String errorType) {
+    this.outcome = outcome;
+    this.status = status;
+    this.usage = usage;
+    this.usageSource = source;
+    this.settledTokens = settled;
+    this.responseModel = responseModel;
+    this.rejection = rejection;
+    this.errorType = errorType;
+  }
+
+  /** How the call ended; null while it runs. */
+  public CallOutcome outcome() {
+    return outcome;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public void status(int status) {
+    this.status = status;
+  }
+
+  public Usage usage() {
+    return usage;
+  }
+
+  public UsageSource usageSource() {
+    return usageSource;
+  }
+
+  /** The tokens every limit's reservation settles to. */
+  public long settledTokens() {
+    return settledTokens;
+  }
+
+  public String responseModel() {
+    return responseModel;
+  }
+
+  public RejectionReason rejection() {
+    return rejection;
+  }
+
+  public String errorType() {
+    return errorType;
+  }
+
+  /** What the body told (usage, model, text, whether it was complete); null without a body. */
+  public ResponseFacts facts() {
+    return facts;
+  }
+
+  public void facts(ResponseFacts facts) {
+    this.facts = facts;
+  }
+
+  /** Whether the response body is read as server-sent events. */
+  public boolean eventStream() {
+    return eventStream;
+  }
+
+  public void eventStream(boolean eventStream) {
+    this.eventStream = eventStream;
+  }
+
+  /** When the first body bytes arrived ({@link System#nanoTime()}), 0 before. */
+  public long firstChunkNanos() {
+    return firstChunkNanos;
+  }
+
+  public void firstChunkNanos(long nanos) {
+    firstChunkNanos = nanos;
+  }
+
+  /** Time spent in the gateway's own work for this call. */
+  public long gatewayNanos() {
+    return gatewayNanos;
+  }
+
+  public void addGatewayNanos(long nanos) {
+    gatewayNanos += nanos;
+  }
+
+  public static String orDefault(String value, String fallback) {
+    return value == null || value.isBlank() ? fallback : value;
+  }
+}

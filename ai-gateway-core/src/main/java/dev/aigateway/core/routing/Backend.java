@@ -1,0 +1,286 @@
+package dev.aigateway.core.routing;
+
+import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.spi.CredentialProvider;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One LLM endpoint: where calls go, how they are rewritten for it, which models it serves, and
+ * how it ranks in its pool. Immutable.
+ *
+ * <pre>{@code
+ * Backend ptu = Backend.azureOpenAi("ptu-east", "https://east.openai.azure.com", "2024-10-21")
+ *     .model("gpt-4o", "gpt4o-ptu")                 // the app's model name -> this deployment
+ *     .credential(Credentials.apiKey(eastKey))
+ *     .priority(1)                                   // tier 1 gets traffic first
+ *     .build();
+ * Backend paygo = Backend.openAi("openai", "https://api.openai.com")
+ *     .model("gpt-4o", "gpt-4o-2024-11-20")
+ *     .credential(Credentials.apiKey(openAiKey))
+ *     .priority(2)
+ *     .build();
+ * }</pre>
+ *
+ * <p>A backend with no model mapping serves every model under the name the application asked
+ * for. A backend with no credential sends the application's own credential headers.
+ */
+public final class Backend {
+
+  /** The weight of a backend unless set. */
+  public static final int DEFAULT_WEIGHT = 1;
+
+  /** The priority of a backend unless set; lower numbers are tried first. */
+  public static final int DEFAULT_PRIORITY = 1;
+
+  private final String id;
+  private final String baseUrl;
+  private final String host;
+  private final int port;
+  private final BackendFlavor flavor;
+  private final String apiVersion;
+  private final Map<String, String> models;
+  private final CredentialProvider credential;
+  private final int weight;
+  private final int priority;
+  private final long tokensPerMinute;
+  private final long requestsPerMinute;
+
+  private Backend(Builder b) {
+    this.id = b.id;
+    this.baseUrl = b.baseUrl;
+    URI uri = URI.create(b.baseUrl); // validated by the builder
+    this.host = uri.getHost();
+    this.port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+    this.flavor = b.flavor;
+    this.apiVersion = b.apiVersion;
+    this.models = Map.copyOf(b.models);
+    this.credential = b.credential;
+    this.weight = b.weight;
+    this.priority = b.priority;
+    this.tokensPerMinute = b.tokensPerMinute;
+    this.requestsPerMinute = b.requestsPerMinute;
+  }
+
+  /** An OpenAI backend, for example {@code https://api.openai.com}. */
+  public static Builder openAi(String id, String baseUrl) {
+    return new Builder(id, baseUrl, BackendFlavor.OPENAI, null);
+  }
+
+  /** An OpenAI-compatible server, for example {@code http://localhost:11434} or {@code .../v1}. */
+  public static Builder openAiCompatible(String id, String baseUrl) {
+    return new Builder(id, baseUrl, BackendFlavor.OPENAI_COMPATIBLE, null);
+  }
+
+  /**
+   * An Azure OpenAI resource in deployment form; map each model the application uses to a
+   * deployment with {@link Builder#model}.
+   */
+  public static Builder azureOpenAi(String id, String endpoint, String apiVersion) {
+    if (apiVersion == null || apiVersion.isBlank()) {
+      throw new IllegalArgumentException("Azure OpenAI backend '" + id
+          + "' needs an api-version, for example 2024-10-21, but was '" + apiVersion + "'");
+    }
+    return new Builder(id, endpoint, BackendFlavor.AZURE_OPENAI, apiVersion);
+  }
+
+  /** An Azure OpenAI resource through its {@code /openai/v1} API (no api-version needed). */
+  public static Builder azureOpenAiV1(String id, String endpoint) {
+    return new Builder(id, endpoint, BackendFlavor.AZURE_OPENAI_V1, null);
+  }
+
+  /** The backend's id, unique within its pool; it appears in events and logs. */
+  public String id() {
+    return id;
+  }
+
+  /** The base URL (without a trailing slash). */
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  /** The host of {@link #baseUrl()}. */
+  public String host() {
+    return host;
+  }
+
+  /** The port of {@link #baseUrl()}: the explicit one, else 443 for https and 80 for http. */
+  public int port() {
+    return port;
+  }
+
+  /** How calls are rewritten for this backend. */
+  public BackendFlavor flavor() {
+    return flavor;
+  }
+
+  /** The Azure api-version, or null for other flavours. */
+  public String apiVersion() {
+    return apiVersion;
+  }
+
+  /** The model mapping: the application's model name to this backend's model or deployment. */
+  public Map<String, String> models() {
+    return models;
+  }
+
+  /** The credential provider, or null to send the application's own credential headers. */
+  public CredentialProvider credential() {
+    return credential;
+  }
+
+  /** The weight for weighted balancing (>= 1). */
+  public int weight() {
+    return weight;
+  }
+
+  /** The priority tier; lower numbers get traffic first. */
+  public int priority() {
+    return priority;
+  }
+
+  /** The backend's known token capacity per minute, or 0 when unknown. */
+  public long tokensPerMinute() {
+    return tokensPerMinute;
+  }
+
+  /** The backend's known request capacity per minute, or 0 when unknown. */
+  public long requestsPerMinute() {
+    return requestsPerMinute;
+  }
+
+  /**
+   * Whether the backend serves the model the application asked for. A backend without a mapping
+   * serves every model (and, unless it is an Azure deployment-form backend, which needs a
+   * deployment name, calls that name none).
+   */
+  public boolean serves(String requestedModel) {
+    if (models.isEmpty()) {
+      return requestedModel != null || flavor != BackendFlavor.AZURE_OPENAI;
+    }
+    return requestedModel != null && models.containsKey(requestedModel);
+  }
+
+  /**
+   * This backend's name for the model the application asked for: the mapped name, or the name
+   * itself when the backend has no mapping (null when the call names no model).
+   */
+  public String targetModel(String requestedModel) {
+    if (models.isEmpty() || requestedModel == null) {
+      return requestedModel;
+    }
+    return models.get(requestedModel);
+  }
+
+  @Override
+  public String toString() {
+    return "Backend{" + id + ", " + flavor + " " + baseUrl + ", priority=" + priority
+        + ", weight=" + weight + (models.isEmpty() ? "" : ", models=" + models.keySet())
+        + (credential == null ? "" : ", credential=" + credential) + "}";
+  }
+
+  /** Builds a {@link Backend}. */
+  public static final class Builder {
+    private final String id;
+    private final String baseUrl;
+    private final BackendFlavor flavor;
+    private final String apiVersion;
+    private final Map<String, String> models = new LinkedHashMap<>();
+    private CredentialProvider credential;
+    private int weight = DEFAULT_WEIGHT;
+    private int priority = DEFAULT_PRIORITY;
+    private long tokensPerMinute;
+    private long requestsPerMinute;
+
+    private Builder(String id, String baseUrl, BackendFlavor flavor, String apiVersion) {
+      if (id == null || id.isBlank()) {
+        throw new IllegalArgumentException("backend id must be non-blank but was '" + id + "'");
+      }
+      this.id = id;
+      this.baseUrl = validUrl(id, baseUrl);
+      this.flavor = flavor;
+      this.apiVersion = apiVersion;
+    }
+
+    /** Serves the application's model {@code alias} as this backend's {@code target}. */
+    public Builder model(String alias, String target) {
+      requireText(alias, "model alias");
+      requireText(target, "target model");
+      String previous = models.putIfAbsent(alias, target);
+      if (previous != null) {
+        throw new IllegalStateException("backend '" + id + "' already maps model '" + alias
+            + "' to '" + previous + "'");
+      }
+      return this;
+    }
+
+    /** The credential for this backend (default: the application's own headers are sent). */
+    public Builder credential(CredentialProvider credential) {
+      this.credential = Objects.requireNonNull(credential, "credential");
+      return this;
+    }
+
+    /** The weight for weighted balancing (default 1). */
+    public Builder weight(int weight) {
+      if (weight < 1) {
+        throw new IllegalArgumentException("weight of backend '" + id + "' must be >= 1 but was "
+            + weight);
+      }
+      this.weight = weight;
+      return this;
+    }
+
+    /** The priority tier (default 1); a higher number gets traffic only when lower tiers are down. */
+    public Builder priority(int priority) {
+      if (priority < 0) {
+        throw new IllegalArgumentException("priority of backend '" + id
+            + "' must be >= 0 but was " + priority);
+      }
+      this.priority = priority;
+      return this;
+    }
+
+    /**
+     * The backend's known capacity (for example a provisioned deployment's TPM); used by
+     * capacity-aware balancing until the backend reports its own rate-limit headers.
+     */
+    public Builder capacity(long tokensPerMinute, long requestsPerMinute) {
+      if (tokensPerMinute < 0 || requestsPerMinute < 0) {
+        throw new IllegalArgumentException("capacity of backend '" + id + "' must be >= 0 but was "
+            + tokensPerMinute + " TPM, " + requestsPerMinute + " RPM");
+      }
+      this.tokensPerMinute = tokensPerMinute;
+      this.requestsPerMinute = requestsPerMinute;
+      return this;
+    }
+
+    /** Builds the backend. */
+    public Backend build() {
+      return new Backend(this);
+    }
+
+    private static String validUrl(String id, String url) {
+      try {
+        URI uri = new URI(url);
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
+            || uri.getHost() == null) {
+          throw new IllegalArgumentException("base URL of backend '" + id
+              + "' must be an absolute http(s) URL but was '" + url + "'");
+        }
+      } catch (URISyntaxException | NullPointerException e) {
+        throw new IllegalArgumentException("base URL of backend '" + id
+            + "' must be an absolute http(s) URL but was '" + url + "'", e);
+      }
+      return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static void requireText(String value, String what) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(what + " must be non-blank but was '" + value + "'");
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package dev.aigateway.core.routing;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The backends a gateway routes calls to, and how: load balancing within priority tiers, a
+ * circuit breaker per backend, failover, and traffic splits. Immutable.
+ *
+ * <pre>{@code
+ * BackendPool pool = BackendPool.builder()
+ *     .backend(ptu)                                     // priority 1
+ *     .backend(paygoEast).backend(paygoWest)            // priority 2
+ *     .loadBalancing(LoadBalancing.weighted())
+ *     .circuitBreaker(CircuitBreakerPolicy.builder().failureCount(3, Duration.ofSeconds(10)).build())
+ *     .failover(Failover.builder().maxAttempts(3).build())
+ *     .split(TrafficSplit.forModel("gpt-4o").send(10, "gpt-4.1").build())
+ *     .build();
+ * AiGateway gateway = AiGateway.builder().backendPool(pool).build();
+ * }</pre>
+ *
+ * <p>With a pool, the application keeps calling one URL and one model name: every governed call
+ * is sent to a backend of the pool, rewritten for it (URL, model or deployment, credential).
+ */
+public final class BackendPool {
+
+  private final List<Backend> backends;
+  private final LoadBalancing loadBalancing;
+  private final CircuitBreakerPolicy circuitBreaker;
+  private final Failover failover;
+  private final Map<String, TrafficSplit> splits;
+
+  private BackendPool(Builder b) {
+    this.backends = List.copyOf(b.backends);
+    this.loadBalancing = b.loadBalancing;
+    this.circuitBreaker = b.circuitBreaker;
+    this.failover = b.failover;
+    this.splits = Map.copyOf(b.splits);
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The backends, in the order added. */
+  public List<Backend> backends() {
+    return backends;
+  }
+
+  /** The strategy within a priority tier. */
+  public LoadBalancing loadBalancing() {
+    return loadBalancing;
+  }
+
+  /** The circuit breaker policy every backend gets its own breaker from. */
+  public CircuitBreakerPolicy circuitBreaker() {
+    return circuitBreaker;
+  }
+
+  /** When calls move to another backend. */
+  public Failover failover() {
+    return failover;
+  }
+
+  /** The traffic split for a model alias, or null. */
+  public TrafficSplit splitFor(String model) {
+    return model == null ? null : splits.get(model);
+  }
+
+  @Override
+  public String toString() {
+    return "BackendPool{" + backends + ", " + loadBalancing + "}";
+  }
+
+  /** Builds a {@link BackendPool}. */
+  public static final class Builder {
+    private final List<Backend> backends = new ArrayList<>();
+    private final Set<String> ids = new HashSet<>();
+    private LoadBalancing loadBalancing = LoadBalancing.roundRobin();
+    private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.defaults();
+    private Failover failover = Failover.defaults();
+    private final Map<String, TrafficSplit> splits = new HashMap<>();
+
+    private Builder() {}
+
+    /** Adds a backend; ids must be unique. */
+    public Builder backend(Backend backend) {
+      Objects.requireNonNull(backend, "backend");
+      if (!ids.add(backend.id())) {
+        throw new IllegalArgumentException("a backend with id '" + backend.id()
+            + "' was already added");
+      }
+      backends.add(backend);
+      return this;
+    }
+
+    /** Builds and adds a backend. */
+    public Builder backend(Backend.Builder backend) {
+      return backend(backend.build());
+    }
+
+    /** The strategy within a priority tier (default round-robin). */
+    public Builder loadBalancing(LoadBalancing loadBalancing) {
+      this.loadBalancing = Objects.requireNonNull(loadBalancing, "loadBalancing");
+      return this;
+    }
+
+    /** The breaker policy (default {@link CircuitBreakerPolicy#defaults()}). */
+    public Builder circuitBreaker(CircuitBreakerPolicy policy) {
+      this.circuitBreaker = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The failover policy (default {@link Failover#defaults()}). */
+    public Builder failover(Failover failover) {
+      this.failover = Objects.requireNonNull(failover, "failover");
+      return this;
+    }
+
+    /** Adds a traffic split; one per model alias. */
+    public Builder split(TrafficSplit split) {
+      Objects.requireNonNull(split, "split");
+      if (splits.putIfAbsent(split.model(), split) != null) {
+        throw new IllegalArgumentException("model '" + split.model()
+            + "' already has a split: " + splits.get(split.model()));
+      }
+      return this;
+    }
+
+    /** Builds the pool; it needs at least one backend. */
+    public BackendPool build() {
+      if (backends.isEmpty()) {
+        throw new IllegalStateException("a backend pool needs at least one backend(..)");
+      }
+      return new BackendPool(this);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.aigateway.core.routing;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A backend's live state in one gateway: breaker, cooldown, calls in flight, latency, headroom. */
+public final class BackendState {
+
+  private static final double EWMA_WEIGHT = 0.2;
+
+  private final Backend backend;
+  private final CircuitBreaker breaker;
+  private final int tierIndex;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile long coolDownUntilMillis;
+  private volatile double latencyEwmaNanos = Double.NaN;
+  private volatile RateLimitSnapshot rateLimits;
+
+  BackendState(Backend backend, CircuitBreaker breaker, int tierIndex) {
+    this.backend = backend;
+    this.breaker = breaker;
+    this.tierIndex = tierIndex;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public String id() {
+    return backend.id();
+  }
+
+  public CircuitBreaker breaker() {
+    return breaker;
+  }
+
+  int tierIndex() {
+    return tierIndex;
+  }
+
+  /** Whether the backend may take a call now: breaker not open and not cooling down. */
+  public boolean available(long nowMillis) {
+    return nowMillis >= coolDownUntilMillis && breaker.isAvailable();
+  }
+
+  /** When the backend may take a call again. */
+  public Instant availableAt() {
+    Instant breakerAt = breaker.availableAt();
+    Instant coolDownAt = Instant.ofEpochMilli(coolDownUntilMillis);
+    return breakerAt.isAfter(coolDownAt) ? breakerAt : coolDownAt;
+  }
+
+  /** Keeps traffic off the backend until then (it answered 429 with a retry-after). */
+  public void coolDownUntil(long untilMillis) {
+    if (untilMillis > coolDownUntilMillis) {
+      coolDownUntilMillis = untilMillis;
+    }
+  }
+
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  public void callStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  public void callEnded() {
+    inFlight.decrementAndGet();
+  }
+
+  /** The moving average of latency in nanoseconds, NaN before the first sample. */
+  public double latencyEwmaNanos() {
+    return latencyEwmaNanos;
+  }
+
+  /** Adds a latency sample; a lost update under a race only drops one sample. */
+  public void recordLatency(long nanos) {
+    double current = latencyEwmaNanos;
+    latencyEwmaNanos = Double.isNaN(current) ? nanos : current + EWMA_WEIGHT * (nanos - current);
+  }
+
+  public RateLimitSnapshot rateLimits() {
+    return rateLimits;
+  }
+
+  public void rateLimits(RateLimitSnapshot snapshot) {
+    if (snapshot != null) {
+      rateLimits = snapshot;
+    }
+  }
+
+  /**
+   * Remaining tokens as a share of the limit, per the last rate-limit headers still within their
+   * reset time; 1 when unknown. Negative when the call's estimate does not fit.
+   */
+  double headroom(long estimate, long nowMillis) {
+    RateLimitSnapshot limits = rateLimits;
+    long limit;
+    long remaining;
+    if (limits != null && limits.remainingTokens() >= 0
+        && (limits.tokensResetAt() == null || limits.tokensResetAt().toEpochMilli() > nowMillis)) {
+      remaining = limits.remainingTokens();
+      limit = limits.limitTokens() > 0 ? limits.limitTokens() : Math.max(remaining, 1);
+      if (limits.remainingRequests() == 0 && (limits.requestsResetAt() == null
+          || limits.requestsResetAt().toEpochMilli() > nowMillis)) {
+        return -1;
+      }
+    } else if (backend.tokensPerMinute() > 0) {
+      return estimate > backend.tokensPerMinute() ? -1 : 1;
+    } else {
+      return 1;
+    }
+    if (remaining < estimate) {
+      return -1;
+    }
+    return (double) remaining / limit;
+  }
+}

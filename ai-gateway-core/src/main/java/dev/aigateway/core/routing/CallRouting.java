@@ -1,0 +1,280 @@
+package dev.aigateway.core.routing;
+
+import dev.aigateway.api.Attempt;
+import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.spi.Credential;
+import dev.aigateway.core.adapter.AttemptPlan;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.Rejections;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where one governed call goes when the gateway has a backend pool: the traffic-split variant
+ * and session key, each attempt's backend and request, what each answer or failure means for the
+ * backend (breaker, cooldown, rate-limit headers, latency) and whether to move on. The
+ * {@link GovernedCall} it belongs to keeps the tokens, the response and the event; this class
+ * keeps the attempts, which the event reports.
+ *
+ * <p>Not thread-safe: a call's attempts are made one after another by the adapter.
+ */
+public final class CallRouting {
+
+  // Logged under the call's name, where an application configures the gateway's call logging.
+  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "api-key");
+
+  private final Router router;
+  private final Clock clock;
+  private final long callId;
+  private final long callStartNanos;
+  private final Operation operation;
+  /** The call's reserved tokens, which capacity-aware balancing weighs. */
+  private final LongSupplier estimate;
+  /** The body for a backend: the target model to write into it (or null), the bytes to send. */
+  private final Function<String, byte[]> bodyFor;
+  private String routedModel;
+  private String variant;
+  private String sessionKey;
+  private final List<BackendState> tried = new ArrayList<>(2);
+  private final List<Attempt> attempts = new ArrayList<>(2);
+  private BackendState current;
+  /** The permit the current attempt's breaker handed out; its verdict goes back with it. */
+  private long permit;
+  private boolean currentInFlight;
+  private long attemptStartNanos;
+  private int sameBackendRetries;
+  private Duration pendingBackoff = Duration.ZERO;
+  private AttemptPlan pendingPlan;
+  private String failoverReason;
+
+  public CallRouting(Router router, Clock clock, long callId, long callStartNanos, Operation operation,
+      LongSupplier estimate, Function<String, byte[]> bodyFor) {
+    this.router = router;
+    this.clock = clock;
+    this.callId = callId;
+    this.callStartNanos = callStartNanos;
+    this.operation = operation;
+    this.estimate = estimate;
+    this.bodyFor = bodyFor;
+  }
+
+  /**
+   * Resolves the call's variant (traffic split) and session key, and rejects a call no backend
+   * can serve: 404 for a model no backend has, 503 when none is available now. Null: routable.
+   *
+   * @param resolve resolves a key for this call, null when the resolver failed
+   */
+  public Rejection route(String model, String consumer, Function<KeyResolver, String> resolve) {
+    TrafficSplit split = router.pool().splitFor(model);
+    variant = split == null ? null : split.variantFor(consumer);
+    routedModel = variant != null ? variant : model;
+    LoadBalancing balancing = router.pool().loadBalancing();
+    if (balancing.sessionKey() != null) {
+      sessionKey = resolve.apply(balancing.sessionKey());
+    }
+    if (!router.serves(routedModel)) {
+      return Rejections.modelNotFound(routedModel);
+    }
+    if (!router.anyAvailable(routedModel)) {
+      return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel), clock);
+    }
+    return null;
+  }
+
+  /**
+   * Where to send the call now: the attempt prepared by {@link #retryAfterResponse} or
+   * {@link #retryAfterFailure}, else the first one. Null when no backend can take it.
+   */
+  public AttemptPlan next() {
+    if (pendingPlan != null) {
+      AttemptPlan plan = pendingPlan;
+      pendingPlan = null;
+      return plan;
+    }
+    return planFor(router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false));
+  }
+
+  /** The 503 answer when {@link #next()} found no backend. */
+  public Rejection unroutable() {
+    return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel), clock);
+  }
+
+  /**
+   * Records the current attempt's answer (breaker, cooldown, rate-limit headers) and returns
+   * true when the call moves on to {@link #next()}.
+   */
+  public boolean retryAfterResponse(int status, Function<String, String> headers) {
+    BackendState backend = current;
+    attempts.add(new Attempt(backend.id(), status, null, sinceAttemptStart()));
+    backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
+    Duration retryAfter = status == 429 || status >= 500
+        ? BackendHeaders.retryAfter(headers, clock) : null;
+    if (status == 429 && retryAfter != null) {
+      backend.coolDownUntil(clock.millis() + retryAfter.toMillis());
+    }
+    if (router.pool().circuitBreaker().isFailureStatus(status)) {
+      backend.breaker().onFailure(permit, retryAfter);
+    } else {
+      backend.breaker().onSuccess(permit);
+    }
+    if (!router.pool().failover().retriesOn(status)) {
+      return false;
+    }
+    return moveOn(status + " from " + backend.id());
+  }
+
+  /**
+   * Records that the current attempt failed without an answer and returns true when the call
+   * moves on to {@link #next()}; a call the application cancelled never does.
+   */
+  public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
+    BackendState backend = current;
+    attempts.add(new Attempt(backend.id(), 0, failure.getClass().getName(), sinceAttemptStart()));
+    if (callCanceled) {
+      backend.breaker().onIgnored(permit);
+      return false;
+    }
+    if (router.pool().circuitBreaker().tripsOnConnectionFailures()) {
+      backend.breaker().onFailure(permit, null);
+    } else {
+      backend.breaker().onIgnored(permit);
+    }
+    return moveOn(failure.getClass().getSimpleName() + " from " + backend.id());
+  }
+
+  /** The answer's first bytes came at {@code nanos}: a stream's latency for latency balancing. */
+  public void firstBytes(long nanos, boolean stream) {
+    if (current != null && stream) {
+      current.recordLatency(nanos - attemptStartNanos);
+    }
+  }
+
+  /**
+   * The call ended: a complete JSON answer's latency is recorded for latency balancing, and the
+   * attempt in flight no longer counts against its backend.
+   */
+  public void callEnded(boolean successfulJson) {
+    if (current == null) {
+      return;
+    }
+    if (successfulJson) {
+      current.recordLatency(System.nanoTime() - attemptStartNanos);
+    }
+    endCurrentAttempt();
+  }
+
+  /** The model after the traffic split: the variant, or the model asked for. */
+  public String routedModel() {
+    return routedModel;
+  }
+
+  /** The traffic-split variant, or null. */
+  public String variant() {
+    return variant;
+  }
+
+  /** The backend of the last attempt, or null before any. */
+  public Backend backend() {
+    return current == null ? null : current.backend();
+  }
+
+  /** Every attempt that got an answer or failed, in order. */
+  public List<Attempt> attempts() {
+    return attempts;
+  }
+
+  /** Why the call first moved on to another attempt, or null. */
+  public String failoverReason() {
+    return failoverReason;
+  }
+
+  private boolean moveOn(String reason) {
+    Failover failover = router.pool().failover();
+    if (attempts.size() >= failover.maxAttempts()
+        || System.nanoTime() - callStartNanos >= failover.deadline().toNanos()) {
+      return false;
+    }
+    Selection next = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), true);
+    if (next == null) {
+      return false;
+    }
+    endCurrentAttempt();
+    if (tried.contains(next.backend())) {
+      sameBackendRetries++;
+      pendingBackoff = failover.backoff(sameBackendRetries, ThreadLocalRandom.current().nextDouble());
+    }
+    if (failoverReason == null) {
+      failoverReason = reason;
+    }
+    pendingPlan = planFor(next);
+    return pendingPlan != null;
+  }
+
+  /** Builds the request for a selected backend (whose breaker is acquired); null when none. */
+  private AttemptPlan planFor(Selection selected) {
+    Selection selection = selected;
+    while (selection != null) {
+      BackendState backend = selection.backend();
+      Backend config = backend.backend();
+      Map<String, String> set = new LinkedHashMap<>(2);
+      Set<String> remove = Set.of();
+      if (config.credential() != null) {
+        Credential credential;
+        try {
+          credential = config.credential().credential();
+        } catch (IOException | RuntimeException e) {
+          log.warn("ai-gateway: no credential for backend {} on call {}: {}", config.id(), callId,
+              e.getClass().getName());
+          attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
+          backend.breaker().onIgnored(selection.permit());
+          tried.add(backend);
+          selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
+          continue;
+        }
+        Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
+        set.put(header.getKey(), header.getValue());
+        remove = CREDENTIAL_HEADERS;
+      }
+      String target = config.targetModel(routedModel);
+      byte[] body = bodyFor.apply(BackendRequests.modelInBody(config, operation) ? target : null);
+      current = backend;
+      permit = selection.permit();
+      currentInFlight = true;
+      backend.callStarted();
+      if (!tried.contains(backend)) {
+        tried.add(backend);
+      }
+      Duration backoff = pendingBackoff;
+      pendingBackoff = Duration.ZERO;
+      attemptStartNanos = System.nanoTime() + backoff.toNanos();
+      return new AttemptPlan(config.id(), BackendRequests.url(config, operation, target), set,
+          remove, body, backoff);
+    }
+    return null;
+  }
+
+  private void endCurrentAttempt() {
+    if (currentInFlight) {
+      currentInFlight = false;
+      current.callEnded();
+    }
+  }
+
+  private Duration sinceAttemptStart() {
+    return Duration.ofNanos(Math.max(0, System.nanoTime() - attemptStartNanos));
+  }
+}

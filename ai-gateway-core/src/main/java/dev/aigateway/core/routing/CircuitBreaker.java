@@ -1,0 +1,323 @@
+package dev.aigateway.core.routing;
+
+import dev.aigateway.api.BreakerState;
+import dev.aigateway.api.BreakerTransition;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backend's circuit breaker: a small state machine on the injected clock. Thread-safe.
+ *
+ * <p>The router asks {@link #isAvailable()} while choosing (lock-free, changes nothing), then
+ * {@link #tryAcquire()} for the chosen backend, which hands out a permit, and reports every
+ * acquired call's verdict with its permit, by exactly one of {@link #onSuccess(long)},
+ * {@link #onFailure(long, Duration)} or {@link #onIgnored(long)}.
+ *
+ * <p>Closed, calls flow and their verdicts are counted in a sliding window of (up to) ten buckets
+ * over the policy's interval, so memory is constant at any call rate. When the policy's condition
+ * is met the breaker opens for the trip duration (or the tripping failure's retry-after). Once
+ * that has passed, the next {@link #tryAcquire()} half-opens it and is the one probe let through:
+ * its success closes the breaker with an empty window, its failure opens it again. A permit
+ * belongs to the state it was handed out in: a verdict that arrives after the breaker moved on
+ * (a call acquired before a trip answering while open, half-open or closed again) is stale and
+ * ignored, so only the probe's own verdict decides a half-open breaker.
+ *
+ * <p>Every state change is reported once to the transitions consumer, in order, while the
+ * breaker's lock is held (keep the consumer quick); an exception from it is logged and dropped.
+ *
+ * <p>Resilience4j's breaker was considered; it cannot let the tripping failure set the open
+ * duration (a backend's {@code Retry-After}), which is what the gateway needs most.
+ */
+public final class CircuitBreaker {
+
+  private static final Logger log = LoggerFactory.getLogger(CircuitBreaker.class);
+
+  /** Buckets of the sliding window: a verdict leaves it 0.9 to 1 interval after it happened. */
+  static final int BUCKETS = 10;
+
+  private final String backendId;
+  private final CircuitBreakerPolicy policy;
+  private final Clock clock;
+  private final Consumer<BreakerTransition> transitions;
+  private final Object lock = new Object();
+
+  // The window, guarded by lock. Bucket i holds epoch bucket bucketEpoch[i] (now / bucketMillis).
+  private final long bucketMillis;
+  private final long[] bucketEpoch;
+  private final long[] bucketCalls;
+  private final long[] bucketFailures;
+
+  // Written under lock; read without it by the fast paths. Write order keeps lock-free readers
+  // conservative: openUntilMillis before state = OPEN, probeInFlight before state = HALF_OPEN.
+  private volatile BreakerState state = BreakerState.CLOSED;
+  private volatile long openUntilMillis;
+  private volatile boolean probeInFlight;
+  /** Bumped by every state change, before the state is written; a permit is its value. */
+  private volatile long generation;
+
+  /** What {@link #tryAcquire()} returns when it admits no call. */
+  public static final long DENIED = -1;
+
+  /**
+   * A closed breaker with an empty window.
+   *
+   * @param backendId the backend's id, reported in transitions
+   * @param transitions receives every state change; exceptions from it are logged and dropped
+   */
+  public CircuitBreaker(String backendId, CircuitBreakerPolicy policy, Clock clock,
+      Consumer<BreakerTransition> transitions) {
+    this.backendId = Objects.requireNonNull(backendId, "backendId");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.transitions = Objects.requireNonNull(transitions, "transitions");
+    long intervalMillis = Math.max(1, policy.interval().toMillis());
+    int buckets = (int) Math.min(BUCKETS, intervalMillis);
+    this.bucketMillis = (intervalMillis + buckets - 1) / buckets;
+    this.bucketEpoch = new long[buckets];
+    this.bucketCalls = new long[buckets];
+    this.bucketFailures = new long[buckets];
+    clearWindow();
+  }
+
+  /** The backend this breaker guards. */
+  public String backendId() {
+    return backendId;
+  }
+
+  /**
+   * The current state. An open breaker whose trip has passed stays {@link BreakerState#OPEN}
+   * until the next {@link #tryAcquire()} half-opens it.
+   */
+  public BreakerState state() {
+    return state;
+  }
+
+  /**
+   * Whether {@link #tryAcquire()} could succeed now; changes nothing and takes no lock. Another
+   * thread may take the half-open probe between this and {@link #tryAcquire()}.
+   */
+  public boolean isAvailable() {
+    BreakerState s = state;
+    if (s == BreakerState.CLOSED) {
+      return true;
+    }
+    if (s == BreakerState.HALF_OPEN) {
+      return !probeInFlight;
+    }
+    return clock.millis() >= openUntilMillis;
+  }
+
+  /**
+   * When a call could be acquired: now when closed or half-open with the probe slot free; else
+   * the end of the trip (already past while a half-open probe is in flight).
+   */
+  public Instant availableAt() {
+    BreakerState s = state;
+    if (s == BreakerState.CLOSED || (s == BreakerState.HALF_OPEN && !probeInFlight)) {
+      return clock.instant();
+    }
+    return Instant.ofEpochMilli(openUntilMillis);
+  }
+
+  /**
+   * Admits a call and returns its permit (>= 0), or {@link #DENIED}. Closed: always. Open: never
+   * before the trip has passed; at or after it the breaker half-opens and exactly one caller gets
+   * a permit (the probe); others are denied until the probe's verdict. Every permit must be
+   * followed by one verdict that hands it back ({@link #onSuccess(long)},
+   * {@link #onFailure(long, Duration)} or {@link #onIgnored(long)}).
+   */
+  public long tryAcquire() {
+    long permit = generation; // read before the state: a change in between is seen as one
+    if (state == BreakerState.CLOSED) {
+      return permit;
+    }
+    synchronized (lock) {
+      switch (state) {
+        case CLOSED:
+          return generation;
+        case HALF_OPEN:
+          if (probeInFlight) {
+            return DENIED;
+          }
+          probeInFlight = true;
+          return generation;
+        default: // OPEN
+          long now = clock.millis();
+          if (now < openUntilMillis) {
+            return DENIED;
+          }
+          probeInFlight = true;
+          move(BreakerState.HALF_OPEN, now, null, "trip ended, probing");
+          return generation;
+      }
+    }
+  }
+
+  /**
+   * An acquired call succeeded (the backend answered with a status that is not a failure).
+   * Half-open: the probe succeeded, so the breaker closes with an empty window. A stale permit
+   * (handed out before the breaker's last change) changes nothing.
+   */
+  public void onSuccess(long permit) {
+    if (state == BreakerState.CLOSED && policy.failureCount() > 0) {
+      return; // count mode keeps no successes
+    }
+    synchronized (lock) {
+      if (permit != generation) {
+        return; // stale
+      }
+      long now = clock.millis();
+      switch (state) {
+        case CLOSED:
+          record(now, false);
+          break;
+        case HALF_OPEN:
+          clearWindow();
+          move(BreakerState.CLOSED, now, null, "probe succeeded");
+          probeInFlight = false;
+          break;
+        default: // OPEN: a call acquired before the trip; stale
+          break;
+      }
+    }
+  }
+
+  /**
+   * An acquired call failed (a failure status, or a connection failure or timeout). Closed: it is
+   * counted, and trips the breaker when the policy's condition is met. Half-open: the probe
+   * failed, so the breaker opens again. Either way the trip lasts {@code retryAfter} (capped)
+   * when the policy honours it, else the policy's trip duration. A stale permit changes nothing.
+   *
+   * @param permit what {@link #tryAcquire()} returned for the call
+   * @param retryAfter how long the backend asked to be left alone, or null when it did not say
+   */
+  public void onFailure(long permit, Duration retryAfter) {
+    synchronized (lock) {
+      if (permit != generation) {
+        return; // stale
+      }
+      long now = clock.millis();
+      switch (state) {
+        case CLOSED:
+          record(now, true);
+          String condition = tripCondition(now);
+          if (condition != null) {
+            open(now, retryAfter, condition);
+          }
+          break;
+        case HALF_OPEN:
+          open(now, retryAfter, "probe failed");
+          break;
+        default: // OPEN: a call acquired before the trip; stale
+          break;
+      }
+    }
+  }
+
+  /**
+   * An acquired call ended without a verdict (for example the application cancelled it). Half-
+   * open, the probe's own permit frees the probe slot for the next caller. Otherwise nothing is
+   * counted.
+   */
+  public void onIgnored(long permit) {
+    if (state != BreakerState.HALF_OPEN) {
+      return;
+    }
+    synchronized (lock) {
+      if (state == BreakerState.HALF_OPEN && permit == generation) {
+        probeInFlight = false;
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "CircuitBreaker{" + backendId + ", " + state + "}";
+  }
+
+  private void open(long now, Duration retryAfter, String why) {
+    Duration openFor = policy.tripDuration(retryAfter);
+    String reason = retryAfter != null && policy.honoursRetryAfter()
+        ? why + "; retry-after from backend" : why;
+    openUntilMillis = saturatedAdd(now, ceilMillis(openFor));
+    clearWindow();
+    move(BreakerState.OPEN, now, openFor, reason);
+    probeInFlight = false;
+  }
+
+  /** Changes state and reports it; called under the lock. */
+  private void move(BreakerState to, long now, Duration openFor, String reason) {
+    BreakerState from = state;
+    generation++; // before the state: see tryAcquire
+    state = to;
+    BreakerTransition transition =
+        new BreakerTransition(backendId, from, to, Instant.ofEpochMilli(now), openFor, reason);
+    try {
+      transitions.accept(transition);
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: the breaker transition consumer failed on {}", transition, e);
+    }
+  }
+
+  private void record(long now, boolean failed) {
+    long epoch = Math.floorDiv(now, bucketMillis);
+    int i = (int) Math.floorMod(epoch, (long) bucketEpoch.length);
+    if (bucketEpoch[i] != epoch) {
+      bucketEpoch[i] = epoch;
+      bucketCalls[i] = 0;
+      bucketFailures[i] = 0;
+    }
+    bucketCalls[i]++;
+    if (failed) {
+      bucketFailures[i]++;
+    }
+  }
+
+  /** Why the window trips the breaker now, or null when it does not. */
+  private String tripCondition(long now) {
+    long epoch = Math.floorDiv(now, bucketMillis);
+    long calls = 0;
+    long failures = 0;
+    for (int i = 0; i < bucketEpoch.length; i++) {
+      if (bucketEpoch[i] > epoch - bucketEpoch.length && bucketEpoch[i] <= epoch) {
+        calls += bucketCalls[i];
+        failures += bucketFailures[i];
+      }
+    }
+    if (policy.failureCount() > 0) {
+      return failures >= policy.failureCount()
+          ? failures + (failures == 1 ? " failure in " : " failures in ") + policy.interval()
+          : null;
+    }
+    if (calls < policy.minimumCalls() || failures * 100.0 < policy.failureRatePercent() * calls) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "%.1f%% of %d calls failed in %s",
+        failures * 100.0 / calls, calls, policy.interval());
+  }
+
+  private void clearWindow() {
+    Arrays.fill(bucketEpoch, Long.MIN_VALUE);
+  }
+
+  private static long ceilMillis(Duration d) {
+    try {
+      long millis = d.toMillis();
+      return d.minusMillis(millis).isZero() ? millis : Math.addExact(millis, 1);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+  }
+}

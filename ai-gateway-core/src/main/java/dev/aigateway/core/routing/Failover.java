@@ -1,0 +1,141 @@
+package dev.aigateway.core.routing;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.IntPredicate;
+
+/**
+ * When and how a routed call moves to another backend. A call is retried only before any byte
+ * of a response reached the application: on a retryable status (default 429 and 5xx), a
+ * connection failure or a timeout. It moves to the next available backend it has not tried; only
+ * when none is left does it retry one already tried, after a jittered backoff. Never after a
+ * stream started.
+ *
+ * <pre>{@code
+ * Failover.builder().maxAttempts(4).deadline(Duration.ofSeconds(20)).build()
+ * Failover.disabled()   // one attempt only
+ * }</pre>
+ */
+public final class Failover {
+
+  /** Attempts per call unless set (the first one included). */
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  /** No new attempt starts after this long since the call started, unless set. */
+  public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
+  /** The first backoff before retrying a backend already tried, unless set. */
+  public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(200);
+  /** The largest backoff, unless set. */
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
+
+  private static final IntPredicate DEFAULT_RETRY_STATUSES = s -> s == 429 || s >= 500;
+  private static final Failover DEFAULTS = builder().build();
+  private static final Failover DISABLED = builder().maxAttempts(1).build();
+
+  private final int maxAttempts;
+  private final Duration deadline;
+  private final IntPredicate retryStatuses;
+  private final Duration backoff;
+  private final Duration maxBackoff;
+
+  private Failover(Builder b) {
+    this.maxAttempts = b.maxAttempts;
+    this.deadline = b.deadline;
+    this.retryStatuses = b.retryStatuses;
+    this.backoff = b.backoff;
+    this.maxBackoff = b.maxBackoff;
+  }
+
+  /** 3 attempts, 60 s deadline, retry on 429 and 5xx, 200 ms to 2 s jittered backoff. */
+  public static Failover defaults() {
+    return DEFAULTS;
+  }
+
+  /** One attempt: no failover. */
+  public static Failover disabled() {
+    return DISABLED;
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Attempts per call, the first included. */
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  /** No attempt starts later than this after the call started. */
+  public Duration deadline() {
+    return deadline;
+  }
+
+  /** Whether a response status moves the call to another attempt. */
+  public boolean retriesOn(int status) {
+    return retryStatuses.test(status);
+  }
+
+  /**
+   * The backoff before retrying an already-tried backend: full jitter over
+   * {@code min(max, backoff * 2^(retry - 1))}, using {@code random} in [0, 1).
+   */
+  public Duration backoff(int retryOfSameBackend, double random) {
+    long ceiling = Math.min(maxBackoff.toNanos(),
+        backoff.toNanos() << Math.min(20, Math.max(0, retryOfSameBackend - 1)));
+    return Duration.ofNanos((long) (ceiling * random));
+  }
+
+  /** Builds a {@link Failover}. */
+  public static final class Builder {
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private Duration deadline = DEFAULT_DEADLINE;
+    private IntPredicate retryStatuses = DEFAULT_RETRY_STATUSES;
+    private Duration backoff = DEFAULT_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+
+    private Builder() {}
+
+    /** Attempts per call, the first included (>= 1). */
+    public Builder maxAttempts(int attempts) {
+      if (attempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1 but was " + attempts);
+      }
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /** No new attempt after this long since the call started. */
+    public Builder deadline(Duration deadline) {
+      Objects.requireNonNull(deadline, "deadline");
+      if (deadline.isNegative() || deadline.isZero()) {
+        throw new IllegalArgumentException("deadline must be positive but was " + deadline);
+      }
+      this.deadline = deadline;
+      return this;
+    }
+
+    /** Which statuses move the call on (default 429 and 5xx). */
+    public Builder retryOn(IntPredicate statuses) {
+      this.retryStatuses = Objects.requireNonNull(statuses, "statuses");
+      return this;
+    }
+
+    /** The first and the largest backoff before retrying a backend already tried. */
+    public Builder backoff(Duration first, Duration max) {
+      Objects.requireNonNull(first, "first");
+      Objects.requireNonNull(max, "max");
+      if (first.isNegative() || max.compareTo(first) < 0) {
+        throw new IllegalArgumentException("backoff needs 0 <= first <= max but was first="
+            + first + ", max=" + max);
+      }
+      this.backoff = first;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** Builds the policy. */
+    public Failover build() {
+      return new Failover(this);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.aigateway.core.routing;
+
+import dev.aigateway.api.BreakerTransition;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.pipeline.Exchange;
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/**
+ * The routing stage's admission and end: before anything is reserved, a call whose model no
+ * backend serves (404) or whose backends are all unavailable (503) is answered locally; once the
+ * call has ended, its attempt no longer counts against its backend. The attempts in between
+ * are the call's {@link CallRouting}, which the adapter drives through {@link GovernedCall}.
+ */
+public final class RouteStage implements CallStage {
+
+  private final Exchange exchange;
+  private final CallRouting routing;
+
+  private RouteStage(Exchange exchange, Router router) {
+    this.exchange = exchange;
+    this.routing = new CallRouting(router, exchange.gateway().clock(), exchange.callId(),
+        exchange.startNanos(), exchange.request().operation(), exchange::reservedTokens,
+        target -> exchange.request().rewrittenBody(target, exchange.hidesStreamUsage()));
+    exchange.routing(routing);
+  }
+
+  /**
+   * The stage for a gateway's backend pool, or null when it has none.
+   *
+   * @param transitions told of every breaker transition of the pool's backends
+   */
+  public static CallStage.Factory of(BackendPool pool, Clock clock,
+      Consumer<BreakerTransition> transitions) {
+    if (pool == null) {
+      return null;
+    }
+    Router router = new Router(pool, clock, transitions);
+    return exchange -> new RouteStage(exchange, router);
+  }
+
+  @Override
+  public Admission admit() {
+    Rejection unroutable = routing.route(exchange.request().model(), exchange.consumer(),
+        exchange::resolve);
+    if (unroutable == null) {
+      return null;
+    }
+    exchange.ended(CallOutcome.REJECTED, unroutable.status(), Usage.ZERO, UsageSource.NONE, 0,
+        null, unroutable.reason(), unroutable.reason().headerValue());
+    return Admission.rejected(unroutable);
+  }
+
+  @Override
+  public void end() {
+    routing.callEnded(exchange.outcome() == CallOutcome.SUCCESS && !exchange.stream());
+  }
+
+  @Override
+  public void describe(GatewayEvent.Builder event) {
+    Backend backend = routing.backend();
+    event.attempts(routing.attempts())
+        .failoverReason(routing.failoverReason())
+        .variant(routing.variant());
+    if (backend != null) {
+      event.backendId(backend.id())
+          .provider(backend.flavor().providerName())
+          .server(backend.host(), backend.port());
+    }
+  }
+}

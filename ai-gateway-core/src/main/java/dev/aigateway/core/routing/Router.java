@@ -1,0 +1,185 @@
+package dev.aigateway.core.routing;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.aigateway.api.BreakerTransition;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Picks backends for calls: the lowest priority tier with an available backend that serves the
+ * model, then the pool's strategy within that tier. Thread-safe; one per gateway.
+ */
+public final class Router {
+
+  private final BackendPool pool;
+  private final Clock clock;
+  private final List<BackendState> all;
+  private final List<List<BackendState>> tiers;
+  private final List<Selector> selectors;
+  private final Cache<String, String> sessions;
+
+  public Router(BackendPool pool, Clock clock, Consumer<BreakerTransition> transitions) {
+    this.pool = pool;
+    this.clock = clock;
+    LoadBalancing strategy = pool.loadBalancing();
+    LoadBalancing placement = strategy.kind() == LoadBalancing.Kind.SESSION_STICKY
+        ? strategy.within() : strategy;
+    Map<Integer, List<Backend>> byPriority = new TreeMap<>();
+    for (Backend backend : pool.backends()) {
+      byPriority.computeIfAbsent(backend.priority(), p -> new ArrayList<>()).add(backend);
+    }
+    List<BackendState> states = new ArrayList<>();
+    List<List<BackendState>> tierList = new ArrayList<>();
+    List<Selector> selectorList = new ArrayList<>();
+    for (List<Backend> tierBackends : byPriority.values()) {
+      List<BackendState> tier = new ArrayList<>();
+      for (Backend backend : tierBackends) {
+        CircuitBreaker breaker = new CircuitBreaker(backend.id(), pool.circuitBreaker(), clock,
+            transitions);
+        BackendState state = new BackendState(backend, breaker, tier.size());
+        tier.add(state);
+        states.add(state);
+      }
+      tierList.add(List.copyOf(tier));
+      selectorList.add(Selector.of(placement, tier.size()));
+    }
+    this.all = List.copyOf(states);
+    this.tiers = List.copyOf(tierList);
+    this.selectors = List.copyOf(selectorList);
+    this.sessions = strategy.kind() == LoadBalancing.Kind.SESSION_STICKY
+        ? Caffeine.newBuilder()
+            .expireAfterAccess(LoadBalancing.DEFAULT_SESSION_IDLE)
+            .maximumSize(LoadBalancing.DEFAULT_MAX_SESSIONS)
+            .build()
+        : null;
+  }
+
+  public BackendPool pool() {
+    return pool;
+  }
+
+  /** Every backend's state, in tier order. */
+  public List<BackendState> backends() {
+    return all;
+  }
+
+  /** Whether any backend serves the model. */
+  public boolean serves(String model) {
+    for (BackendState b : all) {
+      if (b.backend().serves(model)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a backend that serves the model could take a call now. */
+  public boolean anyAvailable(String model) {
+    long now = clock.millis();
+    for (BackendState b : all) {
+      if (b.backend().serves(model) && b.available(now)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The soonest time a backend that serves the model becomes available. */
+  public Instant soonestAvailable(String model) {
+    Instant soonest = null;
+    for (BackendState b : all) {
+      if (b.backend().serves(model)) {
+        Instant at = b.availableAt();
+        if (soonest == null || at.isBefore(soonest)) {
+          soonest = at;
+        }
+      }
+    }
+    return soonest == null ? clock.instant() : soonest;
+  }
+
+  /**
+   * Picks a backend for the model and acquires its breaker, preferring backends not in
+   * {@code tried}; returns it with the breaker's permit, or null when none is available.
+   *
+   * @param sessionKey the call's session key for sticky balancing, or null
+   * @param estimate the call's token estimate, for capacity-aware balancing
+   * @param allowTried whether a backend already tried may be picked when no other is available
+   */
+  public Selection select(String model, Collection<BackendState> tried, String sessionKey,
+      long estimate, boolean allowTried) {
+    Selection picked = selectAmong(model, tried, sessionKey, estimate);
+    if (picked == null && allowTried && !tried.isEmpty()) {
+      picked = selectAmong(model, List.of(), sessionKey, estimate);
+    }
+    return picked;
+  }
+
+  private Selection selectAmong(String model, Collection<BackendState> excluded,
+      String sessionKey, long estimate) {
+    // A breaker may refuse between the availability check and acquiring (a half-open probe taken
+    // by another thread); then the next candidate is tried.
+    List<BackendState> refused = null;
+    while (true) {
+      long now = clock.millis();
+      BackendState picked = pickOnce(model, excluded, refused, sessionKey, estimate, now);
+      if (picked == null) {
+        return null;
+      }
+      long permit = picked.breaker().tryAcquire();
+      if (permit != CircuitBreaker.DENIED) {
+        if (sessions != null && sessionKey != null) {
+          sessions.put(sessionKey, picked.id());
+        }
+        return new Selection(picked, permit);
+      }
+      if (refused == null) {
+        refused = new ArrayList<>(2);
+      }
+      refused.add(picked);
+    }
+  }
+
+  private BackendState pickOnce(String model, Collection<BackendState> excluded,
+      List<BackendState> refused, String sessionKey, long estimate, long now) {
+    if (sessions != null && sessionKey != null) {
+      String boundId = sessions.getIfPresent(sessionKey);
+      if (boundId != null) {
+        for (BackendState b : all) {
+          if (b.id().equals(boundId) && eligible(b, model, excluded, refused, now)) {
+            return b;
+          }
+        }
+      }
+    }
+    for (int t = 0; t < tiers.size(); t++) {
+      List<BackendState> tier = tiers.get(t);
+      List<BackendState> candidates = null;
+      for (BackendState b : tier) {
+        if (eligible(b, model, excluded, refused, now)) {
+          if (candidates == null) {
+            candidates = new ArrayList<>(tier.size());
+          }
+          candidates.add(b);
+        }
+      }
+      if (candidates != null) {
+        return selectors.get(t).pick(candidates, estimate, now);
+      }
+    }
+    return null;
+  }
+
+  private static boolean eligible(BackendState b, String model, Collection<BackendState> excluded,
+      List<BackendState> refused, long now) {
+    return b.backend().serves(model) && !excluded.contains(b)
+        && (refused == null || !refused.contains(b)) && b.available(now);
+  }
+}

@@ -1,0 +1,98 @@
+package dev.aigateway.core.telemetry;
+
+import dev.aigateway.api.Usage;
+import java.math.BigDecimal;
+import java.util.Objects;
+
+/**
+ * What one model costs, per million tokens, in whatever currency the prices are given in. Exact:
+ * prices are {@link BigDecimal}s, and {@link #cost(Usage)} neither rounds nor goes through
+ * {@code double}. The gateway ships no prices; they are always the user's.
+ *
+ * <pre>{@code
+ * Price gpt4o = Price.perMillion("2.50", "1.25", "10.00");  // input, cached input, output
+ * BigDecimal cost = gpt4o.cost(new Usage(1_000, 200, 1_200, 400, 0));
+ * // (600 x 2.50 + 400 x 1.25 + 200 x 10.00) / 1,000,000 = 0.004
+ * }</pre>
+ *
+ * @param input price of one million input tokens not served from the provider's prompt cache
+ * @param cachedInput price of one million input tokens served from the prompt cache
+ * @param output price of one million output tokens (reasoning tokens are output tokens)
+ */
+public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output) {
+
+  private static final int PER_MILLION_DIGITS = 6;
+
+  public Price {
+    requirePrice(input, "input");
+    requirePrice(cachedInput, "cached input");
+    requirePrice(output, "output");
+  }
+
+  /**
+   * Prices per million tokens, given as decimal strings so they stay exact:
+   * {@code Price.perMillion("0.15", "0.075", "0.60")}.
+   *
+   * @throws IllegalArgumentException when a price is not a decimal number or is negative
+   */
+  public static Price perMillion(String input, String cachedInput, String output) {
+    return new Price(parse(input, "input"), parse(cachedInput, "cached input"),
+        parse(output, "output"));
+  }
+
+  /** Prices per million tokens: input, cached input, output. */
+  public static Price perMillion(BigDecimal input, BigDecimal cachedInput, BigDecimal output) {
+    return new Price(input, cachedInput, output);
+  }
+
+  /** Prices per million tokens for a model without a cache discount: cached input costs input. */
+  public static Price perMillion(String input, String output) {
+    BigDecimal in = parse(input, "input");
+    return new Price(in, in, parse(output, "output"));
+  }
+
+  /**
+   * The exact cost of {@code usage}: {@code ((input - cached) x input price + cached x cached
+   * price + output x output price) / 1,000,000}. Cached tokens are part of the input tokens; a
+   * usage that reports more cached than input tokens is charged all its input at the cached price.
+   * The result is never rounded, only written without trailing zeros ({@code 0.004}, not
+   * {@code 0.00400000}; never in exponent form); round where you present it, for example
+   * {@code cost.setScale(2, RoundingMode.HALF_EVEN)}.
+   */
+  public BigDecimal cost(Usage usage) {
+    Objects.requireNonNull(usage, "usage");
+    long cached = Math.min(usage.cachedInputTokens(), usage.inputTokens());
+    BigDecimal perMillion = input.multiply(BigDecimal.valueOf(usage.inputTokens() - cached))
+        .add(cachedInput.multiply(BigDecimal.valueOf(cached)))
+        .add(output.multiply(BigDecimal.valueOf(usage.outputTokens())));
+    BigDecimal cost = perMillion.movePointLeft(PER_MILLION_DIGITS).stripTrailingZeros();
+    // A negative scale (1E+1 for ten) would print in exponent form; whole amounts get scale 0.
+    return cost.scale() < 0 ? cost.setScale(0) : cost;
+  }
+
+  @Override
+  public String toString() {
+    return "Price{input=" + input.toPlainString() + ", cachedInput=" + cachedInput.toPlainString()
+        + ", output=" + output.toPlainString() + " per million tokens}";
+  }
+
+  private static BigDecimal parse(String price, String what) {
+    if (price == null) {
+      throw new NullPointerException(what + " price");
+    }
+    try {
+      return new BigDecimal(price.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + " price must be a decimal number such as \"2.50\""
+          + " but was \"" + price + "\"", e);
+    }
+  }
+
+  private static void requirePrice(BigDecimal price, String what) {
+    Objects.requireNonNull(price, () -> what + " price");
+    if (price.signum() < 0) {
+      throw new IllegalArgumentException(what + " price per million tokens must be >= 0 but was "
+          + price.toPlainString());
+    }
+  }
+}

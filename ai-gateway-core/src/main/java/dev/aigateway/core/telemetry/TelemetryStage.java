@@ -1,0 +1,161 @@
+package dev.aigateway.core.telemetry;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.Usage;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.wire.Json;
+import dev.aigateway.core.wire.ObservedBody;
+import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.ResponseFacts;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The telemetry stage, outermost: once the call has ended and every other stage has done its
+ * end, builds the call's one {@link GatewayEvent} (each stage describes its part), hands it to
+ * the listeners and, for the calls the prompt log selects, logs the prompt and completion.
+ * Listener failures are logged and never reach the call.
+ */
+public final class TelemetryStage implements CallStage {
+
+  // Logged under the call's name, where an application configures the gateway's call logging.
+  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final List<String> CONTENT_FIELDS =
+      List.of("instructions", "system", "messages", "input", "prompt", "tools");
+
+  private final Exchange exchange;
+  private final List<GatewayListener> listeners;
+  private final PromptLog promptLog;
+  private final PriceTable prices;
+  private Boolean logsPrompt;
+
+  private TelemetryStage(Exchange exchange, List<GatewayListener> listeners, PromptLog promptLog,
+      PriceTable prices) {
+    this.exchange = exchange;
+    this.listeners = listeners;
+    this.promptLog = promptLog;
+    this.prices = prices;
+  }
+
+  /** The stage for a gateway's listeners and prompt log, or null when it has neither. */
+  public static CallStage.Factory of(List<GatewayListener> listeners, PromptLog promptLog,
+      PriceTable prices) {
+    return listeners.isEmpty() && promptLog == null ? null
+        : exchange -> new TelemetryStage(exchange, listeners, promptLog, prices);
+  }
+
+  @Override
+  public Admission admit() {
+    return null;
+  }
+
+  @Override
+  public void observe(ObservedBody body) {
+    if (logsPrompt()) {
+      body.keepText();
+    }
+  }
+
+  @Override
+  public void end() {
+    GatewayEvent.Builder builder = GatewayEvent.builder();
+    for (CallStage stage : exchange.stages()) {
+      stage.describe(builder);
+    }
+    GatewayEvent event = builder.build();
+    for (GatewayListener listener : listeners) {
+      try {
+        listener.onEvent(event);
+      } catch (RuntimeException | Error e) {
+        if (e instanceof VirtualMachineError) {
+          throw e;
+        }
+        log.warn("ai-gateway: listener {} failed on call {}; the call is unaffected", listener,
+            exchange.callId(), e);
+      }
+    }
+    if (logsPrompt()) {
+      ResponseFacts facts = exchange.facts();
+      promptLog.log(event, requestContent(exchange.request()),
+          facts == null ? null : facts.text().toString());
+    }
+  }
+
+  @Override
+  public void describe(GatewayEvent.Builder event) {
+    Exchange x = exchange;
+    RequestView request = x.request();
+    long now = System.nanoTime();
+    event.callId(x.callId())
+        .startedAt(x.startedAt())
+        .operation(request.operation())
+        .consumer(x.consumer())
+        .requestedModel(request.model())
+        .responseModel(x.responseModel())
+        .stream(x.stream())
+        .usage(x.usage(), x.usageSource(), x.usageSource())
+        .settledTokens(x.settledTokens())
+        .status(x.status())
+        .outcome(x.outcome())
+        .rejection(x.rejection())
+        .errorType(x.errorType())
+        .latency(Duration.ofNanos(now - x.startNanos()))
+        .timeToFirstChunk(x.stream() && x.firstChunkNanos() != 0
+            ? Duration.ofNanos(x.firstChunkNanos() - x.startNanos()) : null)
+        .provider(providerOf(request))
+        .server(request.host(), request.port())
+        .gatewayTime(Duration.ofNanos(x.gatewayNanos()))
+        .cost(cost(x.responseModel(), x.usage()));
+  }
+
+  /** Whether the prompt log takes this call; decided once, since it samples by call id. */
+  private boolean logsPrompt() {
+    if (logsPrompt == null) {
+      logsPrompt = promptLog != null
+          && promptLog.wants(exchange.consumer(), exchange.request().model(), exchange.callId());
+    }
+    return logsPrompt;
+  }
+
+  private BigDecimal cost(String responseModel, Usage usage) {
+    if (prices == null || usage.totalTokens() == 0) {
+      return null;
+    }
+    Optional<BigDecimal> answered = responseModel == null
+        ? Optional.empty() : prices.cost(responseModel, usage);
+    return answered.or(() -> prices.cost(exchange.request().model(), usage)).orElse(null);
+  }
+
+  /** The provider a direct call went to, told by its path (a routed call's backend says). */
+  private static String providerOf(RequestView request) {
+    boolean azure = request.deployment() != null || request.encodedPath().contains("/openai/");
+    return azure ? BackendFlavor.AZURE_OPENAI.providerName()
+        : BackendFlavor.OPENAI.providerName();
+  }
+
+  /** What the application asked, for the prompt log: the body's content fields as JSON. */
+  private static String requestContent(RequestView request) {
+    ObjectNode body = request.body();
+    if (body == null) {
+      return new String(request.rawBody(), StandardCharsets.UTF_8);
+    }
+    ObjectNode content = Json.MAPPER.createObjectNode();
+    for (String field : CONTENT_FIELDS) {
+      if (body.has(field)) {
+        content.set(field, body.get(field));
+      }
+    }
+    return content.toString();
+  }
+}

@@ -1,0 +1,474 @@
+package dev.aigateway.core.telemetry;
+
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.LedgerEntry;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LedgerSink;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process ledger of token usage and cost by consumer, model and calendar window (hour, day,
+ * month), fed by the gateway's events. Register it as a listener, query it, export it, and flush
+ * it to a {@link LedgerSink} to persist it.
+ *
+ * <pre>{@code
+ * UsageLedger ledger = UsageLedger.builder()
+ *     .priceTable(PriceTable.builder()
+ *         .modelPrefix("gpt-4o", Price.perMillion("2.50", "1.25", "10.00")).build())
+ *     .zone(ZoneId.of("Europe/Berlin"))              // windows align here; default UTC
+ *     .sink(myDatabaseSink)                           // optional
+ *     .build();
+ * AiGateway gateway = AiGateway.builder().listener(ledger)...build();
+ *
+ * Map<String, LedgerEntry> teamA = ledger.byModel("team-a", QuotaPeriod.MONTHLY, Instant.now());
+ * LedgerEntry total = ledger.total("team-a", QuotaPeriod.MONTHLY, Instant.now());
+ * ledger.writeCsv(writer);
+ * scheduler.scheduleAtFixedRate(() -> { try { ledger.flush(); } catch (IOException e) { ... } },
+ *     1, 1, TimeUnit.MINUTES);
+ * }</pre>
+ *
+ * <p><b>What it counts.</b> Each event counts once in its hourly, daily and monthly row, keyed by
+ * its consumer and its model (the model the backend named, else the one requested, else
+ * {@value #UNKNOWN_MODEL}), in the window that contains {@link GatewayEvent#startedAt()}. Usage the
+ * backend reported goes into the token columns; usage the gateway estimated goes into
+ * {@link LedgerEntry#estimatedTokens()} and {@link LedgerEntry#estimatedCost()} only. Rejected and
+ * failed calls count as calls and add no tokens. Cost comes from the optional {@link PriceTable}
+ * (the response model's price, else the requested model's); it is exact and never rounded.
+ *
+ * <p><b>Concurrency.</b> Each row is an immutable tally replaced atomically
+ * ({@link ConcurrentHashMap#merge}), so totals, costs included, are exact under any number of
+ * threads. Recording never throws into the call: a failure (a counter overflowing a long) is
+ * logged.
+ *
+ * <p><b>Bounded memory.</b> The ledger keeps the latest {@value #DEFAULT_HOURLY_WINDOWS} hourly,
+ * {@value #DEFAULT_DAILY_WINDOWS} daily and {@value #DEFAULT_MONTHLY_WINDOWS} monthly windows,
+ * counted back from the newest event seen (see {@link Builder#retain}); older rows are dropped
+ * from memory, at most once an hour, on the thread of the event that opens a new hour. An event
+ * for a dropped window still reaches the sink but no longer appears in queries. Rows of a sink not
+ * yet flushed are held until the next flush, so flush regularly when a sink is configured.
+ */
+public final class UsageLedger implements GatewayListener {
+
+  /** The model of rows for calls that named no model and got none back. */
+  public static final String UNKNOWN_MODEL = "unknown";
+
+  /** The model of rows that total every model ({@link #total}, {@link #byConsumer}). */
+  public static final String ALL_MODELS = "*";
+
+  /** Hourly windows kept by default: two days. */
+  public static final int DEFAULT_HOURLY_WINDOWS = 48;
+
+  /** Daily windows kept by default: about two months. */
+  public static final int DEFAULT_DAILY_WINDOWS = 62;
+
+  /** Monthly windows kept by default: two years. */
+  public static final int DEFAULT_MONTHLY_WINDOWS = 24;
+
+  /** The periods the ledger keeps rows for, in row order. */
+  static final List<QuotaPeriod> PERIODS =
+      List.of(QuotaPeriod.HOURLY, QuotaPeriod.DAILY, QuotaPeriod.MONTHLY);
+
+  private static final Logger LOG = LoggerFactory.getLogger(UsageLedger.class);
+
+  private final PriceTable prices;
+  private final ZoneId zone;
+  private final LedgerSink sink;
+  private final Map<QuotaPeriod, Integer> retain;
+  private final ConcurrentHashMap<RowKey, Tally> rows = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<RowKey, Tally> unflushed; // deltas for the sink; null without
+  private final AtomicReference<Instant> newestHour = new AtomicReference<>(Instant.MIN);
+  private volatile Map<QuotaPeriod, Instant> cutoffs; // rows before these are dropped
+  private final Object pruneLock = new Object();
+  private final ReentrantLock flushLock = new ReentrantLock();
+
+  private UsageLedger(Builder b) {
+    this.prices = b.prices;
+    this.zone = b.zone == null ? ZoneOffset.UTC : b.zone;
+    this.sink = b.sink;
+    this.retain = Collections.unmodifiableMap(new EnumMap<>(b.retain));
+    this.unflushed = sink == null ? null : new ConcurrentHashMap<>();
+    Map<QuotaPeriod, Instant> none = new EnumMap<>(QuotaPeriod.class);
+    PERIODS.forEach(p -> none.put(p, Instant.MIN));
+    this.cutoffs = none;
+  }
+
+  /** A builder: no prices, UTC windows, no sink, the default retention. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Records one call in its hourly, daily and monthly rows. Never throws: failures are logged. */
+  @Override
+  public void onEvent(GatewayEvent event) {
+    try {
+      record(event);
+    } catch (RuntimeException e) {
+      LOG.warn("ai-gateway: usage ledger could not record call {} of consumer {}",
+          event == null ? null : event.callId(), event == null ? null : event.consumer(), e);
+    }
+  }
+
+  private void record(GatewayEvent event) {
+    Instant at = event.startedAt();
+    String model = modelOf(event);
+    Tally delta = Tally.of(event, priceOf(event));
+    advance(at);
+    Map<QuotaPeriod, Instant> cut = cutoffs;
+    for (QuotaPeriod period : PERIODS) {
+      RowKey key = new RowKey(period, period.windowStart(at, zone), event.consumer(), model);
+      if (!key.start().isBefore(cut.get(period))) {
+        rows.merge(key, delta, Tally::plus);
+      }
+      if (unflushed != null) {
+        unflushed.merge(key, delta, Tally::plus);
+      }
+    }
+  }
+
+  private static String modelOf(GatewayEvent event) {
+    if (event.responseModel() != null) {
+      return event.responseModel();
+    }
+    return event.requestedModel() != null ? event.requestedModel() : UNKNOWN_MODEL;
+  }
+
+  private Price priceOf(GatewayEvent event) {
+    if (prices == null) {
+      return null;
+    }
+    return prices.price(event.responseModel())
+        .or(() -> prices.price(event.requestedModel()))
+        .orElse(null);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** Every row held, ordered by period (hourly first), window start, consumer and model. */
+  public List<LedgerEntry> entries() {
+    return snapshot(key -> true);
+  }
+
+  /**
+   * The rows of the {@code period} window that contains {@code at}, every consumer and model,
+   * ordered by consumer and model.
+   */
+  public List<LedgerEntry> usage(QuotaPeriod period, Instant at) {
+    Instant start = windowStart(period, at);
+    return snapshot(key -> key.period() == period && key.start().equals(start));
+  }
+
+  /**
+   * One consumer's rows of the {@code period} window containing {@code at}, by model (sorted).
+   * For example this month's usage of {@code team-a}:
+   * {@code ledger.byModel("team-a", QuotaPeriod.MONTHLY, Instant.now())}.
+   */
+  public Map<String, LedgerEntry> byModel(String consumer, QuotaPeriod period, Instant at) {
+    Objects.requireNonNull(consumer, "consumer");
+    Instant start = windowStart(period, at);
+    Map<String, LedgerEntry> byModel = new LinkedHashMap<>();
+    for (LedgerEntry e : snapshot(key -> key.period() == period && key.start().equals(start)
+        && key.consumer().equals(consumer))) {
+      byModel.put(e.model(), e);
+    }
+    return Collections.unmodifiableMap(byModel);
+  }
+
+  /**
+   * Every consumer's total over all models (model {@value #ALL_MODELS}) in the {@code period}
+   * window containing {@code at}, by consumer (sorted).
+   */
+  public Map<String, LedgerEntry> byConsumer(QuotaPeriod period, Instant at) {
+    Instant start = windowStart(period, at);
+    Map<String, Tally> sums = new TreeMap<>();
+    for (LedgerEntry e : usage(period, at)) {
+      sums.merge(e.consumer(), Tally.of(e), Tally::plus);
+    }
+    Map<String, LedgerEntry> byConsumer = new LinkedHashMap<>();
+    sums.forEach((consumer, tally) -> byConsumer.put(consumer,
+        tally.toEntry(new RowKey(period, start, consumer, ALL_MODELS))));
+    return Collections.unmodifiableMap(byConsumer);
+  }
+
+  /**
+   * One consumer's total over all models (model {@value #ALL_MODELS}) in the {@code period}
+   * window containing {@code at}; a row of zeros (and no cost) when nothing was recorded. Its cost
+   * is null when some of the usage had no price.
+   */
+  public LedgerEntry total(String consumer, QuotaPeriod period, Instant at) {
+    Objects.requireNonNull(consumer, "consumer");
+    RowKey key = new RowKey(period, windowStart(period, at), consumer, ALL_MODELS);
+    Tally sum = new Tally(0, 0, 0, 0, 0, 0, null, false, null, false);
+    for (LedgerEntry e : byModel(consumer, period, at).values()) {
+      sum = sum.plus(Tally.of(e));
+    }
+    return sum.toEntry(key);
+  }
+
+  private Instant windowStart(QuotaPeriod period, Instant at) {
+    Objects.requireNonNull(period, "period");
+    Objects.requireNonNull(at, "at");
+    if (!PERIODS.contains(period)) {
+      throw new IllegalArgumentException("the ledger keeps " + PERIODS + " rows, not " + period);
+    }
+    return period.windowStart(at, zone);
+  }
+
+  private List<LedgerEntry> snapshot(Predicate<RowKey> which) {
+    Map<RowKey, Tally> sorted = new TreeMap<>();
+    rows.forEach((key, tally) -> {
+      if (which.test(key)) {
+        sorted.put(key, tally);
+      }
+    });
+    List<LedgerEntry> list = new ArrayList<>(sorted.size());
+    sorted.forEach((key, tally) -> list.add(tally.toEntry(key)));
+    return list;
+  }
+
+  // ---------------------------------------------------------------- sink
+
+  /**
+   * Hands the usage recorded since the previous successful flush to the sink, one delta row per
+   * (period, window, consumer, model), and returns how many rows it wrote. Flushes are serial.
+   * When the sink throws, the rows are kept and handed over again with the next flush. Does
+   * nothing (returns 0) without a sink or when nothing was recorded.
+   *
+   * @throws IOException what the sink threw
+   */
+  public int flush() throws IOException {
+    if (unflushed == null) {
+      return 0;
+    }
+    flushLock.lock();
+    try {
+      Map<RowKey, Tally> drained = new TreeMap<>();
+      for (RowKey key : unflushed.keySet()) {
+        Tally tally = unflushed.remove(key); // atomic: later usage starts a new delta
+        if (tally != null) {
+          // merge, not put: a key re-added while the map resizes may be iterated twice
+          drained.merge(key, tally, Tally::plus);
+        }
+      }
+      if (drained.isEmpty()) {
+        return 0;
+      }
+      List<LedgerEntry> entries = new ArrayList<>(drained.size());
+      drained.forEach((key, tally) -> entries.add(tally.toEntry(key)));
+      try {
+        sink.write(Collections.unmodifiableList(entries));
+      } catch (IOException | RuntimeException e) {
+        drained.forEach((key, tally) -> unflushed.merge(key, tally, Tally::plus));
+        throw e;
+      }
+      return entries.size();
+    } finally {
+      flushLock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /** Moves the newest hour forward; when it moved, drops the windows that fell out. */
+  private void advance(Instant at) {
+    Instant hour = QuotaPeriod.HOURLY.windowStart(at, zone);
+    Instant newest = newestHour.get();
+    if (hour.isAfter(newest) && newestHour.compareAndSet(newest, hour)) {
+      prune();
+    }
+  }
+
+  private void prune() {
+    synchronized (pruneLock) {
+      Instant newest = newestHour.get();
+      Map<QuotaPeriod, Instant> cut = new EnumMap<>(QuotaPeriod.class);
+      for (QuotaPeriod period : PERIODS) {
+        cut.put(period, cutoff(period, newest, retain.get(period)));
+      }
+      cutoffs = cut;
+      rows.keySet().removeIf(key -> key.start().isBefore(cut.get(key.period())));
+    }
+  }
+
+  /** The start of the oldest of the latest {@code windows} windows, counted back from {@code at}. */
+  private Instant cutoff(QuotaPeriod period, Instant at, int windows) {
+    if (windows == Integer.MAX_VALUE) {
+      return Instant.MIN;
+    }
+    ZonedDateTime start = period.windowStart(at, zone).atZone(zone);
+    long back = windows - 1L;
+    try {
+      ZonedDateTime oldest = switch (period) {
+        case HOURLY -> start.minusHours(back);
+        case DAILY -> start.minusDays(back);
+        case MONTHLY -> start.minusMonths(back);
+        default -> throw new IllegalStateException("no retention for " + period);
+      };
+      return period.windowStart(oldest.toInstant(), zone);
+    } catch (DateTimeException | ArithmeticException e) { // beyond the time-line: keep all
+      return Instant.MIN;
+    }
+  }
+
+  // ---------------------------------------------------------------- export
+
+  /** Writes every row held as CSV (see {@link #writeCsv(Collection, Writer)}). */
+  public void writeCsv(Writer out) throws IOException {
+    writeCsv(entries(), out);
+  }
+
+  /**
+   * Writes rows as CSV (RFC 4180): the header line
+   * {@code period,period_start,consumer,model,calls,input_tokens,cached_input_tokens,
+   * output_tokens,total_tokens,estimated_tokens,cost,estimated_cost}, then a record per row
+   * (CRLF line ends). Names with commas, quotes, line breaks or surrounding spaces are quoted;
+   * windows are ISO-8601 instants; costs are plain decimals, empty when null. The writer is
+   * flushed, not closed. {@link #readCsv} reads it back to equal rows.
+   *
+   * <p>Consumer and model names are written as they are: a spreadsheet that opens the file may
+   * treat a name starting with {@code =}, {@code +}, {@code -} or {@code @} as a formula.
+   */
+  public static void writeCsv(Collection<LedgerEntry> entries, Writer out) throws IOException {
+    LedgerCsv.write(Objects.requireNonNull(entries, "entries"), Objects.requireNonNull(out, "out"));
+  }
+
+  /**
+   * Reads rows written by {@link #writeCsv(Collection, Writer)}; CRLF or LF line ends, an optional
+   * byte-order mark. The reader is not closed.
+   *
+   * @throws IOException when the text is not a ledger CSV; the message names the line
+   */
+  public static List<LedgerEntry> readCsv(Reader in) throws IOException {
+    return LedgerCsv.read(Objects.requireNonNull(in, "in"));
+  }
+
+  /** Writes every row held as JSON (see {@link #writeJson(Collection, Writer)}). */
+  public void writeJson(Writer out) throws IOException {
+    writeJson(entries(), out);
+  }
+
+  /**
+   * Writes rows as a JSON array of objects whose members are named like {@link LedgerEntry}'s
+   * components; {@code periodStart} is an ISO-8601 string and costs are decimal strings (exact in
+   * every JSON reader) or null. The writer is flushed, not closed. {@link #readJson} reads it back
+   * to equal rows.
+   */
+  public static void writeJson(Collection<LedgerEntry> entries, Writer out) throws IOException {
+    LedgerJson.write(Objects.requireNonNull(entries, "entries"),
+        Objects.requireNonNull(out, "out"));
+  }
+
+  /**
+   * Reads rows written by {@link #writeJson(Collection, Writer)} (a cost may also be a JSON number;
+   * it is read exactly). The reader is not closed.
+   *
+   * @throws IOException when the text is not a ledger JSON array; the message names the row
+   */
+  public static List<LedgerEntry> readJson(Reader in) throws IOException {
+    return LedgerJson.read(Objects.requireNonNull(in, "in"));
+  }
+
+  @Override
+  public String toString() {
+    return "UsageLedger{zone=" + zone + ", rows=" + rows.size() + ", retain=" + retain
+        + (prices == null ? "" : ", " + prices) + (sink == null ? "" : ", sink=" + sink) + "}";
+  }
+
+  /** Builds a {@link UsageLedger}; fails fast on bad or repeated settings. */
+  public static final class Builder {
+    private PriceTable prices;
+    private ZoneId zone;
+    private LedgerSink sink;
+    private final Map<QuotaPeriod, Integer> retain = new EnumMap<>(QuotaPeriod.class);
+    private final Set<QuotaPeriod> retainSet = EnumSet.noneOf(QuotaPeriod.class);
+
+    private Builder() {
+      retain.put(QuotaPeriod.HOURLY, DEFAULT_HOURLY_WINDOWS);
+      retain.put(QuotaPeriod.DAILY, DEFAULT_DAILY_WINDOWS);
+      retain.put(QuotaPeriod.MONTHLY, DEFAULT_MONTHLY_WINDOWS);
+    }
+
+    /** Prices usage with this table (default: none, so every cost is null). */
+    public Builder priceTable(PriceTable prices) {
+      if (this.prices != null) {
+        throw new IllegalStateException("price table was already set to " + this.prices);
+      }
+      this.prices = Objects.requireNonNull(prices, "prices");
+      return this;
+    }
+
+    /** The zone hourly, daily and monthly windows align in (default UTC). */
+    public Builder zone(ZoneId zone) {
+      if (this.zone != null) {
+        throw new IllegalStateException("zone was already set to " + this.zone);
+      }
+      this.zone = Objects.requireNonNull(zone, "zone");
+      return this;
+    }
+
+    /** Where {@link UsageLedger#flush()} writes (default: none). */
+    public Builder sink(LedgerSink sink) {
+      if (this.sink != null) {
+        throw new IllegalStateException("sink was already set to " + this.sink);
+      }
+      this.sink = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Keeps the latest {@code windows} windows of {@code period} in memory, the newest event's
+     * window included (defaults: {@value UsageLedger#DEFAULT_HOURLY_WINDOWS} hourly,
+     * {@value UsageLedger#DEFAULT_DAILY_WINDOWS} daily, {@value UsageLedger#DEFAULT_MONTHLY_WINDOWS}
+     * monthly). {@link Integer#MAX_VALUE} keeps every window, which lets memory grow with time.
+     *
+     * @param period {@link QuotaPeriod#HOURLY}, {@link QuotaPeriod#DAILY} or
+     *     {@link QuotaPeriod#MONTHLY}
+     * @param windows at least 1
+     */
+    public Builder retain(QuotaPeriod period, int windows) {
+      Objects.requireNonNull(period, "period");
+      if (!PERIODS.contains(period)) {
+        throw new IllegalArgumentException("the ledger keeps " + PERIODS + " rows, not " + period);
+      }
+      if (windows < 1) {
+        throw new IllegalArgumentException(period + " windows to retain must be >= 1 but was "
+            + windows);
+      }
+      if (!retainSet.add(period)) {
+        throw new IllegalStateException(period + " retention was already set to "
+            + retain.get(period) + " windows");
+      }
+      retain.put(period, windows);
+      return this;
+    }
+
+    /** Builds the ledger. */
+    public UsageLedger build() {
+      return new UsageLedger(this);
+    }
+  }
+}

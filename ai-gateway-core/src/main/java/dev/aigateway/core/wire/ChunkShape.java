@@ -1,0 +1,310 @@
+package dev.aigateway.core.wire;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.aigateway.api.Usage;
+import java.util.Arrays;
+
+/**
+ * Reads what a chat stream chunk says about usage and model from its bytes, without a parser,
+ * when it certainly carries no usage, or is the chunk that reports usage and nothing else; any
+ * other chunk is left to Jackson.
+ *
+ * <p>Such a chunk is one JSON object that {@link StrictJson} accepts, whose top-level names are
+ * written without escapes (an escaped one could spell {@code usage}), whose model, if it is
+ * text, is written without escapes ({@link TopLevel}), and whose top-level usage members are all
+ * null; or, for the chunk reporting usage, which has one usage member, an object that
+ * {@link UsageBytes} reads, and {@code choices} that are all empty arrays. For it, {@link #read}
+ * gives what {@link ResponseFacts#readChunk} would have learnt: where its first null usage value
+ * is (for {@link UsageMember#noteNull}) or its {@link #usage()}, and its {@link #model()}.
+ *
+ * <p>The last chunk checked whole is kept, with where its value strings lie. A later chunk that
+ * differs from it only inside value strings, as the chunks of one answer do (the text, an
+ * obfuscation pad), has the same members in the same places and is as well-formed once those
+ * strings are: it is compared with the one kept, not checked whole. One instance serves one
+ * stream; once {@value #GIVE_UP} chunks in a row were left to Jackson (a backend that writes
+ * names or models with escapes, say), it leaves all the others to Jackson at once too.
+ */
+final class ChunkShape {
+
+  /** {@link #read} when the chunk may carry usage, or is not such a chunk: parse it. */
+  static final int OTHER = -2;
+  /** {@link #read} when the chunk has no top-level usage member. */
+  static final int NO_USAGE = -1;
+  /**
+   * {@link #read} when the chunk is the one that reports usage: one top-level usage member, an
+   * object, which is {@link #usage()}, and {@code choices}, all empty arrays.
+   */
+  static final int USAGE_ONLY = -3;
+  /** Chunks in a row left to Jackson after which no chunk is read here any more. */
+  static final int GIVE_UP = 4;
+
+  private final StrictJson strict = new StrictJson();
+  private final TopLevel top = new TopLevel(strict);
+  /** The model of the chunk read last, and its usage when it reports usage. */
+  private String model;
+  private Usage reported;
+  private int leftInARow;
+
+  /** The chunk kept: its bytes; -1 as its length before there is one. */
+  private byte[] kept = new byte[0];
+  private int keptLength = -1;
+  /** Per value string of the chunk kept: its opening quote and its end. */
+  private int[] strings = new int[0];
+  private int stringCount;
+  /** Where the first top-level usage value of the chunk kept starts, or {@link #NO_USAGE}. */
+  private int keptUsage;
+  /** Whether the chunk kept holds a line break (one joined from several data lines can). */
+  private boolean keptHasLineBreak;
+  /** Where the chunk compared last ends; and how many of its first bytes are the kept one's. */
+  private int end;
+  private int same;
+  /**
+   * How many last bytes of the chunk read last are those of the chunk kept, when it was compared
+   * with it; -1 when it was not.
+   */
+  private int keptTail = -1;
+  /** The same for its first bytes. */
+  private int keptHead = -1;
+  /** See {@link #sharedStart()}; and the two above before {@link #readLikeKept}. */
+  private int sharedStart;
+  private int sharedEnd;
+  private int headBeforeLikeKept;
+  private int tailBeforeLikeKept;
+  /** Which value string of the chunk kept is its model, or -1; and the model. */
+  private int keptModelString;
+  private String keptModel;
+
+  /**
+   * Reads the chunk {@code json[from, to)}. Returns {@link #OTHER} when it is not a chunk read
+   * here (see above); {@link #USAGE_ONLY} for the chunk reporting usage; else where its first
+   * top-level usage value starts (all of them are null), or {@link #NO_USAGE}. Its model is then
+   * {@link #model()}.
+   */
+  int read(byte[] json, int from, int to) {
+    sharedStart = 0;
+    sharedEnd = 0;
+    if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
+      keptHead = -1;
+      keptTail = -1;
+      return OTHER;
+    }
+    int usage = compare(json, from, to, false);
+    if (usage == OTHER) {
+      usage = checkWhole(json, from, to);
+    }
+    leftInARow = usage == OTHER ? leftInARow + 1 : 0;
+    return usage;
+  }
+
+  /**
+   * Reads, as {@link #read}, a chunk that starts at {@code json[from]} and whose end is not known:
+   * one that differs from the chunk kept only inside value strings, so that it ends where the
+   * kept one does, at {@link #end()}. Neither the kept chunk nor a string accepted here holds a
+   * line break, so neither does the chunk: a caller that finds its line ending at {@link #end()}
+   * found its line without scanning it. Returns {@link #OTHER} for any other chunk, or when
+   * {@code json[from, to)} does not hold it all, which does not count as left to Jackson.
+   */
+  int readLikeKept(byte[] json, int from, int to) {
+    sharedStart = 0;
+    sharedEnd = 0;
+    headBeforeLikeKept = keptHead;
+    tailBeforeLikeKept = keptTail;
+    if (leftInARow >= GIVE_UP || keptHasLineBreak) {
+      return OTHER;
+    }
+    int usage = compare(json, from, to, true);
+    if (usage == OTHER) {
+      forgetLikeKept(); // as if not read: the caller reads it as any other
+    } else {
+      leftInARow = 0;
+    }
+    return usage;
+  }
+
+  /**
+   * Forgets the chunk {@link #readLikeKept} read last, which the caller found not to be a chunk
+   * after all (its line goes on), so that it is read as any other.
+   */
+  void forgetLikeKept() {
+    keptHead = headBeforeLikeKept;
+    keptTail = tailBeforeLikeKept;
+    sharedStart = 0;
+    sharedEnd = 0;
+  }
+
+  /** The length of the chunk kept, or -1 before there is one. */
+  int keptLength() {
+    return keptLength;
+  }
+
+  /**
+   * How many first bytes the chunk read last is known to share with the chunk read before it:
+   * when both were compared with the same kept chunk and differ from it only after their first
+   * bytes (as the chunks of an answer do); else 0.
+   */
+  int sharedStart() {
+    return sharedStart;
+  }
+
+  /** As {@link #sharedStart()}, for the last bytes. */
+  int sharedEnd() {
+    return sharedEnd;
+  }
+
+  /** Where the chunk {@link #readLikeKept} read ends. */
+  int end() {
+    return end;
+  }
+
+  /**
+   * The model of the chunk {@link #read} last, as {@link ResponseFacts#readChunk} reads it: the
+   * last top-level model member's text, or null when there is none or it is not text.
+   */
+  String model() {
+    return model;
+  }
+
+  /**
+   * The usage of the chunk {@link #read} last, when it returned {@link #USAGE_ONLY}, as
+   * {@link ResponseFacts#parseUsage} reads it (null when it holds no count).
+   */
+  Usage usage() {
+    return reported;
+  }
+
+  /**
+   * Checks the chunk whole and keeps it; returns where its first top-level usage value starts,
+   * {@link #NO_USAGE}, {@link #USAGE_ONLY}, or {@link #OTHER}.
+   */
+  private int checkWhole(byte[] json, int from, int to) {
+    strict.forgetStrings();
+    if (!(same > 0 ? top.walkLikeKept(json, from, to, same) : top.walk(json, from, to))) {
+      return OTHER;
+    }
+    if (!top.usagesNull()) {
+      return usageOnly(json, to);
+    }
+    model = top.model();
+    int usage = top.usages() > 0 ? top.firstUsage() : NO_USAGE;
+    keep(json, from, to, usage, top.modelValue());
+    return usage;
+  }
+
+  /**
+   * The chunk that reports usage and has no choices, read without a parser when it has one usage
+   * member, an object {@link UsageBytes} reads; not kept (it comes once).
+   */
+  private int usageOnly(byte[] json, int to) {
+    if (top.usages() != 1 || json[top.firstUsage()] != '{' || !top.choicesEmpty()) {
+      return OTHER;
+    }
+    Usage read = UsageBytes.read(json, top.firstUsage(), to);
+    if (read == UsageBytes.UNREAD) {
+      return OTHER;
+    }
+    model = top.model();
+    reported = read;
+    return USAGE_ONLY;
+  }
+
+  /**
+   * Keeps the chunk {@code json[from, to)}, walked whole, or from {@link TopLevel#resumedAt()}:
+   * the value strings before that are the kept chunk's.
+   */
+  private void keep(byte[] json, int from, int to, int usage, int modelValue) {
+    int resumed = top.resumedAt() - from;
+    int before = 0;
+    while (before < stringCount && strings[2 * before] < resumed) {
+      before++;
+    }
+    top.keepMembers(from);
+    keptLength = to - from;
+    keptHead = keptLength; // the chunk kept is all the kept one's
+    keptTail = keptLength;
+    if (kept.length < keptLength) {
+      kept = new byte[Math.max(keptLength, kept.length * 2)];
+    }
+    System.arraycopy(json, from, kept, 0, keptLength);
+    keptHasLineBreak = SseBody.indexOfNewline(kept, 0, keptLength) >= 0;
+    stringCount = before + strict.stringCount();
+    if (strings.length < stringCount * 2) {
+      strings = Arrays.copyOf(strings, Math.max(stringCount * 2, strings.length * 2));
+    }
+    int[] found = strict.strings();
+    for (int k = before; k < stringCount; k++) {
+      strings[2 * k] = found[2 * (k - before)] - from;
+      strings[2 * k + 1] = found[2 * (k - before) + 1] - from;
+    }
+    keptModelString = -1;
+    for (int k = 0; k < stringCount; k++) {
+      if (strings[2 * k] == modelValue - from) {
+        keptModelString = k;
+      }
+    }
+    keptUsage = usage < 0 ? NO_USAGE : usage - from;
+    keptModel = model;
+  }
+
+  /**
+   * Compares the chunk starting at {@code json[from]} with the one kept, in {@code json[from,
+   * to)}. Returns {@link #OTHER} unless it differs only inside value strings, each accepted by
+   * {@link StrictJson#string} (and the model's without escapes); if it does, where its first
+   * top-level usage value starts, or {@link #NO_USAGE}, and it ends at {@link #end}: at
+   * {@code to} unless {@code open}, when the chunk's end is not known and bytes after it may
+   * follow.
+   */
+  private int compare(byte[] json, int from, int to, boolean open) {
+    int previousHead = keptHead;
+    int previousTail = keptTail;
+    keptHead = -1;
+    keptTail = -1;
+    same = 0;
+    if (keptLength < 0) {
+      return OTHER;
+    }
+    String chunkModel = keptModel;
+    int p = 0; // in the chunk kept
+    int c = from; // the same place in this chunk
+    int usage = keptUsage < 0 ? NO_USAGE : OTHER;
+    int k = 0;
+    for (int m; (m = Arrays.mismatch(kept, p, keptLength, json, c,
+        Math.min(to, c + keptLength - p))) >= 0; ) {
+      int at = p + m;
+      if (p == 0) {
+        same = at;
+      }
+      while (k < stringCount && strings[2 * k + 1] <= at) {
+        k++;
+      }
+      if (k == stringCount || strings[2 * k] >= at) {
+        return OTHER; // the difference is not inside a value string
+      }
+      int quote = c + strings[2 * k] - p;
+      if (usage == OTHER && keptUsage < strings[2 * k]) {
+        usage = keptUsage + c - p;
+      }
+      int stringEnd = StrictJson.string(json, quote, to, k != keptModelString);
+      if (stringEnd < 0) {
+        return OTHER;
+      } else if (k == keptModelString) {
+        chunkModel = new String(json, quote + 1, stringEnd - quote - 2, UTF_8);
+      }
+      p = strings[2 * k + 1];
+      c = stringEnd;
+      k++;
+    }
+    end = c + keptLength - p;
+    if (open ? end - from > StrictJson.MAX_LENGTH : end != to) {
+      return OTHER;
+    }
+    int head = p == 0 ? keptLength : same; // the same as the kept chunk up to its first difference
+    int tail = keptLength - p;
+    sharedStart = previousHead < 0 ? 0 : Math.min(previousHead, head);
+    sharedEnd = previousTail < 0 ? 0 : Math.min(previousTail, tail);
+    keptHead = head;
+    keptTail = tail;
+    model = chunkModel;
+    return usage == OTHER ? keptUsage + c - p : usage;
+  }
+}

@@ -1,0 +1,170 @@
+package dev.aigateway.core.wire;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Stream chunks kept, so that their text is read only if it is needed once the stream ended.
+ * Each chunk is kept as its difference from the one before (the chunks of an answer differ in a
+ * few bytes of text): the length of the start and of the end they share, and the bytes between.
+ * Each also remembers how long the stream's text was when it came, so that its text can be put
+ * where reading it at once would have put it. Holds at most {@link #LIMIT} bytes, bookkeeping
+ * included.
+ */
+final class ChunkStash {
+
+  /** Bytes kept at most; past it, the chunks are read at once. */
+  static final int LIMIT = 4 << 20;
+  /** What a chunk costs besides its bytes: its four numbers. */
+  private static final int CHUNK_COST = 4 * Integer.BYTES;
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** The bytes of each chunk that differ from the one before, one after the other. */
+  private byte[] bytes = new byte[1024];
+  private int size;
+  /**
+   * Per chunk, four numbers: the length of the start it shares with the one before, of the end
+   * it shares, where its own bytes end in {@link #bytes}, and the text's length when it came.
+   */
+  private int[] chunks = new int[128];
+  private int count;
+  /** The chunk kept last, whole, to compare the next one with; -1 as its length when not kept. */
+  private byte[] last = new byte[0];
+  private int lastLength = -1;
+  /** The length of the longest chunk kept, and of the one kept last. */
+  private int longest;
+  private int previousLength;
+  private int cost;
+  /** The chunk rebuilt last, once the chunks are read, and which one is next. */
+  private byte[] rebuilt;
+  private int rebuiltLength;
+  private int next;
+
+  /**
+   * Keeps the chunk {@code data[from, to)}, which came when the text was {@code textLength} long
+   * and whose first {@code sharedStart} and last {@code sharedEnd} bytes are known to be those of
+   * the chunk added before (0 when not known); returns false, keeping nothing, when it would take
+   * the stash past {@link #LIMIT}. A chunk with a known start or end keeps what lies between, as
+   * it is: it is not compared with the one before, which is then not kept either.
+   */
+  boolean add(byte[] data, int from, int to, int textLength, int sharedStart, int sharedEnd) {
+    int length = to - from;
+    int start = 0;
+    int end = 0;
+    longest = Math.max(longest, length);
+    int previousLength = this.previousLength;
+    this.previousLength = length;
+    boolean known = count > 0 && sharedStart + sharedEnd > 0;
+    if (known) {
+      int most = Math.min(previousLength, length); // a chunk alike at both ends shares it once
+      start = Math.min(sharedStart, most);
+      end = Math.min(sharedEnd, most - start);
+    } else if (count > 0 && lastLength >= 0) {
+      start = Arrays.mismatch(last, 0, lastLength, data, from, to);
+      start = start < 0 ? length : start;
+      end = commonEnd(last, lastLength, data, to, Math.min(lastLength, length) - start);
+    }
+    int differing = length - start - end;
+    if (differing + CHUNK_COST > LIMIT - cost) {
+      return false;
+    }
+    cost += differing + CHUNK_COST;
+    if (size + differing > bytes.length) {
+      bytes = Arrays.copyOf(bytes, Math.max(size + differing, bytes.length * 2));
+    }
+    System.arraycopy(data, from + start, bytes, size, differing);
+    size += differing;
+    if (count * 4 == chunks.length) {
+      chunks = Arrays.copyOf(chunks, chunks.length * 2);
+    }
+    chunks[count * 4] = start;
+    chunks[count * 4 + 1] = end;
+    chunks[count * 4 + 2] = size;
+    chunks[count * 4 + 3] = textLength;
+    count++;
+    if (known) {
+      lastLength = -1; // not kept: the next chunk compared is kept whole
+    } else if (count == 1 || lastLength < 0) {
+      if (last.length < length) {
+        last = new byte[Math.max(length, last.length * 2)];
+      }
+      System.arraycopy(data, from, last, 0, length);
+      lastLength = length;
+    } else {
+      if (last.length < length) {
+        last = Arrays.copyOf(last, Math.max(length, last.length * 2));
+      }
+      lastLength = change(last, lastLength, start, end, data, from + start, differing);
+    }
+    return true;
+  }
+
+  /**
+   * Turns {@code chunk[0, length)} into the chunk that shares its first {@code start} and last
+   * {@code end} bytes and has {@code bytes[from, from + differing)} between; returns its length.
+   * {@code chunk} must be large enough for both.
+   */
+  private static int change(byte[] chunk, int length, int start, int end, byte[] bytes, int from,
+      int differing) {
+    System.arraycopy(chunk, length - end, chunk, start + differing, end);
+    System.arraycopy(bytes, from, chunk, start, differing);
+    return start + differing + end;
+  }
+
+  /**
+   * The length of the longest common end of {@code a[0, aTo)} and {@code b[.., bTo)}, at most
+   * {@code most}; eight bytes a step.
+   */
+  private static int commonEnd(byte[] a, int aTo, byte[] b, int bTo, int most) {
+    int n = 0;
+    for (; n + Long.BYTES <= most; n += Long.BYTES) {
+      long diff = (long) LONGS.get(a, aTo - n - Long.BYTES)
+          ^ (long) LONGS.get(b, bTo - n - Long.BYTES);
+      if (diff != 0) {
+        return n + (Long.numberOfLeadingZeros(diff) >>> 3); // the last byte is the highest
+      }
+    }
+    while (n < most && a[aTo - 1 - n] == b[bTo - 1 - n]) {
+      n++;
+    }
+    return n;
+  }
+
+  int count() {
+    return count;
+  }
+
+  /** How long the text was when chunk {@code i} came. */
+  int textAt(int i) {
+    return chunks[i * 4 + 3];
+  }
+
+  /**
+   * Rebuilds the next chunk, whole, in {@link #chunk()}: the first one at the first call, and so
+   * on, in order; once only.
+   */
+  void rebuildNext() {
+    if (rebuilt == null) {
+      rebuilt = new byte[longest];
+    }
+    int i = next++;
+    int start = chunks[i * 4];
+    int end = chunks[i * 4 + 1];
+    int to = chunks[i * 4 + 2];
+    int from = i == 0 ? 0 : chunks[i * 4 - 2];
+    rebuiltLength = change(rebuilt, rebuiltLength, start, end, bytes, from, to - from);
+  }
+
+  /** The chunk {@link #rebuildNext} rebuilt. */
+  byte[] chunk() {
+    return rebuilt;
+  }
+
+  /** The length of the chunk {@link #rebuildNext} rebuilt. */
+  int chunkLength() {
+    return rebuiltLength;
+  }
+}

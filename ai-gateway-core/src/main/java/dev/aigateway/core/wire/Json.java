@@ -1,0 +1,31 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+
+/** The one shared, thread-safe Jackson mapper of the gateway. */
+public final class Json {
+
+  public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxStringLength(Integer.MAX_VALUE)
+          .build())
+      .build());
+
+  private Json() {}
+
+  /** Parses JSON, returning null instead of throwing on malformed input. */
+  public static JsonNode parseOrNull(byte[] bytes, int offset, int length) {
+    if (length == 0) {
+      return null;
+    }
+    try {
+      return MAPPER.readTree(bytes, offset, length);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+}

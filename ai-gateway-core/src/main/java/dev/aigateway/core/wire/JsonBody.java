@@ -1,0 +1,82 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.CallOutcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A non-streamed JSON response: bytes pass to the application unchanged, straight into its
+ * buffer, while a bounded copy is kept to read {@code usage} once the document is complete.
+ */
+public final class JsonBody extends ObservedBody {
+
+  private final int maxCopyBytes;
+  private byte[] copy;
+  private int copied;
+  private boolean overflow;
+
+  public JsonBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
+      int maxCopyBytes) {
+    super(upstream, listener, callCanceled);
+    this.maxCopyBytes = maxCopyBytes;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    int n = readUpstream(b, off, len);
+    if (n < 0) {
+      documentEnded();
+    } else if (n > 0) {
+      keep(b, off, n);
+    }
+    return n;
+  }
+
+  @Override
+  public int available() throws IOException {
+    return upstream.available();
+  }
+
+  private void keep(byte[] b, int off, int n) {
+    if (overflow) {
+      return;
+    }
+    if (copied + n > maxCopyBytes) {
+      overflow = true;
+      copy = null;
+      return;
+    }
+    if (copy == null) {
+      copy = new byte[Math.max(1024, n)]; // the first read is often the whole document
+    } else if (copied + n > copy.length) {
+      copy = Arrays.copyOf(copy, Math.min(maxCopyBytes, Math.max(copied + n, copy.length * 2)));
+    }
+    System.arraycopy(b, off, copy, copied, n);
+    copied += n;
+  }
+
+  /** A body closed after the whole document arrived (a JSON reader stops at the last brace). */
+  @Override
+  protected void closing() {
+    if (copy != null && !overflow) {
+      facts.readDocument(copy, 0, copied);
+      copy = null;
+    }
+  }
+
+  private void documentEnded() {
+    if (ended()) {
+      return;
+    }
+    if (copy != null) {
+      facts.readDocument(copy, 0, copied);
+      copy = null;
+    }
+    end(CallOutcome.SUCCESS, null);
+  }
+}

@@ -1,0 +1,131 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.CallOutcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A response body the application reads through the gateway. Subclasses learn usage from the
+ * bytes as they pass; this base class reports, exactly once, how the body ended: read to its end,
+ * closed early by the application (cancelled), or failed while being read (truncated, or
+ * cancelled when the call was cancelled).
+ */
+public abstract class ObservedBody extends InputStream {
+
+  protected final InputStream upstream;
+  protected final ResponseFacts facts = new ResponseFacts();
+  private final BodyListener listener;
+  private final BooleanSupplier callCanceled;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private boolean sawBytes;
+  /** A copy of every upstream byte, for the response cache; null when not kept. */
+  private byte[] capture;
+  private int captured;
+  private int captureLimit;
+
+  protected ObservedBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled) {
+    this.upstream = upstream;
+    this.listener = listener;
+    this.callCanceled = callCanceled;
+  }
+
+  /** Also keeps the generated text when usage is reported (the prompt log needs it). */
+  public ObservedBody keepText() {
+    facts.keepText();
+    return this;
+  }
+
+  /**
+   * Also keeps a copy of the bytes the backend sends, up to {@code maxBytes} (a longer body keeps
+   * nothing), for {@link #captured()}.
+   */
+  public ObservedBody capture(int maxBytes) {
+    captureLimit = maxBytes;
+    capture = new byte[Math.min(maxBytes, 4096)];
+    return this;
+  }
+
+  /** The backend's bytes read so far, when {@link #capture} was asked and they fit; else null. */
+  public byte[] captured() {
+    return capture == null ? null : Arrays.copyOf(capture, captured);
+  }
+
+  private void keepCopy(byte[] buffer, int offset, int n) {
+    if (captured + n > captureLimit) {
+      capture = null; // too large to cache: stop copying
+      return;
+    }
+    if (captured + n > capture.length) {
+      capture = Arrays.copyOf(capture, Math.min(captureLimit,
+          Math.max(captured + n, capture.length * 2)));
+    }
+    System.arraycopy(buffer, offset, capture, captured, n);
+    captured += n;
+  }
+
+  /** Reads from upstream, reporting the first bytes and turning a failure into the body's end. */
+  protected final int readUpstream(byte[] buffer, int offset, int length) throws IOException {
+    int n;
+    try {
+      n = upstream.read(buffer, offset, length);
+    } catch (IOException | RuntimeException e) {
+      end(callCanceled.getAsBoolean() ? CallOutcome.CANCELLED : CallOutcome.TRUNCATED, e);
+      throw e;
+    }
+    if (n > 0) {
+      if (capture != null) {
+        keepCopy(buffer, offset, n);
+      }
+      if (!sawBytes) {
+        sawBytes = true;
+        listener.firstBytes();
+      }
+    }
+    return n;
+  }
+
+  /** Reports the end of the body; only the first call counts. */
+  protected final void end(CallOutcome outcome, Throwable failure) {
+    if (ended.compareAndSet(false, true)) {
+      listener.bodyEnded(outcome, facts, failure);
+    }
+  }
+
+  protected final boolean ended() {
+    return ended.get();
+  }
+
+  @Override
+  public final int read() throws IOException {
+    byte[] one = new byte[1];
+    int n;
+    do {
+      n = read(one, 0, 1);
+    } while (n == 0);
+    return n < 0 ? -1 : one[0] & 0xff;
+  }
+
+  /**
+   * Closes the body. A body closed after its end marker was read ({@code [DONE]},
+   * {@code response.completed}, or a complete JSON document) ended normally, even when the
+   * application never read the end of the stream itself, as SDKs that stop at {@code [DONE]} do;
+   * closed before that, the call was cancelled.
+   */
+  @Override
+  public void close() throws IOException {
+    try {
+      upstream.close();
+    } finally {
+      if (!ended()) {
+        closing();
+        end(facts.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
+      }
+    }
+  }
+
+  /** Called when the application closes the body before its end was reported. */
+  protected void closing() {}
+}

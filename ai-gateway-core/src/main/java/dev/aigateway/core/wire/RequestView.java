@@ -1,0 +1,515 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.LlmRequest;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.adapter.ClientRequest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The gateway's view of a matched request. The body is read on first use, at most once, and
+ * cheaply: one streaming pass reads the top-level fields the gateway needs (model, stream,
+ * stream options, output allowance, n) and skips the rest without building it. A full tree is
+ * built only when something needs it (prompt token estimation). Bodies larger than the configured
+ * bound, or not a single JSON object, read as "not understood" and are sent unchanged.
+ *
+ * <p>Rewrites (another model, {@code stream_options.include_usage}) splice the application's
+ * bytes, so everything else goes out exactly as the application wrote it.
+ */
+public final class RequestView implements LlmRequest {
+
+  private static final byte[] INCLUDE_USAGE =
+      "\"stream_options\":{\"include_usage\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+  private final CallMatch match;
+  private final ClientRequest request;
+  private final int maxParsedBodyBytes;
+  private Summary summary;
+  private ObjectNode tree;
+  private boolean treeBuilt;
+
+  public RequestView(CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    this.match = match;
+    this.request = request;
+    this.maxParsedBodyBytes = maxParsedBodyBytes;
+  }
+
+  /** The top-level facts of the body, read in one streaming pass. */
+  private synchronized Summary summary() {
+    if (summary == null) {
+      byte[] bytes = request.body();
+      summary = bytes.length <= maxParsedBodyBytes ? Summary.of(bytes) : Summary.NOT_UNDERSTOOD;
+    }
+    return summary;
+  }
+
+  /** The parsed body as a tree, or null when it is not understood. Built at most once. */
+  public synchronized ObjectNode body() {
+    if (!treeBuilt) {
+      treeBuilt = true;
+      if (summary().understood) {
+        byte[] bytes = request.body();
+        JsonNode node = Json.parseOrNull(bytes, 0, bytes.length);
+        tree = node instanceof ObjectNode ? (ObjectNode) node : null;
+      }
+    }
+    return tree;
+  }
+
+  /** The body bytes exactly as the application sent them. */
+  public byte[] rawBody() {
+    return request.body();
+  }
+
+  /**
+   * The body rewritten for sending: {@code model} replaced (when {@code model} is not null) and
+   * {@code stream_options.include_usage} set (when asked); null when nothing changes or the body
+   * cannot be rewritten (not understood), so the application's bytes go out unchanged.
+   */
+  public byte[] rewrittenBody(String model, boolean includeUsage) {
+    Summary s = summary();
+    if (!s.understood) {
+      return null;
+    }
+    boolean changeModel = model != null && !model.equals(s.model);
+    if (!includeUsage && !changeModel) {
+      return null;
+    }
+    if ((includeUsage && s.hasStreamOptions) || (changeModel && s.modelStart < 0)) {
+      return rewriteTree(model, includeUsage);
+    }
+    byte[] raw = request.body();
+    byte[] quotedModel = changeModel ? quoted(model) : null;
+    int size = raw.length + (changeModel ? quotedModel.length - (s.modelEnd - s.modelStart) : 0)
+        + (includeUsage ? INCLUDE_USAGE.length + (s.fields > 0 ? 1 : 0) : 0);
+    byte[] out = new byte[size];
+    int from = 0;
+    int to = 0;
+    if (changeModel) {
+      System.arraycopy(raw, 0, out, 0, s.modelStart);
+      System.arraycopy(quotedModel, 0, out, s.modelStart, quotedModel.length);
+      from = s.modelEnd;
+      to = s.modelStart + quotedModel.length;
+    }
+    int beforeBrace = includeUsage ? s.closingBrace : raw.length;
+    System.arraycopy(raw, from, out, to, beforeBrace - from);
+    to += beforeBrace - from;
+    if (includeUsage) {
+      if (s.fields > 0) {
+        out[to++] = ',';
+      }
+      System.arraycopy(INCLUDE_USAGE, 0, out, to, INCLUDE_USAGE.length);
+      to += INCLUDE_USAGE.length;
+      System.arraycopy(raw, s.closingBrace, out, to, raw.length - s.closingBrace);
+    }
+    return out;
+  }
+
+  private byte[] rewriteTree(String model, boolean includeUsage) {
+    ObjectNode parsedBody = body();
+    if (parsedBody == null) {
+      return null;
+    }
+    ObjectNode copy = parsedBody.deepCopy();
+    if (model != null) {
+      copy.put("model", model);
+    }
+    if (includeUsage) {
+      JsonNode options = copy.get("stream_options");
+      ObjectNode streamOptions = options instanceof ObjectNode
+          ? (ObjectNode) options : copy.putObject("stream_options");
+      streamOptions.put("include_usage", true);
+    }
+    try {
+      return Json.MAPPER.writeValueAsBytes(copy);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static byte[] quoted(String text) {
+    try {
+      return Json.MAPPER.writeValueAsBytes(text);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a string", e);
+    }
+  }
+
+  @Override
+  public Operation operation() {
+    return match.operation();
+  }
+
+  @Override
+  public String method() {
+    return request.method();
+  }
+
+  @Override
+  public String url() {
+    return request.url();
+  }
+
+  /** The host the application addressed (see {@link ClientRequest#host()}). */
+  public String host() {
+    return request.host();
+  }
+
+  /** The port the application addressed (see {@link ClientRequest#port()}). */
+  public int port() {
+    return request.port();
+  }
+
+  /** The raw path the application addressed (see {@link ClientRequest#encodedPath()}). */
+  public String encodedPath() {
+    return request.encodedPath();
+  }
+
+  @Override
+  public String header(String name) {
+    return request.header(name);
+  }
+
+  @Override
+  public <T> T tag(Class<? extends T> type) {
+    return request.tag(type);
+  }
+
+  @Override
+  public String deployment() {
+    return match.deployment();
+  }
+
+  @Override
+  public String model() {
+    String model = summary().model;
+    return model != null && !model.isBlank() ? model : match.deployment();
+  }
+
+  @Override
+  public boolean stream() {
+    return summary().stream;
+  }
+
+  @Override
+  public boolean includeUsageRequested() {
+    return summary().includeUsage;
+  }
+
+  @Override
+  public OptionalLong maxOutputTokens() {
+    Summary s = summary();
+    for (long value : new long[] {s.maxCompletionTokens, s.maxTokens, s.maxOutputTokens}) {
+      if (value >= 0) {
+        return OptionalLong.of(value);
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  @Override
+  public int choices() {
+    return summary().choices;
+  }
+
+  @Override
+  public boolean bodyUnderstood() {
+    return summary().understood;
+  }
+
+  @Override
+  public Object parameter(String name) {
+    ObjectNode body = body();
+    com.fasterxml.jackson.databind.JsonNode value = body == null ? null : body.get(name);
+    if (value == null || !value.isValueNode() || value.isNull()) {
+      return null;
+    }
+    if (value.isNumber()) {
+      return value.numberValue();
+    }
+    if (value.isBoolean()) {
+      return value.booleanValue();
+    }
+    return value.asText();
+  }
+
+  /** The top-level fields of a request body, and where the rewritable parts sit in its bytes. */
+  private static final class Summary {
+    static final Summary NOT_UNDERSTOOD = new Summary();
+    static final List<String> READ_FIELD_LIST = List.of("model", "stream", "stream_options",
+        "max_completion_tokens", "max_tokens", "max_output_tokens", "n");
+    static final Set<String> READ_FIELDS = Set.copyOf(READ_FIELD_LIST);
+    static final byte[][] READ_FIELD_NAMES = READ_FIELD_LIST.stream()
+        .map(name -> name.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+
+    boolean understood;
+    int fields;
+    String model;
+    int modelStart = -1;
+    int modelEnd = -1;
+    boolean stream;
+    boolean hasStreamOptions;
+    boolean includeUsage;
+    long maxCompletionTokens = -1;
+    long maxTokens = -1;
+    long maxOutputTokens = -1;
+    int choices = 1;
+    int closingBrace = -1;
+
+    static Summary of(byte[] bytes) {
+      Summary fast = onBytes(bytes);
+      return fast != null ? fast : withParser(bytes);
+    }
+
+    /**
+     * The fast way: the top level walked on bytes, every value skipped by {@link StrictJson}
+     * (which accepts only what Jackson reads without error), and the values of the fields the
+     * gateway reads read on bytes when simple ({@link #readPlain}), else handed to Jackson. Null
+     * when anything is unusual; {@link #withParser}
+     * then decides.
+     */
+    private static Summary onBytes(byte[] b) {
+      int to = b.length;
+      if (to > StrictJson.MAX_LENGTH) {
+        return null;
+      }
+      StrictJson strict = new StrictJson();
+      Summary s = new Summary();
+      int i = StrictJson.skipSpace(b, 0, to);
+      if (i >= to || b[i] != '{') {
+        return null;
+      }
+      i = StrictJson.skipSpace(b, i + 1, to);
+      if (i < to && b[i] == '}') {
+        return s.closedAt(b, i);
+      }
+      try {
+        while (true) {
+          if (i >= to || b[i] != '"') {
+            return null;
+          }
+          int nameEnd = StrictJson.string(b, i, to, false);
+          if (nameEnd < 0) {
+            return null;
+          }
+          String name = readField(b, i + 1, nameEnd - 1);
+          i = StrictJson.skipSpace(b, nameEnd, to);
+          if (i >= to || b[i] != ':') {
+            return null;
+          }
+          int valueStart = StrictJson.skipSpace(b, i + 1, to);
+          int valueEnd = strict.value(b, valueStart, to, 1);
+          if (valueEnd < 0) {
+            return null;
+          }
+          s.fields++;
+          if (name != null && !s.readPlain(name, b, valueStart, valueEnd)) {
+            try (JsonParser p = Json.MAPPER.getFactory()
+                .createParser(b, valueStart, valueEnd - valueStart)) {
+              s.read(name, p.nextToken(), p, valueStart, valueEnd);
+            }
+          }
+          i = StrictJson.skipSpace(b, valueEnd, to);
+          if (i < to && b[i] == '}') {
+            return s.closedAt(b, i);
+          }
+          if (i >= to || b[i] != ',') {
+            return null;
+          }
+          i = StrictJson.skipSpace(b, i + 1, to);
+        }
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    /** The name of a field the gateway reads whose name is {@code b[from, to)}, or null. */
+    private static String readField(byte[] b, int from, int to) {
+      for (int k = 0; k < READ_FIELD_NAMES.length; k++) {
+        byte[] name = READ_FIELD_NAMES[k];
+        if (Arrays.equals(b, from, to, name, 0, name.length)) {
+          return READ_FIELD_LIST.get(k);
+        }
+      }
+      return null;
+    }
+
+    /**
+     * Reads the common, simple forms of a field's value without a parser: the literals, a
+     * string of printable ASCII without escapes, a small integer. Returns false for anything
+     * else (escapes, other characters, signs, fractions, exponents, long numbers), which
+     * {@link #read} then reads with Jackson.
+     */
+    private boolean readPlain(String name, byte[] b, int start, int end) {
+      byte first = b[start];
+      if (first == 't' || first == 'f' || first == 'n') {
+        // true, false or null, as StrictJson checked: only "stream" reads a literal as a value
+        if (name.equals("stream")) {
+          stream = first == 't';
+          return true;
+        }
+        return false;
+      }
+      if (first == '"') {
+        if (!name.equals("model")) {
+          return false;
+        }
+        for (int k = start + 1; k < end - 1; k++) {
+          if (b[k] < ' ' || b[k] == '\\') { // negative: not ASCII
+            return false;
+          }
+        }
+        model = new String(b, start + 1, end - start - 2, StandardCharsets.ISO_8859_1);
+        modelStart = start;
+        modelEnd = end;
+        return true;
+      }
+      if (first < '0' || first > '9' || end - start > 18 || !digitsOnly(b, start, end)) {
+        return false;
+      }
+      long value = 0;
+      for (int k = start; k < end; k++) {
+        value = value * 10 + (b[k] - '0');
+      }
+      switch (name) {
+        case "max_completion_tokens" -> maxCompletionTokens = value;
+        case "max_tokens" -> maxTokens = value;
+        case "max_output_tokens" -> maxOutputTokens = value;
+        case "n" -> choices = value > 0 && value <= Integer.MAX_VALUE ? (int) value : 1;
+        default -> {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean digitsOnly(byte[] b, int start, int end) {
+      for (int k = start; k < end; k++) {
+        if (b[k] < '0' || b[k] > '9') {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The closing brace at {@code i}; understood when only whitespace follows. */
+    private Summary closedAt(byte[] b, int i) {
+      closingBrace = i;
+      if (StrictJson.skipSpace(b, i + 1, b.length) != b.length) {
+        return null;
+      }
+      understood = true;
+      return this;
+    }
+
+    /** The careful way: Jackson's streaming parser over the whole body. */
+    private static Summary withParser(byte[] bytes) {
+      Summary s = new Summary();
+      try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          return NOT_UNDERSTOOD;
+        }
+        JsonToken token;
+        while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
+          s.fields++;
+          String name = p.currentName();
+          JsonToken value = p.nextToken();
+          int start = (int) p.currentTokenLocation().getByteOffset();
+          if (READ_FIELDS.contains(name)) {
+            s.read(name, value, p, start, -1);
+          } else {
+            p.skipChildren();
+          }
+        }
+        if (token != JsonToken.END_OBJECT) {
+          return NOT_UNDERSTOOD;
+        }
+        s.closingBrace = (int) p.currentTokenLocation().getByteOffset();
+        if (p.nextToken() != null) {
+          return NOT_UNDERSTOOD; // trailing content: not one JSON object
+        }
+        s.understood = true;
+        return s;
+      } catch (IOException | RuntimeException e) {
+        return NOT_UNDERSTOOD;
+      }
+    }
+
+    /**
+     * Reads one field the gateway needs, its value the parser's current token starting at byte
+     * {@code start}; {@code end} is where it ends, or -1 to take it from the parser.
+     */
+    private void read(String name, JsonToken value, JsonParser p, int start, int end)
+        throws IOException {
+      switch (name) {
+        case "model" -> {
+          if (value == JsonToken.VALUE_STRING) {
+            modelStart = start;
+            model = p.getText();
+            modelEnd = end >= 0 ? end : (int) p.currentLocation().getByteOffset();
+          } else {
+            model = null;
+            modelStart = -1;
+            p.skipChildren();
+          }
+        }
+        case "stream" -> {
+          stream = value == JsonToken.VALUE_TRUE;
+          p.skipChildren(); // an object or array: the parser path reads on after it
+        }
+        case "stream_options" -> {
+          hasStreamOptions = true;
+          includeUsage = value == JsonToken.START_OBJECT && readIncludeUsage(p);
+          if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+          }
+        }
+        case "max_completion_tokens" -> maxCompletionTokens = count(p, value);
+        case "max_tokens" -> maxTokens = count(p, value);
+        case "max_output_tokens" -> maxOutputTokens = count(p, value);
+        case "n" -> {
+          long n = count(p, value);
+          choices = n > 0 && n <= Integer.MAX_VALUE ? (int) n : 1;
+        }
+        default -> p.skipChildren();
+      }
+    }
+
+    /** Reads a stream_options object to its end; whether it sets include_usage to true. */
+    private static boolean readIncludeUsage(JsonParser p) throws IOException {
+      boolean include = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("include_usage".equals(name)) {
+          include = value == JsonToken.VALUE_TRUE;
+        } else {
+          p.skipChildren();
+        }
+      }
+      return include;
+    }
+
+    private static long count(JsonParser p, JsonToken value) throws IOException {
+      if (value == JsonToken.VALUE_NUMBER_INT) {
+        long n = p.getLongValue();
+        return n >= 0 ? n : -1;
+      }
+      if (value == JsonToken.VALUE_NUMBER_FLOAT) {
+        double d = p.getDoubleValue();
+        return d >= 0 && d == Math.rint(d) && d < Long.MAX_VALUE ? (long) d : -1;
+      }
+      p.skipChildren();
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,498 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.Usage;
+import java.io.IOException;
+
+/**
+ * What the gateway learns from a response body as it passes: the reported usage (if any), the
+ * answering model and the generated text (to estimate output tokens when no usage comes).
+ * Filled by one reader thread; read after the body ended.
+ *
+ * <p>Bodies are read with Jackson's streaming parser straight from their bytes: only the members
+ * named here are looked at, everything else is skipped, and only a {@code usage} object becomes a
+ * tree. A body that is not a JSON object teaches nothing, not even in part.
+ *
+ * <p>A chat stream chunk that certainly carries no usage ({@link ChunkShape}: nearly all of them)
+ * is not parsed as it passes: its model is taken from its bytes and the chunk is kept
+ * ({@link #deferChunk}), to be read for its text when the stream ended only if the text is needed
+ * then: when no usage came, or to log it.
+ */
+public final class ResponseFacts {
+
+  private static final JsonFactory JSON = Json.MAPPER.getFactory();
+
+  private Usage usage;
+  private String model;
+  private final StringBuilder text = new StringBuilder();
+  private boolean keepText;
+  private boolean complete;
+  /** Chat chunks whose text is not read yet; null when none. */
+  private ChunkStash stash;
+  /** Whether the stash overflowed, so that every chunk is now read at once. */
+  private boolean readsChunksAtOnce;
+
+  public Usage usage() {
+    return usage;
+  }
+
+  /** The answering model: the last one named (in a stream, by the last chunk naming one). */
+  public String model() {
+    return model;
+  }
+
+  /**
+   * The generated text, to estimate output tokens with when no usage was reported: for a stream,
+   * every chunk's text when no usage was reported or the text is kept ({@link #keepText}), else
+   * possibly only part of it; for a JSON document, its text only when the document reports no
+   * usage or the text is kept.
+   */
+  public CharSequence text() {
+    return text;
+  }
+
+  /** Whether the body carried its end marker ({@code [DONE]}, {@code response.completed}, or a whole JSON document). */
+  public boolean complete() {
+    return complete;
+  }
+
+  void markComplete() {
+    complete = true;
+  }
+
+  /** Keeps the whole text even when usage is reported (for the prompt log). */
+  void keepText() {
+    keepText = true;
+  }
+
+  /**
+   * Reads a whole non-streamed response document from {@code doc[from, to)}: its top-level
+   * {@code model} and {@code usage}, and, only when it reports no usage, its text. Returns false,
+   * having learnt nothing, when it is not a JSON object.
+   */
+  boolean readDocument(byte[] doc, int from, int to) {
+    if (readDocumentBytes(doc, from, to)) {
+      return true;
+    }
+    ModelAndUsage read;
+    try (JsonParser p = JSON.createParser(doc, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      read = readModelAndUsage(p);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    if (!learn(read.model(), read.usage()) || keepText) {
+      // Rare: the text is needed (to estimate, or to log), so read the document again, whole.
+      appendDocumentText(Json.parseOrNull(doc, from, to - from));
+    }
+    complete = true;
+    return true;
+  }
+
+  /**
+   * Reads a document as {@link #readDocument} does, without a parser, when it reports usage in
+   * plain form and its text is not needed ({@link TopLevel}, {@link UsageBytes}); returns false,
+   * having learnt nothing, for any other document.
+   */
+  private boolean readDocumentBytes(byte[] doc, int from, int to) {
+    if (keepText || to - from > StrictJson.MAX_LENGTH) {
+      return false;
+    }
+    TopLevel top = new TopLevel(StrictJson.NOT_NOTING);
+    if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
+      return false;
+    }
+    Usage read = UsageBytes.read(doc, top.lastUsage(), to);
+    if (read == UsageBytes.UNREAD || read == null) {
+      return false;
+    }
+    learnUsage(top.model(), read);
+    complete = true;
+    return true;
+  }
+
+  /**
+   * Reads one chat or completions stream chunk from {@code data[from, to)}, noting its top-level
+   * {@code usage} and {@code choices} in {@code member}. Returns false, having learnt nothing,
+   * when the data is not a JSON object.
+   */
+  boolean readChunk(byte[] data, int from, int to, UsageMember member) {
+    return readChunk(data, from, to, member, true);
+  }
+
+  /**
+   * Whether a chat chunk that carries no usage may be kept to read later ({@link #deferChunk}):
+   * unless the stash overflowed.
+   */
+  boolean defersChunks() {
+    return !readsChunksAtOnce;
+  }
+
+  /**
+   * Learns the model of the chat chunk {@code data[from, to)}, which carries no usage (no
+   * top-level usage but null ones) and names {@code chunkModel} (as {@link #readChunk} would
+   * read it), and keeps the chunk, to read its text only if it is needed when the stream ended
+   * ({@link #streamEnded}); its first {@code sharedStart} and last {@code sharedEnd} bytes are
+   * known to be those of the chunk deferred before (0 when not known). Returns false, having
+   * learnt nothing, when the stash would overflow: the chunks kept so far are then read, and
+   * this chunk and every later one must be read at once.
+   */
+  boolean deferChunk(byte[] data, int from, int to, String chunkModel, int sharedStart,
+      int sharedEnd) {
+    if (stash == null) {
+      stash = new ChunkStash();
+    }
+    if (stash.add(data, from, to, text.length(), sharedStart, sharedEnd)) {
+      learn(chunkModel, null);
+      return true;
+    }
+    readStash();
+    readsChunksAtOnce = true;
+    return false;
+  }
+
+  /**
+   * Once a stream ended, before the facts are reported: reads the text of the chunks kept, if
+   * the text is needed (no usage came, or it is kept for the log), and lets them go.
+   */
+  void streamEnded() {
+    if (usage == null || keepText) {
+      readStash();
+    }
+    stash = null;
+  }
+
+  /** Reads the kept chunks' text, each put where it would have gone had it been read at once. */
+  private void readStash() {
+    ChunkStash kept = stash;
+    stash = null;
+    if (kept == null || kept.count() == 0) {
+      return;
+    }
+    // The text of chunks read at once since the first one was kept; usually none.
+    int base = kept.textAt(0);
+    String later = text.substring(base);
+    text.setLength(base);
+    int placed = base;
+    UsageMember ignored = new UsageMember();
+    for (int i = 0; i < kept.count(); i++) {
+      text.append(later, placed - base, kept.textAt(i) - base);
+      placed = kept.textAt(i);
+      kept.rebuildNext();
+      readChunk(kept.chunk(), 0, kept.chunkLength(), ignored, false);
+    }
+    text.append(later, placed - base, later.length());
+  }
+
+  /** Reads a chunk as {@link #readChunk}; only its text when {@code learn} is false. */
+  private boolean readChunk(byte[] data, int from, int to, UsageMember member, boolean learn) {
+    member.clear();
+    int textLength = text.length();
+    try (JsonParser p = JSON.createParser(data, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      String chunkModel = null;
+      JsonNode chunkUsage = null;
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        switch (name) {
+          case "model" -> chunkModel = nextText(p, model);
+          case "usage" -> {
+            p.nextToken();
+            member.note(p, data, from, to);
+            chunkUsage = currentObject(p);
+          }
+          case "choices" -> member.noteChoices(readChoices(p));
+          default -> skipNext(p);
+        }
+      }
+      if (learn) {
+        learn(chunkModel, chunkUsage);
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      text.setLength(textLength);
+      member.clear();
+      return false;
+    }
+  }
+
+  /**
+   * Reads one Responses API stream event from {@code data[from, to)}: the text of
+   * {@code *.delta} events, the response's model and usage from {@code response.created} and from
+   * the events that end a response. Returns false, having learnt nothing, when the data is not a
+   * JSON object.
+   */
+  boolean readResponsesEvent(byte[] data, int from, int to) {
+    String type = null;
+    String delta = null;
+    ModelAndUsage response = null;
+    try (JsonParser p = JSON.createParser(data, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        switch (name) {
+          case "type" -> type = nextText(p, null);
+          case "delta" -> delta = nextText(p, null);
+          case "response" -> response = nextObject(p) ? readModelAndUsage(p) : null;
+          default -> skipNext(p);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    if (type == null) {
+      return true;
+    }
+    if (type.endsWith(".delta")) {
+      if (delta != null) {
+        text.append(delta);
+      }
+    } else if (type.equals("response.completed") || type.equals("response.incomplete")
+        || type.equals("response.failed")) {
+      learnFrom(response);
+      complete = true;
+    } else if (type.equals("response.created")) {
+      learnFrom(response);
+    }
+    return true;
+  }
+
+  /** A JSON object's {@code model} (if text) and {@code usage} (if an object); last one wins. */
+  private record ModelAndUsage(String model, JsonNode usage) {}
+
+  /** Reads the members of the object the parser just entered, keeping its model and usage. */
+  private ModelAndUsage readModelAndUsage(JsonParser p) throws IOException {
+    String m = null;
+    JsonNode u = null;
+    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+      switch (name) {
+        case "model" -> m = nextText(p, model);
+        case "usage" -> {
+          p.nextToken();
+          u = currentObject(p);
+        }
+        default -> skipNext(p);
+      }
+    }
+    return new ModelAndUsage(m, u);
+  }
+
+  private void learnFrom(ModelAndUsage response) {
+    if (response != null) {
+      learn(response.model(), response.usage());
+    }
+  }
+
+  /** Keeps a model (if not null) and usage (if it holds a count); returns whether it did. */
+  private boolean learn(String m, JsonNode u) {
+    return learnUsage(m, parseUsage(u));
+  }
+
+  /**
+   * Keeps a model (if not null) and usage (if not null), read from a chunk or document without
+   * a parser; returns whether there was usage.
+   */
+  boolean learnUsage(String m, Usage parsed) {
+    if (m != null) {
+      model = m;
+    }
+    if (parsed != null) {
+      usage = parsed;
+    }
+    return parsed != null;
+  }
+
+  /** Reads a chunk's {@code choices}; returns whether they are an empty array. */
+  private boolean readChoices(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return false;
+    }
+    boolean empty = true;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      empty = false;
+      if (t != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        switch (name) {
+          case "delta" -> readDelta(p);
+          case "text" -> appendNextText(p);
+          default -> skipNext(p);
+        }
+      }
+    }
+    return empty;
+  }
+
+  private void readDelta(JsonParser p) throws IOException {
+    if (!nextObject(p)) {
+      return;
+    }
+    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+      switch (name) {
+        case "content", "reasoning_content" -> appendNextText(p);
+        case "tool_calls" -> readToolCalls(p);
+        default -> skipNext(p);
+      }
+    }
+  }
+
+  private void readToolCalls(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return;
+    }
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        if (!name.equals("function")) {
+          skipNext(p);
+        } else if (nextObject(p)) {
+          readFunction(p);
+        }
+      }
+    }
+  }
+
+  private void readFunction(JsonParser p) throws IOException {
+    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+      if (name.equals("name") || name.equals("arguments")) {
+        appendNextText(p);
+      } else {
+        skipNext(p);
+      }
+    }
+  }
+
+  /** Appends the next value if it is text, straight from the parser's buffer; skips it if not. */
+  private void appendNextText(JsonParser p) throws IOException {
+    if (p.nextToken() == JsonToken.VALUE_STRING) {
+      text.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+    } else {
+      p.skipChildren();
+    }
+  }
+
+  /** The text of a document without usage, for the estimate. */
+  private void appendDocumentText(JsonNode doc) {
+    if (doc == null) {
+      return;
+    }
+    for (JsonNode choice : doc.path("choices")) {
+      appendText(choice.path("message").get("content"));
+      appendText(choice.get("text"));
+      for (JsonNode call : choice.path("message").path("tool_calls")) {
+        appendText(call.path("function").get("name"));
+        appendText(call.path("function").get("arguments"));
+      }
+    }
+    for (JsonNode item : doc.path("output")) {
+      for (JsonNode part : item.path("content")) {
+        appendText(part.get("text"));
+      }
+      appendText(item.get("arguments"));
+    }
+  }
+
+  private void appendText(JsonNode node) {
+    if (node != null && node.isTextual()) {
+      text.append(node.textValue());
+    }
+  }
+
+  /**
+   * The next value if it is text, else null (the value skipped). Returns {@code known} itself
+   * when the text equals it, so the model repeated in every chunk is not copied each time.
+   */
+  private static String nextText(JsonParser p, String known) throws IOException {
+    if (p.nextToken() != JsonToken.VALUE_STRING) {
+      p.skipChildren();
+      return null;
+    }
+    if (known != null && p.getTextLength() == known.length()) {
+      char[] chars = p.getTextCharacters();
+      int offset = p.getTextOffset();
+      int i = 0;
+      while (i < known.length() && chars[offset + i] == known.charAt(i)) {
+        i++;
+      }
+      if (i == known.length()) {
+        return known;
+      }
+    }
+    return p.getText();
+  }
+
+  /** Moves to the next value; true if it is an object (now entered), else skips it. */
+  private static boolean nextObject(JsonParser p) throws IOException {
+    if (p.nextToken() == JsonToken.START_OBJECT) {
+      return true;
+    }
+    p.skipChildren();
+    return false;
+  }
+
+  /** The value the parser is at as a tree if it is an object, else null (the value skipped). */
+  private static JsonNode currentObject(JsonParser p) throws IOException {
+    if (p.currentToken() == JsonToken.START_OBJECT) {
+      return p.readValueAsTree();
+    }
+    p.skipChildren();
+    return null;
+  }
+
+  private static void skipNext(JsonParser p) throws IOException {
+    p.nextToken();
+    p.skipChildren();
+  }
+
+  /**
+   * Reads a {@code usage} object in any of the OpenAI shapes (chat and completions:
+   * prompt/completion tokens; Responses API: input/output tokens; embeddings: prompt and total
+   * only). Returns null when the node holds no token count.
+   */
+  public static Usage parseUsage(JsonNode usage) {
+    if (usage == null || !usage.isObject()) {
+      return null;
+    }
+    long input = firstCount(usage, "prompt_tokens", "input_tokens");
+    long output = firstCount(usage, "completion_tokens", "output_tokens");
+    long total = firstCount(usage, "total_tokens", null);
+    if (input < 0 && total < 0) {
+      return null;
+    }
+    input = Math.max(input, 0);
+    output = Math.max(output, 0);
+    if (total < 0) {
+      total = input + output;
+    }
+    long cached = Math.max(0, firstCount(usage.path("prompt_tokens_details").isObject()
+        ? usage.path("prompt_tokens_details") : usage.path("input_tokens_details"),
+        "cached_tokens", null));
+    long reasoning = Math.max(0, firstCount(usage.path("completion_tokens_details").isObject()
+        ? usage.path("completion_tokens_details") : usage.path("output_tokens_details"),
+        "reasoning_tokens", null));
+    return new Usage(input, output, total, cached, reasoning);
+  }
+
+  private static long firstCount(JsonNode node, String first, String second) {
+    JsonNode value = node.get(first);
+    if ((value == null || !value.canConvertToLong()) && second != null) {
+      value = node.get(second);
+    }
+    return value != null && value.isNumber() && value.canConvertToLong() && value.longValue() >= 0
+        ? value.longValue() : -1;
+  }
+}

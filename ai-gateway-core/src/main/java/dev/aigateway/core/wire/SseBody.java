@@ -1,0 +1,419 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.CallOutcome;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A server-sent-events response. Events are read as they pass; the stream is never buffered
+ * beyond the one event in flight.
+ *
+ * <p>When the gateway itself asked the backend for usage ({@code stream_options.include_usage}),
+ * the application must see the stream it would have seen without that option: this body then
+ * holds each event until its terminating blank line, drops the usage-only chunk (empty
+ * {@code choices}, usage set) and removes the {@code "usage":null} member OpenAI adds to every
+ * other chunk. Otherwise bytes go to the application straight from the upstream read and a copy
+ * is parsed.
+ *
+ * <p>Events are handled as bytes: the data line is found in place and parsed by
+ * {@link ResponseFacts} without being decoded to a string; an event that changes is passed on as
+ * its bytes around the cut, any other as the bytes it came as.
+ *
+ * <p>A chat chunk that certainly carries no usage (nearly all of them) is not parsed:
+ * {@link ChunkShape} checks its bytes, finds its model and any {@code "usage":null} member to
+ * cut, and the chunk is kept, to be read for its text only if the text is needed when the stream
+ * ended ({@link ResponseFacts#deferChunk}). Bytes passed on and facts reported are the same as if
+ * every chunk had been parsed as it came; only the text is left incomplete when usage was
+ * reported and the text is not kept ({@link #keepText()}).
+ */
+public final class SseBody extends ObservedBody {
+
+  private static final byte[] DATA_FIELD = {'d', 'a', 't', 'a', ':'};
+  private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+  /** {@link #chunkLikeKept} when too few bytes of the event are in to tell. */
+  private static final int WAIT = -2;
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long NEWLINES = '\n' * ONES;
+
+  private final boolean responsesApi;
+  private final boolean hideUsage;
+  private final UsageMember usageMember = new UsageMember();
+  private final ChunkShape chunkShape = new ChunkShape();
+  /**
+   * Events handled, then {@code [eventStart, length)}: the event in flight, then room for what
+   * upstream sends next (hide mode reads straight into it). Grows only for a larger event.
+   */
+  private byte[] buffer = new byte[2048];
+  /**
+   * Hide mode: the pieces of the handled events' bytes still for the application, in order,
+   * each as its start and end in {@link #buffer} (the events' bytes minus what is hidden); the
+   * piece being read, where in it, and how many bytes are left in all. The buffer is compacted
+   * only once they were all read.
+   */
+  private int[] pieces = new int[32];
+  private int pieceCount;
+  private int piece;
+  private int piecePosition;
+  private int pending;
+  private int eventStart;
+  private int lineStart;
+  private int scanned;
+  private int length;
+  /** Data lines of the event in flight so far, and where the first one's value lies. */
+  private int dataLines;
+  private int dataFrom;
+  private int dataTo;
+  private boolean upstreamEnded;
+  /** Whether the event in flight was tried as a chunk like the one kept. */
+  private boolean triedLikeKept;
+
+  public SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
+      boolean responsesApi, boolean hideUsage) {
+    super(upstream, new ReadingKeptChunks(listener), callCanceled);
+    this.responsesApi = responsesApi;
+    this.hideUsage = hideUsage;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    if (!hideUsage) {
+      int n = readUpstream(b, off, len);
+      if (n < 0) {
+        streamEnded();
+      } else {
+        compact(n);
+        System.arraycopy(b, off, buffer, length, n);
+        length += n;
+        processEvents();
+      }
+      return n;
+    }
+    while (pending == 0) {
+      if (upstreamEnded) {
+        return -1;
+      }
+      compact(1);
+      int n = readUpstream(buffer, length, buffer.length - length);
+      if (n < 0) {
+        upstreamEnded = true;
+        streamEnded();
+      } else {
+        length += n;
+        processEvents();
+      }
+    }
+    int wanted = Math.min(len, pending);
+    for (int copied = 0; copied < wanted; ) {
+      int from = Math.max(pieces[2 * piece], piecePosition);
+      int n = Math.min(wanted - copied, pieces[2 * piece + 1] - from);
+      System.arraycopy(buffer, from, b, off + copied, n);
+      copied += n;
+      piecePosition = from + n;
+      if (piecePosition == pieces[2 * piece + 1]) {
+        piece++;
+      }
+    }
+    pending -= wanted;
+    return wanted;
+  }
+
+  /**
+   * Once the application has read every byte for it: moves the event in flight to the front and
+   * makes room for at least {@code room} more bytes.
+   */
+  private void compact(int room) {
+    pieceCount = 0;
+    piece = 0;
+    piecePosition = 0;
+    if (eventStart > 0) {
+      System.arraycopy(buffer, eventStart, buffer, 0, length - eventStart);
+      length -= eventStart;
+      lineStart -= eventStart;
+      scanned -= eventStart;
+      dataFrom -= eventStart;
+      dataTo -= eventStart;
+      eventStart = 0;
+    }
+    if (length + room > buffer.length) {
+      buffer = Arrays.copyOf(buffer, Math.max(length + room, buffer.length * 2));
+    }
+  }
+
+  private void streamEnded() {
+    if (ended()) {
+      return;
+    }
+    if (length > eventStart) {
+      // A last event without its blank line: still read it, and pass it on as it came.
+      handleEvent(eventStart, length, dataOf(buffer, eventStart, length));
+      eventStart = length;
+    }
+    end(facts.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
+  }
+
+  /** Handles every complete event in the buffer; an event ends at an empty line. */
+  private void processEvents() {
+    while (true) {
+      if (lineStart == eventStart && !triedLikeKept) {
+        int next = chunkLikeKept();
+        if (next >= 0) {
+          eventStart = next;
+          lineStart = next;
+          continue;
+        }
+        triedLikeKept = next != WAIT; // else tried again when more bytes came, if still in time
+      }
+      int newline = indexOfNewline(buffer, Math.max(scanned, lineStart), length);
+      if (newline < 0) {
+        break;
+      }
+      int lineEnd = newline > lineStart && buffer[newline - 1] == '\r' ? newline - 1 : newline;
+      if (lineEnd > lineStart) {
+        noteLine(lineStart, lineEnd);
+      } else if (lineStart > eventStart) {
+        handleEvent(eventStart, newline + 1, switch (dataLines) {
+          case 0 -> null;
+          case 1 -> new Data(buffer, dataFrom, dataTo);
+          default -> dataOf(buffer, eventStart, newline + 1); // rare: joined in a copy
+        });
+        eventStart = newline + 1;
+        dataLines = 0;
+        triedLikeKept = false;
+      } else {
+        emit(lineStart, newline + 1); // stray blank line between events
+        eventStart = newline + 1;
+        triedLikeKept = false;
+      }
+      lineStart = newline + 1;
+    }
+    scanned = length;
+  }
+
+  /**
+   * Handles the event in flight at once when it is one data line holding a chat chunk like the
+   * one {@link ChunkShape} kept (as nearly all chunks of an answer are), and it is all in the
+   * buffer: the chunk is found by comparing it with the one kept, which finds where its line
+   * ends too, so the line need not be scanned for its end. Returns where the next event starts;
+   * {@link #WAIT} when fewer bytes than such an event needs are in; or -1 when the event is to be
+   * handled as any other. Either way, nothing was changed.
+   */
+  private int chunkLikeKept() {
+    if (responsesApi || !facts.defersChunks()) {
+      return -1;
+    }
+    int available = length - eventStart;
+    if (available < DATA_FIELD.length + chunkShape.keptLength() + 2
+        && (available < DATA_FIELD.length + 2 || buffer[length - 1] != '\n')) {
+      // Fewer bytes than the kept chunk has, and the read did not end at a line end: more are
+      // coming. A read that did end there (a backend flushing each event) may hold a whole chunk
+      // with shorter text than the kept one, so it is tried now.
+      return WAIT;
+    }
+    int valueStart = dataValueStart(buffer, eventStart, length);
+    int usageValue = valueStart < 0 ? ChunkShape.OTHER
+        : chunkShape.readLikeKept(buffer, valueStart, length);
+    if (usageValue == ChunkShape.OTHER) {
+      return -1;
+    }
+    // The event must end here: its one line (not ending in a carriage return), a blank one.
+    int dataEnd = chunkShape.end();
+    int lineEnd = dataEnd < length && buffer[dataEnd] == '\r' ? dataEnd + 1 : dataEnd;
+    int blankEnd = lineEnd + 1 < length && buffer[lineEnd + 1] == '\r' ? lineEnd + 2 : lineEnd + 1;
+    if (blankEnd >= length) {
+      chunkShape.forgetLikeKept();
+      return WAIT; // its last bytes are still to come: tried again when they came
+    }
+    if (buffer[lineEnd] != '\n' || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
+        || buffer[blankEnd] != '\n') {
+      chunkShape.forgetLikeKept();
+      return -1;
+    }
+    handleChunk(eventStart, blankEnd + 1, new Data(buffer, valueStart, dataEnd), usageValue);
+    return blankEnd + 1;
+  }
+
+  /** Notes a data line of the event in flight, so that the usual one is not looked for again. */
+  private void noteLine(int start, int end) {
+    int valueStart = dataValueStart(buffer, start, end);
+    if (valueStart >= 0 && dataLines++ == 0) {
+      dataFrom = valueStart;
+      dataTo = end;
+    }
+  }
+
+  private void handleEvent(int start, int end, Data data) {
+    if (data == null) {
+      emit(start, end);
+      return;
+    }
+    if (data.is(DONE)) {
+      facts.markComplete();
+      emit(start, end);
+      return;
+    }
+    if (responsesApi) {
+      facts.readResponsesEvent(data.bytes(), data.from(), data.to());
+      emit(start, end);
+      return;
+    }
+    handleChunk(start, end, data, facts.defersChunks()
+        ? chunkShape.read(data.bytes(), data.from(), data.to()) : ChunkShape.OTHER);
+  }
+
+  /**
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that
+   * {@link ChunkShape} read as {@code usageValue}.
+   */
+  private void handleChunk(int start, int end, Data data, int usageValue) {
+    if (!readChunk(data, usageValue) || !hideUsage) {
+      emit(start, end);
+    } else if (usageMember.usageOnly()) {
+      return; // the usage-only chunk the application did not ask for
+    } else if (usageMember.cutsNull() && data.bytes() == buffer) {
+      emit(start, usageMember.cutFrom());
+      emit(usageMember.cutTo(), end);
+    } else {
+      emit(start, end); // as before, data split over several lines (OpenAI never splits it)
+    }
+  }
+
+  /**
+   * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage,
+   * only if its text is needed at the end; the chunk that only reports usage is read on its
+   * bytes when it can be. {@code usageValue} is what {@link ChunkShape} read, or
+   * {@link ChunkShape#OTHER} when chunks are not deferred. Returns false when it is not a JSON
+   * object.
+   */
+  private boolean readChunk(Data data, int usageValue) {
+    byte[] bytes = data.bytes();
+    if (usageValue == ChunkShape.USAGE_ONLY) {
+      facts.learnUsage(chunkShape.model(), chunkShape.usage());
+      usageMember.noteUsageOnly();
+      return true;
+    }
+    if (usageValue != ChunkShape.OTHER
+        && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model(),
+            chunkShape.sharedStart(), chunkShape.sharedEnd())) {
+      usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
+      return true;
+    }
+    return facts.readChunk(bytes, data.from(), data.to(), usageMember);
+  }
+
+  /** Reads the chunks kept, if their text is needed, before the listener hears of the end. */
+  private record ReadingKeptChunks(BodyListener listener) implements BodyListener {
+
+    @Override
+    public void firstBytes() {
+      listener.firstBytes();
+    }
+
+    @Override
+    public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
+      facts.streamEnded();
+      listener.bodyEnded(outcome, facts, failure);
+    }
+  }
+
+  /**
+   * An event's data: the value of its one {@code data:} line, in place, or the values of its
+   * several data lines joined by newlines, in a copy.
+   */
+  record Data(byte[] bytes, int from, int to) {
+
+    boolean is(byte[] value) {
+      return StrictJson.is(bytes, from, to, value);
+    }
+  }
+
+  /** The data of the event in {@code event[start, end)}, or null when it has none. */
+  static Data dataOf(byte[] event, int start, int end) {
+    Data first = null;
+    ByteArrayOutputStream joined = null;
+    int lineStart = start;
+    while (lineStart < end) {
+      int newline = indexOfNewline(event, lineStart, end);
+      int lineEnd = newline < 0 ? end : newline;
+      int contentEnd = lineEnd > lineStart && event[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+      int valueStart = dataValueStart(event, lineStart, contentEnd);
+      if (valueStart >= 0 && first == null) {
+        first = new Data(event, valueStart, contentEnd);
+      } else if (valueStart >= 0) {
+        if (joined == null) {
+          joined = new ByteArrayOutputStream();
+          joined.write(event, first.from(), first.to() - first.from());
+        }
+        joined.write('\n');
+        joined.write(event, valueStart, contentEnd - valueStart);
+      }
+      lineStart = lineEnd + 1;
+    }
+    return joined == null ? first : new Data(joined.toByteArray(), 0, joined.size());
+  }
+
+  /**
+   * Where the value of the line {@code bytes[start, end)} (its line ending excluded) starts if it
+   * is a {@code data:} line (after the colon and one optional space); -1 if it is not.
+   */
+  private static int dataValueStart(byte[] bytes, int start, int end) {
+    if (!StrictJson.startsWith(bytes, start, end, DATA_FIELD)) {
+      return -1;
+    }
+    int fieldEnd = start + DATA_FIELD.length;
+    return fieldEnd < end && bytes[fieldEnd] == ' ' ? fieldEnd + 1 : fieldEnd;
+  }
+
+  /** The index of the first {@code \n} in {@code bytes[from, to)}, or -1; eight bytes a step. */
+  static int indexOfNewline(byte[] bytes, int from, int to) {
+    int i = from;
+    for (; i <= to - Long.BYTES; i += Long.BYTES) {
+      long word = (long) LONGS.get(bytes, i) ^ NEWLINES;
+      // A byte of word is zero where a newline was; the lowest flag marks the first one.
+      long zeros = (word - ONES) & ~word & HIGH_BITS;
+      if (zeros != 0) {
+        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (bytes[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Passes {@code buffer[from, to)} on to the application, after what it was passed before. */
+  private void emit(int from, int to) {
+    if (!hideUsage || from == to) {
+      return; // the application already received these bytes straight from upstream
+    }
+    pending += to - from;
+    if (pieceCount > 0 && pieces[2 * pieceCount - 1] == from) {
+      pieces[2 * pieceCount - 1] = to; // goes on where the last piece ends, as most do
+      return;
+    }
+    if (2 * pieceCount == pieces.length) {
+      pieces = Arrays.copyOf(pieces, pieces.length * 2);
+    }
+    pieces[2 * pieceCount] = from;
+    pieces[2 * pieceCount + 1] = to;
+    pieceCount++;
+  }
+
+  @Override
+  public int available() {
+    return hideUsage ? pending : 0;
+  }
+}

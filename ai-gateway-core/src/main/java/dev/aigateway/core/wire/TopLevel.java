@@ -1,0 +1,240 @@
+package dev.aigateway.core.wire;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.util.Arrays;
+
+/**
+ * The members of a top-level JSON object that the gateway reads ({@code usage}, {@code model},
+ * {@code choices}), found on the object's bytes without a parser. {@link #walk} accepts an object
+ * only when {@link StrictJson} accepts it whole, its top-level names are written without escapes
+ * (an escaped one could spell a name read here) and its last model, if text, is written without
+ * escapes; for any other, the caller leaves the bytes to Jackson.
+ */
+final class TopLevel {
+
+  private static final byte[] USAGE = {'"', 'u', 's', 'a', 'g', 'e', '"'};
+  private static final byte[] MODEL = {'"', 'm', 'o', 'd', 'e', 'l', '"'};
+  private static final byte[] CHOICES = {'"', 'c', 'h', 'o', 'i', 'c', 'e', 's', '"'};
+  /** What a member is. */
+  private static final int OTHER_MEMBER = 0;
+  private static final int USAGE_MEMBER = 1;
+  private static final int MODEL_MEMBER = 2;
+  private static final int CHOICES_MEMBER = 3;
+
+  private final StrictJson strict;
+  /** Usage members; where the first and the last one's value start; whether all are null. */
+  private int usages;
+  private int firstUsage;
+  private int lastUsage;
+  private boolean usagesNull;
+  /** Choices members, and whether all are empty arrays. */
+  private int choices;
+  private boolean choicesEmpty;
+  /** Where the last model's value starts, or -1; and its text when it is text. */
+  private int modelValue;
+  private String model;
+
+  /**
+   * Per member of the object walked last, four numbers: where the walk went on to it (after the
+   * brace or comma before it), what it is ({@link #OTHER_MEMBER}, ...), where its value starts
+   * and ends.
+   */
+  private int[] members = new int[32];
+  private int memberCount;
+  /** The same for the object {@link #keepMembers kept}, from its start; and where it resumed. */
+  private int[] keptMembers = new int[0];
+  private int keptMemberCount;
+  private int resumedAt;
+
+  TopLevel(StrictJson strict) {
+    this.strict = strict;
+  }
+
+  /**
+   * Walks the object {@code json[from, to)}; returns false when it is not one accepted here (see
+   * above), and what was noted is then meaningless.
+   */
+  boolean walk(byte[] json, int from, int to) {
+    forget();
+    resumedAt = from;
+    int i = StrictJson.skipSpace(json, from, to);
+    if (i >= to || json[i] != '{') {
+      return false;
+    }
+    return members(json, i + 1, to, true);
+  }
+
+  /**
+   * Walks the object {@code json[from, to)} as {@link #walk}, knowing that its first
+   * {@code same} bytes are those of the object {@link #keepMembers kept}: the members among them
+   * are noted as they were, not walked again. {@link #resumedAt()} tells where the walk began.
+   */
+  boolean walkLikeKept(byte[] json, int from, int to, int same) {
+    int resume = keptMemberCount - 1;
+    while (resume > 0 && keptMembers[4 * resume] > same) {
+      resume--;
+    }
+    if (resume <= 0) {
+      return walk(json, from, to);
+    }
+    forget();
+    for (int k = 0; k < resume; k++) {
+      note(json, keptMembers[4 * k] + from, keptMembers[4 * k + 1],
+          keptMembers[4 * k + 2] + from, keptMembers[4 * k + 3] + from);
+    }
+    resumedAt = keptMembers[4 * resume] + from;
+    return members(json, resumedAt, to, false);
+  }
+
+  /** Where the last walk began: the object's start, or where {@link #walkLikeKept} resumed. */
+  int resumedAt() {
+    return resumedAt;
+  }
+
+  /** Keeps the members of the object walked last, which starts at {@code from}. */
+  void keepMembers(int from) {
+    if (keptMembers.length < memberCount * 4) {
+      keptMembers = new int[members.length];
+    }
+    for (int k = 0; k < memberCount * 4; k += 4) {
+      keptMembers[k] = members[k] - from;
+      keptMembers[k + 1] = members[k + 1];
+      keptMembers[k + 2] = members[k + 2] - from;
+      keptMembers[k + 3] = members[k + 3] - from;
+    }
+    keptMemberCount = memberCount;
+  }
+
+  private void forget() {
+    usages = 0;
+    usagesNull = true;
+    choices = 0;
+    choicesEmpty = true;
+    modelValue = -1;
+    memberCount = 0;
+  }
+
+  /**
+   * Walks the members from {@code json[i]}, just after the opening brace ({@code first}) or a
+   * comma, to the object's end, which must end the input.
+   */
+  private boolean members(byte[] json, int i, int to, boolean first) {
+    int next = i;
+    i = StrictJson.skipSpace(json, i, to);
+    if (first && i < to && json[i] == '}') {
+      i++;
+    } else {
+      while (true) {
+        if (i >= to || json[i] != '"') {
+          return false;
+        }
+        int name = i;
+        int nameEnd = StrictJson.string(json, i, to, false);
+        if (nameEnd < 0) {
+          return false;
+        }
+        i = StrictJson.skipSpace(json, nameEnd, to);
+        if (i >= to || json[i] != ':') {
+          return false;
+        }
+        int value = StrictJson.skipSpace(json, i + 1, to);
+        i = strict.value(json, value, to, 1);
+        if (i < 0) {
+          return false;
+        }
+        note(json, next, kind(json, name, nameEnd), value, i);
+        i = StrictJson.skipSpace(json, i, to);
+        if (i < to && json[i] == '}') {
+          i++;
+          break;
+        } else if (i >= to || json[i] != ',') {
+          return false;
+        }
+        next = i + 1;
+        i = StrictJson.skipSpace(json, next, to);
+      }
+    }
+    if (StrictJson.skipSpace(json, i, to) != to) {
+      return false;
+    }
+    model = null;
+    if (modelValue >= 0 && json[modelValue] == '"') {
+      int end = StrictJson.string(json, modelValue, to, false);
+      if (end < 0) {
+        return false; // written with escapes
+      }
+      model = new String(json, modelValue + 1, end - modelValue - 2, UTF_8);
+    }
+    return true;
+  }
+
+  private static int kind(byte[] json, int name, int nameEnd) {
+    return StrictJson.is(json, name, nameEnd, USAGE) ? USAGE_MEMBER
+        : StrictJson.is(json, name, nameEnd, MODEL) ? MODEL_MEMBER
+        : StrictJson.is(json, name, nameEnd, CHOICES) ? CHOICES_MEMBER
+        : OTHER_MEMBER;
+  }
+
+  /**
+   * Notes the member the walk went on to at {@code next}, of that {@code kind}, whose value is
+   * {@code json[value, end)}.
+   */
+  private void note(byte[] json, int next, int kind, int value, int end) {
+    if (memberCount * 4 == members.length) {
+      members = Arrays.copyOf(members, members.length * 2);
+    }
+    members[memberCount * 4] = next;
+    members[memberCount * 4 + 1] = kind;
+    members[memberCount * 4 + 2] = value;
+    members[memberCount * 4 + 3] = end;
+    memberCount++;
+    if (kind == USAGE_MEMBER) {
+      if (usages++ == 0) {
+        firstUsage = value;
+      }
+      lastUsage = value;
+      usagesNull &= json[value] == 'n';
+    } else if (kind == MODEL_MEMBER) {
+      modelValue = value;
+    } else if (kind == CHOICES_MEMBER) {
+      choices++;
+      choicesEmpty &= json[value] == '[' && StrictJson.skipSpace(json, value + 1, end) == end - 1;
+    }
+  }
+
+  /** How many top-level usage members there are. */
+  int usages() {
+    return usages;
+  }
+
+  /** Where the first usage value starts. */
+  int firstUsage() {
+    return firstUsage;
+  }
+
+  /** Where the last usage value starts. */
+  int lastUsage() {
+    return lastUsage;
+  }
+
+  /** Whether every usage value is null (true when there is none). */
+  boolean usagesNull() {
+    return usagesNull;
+  }
+
+  /** Whether there is a {@code choices} member and every one is an empty array. */
+  boolean choicesEmpty() {
+    return choices > 0 && choicesEmpty;
+  }
+
+  /** Where the last model member's value starts, or -1 when there is none. */
+  int modelValue() {
+    return modelValue;
+  }
+
+  /** The last model member's text; null when there is none or it is not text. */
+  String model() {
+    return model;
+  }
+}

@@ -1,0 +1,190 @@
+package dev.aigateway.core.adapter;
+
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The orchestrator driven as an adapter drives it, without any HTTP client. */
+class GovernedCallTest {
+
+  private static final String URL = "https://api.example.com/v1/chat/completions";
+  private static final String CHAT =
+      "{\"model\":\"gpt-4o\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  private static final String ANSWER = "{\"id\":\"c1\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+      + "\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}],"
+      + "\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2,\"total_tokens\":10}}";
+
+  private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+
+  private AiGateway.Builder gateway() {
+    return AiGateway.builder().listener(events::add);
+  }
+
+  private static GovernedCall begin(AiGateway gateway) {
+    return gateway.begin(new CallMatch(Operation.CHAT_COMPLETIONS, null),
+        PostedRequest.of(URL, CHAT));
+  }
+
+  private static void readWhole(InputStream body) throws IOException {
+    body.readAllBytes();
+    body.close();
+  }
+
+  private static InputStream json(String body) {
+    return new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void answeredCallEndsInOneEventWithReportedUsageSettled() throws IOException {
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000))
+        .build();
+    GovernedCall call = begin(gateway);
+
+    Admission admission = call.admit();
+    readWhole(call.observeResponse(200, "application/json", json(ANSWER), () -> false));
+
+    assertThat(admission.admitted()).isTrue();
+    assertThat(events).hasSize(1);
+    GatewayEvent event = events.get(0);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.outputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.settledTokens()).isEqualTo(10);
+    assertThat(event.reservedTokens()).isGreaterThan(10);
+    assertThat(event.counterKeys()).containsEntry("consumer", AiGateway.ANONYMOUS);
+  }
+
+  @Test
+  void settlementFreesTheUnusedReservationForTheNextCall() throws IOException {
+    // Each call reserves its prompt + 100 output tokens; the bucket holds one such reservation,
+    // so a second call fits only if the first was settled down to its 10 reported tokens.
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150))
+        .build();
+    GovernedCall first = begin(gateway);
+    first.admit();
+    readWhole(first.observeResponse(200, "application/json", json(ANSWER), () -> false));
+
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
+  void rejectedCallIsReportedWithTheGatewaysTimeAndNoLaterStage() {
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(50))
+        .responseCache(ResponseCache.builder())
+        .build();
+
+    Admission admission = begin(gateway).admit();
+
+    assertThat(admission.admitted()).isFalse();
+    assertThat(events).singleElement().satisfies(event -> {
+      assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+      assertThat(event.gatewayTime()).isPositive();
+      assertThat(event.cacheOutcome()).isEqualTo(CacheOutcome.NONE);
+    });
+  }
+
+  @Test
+  void cacheHitIsReportedWithTheGatewaysTime() throws IOException {
+    AiGateway gateway = gateway().responseCache(ResponseCache.builder()).build();
+    GovernedCall first = begin(gateway);
+    first.admit();
+    readWhole(first.observeResponse(200, "application/json", json(ANSWER), () -> false));
+
+    Admission hit = begin(gateway).admit();
+
+    assertThat(hit.cachedAnswer()).isNotNull();
+    assertThat(events).hasSize(2);
+    assertThat(events.get(1).cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(events.get(1).gatewayTime()).isPositive();
+  }
+
+  @Test
+  void callThatCanNeverFitTellsClientsNotToRetry() {
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(50))
+        .build();
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection.headers()).containsEntry("x-should-retry", "false");
+    assertThat(new String(rejection.body(), StandardCharsets.UTF_8))
+        .contains("can never fit");
+  }
+
+  @Test
+  void callThatMustWaitStaysRetryable() throws IOException {
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150))
+        .build();
+    begin(gateway).admit(); // reserves most of the bucket and is never settled
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection).isNotNull();
+    assertThat(rejection.headers()).doesNotContainKey("x-should-retry")
+        .containsKey("retry-after");
+  }
+
+  @Test
+  void backendErrorRefundsAndEndsOnce() {
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150))
+        .build();
+    GovernedCall call = begin(gateway);
+    call.admit();
+
+    call.observeResponse(500, "application/json", json("{}"), () -> false);
+    call.failed(new IOException("late"));
+
+    assertThat(events).singleElement().satisfies(event -> {
+      assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+      assertThat(event.settledTokens()).isZero();
+    });
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
+  void failureWithoutResponseRefunds() {
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150))
+        .build();
+    GovernedCall call = begin(gateway);
+    call.admit();
+
+    call.failed(new ConnectException("refused"));
+
+    assertThat(events).singleElement().satisfies(event -> {
+      assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+      assertThat(event.errorType()).isEqualTo(ConnectException.class.getName());
+    });
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
+  void failingListenerNeitherBreaksTheCallNorStopsOtherListeners() throws IOException {
+    AiGateway gateway = AiGateway.builder()
+        .listener(event -> {
+          throw new IllegalStateException("listener bug");
+        })
+        .listener(events::add)
+        .build();
+    GovernedCall call = begin(gateway);
+    call.admit();
+
+    readWhole(call.observeResponse(200, "application/json", json(ANSWER), () -> false));
+
+    assertThat(events).hasSize(1);
+  }
+}

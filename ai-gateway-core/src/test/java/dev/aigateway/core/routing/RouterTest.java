@@ -1,0 +1,162 @@
+package dev.aigateway.core.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+
+  private final Clock clock = Clock.fixed(Instant.parse("2026-06-01T10:00:00Z"), ZoneOffset.UTC);
+
+  private static Backend.Builder backend(String id) {
+    return Backend.openAi(id, "https://" + id + ".example.com");
+  }
+
+  private Router router(LoadBalancing strategy, Backend.Builder... backends) {
+    BackendPool.Builder pool = BackendPool.builder().loadBalancing(strategy);
+    for (Backend.Builder b : backends) {
+      pool.backend(b);
+    }
+    return new Router(pool.build(), clock, t -> { });
+  }
+
+  private static Map<String, Integer> pick(Router router, int calls) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < calls; i++) {
+      Selection picked = router.select("gpt-4o", List.of(), null, 0, false);
+      counts.merge(picked.backend().id(), 1, Integer::sum);
+      picked.backend().breaker().onSuccess(picked.permit());
+    }
+    return counts;
+  }
+
+  @Test
+  void weightedSplitStaysWithinTwoPointsOfTheWeightsOverTenThousandCalls() {
+    Router router = router(LoadBalancing.weighted(), backend("a").weight(5),
+        backend("b").weight(3), backend("c").weight(2));
+
+    Map<String, Integer> counts = pick(router, 10_000);
+
+    assertThat(counts.get("a") / 100.0).isCloseTo(50.0, org.assertj.core.data.Offset.offset(2.0));
+    assertThat(counts.get("b") / 100.0).isCloseTo(30.0, org.assertj.core.data.Offset.offset(2.0));
+    assertThat(counts.get("c") / 100.0).isCloseTo(20.0, org.assertj.core.data.Offset.offset(2.0));
+  }
+
+  @Test
+  void smoothWeightingInterleavesInsteadOfBursting() {
+    Router router = router(LoadBalancing.weighted(), backend("a").weight(5), backend("b"),
+        backend("c"));
+
+    StringBuilder order = new StringBuilder();
+    for (int i = 0; i < 7; i++) {
+      order.append(router.select("m", List.of(), null, 0, false).backend().id());
+    }
+
+    assertThat(order.toString()).isEqualTo("aabacaa");
+  }
+
+  @Test
+  void roundRobinIsExactOverTenThousandCalls() {
+    Router router = router(LoadBalancing.roundRobin(), backend("a"), backend("b"), backend("c"),
+        backend("d"));
+
+    assertThat(pick(router, 10_000)).containsEntry("a", 2500).containsEntry("b", 2500)
+        .containsEntry("c", 2500).containsEntry("d", 2500);
+  }
+
+  @Test
+  void leastBusyPrefersTheBackendWithFewestCallsInFlight() {
+    Router router = router(LoadBalancing.leastBusy(), backend("a"), backend("b"));
+    BackendState a = router.backends().get(0);
+    a.callStarted();
+    a.callStarted();
+
+    assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("b");
+  }
+
+  @Test
+  void latencyAwareTriesUnmeasuredBackendsThenPrefersTheFastest() {
+    Router router = router(LoadBalancing.latencyAware(), backend("a"), backend("b"));
+    BackendState a = router.backends().get(0);
+    BackendState b = router.backends().get(1);
+    a.recordLatency(50_000_000);
+
+    assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("b");
+    b.recordLatency(90_000_000);
+    assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("a");
+    assertThat(router.select("m", List.of(), null, 0, false).backend().id()).isEqualTo("a");
+  }
+
+  @Test
+  void capacityAwareSteersAwayFromABackendWithoutHeadroom() {
+    Router router = router(LoadBalancing.capacityAware(), backend("a"), backend("b"));
+    Instant reset = clock.instant().plusSeconds(30);
+    router.backends().get(0).rateLimits(
+        new RateLimitSnapshot(100_000, 900, reset, 1000, 500, reset));
+    router.backends().get(1).rateLimits(
+        new RateLimitSnapshot(100_000, 40_000, reset, 1000, 500, reset));
+
+    assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("b");
+    assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("b");
+  }
+
+  @Test
+  void capacityAwareForgetsHeadroomAfterTheResetTime() {
+    Router router = router(LoadBalancing.capacityAware(), backend("a"), backend("b"));
+    Instant past = clock.instant().minusSeconds(1);
+    router.backends().get(0).rateLimits(new RateLimitSnapshot(100_000, 10, past, -1, -1, null));
+    router.backends().get(1).rateLimits(new RateLimitSnapshot(100_000, 50_000,
+        clock.instant().plusSeconds(60), -1, -1, null));
+
+    assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("a");
+  }
+
+  @Test
+  void backendsThatDoNotServeTheModelAreNeverPicked() {
+    Router router = router(LoadBalancing.roundRobin(), backend("a").model("gpt-4o", "x"),
+        backend("b").model("gpt-4.1", "y"));
+
+    assertThat(router.serves("gpt-4o")).isTrue();
+    assertThat(router.serves("o3")).isFalse();
+    for (int i = 0; i < 5; i++) {
+      assertThat(router.select("gpt-4.1", List.of(), null, 0, false).backend().id())
+          .isEqualTo("b");
+    }
+  }
+
+  @Test
+  void triedBackendsAreAvoidedUnlessNothingElseIsLeft() {
+    Router router = router(LoadBalancing.roundRobin(), backend("a"), backend("b"));
+    BackendState a = router.backends().get(0);
+
+    assertThat(router.select("m", List.of(a), null, 0, false).backend().id()).isEqualTo("b");
+    BackendState b = router.backends().get(1);
+    assertThat(router.select("m", List.of(a, b), null, 0, false)).isNull();
+    assertThat(router.select("m", List.of(a, b), null, 0, true)).isNotNull();
+  }
+
+  @Test
+  void trafficSplitSharesMatchThePercentagesOverTenThousandConsumers() {
+    TrafficSplit split = TrafficSplit.forModel("gpt-4o").send(10, "gpt-4.1")
+        .send(5, "gpt-5").build();
+    int toFourOne = 0;
+    int toFive = 0;
+    for (int i = 0; i < 10_000; i++) {
+      String variant = split.variantFor("consumer-" + i);
+      if ("gpt-4.1".equals(variant)) {
+        toFourOne++;
+      } else if ("gpt-5".equals(variant)) {
+        toFive++;
+      }
+      assertThat(split.variantFor("consumer-" + i)).isEqualTo(variant);
+    }
+    assertThat(toFourOne / 100.0).isCloseTo(10.0, org.assertj.core.data.Offset.offset(1.0));
+    assertThat(toFive / 100.0).isCloseTo(5.0, org.assertj.core.data.Offset.offset(1.0));
+  }
+}

@@ -1,0 +1,514 @@
+package dev.aigateway.core.telemetry;
+
+import static dev.aigateway.core.telemetry.LedgerEvents.base;
+import static dev.aigateway.core.telemetry.LedgerEvents.estimated;
+import static dev.aigateway.core.telemetry.LedgerEvents.rejected;
+import static dev.aigateway.core.telemetry.LedgerEvents.reported;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.LedgerEntry;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class UsageLedgerTest {
+
+  private static final Instant T = Instant.parse("2025-03-14T10:15:30Z");
+  private static final PriceTable PRICES = PriceTable.builder()
+      .model("gpt-4o", Price.perMillion("2.50", "1.25", "10.00"))
+      .modelPrefix("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
+      .build();
+
+  private static LedgerEntry row(QuotaPeriod period, String start, String consumer, String model,
+      long calls, long input, long cached, long output, long total, long estimated, String cost,
+      String estimatedCost) {
+    return new LedgerEntry(Instant.parse(start), period, consumer, model, calls, input, cached,
+        output, total, estimated, cost == null ? null : new BigDecimal(cost),
+        estimatedCost == null ? null : new BigDecimal(estimatedCost));
+  }
+
+  @Nested
+  class Counting {
+
+    @Test
+    void reportedUsageLandsInItsHourlyDailyAndMonthlyRows() {
+      UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
+
+      ledger.onEvent(reported("team-a", "gpt-4o", T, new Usage(1_000, 200, 1_200, 400, 50)));
+
+      assertThat(ledger.entries()).containsExactly(
+          row(QuotaPeriod.HOURLY, "2025-03-14T10:00:00Z", "team-a", "gpt-4o",
+              1, 1_000, 400, 200, 1_200, 0, "0.004", "0"),
+          row(QuotaPeriod.DAILY, "2025-03-14T00:00:00Z", "team-a", "gpt-4o",
+              1, 1_000, 400, 200, 1_200, 0, "0.004", "0"),
+          row(QuotaPeriod.MONTHLY, "2025-03-01T00:00:00Z", "team-a", "gpt-4o",
+              1, 1_000, 400, 200, 1_200, 0, "0.004", "0"));
+    }
+
+    @Test
+    void callsOfOneConsumerAndModelAddUp() {
+      UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
+
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(100, 10)));
+      ledger.onEvent(reported("team-a", "gpt-4o", T.plusSeconds(60), Usage.of(300, 30)));
+
+      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      assertThat(month.calls()).isEqualTo(2);
+      assertThat(month.inputTokens()).isEqualTo(400);
+      assertThat(month.outputTokens()).isEqualTo(40);
+      assertThat(month.totalTokens()).isEqualTo(440);
+      // (400 x 2.50 + 40 x 10.00) / 1,000,000
+      assertThat(month.cost()).isEqualTo(new BigDecimal("0.0014"));
+    }
+
+    @Test
+    void estimatedUsageIsKeptApartFromReportedUsage() {
+      UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
+
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(100, 10)));
+      ledger.onEvent(estimated("team-a", "gpt-4o", T, Usage.of(1_000, 500)));
+
+      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      assertThat(month.calls()).isEqualTo(2);
+      assertThat(month.inputTokens()).isEqualTo(100);
+      assertThat(month.outputTokens()).isEqualTo(10);
+      assertThat(month.totalTokens()).isEqualTo(110);
+      assertThat(month.estimatedTokens()).isEqualTo(1_500);
+      assertThat(month.cost()).isEqualTo(new BigDecimal("0.00035"));
+      // (1,000 x 2.50 + 500 x 10.00) / 1,000,000
+      assertThat(month.estimatedCost()).isEqualTo(new BigDecimal("0.0075"));
+    }
+
+    @Test
+    void aCallWithOneSideReportedAndTheOtherEstimatedIsSplitBySide() {
+      UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
+
+      ledger.onEvent(base("team-a", "gpt-4o", T)
+          .usage(new Usage(1_000, 300, 1_300, 200, 0), UsageSource.REPORTED,
+              UsageSource.ESTIMATED)
+          .outcome(CallOutcome.TRUNCATED).build());
+
+      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      assertThat(month.inputTokens()).isEqualTo(1_000);
+      assertThat(month.cachedInputTokens()).isEqualTo(200);
+      assertThat(month.outputTokens()).isZero();
+      assertThat(month.totalTokens()).isEqualTo(1_000);
+      assertThat(month.estimatedTokens()).isEqualTo(300);
+      assertThat(month.cost()).isEqualTo(new BigDecimal("0.00225"));
+      assertThat(month.estimatedCost()).isEqualTo(new BigDecimal("0.003"));
+    }
+
+    @Test
+    void rejectedAndFailedCallsCountAsCallsAndAddNoTokens() {
+      UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
+
+      ledger.onEvent(rejected("team-a", "gpt-4o", T));
+      ledger.onEvent(base("team-a", "gpt-4o", T).outcome(CallOutcome.FAILED)
+          .errorType("java.net.ConnectException").build());
+
+      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      assertThat(month.calls()).isEqualTo(2);
+      assertThat(month.hasReportedTokens()).isFalse();
+      assertThat(month.estimatedTokens()).isZero();
+      assertThat(month.cost()).isZero();
+    }
+
+    @Test
+    void theModelIsTheResponseModelElseTheRequestedOneElseUnknown() {
+      UsageLedger ledger = UsageLedger.builder().build();
+
+      ledger.onEvent(base("team-a", "gpt-4o", T).responseModel("gpt-4o-2024-11-20")
+          .usage(Usage.of(1, 1), UsageSource.REPORTED, UsageSource.REPORTED)
+          .outcome(CallOutcome.SUCCESS).build());
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(2, 2)));
+      ledger.onEvent(rejected("team-a", null, T));
+
+      assertThat(ledger.byModel("team-a", QuotaPeriod.DAILY, T))
+          .containsOnlyKeys("gpt-4o", "gpt-4o-2024-11-20", UsageLedger.UNKNOWN_MODEL);
+    }
+
+    @Test
+    void anUnpricedResponseModelIsPricedAsTheRequestedModel() {
+      UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
+
+      ledger.onEvent(base("team-a", "gpt-4o", T).responseModel("gpt-4o-2024-11-20")
+          .usage(Usage.of(1_000_000, 0), UsageSource.REPORTED, UsageSource.REPORTED)
+          .outcome(CallOutcome.SUCCESS).build());
+
+      assertThat(ledger.byModel("team-a", QuotaPeriod.DAILY, T).get("gpt-4o-2024-11-20").cost())
+          .isEqualTo(new BigDecimal("2.5"));
+    }
+
+    @Test
+    void aPrefixPricedSnapshotIsPricedAsItself() {
+      UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
+
+      ledger.onEvent(base("team-a", "gpt-4o-mini", T).responseModel("gpt-4o-mini-2024-07-18")
+          .usage(Usage.of(1_234_567, 0), UsageSource.REPORTED, UsageSource.REPORTED)
+          .outcome(CallOutcome.SUCCESS).build());
+
+      assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).cost())
+          .isEqualTo(new BigDecimal("0.18518505"));
+    }
+
+    @Test
+    void withoutAPriceTheCostIsNull() {
+      UsageLedger ledger = UsageLedger.builder().build();
+
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(10, 10)));
+      ledger.onEvent(estimated("team-a", "gpt-4o", T, Usage.of(10, 10)));
+
+      LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
+      assertThat(month.cost()).isNull();
+      assertThat(month.estimatedCost()).isNull();
+    }
+
+    @Test
+    void theListenerNeverThrowsIntoTheCall() {
+      UsageLedger ledger = UsageLedger.builder().build();
+      Usage huge = new Usage(0, 0, Long.MAX_VALUE, 0, 0);
+      ledger.onEvent(reported("team-a", "gpt-4o", T, huge));
+
+      assertThatCode(() -> ledger.onEvent(reported("team-a", "gpt-4o", T, huge)))
+          .doesNotThrowAnyException();
+      assertThatCode(() -> ledger.onEvent(null)).doesNotThrowAnyException();
+    }
+  }
+
+  @Nested
+  class Windows {
+
+    @Test
+    void aMonthEndsAtTheLastInstantBeforeMidnightUtc() {
+      UsageLedger ledger = UsageLedger.builder().build();
+      Instant lastOfJanuary = Instant.parse("2025-01-31T23:59:59.999999999Z");
+      Instant firstOfFebruary = Instant.parse("2025-02-01T00:00:00Z");
+
+      ledger.onEvent(reported("team-a", "m", lastOfJanuary, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "m", firstOfFebruary, Usage.of(2, 0)));
+
+      assertThat(ledger.entries()).extracting(e -> e.period() + " " + e.periodStart() + " "
+          + e.inputTokens()).containsExactly(
+          "HOURLY 2025-01-31T23:00:00Z 1", "HOURLY 2025-02-01T00:00:00Z 2",
+          "DAILY 2025-01-31T00:00:00Z 1", "DAILY 2025-02-01T00:00:00Z 2",
+          "MONTHLY 2025-01-01T00:00:00Z 1", "MONTHLY 2025-02-01T00:00:00Z 2");
+    }
+
+    @Test
+    void windowsAlignInTheConfiguredZone() {
+      UsageLedger ledger = UsageLedger.builder().zone(ZoneId.of("America/New_York")).build();
+      // 23:59:59 and 00:00 local time on the last / first day of the month (UTC-5)
+      Instant lastOfJanuary = Instant.parse("2025-02-01T04:59:59Z");
+      Instant firstOfFebruary = Instant.parse("2025-02-01T05:00:00Z");
+
+      ledger.onEvent(reported("team-a", "m", lastOfJanuary, Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "m", firstOfFebruary, Usage.of(2, 0)));
+
+      assertThat(ledger.usage(QuotaPeriod.MONTHLY, lastOfJanuary)).singleElement()
+          .satisfies(e -> {
+            assertThat(e.periodStart()).isEqualTo(Instant.parse("2025-01-01T05:00:00Z"));
+            assertThat(e.inputTokens()).isEqualTo(1);
+          });
+      assertThat(ledger.usage(QuotaPeriod.MONTHLY, firstOfFebruary)).singleElement()
+          .satisfies(e -> {
+            assertThat(e.periodStart()).isEqualTo(Instant.parse("2025-02-01T05:00:00Z"));
+            assertThat(e.inputTokens()).isEqualTo(2);
+          });
+      assertThat(ledger.usage(QuotaPeriod.DAILY, lastOfJanuary)).singleElement()
+          .extracting(LedgerEntry::periodStart).isEqualTo(Instant.parse("2025-01-31T05:00:00Z"));
+    }
+
+    @Test
+    void hoursAlignOnTheHalfHourInAZoneWithAHalfHourOffset() {
+      UsageLedger ledger = UsageLedger.builder().zone(ZoneId.of("Asia/Kolkata")).build();
+
+      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-10T10:29:59Z"),
+          Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-10T10:30:00Z"),
+          Usage.of(2, 0)));
+
+      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::periodStart).containsExactly(
+              Instant.parse("2025-03-10T09:30:00Z"), Instant.parse("2025-03-10T10:30:00Z"));
+    }
+
+    @Test
+    void aDayOfTwentyThreeHoursEndsAtTheNextLocalMidnight() {
+      UsageLedger ledger = UsageLedger.builder().zone(ZoneId.of("Europe/Berlin")).build();
+      // 2025-03-30: clocks go from 02:00 CET to 03:00 CEST; the day is 23 hours long
+
+      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-30T21:59:59Z"),
+          Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-30T22:00:00Z"),
+          Usage.of(2, 0)));
+
+      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.DAILY)
+          .extracting(e -> e.periodStart() + " " + e.inputTokens()).containsExactly(
+              "2025-03-29T23:00:00Z 1", "2025-03-30T22:00:00Z 2");
+    }
+
+    @Test
+    void onlyHourlyDailyAndMonthlyWindowsAreKept() {
+      UsageLedger ledger = UsageLedger.builder().build();
+
+      assertThatThrownBy(() -> ledger.usage(QuotaPeriod.WEEKLY, T))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("the ledger keeps [HOURLY, DAILY, MONTHLY] rows, not WEEKLY");
+    }
+  }
+
+  @Nested
+  class Queries {
+
+    private final UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
+
+    Queries() {
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(1_000, 100)));
+      ledger.onEvent(reported("team-a", "gpt-4o-mini", T, Usage.of(2_000, 200)));
+      ledger.onEvent(reported("team-b", "gpt-4o", T, Usage.of(10, 1)));
+      ledger.onEvent(reported("team-a", "gpt-4o", T.minusSeconds(86_400 * 20), Usage.of(5, 5)));
+    }
+
+    @Test
+    void usageListsAWindowsRowsByConsumerAndModel() {
+      assertThat(ledger.usage(QuotaPeriod.MONTHLY, T))
+          .extracting(e -> e.consumer() + "/" + e.model() + "=" + e.totalTokens())
+          .containsExactly("team-a/gpt-4o=1100", "team-a/gpt-4o-mini=2200", "team-b/gpt-4o=11");
+    }
+
+    @Test
+    void byModelAnswersThisMonthsTokensOfOneConsumerPerModel() {
+      assertThat(ledger.byModel("team-a", QuotaPeriod.MONTHLY, T))
+          .containsOnlyKeys("gpt-4o", "gpt-4o-mini")
+          .hasEntrySatisfying("gpt-4o", e -> assertThat(e.totalTokens()).isEqualTo(1_100))
+          .hasEntrySatisfying("gpt-4o-mini", e -> assertThat(e.totalTokens()).isEqualTo(2_200));
+      assertThat(ledger.byModel("nobody", QuotaPeriod.MONTHLY, T)).isEmpty();
+    }
+
+    @Test
+    void totalSumsEveryModelOfAConsumer() {
+      LedgerEntry total = ledger.total("team-a", QuotaPeriod.MONTHLY, T);
+
+      assertThat(total.model()).isEqualTo(UsageLedger.ALL_MODELS);
+      assertThat(total.periodStart()).isEqualTo(Instant.parse("2025-03-01T00:00:00Z"));
+      assertThat(total.calls()).isEqualTo(2);
+      assertThat(total.totalTokens()).isEqualTo(3_300);
+      // (1,000 x 2.50 + 100 x 10.00 + 2,000 x 0.15 + 200 x 0.60) / 1,000,000
+      assertThat(total.cost()).isEqualByComparingTo("0.00392");
+    }
+
+    @Test
+    void theTotalOfAConsumerWithoutUsageIsZero() {
+      LedgerEntry total = ledger.total("nobody", QuotaPeriod.DAILY, T);
+
+      assertThat(total).isEqualTo(new LedgerEntry(Instant.parse("2025-03-14T00:00:00Z"),
+          QuotaPeriod.DAILY, "nobody", UsageLedger.ALL_MODELS, 0, 0, 0, 0, 0, 0, null, null));
+    }
+
+    @Test
+    void byConsumerTotalsEachConsumer() {
+      assertThat(ledger.byConsumer(QuotaPeriod.MONTHLY, T))
+          .containsOnlyKeys("team-a", "team-b")
+          .hasEntrySatisfying("team-a", e -> assertThat(e.totalTokens()).isEqualTo(3_300))
+          .hasEntrySatisfying("team-b", e -> assertThat(e.totalTokens()).isEqualTo(11));
+    }
+
+    @Test
+    void queriesAreForTheWindowContainingTheInstant() {
+      assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T.minusSeconds(86_400 * 20))
+          .totalTokens()).isEqualTo(10);
+      assertThat(ledger.total("team-a", QuotaPeriod.HOURLY, T.plusSeconds(3_600)).calls())
+          .isZero();
+    }
+
+    @Test
+    void aTotalCostIsUnknownWhenSomeUsageHadNoPrice() {
+      ledger.onEvent(reported("team-a", "unpriced", T, Usage.of(1, 1)));
+
+      assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).cost()).isNull();
+    }
+
+    @Test
+    void anUnpricedModelWithoutUsageLeavesTheTotalCostKnown() {
+      ledger.onEvent(rejected("team-a", "unpriced", T));
+
+      assertThat(ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("unpriced").cost()).isNull();
+      assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).cost())
+          .isEqualByComparingTo("0.00392");
+    }
+  }
+
+  @Nested
+  class Retention {
+
+    private final Instant ten = Instant.parse("2025-03-14T10:00:00Z");
+
+    @Test
+    void onlyTheLatestHourlyWindowsAreKept() {
+      UsageLedger ledger = UsageLedger.builder().retain(QuotaPeriod.HOURLY, 2).build();
+
+      for (int hour = 0; hour < 5; hour++) {
+        ledger.onEvent(reported("team-a", "m", ten.plusSeconds(3_600L * hour), Usage.of(1, 0)));
+      }
+
+      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::periodStart).containsExactly(
+              Instant.parse("2025-03-14T13:00:00Z"), Instant.parse("2025-03-14T14:00:00Z"));
+      assertThat(ledger.total("team-a", QuotaPeriod.DAILY, ten).inputTokens()).isEqualTo(5);
+    }
+
+    @Test
+    void aLateEventForADroppedWindowIsNotCountedAgainButStillReachesTheSink()
+        throws IOException {
+      List<LedgerEntry> written = new ArrayList<>();
+      UsageLedger ledger = UsageLedger.builder().retain(QuotaPeriod.HOURLY, 1)
+          .sink(written::addAll).build();
+
+      ledger.onEvent(reported("team-a", "m", ten.plusSeconds(3_600), Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "m", ten, Usage.of(2, 0)));
+      ledger.flush();
+
+      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::inputTokens).containsExactly(1L);
+      assertThat(written).filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::inputTokens).containsExactly(2L, 1L);
+    }
+
+    @Test
+    void monthsAreCountedBackInCalendarMonths() {
+      UsageLedger ledger = UsageLedger.builder().retain(QuotaPeriod.MONTHLY, 2)
+          .retain(QuotaPeriod.DAILY, Integer.MAX_VALUE).build();
+
+      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-01-31T12:00:00Z"),
+          Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-02-28T12:00:00Z"),
+          Usage.of(1, 0)));
+      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-01T00:00:00Z"),
+          Usage.of(1, 0)));
+
+      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.MONTHLY)
+          .extracting(LedgerEntry::periodStart).containsExactly(
+              Instant.parse("2025-02-01T00:00:00Z"), Instant.parse("2025-03-01T00:00:00Z"));
+      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.DAILY).hasSize(3);
+    }
+  }
+
+  @Nested
+  class Sink {
+
+    private final List<List<LedgerEntry>> writes = new ArrayList<>();
+
+    @Test
+    void flushHandsTheSinkTheRowsRecordedSinceTheLastFlush() throws IOException {
+      UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).sink(writes::add).build();
+      ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(1_000, 100)));
+
+      assertThat(ledger.flush()).isEqualTo(3);
+      assertThat(writes).singleElement().isEqualTo(ledger.entries());
+    }
+
+    @Test
+    void eachFlushWritesDeltasNotRunningTotals() throws IOException {
+      UsageLedger ledger = UsageLedger.builder().sink(writes::add).build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1_000, 100)));
+      ledger.flush();
+
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(5, 5)));
+      ledger.onEvent(reported("team-b", "m", T, Usage.of(7, 7)));
+      ledger.flush();
+
+      assertThat(writes).hasSize(2);
+      assertThat(writes.get(1)).filteredOn(e -> e.period() == QuotaPeriod.MONTHLY)
+          .extracting(e -> e.consumer() + "=" + e.calls() + "/" + e.totalTokens())
+          .containsExactly("team-a=1/10", "team-b=1/14");
+      assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).totalTokens()).isEqualTo(1_110);
+    }
+
+    @Test
+    void aFlushWithNothingNewDoesNotCallTheSink() throws IOException {
+      UsageLedger ledger = UsageLedger.builder().sink(writes::add).build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+      ledger.flush();
+
+      assertThat(ledger.flush()).isZero();
+      assertThat(writes).hasSize(1);
+    }
+
+    @Test
+    void rowsASinkFailedToWriteAreWrittenWithTheNextFlush() throws IOException {
+      boolean[] fail = {true};
+      UsageLedger ledger = UsageLedger.builder().sink(entries -> {
+        if (fail[0]) {
+          throw new IOException("database down");
+        }
+        writes.add(entries);
+      }).build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+
+      assertThatThrownBy(ledger::flush).isInstanceOf(IOException.class)
+          .hasMessage("database down");
+
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(2, 2)));
+      fail[0] = false;
+      assertThat(ledger.flush()).isEqualTo(3);
+      assertThat(writes).hasSize(1);
+      assertThat(writes.get(0)).allSatisfy(e -> {
+        assertThat(e.calls()).isEqualTo(2);
+        assertThat(e.totalTokens()).isEqualTo(6);
+      });
+    }
+
+    @Test
+    void flushWithoutASinkDoesNothing() throws IOException {
+      UsageLedger ledger = UsageLedger.builder().build();
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+
+      assertThat(ledger.flush()).isZero();
+    }
+  }
+
+  @Nested
+  class Building {
+
+    @Test
+    void repeatedSettingsFailFast() {
+      assertThatThrownBy(() -> UsageLedger.builder().zone(ZoneId.of("UTC"))
+          .zone(ZoneId.of("Europe/Berlin")))
+          .isInstanceOf(IllegalStateException.class).hasMessage("zone was already set to UTC");
+      assertThatThrownBy(() -> UsageLedger.builder().retain(QuotaPeriod.HOURLY, 5)
+          .retain(QuotaPeriod.HOURLY, 6))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("HOURLY retention was already set to 5 windows");
+      assertThatThrownBy(() -> UsageLedger.builder().priceTable(PRICES).priceTable(PRICES))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("price table was already set to PriceTable{");
+    }
+
+    @Test
+    void retentionNeedsAtLeastOneWindowOfAKeptPeriod() {
+      assertThatThrownBy(() -> UsageLedger.builder().retain(QuotaPeriod.DAILY, 0))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("DAILY windows to retain must be >= 1 but was 0");
+      assertThatThrownBy(() -> UsageLedger.builder().retain(QuotaPeriod.YEARLY, 3))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("the ledger keeps [HOURLY, DAILY, MONTHLY] rows, not YEARLY");
+    }
+
+    @Test
+    void readsWell() {
+      assertThat(UsageLedger.builder().build()).hasToString(
+          "UsageLedger{zone=Z, rows=0, retain={HOURLY=48, DAILY=62, MONTHLY=24}}");
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package dev.aigateway.core.wire;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.Usage;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ChunkShapeTest {
+
+  // ---------------------------------------------------------------- against Jackson
+
+  /**
+   * Whatever the chunks, one after the other: a chunk read without parsing is one Jackson reads,
+   * and {@link ResponseFacts#readChunk} learns from it what the shape says (no usage, the same
+   * null usage member to cut, the same model).
+   */
+  @Test
+  void chunkReadWithoutParsingIsReadAsJacksonReadsIt() {
+    int read = 0;
+    int wellFormed = 0;
+    int sharedSome = 0;
+    for (long seed = 0; seed < 3000; seed++) {
+      RandomChatStream stream = new RandomChatStream(seed);
+      SplittableRandom random = new SplittableRandom(seed);
+      ChunkShape shape = new ChunkShape();
+      byte[] previous = new byte[0];
+      for (String chunk : stream.chunks()) {
+        boolean broken = random.nextInt(4) == 0;
+        byte[] bytes = broken ? stream.broken(chunk.getBytes(UTF_8)) : chunk.getBytes(UTF_8);
+        int from = random.nextInt(3); // within a larger array, as in the body's buffer
+        int to = from + bytes.length;
+        byte[] padded = pad(bytes, from, random.nextInt(3));
+        // Compared with the eager reading of the same bytes, alone in their array.
+        UsageMember expected = new UsageMember();
+        ResponseFacts facts = new ResponseFacts();
+        boolean parsed = facts.readChunk(bytes, 0, bytes.length, expected);
+
+        int usage = shape.read(padded, from, to);
+        byte[] before = previous;
+        previous = bytes;
+
+        String as = "seed " + seed + ": " + new String(bytes, UTF_8);
+        wellFormed += broken ? 0 : 1;
+        if (usage == ChunkShape.OTHER) {
+          continue;
+        }
+        read++;
+        int shared = shape.sharedEnd();
+        assertThat(shared).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
+        assertThat(Arrays.copyOfRange(bytes, bytes.length - shared, bytes.length)).as(as)
+            .isEqualTo(Arrays.copyOfRange(before, before.length - shared, before.length));
+        int start = shape.sharedStart();
+        assertThat(start).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
+        assertThat(Arrays.copyOf(bytes, start)).as(as).isEqualTo(Arrays.copyOf(before, start));
+        sharedSome += shared > 0 ? 1 : 0;
+        if (usage == ChunkShape.USAGE_ONLY) {
+          assertThat(parsed).as(as).isTrue();
+          assertThat(shape.usage()).as(as).isEqualTo(facts.usage());
+          assertThat(shape.model()).as(as).isEqualTo(facts.model());
+          assertThat(expected.usageOnly()).as(as).isTrue();
+          continue;
+        }
+        UsageMember noted = new UsageMember();
+        noted.noteNull(padded, from, to, usage);
+        assertThat(parsed).as(as).isTrue();
+        assertThat(facts.usage()).as(as).isNull();
+        assertThat(shape.model()).as(as).isEqualTo(facts.model());
+        assertThat(noted.usageOnly()).as(as).isEqualTo(expected.usageOnly()).isFalse();
+        assertThat(noted.cutsNull()).as(as).isEqualTo(expected.cutsNull());
+        if (noted.cutsNull()) {
+          assertThat(noted.cutFrom() - from).as(as).isEqualTo(expected.cutFrom());
+          assertThat(noted.cutTo() - from).as(as).isEqualTo(expected.cutTo());
+        }
+      }
+    }
+    // Not more: a third of the streams name their model with escapes, which Jackson reads.
+    assertThat(read).as("chunks read without parsing").isGreaterThan(wellFormed * 2 / 3);
+    assertThat(sharedSome).as("chunks known to end as the one before").isGreaterThan(read / 3);
+  }
+
+  @Test
+  void jsonAcceptedByStrictJsonIsJsonToJackson() {
+    SplittableRandom random = new SplittableRandom(11);
+    StrictJson strict = new StrictJson();
+    int accepted = 0;
+    for (long seed = 0; seed < 2000; seed++) {
+      RandomChatStream stream = new RandomChatStream(seed);
+      for (String chunk : stream.chunks()) {
+        byte[] bytes = stream.broken(chunk.getBytes(UTF_8));
+        int at = random.nextInt(bytes.length + 1); // any value inside, too
+        int start = StrictJson.skipSpace(bytes, at, bytes.length);
+        int end = strict.value(bytes, start, bytes.length, 0);
+        if (end < 0) {
+          continue;
+        }
+        accepted++;
+        assertThat(Json.parseOrNull(bytes, start, end - start))
+            .as("%s from %d to %d", new String(bytes, UTF_8), start, end).isNotNull();
+      }
+    }
+    assertThat(accepted).isGreaterThan(1000);
+  }
+
+  // ---------------------------------------------------------------- what is left to Jackson
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"choices\":[{}],\"usage\":{\"prompt_tokens\":1}}", // usage and text
+      "{\"usage\":{\"prompt_tokens\":1}}", // usage and no choices
+      "{\"choices\":[],\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
+      "{\"choices\":[],\"usage\":{\"prompt_tokens\":-1}}", // a count UsageBytes leaves
+      "{\"choices\":[],\"choices\":[1],\"usage\":{\"prompt_tokens\":1}}",
+      "{\"usage\":[],\"choices\":[]}",
+      "{\"usage\":0}",
+      "{\"us\\u0061ge\":null}", // an escaped name could be usage: Jackson decides
+      "{\"id\\n\":1}",
+      "{\"model\":\"gpt\\/4\"}", // a model with escapes
+      "[]",
+      "hello",
+      "{\"a\":1} {\"b\":2}",
+      "{\"a\":1}x",
+      "{\"a\":01}",
+      "{\"a\":1.}",
+      "{\"a\":-}",
+      "{\"a\":tru}",
+      "{\"a\":\"\u0001\"}",
+      "{\"a\":\"\\x\"}",
+      "{\"a\":\"\\u12\"}",
+      "{\"a\":1,}",
+      "{,\"usage\":null}",
+      "{\"a\" 1}",
+      "\uFEFF{}",
+  })
+  void chunkThatMayCarryUsageOrIsNotStrictJsonIsLeftToJackson(String chunk) {
+    byte[] bytes = chunk.getBytes(UTF_8);
+
+    assertThat(new ChunkShape().read(bytes, 0, bytes.length)).isEqualTo(ChunkShape.OTHER);
+  }
+
+  @Test
+  void invalidUtf8IsLeftToJackson() {
+    for (byte[] bad : List.of(
+        new byte[] {(byte) 0xc0, (byte) 0x80}, // overlong
+        new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, // a surrogate
+        new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // past U+10FFFF
+        new byte[] {(byte) 0xe2, (byte) 0x82}, // cut short
+        new byte[] {(byte) 0x80})) {
+      byte[] json = new byte[bad.length + 8];
+      System.arraycopy("{\"a\":\"".getBytes(UTF_8), 0, json, 0, 6);
+      System.arraycopy(bad, 0, json, 6, bad.length);
+      json[6 + bad.length] = '"';
+      json[7 + bad.length] = '}';
+
+      assertThat(new ChunkShape().read(json, 0, 8 + bad.length)).isEqualTo(ChunkShape.OTHER);
+    }
+  }
+
+  @Test
+  void nestingDeeperThanTheLimitIsLeftToJackson() {
+    String deep = "[".repeat(StrictJson.MAX_DEPTH) + "]".repeat(StrictJson.MAX_DEPTH);
+    String deeper = "[" + deep + "]";
+
+    assertThat(read("{\"a\":" + deep.substring(1, deep.length() - 1) + "}"))
+        .isEqualTo(ChunkShape.NO_USAGE);
+    assertThat(read("{\"a\":" + deeper + "}")).isEqualTo(ChunkShape.OTHER);
+  }
+
+  // ---------------------------------------------------------------- what is read
+
+  @Test
+  void chunkWithoutUsageIsReadWithItsModel() {
+    ChunkShape shape = new ChunkShape();
+    byte[] chunk = "{\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"é🌍\\n\"}}]}"
+        .getBytes(UTF_8);
+
+    assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.NO_USAGE);
+    assertThat(shape.model()).isEqualTo("gpt-4o");
+  }
+
+  @Test
+  void chunkReportingUsageWithoutChoicesIsReadWithItsUsage() {
+    ChunkShape shape = new ChunkShape();
+    byte[] chunk = ("{\"model\":\"gpt-4o\",\"choices\":[ ],\"usage\":{\"prompt_tokens\":9,"
+        + "\"completion_tokens\":2,\"total_tokens\":11}}").getBytes(UTF_8);
+
+    assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.USAGE_ONLY);
+    assertThat(shape.usage()).isEqualTo(new Usage(9, 2, 11, 0, 0));
+    assertThat(shape.model()).isEqualTo("gpt-4o");
+  }
+
+  @Test
+  void firstNullUsageValueIsFound() {
+    String chunk = "{\"usage\" : null,\"choices\":[],\"meta\":{\"usage\":1},\"usage\":null}";
+
+    assertThat(read(chunk)).isEqualTo(chunk.indexOf("null"));
+  }
+
+  @Test
+  void chunkDifferingOnlyInsideValueStringsIsComparedWithTheLastAndReadAlike() {
+    ChunkShape shape = new ChunkShape();
+    String template = "{\"id\":\"c1\",\"model\":\"%s\",\"choices\":[{\"delta\":{\"content\":"
+        + "\"%s\"}}],\"usage\":null,\"obfuscation\":\"%s\"}";
+    byte[] first = String.format(template, "m1", "Hello", "abc").getBytes(UTF_8);
+    byte[] second = String.format(template, "m1", " wörld \\\"🌍\\\"", "").getBytes(UTF_8);
+    byte[] third = String.format(template, "m2-longer", "", "x").getBytes(UTF_8);
+    byte[] broken = String.format(template, "m1", "a\u0001", "").getBytes(UTF_8);
+    byte[] escapedModel = String.format(template, "m\\/1", "a", "").getBytes(UTF_8);
+
+    assertThat(shape.read(first, 0, first.length)).isEqualTo(indexOf(first, "null"));
+    assertThat(shape.read(second, 0, second.length)).isEqualTo(indexOf(second, "null"));
+    assertThat(shape.model()).isEqualTo("m1");
+    assertThat(shape.read(third, 0, third.length)).isEqualTo(indexOf(third, "null"));
+    assertThat(shape.model()).isEqualTo("m2-longer");
+    assertThat(shape.read(broken, 0, broken.length)).isEqualTo(ChunkShape.OTHER);
+    assertThat(shape.read(escapedModel, 0, escapedModel.length)).isEqualTo(ChunkShape.OTHER);
+  }
+
+  @Test
+  void chunkDifferingOutsideValueStringsIsCheckedWhole() {
+    ChunkShape shape = new ChunkShape();
+    byte[] first = "{\"a\":\"x\",\"n\":1}".getBytes(UTF_8);
+    byte[] name = "{\"usage\":{\"b\":1},\"n\":1}".getBytes(UTF_8);
+    byte[] number = "{\"a\":\"x\",\"n\":12}".getBytes(UTF_8);
+
+    assertThat(shape.read(first, 0, first.length)).isEqualTo(ChunkShape.NO_USAGE);
+    assertThat(shape.read(name, 0, name.length)).isEqualTo(ChunkShape.OTHER);
+    assertThat(shape.read(number, 0, number.length)).isEqualTo(ChunkShape.NO_USAGE);
+  }
+
+  private static int read(String chunk) {
+    byte[] bytes = chunk.getBytes(UTF_8);
+    return new ChunkShape().read(bytes, 0, bytes.length);
+  }
+
+  private static int indexOf(byte[] bytes, String text) {
+    return new String(bytes, ISO_8859_1).indexOf(text);
+  }
+
+  private static byte[] pad(byte[] bytes, int before, int after) {
+    byte[] padded = new byte[before + bytes.length + after];
+    Arrays.fill(padded, (byte) '"');
+    System.arraycopy(bytes, 0, padded, before, bytes.length);
+    return padded;
+  }
+}

@@ -1,0 +1,101 @@
+package dev.aigateway.core.wire;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class ChunkStashTest {
+
+  @Test
+  void chunksKeptAreRebuiltWholeAndInOrder() {
+    SplittableRandom random = new SplittableRandom(5);
+    for (int round = 0; round < 500; round++) {
+      ChunkStash stash = new ChunkStash();
+      List<byte[]> chunks = new ArrayList<>();
+      List<Integer> textAt = new ArrayList<>();
+      byte[] previous = new byte[0];
+      for (int i = random.nextInt(40); i >= 0; i--) {
+        byte[] chunk = next(previous, random);
+        int from = random.nextInt(4);
+        byte[] padded = new byte[from + chunk.length + random.nextInt(4)];
+        System.arraycopy(chunk, 0, padded, from, chunk.length);
+        int text = (textAt.isEmpty() ? 0 : textAt.get(textAt.size() - 1)) + random.nextInt(3);
+
+        int shared = commonEnd(previous, chunk);
+        int sharedStart = Arrays.mismatch(previous, chunk);
+        sharedStart = sharedStart < 0 ? chunk.length : sharedStart;
+        // Any part of them may be known, or none; both may overlap (the same chunk again).
+        shared = random.nextInt(3) == 0 ? 0 : random.nextInt(shared + 1);
+        sharedStart = random.nextInt(3) == 0 ? 0 : random.nextInt(sharedStart + 1);
+
+        assertThat(stash.add(padded, from, from + chunk.length, text, sharedStart, shared))
+            .isTrue();
+        chunks.add(chunk);
+        textAt.add(text);
+        previous = chunk;
+      }
+
+      assertThat(stash.count()).isEqualTo(chunks.size());
+      for (int i = 0; i < chunks.size(); i++) {
+        stash.rebuildNext();
+        assertThat(Arrays.copyOf(stash.chunk(), stash.chunkLength())).isEqualTo(chunks.get(i));
+        assertThat(stash.textAt(i)).isEqualTo(textAt.get(i));
+      }
+    }
+  }
+
+  @Test
+  void chunksAlikeTakeLittleRoom() {
+    ChunkStash stash = new ChunkStash();
+    byte[] chunk = ("{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o\",\"choices\":[{\"delta\":"
+        + "{\"content\":\"xx\"}}],\"usage\":null}").getBytes(UTF_8);
+    int kept = 0;
+    while (stash.add(chunk, 0, chunk.length, 0, 0, 0)) {
+      kept++;
+      chunk[chunk.length - 20] = (byte) ('a' + kept % 26); // one byte of text changes
+    }
+
+    assertThat(kept).isGreaterThan(ChunkStash.LIMIT / 32);
+  }
+
+  @Test
+  void stashRefusesAChunkPastItsLimit() {
+    ChunkStash stash = new ChunkStash();
+    byte[] big = new byte[ChunkStash.LIMIT / 2];
+
+    assertThat(stash.add(big, 0, big.length, 0, 0, 0)).isTrue();
+    big[0] = 1;
+    big[big.length - 1] = 1; // shares nothing with the one before
+    assertThat(stash.add(big, 0, big.length, 0, 0, 0)).isFalse();
+    assertThat(stash.count()).isEqualTo(1);
+  }
+
+  /** A chunk like {@code previous} (some of its start and end kept), or not like it at all. */
+  private static byte[] next(byte[] previous, SplittableRandom random) {
+    int start = previous.length == 0 ? 0 : random.nextInt(previous.length + 1);
+    int end = random.nextInt(previous.length - start + 1);
+    byte[] middle = new byte[random.nextInt(random.nextBoolean() ? 4 : 200)];
+    for (int i = 0; i < middle.length; i++) {
+      middle[i] = (byte) random.nextInt(4); // few values: long common starts and ends
+    }
+    byte[] chunk = new byte[start + middle.length + end];
+    System.arraycopy(previous, 0, chunk, 0, start);
+    System.arraycopy(middle, 0, chunk, start, middle.length);
+    System.arraycopy(previous, previous.length - end, chunk, start + middle.length, end);
+    return chunk;
+  }
+
+  /** How many last bytes {@code a} and {@code b} share. */
+  private static int commonEnd(byte[] a, byte[] b) {
+    int n = 0;
+    while (n < Math.min(a.length, b.length) && a[a.length - 1 - n] == b[b.length - 1 - n]) {
+      n++;
+    }
+    return n;
+  }
+}

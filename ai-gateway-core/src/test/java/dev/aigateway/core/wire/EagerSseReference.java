@@ -1,0 +1,77 @@
+package dev.aigateway.core.wire;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+
+/**
+ * What a chat stream body passes on and learns when every chunk is parsed as it comes, as
+ * {@link SseBody} did before it deferred reading chunks: the reference it is compared with.
+ * Events are found as {@link SseBody} finds them; each chunk is read by
+ * {@link ResponseFacts#readChunk}.
+ */
+final class EagerSseReference {
+
+  private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+
+  final ResponseFacts facts = new ResponseFacts();
+  /** The bytes for the application when usage is hidden. */
+  final ByteArrayOutputStream hiddenOutput = new ByteArrayOutputStream();
+  private final UsageMember member = new UsageMember();
+  private final boolean hideUsage;
+
+  private EagerSseReference(boolean hideUsage) {
+    this.hideUsage = hideUsage;
+  }
+
+  /**
+   * Reads the events complete in {@code stream[0, read)}, and when {@code atEnd} the last one
+   * even without its blank line, as the body does at the end of the stream.
+   */
+  static EagerSseReference read(byte[] stream, int read, boolean atEnd, boolean hideUsage) {
+    EagerSseReference reference = new EagerSseReference(hideUsage);
+    int eventStart = 0;
+    int lineStart = 0;
+    for (int newline = indexOf(stream, 0, read); newline >= 0;
+        newline = indexOf(stream, lineStart, read)) {
+      int lineEnd = newline > lineStart && stream[newline - 1] == '\r' ? newline - 1 : newline;
+      if (lineEnd == lineStart) {
+        // an empty line: ends the event, or is a stray blank line of its own
+        reference.event(Arrays.copyOfRange(stream, eventStart, newline + 1));
+        eventStart = newline + 1;
+      }
+      lineStart = newline + 1;
+    }
+    if (atEnd && read > eventStart) {
+      reference.event(Arrays.copyOfRange(stream, eventStart, read));
+    }
+    return reference;
+  }
+
+  private void event(byte[] event) {
+    SseBody.Data data = SseBody.dataOf(event, 0, event.length);
+    if (data == null) {
+      hiddenOutput.writeBytes(event);
+    } else if (data.is(DONE)) {
+      facts.markComplete();
+      hiddenOutput.writeBytes(event);
+    } else if (!facts.readChunk(data.bytes(), data.from(), data.to(), member)) {
+      hiddenOutput.writeBytes(event);
+    } else if (hideUsage && member.usageOnly()) {
+      // dropped
+    } else if (hideUsage && member.cutsNull() && data.bytes() == event) {
+      hiddenOutput.write(event, 0, member.cutFrom());
+      hiddenOutput.write(event, member.cutTo(), event.length - member.cutTo());
+    } else {
+      hiddenOutput.writeBytes(event);
+    }
+  }
+
+  private static int indexOf(byte[] bytes, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (bytes[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,189 @@
+package dev.aigateway.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.adapter.PostedRequest;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RequestViewTest {
+
+  private static RequestView view(String body) {
+    return view(body, Integer.MAX_VALUE);
+  }
+
+  private static RequestView view(String body, int maxParsed) {
+    ClientRequest request = PostedRequest.of("http://localhost/v1/chat/completions", body);
+    return new RequestView(new CallMatch(Operation.CHAT_COMPLETIONS, "deploy-1"), request,
+        maxParsed);
+  }
+
+  private static String rewritten(RequestView view, String model, boolean includeUsage) {
+    byte[] out = view.rewrittenBody(model, includeUsage);
+    return out == null ? null : new String(out, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void readsTheTopLevelFieldsTheGatewayNeeds() {
+    RequestView view = view("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":"
+        + "\"x\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+        + "\"max_tokens\":300,\"max_completion_tokens\":200,\"n\":2}");
+
+    assertThat(view.bodyUnderstood()).isTrue();
+    assertThat(view.model()).isEqualTo("gpt-4o");
+    assertThat(view.stream()).isTrue();
+    assertThat(view.includeUsageRequested()).isTrue();
+    assertThat(view.maxOutputTokens()).hasValue(200);
+    assertThat(view.choices()).isEqualTo(2);
+  }
+
+  @Test
+  void theDeploymentNamesTheModelWhenTheBodyDoesNot() {
+    assertThat(view("{\"messages\":[]}").model()).isEqualTo("deploy-1");
+  }
+
+  @Test
+  void includeUsageIsSplicedBeforeTheClosingBraceLeavingEveryOtherByte() {
+    String body = "{ \"model\" : \"gpt-4o\",\n  \"stream\": true, \"messages\": [] }\n";
+
+    assertThat(rewritten(view(body), null, true)).isEqualTo(
+        "{ \"model\" : \"gpt-4o\",\n  \"stream\": true, \"messages\": [] ,"
+            + "\"stream_options\":{\"include_usage\":true}}\n");
+  }
+
+  @Test
+  void theModelIsReplacedInPlace() {
+    String body = "{\"messages\":[{\"content\":\"model\"}],\"model\":\"smart\",\"stream\":false}";
+
+    assertThat(rewritten(view(body), "gpt-4o-2024-11-20", false)).isEqualTo(
+        "{\"messages\":[{\"content\":\"model\"}],\"model\":\"gpt-4o-2024-11-20\",\"stream\":false}");
+  }
+
+  @Test
+  void modelAndUsageAreRewrittenTogetherAndEscaped() {
+    String body = "{\"model\":\"a\",\"stream\":true}";
+
+    assertThat(rewritten(view(body), "we\"ird", true)).isEqualTo(
+        "{\"model\":\"we\\\"ird\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void existingStreamOptionsAreRewrittenThroughTheTree() {
+    String body = "{\"model\":\"a\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}";
+
+    assertThat(rewritten(view(body), null, true))
+        .isEqualTo("{\"model\":\"a\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void aMissingModelIsAdded() {
+    assertThat(rewritten(view("{\"messages\":[]}"), "gpt-4o", false))
+        .isEqualTo("{\"messages\":[],\"model\":\"gpt-4o\"}");
+  }
+
+  @Test
+  void nothingToChangeMeansTheApplicationsBytes() {
+    assertThat(view("{\"model\":\"a\"}").rewrittenBody("a", false)).isNull();
+    assertThat(view("{\"model\":\"a\"}").rewrittenBody(null, false)).isNull();
+  }
+
+  @Test
+  void anEmptyObjectGetsUsageWithoutAComma() {
+    assertThat(rewritten(view("{}"), null, true))
+        .isEqualTo("{\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void malformedTrailingOrNonObjectBodiesAreNotUnderstoodAndNeverRewritten() {
+    for (String body : new String[] {"{\"model\":", "[1,2]", "{\"a\":1} {\"b\":2}", "", "null",
+        "{\"model\":\"a\"} trailing"}) {
+      RequestView view = view(body);
+      assertThat(view.bodyUnderstood()).as(body).isFalse();
+      assertThat(view.rewrittenBody("x", true)).as(body).isNull();
+      assertThat(view.body()).as(body).isNull();
+      assertThat(view.stream()).isFalse();
+    }
+  }
+
+  @Test
+  void bodiesAboveTheBoundAreNotParsed() {
+    RequestView view = view("{\"model\":\"gpt-4o\",\"stream\":true}", 10);
+    assertThat(view.bodyUnderstood()).isFalse();
+    assertThat(view.model()).isEqualTo("deploy-1");
+  }
+
+  @Test
+  void oddValuesReadAsAbsent() {
+    RequestView view = view("{\"model\":42,\"max_tokens\":-5,\"n\":\"two\",\"stream\":\"yes\"}");
+    assertThat(view.model()).isEqualTo("deploy-1");
+    assertThat(view.maxOutputTokens()).isEmpty();
+    assertThat(view.choices()).isEqualTo(1);
+    assertThat(view.stream()).isFalse();
+  }
+
+  @Test
+  void bodiesTheByteWalkRefusesAreReadByTheParserWithTheSameResult() {
+    String escapedName = "{\"mod\\u0065l\":\"gpt-4o\",\"stream\":true}";
+    RequestView escaped = view(escapedName);
+    assertThat(escaped.model()).isEqualTo("gpt-4o");
+    assertThat(escaped.stream()).isTrue();
+    assertThat(rewritten(escaped, null, true)).isEqualTo(
+        "{\"mod\\u0065l\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+
+    String big = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(40_000)
+        + "\"}],\"model\":\"gpt-4o\",\"max_tokens\":7}";
+    RequestView large = view(big);
+    assertThat(large.model()).isEqualTo("gpt-4o");
+    assertThat(large.maxOutputTokens()).hasValue(7);
+    assertThat(rewritten(large, "other", false)).isEqualTo(big.replace("\"gpt-4o\"", "\"other\""));
+  }
+
+  @Test
+  void escapedAndUnicodeValuesAreReadExactly() {
+    RequestView view = view("{\"messages\":[{\"content\":\"caf\u00e9 \\\" \\n \ud83d\ude00\"}],"
+        + "\"model\":\"gpt-\\u0034o\",\"n\":3,\"stream_options\":{\"x\":[1,{\"y\":null}],"
+        + "\"include_usage\":true}}");
+
+    assertThat(view.bodyUnderstood()).isTrue();
+    assertThat(view.model()).isEqualTo("gpt-4o");
+    assertThat(view.choices()).isEqualTo(3);
+    assertThat(view.includeUsageRequested()).isTrue();
+  }
+
+  /**
+   * Values read on bytes (literals, plain strings, small integers) and the forms left to Jackson
+   * read exactly as the parser path reads them (an escaped name sends a body there).
+   */
+  @Test
+  void valuesReadOnBytesReadAsTheParserReadsThem() {
+    String[] models = {"\"gpt-4o\"", "\"\"", "\"gpt-é\"", "\"a\\\"b\"", "\"a\\u0062\"",
+        "\" sp ~\"", "42", "null", "true", "[\"gpt-4o\"]"};
+    String[] counts = {"0", "7", "999999999999999999", "1000000000000000000",
+        "9223372036854775807", "-5", "7.0", "7.5", "1e3", "\"7\"", "null", "false",
+        "3000000000"};
+    String[] streams = {"true", "false", "null", "\"yes\"", "1", "{}"};
+    for (String model : models) {
+      for (String count : counts) {
+        for (String stream : streams) {
+          String fields = "\"model\":" + model + ",\"max_tokens\":" + count + ",\"n\":" + count
+              + ",\"stream\":" + stream + ",\"max_output_tokens\":" + count;
+          RequestView onBytes = view("{" + fields + "}");
+          RequestView parsed = view("{\"\\u0078\":0," + fields + "}");
+          String body = "{" + fields + "}";
+          assertThat(onBytes.bodyUnderstood()).as(body).isEqualTo(parsed.bodyUnderstood());
+          assertThat(onBytes.model()).as(body).isEqualTo(parsed.model());
+          assertThat(onBytes.stream()).as(body).isEqualTo(parsed.stream());
+          assertThat(onBytes.maxOutputTokens()).as(body).isEqualTo(parsed.maxOutputTokens());
+          assertThat(onBytes.choices()).as(body).isEqualTo(parsed.choices());
+          String rewritten = rewritten(onBytes, "other", true);
+          String rewrittenParsed = rewritten(parsed, "other", true);
+          assertThat(rewritten).as(body).isEqualTo(rewrittenParsed == null ? null
+              : rewrittenParsed.replaceFirst("^\\{\"(\\\\u0078|x)\":0,", "{"));
+        }
+      }
+    }
+  }
+}

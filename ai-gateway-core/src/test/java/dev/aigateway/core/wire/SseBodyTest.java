@@ -1,0 +1,755 @@
+package dev.aigateway.core.wire;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Usage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SseBodyTest {
+
+  // ---------------------------------------------------------------- fixtures
+
+  private static final String HEAD =
+      "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+          + "\"model\":\"gpt-4o-2024-08-06\",";
+
+  /** A chat stream; {@code %U} marks where OpenAI puts {@code ,"usage":null}. */
+  private static final String CHAT_TEMPLATE =
+      ": ping\n\n"
+          + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+          + "\"content\":\"\"},\"finish_reason\":null}]%U}\n\n"
+          + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Grüße, \"},"
+          + "\"finish_reason\":null}]%U}\n\n"
+          + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Welt 🌍 €\"},"
+          + "\"finish_reason\":null}]%U}\n\n"
+          + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{},"
+          + "\"finish_reason\":\"stop\"}]%U}\n\n"
+          + "%USAGE"
+          + "data: [DONE]\n\n";
+
+  private static final String USAGE_CHUNK =
+      "data: " + HEAD + "\"choices\":[],\"usage\":{\"prompt_tokens\":12,"
+          + "\"completion_tokens\":5,\"total_tokens\":17,"
+          + "\"prompt_tokens_details\":{\"cached_tokens\":2},"
+          + "\"completion_tokens_details\":{\"reasoning_tokens\":1}}}\n\n";
+
+  private static final Usage CHAT_USAGE = new Usage(12, 5, 17, 2, 1);
+  private static final String CHAT_TEXT = "Grüße, Welt 🌍 €";
+
+  /** What the backend sends when the gateway asked for usage. */
+  private static String upstream(String lineEnding) {
+    return crlf(CHAT_TEMPLATE.replace("%USAGE", USAGE_CHUNK).replace("%U", ",\"usage\":null"),
+        lineEnding);
+  }
+
+  /** What the application would have received without {@code stream_options.include_usage}. */
+  private static String withoutUsage(String lineEnding) {
+    return crlf(CHAT_TEMPLATE.replace("%USAGE", "").replace("%U", ""), lineEnding);
+  }
+
+  private static String crlf(String text, String lineEnding) {
+    return text.replace("\n", lineEnding);
+  }
+
+  private static final String RESPONSES_STREAM =
+      "event: response.created\n"
+          + "data: {\"type\":\"response.created\",\"response\":{\"id\":\"r1\","
+          + "\"model\":\"gpt-4.1\",\"usage\":null}}\n\n"
+          + "event: response.output_text.delta\n"
+          + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"Hé\"}\n\n"
+          + "event: response.output_text.delta\n"
+          + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"llo ✓\"}\n\n"
+          + "%COMPLETED";
+
+  private static final String RESPONSES_COMPLETED =
+      "event: response.completed\n"
+          + "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r1\","
+          + "\"model\":\"gpt-4.1-2025-04-14\",\"usage\":{\"input_tokens\":9,"
+          + "\"input_tokens_details\":{\"cached_tokens\":4},\"output_tokens\":2,"
+          + "\"output_tokens_details\":{\"reasoning_tokens\":1},\"total_tokens\":11}}}\n\n";
+
+  // ---------------------------------------------------------------- read patterns
+
+  /** Read sizes the upstream serves, each 1 to 7 bytes (cycled). */
+  static Stream<Arguments> pieces() {
+    return Stream.of(
+        Arguments.of("1", new int[] {1}),
+        Arguments.of("2", new int[] {2}),
+        Arguments.of("3", new int[] {3}),
+        Arguments.of("1..7", new int[] {1, 2, 3, 4, 5, 6, 7}),
+        Arguments.of("7,5,3,1,2,4,6", new int[] {7, 5, 3, 1, 2, 4, 6}),
+        Arguments.of("random seed 1", randomPieces(1)),
+        Arguments.of("random seed 2", randomPieces(2)),
+        Arguments.of("random seed 3", randomPieces(3)));
+  }
+
+  static Stream<Arguments> piecesAndLineEndings() {
+    return pieces().flatMap(p -> Stream.of("\n", "\r\n").map(le -> Arguments.of(
+        p.get()[0], p.get()[1], le.equals("\n") ? "LF" : "CRLF")));
+  }
+
+  private static int[] randomPieces(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    int[] sizes = new int[257];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = 1 + random.nextInt(7);
+    }
+    return sizes;
+  }
+
+  /** Read sizes of at most 7 bytes such that a read ends exactly at each of {@code cuts}. */
+  private static int[] piecesEndingAt(int length, List<Integer> cuts) {
+    List<Integer> sizes = new ArrayList<>();
+    int at = 0;
+    List<Integer> boundaries = new ArrayList<>(cuts);
+    boundaries.add(length);
+    for (int boundary : boundaries) {
+      while (at < boundary) {
+        int n = Math.min(7, boundary - at);
+        sizes.add(n);
+        at += n;
+      }
+    }
+    return sizes.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static String lineEnding(String name) {
+    return name.equals("LF") ? "\n" : "\r\n";
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private final RecordingBodyListener listener = new RecordingBodyListener();
+
+  private SseBody chat(InputStream upstream, boolean hideUsage) {
+    return new SseBody(upstream, listener, () -> false, false, hideUsage);
+  }
+
+  private static byte[] readAll(InputStream in, int bufferSize) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[bufferSize];
+    int n;
+    while ((n = in.read(buffer, 0, buffer.length)) != -1) {
+      out.write(buffer, 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  private static String readAllText(InputStream in) throws IOException {
+    return new String(readAll(in, 8192), UTF_8);
+  }
+
+  // ---------------------------------------------------------------- app-visible bytes
+
+  @ParameterizedTest(name = "pieces {0}, {2}")
+  @MethodSource("piecesAndLineEndings")
+  void hiddenUsageStreamReachesTheAppAsIfUsageHadNotBeenAskedFor(
+      String name, int[] sizes, String ending) throws IOException {
+    String le = lineEnding(ending);
+    SseBody body = chat(new PiecewiseInputStream(upstream(le).getBytes(UTF_8), sizes), true);
+
+    byte[] seen = readAll(body, 8192);
+
+    assertThat(seen).isEqualTo(withoutUsage(le).getBytes(UTF_8));
+  }
+
+  @ParameterizedTest(name = "pieces {0}, {2}")
+  @MethodSource("piecesAndLineEndings")
+  void visibleUsageStreamReachesTheAppByteForByte(String name, int[] sizes, String ending)
+      throws IOException {
+    byte[] sent = upstream(lineEnding(ending)).getBytes(UTF_8);
+    SseBody body = chat(new PiecewiseInputStream(sent, sizes), false);
+
+    byte[] seen = readAll(body, 8192);
+
+    assertThat(seen).isEqualTo(sent);
+  }
+
+  @ParameterizedTest(name = "app buffer {0}")
+  @ValueSource(ints = {1, 2, 5, 64})
+  void hiddenUsageStreamIsExactWhateverTheAppsBufferSize(int bufferSize) throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 3), true);
+
+    byte[] seen = readAll(body, bufferSize);
+
+    assertThat(seen).isEqualTo(withoutUsage("\n").getBytes(UTF_8));
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void appReadingOneByteAtATimeSeesTheExpectedBytes(boolean hideUsage) throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(upstream("\r\n").getBytes(UTF_8), 5), hideUsage);
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+
+    int b;
+    while ((b = body.read()) != -1) {
+      seen.write(b);
+    }
+
+    assertThat(seen.toString(UTF_8))
+        .isEqualTo(hideUsage ? withoutUsage("\r\n") : upstream("\r\n"));
+  }
+
+  @Test
+  void crlfPairsSplitBetweenReadsStillEndLinesAndEvents() throws IOException {
+    byte[] sent = upstream("\r\n").getBytes(UTF_8);
+    List<Integer> cuts = new ArrayList<>();
+    for (int i = 0; i < sent.length; i++) {
+      if (sent[i] == '\r') {
+        cuts.add(i + 1); // a read ends right after every \r, before its \n
+      }
+    }
+    SseBody body = chat(new PiecewiseInputStream(sent, piecesEndingAt(sent.length, cuts)), true);
+
+    byte[] seen = readAll(body, 8192);
+
+    assertThat(seen).isEqualTo(withoutUsage("\r\n").getBytes(UTF_8));
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void multiByteCharactersSplitBetweenReadsArriveIntact(boolean hideUsage) throws IOException {
+    byte[] sent = upstream("\n").getBytes(UTF_8);
+    List<Integer> cuts = new ArrayList<>();
+    for (int i = 0; i < sent.length; i++) {
+      if ((sent[i] & 0xC0) == 0xC0) {
+        cuts.add(i + 1); // a read ends right after every multi-byte character's lead byte
+      }
+    }
+    assertThat(cuts).hasSizeGreaterThanOrEqualTo(4); // ü, ß, 🌍, €
+    SseBody body = chat(new PiecewiseInputStream(sent, piecesEndingAt(sent.length, cuts)), hideUsage);
+    body.keepText(); // usage is reported: only then is the whole text read
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(hideUsage ? withoutUsage("\n") : upstream("\n"));
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo(CHAT_TEXT);
+  }
+
+  @Test
+  void usageOnlyChunkIsDroppedButItsUsageIsRead() throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 4), true);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).doesNotContain("\"usage\"").doesNotContain("prompt_tokens");
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  @Test
+  void chunkCarryingUsageAndChoicesIsPassedOnWhenUsageIsHidden() throws IOException {
+    String stream = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],"
+        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
+        + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 6), true);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(stream);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(Usage.of(3, 1));
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void nonJsonDataLinesAndCommentsPassThroughUnchanged(boolean hideUsage) throws IOException {
+    String stream = ": ping\n\n"
+        + "data: hello\n\n"
+        + ":keep-alive\r\n\r\n"
+        + "event: custom\ndata: {not json\n\n"
+        + "data: [1,2,3]\n\n"
+        + "id: 7\nretry: 100\n\n"
+        + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 1, 2, 3), hideUsage);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(stream);
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(end.facts().usage()).isNull();
+  }
+
+  @Test
+  void strayBlankLinesBetweenEventsPassThroughWhenUsageIsHidden() throws IOException {
+    String stream = "\n" + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+        + "\"a\"}}],\"usage\":null}\n\n\n\r\n" + "data: [DONE]\n\n";
+    String expected = "\n" + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+        + "\"a\"}}]}\n\n\n\r\n" + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 1), true);
+
+    assertThat(readAllText(body)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void lastEventWithoutItsBlankLineIsStillReadAndPassedOn(boolean hideUsage) throws IOException {
+    String stream = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}"
+        + "\n\n" + USAGE_CHUNK + "data: [DONE]";
+    String expected = hideUsage ? stream.replace(USAGE_CHUNK, "") : stream;
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(expected);
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void nullUsageWrittenWithSpacesIsRemovedWithOneCommaAndTheSpaceBeforeIt() throws IOException {
+    String stream = "data: {\"usage\" : null , \"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}] ,\t\"usage\": null }\n\n"
+        + "data: [DONE]\n\n";
+    String expected = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]  }\n\n"
+        + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), true);
+
+    assertThat(readAllText(body)).isEqualTo(expected);
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("ab");
+  }
+
+  @Test
+  void otherFieldsOfAnEventAroundItsDataKeepTheirBytes() throws IOException {
+    String stream = "event: chunk\r\nid: 7\r\ndata: {\"id\":\"c1\",\"usage\":null}\r\n"
+        + "retry: 5\r\n\r\ndata: [DONE]\r\n\r\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 3), true);
+
+    assertThat(readAllText(body)).isEqualTo(stream.replace(",\"usage\":null", ""));
+  }
+
+  @Test
+  void malformedChunkPassesUnchangedAndTeachesNothing() throws IOException {
+    String stream = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"lost\"}}],"
+        + "\"usage\":null\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"content\":\"kept\"}}],\"usage\":null}\n\n"
+        + "data: [DONE]\n\n";
+    String expected = stream.replace("\"kept\"}}],\"usage\":null}", "\"kept\"}}]}");
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 4), true);
+
+    assertThat(readAllText(body)).isEqualTo(expected);
+    ResponseFacts facts = listener.onlyEnd().facts();
+    assertThat(facts.text().toString()).isEqualTo("kept");
+    assertThat(facts.model()).isNull();
+  }
+
+  @Test
+  void dataSplitOverSeveralLinesIsReadAndPassedOnAsItCame() throws IOException {
+    String split = "data: {\"model\":\"m\",\ndata: \"choices\":[{\"delta\":{\"content\":"
+        + "\"a\"}}],\"usage\":null}\n\n";
+    String usageOnly = "data: {\"choices\":[],\ndata: \"usage\":{\"prompt_tokens\":2,"
+        + "\"completion_tokens\":1,\"total_tokens\":3}}\n\n";
+    String stream = split + usageOnly + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 6), true);
+    body.keepText();
+
+    assertThat(readAllText(body)).isEqualTo(split + "data: [DONE]\n\n");
+    ResponseFacts facts = listener.onlyEnd().facts();
+    assertThat(facts.text().toString()).isEqualTo("a");
+    assertThat(facts.model()).isEqualTo("m");
+    assertThat(facts.usage()).isEqualTo(Usage.of(2, 1));
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void eventsLargerThanTheBufferPassWhole(boolean hideUsage) throws IOException {
+    String content = "é".repeat(7000) + "x".repeat(5000);
+    String stream = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+        + content + "\"}}],\"usage\":null}\n\n" + USAGE_CHUNK + "data: [DONE]\n\n";
+    String expected = hideUsage
+        ? stream.replace(",\"usage\":null", "").replace(USAGE_CHUNK, "") : stream;
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
+    body.keepText();
+
+    assertThat(readAllText(body)).isEqualTo(expected);
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo(content);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  @Test
+  void toolCallsAndReasoningAreTextToEstimateWith() throws IOException {
+    String stream = "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"think \"}}]}\n\n"
+        + "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+        + "{\"name\":\"get\",\"arguments\":\"{\\\"q\\\":1}\"}}]}}]}\n\n"
+        + "data: {\"choices\":[{\"text\":\" done\"}]}\n\n"
+        + "data: [DONE]\n\n";
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), false);
+
+    readAll(body, 8192);
+
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("think get{\"q\":1} done");
+  }
+
+  // ---------------------------------------------------------------- facts
+
+  @ParameterizedTest(name = "pieces {0}, {2}")
+  @MethodSource("piecesAndLineEndings")
+  void factsAreReadFromAChoppedStream(String name, int[] sizes, String ending)
+      throws IOException {
+    SseBody body = chat(
+        new PiecewiseInputStream(upstream(lineEnding(ending)).getBytes(UTF_8), sizes), true);
+    body.keepText();
+
+    readAll(body, 8192);
+
+    ResponseFacts facts = listener.onlyEnd().facts();
+    assertThat(facts.usage()).isEqualTo(CHAT_USAGE);
+    assertThat(facts.model()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(facts.text().toString()).isEqualTo(CHAT_TEXT);
+    assertThat(facts.complete()).isTrue();
+  }
+
+  @Test
+  void factsAreReadWhenUsageIsVisibleToo() throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 1, 7), false);
+    body.keepText();
+
+    readAll(body, 3);
+
+    ResponseFacts facts = listener.onlyEnd().facts();
+    assertThat(facts.usage()).isEqualTo(CHAT_USAGE);
+    assertThat(facts.model()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(facts.text().toString()).isEqualTo(CHAT_TEXT);
+    assertThat(facts.complete()).isTrue();
+  }
+
+  @Test
+  void streamWithoutUsageLeavesUsageUnknownButKeepsTheText() throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(withoutUsage("\n").getBytes(UTF_8), 5), false);
+
+    readAll(body, 8192);
+
+    assertThat(listener.onlyEnd().facts().usage()).isNull();
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo(CHAT_TEXT);
+  }
+
+  // ---------------------------------------------------------------- how the body ended
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void streamEndingAfterDoneEndsWithSuccess(boolean hideUsage) throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 7), hideUsage);
+
+    readAll(body, 8192);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(end.failure()).isNull();
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void streamEndingWithoutDoneEndsTruncatedWithWhatWasRead(boolean hideUsage)
+      throws IOException {
+    String stream = upstream("\n").replace("data: [DONE]\n\n", "");
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
+
+    readAll(body, 8192);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.failure()).isNull();
+    assertThat(end.facts().complete()).isFalse();
+    assertThat(end.facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  @Test
+  void bodyEndsOnlyWhenUpstreamReportsItsEnd() throws IOException {
+    byte[] sent = upstream("\n").getBytes(UTF_8);
+    SseBody body = chat(new PiecewiseInputStream(sent, 7), false);
+    byte[] buffer = new byte[sent.length];
+    int read = 0;
+    while (read < sent.length) {
+      read += body.read(buffer, read, sent.length - read);
+    }
+    int endsBeforeEof = listener.ends.size();
+
+    int eof = body.read(buffer, 0, 1);
+
+    assertThat(endsBeforeEof).isZero();
+    assertThat(eof).isEqualTo(-1);
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void readingAgainAfterTheEndNeitherReadsNorReportsAgain(boolean hideUsage) throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 7), hideUsage);
+    readAll(body, 8192);
+
+    int again = body.read(new byte[16], 0, 16);
+    body.close();
+
+    assertThat(again).isEqualTo(-1);
+    assertThat(listener.ends).hasSize(1);
+    assertThat(listener.ends.get(0).outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void closeBeforeTheEndEndsCancelledOnceAndClosesUpstream(boolean hideUsage)
+      throws IOException {
+    PiecewiseInputStream upstream = new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 7);
+    SseBody body = chat(upstream, hideUsage);
+    body.read(new byte[100], 0, 100);
+
+    body.close();
+    body.close();
+
+    assertThat(upstream.closed).isTrue();
+    assertThat(listener.ends).hasSize(1);
+    assertThat(listener.ends.get(0).outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(listener.ends.get(0).failure()).isNull();
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void closeAfterDoneButBeforeEofEndsWithSuccess(boolean hideUsage) throws IOException {
+    String stream = upstream("\n");
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
+    String expected = hideUsage ? withoutUsage("\n") : stream;
+    byte[] seen = new byte[expected.getBytes(UTF_8).length];
+    int read = 0;
+    while (read < seen.length) { // the app reads up to and including [DONE], then stops
+      read += body.read(seen, read, seen.length - read);
+    }
+
+    body.close();
+
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void closeBeforeAnyReadEndsCancelled() throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 7), true);
+
+    body.close();
+
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(listener.firstBytes).isZero();
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}, cancelled={1} -> {2}")
+  @CsvSource({
+      "true, false, TRUNCATED",
+      "false, false, TRUNCATED",
+      "true, true, CANCELLED",
+      "false, true, CANCELLED"})
+  void failedReadEndsTruncatedOrCancelledAsTheCallWasCancelled(
+      boolean hideUsage, boolean cancelled, CallOutcome expected) throws IOException {
+    byte[] sent = upstream("\n").getBytes(UTF_8);
+    PiecewiseInputStream upstream = new PiecewiseInputStream(sent, 7).failingAfter(sent.length / 2);
+    BooleanSupplier callCanceled = () -> cancelled;
+    SseBody body = new SseBody(upstream, listener, callCanceled, false, hideUsage);
+
+    assertThatThrownBy(() -> readAll(body, 8192)).isSameAs(upstream.failure);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(expected);
+    assertThat(end.failure()).isSameAs(upstream.failure);
+  }
+
+  @Test
+  void closeAfterAFailedReadDoesNotReportAgain() throws IOException {
+    byte[] sent = upstream("\n").getBytes(UTF_8);
+    PiecewiseInputStream upstream = new PiecewiseInputStream(sent, 7).failingAfter(20);
+    SseBody body = chat(upstream, true);
+    assertThatThrownBy(() -> readAll(body, 8192)).isInstanceOf(IOException.class);
+
+    body.close();
+
+    assertThat(listener.ends).hasSize(1);
+    assertThat(listener.ends.get(0).outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void firstBytesIsReportedOnceWhenTheFirstBytesArrive(boolean hideUsage) throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 1, 2), hideUsage);
+    int beforeReading = listener.firstBytes;
+
+    readAll(body, 1);
+
+    assertThat(beforeReading).isZero();
+    assertThat(listener.firstBytes).isEqualTo(1);
+  }
+
+  @Test
+  void emptyStreamEndsTruncatedWithoutFirstBytes() throws IOException {
+    SseBody body = chat(new PiecewiseInputStream(new byte[0], 1), true);
+
+    int n = body.read(new byte[8], 0, 8);
+
+    assertThat(n).isEqualTo(-1);
+    assertThat(listener.firstBytes).isZero();
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  @Test
+  void zeroLengthReadReadsNothing() throws IOException {
+    PiecewiseInputStream upstream = new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 7);
+    SseBody body = chat(upstream, true);
+
+    int n = body.read(new byte[8], 0, 0);
+
+    assertThat(n).isZero();
+    assertThat(upstream.position).isZero();
+  }
+
+  // ---------------------------------------------------------------- Responses API
+
+  @ParameterizedTest(name = "pieces {0}")
+  @MethodSource("pieces")
+  void responsesStreamReadsUsageFromResponseCompleted(String name, int[] sizes)
+      throws IOException {
+    byte[] sent = RESPONSES_STREAM.replace("%COMPLETED", RESPONSES_COMPLETED).getBytes(UTF_8);
+    SseBody body = new SseBody(new PiecewiseInputStream(sent, sizes), listener, () -> false, true,
+        false);
+
+    byte[] seen = readAll(body, 8192);
+
+    assertThat(seen).isEqualTo(sent);
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(end.facts().usage()).isEqualTo(new Usage(9, 2, 11, 4, 1));
+    assertThat(end.facts().model()).isEqualTo("gpt-4.1-2025-04-14");
+    assertThat(end.facts().text().toString()).isEqualTo("Héllo ✓");
+    assertThat(end.facts().complete()).isTrue();
+  }
+
+  @Test
+  void responsesStreamWithoutResponseCompletedEndsTruncated() throws IOException {
+    byte[] sent = RESPONSES_STREAM.replace("%COMPLETED", "").getBytes(UTF_8);
+    SseBody body = new SseBody(new PiecewiseInputStream(sent, 3), listener, () -> false, true, false);
+
+    readAll(body, 8192);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.facts().usage()).isNull();
+    assertThat(end.facts().model()).isEqualTo("gpt-4.1");
+  }
+
+  @Test
+  void responsesStreamWithCrlfReadsUsage() throws IOException {
+    byte[] sent = crlf(RESPONSES_STREAM.replace("%COMPLETED", RESPONSES_COMPLETED), "\r\n")
+        .getBytes(UTF_8);
+    SseBody body = new SseBody(new PiecewiseInputStream(sent, 1), listener, () -> false, true, false);
+
+    byte[] seen = readAll(body, 8192);
+
+    assertThat(seen).isEqualTo(sent);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(new Usage(9, 2, 11, 4, 1));
+  }
+
+  @Test
+  void responsesEventsAreReadWhateverTheOrderOfTheirMembers() throws IOException {
+    String stream = "data: {\"delta\":\"a\",\"type\":\"response.output_text.delta\"}\n\n"
+        + "data: {\"response\":{\"usage\":{\"input_tokens\":4,\"output_tokens\":1,"
+        + "\"total_tokens\":5},\"output\":[{\"content\":[{\"text\":\"a\"}]}],"
+        + "\"model\":\"gpt-4.1\"},\"type\":\"response.failed\"}\n\n";
+    SseBody body = new SseBody(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), listener,
+        () -> false, true, false);
+
+    readAll(body, 8192);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(end.facts().usage()).isEqualTo(Usage.of(4, 1));
+    assertThat(end.facts().model()).isEqualTo("gpt-4.1");
+    assertThat(end.facts().text().toString()).isEqualTo("a");
+  }
+
+  @Test
+  void responsesEventsThatAreNotObjectsOrNotWholeTeachNothing() throws IOException {
+    String stream = "data: {\"type\":\"response.output_text.delta\",\"delta\":\"x\"\n\n"
+        + "data: [\"response.completed\"]\n\n"
+        + "data: {\"type\":\"response.completed\",\"response\":{\"model\":\"m\"}\n\n";
+    SseBody body = new SseBody(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), listener,
+        () -> false, true, false);
+
+    assertThat(readAllText(body)).isEqualTo(stream);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.facts().text().toString()).isEmpty();
+    assertThat(end.facts().model()).isNull();
+  }
+
+  // ---------------------------------------------------------------- event data
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "space after colon | `data: {\"a\":1}\n\n` | `{\"a\":1}`",
+      "no space | `data:{\"a\":1}\n\n` | `{\"a\":1}`",
+      "only one space removed | `data:  x\n\n` | ` x`",
+      "crlf | `data: x\r\n\r\n` | x",
+      "with event and id | `event: e\nid: 1\ndata: x\n\n` | x",
+      "two data lines | `data: a\ndata: b\n\n` | `a\nb`",
+      "empty data | `data:\n\n` | ``"})
+  void dataOfJoinsTheEventsDataLines(String name, String event, String expected) {
+    assertThat(dataOf(event)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {": ping\n\n", "event: x\n\n", "id: 1\n\n", "\n"})
+  void dataOfIsNullForEventsWithoutData(String event) {
+    assertThat(dataOf(event)).isNull();
+  }
+
+  @Test
+  void dataOfASingleLineIsFoundInPlaceWithinTheBuffer() {
+    byte[] buffer = "xx: 1\ndata: {\"a\":1}\r\n\r\nyy".getBytes(UTF_8);
+
+    SseBody.Data data = SseBody.dataOf(buffer, 6, buffer.length - 2);
+
+    assertThat(data.bytes()).isSameAs(buffer);
+    assertThat(new String(buffer, data.from(), data.to() - data.from(), UTF_8))
+        .isEqualTo("{\"a\":1}");
+  }
+
+  @Test
+  void newlinesAreFoundWhereverTheyLieAndWhereverTheSearchStarts() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int round = 0; round < 2000; round++) {
+      byte[] bytes = new byte[random.nextInt(40)];
+      for (int i = 0; i < bytes.length; i++) {
+        // mostly bytes next to '\n' in value, some high bytes, a few newlines
+        bytes[i] = (byte) (random.nextInt(8) == 0 ? '\n' : random.nextInt(4) == 0
+            ? 0x80 | random.nextInt(128) : random.nextInt(8, 13));
+      }
+      int from = random.nextInt(bytes.length + 1);
+      int to = from + random.nextInt(bytes.length - from + 1);
+      int expected = -1;
+      for (int i = from; i < to && expected < 0; i++) {
+        expected = bytes[i] == '\n' ? i : -1;
+      }
+
+      assertThat(SseBody.indexOfNewline(bytes, from, to)).isEqualTo(expected);
+    }
+  }
+
+  /** The event's data as text, or null when it has none. */
+  private static String dataOf(String event) {
+    byte[] bytes = event.getBytes(UTF_8);
+    SseBody.Data data = SseBody.dataOf(bytes, 0, bytes.length);
+    return data == null ? null
+        : new String(data.bytes(), data.from(), data.to() - data.from(), UTF_8);
+  }
+}

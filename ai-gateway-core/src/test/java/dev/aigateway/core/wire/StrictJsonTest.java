@@ -1,0 +1,68 @@
+package dev.aigateway.core.wire;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class StrictJsonTest {
+
+  /** Pieces of string content: plain, escaped, control, multi-byte, and invalid UTF-8. */
+  private static final byte[][] PIECES = {
+      bytes("a"), bytes("Hello team. "), bytes(" "), bytes("~"), bytes("\\n"), bytes("\\\""),
+      bytes("\\u00e9"), bytes("\u00e9"), bytes("\u20ac"), bytes("\ud83d\ude00"),
+      {0x01}, {0x1f}, {0x7f}, {(byte) 0x80}, {(byte) 0xff}, {(byte) 0xc3}, bytes("\\x"),
+      bytes("\"")};
+
+  /**
+   * Strings of every alignment, with any byte that needs a look anywhere in the eight-byte
+   * steps: accepted exactly when Jackson reads them, and ending where Jackson's string ends.
+   */
+  @Test
+  void stringEndsWhereJacksonsStringEnds() throws IOException {
+    SplittableRandom random = new SplittableRandom(7);
+    int accepted = 0;
+    for (int run = 0; run < 20_000; run++) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      int lead = random.nextInt(9);
+      out.write(bytes(" ".repeat(lead) + "\"" + "x".repeat(random.nextInt(20))));
+      for (int k = random.nextInt(4); k > 0; k--) {
+        // mostly plain text, so the rare pieces land at every position of a step
+        byte[] piece = random.nextInt(3) == 0 ? PIECES[random.nextInt(PIECES.length)] : PIECES[0];
+        out.write(piece);
+        out.write(bytes("y".repeat(random.nextInt(12))));
+      }
+      out.write(bytes("\" ,"));
+      byte[] json = out.toByteArray();
+      int end = StrictJson.string(json, lead, json.length, true);
+      int jacksonEnd = jacksonStringEnd(json, lead);
+      assertThat(end).as(new String(json, UTF_8)).isEqualTo(jacksonEnd);
+      if (end > 0) {
+        accepted++;
+      }
+    }
+    assertThat(accepted).isGreaterThan(5_000);
+  }
+
+  /** Where the string at {@code from} ends when Jackson reads it, or -1 when it cannot. */
+  private static int jacksonStringEnd(byte[] json, int from) {
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(json, from, json.length - from)) {
+      if (p.nextToken() != JsonToken.VALUE_STRING) {
+        return -1;
+      }
+      p.getText();
+      return from + (int) p.currentLocation().getByteOffset();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(UTF_8);
+  }
+}

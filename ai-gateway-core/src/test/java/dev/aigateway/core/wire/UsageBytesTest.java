@@ -1,0 +1,131 @@
+package dev.aigateway.core.wire;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.Usage;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class UsageBytesTest {
+
+  // ---------------------------------------------------------------- against Jackson
+
+  /** Whatever the usage object, what is read on its bytes is what parseUsage reads its tree as. */
+  @Test
+  void usageReadOnBytesIsUsageReadByJackson() {
+    int read = 0;
+    for (long seed = 0; seed < 20_000; seed++) {
+      String usage = new RandomChatStream(seed).usage();
+      byte[] bytes = ("  " + usage + " ").getBytes(UTF_8);
+      assertThat(new StrictJson().value(bytes, 2, bytes.length, 0)).as(usage)
+          .isEqualTo(bytes.length - 1);
+
+      Usage onBytes = UsageBytes.read(bytes, 2, bytes.length);
+
+      if (onBytes != UsageBytes.UNREAD) {
+        read++;
+        assertThat(onBytes).as(usage)
+            .isEqualTo(ResponseFacts.parseUsage(Json.parseOrNull(bytes, 0, bytes.length)));
+      }
+    }
+    assertThat(read).as("usage objects read on their bytes").isGreaterThan(4_000);
+  }
+
+  /**
+   * Whatever the document, readDocument learns the same on bytes as with Jackson (which it uses
+   * when the text is kept).
+   */
+  @Test
+  void documentReadOnBytesIsReadAsJacksonReadsIt() {
+    int withUsage = 0;
+    for (long seed = 0; seed < 20_000; seed++) {
+      RandomChatStream stream = new RandomChatStream(seed);
+      SplittableRandom random = new SplittableRandom(seed);
+      String document = stream.chunks().get(0).replace("chat.completion.chunk", "chat.completion");
+      String usage = random.nextInt(3) == 0 ? stream.usage()
+          : "{\"prompt_tokens\":" + random.nextInt(999) + ",\"completion_tokens\":7}";
+      document = switch (random.nextInt(6)) {
+        case 0 -> document; // no usage, or only null ones
+        case 1 -> document.substring(0, document.length() - 1) + ",\"usage\":" + usage
+            + ",\"usage\":7}"; // the last usage is not an object
+        default -> document.substring(0, document.length() - 1) + ",\"usage\":" + usage + "}";
+      };
+      byte[] bytes = random.nextInt(4) == 0 ? stream.broken(document.getBytes(UTF_8))
+          : document.getBytes(UTF_8);
+      ResponseFacts jackson = new ResponseFacts();
+      jackson.keepText();
+      boolean parsed = jackson.readDocument(bytes, 0, bytes.length);
+
+      ResponseFacts facts = new ResponseFacts();
+      boolean read = facts.readDocument(bytes, 0, bytes.length);
+
+      String as = "seed " + seed + ": " + new String(bytes, UTF_8);
+      assertThat(read).as(as).isEqualTo(parsed);
+      assertThat(facts.usage()).as(as).isEqualTo(jackson.usage());
+      assertThat(facts.model()).as(as).isEqualTo(jackson.model());
+      assertThat(facts.complete()).as(as).isEqualTo(jackson.complete());
+      withUsage += facts.usage() != null ? 1 : 0;
+    }
+    assertThat(withUsage).isGreaterThan(5_000);
+  }
+
+  // ---------------------------------------------------------------- what is read
+
+  @Test
+  void everyShapeOfCountIsRead() {
+    assertThat(read("{\"prompt_tokens\":21,\"completion_tokens\":4,\"total_tokens\":25,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":8},"
+        + "\"completion_tokens_details\":{\"reasoning_tokens\":2}}"))
+        .isEqualTo(new Usage(21, 4, 25, 8, 2));
+    assertThat(read("{\"input_tokens\":5,\"output_tokens\":3,\"input_tokens_details\":"
+        + "{\"cached_tokens\":1},\"output_tokens_details\":{\"reasoning_tokens\":2}}"))
+        .isEqualTo(new Usage(5, 3, 8, 1, 2));
+    assertThat(read("{\"prompt_tokens\":9,\"total_tokens\":9}"))
+        .isEqualTo(new Usage(9, 0, 9, 0, 0));
+    assertThat(read("{ \"total_tokens\" : 4 , \"x\" : [ { \"y\" : \"}\" } ] }"))
+        .isEqualTo(new Usage(0, 0, 4, 0, 0));
+  }
+
+  @Test
+  void lastMemberOfANameWins() {
+    assertThat(read("{\"prompt_tokens\":1,\"prompt_tokens\":2,\"total_tokens\":3}"))
+        .isEqualTo(new Usage(2, 0, 3, 0, 0));
+    assertThat(read("{\"prompt_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":1},"
+        + "\"prompt_tokens_details\":null,\"input_tokens_details\":{\"cached_tokens\":2}}"))
+        .isEqualTo(new Usage(1, 0, 1, 2, 0));
+  }
+
+  @Test
+  void usageWithoutCountIsNone() {
+    assertThat(read("{}")).isNull();
+    assertThat(read("{\"completion_tokens\":3,\"prompt_tokens\":\"3\"}")).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"prompt_tokens\":-1}",
+      "{\"prompt_tokens\":1.0}",
+      "{\"prompt_tokens\":1e3}",
+      "{\"prompt_tokens\":1234567890123456789}",
+      "{\"prompt\\u005ftokens\":1}",
+      "{\"prompt_tokens_details\":{\"cached\\u005ftokens\":1}}",
+      "{\"prompt_tokens_details\":{\"cached_tokens\":-1}}",
+  })
+  void countsInOtherFormsAreLeftToJackson(String usage) {
+    assertThat(read(usage)).isSameAs(UsageBytes.UNREAD);
+  }
+
+  @Test
+  void otherMembersMayBeWrittenInAnyForm() {
+    assertThat(read("{\"prompt_tokens\":2,\"cost\":-0.5e-3,\"name\":\"\\u0061\\\"}\"}"))
+        .isEqualTo(new Usage(2, 0, 2, 0, 0));
+  }
+
+  private static Usage read(String usage) {
+    byte[] bytes = usage.getBytes(UTF_8);
+    return UsageBytes.read(bytes, 0, bytes.length);
+  }
+}
