@@ -133,7 +133,7 @@ public final class GovernedCall {
         keys.put(limit.name(), key);
         long tokens = limit.estimatePromptTokens() ? promptTokens() + outputAllowance() : 0;
         for (LimitSpec spec : limit.specs()) {
-          charges.add(new LimitCharge(spec, key, tokens));
+          charges.add(new LimitCharge(spec, key, TokenLimit.reservedAmount(spec, tokens)));
           owners.add(limit);
         }
       }
@@ -172,7 +172,7 @@ public final class GovernedCall {
     ended.set(true);
     status = 200;
     long settled = charge ? hit.cached().usage().totalTokens() : 0;
-    settleReservation(settled);
+    settleReservation(settled, false);
     // The prompt log gets no completion for a hit: the backend produced none for this call, and
     // the record's cache outcome says where the answer came from.
     emit(CallOutcome.SUCCESS, 200, Usage.ZERO, UsageSource.NONE, settled, null, null,
@@ -383,7 +383,7 @@ public final class GovernedCall {
         cache.store(eventStream, body, responseModel, usage, gateway.clock().instant());
       }
     }
-    settleReservation(settled);
+    settleReservation(settled, status != 0);
     RejectionReason rejection = outcome == CallOutcome.REJECTED
         ? RejectionReason.NO_BACKEND_AVAILABLE : null;
     gatewayNanos += System.nanoTime() - began;
@@ -391,13 +391,17 @@ public final class GovernedCall {
         rejection, errorType, responseModel);
   }
 
-  /** Settles the call's reservation (if any) to {@code tokens}; a failing store is logged. */
-  private void settleReservation(long tokens) {
+  /**
+   * Settles the call's reservation (if any) to {@code tokens}, and its requests to whether a
+   * backend answered; a failing store is logged.
+   */
+  private void settleReservation(long tokens, boolean backendAnswered) {
     if (reservation.charges().isEmpty()) {
       return;
     }
     try {
-      gateway.store().settle(reservation, tokens);
+      gateway.store().settle(reservation,
+          TokenLimit.actualAmounts(reservation.charges(), tokens, backendAnswered));
     } catch (RuntimeException e) {
       log.warn("ai-gateway: token store failed to settle call {} to {} tokens: {}", callId,
           tokens, e.toString());
@@ -521,7 +525,7 @@ public final class GovernedCall {
       }
       if (owner.tokensConsumedHeader() != null && result.admitted()) {
         headers = withHeader(headers, owner.tokensConsumedHeader(),
-            String.valueOf(charge.tokens()));
+            String.valueOf(charge.amount()));
       }
     }
     return headers;
