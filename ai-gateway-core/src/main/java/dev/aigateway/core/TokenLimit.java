@@ -127,11 +127,11 @@ public final class TokenLimit {
 
   /**
    * What a call takes from {@code spec} when it is admitted: its token estimate from a counter of
-   * tokens, one request from a counter of requests, one slot from an in-flight limit.
+   * tokens, one request from a counter of requests, one slot from an in-flight limit (whose unit
+   * is always requests).
    */
   static long reservedAmount(LimitSpec spec, long estimatedTokens) {
-    return spec.kind() == LimitSpec.Kind.IN_FLIGHT || spec.unit() == LimitSpec.Unit.REQUESTS
-        ? 1 : estimatedTokens;
+    return spec.unit() == LimitSpec.Unit.REQUESTS ? 1 : estimatedTokens;
   }
 
   /**
