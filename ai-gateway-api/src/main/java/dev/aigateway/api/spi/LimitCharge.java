@@ -3,23 +3,36 @@ package dev.aigateway.api.spi;
 import java.util.Objects;
 
 /**
- * Tokens to take from one limit's counter for one counter key.
+ * What one call takes from one limit's counter for one counter key, in the limit's
+ * {@linkplain LimitSpec#unit() unit}: tokens, requests, or (for an in-flight limit) one slot.
  *
  * @param limit the limit
  * @param counterKey the key the limit counts under for this call, for example a consumer id
- * @param tokens the tokens to reserve, >= 0; 0 admits the call as long as the counter is not spent
+ * @param amount the units to reserve, >= 0; 0 admits the call as long as the counter is not
+ *     spent. An in-flight charge always holds exactly one slot, so its amount must be 1.
  */
-public record LimitCharge(LimitSpec limit, String counterKey, long tokens) {
+public record LimitCharge(LimitSpec limit, String counterKey, long amount) {
+
+  /**
+   * Checks the charge.
+   *
+   * @throws IllegalArgumentException for a negative amount, or an in-flight amount other than 1
+   */
   public LimitCharge {
     Objects.requireNonNull(limit, "limit");
     Objects.requireNonNull(counterKey, "counterKey");
-    if (tokens < 0) {
-      throw new IllegalArgumentException("tokens must be >= 0 but was " + tokens);
+    if (amount < 0) {
+      throw new IllegalArgumentException("amount charged to limit '" + limit.id()
+          + "' must be >= 0 but was " + amount);
+    }
+    if (limit.kind() == LimitSpec.Kind.IN_FLIGHT && amount != 1) {
+      throw new IllegalArgumentException("a call holds one slot of in-flight limit '" + limit.id()
+          + "', so its amount must be 1 but was " + amount);
     }
   }
 
-  /** The tokens the counter must have left to admit this charge: {@code max(1, tokens)}. */
+  /** The units the counter must have left to admit this charge: {@code max(1, amount)}. */
   public long required() {
-    return Math.max(1, tokens);
+    return Math.max(1, amount);
   }
 }

@@ -3,31 +3,42 @@ package dev.aigateway.api.spi;
 import java.util.List;
 
 /**
- * Tokens a store took for one admitted call, to be settled exactly once with
- * {@link TokenLimitStore#settle(Reservation, long)}.
+ * What a {@link TokenLimitStore} took for one admitted call: a handle the store makes, to be
+ * given back to the same store's {@link TokenLimitStore#settle settle} when the call ends.
  *
- * @param charges what was taken, in the order given to {@code reserve}
- * @param windowStarts per charge, the epoch millisecond start of the quota window the tokens were
- *     taken from (0 for rate limits); settlement adjusts that window only while it is current
+ * <p>The handle is opaque: the store's own class keeps what settlement needs (the quota window
+ * each charge was taken from, a lease, the keys of a remote counter, ...). Callers read only
+ * {@link #charges()} and must not implement this interface to settle with: a store rejects a
+ * reservation it did not make. {@link #EMPTY} is the one reservation every store accepts.
  */
-public record Reservation(List<LimitCharge> charges, List<Long> windowStarts) {
-  public Reservation {
-    charges = List.copyOf(charges);
-    windowStarts = List.copyOf(windowStarts);
-    if (charges.size() != windowStarts.size()) {
-      throw new IllegalArgumentException("one window start per charge: " + charges.size()
-          + " charges but " + windowStarts.size() + " window starts");
+public interface Reservation {
+
+  /** A reservation of nothing (no limit applies to the call); settling it changes nothing. */
+  Reservation EMPTY = new Reservation() {
+    @Override
+    public List<LimitCharge> charges() {
+      return List.of();
     }
-  }
 
-  /** A reservation of nothing (no limit applies to the call). */
-  public static final Reservation EMPTY = new Reservation(List.of(), List.of());
+    @Override
+    public String toString() {
+      return "Reservation.EMPTY";
+    }
+  };
 
-  /** The largest number of tokens reserved under any one limit. */
-  public long reservedTokens() {
+  /** What was taken, in the order the charges were given to {@code reserve}; immutable. */
+  List<LimitCharge> charges();
+
+  /**
+   * The largest number of tokens reserved under any one limit that counts tokens (0 when none
+   * does): what the call's telemetry reports as reserved.
+   */
+  default long reservedTokens() {
     long max = 0;
-    for (LimitCharge charge : charges) {
-      max = Math.max(max, charge.tokens());
+    for (LimitCharge charge : charges()) {
+      if (charge.limit().unit() == LimitSpec.Unit.TOKENS) {
+        max = Math.max(max, charge.amount());
+      }
     }
     return max;
   }

@@ -10,8 +10,9 @@ import java.util.Optional;
  * a digest of the request's answer-determining parts; an entry is only ever found under the
  * partition it was stored in, so one tenant never sees another's answers.
  *
- * <p>Guarantees every implementation must give (the in-memory default is the reference, and
- * {@code ResponseCacheStoreContract} in the core's tests checks them):
+ * <p>Guarantees every implementation must give (the in-memory default is the reference, and the
+ * suite {@code dev.aigateway.store.tck.ResponseCacheStoreContract} in {@code ai-gateway-store-tck}
+ * checks them):
  * <ul>
  *   <li>{@link #get} returns what the latest {@link #put} stored under the same partition and
  *       key, byte for byte, until it expires, is evicted or removed; never another partition's

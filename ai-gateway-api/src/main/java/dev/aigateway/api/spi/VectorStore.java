@@ -8,14 +8,15 @@ import java.util.List;
  * <p>Vectors given to a store are unit length (the gateway normalises them), so cosine
  * similarity is their dot product. Every vector in one partition has the same length.
  *
- * <p>Guarantees every implementation must give (the in-memory default is the reference, and
- * {@code VectorStoreContract} in the core's tests checks them):
+ * <p>Guarantees every implementation must give (the in-memory default is the reference, and the
+ * suite {@code dev.aigateway.store.tck.VectorStoreContract} in {@code ai-gateway-store-tck} checks
+ * them):
  * <ul>
  *   <li>{@link #nearest} only returns entries of the given partition, best first, each with a
  *       score of at least {@code minScore}; an exact store returns the true nearest entries, an
  *       approximate one may miss some but never invents a score.</li>
  *   <li>Entries expire after the store's time to live and the store stays within its size bound
- *       (evicting the oldest first); a removed or expired entry is never returned.</li>
+ *       (evicting the oldest writes first); a removed or expired entry is never returned.</li>
  *   <li>{@link #add} with an id already present replaces that entry.</li>
  *   <li>Thread-safe: adds, removes and searches may run concurrently.</li>
  * </ul>

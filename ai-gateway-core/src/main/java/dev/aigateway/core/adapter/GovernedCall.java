@@ -155,7 +155,7 @@ public final class GovernedCall {
    */
   public InputStream observeResponse(int status, String contentType, InputStream body,
       BooleanSupplier callCanceled) {
-    exchange.status(status);
+    exchange.answered(status);
     if (status < 200 || status > 299) {
       end(CallOutcome.BACKEND_ERROR, null, String.valueOf(status));
       return body;

@@ -5,10 +5,7 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.EstimationProbe;
-import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.local.SynchronizationStrategy;
+import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,26 +14,36 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The default {@link TokenLimitStore}: counters in this JVM's memory. Rates are Bucket4j buckets
- * (greedy refill) on the injected clock; quotas are fixed calendar windows.
+ * The default {@link TokenLimitStore}: counters in this JVM's memory, on the injected clock.
+ * Rates are greedy token buckets kept exactly (the part of a unit refilled so far carries over;
+ * products that would overflow a {@code long} are computed in full); quotas are fixed calendar
+ * windows; in-flight limits count the slots their calls hold.
  *
  * <p>Atomicity across limits: a reservation locks the counters it touches in one global order
  * (their creation sequence), checks every one, then takes from every one, so concurrent calls
- * never deadlock and never admit more than a counter holds. Counters of idle keys are dropped by a sweep that runs
- * at most once per {@code sweepInterval}, on the calling thread, and only drops counters whose
- * loss changes nothing: a full bucket, or a quota whose window has ended.
+ * never deadlock and never admit more than a counter holds. Counters of idle keys are dropped by
+ * a sweep that runs at most once per {@code sweepInterval}, on the calling thread, and only drops
+ * counters whose loss changes nothing: a full bucket, a quota whose window has ended or that
+ * holds nothing, an in-flight counter with no slot taken.
+ *
+ * <p>Counters saturate at {@link Long#MIN_VALUE} and {@link Long#MAX_VALUE} instead of wrapping
+ * around, so a bogus usage report overdraws a counter as far as a {@code long} goes and never
+ * turns it into a full one.
  */
 public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
   /** How often idle counters are swept by default. */
   public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(1);
 
+  /** Marks a sum of charges beyond {@link Long#MAX_VALUE}: more than any counter holds. */
+  private static final long BEYOND_LONG = -1;
+
   private final Clock clock;
-  private final TimeMeter timeMeter;
   private final long sweepIntervalMillis;
   // Limit first, then counter key: no key string is built per call.
   private final ConcurrentHashMap<LimitSpec, ConcurrentHashMap<String, Counter>> counters =
@@ -56,7 +63,6 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
    */
   public InMemoryTokenLimitStore(Clock clock, Duration sweepInterval) {
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.timeMeter = new ClockTimeMeter(clock);
     if (sweepInterval.isNegative() || sweepInterval.isZero()) {
       throw new IllegalArgumentException("sweepInterval must be positive but was " + sweepInterval);
     }
@@ -78,81 +84,119 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     if (charges.isEmpty()) {
       return ReserveResult.admitted(Reservation.EMPTY, List.of());
     }
-    long now = clock.millis();
+    List<LimitCharge> taken = List.copyOf(charges);
+    long now = nowNanos();
     sweepIfDue(now);
-    Counter[] locked = lockAll(charges);
+    Counter[] locked = lockAll(taken);
     try {
-      long[] together = tokensPerCounter(charges, locked);
-      List<Long> remaining = new ArrayList<>(charges.size());
+      long[] together = amountsPerCounter(taken, locked);
+      List<Long> remaining = new ArrayList<>(taken.size());
       LimitCharge rejectedBy = null;
       Duration retryAfter = null;
-      for (int i = 0; i < charges.size(); i++) {
-        LimitCharge charge = charges.get(i);
+      for (int i = 0; i < taken.size(); i++) {
+        LimitCharge charge = taken.get(i);
         Counter counter = locked[i];
         long left = counter.remaining(now);
         remaining.add(left);
-        long required = Math.max(1, together[i]);
-        if (left < required) {
-          Duration wait = counter.waitFor(required, now);
-          // A spent quota (403) is reported before a busy rate (429): waiting helps the latter.
-          if (rejectedBy == null || (charge.limit().kind() == LimitSpec.Kind.QUOTA
-              && rejectedBy.limit().kind() == LimitSpec.Kind.RATE)) {
-            rejectedBy = charge;
-            retryAfter = wait;
-          }
+        long required = together[i] == BEYOND_LONG ? Long.MAX_VALUE : Math.max(1, together[i]);
+        boolean fits = together[i] != BEYOND_LONG && left >= required;
+        if (!fits && (rejectedBy == null || precedence(charge) > precedence(rejectedBy))) {
+          rejectedBy = charge;
+          retryAfter = counter.waitFor(required, now);
         }
       }
       if (rejectedBy != null) {
         return ReserveResult.rejected(rejectedBy, retryAfter, remaining);
       }
-      List<Long> windows = new ArrayList<>(charges.size());
-      for (int i = 0; i < charges.size(); i++) {
-        windows.add(locked[i].take(charges.get(i).tokens(), now));
-        remaining.set(i, remaining.get(i) - together[i]);
+      long[] windowStarts = new long[taken.size()];
+      for (int i = 0; i < taken.size(); i++) {
+        windowStarts[i] = locked[i].take(taken.get(i).amount(), now);
+        remaining.set(i, saturatedSubtract(remaining.get(i), together[i]));
       }
-      return ReserveResult.admitted(new Reservation(charges, windows), remaining);
+      return ReserveResult.admitted(new Lease(this, taken, windowStarts), remaining);
     } finally {
       unlockAll(locked);
     }
   }
 
   /**
-   * Per charge, the tokens every charge on its counter takes together: its own tokens, or the
-   * sum when a call names the same limit and key more than once.
+   * Which rejection a call hears about when several limits reject it: a spent quota (403, waiting
+   * for the window) before a busy rate (429 with an exact wait) before a full in-flight limit
+   * (free whenever a call ends); among equals, the first.
    */
-  private static long[] tokensPerCounter(List<LimitCharge> charges, Counter[] locked) {
+  private static int precedence(LimitCharge charge) {
+    return switch (charge.limit().kind()) {
+      case QUOTA -> 2;
+      case RATE -> 1;
+      case IN_FLIGHT -> 0;
+    };
+  }
+
+  /**
+   * Per charge, the units every charge on its counter takes together: its own amount, or the sum
+   * when a call names the same limit and key more than once ({@link #BEYOND_LONG} past a long).
+   */
+  private static long[] amountsPerCounter(List<LimitCharge> charges, Counter[] locked) {
     long[] together = new long[locked.length];
     for (int i = 0; i < locked.length; i++) {
-      for (int j = 0; j < locked.length; j++) {
+      long sum = 0;
+      for (int j = 0; j < locked.length && sum != BEYOND_LONG; j++) {
         if (locked[j] == locked[i]) {
-          together[i] = Math.addExact(together[i], charges.get(j).tokens());
+          long amount = charges.get(j).amount();
+          sum = sum > Long.MAX_VALUE - amount ? BEYOND_LONG : sum + amount;
         }
       }
+      together[i] = sum;
     }
     return together;
   }
 
+  /**
+   * Settles a reservation this store made, once; see {@link TokenLimitStore#settle}.
+   *
+   * @throws IllegalArgumentException for a reservation of another store (or of none), or amounts
+   *     that do not fit its charges
+   */
   @Override
-  public void settle(Reservation reservation, long actualTokens) {
-    if (actualTokens < 0) {
-      throw new IllegalArgumentException("actualTokens must be >= 0 but was " + actualTokens);
-    }
-    List<LimitCharge> charges = reservation.charges();
-    if (charges.isEmpty()) {
+  public void settle(Reservation reservation, long[] actual) {
+    Objects.requireNonNull(reservation, "reservation");
+    Objects.requireNonNull(actual, "actual");
+    if (reservation == Reservation.EMPTY) {
+      TokenLimitStore.settlementDeltas(List.of(), actual);
       return;
     }
-    long now = clock.millis();
-    Counter[] locked = lockAll(charges);
+    if (!(reservation instanceof Lease lease) || lease.store != this) {
+      throw new IllegalArgumentException("reservation " + reservation + " was not made by this "
+          + "store; settle a reservation with the store whose reserve returned it");
+    }
+    long[] deltas = TokenLimitStore.settlementDeltas(lease.charges, actual);
+    if (!lease.settled.compareAndSet(false, true)) {
+      return; // settled before: a reservation is settled once
+    }
+    long now = nowNanos();
+    Counter[] locked = lockAll(lease.charges);
     try {
-      for (int i = 0; i < charges.size(); i++) {
-        long delta = actualTokens - charges.get(i).tokens();
-        if (delta != 0) {
-          locked[i].adjust(delta, reservation.windowStarts().get(i), now);
+      for (int i = 0; i < deltas.length; i++) {
+        if (deltas[i] != 0) {
+          locked[i].adjust(deltas[i], lease.windowStarts[i], now);
         }
       }
     } finally {
       unlockAll(locked);
     }
+  }
+
+  /** The clock's time in epoch nanoseconds, saturated beyond what a long holds (year 2262). */
+  private long nowNanos() {
+    Instant now = clock.instant();
+    long seconds = now.getEpochSecond();
+    if (seconds >= Long.MAX_VALUE / 1_000_000_000L) {
+      return Long.MAX_VALUE;
+    }
+    if (seconds <= Long.MIN_VALUE / 1_000_000_000L) {
+      return Long.MIN_VALUE;
+    }
+    return seconds * 1_000_000_000L + now.getNano();
   }
 
   /**
@@ -233,13 +277,17 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
   private Counter newCounter(String key, LimitSpec spec) {
     long sequence = counterSequence.incrementAndGet();
-    return spec.kind() == LimitSpec.Kind.RATE ? new RateCounter(key, spec, timeMeter, sequence)
-        : new QuotaCounter(key, spec, sequence);
+    return switch (spec.kind()) {
+      case RATE -> new RateCounter(key, spec, sequence);
+      case QUOTA -> new QuotaCounter(key, spec, sequence);
+      case IN_FLIGHT -> new InFlightCounter(key, spec, sequence);
+    };
   }
 
   private void sweepIfDue(long now) {
+    long nowMillis = Math.floorDiv(now, 1_000_000L);
     long due = nextSweepMillis.get();
-    if (now < due || !nextSweepMillis.compareAndSet(due, now + sweepIntervalMillis)) {
+    if (nowMillis < due || !nextSweepMillis.compareAndSet(due, nowMillis + sweepIntervalMillis)) {
       return;
     }
     for (ConcurrentHashMap<String, Counter> byKey : counters.values()) {
@@ -258,6 +306,51 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     }
   }
 
+  static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    // Overflow only when both operands have the sign the sum lacks.
+    return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
+  }
+
+  static long saturatedSubtract(long a, long b) {
+    long difference = a - b;
+    // Overflow only when the operands' signs differ and the result's differs from a's.
+    return ((a ^ b) & (a ^ difference)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE)
+        : difference;
+  }
+
+  /**
+   * This store's reservation: its charges, the quota window each was taken from, and whether it
+   * has been settled.
+   */
+  static final class Lease implements Reservation {
+    private final InMemoryTokenLimitStore store;
+    private final List<LimitCharge> charges;
+    private final long[] windowStarts;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    Lease(InMemoryTokenLimitStore store, List<LimitCharge> charges, long[] windowStarts) {
+      this.store = store;
+      this.charges = charges;
+      this.windowStarts = windowStarts;
+    }
+
+    @Override
+    public List<LimitCharge> charges() {
+      return charges;
+    }
+
+    /** Per charge, the epoch millisecond the quota window started (0 for other kinds). */
+    long windowStart(int charge) {
+      return windowStarts[charge];
+    }
+
+    @Override
+    public String toString() {
+      return "InMemoryTokenLimitStore.Lease" + charges + (settled.get() ? ", settled" : "");
+    }
+  }
+
   private abstract static class Counter {
     final String key;
     final LimitSpec spec;
@@ -271,68 +364,125 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       this.sequence = sequence;
     }
 
+    /** Units left at {@code now} (epoch nanoseconds); negative when overdrawn. */
     abstract long remaining(long now);
 
-    abstract Duration waitFor(long tokens, long now);
+    /** How long until {@code required} units are left; called after {@link #remaining}. */
+    abstract Duration waitFor(long required, long now);
 
-    /** Takes tokens (already checked) and returns the window they were taken from. */
-    abstract long take(long tokens, long now);
+    /** Takes units (already checked) and returns the quota window they were taken from. */
+    abstract long take(long amount, long now);
 
-    abstract void adjust(long delta, long window, long now);
+    /** Moves the counter by a settlement's difference, without an admission check. */
+    abstract void adjust(long delta, long windowStart, long now);
 
     /** Whether dropping this counter now would change nothing. */
     abstract boolean idle(long now);
   }
 
+  /**
+   * A greedy token bucket: {@code capacity} units per {@code period}, one unit every
+   * {@code period / capacity}, never above capacity. {@code progress} keeps the refill towards
+   * the next unit, in units times nanoseconds, so refill is exact however often it is read.
+   */
   private static final class RateCounter extends Counter {
-    private final Bucket bucket;
+    private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
-    RateCounter(String key, LimitSpec spec, TimeMeter timeMeter, long sequence) {
+    private final long capacity;
+    private final long periodNanos;
+    private long available;
+    private long progress; // in [0, periodNanos)
+    private long refilledAt = Long.MIN_VALUE;
+
+    RateCounter(String key, LimitSpec spec, long sequence) {
       super(key, spec, sequence);
-      // The store's own lock serialises every access, so the bucket needs no synchronisation.
-      this.bucket = Bucket.builder()
-          .addLimit(limit -> limit.capacity(spec.capacity())
-              .refillGreedy(spec.capacity(), spec.refillPeriod()))
-          .withCustomTimePrecision(timeMeter)
-          .withSynchronizationStrategy(SynchronizationStrategy.NONE)
-          .build();
+      this.capacity = spec.capacity();
+      this.periodNanos = spec.refillPeriod().toNanos();
+      this.available = capacity;
+    }
+
+    private void refill(long now) {
+      if (now <= refilledAt) {
+        return; // the same instant, or the clock stepped back: keep the reference time
+      }
+      long elapsed = now - refilledAt;
+      refilledAt = now;
+      if (available >= capacity) {
+        return; // a full bucket gains nothing (and progress is 0)
+      }
+      if (elapsed < 0) {
+        elapsed = Long.MAX_VALUE; // now - Long.MIN_VALUE overflowed
+      }
+      long units;
+      long low = elapsed * capacity;
+      if (Math.multiplyHigh(elapsed, capacity) == 0 && low >= 0
+          && low <= Long.MAX_VALUE - progress) {
+        long total = low + progress;
+        units = total / periodNanos;
+        progress = total % periodNanos;
+      } else {
+        BigInteger[] split = BigInteger.valueOf(elapsed).multiply(BigInteger.valueOf(capacity))
+            .add(BigInteger.valueOf(progress)).divideAndRemainder(BigInteger.valueOf(periodNanos));
+        units = split[0].min(LONG_MAX).longValueExact();
+        progress = split[1].longValueExact();
+      }
+      available = saturatedAdd(available, units);
+      if (available >= capacity) {
+        available = capacity;
+        progress = 0;
+      }
     }
 
     @Override
     long remaining(long now) {
-      return bucket.getAvailableTokens();
+      refill(now);
+      return available;
     }
 
     @Override
-    Duration waitFor(long tokens, long now) {
-      if (tokens > spec.capacity()) {
-        // It can never fit; a whole period keeps retrying clients from spinning.
+    Duration waitFor(long required, long now) {
+      refill(now);
+      if (required > capacity || required <= available) {
+        // It can never fit (more than the capacity, or a sum beyond a long); a whole period keeps
+        // retrying clients from spinning.
         return spec.refillPeriod();
       }
-      EstimationProbe probe = bucket.estimateAbilityToConsume(tokens);
-      return Duration.ofNanos(probe.getNanosToWaitForRefill());
+      // The wait until available * period + progress reaches required * period, rounded up.
+      long deficit = required - available; // > 0; overflows only for an extreme overdraft
+      long low = deficit * periodNanos;
+      if (deficit > 0 && Math.multiplyHigh(deficit, periodNanos) == 0 && low >= 0) {
+        long needed = low - progress;
+        return Duration.ofNanos(needed / capacity + (needed % capacity == 0 ? 0 : 1));
+      }
+      BigInteger needed = BigInteger.valueOf(required).subtract(BigInteger.valueOf(available))
+          .multiply(BigInteger.valueOf(periodNanos)).subtract(BigInteger.valueOf(progress));
+      BigInteger[] split = needed.divideAndRemainder(BigInteger.valueOf(capacity));
+      BigInteger nanos = split[1].signum() == 0 ? split[0] : split[0].add(BigInteger.ONE);
+      return Duration.ofNanos(nanos.min(LONG_MAX).longValueExact());
     }
 
     @Override
-    long take(long tokens, long now) {
-      if (tokens > 0) {
-        bucket.consumeIgnoringRateLimits(tokens);
-      }
+    long take(long amount, long now) {
+      refill(now);
+      available = saturatedSubtract(available, amount);
       return 0;
     }
 
     @Override
-    void adjust(long delta, long window, long now) {
-      if (delta > 0) {
-        bucket.consumeIgnoringRateLimits(delta);
-      } else {
-        bucket.addTokens(-delta);
+    void adjust(long delta, long windowStart, long now) {
+      refill(now);
+      available = delta > 0 ? saturatedSubtract(available, delta)
+          : saturatedAdd(available, -delta);
+      if (available >= capacity) {
+        available = capacity; // a refund never lifts a bucket above its capacity
+        progress = 0;
       }
     }
 
     @Override
     boolean idle(long now) {
-      return bucket.getAvailableTokens() >= spec.capacity();
+      refill(now);
+      return available >= capacity;
     }
   }
 
@@ -345,66 +495,85 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       super(key, spec, sequence);
     }
 
-    private void roll(long now) {
-      if (now >= windowEnd || now < windowStart) {
-        Instant instant = Instant.ofEpochMilli(now);
+    /** Moves to the window holding {@code now}; returns {@code now} in epoch milliseconds. */
+    private long roll(long now) {
+      long millis = Math.floorDiv(now, 1_000_000L);
+      if (millis >= windowEnd || millis < windowStart) {
+        Instant instant = Instant.ofEpochMilli(millis);
         windowStart = spec.quotaPeriod().windowStart(instant, spec.zone()).toEpochMilli();
         windowEnd = spec.quotaPeriod().windowEnd(instant, spec.zone()).toEpochMilli();
         used = 0;
       }
+      return millis;
     }
 
     @Override
     long remaining(long now) {
       roll(now);
-      return spec.capacity() - used;
+      return spec.capacity() - used; // both >= 0: no overflow
     }
 
     @Override
-    Duration waitFor(long tokens, long now) {
-      roll(now);
-      return Duration.ofMillis(windowEnd - now);
+    Duration waitFor(long required, long now) {
+      long millis = roll(now);
+      return Duration.ofMillis(windowEnd - millis);
     }
 
     @Override
-    long take(long tokens, long now) {
+    long take(long amount, long now) {
       roll(now);
-      used += tokens;
+      used = saturatedAdd(used, amount);
       return windowStart;
     }
 
     @Override
-    void adjust(long delta, long window, long now) {
+    void adjust(long delta, long windowStart, long now) {
       roll(now);
-      if (window == windowStart) {
-        used = Math.max(0, used + delta);
+      if (windowStart == this.windowStart) {
+        used = Math.max(0, saturatedAdd(used, delta));
       } else if (delta > 0) {
-        used += delta; // the reservation's window has ended; the overrun lands in this one
+        used = saturatedAdd(used, delta); // the reservation's window has ended: overrun lands here
       }
     }
 
     @Override
     boolean idle(long now) {
-      return now >= windowEnd || used == 0;
+      return Math.floorDiv(now, 1_000_000L) >= windowEnd || used == 0;
     }
   }
 
-  private static final class ClockTimeMeter implements TimeMeter {
-    private final Clock clock;
+  /** Slots held by calls in flight; settlement frees them, time does not. */
+  private static final class InFlightCounter extends Counter {
+    private long held;
 
-    ClockTimeMeter(Clock clock) {
-      this.clock = clock;
+    InFlightCounter(String key, LimitSpec spec, long sequence) {
+      super(key, spec, sequence);
     }
 
     @Override
-    public long currentTimeNanos() {
-      Instant now = clock.instant();
-      return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    long remaining(long now) {
+      return spec.capacity() - held;
     }
 
     @Override
-    public boolean isWallClockBased() {
-      return true;
+    Duration waitFor(long required, long now) {
+      return Duration.ZERO; // a slot frees whenever a call ends, which no clock can tell
+    }
+
+    @Override
+    long take(long amount, long now) {
+      held += amount; // checked to fit: held + amount <= capacity
+      return 0;
+    }
+
+    @Override
+    void adjust(long delta, long windowStart, long now) {
+      held = Math.max(0, held + delta); // delta is minus the slots the settled call held
+    }
+
+    @Override
+    boolean idle(long now) {
+      return held == 0;
     }
   }
 }

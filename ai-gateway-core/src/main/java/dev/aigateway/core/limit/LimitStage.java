@@ -68,7 +68,7 @@ public final class LimitStage implements CallStage {
       long tokens = limit.estimatePromptTokens()
           ? exchange.promptTokens() + exchange.outputAllowance() : 0;
       for (LimitSpec spec : limit.specs()) {
-        charges.add(new LimitCharge(spec, key, tokens));
+        charges.add(new LimitCharge(spec, key, TokenLimit.reservedAmount(spec, tokens)));
         owners.add(limit);
       }
     }
@@ -93,7 +93,8 @@ public final class LimitStage implements CallStage {
     }
     long tokens = exchange.settledTokens();
     try {
-      store.settle(reservation, tokens);
+      store.settle(reservation, TokenLimit.actualAmounts(reservation.charges(), tokens,
+          exchange.backendAnswered()));
     } catch (RuntimeException e) {
       log.warn("ai-gateway: token store failed to settle call {} to {} tokens: {}",
           exchange.callId(), tokens, e.toString());
@@ -131,7 +132,7 @@ public final class LimitStage implements CallStage {
             String.valueOf(Math.max(0, result.remaining().get(i))));
       }
       if (owner.tokensConsumedHeader() != null && result.admitted()) {
-        exchange.responseHeader(owner.tokensConsumedHeader(), String.valueOf(charge.tokens()));
+        exchange.responseHeader(owner.tokensConsumedHeader(), String.valueOf(charge.amount()));
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.aigateway.core.limit;
 
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -122,6 +123,31 @@ public final class TokenLimit {
   /** The counters this limit keeps per key: a rate, a quota, or both. */
   public List<LimitSpec> specs() {
     return specs;
+  }
+
+  /**
+   * What a call takes from {@code spec} when it is admitted: its token estimate from a counter of
+   * tokens, one request from a counter of requests, one slot from an in-flight limit (whose unit
+   * is always requests).
+   */
+  static long reservedAmount(LimitSpec spec, long estimatedTokens) {
+    return spec.unit() == LimitSpec.Unit.REQUESTS ? 1 : estimatedTokens;
+  }
+
+  /**
+   * Per charge, what a call that has ended used, to settle its reservation with: the call's
+   * tokens for a counter of tokens (0 refunds a failed call), one request if a backend answered
+   * the call (else 0: refunded), and 0 for an in-flight slot (freed).
+   */
+  static long[] actualAmounts(List<LimitCharge> charges, long tokens, boolean backendAnswered) {
+    long[] actual = new long[charges.size()];
+    for (int i = 0; i < actual.length; i++) {
+      LimitSpec spec = charges.get(i).limit();
+      if (spec.kind() != LimitSpec.Kind.IN_FLIGHT) {
+        actual[i] = spec.unit() == LimitSpec.Unit.TOKENS ? tokens : backendAnswered ? 1 : 0;
+      }
+    }
+    return actual;
   }
 
   String remainingTokensHeader() {

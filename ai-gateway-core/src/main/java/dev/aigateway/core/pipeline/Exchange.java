@@ -56,6 +56,7 @@ public final class Exchange {
   private String errorType;
   private ResponseFacts facts;
   private boolean eventStream;
+  private boolean backendAnswered;
   private volatile long firstChunkNanos;
   private long gatewayNanos;
 
@@ -221,10 +222,6 @@ public final class Exchange {
     return status;
   }
 
-  public void status(int status) {
-    this.status = status;
-  }
-
   public Usage usage() {
     return usage;
   }
@@ -257,6 +254,17 @@ public final class Exchange {
 
   public void facts(ResponseFacts facts) {
     this.facts = facts;
+  }
+
+  /** Whether a backend's response (of any status) ended the call, as against none or a cache. */
+  public boolean backendAnswered() {
+    return backendAnswered;
+  }
+
+  /** Records that a backend answered the call with {@code status}. */
+  public void answered(int status) {
+    this.status = status;
+    this.backendAnswered = true;
   }
 
   /** Whether the response body is read as server-sent events. */

@@ -4,15 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.store.tck.ResponseCacheStoreContract;
+import dev.aigateway.store.tck.TimeControl;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
+/** The store contract on the in-memory store, plus its byte bound and settings. */
 class InMemoryResponseCacheStoreTest extends ResponseCacheStoreContract {
+
+  private final AtomicLong nanos = new AtomicLong(1_000);
 
   @Override
   protected ResponseCacheStore newStore() {
     return InMemoryResponseCacheStore.builder().timeToLive(TTL).maximumBytes(ROOM_BYTES)
         .ticker(nanos::get).build();
+  }
+
+  @Override
+  protected TimeControl time() {
+    return duration -> nanos.addAndGet(duration.toNanos());
   }
 
   @Test

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.api.spi.VectorStore;
+import dev.aigateway.store.tck.TimeControl;
+import dev.aigateway.store.tck.VectorStoreContract;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,19 +31,34 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   /** The dimension of all-MiniLM-L6-v2, for the graph tests. */
   private static final int MINILM = 384;
 
+  /** The time of every store of a test. */
+  private final FakeTicker ticker = new FakeTicker();
+
   @Override
-  protected VectorStore newStore(Ticker ticker, Duration timeToLive, long maximumEntries) {
+  protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
     return InMemoryVectorStore.builder().ticker(ticker).timeToLive(timeToLive)
         .maximumEntries(maximumEntries).executor(Runnable::run).build();
+  }
+
+  @Override
+  protected TimeControl time() {
+    return ticker::advance;
   }
 
   /** The whole contract again with every partition searched through an HNSW graph. */
   @Nested
   class ThroughTheGraph extends VectorStoreContract {
+    private final FakeTicker graphTicker = new FakeTicker();
+
     @Override
-    protected VectorStore newStore(Ticker ticker, Duration timeToLive, long maximumEntries) {
-      return InMemoryVectorStore.builder().ticker(ticker).timeToLive(timeToLive)
+    protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
+      return InMemoryVectorStore.builder().ticker(graphTicker).timeToLive(timeToLive)
           .maximumEntries(maximumEntries).approximateAbove(0).executor(Runnable::run).build();
+    }
+
+    @Override
+    protected TimeControl time() {
+      return graphTicker::advance;
     }
   }
 

@@ -5,7 +5,10 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
-import java.time.Clock;
+import dev.aigateway.store.tck.Concurrently;
+import dev.aigateway.store.tck.TimeControl;
+import dev.aigateway.store.tck.TokenLimitStoreContract;
+import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -19,9 +22,17 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
 
   private static final Duration SWEEP = Duration.ofMinutes(1);
 
+  private ManualClock clock;
+
   @Override
-  protected TokenLimitStore newStore(Clock clock) {
+  protected TokenLimitStore newStore(Instant start) {
+    clock = new ManualClock(start);
     return new InMemoryTokenLimitStore(clock, SWEEP);
+  }
+
+  @Override
+  protected TimeControl time() {
+    return clock::advance;
   }
 
   private InMemoryTokenLimitStore memory() {
@@ -43,19 +54,45 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   @Test
-  void negativeActualTokensAreRejectedOnSettle() {
-    Reservation reservation =
-        admitted(charge(rate(1000, Duration.ofMinutes(1)), "alice", 10));
+  void settlingTheEmptyReservationIsANoOp() {
+    settle(Reservation.EMPTY);
 
-    assertThatThrownBy(() -> store.settle(reservation, -1))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(memory().size()).isZero();
   }
 
   @Test
-  void settlingTheEmptyReservationIsANoOp() {
-    store.settle(Reservation.EMPTY, 500);
+  void aReservationOfAnotherInMemoryStoreIsRejectedNamingTheProblem() {
+    InMemoryTokenLimitStore other = new InMemoryTokenLimitStore(clock, SWEEP);
+    LimitSpec limit = rate(1000, Duration.ofMinutes(1));
+    Reservation elsewhere = other.reserve(List.of(charge(limit, "alice", 100))).reservation();
 
-    assertThat(memory().size()).isZero();
+    assertThatThrownBy(() -> settle(elsewhere, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("was not made by this store");
+  }
+
+  @Test
+  void reservationRecordsTheQuotaWindowOfEachCharge() {
+    LimitSpec rate = rate(1000, Duration.ofMinutes(1));
+    LimitSpec quota = quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+
+    Reservation reservation = admitted(charge(rate, "alice", 300), charge(quota, "alice", 300));
+
+    InMemoryTokenLimitStore.Lease lease = (InMemoryTokenLimitStore.Lease) reservation;
+    assertThat(lease.windowStart(0)).isZero();
+    assertThat(lease.windowStart(1))
+        .isEqualTo(Instant.parse("2025-01-15T00:00:00Z").toEpochMilli());
+  }
+
+  @Test
+  void reservationSaysWhenItHasBeenSettled() {
+    Reservation reservation = admitted(charge(inFlight(1), "alice", 1));
+
+    String before = reservation.toString();
+    settle(reservation, 0);
+
+    assertThat(before).doesNotContain("settled");
+    assertThat(reservation.toString()).endsWith(", settled");
   }
 
   // ---------------------------------------------------------------- rejection details
@@ -71,6 +108,18 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     assertThat(result.rejectedBy().limit()).isEqualTo(quota);
     assertThat(result.retryAfter()).isEqualTo(Duration.ofHours(14)); // until midnight UTC
     assertThat(result.remaining()).containsExactly(0L, 0L);
+  }
+
+  @Test
+  void busyRateIsReportedBeforeAFullInFlightLimit() {
+    LimitSpec slots = inFlight(1);
+    LimitSpec rate = rate(100, Duration.ofMinutes(1));
+    reserve(charge(slots, "alice", 1), charge(rate, "alice", 100));
+
+    ReserveResult result = reserve(charge(slots, "alice", 1), charge(rate, "alice", 10));
+
+    assertThat(result.rejectedBy().limit()).isEqualTo(rate);
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(6));
   }
 
   @Test
@@ -96,13 +145,34 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   @Test
+  void chargesBeyondALongOnAFullRateAreRejectedWithAWholeRefillPeriod() {
+    LimitSpec limit = rate(Long.MAX_VALUE, Duration.ofMinutes(1));
+
+    ReserveResult result = reserve(charge(limit, "alice", Long.MAX_VALUE),
+        charge(limit, "alice", 1));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void retryAfterAnOverdraftBeyondWhatNanosecondsCountSaturates() {
+    LimitSpec limit = rate(100, Duration.ofDays(365));
+    settle(admitted(charge(limit, "alice", 100)), 1_000_000_100L);
+
+    ReserveResult result = reserve(charge(limit, "alice", 1));
+
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+  }
+
+  @Test
   void clockSteppingBackwardsNeitherRefillsNorLosesTheRefillReference() {
     LimitSpec limit = rate(600, Duration.ofMinutes(1)); // 10 tokens per second
     reserve(charge(limit, "alice", 600));
-    clock.advance(Duration.ofMinutes(-10)); // a wall-clock correction
+    advance(Duration.ofMinutes(-10)); // a wall-clock correction
     long whileBehind = remaining(limit, "alice");
 
-    clock.advance(Duration.ofMinutes(10).plusSeconds(30));
+    advance(Duration.ofMinutes(10).plusSeconds(30));
 
     assertThat(whileBehind).isZero();
     assertThat(remaining(limit, "alice")).isEqualTo(300);
@@ -127,7 +197,7 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     reserve(charge(limit, "alice", 500));
     reserve(charge(limit, "bob", 800));
 
-    clock.advance(SWEEP); // both buckets refill completely
+    advance(SWEEP); // both buckets refill completely
     triggerSweep();
 
     assertThat(memory().size()).isEqualTo(1); // only the trigger's own counter
@@ -135,11 +205,11 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
 
   @Test
   void sweepDropsQuotasWhoseWindowHasEnded() {
-    clock.set(Instant.parse("2025-01-15T23:59:30Z"));
+    setTime(Instant.parse("2025-01-15T23:59:30Z"));
     LimitSpec limit = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
     reserve(charge(limit, "alice", 700));
 
-    clock.advance(SWEEP); // the day ended 30 s ago
+    advance(SWEEP); // the day ended 30 s ago
     triggerSweep();
 
     assertThat(memory().size()).isEqualTo(1);
@@ -149,12 +219,37 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   @Test
   void sweepDropsQuotasWithNothingUsedInTheCurrentWindow() {
     LimitSpec limit = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
-    store.settle(admitted(charge(limit, "alice", 700)), 0);
+    settle(admitted(charge(limit, "alice", 700)), 0);
 
-    clock.advance(SWEEP);
+    advance(SWEEP);
     triggerSweep();
 
     assertThat(memory().size()).isEqualTo(1);
+  }
+
+  @Test
+  void sweepDropsInFlightCountersWithNoSlotTaken() {
+    LimitSpec limit = inFlight(2);
+    settle(admitted(charge(limit, "alice", 1)), 0);
+
+    advance(SWEEP);
+    triggerSweep();
+
+    assertThat(memory().size()).isEqualTo(1);
+  }
+
+  @Test
+  void sweepKeepsAnInFlightCounterWithASlotTaken() {
+    LimitSpec limit = inFlight(2);
+    Reservation held = admitted(charge(limit, "alice", 1));
+
+    advance(SWEEP);
+    triggerSweep();
+
+    assertThat(memory().size()).isEqualTo(2);
+    assertThat(remaining(limit, "alice")).isEqualTo(1);
+    settle(held, 0);
+    assertThat(remaining(limit, "alice")).isEqualTo(2);
   }
 
   @Test
@@ -162,7 +257,7 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     LimitSpec limit = rate(1000, Duration.ofSeconds(1));
     reserve(charge(limit, "alice", 500));
 
-    clock.advance(SWEEP.minusMillis(1)); // the bucket is long full, but no sweep is due
+    advance(SWEEP.minusMillis(1)); // the bucket is long full, but no sweep is due
     triggerSweep();
 
     assertThat(memory().size()).isEqualTo(2);
@@ -173,7 +268,7 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     LimitSpec limit = rate(3600, Duration.ofHours(1)); // one token per second
     reserve(charge(limit, "alice", 1000));
 
-    clock.advance(SWEEP); // +60
+    advance(SWEEP); // +60
     triggerSweep();
 
     assertThat(memory().size()).isEqualTo(2);
@@ -185,7 +280,7 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     LimitSpec limit = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
     reserve(charge(limit, "alice", 300));
 
-    clock.advance(SWEEP);
+    advance(SWEEP);
     triggerSweep();
 
     assertThat(memory().size()).isEqualTo(2);
@@ -195,9 +290,9 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   @Test
   void sweepKeepsAnOverdrawnBucket() {
     LimitSpec limit = rate(600, Duration.ofMinutes(10)); // one token per second
-    store.settle(admitted(charge(limit, "alice", 600)), 1000); // -400
+    settle(admitted(charge(limit, "alice", 600)), 1000); // -400
 
-    clock.advance(SWEEP); // +60
+    advance(SWEEP); // +60
     triggerSweep();
 
     assertThat(memory().size()).isEqualTo(2);
@@ -207,11 +302,11 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   @Test
   void sweepRunsAgainAfterEachInterval() {
     LimitSpec limit = rate(1000, Duration.ofMinutes(1));
-    clock.advance(SWEEP);
+    advance(SWEEP);
     triggerSweep(); // the first sweep
     reserve(charge(limit, "alice", 500));
 
-    clock.advance(SWEEP);
+    advance(SWEEP);
     triggerSweep(); // the second sweep drops alice's full bucket and the trigger's own
 
     assertThat(memory().size()).isEqualTo(1);
@@ -224,12 +319,12 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     LimitSpec limit = quota(1_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
     int threads = 16;
     int iterations = 1000;
-    runConcurrently(threads, thread -> {
+    Concurrently.run(threads, thread -> {
       for (int i = 0; i < iterations; i++) {
         clock.advance(Duration.ofMillis(1));
         ReserveResult result =
             sweeping.reserve(List.of(charge(limit, "k" + (i % 4), 1)));
-        sweeping.settle(result.reservation(), i % 10 == 0 ? 1 : 0); // keep one in ten
+        sweeping.settle(result.reservation(), new long[] {i % 10 == 0 ? 1 : 0}); // keep 1 in 10
       }
     });
 
@@ -247,13 +342,35 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   void settlementAfterItsCounterWasSweptChargesAFreshCounter() {
     LimitSpec limit = rate(1000, Duration.ofMinutes(1));
     Reservation nothingReserved = admitted(charge(limit, "alice", 0)); // the bucket stays full
-    clock.advance(SWEEP);
+    advance(SWEEP);
     triggerSweep();
     int afterSweep = memory().size();
 
-    store.settle(nothingReserved, 300);
+    settle(nothingReserved, 300);
 
     assertThat(afterSweep).isEqualTo(1);
     assertThat(remaining(limit, "alice")).isEqualTo(700);
+  }
+
+  // ---------------------------------------------------------------- saturating arithmetic
+
+  @Test
+  void saturatedAddStopsAtTheEndsOfALong() {
+    assertThat(InMemoryTokenLimitStore.saturatedAdd(Long.MAX_VALUE - 1, 5))
+        .isEqualTo(Long.MAX_VALUE);
+    assertThat(InMemoryTokenLimitStore.saturatedAdd(Long.MIN_VALUE + 1, -5))
+        .isEqualTo(Long.MIN_VALUE);
+    assertThat(InMemoryTokenLimitStore.saturatedAdd(-7, 5)).isEqualTo(-2);
+  }
+
+  @Test
+  void saturatedSubtractStopsAtTheEndsOfALong() {
+    assertThat(InMemoryTokenLimitStore.saturatedSubtract(Long.MIN_VALUE + 1, 5))
+        .isEqualTo(Long.MIN_VALUE);
+    assertThat(InMemoryTokenLimitStore.saturatedSubtract(Long.MAX_VALUE - 1, -5))
+        .isEqualTo(Long.MAX_VALUE);
+    assertThat(InMemoryTokenLimitStore.saturatedSubtract(0, Long.MIN_VALUE))
+        .isEqualTo(Long.MAX_VALUE);
+    assertThat(InMemoryTokenLimitStore.saturatedSubtract(-7, 5)).isEqualTo(-12);
   }
 }

@@ -1,30 +1,40 @@
-package dev.aigateway.core.cache;
+package dev.aigateway.store.tck;
 
-import static dev.aigateway.core.cache.Vectors.normalised;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.api.spi.VectorStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
- * The behaviour every {@link VectorStore} must show, as its javadoc states it. Subclass and
- * implement {@link #newStore} to run the suite against another store (for example Redis); time
- * is a {@link FakeTicker} the tests move by hand, so nothing sleeps.
+ * The behaviour every {@link VectorStore} must show, as its javadoc states it: best matches first
+ * with their cosine similarity, isolated partitions, replacement and removal, expiry, a size bound
+ * that evicts the oldest writes first, and nothing lost under concurrency.
  *
- * <p>Partitions here are small, so an approximate store is expected to find every match.
+ * <p>To run it against a store, extend it in the store's tests:
+ *
+ * <pre>{@code
+ * class RedisVectorStoreTest extends VectorStoreContract {
+ *   @Override
+ *   protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
+ *     return new RedisVectorStore(redis, timeToLive, maximumEntries); // empty
+ *   }
+ *
+ *   @Override
+ *   protected TimeControl time() {
+ *     return TimeControl.NONE; // or one that moves the store's ticker: ticker::advance
+ *   }
+ * }
+ * }</pre>
+ *
+ * The tests marked {@link NeedsTimeControl} (expiry) are skipped for {@link TimeControl#NONE}.
+ * Partitions here are small, so an approximate store is expected to find every match.
  */
 public abstract class VectorStoreContract {
 
@@ -35,32 +45,53 @@ public abstract class VectorStoreContract {
   /** Dimensions of the random vectors the tests use. */
   protected static final int DIMENSIONS = 32;
 
-  protected FakeTicker ticker;
+  /** The store under test: fresh per test, {@link #TIME_TO_LIVE} and {@link #MAXIMUM_ENTRIES}. */
   protected VectorStore store;
+  /** A seeded source of random vectors. */
   protected final Random random = new Random(20250115);
 
+  private TimeControl time;
+
   /**
-   * A fresh, empty store that reads time from {@code ticker}, lets entries live
-   * {@code timeToLive} and holds at most {@code maximumEntries}.
+   * A fresh, empty store that lets entries live {@code timeToLive} and holds at most
+   * {@code maximumEntries}. Its time stands still until {@link #time()} moves it; stores made for
+   * one test share that time.
    */
-  protected abstract VectorStore newStore(Ticker ticker, Duration timeToLive,
-      long maximumEntries);
+  protected abstract VectorStore newStore(Duration timeToLive, long maximumEntries);
+
+  /**
+   * How to move the time of the stores {@link #newStore} makes; called right after it made
+   * {@link #store}. {@link TimeControl#NONE} skips the tests that need time control.
+   */
+  protected abstract TimeControl time();
 
   @BeforeEach
-  void createStore() {
-    ticker = new FakeTicker();
-    store = newStore(ticker, TIME_TO_LIVE, MAXIMUM_ENTRIES);
+  void createStore(TestInfo test) {
+    store = newStore(TIME_TO_LIVE, MAXIMUM_ENTRIES);
+    time = time();
+    Suites.skipWithoutTimeControl(time, test);
   }
 
   // ---------------------------------------------------------------- helpers
 
-  /** A random unit vector. */
+  /** Moves the store's time on. */
+  protected void advance(Duration duration) {
+    time.advance(duration);
+  }
+
+  /** A random unit vector: Gaussian components, scaled to length 1. */
   protected static float[] randomUnit(Random random, int dimensions) {
     float[] vector = new float[dimensions];
+    double squares = 0;
     for (int i = 0; i < dimensions; i++) {
       vector[i] = (float) random.nextGaussian();
+      squares += (double) vector[i] * vector[i];
     }
-    return normalised(vector);
+    double scale = 1.0 / Math.sqrt(squares);
+    for (int i = 0; i < dimensions; i++) {
+      vector[i] = (float) (vector[i] * scale);
+    }
+    return vector;
   }
 
   /** The unit vector at {@code degrees} from the first axis towards the second. */
@@ -71,6 +102,7 @@ public abstract class VectorStoreContract {
     return vector;
   }
 
+  /** The dot product: the cosine similarity of unit vectors. */
   protected static double dot(float[] a, float[] b) {
     double sum = 0;
     for (int i = 0; i < a.length; i++) {
@@ -79,10 +111,12 @@ public abstract class VectorStoreContract {
     return sum;
   }
 
+  /** The ids of the matches, in order. */
   protected static List<String> ids(List<VectorMatch> matches) {
     return matches.stream().map(VectorMatch::id).toList();
   }
 
+  /** A random unit vector of {@link #DIMENSIONS}. */
   protected float[] randomUnit() {
     return randomUnit(random, DIMENSIONS);
   }
@@ -203,24 +237,26 @@ public abstract class VectorStoreContract {
   // ---------------------------------------------------------------- expiry and size bound
 
   @Test
+  @NeedsTimeControl
   void entryExpiresAfterTheTimeToLive() {
     store.add("p", "x", atAngle(0), "x");
 
-    ticker.advance(TIME_TO_LIVE.minusNanos(1));
+    advance(TIME_TO_LIVE.minusNanos(1));
     List<VectorMatch> justBefore = store.nearest("p", atAngle(0), 10, -1.0);
-    ticker.advance(Duration.ofNanos(1));
+    advance(Duration.ofNanos(1));
 
     assertThat(ids(justBefore)).containsExactly("x");
     assertThat(store.nearest("p", atAngle(0), 10, -1.0)).isEmpty();
   }
 
   @Test
+  @NeedsTimeControl
   void replacingAnEntryRestartsItsTimeToLive() {
     store.add("p", "x", atAngle(0), "first");
-    ticker.advance(TIME_TO_LIVE.dividedBy(2));
+    advance(TIME_TO_LIVE.dividedBy(2));
     store.add("p", "x", atAngle(0), "second");
 
-    ticker.advance(TIME_TO_LIVE.dividedBy(2).plusSeconds(1));
+    advance(TIME_TO_LIVE.dividedBy(2).plusSeconds(1));
 
     assertThat(store.nearest("p", atAngle(0), 10, -1.0)).extracting(VectorMatch::text)
         .containsExactly("second");
@@ -229,8 +265,7 @@ public abstract class VectorStoreContract {
   @Test
   void sizeBoundEvictsTheOldestFirstAcrossPartitions() {
     for (int i = 0; i < MAXIMUM_ENTRIES; i++) {
-      store.add(i % 2 == 0 ? "even" : "odd", "e" + i, randomUnit(), "text");
-      ticker.advance(Duration.ofSeconds(1));
+      store.add(i % 2 == 0 ? "even" : "odd", "e" + i, randomUnit(), "text"); // oldest: e0
     }
     float[] newest = randomUnit();
 
@@ -261,7 +296,7 @@ public abstract class VectorStoreContract {
 
   @Test
   void concurrentAddsRemovesAndSearchesLoseNothing() throws Exception {
-    VectorStore big = newStore(ticker, TIME_TO_LIVE, 100_000);
+    VectorStore big = newStore(TIME_TO_LIVE, 100_000);
     int threads = 4;
     int perThread = 300;
     float[][][] vectors = new float[threads][perThread][];
@@ -270,32 +305,20 @@ public abstract class VectorStoreContract {
         vectors[t][i] = randomUnit();
       }
     }
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
-    List<Future<?>> done = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      int thread = t;
-      done.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < perThread; i++) {
-          String partition = i % 3 == 0 ? "shared" : "p" + thread;
-          big.add(partition, thread + "-" + i, vectors[thread][i], "text");
-          if (i % 10 == 9) {
-            big.remove(partition, thread + "-" + i); // every tenth goes again
-          }
-          List<VectorMatch> matches = big.nearest(partition, vectors[thread][i], 3, -1.0);
-          if (i % 10 != 9 && !ids(matches).contains(thread + "-" + i)) {
-            throw new AssertionError("own entry not found: " + thread + "-" + i);
-          }
+
+    Concurrently.run(threads, thread -> {
+      for (int i = 0; i < perThread; i++) {
+        String partition = i % 3 == 0 ? "shared" : "p" + thread;
+        big.add(partition, thread + "-" + i, vectors[thread][i], "text");
+        if (i % 10 == 9) {
+          big.remove(partition, thread + "-" + i); // every tenth goes again
         }
-        return null;
-      }));
-    }
-    start.countDown();
-    for (Future<?> future : done) {
-      future.get(30, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
+        List<VectorMatch> matches = big.nearest(partition, vectors[thread][i], 3, -1.0);
+        if (i % 10 != 9 && !ids(matches).contains(thread + "-" + i)) {
+          throw new AssertionError("own entry not found: " + thread + "-" + i);
+        }
+      }
+    });
 
     assertThat(big.size()).isEqualTo((long) threads * perThread * 9 / 10);
     for (int t = 0; t < threads; t++) {

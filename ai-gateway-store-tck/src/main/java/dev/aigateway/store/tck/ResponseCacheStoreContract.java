@@ -1,4 +1,4 @@
-package dev.aigateway.core.cache;
+package dev.aigateway.store.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,29 +8,72 @@ import dev.aigateway.api.spi.ResponseCacheStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
- * What every {@link ResponseCacheStore} must do. An implementation's test extends this class and
- * builds the store with the given time source, a time to live of {@link #TTL} and room for at
- * least {@link #ROOM_BYTES} of entries.
+ * The behaviour every {@link ResponseCacheStore} must show, as its javadoc states it: byte-exact
+ * answers, partitions that never share entries, replacement, removal, expiry, and no mixed entries
+ * under concurrency.
+ *
+ * <p>To run it against a store, extend it in the store's tests:
+ *
+ * <pre>{@code
+ * class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
+ *   @Override
+ *   protected ResponseCacheStore newStore() {
+ *     return new RedisResponseCacheStore(redis, TTL);  // empty, entries live TTL
+ *   }
+ *
+ *   @Override
+ *   protected TimeControl time() {
+ *     return TimeControl.NONE;                       // Redis expires keys on its own clock
+ *   }
+ * }
+ * }</pre>
+ *
+ * A store on an injectable ticker or clock returns one that moves it instead
+ * ({@code return ticker::advance;}), and then also runs the tests marked
+ * {@link NeedsTimeControl}.
  */
 public abstract class ResponseCacheStoreContract {
 
+  /** How long entries of {@link #newStore} live. */
   protected static final Duration TTL = Duration.ofMinutes(10);
+  /** The least room {@link #newStore} has, in bytes of entries. */
   protected static final long ROOM_BYTES = 1L << 20;
 
-  protected final AtomicLong nanos = new AtomicLong(1_000);
+  /** The store under test, fresh for every test. */
+  protected ResponseCacheStore store;
 
-  /** A store over {@link #nanos} as its clock, {@link #TTL}, at least {@link #ROOM_BYTES}. */
+  private TimeControl time;
+
+  /**
+   * A fresh, empty store whose entries live {@link #TTL}, with room for at least
+   * {@link #ROOM_BYTES}. Its time stands still until {@link #time()} moves it.
+   */
   protected abstract ResponseCacheStore newStore();
 
+  /**
+   * How to move the time of the store {@link #newStore} just made; called right after it.
+   * {@link TimeControl#NONE} skips the tests that need time control.
+   */
+  protected abstract TimeControl time();
+
+  @BeforeEach
+  void createStore(TestInfo test) {
+    store = newStore();
+    time = time();
+    Suites.skipWithoutTimeControl(time, test);
+  }
+
+  /** Moves the store's time on. */
+  protected void advance(Duration duration) {
+    time.advance(duration);
+  }
+
+  /** A small JSON answer with {@code body} as its bytes. */
   protected static CachedResponse entry(String body) {
     return new CachedResponse(CachedResponse.Format.JSON, body.getBytes(StandardCharsets.UTF_8),
         "gpt-4o", Usage.of(3, 4), Instant.parse("2026-11-24T00:00:00Z"));
@@ -38,7 +81,6 @@ public abstract class ResponseCacheStoreContract {
 
   @Test
   void returnsWhatWasStoredByteForByte() {
-    ResponseCacheStore store = newStore();
     CachedResponse stored = new CachedResponse(CachedResponse.Format.SSE,
         "data: {\"a\":\"\u00e9\u4e2d\"}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8),
         "gpt-4o-2024", Usage.of(11, 9), Instant.parse("2026-11-24T10:15:30Z"));
@@ -55,12 +97,11 @@ public abstract class ResponseCacheStoreContract {
 
   @Test
   void missesAreEmpty() {
-    assertThat(newStore().get("tenant-a", "absent")).isEmpty();
+    assertThat(store.get("tenant-a", "absent")).isEmpty();
   }
 
   @Test
   void partitionsNeverShareEntries() {
-    ResponseCacheStore store = newStore();
     store.put("tenant-a", "same-key", entry("a"));
     store.put("tenant-b", "same-key", entry("b"));
 
@@ -71,7 +112,6 @@ public abstract class ResponseCacheStoreContract {
 
   @Test
   void partitionAndKeyDoNotRunTogether() {
-    ResponseCacheStore store = newStore();
     store.put("ab", "c", entry("first"));
 
     assertThat(store.get("a", "bc")).isEmpty();
@@ -79,7 +119,6 @@ public abstract class ResponseCacheStoreContract {
 
   @Test
   void aLaterPutReplaces() {
-    ResponseCacheStore store = newStore();
     store.put("p", "k", entry("old"));
     store.put("p", "k", entry("new"));
 
@@ -89,7 +128,6 @@ public abstract class ResponseCacheStoreContract {
 
   @Test
   void removeForgets() {
-    ResponseCacheStore store = newStore();
     store.put("p", "k", entry("x"));
     store.remove("p", "k");
     store.remove("p", "never-there");
@@ -98,38 +136,25 @@ public abstract class ResponseCacheStoreContract {
   }
 
   @Test
+  @NeedsTimeControl
   void entriesExpireAfterTheTimeToLive() {
-    ResponseCacheStore store = newStore();
     store.put("p", "k", entry("x"));
 
-    nanos.addAndGet(TTL.minusSeconds(1).toNanos());
+    advance(TTL.minusSeconds(1));
     assertThat(store.get("p", "k")).isPresent();
-    nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+    advance(Duration.ofSeconds(2));
     assertThat(store.get("p", "k")).isEmpty();
   }
 
   @Test
   void concurrentPutsAndGetsNeverMixEntries() throws Exception {
-    ResponseCacheStore store = newStore();
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      List<Future<?>> work = new ArrayList<>();
-      for (int t = 0; t < 4; t++) {
-        int thread = t;
-        work.add(pool.submit(() -> {
-          for (int i = 0; i < 2_000; i++) {
-            String key = "k" + (i % 50);
-            store.put("p" + thread, key, entry(thread + ":" + key));
-            store.get("p" + thread, key).ifPresent(read -> assertThat(
-                new String(read.body(), StandardCharsets.UTF_8)).isEqualTo(thread + ":" + key));
-          }
-        }));
+    Concurrently.run(4, thread -> {
+      for (int i = 0; i < 2_000; i++) {
+        String key = "k" + (i % 50);
+        store.put("p" + thread, key, entry(thread + ":" + key));
+        store.get("p" + thread, key).ifPresent(read -> assertThat(
+            new String(read.body(), StandardCharsets.UTF_8)).isEqualTo(thread + ":" + key));
       }
-      for (Future<?> done : work) {
-        done.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    });
   }
 }

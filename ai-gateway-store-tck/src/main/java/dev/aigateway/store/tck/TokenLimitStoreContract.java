@@ -1,0 +1,1186 @@
+package dev.aigateway.store.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.LimitSpec.Unit;
+import dev.aigateway.api.spi.Reservation;
+import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.api.spi.TokenLimitStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The behaviour every {@link TokenLimitStore} must show, as its javadoc states it: all-or-none
+ * reservation across rates, quotas and in-flight limits of tokens and requests, exact settlement
+ * per charge, settling once, refusing foreign reservations, refill and calendar windows, no
+ * overflow, and no over-admission under concurrency.
+ *
+ * <p>To run it against a store, extend it in the store's tests and give the suite a fresh store
+ * and a way to move that store's time:
+ *
+ * <pre>{@code
+ * class RedisTokenLimitStoreTest extends TokenLimitStoreContract {
+ *   private ManualClock clock;                       // any Clock the test can move
+ *
+ *   @Override
+ *   protected TokenLimitStore newStore(Instant start) {
+ *     clock = new ManualClock(start);
+ *     return new RedisTokenLimitStore(redis, clock);  // empty: no counters of earlier tests
+ *   }
+ *
+ *   @Override
+ *   protected TimeControl time() {
+ *     return clock::advance;                         // or TimeControl.NONE, see below
+ *   }
+ * }
+ * }</pre>
+ *
+ * A store that reads its time from somewhere a test cannot move (a Redis server's clock) returns
+ * {@link TimeControl#NONE} from {@link #time()}: the tests marked {@link NeedsTimeControl}
+ * (refill, waits, calendar windows) are then skipped, and the rest still run on real time. Their
+ * rates refill one unit a minute or slower, so a test that takes milliseconds sees none of it.
+ * A subclass may add its own tests, using the helpers here ({@link #reserve}, {@link #settle},
+ * {@link #remaining}, {@link #advance}, {@link #setTime}).
+ */
+public abstract class TokenLimitStoreContract {
+
+  /** When each test starts, for a store whose time is controlled: a Wednesday, 10:00 UTC. */
+  protected static final Instant START = Instant.parse("2025-01-15T10:00:00Z");
+
+  /** A refill period slow enough that a test on real time sees no refill of 1,000 units. */
+  protected static final Duration SLOW = Duration.ofDays(1);
+
+  /** The store under test, fresh for every test. */
+  protected TokenLimitStore store;
+
+  private TimeControl time;
+  private Instant now;
+
+  /**
+   * A fresh, empty store: no counters of other tests. Its time is {@code start} and stands still
+   * until {@link #time()} moves it; a store whose time cannot be controlled ignores
+   * {@code start}.
+   */
+  protected abstract TokenLimitStore newStore(Instant start);
+
+  /**
+   * How to move the time of the store {@link #newStore} just made; called right after it.
+   * {@link TimeControl#NONE} skips the tests that need time control.
+   */
+  protected abstract TimeControl time();
+
+  @BeforeEach
+  void createStore(TestInfo test) {
+    now = START;
+    store = newStore(START);
+    time = time();
+    Suites.skipWithoutTimeControl(time, test);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Moves the store's time on. */
+  protected void advance(Duration duration) {
+    time.advance(duration);
+    now = now.plus(duration);
+  }
+
+  /** Puts the store's time at {@code instant}, later or earlier than now. */
+  protected void setTime(Instant instant) {
+    advance(Duration.between(now, instant));
+  }
+
+  /** A token rate with an id unique to its settings. */
+  protected static LimitSpec rate(long capacity, Duration period) {
+    return LimitSpec.rate("rate-" + capacity + "-" + period, capacity, period);
+  }
+
+  /** A token quota with an id unique to its settings. */
+  protected static LimitSpec quota(long capacity, QuotaPeriod period, ZoneId zone) {
+    return LimitSpec.quota("quota-" + capacity + "-" + period + "-" + zone, capacity, period, zone);
+  }
+
+  /** An in-flight limit with an id unique to its capacity. */
+  protected static LimitSpec inFlight(long capacity) {
+    return LimitSpec.inFlight("in-flight-" + capacity, capacity);
+  }
+
+  /**
+   * A rate and a quota of tokens, and of requests, each of 1,000 units: for the behaviour every
+   * counter that counts units shares.
+   */
+  static Stream<Arguments> countingLimits() {
+    return Stream.of(
+        Arguments.of(LimitSpec.rate("tokens-per-day", 1000, SLOW)),
+        Arguments.of(LimitSpec.quota("tokens-monthly", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC)),
+        Arguments.of(LimitSpec.rate("requests-per-day", Unit.REQUESTS, 1000, SLOW)),
+        Arguments.of(LimitSpec.quota("requests-monthly", Unit.REQUESTS, 1000, QuotaPeriod.MONTHLY,
+            ZoneOffset.UTC)));
+  }
+
+  protected static LimitCharge charge(LimitSpec limit, String key, long amount) {
+    return new LimitCharge(limit, key, amount);
+  }
+
+  /** Reserves the charges. */
+  protected ReserveResult reserve(LimitCharge... charges) {
+    return store.reserve(List.of(charges));
+  }
+
+  /** Reserves the charges and asserts they were admitted. */
+  protected Reservation admitted(LimitCharge... charges) {
+    ReserveResult result = reserve(charges);
+    assertThat(result.admitted()).as("admitted %s", List.of(charges)).isTrue();
+    return result.reservation();
+  }
+
+  /** Settles with one actual amount per charge. */
+  protected void settle(Reservation reservation, long... actual) {
+    store.settle(reservation, actual);
+  }
+
+  /**
+   * The units a counter has left, read with a zero-amount charge (which takes nothing); for an
+   * in-flight limit, its free slots.
+   */
+  protected long remaining(LimitSpec limit, String key) {
+    boolean slot = limit.kind() == LimitSpec.Kind.IN_FLIGHT;
+    ReserveResult probe = reserve(charge(limit, key, slot ? 1 : 0));
+    if (!probe.admitted()) {
+      return probe.remaining().get(0);
+    }
+    settle(probe.reservation(), 0);
+    return probe.remaining().get(0) + (slot ? 1 : 0);
+  }
+
+  // ---------------------------------------------------------------- reserve
+
+  @Test
+  void emptyChargeListIsAdmittedWithTheEmptyReservation() {
+    ReserveResult result = store.reserve(List.of());
+
+    assertThat(result.admitted()).isTrue();
+    assertThat(result.reservation()).isSameAs(Reservation.EMPTY);
+    assertThat(result.remaining()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void reserveWithinCapacityAdmitsAndReportsRemainingAfterTheCharge(LimitSpec limit) {
+    ReserveResult first = reserve(charge(limit, "alice", 300));
+    ReserveResult second = reserve(charge(limit, "alice", 200));
+
+    assertThat(first.admitted()).isTrue();
+    assertThat(first.remaining()).containsExactly(700L);
+    assertThat(second.admitted()).isTrue();
+    assertThat(second.remaining()).containsExactly(500L);
+    assertThat(second.reservation().charges()).containsExactly(charge(limit, "alice", 200));
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void reserveOfTheWholeCapacityIsAdmittedAndOneMoreUnitIsNot(LimitSpec limit) {
+    ReserveResult all = reserve(charge(limit, "alice", 1000));
+    ReserveResult oneMore = reserve(charge(limit, "alice", 1));
+
+    assertThat(all.admitted()).isTrue();
+    assertThat(all.remaining()).containsExactly(0L);
+    assertThat(oneMore.admitted()).isFalse();
+    assertThat(oneMore.rejectedBy()).isEqualTo(charge(limit, "alice", 1));
+    assertThat(oneMore.reservation()).isNull();
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void countersAreKeptPerCounterKey(LimitSpec limit) {
+    reserve(charge(limit, "alice", 1000));
+
+    assertThat(remaining(limit, "alice")).isZero();
+    assertThat(remaining(limit, "bob")).isEqualTo(1000);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void chargesNamingOneCounterTwiceMustFitTogether(LimitSpec limit) {
+    ReserveResult tooMuch = reserve(charge(limit, "alice", 600), charge(limit, "alice", 600));
+
+    assertThat(tooMuch.admitted()).as("600 + 600 of 1000").isFalse();
+    assertThat(remaining(limit, "alice")).isEqualTo(1000);
+
+    ReserveResult fits = reserve(charge(limit, "alice", 400), charge(limit, "alice", 500));
+
+    assertThat(fits.admitted()).isTrue();
+    assertThat(fits.remaining()).containsExactly(100L, 100L);
+    assertThat(remaining(limit, "alice")).isEqualTo(100);
+
+    settle(fits.reservation(), 300, 300); // each charge settles to 300: 600 in all
+    assertThat(remaining(limit, "alice")).isEqualTo(400);
+  }
+
+  @Test
+  void countersAreKeptPerLimitIdEvenForTheSameKey() {
+    LimitSpec a = LimitSpec.rate("a", 1000, SLOW);
+    LimitSpec b = LimitSpec.rate("b", 1000, SLOW);
+
+    reserve(charge(a, "alice", 600));
+
+    assertThat(remaining(a, "alice")).isEqualTo(400);
+    assertThat(remaining(b, "alice")).isEqualTo(1000);
+  }
+
+  @Test
+  void rejectionBySecondLimitLeavesFirstLimitUnchanged() {
+    LimitSpec rate = rate(1000, Duration.ofMinutes(1));
+    LimitSpec quota = quota(100, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    LimitCharge rateCharge = charge(rate, "alice", 200);
+    LimitCharge quotaCharge = charge(quota, "alice", 200);
+
+    ReserveResult result = reserve(rateCharge, quotaCharge);
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.rejectedBy()).isEqualTo(quotaCharge);
+    assertThat(result.remaining()).containsExactly(1000L, 100L);
+    assertThat(remaining(rate, "alice")).isEqualTo(1000);
+    assertThat(remaining(quota, "alice")).isEqualTo(100);
+  }
+
+  @Test
+  void rejectionByFirstLimitLeavesSecondLimitUnchanged() {
+    LimitSpec small = rate(100, Duration.ofMinutes(1));
+    LimitSpec large = rate(1000, Duration.ofMinutes(1));
+    LimitCharge smallCharge = charge(small, "alice", 200);
+
+    ReserveResult result = reserve(smallCharge, charge(large, "alice", 200));
+
+    assertThat(result.rejectedBy()).isEqualTo(smallCharge);
+    assertThat(remaining(small, "alice")).isEqualTo(100);
+    assertThat(remaining(large, "alice")).isEqualTo(1000);
+  }
+
+  @Test
+  void admissionAcrossTwoLimitsTakesFromBoth() {
+    LimitSpec rate = rate(1000, SLOW);
+    LimitSpec quota = quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+
+    ReserveResult result = reserve(charge(rate, "alice", 300), charge(quota, "alice", 300));
+
+    assertThat(result.admitted()).isTrue();
+    assertThat(result.remaining()).containsExactly(700L, 4700L);
+    assertThat(remaining(rate, "alice")).isEqualTo(700);
+    assertThat(remaining(quota, "alice")).isEqualTo(4700);
+  }
+
+  @Test
+  void reservationListsItsChargesInTheOrderGiven() {
+    List<LimitCharge> charges = List.of(
+        charge(quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC), "alice", 300),
+        charge(inFlight(4), "alice", 1),
+        charge(LimitSpec.rate("rpm", Unit.REQUESTS, 60, SLOW), "alice", 1),
+        charge(rate(1000, SLOW), "bob", 300));
+
+    Reservation reservation = store.reserve(charges).reservation();
+
+    assertThat(reservation.charges()).containsExactlyElementsOf(charges);
+  }
+
+  @Test
+  void reservedTokensIsTheLargestChargeOfALimitThatCountsTokens() {
+    Reservation reservation = admitted(
+        charge(rate(1000, SLOW), "alice", 300),
+        charge(quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC), "alice", 450),
+        charge(LimitSpec.rate("rpm", Unit.REQUESTS, 600, SLOW), "alice", 500),
+        charge(inFlight(4), "alice", 1));
+
+    assertThat(reservation.reservedTokens()).isEqualTo(450);
+  }
+
+  // ---------------------------------------------------------------- zero-amount charges
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void zeroAmountChargeIsAdmittedWhileOneUnitIsLeft(LimitSpec limit) {
+    reserve(charge(limit, "alice", 999));
+
+    ReserveResult result = reserve(charge(limit, "alice", 0));
+
+    assertThat(result.admitted()).isTrue();
+    assertThat(result.remaining()).containsExactly(1L);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void zeroAmountChargeIsRejectedWhenTheCounterIsExactlySpent(LimitSpec limit) {
+    reserve(charge(limit, "alice", 1000));
+
+    ReserveResult result = reserve(charge(limit, "alice", 0));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.remaining()).containsExactly(0L);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void zeroAmountChargeIsRejectedWhenTheCounterIsOverdrawn(LimitSpec limit) {
+    Reservation reservation = admitted(charge(limit, "alice", 1000));
+    settle(reservation, 1200);
+
+    ReserveResult result = reserve(charge(limit, "alice", 0));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.remaining()).containsExactly(-200L);
+  }
+
+  // ---------------------------------------------------------------- settlement
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void settlingAboveTheReservationChargesTheDifference(LimitSpec limit) {
+    Reservation reservation = admitted(charge(limit, "alice", 100));
+
+    settle(reservation, 250);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(750);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void settlingBeyondCapacityOverdrawsTheCounter(LimitSpec limit) {
+    Reservation reservation = admitted(charge(limit, "alice", 900));
+
+    settle(reservation, 1300);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(-300);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void settlingBelowTheReservationRefundsTheDifference(LimitSpec limit) {
+    Reservation reservation = admitted(charge(limit, "alice", 500));
+
+    settle(reservation, 200);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(800);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void settlingToZeroRefundsTheWholeReservation(LimitSpec limit) {
+    Reservation reservation = admitted(charge(limit, "alice", 500));
+
+    settle(reservation, 0);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(1000);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void settlingAZeroAmountReservationChargesWhatWasUsed(LimitSpec limit) {
+    Reservation reservation = admitted(charge(limit, "alice", 0));
+
+    settle(reservation, 40);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(960);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void refundNeverLiftsARateAboveItsCapacity() {
+    LimitSpec limit = rate(1000, Duration.ofMinutes(1));
+    Reservation reservation = admitted(charge(limit, "alice", 500));
+    advance(Duration.ofMinutes(1)); // the bucket is full again
+
+    settle(reservation, 0);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(1000);
+  }
+
+  @Test
+  void settlementAppliesToEveryChargeOfTheReservation() {
+    LimitSpec rate = rate(1000, SLOW);
+    LimitSpec quota = quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    Reservation reservation = admitted(charge(rate, "alice", 300), charge(quota, "alice", 300));
+
+    settle(reservation, 120, 120);
+
+    assertThat(remaining(rate, "alice")).isEqualTo(880);
+    assertThat(remaining(quota, "alice")).isEqualTo(4880);
+  }
+
+  @Test
+  void settlementMovesEachChargeByItsOwnReservedAmount() {
+    LimitSpec a = rate(1000, SLOW);
+    LimitSpec b = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    Reservation reservation = admitted(charge(a, "alice", 100), charge(b, "alice", 0));
+
+    settle(reservation, 60, 60);
+
+    assertThat(remaining(a, "alice")).isEqualTo(940);
+    assertThat(remaining(b, "alice")).isEqualTo(940);
+  }
+
+  @Test
+  void eachChargeSettlesToItsOwnActualAmount() {
+    LimitSpec rate = rate(1000, SLOW);
+    LimitSpec quota = quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    Reservation reservation = admitted(charge(rate, "alice", 300), charge(quota, "alice", 300));
+
+    settle(reservation, 120, 450);
+
+    assertThat(remaining(rate, "alice")).isEqualTo(880);
+    assertThat(remaining(quota, "alice")).isEqualTo(4550);
+  }
+
+  @Test
+  void aRequestSettledToOneStaysCountedAndOneSettledToZeroIsRefunded() {
+    LimitSpec requests = LimitSpec.quota("requests-daily", Unit.REQUESTS, 10, QuotaPeriod.DAILY,
+        ZoneOffset.UTC);
+    Reservation answered = admitted(charge(requests, "alice", 1));
+    Reservation failed = admitted(charge(requests, "alice", 1));
+
+    settle(answered, 1);
+    settle(failed, 0);
+
+    assertThat(remaining(requests, "alice")).isEqualTo(9);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void settlingTwiceChangesNothingTheSecondTime(LimitSpec limit) {
+    Reservation reservation = admitted(charge(limit, "alice", 100));
+    settle(reservation, 300);
+
+    settle(reservation, 0);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(700);
+  }
+
+  @Test
+  void concurrentSettlementsOfOneReservationApplyOnce() throws Exception {
+    LimitSpec limit = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    Reservation reservation = admitted(charge(limit, "alice", 100));
+
+    Concurrently.run(16, thread -> settle(reservation, 500));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(500);
+  }
+
+  @Test
+  void settlingTheEmptyReservationChangesNothing() {
+    LimitSpec limit = rate(1000, SLOW);
+    reserve(charge(limit, "alice", 100));
+
+    settle(Reservation.EMPTY);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(900);
+  }
+
+  @Test
+  void settlingTheEmptyReservationWithAnAmountIsRejected() {
+    assertThatThrownBy(() -> settle(Reservation.EMPTY, 5))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aReservationTheStoreDidNotMakeIsRejectedAndChangesNothing() {
+    LimitSpec limit = rate(1000, SLOW);
+    reserve(charge(limit, "alice", 100));
+    Reservation forged = () -> List.of(charge(limit, "alice", 900));
+
+    assertThatThrownBy(() -> settle(forged, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(remaining(limit, "alice")).isEqualTo(900);
+  }
+
+  @Test
+  void settleNeedsOneAmountPerChargeAndLeavesTheReservationUnsettledOtherwise() {
+    LimitSpec rate = rate(1000, SLOW);
+    LimitSpec quota = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    Reservation reservation = admitted(charge(rate, "alice", 100), charge(quota, "alice", 100));
+
+    assertThatThrownBy(() -> settle(reservation, 50)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> settle(reservation, 50, 50, 50))
+        .isInstanceOf(IllegalArgumentException.class);
+    settle(reservation, 50, 60);
+
+    assertThat(remaining(rate, "alice")).isEqualTo(950);
+    assertThat(remaining(quota, "alice")).isEqualTo(940);
+  }
+
+  @Test
+  void aNegativeActualAmountIsRejectedAndChangesNothing() {
+    LimitSpec rate = rate(1000, SLOW);
+    LimitSpec quota = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    Reservation reservation = admitted(charge(rate, "alice", 100), charge(quota, "alice", 100));
+
+    assertThatThrownBy(() -> settle(reservation, 0, -1))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(remaining(rate, "alice")).isEqualTo(900);
+    assertThat(remaining(quota, "alice")).isEqualTo(900);
+    settle(reservation, 0, 0); // still unsettled: the refund applies
+    assertThat(remaining(rate, "alice")).isEqualTo(1000);
+  }
+
+  // ---------------------------------------------------------------- rate refill
+
+  @ParameterizedTest(name = "after {0} s: {1} left")
+  @CsvSource({
+      "0, 0",
+      "1, 10",
+      "6, 60",
+      "30, 300",
+      "45, 450",
+      "60, 600",
+      "61, 600",
+      "3600, 600"})
+  @NeedsTimeControl
+  void rateRefillsContinuouslyAndNeverAboveCapacity(long seconds, long expected) {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1)); // 10 tokens per second
+    reserve(charge(limit, "alice", 600));
+
+    advance(Duration.ofSeconds(seconds));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(expected);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void halfAPeriodRefillsHalfTheCapacity() {
+    LimitSpec limit = rate(20_000, Duration.ofMinutes(1));
+    reserve(charge(limit, "alice", 20_000));
+
+    advance(Duration.ofSeconds(30));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(10_000);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void refillAccumulatesAcrossManySmallSteps() {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1)); // one token per 100 ms
+    reserve(charge(limit, "alice", 600));
+
+    for (int i = 0; i < 300; i++) {
+      advance(Duration.ofMillis(50)); // half a token each step
+      remaining(limit, "alice");
+    }
+
+    assertThat(remaining(limit, "alice")).isEqualTo(150);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void overdrawnRateRefillsFromBelowZero() {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1));
+    settle(admitted(charge(limit, "alice", 600)), 900); // -300
+
+    advance(Duration.ofSeconds(40)); // +400
+
+    assertThat(remaining(limit, "alice")).isEqualTo(100);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void rateAdmitsAgainOnceEnoughHasRefilled() {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1));
+    reserve(charge(limit, "alice", 600));
+    advance(Duration.ofSeconds(10));
+
+    ReserveResult result = reserve(charge(limit, "alice", 100));
+
+    assertThat(result.admitted()).isTrue();
+    assertThat(result.remaining()).containsExactly(0L);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void requestRateRefillsOneRequestPerItsShareOfThePeriod() {
+    LimitSpec limit = LimitSpec.rate("rpm", Unit.REQUESTS, 60, Duration.ofMinutes(1));
+    for (int i = 0; i < 60; i++) {
+      admitted(charge(limit, "alice", 1));
+    }
+
+    ReserveResult spent = reserve(charge(limit, "alice", 1));
+    advance(Duration.ofSeconds(1));
+    ReserveResult refilled = reserve(charge(limit, "alice", 1));
+
+    assertThat(spent.admitted()).isFalse();
+    assertThat(spent.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(refilled.admitted()).isTrue();
+  }
+
+  // ---------------------------------------------------------------- retry after
+
+  @Test
+  @NeedsTimeControl
+  void rateRetryAfterIsTheTimeToRefillTheDeficit() {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1)); // 10 tokens per second
+    reserve(charge(limit, "alice", 550)); // 50 left
+
+    ReserveResult result = reserve(charge(limit, "alice", 100)); // 50 short
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  @NeedsTimeControl
+  void rateRetryAfterIncludesTheOverdraft() {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1));
+    settle(admitted(charge(limit, "alice", 600)), 800); // -200
+
+    ReserveResult result = reserve(charge(limit, "alice", 100)); // 300 short
+
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  @NeedsTimeControl
+  void rateRetryAfterForAZeroAmountChargeIsTheTimeToRefillOneUnit() {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1));
+    reserve(charge(limit, "alice", 600));
+
+    ReserveResult result = reserve(charge(limit, "alice", 0));
+
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
+  @NeedsTimeControl
+  void rateAdmitsExactlyWhenItsRetryAfterHasPassed() {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1));
+    reserve(charge(limit, "alice", 580));
+    Duration retryAfter = reserve(charge(limit, "alice", 100)).retryAfter(); // 80 short: 8 s
+
+    advance(retryAfter.minusMillis(1));
+    boolean admittedEarly = reserve(charge(limit, "alice", 100)).admitted();
+    advance(Duration.ofMillis(1));
+    boolean admittedOnTime = reserve(charge(limit, "alice", 100)).admitted();
+
+    assertThat(retryAfter).isEqualTo(Duration.ofSeconds(8));
+    assertThat(admittedEarly).isFalse();
+    assertThat(admittedOnTime).isTrue();
+  }
+
+  // ---------------------------------------------------------------- quota windows
+
+  static Stream<Arguments> quotaWindows() {
+    return Stream.of(
+        // period, zone, a time in the window, the next window's start
+        Arguments.of(QuotaPeriod.MONTHLY, "UTC",
+            "2025-01-15T10:00:00Z", "2025-02-01T00:00:00Z"),
+        Arguments.of(QuotaPeriod.MONTHLY, "UTC",
+            "2024-12-31T23:00:00Z", "2025-01-01T00:00:00Z"),
+        Arguments.of(QuotaPeriod.MONTHLY, "Europe/Berlin",
+            "2025-03-15T10:00:00Z", "2025-03-31T22:00:00Z"), // April 1st, 00:00 CEST
+        Arguments.of(QuotaPeriod.MONTHLY, "America/New_York",
+            "2025-11-15T12:00:00Z", "2025-12-01T05:00:00Z"), // 00:00 EST
+        Arguments.of(QuotaPeriod.WEEKLY, "UTC",
+            "2025-01-15T10:00:00Z", "2025-01-20T00:00:00Z"), // Wednesday -> Monday
+        Arguments.of(QuotaPeriod.WEEKLY, "Europe/Berlin",
+            "2025-01-15T10:00:00Z", "2025-01-19T23:00:00Z"), // Monday 00:00 CET
+        Arguments.of(QuotaPeriod.WEEKLY, "Asia/Kolkata",
+            "2025-01-19T18:00:00Z", "2025-01-19T18:30:00Z"), // Monday 00:00 IST
+        Arguments.of(QuotaPeriod.DAILY, "Europe/Berlin",
+            "2025-03-30T12:00:00Z", "2025-03-30T22:00:00Z"), // a 23-hour day
+        Arguments.of(QuotaPeriod.HOURLY, "UTC",
+            "2025-01-15T10:59:00Z", "2025-01-15T11:00:00Z"),
+        Arguments.of(QuotaPeriod.YEARLY, "Europe/Berlin",
+            "2025-06-01T00:00:00Z", "2025-12-31T23:00:00Z"));
+  }
+
+  @ParameterizedTest(name = "{0} in {1} at {2}")
+  @MethodSource("quotaWindows")
+  @NeedsTimeControl
+  void spentQuotaRejectsWithRetryAfterUntilTheWindowEnd(
+      QuotaPeriod period, String zone, String at, String nextStart) {
+    setTime(Instant.parse(at));
+    LimitSpec limit = quota(1000, period, ZoneId.of(zone));
+    reserve(charge(limit, "alice", 1000));
+
+    ReserveResult result = reserve(charge(limit, "alice", 1));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.retryAfter())
+        .isEqualTo(Duration.between(Instant.parse(at), Instant.parse(nextStart)));
+  }
+
+  @ParameterizedTest(name = "{0} in {1} at {2}")
+  @MethodSource("quotaWindows")
+  @NeedsTimeControl
+  void spentQuotaStillRejectsOneMillisecondBeforeTheNextPeriod(
+      QuotaPeriod period, String zone, String at, String nextStart) {
+    setTime(Instant.parse(at));
+    LimitSpec limit = quota(1000, period, ZoneId.of(zone));
+    reserve(charge(limit, "alice", 1000));
+
+    setTime(Instant.parse(nextStart).minusMillis(1));
+    ReserveResult result = reserve(charge(limit, "alice", 1));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMillis(1));
+  }
+
+  @ParameterizedTest(name = "{0} in {1} at {2}")
+  @MethodSource("quotaWindows")
+  @NeedsTimeControl
+  void spentQuotaResetsExactlyAtTheNextPeriodStartAndReservesInTheNewWindow(
+      QuotaPeriod period, String zone, String at, String nextStart) {
+    setTime(Instant.parse(at));
+    LimitSpec limit = quota(1000, period, ZoneId.of(zone));
+    reserve(charge(limit, "alice", 1000));
+
+    setTime(Instant.parse(nextStart));
+    ReserveResult result = reserve(charge(limit, "alice", 1000));
+    settle(result.reservation(), 400); // a refund to the window reserved in, which is current
+
+    assertThat(result.admitted()).isTrue();
+    assertThat(result.remaining()).containsExactly(0L);
+    assertThat(remaining(limit, "alice")).isEqualTo(600);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void spentHourlyQuotaStaysSpentInTheRepeatedHalfHourOfAHalfHourDstZone() {
+    setTime(Instant.parse("2025-04-05T15:05:00Z")); // 01:35 +10:30, the second time round
+    LimitSpec limit = quota(100, QuotaPeriod.HOURLY, ZoneId.of("Australia/Lord_Howe"));
+    reserve(charge(limit, "alice", 100));
+
+    setTime(Instant.parse("2025-04-05T15:10:00Z"));
+    ReserveResult result = reserve(charge(limit, "alice", 1));
+
+    assertThat(result.admitted()).isFalse();
+  }
+
+  @Test
+  @NeedsTimeControl
+  void overdrawnQuotaResetsAtTheNextPeriodStart() {
+    LimitSpec limit = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    settle(admitted(charge(limit, "alice", 1000)), 5000);
+
+    setTime(Instant.parse("2025-01-16T00:00:00Z"));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(1000);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void quotaDoesNotRefillWithinItsWindow() {
+    LimitSpec limit = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    reserve(charge(limit, "alice", 1000));
+
+    setTime(Instant.parse("2025-01-31T23:00:00Z"));
+
+    assertThat(remaining(limit, "alice")).isZero();
+  }
+
+  // ---------------------------------------------------------------- settlement across windows
+
+  @Test
+  @NeedsTimeControl
+  void refundAfterTheQuotaWindowRolledOverIsDropped() {
+    LimitSpec limit = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    Reservation january = admitted(charge(limit, "alice", 400));
+    setTime(Instant.parse("2025-02-01T00:00:00Z"));
+    reserve(charge(limit, "alice", 100)); // February: 900 left
+
+    settle(january, 100); // would refund 300 to January, which has ended
+
+    assertThat(remaining(limit, "alice")).isEqualTo(900);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void overrunAfterTheQuotaWindowRolledOverIsChargedToTheCurrentWindow() {
+    LimitSpec limit = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    Reservation january = admitted(charge(limit, "alice", 400));
+    setTime(Instant.parse("2025-02-01T00:00:00Z"));
+    reserve(charge(limit, "alice", 100)); // February: 900 left
+
+    settle(january, 600); // 200 more than reserved
+
+    assertThat(remaining(limit, "alice")).isEqualTo(700);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void overrunAfterRolloverIsChargedEvenWhenNothingWasReservedInTheCurrentWindow() {
+    LimitSpec limit = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    Reservation yesterday = admitted(charge(limit, "alice", 400));
+    setTime(Instant.parse("2025-01-16T08:00:00Z"));
+
+    settle(yesterday, 700);
+
+    assertThat(remaining(limit, "alice")).isEqualTo(700);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void settlementAfterRolloverDoesNotTouchTheRateOfTheSameReservation() {
+    LimitSpec rate = rate(600, Duration.ofHours(1)); // slow refill: 10 per minute
+    LimitSpec quota = quota(1000, QuotaPeriod.HOURLY, ZoneOffset.UTC);
+    setTime(Instant.parse("2025-01-15T10:59:00Z"));
+    Reservation reservation = admitted(charge(rate, "alice", 300), charge(quota, "alice", 300));
+    setTime(Instant.parse("2025-01-15T11:00:00Z")); // rate refilled 10, quota rolled over
+
+    settle(reservation, 100, 100);
+
+    assertThat(remaining(rate, "alice")).isEqualTo(510); // 300 + 10 + 200 refunded
+    assertThat(remaining(quota, "alice")).isEqualTo(1000); // refund to the old hour dropped
+  }
+
+  // ---------------------------------------------------------------- in flight
+
+  @Test
+  void inFlightLimitAdmitsUpToItsCapacityAndRejectsTheNextCall() {
+    LimitSpec limit = inFlight(2);
+
+    ReserveResult first = reserve(charge(limit, "alice", 1));
+    ReserveResult second = reserve(charge(limit, "alice", 1));
+    ReserveResult third = reserve(charge(limit, "alice", 1));
+
+    assertThat(first.remaining()).containsExactly(1L);
+    assertThat(second.remaining()).containsExactly(0L);
+    assertThat(third.admitted()).isFalse();
+    assertThat(third.rejectedBy()).isEqualTo(charge(limit, "alice", 1));
+    assertThat(third.remaining()).containsExactly(0L);
+  }
+
+  @Test
+  void fullInFlightLimitRejectsWithARetryAfterOfZero() {
+    LimitSpec limit = inFlight(1);
+    reserve(charge(limit, "alice", 1));
+
+    ReserveResult result = reserve(charge(limit, "alice", 1));
+
+    assertThat(result.retryAfter()).isEqualTo(Duration.ZERO);
+  }
+
+  @Test
+  void settlingFreesTheInFlightSlot() {
+    LimitSpec limit = inFlight(1);
+    Reservation first = admitted(charge(limit, "alice", 1));
+
+    settle(first, 0);
+    ReserveResult next = reserve(charge(limit, "alice", 1));
+
+    assertThat(next.admitted()).isTrue();
+  }
+
+  @Test
+  void inFlightSlotsAreKeptPerCounterKey() {
+    LimitSpec limit = inFlight(1);
+    reserve(charge(limit, "alice", 1));
+
+    assertThat(reserve(charge(limit, "bob", 1)).admitted()).isTrue();
+    assertThat(remaining(limit, "alice")).isZero();
+  }
+
+  @Test
+  @NeedsTimeControl
+  void timeDoesNotFreeAnInFlightSlot() {
+    LimitSpec limit = inFlight(1);
+    reserve(charge(limit, "alice", 1));
+
+    advance(Duration.ofDays(400));
+
+    assertThat(reserve(charge(limit, "alice", 1)).admitted()).isFalse();
+  }
+
+  @Test
+  void settlingTwiceFreesOneSlotOnly() {
+    LimitSpec limit = inFlight(2);
+    Reservation first = admitted(charge(limit, "alice", 1));
+    admitted(charge(limit, "alice", 1));
+
+    settle(first, 0);
+    settle(first, 0);
+
+    assertThat(reserve(charge(limit, "alice", 1)).admitted()).isTrue();
+    assertThat(reserve(charge(limit, "alice", 1)).admitted()).isFalse();
+  }
+
+  @Test
+  void aCallNamingOneInFlightLimitTwiceTakesTwoSlotsAndFreesBoth() {
+    LimitSpec limit = inFlight(2);
+
+    ReserveResult both = reserve(charge(limit, "alice", 1), charge(limit, "alice", 1));
+    boolean thirdWhileHeld = reserve(charge(limit, "alice", 1)).admitted();
+    settle(both.reservation(), 0, 0);
+
+    assertThat(both.remaining()).containsExactly(0L, 0L);
+    assertThat(thirdWhileHeld).isFalse();
+    assertThat(remaining(limit, "alice")).isEqualTo(2);
+  }
+
+  @Test
+  void anInFlightChargeMustSettleToZero() {
+    LimitSpec limit = inFlight(1);
+    Reservation reservation = admitted(charge(limit, "alice", 1));
+
+    assertThatThrownBy(() -> settle(reservation, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(remaining(limit, "alice")).isZero();
+  }
+
+  @Test
+  void fullInFlightLimitRejectsWithoutTakingTokensOrRequests() {
+    LimitSpec tokens = rate(1000, SLOW);
+    LimitSpec requests = LimitSpec.rate("rpd", Unit.REQUESTS, 100, SLOW);
+    LimitSpec slots = inFlight(1);
+    reserve(charge(slots, "alice", 1));
+    LimitCharge slot = charge(slots, "alice", 1);
+
+    ReserveResult result = reserve(charge(tokens, "alice", 300), charge(requests, "alice", 1),
+        slot);
+
+    assertThat(result.rejectedBy()).isEqualTo(slot);
+    assertThat(remaining(tokens, "alice")).isEqualTo(1000);
+    assertThat(remaining(requests, "alice")).isEqualTo(100);
+  }
+
+  @Test
+  void spentTokenLimitRejectsWithoutTakingAnInFlightSlot() {
+    LimitSpec tokens = rate(100, SLOW);
+    LimitSpec slots = inFlight(2);
+    reserve(charge(tokens, "alice", 100));
+
+    ReserveResult result = reserve(charge(slots, "alice", 1), charge(tokens, "alice", 10));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(remaining(slots, "alice")).isEqualTo(2);
+  }
+
+  @Test
+  void refundingAMixedReservationFreesTheSlotAndReturnsTokensAndRequests() {
+    LimitSpec tokens = rate(1000, SLOW);
+    LimitSpec requests = LimitSpec.quota("rpd", Unit.REQUESTS, 100, QuotaPeriod.DAILY,
+        ZoneOffset.UTC);
+    LimitSpec slots = inFlight(1);
+    Reservation reservation = admitted(charge(tokens, "alice", 300),
+        charge(requests, "alice", 1), charge(slots, "alice", 1));
+
+    settle(reservation, 0, 0, 0);
+
+    assertThat(remaining(tokens, "alice")).isEqualTo(1000);
+    assertThat(remaining(requests, "alice")).isEqualTo(100);
+    assertThat(remaining(slots, "alice")).isEqualTo(1);
+  }
+
+  // ---------------------------------------------------------------- limits of a long
+
+  @Test
+  void quotaOfLongMaxValueIsHonouredToTheLastUnit() {
+    LimitSpec limit = quota(Long.MAX_VALUE, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+
+    ReserveResult almostAll = reserve(charge(limit, "alice", Long.MAX_VALUE - 1));
+    ReserveResult two = reserve(charge(limit, "alice", 2));
+    ReserveResult last = reserve(charge(limit, "alice", 1));
+
+    assertThat(almostAll.remaining()).containsExactly(1L);
+    assertThat(two.admitted()).isFalse();
+    assertThat(last.remaining()).containsExactly(0L);
+  }
+
+  @Test
+  @NeedsTimeControl // on real time, such a rate refills millions a microsecond
+  void rateOfLongMaxValueAdmitsItsWholeCapacityOnce() {
+    LimitSpec limit = rate(Long.MAX_VALUE, SLOW);
+
+    ReserveResult all = reserve(charge(limit, "alice", Long.MAX_VALUE));
+    ReserveResult more = reserve(charge(limit, "alice", 1_000_000));
+
+    assertThat(all.remaining()).containsExactly(0L);
+    assertThat(more.admitted()).isFalse();
+  }
+
+  @Test
+  @NeedsTimeControl
+  void rateOfLongMaxValueRefillsExactly() {
+    LimitSpec limit = rate(Long.MAX_VALUE, Duration.ofMinutes(1));
+    reserve(charge(limit, "alice", Long.MAX_VALUE));
+
+    advance(Duration.ofSeconds(30));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(Long.MAX_VALUE / 2);
+  }
+
+  @Test
+  void inFlightLimitOfLongMaxValueCountsItsSlots() {
+    ReserveResult result = reserve(charge(inFlight(Long.MAX_VALUE), "alice", 1));
+
+    assertThat(result.remaining()).containsExactly(Long.MAX_VALUE - 1);
+  }
+
+  @Test
+  void chargesWhoseSumIsBeyondALongAreRejectedAndTakeNothing() {
+    LimitSpec limit = quota(Long.MAX_VALUE, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+
+    ReserveResult result = reserve(charge(limit, "alice", Long.MAX_VALUE),
+        charge(limit, "alice", Long.MAX_VALUE));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(remaining(limit, "alice")).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void anOverdraftBeyondALongSaturatesInsteadOfWrappingAround(LimitSpec limit) {
+    Reservation reservation = admitted(charge(limit, "alice", 500), charge(limit, "alice", 500));
+
+    settle(reservation, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    assertThat(remaining(limit, "alice")).isNegative();
+    assertThat(reserve(charge(limit, "alice", 0)).admitted()).isFalse();
+  }
+
+  @Test
+  void aLargeOverdraftOfASlowRateIsKeptExactly() {
+    LimitSpec limit = rate(100, Duration.ofDays(365));
+    Reservation reservation = admitted(charge(limit, "alice", 100));
+
+    settle(reservation, 1_000_000_100L); // refilling it takes ten million years
+
+    assertThat(remaining(limit, "alice")).isEqualTo(-1_000_000_000L);
+  }
+
+  // ---------------------------------------------------------------- concurrency
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void sixtyFourThreadsOnOneKeyAdmitExactlyWhatTheCapacityHolds(LimitSpec limit)
+      throws Exception {
+    int threads = 64;
+    int attemptsPerThread = 50;
+    AtomicInteger admissions = new AtomicInteger();
+    Concurrently.run(threads, thread -> {
+      for (int i = 0; i < attemptsPerThread; i++) {
+        if (store.reserve(List.of(charge(limit, "shared", 10))).admitted()) {
+          admissions.incrementAndGet();
+        }
+      }
+    });
+
+    assertThat(admissions.get()).isEqualTo(100); // 1000 / 10, with no measurable refill
+    assertThat(remaining(limit, "shared")).isZero();
+  }
+
+  @Test
+  void concurrentCallsNeverHoldMoreInFlightSlotsThanTheCapacity() throws Exception {
+    LimitSpec limit = inFlight(3);
+    AtomicInteger held = new AtomicInteger();
+    AtomicInteger mostHeld = new AtomicInteger();
+    AtomicInteger admissions = new AtomicInteger();
+
+    Concurrently.run(16, thread -> {
+      for (int i = 0; i < 500; i++) {
+        ReserveResult result = store.reserve(List.of(charge(limit, "shared", 1)));
+        if (result.admitted()) {
+          admissions.incrementAndGet();
+          mostHeld.accumulateAndGet(held.incrementAndGet(), Math::max);
+          Thread.yield();
+          held.decrementAndGet(); // before the slot is freed, so an overlap shows
+          store.settle(result.reservation(), new long[] {0});
+        }
+      }
+    });
+
+    assertThat(admissions.get()).isPositive();
+    assertThat(mostHeld.get()).isBetween(1, 3);
+    assertThat(remaining(limit, "shared")).isEqualTo(3);
+  }
+
+  @Test
+  void concurrentCallsAcrossMixedLimitsAdmitExactlyWhatTheTightestOneHolds() throws Exception {
+    LimitSpec tokens = rate(1000, SLOW);
+    LimitSpec requests = LimitSpec.quota("requests-daily", Unit.REQUESTS, 60, QuotaPeriod.DAILY,
+        ZoneOffset.UTC);
+    LimitSpec slots = inFlight(4);
+    AtomicInteger held = new AtomicInteger();
+    AtomicInteger mostHeld = new AtomicInteger();
+    AtomicInteger admissions = new AtomicInteger();
+
+    Concurrently.run(16, thread -> {
+      while (true) {
+        ReserveResult result = store.reserve(List.of(charge(tokens, "shared", 10),
+            charge(requests, "shared", 1), charge(slots, "shared", 1)));
+        if (result.admitted()) {
+          admissions.incrementAndGet();
+          mostHeld.accumulateAndGet(held.incrementAndGet(), Math::max);
+          Thread.yield();
+          held.decrementAndGet();
+          store.settle(result.reservation(), new long[] {10, 1, 0});
+        } else if (!result.rejectedBy().limit().equals(slots)) {
+          return; // the request quota is spent; a full in-flight limit is worth retrying
+        }
+      }
+    });
+
+    assertThat(admissions.get()).isEqualTo(60);
+    assertThat(mostHeld.get()).isBetween(1, 4);
+    assertThat(remaining(tokens, "shared")).isEqualTo(400);
+    assertThat(remaining(requests, "shared")).isZero();
+    assertThat(remaining(slots, "shared")).isEqualTo(4);
+  }
+
+  @Test
+  void concurrentReserveAndSettleOnOverlappingLimitsInAnyOrderNeitherDeadlocksNorLeaks()
+      throws Exception {
+    List<LimitSpec> limits = List.of(
+        LimitSpec.rate("r1", 100, Duration.ofMinutes(1)),
+        LimitSpec.rate("r2", Unit.REQUESTS, 100, Duration.ofHours(1)),
+        LimitSpec.quota("q1", 100, QuotaPeriod.DAILY, ZoneOffset.UTC),
+        LimitSpec.quota("q2", Unit.REQUESTS, 100, QuotaPeriod.MONTHLY,
+            ZoneId.of("Europe/Berlin")),
+        LimitSpec.inFlight("f1", 3));
+    List<String> keys = List.of("alice", "bob");
+    AtomicInteger admissions = new AtomicInteger();
+
+    Concurrently.run(16, thread -> {
+      SplittableRandom random = new SplittableRandom(thread);
+      for (int i = 0; i < 2000; i++) {
+        // Two to five distinct limits, in a random order, on one of two keys each.
+        List<LimitCharge> charges = new ArrayList<>();
+        List<LimitSpec> shuffled = new ArrayList<>(limits);
+        Collections.shuffle(shuffled, new Random(random.nextLong()));
+        int count = 2 + random.nextInt(4);
+        for (LimitSpec limit : shuffled.subList(0, count)) {
+          long amount = limit.kind() == LimitSpec.Kind.IN_FLIGHT ? 1 : 1 + random.nextInt(9);
+          charges.add(charge(limit, keys.get(random.nextInt(keys.size())), amount));
+        }
+        ReserveResult result = store.reserve(charges);
+        if (result.admitted()) {
+          admissions.incrementAndGet();
+          store.settle(result.reservation(), new long[charges.size()]); // refund everything
+        }
+      }
+    });
+
+    assertThat(admissions.get()).isPositive();
+    for (LimitSpec limit : limits) {
+      for (String key : keys) {
+        assertThat(remaining(limit, key)).as("%s/%s", limit.id(), key)
+            .isEqualTo(limit.capacity());
+      }
+    }
+  }
+}
