@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.aigateway.api.CacheControl;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
@@ -21,13 +20,13 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;
@@ -45,8 +44,7 @@ class ResponseCacheTest {
 
   private final MockWebServer server = new MockWebServer();
   private final RecordingListener events = new RecordingListener();
-  private final AtomicLong nanos = new AtomicLong();
-  private final Ticker ticker = nanos::get;
+  private final ManualClock clock = ManualClock.at("2026-01-01T00:00:00Z");
   private OkHttpClient client;
 
   @BeforeEach
@@ -403,15 +401,15 @@ class ResponseCacheTest {
   @Test
   void entriesExpireAfterTheirTimeToLive() throws Exception {
     client = clientWith(ResponseCache.builder().store(InMemoryResponseCacheStore.builder()
-        .timeToLive(Duration.ofMinutes(10)).ticker(ticker).build()));
+        .timeToLive(Duration.ofMinutes(10)).clock(clock).build()));
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     String request = chatRequest("gpt-4o", "Hi", "");
 
     body(request);
-    nanos.addAndGet(Duration.ofMinutes(9).toNanos());
+    clock.advance(Duration.ofMinutes(9));
     body(request);
-    nanos.addAndGet(Duration.ofMinutes(2).toNanos());
+    clock.advance(Duration.ofMinutes(2));
     body(request);
 
     assertThat(server.getRequestCount()).isEqualTo(2);

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -126,9 +127,12 @@ public final class InMemoryResponseCacheStore implements ResponseCacheStore {
       return this;
     }
 
-    /** The time source for expiry (tests inject a fake one). */
-    public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+    /**
+     * The time expiry is measured on (default: the JVM's monotonic {@link System#nanoTime()});
+     * inject a clock in tests, for example the gateway's.
+     */
+    public Builder clock(InstantSource clock) {
+      this.ticker = ClockTicker.of(Objects.requireNonNull(clock, "clock"));
       return this;
     }
 

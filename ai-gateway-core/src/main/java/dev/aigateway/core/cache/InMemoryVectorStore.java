@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.api.spi.VectorStore;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -41,7 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * for the measurements behind {@link #DEFAULT_APPROXIMATE_ABOVE} and the recall.
  *
  * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written
- * (read from the injected {@link Ticker}); an expired entry is never returned and is dropped by a
+ * (on the builder's {@link Builder#clock clock}); an expired entry is never returned and is dropped by a
  * sweep that runs on later calls. Past {@link Builder#maximumEntries} the oldest entries, over
  * all partitions, are evicted first.
  *
@@ -285,9 +286,12 @@ public final class InMemoryVectorStore implements VectorStore {
       return this;
     }
 
-    /** The time source for expiry (inject a fake one in tests). */
-    public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+    /**
+     * The time expiry is measured on (default: the JVM's monotonic {@link System#nanoTime()});
+     * inject a clock in tests, for example the gateway's.
+     */
+    public Builder clock(InstantSource clock) {
+      this.ticker = ClockTicker.of(Objects.requireNonNull(clock, "clock"));
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.aigateway.core.cache;
 
+import dev.aigateway.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,29 +8,28 @@ import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.store.tck.ResponseCacheStoreContract;
 import dev.aigateway.store.tck.TimeControl;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The store contract on the in-memory store, plus its byte bound and settings. */
 class InMemoryResponseCacheStoreTest extends ResponseCacheStoreContract {
 
-  private final AtomicLong nanos = new AtomicLong(1_000);
+  private final ManualClock clock = ManualClock.at("2026-01-01T00:00:00Z");
 
   @Override
   protected ResponseCacheStore newStore() {
     return InMemoryResponseCacheStore.builder().timeToLive(TTL).maximumBytes(ROOM_BYTES)
-        .ticker(nanos::get).build();
+        .clock(clock).build();
   }
 
   @Override
   protected TimeControl time() {
-    return duration -> nanos.addAndGet(duration.toNanos());
+    return clock::advance;
   }
 
   @Test
   void staysWithinItsByteBound() {
     InMemoryResponseCacheStore store = InMemoryResponseCacheStore.builder()
-        .maximumBytes(64 * 1024).ticker(nanos::get).build();
+        .maximumBytes(64 * 1024).clock(clock).build();
     String body = "x".repeat(1_000);
 
     for (int i = 0; i < 500; i++) {
@@ -46,7 +46,7 @@ class InMemoryResponseCacheStoreTest extends ResponseCacheStoreContract {
   @Test
   void anEntryLargerThanTheWholeBoundIsNotKept() {
     InMemoryResponseCacheStore store = InMemoryResponseCacheStore.builder()
-        .maximumBytes(1024).ticker(nanos::get).build();
+        .maximumBytes(1024).clock(clock).build();
 
     store.put("p", "big", entry("x".repeat(4096)));
 

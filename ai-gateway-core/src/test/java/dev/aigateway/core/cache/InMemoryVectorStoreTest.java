@@ -1,5 +1,6 @@
 package dev.aigateway.core.cache;
 
+import dev.aigateway.testing.ManualClock;
 import static dev.aigateway.core.cache.Vectors.normalised;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,33 +33,33 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   private static final int MINILM = 384;
 
   /** The time of every store of a test. */
-  private final FakeTicker ticker = new FakeTicker();
+  private final ManualClock clock = ManualClock.at("2026-01-01T00:00:00Z");
 
   @Override
   protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
-    return InMemoryVectorStore.builder().ticker(ticker).timeToLive(timeToLive)
+    return InMemoryVectorStore.builder().clock(clock).timeToLive(timeToLive)
         .maximumEntries(maximumEntries).executor(Runnable::run).build();
   }
 
   @Override
   protected TimeControl time() {
-    return ticker::advance;
+    return clock::advance;
   }
 
   /** The whole contract again with every partition searched through an HNSW graph. */
   @Nested
   class ThroughTheGraph extends VectorStoreContract {
-    private final FakeTicker graphTicker = new FakeTicker();
+    private final ManualClock graphClock = ManualClock.at("2026-01-01T00:00:00Z");
 
     @Override
     protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
-      return InMemoryVectorStore.builder().ticker(graphTicker).timeToLive(timeToLive)
+      return InMemoryVectorStore.builder().clock(graphClock).timeToLive(timeToLive)
           .maximumEntries(maximumEntries).approximateAbove(0).executor(Runnable::run).build();
     }
 
     @Override
     protected TimeControl time() {
-      return graphTicker::advance;
+      return graphClock::advance;
     }
   }
 
@@ -67,7 +68,7 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   }
 
   private InMemoryVectorStore graphStore(int approximateAbove) {
-    return InMemoryVectorStore.builder().ticker(ticker).timeToLive(TIME_TO_LIVE)
+    return InMemoryVectorStore.builder().clock(clock).timeToLive(TIME_TO_LIVE)
         .maximumEntries(1_000_000).approximateAbove(approximateAbove).executor(Runnable::run)
         .build();
   }
@@ -142,7 +143,7 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
         .hasMessage("searchBeamWidth must be at least 1 but was 0");
     assertThatThrownBy(() -> builder.searchVisitLimit(0))
         .hasMessage("searchVisitLimit must be at least 1 but was 0");
-    assertThatThrownBy(() -> builder.ticker(null)).hasMessage("ticker");
+    assertThatThrownBy(() -> builder.clock(null)).hasMessage("clock");
     assertThatThrownBy(() -> builder.executor(null)).hasMessage("executor");
   }
 
@@ -185,7 +186,7 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   void expiredEntriesLeaveTheSizeOnTheNextWrite() {
     store.add("a", "x", randomUnit(), "x");
     store.add("b", "y", randomUnit(), "y");
-    ticker.advance(TIME_TO_LIVE);
+    clock.advance(TIME_TO_LIVE);
 
     store.add("c", "z", randomUnit(), "z");
 
@@ -196,7 +197,7 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   @Test
   void expiredEntriesLeaveTheSizeOnASearchToo() {
     store.add("a", "x", randomUnit(), "x");
-    ticker.advance(TIME_TO_LIVE);
+    clock.advance(TIME_TO_LIVE);
 
     store.nearest("elsewhere", randomUnit(), 3, 0.0);
 
@@ -278,7 +279,7 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   void aSearchThatReachesItsVisitLimitReturnsTheBestFoundSoFar() {
     Random seeded = new Random(47);
     float[][] vectors = randomVectors(seeded, 3_000);
-    InMemoryVectorStore bounded = InMemoryVectorStore.builder().ticker(ticker)
+    InMemoryVectorStore bounded = InMemoryVectorStore.builder().clock(clock)
         .maximumEntries(1_000_000).approximateAbove(500).searchVisitLimit(40)
         .executor(Runnable::run).build();
     addAll(bounded, "p", vectors);
@@ -339,7 +340,7 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
     InMemoryVectorStore graphed = graphStore(200);
     float[][] old = randomVectors(random, 500);
     addAll(graphed, "p", old); // e0..e499
-    ticker.advance(TIME_TO_LIVE.dividedBy(2));
+    clock.advance(TIME_TO_LIVE.dividedBy(2));
     float[][] fresh = randomVectors(random, 500);
     for (int i = 0; i < fresh.length; i++) {
       graphed.add("p", "fresh" + i, fresh[i], "t");
@@ -348,7 +349,7 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
       graphed.remove("p", "fresh" + i);
     }
 
-    ticker.advance(TIME_TO_LIVE.dividedBy(2)); // the old half has expired
+    clock.advance(TIME_TO_LIVE.dividedBy(2)); // the old half has expired
 
     for (int i = 0; i < old.length; i += 7) {
       assertThat(ids(graphed.nearest("p", old[i], 20, -1.0)))
