@@ -180,8 +180,8 @@ public final class FalseHitGuard implements SemanticHitGuard {
     if (checks.isEmpty() || cachedPrompt.equals(prompt)) {
       return Optional.empty();
     }
-    PromptFacts a = PromptFacts.of(cachedPrompt, lexicon);
-    PromptFacts b = PromptFacts.of(prompt, lexicon);
+    PromptMarkers a = PromptMarkers.of(cachedPrompt, lexicon);
+    PromptMarkers b = PromptMarkers.of(prompt, lexicon);
     for (Check check : checks) {
       if (differs(check, a, b)) {
         return check.objection;
@@ -190,7 +190,7 @@ public final class FalseHitGuard implements SemanticHitGuard {
     return Optional.empty();
   }
 
-  private boolean differs(Check check, PromptFacts a, PromptFacts b) {
+  private boolean differs(Check check, PromptMarkers a, PromptMarkers b) {
     switch (check) {
       case NEGATION:
         return a.negations + negatedByPrefix(a, b) != b.negations + negatedByPrefix(b, a);
@@ -219,12 +219,12 @@ public final class FalseHitGuard implements SemanticHitGuard {
    * ("unencrypted" against "encrypted"). Without a dictionary, a prefix alone proves nothing
    * ("information", "install").
    */
-  private int negatedByPrefix(PromptFacts a, PromptFacts b) {
+  private int negatedByPrefix(PromptMarkers a, PromptMarkers b) {
     int count = 0;
     for (String word : a.words) {
       if (lexicon.isNegativeAdjective(word)
           || !b.vocabulary.contains(word) && lexicon.anyPrefixRemainder(word,
-              rest -> b.stems().contains(PromptFacts.stem(rest)))) {
+              rest -> b.stems().contains(PromptMarkers.stem(rest)))) {
         count++;
       }
     }
@@ -235,7 +235,7 @@ public final class FalseHitGuard implements SemanticHitGuard {
    * Whether the lemmas only {@code a} has sit on one pole of a class and the lemmas only
    * {@code b} has sit on the other; a side with both poles of a class says nothing about it.
    */
-  private boolean opposed(PromptFacts a, PromptFacts b) {
+  private boolean opposed(PromptMarkers a, PromptMarkers b) {
     if (a.poles.isEmpty() || b.poles.isEmpty()) {
       return false;
     }
@@ -256,7 +256,7 @@ public final class FalseHitGuard implements SemanticHitGuard {
   }
 
   /** Per class: 1 (positive pole only), 2 (negative only), 3 (both); null if none at all. */
-  private byte[] onlyIn(PromptFacts a, PromptFacts b) {
+  private byte[] onlyIn(PromptMarkers a, PromptMarkers b) {
     byte[] poles = null;
     for (Map.Entry<String, Integer> entry : a.poles.entrySet()) {
       if (!b.poles.containsKey(entry.getKey())) {
@@ -337,7 +337,7 @@ public final class FalseHitGuard implements SemanticHitGuard {
     return bar < 0 ? number : number.substring(0, bar);
   }
 
-  private static boolean quoteMissing(PromptFacts a, PromptFacts b) {
+  private static boolean quoteMissing(PromptMarkers a, PromptMarkers b) {
     for (String span : a.quoted) {
       if (!b.flat().contains(span)) {
         return true;
@@ -346,7 +346,7 @@ public final class FalseHitGuard implements SemanticHitGuard {
     return false;
   }
 
-  private static boolean missing(List<String> tokens, PromptFacts other) {
+  private static boolean missing(List<String> tokens, PromptMarkers other) {
     for (String token : tokens) {
       if (!other.vocabulary.contains(token)
           && !(token.endsWith("s") && other.vocabulary.contains(

@@ -56,7 +56,7 @@ final class GuardLexicon {
   private static final Set<String> SENTENCE_STARTERS =
       Set.copyOf(LISTS.words("sentence-starters"));
   private static final Set<String> STARTER_STEMS = SENTENCE_STARTERS.stream()
-      .map(PromptFacts::stem).collect(Collectors.toUnmodifiableSet());
+      .map(PromptMarkers::stem).collect(Collectors.toUnmodifiableSet());
   /**
    * The commonest adjectives negated by a prefix: counted as negations even when the other
    * prompt does not have the plain word ("unable to log in" against "can't log in").
@@ -283,7 +283,7 @@ final class GuardLexicon {
    */
   boolean isCommonStarter(String lower) {
     return FUNCTION_WORDS.contains(lower) || SENTENCE_STARTERS.contains(lower)
-        || STARTER_STEMS.contains(PromptFacts.stem(lower)) || isNegation(lower)
+        || STARTER_STEMS.contains(PromptMarkers.stem(lower)) || isNegation(lower)
         || isNegativeAdjective(lower) || poles.containsKey(lower) || tasks.containsKey(lower)
         || units.containsKey(lower)
         || frequencies.containsKey(lower) || numberWords.containsKey(lower)

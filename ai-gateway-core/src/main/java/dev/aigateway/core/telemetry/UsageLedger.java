@@ -99,8 +99,8 @@ public final class UsageLedger implements GatewayListener {
   private final ZoneId zone;
   private final LedgerSink sink;
   private final Map<QuotaPeriod, Integer> retain;
-  private final ConcurrentHashMap<RowKey, Tally> rows = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<RowKey, Tally> unflushed; // deltas for the sink; null without
+  private final ConcurrentHashMap<RowKey, UsageTotals> rows = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<RowKey, UsageTotals> unflushed; // deltas for the sink; null without
   private final AtomicReference<Instant> newestHour = new AtomicReference<>(Instant.MIN);
   private volatile Map<QuotaPeriod, Instant> cutoffs; // rows before these are dropped
   private final Object pruneLock = new Object();
@@ -136,16 +136,16 @@ public final class UsageLedger implements GatewayListener {
   private void record(GatewayEvent event) {
     Instant at = event.startedAt();
     String model = modelOf(event);
-    Tally delta = Tally.of(event, priceOf(event));
+    UsageTotals delta = UsageTotals.of(event, priceOf(event));
     advance(at);
     Map<QuotaPeriod, Instant> cut = cutoffs;
     for (QuotaPeriod period : PERIODS) {
       RowKey key = new RowKey(period, period.windowStart(at, zone), event.consumer(), model);
       if (!key.start().isBefore(cut.get(period))) {
-        rows.merge(key, delta, Tally::plus);
+        rows.merge(key, delta, UsageTotals::plus);
       }
       if (unflushed != null) {
-        unflushed.merge(key, delta, Tally::plus);
+        unflushed.merge(key, delta, UsageTotals::plus);
       }
     }
   }
@@ -204,9 +204,9 @@ public final class UsageLedger implements GatewayListener {
    */
   public Map<String, LedgerEntry> byConsumer(QuotaPeriod period, Instant at) {
     Instant start = windowStart(period, at);
-    Map<String, Tally> sums = new TreeMap<>();
+    Map<String, UsageTotals> sums = new TreeMap<>();
     for (LedgerEntry e : usage(period, at)) {
-      sums.merge(e.consumer(), Tally.of(e), Tally::plus);
+      sums.merge(e.consumer(), UsageTotals.of(e), UsageTotals::plus);
     }
     Map<String, LedgerEntry> byConsumer = new LinkedHashMap<>();
     sums.forEach((consumer, tally) -> byConsumer.put(consumer,
@@ -222,9 +222,9 @@ public final class UsageLedger implements GatewayListener {
   public LedgerEntry total(String consumer, QuotaPeriod period, Instant at) {
     Objects.requireNonNull(consumer, "consumer");
     RowKey key = new RowKey(period, windowStart(period, at), consumer, ALL_MODELS);
-    Tally sum = new Tally(0, 0, 0, 0, 0, 0, null, false, null, false);
+    UsageTotals sum = new UsageTotals(0, 0, 0, 0, 0, 0, null, false, null, false);
     for (LedgerEntry e : byModel(consumer, period, at).values()) {
-      sum = sum.plus(Tally.of(e));
+      sum = sum.plus(UsageTotals.of(e));
     }
     return sum.toEntry(key);
   }
@@ -239,7 +239,7 @@ public final class UsageLedger implements GatewayListener {
   }
 
   private List<LedgerEntry> snapshot(Predicate<RowKey> which) {
-    Map<RowKey, Tally> sorted = new TreeMap<>();
+    Map<RowKey, UsageTotals> sorted = new TreeMap<>();
     rows.forEach((key, tally) -> {
       if (which.test(key)) {
         sorted.put(key, tally);
@@ -266,12 +266,12 @@ public final class UsageLedger implements GatewayListener {
     }
     flushLock.lock();
     try {
-      Map<RowKey, Tally> drained = new TreeMap<>();
+      Map<RowKey, UsageTotals> drained = new TreeMap<>();
       for (RowKey key : unflushed.keySet()) {
-        Tally tally = unflushed.remove(key); // atomic: later usage starts a new delta
+        UsageTotals tally = unflushed.remove(key); // atomic: later usage starts a new delta
         if (tally != null) {
           // merge, not put: a key re-added while the map resizes may be iterated twice
-          drained.merge(key, tally, Tally::plus);
+          drained.merge(key, tally, UsageTotals::plus);
         }
       }
       if (drained.isEmpty()) {
@@ -282,7 +282,7 @@ public final class UsageLedger implements GatewayListener {
       try {
         sink.write(Collections.unmodifiableList(entries));
       } catch (IOException | RuntimeException e) {
-        drained.forEach((key, tally) -> unflushed.merge(key, tally, Tally::plus));
+        drained.forEach((key, tally) -> unflushed.merge(key, tally, UsageTotals::plus));
         throw e;
       }
       return entries.size();

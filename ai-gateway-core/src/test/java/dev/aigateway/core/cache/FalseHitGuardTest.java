@@ -378,7 +378,7 @@ class FalseHitGuardTest {
 
     assertThat(guard.objection(document + "Should we enable the feature?",
         document + "Should we disable the feature?")).contains("opposite");
-    assertThat(PromptFacts.clip(document).length())
+    assertThat(PromptMarkers.clip(document).length())
         .isLessThanOrEqualTo(FalseHitGuard.MAX_ANALYSED_CHARS + 1);
   }
 

@@ -15,13 +15,13 @@ import java.math.BigDecimal;
  * <p>A cost is null until a price applied; {@code unpriced} records that some usage had no price,
  * which makes the row's cost unknown for good.
  */
-record Tally(
+record UsageTotals(
     long calls, long inputTokens, long cachedInputTokens, long outputTokens, long totalTokens,
     long estimatedTokens, BigDecimal cost, boolean unpriced, BigDecimal estimatedCost,
     boolean estimatedUnpriced) {
 
   /** One call's contribution; {@code price} is null when its model has no price. */
-  static Tally of(GatewayEvent event, Price price) {
+  static UsageTotals of(GatewayEvent event, Price price) {
     Usage usage = event.usage();
     UsageSource in = event.inputSource();
     UsageSource out = event.outputSource();
@@ -39,22 +39,22 @@ record Tally(
       reported = side(usage, in == UsageSource.REPORTED, out == UsageSource.REPORTED);
       estimated = side(usage, in == UsageSource.ESTIMATED, out == UsageSource.ESTIMATED);
     }
-    return new Tally(1, reported.inputTokens(), reported.cachedInputTokens(),
+    return new UsageTotals(1, reported.inputTokens(), reported.cachedInputTokens(),
         reported.outputTokens(), reported.totalTokens(), estimated.totalTokens(),
         price == null ? null : price.cost(reported), price == null && hasTokens(reported),
         price == null ? null : price.cost(estimated), price == null && hasTokens(estimated));
   }
 
   /** A row read back (or a row to total): its cost is unknown when it has usage but no cost. */
-  static Tally of(LedgerEntry e) {
-    return new Tally(e.calls(), e.inputTokens(), e.cachedInputTokens(), e.outputTokens(),
+  static UsageTotals of(LedgerEntry e) {
+    return new UsageTotals(e.calls(), e.inputTokens(), e.cachedInputTokens(), e.outputTokens(),
         e.totalTokens(), e.estimatedTokens(), e.cost(), e.cost() == null && e.hasReportedTokens(),
         e.estimatedCost(), e.estimatedCost() == null && e.estimatedTokens() != 0);
   }
 
   /** The exact sum of two tallies. */
-  Tally plus(Tally o) {
-    return new Tally(
+  UsageTotals plus(UsageTotals o) {
+    return new UsageTotals(
         Math.addExact(calls, o.calls),
         Math.addExact(inputTokens, o.inputTokens),
         Math.addExact(cachedInputTokens, o.cachedInputTokens),

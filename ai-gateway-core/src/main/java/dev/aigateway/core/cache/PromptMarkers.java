@@ -15,7 +15,7 @@ import java.util.Set;
  * FalseHitGuard#MAX_ANALYSED_CHARS} characters: no regular expressions, so the time is linear in
  * the analysed length whatever the input.
  */
-final class PromptFacts {
+final class PromptMarkers {
 
   private static final String LEADING = "\"'“”‘([{<*_¿¡`";
   private static final String TRAILING = "\"'“”’)]}>,;:!?.*_`";
@@ -76,13 +76,13 @@ final class PromptFacts {
   private Set<String> stems;
   private String initials;
 
-  private PromptFacts(GuardLexicon lexicon, String text) {
+  private PromptMarkers(GuardLexicon lexicon, String text) {
     this.lexicon = lexicon;
     this.text = text;
   }
 
-  static PromptFacts of(String prompt, GuardLexicon lexicon) {
-    PromptFacts facts = new PromptFacts(lexicon, clip(prompt).replace('’', '\''));
+  static PromptMarkers of(String prompt, GuardLexicon lexicon) {
+    PromptMarkers facts = new PromptMarkers(lexicon, clip(prompt).replace('’', '\''));
     facts.scanQuotes();
     facts.scanTokens();
     facts.scanNumbers();
