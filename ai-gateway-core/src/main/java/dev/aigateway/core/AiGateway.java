@@ -101,8 +101,8 @@ public final class AiGateway {
       headers.addAll(b.extraGatewayHeaders);
       consumerKey.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
       for (TokenLimit limit : limits) {
-        if (limit.key() != null) {
-          limit.key().gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+        if (limit.counterKey() != null) {
+          limit.counterKey().gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
         }
       }
     }
@@ -195,7 +195,7 @@ public final class AiGateway {
   }
 
   /** The store holding the token counters. */
-  public TokenLimitStore store() {
+  public TokenLimitStore tokenLimitStore() {
     return store;
   }
 
@@ -304,7 +304,7 @@ public final class AiGateway {
     }
 
     /** Where token counters live (default: {@link InMemoryTokenLimitStore} on this clock). */
-    public Builder store(TokenLimitStore store) {
+    public Builder tokenLimitStore(TokenLimitStore store) {
       this.store = Objects.requireNonNull(store, "store");
       return this;
     }

@@ -220,8 +220,8 @@ public class GovernedCallBenchmark {
         "the governed JSON answer differs from the plain one");
     check(read(estimateClient, longChat).equals(read(plainClient, longChat)),
         "the governed long answer differs from the plain one");
-    check(((InMemoryTokenLimitStore) noEstimate.store()).size() == 2
-            && ((InMemoryTokenLimitStore) estimate.store()).size() == 2,
+    check(((InMemoryTokenLimitStore) noEstimate.tokenLimitStore()).size() == 2
+            && ((InMemoryTokenLimitStore) estimate.tokenLimitStore()).size() == 2,
         "each gateway should keep a rate and a quota counter for " + CONSUMER);
     check(longPromptTokens >= LONG_PROMPT_TOKENS
             && longPromptTokens < LONG_PROMPT_TOKENS * 11 / 10,

@@ -62,8 +62,8 @@ public final class LimitStage implements CallStage {
       if (!limit.appliesTo(consumer)) {
         continue;
       }
-      String key = limit.key() == null ? consumer
-          : Exchange.orDefault(exchange.resolve(limit.key()), TokenLimit.UNKNOWN_KEY);
+      String key = limit.counterKey() == null ? consumer
+          : Exchange.orDefault(exchange.resolve(limit.counterKey()), TokenLimit.UNKNOWN_KEY);
       keys.put(limit.name(), key);
       long tokens = limit.estimatePromptTokens()
           ? exchange.promptTokens() + exchange.outputAllowance() : 0;

@@ -106,7 +106,7 @@ public final class TokenLimit {
   }
 
   /** The resolver of the counter key, or null when the limit counts per consumer. */
-  public KeyResolver key() {
+  public KeyResolver counterKey() {
     return key;
   }
 
