@@ -124,10 +124,11 @@ final class CallRouting {
     backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
     Duration retryAfter = status == 429 || status >= 500
         ? BackendHeaders.retryAfter(headers, clock) : null;
+    CircuitBreakerPolicy policy = router.pool().circuitBreaker();
     if (status == 429 && retryAfter != null) {
-      backend.coolDownUntil(clock.millis() + retryAfter.toMillis());
+      backend.coolDown(clock.millis(), policy.coolDown(retryAfter));
     }
-    if (router.pool().circuitBreaker().isFailureStatus(status)) {
+    if (policy.isFailureStatus(status)) {
       backend.breaker().onFailure(permit, retryAfter);
     } else {
       backend.breaker().onSuccess(permit);

@@ -192,6 +192,27 @@ class RoutingTest {
   }
 
   @Test
+  void aYearLong429CoolDownLastsNoLongerThanTheMaxTripDuration() throws Exception {
+    MockWebServer greedy = server();
+    MockWebServer steady = server();
+    answerAlways(greedy, new MockResponse.Builder().code(429)
+        .addHeader("Retry-After", "31536000").body("{}").build());
+    answerAlways(steady, ok("steady"));
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(openAi("greedy", greedy).priority(1)).backend(openAi("steady", steady).priority(2))
+        .build());
+
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
+    clock.advance(CircuitBreakerPolicy.DEFAULT_MAX_TRIP_DURATION.minusSeconds(1));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
+    assertThat(greedy.getRequestCount()).isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(2));
+    answerAlways(greedy, ok("greedy"));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("greedy");
+  }
+
+  @Test
   void failoverGivesTheAppASuccessWhileOneBackendIsHealthy() throws Exception {
     MockWebServer down = server();
     MockWebServer up = server();
