@@ -145,7 +145,10 @@ final class CallRouting {
    */
   boolean retryAfterFailure(IOException failure, boolean callCanceled) {
     BackendState backend = current;
-    attempts.add(new Attempt(backend.id(), 0, failure.getClass().getName(), sinceAttemptStart()));
+    // A client's unchecked exception is named for itself, not for the gateway's wrapper.
+    Throwable named = failure instanceof SendFailedException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    attempts.add(new Attempt(backend.id(), 0, named.getClass().getName(), sinceAttemptStart()));
     if (callCanceled) {
       backend.breaker().onIgnored(permit);
       return false;
@@ -155,7 +158,26 @@ final class CallRouting {
     } else {
       backend.breaker().onIgnored(permit);
     }
-    return moveOn(failure.getClass().getSimpleName() + " from " + backend.id());
+    return moveOn(named.getClass().getSimpleName() + " from " + backend.id());
+  }
+
+  /**
+   * How long the current attempt's stream may take to send its first event, held back until
+   * then so that the call can still move on: null when it could not move on anyway (no attempt
+   * or time left), so the stream need not be held; zero when it may take as long as it takes
+   * (a timeout would leave no time for another attempt); else the failover's first-event timeout.
+   */
+  Duration firstEventTimeout() {
+    Failover failover = router.pool().failover();
+    if (attempts.size() + 1 >= failover.maxAttempts()) {
+      return null;
+    }
+    long left = failover.deadline().toNanos() - (System.nanoTime() - callStartNanos);
+    if (left <= 0) {
+      return null;
+    }
+    Duration timeout = failover.firstEventTimeout();
+    return timeout.toNanos() < left ? timeout : Duration.ZERO;
   }
 
   /** The answer's first bytes came at {@code nanos}: a stream's latency for latency balancing. */

@@ -209,6 +209,11 @@ public final class GovernedCall {
     return routing.unroutable();
   }
 
+  /** How long to hold the current attempt's stream for its first event (see CallRouting). */
+  Duration firstEventTimeout() {
+    return routing == null ? null : routing.firstEventTimeout();
+  }
+
   /**
    * The current attempt's backend answered {@code status}. Records it (breaker, cooldown,
    * rate-limit headers) and returns true when the call should move on: the status is retryable,
@@ -269,8 +274,7 @@ public final class GovernedCall {
         settleAndEmit(outcome, facts, failure, errorType);
       }
     };
-    eventStream = contentType != null
-        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : stream;
+    eventStream = SseBody.isEventStream(contentType, stream);
     ObservedBody observed = eventStream
         ? new SseBody(body, listener, callCanceled, request.operation() == Operation.RESPONSES,
             hidesStreamUsage())

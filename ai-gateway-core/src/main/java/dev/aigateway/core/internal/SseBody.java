@@ -115,6 +115,15 @@ public final class SseBody extends ObservedBody {
     this.maxEventBytes = maxEventBytes;
   }
 
+  /**
+   * Whether a response body is read as server-sent events: its {@code Content-Type} says so, or,
+   * without one, the request asked for a stream.
+   */
+  public static boolean isEventStream(String contentType, boolean streamRequested) {
+    return contentType != null
+        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : streamRequested;
+  }
+
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
     if (len == 0) {
