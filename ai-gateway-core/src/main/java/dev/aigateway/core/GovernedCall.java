@@ -5,6 +5,7 @@ import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.TokenLimitExceededException;
@@ -41,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * One governed call, driven by a client adapter through its life:
  * {@link #admit()} before sending; then either {@link #failed(Throwable)} when no response came,
  * or {@link #observeResponse} with the response's status and body. When the gateway has a
- * backend pool, the adapter asks {@link #nextAttempt()} where to send, and after each response or
- * failure asks {@link #retryAfterResponse} / {@link #retryAfterFailure} whether to try again. The call settles its token
+ * backend pool, {@link AttemptLoop} asks {@link #nextAttempt()} where to send, and after each
+ * response or failure asks {@link #retryAfterResponse} / {@link #retryAfterFailure} whether to
+ * try again. The call settles its token
  * reservation and emits its one {@link GatewayEvent} exactly once, whichever way it ends.
  *
  * <p>Applications do not use this type; the OkHttp adapter does.
@@ -62,6 +64,7 @@ public final class GovernedCall {
   private String consumer;
   private Map<String, String> counterKeys = Map.of();
   private Reservation reservation = Reservation.EMPTY;
+  private LimitOutcome limitOutcome = LimitOutcome.NONE;
   private long promptEstimate = -1;
   private boolean stream;
   private volatile long firstChunkNanos;
@@ -140,7 +143,8 @@ public final class GovernedCall {
       counterKeys = keys;
     }
     ReserveResult result = reserve(charges);
-    Map<String, String> headers = limitHeaders(charges, owners, result);
+    Map<String, String> headers = limitOutcome == LimitOutcome.STORE_FAILED ? Map.of()
+        : limitHeaders(charges, owners, result);
     if (!result.admitted()) {
       Rejection rejection = reject(result, charges, owners, headers);
       ended.set(true);
@@ -304,15 +308,12 @@ public final class GovernedCall {
   }
 
   private ReserveResult reserve(List<LimitCharge> charges) {
-    try {
-      return gateway.store().reserve(charges);
-    } catch (RuntimeException e) {
-      // Fail open: an unavailable store must not take the application down with it.
-      log.warn("ai-gateway: token store failed to reserve for call {}; admitting without a "
-          + "reservation: {}", callId, e.toString());
-      return ReserveResult.admitted(Reservation.EMPTY, java.util.Collections.nCopies(
-          charges.size(), 0L));
-    }
+    // Fails open: an unavailable store must not take the application down with it.
+    GuardedStore.Reserved reserved = gateway.guardedStore().reserve(charges, callId);
+    limitOutcome = reserved.failed() ? LimitOutcome.STORE_FAILED
+        : charges.isEmpty() ? LimitOutcome.NONE
+        : reserved.result().admitted() ? LimitOutcome.SETTLED : LimitOutcome.REJECTED;
+    return reserved.result();
   }
 
   private byte[] outgoingBody() {
@@ -400,11 +401,8 @@ public final class GovernedCall {
     if (reservation.charges().isEmpty()) {
       return;
     }
-    try {
-      gateway.store().settle(reservation, tokens);
-    } catch (RuntimeException e) {
-      log.warn("ai-gateway: token store failed to settle call {} to {} tokens: {}", callId,
-          tokens, e.toString());
+    if (!gateway.guardedStore().settle(reservation, tokens, callId)) {
+      limitOutcome = LimitOutcome.SETTLE_FAILED;
     }
   }
 
@@ -447,7 +445,8 @@ public final class GovernedCall {
         .stream(stream)
         .usage(usage, source, source)
         .reservedTokens(reservation.reservedTokens())
-        .settledTokens(settled)
+        .settledTokens(limitOutcome == LimitOutcome.STORE_FAILED ? 0 : settled)
+        .limitOutcome(limitOutcome)
         .status(status)
         .outcome(outcome)
         .rejection(rejection)
