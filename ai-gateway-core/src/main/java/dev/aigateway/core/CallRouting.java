@@ -257,9 +257,10 @@ final class CallRouting {
       Map<String, String> set = new LinkedHashMap<>(2);
       Set<String> remove = Set.of();
       if (config.credential() != null) {
-        Credential credential;
+        Map.Entry<String, String> header;
         try {
-          credential = config.credential().credential();
+          Credential credential = config.credential().credential();
+          header = BackendRequests.credentialHeader(config, credential);
         } catch (IOException | RuntimeException e) {
           log.warn("ai-gateway: no credential for backend {} on call {}: {}", config.id(), callId,
               e.getClass().getName());
@@ -269,7 +270,6 @@ final class CallRouting {
           selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
           continue;
         }
-        Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
         set.put(header.getKey(), header.getValue());
         remove = CREDENTIAL_HEADERS;
       }

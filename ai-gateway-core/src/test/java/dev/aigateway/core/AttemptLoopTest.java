@@ -202,6 +202,23 @@ class AttemptLoopTest {
   }
 
   @Test
+  void aCredentialNoHeaderMayHoldSkipsItsBackendWithoutShowingTheSecret() throws IOException {
+    sender.on("b", json(ANSWER));
+    AiGateway gateway = routed(BackendPool.builder()
+        .backend(Backend.openAi("a", "http://a.test/")
+            .credential(dev.aigateway.api.Credentials.apiKey("sk-SECRET\r\nX-Injected: 1")))
+        .backend(Backend.openAi("b", "http://b.test/")));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+    read(answer.body());
+
+    assertThat(sender.backendsTried()).containsExactly("b");
+    assertThat(onlyEvent().attempts().get(0).errorType())
+        .isEqualTo(IllegalArgumentException.class.getName());
+    assertThat(onlyEvent().toString()).doesNotContain("SECRET");
+  }
+
+  @Test
   void aCancelledCallIsNeverRetried() {
     sender.on("a", plan -> {
       sender.canceled = true;
