@@ -138,12 +138,17 @@ public final class HeldBody extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n;
-    do {
-      n = read(one, 0, 1);
-    } while (n == 0);
-    return n < 0 ? -1 : one[0] & 0xff;
+    if (position < count) {
+      int b = held[position++] & 0xff;
+      if (position == count) {
+        held = null;
+      }
+      return b;
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return outcome == Held.ENDED ? -1 : upstream.read();
   }
 
   @Override

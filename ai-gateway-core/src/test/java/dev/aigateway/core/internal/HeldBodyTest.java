@@ -87,6 +87,18 @@ class HeldBodyTest {
   }
 
   @Test
+  void readingByteByByteReplaysTheHeldBytesThenTheRest() throws IOException {
+    HeldBody body = HeldBody.holdFirstEvent(pieces("data: x\n\nmore", 4), 1 << 20);
+    StringBuilder seen = new StringBuilder();
+
+    for (int b; (b = body.read()) != -1; ) {
+      seen.append((char) b);
+    }
+
+    assertThat(seen).hasToString("data: x\n\nmore");
+  }
+
+  @Test
   void closingTheBodyClosesTheStream() throws IOException {
     PiecewiseInputStream upstream = pieces("data: x\n\n", 7);
 
