@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * or {@link #observeResponse} with the response's status and body. When the gateway has a
  * backend pool, {@link AttemptLoop} asks {@link #nextAttempt()} where to send, and after each
  * response or failure asks {@link #retryAfterResponse} / {@link #retryAfterFailure} whether to
- * try again. The call settles its token
- * reservation and emits its one {@link GatewayEvent} exactly once, whichever way it ends.
+ * try again. The call settles its token reservation and emits its one {@link GatewayEvent}
+ * exactly once, whichever way it ends.
  *
  * <p>Applications do not use this type; the OkHttp adapter does.
  */
