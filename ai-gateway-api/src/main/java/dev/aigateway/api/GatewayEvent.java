@@ -28,6 +28,7 @@ public final class GatewayEvent {
   private final UsageSource outputSource;
   private final long reservedTokens;
   private final long settledTokens;
+  private final LimitOutcome limitOutcome;
   private final int status;
   private final CallOutcome outcome;
   private final RejectionReason rejection;
@@ -63,6 +64,7 @@ public final class GatewayEvent {
     this.outputSource = Objects.requireNonNull(b.outputSource, "outputSource");
     this.reservedTokens = b.reservedTokens;
     this.settledTokens = b.settledTokens;
+    this.limitOutcome = Objects.requireNonNull(b.limitOutcome, "limitOutcome");
     this.status = b.status;
     this.outcome = Objects.requireNonNull(b.outcome, "outcome");
     this.rejection = b.rejection;
@@ -155,9 +157,20 @@ public final class GatewayEvent {
     return reservedTokens;
   }
 
-  /** Tokens finally charged after the call (0 for refunded calls). */
+  /**
+   * Tokens finally charged after the call (0 for refunded calls, and for calls the store failed
+   * to reserve for: see {@link #limitOutcome()}).
+   */
   public long settledTokens() {
     return settledTokens;
+  }
+
+  /**
+   * What the token limits and their store did for the call: charged it, rejected it, or failed
+   * ({@link LimitOutcome#STORE_FAILED}: admitted without limits, nothing charged).
+   */
+  public LimitOutcome limitOutcome() {
+    return limitOutcome;
   }
 
   /** The HTTP status the application received (synthetic for rejections), 0 when none. */
@@ -294,6 +307,8 @@ public final class GatewayEvent {
         + consumer + ", model=" + requestedModel + "->" + responseModel + ", stream=" + stream
         + ", outcome=" + outcome + ", status=" + status + ", usage=" + usage + " (" + inputSource
         + "/" + outputSource + "), reserved=" + reservedTokens + ", settled=" + settledTokens
+        + (limitOutcome == LimitOutcome.STORE_FAILED || limitOutcome == LimitOutcome.SETTLE_FAILED
+            ? ", limit=" + limitOutcome : "")
         + (rejection == null ? "" : ", rejection=" + rejection)
         + (errorType == null ? "" : ", error=" + errorType)
         + (backendId == null ? "" : ", backend=" + backendId + ", attempts=" + attempts.size())
@@ -323,6 +338,7 @@ public final class GatewayEvent {
     private UsageSource outputSource = UsageSource.NONE;
     private long reservedTokens;
     private long settledTokens;
+    private LimitOutcome limitOutcome = LimitOutcome.NONE;
     private int status;
     private CallOutcome outcome;
     private RejectionReason rejection;
@@ -462,6 +478,12 @@ public final class GatewayEvent {
 
     public Builder settledTokens(long settledTokens) {
       this.settledTokens = settledTokens;
+      return this;
+    }
+
+    /** What the limits and their store did (default {@link LimitOutcome#NONE}). */
+    public Builder limitOutcome(LimitOutcome limitOutcome) {
+      this.limitOutcome = limitOutcome;
       return this;
     }
 

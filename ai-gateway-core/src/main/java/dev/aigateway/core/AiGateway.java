@@ -22,6 +22,7 @@ import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.core.telemetry.TelemetryStage;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -60,6 +61,9 @@ public final class AiGateway {
 
   /** Non-streamed response bodies above this size are not parsed for usage, by default (16 MiB). */
   public static final int DEFAULT_MAX_OBSERVED_BODY_BYTES = 16 << 20;
+
+  /** How long a call waits for a token store other than the in-memory one, by default. */
+  public static final Duration DEFAULT_STORE_TIMEOUT = Duration.ofSeconds(1);
 
   private final KeyResolver consumerKey;
   private final List<TokenLimit> limits;
@@ -129,7 +133,7 @@ public final class AiGateway {
     this.stages = pipeline(
         TelemetryStage.of(listeners, promptLog, priceTable),
         RouteStage.of(backendPool, clock, this::breakerTransition),
-        LimitStage.of(limits, store),
+        LimitStage.of(limits, store, b.storeTimeout),
         CacheStage.of(responseCache));
   }
 
@@ -246,12 +250,15 @@ public final class AiGateway {
     return callIds.incrementAndGet();
   }
 
+  private static final Duration MAX_STORE_TIMEOUT = Duration.ofDays(1);
+
   /** Builds an {@link AiGateway}. Settings are validated as they are made. */
   public static final class Builder {
     private KeyResolver consumerKey = request -> null;
     private final List<TokenLimit> limits = new ArrayList<>();
     private final List<GatewayListener> listeners = new ArrayList<>();
     private TokenLimitStore store;
+    private Duration storeTimeout = DEFAULT_STORE_TIMEOUT;
     private Clock clock = Clock.systemUTC();
     private TokenCounter tokenCounter = TokenCounter.defaults();
     private long defaultOutputAllowance = DEFAULT_OUTPUT_ALLOWANCE;
@@ -303,9 +310,32 @@ public final class AiGateway {
       return this;
     }
 
-    /** Where token counters live (default: {@link InMemoryTokenLimitStore} on this clock). */
+    /**
+     * Where token counters live (default: {@link InMemoryTokenLimitStore} on this clock). A store
+     * that fails (throws, answers nothing, or does not answer within {@link #storeTimeout}) never
+     * fails a call: the call goes on without its limits (fail open), nothing is charged, and its
+     * event says {@link dev.aigateway.api.LimitOutcome#STORE_FAILED}. A store other than the
+     * in-memory one is called on the gateway's own threads (at most 64; while a hung store holds
+     * them all, calls fail open at once).
+     */
     public Builder tokenLimitStore(TokenLimitStore store) {
       this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * How long a call waits for the token store to reserve or settle before it goes on without
+     * it (default {@link AiGateway#DEFAULT_STORE_TIMEOUT}, 1 s). Keep it well below the client's
+     * call timeout. A reservation that arrives later is refunded. The in-memory store is not
+     * bounded: it answers without I/O.
+     */
+    public Builder storeTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_STORE_TIMEOUT) > 0) {
+        throw new IllegalArgumentException("storeTimeout must be positive and at most "
+            + MAX_STORE_TIMEOUT + " but was " + timeout);
+      }
+      this.storeTimeout = timeout;
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.micrometer.CallMeters.Slot;
@@ -243,8 +244,11 @@ public final class GenAiMetrics implements GatewayListener {
     // reservation was. Limits that reserve nothing up front have no drift to speak of.
     boolean settled = event.outcome() == CallOutcome.SUCCESS
         || event.outcome() == CallOutcome.CANCELLED || event.outcome() == CallOutcome.TRUNCATED;
-    if (!settled || event.reservedTokens() <= 0 || event.cacheOutcome().hit()) {
-      return; // a cache hit is refunded (or charged its old cost) by design, not estimated
+    if (!settled || event.reservedTokens() <= 0 || event.cacheOutcome().hit()
+        || event.limitOutcome() == LimitOutcome.SETTLE_FAILED) {
+      // A cache hit is refunded (or charged its old cost) by design, not estimated; a store that
+      // failed to settle charged something else than settledTokens.
+      return;
     }
     long drift = event.settledTokens() - event.reservedTokens();
     if (drift > 0) {

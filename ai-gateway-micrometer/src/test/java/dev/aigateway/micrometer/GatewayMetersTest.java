@@ -232,6 +232,14 @@ class GatewayMetersTest {
   }
 
   @Test
+  void callsWhoseStoreFailedToSettleRecordNoDrift() {
+    metrics.onEvent(Events.chat().reservedTokens(1041).settledTokens(22)
+        .limitOutcome(dev.aigateway.api.LimitOutcome.SETTLE_FAILED).build());
+
+    assertThat(registry.find("ai_gateway.reservation.drift").meters()).isEmpty();
+  }
+
+  @Test
   void callsThatReservedNothingRecordNoDrift() {
     metrics.onEvent(Events.chat().reservedTokens(0).settledTokens(22).build());
 

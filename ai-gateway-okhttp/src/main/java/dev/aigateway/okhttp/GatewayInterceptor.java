@@ -3,15 +3,17 @@ package dev.aigateway.okhttp;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.AttemptLoop;
 import dev.aigateway.core.adapter.AttemptPlan;
+import dev.aigateway.core.adapter.AttemptSender;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
@@ -21,6 +23,7 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Buffer;
 import okio.Okio;
+import okio.Timeout;
 
 /** The OkHttp face of the gateway: one per wrapped client, stateless beyond its gateway. */
 final class GatewayInterceptor implements Interceptor {
@@ -61,59 +64,89 @@ final class GatewayInterceptor implements Interceptor {
     if (admission.cachedAnswer() != null) {
       return cached(request, admission);
     }
-    if (call.routed()) {
-      return routed(chain, call, request, body, bytes, admission);
+    AttemptLoop.Answer<Response> answer =
+        AttemptLoop.send(call, admission, new Sender(chain, request, body, bytes));
+    if (answer.rejection() != null) {
+      if (gateway.throwOnRejection()) {
+        throw answer.rejection().exception();
+      }
+      return synthetic(request, answer.rejection());
     }
-    Response response;
-    try {
-      response = chain.proceed(outgoing(request, body, bytes, admission));
-    } catch (IOException | RuntimeException e) {
-      call.failed(e);
-      throw e;
-    }
-    return observed(chain, call, response, admission);
+    return delivered(call, answer, admission);
   }
 
-  /** Sends attempts to the pool's backends until one answers for good or none is left. */
-  private Response routed(Chain chain, GovernedCall call, Request request, RequestBody body,
-      byte[] bytes, Admission admission) throws IOException {
-    while (true) {
-      AttemptPlan plan = call.nextAttempt();
-      if (plan == null) {
-        Rejection rejection = call.unroutable();
-        if (gateway.throwOnRejection()) {
-          throw rejection.exception();
-        }
-        return synthetic(request, rejection);
+  /** Sends a call's attempts down the chain: OkHttp requests and responses for the core's loop. */
+  private final class Sender implements AttemptSender<Response> {
+    private final Chain chain;
+    private final Request request;
+    private final RequestBody body;
+    private final byte[] bytes;
+
+    Sender(Chain chain, Request request, RequestBody body, byte[] bytes) {
+      this.chain = chain;
+      this.request = request;
+      this.body = body;
+      this.bytes = bytes;
+    }
+
+    @Override
+    public Response send(AttemptPlan plan) throws IOException {
+      return chain.proceed(attempt(request, body, bytes, plan));
+    }
+
+    @Override
+    public int status(Response response) {
+      return response.code();
+    }
+
+    @Override
+    public String header(Response response, String name) {
+      return response.header(name);
+    }
+
+    @Override
+    public InputStream body(Response response) {
+      return response.body().byteStream();
+    }
+
+    @Override
+    public void readDeadline(Response response, Duration timeout) {
+      Timeout reads = response.body().source().timeout();
+      if (timeout == null) {
+        reads.clearDeadline();
+      } else {
+        reads.deadline(timeout.toNanos(), TimeUnit.NANOSECONDS);
       }
-      Response response;
-      try {
-        pause(plan.backoff());
-        response = chain.proceed(attempt(request, body, bytes, plan));
-      } catch (IOException e) {
-        if (call.retryAfterFailure(e, chain.call().isCanceled())) {
-          continue;
-        }
-        call.failed(e);
-        throw e;
-      } catch (RuntimeException e) {
-        call.failed(e);
-        throw e;
-      }
-      if (call.retryAfterResponse(response.code(), response::header)) {
-        response.close(); // nothing of it reached the application
-        continue;
-      }
-      return observed(chain, call, response, admission);
+    }
+
+    @Override
+    public void discard(Response response) {
+      response.close();
+    }
+
+    @Override
+    public boolean canceled() {
+      return chain.call().isCanceled();
     }
   }
 
+  /**
+   * The application's request as one attempt sends it: without the gateway's headers, to the
+   * plan's URL (else the application's), with its headers and body (else the application's bytes,
+   * or no body when it had none).
+   */
   private Request attempt(Request request, RequestBody body, byte[] bytes, AttemptPlan plan) {
-    Request.Builder builder = withoutGatewayHeaders(request).url(plan.url());
+    Request.Builder builder = withoutGatewayHeaders(request);
+    if (plan.url() != null) {
+      builder.url(plan.url());
+    }
     for (String header : plan.removeHeaders()) {
       builder.removeHeader(header);
     }
     plan.setHeaders().forEach(builder::header);
+    if (body == null && plan.body() == null) {
+      return builder.build();
+    }
     return withBody(builder, request, body, plan.body() != null ? plan.body() : bytes);
   }
 
@@ -134,49 +167,24 @@ final class GatewayInterceptor implements Interceptor {
     return builder.build();
   }
 
-  private static void pause(Duration backoff) throws InterruptedIOException {
-    if (backoff.isZero()) {
-      return;
-    }
-    try {
-      Thread.sleep(backoff.toMillis(), backoff.toNanosPart() % 1_000_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      InterruptedIOException interrupted = new InterruptedIOException("interrupted during backoff");
-      interrupted.initCause(e);
-      throw interrupted;
-    }
-  }
-
-  private Request outgoing(Request request, RequestBody body, byte[] bytes, Admission admission) {
-    Request.Builder builder = withoutGatewayHeaders(request);
-    if (body == null) {
-      return builder.build();
-    }
-    return withBody(builder, request, body,
-        admission.outgoingBody() != null ? admission.outgoingBody() : bytes);
-  }
-
-  private static Response observed(Chain chain, GovernedCall call, Response response,
+  /** The backend's response as the application gets it: observed body, gateway headers. */
+  private static Response delivered(GovernedCall call, AttemptLoop.Answer<Response> answer,
       Admission admission) {
-    ResponseBody body = response.body();
-    InputStream upstream = body.byteStream();
-    String contentType = response.header("Content-Type");
-    InputStream observed = call.observeResponse(response.code(), contentType, upstream,
-        () -> chain.call().isCanceled());
-    if (observed == upstream && admission.responseHeaders().isEmpty()) {
+    Response response = answer.response();
+    InputStream observed = answer.body();
+    if (observed == null && admission.responseHeaders().isEmpty()) {
       return response;
     }
     Response.Builder builder = response.newBuilder();
     admission.responseHeaders().forEach(builder::header);
-    if (observed != upstream) {
+    if (observed != null) {
       boolean eventStream = call.eventStream();
-      long length = eventStream ? -1 : body.contentLength();
+      long length = eventStream ? -1 : response.body().contentLength();
       if (eventStream) {
         builder.removeHeader("Content-Length"); // hidden usage chunks change the length
       }
       builder.body(ResponseBody.create(Okio.buffer(Okio.source(observed)),
-          mediaType(contentType), length));
+          mediaType(response.header("Content-Type")), length));
     }
     return builder.build();
   }

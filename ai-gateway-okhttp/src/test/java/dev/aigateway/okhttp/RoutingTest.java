@@ -5,6 +5,7 @@ import static dev.aigateway.okhttp.Backend.chatRequest;
 import static dev.aigateway.okhttp.Backend.json;
 import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +18,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.adapter.SendFailedException;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.CircuitBreakerPolicy;
@@ -30,10 +32,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -192,6 +196,27 @@ class RoutingTest {
   }
 
   @Test
+  void aYearLong429CoolDownLastsNoLongerThanTheMaxTripDuration() throws Exception {
+    MockWebServer greedy = server();
+    MockWebServer steady = server();
+    answerAlways(greedy, new MockResponse.Builder().code(429)
+        .addHeader("Retry-After", "31536000").body("{}").build());
+    answerAlways(steady, ok("steady"));
+    OkHttpClient client = client(BackendPool.builder()
+        .backend(openAi("greedy", greedy).priority(1)).backend(openAi("steady", steady).priority(2))
+        .build());
+
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
+    clock.advance(CircuitBreakerPolicy.DEFAULT_MAX_TRIP_DURATION.minusSeconds(1));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
+    assertThat(greedy.getRequestCount()).isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(2));
+    answerAlways(greedy, ok("greedy"));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("greedy");
+  }
+
+  @Test
   void failoverGivesTheAppASuccessWhileOneBackendIsHealthy() throws Exception {
     MockWebServer down = server();
     MockWebServer up = server();
@@ -296,6 +321,98 @@ class RoutingTest {
     GatewayEvent event = lastEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(event.attempts()).hasSize(1);
+  }
+
+  @Test
+  void a503WithAnOutOfRangeRetryAfterFailsOverInsteadOfThrowingIntoTheApp() throws Exception {
+    MockWebServer hostile = server();
+    MockWebServer steady = server();
+    // OkHttp's own retry interceptor throws NumberFormatException reading this Retry-After
+    answerAlways(hostile, new MockResponse.Builder().code(503)
+        .addHeader("Retry-After", "99999999999").body("{}").build());
+    answerAlways(steady, ok("steady"));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("hostile", hostile))
+        .backend(openAi("steady", steady)).build());
+
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
+    assertThat(lastEvent().attempts()).extracting(a -> a.backendId() + ":" + a.errorType())
+        .containsExactly("hostile:java.lang.NumberFormatException", "steady:null");
+  }
+
+  @Test
+  void aClientExceptionOnTheOnlyAttemptReachesTheAppAsAnIoException() throws Exception {
+    MockWebServer hostile = server();
+    answerAlways(hostile, new MockResponse.Builder().code(503)
+        .addHeader("Retry-After", "99999999999").body("{}").build());
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("hostile", hostile))
+        .failover(Failover.disabled()).build());
+
+    assertThatThrownBy(() -> client.newCall(chat("gpt-4o")).execute())
+        .isInstanceOf(SendFailedException.class)
+        .hasCauseInstanceOf(NumberFormatException.class);
+    assertThat(lastEvent().outcome()).isEqualTo(CallOutcome.FAILED);
+  }
+
+  private Request streamedChat() {
+    return post(appTarget.url("/v1/chat/completions").toString(),
+        chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+  }
+
+  @Test
+  void aStreamThatBreaksBeforeItsFirstEventFailsOver() throws Exception {
+    MockWebServer broken = server();
+    MockWebServer steady = server();
+    answerAlways(broken, new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+        .onResponseBody(new SocketEffect.CloseSocket()).build());
+    answerAlways(steady, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("broken", broken))
+        .backend(openAi("steady", steady)).build());
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
+    }
+    GatewayEvent event = lastEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.attempts()).extracting(a -> a.backendId()).containsExactly("broken",
+        "steady");
+  }
+
+  @Test
+  void aStreamSilentPastTheFirstEventTimeoutFailsOver() throws Exception {
+    MockWebServer silent = server();
+    MockWebServer steady = server();
+    answerAlways(silent, new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+        .bodyDelay(5, TimeUnit.SECONDS).build());
+    answerAlways(steady, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("silent", silent))
+        .backend(openAi("steady", steady))
+        .failover(Failover.builder().firstEventTimeout(Duration.ofMillis(100)).build()).build());
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string()).endsWith("data: [DONE]\n\n");
+    }
+    assertThat(lastEvent().failoverReason()).isEqualTo("SocketTimeoutException from silent");
+  }
+
+  @Test
+  void afterItsFirstEventAStreamIsNoLongerBoundByTheFirstEventTimeout() throws Exception {
+    MockWebServer slow = server();
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    int firstEvent = stream.indexOf("\n\n") + 2;
+    answerAlways(slow, new MockResponse.Builder(Backend.sse(stream))
+        .throttleBody(Math.max(firstEvent, stream.length() - firstEvent), 250,
+            TimeUnit.MILLISECONDS).build());
+    OkHttpClient client = client(BackendPool.builder().backend(openAi("slow", slow))
+        .backend(openAi("other", server()))
+        .failover(Failover.builder().firstEventTimeout(Duration.ofMillis(100)).build()).build());
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
+    }
+    assertThat(lastEvent().attempts()).hasSize(1);
+    assertThat(lastEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
   @Test

@@ -12,16 +12,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.TokenLimitExceededException;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.Reservation;
+import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;
@@ -70,6 +78,47 @@ class TokenLimitTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** A token store that blocks every call until the test ends. */
+  private static final class HungStore implements TokenLimitStore {
+    final CountDownLatch released = new CountDownLatch(1);
+
+    @Override
+    public ReserveResult reserve(List<LimitCharge> charges) {
+      try {
+        released.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("too late");
+    }
+
+    @Override
+    public void settle(Reservation reservation, long[] actual) {}
+  }
+
+  @Test
+  void aHungStoreNeitherHoldsTheCallPastItsCallTimeoutNorChargesIt() throws Exception {
+    HungStore store = new HungStore();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient.Builder()
+        .callTimeout(Duration.ofSeconds(20)).build(), AiGateway.builder().clock(clock)
+        .listener(events).tokenLimitStore(store).storeTimeout(Duration.ofMillis(50))
+        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1000)
+            .remainingTokensHeader("x-remaining")).build());
+    server.enqueue(json(chatCompletion("gpt-4o", 4, 5)));
+
+    try (Response response = client.newCall(chat("alice", "")).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.header("x-remaining")).isNull();
+      response.body().string();
+    } finally {
+      store.released.countDown();
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.limitOutcome()).isEqualTo(LimitOutcome.STORE_FAILED);
+    assertThat(event.settledTokens()).isZero();
+    assertThat(event.latency()).isLessThan(Duration.ofSeconds(20));
   }
 
   @Test

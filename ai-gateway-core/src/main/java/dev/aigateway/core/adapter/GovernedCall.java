@@ -19,6 +19,7 @@ import dev.aigateway.core.wire.ResponseFacts;
 import dev.aigateway.core.wire.SseBody;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,8 +36,9 @@ import java.util.function.Function;
  *
  * <p>{@link #admit()} resolves the consumer and runs each stage's admission in that order; a
  * stage that answers (a local rejection, a cached answer) ends the call there. The adapter then
- * sends: with a backend pool it asks {@link #nextAttempt()} where, and after each response or
- * failure {@link #retryAfterResponse} / {@link #retryAfterFailure} whether to try again. Finally
+ * sends through {@link AttemptLoop}, which asks {@link #nextAttempt()} where (with a backend pool),
+ * and after each response or failure {@link #retryAfterResponse} / {@link #retryAfterFailure}
+ * whether to try again. Finally
  * either {@link #failed(Throwable)} (no response) or {@link #observeResponse} (the response's
  * body, read by the application). However the call ends, each admitted stage's end runs once in
  * reverse order (the cache stores, the limits settle, the route releases its backend, telemetry
@@ -116,6 +118,11 @@ public final class GovernedCall {
     return plan;
   }
 
+  /** How long to hold the current attempt's stream for its first event; null: not at all. */
+  Duration firstEventTimeout() {
+    return routed() ? exchange.routing().firstEventTimeout() : null;
+  }
+
   /** The 503 answer when {@link #nextAttempt()} found no backend. */
   public Rejection unroutable() {
     return exchange.routing().unroutable();
@@ -180,8 +187,7 @@ public final class GovernedCall {
         end(outcome, facts, errorType);
       }
     };
-    boolean eventStream = contentType != null
-        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : exchange.stream();
+    boolean eventStream = SseBody.isEventStream(contentType, exchange.stream());
     exchange.eventStream(eventStream);
     ObservedBody observed = eventStream
         ? new SseBody(body, listener, callCanceled,

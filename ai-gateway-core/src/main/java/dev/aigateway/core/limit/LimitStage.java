@@ -2,6 +2,7 @@ package dev.aigateway.core.limit;
 
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.api.spi.LimitCharge;
@@ -10,46 +11,50 @@ import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Rejections;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The token-limit stage: charges the call's estimate to every applicable limit, all or none,
  * before it is sent (a local 429 or 403 when a limit cannot admit it), and settles the
- * reservation to the call's actual tokens once it has ended. A failing store fails open: the call
- * goes on unreserved, and that is logged.
+ * reservation to the call's actual tokens once it has ended. A failing store fails open (see
+ * {@link GuardedStore}): the call goes on unreserved, and its event says so.
  */
 public final class LimitStage implements CallStage {
 
-  // Logged under the call's name, where an application configures the gateway's call logging.
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
-
   private final Exchange exchange;
   private final List<TokenLimit> limits;
-  private final TokenLimitStore store;
+  private final GuardedStore store;
+  private LimitOutcome limitOutcome = LimitOutcome.NONE;
   private Map<String, String> counterKeys = Map.of();
   private Reservation reservation = Reservation.EMPTY;
   private String rejectedLimit;
 
-  private LimitStage(Exchange exchange, List<TokenLimit> limits, TokenLimitStore store) {
+  private LimitStage(Exchange exchange, List<TokenLimit> limits, GuardedStore store) {
     this.exchange = exchange;
     this.limits = limits;
     this.store = store;
   }
 
-  /** The stage for a gateway's limits, or null when it has none. */
-  public static CallStage.Factory of(List<TokenLimit> limits, TokenLimitStore store) {
-    return limits.isEmpty() ? null : exchange -> new LimitStage(exchange, limits, store);
+  /**
+   * The stage for a gateway's limits, or null when it has none.
+   *
+   * @param storeTimeout how long a call waits for a store other than the in-memory one
+   */
+  public static CallStage.Factory of(List<TokenLimit> limits, TokenLimitStore store,
+      Duration storeTimeout) {
+    if (limits.isEmpty()) {
+      return null;
+    }
+    GuardedStore guarded = new GuardedStore(store, storeTimeout);
+    return exchange -> new LimitStage(exchange, limits, guarded);
   }
 
   @Override
@@ -74,7 +79,9 @@ public final class LimitStage implements CallStage {
     }
     counterKeys = keys;
     ReserveResult result = reserve(charges);
-    addLimitHeaders(charges, owners, result);
+    if (limitOutcome != LimitOutcome.STORE_FAILED) {
+      addLimitHeaders(charges, owners, result); // a failed store's counts would be made up
+    }
     if (!result.admitted()) {
       Rejection rejection = reject(result, charges, owners);
       exchange.ended(CallOutcome.REJECTED, rejection.status(), Usage.ZERO, UsageSource.NONE, 0,
@@ -91,13 +98,10 @@ public final class LimitStage implements CallStage {
     if (reservation.charges().isEmpty()) {
       return;
     }
-    long tokens = exchange.settledTokens();
-    try {
-      store.settle(reservation, TokenLimit.actualAmounts(reservation.charges(), tokens,
-          exchange.backendAnswered()));
-    } catch (RuntimeException e) {
-      log.warn("ai-gateway: token store failed to settle call {} to {} tokens: {}",
-          exchange.callId(), tokens, e.toString());
+    long[] actual = TokenLimit.actualAmounts(reservation.charges(), exchange.settledTokens(),
+        exchange.backendAnswered());
+    if (!store.settle(reservation, actual, exchange.callId())) {
+      limitOutcome = LimitOutcome.SETTLE_FAILED;
     }
   }
 
@@ -105,19 +109,20 @@ public final class LimitStage implements CallStage {
   public void describe(GatewayEvent.Builder event) {
     event.counterKeys(counterKeys)
         .reservedTokens(reservation.reservedTokens())
-        .rejectedLimit(rejectedLimit);
+        .rejectedLimit(rejectedLimit)
+        .limitOutcome(limitOutcome);
+    if (limitOutcome == LimitOutcome.STORE_FAILED) {
+      event.settledTokens(0); // nothing was charged
+    }
   }
 
   private ReserveResult reserve(List<LimitCharge> charges) {
-    try {
-      return store.reserve(charges);
-    } catch (RuntimeException e) {
-      // Fail open: an unavailable store must not take the application down with it.
-      log.warn("ai-gateway: token store failed to reserve for call {}; admitting without a "
-          + "reservation: {}", exchange.callId(), e.toString());
-      return ReserveResult.admitted(Reservation.EMPTY,
-          Collections.nCopies(charges.size(), 0L));
-    }
+    // Fails open: an unavailable store must not take the application down with it.
+    GuardedStore.Reserved reserved = store.reserve(charges, exchange.callId());
+    limitOutcome = reserved.failed() ? LimitOutcome.STORE_FAILED
+        : charges.isEmpty() ? LimitOutcome.NONE
+        : reserved.result().admitted() ? LimitOutcome.SETTLED : LimitOutcome.REJECTED;
+    return reserved.result();
   }
 
   private void addLimitHeaders(List<LimitCharge> charges, List<TokenLimit> owners,

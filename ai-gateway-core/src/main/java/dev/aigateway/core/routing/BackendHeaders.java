@@ -20,7 +20,9 @@ import java.util.function.Function;
  * ({@code x-ratelimit-*}, as OpenAI and Azure OpenAI send them). Free of any HTTP client: headers
  * come through a lookup function such as OkHttp's {@code response::header}, which must match
  * names case-insensitively and return null for an absent header. Nothing here throws on a bad
- * value; it is treated as absent.
+ * value; it is treated as absent. A value of any length is read in time proportional to a few
+ * dozen characters: a wait too long for a {@link Duration} of nanoseconds (about 292 years) is
+ * read as that longest one, and callers cap it ({@link dev.aigateway.core.CircuitBreakerPolicy}).
  */
 final class BackendHeaders {
 
@@ -47,6 +49,14 @@ final class BackendHeaders {
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
   private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(Long.MAX_VALUE);
   private static final BigDecimal MIN_NANOS = BigDecimal.valueOf(Long.MIN_VALUE);
+  /** The longest wait read: {@code Long.MAX_VALUE} nanoseconds. */
+  private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+  /** Integer digits past which a wait is longer than {@link #LONGEST} in any unit read here. */
+  private static final int MAX_INTEGER_DIGITS = 19;
+  /** Fraction digits read; the units are at least a millisecond, so more are below a nanosecond. */
+  private static final int MAX_FRACTION_DIGITS = 9;
+  /** Go durations and HTTP dates longer than this are not read (no real one comes close). */
+  private static final int MAX_TEXT_LENGTH = 64;
 
   /** RFC 9110's obsolete RFC 850 date, {@code Sunday, 06-Nov-94 08:49:37 GMT}; year added. */
   private static final String RFC_850_PATTERN = "EEEE, dd-MMM-";
@@ -61,7 +71,8 @@ final class BackendHeaders {
    * How long the backend asked callers to wait, from the first of these that reads: {@code
    * retry-after-ms} and {@code x-ms-retry-after-ms} (milliseconds, possibly fractional), then
    * {@code Retry-After} (seconds, possibly fractional, or an HTTP date in any of RFC 9110's three
-   * formats, measured from the clock; a date in the past gives zero).
+   * formats, measured from the clock; a date in the past gives zero). A number too large for a
+   * {@link Duration} of nanoseconds gives the longest one; a negative one does not read.
    *
    * @param header looks a header up by name, case-insensitively; null when absent
    * @return the wait, or null when no header is present or none reads
@@ -97,6 +108,9 @@ final class BackendHeaders {
       return null;
     }
     String s = text.trim();
+    if (s.length() > MAX_TEXT_LENGTH) {
+      return null;
+    }
     int i = 0;
     boolean negative = false;
     if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
@@ -212,20 +226,24 @@ final class BackendHeaders {
     return Long.parseLong(s);
   }
 
-  /** A non-negative decimal ({@code 12}, {@code 12.5}, {@code .5}) of units, or null. */
+  /**
+   * A non-negative decimal ({@code 12}, {@code 12.5}, {@code .5}) of units, or null; one too large
+   * is {@link #LONGEST}. Only its first significant digits are handed to {@link BigDecimal}, so a
+   * hostile value of any length costs no more than a short one.
+   */
   private static Duration decimal(String value, long nanosPerUnit) {
     if (value == null) {
       return null;
     }
     String s = value.trim();
     boolean digits = false;
-    boolean point = false;
+    int point = -1;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c >= '0' && c <= '9') {
         digits = true;
-      } else if (c == '.' && !point) {
-        point = true;
+      } else if (c == '.' && point < 0) {
+        point = i;
       } else {
         return null;
       }
@@ -233,7 +251,19 @@ final class BackendHeaders {
     if (!digits) {
       return null;
     }
-    return nanosOrNull(new BigDecimal(s).multiply(BigDecimal.valueOf(nanosPerUnit)));
+    int integerEnd = point < 0 ? s.length() : point;
+    int significant = 0;
+    while (significant < integerEnd && s.charAt(significant) == '0') {
+      significant++;
+    }
+    if (integerEnd - significant > MAX_INTEGER_DIGITS) {
+      return LONGEST;
+    }
+    String read = s.substring(significant, point < 0 ? integerEnd
+        : Math.min(s.length(), point + 1 + MAX_FRACTION_DIGITS));
+    BigDecimal units = read.isEmpty() || read.equals(".") ? BigDecimal.ZERO : new BigDecimal(read);
+    BigDecimal nanos = units.multiply(BigDecimal.valueOf(nanosPerUnit));
+    return nanos.compareTo(MAX_NANOS) > 0 ? LONGEST : nanosOrNull(nanos);
   }
 
   private static Duration nanosOrNull(BigDecimal nanos) {
@@ -255,6 +285,9 @@ final class BackendHeaders {
   }
 
   private static Instant httpDate(String value, Clock clock) {
+    if (value.length() > MAX_TEXT_LENGTH) {
+      return null;
+    }
     try {
       return DateTimeFormatter.RFC_1123_DATE_TIME.parse(value, Instant::from);
     } catch (RuntimeException notImfFixdate) {

@@ -33,8 +33,22 @@ final class BackendRequests {
     return backend.flavor() != BackendFlavor.AZURE_OPENAI || operation == Operation.RESPONSES;
   }
 
-  /** The header that presents the credential to the backend. */
+  /**
+   * The header that presents the credential to the backend.
+   *
+   * @throws IllegalArgumentException when the secret holds a character HTTP clients refuse in a
+   *     header value (anything but a tab and printable ASCII); the message never holds the
+   *     secret, unlike the error a client would raise (OkHttp hides only some headers' values)
+   */
   public static Map.Entry<String, String> credentialHeader(Backend backend, Credential credential) {
+    String secret = credential.secret();
+    for (int i = 0; i < secret.length(); i++) {
+      char c = secret.charAt(i);
+      if (c != '\t' && (c < ' ' || c > '~')) {
+        throw new IllegalArgumentException("the credential of backend '" + backend.id()
+            + "' holds a character not allowed in a header value, at index " + i);
+      }
+    }
     if (credential.kind() == Credential.Kind.API_KEY && backend.flavor().usesApiKeyHeader()) {
       return Map.entry("api-key", credential.secret());
     }

@@ -1,5 +1,6 @@
 package dev.aigateway.core.routing;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -48,6 +49,21 @@ public final class BackendState {
     Instant breakerAt = breaker.availableAt();
     Instant coolDownAt = Instant.ofEpochMilli(coolDownUntilMillis);
     return breakerAt.isAfter(coolDownAt) ? breakerAt : coolDownAt;
+  }
+
+  /**
+   * Keeps traffic off the backend for {@code duration} from {@code nowMillis} (it answered 429
+   * with a retry-after, capped by the caller); a duration past the clock's range saturates.
+   */
+  public void coolDown(long nowMillis, Duration duration) {
+    long millis;
+    try {
+      millis = duration.toMillis();
+    } catch (ArithmeticException tooLong) {
+      millis = Long.MAX_VALUE;
+    }
+    long until = nowMillis + millis;
+    coolDownUntil(((nowMillis ^ until) & (millis ^ until)) < 0 ? Long.MAX_VALUE : until);
   }
 
   /** Keeps traffic off the backend until then (it answered 429 with a retry-after). */

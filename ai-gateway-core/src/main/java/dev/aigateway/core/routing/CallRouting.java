@@ -7,6 +7,7 @@ import dev.aigateway.api.spi.Credential;
 import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.adapter.SendFailedException;
 import dev.aigateway.core.pipeline.Rejections;
 import java.io.IOException;
 import java.time.Clock;
@@ -123,10 +124,11 @@ public final class CallRouting {
     backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
     Duration retryAfter = status == 429 || status >= 500
         ? BackendHeaders.retryAfter(headers, clock) : null;
+    CircuitBreakerPolicy policy = router.pool().circuitBreaker();
     if (status == 429 && retryAfter != null) {
-      backend.coolDownUntil(clock.millis() + retryAfter.toMillis());
+      backend.coolDown(clock.millis(), policy.coolDown(retryAfter));
     }
-    if (router.pool().circuitBreaker().isFailureStatus(status)) {
+    if (policy.isFailureStatus(status)) {
       backend.breaker().onFailure(permit, retryAfter);
     } else {
       backend.breaker().onSuccess(permit);
@@ -143,7 +145,10 @@ public final class CallRouting {
    */
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
     BackendState backend = current;
-    attempts.add(new Attempt(backend.id(), 0, failure.getClass().getName(), sinceAttemptStart()));
+    // A client's unchecked exception is named for itself, not for the gateway's wrapper.
+    Throwable named = failure instanceof SendFailedException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    attempts.add(new Attempt(backend.id(), 0, named.getClass().getName(), sinceAttemptStart()));
     if (callCanceled) {
       backend.breaker().onIgnored(permit);
       return false;
@@ -153,7 +158,26 @@ public final class CallRouting {
     } else {
       backend.breaker().onIgnored(permit);
     }
-    return moveOn(failure.getClass().getSimpleName() + " from " + backend.id());
+    return moveOn(named.getClass().getSimpleName() + " from " + backend.id());
+  }
+
+  /**
+   * How long the current attempt's stream may take to send its first event, held back until
+   * then so that the call can still move on: null when it could not move on anyway (no attempt
+   * or time left), so the stream need not be held; zero when it may take as long as it takes
+   * (a timeout would leave no time for another attempt); else the failover's first-event timeout.
+   */
+  public Duration firstEventTimeout() {
+    Failover failover = router.pool().failover();
+    if (attempts.size() + 1 >= failover.maxAttempts()) {
+      return null;
+    }
+    long left = failover.deadline().toNanos() - (System.nanoTime() - callStartNanos);
+    if (left <= 0) {
+      return null;
+    }
+    Duration timeout = failover.firstEventTimeout();
+    return timeout.toNanos() < left ? timeout : Duration.ZERO;
   }
 
   /** The answer's first bytes came at {@code nanos}: a stream's latency for latency balancing. */
@@ -233,9 +257,10 @@ public final class CallRouting {
       Map<String, String> set = new LinkedHashMap<>(2);
       Set<String> remove = Set.of();
       if (config.credential() != null) {
-        Credential credential;
+        Map.Entry<String, String> header;
         try {
-          credential = config.credential().credential();
+          Credential credential = config.credential().credential();
+          header = BackendRequests.credentialHeader(config, credential);
         } catch (IOException | RuntimeException e) {
           log.warn("ai-gateway: no credential for backend {} on call {}: {}", config.id(), callId,
               e.getClass().getName());
@@ -245,7 +270,6 @@ public final class CallRouting {
           selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
           continue;
         }
-        Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
         set.put(header.getKey(), header.getValue());
         remove = CREDENTIAL_HEADERS;
       }

@@ -26,6 +26,10 @@ import java.util.function.IntPredicate;
  * date, {@code retry-after-ms}, {@code x-ms-retry-after-ms}), that duration is the trip duration,
  * capped by {@link Builder#maxTripDuration}. After the trip one probe call tests the backend
  * (half-open): success closes the breaker, failure opens it again.
+ *
+ * <p>A 429 with a retry-after also keeps its backend out for that long ({@link #coolDown}),
+ * without waiting for the breaker to trip; that cool-down is capped by the same
+ * {@link Builder#maxTripDuration}, so no backend can ask to be left alone for longer.
  */
 public final class CircuitBreakerPolicy {
 
@@ -122,7 +126,7 @@ public final class CircuitBreakerPolicy {
     return honourRetryAfter;
   }
 
-  /** The longest trip a backend's retry-after may ask for. */
+  /** The longest trip, or 429 cool-down, a backend's retry-after may ask for. */
   public Duration maxTripDuration() {
     return maxTripDuration;
   }
@@ -141,6 +145,20 @@ public final class CircuitBreakerPolicy {
     if (retryAfter.isNegative()) {
       return Duration.ZERO;
     }
+    return capped(retryAfter);
+  }
+
+  /**
+   * How long a backend that answered 429 with {@code retryAfter} is kept out of the pool: the
+   * retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero), whether or
+   * not the policy honours retry-afters for trips.
+   */
+  public Duration coolDown(Duration retryAfter) {
+    Objects.requireNonNull(retryAfter, "retryAfter");
+    return retryAfter.isNegative() ? Duration.ZERO : capped(retryAfter);
+  }
+
+  private Duration capped(Duration retryAfter) {
     return retryAfter.compareTo(maxTripDuration) > 0 ? maxTripDuration : retryAfter;
   }
 
@@ -255,7 +273,7 @@ public final class CircuitBreakerPolicy {
       return this;
     }
 
-    /** The longest trip a backend's retry-after may ask for (default 1 h). */
+    /** The longest trip, or 429 cool-down, a backend's retry-after may ask for (default 1 h). */
     public Builder maxTripDuration(Duration max) {
       this.maxTripDuration = requirePositive(max, "max trip duration");
       return this;

@@ -7,12 +7,21 @@ import java.util.function.IntPredicate;
 /**
  * When and how a routed call moves to another backend. A call is retried only before any byte
  * of a response reached the application: on a retryable status (default 429 and 5xx), a
- * connection failure or a timeout. It moves to the next available backend it has not tried; only
- * when none is left does it retry one already tried, after a jittered backoff. Never after a
- * stream started.
+ * connection failure or a timeout, an exception from the client while sending, or a stream that
+ * ends or breaks before its first event. It moves to the next available backend it has not
+ * tried; only when none is left does it retry one already tried, after a jittered backoff.
+ *
+ * <p>A streamed answer (server-sent events) is held until its first event has arrived whole
+ * (an event with a field other than a comment, ended by its blank line), at most
+ * {@link #firstEventTimeout()}, so that a stream that breaks, ends or stays silent before it
+ * says anything is failed over too; from its first event on it reaches the application chunk by
+ * chunk as it arrives, and it is never retried once released. The bound applies only while
+ * another attempt could still follow (attempts and deadline left); a stream that times out is a
+ * timeout for the backend's breaker.
  *
  * <pre>{@code
  * Failover.builder().maxAttempts(4).deadline(Duration.ofSeconds(20)).build()
+ * Failover.builder().firstEventTimeout(Duration.ofMinutes(2)).build() // slow reasoning models
  * Failover.disabled()   // one attempt only
  * }</pre>
  */
@@ -26,6 +35,8 @@ public final class Failover {
   public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(200);
   /** The largest backoff, unless set. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
+  /** How long a stream may take to send its first event before the call moves on, unless set. */
+  public static final Duration DEFAULT_FIRST_EVENT_TIMEOUT = Duration.ofSeconds(30);
 
   private static final IntPredicate DEFAULT_RETRY_STATUSES = s -> s == 429 || s >= 500;
   private static final Failover DEFAULTS = builder().build();
@@ -36,6 +47,7 @@ public final class Failover {
   private final IntPredicate retryStatuses;
   private final Duration backoff;
   private final Duration maxBackoff;
+  private final Duration firstEventTimeout;
 
   private Failover(Builder b) {
     this.maxAttempts = b.maxAttempts;
@@ -43,9 +55,13 @@ public final class Failover {
     this.retryStatuses = b.retryStatuses;
     this.backoff = b.backoff;
     this.maxBackoff = b.maxBackoff;
+    this.firstEventTimeout = b.firstEventTimeout;
   }
 
-  /** 3 attempts, 60 s deadline, retry on 429 and 5xx, 200 ms to 2 s jittered backoff. */
+  /**
+   * 3 attempts, 60 s deadline, retry on 429 and 5xx, 200 ms to 2 s jittered backoff, 30 s for a
+   * stream's first event.
+   */
   public static Failover defaults() {
     return DEFAULTS;
   }
@@ -70,6 +86,14 @@ public final class Failover {
     return deadline;
   }
 
+  /**
+   * How long a streamed answer may take, from its headers, to send its first event before the
+   * call moves on to another attempt (while one could still follow).
+   */
+  public Duration firstEventTimeout() {
+    return firstEventTimeout;
+  }
+
   /** Whether a response status moves the call to another attempt. */
   public boolean retriesOn(int status) {
     return retryStatuses.test(status);
@@ -92,6 +116,7 @@ public final class Failover {
     private IntPredicate retryStatuses = DEFAULT_RETRY_STATUSES;
     private Duration backoff = DEFAULT_BACKOFF;
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private Duration firstEventTimeout = DEFAULT_FIRST_EVENT_TIMEOUT;
 
     private Builder() {}
 
@@ -130,6 +155,21 @@ public final class Failover {
       }
       this.backoff = first;
       this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * How long a streamed answer may take to send its first event before the call moves on
+     * (default 30 s). Raise it for models that think long before they answer, together with the
+     * client's read timeout.
+     */
+    public Builder firstEventTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("firstEventTimeout must be positive but was "
+            + timeout);
+      }
+      this.firstEventTimeout = timeout;
       return this;
     }
 

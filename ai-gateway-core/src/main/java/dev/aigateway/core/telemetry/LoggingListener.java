@@ -3,6 +3,7 @@ package dev.aigateway.core.telemetry;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.LimitOutcome;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +81,10 @@ public final class LoggingListener implements GatewayListener {
         .append(e.usageEstimated() ? " (estimated)" : "")
         .append(" reserved=").append(e.reservedTokens())
         .append(" settled=").append(e.settledTokens());
+    if (e.limitOutcome() == LimitOutcome.STORE_FAILED
+        || e.limitOutcome() == LimitOutcome.SETTLE_FAILED) {
+      line.append(" limit=").append(e.limitOutcome());
+    }
     if (e.backendId() != null) {
       line.append(" backend=").append(e.backendId())
           .append(" attempts=").append(e.attempts().size());

@@ -226,7 +226,7 @@ final class ChunkShape {
       kept = new byte[Math.max(keptLength, kept.length * 2)];
     }
     System.arraycopy(json, from, kept, 0, keptLength);
-    keptHasLineBreak = SseBody.indexOfNewline(kept, 0, keptLength) >= 0;
+    keptHasLineBreak = SseBody.indexOfLineEnd(kept, 0, keptLength) >= 0;
     stringCount = before + strict.stringCount();
     if (strings.length < stringCount * 2) {
       strings = Arrays.copyOf(strings, Math.max(stringCount * 2, strings.length * 2));

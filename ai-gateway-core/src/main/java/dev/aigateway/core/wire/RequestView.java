@@ -27,8 +27,15 @@ import java.util.Set;
  */
 public final class RequestView implements LlmRequest {
 
-  private static final byte[] INCLUDE_USAGE =
-      "\"stream_options\":{\"include_usage\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  private static final byte[] INCLUDE_USAGE = bytes("\"stream_options\":{\"include_usage\":true}");
+  private static final byte[] COMMA_INCLUDE_USAGE =
+      bytes(",\"stream_options\":{\"include_usage\":true}");
+  private static final byte[] MODEL = bytes("\"model\":");
+  private static final byte[] COMMA_MODEL = bytes(",\"model\":");
+  private static final byte[] INCLUDE_USAGE_VALUE = bytes("{\"include_usage\":true}");
+  private static final byte[] INCLUDE_USAGE_MEMBER = bytes("\"include_usage\":true");
+  private static final byte[] INCLUDE_USAGE_MEMBER_AND_COMMA = bytes("\"include_usage\":true,");
+  private static final byte[] TRUE = bytes("true");
 
   private final CallMatch match;
   private final ClientRequest request;
@@ -74,6 +81,12 @@ public final class RequestView implements LlmRequest {
    * The body rewritten for sending: {@code model} replaced (when {@code model} is not null) and
    * {@code stream_options.include_usage} set (when asked); null when nothing changes or the body
    * cannot be rewritten (not understood), so the application's bytes go out unchanged.
+   *
+   * <p>Only the bytes that change are written: a value replaced in place (the model, an
+   * {@code include_usage} that was not true, a {@code stream_options} that is not an object), a
+   * member added after the opening brace of {@code stream_options} or before the body's closing
+   * brace. Every other byte, numbers above all, goes out exactly as the application wrote it; a
+   * value is never parsed and written again.
    */
   public byte[] rewrittenBody(String model, boolean includeUsage) {
     Summary s = summary();
@@ -84,56 +97,141 @@ public final class RequestView implements LlmRequest {
     if (!includeUsage && !changeModel) {
       return null;
     }
-    if ((includeUsage && s.hasStreamOptions) || (changeModel && s.modelStart < 0)) {
-      return rewriteTree(model, includeUsage);
-    }
     byte[] raw = request.body();
+    Splice splice = new Splice(raw);
     byte[] quotedModel = changeModel ? quoted(model) : null;
-    int size = raw.length + (changeModel ? quotedModel.length - (s.modelEnd - s.modelStart) : 0)
-        + (includeUsage ? INCLUDE_USAGE.length + (s.fields > 0 ? 1 : 0) : 0);
-    byte[] out = new byte[size];
-    int from = 0;
-    int to = 0;
-    if (changeModel) {
-      System.arraycopy(raw, 0, out, 0, s.modelStart);
-      System.arraycopy(quotedModel, 0, out, s.modelStart, quotedModel.length);
-      from = s.modelEnd;
-      to = s.modelStart + quotedModel.length;
+    boolean addModel = changeModel && s.modelStart < 0;
+    if (changeModel && !addModel) {
+      splice.replace(s.modelStart, s.modelEnd, quotedModel);
     }
-    int beforeBrace = includeUsage ? s.closingBrace : raw.length;
-    System.arraycopy(raw, from, out, to, beforeBrace - from);
-    to += beforeBrace - from;
-    if (includeUsage) {
-      if (s.fields > 0) {
-        out[to++] = ',';
-      }
-      System.arraycopy(INCLUDE_USAGE, 0, out, to, INCLUDE_USAGE.length);
-      to += INCLUDE_USAGE.length;
-      System.arraycopy(raw, s.closingBrace, out, to, raw.length - s.closingBrace);
+    boolean addUsage = includeUsage && !s.hasStreamOptions;
+    if (includeUsage && !addUsage
+        && !includeUsageIn(raw, s.streamOptionsStart, s.streamOptionsEnd, splice)) {
+      return null;
     }
-    return out;
+    if (addModel || addUsage) {
+      splice.replace(s.closingBrace, s.closingBrace,
+          addedMembers(s.fields > 0, addModel ? quotedModel : null, addUsage));
+    }
+    return splice.bytes();
   }
 
-  private byte[] rewriteTree(String model, boolean includeUsage) {
-    ObjectNode parsedBody = body();
-    if (parsedBody == null) {
-      return null;
+  /** The members added before the closing brace: the model and stream options, as asked. */
+  private static byte[] addedMembers(boolean afterOthers, byte[] quotedModel, boolean usage) {
+    if (quotedModel == null) {
+      return afterOthers ? COMMA_INCLUDE_USAGE : INCLUDE_USAGE;
     }
-    ObjectNode copy = parsedBody.deepCopy();
-    if (model != null) {
-      copy.put("model", model);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(afterOthers ? COMMA_MODEL : MODEL);
+    out.writeBytes(quotedModel);
+    if (usage) {
+      out.writeBytes(COMMA_INCLUDE_USAGE);
     }
-    if (includeUsage) {
-      JsonNode options = copy.get("stream_options");
-      ObjectNode streamOptions = options instanceof ObjectNode
-          ? (ObjectNode) options : copy.putObject("stream_options");
-      streamOptions.put("include_usage", true);
+    return out.toByteArray();
+  }
+
+  /**
+   * Sets {@code include_usage} in the {@code stream_options} value {@code raw[from, to)}: its
+   * last {@code include_usage} value becomes {@code true}, or the member is added after the
+   * object's opening brace, or, when the value is not an object, it becomes
+   * {@code {"include_usage":true}}. False when the value does not read (it did when the body
+   * was first read, so never in practice).
+   */
+  private static boolean includeUsageIn(byte[] raw, int from, int to, Splice splice) {
+    if (raw[from] != '{') {
+      splice.replace(from, to, INCLUDE_USAGE_VALUE);
+      return true;
     }
-    try {
-      return Json.MAPPER.writeValueAsBytes(copy);
-    } catch (IOException e) {
-      return null;
+    int valueStart = -1;
+    int valueEnd = -1;
+    boolean members = false;
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(raw, from, to - from)) {
+      p.nextToken(); // the object's opening brace
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        members = true;
+        JsonToken value = p.nextToken();
+        int start = (int) p.currentTokenLocation().getByteOffset(); // from the object's start
+        int end = endOf(p, value);
+        if (name.equals("include_usage")) {
+          valueStart = from + start;
+          valueEnd = from + end;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
+    if (valueStart >= 0) {
+      splice.replace(valueStart, valueEnd, TRUE);
+    } else {
+      splice.replace(from + 1, from + 1, members ? INCLUDE_USAGE_MEMBER_AND_COMMA
+          : INCLUDE_USAGE_MEMBER);
+    }
+    return true;
+  }
+
+  /**
+   * Where the value the parser is at (its first token is {@code value}) ends, as the parser
+   * counts bytes; the parser is left after it.
+   */
+  private static int endOf(JsonParser p, JsonToken value) throws IOException {
+    if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+      p.skipChildren();
+    } else {
+      p.finishToken();
+    }
+    return (int) p.currentLocation().getByteOffset();
+  }
+
+  /**
+   * Byte ranges of a body replaced (or, when empty, inserted into), written out in one copy; at
+   * most three: the model, the stream options, the members added before the closing brace.
+   */
+  private static final class Splice {
+    private final byte[] raw;
+    private final int[] starts = new int[3];
+    private final int[] ends = new int[3];
+    private final byte[][] replacements = new byte[3][];
+    private int count;
+
+    Splice(byte[] raw) {
+      this.raw = raw;
+    }
+
+    /** Replaces {@code raw[from, to)}, which overlaps no other range, with {@code bytes}. */
+    void replace(int from, int to, byte[] bytes) {
+      int at = count++;
+      for (; at > 0 && starts[at - 1] > from; at--) {
+        starts[at] = starts[at - 1];
+        ends[at] = ends[at - 1];
+        replacements[at] = replacements[at - 1];
+      }
+      starts[at] = from;
+      ends[at] = to;
+      replacements[at] = bytes;
+    }
+
+    byte[] bytes() {
+      int size = raw.length;
+      for (int k = 0; k < count; k++) {
+        size += replacements[k].length - (ends[k] - starts[k]);
+      }
+      byte[] out = new byte[size];
+      int from = 0;
+      int to = 0;
+      for (int k = 0; k < count; k++) {
+        System.arraycopy(raw, from, out, to, starts[k] - from);
+        to += starts[k] - from;
+        System.arraycopy(replacements[k], 0, out, to, replacements[k].length);
+        to += replacements[k].length;
+        from = ends[k];
+      }
+      System.arraycopy(raw, from, out, to, raw.length - from);
+      return out;
+    }
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] quoted(String text) {
@@ -258,6 +356,9 @@ public final class RequestView implements LlmRequest {
     int modelEnd = -1;
     boolean stream;
     boolean hasStreamOptions;
+    /** Where the last stream_options value starts and ends. */
+    int streamOptionsStart = -1;
+    int streamOptionsEnd = -1;
     boolean includeUsage;
     long maxCompletionTokens = -1;
     long maxTokens = -1;
@@ -446,21 +547,16 @@ public final class RequestView implements LlmRequest {
 
     /**
      * Reads one field the gateway needs, its value the parser's current token starting at byte
-     * {@code start}; {@code end} is where it ends, or -1 to take it from the parser.
+     * {@code start}; {@code end} is where it ends, or -1 to take it from the parser (which then
+     * counts bytes from the body's start).
      */
     private void read(String name, JsonToken value, JsonParser p, int start, int end)
         throws IOException {
       switch (name) {
         case "model" -> {
-          if (value == JsonToken.VALUE_STRING) {
-            modelStart = start;
-            model = p.getText();
-            modelEnd = end >= 0 ? end : (int) p.currentLocation().getByteOffset();
-          } else {
-            model = null;
-            modelStart = -1;
-            p.skipChildren();
-          }
+          model = value == JsonToken.VALUE_STRING ? p.getText() : null;
+          modelStart = start;
+          modelEnd = end >= 0 ? end : endOf(p, value);
         }
         case "stream" -> {
           stream = value == JsonToken.VALUE_TRUE;
@@ -469,8 +565,11 @@ public final class RequestView implements LlmRequest {
         case "stream_options" -> {
           hasStreamOptions = true;
           includeUsage = value == JsonToken.START_OBJECT && readIncludeUsage(p);
-          if (value != JsonToken.START_OBJECT) {
-            p.skipChildren();
+          streamOptionsStart = start;
+          if (value == JsonToken.START_OBJECT) {
+            streamOptionsEnd = end >= 0 ? end : (int) p.currentLocation().getByteOffset();
+          } else {
+            streamOptionsEnd = end >= 0 ? end : endOf(p, value);
           }
         }
         case "max_completion_tokens" -> maxCompletionTokens = count(p, value);

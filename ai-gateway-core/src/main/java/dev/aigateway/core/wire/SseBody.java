@@ -12,7 +12,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A server-sent-events response. Events are read as they pass; the stream is never buffered
- * beyond the one event in flight.
+ * beyond the one event in flight, and that one only up to a bound ({@link #MAX_EVENT_BYTES}): an
+ * event larger than that is passed on untouched as its bytes come, without being read, so what
+ * it says about usage and text is not learnt (the call is then settled on an estimate unless
+ * another event reports usage). Lines end as the SSE specification allows: with a line feed, a
+ * carriage return, or both.
  *
  * <p>When the gateway itself asked the backend for usage ({@code stream_options.include_usage}),
  * the application must see the stream it would have seen without that option: this body then
@@ -43,9 +47,17 @@ public final class SseBody extends ObservedBody {
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final long NEWLINES = '\n' * ONES;
+  private static final long RETURNS = '\r' * ONES;
+
+  /**
+   * The largest event read (4 MiB): far more than any chunk or Responses API event of a real
+   * answer, and a bound on what one stream holds, whatever a backend sends.
+   */
+  public static final int MAX_EVENT_BYTES = 4 << 20;
 
   private final boolean responsesApi;
   private final boolean hideUsage;
+  private final int maxEventBytes;
   private final UsageMember usageMember = new UsageMember();
   private final ChunkShape chunkShape = new ChunkShape();
   /**
@@ -75,12 +87,41 @@ public final class SseBody extends ObservedBody {
   private boolean upstreamEnded;
   /** Whether the event in flight was tried as a chunk like the one kept. */
   private boolean triedLikeKept;
+  /**
+   * Whether the line before {@link #lineStart} ended in a carriage return that was the last byte
+   * in: a line feed that comes next belongs to that line ending.
+   */
+  private boolean lineFeedMayFollow;
+  /** Whether the last event handled was hidden from the application (the usage-only chunk). */
+  private boolean lastEventHidden;
+  /**
+   * Whether the event in flight grew past the bound: its bytes are passed on as they come, not
+   * kept, until its blank line; and whether its line in flight has bytes already passed on.
+   */
+  private boolean oversized;
+  private boolean oversizedLineOpen;
 
   public SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
       boolean responsesApi, boolean hideUsage) {
+    this(upstream, listener, callCanceled, responsesApi, hideUsage, MAX_EVENT_BYTES);
+  }
+
+  /** As the public constructor, with another bound on the event in flight (for tests). */
+  SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
+      boolean responsesApi, boolean hideUsage, int maxEventBytes) {
     super(upstream, new ReadingKeptChunks(listener), callCanceled);
     this.responsesApi = responsesApi;
     this.hideUsage = hideUsage;
+    this.maxEventBytes = maxEventBytes;
+  }
+
+  /**
+   * Whether a response body is read as server-sent events: its {@code Content-Type} says so, or,
+   * without one, the request asked for a stream.
+   */
+  public static boolean isEventStream(String contentType, boolean streamRequested) {
+    return contentType != null
+        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : streamRequested;
   }
 
   @Override
@@ -155,7 +196,10 @@ public final class SseBody extends ObservedBody {
     if (ended()) {
       return;
     }
-    if (length > eventStart) {
+    if (oversized) {
+      emit(eventStart, length); // the rest of an event too large to read
+      eventStart = length;
+    } else if (length > eventStart) {
       // A last event without its blank line: still read it, and pass it on as it came.
       handleEvent(eventStart, length, dataOf(buffer, eventStart, length));
       eventStart = length;
@@ -163,10 +207,28 @@ public final class SseBody extends ObservedBody {
     end(facts.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
   }
 
-  /** Handles every complete event in the buffer; an event ends at an empty line. */
+  /**
+   * Handles every complete event in the buffer; an event ends at an empty line. An event in
+   * flight that grew past the bound is passed on from then on, as it comes, to its end.
+   */
   private void processEvents() {
     while (true) {
-      if (lineStart == eventStart && !triedLikeKept) {
+      if (lineFeedMayFollow && lineStart < length) {
+        lineFeedMayFollow = false;
+        if (buffer[lineStart] == '\n') {
+          // It ends the line before with the carriage return: with the event in flight, or with
+          // the event (or stray blank line) that line ended, passed on or hidden like it.
+          if (lineStart == eventStart) {
+            if (oversized || !lastEventHidden) {
+              emit(lineStart, lineStart + 1);
+            }
+            eventStart++;
+          }
+          lineStart++;
+          continue;
+        }
+      }
+      if (lineStart == eventStart && !triedLikeKept && !oversized) {
         int next = chunkLikeKept();
         if (next >= 0) {
           eventStart = next;
@@ -175,30 +237,68 @@ public final class SseBody extends ObservedBody {
         }
         triedLikeKept = next != WAIT; // else tried again when more bytes came, if still in time
       }
-      int newline = indexOfNewline(buffer, Math.max(scanned, lineStart), length);
-      if (newline < 0) {
+      int lineEnd = indexOfLineEnd(buffer, Math.max(scanned, lineStart), length);
+      if (lineEnd < 0) {
         break;
       }
-      int lineEnd = newline > lineStart && buffer[newline - 1] == '\r' ? newline - 1 : newline;
-      if (lineEnd > lineStart) {
+      int next = lineEnd + 1;
+      if (buffer[lineEnd] == '\r') {
+        if (next == length) {
+          lineFeedMayFollow = true;
+        } else if (buffer[next] == '\n') {
+          next++;
+        }
+      }
+      if (oversized) {
+        emit(eventStart, next);
+        eventStart = next;
+        if (lineEnd == lineStart && !oversizedLineOpen) {
+          oversized = false; // its blank line: the oversized event ends
+          lastEventHidden = false;
+          triedLikeKept = false;
+        }
+        oversizedLineOpen = false;
+      } else if (lineEnd > lineStart) {
         noteLine(lineStart, lineEnd);
       } else if (lineStart > eventStart) {
-        handleEvent(eventStart, newline + 1, switch (dataLines) {
+        handleEvent(eventStart, next, switch (dataLines) {
           case 0 -> null;
           case 1 -> new Data(buffer, dataFrom, dataTo);
-          default -> dataOf(buffer, eventStart, newline + 1); // rare: joined in a copy
+          default -> dataOf(buffer, eventStart, next); // rare: joined in a copy
         });
-        eventStart = newline + 1;
+        eventStart = next;
         dataLines = 0;
         triedLikeKept = false;
       } else {
-        emit(lineStart, newline + 1); // stray blank line between events
-        eventStart = newline + 1;
+        emit(lineStart, next); // stray blank line between events
+        lastEventHidden = false;
+        eventStart = next;
         triedLikeKept = false;
       }
-      lineStart = newline + 1;
+      lineStart = next;
     }
     scanned = length;
+    if (oversized || length - eventStart > maxEventBytes) {
+      passOnOversized();
+    }
+  }
+
+  /**
+   * Passes on the bytes in of the event in flight, which is larger than the bound, and keeps none
+   * of them: it is not read, and it is never hidden.
+   */
+  private void passOnOversized() {
+    if (!oversized) {
+      oversized = true;
+      lastEventHidden = false;
+      dataLines = 0;
+    }
+    if (length > eventStart) {
+      oversizedLineOpen |= lineStart < length;
+      emit(eventStart, length);
+      eventStart = length;
+      lineStart = length;
+    }
   }
 
   /**
@@ -254,6 +354,7 @@ public final class SseBody extends ObservedBody {
   }
 
   private void handleEvent(int start, int end, Data data) {
+    lastEventHidden = false;
     if (data == null) {
       emit(start, end);
       return;
@@ -277,10 +378,11 @@ public final class SseBody extends ObservedBody {
    * {@link ChunkShape} read as {@code usageValue}.
    */
   private void handleChunk(int start, int end, Data data, int usageValue) {
+    lastEventHidden = false;
     if (!readChunk(data, usageValue) || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {
-      return; // the usage-only chunk the application did not ask for
+      lastEventHidden = true; // the usage-only chunk the application did not ask for
     } else if (usageMember.cutsNull() && data.bytes() == buffer) {
       emit(start, usageMember.cutFrom());
       emit(usageMember.cutTo(), end);
@@ -344,9 +446,8 @@ public final class SseBody extends ObservedBody {
     ByteArrayOutputStream joined = null;
     int lineStart = start;
     while (lineStart < end) {
-      int newline = indexOfNewline(event, lineStart, end);
-      int lineEnd = newline < 0 ? end : newline;
-      int contentEnd = lineEnd > lineStart && event[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+      int lineEnd = indexOfLineEnd(event, lineStart, end);
+      int contentEnd = lineEnd < 0 ? end : lineEnd;
       int valueStart = dataValueStart(event, lineStart, contentEnd);
       if (valueStart >= 0 && first == null) {
         first = new Data(event, valueStart, contentEnd);
@@ -358,7 +459,10 @@ public final class SseBody extends ObservedBody {
         joined.write('\n');
         joined.write(event, valueStart, contentEnd - valueStart);
       }
-      lineStart = lineEnd + 1;
+      lineStart = lineEnd < 0 ? end : lineEnd + 1;
+      if (lineEnd >= 0 && event[lineEnd] == '\r' && lineStart < end && event[lineStart] == '\n') {
+        lineStart++;
+      }
     }
     return joined == null ? first : new Data(joined.toByteArray(), 0, joined.size());
   }
@@ -375,19 +479,25 @@ public final class SseBody extends ObservedBody {
     return fieldEnd < end && bytes[fieldEnd] == ' ' ? fieldEnd + 1 : fieldEnd;
   }
 
-  /** The index of the first {@code \n} in {@code bytes[from, to)}, or -1; eight bytes a step. */
-  static int indexOfNewline(byte[] bytes, int from, int to) {
+  /**
+   * The index of the first line ending byte ({@code \n} or {@code \r}) in {@code bytes[from, to)},
+   * or -1; eight bytes a step.
+   */
+  static int indexOfLineEnd(byte[] bytes, int from, int to) {
     int i = from;
     for (; i <= to - Long.BYTES; i += Long.BYTES) {
-      long word = (long) LONGS.get(bytes, i) ^ NEWLINES;
-      // A byte of word is zero where a newline was; the lowest flag marks the first one.
-      long zeros = (word - ONES) & ~word & HIGH_BITS;
+      long word = (long) LONGS.get(bytes, i);
+      long feeds = word ^ NEWLINES;
+      long returns = word ^ RETURNS;
+      // A byte of feeds (returns) is zero where a line feed (carriage return) was; the lowest
+      // flag of each marks its first one, so the lowest of both marks the first of either.
+      long zeros = ((feeds - ONES) & ~feeds | (returns - ONES) & ~returns) & HIGH_BITS;
       if (zeros != 0) {
         return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
       }
     }
     for (; i < to; i++) {
-      if (bytes[i] == '\n') {
+      if (bytes[i] == '\n' || bytes[i] == '\r') {
         return i;
       }
     }
@@ -415,5 +525,10 @@ public final class SseBody extends ObservedBody {
   @Override
   public int available() {
     return hideUsage ? pending : 0;
+  }
+
+  /** The bytes the body can hold now: what it holds of the stream is bounded by this (tests). */
+  int capacity() {
+    return buffer.length;
   }
 }

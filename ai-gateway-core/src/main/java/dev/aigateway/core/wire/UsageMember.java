@@ -7,10 +7,10 @@ import com.fasterxml.jackson.core.JsonToken;
  * A stream chunk's top-level {@code usage} member, noted while {@link ResponseFacts#readChunk}
  * parses the chunk (or from what {@link ChunkShape} found without parsing it), and what hiding
  * usage does about it so the chunk reads exactly as it would have without
- * {@code stream_options.include_usage}: the usage-only chunk (a usage object, empty
- * {@code choices}) is dropped; from any other chunk whose usage is null, the first top-level
- * {@code "usage":null} member is cut out of the bytes, with one comma, every other byte left as
- * it was. One instance serves one stream, chunk after chunk.
+ * {@code stream_options.include_usage}: the usage-only chunk (a usage that is not null, usually
+ * an object, and empty {@code choices}) is dropped; from any other chunk whose usage is null,
+ * the first top-level {@code "usage":null} member is cut out of the bytes, with one comma, every
+ * other byte left as it was. One instance serves one stream, chunk after chunk.
  */
 final class UsageMember {
 
@@ -70,9 +70,12 @@ final class UsageMember {
     choicesEmpty = emptyArray;
   }
 
-  /** Whether the chunk is the usage-only chunk the application did not ask for. */
+  /**
+   * Whether the chunk is the usage-only chunk the application did not ask for: its usage is not
+   * null (an object, or anything else a backend puts there) and its choices are empty.
+   */
   boolean usageOnly() {
-    return value == JsonToken.START_OBJECT && choicesEmpty;
+    return value != null && value != JsonToken.VALUE_NULL && choicesEmpty;
   }
 
   /** Whether the chunk's usage is null and {@code [cutFrom(), cutTo())} removes its member. */

@@ -1,6 +1,7 @@
 package dev.aigateway.core.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
@@ -114,12 +115,47 @@ class BackendHeadersTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", " ", "soon", "-5", "+5", "1e3", "NaN", "Infinity", "0x10", "12abc",
-      "1,5", "99999999999999999999999", "Mon, 32 Jun 2026 10:00:00 GMT",
+      "1,5", "Mon, 32 Jun 2026 10:00:00 GMT",
       "Tue, 01 Jun 2026 10:00:00 GMT", // wrong weekday
       "2026-06-01T10:00:45Z"})
   void unreadableRetryAfterIsNull(String value) {
     assertThat(retryAfter("Retry-After", value)).isNull();
     assertThat(retryAfter("retry-after-ms", value)).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"99999999999999999999999", "9223372037", "1e400"})
+  void aRetryAfterTooLongForADurationIsTheLongestOne(String digits) {
+    String value = digits.equals("1e400") ? "1" + "0".repeat(400) : digits;
+
+    assertThat(retryAfter("Retry-After", value)).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+    assertThat(retryAfter("retry-after-ms", value + "000"))
+        .isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+  }
+
+  @Test
+  void aYearLongRetryAfterIsReadAsAYear() {
+    assertThat(retryAfter("Retry-After", "31536000")).isEqualTo(Duration.ofDays(365));
+  }
+
+  @Test
+  void leadingZerosAndLongFractionsReadAsTheirValue() {
+    assertThat(retryAfter("Retry-After", "0".repeat(10_000) + "7.25" + "9".repeat(10_000)))
+        .isEqualTo(Duration.ofMillis(7_259).plusNanos(999_999));
+  }
+
+  @Test
+  void aHugeHeaderIsReadInLittleTime() {
+    String digits = "9".repeat(200_000);
+    String date = "Mon, 01 Jun 2026 10:00:45 GMT" + " ".repeat(200_000) + "x";
+
+    assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
+      for (int i = 0; i < 100; i++) {
+        assertThat(retryAfter("Retry-After", digits)).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+        assertThat(retryAfter("Retry-After", date)).isNull();
+        assertThat(BackendHeaders.goDuration(digits + "h")).isNull();
+      }
+    });
   }
 
   @Test

@@ -126,6 +126,24 @@ class CircuitBreakerPolicyTest {
     assertThat(policy).hasToString("CircuitBreakerPolicy{failureCount(5, PT10S), trip PT12S}");
   }
 
+  @Test
+  void aCoolDownIsTheRetryAfterCappedLikeATrip() {
+    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder()
+        .maxTripDuration(Duration.ofMinutes(5)).build();
+
+    assertThat(policy.coolDown(Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
+    assertThat(policy.coolDown(Duration.ofDays(365))).isEqualTo(Duration.ofMinutes(5));
+    assertThat(policy.coolDown(Duration.ofSeconds(-3))).isEqualTo(Duration.ZERO);
+  }
+
+  @Test
+  void aCoolDownIsCappedEvenWhenTripsIgnoreTheRetryAfter() {
+    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder().honourRetryAfter(false).build();
+
+    assertThat(policy.coolDown(Duration.ofSeconds(31_536_000)))
+        .isEqualTo(CircuitBreakerPolicy.DEFAULT_MAX_TRIP_DURATION);
+  }
+
   // ---------------------------------------------------------------- exclusivity
 
   @Test

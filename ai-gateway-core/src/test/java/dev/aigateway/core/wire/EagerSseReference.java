@@ -31,15 +31,18 @@ final class EagerSseReference {
     EagerSseReference reference = new EagerSseReference(hideUsage);
     int eventStart = 0;
     int lineStart = 0;
-    for (int newline = indexOf(stream, 0, read); newline >= 0;
-        newline = indexOf(stream, lineStart, read)) {
-      int lineEnd = newline > lineStart && stream[newline - 1] == '\r' ? newline - 1 : newline;
+    for (int lineEnd = indexOf(stream, 0, read); lineEnd >= 0;
+        lineEnd = indexOf(stream, lineStart, read)) {
+      int next = lineEnd + 1; // a line ends with \n, \r or \r\n
+      if (stream[lineEnd] == '\r' && next < read && stream[next] == '\n') {
+        next++;
+      }
       if (lineEnd == lineStart) {
         // an empty line: ends the event, or is a stray blank line of its own
-        reference.event(Arrays.copyOfRange(stream, eventStart, newline + 1));
-        eventStart = newline + 1;
+        reference.event(Arrays.copyOfRange(stream, eventStart, next));
+        eventStart = next;
       }
-      lineStart = newline + 1;
+      lineStart = next;
     }
     if (atEnd && read > eventStart) {
       reference.event(Arrays.copyOfRange(stream, eventStart, read));
@@ -68,7 +71,7 @@ final class EagerSseReference {
 
   private static int indexOf(byte[] bytes, int from, int to) {
     for (int i = from; i < to; i++) {
-      if (bytes[i] == '\n') {
+      if (bytes[i] == '\n' || bytes[i] == '\r') {
         return i;
       }
     }

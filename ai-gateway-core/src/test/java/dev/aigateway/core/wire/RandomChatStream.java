@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * {@code include_usage}, obfuscation pads, Azure's filter chunk, tool calls, reasoning, legacy
  * completions, unicode raw and escaped), now and then with what no well-behaved backend sends:
  * odd usage members, models that change, whitespace, broken JSON, non-JSON data, comments,
- * several data lines, stray blank lines, no {@code [DONE]}.
+ * several data lines, stray blank lines, no {@code [DONE]}; lines end in LF, CRLF or CR.
  */
 final class RandomChatStream {
 
@@ -32,7 +32,7 @@ final class RandomChatStream {
 
   /** Bytes that break JSON, or nearly. */
   private static final byte[] NASTY = {
-      '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', 0, 0x1f, (byte) 0x80, (byte) 0xc0,
+      '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '\r', 0, 0x1f, (byte) 0x80, (byte) 0xc0,
       (byte) 0xe0, (byte) 0xed, (byte) 0xf0, (byte) 0xf5, (byte) 0xff, 'n', 'u', 't', '0', '-',
       '.', 'e', 'E', '+', 'x'};
 
@@ -151,7 +151,11 @@ final class RandomChatStream {
    * lines, {@code [DONE]} most of the time.
    */
   byte[] stream() {
-    String le = random.nextInt(4) == 0 ? "\r\n" : "\n";
+    String le = switch (random.nextInt(8)) {
+      case 0, 1 -> "\r\n";
+      case 2 -> "\r";
+      default -> "\n";
+    };
     String data = random.nextInt(5) == 0 ? "data:" : "data: ";
     StringBuilder text = new StringBuilder();
     ByteArrayOutputStream out = new ByteArrayOutputStream();

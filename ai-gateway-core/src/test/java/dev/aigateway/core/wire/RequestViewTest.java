@@ -71,11 +71,64 @@ class RequestViewTest {
   }
 
   @Test
-  void existingStreamOptionsAreRewrittenThroughTheTree() {
-    String body = "{\"model\":\"a\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}";
+  void anIncludeUsageThatIsNotTrueBecomesTrueInPlace() {
+    String body = "{\"model\":\"a\",\"stream_options\":{ \"include_usage\" : false , \"x\":1},"
+        + "\"stream\":true}";
 
-    assertThat(rewritten(view(body), null, true))
-        .isEqualTo("{\"model\":\"a\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertThat(rewritten(view(body), null, true)).isEqualTo(
+        "{\"model\":\"a\",\"stream_options\":{ \"include_usage\" : true , \"x\":1},"
+            + "\"stream\":true}");
+  }
+
+  @Test
+  void streamOptionsWithoutIncludeUsageGetItAfterTheirOpeningBrace() {
+    assertThat(rewritten(view("{\"stream_options\":{\"x\":[1]},\"stream\":true}"), null, true))
+        .isEqualTo("{\"stream_options\":{\"include_usage\":true,\"x\":[1]},\"stream\":true}");
+    assertThat(rewritten(view("{\"stream_options\":{ },\"stream\":true}"), null, true))
+        .isEqualTo("{\"stream_options\":{\"include_usage\":true },\"stream\":true}");
+  }
+
+  @Test
+  void streamOptionsThatAreNotAnObjectAreReplacedByOne() {
+    assertThat(rewritten(view("{\"stream_options\":null,\"stream\":true}"), null, true))
+        .isEqualTo("{\"stream_options\":{\"include_usage\":true},\"stream\":true}");
+    assertThat(rewritten(view("{\"stream_options\":[1, 2],\"stream\":true}"), null, true))
+        .isEqualTo("{\"stream_options\":{\"include_usage\":true},\"stream\":true}");
+  }
+
+  @Test
+  void numbersGoOutAsWrittenWhenStreamOptionsAreRewritten() {
+    String numbers = "\"temperature\":1e400,\"top_p\":0.1000000000000000055511151231257827,"
+        + "\"seed\":123456789012345678901234567890,\"logit_bias\":{\"50256\":-1E-400}";
+    String body = "{\"model\":\"a\"," + numbers + ",\"stream_options\":{\"include_usage\":0}}";
+
+    assertThat(rewritten(view(body), "b", true)).isEqualTo(
+        "{\"model\":\"b\"," + numbers + ",\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void streamOptionsReadByTheParserAreSplicedTheSame() {
+    String body = "{\"mod\\u0065l\":\"a\",\"n\":1e400,\"stream_options\":{\"x\":1.50}}";
+
+    assertThat(rewritten(view(body), null, true)).isEqualTo(
+        "{\"mod\\u0065l\":\"a\",\"n\":1e400,\"stream_options\":{\"include_usage\":true,"
+            + "\"x\":1.50}}");
+  }
+
+  @Test
+  void aModelThatIsNotTextIsReplacedInPlace() {
+    assertThat(rewritten(view("{\"model\":[\"a\"],\"n\":2}"), "b", false))
+        .isEqualTo("{\"model\":\"b\",\"n\":2}");
+    assertThat(rewritten(view("{\"mod\\u0065l\":42 ,\"n\":2}"), "b", false))
+        .isEqualTo("{\"mod\\u0065l\":\"b\" ,\"n\":2}");
+  }
+
+  @Test
+  void aMissingModelAndStreamOptionsAreAddedTogether() {
+    assertThat(rewritten(view("{\"stream\":true}"), "b", true))
+        .isEqualTo("{\"stream\":true,\"model\":\"b\",\"stream_options\":{\"include_usage\":true}}");
+    assertThat(rewritten(view("{}"), "b", true))
+        .isEqualTo("{\"model\":\"b\",\"stream_options\":{\"include_usage\":true}}");
   }
 
   @Test

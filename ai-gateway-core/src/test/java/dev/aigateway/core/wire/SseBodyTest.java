@@ -100,8 +100,8 @@ class SseBodyTest {
   }
 
   static Stream<Arguments> piecesAndLineEndings() {
-    return pieces().flatMap(p -> Stream.of("\n", "\r\n").map(le -> Arguments.of(
-        p.get()[0], p.get()[1], le.equals("\n") ? "LF" : "CRLF")));
+    return pieces().flatMap(p -> Stream.of("\n", "\r\n", "\r").map(le -> Arguments.of(
+        p.get()[0], p.get()[1], le.equals("\n") ? "LF" : le.equals("\r") ? "CR" : "CRLF")));
   }
 
   private static int[] randomPieces(long seed) {
@@ -130,7 +130,11 @@ class SseBodyTest {
   }
 
   private static String lineEnding(String name) {
-    return name.equals("LF") ? "\n" : "\r\n";
+    return switch (name) {
+      case "LF" -> "\n";
+      case "CR" -> "\r";
+      default -> "\r\n";
+    };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -394,6 +398,138 @@ class SseBodyTest {
     readAll(body, 8192);
 
     assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("think get{\"q\":1} done");
+  }
+
+  @Test
+  void carriageReturnsAloneEndLinesAndEventsWhereverReadsEnd() throws IOException {
+    byte[] sent = upstream("\r").getBytes(UTF_8);
+    List<Integer> cuts = new ArrayList<>();
+    for (int i = 0; i < sent.length; i++) {
+      if (sent[i] == '\r') {
+        cuts.add(i + 1); // a read ends right after every \r: no \n follows it, ever
+      }
+    }
+    SseBody body = chat(new PiecewiseInputStream(sent, piecesEndingAt(sent.length, cuts)), true);
+
+    byte[] seen = readAll(body, 8192);
+
+    assertThat(seen).isEqualTo(withoutUsage("\r").getBytes(UTF_8));
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  @Test
+  void eventsAreHandledAsTheirCarriageReturnArrivesNotWhenTheNextByteDoes() throws IOException {
+    String first = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
+        + "\"finish_reason\":null}],\"usage\":null}\r\r";
+    byte[] firstBytes = first.getBytes(UTF_8);
+    SseBody body = chat(new PiecewiseInputStream((first + "data: [DONE]\r\r").getBytes(UTF_8),
+        piecesEndingAt(firstBytes.length + 14, List.of(firstBytes.length))), true);
+
+    byte[] seen = new byte[8192];
+    int n = 0;
+    while (n < first.length() - ",\"usage\":null".length()) {
+      n += body.read(seen, n, seen.length - n);
+    }
+
+    assertThat(new String(seen, 0, n, UTF_8)).isEqualTo(first.replace(",\"usage\":null", ""));
+  }
+
+  @ParameterizedTest(name = "usage {0}")
+  @ValueSource(strings = {"7", "\"n/a\"", "[]", "true"})
+  void aUsageOnlyChunkWhoseUsageIsNotAnObjectIsHiddenToo(String usage) throws IOException {
+    String stream = withoutUsage("\n").replace("data: [DONE]",
+        "data: " + HEAD + "\"choices\":[],\"usage\":" + usage + "}\n\ndata: [DONE]");
+    SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), true);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(withoutUsage("\n"));
+    assertThat(listener.onlyEnd().facts().usage()).isNull(); // unknown: the call is estimated
+  }
+
+  // ---------------------------------------------------------------- events past the bound
+
+  /** {@code stream} with an event of a {@code size}-byte comment and data before its first data. */
+  private static String withLargeEvent(String stream, int size, String lineEnding) {
+    int firstData = stream.indexOf("data:");
+    return stream.substring(0, firstData) + ": " + "x".repeat(size) + lineEnding + "data: big"
+        + lineEnding + lineEnding + stream.substring(firstData);
+  }
+
+  @ParameterizedTest(name = "{0}, hideUsage={1}")
+  @CsvSource({"LF, true", "CRLF, true", "CR, true", "LF, false", "CR, false"})
+  void anEventPastTheBoundPassesUntouchedAndTheRestIsReadAsBefore(String ending,
+      boolean hideUsage) throws IOException {
+    String le = lineEnding(ending);
+    String sent = withLargeEvent(upstream(le), 5_000, le);
+    SseBody body = new SseBody(new PiecewiseInputStream(sent.getBytes(UTF_8), 7), listener,
+        () -> false, false, hideUsage, 1024);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(hideUsage ? withLargeEvent(withoutUsage(le), 5_000, le) : sent);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(body.capacity()).isLessThanOrEqualTo(4 * 1024);
+  }
+
+  @Test
+  void aChunkPastTheBoundIsPassedOnUnreadSoItsUsageIsUnknown() throws IOException {
+    String padded = USAGE_CHUNK.replace("\"choices\":[]", "\"choices\":[],\"pad\":\""
+        + "p".repeat(2_000) + "\"");
+    String sent = upstream("\n").replace(USAGE_CHUNK, padded);
+    SseBody body = new SseBody(new PiecewiseInputStream(sent.getBytes(UTF_8), 7), listener,
+        () -> false, false, true, 1024);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(withoutUsage("\n").replace("data: [DONE]",
+        padded.replace(",\"usage\":null", "") + "data: [DONE]"));
+    assertThat(listener.onlyEnd().facts().usage()).isNull();
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo(CHAT_TEXT);
+  }
+
+  @ParameterizedTest(name = "hideUsage={0}")
+  @ValueSource(booleans = {true, false})
+  void aLineOfHundredsOfMegabytesStreamsThroughInBoundedMemory(boolean hideUsage)
+      throws IOException {
+    long lineBytes = 64L << 20; // sixteen times the bound
+    InputStream upstream = new InputStream() {
+      long served;
+
+      @Override
+      public int read() {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (served == lineBytes + 2) {
+          return -1;
+        }
+        int n = (int) Math.min(len, lineBytes + 2 - served);
+        java.util.Arrays.fill(b, off, off + n, (byte) 'x');
+        if (served + n > lineBytes) {
+          for (long i = Math.max(served, lineBytes); i < served + n; i++) {
+            b[off + (int) (i - served)] = '\n';
+          }
+        }
+        served += n;
+        return n;
+      }
+    };
+    SseBody body = chat(upstream, hideUsage);
+
+    long seen = 0;
+    byte[] buffer = new byte[64 << 10];
+    for (int n; (n = body.read(buffer, 0, buffer.length)) != -1; ) {
+      seen += n;
+    }
+
+    assertThat(seen).isEqualTo(lineBytes + 2);
+    assertThat(body.capacity()).isLessThanOrEqualTo(2 * SseBody.MAX_EVENT_BYTES + (64 << 10));
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.TRUNCATED);
   }
 
   // ---------------------------------------------------------------- facts
@@ -700,6 +836,8 @@ class SseBodyTest {
       "no space | `data:{\"a\":1}\n\n` | `{\"a\":1}`",
       "only one space removed | `data:  x\n\n` | ` x`",
       "crlf | `data: x\r\n\r\n` | x",
+      "cr | `data: x\r\r` | x",
+      "lines ended three ways | `data: a\rdata: b\r\ndata: c\n\n` | `a\nb\nc`",
       "with event and id | `event: e\nid: 1\ndata: x\n\n` | x",
       "two data lines | `data: a\ndata: b\n\n` | `a\nb`",
       "empty data | `data:\n\n` | ``"})
@@ -725,23 +863,23 @@ class SseBodyTest {
   }
 
   @Test
-  void newlinesAreFoundWhereverTheyLieAndWhereverTheSearchStarts() {
+  void lineEndsAreFoundWhereverTheyLieAndWhereverTheSearchStarts() {
     SplittableRandom random = new SplittableRandom(7);
-    for (int round = 0; round < 2000; round++) {
+    for (int round = 0; round < 4000; round++) {
       byte[] bytes = new byte[random.nextInt(40)];
       for (int i = 0; i < bytes.length; i++) {
-        // mostly bytes next to '\n' in value, some high bytes, a few newlines
-        bytes[i] = (byte) (random.nextInt(8) == 0 ? '\n' : random.nextInt(4) == 0
-            ? 0x80 | random.nextInt(128) : random.nextInt(8, 13));
+        // mostly bytes next to '\n' and '\r' in value, some high bytes, a few line ends
+        bytes[i] = (byte) (random.nextInt(8) == 0 ? (random.nextBoolean() ? '\n' : '\r')
+            : random.nextInt(4) == 0 ? 0x80 | random.nextInt(128) : random.nextInt(8, 15));
       }
       int from = random.nextInt(bytes.length + 1);
       int to = from + random.nextInt(bytes.length - from + 1);
       int expected = -1;
       for (int i = from; i < to && expected < 0; i++) {
-        expected = bytes[i] == '\n' ? i : -1;
+        expected = bytes[i] == '\n' || bytes[i] == '\r' ? i : -1;
       }
 
-      assertThat(SseBody.indexOfNewline(bytes, from, to)).isEqualTo(expected);
+      assertThat(SseBody.indexOfLineEnd(bytes, from, to)).isEqualTo(expected);
     }
   }
 

@@ -205,6 +205,7 @@ class UsageMemberTest {
       "`{\"choices\":{},\"usage\":{\"prompt_tokens\":1}}` | false",
       "`{\"choices\":[],\"usage\":null}` | false",
       "`{\"choices\":[],\"usage\":{}` | false",
+      "`{\"choices\":[],\"usage\":{}}` | true",
   })
   void usageOnlyChunkIsAUsageObjectWithEmptyChoices(String chunk, boolean usageOnly) {
     byte[] bytes = chunk.getBytes(UTF_8);
@@ -213,6 +214,17 @@ class UsageMemberTest {
     new ResponseFacts().readChunk(bytes, 0, bytes.length, member);
 
     assertThat(member.usageOnly()).isEqualTo(usageOnly);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"17", "\"17\"", "[]", "[1,2]", "true", "false", "0.5"})
+  void aUsageThatIsNotAnObjectStillMakesTheChunkUsageOnly(String usage) {
+    byte[] bytes = ("{\"choices\":[],\"usage\":" + usage + "}").getBytes(UTF_8);
+    UsageMember member = new UsageMember();
+
+    new ResponseFacts().readChunk(bytes, 0, bytes.length, member);
+
+    assertThat(member.usageOnly()).isTrue();
   }
 
   @Test

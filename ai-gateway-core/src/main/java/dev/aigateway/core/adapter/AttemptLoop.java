@@ -1,0 +1,275 @@
+package dev.aigateway.core.adapter;
+
+import dev.aigateway.core.routing.Failover;
+import dev.aigateway.core.wire.HeldBody;
+import dev.aigateway.core.wire.SseBody;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends an admitted {@link GovernedCall} through a client adapter's {@link AttemptSender}, attempt
+ * after attempt, until one gives the application its answer: the one place where failover,
+ * backoff, the failover deadline, cancellation and a stream's first event are handled, so that
+ * every adapter behaves the same. A call without a backend pool is one attempt, sent where the
+ * application sent it. See {@link AttemptSender} for the protocol.
+ *
+ * <p>Every attempt's outcome reaches its backend's breaker, whatever happens: an answer, an
+ * {@link IOException}, an unchecked exception from the client (a failed attempt, reported to the
+ * application as a {@link SendFailedException} when no other attempt follows), an interrupted
+ * backoff or a cancelled call (no verdict against the backend), or a stream that ends, breaks or
+ * stays silent before its first event (a failed attempt; see {@link Failover}).
+ */
+public final class AttemptLoop<R> {
+
+  // Logged under the call's name, where an application configures the gateway's call logging.
+  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  private static final Pause SLEEP = backoff -> Thread.sleep(backoff.toMillis(),
+      backoff.toNanosPart() % 1_000_000);
+
+  /** Waits out a backoff: {@link Thread#sleep} unless a test gives another. */
+  interface Pause {
+    void pause(Duration backoff) throws InterruptedException;
+  }
+
+  /**
+   * What the application gets: the backend's response and the body to read in its place, or the
+   * gateway's own rejection when no backend could take the call.
+   *
+   * @param response the response to hand on (its status and headers); null when rejected
+   * @param body what the application reads instead of the response's own body (the gateway
+   *     learns usage from it as it passes, and reports the call when it ends), or null when the
+   *     response's own body goes to the application unchanged (the call has then been reported)
+   * @param rejection the 503 to answer when no backend was available (reported already), else
+   *     null
+   * @param <R> the client's response type
+   */
+  public record Answer<R>(R response, InputStream body, Rejection rejection) {
+
+    static <R> Answer<R> rejected(Rejection rejection) {
+      return new Answer<>(null, null, rejection);
+    }
+  }
+
+  private final GovernedCall call;
+  private final Admission admission;
+  private final AttemptSender<R> sender;
+  private final Pause pause;
+  private final boolean routed;
+
+  AttemptLoop(GovernedCall call, Admission admission, AttemptSender<R> sender, Pause pause) {
+    this.call = call;
+    this.admission = admission;
+    this.sender = sender;
+    this.pause = pause;
+    this.routed = call.routed();
+  }
+
+  /**
+   * Sends the admitted call (not answered from the cache) and returns what the application gets.
+   *
+   * @throws IOException the failure to give the application; the call has been reported
+   */
+  public static <R> Answer<R> send(GovernedCall call, Admission admission,
+      AttemptSender<R> sender) throws IOException {
+    return new AttemptLoop<>(call, admission, sender, SLEEP).run();
+  }
+
+  Answer<R> run() throws IOException {
+    AttemptPlan direct = routed ? null : new AttemptPlan(null, null, Map.of(), Set.of(),
+        admission.outgoingBody(), Duration.ZERO);
+    while (true) {
+      AttemptPlan plan = routed ? call.nextAttempt() : direct;
+      if (plan == null) {
+        return Answer.rejected(call.unroutable());
+      }
+      Answer<R> answer = attempt(plan);
+      if (answer != null) {
+        return answer;
+      }
+    }
+  }
+
+  /** One attempt: its answer for the application, or null to move on to the next attempt. */
+  private Answer<R> attempt(AttemptPlan plan) throws IOException {
+    try {
+      waitOut(plan.backoff());
+    } catch (InterruptedIOException e) {
+      return failedAttempt(e, true); // interrupted in the backoff: not the backend's doing
+    }
+    R response;
+    try {
+      response = sendOne(plan);
+    } catch (IOException e) {
+      return failedAttempt(e);
+    } catch (VirtualMachineError e) {
+      if (routed) {
+        call.retryAfterFailure(new SendFailedException(plan.backendId(), e), true);
+      }
+      call.failed(e);
+      throw e;
+    }
+    int status;
+    try {
+      status = sender.status(response);
+    } catch (RuntimeException e) {
+      discard(response);
+      return failedAttempt(new SendFailedException(plan.backendId(), e));
+    }
+    String contentType = header(response, "Content-Type");
+    Duration firstEventTimeout = routed && status >= 200 && status <= 299
+        && SseBody.isEventStream(contentType, call.request().stream())
+        ? call.firstEventTimeout() : null;
+    if (firstEventTimeout == null) {
+      if (routed && call.retryAfterResponse(status, name -> header(response, name))) {
+        discard(response); // nothing of it reached the application
+        return null;
+      }
+      return deliver(response, status, contentType, null);
+    }
+    HeldBody held;
+    try {
+      held = holdFirstEvent(response, firstEventTimeout);
+    } catch (IOException e) {
+      discard(response);
+      return failedAttempt(e);
+    }
+    if (held.outcome() == HeldBody.Held.ENDED || held.outcome() == HeldBody.Held.FAILED) {
+      if (call.retryAfterFailure(held.endedEarly(), sender.canceled())) {
+        discard(response); // nothing of it reached the application
+        return null;
+      }
+      return deliver(response, status, contentType, held); // what came, then its end
+    }
+    if (call.retryAfterResponse(status, name -> header(response, name))) {
+      discard(response);
+      return null;
+    }
+    return deliver(response, status, contentType, held);
+  }
+
+  /** Sends an attempt; an unchecked exception or a null response is a failed attempt. */
+  private R sendOne(AttemptPlan plan) throws IOException {
+    R response;
+    try {
+      response = sender.send(plan);
+    } catch (IOException | VirtualMachineError e) {
+      throw e;
+    } catch (RuntimeException | Error e) {
+      log.warn("ai-gateway: sending a call to backend {} failed with {}; a failed attempt",
+          plan.backendId(), e.getClass().getName());
+      throw new SendFailedException(plan.backendId(), e);
+    }
+    if (response == null) {
+      throw new SendFailedException(plan.backendId(),
+          new IllegalStateException(sender + " sent the attempt but returned no response"));
+    }
+    return response;
+  }
+
+  /**
+   * Holds a stream until its first event (or its end, failure, or the bound on held bytes), its
+   * reads bounded by {@code timeout} unless zero.
+   */
+  private HeldBody holdFirstEvent(R response, Duration timeout) throws IOException {
+    InputStream body = body(response);
+    boolean bounded = !timeout.isZero() && readDeadline(response, timeout);
+    HeldBody held = HeldBody.holdFirstEvent(body, SseBody.MAX_EVENT_BYTES);
+    if (bounded && held.outcome() != HeldBody.Held.FAILED) {
+      readDeadline(response, null);
+    }
+    return held;
+  }
+
+  /** Hands the response on, its body observed by the call (which reports the call at its end). */
+  private Answer<R> deliver(R response, int status, String contentType, InputStream held)
+      throws IOException {
+    InputStream upstream;
+    try {
+      upstream = held != null ? held : body(response);
+    } catch (IOException e) {
+      discard(response);
+      call.failed(reported(e));
+      throw e;
+    }
+    InputStream observed = call.observeResponse(status, contentType, upstream, sender::canceled);
+    return new Answer<>(response, observed == upstream && held == null ? null : observed, null);
+  }
+
+  /** The current attempt failed; moves on (null) or fails the call with {@code failure}. */
+  private Answer<R> failedAttempt(IOException failure) throws IOException {
+    return failedAttempt(failure, false);
+  }
+
+  private Answer<R> failedAttempt(IOException failure, boolean interrupted) throws IOException {
+    boolean canceled = interrupted || sender.canceled();
+    if (routed && call.retryAfterFailure(failure, canceled)) {
+      return null;
+    }
+    call.failed(reported(failure));
+    throw failure;
+  }
+
+  private void waitOut(Duration backoff) throws InterruptedIOException {
+    if (backoff.isZero()) {
+      return;
+    }
+    try {
+      pause.pause(backoff);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException interrupted = new InterruptedIOException("interrupted during backoff");
+      interrupted.initCause(e);
+      throw interrupted;
+    }
+  }
+
+  private InputStream body(R response) throws IOException {
+    try {
+      return sender.body(response);
+    } catch (RuntimeException e) {
+      throw new SendFailedException(null, e);
+    }
+  }
+
+  /** A header of the response, null when the sender fails to tell. */
+  private String header(R response, String name) {
+    try {
+      return sender.header(response, name);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Bounds reads of the response's body; false when the sender failed to. */
+  private boolean readDeadline(R response, Duration timeout) {
+    try {
+      sender.readDeadline(response, timeout);
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: {} failed to bound reads of a response: {}", sender,
+          e.getClass().getName());
+      return false;
+    }
+  }
+
+  private void discard(R response) {
+    try {
+      sender.discard(response);
+    } catch (RuntimeException e) {
+      log.warn("ai-gateway: {} failed to discard a response: {}", sender,
+          e.getClass().getName());
+    }
+  }
+
+  /** What a failure is reported as: a client's unchecked exception as itself. */
+  private static Throwable reported(IOException failure) {
+    return failure instanceof SendFailedException && failure.getCause() != null
+        ? failure.getCause() : failure;
+  }
+}

@@ -1,0 +1,164 @@
+package dev.aigateway.core.wire;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * An event stream held back until its first event has arrived, then read as if it had not been:
+ * the held bytes first, then the rest of the stream as it comes (or, when the stream ended or
+ * failed while held, its end or its failure).
+ *
+ * <p>The first event is the first one with a field other than a comment ({@code data:},
+ * {@code event:}, …) ended by its blank line; comments and blank lines before it (keep-alives
+ * such as {@code : PROCESSING}) are held with it. Lines end as SSE allows: LF, CR or CRLF.
+ */
+public final class HeldBody extends InputStream {
+
+  /** How holding ended. */
+  public enum Held {
+    /** The first event arrived whole. */
+    FIRST_EVENT,
+    /** The stream ended before its first event. */
+    ENDED,
+    /** Reading failed before the first event ({@link #failure()}). */
+    FAILED,
+    /** The bytes before the first event reached the bound: held no longer. */
+    TOO_LARGE
+  }
+
+  private final InputStream upstream;
+  private byte[] held = new byte[1024];
+  private int count;
+  private int position;
+  private Held outcome;
+  private IOException failure;
+
+  private HeldBody(InputStream upstream) {
+    this.upstream = upstream;
+  }
+
+  /**
+   * Reads {@code upstream} until its first event arrived whole, it ended or failed, or
+   * {@code maxBytes} were read. Never throws: a failure is {@link #failure()}, thrown again by
+   * the first read that reaches it.
+   */
+  public static HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
+    HeldBody body = new HeldBody(upstream);
+    body.hold(maxBytes);
+    return body;
+  }
+
+  private void hold(int maxBytes) {
+    int lineStart = 0;
+    boolean fields = false;
+    boolean lineFeedMayFollow = false;
+    while (true) {
+      if (count >= maxBytes) {
+        outcome = Held.TOO_LARGE;
+        return;
+      }
+      if (count == held.length) {
+        held = Arrays.copyOf(held, Math.min(maxBytes, held.length * 2));
+      }
+      int n;
+      try {
+        n = upstream.read(held, count, Math.min(held.length, maxBytes) - count);
+      } catch (IOException e) {
+        outcome = Held.FAILED;
+        failure = e;
+        return;
+      }
+      if (n < 0) {
+        outcome = Held.ENDED;
+        return;
+      }
+      int from = count;
+      count += n;
+      if (lineFeedMayFollow && from < count) {
+        lineFeedMayFollow = false;
+        if (held[from] == '\n' && lineStart == from) {
+          lineStart = from + 1; // the end of the line that ended with a carriage return
+        }
+      }
+      for (int end; (end = SseBody.indexOfLineEnd(held, Math.max(from, lineStart), count)) >= 0; ) {
+        if (end == lineStart && fields) {
+          outcome = Held.FIRST_EVENT;
+          return;
+        }
+        fields |= end > lineStart && held[lineStart] != ':';
+        lineStart = end + 1;
+        if (held[end] == '\r') {
+          if (lineStart == count) {
+            lineFeedMayFollow = true;
+          } else if (held[lineStart] == '\n') {
+            lineStart++;
+          }
+        }
+      }
+    }
+  }
+
+  /** How holding ended. */
+  public Held outcome() {
+    return outcome;
+  }
+
+  /** Why reading failed while holding, or null. */
+  public IOException failure() {
+    return failure;
+  }
+
+  /** How a stream that ended while held (or failed) ended, as an exception to report. */
+  public IOException endedEarly() {
+    return failure != null ? failure
+        : new EOFException("the event stream ended before its first event");
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    if (position < count) {
+      int n = Math.min(len, count - position);
+      System.arraycopy(held, position, b, off, n);
+      position += n;
+      if (position == count) {
+        held = null; // served: let it go
+      }
+      return n;
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return outcome == Held.ENDED ? -1 : upstream.read(b, off, len);
+  }
+
+  @Override
+  public int read() throws IOException {
+    if (position < count) {
+      int b = held[position++] & 0xff;
+      if (position == count) {
+        held = null;
+      }
+      return b;
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return outcome == Held.ENDED ? -1 : upstream.read();
+  }
+
+  @Override
+  public int available() throws IOException {
+    return position < count ? count - position
+        : failure != null || outcome == Held.ENDED ? 0 : upstream.available();
+  }
+
+  @Override
+  public void close() throws IOException {
+    upstream.close();
+  }
+}

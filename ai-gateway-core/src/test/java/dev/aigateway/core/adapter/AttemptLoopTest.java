@@ -1,0 +1,434 @@
+package dev.aigateway.core.adapter;
+
+import static dev.aigateway.core.adapter.ScriptedSender.events;
+import static dev.aigateway.core.adapter.ScriptedSender.json;
+import static dev.aigateway.core.adapter.ScriptedSender.status;
+import static dev.aigateway.core.adapter.ScriptedSender.text;
+import static dev.aigateway.core.adapter.ScriptedSender.throwing;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.BreakerState;
+import dev.aigateway.api.BreakerTransition;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.CircuitBreakerPolicy;
+import dev.aigateway.core.routing.Failover;
+import dev.aigateway.testing.ManualClock;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.SequenceInputStream;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The attempt loop, driven through a scripted sender: no HTTP client, no sleeping. */
+class AttemptLoopTest {
+
+  private static final String CHAT = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
+      + "\"content\":\"Hi\"}]}";
+  private static final String STREAMED_CHAT = CHAT.replace("]}", "],\"stream\":true}");
+  private static final String ANSWER = "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+      + "\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"}}],\"usage\":"
+      + "{\"prompt_tokens\":8,\"completion_tokens\":1,\"total_tokens\":9}}";
+  private static final String FIRST_EVENT = "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+      + "\"delta\":{\"content\":\"Hel\"}}],\"usage\":null}\n\n";
+  private static final String REST = "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+      + "\"delta\":{\"content\":\"lo\"}}],\"usage\":null}\n\n"
+      + "data: {\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,"
+      + "\"completion_tokens\":2,\"total_tokens\":10}}\n\ndata: [DONE]\n\n";
+  private static final String SEEN_STREAM = (FIRST_EVENT + REST).replace(",\"usage\":null", "")
+      .replace("data: {\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,"
+          + "\"completion_tokens\":2,\"total_tokens\":10}}\n\n", "");
+
+  private final ManualClock clock = ManualClock.at("2026-06-01T10:00:00Z");
+  private final List<GatewayEvent> events = new ArrayList<>();
+  private final List<BreakerTransition> transitions = new ArrayList<>();
+  private final List<Duration> pauses = new ArrayList<>();
+  private final ScriptedSender sender = new ScriptedSender();
+
+  @AfterEach
+  void clearInterrupt() {
+    Thread.interrupted();
+  }
+
+  private AiGateway.Builder gateway() {
+    return AiGateway.builder().clock(clock).listener(new GatewayListener() {
+      @Override
+      public void onEvent(GatewayEvent event) {
+        events.add(event);
+      }
+
+      @Override
+      public void onBreakerTransition(BreakerTransition transition) {
+        transitions.add(transition);
+      }
+    });
+  }
+
+  private static BackendPool.Builder pool(String... ids) {
+    BackendPool.Builder pool = BackendPool.builder();
+    for (String id : ids) {
+      pool.backend(Backend.openAiCompatible(id, "http://" + id + ".test/"));
+    }
+    return pool;
+  }
+
+  private AiGateway routed(BackendPool.Builder pool) {
+    return gateway().backendPool(pool.build()).build();
+  }
+
+  /** Admits a call and sends it through the loop, backoffs recorded instead of slept. */
+  private AttemptLoop.Answer<ScriptedSender.Reply> send(AiGateway gateway, String body)
+      throws IOException {
+    GovernedCall call = gateway.begin(gateway.match("POST", "/v1/chat/completions"),
+        PostedRequest.of("http://app.test/v1/chat/completions", body));
+    Admission admission = call.admit();
+    assertThat(admission.admitted()).isTrue();
+    return new AttemptLoop<>(call, admission, sender, pauses::add).run();
+  }
+
+  private static String read(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    in.transferTo(out);
+    in.close();
+    return out.toString(UTF_8);
+  }
+
+  private GatewayEvent onlyEvent() {
+    assertThat(events).hasSize(1);
+    return events.get(0);
+  }
+
+  /** A body that serves {@code first}, then fails as a broken connection does. */
+  private static InputStream breakingAfter(String first) {
+    return new SequenceInputStream(text(first), new InputStream() {
+      @Override
+      public int read() throws IOException {
+        throw new IOException("connection reset");
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- failover
+
+  @Test
+  void aRetryableStatusMovesTheCallToTheNextBackendAndItsResponseIsDiscarded()
+      throws IOException {
+    sender.on("a", status(503)).on("b", json(ANSWER));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), CHAT);
+    read(answer.body());
+
+    assertThat(answer.response().backendId).isEqualTo("b");
+    assertThat(sender.replies.get(0).discarded).isTrue();
+    assertThat(onlyEvent().attempts()).extracting(a -> a.backendId() + ":" + a.status())
+        .containsExactly("a:503", "b:200");
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void anUncheckedExceptionFromTheClientIsAFailedAttemptThatFailsOver() throws IOException {
+    sender.on("a", throwing(new NumberFormatException("For input string: \"99999999999\"")))
+        .on("b", json(ANSWER));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), CHAT);
+    read(answer.body());
+
+    assertThat(answer.response().backendId).isEqualTo("b");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.attempts().get(0).errorType()).isEqualTo("java.lang.NumberFormatException");
+    assertThat(event.failoverReason()).isEqualTo("NumberFormatException from a");
+  }
+
+  @Test
+  void anUncheckedExceptionOnTheLastAttemptReachesTheAppAsAnIoException() throws IOException {
+    IllegalStateException bug = new IllegalStateException("client bug");
+    sender.on("a", throwing(bug));
+    AiGateway gateway = routed(pool("a").failover(Failover.disabled()));
+
+    assertThatThrownBy(() -> send(gateway, CHAT)).isInstanceOf(SendFailedException.class)
+        .hasCause(bug).hasMessageContaining("backend 'a'")
+        .hasMessageContaining("java.lang.IllegalStateException");
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(onlyEvent().errorType()).isEqualTo("java.lang.IllegalStateException");
+  }
+
+  @Test
+  void anErrorThatIsNotTheVirtualMachinesIsAFailedAttemptToo() throws IOException {
+    sender.on("a", plan -> {
+      throw new AssertionError("interceptor bug");
+    }).on("b", json(ANSWER));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), CHAT);
+
+    assertThat(answer.response().backendId).isEqualTo("b");
+  }
+
+  @Test
+  void aNullResponseIsAFailedAttempt() throws IOException {
+    sender.on("a", plan -> null).on("b", json(ANSWER));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), CHAT);
+
+    assertThat(answer.response().backendId).isEqualTo("b");
+    assertThat(sender.backendsTried()).containsExactly("a", "b");
+  }
+
+  @Test
+  void aHalfOpenProbeThatThrowsOpensTheBreakerAgainInsteadOfHoldingItsSlotForever()
+      throws IOException {
+    AiGateway gateway = routed(pool("a", "b").circuitBreaker(CircuitBreakerPolicy.builder()
+        .failureCount(1, Duration.ofSeconds(10)).tripDuration(Duration.ofSeconds(30)).build()));
+    sender.on("a", status(503), throwing(new NumberFormatException("99999999999")),
+        json(ANSWER)).on("b", json(ANSWER));
+    send(gateway, CHAT); // a trips, b answers
+    clock.advance(Duration.ofSeconds(31));
+
+    send(gateway, CHAT); // a's probe throws: a opens again, b answers
+    clock.advance(Duration.ofSeconds(31));
+    send(gateway, CHAT); // a's next probe answers: closed
+
+    assertThat(transitions).extracting(BreakerTransition::to).containsExactly(
+        BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.OPEN, BreakerState.HALF_OPEN,
+        BreakerState.CLOSED);
+    assertThat(transitions.get(2).reason()).isEqualTo("probe failed");
+  }
+
+  @Test
+  void aCredentialNoHeaderMayHoldSkipsItsBackendWithoutShowingTheSecret() throws IOException {
+    sender.on("b", json(ANSWER));
+    AiGateway gateway = routed(BackendPool.builder()
+        .backend(Backend.openAi("a", "http://a.test/")
+            .credential(dev.aigateway.api.Credentials.apiKey("sk-SECRET\r\nX-Injected: 1")))
+        .backend(Backend.openAi("b", "http://b.test/")));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+    read(answer.body());
+
+    assertThat(sender.backendsTried()).containsExactly("b");
+    assertThat(onlyEvent().attempts().get(0).errorType())
+        .isEqualTo(IllegalArgumentException.class.getName());
+    assertThat(onlyEvent().toString()).doesNotContain("SECRET");
+  }
+
+  @Test
+  void aCancelledCallIsNeverRetried() {
+    sender.on("a", plan -> {
+      sender.canceled = true;
+      throw new IOException("Canceled");
+    }).on("b", json(ANSWER));
+
+    assertThatThrownBy(() -> send(routed(pool("a", "b")), CHAT)).hasMessage("Canceled");
+    assertThat(sender.backendsTried()).containsExactly("a");
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.FAILED);
+  }
+
+  @Test
+  void noAttemptStartsOnceTheDeadlineHasPassed() throws IOException {
+    sender.on("a", status(503)).on("b", json(ANSWER));
+    AiGateway gateway = routed(pool("a", "b")
+        .failover(Failover.builder().deadline(Duration.ofNanos(1)).build()));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
+
+    assertThat(answer.response().status).isEqualTo(503); // the last answer goes to the app
+    assertThat(answer.response().discarded).isFalse();
+    assertThat(sender.backendsTried()).containsExactly("a");
+  }
+
+  // ---------------------------------------------------------------- backoff
+
+  @Test
+  void aBackendAlreadyTriedIsRetriedAfterAJitteredBackoff() throws IOException {
+    sender.on("a", status(500), json(ANSWER));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a")), CHAT);
+
+    assertThat(answer.response().status).isEqualTo(200);
+    assertThat(pauses).singleElement().satisfies(pause -> assertThat(pause)
+        .isBetween(Duration.ZERO, Failover.DEFAULT_BACKOFF));
+  }
+
+  @Test
+  void anInterruptedBackoffEndsTheCallWithoutAVerdictAgainstTheBackend() throws IOException {
+    AiGateway gateway = routed(pool("a").circuitBreaker(CircuitBreakerPolicy.builder()
+        .failureCount(2, Duration.ofSeconds(10)).build()));
+    sender.on("a", status(500), json(ANSWER));
+    GovernedCall call = gateway.begin(gateway.match("POST", "/v1/chat/completions"),
+        PostedRequest.of("http://app.test/v1/chat/completions", CHAT));
+    Admission admission = call.admit();
+    AttemptLoop<ScriptedSender.Reply> loop = new AttemptLoop<>(call, admission, sender,
+        backoff -> {
+          throw new InterruptedException();
+        });
+
+    assertThatThrownBy(loop::run).isInstanceOf(InterruptedIOException.class);
+    assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(transitions).isEmpty(); // one failure (the 500) of two needed: still closed
+  }
+
+  // ---------------------------------------------------------------- a stream's first event
+
+  @Test
+  void aStreamThatBreaksBeforeItsFirstEventFailsOver() throws IOException {
+    sender.on("a", events(breakingAfter(": keep-alive\n\n")))
+        .on("b", events(text(FIRST_EVENT + REST)));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")),
+        STREAMED_CHAT);
+
+    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
+    assertThat(sender.replies.get(0).discarded).isTrue();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.attempts()).extracting(a -> a.backendId() + ":" + a.errorType())
+        .containsExactly("a:java.io.IOException", "b:null");
+  }
+
+  @Test
+  void aStreamThatEndsBeforeItsFirstEventFailsOver() throws IOException {
+    sender.on("a", events(text("data: {\"model\":\"gpt-4o\"")))
+        .on("b", events(text(FIRST_EVENT + REST)));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")),
+        STREAMED_CHAT);
+
+    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
+    assertThat(onlyEvent().attempts().get(0).errorType())
+        .isEqualTo(EOFException.class.getName());
+  }
+
+  @Test
+  void aStreamSilentPastTheFirstEventTimeoutFailsOver() throws IOException {
+    sender.on("a", events(new InputStream() {
+      @Override
+      public int read() throws IOException {
+        throw new SocketTimeoutException("timeout"); // as the client's deadline makes it
+      }
+    })).on("b", events(text(FIRST_EVENT + REST)));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")
+        .failover(Failover.builder().firstEventTimeout(Duration.ofSeconds(5)).build())),
+        STREAMED_CHAT);
+
+    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
+    assertThat(sender.replies.get(0).deadlines).containsExactly(Duration.ofSeconds(5));
+    assertThat(onlyEvent().failoverReason()).isEqualTo("SocketTimeoutException from a");
+  }
+
+  @Test
+  void theFirstEventsBoundIsLiftedOnceItArrived() throws IOException {
+    sender.on("a", events(text(FIRST_EVENT + REST)));
+
+    read(send(routed(pool("a", "b")), STREAMED_CHAT).body());
+
+    assertThat(sender.replies.get(0).deadlines)
+        .containsExactly(Failover.DEFAULT_FIRST_EVENT_TIMEOUT, null);
+  }
+
+  @Test
+  void aStreamThatBreaksAfterItsFirstEventReachesTheAppAndIsNotRetried() throws IOException {
+    sender.on("a", events(breakingAfter(FIRST_EVENT))).on("b", events(text(FIRST_EVENT + REST)));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")),
+        STREAMED_CHAT);
+
+    assertThat(answer.response().backendId).isEqualTo("a");
+    byte[] buffer = new byte[8192];
+    int n = answer.body().read(buffer);
+    assertThat(new String(buffer, 0, n, UTF_8)).isEqualTo(FIRST_EVENT.replace(",\"usage\":null",
+        ""));
+    assertThatThrownBy(() -> answer.body().read(buffer)).hasMessage("connection reset");
+    assertThat(sender.backendsTried()).containsExactly("a");
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  @Test
+  void aTimeoutThatWouldLeaveNoTimeForAnotherAttemptDoesNotBoundTheStream() throws IOException {
+    sender.on("a", events(text(FIRST_EVENT + REST)));
+    AiGateway gateway = routed(pool("a", "b").failover(Failover.builder()
+        .deadline(Duration.ofSeconds(20)).firstEventTimeout(Duration.ofSeconds(30)).build()));
+
+    read(send(gateway, STREAMED_CHAT).body());
+
+    assertThat(sender.replies.get(0).deadlines).isEmpty();
+  }
+
+  @Test
+  void theLastPossibleAttemptsStreamIsPassedOnAsItComes() throws IOException {
+    InputStream stream = text(FIRST_EVENT + REST);
+    sender.on("a", events(stream));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a")
+        .failover(Failover.disabled())), STREAMED_CHAT);
+
+    assertThat(stream.available()).isEqualTo((FIRST_EVENT + REST).length()); // nothing held
+    assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
+    assertThat(sender.replies.get(0).deadlines).isEmpty();
+  }
+
+  @Test
+  void aStreamThatBreaksEarlyOnTheLastPossibleAttemptReachesTheAppAsItCame() throws IOException {
+    sender.on("a", events(breakingAfter(": keep-alive\n\n")))
+        .on("b", events(breakingAfter(": keep-alive\n\n")));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")
+        .failover(Failover.builder().maxAttempts(2).build())), STREAMED_CHAT);
+
+    assertThat(answer.response().backendId).isEqualTo("b");
+    byte[] buffer = new byte[8192];
+    assertThat(answer.body().read(buffer)).isEqualTo(": keep-alive\n\n".length());
+    assertThatThrownBy(() -> answer.body().read(buffer)).hasMessage("connection reset");
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  // ---------------------------------------------------------------- without a pool
+
+  @Test
+  void aCallWithoutAPoolIsOneAttemptWhereTheAppSentIt() throws IOException {
+    sender.on(null, json(ANSWER));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway().build(), STREAMED_CHAT);
+
+    AttemptPlan plan = sender.sent.get(0);
+    assertThat(plan.url()).isNull();
+    assertThat(plan.setHeaders()).isEmpty();
+    assertThat(new String(plan.body(), UTF_8)).contains("\"include_usage\":true");
+    read(answer.body());
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void aCallWithoutAPoolIsNotRetried() {
+    sender.on(null, plan -> {
+      throw new IOException("connection refused");
+    });
+
+    assertThatThrownBy(() -> send(gateway().build(), CHAT)).hasMessage("connection refused");
+    assertThat(sender.sent).hasSize(1);
+    assertThat(onlyEvent().errorType()).isEqualTo(IOException.class.getName());
+  }
+
+  @Test
+  void anErrorStatusIsHandedOnWithItsOwnBody() throws IOException {
+    sender.on(null, status(400));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway().build(), CHAT);
+
+    assertThat(answer.body()).isNull();
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+  }
+}

@@ -1,0 +1,28 @@
+package dev.aigateway.core.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class FailoverTest {
+
+  @Test
+  void aStreamsFirstEventMayTakeThirtySecondsByDefault() {
+    assertThat(Failover.defaults().firstEventTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void theFirstEventTimeoutIsSetOnTheBuilder() {
+    assertThat(Failover.builder().firstEventTimeout(Duration.ofMinutes(3)).build()
+        .firstEventTimeout()).isEqualTo(Duration.ofMinutes(3));
+  }
+
+  @Test
+  void theFirstEventTimeoutMustBePositive() {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> Failover.builder().firstEventTimeout(Duration.ZERO))
+        .withMessage("firstEventTimeout must be positive but was PT0S");
+  }
+}
