@@ -26,6 +26,7 @@ public final class GatewayEvent {
   private final Usage usage;
   private final UsageSource inputSource;
   private final UsageSource outputSource;
+  private final boolean usageCapped;
   private final long reservedTokens;
   private final long settledTokens;
   private final int status;
@@ -61,6 +62,7 @@ public final class GatewayEvent {
     this.usage = Objects.requireNonNull(b.usage, "usage");
     this.inputSource = Objects.requireNonNull(b.inputSource, "inputSource");
     this.outputSource = Objects.requireNonNull(b.outputSource, "outputSource");
+    this.usageCapped = b.usageCapped;
     this.reservedTokens = b.reservedTokens;
     this.settledTokens = b.settledTokens;
     this.status = b.status;
@@ -148,6 +150,16 @@ public final class GatewayEvent {
   /** True when any part of the usage was estimated locally rather than reported. */
   public boolean usageEstimated() {
     return inputSource == UsageSource.ESTIMATED || outputSource == UsageSource.ESTIMATED;
+  }
+
+  /**
+   * True when the backend reported a count above {@link Usage#MAX_TOKENS}: {@link #usage()} holds
+   * each such count lowered to that bound, and the call was settled on the capped total, so the
+   * event and the token counters agree. A count that large is not a real one; the flag tells a
+   * listener the backend's report was not taken as it came.
+   */
+  public boolean usageCapped() {
+    return usageCapped;
   }
 
   /** Tokens reserved before the call (the estimate, per limit the largest reservation). */
@@ -293,7 +305,8 @@ public final class GatewayEvent {
     return "GatewayEvent{call=" + callId + ", op=" + operation.conventionName() + ", consumer="
         + consumer + ", model=" + requestedModel + "->" + responseModel + ", stream=" + stream
         + ", outcome=" + outcome + ", status=" + status + ", usage=" + usage + " (" + inputSource
-        + "/" + outputSource + "), reserved=" + reservedTokens + ", settled=" + settledTokens
+        + "/" + outputSource + (usageCapped ? ", capped" : "") + "), reserved=" + reservedTokens
+        + ", settled=" + settledTokens
         + (rejection == null ? "" : ", rejection=" + rejection)
         + (errorType == null ? "" : ", error=" + errorType)
         + (backendId == null ? "" : ", backend=" + backendId + ", attempts=" + attempts.size())
@@ -321,6 +334,7 @@ public final class GatewayEvent {
     private Usage usage = Usage.ZERO;
     private UsageSource inputSource = UsageSource.NONE;
     private UsageSource outputSource = UsageSource.NONE;
+    private boolean usageCapped;
     private long reservedTokens;
     private long settledTokens;
     private int status;
@@ -452,6 +466,12 @@ public final class GatewayEvent {
       this.usage = usage;
       this.inputSource = inputSource;
       this.outputSource = outputSource;
+      return this;
+    }
+
+    /** Whether reported usage was capped at {@link Usage#MAX_TOKENS} (see the event's getter). */
+    public Builder usageCapped(boolean usageCapped) {
+      this.usageCapped = usageCapped;
       return this;
     }
 

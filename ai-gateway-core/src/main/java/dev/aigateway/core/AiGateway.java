@@ -6,6 +6,7 @@ import dev.aigateway.api.CallMatcher;
 import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.internal.routing.Router;
 import dev.aigateway.core.tokens.TokenCounter;
@@ -308,12 +309,13 @@ public final class AiGateway {
     /**
      * Output tokens reserved per choice for a call that sets no {@code max_tokens} /
      * {@code max_completion_tokens} / {@code max_output_tokens} (default
-     * {@value AiGateway#DEFAULT_OUTPUT_ALLOWANCE}). Embeddings reserve none.
+     * {@value AiGateway#DEFAULT_OUTPUT_ALLOWANCE}), at most {@link Usage#MAX_TOKENS}. Embeddings
+     * reserve none.
      */
     public Builder defaultOutputAllowance(long tokens) {
-      if (tokens < 0) {
-        throw new IllegalArgumentException("defaultOutputAllowance must be >= 0 but was "
-            + tokens);
+      if (tokens < 0 || tokens > Usage.MAX_TOKENS) {
+        throw new IllegalArgumentException("defaultOutputAllowance must be between 0 and "
+            + Usage.MAX_TOKENS + " (Usage.MAX_TOKENS) but was " + tokens);
       }
       this.defaultOutputAllowance = tokens;
       return this;

@@ -23,6 +23,7 @@ import dev.aigateway.core.internal.ObservedBody;
 import dev.aigateway.core.internal.RequestView;
 import dev.aigateway.core.internal.ResponseFacts;
 import dev.aigateway.core.internal.SseBody;
+import dev.aigateway.core.internal.TokenCounts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -76,6 +77,7 @@ public final class GovernedCall {
   private CallCache cache;
   private ObservedBody observedBody;
   private boolean eventStream;
+  private boolean usageCapped;
 
   GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
     this.gateway = gateway;
@@ -110,6 +112,13 @@ public final class GovernedCall {
   private Admission decide() {
     consumer = orDefault(safeResolve(gateway.consumerKey()), AiGateway.ANONYMOUS);
     stream = request.stream();
+    Rejection invalid = OutputAllowance.of(request, gateway.defaultOutputAllowance()).rejection();
+    if (invalid != null) {
+      ended.set(true);
+      emit(CallOutcome.REJECTED, invalid.status(), Usage.ZERO, UsageSource.NONE, 0,
+          invalid.reason(), invalid.reason().headerValue());
+      return new Admission(invalid, null, Map.of());
+    }
     if (routing != null) {
       Rejection unroutable = routing.route(request.model(), consumer, this::safeResolve);
       if (unroutable != null) {
@@ -131,7 +140,8 @@ public final class GovernedCall {
         String key = limit.key() == null ? consumer
             : orDefault(safeResolve(limit.key()), TokenLimit.UNKNOWN_KEY);
         keys.put(limit.name(), key);
-        long tokens = limit.estimatePromptTokens() ? promptTokens() + outputAllowance() : 0;
+        long tokens = limit.estimatePromptTokens()
+            ? Math.min(Usage.MAX_TOKENS, TokenCounts.sum(promptTokens(), outputAllowance())) : 0;
         for (LimitSpec spec : limit.specs()) {
           charges.add(new LimitCharge(spec, key, tokens));
           owners.add(limit);
@@ -341,11 +351,7 @@ public final class GovernedCall {
   }
 
   private long outputAllowance() {
-    if (request.operation() == Operation.EMBEDDINGS) {
-      return 0;
-    }
-    long perChoice = request.maxOutputTokens().orElse(gateway.defaultOutputAllowance());
-    return perChoice * request.choices();
+    return OutputAllowance.of(request, gateway.defaultOutputAllowance()).tokens();
   }
 
   private void settleAndEmit(CallOutcome outcome, ResponseFacts facts, Throwable failure,
@@ -375,6 +381,8 @@ public final class GovernedCall {
         source = UsageSource.ESTIMATED;
       }
     }
+    usageCapped = usage.exceedsMaxTokens();
+    usage = usage.capped(); // what a store can take: the event and the counters then agree
     long settled = usage.totalTokens();
     if (observedBody != null && outcome == CallOutcome.SUCCESS && facts != null
         && facts.complete()) {
@@ -442,6 +450,7 @@ public final class GovernedCall {
         .responseModel(responseModel)
         .stream(stream)
         .usage(usage, source, source)
+        .usageCapped(usageCapped)
         .reservedTokens(reservation.reservedTokens())
         .settledTokens(settled)
         .status(status)

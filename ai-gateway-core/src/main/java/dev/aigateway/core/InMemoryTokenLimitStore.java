@@ -1,10 +1,12 @@
 package dev.aigateway.core;
 
+import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.core.internal.TokenCounts;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.TimeMeter;
@@ -29,6 +31,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * never deadlock and never admit more than a counter holds. Counters of idle keys are dropped by a sweep that runs
  * at most once per {@code sweepInterval}, on the calling thread, and only drops counters whose
  * loss changes nothing: a full bucket, or a quota whose window has ended.
+ *
+ * <p>Arithmetic never fails: quota counters saturate at {@link Long#MAX_VALUE} tokens used, and a
+ * rate counter owes at most what its refill repays in a quarter of 292 years (Bucket4j refuses a
+ * debt it cannot express as a wait in nanoseconds); an overdraft beyond that is not kept, and the
+ * counter stays spent for some 73 years either way.
  */
 public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
@@ -125,7 +132,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     for (int i = 0; i < locked.length; i++) {
       for (int j = 0; j < locked.length; j++) {
         if (locked[j] == locked[i]) {
-          together[i] = Math.addExact(together[i], charges.get(j).tokens());
+          together[i] = TokenCounts.sum(together[i], charges.get(j).tokens());
         }
       }
     }
@@ -134,8 +141,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
   @Override
   public void settle(Reservation reservation, long actualTokens) {
-    if (actualTokens < 0) {
-      throw new IllegalArgumentException("actualTokens must be >= 0 but was " + actualTokens);
+    if (actualTokens < 0 || actualTokens > Usage.MAX_TOKENS) {
+      throw new IllegalArgumentException("actualTokens must be between 0 and " + Usage.MAX_TOKENS
+          + " (Usage.MAX_TOKENS) but was " + actualTokens);
     }
     List<LimitCharge> charges = reservation.charges();
     if (charges.isEmpty()) {
@@ -285,10 +293,23 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   }
 
   private static final class RateCounter extends Counter {
+    /**
+     * The longest a debt may take to repay: Bucket4j refuses to go further into debt than it can
+     * express in nanoseconds to wait (292 years); a quarter of that leaves room for a refill
+     * period and the wait for a whole capacity on top.
+     */
+    private static final long MAX_DEBT_NANOS = Long.MAX_VALUE / 4;
+
     private final Bucket bucket;
+    /** The tokens this counter may owe at most: what its refill repays in MAX_DEBT_NANOS. */
+    private final long maxDebt;
 
     RateCounter(String key, LimitSpec spec, TimeMeter timeMeter, long sequence) {
       super(key, spec, sequence);
+      this.maxDebt = java.math.BigInteger.valueOf(MAX_DEBT_NANOS)
+          .multiply(java.math.BigInteger.valueOf(spec.capacity()))
+          .divide(java.math.BigInteger.valueOf(spec.refillPeriod().toNanos()))
+          .min(java.math.BigInteger.valueOf(Long.MAX_VALUE / 4)).longValueExact();
       // The store's own lock serialises every access, so the bucket needs no synchronisation.
       this.bucket = Bucket.builder()
           .addLimit(limit -> limit.capacity(spec.capacity())
@@ -315,18 +336,26 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
     @Override
     long take(long tokens, long now) {
-      if (tokens > 0) {
-        bucket.consumeIgnoringRateLimits(tokens);
-      }
+      overdraw(tokens);
       return 0;
     }
 
     @Override
     void adjust(long delta, long window, long now) {
       if (delta > 0) {
-        bucket.consumeIgnoringRateLimits(delta);
+        overdraw(delta);
       } else {
         bucket.addTokens(-delta);
+      }
+    }
+
+    /** Takes tokens without an admission check, down to {@link #maxDebt} below zero at most. */
+    private void overdraw(long tokens) {
+      long available = bucket.getAvailableTokens(); // negative when in debt, never below -maxDebt
+      long room = available >= 0 ? TokenCounts.sum(available, maxDebt) : available + maxDebt;
+      long taken = Math.min(tokens, room);
+      if (taken > 0) {
+        bucket.consumeIgnoringRateLimits(taken);
       }
     }
 
@@ -369,7 +398,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     @Override
     long take(long tokens, long now) {
       roll(now);
-      used += tokens;
+      used = TokenCounts.sum(used, tokens);
       return windowStart;
     }
 
@@ -377,9 +406,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     void adjust(long delta, long window, long now) {
       roll(now);
       if (window == windowStart) {
-        used = Math.max(0, used + delta);
+        used = delta > 0 ? TokenCounts.sum(used, delta) : Math.max(0, used + delta);
       } else if (delta > 0) {
-        used += delta; // the reservation's window has ended; the overrun lands in this one
+        used = TokenCounts.sum(used, delta); // the reservation's window has ended: this one's
       }
     }
 

@@ -20,6 +20,12 @@ import java.util.List;
  *       it has ended, a refund is dropped and an extra charge goes to the current window.</li>
  *   <li><b>Rates refill continuously</b> ({@code capacity} per refill period, never above
  *       capacity); <b>quotas reset</b> at each calendar window start.</li>
+ *   <li><b>Any amount up to the bound.</b> Charges and settlements are between 0 and
+ *       {@link dev.aigateway.api.Usage#MAX_TOKENS} tokens (the gateway never passes more); a
+ *       store takes any of them, however many calls overdraw a counter, and never fails on the
+ *       arithmetic. Where a counter cannot hold a debt exactly (the in-memory rate counters keep
+ *       at most what their refill repays in about 73 years), it holds as much as it can: the
+ *       counter then stays spent for longer than any process runs.</li>
  *   <li><b>Bounded state.</b> Counters of idle keys may be dropped once dropping them loses
  *       nothing (a full bucket, an ended window).</li>
  *   <li><b>Thread-safe</b>, and fast enough for the hot path.</li>
@@ -35,7 +41,8 @@ public interface TokenLimitStore {
   ReserveResult reserve(List<LimitCharge> charges);
 
   /**
-   * Settles an admitted call to the tokens it actually used (0 refunds it). Call exactly once.
+   * Settles an admitted call to the tokens it actually used (0 refunds it), at most
+   * {@link dev.aigateway.api.Usage#MAX_TOKENS}. Call exactly once.
    */
   void settle(Reservation reservation, long actualTokens);
 }

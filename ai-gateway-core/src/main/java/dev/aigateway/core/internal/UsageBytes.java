@@ -114,7 +114,7 @@ final class UsageBytes {
     out = Math.max(out, 0);
     long cached = promptCached != NO_DETAILS ? promptCached : inputCached;
     long reasoning = completionReasoning != NO_DETAILS ? completionReasoning : outputReasoning;
-    return new Usage(in, out, total < 0 ? in + out : total, Math.max(cached, 0),
+    return new Usage(in, out, total < 0 ? TokenCounts.sum(in, out) : total, Math.max(cached, 0),
         Math.max(reasoning, 0));
   }
 
