@@ -153,10 +153,12 @@ public final class GatewayEvent {
   }
 
   /**
-   * True when the backend reported a count above {@link Usage#MAX_TOKENS}: {@link #usage()} holds
-   * each such count lowered to that bound, and the call was settled on the capped total, so the
-   * event and the token counters agree. A count that large is not a real one; the flag tells a
-   * listener the backend's report was not taken as it came.
+   * True when a count of the call's usage was above {@link Usage#MAX_TOKENS}: reported so by the
+   * backend, or estimated so (a JSON answer not read to its end is settled on its output
+   * allowance, which may approach the bound). {@link #usage()} holds each such count lowered to
+   * the bound, and the call was settled on the capped total, so the event and the token counters
+   * agree. A count that large is not a real one; the flag tells a listener it was not taken as it
+   * came.
    */
   public boolean usageCapped() {
     return usageCapped;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
@@ -53,6 +54,17 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   @Test
+  void actualTokensAboveMaxTokensAreRejectedOnSettleNamingTheBound() {
+    Reservation reservation =
+        admitted(charge(rate(1000, Duration.ofMinutes(1)), "alice", 10));
+
+    assertThatThrownBy(() -> store.settle(reservation, Usage.MAX_TOKENS + 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(String.valueOf(Usage.MAX_TOKENS + 1))
+        .hasMessageContaining(String.valueOf(Usage.MAX_TOKENS));
+  }
+
+  @Test
   void settlingTheEmptyReservationIsANoOp() {
     store.settle(Reservation.EMPTY, 500);
 
@@ -94,6 +106,42 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
 
     assertThat(result.admitted()).isFalse();
     assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void rateOverdraftStopsAtWhatItsRefillRepaysInSeventyThreeYears() {
+    LimitSpec limit = rate(1000, Duration.ofMinutes(1));
+    List<Reservation> inFlight = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      inFlight.add(admitted(charge(limit, "alice", 0)));
+    }
+    inFlight.forEach(reservation -> store.settle(reservation, Usage.MAX_TOKENS));
+
+    ReserveResult after = reserve(charge(limit, "alice", 0));
+
+    assertThat(after.retryAfter()).isBetween(Duration.ofDays(365 * 73), Duration.ofDays(365 * 74));
+  }
+
+  @Test
+  void fastestRateRefillsOneTokenPerNanosecond() {
+    LimitSpec limit = rate(60_000_000_000L, Duration.ofMinutes(1));
+    admitted(charge(limit, "alice", 60_000_000_000L));
+
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(1_000_000_000L);
+  }
+
+  @Test
+  void slowestRateTakesAnOverdraftOfMaxTokensAndStaysSpent() {
+    LimitSpec limit = rate(1, TokenLimit.MAX_RATE_PERIOD);
+    Reservation reservation = admitted(charge(limit, "alice", 1));
+
+    store.settle(reservation, Usage.MAX_TOKENS);
+
+    ReserveResult after = reserve(charge(limit, "alice", 0));
+    assertThat(after.admitted()).isFalse();
+    assertThat(after.retryAfter()).isPositive();
   }
 
   @Test

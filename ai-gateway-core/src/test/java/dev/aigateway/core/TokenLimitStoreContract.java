@@ -3,6 +3,7 @@ package dev.aigateway.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
@@ -288,6 +289,42 @@ public abstract class TokenLimitStoreContract {
     store.settle(reservation, 0);
 
     assertThat(remaining(limit, "alice")).isEqualTo(1000);
+  }
+
+  // ---------------------------------------------------------------- the bound: Usage.MAX_TOKENS
+
+  /** A rate and a quota that hold three times the most a call is charged. */
+  static Stream<Arguments> bothKindsHoldingThreeCalls() {
+    return Stream.of(
+        Arguments.of(LimitSpec.rate("wide-rate", 3 * Usage.MAX_TOKENS, Duration.ofHours(1))),
+        Arguments.of(LimitSpec.quota("wide-quota", 3 * Usage.MAX_TOKENS, QuotaPeriod.MONTHLY,
+            ZoneOffset.UTC)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("bothKindsHoldingThreeCalls")
+  void chargesOfMaxTokensOnOneCounterAreTakenTogether(LimitSpec limit) {
+    admitted(charge(limit, "alice", Usage.MAX_TOKENS), charge(limit, "alice", Usage.MAX_TOKENS));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(Usage.MAX_TOKENS);
+  }
+
+  @ParameterizedTest
+  @MethodSource("bothKinds")
+  void settlementsOfMaxTokensOverdrawTheCounterWithoutFailing(LimitSpec limit) {
+    List<Reservation> inFlight = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      inFlight.add(admitted(charge(limit, "alice", 0)));
+    }
+
+    for (Reservation reservation : inFlight) {
+      store.settle(reservation, Usage.MAX_TOKENS);
+    }
+
+    ReserveResult after = reserve(charge(limit, "alice", 0));
+    assertThat(after.admitted()).isFalse();
+    assertThat(after.remaining().get(0)).isNegative();
+    assertThat(after.retryAfter()).isPositive();
   }
 
   @ParameterizedTest

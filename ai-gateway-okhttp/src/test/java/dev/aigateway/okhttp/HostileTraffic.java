@@ -26,6 +26,8 @@ final class HostileTraffic {
   static final String[] WRONG_TYPES = {
       "\"12\"", "\"\"", "null", "true", "false", "[]", "[1]", "{}", "{\"a\":1}"};
 
+  /** Characters an edited chunk gets: JSON structure, escapes, line ends, non-ASCII. */
+  private static final String EDITS = "\"\\{}[],:\n\r0u-e. \u00e9\u0000x9";
   private static final String[] OPERATION_PATHS = {
       "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses",
       "/openai/deployments/dep-1/chat/completions?api-version=2024-10-21"};
@@ -65,8 +67,8 @@ final class HostileTraffic {
 
   private String requestJson() {
     List<String> members = new ArrayList<>();
-    maybe(members, "model", pick(new String[] {"\"gpt-4o\"", "\"gpt-4\"", "\"\"", "\"gpt\\u002d4o\"",
-        "null", "42", "[\"gpt-4o\"]", quoted(longText(40))}));
+    maybe(members, "model", pick(new String[] {"\"gpt-4o\"", "\"gpt-4\"", "\"\"",
+        "\"gpt\\u002d4o\"", "null", "42", "[\"gpt-4o\"]", quoted(longText(40))}));
     maybe(members, "messages", messages());
     maybe(members, "prompt", random.nextBoolean() ? quoted(text()) : "[1,2,3,[4,5],\"x\"]");
     maybe(members, "input", random.nextBoolean() ? quoted(text()) : messages());
@@ -77,7 +79,8 @@ final class HostileTraffic {
         members.add(quoted(field) + ":" + count());
       }
     }
-    maybe(members, "stream", pick(new String[] {"true", "false", "\"true\"", "1", "null", "{}"}));
+    maybe(members, "stream", pick(new String[] {"true", "true", "true", "false", "\"true\"", "1",
+        "null", "{}"}));
     maybe(members, "stream_options", pick(new String[] {"{\"include_usage\":true}",
         "{\"include_usage\":false}", "{\"include_usage\":\"yes\"}", "null", "[]", "\"x\"",
         "{\"include_usage\":true,\"include_usage\":false}"}));
@@ -178,7 +181,13 @@ final class HostileTraffic {
   }
 
   /** A canned backend answer. */
-  record Answer(int code, String contentType, byte[] body, boolean cutConnection) {}
+  /**
+   * A canned backend answer.
+   *
+   * @param readSize the most bytes one read of the body returns (0: as many as asked), so that
+   *     events arrive split at any byte
+   */
+  record Answer(int code, String contentType, byte[] body, boolean cutConnection, int readSize) {}
 
   /** A backend answer to a call that asked for a stream (or not): mostly 200s, odd ones. */
   Answer answer(boolean streamAsked, boolean responsesApi) {
@@ -195,7 +204,8 @@ final class HostileTraffic {
     if (random.nextInt(6) == 0) {
       body = mutate(body);
     }
-    return new Answer(code, contentType, body, random.nextInt(15) == 0);
+    return new Answer(code, contentType, body, random.nextInt(15) == 0,
+        random.nextInt(3) == 0 ? 1 + random.nextInt(random.nextBoolean() ? 8 : 300) : 0);
   }
 
   private String document(boolean responsesApi) {
@@ -267,10 +277,12 @@ final class HostileTraffic {
         body.append(garbageEvent(end));
         continue;
       }
-      body.append("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":"
+      String chunk = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":"
           + (random.nextInt(10) == 0 ? value(0) : "\"gpt-4o\"") + ",\"choices\":[{\"index\":0,"
           + "\"delta\":{\"content\":" + (random.nextInt(10) == 0 ? value(1) : quoted(text()))
-          + "}}]" + (usageNull ? ",\"usage\":null" : "") + "}" + end + end);
+          + "}}]" + (usageNull ? ",\"usage\":null" : "") + "}";
+      body.append("data: ").append(random.nextInt(5) == 0 ? edit(chunk) : chunk).append(end)
+          .append(end);
     }
     if (random.nextInt(4) != 0) {
       body.append("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\","
@@ -281,6 +293,20 @@ final class HostileTraffic {
       body.append("data: [DONE]").append(end).append(end);
     }
     return body.toString();
+  }
+
+  /**
+   * The chunk with one character replaced, inserted or removed: chunks that differ from the one
+   * before in a single place, as the gateway compares them on bytes.
+   */
+  private String edit(String chunk) {
+    int at = random.nextInt(chunk.length());
+    String with = String.valueOf(EDITS.charAt(random.nextInt(EDITS.length())));
+    return switch (random.nextInt(3)) {
+      case 0 -> chunk.substring(0, at) + with + chunk.substring(at + 1);
+      case 1 -> chunk.substring(0, at) + with + chunk.substring(at);
+      default -> chunk.substring(0, at) + chunk.substring(at + 1);
+    };
   }
 
   private String responsesStream() {
@@ -307,7 +333,9 @@ final class HostileTraffic {
         "retry: x" + end + end, "data: " + value(3) + end + end,
         "data: {\"usage\":" + usage(false) + "}" + end + "data: more" + end + end,
         "data: \"" + longText(random.nextInt(5_000)) + "\"" + end + end,
-        "data: {\"choices\":[],\"usage\":" + usage(false) + ",\"usage\":null}" + end + end});
+        "data: {\"choices\":[],\"usage\":" + usage(false) + ",\"usage\":null}" + end + end,
+        "data: " + deep(100 + random.nextInt(2000)) + end + end,
+        "data: {\"usage\":{\"prompt_tokens\":" + deep(30) + "}}" + end + end});
   }
 
   /** Breaks bytes: cuts them, puts invalid UTF-8 or garbage in, or adds trailing bytes. */

@@ -14,6 +14,10 @@ import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.Backend;
+import dev.aigateway.core.BackendPool;
+import dev.aigateway.core.CircuitBreakerPolicy;
+import dev.aigateway.core.Failover;
 import dev.aigateway.core.InMemoryTokenLimitStore;
 import dev.aigateway.core.ResponseCache;
 import dev.aigateway.core.TokenLimit;
@@ -62,7 +66,7 @@ class HostileTrafficTest {
   /** One case in this many goes through MockWebServer; the others to the in-process backend. */
   private static final int NETWORK_EVERY = 8;
   private static final String CONSUMER = "x-consumer-id";
-  private static final String[] CONSUMERS = {"team-a", "team-b", "small"};
+  private static final String[] CONSUMERS = {"team-a", "team-b", "team-c", "team-d", "small"};
 
   /** Limits no call exhausts, so that each counter holds capacity minus what was settled. */
   private static final TokenLimit.Builder WIDE_RATE = TokenLimit.perConsumer()
@@ -119,7 +123,7 @@ class HostileTrafficTest {
     ManualClock clock = ManualClock.at("2026-06-15T12:00:00Z");
     AccountingStore store = new AccountingStore(
         new InMemoryTokenLimitStore(clock, Duration.ofDays(365)));
-    EventsPerCall[] events = {new EventsPerCall(), new EventsPerCall()};
+    EventsPerCall[] events = {new EventsPerCall(), new EventsPerCall(), new EventsPerCall()};
     List<TokenLimit> limits = List.of(WIDE_RATE.build(), WIDE_QUOTA.build(), SMALL.build());
     OkHttpClient plain = new OkHttpClient.Builder().readTimeout(1, TimeUnit.SECONDS)
         .retryOnConnectionFailure(false).socketFactory(new NoDelaySockets()).build();
@@ -127,10 +131,12 @@ class HostileTrafficTest {
         OkHttpAiGateway.wrap(plain, gateway(clock, store, events[0], limits).build()),
         OkHttpAiGateway.wrap(plain, gateway(clock, store, events[1], limits)
             .throwOnRejection(true).injectStreamUsage(false).maxObservedBodyBytes(4096)
-            .responseCache(ResponseCache.builder()).build())};
+            .responseCache(ResponseCache.builder()).build()),
+        OkHttpAiGateway.wrap(plain, gateway(clock, store, events[2], limits)
+            .backendPool(pool()).build())};
     // Per gateway: through the in-process backend (most cases: fast), or through the network.
-    OkHttpClient[][] clients = new OkHttpClient[2][];
-    for (int g = 0; g < 2; g++) {
+    OkHttpClient[][] clients = new OkHttpClient[wrapped.length][];
+    for (int g = 0; g < wrapped.length; g++) {
       clients[g] = new OkHttpClient[] {
           wrapped[g].newBuilder().addInterceptor(answers).build(), wrapped[g]};
     }
@@ -146,7 +152,7 @@ class HostileTrafficTest {
       answers.next = answer;
       int reading = traffic.random().nextInt(10);
       String consumer = CONSUMERS[traffic.random().nextInt(CONSUMERS.length)];
-      int gateway = traffic.random().nextInt(2);
+      int gateway = traffic.random().nextInt(wrapped.length);
       boolean network = traffic.random().nextInt(NETWORK_EVERY) == 0;
       String what = "case " + i + " (" + path + ", request " + preview(body) + ", answer "
           + answer.code() + " " + answer.contentType() + " " + preview(answer.body())
@@ -174,6 +180,21 @@ class HostileTrafficTest {
       eventCounts.addAll(perGateway.repeatedIds());
     }
     return new Run(escaped, eventCounts, settlements, store.checkCounters());
+  }
+
+  /**
+   * Two backends, one renaming gpt-4o (so bodies are rewritten); breakers that never trip and no
+   * failover, so that each call meets the answer its case chose, once.
+   */
+  private static BackendPool pool() {
+    String base = server.url("/").toString();
+    return BackendPool.builder()
+        .backend(Backend.openAiCompatible("renaming", base).model("gpt-4o", "gpt-4o-2024-11-20"))
+        .backend(Backend.openAiCompatible("any", base))
+        .circuitBreaker(CircuitBreakerPolicy.builder().failureStatuses(status -> false)
+            .tripOnConnectionFailures(false).build())
+        .failover(Failover.disabled())
+        .build();
   }
 
   /** Whether the application asked for a stream, as far as a glance at its bytes tells. */
@@ -298,9 +319,8 @@ class HostileTrafficTest {
       if (sent != null) {
         sent.writeTo(new Buffer()); // as the network would read it
       }
-      Buffer bytes = new Buffer().write(answer.body());
-      Source source = answer.cutConnection() ? new CutSource(bytes, answer.body().length / 2)
-          : bytes;
+      Source source = new Pieces(new Buffer().write(answer.body()), answer.readSize(),
+          answer.cutConnection() ? answer.body().length / 2 : Long.MAX_VALUE);
       Response.Builder response = new Response.Builder().request(chain.request())
           .protocol(Protocol.HTTP_1_1).code(answer.code()).message("canned")
           .body(ResponseBody.create(Okio.buffer(source), answer.contentType() == null ? null
@@ -330,12 +350,17 @@ class HostileTrafficTest {
     }
   }
 
-  /** A body whose connection breaks after {@code cutAt} bytes. */
-  private static final class CutSource extends ForwardingSource {
+  /**
+   * A body that arrives at most {@code readSize} bytes a read (0: any number), and whose
+   * connection breaks after {@code cutAt} bytes.
+   */
+  private static final class Pieces extends ForwardingSource {
+    private final long readSize;
     private long left;
 
-    CutSource(Source delegate, long cutAt) {
+    Pieces(Source delegate, long readSize, long cutAt) {
       super(delegate);
+      this.readSize = readSize;
       this.left = cutAt;
     }
 
@@ -344,7 +369,8 @@ class HostileTrafficTest {
       if (left <= 0) {
         throw new IOException("connection cut");
       }
-      long n = super.read(sink, Math.min(byteCount, left));
+      long n = super.read(sink, Math.min(Math.min(byteCount, left),
+          readSize > 0 ? readSize : Long.MAX_VALUE));
       if (n > 0) {
         left -= n;
       }

@@ -78,6 +78,8 @@ public final class TokenCounter {
   // Model names come from callers, so the cache must not grow without bound; clearing it now and
   // then is cheaper than an LRU and resolving a model again costs microseconds.
   private static final int MAX_CACHED_MODELS = 1024;
+  /** Model names longer than this (no real one is) are resolved on every use, never cached. */
+  private static final int MAX_CACHED_MODEL_LENGTH = 256;
 
   // Longest prefix wins, so "gpt-4" (cl100k) does not capture "gpt-4o" or "gpt-4.1" (o200k).
   private static final List<PrefixMapping> BUILT_IN_MAPPINGS =
@@ -145,6 +147,9 @@ public final class TokenCounter {
   public EncodingType encodingFor(String model) {
     if (model == null || model.isBlank()) {
       return defaultEncoding;
+    }
+    if (model.length() > MAX_CACHED_MODEL_LENGTH) {
+      return resolve(model); // not kept: a caller's megabyte "model" must not stay in memory
     }
     EncodingType cached = encodingByModel.get(model);
     if (cached != null) {
