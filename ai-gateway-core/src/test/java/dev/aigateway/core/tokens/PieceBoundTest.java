@@ -26,7 +26,7 @@ class PieceBoundTest {
   @Test
   void textWithoutLongRunsIsCountedExactlyAsTheEncodingCountsIt() {
     Random random = new Random(7);
-    for (int i = 0; i < 2_000; i++) {
+    for (int i = 0; i < 1_000; i++) {
       String text = text(random, 40, 12);
       for (Encoding encoding : new Encoding[] {O200K, CL100K}) {
         assertThat(PieceBound.count(encoding, text))
