@@ -65,6 +65,8 @@ class HostileTrafficTest {
   private static final int CASES = 2_000;
   /** One case in this many goes through MockWebServer; the others to the in-process backend. */
   private static final int NETWORK_EVERY = 8;
+  /** The gateway with a response cache, whose calls now and then repeat one before them. */
+  private static final int CACHING = 1;
   private static final String CONSUMER = "x-consumer-id";
   private static final String[] CONSUMERS = {"team-a", "team-b", "team-c", "team-d", "small"};
 
@@ -144,15 +146,27 @@ class HostileTrafficTest {
     List<String> escaped = new ArrayList<>();
     List<String> eventCounts = new ArrayList<>();
     List<String> settlements = new ArrayList<>();
+    String cachedPath = null;
+    String cachedConsumer = null;
+    byte[] cached = null;
     for (int i = 0; i < CASES; i++) {
+      int gateway = traffic.random().nextInt(wrapped.length);
       String path = traffic.path();
       byte[] body = traffic.request();
+      String consumer = CONSUMERS[traffic.random().nextInt(CONSUMERS.length)];
+      if (gateway == CACHING && cached != null && traffic.random().nextInt(3) == 0) {
+        path = cachedPath; // asked again, as JSON or as a stream: answered from the cache
+        body = traffic.random().nextBoolean() ? cached : withStreamFlipped(cached);
+        consumer = cachedConsumer;
+      } else if (gateway == CACHING) {
+        cachedPath = path;
+        cached = body;
+        cachedConsumer = consumer;
+      }
       HostileTraffic.Answer answer = traffic.answer(streamAsked(body),
           path.contains("responses"));
       answers.next = answer;
       int reading = traffic.random().nextInt(10);
-      String consumer = CONSUMERS[traffic.random().nextInt(CONSUMERS.length)];
-      int gateway = traffic.random().nextInt(wrapped.length);
       boolean network = traffic.random().nextInt(NETWORK_EVERY) == 0;
       String what = "case " + i + " (" + path + ", request " + preview(body) + ", answer "
           + answer.code() + " " + answer.contentType() + " " + preview(answer.body())
@@ -195,6 +209,15 @@ class HostileTrafficTest {
             .tripOnConnectionFailures(false).build())
         .failover(Failover.disabled())
         .build();
+  }
+
+  /** The body with {@code "stream":true} and {@code "stream":false} swapped. */
+  private static byte[] withStreamFlipped(byte[] body) {
+    String text = new String(body, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String flipped = text.contains("\"stream\":true")
+        ? text.replace("\"stream\":true", "\"stream\":false")
+        : text.replace("\"stream\":false", "\"stream\":true");
+    return flipped.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
   }
 
   /** Whether the application asked for a stream, as far as a glance at its bytes tells. */
