@@ -24,6 +24,7 @@ import dev.aigateway.core.TokenLimit;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -54,10 +55,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Malformed and extreme traffic through a real wrapped {@link OkHttpClient}, against a
- * MockWebServer backend, with token limits configured: seeded and deterministic
- * ({@link HostileTraffic}). One run of {@value #CASES} calls is shared by the tests, each of which
- * checks one invariant of every call in it.
+ * Malformed and extreme traffic ({@link HostileTraffic}: seeded, deterministic) through real
+ * wrapped {@link OkHttpClient}s with token limits configured: one plain, one that throws on
+ * rejection and caches answers, one routing through a backend pool. The backend answers in
+ * process (an application interceptor after the gateway's, which plays the network: reads of any
+ * size, cut connections), or, one case in {@value #NETWORK_EVERY}, over MockWebServer. One run of
+ * {@value #CASES} calls is shared by the tests, each of which checks one invariant of every call
+ * in it; a failure names the case, its request and its answer.
  */
 class HostileTrafficTest {
 
@@ -213,17 +217,17 @@ class HostileTrafficTest {
 
   /** The body with {@code "stream":true} and {@code "stream":false} swapped. */
   private static byte[] withStreamFlipped(byte[] body) {
-    String text = new String(body, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String text = new String(body, StandardCharsets.ISO_8859_1);
     String flipped = text.contains("\"stream\":true")
         ? text.replace("\"stream\":true", "\"stream\":false")
         : text.replace("\"stream\":false", "\"stream\":true");
-    return flipped.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    return flipped.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** Whether the application asked for a stream, as far as a glance at its bytes tells. */
   private static boolean streamAsked(byte[] body) {
     return new String(body, 0, Math.min(body.length, 100_000),
-        java.nio.charset.StandardCharsets.ISO_8859_1).contains("\"stream\":true");
+        StandardCharsets.ISO_8859_1).contains("\"stream\":true");
   }
 
   private static AiGateway.Builder gateway(ManualClock clock, TokenLimitStore store,
@@ -257,7 +261,7 @@ class HostileTrafficTest {
 
   private static String preview(byte[] bytes) {
     String text = new String(bytes, 0, Math.min(bytes.length, 160),
-        java.nio.charset.StandardCharsets.UTF_8).replace("\n", "\\n").replace("\r", "\\r");
+        StandardCharsets.UTF_8).replace("\n", "\\n").replace("\r", "\\r");
     return "[" + bytes.length + " bytes] " + text;
   }
 
