@@ -26,6 +26,7 @@ public final class GatewayEvent {
   private final Usage usage;
   private final UsageSource inputSource;
   private final UsageSource outputSource;
+  private final boolean usageCapped;
   private final long reservedTokens;
   private final long settledTokens;
   private final LimitOutcome limitOutcome;
@@ -62,6 +63,7 @@ public final class GatewayEvent {
     this.usage = Objects.requireNonNull(b.usage, "usage");
     this.inputSource = Objects.requireNonNull(b.inputSource, "inputSource");
     this.outputSource = Objects.requireNonNull(b.outputSource, "outputSource");
+    this.usageCapped = b.usageCapped;
     this.reservedTokens = b.reservedTokens;
     this.settledTokens = b.settledTokens;
     this.limitOutcome = Objects.requireNonNull(b.limitOutcome, "limitOutcome");
@@ -150,6 +152,18 @@ public final class GatewayEvent {
   /** True when any part of the usage was estimated locally rather than reported. */
   public boolean usageEstimated() {
     return inputSource == UsageSource.ESTIMATED || outputSource == UsageSource.ESTIMATED;
+  }
+
+  /**
+   * True when a count of the call's usage was above {@link Usage#MAX_TOKENS}: reported so by the
+   * backend, or estimated so (a JSON answer not read to its end is settled on its output
+   * allowance, which may approach the bound). {@link #usage()} holds each such count lowered to
+   * the bound, and the call was settled on the capped total, so the event and the token counters
+   * agree. A count that large is not a real one; the flag tells a listener it was not taken as it
+   * came.
+   */
+  public boolean usageCapped() {
+    return usageCapped;
   }
 
   /** Tokens reserved before the call (the estimate, per limit the largest reservation). */
@@ -306,7 +320,8 @@ public final class GatewayEvent {
     return "GatewayEvent{call=" + callId + ", op=" + operation.conventionName() + ", consumer="
         + consumer + ", model=" + requestedModel + "->" + responseModel + ", stream=" + stream
         + ", outcome=" + outcome + ", status=" + status + ", usage=" + usage + " (" + inputSource
-        + "/" + outputSource + "), reserved=" + reservedTokens + ", settled=" + settledTokens
+        + "/" + outputSource + (usageCapped ? ", capped" : "") + "), reserved=" + reservedTokens
+        + ", settled=" + settledTokens
         + (limitOutcome == LimitOutcome.STORE_FAILED || limitOutcome == LimitOutcome.SETTLE_FAILED
             ? ", limit=" + limitOutcome : "")
         + (rejection == null ? "" : ", rejection=" + rejection)
@@ -336,6 +351,7 @@ public final class GatewayEvent {
     private Usage usage = Usage.ZERO;
     private UsageSource inputSource = UsageSource.NONE;
     private UsageSource outputSource = UsageSource.NONE;
+    private boolean usageCapped;
     private long reservedTokens;
     private long settledTokens;
     private LimitOutcome limitOutcome = LimitOutcome.NONE;
@@ -468,6 +484,12 @@ public final class GatewayEvent {
       this.usage = usage;
       this.inputSource = inputSource;
       this.outputSource = outputSource;
+      return this;
+    }
+
+    /** Whether reported usage was capped at {@link Usage#MAX_TOKENS} (see the event's getter). */
+    public Builder usageCapped(boolean usageCapped) {
+      this.usageCapped = usageCapped;
       return this;
     }
 

@@ -9,6 +9,12 @@ public enum RejectionReason {
   TOKEN_RATE_LIMIT(429, "token-rate-limit"),
   /** A calendar token quota is spent; 403 with {@code Retry-After} set to the period's end. */
   TOKEN_QUOTA(403, "token-quota"),
+  /**
+   * The request asks for more than the gateway can govern in one call (an output allowance above
+   * {@link Usage#MAX_TOKENS}); 400 with an {@code invalid_request_error} naming the field. A
+   * backend would refuse it too.
+   */
+  INVALID_REQUEST(400, "invalid-request"),
   /** No backend of the pool serves the requested model; 404. */
   MODEL_NOT_FOUND(404, "model-not-found"),
   /**

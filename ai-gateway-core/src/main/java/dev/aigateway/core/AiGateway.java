@@ -6,6 +6,7 @@ import dev.aigateway.api.CallMatcher;
 import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.adapter.GovernedCall;
@@ -14,6 +15,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.LimitStage;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.pipeline.AllowanceStage;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.RouteStage;
@@ -137,14 +139,26 @@ public final class AiGateway {
         CacheStage.of(responseCache));
   }
 
-  /** The configured stages in the order given (outermost first); unconfigured ones are null. */
-  private static List<CallStage.Factory> pipeline(CallStage.Factory... stages) {
-    List<CallStage.Factory> configured = new ArrayList<>(stages.length);
+  /**
+   * The pipeline: telemetry (when configured), the allowance check, then the other configured
+   * stages in the order given (unconfigured ones are null). Empty when nothing is configured, so
+   * calls pass through untouched.
+   */
+  private static List<CallStage.Factory> pipeline(CallStage.Factory telemetry,
+      CallStage.Factory... stages) {
+    List<CallStage.Factory> configured = new ArrayList<>(stages.length + 2);
+    if (telemetry != null) {
+      configured.add(telemetry);
+    }
     for (CallStage.Factory stage : stages) {
       if (stage != null) {
         configured.add(stage);
       }
     }
+    if (configured.isEmpty()) {
+      return List.of();
+    }
+    configured.add(telemetry != null ? 1 : 0, AllowanceStage.FACTORY);
     return List.copyOf(configured);
   }
 
@@ -354,12 +368,13 @@ public final class AiGateway {
     /**
      * Output tokens reserved per choice for a call that sets no {@code max_tokens} /
      * {@code max_completion_tokens} / {@code max_output_tokens} (default
-     * {@value AiGateway#DEFAULT_OUTPUT_ALLOWANCE}). Embeddings reserve none.
+     * {@value AiGateway#DEFAULT_OUTPUT_ALLOWANCE}), at most {@link Usage#MAX_TOKENS}. Embeddings
+     * reserve none.
      */
     public Builder defaultOutputAllowance(long tokens) {
-      if (tokens < 0) {
-        throw new IllegalArgumentException("defaultOutputAllowance must be >= 0 but was "
-            + tokens);
+      if (tokens < 0 || tokens > Usage.MAX_TOKENS) {
+        throw new IllegalArgumentException("defaultOutputAllowance must be between 0 and "
+            + Usage.MAX_TOKENS + " (Usage.MAX_TOKENS) but was " + tokens);
       }
       this.defaultOutputAllowance = tokens;
       return this;

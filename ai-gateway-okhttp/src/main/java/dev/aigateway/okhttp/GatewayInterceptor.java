@@ -238,6 +238,7 @@ final class GatewayInterceptor implements Interceptor {
 
   private static String reasonPhrase(int status) {
     return switch (status) {
+      case 400 -> "Bad Request";
       case 403 -> "Forbidden";
       case 404 -> "Not Found";
       case 429 -> "Too Many Requests";

@@ -1,5 +1,6 @@
 package dev.aigateway.api.spi;
 
+import dev.aigateway.api.Usage;
 import java.util.Objects;
 
 /**
@@ -8,8 +9,9 @@ import java.util.Objects;
  *
  * @param limit the limit
  * @param counterKey the key the limit counts under for this call, for example a consumer id
- * @param amount the units to reserve, >= 0; 0 admits the call as long as the counter is not
- *     spent. An in-flight charge always holds exactly one slot, so its amount must be 1.
+ * @param amount the units to reserve, from 0 to {@link Usage#MAX_TOKENS} (the one bound for every
+ *     unit); 0 admits the call as long as the counter is not spent. An in-flight charge always
+ *     holds exactly one slot, so its amount must be 1.
  */
 public record LimitCharge(LimitSpec limit, String counterKey, long amount) {
 
@@ -21,9 +23,10 @@ public record LimitCharge(LimitSpec limit, String counterKey, long amount) {
   public LimitCharge {
     Objects.requireNonNull(limit, "limit");
     Objects.requireNonNull(counterKey, "counterKey");
-    if (amount < 0) {
+    if (amount < 0 || amount > Usage.MAX_TOKENS) {
       throw new IllegalArgumentException("amount charged to limit '" + limit.id()
-          + "' must be >= 0 but was " + amount);
+          + "' must be between 0 and " + Usage.MAX_TOKENS + " (Usage.MAX_TOKENS) but was "
+          + amount);
     }
     if (limit.kind() == LimitSpec.Kind.IN_FLIGHT && amount != 1) {
       throw new IllegalArgumentException("a call holds one slot of in-flight limit '" + limit.id()

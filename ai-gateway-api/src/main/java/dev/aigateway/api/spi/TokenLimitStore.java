@@ -46,6 +46,11 @@ import java.util.List;
  *   <li><b>No overflow.</b> Every {@link LimitSpec} is honoured, capacities up to
  *       {@link Long#MAX_VALUE} included. Sums of charges and overdrafts saturate instead of
  *       wrapping around: a sum beyond {@code Long.MAX_VALUE} is more than any counter holds.</li>
+ *   <li><b>Any amount up to the bound.</b> Charges and settlements are between 0 and
+ *       {@link dev.aigateway.api.Usage#MAX_TOKENS} (the gateway never passes more); a store takes
+ *       any of them, however many calls overdraw a counter, and never fails on the arithmetic.
+ *       The bound also keeps sums of many charges exact in stores that compute in doubles
+ *       (2^53).</li>
  *   <li><b>Bounded state.</b> Counters of idle keys may be dropped once dropping them loses
  *       nothing (a full bucket, an ended window, an in-flight counter with no slot taken).</li>
  *   <li><b>Thread-safe</b>, and fast enough for the hot path.</li>
@@ -72,8 +77,8 @@ public interface TokenLimitStore {
    *     used: tokens for a token limit, 0 or 1 for a request limit, always 0 for an in-flight
    *     limit (its slot is freed); the store reads the array during the call only
    * @throws IllegalArgumentException if this store did not make the reservation, if
-   *     {@code actual} does not have one amount per charge, or if an amount is negative (or not
-   *     0 for an in-flight charge); nothing changes then
+   *     {@code actual} does not have one amount per charge, or if an amount is negative or above
+   *     {@link dev.aigateway.api.Usage#MAX_TOKENS} (or not 0 for an in-flight charge); nothing changes then
    */
   void settle(Reservation reservation, long[] actual);
 
@@ -97,9 +102,10 @@ public interface TokenLimitStore {
     long[] deltas = new long[actual.length];
     for (int i = 0; i < actual.length; i++) {
       LimitCharge charge = charges.get(i);
-      if (actual[i] < 0) {
+      if (actual[i] < 0 || actual[i] > dev.aigateway.api.Usage.MAX_TOKENS) {
         throw new IllegalArgumentException("actual amount " + i + " (limit '" + charge.limit().id()
-            + "') must be >= 0 but was " + actual[i]);
+            + "') must be between 0 and " + dev.aigateway.api.Usage.MAX_TOKENS
+            + " (Usage.MAX_TOKENS) but was " + actual[i]);
       }
       if (charge.limit().kind() == LimitSpec.Kind.IN_FLIGHT && actual[i] != 0) {
         throw new IllegalArgumentException("actual amount " + i + " (in-flight limit '"

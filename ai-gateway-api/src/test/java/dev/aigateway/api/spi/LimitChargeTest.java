@@ -3,6 +3,7 @@ package dev.aigateway.api.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aigateway.api.Usage;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,8 @@ class LimitChargeTest {
   void negativeAmountIsRejectedNamingTheLimit() {
     assertThatThrownBy(() -> new LimitCharge(RATE, "alice", -1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("amount charged to limit 'tpm' must be >= 0 but was -1");
+        .hasMessageStartingWith("amount charged to limit 'tpm' must be between 0 and")
+        .hasMessageEndingWith("but was -1");
   }
 
   @Test
@@ -33,5 +35,19 @@ class LimitChargeTest {
             + "was 2");
     assertThatThrownBy(() -> new LimitCharge(slots, "alice", 0))
         .hasMessageEndingWith("but was 0");
+  }
+
+  @Test
+  void chargeOfMaxTokensIsAccepted() {
+    assertThat(new LimitCharge(RATE, "alice", Usage.MAX_TOKENS).amount())
+        .isEqualTo(Usage.MAX_TOKENS);
+  }
+
+  @Test
+  void chargeAboveMaxTokensIsRefusedWithTheValueAndTheBound() {
+    assertThatThrownBy(() -> new LimitCharge(RATE, "alice", Usage.MAX_TOKENS + 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(String.valueOf(Usage.MAX_TOKENS + 1))
+        .hasMessageContaining(String.valueOf(Usage.MAX_TOKENS));
   }
 }

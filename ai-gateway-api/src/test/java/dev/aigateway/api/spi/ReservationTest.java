@@ -53,7 +53,17 @@ class ReservationTest {
     List<LimitCharge> charges = List.of(new LimitCharge(TOKENS, "a", 300));
 
     assertThatThrownBy(() -> TokenLimitStore.settlementDeltas(charges, new long[] {-5}))
-        .hasMessage("actual amount 0 (limit 'tpm') must be >= 0 but was -5");
+        .hasMessage("actual amount 0 (limit 'tpm') must be between 0 and 1000000000000"
+            + " (Usage.MAX_TOKENS) but was -5");
+  }
+
+  @Test
+  void settlementAmountsMustNotExceedTheBound() {
+    List<LimitCharge> charges = List.of(new LimitCharge(TOKENS, "a", 300));
+
+    assertThatThrownBy(() -> TokenLimitStore.settlementDeltas(charges,
+        new long[] {dev.aigateway.api.Usage.MAX_TOKENS + 1}))
+        .hasMessageEndingWith("but was 1000000000001");
   }
 
   @Test

@@ -237,6 +237,9 @@ public final class GovernedCall {
         source = UsageSource.ESTIMATED;
       }
     }
+    // Counts above the bound are capped, so the event and the counters see the same numbers.
+    exchange.usageCapped(usage.exceedsMaxTokens());
+    usage = usage.capped();
     RejectionReason rejection = outcome == CallOutcome.REJECTED
         ? RejectionReason.NO_BACKEND_AVAILABLE : null;
     exchange.facts(facts);

@@ -51,7 +51,7 @@ public final class CacheStage implements CallStage {
     }
     // No backend answers a hit and it costs no tokens, unless hits are charged. The prompt log
     // gets no completion for it: the event's cache outcome says where the answer came from.
-    long settled = config.chargeHits() ? hit.cached().usage().totalTokens() : 0;
+    long settled = config.chargeHits() ? hit.cached().usage().capped().totalTokens() : 0;
     exchange.ended(CallOutcome.SUCCESS, 200, Usage.ZERO, UsageSource.NONE, settled,
         hit.cached().model(), null, null);
     return Admission.cached(

@@ -15,6 +15,7 @@ import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Rejections;
+import dev.aigateway.core.tokens.TokenCounts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,8 +71,8 @@ public final class LimitStage implements CallStage {
       String key = limit.counterKey() == null ? consumer
           : Exchange.orDefault(exchange.resolve(limit.counterKey()), TokenLimit.UNKNOWN_KEY);
       keys.put(limit.name(), key);
-      long tokens = limit.estimatePromptTokens()
-          ? exchange.promptTokens() + exchange.outputAllowance() : 0;
+      long tokens = limit.estimatePromptTokens() ? Math.min(Usage.MAX_TOKENS,
+          TokenCounts.sum(exchange.promptTokens(), exchange.outputAllowance())) : 0;
       for (LimitSpec spec : limit.specs()) {
         charges.add(new LimitCharge(spec, key, TokenLimit.reservedAmount(spec, tokens)));
         owners.add(limit);

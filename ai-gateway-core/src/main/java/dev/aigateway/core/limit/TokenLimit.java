@@ -38,6 +38,9 @@ public final class TokenLimit {
   /** Counter key used when a limit's key resolves to nothing. */
   public static final String UNKNOWN_KEY = "unknown";
 
+  /** The longest rate period: as many nanoseconds as a long holds (about 292 years). */
+  public static final Duration MAX_RATE_PERIOD = Duration.ofNanos(Long.MAX_VALUE);
+
   private final String name;
   private final KeyResolver key;
   private final long ratePerPeriod;
@@ -213,7 +216,14 @@ public final class TokenLimit {
       return tokensPer(tokens, Duration.ofMinutes(1));
     }
 
-    /** At most {@code tokens} per {@code period}, refilling continuously. */
+    /**
+     * At most {@code tokens} per {@code period}, refilling continuously. The period is at most
+     * {@link #MAX_RATE_PERIOD}, and the rate at most one token per nanosecond (the fastest refill
+     * Bucket4j keeps: 60,000,000,000 tokens per minute).
+     *
+     * @throws IllegalArgumentException when a bound is broken; the message prints the value and
+     *     the bound
+     */
     public Builder tokensPer(long tokens, Duration period) {
       if (ratePeriod != null) {
         throw new IllegalStateException("rate was already set to " + ratePerPeriod + " per "
@@ -225,6 +235,15 @@ public final class TokenLimit {
       Objects.requireNonNull(period, "period");
       if (period.isNegative() || period.isZero()) {
         throw new IllegalArgumentException("rate period must be positive but was " + period);
+      }
+      if (period.compareTo(MAX_RATE_PERIOD) > 0) {
+        throw new IllegalArgumentException("rate period must be at most " + MAX_RATE_PERIOD
+            + " (Long.MAX_VALUE nanoseconds) but was " + period);
+      }
+      if (tokens > period.toNanos()) {
+        throw new IllegalArgumentException("tokens per period must be at most " + period.toNanos()
+            + " for a period of " + period + " (one token per nanosecond, the fastest refill "
+            + "Bucket4j keeps) but was " + tokens);
       }
       this.ratePerPeriod = tokens;
       this.ratePeriod = period;

@@ -40,6 +40,8 @@ public final class Exchange {
   private final boolean stream;
   private String consumer = AiGateway.ANONYMOUS;
   private long promptEstimate = -1;
+  private OutputAllowance allowance;
+  private boolean usageCapped;
   private long reservedTokens;
   private Map<String, String> responseHeaders = Map.of();
   private CallRouting routing;
@@ -135,13 +137,20 @@ public final class Exchange {
     return promptEstimate;
   }
 
-  /** The output tokens the call may produce: its own bound (× choices), else the default. */
+  /**
+   * The output tokens the call may produce: its own bound (× choices), else the default;
+   * saturating at {@link Long#MAX_VALUE} (such a call is refused by {@link AllowanceStage}).
+   */
   public long outputAllowance() {
-    if (request.operation() == Operation.EMBEDDINGS) {
-      return 0;
+    return allowance().tokens();
+  }
+
+  /** How the request bounds its output (read once). */
+  OutputAllowance allowance() {
+    if (allowance == null) {
+      allowance = OutputAllowance.of(request, gateway.defaultOutputAllowance());
     }
-    long perChoice = request.maxOutputTokens().orElse(gateway.defaultOutputAllowance());
-    return perChoice * request.choices();
+    return allowance;
   }
 
   /** Whether the gateway adds {@code include_usage} to the request and hides it from the app. */
@@ -228,6 +237,15 @@ public final class Exchange {
 
   public UsageSource usageSource() {
     return usageSource;
+  }
+
+  /** Whether reported counts above {@link Usage#MAX_TOKENS} were capped to it. */
+  public boolean usageCapped() {
+    return usageCapped;
+  }
+
+  public void usageCapped(boolean capped) {
+    this.usageCapped = capped;
   }
 
   /** The tokens every limit's reservation settles to. */

@@ -67,6 +67,16 @@ public final class Rejections {
         new GatewayRejectedException(message, RejectionReason.MODEL_NOT_FOUND, null));
   }
 
+  /**
+   * A request the gateway cannot govern: 400, {@code invalid_request_error}, as OpenAI answers a
+   * request it refuses; {@code param} names the field.
+   */
+  public static Rejection invalidRequest(String message, String param, String code) {
+    return build(RejectionReason.INVALID_REQUEST, message, "invalid_request_error", param, code,
+        null, Map.of(),
+        new GatewayRejectedException(message, RejectionReason.INVALID_REQUEST, null));
+  }
+
   public static Rejection noBackend(String model, Instant soonest, Clock clock) {
     Duration wait = Duration.between(clock.instant(), soonest);
     if (wait.isNegative()) {

@@ -105,6 +105,7 @@ public final class TelemetryStage implements CallStage {
         .responseModel(x.responseModel())
         .stream(x.stream())
         .usage(x.usage(), x.usageSource(), x.usageSource())
+        .usageCapped(x.usageCapped())
         .settledTokens(x.settledTokens())
         .status(x.status())
         .outcome(x.outcome())

@@ -26,6 +26,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * estimates that err high, because a reservation that is too small lets a caller overrun a limit
  * while one that is too large is settled back to actual usage after the call.
  *
+ * <p>The work is bounded: a run of more than 256 letters, or of more than 256 characters that are
+ * neither letters nor digits (a whitespace-free line, a long separator), is counted by its UTF-8
+ * size plus 2 instead of being encoded, since the encoder's cost grows faster than such a run's
+ * length (a 1 MB one took seconds, a 5 MB one exhausted a 1 GB heap). That count errs high:
+ * no token of a byte-level BPE is shorter than a byte. Natural text has no such runs and is
+ * counted exactly.
+ *
  * <p>Instances are immutable and thread-safe. Counting never throws on odd request shapes: a field
  * that is missing or of an unexpected type counts 0.
  *
@@ -71,6 +78,8 @@ public final class TokenCounter {
   // Model names come from callers, so the cache must not grow without bound; clearing it now and
   // then is cheaper than an LRU and resolving a model again costs microseconds.
   private static final int MAX_CACHED_MODELS = 1024;
+  /** Model names longer than this (no real one is) are resolved on every use, never cached. */
+  private static final int MAX_CACHED_MODEL_LENGTH = 256;
 
   // Longest prefix wins, so "gpt-4" (cl100k) does not capture "gpt-4o" or "gpt-4.1" (o200k).
   private static final List<PrefixMapping> BUILT_IN_MAPPINGS =
@@ -138,6 +147,9 @@ public final class TokenCounter {
   public EncodingType encodingFor(String model) {
     if (model == null || model.isBlank()) {
       return defaultEncoding;
+    }
+    if (model.length() > MAX_CACHED_MODEL_LENGTH) {
+      return resolve(model); // not kept: a caller's megabyte "model" must not stay in memory
     }
     EncodingType cached = encodingByModel.get(model);
     if (cached != null) {
@@ -475,7 +487,7 @@ public final class TokenCounter {
 
     int count() {
       // Ordinary: a prompt containing "<|endoftext|>" is user text, not a reason to throw.
-      return encoding.countTokensOrdinary(text);
+      return saturated(PieceBound.count(encoding, text));
     }
 
     static int hash(String text) {

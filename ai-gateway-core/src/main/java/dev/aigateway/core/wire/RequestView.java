@@ -303,6 +303,12 @@ public final class RequestView implements LlmRequest {
     return summary().includeUsage;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>An integer too large for a long, or a whole number written as a fraction or exponent
+   * beyond it ({@code 1e19}), reads as {@link Long#MAX_VALUE}: above every bound.
+   */
   @Override
   public OptionalLong maxOutputTokens() {
     Summary s = summary();
@@ -312,6 +318,13 @@ public final class RequestView implements LlmRequest {
       }
     }
     return OptionalLong.empty();
+  }
+
+  /** The field {@link #maxOutputTokens()} was read from, or null when none sets it. */
+  public String maxOutputTokensField() {
+    Summary s = summary();
+    return s.maxCompletionTokens >= 0 ? "max_completion_tokens"
+        : s.maxTokens >= 0 ? "max_tokens" : s.maxOutputTokens >= 0 ? "max_output_tokens" : null;
   }
 
   @Override
@@ -598,14 +611,24 @@ public final class RequestView implements LlmRequest {
       return include;
     }
 
+    /**
+     * A count: a non-negative whole number, {@link Long#MAX_VALUE} for one beyond a long (so that
+     * it stays above every bound instead of reading as absent), or -1 for anything else.
+     */
     private static long count(JsonParser p, JsonToken value) throws IOException {
       if (value == JsonToken.VALUE_NUMBER_INT) {
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          return p.getBigIntegerValue().signum() > 0 ? Long.MAX_VALUE : -1;
+        }
         long n = p.getLongValue();
         return n >= 0 ? n : -1;
       }
       if (value == JsonToken.VALUE_NUMBER_FLOAT) {
-        double d = p.getDoubleValue();
-        return d >= 0 && d == Math.rint(d) && d < Long.MAX_VALUE ? (long) d : -1;
+        double d = p.getDoubleValue(); // infinite when beyond a double
+        if (d >= Long.MAX_VALUE) {
+          return Long.MAX_VALUE;
+        }
+        return d >= 0 && d == Math.rint(d) ? (long) d : -1;
       }
       p.skipChildren();
       return -1;

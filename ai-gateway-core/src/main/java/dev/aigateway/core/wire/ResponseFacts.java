@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Usage;
+import dev.aigateway.core.tokens.TokenCounts;
 import java.io.IOException;
 
 /**
@@ -461,7 +462,8 @@ public final class ResponseFacts {
   /**
    * Reads a {@code usage} object in any of the OpenAI shapes (chat and completions:
    * prompt/completion tokens; Responses API: input/output tokens; embeddings: prompt and total
-   * only). Returns null when the node holds no token count.
+   * only). Returns null when the node holds no token count. Counts are taken as reported, however
+   * large; a total left out is their sum, {@link Long#MAX_VALUE} when that does not fit.
    */
   public static Usage parseUsage(JsonNode usage) {
     if (usage == null || !usage.isObject()) {
@@ -476,7 +478,7 @@ public final class ResponseFacts {
     input = Math.max(input, 0);
     output = Math.max(output, 0);
     if (total < 0) {
-      total = input + output;
+      total = TokenCounts.sum(input, output); // absurd counts stay absurd, never negative
     }
     long cached = Math.max(0, firstCount(usage.path("prompt_tokens_details").isObject()
         ? usage.path("prompt_tokens_details") : usage.path("input_tokens_details"),

@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import dev.aigateway.api.Usage;
+import dev.aigateway.core.tokens.TokenCounts;
 
 /**
  * Reads a {@code usage} object from its bytes, as {@link ResponseFacts#parseUsage} reads its
@@ -114,7 +115,7 @@ final class UsageBytes {
     out = Math.max(out, 0);
     long cached = promptCached != NO_DETAILS ? promptCached : inputCached;
     long reasoning = completionReasoning != NO_DETAILS ? completionReasoning : outputReasoning;
-    return new Usage(in, out, total < 0 ? in + out : total, Math.max(cached, 0),
+    return new Usage(in, out, total < 0 ? TokenCounts.sum(in, out) : total, Math.max(cached, 0),
         Math.max(reasoning, 0));
   }
 

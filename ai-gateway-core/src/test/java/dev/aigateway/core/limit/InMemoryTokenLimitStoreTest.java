@@ -1,6 +1,7 @@
 package dev.aigateway.core.limit;
 
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
@@ -58,6 +59,17 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     settle(Reservation.EMPTY);
 
     assertThat(memory().size()).isZero();
+  }
+
+  @Test
+  void actualAmountsAboveMaxTokensAreRejectedOnSettleNamingTheBound() {
+    Reservation reservation =
+        admitted(charge(rate(1000, Duration.ofMinutes(1)), "alice", 10));
+
+    assertThatThrownBy(() -> store.settle(reservation, new long[] {Usage.MAX_TOKENS + 1}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(String.valueOf(Usage.MAX_TOKENS + 1))
+        .hasMessageContaining(String.valueOf(Usage.MAX_TOKENS));
   }
 
   @Test
@@ -145,10 +157,32 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   @Test
-  void chargesBeyondALongOnAFullRateAreRejectedWithAWholeRefillPeriod() {
-    LimitSpec limit = rate(Long.MAX_VALUE, Duration.ofMinutes(1));
+  void fastestRateRefillsOneTokenPerNanosecond() {
+    LimitSpec limit = rate(60_000_000_000L, Duration.ofMinutes(1));
+    admitted(charge(limit, "alice", 60_000_000_000L));
 
-    ReserveResult result = reserve(charge(limit, "alice", Long.MAX_VALUE),
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(1_000_000_000L);
+  }
+
+  @Test
+  void slowestRateTakesAnOverdraftOfMaxTokensAndStaysSpent() {
+    LimitSpec limit = rate(1, TokenLimit.MAX_RATE_PERIOD);
+    Reservation reservation = admitted(charge(limit, "alice", 1));
+
+    store.settle(reservation, new long[] {Usage.MAX_TOKENS});
+
+    ReserveResult after = reserve(charge(limit, "alice", 0));
+    assertThat(after.admitted()).isFalse();
+    assertThat(after.retryAfter()).isPositive();
+  }
+
+  @Test
+  void chargesAboveTheCapacityOfAFullRateAreRejectedWithAWholeRefillPeriod() {
+    LimitSpec limit = rate(Usage.MAX_TOKENS, Duration.ofMinutes(1));
+
+    ReserveResult result = reserve(charge(limit, "alice", Usage.MAX_TOKENS),
         charge(limit, "alice", 1));
 
     assertThat(result.admitted()).isFalse();

@@ -229,4 +229,15 @@ class TokenCounterEncodingTest {
   private static com.knuddels.jtokkit.api.Encoding cl100k() {
     return REGISTRY.getEncoding(EncodingType.CL100K_BASE);
   }
+
+  @Test
+  void aModelNameOfAMegabyteIsResolvedByItsPrefix() {
+    assertThat(counter.encodingFor("gpt-4-" + "x".repeat(1_000_000)))
+        .isEqualTo(EncodingType.CL100K_BASE);
+  }
+
+  @Test
+  void aWhitespaceFreeMegabyteCountsItsSizeAndTwoWithoutBeingEncoded() {
+    assertThat(counter.countText("gpt-4o", "z".repeat(1_000_000))).isEqualTo(1_000_002);
+  }
 }

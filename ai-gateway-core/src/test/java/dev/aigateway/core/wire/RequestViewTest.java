@@ -178,6 +178,27 @@ class RequestViewTest {
   }
 
   @Test
+  void maxTokensBeyondALongReadsAsLongMaxValueAndTheBodyStaysUnderstood() {
+    RequestView view = view("{\"model\":\"gpt-4o\",\"max_tokens\":9223372036854775808}");
+
+    assertThat(view.bodyUnderstood()).isTrue();
+    assertThat(view.maxOutputTokens()).hasValue(Long.MAX_VALUE);
+  }
+
+  @Test
+  void maxTokensWrittenAsAnExponentBeyondALongReadsAsLongMaxValue() {
+    assertThat(view("{\"max_completion_tokens\":1e999}").maxOutputTokens())
+        .hasValue(Long.MAX_VALUE);
+  }
+
+  @Test
+  void theFieldTheOutputAllowanceWasReadFromIsNamed() {
+    assertThat(view("{\"max_output_tokens\":-1,\"max_tokens\":5}").maxOutputTokensField())
+        .isEqualTo("max_tokens");
+    assertThat(view("{\"max_tokens\":\"5\"}").maxOutputTokensField()).isNull();
+  }
+
+  @Test
   void bodiesTheByteWalkRefusesAreReadByTheParserWithTheSameResult() {
     String escapedName = "{\"mod\\u0065l\":\"gpt-4o\",\"stream\":true}";
     RequestView escaped = view(escapedName);
@@ -215,8 +236,8 @@ class RequestViewTest {
     String[] models = {"\"gpt-4o\"", "\"\"", "\"gpt-é\"", "\"a\\\"b\"", "\"a\\u0062\"",
         "\" sp ~\"", "42", "null", "true", "[\"gpt-4o\"]"};
     String[] counts = {"0", "7", "999999999999999999", "1000000000000000000",
-        "9223372036854775807", "-5", "7.0", "7.5", "1e3", "\"7\"", "null", "false",
-        "3000000000"};
+        "9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e19", "1e999",
+        "-5", "7.0", "7.5", "1e3", "\"7\"", "null", "false", "3000000000"};
     String[] streams = {"true", "false", "null", "\"yes\"", "1", "{}"};
     for (String model : models) {
       for (String count : counts) {

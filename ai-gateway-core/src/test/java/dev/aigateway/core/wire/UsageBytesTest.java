@@ -119,6 +119,23 @@ class UsageBytesTest {
   }
 
   @Test
+  void countsNearALongWithoutTotalSumToLongMaxValueInsteadOfOverflowing() {
+    byte[] usage = "{\"prompt_tokens\":9223372036854775807,\"completion_tokens\":5}"
+        .getBytes(UTF_8);
+
+    Usage parsed = ResponseFacts.parseUsage(Json.parseOrNull(usage, 0, usage.length));
+
+    assertThat(parsed).isEqualTo(new Usage(Long.MAX_VALUE, 5, Long.MAX_VALUE, 0, 0));
+  }
+
+  @Test
+  void eighteenDigitCountsWithoutTotalAreSummedOnBytes() {
+    assertThat(read("{\"input_tokens\":999999999999999999,\"output_tokens\":999999999999999999}"))
+        .isEqualTo(new Usage(999_999_999_999_999_999L, 999_999_999_999_999_999L,
+            1_999_999_999_999_999_998L, 0, 0));
+  }
+
+  @Test
   void otherMembersMayBeWrittenInAnyForm() {
     assertThat(read("{\"prompt_tokens\":2,\"cost\":-0.5e-3,\"name\":\"\\u0061\\\"}\"}"))
         .isEqualTo(new Usage(2, 0, 2, 0, 0));

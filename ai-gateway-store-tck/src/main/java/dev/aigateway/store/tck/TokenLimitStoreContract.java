@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.LimitSpec.Unit;
@@ -986,42 +987,43 @@ public abstract class TokenLimitStoreContract {
     assertThat(remaining(slots, "alice")).isEqualTo(1);
   }
 
-  // ---------------------------------------------------------------- limits of a long
+  // ---------------------------------------------------------------- limits of a long, charges up to the bound
 
   @Test
-  void quotaOfLongMaxValueIsHonouredToTheLastUnit() {
+  void quotaOfLongMaxValueCountsEveryUnit() {
     LimitSpec limit = quota(Long.MAX_VALUE, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
 
-    ReserveResult almostAll = reserve(charge(limit, "alice", Long.MAX_VALUE - 1));
-    ReserveResult two = reserve(charge(limit, "alice", 2));
-    ReserveResult last = reserve(charge(limit, "alice", 1));
+    ReserveResult first = reserve(charge(limit, "alice", Usage.MAX_TOKENS));
+    ReserveResult second = reserve(charge(limit, "alice", 1));
 
-    assertThat(almostAll.remaining()).containsExactly(1L);
-    assertThat(two.admitted()).isFalse();
-    assertThat(last.remaining()).containsExactly(0L);
+    assertThat(first.remaining()).containsExactly(Long.MAX_VALUE - Usage.MAX_TOKENS);
+    assertThat(second.remaining()).containsExactly(Long.MAX_VALUE - Usage.MAX_TOKENS - 1);
   }
 
   @Test
   @NeedsTimeControl // on real time, such a rate refills millions a microsecond
-  void rateOfLongMaxValueAdmitsItsWholeCapacityOnce() {
+  void rateOfLongMaxValueCountsEveryUnit() {
     LimitSpec limit = rate(Long.MAX_VALUE, SLOW);
 
-    ReserveResult all = reserve(charge(limit, "alice", Long.MAX_VALUE));
-    ReserveResult more = reserve(charge(limit, "alice", 1_000_000));
+    ReserveResult first = reserve(charge(limit, "alice", Usage.MAX_TOKENS));
 
-    assertThat(all.remaining()).containsExactly(0L);
-    assertThat(more.admitted()).isFalse();
+    assertThat(first.remaining()).containsExactly(Long.MAX_VALUE - Usage.MAX_TOKENS);
   }
 
   @Test
   @NeedsTimeControl
   void rateOfLongMaxValueRefillsExactly() {
     LimitSpec limit = rate(Long.MAX_VALUE, Duration.ofMinutes(1));
-    reserve(charge(limit, "alice", Long.MAX_VALUE));
+    reserve(charge(limit, "alice", Usage.MAX_TOKENS), charge(limit, "alice", Usage.MAX_TOKENS));
 
-    advance(Duration.ofSeconds(30));
+    advance(Duration.ofNanos(1_000));
 
-    assertThat(remaining(limit, "alice")).isEqualTo(Long.MAX_VALUE / 2);
+    // Long.MAX_VALUE units a minute: 1,000 ns refill floor(1000 * MAX / 60e9) of the 2e12 taken.
+    long refilled = java.math.BigInteger.valueOf(Long.MAX_VALUE)
+        .multiply(java.math.BigInteger.valueOf(1_000))
+        .divide(java.math.BigInteger.valueOf(60_000_000_000L)).longValueExact();
+    assertThat(remaining(limit, "alice"))
+        .isEqualTo(Long.MAX_VALUE - 2 * Usage.MAX_TOKENS + refilled);
   }
 
   @Test
@@ -1032,22 +1034,22 @@ public abstract class TokenLimitStoreContract {
   }
 
   @Test
-  void chargesWhoseSumIsBeyondALongAreRejectedAndTakeNothing() {
-    LimitSpec limit = quota(Long.MAX_VALUE, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+  void chargesWhoseSumIsBeyondTheCapacityAreRejectedAndTakeNothing() {
+    LimitSpec limit = quota(Usage.MAX_TOKENS, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
 
-    ReserveResult result = reserve(charge(limit, "alice", Long.MAX_VALUE),
-        charge(limit, "alice", Long.MAX_VALUE));
+    ReserveResult result = reserve(charge(limit, "alice", Usage.MAX_TOKENS),
+        charge(limit, "alice", 1));
 
     assertThat(result.admitted()).isFalse();
-    assertThat(remaining(limit, "alice")).isEqualTo(Long.MAX_VALUE);
+    assertThat(remaining(limit, "alice")).isEqualTo(Usage.MAX_TOKENS);
   }
 
   @ParameterizedTest
   @MethodSource("countingLimits")
-  void anOverdraftBeyondALongSaturatesInsteadOfWrappingAround(LimitSpec limit) {
+  void overdraftsOfTheBoundOnEveryChargeStaySpentWithoutWrappingAround(LimitSpec limit) {
     Reservation reservation = admitted(charge(limit, "alice", 500), charge(limit, "alice", 500));
 
-    settle(reservation, Long.MAX_VALUE, Long.MAX_VALUE);
+    settle(reservation, Usage.MAX_TOKENS, Usage.MAX_TOKENS);
 
     assertThat(remaining(limit, "alice")).isNegative();
     assertThat(reserve(charge(limit, "alice", 0)).admitted()).isFalse();
@@ -1182,5 +1184,41 @@ public abstract class TokenLimitStoreContract {
             .isEqualTo(limit.capacity());
       }
     }
+  }
+
+  // ---------------------------------------------------------------- the bound: Usage.MAX_TOKENS
+
+  /** A rate and a quota that hold three times the most a call is charged. */
+  static Stream<Arguments> countersHoldingThreeMaximalCharges() {
+    return Stream.of(
+        Arguments.of(LimitSpec.rate("wide-rate", 3 * Usage.MAX_TOKENS, SLOW)),
+        Arguments.of(LimitSpec.quota("wide-quota", 3 * Usage.MAX_TOKENS, QuotaPeriod.MONTHLY,
+            ZoneOffset.UTC)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("countersHoldingThreeMaximalCharges")
+  void chargesOfMaxTokensOnOneCounterAreTakenTogether(LimitSpec limit) {
+    admitted(charge(limit, "alice", Usage.MAX_TOKENS), charge(limit, "alice", Usage.MAX_TOKENS));
+
+    assertThat(remaining(limit, "alice")).isEqualTo(Usage.MAX_TOKENS);
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void settlementsOfMaxTokensOverdrawTheCounterWithoutFailing(LimitSpec limit) {
+    List<Reservation> inFlight = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      inFlight.add(admitted(charge(limit, "alice", 0)));
+    }
+
+    for (Reservation reservation : inFlight) {
+      settle(reservation, Usage.MAX_TOKENS);
+    }
+
+    ReserveResult after = reserve(charge(limit, "alice", 0));
+    assertThat(after.admitted()).isFalse();
+    assertThat(after.remaining().get(0)).isNegative();
+    assertThat(after.retryAfter()).isPositive();
   }
 }

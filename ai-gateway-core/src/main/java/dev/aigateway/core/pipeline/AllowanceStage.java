@@ -1,0 +1,36 @@
+package dev.aigateway.core.pipeline;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.Rejection;
+
+/**
+ * Refuses a call the gateway cannot govern before any other stage sees it: one whose output
+ * allowance ({@code max_tokens} × {@code n}) is above {@link Usage#MAX_TOKENS} gets a local 400
+ * in OpenAI's shape naming the field and the bound (see {@link OutputAllowance}). Part of every
+ * gateway that governs anything, right inside telemetry.
+ */
+public final class AllowanceStage implements CallStage {
+
+  /** The stage's factory; it holds no configuration. */
+  public static final CallStage.Factory FACTORY = AllowanceStage::new;
+
+  private final Exchange exchange;
+
+  private AllowanceStage(Exchange exchange) {
+    this.exchange = exchange;
+  }
+
+  @Override
+  public Admission admit() {
+    Rejection invalid = exchange.allowance().rejection();
+    if (invalid == null) {
+      return null;
+    }
+    exchange.ended(CallOutcome.REJECTED, invalid.status(), Usage.ZERO, UsageSource.NONE, 0, null,
+        invalid.reason(), invalid.reason().headerValue());
+    return Admission.rejected(invalid);
+  }
+}

@@ -1,0 +1,55 @@
+package dev.aigateway.core.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.core.AiGateway;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Settings the store or the accounting could not honour are refused when the configuration is
+ * built, with a message that prints the bad value and the bound, instead of failing (and
+ * turning the limit off) on every call.
+ */
+class BuildTimeBoundsTest {
+
+  @Test
+  void rateFasterThanOneTokenPerNanosecondIsRefusedWithTheValueAndTheMaximum() {
+    assertThatThrownBy(() -> TokenLimit.perConsumer().tokensPerMinute(Long.MAX_VALUE / 4))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(String.valueOf(Long.MAX_VALUE / 4))
+        .hasMessageContaining("at most 60000000000")
+        .hasMessageContaining("PT1M");
+  }
+
+  @Test
+  void rateOfOneTokenPerNanosecondIsKeptAndAdmitsItsWholeCapacity() {
+    TokenLimit limit = TokenLimit.perConsumer().tokensPerMinute(60_000_000_000L).build();
+    InMemoryTokenLimitStore store = new InMemoryTokenLimitStore();
+
+    boolean admitted = store.reserve(List.of(
+        new LimitCharge(limit.specs().get(0), "alice", 60_000_000_000L))).admitted();
+
+    assertThat(admitted).isTrue();
+  }
+
+  @Test
+  void ratePeriodBeyondWhatALongHoldsInNanosecondsIsRefusedWithTheMaximum() {
+    assertThatThrownBy(() -> TokenLimit.global().tokensPer(1, Duration.ofDays(365L * 300)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PT2628000H")
+        .hasMessageContaining(TokenLimit.MAX_RATE_PERIOD.toString());
+  }
+
+  @Test
+  void defaultOutputAllowanceAboveMaxTokensIsRefusedWithTheValueAndTheMaximum() {
+    assertThatThrownBy(() -> AiGateway.builder().defaultOutputAllowance(Long.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(String.valueOf(Long.MAX_VALUE))
+        .hasMessageContaining(String.valueOf(Usage.MAX_TOKENS));
+  }
+}

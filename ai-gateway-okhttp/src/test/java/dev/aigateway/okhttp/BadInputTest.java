@@ -1,0 +1,222 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatRequest;
+import static dev.aigateway.okhttp.Backend.json;
+import static dev.aigateway.okhttp.Backend.post;
+import static dev.aigateway.okhttp.Backend.sse;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayRejectedException;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.limit.InMemoryTokenLimitStore;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.testing.ManualClock;
+import java.time.Duration;
+import java.util.List;
+import mockwebserver3.MockWebServer;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the gateway does with requests it cannot govern and with usage no counter can take: a
+ * local 400 in OpenAI's shape for an output allowance above {@link Usage#MAX_TOKENS}; reported
+ * usage above it capped, in the event and in the settlement alike.
+ */
+class BadInputTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Holds three calls at the bound, so none is rejected for want of tokens. */
+  private static final TokenLimit WIDE = TokenLimit.global()
+      .quota(3 * Usage.MAX_TOKENS, QuotaPeriod.MONTHLY).build();
+
+  private final MockWebServer server = new MockWebServer();
+  private final RecordingListener events = new RecordingListener();
+  private final ManualClock clock = ManualClock.at("2026-06-15T12:00:00Z");
+  private final InMemoryTokenLimitStore store =
+      new InMemoryTokenLimitStore(clock, Duration.ofMinutes(1));
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+  }
+
+  private OkHttpClient client(boolean throwOnRejection) {
+    return OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder().clock(clock).tokenLimitStore(store)
+        .tokenLimit(WIDE).listener(events).throwOnRejection(throwOnRejection).build());
+  }
+
+  private Request chat(String extra) {
+    return post(server.url("/v1/chat/completions").toString(),
+        chatRequest("gpt-4o", "Hello there", extra));
+  }
+
+  private JsonNode error(Request request) throws Exception {
+    try (Response response = client(false).newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.header("x-ai-gateway-rejected")).isEqualTo("invalid-request");
+      return MAPPER.readTree(response.body().string()).get("error");
+    }
+  }
+
+  private long wideTokensLeft() {
+    ReserveResult probe = store.reserve(List.of(new LimitCharge(WIDE.specs().get(0), "*", 0)));
+    store.settle(probe.reservation(), new long[] {0});
+    return probe.remaining().get(0);
+  }
+
+  @Test
+  void maxTokensAboveTheBoundIsAnswered400NamingTheFieldAndTheBound() throws Exception {
+    JsonNode error = error(chat("\"max_tokens\":9223372036854775807"));
+
+    assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(error.get("param").asText()).isEqualTo("max_tokens");
+    assertThat(error.get("code").asText()).isEqualTo("integer_above_max_value");
+    assertThat(error.get("message").asText()).contains("9223372036854775807")
+        .contains(String.valueOf(Usage.MAX_TOKENS));
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
+  void maxTokensBeyondALongIsAnswered400Too() throws Exception {
+    JsonNode error = error(chat("\"max_completion_tokens\":99999999999999999999999"));
+
+    assertThat(error.get("param").asText()).isEqualTo("max_completion_tokens");
+  }
+
+  @Test
+  void choicesThatTakeTheDefaultAllowanceAboveTheBoundAreAnswered400NamingN() throws Exception {
+    JsonNode error = error(chat("\"n\":2000000000"));
+
+    assertThat(error.get("param").asText()).isEqualTo("n");
+    assertThat(error.get("message").asText()).contains("2000000000 choices")
+        .contains("default allowance");
+  }
+
+  @Test
+  void anUngovernableRequestEndsInOneRejectedEvent() throws Exception {
+    error(chat("\"max_output_tokens\":1000000000001"));
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    assertThat(event.status()).isEqualTo(400);
+    assertThat(event.settledTokens()).isZero();
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void anUngovernableRequestThrowsGatewayRejectedExceptionWhenConfiguredToThrow() {
+    assertThatThrownBy(() -> client(true).newCall(chat("\"max_tokens\":1e19")).execute())
+        .isInstanceOf(GatewayRejectedException.class)
+        .hasMessageContaining("max_tokens")
+        .satisfies(e -> assertThat(((GatewayRejectedException) e).status()).isEqualTo(400));
+  }
+
+  @Test
+  void embeddingsIgnoreAnOutputAllowanceAboveTheBound() throws Exception {
+    server.enqueue(json("{\"data\":[],\"model\":\"text-embedding-3-small\","
+        + "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}"));
+    Request request = post(server.url("/v1/embeddings").toString(),
+        "{\"model\":\"text-embedding-3-small\",\"input\":\"hi\","
+            + "\"max_tokens\":9223372036854775807}");
+
+    try (Response response = client(false).newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anOutputAllowanceAtTheBoundReservesTheBoundWithThePromptInside() throws Exception {
+    server.enqueue(json(completion("\"prompt_tokens\":8,\"completion_tokens\":2")));
+
+    try (Response response = client(false).newCall(chat("\"max_tokens\":" + Usage.MAX_TOKENS))
+        .execute()) {
+      response.body().string();
+    }
+
+    assertThat(events.next().reservedTokens()).isEqualTo(Usage.MAX_TOKENS);
+  }
+
+  @Test
+  void reportedUsageAboveTheBoundIsCappedInTheEventAndFlagged() throws Exception {
+    server.enqueue(json(completion(
+        "\"prompt_tokens\":9223372036854775807,\"completion_tokens\":5")));
+
+    read(chat(""));
+
+    GatewayEvent event = events.next();
+    assertThat(event.usage()).isEqualTo(new Usage(Usage.MAX_TOKENS, 5, Usage.MAX_TOKENS, 0, 0));
+    assertThat(event.usageCapped()).isTrue();
+    assertThat(event.settledTokens()).isEqualTo(Usage.MAX_TOKENS);
+  }
+
+  @Test
+  void reportedUsageAboveTheBoundSettlesTheCounterOnWhatTheEventSays() throws Exception {
+    server.enqueue(json(completion(
+        "\"prompt_tokens\":9223372036854775807,\"completion_tokens\":9223372036854775807")));
+
+    read(chat(""));
+
+    assertThat(wideTokensLeft()).isEqualTo(3 * Usage.MAX_TOKENS - events.next().settledTokens());
+  }
+
+  @Test
+  void streamedUsageAboveTheBoundIsCappedInTheEventAndTheSettlement() throws Exception {
+    server.enqueue(sse("data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+        + "\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n"
+        + "data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[],\"usage\":"
+        + "{\"prompt_tokens\":4,\"completion_tokens\":9000000000000000000}}\n\n"
+        + "data: [DONE]\n\n"));
+
+    read(chat("\"stream\":true"));
+
+    GatewayEvent event = events.next();
+    assertThat(event.usage().totalTokens()).isEqualTo(Usage.MAX_TOKENS);
+    assertThat(event.usageCapped()).isTrue();
+    assertThat(wideTokensLeft()).isEqualTo(3 * Usage.MAX_TOKENS - Usage.MAX_TOKENS);
+  }
+
+  @Test
+  void plausibleReportedUsageIsNotFlagged() throws Exception {
+    server.enqueue(json(completion("\"prompt_tokens\":8,\"completion_tokens\":2")));
+
+    read(chat(""));
+
+    GatewayEvent event = events.next();
+    assertThat(event.usageCapped()).isFalse();
+    assertThat(event.settledTokens()).isEqualTo(10);
+  }
+
+  private void read(Request request) throws Exception {
+    try (Response response = client(false).newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+  }
+
+  /** A chat completion whose usage object holds {@code counts}. */
+  private static String completion(String counts) {
+    return "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\",\"choices\":"
+        + "[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"}}],"
+        + "\"usage\":{" + counts + "}}";
+  }
+}
