@@ -6,12 +6,14 @@ package dev.aigateway.api;
  */
 public enum BackendFlavor {
   /**
-   * OpenAI: {@code {base}/v1/{operation}} (a base URL already ending in {@code /v1} is used as
-   * is), the backend's model name in the body's {@code model}, API keys as
-   * {@code Authorization: Bearer}.
+   * OpenAI: {@code {base}/v1/{operation}} (a base URL already ending in {@code /v1} is used as is),
+   * the backend's model name in the body's {@code model}, API keys as {@code Authorization:
+   * Bearer}.
    */
   OPENAI,
-  /** Any OpenAI-compatible server (vLLM, Ollama, LiteLLM, …): rewritten exactly as {@link #OPENAI}. */
+  /**
+   * Any OpenAI-compatible server (vLLM, Ollama, LiteLLM, …): rewritten exactly as {@link #OPENAI}.
+   */
   OPENAI_COMPATIBLE,
   /**
    * Azure OpenAI, deployment form: {@code {endpoint}/openai/deployments/{deployment}/{operation}

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One state change of a backend's circuit breaker, delivered to
- * {@link GatewayListener#onBreakerTransition}.
+ * One state change of a backend's circuit breaker, delivered to {@link
+ * GatewayListener#onBreakerTransition}.
  *
  * <pre>{@code
  * public void onBreakerTransition(BreakerTransition t) {
@@ -22,11 +22,16 @@ import java.util.Objects;
  * @param at when the change happened, per the gateway's clock
  * @param openFor how long the breaker stays open when {@code to} is {@link BreakerState#OPEN},
  *     otherwise null
- * @param reason why, for people: for example {@code "5 failures in PT10S"},
- *     {@code "probe failed; retry-after from backend"}, {@code "probe succeeded"}
+ * @param reason why, for people: for example {@code "5 failures in PT10S"}, {@code "probe failed;
+ *     retry-after from backend"}, {@code "probe succeeded"}
  */
-public record BreakerTransition(String backendId, BreakerState from, BreakerState to,
-    Instant at, Duration openFor, String reason) {
+public record BreakerTransition(
+    String backendId,
+    BreakerState from,
+    BreakerState to,
+    Instant at,
+    Duration openFor,
+    String reason) {
 
   /** Validates the transition; {@code openFor} is required exactly when opening. */
   public BreakerTransition {
@@ -36,13 +41,12 @@ public record BreakerTransition(String backendId, BreakerState from, BreakerStat
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(reason, "reason");
     if (from == to) {
-      throw new IllegalArgumentException("a transition must change state but went from " + from
-          + " to " + to);
+      throw new IllegalArgumentException(
+          "a transition must change state but went from " + from + " to " + to);
     }
     if (to == BreakerState.OPEN) {
       if (openFor == null || openFor.isNegative()) {
-        throw new IllegalArgumentException(
-            "openFor must be >= 0 when opening but was " + openFor);
+        throw new IllegalArgumentException("openFor must be >= 0 when opening but was " + openFor);
       }
     } else if (openFor != null) {
       throw new IllegalArgumentException(

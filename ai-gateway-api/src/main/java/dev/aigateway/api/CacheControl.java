@@ -8,18 +8,21 @@ import java.util.Locale;
  * {@code no-store} (do not store this call's answer; a cached answer may still be served).
  *
  * <p>Give it per call as a request tag ({@code request.newBuilder().tag(CacheControl.class,
- * CacheControl.NO_STORE)} with OkHttp) or as the gateway's cache-control request header
- * ({@code x-ai-gateway-cache-control: no-cache, no-store} by default; the header never leaves the
- * process). When both are present, their directives add up.
+ * CacheControl.NO_STORE)} with OkHttp) or as the gateway's cache-control request header ({@code
+ * x-ai-gateway-cache-control: no-cache, no-store} by default; the header never leaves the process).
+ * When both are present, their directives add up.
  */
 public final class CacheControl {
 
   /** Look up and store as configured. */
   public static final CacheControl DEFAULT = new CacheControl(false, false);
+
   /** Do not answer from the cache; the backend's answer may be stored. */
   public static final CacheControl NO_CACHE = new CacheControl(true, false);
+
   /** Do not store this call's answer; a cached answer may be served. */
   public static final CacheControl NO_STORE = new CacheControl(false, true);
+
   /** Neither look up nor store: the cache is not involved at all. */
   public static final CacheControl NO_CACHE_NO_STORE = new CacheControl(true, true);
 
@@ -33,14 +36,13 @@ public final class CacheControl {
 
   /** The control with the given directives. */
   public static CacheControl of(boolean noCache, boolean noStore) {
-    return noCache ? (noStore ? NO_CACHE_NO_STORE : NO_CACHE)
-        : (noStore ? NO_STORE : DEFAULT);
+    return noCache ? (noStore ? NO_CACHE_NO_STORE : NO_CACHE) : (noStore ? NO_STORE : DEFAULT);
   }
 
   /**
-   * Reads a header value: comma-separated directives, case-insensitive; {@code no-cache} and
-   * {@code no-store} count, others (such as {@code max-age=0}) are ignored. Null reads as
-   * {@link #DEFAULT}.
+   * Reads a header value: comma-separated directives, case-insensitive; {@code no-cache} and {@code
+   * no-store} count, others (such as {@code max-age=0}) are ignored. Null reads as {@link
+   * #DEFAULT}.
    */
   public static CacheControl parse(String header) {
     if (header == null || header.isBlank()) {
@@ -79,7 +81,10 @@ public final class CacheControl {
     if (!noCache && !noStore) {
       return "CacheControl[default]";
     }
-    return "CacheControl[" + (noCache ? "no-cache" : "") + (noCache && noStore ? ", " : "")
-        + (noStore ? "no-store" : "") + "]";
+    return "CacheControl["
+        + (noCache ? "no-cache" : "")
+        + (noCache && noStore ? ", " : "")
+        + (noStore ? "no-store" : "")
+        + "]";
   }
 }

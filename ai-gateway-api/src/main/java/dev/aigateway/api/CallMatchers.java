@@ -15,11 +15,12 @@ import java.util.Objects;
  */
 public final class CallMatchers {
 
-  private static final Map<String, Operation> OPERATIONS_BY_SUFFIX = Map.of(
-      "chat/completions", Operation.CHAT_COMPLETIONS,
-      "completions", Operation.COMPLETIONS,
-      "embeddings", Operation.EMBEDDINGS,
-      "responses", Operation.RESPONSES);
+  private static final Map<String, Operation> OPERATIONS_BY_SUFFIX =
+      Map.of(
+          "chat/completions", Operation.CHAT_COMPLETIONS,
+          "completions", Operation.COMPLETIONS,
+          "embeddings", Operation.EMBEDDINGS,
+          "responses", Operation.RESPONSES);
 
   private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
   private static final String AZURE_V1 = "/openai/v1/";
@@ -30,20 +31,19 @@ public final class CallMatchers {
   private CallMatchers() {}
 
   /**
-   * Matches {@code POST} requests whose path ends in {@code /v1/chat/completions},
-   * {@code /v1/completions}, {@code /v1/embeddings} or {@code /v1/responses} (any prefix before
-   * {@code /v1/}, so gateways mounted under a base path match too), Azure OpenAI's
-   * {@code /openai/deployments/{deployment}/{operation}} and its {@code /openai/v1/{operation}}
-   * form.
+   * Matches {@code POST} requests whose path ends in {@code /v1/chat/completions}, {@code
+   * /v1/completions}, {@code /v1/embeddings} or {@code /v1/responses} (any prefix before {@code
+   * /v1/}, so gateways mounted under a base path match too), Azure OpenAI's {@code
+   * /openai/deployments/{deployment}/{operation}} and its {@code /openai/v1/{operation}} form.
    */
   public static CallMatcher openAiAndAzure() {
     return OPENAI_AND_AZURE;
   }
 
   /**
-   * Matches only requests that {@code first} matches and whose path starts with
-   * {@code pathPrefix}; useful when one client talks to several OpenAI-compatible services and
-   * only one of them should be governed.
+   * Matches only requests that {@code first} matches and whose path starts with {@code pathPrefix};
+   * useful when one client talks to several OpenAI-compatible services and only one of them should
+   * be governed.
    */
   public static CallMatcher underPath(String pathPrefix, CallMatcher first) {
     Objects.requireNonNull(pathPrefix, "pathPrefix");

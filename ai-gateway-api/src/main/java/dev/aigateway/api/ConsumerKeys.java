@@ -10,8 +10,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Ready-made {@link KeyResolver}s that say who the consumer of a call is. They resolve any key of
- * a call, so they serve as session keys and counter keys too.
+ * Ready-made {@link KeyResolver}s that say who the consumer of a call is. They resolve any key of a
+ * call, so they serve as session keys and counter keys too.
  *
  * <pre>{@code
  * ConsumerKeys.header("x-consumer-id")              // a header the app sets; removed before sending
@@ -50,8 +50,8 @@ public final class ConsumerKeys {
   }
 
   /**
-   * The value of a cookie in the request's {@code Cookie} header, for example a web session id.
-   * The cookie header is not removed (it may carry other cookies).
+   * The value of a cookie in the request's {@code Cookie} header, for example a web session id. The
+   * cookie header is not removed (it may carry other cookies).
    */
   public static KeyResolver cookie(String name) {
     requireText(name, "cookie name");
@@ -110,8 +110,8 @@ public final class ConsumerKeys {
 
   static String fingerprint(String secret) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(secret.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
       return "key-" + HexFormat.of().formatHex(digest, 0, 6);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every Java platform", e);

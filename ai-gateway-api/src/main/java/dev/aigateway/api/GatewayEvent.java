@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything the gateway knows about one governed call once it has ended. Immutable. It never
- * holds credentials or message contents.
+ * Everything the gateway knows about one governed call once it has ended. Immutable. It never holds
+ * credentials or message contents.
  */
 public final class GatewayEvent {
 
@@ -156,11 +156,10 @@ public final class GatewayEvent {
 
   /**
    * True when a count of the call's usage was above {@link Usage#MAX_TOKENS}: reported so by the
-   * backend, or estimated so (a JSON answer not read to its end is settled on its output
-   * allowance, which may approach the bound). {@link #usage()} holds each such count lowered to
-   * the bound, and the call was settled on the capped total, so the event and the token counters
-   * agree. A count that large is not a real one; the flag tells a listener it was not taken as it
-   * came.
+   * backend, or estimated so (a JSON answer not read to its end is settled on its output allowance,
+   * which may approach the bound). {@link #usage()} holds each such count lowered to the bound, and
+   * the call was settled on the capped total, so the event and the token counters agree. A count
+   * that large is not a real one; the flag tells a listener it was not taken as it came.
    */
   public boolean usageCapped() {
     return usageCapped;
@@ -172,8 +171,8 @@ public final class GatewayEvent {
   }
 
   /**
-   * Tokens finally charged after the call (0 for refunded calls, and for calls the store failed
-   * to reserve for: see {@link #limitOutcome()}).
+   * Tokens finally charged after the call (0 for refunded calls, and for calls the store failed to
+   * reserve for: see {@link #limitOutcome()}).
    */
   public long settledTokens() {
     return settledTokens;
@@ -247,8 +246,8 @@ public final class GatewayEvent {
   }
 
   /**
-   * The provider, as the OpenTelemetry GenAI conventions name it ({@code openai},
-   * {@code azure.ai.openai}), or null when unknown.
+   * The provider, as the OpenTelemetry GenAI conventions name it ({@code openai}, {@code
+   * azure.ai.openai}), or null when unknown.
    */
   public String provider() {
     return provider;
@@ -291,9 +290,9 @@ public final class GatewayEvent {
   }
 
   /**
-   * The cosine similarity of the nearest cached prompt for a semantic hit or guarded miss (the
-   * one served, or the best one the guard refused), or {@code NaN} when the semantic cache
-   * compared nothing.
+   * The cosine similarity of the nearest cached prompt for a semantic hit or guarded miss (the one
+   * served, or the best one the guard refused), or {@code NaN} when the semantic cache compared
+   * nothing.
    */
   public double cacheScore() {
     return cacheScore;
@@ -317,24 +316,54 @@ public final class GatewayEvent {
 
   @Override
   public String toString() {
-    return "GatewayEvent{call=" + callId + ", op=" + operation.conventionName() + ", consumer="
-        + consumer + ", model=" + requestedModel + "->" + responseModel + ", stream=" + stream
-        + ", outcome=" + outcome + ", status=" + status + ", usage=" + usage + " (" + inputSource
-        + "/" + outputSource + (usageCapped ? ", capped" : "") + "), reserved=" + reservedTokens
-        + ", settled=" + settledTokens
+    return "GatewayEvent{call="
+        + callId
+        + ", op="
+        + operation.conventionName()
+        + ", consumer="
+        + consumer
+        + ", model="
+        + requestedModel
+        + "->"
+        + responseModel
+        + ", stream="
+        + stream
+        + ", outcome="
+        + outcome
+        + ", status="
+        + status
+        + ", usage="
+        + usage
+        + " ("
+        + inputSource
+        + "/"
+        + outputSource
+        + (usageCapped ? ", capped" : "")
+        + "), reserved="
+        + reservedTokens
+        + ", settled="
+        + settledTokens
         + (limitOutcome == LimitOutcome.STORE_FAILED || limitOutcome == LimitOutcome.SETTLE_FAILED
-            ? ", limit=" + limitOutcome : "")
+            ? ", limit=" + limitOutcome
+            : "")
         + (rejection == null ? "" : ", rejection=" + rejection)
         + (errorType == null ? "" : ", error=" + errorType)
         + (backendId == null ? "" : ", backend=" + backendId + ", attempts=" + attempts.size())
         + (failoverReason == null ? "" : ", failover=" + failoverReason)
-        + (variant == null ? "" : ", variant=" + variant) + ", latency=" + latency.toMillis()
-        + "ms" + (timeToFirstChunk == null ? "" : ", ttfc=" + timeToFirstChunk.toMillis() + "ms")
-        + (cacheOutcome == CacheOutcome.NONE ? "" : ", cache=" + cacheOutcome.label()
-            + (Double.isNaN(cacheScore) ? "" : String.format(java.util.Locale.ROOT, "@%.3f",
-                cacheScore))
-            + (cacheGuard == null ? "" : "(" + cacheGuard + ")")
-            + (tokensSaved == 0 ? "" : ", saved=" + tokensSaved))
+        + (variant == null ? "" : ", variant=" + variant)
+        + ", latency="
+        + latency.toMillis()
+        + "ms"
+        + (timeToFirstChunk == null ? "" : ", ttfc=" + timeToFirstChunk.toMillis() + "ms")
+        + (cacheOutcome == CacheOutcome.NONE
+            ? ""
+            : ", cache="
+                + cacheOutcome.label()
+                + (Double.isNaN(cacheScore)
+                    ? ""
+                    : String.format(java.util.Locale.ROOT, "@%.3f", cacheScore))
+                + (cacheGuard == null ? "" : "(" + cacheGuard + ")")
+                + (tokensSaved == 0 ? "" : ", saved=" + tokensSaved))
         + "}";
   }
 

@@ -3,8 +3,8 @@ package dev.aigateway.api;
 /**
  * Receives one {@link GatewayEvent} per governed call, when the call has ended (its body read or
  * closed, or it failed or was rejected). Called on the thread that ended the call; keep it quick.
- * An exception thrown here is caught and logged; it never breaks the call. Breaker transitions
- * of backend pools arrive through {@link #onBreakerTransition}.
+ * An exception thrown here is caught and logged; it never breaks the call. Breaker transitions of
+ * backend pools arrive through {@link #onBreakerTransition}.
  */
 @FunctionalInterface
 public interface GatewayListener {

@@ -6,9 +6,9 @@ import java.util.Objects;
 
 /**
  * One row of a usage ledger: what one consumer used of one model in one calendar window. Token
- * columns hold only usage the backend <b>reported</b>; usage the gateway had to estimate (a
- * backend that reported none, a truncated stream) is kept apart in {@link #estimatedTokens()} and
- * {@link #estimatedCost()}, never mixed in.
+ * columns hold only usage the backend <b>reported</b>; usage the gateway had to estimate (a backend
+ * that reported none, a truncated stream) is kept apart in {@link #estimatedTokens()} and {@link
+ * #estimatedCost()}, never mixed in.
  *
  * @param periodStart the start of the window (aligned in the ledger's zone)
  * @param period the window's length: hourly, daily or monthly
@@ -25,21 +25,48 @@ import java.util.Objects;
  * @param estimatedCost exact cost of the estimated usage; null on the same terms as {@code cost}
  */
 public record LedgerEntry(
-    Instant periodStart, QuotaPeriod period, String consumer, String model, long calls,
-    long inputTokens, long cachedInputTokens, long outputTokens, long totalTokens,
-    long estimatedTokens, BigDecimal cost, BigDecimal estimatedCost) {
+    Instant periodStart,
+    QuotaPeriod period,
+    String consumer,
+    String model,
+    long calls,
+    long inputTokens,
+    long cachedInputTokens,
+    long outputTokens,
+    long totalTokens,
+    long estimatedTokens,
+    BigDecimal cost,
+    BigDecimal estimatedCost) {
 
   public LedgerEntry {
     Objects.requireNonNull(periodStart, "periodStart");
     Objects.requireNonNull(period, "period");
     Objects.requireNonNull(consumer, "consumer");
     Objects.requireNonNull(model, "model");
-    if (calls < 0 || inputTokens < 0 || cachedInputTokens < 0 || outputTokens < 0
-        || totalTokens < 0 || estimatedTokens < 0) {
-      throw new IllegalArgumentException("ledger counts must be >= 0 but were calls=" + calls
-          + " input=" + inputTokens + " cached=" + cachedInputTokens + " output=" + outputTokens
-          + " total=" + totalTokens + " estimated=" + estimatedTokens + " for consumer '"
-          + consumer + "', model '" + model + "'");
+    if (calls < 0
+        || inputTokens < 0
+        || cachedInputTokens < 0
+        || outputTokens < 0
+        || totalTokens < 0
+        || estimatedTokens < 0) {
+      throw new IllegalArgumentException(
+          "ledger counts must be >= 0 but were calls="
+              + calls
+              + " input="
+              + inputTokens
+              + " cached="
+              + cachedInputTokens
+              + " output="
+              + outputTokens
+              + " total="
+              + totalTokens
+              + " estimated="
+              + estimatedTokens
+              + " for consumer '"
+              + consumer
+              + "', model '"
+              + model
+              + "'");
     }
   }
 

@@ -11,8 +11,8 @@ public enum LimitOutcome {
    */
   NONE,
   /**
-   * Tokens were reserved before the call and settled after it: the counters were charged
-   * {@link GatewayEvent#settledTokens()} (0 for a refunded call).
+   * Tokens were reserved before the call and settled after it: the counters were charged {@link
+   * GatewayEvent#settledTokens()} (0 for a refunded call).
    */
   SETTLED,
   /** A limit rejected the call; nothing was taken from any counter. */
@@ -20,15 +20,15 @@ public enum LimitOutcome {
   /**
    * The store failed when reserving (it threw, answered nothing, or did not answer within the
    * gateway's store timeout): the call went on without a reservation (fail open) and nothing was
-   * charged; {@link GatewayEvent#reservedTokens()} and {@link GatewayEvent#settledTokens()} are
-   * 0, and no remaining-tokens header was sent.
+   * charged; {@link GatewayEvent#reservedTokens()} and {@link GatewayEvent#settledTokens()} are 0,
+   * and no remaining-tokens header was sent.
    */
   STORE_FAILED,
   /**
    * Tokens were reserved, but the store failed when settling (it threw, or did not answer within
    * the store timeout, so the settlement may still land later): the counters may keep the
-   * reservation ({@link GatewayEvent#reservedTokens()}) instead of
-   * {@link GatewayEvent#settledTokens()}.
+   * reservation ({@link GatewayEvent#reservedTokens()}) instead of {@link
+   * GatewayEvent#settledTokens()}.
    */
   SETTLE_FAILED
 }

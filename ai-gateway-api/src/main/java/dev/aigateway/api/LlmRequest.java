@@ -19,8 +19,8 @@ public interface LlmRequest {
   String url();
 
   /**
-   * The first value of a request header, or null. Names are case-insensitive. Use this for
-   * consumer ids and similar; avoid logging credential headers.
+   * The first value of a request header, or null. Names are case-insensitive. Use this for consumer
+   * ids and similar; avoid logging credential headers.
    */
   String header(String name);
 
@@ -44,8 +44,8 @@ public interface LlmRequest {
   boolean includeUsageRequested();
 
   /**
-   * The output allowance the body sets: {@code max_completion_tokens}, {@code max_tokens} or
-   * {@code max_output_tokens}, whichever is present first in that order.
+   * The output allowance the body sets: {@code max_completion_tokens}, {@code max_tokens} or {@code
+   * max_output_tokens}, whichever is present first in that order.
    */
   OptionalLong maxOutputTokens();
 
@@ -56,9 +56,9 @@ public interface LlmRequest {
   boolean bodyUnderstood();
 
   /**
-   * A top-level scalar of the JSON body, such as {@code temperature} or {@code seed}: a
-   * {@link String}, {@link Number} or {@link Boolean}; null when the field is absent, JSON
-   * {@code null}, an object or array, or the body was not understood. Reading it parses the body.
+   * A top-level scalar of the JSON body, such as {@code temperature} or {@code seed}: a {@link
+   * String}, {@link Number} or {@link Boolean}; null when the field is absent, JSON {@code null},
+   * an object or array, or the body was not understood. Reading it parses the body.
    */
   default Object parameter(String name) {
     return null;

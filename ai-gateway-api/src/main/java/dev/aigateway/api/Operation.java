@@ -22,7 +22,9 @@ public enum Operation {
     this.pathSuffix = pathSuffix;
   }
 
-  /** The operation's path after {@code /v1/} or a deployment, for example {@code chat/completions}. */
+  /**
+   * The operation's path after {@code /v1/} or a deployment, for example {@code chat/completions}.
+   */
   public String pathSuffix() {
     return pathSuffix;
   }

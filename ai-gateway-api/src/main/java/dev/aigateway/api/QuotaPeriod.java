@@ -41,7 +41,8 @@ public enum QuotaPeriod {
   WEEKLY {
     @Override
     ZonedDateTime truncate(ZonedDateTime time) {
-      LocalDate monday = time.toLocalDate().with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+      LocalDate monday =
+          time.toLocalDate().with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
       return startOfDay(monday, time.getZone());
     }
 

@@ -18,8 +18,8 @@ public enum RejectionReason {
   /** No backend of the pool serves the requested model; 404. */
   MODEL_NOT_FOUND(404, "model-not-found"),
   /**
-   * Every backend that serves the model is unavailable (breaker open, or cooling down after a
-   * 429); 503 with {@code Retry-After} set to the soonest time one becomes available.
+   * Every backend that serves the model is unavailable (breaker open, or cooling down after a 429);
+   * 503 with {@code Retry-After} set to the soonest time one becomes available.
    */
   NO_BACKEND_AVAILABLE(503, "no-backend-available");
 

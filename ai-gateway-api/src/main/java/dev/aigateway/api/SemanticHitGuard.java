@@ -4,12 +4,12 @@ import java.util.Optional;
 
 /**
  * The semantic cache's last check before a hit is served: whether two prompts that embed close
- * together may still differ in a detail that changes the answer ("enable 2FA" / "disable 2FA",
- * "3 days" / "5 days", "Paris" / "Berlin").
+ * together may still differ in a detail that changes the answer ("enable 2FA" / "disable 2FA", "3
+ * days" / "5 days", "Paris" / "Berlin").
  *
  * <p>The default guard ({@code dev.aigateway.core.cache.FalseHitGuard}) compares negations and
- * opposites, numbers and units, quoted strings, names and code identifiers. Implementations must
- * be thread-safe and fast (they run on the calling thread, before the hit is served).
+ * opposites, numbers and units, quoted strings, names and code identifiers. Implementations must be
+ * thread-safe and fast (they run on the calling thread, before the hit is served).
  */
 @FunctionalInterface
 public interface SemanticHitGuard {

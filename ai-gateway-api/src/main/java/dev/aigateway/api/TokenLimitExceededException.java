@@ -23,8 +23,14 @@ public final class TokenLimitExceededException extends GatewayRejectedException 
   private final long remainingTokens;
 
   /** Creates the exception; the gateway builds it, applications only catch it. */
-  public TokenLimitExceededException(String message, RejectionReason reason, Duration retryAfter,
-      String limitName, String counterKey, long requestedTokens, long remainingTokens) {
+  public TokenLimitExceededException(
+      String message,
+      RejectionReason reason,
+      Duration retryAfter,
+      String limitName,
+      String counterKey,
+      long requestedTokens,
+      long remainingTokens) {
     super(message, reason, retryAfter);
     this.limitName = limitName;
     this.counterKey = counterKey;

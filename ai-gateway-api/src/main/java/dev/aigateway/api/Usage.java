@@ -10,34 +10,47 @@ package dev.aigateway.api;
  * @param reasoningTokens reasoning tokens (part of output)
  */
 public record Usage(
-    long inputTokens, long outputTokens, long totalTokens, long cachedInputTokens,
+    long inputTokens,
+    long outputTokens,
+    long totalTokens,
+    long cachedInputTokens,
     long reasoningTokens) {
 
   /** No tokens at all. */
   public static final Usage ZERO = new Usage(0, 0, 0, 0, 0);
 
   /**
-   * The most tokens the gateway accounts for one call, in any one count: 10<sup>12</sup>, far
-   * above what any model takes or produces in a call. The gateway reserves and settles at most
-   * this many tokens per call, and caps reported usage above it to it (the event then says
-   * {@link GatewayEvent#usageCapped()}), so that an absurd count from a backend cannot overflow a
-   * counter, and the event and the counters always agree. Token stores must take any amount up to
-   * it.
+   * The most tokens the gateway accounts for one call, in any one count: 10<sup>12</sup>, far above
+   * what any model takes or produces in a call. The gateway reserves and settles at most this many
+   * tokens per call, and caps reported usage above it to it (the event then says {@link
+   * GatewayEvent#usageCapped()}), so that an absurd count from a backend cannot overflow a counter,
+   * and the event and the counters always agree. Token stores must take any amount up to it.
    */
   public static final long MAX_TOKENS = 1_000_000_000_000L;
 
   public Usage {
-    if (inputTokens < 0 || outputTokens < 0 || totalTokens < 0 || cachedInputTokens < 0
+    if (inputTokens < 0
+        || outputTokens < 0
+        || totalTokens < 0
+        || cachedInputTokens < 0
         || reasoningTokens < 0) {
-      throw new IllegalArgumentException("token counts must be >= 0 but were input=" + inputTokens
-          + " output=" + outputTokens + " total=" + totalTokens + " cached=" + cachedInputTokens
-          + " reasoning=" + reasoningTokens);
+      throw new IllegalArgumentException(
+          "token counts must be >= 0 but were input="
+              + inputTokens
+              + " output="
+              + outputTokens
+              + " total="
+              + totalTokens
+              + " cached="
+              + cachedInputTokens
+              + " reasoning="
+              + reasoningTokens);
     }
   }
 
   /**
-   * Usage with the given input and output and their sum as total ({@link Long#MAX_VALUE} when
-   * the sum does not fit in a long).
+   * Usage with the given input and output and their sum as total ({@link Long#MAX_VALUE} when the
+   * sum does not fit in a long).
    */
   public static Usage of(long inputTokens, long outputTokens) {
     long total = inputTokens + outputTokens;
@@ -46,8 +59,11 @@ public record Usage(
 
   /** Whether any count is above {@link #MAX_TOKENS}. */
   public boolean exceedsMaxTokens() {
-    return inputTokens > MAX_TOKENS || outputTokens > MAX_TOKENS || totalTokens > MAX_TOKENS
-        || cachedInputTokens > MAX_TOKENS || reasoningTokens > MAX_TOKENS;
+    return inputTokens > MAX_TOKENS
+        || outputTokens > MAX_TOKENS
+        || totalTokens > MAX_TOKENS
+        || cachedInputTokens > MAX_TOKENS
+        || reasoningTokens > MAX_TOKENS;
   }
 
   /** This usage with every count above {@link #MAX_TOKENS} lowered to it; itself if none is. */
@@ -55,8 +71,11 @@ public record Usage(
     if (!exceedsMaxTokens()) {
       return this;
     }
-    return new Usage(Math.min(inputTokens, MAX_TOKENS), Math.min(outputTokens, MAX_TOKENS),
-        Math.min(totalTokens, MAX_TOKENS), Math.min(cachedInputTokens, MAX_TOKENS),
+    return new Usage(
+        Math.min(inputTokens, MAX_TOKENS),
+        Math.min(outputTokens, MAX_TOKENS),
+        Math.min(totalTokens, MAX_TOKENS),
+        Math.min(cachedInputTokens, MAX_TOKENS),
         Math.min(reasoningTokens, MAX_TOKENS));
   }
 }

@@ -13,40 +13,42 @@ class CallMatchersTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
-      // OpenAI
-      "/v1/chat/completions, CHAT_COMPLETIONS",
-      "/v1/completions, COMPLETIONS",
-      "/v1/embeddings, EMBEDDINGS",
-      "/v1/responses, RESPONSES",
-      // trailing slash
-      "/v1/chat/completions/, CHAT_COMPLETIONS",
-      "/v1/completions/, COMPLETIONS",
-      "/v1/embeddings/, EMBEDDINGS",
-      "/v1/responses/, RESPONSES",
-      // mounted under a prefix
-      "/proxy/v1/chat/completions, CHAT_COMPLETIONS",
-      "/api/llm/v1/embeddings, EMBEDDINGS",
-      "/openrouter/api/v1/responses, RESPONSES",
-      "/groq/openai/v1/chat/completions, CHAT_COMPLETIONS",
-      // Azure OpenAI v1
-      "/openai/v1/chat/completions, CHAT_COMPLETIONS",
-      "/openai/v1/completions, COMPLETIONS",
-      "/openai/v1/embeddings, EMBEDDINGS",
-      "/openai/v1/responses, RESPONSES",
-      "/openai/v1/responses/, RESPONSES"})
+    // OpenAI
+    "/v1/chat/completions, CHAT_COMPLETIONS",
+    "/v1/completions, COMPLETIONS",
+    "/v1/embeddings, EMBEDDINGS",
+    "/v1/responses, RESPONSES",
+    // trailing slash
+    "/v1/chat/completions/, CHAT_COMPLETIONS",
+    "/v1/completions/, COMPLETIONS",
+    "/v1/embeddings/, EMBEDDINGS",
+    "/v1/responses/, RESPONSES",
+    // mounted under a prefix
+    "/proxy/v1/chat/completions, CHAT_COMPLETIONS",
+    "/api/llm/v1/embeddings, EMBEDDINGS",
+    "/openrouter/api/v1/responses, RESPONSES",
+    "/groq/openai/v1/chat/completions, CHAT_COMPLETIONS",
+    // Azure OpenAI v1
+    "/openai/v1/chat/completions, CHAT_COMPLETIONS",
+    "/openai/v1/completions, COMPLETIONS",
+    "/openai/v1/embeddings, EMBEDDINGS",
+    "/openai/v1/responses, RESPONSES",
+    "/openai/v1/responses/, RESPONSES"
+  })
   void matchesOpenAiStylePathsWithoutADeployment(String path, Operation operation) {
     assertThat(matcher.match("POST", path)).isEqualTo(new CallMatch(operation, null));
   }
 
   @ParameterizedTest(name = "{0} -> {1} on {2}")
   @CsvSource({
-      "/openai/deployments/gpt4o/chat/completions, CHAT_COMPLETIONS, gpt4o",
-      "/openai/deployments/gpt-35-instruct/completions, COMPLETIONS, gpt-35-instruct",
-      "/openai/deployments/embed-small/embeddings, EMBEDDINGS, embed-small",
-      "/openai/deployments/o4-mini/responses, RESPONSES, o4-mini",
-      "/openai/deployments/gpt4o/chat/completions/, CHAT_COMPLETIONS, gpt4o",
-      "/gateway/openai/deployments/my.deploy_1/embeddings, EMBEDDINGS, my.deploy_1",
-      "/openai/deployments/v1/chat/completions, CHAT_COMPLETIONS, v1"})
+    "/openai/deployments/gpt4o/chat/completions, CHAT_COMPLETIONS, gpt4o",
+    "/openai/deployments/gpt-35-instruct/completions, COMPLETIONS, gpt-35-instruct",
+    "/openai/deployments/embed-small/embeddings, EMBEDDINGS, embed-small",
+    "/openai/deployments/o4-mini/responses, RESPONSES, o4-mini",
+    "/openai/deployments/gpt4o/chat/completions/, CHAT_COMPLETIONS, gpt4o",
+    "/gateway/openai/deployments/my.deploy_1/embeddings, EMBEDDINGS, my.deploy_1",
+    "/openai/deployments/v1/chat/completions, CHAT_COMPLETIONS, v1"
+  })
   void matchesAzureDeploymentPathsAndExtractsTheDeployment(
       String path, Operation operation, String deployment) {
     assertThat(matcher.match("POST", path)).isEqualTo(new CallMatch(operation, deployment));
@@ -54,39 +56,41 @@ class CallMatchersTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-      "GET, /v1/chat/completions",
-      "GET, /v1/models",
-      "GET, /v1/responses/resp_123",
-      "DELETE, /v1/responses/resp_123",
-      "PUT, /v1/embeddings",
-      "GET, /openai/deployments/gpt4o/chat/completions",
-      "post, /v1/chat/completions"})
+    "GET, /v1/chat/completions",
+    "GET, /v1/models",
+    "GET, /v1/responses/resp_123",
+    "DELETE, /v1/responses/resp_123",
+    "PUT, /v1/embeddings",
+    "GET, /openai/deployments/gpt4o/chat/completions",
+    "post, /v1/chat/completions"
+  })
   void otherMethodsAreNotMatched(String method, String path) {
     assertThat(matcher.match(method, path)).isNull();
   }
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-      "/v1/models",
-      "/v1/audio/transcriptions",
-      "/v1/images/generations",
-      "/v1/files",
-      "/v1/moderations",
-      "/v1/responses/resp_123/cancel",
-      "/v1/responses/input_tokens",
-      "/v1/chat/completions/extra",
-      "/v1/chat",
-      "/v2/chat/completions",
-      "/chat/completions",
-      "/v1chat/completions",
-      "/",
-      "''",
-      "/openai/deployments/gpt4o",
-      "/openai/deployments/gpt4o/",
-      "/openai/deployments//chat/completions",
-      "/openai/deployments/gpt4o/audio/speech",
-      "/openai/deployments/gpt4o/extensions/chat/completions",
-      "/openai/v1/models"})
+    "/v1/models",
+    "/v1/audio/transcriptions",
+    "/v1/images/generations",
+    "/v1/files",
+    "/v1/moderations",
+    "/v1/responses/resp_123/cancel",
+    "/v1/responses/input_tokens",
+    "/v1/chat/completions/extra",
+    "/v1/chat",
+    "/v2/chat/completions",
+    "/chat/completions",
+    "/v1chat/completions",
+    "/",
+    "''",
+    "/openai/deployments/gpt4o",
+    "/openai/deployments/gpt4o/",
+    "/openai/deployments//chat/completions",
+    "/openai/deployments/gpt4o/audio/speech",
+    "/openai/deployments/gpt4o/extensions/chat/completions",
+    "/openai/v1/models"
+  })
   void unknownPathsAreNotMatched(String path) {
     assertThat(matcher.match("POST", path)).isNull();
   }
@@ -98,8 +102,9 @@ class CallMatchersTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-      "/azure/openai/deployments/gpt4o/chat/completions, CHAT_COMPLETIONS, gpt4o",
-      "/azure/v1/embeddings, EMBEDDINGS, ''"})
+    "/azure/openai/deployments/gpt4o/chat/completions, CHAT_COMPLETIONS, gpt4o",
+    "/azure/v1/embeddings, EMBEDDINGS, ''"
+  })
   void underPathMatchesWhatTheInnerMatcherMatchesBelowThePrefix(
       String path, Operation operation, String deployment) {
     CallMatcher azureOnly = CallMatchers.underPath("/azure/", matcher);
@@ -110,10 +115,11 @@ class CallMatchersTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-      "POST, /v1/chat/completions",
-      "POST, /other/azure/openai/deployments/gpt4o/chat/completions",
-      "GET, /azure/v1/chat/completions",
-      "POST, /azure/v1/models"})
+    "POST, /v1/chat/completions",
+    "POST, /other/azure/openai/deployments/gpt4o/chat/completions",
+    "GET, /azure/v1/chat/completions",
+    "POST, /azure/v1/models"
+  })
   void underPathIgnoresPathsOutsideThePrefixOrUnmatchedByTheInnerMatcher(
       String method, String path) {
     CallMatcher azureOnly = CallMatchers.underPath("/azure/", matcher);
@@ -131,7 +137,6 @@ class CallMatchersTest {
 
   @Test
   void callMatchRequiresAnOperation() {
-    assertThatThrownBy(() -> new CallMatch(null, "gpt4o"))
-        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> new CallMatch(null, "gpt4o")).isInstanceOf(NullPointerException.class);
   }
 }

@@ -22,10 +22,9 @@ class ConsumerKeysTest {
   // ---------------------------------------------------------------- header
 
   @ParameterizedTest(name = "''{0}'' -> ''{1}''")
-  @CsvSource(quoteCharacter = '"', value = {
-      "team-a, team-a",
-      "\"  team-a  \", team-a",
-      "\"\tteam a\t\", team a"})
+  @CsvSource(
+      quoteCharacter = '"',
+      value = {"team-a, team-a", "\"  team-a  \", team-a", "\"\tteam a\t\", team a"})
   void headerValueIsTrimmed(String value, String expected) {
     KeyResolver resolver = ConsumerKeys.header("x-consumer-id");
 
@@ -71,11 +70,16 @@ class ConsumerKeysTest {
 
   @Test
   void apiKeyIsKeyDashAndTheFirstTwelveHexDigitsOfTheKeysSha256() throws Exception {
-    String expected = "key-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(SECRET.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+    String expected =
+        "key-"
+            + HexFormat.of()
+                .formatHex(
+                    MessageDigest.getInstance("SHA-256")
+                        .digest(SECRET.getBytes(StandardCharsets.UTF_8)))
+                .substring(0, 12);
 
-    String key = ConsumerKeys.apiKey().resolve(request().header("Authorization",
-        "Bearer " + SECRET));
+    String key =
+        ConsumerKeys.apiKey().resolve(request().header("Authorization", "Bearer " + SECRET));
 
     assertThat(key).isEqualTo(expected).matches("key-[0-9a-f]{12}");
   }
@@ -97,8 +101,13 @@ class ConsumerKeysTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      SECRET, "sk-abc123", "0123456789abcdef0123456789abcdef", "deadbeefdeadbeefdeadbeef"})
+  @ValueSource(
+      strings = {
+        SECRET,
+        "sk-abc123",
+        "0123456789abcdef0123456789abcdef",
+        "deadbeefdeadbeefdeadbeef"
+      })
   void apiKeyNeverContainsTheKey(String secret) {
     String key = ConsumerKeys.apiKey().resolve(bearer(secret));
 
@@ -114,11 +123,13 @@ class ConsumerKeysTest {
   }
 
   @ParameterizedTest(name = "''{0}''")
-  @ValueSource(strings = {
-      "bearer " + SECRET,
-      "BEARER " + SECRET,
-      "Bearer    " + SECRET,
-      "  Bearer " + SECRET + "  "})
+  @ValueSource(
+      strings = {
+        "bearer " + SECRET,
+        "BEARER " + SECRET,
+        "Bearer    " + SECRET,
+        "  Bearer " + SECRET + "  "
+      })
   void bearerSchemeIsCaseInsensitiveAndSpacesAreIgnored(String authorization) {
     String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
 
@@ -140,9 +151,12 @@ class ConsumerKeysTest {
   void bearerTokenWinsOverApiKeyHeader() {
     String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
 
-    String key = ConsumerKeys.apiKey().resolve(request()
-        .header("Authorization", "Bearer " + SECRET)
-        .header("api-key", "another-key"));
+    String key =
+        ConsumerKeys.apiKey()
+            .resolve(
+                request()
+                    .header("Authorization", "Bearer " + SECRET)
+                    .header("api-key", "another-key"));
 
     assertThat(key).isEqualTo(expected);
   }
@@ -151,9 +165,10 @@ class ConsumerKeysTest {
   void nonBearerAuthorizationFallsBackToApiKeyHeader() {
     String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
 
-    String key = ConsumerKeys.apiKey().resolve(request()
-        .header("Authorization", "Basic dXNlcjpwYXNz")
-        .header("api-key", SECRET));
+    String key =
+        ConsumerKeys.apiKey()
+            .resolve(
+                request().header("Authorization", "Basic dXNlcjpwYXNz").header("api-key", SECRET));
 
     assertThat(key).isEqualTo(expected);
   }
@@ -207,8 +222,7 @@ class ConsumerKeysTest {
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"", "  "})
   void blankFixedKeyIsRejected(String key) {
-    assertThatThrownBy(() -> ConsumerKeys.fixed(key))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ConsumerKeys.fixed(key)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

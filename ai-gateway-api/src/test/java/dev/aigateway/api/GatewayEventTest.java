@@ -8,8 +8,12 @@ import org.junit.jupiter.api.Test;
 class GatewayEventTest {
 
   private static GatewayEvent.Builder event() {
-    return GatewayEvent.builder().callId(1).startedAt(Instant.parse("2026-06-01T10:00:00Z"))
-        .operation(Operation.CHAT_COMPLETIONS).consumer("anonymous").outcome(CallOutcome.SUCCESS);
+    return GatewayEvent.builder()
+        .callId(1)
+        .startedAt(Instant.parse("2026-06-01T10:00:00Z"))
+        .operation(Operation.CHAT_COMPLETIONS)
+        .consumer("anonymous")
+        .outcome(CallOutcome.SUCCESS);
   }
 
   @Test

@@ -16,32 +16,33 @@ class QuotaPeriodTest {
 
   @ParameterizedTest(name = "{0} in {1} at {2}: [{3}, {4})")
   @CsvSource({
-      // period, zone, now, window start, window end
-      "HOURLY, UTC, 2025-03-10T10:15:30Z, 2025-03-10T10:00:00Z, 2025-03-10T11:00:00Z",
-      "HOURLY, UTC, 2025-03-10T10:00:00Z, 2025-03-10T10:00:00Z, 2025-03-10T11:00:00Z",
-      "HOURLY, UTC, 2024-12-31T23:59:59.999Z, 2024-12-31T23:00:00Z, 2025-01-01T00:00:00Z",
-      "HOURLY, Asia/Kolkata, 2025-03-10T10:15:30Z, 2025-03-10T09:30:00Z, 2025-03-10T10:30:00Z",
-      "DAILY, UTC, 2025-03-10T10:15:30Z, 2025-03-10T00:00:00Z, 2025-03-11T00:00:00Z",
-      "DAILY, UTC, 2025-03-10T00:00:00Z, 2025-03-10T00:00:00Z, 2025-03-11T00:00:00Z",
-      "DAILY, UTC, 2024-12-31T23:59:59.999Z, 2024-12-31T00:00:00Z, 2025-01-01T00:00:00Z",
-      "DAILY, Europe/Berlin, 2025-01-15T22:59:59.999Z, 2025-01-14T23:00:00Z, 2025-01-15T23:00:00Z",
-      "DAILY, Europe/Berlin, 2025-01-15T23:00:00Z, 2025-01-15T23:00:00Z, 2025-01-16T23:00:00Z",
-      "DAILY, Asia/Tokyo, 2025-01-15T16:00:00Z, 2025-01-15T15:00:00Z, 2025-01-16T15:00:00Z",
-      "WEEKLY, UTC, 2025-01-15T10:00:00Z, 2025-01-13T00:00:00Z, 2025-01-20T00:00:00Z",
-      "WEEKLY, UTC, 2025-01-13T00:00:00Z, 2025-01-13T00:00:00Z, 2025-01-20T00:00:00Z",
-      "WEEKLY, UTC, 2025-01-19T23:59:59.999Z, 2025-01-13T00:00:00Z, 2025-01-20T00:00:00Z",
-      "WEEKLY, Europe/Berlin, 2025-01-19T23:30:00Z, 2025-01-19T23:00:00Z, 2025-01-26T23:00:00Z",
-      "WEEKLY, America/Los_Angeles, 2025-01-20T07:59:00Z, 2025-01-13T08:00:00Z, 2025-01-20T08:00:00Z",
-      "MONTHLY, UTC, 2025-01-15T10:00:00Z, 2025-01-01T00:00:00Z, 2025-02-01T00:00:00Z",
-      "MONTHLY, UTC, 2024-02-29T23:59:59Z, 2024-02-01T00:00:00Z, 2024-03-01T00:00:00Z",
-      "MONTHLY, UTC, 2025-02-28T12:00:00Z, 2025-02-01T00:00:00Z, 2025-03-01T00:00:00Z",
-      "MONTHLY, Europe/Berlin, 2025-03-31T22:30:00Z, 2025-03-31T22:00:00Z, 2025-04-30T22:00:00Z",
-      "MONTHLY, America/New_York, 2025-11-15T12:00:00Z, 2025-11-01T04:00:00Z, 2025-12-01T05:00:00Z",
-      "YEARLY, UTC, 2025-06-15T12:00:00Z, 2025-01-01T00:00:00Z, 2026-01-01T00:00:00Z",
-      "YEARLY, UTC, 2024-12-31T23:59:59.999Z, 2024-01-01T00:00:00Z, 2025-01-01T00:00:00Z",
-      "YEARLY, UTC, 2025-01-01T00:00:00Z, 2025-01-01T00:00:00Z, 2026-01-01T00:00:00Z",
-      "YEARLY, Europe/Berlin, 2024-12-31T23:30:00Z, 2024-12-31T23:00:00Z, 2025-12-31T23:00:00Z",
-      "YEARLY, Europe/Berlin, 2024-12-31T22:59:59Z, 2023-12-31T23:00:00Z, 2024-12-31T23:00:00Z"})
+    // period, zone, now, window start, window end
+    "HOURLY, UTC, 2025-03-10T10:15:30Z, 2025-03-10T10:00:00Z, 2025-03-10T11:00:00Z",
+    "HOURLY, UTC, 2025-03-10T10:00:00Z, 2025-03-10T10:00:00Z, 2025-03-10T11:00:00Z",
+    "HOURLY, UTC, 2024-12-31T23:59:59.999Z, 2024-12-31T23:00:00Z, 2025-01-01T00:00:00Z",
+    "HOURLY, Asia/Kolkata, 2025-03-10T10:15:30Z, 2025-03-10T09:30:00Z, 2025-03-10T10:30:00Z",
+    "DAILY, UTC, 2025-03-10T10:15:30Z, 2025-03-10T00:00:00Z, 2025-03-11T00:00:00Z",
+    "DAILY, UTC, 2025-03-10T00:00:00Z, 2025-03-10T00:00:00Z, 2025-03-11T00:00:00Z",
+    "DAILY, UTC, 2024-12-31T23:59:59.999Z, 2024-12-31T00:00:00Z, 2025-01-01T00:00:00Z",
+    "DAILY, Europe/Berlin, 2025-01-15T22:59:59.999Z, 2025-01-14T23:00:00Z, 2025-01-15T23:00:00Z",
+    "DAILY, Europe/Berlin, 2025-01-15T23:00:00Z, 2025-01-15T23:00:00Z, 2025-01-16T23:00:00Z",
+    "DAILY, Asia/Tokyo, 2025-01-15T16:00:00Z, 2025-01-15T15:00:00Z, 2025-01-16T15:00:00Z",
+    "WEEKLY, UTC, 2025-01-15T10:00:00Z, 2025-01-13T00:00:00Z, 2025-01-20T00:00:00Z",
+    "WEEKLY, UTC, 2025-01-13T00:00:00Z, 2025-01-13T00:00:00Z, 2025-01-20T00:00:00Z",
+    "WEEKLY, UTC, 2025-01-19T23:59:59.999Z, 2025-01-13T00:00:00Z, 2025-01-20T00:00:00Z",
+    "WEEKLY, Europe/Berlin, 2025-01-19T23:30:00Z, 2025-01-19T23:00:00Z, 2025-01-26T23:00:00Z",
+    "WEEKLY, America/Los_Angeles, 2025-01-20T07:59:00Z, 2025-01-13T08:00:00Z, 2025-01-20T08:00:00Z",
+    "MONTHLY, UTC, 2025-01-15T10:00:00Z, 2025-01-01T00:00:00Z, 2025-02-01T00:00:00Z",
+    "MONTHLY, UTC, 2024-02-29T23:59:59Z, 2024-02-01T00:00:00Z, 2024-03-01T00:00:00Z",
+    "MONTHLY, UTC, 2025-02-28T12:00:00Z, 2025-02-01T00:00:00Z, 2025-03-01T00:00:00Z",
+    "MONTHLY, Europe/Berlin, 2025-03-31T22:30:00Z, 2025-03-31T22:00:00Z, 2025-04-30T22:00:00Z",
+    "MONTHLY, America/New_York, 2025-11-15T12:00:00Z, 2025-11-01T04:00:00Z, 2025-12-01T05:00:00Z",
+    "YEARLY, UTC, 2025-06-15T12:00:00Z, 2025-01-01T00:00:00Z, 2026-01-01T00:00:00Z",
+    "YEARLY, UTC, 2024-12-31T23:59:59.999Z, 2024-01-01T00:00:00Z, 2025-01-01T00:00:00Z",
+    "YEARLY, UTC, 2025-01-01T00:00:00Z, 2025-01-01T00:00:00Z, 2026-01-01T00:00:00Z",
+    "YEARLY, Europe/Berlin, 2024-12-31T23:30:00Z, 2024-12-31T23:00:00Z, 2025-12-31T23:00:00Z",
+    "YEARLY, Europe/Berlin, 2024-12-31T22:59:59Z, 2023-12-31T23:00:00Z, 2024-12-31T23:00:00Z"
+  })
   void windowStartsAndEndsAtThePeriodBoundaries(
       QuotaPeriod period, String zone, String now, String start, String end) {
     assertWindow(period, zone, now, start, end);
@@ -49,22 +50,23 @@ class QuotaPeriodTest {
 
   @ParameterizedTest(name = "{0} in {1} at {2}: [{3}, {4})")
   @CsvSource({
-      // Europe/Berlin springs forward on 2025-03-30 at 01:00Z (02:00 CET -> 03:00 CEST).
-      "HOURLY, Europe/Berlin, 2025-03-30T00:30:00Z, 2025-03-30T00:00:00Z, 2025-03-30T01:00:00Z",
-      "HOURLY, Europe/Berlin, 2025-03-30T01:30:00Z, 2025-03-30T01:00:00Z, 2025-03-30T02:00:00Z",
-      "DAILY, Europe/Berlin, 2025-03-30T12:00:00Z, 2025-03-29T23:00:00Z, 2025-03-30T22:00:00Z",
-      "DAILY, Europe/Berlin, 2025-03-29T12:00:00Z, 2025-03-28T23:00:00Z, 2025-03-29T23:00:00Z",
-      "WEEKLY, Europe/Berlin, 2025-03-27T12:00:00Z, 2025-03-23T23:00:00Z, 2025-03-30T22:00:00Z",
-      "MONTHLY, Europe/Berlin, 2025-03-15T12:00:00Z, 2025-02-28T23:00:00Z, 2025-03-31T22:00:00Z",
-      // Europe/Berlin falls back on 2025-10-26 at 01:00Z (03:00 CEST -> 02:00 CET).
-      "HOURLY, Europe/Berlin, 2025-10-26T00:30:00Z, 2025-10-26T00:00:00Z, 2025-10-26T01:00:00Z",
-      "HOURLY, Europe/Berlin, 2025-10-26T01:30:00Z, 2025-10-26T01:00:00Z, 2025-10-26T02:00:00Z",
-      "DAILY, Europe/Berlin, 2025-10-26T12:00:00Z, 2025-10-25T22:00:00Z, 2025-10-26T23:00:00Z",
-      "WEEKLY, Europe/Berlin, 2025-10-22T12:00:00Z, 2025-10-19T22:00:00Z, 2025-10-26T23:00:00Z",
-      "MONTHLY, Europe/Berlin, 2025-10-15T12:00:00Z, 2025-09-30T22:00:00Z, 2025-10-31T23:00:00Z",
-      // Sao Paulo's midnight did not exist on 2018-11-04: its day started at 01:00 (-02:00).
-      "DAILY, America/Sao_Paulo, 2018-11-04T12:00:00Z, 2018-11-04T03:00:00Z, 2018-11-05T02:00:00Z",
-      "DAILY, America/Sao_Paulo, 2018-11-03T12:00:00Z, 2018-11-03T03:00:00Z, 2018-11-04T03:00:00Z"})
+    // Europe/Berlin springs forward on 2025-03-30 at 01:00Z (02:00 CET -> 03:00 CEST).
+    "HOURLY, Europe/Berlin, 2025-03-30T00:30:00Z, 2025-03-30T00:00:00Z, 2025-03-30T01:00:00Z",
+    "HOURLY, Europe/Berlin, 2025-03-30T01:30:00Z, 2025-03-30T01:00:00Z, 2025-03-30T02:00:00Z",
+    "DAILY, Europe/Berlin, 2025-03-30T12:00:00Z, 2025-03-29T23:00:00Z, 2025-03-30T22:00:00Z",
+    "DAILY, Europe/Berlin, 2025-03-29T12:00:00Z, 2025-03-28T23:00:00Z, 2025-03-29T23:00:00Z",
+    "WEEKLY, Europe/Berlin, 2025-03-27T12:00:00Z, 2025-03-23T23:00:00Z, 2025-03-30T22:00:00Z",
+    "MONTHLY, Europe/Berlin, 2025-03-15T12:00:00Z, 2025-02-28T23:00:00Z, 2025-03-31T22:00:00Z",
+    // Europe/Berlin falls back on 2025-10-26 at 01:00Z (03:00 CEST -> 02:00 CET).
+    "HOURLY, Europe/Berlin, 2025-10-26T00:30:00Z, 2025-10-26T00:00:00Z, 2025-10-26T01:00:00Z",
+    "HOURLY, Europe/Berlin, 2025-10-26T01:30:00Z, 2025-10-26T01:00:00Z, 2025-10-26T02:00:00Z",
+    "DAILY, Europe/Berlin, 2025-10-26T12:00:00Z, 2025-10-25T22:00:00Z, 2025-10-26T23:00:00Z",
+    "WEEKLY, Europe/Berlin, 2025-10-22T12:00:00Z, 2025-10-19T22:00:00Z, 2025-10-26T23:00:00Z",
+    "MONTHLY, Europe/Berlin, 2025-10-15T12:00:00Z, 2025-09-30T22:00:00Z, 2025-10-31T23:00:00Z",
+    // Sao Paulo's midnight did not exist on 2018-11-04: its day started at 01:00 (-02:00).
+    "DAILY, America/Sao_Paulo, 2018-11-04T12:00:00Z, 2018-11-04T03:00:00Z, 2018-11-05T02:00:00Z",
+    "DAILY, America/Sao_Paulo, 2018-11-03T12:00:00Z, 2018-11-03T03:00:00Z, 2018-11-04T03:00:00Z"
+  })
   void windowFollowsDaylightSavingChanges(
       QuotaPeriod period, String zone, String now, String start, String end) {
     assertWindow(period, zone, now, start, end);
@@ -72,16 +74,17 @@ class QuotaPeriodTest {
 
   @ParameterizedTest(name = "{0} in {1} on {2}: {3}")
   @CsvSource({
-      "DAILY, Europe/Berlin, 2025-03-30T12:00:00Z, PT23H",
-      "DAILY, Europe/Berlin, 2025-10-26T12:00:00Z, PT25H",
-      "DAILY, Europe/Berlin, 2025-06-01T12:00:00Z, PT24H",
-      "WEEKLY, Europe/Berlin, 2025-03-27T12:00:00Z, PT167H",
-      "WEEKLY, Europe/Berlin, 2025-10-22T12:00:00Z, PT169H",
-      "HOURLY, Europe/Berlin, 2025-10-26T00:30:00Z, PT1H",
-      "YEARLY, UTC, 2024-06-01T00:00:00Z, PT8784H",
-      "YEARLY, UTC, 2025-06-01T00:00:00Z, PT8760H"})
-  void windowLengthFollowsTheCalendar(QuotaPeriod period, String zone, String now,
-      Duration expected) {
+    "DAILY, Europe/Berlin, 2025-03-30T12:00:00Z, PT23H",
+    "DAILY, Europe/Berlin, 2025-10-26T12:00:00Z, PT25H",
+    "DAILY, Europe/Berlin, 2025-06-01T12:00:00Z, PT24H",
+    "WEEKLY, Europe/Berlin, 2025-03-27T12:00:00Z, PT167H",
+    "WEEKLY, Europe/Berlin, 2025-10-22T12:00:00Z, PT169H",
+    "HOURLY, Europe/Berlin, 2025-10-26T00:30:00Z, PT1H",
+    "YEARLY, UTC, 2024-06-01T00:00:00Z, PT8784H",
+    "YEARLY, UTC, 2025-06-01T00:00:00Z, PT8760H"
+  })
+  void windowLengthFollowsTheCalendar(
+      QuotaPeriod period, String zone, String now, Duration expected) {
     Instant at = Instant.parse(now);
     ZoneId z = ZoneId.of(zone);
 
@@ -91,8 +94,15 @@ class QuotaPeriodTest {
   }
 
   static Stream<Arguments> periodsZonesAndInstants() {
-    String[] zones = {"UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata",
-        "Australia/Lord_Howe", "America/Sao_Paulo", "Pacific/Apia"};
+    String[] zones = {
+      "UTC",
+      "Europe/Berlin",
+      "America/New_York",
+      "Asia/Kolkata",
+      "Australia/Lord_Howe",
+      "America/Sao_Paulo",
+      "Pacific/Apia"
+    };
     Instant first = Instant.parse("2024-12-25T00:00:00Z");
     Stream.Builder<Arguments> all = Stream.builder();
     for (QuotaPeriod period : QuotaPeriod.values()) {

@@ -20,8 +20,8 @@ class UsageTest {
   void cappedLowersEveryCountAboveMaxTokensToIt() {
     Usage absurd = new Usage(Long.MAX_VALUE, 7, Long.MAX_VALUE, Long.MAX_VALUE, 3);
 
-    assertThat(absurd.capped()).isEqualTo(
-        new Usage(Usage.MAX_TOKENS, 7, Usage.MAX_TOKENS, Usage.MAX_TOKENS, 3));
+    assertThat(absurd.capped())
+        .isEqualTo(new Usage(Usage.MAX_TOKENS, 7, Usage.MAX_TOKENS, Usage.MAX_TOKENS, 3));
   }
 
   @Test

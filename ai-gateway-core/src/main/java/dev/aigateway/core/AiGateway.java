@@ -85,6 +85,7 @@ public final class AiGateway {
   private final PromptLog promptLog;
   private final PriceTable priceTable;
   private final ResponseCache responseCache;
+
   /** The pipeline: one factory per configured stage, outermost first. */
   private final List<CallStage.Factory> stages;
 
@@ -93,8 +94,10 @@ public final class AiGateway {
     this.limits = List.copyOf(b.limits);
     this.listeners = List.copyOf(b.listeners);
     this.clock = b.clock;
-    this.store = b.store != null ? b.store
-        : new InMemoryTokenLimitStore(b.clock, InMemoryTokenLimitStore.DEFAULT_SWEEP_INTERVAL);
+    this.store =
+        b.store != null
+            ? b.store
+            : new InMemoryTokenLimitStore(b.clock, InMemoryTokenLimitStore.DEFAULT_SWEEP_INTERVAL);
     this.tokenCounter = b.tokenCounter;
     this.defaultOutputAllowance = b.defaultOutputAllowance;
     this.callMatcher = b.callMatcher;
@@ -120,7 +123,9 @@ public final class AiGateway {
         headers.add(responseCache.controlHeader());
       }
       if (responseCache.varyBy() != null) {
-        responseCache.varyBy().gatewayHeaders()
+        responseCache
+            .varyBy()
+            .gatewayHeaders()
             .forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
       }
     }
@@ -132,11 +137,12 @@ public final class AiGateway {
       }
     }
     this.gatewayHeaders = Set.copyOf(headers);
-    this.stages = pipeline(
-        TelemetryStage.of(listeners, promptLog, priceTable),
-        RouteStage.of(backendPool, clock, this::breakerTransition),
-        LimitStage.of(limits, store, b.storeTimeout),
-        CacheStage.of(responseCache));
+    this.stages =
+        pipeline(
+            TelemetryStage.of(listeners, promptLog, priceTable),
+            RouteStage.of(backendPool, clock, this::breakerTransition),
+            LimitStage.of(limits, store, b.storeTimeout),
+            CacheStage.of(responseCache));
   }
 
   /**
@@ -144,8 +150,8 @@ public final class AiGateway {
    * stages in the order given (unconfigured ones are null). Empty when nothing is configured, so
    * calls pass through untouched.
    */
-  private static List<CallStage.Factory> pipeline(CallStage.Factory telemetry,
-      CallStage.Factory... stages) {
+  private static List<CallStage.Factory> pipeline(
+      CallStage.Factory telemetry, CallStage.Factory... stages) {
     List<CallStage.Factory> configured = new ArrayList<>(stages.length + 2);
     if (telemetry != null) {
       configured.add(telemetry);
@@ -167,9 +173,12 @@ public final class AiGateway {
       try {
         listener.onBreakerTransition(transition);
       } catch (RuntimeException e) {
-        LoggerFactory.getLogger(AiGateway.class).warn(
-            "ai-gateway: listener {} failed on a breaker transition of {}", listener,
-            transition.backendId(), e);
+        LoggerFactory.getLogger(AiGateway.class)
+            .warn(
+                "ai-gateway: listener {} failed on a breaker transition of {}",
+                listener,
+                transition.backendId(),
+                e);
       }
     }
   }
@@ -185,8 +194,8 @@ public final class AiGateway {
   }
 
   /**
-   * True when the gateway has nothing to do for any call (no limits, no listeners), so adapters
-   * may pass every request through untouched.
+   * True when the gateway has nothing to do for any call (no limits, no listeners), so adapters may
+   * pass every request through untouched.
    */
   public boolean governsNothing() {
     return stages.isEmpty();
@@ -291,9 +300,8 @@ public final class AiGateway {
     private Builder() {}
 
     /**
-     * Who the consumer of a call is (see {@link dev.aigateway.api.ConsumerKeys}); calls it
-     * resolves to nothing are charged to {@value AiGateway#ANONYMOUS}. Default: everyone is
-     * anonymous.
+     * Who the consumer of a call is (see {@link dev.aigateway.api.ConsumerKeys}); calls it resolves
+     * to nothing are charged to {@value AiGateway#ANONYMOUS}. Default: everyone is anonymous.
      */
     public Builder consumerKey(KeyResolver consumerKey) {
       this.consumerKey = Objects.requireNonNull(consumerKey, "consumerKey");
@@ -305,8 +313,12 @@ public final class AiGateway {
       Objects.requireNonNull(limit, "limit");
       for (TokenLimit existing : limits) {
         if (existing.name().equals(limit.name())) {
-          throw new IllegalArgumentException("a token limit named '" + limit.name()
-              + "' was already added: " + existing + "; give one of them another name(..)");
+          throw new IllegalArgumentException(
+              "a token limit named '"
+                  + limit.name()
+                  + "' was already added: "
+                  + existing
+                  + "; give one of them another name(..)");
         }
       }
       limits.add(limit);
@@ -338,16 +350,19 @@ public final class AiGateway {
     }
 
     /**
-     * How long a call waits for the token store to reserve or settle before it goes on without
-     * it (default {@link AiGateway#DEFAULT_STORE_TIMEOUT}, 1 s). Keep it well below the client's
-     * call timeout. A reservation that arrives later is refunded. The in-memory store is not
-     * bounded: it answers without I/O.
+     * How long a call waits for the token store to reserve or settle before it goes on without it
+     * (default {@link AiGateway#DEFAULT_STORE_TIMEOUT}, 1 s). Keep it well below the client's call
+     * timeout. A reservation that arrives later is refunded. The in-memory store is not bounded: it
+     * answers without I/O.
      */
     public Builder storeTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_STORE_TIMEOUT) > 0) {
-        throw new IllegalArgumentException("storeTimeout must be positive and at most "
-            + MAX_STORE_TIMEOUT + " but was " + timeout);
+        throw new IllegalArgumentException(
+            "storeTimeout must be positive and at most "
+                + MAX_STORE_TIMEOUT
+                + " but was "
+                + timeout);
       }
       this.storeTimeout = timeout;
       return this;
@@ -366,15 +381,18 @@ public final class AiGateway {
     }
 
     /**
-     * Output tokens reserved per choice for a call that sets no {@code max_tokens} /
-     * {@code max_completion_tokens} / {@code max_output_tokens} (default
-     * {@value AiGateway#DEFAULT_OUTPUT_ALLOWANCE}), at most {@link Usage#MAX_TOKENS}. Embeddings
-     * reserve none.
+     * Output tokens reserved per choice for a call that sets no {@code max_tokens} / {@code
+     * max_completion_tokens} / {@code max_output_tokens} (default {@value
+     * AiGateway#DEFAULT_OUTPUT_ALLOWANCE}), at most {@link Usage#MAX_TOKENS}. Embeddings reserve
+     * none.
      */
     public Builder defaultOutputAllowance(long tokens) {
       if (tokens < 0 || tokens > Usage.MAX_TOKENS) {
-        throw new IllegalArgumentException("defaultOutputAllowance must be between 0 and "
-            + Usage.MAX_TOKENS + " (Usage.MAX_TOKENS) but was " + tokens);
+        throw new IllegalArgumentException(
+            "defaultOutputAllowance must be between 0 and "
+                + Usage.MAX_TOKENS
+                + " (Usage.MAX_TOKENS) but was "
+                + tokens);
       }
       this.defaultOutputAllowance = tokens;
       return this;
@@ -387,8 +405,8 @@ public final class AiGateway {
     }
 
     /**
-     * False (default): a rejected call gets a synthetic response in OpenAI's error shape. True:
-     * the call throws a {@link dev.aigateway.api.TokenLimitExceededException} instead.
+     * False (default): a rejected call gets a synthetic response in OpenAI's error shape. True: the
+     * call throws a {@link dev.aigateway.api.TokenLimitExceededException} instead.
      */
     public Builder throwOnRejection(boolean throwOnRejection) {
       this.throwOnRejection = throwOnRejection;
@@ -396,9 +414,9 @@ public final class AiGateway {
     }
 
     /**
-     * True (default): when a streamed chat or completions call does not ask for
-     * {@code stream_options.include_usage}, the gateway asks for it, reads the usage, and removes
-     * it from what the application sees. False: such streams are settled on a local count.
+     * True (default): when a streamed chat or completions call does not ask for {@code
+     * stream_options.include_usage}, the gateway asks for it, reads the usage, and removes it from
+     * what the application sees. False: such streams are settled on a local count.
      */
     public Builder injectStreamUsage(boolean inject) {
       this.injectStreamUsage = inject;
@@ -470,8 +488,8 @@ public final class AiGateway {
     }
 
     /**
-     * Prices usage: each event then carries its {@link dev.aigateway.api.GatewayEvent#cost()}
-     * (the answering model's price, else the requested model's). No prices are built in.
+     * Prices usage: each event then carries its {@link dev.aigateway.api.GatewayEvent#cost()} (the
+     * answering model's price, else the requested model's). No prices are built in.
      */
     public Builder priceTable(PriceTable priceTable) {
       this.priceTable = Objects.requireNonNull(priceTable, "priceTable");

@@ -1,14 +1,12 @@
 /**
  * The gateway an application builds: {@link dev.aigateway.core.AiGateway} and its builder. Each
- * stage of the pipeline is configured with the types of its own package:
- * {@code core.limit} (token limits and quotas), {@code core.routing} (backend pools, load
- * balancing, failover, circuit breakers), {@code core.cache} (exact and semantic response cache),
- * {@code core.telemetry} (logging listener, prompt log, prices, usage ledger) and
- * {@code core.tokens} (token counting).
+ * stage of the pipeline is configured with the types of its own package: {@code core.limit} (token
+ * limits and quotas), {@code core.routing} (backend pools, load balancing, failover, circuit
+ * breakers), {@code core.cache} (exact and semantic response cache), {@code core.telemetry}
+ * (logging listener, prompt log, prices, usage ledger) and {@code core.tokens} (token counting).
  *
  * <p>Not API: {@code core.adapter} is for client adapters (the OkHttp module), {@code
- * core.pipeline} for the stages, and {@code core.wire} holds the wire format's readers. Their
- * types are public so that the modules of this library can reach them; they may change in any
- * release.
+ * core.pipeline} for the stages, and {@code core.wire} holds the wire format's readers. Their types
+ * are public so that the modules of this library can reach them; they may change in any release.
  */
 package dev.aigateway.core;

@@ -35,30 +35,59 @@ final class CallMeters {
   static final int LIMIT = 8;
   static final int FIXED = 9;
 
-  private static final String[] KEYS = {Attribute.OPERATION_NAME.key(),
-      Attribute.PROVIDER_NAME.key(), Attribute.REQUEST_MODEL.key(),
-      Attribute.RESPONSE_MODEL.key(), Attribute.SERVER_ADDRESS.key(),
-      Attribute.SERVER_PORT.key(), Attribute.ERROR_TYPE.key(), Attribute.REASON.key(),
-      Attribute.LIMIT.key()};
+  private static final String[] KEYS = {
+    Attribute.OPERATION_NAME.key(),
+    Attribute.PROVIDER_NAME.key(),
+    Attribute.REQUEST_MODEL.key(),
+    Attribute.RESPONSE_MODEL.key(),
+    Attribute.SERVER_ADDRESS.key(),
+    Attribute.SERVER_PORT.key(),
+    Attribute.ERROR_TYPE.key(),
+    Attribute.REASON.key(),
+    Attribute.LIMIT.key()
+  };
 
   /** Every tag key the per-call meters carry besides the custom dimensions. */
-  static final Set<String> BUILT_IN_KEYS = Set.of(KEYS[OPERATION], KEYS[PROVIDER],
-      KEYS[REQUEST_MODEL], KEYS[RESPONSE_MODEL], KEYS[SERVER_ADDRESS], KEYS[SERVER_PORT],
-      KEYS[ERROR_TYPE], KEYS[REASON], KEYS[LIMIT], Attribute.TOKEN_TYPE.key(),
-      Attribute.DIRECTION.key());
+  static final Set<String> BUILT_IN_KEYS =
+      Set.of(
+          KEYS[OPERATION],
+          KEYS[PROVIDER],
+          KEYS[REQUEST_MODEL],
+          KEYS[RESPONSE_MODEL],
+          KEYS[SERVER_ADDRESS],
+          KEYS[SERVER_PORT],
+          KEYS[ERROR_TYPE],
+          KEYS[REASON],
+          KEYS[LIMIT],
+          Attribute.TOKEN_TYPE.key(),
+          Attribute.DIRECTION.key());
 
-  private static final int[] GEN_AI = {OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL,
-      SERVER_ADDRESS, SERVER_PORT};
-  private static final int[] GEN_AI_AND_ERROR = {OPERATION, PROVIDER, REQUEST_MODEL,
-      RESPONSE_MODEL, SERVER_ADDRESS, SERVER_PORT, ERROR_TYPE};
+  private static final int[] GEN_AI = {
+    OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SERVER_ADDRESS, SERVER_PORT
+  };
+  private static final int[] GEN_AI_AND_ERROR = {
+    OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SERVER_ADDRESS, SERVER_PORT, ERROR_TYPE
+  };
   private static final int[] REJECTION = {OPERATION, PROVIDER, REQUEST_MODEL, REASON, LIMIT};
   private static final int[] DRIFT = {OPERATION, PROVIDER, REQUEST_MODEL};
 
   /** The meters a tuple can have. */
   enum Slot {
-    REPORTED_INPUT, REPORTED_OUTPUT, ESTIMATED_INPUT, ESTIMATED_OUTPUT, DURATION,
-    TIME_TO_FIRST_CHUNK, REJECTIONS, DRIFT_OVER, DRIFT_UNDER, CACHE_BYPASSED, CACHE_MISS,
-    CACHE_EXACT_HIT, CACHE_SEMANTIC_HIT, CACHE_GUARDED_MISS, CACHE_TOKENS_SAVED
+    REPORTED_INPUT,
+    REPORTED_OUTPUT,
+    ESTIMATED_INPUT,
+    ESTIMATED_OUTPUT,
+    DURATION,
+    TIME_TO_FIRST_CHUNK,
+    REJECTIONS,
+    DRIFT_OVER,
+    DRIFT_UNDER,
+    CACHE_BYPASSED,
+    CACHE_MISS,
+    CACHE_EXACT_HIT,
+    CACHE_SEMANTIC_HIT,
+    CACHE_GUARDED_MISS,
+    CACHE_TOKENS_SAVED
   }
 
   private final MeterRegistry registry;
@@ -97,24 +126,37 @@ final class CallMeters {
 
   private Meter create(Slot slot) {
     return switch (slot) {
-      case REPORTED_INPUT -> summary(Metric.TOKEN_USAGE, GEN_AI, Attribute.TOKEN_TYPE,
-          GenAiMetricNames.TOKEN_TYPE_INPUT);
-      case REPORTED_OUTPUT -> summary(Metric.TOKEN_USAGE, GEN_AI, Attribute.TOKEN_TYPE,
-          GenAiMetricNames.TOKEN_TYPE_OUTPUT);
-      case ESTIMATED_INPUT -> summary(Metric.ESTIMATED_TOKEN_USAGE, GEN_AI, Attribute.TOKEN_TYPE,
-          GenAiMetricNames.TOKEN_TYPE_INPUT);
-      case ESTIMATED_OUTPUT -> summary(Metric.ESTIMATED_TOKEN_USAGE, GEN_AI,
-          Attribute.TOKEN_TYPE, GenAiMetricNames.TOKEN_TYPE_OUTPUT);
+      case REPORTED_INPUT ->
+          summary(
+              Metric.TOKEN_USAGE, GEN_AI, Attribute.TOKEN_TYPE, GenAiMetricNames.TOKEN_TYPE_INPUT);
+      case REPORTED_OUTPUT ->
+          summary(
+              Metric.TOKEN_USAGE, GEN_AI, Attribute.TOKEN_TYPE, GenAiMetricNames.TOKEN_TYPE_OUTPUT);
+      case ESTIMATED_INPUT ->
+          summary(
+              Metric.ESTIMATED_TOKEN_USAGE,
+              GEN_AI,
+              Attribute.TOKEN_TYPE,
+              GenAiMetricNames.TOKEN_TYPE_INPUT);
+      case ESTIMATED_OUTPUT ->
+          summary(
+              Metric.ESTIMATED_TOKEN_USAGE,
+              GEN_AI,
+              Attribute.TOKEN_TYPE,
+              GenAiMetricNames.TOKEN_TYPE_OUTPUT);
       case DURATION -> timer(Metric.OPERATION_DURATION, GEN_AI_AND_ERROR);
       case TIME_TO_FIRST_CHUNK -> timer(Metric.TIME_TO_FIRST_CHUNK, GEN_AI_AND_ERROR);
-      case REJECTIONS -> Counter.builder(Metric.REJECTIONS.meterName())
-          .description(Metric.REJECTIONS.description())
-          .tags(tags(REJECTION, null, null))
-          .register(registry);
-      case DRIFT_OVER -> summary(Metric.RESERVATION_DRIFT, DRIFT, Attribute.DIRECTION,
-          GenAiMetricNames.DRIFT_OVER);
-      case DRIFT_UNDER -> summary(Metric.RESERVATION_DRIFT, DRIFT, Attribute.DIRECTION,
-          GenAiMetricNames.DRIFT_UNDER);
+      case REJECTIONS ->
+          Counter.builder(Metric.REJECTIONS.meterName())
+              .description(Metric.REJECTIONS.description())
+              .tags(tags(REJECTION, null, null))
+              .register(registry);
+      case DRIFT_OVER ->
+          summary(
+              Metric.RESERVATION_DRIFT, DRIFT, Attribute.DIRECTION, GenAiMetricNames.DRIFT_OVER);
+      case DRIFT_UNDER ->
+          summary(
+              Metric.RESERVATION_DRIFT, DRIFT, Attribute.DIRECTION, GenAiMetricNames.DRIFT_UNDER);
       case CACHE_BYPASSED -> cacheLookups(CacheOutcome.BYPASSED);
       case CACHE_MISS -> cacheLookups(CacheOutcome.MISS);
       case CACHE_EXACT_HIT -> cacheLookups(CacheOutcome.EXACT_HIT);
@@ -131,8 +173,8 @@ final class CallMeters {
         .register(registry);
   }
 
-  private DistributionSummary summary(Metric metric, int[] positions, Attribute extra,
-      String extraValue) {
+  private DistributionSummary summary(
+      Metric metric, int[] positions, Attribute extra, String extraValue) {
     return DistributionSummary.builder(metric.meterName())
         .description(metric.description())
         .baseUnit(metric.unit())
@@ -164,7 +206,8 @@ final class CallMeters {
   }
 
   static Duration[] durations(double[] seconds) {
-    return Arrays.stream(seconds).mapToObj(s -> Duration.ofNanos(Math.round(s * 1e9)))
+    return Arrays.stream(seconds)
+        .mapToObj(s -> Duration.ofNanos(Math.round(s * 1e9)))
         .toArray(Duration[]::new);
   }
 

@@ -5,10 +5,10 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * A custom metric dimension: a value taken from each call's {@link GatewayEvent}, added as a tag
- * to the per-call meters. A null or empty value is recorded as {@code none}. Values beyond
- * {@link GenAiMetrics.Builder#maxValuesPerDimension(int) the limit of distinct values} are
- * recorded as {@code other}.
+ * A custom metric dimension: a value taken from each call's {@link GatewayEvent}, added as a tag to
+ * the per-call meters. A null or empty value is recorded as {@code none}. Values beyond {@link
+ * GenAiMetrics.Builder#maxValuesPerDimension(int) the limit of distinct values} are recorded as
+ * {@code other}.
  *
  * <pre>{@code
  * GenAiMetrics.builder(registry)
@@ -53,8 +53,8 @@ public interface Dimension {
   }
 
   /**
-   * The counter key the named token limit counted the call under; {@code none} when that limit
-   * did not apply to the call.
+   * The counter key the named token limit counted the call under; {@code none} when that limit did
+   * not apply to the call.
    */
   static Dimension counterKey(String limitName) {
     Objects.requireNonNull(limitName, "limitName");

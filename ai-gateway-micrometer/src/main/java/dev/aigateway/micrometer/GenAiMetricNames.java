@@ -1,14 +1,13 @@
 package dev.aigateway.micrometer;
 
 /**
- * Every metric name, attribute key and fixed attribute value that {@link GenAiMetrics} records,
- * in one place: the OpenTelemetry GenAI conventions are still moving, and a rename should be a
+ * Every metric name, attribute key and fixed attribute value that {@link GenAiMetrics} records, in
+ * one place: the OpenTelemetry GenAI conventions are still moving, and a rename should be a
  * one-line change here.
  *
- * <p>The {@code gen_ai.*}, {@code server.*} and {@code error.type} names follow the
- * <a href="https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-metrics/">OpenTelemetry
- * semantic conventions for generative AI metrics</a>; the {@code ai_gateway.*} names are the
- * gateway's own.
+ * <p>The {@code gen_ai.*}, {@code server.*} and {@code error.type} names follow the <a
+ * href="https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-metrics/">OpenTelemetry semantic
+ * conventions for generative AI metrics</a>; the {@code ai_gateway.*} names are the gateway's own.
  *
  * <pre>{@code
  * double input = registry.get(GenAiMetricNames.Metric.TOKEN_USAGE.meterName())
@@ -25,8 +24,8 @@ public final class GenAiMetricNames {
   public static final String OTHER = "other";
 
   /**
-   * The {@code error.type} of a failed call that carried no error type of its own; the
-   * conventions' fallback value.
+   * The {@code error.type} of a failed call that carried no error type of its own; the conventions'
+   * fallback value.
    */
   public static final String ERROR_TYPE_OTHER = "_OTHER";
 
@@ -42,11 +41,13 @@ public final class GenAiMetricNames {
   /** {@code direction} of a drift where the call settled to more than was reserved. */
   public static final String DRIFT_UNDER = "under";
 
-  private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536,
-      262144, 1048576, 4194304, 16777216, 67108864};
+  private static final double[] TOKEN_BUCKETS = {
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864
+  };
 
-  private static final double[] SECONDS_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
-      1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+  private static final double[] SECONDS_BUCKETS = {
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92
+  };
 
   private static final double[] NO_BUCKETS = {};
 
@@ -55,48 +56,70 @@ public final class GenAiMetricNames {
   /** The meters, with their unit and, for histograms, the conventions' bucket boundaries. */
   public enum Metric {
     /**
-     * Tokens per call as the backend reported them; one value per token type. Histogram,
-     * unit {@code {token}}.
+     * Tokens per call as the backend reported them; one value per token type. Histogram, unit
+     * {@code {token}}.
      */
-    TOKEN_USAGE("gen_ai.client.token.usage", "{token}",
-        "Number of input and output tokens used, as the backend reported them", TOKEN_BUCKETS),
+    TOKEN_USAGE(
+        "gen_ai.client.token.usage",
+        "{token}",
+        "Number of input and output tokens used, as the backend reported them",
+        TOKEN_BUCKETS),
     /**
      * Tokens per call that the gateway counted itself because the backend reported none; never
      * mixed into {@link #TOKEN_USAGE}. Histogram, unit {@code {token}}.
      */
-    ESTIMATED_TOKEN_USAGE("ai_gateway.token.usage.estimated", "{token}",
+    ESTIMATED_TOKEN_USAGE(
+        "ai_gateway.token.usage.estimated",
+        "{token}",
         "Number of input and output tokens the gateway estimated because none were reported",
         TOKEN_BUCKETS),
     /** From the start of handling to the end of the body or the failure. Timer, seconds. */
-    OPERATION_DURATION("gen_ai.client.operation.duration", "s", "GenAI operation duration",
-        SECONDS_BUCKETS),
+    OPERATION_DURATION(
+        "gen_ai.client.operation.duration", "s", "GenAI operation duration", SECONDS_BUCKETS),
     /** For streams only: from the start of handling to the first chunk. Timer, seconds. */
-    TIME_TO_FIRST_CHUNK("gen_ai.client.operation.time_to_first_chunk", "s",
-        "Time to receive the first chunk of a streamed response", SECONDS_BUCKETS),
+    TIME_TO_FIRST_CHUNK(
+        "gen_ai.client.operation.time_to_first_chunk",
+        "s",
+        "Time to receive the first chunk of a streamed response",
+        SECONDS_BUCKETS),
     /** Calls the gateway answered itself instead of sending them on. Counter. */
-    REJECTIONS("ai_gateway.rejections", null,
-        "Calls the gateway rejected locally, by reason and limit", NO_BUCKETS),
+    REJECTIONS(
+        "ai_gateway.rejections",
+        null,
+        "Calls the gateway rejected locally, by reason and limit",
+        NO_BUCKETS),
     /** Tries against a backend, per backend and result. Counter. */
     ATTEMPTS("ai_gateway.attempts", null, "Tries of routed calls against a backend", NO_BUCKETS),
     /** Moves of a call from one backend to another. Counter. */
-    FAILOVERS("ai_gateway.failovers", null, "Moves of a call from one backend to another",
-        NO_BUCKETS),
+    FAILOVERS(
+        "ai_gateway.failovers", null, "Moves of a call from one backend to another", NO_BUCKETS),
     /** A backend's breaker state: 0 closed, 1 half-open, 2 open. Gauge. */
-    BREAKER_STATE("ai_gateway.breaker.state", null,
-        "Circuit breaker state of a backend: 0 closed, 1 half-open, 2 open", NO_BUCKETS),
+    BREAKER_STATE(
+        "ai_gateway.breaker.state",
+        null,
+        "Circuit breaker state of a backend: 0 closed, 1 half-open, 2 open",
+        NO_BUCKETS),
     /** Breaker state changes, per backend, from and to. Counter. */
-    BREAKER_TRANSITIONS("ai_gateway.breaker.transitions", null,
-        "Circuit breaker state changes of a backend", NO_BUCKETS),
+    BREAKER_TRANSITIONS(
+        "ai_gateway.breaker.transitions",
+        null,
+        "Circuit breaker state changes of a backend",
+        NO_BUCKETS),
     /**
-     * Per settled call, how far the settlement was from the reservation, as an absolute number
-     * of tokens with a {@code direction}. Distribution summary, unit {@code {token}}.
+     * Per settled call, how far the settlement was from the reservation, as an absolute number of
+     * tokens with a {@code direction}. Distribution summary, unit {@code {token}}.
      */
-    RESERVATION_DRIFT("ai_gateway.reservation.drift", "{token}",
+    RESERVATION_DRIFT(
+        "ai_gateway.reservation.drift",
+        "{token}",
         "Distance between the tokens reserved before a call and those settled after it",
         NO_BUCKETS),
     /** The time the gateway itself added to a call. Timer, seconds. */
-    GATEWAY_TIME("ai_gateway.gateway.time", "s",
-        "Time the gateway itself spent on a call (admission, routing, settlement)", NO_BUCKETS),
+    GATEWAY_TIME(
+        "ai_gateway.gateway.time",
+        "s",
+        "Time the gateway itself spent on a call (admission, routing, settlement)",
+        NO_BUCKETS),
     /**
      * Calls the response cache looked at, by {@code outcome} ({@code miss}, {@code exact_hit},
      * {@code semantic_hit}, {@code guarded_miss}, {@code bypassed}). Counter.
@@ -106,8 +129,8 @@ public final class GenAiMetricNames {
      * Per cache hit, the tokens its answer cost when it was first produced. Distribution summary,
      * unit {@code {token}}.
      */
-    CACHE_TOKENS_SAVED("ai_gateway.cache.tokens.saved", "{token}",
-        "Tokens that cache hits saved", NO_BUCKETS);
+    CACHE_TOKENS_SAVED(
+        "ai_gateway.cache.tokens.saved", "{token}", "Tokens that cache hits saved", NO_BUCKETS);
 
     private final String meterName;
     private final String unit;
@@ -127,8 +150,8 @@ public final class GenAiMetricNames {
     }
 
     /**
-     * The unit: {@code {token}} (set as the base unit of token summaries), {@code s} (timers,
-     * which each registry exports in its own base time unit), or null for counts and gauges.
+     * The unit: {@code {token}} (set as the base unit of token summaries), {@code s} (timers, which
+     * each registry exports in its own base time unit), or null for counts and gauges.
      */
     public String unit() {
       return unit;

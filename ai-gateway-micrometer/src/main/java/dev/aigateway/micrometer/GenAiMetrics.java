@@ -29,11 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records every governed call into a Micrometer {@link MeterRegistry}, with the OpenTelemetry
- * GenAI metric names ({@code gen_ai.client.token.usage}, {@code gen_ai.client.operation.duration},
- * {@code gen_ai.client.operation.time_to_first_chunk}) and the gateway's own meters (rejections,
- * backend attempts, failovers, breaker state, reservation drift, gateway time). All names are in
- * {@link GenAiMetricNames}; {@code docs/metrics.md} lists every meter.
+ * Records every governed call into a Micrometer {@link MeterRegistry}, with the OpenTelemetry GenAI
+ * metric names ({@code gen_ai.client.token.usage}, {@code gen_ai.client.operation.duration}, {@code
+ * gen_ai.client.operation.time_to_first_chunk}) and the gateway's own meters (rejections, backend
+ * attempts, failovers, breaker state, reservation drift, gateway time). All names are in {@link
+ * GenAiMetricNames}; {@code docs/metrics.md} lists every meter.
  *
  * <pre>{@code
  * GenAiMetrics metrics = GenAiMetrics.builder(registry)
@@ -81,10 +81,8 @@ public final class GenAiMetrics implements GatewayListener {
       new AtomicReferenceArray<>(OPERATIONS.length * OUTCOMES.length);
   private final ConcurrentHashMap<AttemptKey, Counter> attempts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<FailoverKey, Counter> failovers = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<TransitionKey, Counter> transitions =
-      new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, AtomicInteger> breakerStates =
-      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<TransitionKey, Counter> transitions = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
 
   private GenAiMetrics(Builder b) {
     this.registry = b.registry;
@@ -99,8 +97,7 @@ public final class GenAiMetrics implements GatewayListener {
       dimensionLimits[i] = new ValueLimit(dimensionNames[i], maxValuesPerDimension, log);
       dimensionFailed[i] = new AtomicBoolean();
     }
-    this.requestModels =
-        new ValueLimit(Attribute.REQUEST_MODEL.key(), maxValuesPerDimension, log);
+    this.requestModels = new ValueLimit(Attribute.REQUEST_MODEL.key(), maxValuesPerDimension, log);
     this.responseModels =
         new ValueLimit(Attribute.RESPONSE_MODEL.key(), maxValuesPerDimension, log);
   }
@@ -141,14 +138,15 @@ public final class GenAiMetrics implements GatewayListener {
   }
 
   private static void recordCache(GatewayEvent event, CallMeters meters) {
-    Slot lookup = switch (event.cacheOutcome()) {
-      case NONE -> null;
-      case BYPASSED -> Slot.CACHE_BYPASSED;
-      case MISS -> Slot.CACHE_MISS;
-      case EXACT_HIT -> Slot.CACHE_EXACT_HIT;
-      case SEMANTIC_HIT -> Slot.CACHE_SEMANTIC_HIT;
-      case GUARDED_MISS -> Slot.CACHE_GUARDED_MISS;
-    };
+    Slot lookup =
+        switch (event.cacheOutcome()) {
+          case NONE -> null;
+          case BYPASSED -> Slot.CACHE_BYPASSED;
+          case MISS -> Slot.CACHE_MISS;
+          case EXACT_HIT -> Slot.CACHE_EXACT_HIT;
+          case SEMANTIC_HIT -> Slot.CACHE_SEMANTIC_HIT;
+          case GUARDED_MISS -> Slot.CACHE_GUARDED_MISS;
+        };
     if (lookup == null) {
       return;
     }
@@ -162,14 +160,16 @@ public final class GenAiMetrics implements GatewayListener {
   @Override
   public void onBreakerTransition(BreakerTransition transition) {
     breakerState(transition.backendId()).set(stateCode(transition.to()));
-    transitions.computeIfAbsent(
-        new TransitionKey(transition.backendId(), transition.from(), transition.to()),
-        k -> Counter.builder(Metric.BREAKER_TRANSITIONS.meterName())
-            .description(Metric.BREAKER_TRANSITIONS.description())
-            .tag(Attribute.BACKEND.key(), k.backend())
-            .tag(Attribute.FROM.key(), STATE_NAMES[k.from().ordinal()])
-            .tag(Attribute.TO.key(), STATE_NAMES[k.to().ordinal()])
-            .register(registry))
+    transitions
+        .computeIfAbsent(
+            new TransitionKey(transition.backendId(), transition.from(), transition.to()),
+            k ->
+                Counter.builder(Metric.BREAKER_TRANSITIONS.meterName())
+                    .description(Metric.BREAKER_TRANSITIONS.description())
+                    .tag(Attribute.BACKEND.key(), k.backend())
+                    .tag(Attribute.FROM.key(), STATE_NAMES[k.from().ordinal()])
+                    .tag(Attribute.TO.key(), STATE_NAMES[k.to().ordinal()])
+                    .register(registry))
         .increment();
   }
 
@@ -192,8 +192,8 @@ public final class GenAiMetrics implements GatewayListener {
     CallMeters.Key key = new CallMeters.Key(values);
     CallMeters meters = calls.get(key);
     if (meters == null) {
-      meters = calls.computeIfAbsent(key,
-          k -> new CallMeters(registry, dimensionNames, k.values()));
+      meters =
+          calls.computeIfAbsent(key, k -> new CallMeters(registry, dimensionNames, k.values()));
     }
     return meters;
   }
@@ -203,8 +203,11 @@ public final class GenAiMetrics implements GatewayListener {
       return dimensions[i].valueOf(event);
     } catch (RuntimeException e) {
       if (!dimensionFailed[i].getAndSet(true)) {
-        log.warn("ai-gateway metrics: dimension '{}' threw; recording '{}' whenever it does",
-            dimensionNames[i], GenAiMetricNames.NONE, e);
+        log.warn(
+            "ai-gateway metrics: dimension '{}' threw; recording '{}' whenever it does",
+            dimensionNames[i],
+            GenAiMetricNames.NONE,
+            e);
       }
       return null;
     }
@@ -218,33 +221,46 @@ public final class GenAiMetrics implements GatewayListener {
       return event.errorType();
     }
     return event.rejection() != null
-        ? event.rejection().headerValue() : GenAiMetricNames.ERROR_TYPE_OTHER;
+        ? event.rejection().headerValue()
+        : GenAiMetricNames.ERROR_TYPE_OTHER;
   }
 
   private static void recordUsage(GatewayEvent event, CallMeters meters) {
-    record(meters, event.inputSource(), Slot.REPORTED_INPUT, Slot.ESTIMATED_INPUT,
+    record(
+        meters,
+        event.inputSource(),
+        Slot.REPORTED_INPUT,
+        Slot.ESTIMATED_INPUT,
         event.usage().inputTokens());
     if (event.operation() != Operation.EMBEDDINGS) { // embeddings have no output tokens
-      record(meters, event.outputSource(), Slot.REPORTED_OUTPUT, Slot.ESTIMATED_OUTPUT,
+      record(
+          meters,
+          event.outputSource(),
+          Slot.REPORTED_OUTPUT,
+          Slot.ESTIMATED_OUTPUT,
           event.usage().outputTokens());
     }
   }
 
-  private static void record(CallMeters meters, UsageSource source, Slot reported,
-      Slot estimated, long tokens) {
+  private static void record(
+      CallMeters meters, UsageSource source, Slot reported, Slot estimated, long tokens) {
     switch (source) {
       case REPORTED -> meters.summary(reported).record(tokens);
       case ESTIMATED -> meters.summary(estimated).record(tokens);
-      case NONE -> { }
+      case NONE -> {}
     }
   }
 
   private static void recordDrift(GatewayEvent event, CallMeters meters) {
     // Refunded calls settle to 0 by design; only calls that kept their charge say how good the
     // reservation was. Limits that reserve nothing up front have no drift to speak of.
-    boolean settled = event.outcome() == CallOutcome.SUCCESS
-        || event.outcome() == CallOutcome.CANCELLED || event.outcome() == CallOutcome.TRUNCATED;
-    if (!settled || event.reservedTokens() <= 0 || event.cacheOutcome().hit()
+    boolean settled =
+        event.outcome() == CallOutcome.SUCCESS
+            || event.outcome() == CallOutcome.CANCELLED
+            || event.outcome() == CallOutcome.TRUNCATED;
+    if (!settled
+        || event.reservedTokens() <= 0
+        || event.cacheOutcome().hit()
         || event.limitOutcome() == LimitOutcome.SETTLE_FAILED) {
       // A cache hit is refunded (or charged its old cost) by design, not estimated; a store that
       // failed to settle charged something else than settledTokens.
@@ -262,11 +278,12 @@ public final class GenAiMetrics implements GatewayListener {
     int index = event.operation().ordinal() * OUTCOMES.length + event.outcome().ordinal();
     Timer timer = gatewayTimes.get(index);
     if (timer == null) {
-      timer = Timer.builder(Metric.GATEWAY_TIME.meterName())
-          .description(Metric.GATEWAY_TIME.description())
-          .tag(Attribute.OPERATION_NAME.key(), event.operation().conventionName())
-          .tag(Attribute.OUTCOME.key(), OUTCOME_NAMES[event.outcome().ordinal()])
-          .register(registry);
+      timer =
+          Timer.builder(Metric.GATEWAY_TIME.meterName())
+              .description(Metric.GATEWAY_TIME.description())
+              .tag(Attribute.OPERATION_NAME.key(), event.operation().conventionName())
+              .tag(Attribute.OUTCOME.key(), OUTCOME_NAMES[event.outcome().ordinal()])
+              .register(registry);
       gatewayTimes.set(index, timer);
     }
     return timer;
@@ -276,27 +293,34 @@ public final class GenAiMetrics implements GatewayListener {
     Attempt previous = null;
     for (Attempt attempt : tries) {
       breakerState(attempt.backendId());
-      attempts.computeIfAbsent(
-          new AttemptKey(attempt.backendId(), attempt.status(), attempt.errorType()),
-          k -> Counter.builder(Metric.ATTEMPTS.meterName())
-              .description(Metric.ATTEMPTS.description())
-              .tag(Attribute.BACKEND.key(), k.backend())
-              .tag(Attribute.STATUS.key(),
-                  k.status() > 0 ? Integer.toString(k.status()) : GenAiMetricNames.NONE)
-              .tag(Attribute.ERROR_TYPE.key(), orNone(k.errorType()))
-              .register(registry))
+      attempts
+          .computeIfAbsent(
+              new AttemptKey(attempt.backendId(), attempt.status(), attempt.errorType()),
+              k ->
+                  Counter.builder(Metric.ATTEMPTS.meterName())
+                      .description(Metric.ATTEMPTS.description())
+                      .tag(Attribute.BACKEND.key(), k.backend())
+                      .tag(
+                          Attribute.STATUS.key(),
+                          k.status() > 0 ? Integer.toString(k.status()) : GenAiMetricNames.NONE)
+                      .tag(Attribute.ERROR_TYPE.key(), orNone(k.errorType()))
+                      .register(registry))
           .increment();
       if (previous != null && !previous.backendId().equals(attempt.backendId())) {
-        String reason = previous.status() > 0
-            ? Integer.toString(previous.status()) : orNone(previous.errorType());
-        failovers.computeIfAbsent(
-            new FailoverKey(previous.backendId(), attempt.backendId(), reason),
-            k -> Counter.builder(Metric.FAILOVERS.meterName())
-                .description(Metric.FAILOVERS.description())
-                .tag(Attribute.FROM.key(), k.from())
-                .tag(Attribute.TO.key(), k.to())
-                .tag(Attribute.REASON.key(), k.reason())
-                .register(registry))
+        String reason =
+            previous.status() > 0
+                ? Integer.toString(previous.status())
+                : orNone(previous.errorType());
+        failovers
+            .computeIfAbsent(
+                new FailoverKey(previous.backendId(), attempt.backendId(), reason),
+                k ->
+                    Counter.builder(Metric.FAILOVERS.meterName())
+                        .description(Metric.FAILOVERS.description())
+                        .tag(Attribute.FROM.key(), k.from())
+                        .tag(Attribute.TO.key(), k.to())
+                        .tag(Attribute.REASON.key(), k.reason())
+                        .register(registry))
             .increment();
       }
       previous = attempt;
@@ -309,15 +333,17 @@ public final class GenAiMetrics implements GatewayListener {
     if (state != null) {
       return state;
     }
-    return breakerStates.computeIfAbsent(backendId, id -> {
-      AtomicInteger created = new AtomicInteger(stateCode(BreakerState.CLOSED));
-      Gauge.builder(Metric.BREAKER_STATE.meterName(), created, AtomicInteger::get)
-          .description(Metric.BREAKER_STATE.description())
-          .tag(Attribute.BACKEND.key(), id)
-          .strongReference(true)
-          .register(registry);
-      return created;
-    });
+    return breakerStates.computeIfAbsent(
+        backendId,
+        id -> {
+          AtomicInteger created = new AtomicInteger(stateCode(BreakerState.CLOSED));
+          Gauge.builder(Metric.BREAKER_STATE.meterName(), created, AtomicInteger::get)
+              .description(Metric.BREAKER_STATE.description())
+              .tag(Attribute.BACKEND.key(), id)
+              .strongReference(true)
+              .register(registry);
+          return created;
+        });
   }
 
   private static int stateCode(BreakerState state) {
@@ -342,8 +368,11 @@ public final class GenAiMetrics implements GatewayListener {
 
   @Override
   public String toString() {
-    return "GenAiMetrics{dimensions=" + List.of(dimensionNames) + ", maxValuesPerDimension="
-        + maxValuesPerDimension + "}";
+    return "GenAiMetrics{dimensions="
+        + List.of(dimensionNames)
+        + ", maxValuesPerDimension="
+        + maxValuesPerDimension
+        + "}";
   }
 
   private record AttemptKey(String backend, int status, String errorType) {}
@@ -367,28 +396,28 @@ public final class GenAiMetrics implements GatewayListener {
     }
 
     /**
-     * Adds a custom dimension: a tag named {@code name} on the token usage, duration, time to
-     * first chunk, rejection and drift meters, valued per call by {@code dimension}.
+     * Adds a custom dimension: a tag named {@code name} on the token usage, duration, time to first
+     * chunk, rejection and drift meters, valued per call by {@code dimension}.
      *
      * <pre>{@code
      * builder.dimension("team", Dimension.counterKey("per-team"))
      *     .dimension("backend", Dimension.backend());
      * }</pre>
      *
-     * @throws IllegalArgumentException when the name is blank, is already a tag key of those
-     *     meters (such as {@code gen_ai.request.model} or {@code error.type}; see
-     *     {@link GenAiMetricNames.Attribute}) or was already added
+     * @throws IllegalArgumentException when the name is blank, is already a tag key of those meters
+     *     (such as {@code gen_ai.request.model} or {@code error.type}; see {@link
+     *     GenAiMetricNames.Attribute}) or was already added
      */
     public Builder dimension(String name, Dimension dimension) {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(dimension, "dimension");
       if (name.isBlank()) {
-        throw new IllegalArgumentException("a dimension name must not be blank but was '" + name
-            + "'");
+        throw new IllegalArgumentException(
+            "a dimension name must not be blank but was '" + name + "'");
       }
       if (CallMeters.BUILT_IN_KEYS.contains(name)) {
-        throw new IllegalArgumentException("dimension name '" + name
-            + "' is a built-in attribute; choose another name");
+        throw new IllegalArgumentException(
+            "dimension name '" + name + "' is a built-in attribute; choose another name");
       }
       if (dimensions.containsKey(name)) {
         throw new IllegalArgumentException("dimension '" + name + "' was already added");
@@ -398,10 +427,10 @@ public final class GenAiMetrics implements GatewayListener {
     }
 
     /**
-     * How many distinct values each custom dimension, {@code gen_ai.request.model} and
-     * {@code gen_ai.response.model} may take (default
-     * {@value GenAiMetrics#DEFAULT_MAX_VALUES_PER_DIMENSION}); later values are recorded as
-     * {@code other} and a warning is logged once per dimension.
+     * How many distinct values each custom dimension, {@code gen_ai.request.model} and {@code
+     * gen_ai.response.model} may take (default {@value
+     * GenAiMetrics#DEFAULT_MAX_VALUES_PER_DIMENSION}); later values are recorded as {@code other}
+     * and a warning is logged once per dimension.
      *
      * @throws IllegalArgumentException when {@code max} is below 1
      */

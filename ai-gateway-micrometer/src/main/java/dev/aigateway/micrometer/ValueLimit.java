@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 
 /**
- * Admits up to {@code max} distinct values of one attribute; later values fold into
- * {@link GenAiMetricNames#OTHER}, with one warning. Lock-free: a known value costs one map read.
+ * Admits up to {@code max} distinct values of one attribute; later values fold into {@link
+ * GenAiMetricNames#OTHER}, with one warning. Lock-free: a known value costs one map read.
  */
 final class ValueLimit {
 
@@ -37,9 +37,13 @@ final class ValueLimit {
       n = admitted.get();
       if (n >= max) {
         if (!warned.getAndSet(true)) {
-          log.warn("ai-gateway metrics: '{}' reached its limit of {} distinct values; further "
-              + "values are recorded as '{}'. Raise GenAiMetrics.Builder.maxValuesPerDimension "
-              + "or use a coarser dimension", attribute, max, GenAiMetricNames.OTHER);
+          log.warn(
+              "ai-gateway metrics: '{}' reached its limit of {} distinct values; further "
+                  + "values are recorded as '{}'. Raise GenAiMetrics.Builder.maxValuesPerDimension "
+                  + "or use a coarser dimension",
+              attribute,
+              max,
+              GenAiMetricNames.OTHER);
         }
         return GenAiMetricNames.OTHER;
       }

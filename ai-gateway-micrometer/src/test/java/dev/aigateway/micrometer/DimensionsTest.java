@@ -27,23 +27,34 @@ class DimensionsTest {
   }
 
   private Set<String> inputTokenValues(String tagKey) {
-    return registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
-        .summaries().stream().map(s -> s.getId().getTag(tagKey)).collect(Collectors.toSet());
+    return registry
+        .find("gen_ai.client.token.usage")
+        .tag("gen_ai.token.type", "input")
+        .summaries()
+        .stream()
+        .map(s -> s.getId().getTag(tagKey))
+        .collect(Collectors.toSet());
   }
 
   @Test
   void customDimensionsTagEveryPerCallMeter() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("team", Dimension.consumer()).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build();
 
-    metrics.onEvent(Events.chat().consumer("team-a").stream(true)
-        .timeToFirstChunk(Duration.ofMillis(80)).build());
-    metrics.onEvent(Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly").consumer("team-b")
-        .build());
+    metrics.onEvent(
+        Events.chat().consumer("team-a").stream(true)
+            .timeToFirstChunk(Duration.ofMillis(80))
+            .build());
+    metrics.onEvent(
+        Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly").consumer("team-b").build());
 
-    for (String name : List.of("gen_ai.client.token.usage",
-        "gen_ai.client.operation.time_to_first_chunk", "ai_gateway.reservation.drift")) {
-      assertThat(registry.get(name).meters()).as(name)
+    for (String name :
+        List.of(
+            "gen_ai.client.token.usage",
+            "gen_ai.client.operation.time_to_first_chunk",
+            "ai_gateway.reservation.drift")) {
+      assertThat(registry.get(name).meters())
+          .as(name)
           .allSatisfy(meter -> assertThat(tags(meter)).containsEntry("team", "team-a"));
     }
     assertThat(registry.get("gen_ai.client.operation.duration").meters())
@@ -55,11 +66,14 @@ class DimensionsTest {
 
   @Test
   void backendMetersCarryNoCustomDimensions() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("team", Dimension.consumer()).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build();
 
-    metrics.onEvent(Events.chat().backendId("ptu-east")
-        .attempts(List.of(new Attempt("ptu-east", 200, null, Duration.ofMillis(9)))).build());
+    metrics.onEvent(
+        Events.chat()
+            .backendId("ptu-east")
+            .attempts(List.of(new Attempt("ptu-east", 200, null, Duration.ofMillis(9))))
+            .build());
 
     assertThat(tags(registry.get("ai_gateway.attempts").counter())).doesNotContainKey("team");
     assertThat(tags(registry.get("ai_gateway.gateway.time").timer())).doesNotContainKey("team");
@@ -67,74 +81,101 @@ class DimensionsTest {
 
   @Test
   void counterKeyDimensionTakesTheKeyOfTheNamedLimit() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("team", Dimension.counterKey("per-team")).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry).dimension("team", Dimension.counterKey("per-team")).build();
 
-    metrics.onEvent(Events.chat().counterKeys(Map.of("per-team", "search", "global", "*"))
-        .build());
+    metrics.onEvent(Events.chat().counterKeys(Map.of("per-team", "search", "global", "*")).build());
 
     assertThat(inputTokenValues("team")).containsExactly("search");
   }
 
   @Test
   void backendAndVariantDimensionsTakeTheRoute() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("backend", Dimension.backend())
-        .dimension("variant", Dimension.variant()).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension("backend", Dimension.backend())
+            .dimension("variant", Dimension.variant())
+            .build();
 
     metrics.onEvent(Events.chat().backendId("ptu-east").variant("gpt-4.1").build());
 
     assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
-        .containsEntry("backend", "ptu-east").containsEntry("variant", "gpt-4.1");
+        .containsEntry("backend", "ptu-east")
+        .containsEntry("variant", "gpt-4.1");
   }
 
   @Test
   void functionDimensionsTakeAnyValueOfTheEvent() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("tier", Dimension.of(e -> e.consumer().startsWith("free-") ? "free" : "paid"))
-        .dimension("streamed", e -> String.valueOf(e.stream()))
-        .build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension(
+                "tier", Dimension.of(e -> e.consumer().startsWith("free-") ? "free" : "paid"))
+            .dimension("streamed", e -> String.valueOf(e.stream()))
+            .build();
 
     metrics.onEvent(Events.chat().consumer("free-42").build());
 
     assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
-        .containsEntry("tier", "free").containsEntry("streamed", "false");
+        .containsEntry("tier", "free")
+        .containsEntry("streamed", "false");
   }
 
   @Test
   void aMissingDimensionValueIsRecordedAsNone() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("team", Dimension.counterKey("per-team"))
-        .dimension("backend", Dimension.backend()).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension("team", Dimension.counterKey("per-team"))
+            .dimension("backend", Dimension.backend())
+            .build();
 
     metrics.onEvent(Events.chat().build());
 
     assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
-        .containsEntry("team", "none").containsEntry("backend", "none");
+        .containsEntry("team", "none")
+        .containsEntry("backend", "none");
   }
 
   @Test
   void valuesBeyondTheLimitFoldIntoOther() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("team", Dimension.consumer()).maxValuesPerDimension(2).logger(log).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension("team", Dimension.consumer())
+            .maxValuesPerDimension(2)
+            .logger(log)
+            .build();
 
     for (String consumer : List.of("a", "b", "c", "d", "a")) {
       metrics.onEvent(Events.chat().consumer(consumer).build());
     }
 
     assertThat(inputTokenValues("team")).containsExactlyInAnyOrder("a", "b", "other");
-    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
-        .tag("team", "other").summary().count()).isEqualTo(2);
-    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
-        .tag("team", "a").summary().count()).isEqualTo(2);
+    assertThat(
+            registry
+                .get("gen_ai.client.token.usage")
+                .tag("gen_ai.token.type", "input")
+                .tag("team", "other")
+                .summary()
+                .count())
+        .isEqualTo(2);
+    assertThat(
+            registry
+                .get("gen_ai.client.token.usage")
+                .tag("gen_ai.token.type", "input")
+                .tag("team", "a")
+                .summary()
+                .count())
+        .isEqualTo(2);
   }
 
   @Test
   void foldingWarnsOncePerDimension() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("team", Dimension.consumer())
-        .dimension("app", e -> e.consumer() + "-app")
-        .maxValuesPerDimension(1).logger(log).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension("team", Dimension.consumer())
+            .dimension("app", e -> e.consumer() + "-app")
+            .maxValuesPerDimension(1)
+            .logger(log)
+            .build();
 
     for (String consumer : List.of("a", "b", "c", "d")) {
       metrics.onEvent(Events.chat().consumer(consumer).build());
@@ -147,40 +188,51 @@ class DimensionsTest {
 
   @Test
   void requestAndResponseModelsAreLimitedToo() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry).maxValuesPerDimension(1).logger(log)
-        .build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry).maxValuesPerDimension(1).logger(log).build();
 
     metrics.onEvent(Events.chat().requestedModel("gpt-4o").responseModel("gpt-4o-1").build());
     metrics.onEvent(Events.chat().requestedModel("gpt-4.1").responseModel("gpt-4.1-1").build());
 
-    assertThat(inputTokenValues("gen_ai.request.model")).containsExactlyInAnyOrder("gpt-4o",
-        "other");
-    assertThat(inputTokenValues("gen_ai.response.model")).containsExactlyInAnyOrder("gpt-4o-1",
-        "other");
-    assertThat(log.warnings()).hasSize(2).anySatisfy(w -> assertThat(w)
-        .contains("'gen_ai.request.model'"));
+    assertThat(inputTokenValues("gen_ai.request.model"))
+        .containsExactlyInAnyOrder("gpt-4o", "other");
+    assertThat(inputTokenValues("gen_ai.response.model"))
+        .containsExactlyInAnyOrder("gpt-4o-1", "other");
+    assertThat(log.warnings())
+        .hasSize(2)
+        .anySatisfy(w -> assertThat(w).contains("'gen_ai.request.model'"));
   }
 
   @Test
   void aDimensionThatThrowsIsRecordedAsNoneAndLoggedOnce() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("broken", e -> {
-          throw new IllegalStateException("boom");
-        })
-        .logger(log).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension(
+                "broken",
+                e -> {
+                  throw new IllegalStateException("boom");
+                })
+            .logger(log)
+            .build();
 
     metrics.onEvent(Events.chat().build());
     metrics.onEvent(Events.chat().build());
 
-    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
-        .tag("broken", "none").summary().count()).isEqualTo(2);
+    assertThat(
+            registry
+                .get("gen_ai.client.token.usage")
+                .tag("gen_ai.token.type", "input")
+                .tag("broken", "none")
+                .summary()
+                .count())
+        .isEqualTo(2);
     assertThat(log.warnings()).hasSize(1).first().asString().contains("'broken'");
   }
 
   @Test
   void dimensionNamesMustBeNewAndNotBuiltIn() {
-    GenAiMetrics.Builder builder = GenAiMetrics.builder(registry)
-        .dimension("team", Dimension.consumer());
+    GenAiMetrics.Builder builder =
+        GenAiMetrics.builder(registry).dimension("team", Dimension.consumer());
 
     assertThatThrownBy(() -> builder.dimension("team", Dimension.backend()))
         .isInstanceOf(IllegalArgumentException.class)
@@ -202,8 +254,11 @@ class DimensionsTest {
 
   @Test
   void theBuiltMetricsNameTheirDimensions() {
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("team", Dimension.consumer()).maxValuesPerDimension(7).build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry)
+            .dimension("team", Dimension.consumer())
+            .maxValuesPerDimension(7)
+            .build();
 
     assertThat(metrics).hasToString("GenAiMetrics{dimensions=[team], maxValuesPerDimension=7}");
   }

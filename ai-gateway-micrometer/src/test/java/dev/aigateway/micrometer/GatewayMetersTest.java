@@ -34,8 +34,12 @@ class GatewayMetersTest {
   }
 
   private double rejections(String reason, String limit) {
-    return registry.get("ai_gateway.rejections").tag("reason", reason).tag("limit", limit)
-        .counter().count();
+    return registry
+        .get("ai_gateway.rejections")
+        .tag("reason", reason)
+        .tag("limit", limit)
+        .counter()
+        .count();
   }
 
   private double breakerState(String backend) {
@@ -55,12 +59,13 @@ class GatewayMetersTest {
     assertThat(rejections("token-rate-limit", "per-consumer")).isEqualTo(2);
     assertThat(rejections("token-quota", "monthly")).isEqualTo(1);
     assertThat(tags(registry.get("ai_gateway.rejections").tag("limit", "monthly").counter()))
-        .containsExactlyInAnyOrderEntriesOf(Map.of(
-            "gen_ai.operation.name", "chat",
-            "gen_ai.provider.name", "openai",
-            "gen_ai.request.model", "gpt-4o",
-            "reason", "token-quota",
-            "limit", "monthly"));
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "gen_ai.operation.name", "chat",
+                "gen_ai.provider.name", "openai",
+                "gen_ai.request.model", "gpt-4o",
+                "reason", "token-quota",
+                "limit", "monthly"));
   }
 
   @Test
@@ -72,31 +77,51 @@ class GatewayMetersTest {
 
   @Test
   void cacheLookupsAreCountedByOutcomeAndHitsRecordTheTokensSaved() {
-    metrics.onEvent(Events.chat().cache(dev.aigateway.api.CacheOutcome.MISS, Double.NaN, null, 0)
-        .build());
-    metrics.onEvent(Events.chat().usage(dev.aigateway.api.Usage.ZERO,
-            dev.aigateway.api.UsageSource.NONE, dev.aigateway.api.UsageSource.NONE)
-        .settledTokens(0)
-        .cache(dev.aigateway.api.CacheOutcome.EXACT_HIT, Double.NaN, null, 42).build());
-    metrics.onEvent(Events.chat().usage(dev.aigateway.api.Usage.ZERO,
-            dev.aigateway.api.UsageSource.NONE, dev.aigateway.api.UsageSource.NONE)
-        .settledTokens(0)
-        .cache(dev.aigateway.api.CacheOutcome.SEMANTIC_HIT, 0.95, null, 8).build());
-    metrics.onEvent(Events.chat().cache(dev.aigateway.api.CacheOutcome.GUARDED_MISS, 0.93,
-        "negation", 0).build());
+    metrics.onEvent(
+        Events.chat().cache(dev.aigateway.api.CacheOutcome.MISS, Double.NaN, null, 0).build());
+    metrics.onEvent(
+        Events.chat()
+            .usage(
+                dev.aigateway.api.Usage.ZERO,
+                dev.aigateway.api.UsageSource.NONE,
+                dev.aigateway.api.UsageSource.NONE)
+            .settledTokens(0)
+            .cache(dev.aigateway.api.CacheOutcome.EXACT_HIT, Double.NaN, null, 42)
+            .build());
+    metrics.onEvent(
+        Events.chat()
+            .usage(
+                dev.aigateway.api.Usage.ZERO,
+                dev.aigateway.api.UsageSource.NONE,
+                dev.aigateway.api.UsageSource.NONE)
+            .settledTokens(0)
+            .cache(dev.aigateway.api.CacheOutcome.SEMANTIC_HIT, 0.95, null, 8)
+            .build());
+    metrics.onEvent(
+        Events.chat()
+            .cache(dev.aigateway.api.CacheOutcome.GUARDED_MISS, 0.93, "negation", 0)
+            .build());
 
     assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "miss").counter().count())
         .isEqualTo(1);
-    assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "exact_hit").counter()
-        .count()).isEqualTo(1);
-    assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "guarded_miss").counter()
-        .count()).isEqualTo(1);
-    assertThat(registry.get("ai_gateway.cache.tokens.saved").summary().totalAmount())
-        .isEqualTo(50);
+    assertThat(
+            registry.get("ai_gateway.cache.lookups").tag("outcome", "exact_hit").counter().count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.cache.lookups")
+                .tag("outcome", "guarded_miss")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.get("ai_gateway.cache.tokens.saved").summary().totalAmount()).isEqualTo(50);
     assertThat(registry.get("ai_gateway.cache.tokens.saved").summary().count()).isEqualTo(2);
     // Hits are refunded by design: they say nothing about how good reservations are.
-    assertThat(registry.find("ai_gateway.reservation.drift").summaries()
-        .stream().mapToLong(s -> s.count()).sum()).isEqualTo(2);
+    assertThat(
+            registry.find("ai_gateway.reservation.drift").summaries().stream()
+                .mapToLong(s -> s.count())
+                .sum())
+        .isEqualTo(2);
   }
 
   @Test
@@ -115,48 +140,105 @@ class GatewayMetersTest {
 
   @Test
   void attemptsAreCountedPerBackendAndStatus() {
-    metrics.onEvent(Events.chat().backendId("openai")
-        .attempts(List.of(attempt("ptu-east", 429), attempt("openai", 200))).build());
-    metrics.onEvent(Events.chat().backendId("ptu-east")
-        .attempts(List.of(attempt("ptu-east", 200))).build());
+    metrics.onEvent(
+        Events.chat()
+            .backendId("openai")
+            .attempts(List.of(attempt("ptu-east", 429), attempt("openai", 200)))
+            .build());
+    metrics.onEvent(
+        Events.chat().backendId("ptu-east").attempts(List.of(attempt("ptu-east", 200))).build());
 
-    assertThat(registry.get("ai_gateway.attempts").tag("backend", "ptu-east").tag("status", "429")
-        .tag("error.type", "none").counter().count()).isEqualTo(1);
-    assertThat(registry.get("ai_gateway.attempts").tag("backend", "ptu-east").tag("status", "200")
-        .counter().count()).isEqualTo(1);
-    assertThat(registry.get("ai_gateway.attempts").tag("backend", "openai").tag("status", "200")
-        .counter().count()).isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.attempts")
+                .tag("backend", "ptu-east")
+                .tag("status", "429")
+                .tag("error.type", "none")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.attempts")
+                .tag("backend", "ptu-east")
+                .tag("status", "200")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.attempts")
+                .tag("backend", "openai")
+                .tag("status", "200")
+                .counter()
+                .count())
+        .isEqualTo(1);
   }
 
   @Test
   void attemptsWithoutAResponseCarryTheirErrorType() {
-    metrics.onEvent(Events.chat().backendId("openai").attempts(List.of(
-        new Attempt("ptu-east", 0, "java.net.ConnectException", Duration.ofMillis(3)),
-        attempt("openai", 200))).build());
+    metrics.onEvent(
+        Events.chat()
+            .backendId("openai")
+            .attempts(
+                List.of(
+                    new Attempt("ptu-east", 0, "java.net.ConnectException", Duration.ofMillis(3)),
+                    attempt("openai", 200)))
+            .build());
 
-    assertThat(registry.get("ai_gateway.attempts").tag("backend", "ptu-east")
-        .tag("status", "none").tag("error.type", "java.net.ConnectException").counter().count())
+    assertThat(
+            registry
+                .get("ai_gateway.attempts")
+                .tag("backend", "ptu-east")
+                .tag("status", "none")
+                .tag("error.type", "java.net.ConnectException")
+                .counter()
+                .count())
         .isEqualTo(1);
   }
 
   @Test
   void failoversAreCountedFromBackendToBackendWithTheirCause() {
-    metrics.onEvent(Events.chat().backendId("paygo").failoverReason("429 from ptu-east")
-        .attempts(List.of(attempt("ptu-east", 429),
-            new Attempt("ptu-west", 0, "java.net.SocketTimeoutException", Duration.ofSeconds(1)),
-            attempt("paygo", 200))).build());
+    metrics.onEvent(
+        Events.chat()
+            .backendId("paygo")
+            .failoverReason("429 from ptu-east")
+            .attempts(
+                List.of(
+                    attempt("ptu-east", 429),
+                    new Attempt(
+                        "ptu-west", 0, "java.net.SocketTimeoutException", Duration.ofSeconds(1)),
+                    attempt("paygo", 200)))
+            .build());
 
-    assertThat(registry.get("ai_gateway.failovers").tag("from", "ptu-east").tag("to", "ptu-west")
-        .tag("reason", "429").counter().count()).isEqualTo(1);
-    assertThat(registry.get("ai_gateway.failovers").tag("from", "ptu-west").tag("to", "paygo")
-        .tag("reason", "java.net.SocketTimeoutException").counter().count()).isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.failovers")
+                .tag("from", "ptu-east")
+                .tag("to", "ptu-west")
+                .tag("reason", "429")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.failovers")
+                .tag("from", "ptu-west")
+                .tag("to", "paygo")
+                .tag("reason", "java.net.SocketTimeoutException")
+                .counter()
+                .count())
+        .isEqualTo(1);
     assertThat(registry.find("ai_gateway.failovers").counters()).hasSize(2);
   }
 
   @Test
   void aRetryOnTheSameBackendIsNoFailover() {
-    metrics.onEvent(Events.chat().backendId("only")
-        .attempts(List.of(attempt("only", 503), attempt("only", 200))).build());
+    metrics.onEvent(
+        Events.chat()
+            .backendId("only")
+            .attempts(List.of(attempt("only", 503), attempt("only", 200)))
+            .build());
 
     assertThat(registry.find("ai_gateway.failovers").meters()).isEmpty();
     assertThat(registry.get("ai_gateway.attempts").tag("backend", "only").counters()).hasSize(2);
@@ -164,36 +246,80 @@ class GatewayMetersTest {
 
   @Test
   void breakerStateGaugeFollowsTransitions() {
-    metrics.onBreakerTransition(new BreakerTransition("ptu-east", BreakerState.CLOSED,
-        BreakerState.OPEN, AT, Duration.ofSeconds(30), "3 failures in PT10S"));
+    metrics.onBreakerTransition(
+        new BreakerTransition(
+            "ptu-east",
+            BreakerState.CLOSED,
+            BreakerState.OPEN,
+            AT,
+            Duration.ofSeconds(30),
+            "3 failures in PT10S"));
     assertThat(breakerState("ptu-east")).isEqualTo(2);
 
-    metrics.onBreakerTransition(new BreakerTransition("ptu-east", BreakerState.OPEN,
-        BreakerState.HALF_OPEN, AT.plusSeconds(30), null, "trip passed"));
+    metrics.onBreakerTransition(
+        new BreakerTransition(
+            "ptu-east",
+            BreakerState.OPEN,
+            BreakerState.HALF_OPEN,
+            AT.plusSeconds(30),
+            null,
+            "trip passed"));
     assertThat(breakerState("ptu-east")).isEqualTo(1);
 
-    metrics.onBreakerTransition(new BreakerTransition("ptu-east", BreakerState.HALF_OPEN,
-        BreakerState.CLOSED, AT.plusSeconds(31), null, "probe succeeded"));
+    metrics.onBreakerTransition(
+        new BreakerTransition(
+            "ptu-east",
+            BreakerState.HALF_OPEN,
+            BreakerState.CLOSED,
+            AT.plusSeconds(31),
+            null,
+            "probe succeeded"));
     assertThat(breakerState("ptu-east")).isEqualTo(0);
   }
 
   @Test
   void breakerTransitionsAreCountedPerBackendFromAndTo() {
-    metrics.onBreakerTransition(new BreakerTransition("ptu-east", BreakerState.CLOSED,
-        BreakerState.OPEN, AT, Duration.ofSeconds(30), "3 failures in PT10S"));
-    metrics.onBreakerTransition(new BreakerTransition("ptu-east", BreakerState.HALF_OPEN,
-        BreakerState.OPEN, AT, Duration.ofSeconds(30), "probe failed"));
+    metrics.onBreakerTransition(
+        new BreakerTransition(
+            "ptu-east",
+            BreakerState.CLOSED,
+            BreakerState.OPEN,
+            AT,
+            Duration.ofSeconds(30),
+            "3 failures in PT10S"));
+    metrics.onBreakerTransition(
+        new BreakerTransition(
+            "ptu-east",
+            BreakerState.HALF_OPEN,
+            BreakerState.OPEN,
+            AT,
+            Duration.ofSeconds(30),
+            "probe failed"));
 
-    assertThat(registry.get("ai_gateway.breaker.transitions").tag("backend", "ptu-east")
-        .tag("from", "closed").tag("to", "open").counter().count()).isEqualTo(1);
-    assertThat(registry.get("ai_gateway.breaker.transitions").tag("backend", "ptu-east")
-        .tag("from", "half_open").tag("to", "open").counter().count()).isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.breaker.transitions")
+                .tag("backend", "ptu-east")
+                .tag("from", "closed")
+                .tag("to", "open")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.breaker.transitions")
+                .tag("backend", "ptu-east")
+                .tag("from", "half_open")
+                .tag("to", "open")
+                .counter()
+                .count())
+        .isEqualTo(1);
   }
 
   @Test
   void backendsSeenInAttemptsReportAClosedBreaker() {
-    metrics.onEvent(Events.chat().backendId("ptu-east")
-        .attempts(List.of(attempt("ptu-east", 200))).build());
+    metrics.onEvent(
+        Events.chat().backendId("ptu-east").attempts(List.of(attempt("ptu-east", 200))).build());
 
     assertThat(breakerState("ptu-east")).isEqualTo(0);
   }
@@ -205,36 +331,52 @@ class GatewayMetersTest {
     var drift = registry.get("ai_gateway.reservation.drift").tag("direction", "over").summary();
     assertThat(drift.totalAmount()).isEqualTo(1019);
     assertThat(drift.getId().getBaseUnit()).isEqualTo("{token}");
-    assertThat(tags(drift)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "gen_ai.operation.name", "chat",
-        "gen_ai.provider.name", "openai",
-        "gen_ai.request.model", "gpt-4o",
-        "direction", "over"));
+    assertThat(tags(drift))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "gen_ai.operation.name", "chat",
+                "gen_ai.provider.name", "openai",
+                "gen_ai.request.model", "gpt-4o",
+                "direction", "over"));
   }
 
   @Test
   void underReservationIsRecordedAsDriftUnder() {
     metrics.onEvent(Events.chat().reservedTokens(10).settledTokens(22).build());
 
-    assertThat(registry.get("ai_gateway.reservation.drift").tag("direction", "under").summary()
-        .totalAmount()).isEqualTo(12);
+    assertThat(
+            registry
+                .get("ai_gateway.reservation.drift")
+                .tag("direction", "under")
+                .summary()
+                .totalAmount())
+        .isEqualTo(12);
     assertThat(registry.find("ai_gateway.reservation.drift").tag("direction", "over").meters())
         .isEmpty();
   }
 
   @Test
   void refundedCallsRecordNoDrift() {
-    metrics.onEvent(Events.chat().outcome(CallOutcome.BACKEND_ERROR).errorType("500")
-        .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE).reservedTokens(1041)
-        .settledTokens(0).build());
+    metrics.onEvent(
+        Events.chat()
+            .outcome(CallOutcome.BACKEND_ERROR)
+            .errorType("500")
+            .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
+            .reservedTokens(1041)
+            .settledTokens(0)
+            .build());
 
     assertThat(registry.find("ai_gateway.reservation.drift").meters()).isEmpty();
   }
 
   @Test
   void callsWhoseStoreFailedToSettleRecordNoDrift() {
-    metrics.onEvent(Events.chat().reservedTokens(1041).settledTokens(22)
-        .limitOutcome(dev.aigateway.api.LimitOutcome.SETTLE_FAILED).build());
+    metrics.onEvent(
+        Events.chat()
+            .reservedTokens(1041)
+            .settledTokens(22)
+            .limitOutcome(dev.aigateway.api.LimitOutcome.SETTLE_FAILED)
+            .build());
 
     assertThat(registry.find("ai_gateway.reservation.drift").meters()).isEmpty();
   }
@@ -249,22 +391,31 @@ class GatewayMetersTest {
   @Test
   void gatewayTimeIsRecordedPerOperationAndOutcome() {
     metrics.onEvent(Events.chat().gatewayTime(Duration.ofNanos(40_000)).build());
-    metrics.onEvent(Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly")
-        .gatewayTime(Duration.ofNanos(10_000)).build());
+    metrics.onEvent(
+        Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly")
+            .gatewayTime(Duration.ofNanos(10_000))
+            .build());
 
     Timer success = registry.get("ai_gateway.gateway.time").tag("outcome", "success").timer();
     assertThat(success.totalTime(TimeUnit.NANOSECONDS)).isEqualTo(40_000);
-    assertThat(tags(success)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "gen_ai.operation.name", "chat", "outcome", "success"));
-    assertThat(registry.get("ai_gateway.gateway.time").tag("outcome", "rejected").timer()
-        .totalTime(TimeUnit.NANOSECONDS)).isEqualTo(10_000);
+    assertThat(tags(success))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("gen_ai.operation.name", "chat", "outcome", "success"));
+    assertThat(
+            registry
+                .get("ai_gateway.gateway.time")
+                .tag("outcome", "rejected")
+                .timer()
+                .totalTime(TimeUnit.NANOSECONDS))
+        .isEqualTo(10_000);
   }
 
   @Test
   void noCacheMetersAreRegisteredWhileEventsCarryNoCacheOutcome() {
     metrics.onEvent(Events.chat().build());
 
-    assertThat(registry.getMeters()).extracting(meter -> meter.getId().getName())
+    assertThat(registry.getMeters())
+        .extracting(meter -> meter.getId().getName())
         .noneMatch(name -> name.startsWith("ai_gateway.cache"));
   }
 }

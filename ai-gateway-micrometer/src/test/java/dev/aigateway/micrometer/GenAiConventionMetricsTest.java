@@ -23,10 +23,12 @@ import org.junit.jupiter.api.Test;
 /** The OpenTelemetry GenAI meters: names, units, attributes, buckets and what goes into them. */
 class GenAiConventionMetricsTest {
 
-  private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536,
-      262144, 1048576, 4194304, 16777216, 67108864};
-  private static final double[] SECONDS_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
-      1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+  private static final double[] TOKEN_BUCKETS = {
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864
+  };
+  private static final double[] SECONDS_BUCKETS = {
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92
+  };
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final GenAiMetrics metrics = GenAiMetrics.create(registry);
@@ -45,7 +47,8 @@ class GenAiConventionMetricsTest {
 
   private static double[] buckets(CountAtBucket[] counts, TimeUnit unit) {
     return Arrays.stream(counts)
-        .mapToDouble(c -> unit == null ? c.bucket() : c.bucket(unit)).toArray();
+        .mapToDouble(c -> unit == null ? c.bucket() : c.bucket(unit))
+        .toArray();
   }
 
   @Test
@@ -64,14 +67,16 @@ class GenAiConventionMetricsTest {
 
     DistributionSummary input = tokens("input");
     assertThat(input.getId().getBaseUnit()).isEqualTo("{token}");
-    assertThat(tags(input)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "gen_ai.operation.name", "chat",
-        "gen_ai.provider.name", "openai",
-        "gen_ai.request.model", "gpt-4o",
-        "gen_ai.response.model", "gpt-4o-2024-08-06",
-        "server.address", "api.openai.com",
-        "server.port", "443",
-        "gen_ai.token.type", "input"));
+    assertThat(tags(input))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "gen_ai.operation.name", "chat",
+                "gen_ai.provider.name", "openai",
+                "gen_ai.request.model", "gpt-4o",
+                "gen_ai.response.model", "gpt-4o-2024-08-06",
+                "server.address", "api.openai.com",
+                "server.port", "443",
+                "gen_ai.token.type", "input"));
   }
 
   @Test
@@ -100,31 +105,49 @@ class GenAiConventionMetricsTest {
   void operationDurationHasTheConventionsAttributesWithErrorTypeNoneOnSuccess() {
     metrics.onEvent(Events.chat().build());
 
-    assertThat(tags(duration())).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "gen_ai.operation.name", "chat",
-        "gen_ai.provider.name", "openai",
-        "gen_ai.request.model", "gpt-4o",
-        "gen_ai.response.model", "gpt-4o-2024-08-06",
-        "server.address", "api.openai.com",
-        "server.port", "443",
-        "error.type", "none"));
+    assertThat(tags(duration()))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "gen_ai.operation.name", "chat",
+                "gen_ai.provider.name", "openai",
+                "gen_ai.request.model", "gpt-4o",
+                "gen_ai.response.model", "gpt-4o-2024-08-06",
+                "server.address", "api.openai.com",
+                "server.port", "443",
+                "error.type", "none"));
   }
 
   @Test
   void backendErrorsCarryTheirErrorTypeAndRecordNoTokens() {
-    metrics.onEvent(Events.chat().outcome(CallOutcome.BACKEND_ERROR).status(503)
-        .errorType("503").usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
-        .responseModel(null).settledTokens(0).build());
+    metrics.onEvent(
+        Events.chat()
+            .outcome(CallOutcome.BACKEND_ERROR)
+            .status(503)
+            .errorType("503")
+            .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
+            .responseModel(null)
+            .settledTokens(0)
+            .build());
 
-    assertThat(registry.get("gen_ai.client.operation.duration").tag("error.type", "503").timer()
-        .count()).isEqualTo(1);
+    assertThat(
+            registry
+                .get("gen_ai.client.operation.duration")
+                .tag("error.type", "503")
+                .timer()
+                .count())
+        .isEqualTo(1);
     assertThat(registry.find("gen_ai.client.token.usage").meters()).isEmpty();
   }
 
   @Test
   void failuresWithoutAnErrorTypeAreRecordedAsOther() {
-    metrics.onEvent(Events.chat().outcome(CallOutcome.FAILED).status(0).errorType(null)
-        .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE).build());
+    metrics.onEvent(
+        Events.chat()
+            .outcome(CallOutcome.FAILED)
+            .status(0)
+            .errorType(null)
+            .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
+            .build());
 
     assertThat(tags(duration())).containsEntry("error.type", "_OTHER");
   }
@@ -147,7 +170,8 @@ class GenAiConventionMetricsTest {
     assertThat(ttfc.totalTime(TimeUnit.SECONDS)).isEqualTo(0.12);
     assertThat(buckets(ttfc.takeSnapshot().histogramCounts(), TimeUnit.SECONDS))
         .containsExactly(SECONDS_BUCKETS);
-    assertThat(tags(ttfc)).containsEntry("gen_ai.request.model", "gpt-4o")
+    assertThat(tags(ttfc))
+        .containsEntry("gen_ai.request.model", "gpt-4o")
         .containsEntry("error.type", "none");
   }
 
@@ -160,50 +184,82 @@ class GenAiConventionMetricsTest {
 
   @Test
   void estimatedUsageIsKeptApartFromReportedUsage() {
-    metrics.onEvent(Events.chat()
-        .usage(Usage.of(17, 40), UsageSource.ESTIMATED, UsageSource.ESTIMATED).build());
+    metrics.onEvent(
+        Events.chat()
+            .usage(Usage.of(17, 40), UsageSource.ESTIMATED, UsageSource.ESTIMATED)
+            .build());
 
     assertThat(registry.find("gen_ai.client.token.usage").meters()).isEmpty();
-    DistributionSummary estimated = registry.get("ai_gateway.token.usage.estimated")
-        .tag("gen_ai.token.type", "output").summary();
+    DistributionSummary estimated =
+        registry
+            .get("ai_gateway.token.usage.estimated")
+            .tag("gen_ai.token.type", "output")
+            .summary();
     assertThat(estimated.totalAmount()).isEqualTo(40);
     assertThat(estimated.getId().getBaseUnit()).isEqualTo("{token}");
     assertThat(buckets(estimated.takeSnapshot().histogramCounts(), null))
         .containsExactly(TOKEN_BUCKETS);
-    assertThat(registry.get("ai_gateway.token.usage.estimated")
-        .tag("gen_ai.token.type", "input").summary().totalAmount()).isEqualTo(17);
+    assertThat(
+            registry
+                .get("ai_gateway.token.usage.estimated")
+                .tag("gen_ai.token.type", "input")
+                .summary()
+                .totalAmount())
+        .isEqualTo(17);
   }
 
   @Test
   void usageOfMixedSourcesIsSplitPerTokenType() {
-    metrics.onEvent(Events.chat()
-        .usage(Usage.of(17, 40), UsageSource.REPORTED, UsageSource.ESTIMATED).build());
+    metrics.onEvent(
+        Events.chat().usage(Usage.of(17, 40), UsageSource.REPORTED, UsageSource.ESTIMATED).build());
 
     assertThat(tokens("input").totalAmount()).isEqualTo(17);
-    assertThat(registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "output")
-        .meters()).isEmpty();
-    assertThat(registry.get("ai_gateway.token.usage.estimated")
-        .tag("gen_ai.token.type", "output").summary().totalAmount()).isEqualTo(40);
+    assertThat(
+            registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "output").meters())
+        .isEmpty();
+    assertThat(
+            registry
+                .get("ai_gateway.token.usage.estimated")
+                .tag("gen_ai.token.type", "output")
+                .summary()
+                .totalAmount())
+        .isEqualTo(40);
   }
 
   @Test
   void embeddingsRecordInputTokensOnly() {
-    metrics.onEvent(Events.chat().operation(Operation.EMBEDDINGS)
-        .responseModel("text-embedding-3-small").usage(Usage.of(8, 0), UsageSource.REPORTED,
-            UsageSource.REPORTED).build());
+    metrics.onEvent(
+        Events.chat()
+            .operation(Operation.EMBEDDINGS)
+            .responseModel("text-embedding-3-small")
+            .usage(Usage.of(8, 0), UsageSource.REPORTED, UsageSource.REPORTED)
+            .build());
 
-    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "input")
-        .tag("gen_ai.operation.name", "embeddings").summary().totalAmount()).isEqualTo(8);
-    assertThat(registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "output")
-        .meters()).isEmpty();
+    assertThat(
+            registry
+                .get("gen_ai.client.token.usage")
+                .tag("gen_ai.token.type", "input")
+                .tag("gen_ai.operation.name", "embeddings")
+                .summary()
+                .totalAmount())
+        .isEqualTo(8);
+    assertThat(
+            registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "output").meters())
+        .isEmpty();
   }
 
   @Test
   void attributesACallDoesNotHaveAreRecordedAsNone() {
-    metrics.onEvent(Events.chat().requestedModel(null).responseModel(null).provider(null)
-        .server(null, 0).build());
+    metrics.onEvent(
+        Events.chat()
+            .requestedModel(null)
+            .responseModel(null)
+            .provider(null)
+            .server(null, 0)
+            .build());
 
-    assertThat(tags(tokens("input"))).containsEntry("gen_ai.request.model", "none")
+    assertThat(tags(tokens("input")))
+        .containsEntry("gen_ai.request.model", "none")
         .containsEntry("gen_ai.response.model", "none")
         .containsEntry("gen_ai.provider.name", "none")
         .containsEntry("server.address", "none")
@@ -217,12 +273,19 @@ class GenAiConventionMetricsTest {
     metrics.onEvent(Events.chat().outcome(CallOutcome.BACKEND_ERROR).errorType("500").build());
     metrics.onEvent(Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly").build());
 
-    for (String name : new String[] {"gen_ai.client.token.usage",
-        "gen_ai.client.operation.duration", "ai_gateway.gateway.time",
-        "ai_gateway.rejections"}) {
-      assertThat(registry.find(name).meters()).as(name).isNotEmpty()
-          .extracting(meter -> tags(meter).keySet()).as(name).containsOnly(
-              tags(registry.get(name).meters().iterator().next()).keySet());
+    for (String name :
+        new String[] {
+          "gen_ai.client.token.usage",
+          "gen_ai.client.operation.duration",
+          "ai_gateway.gateway.time",
+          "ai_gateway.rejections"
+        }) {
+      assertThat(registry.find(name).meters())
+          .as(name)
+          .isNotEmpty()
+          .extracting(meter -> tags(meter).keySet())
+          .as(name)
+          .containsOnly(tags(registry.get(name).meters().iterator().next()).keySet());
     }
     assertThat(registry.find("gen_ai.client.operation.duration").timers()).hasSize(4);
   }

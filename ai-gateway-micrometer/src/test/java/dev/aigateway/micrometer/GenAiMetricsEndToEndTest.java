@@ -36,44 +36,65 @@ class GenAiMetricsEndToEndTest {
 
   @Test
   void aGovernedCallRecordsTheReportedTokenUsage() throws Exception {
-    AiGateway gateway = AiGateway.builder()
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
-        .listener(GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build())
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+            .listener(
+                GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build())
+            .build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
-    server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "application/json")
-        .body("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
-            + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":"
-            + "{\"role\":\"assistant\",\"content\":\"Hello there\"},\"finish_reason\":\"stop\"}],"
-            + "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":5,\"total_tokens\":22}}")
-        .build());
-    Request request = new Request.Builder()
-        .url(server.url("/v1/chat/completions"))
-        .post(RequestBody.create("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
-            + "\"content\":\"Hi\"}]}", MediaType.get("application/json")))
-        .build();
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(
+                "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+                    + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":"
+                    + "{\"role\":\"assistant\",\"content\":\"Hello there\"},\"finish_reason\":\"stop\"}],"
+                    + "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":5,\"total_tokens\":22}}")
+            .build());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/v1/chat/completions"))
+            .post(
+                RequestBody.create(
+                    "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}",
+                    MediaType.get("application/json")))
+            .build();
 
     try (Response response = client.newCall(request).execute()) {
       assertThat(response.body().string()).contains("Hello there");
     }
 
-    DistributionSummary input = registry.get("gen_ai.client.token.usage")
-        .tag("gen_ai.token.type", "input")
-        .tag("gen_ai.operation.name", "chat")
-        .tag("gen_ai.provider.name", "openai")
-        .tag("gen_ai.request.model", "gpt-4o")
-        .tag("gen_ai.response.model", "gpt-4o-2024-08-06")
-        .tag("server.address", server.getHostName())
-        .tag("server.port", String.valueOf(server.getPort()))
-        .tag("team", "anonymous")
-        .summary();
+    DistributionSummary input =
+        registry
+            .get("gen_ai.client.token.usage")
+            .tag("gen_ai.token.type", "input")
+            .tag("gen_ai.operation.name", "chat")
+            .tag("gen_ai.provider.name", "openai")
+            .tag("gen_ai.request.model", "gpt-4o")
+            .tag("gen_ai.response.model", "gpt-4o-2024-08-06")
+            .tag("server.address", server.getHostName())
+            .tag("server.port", String.valueOf(server.getPort()))
+            .tag("team", "anonymous")
+            .summary();
     assertThat(input.count()).isEqualTo(1);
     assertThat(input.totalAmount()).isEqualTo(17);
-    assertThat(registry.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "output")
-        .summary().totalAmount()).isEqualTo(5);
+    assertThat(
+            registry
+                .get("gen_ai.client.token.usage")
+                .tag("gen_ai.token.type", "output")
+                .summary()
+                .totalAmount())
+        .isEqualTo(5);
     assertThat(registry.find("ai_gateway.token.usage.estimated").meters()).isEmpty();
-    assertThat(registry.get("gen_ai.client.operation.duration").tag("error.type", "none")
-        .timer().count()).isEqualTo(1);
+    assertThat(
+            registry
+                .get("gen_ai.client.operation.duration")
+                .tag("error.type", "none")
+                .timer()
+                .count())
+        .isEqualTo(1);
   }
 }

@@ -42,17 +42,18 @@ class ValueLimitTest {
     CountDownLatch start = new CountDownLatch(1);
     try {
       for (int t = 0; t < 8; t++) {
-        pool.execute(() -> {
-          try {
-            start.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-          for (int i = 0; i < 1_000; i++) {
-            admitted.add(limit.admit("v" + (i % 300)));
-          }
-        });
+        pool.execute(
+            () -> {
+              try {
+                start.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+              }
+              for (int i = 0; i < 1_000; i++) {
+                admitted.add(limit.admit("v" + (i % 300)));
+              }
+            });
       }
       start.countDown();
     } finally {

@@ -131,9 +131,9 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   /**
-   * The application's request as one attempt sends it: without the gateway's headers, to the
-   * plan's URL (else the application's), with its headers and body (else the application's bytes,
-   * or no body when it had none).
+   * The application's request as one attempt sends it: without the gateway's headers, to the plan's
+   * URL (else the application's), with its headers and body (else the application's bytes, or no
+   * body when it had none).
    */
   private Request attempt(Request request, RequestBody body, byte[] bytes, AttemptPlan plan) {
     Request.Builder builder = withoutGatewayHeaders(request);
@@ -160,16 +160,16 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   /** The app's body may be one-shot and was read already: send its bytes (or a rewrite). */
-  private static Request withBody(Request.Builder builder, Request request, RequestBody body,
-      byte[] send) {
-    builder.method(request.method(), RequestBody.create(send,
-        body != null ? body.contentType() : JSON));
+  private static Request withBody(
+      Request.Builder builder, Request request, RequestBody body, byte[] send) {
+    builder.method(
+        request.method(), RequestBody.create(send, body != null ? body.contentType() : JSON));
     return builder.build();
   }
 
   /** The backend's response as the application gets it: observed body, gateway headers. */
-  private static Response delivered(GovernedCall call, AttemptLoop.Answer<Response> answer,
-      Admission admission) {
+  private static Response delivered(
+      GovernedCall call, AttemptLoop.Answer<Response> answer, Admission admission) {
     Response response = answer.response();
     InputStream observed = answer.body();
     if (observed == null && admission.responseHeaders().isEmpty()) {
@@ -183,8 +183,11 @@ final class GatewayInterceptor implements Interceptor {
       if (eventStream) {
         builder.removeHeader("Content-Length"); // hidden usage chunks change the length
       }
-      builder.body(ResponseBody.create(Okio.buffer(Okio.source(observed)),
-          mediaType(response.header("Content-Type")), length));
+      builder.body(
+          ResponseBody.create(
+              Okio.buffer(Okio.source(observed)),
+              mediaType(response.header("Content-Type")),
+              length));
     }
     return builder.build();
   }
@@ -208,29 +211,45 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   private static Response synthetic(Request request, Rejection rejection) {
-    return local(request, rejection.status(), reasonPhrase(rejection.status()), rejection.body(),
-        JSON, rejection.headers());
+    return local(
+        request,
+        rejection.status(),
+        reasonPhrase(rejection.status()),
+        rejection.body(),
+        JSON,
+        rejection.headers());
   }
 
   /** The cache's answer, as the backend would have given it: 200, the body, its type. */
   private static Response cached(Request request, Admission admission) {
     Admission.CachedAnswer answer = admission.cachedAnswer();
-    return local(request, 200, "OK", answer.body(), MediaType.get(answer.contentType()),
+    return local(
+        request,
+        200,
+        "OK",
+        answer.body(),
+        MediaType.get(answer.contentType()),
         admission.responseHeaders());
   }
 
   /** A response the gateway gives itself, without any backend. */
-  private static Response local(Request request, int status, String message, byte[] body,
-      MediaType type, java.util.Map<String, String> headers) {
+  private static Response local(
+      Request request,
+      int status,
+      String message,
+      byte[] body,
+      MediaType type,
+      java.util.Map<String, String> headers) {
     long now = System.currentTimeMillis();
-    Response.Builder builder = new Response.Builder()
-        .request(request)
-        .protocol(Protocol.HTTP_1_1)
-        .code(status)
-        .message(message)
-        .sentRequestAtMillis(now)
-        .receivedResponseAtMillis(now)
-        .body(ResponseBody.create(body, type));
+    Response.Builder builder =
+        new Response.Builder()
+            .request(request)
+            .protocol(Protocol.HTTP_1_1)
+            .code(status)
+            .message(message)
+            .sentRequestAtMillis(now)
+            .receivedResponseAtMillis(now)
+            .body(ResponseBody.create(body, type));
     builder.header("Content-Type", type.toString());
     headers.forEach(builder::header);
     return builder.build();

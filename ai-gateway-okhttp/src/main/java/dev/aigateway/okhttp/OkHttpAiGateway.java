@@ -14,10 +14,9 @@ import okhttp3.OkHttpClient;
  * // use client exactly as before: LLM calls are governed, everything else passes through
  * }</pre>
  *
- * <p>The returned client shares the original's connection pool, dispatcher, TLS settings,
- * timeouts and interceptors; the gateway is added as the last application interceptor, so the
- * application's own interceptors see the calls (and any synthetic rejection) as the application
- * does.
+ * <p>The returned client shares the original's connection pool, dispatcher, TLS settings, timeouts
+ * and interceptors; the gateway is added as the last application interceptor, so the application's
+ * own interceptors see the calls (and any synthetic rejection) as the application does.
  *
  * <p>When the gateway's semantic cache embeds with an {@link OkHttpEmbeddingModel} that has no
  * client of its own, the first wrapped client becomes its client, so embedding calls are governed
@@ -32,7 +31,8 @@ public final class OkHttpAiGateway {
     Objects.requireNonNull(client, "client");
     OkHttpClient wrapped = client.newBuilder().addInterceptor(interceptor(gateway)).build();
     ResponseCache cache = gateway.responseCache();
-    if (cache != null && cache.semantic() != null
+    if (cache != null
+        && cache.semantic() != null
         && cache.semantic().embeddingModel() instanceof OkHttpEmbeddingModel embeddings) {
       embeddings.bindIfUnbound(wrapped);
     }

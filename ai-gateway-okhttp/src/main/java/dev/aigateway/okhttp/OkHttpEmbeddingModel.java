@@ -23,9 +23,9 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * An {@link EmbeddingModel} backed by an OpenAI-compatible {@code /v1/embeddings} endpoint,
- * called through the wrapped client, so the semantic cache's own embedding calls are routed,
- * load balanced, credentialed, limited and counted like every other call.
+ * An {@link EmbeddingModel} backed by an OpenAI-compatible {@code /v1/embeddings} endpoint, called
+ * through the wrapped client, so the semantic cache's own embedding calls are routed, load
+ * balanced, credentialed, limited and counted like every other call.
  *
  * <pre>{@code
  * OkHttpEmbeddingModel embeddings = OkHttpEmbeddingModel.builder()
@@ -40,10 +40,10 @@ import okhttp3.Response;
  * OkHttpClient client = OkHttpAiGateway.wrap(existingClient, gateway); // binds the model to it
  * }</pre>
  *
- * <p>Without {@link Builder#client}, the model uses the client {@link OkHttpAiGateway#wrap}
- * returns for the gateway whose semantic cache uses it (the first such client). Each embedding
- * call has a time limit ({@link Builder#timeout}, default {@value #DEFAULT_TIMEOUT_MILLIS} ms)
- * so a slow embeddings service delays a call by at most that much, then the call is a miss.
+ * <p>Without {@link Builder#client}, the model uses the client {@link OkHttpAiGateway#wrap} returns
+ * for the gateway whose semantic cache uses it (the first such client). Each embedding call has a
+ * time limit ({@link Builder#timeout}, default {@value #DEFAULT_TIMEOUT_MILLIS} ms) so a slow
+ * embeddings service delays a call by at most that much, then the call is a miss.
  *
  * <p>Failures are {@link IOException}s naming the status and the error type the service gave;
  * response bodies, request headers and credentials never appear in them.
@@ -94,17 +94,24 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
   public float[] embed(String text) throws IOException {
     OkHttpClient bound = client;
     if (bound == null) {
-      throw new IOException("OkHttpEmbeddingModel(" + model + ") has no client: give one with "
-          + "Builder.client(...), or wrap a client with OkHttpAiGateway.wrap for the gateway "
-          + "that uses this model");
+      throw new IOException(
+          "OkHttpEmbeddingModel("
+              + model
+              + ") has no client: give one with "
+              + "Builder.client(...), or wrap a client with OkHttpAiGateway.wrap for the gateway "
+              + "that uses this model");
     }
-    Request.Builder request = new Request.Builder().url(url)
-        .post(RequestBody.create(requestJson(text), JSON));
+    Request.Builder request =
+        new Request.Builder().url(url).post(RequestBody.create(requestJson(text), JSON));
     headers.forEach(request::header);
     try (Response response = bound.newCall(request.build()).execute()) {
       if (!response.isSuccessful()) {
-        throw new IOException("embeddings call for model " + model + " answered "
-            + response.code() + errorType(response));
+        throw new IOException(
+            "embeddings call for model "
+                + model
+                + " answered "
+                + response.code()
+                + errorType(response));
       }
       return parse(response.body().byteStream());
     }
@@ -112,10 +119,13 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
 
   private byte[] requestJson(String text) {
     JsonStringEncoder encoder = JsonStringEncoder.getInstance();
-    StringBuilder json = new StringBuilder(text.length() + 96)
-        .append("{\"model\":\"").append(encoder.quoteAsString(model))
-        .append("\",\"input\":\"").append(encoder.quoteAsString(text))
-        .append("\",\"encoding_format\":\"float\"");
+    StringBuilder json =
+        new StringBuilder(text.length() + 96)
+            .append("{\"model\":\"")
+            .append(encoder.quoteAsString(model))
+            .append("\",\"input\":\"")
+            .append(encoder.quoteAsString(text))
+            .append("\",\"encoding_format\":\"float\"");
     if (dimensions != null) {
       json.append(",\"dimensions\":").append(dimensions);
     }
@@ -180,7 +190,9 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
           Json.MAPPER.readTree(response.body().byteStream()).path("error");
       for (String member : new String[] {"type", "code"}) {
         if (error.path(member).isTextual()) {
-          return ", error " + member + " "
+          return ", error "
+              + member
+              + " "
               + error.get(member).textValue().replaceAll("[^\\w.-]", "");
         }
       }
@@ -244,8 +256,8 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
     }
 
     /**
-     * Adds a header to every embedding call, for example the consumer header the gateway's
-     * limits count by, or credentials when no backend pool supplies them.
+     * Adds a header to every embedding call, for example the consumer header the gateway's limits
+     * count by, or credentials when no backend pool supplies them.
      */
     public Builder header(String name, String value) {
       Objects.requireNonNull(name, "name");
@@ -266,8 +278,8 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
 
     /**
      * The client to call with. Default: the client {@link OkHttpAiGateway#wrap} returns for the
-     * gateway that uses this model. A client without the gateway bypasses its routing, limits
-     * and counting.
+     * gateway that uses this model. A client without the gateway bypasses its routing, limits and
+     * counting.
      */
     public Builder client(OkHttpClient client) {
       this.client = Objects.requireNonNull(client, "client");

@@ -23,53 +23,89 @@ final class Backend {
   }
 
   static String chatRequest(String model, String prompt, String extra) {
-    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt
-        + "\"}]" + (extra.isEmpty() ? "" : "," + extra) + "}";
+    return "{\"model\":\""
+        + model
+        + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + prompt
+        + "\"}]"
+        + (extra.isEmpty() ? "" : "," + extra)
+        + "}";
   }
 
   static MockResponse json(String body) {
-    return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
-        .body(body).build();
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/json")
+        .body(body)
+        .build();
   }
 
   static MockResponse sse(String body) {
-    return new MockResponse.Builder().code(200).addHeader("Content-Type", "text/event-stream")
-        .body(body).build();
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "text/event-stream")
+        .body(body)
+        .build();
   }
 
   static String chatCompletion(String model, long prompt, long completion) {
-    return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"" + model
+    return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\""
+        + model
         + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello "
-        + "there\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":" + prompt
-        + ",\"completion_tokens\":" + completion + ",\"total_tokens\":" + (prompt + completion)
+        + "there\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+        + prompt
+        + ",\"completion_tokens\":"
+        + completion
+        + ",\"total_tokens\":"
+        + (prompt + completion)
         + ",\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":"
         + "{\"reasoning_tokens\":0}}}";
   }
 
   /** The content pieces every canned stream carries. */
-  static final List<String> PIECES = List.of("Hello", " there", ",", " how", " can", " I", " help",
-      "?");
+  static final List<String> PIECES =
+      List.of("Hello", " there", ",", " how", " can", " I", " help", "?");
 
   /**
-   * A chat stream as OpenAI sends it: with {@code withUsage} every chunk ends in
-   * {@code "usage":null} and a usage-only chunk precedes {@code [DONE]}.
+   * A chat stream as OpenAI sends it: with {@code withUsage} every chunk ends in {@code
+   * "usage":null} and a usage-only chunk precedes {@code [DONE]}.
    */
-  static String chatStream(String model, boolean withUsage, long prompt, long completion,
-      boolean done) {
+  static String chatStream(
+      String model, boolean withUsage, long prompt, long completion, boolean done) {
     List<String> events = new ArrayList<>();
     String usageNull = withUsage ? ",\"usage\":null" : "";
-    String head = "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1,"
-        + "\"model\":\"" + model + "\",\"system_fingerprint\":\"fp_1\",\"choices\":[";
-    events.add(head + "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
-        + "\"finish_reason\":null}]" + usageNull + "}");
+    String head =
+        "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\""
+            + model
+            + "\",\"system_fingerprint\":\"fp_1\",\"choices\":[";
+    events.add(
+        head
+            + "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+            + "\"finish_reason\":null}]"
+            + usageNull
+            + "}");
     for (String piece : PIECES) {
-      events.add(head + "{\"index\":0,\"delta\":{\"content\":\"" + piece + "\"},"
-          + "\"finish_reason\":null}]" + usageNull + "}");
+      events.add(
+          head
+              + "{\"index\":0,\"delta\":{\"content\":\""
+              + piece
+              + "\"},"
+              + "\"finish_reason\":null}]"
+              + usageNull
+              + "}");
     }
     events.add(head + "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]" + usageNull + "}");
     if (withUsage) {
-      events.add(head + "],\"usage\":{\"prompt_tokens\":" + prompt + ",\"completion_tokens\":"
-          + completion + ",\"total_tokens\":" + (prompt + completion) + "}}");
+      events.add(
+          head
+              + "],\"usage\":{\"prompt_tokens\":"
+              + prompt
+              + ",\"completion_tokens\":"
+              + completion
+              + ",\"total_tokens\":"
+              + (prompt + completion)
+              + "}}");
     }
     StringBuilder body = new StringBuilder();
     for (String event : events) {

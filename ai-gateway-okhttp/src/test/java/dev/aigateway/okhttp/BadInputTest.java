@@ -32,16 +32,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the gateway does with requests it cannot govern and with usage no counter can take: a
- * local 400 in OpenAI's shape for an output allowance above {@link Usage#MAX_TOKENS}; reported
- * usage above it capped, in the event and in the settlement alike.
+ * What the gateway does with requests it cannot govern and with usage no counter can take: a local
+ * 400 in OpenAI's shape for an output allowance above {@link Usage#MAX_TOKENS}; reported usage
+ * above it capped, in the event and in the settlement alike.
  */
 class BadInputTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
   /** Holds three calls at the bound, so none is rejected for want of tokens. */
-  private static final TokenLimit WIDE = TokenLimit.global()
-      .quota(3 * Usage.MAX_TOKENS, QuotaPeriod.MONTHLY).build();
+  private static final TokenLimit WIDE =
+      TokenLimit.global().quota(3 * Usage.MAX_TOKENS, QuotaPeriod.MONTHLY).build();
 
   private final MockWebServer server = new MockWebServer();
   private final RecordingListener events = new RecordingListener();
@@ -60,13 +61,20 @@ class BadInputTest {
   }
 
   private OkHttpClient client(boolean throwOnRejection) {
-    return OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder().clock(clock).tokenLimitStore(store)
-        .tokenLimit(WIDE).listener(events).throwOnRejection(throwOnRejection).build());
+    return OkHttpAiGateway.wrap(
+        new OkHttpClient(),
+        AiGateway.builder()
+            .clock(clock)
+            .tokenLimitStore(store)
+            .tokenLimit(WIDE)
+            .listener(events)
+            .throwOnRejection(throwOnRejection)
+            .build());
   }
 
   private Request chat(String extra) {
-    return post(server.url("/v1/chat/completions").toString(),
-        chatRequest("gpt-4o", "Hello there", extra));
+    return post(
+        server.url("/v1/chat/completions").toString(), chatRequest("gpt-4o", "Hello there", extra));
   }
 
   private JsonNode error(Request request) throws Exception {
@@ -90,7 +98,8 @@ class BadInputTest {
     assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
     assertThat(error.get("param").asText()).isEqualTo("max_tokens");
     assertThat(error.get("code").asText()).isEqualTo("integer_above_max_value");
-    assertThat(error.get("message").asText()).contains("9223372036854775807")
+    assertThat(error.get("message").asText())
+        .contains("9223372036854775807")
         .contains(String.valueOf(Usage.MAX_TOKENS));
     assertThat(server.getRequestCount()).isZero();
   }
@@ -107,7 +116,8 @@ class BadInputTest {
     JsonNode error = error(chat("\"n\":2000000000"));
 
     assertThat(error.get("param").asText()).isEqualTo("n");
-    assertThat(error.get("message").asText()).contains("2000000000 choices")
+    assertThat(error.get("message").asText())
+        .contains("2000000000 choices")
         .contains("default allowance");
   }
 
@@ -133,11 +143,15 @@ class BadInputTest {
 
   @Test
   void embeddingsIgnoreAnOutputAllowanceAboveTheBound() throws Exception {
-    server.enqueue(json("{\"data\":[],\"model\":\"text-embedding-3-small\","
-        + "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}"));
-    Request request = post(server.url("/v1/embeddings").toString(),
-        "{\"model\":\"text-embedding-3-small\",\"input\":\"hi\","
-            + "\"max_tokens\":9223372036854775807}");
+    server.enqueue(
+        json(
+            "{\"data\":[],\"model\":\"text-embedding-3-small\","
+                + "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}"));
+    Request request =
+        post(
+            server.url("/v1/embeddings").toString(),
+            "{\"model\":\"text-embedding-3-small\",\"input\":\"hi\","
+                + "\"max_tokens\":9223372036854775807}");
 
     try (Response response = client(false).newCall(request).execute()) {
       assertThat(response.code()).isEqualTo(200);
@@ -148,8 +162,8 @@ class BadInputTest {
   void anOutputAllowanceAtTheBoundReservesTheBoundWithThePromptInside() throws Exception {
     server.enqueue(json(completion("\"prompt_tokens\":8,\"completion_tokens\":2")));
 
-    try (Response response = client(false).newCall(chat("\"max_tokens\":" + Usage.MAX_TOKENS))
-        .execute()) {
+    try (Response response =
+        client(false).newCall(chat("\"max_tokens\":" + Usage.MAX_TOKENS)).execute()) {
       response.body().string();
     }
 
@@ -158,8 +172,8 @@ class BadInputTest {
 
   @Test
   void reportedUsageAboveTheBoundIsCappedInTheEventAndFlagged() throws Exception {
-    server.enqueue(json(completion(
-        "\"prompt_tokens\":9223372036854775807,\"completion_tokens\":5")));
+    server.enqueue(
+        json(completion("\"prompt_tokens\":9223372036854775807,\"completion_tokens\":5")));
 
     read(chat(""));
 
@@ -171,8 +185,10 @@ class BadInputTest {
 
   @Test
   void reportedUsageAboveTheBoundSettlesTheCounterOnWhatTheEventSays() throws Exception {
-    server.enqueue(json(completion(
-        "\"prompt_tokens\":9223372036854775807,\"completion_tokens\":9223372036854775807")));
+    server.enqueue(
+        json(
+            completion(
+                "\"prompt_tokens\":9223372036854775807,\"completion_tokens\":9223372036854775807")));
 
     read(chat(""));
 
@@ -181,11 +197,13 @@ class BadInputTest {
 
   @Test
   void streamedUsageAboveTheBoundIsCappedInTheEventAndTheSettlement() throws Exception {
-    server.enqueue(sse("data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
-        + "\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n"
-        + "data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[],\"usage\":"
-        + "{\"prompt_tokens\":4,\"completion_tokens\":9000000000000000000}}\n\n"
-        + "data: [DONE]\n\n"));
+    server.enqueue(
+        sse(
+            "data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+                + "\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n"
+                + "data: {\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[],\"usage\":"
+                + "{\"prompt_tokens\":4,\"completion_tokens\":9000000000000000000}}\n\n"
+                + "data: [DONE]\n\n"));
 
     read(chat("\"stream\":true"));
 
@@ -217,6 +235,8 @@ class BadInputTest {
   private static String completion(String counts) {
     return "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\",\"choices\":"
         + "[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"}}],"
-        + "\"usage\":{" + counts + "}}";
+        + "\"usage\":{"
+        + counts
+        + "}}";
   }
 }

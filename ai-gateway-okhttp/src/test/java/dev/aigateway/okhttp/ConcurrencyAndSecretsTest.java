@@ -38,12 +38,13 @@ class ConcurrencyAndSecretsTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    server.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        return Backend.json(chatCompletion("gpt-4o", 7, 3));
-      }
-    });
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return Backend.json(chatCompletion("gpt-4o", 7, 3));
+          }
+        });
     server.start();
   }
 
@@ -56,37 +57,50 @@ class ConcurrencyAndSecretsTest {
   void manyThreadsOnOneKeyNeverAdmitMoreThanTheLimitAndEveryCallIsSettled() throws Exception {
     int threads = 64;
     int callsPerThread = 8;
-    AiGateway gateway = AiGateway.builder()
-        .clock(new ManualClock(java.time.Instant.parse("2026-01-01T00:00:00Z")))
-        .consumerKey(ConsumerKeys.header("x-consumer-id"))
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000)
-            .estimatePromptTokens(false))
-        .tokenLimit(TokenLimit.global().name("shared").tokensPerMinute(2_000))
-        .listener(events)
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(new ManualClock(java.time.Instant.parse("2026-01-01T00:00:00Z")))
+            .consumerKey(ConsumerKeys.header("x-consumer-id"))
+            .tokenLimit(
+                TokenLimit.perConsumer().tokensPerMinute(100_000).estimatePromptTokens(false))
+            .tokenLimit(TokenLimit.global().name("shared").tokensPerMinute(2_000))
+            .listener(events)
+            .build();
     okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
     dispatcher.setMaxRequests(threads);
     dispatcher.setMaxRequestsPerHost(threads);
-    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient.Builder()
-        .dispatcher(dispatcher).connectionPool(new ConnectionPool(threads, 1, TimeUnit.MINUTES))
-        .build(), gateway);
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder()
+                .dispatcher(dispatcher)
+                .connectionPool(new ConnectionPool(threads, 1, TimeUnit.MINUTES))
+                .build(),
+            gateway);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Future<Integer>> admitted = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      admitted.add(pool.submit(() -> {
-        int ok = 0;
-        for (int i = 0; i < callsPerThread; i++) {
-          try (Response response = client.newCall(post(server.url("/v1/chat/completions")
-              .toString(), chatRequest("gpt-4o", "Hi", "\"max_tokens\":2"),
-              "x-consumer-id", "same")).execute()) {
-            response.body().string();
-            if (response.code() == 200) {
-              ok++;
-            }
-          }
-        }
-        return ok;
-      }));
+      admitted.add(
+          pool.submit(
+              () -> {
+                int ok = 0;
+                for (int i = 0; i < callsPerThread; i++) {
+                  try (Response response =
+                      client
+                          .newCall(
+                              post(
+                                  server.url("/v1/chat/completions").toString(),
+                                  chatRequest("gpt-4o", "Hi", "\"max_tokens\":2"),
+                                  "x-consumer-id",
+                                  "same"))
+                          .execute()) {
+                    response.body().string();
+                    if (response.code() == 200) {
+                      ok++;
+                    }
+                  }
+                }
+                return ok;
+              }));
     }
     int total = 0;
     for (Future<Integer> f : admitted) {
@@ -102,33 +116,49 @@ class ConcurrencyAndSecretsTest {
     for (int i = 0; i < threads * callsPerThread; i++) {
       all.add(events.next());
     }
-    assertThat(all).filteredOn(e -> e.outcome() == CallOutcome.SUCCESS).hasSize(200)
+    assertThat(all)
+        .filteredOn(e -> e.outcome() == CallOutcome.SUCCESS)
+        .hasSize(200)
         .allSatisfy(e -> assertThat(e.settledTokens()).isEqualTo(10));
-    assertThat(all).filteredOn(e -> e.outcome() == CallOutcome.REJECTED)
+    assertThat(all)
+        .filteredOn(e -> e.outcome() == CallOutcome.REJECTED)
         .hasSize(threads * callsPerThread - 200);
   }
 
   @Test
   void apiKeysNeverAppearInEventsLogLinesOrRejections() throws Exception {
     List<String> lines = new ArrayList<>();
-    AiGateway gateway = AiGateway.builder()
-        .consumerKey(ConsumerKeys.apiKey())
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(12))
-        .listener(event -> lines.add(LoggingListener.format(event)))
-        .listener(event -> lines.add(event.toString()))
-        .listener(LoggingListener.create())
-        .listener(events)
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(ConsumerKeys.apiKey())
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(12))
+            .listener(event -> lines.add(LoggingListener.format(event)))
+            .listener(event -> lines.add(event.toString()))
+            .listener(LoggingListener.create())
+            .listener(events)
+            .build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
 
-    try (Response admitted = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        chatRequest("gpt-4o", "Hi", "\"max_tokens\":2"), "Authorization", "Bearer " + API_KEY))
-        .execute()) {
+    try (Response admitted =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"max_tokens\":2"),
+                    "Authorization",
+                    "Bearer " + API_KEY))
+            .execute()) {
       lines.add(admitted.body().string());
     }
-    try (Response rejected = client.newCall(post(server.url("/openai/deployments/d/chat/"
-        + "completions").toString(), chatRequest("gpt-4o", "Hi", "\"max_tokens\":2"),
-        "api-key", API_KEY)).execute()) {
+    try (Response rejected =
+        client
+            .newCall(
+                post(
+                    server.url("/openai/deployments/d/chat/" + "completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"max_tokens\":2"),
+                    "api-key",
+                    API_KEY))
+            .execute()) {
       lines.add(rejected.body().string());
       lines.add(rejected.headers().toString());
     }
@@ -137,7 +167,8 @@ class ConcurrencyAndSecretsTest {
         .isEqualTo("Bearer " + API_KEY);
     GatewayEvent first = events.next();
     assertThat(first.consumer()).startsWith("key-").hasSize(16);
-    assertThat(lines).isNotEmpty().noneMatch(line -> line.contains(API_KEY)
-        || line.contains("SECRET"));
+    assertThat(lines)
+        .isNotEmpty()
+        .noneMatch(line -> line.contains(API_KEY) || line.contains("SECRET"));
   }
 }

@@ -14,13 +14,13 @@ import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.InMemoryTokenLimitStore;
+import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.CircuitBreakerPolicy;
 import dev.aigateway.core.routing.Failover;
-import dev.aigateway.core.limit.InMemoryTokenLimitStore;
-import dev.aigateway.core.cache.ResponseCache;
-import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,37 +57,49 @@ import org.junit.jupiter.api.Test;
 /**
  * Malformed and extreme traffic ({@link HostileTraffic}: seeded, deterministic) through real
  * wrapped {@link OkHttpClient}s with token limits configured: one plain, one that throws on
- * rejection and caches answers, one routing through a backend pool. The backend answers in
- * process (an application interceptor after the gateway's, which plays the network: reads of any
- * size, cut connections), or, one case in {@value #NETWORK_EVERY}, over MockWebServer. One run of
- * {@value #CASES} calls is shared by the tests, each of which checks one invariant of every call
- * in it; a failure names the case, its request and its answer.
+ * rejection and caches answers, one routing through a backend pool. The backend answers in process
+ * (an application interceptor after the gateway's, which plays the network: reads of any size, cut
+ * connections), or, one case in {@value #NETWORK_EVERY}, over MockWebServer. One run of {@value
+ * #CASES} calls is shared by the tests, each of which checks one invariant of every call in it; a
+ * failure names the case, its request and its answer.
  */
 class HostileTrafficTest {
 
   private static final long SEED = 0x5EEDL;
   private static final int CASES = 2_000;
+
   /** One case in this many goes through MockWebServer; the others to the in-process backend. */
   private static final int NETWORK_EVERY = 8;
+
   /** The gateway with a response cache, whose calls now and then repeat one before them. */
   private static final int CACHING = 1;
+
   private static final String CONSUMER = "x-consumer-id";
   private static final String[] CONSUMERS = {"team-a", "team-b", "team-c", "team-d", "small"};
 
   /** Limits no call exhausts, so that each counter holds capacity minus what was settled. */
-  private static final TokenLimit.Builder WIDE_RATE = TokenLimit.perConsumer()
-      .tokensPer(4_000_000_000_000_000_000L, Duration.ofDays(100_000));
-  private static final TokenLimit.Builder WIDE_QUOTA = TokenLimit.global()
-      .quota(Long.MAX_VALUE / 2, QuotaPeriod.MONTHLY);
+  private static final TokenLimit.Builder WIDE_RATE =
+      TokenLimit.perConsumer().tokensPer(4_000_000_000_000_000_000L, Duration.ofDays(100_000));
+
+  private static final TokenLimit.Builder WIDE_QUOTA =
+      TokenLimit.global().quota(Long.MAX_VALUE / 2, QuotaPeriod.MONTHLY);
+
   /** A limit that the consumer {@code small} soon spends: rejections and overdrafts. */
-  private static final TokenLimit.Builder SMALL = TokenLimit.perConsumer().name("small")
-      .tokensPerMinute(50_000).quota(200_000, QuotaPeriod.DAILY).onlyFor("small");
+  private static final TokenLimit.Builder SMALL =
+      TokenLimit.perConsumer()
+          .name("small")
+          .tokensPerMinute(50_000)
+          .quota(200_000, QuotaPeriod.DAILY)
+          .onlyFor("small");
 
   private static MockWebServer server;
   private static Run run;
 
   /** What one run saw, per call. */
-  private record Run(List<String> escaped, List<String> eventCounts, List<String> settlements,
+  private record Run(
+      List<String> escaped,
+      List<String> eventCounts,
+      List<String> settlements,
       List<String> counters) {}
 
   @BeforeAll
@@ -127,24 +139,34 @@ class HostileTrafficTest {
 
   private static Run traffic(Answers answers) throws Exception {
     ManualClock clock = ManualClock.at("2026-06-15T12:00:00Z");
-    AccountingStore store = new AccountingStore(
-        new InMemoryTokenLimitStore(clock, Duration.ofDays(365)));
+    AccountingStore store =
+        new AccountingStore(new InMemoryTokenLimitStore(clock, Duration.ofDays(365)));
     EventsPerCall[] events = {new EventsPerCall(), new EventsPerCall(), new EventsPerCall()};
     List<TokenLimit> limits = List.of(WIDE_RATE.build(), WIDE_QUOTA.build(), SMALL.build());
-    OkHttpClient plain = new OkHttpClient.Builder().readTimeout(1, TimeUnit.SECONDS)
-        .retryOnConnectionFailure(false).socketFactory(new NoDelaySockets()).build();
+    OkHttpClient plain =
+        new OkHttpClient.Builder()
+            .readTimeout(1, TimeUnit.SECONDS)
+            .retryOnConnectionFailure(false)
+            .socketFactory(new NoDelaySockets())
+            .build();
     OkHttpClient[] wrapped = {
-        OkHttpAiGateway.wrap(plain, gateway(clock, store, events[0], limits).build()),
-        OkHttpAiGateway.wrap(plain, gateway(clock, store, events[1], limits)
-            .throwOnRejection(true).injectStreamUsage(false).maxObservedBodyBytes(4096)
-            .responseCache(ResponseCache.builder()).build()),
-        OkHttpAiGateway.wrap(plain, gateway(clock, store, events[2], limits)
-            .backendPool(pool()).build())};
+      OkHttpAiGateway.wrap(plain, gateway(clock, store, events[0], limits).build()),
+      OkHttpAiGateway.wrap(
+          plain,
+          gateway(clock, store, events[1], limits)
+              .throwOnRejection(true)
+              .injectStreamUsage(false)
+              .maxObservedBodyBytes(4096)
+              .responseCache(ResponseCache.builder())
+              .build()),
+      OkHttpAiGateway.wrap(
+          plain, gateway(clock, store, events[2], limits).backendPool(pool()).build())
+    };
     // Per gateway: through the in-process backend (most cases: fast), or through the network.
     OkHttpClient[][] clients = new OkHttpClient[wrapped.length][];
     for (int g = 0; g < wrapped.length; g++) {
-      clients[g] = new OkHttpClient[] {
-          wrapped[g].newBuilder().addInterceptor(answers).build(), wrapped[g]};
+      clients[g] =
+          new OkHttpClient[] {wrapped[g].newBuilder().addInterceptor(answers).build(), wrapped[g]};
     }
     HostileTraffic traffic = new HostileTraffic(SEED);
     List<String> escaped = new ArrayList<>();
@@ -167,15 +189,28 @@ class HostileTrafficTest {
         cached = body;
         cachedConsumer = consumer;
       }
-      HostileTraffic.Answer answer = traffic.answer(streamAsked(body),
-          path.contains("responses"));
+      HostileTraffic.Answer answer = traffic.answer(streamAsked(body), path.contains("responses"));
       answers.next = answer;
       int reading = traffic.random().nextInt(10);
       boolean network = traffic.random().nextInt(NETWORK_EVERY) == 0;
-      String what = "case " + i + " (" + path + ", request " + preview(body) + ", answer "
-          + answer.code() + " " + answer.contentType() + " " + preview(answer.body())
-          + (answer.cutConnection() ? " cut" : "") + ", reading " + reading
-          + (network ? ", network" : "") + ")";
+      String what =
+          "case "
+              + i
+              + " ("
+              + path
+              + ", request "
+              + preview(body)
+              + ", answer "
+              + answer.code()
+              + " "
+              + answer.contentType()
+              + " "
+              + preview(answer.body())
+              + (answer.cutConnection() ? " cut" : "")
+              + ", reading "
+              + reading
+              + (network ? ", network" : "")
+              + ")";
       int eventsBefore = events[gateway].total();
       store.startCase();
       try {
@@ -209,8 +244,11 @@ class HostileTrafficTest {
     return BackendPool.builder()
         .backend(Backend.openAiCompatible("renaming", base).model("gpt-4o", "gpt-4o-2024-11-20"))
         .backend(Backend.openAiCompatible("any", base))
-        .circuitBreaker(CircuitBreakerPolicy.builder().failureStatuses(status -> false)
-            .tripOnConnectionFailures(false).build())
+        .circuitBreaker(
+            CircuitBreakerPolicy.builder()
+                .failureStatuses(status -> false)
+                .tripOnConnectionFailures(false)
+                .build())
         .failover(Failover.disabled())
         .build();
   }
@@ -218,33 +256,41 @@ class HostileTrafficTest {
   /** The body with {@code "stream":true} and {@code "stream":false} swapped. */
   private static byte[] withStreamFlipped(byte[] body) {
     String text = new String(body, StandardCharsets.ISO_8859_1);
-    String flipped = text.contains("\"stream\":true")
-        ? text.replace("\"stream\":true", "\"stream\":false")
-        : text.replace("\"stream\":false", "\"stream\":true");
+    String flipped =
+        text.contains("\"stream\":true")
+            ? text.replace("\"stream\":true", "\"stream\":false")
+            : text.replace("\"stream\":false", "\"stream\":true");
     return flipped.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** Whether the application asked for a stream, as far as a glance at its bytes tells. */
   private static boolean streamAsked(byte[] body) {
-    return new String(body, 0, Math.min(body.length, 100_000),
-        StandardCharsets.ISO_8859_1).contains("\"stream\":true");
+    return new String(body, 0, Math.min(body.length, 100_000), StandardCharsets.ISO_8859_1)
+        .contains("\"stream\":true");
   }
 
-  private static AiGateway.Builder gateway(ManualClock clock, TokenLimitStore store,
-      GatewayListener listener, List<TokenLimit> limits) {
-    AiGateway.Builder builder = AiGateway.builder().clock(clock).tokenLimitStore(store).listener(listener)
-        .consumerKey(ConsumerKeys.header(CONSUMER));
+  private static AiGateway.Builder gateway(
+      ManualClock clock, TokenLimitStore store, GatewayListener listener, List<TokenLimit> limits) {
+    AiGateway.Builder builder =
+        AiGateway.builder()
+            .clock(clock)
+            .tokenLimitStore(store)
+            .listener(listener)
+            .consumerKey(ConsumerKeys.header(CONSUMER));
     limits.forEach(builder::tokenLimit);
     return builder;
   }
 
   /** Makes one call as an application might, reading all, some or none of the answer. */
-  private static void call(OkHttpClient client, String path, byte[] body, String consumer,
-      int reading) throws IOException {
-    Request request = new Request.Builder().url(server.url(path))
-        .header(CONSUMER, consumer)
-        .post(RequestBody.create(body, MediaType.get("application/json")))
-        .build();
+  private static void call(
+      OkHttpClient client, String path, byte[] body, String consumer, int reading)
+      throws IOException {
+    Request request =
+        new Request.Builder()
+            .url(server.url(path))
+            .header(CONSUMER, consumer)
+            .post(RequestBody.create(body, MediaType.get("application/json")))
+            .build();
     try (Response response = client.newCall(request).execute()) {
       InputStream in = response.body().byteStream();
       byte[] buffer = new byte[reading < 7 ? 8192 : 1 + reading * 10];
@@ -260,15 +306,17 @@ class HostileTrafficTest {
   }
 
   private static String preview(byte[] bytes) {
-    String text = new String(bytes, 0, Math.min(bytes.length, 160),
-        StandardCharsets.UTF_8).replace("\n", "\\n").replace("\r", "\\r");
+    String text =
+        new String(bytes, 0, Math.min(bytes.length, 160), StandardCharsets.UTF_8)
+            .replace("\n", "\\n")
+            .replace("\r", "\\r");
     return "[" + bytes.length + " bytes] " + text;
   }
 
   /**
-   * Server sockets whose connections send at once (TCP_NODELAY): MockWebServer writes a response
-   * in several small writes, and with Nagle's algorithm each call waits some 40 ms for the
-   * client's delayed acknowledgement.
+   * Server sockets whose connections send at once (TCP_NODELAY): MockWebServer writes a response in
+   * several small writes, and with Nagle's algorithm each call waits some 40 ms for the client's
+   * delayed acknowledgement.
    */
   private static final class NoDelayServerSockets extends javax.net.ServerSocketFactory {
     @Override
@@ -294,8 +342,8 @@ class HostileTrafficTest {
     }
 
     @Override
-    public java.net.ServerSocket createServerSocket(int port, int backlog,
-        java.net.InetAddress address) {
+    public java.net.ServerSocket createServerSocket(
+        int port, int backlog, java.net.InetAddress address) {
       throw new UnsupportedOperationException();
     }
   }
@@ -315,8 +363,8 @@ class HostileTrafficTest {
     }
 
     @Override
-    public java.net.Socket createSocket(String host, int port, java.net.InetAddress local,
-        int localPort) {
+    public java.net.Socket createSocket(
+        String host, int port, java.net.InetAddress local, int localPort) {
       throw new UnsupportedOperationException();
     }
 
@@ -326,15 +374,15 @@ class HostileTrafficTest {
     }
 
     @Override
-    public java.net.Socket createSocket(java.net.InetAddress host, int port,
-        java.net.InetAddress local, int localPort) {
+    public java.net.Socket createSocket(
+        java.net.InetAddress host, int port, java.net.InetAddress local, int localPort) {
       throw new UnsupportedOperationException();
     }
   }
 
   /**
-   * The answer the current case chose, given by MockWebServer over the network, or in process by
-   * an application interceptor placed after the gateway's (which plays the network).
+   * The answer the current case chose, given by MockWebServer over the network, or in process by an
+   * application interceptor placed after the gateway's (which plays the network).
    */
   private static final class Answers implements Interceptor {
     volatile HostileTraffic.Answer next;
@@ -346,12 +394,22 @@ class HostileTrafficTest {
       if (sent != null) {
         sent.writeTo(new Buffer()); // as the network would read it
       }
-      Source source = new Pieces(new Buffer().write(answer.body()), answer.readSize(),
-          answer.cutConnection() ? answer.body().length / 2 : Long.MAX_VALUE);
-      Response.Builder response = new Response.Builder().request(chain.request())
-          .protocol(Protocol.HTTP_1_1).code(answer.code()).message("canned")
-          .body(ResponseBody.create(Okio.buffer(source), answer.contentType() == null ? null
-              : MediaType.parse(answer.contentType()), answer.body().length));
+      Source source =
+          new Pieces(
+              new Buffer().write(answer.body()),
+              answer.readSize(),
+              answer.cutConnection() ? answer.body().length / 2 : Long.MAX_VALUE);
+      Response.Builder response =
+          new Response.Builder()
+              .request(chain.request())
+              .protocol(Protocol.HTTP_1_1)
+              .code(answer.code())
+              .message("canned")
+              .body(
+                  ResponseBody.create(
+                      Okio.buffer(source),
+                      answer.contentType() == null ? null : MediaType.parse(answer.contentType()),
+                      answer.body().length));
       if (answer.contentType() != null) {
         response.header("Content-Type", answer.contentType());
       }
@@ -363,8 +421,10 @@ class HostileTrafficTest {
         @Override
         public MockResponse dispatch(RecordedRequest request) {
           HostileTraffic.Answer answer = next;
-          MockResponse.Builder response = new MockResponse.Builder().code(answer.code())
-              .body(new Buffer().write(answer.body()));
+          MockResponse.Builder response =
+              new MockResponse.Builder()
+                  .code(answer.code())
+                  .body(new Buffer().write(answer.body()));
           if (answer.contentType() != null) {
             response.setHeader("Content-Type", answer.contentType());
           }
@@ -378,8 +438,8 @@ class HostileTrafficTest {
   }
 
   /**
-   * A body that arrives at most {@code readSize} bytes a read (0: any number), and whose
-   * connection breaks after {@code cutAt} bytes.
+   * A body that arrives at most {@code readSize} bytes a read (0: any number), and whose connection
+   * breaks after {@code cutAt} bytes.
    */
   private static final class Pieces extends ForwardingSource {
     private final long readSize;
@@ -396,8 +456,9 @@ class HostileTrafficTest {
       if (left <= 0) {
         throw new IOException("connection cut");
       }
-      long n = super.read(sink, Math.min(Math.min(byteCount, left),
-          readSize > 0 ? readSize : Long.MAX_VALUE));
+      long n =
+          super.read(
+              sink, Math.min(Math.min(byteCount, left), readSize > 0 ? readSize : Long.MAX_VALUE));
       if (n > 0) {
         left -= n;
       }
@@ -428,25 +489,29 @@ class HostileTrafficTest {
 
     List<String> repeatedIds() {
       List<String> repeated = new ArrayList<>();
-      perCall.forEach((id, count) -> {
-        if (count != 1) {
-          repeated.add("call " + id + ": " + count + " events");
-        }
-      });
+      perCall.forEach(
+          (id, count) -> {
+            if (count != 1) {
+              repeated.add("call " + id + ": " + count + " events");
+            }
+          });
       return repeated;
     }
   }
 
   /**
-   * A store that records every reservation and settlement made through it, to check them
-   * against the events and against the counters.
+   * A store that records every reservation and settlement made through it, to check them against
+   * the events and against the counters.
    */
   private static final class AccountingStore implements TokenLimitStore {
     private final InMemoryTokenLimitStore store;
+
     /** Reservations not settled yet. */
     private final Map<Reservation, Boolean> open = new IdentityHashMap<>();
+
     /** Per counter (limit id and key): the tokens settled on it in all. */
     private final Map<String, Long> settledPerCounter = new LinkedHashMap<>();
+
     private final Map<String, LimitCharge> counters = new LinkedHashMap<>();
     private final List<String> misuse = new ArrayList<>();
     private Reservation caseReservation;
@@ -481,8 +546,9 @@ class HostileTrafficTest {
       for (int i = 0; i < charges.size(); i++) {
         LimitCharge charge = charges.get(i);
         if (actual[i] != caseSettled) {
-          misuse.add("charges of one call settled to different tokens: "
-              + java.util.Arrays.toString(actual));
+          misuse.add(
+              "charges of one call settled to different tokens: "
+                  + java.util.Arrays.toString(actual));
         }
         String counter = charge.limit().id() + " " + charge.counterKey();
         counters.putIfAbsent(counter, charge);
@@ -519,11 +585,15 @@ class HostileTrafficTest {
         return "settled " + caseSettled + " but the event says " + event.settledTokens();
       }
       if (event.reservedTokens() != caseReservation.reservedTokens()) {
-        return "reserved " + caseReservation.reservedTokens() + " but the event says "
+        return "reserved "
+            + caseReservation.reservedTokens()
+            + " but the event says "
             + event.reservedTokens();
       }
-      boolean charged = event.outcome() == CallOutcome.SUCCESS
-          || event.outcome() == CallOutcome.CANCELLED || event.outcome() == CallOutcome.TRUNCATED;
+      boolean charged =
+          event.outcome() == CallOutcome.SUCCESS
+              || event.outcome() == CallOutcome.CANCELLED
+              || event.outcome() == CallOutcome.TRUNCATED;
       Usage usage = event.usage();
       if (charged && !usage.equals(Usage.ZERO) && usage.totalTokens() != caseSettled) {
         return "settled " + caseSettled + " but the event's usage is " + usage;
@@ -537,19 +607,27 @@ class HostileTrafficTest {
       if (!open.isEmpty()) {
         wrong.add(open.size() + " reservations never settled");
       }
-      settledPerCounter.forEach((counter, settled) -> {
-        LimitCharge charge = counters.get(counter);
-        LimitSpec spec = charge.limit();
-        ReserveResult probe = store.reserve(List.of(new LimitCharge(spec, charge.counterKey(), 0)));
-        long remaining = probe.remaining().get(0);
-        if (probe.admitted()) {
-          store.settle(probe.reservation(), new long[] {0});
-        }
-        if (remaining != spec.capacity() - settled) {
-          wrong.add(counter + ": " + remaining + " left, expected " + spec.capacity() + " - "
-              + settled);
-        }
-      });
+      settledPerCounter.forEach(
+          (counter, settled) -> {
+            LimitCharge charge = counters.get(counter);
+            LimitSpec spec = charge.limit();
+            ReserveResult probe =
+                store.reserve(List.of(new LimitCharge(spec, charge.counterKey(), 0)));
+            long remaining = probe.remaining().get(0);
+            if (probe.admitted()) {
+              store.settle(probe.reservation(), new long[] {0});
+            }
+            if (remaining != spec.capacity() - settled) {
+              wrong.add(
+                  counter
+                      + ": "
+                      + remaining
+                      + " left, expected "
+                      + spec.capacity()
+                      + " - "
+                      + settled);
+            }
+          });
       return wrong;
     }
   }

@@ -43,38 +43,53 @@ class OkHttpEmbeddingModelTest {
 
   private static String embedding(String vector) {
     return "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":["
-        + vector + "]}],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":3,"
+        + vector
+        + "]}],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":3,"
         + "\"total_tokens\":3}}";
   }
 
   private OkHttpEmbeddingModel.Builder model() {
-    return OkHttpEmbeddingModel.builder().url(server.url("/v1/embeddings").toString())
+    return OkHttpEmbeddingModel.builder()
+        .url(server.url("/v1/embeddings").toString())
         .model("text-embedding-3-small");
   }
 
   @Test
   void postsTheTextAndReadsTheVector() throws Exception {
     server.enqueue(json(embedding("0.25,-1,3e-2")));
-    OkHttpEmbeddingModel model = model().dimensions(3).header("Authorization", "Bearer " + SECRET)
-        .client(new OkHttpClient()).build();
+    OkHttpEmbeddingModel model =
+        model()
+            .dimensions(3)
+            .header("Authorization", "Bearer " + SECRET)
+            .client(new OkHttpClient())
+            .build();
 
     float[] vector = model.embed("Reset my \"password\"\n");
 
     assertThat(vector).containsExactly(0.25f, -1f, 0.03f);
     RecordedRequest sent = server.takeRequest();
-    assertThat(sent.getBody().utf8()).isEqualTo("{\"model\":\"text-embedding-3-small\","
-        + "\"input\":\"Reset my \\\"password\\\"\\n\",\"encoding_format\":\"float\","
-        + "\"dimensions\":3}");
+    assertThat(sent.getBody().utf8())
+        .isEqualTo(
+            "{\"model\":\"text-embedding-3-small\","
+                + "\"input\":\"Reset my \\\"password\\\"\\n\",\"encoding_format\":\"float\","
+                + "\"dimensions\":3}");
     assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer " + SECRET);
     assertThat(model.name()).isEqualTo("text-embedding-3-small@3");
   }
 
   @Test
   void errorsNameTheStatusAndTypeButNeverTheBodyOrCredentials() {
-    server.enqueue(new MockResponse.Builder().code(401).body("{\"error\":{\"message\":\"Incorrect "
-        + "API key provided: " + SECRET + "\",\"type\":\"invalid_request_error\"}}").build());
-    OkHttpEmbeddingModel model = model().header("Authorization", "Bearer " + SECRET)
-        .client(new OkHttpClient()).build();
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(401)
+            .body(
+                "{\"error\":{\"message\":\"Incorrect "
+                    + "API key provided: "
+                    + SECRET
+                    + "\",\"type\":\"invalid_request_error\"}}")
+            .build());
+    OkHttpEmbeddingModel model =
+        model().header("Authorization", "Bearer " + SECRET).client(new OkHttpClient()).build();
 
     assertThatThrownBy(() -> model.embed("x"))
         .isInstanceOf(IOException.class)
@@ -98,9 +113,13 @@ class OkHttpEmbeddingModelTest {
 
   @Test
   void aSlowServiceFailsWithinTheTimeout() {
-    server.enqueue(json(embedding("1")).newBuilder().headersDelay(3, java.util.concurrent.TimeUnit.SECONDS).build());
-    OkHttpEmbeddingModel model = model().timeout(Duration.ofMillis(200))
-        .client(new OkHttpClient()).build();
+    server.enqueue(
+        json(embedding("1"))
+            .newBuilder()
+            .headersDelay(3, java.util.concurrent.TimeUnit.SECONDS)
+            .build());
+    OkHttpEmbeddingModel model =
+        model().timeout(Duration.ofMillis(200)).client(new OkHttpClient()).build();
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> model.embed("x")).isInstanceOf(IOException.class);
@@ -110,35 +129,51 @@ class OkHttpEmbeddingModelTest {
   @Test
   void withoutAClientItSaysHowToGetOne() {
     assertThatThrownBy(() -> model().build().embed("x"))
-        .isInstanceOf(IOException.class).hasMessageContaining("OkHttpAiGateway.wrap");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("OkHttpAiGateway.wrap");
   }
 
   @Test
   void embeddingCallsGoThroughTheGatewayThatUsesTheModel() throws Exception {
     RecordingListener events = new RecordingListener();
     OkHttpEmbeddingModel model = model().build();
-    AiGateway gateway = AiGateway.builder()
-        .listener(events)
-        .responseCache(ResponseCache.builder()
-            .semantic(SemanticCache.builder(model).guard(SemanticHitGuard.NONE)))
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events)
+            .responseCache(
+                ResponseCache.builder()
+                    .semantic(SemanticCache.builder(model).guard(SemanticHitGuard.NONE)))
+            .build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
-    server.enqueue(json(embedding("1,0")));         // embeds "How do I reset my password?"
+    server.enqueue(json(embedding("1,0"))); // embeds "How do I reset my password?"
     server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
-    server.enqueue(json(embedding("0.96,0.28")));   // embeds the paraphrase
+    server.enqueue(json(embedding("0.96,0.28"))); // embeds the paraphrase
     String chatUrl = server.url("/v1/chat/completions").toString();
 
     for (String prompt : List.of("How do I reset my password?", "How can I reset my password?")) {
-      try (Response response = client.newCall(post(chatUrl, "{\"model\":\"gpt-4o\",\"messages\":"
-          + "[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}")).execute()) {
+      try (Response response =
+          client
+              .newCall(
+                  post(
+                      chatUrl,
+                      "{\"model\":\"gpt-4o\",\"messages\":"
+                          + "[{\"role\":\"user\",\"content\":\""
+                          + prompt
+                          + "\"}]}"))
+              .execute()) {
         assertThat(response.body().string()).contains("Hello there");
       }
     }
 
     assertThat(server.getRequestCount()).isEqualTo(3);
     List<GatewayEvent> all = events.all;
-    assertThat(all).extracting(GatewayEvent::operation).containsExactly(Operation.EMBEDDINGS,
-        Operation.CHAT_COMPLETIONS, Operation.EMBEDDINGS, Operation.CHAT_COMPLETIONS);
+    assertThat(all)
+        .extracting(GatewayEvent::operation)
+        .containsExactly(
+            Operation.EMBEDDINGS,
+            Operation.CHAT_COMPLETIONS,
+            Operation.EMBEDDINGS,
+            Operation.CHAT_COMPLETIONS);
     assertThat(all.get(0).usage().inputTokens()).isEqualTo(3); // embedding tokens are counted
     assertThat(all.get(3).cacheOutcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
   }

@@ -33,11 +33,14 @@ class PassThroughTest {
   @BeforeEach
   void setUp() throws Exception {
     server.start();
-    client = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
-        .consumerKey(ConsumerKeys.header("x-consumer-id"))
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
-        .listener(events)
-        .build());
+    client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .consumerKey(ConsumerKeys.header("x-consumer-id"))
+                .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
+                .listener(events)
+                .build());
   }
 
   @AfterEach
@@ -48,12 +51,20 @@ class PassThroughTest {
   @Test
   void nonLlmCallsPassThroughByteIdenticalAndUnobserved() throws Exception {
     byte[] odd = {0, 1, 2, (byte) 0xff, '{', '"'};
-    server.enqueue(new MockResponse.Builder().code(201).addHeader("X-Backend", "yes")
-        .addHeader("Content-Type", "application/octet-stream")
-        .body(new okio.Buffer().write(odd)).build());
-    Request request = new Request.Builder().url(server.url("/v1/files"))
-        .header("x-consumer-id", "team-a").header("Authorization", "Bearer sk-test-123")
-        .post(RequestBody.create(odd, MediaType.get("application/octet-stream"))).build();
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(201)
+            .addHeader("X-Backend", "yes")
+            .addHeader("Content-Type", "application/octet-stream")
+            .body(new okio.Buffer().write(odd))
+            .build());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/v1/files"))
+            .header("x-consumer-id", "team-a")
+            .header("Authorization", "Bearer sk-test-123")
+            .post(RequestBody.create(odd, MediaType.get("application/octet-stream")))
+            .build();
 
     try (Response response = client.newCall(request).execute()) {
       assertThat(response.code()).isEqualTo(201);
@@ -69,8 +80,8 @@ class PassThroughTest {
   @Test
   void getRequestsToLlmPathsPassThrough() throws Exception {
     server.enqueue(json("{\"object\":\"list\",\"data\":[]}"));
-    try (Response response = client.newCall(new Request.Builder()
-        .url(server.url("/v1/models")).build()).execute()) {
+    try (Response response =
+        client.newCall(new Request.Builder().url(server.url("/v1/models")).build()).execute()) {
       assertThat(response.body().string()).isEqualTo("{\"object\":\"list\",\"data\":[]}");
     }
     assertThat(events.none()).isTrue();
@@ -81,8 +92,8 @@ class PassThroughTest {
     String malformed = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"";
     server.enqueue(json(chatCompletion("gpt-4o", 21, 4)));
 
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        malformed)).execute()) {
+    try (Response response =
+        client.newCall(post(server.url("/v1/chat/completions").toString(), malformed)).execute()) {
       assertThat(response.code()).isEqualTo(200);
       response.body().string();
     }
@@ -96,11 +107,14 @@ class PassThroughTest {
 
   @Test
   void jsonThatIsNotAnObjectIsSentUnchanged() throws Exception {
-    server.enqueue(new MockResponse.Builder().code(400)
-        .body("{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\"}}").build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(400)
+            .body("{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\"}}")
+            .build());
 
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        "[1,2,3]")).execute()) {
+    try (Response response =
+        client.newCall(post(server.url("/v1/chat/completions").toString(), "[1,2,3]")).execute()) {
       assertThat(response.code()).isEqualTo(400);
     }
     assertThat(server.takeRequest().getBody().utf8()).isEqualTo("[1,2,3]");
@@ -113,31 +127,35 @@ class PassThroughTest {
   void oneShotRequestBodiesAreReadOnceAndSent() throws Exception {
     String body = Backend.chatRequest("gpt-4o", "Hi", "");
     server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
-    RequestBody oneShot = new RequestBody() {
-      private boolean written;
+    RequestBody oneShot =
+        new RequestBody() {
+          private boolean written;
 
-      @Override
-      public MediaType contentType() {
-        return Backend.JSON;
-      }
+          @Override
+          public MediaType contentType() {
+            return Backend.JSON;
+          }
 
-      @Override
-      public boolean isOneShot() {
-        return true;
-      }
+          @Override
+          public boolean isOneShot() {
+            return true;
+          }
 
-      @Override
-      public void writeTo(BufferedSink sink) throws java.io.IOException {
-        if (written) {
-          throw new IllegalStateException("one-shot body written twice");
-        }
-        written = true;
-        sink.writeUtf8(body);
-      }
-    };
+          @Override
+          public void writeTo(BufferedSink sink) throws java.io.IOException {
+            if (written) {
+              throw new IllegalStateException("one-shot body written twice");
+            }
+            written = true;
+            sink.writeUtf8(body);
+          }
+        };
 
-    try (Response response = client.newCall(new Request.Builder()
-        .url(server.url("/v1/chat/completions")).post(oneShot).build()).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder().url(server.url("/v1/chat/completions")).post(oneShot).build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(200);
     }
     assertThat(server.takeRequest().getBody().utf8()).isEqualTo(body);
@@ -146,9 +164,17 @@ class PassThroughTest {
   @Test
   void gatewayHeadersAreRemovedBeforeSending() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        Backend.chatRequest("gpt-4o", "Hi", ""), "x-consumer-id", "team-a",
-        "Authorization", "Bearer sk-test")).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest("gpt-4o", "Hi", ""),
+                    "x-consumer-id",
+                    "team-a",
+                    "Authorization",
+                    "Bearer sk-test"))
+            .execute()) {
       response.body().string();
     }
     RecordedRequest sent = server.takeRequest();
@@ -159,15 +185,24 @@ class PassThroughTest {
 
   @Test
   void gatewayHeadersAreForwardedWhenConfigured() throws Exception {
-    OkHttpClient forwarding = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
-        .consumerKey(ConsumerKeys.header("x-consumer-id"))
-        .forwardGatewayHeaders(true)
-        .listener(events)
-        .build());
+    OkHttpClient forwarding =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .consumerKey(ConsumerKeys.header("x-consumer-id"))
+                .forwardGatewayHeaders(true)
+                .listener(events)
+                .build());
     server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
-    try (Response response = forwarding.newCall(post(server.url("/v1/chat/completions")
-        .toString(), Backend.chatRequest("gpt-4o", "Hi", ""), "x-consumer-id", "team-a"))
-        .execute()) {
+    try (Response response =
+        forwarding
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest("gpt-4o", "Hi", ""),
+                    "x-consumer-id",
+                    "team-a"))
+            .execute()) {
       response.body().string();
     }
     assertThat(server.takeRequest().getHeaders().get("x-consumer-id")).isEqualTo("team-a");
@@ -175,12 +210,14 @@ class PassThroughTest {
 
   @Test
   void aGatewayWithNothingToDoLeavesCallsAlone() throws Exception {
-    OkHttpClient idle = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
-        .consumerKey(ConsumerKeys.header("x-consumer-id")).build());
+    OkHttpClient idle =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder().consumerKey(ConsumerKeys.header("x-consumer-id")).build());
     String body = Backend.chatRequest("gpt-4o", "Hi", "\"stream\":true");
     server.enqueue(Backend.sse(Backend.chatStream("gpt-4o", false, 0, 0, true)));
-    try (Response response = idle.newCall(post(server.url("/v1/chat/completions").toString(),
-        body)).execute()) {
+    try (Response response =
+        idle.newCall(post(server.url("/v1/chat/completions").toString(), body)).execute()) {
       assertThat(response.body().string())
           .isEqualTo(Backend.chatStream("gpt-4o", false, 0, 0, true));
     }
@@ -189,15 +226,24 @@ class PassThroughTest {
 
   @Test
   void aFailingListenerNeverBreaksTheCall() throws Exception {
-    OkHttpClient withBadListener = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
-        .listener(event -> {
-          throw new IllegalStateException("listener bug");
-        })
-        .listener(events)
-        .build());
+    OkHttpClient withBadListener =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .listener(
+                    event -> {
+                      throw new IllegalStateException("listener bug");
+                    })
+                .listener(events)
+                .build());
     server.enqueue(json(chatCompletion("gpt-4o", 8, 2)));
-    try (Response response = withBadListener.newCall(post(server.url("/v1/chat/completions")
-        .toString(), Backend.chatRequest("gpt-4o", "Hi", ""))).execute()) {
+    try (Response response =
+        withBadListener
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
       assertThat(response.body().string()).contains("chatcmpl-1");
     }
     assertThat(events.next().usage().totalTokens()).isEqualTo(10);

@@ -31,12 +31,15 @@ class PromptLogTest {
   @BeforeEach
   void setUp() throws Exception {
     server.start();
-    PromptLog promptLog = PromptLog.builder().consumers("team-a").logger(logger)
-        .executor(Runnable::run).build();
-    client = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
-        .consumerKey(ConsumerKeys.header("x-consumer"))
-        .promptLog(promptLog)
-        .build());
+    PromptLog promptLog =
+        PromptLog.builder().consumers("team-a").logger(logger).executor(Runnable::run).build();
+    client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .consumerKey(ConsumerKeys.header("x-consumer"))
+                .promptLog(promptLog)
+                .build());
   }
 
   @AfterEach
@@ -45,9 +48,17 @@ class PromptLogTest {
   }
 
   private void chat(String consumer, String prompt, boolean stream) throws Exception {
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        Backend.chatRequest("gpt-4o", prompt, stream ? "\"stream\":true" : ""),
-        "x-consumer", consumer, "Authorization", "Bearer " + API_KEY)).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest("gpt-4o", prompt, stream ? "\"stream\":true" : ""),
+                    "x-consumer",
+                    consumer,
+                    "Authorization",
+                    "Bearer " + API_KEY))
+            .execute()) {
       response.body().string();
     }
   }
@@ -58,13 +69,16 @@ class PromptLogTest {
 
     chat("team-a", "What is my key " + API_KEY + "?", false);
 
-    assertThat(logger.lines(Level.INFO)).singleElement().satisfies(line -> {
-      JsonNode record = MAPPER.readTree(line);
-      assertThat(record.get("consumer").asText()).isEqualTo("team-a");
-      assertThat(record.get("request").asText()).contains("What is my key");
-      assertThat(record.get("completion").asText()).isEqualTo("Hello there");
-      assertThat(record.get("total_tokens").asLong()).isEqualTo(11);
-    });
+    assertThat(logger.lines(Level.INFO))
+        .singleElement()
+        .satisfies(
+            line -> {
+              JsonNode record = MAPPER.readTree(line);
+              assertThat(record.get("consumer").asText()).isEqualTo("team-a");
+              assertThat(record.get("request").asText()).contains("What is my key");
+              assertThat(record.get("completion").asText()).isEqualTo("Hello there");
+              assertThat(record.get("total_tokens").asLong()).isEqualTo(11);
+            });
     assertThat(logger.lines(Level.INFO)).noneMatch(line -> line.contains(API_KEY));
   }
 

@@ -8,7 +8,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** Collects events; {@link #next()} waits briefly for one that a body close may still be sending. */
+/**
+ * Collects events; {@link #next()} waits briefly for one that a body close may still be sending.
+ */
 final class RecordingListener implements GatewayListener {
   private final LinkedBlockingQueue<GatewayEvent> queue = new LinkedBlockingQueue<>();
   final List<GatewayEvent> all = new CopyOnWriteArrayList<>();

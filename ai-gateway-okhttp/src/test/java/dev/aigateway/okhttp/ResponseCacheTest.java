@@ -59,13 +59,16 @@ class ResponseCacheTest {
   }
 
   private OkHttpClient clientWith(ResponseCache.Builder cache) {
-    AiGateway gateway = AiGateway.builder()
-        .consumerKey(ConsumerKeys.header("x-consumer"))
-        .tokenLimit(TokenLimit.perConsumer().quota(1_000_000, QuotaPeriod.DAILY)
-            .remainingQuotaHeader("x-remaining"))
-        .listener(events)
-        .responseCache(cache)
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(ConsumerKeys.header("x-consumer"))
+            .tokenLimit(
+                TokenLimit.perConsumer()
+                    .quota(1_000_000, QuotaPeriod.DAILY)
+                    .remainingQuotaHeader("x-remaining"))
+            .listener(events)
+            .responseCache(cache)
+            .build();
     return OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
   }
 
@@ -98,8 +101,8 @@ class ResponseCacheTest {
       assertThat(second.code()).isEqualTo(200);
       assertThat(second.header("Content-Type")).startsWith("application/json");
       assertThat(second.header("x-ai-gateway-cache")).isEqualTo("exact_hit");
-      assertThat(second.body().bytes()).isEqualTo(answer.getBytes(
-          java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(second.body().bytes())
+          .isEqualTo(answer.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     assertThat(server.getRequestCount()).isEqualTo(1);
@@ -119,12 +122,14 @@ class ResponseCacheTest {
   @Test
   void keyIgnoresMemberOrderWhitespaceNumberSpellingAndTransportFields() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
-    body("{\"model\":\"gpt-4o\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
-        + "\"content\":\"Hi\"}],\"user\":\"alice\"}");
+    body(
+        "{\"model\":\"gpt-4o\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hi\"}],\"user\":\"alice\"}");
     events.next();
 
-    body("{ \"messages\" : [ {\"content\":\"Hi\", \"role\":\"user\"} ],\n \"temperature\": 0.0,"
-        + " \"model\": \"gpt-4o\", \"user\": \"bob\"}");
+    body(
+        "{ \"messages\" : [ {\"content\":\"Hi\", \"role\":\"user\"} ],\n \"temperature\": 0.0,"
+            + " \"model\": \"gpt-4o\", \"user\": \"bob\"}");
 
     assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
     assertThat(server.getRequestCount()).isEqualTo(1);
@@ -218,8 +223,10 @@ class ResponseCacheTest {
     server.enqueue(sse(backend));
     body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
 
-    String replayed = body(chatRequest("gpt-4o", "Hi",
-        "\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+    String replayed =
+        body(
+            chatRequest(
+                "gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
 
     assertThat(replayed).isEqualTo(backend);
   }
@@ -252,8 +259,10 @@ class ResponseCacheTest {
     body(chatRequest("gpt-4o", "Hi", ""));
 
     String withoutUsage = body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
-    String withUsage = body(chatRequest("gpt-4o", "Hi",
-        "\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+    String withUsage =
+        body(
+            chatRequest(
+                "gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
 
     assertThat(server.getRequestCount()).isEqualTo(1);
     assertThat(contentOf(withoutUsage)).isEqualTo("Hello there");
@@ -370,8 +379,8 @@ class ResponseCacheTest {
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
     String request = chatRequest("gpt-4o", "Hi", "");
-    Request tagged = post(url(), request).newBuilder()
-        .tag(CacheControl.class, CacheControl.NO_STORE).build();
+    Request tagged =
+        post(url(), request).newBuilder().tag(CacheControl.class, CacheControl.NO_STORE).build();
     try (Response response = client.newCall(tagged).execute()) {
       response.body().string();
     }
@@ -400,8 +409,14 @@ class ResponseCacheTest {
 
   @Test
   void entriesExpireAfterTheirTimeToLive() throws Exception {
-    client = clientWith(ResponseCache.builder().store(InMemoryResponseCacheStore.builder()
-        .timeToLive(Duration.ofMinutes(10)).clock(clock).build()));
+    client =
+        clientWith(
+            ResponseCache.builder()
+                .store(
+                    InMemoryResponseCacheStore.builder()
+                        .timeToLive(Duration.ofMinutes(10))
+                        .clock(clock)
+                        .build()));
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     String request = chatRequest("gpt-4o", "Hi", "");
@@ -430,9 +445,10 @@ class ResponseCacheTest {
 
   @Test
   void embeddingsAreCachedToo() throws Exception {
-    String answer = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
-        + "\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small\",\"usage\":"
-        + "{\"prompt_tokens\":4,\"total_tokens\":4}}";
+    String answer =
+        "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+            + "\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small\",\"usage\":"
+            + "{\"prompt_tokens\":4,\"total_tokens\":4}}";
     server.enqueue(json(answer));
     String request = "{\"model\":\"text-embedding-3-small\",\"input\":\"hello world\"}";
     String embeddings = server.url("/v1/embeddings").toString();
@@ -449,12 +465,14 @@ class ResponseCacheTest {
 
   @Test
   void responsesApiAnswersAreCachedInTheFormTheyCameIn() throws Exception {
-    String answer = "{\"id\":\"resp_1\",\"object\":\"response\",\"model\":\"gpt-4.1\","
-        + "\"output\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":7,"
-        + "\"total_tokens\":12}}";
-    String stream = "event: response.completed\ndata: {\"type\":\"response.completed\","
-        + "\"response\":{\"usage\":{\"input_tokens\":5,\"output_tokens\":7,"
-        + "\"total_tokens\":12}}}\n\n";
+    String answer =
+        "{\"id\":\"resp_1\",\"object\":\"response\",\"model\":\"gpt-4.1\","
+            + "\"output\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":7,"
+            + "\"total_tokens\":12}}";
+    String stream =
+        "event: response.completed\ndata: {\"type\":\"response.completed\","
+            + "\"response\":{\"usage\":{\"input_tokens\":5,\"output_tokens\":7,"
+            + "\"total_tokens\":12}}}\n\n";
     server.enqueue(json(answer));
     server.enqueue(sse(stream));
     String responses = server.url("/v1/responses").toString();
@@ -467,8 +485,10 @@ class ResponseCacheTest {
       assertThat(hit.body().string()).isEqualTo(answer);
     }
     // The Responses API's stream form is not converted from JSON: a miss, sent on.
-    try (Response streamed = client.newCall(post(responses,
-        "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}")).execute()) {
+    try (Response streamed =
+        client
+            .newCall(post(responses, "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}"))
+            .execute()) {
       assertThat(streamed.header("x-ai-gateway-cache")).isEqualTo("miss");
       assertThat(streamed.body().string()).isEqualTo(stream);
     }
@@ -479,17 +499,22 @@ class ResponseCacheTest {
   @Test
   void routedCallsAreAnsweredBeforeAnyBackendIsChosen() throws Exception {
     RecordingListener routedEvents = new RecordingListener();
-    AiGateway gateway = AiGateway.builder()
-        .backendPool(dev.aigateway.core.routing.BackendPool.builder()
-            .backend(dev.aigateway.core.routing.Backend.openAiCompatible("only", server.url("/").toString())
-                .model("gpt-4o", "gpt-4o-2024-11-20")).build())
-        .listener(routedEvents)
-        .responseCache(ResponseCache.builder())
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .backendPool(
+                dev.aigateway.core.routing.BackendPool.builder()
+                    .backend(
+                        dev.aigateway.core.routing.Backend.openAiCompatible(
+                                "only", server.url("/").toString())
+                            .model("gpt-4o", "gpt-4o-2024-11-20"))
+                    .build())
+            .listener(routedEvents)
+            .responseCache(ResponseCache.builder())
+            .build();
     OkHttpClient routed = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
     server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 5, 5)));
-    Request request = post("https://llm.invalid/v1/chat/completions",
-        chatRequest("gpt-4o", "Hi", ""));
+    Request request =
+        post("https://llm.invalid/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
 
     for (int i = 0; i < 2; i++) {
       try (Response response = routed.newCall(request).execute()) {

@@ -2,7 +2,6 @@ package dev.aigateway.okhttp;
 
 import static dev.aigateway.okhttp.Backend.chatCompletion;
 import static dev.aigateway.okhttp.Backend.chatRequest;
-import static dev.aigateway.okhttp.Backend.json;
 import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -77,37 +76,44 @@ class RoutingTest {
   }
 
   private static void answerAlways(MockWebServer server, MockResponse response) {
-    server.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        return response;
-      }
-    });
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return response;
+          }
+        });
   }
 
   private static MockResponse ok(String backendName) {
-    return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
-        .addHeader("X-Served-By", backendName).body(chatCompletion("gpt-4o", 5, 5)).build();
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/json")
+        .addHeader("X-Served-By", backendName)
+        .body(chatCompletion("gpt-4o", 5, 5))
+        .build();
   }
 
-  private static dev.aigateway.core.routing.Backend.Builder openAi(String id, MockWebServer server) {
+  private static dev.aigateway.core.routing.Backend.Builder openAi(
+      String id, MockWebServer server) {
     return dev.aigateway.core.routing.Backend.openAiCompatible(id, server.url("/").toString());
   }
 
   private OkHttpClient client(BackendPool pool, AiGateway.Builder builder) {
-    GatewayListener listener = new GatewayListener() {
-      @Override
-      public void onEvent(GatewayEvent event) {
-        events.onEvent(event);
-      }
+    GatewayListener listener =
+        new GatewayListener() {
+          @Override
+          public void onEvent(GatewayEvent event) {
+            events.onEvent(event);
+          }
 
-      @Override
-      public void onBreakerTransition(BreakerTransition transition) {
-        transitions.add(transition);
-      }
-    };
-    return OkHttpAiGateway.wrap(new OkHttpClient(), builder.clock(clock).backendPool(pool)
-        .listener(listener).build());
+          @Override
+          public void onBreakerTransition(BreakerTransition transition) {
+            transitions.add(transition);
+          }
+        };
+    return OkHttpAiGateway.wrap(
+        new OkHttpClient(), builder.clock(clock).backendPool(pool).listener(listener).build());
   }
 
   private OkHttpClient client(BackendPool pool) {
@@ -115,8 +121,8 @@ class RoutingTest {
   }
 
   private Request chat(String model, String... headers) {
-    return post(appTarget.url("/v1/chat/completions").toString(),
-        chatRequest(model, "Hi", ""), headers);
+    return post(
+        appTarget.url("/v1/chat/completions").toString(), chatRequest(model, "Hi", ""), headers);
   }
 
   private String servedBy(OkHttpClient client, Request request) throws Exception {
@@ -134,8 +140,13 @@ class RoutingTest {
     answerAlways(a, ok("a"));
     answerAlways(b, ok("b"));
     answerAlways(c, ok("c"));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
-        .backend(openAi("b", b)).backend(openAi("c", c)).build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("a", a))
+                .backend(openAi("b", b))
+                .backend(openAi("c", c))
+                .build());
 
     List<String> order = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
@@ -152,8 +163,13 @@ class RoutingTest {
     MockWebServer b = server();
     answerAlways(a, ok("a"));
     answerAlways(b, ok("b"));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a).weight(3))
-        .backend(openAi("b", b).weight(1)).loadBalancing(LoadBalancing.weighted()).build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("a", a).weight(3))
+                .backend(openAi("b", b).weight(1))
+                .loadBalancing(LoadBalancing.weighted())
+                .build());
 
     List<String> order = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -168,20 +184,29 @@ class RoutingTest {
     MockWebServer p1 = server();
     MockWebServer p2 = server();
     MockWebServer spare = server();
-    answerAlways(p1, new MockResponse.Builder().code(429).addHeader("Retry-After", "30")
-        .body("{\"error\":{\"message\":\"slow down\",\"type\":\"requests\"}}").build());
+    answerAlways(
+        p1,
+        new MockResponse.Builder()
+            .code(429)
+            .addHeader("Retry-After", "30")
+            .body("{\"error\":{\"message\":\"slow down\",\"type\":\"requests\"}}")
+            .build());
     answerAlways(p2, ok("p2"));
     answerAlways(spare, ok("spare"));
-    OkHttpClient client = client(BackendPool.builder()
-        .backend(openAi("p1", p1).priority(1)).backend(openAi("p2", p2).priority(1))
-        .backend(openAi("spare", spare).priority(2)).build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("p1", p1).priority(1))
+                .backend(openAi("p2", p2).priority(1))
+                .backend(openAi("spare", spare).priority(2))
+                .build());
 
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("p2"); // p1 429 -> p2, same tier
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("p2"); // p1 cools down 30 s
     assertThat(spare.getRequestCount()).isZero();
 
-    answerAlways(p2, new MockResponse.Builder().code(429).addHeader("Retry-After", "10")
-        .body("{}").build());
+    answerAlways(
+        p2, new MockResponse.Builder().code(429).addHeader("Retry-After", "10").body("{}").build());
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("spare");
     GatewayEvent spilled = lastEvent();
     assertThat(spilled.backendId()).isEqualTo("spare");
@@ -199,12 +224,20 @@ class RoutingTest {
   void aYearLong429CoolDownLastsNoLongerThanTheMaxTripDuration() throws Exception {
     MockWebServer greedy = server();
     MockWebServer steady = server();
-    answerAlways(greedy, new MockResponse.Builder().code(429)
-        .addHeader("Retry-After", "31536000").body("{}").build());
+    answerAlways(
+        greedy,
+        new MockResponse.Builder()
+            .code(429)
+            .addHeader("Retry-After", "31536000")
+            .body("{}")
+            .build());
     answerAlways(steady, ok("steady"));
-    OkHttpClient client = client(BackendPool.builder()
-        .backend(openAi("greedy", greedy).priority(1)).backend(openAi("steady", steady).priority(2))
-        .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("greedy", greedy).priority(1))
+                .backend(openAi("steady", steady).priority(2))
+                .build());
 
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
     clock.advance(CircuitBreakerPolicy.DEFAULT_MAX_TRIP_DURATION.minusSeconds(1));
@@ -222,14 +255,16 @@ class RoutingTest {
     MockWebServer up = server();
     answerAlways(down, new MockResponse.Builder().code(503).body("{}").build());
     answerAlways(up, ok("up"));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("down", down))
-        .backend(openAi("up", up)).build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(openAi("down", down)).backend(openAi("up", up)).build());
 
     for (int i = 0; i < 6; i++) {
       assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("up");
     }
     GatewayEvent first = firstEvent();
-    assertThat(first.attempts()).extracting(a -> a.backendId() + ":" + a.status())
+    assertThat(first.attempts())
+        .extracting(a -> a.backendId() + ":" + a.status())
         .containsExactly("down:503", "up:200");
     assertThat(first.failoverReason()).isEqualTo("503 from down");
   }
@@ -241,9 +276,12 @@ class RoutingTest {
     answerAlways(up, ok("up"));
     String deadUrl = dead.url("/").toString();
     dead.close();
-    OkHttpClient client = client(BackendPool.builder()
-        .backend(dev.aigateway.core.routing.Backend.openAi("dead", deadUrl))
-        .backend(openAi("up", up)).build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(dev.aigateway.core.routing.Backend.openAi("dead", deadUrl))
+                .backend(openAi("up", up))
+                .build());
 
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("up");
     assertThat(firstEvent().attempts().get(0).errorType()).isEqualTo("java.net.ConnectException");
@@ -253,14 +291,21 @@ class RoutingTest {
   void breakerTripsHonoursRetryAfterAndRecoversThroughHalfOpen() throws Exception {
     MockWebServer flaky = server();
     MockWebServer steady = server();
-    answerAlways(flaky, new MockResponse.Builder().code(500).addHeader("Retry-After", "20")
-        .body("{}").build());
+    answerAlways(
+        flaky,
+        new MockResponse.Builder().code(500).addHeader("Retry-After", "20").body("{}").build());
     answerAlways(steady, ok("steady"));
-    OkHttpClient client = client(BackendPool.builder()
-        .backend(openAi("flaky", flaky).priority(1)).backend(openAi("steady", steady).priority(2))
-        .circuitBreaker(CircuitBreakerPolicy.builder().failureCount(2, Duration.ofSeconds(10))
-            .tripDuration(Duration.ofSeconds(60)).build())
-        .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("flaky", flaky).priority(1))
+                .backend(openAi("steady", steady).priority(2))
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder()
+                        .failureCount(2, Duration.ofSeconds(10))
+                        .tripDuration(Duration.ofSeconds(60))
+                        .build())
+                .build());
 
     servedBy(client, chat("gpt-4o"));
     servedBy(client, chat("gpt-4o")); // second failure trips the breaker for 20 s (Retry-After)
@@ -273,7 +318,8 @@ class RoutingTest {
     clock.advance(Duration.ofSeconds(21));
     answerAlways(flaky, ok("flaky"));
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("flaky"); // the half-open probe
-    assertThat(transitions).extracting(BreakerTransition::to)
+    assertThat(transitions)
+        .extracting(BreakerTransition::to)
         .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED);
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("flaky");
   }
@@ -282,12 +328,17 @@ class RoutingTest {
   void allBackendsDownAnswers503WithTheSoonestRetryAfter() throws Exception {
     MockWebServer a = server();
     MockWebServer b = server();
-    answerAlways(a, new MockResponse.Builder().code(429).addHeader("Retry-After", "40")
-        .body("{}").build());
-    answerAlways(b, new MockResponse.Builder().code(429).addHeader("retry-after-ms", "12500")
-        .body("{}").build());
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
-        .backend(openAi("b", b)).build());
+    answerAlways(
+        a, new MockResponse.Builder().code(429).addHeader("Retry-After", "40").body("{}").build());
+    answerAlways(
+        b,
+        new MockResponse.Builder()
+            .code(429)
+            .addHeader("retry-after-ms", "12500")
+            .body("{}")
+            .build());
+    OkHttpClient client =
+        client(BackendPool.builder().backend(openAi("a", a)).backend(openAi("b", b)).build());
 
     try (Response first = client.newCall(chat("gpt-4o")).execute()) {
       assertThat(first.code()).isEqualTo(429); // both tried; the last answer goes to the app
@@ -310,11 +361,16 @@ class RoutingTest {
     String full = Backend.chatStream("gpt-4o", true, 5, 5, true);
     answerAlways(a, Backend.sse(full.substring(0, full.indexOf("data:", 300))));
     answerAlways(b, ok("b"));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
-        .backend(openAi("b", b)).build());
+    OkHttpClient client =
+        client(BackendPool.builder().backend(openAi("a", a)).backend(openAi("b", b)).build());
 
-    try (Response response = client.newCall(post(appTarget.url("/v1/chat/completions")
-        .toString(), chatRequest("gpt-4o", "Hi", "\"stream\":true"))).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    appTarget.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+            .execute()) {
       assertThat(response.body().string()).doesNotContain("[DONE]");
     }
     assertThat(b.getRequestCount()).isZero();
@@ -328,24 +384,43 @@ class RoutingTest {
     MockWebServer hostile = server();
     MockWebServer steady = server();
     // OkHttp's own retry interceptor throws NumberFormatException reading this Retry-After
-    answerAlways(hostile, new MockResponse.Builder().code(503)
-        .addHeader("Retry-After", "99999999999").body("{}").build());
+    answerAlways(
+        hostile,
+        new MockResponse.Builder()
+            .code(503)
+            .addHeader("Retry-After", "99999999999")
+            .body("{}")
+            .build());
     answerAlways(steady, ok("steady"));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("hostile", hostile))
-        .backend(openAi("steady", steady)).build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("hostile", hostile))
+                .backend(openAi("steady", steady))
+                .build());
 
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
-    assertThat(lastEvent().attempts()).extracting(a -> a.backendId() + ":" + a.errorType())
+    assertThat(lastEvent().attempts())
+        .extracting(a -> a.backendId() + ":" + a.errorType())
         .containsExactly("hostile:java.lang.NumberFormatException", "steady:null");
   }
 
   @Test
   void aClientExceptionOnTheOnlyAttemptReachesTheAppAsAnIoException() throws Exception {
     MockWebServer hostile = server();
-    answerAlways(hostile, new MockResponse.Builder().code(503)
-        .addHeader("Retry-After", "99999999999").body("{}").build());
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("hostile", hostile))
-        .failover(Failover.disabled()).build());
+    answerAlways(
+        hostile,
+        new MockResponse.Builder()
+            .code(503)
+            .addHeader("Retry-After", "99999999999")
+            .body("{}")
+            .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("hostile", hostile))
+                .failover(Failover.disabled())
+                .build());
 
     assertThatThrownBy(() -> client.newCall(chat("gpt-4o")).execute())
         .isInstanceOf(SendFailedException.class)
@@ -354,7 +429,8 @@ class RoutingTest {
   }
 
   private Request streamedChat() {
-    return post(appTarget.url("/v1/chat/completions").toString(),
+    return post(
+        appTarget.url("/v1/chat/completions").toString(),
         chatRequest("gpt-4o", "Hi", "\"stream\":true"));
   }
 
@@ -362,11 +438,18 @@ class RoutingTest {
   void aStreamThatBreaksBeforeItsFirstEventFailsOver() throws Exception {
     MockWebServer broken = server();
     MockWebServer steady = server();
-    answerAlways(broken, new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
-        .onResponseBody(new SocketEffect.CloseSocket()).build());
+    answerAlways(
+        broken,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+            .onResponseBody(new SocketEffect.CloseSocket())
+            .build());
     answerAlways(steady, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("broken", broken))
-        .backend(openAi("steady", steady)).build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("broken", broken))
+                .backend(openAi("steady", steady))
+                .build());
 
     try (Response response = client.newCall(streamedChat()).execute()) {
       assertThat(response.body().string())
@@ -374,20 +457,26 @@ class RoutingTest {
     }
     GatewayEvent event = lastEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.attempts()).extracting(a -> a.backendId()).containsExactly("broken",
-        "steady");
+    assertThat(event.attempts()).extracting(a -> a.backendId()).containsExactly("broken", "steady");
   }
 
   @Test
   void aStreamSilentPastTheFirstEventTimeoutFailsOver() throws Exception {
     MockWebServer silent = server();
     MockWebServer steady = server();
-    answerAlways(silent, new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
-        .bodyDelay(5, TimeUnit.SECONDS).build());
+    answerAlways(
+        silent,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+            .bodyDelay(5, TimeUnit.SECONDS)
+            .build());
     answerAlways(steady, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("silent", silent))
-        .backend(openAi("steady", steady))
-        .failover(Failover.builder().firstEventTimeout(Duration.ofMillis(100)).build()).build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("silent", silent))
+                .backend(openAi("steady", steady))
+                .failover(Failover.builder().firstEventTimeout(Duration.ofMillis(100)).build())
+                .build());
 
     try (Response response = client.newCall(streamedChat()).execute()) {
       assertThat(response.body().string()).endsWith("data: [DONE]\n\n");
@@ -400,12 +489,19 @@ class RoutingTest {
     MockWebServer slow = server();
     String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
     int firstEvent = stream.indexOf("\n\n") + 2;
-    answerAlways(slow, new MockResponse.Builder(Backend.sse(stream))
-        .throttleBody(Math.max(firstEvent, stream.length() - firstEvent), 250,
-            TimeUnit.MILLISECONDS).build());
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("slow", slow))
-        .backend(openAi("other", server()))
-        .failover(Failover.builder().firstEventTimeout(Duration.ofMillis(100)).build()).build());
+    answerAlways(
+        slow,
+        new MockResponse.Builder(Backend.sse(stream))
+            .throttleBody(
+                Math.max(firstEvent, stream.length() - firstEvent), 250, TimeUnit.MILLISECONDS)
+            .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("slow", slow))
+                .backend(openAi("other", server()))
+                .failover(Failover.builder().firstEventTimeout(Duration.ofMillis(100)).build())
+                .build());
 
     try (Response response = client.newCall(streamedChat()).execute()) {
       assertThat(response.body().string())
@@ -421,11 +517,15 @@ class RoutingTest {
     MockWebServer b = server();
     answerAlways(a, ok("a"));
     answerAlways(b, ok("b"));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
-        .backend(openAi("b", b))
-        .loadBalancing(LoadBalancing.sessionSticky(ConsumerKeys.header("x-session"),
-            LoadBalancing.roundRobin()))
-        .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("a", a))
+                .backend(openAi("b", b))
+                .loadBalancing(
+                    LoadBalancing.sessionSticky(
+                        ConsumerKeys.header("x-session"), LoadBalancing.roundRobin()))
+                .build());
 
     String s1 = servedBy(client, chat("gpt-4o", "x-session", "s1"));
     String s2 = servedBy(client, chat("gpt-4o", "x-session", "s2"));
@@ -435,8 +535,9 @@ class RoutingTest {
       assertThat(servedBy(client, chat("gpt-4o", "x-session", "s2"))).isEqualTo(s2);
     }
     MockWebServer s1Server = "a".equals(s1) ? a : b;
-    answerAlways(s1Server, new MockResponse.Builder().code(429).addHeader("Retry-After", "60")
-        .body("{}").build());
+    answerAlways(
+        s1Server,
+        new MockResponse.Builder().code(429).addHeader("Retry-After", "60").body("{}").build());
     assertThat(servedBy(client, chat("gpt-4o", "x-session", "s1"))).isEqualTo(s2);
     assertThat(servedBy(client, chat("gpt-4o", "x-session", "s1"))).isEqualTo(s2);
     assertThat(s1Server.takeRequest().getHeaders().get("x-session")).isNull();
@@ -448,13 +549,19 @@ class RoutingTest {
     MockWebServer azure = server();
     answerAlways(openAi, ok("openai"));
     answerAlways(azure, ok("azure"));
-    OkHttpClient client = client(BackendPool.builder()
-        .backend(dev.aigateway.core.routing.Backend.openAi("openai", openAi.url("/").toString())
-            .model("smart", "gpt-4o-2024-11-20").credential(Credentials.apiKey(SECRET_A)))
-        .backend(dev.aigateway.core.routing.Backend.azureOpenAi("azure", azure.url("/").toString(),
-                "2024-10-21")
-            .model("smart", "gpt4o-eastus").credential(Credentials.apiKey(SECRET_B)))
-        .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.openAi("openai", openAi.url("/").toString())
+                        .model("smart", "gpt-4o-2024-11-20")
+                        .credential(Credentials.apiKey(SECRET_A)))
+                .backend(
+                    dev.aigateway.core.routing.Backend.azureOpenAi(
+                            "azure", azure.url("/").toString(), "2024-10-21")
+                        .model("smart", "gpt4o-eastus")
+                        .credential(Credentials.apiKey(SECRET_B)))
+                .build());
 
     servedBy(client, chat("smart", "Authorization", "Bearer app-own-key"));
     servedBy(client, chat("smart", "Authorization", "Bearer app-own-key"));
@@ -473,21 +580,30 @@ class RoutingTest {
     assertThat(toAzure.getUrl().queryParameter("api-version")).isEqualTo("2024-10-21");
     assertThat(toAzure.getHeaders().get("api-key")).isEqualTo(SECRET_B);
     assertThat(toAzure.getHeaders().get("Authorization")).isNull();
-    assertThat(MAPPER.readTree(toAzure.getBody().utf8()).get("model").asText())
-        .isEqualTo("smart");
+    assertThat(MAPPER.readTree(toAzure.getBody().utf8()).get("model").asText()).isEqualTo("smart");
   }
 
   @Test
   void azureV1FlavourPutsTheDeploymentInTheBody() throws Exception {
     MockWebServer azure = server();
     answerAlways(azure, ok("azure"));
-    OkHttpClient client = client(BackendPool.builder()
-        .backend(dev.aigateway.core.routing.Backend.azureOpenAiV1("v1", azure.url("/").toString())
-            .model("gpt-4o", "my-deployment").credential(Credentials.bearerToken("entra-token")))
-        .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.azureOpenAiV1(
+                            "v1", azure.url("/").toString())
+                        .model("gpt-4o", "my-deployment")
+                        .credential(Credentials.bearerToken("entra-token")))
+                .build());
 
-    servedBy(client, post(appTarget.url("/openai/deployments/whatever/chat/completions"
-        + "?api-version=2024-02-01").toString(), chatRequest("gpt-4o", "Hi", "")));
+    servedBy(
+        client,
+        post(
+            appTarget
+                .url("/openai/deployments/whatever/chat/completions" + "?api-version=2024-02-01")
+                .toString(),
+            chatRequest("gpt-4o", "Hi", "")));
 
     RecordedRequest sent = azure.takeRequest();
     assertThat(sent.getUrl().encodedPath()).isEqualTo("/openai/v1/chat/completions");
@@ -500,8 +616,8 @@ class RoutingTest {
   @Test
   void aModelNoBackendServesIsAnsweredLocallyWith404() throws Exception {
     MockWebServer a = server();
-    OkHttpClient client = client(BackendPool.builder()
-        .backend(openAi("a", a).model("gpt-4o", "gpt-4o")).build());
+    OkHttpClient client =
+        client(BackendPool.builder().backend(openAi("a", a).model("gpt-4o", "gpt-4o")).build());
 
     try (Response response = client.newCall(chat("gpt-5-ultra")).execute()) {
       assertThat(response.code()).isEqualTo(404);
@@ -516,9 +632,13 @@ class RoutingTest {
   void aTrafficSplitSendsAShareOfConsumersToTheVariantAndSticks() throws Exception {
     MockWebServer a = server();
     answerAlways(a, ok("a"));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("a", a))
-        .split(TrafficSplit.forModel("gpt-4o").send(30, "gpt-4.1").build()).build(),
-        AiGateway.builder().consumerKey(ConsumerKeys.header("x-consumer")));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("a", a))
+                .split(TrafficSplit.forModel("gpt-4o").send(30, "gpt-4.1").build())
+                .build(),
+            AiGateway.builder().consumerKey(ConsumerKeys.header("x-consumer")));
 
     int variants = 0;
     for (int i = 0; i < 30; i++) {
@@ -545,13 +665,22 @@ class RoutingTest {
     MockWebServer up = server();
     answerAlways(down, new MockResponse.Builder().code(500).body("{}").build());
     answerAlways(up, ok("up"));
-    OkHttpClient client = client(BackendPool.builder().backend(openAi("down", down))
-        .backend(openAi("up", up)).build(), AiGateway.builder()
-        .tokenLimit(TokenLimit.global().tokensPerMinute(1_000)
-            .remainingTokensHeader("x-remaining")));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(openAi("down", down)).backend(openAi("up", up)).build(),
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.global()
+                        .tokensPerMinute(1_000)
+                        .remainingTokensHeader("x-remaining")));
 
-    try (Response response = client.newCall(post(appTarget.url("/v1/chat/completions")
-        .toString(), chatRequest("gpt-4o", "Hi", "\"max_tokens\":100"))).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    appTarget.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"max_tokens\":100")))
+            .execute()) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.header("x-remaining")).isEqualTo(String.valueOf(1000 - 8 - 100));
       response.body().string();
@@ -569,13 +698,17 @@ class RoutingTest {
     answerAlways(a, new MockResponse.Builder().code(500).body("{}").build());
     answerAlways(b, ok("b"));
     List<String> lines = new CopyOnWriteArrayList<>();
-    OkHttpClient client = client(BackendPool.builder()
-        .backend(openAi("a", a).credential(Credentials.apiKey(SECRET_A)))
-        .backend(dev.aigateway.core.routing.Backend.azureOpenAiV1("b", b.url("/").toString())
-            .credential(Credentials.apiKey(SECRET_B)))
-        .build(), AiGateway.builder()
-        .listener(event -> lines.add(LoggingListener.format(event) + " " + event))
-        .listener(LoggingListener.create()));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("a", a).credential(Credentials.apiKey(SECRET_A)))
+                .backend(
+                    dev.aigateway.core.routing.Backend.azureOpenAiV1("b", b.url("/").toString())
+                        .credential(Credentials.apiKey(SECRET_B)))
+                .build(),
+            AiGateway.builder()
+                .listener(event -> lines.add(LoggingListener.format(event) + " " + event))
+                .listener(LoggingListener.create()));
 
     for (int i = 0; i < 3; i++) {
       servedBy(client, chat("gpt-4o"));
@@ -583,8 +716,12 @@ class RoutingTest {
 
     assertThat(lines).hasSize(3).noneMatch(l -> l.contains("SECRET"));
     assertThat(transitions.toString()).doesNotContain("SECRET");
-    assertThat(BackendPool.builder().backend(openAi("x", a)
-        .credential(Credentials.apiKey(SECRET_A))).build().toString()).doesNotContain("SECRET");
+    assertThat(
+            BackendPool.builder()
+                .backend(openAi("x", a).credential(Credentials.apiKey(SECRET_A)))
+                .build()
+                .toString())
+        .doesNotContain("SECRET");
   }
 
   private GatewayEvent lastEvent() {

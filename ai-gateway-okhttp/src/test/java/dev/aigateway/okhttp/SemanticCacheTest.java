@@ -46,10 +46,11 @@ class SemanticCacheTest {
   }
 
   private OkHttpClient clientWith(SemanticCache.Builder semantic) {
-    AiGateway gateway = AiGateway.builder()
-        .listener(events)
-        .responseCache(ResponseCache.builder().semantic(semantic))
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events)
+            .responseCache(ResponseCache.builder().semantic(semantic))
+            .build();
     return OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
   }
 
@@ -60,12 +61,16 @@ class SemanticCacheTest {
 
   private String chat(String prompt, String extra) {
     return "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
-        + "{\"role\":\"user\",\"content\":\"" + prompt + "\"}]" + extra + "}";
+        + "{\"role\":\"user\",\"content\":\""
+        + prompt
+        + "\"}]"
+        + extra
+        + "}";
   }
 
   private String body(String json) throws Exception {
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        json)).execute()) {
+    try (Response response =
+        client.newCall(post(server.url("/v1/chat/completions").toString(), json)).execute()) {
       return response.body().string();
     }
   }
@@ -110,9 +115,15 @@ class SemanticCacheTest {
 
   @Test
   void theGuardTurnsAnObjectedHitIntoAGuardedMiss() throws Exception {
-    client = clientWith(SemanticCache.builder(model).threshold(0.9)
-        .guard((cached, incoming) -> cached.contains("enable") != incoming.contains("enable")
-            ? Optional.of("opposite") : Optional.empty()));
+    client =
+        clientWith(
+            SemanticCache.builder(model)
+                .threshold(0.9)
+                .guard(
+                    (cached, incoming) ->
+                        cached.contains("enable") != incoming.contains("enable")
+                            ? Optional.of("opposite")
+                            : Optional.empty()));
     server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
     server.enqueue(json(chatCompletion("gpt-4o", 20, 31)));
     model.put("How do I enable 2FA?", atCosine(1));
@@ -120,8 +131,13 @@ class SemanticCacheTest {
 
     body(chat("How do I enable 2FA?", ""));
     String answer;
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        chat("How do I disable 2FA?", ""))).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chat("How do I disable 2FA?", "")))
+            .execute()) {
       assertThat(response.header("x-ai-gateway-cache")).isEqualTo("guarded_miss");
       answer = response.body().string();
     }
@@ -138,9 +154,15 @@ class SemanticCacheTest {
 
   @Test
   void theGuardMayPassOverTheNearestToASecondCandidate() throws Exception {
-    client = clientWith(SemanticCache.builder(model).threshold(0.9)
-        .guard((cached, incoming) -> cached.contains("disable") != incoming.contains("disable")
-            ? Optional.of("opposite") : Optional.empty()));
+    client =
+        clientWith(
+            SemanticCache.builder(model)
+                .threshold(0.9)
+                .guard(
+                    (cached, incoming) ->
+                        cached.contains("disable") != incoming.contains("disable")
+                            ? Optional.of("opposite")
+                            : Optional.empty()));
     server.enqueue(json(chatCompletion("gpt-4o", 1, 1)));
     server.enqueue(json(chatCompletion("gpt-4o", 2, 2)));
     model.put("Please disable 2FA", new float[] {1, 0, 0});
@@ -168,8 +190,9 @@ class SemanticCacheTest {
 
     body(chat("Hi", ""));
     body(chat("Hi", ",\"temperature\":0.2"));
-    body("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"Be verbose.\"},"
-        + "{\"role\":\"user\",\"content\":\"Hi\"}]}");
+    body(
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":\"Be verbose.\"},"
+            + "{\"role\":\"user\",\"content\":\"Hi\"}]}");
 
     assertThat(server.getRequestCount()).isEqualTo(3);
   }
@@ -183,7 +206,8 @@ class SemanticCacheTest {
     body(chat("What is our refund policy?", ""));
     String stream = body(chat("What's the refund policy?", ",\"stream\":true"));
 
-    assertThat(stream).contains("\"delta\":{\"content\":\"Hello there\"}")
+    assertThat(stream)
+        .contains("\"delta\":{\"content\":\"Hello there\"}")
         .endsWith("data: [DONE]\n\n");
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
@@ -205,9 +229,10 @@ class SemanticCacheTest {
   void longConversationsSkipTheSemanticCache() throws Exception {
     client = clientWith(SemanticCache.builder(model).maxMessages(2).guard(SemanticHitGuard.NONE));
     server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
-    String conversation = "{\"model\":\"gpt-4o\",\"messages\":["
-        + "{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"},"
-        + "{\"role\":\"user\",\"content\":\"c\"}]}";
+    String conversation =
+        "{\"model\":\"gpt-4o\",\"messages\":["
+            + "{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"},"
+            + "{\"role\":\"user\",\"content\":\"c\"}]}";
 
     body(conversation);
 
@@ -217,11 +242,14 @@ class SemanticCacheTest {
 
   @Test
   void exactLookupsCanBeTurnedOffLeavingOnlyTheSemanticOne() throws Exception {
-    AiGateway gateway = AiGateway.builder()
-        .listener(events)
-        .responseCache(ResponseCache.builder().exact(false)
-            .semantic(SemanticCache.builder(model).guard(SemanticHitGuard.NONE)))
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events)
+            .responseCache(
+                ResponseCache.builder()
+                    .exact(false)
+                    .semantic(SemanticCache.builder(model).guard(SemanticHitGuard.NONE)))
+            .build();
     client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
     server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
     model.put("Hi", atCosine(1));
@@ -260,5 +288,4 @@ class SemanticCacheTest {
       return "chosen-vectors";
     }
   }
-
 }

@@ -33,10 +33,11 @@ class StreamingTest {
   @BeforeEach
   void setUp() throws Exception {
     server.start();
-    AiGateway gateway = AiGateway.builder()
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
-        .listener(events)
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+            .listener(events)
+            .build();
     client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
   }
 
@@ -46,8 +47,10 @@ class StreamingTest {
   }
 
   private String read(String requestJson) throws Exception {
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        requestJson)).execute()) {
+    try (Response response =
+        client
+            .newCall(post(server.url("/v1/chat/completions").toString(), requestJson))
+            .execute()) {
       return response.body().string();
     }
   }
@@ -56,8 +59,9 @@ class StreamingTest {
   void appThatAsksForUsageGetsTheStreamUnchanged() throws Exception {
     String backendStream = chatStream("gpt-4o", true, 11, 9, true);
     server.enqueue(sse(backendStream));
-    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true,\"stream_options\":"
-        + "{\"include_usage\":true}");
+    String request =
+        chatRequest(
+            "gpt-4o", "Hi", "\"stream\":true,\"stream_options\":" + "{\"include_usage\":true}");
 
     String appSaw = read(request);
 
@@ -91,8 +95,13 @@ class StreamingTest {
     server.enqueue(new MockResponse.Builder().code(200).body(backendStream).build());
 
     String expected = chatStream("gpt-4o", false, 0, 0, true);
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        chatRequest("gpt-4o", "Hi", "\"stream\":true"))).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+            .execute()) {
       assertThat(response.header("Content-Length")).isNull(); // the backend's counted the usage
       assertThat(response.body().contentLength()).isEqualTo(-1);
       assertThat(response.body().string()).isEqualTo(expected);
@@ -104,8 +113,10 @@ class StreamingTest {
   void explicitIncludeUsageFalseIsOverriddenAndHidden() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 5, 9, true)));
 
-    String appSaw = read(chatRequest("gpt-4o", "Hi",
-        "\"stream\":true,\"stream_options\":{\"include_usage\":false}"));
+    String appSaw =
+        read(
+            chatRequest(
+                "gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":false}"));
 
     assertThat(server.takeRequest().getBody().utf8())
         .contains("\"stream_options\":{\"include_usage\":true}");
@@ -120,8 +131,7 @@ class StreamingTest {
     read(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
 
     GatewayEvent event = events.next();
-    int streamed = TokenCounter.defaults().countText("gpt-4o",
-        String.join("", Backend.PIECES));
+    int streamed = TokenCounter.defaults().countText("gpt-4o", String.join("", Backend.PIECES));
     assertThat(event.outputSource()).isEqualTo(UsageSource.ESTIMATED);
     assertThat(event.usage().outputTokens()).isEqualTo(streamed);
     assertThat(event.usage().inputTokens()).isEqualTo(8);
@@ -139,21 +149,28 @@ class StreamingTest {
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(event.usageEstimated()).isTrue();
-    assertThat(event.usage().outputTokens()).isEqualTo(
-        TokenCounter.defaults().countText("gpt-4o", "Hello there, how"));
+    assertThat(event.usage().outputTokens())
+        .isEqualTo(TokenCounter.defaults().countText("gpt-4o", "Hello there, how"));
     assertThat(event.settledTokens()).isEqualTo(event.usage().totalTokens());
   }
 
   @Test
   void streamCancelledByTheAppIsSettledOnWhatItRead() throws Exception {
-    server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "text/event-stream")
-        .body(chatStream("gpt-4o", true, 11, 9, true))
-        .throttleBody(64, 50, TimeUnit.MILLISECONDS)
-        .build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(chatStream("gpt-4o", true, 11, 9, true))
+            .throttleBody(64, 50, TimeUnit.MILLISECONDS)
+            .build());
 
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        chatRequest("gpt-4o", "Hi", "\"stream\":true"))).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+            .execute()) {
       BufferedSource source = response.body().source();
       String first = source.readUtf8Line();
       assertThat(first).startsWith("data: {");
@@ -168,15 +185,22 @@ class StreamingTest {
 
   @Test
   void chunksReachTheAppAsTheyArriveNotAtTheEnd() throws Exception {
-    server.enqueue(new MockResponse.Builder().code(200)
-        .addHeader("Content-Type", "text/event-stream")
-        .body(chatStream("gpt-4o", true, 11, 9, true))
-        .throttleBody(200, 300, TimeUnit.MILLISECONDS)
-        .build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(chatStream("gpt-4o", true, 11, 9, true))
+            .throttleBody(200, 300, TimeUnit.MILLISECONDS)
+            .build());
 
     long start = System.nanoTime();
-    try (Response response = client.newCall(post(server.url("/v1/chat/completions").toString(),
-        chatRequest("gpt-4o", "Hi", "\"stream\":true"))).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+            .execute()) {
       BufferedSource source = response.body().source();
       assertThat(source.readUtf8Line()).startsWith("data: {");
       long firstChunkMillis = (System.nanoTime() - start) / 1_000_000;
@@ -189,18 +213,24 @@ class StreamingTest {
 
   @Test
   void responsesApiStreamIsSettledFromResponseCompleted() throws Exception {
-    String stream = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
-        + "{\"id\":\"resp_1\",\"model\":\"gpt-4.1\",\"status\":\"in_progress\"}}\n\n"
-        + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
-        + "\"delta\":\"Hi\"}\n\n"
-        + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{"
-        + "\"id\":\"resp_1\",\"model\":\"gpt-4.1-2025-04-14\",\"status\":\"completed\","
-        + "\"usage\":{\"input_tokens\":10,\"output_tokens\":2,\"total_tokens\":12}}}\n\n";
+    String stream =
+        "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
+            + "{\"id\":\"resp_1\",\"model\":\"gpt-4.1\",\"status\":\"in_progress\"}}\n\n"
+            + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+            + "\"delta\":\"Hi\"}\n\n"
+            + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{"
+            + "\"id\":\"resp_1\",\"model\":\"gpt-4.1-2025-04-14\",\"status\":\"completed\","
+            + "\"usage\":{\"input_tokens\":10,\"output_tokens\":2,\"total_tokens\":12}}}\n\n";
     server.enqueue(sse(stream));
 
     String appSaw;
-    try (Response response = client.newCall(post(server.url("/v1/responses").toString(),
-        "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}")).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/responses").toString(),
+                    "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}"))
+            .execute()) {
       appSaw = response.body().string();
     }
 

@@ -63,13 +63,19 @@ class TokenLimitTest {
   }
 
   private Request chat(String consumer, String extra) {
-    return post(server.url("/v1/chat/completions").toString(),
-        chatRequest("gpt-4o", "Hello there", extra), CONSUMER, consumer);
+    return post(
+        server.url("/v1/chat/completions").toString(),
+        chatRequest("gpt-4o", "Hello there", extra),
+        CONSUMER,
+        consumer);
   }
 
   private static long prompt() {
-    return TokenCounter.defaults().countPrompt("gpt-4o", Operation.CHAT_COMPLETIONS,
-        tree("{\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}"));
+    return TokenCounter.defaults()
+        .countPrompt(
+            "gpt-4o",
+            Operation.CHAT_COMPLETIONS,
+            tree("{\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}"));
   }
 
   private static JsonNode tree(String text) {
@@ -101,11 +107,19 @@ class TokenLimitTest {
   @Test
   void aHungStoreNeitherHoldsTheCallPastItsCallTimeoutNorChargesIt() throws Exception {
     HungStore store = new HungStore();
-    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient.Builder()
-        .callTimeout(Duration.ofSeconds(20)).build(), AiGateway.builder().clock(clock)
-        .listener(events).tokenLimitStore(store).storeTimeout(Duration.ofMillis(50))
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1000)
-            .remainingTokensHeader("x-remaining")).build());
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build(),
+            AiGateway.builder()
+                .clock(clock)
+                .listener(events)
+                .tokenLimitStore(store)
+                .storeTimeout(Duration.ofMillis(50))
+                .tokenLimit(
+                    TokenLimit.perConsumer()
+                        .tokensPerMinute(1000)
+                        .remainingTokensHeader("x-remaining"))
+                .build());
     server.enqueue(json(chatCompletion("gpt-4o", 4, 5)));
 
     try (Response response = client.newCall(chat("alice", "")).execute()) {
@@ -123,9 +137,11 @@ class TokenLimitTest {
 
   @Test
   void rateLimitAnswers429WithRetryAfterUntilEnoughTokensRefill() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER))
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1000)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1000)));
     server.enqueue(json(chatCompletion("gpt-4o", 400, 500)));
     try (Response first = client.newCall(chat("team-a", "\"max_tokens\":50")).execute()) {
       assertThat(first.code()).isEqualTo(200);
@@ -143,7 +159,9 @@ class TokenLimitTest {
       JsonNode error = MAPPER.readTree(second.body().string()).get("error");
       assertThat(error.get("code").asText()).isEqualTo("rate_limit_exceeded");
       assertThat(error.get("type").asText()).isEqualTo("tokens");
-      assertThat(error.get("message").asText()).contains("team-a").contains("consumer")
+      assertThat(error.get("message").asText())
+          .contains("team-a")
+          .contains("consumer")
           .contains("Retry after " + expectedSeconds + " s");
     }
     assertThat(server.getRequestCount()).isEqualTo(1);
@@ -161,9 +179,11 @@ class TokenLimitTest {
 
   @Test
   void consumersAreCountedApart() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER))
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1000)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1000)));
     server.enqueue(json(chatCompletion("gpt-4o", 900, 100)));
     server.enqueue(json(chatCompletion("gpt-4o", 9, 1)));
     try (Response r = client.newCall(chat("team-a", "\"max_tokens\":5")).execute()) {
@@ -178,10 +198,14 @@ class TokenLimitTest {
 
   @Test
   void spentQuotaAnswers403UntilTheCalendarPeriodRollsOver() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER))
-        .tokenLimit(TokenLimit.perConsumer().quota(1000, QuotaPeriod.MONTHLY)
-            .estimatePromptTokens(false)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .tokenLimit(
+                    TokenLimit.perConsumer()
+                        .quota(1000, QuotaPeriod.MONTHLY)
+                        .estimatePromptTokens(false)));
     server.enqueue(json(chatCompletion("gpt-4o", 600, 400)));
     try (Response r = client.newCall(chat("team-a", "")).execute()) {
       r.body().string();
@@ -207,9 +231,14 @@ class TokenLimitTest {
   @Test
   void quotaWindowsAlignInTheConfiguredZone() throws Exception {
     clock.set(Instant.parse("2026-05-10T21:30:00Z")); // 23:30 in Europe/Berlin (UTC+2)
-    OkHttpClient client = client(AiGateway.builder()
-        .tokenLimit(TokenLimit.global().quota(100, QuotaPeriod.DAILY)
-            .quotaZone(java.time.ZoneId.of("Europe/Berlin")).estimatePromptTokens(false)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.global()
+                        .quota(100, QuotaPeriod.DAILY)
+                        .quotaZone(java.time.ZoneId.of("Europe/Berlin"))
+                        .estimatePromptTokens(false)));
     server.enqueue(json(chatCompletion("gpt-4o", 60, 40)));
     try (Response r = client.newCall(chat("x", "")).execute()) {
       r.body().string();
@@ -222,11 +251,15 @@ class TokenLimitTest {
 
   @Test
   void aCallRejectedByOneLimitReservesNothingUnderTheOthers() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER))
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)
-            .remainingTokensHeader("x-remaining-tokens"))
-        .tokenLimit(TokenLimit.global().tokensPerMinute(100)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .tokenLimit(
+                    TokenLimit.perConsumer()
+                        .tokensPerMinute(10_000)
+                        .remainingTokensHeader("x-remaining-tokens"))
+                .tokenLimit(TokenLimit.global().tokensPerMinute(100)));
     long needed = prompt() + 200;
 
     for (int i = 0; i < 3; i++) {
@@ -245,11 +278,18 @@ class TokenLimitTest {
 
   @Test
   void backendFailureRefundsTheReservation() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .tokenLimit(TokenLimit.global().tokensPerMinute(1000)
-            .remainingTokensHeader("x-remaining-tokens")));
-    server.enqueue(new MockResponse.Builder().code(500)
-        .body("{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}").build());
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.global()
+                        .tokensPerMinute(1000)
+                        .remainingTokensHeader("x-remaining-tokens")));
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(500)
+            .body("{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}")
+            .build());
     try (Response failed = client.newCall(chat("a", "\"max_tokens\":500")).execute()) {
       assertThat(failed.code()).isEqualTo(500);
       assertThat(failed.header("x-remaining-tokens"))
@@ -269,14 +309,22 @@ class TokenLimitTest {
 
   @Test
   void connectionFailureRefundsTheReservationAndReportsTheFailure() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .tokenLimit(TokenLimit.global().tokensPerMinute(1000)
-            .remainingTokensHeader("x-remaining-tokens")));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.global()
+                        .tokensPerMinute(1000)
+                        .remainingTokensHeader("x-remaining-tokens")));
     String deadUrl = server.url("/v1/chat/completions").toString();
     server.close();
 
-    assertThatThrownBy(() -> client.newCall(post(deadUrl,
-        chatRequest("gpt-4o", "Hello there", "\"max_tokens\":900"))).execute())
+    assertThatThrownBy(
+            () ->
+                client
+                    .newCall(
+                        post(deadUrl, chatRequest("gpt-4o", "Hello there", "\"max_tokens\":900")))
+                    .execute())
         .isInstanceOf(java.io.IOException.class);
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
@@ -284,16 +332,25 @@ class TokenLimitTest {
     assertThat(event.settledTokens()).isZero();
 
     // Nothing stayed reserved: an identical reservation fits again.
-    assertThatThrownBy(() -> client.newCall(post(deadUrl,
-        chatRequest("gpt-4o", "Hello there", "\"max_tokens\":900"))).execute())
+    assertThatThrownBy(
+            () ->
+                client
+                    .newCall(
+                        post(deadUrl, chatRequest("gpt-4o", "Hello there", "\"max_tokens\":900")))
+                    .execute())
         .isInstanceOf(java.net.ConnectException.class);
   }
 
   @Test
   void settlementChargesActualUsageNotTheEstimate() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .tokenLimit(TokenLimit.global().tokensPerMinute(10_000)
-            .remainingTokensHeader("x-remaining-tokens").tokensConsumedHeader("x-consumed")));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.global()
+                        .tokensPerMinute(10_000)
+                        .remainingTokensHeader("x-remaining-tokens")
+                        .tokensConsumedHeader("x-consumed")));
     server.enqueue(json(chatCompletion("gpt-4o", 1234, 766)));
     try (Response r = client.newCall(chat("a", "\"max_tokens\":100")).execute()) {
       assertThat(r.header("x-consumed")).isEqualTo(String.valueOf(prompt() + 100));
@@ -312,8 +369,10 @@ class TokenLimitTest {
 
   @Test
   void withoutEstimationACallIsAdmittedWhileTheCounterIsNotSpent() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .tokenLimit(TokenLimit.global().tokensPerMinute(1000).estimatePromptTokens(false)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(TokenLimit.global().tokensPerMinute(1000).estimatePromptTokens(false)));
     server.enqueue(json(chatCompletion("gpt-4o", 500, 499)));
     server.enqueue(json(chatCompletion("gpt-4o", 500, 500)));
     try (Response r = client.newCall(chat("a", "\"max_tokens\":4000")).execute()) {
@@ -332,35 +391,47 @@ class TokenLimitTest {
 
   @Test
   void throwingModeRaisesAnExceptionCarryingLimitKeyAndWait() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .throwOnRejection(true)
-        .consumerKey(ConsumerKeys.header(CONSUMER))
-        .tokenLimit(TokenLimit.perConsumer().name("team-tpm").tokensPerMinute(60)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .throwOnRejection(true)
+                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .tokenLimit(TokenLimit.perConsumer().name("team-tpm").tokensPerMinute(60)));
 
     assertThatThrownBy(() -> client.newCall(chat("team-a", "\"max_tokens\":100")).execute())
-        .isInstanceOfSatisfying(TokenLimitExceededException.class, e -> {
-          assertThat(e.limitName()).isEqualTo("team-tpm");
-          assertThat(e.counterKey()).isEqualTo("team-a");
-          assertThat(e.reason()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
-          assertThat(e.requestedTokens()).isEqualTo(prompt() + 100);
-          assertThat(e.retryAfter()).isEqualTo(Duration.ofMinutes(1));
-          assertThat(e.getMessage()).contains("more than the limit's whole capacity");
-        });
+        .isInstanceOfSatisfying(
+            TokenLimitExceededException.class,
+            e -> {
+              assertThat(e.limitName()).isEqualTo("team-tpm");
+              assertThat(e.counterKey()).isEqualTo("team-a");
+              assertThat(e.reason()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+              assertThat(e.requestedTokens()).isEqualTo(prompt() + 100);
+              assertThat(e.retryAfter()).isEqualTo(Duration.ofMinutes(1));
+              assertThat(e.getMessage()).contains("more than the limit's whole capacity");
+            });
     assertThat(server.getRequestCount()).isZero();
   }
 
   @Test
   void perModelLimitsCountEachModelApart() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .tokenLimit(TokenLimit.perModel().tokensPerMinute(1000).estimatePromptTokens(false)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.perModel().tokensPerMinute(1000).estimatePromptTokens(false)));
     server.enqueue(json(chatCompletion("gpt-4o", 999, 1)));
     server.enqueue(json(chatCompletion("gpt-4o-mini", 1, 1)));
     try (Response r = client.newCall(chat("a", "")).execute()) {
       r.body().string();
     }
     try (Response sameModel = client.newCall(chat("a", "")).execute();
-        Response otherModel = client.newCall(post(server.url("/v1/chat/completions").toString(),
-            chatRequest("gpt-4o-mini", "Hi", ""))).execute()) {
+        Response otherModel =
+            client
+                .newCall(
+                    post(
+                        server.url("/v1/chat/completions").toString(),
+                        chatRequest("gpt-4o-mini", "Hi", "")))
+                .execute()) {
       assertThat(sameModel.code()).isEqualTo(429);
       assertThat(otherModel.code()).isEqualTo(200);
     }
@@ -368,12 +439,22 @@ class TokenLimitTest {
 
   @Test
   void consumersCanHaveDifferentLimits() throws Exception {
-    OkHttpClient client = client(AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER))
-        .tokenLimit(TokenLimit.perConsumer().name("gold").tokensPerMinute(10_000)
-            .estimatePromptTokens(false).onlyFor("team-a"))
-        .tokenLimit(TokenLimit.perConsumer().name("bronze").tokensPerMinute(100)
-            .estimatePromptTokens(false).onlyFor("team-b")));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .tokenLimit(
+                    TokenLimit.perConsumer()
+                        .name("gold")
+                        .tokensPerMinute(10_000)
+                        .estimatePromptTokens(false)
+                        .onlyFor("team-a"))
+                .tokenLimit(
+                    TokenLimit.perConsumer()
+                        .name("bronze")
+                        .tokensPerMinute(100)
+                        .estimatePromptTokens(false)
+                        .onlyFor("team-b")));
     for (int i = 0; i < 2; i++) {
       server.enqueue(json(chatCompletion("gpt-4o", 90, 10)));
     }

@@ -29,10 +29,11 @@ class UsageExtractionTest {
   @BeforeEach
   void setUp() throws Exception {
     server.start();
-    AiGateway gateway = AiGateway.builder()
-        .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
-        .listener(events)
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+            .listener(events)
+            .build();
     client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
   }
 
@@ -42,8 +43,8 @@ class UsageExtractionTest {
   }
 
   private GatewayEvent call(String path, String requestJson) throws Exception {
-    try (Response response = client.newCall(post(server.url(path).toString(), requestJson))
-        .execute()) {
+    try (Response response =
+        client.newCall(post(server.url(path).toString(), requestJson)).execute()) {
       response.body().string();
     }
     return events.next();
@@ -72,8 +73,10 @@ class UsageExtractionTest {
     server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 17, 5)));
 
     GatewayEvent openAi = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
-    GatewayEvent azure = call("/openai/deployments/chat-4o/chat/completions?api-version=2024-10-21",
-        chatRequest("gpt-4o", "Hi", ""));
+    GatewayEvent azure =
+        call(
+            "/openai/deployments/chat-4o/chat/completions?api-version=2024-10-21",
+            chatRequest("gpt-4o", "Hi", ""));
 
     assertThat(openAi.serverAddress()).isEqualTo(server.getHostName());
     assertThat(openAi.serverPort()).isEqualTo(server.getPort());
@@ -85,12 +88,14 @@ class UsageExtractionTest {
 
   @Test
   void legacyCompletionsUsageIsReported() throws Exception {
-    server.enqueue(json("{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"model\":"
-        + "\"gpt-3.5-turbo-instruct\",\"choices\":[{\"text\":\"ok\",\"index\":0}],"
-        + "\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}"));
+    server.enqueue(
+        json(
+            "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"model\":"
+                + "\"gpt-3.5-turbo-instruct\",\"choices\":[{\"text\":\"ok\",\"index\":0}],"
+                + "\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}"));
 
-    GatewayEvent event = call("/v1/completions",
-        "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say ok\"}");
+    GatewayEvent event =
+        call("/v1/completions", "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say ok\"}");
 
     assertThat(event.operation()).isEqualTo(Operation.COMPLETIONS);
     assertThat(event.usage()).isEqualTo(Usage.of(4, 1));
@@ -99,12 +104,16 @@ class UsageExtractionTest {
 
   @Test
   void embeddingsUsageHasNoOutputTokens() throws Exception {
-    server.enqueue(json("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
-        + "\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small\","
-        + "\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}"));
+    server.enqueue(
+        json(
+            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                + "\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small\","
+                + "\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}"));
 
-    GatewayEvent event = call("/v1/embeddings",
-        "{\"model\":\"text-embedding-3-small\",\"input\":\"The food was delicious\"}");
+    GatewayEvent event =
+        call(
+            "/v1/embeddings",
+            "{\"model\":\"text-embedding-3-small\",\"input\":\"The food was delicious\"}");
 
     assertThat(event.operation()).isEqualTo(Operation.EMBEDDINGS);
     assertThat(event.usage()).isEqualTo(new Usage(8, 0, 8, 0, 0));
@@ -113,12 +122,14 @@ class UsageExtractionTest {
 
   @Test
   void responsesApiUsageFieldNamesAreRead() throws Exception {
-    server.enqueue(json("{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\","
-        + "\"model\":\"gpt-4.1-2025-04-14\",\"output\":[{\"type\":\"message\",\"role\":"
-        + "\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Hi\"}]}],"
-        + "\"usage\":{\"input_tokens\":36,\"input_tokens_details\":{\"cached_tokens\":12},"
-        + "\"output_tokens\":87,\"output_tokens_details\":{\"reasoning_tokens\":40},"
-        + "\"total_tokens\":123}}"));
+    server.enqueue(
+        json(
+            "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\","
+                + "\"model\":\"gpt-4.1-2025-04-14\",\"output\":[{\"type\":\"message\",\"role\":"
+                + "\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Hi\"}]}],"
+                + "\"usage\":{\"input_tokens\":36,\"input_tokens_details\":{\"cached_tokens\":12},"
+                + "\"output_tokens\":87,\"output_tokens_details\":{\"reasoning_tokens\":40},"
+                + "\"total_tokens\":123}}"));
 
     GatewayEvent event = call("/v1/responses", "{\"model\":\"gpt-4.1\",\"input\":\"Hi\"}");
 
@@ -131,8 +142,10 @@ class UsageExtractionTest {
   void azureDeploymentPathNamesTheModel() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o-2024-11-20", 9, 3)));
 
-    GatewayEvent event = call("/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21",
-        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+    GatewayEvent event =
+        call(
+            "/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 
     assertThat(event.requestedModel()).isEqualTo("prod-gpt4o");
     assertThat(event.usage().totalTokens()).isEqualTo(12);
@@ -140,9 +153,11 @@ class UsageExtractionTest {
 
   @Test
   void responseWithoutUsageIsSettledOnALocalCount() throws Exception {
-    server.enqueue(json("{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\","
-        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
-        + "\"Hello there friend\"}}]}"));
+    server.enqueue(
+        json(
+            "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                + "\"Hello there friend\"}}]}"));
 
     GatewayEvent event = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
 
@@ -154,16 +169,26 @@ class UsageExtractionTest {
 
   @Test
   void eventsCarryTheExactCostOfTheAnsweringModel() throws Exception {
-    OkHttpClient priced = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder()
-        .priceTable(dev.aigateway.core.telemetry.PriceTable.builder()
-            .model("gpt-4o-2024-08-06", dev.aigateway.core.telemetry.Price.perMillion("2.50", "1.25", "10.00"))
-            .build())
-        .listener(events)
-        .build());
+    OkHttpClient priced =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .priceTable(
+                    dev.aigateway.core.telemetry.PriceTable.builder()
+                        .model(
+                            "gpt-4o-2024-08-06",
+                            dev.aigateway.core.telemetry.Price.perMillion("2.50", "1.25", "10.00"))
+                        .build())
+                .listener(events)
+                .build());
     server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 1_000, 300)));
 
-    try (Response response = priced.newCall(post(server.url("/v1/chat/completions").toString(),
-        chatRequest("gpt-4o", "Hi", ""))).execute()) {
+    try (Response response =
+        priced
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(), chatRequest("gpt-4o", "Hi", "")))
+            .execute()) {
       response.body().string();
     }
 

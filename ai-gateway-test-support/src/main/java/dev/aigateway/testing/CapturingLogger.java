@@ -9,10 +9,10 @@ import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
- * An SLF4J logger that keeps every line logged to it (formatted as SLF4J would, with the
- * arguments in place) with its level, for tests to read. Thread-safe. Every level is enabled
- * unless a test turns one off with {@link #enable}; {@link #beforeRecording} lets a test make a
- * logging call slow or fail.
+ * An SLF4J logger that keeps every line logged to it (formatted as SLF4J would, with the arguments
+ * in place) with its level, for tests to read. Thread-safe. Every level is enabled unless a test
+ * turns one off with {@link #enable}; {@link #beforeRecording} lets a test make a logging call slow
+ * or fail.
  */
 public class CapturingLogger extends LegacyAbstractLogger {
 
@@ -81,8 +81,8 @@ public class CapturingLogger extends LegacyAbstractLogger {
   protected void beforeRecording(Level level) {}
 
   @Override
-  protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern,
-      Object[] arguments, Throwable throwable) {
+  protected void handleNormalizedLoggingCall(
+      Level level, Marker marker, String pattern, Object[] arguments, Throwable throwable) {
     beforeRecording(level);
     lines.add(new Line(level, MessageFormatter.basicArrayFormat(pattern, arguments)));
   }

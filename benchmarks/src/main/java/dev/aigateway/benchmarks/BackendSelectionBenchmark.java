@@ -27,41 +27,46 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The cost of picking a backend for one call: {@link Router#select} for a first attempt, then
- * the breaker's {@code onSuccess(permit)} (as every routed call reports a verdict; it also keeps a
+ * The cost of picking a backend for one call: {@link Router#select} for a first attempt, then the
+ * breaker's {@code onSuccess(permit)} (as every routed call reports a verdict; it also keeps a
  * half-open breaker from holding its probe slot), on one thread, per load-balancing strategy.
  *
- * <p>Ten backends, all serving the call's model through a model mapping, each with its own
- * weight (1 to 10), calls in flight (0 to 9), latency average (130 to 310 ms) and rate-limit
- * snapshot (20k to 137k of 150k tokens left, reset a day away), so the scored strategies compare
- * ten different scores and capacity-aware reads every snapshot. Three layouts:
+ * <p>Ten backends, all serving the call's model through a model mapping, each with its own weight
+ * (1 to 10), calls in flight (0 to 9), latency average (130 to 310 ms) and rate-limit snapshot (20k
+ * to 137k of 150k tokens left, reset a day away), so the scored strategies compare ten different
+ * scores and capacity-aware reads every snapshot. Three layouts:
  *
  * <ul>
  *   <li>{@code 1x10}: one priority tier of ten;
  *   <li>{@code 2x5}: two tiers of five, all available (the router stops at tier 1);
- *   <li>{@code 2x5-tier1-down}: the same with tier 1 cooling down after a 429, so every call
- *       checks all ten backends and is placed in tier 2 (the failover case).
+ *   <li>{@code 2x5-tier1-down}: the same with tier 1 cooling down after a 429, so every call checks
+ *       all ten backends and is placed in tier 2 (the failover case).
  * </ul>
  *
  * <p>{@code breaker} is the breaker policy: {@code count} (the default policy, failures in an
- * interval; a success on a closed breaker records nothing) or {@code rate} (failure rate; a
- * success is counted in the breaker's window under its lock). Target from the issue: 200 ns per
- * call with ten backends. See docs/benchmarks.md.
+ * interval; a success on a closed breaker records nothing) or {@code rate} (failure rate; a success
+ * is counted in the breaker's window under its lock). Target from the issue: 200 ns per call with
+ * ten backends. See docs/benchmarks.md.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Benchmark)
 public class BackendSelectionBenchmark {
 
   /** The issue's target per call, with ten backends. */
   static final double TARGET_NANOS = 200;
+
   /** The model every call asks for. */
   static final String MODEL = "gpt-4o";
+
   /** The call's token estimate, as capacity-aware balancing compares it with what is left. */
   static final long ESTIMATE = 1_200;
+
   static final int BACKENDS = 10;
 
   private static final long LIMIT_TOKENS = 150_000;
@@ -82,15 +87,15 @@ public class BackendSelectionBenchmark {
   /** Builds the pool and router and gives every backend its load, latency and headroom. */
   @Setup
   public void setUp() {
-    BackendPool.Builder pool = BackendPool.builder()
-        .loadBalancing(strategy(strategy))
-        .circuitBreaker(breaker(breaker));
+    BackendPool.Builder pool =
+        BackendPool.builder().loadBalancing(strategy(strategy)).circuitBreaker(breaker(breaker));
     int tiers = layout.equals("1x10") ? 1 : 2;
     for (int i = 0; i < BACKENDS; i++) {
-      pool.backend(Backend.openAiCompatible("b" + i, "http://127.0.0.1:" + (9100 + i))
-          .model(MODEL, MODEL + "-deployment-" + i)
-          .weight(i + 1)
-          .priority(1 + i * tiers / BACKENDS));
+      pool.backend(
+          Backend.openAiCompatible("b" + i, "http://127.0.0.1:" + (9100 + i))
+              .model(MODEL, MODEL + "-deployment-" + i)
+              .weight(i + 1)
+              .priority(1 + i * tiers / BACKENDS));
     }
     Clock clock = Clock.systemUTC();
     router = new Router(pool.build(), clock, transition -> {});
@@ -103,8 +108,14 @@ public class BackendSelectionBenchmark {
         b.callStarted();
       }
       b.recordLatency(Duration.ofMillis(130 + 20L * ((i * 3 + 1) % BACKENDS)).toNanos());
-      b.rateLimits(new RateLimitSnapshot(LIMIT_TOKENS, 20_000 + 13_000L * ((i * 9 + 5) % BACKENDS),
-          resetAt, 1_000, 900, resetAt));
+      b.rateLimits(
+          new RateLimitSnapshot(
+              LIMIT_TOKENS,
+              20_000 + 13_000L * ((i * 9 + 5) % BACKENDS),
+              resetAt,
+              1_000,
+              900,
+              resetAt));
       if (layout.equals("2x5-tier1-down") && b.backend().priority() == 1) {
         b.coolDownUntil(Long.MAX_VALUE);
       }
@@ -125,15 +136,22 @@ public class BackendSelectionBenchmark {
     long tier1 = router.backends().stream().filter(b -> b.backend().priority() == 1).count();
     long expected = layout.equals("1x10") ? BACKENDS : BACKENDS / 2;
     if (tier1 != expected) {
-      throw new IllegalStateException("layout " + layout + " has " + tier1
-          + " backends in tier 1, expected " + expected);
+      throw new IllegalStateException(
+          "layout " + layout + " has " + tier1 + " backends in tier 1, expected " + expected);
     }
     int wantedPriority = layout.equals("2x5-tier1-down") ? 2 : 1;
     for (int n = 0; n < 2 * BACKENDS; n++) {
       BackendState picked = select();
       if (picked.backend().priority() != wantedPriority) {
-        throw new IllegalStateException("layout " + layout + " picked " + picked.id()
-            + " of priority " + picked.backend().priority() + ", expected " + wantedPriority);
+        throw new IllegalStateException(
+            "layout "
+                + layout
+                + " picked "
+                + picked.id()
+                + " of priority "
+                + picked.backend().priority()
+                + ", expected "
+                + wantedPriority);
       }
     }
   }
@@ -149,18 +167,24 @@ public class BackendSelectionBenchmark {
       case "leastBusy" -> LoadBalancing.leastBusy();
       case "latencyAware" -> LoadBalancing.latencyAware();
       case "capacityAware" -> LoadBalancing.capacityAware();
-      default -> throw new IllegalArgumentException("unknown strategy '" + name
-          + "'; expected roundRobin, weighted, leastBusy, latencyAware or capacityAware");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown strategy '"
+                  + name
+                  + "'; expected roundRobin, weighted, leastBusy, latencyAware or capacityAware");
     };
   }
 
   static CircuitBreakerPolicy breaker(String name) {
     return switch (name) {
       case "count" -> CircuitBreakerPolicy.defaults();
-      case "rate" -> CircuitBreakerPolicy.builder()
-          .failureRate(50, 20, CircuitBreakerPolicy.DEFAULT_INTERVAL).build();
-      default -> throw new IllegalArgumentException("unknown breaker '" + name
-          + "'; expected count or rate");
+      case "rate" ->
+          CircuitBreakerPolicy.builder()
+              .failureRate(50, 20, CircuitBreakerPolicy.DEFAULT_INTERVAL)
+              .build();
+      default ->
+          throw new IllegalArgumentException(
+              "unknown breaker '" + name + "'; expected count or rate");
     };
   }
 }

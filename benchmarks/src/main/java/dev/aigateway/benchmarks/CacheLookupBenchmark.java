@@ -32,10 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code exactLookupShortChat} / {@code exactLookupLongPrompt}: what a hit costs the gateway
  *       before it answers: the request body parsed to a tree, its canonical SHA-256 key, the
  *       in-memory store read (100,000 other entries in the partition's store), and the answer
- *       prepared (JSON replayed as stored). A fresh request view per call, as in the gateway.</li>
+ *       prepared (JSON replayed as stored). A fresh request view per call, as in the gateway.
  *   <li>{@code hitThroughWrappedClient} against {@code plainCannedBackend}: a whole call through
- *       OkHttp answered by the cache, next to the same call answered by an in-process backend
- *       that costs nothing; the hit needs no backend at all.</li>
+ *       OkHttp answered by the cache, next to the same call answered by an in-process backend that
+ *       costs nothing; the hit needs no backend at all.
  * </ul>
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main
@@ -45,12 +45,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 @State(Scope.Benchmark)
 public class CacheLookupBenchmark {
 
   /** The target for an exact lookup. */
   static final double TARGET_MICROS = 2.0;
+
   private static final String URL = "http://127.0.0.1:9" + Workload.CHAT_PATH; // never dialled
   private static final CallMatch CHAT = new CallMatch(Operation.CHAT_COMPLETIONS, null);
   private static final int OTHER_ENTRIES = 100_000;
@@ -64,24 +67,32 @@ public class CacheLookupBenchmark {
 
   @Setup
   public void setUp() throws IOException {
-    cache = ResponseCache.builder().store(dev.aigateway.core.cache.InMemoryResponseCacheStore
-        .builder().maximumBytes(1L << 30).build()).build();
-    AiGateway gateway = AiGateway.builder().consumerKey(
-        dev.aigateway.api.ConsumerKeys.header(Workload.CONSUMER_HEADER)).responseCache(cache)
-        .build();
+    cache =
+        ResponseCache.builder()
+            .store(
+                dev.aigateway.core.cache.InMemoryResponseCacheStore.builder()
+                    .maximumBytes(1L << 30)
+                    .build())
+            .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(dev.aigateway.api.ConsumerKeys.header(Workload.CONSUMER_HEADER))
+            .responseCache(cache)
+            .build();
     CannedBackend backend = new CannedBackend();
     OkHttpClient base = new OkHttpClient();
     plainClient = base.newBuilder().addInterceptor(backend).build();
-    cachingClient = OkHttpAiGateway.wrap(base, gateway).newBuilder().addInterceptor(backend)
-        .build();
+    cachingClient =
+        OkHttpAiGateway.wrap(base, gateway).newBuilder().addInterceptor(backend).build();
     shortBody = Workload.shortChat(false);
-    longBody = Workload.chat(Workload.promptOfTokens(GovernedCallBenchmark.LONG_PROMPT_TOKENS),
-        false);
+    longBody =
+        Workload.chat(Workload.promptOfTokens(GovernedCallBenchmark.LONG_PROMPT_TOKENS), false);
     shortChat = Workload.post(URL, shortBody, "team-a");
     // Fill the store with other answers, then store the two measured ones through the gateway.
     for (int i = 0; i < OTHER_ENTRIES; i++) {
-      read(cachingClient, Workload.post(URL, Workload.chat("question number " + i, false),
-          "team-a"));
+      read(
+          cachingClient,
+          Workload.post(URL, Workload.chat("question number " + i, false), "team-a"));
     }
     read(cachingClient, shortChat);
     read(cachingClient, Workload.post(URL, longBody, "team-a"));

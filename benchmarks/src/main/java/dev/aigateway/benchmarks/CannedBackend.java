@@ -15,19 +15,19 @@ import okio.Source;
 import okio.Timeout;
 
 /**
- * An OpenAI chat backend played by the last application interceptor: it answers every call with
- * a canned answer and never touches the network, so a benchmark measures the client and the
- * gateway and nothing else.
+ * An OpenAI chat backend played by the last application interceptor: it answers every call with a
+ * canned answer and never touches the network, so a benchmark measures the client and the gateway
+ * and nothing else.
  *
  * <p>It still behaves as OpenAI does where the gateway can tell: it reads the request body (as a
  * socket write would), answers {@code "stream":true} with server-sent events, and puts usage in a
  * stream only when {@code stream_options.include_usage} asks for it, with {@code "usage":null} on
  * every other chunk. A JSON answer always carries usage.
  *
- * <p>A paced backend hands a stream out as a socket would when the server flushes every event:
- * each read of the body returns at most one event, so the client and the gateway do their work
- * once per event, as they do against a real backend; an unpaced one hands out the whole stream
- * at the first read.
+ * <p>A paced backend hands a stream out as a socket would when the server flushes every event: each
+ * read of the body returns at most one event, so the client and the gateway do their work once per
+ * event, as they do against a real backend; an unpaced one hands out the whole stream at the first
+ * read.
  */
 final class CannedBackend implements Interceptor {
 
@@ -43,20 +43,38 @@ final class CannedBackend implements Interceptor {
   private static final long CREATED = 1_767_225_600L;
   private static final String MODEL = "gpt-4o-mini-2024-07-18";
   private static final String FINGERPRINT = "fp_bench0001";
-  private static final String[] ANSWER = ("Hello team, good to see you all here today. The "
-      + "gateway keeps count of every token, so carry").split(" ");
-  private static final String USAGE = "{\"prompt_tokens\":27,\"completion_tokens\":"
-      + (STREAM_CHUNKS - 2) + ",\"total_tokens\":" + (27 + STREAM_CHUNKS - 2)
-      + ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
-      + "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
-      + "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
+  private static final String[] ANSWER =
+      ("Hello team, good to see you all here today. The "
+              + "gateway keeps count of every token, so carry")
+          .split(" ");
+  private static final String USAGE =
+      "{\"prompt_tokens\":27,\"completion_tokens\":"
+          + (STREAM_CHUNKS - 2)
+          + ",\"total_tokens\":"
+          + (27 + STREAM_CHUNKS - 2)
+          + ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
+          + "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
+          + "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
 
-  static final byte[] COMPLETION = utf8("{\"id\":\"" + ID + "\",\"object\":\"chat.completion\","
-      + "\"created\":" + CREATED + ",\"model\":\"" + MODEL + "\",\"choices\":[{\"index\":0,"
-      + "\"message\":{\"role\":\"assistant\",\"content\":\"" + String.join(" ", ANSWER) + "\","
-      + "\"refusal\":null,\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
-      + "\"usage\":" + USAGE + ",\"service_tier\":\"default\",\"system_fingerprint\":\""
-      + FINGERPRINT + "\"}");
+  static final byte[] COMPLETION =
+      utf8(
+          "{\"id\":\""
+              + ID
+              + "\",\"object\":\"chat.completion\","
+              + "\"created\":"
+              + CREATED
+              + ",\"model\":\""
+              + MODEL
+              + "\",\"choices\":[{\"index\":0,"
+              + "\"message\":{\"role\":\"assistant\",\"content\":\""
+              + String.join(" ", ANSWER)
+              + "\","
+              + "\"refusal\":null,\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+              + "\"usage\":"
+              + USAGE
+              + ",\"service_tier\":\"default\",\"system_fingerprint\":\""
+              + FINGERPRINT
+              + "\"}");
   static final byte[] EVENTS = events(false);
   static final byte[] EVENTS_WITH_USAGE = events(true);
 
@@ -86,8 +104,8 @@ final class CannedBackend implements Interceptor {
     // in the plain ones, a difference that is the benchmark's and not the gateway's.
     String text = sent.readString(StandardCharsets.ISO_8859_1);
     boolean stream = text.contains(STREAM);
-    byte[] answer = !stream ? COMPLETION
-        : text.contains(INCLUDE_USAGE) ? EVENTS_WITH_USAGE : EVENTS;
+    byte[] answer =
+        !stream ? COMPLETION : text.contains(INCLUDE_USAGE) ? EVENTS_WITH_USAGE : EVENTS;
     MediaType type = stream ? EVENT_STREAM : JSON;
     long now = System.currentTimeMillis();
     return new Response.Builder()
@@ -96,9 +114,10 @@ final class CannedBackend implements Interceptor {
         .code(200)
         .message("OK")
         .header("Content-Type", type.toString())
-        .body(stream && paced
-            ? ResponseBody.create(Okio.buffer(new EventAtATime(answer)), type, -1)
-            : ResponseBody.create(answer, type))
+        .body(
+            stream && paced
+                ? ResponseBody.create(Okio.buffer(new EventAtATime(answer)), type, -1)
+                : ResponseBody.create(answer, type))
         .sentRequestAtMillis(now)
         .receivedResponseAtMillis(now)
         .build();
@@ -106,21 +125,41 @@ final class CannedBackend implements Interceptor {
 
   /** Role chunk, one chunk per answer word, finish chunk; then usage if asked; then DONE. */
   private static byte[] events(boolean withUsage) {
-    String head = "{\"id\":\"" + ID + "\",\"object\":\"chat.completion.chunk\",\"created\":"
-        + CREATED + ",\"model\":\"" + MODEL + "\",\"service_tier\":\"default\","
-        + "\"system_fingerprint\":\"" + FINGERPRINT + "\",\"choices\":";
+    String head =
+        "{\"id\":\""
+            + ID
+            + "\",\"object\":\"chat.completion.chunk\",\"created\":"
+            + CREATED
+            + ",\"model\":\""
+            + MODEL
+            + "\",\"service_tier\":\"default\","
+            + "\"system_fingerprint\":\""
+            + FINGERPRINT
+            + "\",\"choices\":";
     String tail = withUsage ? ",\"usage\":null}\n\n" : "}\n\n";
     StringBuilder events = new StringBuilder();
-    events.append("data: ").append(head).append("[{\"index\":0,\"delta\":{\"role\":\"assistant\","
-        + "\"content\":\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]")
+    events
+        .append("data: ")
+        .append(head)
+        .append(
+            "[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                + "\"content\":\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]")
         .append(tail);
     for (int i = 0; i < STREAM_CHUNKS - 2; i++) {
       String word = (i == 0 ? "" : " ") + ANSWER[i];
-      events.append("data: ").append(head).append("[{\"index\":0,\"delta\":{\"content\":\"")
-          .append(word).append("\"},\"logprobs\":null,\"finish_reason\":null}]").append(tail);
+      events
+          .append("data: ")
+          .append(head)
+          .append("[{\"index\":0,\"delta\":{\"content\":\"")
+          .append(word)
+          .append("\"},\"logprobs\":null,\"finish_reason\":null}]")
+          .append(tail);
     }
-    events.append("data: ").append(head).append("[{\"index\":0,\"delta\":{},\"logprobs\":null,"
-        + "\"finish_reason\":\"stop\"}]").append(tail);
+    events
+        .append("data: ")
+        .append(head)
+        .append("[{\"index\":0,\"delta\":{},\"logprobs\":null," + "\"finish_reason\":\"stop\"}]")
+        .append(tail);
     if (withUsage) {
       events.append("data: ").append(head).append("[],\"usage\":").append(USAGE).append("}\n\n");
     }

@@ -35,11 +35,11 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * The cost of the governed call path, in process, against a backend that costs nothing
- * ({@link CannedBackend}, the last application interceptor): each benchmark is one call made,
- * its whole body read and the response closed. Every governed benchmark has a plain twin that
- * sends the same request through the same client without the gateway; the overhead of the
- * gateway is the difference between the two, per call.
+ * The cost of the governed call path, in process, against a backend that costs nothing ({@link
+ * CannedBackend}, the last application interceptor): each benchmark is one call made, its whole
+ * body read and the response closed. Every governed benchmark has a plain twin that sends the same
+ * request through the same client without the gateway; the overhead of the gateway is the
+ * difference between the two, per call.
  *
  * <table>
  *   <caption>The pairs</caption>
@@ -62,24 +62,32 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Benchmark)
 public class GovernedCallBenchmark {
 
   /** The target for the gateway's overhead per call, token estimation excluded. */
   static final double TARGET_OVERHEAD_MICROS = 5.0;
+
   /** Prompt tokens of the long prompt. */
   static final int LONG_PROMPT_TOKENS = 1_000;
 
-  private static final List<Pair> PAIRS = List.of(
-      new Pair("plain", "governedNoEstimate", "short chat, JSON", true),
-      new Pair("plain", "governedShortWithEstimate", "short chat, JSON, estimated", false),
-      new Pair("plainLongPrompt", "governedLongPromptNoEstimate", "1k-token prompt, JSON", true),
-      new Pair("plainLongPrompt", "governedWithEstimate", "1k-token prompt, JSON, estimated",
-          false),
-      new Pair("plainStream", "governedStream", "short chat, SSE 20 chunks", true),
-      new Pair("plainStreamPaced", "governedStreamPaced",
-          "short chat, SSE 20 chunks, one per read", true));
+  private static final List<Pair> PAIRS =
+      List.of(
+          new Pair("plain", "governedNoEstimate", "short chat, JSON", true),
+          new Pair("plain", "governedShortWithEstimate", "short chat, JSON, estimated", false),
+          new Pair(
+              "plainLongPrompt", "governedLongPromptNoEstimate", "1k-token prompt, JSON", true),
+          new Pair(
+              "plainLongPrompt", "governedWithEstimate", "1k-token prompt, JSON, estimated", false),
+          new Pair("plainStream", "governedStream", "short chat, SSE 20 chunks", true),
+          new Pair(
+              "plainStreamPaced",
+              "governedStreamPaced",
+              "short chat, SSE 20 chunks, one per read",
+              true));
 
   private static final String URL = "http://127.0.0.1:9" + Workload.CHAT_PATH; // never dialled
   private static final String CONSUMER = "team-a";
@@ -180,8 +188,8 @@ public class GovernedCallBenchmark {
   private static long call(OkHttpClient client, Request request) throws IOException {
     try (Response response = client.newCall(request).execute()) {
       if (response.code() != 200) {
-        throw new IOException("expected 200 but was " + response.code() + ": "
-            + response.body().string());
+        throw new IOException(
+            "expected 200 but was " + response.code() + ": " + response.body().string());
       }
       return response.body().source().readAll(Okio.blackhole());
     }
@@ -198,34 +206,48 @@ public class GovernedCallBenchmark {
   private void verify(OkHttpClient base, CannedBackend backend, int longPromptTokens)
       throws IOException {
     List<String> sentBodies = new ArrayList<>();
-    Interceptor recorder = chain -> {
-      Buffer body = new Buffer();
-      chain.request().body().writeTo(body);
-      sentBodies.add(body.readUtf8());
-      return chain.proceed(chain.request());
-    };
-    OkHttpClient recorded = OkHttpAiGateway.wrap(base, noEstimate).newBuilder()
-        .addInterceptor(recorder).addInterceptor(backend).build();
+    Interceptor recorder =
+        chain -> {
+          Buffer body = new Buffer();
+          chain.request().body().writeTo(body);
+          sentBodies.add(body.readUtf8());
+          return chain.proceed(chain.request());
+        };
+    OkHttpClient recorded =
+        OkHttpAiGateway.wrap(base, noEstimate)
+            .newBuilder()
+            .addInterceptor(recorder)
+            .addInterceptor(backend)
+            .build();
     String appStream = read(recorded, shortStream);
-    check(sentBodies.get(0).contains("\"include_usage\":true"),
+    check(
+        sentBodies.get(0).contains("\"include_usage\":true"),
         "the gateway did not ask the backend for stream usage: " + sentBodies.get(0));
-    check(appStream.equals(read(plainClient, shortStream)),
+    check(
+        appStream.equals(read(plainClient, shortStream)),
         "the governed stream differs from the plain one: " + appStream);
-    check(appStream.equals(new String(CannedBackend.EVENTS, StandardCharsets.UTF_8)),
+    check(
+        appStream.equals(new String(CannedBackend.EVENTS, StandardCharsets.UTF_8)),
         "the application did not see the stream it asked for: " + appStream);
-    check(read(noEstimatePacedClient, shortStream).equals(appStream)
+    check(
+        read(noEstimatePacedClient, shortStream).equals(appStream)
             && read(plainPacedClient, shortStream).equals(appStream),
         "a stream read one event at a time differs from the whole one");
-    check(read(noEstimateClient, shortChat).equals(read(plainClient, shortChat)),
+    check(
+        read(noEstimateClient, shortChat).equals(read(plainClient, shortChat)),
         "the governed JSON answer differs from the plain one");
-    check(read(estimateClient, longChat).equals(read(plainClient, longChat)),
+    check(
+        read(estimateClient, longChat).equals(read(plainClient, longChat)),
         "the governed long answer differs from the plain one");
-    check(((InMemoryTokenLimitStore) noEstimate.tokenLimitStore()).size() == 2
+    check(
+        ((InMemoryTokenLimitStore) noEstimate.tokenLimitStore()).size() == 2
             && ((InMemoryTokenLimitStore) estimate.tokenLimitStore()).size() == 2,
         "each gateway should keep a rate and a quota counter for " + CONSUMER);
-    check(longPromptTokens >= LONG_PROMPT_TOKENS
-            && longPromptTokens < LONG_PROMPT_TOKENS * 11 / 10,
-        "the long prompt should be about " + LONG_PROMPT_TOKENS + " tokens but is "
+    check(
+        longPromptTokens >= LONG_PROMPT_TOKENS && longPromptTokens < LONG_PROMPT_TOKENS * 11 / 10,
+        "the long prompt should be about "
+            + LONG_PROMPT_TOKENS
+            + " tokens but is "
             + longPromptTokens);
   }
 
@@ -243,8 +265,8 @@ public class GovernedCallBenchmark {
   }
 
   /**
-   * Runs the benchmark and prints, per pair, plain and governed time per call, the overhead and
-   * the ratio, all from the same run.
+   * Runs the benchmark and prints, per pair, plain and governed time per call, the overhead and the
+   * ratio, all from the same run.
    *
    * @param args JMH command-line options, such as {@code -f 1 -wi 3 -i 5 -prof gc}; by default
    *     every benchmark of this class with the settings of its annotations
@@ -268,9 +290,17 @@ public class GovernedCallBenchmark {
       byName.put(benchmark.substring(benchmark.lastIndexOf('.') + 1), result);
     }
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "%-34s %17s %17s %17s %7s %15s %15s%n", "pair",
-        "plain us/call", "governed us/call", "overhead us", "ratio", "plain B/call",
-        "governed B/call"));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%-34s %17s %17s %17s %7s %15s %15s%n",
+            "pair",
+            "plain us/call",
+            "governed us/call",
+            "overhead us",
+            "ratio",
+            "plain B/call",
+            "governed B/call"));
     for (Pair pair : PAIRS) {
       RunResult plain = byName.get(pair.plain());
       RunResult governed = byName.get(pair.governed());
@@ -286,15 +316,29 @@ public class GovernedCallBenchmark {
       Result<?> g = governed.getPrimaryResult();
       double overhead = g.getScore() - p.getScore();
       double error = Math.hypot(finite(p.getScoreError()), finite(g.getScoreError()));
-      String verdict = pair.targetApplies()
-          ? String.format(Locale.ROOT, "  target <= %.0f us: %s", TARGET_OVERHEAD_MICROS,
-              overhead <= TARGET_OVERHEAD_MICROS ? "met" : "MISSED")
-          : "  (no target: includes estimation)";
-      out.append(String.format(Locale.ROOT,
-          "%-34s %9.2f +- %4.2f %9.2f +- %4.2f %9.2f +- %4.2f %6.2fx %15s %15s%s%n", pair.label(),
-          p.getScore(), finite(p.getScoreError()), g.getScore(), finite(g.getScoreError()),
-          overhead, error, g.getScore() / p.getScore(), allocated(plain), allocated(governed),
-          verdict));
+      String verdict =
+          pair.targetApplies()
+              ? String.format(
+                  Locale.ROOT,
+                  "  target <= %.0f us: %s",
+                  TARGET_OVERHEAD_MICROS,
+                  overhead <= TARGET_OVERHEAD_MICROS ? "met" : "MISSED")
+              : "  (no target: includes estimation)";
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%-34s %9.2f +- %4.2f %9.2f +- %4.2f %9.2f +- %4.2f %6.2fx %15s %15s%s%n",
+              pair.label(),
+              p.getScore(),
+              finite(p.getScoreError()),
+              g.getScore(),
+              finite(g.getScoreError()),
+              overhead,
+              error,
+              g.getScore() / p.getScore(),
+              allocated(plain),
+              allocated(governed),
+              verdict));
     }
     return out.toString();
   }

@@ -35,22 +35,22 @@ import okhttp3.Response;
 import okio.BufferedSource;
 
 /**
- * A loopback load test: the same workload through a plain {@link OkHttpClient} and through the
- * same client wrapped with the gateway, against one {@link LocalOpenAiServer} on 127.0.0.1 that
- * answers at once (no artificial delays).
+ * A loopback load test: the same workload through a plain {@link OkHttpClient} and through the same
+ * client wrapped with the gateway, against one {@link LocalOpenAiServer} on 127.0.0.1 that answers
+ * at once (no artificial delays).
  *
  * <p>N callers each make calls back to back, by default half of them JSON chat and half streamed
  * chat (the application does not ask for stream usage, so the gateway asks for it and hides it).
  * The gateway has a per-consumer token limit (rate and monthly quota, prompt estimated) and a
- * listener that counts its events; callers are spread over 4 consumers ({@link #CONSUMERS}). A round
- * ends after its duration or its request count, whichever comes first. Rounds alternate between
- * the clients (one warm-up round each, then plain/wrapped pairs whose order flips every round)
- * so that drift on the machine hits both alike. The wrapped client is {@code wrap(plain, ..)}:
- * it shares the plain client's dispatcher and connection pool, as an application's would.
+ * listener that counts its events; callers are spread over 4 consumers ({@link #CONSUMERS}). A
+ * round ends after its duration or its request count, whichever comes first. Rounds alternate
+ * between the clients (one warm-up round each, then plain/wrapped pairs whose order flips every
+ * round) so that drift on the machine hits both alike. The wrapped client is {@code wrap(plain,
+ * ..)}: it shares the plain client's dispatcher and connection pool, as an application's would.
  *
  * <p>The server runs in this JVM, so both clients share the CPU with it: the throughput ratio is
- * what the gateway costs an application whose backend is as fast as a loopback server, which is
- * far faster than any LLM.
+ * what the gateway costs an application whose backend is as fast as a loopback server, which is far
+ * faster than any LLM.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.LoadHarness [callers]
@@ -63,11 +63,13 @@ public final class LoadHarness {
   static final double DEFAULT_ROUND_SECONDS = 10;
   static final int DEFAULT_ROUNDS = 3;
   static final long DEFAULT_MAX_REQUESTS_PER_ROUND = 2_000_000;
+
   /** The target for wrapped throughput over plain throughput at 16 callers. */
   static final double TARGET_RATIO = 0.95;
+
   /**
-   * Consumers the callers are spread over (caller i is consumer {@code team-(i % n)}): 4, or
-   * {@code -Dharness.consumers=n} (more consumers, fewer callers sharing each counter).
+   * Consumers the callers are spread over (caller i is consumer {@code team-(i % n)}): 4, or {@code
+   * -Dharness.consumers=n} (more consumers, fewer callers sharing each counter).
    */
   static final int CONSUMERS = Math.max(1, Integer.getInteger("harness.consumers", 4));
 
@@ -92,8 +94,8 @@ public final class LoadHarness {
    * Runs the harness and prints its report; exits with status 1 when any call failed.
    *
    * @param args callers (default 16), seconds per round (10), measured rounds per client (3),
-   *     maximum requests per round (2,000,000), calls ({@code mixed}, {@code json} or
-   *     {@code stream}; default mixed)
+   *     maximum requests per round (2,000,000), calls ({@code mixed}, {@code json} or {@code
+   *     stream}; default mixed)
    */
   public static void main(String[] args) throws Exception {
     Report report = run(Settings.parse(args), System.out);
@@ -143,9 +145,10 @@ public final class LoadHarness {
 
     static Settings parse(String[] args) {
       if (args.length > 5) {
-        throw new IllegalArgumentException("usage: LoadHarness [callers] [seconds per round] "
-            + "[rounds] [max requests per round] [mixed|json|stream], but got "
-            + Arrays.toString(args));
+        throw new IllegalArgumentException(
+            "usage: LoadHarness [callers] [seconds per round] "
+                + "[rounds] [max requests per round] [mixed|json|stream], but got "
+                + Arrays.toString(args));
       }
       int callers = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_CALLERS;
       double seconds = args.length > 1 ? Double.parseDouble(args[1]) : DEFAULT_ROUND_SECONDS;
@@ -157,7 +160,12 @@ public final class LoadHarness {
   }
 
   /** The totals of one client over its measured rounds. */
-  record Totals(String client, long requests, long errors, double seconds, double cpuSeconds,
+  record Totals(
+      String client,
+      long requests,
+      long errors,
+      double seconds,
+      double cpuSeconds,
       long[] sortedLatencyNanos) {
 
     double requestsPerSecond() {
@@ -203,17 +211,20 @@ public final class LoadHarness {
     }
   }
 
-  private record Round(long requests, long errors, double seconds, double cpuSeconds,
-      LongList latencies) {}
+  private record Round(
+      long requests, long errors, double seconds, double cpuSeconds, LongList latencies) {}
 
   private Report run() throws InterruptedException {
     EventCounter events = new EventCounter();
-    AiGateway gateway = TELEMETRY
-        ? Workload.gateway(true, events,
-            dev.aigateway.micrometer.GenAiMetrics.create(
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-            dev.aigateway.core.telemetry.UsageLedger.builder().build())
-        : Workload.gateway(true, events);
+    AiGateway gateway =
+        TELEMETRY
+            ? Workload.gateway(
+                true,
+                events,
+                dev.aigateway.micrometer.GenAiMetrics.create(
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+                dev.aigateway.core.telemetry.UsageLedger.builder().build())
+            : Workload.gateway(true, events);
     ExecutorService callers = Executors.newFixedThreadPool(settings.callers(), daemonThreads());
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().start()) {
       HttpUrl url = HttpUrl.get(server.url(Workload.CHAT_PATH));
@@ -223,11 +234,18 @@ public final class LoadHarness {
       OkHttpClient plain = client(settings.callers());
       OkHttpClient wrapped = OkHttpAiGateway.wrap(plain, gateway);
       Request[][] calls = calls(url.toString());
-      out.printf(Locale.ROOT, "LoadHarness: %d callers, %s per round, %d measured rounds per "
+      out.printf(
+          Locale.ROOT,
+          "LoadHarness: %d callers, %s per round, %d measured rounds per "
               + "client after 1 warm-up round each, max %d requests per round; calls: %s; "
-              + "server %s (in this JVM); %d cores%n", settings.callers(),
-          seconds(settings.round()), settings.rounds(), settings.maxRequestsPerRound(),
-          describe(settings.mix()), server.baseUrl(), Runtime.getRuntime().availableProcessors());
+              + "server %s (in this JVM); %d cores%n",
+          settings.callers(),
+          seconds(settings.round()),
+          settings.rounds(),
+          settings.maxRequestsPerRound(),
+          describe(settings.mix()),
+          server.baseUrl(),
+          Runtime.getRuntime().availableProcessors());
       try {
         runRound(callers, plain, calls);
         runRound(callers, wrapped, calls);
@@ -242,13 +260,21 @@ public final class LoadHarness {
           Round w = plainFirst ? second : first;
           plainRounds.add(p);
           wrappedRounds.add(w);
-          out.printf(Locale.ROOT, "round %d (%s first): plain %.0f req/s, wrapped %.0f req/s,"
-                  + " ratio %.3f%n", r, plainFirst ? "plain" : "wrapped",
-              p.requests() / p.seconds(), w.requests() / w.seconds(),
+          out.printf(
+              Locale.ROOT,
+              "round %d (%s first): plain %.0f req/s, wrapped %.0f req/s," + " ratio %.3f%n",
+              r,
+              plainFirst ? "plain" : "wrapped",
+              p.requests() / p.seconds(),
+              w.requests() / w.seconds(),
               (w.requests() / w.seconds()) / (p.requests() / p.seconds()));
         }
-        Report report = new Report(Totals.of("plain", plainRounds),
-            Totals.of("wrapped", wrappedRounds), events.calls.sum(), events.reported.sum());
+        Report report =
+            new Report(
+                Totals.of("plain", plainRounds),
+                Totals.of("wrapped", wrappedRounds),
+                events.calls.sum(),
+                events.reported.sum());
         print(report, events);
         return report;
       } finally {
@@ -277,9 +303,11 @@ public final class LoadHarness {
     Request[][] calls = new Request[CONSUMERS][];
     for (int c = 0; c < CONSUMERS; c++) {
       String consumer = "team-" + c;
-      calls[c] = new Request[] {
-          Workload.post(url, Workload.shortChat(false), consumer),
-          Workload.post(url, Workload.shortChat(true), consumer)};
+      calls[c] =
+          new Request[] {
+            Workload.post(url, Workload.shortChat(false), consumer),
+            Workload.post(url, Workload.shortChat(true), consumer)
+          };
     }
     return calls;
   }
@@ -292,11 +320,13 @@ public final class LoadHarness {
     List<Future<Caller>> futures = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Caller caller = new Caller(client, calls[i % CONSUMERS], i, issued);
-      futures.add(pool.submit(() -> {
-        start.await();
-        caller.run();
-        return caller;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                start.await();
+                caller.run();
+                return caller;
+              }));
     }
     long cpuBefore = processCpuNanos();
     long startNanos = System.nanoTime();
@@ -340,8 +370,9 @@ public final class LoadHarness {
 
     void run() {
       long deadline = System.nanoTime() + settings.round().toNanos();
-      for (int i = index; System.nanoTime() < deadline
-          && issued.getAndIncrement() < settings.maxRequestsPerRound(); i++) {
+      for (int i = index;
+          System.nanoTime() < deadline && issued.getAndIncrement() < settings.maxRequestsPerRound();
+          i++) {
         boolean stream = settings.mix().stream(i);
         long t0 = System.nanoTime();
         boolean ok = call(calls[stream ? 1 : 0], stream);
@@ -379,26 +410,53 @@ public final class LoadHarness {
 
   private void print(Report report, EventCounter events) {
     out.println();
-    out.printf(Locale.ROOT, "%-8s %10s %10s %8s %8s %8s %7s %12s%n", "client", "requests",
-        "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "cpu us/req");
+    out.printf(
+        Locale.ROOT,
+        "%-8s %10s %10s %8s %8s %8s %7s %12s%n",
+        "client",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "errors",
+        "cpu us/req");
     for (Totals t : List.of(report.plain(), report.wrapped())) {
-      out.printf(Locale.ROOT, "%-8s %10d %10.0f %8.3f %8.3f %8.3f %7d %12.1f%n", t.client(),
-          t.requests(), t.requestsPerSecond(), t.percentileMillis(0.50),
-          t.percentileMillis(0.90), t.percentileMillis(0.99), t.errors(),
+      out.printf(
+          Locale.ROOT,
+          "%-8s %10d %10.0f %8.3f %8.3f %8.3f %7d %12.1f%n",
+          t.client(),
+          t.requests(),
+          t.requestsPerSecond(),
+          t.percentileMillis(0.50),
+          t.percentileMillis(0.90),
+          t.percentileMillis(0.99),
+          t.errors(),
           t.cpuMicrosPerRequest());
     }
     double ratio = report.throughputRatio();
-    out.printf(Locale.ROOT, "wrapped/plain: throughput %.3f, p50 latency %.3f, p99 latency "
-            + "%.3f, cpu per request %.3f%n", ratio,
+    out.printf(
+        Locale.ROOT,
+        "wrapped/plain: throughput %.3f, p50 latency %.3f, p99 latency "
+            + "%.3f, cpu per request %.3f%n",
+        ratio,
         report.wrapped().percentileMillis(0.5) / report.plain().percentileMillis(0.5),
         report.wrapped().percentileMillis(0.99) / report.plain().percentileMillis(0.99),
         report.wrapped().cpuMicrosPerRequest() / report.plain().cpuMicrosPerRequest());
-    out.printf(Locale.ROOT, "target: wrapped/plain throughput >= %.2f at 16 callers: %s%n",
-        TARGET_RATIO, settings.callers() != 16 ? "(not 16 callers here)"
+    out.printf(
+        Locale.ROOT,
+        "target: wrapped/plain throughput >= %.2f at 16 callers: %s%n",
+        TARGET_RATIO,
+        settings.callers() != 16
+            ? "(not 16 callers here)"
             : ratio >= TARGET_RATIO ? "met" : "MISSED");
-    out.printf(Locale.ROOT, "gateway: %d governed calls (warm-up included), usage reported by "
-            + "the server for %d, other outcomes %d%n", events.calls.sum(),
-        events.reported.sum(), events.notSuccess.sum());
+    out.printf(
+        Locale.ROOT,
+        "gateway: %d governed calls (warm-up included), usage reported by "
+            + "the server for %d, other outcomes %d%n",
+        events.calls.sum(),
+        events.reported.sum(),
+        events.notSuccess.sum());
   }
 
   private static String describe(Mix mix) {

@@ -19,11 +19,11 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * How well the semantic cache tells paraphrases from near misses, on the labelled pairs in
- * {@code semantic-eval/pairs.tsv} (see docs/semantic-eval.md): every prompt is embedded with
- * one of the in-process models of {@link ComparedModel} (all-MiniLM-L6-v2 unless {@code --model}
- * names another); a pair is a hit when the cosine similarity of its prompts reaches
- * the threshold and, in the guarded columns, {@link FalseHitGuard} does not object.
+ * How well the semantic cache tells paraphrases from near misses, on the labelled pairs in {@code
+ * semantic-eval/pairs.tsv} (see docs/semantic-eval.md): every prompt is embedded with one of the
+ * in-process models of {@link ComparedModel} (all-MiniLM-L6-v2 unless {@code --model} names
+ * another); a pair is a hit when the cosine similarity of its prompts reaches the threshold and, in
+ * the guarded columns, {@link FalseHitGuard} does not object.
  *
  * <p>It prints a sweep of thresholds (paraphrase hit rate, near-miss false-hit rate, with and
  * without the guard) for the whole set and each split, then the recommended threshold, chosen on
@@ -43,14 +43,21 @@ public final class SemanticCacheEvaluation {
 
   /** The classpath resource with the labelled pairs. */
   static final String PAIRS = "/semantic-eval/pairs.tsv";
+
   static final double MAX_FALSE_HITS_PERCENT = 1.0;
   static final double MIN_PARAPHRASE_HITS_PERCENT = 80.0;
   static final int FIRST_THRESHOLD_PERCENT = 70;
   static final int LAST_THRESHOLD_PERCENT = 99;
 
   /** One labelled pair, with its similarity and the guard's objection once scored. */
-  record Pair(boolean paraphrase, String category, String cached, String incoming, String split,
-      double cosine, Optional<String> objection) {
+  record Pair(
+      boolean paraphrase,
+      String category,
+      String cached,
+      String incoming,
+      String split,
+      double cosine,
+      Optional<String> objection) {
 
     boolean hit(double threshold, boolean guarded) {
       return cosine >= threshold && !(guarded && objection.isPresent());
@@ -58,8 +65,13 @@ public final class SemanticCacheEvaluation {
   }
 
   /** Hit rates over a set of pairs at one threshold. */
-  record Rates(int paraphrases, int nearMisses, int paraphraseHits, int falseHits,
-      int guardedParaphraseHits, int guardedFalseHits) {
+  record Rates(
+      int paraphrases,
+      int nearMisses,
+      int paraphraseHits,
+      int falseHits,
+      int guardedParaphraseHits,
+      int guardedFalseHits) {
 
     static Rates of(List<Pair> pairs, double threshold) {
       int p = 0;
@@ -120,9 +132,11 @@ public final class SemanticCacheEvaluation {
       } else if (arg.equals("dev") || arg.equals("holdout")) {
         only = arg;
       } else {
-        throw new IllegalArgumentException("unknown argument " + arg
-            + "; expected dev, holdout, --details, --at=THRESHOLD or --model="
-            + ComparedModel.options());
+        throw new IllegalArgumentException(
+            "unknown argument "
+                + arg
+                + "; expected dev, holdout, --details, --at=THRESHOLD or --model="
+                + ComparedModel.options());
       }
     }
     List<String[]> rows = readPairs();
@@ -139,9 +153,14 @@ public final class SemanticCacheEvaluation {
     double millisPerPrompt = (System.nanoTime() - loaded) / 1e6 / vectors.size();
     System.out.printf(Locale.ROOT, "model %s%n", model.name());
     System.out.print(report(pairs, only, details, at));
-    System.out.printf(Locale.ROOT, "%nloaded %s in %.1f s; embedded %d distinct prompts, %.1f ms "
-        + "each on average (wall clock, one thread; see EmbeddingBenchmark for steady state)%n",
-        model.name(), (loaded - started) / 1e9, vectors.size(), millisPerPrompt);
+    System.out.printf(
+        Locale.ROOT,
+        "%nloaded %s in %.1f s; embedded %d distinct prompts, %.1f ms "
+            + "each on average (wall clock, one thread; see EmbeddingBenchmark for steady state)%n",
+        model.name(),
+        (loaded - started) / 1e9,
+        vectors.size(),
+        millisPerPrompt);
   }
 
   /** The rows of {@link #PAIRS}: label, category, cached prompt, incoming prompt, split. */
@@ -151,8 +170,8 @@ public final class SemanticCacheEvaluation {
       throw new IllegalStateException(PAIRS + " is not on the classpath");
     }
     List<String[]> rows = new ArrayList<>();
-    try (BufferedReader reader = new BufferedReader(
-        new InputStreamReader(in, StandardCharsets.UTF_8))) {
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       String header = reader.readLine();
       if (!"label\tcategory\tcached_prompt\tincoming_prompt\tsplit".equals(header)) {
         throw new IllegalStateException(PAIRS + " has an unexpected header: " + header);
@@ -165,7 +184,8 @@ public final class SemanticCacheEvaluation {
           continue;
         }
         String[] row = line.split("\t", -1);
-        if (row.length != 5 || !(row[0].equals("paraphrase") || row[0].equals("near_miss"))
+        if (row.length != 5
+            || !(row[0].equals("paraphrase") || row[0].equals("near_miss"))
             || !(row[4].equals("dev") || row[4].equals("holdout"))) {
           throw new IllegalStateException(PAIRS + " line " + number + " is malformed: " + line);
         }
@@ -178,14 +198,25 @@ public final class SemanticCacheEvaluation {
   }
 
   /** Embeds both prompts of every row (each distinct prompt once) and asks the guard. */
-  static List<Pair> score(List<String[]> rows, EmbeddingModel model, SemanticHitGuard guard,
-      Map<String, float[]> vectors) throws IOException {
+  static List<Pair> score(
+      List<String[]> rows,
+      EmbeddingModel model,
+      SemanticHitGuard guard,
+      Map<String, float[]> vectors)
+      throws IOException {
     List<Pair> pairs = new ArrayList<>(rows.size());
     for (String[] row : rows) {
       float[] a = embed(model, row[2], vectors);
       float[] b = embed(model, row[3], vectors);
-      pairs.add(new Pair(row[0].equals("paraphrase"), row[1], row[2], row[3], row[4],
-          cosine(a, b), guard.objection(row[2], row[3])));
+      pairs.add(
+          new Pair(
+              row[0].equals("paraphrase"),
+              row[1],
+              row[2],
+              row[3],
+              row[4],
+              cosine(a, b),
+              guard.objection(row[2], row[3])));
     }
     return pairs;
   }
@@ -212,9 +243,7 @@ public final class SemanticCacheEvaluation {
     return dot / Math.sqrt(na * nb);
   }
 
-  /**
-   * The smallest threshold of the sweep at which {@code pairs} meet both targets, or empty.
-   */
+  /** The smallest threshold of the sweep at which {@code pairs} meet both targets, or empty. */
   static Optional<Double> recommendedThreshold(List<Pair> pairs) {
     for (int t = FIRST_THRESHOLD_PERCENT; t <= LAST_THRESHOLD_PERCENT; t++) {
       if (Rates.of(pairs, t / 100.0).meetsTargets()) {
@@ -236,61 +265,128 @@ public final class SemanticCacheEvaluation {
     }
     for (Map.Entry<String, List<Pair>> set : sets.entrySet()) {
       Rates total = Rates.of(set.getValue(), 0);
-      out.append(String.format(Locale.ROOT, "%n== %s: %d paraphrases, %d near misses ==%n",
-          set.getKey(), total.paraphrases(), total.nearMisses()));
-      out.append(String.format(Locale.ROOT, "%9s %18s %18s %18s %18s%n", "threshold",
-          "paraphrase hits", "false hits", "paraphrase hits", "false hits"));
-      out.append(String.format(Locale.ROOT, "%9s %18s %18s %18s %18s%n", "",
-          "(no guard)", "(no guard)", "(guard)", "(guard)"));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%n== %s: %d paraphrases, %d near misses ==%n",
+              set.getKey(),
+              total.paraphrases(),
+              total.nearMisses()));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%9s %18s %18s %18s %18s%n",
+              "threshold",
+              "paraphrase hits",
+              "false hits",
+              "paraphrase hits",
+              "false hits"));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%9s %18s %18s %18s %18s%n",
+              "",
+              "(no guard)",
+              "(no guard)",
+              "(guard)",
+              "(guard)"));
       for (int t = FIRST_THRESHOLD_PERCENT; t <= LAST_THRESHOLD_PERCENT; t++) {
         Rates r = Rates.of(set.getValue(), t / 100.0);
-        out.append(String.format(Locale.ROOT, "%9.2f %9s %7.1f%% %9s %7.1f%% %9s %7.1f%% %9s "
-                + "%7.1f%%%s%n", t / 100.0,
-            r.paraphraseHits() + "/" + r.paraphrases(), r.paraphraseHitPercent(false),
-            r.falseHits() + "/" + r.nearMisses(), r.falseHitPercent(false),
-            r.guardedParaphraseHits() + "/" + r.paraphrases(), r.paraphraseHitPercent(true),
-            r.guardedFalseHits() + "/" + r.nearMisses(), r.falseHitPercent(true),
-            r.meetsTargets() ? "  meets targets" : ""));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "%9.2f %9s %7.1f%% %9s %7.1f%% %9s %7.1f%% %9s " + "%7.1f%%%s%n",
+                t / 100.0,
+                r.paraphraseHits() + "/" + r.paraphrases(),
+                r.paraphraseHitPercent(false),
+                r.falseHits() + "/" + r.nearMisses(),
+                r.falseHitPercent(false),
+                r.guardedParaphraseHits() + "/" + r.paraphrases(),
+                r.paraphraseHitPercent(true),
+                r.guardedFalseHits() + "/" + r.nearMisses(),
+                r.falseHitPercent(true),
+                r.meetsTargets() ? "  meets targets" : ""));
       }
     }
 
     List<Pair> tuning = only == null ? filter(pairs, p -> p.split().equals("dev")) : pairs;
     Optional<Double> recommended = recommendedThreshold(tuning);
     double threshold = recommended.orElseGet(() -> bestEffort(tuning));
-    out.append(String.format(Locale.ROOT, "%n== recommended threshold (chosen on %s): %s ==%n",
-        only == null ? "dev" : only, recommended.isPresent()
-            ? String.format(Locale.ROOT, "%.2f (smallest with guarded false hits <= %.0f%% and "
-                + "paraphrase hits >= %.0f%%)", threshold, MAX_FALSE_HITS_PERCENT,
-                MIN_PARAPHRASE_HITS_PERCENT)
-            : String.format(Locale.ROOT, "none meets both targets; %.2f is the smallest with "
-                + "guarded false hits <= %.0f%%", threshold, MAX_FALSE_HITS_PERCENT)));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%n== recommended threshold (chosen on %s): %s ==%n",
+            only == null ? "dev" : only,
+            recommended.isPresent()
+                ? String.format(
+                    Locale.ROOT,
+                    "%.2f (smallest with guarded false hits <= %.0f%% and "
+                        + "paraphrase hits >= %.0f%%)",
+                    threshold,
+                    MAX_FALSE_HITS_PERCENT,
+                    MIN_PARAPHRASE_HITS_PERCENT)
+                : String.format(
+                    Locale.ROOT,
+                    "none meets both targets; %.2f is the smallest with "
+                        + "guarded false hits <= %.0f%%",
+                    threshold,
+                    MAX_FALSE_HITS_PERCENT)));
     for (Map.Entry<String, List<Pair>> set : sets.entrySet()) {
       Rates r = Rates.of(set.getValue(), threshold);
-      out.append(String.format(Locale.ROOT, "summary %-8s threshold %.2f: paraphrase hits "
-              + "%.1f%% (no guard %.1f%%), false hits %.1f%% (no guard %.1f%%) -> %s%n",
-          set.getKey(), threshold, r.paraphraseHitPercent(true), r.paraphraseHitPercent(false),
-          r.falseHitPercent(true), r.falseHitPercent(false),
-          r.meetsTargets() ? "targets met" : "targets MISSED"));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "summary %-8s threshold %.2f: paraphrase hits "
+                  + "%.1f%% (no guard %.1f%%), false hits %.1f%% (no guard %.1f%%) -> %s%n",
+              set.getKey(),
+              threshold,
+              r.paraphraseHitPercent(true),
+              r.paraphraseHitPercent(false),
+              r.falseHitPercent(true),
+              r.falseHitPercent(false),
+              r.meetsTargets() ? "targets met" : "targets MISSED"));
     }
 
-    out.append(String.format(Locale.ROOT, "%nper category at %.2f (guard objections counted at "
-        + "any similarity):%n", threshold));
-    out.append(String.format(Locale.ROOT, "%-26s %5s %14s %14s %17s%n", "label/category", "pairs",
-        "hits no guard", "hits guard", "guard objected"));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%nper category at %.2f (guard objections counted at " + "any similarity):%n",
+            threshold));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%-26s %5s %14s %14s %17s%n",
+            "label/category",
+            "pairs",
+            "hits no guard",
+            "hits guard",
+            "guard objected"));
     Map<String, List<Pair>> byCategory = new LinkedHashMap<>();
     for (Pair pair : pairs) {
       String key = (pair.paraphrase() ? "paraphrase/" : "near_miss/") + pair.category();
       byCategory.computeIfAbsent(key, k -> new ArrayList<>()).add(pair);
     }
-    byCategory.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
-      List<Pair> list = entry.getValue();
-      long plain = list.stream().filter(p -> p.hit(threshold, false)).count();
-      long guarded = list.stream().filter(p -> p.hit(threshold, true)).count();
-      long objected = list.stream().filter(p -> p.objection().isPresent()).count();
-      out.append(String.format(Locale.ROOT, "%-26s %5d %8d %4.0f%% %8d %4.0f%% %11d %4.0f%%%n",
-          entry.getKey(), list.size(), plain, percent((int) plain, list.size()), guarded,
-          percent((int) guarded, list.size()), objected, percent((int) objected, list.size())));
-    });
+    byCategory.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            entry -> {
+              List<Pair> list = entry.getValue();
+              long plain = list.stream().filter(p -> p.hit(threshold, false)).count();
+              long guarded = list.stream().filter(p -> p.hit(threshold, true)).count();
+              long objected = list.stream().filter(p -> p.objection().isPresent()).count();
+              out.append(
+                  String.format(
+                      Locale.ROOT,
+                      "%-26s %5d %8d %4.0f%% %8d %4.0f%% %11d %4.0f%%%n",
+                      entry.getKey(),
+                      list.size(),
+                      plain,
+                      percent((int) plain, list.size()),
+                      guarded,
+                      percent((int) guarded, list.size()),
+                      objected,
+                      percent((int) objected, list.size())));
+            });
 
     if (details) {
       double shown = at == null ? threshold : at;
@@ -298,9 +394,17 @@ public final class SemanticCacheEvaluation {
       for (Pair pair : pairs) {
         boolean hit = pair.hit(shown, true);
         if (hit != pair.paraphrase()) {
-          out.append(String.format(Locale.ROOT, "%-7s %-10s %-12s cos %.3f guard %-10s %s | %s%n",
-              pair.split(), pair.paraphrase() ? "missed" : "FALSE HIT", pair.category(),
-              pair.cosine(), pair.objection().orElse("-"), pair.cached(), pair.incoming()));
+          out.append(
+              String.format(
+                  Locale.ROOT,
+                  "%-7s %-10s %-12s cos %.3f guard %-10s %s | %s%n",
+                  pair.split(),
+                  pair.paraphrase() ? "missed" : "FALSE HIT",
+                  pair.category(),
+                  pair.cosine(),
+                  pair.objection().orElse("-"),
+                  pair.cached(),
+                  pair.incoming()));
         }
       }
     }
@@ -308,8 +412,8 @@ public final class SemanticCacheEvaluation {
   }
 
   /**
-   * With no threshold meeting both targets, safety first: the smallest threshold with guarded
-   * false hits within the target, else the one with the fewest.
+   * With no threshold meeting both targets, safety first: the smallest threshold with guarded false
+   * hits within the target, else the one with the fewest.
    */
   static double bestEffort(List<Pair> pairs) {
     double best = LAST_THRESHOLD_PERCENT / 100.0;

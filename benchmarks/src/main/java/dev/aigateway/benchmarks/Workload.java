@@ -16,9 +16,9 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 
 /**
- * What every benchmark sends, and the gateway it is governed by, so the JMH benchmark and the
- * load harness measure the same thing: OpenAI chat requests charged to a consumer named in a
- * header, under a per-consumer token limit large enough never to reject.
+ * What every benchmark sends, and the gateway it is governed by, so the JMH benchmark and the load
+ * harness measure the same thing: OpenAI chat requests charged to a consumer named in a header,
+ * under a per-consumer token limit large enough never to reject.
  */
 final class Workload {
 
@@ -28,14 +28,17 @@ final class Workload {
 
   /** Tokens per minute per consumer: far above what any run can spend, so nothing is rejected. */
   static final long TOKENS_PER_MINUTE = 10_000_000_000L;
+
   /** Monthly quota per consumer, likewise never reached. */
   static final long MONTHLY_QUOTA = 1_000_000_000_000_000L;
 
   private static final MediaType JSON = MediaType.get("application/json");
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final String[] WORDS = ("the gateway counts every token a consumer spends and "
-      + "settles each reservation to the usage the backend reports so quotas stay exact while "
-      + "streams pass through chunk by chunk at backend speed").split(" ");
+  private static final String[] WORDS =
+      ("the gateway counts every token a consumer spends and "
+              + "settles each reservation to the usage the backend reports so quotas stay exact while "
+              + "streams pass through chunk by chunk at backend speed")
+          .split(" ");
 
   private Workload() {}
 
@@ -47,12 +50,14 @@ final class Workload {
    * @param listeners told of every call; none in the JMH benchmark
    */
   static AiGateway gateway(boolean estimatePromptTokens, GatewayListener... listeners) {
-    AiGateway.Builder builder = AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
-        .tokenLimit(TokenLimit.perConsumer()
-            .tokensPerMinute(TOKENS_PER_MINUTE)
-            .quota(MONTHLY_QUOTA, QuotaPeriod.MONTHLY)
-            .estimatePromptTokens(estimatePromptTokens));
+    AiGateway.Builder builder =
+        AiGateway.builder()
+            .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+            .tokenLimit(
+                TokenLimit.perConsumer()
+                    .tokensPerMinute(TOKENS_PER_MINUTE)
+                    .quota(MONTHLY_QUOTA, QuotaPeriod.MONTHLY)
+                    .estimatePromptTokens(estimatePromptTokens));
     for (GatewayListener listener : listeners) {
       builder.listener(listener);
     }
@@ -68,8 +73,11 @@ final class Workload {
   static byte[] chat(String userText, boolean stream) {
     ObjectNode body = MAPPER.createObjectNode().put("model", MODEL);
     body.putArray("messages")
-        .add(MAPPER.createObjectNode().put("role", "system")
-            .put("content", "You are a terse assistant."))
+        .add(
+            MAPPER
+                .createObjectNode()
+                .put("role", "system")
+                .put("content", "You are a terse assistant."))
         .add(MAPPER.createObjectNode().put("role", "user").put("content", userText));
     body.put("max_tokens", 64);
     if (stream) {
@@ -99,8 +107,8 @@ final class Workload {
   /** The prompt tokens the gateway reserves for a chat request body. */
   static int promptTokens(byte[] chatBody) {
     try {
-      return TokenCounter.defaults().countPrompt(MODEL, Operation.CHAT_COMPLETIONS,
-          MAPPER.readTree(chatBody));
+      return TokenCounter.defaults()
+          .countPrompt(MODEL, Operation.CHAT_COMPLETIONS, MAPPER.readTree(chatBody));
     } catch (java.io.IOException e) {
       throw new IllegalStateException("not a JSON request body", e);
     }

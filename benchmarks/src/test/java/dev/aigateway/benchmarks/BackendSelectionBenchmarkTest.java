@@ -14,8 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The benchmark's set-up makes each strategy do the work it is measured for, without JMH. */
 class BackendSelectionBenchmarkTest {
 
-  private static BackendSelectionBenchmark benchmark(String strategy, String layout,
-      String breaker) {
+  private static BackendSelectionBenchmark benchmark(
+      String strategy, String layout, String breaker) {
     BackendSelectionBenchmark benchmark = new BackendSelectionBenchmark();
     benchmark.strategy = strategy;
     benchmark.layout = layout;
@@ -34,10 +34,14 @@ class BackendSelectionBenchmarkTest {
 
   @ParameterizedTest(name = "{0}, {1}, {2} breaker")
   @CsvSource({
-      "roundRobin, 1x10, count", "weighted, 2x5, rate", "leastBusy, 2x5-tier1-down, count",
-      "latencyAware, 1x10, rate", "capacityAware, 2x5-tier1-down, rate"})
-  void everyCombinationSetsUpAndLeavesBreakersClosed(String strategy, String layout,
-      String breaker) {
+    "roundRobin, 1x10, count",
+    "weighted, 2x5, rate",
+    "leastBusy, 2x5-tier1-down, count",
+    "latencyAware, 1x10, rate",
+    "capacityAware, 2x5-tier1-down, rate"
+  })
+  void everyCombinationSetsUpAndLeavesBreakersClosed(
+      String strategy, String layout, String breaker) {
     BackendSelectionBenchmark benchmark = benchmark(strategy, layout, breaker);
     picks(benchmark, 1_000);
     assertThat(benchmark.router().backends())
@@ -46,7 +50,8 @@ class BackendSelectionBenchmarkTest {
 
   @Test
   void roundRobinVisitsAllTenBackends() {
-    assertThat(picks(benchmark("roundRobin", "1x10", "count"), 10)).hasSize(10)
+    assertThat(picks(benchmark("roundRobin", "1x10", "count"), 10))
+        .hasSize(10)
         .allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
   }
 

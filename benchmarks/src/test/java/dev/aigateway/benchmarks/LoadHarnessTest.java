@@ -15,9 +15,10 @@ class LoadHarnessTest {
   @Test
   void aTinyRunMeasuresBothClientsWithoutErrors() throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    LoadHarness.Report report = LoadHarness.run(
-        new LoadHarness.Settings(2, Duration.ofSeconds(5), 1, 40, LoadHarness.Mix.MIXED),
-        new PrintStream(printed, true, StandardCharsets.UTF_8));
+    LoadHarness.Report report =
+        LoadHarness.run(
+            new LoadHarness.Settings(2, Duration.ofSeconds(5), 1, 40, LoadHarness.Mix.MIXED),
+            new PrintStream(printed, true, StandardCharsets.UTF_8));
 
     assertThat(report.plain().requests()).isEqualTo(40);
     assertThat(report.wrapped().requests()).isEqualTo(40);

@@ -11,8 +11,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SemanticLookupBenchmarkTest {
 
   @ParameterizedTest(name = "{0}, {1}")
-  @CsvSource({"clustered, exact", "clustered, approximate", "random, exact",
-      "random, approximate", "random, default"})
+  @CsvSource({
+    "clustered, exact",
+    "clustered, approximate",
+    "random, exact",
+    "random, approximate",
+    "random, default"
+  })
   void eachCaseFindsTheBestThreeWithTheRecallItClaims(String vectors, String search) {
     SemanticLookupBenchmark benchmark = new SemanticLookupBenchmark();
     benchmark.entries = 1_000;

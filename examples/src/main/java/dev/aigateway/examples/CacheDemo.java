@@ -37,16 +37,20 @@ public final class CacheDemo {
   private static final String CONSUMER_HEADER = "x-consumer-id";
 
   /** The calls the demo makes, in order: prompt, and whether it asks for a stream. */
-  static final List<Step> STEPS = List.of(
-      new Step("How do I reset my password?", false, "first time: the backend answers"),
-      new Step("How do I reset my password?", false, "the same call: an exact hit"),
-      new Step("How do I reset my password?", true, "the same, streamed: replayed as SSE"),
-      new Step("How can I reset my password?", false, "reworded: a semantic hit"),
-      new Step("How do I enable two-factor authentication?", false, "a new question"),
-      new Step("How do I disable two-factor authentication?", false,
-          "the opposite: must not get the enable answer"),
-      new Step("Ship order 1042 to Paris.", false, "a new request"),
-      new Step("Ship order 1043 to Paris.", false, "another order: must not get 1042's answer"));
+  static final List<Step> STEPS =
+      List.of(
+          new Step("How do I reset my password?", false, "first time: the backend answers"),
+          new Step("How do I reset my password?", false, "the same call: an exact hit"),
+          new Step("How do I reset my password?", true, "the same, streamed: replayed as SSE"),
+          new Step("How can I reset my password?", false, "reworded: a semantic hit"),
+          new Step("How do I enable two-factor authentication?", false, "a new question"),
+          new Step(
+              "How do I disable two-factor authentication?",
+              false,
+              "the opposite: must not get the enable answer"),
+          new Step("Ship order 1042 to Paris.", false, "a new request"),
+          new Step(
+              "Ship order 1043 to Paris.", false, "another order: must not get 1042's answer"));
 
   private CacheDemo() {}
 
@@ -68,12 +72,13 @@ public final class CacheDemo {
 
   /** Runs the demo against its own local server, printing to {@code out}. */
   public static Summary run(PrintStream out) throws IOException, InterruptedException {
-    try (LocalOpenAiServer server = LocalOpenAiServer.builder()
-        .completionWords(30)
-        .responseDelay(Duration.ofMillis(40))
-        .firstChunkDelay(Duration.ofMillis(40))
-        .chunkDelay(Duration.ofMillis(2))
-        .start()) {
+    try (LocalOpenAiServer server =
+        LocalOpenAiServer.builder()
+            .completionWords(30)
+            .responseDelay(Duration.ofMillis(40))
+            .firstChunkDelay(Duration.ofMillis(40))
+            .chunkDelay(Duration.ofMillis(2))
+            .start()) {
       return run(out, server);
     }
   }
@@ -84,20 +89,31 @@ public final class CacheDemo {
     MiniLmEmbeddingModel model = MiniLmEmbeddingModel.create();
     long loading = System.nanoTime();
     model.load(); // loads the ONNX model now rather than on the first lookup
-    out.printf(Locale.ROOT, "Embedding model %s loaded in %d ms (in process, no API).%n",
-        model.name(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loading));
+    out.printf(
+        Locale.ROOT,
+        "Embedding model %s loaded in %d ms (in process, no API).%n",
+        model.name(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loading));
 
-    AiGateway gateway = AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
-        .responseCache(ResponseCache.builder()
-            .semantic(SemanticCache.builder(model)))
-        .listener(events::add)
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+            .responseCache(ResponseCache.builder().semantic(SemanticCache.builder(model)))
+            .listener(events::add)
+            .build();
     OkHttpClient appClient = new OkHttpClient();
     OkHttpClient client = OkHttpAiGateway.wrap(appClient, gateway);
 
-    out.printf(Locale.ROOT, "%n  %-46s %-7s %-24s %6s %6s %7s  %s%n", "prompt", "form",
-        "cache", "score", "ms", "saved", "");
+    out.printf(
+        Locale.ROOT,
+        "%n  %-46s %-7s %-24s %6s %6s %7s  %s%n",
+        "prompt",
+        "form",
+        "cache",
+        "score",
+        "ms",
+        "saved",
+        "");
     List<CacheOutcome> outcomes = new ArrayList<>();
     long saved = 0;
     for (Step step : STEPS) {
@@ -114,25 +130,44 @@ public final class CacheDemo {
       }
       outcomes.add(event.cacheOutcome());
       saved += event.tokensSaved();
-      String score = Double.isNaN(event.cacheScore()) ? ""
-          : String.format(Locale.ROOT, "%.3f", event.cacheScore());
-      String label = event.cacheOutcome().label()
-          + (event.cacheGuard() == null ? "" : " (" + event.cacheGuard() + ")");
-      out.printf(Locale.ROOT, "  %-46s %-7s %-24s %6s %6d %7d  %s [header: %s]%n",
-          '"' + step.prompt() + '"', step.stream() ? "stream" : "json", label, score, millis,
-          event.tokensSaved(), step.what(), header);
+      String score =
+          Double.isNaN(event.cacheScore())
+              ? ""
+              : String.format(Locale.ROOT, "%.3f", event.cacheScore());
+      String label =
+          event.cacheOutcome().label()
+              + (event.cacheGuard() == null ? "" : " (" + event.cacheGuard() + ")");
+      out.printf(
+          Locale.ROOT,
+          "  %-46s %-7s %-24s %6s %6d %7d  %s [header: %s]%n",
+          '"' + step.prompt() + '"',
+          step.stream() ? "stream" : "json",
+          label,
+          score,
+          millis,
+          event.tokensSaved(),
+          step.what(),
+          header);
     }
-    out.printf(Locale.ROOT, "%n  %d calls, %d reached the backend; the cache saved %d tokens.%n",
-        STEPS.size(), server.requestCount(), saved);
+    out.printf(
+        Locale.ROOT,
+        "%n  %d calls, %d reached the backend; the cache saved %d tokens.%n",
+        STEPS.size(),
+        server.requestCount(),
+        saved);
     appClient.dispatcher().executorService().shutdown();
     appClient.connectionPool().evictAll();
     return new Summary(List.copyOf(outcomes), saved, server.requestCount());
   }
 
   private static Request request(LocalOpenAiServer server, Step step) {
-    String body = "{\"model\":\"gpt-4o-mini\",\"stream\":" + step.stream()
-        + ",\"messages\":[{\"role\":\"system\",\"content\":\"You are a support assistant.\"},"
-        + "{\"role\":\"user\",\"content\":\"" + step.prompt() + "\"}]}";
+    String body =
+        "{\"model\":\"gpt-4o-mini\",\"stream\":"
+            + step.stream()
+            + ",\"messages\":[{\"role\":\"system\",\"content\":\"You are a support assistant.\"},"
+            + "{\"role\":\"user\",\"content\":\""
+            + step.prompt()
+            + "\"}]}";
     return new Request.Builder()
         .url(server.url("/v1/chat/completions"))
         .header(CONSUMER_HEADER, "support-bot")

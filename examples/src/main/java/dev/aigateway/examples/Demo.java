@@ -37,10 +37,10 @@ import okio.BufferedSource;
 
 /**
  * The main demo: one wrapped {@link OkHttpClient}, three consumers with different limits, calls
- * streamed and not, against a local OpenAI-compatible server (no external service needed).
- * Prints, per consumer, the admitted and rejected calls and the tokens charged. Then runs
- * {@link FailoverDemo}: a backend pool whose primary throttles while the application carries on,
- * and {@link CacheDemo}: exact and semantic cache hits and the tokens they save.
+ * streamed and not, against a local OpenAI-compatible server (no external service needed). Prints,
+ * per consumer, the admitted and rejected calls and the tokens charged. Then runs {@link
+ * FailoverDemo}: a backend pool whose primary throttles while the application carries on, and
+ * {@link CacheDemo}: exact and semantic cache hits and the tokens they save.
  *
  * <p>Run it with {@code bash scripts/demo.sh}.
  */
@@ -54,12 +54,13 @@ public final class Demo {
   private Demo() {}
 
   public static void main(String[] args) throws Exception {
-    try (LocalOpenAiServer server = LocalOpenAiServer.builder()
-        .responseDelay(Duration.ofMillis(15))
-        .firstChunkDelay(Duration.ofMillis(20))
-        .chunkDelay(Duration.ofMillis(3))
-        .completionWords(40)
-        .start()) {
+    try (LocalOpenAiServer server =
+        LocalOpenAiServer.builder()
+            .responseDelay(Duration.ofMillis(15))
+            .firstChunkDelay(Duration.ofMillis(20))
+            .chunkDelay(Duration.ofMillis(3))
+            .completionWords(40)
+            .start()) {
       System.out.println("Local OpenAI-compatible server at " + server.baseUrl());
       run(server);
     }
@@ -87,43 +88,49 @@ public final class Demo {
     LongAdder estimated = new LongAdder();
 
     // Telemetry: illustrative prices (not real ones), a usage ledger, and Micrometer metrics.
-    PriceTable prices = PriceTable.builder()
-        .model("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
-        .build();
+    PriceTable prices =
+        PriceTable.builder()
+            .model("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
+            .build();
     UsageLedger ledger = UsageLedger.builder().priceTable(prices).build();
     ledgerOut[0] = ledger;
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    GenAiMetrics metrics = GenAiMetrics.builder(registry)
-        .dimension("consumer", Dimension.consumer())
-        .build();
+    GenAiMetrics metrics =
+        GenAiMetrics.builder(registry).dimension("consumer", Dimension.consumer()).build();
 
     // The gateway: who the consumer is, the limits per consumer tier, one event per call.
-    AiGateway gateway = AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
-        .tokenLimit(TokenLimit.perConsumer().name("gold").tokensPerMinute(100_000)
-            .onlyFor("team-gold"))
-        .tokenLimit(TokenLimit.perConsumer().name("silver").tokensPerMinute(600)
-            .onlyFor("team-silver")
-            .remainingTokensHeader("x-ratelimit-remaining-tokens"))
-        .tokenLimit(TokenLimit.perConsumer().name("bronze").quota(800, QuotaPeriod.DAILY)
-            .estimatePromptTokens(false)
-            .onlyFor("team-bronze"))
-        .defaultOutputAllowance(256)
-        .priceTable(prices)
-        .listener(ledger)
-        .listener(metrics)
-        .listener(event -> tallies.get(event.consumer()).add(event))
-        .listener(event -> {
-          if (event.usageEstimated()) {
-            estimated.increment();
-          }
-        })
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+            .tokenLimit(
+                TokenLimit.perConsumer().name("gold").tokensPerMinute(100_000).onlyFor("team-gold"))
+            .tokenLimit(
+                TokenLimit.perConsumer()
+                    .name("silver")
+                    .tokensPerMinute(600)
+                    .onlyFor("team-silver")
+                    .remainingTokensHeader("x-ratelimit-remaining-tokens"))
+            .tokenLimit(
+                TokenLimit.perConsumer()
+                    .name("bronze")
+                    .quota(800, QuotaPeriod.DAILY)
+                    .estimatePromptTokens(false)
+                    .onlyFor("team-bronze"))
+            .defaultOutputAllowance(256)
+            .priceTable(prices)
+            .listener(ledger)
+            .listener(metrics)
+            .listener(event -> tallies.get(event.consumer()).add(event))
+            .listener(
+                event -> {
+                  if (event.usageEstimated()) {
+                    estimated.increment();
+                  }
+                })
+            .build();
 
     // The application's own client, wrapped once; pool, dispatcher and timeouts are kept.
-    OkHttpClient appClient = new OkHttpClient.Builder()
-        .callTimeout(Duration.ofSeconds(30))
-        .build();
+    OkHttpClient appClient = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
     OkHttpClient client = OkHttpAiGateway.wrap(appClient, gateway);
 
     System.out.println("\nA streamed answer, as the application reads it chunk by chunk:");
@@ -132,12 +139,14 @@ public final class Demo {
     ExecutorService pool = Executors.newFixedThreadPool(CONSUMERS.size());
     List<Future<?>> work = new ArrayList<>();
     for (String consumer : CONSUMERS) {
-      work.add(pool.submit(() -> {
-        for (int i = 0; i < CALLS_PER_CONSUMER; i++) {
-          call(client, server, consumer, i);
-        }
-        return null;
-      }));
+      work.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < CALLS_PER_CONSUMER; i++) {
+                  call(client, server, consumer, i);
+                }
+                return null;
+              }));
     }
     for (Future<?> f : work) {
       f.get(2, TimeUnit.MINUTES);
@@ -145,8 +154,8 @@ public final class Demo {
     pool.shutdown();
 
     print(tallies);
-    System.out.println("  calls settled on an estimate instead of reported usage: "
-        + estimated.sum());
+    System.out.println(
+        "  calls settled on an estimate instead of reported usage: " + estimated.sum());
     printUsageReport(ledger);
     printMetrics(registry);
     appClient.dispatcher().executorService().shutdown();
@@ -155,45 +164,94 @@ public final class Demo {
   }
 
   private static void printUsageReport(UsageLedger ledger) {
-    System.out.println("\nUsage this month, per consumer and model (from the usage ledger; prices"
-        + " are illustrative):");
-    System.out.printf(Locale.ROOT, "  %-12s %-12s %6s %8s %8s %8s %14s%n", "consumer", "model",
-        "calls", "input", "output", "total", "cost");
+    System.out.println(
+        "\nUsage this month, per consumer and model (from the usage ledger; prices"
+            + " are illustrative):");
+    System.out.printf(
+        Locale.ROOT,
+        "  %-12s %-12s %6s %8s %8s %8s %14s%n",
+        "consumer",
+        "model",
+        "calls",
+        "input",
+        "output",
+        "total",
+        "cost");
     List<LedgerEntry> rows = new ArrayList<>(ledger.usage(QuotaPeriod.MONTHLY, Instant.now()));
-    rows.sort(java.util.Comparator.comparing(LedgerEntry::consumer)
-        .thenComparing(LedgerEntry::model));
+    rows.sort(
+        java.util.Comparator.comparing(LedgerEntry::consumer).thenComparing(LedgerEntry::model));
     for (LedgerEntry row : rows) {
-      System.out.printf(Locale.ROOT, "  %-12s %-12s %6d %8d %8d %8d %14s%n", row.consumer(),
-          row.model(), row.calls(), row.inputTokens(), row.outputTokens(), row.totalTokens(),
+      System.out.printf(
+          Locale.ROOT,
+          "  %-12s %-12s %6d %8d %8d %8d %14s%n",
+          row.consumer(),
+          row.model(),
+          row.calls(),
+          row.inputTokens(),
+          row.outputTokens(),
+          row.totalTokens(),
           row.cost() == null ? "-" : row.cost().toPlainString());
     }
     System.out.println("  (cache savings appear here once response caching is configured)");
   }
 
   private static void printMetrics(SimpleMeterRegistry registry) {
-    System.out.println("\nMetrics recorded (Micrometer SimpleMeterRegistry, OpenTelemetry GenAI"
-        + " names):");
+    System.out.println(
+        "\nMetrics recorded (Micrometer SimpleMeterRegistry, OpenTelemetry GenAI" + " names):");
     for (String type : List.of("input", "output")) {
-      double tokens = registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", type)
-          .summaries().stream().mapToDouble(s -> s.totalAmount()).sum();
-      long calls = registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", type)
-          .summaries().stream().mapToLong(s -> s.count()).sum();
-      System.out.printf(Locale.ROOT, "  gen_ai.client.token.usage{gen_ai.token.type=%s}: %d "
-          + "calls, %.0f tokens%n", type, calls, tokens);
+      double tokens =
+          registry
+              .find("gen_ai.client.token.usage")
+              .tag("gen_ai.token.type", type)
+              .summaries()
+              .stream()
+              .mapToDouble(s -> s.totalAmount())
+              .sum();
+      long calls =
+          registry
+              .find("gen_ai.client.token.usage")
+              .tag("gen_ai.token.type", type)
+              .summaries()
+              .stream()
+              .mapToLong(s -> s.count())
+              .sum();
+      System.out.printf(
+          Locale.ROOT,
+          "  gen_ai.client.token.usage{gen_ai.token.type=%s}: %d " + "calls, %.0f tokens%n",
+          type,
+          calls,
+          tokens);
     }
     registry.find("gen_ai.client.operation.duration").timers().stream()
-        .mapToLong(t -> t.count()).reduce(Long::sum).ifPresent(count -> System.out.printf(
-            Locale.ROOT, "  gen_ai.client.operation.duration: %d calls timed%n", count));
+        .mapToLong(t -> t.count())
+        .reduce(Long::sum)
+        .ifPresent(
+            count ->
+                System.out.printf(
+                    Locale.ROOT, "  gen_ai.client.operation.duration: %d calls timed%n", count));
     registry.find("gen_ai.client.operation.time_to_first_chunk").timers().stream()
-        .mapToLong(t -> t.count()).reduce(Long::sum).ifPresent(count -> System.out.printf(
-            Locale.ROOT, "  gen_ai.client.operation.time_to_first_chunk: %d streams%n", count));
-    registry.find("ai_gateway.rejections").counters().forEach(c -> System.out.printf(
-        Locale.ROOT, "  ai_gateway.rejections{reason=%s, limit=%s}: %.0f%n",
-        c.getId().getTag("reason"), c.getId().getTag("limit"), c.count()));
+        .mapToLong(t -> t.count())
+        .reduce(Long::sum)
+        .ifPresent(
+            count ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "  gen_ai.client.operation.time_to_first_chunk: %d streams%n",
+                    count));
+    registry
+        .find("ai_gateway.rejections")
+        .counters()
+        .forEach(
+            c ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "  ai_gateway.rejections{reason=%s, limit=%s}: %.0f%n",
+                    c.getId().getTag("reason"),
+                    c.getId().getTag("limit"),
+                    c.count()));
   }
 
-  private static void streamOnce(OkHttpClient client, LocalOpenAiServer server)
-      throws IOException {
+  private static void streamOnce(OkHttpClient client, LocalOpenAiServer server) throws IOException {
     Request request = chatRequest(server, "team-gold", "Tell me about in-process gateways.", true);
     try (Response response = client.newCall(request).execute()) {
       BufferedSource source = response.body().source();
@@ -209,27 +267,41 @@ public final class Demo {
           }
         }
       }
-      System.out.println("  … " + events + " events in all, " + withUsage + " of them with a usage"
-          + " field: the app did not ask for usage, so it sees none, while the gateway asked the"
-          + " backend for it and settled on it.");
+      System.out.println(
+          "  … "
+              + events
+              + " events in all, "
+              + withUsage
+              + " of them with a usage"
+              + " field: the app did not ask for usage, so it sees none, while the gateway asked the"
+              + " backend for it and settled on it.");
     }
   }
 
-  private static void call(OkHttpClient client, LocalOpenAiServer server, String consumer,
-      int index) throws IOException {
+  private static void call(
+      OkHttpClient client, LocalOpenAiServer server, String consumer, int index)
+      throws IOException {
     boolean stream = index % 2 == 1;
-    Request request = chatRequest(server, consumer,
-        "Question " + index + " from " + consumer + ": summarise our quarterly numbers.", stream);
+    Request request =
+        chatRequest(
+            server,
+            consumer,
+            "Question " + index + " from " + consumer + ": summarise our quarterly numbers.",
+            stream);
     try (Response response = client.newCall(request).execute()) {
       response.body().string(); // read to the end: streamed or not, the call is then settled
     }
   }
 
-  private static Request chatRequest(LocalOpenAiServer server, String consumer, String prompt,
-      boolean stream) {
-    String body = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":120,\"stream\":" + stream
-        + ",\"messages\":[{\"role\":\"system\",\"content\":\"You are concise.\"},"
-        + "{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+  private static Request chatRequest(
+      LocalOpenAiServer server, String consumer, String prompt, boolean stream) {
+    String body =
+        "{\"model\":\"gpt-4o-mini\",\"max_tokens\":120,\"stream\":"
+            + stream
+            + ",\"messages\":[{\"role\":\"system\",\"content\":\"You are concise.\"},"
+            + "{\"role\":\"user\",\"content\":\""
+            + prompt
+            + "\"}]}";
     return new Request.Builder()
         .url(server.url("/v1/chat/completions"))
         .header(CONSUMER_HEADER, consumer)
@@ -240,13 +312,27 @@ public final class Demo {
 
   private static void print(Map<String, Tally> tallies) {
     System.out.println("\nPer consumer (gold: 100k TPM; silver: 600 TPM; bronze: 800 a day):");
-    System.out.printf(Locale.ROOT, "  %-12s %9s %9s %9s %9s %12s%n", "consumer", "admitted",
-        "rejected", "streamed", "tokens", "429 / 403");
+    System.out.printf(
+        Locale.ROOT,
+        "  %-12s %9s %9s %9s %9s %12s%n",
+        "consumer",
+        "admitted",
+        "rejected",
+        "streamed",
+        "tokens",
+        "429 / 403");
     for (String consumer : CONSUMERS) {
       Tally t = tallies.get(consumer);
-      System.out.printf(Locale.ROOT, "  %-12s %9d %9d %9d %9d %6d / %-4d%n", consumer,
-          t.admitted.sum(), t.rejected.sum(), t.streamed.sum(), t.tokens.sum(),
-          t.rateLimited.sum(), t.quotaSpent.sum());
+      System.out.printf(
+          Locale.ROOT,
+          "  %-12s %9d %9d %9d %9d %6d / %-4d%n",
+          consumer,
+          t.admitted.sum(),
+          t.rejected.sum(),
+          t.streamed.sum(),
+          t.tokens.sum(),
+          t.rateLimited.sum(),
+          t.quotaSpent.sum());
     }
   }
 

@@ -32,33 +32,35 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Failover demo: a provisioned primary and a pay-as-you-go secondary behind one model name, and
- * an application that never notices when the primary throttles.
+ * Failover demo: a provisioned primary and a pay-as-you-go secondary behind one model name, and an
+ * application that never notices when the primary throttles.
  *
- * <p>Two {@link LocalOpenAiServer}s play the backends: {@value #PRIMARY} (Azure OpenAI
- * deployment form, priority 1) and {@value #SECONDARY} (OpenAI-compatible, priority 2). Both
- * serve the application's {@code gpt-4o} under their own deployment or model name. The
- * application makes a steady series of chat calls, JSON and streamed in turn, through one wrapped
- * {@link OkHttpClient}. Partway, the primary answers {@value #THROTTLED_ANSWERS} times with 429
- * and {@code Retry-After: 1}, then recovers. The gateway fails each refused call over to the
- * secondary, keeps traffic off the primary while it asked for, trips its breaker after three
- * failures, probes it and closes the breaker when the probe succeeds; traffic returns to the
- * primary. The program prints that as a timeline, then a summary counted from what the
- * application received.
+ * <p>Two {@link LocalOpenAiServer}s play the backends: {@value #PRIMARY} (Azure OpenAI deployment
+ * form, priority 1) and {@value #SECONDARY} (OpenAI-compatible, priority 2). Both serve the
+ * application's {@code gpt-4o} under their own deployment or model name. The application makes a
+ * steady series of chat calls, JSON and streamed in turn, through one wrapped {@link OkHttpClient}.
+ * Partway, the primary answers {@value #THROTTLED_ANSWERS} times with 429 and {@code Retry-After:
+ * 1}, then recovers. The gateway fails each refused call over to the secondary, keeps traffic off
+ * the primary while it asked for, trips its breaker after three failures, probes it and closes the
+ * breaker when the probe succeeds; traffic returns to the primary. The program prints that as a
+ * timeline, then a summary counted from what the application received.
  *
- * <p>Each 429 keeps the primary out for its {@code Retry-After}, so a sequential application
- * meets one 429 per second of throttling: the demo takes about six seconds, most of it the
- * throttled period itself. {@code bash scripts/demo.sh} runs it after the main {@link Demo}'s
- * own part; {@link #main} runs it alone.
+ * <p>Each 429 keeps the primary out for its {@code Retry-After}, so a sequential application meets
+ * one 429 per second of throttling: the demo takes about six seconds, most of it the throttled
+ * period itself. {@code bash scripts/demo.sh} runs it after the main {@link Demo}'s own part;
+ * {@link #main} runs it alone.
  */
 public final class FailoverDemo {
 
   /** The backend that gets traffic while it is available. */
   static final String PRIMARY = "ptu-primary";
+
   /** The backend that gets traffic only while the primary is unavailable. */
   static final String SECONDARY = "paygo-secondary";
+
   /** The model the application asks for, whichever backend answers. */
   static final String MODEL = "gpt-4o";
+
   /** How many 429s the primary answers once it starts throttling. */
   static final int THROTTLED_ANSWERS = 4;
 
@@ -71,8 +73,10 @@ public final class FailoverDemo {
   private static final int STEADY_CALLS = 8;
   private static final int RECOVERED_CALLS = 8;
   private static final Duration PACE = Duration.ofMillis(100);
+
   /** Ends the throttled period should the breaker never close (it closes after ~4 s). */
   private static final Duration THROTTLED_LIMIT = Duration.ofSeconds(20);
+
   private static final MediaType JSON = MediaType.get("application/json");
   // The pool decides where calls go, so the application's URL is never contacted; .invalid
   // names never resolve, should anything try.
@@ -90,66 +94,88 @@ public final class FailoverDemo {
    * @return what happened, counted from the application's responses and the gateway's events
    */
   public static Summary run(PrintStream out) throws InterruptedException {
-    LocalOpenAiServer.Builder backend = LocalOpenAiServer.builder()
-        .completionWords(12)
-        .responseDelay(Duration.ofMillis(5))
-        .firstChunkDelay(Duration.ofMillis(5))
-        .chunkDelay(Duration.ofMillis(1));
+    LocalOpenAiServer.Builder backend =
+        LocalOpenAiServer.builder()
+            .completionWords(12)
+            .responseDelay(Duration.ofMillis(5))
+            .firstChunkDelay(Duration.ofMillis(5))
+            .chunkDelay(Duration.ofMillis(1));
     try (LocalOpenAiServer primary = backend.start();
         LocalOpenAiServer secondary = backend.start()) {
       return run(out, primary, secondary);
     }
   }
 
-  private static Summary run(PrintStream out, LocalOpenAiServer primary,
-      LocalOpenAiServer secondary) throws InterruptedException {
+  private static Summary run(
+      PrintStream out, LocalOpenAiServer primary, LocalOpenAiServer secondary)
+      throws InterruptedException {
     Timeline timeline = new Timeline(out);
     BlockingQueue<GatewayEvent> events = new LinkedBlockingQueue<>();
     List<BreakerTransition> transitions = new CopyOnWriteArrayList<>();
 
-    BackendPool pool = BackendPool.builder()
-        .backend(Backend.azureOpenAi(PRIMARY, primary.baseUrl(), "2024-10-21")
-            .model(MODEL, PRIMARY_DEPLOYMENT)
-            .credential(Credentials.apiKey("azure-demo-key-not-real"))
-            .priority(1))
-        .backend(Backend.openAiCompatible(SECONDARY, secondary.baseUrl())
-            .model(MODEL, SECONDARY_MODEL)
-            .credential(Credentials.apiKey("sk-demo-not-a-real-key"))
-            .priority(2))
-        .circuitBreaker(CircuitBreakerPolicy.builder()
-            .failureCount(BREAKER_FAILURES, BREAKER_INTERVAL)
-            .tripDuration(BREAKER_TRIP)
-            .build())
-        .failover(Failover.defaults())
-        .build();
-    AiGateway gateway = AiGateway.builder()
-        .backendPool(pool)
-        .listener(new GatewayListener() {
-          @Override
-          public void onEvent(GatewayEvent event) {
-            events.add(event);
-          }
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(
+                Backend.azureOpenAi(PRIMARY, primary.baseUrl(), "2024-10-21")
+                    .model(MODEL, PRIMARY_DEPLOYMENT)
+                    .credential(Credentials.apiKey("azure-demo-key-not-real"))
+                    .priority(1))
+            .backend(
+                Backend.openAiCompatible(SECONDARY, secondary.baseUrl())
+                    .model(MODEL, SECONDARY_MODEL)
+                    .credential(Credentials.apiKey("sk-demo-not-a-real-key"))
+                    .priority(2))
+            .circuitBreaker(
+                CircuitBreakerPolicy.builder()
+                    .failureCount(BREAKER_FAILURES, BREAKER_INTERVAL)
+                    .tripDuration(BREAKER_TRIP)
+                    .build())
+            .failover(Failover.defaults())
+            .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .backendPool(pool)
+            .listener(
+                new GatewayListener() {
+                  @Override
+                  public void onEvent(GatewayEvent event) {
+                    events.add(event);
+                  }
 
-          @Override
-          public void onBreakerTransition(BreakerTransition transition) {
-            transitions.add(transition);
-            timeline.transition(transition);
-          }
-        })
-        .build();
-    OkHttpClient appClient = new OkHttpClient.Builder()
-        .callTimeout(Duration.ofSeconds(30))
-        .build();
+                  @Override
+                  public void onBreakerTransition(BreakerTransition transition) {
+                    transitions.add(transition);
+                    timeline.transition(transition);
+                  }
+                })
+            .build();
+    OkHttpClient appClient = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
     OkHttpClient client = OkHttpAiGateway.wrap(appClient, gateway);
 
     out.println("Backend pool for " + MODEL + ":");
-    out.printf(Locale.ROOT, "  %-16s priority 1  %s, Azure deployment %s%n", PRIMARY,
-        primary.baseUrl(), PRIMARY_DEPLOYMENT);
-    out.printf(Locale.ROOT, "  %-16s priority 2  %s, OpenAI-compatible model %s%n", SECONDARY,
-        secondary.baseUrl(), SECONDARY_MODEL);
-    out.println("  breaker: " + BREAKER_FAILURES + " failures in " + BREAKER_INTERVAL.toSeconds()
-        + " s open it for " + BREAKER_TRIP.toSeconds() + " s, or for the backend's Retry-After;"
-        + " failover: up to " + pool.failover().maxAttempts() + " attempts per call");
+    out.printf(
+        Locale.ROOT,
+        "  %-16s priority 1  %s, Azure deployment %s%n",
+        PRIMARY,
+        primary.baseUrl(),
+        PRIMARY_DEPLOYMENT);
+    out.printf(
+        Locale.ROOT,
+        "  %-16s priority 2  %s, OpenAI-compatible model %s%n",
+        SECONDARY,
+        secondary.baseUrl(),
+        SECONDARY_MODEL);
+    out.println(
+        "  breaker: "
+            + BREAKER_FAILURES
+            + " failures in "
+            + BREAKER_INTERVAL.toSeconds()
+            + " s open it for "
+            + BREAKER_TRIP.toSeconds()
+            + " s, or for the backend's Retry-After;"
+            + " failover: up to "
+            + pool.failover().maxAttempts()
+            + " attempts per call");
     out.println("\nOne call every " + PACE.toMillis() + " ms, JSON and streamed in turn:");
     timeline.header();
 
@@ -160,16 +186,20 @@ public final class FailoverDemo {
       int recovered = 0;
       while (recovered < RECOVERED_CALLS) {
         if (phase == Phase.STEADY && calls.size() == STEADY_CALLS) {
-          primary.enqueueFailure(429, Map.of("Retry-After", RETRY_AFTER_SECONDS),
-              THROTTLED_ANSWERS);
-          timeline.note(PRIMARY + " starts throttling: its next " + THROTTLED_ANSWERS
-              + " answers are 429 with Retry-After: " + RETRY_AFTER_SECONDS);
+          primary.enqueueFailure(
+              429, Map.of("Retry-After", RETRY_AFTER_SECONDS), THROTTLED_ANSWERS);
+          timeline.note(
+              PRIMARY
+                  + " starts throttling: its next "
+                  + THROTTLED_ANSWERS
+                  + " answers are 429 with Retry-After: "
+                  + RETRY_AFTER_SECONDS);
           phase = Phase.THROTTLED;
           throttledUntil = System.nanoTime() + THROTTLED_LIMIT.toNanos();
         }
         Call call = call(client, events, calls.size() + 1, phase);
-        if (phase == Phase.THROTTLED && (closedAgain(transitions)
-            || System.nanoTime() > throttledUntil)) {
+        if (phase == Phase.THROTTLED
+            && (closedAgain(transitions) || System.nanoTime() > throttledUntil)) {
           phase = Phase.RECOVERED; // from the call whose probe closed the breaker on
           call = call.in(phase);
         }
@@ -198,16 +228,20 @@ public final class FailoverDemo {
   }
 
   /** One call as the application makes it; a failure is counted, never thrown. */
-  private static Call call(OkHttpClient client, BlockingQueue<GatewayEvent> events, int number,
-      Phase phase) throws InterruptedException {
+  private static Call call(
+      OkHttpClient client, BlockingQueue<GatewayEvent> events, int number, Phase phase)
+      throws InterruptedException {
     boolean stream = number % 2 == 0;
-    String body = "{\"model\":\"" + MODEL + "\",\"max_tokens\":60,\"stream\":" + stream
-        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Status report " + number
-        + ", please.\"}]}";
-    Request request = new Request.Builder()
-        .url(APP_URL)
-        .post(RequestBody.create(body, JSON))
-        .build();
+    String body =
+        "{\"model\":\""
+            + MODEL
+            + "\",\"max_tokens\":60,\"stream\":"
+            + stream
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"Status report "
+            + number
+            + ", please.\"}]}";
+    Request request =
+        new Request.Builder().url(APP_URL).post(RequestBody.create(body, JSON)).build();
     int status;
     boolean complete;
     try (Response response = client.newCall(request).execute()) {
@@ -220,7 +254,12 @@ public final class FailoverDemo {
     }
     // The event is emitted when the body ends, on this thread; the poll only guards a bug.
     GatewayEvent event = events.poll(5, TimeUnit.SECONDS);
-    return new Call(number, phase, System.nanoTime(), stream, status == 200 && complete,
+    return new Call(
+        number,
+        phase,
+        System.nanoTime(),
+        stream,
+        status == 200 && complete,
         event == null ? null : event.backendId(),
         event == null ? null : event.failoverReason(),
         event == null ? List.of() : event.attempts());
@@ -246,12 +285,19 @@ public final class FailoverDemo {
    * @param failoverReason why the call left its first backend, or null
    * @param attempts every try against a backend
    */
-  public record Call(int number, Phase phase, long answeredNanos, boolean stream, boolean ok,
-      String backendId, String failoverReason, List<Attempt> attempts) {
+  public record Call(
+      int number,
+      Phase phase,
+      long answeredNanos,
+      boolean stream,
+      boolean ok,
+      String backendId,
+      String failoverReason,
+      List<Attempt> attempts) {
 
     Call in(Phase other) {
-      return new Call(number, other, answeredNanos, stream, ok, backendId, failoverReason,
-          attempts);
+      return new Call(
+          number, other, answeredNanos, stream, ok, backendId, failoverReason, attempts);
     }
   }
 
@@ -307,14 +353,32 @@ public final class FailoverDemo {
       transitions.forEach(t -> states.merge(t.to(), 1L, Long::sum));
 
       out.println("\nSummary:");
-      out.printf(Locale.ROOT, "  %-30s %d (%d streamed)%n", "calls made by the app",
-          calls.size(), calls.stream().filter(Call::stream).count());
-      callsPerBackend().forEach((id, n) -> out.printf(Locale.ROOT, "  %-30s %d%s%n",
-          "answered by " + id, n,
-          refused.containsKey(id) ? " (and refused " + refused.get(id) + ")" : ""));
-      out.printf(Locale.ROOT, "  %-30s %d%s%n", "failovers", failovers(),
+      out.printf(
+          Locale.ROOT,
+          "  %-30s %d (%d streamed)%n",
+          "calls made by the app",
+          calls.size(),
+          calls.stream().filter(Call::stream).count());
+      callsPerBackend()
+          .forEach(
+              (id, n) ->
+                  out.printf(
+                      Locale.ROOT,
+                      "  %-30s %d%s%n",
+                      "answered by " + id,
+                      n,
+                      refused.containsKey(id) ? " (and refused " + refused.get(id) + ")" : ""));
+      out.printf(
+          Locale.ROOT,
+          "  %-30s %d%s%n",
+          "failovers",
+          failovers(),
           reasons.isEmpty() ? "" : " (" + counts(reasons, ": ") + ")");
-      out.printf(Locale.ROOT, "  %-30s %d%s%n", "breaker transitions", transitions.size(),
+      out.printf(
+          Locale.ROOT,
+          "  %-30s %d%s%n",
+          "breaker transitions",
+          transitions.size(),
           states.isEmpty() ? "" : " (to " + counts(states, " ") + ")");
       out.printf(Locale.ROOT, "  %-30s %d%n", "failed calls seen by the app", failedCalls());
     }
@@ -322,14 +386,15 @@ public final class FailoverDemo {
 
   private static String counts(Map<?, Long> counts, String separator) {
     StringBuilder text = new StringBuilder();
-    counts.forEach((key, n) -> text.append(text.length() == 0 ? "" : ", ").append(key)
-        .append(separator).append(n));
+    counts.forEach(
+        (key, n) ->
+            text.append(text.length() == 0 ? "" : ", ").append(key).append(separator).append(n));
     return text.toString();
   }
 
   /**
-   * Prints calls and transitions as they happen; consecutive plain calls to one backend are
-   * folded into one line. Thread-safe (transitions may come from any calling thread).
+   * Prints calls and transitions as they happen; consecutive plain calls to one backend are folded
+   * into one line. Thread-safe (transitions may come from any calling thread).
    */
   private static final class Timeline {
     private final PrintStream out;
@@ -353,18 +418,22 @@ public final class FailoverDemo {
       }
       if (plain) {
         if (run.isEmpty() && !call.backendId().equals(PRIMARY)) {
-          runNote = primaryBreaker == BreakerState.CLOSED
-              ? ": " + PRIMARY + " rests for its Retry-After"
-              : ": " + PRIMARY + "'s breaker is " + primaryBreaker;
+          runNote =
+              primaryBreaker == BreakerState.CLOSED
+                  ? ": " + PRIMARY + " rests for its Retry-After"
+                  : ": " + PRIMARY + "'s breaker is " + primaryBreaker;
         }
         run.add(call);
         return;
       }
-      String what = call.failoverReason() != null
-          ? call.failoverReason() + " -> failed over to " + call.backendId()
-          : "answered by " + call.backendId();
-      line(call.answeredNanos(), "#" + call.number(), what + (call.ok()
-          ? ", the app got its answer" : ", THE APP GOT AN ERROR"));
+      String what =
+          call.failoverReason() != null
+              ? call.failoverReason() + " -> failed over to " + call.backendId()
+              : "answered by " + call.backendId();
+      line(
+          call.answeredNanos(),
+          "#" + call.number(),
+          what + (call.ok() ? ", the app got its answer" : ", THE APP GOT AN ERROR"));
     }
 
     synchronized void transition(BreakerTransition t) {
@@ -372,9 +441,19 @@ public final class FailoverDemo {
       if (t.backendId().equals(PRIMARY)) {
         primaryBreaker = t.to();
       }
-      line(System.nanoTime(), "", "breaker " + t.backendId() + " " + t.from() + " -> " + t.to()
-          + (t.openFor() == null ? "" : " for " + t.openFor().toMillis() + " ms")
-          + " (" + t.reason() + ")");
+      line(
+          System.nanoTime(),
+          "",
+          "breaker "
+              + t.backendId()
+              + " "
+              + t.from()
+              + " -> "
+              + t.to()
+              + (t.openFor() == null ? "" : " for " + t.openFor().toMillis() + " ms")
+              + " ("
+              + t.reason()
+              + ")");
     }
 
     synchronized void note(String text) {
@@ -389,10 +468,10 @@ public final class FailoverDemo {
       Call first = run.get(0);
       Call last = run.get(run.size() - 1);
       long streamed = run.stream().filter(Call::stream).count();
-      line(first.answeredNanos(),
+      line(
+          first.answeredNanos(),
           run.size() == 1 ? "#" + first.number() : "#" + first.number() + "-" + last.number(),
-          first.backendId() + " answered " + run.size() + " (" + streamed + " streamed)"
-              + runNote);
+          first.backendId() + " answered " + run.size() + " (" + streamed + " streamed)" + runNote);
       run.clear();
       runNote = "";
     }

@@ -14,16 +14,23 @@ class CacheDemoTest {
   void showsAnExactHitASemanticHitAndGuardedNearMisses() throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
-    CacheDemo.Summary summary = CacheDemo.run(new PrintStream(printed, true,
-        StandardCharsets.UTF_8));
+    CacheDemo.Summary summary =
+        CacheDemo.run(new PrintStream(printed, true, StandardCharsets.UTF_8));
 
-    assertThat(summary.outcomes()).containsExactly(
-        CacheOutcome.MISS, CacheOutcome.EXACT_HIT, CacheOutcome.EXACT_HIT,
-        CacheOutcome.SEMANTIC_HIT, CacheOutcome.MISS, CacheOutcome.GUARDED_MISS,
-        CacheOutcome.MISS, CacheOutcome.GUARDED_MISS);
+    assertThat(summary.outcomes())
+        .containsExactly(
+            CacheOutcome.MISS,
+            CacheOutcome.EXACT_HIT,
+            CacheOutcome.EXACT_HIT,
+            CacheOutcome.SEMANTIC_HIT,
+            CacheOutcome.MISS,
+            CacheOutcome.GUARDED_MISS,
+            CacheOutcome.MISS,
+            CacheOutcome.GUARDED_MISS);
     assertThat(summary.backendCalls()).isEqualTo(5);
     assertThat(summary.tokensSaved()).isPositive();
-    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("semantic_hit")
+    assertThat(printed.toString(StandardCharsets.UTF_8))
+        .contains("semantic_hit")
         .contains("the cache saved " + summary.tokensSaved() + " tokens");
   }
 }

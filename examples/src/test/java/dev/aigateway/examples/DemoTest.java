@@ -11,7 +11,8 @@ class DemoTest {
   @Test
   void demoGovernsEachConsumerByItsOwnLimit() throws Exception {
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().completionWords(40).start()) {
-      dev.aigateway.core.telemetry.UsageLedger[] ledger = new dev.aigateway.core.telemetry.UsageLedger[1];
+      dev.aigateway.core.telemetry.UsageLedger[] ledger =
+          new dev.aigateway.core.telemetry.UsageLedger[1];
       Map<String, Demo.Tally> tallies = Demo.run(server, ledger);
 
       Demo.Tally gold = tallies.get("team-gold");
@@ -24,8 +25,10 @@ class DemoTest {
       assertThat(bronze.quotaSpent.sum()).isPositive();
       assertThat(bronze.tokens.sum()).isGreaterThanOrEqualTo(800);
       for (String consumer : tallies.keySet()) {
-        assertThat(ledger[0].total(consumer, dev.aigateway.api.QuotaPeriod.MONTHLY,
-            java.time.Instant.now()).totalTokens())
+        assertThat(
+                ledger[0]
+                    .total(consumer, dev.aigateway.api.QuotaPeriod.MONTHLY, java.time.Instant.now())
+                    .totalTokens())
             .isEqualTo(tallies.get(consumer).tokens.sum());
       }
       assertThat(server.requestCount())

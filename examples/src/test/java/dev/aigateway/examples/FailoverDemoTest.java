@@ -37,15 +37,15 @@ class FailoverDemoTest {
 
   @Test
   void thePrimaryTakesTheTrafficBeforeItThrottles() {
-    assertThat(summary.callsIn(Phase.STEADY)).isNotEmpty()
+    assertThat(summary.callsIn(Phase.STEADY))
+        .isNotEmpty()
         .allMatch(c -> c.backendId().equals(FailoverDemo.PRIMARY));
   }
 
   @Test
   void trafficMovesToTheSecondaryWhileThePrimaryThrottles() {
     List<Call> throttled = summary.callsIn(Phase.THROTTLED);
-    assertThat(throttled).isNotEmpty()
-        .allMatch(c -> c.backendId().equals(FailoverDemo.SECONDARY));
+    assertThat(throttled).isNotEmpty().allMatch(c -> c.backendId().equals(FailoverDemo.SECONDARY));
     // Each 429 failed over within its call; the other calls went to the secondary directly.
     assertThat(throttled.stream().filter(c -> c.failoverReason() != null))
         .hasSize(FailoverDemo.THROTTLED_ANSWERS)
@@ -61,13 +61,19 @@ class FailoverDemoTest {
     assertThat(first.to()).isEqualTo(BreakerState.OPEN);
     assertThat(first.openFor()).isPositive();
     // Three failures trip it; the fourth 429 answers the first probe; the second probe closes it.
-    assertThat(summary.breakerStates()).containsExactly(BreakerState.OPEN,
-        BreakerState.HALF_OPEN, BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED);
+    assertThat(summary.breakerStates())
+        .containsExactly(
+            BreakerState.OPEN,
+            BreakerState.HALF_OPEN,
+            BreakerState.OPEN,
+            BreakerState.HALF_OPEN,
+            BreakerState.CLOSED);
   }
 
   @Test
   void trafficReturnsToThePrimaryOnceItsBreakerCloses() {
-    assertThat(summary.callsIn(Phase.RECOVERED)).isNotEmpty()
+    assertThat(summary.callsIn(Phase.RECOVERED))
+        .isNotEmpty()
         .allMatch(c -> c.backendId().equals(FailoverDemo.PRIMARY))
         .allMatch(c -> c.failoverReason() == null);
   }

@@ -7,9 +7,9 @@ import java.util.Objects;
 /**
  * A successful backend answer kept by the response cache, in the form it arrived.
  *
- * <p>{@link #body()} holds the bytes the backend sent: a JSON document for
- * {@link Format#JSON}, or the complete server-sent-event stream (through its end marker) for
- * {@link Format#SSE}. The gateway replays it in whichever form a later request asks for.
+ * <p>{@link #body()} holds the bytes the backend sent: a JSON document for {@link Format#JSON}, or
+ * the complete server-sent-event stream (through its end marker) for {@link Format#SSE}. The
+ * gateway replays it in whichever form a later request asks for.
  *
  * @param format the body's wire form
  * @param body the backend's bytes; not copied, so callers must not modify the array
@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param usage the tokens the original call used (what a hit saves)
  * @param storedAt when the answer was stored
  */
-public record CachedResponse(Format format, byte[] body, String model, Usage usage,
-    Instant storedAt) {
+public record CachedResponse(
+    Format format, byte[] body, String model, Usage usage, Instant storedAt) {
 
   /** How a cached body is encoded. */
   public enum Format {
@@ -43,7 +43,16 @@ public record CachedResponse(Format format, byte[] body, String model, Usage usa
   @Override
   public String toString() {
     // Bodies are application content: never print them.
-    return "CachedResponse[" + format + ", " + body.length + " bytes, model=" + model
-        + ", usage=" + usage + ", storedAt=" + storedAt + "]";
+    return "CachedResponse["
+        + format
+        + ", "
+        + body.length
+        + " bytes, model="
+        + model
+        + ", usage="
+        + usage
+        + ", storedAt="
+        + storedAt
+        + "]";
   }
 }

@@ -6,12 +6,12 @@ import java.io.IOException;
  * Turns a prompt into a vector for the semantic cache.
  *
  * <p>Implementations: an OpenAI-compatible {@code /v1/embeddings} backend called through the
- * gateway ({@code dev.aigateway.okhttp.OkHttpEmbeddingModel}), or an in-process ONNX sentence
- * model ({@code ai-gateway-embeddings-onnx}). The gateway normalises the vectors to unit length,
- * so an implementation may return them at any scale.
+ * gateway ({@code dev.aigateway.okhttp.OkHttpEmbeddingModel}), or an in-process ONNX sentence model
+ * ({@code ai-gateway-embeddings-onnx}). The gateway normalises the vectors to unit length, so an
+ * implementation may return them at any scale.
  *
- * <p>Must be thread-safe. A failure ({@link IOException} or a runtime exception) makes the
- * semantic cache skip that call (a miss that is not stored); the call itself goes on.
+ * <p>Must be thread-safe. A failure ({@link IOException} or a runtime exception) makes the semantic
+ * cache skip that call (a miss that is not stored); the call itself goes on.
  */
 public interface EmbeddingModel {
 
@@ -23,8 +23,8 @@ public interface EmbeddingModel {
   float[] embed(String text) throws IOException;
 
   /**
-   * A stable name of the model (for example {@code all-MiniLM-L6-v2}). Vectors of different
-   * models are never compared: the name is part of the semantic cache's partition.
+   * A stable name of the model (for example {@code all-MiniLM-L6-v2}). Vectors of different models
+   * are never compared: the name is part of the semantic cache's partition.
    */
   String name();
 }

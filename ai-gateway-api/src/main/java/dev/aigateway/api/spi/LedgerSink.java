@@ -10,9 +10,9 @@ import java.util.List;
  * <p>The ledger calls {@link #write} when it is flushed, with one row per (period, window start,
  * consumer, model) that received usage since the previous successful flush. <b>Each row is a
  * delta</b>: the calls, tokens and cost recorded since then, not the running total. Summing every
- * row ever written for a key gives its total, so a sink may append rows (a log, a CSV file) or
- * add them to stored totals ({@code UPDATE ... SET calls = calls + ?}); either way the persisted
- * totals survive a restart of the process.
+ * row ever written for a key gives its total, so a sink may append rows (a log, a CSV file) or add
+ * them to stored totals ({@code UPDATE ... SET calls = calls + ?}); either way the persisted totals
+ * survive a restart of the process.
  *
  * <pre>{@code
  * LedgerSink sink = entries -> {                  // one CSV file per flush; sum them for totals
@@ -23,12 +23,14 @@ import java.util.List;
  * };
  * }</pre>
  *
- * <p>Guarantees an implementation must give: <ul>
+ * <p>Guarantees an implementation must give:
+ *
+ * <ul>
  *   <li><b>All or nothing per call.</b> When {@code write} throws, the ledger keeps the rows and
  *       hands them over again, merged with newer usage, on the next flush; so a failed write must
- *       not have persisted part of them (use a transaction, or make rows idempotent).</li>
- *   <li><b>Not concurrent with itself.</b> The ledger never calls {@code write} from two threads
- *       at once, so an implementation need not be thread-safe.</li>
+ *       not have persisted part of them (use a transaction, or make rows idempotent).
+ *   <li><b>Not concurrent with itself.</b> The ledger never calls {@code write} from two threads at
+ *       once, so an implementation need not be thread-safe.
  * </ul>
  */
 @FunctionalInterface

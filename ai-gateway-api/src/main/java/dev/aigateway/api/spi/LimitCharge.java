@@ -4,8 +4,8 @@ import dev.aigateway.api.Usage;
 import java.util.Objects;
 
 /**
- * What one call takes from one limit's counter for one counter key, in the limit's
- * {@linkplain LimitSpec#unit() unit}: tokens, requests, or (for an in-flight limit) one slot.
+ * What one call takes from one limit's counter for one counter key, in the limit's {@linkplain
+ * LimitSpec#unit() unit}: tokens, requests, or (for an in-flight limit) one slot.
  *
  * @param limit the limit
  * @param counterKey the key the limit counts under for this call, for example a consumer id
@@ -24,13 +24,20 @@ public record LimitCharge(LimitSpec limit, String counterKey, long amount) {
     Objects.requireNonNull(limit, "limit");
     Objects.requireNonNull(counterKey, "counterKey");
     if (amount < 0 || amount > Usage.MAX_TOKENS) {
-      throw new IllegalArgumentException("amount charged to limit '" + limit.id()
-          + "' must be between 0 and " + Usage.MAX_TOKENS + " (Usage.MAX_TOKENS) but was "
-          + amount);
+      throw new IllegalArgumentException(
+          "amount charged to limit '"
+              + limit.id()
+              + "' must be between 0 and "
+              + Usage.MAX_TOKENS
+              + " (Usage.MAX_TOKENS) but was "
+              + amount);
     }
     if (limit.kind() == LimitSpec.Kind.IN_FLIGHT && amount != 1) {
-      throw new IllegalArgumentException("a call holds one slot of in-flight limit '" + limit.id()
-          + "', so its amount must be 1 but was " + amount);
+      throw new IllegalArgumentException(
+          "a call holds one slot of in-flight limit '"
+              + limit.id()
+              + "', so its amount must be 1 but was "
+              + amount);
     }
   }
 

@@ -7,16 +7,18 @@ import java.util.Objects;
 
 /**
  * One counter a {@link TokenLimitStore} keeps per counter key. Three kinds:
+ *
  * <ul>
- *   <li>{@link Kind#RATE}: a bucket of {@code capacity} units that refills continuously at
- *       {@code capacity} per {@code refillPeriod}, never above {@code capacity};</li>
- *   <li>{@link Kind#QUOTA}: {@code capacity} units per calendar {@code quotaPeriod} window
- *       aligned in {@code zone};</li>
- *   <li>{@link Kind#IN_FLIGHT}: at most {@code capacity} calls holding a reservation at once;
- *       a call takes one slot when it is admitted and frees it when it is settled.</li>
+ *   <li>{@link Kind#RATE}: a bucket of {@code capacity} units that refills continuously at {@code
+ *       capacity} per {@code refillPeriod}, never above {@code capacity};
+ *   <li>{@link Kind#QUOTA}: {@code capacity} units per calendar {@code quotaPeriod} window aligned
+ *       in {@code zone};
+ *   <li>{@link Kind#IN_FLIGHT}: at most {@code capacity} calls holding a reservation at once; a
+ *       call takes one slot when it is admitted and frees it when it is settled.
  * </ul>
- * Rates and quotas count either tokens or requests ({@link Unit}); an in-flight limit counts
- * calls, so its unit is always {@link Unit#REQUESTS}.
+ *
+ * Rates and quotas count either tokens or requests ({@link Unit}); an in-flight limit counts calls,
+ * so its unit is always {@link Unit#REQUESTS}.
  *
  * <pre>{@code
  * LimitSpec tpm = LimitSpec.rate("team/rate", 20_000, Duration.ofMinutes(1));
@@ -25,10 +27,10 @@ import java.util.Objects;
  * LimitSpec concurrent = LimitSpec.inFlight("team/in-flight", 8);
  * }</pre>
  *
- * <p>Every value this constructor accepts is one every store must honour: capacities up to
- * {@link Long#MAX_VALUE} and refill periods up to {@link Long#MAX_VALUE} nanoseconds (about 292
- * years). Anything else is rejected here, with the bad value in the message, so a limit a store
- * could not keep fails when it is built and never on a call.
+ * <p>Every value this constructor accepts is one every store must honour: capacities up to {@link
+ * Long#MAX_VALUE} and refill periods up to {@link Long#MAX_VALUE} nanoseconds (about 292 years).
+ * Anything else is rejected here, with the bad value in the message, so a limit a store could not
+ * keep fails when it is built and never on a call.
  *
  * @param id unique among the gateway's limits; stores keep counters under (id, counter key)
  * @param kind rate, quota or in-flight
@@ -39,8 +41,13 @@ import java.util.Objects;
  * @param zone for {@link Kind#QUOTA}: the zone windows align in; else null
  */
 public record LimitSpec(
-    String id, Kind kind, Unit unit, long capacity, Duration refillPeriod,
-    QuotaPeriod quotaPeriod, ZoneId zone) {
+    String id,
+    Kind kind,
+    Unit unit,
+    long capacity,
+    Duration refillPeriod,
+    QuotaPeriod quotaPeriod,
+    ZoneId zone) {
 
   /** The kinds of counter. */
   public enum Kind {
@@ -64,8 +71,8 @@ public record LimitSpec(
   private static final Duration MAXIMUM_REFILL_PERIOD = Duration.ofNanos(Long.MAX_VALUE);
 
   /**
-   * Checks the spec: a positive capacity, exactly the settings of its kind, and a refill period
-   * a store can count in nanoseconds.
+   * Checks the spec: a positive capacity, exactly the settings of its kind, and a refill period a
+   * store can count in nanoseconds.
    *
    * @throws IllegalArgumentException naming the limit and the bad value
    */
@@ -74,19 +81,24 @@ public record LimitSpec(
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(unit, "unit");
     if (capacity <= 0) {
-      throw new IllegalArgumentException("capacity of limit '" + id + "' must be > 0 but was "
-          + capacity);
+      throw new IllegalArgumentException(
+          "capacity of limit '" + id + "' must be > 0 but was " + capacity);
     }
     switch (kind) {
       case RATE -> {
         Objects.requireNonNull(refillPeriod, "refillPeriod");
         if (refillPeriod.isNegative() || refillPeriod.isZero()) {
-          throw new IllegalArgumentException("refill period of limit '" + id
-              + "' must be positive but was " + refillPeriod);
+          throw new IllegalArgumentException(
+              "refill period of limit '" + id + "' must be positive but was " + refillPeriod);
         }
         if (refillPeriod.compareTo(MAXIMUM_REFILL_PERIOD) > 0) {
-          throw new IllegalArgumentException("refill period of limit '" + id + "' must be at most "
-              + MAXIMUM_REFILL_PERIOD + " (Long.MAX_VALUE ns) but was " + refillPeriod);
+          throw new IllegalArgumentException(
+              "refill period of limit '"
+                  + id
+                  + "' must be at most "
+                  + MAXIMUM_REFILL_PERIOD
+                  + " (Long.MAX_VALUE ns) but was "
+                  + refillPeriod);
         }
         requireAbsent(id, kind, "quotaPeriod", quotaPeriod);
         requireAbsent(id, kind, "zone", zone);
@@ -98,8 +110,11 @@ public record LimitSpec(
       }
       case IN_FLIGHT -> {
         if (unit != Unit.REQUESTS) {
-          throw new IllegalArgumentException("in-flight limit '" + id
-              + "' counts calls, so its unit must be REQUESTS but was " + unit);
+          throw new IllegalArgumentException(
+              "in-flight limit '"
+                  + id
+                  + "' counts calls, so its unit must be REQUESTS but was "
+                  + unit);
         }
         requireAbsent(id, kind, "refillPeriod", refillPeriod);
         requireAbsent(id, kind, "quotaPeriod", quotaPeriod);
@@ -110,8 +125,17 @@ public record LimitSpec(
 
   private static void requireAbsent(String id, Kind kind, String setting, Object value) {
     if (value != null) {
-      throw new IllegalArgumentException("limit '" + id + "' is of kind " + kind + ", which has no "
-          + setting + ", but " + setting + " was " + value);
+      throw new IllegalArgumentException(
+          "limit '"
+              + id
+              + "' is of kind "
+              + kind
+              + ", which has no "
+              + setting
+              + ", but "
+              + setting
+              + " was "
+              + value);
     }
   }
 
@@ -141,8 +165,8 @@ public record LimitSpec(
   }
 
   /** A quota of {@code capacity} units per calendar {@code period} window in {@code zone}. */
-  public static LimitSpec quota(String id, Unit unit, long capacity, QuotaPeriod period,
-      ZoneId zone) {
+  public static LimitSpec quota(
+      String id, Unit unit, long capacity, QuotaPeriod period, ZoneId zone) {
     return new LimitSpec(id, Kind.QUOTA, unit, capacity, null, period, zone);
   }
 

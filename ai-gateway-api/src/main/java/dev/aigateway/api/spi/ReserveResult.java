@@ -10,11 +10,11 @@ import java.util.Objects;
  * @param reservation the store's handle for what it took, when admitted; null when rejected
  *     (nothing was taken)
  * @param rejectedBy the charge whose limit rejected the call; null when admitted
- * @param retryAfter when rejected, how long until the rejecting limit can admit the charge
- *     ({@link Duration#ZERO} for an in-flight limit, which frees a slot whenever a call ends);
- *     null when admitted
- * @param remaining per charge, the units the counter has left after the decision (may be
- *     negative when earlier calls overdrew it); for an in-flight limit, its free slots
+ * @param retryAfter when rejected, how long until the rejecting limit can admit the charge ({@link
+ *     Duration#ZERO} for an in-flight limit, which frees a slot whenever a call ends); null when
+ *     admitted
+ * @param remaining per charge, the units the counter has left after the decision (may be negative
+ *     when earlier calls overdrew it); for an in-flight limit, its free slots
  */
 public record ReserveResult(
     Reservation reservation, LimitCharge rejectedBy, Duration retryAfter, List<Long> remaining) {

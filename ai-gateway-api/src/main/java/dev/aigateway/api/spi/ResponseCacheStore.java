@@ -6,22 +6,22 @@ import java.util.Optional;
  * Keeps cached backend answers by (partition, key). Used by the exact cache, and by the semantic
  * cache to hold the answers its vectors point to.
  *
- * <p>The <em>partition</em> is the vary-by value (a consumer, a tenant, ...) and the <em>key</em>
- * a digest of the request's answer-determining parts; an entry is only ever found under the
- * partition it was stored in, so one tenant never sees another's answers.
+ * <p>The <em>partition</em> is the vary-by value (a consumer, a tenant, ...) and the <em>key</em> a
+ * digest of the request's answer-determining parts; an entry is only ever found under the partition
+ * it was stored in, so one tenant never sees another's answers.
  *
  * <p>Guarantees every implementation must give (the in-memory default is the reference, and the
  * suite {@code dev.aigateway.store.tck.ResponseCacheStoreContract} in {@code ai-gateway-store-tck}
  * checks them):
+ *
  * <ul>
- *   <li>{@link #get} returns what the latest {@link #put} stored under the same partition and
- *       key, byte for byte, until it expires, is evicted or removed; never another partition's
- *       entry.</li>
+ *   <li>{@link #get} returns what the latest {@link #put} stored under the same partition and key,
+ *       byte for byte, until it expires, is evicted or removed; never another partition's entry.
  *   <li>Entries expire after the store's time to live and the store stays within its bound;
- *       evicting is always allowed (a cache may forget).</li>
- *   <li>Thread-safe; no method blocks on another call's backend.</li>
+ *       evicting is always allowed (a cache may forget).
+ *   <li>Thread-safe; no method blocks on another call's backend.
  *   <li>Failures surface as runtime exceptions; the gateway then treats the call as a miss (or
- *       skips storing) and the application's call goes on.</li>
+ *       skips storing) and the application's call goes on.
  * </ul>
  */
 public interface ResponseCacheStore {

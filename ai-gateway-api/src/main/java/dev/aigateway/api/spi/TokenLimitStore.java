@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Keeps the counters of rate limits, calendar quotas and in-flight limits, per (limit, counter
- * key). A call is admitted with {@link #reserve} before it is sent and settled with
- * {@link #settle} when it ends:
+ * key). A call is admitted with {@link #reserve} before it is sent and settled with {@link #settle}
+ * when it ends:
  *
  * <pre>{@code
  * ReserveResult result = store.reserve(List.of(
@@ -21,96 +21,110 @@ import java.util.List;
  * <p>Guarantees every implementation must give (the in-memory default is the reference, and the
  * suite {@code dev.aigateway.store.tck.TokenLimitStoreContract} in {@code ai-gateway-store-tck}
  * checks them):
+ *
  * <ul>
  *   <li><b>All or nothing.</b> {@link #reserve} admits only when every charge's counter has at
- *       least {@link LimitCharge#required()} units left (for an in-flight limit: a free slot),
- *       and then takes every charge's amount atomically with respect to every other reserve and
- *       settle; otherwise it takes nothing anywhere. Charges that name the same limit and counter
- *       key take from that one counter together: it must have their amounts' sum left (at least
- *       1), and each settles on its own, so the counter counts the call once per charge.</li>
+ *       least {@link LimitCharge#required()} units left (for an in-flight limit: a free slot), and
+ *       then takes every charge's amount atomically with respect to every other reserve and settle;
+ *       otherwise it takes nothing anywhere. Charges that name the same limit and counter key take
+ *       from that one counter together: it must have their amounts' sum left (at least 1), and each
+ *       settles on its own, so the counter counts the call once per charge.
  *   <li><b>Exact settlement, per charge.</b> {@link #settle} moves each charge's counter by the
  *       difference between that charge's actual amount and its reserved amount, without an
- *       admission check, so a rate or quota may go below zero (the overdraft delays later
- *       calls). Quota windows: the difference applies to the window the units were reserved in
- *       while it is current; once it has ended, a refund is dropped and an extra charge goes to
- *       the current window. An in-flight charge is always settled to 0: its slot is freed.</li>
- *   <li><b>Once.</b> A reservation is settled at most once: the first valid {@code settle}
- *       applies, every later one (also a concurrent one) changes nothing.</li>
+ *       admission check, so a rate or quota may go below zero (the overdraft delays later calls).
+ *       Quota windows: the difference applies to the window the units were reserved in while it is
+ *       current; once it has ended, a refund is dropped and an extra charge goes to the current
+ *       window. An in-flight charge is always settled to 0: its slot is freed.
+ *   <li><b>Once.</b> A reservation is settled at most once: the first valid {@code settle} applies,
+ *       every later one (also a concurrent one) changes nothing.
  *   <li><b>Own handles only.</b> {@code settle} accepts {@link Reservation#EMPTY} and the
- *       reservations this store made; any other throws {@link IllegalArgumentException}.
- *       Arguments are checked before anything changes: a rejected {@code settle} leaves the
- *       reservation unsettled.</li>
+ *       reservations this store made; any other throws {@link IllegalArgumentException}. Arguments
+ *       are checked before anything changes: a rejected {@code settle} leaves the reservation
+ *       unsettled.
  *   <li><b>Rates refill continuously</b> ({@code capacity} per refill period, never above
  *       capacity); <b>quotas reset</b> at each calendar window start; <b>in-flight slots</b> are
- *       freed only by settlement, never by time.</li>
- *   <li><b>No overflow.</b> Every {@link LimitSpec} is honoured, capacities up to
- *       {@link Long#MAX_VALUE} included. Sums of charges and overdrafts saturate instead of
- *       wrapping around: a sum beyond {@code Long.MAX_VALUE} is more than any counter holds.</li>
- *   <li><b>Any amount up to the bound.</b> Charges and settlements are between 0 and
- *       {@link dev.aigateway.api.Usage#MAX_TOKENS} (the gateway never passes more); a store takes
- *       any of them, however many calls overdraw a counter, and never fails on the arithmetic.
- *       The bound also keeps sums of many charges exact in stores that compute in doubles
- *       (2^53).</li>
- *   <li><b>Bounded state.</b> Counters of idle keys may be dropped once dropping them loses
- *       nothing (a full bucket, an ended window, an in-flight counter with no slot taken).</li>
- *   <li><b>Thread-safe</b>, and fast enough for the hot path.</li>
+ *       freed only by settlement, never by time.
+ *   <li><b>No overflow.</b> Every {@link LimitSpec} is honoured, capacities up to {@link
+ *       Long#MAX_VALUE} included. Sums of charges and overdrafts saturate instead of wrapping
+ *       around: a sum beyond {@code Long.MAX_VALUE} is more than any counter holds.
+ *   <li><b>Any amount up to the bound.</b> Charges and settlements are between 0 and {@link
+ *       dev.aigateway.api.Usage#MAX_TOKENS} (the gateway never passes more); a store takes any of
+ *       them, however many calls overdraw a counter, and never fails on the arithmetic. The bound
+ *       also keeps sums of many charges exact in stores that compute in doubles (2^53).
+ *   <li><b>Bounded state.</b> Counters of idle keys may be dropped once dropping them loses nothing
+ *       (a full bucket, an ended window, an in-flight counter with no slot taken).
+ *   <li><b>Thread-safe</b>, and fast enough for the hot path.
  * </ul>
  */
 public interface TokenLimitStore {
 
   /**
-   * Reserves every charge or none. Never throws for a limit that rejects the call: the result
-   * says which charge was rejected and when to retry.
+   * Reserves every charge or none. Never throws for a limit that rejects the call: the result says
+   * which charge was rejected and when to retry.
    *
    * @param charges one per applicable limit; an empty list admits with {@link Reservation#EMPTY}
    */
   ReserveResult reserve(List<LimitCharge> charges);
 
   /**
-   * Settles an admitted call: each charge's counter moves by its actual amount minus its
-   * reserved amount. Settle every admitted reservation once (a later settle of the same
-   * reservation changes nothing); a refund (a call that failed) settles every charge to 0.
+   * Settles an admitted call: each charge's counter moves by its actual amount minus its reserved
+   * amount. Settle every admitted reservation once (a later settle of the same reservation changes
+   * nothing); a refund (a call that failed) settles every charge to 0.
    *
-   * @param reservation what {@link #reserve} of this store returned, or
-   *     {@link Reservation#EMPTY}
+   * @param reservation what {@link #reserve} of this store returned, or {@link Reservation#EMPTY}
    * @param actual per charge, in the order of {@link Reservation#charges()}, the units the call
-   *     used: tokens for a token limit, 0 or 1 for a request limit, always 0 for an in-flight
-   *     limit (its slot is freed); the store reads the array during the call only
-   * @throws IllegalArgumentException if this store did not make the reservation, if
-   *     {@code actual} does not have one amount per charge, or if an amount is negative or above
-   *     {@link dev.aigateway.api.Usage#MAX_TOKENS} (or not 0 for an in-flight charge); nothing changes then
+   *     used: tokens for a token limit, 0 or 1 for a request limit, always 0 for an in-flight limit
+   *     (its slot is freed); the store reads the array during the call only
+   * @throws IllegalArgumentException if this store did not make the reservation, if {@code actual}
+   *     does not have one amount per charge, or if an amount is negative or above {@link
+   *     dev.aigateway.api.Usage#MAX_TOKENS} (or not 0 for an in-flight charge); nothing changes
+   *     then
    */
   void settle(Reservation reservation, long[] actual);
 
   /**
-   * Checks a settlement's amounts against the charges of a reservation and returns, per charge,
-   * the actual amount minus the reserved one: what {@link #settle} applies to each counter. One
-   * place for the rules every store checks before it changes anything.
+   * Checks a settlement's amounts against the charges of a reservation and returns, per charge, the
+   * actual amount minus the reserved one: what {@link #settle} applies to each counter. One place
+   * for the rules every store checks before it changes anything.
    *
    * @param charges the reservation's charges
    * @param actual the amounts given to {@link #settle}
-   * @return per charge, {@code actual[i] - charges.get(i).amount()} (an in-flight charge: minus
-   *     its slot)
+   * @return per charge, {@code actual[i] - charges.get(i).amount()} (an in-flight charge: minus its
+   *     slot)
    * @throws IllegalArgumentException if {@code actual} does not have one amount per charge, an
    *     amount is negative, or an in-flight charge's amount is not 0
    */
   static long[] settlementDeltas(List<LimitCharge> charges, long[] actual) {
     if (actual.length != charges.size()) {
-      throw new IllegalArgumentException("settle needs one actual amount per charge: "
-          + charges.size() + " charges but " + actual.length + " amounts");
+      throw new IllegalArgumentException(
+          "settle needs one actual amount per charge: "
+              + charges.size()
+              + " charges but "
+              + actual.length
+              + " amounts");
     }
     long[] deltas = new long[actual.length];
     for (int i = 0; i < actual.length; i++) {
       LimitCharge charge = charges.get(i);
       if (actual[i] < 0 || actual[i] > dev.aigateway.api.Usage.MAX_TOKENS) {
-        throw new IllegalArgumentException("actual amount " + i + " (limit '" + charge.limit().id()
-            + "') must be between 0 and " + dev.aigateway.api.Usage.MAX_TOKENS
-            + " (Usage.MAX_TOKENS) but was " + actual[i]);
+        throw new IllegalArgumentException(
+            "actual amount "
+                + i
+                + " (limit '"
+                + charge.limit().id()
+                + "') must be between 0 and "
+                + dev.aigateway.api.Usage.MAX_TOKENS
+                + " (Usage.MAX_TOKENS) but was "
+                + actual[i]);
       }
       if (charge.limit().kind() == LimitSpec.Kind.IN_FLIGHT && actual[i] != 0) {
-        throw new IllegalArgumentException("actual amount " + i + " (in-flight limit '"
-            + charge.limit().id() + "') must be 0, since settling frees the slot, but was "
-            + actual[i]);
+        throw new IllegalArgumentException(
+            "actual amount "
+                + i
+                + " (in-flight limit '"
+                + charge.limit().id()
+                + "') must be 0, since settling frees the slot, but was "
+                + actual[i]);
       }
       deltas[i] = actual[i] - charge.amount();
     }

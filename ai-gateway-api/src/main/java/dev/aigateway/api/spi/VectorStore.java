@@ -5,20 +5,21 @@ import java.util.List;
 /**
  * Keeps the semantic cache's prompt vectors, partitioned, and finds the nearest ones.
  *
- * <p>Vectors given to a store are unit length (the gateway normalises them), so cosine
- * similarity is their dot product. Every vector in one partition has the same length.
+ * <p>Vectors given to a store are unit length (the gateway normalises them), so cosine similarity
+ * is their dot product. Every vector in one partition has the same length.
  *
  * <p>Guarantees every implementation must give (the in-memory default is the reference, and the
  * suite {@code dev.aigateway.store.tck.VectorStoreContract} in {@code ai-gateway-store-tck} checks
  * them):
+ *
  * <ul>
- *   <li>{@link #nearest} only returns entries of the given partition, best first, each with a
- *       score of at least {@code minScore}; an exact store returns the true nearest entries, an
- *       approximate one may miss some but never invents a score.</li>
+ *   <li>{@link #nearest} only returns entries of the given partition, best first, each with a score
+ *       of at least {@code minScore}; an exact store returns the true nearest entries, an
+ *       approximate one may miss some but never invents a score.
  *   <li>Entries expire after the store's time to live and the store stays within its size bound
- *       (evicting the oldest writes first); a removed or expired entry is never returned.</li>
- *   <li>{@link #add} with an id already present replaces that entry.</li>
- *   <li>Thread-safe: adds, removes and searches may run concurrently.</li>
+ *       (evicting the oldest writes first); a removed or expired entry is never returned.
+ *   <li>{@link #add} with an id already present replaces that entry.
+ *   <li>Thread-safe: adds, removes and searches may run concurrently.
  * </ul>
  */
 public interface VectorStore {
@@ -28,8 +29,8 @@ public interface VectorStore {
    *
    * @param partition the vector space to search in later (vary-by value, model, context)
    * @param id the entry's id, unique within the partition
-   * @param vector a unit-length vector; the store may keep the array, so callers must not
-   *     modify it afterwards
+   * @param vector a unit-length vector; the store may keep the array, so callers must not modify it
+   *     afterwards
    * @param text the text the vector stands for
    */
   void add(String partition, String id, float[] vector, String text);

@@ -31,10 +31,9 @@ class LimitChargeTest {
 
     assertThat(new LimitCharge(slots, "alice", 1).amount()).isEqualTo(1);
     assertThatThrownBy(() -> new LimitCharge(slots, "alice", 2))
-        .hasMessage("a call holds one slot of in-flight limit 'f', so its amount must be 1 but "
-            + "was 2");
-    assertThatThrownBy(() -> new LimitCharge(slots, "alice", 0))
-        .hasMessageEndingWith("but was 0");
+        .hasMessage(
+            "a call holds one slot of in-flight limit 'f', so its amount must be 1 but " + "was 2");
+    assertThatThrownBy(() -> new LimitCharge(slots, "alice", 0)).hasMessageEndingWith("but was 0");
   }
 
   @Test

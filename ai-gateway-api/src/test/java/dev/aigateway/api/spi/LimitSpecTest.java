@@ -60,22 +60,33 @@ class LimitSpecTest {
   @Test
   void inFlightLimitMustCountRequests() {
     assertThatThrownBy(() -> new LimitSpec("f", Kind.IN_FLIGHT, Unit.TOKENS, 4, null, null, null))
-        .hasMessage("in-flight limit 'f' counts calls, so its unit must be REQUESTS but was "
-            + "TOKENS");
+        .hasMessage(
+            "in-flight limit 'f' counts calls, so its unit must be REQUESTS but was " + "TOKENS");
   }
 
   @Test
   void settingsOfAnotherKindAreRejected() {
-    assertThatThrownBy(() -> new LimitSpec("r", Kind.RATE, Unit.TOKENS, 4, Duration.ofMinutes(1),
-        QuotaPeriod.DAILY, null))
-        .hasMessage("limit 'r' is of kind RATE, which has no quotaPeriod, but quotaPeriod was "
-            + "DAILY");
-    assertThatThrownBy(() -> new LimitSpec("q", Kind.QUOTA, Unit.TOKENS, 4, Duration.ofMinutes(1),
-        QuotaPeriod.DAILY, ZoneOffset.UTC))
-        .hasMessage("limit 'q' is of kind QUOTA, which has no refillPeriod, but refillPeriod was "
-            + "PT1M");
-    assertThatThrownBy(() -> new LimitSpec("f", Kind.IN_FLIGHT, Unit.REQUESTS, 4, null, null,
-        ZoneOffset.UTC))
+    assertThatThrownBy(
+            () ->
+                new LimitSpec(
+                    "r", Kind.RATE, Unit.TOKENS, 4, Duration.ofMinutes(1), QuotaPeriod.DAILY, null))
+        .hasMessage(
+            "limit 'r' is of kind RATE, which has no quotaPeriod, but quotaPeriod was " + "DAILY");
+    assertThatThrownBy(
+            () ->
+                new LimitSpec(
+                    "q",
+                    Kind.QUOTA,
+                    Unit.TOKENS,
+                    4,
+                    Duration.ofMinutes(1),
+                    QuotaPeriod.DAILY,
+                    ZoneOffset.UTC))
+        .hasMessage(
+            "limit 'q' is of kind QUOTA, which has no refillPeriod, but refillPeriod was "
+                + "PT1M");
+    assertThatThrownBy(
+            () -> new LimitSpec("f", Kind.IN_FLIGHT, Unit.REQUESTS, 4, null, null, ZoneOffset.UTC))
         .hasMessage("limit 'f' is of kind IN_FLIGHT, which has no zone, but zone was Z");
   }
 

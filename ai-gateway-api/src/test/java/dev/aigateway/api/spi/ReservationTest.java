@@ -24,16 +24,23 @@ class ReservationTest {
 
   @Test
   void reservedTokensCountsOnlyLimitsOfTokens() {
-    Reservation reservation = () -> List.of(new LimitCharge(TOKENS, "a", 300),
-        new LimitCharge(REQUESTS, "a", 900), new LimitCharge(SLOTS, "a", 1));
+    Reservation reservation =
+        () ->
+            List.of(
+                new LimitCharge(TOKENS, "a", 300),
+                new LimitCharge(REQUESTS, "a", 900),
+                new LimitCharge(SLOTS, "a", 1));
 
     assertThat(reservation.reservedTokens()).isEqualTo(300);
   }
 
   @Test
   void settlementDeltasAreActualMinusReservedPerCharge() {
-    List<LimitCharge> charges = List.of(new LimitCharge(TOKENS, "a", 300),
-        new LimitCharge(REQUESTS, "a", 1), new LimitCharge(SLOTS, "a", 1));
+    List<LimitCharge> charges =
+        List.of(
+            new LimitCharge(TOKENS, "a", 300),
+            new LimitCharge(REQUESTS, "a", 1),
+            new LimitCharge(SLOTS, "a", 1));
 
     assertThat(TokenLimitStore.settlementDeltas(charges, new long[] {450, 0, 0}))
         .containsExactly(150, -1, -1);
@@ -53,26 +60,30 @@ class ReservationTest {
     List<LimitCharge> charges = List.of(new LimitCharge(TOKENS, "a", 300));
 
     assertThatThrownBy(() -> TokenLimitStore.settlementDeltas(charges, new long[] {-5}))
-        .hasMessage("actual amount 0 (limit 'tpm') must be between 0 and 1000000000000"
-            + " (Usage.MAX_TOKENS) but was -5");
+        .hasMessage(
+            "actual amount 0 (limit 'tpm') must be between 0 and 1000000000000"
+                + " (Usage.MAX_TOKENS) but was -5");
   }
 
   @Test
   void settlementAmountsMustNotExceedTheBound() {
     List<LimitCharge> charges = List.of(new LimitCharge(TOKENS, "a", 300));
 
-    assertThatThrownBy(() -> TokenLimitStore.settlementDeltas(charges,
-        new long[] {dev.aigateway.api.Usage.MAX_TOKENS + 1}))
+    assertThatThrownBy(
+            () ->
+                TokenLimitStore.settlementDeltas(
+                    charges, new long[] {dev.aigateway.api.Usage.MAX_TOKENS + 1}))
         .hasMessageEndingWith("but was 1000000000001");
   }
 
   @Test
   void anInFlightChargeMustSettleToZero() {
-    List<LimitCharge> charges = List.of(new LimitCharge(TOKENS, "a", 300),
-        new LimitCharge(SLOTS, "a", 1));
+    List<LimitCharge> charges =
+        List.of(new LimitCharge(TOKENS, "a", 300), new LimitCharge(SLOTS, "a", 1));
 
     assertThatThrownBy(() -> TokenLimitStore.settlementDeltas(charges, new long[] {300, 1}))
-        .hasMessage("actual amount 1 (in-flight limit 'f') must be 0, since settling frees the "
-            + "slot, but was 1");
+        .hasMessage(
+            "actual amount 1 (in-flight limit 'f') must be 0, since settling frees the "
+                + "slot, but was 1");
   }
 }

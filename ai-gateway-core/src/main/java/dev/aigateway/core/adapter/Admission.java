@@ -12,8 +12,11 @@ import java.util.Map;
  * @param responseHeaders headers to add to the response (limit headers, cache outcome)
  * @param cachedAnswer the answer to give without calling any backend, or null
  */
-public record Admission(Rejection rejection, byte[] outgoingBody,
-    Map<String, String> responseHeaders, CachedAnswer cachedAnswer) {
+public record Admission(
+    Rejection rejection,
+    byte[] outgoingBody,
+    Map<String, String> responseHeaders,
+    CachedAnswer cachedAnswer) {
 
   public Admission {
     responseHeaders = Map.copyOf(responseHeaders);

@@ -14,13 +14,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends an admitted {@link GovernedCall} through a client adapter's {@link AttemptSender}, attempt
- * after attempt, until one gives the application its answer: the one place where failover,
- * backoff, the failover deadline, cancellation and a stream's first event are handled, so that
- * every adapter behaves the same. A call without a backend pool is one attempt, sent where the
- * application sent it. See {@link AttemptSender} for the protocol.
+ * after attempt, until one gives the application its answer: the one place where failover, backoff,
+ * the failover deadline, cancellation and a stream's first event are handled, so that every adapter
+ * behaves the same. A call without a backend pool is one attempt, sent where the application sent
+ * it. See {@link AttemptSender} for the protocol.
  *
- * <p>Every attempt's outcome reaches its backend's breaker, whatever happens: an answer, an
- * {@link IOException}, an unchecked exception from the client (a failed attempt, reported to the
+ * <p>Every attempt's outcome reaches its backend's breaker, whatever happens: an answer, an {@link
+ * IOException}, an unchecked exception from the client (a failed attempt, reported to the
  * application as a {@link SendFailedException} when no other attempt follows), an interrupted
  * backoff or a cancelled call (no verdict against the backend), or a stream that ends, breaks or
  * stays silent before its first event (a failed attempt; see {@link Failover}).
@@ -29,8 +29,8 @@ public final class AttemptLoop<R> {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
-  private static final Pause SLEEP = backoff -> Thread.sleep(backoff.toMillis(),
-      backoff.toNanosPart() % 1_000_000);
+  private static final Pause SLEEP =
+      backoff -> Thread.sleep(backoff.toMillis(), backoff.toNanosPart() % 1_000_000);
 
   /** Waits out a backoff: {@link Thread#sleep} unless a test gives another. */
   interface Pause {
@@ -42,11 +42,10 @@ public final class AttemptLoop<R> {
    * gateway's own rejection when no backend could take the call.
    *
    * @param response the response to hand on (its status and headers); null when rejected
-   * @param body what the application reads instead of the response's own body (the gateway
-   *     learns usage from it as it passes, and reports the call when it ends), or null when the
-   *     response's own body goes to the application unchanged (the call has then been reported)
-   * @param rejection the 503 to answer when no backend was available (reported already), else
-   *     null
+   * @param body what the application reads instead of the response's own body (the gateway learns
+   *     usage from it as it passes, and reports the call when it ends), or null when the response's
+   *     own body goes to the application unchanged (the call has then been reported)
+   * @param rejection the 503 to answer when no backend was available (reported already), else null
    * @param <R> the client's response type
    */
   public record Answer<R>(R response, InputStream body, Rejection rejection) {
@@ -75,14 +74,17 @@ public final class AttemptLoop<R> {
    *
    * @throws IOException the failure to give the application; the call has been reported
    */
-  public static <R> Answer<R> send(GovernedCall call, Admission admission,
-      AttemptSender<R> sender) throws IOException {
+  public static <R> Answer<R> send(GovernedCall call, Admission admission, AttemptSender<R> sender)
+      throws IOException {
     return new AttemptLoop<>(call, admission, sender, SLEEP).run();
   }
 
   Answer<R> run() throws IOException {
-    AttemptPlan direct = routed ? null : new AttemptPlan(null, null, Map.of(), Set.of(),
-        admission.outgoingBody(), Duration.ZERO);
+    AttemptPlan direct =
+        routed
+            ? null
+            : new AttemptPlan(
+                null, null, Map.of(), Set.of(), admission.outgoingBody(), Duration.ZERO);
     while (true) {
       AttemptPlan plan = routed ? call.nextAttempt() : direct;
       if (plan == null) {
@@ -122,9 +124,13 @@ public final class AttemptLoop<R> {
       return failedAttempt(new SendFailedException(plan.backendId(), e));
     }
     String contentType = header(response, "Content-Type");
-    Duration firstEventTimeout = routed && status >= 200 && status <= 299
-        && SseBody.isEventStream(contentType, call.request().stream())
-        ? call.firstEventTimeout() : null;
+    Duration firstEventTimeout =
+        routed
+                && status >= 200
+                && status <= 299
+                && SseBody.isEventStream(contentType, call.request().stream())
+            ? call.firstEventTimeout()
+            : null;
     if (firstEventTimeout == null) {
       if (routed && call.retryAfterResponse(status, name -> header(response, name))) {
         discard(response); // nothing of it reached the application
@@ -161,12 +167,15 @@ public final class AttemptLoop<R> {
     } catch (IOException | VirtualMachineError e) {
       throw e;
     } catch (RuntimeException | Error e) {
-      log.warn("ai-gateway: sending a call to backend {} failed with {}; a failed attempt",
-          plan.backendId(), e.getClass().getName());
+      log.warn(
+          "ai-gateway: sending a call to backend {} failed with {}; a failed attempt",
+          plan.backendId(),
+          e.getClass().getName());
       throw new SendFailedException(plan.backendId(), e);
     }
     if (response == null) {
-      throw new SendFailedException(plan.backendId(),
+      throw new SendFailedException(
+          plan.backendId(),
           new IllegalStateException(sender + " sent the attempt but returned no response"));
     }
     return response;
@@ -252,8 +261,8 @@ public final class AttemptLoop<R> {
       sender.readDeadline(response, timeout);
       return true;
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: {} failed to bound reads of a response: {}", sender,
-          e.getClass().getName());
+      log.warn(
+          "ai-gateway: {} failed to bound reads of a response: {}", sender, e.getClass().getName());
       return false;
     }
   }
@@ -262,14 +271,14 @@ public final class AttemptLoop<R> {
     try {
       sender.discard(response);
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: {} failed to discard a response: {}", sender,
-          e.getClass().getName());
+      log.warn("ai-gateway: {} failed to discard a response: {}", sender, e.getClass().getName());
     }
   }
 
   /** What a failure is reported as: a client's unchecked exception as itself. */
   private static Throwable reported(IOException failure) {
     return failure instanceof SendFailedException && failure.getCause() != null
-        ? failure.getCause() : failure;
+        ? failure.getCause()
+        : failure;
   }
 }

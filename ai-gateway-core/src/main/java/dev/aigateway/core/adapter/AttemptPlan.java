@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What a client adapter sends for one attempt of a call ({@link AttemptSender#send}): the
- * backend's URL, the headers to set and remove, and the body. A call without a backend pool is
- * one attempt with no backend, sent to the application's URL. Its {@link #toString()} never shows
- * header values.
+ * What a client adapter sends for one attempt of a call ({@link AttemptSender#send}): the backend's
+ * URL, the headers to set and remove, and the body. A call without a backend pool is one attempt
+ * with no backend, sent to the application's URL. Its {@link #toString()} never shows header
+ * values.
  *
  * @param backendId the backend chosen, or null for a call without a backend pool
  * @param url the full URL to send to, or null to send to the application's URL
@@ -17,8 +17,13 @@ import java.util.Set;
  * @param body the body to send, or null to send the application's bytes
  * @param backoff how long the loop waited before this attempt (zero unless a backend is retried)
  */
-public record AttemptPlan(String backendId, String url, Map<String, String> setHeaders,
-    Set<String> removeHeaders, byte[] body, Duration backoff) {
+public record AttemptPlan(
+    String backendId,
+    String url,
+    Map<String, String> setHeaders,
+    Set<String> removeHeaders,
+    byte[] body,
+    Duration backoff) {
 
   public AttemptPlan {
     setHeaders = Map.copyOf(setHeaders);

@@ -3,9 +3,9 @@ package dev.aigateway.core.adapter;
 import dev.aigateway.core.AiGateway;
 
 /**
- * The request of one matched call, as an HTTP client adapter hands it to
- * {@link AiGateway#begin(dev.aigateway.api.CallMatch, ClientRequest)}. Adapters implement it over
- * their client's request type; applications never need to.
+ * The request of one matched call, as an HTTP client adapter hands it to {@link
+ * AiGateway#begin(dev.aigateway.api.CallMatch, ClientRequest)}. Adapters implement it over their
+ * client's request type; applications never need to.
  */
 public interface ClientRequest {
 
@@ -46,8 +46,8 @@ public interface ClientRequest {
   }
 
   /**
-   * The raw (still percent-encoded) path of {@link #url()}, or an empty string when it has none
-   * or cannot be parsed. The default parses the URL, like {@link #host()}.
+   * The raw (still percent-encoded) path of {@link #url()}, or an empty string when it has none or
+   * cannot be parsed. The default parses the URL, like {@link #host()}.
    */
   default String encodedPath() {
     java.net.URI uri = parsedUrl(url());

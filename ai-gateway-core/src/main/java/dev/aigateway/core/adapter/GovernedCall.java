@@ -20,7 +20,6 @@ import dev.aigateway.core.wire.SseBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -34,15 +33,14 @@ import java.util.function.Function;
  *   Telemetry ( Route ( TokenLimit ( Cache ( attempts → backend ))))
  * </pre>
  *
- * <p>{@link #admit()} resolves the consumer and runs each stage's admission in that order; a
- * stage that answers (a local rejection, a cached answer) ends the call there. The adapter then
- * sends through {@link AttemptLoop}, which asks {@link #nextAttempt()} where (with a backend pool),
- * and after each response or failure {@link #retryAfterResponse} / {@link #retryAfterFailure}
- * whether to try again. Finally
- * either {@link #failed(Throwable)} (no response) or {@link #observeResponse} (the response's
- * body, read by the application). However the call ends, each admitted stage's end runs once in
- * reverse order (the cache stores, the limits settle, the route releases its backend, telemetry
- * emits the call's one {@link GatewayEvent}).
+ * <p>{@link #admit()} resolves the consumer and runs each stage's admission in that order; a stage
+ * that answers (a local rejection, a cached answer) ends the call there. The adapter then sends
+ * through {@link AttemptLoop}, which asks {@link #nextAttempt()} where (with a backend pool), and
+ * after each response or failure {@link #retryAfterResponse} / {@link #retryAfterFailure} whether
+ * to try again. Finally either {@link #failed(Throwable)} (no response) or {@link #observeResponse}
+ * (the response's body, read by the application). However the call ends, each admitted stage's end
+ * runs once in reverse order (the cache stores, the limits settle, the route releases its backend,
+ * telemetry emits the call's one {@link GatewayEvent}).
  *
  * <p>Applications do not use this type; client adapters do.
  */
@@ -51,13 +49,15 @@ public final class GovernedCall {
   private final Exchange exchange;
   private final CallStage[] stages;
   private final AtomicBoolean ended = new AtomicBoolean();
+
   /** How many stages' admission ran (their ends run when the call ends). */
   private int admitted;
 
   public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
     RequestView request = new RequestView(match, clientRequest, gateway.maxParsedBodyBytes());
-    this.exchange = new Exchange(gateway, request, gateway.nextCallId(),
-        gateway.clock().instant(), System.nanoTime());
+    this.exchange =
+        new Exchange(
+            gateway, request, gateway.nextCallId(), gateway.clock().instant(), System.nanoTime());
     List<CallStage.Factory> factories = gateway.stages();
     this.stages = new CallStage[factories.size()];
     for (int i = 0; i < stages.length; i++) {
@@ -72,10 +72,9 @@ public final class GovernedCall {
   }
 
   /**
-   * Resolves the consumer and runs every stage's admission: reserves tokens under every
-   * applicable limit (all or none), looks the response cache up, and decides what to send. A
-   * call answered here (rejected, or from the cache) has ended and been reported when this
-   * returns.
+   * Resolves the consumer and runs every stage's admission: reserves tokens under every applicable
+   * limit (all or none), looks the response cache up, and decides what to send. A call answered
+   * here (rejected, or from the cache) has ended and been reported when this returns.
    */
   public Admission admit() {
     long began = System.nanoTime();
@@ -87,12 +86,15 @@ public final class GovernedCall {
         exchange.addGatewayNanos(System.nanoTime() - began);
         ended.set(true);
         runEnds(System.nanoTime());
-        return answer.rejection() != null ? answer
+        return answer.rejection() != null
+            ? answer
             : new Admission(null, null, exchange.responseHeaders(), answer.cachedAnswer());
       }
     }
-    byte[] outgoing = !routed() && exchange.hidesStreamUsage()
-        ? exchange.request().rewrittenBody(null, true) : null;
+    byte[] outgoing =
+        !routed() && exchange.hidesStreamUsage()
+            ? exchange.request().rewrittenBody(null, true)
+            : null;
     exchange.addGatewayNanos(System.nanoTime() - began);
     return new Admission(null, outgoing, exchange.responseHeaders(), null);
   }
@@ -103,10 +105,10 @@ public final class GovernedCall {
   }
 
   /**
-   * Where to send the call now: the first attempt, or the one prepared when
-   * {@link #retryAfterResponse} / {@link #retryAfterFailure} said to retry. Returns null when no
-   * backend can take the call; the call has then ended, and {@link #unroutable()} is the answer
-   * for the application.
+   * Where to send the call now: the first attempt, or the one prepared when {@link
+   * #retryAfterResponse} / {@link #retryAfterFailure} said to retry. Returns null when no backend
+   * can take the call; the call has then ended, and {@link #unroutable()} is the answer for the
+   * application.
    */
   public AttemptPlan nextAttempt() {
     long began = System.nanoTime();
@@ -142,8 +144,8 @@ public final class GovernedCall {
   }
 
   /**
-   * The current attempt failed without a response. Records it and returns true when the call
-   * should move on to {@link #nextAttempt()}; false: give up ({@link #failed(Throwable)}).
+   * The current attempt failed without a response. Records it and returns true when the call should
+   * move on to {@link #nextAttempt()}; false: give up ({@link #failed(Throwable)}).
    *
    * @param callCanceled whether the application cancelled the call (never retried)
    */
@@ -152,47 +154,54 @@ public final class GovernedCall {
   }
 
   /**
-   * The backend answered. Returns the body the application should read instead of {@code body}:
-   * one that learns usage as the bytes pass and ends the call when the body ends (read to the
-   * end, closed early, or failed). Error statuses end the call at once (refunded) and their body
-   * is returned unchanged.
+   * The backend answered. Returns the body the application should read instead of {@code body}: one
+   * that learns usage as the bytes pass and ends the call when the body ends (read to the end,
+   * closed early, or failed). Error statuses end the call at once (refunded) and their body is
+   * returned unchanged.
    *
    * @param callCanceled tells whether the application cancelled the call, to tell a cancelled
    *     stream from a truncated one when a read fails
    */
-  public InputStream observeResponse(int status, String contentType, InputStream body,
-      BooleanSupplier callCanceled) {
+  public InputStream observeResponse(
+      int status, String contentType, InputStream body, BooleanSupplier callCanceled) {
     exchange.answered(status);
     if (status < 200 || status > 299) {
       end(CallOutcome.BACKEND_ERROR, null, String.valueOf(status));
       return body;
     }
-    BodyListener listener = new BodyListener() {
-      @Override
-      public void firstBytes() {
-        long now = System.nanoTime();
-        exchange.firstChunkNanos(now);
-        if (exchange.routing() != null) {
-          exchange.routing().firstBytes(now, exchange.stream());
-        }
-      }
+    BodyListener listener =
+        new BodyListener() {
+          @Override
+          public void firstBytes() {
+            long now = System.nanoTime();
+            exchange.firstChunkNanos(now);
+            if (exchange.routing() != null) {
+              exchange.routing().firstBytes(now, exchange.stream());
+            }
+          }
 
-      @Override
-      public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
-        String errorType = switch (outcome) {
-          case SUCCESS -> null;
-          case CANCELLED -> "cancelled";
-          default -> failure == null ? "truncated" : failure.getClass().getName();
+          @Override
+          public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
+            String errorType =
+                switch (outcome) {
+                  case SUCCESS -> null;
+                  case CANCELLED -> "cancelled";
+                  default -> failure == null ? "truncated" : failure.getClass().getName();
+                };
+            end(outcome, facts, errorType);
+          }
         };
-        end(outcome, facts, errorType);
-      }
-    };
     boolean eventStream = SseBody.isEventStream(contentType, exchange.stream());
     exchange.eventStream(eventStream);
-    ObservedBody observed = eventStream
-        ? new SseBody(body, listener, callCanceled,
-            exchange.request().operation() == Operation.RESPONSES, exchange.hidesStreamUsage())
-        : new JsonBody(body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
+    ObservedBody observed =
+        eventStream
+            ? new SseBody(
+                body,
+                listener,
+                callCanceled,
+                exchange.request().operation() == Operation.RESPONSES,
+                exchange.hidesStreamUsage())
+            : new JsonBody(body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
     for (CallStage stage : stages) {
       stage.observe(observed);
     }
@@ -200,9 +209,9 @@ public final class GovernedCall {
   }
 
   /**
-   * Whether the body {@link #observeResponse} returned is read as server-sent events: its
-   * {@code Content-Type} says so, or, without one, the request asked for a stream. Such a body
-   * may be shorter than the backend's (hidden usage), so its length is not the backend's.
+   * Whether the body {@link #observeResponse} returned is read as server-sent events: its {@code
+   * Content-Type} says so, or, without one, the request asked for a stream. Such a body may be
+   * shorter than the backend's (hidden usage), so its length is not the backend's.
    */
   public boolean eventStream() {
     return exchange.eventStream();
@@ -214,8 +223,8 @@ public final class GovernedCall {
   }
 
   /**
-   * Ends the call once: works out its usage (reported, else estimated; none for a call that did
-   * not reach a backend or failed there), then runs the admitted stages' ends.
+   * Ends the call once: works out its usage (reported, else estimated; none for a call that did not
+   * reach a backend or failed there), then runs the admitted stages' ends.
    */
   private void end(CallOutcome outcome, ResponseFacts facts, String errorType) {
     if (!ended.compareAndSet(false, true)) {
@@ -225,8 +234,10 @@ public final class GovernedCall {
     Usage usage = Usage.ZERO;
     UsageSource source = UsageSource.NONE;
     String responseModel = null;
-    boolean charged = outcome == CallOutcome.SUCCESS || outcome == CallOutcome.CANCELLED
-        || outcome == CallOutcome.TRUNCATED;
+    boolean charged =
+        outcome == CallOutcome.SUCCESS
+            || outcome == CallOutcome.CANCELLED
+            || outcome == CallOutcome.TRUNCATED;
     if (charged && facts != null) {
       responseModel = facts.model();
       if (facts.usage() != null) {
@@ -240,11 +251,18 @@ public final class GovernedCall {
     // Counts above the bound are capped, so the event and the counters see the same numbers.
     exchange.usageCapped(usage.exceedsMaxTokens());
     usage = usage.capped();
-    RejectionReason rejection = outcome == CallOutcome.REJECTED
-        ? RejectionReason.NO_BACKEND_AVAILABLE : null;
+    RejectionReason rejection =
+        outcome == CallOutcome.REJECTED ? RejectionReason.NO_BACKEND_AVAILABLE : null;
     exchange.facts(facts);
-    exchange.ended(outcome, rejection == null ? exchange.status() : rejection.status(), usage,
-        source, usage.totalTokens(), responseModel, rejection, errorType);
+    exchange.ended(
+        outcome,
+        rejection == null ? exchange.status() : rejection.status(),
+        usage,
+        source,
+        usage.totalTokens(),
+        responseModel,
+        rejection,
+        errorType);
     runEnds(began);
   }
 
@@ -267,8 +285,10 @@ public final class GovernedCall {
       return exchange.outputAllowance();
     }
     try {
-      return exchange.gateway().tokenCounter().countText(
-          Exchange.orDefault(facts.model(), exchange.request().model()), facts.text());
+      return exchange
+          .gateway()
+          .tokenCounter()
+          .countText(Exchange.orDefault(facts.model(), exchange.request().model()), facts.text());
     } catch (RuntimeException e) {
       return exchange.outputAllowance();
     }

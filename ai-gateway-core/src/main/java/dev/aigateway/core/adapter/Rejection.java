@@ -6,16 +6,19 @@ import java.util.Map;
 
 /**
  * The gateway's own answer to a call it will not send: an HTTP status, headers and a body in
- * OpenAI's error shape ({@code {"error":{"message","type","param","code"}}}), so SDKs surface it
- * as they would the provider's own; or, when configured, the exception to throw instead.
+ * OpenAI's error shape ({@code {"error":{"message","type","param","code"}}}), so SDKs surface it as
+ * they would the provider's own; or, when configured, the exception to throw instead.
  *
  * @param reason why
- * @param headers response headers: {@code x-ai-gateway-rejected}, {@code Retry-After},
- *     {@code retry-after-ms} and any configured limit headers
+ * @param headers response headers: {@code x-ai-gateway-rejected}, {@code Retry-After}, {@code
+ *     retry-after-ms} and any configured limit headers
  * @param body the JSON error body
  * @param exception the equivalent exception, for gateways configured to throw
  */
-public record Rejection(RejectionReason reason, Map<String, String> headers, byte[] body,
+public record Rejection(
+    RejectionReason reason,
+    Map<String, String> headers,
+    byte[] body,
     GatewayRejectedException exception) {
 
   /** The header every synthetic rejection carries; its value is the reason's header value. */

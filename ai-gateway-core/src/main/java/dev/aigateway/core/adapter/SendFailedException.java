@@ -6,10 +6,10 @@ import java.io.IOException;
  * Sending one attempt of a governed call failed with an unchecked exception from the HTTP client
  * beneath the gateway (a bug, or a client choking on a hostile answer: OkHttp's retry interceptor
  * throws {@code NumberFormatException} on a 503 with an out-of-range {@code Retry-After}). The
- * gateway treats it as a failed attempt, like a connection failure: the backend's breaker hears
- * of it and the call fails over when it can. When it cannot, the application gets this
- * exception, an {@link IOException} as from any failed call, with the client's exception as its
- * cause. Its message names the backend, never a credential.
+ * gateway treats it as a failed attempt, like a connection failure: the backend's breaker hears of
+ * it and the call fails over when it can. When it cannot, the application gets this exception, an
+ * {@link IOException} as from any failed call, with the client's exception as its cause. Its
+ * message names the backend, never a credential.
  */
 public final class SendFailedException extends IOException {
 
@@ -20,7 +20,11 @@ public final class SendFailedException extends IOException {
    * @param cause what the client threw
    */
   public SendFailedException(String backendId, Throwable cause) {
-    super("ai-gateway: sending the call" + (backendId == null ? "" : " to backend '" + backendId
-        + "'") + " failed with " + cause.getClass().getName(), cause);
+    super(
+        "ai-gateway: sending the call"
+            + (backendId == null ? "" : " to backend '" + backendId + "'")
+            + " failed with "
+            + cause.getClass().getName(),
+        cause);
   }
 }

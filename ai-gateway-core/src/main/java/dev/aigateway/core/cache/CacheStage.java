@@ -12,9 +12,9 @@ import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.ResponseFacts;
 
 /**
- * The response-cache stage: looks the call up before it is sent (exact, then semantic) and
- * answers a hit itself; keeps a copy of a storable 200 body as it passes and stores it once the
- * call has ended complete.
+ * The response-cache stage: looks the call up before it is sent (exact, then semantic) and answers
+ * a hit itself; keeps a copy of a storable 200 body as it passes and stores it once the call has
+ * ended complete.
  */
 public final class CacheStage implements CallStage {
 
@@ -38,10 +38,11 @@ public final class CacheStage implements CallStage {
     if (!CallCache.serves(exchange.request().operation())) {
       return null;
     }
-    String partition = config.varyBy() == null ? exchange.consumer()
-        : exchange.resolve(config.varyBy());
-    cache = new CallCache(config, exchange.request(), exchange.callId(), partition,
-        exchange.routedModel());
+    String partition =
+        config.varyBy() == null ? exchange.consumer() : exchange.resolve(config.varyBy());
+    cache =
+        new CallCache(
+            config, exchange.request(), exchange.callId(), partition, exchange.routedModel());
     CallCache.Hit hit = cache.lookup();
     if (config.outcomeHeader() != null) {
       exchange.responseHeader(config.outcomeHeader(), cache.headerValue());
@@ -52,8 +53,15 @@ public final class CacheStage implements CallStage {
     // No backend answers a hit and it costs no tokens, unless hits are charged. The prompt log
     // gets no completion for it: the event's cache outcome says where the answer came from.
     long settled = config.chargeHits() ? hit.cached().usage().capped().totalTokens() : 0;
-    exchange.ended(CallOutcome.SUCCESS, 200, Usage.ZERO, UsageSource.NONE, settled,
-        hit.cached().model(), null, null);
+    exchange.ended(
+        CallOutcome.SUCCESS,
+        200,
+        Usage.ZERO,
+        UsageSource.NONE,
+        settled,
+        hit.cached().model(),
+        null,
+        null);
     return Admission.cached(
         new Admission.CachedAnswer(hit.answer().body(), hit.answer().contentType()));
   }
@@ -69,13 +77,19 @@ public final class CacheStage implements CallStage {
   @Override
   public void end() {
     ResponseFacts facts = exchange.facts();
-    if (observed == null || exchange.outcome() != CallOutcome.SUCCESS || facts == null
+    if (observed == null
+        || exchange.outcome() != CallOutcome.SUCCESS
+        || facts == null
         || !facts.complete()) {
       return;
     }
     byte[] body = observed.captured();
     if (body != null) {
-      cache.store(exchange.eventStream(), body, exchange.responseModel(), exchange.usage(),
+      cache.store(
+          exchange.eventStream(),
+          body,
+          exchange.responseModel(),
+          exchange.usage(),
           exchange.gateway().clock().instant());
     }
   }

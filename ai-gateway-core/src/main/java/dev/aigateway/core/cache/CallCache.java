@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The response cache's part of one governed call: the lookup before it is sent, and storing its
  * answer after. Records the outcome for the call's event. Not thread-safe: one call drives it
- * (storing may run on the thread that finishes reading the body, after the lookup's thread is
- * done with it).
+ * (storing may run on the thread that finishes reading the body, after the lookup's thread is done
+ * with it).
  *
  * <p>A store that fails, an embedding model that fails or an answer that cannot be replayed make
  * the call a miss; they are logged without content and never fail the call.
@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class CallCache {
 
   private static final Logger log = LoggerFactory.getLogger(CallCache.class);
+
   /** Partition used when the vary-by resolver yields nothing. */
   public static final String UNKNOWN_PARTITION = "unknown";
 
@@ -50,8 +51,8 @@ public final class CallCache {
    * @param partition the vary-by value (null: {@value #UNKNOWN_PARTITION})
    * @param model the model the call is for, after the pool's traffic split
    */
-  public CallCache(ResponseCache config, RequestView request, long callId, String partition,
-      String model) {
+  public CallCache(
+      ResponseCache config, RequestView request, long callId, String partition, String model) {
     this.config = config;
     this.request = request;
     this.callId = callId;
@@ -91,10 +92,14 @@ public final class CallCache {
     }
     List<VectorMatch> matches;
     try {
-      matches = semantic.vectorStore().nearest(semanticPartition, vector, semantic.candidates(),
-          semantic.threshold());
+      matches =
+          semantic
+              .vectorStore()
+              .nearest(semanticPartition, vector, semantic.candidates(), semantic.threshold());
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: vector store failed on call {}; treating it as a miss: {}", callId,
+      log.warn(
+          "ai-gateway: vector store failed on call {}; treating it as a miss: {}",
+          callId,
           e.toString());
       return null;
     }
@@ -127,8 +132,11 @@ public final class CallCache {
       Optional<String> objection = guard.objection(cached, incoming);
       return objection == null ? Optional.empty() : objection;
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: semantic hit guard {} failed on call {}; not serving the hit: {}",
-          guard, callId, e.toString());
+      log.warn(
+          "ai-gateway: semantic hit guard {} failed on call {}; not serving the hit: {}",
+          guard,
+          callId,
+          e.toString());
       return Optional.of("guard_failed");
     }
   }
@@ -139,8 +147,14 @@ public final class CallCache {
       return true;
     }
     if (prompt == null) {
-      prompt = SemanticPrompt.of(request.operation(), request.body(), semantic.lastMessages(),
-          semantic.maxMessages(), semantic.ignoreSystemMessages(), config.keyIgnores());
+      prompt =
+          SemanticPrompt.of(
+              request.operation(),
+              request.body(),
+              semantic.lastMessages(),
+              semantic.maxMessages(),
+              semantic.ignoreSystemMessages(),
+              config.keyIgnores());
       if (prompt == null) {
         return false;
       }
@@ -149,8 +163,11 @@ public final class CallCache {
     try {
       raw = semantic.embeddingModel().embed(prompt.text());
     } catch (Exception e) {
-      log.warn("ai-gateway: embedding model {} failed on call {}; treating it as a miss: {}",
-          semantic.embeddingModel().name(), callId, e.toString());
+      log.warn(
+          "ai-gateway: embedding model {} failed on call {}; treating it as a miss: {}",
+          semantic.embeddingModel().name(),
+          callId,
+          e.toString());
       prompt = null;
       return false;
     }
@@ -159,19 +176,20 @@ public final class CallCache {
       prompt = null;
       return false;
     }
-    semanticPartition = new CanonicalDigest()
-        .add("partition", partition)
-        .add("embedding-model", semantic.embeddingModel().name())
-        .add("operation", request.operation().conventionName())
-        .add("model", model)
-        .add("dimensions", String.valueOf(vector.length))
-        .add(prompt.context())
-        .key();
+    semanticPartition =
+        new CanonicalDigest()
+            .add("partition", partition)
+            .add("embedding-model", semantic.embeddingModel().name())
+            .add("operation", request.operation().conventionName())
+            .add("model", model)
+            .add("dimensions", String.valueOf(vector.length))
+            .add(prompt.context())
+            .key();
     return true;
   }
 
-  private Hit hit(CacheOutcome kind, Replay.Replayed answer, CachedResponse cached,
-      double similarity) {
+  private Hit hit(
+      CacheOutcome kind, Replay.Replayed answer, CachedResponse cached, double similarity) {
     outcome = kind;
     score = similarity;
     tokensSaved = cached.usage().totalTokens();
@@ -179,16 +197,18 @@ public final class CallCache {
   }
 
   private Replay.Replayed replay(CachedResponse cached) {
-    return Replay.replay(cached, request.operation(), request.stream(),
-        request.includeUsageRequested());
+    return Replay.replay(
+        cached, request.operation(), request.stream(), request.includeUsageRequested());
   }
 
   private CachedResponse get(String entryKey) {
     try {
       return config.store().get(partition, entryKey).orElse(null);
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: response cache store failed on call {}; treating it as a miss: {}",
-          callId, e.toString());
+      log.warn(
+          "ai-gateway: response cache store failed on call {}; treating it as a miss: {}",
+          callId,
+          e.toString());
       return null;
     }
   }
@@ -209,19 +229,19 @@ public final class CallCache {
         keyFailed = true;
         return null;
       }
-      key = new CanonicalDigest()
-          .add("operation", request.operation().conventionName())
-          .add("model", model)
-          .addMembers(body, config.keyIgnores(), "model") // the model is keyed above
-          .key();
+      key =
+          new CanonicalDigest()
+              .add("operation", request.operation().conventionName())
+              .add("model", model)
+              .addMembers(body, config.keyIgnores(), "model") // the model is keyed above
+              .key();
     }
     return key;
   }
 
-
   /**
-   * Whether a 200 answer to this call should be kept: not {@code no-store}, the body was
-   * understood and the store rule holds.
+   * Whether a 200 answer to this call should be kept: not {@code no-store}, the body was understood
+   * and the store rule holds.
    */
   public boolean storable() {
     if (control.noStore() || !request.bodyUnderstood() || key() == null) {
@@ -230,8 +250,8 @@ public final class CallCache {
     try {
       return config.storeIf().test(request);
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: cache store rule failed on call {}; not storing: {}", callId,
-          e.toString());
+      log.warn(
+          "ai-gateway: cache store rule failed on call {}; not storing: {}", callId, e.toString());
       return false;
     }
   }
@@ -249,14 +269,18 @@ public final class CallCache {
     if (stream) {
       body = endingEvent(body);
     }
-    CachedResponse cached = new CachedResponse(
-        stream ? CachedResponse.Format.SSE : CachedResponse.Format.JSON, body, responseModel,
-        usage, now);
+    CachedResponse cached =
+        new CachedResponse(
+            stream ? CachedResponse.Format.SSE : CachedResponse.Format.JSON,
+            body,
+            responseModel,
+            usage,
+            now);
     try {
       config.store().put(partition, key, cached);
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: response cache store failed to store call {}: {}", callId,
-          e.toString());
+      log.warn(
+          "ai-gateway: response cache store failed to store call {}: {}", callId, e.toString());
       return;
     }
     SemanticCache semantic = config.semantic();
@@ -270,8 +294,8 @@ public final class CallCache {
   }
 
   /**
-   * A stream read up to its end marker may lack the blank line after it (the application closed
-   * the body there): complete it, so a replay ends with a whole event.
+   * A stream read up to its end marker may lack the blank line after it (the application closed the
+   * body there): complete it, so a replay ends with a whole event.
    */
   private static byte[] endingEvent(byte[] body) {
     int n = body.length;
@@ -312,7 +336,9 @@ public final class CallCache {
 
   /** Whether the operation is one the cache serves at all. */
   public static boolean serves(Operation operation) {
-    return operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS
-        || operation == Operation.EMBEDDINGS || operation == Operation.RESPONSES;
+    return operation == Operation.CHAT_COMPLETIONS
+        || operation == Operation.COMPLETIONS
+        || operation == Operation.EMBEDDINGS
+        || operation == Operation.RESPONSES;
   }
 }

@@ -12,10 +12,9 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 
-
 /**
- * A SHA-256 digest of JSON values in canonical form: object members in key order, numbers by
- * value ({@code 1}, {@code 1.0} and {@code 1e0} are one number), strings by their characters (any
+ * A SHA-256 digest of JSON values in canonical form: object members in key order, numbers by value
+ * ({@code 1}, {@code 1.0} and {@code 1e0} are one number), strings by their characters (any
  * escaping), no whitespace. Every value is written with a type tag and strings with their length,
  * so distinct values never run together into the same bytes.
  *
@@ -26,8 +25,10 @@ final class CanonicalDigest {
   private static final Base64.Encoder KEY_ENCODING = Base64.getUrlEncoder().withoutPadding();
 
   private final MessageDigest digest;
+
   /** Bytes not yet given to the digest: one update per buffer, not per value. */
   private final byte[] buffer = new byte[512];
+
   private int buffered;
 
   /** Cloning a fresh digest is cheaper than looking the algorithm up among the providers. */
@@ -69,11 +70,11 @@ final class CanonicalDigest {
   }
 
   /**
-   * Adds an object's members, in key order, leaving out {@code ignored} top-level names and
-   * {@code alsoIgnored} (may be null).
+   * Adds an object's members, in key order, leaving out {@code ignored} top-level names and {@code
+   * alsoIgnored} (may be null).
    */
-  public CanonicalDigest addMembers(JsonNode object, Collection<String> ignored,
-      String alsoIgnored) {
+  public CanonicalDigest addMembers(
+      JsonNode object, Collection<String> ignored, String alsoIgnored) {
     List<String> names = new ArrayList<>(object.size());
     for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
       String name = it.next();

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.time.InstantSource;
 
 /**
- * Caffeine's time source read from a clock, so the stores' public configuration speaks
- * {@code java.time} while their engines keep Caffeine's nanosecond ticker.
+ * Caffeine's time source read from a clock, so the stores' public configuration speaks {@code
+ * java.time} while their engines keep Caffeine's nanosecond ticker.
  */
 final class ClockTicker implements Ticker {
 
@@ -24,7 +24,6 @@ final class ClockTicker implements Ticker {
   @Override
   public long read() {
     Instant now = clock.instant();
-    return Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L),
-        now.getNano());
+    return Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
   }
 }

@@ -37,31 +37,30 @@ import java.util.Set;
  * <p>The checks, and what each one cannot see:
  *
  * <ul>
- *   <li>{@link Check#NEGATION} ({@code negation}): the number of negations differs. Counted are
- *       the cues "not", "no", "non-", "never", "none", "nothing", "without", "cannot", any "n't" (and
+ *   <li>{@link Check#NEGATION} ({@code negation}): the number of negations differs. Counted are the
+ *       cues "not", "no", "non-", "never", "none", "nothing", "without", "cannot", any "n't" (and
  *       the same without the apostrophe), common negative adjectives ("unable", "invalid",
  *       "impossible"), and words that negate by a prefix a word the other prompt has plainly
- *       ("unencrypted" against "encrypted", "non-blocking" against "blocking"); so "can't log
- *       in" and "unable to log in" agree. Blind to negation by other means ("fail to",
- *       "lack", "avoid") and to moved negations ("not all X are Y" / "all X are not Y").
- *   <li>{@link Check#OPPOSITE} ({@code opposite}): one prompt has a word of one pole of an
- *       antonym class the other lacks, and the other has a word of the opposite pole the first
- *       lacks: enable/disable, allow/deny, add/remove, increase/decrease (and more/less, min/max,
- *       above/below), start/stop, open/close, first/last, before/after, buy/sell,
- *       upload/download, import/export, encrypt/decrypt, log in/log out, ascending/descending,
- *       and others, with their inflections (enabled, enabling, disables) and synonyms on the
- *       same pole (enable, activate, turn on). Blind to opposites outside its lists and to
- *       swapped roles ("convert A to B" / "convert B to A").
- *   <li>{@link Check#NUMBER} ({@code number}): the multisets of numbers differ: digits,
- *       decimals, thousands separators, percentages, currency, number words ("twenty-five",
- *       "two hundred"), multipliers ("5k", "3 million"), ordinals ("2nd", "third"), rates
- *       ("per hour", "daily"), each with its unit normalised ("5 km" = "5km" = "five
- *       kilometres", "10 min" = "10 minutes"); a unit given on one side only is taken as elided
- *       ("a 200,000 loan" = "a $200,000 loan"). "One", "a" and "first" are not counted, so "a
- *       paragraph" and "one paragraph" agree. The same numbers in another order are a
- *       difference too when each prompt has at least two different values ("$49 instead of
- *       $39" / "$39 instead of $49"), so a paraphrase that moves its numbers about is blocked.
- *       Blind to vague quantities ("a few", "several").
+ *       ("unencrypted" against "encrypted", "non-blocking" against "blocking"); so "can't log in"
+ *       and "unable to log in" agree. Blind to negation by other means ("fail to", "lack", "avoid")
+ *       and to moved negations ("not all X are Y" / "all X are not Y").
+ *   <li>{@link Check#OPPOSITE} ({@code opposite}): one prompt has a word of one pole of an antonym
+ *       class the other lacks, and the other has a word of the opposite pole the first lacks:
+ *       enable/disable, allow/deny, add/remove, increase/decrease (and more/less, min/max,
+ *       above/below), start/stop, open/close, first/last, before/after, buy/sell, upload/download,
+ *       import/export, encrypt/decrypt, log in/log out, ascending/descending, and others, with
+ *       their inflections (enabled, enabling, disables) and synonyms on the same pole (enable,
+ *       activate, turn on). Blind to opposites outside its lists and to swapped roles ("convert A
+ *       to B" / "convert B to A").
+ *   <li>{@link Check#NUMBER} ({@code number}): the multisets of numbers differ: digits, decimals,
+ *       thousands separators, percentages, currency, number words ("twenty-five", "two hundred"),
+ *       multipliers ("5k", "3 million"), ordinals ("2nd", "third"), rates ("per hour", "daily"),
+ *       each with its unit normalised ("5 km" = "5km" = "five kilometres", "10 min" = "10
+ *       minutes"); a unit given on one side only is taken as elided ("a 200,000 loan" = "a $200,000
+ *       loan"). "One", "a" and "first" are not counted, so "a paragraph" and "one paragraph" agree.
+ *       The same numbers in another order are a difference too when each prompt has at least two
+ *       different values ("$49 instead of $39" / "$39 instead of $49"), so a paraphrase that moves
+ *       its numbers about is blocked. Blind to vague quantities ("a few", "several").
  *   <li>{@link Check#QUOTED} ({@code quoted}): a span in quotes or backticks on one side does not
  *       occur in the other prompt (case, quote marks and spacing ignored), so dropping the quote
  *       marks is not a difference but changing the quoted text is.
@@ -69,40 +68,39 @@ import java.util.Set;
  *       snake_case, dotted.names, {@code foo()}, paths, URLs, e-mail addresses, flags, versions
  *       such as v2 or 1.2.3) is missing from the other, compared case-insensitively.
  *   <li>{@link Check#ENTITY} ({@code entity}): a name on one side is missing from the other,
- *       compared case-insensitively: capitalised words, acronyms (AWS, SQL; one the other
- *       prompt spells out, "PR" for "pull request", counts as present), and tokens mixing
- *       letters with digits or symbols (S3, GPT-4, C++). A capitalised word that starts a
- *       sentence is taken for a name when it is not a common English word (function words,
- *       sentence openers and the verbs prompts start with), and it counts only against another
- *       such word: "Paris or Rome?" / "Berlin or Rome?" differ, while "Compose a haiku" /
- *       "Write a haiku" (replaced by a common word) and "Regex for e-mails" / "A regular
- *       expression for e-mails" (dropped) do not. Blind to a name at a sentence start replaced
- *       by a common word, to lower-case names, to title-case and all-capitals prompts (where
- *       capitals say nothing), and it takes a misspelt name for another one.
+ *       compared case-insensitively: capitalised words, acronyms (AWS, SQL; one the other prompt
+ *       spells out, "PR" for "pull request", counts as present), and tokens mixing letters with
+ *       digits or symbols (S3, GPT-4, C++). A capitalised word that starts a sentence is taken for
+ *       a name when it is not a common English word (function words, sentence openers and the verbs
+ *       prompts start with), and it counts only against another such word: "Paris or Rome?" /
+ *       "Berlin or Rome?" differ, while "Compose a haiku" / "Write a haiku" (replaced by a common
+ *       word) and "Regex for e-mails" / "A regular expression for e-mails" (dropped) do not. Blind
+ *       to a name at a sentence start replaced by a common word, to lower-case names, to title-case
+ *       and all-capitals prompts (where capitals say nothing), and it takes a misspelt name for
+ *       another one.
  *   <li>{@link Check#INTENT} ({@code intent}): each prompt has a task word of a class the other
  *       lacks, so one task replaced another: "Translate this e-mail" / "Reply to this e-mail",
  *       "Write a poem" / "Write a short story", "cancel" / "pause" a subscription. The classes
- *       group near-synonyms of what people ask a model to do (translate; reply, respond;
- *       summarize, condense, tl;dr; rewrite, rephrase; explain, describe; list; compare; classify,
- *       categorize; extract, pull out; fix, debug; review, critique; write, draft, compose,
- *       suggest) and of what they ask for (poem, haiku, verse; story, tale; e-mail, message,
- *       letter; tagline, slogan; table; chart; code, script, function; regex, regular
- *       expression; tests; and more), with their inflections; see {@link
- *       Builder#taskClass(String...)} to add one. A synonym within a class is no difference, and
- *       neither is a task word on one side only ("Summarize this" / "Write a summary of this",
- *       "How do you say X in Spanish?" / "Translate X into Spanish"). Blind to tasks outside its
- *       lists and to intents that are not task words ("How long does shipping take?" / "How
- *       much does shipping cost?"); and a pasted text that happens to hold the other prompt's
- *       task word hides the substitution.
+ *       group near-synonyms of what people ask a model to do (translate; reply, respond; summarize,
+ *       condense, tl;dr; rewrite, rephrase; explain, describe; list; compare; classify, categorize;
+ *       extract, pull out; fix, debug; review, critique; write, draft, compose, suggest) and of
+ *       what they ask for (poem, haiku, verse; story, tale; e-mail, message, letter; tagline,
+ *       slogan; table; chart; code, script, function; regex, regular expression; tests; and more),
+ *       with their inflections; see {@link Builder#taskClass(String...)} to add one. A synonym
+ *       within a class is no difference, and neither is a task word on one side only ("Summarize
+ *       this" / "Write a summary of this", "How do you say X in Spanish?" / "Translate X into
+ *       Spanish"). Blind to tasks outside its lists and to intents that are not task words ("How
+ *       long does shipping take?" / "How much does shipping cost?"); and a pasted text that happens
+ *       to hold the other prompt's task word hides the substitution.
  * </ul>
  *
  * <p>Intent beyond those task words is not understood: "Is the gym open today?" and "Is the gym
  * crowded today?" pass every check. The similarity threshold must still keep such pairs apart.
  *
- * <p>Cost: linear in the prompts' length, without regular expressions: about ten microseconds
- * for a pair of chat-sized prompts, under a millisecond for two 100 KB prompts. Only {@value
- * #MAX_ANALYSED_CHARS} characters of each prompt are read: the first and the last half of that,
- * cut at whitespace (a difference in the middle of a longer prompt is not seen). Immutable and
+ * <p>Cost: linear in the prompts' length, without regular expressions: about ten microseconds for a
+ * pair of chat-sized prompts, under a millisecond for two 100 KB prompts. Only {@value
+ * #MAX_ANALYSED_CHARS} characters of each prompt are read: the first and the last half of that, cut
+ * at whitespace (a difference in the middle of a longer prompt is not seen). Immutable and
  * thread-safe.
  */
 public final class FalseHitGuard implements SemanticHitGuard {
@@ -151,8 +149,11 @@ public final class FalseHitGuard implements SemanticHitGuard {
 
   private FalseHitGuard(Builder builder) {
     this.checks = EnumSet.copyOf(builder.checks);
-    this.lexicon = new GuardLexicon(List.copyOf(builder.oppositePairs),
-        List.copyOf(builder.negationWords), List.copyOf(builder.taskClasses));
+    this.lexicon =
+        new GuardLexicon(
+            List.copyOf(builder.oppositePairs),
+            List.copyOf(builder.negationWords),
+            List.copyOf(builder.taskClasses));
     this.extraPairs = builder.oppositePairs.size();
     this.extraNegations = builder.negationWords.size();
     this.extraTasks = builder.taskClasses.size();
@@ -204,7 +205,8 @@ public final class FalseHitGuard implements SemanticHitGuard {
       case IDENTIFIER:
         return missing(a.identifiers, b) || missing(b.identifiers, a);
       case ENTITY:
-        return missing(a.entities, b) || missing(b.entities, a)
+        return missing(a.entities, b)
+            || missing(b.entities, a)
             || missing(a.openingNames, b) && missing(b.openingNames, a);
       case INTENT:
         return substituted(a.tasks, b.tasks);
@@ -223,8 +225,9 @@ public final class FalseHitGuard implements SemanticHitGuard {
     int count = 0;
     for (String word : a.words) {
       if (lexicon.isNegativeAdjective(word)
-          || !b.vocabulary.contains(word) && lexicon.anyPrefixRemainder(word,
-              rest -> b.stems().contains(PromptMarkers.stem(rest)))) {
+          || !b.vocabulary.contains(word)
+              && lexicon.anyPrefixRemainder(
+                  word, rest -> b.stems().contains(PromptMarkers.stem(rest)))) {
         count++;
       }
     }
@@ -232,8 +235,8 @@ public final class FalseHitGuard implements SemanticHitGuard {
   }
 
   /**
-   * Whether the lemmas only {@code a} has sit on one pole of a class and the lemmas only
-   * {@code b} has sit on the other; a side with both poles of a class says nothing about it.
+   * Whether the lemmas only {@code a} has sit on one pole of a class and the lemmas only {@code b}
+   * has sit on the other; a side with both poles of a class says nothing about it.
    */
   private boolean opposed(PromptMarkers a, PromptMarkers b) {
     if (a.poles.isEmpty() || b.poles.isEmpty()) {
@@ -271,9 +274,9 @@ public final class FalseHitGuard implements SemanticHitGuard {
   }
 
   /**
-   * Whether each side has a task class the other lacks: one task replaced by another
-   * ("translate this e-mail" / "reply to this e-mail"). A class added on one side only is no
-   * substitution ("summarize this" / "write a summary of this"), nor is a synonym within a class.
+   * Whether each side has a task class the other lacks: one task replaced by another ("translate
+   * this e-mail" / "reply to this e-mail"). A class added on one side only is no substitution
+   * ("summarize this" / "write a summary of this"), nor is a synonym within a class.
    */
   private static boolean substituted(BitSet a, BitSet b) {
     return hasOutside(a, b) && hasOutside(b, a);
@@ -289,8 +292,8 @@ public final class FalseHitGuard implements SemanticHitGuard {
   }
 
   /**
-   * Whether the numbers pair up when a unit given on one side only is taken as elided ("a
-   * 200,000 loan" and "a $200,000 loan"); a unit on both sides must be the same.
+   * Whether the numbers pair up when a unit given on one side only is taken as elided ("a 200,000
+   * loan" and "a $200,000 loan"); a unit on both sides must be the same.
    */
   private static boolean sameNumbers(List<String> a, List<String> b) {
     if (a.size() != b.size()) {
@@ -323,12 +326,14 @@ public final class FalseHitGuard implements SemanticHitGuard {
   }
 
   /**
-   * Whether the same values are written in another order, when each side has at least two
-   * different ones ("$49.99 instead of $39.99" / "$39.99 instead of $49.99"): they swap roles.
-   * One repeated value ("5 by 5") cannot swap. Only asked when the values are the same.
+   * Whether the same values are written in another order, when each side has at least two different
+   * ones ("$49.99 instead of $39.99" / "$39.99 instead of $49.99"): they swap roles. One repeated
+   * value ("5 by 5") cannot swap. Only asked when the values are the same.
    */
   private static boolean swapped(List<String> a, List<String> b) {
-    return !a.equals(b) && a.size() == b.size() && new HashSet<>(a).size() >= 2
+    return !a.equals(b)
+        && a.size() == b.size()
+        && new HashSet<>(a).size() >= 2
         && new HashSet<>(b).size() >= 2;
   }
 
@@ -349,8 +354,8 @@ public final class FalseHitGuard implements SemanticHitGuard {
   private static boolean missing(List<String> tokens, PromptMarkers other) {
     for (String token : tokens) {
       if (!other.vocabulary.contains(token)
-          && !(token.endsWith("s") && other.vocabulary.contains(
-              token.substring(0, token.length() - 1)))
+          && !(token.endsWith("s")
+              && other.vocabulary.contains(token.substring(0, token.length() - 1)))
           && !other.spellsOut(token)) {
         return true;
       }
@@ -360,8 +365,15 @@ public final class FalseHitGuard implements SemanticHitGuard {
 
   @Override
   public String toString() {
-    return "FalseHitGuard{checks=" + checks + ", extra opposite pairs=" + extraPairs
-        + ", extra negation words=" + extraNegations + ", extra task classes=" + extraTasks + "}";
+    return "FalseHitGuard{checks="
+        + checks
+        + ", extra opposite pairs="
+        + extraPairs
+        + ", extra negation words="
+        + extraNegations
+        + ", extra task classes="
+        + extraTasks
+        + "}";
   }
 
   /** Chooses the checks and adds words to the built-in lists. Not thread-safe; reusable. */
@@ -391,19 +403,19 @@ public final class FalseHitGuard implements SemanticHitGuard {
     }
 
     /**
-     * Adds an antonym pair, each a word or a two-word phrase ("approve", "veto"; "check in",
-     * "check out"); regular inflections are matched too (approved, vetoes). An added pair takes
-     * precedence over a built-in class that has the same word.
+     * Adds an antonym pair, each a word or a two-word phrase ("approve", "veto"; "check in", "check
+     * out"); regular inflections are matched too (approved, vetoes). An added pair takes precedence
+     * over a built-in class that has the same word.
      *
-     * @throws IllegalArgumentException when a side is blank, longer than two words, or both
-     *     sides are the same
+     * @throws IllegalArgumentException when a side is blank, longer than two words, or both sides
+     *     are the same
      */
     public Builder oppositePair(String positive, String negative) {
       String a = phrase(positive, "positive side of an opposite pair");
       String b = phrase(negative, "negative side of an opposite pair");
       if (a.equals(b)) {
-        throw new IllegalArgumentException("an opposite pair needs two different words, got \""
-            + positive + "\" twice");
+        throw new IllegalArgumentException(
+            "an opposite pair needs two different words, got \"" + positive + "\" twice");
       }
       oppositePairs.add(new String[] {a, b});
       return this;
@@ -417,8 +429,8 @@ public final class FalseHitGuard implements SemanticHitGuard {
     public Builder negationWord(String word) {
       String w = Objects.requireNonNull(word, "word").strip().toLowerCase(Locale.ROOT);
       if (w.isEmpty() || w.chars().anyMatch(Character::isWhitespace)) {
-        throw new IllegalArgumentException("a negation word must be one word, got \"" + word
-            + "\"");
+        throw new IllegalArgumentException(
+            "a negation word must be one word, got \"" + word + "\"");
       }
       negationWords.add(w);
       return this;
@@ -426,13 +438,13 @@ public final class FalseHitGuard implements SemanticHitGuard {
 
     /**
      * Adds a class of task words that ask for the same thing, each a word or a two-word phrase
-     * ("refund", "money back"), matched with regular inflections (refunded, refunds): a prompt
-     * that has a word of this class where the other has a word of another class asks for
-     * something else. An added class takes precedence over a built-in class that has the same
-     * word; so a built-in word can be moved into an application's own class.
+     * ("refund", "money back"), matched with regular inflections (refunded, refunds): a prompt that
+     * has a word of this class where the other has a word of another class asks for something else.
+     * An added class takes precedence over a built-in class that has the same word; so a built-in
+     * word can be moved into an application's own class.
      *
-     * @throws IllegalArgumentException when no word is given, or a word is blank or longer than
-     *     two words
+     * @throws IllegalArgumentException when no word is given, or a word is blank or longer than two
+     *     words
      */
     public Builder taskClass(String... words) {
       if (Objects.requireNonNull(words, "words").length == 0) {
@@ -452,11 +464,14 @@ public final class FalseHitGuard implements SemanticHitGuard {
     }
 
     private static String phrase(String phrase, String what) {
-      String p = Objects.requireNonNull(phrase, what).strip().toLowerCase(Locale.ROOT)
-          .replaceAll("\\s+", " ");
+      String p =
+          Objects.requireNonNull(phrase, what)
+              .strip()
+              .toLowerCase(Locale.ROOT)
+              .replaceAll("\\s+", " ");
       if (p.isEmpty() || p.split(" ").length > 2) {
-        throw new IllegalArgumentException("the " + what + " must be one or two words, got \""
-            + phrase + "\"");
+        throw new IllegalArgumentException(
+            "the " + what + " must be one or two words, got \"" + phrase + "\"");
       }
       return p;
     }

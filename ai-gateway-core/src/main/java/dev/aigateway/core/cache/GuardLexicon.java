@@ -10,9 +10,9 @@ import java.util.stream.Collectors;
 
 /**
  * The closed word lists {@link FalseHitGuard} reads: negation cues, opposite poles, task words,
- * number words and units, and the function words and common sentence openers that are
- * capitalised without being names. Built once per guard; immutable after construction, so shared
- * freely between threads.
+ * number words and units, and the function words and common sentence openers that are capitalised
+ * without being names. Built once per guard; immutable after construction, so shared freely between
+ * threads.
  */
 final class GuardLexicon {
 
@@ -26,40 +26,50 @@ final class GuardLexicon {
   private static final WordLists LISTS = WordLists.read(GuardLexicon.class, RESOURCE);
 
   private static final Set<String> NEGATIONS = Set.copyOf(LISTS.words("negations"));
+
   /** Each opposition's two poles, each pole words or two-word phrasal verbs of one side. */
   private static final List<List<List<String>>> OPPOSITES = LISTS.pairs("opposites");
+
   /**
    * Task classes: what a prompt asks to be done (translate, summarize, fix) or made (a poem, an
-   * e-mail, a regex); swapping a word for another of its class keeps the task. Left out on
-   * purpose, because they ask for anything or name a topic as often as a task: give, make, show,
-   * tell, help, find, check, improve, convert, format, simplify, solve, answer, response,
-   * document, note, comment, post, order, return.
+   * e-mail, a regex); swapping a word for another of its class keeps the task. Left out on purpose,
+   * because they ask for anything or name a topic as often as a task: give, make, show, tell, help,
+   * find, check, improve, convert, format, simplify, solve, answer, response, document, note,
+   * comment, post, order, return.
    */
   private static final List<List<String>> TASKS = LISTS.records("tasks");
+
   /** Affixal negation: prefix → the shortest remainder that counts ("display" is no "play"). */
   private static final Map<String, String> NEGATIVE_PREFIXES =
       LISTS.orderedValues("negative-prefixes");
+
   private static final List<List<String>> UNITS = LISTS.records("units");
+
   /** Words and suffixes that multiply the number before them ("5k", "2 million"). */
   private static final Map<String, Double> MULTIPLIERS = LISTS.numbers("multipliers");
+
   /** Words that make a number a rate ("daily" → "d"). */
   private static final Map<String, String> FREQUENCIES = LISTS.orderedValues("frequencies");
+
   private static final Map<String, Double> NUMBER_WORDS = LISTS.numbers("number-words");
   private static final Map<String, Double> ORDINALS = LISTS.numbers("ordinals");
+
   /** Closed-class words and greetings capitalised without being names. */
   private static final Set<String> FUNCTION_WORDS = Set.copyOf(LISTS.words("function-words"));
+
   /**
    * Words that commonly open a sentence or prompt without being names. A capitalised first word
    * outside this list, the function words and the words of the other lists is taken for a name
    * ("Paris or Rome?"). Matched with regular inflections ("Using", "Based", "Lists").
    */
-  private static final Set<String> SENTENCE_STARTERS =
-      Set.copyOf(LISTS.words("sentence-starters"));
-  private static final Set<String> STARTER_STEMS = SENTENCE_STARTERS.stream()
-      .map(PromptMarkers::stem).collect(Collectors.toUnmodifiableSet());
+  private static final Set<String> SENTENCE_STARTERS = Set.copyOf(LISTS.words("sentence-starters"));
+
+  private static final Set<String> STARTER_STEMS =
+      SENTENCE_STARTERS.stream().map(PromptMarkers::stem).collect(Collectors.toUnmodifiableSet());
+
   /**
-   * The commonest adjectives negated by a prefix: counted as negations even when the other
-   * prompt does not have the plain word ("unable to log in" against "can't log in").
+   * The commonest adjectives negated by a prefix: counted as negations even when the other prompt
+   * does not have the plain word ("unable to log in" against "can't log in").
    */
   private static final Set<String> NEGATIVE_ADJECTIVES =
       Set.copyOf(LISTS.words("negative-adjectives"));
@@ -73,8 +83,8 @@ final class GuardLexicon {
   private final Map<String, Integer> ordinals;
   private final int poleCodes;
 
-  GuardLexicon(List<String[]> extraOpposites, List<String> extraNegations,
-      List<List<String>> extraTasks) {
+  GuardLexicon(
+      List<String[]> extraOpposites, List<String> extraNegations, List<List<String>> extraTasks) {
     Set<String> neg = new HashSet<>(NEGATIONS);
     neg.addAll(extraNegations);
     this.negations = Set.copyOf(neg);
@@ -146,8 +156,8 @@ final class GuardLexicon {
   }
 
   /**
-   * Maps the regular forms of a task word to its class; of a two-word phrase, the forms of
-   * either word with the other as given ("pulled out", "regular expressions").
+   * Maps the regular forms of a task word to its class; of a two-word phrase, the forms of either
+   * word with the other as given ("pulled out", "regular expressions").
    */
   private static void addTask(Map<String, Integer> tasks, String phrase, int task) {
     String lemma = phrase.toLowerCase(Locale.ROOT);
@@ -169,9 +179,9 @@ final class GuardLexicon {
   }
 
   /**
-   * The regular inflections of a word: plural and third person, past, gerund, and the usual
-   * noun forms (-ion, -ation, -al, -ment). Over-generation is harmless: a made-up form never
-   * occurs in a prompt.
+   * The regular inflections of a word: plural and third person, past, gerund, and the usual noun
+   * forms (-ion, -ation, -al, -ment). Over-generation is harmless: a made-up form never occurs in a
+   * prompt.
    */
   static Set<String> inflections(String word) {
     Set<String> forms = regularForms(word);
@@ -216,8 +226,13 @@ final class GuardLexicon {
   private static boolean isConsonantVowelConsonant(String w) {
     int n = w.length();
     char c = w.charAt(n - 1);
-    return n >= 3 && !isVowel(c) && c != 'w' && c != 'x' && c != 'y'
-        && isVowel(w.charAt(n - 2)) && !isVowel(w.charAt(n - 3));
+    return n >= 3
+        && !isVowel(c)
+        && c != 'w'
+        && c != 'x'
+        && c != 'y'
+        && isVowel(w.charAt(n - 2))
+        && !isVowel(w.charAt(n - 3));
   }
 
   private static boolean isVowel(char c) {
@@ -277,22 +292,27 @@ final class GuardLexicon {
   }
 
   /**
-   * Whether a capitalised word at the start of a sentence is an ordinary word rather than a
-   * name: a function word, a common sentence starter (inflected or not), or a word of the other
-   * lists.
+   * Whether a capitalised word at the start of a sentence is an ordinary word rather than a name: a
+   * function word, a common sentence starter (inflected or not), or a word of the other lists.
    */
   boolean isCommonStarter(String lower) {
-    return FUNCTION_WORDS.contains(lower) || SENTENCE_STARTERS.contains(lower)
-        || STARTER_STEMS.contains(PromptMarkers.stem(lower)) || isNegation(lower)
-        || isNegativeAdjective(lower) || poles.containsKey(lower) || tasks.containsKey(lower)
+    return FUNCTION_WORDS.contains(lower)
+        || SENTENCE_STARTERS.contains(lower)
+        || STARTER_STEMS.contains(PromptMarkers.stem(lower))
+        || isNegation(lower)
+        || isNegativeAdjective(lower)
+        || poles.containsKey(lower)
+        || tasks.containsKey(lower)
         || units.containsKey(lower)
-        || frequencies.containsKey(lower) || numberWords.containsKey(lower)
-        || ordinals.containsKey(lower) || MULTIPLIERS.containsKey(lower);
+        || frequencies.containsKey(lower)
+        || numberWords.containsKey(lower)
+        || ordinals.containsKey(lower)
+        || MULTIPLIERS.containsKey(lower);
   }
 
   /**
-   * The word {@code lower} negates by a prefix ("unencrypted" → "encrypted"), tried in order of
-   * the prefixes; each candidate is returned through {@code sink} until it answers true.
+   * The word {@code lower} negates by a prefix ("unencrypted" → "encrypted"), tried in order of the
+   * prefixes; each candidate is returned through {@code sink} until it answers true.
    */
   boolean anyPrefixRemainder(String lower, java.util.function.Predicate<String> sink) {
     for (Map.Entry<String, String> rule : NEGATIVE_PREFIXES.entrySet()) {

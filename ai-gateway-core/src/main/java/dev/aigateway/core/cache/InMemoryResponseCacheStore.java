@@ -26,6 +26,7 @@ public final class InMemoryResponseCacheStore implements ResponseCacheStore {
 
   /** Default bound: 64 MiB of cached bodies. */
   public static final long DEFAULT_MAXIMUM_BYTES = 64L << 20;
+
   /** Default time to live: one hour after an entry was written. */
   public static final Duration DEFAULT_TIME_TO_LIVE = Duration.ofHours(1);
 
@@ -36,14 +37,16 @@ public final class InMemoryResponseCacheStore implements ResponseCacheStore {
   private InMemoryResponseCacheStore(Builder builder) {
     this.maximumBytes = builder.maximumBytes;
     this.timeToLive = builder.timeToLive;
-    this.cache = Caffeine.newBuilder()
-        .maximumWeight(maximumBytes)
-        .weigher((Key key, CachedResponse value) ->
-            (int) Math.min(Integer.MAX_VALUE, value.weight() + key.weight()))
-        .expireAfterWrite(timeToLive)
-        .ticker(builder.ticker)
-        .executor(Runnable::run) // maintenance on the calling thread: deterministic, no pool
-        .build();
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumWeight(maximumBytes)
+            .weigher(
+                (Key key, CachedResponse value) ->
+                    (int) Math.min(Integer.MAX_VALUE, value.weight() + key.weight()))
+            .expireAfterWrite(timeToLive)
+            .ticker(builder.ticker)
+            .executor(Runnable::run) // maintenance on the calling thread: deterministic, no pool
+            .build();
   }
 
   /** A store with the defaults (64 MiB, one hour). */
@@ -85,8 +88,13 @@ public final class InMemoryResponseCacheStore implements ResponseCacheStore {
 
   @Override
   public String toString() {
-    return "InMemoryResponseCacheStore[maximumBytes=" + maximumBytes + ", timeToLive="
-        + timeToLive + ", size=" + cache.estimatedSize() + "]";
+    return "InMemoryResponseCacheStore[maximumBytes="
+        + maximumBytes
+        + ", timeToLive="
+        + timeToLive
+        + ", size="
+        + cache.estimatedSize()
+        + "]";
   }
 
   private record Key(String partition, String key) {

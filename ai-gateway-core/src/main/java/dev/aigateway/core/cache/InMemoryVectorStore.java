@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The default {@link VectorStore}: vectors in this JVM's memory, exact search for small
- * partitions and an HNSW graph (Lucene's) for large ones.
+ * The default {@link VectorStore}: vectors in this JVM's memory, exact search for small partitions
+ * and an HNSW graph (Lucene's) for large ones.
  *
  * <pre>{@code
  * VectorStore store = InMemoryVectorStore.builder()
@@ -27,47 +27,51 @@ import java.util.concurrent.locks.ReentrantLock;
  * List<VectorMatch> best = store.nearest("tenant-a|gpt-4o-mini", queryVector, 3, 0.92);
  * }</pre>
  *
- * <p><b>Layout.</b> Each partition keeps its vectors in one contiguous {@code float[]} (slot
- * {@code i} at {@code i * dimension}), so an exact search is a linear pass over memory with a
- * dot product unrolled over eight accumulators. Removed and replaced entries become tombstones
- * until a rebuild compacts the partition (once they are a third of its slots).
+ * <p><b>Layout.</b> Each partition keeps its vectors in one contiguous {@code float[]} (slot {@code
+ * i} at {@code i * dimension}), so an exact search is a linear pass over memory with a dot product
+ * unrolled over eight accumulators. Removed and replaced entries become tombstones until a rebuild
+ * compacts the partition (once they are a third of its slots).
  *
- * <p><b>Approximate search.</b> A partition with more than {@link Builder#approximateAbove}
- * live entries is also indexed by an HNSW graph (Lucene's {@code HnswGraphBuilder}, M = 16,
- * beam width 100) over the same arrays; its first build runs in the background (on the
- * {@linkplain Builder#executor executor}), later entries are linked in as they are added. A
- * graph search visits a few thousand vectors instead of all of them; every candidate it returns
- * is re-scored exactly, so a score is never approximate, only the set of matches may miss one.
- * Below the threshold a full scan is faster than the graph, and exact. See docs/vector-store.md
- * for the measurements behind {@link #DEFAULT_APPROXIMATE_ABOVE} and the recall.
+ * <p><b>Approximate search.</b> A partition with more than {@link Builder#approximateAbove} live
+ * entries is also indexed by an HNSW graph (Lucene's {@code HnswGraphBuilder}, M = 16, beam width
+ * 100) over the same arrays; its first build runs in the background (on the {@linkplain
+ * Builder#executor executor}), later entries are linked in as they are added. A graph search visits
+ * a few thousand vectors instead of all of them; every candidate it returns is re-scored exactly,
+ * so a score is never approximate, only the set of matches may miss one. Below the threshold a full
+ * scan is faster than the graph, and exact. See docs/vector-store.md for the measurements behind
+ * {@link #DEFAULT_APPROXIMATE_ABOVE} and the recall.
  *
- * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written
- * (on the builder's {@link Builder#clock clock}); an expired entry is never returned and is dropped by a
- * sweep that runs on later calls. Past {@link Builder#maximumEntries} the oldest entries, over
+ * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written (on
+ * the builder's {@link Builder#clock clock}); an expired entry is never returned and is dropped by
+ * a sweep that runs on later calls. Past {@link Builder#maximumEntries} the oldest entries, over
  * all partitions, are evicted first.
  *
- * <p><b>Threads.</b> Searches of a partition run concurrently under its read lock; adds and
- * removes take its write lock (an add to an indexed partition links the entry into the graph
- * there: about 1 ms at 100,000 entries).
+ * <p><b>Threads.</b> Searches of a partition run concurrently under its read lock; adds and removes
+ * take its write lock (an add to an indexed partition links the entry into the graph there: about 1
+ * ms at 100,000 entries).
  */
 public final class InMemoryVectorStore implements VectorStore {
 
   /** How long an entry lives by default. */
   public static final Duration DEFAULT_TIME_TO_LIVE = Duration.ofHours(1);
+
   /** How many entries the store holds by default, over all partitions. */
   public static final long DEFAULT_MAXIMUM_ENTRIES = 100_000;
+
   /**
    * Live entries of a partition above which it is searched through an HNSW graph by default.
-   * Measured with 384-dimension vectors, the graph overtakes the scan at about 2,000 entries
-   * (0.16 against 0.19 ms); at 5,000 it is twice as fast (0.25 against 0.53 ms), and below that
-   * an exact scan stays well inside a millisecond, so exactness costs little.
+   * Measured with 384-dimension vectors, the graph overtakes the scan at about 2,000 entries (0.16
+   * against 0.19 ms); at 5,000 it is twice as fast (0.25 against 0.53 ms), and below that an exact
+   * scan stays well inside a millisecond, so exactness costs little.
    */
   public static final int DEFAULT_APPROXIMATE_ABOVE = 5_000;
+
   /**
-   * Candidates a graph search keeps (HNSW's {@code ef}) by default. Measured at 100,000
-   * clustered 384-dimension vectors: all of the true best 3 found, 0.5 ms median.
+   * Candidates a graph search keeps (HNSW's {@code ef}) by default. Measured at 100,000 clustered
+   * 384-dimension vectors: all of the true best 3 found, 0.5 ms median.
    */
   public static final int DEFAULT_SEARCH_BEAM_WIDTH = 50;
+
   /**
    * Graph nodes one search may read by default, a bound on its latency: each read of a
    * 384-dimension vector in graph order costs about 0.4 us (memory latency), so 1,500 reads stay
@@ -83,11 +87,14 @@ public final class InMemoryVectorStore implements VectorStore {
   private final long maximumEntries;
   private final VectorStoreSettings settings;
   private final ConcurrentHashMap<String, VectorPartition> partitions = new ConcurrentHashMap<>();
+
   /** Every write in the order it happened: oldest at the head, for expiry and eviction. */
   private final ConcurrentLinkedQueue<Written> writes = new ConcurrentLinkedQueue<>();
+
   private final ReentrantLock sweepLock = new ReentrantLock();
   private final AtomicLong size = new AtomicLong();
   private final AtomicLong sequence = new AtomicLong();
+
   /** Writes in {@link #writes} whose entry was replaced or removed since. */
   private final AtomicLong staleWrites = new AtomicLong();
 
@@ -95,8 +102,13 @@ public final class InMemoryVectorStore implements VectorStore {
     this.ticker = builder.ticker;
     this.timeToLiveNanos = builder.timeToLive.toNanos();
     this.maximumEntries = builder.maximumEntries;
-    this.settings = new VectorStoreSettings(timeToLiveNanos, builder.approximateAbove,
-        builder.searchBeamWidth, builder.searchVisitLimit, builder.executor);
+    this.settings =
+        new VectorStoreSettings(
+            timeToLiveNanos,
+            builder.approximateAbove,
+            builder.searchBeamWidth,
+            builder.searchVisitLimit,
+            builder.executor);
   }
 
   /** A builder with the documented defaults. */
@@ -113,8 +125,8 @@ public final class InMemoryVectorStore implements VectorStore {
     long now = ticker.read();
     long seq = sequence.incrementAndGet();
     while (true) {
-      VectorPartition target = partitions.computeIfAbsent(partition,
-          name -> new VectorPartition(name, settings));
+      VectorPartition target =
+          partitions.computeIfAbsent(partition, name -> new VectorPartition(name, settings));
       VectorPartition.Added added = target.add(id, vector, text, now, seq);
       if (added == VectorPartition.Added.PARTITION_DROPPED) {
         partitions.remove(partition, target); // emptied meanwhile; add to a fresh one
@@ -132,8 +144,7 @@ public final class InMemoryVectorStore implements VectorStore {
   }
 
   @Override
-  public List<VectorMatch> nearest(String partition, float[] vector, int limit,
-      double minScore) {
+  public List<VectorMatch> nearest(String partition, float[] vector, int limit, double minScore) {
     Objects.requireNonNull(partition, "partition");
     checkVector(vector);
     if (limit < 0) {
@@ -189,15 +200,15 @@ public final class InMemoryVectorStore implements VectorStore {
   }
 
   /**
-   * Evicts the oldest entries past the size bound, drops expired ones, and forgets writes that
-   * were superseded once they outnumber the entries. Writers wait for a running sweep; searches
-   * skip it.
+   * Evicts the oldest entries past the size bound, drops expired ones, and forgets writes that were
+   * superseded once they outnumber the entries. Writers wait for a running sweep; searches skip it.
    */
   private void sweep(long now, boolean wait) {
     Written oldest = writes.peek();
-    boolean due = size.get() > maximumEntries
-        || (oldest != null && now - oldest.writtenAt >= timeToLiveNanos)
-        || staleWrites.get() > Math.max(size.get(), 1_024);
+    boolean due =
+        size.get() > maximumEntries
+            || (oldest != null && now - oldest.writtenAt >= timeToLiveNanos)
+            || staleWrites.get() > Math.max(size.get(), 1_024);
     if (!due) {
       return;
     }
@@ -243,17 +254,17 @@ public final class InMemoryVectorStore implements VectorStore {
   }
 
   /** One add, remembered in write order. */
-  private record Written(String name, VectorPartition partition, String id, long sequence,
-      long writtenAt) {}
+  private record Written(
+      String name, VectorPartition partition, String id, long sequence, long writtenAt) {}
 
   /**
    * Configures an {@link InMemoryVectorStore}; each setting is checked when it is set.
    *
-   * <p>Defaults: time to live {@link #DEFAULT_TIME_TO_LIVE}, at most
-   * {@link #DEFAULT_MAXIMUM_ENTRIES} entries, the system ticker, HNSW above
-   * {@link #DEFAULT_APPROXIMATE_ABOVE} entries per partition with a search beam of
-   * {@link #DEFAULT_SEARCH_BEAM_WIDTH} and at most {@link #DEFAULT_SEARCH_VISIT_LIMIT} nodes read,
-   * and graph builds on a new daemon thread each.
+   * <p>Defaults: time to live {@link #DEFAULT_TIME_TO_LIVE}, at most {@link
+   * #DEFAULT_MAXIMUM_ENTRIES} entries, the system ticker, HNSW above {@link
+   * #DEFAULT_APPROXIMATE_ABOVE} entries per partition with a search beam of {@link
+   * #DEFAULT_SEARCH_BEAM_WIDTH} and at most {@link #DEFAULT_SEARCH_VISIT_LIMIT} nodes read, and
+   * graph builds on a new daemon thread each.
    */
   public static final class Builder {
     private Duration timeToLive = DEFAULT_TIME_TO_LIVE;
@@ -296,8 +307,8 @@ public final class InMemoryVectorStore implements VectorStore {
     }
 
     /**
-     * Live entries a partition must exceed to be searched through an HNSW graph; at or below it
-     * a partition is scanned exactly. {@code Integer.MAX_VALUE} keeps every search exact.
+     * Live entries a partition must exceed to be searched through an HNSW graph; at or below it a
+     * partition is scanned exactly. {@code Integer.MAX_VALUE} keeps every search exact.
      */
     public Builder approximateAbove(int entriesPerPartition) {
       if (entriesPerPartition < 0) {
@@ -309,8 +320,8 @@ public final class InMemoryVectorStore implements VectorStore {
     }
 
     /**
-     * Candidates a graph search keeps before the best are re-scored ({@code ef} in HNSW terms;
-     * at least the search's limit is used): higher finds more of the true nearest, slower.
+     * Candidates a graph search keeps before the best are re-scored ({@code ef} in HNSW terms; at
+     * least the search's limit is used): higher finds more of the true nearest, slower.
      */
     public Builder searchBeamWidth(int searchBeamWidth) {
       if (searchBeamWidth < 1) {
@@ -322,8 +333,8 @@ public final class InMemoryVectorStore implements VectorStore {
     }
 
     /**
-     * The most graph nodes one search reads before it returns the best found so far (a bound on
-     * its latency); {@code Integer.MAX_VALUE} for no bound.
+     * The most graph nodes one search reads before it returns the best found so far (a bound on its
+     * latency); {@code Integer.MAX_VALUE} for no bound.
      */
     public Builder searchVisitLimit(int nodes) {
       if (nodes < 1) {
@@ -334,9 +345,9 @@ public final class InMemoryVectorStore implements VectorStore {
     }
 
     /**
-     * Where partitions are rebuilt in the background: a graph's first build and compactions.
-     * By default each rebuild runs on a new daemon thread (they are rare and long); pass
-     * {@code Runnable::run} to rebuild on the writing thread, before its add returns.
+     * Where partitions are rebuilt in the background: a graph's first build and compactions. By
+     * default each rebuild runs on a new daemon thread (they are rare and long); pass {@code
+     * Runnable::run} to rebuild on the writing thread, before its add returns.
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");

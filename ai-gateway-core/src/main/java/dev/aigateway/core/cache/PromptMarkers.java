@@ -22,8 +22,7 @@ final class PromptMarkers {
   private static final int MAX_QUOTE = 300;
   private static final int MAX_FENCE = 4_000;
   private static final int SNAP = 64;
-  private static final Set<String> TIME_UNITS = Set.of("ms", "s", "min", "h", "d", "wk", "mo",
-      "y");
+  private static final Set<String> TIME_UNITS = Set.of("ms", "s", "min", "h", "d", "wk", "mo", "y");
 
   // The kinds of the token stream the number pass reads.
   private static final byte WORD = 0;
@@ -35,27 +34,37 @@ final class PromptMarkers {
   private final String text;
 
   int negations;
+
   /** Opposite-pole lemmas present, with their pole codes. */
   final Map<String, Integer> poles = new HashMap<>(8);
+
   /** The task classes of the words and two-word phrases ("translate", "pull out"). */
   final BitSet tasks = new BitSet();
+
   /** Numbers with their units, canonical ("5|km", "10|%", "3|ord", "per|d"), sorted. */
   final List<String> numbers = new ArrayList<>(4);
+
   /** The values of the numbers, without units, in the order they are written. */
   final List<String> numberOrder = new ArrayList<>(4);
+
   /** Quoted spans, lower case, without quote characters, whitespace collapsed. */
   final List<String> quoted = new ArrayList<>(2);
+
   /** Code-like tokens, lower case. */
   final List<String> identifiers = new ArrayList<>(2);
+
   /** Names: capitalised words not at a sentence start, acronyms, mixed letter-digit tokens. */
   final List<String> entities = new ArrayList<>(4);
+
   /**
-   * Capitalised words at a sentence start that are not common words: names, or words the
-   * lexicon lacks ("Compose a haiku", "Regex for emails").
+   * Capitalised words at a sentence start that are not common words: names, or words the lexicon
+   * lacks ("Compose a haiku", "Regex for emails").
    */
   final List<String> openingNames = new ArrayList<>(2);
+
   /** Every form under which the other prompt may mention a token of this one. */
   final Set<String> vocabulary = new HashSet<>(64);
+
   /** The words, lower case, in order (for affixal negation). */
   final List<String> words = new ArrayList<>(32);
 
@@ -91,8 +100,8 @@ final class PromptMarkers {
   }
 
   /**
-   * The prompt itself when short enough, else its head and its tail, each half of the cap and
-   * each cut at whitespace: the question after a long pasted document is still read.
+   * The prompt itself when short enough, else its head and its tail, each half of the cap and each
+   * cut at whitespace: the question after a long pasted document is still read.
    */
   static String clip(String prompt) {
     int max = FalseHitGuard.MAX_ANALYSED_CHARS;
@@ -210,7 +219,10 @@ final class PromptMarkers {
   }
 
   private static boolean opensQuote(char before) {
-    return Character.isWhitespace(before) || before == '(' || before == '[' || before == ':'
+    return Character.isWhitespace(before)
+        || before == '('
+        || before == '['
+        || before == ':'
         || before == '=';
   }
 
@@ -551,7 +563,9 @@ final class PromptMarkers {
       Double factor = lexicon.multiplier(suffix);
       if (factor != null && !suffix.equals("hundred")) {
         value *= factor;
-      } else if (suffix.equals("st") || suffix.equals("nd") || suffix.equals("rd")
+      } else if (suffix.equals("st")
+          || suffix.equals("nd")
+          || suffix.equals("rd")
           || suffix.equals("th")) {
         unit = "ord";
       } else if (lexicon.unit(suffix) != null) {
@@ -756,8 +770,9 @@ final class PromptMarkers {
         }
         emit(value, unit);
         k = next - 1;
-      } else if (kind == WORD && (lexicon.numberWord(token) != null
-          || lexicon.multiplier(token) != null && !token.equals("k"))) {
+      } else if (kind == WORD
+          && (lexicon.numberWord(token) != null
+              || lexicon.multiplier(token) != null && !token.equals("k"))) {
         double total = 0;
         double current = 0;
         int j = k;
@@ -774,7 +789,8 @@ final class PromptMarkers {
               total += Math.max(current, 1) * factor;
               current = 0;
             }
-          } else if (w.equals("and") && isWord(j + 1)
+          } else if (w.equals("and")
+              && isWord(j + 1)
               && lexicon.numberWord(streamText.get(j + 1)) != null) {
             // two hundred and five
           } else {
@@ -789,8 +805,8 @@ final class PromptMarkers {
         emit(total + current, unit);
         k = j - 1;
       } else if (kind == WORD && lexicon.ordinal(token) != null) {
-        boolean timeUnit = token.equals("second") && k > 0 && isWord(k - 1)
-            && isRateWord(streamText.get(k - 1));
+        boolean timeUnit =
+            token.equals("second") && k > 0 && isWord(k - 1) && isRateWord(streamText.get(k - 1));
         if (!timeUnit) {
           emit(lexicon.ordinal(token), "ord");
         }
@@ -808,7 +824,10 @@ final class PromptMarkers {
   }
 
   private static boolean isRateWord(String w) {
-    return w.equals("per") || w.equals("every") || w.equals("a") || w.equals("an")
+    return w.equals("per")
+        || w.equals("every")
+        || w.equals("a")
+        || w.equals("an")
         || w.equals("each");
   }
 
@@ -837,8 +856,10 @@ final class PromptMarkers {
     if (value == 1 && (unit == null || unit.equals("ord"))) {
       return;
     }
-    String number = value == Math.rint(value) && Math.abs(value) < 1e15
-        ? Long.toString((long) value) : Double.toString(value);
+    String number =
+        value == Math.rint(value) && Math.abs(value) < 1e15
+            ? Long.toString((long) value)
+            : Double.toString(value);
     numbers.add(unit == null ? number : number + "|" + unit);
     numberOrder.add(number);
   }

@@ -26,15 +26,15 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>Same form: JSON is replayed byte for byte; a stream too, except that the usage-only chunk
- *       (and the {@code "usage":null} members OpenAI adds to every other chunk) is removed when
- *       the call did not ask for {@code stream_options.include_usage}, exactly as the gateway
- *       hides them from a live stream.</li>
+ *       (and the {@code "usage":null} members OpenAI adds to every other chunk) is removed when the
+ *       call did not ask for {@code stream_options.include_usage}, exactly as the gateway hides
+ *       them from a live stream.
  *   <li>JSON to stream (chat and text completions): a role chunk, one content chunk per choice
- *       (tool calls whole), a finish chunk per choice, the usage chunk if asked for, then
- *       {@code [DONE]}.</li>
+ *       (tool calls whole), a finish chunk per choice, the usage chunk if asked for, then {@code
+ *       [DONE]}.
  *   <li>Stream to JSON (chat and text completions): the chunks assembled into the completion
- *       document the backend would have answered: text concatenated per choice, tool-call
- *       arguments concatenated per call, finish reasons and usage kept.</li>
+ *       document the backend would have answered: text concatenated per choice, tool-call arguments
+ *       concatenated per call, finish reasons and usage kept.
  * </ul>
  */
 final class Replay {
@@ -46,13 +46,14 @@ final class Replay {
   public static final String SSE_TYPE = "text/event-stream; charset=utf-8";
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final BodyListener IGNORED = new BodyListener() {
-    @Override
-    public void firstBytes() {}
+  private static final BodyListener IGNORED =
+      new BodyListener() {
+        @Override
+        public void firstBytes() {}
 
-    @Override
-    public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {}
-  };
+        @Override
+        public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {}
+      };
 
   private Replay() {}
 
@@ -60,16 +61,17 @@ final class Replay {
    * The body for a call of {@code operation} that asks for a stream or not, or null when this
    * answer cannot be given in that form (the call is then a miss).
    */
-  public static Replayed replay(CachedResponse cached, Operation operation, boolean stream,
-      boolean includeUsage) {
+  public static Replayed replay(
+      CachedResponse cached, Operation operation, boolean stream, boolean includeUsage) {
     boolean storedStream = cached.format() == CachedResponse.Format.SSE;
     try {
       if (storedStream == stream) {
         if (!stream) {
           return new Replayed(cached.body(), JSON_TYPE);
         }
-        boolean hide = !includeUsage
-            && (operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS);
+        boolean hide =
+            !includeUsage
+                && (operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS);
         return new Replayed(hide ? withoutUsage(cached.body()) : cached.body(), SSE_TYPE);
       }
       if (operation != Operation.CHAT_COMPLETIONS && operation != Operation.COMPLETIONS) {
@@ -79,10 +81,12 @@ final class Replay {
       if (stream) {
         JsonNode document = Json.MAPPER.readTree(cached.body());
         return document instanceof ObjectNode object
-            ? new Replayed(toStream(object, chat, includeUsage), SSE_TYPE) : null;
+            ? new Replayed(toStream(object, chat, includeUsage), SSE_TYPE)
+            : null;
       }
       ObjectNode document = assemble(cached.body(), chat);
-      return document == null ? null
+      return document == null
+          ? null
           : new Replayed(Json.MAPPER.writeValueAsBytes(document), JSON_TYPE);
     } catch (IOException | RuntimeException e) {
       return null; // an answer that cannot be converted is not served
@@ -90,8 +94,8 @@ final class Replay {
   }
 
   private static byte[] withoutUsage(byte[] stream) throws IOException {
-    try (SseBody body = new SseBody(new ByteArrayInputStream(stream), IGNORED, () -> false,
-        false, true)) {
+    try (SseBody body =
+        new SseBody(new ByteArrayInputStream(stream), IGNORED, () -> false, false, true)) {
       return body.readAllBytes();
     }
   }
@@ -138,12 +142,18 @@ final class Replay {
         if (!delta.isEmpty()) {
           event(out, chunk(document, chat, index, delta, null, includeUsage));
         }
-        event(out, chunk(document, chat, index, NODES.objectNode(), choice.get("finish_reason"),
-            includeUsage));
+        event(
+            out,
+            chunk(
+                document,
+                chat,
+                index,
+                NODES.objectNode(),
+                choice.get("finish_reason"),
+                includeUsage));
       } else {
         ObjectNode text = NODES.objectNode();
-        text.set("text", choice.path("text").isTextual() ? choice.get("text")
-            : NODES.textNode(""));
+        text.set("text", choice.path("text").isTextual() ? choice.get("text") : NODES.textNode(""));
         event(out, chunk(document, chat, index, text, null, includeUsage));
         ObjectNode end = NODES.objectNode();
         end.put("text", "");
@@ -172,8 +182,13 @@ final class Replay {
     return chunk;
   }
 
-  private static ObjectNode chunk(ObjectNode document, boolean chat, int index, ObjectNode body,
-      JsonNode finishReason, boolean includeUsage) {
+  private static ObjectNode chunk(
+      ObjectNode document,
+      boolean chat,
+      int index,
+      ObjectNode body,
+      JsonNode finishReason,
+      boolean includeUsage) {
     ObjectNode chunk = header(document, chat);
     ObjectNode choice = chunk.putArray("choices").addObject();
     choice.put("index", index);
@@ -223,8 +238,8 @@ final class Replay {
         usage = chunkUsage;
       }
       for (JsonNode choice : object.path("choices")) {
-        ChoiceParts parts = choices.computeIfAbsent(choice.path("index").asInt(0),
-            i -> new ChoiceParts());
+        ChoiceParts parts =
+            choices.computeIfAbsent(choice.path("index").asInt(0), i -> new ChoiceParts());
         parts.add(choice, chat);
       }
     }
@@ -316,8 +331,7 @@ final class Replay {
         refusal.append(refused.textValue());
       }
       for (JsonNode call : delta.path("tool_calls")) {
-        toolCalls.computeIfAbsent(call.path("index").asInt(0), i -> new ToolCallParts())
-            .add(call);
+        toolCalls.computeIfAbsent(call.path("index").asInt(0), i -> new ToolCallParts()).add(call);
       }
     }
 

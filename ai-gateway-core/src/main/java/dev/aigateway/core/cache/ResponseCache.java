@@ -24,12 +24,12 @@ import java.util.function.Predicate;
  *     .build();
  * }</pre>
  *
- * <p><b>Exact cache.</b> The key is a SHA-256 digest of what determines the answer: the
- * operation, the model (after the backend pool's traffic split, or the Azure deployment), and the
- * request body in canonical form (object keys sorted, whitespace and number spelling normalised),
- * without the transport-only fields {@code stream}, {@code stream_options} and {@code user}
- * ({@link Builder#keyIgnores}). Entries live in a {@link ResponseCacheStore} under the call's
- * vary-by partition, so one partition never sees another's answers.
+ * <p><b>Exact cache.</b> The key is a SHA-256 digest of what determines the answer: the operation,
+ * the model (after the backend pool's traffic split, or the Azure deployment), and the request body
+ * in canonical form (object keys sorted, whitespace and number spelling normalised), without the
+ * transport-only fields {@code stream}, {@code stream_options} and {@code user} ({@link
+ * Builder#keyIgnores}). Entries live in a {@link ResponseCacheStore} under the call's vary-by
+ * partition, so one partition never sees another's answers.
  *
  * <p><b>What is stored.</b> Only 200 answers that ended completely (a stream through its end
  * marker, a JSON document whole), of governed calls whose {@link Builder#storeIf rule} holds
@@ -39,26 +39,29 @@ import java.util.function.Predicate;
  *
  * <p><b>Replay.</b> A hit answers in the form the call asks for: a stream ({@code "stream": true})
  * as server-sent events, with the usage chunk only if {@code stream_options.include_usage} asked
- * for it, otherwise JSON; whichever form it was stored from. Chat and text completions convert
- * both ways; the Responses API and embeddings replay only in the form they were stored in (the
- * other form is a miss, and its answer replaces the entry).
+ * for it, otherwise JSON; whichever form it was stored from. Chat and text completions convert both
+ * ways; the Responses API and embeddings replay only in the form they were stored in (the other
+ * form is a miss, and its answer replaces the entry).
  *
- * <p><b>Accounting.</b> A hit settles the call's token reservation to zero by default
- * ({@link Builder#chargeHits}); its event carries the cache outcome and the tokens the hit saved,
- * and a response header ({@value #DEFAULT_OUTCOME_HEADER}) tells the application the outcome.
+ * <p><b>Accounting.</b> A hit settles the call's token reservation to zero by default ({@link
+ * Builder#chargeHits}); its event carries the cache outcome and the tokens the hit saved, and a
+ * response header ({@value #DEFAULT_OUTCOME_HEADER}) tells the application the outcome.
  *
- * <p><b>Per call.</b> A {@link dev.aigateway.api.CacheControl} tag or the
- * {@value #DEFAULT_CONTROL_HEADER} request header ({@code no-cache}, {@code no-store}) opts a call
- * out; the header never leaves the process.
+ * <p><b>Per call.</b> A {@link dev.aigateway.api.CacheControl} tag or the {@value
+ * #DEFAULT_CONTROL_HEADER} request header ({@code no-cache}, {@code no-store}) opts a call out; the
+ * header never leaves the process.
  */
 public final class ResponseCache {
 
   /** Default response header telling the application the cache outcome. */
   public static final String DEFAULT_OUTCOME_HEADER = "x-ai-gateway-cache";
+
   /** Default request header carrying per-call cache directives. */
   public static final String DEFAULT_CONTROL_HEADER = "x-ai-gateway-cache-control";
+
   /** Default largest body stored: 1 MiB. */
   public static final int DEFAULT_MAXIMUM_ENTRY_BYTES = 1 << 20;
+
   /** Body fields the exact key ignores by default: they change the transport, not the answer. */
   public static final Set<String> DEFAULT_KEY_IGNORES = Set.of("stream", "stream_options", "user");
 
@@ -151,8 +154,17 @@ public final class ResponseCache {
 
   @Override
   public String toString() {
-    return "ResponseCache[exact=" + exact + ", semantic=" + semantic + ", store=" + store
-        + ", keyIgnores=" + keyIgnores + ", chargeHits=" + chargeHits + "]";
+    return "ResponseCache[exact="
+        + exact
+        + ", semantic="
+        + semantic
+        + ", store="
+        + store
+        + ", keyIgnores="
+        + keyIgnores
+        + ", chargeHits="
+        + chargeHits
+        + "]";
   }
 
   /** Configures a {@link ResponseCache}. Not thread-safe; {@link #build()} copies it. */
@@ -171,9 +183,9 @@ public final class ResponseCache {
     private Builder() {}
 
     /**
-     * What partitions the cache: a call only ever sees answers stored under the same value
-     * (a tenant, a consumer, a user...). Default: the call's consumer. A resolver that yields
-     * nothing puts the call in the partition {@code "unknown"}.
+     * What partitions the cache: a call only ever sees answers stored under the same value (a
+     * tenant, a consumer, a user...). Default: the call's consumer. A resolver that yields nothing
+     * puts the call in the partition {@code "unknown"}.
      */
     public Builder varyBy(KeyResolver varyBy) {
       this.varyBy = Objects.requireNonNull(varyBy, "varyBy");
@@ -196,9 +208,8 @@ public final class ResponseCache {
     }
 
     /**
-     * Replaces the top-level body fields the exact key ignores (default {@code stream},
-     * {@code stream_options}, {@code user}). Leave {@code user} out of the set to cache per
-     * end user.
+     * Replaces the top-level body fields the exact key ignores (default {@code stream}, {@code
+     * stream_options}, {@code user}). Leave {@code user} out of the set to cache per end user.
      */
     public Builder keyIgnores(Set<String> fields) {
       Objects.requireNonNull(fields, "fields");

@@ -20,25 +20,27 @@ import java.util.Objects;
  * <p>How a lookup goes (after an exact miss): the last {@link Builder#lastMessages N} messages of
  * the conversation (system messages left out unless {@link Builder#ignoreSystemMessages} is off),
  * or the prompt or input text, are embedded with the {@link EmbeddingModel}. Everything else that
- * determines the answer (model, sampling parameters, tools, response format, the earlier
- * messages, the system messages) must be identical: it is digested into the vector partition,
- * together with the vary-by value and the model's name. The nearest cached prompts in that
- * partition with a similarity of at least the threshold are offered to the
- * {@link SemanticHitGuard}, best first; the first it does not object to is served. When it
- * objected to all, the call is a guarded miss.
+ * determines the answer (model, sampling parameters, tools, response format, the earlier messages,
+ * the system messages) must be identical: it is digested into the vector partition, together with
+ * the vary-by value and the model's name. The nearest cached prompts in that partition with a
+ * similarity of at least the threshold are offered to the {@link SemanticHitGuard}, best first; the
+ * first it does not object to is served. When it objected to all, the call is a guarded miss.
  *
- * <p>Calls with non-text content (images, audio, files) and calls with more than
- * {@link Builder#maxMessages} messages are not looked up or stored semantically (the exact cache
- * still applies). An embedding failure makes that call a miss, logged, never a failed call.
+ * <p>Calls with non-text content (images, audio, files) and calls with more than {@link
+ * Builder#maxMessages} messages are not looked up or stored semantically (the exact cache still
+ * applies). An embedding failure makes that call a miss, logged, never a failed call.
  */
 public final class SemanticCache {
 
   /** Default similarity threshold; chosen from the evaluation in {@code docs/semantic-eval.md}. */
   public static final double DEFAULT_THRESHOLD = 0.78;
+
   /** Default number of trailing messages embedded. */
   public static final int DEFAULT_LAST_MESSAGES = 1;
+
   /** Default largest conversation looked up semantically. */
   public static final int DEFAULT_MAX_MESSAGES = 10;
+
   /** Default number of nearest prompts offered to the guard. */
   public static final int DEFAULT_CANDIDATES = 3;
 
@@ -53,7 +55,8 @@ public final class SemanticCache {
 
   private SemanticCache(Builder b) {
     this.embeddingModel = b.embeddingModel;
-    this.vectorStore = b.vectorStore != null ? b.vectorStore : InMemoryVectorStore.builder().build();
+    this.vectorStore =
+        b.vectorStore != null ? b.vectorStore : InMemoryVectorStore.builder().build();
     this.guard = b.guard != null ? b.guard : FalseHitGuard.defaults();
     this.threshold = b.threshold;
     this.lastMessages = b.lastMessages;
@@ -101,9 +104,19 @@ public final class SemanticCache {
 
   @Override
   public String toString() {
-    return "SemanticCache[model=" + embeddingModel.name() + ", threshold=" + threshold
-        + ", lastMessages=" + lastMessages + ", maxMessages=" + maxMessages
-        + ", ignoreSystemMessages=" + ignoreSystemMessages + ", guard=" + guard + "]";
+    return "SemanticCache[model="
+        + embeddingModel.name()
+        + ", threshold="
+        + threshold
+        + ", lastMessages="
+        + lastMessages
+        + ", maxMessages="
+        + maxMessages
+        + ", ignoreSystemMessages="
+        + ignoreSystemMessages
+        + ", guard="
+        + guard
+        + "]";
   }
 
   /** Configures a {@link SemanticCache}. Not thread-safe; {@link #build()} copies it. */
@@ -128,8 +141,8 @@ public final class SemanticCache {
     }
 
     /**
-     * The last check before a hit is served. Default: {@link FalseHitGuard.defaults()};
-     * {@link SemanticHitGuard#NONE} turns it off (not recommended).
+     * The last check before a hit is served. Default: {@link FalseHitGuard.defaults()}; {@link
+     * SemanticHitGuard#NONE} turns it off (not recommended).
      */
     public Builder guard(SemanticHitGuard guard) {
       this.guard = Objects.requireNonNull(guard, "guard");
@@ -183,8 +196,8 @@ public final class SemanticCache {
 
     public SemanticCache build() {
       if (lastMessages > maxMessages) {
-        throw new IllegalStateException("lastMessages (" + lastMessages
-            + ") is more than maxMessages (" + maxMessages + ")");
+        throw new IllegalStateException(
+            "lastMessages (" + lastMessages + ") is more than maxMessages (" + maxMessages + ")");
       }
       return new SemanticCache(this);
     }

@@ -15,9 +15,9 @@ import java.util.Set;
  *
  * <p>The embedded text is the last N conversation messages (chat {@code messages}, Responses API
  * {@code input} items), the {@code prompt} of a text completion, or a string {@code input}. The
- * <em>context</em> is everything else of the body: the other messages (system messages too,
- * when they are left out of the text), model, sampling parameters, tools, response format. Two
- * calls can share an answer only when their contexts are identical.
+ * <em>context</em> is everything else of the body: the other messages (system messages too, when
+ * they are left out of the text), model, sampling parameters, tools, response format. Two calls can
+ * share an answer only when their contexts are identical.
  *
  * @param text the text to embed
  * @param context the body without the embedded parts, for the partition digest
@@ -33,33 +33,40 @@ record SemanticPrompt(String text, ObjectNode context) {
    * without a prompt (embeddings), non-text content or tool traffic in the embedded messages, an
    * empty text, or more than {@code maxMessages} messages.
    */
-  public static SemanticPrompt of(Operation operation, ObjectNode body, int lastMessages,
-      int maxMessages, boolean ignoreSystemMessages, Set<String> ignoredFields) {
+  public static SemanticPrompt of(
+      Operation operation,
+      ObjectNode body,
+      int lastMessages,
+      int maxMessages,
+      boolean ignoreSystemMessages,
+      Set<String> ignoredFields) {
     if (body == null) {
       return null;
     }
     return switch (operation) {
-      case CHAT_COMPLETIONS -> conversation(body, "messages", lastMessages, maxMessages,
-          ignoreSystemMessages, ignoredFields);
-      case RESPONSES -> body.path("input").isTextual()
-          ? single(body, "input", body.get("input").textValue(), ignoredFields)
-          : conversation(body, "input", lastMessages, maxMessages, ignoreSystemMessages,
-              ignoredFields);
+      case CHAT_COMPLETIONS ->
+          conversation(
+              body, "messages", lastMessages, maxMessages, ignoreSystemMessages, ignoredFields);
+      case RESPONSES ->
+          body.path("input").isTextual()
+              ? single(body, "input", body.get("input").textValue(), ignoredFields)
+              : conversation(
+                  body, "input", lastMessages, maxMessages, ignoreSystemMessages, ignoredFields);
       case COMPLETIONS -> {
         JsonNode prompt = body.get("prompt");
-        if (prompt != null && prompt.isArray() && prompt.size() == 1
-            && prompt.get(0).isTextual()) {
+        if (prompt != null && prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
           prompt = prompt.get(0);
         }
         yield prompt != null && prompt.isTextual()
-            ? single(body, "prompt", prompt.textValue(), ignoredFields) : null;
+            ? single(body, "prompt", prompt.textValue(), ignoredFields)
+            : null;
       }
       default -> null;
     };
   }
 
-  private static SemanticPrompt single(ObjectNode body, String field, String text,
-      Set<String> ignoredFields) {
+  private static SemanticPrompt single(
+      ObjectNode body, String field, String text, Set<String> ignoredFields) {
     if (text.isBlank()) {
       return null;
     }
@@ -68,10 +75,17 @@ record SemanticPrompt(String text, ObjectNode context) {
     return new SemanticPrompt(text, context);
   }
 
-  private static SemanticPrompt conversation(ObjectNode body, String field, int lastMessages,
-      int maxMessages, boolean ignoreSystemMessages, Set<String> ignoredFields) {
+  private static SemanticPrompt conversation(
+      ObjectNode body,
+      String field,
+      int lastMessages,
+      int maxMessages,
+      boolean ignoreSystemMessages,
+      Set<String> ignoredFields) {
     JsonNode messages = body.get(field);
-    if (messages == null || !messages.isArray() || messages.isEmpty()
+    if (messages == null
+        || !messages.isArray()
+        || messages.isEmpty()
         || messages.size() > maxMessages) {
       return null;
     }

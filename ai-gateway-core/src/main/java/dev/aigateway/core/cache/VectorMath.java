@@ -9,8 +9,8 @@ final class VectorMath {
    * The dot product of {@code a[aOffset, aOffset + length)} and {@code b[bOffset, ...)}.
    *
    * <p>Eight independent accumulators: a single running sum is one long chain of dependent
-   * additions (one per ~4 cycles), whereas eight chains keep the floating-point units busy. Java
-   * 17 without the incubating Vector API does not vectorise a float reduction, because that would
+   * additions (one per ~4 cycles), whereas eight chains keep the floating-point units busy. Java 17
+   * without the incubating Vector API does not vectorise a float reduction, because that would
    * reorder the additions; splitting the sum ourselves is the reordering it may not do.
    */
   static float dot(float[] a, int aOffset, float[] b, int bOffset, int length) {

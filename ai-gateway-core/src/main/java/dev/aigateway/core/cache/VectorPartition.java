@@ -9,7 +9,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.search.KnnCollector;
@@ -30,16 +29,16 @@ import org.slf4j.LoggerFactory;
  * {@code float[]}, and its id, text, write time and sequence at {@code slot} of parallel arrays.
  * Slots are append-only: a replaced or removed entry becomes a tombstone (a bit in {@link #dead}),
  * so a slot's vector never changes once written. That is what lets a rebuild read vectors without
- * holding the lock, and lets slots double as the ordinals of the HNSW graph. Tombstones are
- * dropped by a rebuild once they are a third of the slots.
+ * holding the lock, and lets slots double as the ordinals of the HNSW graph. Tombstones are dropped
+ * by a rebuild once they are a third of the slots.
  *
  * <p>Search: slots {@code [0, graph.indexed)} through the graph when there is one, the rest by an
  * exact scan; every candidate is re-scored exactly. Without a graph everything is scanned.
  *
- * <p>Locking: searches share the read lock; adds, removes and graph insertions take the write
- * lock. A rebuild (compaction, and the graph's first build) copies and indexes the surviving
- * vectors off the lock on the store's executor, then installs the result under the write lock,
- * carrying over whatever changed meanwhile.
+ * <p>Locking: searches share the read lock; adds, removes and graph insertions take the write lock.
+ * A rebuild (compaction, and the graph's first build) copies and indexes the surviving vectors off
+ * the lock on the store's executor, then installs the result under the write lock, carrying over
+ * whatever changed meanwhile.
  */
 final class VectorPartition {
 
@@ -47,20 +46,30 @@ final class VectorPartition {
 
   /** HNSW fan-out: M links per node on upper levels, 2M on the bottom one (Lucene's default). */
   static final int MAX_CONNECTIONS = 16;
+
   /** HNSW beam width while inserting (Lucene's default). */
   static final int BUILD_BEAM_WIDTH = 100;
+
   /** Fixed, so that graphs are reproducible for a given order of insertion. */
   private static final long GRAPH_SEED = 42;
+
   /** Tombstones below this many are never worth a rebuild. */
   static final int MIN_TOMBSTONES_FOR_REBUILD = 64;
+
   /** A rebuild catches up off the lock until fewer than this many entries arrived meanwhile. */
   private static final int CATCH_UP_UNDER_LOCK = 32;
+
   /** ... or after this many rounds, when writers keep up with it. */
   private static final int MAX_CATCH_UP_ROUNDS = 8;
+
   private static final int INITIAL_SLOTS = 16;
 
   /** What {@link #add} did. */
-  enum Added { NEW, REPLACED, PARTITION_DROPPED }
+  enum Added {
+    NEW,
+    REPLACED,
+    PARTITION_DROPPED
+  }
 
   private final String name;
   private final VectorStoreSettings settings;
@@ -217,8 +226,8 @@ final class VectorPartition {
       int scanFrom = 0;
       if (graph != null && graph.indexed > 0) {
         int beamWidth = Math.max(limit, settings.searchBeamWidth());
-        for (ScoreDoc candidate : graph.search(query, data, beamWidth,
-            settings.searchVisitLimit(), accepted)) {
+        for (ScoreDoc candidate :
+            graph.search(query, data, beamWidth, settings.searchVisitLimit(), accepted)) {
           int slot = candidate.doc;
           // The graph only ranks; the score reported is always computed here, exactly.
           top.offer(slot, VectorMath.dot(query, 0, data, slot * dimension, dimension));
@@ -243,8 +252,13 @@ final class VectorPartition {
 
   private void checkDimension(float[] vector) {
     if (vector.length != dimension) {
-      throw new IllegalArgumentException("vector has " + vector.length
-          + " dimensions but partition '" + name + "' holds vectors of " + dimension);
+      throw new IllegalArgumentException(
+          "vector has "
+              + vector.length
+              + " dimensions but partition '"
+              + name
+              + "' holds vectors of "
+              + dimension);
     }
   }
 
@@ -284,7 +298,9 @@ final class VectorPartition {
     try {
       settings.executor().execute(this::rebuild);
     } catch (RejectedExecutionException e) {
-      LOG.warn("vector partition '{}': rebuild not started ({}); searching it exactly", name,
+      LOG.warn(
+          "vector partition '{}': rebuild not started ({}); searching it exactly",
+          name,
           e.toString());
       lock.writeLock().lock();
       try {
@@ -299,9 +315,9 @@ final class VectorPartition {
 
   /**
    * Copies the live entries into fresh arrays (and, when the partition is large enough, indexes
-   * them into a new graph) without holding the lock, then installs the result under the write
-   * lock. Slots are append-only, so everything below a snapshot's count stays as it was except
-   * for new tombstones, which the install carries over.
+   * them into a new graph) without holding the lock, then installs the result under the write lock.
+   * Slots are append-only, so everything below a snapshot's count stays as it was except for new
+   * tombstones, which the install carries over.
    */
   private void rebuild() {
     try {
@@ -439,9 +455,12 @@ final class VectorPartition {
       if (at + dimension > data.length) {
         long grown = Math.max((long) data.length * 2, (long) at + dimension);
         if (grown > Integer.MAX_VALUE - 8) {
-          throw new IllegalStateException("a partition holds at most "
-              + (Integer.MAX_VALUE - 8) / dimension + " vectors of " + dimension
-              + " dimensions");
+          throw new IllegalStateException(
+              "a partition holds at most "
+                  + (Integer.MAX_VALUE - 8) / dimension
+                  + " vectors of "
+                  + dimension
+                  + " dimensions");
         }
         data = Arrays.copyOf(data, (int) grown);
       }
@@ -457,8 +476,9 @@ final class VectorPartition {
 
     Graph(Slab slab) {
       try {
-        builder = HnswGraphBuilder.create(new SlabScorers(slab), MAX_CONNECTIONS,
-            BUILD_BEAM_WIDTH, GRAPH_SEED);
+        builder =
+            HnswGraphBuilder.create(
+                new SlabScorers(slab), MAX_CONNECTIONS, BUILD_BEAM_WIDTH, GRAPH_SEED);
       } catch (IOException e) {
         throw new UncheckedIOException(e); // nothing here does I/O
       }
@@ -466,13 +486,16 @@ final class VectorPartition {
     }
 
     /** The best {@code beamWidth} accepted slots the graph finds, scored by {@link SlabScorer}. */
-    ScoreDoc[] search(float[] query, float[] data, int beamWidth, int visitLimit,
-        Bits accepted) {
+    ScoreDoc[] search(float[] query, float[] data, int beamWidth, int visitLimit, Bits accepted) {
       try {
         // This overload reads the graph without its shared cursor: safe for concurrent readers.
-        KnnCollector found = HnswGraphSearcher.search(
-            new SlabScorer(query, 0, data, query.length), beamWidth, hnsw, accepted,
-            visitLimit);
+        KnnCollector found =
+            HnswGraphSearcher.search(
+                new SlabScorer(query, 0, data, query.length),
+                beamWidth,
+                hnsw,
+                accepted,
+                visitLimit);
         return found.topDocs().scoreDocs;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -512,8 +535,8 @@ final class VectorPartition {
   }
 
   /**
-   * Lucene's similarity for unit vectors, {@code (1 + dot) / 2}: non-negative, as the graph
-   * code expects, and ordered like the dot product.
+   * Lucene's similarity for unit vectors, {@code (1 + dot) / 2}: non-negative, as the graph code
+   * expects, and ordered like the dot product.
    */
   private static final class SlabScorer implements RandomVectorScorer {
     private final float[] query;

@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Named word lists read from a UTF-8 text resource. {@code ## name} starts a list; {@code #}
- * starts a comment line; each other line is a record of comma-separated entries (phrases may hold
- * spaces), and a line that ends with a comma or {@code |} goes on on the next line. Entries are
- * trimmed; empty ones are dropped.
+ * Named word lists read from a UTF-8 text resource. {@code ## name} starts a list; {@code #} starts
+ * a comment line; each other line is a record of comma-separated entries (phrases may hold spaces),
+ * and a line that ends with a comma or {@code |} goes on on the next line. Entries are trimmed;
+ * empty ones are dropped.
  *
  * <pre>
  * ## opposites
@@ -42,11 +42,10 @@ final class WordLists {
   static WordLists read(Class<?> owner, String name) {
     try (InputStream in = owner.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException("word list resource " + name + " is missing beside "
-            + owner.getName());
+        throw new IllegalStateException(
+            "word list resource " + name + " is missing beside " + owner.getName());
       }
-      BufferedReader reader = new BufferedReader(new InputStreamReader(in,
-          StandardCharsets.UTF_8));
+      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       Map<String, List<String>> records = new LinkedHashMap<>();
       List<String> current = null;
       StringBuilder record = new StringBuilder();
@@ -64,8 +63,8 @@ final class WordLists {
           continue;
         }
         if (current == null) {
-          throw new IllegalStateException(name + " line " + number
-              + ": entries before the first '## name' line");
+          throw new IllegalStateException(
+              name + " line " + number + ": entries before the first '## name' line");
         }
         record.append(record.length() == 0 ? "" : " ").append(text);
         if (!text.endsWith(",") && !text.endsWith("|")) {
@@ -103,8 +102,12 @@ final class WordLists {
     for (String record : section(list)) {
       List<String> sides = split(record, "|");
       if (sides.size() != 2) {
-        throw new IllegalStateException(resource + " list '" + list
-            + "': a record must have two sides around '|' but was: " + record);
+        throw new IllegalStateException(
+            resource
+                + " list '"
+                + list
+                + "': a record must have two sides around '|' but was: "
+                + record);
       }
       pairs.add(List.of(split(sides.get(0), ","), split(sides.get(1), ",")));
     }
@@ -117,8 +120,8 @@ final class WordLists {
     for (String entry : words(list)) {
       int colon = entry.lastIndexOf(':');
       if (colon <= 0) {
-        throw new IllegalStateException(resource + " list '" + list
-            + "': an entry must read 'key: value' but was: " + entry);
+        throw new IllegalStateException(
+            resource + " list '" + list + "': an entry must read 'key: value' but was: " + entry);
       }
       values.put(entry.substring(0, colon).strip(), entry.substring(colon + 1).strip());
     }
@@ -128,14 +131,16 @@ final class WordLists {
   /** The {@code key: number} entries of a list. */
   Map<String, Double> numbers(String list) {
     Map<String, Double> numbers = new LinkedHashMap<>();
-    orderedValues(list).forEach((key, value) -> {
-      try {
-        numbers.put(key, Double.parseDouble(value));
-      } catch (NumberFormatException e) {
-        throw new IllegalStateException(resource + " list '" + list + "': '" + key
-            + "' has no number but " + value, e);
-      }
-    });
+    orderedValues(list)
+        .forEach(
+            (key, value) -> {
+              try {
+                numbers.put(key, Double.parseDouble(value));
+              } catch (NumberFormatException e) {
+                throw new IllegalStateException(
+                    resource + " list '" + list + "': '" + key + "' has no number but " + value, e);
+              }
+            });
     return Map.copyOf(numbers);
   }
 

@@ -1,10 +1,10 @@
 /**
- * The response cache: configured with {@link dev.aigateway.core.cache.ResponseCache} and
- * {@link dev.aigateway.core.cache.SemanticCache}; the default stores
- * ({@link dev.aigateway.core.cache.InMemoryResponseCacheStore} for answers,
- * {@link dev.aigateway.core.cache.InMemoryVectorStore} for prompt vectors) and the semantic
- * cache's default false-hit guard ({@link dev.aigateway.core.cache.FalseHitGuard}). The engines
- * beside them (lookup, keys, replay) are the library's own; those that are public are so for
- * the benchmarks and may change in any release.
+ * The response cache: configured with {@link dev.aigateway.core.cache.ResponseCache} and {@link
+ * dev.aigateway.core.cache.SemanticCache}; the default stores ({@link
+ * dev.aigateway.core.cache.InMemoryResponseCacheStore} for answers, {@link
+ * dev.aigateway.core.cache.InMemoryVectorStore} for prompt vectors) and the semantic cache's
+ * default false-hit guard ({@link dev.aigateway.core.cache.FalseHitGuard}). The engines beside them
+ * (lookup, keys, replay) are the library's own; those that are public are so for the benchmarks and
+ * may change in any release.
  */
 package dev.aigateway.core.cache;

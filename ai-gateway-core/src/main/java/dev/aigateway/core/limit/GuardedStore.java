@@ -20,18 +20,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The token store as a call sees it: a store that throws (any exception, or an error other than
- * a {@link VirtualMachineError}), answers nothing or nonsense, or blocks, never fails a call or
- * holds it past the gateway's store timeout. The call goes on without its limits (fail open), and
- * its event says the store failed.
+ * The token store as a call sees it: a store that throws (any exception, or an error other than a
+ * {@link VirtualMachineError}), answers nothing or nonsense, or blocks, never fails a call or holds
+ * it past the gateway's store timeout. The call goes on without its limits (fail open), and its
+ * event says the store failed.
  *
- * <p>The built-in {@link InMemoryTokenLimitStore} never blocks on I/O and is called on the
- * calling thread. Any other store is called on the gateway's own store threads, and the call
- * waits for it at most the store timeout. Those threads are bounded ({@link #MAX_THREADS}): a
- * store that hangs for good holds at most that many, and while all of them are taken every call
- * fails open at once instead of starting another. A reservation that lands after its call gave
- * up waiting is refunded there and then, so a slow store loses no tokens to calls it admitted
- * too late; a settlement that lands late still counts. Thread-safe.
+ * <p>The built-in {@link InMemoryTokenLimitStore} never blocks on I/O and is called on the calling
+ * thread. Any other store is called on the gateway's own store threads, and the call waits for it
+ * at most the store timeout. Those threads are bounded ({@link #MAX_THREADS}): a store that hangs
+ * for good holds at most that many, and while all of them are taken every call fails open at once
+ * instead of starting another. A reservation that lands after its call gave up waiting is refunded
+ * there and then, so a slow store loses no tokens to calls it admitted too late; a settlement that
+ * lands late still counts. Thread-safe.
  */
 final class GuardedStore {
 
@@ -45,14 +45,14 @@ final class GuardedStore {
   /**
    * What {@link #reserve} came to.
    *
-   * @param result the store's decision; when the store failed, an admission with nothing
-   *     reserved
+   * @param result the store's decision; when the store failed, an admission with nothing reserved
    * @param failed whether the store failed (threw, answered nothing or nonsense, or not in time)
    */
   record Reserved(ReserveResult result, boolean failed) {}
 
   private final TokenLimitStore store;
   private final long timeoutNanos;
+
   /** The store threads; null when the store is called on the calling thread. */
   private final ThreadPoolExecutor threads;
 
@@ -63,9 +63,11 @@ final class GuardedStore {
   GuardedStore(TokenLimitStore store, Duration timeout, int maxThreads) {
     this.store = store;
     this.timeoutNanos = timeout.toNanos();
-    this.threads = store instanceof InMemoryTokenLimitStore ? null
-        : new ThreadPoolExecutor(0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-            storeThreads());
+    this.threads =
+        store instanceof InMemoryTokenLimitStore
+            ? null
+            : new ThreadPoolExecutor(
+                0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), storeThreads());
   }
 
   /** Reserves every charge or none; see {@link TokenLimitStore#reserve}. */
@@ -75,8 +77,10 @@ final class GuardedStore {
     }
     ReserveResult result;
     try {
-      result = threads == null ? store.reserve(charges)
-          : onStoreThread(() -> store.reserve(charges), this::refundLate);
+      result =
+          threads == null
+              ? store.reserve(charges)
+              : onStoreThread(() -> store.reserve(charges), this::refundLate);
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable e) {
@@ -92,35 +96,44 @@ final class GuardedStore {
   }
 
   /**
-   * Settles a reservation; see {@link TokenLimitStore#settle}. Returns false when the store
-   * failed (or did not answer in time; the settlement may then still land).
+   * Settles a reservation; see {@link TokenLimitStore#settle}. Returns false when the store failed
+   * (or did not answer in time; the settlement may then still land).
    */
   boolean settle(Reservation reservation, long[] actual, long callId) {
     try {
       if (threads == null) {
         store.settle(reservation, actual);
       } else {
-        onStoreThread(() -> {
-          store.settle(reservation, actual);
-          return Boolean.TRUE;
-        }, settled -> { });
+        onStoreThread(
+            () -> {
+              store.settle(reservation, actual);
+              return Boolean.TRUE;
+            },
+            settled -> {});
       }
       return true;
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable e) {
-      log.warn("ai-gateway: the token store failed to settle call {} to {}: {}", callId,
-          java.util.Arrays.toString(actual), why(e));
+      log.warn(
+          "ai-gateway: the token store failed to settle call {} to {}: {}",
+          callId,
+          java.util.Arrays.toString(actual),
+          why(e));
       return false;
     }
   }
 
   private Reserved failedOpen(List<LimitCharge> charges, long callId, Throwable failure) {
-    log.warn("ai-gateway: the token store failed to reserve for call {}; admitting it without a "
-        + "reservation: {}", callId, failure == null ? "no answer, or one that does not fit the "
-        + "charges" : why(failure));
-    return new Reserved(ReserveResult.admitted(Reservation.EMPTY,
-        java.util.Collections.nCopies(charges.size(), 0L)), true);
+    log.warn(
+        "ai-gateway: the token store failed to reserve for call {}; admitting it without a "
+            + "reservation: {}",
+        callId,
+        failure == null ? "no answer, or one that does not fit the " + "charges" : why(failure));
+    return new Reserved(
+        ReserveResult.admitted(
+            Reservation.EMPTY, java.util.Collections.nCopies(charges.size(), 0L)),
+        true);
   }
 
   /** A reservation a call stopped waiting for: it never charges anything. */
@@ -139,8 +152,10 @@ final class GuardedStore {
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable e) {
-      log.warn("ai-gateway: the token store failed to refund a reservation of call {}: {}",
-          callId < 0 ? "(answered too late)" : callId, why(e));
+      log.warn(
+          "ai-gateway: the token store failed to refund a reservation of call {}: {}",
+          callId < 0 ? "(answered too late)" : callId,
+          why(e));
     }
   }
 

@@ -19,21 +19,21 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The default {@link TokenLimitStore}: counters in this JVM's memory, on the injected clock.
- * Rates are greedy token buckets kept exactly (the part of a unit refilled so far carries over;
- * products that would overflow a {@code long} are computed in full); quotas are fixed calendar
- * windows; in-flight limits count the slots their calls hold.
+ * The default {@link TokenLimitStore}: counters in this JVM's memory, on the injected clock. Rates
+ * are greedy token buckets kept exactly (the part of a unit refilled so far carries over; products
+ * that would overflow a {@code long} are computed in full); quotas are fixed calendar windows;
+ * in-flight limits count the slots their calls hold.
  *
  * <p>Atomicity across limits: a reservation locks the counters it touches in one global order
- * (their creation sequence), checks every one, then takes from every one, so concurrent calls
- * never deadlock and never admit more than a counter holds. Counters of idle keys are dropped by
- * a sweep that runs at most once per {@code sweepInterval}, on the calling thread, and only drops
- * counters whose loss changes nothing: a full bucket, a quota whose window has ended or that
- * holds nothing, an in-flight counter with no slot taken.
+ * (their creation sequence), checks every one, then takes from every one, so concurrent calls never
+ * deadlock and never admit more than a counter holds. Counters of idle keys are dropped by a sweep
+ * that runs at most once per {@code sweepInterval}, on the calling thread, and only drops counters
+ * whose loss changes nothing: a full bucket, a quota whose window has ended or that holds nothing,
+ * an in-flight counter with no slot taken.
  *
  * <p>Counters saturate at {@link Long#MIN_VALUE} and {@link Long#MAX_VALUE} instead of wrapping
- * around, so a bogus usage report overdraws a counter as far as a {@code long} goes and never
- * turns it into a full one.
+ * around, so a bogus usage report overdraws a counter as far as a {@code long} goes and never turns
+ * it into a full one.
  */
 public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
@@ -121,8 +121,8 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
   /**
    * Which rejection a call hears about when several limits reject it: a spent quota (403, waiting
-   * for the window) before a busy rate (429 with an exact wait) before a full in-flight limit
-   * (free whenever a call ends); among equals, the first.
+   * for the window) before a busy rate (429 with an exact wait) before a full in-flight limit (free
+   * whenever a call ends); among equals, the first.
    */
   private static int precedence(LimitCharge charge) {
     return switch (charge.limit().kind()) {
@@ -166,8 +166,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       return;
     }
     if (!(reservation instanceof Lease lease) || lease.store != this) {
-      throw new IllegalArgumentException("reservation " + reservation + " was not made by this "
-          + "store; settle a reservation with the store whose reserve returned it");
+      throw new IllegalArgumentException(
+          "reservation "
+              + reservation
+              + " was not made by this "
+              + "store; settle a reservation with the store whose reserve returned it");
     }
     long[] deltas = TokenLimitStore.settlementDeltas(lease.charges, actual);
     if (!lease.settled.compareAndSet(false, true)) {
@@ -200,8 +203,8 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   }
 
   /**
-   * Locks the counters of all charges in one global order (their creation sequence); retries
-   * when a sweep dropped one meanwhile.
+   * Locks the counters of all charges in one global order (their creation sequence); retries when a
+   * sweep dropped one meanwhile.
    */
   private Counter[] lockAll(List<LimitCharge> charges) {
     while (true) {
@@ -315,13 +318,14 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   static long saturatedSubtract(long a, long b) {
     long difference = a - b;
     // Overflow only when the operands' signs differ and the result's differs from a's.
-    return ((a ^ b) & (a ^ difference)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE)
+    return ((a ^ b) & (a ^ difference)) < 0
+        ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE)
         : difference;
   }
 
   /**
-   * This store's reservation: its charges, the quota window each was taken from, and whether it
-   * has been settled.
+   * This store's reservation: its charges, the quota window each was taken from, and whether it has
+   * been settled.
    */
   static final class Lease implements Reservation {
     private final InMemoryTokenLimitStore store;
@@ -381,9 +385,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   }
 
   /**
-   * A greedy token bucket: {@code capacity} units per {@code period}, one unit every
-   * {@code period / capacity}, never above capacity. {@code progress} keeps the refill towards
-   * the next unit, in units times nanoseconds, so refill is exact however often it is read.
+   * A greedy token bucket: {@code capacity} units per {@code period}, one unit every {@code period
+   * / capacity}, never above capacity. {@code progress} keeps the refill towards the next unit, in
+   * units times nanoseconds, so refill is exact however often it is read.
    */
   private static final class RateCounter extends Counter {
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
@@ -415,14 +419,18 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       }
       long units;
       long low = elapsed * capacity;
-      if (Math.multiplyHigh(elapsed, capacity) == 0 && low >= 0
+      if (Math.multiplyHigh(elapsed, capacity) == 0
+          && low >= 0
           && low <= Long.MAX_VALUE - progress) {
         long total = low + progress;
         units = total / periodNanos;
         progress = total % periodNanos;
       } else {
-        BigInteger[] split = BigInteger.valueOf(elapsed).multiply(BigInteger.valueOf(capacity))
-            .add(BigInteger.valueOf(progress)).divideAndRemainder(BigInteger.valueOf(periodNanos));
+        BigInteger[] split =
+            BigInteger.valueOf(elapsed)
+                .multiply(BigInteger.valueOf(capacity))
+                .add(BigInteger.valueOf(progress))
+                .divideAndRemainder(BigInteger.valueOf(periodNanos));
         units = split[0].min(LONG_MAX).longValueExact();
         progress = split[1].longValueExact();
       }
@@ -454,8 +462,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         long needed = low - progress;
         return Duration.ofNanos(needed / capacity + (needed % capacity == 0 ? 0 : 1));
       }
-      BigInteger needed = BigInteger.valueOf(required).subtract(BigInteger.valueOf(available))
-          .multiply(BigInteger.valueOf(periodNanos)).subtract(BigInteger.valueOf(progress));
+      BigInteger needed =
+          BigInteger.valueOf(required)
+              .subtract(BigInteger.valueOf(available))
+              .multiply(BigInteger.valueOf(periodNanos))
+              .subtract(BigInteger.valueOf(progress));
       BigInteger[] split = needed.divideAndRemainder(BigInteger.valueOf(capacity));
       BigInteger nanos = split[1].signum() == 0 ? split[0] : split[0].add(BigInteger.ONE);
       return Duration.ofNanos(nanos.min(LONG_MAX).longValueExact());
@@ -471,8 +482,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     @Override
     void adjust(long delta, long windowStart, long now) {
       refill(now);
-      available = delta > 0 ? saturatedSubtract(available, delta)
-          : saturatedAdd(available, -delta);
+      available = delta > 0 ? saturatedSubtract(available, delta) : saturatedAdd(available, -delta);
       if (available >= capacity) {
         available = capacity; // a refund never lifts a bucket above its capacity
         progress = 0;

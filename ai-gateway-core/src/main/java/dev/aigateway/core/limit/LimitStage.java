@@ -23,10 +23,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The token-limit stage: charges the call's estimate to every applicable limit, all or none,
- * before it is sent (a local 429 or 403 when a limit cannot admit it), and settles the
- * reservation to the call's actual tokens once it has ended. A failing store fails open (see
- * {@link GuardedStore}): the call goes on unreserved, and its event says so.
+ * The token-limit stage: charges the call's estimate to every applicable limit, all or none, before
+ * it is sent (a local 429 or 403 when a limit cannot admit it), and settles the reservation to the
+ * call's actual tokens once it has ended. A failing store fails open (see {@link GuardedStore}):
+ * the call goes on unreserved, and its event says so.
  */
 public final class LimitStage implements CallStage {
 
@@ -49,8 +49,8 @@ public final class LimitStage implements CallStage {
    *
    * @param storeTimeout how long a call waits for a store other than the in-memory one
    */
-  public static CallStage.Factory of(List<TokenLimit> limits, TokenLimitStore store,
-      Duration storeTimeout) {
+  public static CallStage.Factory of(
+      List<TokenLimit> limits, TokenLimitStore store, Duration storeTimeout) {
     if (limits.isEmpty()) {
       return null;
     }
@@ -68,11 +68,17 @@ public final class LimitStage implements CallStage {
       if (!limit.appliesTo(consumer)) {
         continue;
       }
-      String key = limit.counterKey() == null ? consumer
-          : Exchange.orDefault(exchange.resolve(limit.counterKey()), TokenLimit.UNKNOWN_KEY);
+      String key =
+          limit.counterKey() == null
+              ? consumer
+              : Exchange.orDefault(exchange.resolve(limit.counterKey()), TokenLimit.UNKNOWN_KEY);
       keys.put(limit.name(), key);
-      long tokens = limit.estimatePromptTokens() ? Math.min(Usage.MAX_TOKENS,
-          TokenCounts.sum(exchange.promptTokens(), exchange.outputAllowance())) : 0;
+      long tokens =
+          limit.estimatePromptTokens()
+              ? Math.min(
+                  Usage.MAX_TOKENS,
+                  TokenCounts.sum(exchange.promptTokens(), exchange.outputAllowance()))
+              : 0;
       for (LimitSpec spec : limit.specs()) {
         charges.add(new LimitCharge(spec, key, TokenLimit.reservedAmount(spec, tokens)));
         owners.add(limit);
@@ -85,8 +91,15 @@ public final class LimitStage implements CallStage {
     }
     if (!result.admitted()) {
       Rejection rejection = reject(result, charges, owners);
-      exchange.ended(CallOutcome.REJECTED, rejection.status(), Usage.ZERO, UsageSource.NONE, 0,
-          null, rejection.reason(), rejection.reason().headerValue());
+      exchange.ended(
+          CallOutcome.REJECTED,
+          rejection.status(),
+          Usage.ZERO,
+          UsageSource.NONE,
+          0,
+          null,
+          rejection.reason(),
+          rejection.reason().headerValue());
       return Admission.rejected(rejection);
     }
     reservation = result.reservation();
@@ -99,8 +112,9 @@ public final class LimitStage implements CallStage {
     if (reservation.charges().isEmpty()) {
       return;
     }
-    long[] actual = TokenLimit.actualAmounts(reservation.charges(), exchange.settledTokens(),
-        exchange.backendAnswered());
+    long[] actual =
+        TokenLimit.actualAmounts(
+            reservation.charges(), exchange.settledTokens(), exchange.backendAnswered());
     if (!store.settle(reservation, actual, exchange.callId())) {
       limitOutcome = LimitOutcome.SETTLE_FAILED;
     }
@@ -108,7 +122,8 @@ public final class LimitStage implements CallStage {
 
   @Override
   public void describe(GatewayEvent.Builder event) {
-    event.counterKeys(counterKeys)
+    event
+        .counterKeys(counterKeys)
         .reservedTokens(reservation.reservedTokens())
         .rejectedLimit(rejectedLimit)
         .limitOutcome(limitOutcome);
@@ -120,22 +135,27 @@ public final class LimitStage implements CallStage {
   private ReserveResult reserve(List<LimitCharge> charges) {
     // Fails open: an unavailable store must not take the application down with it.
     GuardedStore.Reserved reserved = store.reserve(charges, exchange.callId());
-    limitOutcome = reserved.failed() ? LimitOutcome.STORE_FAILED
-        : charges.isEmpty() ? LimitOutcome.NONE
-        : reserved.result().admitted() ? LimitOutcome.SETTLED : LimitOutcome.REJECTED;
+    limitOutcome =
+        reserved.failed()
+            ? LimitOutcome.STORE_FAILED
+            : charges.isEmpty()
+                ? LimitOutcome.NONE
+                : reserved.result().admitted() ? LimitOutcome.SETTLED : LimitOutcome.REJECTED;
     return reserved.result();
   }
 
-  private void addLimitHeaders(List<LimitCharge> charges, List<TokenLimit> owners,
-      ReserveResult result) {
+  private void addLimitHeaders(
+      List<LimitCharge> charges, List<TokenLimit> owners, ReserveResult result) {
     for (int i = 0; i < charges.size(); i++) {
       TokenLimit owner = owners.get(i);
       LimitCharge charge = charges.get(i);
-      String remainingHeader = charge.limit().kind() == LimitSpec.Kind.RATE
-          ? owner.remainingTokensHeader() : owner.remainingQuotaHeader();
+      String remainingHeader =
+          charge.limit().kind() == LimitSpec.Kind.RATE
+              ? owner.remainingTokensHeader()
+              : owner.remainingQuotaHeader();
       if (remainingHeader != null) {
-        exchange.responseHeader(remainingHeader,
-            String.valueOf(Math.max(0, result.remaining().get(i))));
+        exchange.responseHeader(
+            remainingHeader, String.valueOf(Math.max(0, result.remaining().get(i))));
       }
       if (owner.tokensConsumedHeader() != null && result.admitted()) {
         exchange.responseHeader(owner.tokensConsumedHeader(), String.valueOf(charge.amount()));
@@ -143,14 +163,14 @@ public final class LimitStage implements CallStage {
     }
   }
 
-  private Rejection reject(ReserveResult result, List<LimitCharge> charges,
-      List<TokenLimit> owners) {
+  private Rejection reject(
+      ReserveResult result, List<LimitCharge> charges, List<TokenLimit> owners) {
     LimitCharge charge = result.rejectedBy();
     int index = charges.indexOf(charge);
     String limitName = index >= 0 ? owners.get(index).name() : charge.limit().id();
     rejectedLimit = limitName;
     long left = index >= 0 && index < result.remaining().size() ? result.remaining().get(index) : 0;
-    return Rejections.tokenLimit(charge, limitName, left, result.retryAfter(),
-        exchange.responseHeaders());
+    return Rejections.tokenLimit(
+        charge, limitName, left, result.retryAfter(), exchange.responseHeaders());
   }
 }

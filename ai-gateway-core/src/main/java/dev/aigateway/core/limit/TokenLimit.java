@@ -14,8 +14,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A token limit: a rate (tokens per minute, or per any period) and/or a calendar quota (tokens
- * per hour, day, week, month or year), counted per counter key. Immutable once built.
+ * A token limit: a rate (tokens per minute, or per any period) and/or a calendar quota (tokens per
+ * hour, day, week, month or year), counted per counter key. Immutable once built.
  *
  * <pre>{@code
  * TokenLimit perTeam = TokenLimit.perConsumer()
@@ -73,8 +73,12 @@ public final class TokenLimit {
       list.add(LimitSpec.rate(name + "/rate", ratePerPeriod, ratePeriod));
     }
     if (quotaPeriod != null) {
-      list.add(LimitSpec.quota(name + "/quota/" + quotaPeriod.name().toLowerCase(java.util.Locale.ROOT),
-          quota, quotaPeriod, quotaZone));
+      list.add(
+          LimitSpec.quota(
+              name + "/quota/" + quotaPeriod.name().toLowerCase(java.util.Locale.ROOT),
+              quota,
+              quotaPeriod,
+              quotaZone));
     }
     this.specs = List.copyOf(list);
   }
@@ -84,7 +88,9 @@ public final class TokenLimit {
     return new Builder("consumer", null);
   }
 
-  /** A limit counted per requested model (body model, else Azure deployment). Named {@code model}. */
+  /**
+   * A limit counted per requested model (body model, else Azure deployment). Named {@code model}.
+   */
   public static Builder perModel() {
     return new Builder("model", dev.aigateway.api.ConsumerKeys.model());
   }
@@ -130,17 +136,17 @@ public final class TokenLimit {
 
   /**
    * What a call takes from {@code spec} when it is admitted: its token estimate from a counter of
-   * tokens, one request from a counter of requests, one slot from an in-flight limit (whose unit
-   * is always requests).
+   * tokens, one request from a counter of requests, one slot from an in-flight limit (whose unit is
+   * always requests).
    */
   static long reservedAmount(LimitSpec spec, long estimatedTokens) {
     return spec.unit() == LimitSpec.Unit.REQUESTS ? 1 : estimatedTokens;
   }
 
   /**
-   * Per charge, what a call that has ended used, to settle its reservation with: the call's
-   * tokens for a counter of tokens (0 refunds a failed call), one request if a backend answered
-   * the call (else 0: refunded), and 0 for an in-flight slot (freed).
+   * Per charge, what a call that has ended used, to settle its reservation with: the call's tokens
+   * for a counter of tokens (0 refunds a failed call), one request if a backend answered the call
+   * (else 0: refunded), and 0 for an in-flight slot (freed).
    */
   static long[] actualAmounts(List<LimitCharge> charges, long tokens, boolean backendAnswered) {
     long[] actual = new long[charges.size()];
@@ -167,11 +173,14 @@ public final class TokenLimit {
 
   @Override
   public String toString() {
-    return "TokenLimit{" + name
+    return "TokenLimit{"
+        + name
         + (ratePeriod == null ? "" : ", " + ratePerPeriod + " tokens per " + ratePeriod)
         + (quotaPeriod == null ? "" : ", quota " + quota + " " + quotaPeriod + " in " + quotaZone)
         + (consumers.isEmpty() ? "" : ", only for " + consumers)
-        + ", estimatePromptTokens=" + estimatePromptTokens + "}";
+        + ", estimatePromptTokens="
+        + estimatePromptTokens
+        + "}";
   }
 
   private static String requireName(String name) {
@@ -221,13 +230,13 @@ public final class TokenLimit {
      * {@link #MAX_RATE_PERIOD}, and the rate at most one token per nanosecond (the fastest refill
      * Bucket4j keeps: 60,000,000,000 tokens per minute).
      *
-     * @throws IllegalArgumentException when a bound is broken; the message prints the value and
-     *     the bound
+     * @throws IllegalArgumentException when a bound is broken; the message prints the value and the
+     *     bound
      */
     public Builder tokensPer(long tokens, Duration period) {
       if (ratePeriod != null) {
-        throw new IllegalStateException("rate was already set to " + ratePerPeriod + " per "
-            + ratePeriod);
+        throw new IllegalStateException(
+            "rate was already set to " + ratePerPeriod + " per " + ratePeriod);
       }
       if (tokens <= 0) {
         throw new IllegalArgumentException("tokens per period must be > 0 but was " + tokens);
@@ -237,13 +246,21 @@ public final class TokenLimit {
         throw new IllegalArgumentException("rate period must be positive but was " + period);
       }
       if (period.compareTo(MAX_RATE_PERIOD) > 0) {
-        throw new IllegalArgumentException("rate period must be at most " + MAX_RATE_PERIOD
-            + " (Long.MAX_VALUE nanoseconds) but was " + period);
+        throw new IllegalArgumentException(
+            "rate period must be at most "
+                + MAX_RATE_PERIOD
+                + " (Long.MAX_VALUE nanoseconds) but was "
+                + period);
       }
       if (tokens > period.toNanos()) {
-        throw new IllegalArgumentException("tokens per period must be at most " + period.toNanos()
-            + " for a period of " + period + " (one token per nanosecond, the fastest refill "
-            + "Bucket4j keeps) but was " + tokens);
+        throw new IllegalArgumentException(
+            "tokens per period must be at most "
+                + period.toNanos()
+                + " for a period of "
+                + period
+                + " (one token per nanosecond, the fastest refill "
+                + "Bucket4j keeps) but was "
+                + tokens);
       }
       this.ratePerPeriod = tokens;
       this.ratePeriod = period;
@@ -270,9 +287,9 @@ public final class TokenLimit {
     }
 
     /**
-     * True (default): count the prompt before the call and reserve it plus the output allowance,
-     * so a call that would overrun is rejected up front. False: admit while the counter is not
-     * spent, and charge the reported usage afterwards.
+     * True (default): count the prompt before the call and reserve it plus the output allowance, so
+     * a call that would overrun is rejected up front. False: admit while the counter is not spent,
+     * and charge the reported usage afterwards.
      */
     public Builder estimatePromptTokens(boolean estimate) {
       this.estimatePromptTokens = estimate;
@@ -317,8 +334,8 @@ public final class TokenLimit {
     /** Builds the limit; it must have a rate, a quota, or both. */
     public TokenLimit build() {
       if (ratePeriod == null && quotaPeriod == null) {
-        throw new IllegalStateException("token limit '" + name
-            + "' needs tokensPerMinute(..), tokensPer(..) or quota(..)");
+        throw new IllegalStateException(
+            "token limit '" + name + "' needs tokensPerMinute(..), tokensPer(..) or quota(..)");
       }
       return new TokenLimit(this);
     }

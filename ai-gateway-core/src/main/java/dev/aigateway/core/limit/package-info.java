@@ -1,7 +1,7 @@
 /**
  * Token limits and calendar quotas: {@link dev.aigateway.core.limit.TokenLimit} configures one,
- * {@link dev.aigateway.core.limit.InMemoryTokenLimitStore} is the default counter store
- * (another store implements {@link dev.aigateway.api.spi.TokenLimitStore}), and the limit stage
- * reserves before a call and settles after it.
+ * {@link dev.aigateway.core.limit.InMemoryTokenLimitStore} is the default counter store (another
+ * store implements {@link dev.aigateway.api.spi.TokenLimitStore}), and the limit stage reserves
+ * before a call and settles after it.
  */
 package dev.aigateway.core.limit;

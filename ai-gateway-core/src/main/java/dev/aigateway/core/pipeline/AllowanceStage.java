@@ -8,8 +8,8 @@ import dev.aigateway.core.adapter.Rejection;
 
 /**
  * Refuses a call the gateway cannot govern before any other stage sees it: one whose output
- * allowance ({@code max_tokens} × {@code n}) is above {@link Usage#MAX_TOKENS} gets a local 400
- * in OpenAI's shape naming the field and the bound (see {@link OutputAllowance}). Part of every
+ * allowance ({@code max_tokens} × {@code n}) is above {@link Usage#MAX_TOKENS} gets a local 400 in
+ * OpenAI's shape naming the field and the bound (see {@link OutputAllowance}). Part of every
  * gateway that governs anything, right inside telemetry.
  */
 public final class AllowanceStage implements CallStage {
@@ -29,8 +29,15 @@ public final class AllowanceStage implements CallStage {
     if (invalid == null) {
       return null;
     }
-    exchange.ended(CallOutcome.REJECTED, invalid.status(), Usage.ZERO, UsageSource.NONE, 0, null,
-        invalid.reason(), invalid.reason().headerValue());
+    exchange.ended(
+        CallOutcome.REJECTED,
+        invalid.status(),
+        Usage.ZERO,
+        UsageSource.NONE,
+        0,
+        null,
+        invalid.reason(),
+        invalid.reason().headerValue());
     return Admission.rejected(invalid);
   }
 }

@@ -13,12 +13,12 @@ import dev.aigateway.core.wire.ObservedBody;
  * <ol>
  *   <li>{@link #admit} in pipeline order, before anything is sent. A stage that answers the call
  *       itself (a rejection, a cached answer) stops the stages after it; their {@code admit} never
- *       runs, and neither does anything else of theirs.</li>
- *   <li>{@link #observe} in pipeline order, when a backend's successful body is about to be read:
- *       a stage asks the body for what it needs at the end (a copy, the text).</li>
+ *       runs, and neither does anything else of theirs.
+ *   <li>{@link #observe} in pipeline order, when a backend's successful body is about to be read: a
+ *       stage asks the body for what it needs at the end (a copy, the text).
  *   <li>{@link #end} in reverse order, exactly once for each stage whose {@code admit} ran, after
- *       the call's outcome and usage are known ({@link Exchange#outcome()}).</li>
- *   <li>{@link #describe}, while the event is built: a stage adds what it knows of the call.</li>
+ *       the call's outcome and usage are known ({@link Exchange#outcome()}).
+ *   <li>{@link #describe}, while the event is built: a stage adds what it knows of the call.
  * </ol>
  *
  * <p>A stage never throws for a call: what can fail inside it (a store, a resolver, an embedding

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * route, and once the call has ended its outcome and usage. Stages read and write it; each keeps
  * its own state in its {@link CallStage}.
  *
- * <p>Not thread-safe, and need not be: a call's admission and attempts run on one thread, and
- * its end runs once on the thread that ended it (read the body's end, closed it, saw the
- * failure) after the adapter has handed the body over.
+ * <p>Not thread-safe, and need not be: a call's admission and attempts run on one thread, and its
+ * end runs once on the thread that ended it (read the body's end, closed it, saw the failure) after
+ * the adapter has handed the body over.
  */
 public final class Exchange {
 
@@ -62,8 +62,8 @@ public final class Exchange {
   private volatile long firstChunkNanos;
   private long gatewayNanos;
 
-  public Exchange(AiGateway gateway, RequestView request, long callId, Instant startedAt,
-      long startNanos) {
+  public Exchange(
+      AiGateway gateway, RequestView request, long callId, Instant startedAt, long startNanos) {
     this.gateway = gateway;
     this.request = request;
     this.callId = callId;
@@ -115,8 +115,7 @@ public final class Exchange {
       String value = resolver.resolve(request);
       return value == null || value.isBlank() ? null : value;
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: key resolver {} failed on call {}: {}", resolver, callId,
-          e.toString());
+      log.warn("ai-gateway: key resolver {} failed on call {}: {}", resolver, callId, e.toString());
       return null;
     }
   }
@@ -125,10 +124,12 @@ public final class Exchange {
   public long promptTokens() {
     if (promptEstimate < 0) {
       try {
-        promptEstimate = request.bodyUnderstood()
-            ? gateway.tokenCounter().countPrompt(request.model(), request.operation(),
-                request.body())
-            : 0;
+        promptEstimate =
+            request.bodyUnderstood()
+                ? gateway
+                    .tokenCounter()
+                    .countPrompt(request.model(), request.operation(), request.body())
+                : 0;
       } catch (RuntimeException e) {
         log.warn("ai-gateway: could not count the prompt of call {}: {}", callId, e.toString());
         promptEstimate = 0;
@@ -138,8 +139,8 @@ public final class Exchange {
   }
 
   /**
-   * The output tokens the call may produce: its own bound (× choices), else the default;
-   * saturating at {@link Long#MAX_VALUE} (such a call is refused by {@link AllowanceStage}).
+   * The output tokens the call may produce: its own bound (× choices), else the default; saturating
+   * at {@link Long#MAX_VALUE} (such a call is refused by {@link AllowanceStage}).
    */
   public long outputAllowance() {
     return allowance().tokens();
@@ -156,7 +157,9 @@ public final class Exchange {
   /** Whether the gateway adds {@code include_usage} to the request and hides it from the app. */
   public boolean hidesStreamUsage() {
     Operation op = request.operation();
-    return gateway.injectStreamUsage() && stream && !request.includeUsageRequested()
+    return gateway.injectStreamUsage()
+        && stream
+        && !request.includeUsageRequested()
         && (op == Operation.CHAT_COMPLETIONS || op == Operation.COMPLETIONS);
   }
 
@@ -210,8 +213,15 @@ public final class Exchange {
    * Records how the call ended. Called once, by the stage that answered the call or by the
    * orchestrator when a backend's answer or a failure ended it.
    */
-  public void ended(CallOutcome outcome, int status, Usage usage, UsageSource source, long settled,
-      String responseModel, RejectionReason rejection, String errorType) {
+  public void ended(
+      CallOutcome outcome,
+      int status,
+      Usage usage,
+      UsageSource source,
+      long settled,
+      String responseModel,
+      RejectionReason rejection,
+      String errorType) {
     this.outcome = outcome;
     this.status = status;
     this.usage = usage;

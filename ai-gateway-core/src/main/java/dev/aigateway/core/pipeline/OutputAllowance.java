@@ -9,9 +9,9 @@ import dev.aigateway.core.wire.RequestView;
 /**
  * The output tokens a call may produce, as its request bounds them: the allowance per choice
  * ({@code max_completion_tokens}, {@code max_tokens} or {@code max_output_tokens}, else the
- * gateway's default) times the choices ({@code n}). Embeddings produce none. The product
- * saturates at {@link Long#MAX_VALUE}; above {@link Usage#MAX_TOKENS} the gateway cannot govern
- * the call and answers it with a 400 ({@link #rejection()}).
+ * gateway's default) times the choices ({@code n}). Embeddings produce none. The product saturates
+ * at {@link Long#MAX_VALUE}; above {@link Usage#MAX_TOKENS} the gateway cannot govern the call and
+ * answers it with a 400 ({@link #rejection()}).
  *
  * @param field the request field that set the allowance per choice; null for the default
  * @param perChoice the output tokens per choice
@@ -25,8 +25,8 @@ record OutputAllowance(String field, long perChoice, int choices) {
       return new OutputAllowance(null, 0, 1);
     }
     String field = request.maxOutputTokensField();
-    return new OutputAllowance(field, request.maxOutputTokens().orElse(defaultPerChoice),
-        request.choices());
+    return new OutputAllowance(
+        field, request.maxOutputTokens().orElse(defaultPerChoice), request.choices());
   }
 
   /** Every choice's allowance together; {@link Long#MAX_VALUE} when that does not fit a long. */
@@ -35,8 +35,8 @@ record OutputAllowance(String field, long perChoice, int choices) {
   }
 
   /**
-   * The 400 answer for an allowance above {@link Usage#MAX_TOKENS}, in OpenAI's shape
-   * ({@code invalid_request_error}, naming the field and the bound); null when it is within it.
+   * The 400 answer for an allowance above {@link Usage#MAX_TOKENS}, in OpenAI's shape ({@code
+   * invalid_request_error}, naming the field and the bound); null when it is within it.
    */
   Rejection rejection() {
     long tokens = tokens();
@@ -45,12 +45,24 @@ record OutputAllowance(String field, long perChoice, int choices) {
     }
     String param = field != null ? field : "n";
     String lower = field == null ? "n" : choices > 1 ? field + " or n" : field;
-    String message = "Invalid '" + param + "': the call may produce " + perChoice
-        + " output tokens per choice" + (field == null ? " (the gateway's default allowance)" : "")
-        + " for " + choices + (choices == 1 ? " choice" : " choices") + ", "
-        + (tokens == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : tokens)
-        + " in all, above the " + Usage.MAX_TOKENS + " tokens the gateway can govern in one call"
-        + " (Usage.MAX_TOKENS). Lower " + lower + ".";
+    String message =
+        "Invalid '"
+            + param
+            + "': the call may produce "
+            + perChoice
+            + " output tokens per choice"
+            + (field == null ? " (the gateway's default allowance)" : "")
+            + " for "
+            + choices
+            + (choices == 1 ? " choice" : " choices")
+            + ", "
+            + (tokens == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : tokens)
+            + " in all, above the "
+            + Usage.MAX_TOKENS
+            + " tokens the gateway can govern in one call"
+            + " (Usage.MAX_TOKENS). Lower "
+            + lower
+            + ".";
     return Rejections.invalidRequest(message, param, "integer_above_max_value");
   }
 }

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One LLM endpoint: where calls go, how they are rewritten for it, which models it serves, and
- * how it ranks in its pool. Immutable.
+ * One LLM endpoint: where calls go, how they are rewritten for it, which models it serves, and how
+ * it ranks in its pool. Immutable.
  *
  * <pre>{@code
  * Backend ptu = Backend.azureOpenAi("ptu-east", "https://east.openai.azure.com", "2024-10-21")
@@ -25,8 +25,8 @@ import java.util.Objects;
  *     .build();
  * }</pre>
  *
- * <p>A backend with no model mapping serves every model under the name the application asked
- * for. A backend with no credential sends the application's own credential headers.
+ * <p>A backend with no model mapping serves every model under the name the application asked for. A
+ * backend with no credential sends the application's own credential headers.
  */
 public final class Backend {
 
@@ -81,8 +81,12 @@ public final class Backend {
    */
   public static Builder azureOpenAi(String id, String endpoint, String apiVersion) {
     if (apiVersion == null || apiVersion.isBlank()) {
-      throw new IllegalArgumentException("Azure OpenAI backend '" + id
-          + "' needs an api-version, for example 2024-10-21, but was '" + apiVersion + "'");
+      throw new IllegalArgumentException(
+          "Azure OpenAI backend '"
+              + id
+              + "' needs an api-version, for example 2024-10-21, but was '"
+              + apiVersion
+              + "'");
     }
     return new Builder(id, endpoint, BackendFlavor.AZURE_OPENAI, apiVersion);
   }
@@ -177,9 +181,19 @@ public final class Backend {
 
   @Override
   public String toString() {
-    return "Backend{" + id + ", " + flavor + " " + baseUrl + ", priority=" + priority
-        + ", weight=" + weight + (models.isEmpty() ? "" : ", models=" + models.keySet())
-        + (credential == null ? "" : ", credential=" + credential) + "}";
+    return "Backend{"
+        + id
+        + ", "
+        + flavor
+        + " "
+        + baseUrl
+        + ", priority="
+        + priority
+        + ", weight="
+        + weight
+        + (models.isEmpty() ? "" : ", models=" + models.keySet())
+        + (credential == null ? "" : ", credential=" + credential)
+        + "}";
   }
 
   /** Builds a {@link Backend}. */
@@ -211,8 +225,8 @@ public final class Backend {
       requireText(target, "target model");
       String previous = models.putIfAbsent(alias, target);
       if (previous != null) {
-        throw new IllegalStateException("backend '" + id + "' already maps model '" + alias
-            + "' to '" + previous + "'");
+        throw new IllegalStateException(
+            "backend '" + id + "' already maps model '" + alias + "' to '" + previous + "'");
       }
       return this;
     }
@@ -226,18 +240,20 @@ public final class Backend {
     /** The weight for weighted balancing (default 1). */
     public Builder weight(int weight) {
       if (weight < 1) {
-        throw new IllegalArgumentException("weight of backend '" + id + "' must be >= 1 but was "
-            + weight);
+        throw new IllegalArgumentException(
+            "weight of backend '" + id + "' must be >= 1 but was " + weight);
       }
       this.weight = weight;
       return this;
     }
 
-    /** The priority tier (default 1); a higher number gets traffic only when lower tiers are down. */
+    /**
+     * The priority tier (default 1); a higher number gets traffic only when lower tiers are down.
+     */
     public Builder priority(int priority) {
       if (priority < 0) {
-        throw new IllegalArgumentException("priority of backend '" + id
-            + "' must be >= 0 but was " + priority);
+        throw new IllegalArgumentException(
+            "priority of backend '" + id + "' must be >= 0 but was " + priority);
       }
       this.priority = priority;
       return this;
@@ -249,8 +265,14 @@ public final class Backend {
      */
     public Builder capacity(long tokensPerMinute, long requestsPerMinute) {
       if (tokensPerMinute < 0 || requestsPerMinute < 0) {
-        throw new IllegalArgumentException("capacity of backend '" + id + "' must be >= 0 but was "
-            + tokensPerMinute + " TPM, " + requestsPerMinute + " RPM");
+        throw new IllegalArgumentException(
+            "capacity of backend '"
+                + id
+                + "' must be >= 0 but was "
+                + tokensPerMinute
+                + " TPM, "
+                + requestsPerMinute
+                + " RPM");
       }
       this.tokensPerMinute = tokensPerMinute;
       this.requestsPerMinute = requestsPerMinute;
@@ -267,12 +289,21 @@ public final class Backend {
         URI uri = new URI(url);
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
             || uri.getHost() == null) {
-          throw new IllegalArgumentException("base URL of backend '" + id
-              + "' must be an absolute http(s) URL but was '" + url + "'");
+          throw new IllegalArgumentException(
+              "base URL of backend '"
+                  + id
+                  + "' must be an absolute http(s) URL but was '"
+                  + url
+                  + "'");
         }
       } catch (URISyntaxException | NullPointerException e) {
-        throw new IllegalArgumentException("base URL of backend '" + id
-            + "' must be an absolute http(s) URL but was '" + url + "'", e);
+        throw new IllegalArgumentException(
+            "base URL of backend '"
+                + id
+                + "' must be an absolute http(s) URL but was '"
+                + url
+                + "'",
+            e);
       }
       return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }

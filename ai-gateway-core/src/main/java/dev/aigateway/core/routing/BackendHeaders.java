@@ -15,33 +15,41 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * Reads what backends say about their limits: how long to wait ({@code retry-after-ms},
- * {@code x-ms-retry-after-ms}, {@code Retry-After}) and their rate-limit headers
- * ({@code x-ratelimit-*}, as OpenAI and Azure OpenAI send them). Free of any HTTP client: headers
- * come through a lookup function such as OkHttp's {@code response::header}, which must match
- * names case-insensitively and return null for an absent header. Nothing here throws on a bad
- * value; it is treated as absent. A value of any length is read in time proportional to a few
- * dozen characters: a wait too long for a {@link Duration} of nanoseconds (about 292 years) is
- * read as that longest one, and callers cap it ({@link dev.aigateway.core.CircuitBreakerPolicy}).
+ * Reads what backends say about their limits: how long to wait ({@code retry-after-ms}, {@code
+ * x-ms-retry-after-ms}, {@code Retry-After}) and their rate-limit headers ({@code x-ratelimit-*},
+ * as OpenAI and Azure OpenAI send them). Free of any HTTP client: headers come through a lookup
+ * function such as OkHttp's {@code response::header}, which must match names case-insensitively and
+ * return null for an absent header. Nothing here throws on a bad value; it is treated as absent. A
+ * value of any length is read in time proportional to a few dozen characters: a wait too long for a
+ * {@link Duration} of nanoseconds (about 292 years) is read as that longest one, and callers cap it
+ * ({@link dev.aigateway.core.CircuitBreakerPolicy}).
  */
 final class BackendHeaders {
 
   /** Milliseconds to wait, possibly fractional (OpenAI, Azure OpenAI). */
   public static final String RETRY_AFTER_MS = Rejection.RETRY_AFTER_MS;
+
   /** Milliseconds to wait (Azure). */
   public static final String X_MS_RETRY_AFTER_MS = "x-ms-retry-after-ms";
+
   /** Seconds to wait, or an HTTP date (RFC 9110's {@code Retry-After}). */
   public static final String RETRY_AFTER = Rejection.RETRY_AFTER;
+
   /** The token limit of the current window. */
   public static final String LIMIT_TOKENS = "x-ratelimit-limit-tokens";
+
   /** The tokens left in the current window. */
   public static final String REMAINING_TOKENS = "x-ratelimit-remaining-tokens";
+
   /** How long until the token window resets, as a Go duration ({@code 6m0s}). */
   public static final String RESET_TOKENS = "x-ratelimit-reset-tokens";
+
   /** The request limit of the current window. */
   public static final String LIMIT_REQUESTS = "x-ratelimit-limit-requests";
+
   /** The requests left in the current window. */
   public static final String REMAINING_REQUESTS = "x-ratelimit-remaining-requests";
+
   /** How long until the request window resets, as a Go duration ({@code 1s}). */
   public static final String RESET_REQUESTS = "x-ratelimit-reset-requests";
 
@@ -49,21 +57,25 @@ final class BackendHeaders {
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
   private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(Long.MAX_VALUE);
   private static final BigDecimal MIN_NANOS = BigDecimal.valueOf(Long.MIN_VALUE);
+
   /** The longest wait read: {@code Long.MAX_VALUE} nanoseconds. */
   private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
   /** Integer digits past which a wait is longer than {@link #LONGEST} in any unit read here. */
   private static final int MAX_INTEGER_DIGITS = 19;
+
   /** Fraction digits read; the units are at least a millisecond, so more are below a nanosecond. */
   private static final int MAX_FRACTION_DIGITS = 9;
+
   /** Go durations and HTTP dates longer than this are not read (no real one comes close). */
   private static final int MAX_TEXT_LENGTH = 64;
 
   /** RFC 9110's obsolete RFC 850 date, {@code Sunday, 06-Nov-94 08:49:37 GMT}; year added. */
   private static final String RFC_850_PATTERN = "EEEE, dd-MMM-";
-  /** RFC 9110's obsolete asctime date, {@code Sun Nov  6 08:49:37 1994}. */
+
+  /** RFC 9110's obsolete asctime date, {@code Sun Nov 6 08:49:37 1994}. */
   private static final DateTimeFormatter ASCTIME =
-      DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss uuuu", Locale.US)
-          .withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss uuuu", Locale.US).withZone(ZoneOffset.UTC);
 
   private BackendHeaders() {}
 
@@ -156,14 +168,14 @@ final class BackendHeaders {
   }
 
   /**
-   * The backend's rate-limit headers: {@code x-ratelimit-limit-tokens},
-   * {@code -remaining-tokens}, {@code -reset-tokens}, {@code -limit-requests},
-   * {@code -remaining-requests}, {@code -reset-requests}. Counts must be non-negative integers;
-   * resets are Go durations ({@link #goDuration}) or plain seconds, taken from the clock's now.
+   * The backend's rate-limit headers: {@code x-ratelimit-limit-tokens}, {@code -remaining-tokens},
+   * {@code -reset-tokens}, {@code -limit-requests}, {@code -remaining-requests}, {@code
+   * -reset-requests}. Counts must be non-negative integers; resets are Go durations ({@link
+   * #goDuration}) or plain seconds, taken from the clock's now.
    *
    * @param header looks a header up by name, case-insensitively; null when absent
-   * @return the snapshot with -1 / null for what is absent or unreadable, or null when none of
-   *     the six headers is present and readable
+   * @return the snapshot with -1 / null for what is absent or unreadable, or null when none of the
+   *     six headers is present and readable
    */
   public static RateLimitSnapshot rateLimits(Function<String, String> header, Clock clock) {
     long limitTokens = count(header.apply(LIMIT_TOKENS));
@@ -172,14 +184,21 @@ final class BackendHeaders {
     long limitRequests = count(header.apply(LIMIT_REQUESTS));
     long remainingRequests = count(header.apply(REMAINING_REQUESTS));
     Duration requestsReset = reset(header.apply(RESET_REQUESTS));
-    if (limitTokens < 0 && remainingTokens < 0 && tokensReset == null
-        && limitRequests < 0 && remainingRequests < 0 && requestsReset == null) {
+    if (limitTokens < 0
+        && remainingTokens < 0
+        && tokensReset == null
+        && limitRequests < 0
+        && remainingRequests < 0
+        && requestsReset == null) {
       return null;
     }
     Instant now = tokensReset == null && requestsReset == null ? null : clock.instant();
-    return new RateLimitSnapshot(limitTokens, remainingTokens,
+    return new RateLimitSnapshot(
+        limitTokens,
+        remainingTokens,
         tokensReset == null ? null : now.plus(tokensReset),
-        limitRequests, remainingRequests,
+        limitRequests,
+        remainingRequests,
         requestsReset == null ? null : now.plus(requestsReset));
   }
 
@@ -259,8 +278,10 @@ final class BackendHeaders {
     if (integerEnd - significant > MAX_INTEGER_DIGITS) {
       return LONGEST;
     }
-    String read = s.substring(significant, point < 0 ? integerEnd
-        : Math.min(s.length(), point + 1 + MAX_FRACTION_DIGITS));
+    String read =
+        s.substring(
+            significant,
+            point < 0 ? integerEnd : Math.min(s.length(), point + 1 + MAX_FRACTION_DIGITS));
     BigDecimal units = read.isEmpty() || read.equals(".") ? BigDecimal.ZERO : new BigDecimal(read);
     BigDecimal nanos = units.multiply(BigDecimal.valueOf(nanosPerUnit));
     return nanos.compareTo(MAX_NANOS) > 0 ? LONGEST : nanosOrNull(nanos);
@@ -301,12 +322,13 @@ final class BackendHeaders {
     try {
       // RFC 9110: a two-digit year more than 50 years in the future is in the past century.
       int baseYear = clock.instant().atZone(ZoneOffset.UTC).getYear() - 49;
-      DateTimeFormatter rfc850 = new DateTimeFormatterBuilder()
-          .appendPattern(RFC_850_PATTERN)
-          .appendValueReduced(ChronoField.YEAR, 2, 2, baseYear)
-          .appendPattern(" HH:mm:ss 'GMT'")
-          .toFormatter(Locale.US)
-          .withZone(ZoneOffset.UTC);
+      DateTimeFormatter rfc850 =
+          new DateTimeFormatterBuilder()
+              .appendPattern(RFC_850_PATTERN)
+              .appendValueReduced(ChronoField.YEAR, 2, 2, baseYear)
+              .appendPattern(" HH:mm:ss 'GMT'")
+              .toFormatter(Locale.US)
+              .withZone(ZoneOffset.UTC);
       return rfc850.parse(value, Instant::from);
     } catch (RuntimeException garbage) {
       return null;

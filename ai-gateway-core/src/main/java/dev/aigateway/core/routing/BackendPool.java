@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The backends a gateway routes calls to, and how: load balancing within priority tiers, a
- * circuit breaker per backend, failover, and traffic splits. Immutable.
+ * The backends a gateway routes calls to, and how: load balancing within priority tiers, a circuit
+ * breaker per backend, failover, and traffic splits. Immutable.
  *
  * <pre>{@code
  * BackendPool pool = BackendPool.builder()
@@ -24,8 +24,8 @@ import java.util.Set;
  * AiGateway gateway = AiGateway.builder().backendPool(pool).build();
  * }</pre>
  *
- * <p>With a pool, the application keeps calling one URL and one model name: every governed call
- * is sent to a backend of the pool, rewritten for it (URL, model or deployment, credential).
+ * <p>With a pool, the application keeps calling one URL and one model name: every governed call is
+ * sent to a backend of the pool, rewritten for it (URL, model or deployment, credential).
  */
 public final class BackendPool {
 
@@ -93,8 +93,8 @@ public final class BackendPool {
     public Builder backend(Backend backend) {
       Objects.requireNonNull(backend, "backend");
       if (!ids.add(backend.id())) {
-        throw new IllegalArgumentException("a backend with id '" + backend.id()
-            + "' was already added");
+        throw new IllegalArgumentException(
+            "a backend with id '" + backend.id() + "' was already added");
       }
       backends.add(backend);
       return this;
@@ -127,8 +127,8 @@ public final class BackendPool {
     public Builder split(TrafficSplit split) {
       Objects.requireNonNull(split, "split");
       if (splits.putIfAbsent(split.model(), split) != null) {
-        throw new IllegalArgumentException("model '" + split.model()
-            + "' already has a split: " + splits.get(split.model()));
+        throw new IllegalArgumentException(
+            "model '" + split.model() + "' already has a split: " + splits.get(split.model()));
       }
       return this;
     }

@@ -52,8 +52,8 @@ public final class BackendState {
   }
 
   /**
-   * Keeps traffic off the backend for {@code duration} from {@code nowMillis} (it answered 429
-   * with a retry-after, capped by the caller); a duration past the clock's range saturates.
+   * Keeps traffic off the backend for {@code duration} from {@code nowMillis} (it answered 429 with
+   * a retry-after, capped by the caller); a duration past the clock's range saturates.
    */
   public void coolDown(long nowMillis, Duration duration) {
     long millis;
@@ -114,12 +114,14 @@ public final class BackendState {
     RateLimitSnapshot limits = rateLimits;
     long limit;
     long remaining;
-    if (limits != null && limits.remainingTokens() >= 0
+    if (limits != null
+        && limits.remainingTokens() >= 0
         && (limits.tokensResetAt() == null || limits.tokensResetAt().toEpochMilli() > nowMillis)) {
       remaining = limits.remainingTokens();
       limit = limits.limitTokens() > 0 ? limits.limitTokens() : Math.max(remaining, 1);
-      if (limits.remainingRequests() == 0 && (limits.requestsResetAt() == null
-          || limits.requestsResetAt().toEpochMilli() > nowMillis)) {
+      if (limits.remainingRequests() == 0
+          && (limits.requestsResetAt() == null
+              || limits.requestsResetAt().toEpochMilli() > nowMillis)) {
         return -1;
       }
     } else if (backend.tokensPerMinute() > 0) {

@@ -24,11 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where one governed call goes when the gateway has a backend pool: the traffic-split variant
- * and session key, each attempt's backend and request, what each answer or failure means for the
- * backend (breaker, cooldown, rate-limit headers, latency) and whether to move on. The
- * {@link GovernedCall} it belongs to keeps the tokens, the response and the event; this class
- * keeps the attempts, which the event reports.
+ * Where one governed call goes when the gateway has a backend pool: the traffic-split variant and
+ * session key, each attempt's backend and request, what each answer or failure means for the
+ * backend (breaker, cooldown, rate-limit headers, latency) and whether to move on. The {@link
+ * GovernedCall} it belongs to keeps the tokens, the response and the event; this class keeps the
+ * attempts, which the event reports.
  *
  * <p>Not thread-safe: a call's attempts are made one after another by the adapter.
  */
@@ -43,18 +43,23 @@ public final class CallRouting {
   private final long callId;
   private final long callStartNanos;
   private final Operation operation;
+
   /** The call's reserved tokens, which capacity-aware balancing weighs. */
   private final LongSupplier estimate;
+
   /** The body for a backend: the target model to write into it (or null), the bytes to send. */
   private final Function<String, byte[]> bodyFor;
+
   private String routedModel;
   private String variant;
   private String sessionKey;
   private final List<BackendState> tried = new ArrayList<>(2);
   private final List<Attempt> attempts = new ArrayList<>(2);
   private BackendState current;
+
   /** The permit the current attempt's breaker handed out; its verdict goes back with it. */
   private long permit;
+
   private boolean currentInFlight;
   private long attemptStartNanos;
   private int sameBackendRetries;
@@ -62,8 +67,14 @@ public final class CallRouting {
   private AttemptPlan pendingPlan;
   private String failoverReason;
 
-  public CallRouting(Router router, Clock clock, long callId, long callStartNanos, Operation operation,
-      LongSupplier estimate, Function<String, byte[]> bodyFor) {
+  public CallRouting(
+      Router router,
+      Clock clock,
+      long callId,
+      long callStartNanos,
+      Operation operation,
+      LongSupplier estimate,
+      Function<String, byte[]> bodyFor) {
     this.router = router;
     this.clock = clock;
     this.callId = callId;
@@ -74,8 +85,8 @@ public final class CallRouting {
   }
 
   /**
-   * Resolves the call's variant (traffic split) and session key, and rejects a call no backend
-   * can serve: 404 for a model no backend has, 503 when none is available now. Null: routable.
+   * Resolves the call's variant (traffic split) and session key, and rejects a call no backend can
+   * serve: 404 for a model no backend has, 503 when none is available now. Null: routable.
    *
    * @param resolve resolves a key for this call, null when the resolver failed
    */
@@ -97,8 +108,8 @@ public final class CallRouting {
   }
 
   /**
-   * Where to send the call now: the attempt prepared by {@link #retryAfterResponse} or
-   * {@link #retryAfterFailure}, else the first one. Null when no backend can take it.
+   * Where to send the call now: the attempt prepared by {@link #retryAfterResponse} or {@link
+   * #retryAfterFailure}, else the first one. Null when no backend can take it.
    */
   public AttemptPlan next() {
     if (pendingPlan != null) {
@@ -115,15 +126,15 @@ public final class CallRouting {
   }
 
   /**
-   * Records the current attempt's answer (breaker, cooldown, rate-limit headers) and returns
-   * true when the call moves on to {@link #next()}.
+   * Records the current attempt's answer (breaker, cooldown, rate-limit headers) and returns true
+   * when the call moves on to {@link #next()}.
    */
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
     BackendState backend = current;
     attempts.add(new Attempt(backend.id(), status, null, sinceAttemptStart()));
     backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
-    Duration retryAfter = status == 429 || status >= 500
-        ? BackendHeaders.retryAfter(headers, clock) : null;
+    Duration retryAfter =
+        status == 429 || status >= 500 ? BackendHeaders.retryAfter(headers, clock) : null;
     CircuitBreakerPolicy policy = router.pool().circuitBreaker();
     if (status == 429 && retryAfter != null) {
       backend.coolDown(clock.millis(), policy.coolDown(retryAfter));
@@ -140,14 +151,16 @@ public final class CallRouting {
   }
 
   /**
-   * Records that the current attempt failed without an answer and returns true when the call
-   * moves on to {@link #next()}; a call the application cancelled never does.
+   * Records that the current attempt failed without an answer and returns true when the call moves
+   * on to {@link #next()}; a call the application cancelled never does.
    */
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
     BackendState backend = current;
     // A client's unchecked exception is named for itself, not for the gateway's wrapper.
-    Throwable named = failure instanceof SendFailedException && failure.getCause() != null
-        ? failure.getCause() : failure;
+    Throwable named =
+        failure instanceof SendFailedException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     attempts.add(new Attempt(backend.id(), 0, named.getClass().getName(), sinceAttemptStart()));
     if (callCanceled) {
       backend.breaker().onIgnored(permit);
@@ -162,10 +175,10 @@ public final class CallRouting {
   }
 
   /**
-   * How long the current attempt's stream may take to send its first event, held back until
-   * then so that the call can still move on: null when it could not move on anyway (no attempt
-   * or time left), so the stream need not be held; zero when it may take as long as it takes
-   * (a timeout would leave no time for another attempt); else the failover's first-event timeout.
+   * How long the current attempt's stream may take to send its first event, held back until then so
+   * that the call can still move on: null when it could not move on anyway (no attempt or time
+   * left), so the stream need not be held; zero when it may take as long as it takes (a timeout
+   * would leave no time for another attempt); else the failover's first-event timeout.
    */
   public Duration firstEventTimeout() {
     Failover failover = router.pool().failover();
@@ -239,7 +252,8 @@ public final class CallRouting {
     endCurrentAttempt();
     if (tried.contains(next.backend())) {
       sameBackendRetries++;
-      pendingBackoff = failover.backoff(sameBackendRetries, ThreadLocalRandom.current().nextDouble());
+      pendingBackoff =
+          failover.backoff(sameBackendRetries, ThreadLocalRandom.current().nextDouble());
     }
     if (failoverReason == null) {
       failoverReason = reason;
@@ -262,7 +276,10 @@ public final class CallRouting {
           Credential credential = config.credential().credential();
           header = BackendRequests.credentialHeader(config, credential);
         } catch (IOException | RuntimeException e) {
-          log.warn("ai-gateway: no credential for backend {} on call {}: {}", config.id(), callId,
+          log.warn(
+              "ai-gateway: no credential for backend {} on call {}: {}",
+              config.id(),
+              callId,
               e.getClass().getName());
           attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
           backend.breaker().onIgnored(selection.permit());
@@ -285,8 +302,8 @@ public final class CallRouting {
       Duration backoff = pendingBackoff;
       pendingBackoff = Duration.ZERO;
       attemptStartNanos = System.nanoTime() + backoff.toNanos();
-      return new AttemptPlan(config.id(), BackendRequests.url(config, operation, target), set,
-          remove, body, backoff);
+      return new AttemptPlan(
+          config.id(), BackendRequests.url(config, operation, target), set, remove, body, backoff);
     }
     return null;
   }

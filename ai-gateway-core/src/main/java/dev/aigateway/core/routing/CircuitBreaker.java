@@ -17,20 +17,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The router asks {@link #isAvailable()} while choosing (lock-free, changes nothing), then
  * {@link #tryAcquire()} for the chosen backend, which hands out a permit, and reports every
- * acquired call's verdict with its permit, by exactly one of {@link #onSuccess(long)},
- * {@link #onFailure(long, Duration)} or {@link #onIgnored(long)}.
+ * acquired call's verdict with its permit, by exactly one of {@link #onSuccess(long)}, {@link
+ * #onFailure(long, Duration)} or {@link #onIgnored(long)}.
  *
  * <p>Closed, calls flow and their verdicts are counted in a sliding window of (up to) ten buckets
  * over the policy's interval, so memory is constant at any call rate. When the policy's condition
- * is met the breaker opens for the trip duration (or the tripping failure's retry-after). Once
- * that has passed, the next {@link #tryAcquire()} half-opens it and is the one probe let through:
- * its success closes the breaker with an empty window, its failure opens it again. A permit
- * belongs to the state it was handed out in: a verdict that arrives after the breaker moved on
- * (a call acquired before a trip answering while open, half-open or closed again) is stale and
- * ignored, so only the probe's own verdict decides a half-open breaker.
+ * is met the breaker opens for the trip duration (or the tripping failure's retry-after). Once that
+ * has passed, the next {@link #tryAcquire()} half-opens it and is the one probe let through: its
+ * success closes the breaker with an empty window, its failure opens it again. A permit belongs to
+ * the state it was handed out in: a verdict that arrives after the breaker moved on (a call
+ * acquired before a trip answering while open, half-open or closed again) is stale and ignored, so
+ * only the probe's own verdict decides a half-open breaker.
  *
- * <p>Every state change is reported once to the transitions consumer, in order, while the
- * breaker's lock is held (keep the consumer quick); an exception from it is logged and dropped.
+ * <p>Every state change is reported once to the transitions consumer, in order, while the breaker's
+ * lock is held (keep the consumer quick); an exception from it is logged and dropped.
  *
  * <p>Resilience4j's breaker was considered; it cannot let the tripping failure set the open
  * duration (a backend's {@code Retry-After}), which is what the gateway needs most.
@@ -59,6 +59,7 @@ public final class CircuitBreaker {
   private volatile BreakerState state = BreakerState.CLOSED;
   private volatile long openUntilMillis;
   private volatile boolean probeInFlight;
+
   /** Bumped by every state change, before the state is written; a permit is its value. */
   private volatile long generation;
 
@@ -71,7 +72,10 @@ public final class CircuitBreaker {
    * @param backendId the backend's id, reported in transitions
    * @param transitions receives every state change; exceptions from it are logged and dropped
    */
-  public CircuitBreaker(String backendId, CircuitBreakerPolicy policy, Clock clock,
+  public CircuitBreaker(
+      String backendId,
+      CircuitBreakerPolicy policy,
+      Clock clock,
       Consumer<BreakerTransition> transitions) {
     this.backendId = Objects.requireNonNull(backendId, "backendId");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -92,8 +96,8 @@ public final class CircuitBreaker {
   }
 
   /**
-   * The current state. An open breaker whose trip has passed stays {@link BreakerState#OPEN}
-   * until the next {@link #tryAcquire()} half-opens it.
+   * The current state. An open breaker whose trip has passed stays {@link BreakerState#OPEN} until
+   * the next {@link #tryAcquire()} half-opens it.
    */
   public BreakerState state() {
     return state;
@@ -115,8 +119,8 @@ public final class CircuitBreaker {
   }
 
   /**
-   * When a call could be acquired: now when closed or half-open with the probe slot free; else
-   * the end of the trip (already past while a half-open probe is in flight).
+   * When a call could be acquired: now when closed or half-open with the probe slot free; else the
+   * end of the trip (already past while a half-open probe is in flight).
    */
   public Instant availableAt() {
     BreakerState s = state;
@@ -128,10 +132,10 @@ public final class CircuitBreaker {
 
   /**
    * Admits a call and returns its permit (>= 0), or {@link #DENIED}. Closed: always. Open: never
-   * before the trip has passed; at or after it the breaker half-opens and exactly one caller gets
-   * a permit (the probe); others are denied until the probe's verdict. Every permit must be
-   * followed by one verdict that hands it back ({@link #onSuccess(long)},
-   * {@link #onFailure(long, Duration)} or {@link #onIgnored(long)}).
+   * before the trip has passed; at or after it the breaker half-opens and exactly one caller gets a
+   * permit (the probe); others are denied until the probe's verdict. Every permit must be followed
+   * by one verdict that hands it back ({@link #onSuccess(long)}, {@link #onFailure(long, Duration)}
+   * or {@link #onIgnored(long)}).
    */
   public long tryAcquire() {
     long permit = generation; // read before the state: a change in between is seen as one
@@ -191,9 +195,9 @@ public final class CircuitBreaker {
 
   /**
    * An acquired call failed (a failure status, or a connection failure or timeout). Closed: it is
-   * counted, and trips the breaker when the policy's condition is met. Half-open: the probe
-   * failed, so the breaker opens again. Either way the trip lasts {@code retryAfter} (capped)
-   * when the policy honours it, else the policy's trip duration. A stale permit changes nothing.
+   * counted, and trips the breaker when the policy's condition is met. Half-open: the probe failed,
+   * so the breaker opens again. Either way the trip lasts {@code retryAfter} (capped) when the
+   * policy honours it, else the policy's trip duration. A stale permit changes nothing.
    *
    * @param permit what {@link #tryAcquire()} returned for the call
    * @param retryAfter how long the backend asked to be left alone, or null when it did not say
@@ -244,8 +248,8 @@ public final class CircuitBreaker {
 
   private void open(long now, Duration retryAfter, String why) {
     Duration openFor = policy.tripDuration(retryAfter);
-    String reason = retryAfter != null && policy.honoursRetryAfter()
-        ? why + "; retry-after from backend" : why;
+    String reason =
+        retryAfter != null && policy.honoursRetryAfter() ? why + "; retry-after from backend" : why;
     openUntilMillis = saturatedAdd(now, ceilMillis(openFor));
     clearWindow();
     move(BreakerState.OPEN, now, openFor, reason);
@@ -299,8 +303,12 @@ public final class CircuitBreaker {
     if (calls < policy.minimumCalls() || failures * 100.0 < policy.failureRatePercent() * calls) {
       return null;
     }
-    return String.format(Locale.ROOT, "%.1f%% of %d calls failed in %s",
-        failures * 100.0 / calls, calls, policy.interval());
+    return String.format(
+        Locale.ROOT,
+        "%.1f%% of %d calls failed in %s",
+        failures * 100.0 / calls,
+        calls,
+        policy.interval());
   }
 
   private void clearWindow() {

@@ -27,25 +27,31 @@ import java.util.function.IntPredicate;
  * capped by {@link Builder#maxTripDuration}. After the trip one probe call tests the backend
  * (half-open): success closes the breaker, failure opens it again.
  *
- * <p>A 429 with a retry-after also keeps its backend out for that long ({@link #coolDown}),
- * without waiting for the breaker to trip; that cool-down is capped by the same
- * {@link Builder#maxTripDuration}, so no backend can ask to be left alone for longer.
+ * <p>A 429 with a retry-after also keeps its backend out for that long ({@link #coolDown}), without
+ * waiting for the breaker to trip; that cool-down is capped by the same {@link
+ * Builder#maxTripDuration}, so no backend can ask to be left alone for longer.
  */
 public final class CircuitBreakerPolicy {
 
   /** Failure statuses unless set: 429 (too many requests) and every 5xx. */
-  public static final IntPredicate DEFAULT_FAILURE_STATUSES = status -> status == 429
-      || status >= 500;
+  public static final IntPredicate DEFAULT_FAILURE_STATUSES =
+      status -> status == 429 || status >= 500;
+
   /** Whether connection failures and timeouts count as failures, unless set. */
   public static final boolean DEFAULT_TRIP_ON_CONNECTION_FAILURES = true;
+
   /** Failures within {@link #DEFAULT_INTERVAL} that trip the breaker, unless a mode is set. */
   public static final int DEFAULT_FAILURE_COUNT = 5;
+
   /** The window failures are counted in, unless a mode is set. */
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
   /** How long a tripped breaker stays open when the backend does not say, unless set. */
   public static final Duration DEFAULT_TRIP_DURATION = Duration.ofSeconds(30);
+
   /** Whether the tripping failure's retry-after sets the trip duration, unless set. */
   public static final boolean DEFAULT_HONOUR_RETRY_AFTER = true;
+
   /** The longest trip a backend's retry-after may ask for, unless set. */
   public static final Duration DEFAULT_MAX_TRIP_DURATION = Duration.ofHours(1);
 
@@ -74,8 +80,8 @@ public final class CircuitBreakerPolicy {
   }
 
   /**
-   * The defaults: 5 failures (429, 5xx, connection failures, timeouts) within 10 s trip the
-   * breaker for 30 s, or for the backend's retry-after up to 1 h.
+   * The defaults: 5 failures (429, 5xx, connection failures, timeouts) within 10 s trip the breaker
+   * for 30 s, or for the backend's retry-after up to 1 h.
    */
   public static CircuitBreakerPolicy defaults() {
     return DEFAULTS;
@@ -133,8 +139,8 @@ public final class CircuitBreakerPolicy {
 
   /**
    * How long a trip lasts when the failure that causes it carried {@code retryAfter}: the
-   * retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero) when
-   * honoured, else {@link #tripDuration()}.
+   * retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero) when honoured,
+   * else {@link #tripDuration()}.
    *
    * @param retryAfter the backend's retry-after, or null when it sent none
    */
@@ -164,23 +170,24 @@ public final class CircuitBreakerPolicy {
 
   @Override
   public String toString() {
-    return "CircuitBreakerPolicy{" + condition(failureCount, failureRatePercent, minimumCalls,
-        interval) + ", trip " + tripDuration
+    return "CircuitBreakerPolicy{"
+        + condition(failureCount, failureRatePercent, minimumCalls, interval)
+        + ", trip "
+        + tripDuration
         + (honourRetryAfter ? " or retry-after up to " + maxTripDuration : "")
         + (failureStatuses == DEFAULT_FAILURE_STATUSES ? "" : ", custom failure statuses")
-        + (tripOnConnectionFailures ? "" : ", connection failures ignored") + "}";
+        + (tripOnConnectionFailures ? "" : ", connection failures ignored")
+        + "}";
   }
 
-  private static String condition(int count, double percent, int minimumCalls,
-      Duration interval) {
+  private static String condition(int count, double percent, int minimumCalls, Duration interval) {
     return count > 0
         ? "failureCount(" + count + ", " + interval + ")"
         : "failureRate(" + percentText(percent) + ", " + minimumCalls + ", " + interval + ")";
   }
 
   private static String percentText(double percent) {
-    return percent == Math.rint(percent)
-        ? String.valueOf((long) percent) : String.valueOf(percent);
+    return percent == Math.rint(percent) ? String.valueOf((long) percent) : String.valueOf(percent);
   }
 
   /**
@@ -202,8 +209,8 @@ public final class CircuitBreakerPolicy {
     private Builder() {}
 
     /**
-     * Which response statuses are failures, replacing the default (429 and 5xx). Statuses that
-     * are not failures count as successes.
+     * Which response statuses are failures, replacing the default (429 and 5xx). Statuses that are
+     * not failures count as successes.
      */
     public Builder failureStatuses(IntPredicate statuses) {
       this.failureStatuses = Objects.requireNonNull(statuses, "statuses");
@@ -265,8 +272,8 @@ public final class CircuitBreakerPolicy {
     }
 
     /**
-     * Whether the retry-after of the failure that trips the breaker is the trip duration
-     * (default true), capped by {@link #maxTripDuration}. False: always {@link #tripDuration}.
+     * Whether the retry-after of the failure that trips the breaker is the trip duration (default
+     * true), capped by {@link #maxTripDuration}. False: always {@link #tripDuration}.
      */
     public Builder honourRetryAfter(boolean honour) {
       this.honourRetryAfter = honour;
@@ -286,9 +293,10 @@ public final class CircuitBreakerPolicy {
 
     private void requireNoCondition() {
       if (conditionSet) {
-        throw new IllegalStateException("the trip condition was already set to "
-            + condition(failureCount, failureRatePercent, minimumCalls, interval)
-            + "; failureCount and failureRate are exclusive");
+        throw new IllegalStateException(
+            "the trip condition was already set to "
+                + condition(failureCount, failureRatePercent, minimumCalls, interval)
+                + "; failureCount and failureRate are exclusive");
       }
     }
 

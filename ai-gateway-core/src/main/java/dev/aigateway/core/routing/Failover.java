@@ -5,19 +5,19 @@ import java.util.Objects;
 import java.util.function.IntPredicate;
 
 /**
- * When and how a routed call moves to another backend. A call is retried only before any byte
- * of a response reached the application: on a retryable status (default 429 and 5xx), a
- * connection failure or a timeout, an exception from the client while sending, or a stream that
- * ends or breaks before its first event. It moves to the next available backend it has not
- * tried; only when none is left does it retry one already tried, after a jittered backoff.
+ * When and how a routed call moves to another backend. A call is retried only before any byte of a
+ * response reached the application: on a retryable status (default 429 and 5xx), a connection
+ * failure or a timeout, an exception from the client while sending, or a stream that ends or breaks
+ * before its first event. It moves to the next available backend it has not tried; only when none
+ * is left does it retry one already tried, after a jittered backoff.
  *
- * <p>A streamed answer (server-sent events) is held until its first event has arrived whole
- * (an event with a field other than a comment, ended by its blank line), at most
- * {@link #firstEventTimeout()}, so that a stream that breaks, ends or stays silent before it
- * says anything is failed over too; from its first event on it reaches the application chunk by
- * chunk as it arrives, and it is never retried once released. The bound applies only while
- * another attempt could still follow (attempts and deadline left); a stream that times out is a
- * timeout for the backend's breaker.
+ * <p>A streamed answer (server-sent events) is held until its first event has arrived whole (an
+ * event with a field other than a comment, ended by its blank line), at most {@link
+ * #firstEventTimeout()}, so that a stream that breaks, ends or stays silent before it says anything
+ * is failed over too; from its first event on it reaches the application chunk by chunk as it
+ * arrives, and it is never retried once released. The bound applies only while another attempt
+ * could still follow (attempts and deadline left); a stream that times out is a timeout for the
+ * backend's breaker.
  *
  * <pre>{@code
  * Failover.builder().maxAttempts(4).deadline(Duration.ofSeconds(20)).build()
@@ -29,12 +29,16 @@ public final class Failover {
 
   /** Attempts per call unless set (the first one included). */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
   /** No new attempt starts after this long since the call started, unless set. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
+
   /** The first backoff before retrying a backend already tried, unless set. */
   public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(200);
+
   /** The largest backoff, unless set. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(2);
+
   /** How long a stream may take to send its first event before the call moves on, unless set. */
   public static final Duration DEFAULT_FIRST_EVENT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -87,8 +91,8 @@ public final class Failover {
   }
 
   /**
-   * How long a streamed answer may take, from its headers, to send its first event before the
-   * call moves on to another attempt (while one could still follow).
+   * How long a streamed answer may take, from its headers, to send its first event before the call
+   * moves on to another attempt (while one could still follow).
    */
   public Duration firstEventTimeout() {
     return firstEventTimeout;
@@ -100,12 +104,14 @@ public final class Failover {
   }
 
   /**
-   * The backoff before retrying an already-tried backend: full jitter over
-   * {@code min(max, backoff * 2^(retry - 1))}, using {@code random} in [0, 1).
+   * The backoff before retrying an already-tried backend: full jitter over {@code min(max, backoff
+   * * 2^(retry - 1))}, using {@code random} in [0, 1).
    */
   public Duration backoff(int retryOfSameBackend, double random) {
-    long ceiling = Math.min(maxBackoff.toNanos(),
-        backoff.toNanos() << Math.min(20, Math.max(0, retryOfSameBackend - 1)));
+    long ceiling =
+        Math.min(
+            maxBackoff.toNanos(),
+            backoff.toNanos() << Math.min(20, Math.max(0, retryOfSameBackend - 1)));
     return Duration.ofNanos((long) (ceiling * random));
   }
 
@@ -150,8 +156,8 @@ public final class Failover {
       Objects.requireNonNull(first, "first");
       Objects.requireNonNull(max, "max");
       if (first.isNegative() || max.compareTo(first) < 0) {
-        throw new IllegalArgumentException("backoff needs 0 <= first <= max but was first="
-            + first + ", max=" + max);
+        throw new IllegalArgumentException(
+            "backoff needs 0 <= first <= max but was first=" + first + ", max=" + max);
       }
       this.backoff = first;
       this.maxBackoff = max;
@@ -159,15 +165,14 @@ public final class Failover {
     }
 
     /**
-     * How long a streamed answer may take to send its first event before the call moves on
-     * (default 30 s). Raise it for models that think long before they answer, together with the
-     * client's read timeout.
+     * How long a streamed answer may take to send its first event before the call moves on (default
+     * 30 s). Raise it for models that think long before they answer, together with the client's
+     * read timeout.
      */
     public Builder firstEventTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("firstEventTimeout must be positive but was "
-            + timeout);
+        throw new IllegalArgumentException("firstEventTimeout must be positive but was " + timeout);
       }
       this.firstEventTimeout = timeout;
       return this;

@@ -28,7 +28,12 @@ public final class LoadBalancing {
 
   /** The strategies. */
   public enum Kind {
-    ROUND_ROBIN, WEIGHTED, LEAST_BUSY, LATENCY_AWARE, CAPACITY_AWARE, SESSION_STICKY
+    ROUND_ROBIN,
+    WEIGHTED,
+    LEAST_BUSY,
+    LATENCY_AWARE,
+    CAPACITY_AWARE,
+    SESSION_STICKY
   }
 
   private static final LoadBalancing ROUND_ROBIN = new LoadBalancing(Kind.ROUND_ROBIN, null, null);
@@ -76,19 +81,19 @@ public final class LoadBalancing {
   }
 
   /**
-   * The backend with the most headroom, per the {@code x-ratelimit-remaining-tokens} /
-   * {@code -requests} and reset headers it sent last (or its configured capacity before it sent
-   * any), skipping backends whose remaining tokens cannot cover the call's estimate, so traffic
-   * moves away before a 429 happens.
+   * The backend with the most headroom, per the {@code x-ratelimit-remaining-tokens} / {@code
+   * -requests} and reset headers it sent last (or its configured capacity before it sent any),
+   * skipping backends whose remaining tokens cannot cover the call's estimate, so traffic moves
+   * away before a 429 happens.
    */
   public static LoadBalancing capacityAware() {
     return CAPACITY_AWARE;
   }
 
   /**
-   * Calls with the same session key stick to one backend while it is available, and move (and
-   * stick again) when it is not. Calls without a session key, and the first call of a session,
-   * are placed by {@code within}. The session key's headers are removed before sending.
+   * Calls with the same session key stick to one backend while it is available, and move (and stick
+   * again) when it is not. Calls without a session key, and the first call of a session, are placed
+   * by {@code within}. The session key's headers are removed before sending.
    */
   public static LoadBalancing sessionSticky(KeyResolver sessionKey, LoadBalancing within) {
     Objects.requireNonNull(sessionKey, "sessionKey");
@@ -116,7 +121,8 @@ public final class LoadBalancing {
 
   @Override
   public String toString() {
-    return kind == Kind.SESSION_STICKY ? "sessionSticky(" + within + ")"
+    return kind == Kind.SESSION_STICKY
+        ? "sessionSticky(" + within + ")"
         : kind.name().toLowerCase(java.util.Locale.ROOT);
   }
 }

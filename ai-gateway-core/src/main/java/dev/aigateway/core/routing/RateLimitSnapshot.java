@@ -3,9 +3,9 @@ package dev.aigateway.core.routing;
 import java.time.Instant;
 
 /**
- * What a backend's {@code x-ratelimit-*} headers said on one response, read by
- * {@link BackendHeaders#rateLimits}. A count is -1 and a reset time null where the header was
- * absent or unreadable.
+ * What a backend's {@code x-ratelimit-*} headers said on one response, read by {@link
+ * BackendHeaders#rateLimits}. A count is -1 and a reset time null where the header was absent or
+ * unreadable.
  *
  * @param limitTokens tokens allowed per window
  * @param remainingTokens tokens left in the current window
@@ -14,5 +14,10 @@ import java.time.Instant;
  * @param remainingRequests requests left in the current window
  * @param requestsResetAt when the request window resets
  */
-public record RateLimitSnapshot(long limitTokens, long remainingTokens, Instant tokensResetAt,
-    long limitRequests, long remainingRequests, Instant requestsResetAt) {}
+public record RateLimitSnapshot(
+    long limitTokens,
+    long remainingTokens,
+    Instant tokensResetAt,
+    long limitRequests,
+    long remainingRequests,
+    Instant requestsResetAt) {}

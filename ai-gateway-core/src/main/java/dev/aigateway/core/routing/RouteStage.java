@@ -14,10 +14,10 @@ import java.time.Clock;
 import java.util.function.Consumer;
 
 /**
- * The routing stage's admission and end: before anything is reserved, a call whose model no
- * backend serves (404) or whose backends are all unavailable (503) is answered locally; once the
- * call has ended, its attempt no longer counts against its backend. The attempts in between
- * are the call's {@link CallRouting}, which the adapter drives through {@link GovernedCall}.
+ * The routing stage's admission and end: before anything is reserved, a call whose model no backend
+ * serves (404) or whose backends are all unavailable (503) is answered locally; once the call has
+ * ended, its attempt no longer counts against its backend. The attempts in between are the call's
+ * {@link CallRouting}, which the adapter drives through {@link GovernedCall}.
  */
 public final class RouteStage implements CallStage {
 
@@ -26,9 +26,15 @@ public final class RouteStage implements CallStage {
 
   private RouteStage(Exchange exchange, Router router) {
     this.exchange = exchange;
-    this.routing = new CallRouting(router, exchange.gateway().clock(), exchange.callId(),
-        exchange.startNanos(), exchange.request().operation(), exchange::reservedTokens,
-        target -> exchange.request().rewrittenBody(target, exchange.hidesStreamUsage()));
+    this.routing =
+        new CallRouting(
+            router,
+            exchange.gateway().clock(),
+            exchange.callId(),
+            exchange.startNanos(),
+            exchange.request().operation(),
+            exchange::reservedTokens,
+            target -> exchange.request().rewrittenBody(target, exchange.hidesStreamUsage()));
     exchange.routing(routing);
   }
 
@@ -37,8 +43,8 @@ public final class RouteStage implements CallStage {
    *
    * @param transitions told of every breaker transition of the pool's backends
    */
-  public static CallStage.Factory of(BackendPool pool, Clock clock,
-      Consumer<BreakerTransition> transitions) {
+  public static CallStage.Factory of(
+      BackendPool pool, Clock clock, Consumer<BreakerTransition> transitions) {
     if (pool == null) {
       return null;
     }
@@ -48,13 +54,20 @@ public final class RouteStage implements CallStage {
 
   @Override
   public Admission admit() {
-    Rejection unroutable = routing.route(exchange.request().model(), exchange.consumer(),
-        exchange::resolve);
+    Rejection unroutable =
+        routing.route(exchange.request().model(), exchange.consumer(), exchange::resolve);
     if (unroutable == null) {
       return null;
     }
-    exchange.ended(CallOutcome.REJECTED, unroutable.status(), Usage.ZERO, UsageSource.NONE, 0,
-        null, unroutable.reason(), unroutable.reason().headerValue());
+    exchange.ended(
+        CallOutcome.REJECTED,
+        unroutable.status(),
+        Usage.ZERO,
+        UsageSource.NONE,
+        0,
+        null,
+        unroutable.reason(),
+        unroutable.reason().headerValue());
     return Admission.rejected(unroutable);
   }
 
@@ -66,11 +79,13 @@ public final class RouteStage implements CallStage {
   @Override
   public void describe(GatewayEvent.Builder event) {
     Backend backend = routing.backend();
-    event.attempts(routing.attempts())
+    event
+        .attempts(routing.attempts())
         .failoverReason(routing.failoverReason())
         .variant(routing.variant());
     if (backend != null) {
-      event.backendId(backend.id())
+      event
+          .backendId(backend.id())
           .provider(backend.flavor().providerName())
           .server(backend.host(), backend.port());
     }

@@ -29,8 +29,8 @@ public final class Router {
     this.pool = pool;
     this.clock = clock;
     LoadBalancing strategy = pool.loadBalancing();
-    LoadBalancing placement = strategy.kind() == LoadBalancing.Kind.SESSION_STICKY
-        ? strategy.within() : strategy;
+    LoadBalancing placement =
+        strategy.kind() == LoadBalancing.Kind.SESSION_STICKY ? strategy.within() : strategy;
     Map<Integer, List<Backend>> byPriority = new TreeMap<>();
     for (Backend backend : pool.backends()) {
       byPriority.computeIfAbsent(backend.priority(), p -> new ArrayList<>()).add(backend);
@@ -41,8 +41,8 @@ public final class Router {
     for (List<Backend> tierBackends : byPriority.values()) {
       List<BackendState> tier = new ArrayList<>();
       for (Backend backend : tierBackends) {
-        CircuitBreaker breaker = new CircuitBreaker(backend.id(), pool.circuitBreaker(), clock,
-            transitions);
+        CircuitBreaker breaker =
+            new CircuitBreaker(backend.id(), pool.circuitBreaker(), clock, transitions);
         BackendState state = new BackendState(backend, breaker, tier.size());
         tier.add(state);
         states.add(state);
@@ -53,12 +53,13 @@ public final class Router {
     this.all = List.copyOf(states);
     this.tiers = List.copyOf(tierList);
     this.selectors = List.copyOf(selectorList);
-    this.sessions = strategy.kind() == LoadBalancing.Kind.SESSION_STICKY
-        ? Caffeine.newBuilder()
-            .expireAfterAccess(LoadBalancing.DEFAULT_SESSION_IDLE)
-            .maximumSize(LoadBalancing.DEFAULT_MAX_SESSIONS)
-            .build()
-        : null;
+    this.sessions =
+        strategy.kind() == LoadBalancing.Kind.SESSION_STICKY
+            ? Caffeine.newBuilder()
+                .expireAfterAccess(LoadBalancing.DEFAULT_SESSION_IDLE)
+                .maximumSize(LoadBalancing.DEFAULT_MAX_SESSIONS)
+                .build()
+            : null;
   }
 
   public BackendPool pool() {
@@ -106,15 +107,19 @@ public final class Router {
   }
 
   /**
-   * Picks a backend for the model and acquires its breaker, preferring backends not in
-   * {@code tried}; returns it with the breaker's permit, or null when none is available.
+   * Picks a backend for the model and acquires its breaker, preferring backends not in {@code
+   * tried}; returns it with the breaker's permit, or null when none is available.
    *
    * @param sessionKey the call's session key for sticky balancing, or null
    * @param estimate the call's token estimate, for capacity-aware balancing
    * @param allowTried whether a backend already tried may be picked when no other is available
    */
-  public Selection select(String model, Collection<BackendState> tried, String sessionKey,
-      long estimate, boolean allowTried) {
+  public Selection select(
+      String model,
+      Collection<BackendState> tried,
+      String sessionKey,
+      long estimate,
+      boolean allowTried) {
     Selection picked = selectAmong(model, tried, sessionKey, estimate);
     if (picked == null && allowTried && !tried.isEmpty()) {
       picked = selectAmong(model, List.of(), sessionKey, estimate);
@@ -122,8 +127,8 @@ public final class Router {
     return picked;
   }
 
-  private Selection selectAmong(String model, Collection<BackendState> excluded,
-      String sessionKey, long estimate) {
+  private Selection selectAmong(
+      String model, Collection<BackendState> excluded, String sessionKey, long estimate) {
     // A breaker may refuse between the availability check and acquiring (a half-open probe taken
     // by another thread); then the next candidate is tried.
     List<BackendState> refused = null;
@@ -147,8 +152,13 @@ public final class Router {
     }
   }
 
-  private BackendState pickOnce(String model, Collection<BackendState> excluded,
-      List<BackendState> refused, String sessionKey, long estimate, long now) {
+  private BackendState pickOnce(
+      String model,
+      Collection<BackendState> excluded,
+      List<BackendState> refused,
+      String sessionKey,
+      long estimate,
+      long now) {
     if (sessions != null && sessionKey != null) {
       String boundId = sessions.getIfPresent(sessionKey);
       if (boundId != null) {
@@ -177,9 +187,15 @@ public final class Router {
     return null;
   }
 
-  private static boolean eligible(BackendState b, String model, Collection<BackendState> excluded,
-      List<BackendState> refused, long now) {
-    return b.backend().serves(model) && !excluded.contains(b)
-        && (refused == null || !refused.contains(b)) && b.available(now);
+  private static boolean eligible(
+      BackendState b,
+      String model,
+      Collection<BackendState> excluded,
+      List<BackendState> refused,
+      long now) {
+    return b.backend().serves(model)
+        && !excluded.contains(b)
+        && (refused == null || !refused.contains(b))
+        && b.available(now);
   }
 }

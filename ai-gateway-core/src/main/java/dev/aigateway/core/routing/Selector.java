@@ -14,10 +14,12 @@ abstract class Selector {
       case ROUND_ROBIN -> new RoundRobin();
       case WEIGHTED -> new Weighted(tierSize);
       case LEAST_BUSY -> new Scored((b, estimate, now) -> -b.inFlight());
-      case LATENCY_AWARE -> new Scored((b, estimate, now) -> {
-        double ewma = b.latencyEwmaNanos();
-        return Double.isNaN(ewma) ? Double.MAX_VALUE : -ewma;
-      });
+      case LATENCY_AWARE ->
+          new Scored(
+              (b, estimate, now) -> {
+                double ewma = b.latencyEwmaNanos();
+                return Double.isNaN(ewma) ? Double.MAX_VALUE : -ewma;
+              });
       case CAPACITY_AWARE -> new Scored((b, estimate, now) -> b.headroom(estimate, now));
       case SESSION_STICKY -> throw new IllegalArgumentException("sticky wraps a selector");
     };

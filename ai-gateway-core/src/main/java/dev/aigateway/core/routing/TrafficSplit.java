@@ -43,9 +43,7 @@ public final class TrafficSplit {
     return model;
   }
 
-  /**
-   * The variant model for this consumer, or null when the consumer stays on the original model.
-   */
+  /** The variant model for this consumer, or null when the consumer stays on the original model. */
   public String variantFor(String consumer) {
     int bucket = bucketOf(model, consumer);
     for (int i = 0; i < upperBuckets.length; i++) {
@@ -95,8 +93,14 @@ public final class TrafficSplit {
       }
       int buckets = (int) Math.round(percent * BUCKETS / 100.0);
       if (assigned + buckets > BUCKETS) {
-        throw new IllegalArgumentException("split of '" + model + "' would send more than 100%: "
-            + (assigned * 100.0 / BUCKETS) + "% already, plus " + percent + "%");
+        throw new IllegalArgumentException(
+            "split of '"
+                + model
+                + "' would send more than 100%: "
+                + (assigned * 100.0 / BUCKETS)
+                + "% already, plus "
+                + percent
+                + "%");
       }
       assigned += buckets;
       variants.add(variantModel);

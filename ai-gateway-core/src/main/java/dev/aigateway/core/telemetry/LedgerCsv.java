@@ -11,15 +11,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ledger's CSV form (RFC 4180): a header line, then one record per row, CRLF line ends. A
- * field with a comma, a quote, a line break or surrounding spaces is quoted, its quotes doubled.
- * Instants are ISO-8601, decimals plain, an empty cost field means no cost.
+ * The ledger's CSV form (RFC 4180): a header line, then one record per row, CRLF line ends. A field
+ * with a comma, a quote, a line break or surrounding spaces is quoted, its quotes doubled. Instants
+ * are ISO-8601, decimals plain, an empty cost field means no cost.
  */
 final class LedgerCsv {
 
-  static final List<String> HEADER = List.of("period", "period_start", "consumer", "model",
-      "calls", "input_tokens", "cached_input_tokens", "output_tokens", "total_tokens",
-      "estimated_tokens", "cost", "estimated_cost");
+  static final List<String> HEADER =
+      List.of(
+          "period",
+          "period_start",
+          "consumer",
+          "model",
+          "calls",
+          "input_tokens",
+          "cached_input_tokens",
+          "output_tokens",
+          "total_tokens",
+          "estimated_tokens",
+          "cost",
+          "estimated_cost");
 
   private static final String EOL = "\r\n";
 
@@ -31,18 +42,26 @@ final class LedgerCsv {
     StringBuilder line = new StringBuilder(160);
     for (LedgerEntry e : entries) {
       line.setLength(0);
-      line.append(e.period().name()).append(',')
-          .append(e.periodStart()).append(',');
+      line.append(e.period().name()).append(',').append(e.periodStart()).append(',');
       text(line, e.consumer()).append(',');
-      text(line, e.model()).append(',')
-          .append(e.calls()).append(',')
-          .append(e.inputTokens()).append(',')
-          .append(e.cachedInputTokens()).append(',')
-          .append(e.outputTokens()).append(',')
-          .append(e.totalTokens()).append(',')
-          .append(e.estimatedTokens()).append(',')
-          .append(nullableDecimal(e.cost())).append(',')
-          .append(nullableDecimal(e.estimatedCost())).append(EOL);
+      text(line, e.model())
+          .append(',')
+          .append(e.calls())
+          .append(',')
+          .append(e.inputTokens())
+          .append(',')
+          .append(e.cachedInputTokens())
+          .append(',')
+          .append(e.outputTokens())
+          .append(',')
+          .append(e.totalTokens())
+          .append(',')
+          .append(e.estimatedTokens())
+          .append(',')
+          .append(nullableDecimal(e.cost()))
+          .append(',')
+          .append(nullableDecimal(e.estimatedCost()))
+          .append(EOL);
       out.write(line.toString());
     }
     out.flush();
@@ -58,24 +77,45 @@ final class LedgerCsv {
       header.set(0, header.get(0).substring(1));
     }
     if (!header.equals(HEADER)) {
-      throw new IOException("ledger CSV header must be " + String.join(",", HEADER)
-          + " but was " + String.join(",", header));
+      throw new IOException(
+          "ledger CSV header must be "
+              + String.join(",", HEADER)
+              + " but was "
+              + String.join(",", header));
     }
     List<LedgerEntry> entries = new ArrayList<>();
     for (List<String> f = records.next(); f != null; f = records.next()) {
       int line = records.line;
       if (f.size() != HEADER.size()) {
-        throw new IOException("ledger CSV record at line " + line + " must have " + HEADER.size()
-            + " fields but had " + f.size() + ": " + f);
+        throw new IOException(
+            "ledger CSV record at line "
+                + line
+                + " must have "
+                + HEADER.size()
+                + " fields but had "
+                + f.size()
+                + ": "
+                + f);
       }
       try {
-        entries.add(new LedgerEntry(Instant.parse(f.get(1)), QuotaPeriod.valueOf(f.get(0)),
-            f.get(2), f.get(3), Long.parseLong(f.get(4)), Long.parseLong(f.get(5)),
-            Long.parseLong(f.get(6)), Long.parseLong(f.get(7)), Long.parseLong(f.get(8)),
-            Long.parseLong(f.get(9)), parseDecimal(f.get(10)), parseDecimal(f.get(11))));
+        entries.add(
+            new LedgerEntry(
+                Instant.parse(f.get(1)),
+                QuotaPeriod.valueOf(f.get(0)),
+                f.get(2),
+                f.get(3),
+                Long.parseLong(f.get(4)),
+                Long.parseLong(f.get(5)),
+                Long.parseLong(f.get(6)),
+                Long.parseLong(f.get(7)),
+                Long.parseLong(f.get(8)),
+                Long.parseLong(f.get(9)),
+                parseDecimal(f.get(10)),
+                parseDecimal(f.get(11))));
       } catch (RuntimeException e) { // DateTimeParseException, NumberFormatException, ...
-        throw new IOException("ledger CSV record at line " + line + " is malformed (" + e.getMessage()
-            + "): " + f, e);
+        throw new IOException(
+            "ledger CSV record at line " + line + " is malformed (" + e.getMessage() + "): " + f,
+            e);
       }
     }
     return entries;
@@ -87,7 +127,8 @@ final class LedgerCsv {
       char c = value.charAt(i);
       quote = c == ',' || c == '"' || c == '\r' || c == '\n';
     }
-    return quote ? line.append('"').append(value.replace("\"", "\"\"")).append('"')
+    return quote
+        ? line.append('"').append(value.replace("\"", "\"\"")).append('"')
         : line.append(value);
   }
 
@@ -156,15 +197,21 @@ final class LedgerCsv {
       while (true) {
         c = in.read();
         if (c == -1) {
-          throw new IOException("ledger CSV has an unterminated quoted field starting at line "
-              + start);
+          throw new IOException(
+              "ledger CSV has an unterminated quoted field starting at line " + start);
         }
         if (c == '"') {
           c = in.read();
           if (c != '"') {
             if (c != ',' && c != '\r' && c != '\n' && c != -1) {
-              throw new IOException("ledger CSV line " + lines + ": unexpected '" + (char) c
-                  + "' after the closing quote of \"" + field + "\"");
+              throw new IOException(
+                  "ledger CSV line "
+                      + lines
+                      + ": unexpected '"
+                      + (char) c
+                      + "' after the closing quote of \""
+                      + field
+                      + "\"");
             }
             return;
           }

@@ -18,15 +18,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ledger's JSON form: an array of objects named like {@link LedgerEntry}'s components.
- * Instants are ISO-8601 strings; costs are decimal strings (exact in every JSON reader) or null.
+ * The ledger's JSON form: an array of objects named like {@link LedgerEntry}'s components. Instants
+ * are ISO-8601 strings; costs are decimal strings (exact in every JSON reader) or null.
  */
 final class LedgerJson {
 
   // A cost written as a JSON number is read exactly too, trailing zeros (its scale) included.
-  private static final ObjectReader READER = Json.MAPPER.reader()
-      .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+  private static final ObjectReader READER =
+      Json.MAPPER
+          .reader()
+          .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
   private LedgerJson() {}
 
@@ -63,21 +65,31 @@ final class LedgerJson {
       root = READER.readTree(parser);
     }
     if (root == null || !root.isArray()) {
-      throw new IOException("ledger JSON must be an array of rows but was "
-          + (root == null ? "empty" : root.getNodeType()));
+      throw new IOException(
+          "ledger JSON must be an array of rows but was "
+              + (root == null ? "empty" : root.getNodeType()));
     }
     List<LedgerEntry> entries = new ArrayList<>(root.size());
     for (int i = 0; i < root.size(); i++) {
       JsonNode row = root.get(i);
       try {
-        entries.add(new LedgerEntry(Instant.parse(text(row, "periodStart")),
-            QuotaPeriod.valueOf(text(row, "period")), text(row, "consumer"), text(row, "model"),
-            count(row, "calls"), count(row, "inputTokens"), count(row, "cachedInputTokens"),
-            count(row, "outputTokens"), count(row, "totalTokens"), count(row, "estimatedTokens"),
-            decimal(row, "cost"), decimal(row, "estimatedCost")));
+        entries.add(
+            new LedgerEntry(
+                Instant.parse(text(row, "periodStart")),
+                QuotaPeriod.valueOf(text(row, "period")),
+                text(row, "consumer"),
+                text(row, "model"),
+                count(row, "calls"),
+                count(row, "inputTokens"),
+                count(row, "cachedInputTokens"),
+                count(row, "outputTokens"),
+                count(row, "totalTokens"),
+                count(row, "estimatedTokens"),
+                decimal(row, "cost"),
+                decimal(row, "estimatedCost")));
       } catch (RuntimeException e) {
-        throw new IOException("ledger JSON row " + i + " is malformed (" + e.getMessage() + "): "
-            + row, e);
+        throw new IOException(
+            "ledger JSON row " + i + " is malformed (" + e.getMessage() + "): " + row, e);
       }
     }
     return entries;
@@ -119,7 +131,7 @@ final class LedgerJson {
     if (value.isNumber() && !value.isDouble() && !value.isFloat()) {
       return value.decimalValue();
     }
-    throw new IllegalArgumentException(field + " must be a decimal string or null but was "
-        + value);
+    throw new IllegalArgumentException(
+        field + " must be a decimal string or null but was " + value);
   }
 }

@@ -41,8 +41,13 @@ public final class LoggingListener implements GatewayListener {
   @Override
   public void onBreakerTransition(BreakerTransition t) {
     if (logger.isWarnEnabled()) {
-      logger.warn("ai-gateway breaker backend={} {}->{}{} reason=\"{}\"", t.backendId(), t.from(),
-          t.to(), t.openFor() == null ? "" : " for=" + t.openFor().toMillis() + "ms", t.reason());
+      logger.warn(
+          "ai-gateway breaker backend={} {}->{}{} reason=\"{}\"",
+          t.backendId(),
+          t.from(),
+          t.to(),
+          t.openFor() == null ? "" : " for=" + t.openFor().toMillis() + "ms",
+          t.reason());
     }
   }
 
@@ -64,30 +69,45 @@ public final class LoggingListener implements GatewayListener {
 
   /** The line this listener logs for an event. */
   public static String format(GatewayEvent e) {
-    StringBuilder line = new StringBuilder(192)
-        .append("ai-gateway call=").append(e.callId())
-        .append(" op=").append(e.operation().conventionName())
-        .append(" consumer=").append(e.consumer())
-        .append(" model=").append(e.requestedModel());
+    StringBuilder line =
+        new StringBuilder(192)
+            .append("ai-gateway call=")
+            .append(e.callId())
+            .append(" op=")
+            .append(e.operation().conventionName())
+            .append(" consumer=")
+            .append(e.consumer())
+            .append(" model=")
+            .append(e.requestedModel());
     if (e.responseModel() != null && !e.responseModel().equals(e.requestedModel())) {
       line.append("->").append(e.responseModel());
     }
-    line.append(" stream=").append(e.stream())
-        .append(" outcome=").append(e.outcome())
-        .append(" status=").append(e.status())
-        .append(" tokens=").append(e.usage().inputTokens())
-        .append('+').append(e.usage().outputTokens())
-        .append('=').append(e.usage().totalTokens())
+    line.append(" stream=")
+        .append(e.stream())
+        .append(" outcome=")
+        .append(e.outcome())
+        .append(" status=")
+        .append(e.status())
+        .append(" tokens=")
+        .append(e.usage().inputTokens())
+        .append('+')
+        .append(e.usage().outputTokens())
+        .append('=')
+        .append(e.usage().totalTokens())
         .append(e.usageEstimated() ? " (estimated)" : "")
-        .append(" reserved=").append(e.reservedTokens())
-        .append(" settled=").append(e.settledTokens());
+        .append(" reserved=")
+        .append(e.reservedTokens())
+        .append(" settled=")
+        .append(e.settledTokens());
     if (e.limitOutcome() == LimitOutcome.STORE_FAILED
         || e.limitOutcome() == LimitOutcome.SETTLE_FAILED) {
       line.append(" limit=").append(e.limitOutcome());
     }
     if (e.backendId() != null) {
-      line.append(" backend=").append(e.backendId())
-          .append(" attempts=").append(e.attempts().size());
+      line.append(" backend=")
+          .append(e.backendId())
+          .append(" attempts=")
+          .append(e.attempts().size());
     }
     if (e.failoverReason() != null) {
       line.append(" failover=\"").append(e.failoverReason()).append('"');

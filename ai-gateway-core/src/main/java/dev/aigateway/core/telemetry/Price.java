@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * What one model costs, per million tokens, in whatever currency the prices are given in. Exact:
- * prices are {@link BigDecimal}s, and {@link #cost(Usage)} neither rounds nor goes through
- * {@code double}. The gateway ships no prices; they are always the user's.
+ * prices are {@link BigDecimal}s, and {@link #cost(Usage)} neither rounds nor goes through {@code
+ * double}. The gateway ships no prices; they are always the user's.
  *
  * <pre>{@code
  * Price gpt4o = Price.perMillion("2.50", "1.25", "10.00");  // input, cached input, output
@@ -30,14 +30,14 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output)
   }
 
   /**
-   * Prices per million tokens, given as decimal strings so they stay exact:
-   * {@code Price.perMillion("0.15", "0.075", "0.60")}.
+   * Prices per million tokens, given as decimal strings so they stay exact: {@code
+   * Price.perMillion("0.15", "0.075", "0.60")}.
    *
    * @throws IllegalArgumentException when a price is not a decimal number or is negative
    */
   public static Price perMillion(String input, String cachedInput, String output) {
-    return new Price(parse(input, "input"), parse(cachedInput, "cached input"),
-        parse(output, "output"));
+    return new Price(
+        parse(input, "input"), parse(cachedInput, "cached input"), parse(output, "output"));
   }
 
   /** Prices per million tokens: input, cached input, output. */
@@ -52,19 +52,21 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output)
   }
 
   /**
-   * The exact cost of {@code usage}: {@code ((input - cached) x input price + cached x cached
-   * price + output x output price) / 1,000,000}. Cached tokens are part of the input tokens; a
-   * usage that reports more cached than input tokens is charged all its input at the cached price.
-   * The result is never rounded, only written without trailing zeros ({@code 0.004}, not
-   * {@code 0.00400000}; never in exponent form); round where you present it, for example
-   * {@code cost.setScale(2, RoundingMode.HALF_EVEN)}.
+   * The exact cost of {@code usage}: {@code ((input - cached) x input price + cached x cached price
+   * + output x output price) / 1,000,000}. Cached tokens are part of the input tokens; a usage that
+   * reports more cached than input tokens is charged all its input at the cached price. The result
+   * is never rounded, only written without trailing zeros ({@code 0.004}, not {@code 0.00400000};
+   * never in exponent form); round where you present it, for example {@code cost.setScale(2,
+   * RoundingMode.HALF_EVEN)}.
    */
   public BigDecimal cost(Usage usage) {
     Objects.requireNonNull(usage, "usage");
     long cached = Math.min(usage.cachedInputTokens(), usage.inputTokens());
-    BigDecimal perMillion = input.multiply(BigDecimal.valueOf(usage.inputTokens() - cached))
-        .add(cachedInput.multiply(BigDecimal.valueOf(cached)))
-        .add(output.multiply(BigDecimal.valueOf(usage.outputTokens())));
+    BigDecimal perMillion =
+        input
+            .multiply(BigDecimal.valueOf(usage.inputTokens() - cached))
+            .add(cachedInput.multiply(BigDecimal.valueOf(cached)))
+            .add(output.multiply(BigDecimal.valueOf(usage.outputTokens())));
     BigDecimal cost = perMillion.movePointLeft(PER_MILLION_DIGITS).stripTrailingZeros();
     // A negative scale (1E+1 for ten) would print in exponent form; whole amounts get scale 0.
     return cost.scale() < 0 ? cost.setScale(0) : cost;
@@ -72,8 +74,13 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output)
 
   @Override
   public String toString() {
-    return "Price{input=" + input.toPlainString() + ", cachedInput=" + cachedInput.toPlainString()
-        + ", output=" + output.toPlainString() + " per million tokens}";
+    return "Price{input="
+        + input.toPlainString()
+        + ", cachedInput="
+        + cachedInput.toPlainString()
+        + ", output="
+        + output.toPlainString()
+        + " per million tokens}";
   }
 
   private static BigDecimal parse(String price, String what) {
@@ -83,16 +90,17 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output)
     try {
       return new BigDecimal(price.strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(what + " price must be a decimal number such as \"2.50\""
-          + " but was \"" + price + "\"", e);
+      throw new IllegalArgumentException(
+          what + " price must be a decimal number such as \"2.50\"" + " but was \"" + price + "\"",
+          e);
     }
   }
 
   private static void requirePrice(BigDecimal price, String what) {
     Objects.requireNonNull(price, () -> what + " price");
     if (price.signum() < 0) {
-      throw new IllegalArgumentException(what + " price per million tokens must be >= 0 but was "
-          + price.toPlainString());
+      throw new IllegalArgumentException(
+          what + " price per million tokens must be >= 0 but was " + price.toPlainString());
     }
   }
 }

@@ -28,8 +28,8 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>A model name is looked up exactly first (case-sensitive); failing that, the longest prefix
- * that matches wins, so {@code gpt-4o-mini} beats {@code gpt-4o} for
- * {@code gpt-4o-mini-2024-07-18}. Costs are exact (see {@link Price#cost(Usage)}).
+ * that matches wins, so {@code gpt-4o-mini} beats {@code gpt-4o} for {@code
+ * gpt-4o-mini-2024-07-18}. Costs are exact (see {@link Price#cost(Usage)}).
  */
 public final class PriceTable {
 
@@ -40,8 +40,8 @@ public final class PriceTable {
     this.exact = Map.copyOf(b.exact);
     List<Map.Entry<String, Price>> list = new ArrayList<>();
     b.prefixes.forEach((prefix, price) -> list.add(Map.entry(prefix, price)));
-    list.sort(Comparator.comparingInt((Map.Entry<String, Price> e) -> e.getKey().length())
-        .reversed());
+    list.sort(
+        Comparator.comparingInt((Map.Entry<String, Price> e) -> e.getKey().length()).reversed());
     this.prefixes = List.copyOf(list);
   }
 
@@ -51,8 +51,8 @@ public final class PriceTable {
   }
 
   /**
-   * The price of {@code model}: its exact entry, else its longest matching prefix entry, else
-   * empty (also for a null model).
+   * The price of {@code model}: its exact entry, else its longest matching prefix entry, else empty
+   * (also for a null model).
    */
   public Optional<Price> price(String model) {
     if (model == null) {
@@ -82,7 +82,8 @@ public final class PriceTable {
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder("PriceTable{");
-    exact.entrySet().stream().sorted(Map.Entry.comparingByKey())
+    exact.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
         .forEach(e -> s.append(e.getKey()).append('=').append(e.getValue()).append(", "));
     prefixes.forEach(e -> s.append(e.getKey()).append("*=").append(e.getValue()).append(", "));
     if (s.charAt(s.length() - 1) == ' ') {
@@ -105,8 +106,8 @@ public final class PriceTable {
     }
 
     /**
-     * Prices every model whose name starts with {@code prefix} and has no exact entry, for
-     * example dated snapshots ({@code gpt-4o-2024-11-20}). The longest matching prefix wins.
+     * Prices every model whose name starts with {@code prefix} and has no exact entry, for example
+     * dated snapshots ({@code gpt-4o-2024-11-20}). The longest matching prefix wins.
      */
     public Builder modelPrefix(String prefix, Price price) {
       put(prefixes, requireName(prefix, "model prefix"), price, "model prefix");
@@ -122,8 +123,7 @@ public final class PriceTable {
       Objects.requireNonNull(price, "price");
       Price previous = map.putIfAbsent(key, price);
       if (previous != null) {
-        throw new IllegalStateException(what + " '" + key + "' was already priced at "
-            + previous);
+        throw new IllegalStateException(what + " '" + key + "' was already priced at " + previous);
       }
     }
 

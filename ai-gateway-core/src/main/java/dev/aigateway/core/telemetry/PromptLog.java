@@ -41,34 +41,39 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A record holds {@code call_id, started_at, consumer, operation, model, response_model,
  * backend, stream, status, outcome, input_tokens, output_tokens, total_tokens, usage_estimated,
- * cache (with a response cache: its outcome; a hit has a null completion, since no backend
- * produced one for it), request, completion, part, parts}. The {@link Redaction} runs over the request, the completion
- * and every other text field before anything is written. A request or completion longer than
- * {@link Builder#maxPartBytes} (UTF-8) is never cut: it is split on code-point boundaries into
+ * cache (with a response cache: its outcome; a hit has a null completion, since no backend produced
+ * one for it), request, completion, part, parts}. The {@link Redaction} runs over the request, the
+ * completion and every other text field before anything is written. A request or completion longer
+ * than {@link Builder#maxPartBytes} (UTF-8) is never cut: it is split on code-point boundaries into
  * numbered parts, one record per part ({@code part} from 1 to {@code parts}, each with all the
  * call's fields), and concatenating the parts' {@code request} (or {@code completion}) values in
  * order gives the whole text; a record whose part holds no piece of a text has it null.
  *
  * <p>{@link #log} never blocks and never throws: it hands the call to a bounded queue, and one
- * writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes.
- * When the queue is full the call is dropped and counted in {@link #dropped()}; the writer then
- * logs one WARN, at most once a minute. Thread-safe.
+ * writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes. When
+ * the queue is full the call is dropped and counted in {@link #dropped()}; the writer then logs one
+ * WARN, at most once a minute. Thread-safe.
  */
 public final class PromptLog implements AutoCloseable {
 
   /** The logger records go to unless {@link Builder#logger} is set. */
   public static final String LOGGER_NAME = "dev.aigateway.prompts";
+
   /** The default largest request or completion piece in one record: 32 KiB of UTF-8. */
   public static final int DEFAULT_MAX_PART_BYTES = 32 * 1024;
+
   /** The default number of calls waiting to be written before further calls are dropped. */
   public static final int DEFAULT_QUEUE_CAPACITY = 1024;
+
   /** The default share of wanted calls that is logged: all of them. */
   public static final double DEFAULT_SAMPLE_RATE = 1.0;
+
   /** What a text field holds when the redaction threw on it; the text itself is never written. */
   public static final String REDACTION_FAILED = "[redaction failed]";
 
   /** The smallest part size: one code point takes up to four UTF-8 bytes. */
   private static final int MIN_PART_BYTES = 4;
+
   private static final Duration DROP_WARNING_INTERVAL = Duration.ofMinutes(1);
   private static final String WRITER_THREAD_NAME = "ai-gateway-prompt-log";
 
@@ -106,12 +111,18 @@ public final class PromptLog implements AutoCloseable {
       this.executor = b.executor;
       this.ownedExecutor = null;
     } else {
-      ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(), task -> {
-            Thread t = new Thread(task, WRITER_THREAD_NAME);
-            t.setDaemon(true);
-            return t;
-          });
+      ThreadPoolExecutor writer =
+          new ThreadPoolExecutor(
+              1,
+              1,
+              60,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(),
+              task -> {
+                Thread t = new Thread(task, WRITER_THREAD_NAME);
+                t.setDaemon(true);
+                return t;
+              });
       writer.allowCoreThreadTimeOut(true);
       this.executor = writer;
       this.ownedExecutor = writer;
@@ -126,8 +137,8 @@ public final class PromptLog implements AutoCloseable {
   /**
    * Whether a call's request and completion should be captured and {@link #log logged}: its
    * consumer and requested model pass the filters, its id is sampled, and the logger writes INFO.
-   * Sampling depends only on the call id and is monotonic: a call sampled at one rate is sampled
-   * at every higher rate. False once the log is closed. Never throws.
+   * Sampling depends only on the call id and is monotonic: a call sampled at one rate is sampled at
+   * every higher rate. False once the log is closed. Never throws.
    */
   public boolean wants(String consumer, String model, long callId) {
     try {
@@ -212,11 +223,19 @@ public final class PromptLog implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "PromptLog{logger=" + logger.getName()
+    return "PromptLog{logger="
+        + logger.getName()
         + (consumers.isEmpty() ? "" : ", consumers=" + consumers)
         + (models.isEmpty() ? "" : ", models=" + models)
-        + ", sampleRate=" + sampleRate + ", maxPartBytes=" + maxPartBytes
-        + ", queueCapacity=" + queueCapacity + ", " + redaction + "}";
+        + ", sampleRate="
+        + sampleRate
+        + ", maxPartBytes="
+        + maxPartBytes
+        + ", queueCapacity="
+        + queueCapacity
+        + ", "
+        + redaction
+        + "}";
   }
 
   /** A uniform value in [0, 1) for a call id (the SplitMix64 finalizer). */
@@ -285,16 +304,21 @@ public final class PromptLog implements AutoCloseable {
     try {
       long total = dropped.sum();
       long now = clock.millis();
-      if (total == reportedDrops || (lastDropWarningMillis != Long.MIN_VALUE
-          && now - lastDropWarningMillis < DROP_WARNING_INTERVAL.toMillis())) {
+      if (total == reportedDrops
+          || (lastDropWarningMillis != Long.MIN_VALUE
+              && now - lastDropWarningMillis < DROP_WARNING_INTERVAL.toMillis())) {
         return;
       }
       lastDropWarningMillis = now;
       long fresh = total - reportedDrops;
       reportedDrops = total;
       if (logger.isWarnEnabled()) {
-        logger.warn("ai-gateway prompt log dropped {} call(s) ({} in all): the queue of {} was"
-            + " full or the logger failed", fresh, total, queueCapacity);
+        logger.warn(
+            "ai-gateway prompt log dropped {} call(s) ({} in all): the queue of {} was"
+                + " full or the logger failed",
+            fresh,
+            total,
+            queueCapacity);
       }
     } catch (Throwable e) {
       // The logger is failing; the drops stay counted.
@@ -309,11 +333,21 @@ public final class PromptLog implements AutoCloseable {
     List<String> request = parts(redactSafely(entry.request), maxPartBytes);
     List<String> completion = parts(redactSafely(entry.completion), maxPartBytes);
     int count = Math.max(request.size(), completion.size());
-    Fields fields = new Fields(redactSafely(e.consumer()), redactSafely(e.requestedModel()),
-        redactSafely(e.responseModel()), redactSafely(e.backendId()));
+    Fields fields =
+        new Fields(
+            redactSafely(e.consumer()),
+            redactSafely(e.requestedModel()),
+            redactSafely(e.responseModel()),
+            redactSafely(e.backendId()));
     for (int i = 0; i < count; i++) {
-      logger.info(record(e, fields, i < request.size() ? request.get(i) : null,
-          i < completion.size() ? completion.get(i) : null, i + 1, count));
+      logger.info(
+          record(
+              e,
+              fields,
+              i < request.size() ? request.get(i) : null,
+              i < completion.size() ? completion.get(i) : null,
+              i + 1,
+              count));
     }
   }
 
@@ -325,8 +359,9 @@ public final class PromptLog implements AutoCloseable {
     }
   }
 
-  private static String record(GatewayEvent e, Fields f, String request, String completion,
-      int part, int parts) throws IOException {
+  private static String record(
+      GatewayEvent e, Fields f, String request, String completion, int part, int parts)
+      throws IOException {
     StringWriter out = new StringWriter(384 + length(request) + length(completion));
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
       g.writeStartObject();
@@ -410,8 +445,11 @@ public final class PromptLog implements AutoCloseable {
      */
     public Builder maxPartBytes(int bytes) {
       if (bytes < MIN_PART_BYTES) {
-        throw new IllegalArgumentException("max part bytes must be >= " + MIN_PART_BYTES
-            + " (one UTF-8 code point) but was " + bytes);
+        throw new IllegalArgumentException(
+            "max part bytes must be >= "
+                + MIN_PART_BYTES
+                + " (one UTF-8 code point) but was "
+                + bytes);
       }
       this.maxPartBytes = bytes;
       return this;
@@ -439,8 +477,8 @@ public final class PromptLog implements AutoCloseable {
     }
 
     /**
-     * Runs the writer on this executor instead of the log's own daemon thread; it is given at
-     * most one task at a time. {@code Runnable::run} writes on the calling thread, for tests.
+     * Runs the writer on this executor instead of the log's own daemon thread; it is given at most
+     * one task at a time. {@code Runnable::run} writes on the calling thread, for tests.
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");

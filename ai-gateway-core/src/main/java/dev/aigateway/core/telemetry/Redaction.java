@@ -10,8 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Masks secrets and personal data in text before the gateway writes it anywhere (see
- * {@link PromptLog}). Immutable and thread-safe; the steps run in the order they were added.
+ * Masks secrets and personal data in text before the gateway writes it anywhere (see {@link
+ * PromptLog}). Immutable and thread-safe; the steps run in the order they were added.
  *
  * <pre>{@code
  * Redaction redaction = Redaction.builder()
@@ -24,14 +24,14 @@ import java.util.regex.Pattern;
  * <p>The built-in masks:
  *
  * <ul>
- *   <li>{@link Builder#bearerTokens()}: {@code Bearer <token>} (any case) becomes
- *       {@value #BEARER_TOKEN}, when the token has a digit or at least 16 characters (so the
- *       prose "the bearer of bad news" is kept);
+ *   <li>{@link Builder#bearerTokens()}: {@code Bearer <token>} (any case) becomes {@value
+ *       #BEARER_TOKEN}, when the token has a digit or at least 16 characters (so the prose "the
+ *       bearer of bad news" is kept);
  *   <li>{@link Builder#apiKeys()}: OpenAI-style keys ({@code sk-} or {@code sk-proj-} and at least
  *       16 key characters) become {@value #API_KEY}, as does the value of any assignment whose name
- *       ends in {@code key}, {@code secret} or {@code token} ({@code api-key: ...},
- *       {@code "x-api-key":"..."}, {@code OPENAI_API_KEY=...}, {@code ?key=...},
- *       {@code client_secret=...}) when the value has at least 8 characters, a letter and a digit;
+ *       ends in {@code key}, {@code secret} or {@code token} ({@code api-key: ...}, {@code
+ *       "x-api-key":"..."}, {@code OPENAI_API_KEY=...}, {@code ?key=...}, {@code
+ *       client_secret=...}) when the value has at least 8 characters, a letter and a digit;
  *   <li>{@link Builder#emails()}: e-mail addresses become {@value #EMAIL};
  *   <li>{@link Builder#cardNumbers()}: card numbers become {@value #CARD}: 13 to 19 digits,
  *       optionally in groups joined by single spaces or dashes, that pass the Luhn check (so order
@@ -44,25 +44,29 @@ public final class Redaction {
 
   /** What an e-mail address is replaced with. */
   public static final String EMAIL = "[email]";
+
   /** What a card number is replaced with. */
   public static final String CARD = "[card]";
+
   /** What {@code Bearer <token>} is replaced with. */
   public static final String BEARER_TOKEN = "Bearer [token]";
+
   /** What an API key (or a secret assigned to a key-like name) is replaced with. */
   public static final String API_KEY = "[api-key]";
 
   // Each pattern starts only where its token starts (a negative lookbehind) and uses possessive
   // quantifiers, so no input makes the engine backtrack over a long run.
-  private static final Pattern EMAIL_ADDRESS = Pattern.compile(
-      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]++(?:\\.[A-Za-z0-9-]++)++");
+  private static final Pattern EMAIL_ADDRESS =
+      Pattern.compile(
+          "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]++(?:\\.[A-Za-z0-9-]++)++");
   private static final Pattern DIGIT_RUN = Pattern.compile("[0-9]++(?:[ -][0-9]++)*+");
-  private static final Pattern BEARER = Pattern.compile(
-      "(?i)\\bbearer\\s++([A-Za-z0-9._~+/-]++=*+)");
-  private static final Pattern SK_KEY = Pattern.compile(
-      "(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{16,}+");
-  private static final Pattern KEY_ASSIGNMENT = Pattern.compile(
-      "(?i)(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:key|secret|token)"
-          + "\\\\?['\"]?[ \\t]*+[:=][ \\t]*+\\\\?['\"]?)([A-Za-z0-9._~+/=-]++)");
+  private static final Pattern BEARER =
+      Pattern.compile("(?i)\\bbearer\\s++([A-Za-z0-9._~+/-]++=*+)");
+  private static final Pattern SK_KEY = Pattern.compile("(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{16,}+");
+  private static final Pattern KEY_ASSIGNMENT =
+      Pattern.compile(
+          "(?i)(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:key|secret|token)"
+              + "\\\\?['\"]?[ \\t]*+[:=][ \\t]*+\\\\?['\"]?)([A-Za-z0-9._~+/=-]++)");
 
   private static final int MIN_CARD_DIGITS = 13;
   private static final int MAX_CARD_DIGITS = 19;
@@ -70,15 +74,22 @@ public final class Redaction {
   private static final UnaryOperator<String> EMAILS =
       text -> text.indexOf('@') < 0 ? text : replace(EMAIL_ADDRESS, text, m -> EMAIL);
   private static final UnaryOperator<String> CARD_NUMBERS = Redaction::maskCardNumbers;
-  private static final UnaryOperator<String> BEARER_TOKENS = text -> replace(BEARER, text,
-      m -> hasDigit(m.group(1)) || m.group(1).length() >= 16 ? BEARER_TOKEN : null);
-  private static final UnaryOperator<String> API_KEYS = text -> replace(KEY_ASSIGNMENT,
-      replace(SK_KEY, text, m -> API_KEY),
-      m -> isSecretLike(m.group(2)) ? m.group(1) + API_KEY : null);
+  private static final UnaryOperator<String> BEARER_TOKENS =
+      text ->
+          replace(
+              BEARER,
+              text,
+              m -> hasDigit(m.group(1)) || m.group(1).length() >= 16 ? BEARER_TOKEN : null);
+  private static final UnaryOperator<String> API_KEYS =
+      text ->
+          replace(
+              KEY_ASSIGNMENT,
+              replace(SK_KEY, text, m -> API_KEY),
+              m -> isSecretLike(m.group(2)) ? m.group(1) + API_KEY : null);
 
   private static final Redaction NONE = new Redaction(List.of());
-  private static final Redaction DEFAULTS = builder()
-      .bearerTokens().apiKeys().emails().cardNumbers().build();
+  private static final Redaction DEFAULTS =
+      builder().bearerTokens().apiKeys().emails().cardNumbers().build();
 
   private final List<UnaryOperator<String>> steps;
 
@@ -123,8 +134,8 @@ public final class Redaction {
   }
 
   /** Replaces each match for which {@code replacement} gives non-null; {@code text} if none. */
-  private static String replace(Pattern pattern, String text,
-      Function<Matcher, String> replacement) {
+  private static String replace(
+      Pattern pattern, String text, Function<Matcher, String> replacement) {
     Matcher m = pattern.matcher(text);
     StringBuilder out = null;
     int copied = 0;
@@ -268,9 +279,9 @@ public final class Redaction {
     }
 
     /**
-     * Replaces every match of {@code pattern}. The replacement is read as by
-     * {@link Matcher#replaceAll(String)}: {@code $1} refers to a group, and a literal {@code $} or
-     * {@code \} must be escaped (see {@link Matcher#quoteReplacement}).
+     * Replaces every match of {@code pattern}. The replacement is read as by {@link
+     * Matcher#replaceAll(String)}: {@code $1} refers to a group, and a literal {@code $} or {@code
+     * \} must be escaped (see {@link Matcher#quoteReplacement}).
      */
     public Builder pattern(Pattern pattern, String replacement) {
       Objects.requireNonNull(pattern, "pattern");

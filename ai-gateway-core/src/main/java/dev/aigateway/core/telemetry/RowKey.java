@@ -9,10 +9,11 @@ record RowKey(QuotaPeriod period, Instant start, String consumer, String model)
     implements Comparable<RowKey> {
 
   /** Period (hour, day, month), then window start, consumer, model. */
-  static final Comparator<RowKey> ORDER = Comparator.comparing(RowKey::period)
-      .thenComparing(RowKey::start)
-      .thenComparing(RowKey::consumer)
-      .thenComparing(RowKey::model);
+  static final Comparator<RowKey> ORDER =
+      Comparator.comparing(RowKey::period)
+          .thenComparing(RowKey::start)
+          .thenComparing(RowKey::consumer)
+          .thenComparing(RowKey::model);
 
   @Override
   public int compareTo(RowKey other) {

@@ -22,10 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The telemetry stage, outermost: once the call has ended and every other stage has done its
- * end, builds the call's one {@link GatewayEvent} (each stage describes its part), hands it to
- * the listeners and, for the calls the prompt log selects, logs the prompt and completion.
- * Listener failures are logged and never reach the call.
+ * The telemetry stage, outermost: once the call has ended and every other stage has done its end,
+ * builds the call's one {@link GatewayEvent} (each stage describes its part), hands it to the
+ * listeners and, for the calls the prompt log selects, logs the prompt and completion. Listener
+ * failures are logged and never reach the call.
  */
 public final class TelemetryStage implements CallStage {
 
@@ -40,8 +40,8 @@ public final class TelemetryStage implements CallStage {
   private final PriceTable prices;
   private Boolean logsPrompt;
 
-  private TelemetryStage(Exchange exchange, List<GatewayListener> listeners, PromptLog promptLog,
-      PriceTable prices) {
+  private TelemetryStage(
+      Exchange exchange, List<GatewayListener> listeners, PromptLog promptLog, PriceTable prices) {
     this.exchange = exchange;
     this.listeners = listeners;
     this.promptLog = promptLog;
@@ -49,9 +49,10 @@ public final class TelemetryStage implements CallStage {
   }
 
   /** The stage for a gateway's listeners and prompt log, or null when it has neither. */
-  public static CallStage.Factory of(List<GatewayListener> listeners, PromptLog promptLog,
-      PriceTable prices) {
-    return listeners.isEmpty() && promptLog == null ? null
+  public static CallStage.Factory of(
+      List<GatewayListener> listeners, PromptLog promptLog, PriceTable prices) {
+    return listeners.isEmpty() && promptLog == null
+        ? null
         : exchange -> new TelemetryStage(exchange, listeners, promptLog, prices);
   }
 
@@ -81,13 +82,18 @@ public final class TelemetryStage implements CallStage {
         if (e instanceof VirtualMachineError) {
           throw e;
         }
-        log.warn("ai-gateway: listener {} failed on call {}; the call is unaffected", listener,
-            exchange.callId(), e);
+        log.warn(
+            "ai-gateway: listener {} failed on call {}; the call is unaffected",
+            listener,
+            exchange.callId(),
+            e);
       }
     }
     if (logsPrompt()) {
       ResponseFacts facts = exchange.facts();
-      promptLog.log(event, requestContent(exchange.request()),
+      promptLog.log(
+          event,
+          requestContent(exchange.request()),
           facts == null ? null : facts.text().toString());
     }
   }
@@ -97,7 +103,8 @@ public final class TelemetryStage implements CallStage {
     Exchange x = exchange;
     RequestView request = x.request();
     long now = System.nanoTime();
-    event.callId(x.callId())
+    event
+        .callId(x.callId())
         .startedAt(x.startedAt())
         .operation(request.operation())
         .consumer(x.consumer())
@@ -112,8 +119,10 @@ public final class TelemetryStage implements CallStage {
         .rejection(x.rejection())
         .errorType(x.errorType())
         .latency(Duration.ofNanos(now - x.startNanos()))
-        .timeToFirstChunk(x.stream() && x.firstChunkNanos() != 0
-            ? Duration.ofNanos(x.firstChunkNanos() - x.startNanos()) : null)
+        .timeToFirstChunk(
+            x.stream() && x.firstChunkNanos() != 0
+                ? Duration.ofNanos(x.firstChunkNanos() - x.startNanos())
+                : null)
         .provider(providerOf(request))
         .server(request.host(), request.port())
         .gatewayTime(Duration.ofNanos(x.gatewayNanos()))
@@ -123,8 +132,10 @@ public final class TelemetryStage implements CallStage {
   /** Whether the prompt log takes this call; decided once, since it samples by call id. */
   private boolean logsPrompt() {
     if (logsPrompt == null) {
-      logsPrompt = promptLog != null
-          && promptLog.wants(exchange.consumer(), exchange.request().model(), exchange.callId());
+      logsPrompt =
+          promptLog != null
+              && promptLog.wants(
+                  exchange.consumer(), exchange.request().model(), exchange.callId());
     }
     return logsPrompt;
   }
@@ -133,16 +144,15 @@ public final class TelemetryStage implements CallStage {
     if (prices == null || usage.totalTokens() == 0) {
       return null;
     }
-    Optional<BigDecimal> answered = responseModel == null
-        ? Optional.empty() : prices.cost(responseModel, usage);
+    Optional<BigDecimal> answered =
+        responseModel == null ? Optional.empty() : prices.cost(responseModel, usage);
     return answered.or(() -> prices.cost(exchange.request().model(), usage)).orElse(null);
   }
 
   /** The provider a direct call went to, told by its path (a routed call's backend says). */
   private static String providerOf(RequestView request) {
     boolean azure = request.deployment() != null || request.encodedPath().contains("/openai/");
-    return azure ? BackendFlavor.AZURE_OPENAI.providerName()
-        : BackendFlavor.OPENAI.providerName();
+    return azure ? BackendFlavor.AZURE_OPENAI.providerName() : BackendFlavor.OPENAI.providerName();
   }
 
   /** What the application asked, for the prompt log: the body's content fields as JSON. */

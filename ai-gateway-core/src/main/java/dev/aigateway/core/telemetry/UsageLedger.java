@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An in-process ledger of token usage and cost by consumer, model and calendar window (hour, day,
- * month), fed by the gateway's events. Register it as a listener, query it, export it, and flush
- * it to a {@link LedgerSink} to persist it.
+ * month), fed by the gateway's events. Register it as a listener, query it, export it, and flush it
+ * to a {@link LedgerSink} to persist it.
  *
  * <pre>{@code
  * UsageLedger ledger = UsageLedger.builder()
@@ -53,24 +53,23 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>What it counts.</b> Each event counts once in its hourly, daily and monthly row, keyed by
- * its consumer and its model (the model the backend named, else the one requested, else
- * {@value #UNKNOWN_MODEL}), in the window that contains {@link GatewayEvent#startedAt()}. Usage the
- * backend reported goes into the token columns; usage the gateway estimated goes into
- * {@link LedgerEntry#estimatedTokens()} and {@link LedgerEntry#estimatedCost()} only. Rejected and
- * failed calls count as calls and add no tokens. Cost comes from the optional {@link PriceTable}
- * (the response model's price, else the requested model's); it is exact and never rounded.
+ * its consumer and its model (the model the backend named, else the one requested, else {@value
+ * #UNKNOWN_MODEL}), in the window that contains {@link GatewayEvent#startedAt()}. Usage the backend
+ * reported goes into the token columns; usage the gateway estimated goes into {@link
+ * LedgerEntry#estimatedTokens()} and {@link LedgerEntry#estimatedCost()} only. Rejected and failed
+ * calls count as calls and add no tokens. Cost comes from the optional {@link PriceTable} (the
+ * response model's price, else the requested model's); it is exact and never rounded.
  *
- * <p><b>Concurrency.</b> Each row is an immutable tally replaced atomically
- * ({@link ConcurrentHashMap#merge}), so totals, costs included, are exact under any number of
- * threads. Recording never throws into the call: a failure (a counter overflowing a long) is
- * logged.
+ * <p><b>Concurrency.</b> Each row is an immutable tally replaced atomically ({@link
+ * ConcurrentHashMap#merge}), so totals, costs included, are exact under any number of threads.
+ * Recording never throws into the call: a failure (a counter overflowing a long) is logged.
  *
  * <p><b>Bounded memory.</b> The ledger keeps the latest {@value #DEFAULT_HOURLY_WINDOWS} hourly,
  * {@value #DEFAULT_DAILY_WINDOWS} daily and {@value #DEFAULT_MONTHLY_WINDOWS} monthly windows,
- * counted back from the newest event seen (see {@link Builder#retain}); older rows are dropped
- * from memory, at most once an hour, on the thread of the event that opens a new hour. An event
- * for a dropped window still reaches the sink but no longer appears in queries. Rows of a sink not
- * yet flushed are held until the next flush, so flush regularly when a sink is configured.
+ * counted back from the newest event seen (see {@link Builder#retain}); older rows are dropped from
+ * memory, at most once an hour, on the thread of the event that opens a new hour. An event for a
+ * dropped window still reaches the sink but no longer appears in queries. Rows of a sink not yet
+ * flushed are held until the next flush, so flush regularly when a sink is configured.
  */
 public final class UsageLedger implements GatewayListener {
 
@@ -100,7 +99,8 @@ public final class UsageLedger implements GatewayListener {
   private final LedgerSink sink;
   private final Map<QuotaPeriod, Integer> retain;
   private final ConcurrentHashMap<RowKey, UsageTotals> rows = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<RowKey, UsageTotals> unflushed; // deltas for the sink; null without
+  private final ConcurrentHashMap<RowKey, UsageTotals>
+      unflushed; // deltas for the sink; null without
   private final AtomicReference<Instant> newestHour = new AtomicReference<>(Instant.MIN);
   private volatile Map<QuotaPeriod, Instant> cutoffs; // rows before these are dropped
   private final Object pruneLock = new Object();
@@ -128,8 +128,11 @@ public final class UsageLedger implements GatewayListener {
     try {
       record(event);
     } catch (RuntimeException e) {
-      LOG.warn("ai-gateway: usage ledger could not record call {} of consumer {}",
-          event == null ? null : event.callId(), event == null ? null : event.consumer(), e);
+      LOG.warn(
+          "ai-gateway: usage ledger could not record call {} of consumer {}",
+          event == null ? null : event.callId(),
+          event == null ? null : event.consumer(),
+          e);
     }
   }
 
@@ -161,7 +164,8 @@ public final class UsageLedger implements GatewayListener {
     if (prices == null) {
       return null;
     }
-    return prices.price(event.responseModel())
+    return prices
+        .price(event.responseModel())
         .or(() -> prices.price(event.requestedModel()))
         .orElse(null);
   }
@@ -183,16 +187,20 @@ public final class UsageLedger implements GatewayListener {
   }
 
   /**
-   * One consumer's rows of the {@code period} window containing {@code at}, by model (sorted).
-   * For example this month's usage of {@code team-a}:
-   * {@code ledger.byModel("team-a", QuotaPeriod.MONTHLY, Instant.now())}.
+   * One consumer's rows of the {@code period} window containing {@code at}, by model (sorted). For
+   * example this month's usage of {@code team-a}: {@code ledger.byModel("team-a",
+   * QuotaPeriod.MONTHLY, Instant.now())}.
    */
   public Map<String, LedgerEntry> byModel(String consumer, QuotaPeriod period, Instant at) {
     Objects.requireNonNull(consumer, "consumer");
     Instant start = windowStart(period, at);
     Map<String, LedgerEntry> byModel = new LinkedHashMap<>();
-    for (LedgerEntry e : snapshot(key -> key.period() == period && key.start().equals(start)
-        && key.consumer().equals(consumer))) {
+    for (LedgerEntry e :
+        snapshot(
+            key ->
+                key.period() == period
+                    && key.start().equals(start)
+                    && key.consumer().equals(consumer))) {
       byModel.put(e.model(), e);
     }
     return Collections.unmodifiableMap(byModel);
@@ -209,15 +217,17 @@ public final class UsageLedger implements GatewayListener {
       sums.merge(e.consumer(), UsageTotals.of(e), UsageTotals::plus);
     }
     Map<String, LedgerEntry> byConsumer = new LinkedHashMap<>();
-    sums.forEach((consumer, tally) -> byConsumer.put(consumer,
-        tally.toEntry(new RowKey(period, start, consumer, ALL_MODELS))));
+    sums.forEach(
+        (consumer, tally) ->
+            byConsumer.put(
+                consumer, tally.toEntry(new RowKey(period, start, consumer, ALL_MODELS))));
     return Collections.unmodifiableMap(byConsumer);
   }
 
   /**
-   * One consumer's total over all models (model {@value #ALL_MODELS}) in the {@code period}
-   * window containing {@code at}; a row of zeros (and no cost) when nothing was recorded. Its cost
-   * is null when some of the usage had no price.
+   * One consumer's total over all models (model {@value #ALL_MODELS}) in the {@code period} window
+   * containing {@code at}; a row of zeros (and no cost) when nothing was recorded. Its cost is null
+   * when some of the usage had no price.
    */
   public LedgerEntry total(String consumer, QuotaPeriod period, Instant at) {
     Objects.requireNonNull(consumer, "consumer");
@@ -240,11 +250,12 @@ public final class UsageLedger implements GatewayListener {
 
   private List<LedgerEntry> snapshot(Predicate<RowKey> which) {
     Map<RowKey, UsageTotals> sorted = new TreeMap<>();
-    rows.forEach((key, tally) -> {
-      if (which.test(key)) {
-        sorted.put(key, tally);
-      }
-    });
+    rows.forEach(
+        (key, tally) -> {
+          if (which.test(key)) {
+            sorted.put(key, tally);
+          }
+        });
     List<LedgerEntry> list = new ArrayList<>(sorted.size());
     sorted.forEach((key, tally) -> list.add(tally.toEntry(key)));
     return list;
@@ -254,9 +265,9 @@ public final class UsageLedger implements GatewayListener {
 
   /**
    * Hands the usage recorded since the previous successful flush to the sink, one delta row per
-   * (period, window, consumer, model), and returns how many rows it wrote. Flushes are serial.
-   * When the sink throws, the rows are kept and handed over again with the next flush. Does
-   * nothing (returns 0) without a sink or when nothing was recorded.
+   * (period, window, consumer, model), and returns how many rows it wrote. Flushes are serial. When
+   * the sink throws, the rows are kept and handed over again with the next flush. Does nothing
+   * (returns 0) without a sink or when nothing was recorded.
    *
    * @throws IOException what the sink threw
    */
@@ -314,7 +325,9 @@ public final class UsageLedger implements GatewayListener {
     }
   }
 
-  /** The start of the oldest of the latest {@code windows} windows, counted back from {@code at}. */
+  /**
+   * The start of the oldest of the latest {@code windows} windows, counted back from {@code at}.
+   */
   private Instant cutoff(QuotaPeriod period, Instant at, int windows) {
     if (windows == Integer.MAX_VALUE) {
       return Instant.MIN;
@@ -322,12 +335,13 @@ public final class UsageLedger implements GatewayListener {
     ZonedDateTime start = period.windowStart(at, zone).atZone(zone);
     long back = windows - 1L;
     try {
-      ZonedDateTime oldest = switch (period) {
-        case HOURLY -> start.minusHours(back);
-        case DAILY -> start.minusDays(back);
-        case MONTHLY -> start.minusMonths(back);
-        default -> throw new IllegalStateException("no retention for " + period);
-      };
+      ZonedDateTime oldest =
+          switch (period) {
+            case HOURLY -> start.minusHours(back);
+            case DAILY -> start.minusDays(back);
+            case MONTHLY -> start.minusMonths(back);
+            default -> throw new IllegalStateException("no retention for " + period);
+          };
       return period.windowStart(oldest.toInstant(), zone);
     } catch (DateTimeException | ArithmeticException e) { // beyond the time-line: keep all
       return Instant.MIN;
@@ -342,12 +356,12 @@ public final class UsageLedger implements GatewayListener {
   }
 
   /**
-   * Writes rows as CSV (RFC 4180): the header line
-   * {@code period,period_start,consumer,model,calls,input_tokens,cached_input_tokens,
-   * output_tokens,total_tokens,estimated_tokens,cost,estimated_cost}, then a record per row
-   * (CRLF line ends). Names with commas, quotes, line breaks or surrounding spaces are quoted;
-   * windows are ISO-8601 instants; costs are plain decimals, empty when null. The writer is
-   * flushed, not closed. {@link #readCsv} reads it back to equal rows.
+   * Writes rows as CSV (RFC 4180): the header line {@code
+   * period,period_start,consumer,model,calls,input_tokens,cached_input_tokens,
+   * output_tokens,total_tokens,estimated_tokens,cost,estimated_cost}, then a record per row (CRLF
+   * line ends). Names with commas, quotes, line breaks or surrounding spaces are quoted; windows
+   * are ISO-8601 instants; costs are plain decimals, empty when null. The writer is flushed, not
+   * closed. {@link #readCsv} reads it back to equal rows.
    *
    * <p>Consumer and model names are written as they are: a spreadsheet that opens the file may
    * treat a name starting with {@code =}, {@code +}, {@code -} or {@code @} as a formula.
@@ -378,8 +392,8 @@ public final class UsageLedger implements GatewayListener {
    * to equal rows.
    */
   public static void writeJson(Collection<LedgerEntry> entries, Writer out) throws IOException {
-    LedgerJson.write(Objects.requireNonNull(entries, "entries"),
-        Objects.requireNonNull(out, "out"));
+    LedgerJson.write(
+        Objects.requireNonNull(entries, "entries"), Objects.requireNonNull(out, "out"));
   }
 
   /**
@@ -394,8 +408,15 @@ public final class UsageLedger implements GatewayListener {
 
   @Override
   public String toString() {
-    return "UsageLedger{zone=" + zone + ", rows=" + rows.size() + ", retain=" + retain
-        + (prices == null ? "" : ", " + prices) + (sink == null ? "" : ", sink=" + sink) + "}";
+    return "UsageLedger{zone="
+        + zone
+        + ", rows="
+        + rows.size()
+        + ", retain="
+        + retain
+        + (prices == null ? "" : ", " + prices)
+        + (sink == null ? "" : ", sink=" + sink)
+        + "}";
   }
 
   /** Builds a {@link UsageLedger}; fails fast on bad or repeated settings. */
@@ -441,12 +462,12 @@ public final class UsageLedger implements GatewayListener {
 
     /**
      * Keeps the latest {@code windows} windows of {@code period} in memory, the newest event's
-     * window included (defaults: {@value UsageLedger#DEFAULT_HOURLY_WINDOWS} hourly,
-     * {@value UsageLedger#DEFAULT_DAILY_WINDOWS} daily, {@value UsageLedger#DEFAULT_MONTHLY_WINDOWS}
+     * window included (defaults: {@value UsageLedger#DEFAULT_HOURLY_WINDOWS} hourly, {@value
+     * UsageLedger#DEFAULT_DAILY_WINDOWS} daily, {@value UsageLedger#DEFAULT_MONTHLY_WINDOWS}
      * monthly). {@link Integer#MAX_VALUE} keeps every window, which lets memory grow with time.
      *
-     * @param period {@link QuotaPeriod#HOURLY}, {@link QuotaPeriod#DAILY} or
-     *     {@link QuotaPeriod#MONTHLY}
+     * @param period {@link QuotaPeriod#HOURLY}, {@link QuotaPeriod#DAILY} or {@link
+     *     QuotaPeriod#MONTHLY}
      * @param windows at least 1
      */
     public Builder retain(QuotaPeriod period, int windows) {
@@ -455,12 +476,12 @@ public final class UsageLedger implements GatewayListener {
         throw new IllegalArgumentException("the ledger keeps " + PERIODS + " rows, not " + period);
       }
       if (windows < 1) {
-        throw new IllegalArgumentException(period + " windows to retain must be >= 1 but was "
-            + windows);
+        throw new IllegalArgumentException(
+            period + " windows to retain must be >= 1 but was " + windows);
       }
       if (!retainSet.add(period)) {
-        throw new IllegalStateException(period + " retention was already set to "
-            + retain.get(period) + " windows");
+        throw new IllegalStateException(
+            period + " retention was already set to " + retain.get(period) + " windows");
       }
       retain.put(period, windows);
       return this;

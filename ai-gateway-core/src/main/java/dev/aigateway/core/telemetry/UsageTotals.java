@@ -8,16 +8,23 @@ import java.math.BigDecimal;
 
 /**
  * An immutable sum of usage: a ledger row's value, or one event's contribution to it. Rows are
- * updated by replacing their tally with {@code old.plus(delta)} inside
- * {@code ConcurrentHashMap.merge}, which is atomic per row, so the sums (costs included) are
- * exact under any concurrency.
+ * updated by replacing their tally with {@code old.plus(delta)} inside {@code
+ * ConcurrentHashMap.merge}, which is atomic per row, so the sums (costs included) are exact under
+ * any concurrency.
  *
  * <p>A cost is null until a price applied; {@code unpriced} records that some usage had no price,
  * which makes the row's cost unknown for good.
  */
 record UsageTotals(
-    long calls, long inputTokens, long cachedInputTokens, long outputTokens, long totalTokens,
-    long estimatedTokens, BigDecimal cost, boolean unpriced, BigDecimal estimatedCost,
+    long calls,
+    long inputTokens,
+    long cachedInputTokens,
+    long outputTokens,
+    long totalTokens,
+    long estimatedTokens,
+    BigDecimal cost,
+    boolean unpriced,
+    BigDecimal estimatedCost,
     boolean estimatedUnpriced) {
 
   /** One call's contribution; {@code price} is null when its model has no price. */
@@ -39,17 +46,32 @@ record UsageTotals(
       reported = side(usage, in == UsageSource.REPORTED, out == UsageSource.REPORTED);
       estimated = side(usage, in == UsageSource.ESTIMATED, out == UsageSource.ESTIMATED);
     }
-    return new UsageTotals(1, reported.inputTokens(), reported.cachedInputTokens(),
-        reported.outputTokens(), reported.totalTokens(), estimated.totalTokens(),
-        price == null ? null : price.cost(reported), price == null && hasTokens(reported),
-        price == null ? null : price.cost(estimated), price == null && hasTokens(estimated));
+    return new UsageTotals(
+        1,
+        reported.inputTokens(),
+        reported.cachedInputTokens(),
+        reported.outputTokens(),
+        reported.totalTokens(),
+        estimated.totalTokens(),
+        price == null ? null : price.cost(reported),
+        price == null && hasTokens(reported),
+        price == null ? null : price.cost(estimated),
+        price == null && hasTokens(estimated));
   }
 
   /** A row read back (or a row to total): its cost is unknown when it has usage but no cost. */
   static UsageTotals of(LedgerEntry e) {
-    return new UsageTotals(e.calls(), e.inputTokens(), e.cachedInputTokens(), e.outputTokens(),
-        e.totalTokens(), e.estimatedTokens(), e.cost(), e.cost() == null && e.hasReportedTokens(),
-        e.estimatedCost(), e.estimatedCost() == null && e.estimatedTokens() != 0);
+    return new UsageTotals(
+        e.calls(),
+        e.inputTokens(),
+        e.cachedInputTokens(),
+        e.outputTokens(),
+        e.totalTokens(),
+        e.estimatedTokens(),
+        e.cost(),
+        e.cost() == null && e.hasReportedTokens(),
+        e.estimatedCost(),
+        e.estimatedCost() == null && e.estimatedTokens() != 0);
   }
 
   /** The exact sum of two tallies. */
@@ -61,14 +83,26 @@ record UsageTotals(
         Math.addExact(outputTokens, o.outputTokens),
         Math.addExact(totalTokens, o.totalTokens),
         Math.addExact(estimatedTokens, o.estimatedTokens),
-        add(cost, o.cost), unpriced || o.unpriced,
-        add(estimatedCost, o.estimatedCost), estimatedUnpriced || o.estimatedUnpriced);
+        add(cost, o.cost),
+        unpriced || o.unpriced,
+        add(estimatedCost, o.estimatedCost),
+        estimatedUnpriced || o.estimatedUnpriced);
   }
 
   LedgerEntry toEntry(RowKey key) {
-    return new LedgerEntry(key.start(), key.period(), key.consumer(), key.model(), calls,
-        inputTokens, cachedInputTokens, outputTokens, totalTokens, estimatedTokens,
-        unpriced ? null : plain(cost), estimatedUnpriced ? null : plain(estimatedCost));
+    return new LedgerEntry(
+        key.start(),
+        key.period(),
+        key.consumer(),
+        key.model(),
+        calls,
+        inputTokens,
+        cachedInputTokens,
+        outputTokens,
+        totalTokens,
+        estimatedTokens,
+        unpriced ? null : plain(cost),
+        estimatedUnpriced ? null : plain(estimatedCost));
   }
 
   /** Like {@link Price#cost}: no trailing zeros (sums bring them back), never exponent form. */
@@ -83,7 +117,11 @@ record UsageTotals(
   private static Usage side(Usage usage, boolean input, boolean output) {
     long in = input ? usage.inputTokens() : 0;
     long out = output ? usage.outputTokens() : 0;
-    return new Usage(in, out, in + out, input ? usage.cachedInputTokens() : 0,
+    return new Usage(
+        in,
+        out,
+        in + out,
+        input ? usage.cachedInputTokens() : 0,
         output ? usage.reasoningTokens() : 0);
   }
 

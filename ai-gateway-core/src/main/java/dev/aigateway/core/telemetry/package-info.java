@@ -1,8 +1,9 @@
 /**
- * What the gateway reports of its calls: the telemetry stage that emits one
- * {@link dev.aigateway.api.GatewayEvent} per call, {@link dev.aigateway.core.telemetry.LoggingListener},
- * the {@link dev.aigateway.core.telemetry.PromptLog} (with {@link dev.aigateway.core.telemetry.Redaction}),
- * prices ({@link dev.aigateway.core.telemetry.PriceTable}) and the
- * {@link dev.aigateway.core.telemetry.UsageLedger}.
+ * What the gateway reports of its calls: the telemetry stage that emits one {@link
+ * dev.aigateway.api.GatewayEvent} per call, {@link dev.aigateway.core.telemetry.LoggingListener},
+ * the {@link dev.aigateway.core.telemetry.PromptLog} (with {@link
+ * dev.aigateway.core.telemetry.Redaction}), prices ({@link
+ * dev.aigateway.core.telemetry.PriceTable}) and the {@link
+ * dev.aigateway.core.telemetry.UsageLedger}.
  */
 package dev.aigateway.core.telemetry;

@@ -3,24 +3,24 @@ package dev.aigateway.core.tokens;
 import com.knuddels.jtokkit.api.Encoding;
 
 /**
- * Counts a text's tokens with a bound on the work: exactly, except for runs longer than
- * {@value #MAX_EXACT_RUN} characters of letters (with their marks) or of characters that are
- * neither letters nor digits, which are counted by their UTF-8 size.
+ * Counts a text's tokens with a bound on the work: exactly, except for runs longer than {@value
+ * #MAX_EXACT_RUN} characters of letters (with their marks) or of characters that are neither
+ * letters nor digits, which are counted by their UTF-8 size.
  *
  * <p>Why: tiktoken encodings split a text into pieces by a regular expression before byte-pair
- * merging, and each piece is one such run (give or take a leading space or a trailing
- * {@code 's}); digits go in groups of three. Merging is cheap for the short pieces of any natural
- * text, but its cost grows faster than a piece's length: a whitespace-free line of a megabyte
- * took jtokkit 3.9 s and 250 MB, and one of 5 MB exhausted a 1 GB heap. With the bound a piece
- * holds at most {@value #MAX_EXACT_RUN} + 4 characters and counting costs at most a few tenths
- * of a microsecond per character, whatever the text.
+ * merging, and each piece is one such run (give or take a leading space or a trailing {@code 's});
+ * digits go in groups of three. Merging is cheap for the short pieces of any natural text, but its
+ * cost grows faster than a piece's length: a whitespace-free line of a megabyte took jtokkit 3.9 s
+ * and 250 MB, and one of 5 MB exhausted a 1 GB heap. With the bound a piece holds at most {@value
+ * #MAX_EXACT_RUN} + 4 characters and counting costs at most a few tenths of a microsecond per
+ * character, whatever the text.
  *
- * <p>A run past the bound counts its UTF-8 bytes plus {@value #RUN_EDGE_TOKENS}: every token of
- * a byte-level BPE holds at least one byte, so no piece has more tokens than bytes, and the two
- * more cover the pieces cut where the run meets the text around it. The estimate errs high (by
- * up to some four times for such runs of ASCII letters), as a reservation should; the call is
- * settled on the usage the backend reports. No natural text has such runs: they are random
- * strings, long separator lines or indentation, sequences (DNA) and garbage.
+ * <p>A run past the bound counts its UTF-8 bytes plus {@value #RUN_EDGE_TOKENS}: every token of a
+ * byte-level BPE holds at least one byte, so no piece has more tokens than bytes, and the two more
+ * cover the pieces cut where the run meets the text around it. The estimate errs high (by up to
+ * some four times for such runs of ASCII letters), as a reservation should; the call is settled on
+ * the usage the backend reports. No natural text has such runs: they are random strings, long
+ * separator lines or indentation, sequences (DNA) and garbage.
  *
  * <p>Unpaired surrogates, which a JSON string may carry as {@code \ud800} escapes, are counted as
  * U+FFFD, the character a UTF-8 encoder puts in their place.
@@ -29,6 +29,7 @@ final class PieceBound {
 
   /** Characters of one letter run or one run of other characters counted exactly, at most. */
   static final int MAX_EXACT_RUN = 256;
+
   /** Tokens added to a run counted by its size, for the pieces cut at its two ends. */
   static final int RUN_EDGE_TOKENS = 2;
 
@@ -72,8 +73,10 @@ final class PieceBound {
       }
       if (type != runClass || type == DIGIT) {
         if (runClass != DIGIT && i - runStart > maxRun) {
-          tokens += exact(encoding, text, exactFrom, runStart, unpaired)
-              + utf8Length(text, runStart, i) + RUN_EDGE_TOKENS;
+          tokens +=
+              exact(encoding, text, exactFrom, runStart, unpaired)
+                  + utf8Length(text, runStart, i)
+                  + RUN_EDGE_TOKENS;
           exactFrom = i;
         }
         runStart = i;
@@ -82,8 +85,10 @@ final class PieceBound {
       i += width;
     }
     if (runClass != DIGIT && length - runStart > maxRun) {
-      tokens += exact(encoding, text, exactFrom, runStart, unpaired)
-          + utf8Length(text, runStart, length) + RUN_EDGE_TOKENS;
+      tokens +=
+          exact(encoding, text, exactFrom, runStart, unpaired)
+              + utf8Length(text, runStart, length)
+              + RUN_EDGE_TOKENS;
       exactFrom = length;
     }
     return tokens + exact(encoding, text, exactFrom, length, unpaired);
@@ -91,18 +96,22 @@ final class PieceBound {
 
   private static byte typeOf(int codePoint) {
     return switch (Character.getType(codePoint)) {
-      case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-          Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
-          Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK -> LETTER;
-      case Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER ->
-          DIGIT;
+      case Character.UPPERCASE_LETTER,
+          Character.LOWERCASE_LETTER,
+          Character.TITLECASE_LETTER,
+          Character.MODIFIER_LETTER,
+          Character.OTHER_LETTER,
+          Character.NON_SPACING_MARK,
+          Character.ENCLOSING_MARK,
+          Character.COMBINING_SPACING_MARK ->
+          LETTER;
+      case Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER -> DIGIT;
       default -> OTHER;
     };
   }
 
   /** The exact count of {@code text[from, to)}; unpaired surrogates count as U+FFFD. */
-  private static long exact(Encoding encoding, String text, int from, int to,
-      boolean unpaired) {
+  private static long exact(Encoding encoding, String text, int from, int to, boolean unpaired) {
     if (from == to) {
       return 0;
     }
@@ -115,8 +124,8 @@ final class PieceBound {
     for (int i = 0; i < text.length(); ) {
       int codePoint = text.codePointAt(i);
       int width = Character.charCount(codePoint);
-      sanitized.appendCodePoint(width == 1 && Character.isSurrogate(text.charAt(i))
-          ? 0xFFFD : codePoint);
+      sanitized.appendCodePoint(
+          width == 1 && Character.isSurrogate(text.charAt(i)) ? 0xFFFD : codePoint);
       i += width;
     }
     return sanitized.toString();
@@ -131,7 +140,8 @@ final class PieceBound {
         bytes += 1;
       } else if (c < 0x800) {
         bytes += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < to
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < to
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         bytes += 4;
         i++;

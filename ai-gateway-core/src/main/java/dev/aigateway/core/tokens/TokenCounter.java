@@ -19,19 +19,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * reserve an estimate without calling any backend.
  *
  * <p>Text is counted exactly with the model's tiktoken encoding (via jtokkit). Chat messages follow
- * OpenAI's published rule from the cookbook "How to count tokens with tiktoken"
- * ({@code num_tokens_from_messages}): 3 tokens per message, 1 more when the message has a {@code
- * name}, the tokens of every string value of the message, and 3 tokens priming the reply. Images,
- * audio, files and tool definitions have no exact public rule; they are counted as documented
- * estimates that err high, because a reservation that is too small lets a caller overrun a limit
- * while one that is too large is settled back to actual usage after the call.
+ * OpenAI's published rule from the cookbook "How to count tokens with tiktoken" ({@code
+ * num_tokens_from_messages}): 3 tokens per message, 1 more when the message has a {@code name}, the
+ * tokens of every string value of the message, and 3 tokens priming the reply. Images, audio, files
+ * and tool definitions have no exact public rule; they are counted as documented estimates that err
+ * high, because a reservation that is too small lets a caller overrun a limit while one that is too
+ * large is settled back to actual usage after the call.
  *
  * <p>The work is bounded: a run of more than 256 letters, or of more than 256 characters that are
  * neither letters nor digits (a whitespace-free line, a long separator), is counted by its UTF-8
  * size plus 2 instead of being encoded, since the encoder's cost grows faster than such a run's
- * length (a 1 MB one took seconds, a 5 MB one exhausted a 1 GB heap). That count errs high:
- * no token of a byte-level BPE is shorter than a byte. Natural text has no such runs and is
- * counted exactly.
+ * length (a 1 MB one took seconds, a 5 MB one exhausted a 1 GB heap). That count errs high: no
+ * token of a byte-level BPE is shorter than a byte. Natural text has no such runs and is counted
+ * exactly.
  *
  * <p>Instances are immutable and thread-safe. Counting never throws on odd request shapes: a field
  * that is missing or of an unexpected type counts 0.
@@ -56,8 +56,8 @@ public final class TokenCounter {
    * image to fit in 2048 × 2048, then so that its shortest side is at most 768 px, and charges 85
    * tokens plus 170 per 512 px tile. The largest tiling that survives the resize is 2 × 4 tiles
    * (768 × 2048), so an image costs at most 85 + 170 × 8 = 1445 tokens; low-detail images cost 85.
-   * gpt-4o-mini reports image tokens about 33 times larger (2833 + 5667 per tile, at most 48 169 per
-   * image), so users of it should raise the bound with {@link Builder#imageTokens(int)}.
+   * gpt-4o-mini reports image tokens about 33 times larger (2833 + 5667 per tile, at most 48 169
+   * per image), so users of it should raise the bound with {@link Builder#imageTokens(int)}.
    *
    * <p>Audio and files are billed by their length, which the request does not reveal without
    * decoding them; they count the same bound, which can be low for long recordings or documents.
@@ -78,6 +78,7 @@ public final class TokenCounter {
   // Model names come from callers, so the cache must not grow without bound; clearing it now and
   // then is cheaper than an LRU and resolving a model again costs microseconds.
   private static final int MAX_CACHED_MODELS = 1024;
+
   /** Model names longer than this (no real one is) are resolved on every use, never cached. */
   private static final int MAX_CACHED_MODEL_LENGTH = 256;
 
@@ -141,8 +142,8 @@ public final class TokenCounter {
    *
    * <p>The name is matched case-insensitively by prefix, longest prefix first: the builder's
    * mappings (against the name as given and without its provider prefix), then the built-in
-   * mappings (against the name without a provider prefix such as {@code openai/} or {@code azure/}),
-   * then the default encoding. A null or blank model gets the default encoding.
+   * mappings (against the name without a provider prefix such as {@code openai/} or {@code
+   * azure/}), then the default encoding. A null or blank model gets the default encoding.
    */
   public EncodingType encodingFor(String model) {
     if (model == null || model.isBlank()) {
@@ -165,7 +166,8 @@ public final class TokenCounter {
 
   /**
    * The plain token count of a text in the model's encoding, without any message overhead. Special
-   * token strings such as {@code <|endoftext|>} count as ordinary text. Null or empty text counts 0.
+   * token strings such as {@code <|endoftext|>} count as ordinary text. Null or empty text counts
+   * 0.
    */
   public int countText(String model, CharSequence text) {
     if (text == null || text.length() == 0) {
@@ -203,14 +205,16 @@ public final class TokenCounter {
     Encoding encoding = encoding(effectiveModel);
     long tokens =
         switch (operation) {
-          case CHAT_COMPLETIONS -> messages(encoding, requestBody.get("messages"))
-              + tools(encoding, requestBody.get("tools"))
-              + tools(encoding, requestBody.get("functions"));
-          case COMPLETIONS -> promptInput(encoding, requestBody.get("prompt"))
-              + text(encoding, requestBody.get("suffix"));
+          case CHAT_COMPLETIONS ->
+              messages(encoding, requestBody.get("messages"))
+                  + tools(encoding, requestBody.get("tools"))
+                  + tools(encoding, requestBody.get("functions"));
+          case COMPLETIONS ->
+              promptInput(encoding, requestBody.get("prompt"))
+                  + text(encoding, requestBody.get("suffix"));
           case EMBEDDINGS -> promptInput(encoding, requestBody.get("input"));
-          case RESPONSES -> responsesInput(encoding, requestBody)
-              + tools(encoding, requestBody.get("tools"));
+          case RESPONSES ->
+              responsesInput(encoding, requestBody) + tools(encoding, requestBody.get("tools"));
         };
     return saturated(tokens);
   }
@@ -225,11 +229,11 @@ public final class TokenCounter {
    * {@code function_call} count their function name and arguments as text. Elements that are not
    * objects are skipped; a {@code messages} value that is not an array counts 0.
    *
-   * <p>{@code tools} may be a chat {@code tools} array ({@code {"type":"function","function":{…}}}),
-   * a legacy {@code functions} array or a Responses {@code tools} array. OpenAI publishes no exact
-   * rule for them, so each definition counts the tokens of its compact JSON plus 10, and a
-   * non-empty list 12 more: an estimate that errs high, since the rendering OpenAI uses drops most
-   * of the JSON punctuation and schema keywords.
+   * <p>{@code tools} may be a chat {@code tools} array ({@code
+   * {"type":"function","function":{…}}}), a legacy {@code functions} array or a Responses {@code
+   * tools} array. OpenAI publishes no exact rule for them, so each definition counts the tokens of
+   * its compact JSON plus 10, and a non-empty list 12 more: an estimate that errs high, since the
+   * rendering OpenAI uses drops most of the JSON punctuation and schema keywords.
    */
   public int countChatMessages(String model, JsonNode messages, JsonNode tools) {
     Encoding encoding = encoding(model);
@@ -446,14 +450,15 @@ public final class TokenCounter {
   private static final int CACHED_ENTRY_OVERHEAD_BYTES = 96;
 
   /**
-   * The counts of recent texts, shared process-wide, bounded by their approximate footprint
-   * (16 MiB): about 100,000 short texts, or some eight million characters of long ones.
+   * The counts of recent texts, shared process-wide, bounded by their approximate footprint (16
+   * MiB): about 100,000 short texts, or some eight million characters of long ones.
    */
   private static final com.github.benmanes.caffeine.cache.Cache<CountedText, Integer> COUNTS =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
           .maximumWeight(16L << 20)
-          .weigher((CountedText key, Integer count) ->
-              CACHED_ENTRY_OVERHEAD_BYTES + 2 * key.text().length())
+          .weigher(
+              (CountedText key, Integer count) ->
+                  CACHED_ENTRY_OVERHEAD_BYTES + 2 * key.text().length())
           .build();
 
   /**
@@ -465,9 +470,10 @@ public final class TokenCounter {
   private static final class CountedText {
     /** Texts shorter than this are hashed by {@code String.hashCode}, as fast for them. */
     private static final int LANE_HASH_MIN_CHARS = 256;
+
     private static final java.lang.invoke.VarHandle LONGS =
-        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
-            java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     private static final long M1 = 0x9E3779B97F4A7C15L;
     private static final long M2 = 0xC2B2AE3D27D4EB4FL;
 
@@ -523,8 +529,10 @@ public final class TokenCounter {
 
     @Override
     public boolean equals(Object other) {
-      return other instanceof CountedText that && hash == that.hash
-          && encoding == that.encoding && text.equals(that.text);
+      return other instanceof CountedText that
+          && hash == that.hash
+          && encoding == that.encoding
+          && text.equals(that.text);
     }
   }
 

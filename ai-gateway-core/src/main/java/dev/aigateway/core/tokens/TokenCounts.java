@@ -3,8 +3,8 @@ package dev.aigateway.core.tokens;
 /**
  * Arithmetic on token counts (never negative) that saturates at {@link Long#MAX_VALUE} instead of
  * overflowing: counts come from requests and backends, and an absurd one must stay absurdly large,
- * never turn negative. Bounding such a count is left to the caller
- * ({@link dev.aigateway.api.Usage#MAX_TOKENS}).
+ * never turn negative. Bounding such a count is left to the caller ({@link
+ * dev.aigateway.api.Usage#MAX_TOKENS}).
  */
 public final class TokenCounts {
 

@@ -6,80 +6,98 @@ import dev.aigateway.api.Usage;
 import java.util.Arrays;
 
 /**
- * Reads what a chat stream chunk says about usage and model from its bytes, without a parser,
- * when it certainly carries no usage, or is the chunk that reports usage and nothing else; any
- * other chunk is left to Jackson.
+ * Reads what a chat stream chunk says about usage and model from its bytes, without a parser, when
+ * it certainly carries no usage, or is the chunk that reports usage and nothing else; any other
+ * chunk is left to Jackson.
  *
  * <p>Such a chunk is one JSON object that {@link StrictJson} accepts, whose top-level names are
- * written without escapes (an escaped one could spell {@code usage}), whose model, if it is
- * text, is written without escapes ({@link TopLevel}), and whose top-level usage members are all
- * null; or, for the chunk reporting usage, which has one usage member, an object that
- * {@link UsageBytes} reads, and {@code choices} that are all empty arrays. For it, {@link #read}
- * gives what {@link ResponseFacts#readChunk} would have learnt: where its first null usage value
- * is (for {@link UsageMember#noteNull}) or its {@link #usage()}, and its {@link #model()}.
+ * written without escapes (an escaped one could spell {@code usage}), whose model, if it is text,
+ * is written without escapes ({@link TopLevel}), and whose top-level usage members are all null;
+ * or, for the chunk reporting usage, which has one usage member, an object that {@link UsageBytes}
+ * reads, and {@code choices} that are all empty arrays. For it, {@link #read} gives what {@link
+ * ResponseFacts#readChunk} would have learnt: where its first null usage value is (for {@link
+ * UsageMember#noteNull}) or its {@link #usage()}, and its {@link #model()}.
  *
  * <p>The last chunk checked whole is kept, with where its value strings lie. A later chunk that
  * differs from it only inside value strings, as the chunks of one answer do (the text, an
  * obfuscation pad), has the same members in the same places and is as well-formed once those
- * strings are: it is compared with the one kept, not checked whole. One instance serves one
- * stream; once {@value #GIVE_UP} chunks in a row were left to Jackson (a backend that writes
- * names or models with escapes, say), it leaves all the others to Jackson at once too.
+ * strings are: it is compared with the one kept, not checked whole. One instance serves one stream;
+ * once {@value #GIVE_UP} chunks in a row were left to Jackson (a backend that writes names or
+ * models with escapes, say), it leaves all the others to Jackson at once too.
  */
 final class ChunkShape {
 
   /** {@link #read} when the chunk may carry usage, or is not such a chunk: parse it. */
   static final int OTHER = -2;
+
   /** {@link #read} when the chunk has no top-level usage member. */
   static final int NO_USAGE = -1;
+
   /**
    * {@link #read} when the chunk is the one that reports usage: one top-level usage member, an
    * object, which is {@link #usage()}, and {@code choices}, all empty arrays.
    */
   static final int USAGE_ONLY = -3;
+
   /** Chunks in a row left to Jackson after which no chunk is read here any more. */
   static final int GIVE_UP = 4;
 
   private final StrictJson strict = new StrictJson();
   private final TopLevel top = new TopLevel(strict);
+
   /** The model of the chunk read last, and its usage when it reports usage. */
   private String model;
+
   private Usage reported;
   private int leftInARow;
 
   /** The chunk kept: its bytes; -1 as its length before there is one. */
   private byte[] kept = new byte[0];
+
   private int keptLength = -1;
+
   /** Per value string of the chunk kept: its opening quote and its end. */
   private int[] strings = new int[0];
+
   private int stringCount;
+
   /** Where the first top-level usage value of the chunk kept starts, or {@link #NO_USAGE}. */
   private int keptUsage;
+
   /** Whether the chunk kept holds a line break (one joined from several data lines can). */
   private boolean keptHasLineBreak;
+
   /** Where the chunk compared last ends; and how many of its first bytes are the kept one's. */
   private int end;
+
   private int same;
+
   /**
    * How many last bytes of the chunk read last are those of the chunk kept, when it was compared
    * with it; -1 when it was not.
    */
   private int keptTail = -1;
+
   /** The same for its first bytes. */
   private int keptHead = -1;
+
   /** See {@link #sharedStart()}; and the two above before {@link #readLikeKept}. */
   private int sharedStart;
+
   private int sharedEnd;
   private int headBeforeLikeKept;
   private int tailBeforeLikeKept;
+
   /** Which value string of the chunk kept is its model, or -1; and the model. */
   private int keptModelString;
+
   private String keptModel;
 
   /**
-   * Reads the chunk {@code json[from, to)}. Returns {@link #OTHER} when it is not a chunk read
-   * here (see above); {@link #USAGE_ONLY} for the chunk reporting usage; else where its first
-   * top-level usage value starts (all of them are null), or {@link #NO_USAGE}. Its model is then
-   * {@link #model()}.
+   * Reads the chunk {@code json[from, to)}. Returns {@link #OTHER} when it is not a chunk read here
+   * (see above); {@link #USAGE_ONLY} for the chunk reporting usage; else where its first top-level
+   * usage value starts (all of them are null), or {@link #NO_USAGE}. Its model is then {@link
+   * #model()}.
    */
   int read(byte[] json, int from, int to) {
     sharedStart = 0;
@@ -99,11 +117,11 @@ final class ChunkShape {
 
   /**
    * Reads, as {@link #read}, a chunk that starts at {@code json[from]} and whose end is not known:
-   * one that differs from the chunk kept only inside value strings, so that it ends where the
-   * kept one does, at {@link #end()}. Neither the kept chunk nor a string accepted here holds a
-   * line break, so neither does the chunk: a caller that finds its line ending at {@link #end()}
-   * found its line without scanning it. Returns {@link #OTHER} for any other chunk, or when
-   * {@code json[from, to)} does not hold it all, which does not count as left to Jackson.
+   * one that differs from the chunk kept only inside value strings, so that it ends where the kept
+   * one does, at {@link #end()}. Neither the kept chunk nor a string accepted here holds a line
+   * break, so neither does the chunk: a caller that finds its line ending at {@link #end()} found
+   * its line without scanning it. Returns {@link #OTHER} for any other chunk, or when {@code
+   * json[from, to)} does not hold it all, which does not count as left to Jackson.
    */
   int readLikeKept(byte[] json, int from, int to) {
     sharedStart = 0;
@@ -139,9 +157,9 @@ final class ChunkShape {
   }
 
   /**
-   * How many first bytes the chunk read last is known to share with the chunk read before it:
-   * when both were compared with the same kept chunk and differ from it only after their first
-   * bytes (as the chunks of an answer do); else 0.
+   * How many first bytes the chunk read last is known to share with the chunk read before it: when
+   * both were compared with the same kept chunk and differ from it only after their first bytes (as
+   * the chunks of an answer do); else 0.
    */
   int sharedStart() {
     return sharedStart;
@@ -166,8 +184,8 @@ final class ChunkShape {
   }
 
   /**
-   * The usage of the chunk {@link #read} last, when it returned {@link #USAGE_ONLY}, as
-   * {@link ResponseFacts#parseUsage} reads it (null when it holds no count).
+   * The usage of the chunk {@link #read} last, when it returned {@link #USAGE_ONLY}, as {@link
+   * ResponseFacts#parseUsage} reads it (null when it holds no count).
    */
   Usage usage() {
     return reported;
@@ -209,8 +227,8 @@ final class ChunkShape {
   }
 
   /**
-   * Keeps the chunk {@code json[from, to)}, walked whole, or from {@link TopLevel#resumedAt()}:
-   * the value strings before that are the kept chunk's.
+   * Keeps the chunk {@code json[from, to)}, walked whole, or from {@link TopLevel#resumedAt()}: the
+   * value strings before that are the kept chunk's.
    */
   private void keep(byte[] json, int from, int to, int usage, int modelValue) {
     int resumed = top.resumedAt() - from;
@@ -247,12 +265,11 @@ final class ChunkShape {
   }
 
   /**
-   * Compares the chunk starting at {@code json[from]} with the one kept, in {@code json[from,
-   * to)}. Returns {@link #OTHER} unless it differs only inside value strings, each accepted by
-   * {@link StrictJson#string} (and the model's without escapes); if it does, where its first
-   * top-level usage value starts, or {@link #NO_USAGE}, and it ends at {@link #end}: at
-   * {@code to} unless {@code open}, when the chunk's end is not known and bytes after it may
-   * follow.
+   * Compares the chunk starting at {@code json[from]} with the one kept, in {@code json[from, to)}.
+   * Returns {@link #OTHER} unless it differs only inside value strings, each accepted by {@link
+   * StrictJson#string} (and the model's without escapes); if it does, where its first top-level
+   * usage value starts, or {@link #NO_USAGE}, and it ends at {@link #end}: at {@code to} unless
+   * {@code open}, when the chunk's end is not known and bytes after it may follow.
    */
   private int compare(byte[] json, int from, int to, boolean open) {
     int previousHead = keptHead;
@@ -268,8 +285,9 @@ final class ChunkShape {
     int c = from; // the same place in this chunk
     int usage = keptUsage < 0 ? NO_USAGE : OTHER;
     int k = 0;
-    for (int m; (m = Arrays.mismatch(kept, p, keptLength, json, c,
-        Math.min(to, c + keptLength - p))) >= 0; ) {
+    for (int m;
+        (m = Arrays.mismatch(kept, p, keptLength, json, c, Math.min(to, c + keptLength - p)))
+            >= 0; ) {
       int at = p + m;
       if (p == 0) {
         same = at;

@@ -6,40 +6,50 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Stream chunks kept, so that their text is read only if it is needed once the stream ended.
- * Each chunk is kept as its difference from the one before (the chunks of an answer differ in a
- * few bytes of text): the length of the start and of the end they share, and the bytes between.
- * Each also remembers how long the stream's text was when it came, so that its text can be put
- * where reading it at once would have put it. Holds at most {@link #LIMIT} bytes, bookkeeping
- * included.
+ * Stream chunks kept, so that their text is read only if it is needed once the stream ended. Each
+ * chunk is kept as its difference from the one before (the chunks of an answer differ in a few
+ * bytes of text): the length of the start and of the end they share, and the bytes between. Each
+ * also remembers how long the stream's text was when it came, so that its text can be put where
+ * reading it at once would have put it. Holds at most {@link #LIMIT} bytes, bookkeeping included.
  */
 final class ChunkStash {
 
   /** Bytes kept at most; past it, the chunks are read at once. */
   static final int LIMIT = 4 << 20;
+
   /** What a chunk costs besides its bytes: its four numbers. */
   private static final int CHUNK_COST = 4 * Integer.BYTES;
+
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** The bytes of each chunk that differ from the one before, one after the other. */
   private byte[] bytes = new byte[1024];
+
   private int size;
+
   /**
-   * Per chunk, four numbers: the length of the start it shares with the one before, of the end
-   * it shares, where its own bytes end in {@link #bytes}, and the text's length when it came.
+   * Per chunk, four numbers: the length of the start it shares with the one before, of the end it
+   * shares, where its own bytes end in {@link #bytes}, and the text's length when it came.
    */
   private int[] chunks = new int[128];
+
   private int count;
+
   /** The chunk kept last, whole, to compare the next one with; -1 as its length when not kept. */
   private byte[] last = new byte[0];
+
   private int lastLength = -1;
+
   /** The length of the longest chunk kept, and of the one kept last. */
   private int longest;
+
   private int previousLength;
   private int cost;
+
   /** The chunk rebuilt last, once the chunks are read, and which one is next. */
   private byte[] rebuilt;
+
   private int rebuiltLength;
   private int next;
 
@@ -47,8 +57,8 @@ final class ChunkStash {
    * Keeps the chunk {@code data[from, to)}, which came when the text was {@code textLength} long
    * and whose first {@code sharedStart} and last {@code sharedEnd} bytes are known to be those of
    * the chunk added before (0 when not known); returns false, keeping nothing, when it would take
-   * the stash past {@link #LIMIT}. A chunk with a known start or end keeps what lies between, as
-   * it is: it is not compared with the one before, which is then not kept either.
+   * the stash past {@link #LIMIT}. A chunk with a known start or end keeps what lies between, as it
+   * is: it is not compared with the one before, which is then not kept either.
    */
   boolean add(byte[] data, int from, int to, int textLength, int sharedStart, int sharedEnd) {
     int length = to - from;
@@ -107,8 +117,8 @@ final class ChunkStash {
    * {@code end} bytes and has {@code bytes[from, from + differing)} between; returns its length.
    * {@code chunk} must be large enough for both.
    */
-  private static int change(byte[] chunk, int length, int start, int end, byte[] bytes, int from,
-      int differing) {
+  private static int change(
+      byte[] chunk, int length, int start, int end, byte[] bytes, int from, int differing) {
     System.arraycopy(chunk, length - end, chunk, start + differing, end);
     System.arraycopy(bytes, from, chunk, start, differing);
     return start + differing + end;
@@ -121,8 +131,8 @@ final class ChunkStash {
   private static int commonEnd(byte[] a, int aTo, byte[] b, int bTo, int most) {
     int n = 0;
     for (; n + Long.BYTES <= most; n += Long.BYTES) {
-      long diff = (long) LONGS.get(a, aTo - n - Long.BYTES)
-          ^ (long) LONGS.get(b, bTo - n - Long.BYTES);
+      long diff =
+          (long) LONGS.get(a, aTo - n - Long.BYTES) ^ (long) LONGS.get(b, bTo - n - Long.BYTES);
       if (diff != 0) {
         return n + (Long.numberOfLeadingZeros(diff) >>> 3); // the last byte is the highest
       }

@@ -6,13 +6,13 @@ import java.io.InputStream;
 import java.util.Arrays;
 
 /**
- * An event stream held back until its first event has arrived, then read as if it had not been:
- * the held bytes first, then the rest of the stream as it comes (or, when the stream ended or
- * failed while held, its end or its failure).
+ * An event stream held back until its first event has arrived, then read as if it had not been: the
+ * held bytes first, then the rest of the stream as it comes (or, when the stream ended or failed
+ * while held, its end or its failure).
  *
- * <p>The first event is the first one with a field other than a comment ({@code data:},
- * {@code event:}, …) ended by its blank line; comments and blank lines before it (keep-alives
- * such as {@code : PROCESSING}) are held with it. Lines end as SSE allows: LF, CR or CRLF.
+ * <p>The first event is the first one with a field other than a comment ({@code data:}, {@code
+ * event:}, …) ended by its blank line; comments and blank lines before it (keep-alives such as
+ * {@code : PROCESSING}) are held with it. Lines end as SSE allows: LF, CR or CRLF.
  */
 public final class HeldBody extends InputStream {
 
@@ -40,9 +40,9 @@ public final class HeldBody extends InputStream {
   }
 
   /**
-   * Reads {@code upstream} until its first event arrived whole, it ended or failed, or
-   * {@code maxBytes} were read. Never throws: a failure is {@link #failure()}, thrown again by
-   * the first read that reaches it.
+   * Reads {@code upstream} until its first event arrived whole, it ended or failed, or {@code
+   * maxBytes} were read. Never throws: a failure is {@link #failure()}, thrown again by the first
+   * read that reaches it.
    */
   public static HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
     HeldBody body = new HeldBody(upstream);
@@ -112,7 +112,8 @@ public final class HeldBody extends InputStream {
 
   /** How a stream that ended while held (or failed) ended, as an exception to report. */
   public IOException endedEarly() {
-    return failure != null ? failure
+    return failure != null
+        ? failure
         : new EOFException("the event stream ended before its first event");
   }
 
@@ -153,7 +154,8 @@ public final class HeldBody extends InputStream {
 
   @Override
   public int available() throws IOException {
-    return position < count ? count - position
+    return position < count
+        ? count - position
         : failure != null || outcome == Held.ENDED ? 0 : upstream.available();
   }
 

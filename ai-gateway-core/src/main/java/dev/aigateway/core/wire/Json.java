@@ -9,11 +9,12 @@ import java.io.IOException;
 /** The one shared, thread-safe Jackson mapper of the gateway. */
 public final class Json {
 
-  public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxStringLength(Integer.MAX_VALUE)
-          .build())
-      .build());
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+              .build());
 
   private Json() {}
 

@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
 /**
- * A non-streamed JSON response: bytes pass to the application unchanged, straight into its
- * buffer, while a bounded copy is kept to read {@code usage} once the document is complete.
+ * A non-streamed JSON response: bytes pass to the application unchanged, straight into its buffer,
+ * while a bounded copy is kept to read {@code usage} once the document is complete.
  */
 public final class JsonBody extends ObservedBody {
 
@@ -17,8 +17,8 @@ public final class JsonBody extends ObservedBody {
   private int copied;
   private boolean overflow;
 
-  public JsonBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
-      int maxCopyBytes) {
+  public JsonBody(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
     super(upstream, listener, callCanceled);
     this.maxCopyBytes = maxCopyBytes;
   }

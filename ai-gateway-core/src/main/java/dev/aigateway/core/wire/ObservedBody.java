@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
- * A response body the application reads through the gateway. Subclasses learn usage from the
- * bytes as they pass; this base class reports, exactly once, how the body ended: read to its end,
- * closed early by the application (cancelled), or failed while being read (truncated, or
- * cancelled when the call was cancelled).
+ * A response body the application reads through the gateway. Subclasses learn usage from the bytes
+ * as they pass; this base class reports, exactly once, how the body ended: read to its end, closed
+ * early by the application (cancelled), or failed while being read (truncated, or cancelled when
+ * the call was cancelled).
  */
 public abstract class ObservedBody extends InputStream {
 
@@ -21,12 +21,15 @@ public abstract class ObservedBody extends InputStream {
   private final BooleanSupplier callCanceled;
   private final AtomicBoolean ended = new AtomicBoolean();
   private boolean sawBytes;
+
   /** A copy of every upstream byte, for the response cache; null when not kept. */
   private byte[] capture;
+
   private int captured;
   private int captureLimit;
 
-  protected ObservedBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled) {
+  protected ObservedBody(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled) {
     this.upstream = upstream;
     this.listener = listener;
     this.callCanceled = callCanceled;
@@ -59,8 +62,9 @@ public abstract class ObservedBody extends InputStream {
       return;
     }
     if (captured + n > capture.length) {
-      capture = Arrays.copyOf(capture, Math.min(captureLimit,
-          Math.max(captured + n, capture.length * 2)));
+      capture =
+          Arrays.copyOf(
+              capture, Math.min(captureLimit, Math.max(captured + n, capture.length * 2)));
     }
     System.arraycopy(buffer, offset, capture, captured, n);
     captured += n;
@@ -109,10 +113,10 @@ public abstract class ObservedBody extends InputStream {
   }
 
   /**
-   * Closes the body. A body closed after its end marker was read ({@code [DONE]},
-   * {@code response.completed}, or a complete JSON document) ended normally, even when the
-   * application never read the end of the stream itself, as SDKs that stop at {@code [DONE]} do;
-   * closed before that, the call was cancelled.
+   * Closes the body. A body closed after its end marker was read ({@code [DONE]}, {@code
+   * response.completed}, or a complete JSON document) ended normally, even when the application
+   * never read the end of the stream itself, as SDKs that stop at {@code [DONE]} do; closed before
+   * that, the call was cancelled.
    */
   @Override
   public void close() throws IOException {

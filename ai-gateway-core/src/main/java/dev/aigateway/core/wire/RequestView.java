@@ -17,13 +17,13 @@ import java.util.Set;
 
 /**
  * The gateway's view of a matched request. The body is read on first use, at most once, and
- * cheaply: one streaming pass reads the top-level fields the gateway needs (model, stream,
- * stream options, output allowance, n) and skips the rest without building it. A full tree is
- * built only when something needs it (prompt token estimation). Bodies larger than the configured
- * bound, or not a single JSON object, read as "not understood" and are sent unchanged.
+ * cheaply: one streaming pass reads the top-level fields the gateway needs (model, stream, stream
+ * options, output allowance, n) and skips the rest without building it. A full tree is built only
+ * when something needs it (prompt token estimation). Bodies larger than the configured bound, or
+ * not a single JSON object, read as "not understood" and are sent unchanged.
  *
- * <p>Rewrites (another model, {@code stream_options.include_usage}) splice the application's
- * bytes, so everything else goes out exactly as the application wrote it.
+ * <p>Rewrites (another model, {@code stream_options.include_usage}) splice the application's bytes,
+ * so everything else goes out exactly as the application wrote it.
  */
 public final class RequestView implements LlmRequest {
 
@@ -82,11 +82,11 @@ public final class RequestView implements LlmRequest {
    * {@code stream_options.include_usage} set (when asked); null when nothing changes or the body
    * cannot be rewritten (not understood), so the application's bytes go out unchanged.
    *
-   * <p>Only the bytes that change are written: a value replaced in place (the model, an
-   * {@code include_usage} that was not true, a {@code stream_options} that is not an object), a
-   * member added after the opening brace of {@code stream_options} or before the body's closing
-   * brace. Every other byte, numbers above all, goes out exactly as the application wrote it; a
-   * value is never parsed and written again.
+   * <p>Only the bytes that change are written: a value replaced in place (the model, an {@code
+   * include_usage} that was not true, a {@code stream_options} that is not an object), a member
+   * added after the opening brace of {@code stream_options} or before the body's closing brace.
+   * Every other byte, numbers above all, goes out exactly as the application wrote it; a value is
+   * never parsed and written again.
    */
   public byte[] rewrittenBody(String model, boolean includeUsage) {
     Summary s = summary();
@@ -105,12 +105,15 @@ public final class RequestView implements LlmRequest {
       splice.replace(s.modelStart, s.modelEnd, quotedModel);
     }
     boolean addUsage = includeUsage && !s.hasStreamOptions;
-    if (includeUsage && !addUsage
+    if (includeUsage
+        && !addUsage
         && !includeUsageIn(raw, s.streamOptionsStart, s.streamOptionsEnd, splice)) {
       return null;
     }
     if (addModel || addUsage) {
-      splice.replace(s.closingBrace, s.closingBrace,
+      splice.replace(
+          s.closingBrace,
+          s.closingBrace,
           addedMembers(s.fields > 0, addModel ? quotedModel : null, addUsage));
     }
     return splice.bytes();
@@ -131,11 +134,10 @@ public final class RequestView implements LlmRequest {
   }
 
   /**
-   * Sets {@code include_usage} in the {@code stream_options} value {@code raw[from, to)}: its
-   * last {@code include_usage} value becomes {@code true}, or the member is added after the
-   * object's opening brace, or, when the value is not an object, it becomes
-   * {@code {"include_usage":true}}. False when the value does not read (it did when the body
-   * was first read, so never in practice).
+   * Sets {@code include_usage} in the {@code stream_options} value {@code raw[from, to)}: its last
+   * {@code include_usage} value becomes {@code true}, or the member is added after the object's
+   * opening brace, or, when the value is not an object, it becomes {@code {"include_usage":true}}.
+   * False when the value does not read (it did when the body was first read, so never in practice).
    */
   private static boolean includeUsageIn(byte[] raw, int from, int to, Splice splice) {
     if (raw[from] != '{') {
@@ -163,15 +165,15 @@ public final class RequestView implements LlmRequest {
     if (valueStart >= 0) {
       splice.replace(valueStart, valueEnd, TRUE);
     } else {
-      splice.replace(from + 1, from + 1, members ? INCLUDE_USAGE_MEMBER_AND_COMMA
-          : INCLUDE_USAGE_MEMBER);
+      splice.replace(
+          from + 1, from + 1, members ? INCLUDE_USAGE_MEMBER_AND_COMMA : INCLUDE_USAGE_MEMBER);
     }
     return true;
   }
 
   /**
-   * Where the value the parser is at (its first token is {@code value}) ends, as the parser
-   * counts bytes; the parser is left after it.
+   * Where the value the parser is at (its first token is {@code value}) ends, as the parser counts
+   * bytes; the parser is left after it.
    */
   private static int endOf(JsonParser p, JsonToken value) throws IOException {
     if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
@@ -306,8 +308,8 @@ public final class RequestView implements LlmRequest {
   /**
    * {@inheritDoc}
    *
-   * <p>An integer too large for a long, or a whole number written as a fraction or exponent
-   * beyond it ({@code 1e19}), reads as {@link Long#MAX_VALUE}: above every bound.
+   * <p>An integer too large for a long, or a whole number written as a fraction or exponent beyond
+   * it ({@code 1e19}), reads as {@link Long#MAX_VALUE}: above every bound.
    */
   @Override
   public OptionalLong maxOutputTokens() {
@@ -323,7 +325,8 @@ public final class RequestView implements LlmRequest {
   /** The field {@link #maxOutputTokens()} was read from, or null when none sets it. */
   public String maxOutputTokensField() {
     Summary s = summary();
-    return s.maxCompletionTokens >= 0 ? "max_completion_tokens"
+    return s.maxCompletionTokens >= 0
+        ? "max_completion_tokens"
         : s.maxTokens >= 0 ? "max_tokens" : s.maxOutputTokens >= 0 ? "max_output_tokens" : null;
   }
 
@@ -356,11 +359,20 @@ public final class RequestView implements LlmRequest {
   /** The top-level fields of a request body, and where the rewritable parts sit in its bytes. */
   private static final class Summary {
     static final Summary NOT_UNDERSTOOD = new Summary();
-    static final List<String> READ_FIELD_LIST = List.of("model", "stream", "stream_options",
-        "max_completion_tokens", "max_tokens", "max_output_tokens", "n");
+    static final List<String> READ_FIELD_LIST =
+        List.of(
+            "model",
+            "stream",
+            "stream_options",
+            "max_completion_tokens",
+            "max_tokens",
+            "max_output_tokens",
+            "n");
     static final Set<String> READ_FIELDS = Set.copyOf(READ_FIELD_LIST);
-    static final byte[][] READ_FIELD_NAMES = READ_FIELD_LIST.stream()
-        .map(name -> name.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+    static final byte[][] READ_FIELD_NAMES =
+        READ_FIELD_LIST.stream()
+            .map(name -> name.getBytes(StandardCharsets.UTF_8))
+            .toArray(byte[][]::new);
 
     boolean understood;
     int fields;
@@ -369,8 +381,10 @@ public final class RequestView implements LlmRequest {
     int modelEnd = -1;
     boolean stream;
     boolean hasStreamOptions;
+
     /** Where the last stream_options value starts and ends. */
     int streamOptionsStart = -1;
+
     int streamOptionsEnd = -1;
     boolean includeUsage;
     long maxCompletionTokens = -1;
@@ -385,11 +399,10 @@ public final class RequestView implements LlmRequest {
     }
 
     /**
-     * The fast way: the top level walked on bytes, every value skipped by {@link StrictJson}
-     * (which accepts only what Jackson reads without error), and the values of the fields the
-     * gateway reads read on bytes when simple ({@link #readPlain}), else handed to Jackson. Null
-     * when anything is unusual; {@link #withParser}
-     * then decides.
+     * The fast way: the top level walked on bytes, every value skipped by {@link StrictJson} (which
+     * accepts only what Jackson reads without error), and the values of the fields the gateway
+     * reads read on bytes when simple ({@link #readPlain}), else handed to Jackson. Null when
+     * anything is unusual; {@link #withParser} then decides.
      */
     private static Summary onBytes(byte[] b) {
       int to = b.length;
@@ -427,8 +440,8 @@ public final class RequestView implements LlmRequest {
           }
           s.fields++;
           if (name != null && !s.readPlain(name, b, valueStart, valueEnd)) {
-            try (JsonParser p = Json.MAPPER.getFactory()
-                .createParser(b, valueStart, valueEnd - valueStart)) {
+            try (JsonParser p =
+                Json.MAPPER.getFactory().createParser(b, valueStart, valueEnd - valueStart)) {
               s.read(name, p.nextToken(), p, valueStart, valueEnd);
             }
           }
@@ -458,10 +471,10 @@ public final class RequestView implements LlmRequest {
     }
 
     /**
-     * Reads the common, simple forms of a field's value without a parser: the literals, a
-     * string of printable ASCII without escapes, a small integer. Returns false for anything
-     * else (escapes, other characters, signs, fractions, exponents, long numbers), which
-     * {@link #read} then reads with Jackson.
+     * Reads the common, simple forms of a field's value without a parser: the literals, a string of
+     * printable ASCII without escapes, a small integer. Returns false for anything else (escapes,
+     * other characters, signs, fractions, exponents, long numbers), which {@link #read} then reads
+     * with Jackson.
      */
     private boolean readPlain(String name, byte[] b, int start, int end) {
       byte first = b[start];

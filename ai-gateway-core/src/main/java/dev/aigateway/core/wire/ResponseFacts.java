@@ -10,17 +10,17 @@ import java.io.IOException;
 
 /**
  * What the gateway learns from a response body as it passes: the reported usage (if any), the
- * answering model and the generated text (to estimate output tokens when no usage comes).
- * Filled by one reader thread; read after the body ended.
+ * answering model and the generated text (to estimate output tokens when no usage comes). Filled by
+ * one reader thread; read after the body ended.
  *
  * <p>Bodies are read with Jackson's streaming parser straight from their bytes: only the members
  * named here are looked at, everything else is skipped, and only a {@code usage} object becomes a
  * tree. A body that is not a JSON object teaches nothing, not even in part.
  *
  * <p>A chat stream chunk that certainly carries no usage ({@link ChunkShape}: nearly all of them)
- * is not parsed as it passes: its model is taken from its bytes and the chunk is kept
- * ({@link #deferChunk}), to be read for its text when the stream ended only if the text is needed
- * then: when no usage came, or to log it.
+ * is not parsed as it passes: its model is taken from its bytes and the chunk is kept ({@link
+ * #deferChunk}), to be read for its text when the stream ended only if the text is needed then:
+ * when no usage came, or to log it.
  */
 public final class ResponseFacts {
 
@@ -31,8 +31,10 @@ public final class ResponseFacts {
   private final StringBuilder text = new StringBuilder();
   private boolean keepText;
   private boolean complete;
+
   /** Chat chunks whose text is not read yet; null when none. */
   private ChunkStash stash;
+
   /** Whether the stash overflowed, so that every chunk is now read at once. */
   private boolean readsChunksAtOnce;
 
@@ -48,14 +50,17 @@ public final class ResponseFacts {
   /**
    * The generated text, to estimate output tokens with when no usage was reported: for a stream,
    * every chunk's text when no usage was reported or the text is kept ({@link #keepText}), else
-   * possibly only part of it; for a JSON document, its text only when the document reports no
-   * usage or the text is kept.
+   * possibly only part of it; for a JSON document, its text only when the document reports no usage
+   * or the text is kept.
    */
   public CharSequence text() {
     return text;
   }
 
-  /** Whether the body carried its end marker ({@code [DONE]}, {@code response.completed}, or a whole JSON document). */
+  /**
+   * Whether the body carried its end marker ({@code [DONE]}, {@code response.completed}, or a whole
+   * JSON document).
+   */
   public boolean complete() {
     return complete;
   }
@@ -70,9 +75,9 @@ public final class ResponseFacts {
   }
 
   /**
-   * Reads a whole non-streamed response document from {@code doc[from, to)}: its top-level
-   * {@code model} and {@code usage}, and, only when it reports no usage, its text. Returns false,
-   * having learnt nothing, when it is not a JSON object.
+   * Reads a whole non-streamed response document from {@code doc[from, to)}: its top-level {@code
+   * model} and {@code usage}, and, only when it reports no usage, its text. Returns false, having
+   * learnt nothing, when it is not a JSON object.
    */
   boolean readDocument(byte[] doc, int from, int to) {
     if (readDocumentBytes(doc, from, to)) {
@@ -119,8 +124,8 @@ public final class ResponseFacts {
 
   /**
    * Reads one chat or completions stream chunk from {@code data[from, to)}, noting its top-level
-   * {@code usage} and {@code choices} in {@code member}. Returns false, having learnt nothing,
-   * when the data is not a JSON object.
+   * {@code usage} and {@code choices} in {@code member}. Returns false, having learnt nothing, when
+   * the data is not a JSON object.
    */
   boolean readChunk(byte[] data, int from, int to, UsageMember member) {
     return readChunk(data, from, to, member, true);
@@ -135,16 +140,16 @@ public final class ResponseFacts {
   }
 
   /**
-   * Learns the model of the chat chunk {@code data[from, to)}, which carries no usage (no
-   * top-level usage but null ones) and names {@code chunkModel} (as {@link #readChunk} would
-   * read it), and keeps the chunk, to read its text only if it is needed when the stream ended
-   * ({@link #streamEnded}); its first {@code sharedStart} and last {@code sharedEnd} bytes are
-   * known to be those of the chunk deferred before (0 when not known). Returns false, having
-   * learnt nothing, when the stash would overflow: the chunks kept so far are then read, and
-   * this chunk and every later one must be read at once.
+   * Learns the model of the chat chunk {@code data[from, to)}, which carries no usage (no top-level
+   * usage but null ones) and names {@code chunkModel} (as {@link #readChunk} would read it), and
+   * keeps the chunk, to read its text only if it is needed when the stream ended ({@link
+   * #streamEnded}); its first {@code sharedStart} and last {@code sharedEnd} bytes are known to be
+   * those of the chunk deferred before (0 when not known). Returns false, having learnt nothing,
+   * when the stash would overflow: the chunks kept so far are then read, and this chunk and every
+   * later one must be read at once.
    */
-  boolean deferChunk(byte[] data, int from, int to, String chunkModel, int sharedStart,
-      int sharedEnd) {
+  boolean deferChunk(
+      byte[] data, int from, int to, String chunkModel, int sharedStart, int sharedEnd) {
     if (stash == null) {
       stash = new ChunkStash();
     }
@@ -158,8 +163,8 @@ public final class ResponseFacts {
   }
 
   /**
-   * Once a stream ended, before the facts are reported: reads the text of the chunks kept, if
-   * the text is needed (no usage came, or it is kept for the log), and lets them go.
+   * Once a stream ended, before the facts are reported: reads the text of the chunks kept, if the
+   * text is needed (no usage came, or it is kept for the log), and lets them go.
    */
   void streamEnded() {
     if (usage == null || keepText) {
@@ -224,10 +229,9 @@ public final class ResponseFacts {
   }
 
   /**
-   * Reads one Responses API stream event from {@code data[from, to)}: the text of
-   * {@code *.delta} events, the response's model and usage from {@code response.created} and from
-   * the events that end a response. Returns false, having learnt nothing, when the data is not a
-   * JSON object.
+   * Reads one Responses API stream event from {@code data[from, to)}: the text of {@code *.delta}
+   * events, the response's model and usage from {@code response.created} and from the events that
+   * end a response. Returns false, having learnt nothing, when the data is not a JSON object.
    */
   boolean readResponsesEvent(byte[] data, int from, int to) {
     String type = null;
@@ -255,7 +259,8 @@ public final class ResponseFacts {
       if (delta != null) {
         text.append(delta);
       }
-    } else if (type.equals("response.completed") || type.equals("response.incomplete")
+    } else if (type.equals("response.completed")
+        || type.equals("response.incomplete")
         || type.equals("response.failed")) {
       learnFrom(response);
       complete = true;
@@ -297,8 +302,8 @@ public final class ResponseFacts {
   }
 
   /**
-   * Keeps a model (if not null) and usage (if not null), read from a chunk or document without
-   * a parser; returns whether there was usage.
+   * Keeps a model (if not null) and usage (if not null), read from a chunk or document without a
+   * parser; returns whether there was usage.
    */
   boolean learnUsage(String m, Usage parsed) {
     if (m != null) {
@@ -414,8 +419,8 @@ public final class ResponseFacts {
   }
 
   /**
-   * The next value if it is text, else null (the value skipped). Returns {@code known} itself
-   * when the text equals it, so the model repeated in every chunk is not copied each time.
+   * The next value if it is text, else null (the value skipped). Returns {@code known} itself when
+   * the text equals it, so the model repeated in every chunk is not copied each time.
    */
   private static String nextText(JsonParser p, String known) throws IOException {
     if (p.nextToken() != JsonToken.VALUE_STRING) {
@@ -480,12 +485,24 @@ public final class ResponseFacts {
     if (total < 0) {
       total = TokenCounts.sum(input, output); // absurd counts stay absurd, never negative
     }
-    long cached = Math.max(0, firstCount(usage.path("prompt_tokens_details").isObject()
-        ? usage.path("prompt_tokens_details") : usage.path("input_tokens_details"),
-        "cached_tokens", null));
-    long reasoning = Math.max(0, firstCount(usage.path("completion_tokens_details").isObject()
-        ? usage.path("completion_tokens_details") : usage.path("output_tokens_details"),
-        "reasoning_tokens", null));
+    long cached =
+        Math.max(
+            0,
+            firstCount(
+                usage.path("prompt_tokens_details").isObject()
+                    ? usage.path("prompt_tokens_details")
+                    : usage.path("input_tokens_details"),
+                "cached_tokens",
+                null));
+    long reasoning =
+        Math.max(
+            0,
+            firstCount(
+                usage.path("completion_tokens_details").isObject()
+                    ? usage.path("completion_tokens_details")
+                    : usage.path("output_tokens_details"),
+                "reasoning_tokens",
+                null));
     return new Usage(input, output, total, cached, reasoning);
   }
 
@@ -495,6 +512,7 @@ public final class ResponseFacts {
       value = node.get(second);
     }
     return value != null && value.isNumber() && value.canConvertToLong() && value.longValue() >= 0
-        ? value.longValue() : -1;
+        ? value.longValue()
+        : -1;
   }
 }

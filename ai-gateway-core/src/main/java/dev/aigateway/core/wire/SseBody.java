@@ -11,37 +11,38 @@ import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
 /**
- * A server-sent-events response. Events are read as they pass; the stream is never buffered
- * beyond the one event in flight, and that one only up to a bound ({@link #MAX_EVENT_BYTES}): an
- * event larger than that is passed on untouched as its bytes come, without being read, so what
- * it says about usage and text is not learnt (the call is then settled on an estimate unless
- * another event reports usage). Lines end as the SSE specification allows: with a line feed, a
- * carriage return, or both.
+ * A server-sent-events response. Events are read as they pass; the stream is never buffered beyond
+ * the one event in flight, and that one only up to a bound ({@link #MAX_EVENT_BYTES}): an event
+ * larger than that is passed on untouched as its bytes come, without being read, so what it says
+ * about usage and text is not learnt (the call is then settled on an estimate unless another event
+ * reports usage). Lines end as the SSE specification allows: with a line feed, a carriage return,
+ * or both.
  *
  * <p>When the gateway itself asked the backend for usage ({@code stream_options.include_usage}),
- * the application must see the stream it would have seen without that option: this body then
- * holds each event until its terminating blank line, drops the usage-only chunk (empty
- * {@code choices}, usage set) and removes the {@code "usage":null} member OpenAI adds to every
- * other chunk. Otherwise bytes go to the application straight from the upstream read and a copy
- * is parsed.
+ * the application must see the stream it would have seen without that option: this body then holds
+ * each event until its terminating blank line, drops the usage-only chunk (empty {@code choices},
+ * usage set) and removes the {@code "usage":null} member OpenAI adds to every other chunk.
+ * Otherwise bytes go to the application straight from the upstream read and a copy is parsed.
  *
- * <p>Events are handled as bytes: the data line is found in place and parsed by
- * {@link ResponseFacts} without being decoded to a string; an event that changes is passed on as
- * its bytes around the cut, any other as the bytes it came as.
+ * <p>Events are handled as bytes: the data line is found in place and parsed by {@link
+ * ResponseFacts} without being decoded to a string; an event that changes is passed on as its bytes
+ * around the cut, any other as the bytes it came as.
  *
- * <p>A chat chunk that certainly carries no usage (nearly all of them) is not parsed:
- * {@link ChunkShape} checks its bytes, finds its model and any {@code "usage":null} member to
- * cut, and the chunk is kept, to be read for its text only if the text is needed when the stream
- * ended ({@link ResponseFacts#deferChunk}). Bytes passed on and facts reported are the same as if
- * every chunk had been parsed as it came; only the text is left incomplete when usage was
- * reported and the text is not kept ({@link #keepText()}).
+ * <p>A chat chunk that certainly carries no usage (nearly all of them) is not parsed: {@link
+ * ChunkShape} checks its bytes, finds its model and any {@code "usage":null} member to cut, and the
+ * chunk is kept, to be read for its text only if the text is needed when the stream ended ({@link
+ * ResponseFacts#deferChunk}). Bytes passed on and facts reported are the same as if every chunk had
+ * been parsed as it came; only the text is left incomplete when usage was reported and the text is
+ * not kept ({@link #keepText()}).
  */
 public final class SseBody extends ObservedBody {
 
   private static final byte[] DATA_FIELD = {'d', 'a', 't', 'a', ':'};
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+
   /** {@link #chunkLikeKept} when too few bytes of the event are in to tell. */
   private static final int WAIT = -2;
+
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
@@ -60,18 +61,21 @@ public final class SseBody extends ObservedBody {
   private final int maxEventBytes;
   private final UsageMember usageMember = new UsageMember();
   private final ChunkShape chunkShape = new ChunkShape();
+
   /**
    * Events handled, then {@code [eventStart, length)}: the event in flight, then room for what
    * upstream sends next (hide mode reads straight into it). Grows only for a larger event.
    */
   private byte[] buffer = new byte[2048];
+
   /**
-   * Hide mode: the pieces of the handled events' bytes still for the application, in order,
-   * each as its start and end in {@link #buffer} (the events' bytes minus what is hidden); the
-   * piece being read, where in it, and how many bytes are left in all. The buffer is compacted
-   * only once they were all read.
+   * Hide mode: the pieces of the handled events' bytes still for the application, in order, each as
+   * its start and end in {@link #buffer} (the events' bytes minus what is hidden); the piece being
+   * read, where in it, and how many bytes are left in all. The buffer is compacted only once they
+   * were all read.
    */
   private int[] pieces = new int[32];
+
   private int pieceCount;
   private int piece;
   private int piecePosition;
@@ -80,35 +84,51 @@ public final class SseBody extends ObservedBody {
   private int lineStart;
   private int scanned;
   private int length;
+
   /** Data lines of the event in flight so far, and where the first one's value lies. */
   private int dataLines;
+
   private int dataFrom;
   private int dataTo;
   private boolean upstreamEnded;
+
   /** Whether the event in flight was tried as a chunk like the one kept. */
   private boolean triedLikeKept;
+
   /**
    * Whether the line before {@link #lineStart} ended in a carriage return that was the last byte
    * in: a line feed that comes next belongs to that line ending.
    */
   private boolean lineFeedMayFollow;
+
   /** Whether the last event handled was hidden from the application (the usage-only chunk). */
   private boolean lastEventHidden;
+
   /**
    * Whether the event in flight grew past the bound: its bytes are passed on as they come, not
    * kept, until its blank line; and whether its line in flight has bytes already passed on.
    */
   private boolean oversized;
+
   private boolean oversizedLineOpen;
 
-  public SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
-      boolean responsesApi, boolean hideUsage) {
+  public SseBody(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      boolean responsesApi,
+      boolean hideUsage) {
     this(upstream, listener, callCanceled, responsesApi, hideUsage, MAX_EVENT_BYTES);
   }
 
   /** As the public constructor, with another bound on the event in flight (for tests). */
-  SseBody(InputStream upstream, BodyListener listener, BooleanSupplier callCanceled,
-      boolean responsesApi, boolean hideUsage, int maxEventBytes) {
+  SseBody(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      boolean responsesApi,
+      boolean hideUsage,
+      int maxEventBytes) {
     super(upstream, new ReadingKeptChunks(listener), callCanceled);
     this.responsesApi = responsesApi;
     this.hideUsage = hideUsage;
@@ -121,7 +141,8 @@ public final class SseBody extends ObservedBody {
    */
   public static boolean isEventStream(String contentType, boolean streamRequested) {
     return contentType != null
-        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17) : streamRequested;
+        ? contentType.regionMatches(true, 0, "text/event-stream", 0, 17)
+        : streamRequested;
   }
 
   @Override
@@ -208,8 +229,8 @@ public final class SseBody extends ObservedBody {
   }
 
   /**
-   * Handles every complete event in the buffer; an event ends at an empty line. An event in
-   * flight that grew past the bound is passed on from then on, as it comes, to its end.
+   * Handles every complete event in the buffer; an event ends at an empty line. An event in flight
+   * that grew past the bound is passed on from then on, as it comes, to its end.
    */
   private void processEvents() {
     while (true) {
@@ -261,11 +282,14 @@ public final class SseBody extends ObservedBody {
       } else if (lineEnd > lineStart) {
         noteLine(lineStart, lineEnd);
       } else if (lineStart > eventStart) {
-        handleEvent(eventStart, next, switch (dataLines) {
-          case 0 -> null;
-          case 1 -> new Data(buffer, dataFrom, dataTo);
-          default -> dataOf(buffer, eventStart, next); // rare: joined in a copy
-        });
+        handleEvent(
+            eventStart,
+            next,
+            switch (dataLines) {
+              case 0 -> null;
+              case 1 -> new Data(buffer, dataFrom, dataTo);
+              default -> dataOf(buffer, eventStart, next); // rare: joined in a copy
+            });
         eventStart = next;
         dataLines = 0;
         triedLikeKept = false;
@@ -302,12 +326,12 @@ public final class SseBody extends ObservedBody {
   }
 
   /**
-   * Handles the event in flight at once when it is one data line holding a chat chunk like the
-   * one {@link ChunkShape} kept (as nearly all chunks of an answer are), and it is all in the
-   * buffer: the chunk is found by comparing it with the one kept, which finds where its line
-   * ends too, so the line need not be scanned for its end. Returns where the next event starts;
-   * {@link #WAIT} when fewer bytes than such an event needs are in; or -1 when the event is to be
-   * handled as any other. Either way, nothing was changed.
+   * Handles the event in flight at once when it is one data line holding a chat chunk like the one
+   * {@link ChunkShape} kept (as nearly all chunks of an answer are), and it is all in the buffer:
+   * the chunk is found by comparing it with the one kept, which finds where its line ends too, so
+   * the line need not be scanned for its end. Returns where the next event starts; {@link #WAIT}
+   * when fewer bytes than such an event needs are in; or -1 when the event is to be handled as any
+   * other. Either way, nothing was changed.
    */
   private int chunkLikeKept() {
     if (responsesApi || !facts.defersChunks()) {
@@ -322,8 +346,8 @@ public final class SseBody extends ObservedBody {
       return WAIT;
     }
     int valueStart = dataValueStart(buffer, eventStart, length);
-    int usageValue = valueStart < 0 ? ChunkShape.OTHER
-        : chunkShape.readLikeKept(buffer, valueStart, length);
+    int usageValue =
+        valueStart < 0 ? ChunkShape.OTHER : chunkShape.readLikeKept(buffer, valueStart, length);
     if (usageValue == ChunkShape.OTHER) {
       return -1;
     }
@@ -335,7 +359,8 @@ public final class SseBody extends ObservedBody {
       chunkShape.forgetLikeKept();
       return WAIT; // its last bytes are still to come: tried again when they came
     }
-    if (buffer[lineEnd] != '\n' || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
+    if (buffer[lineEnd] != '\n'
+        || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
         || buffer[blankEnd] != '\n') {
       chunkShape.forgetLikeKept();
       return -1;
@@ -369,13 +394,18 @@ public final class SseBody extends ObservedBody {
       emit(start, end);
       return;
     }
-    handleChunk(start, end, data, facts.defersChunks()
-        ? chunkShape.read(data.bytes(), data.from(), data.to()) : ChunkShape.OTHER);
+    handleChunk(
+        start,
+        end,
+        data,
+        facts.defersChunks()
+            ? chunkShape.read(data.bytes(), data.from(), data.to())
+            : ChunkShape.OTHER);
   }
 
   /**
-   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that
-   * {@link ChunkShape} read as {@code usageValue}.
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that {@link ChunkShape}
+   * read as {@code usageValue}.
    */
   private void handleChunk(int start, int end, Data data, int usageValue) {
     lastEventHidden = false;
@@ -392,11 +422,10 @@ public final class SseBody extends ObservedBody {
   }
 
   /**
-   * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage,
-   * only if its text is needed at the end; the chunk that only reports usage is read on its
-   * bytes when it can be. {@code usageValue} is what {@link ChunkShape} read, or
-   * {@link ChunkShape#OTHER} when chunks are not deferred. Returns false when it is not a JSON
-   * object.
+   * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage, only
+   * if its text is needed at the end; the chunk that only reports usage is read on its bytes when
+   * it can be. {@code usageValue} is what {@link ChunkShape} read, or {@link ChunkShape#OTHER} when
+   * chunks are not deferred. Returns false when it is not a JSON object.
    */
   private boolean readChunk(Data data, int usageValue) {
     byte[] bytes = data.bytes();
@@ -406,8 +435,13 @@ public final class SseBody extends ObservedBody {
       return true;
     }
     if (usageValue != ChunkShape.OTHER
-        && facts.deferChunk(bytes, data.from(), data.to(), chunkShape.model(),
-            chunkShape.sharedStart(), chunkShape.sharedEnd())) {
+        && facts.deferChunk(
+            bytes,
+            data.from(),
+            data.to(),
+            chunkShape.model(),
+            chunkShape.sharedStart(),
+            chunkShape.sharedEnd())) {
       usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
       return true;
     }

@@ -6,21 +6,23 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Skips JSON values on their UTF-8 bytes without a parser, strictly: RFC 8259 and well-formed
- * UTF-8 only, and well inside the limits of the gateway's Jackson parser (nesting, number and
- * name length), so that a value accepted here is one Jackson reads without error. Anything else,
- * even JSON Jackson would read, is refused: the caller then leaves it to Jackson.
+ * Skips JSON values on their UTF-8 bytes without a parser, strictly: RFC 8259 and well-formed UTF-8
+ * only, and well inside the limits of the gateway's Jackson parser (nesting, number and name
+ * length), so that a value accepted here is one Jackson reads without error. Anything else, even
+ * JSON Jackson would read, is refused: the caller then leaves it to Jackson.
  *
  * <p>Each method takes the bytes, where to start, and the end of the input; it returns where the
- * skipped value ends, or -1 when it is not a value accepted here. An instance also notes where
- * the strings it skipped as values (not names) lie, for {@link ChunkShape}; it serves one thread.
+ * skipped value ends, or -1 when it is not a value accepted here. An instance also notes where the
+ * strings it skipped as values (not names) lie, for {@link ChunkShape}; it serves one thread.
  */
 final class StrictJson {
 
   /** Nesting of arrays and objects accepted (Jackson's limit: 1,000). */
   static final int MAX_DEPTH = 64;
+
   /** Characters of a number accepted (Jackson's limit: 1,000 digits). */
   static final int MAX_NUMBER_LENGTH = 100;
+
   /**
    * Bytes of input a caller should hand over at most, so that no name reaches Jackson's limit
    * (50,000 characters); these methods do not check it.
@@ -34,6 +36,7 @@ final class StrictJson {
   private static final long LOW_BITS = 0x7f7f7f7f7f7f7f7fL;
   private static final long QUOTES = '"' * ONES;
   private static final long BACKSLASHES = '\\' * ONES;
+
   /** Added to a byte below 0x80, sets its high bit when the byte is not a control character. */
   private static final long PRINTABLE = (0x80 - ' ') * ONES;
 
@@ -44,10 +47,11 @@ final class StrictJson {
   static final StrictJson NOT_NOTING = new StrictJson(false);
 
   /**
-   * Per value string skipped since {@link #forgetStrings}: its opening quote and its end; null
-   * when strings are not noted.
+   * Per value string skipped since {@link #forgetStrings}: its opening quote and its end; null when
+   * strings are not noted.
    */
   private int[] strings;
+
   private int stringCount;
 
   StrictJson() {
@@ -119,8 +123,11 @@ final class StrictJson {
       // lowest flag marks the first byte that needs a look.
       for (; j <= to - Long.BYTES; j += Long.BYTES) {
         long word = (long) LONGS.get(json, j);
-        long fine = (word + PRINTABLE) & ((word ^ QUOTES) + LOW_BITS)
-            & ((word ^ BACKSLASHES) + LOW_BITS) & ~word;
+        long fine =
+            (word + PRINTABLE)
+                & ((word ^ QUOTES) + LOW_BITS)
+                & ((word ^ BACKSLASHES) + LOW_BITS)
+                & ~word;
         long flags = ~fine & HIGH_BITS;
         if (flags != 0) {
           j += Long.numberOfTrailingZeros(flags) >>> 3;
@@ -154,8 +161,8 @@ final class StrictJson {
   }
 
   /**
-   * Whether {@code bytes[at, to)} starts with {@code prefix}; a plain loop, which beats
-   * {@code Arrays.equals} on ranges this short (names, field names, literals).
+   * Whether {@code bytes[at, to)} starts with {@code prefix}; a plain loop, which beats {@code
+   * Arrays.equals} on ranges this short (names, field names, literals).
    */
   static boolean startsWith(byte[] bytes, int at, int to, byte[] prefix) {
     if (to - at < prefix.length) {
@@ -182,8 +189,8 @@ final class StrictJson {
   }
 
   /**
-   * Skips the members of an object, from its opening brace at {@code i}; used for every object
-   * but the top-level one of a chunk, which {@link TopLevel} walks itself.
+   * Skips the members of an object, from its opening brace at {@code i}; used for every object but
+   * the top-level one of a chunk, which {@link TopLevel} walks itself.
    */
   private int object(byte[] json, int i, int to, int depth) {
     i = skipSpace(json, i + 1, to);
@@ -326,8 +333,8 @@ final class StrictJson {
   }
 
   /**
-   * Skips the multi-byte UTF-8 character whose lead byte is at {@code i}; refuses overlong
-   * forms, surrogates and code points past U+10FFFF (RFC 3629).
+   * Skips the multi-byte UTF-8 character whose lead byte is at {@code i}; refuses overlong forms,
+   * surrogates and code points past U+10FFFF (RFC 3629).
    */
   private static int character(byte[] json, int i, int to) {
     int lead = json[i] & 0xff;

@@ -16,34 +16,45 @@ final class TopLevel {
   private static final byte[] USAGE = {'"', 'u', 's', 'a', 'g', 'e', '"'};
   private static final byte[] MODEL = {'"', 'm', 'o', 'd', 'e', 'l', '"'};
   private static final byte[] CHOICES = {'"', 'c', 'h', 'o', 'i', 'c', 'e', 's', '"'};
+
   /** What a member is. */
   private static final int OTHER_MEMBER = 0;
+
   private static final int USAGE_MEMBER = 1;
   private static final int MODEL_MEMBER = 2;
   private static final int CHOICES_MEMBER = 3;
 
   private final StrictJson strict;
+
   /** Usage members; where the first and the last one's value start; whether all are null. */
   private int usages;
+
   private int firstUsage;
   private int lastUsage;
   private boolean usagesNull;
+
   /** Choices members, and whether all are empty arrays. */
   private int choices;
+
   private boolean choicesEmpty;
+
   /** Where the last model's value starts, or -1; and its text when it is text. */
   private int modelValue;
+
   private String model;
 
   /**
    * Per member of the object walked last, four numbers: where the walk went on to it (after the
-   * brace or comma before it), what it is ({@link #OTHER_MEMBER}, ...), where its value starts
-   * and ends.
+   * brace or comma before it), what it is ({@link #OTHER_MEMBER}, ...), where its value starts and
+   * ends.
    */
   private int[] members = new int[32];
+
   private int memberCount;
+
   /** The same for the object {@link #keepMembers kept}, from its start; and where it resumed. */
   private int[] keptMembers = new int[0];
+
   private int keptMemberCount;
   private int resumedAt;
 
@@ -66,9 +77,9 @@ final class TopLevel {
   }
 
   /**
-   * Walks the object {@code json[from, to)} as {@link #walk}, knowing that its first
-   * {@code same} bytes are those of the object {@link #keepMembers kept}: the members among them
-   * are noted as they were, not walked again. {@link #resumedAt()} tells where the walk began.
+   * Walks the object {@code json[from, to)} as {@link #walk}, knowing that its first {@code same}
+   * bytes are those of the object {@link #keepMembers kept}: the members among them are noted as
+   * they were, not walked again. {@link #resumedAt()} tells where the walk began.
    */
   boolean walkLikeKept(byte[] json, int from, int to, int same) {
     int resume = keptMemberCount - 1;
@@ -80,8 +91,12 @@ final class TopLevel {
     }
     forget();
     for (int k = 0; k < resume; k++) {
-      note(json, keptMembers[4 * k] + from, keptMembers[4 * k + 1],
-          keptMembers[4 * k + 2] + from, keptMembers[4 * k + 3] + from);
+      note(
+          json,
+          keptMembers[4 * k] + from,
+          keptMembers[4 * k + 1],
+          keptMembers[4 * k + 2] + from,
+          keptMembers[4 * k + 3] + from);
     }
     resumedAt = keptMembers[4 * resume] + from;
     return members(json, resumedAt, to, false);
@@ -170,10 +185,11 @@ final class TopLevel {
   }
 
   private static int kind(byte[] json, int name, int nameEnd) {
-    return StrictJson.is(json, name, nameEnd, USAGE) ? USAGE_MEMBER
-        : StrictJson.is(json, name, nameEnd, MODEL) ? MODEL_MEMBER
-        : StrictJson.is(json, name, nameEnd, CHOICES) ? CHOICES_MEMBER
-        : OTHER_MEMBER;
+    return StrictJson.is(json, name, nameEnd, USAGE)
+        ? USAGE_MEMBER
+        : StrictJson.is(json, name, nameEnd, MODEL)
+            ? MODEL_MEMBER
+            : StrictJson.is(json, name, nameEnd, CHOICES) ? CHOICES_MEMBER : OTHER_MEMBER;
   }
 
   /**

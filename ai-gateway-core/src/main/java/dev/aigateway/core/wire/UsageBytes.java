@@ -6,12 +6,12 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
 
 /**
- * Reads a {@code usage} object from its bytes, as {@link ResponseFacts#parseUsage} reads its
- * tree, when it is written plainly: names without escapes, and every count the gateway reads (the
- * token counts and their {@code *_details}) either a non-negative integer of at most
- * {@value #MAX_DIGITS} digits or not a number at all. Anything else (a count written as
- * {@code -1}, {@code 2.0} or {@code 1e3}, an escaped name) is {@link #UNREAD}: Jackson reads it.
- * As in Jackson's tree, the last member of a name wins.
+ * Reads a {@code usage} object from its bytes, as {@link ResponseFacts#parseUsage} reads its tree,
+ * when it is written plainly: names without escapes, and every count the gateway reads (the token
+ * counts and their {@code *_details}) either a non-negative integer of at most {@value #MAX_DIGITS}
+ * digits or not a number at all. Anything else (a count written as {@code -1}, {@code 2.0} or
+ * {@code 1e3}, an escaped name) is {@link #UNREAD}: Jackson reads it. As in Jackson's tree, the
+ * last member of a name wins.
  *
  * <p>The bytes must be JSON {@link StrictJson} accepted: they are not checked again.
  */
@@ -19,14 +19,18 @@ final class UsageBytes {
 
   /** {@link #read} when the object is not read here. Compared by identity. */
   static final Usage UNREAD = new Usage(0, 0, 0, 0, 0);
+
   /** Digits of a count read here at most (Jackson reads up to 18 digits as a long). */
   static final int MAX_DIGITS = 18;
 
   /** A count not given, or given as something that is not a number. */
   private static final long ABSENT = -1;
+
   private static final long NOT_A_COUNT = -2;
+
   /** A details object not given, or given as something that is not an object. */
   private static final long NO_DETAILS = -3;
+
   /** A count, or a name, written in a form not read here. */
   private static final long NOT_READ = Long.MIN_VALUE;
 
@@ -44,6 +48,7 @@ final class UsageBytes {
 
   private final byte[] json;
   private final int to;
+
   /** Where the reading is: after the value read last. */
   private int at;
 
@@ -53,9 +58,8 @@ final class UsageBytes {
   }
 
   /**
-   * The usage of the object whose opening brace is at {@code json[from]}, ending before
-   * {@code to}: null when it holds no count (as {@link ResponseFacts#parseUsage}), or
-   * {@link #UNREAD}.
+   * The usage of the object whose opening brace is at {@code json[from]}, ending before {@code to}:
+   * null when it holds no count (as {@link ResponseFacts#parseUsage}), or {@link #UNREAD}.
    */
   static Usage read(byte[] json, int from, int to) {
     return new UsageBytes(json, to).usage(from);
@@ -96,9 +100,15 @@ final class UsageBytes {
       } else {
         skip(value);
       }
-      if (prompt == NOT_READ || input == NOT_READ || completion == NOT_READ || output == NOT_READ
-          || total == NOT_READ || promptCached == NOT_READ || inputCached == NOT_READ
-          || completionReasoning == NOT_READ || outputReasoning == NOT_READ) {
+      if (prompt == NOT_READ
+          || input == NOT_READ
+          || completion == NOT_READ
+          || output == NOT_READ
+          || total == NOT_READ
+          || promptCached == NOT_READ
+          || inputCached == NOT_READ
+          || completionReasoning == NOT_READ
+          || outputReasoning == NOT_READ) {
         return UNREAD;
       }
     }
@@ -115,14 +125,18 @@ final class UsageBytes {
     out = Math.max(out, 0);
     long cached = promptCached != NO_DETAILS ? promptCached : inputCached;
     long reasoning = completionReasoning != NO_DETAILS ? completionReasoning : outputReasoning;
-    return new Usage(in, out, total < 0 ? TokenCounts.sum(in, out) : total, Math.max(cached, 0),
+    return new Usage(
+        in,
+        out,
+        total < 0 ? TokenCounts.sum(in, out) : total,
+        Math.max(cached, 0),
         Math.max(reasoning, 0));
   }
 
   /**
    * Moves past the next member's name, from after the object's opening brace or a value; returns
-   * where the name starts, or -1 at the object's end or when the name has escapes (then
-   * {@link #at} is -1).
+   * where the name starts, or -1 at the object's end or when the name has escapes (then {@link #at}
+   * is -1).
    */
   private int nextName() {
     int i = StrictJson.skipSpace(json, at, to);
@@ -143,9 +157,9 @@ final class UsageBytes {
   }
 
   /**
-   * The one count named {@code wanted} in the details value at {@code value}: the count,
-   * {@link #ABSENT} or {@link #NOT_A_COUNT}; {@link #NO_DETAILS} when the value is not an object;
-   * {@link #NOT_READ} when it is not read here.
+   * The one count named {@code wanted} in the details value at {@code value}: the count, {@link
+   * #ABSENT} or {@link #NOT_A_COUNT}; {@link #NO_DETAILS} when the value is not an object; {@link
+   * #NOT_READ} when it is not read here.
    */
   private long detail(int value, byte[] wanted) {
     if (json[value] != '{') {
@@ -170,8 +184,8 @@ final class UsageBytes {
   }
 
   /**
-   * The value at {@code i} as a count: the integer; {@link #NOT_A_COUNT} when it is not a
-   * number; {@link #NOT_READ} when it is a number not read here.
+   * The value at {@code i} as a count: the integer; {@link #NOT_A_COUNT} when it is not a number;
+   * {@link #NOT_READ} when it is a number not read here.
    */
   private long count(int i) {
     byte b = json[i];
@@ -186,8 +200,8 @@ final class UsageBytes {
       i++;
     }
     at = i;
-    if (i - start > MAX_DIGITS || (i < to && (json[i] == '.' || json[i] == 'e'
-        || json[i] == 'E'))) {
+    if (i - start > MAX_DIGITS
+        || (i < to && (json[i] == '.' || json[i] == 'e' || json[i] == 'E'))) {
       return NOT_READ;
     }
     return n;
@@ -209,7 +223,10 @@ final class UsageBytes {
       } else if (depth > 0) {
         i++;
       } else {
-        while (i < to && json[i] != ',' && json[i] != '}' && json[i] != ']'
+        while (i < to
+            && json[i] != ','
+            && json[i] != '}'
+            && json[i] != ']'
             && !StrictJson.isSpace(json[i])) {
           i++; // a number or a literal
         }
@@ -223,15 +240,16 @@ final class UsageBytes {
    * with the name of that length and first letter.
    */
   private byte[] known(int from, int to) {
-    byte[] name = switch (to - from) {
-      case 14 -> json[from + 1] == 'i' ? INPUT : TOTAL;
-      case 15 -> json[from + 1] == 'p' ? PROMPT : OUTPUT;
-      case 19 -> COMPLETION;
-      case 22 -> INPUT_DETAILS;
-      case 23 -> json[from + 1] == 'p' ? PROMPT_DETAILS : OUTPUT_DETAILS;
-      case 27 -> COMPLETION_DETAILS;
-      default -> null;
-    };
+    byte[] name =
+        switch (to - from) {
+          case 14 -> json[from + 1] == 'i' ? INPUT : TOTAL;
+          case 15 -> json[from + 1] == 'p' ? PROMPT : OUTPUT;
+          case 19 -> COMPLETION;
+          case 22 -> INPUT_DETAILS;
+          case 23 -> json[from + 1] == 'p' ? PROMPT_DETAILS : OUTPUT_DETAILS;
+          case 27 -> COMPLETION_DETAILS;
+          default -> null;
+        };
     return name != null && StrictJson.is(json, from, to, name) ? name : null;
   }
 

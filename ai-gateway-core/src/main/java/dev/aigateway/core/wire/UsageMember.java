@@ -6,11 +6,11 @@ import com.fasterxml.jackson.core.JsonToken;
 /**
  * A stream chunk's top-level {@code usage} member, noted while {@link ResponseFacts#readChunk}
  * parses the chunk (or from what {@link ChunkShape} found without parsing it), and what hiding
- * usage does about it so the chunk reads exactly as it would have without
- * {@code stream_options.include_usage}: the usage-only chunk (a usage that is not null, usually
- * an object, and empty {@code choices}) is dropped; from any other chunk whose usage is null,
- * the first top-level {@code "usage":null} member is cut out of the bytes, with one comma, every
- * other byte left as it was. One instance serves one stream, chunk after chunk.
+ * usage does about it so the chunk reads exactly as it would have without {@code
+ * stream_options.include_usage}: the usage-only chunk (a usage that is not null, usually an object,
+ * and empty {@code choices}) is dropped; from any other chunk whose usage is null, the first
+ * top-level {@code "usage":null} member is cut out of the bytes, with one comma, every other byte
+ * left as it was. One instance serves one stream, chunk after chunk.
  */
 final class UsageMember {
 
@@ -19,6 +19,7 @@ final class UsageMember {
 
   /** The first token of the last top-level usage value; null when the chunk has none. */
   private JsonToken value;
+
   private boolean choicesEmpty;
   private int cutFrom = -1;
   private int cutTo;
@@ -31,8 +32,8 @@ final class UsageMember {
   }
 
   /**
-   * Notes the top-level usage value the parser is at (its first token), in a chunk whose bytes
-   * are {@code json[from, to)}; locates the first null one's member for {@link #cutsNull()}.
+   * Notes the top-level usage value the parser is at (its first token), in a chunk whose bytes are
+   * {@code json[from, to)}; locates the first null one's member for {@link #cutsNull()}.
    */
   void note(JsonParser p, byte[] json, int from, int to) {
     value = p.currentToken();
@@ -42,9 +43,9 @@ final class UsageMember {
   }
 
   /**
-   * Notes, as {@link #note} would have, the top-level usage of a chunk {@code json[from, to)}
-   * that {@link ChunkShape#read} found to have only null ones, the first starting at
-   * {@code usageValue}, or none ({@link ChunkShape#NO_USAGE}).
+   * Notes, as {@link #note} would have, the top-level usage of a chunk {@code json[from, to)} that
+   * {@link ChunkShape#read} found to have only null ones, the first starting at {@code usageValue},
+   * or none ({@link ChunkShape#NO_USAGE}).
    */
   void noteNull(byte[] json, int from, int to, int usageValue) {
     clear();
@@ -92,9 +93,9 @@ final class UsageMember {
   }
 
   /**
-   * Finds the member from its null value, which the parser located, back to its key, checking
-   * the raw bytes: a key written with escapes is left alone. No scan of the chunk is needed;
-   * OpenAI puts the member last, so the usual cut is {@code ,"usage":null} before the final brace.
+   * Finds the member from its null value, which the parser located, back to its key, checking the
+   * raw bytes: a key written with escapes is left alone. No scan of the chunk is needed; OpenAI
+   * puts the member last, so the usual cut is {@code ,"usage":null} before the final brace.
    */
   private void locate(byte[] json, int from, int to, int valueStart) {
     if (!StrictJson.startsWith(json, valueStart, to, NULL)) {

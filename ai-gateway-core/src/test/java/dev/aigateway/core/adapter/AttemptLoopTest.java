@@ -36,21 +36,28 @@ import org.junit.jupiter.api.Test;
 /** The attempt loop, driven through a scripted sender: no HTTP client, no sleeping. */
 class AttemptLoopTest {
 
-  private static final String CHAT = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
-      + "\"content\":\"Hi\"}]}";
+  private static final String CHAT =
+      "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"," + "\"content\":\"Hi\"}]}";
   private static final String STREAMED_CHAT = CHAT.replace("]}", "],\"stream\":true}");
-  private static final String ANSWER = "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
-      + "\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"}}],\"usage\":"
-      + "{\"prompt_tokens\":8,\"completion_tokens\":1,\"total_tokens\":9}}";
-  private static final String FIRST_EVENT = "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
-      + "\"delta\":{\"content\":\"Hel\"}}],\"usage\":null}\n\n";
-  private static final String REST = "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
-      + "\"delta\":{\"content\":\"lo\"}}],\"usage\":null}\n\n"
-      + "data: {\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,"
-      + "\"completion_tokens\":2,\"total_tokens\":10}}\n\ndata: [DONE]\n\n";
-  private static final String SEEN_STREAM = (FIRST_EVENT + REST).replace(",\"usage\":null", "")
-      .replace("data: {\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,"
-          + "\"completion_tokens\":2,\"total_tokens\":10}}\n\n", "");
+  private static final String ANSWER =
+      "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+          + "\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"}}],\"usage\":"
+          + "{\"prompt_tokens\":8,\"completion_tokens\":1,\"total_tokens\":9}}";
+  private static final String FIRST_EVENT =
+      "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+          + "\"delta\":{\"content\":\"Hel\"}}],\"usage\":null}\n\n";
+  private static final String REST =
+      "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+          + "\"delta\":{\"content\":\"lo\"}}],\"usage\":null}\n\n"
+          + "data: {\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,"
+          + "\"completion_tokens\":2,\"total_tokens\":10}}\n\ndata: [DONE]\n\n";
+  private static final String SEEN_STREAM =
+      (FIRST_EVENT + REST)
+          .replace(",\"usage\":null", "")
+          .replace(
+              "data: {\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,"
+                  + "\"completion_tokens\":2,\"total_tokens\":10}}\n\n",
+              "");
 
   private final ManualClock clock = ManualClock.at("2026-06-01T10:00:00Z");
   private final List<GatewayEvent> events = new ArrayList<>();
@@ -64,17 +71,20 @@ class AttemptLoopTest {
   }
 
   private AiGateway.Builder gateway() {
-    return AiGateway.builder().clock(clock).listener(new GatewayListener() {
-      @Override
-      public void onEvent(GatewayEvent event) {
-        events.add(event);
-      }
+    return AiGateway.builder()
+        .clock(clock)
+        .listener(
+            new GatewayListener() {
+              @Override
+              public void onEvent(GatewayEvent event) {
+                events.add(event);
+              }
 
-      @Override
-      public void onBreakerTransition(BreakerTransition transition) {
-        transitions.add(transition);
-      }
-    });
+              @Override
+              public void onBreakerTransition(BreakerTransition transition) {
+                transitions.add(transition);
+              }
+            });
   }
 
   private static BackendPool.Builder pool(String... ids) {
@@ -92,8 +102,10 @@ class AttemptLoopTest {
   /** Admits a call and sends it through the loop, backoffs recorded instead of slept. */
   private AttemptLoop.Answer<ScriptedSender.Reply> send(AiGateway gateway, String body)
       throws IOException {
-    GovernedCall call = gateway.begin(gateway.match("POST", "/v1/chat/completions"),
-        PostedRequest.of("http://app.test/v1/chat/completions", body));
+    GovernedCall call =
+        gateway.begin(
+            gateway.match("POST", "/v1/chat/completions"),
+            PostedRequest.of("http://app.test/v1/chat/completions", body));
     Admission admission = call.admit();
     assertThat(admission.admitted()).isTrue();
     return new AttemptLoop<>(call, admission, sender, pauses::add).run();
@@ -113,19 +125,20 @@ class AttemptLoopTest {
 
   /** A body that serves {@code first}, then fails as a broken connection does. */
   private static InputStream breakingAfter(String first) {
-    return new SequenceInputStream(text(first), new InputStream() {
-      @Override
-      public int read() throws IOException {
-        throw new IOException("connection reset");
-      }
-    });
+    return new SequenceInputStream(
+        text(first),
+        new InputStream() {
+          @Override
+          public int read() throws IOException {
+            throw new IOException("connection reset");
+          }
+        });
   }
 
   // ---------------------------------------------------------------- failover
 
   @Test
-  void aRetryableStatusMovesTheCallToTheNextBackendAndItsResponseIsDiscarded()
-      throws IOException {
+  void aRetryableStatusMovesTheCallToTheNextBackendAndItsResponseIsDiscarded() throws IOException {
     sender.on("a", status(503)).on("b", json(ANSWER));
 
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), CHAT);
@@ -133,14 +146,16 @@ class AttemptLoopTest {
 
     assertThat(answer.response().backendId).isEqualTo("b");
     assertThat(sender.replies.get(0).discarded).isTrue();
-    assertThat(onlyEvent().attempts()).extracting(a -> a.backendId() + ":" + a.status())
+    assertThat(onlyEvent().attempts())
+        .extracting(a -> a.backendId() + ":" + a.status())
         .containsExactly("a:503", "b:200");
     assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
   @Test
   void anUncheckedExceptionFromTheClientIsAFailedAttemptThatFailsOver() throws IOException {
-    sender.on("a", throwing(new NumberFormatException("For input string: \"99999999999\"")))
+    sender
+        .on("a", throwing(new NumberFormatException("For input string: \"99999999999\"")))
         .on("b", json(ANSWER));
 
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), CHAT);
@@ -158,8 +173,10 @@ class AttemptLoopTest {
     sender.on("a", throwing(bug));
     AiGateway gateway = routed(pool("a").failover(Failover.disabled()));
 
-    assertThatThrownBy(() -> send(gateway, CHAT)).isInstanceOf(SendFailedException.class)
-        .hasCause(bug).hasMessageContaining("backend 'a'")
+    assertThatThrownBy(() -> send(gateway, CHAT))
+        .isInstanceOf(SendFailedException.class)
+        .hasCause(bug)
+        .hasMessageContaining("backend 'a'")
         .hasMessageContaining("java.lang.IllegalStateException");
     assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.FAILED);
     assertThat(onlyEvent().errorType()).isEqualTo("java.lang.IllegalStateException");
@@ -167,9 +184,13 @@ class AttemptLoopTest {
 
   @Test
   void anErrorThatIsNotTheVirtualMachinesIsAFailedAttemptToo() throws IOException {
-    sender.on("a", plan -> {
-      throw new AssertionError("interceptor bug");
-    }).on("b", json(ANSWER));
+    sender
+        .on(
+            "a",
+            plan -> {
+              throw new AssertionError("interceptor bug");
+            })
+        .on("b", json(ANSWER));
 
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), CHAT);
 
@@ -189,10 +210,17 @@ class AttemptLoopTest {
   @Test
   void aHalfOpenProbeThatThrowsOpensTheBreakerAgainInsteadOfHoldingItsSlotForever()
       throws IOException {
-    AiGateway gateway = routed(pool("a", "b").circuitBreaker(CircuitBreakerPolicy.builder()
-        .failureCount(1, Duration.ofSeconds(10)).tripDuration(Duration.ofSeconds(30)).build()));
-    sender.on("a", status(503), throwing(new NumberFormatException("99999999999")),
-        json(ANSWER)).on("b", json(ANSWER));
+    AiGateway gateway =
+        routed(
+            pool("a", "b")
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder()
+                        .failureCount(1, Duration.ofSeconds(10))
+                        .tripDuration(Duration.ofSeconds(30))
+                        .build()));
+    sender
+        .on("a", status(503), throwing(new NumberFormatException("99999999999")), json(ANSWER))
+        .on("b", json(ANSWER));
     send(gateway, CHAT); // a trips, b answers
     clock.advance(Duration.ofSeconds(31));
 
@@ -200,19 +228,28 @@ class AttemptLoopTest {
     clock.advance(Duration.ofSeconds(31));
     send(gateway, CHAT); // a's next probe answers: closed
 
-    assertThat(transitions).extracting(BreakerTransition::to).containsExactly(
-        BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.OPEN, BreakerState.HALF_OPEN,
-        BreakerState.CLOSED);
+    assertThat(transitions)
+        .extracting(BreakerTransition::to)
+        .containsExactly(
+            BreakerState.OPEN,
+            BreakerState.HALF_OPEN,
+            BreakerState.OPEN,
+            BreakerState.HALF_OPEN,
+            BreakerState.CLOSED);
     assertThat(transitions.get(2).reason()).isEqualTo("probe failed");
   }
 
   @Test
   void aCredentialNoHeaderMayHoldSkipsItsBackendWithoutShowingTheSecret() throws IOException {
     sender.on("b", json(ANSWER));
-    AiGateway gateway = routed(BackendPool.builder()
-        .backend(Backend.openAi("a", "http://a.test/")
-            .credential(dev.aigateway.api.Credentials.apiKey("sk-SECRET\r\nX-Injected: 1")))
-        .backend(Backend.openAi("b", "http://b.test/")));
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(
+                    Backend.openAi("a", "http://a.test/")
+                        .credential(
+                            dev.aigateway.api.Credentials.apiKey("sk-SECRET\r\nX-Injected: 1")))
+                .backend(Backend.openAi("b", "http://b.test/")));
 
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
     read(answer.body());
@@ -225,10 +262,14 @@ class AttemptLoopTest {
 
   @Test
   void aCancelledCallIsNeverRetried() {
-    sender.on("a", plan -> {
-      sender.canceled = true;
-      throw new IOException("Canceled");
-    }).on("b", json(ANSWER));
+    sender
+        .on(
+            "a",
+            plan -> {
+              sender.canceled = true;
+              throw new IOException("Canceled");
+            })
+        .on("b", json(ANSWER));
 
     assertThatThrownBy(() -> send(routed(pool("a", "b")), CHAT)).hasMessage("Canceled");
     assertThat(sender.backendsTried()).containsExactly("a");
@@ -238,8 +279,8 @@ class AttemptLoopTest {
   @Test
   void noAttemptStartsOnceTheDeadlineHasPassed() throws IOException {
     sender.on("a", status(503)).on("b", json(ANSWER));
-    AiGateway gateway = routed(pool("a", "b")
-        .failover(Failover.builder().deadline(Duration.ofNanos(1)).build()));
+    AiGateway gateway =
+        routed(pool("a", "b").failover(Failover.builder().deadline(Duration.ofNanos(1)).build()));
 
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(gateway, CHAT);
 
@@ -257,22 +298,34 @@ class AttemptLoopTest {
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a")), CHAT);
 
     assertThat(answer.response().status).isEqualTo(200);
-    assertThat(pauses).singleElement().satisfies(pause -> assertThat(pause)
-        .isBetween(Duration.ZERO, Failover.DEFAULT_BACKOFF));
+    assertThat(pauses)
+        .singleElement()
+        .satisfies(pause -> assertThat(pause).isBetween(Duration.ZERO, Failover.DEFAULT_BACKOFF));
   }
 
   @Test
   void anInterruptedBackoffEndsTheCallWithoutAVerdictAgainstTheBackend() throws IOException {
-    AiGateway gateway = routed(pool("a").circuitBreaker(CircuitBreakerPolicy.builder()
-        .failureCount(2, Duration.ofSeconds(10)).build()));
+    AiGateway gateway =
+        routed(
+            pool("a")
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder()
+                        .failureCount(2, Duration.ofSeconds(10))
+                        .build()));
     sender.on("a", status(500), json(ANSWER));
-    GovernedCall call = gateway.begin(gateway.match("POST", "/v1/chat/completions"),
-        PostedRequest.of("http://app.test/v1/chat/completions", CHAT));
+    GovernedCall call =
+        gateway.begin(
+            gateway.match("POST", "/v1/chat/completions"),
+            PostedRequest.of("http://app.test/v1/chat/completions", CHAT));
     Admission admission = call.admit();
-    AttemptLoop<ScriptedSender.Reply> loop = new AttemptLoop<>(call, admission, sender,
-        backoff -> {
-          throw new InterruptedException();
-        });
+    AttemptLoop<ScriptedSender.Reply> loop =
+        new AttemptLoop<>(
+            call,
+            admission,
+            sender,
+            backoff -> {
+              throw new InterruptedException();
+            });
 
     assertThatThrownBy(loop::run).isInstanceOf(InterruptedIOException.class);
     assertThat(Thread.currentThread().isInterrupted()).isTrue();
@@ -284,45 +337,54 @@ class AttemptLoopTest {
 
   @Test
   void aStreamThatBreaksBeforeItsFirstEventFailsOver() throws IOException {
-    sender.on("a", events(breakingAfter(": keep-alive\n\n")))
+    sender
+        .on("a", events(breakingAfter(": keep-alive\n\n")))
         .on("b", events(text(FIRST_EVENT + REST)));
 
-    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")),
-        STREAMED_CHAT);
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), STREAMED_CHAT);
 
     assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
     assertThat(sender.replies.get(0).discarded).isTrue();
     GatewayEvent event = onlyEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.attempts()).extracting(a -> a.backendId() + ":" + a.errorType())
+    assertThat(event.attempts())
+        .extracting(a -> a.backendId() + ":" + a.errorType())
         .containsExactly("a:java.io.IOException", "b:null");
   }
 
   @Test
   void aStreamThatEndsBeforeItsFirstEventFailsOver() throws IOException {
-    sender.on("a", events(text("data: {\"model\":\"gpt-4o\"")))
+    sender
+        .on("a", events(text("data: {\"model\":\"gpt-4o\"")))
         .on("b", events(text(FIRST_EVENT + REST)));
 
-    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")),
-        STREAMED_CHAT);
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), STREAMED_CHAT);
 
     assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
-    assertThat(onlyEvent().attempts().get(0).errorType())
-        .isEqualTo(EOFException.class.getName());
+    assertThat(onlyEvent().attempts().get(0).errorType()).isEqualTo(EOFException.class.getName());
   }
 
   @Test
   void aStreamSilentPastTheFirstEventTimeoutFailsOver() throws IOException {
-    sender.on("a", events(new InputStream() {
-      @Override
-      public int read() throws IOException {
-        throw new SocketTimeoutException("timeout"); // as the client's deadline makes it
-      }
-    })).on("b", events(text(FIRST_EVENT + REST)));
+    sender
+        .on(
+            "a",
+            events(
+                new InputStream() {
+                  @Override
+                  public int read() throws IOException {
+                    throw new SocketTimeoutException(
+                        "timeout"); // as the client's deadline makes it
+                  }
+                }))
+        .on("b", events(text(FIRST_EVENT + REST)));
 
-    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")
-        .failover(Failover.builder().firstEventTimeout(Duration.ofSeconds(5)).build())),
-        STREAMED_CHAT);
+    AttemptLoop.Answer<ScriptedSender.Reply> answer =
+        send(
+            routed(
+                pool("a", "b")
+                    .failover(Failover.builder().firstEventTimeout(Duration.ofSeconds(5)).build())),
+            STREAMED_CHAT);
 
     assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
     assertThat(sender.replies.get(0).deadlines).containsExactly(Duration.ofSeconds(5));
@@ -343,14 +405,13 @@ class AttemptLoopTest {
   void aStreamThatBreaksAfterItsFirstEventReachesTheAppAndIsNotRetried() throws IOException {
     sender.on("a", events(breakingAfter(FIRST_EVENT))).on("b", events(text(FIRST_EVENT + REST)));
 
-    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")),
-        STREAMED_CHAT);
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), STREAMED_CHAT);
 
     assertThat(answer.response().backendId).isEqualTo("a");
     byte[] buffer = new byte[8192];
     int n = answer.body().read(buffer);
-    assertThat(new String(buffer, 0, n, UTF_8)).isEqualTo(FIRST_EVENT.replace(",\"usage\":null",
-        ""));
+    assertThat(new String(buffer, 0, n, UTF_8))
+        .isEqualTo(FIRST_EVENT.replace(",\"usage\":null", ""));
     assertThatThrownBy(() -> answer.body().read(buffer)).hasMessage("connection reset");
     assertThat(sender.backendsTried()).containsExactly("a");
     assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.TRUNCATED);
@@ -359,8 +420,14 @@ class AttemptLoopTest {
   @Test
   void aTimeoutThatWouldLeaveNoTimeForAnotherAttemptDoesNotBoundTheStream() throws IOException {
     sender.on("a", events(text(FIRST_EVENT + REST)));
-    AiGateway gateway = routed(pool("a", "b").failover(Failover.builder()
-        .deadline(Duration.ofSeconds(20)).firstEventTimeout(Duration.ofSeconds(30)).build()));
+    AiGateway gateway =
+        routed(
+            pool("a", "b")
+                .failover(
+                    Failover.builder()
+                        .deadline(Duration.ofSeconds(20))
+                        .firstEventTimeout(Duration.ofSeconds(30))
+                        .build()));
 
     read(send(gateway, STREAMED_CHAT).body());
 
@@ -372,8 +439,8 @@ class AttemptLoopTest {
     InputStream stream = text(FIRST_EVENT + REST);
     sender.on("a", events(stream));
 
-    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a")
-        .failover(Failover.disabled())), STREAMED_CHAT);
+    AttemptLoop.Answer<ScriptedSender.Reply> answer =
+        send(routed(pool("a").failover(Failover.disabled())), STREAMED_CHAT);
 
     assertThat(stream.available()).isEqualTo((FIRST_EVENT + REST).length()); // nothing held
     assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
@@ -382,11 +449,14 @@ class AttemptLoopTest {
 
   @Test
   void aStreamThatBreaksEarlyOnTheLastPossibleAttemptReachesTheAppAsItCame() throws IOException {
-    sender.on("a", events(breakingAfter(": keep-alive\n\n")))
+    sender
+        .on("a", events(breakingAfter(": keep-alive\n\n")))
         .on("b", events(breakingAfter(": keep-alive\n\n")));
 
-    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")
-        .failover(Failover.builder().maxAttempts(2).build())), STREAMED_CHAT);
+    AttemptLoop.Answer<ScriptedSender.Reply> answer =
+        send(
+            routed(pool("a", "b").failover(Failover.builder().maxAttempts(2).build())),
+            STREAMED_CHAT);
 
     assertThat(answer.response().backendId).isEqualTo("b");
     byte[] buffer = new byte[8192];
@@ -413,9 +483,11 @@ class AttemptLoopTest {
 
   @Test
   void aCallWithoutAPoolIsNotRetried() {
-    sender.on(null, plan -> {
-      throw new IOException("connection refused");
-    });
+    sender.on(
+        null,
+        plan -> {
+          throw new IOException("connection refused");
+        });
 
     assertThatThrownBy(() -> send(gateway().build(), CHAT)).hasMessage("connection refused");
     assertThat(sender.sent).hasSize(1);

@@ -15,11 +15,11 @@ class ClientRequestTest {
 
   @ParameterizedTest
   @CsvSource({
-      "https://api.openai.com/v1/chat/completions, api.openai.com, 443, /v1/chat/completions",
-      "http://localhost/v1/embeddings, localhost, 80, /v1/embeddings",
-      "HTTPS://Example.COM:8443/openai/deployments/a%20b/chat/completions?api-version=1, "
-          + "Example.COM, 8443, /openai/deployments/a%20b/chat/completions",
-      "http://[::1]:9000/v1/responses, [::1], 9000, /v1/responses"
+    "https://api.openai.com/v1/chat/completions, api.openai.com, 443, /v1/chat/completions",
+    "http://localhost/v1/embeddings, localhost, 80, /v1/embeddings",
+    "HTTPS://Example.COM:8443/openai/deployments/a%20b/chat/completions?api-version=1, "
+        + "Example.COM, 8443, /openai/deployments/a%20b/chat/completions",
+    "http://[::1]:9000/v1/responses, [::1], 9000, /v1/responses"
   })
   void defaultsReadHostPortAndRawPathFromTheUrl(String url, String host, int port, String path) {
     ClientRequest request = at(url);

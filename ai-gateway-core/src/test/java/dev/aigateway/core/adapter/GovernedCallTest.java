@@ -1,5 +1,7 @@
 package dev.aigateway.core.adapter;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
@@ -18,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The orchestrator driven as an adapter drives it, without any HTTP client. */
 class GovernedCallTest {
@@ -26,9 +27,10 @@ class GovernedCallTest {
   private static final String URL = "https://api.example.com/v1/chat/completions";
   private static final String CHAT =
       "{\"model\":\"gpt-4o\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-  private static final String ANSWER = "{\"id\":\"c1\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
-      + "\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}],"
-      + "\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2,\"total_tokens\":10}}";
+  private static final String ANSWER =
+      "{\"id\":\"c1\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+          + "\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}],"
+          + "\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2,\"total_tokens\":10}}";
 
   private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
 
@@ -37,8 +39,8 @@ class GovernedCallTest {
   }
 
   private static GovernedCall begin(AiGateway gateway) {
-    return gateway.begin(new CallMatch(Operation.CHAT_COMPLETIONS, null),
-        PostedRequest.of(URL, CHAT));
+    return gateway.begin(
+        new CallMatch(Operation.CHAT_COMPLETIONS, null), PostedRequest.of(URL, CHAT));
   }
 
   private static void readWhole(InputStream body) throws IOException {
@@ -52,8 +54,8 @@ class GovernedCallTest {
 
   @Test
   void answeredCallEndsInOneEventWithReportedUsageSettled() throws IOException {
-    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000))
-        .build();
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000)).build();
     GovernedCall call = begin(gateway);
 
     Admission admission = call.admit();
@@ -73,8 +75,7 @@ class GovernedCallTest {
   void settlementFreesTheUnusedReservationForTheNextCall() throws IOException {
     // Each call reserves its prompt + 100 output tokens; the bucket holds one such reservation,
     // so a second call fits only if the first was settled down to its 10 reported tokens.
-    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150))
-        .build();
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150)).build();
     GovernedCall first = begin(gateway);
     first.admit();
     readWhole(first.observeResponse(200, "application/json", json(ANSWER), () -> false));
@@ -84,19 +85,24 @@ class GovernedCallTest {
 
   @Test
   void rejectedCallIsReportedWithTheGatewaysTimeAndNoLaterStage() {
-    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(50))
-        .responseCache(ResponseCache.builder())
-        .build();
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(50))
+            .responseCache(ResponseCache.builder())
+            .build();
 
     Admission admission = begin(gateway).admit();
 
     assertThat(admission.admitted()).isFalse();
-    assertThat(events).singleElement().satisfies(event -> {
-      assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
-      assertThat(event.rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
-      assertThat(event.gatewayTime()).isPositive();
-      assertThat(event.cacheOutcome()).isEqualTo(CacheOutcome.NONE);
-    });
+    assertThat(events)
+        .singleElement()
+        .satisfies(
+            event -> {
+              assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+              assertThat(event.rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+              assertThat(event.gatewayTime()).isPositive();
+              assertThat(event.cacheOutcome()).isEqualTo(CacheOutcome.NONE);
+            });
   }
 
   @Test
@@ -116,70 +122,72 @@ class GovernedCallTest {
 
   @Test
   void callThatCanNeverFitTellsClientsNotToRetry() {
-    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(50))
-        .build();
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(50)).build();
 
     Rejection rejection = begin(gateway).admit().rejection();
 
     assertThat(rejection.headers()).containsEntry("x-should-retry", "false");
-    assertThat(new String(rejection.body(), StandardCharsets.UTF_8))
-        .contains("can never fit");
+    assertThat(new String(rejection.body(), StandardCharsets.UTF_8)).contains("can never fit");
   }
 
   @Test
   void callThatMustWaitStaysRetryable() throws IOException {
-    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150))
-        .build();
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150)).build();
     begin(gateway).admit(); // reserves most of the bucket and is never settled
 
     Rejection rejection = begin(gateway).admit().rejection();
 
     assertThat(rejection).isNotNull();
-    assertThat(rejection.headers()).doesNotContainKey("x-should-retry")
-        .containsKey("retry-after");
+    assertThat(rejection.headers()).doesNotContainKey("x-should-retry").containsKey("retry-after");
   }
 
   @Test
   void backendErrorRefundsAndEndsOnce() {
-    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150))
-        .build();
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150)).build();
     GovernedCall call = begin(gateway);
     call.admit();
 
     call.observeResponse(500, "application/json", json("{}"), () -> false);
     call.failed(new IOException("late"));
 
-    assertThat(events).singleElement().satisfies(event -> {
-      assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
-      assertThat(event.settledTokens()).isZero();
-    });
+    assertThat(events)
+        .singleElement()
+        .satisfies(
+            event -> {
+              assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+              assertThat(event.settledTokens()).isZero();
+            });
     assertThat(begin(gateway).admit().admitted()).isTrue();
   }
 
   @Test
   void failureWithoutResponseRefunds() {
-    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150))
-        .build();
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150)).build();
     GovernedCall call = begin(gateway);
     call.admit();
 
     call.failed(new ConnectException("refused"));
 
-    assertThat(events).singleElement().satisfies(event -> {
-      assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
-      assertThat(event.errorType()).isEqualTo(ConnectException.class.getName());
-    });
+    assertThat(events)
+        .singleElement()
+        .satisfies(
+            event -> {
+              assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+              assertThat(event.errorType()).isEqualTo(ConnectException.class.getName());
+            });
     assertThat(begin(gateway).admit().admitted()).isTrue();
   }
 
   @Test
   void failingListenerNeitherBreaksTheCallNorStopsOtherListeners() throws IOException {
-    AiGateway gateway = AiGateway.builder()
-        .listener(event -> {
-          throw new IllegalStateException("listener bug");
-        })
-        .listener(events::add)
-        .build();
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(
+                event -> {
+                  throw new IllegalStateException("listener bug");
+                })
+            .listener(events::add)
+            .build();
     GovernedCall call = begin(gateway);
     call.admit();
 

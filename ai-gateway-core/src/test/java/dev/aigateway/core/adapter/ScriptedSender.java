@@ -58,8 +58,7 @@ public final class ScriptedSender implements AttemptSender<ScriptedSender.Reply>
   }
 
   public static Script json(String body) {
-    return plan -> new Reply(plan.backendId(), 200, text(body), "Content-Type",
-        "application/json");
+    return plan -> new Reply(plan.backendId(), 200, text(body), "Content-Type", "application/json");
   }
 
   public static Script events(InputStream body) {

@@ -23,7 +23,9 @@ class CanonicalDigestTest {
 
   @Test
   void numbersCountByValue() throws Exception {
-    assertThat(key("{\"t\":1}")).isEqualTo(key("{\"t\":1.0}")).isEqualTo(key("{\"t\":1e0}"))
+    assertThat(key("{\"t\":1}"))
+        .isEqualTo(key("{\"t\":1.0}"))
+        .isEqualTo(key("{\"t\":1e0}"))
         .isEqualTo(key("{\"t\":10E-1}"));
     assertThat(key("{\"t\":0.7}")).isEqualTo(key("{\"t\":0.70}"));
     assertThat(key("{\"t\":0}")).isEqualTo(key("{\"t\":0.0}")).isEqualTo(key("{\"t\":-0.0}"));
@@ -32,7 +34,8 @@ class CanonicalDigestTest {
 
   @Test
   void stringsCountByTheirCharactersWhateverTheEscaping() throws Exception {
-    assertThat(key("{\"m\":\"caf\\u00e9 \\\"x\\\"\"}")).isEqualTo(key("{\"m\":\"café \\\"x\\\"\"}"));
+    assertThat(key("{\"m\":\"caf\\u00e9 \\\"x\\\"\"}"))
+        .isEqualTo(key("{\"m\":\"café \\\"x\\\"\"}"));
   }
 
   @Test

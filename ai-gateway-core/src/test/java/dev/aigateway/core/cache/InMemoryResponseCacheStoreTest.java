@@ -1,12 +1,12 @@
 package dev.aigateway.core.cache;
 
-import dev.aigateway.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.store.tck.ResponseCacheStoreContract;
 import dev.aigateway.store.tck.TimeControl;
+import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -17,8 +17,11 @@ class InMemoryResponseCacheStoreTest extends ResponseCacheStoreContract {
 
   @Override
   protected ResponseCacheStore newStore() {
-    return InMemoryResponseCacheStore.builder().timeToLive(TTL).maximumBytes(ROOM_BYTES)
-        .clock(clock).build();
+    return InMemoryResponseCacheStore.builder()
+        .timeToLive(TTL)
+        .maximumBytes(ROOM_BYTES)
+        .clock(clock)
+        .build();
   }
 
   @Override
@@ -28,8 +31,8 @@ class InMemoryResponseCacheStoreTest extends ResponseCacheStoreContract {
 
   @Test
   void staysWithinItsByteBound() {
-    InMemoryResponseCacheStore store = InMemoryResponseCacheStore.builder()
-        .maximumBytes(64 * 1024).clock(clock).build();
+    InMemoryResponseCacheStore store =
+        InMemoryResponseCacheStore.builder().maximumBytes(64 * 1024).clock(clock).build();
     String body = "x".repeat(1_000);
 
     for (int i = 0; i < 500; i++) {
@@ -38,15 +41,17 @@ class InMemoryResponseCacheStoreTest extends ResponseCacheStoreContract {
 
     assertThat(store.weightedBytes()).isLessThanOrEqualTo(64 * 1024);
     assertThat(store.size()).isBetween(1L, 64L);
-    long found = java.util.stream.IntStream.range(0, 500)
-        .filter(i -> store.get("p", "k" + i).isPresent()).count();
+    long found =
+        java.util.stream.IntStream.range(0, 500)
+            .filter(i -> store.get("p", "k" + i).isPresent())
+            .count();
     assertThat(found).isEqualTo(store.size()); // what is counted can be read
   }
 
   @Test
   void anEntryLargerThanTheWholeBoundIsNotKept() {
-    InMemoryResponseCacheStore store = InMemoryResponseCacheStore.builder()
-        .maximumBytes(1024).clock(clock).build();
+    InMemoryResponseCacheStore store =
+        InMemoryResponseCacheStore.builder().maximumBytes(1024).clock(clock).build();
 
     store.put("p", "big", entry("x".repeat(4096)));
 

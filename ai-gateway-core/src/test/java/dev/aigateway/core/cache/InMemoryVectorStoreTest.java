@@ -1,6 +1,5 @@
 package dev.aigateway.core.cache;
 
-import dev.aigateway.testing.ManualClock;
 import static dev.aigateway.core.cache.Vectors.normalised;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +9,7 @@ import dev.aigateway.api.spi.VectorMatch;
 import dev.aigateway.api.spi.VectorStore;
 import dev.aigateway.store.tck.TimeControl;
 import dev.aigateway.store.tck.VectorStoreContract;
+import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -37,8 +37,12 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
 
   @Override
   protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
-    return InMemoryVectorStore.builder().clock(clock).timeToLive(timeToLive)
-        .maximumEntries(maximumEntries).executor(Runnable::run).build();
+    return InMemoryVectorStore.builder()
+        .clock(clock)
+        .timeToLive(timeToLive)
+        .maximumEntries(maximumEntries)
+        .executor(Runnable::run)
+        .build();
   }
 
   @Override
@@ -53,8 +57,13 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
 
     @Override
     protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
-      return InMemoryVectorStore.builder().clock(graphClock).timeToLive(timeToLive)
-          .maximumEntries(maximumEntries).approximateAbove(0).executor(Runnable::run).build();
+      return InMemoryVectorStore.builder()
+          .clock(graphClock)
+          .timeToLive(timeToLive)
+          .maximumEntries(maximumEntries)
+          .approximateAbove(0)
+          .executor(Runnable::run)
+          .build();
     }
 
     @Override
@@ -68,14 +77,20 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   }
 
   private InMemoryVectorStore graphStore(int approximateAbove) {
-    return InMemoryVectorStore.builder().clock(clock).timeToLive(TIME_TO_LIVE)
-        .maximumEntries(1_000_000).approximateAbove(approximateAbove).executor(Runnable::run)
+    return InMemoryVectorStore.builder()
+        .clock(clock)
+        .timeToLive(TIME_TO_LIVE)
+        .maximumEntries(1_000_000)
+        .approximateAbove(approximateAbove)
+        .executor(Runnable::run)
         .build();
   }
 
   private static InMemoryVectorStore exactStore() {
-    return InMemoryVectorStore.builder().maximumEntries(1_000_000)
-        .approximateAbove(Integer.MAX_VALUE).build();
+    return InMemoryVectorStore.builder()
+        .maximumEntries(1_000_000)
+        .approximateAbove(Integer.MAX_VALUE)
+        .build();
   }
 
   private static float[][] randomVectors(Random random, int count) {
@@ -111,8 +126,8 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   }
 
   /** Share of the exact top-{@code limit} ids the approximate store also returned. */
-  private static double recall(VectorStore approximate, VectorStore exact, float[][] queries,
-      int limit) {
+  private static double recall(
+      VectorStore approximate, VectorStore exact, float[][] queries, int limit) {
     int found = 0;
     int wanted = 0;
     for (float[] query : queries) {
@@ -213,7 +228,8 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
     }
 
     assertThat(store.size()).isEqualTo(1);
-    assertThat(store.nearest("p", vector, 3, 0.0)).extracting(VectorMatch::text)
+    assertThat(store.nearest("p", vector, 3, 0.0))
+        .extracting(VectorMatch::text)
         .containsExactly("v4999");
     VectorPartition partition = memory().partition("p");
     assertThat(partition.slots()).isLessThan(200); // tombstones compacted along the way
@@ -279,9 +295,14 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   void aSearchThatReachesItsVisitLimitReturnsTheBestFoundSoFar() {
     Random seeded = new Random(47);
     float[][] vectors = randomVectors(seeded, 3_000);
-    InMemoryVectorStore bounded = InMemoryVectorStore.builder().clock(clock)
-        .maximumEntries(1_000_000).approximateAbove(500).searchVisitLimit(40)
-        .executor(Runnable::run).build();
+    InMemoryVectorStore bounded =
+        InMemoryVectorStore.builder()
+            .clock(clock)
+            .maximumEntries(1_000_000)
+            .approximateAbove(500)
+            .searchVisitLimit(40)
+            .executor(Runnable::run)
+            .build();
     addAll(bounded, "p", vectors);
     assertThat(bounded.partition("p").indexedSlots()).isEqualTo(3_000);
 
@@ -292,8 +313,8 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
     assertThat(best.get(0).score()).isGreaterThanOrEqualTo(best.get(1).score());
     for (VectorMatch match : best) {
       int slot = Integer.parseInt(match.id().substring(1));
-      assertThat(match.score()).isCloseTo(dot(vectors[slot], vectors[7]),
-          org.assertj.core.api.Assertions.within(1e-5));
+      assertThat(match.score())
+          .isCloseTo(dot(vectors[slot], vectors[7]), org.assertj.core.api.Assertions.within(1e-5));
     }
   }
 
@@ -308,12 +329,17 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
 
     List<VectorMatch> matches = graphed.nearest("p", query, 10, 0.7);
 
-    assertThat(matches).isNotEmpty().allSatisfy(match -> {
-      float[] vector = vectors[Integer.parseInt(match.id().substring(1))];
-      assertThat(match.score()).isCloseTo(dot(query, vector), within(1e-5))
-          .isGreaterThanOrEqualTo(0.7);
-    });
-    assertThat(matches).extracting(VectorMatch::score)
+    assertThat(matches)
+        .isNotEmpty()
+        .allSatisfy(
+            match -> {
+              float[] vector = vectors[Integer.parseInt(match.id().substring(1))];
+              assertThat(match.score())
+                  .isCloseTo(dot(query, vector), within(1e-5))
+                  .isGreaterThanOrEqualTo(0.7);
+            });
+    assertThat(matches)
+        .extracting(VectorMatch::score)
         .isSortedAccordingTo((a, b) -> Double.compare(b, a));
   }
 
@@ -352,8 +378,7 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
     clock.advance(TIME_TO_LIVE.dividedBy(2)); // the old half has expired
 
     for (int i = 0; i < old.length; i += 7) {
-      assertThat(ids(graphed.nearest("p", old[i], 20, -1.0)))
-          .noneMatch(id -> id.startsWith("e"));
+      assertThat(ids(graphed.nearest("p", old[i], 20, -1.0))).noneMatch(id -> id.startsWith("e"));
     }
     for (int i = 0; i < fresh.length; i++) {
       List<String> best = ids(graphed.nearest("p", fresh[i], 1, -1.0));
@@ -410,8 +435,8 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   @Test
   void backgroundRebuildsRacingWithWritersLoseNothing() throws Exception {
     // The default executor: each rebuild on a thread of its own, while writers go on.
-    InMemoryVectorStore graphed = InMemoryVectorStore.builder().maximumEntries(1_000_000)
-        .approximateAbove(300).build();
+    InMemoryVectorStore graphed =
+        InMemoryVectorStore.builder().maximumEntries(1_000_000).approximateAbove(300).build();
     int writers = 2;
     int perWriter = 1_500;
     float[][][] vectors = new float[writers][][];
@@ -422,15 +447,17 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
     List<Future<?>> done = new ArrayList<>();
     for (int w = 0; w < writers; w++) {
       int writer = w;
-      done.add(pool.submit(() -> {
-        for (int i = 0; i < perWriter; i++) {
-          graphed.add("p", writer + "-" + i, vectors[writer][i], "t");
-          if (i % 2 == 1) {
-            graphed.remove("p", writer + "-" + (i - 1)); // tombstones force compactions
-          }
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < perWriter; i++) {
+                  graphed.add("p", writer + "-" + i, vectors[writer][i], "t");
+                  if (i % 2 == 1) {
+                    graphed.remove("p", writer + "-" + (i - 1)); // tombstones force compactions
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> future : done) {
       future.get(60, TimeUnit.SECONDS);

@@ -16,49 +16,65 @@ class ReplayTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static CachedResponse stored(CachedResponse.Format format, String body) {
-    return new CachedResponse(format, body.getBytes(StandardCharsets.UTF_8), "gpt-4o",
-        Usage.of(10, 5), Instant.EPOCH);
+    return new CachedResponse(
+        format, body.getBytes(StandardCharsets.UTF_8), "gpt-4o", Usage.of(10, 5), Instant.EPOCH);
   }
 
   private static String text(Replay.Replayed replayed) {
     return new String(replayed.body(), StandardCharsets.UTF_8);
   }
 
-  private static final String TOOL_CALL_DOCUMENT = "{\"id\":\"c1\",\"object\":\"chat.completion\","
-      + "\"created\":7,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
-      + "\"assistant\",\"content\":null,\"refusal\":null,\"tool_calls\":[{\"id\":\"call_1\","
-      + "\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":"
-      + "\"{\\\"city\\\":\\\"Oslo\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}],"
-      + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15},"
-      + "\"system_fingerprint\":\"fp\"}";
+  private static final String TOOL_CALL_DOCUMENT =
+      "{\"id\":\"c1\",\"object\":\"chat.completion\","
+          + "\"created\":7,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+          + "\"assistant\",\"content\":null,\"refusal\":null,\"tool_calls\":[{\"id\":\"call_1\","
+          + "\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":"
+          + "\"{\\\"city\\\":\\\"Oslo\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}],"
+          + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15},"
+          + "\"system_fingerprint\":\"fp\"}";
 
   @Test
   void toolCallsSurviveJsonToStreamToJson() throws Exception {
-    Replay.Replayed stream = Replay.replay(stored(CachedResponse.Format.JSON, TOOL_CALL_DOCUMENT),
-        Operation.CHAT_COMPLETIONS, true, true);
+    Replay.Replayed stream =
+        Replay.replay(
+            stored(CachedResponse.Format.JSON, TOOL_CALL_DOCUMENT),
+            Operation.CHAT_COMPLETIONS,
+            true,
+            true);
     assertThat(stream.contentType()).startsWith("text/event-stream");
 
-    Replay.Replayed back = Replay.replay(stored(CachedResponse.Format.SSE, text(stream)),
-        Operation.CHAT_COMPLETIONS, false, false);
+    Replay.Replayed back =
+        Replay.replay(
+            stored(CachedResponse.Format.SSE, text(stream)),
+            Operation.CHAT_COMPLETIONS,
+            false,
+            false);
 
     assertThat(JSON.readTree(back.body())).isEqualTo(JSON.readTree(TOOL_CALL_DOCUMENT));
   }
 
   @Test
   void streamedToolCallArgumentsAreJoined() throws Exception {
-    String stream = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
-        + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
-        + "\"tool_calls\":[{\"index\":0,\"id\":\"call_9\",\"type\":\"function\",\"function\":"
-        + "{\"name\":\"f\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n"
-        + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
-        + "\"function\":{\"arguments\":\"{\\\"a\\\":\"}}]},\"finish_reason\":null}]}\n\n"
-        + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
-        + "\"function\":{\"arguments\":\"1}\"}}]},\"finish_reason\":null}]}\n\n"
-        + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
-        + "\"tool_calls\"}]}\n\ndata: [DONE]\n\n";
+    String stream =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+            + "\"tool_calls\":[{\"index\":0,\"id\":\"call_9\",\"type\":\"function\",\"function\":"
+            + "{\"name\":\"f\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n"
+            + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+            + "\"function\":{\"arguments\":\"{\\\"a\\\":\"}}]},\"finish_reason\":null}]}\n\n"
+            + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+            + "\"function\":{\"arguments\":\"1}\"}}]},\"finish_reason\":null}]}\n\n"
+            + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
+            + "\"tool_calls\"}]}\n\ndata: [DONE]\n\n";
 
-    JsonNode document = JSON.readTree(Replay.replay(stored(CachedResponse.Format.SSE, stream),
-        Operation.CHAT_COMPLETIONS, false, false).body());
+    JsonNode document =
+        JSON.readTree(
+            Replay.replay(
+                    stored(CachedResponse.Format.SSE, stream),
+                    Operation.CHAT_COMPLETIONS,
+                    false,
+                    false)
+                .body());
 
     JsonNode call = document.at("/choices/0/message/tool_calls/0");
     assertThat(call.path("id").asText()).isEqualTo("call_9");
@@ -70,33 +86,47 @@ class ReplayTest {
 
   @Test
   void severalChoicesKeepTheirIndexes() throws Exception {
-    String document = "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
-        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"A\","
-        + "\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"},{\"index\":1,"
-        + "\"message\":{\"role\":\"assistant\",\"content\":\"B\",\"refusal\":null},\"logprobs\":"
-        + "null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,"
-        + "\"completion_tokens\":2,\"total_tokens\":3}}";
+    String document =
+        "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"A\","
+            + "\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"},{\"index\":1,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":\"B\",\"refusal\":null},\"logprobs\":"
+            + "null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,"
+            + "\"completion_tokens\":2,\"total_tokens\":3}}";
 
-    Replay.Replayed stream = Replay.replay(stored(CachedResponse.Format.JSON, document),
-        Operation.CHAT_COMPLETIONS, true, true);
-    Replay.Replayed back = Replay.replay(stored(CachedResponse.Format.SSE, text(stream)),
-        Operation.CHAT_COMPLETIONS, false, false);
+    Replay.Replayed stream =
+        Replay.replay(
+            stored(CachedResponse.Format.JSON, document), Operation.CHAT_COMPLETIONS, true, true);
+    Replay.Replayed back =
+        Replay.replay(
+            stored(CachedResponse.Format.SSE, text(stream)),
+            Operation.CHAT_COMPLETIONS,
+            false,
+            false);
 
     assertThat(JSON.readTree(back.body())).isEqualTo(JSON.readTree(document));
   }
 
   @Test
   void textCompletionsConvertBothWays() throws Exception {
-    String document = "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,"
-        + "\"model\":\"gpt-3.5-turbo-instruct\",\"choices\":[{\"index\":0,\"text\":\"Once upon\","
-        + "\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":3,"
-        + "\"completion_tokens\":2,\"total_tokens\":5}}";
+    String document =
+        "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,"
+            + "\"model\":\"gpt-3.5-turbo-instruct\",\"choices\":[{\"index\":0,\"text\":\"Once upon\","
+            + "\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":3,"
+            + "\"completion_tokens\":2,\"total_tokens\":5}}";
 
-    Replay.Replayed stream = Replay.replay(stored(CachedResponse.Format.JSON, document),
-        Operation.COMPLETIONS, true, false);
+    Replay.Replayed stream =
+        Replay.replay(
+            stored(CachedResponse.Format.JSON, document), Operation.COMPLETIONS, true, false);
     assertThat(text(stream)).contains("\"text\":\"Once upon\"").doesNotContain("usage");
-    JsonNode back = JSON.readTree(Replay.replay(stored(CachedResponse.Format.SSE, text(stream)),
-        Operation.COMPLETIONS, false, false).body());
+    JsonNode back =
+        JSON.readTree(
+            Replay.replay(
+                    stored(CachedResponse.Format.SSE, text(stream)),
+                    Operation.COMPLETIONS,
+                    false,
+                    false)
+                .body());
 
     assertThat(back.at("/choices/0/text").asText()).isEqualTo("Once upon");
     assertThat(back.at("/choices/0/finish_reason").asText()).isEqualTo("length");
@@ -105,14 +135,23 @@ class ReplayTest {
 
   @Test
   void formsThatCannotConvertAreNotServed() {
-    CachedResponse responsesStream = stored(CachedResponse.Format.SSE,
-        "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n");
+    CachedResponse responsesStream =
+        stored(
+            CachedResponse.Format.SSE,
+            "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n");
 
     assertThat(Replay.replay(responsesStream, Operation.RESPONSES, false, false)).isNull();
-    assertThat(Replay.replay(stored(CachedResponse.Format.JSON, "{}"), Operation.EMBEDDINGS, true,
-        false)).isNull();
-    assertThat(Replay.replay(stored(CachedResponse.Format.JSON, "not json"),
-        Operation.CHAT_COMPLETIONS, true, false)).isNull();
+    assertThat(
+            Replay.replay(
+                stored(CachedResponse.Format.JSON, "{}"), Operation.EMBEDDINGS, true, false))
+        .isNull();
+    assertThat(
+            Replay.replay(
+                stored(CachedResponse.Format.JSON, "not json"),
+                Operation.CHAT_COMPLETIONS,
+                true,
+                false))
+        .isNull();
   }
 
   @Test
@@ -125,8 +164,9 @@ class ReplayTest {
 
   @Test
   void dataLinesAreJoinedAndDoneIsLeftOut() {
-    byte[] stream = "data: {\"a\":\r\ndata: 1}\r\n\r\n: comment\n\ndata: [DONE]\n\n"
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] stream =
+        "data: {\"a\":\r\ndata: 1}\r\n\r\n: comment\n\ndata: [DONE]\n\n"
+            .getBytes(StandardCharsets.UTF_8);
 
     assertThat(Replay.dataOf(stream)).containsExactly("{\"a\":\n1}");
   }

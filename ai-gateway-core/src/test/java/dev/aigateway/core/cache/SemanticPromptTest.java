@@ -15,16 +15,22 @@ class SemanticPromptTest {
 
   private static SemanticPrompt chat(String json, int last, int max, boolean ignoreSystem)
       throws Exception {
-    return SemanticPrompt.of(Operation.CHAT_COMPLETIONS, (ObjectNode) JSON.readTree(json), last,
-        max, ignoreSystem, IGNORED);
+    return SemanticPrompt.of(
+        Operation.CHAT_COMPLETIONS,
+        (ObjectNode) JSON.readTree(json),
+        last,
+        max,
+        ignoreSystem,
+        IGNORED);
   }
 
-  private static final String CONVERSATION = "{\"model\":\"m\",\"stream\":true,\"messages\":["
-      + "{\"role\":\"system\",\"content\":\"Be brief.\"},"
-      + "{\"role\":\"user\",\"content\":\"Hi\"},"
-      + "{\"role\":\"assistant\",\"content\":\"Hello!\"},"
-      + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Reset my\"},"
-      + "{\"type\":\"text\",\"text\":\"password\"}]}]}";
+  private static final String CONVERSATION =
+      "{\"model\":\"m\",\"stream\":true,\"messages\":["
+          + "{\"role\":\"system\",\"content\":\"Be brief.\"},"
+          + "{\"role\":\"user\",\"content\":\"Hi\"},"
+          + "{\"role\":\"assistant\",\"content\":\"Hello!\"},"
+          + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Reset my\"},"
+          + "{\"type\":\"text\",\"text\":\"password\"}]}]}";
 
   @Test
   void embedsTheLastMessageAndKeepsTheRestAsContext() throws Exception {
@@ -52,10 +58,21 @@ class SemanticPromptTest {
   @Test
   void longConversationsImagesAndToolTrafficAreNotForTheSemanticCache() throws Exception {
     assertThat(chat(CONVERSATION, 1, 3, true)).isNull();
-    assertThat(chat("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
-        + "\"image_url\":{\"url\":\"x\"}}]}]}", 1, 10, true)).isNull();
-    assertThat(chat("{\"messages\":[{\"role\":\"tool\",\"tool_call_id\":\"1\",\"content\":\"x\"}]}",
-        1, 10, true)).isNull();
+    assertThat(
+            chat(
+                "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+                    + "\"image_url\":{\"url\":\"x\"}}]}]}",
+                1,
+                10,
+                true))
+        .isNull();
+    assertThat(
+            chat(
+                "{\"messages\":[{\"role\":\"tool\",\"tool_call_id\":\"1\",\"content\":\"x\"}]}",
+                1,
+                10,
+                true))
+        .isNull();
     assertThat(chat("{\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}", 1, 10, true))
         .isNull();
     assertThat(chat("{\"messages\":[{\"role\":\"user\",\"content\":\"  \"}]}", 1, 10, true))
@@ -64,17 +81,35 @@ class SemanticPromptTest {
 
   @Test
   void completionPromptsAndResponsesInputsAreEmbedded() throws Exception {
-    SemanticPrompt completion = SemanticPrompt.of(Operation.COMPLETIONS,
-        (ObjectNode) JSON.readTree("{\"model\":\"m\",\"prompt\":[\"Say hi\"]}"), 1, 10, true,
-        IGNORED);
-    SemanticPrompt responses = SemanticPrompt.of(Operation.RESPONSES,
-        (ObjectNode) JSON.readTree("{\"model\":\"m\",\"instructions\":\"x\",\"input\":\"Say hi\"}"),
-        1, 10, true, IGNORED);
+    SemanticPrompt completion =
+        SemanticPrompt.of(
+            Operation.COMPLETIONS,
+            (ObjectNode) JSON.readTree("{\"model\":\"m\",\"prompt\":[\"Say hi\"]}"),
+            1,
+            10,
+            true,
+            IGNORED);
+    SemanticPrompt responses =
+        SemanticPrompt.of(
+            Operation.RESPONSES,
+            (ObjectNode)
+                JSON.readTree("{\"model\":\"m\",\"instructions\":\"x\",\"input\":\"Say hi\"}"),
+            1,
+            10,
+            true,
+            IGNORED);
 
     assertThat(completion.text()).isEqualTo("Say hi");
     assertThat(responses.text()).isEqualTo("Say hi");
     assertThat(responses.context().path("instructions").asText()).isEqualTo("x");
-    assertThat(SemanticPrompt.of(Operation.EMBEDDINGS,
-        (ObjectNode) JSON.readTree("{\"input\":\"x\"}"), 1, 10, true, IGNORED)).isNull();
+    assertThat(
+            SemanticPrompt.of(
+                Operation.EMBEDDINGS,
+                (ObjectNode) JSON.readTree("{\"input\":\"x\"}"),
+                1,
+                10,
+                true,
+                IGNORED))
+        .isNull();
   }
 }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Settings the store or the accounting could not honour are refused when the configuration is
- * built, with a message that prints the bad value and the bound, instead of failing (and
- * turning the limit off) on every call.
+ * built, with a message that prints the bad value and the bound, instead of failing (and turning
+ * the limit off) on every call.
  */
 class BuildTimeBoundsTest {
 
@@ -31,8 +31,10 @@ class BuildTimeBoundsTest {
     TokenLimit limit = TokenLimit.perConsumer().tokensPerMinute(60_000_000_000L).build();
     InMemoryTokenLimitStore store = new InMemoryTokenLimitStore();
 
-    boolean admitted = store.reserve(List.of(
-        new LimitCharge(limit.specs().get(0), "alice", 60_000_000_000L))).admitted();
+    boolean admitted =
+        store
+            .reserve(List.of(new LimitCharge(limit.specs().get(0), "alice", 60_000_000_000L)))
+            .admitted();
 
     assertThat(admitted).isTrue();
   }

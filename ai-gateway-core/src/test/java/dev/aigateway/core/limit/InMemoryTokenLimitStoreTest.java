@@ -1,5 +1,8 @@
 package dev.aigateway.core.limit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitSpec;
@@ -15,8 +18,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The store contract on the in-memory store, plus what only it promises (sweeping, size). */
 class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
@@ -63,8 +64,7 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
 
   @Test
   void actualAmountsAboveMaxTokensAreRejectedOnSettleNamingTheBound() {
-    Reservation reservation =
-        admitted(charge(rate(1000, Duration.ofMinutes(1)), "alice", 10));
+    Reservation reservation = admitted(charge(rate(1000, Duration.ofMinutes(1)), "alice", 10));
 
     assertThatThrownBy(() -> store.settle(reservation, new long[] {Usage.MAX_TOKENS + 1}))
         .isInstanceOf(IllegalArgumentException.class)
@@ -182,8 +182,8 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   void chargesAboveTheCapacityOfAFullRateAreRejectedWithAWholeRefillPeriod() {
     LimitSpec limit = rate(Usage.MAX_TOKENS, Duration.ofMinutes(1));
 
-    ReserveResult result = reserve(charge(limit, "alice", Usage.MAX_TOKENS),
-        charge(limit, "alice", 1));
+    ReserveResult result =
+        reserve(charge(limit, "alice", Usage.MAX_TOKENS), charge(limit, "alice", 1));
 
     assertThat(result.admitted()).isFalse();
     assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(1));
@@ -353,14 +353,15 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     LimitSpec limit = quota(1_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
     int threads = 16;
     int iterations = 1000;
-    Concurrently.run(threads, thread -> {
-      for (int i = 0; i < iterations; i++) {
-        clock.advance(Duration.ofMillis(1));
-        ReserveResult result =
-            sweeping.reserve(List.of(charge(limit, "k" + (i % 4), 1)));
-        sweeping.settle(result.reservation(), new long[] {i % 10 == 0 ? 1 : 0}); // keep 1 in 10
-      }
-    });
+    Concurrently.run(
+        threads,
+        thread -> {
+          for (int i = 0; i < iterations; i++) {
+            clock.advance(Duration.ofMillis(1));
+            ReserveResult result = sweeping.reserve(List.of(charge(limit, "k" + (i % 4), 1)));
+            sweeping.settle(result.reservation(), new long[] {i % 10 == 0 ? 1 : 0}); // keep 1 in 10
+          }
+        });
 
     long[] kept = new long[4];
     for (int i = 0; i < iterations; i++) {

@@ -23,12 +23,13 @@ class TokenLimitAmountsTest {
       LimitSpec.quota("rpd", Unit.REQUESTS, 1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
   private static final LimitSpec IN_FLIGHT = LimitSpec.inFlight("in-flight", 4);
 
-  private static final List<LimitCharge> ONE_OF_EACH = List.of(
-      new LimitCharge(TOKEN_RATE, "alice", 1200),
-      new LimitCharge(TOKEN_QUOTA, "alice", 1200),
-      new LimitCharge(REQUEST_RATE, "alice", 1),
-      new LimitCharge(REQUEST_QUOTA, "alice", 1),
-      new LimitCharge(IN_FLIGHT, "alice", 1));
+  private static final List<LimitCharge> ONE_OF_EACH =
+      List.of(
+          new LimitCharge(TOKEN_RATE, "alice", 1200),
+          new LimitCharge(TOKEN_QUOTA, "alice", 1200),
+          new LimitCharge(REQUEST_RATE, "alice", 1),
+          new LimitCharge(REQUEST_QUOTA, "alice", 1),
+          new LimitCharge(IN_FLIGHT, "alice", 1));
 
   @Test
   void tokenCountersReserveTheEstimate() {
@@ -45,8 +46,7 @@ class TokenLimitAmountsTest {
 
   @Test
   void aCallABackendAnsweredSettlesItsTokensOneRequestAndFreesItsSlot() {
-    assertThat(TokenLimit.actualAmounts(ONE_OF_EACH, 950, true))
-        .containsExactly(950, 950, 1, 1, 0);
+    assertThat(TokenLimit.actualAmounts(ONE_OF_EACH, 950, true)).containsExactly(950, 950, 1, 1, 0);
   }
 
   @Test

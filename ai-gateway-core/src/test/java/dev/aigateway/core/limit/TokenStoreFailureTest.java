@@ -39,17 +39,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** A token store that fails, answers nonsense or blocks never fails a call, and is seen to. */
 class TokenStoreFailureTest {
 
-  private static final String CHAT = "{\"model\":\"gpt-4o\",\"max_tokens\":100,\"messages\":"
-      + "[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-  private static final String ANSWER = "{\"model\":\"gpt-4o\",\"choices\":[],\"usage\":"
-      + "{\"prompt_tokens\":8,\"completion_tokens\":1,\"total_tokens\":9}}";
+  private static final String CHAT =
+      "{\"model\":\"gpt-4o\",\"max_tokens\":100,\"messages\":"
+          + "[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+  private static final String ANSWER =
+      "{\"model\":\"gpt-4o\",\"choices\":[],\"usage\":"
+          + "{\"prompt_tokens\":8,\"completion_tokens\":1,\"total_tokens\":9}}";
   private static final Duration WAIT = Duration.ofSeconds(5);
+
   /** How long a blocking store blocks unless released: far longer than any wait here. */
   private static final Duration BLOCK = Duration.ofSeconds(60);
 
   private final ManualClock clock = ManualClock.at("2026-06-01T10:00:00Z");
-  private final InMemoryTokenLimitStore counters = new InMemoryTokenLimitStore(clock,
-      InMemoryTokenLimitStore.DEFAULT_SWEEP_INTERVAL);
+  private final InMemoryTokenLimitStore counters =
+      new InMemoryTokenLimitStore(clock, InMemoryTokenLimitStore.DEFAULT_SWEEP_INTERVAL);
   private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
   private final CountDownLatch release = new CountDownLatch(1);
 
@@ -87,10 +90,17 @@ class TokenStoreFailureTest {
   }
 
   private AiGateway gateway(TokenLimitStore store, Duration storeTimeout) {
-    return AiGateway.builder().clock(clock).tokenLimitStore(store).storeTimeout(storeTimeout)
-        .tokenLimit(TokenLimit.global().tokensPerMinute(1_000).remainingTokensHeader("x-remaining")
-            .tokensConsumedHeader("x-consumed"))
-        .listener(events::add).build();
+    return AiGateway.builder()
+        .clock(clock)
+        .tokenLimitStore(store)
+        .storeTimeout(storeTimeout)
+        .tokenLimit(
+            TokenLimit.global()
+                .tokensPerMinute(1_000)
+                .remainingTokensHeader("x-remaining")
+                .tokensConsumedHeader("x-consumed"))
+        .listener(events::add)
+        .build();
   }
 
   private AiGateway gateway(TokenLimitStore store) {
@@ -98,7 +108,8 @@ class TokenStoreFailureTest {
   }
 
   private static GovernedCall begin(AiGateway gateway) {
-    return gateway.begin(gateway.match("POST", "/v1/chat/completions"),
+    return gateway.begin(
+        gateway.match("POST", "/v1/chat/completions"),
         PostedRequest.of("http://app.test/v1/chat/completions", CHAT));
   }
 
@@ -120,8 +131,9 @@ class TokenStoreFailureTest {
 
   /** A charge of {@code tokens} under the gateway's global limit. */
   private static List<LimitCharge> charges(long tokens) {
-    return List.of(new LimitCharge(TokenLimit.global().tokensPerMinute(1_000).build().specs()
-        .get(0), "*", tokens));
+    return List.of(
+        new LimitCharge(
+            TokenLimit.global().tokensPerMinute(1_000).build().specs().get(0), "*", tokens));
   }
 
   private long remaining() {
@@ -129,7 +141,9 @@ class TokenStoreFailureTest {
   }
 
   static Stream<Throwable> failures() {
-    return Stream.of(new IllegalStateException("store down"), new AssertionError("store bug"),
+    return Stream.of(
+        new IllegalStateException("store down"),
+        new AssertionError("store bug"),
         new NoClassDefFoundError("redis/clients/Jedis"));
   }
 
@@ -138,12 +152,13 @@ class TokenStoreFailureTest {
   void aStoreThatThrowsOnReserveAdmitsTheCallChargesNothingAndSaysSo(Throwable failure)
       throws IOException {
     HostileStore store = new HostileStore();
-    store.onReserve = () -> {
-      if (failure instanceof RuntimeException e) {
-        throw e;
-      }
-      throw (Error) failure;
-    };
+    store.onReserve =
+        () -> {
+          if (failure instanceof RuntimeException e) {
+            throw e;
+          }
+          throw (Error) failure;
+        };
 
     Admission admission = call(gateway(store));
 
@@ -172,8 +187,10 @@ class TokenStoreFailureTest {
   @Test
   void anAnswerThatDoesNotFitTheChargesFailsOpenAndItsReservationIsRefunded() throws IOException {
     HostileStore store = new HostileStore();
-    store.onReserve = () -> ReserveResult.admitted(Reservation.EMPTY,
-        List.of()); // one charge asked, no remaining count answered
+    store.onReserve =
+        () ->
+            ReserveResult.admitted(
+                Reservation.EMPTY, List.of()); // one charge asked, no remaining count answered
 
     call(gateway(store));
 
@@ -183,9 +200,10 @@ class TokenStoreFailureTest {
   @Test
   void aVirtualMachineErrorFromTheStoreIsNotSwallowed() {
     HostileStore store = new HostileStore();
-    store.onReserve = () -> {
-      throw new StackOverflowError();
-    };
+    store.onReserve =
+        () -> {
+          throw new StackOverflowError();
+        };
     GovernedCall call = begin(gateway(store));
 
     assertThatThrownBy(call::admit).isInstanceOf(StackOverflowError.class);
@@ -194,14 +212,15 @@ class TokenStoreFailureTest {
   @Test
   void aStoreThatBlocksIsWaitedForOnlyUntilTheStoreTimeout() {
     HostileStore store = new HostileStore();
-    store.onReserve = () -> {
-      awaitRelease();
-      return null;
-    };
+    store.onReserve =
+        () -> {
+          awaitRelease();
+          return null;
+        };
     GuardedStore guarded = new GuardedStore(store, Duration.ofMillis(20));
 
-    GuardedStore.Reserved reserved = assertTimeoutPreemptively(WAIT,
-        () -> guarded.reserve(charges(10), 1));
+    GuardedStore.Reserved reserved =
+        assertTimeoutPreemptively(WAIT, () -> guarded.reserve(charges(10), 1));
 
     assertThat(reserved.failed()).isTrue();
     assertThat(reserved.result().reservation()).isEqualTo(Reservation.EMPTY);
@@ -210,10 +229,11 @@ class TokenStoreFailureTest {
   @Test
   void aCallWhoseStoreBlocksGoesOnWithoutItsLimitsAndSaysSo() {
     HostileStore store = new HostileStore();
-    store.onReserve = () -> {
-      awaitRelease();
-      return null;
-    };
+    store.onReserve =
+        () -> {
+          awaitRelease();
+          return null;
+        };
     AiGateway gateway = gateway(store, Duration.ofMillis(20));
 
     Admission admission = assertTimeoutPreemptively(BLOCK.dividedBy(2), () -> call(gateway));
@@ -228,12 +248,13 @@ class TokenStoreFailureTest {
     HostileStore store = new HostileStore();
     AiGateway gateway = gateway(store, Duration.ofMillis(20));
     List<LimitCharge> taken = new ArrayList<>();
-    store.onReserve = () -> {
-      awaitRelease();
-      ReserveResult late = counters.reserve(charges(108));
-      taken.addAll(late.reservation().charges());
-      return late;
-    };
+    store.onReserve =
+        () -> {
+          awaitRelease();
+          ReserveResult late = counters.reserve(charges(108));
+          taken.addAll(late.reservation().charges());
+          return late;
+        };
     call(gateway);
 
     release.countDown();
@@ -247,15 +268,16 @@ class TokenStoreFailureTest {
   @Test
   void whileEveryStoreThreadIsHeldCallsFailOpenWithoutWaiting() {
     HostileStore store = new HostileStore();
-    store.onReserve = () -> {
-      awaitRelease();
-      return null;
-    };
+    store.onReserve =
+        () -> {
+          awaitRelease();
+          return null;
+        };
     GuardedStore guarded = new GuardedStore(store, Duration.ofMillis(20), 1);
 
     GuardedStore.Reserved first = guarded.reserve(charges(10), 1); // times out; its thread stays
-    GuardedStore.Reserved second = assertTimeoutPreemptively(WAIT,
-        () -> guarded.reserve(charges(10), 2));
+    GuardedStore.Reserved second =
+        assertTimeoutPreemptively(WAIT, () -> guarded.reserve(charges(10), 2));
 
     assertThat(first.failed()).isTrue();
     assertThat(second.failed()).isTrue();
@@ -265,9 +287,10 @@ class TokenStoreFailureTest {
   @Test
   void aStoreThatFailsToSettleIsVisibleInTheEvent() throws IOException {
     HostileStore store = new HostileStore();
-    store.onSettle = () -> {
-      throw new IllegalStateException("connection lost");
-    };
+    store.onSettle =
+        () -> {
+          throw new IllegalStateException("connection lost");
+        };
 
     call(gateway(store));
 
@@ -302,7 +325,8 @@ class TokenStoreFailureTest {
   void theStoreTimeoutMustBePositive() {
     assertThatThrownBy(() -> AiGateway.builder().storeTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("storeTimeout must be positive").hasMessageContaining("PT0S");
+        .hasMessageContaining("storeTimeout must be positive")
+        .hasMessageContaining("PT0S");
   }
 
   private void awaitRelease() {

@@ -42,24 +42,24 @@ class BackendHeadersTest {
 
   @ParameterizedTest
   @CsvSource({
-      "6m0s, 360000",
-      "2m52.8s, 172800",
-      "547ms, 547",
-      "1h2m3.5s, 3723500",
-      "20ms, 20",
-      "0s, 0",
-      "1.5s, 1500",
-      "0, 0",
-      "1h0m0s, 3600000",
-      "59.999s, 59999",
-      "'  7s  ', 7000",
-      ".5s, 500",
-      "1.s, 1000",
-      "2h, 7200000",
-      "1m1m, 120000",
-      "-1.5s, -1500",
-      "+2s, 2000",
-      "-0, 0",
+    "6m0s, 360000",
+    "2m52.8s, 172800",
+    "547ms, 547",
+    "1h2m3.5s, 3723500",
+    "20ms, 20",
+    "0s, 0",
+    "1.5s, 1500",
+    "0, 0",
+    "1h0m0s, 3600000",
+    "59.999s, 59999",
+    "'  7s  ', 7000",
+    ".5s, 500",
+    "1.s, 1000",
+    "2h, 7200000",
+    "1m1m, 120000",
+    "-1.5s, -1500",
+    "+2s, 2000",
+    "-0, 0",
   })
   void goDurationsAsOpenAiSendsThem(String text, long millis) {
     assertThat(BackendHeaders.goDuration(text)).isEqualTo(Duration.ofMillis(millis));
@@ -67,13 +67,13 @@ class BackendHeadersTest {
 
   @ParameterizedTest
   @CsvSource({
-      "300us, 300000",
-      "300µs, 300000", // micro sign U+00B5
-      "300μs, 300000", // Greek mu U+03BC
-      "10ns, 10",
-      "1.9ns, 1", // fractions of a nanosecond are dropped
-      "0.000000001s, 1",
-      "1ms500us, 1500000",
+    "300us, 300000",
+    "300µs, 300000", // micro sign U+00B5
+    "300μs, 300000", // Greek mu U+03BC
+    "10ns, 10",
+    "1.9ns, 1", // fractions of a nanosecond are dropped
+    "0.000000001s, 1",
+    "1ms500us, 1500000",
   })
   void goDurationsBelowAMillisecond(String text, long nanos) {
     assertThat(BackendHeaders.goDuration(text)).isEqualTo(Duration.ofNanos(nanos));
@@ -81,9 +81,33 @@ class BackendHeadersTest {
 
   @ParameterizedTest
   @NullSource
-  @ValueSource(strings = {"", " ", "abc", "5", "5x", "m5s", "1m-2s", "s", "6m0", "1 s", "1.2.3s",
-      "--1s", "-", "+", ".", ".s", "5S", "1d", "1e3s", "NaN", "1h 2m", "9999999999h", "0x10s",
-      "١s"}) // an Arabic-Indic digit is no digit here
+  @ValueSource(
+      strings = {
+        "",
+        " ",
+        "abc",
+        "5",
+        "5x",
+        "m5s",
+        "1m-2s",
+        "s",
+        "6m0",
+        "1 s",
+        "1.2.3s",
+        "--1s",
+        "-",
+        "+",
+        ".",
+        ".s",
+        "5S",
+        "1d",
+        "1e3s",
+        "NaN",
+        "1h 2m",
+        "9999999999h",
+        "0x10s",
+        "١s"
+      }) // an Arabic-Indic digit is no digit here
   void garbageIsNotADuration(String text) {
     assertThat(BackendHeaders.goDuration(text)).isNull();
   }
@@ -92,32 +116,45 @@ class BackendHeadersTest {
 
   @ParameterizedTest
   @CsvSource({
-      "retry-after-ms, 1500, PT1.5S",
-      "retry-after-ms, 12.5, PT0.0125S",
-      "retry-after-ms, ' 250 ', PT0.25S",
-      "retry-after-ms, 0, PT0S",
-      "x-ms-retry-after-ms, 2000, PT2S",
-      "X-Ms-Retry-After-Ms, 250.5, PT0.2505S",
-      "Retry-After, 20, PT20S",
-      "retry-after, 1.5, PT1.5S",
-      "Retry-After, 0, PT0S",
-      "Retry-After, 86400, PT24H",
-      "Retry-After, 'Mon, 01 Jun 2026 10:00:45 GMT', PT45S",
-      "Retry-After, 'Mon, 1 Jun 2026 10:00:45 GMT', PT45S",
-      "Retry-After, 'Mon, 01 Jun 2026 12:00:45 +0200', PT45S",
-      "Retry-After, 'Mon, 01 Jun 2026 09:00:00 GMT', PT0S", // in the past
-      "Retry-After, 'Monday, 01-Jun-26 10:01:00 GMT', PT1M", // RFC 850
-      "Retry-After, 'Mon Jun  1 10:02:00 2026', PT2M", // asctime
+    "retry-after-ms, 1500, PT1.5S",
+    "retry-after-ms, 12.5, PT0.0125S",
+    "retry-after-ms, ' 250 ', PT0.25S",
+    "retry-after-ms, 0, PT0S",
+    "x-ms-retry-after-ms, 2000, PT2S",
+    "X-Ms-Retry-After-Ms, 250.5, PT0.2505S",
+    "Retry-After, 20, PT20S",
+    "retry-after, 1.5, PT1.5S",
+    "Retry-After, 0, PT0S",
+    "Retry-After, 86400, PT24H",
+    "Retry-After, 'Mon, 01 Jun 2026 10:00:45 GMT', PT45S",
+    "Retry-After, 'Mon, 1 Jun 2026 10:00:45 GMT', PT45S",
+    "Retry-After, 'Mon, 01 Jun 2026 12:00:45 +0200', PT45S",
+    "Retry-After, 'Mon, 01 Jun 2026 09:00:00 GMT', PT0S", // in the past
+    "Retry-After, 'Monday, 01-Jun-26 10:01:00 GMT', PT1M", // RFC 850
+    "Retry-After, 'Mon Jun  1 10:02:00 2026', PT2M", // asctime
   })
   void retryAfterInEveryFormat(String name, String value, Duration expected) {
     assertThat(retryAfter(name, value)).isEqualTo(expected);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", " ", "soon", "-5", "+5", "1e3", "NaN", "Infinity", "0x10", "12abc",
-      "1,5", "Mon, 32 Jun 2026 10:00:00 GMT",
-      "Tue, 01 Jun 2026 10:00:00 GMT", // wrong weekday
-      "2026-06-01T10:00:45Z"})
+  @ValueSource(
+      strings = {
+        "",
+        " ",
+        "soon",
+        "-5",
+        "+5",
+        "1e3",
+        "NaN",
+        "Infinity",
+        "0x10",
+        "12abc",
+        "1,5",
+        "Mon, 32 Jun 2026 10:00:00 GMT",
+        "Tue, 01 Jun 2026 10:00:00 GMT", // wrong weekday
+        "2026-06-01T10:00:45Z"
+      })
   void unreadableRetryAfterIsNull(String value) {
     assertThat(retryAfter("Retry-After", value)).isNull();
     assertThat(retryAfter("retry-after-ms", value)).isNull();
@@ -149,13 +186,16 @@ class BackendHeadersTest {
     String digits = "9".repeat(200_000);
     String date = "Mon, 01 Jun 2026 10:00:45 GMT" + " ".repeat(200_000) + "x";
 
-    assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
-      for (int i = 0; i < 100; i++) {
-        assertThat(retryAfter("Retry-After", digits)).isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
-        assertThat(retryAfter("Retry-After", date)).isNull();
-        assertThat(BackendHeaders.goDuration(digits + "h")).isNull();
-      }
-    });
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(2),
+        () -> {
+          for (int i = 0; i < 100; i++) {
+            assertThat(retryAfter("Retry-After", digits))
+                .isEqualTo(Duration.ofNanos(Long.MAX_VALUE));
+            assertThat(retryAfter("Retry-After", date)).isNull();
+            assertThat(BackendHeaders.goDuration(digits + "h")).isNull();
+          }
+        });
   }
 
   @Test
@@ -168,14 +208,18 @@ class BackendHeadersTest {
 
   @Test
   void retryAfterMsWinsOverTheAzureHeader() {
-    assertThat(BackendHeaders.retryAfter(headers("x-ms-retry-after-ms", "9000",
-        "retry-after-ms", "100"), clock)).isEqualTo(Duration.ofMillis(100));
+    assertThat(
+            BackendHeaders.retryAfter(
+                headers("x-ms-retry-after-ms", "9000", "retry-after-ms", "100"), clock))
+        .isEqualTo(Duration.ofMillis(100));
   }
 
   @Test
   void anUnreadableHeaderGivesWayToTheNext() {
-    assertThat(BackendHeaders.retryAfter(headers("retry-after-ms", "soon",
-        "x-ms-retry-after-ms", "bad", "Retry-After", "3"), clock))
+    assertThat(
+            BackendHeaders.retryAfter(
+                headers("retry-after-ms", "soon", "x-ms-retry-after-ms", "bad", "Retry-After", "3"),
+                clock))
         .isEqualTo(Duration.ofSeconds(3));
   }
 
@@ -209,22 +253,41 @@ class BackendHeadersTest {
 
   @Test
   void rateLimitHeadersBecomeASnapshot() {
-    Map<String, String> headers = Map.of(
-        "x-ratelimit-limit-tokens", "150000", "x-ratelimit-remaining-tokens", "149984",
-        "x-ratelimit-reset-tokens", "6m0s", "x-ratelimit-limit-requests", "60",
-        "x-ratelimit-remaining-requests", "59", "x-ratelimit-reset-requests", "1s");
+    Map<String, String> headers =
+        Map.of(
+            "x-ratelimit-limit-tokens",
+            "150000",
+            "x-ratelimit-remaining-tokens",
+            "149984",
+            "x-ratelimit-reset-tokens",
+            "6m0s",
+            "x-ratelimit-limit-requests",
+            "60",
+            "x-ratelimit-remaining-requests",
+            "59",
+            "x-ratelimit-reset-requests",
+            "1s");
 
     RateLimitSnapshot snapshot = BackendHeaders.rateLimits(headers::get, clock);
 
-    assertThat(snapshot).isEqualTo(new RateLimitSnapshot(150000, 149984,
-        clock.instant().plusSeconds(360), 60, 59, clock.instant().plusSeconds(1)));
+    assertThat(snapshot)
+        .isEqualTo(
+            new RateLimitSnapshot(
+                150000,
+                149984,
+                clock.instant().plusSeconds(360),
+                60,
+                59,
+                clock.instant().plusSeconds(1)));
     assertThat(BackendHeaders.rateLimits(Map.<String, String>of()::get, clock)).isNull();
   }
 
   @Test
   void fractionalResetsAreExact() {
-    RateLimitSnapshot snapshot = BackendHeaders.rateLimits(headers(
-        "x-ratelimit-reset-tokens", "2m52.8s", "x-ratelimit-reset-requests", "547ms"), clock);
+    RateLimitSnapshot snapshot =
+        BackendHeaders.rateLimits(
+            headers("x-ratelimit-reset-tokens", "2m52.8s", "x-ratelimit-reset-requests", "547ms"),
+            clock);
 
     assertThat(snapshot.tokensResetAt()).isEqualTo(NOW.plusMillis(172_800));
     assertThat(snapshot.requestsResetAt()).isEqualTo(NOW.plusMillis(547));
@@ -249,8 +312,10 @@ class BackendHeadersTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "-5", "many", "1.5", "1e6", "99999999999999999999", "0x10"})
   void unreadableCountsAreMinusOne(String value) {
-    RateLimitSnapshot snapshot = BackendHeaders.rateLimits(headers(
-        "x-ratelimit-limit-tokens", value, "x-ratelimit-remaining-requests", "7"), clock);
+    RateLimitSnapshot snapshot =
+        BackendHeaders.rateLimits(
+            headers("x-ratelimit-limit-tokens", value, "x-ratelimit-remaining-requests", "7"),
+            clock);
 
     assertThat(snapshot.limitTokens()).isEqualTo(-1);
     assertThat(snapshot.remainingRequests()).isEqualTo(7);
@@ -266,13 +331,19 @@ class BackendHeadersTest {
 
   @Test
   void onlyUnreadableHeadersGiveNoSnapshot() {
-    assertThat(BackendHeaders.rateLimits(headers("x-ratelimit-remaining-tokens", "lots",
-        "x-ratelimit-reset-tokens", "later"), clock)).isNull();
+    assertThat(
+            BackendHeaders.rateLimits(
+                headers(
+                    "x-ratelimit-remaining-tokens", "lots", "x-ratelimit-reset-tokens", "later"),
+                clock))
+        .isNull();
   }
 
   @Test
   void unrelatedHeadersGiveNoSnapshot() {
-    assertThat(BackendHeaders.rateLimits(headers("content-type", "application/json",
-        "retry-after", "5"), clock)).isNull();
+    assertThat(
+            BackendHeaders.rateLimits(
+                headers("content-type", "application/json", "retry-after", "5"), clock))
+        .isNull();
   }
 }

@@ -16,13 +16,17 @@ class CircuitBreakerPolicyTest {
   void defaultsTripAfterFiveFailuresInTenSecondsForThirtySeconds() {
     CircuitBreakerPolicy policy = CircuitBreakerPolicy.defaults();
 
-    assertThat(policy.failureCount()).isEqualTo(CircuitBreakerPolicy.DEFAULT_FAILURE_COUNT)
+    assertThat(policy.failureCount())
+        .isEqualTo(CircuitBreakerPolicy.DEFAULT_FAILURE_COUNT)
         .isEqualTo(5);
-    assertThat(policy.interval()).isEqualTo(CircuitBreakerPolicy.DEFAULT_INTERVAL)
+    assertThat(policy.interval())
+        .isEqualTo(CircuitBreakerPolicy.DEFAULT_INTERVAL)
         .isEqualTo(Duration.ofSeconds(10));
-    assertThat(policy.tripDuration()).isEqualTo(CircuitBreakerPolicy.DEFAULT_TRIP_DURATION)
+    assertThat(policy.tripDuration())
+        .isEqualTo(CircuitBreakerPolicy.DEFAULT_TRIP_DURATION)
         .isEqualTo(Duration.ofSeconds(30));
-    assertThat(policy.maxTripDuration()).isEqualTo(CircuitBreakerPolicy.DEFAULT_MAX_TRIP_DURATION)
+    assertThat(policy.maxTripDuration())
+        .isEqualTo(CircuitBreakerPolicy.DEFAULT_MAX_TRIP_DURATION)
         .isEqualTo(Duration.ofHours(1));
     assertThat(policy.honoursRetryAfter()).isTrue();
     assertThat(policy.tripsOnConnectionFailures()).isTrue();
@@ -50,16 +54,18 @@ class CircuitBreakerPolicyTest {
 
   @Test
   void defaultsReadWell() {
-    assertThat(CircuitBreakerPolicy.defaults()).hasToString("CircuitBreakerPolicy{"
-        + "failureCount(5, PT10S), trip PT30S or retry-after up to PT1H}");
+    assertThat(CircuitBreakerPolicy.defaults())
+        .hasToString(
+            "CircuitBreakerPolicy{"
+                + "failureCount(5, PT10S), trip PT30S or retry-after up to PT1H}");
   }
 
   // ---------------------------------------------------------------- settings
 
   @Test
   void failureStatusesReplaceTheDefault() {
-    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder()
-        .failureStatuses(status -> status == 503).build();
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder().failureStatuses(status -> status == 503).build();
 
     assertThat(policy.isFailureStatus(503)).isTrue();
     assertThat(policy.isFailureStatus(429)).isFalse();
@@ -68,8 +74,10 @@ class CircuitBreakerPolicyTest {
 
   @Test
   void failureStatusesCanExtendTheDefault() {
-    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder()
-        .failureStatuses(CircuitBreakerPolicy.DEFAULT_FAILURE_STATUSES.or(s -> s == 408)).build();
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder()
+            .failureStatuses(CircuitBreakerPolicy.DEFAULT_FAILURE_STATUSES.or(s -> s == 408))
+            .build();
 
     assertThat(policy.isFailureStatus(408)).isTrue();
     assertThat(policy.isFailureStatus(429)).isTrue();
@@ -77,14 +85,18 @@ class CircuitBreakerPolicyTest {
 
   @Test
   void connectionFailuresCanBeIgnored() {
-    assertThat(CircuitBreakerPolicy.builder().tripOnConnectionFailures(false).build()
-        .tripsOnConnectionFailures()).isFalse();
+    assertThat(
+            CircuitBreakerPolicy.builder()
+                .tripOnConnectionFailures(false)
+                .build()
+                .tripsOnConnectionFailures())
+        .isFalse();
   }
 
   @Test
   void countModeSetsCountAndInterval() {
-    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder()
-        .failureCount(3, Duration.ofSeconds(20)).build();
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder().failureCount(3, Duration.ofSeconds(20)).build();
 
     assertThat(policy.failureCount()).isEqualTo(3);
     assertThat(policy.interval()).isEqualTo(Duration.ofSeconds(20));
@@ -93,21 +105,26 @@ class CircuitBreakerPolicyTest {
 
   @Test
   void rateModeSetsPercentMinimumCallsAndInterval() {
-    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder()
-        .failureRate(50, 20, Duration.ofMinutes(1)).build();
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder().failureRate(50, 20, Duration.ofMinutes(1)).build();
 
     assertThat(policy.failureCount()).isZero();
     assertThat(policy.failureRatePercent()).isEqualTo(50.0);
     assertThat(policy.minimumCalls()).isEqualTo(20);
     assertThat(policy.interval()).isEqualTo(Duration.ofMinutes(1));
-    assertThat(policy).hasToString("CircuitBreakerPolicy{failureRate(50, 20, PT1M), trip PT30S "
-        + "or retry-after up to PT1H}");
+    assertThat(policy)
+        .hasToString(
+            "CircuitBreakerPolicy{failureRate(50, 20, PT1M), trip PT30S "
+                + "or retry-after up to PT1H}");
   }
 
   @Test
   void tripDurationUsesTheRetryAfterWhenHonoured() {
-    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder()
-        .tripDuration(Duration.ofSeconds(30)).maxTripDuration(Duration.ofMinutes(5)).build();
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder()
+            .tripDuration(Duration.ofSeconds(30))
+            .maxTripDuration(Duration.ofMinutes(5))
+            .build();
 
     assertThat(policy.tripDuration(null)).isEqualTo(Duration.ofSeconds(30));
     assertThat(policy.tripDuration(Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
@@ -118,8 +135,11 @@ class CircuitBreakerPolicyTest {
 
   @Test
   void tripDurationIgnoresTheRetryAfterWhenNotHonoured() {
-    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder().honourRetryAfter(false)
-        .tripDuration(Duration.ofSeconds(12)).build();
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder()
+            .honourRetryAfter(false)
+            .tripDuration(Duration.ofSeconds(12))
+            .build();
 
     assertThat(policy.honoursRetryAfter()).isFalse();
     assertThat(policy.tripDuration(Duration.ofSeconds(99))).isEqualTo(Duration.ofSeconds(12));
@@ -128,8 +148,8 @@ class CircuitBreakerPolicyTest {
 
   @Test
   void aCoolDownIsTheRetryAfterCappedLikeATrip() {
-    CircuitBreakerPolicy policy = CircuitBreakerPolicy.builder()
-        .maxTripDuration(Duration.ofMinutes(5)).build();
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder().maxTripDuration(Duration.ofMinutes(5)).build();
 
     assertThat(policy.coolDown(Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
     assertThat(policy.coolDown(Duration.ofDays(365))).isEqualTo(Duration.ofMinutes(5));
@@ -153,8 +173,9 @@ class CircuitBreakerPolicyTest {
 
     assertThatThrownBy(() -> builder.failureRate(50, 20, Duration.ofMinutes(1)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("the trip condition was already set to failureCount(3, PT10S); "
-            + "failureCount and failureRate are exclusive");
+        .hasMessage(
+            "the trip condition was already set to failureCount(3, PT10S); "
+                + "failureCount and failureRate are exclusive");
   }
 
   @Test
@@ -183,8 +204,7 @@ class CircuitBreakerPolicyTest {
     assertThatThrownBy(() -> builder.failureCount(0, Duration.ofSeconds(10)))
         .isInstanceOf(IllegalArgumentException.class);
 
-    assertThat(builder.failureCount(2, Duration.ofSeconds(10)).build().failureCount())
-        .isEqualTo(2);
+    assertThat(builder.failureCount(2, Duration.ofSeconds(10)).build().failureCount()).isEqualTo(2);
   }
 
   // ---------------------------------------------------------------- validation
@@ -201,8 +221,8 @@ class CircuitBreakerPolicyTest {
     assertThatThrownBy(() -> CircuitBreakerPolicy.builder().failureCount(1, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("failure interval must be at least 1 ms but was PT0S");
-    assertThatThrownBy(() -> CircuitBreakerPolicy.builder()
-        .failureRate(50, 1, Duration.ofSeconds(-5)))
+    assertThatThrownBy(
+            () -> CircuitBreakerPolicy.builder().failureRate(50, 1, Duration.ofSeconds(-5)))
         .hasMessage("failure interval must be at least 1 ms but was PT-5S");
     assertThatThrownBy(() -> CircuitBreakerPolicy.builder().failureCount(1, Duration.ofNanos(5)))
         .hasMessage("failure interval must be at least 1 ms but was PT0.000000005S");
@@ -211,22 +231,26 @@ class CircuitBreakerPolicyTest {
   @ParameterizedTest
   @ValueSource(doubles = {0, -1, 100.01, Double.NaN, Double.POSITIVE_INFINITY})
   void failureRateMustBeAPercentage(double percent) {
-    assertThatThrownBy(() -> CircuitBreakerPolicy.builder()
-        .failureRate(percent, 10, Duration.ofSeconds(10)))
+    assertThatThrownBy(
+            () -> CircuitBreakerPolicy.builder().failureRate(percent, 10, Duration.ofSeconds(10)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("failure rate must be in (0, 100] percent but was " + percent);
   }
 
   @Test
   void aHundredPercentIsAllowed() {
-    assertThat(CircuitBreakerPolicy.builder().failureRate(100, 1, Duration.ofSeconds(1)).build()
-        .failureRatePercent()).isEqualTo(100.0);
+    assertThat(
+            CircuitBreakerPolicy.builder()
+                .failureRate(100, 1, Duration.ofSeconds(1))
+                .build()
+                .failureRatePercent())
+        .isEqualTo(100.0);
   }
 
   @Test
   void minimumCallsMustBePositive() {
-    assertThatThrownBy(() -> CircuitBreakerPolicy.builder()
-        .failureRate(50, 0, Duration.ofSeconds(10)))
+    assertThatThrownBy(
+            () -> CircuitBreakerPolicy.builder().failureRate(50, 0, Duration.ofSeconds(10)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("minimum calls must be >= 1 but was 0");
   }
@@ -240,8 +264,7 @@ class CircuitBreakerPolicyTest {
 
   @Test
   void maxTripDurationMustBePositive() {
-    assertThatThrownBy(() -> CircuitBreakerPolicy.builder()
-        .maxTripDuration(Duration.ofMinutes(-1)))
+    assertThatThrownBy(() -> CircuitBreakerPolicy.builder().maxTripDuration(Duration.ofMinutes(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("max trip duration must be positive but was PT-1M");
   }

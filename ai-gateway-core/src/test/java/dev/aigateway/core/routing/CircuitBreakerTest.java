@@ -32,8 +32,10 @@ class CircuitBreakerTest {
 
   /** 3 failures within 10 s trip it for 30 s. */
   private static CircuitBreakerPolicy threeIn10s() {
-    return CircuitBreakerPolicy.builder().failureCount(3, Duration.ofSeconds(10))
-        .tripDuration(Duration.ofSeconds(30)).build();
+    return CircuitBreakerPolicy.builder()
+        .failureCount(3, Duration.ofSeconds(10))
+        .tripDuration(Duration.ofSeconds(30))
+        .build();
   }
 
   private CircuitBreaker tripped() {
@@ -96,14 +98,17 @@ class CircuitBreakerTest {
 
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
     assertThat(acquire(breaker)).isFalse();
-    assertThat(transitions).singleElement().satisfies(t -> {
-      assertThat(t.backendId()).isEqualTo("b1");
-      assertThat(t.from()).isEqualTo(BreakerState.CLOSED);
-      assertThat(t.to()).isEqualTo(BreakerState.OPEN);
-      assertThat(t.at()).isEqualTo(START);
-      assertThat(t.openFor()).isEqualTo(Duration.ofSeconds(30));
-      assertThat(t.reason()).isEqualTo("3 failures in PT10S");
-    });
+    assertThat(transitions)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.backendId()).isEqualTo("b1");
+              assertThat(t.from()).isEqualTo(BreakerState.CLOSED);
+              assertThat(t.to()).isEqualTo(BreakerState.OPEN);
+              assertThat(t.at()).isEqualTo(START);
+              assertThat(t.openFor()).isEqualTo(Duration.ofSeconds(30));
+              assertThat(t.reason()).isEqualTo("3 failures in PT10S");
+            });
   }
 
   @Test
@@ -157,8 +162,8 @@ class CircuitBreakerTest {
 
   @Test
   void memoryStaysConstantAtAnyCallRate() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureRate(50, 10, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker =
+        breaker(CircuitBreakerPolicy.builder().failureRate(50, 10, Duration.ofSeconds(10)).build());
     for (int i = 0; i < 1_000_000; i++) {
       succeeded(breaker); // a million calls in one bucket: counters, not a list of calls
       if (i % 1000 == 0) {
@@ -172,8 +177,8 @@ class CircuitBreakerTest {
 
   @Test
   void rateModeWaitsForTheMinimumNumberOfCalls() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker =
+        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
     failed(breaker, null);
     failed(breaker, null);
     succeeded(breaker);
@@ -187,8 +192,8 @@ class CircuitBreakerTest {
 
   @Test
   void rateModeTripsExactlyAtThePercentage() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker =
+        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
     succeeded(breaker);
     succeeded(breaker);
     failed(breaker, null);
@@ -201,8 +206,8 @@ class CircuitBreakerTest {
 
   @Test
   void rateModeStaysClosedBelowThePercentage() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker =
+        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
     for (int i = 0; i < 3; i++) {
       succeeded(breaker);
     }
@@ -214,8 +219,8 @@ class CircuitBreakerTest {
 
   @Test
   void rateModeForgetsCallsOutsideTheInterval() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureRate(50, 4, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker =
+        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
     for (int i = 0; i < 3; i++) {
       succeeded(breaker);
     }
@@ -233,8 +238,8 @@ class CircuitBreakerTest {
 
   @Test
   void ignoredCallsAreNotCounted() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureRate(50, 2, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker =
+        breaker(CircuitBreakerPolicy.builder().failureRate(50, 2, Duration.ofSeconds(10)).build());
     failed(breaker, null);
     ignored(breaker);
     ignored(breaker);
@@ -260,8 +265,12 @@ class CircuitBreakerTest {
 
   @Test
   void retryAfterOfTheTrippingFailureSetsTheTripAndIsCapped() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureCount(1, Duration.ofSeconds(10)).maxTripDuration(Duration.ofMinutes(5)).build());
+    CircuitBreaker breaker =
+        breaker(
+            CircuitBreakerPolicy.builder()
+                .failureCount(1, Duration.ofSeconds(10))
+                .maxTripDuration(Duration.ofMinutes(5))
+                .build());
     failed(breaker, Duration.ofSeconds(7));
     assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(7));
     assertThat(transitions.get(0).reason())
@@ -289,8 +298,8 @@ class CircuitBreakerTest {
 
   @Test
   void aFractionalRetryAfterKeepsTheBreakerOpenUntilItHasFullyPassed() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureCount(1, Duration.ofSeconds(10)).build());
+    CircuitBreaker breaker =
+        breaker(CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)).build());
     failed(breaker, Duration.ofNanos(1_500_000)); // 1.5 ms
 
     clock.advance(Duration.ofMillis(1));
@@ -302,9 +311,13 @@ class CircuitBreakerTest {
 
   @Test
   void retryAfterIsIgnoredWhenNotHonoured() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureCount(1, Duration.ofSeconds(10)).honourRetryAfter(false)
-        .tripDuration(Duration.ofSeconds(12)).build());
+    CircuitBreaker breaker =
+        breaker(
+            CircuitBreakerPolicy.builder()
+                .failureCount(1, Duration.ofSeconds(10))
+                .honourRetryAfter(false)
+                .tripDuration(Duration.ofSeconds(12))
+                .build());
     failed(breaker, Duration.ofSeconds(99));
     assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(12));
     assertThat(transitions.get(0).reason()).isEqualTo("1 failure in PT10S");
@@ -331,8 +344,12 @@ class CircuitBreakerTest {
 
   @Test
   void aStaleSuccessArrivingWhileHalfOpenDoesNotDecideTheProbe() {
-    CircuitBreaker breaker = breaker(CircuitBreakerPolicy.builder()
-        .failureRate(50, 2, Duration.ofSeconds(10)).tripDuration(Duration.ofSeconds(30)).build());
+    CircuitBreaker breaker =
+        breaker(
+            CircuitBreakerPolicy.builder()
+                .failureRate(50, 2, Duration.ofSeconds(10))
+                .tripDuration(Duration.ofSeconds(30))
+                .build());
     long slow = breaker.tryAcquire(); // a long call, still running when the breaker trips
     failed(breaker, null);
     failed(breaker, null);
@@ -345,7 +362,8 @@ class CircuitBreakerTest {
     breaker.onIgnored(slow);
 
     assertThat(breaker.state()).as("only the probe decides").isEqualTo(BreakerState.HALF_OPEN);
-    assertThat(breaker.tryAcquire()).as("the probe is still in flight")
+    assertThat(breaker.tryAcquire())
+        .as("the probe is still in flight")
         .isEqualTo(CircuitBreaker.DENIED);
     breaker.onFailure(probe, null);
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
@@ -405,7 +423,8 @@ class CircuitBreakerTest {
 
     assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
     assertThat(acquire(breaker)).isTrue();
-    assertThat(transitions).extracting(BreakerTransition::to)
+    assertThat(transitions)
+        .extracting(BreakerTransition::to)
         .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED);
     assertThat(transitions.get(2).reason()).isEqualTo("probe succeeded");
   }
@@ -494,14 +513,16 @@ class CircuitBreakerTest {
         AtomicInteger acquired = new AtomicInteger();
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-          done.add(pool.submit(() -> {
-            ready.countDown();
-            start.await();
-            if (breaker.tryAcquire() != CircuitBreaker.DENIED) {
-              acquired.incrementAndGet();
-            }
-            return null;
-          }));
+          done.add(
+              pool.submit(
+                  () -> {
+                    ready.countDown();
+                    start.await();
+                    if (breaker.tryAcquire() != CircuitBreaker.DENIED) {
+                      acquired.incrementAndGet();
+                    }
+                    return null;
+                  }));
         }
         assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
         start.countDown();
@@ -510,7 +531,8 @@ class CircuitBreakerTest {
         }
 
         assertThat(acquired).as("round %d", round).hasValue(1);
-        assertThat(transitions).extracting(BreakerTransition::to)
+        assertThat(transitions)
+            .extracting(BreakerTransition::to)
             .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN);
       }
     } finally {
@@ -530,31 +552,40 @@ class CircuitBreakerTest {
     acquire(breaker);
     succeeded(breaker);
 
-    assertThat(transitions).extracting(BreakerTransition::from, BreakerTransition::to,
-        BreakerTransition::reason).containsExactly(
-            tuple(BreakerState.CLOSED, BreakerState.OPEN,
-                "3 failures in PT10S"),
-            tuple(BreakerState.OPEN, BreakerState.HALF_OPEN,
-                "trip ended, probing"),
-            tuple(BreakerState.HALF_OPEN, BreakerState.OPEN,
+    assertThat(transitions)
+        .extracting(BreakerTransition::from, BreakerTransition::to, BreakerTransition::reason)
+        .containsExactly(
+            tuple(BreakerState.CLOSED, BreakerState.OPEN, "3 failures in PT10S"),
+            tuple(BreakerState.OPEN, BreakerState.HALF_OPEN, "trip ended, probing"),
+            tuple(
+                BreakerState.HALF_OPEN,
+                BreakerState.OPEN,
                 "probe failed; retry-after from backend"),
-            tuple(BreakerState.OPEN, BreakerState.HALF_OPEN,
-                "trip ended, probing"),
-            tuple(BreakerState.HALF_OPEN, BreakerState.CLOSED,
-                "probe succeeded"));
-    assertThat(transitions).extracting(BreakerTransition::at).containsExactly(START,
-        START.plusSeconds(30), START.plusSeconds(30), START.plusSeconds(35),
-        START.plusSeconds(35));
-    assertThat(transitions).extracting(BreakerTransition::openFor).containsExactly(
-        Duration.ofSeconds(30), null, Duration.ofSeconds(5), null, null);
+            tuple(BreakerState.OPEN, BreakerState.HALF_OPEN, "trip ended, probing"),
+            tuple(BreakerState.HALF_OPEN, BreakerState.CLOSED, "probe succeeded"));
+    assertThat(transitions)
+        .extracting(BreakerTransition::at)
+        .containsExactly(
+            START,
+            START.plusSeconds(30),
+            START.plusSeconds(30),
+            START.plusSeconds(35),
+            START.plusSeconds(35));
+    assertThat(transitions)
+        .extracting(BreakerTransition::openFor)
+        .containsExactly(Duration.ofSeconds(30), null, Duration.ofSeconds(5), null, null);
   }
 
   @Test
   void aThrowingTransitionListenerDoesNotBreakTheBreaker() {
-    CircuitBreaker breaker = new CircuitBreaker("b1", CircuitBreakerPolicy.builder()
-        .failureCount(1, Duration.ofSeconds(1)).build(), clock, t -> {
-          throw new IllegalStateException("listener bug");
-        });
+    CircuitBreaker breaker =
+        new CircuitBreaker(
+            "b1",
+            CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(1)).build(),
+            clock,
+            t -> {
+              throw new IllegalStateException("listener bug");
+            });
 
     failed(breaker, null);
     assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);

@@ -15,8 +15,9 @@ class FailoverTest {
 
   @Test
   void theFirstEventTimeoutIsSetOnTheBuilder() {
-    assertThat(Failover.builder().firstEventTimeout(Duration.ofMinutes(3)).build()
-        .firstEventTimeout()).isEqualTo(Duration.ofMinutes(3));
+    assertThat(
+            Failover.builder().firstEventTimeout(Duration.ofMinutes(3)).build().firstEventTimeout())
+        .isEqualTo(Duration.ofMinutes(3));
   }
 
   @Test

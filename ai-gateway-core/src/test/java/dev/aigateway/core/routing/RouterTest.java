@@ -23,7 +23,7 @@ class RouterTest {
     for (Backend.Builder b : backends) {
       pool.backend(b);
     }
-    return new Router(pool.build(), clock, t -> { });
+    return new Router(pool.build(), clock, t -> {});
   }
 
   private static Map<String, Integer> pick(Router router, int calls) {
@@ -38,8 +38,12 @@ class RouterTest {
 
   @Test
   void weightedSplitStaysWithinTwoPointsOfTheWeightsOverTenThousandCalls() {
-    Router router = router(LoadBalancing.weighted(), backend("a").weight(5),
-        backend("b").weight(3), backend("c").weight(2));
+    Router router =
+        router(
+            LoadBalancing.weighted(),
+            backend("a").weight(5),
+            backend("b").weight(3),
+            backend("c").weight(2));
 
     Map<String, Integer> counts = pick(router, 10_000);
 
@@ -50,8 +54,8 @@ class RouterTest {
 
   @Test
   void smoothWeightingInterleavesInsteadOfBursting() {
-    Router router = router(LoadBalancing.weighted(), backend("a").weight(5), backend("b"),
-        backend("c"));
+    Router router =
+        router(LoadBalancing.weighted(), backend("a").weight(5), backend("b"), backend("c"));
 
     StringBuilder order = new StringBuilder();
     for (int i = 0; i < 7; i++) {
@@ -63,11 +67,14 @@ class RouterTest {
 
   @Test
   void roundRobinIsExactOverTenThousandCalls() {
-    Router router = router(LoadBalancing.roundRobin(), backend("a"), backend("b"), backend("c"),
-        backend("d"));
+    Router router =
+        router(LoadBalancing.roundRobin(), backend("a"), backend("b"), backend("c"), backend("d"));
 
-    assertThat(pick(router, 10_000)).containsEntry("a", 2500).containsEntry("b", 2500)
-        .containsEntry("c", 2500).containsEntry("d", 2500);
+    assertThat(pick(router, 10_000))
+        .containsEntry("a", 2500)
+        .containsEntry("b", 2500)
+        .containsEntry("c", 2500)
+        .containsEntry("d", 2500);
   }
 
   @Test
@@ -97,10 +104,14 @@ class RouterTest {
   void capacityAwareSteersAwayFromABackendWithoutHeadroom() {
     Router router = router(LoadBalancing.capacityAware(), backend("a"), backend("b"));
     Instant reset = clock.instant().plusSeconds(30);
-    router.backends().get(0).rateLimits(
-        new RateLimitSnapshot(100_000, 900, reset, 1000, 500, reset));
-    router.backends().get(1).rateLimits(
-        new RateLimitSnapshot(100_000, 40_000, reset, 1000, 500, reset));
+    router
+        .backends()
+        .get(0)
+        .rateLimits(new RateLimitSnapshot(100_000, 900, reset, 1000, 500, reset));
+    router
+        .backends()
+        .get(1)
+        .rateLimits(new RateLimitSnapshot(100_000, 40_000, reset, 1000, 500, reset));
 
     assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("b");
     assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("b");
@@ -111,22 +122,27 @@ class RouterTest {
     Router router = router(LoadBalancing.capacityAware(), backend("a"), backend("b"));
     Instant past = clock.instant().minusSeconds(1);
     router.backends().get(0).rateLimits(new RateLimitSnapshot(100_000, 10, past, -1, -1, null));
-    router.backends().get(1).rateLimits(new RateLimitSnapshot(100_000, 50_000,
-        clock.instant().plusSeconds(60), -1, -1, null));
+    router
+        .backends()
+        .get(1)
+        .rateLimits(
+            new RateLimitSnapshot(100_000, 50_000, clock.instant().plusSeconds(60), -1, -1, null));
 
     assertThat(router.select("m", List.of(), null, 2_000, false).backend().id()).isEqualTo("a");
   }
 
   @Test
   void backendsThatDoNotServeTheModelAreNeverPicked() {
-    Router router = router(LoadBalancing.roundRobin(), backend("a").model("gpt-4o", "x"),
-        backend("b").model("gpt-4.1", "y"));
+    Router router =
+        router(
+            LoadBalancing.roundRobin(),
+            backend("a").model("gpt-4o", "x"),
+            backend("b").model("gpt-4.1", "y"));
 
     assertThat(router.serves("gpt-4o")).isTrue();
     assertThat(router.serves("o3")).isFalse();
     for (int i = 0; i < 5; i++) {
-      assertThat(router.select("gpt-4.1", List.of(), null, 0, false).backend().id())
-          .isEqualTo("b");
+      assertThat(router.select("gpt-4.1", List.of(), null, 0, false).backend().id()).isEqualTo("b");
     }
   }
 
@@ -143,8 +159,8 @@ class RouterTest {
 
   @Test
   void trafficSplitSharesMatchThePercentagesOverTenThousandConsumers() {
-    TrafficSplit split = TrafficSplit.forModel("gpt-4o").send(10, "gpt-4.1")
-        .send(5, "gpt-5").build();
+    TrafficSplit split =
+        TrafficSplit.forModel("gpt-4o").send(10, "gpt-4.1").send(5, "gpt-5").build();
     int toFourOne = 0;
     int toFive = 0;
     for (int i = 0; i < 10_000; i++) {

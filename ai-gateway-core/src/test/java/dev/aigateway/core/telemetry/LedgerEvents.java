@@ -19,20 +19,30 @@ final class LedgerEvents {
 
   /** A successful call whose usage the backend reported. */
   static GatewayEvent reported(String consumer, String model, Instant at, Usage usage) {
-    return base(consumer, model, at).usage(usage, UsageSource.REPORTED, UsageSource.REPORTED)
-        .outcome(CallOutcome.SUCCESS).status(200).build();
+    return base(consumer, model, at)
+        .usage(usage, UsageSource.REPORTED, UsageSource.REPORTED)
+        .outcome(CallOutcome.SUCCESS)
+        .status(200)
+        .build();
   }
 
   /** A truncated call whose usage the gateway had to count itself. */
   static GatewayEvent estimated(String consumer, String model, Instant at, Usage usage) {
-    return base(consumer, model, at).usage(usage, UsageSource.ESTIMATED, UsageSource.ESTIMATED)
-        .outcome(CallOutcome.TRUNCATED).status(200).build();
+    return base(consumer, model, at)
+        .usage(usage, UsageSource.ESTIMATED, UsageSource.ESTIMATED)
+        .outcome(CallOutcome.TRUNCATED)
+        .status(200)
+        .build();
   }
 
   /** A call a quota rejected: no backend, no usage. */
   static GatewayEvent rejected(String consumer, String model, Instant at) {
-    return base(consumer, model, at).usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
-        .outcome(CallOutcome.REJECTED).rejection(RejectionReason.TOKEN_QUOTA).status(403).build();
+    return base(consumer, model, at)
+        .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
+        .outcome(CallOutcome.REJECTED)
+        .rejection(RejectionReason.TOKEN_QUOTA)
+        .status(403)
+        .build();
   }
 
   static GatewayEvent.Builder base(String consumer, String model, Instant at) {

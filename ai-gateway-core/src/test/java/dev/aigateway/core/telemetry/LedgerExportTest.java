@@ -21,21 +21,36 @@ import org.junit.jupiter.api.Test;
 class LedgerExportTest {
 
   private static final Instant T = Instant.parse("2025-03-14T10:15:30Z");
-  private static final List<String> AWKWARD = List.of(
-      "plain", "comma, inside", "say \"hi\"", "\"quoted\"", "line\nbreak", "crlf\r\nbreak",
-      "  spaced  ", "", "ünïcødé 日本語 🚀", "=1+2", ",", "\"", "tab\there");
+  private static final List<String> AWKWARD =
+      List.of(
+          "plain",
+          "comma, inside",
+          "say \"hi\"",
+          "\"quoted\"",
+          "line\nbreak",
+          "crlf\r\nbreak",
+          "  spaced  ",
+          "",
+          "ünïcødé 日本語 🚀",
+          "=1+2",
+          ",",
+          "\"",
+          "tab\there");
 
   /** A ledger with awkward consumer and model names, priced and unpriced, estimated and not. */
   private static UsageLedger awkwardLedger() {
-    UsageLedger ledger = UsageLedger.builder()
-        .priceTable(PriceTable.builder()
-            .model("gpt-4o", Price.perMillion("2.50", "1.25", "10.00"))
-            .modelPrefix("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
-            .build())
-        .build();
+    UsageLedger ledger =
+        UsageLedger.builder()
+            .priceTable(
+                PriceTable.builder()
+                    .model("gpt-4o", Price.perMillion("2.50", "1.25", "10.00"))
+                    .modelPrefix("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
+                    .build())
+            .build();
     for (int i = 0; i < AWKWARD.size(); i++) {
       String name = AWKWARD.get(i);
-      ledger.onEvent(reported(name, "gpt-4o-mini", T, new Usage(1_234_567, 89, 1_234_656, 4_567, 0)));
+      ledger.onEvent(
+          reported(name, "gpt-4o-mini", T, new Usage(1_234_567, 89, 1_234_656, 4_567, 0)));
       ledger.onEvent(reported("team-a", name, T, Usage.of(i, i)));
       ledger.onEvent(estimated(name, "gpt-4o", T.plusSeconds(i), Usage.of(10, 5)));
       ledger.onEvent(rejected(name, name, T));
@@ -53,7 +68,9 @@ class LedgerExportTest {
     List<LedgerEntry> read = UsageLedger.readCsv(new StringReader(csv.toString()));
     assertThat(read).hasSizeGreaterThan(AWKWARD.size() * 3).isEqualTo(ledger.entries());
     assertThat(read).extracting(LedgerEntry::consumer).containsAll(AWKWARD);
-    assertThat(read).extracting(LedgerEntry::cost).containsNull()
+    assertThat(read)
+        .extracting(LedgerEntry::cost)
+        .containsNull()
         // (1,230,000 x 0.15 + 4,567 x 0.075 + 89 x 0.60) / 1,000,000
         .contains(new BigDecimal("0.184895925"));
   }
@@ -71,43 +88,82 @@ class LedgerExportTest {
 
   @Test
   void csvHasAHeaderAndQuotesOnlyWhatNeedsIt() throws IOException {
-    List<LedgerEntry> rows = List.of(
-        new LedgerEntry(Instant.parse("2025-03-01T00:00:00Z"), QuotaPeriod.MONTHLY, "team-a",
-            "gpt-4o", 3, 1_000, 400, 200, 1_200, 15, new BigDecimal("0.00400000"), null),
-        new LedgerEntry(Instant.parse("2025-03-14T10:00:00Z"), QuotaPeriod.HOURLY, "a,\"b\"",
-            " m ", 1, 0, 0, 0, 0, 0, null, new BigDecimal("0E-8")));
+    List<LedgerEntry> rows =
+        List.of(
+            new LedgerEntry(
+                Instant.parse("2025-03-01T00:00:00Z"),
+                QuotaPeriod.MONTHLY,
+                "team-a",
+                "gpt-4o",
+                3,
+                1_000,
+                400,
+                200,
+                1_200,
+                15,
+                new BigDecimal("0.00400000"),
+                null),
+            new LedgerEntry(
+                Instant.parse("2025-03-14T10:00:00Z"),
+                QuotaPeriod.HOURLY,
+                "a,\"b\"",
+                " m ",
+                1,
+                0,
+                0,
+                0,
+                0,
+                0,
+                null,
+                new BigDecimal("0E-8")));
     StringWriter csv = new StringWriter();
 
     UsageLedger.writeCsv(rows, csv);
 
-    assertThat(csv.toString()).isEqualTo(
-        "period,period_start,consumer,model,calls,input_tokens,cached_input_tokens,output_tokens,"
-            + "total_tokens,estimated_tokens,cost,estimated_cost\r\n"
-            + "MONTHLY,2025-03-01T00:00:00Z,team-a,gpt-4o,3,1000,400,200,1200,15,0.00400000,\r\n"
-            + "HOURLY,2025-03-14T10:00:00Z,\"a,\"\"b\"\"\",\" m \",1,0,0,0,0,0,,0.00000000\r\n");
+    assertThat(csv.toString())
+        .isEqualTo(
+            "period,period_start,consumer,model,calls,input_tokens,cached_input_tokens,output_tokens,"
+                + "total_tokens,estimated_tokens,cost,estimated_cost\r\n"
+                + "MONTHLY,2025-03-01T00:00:00Z,team-a,gpt-4o,3,1000,400,200,1200,15,0.00400000,\r\n"
+                + "HOURLY,2025-03-14T10:00:00Z,\"a,\"\"b\"\"\",\" m \",1,0,0,0,0,0,,0.00000000\r\n");
   }
 
   @Test
   void jsonKeepsCostsAsDecimalStrings() throws IOException {
-    List<LedgerEntry> rows = List.of(new LedgerEntry(Instant.parse("2025-03-01T00:00:00Z"),
-        QuotaPeriod.MONTHLY, "team-a", "gpt-4o", 3, 1_000, 400, 200, 1_200, 15,
-        new BigDecimal("0.18518505"), null));
+    List<LedgerEntry> rows =
+        List.of(
+            new LedgerEntry(
+                Instant.parse("2025-03-01T00:00:00Z"),
+                QuotaPeriod.MONTHLY,
+                "team-a",
+                "gpt-4o",
+                3,
+                1_000,
+                400,
+                200,
+                1_200,
+                15,
+                new BigDecimal("0.18518505"),
+                null));
     StringWriter json = new StringWriter();
 
     UsageLedger.writeJson(rows, json);
 
-    assertThat(json.toString().replaceAll("\\s", "")).isEqualTo("[{\"period\":\"MONTHLY\","
-        + "\"periodStart\":\"2025-03-01T00:00:00Z\",\"consumer\":\"team-a\",\"model\":\"gpt-4o\","
-        + "\"calls\":3,\"inputTokens\":1000,\"cachedInputTokens\":400,\"outputTokens\":200,"
-        + "\"totalTokens\":1200,\"estimatedTokens\":15,\"cost\":\"0.18518505\","
-        + "\"estimatedCost\":null}]");
+    assertThat(json.toString().replaceAll("\\s", ""))
+        .isEqualTo(
+            "[{\"period\":\"MONTHLY\","
+                + "\"periodStart\":\"2025-03-01T00:00:00Z\",\"consumer\":\"team-a\",\"model\":\"gpt-4o\","
+                + "\"calls\":3,\"inputTokens\":1000,\"cachedInputTokens\":400,\"outputTokens\":200,"
+                + "\"totalTokens\":1200,\"estimatedTokens\":15,\"cost\":\"0.18518505\","
+                + "\"estimatedCost\":null}]");
   }
 
   @Test
   void decimalsOfAnyScaleRoundTripExactly() throws IOException {
-    List<LedgerEntry> rows = List.of(
-        entry(new BigDecimal("1E+3"), new BigDecimal("0.000000000000000001")),
-        entry(new BigDecimal("12345678901234567890.123456789"), BigDecimal.ZERO));
+    List<LedgerEntry> rows =
+        List.of(
+            entry(new BigDecimal("1E+3"), new BigDecimal("0.000000000000000001")),
+            entry(new BigDecimal("12345678901234567890.123456789"), BigDecimal.ZERO));
 
     StringWriter csv = new StringWriter();
     UsageLedger.writeCsv(rows, csv);
@@ -133,21 +189,35 @@ class LedgerExportTest {
 
   @Test
   void csvWithLfLineEndsAByteOrderMarkAndATrailingBlankLineReads() throws IOException {
-    String csv = "\uFEFFperiod,period_start,consumer,model,calls,input_tokens,cached_input_tokens,"
-        + "output_tokens,total_tokens,estimated_tokens,cost,estimated_cost\n"
-        + "DAILY,2025-03-14T00:00:00Z,\"multi\nline\",m,1,2,0,3,5,0,0.5,\n\n";
+    String csv =
+        "\uFEFFperiod,period_start,consumer,model,calls,input_tokens,cached_input_tokens,"
+            + "output_tokens,total_tokens,estimated_tokens,cost,estimated_cost\n"
+            + "DAILY,2025-03-14T00:00:00Z,\"multi\nline\",m,1,2,0,3,5,0,0.5,\n\n";
 
-    assertThat(UsageLedger.readCsv(new StringReader(csv))).containsExactly(
-        new LedgerEntry(Instant.parse("2025-03-14T00:00:00Z"), QuotaPeriod.DAILY, "multi\nline",
-            "m", 1, 2, 0, 3, 5, 0, new BigDecimal("0.5"), null));
+    assertThat(UsageLedger.readCsv(new StringReader(csv)))
+        .containsExactly(
+            new LedgerEntry(
+                Instant.parse("2025-03-14T00:00:00Z"),
+                QuotaPeriod.DAILY,
+                "multi\nline",
+                "m",
+                1,
+                2,
+                0,
+                3,
+                5,
+                0,
+                new BigDecimal("0.5"),
+                null));
   }
 
   @Test
   void aCostWrittenAsAJsonNumberIsReadExactly() throws IOException {
-    String json = "[{\"period\":\"DAILY\",\"periodStart\":\"2025-03-14T00:00:00Z\","
-        + "\"consumer\":\"c\",\"model\":\"m\",\"calls\":1,\"inputTokens\":0,"
-        + "\"cachedInputTokens\":0,\"outputTokens\":0,\"totalTokens\":0,\"estimatedTokens\":0,"
-        + "\"cost\":0.1000000000000000055511151231257827,\"estimatedCost\":0.30}]";
+    String json =
+        "[{\"period\":\"DAILY\",\"periodStart\":\"2025-03-14T00:00:00Z\","
+            + "\"consumer\":\"c\",\"model\":\"m\",\"calls\":1,\"inputTokens\":0,"
+            + "\"cachedInputTokens\":0,\"outputTokens\":0,\"totalTokens\":0,\"estimatedTokens\":0,"
+            + "\"cost\":0.1000000000000000055511151231257827,\"estimatedCost\":0.30}]";
 
     LedgerEntry row = UsageLedger.readJson(new StringReader(json)).get(0);
 
@@ -159,11 +229,13 @@ class LedgerExportTest {
   void aCsvWithTheWrongHeaderIsRejectedWithTheHeaderItHad() {
     assertThatThrownBy(() -> UsageLedger.readCsv(new StringReader("period,start\r\n")))
         .isInstanceOf(IOException.class)
-        .hasMessage("ledger CSV header must be period,period_start,consumer,model,calls,"
-            + "input_tokens,cached_input_tokens,output_tokens,total_tokens,estimated_tokens,cost,"
-            + "estimated_cost but was period,start");
+        .hasMessage(
+            "ledger CSV header must be period,period_start,consumer,model,calls,"
+                + "input_tokens,cached_input_tokens,output_tokens,total_tokens,estimated_tokens,cost,"
+                + "estimated_cost but was period,start");
     assertThatThrownBy(() -> UsageLedger.readCsv(new StringReader("")))
-        .isInstanceOf(IOException.class).hasMessageStartingWith("ledger CSV is empty");
+        .isInstanceOf(IOException.class)
+        .hasMessageStartingWith("ledger CSV is empty");
   }
 
   @Test
@@ -172,8 +244,11 @@ class LedgerExportTest {
     UsageLedger.writeCsv(List.of(), csv);
     String header = csv.toString();
 
-    assertThatThrownBy(() -> UsageLedger.readCsv(new StringReader(header
-        + "DAILY,2025-03-14T00:00:00Z,c,m,one,0,0,0,0,0,,\r\n")))
+    assertThatThrownBy(
+            () ->
+                UsageLedger.readCsv(
+                    new StringReader(
+                        header + "DAILY,2025-03-14T00:00:00Z,c,m,one,0,0,0,0,0,,\r\n")))
         .isInstanceOf(IOException.class)
         .hasMessageStartingWith("ledger CSV record at line 2 is malformed")
         .hasMessageContaining("one");
@@ -183,8 +258,10 @@ class LedgerExportTest {
     assertThatThrownBy(() -> UsageLedger.readCsv(new StringReader(header + "\"open")))
         .isInstanceOf(IOException.class)
         .hasMessage("ledger CSV has an unterminated quoted field starting at line 2");
-    assertThatThrownBy(() -> UsageLedger.readCsv(new StringReader(header
-        + "DAILY,2025-03-14T00:00:00Z,c,m,-1,0,0,0,0,0,,\r\n")))
+    assertThatThrownBy(
+            () ->
+                UsageLedger.readCsv(
+                    new StringReader(header + "DAILY,2025-03-14T00:00:00Z,c,m,-1,0,0,0,0,0,,\r\n")))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("ledger counts must be >= 0 but were calls=-1");
   }
@@ -205,20 +282,21 @@ class LedgerExportTest {
   void exportsLeaveTheWriterOpen() throws IOException {
     boolean[] closed = {false};
     StringWriter target = new StringWriter();
-    Writer writer = new Writer() {
-      @Override
-      public void write(char[] buf, int off, int len) {
-        target.write(buf, off, len);
-      }
+    Writer writer =
+        new Writer() {
+          @Override
+          public void write(char[] buf, int off, int len) {
+            target.write(buf, off, len);
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {
-        closed[0] = true;
-      }
-    };
+          @Override
+          public void close() {
+            closed[0] = true;
+          }
+        };
 
     awkwardLedger().writeJson(writer);
     awkwardLedger().writeCsv(writer);
@@ -239,7 +317,18 @@ class LedgerExportTest {
   }
 
   private static LedgerEntry entry(BigDecimal cost, BigDecimal estimatedCost) {
-    return new LedgerEntry(Instant.parse("2025-03-14T00:00:00Z"), QuotaPeriod.DAILY, "c", "m", 1,
-        0, 0, 0, 0, 0, cost, estimatedCost);
+    return new LedgerEntry(
+        Instant.parse("2025-03-14T00:00:00Z"),
+        QuotaPeriod.DAILY,
+        "c",
+        "m",
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        cost,
+        estimatedCost);
   }
 }

@@ -33,7 +33,8 @@ class PriceTableTest {
   void reasoningTokensArePartOfTheOutputAndNotChargedTwice() {
     Usage withReasoning = new Usage(0, 1_000, 1_000, 0, 800);
 
-    assertThat(GPT_4O.cost(withReasoning)).isEqualTo(GPT_4O.cost(Usage.of(0, 1_000)))
+    assertThat(GPT_4O.cost(withReasoning))
+        .isEqualTo(GPT_4O.cost(Usage.of(0, 1_000)))
         .isEqualTo(new BigDecimal("0.01"));
   }
 
@@ -60,14 +61,14 @@ class PriceTableTest {
     Price price = Price.perMillion("1000000", "1000000", "1000000");
     Usage usage = new Usage(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, 0);
 
-    assertThat(price.cost(usage)).isEqualByComparingTo(
-        BigDecimal.valueOf(Long.MAX_VALUE).multiply(BigDecimal.valueOf(2)));
+    assertThat(price.cost(usage))
+        .isEqualByComparingTo(BigDecimal.valueOf(Long.MAX_VALUE).multiply(BigDecimal.valueOf(2)));
   }
 
   @Test
   void costIsNeverRoundedOnlyFreedOfTrailingZeros() {
-    assertThat(Price.perMillion("3", "3", "3").cost(Usage.of(1, 0))).isEqualTo(
-        new BigDecimal("0.000003"));
+    assertThat(Price.perMillion("3", "3", "3").cost(Usage.of(1, 0)))
+        .isEqualTo(new BigDecimal("0.000003"));
     assertThat(Price.perMillion("0.123456789", "0", "0").cost(Usage.of(7, 0)))
         .isEqualTo(new BigDecimal("0.000000864197523"));
     assertThat(Price.perMillion("2.50", "0", "0").cost(Usage.of(400_000, 0)))
@@ -76,8 +77,9 @@ class PriceTableTest {
 
   @Test
   void wholeAmountsAreNeverInExponentForm() {
-    BigDecimal cost = Price.perMillion(new BigDecimal("1E+7"), BigDecimal.ZERO, BigDecimal.ZERO)
-        .cost(Usage.of(1_000_000, 0));
+    BigDecimal cost =
+        Price.perMillion(new BigDecimal("1E+7"), BigDecimal.ZERO, BigDecimal.ZERO)
+            .cost(Usage.of(1_000_000, 0));
 
     assertThat(cost).isEqualTo(new BigDecimal("10000000"));
     assertThat(cost.toString()).isEqualTo("10000000");
@@ -118,10 +120,11 @@ class PriceTableTest {
 
   @Test
   void theLongestMatchingPrefixWins() {
-    PriceTable table = PriceTable.builder()
-        .modelPrefix("gpt-4o", GPT_4O)
-        .modelPrefix("gpt-4o-mini", GPT_4O_MINI)
-        .build();
+    PriceTable table =
+        PriceTable.builder()
+            .modelPrefix("gpt-4o", GPT_4O)
+            .modelPrefix("gpt-4o-mini", GPT_4O_MINI)
+            .build();
 
     assertThat(table.price("gpt-4o-mini-2024-07-18")).contains(GPT_4O_MINI);
     assertThat(table.price("gpt-4o-2024-11-20")).contains(GPT_4O);
@@ -131,10 +134,11 @@ class PriceTableTest {
   @Test
   void anExactEntryBeatsAnyPrefix() {
     Price special = Price.perMillion("1", "1", "1");
-    PriceTable table = PriceTable.builder()
-        .modelPrefix("gpt-4o-mini", GPT_4O_MINI)
-        .model("gpt-4o-mini-2024-07-18", special)
-        .build();
+    PriceTable table =
+        PriceTable.builder()
+            .modelPrefix("gpt-4o-mini", GPT_4O_MINI)
+            .model("gpt-4o-mini-2024-07-18", special)
+            .build();
 
     assertThat(table.price("gpt-4o-mini-2024-07-18")).contains(special);
     assertThat(table.price("gpt-4o-mini")).contains(GPT_4O_MINI);
@@ -173,9 +177,11 @@ class PriceTableTest {
   @Test
   void missingPricesAreRejectedWithTheirName() {
     assertThatThrownBy(() -> Price.perMillion("1", null, "1"))
-        .isInstanceOf(NullPointerException.class).hasMessage("cached input price");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("cached input price");
     assertThatThrownBy(() -> new Price(BigDecimal.ONE, BigDecimal.ONE, null))
-        .isInstanceOf(NullPointerException.class).hasMessage("output price");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("output price");
   }
 
   @Test
@@ -190,17 +196,18 @@ class PriceTableTest {
 
   @Test
   void aModelPricedTwiceFailsFast() {
-    assertThatThrownBy(() -> PriceTable.builder().model("gpt-4o", GPT_4O)
-        .model("gpt-4o", GPT_4O_MINI))
+    assertThatThrownBy(
+            () -> PriceTable.builder().model("gpt-4o", GPT_4O).model("gpt-4o", GPT_4O_MINI))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("model 'gpt-4o' was already priced at Price{input=2.50, cachedInput=1.25, "
-            + "output=10.00 per million tokens}");
+        .hasMessage(
+            "model 'gpt-4o' was already priced at Price{input=2.50, cachedInput=1.25, "
+                + "output=10.00 per million tokens}");
   }
 
   @Test
   void theSameNameMayBeAnExactModelAndAPrefix() {
-    PriceTable table = PriceTable.builder().model("gpt-4o", GPT_4O)
-        .modelPrefix("gpt-4o", GPT_4O_MINI).build();
+    PriceTable table =
+        PriceTable.builder().model("gpt-4o", GPT_4O).modelPrefix("gpt-4o", GPT_4O_MINI).build();
 
     assertThat(table.price("gpt-4o")).contains(GPT_4O);
     assertThat(table.price("gpt-4o-x")).contains(GPT_4O_MINI);
@@ -208,14 +215,19 @@ class PriceTableTest {
 
   @Test
   void readsWell() {
-    PriceTable table = PriceTable.builder().model("b", Price.perMillion("1", "2"))
-        .model("a", Price.perMillion("3", "4")).modelPrefix("c", Price.perMillion("5", "6"))
-        .build();
+    PriceTable table =
+        PriceTable.builder()
+            .model("b", Price.perMillion("1", "2"))
+            .model("a", Price.perMillion("3", "4"))
+            .modelPrefix("c", Price.perMillion("5", "6"))
+            .build();
 
-    assertThat(table).hasToString("PriceTable{"
-        + "a=Price{input=3, cachedInput=3, output=4 per million tokens}, "
-        + "b=Price{input=1, cachedInput=1, output=2 per million tokens}, "
-        + "c*=Price{input=5, cachedInput=5, output=6 per million tokens}}");
+    assertThat(table)
+        .hasToString(
+            "PriceTable{"
+                + "a=Price{input=3, cachedInput=3, output=4 per million tokens}, "
+                + "b=Price{input=1, cachedInput=1, output=2 per million tokens}, "
+                + "c*=Price{input=5, cachedInput=5, output=6 per million tokens}}");
     assertThat(PriceTable.builder().build()).hasToString("PriceTable{}");
   }
 }

@@ -102,18 +102,28 @@ class PromptLogTest {
 
     log.log(event(1), "line one\nline two\r\n\ttabbed", "a\nb");
 
-    assertThat(logger.lines(Level.INFO)).singleElement().satisfies(line -> {
-      assertThat(line).doesNotContain("\n", "\r");
-      assertThat(json(line).get("request").asText()).isEqualTo("line one\nline two\r\n\ttabbed");
-    });
+    assertThat(logger.lines(Level.INFO))
+        .singleElement()
+        .satisfies(
+            line -> {
+              assertThat(line).doesNotContain("\n", "\r");
+              assertThat(json(line).get("request").asText())
+                  .isEqualTo("line one\nline two\r\n\ttabbed");
+            });
   }
 
   @Test
   void missingTextsAndFieldsAreWrittenAsNull() {
     PromptLog log = syncLog().build();
-    GatewayEvent rejected = GatewayEvent.builder().callId(3).startedAt(Instant.EPOCH)
-        .operation(Operation.EMBEDDINGS).consumer("team-a").status(429)
-        .outcome(CallOutcome.REJECTED).build();
+    GatewayEvent rejected =
+        GatewayEvent.builder()
+            .callId(3)
+            .startedAt(Instant.EPOCH)
+            .operation(Operation.EMBEDDINGS)
+            .consumer("team-a")
+            .status(429)
+            .outcome(CallOutcome.REJECTED)
+            .build();
 
     log.log(rejected, null, null);
 
@@ -134,8 +144,9 @@ class PromptLogTest {
     assertThat(PromptLog.DEFAULT_QUEUE_CAPACITY).isEqualTo(1024);
     assertThat(PromptLog.DEFAULT_SAMPLE_RATE).isEqualTo(1.0);
     try (PromptLog log = PromptLog.builder().build()) {
-      assertThat(log.toString()).contains("sampleRate=1.0", "maxPartBytes=32768",
-          "queueCapacity=1024", "Redaction{4 steps}");
+      assertThat(log.toString())
+          .contains(
+              "sampleRate=1.0", "maxPartBytes=32768", "queueCapacity=1024", "Redaction{4 steps}");
     }
   }
 
@@ -181,7 +192,8 @@ class PromptLogTest {
     log.log(event(1), "a".repeat(15) + "😀" + "b", null);
 
     List<JsonNode> records = logger.lines(Level.INFO).stream().map(PromptLogTest::json).toList();
-    assertThat(records).extracting(r -> r.get("request").asText())
+    assertThat(records)
+        .extracting(r -> r.get("request").asText())
         .containsExactly("a".repeat(15), "😀b");
   }
 
@@ -241,7 +253,8 @@ class PromptLogTest {
 
     assertThat(log.wants("team-c", "any", 3)).isTrue();
     assertThat(log.wants("team-b", "gpt-4o", 3)).isFalse();
-    assertThat(logger.lines(Level.INFO)).singleElement()
+    assertThat(logger.lines(Level.INFO))
+        .singleElement()
         .satisfies(line -> assertThat(json(line).get("call_id").asLong()).isEqualTo(1));
   }
 
@@ -316,8 +329,9 @@ class PromptLogTest {
       log.log(event(id), "q", "a");
     }
 
-    assertThat((long) logger.lines(Level.INFO).size()).isEqualTo(
-        LongStream.range(0, 1_000).filter(id -> log.wants("team-a", "gpt-4o", id)).count());
+    assertThat((long) logger.lines(Level.INFO).size())
+        .isEqualTo(
+            LongStream.range(0, 1_000).filter(id -> log.wants("team-a", "gpt-4o", id)).count());
   }
 
   @Test
@@ -333,35 +347,50 @@ class PromptLogTest {
   @Test
   void redactionRunsBeforeAnythingIsWritten() {
     PromptLog log = syncLog().build();
-    String request = "my key is " + SECRET_KEY + ", mail jane@example.com, card 4111 1111 1111"
-        + " 1111, header Authorization: Bearer abc123def456ghi";
+    String request =
+        "my key is "
+            + SECRET_KEY
+            + ", mail jane@example.com, card 4111 1111 1111"
+            + " 1111, header Authorization: Bearer abc123def456ghi";
 
     log.log(event(1), request, "I saw " + SECRET_KEY);
 
     JsonNode r = json(logger.lines(Level.INFO).get(0));
-    assertThat(r.get("request").asText()).isEqualTo("my key is [api-key], mail [email],"
-        + " card [card], header Authorization: Bearer [token]");
+    assertThat(r.get("request").asText())
+        .isEqualTo(
+            "my key is [api-key], mail [email],"
+                + " card [card], header Authorization: Bearer [token]");
     assertThat(r.get("completion").asText()).isEqualTo("I saw [api-key]");
   }
 
   @Test
   void noSecretReachesAnyLineFromAnyField() {
     PromptLog log = syncLog().maxPartBytes(16).build();
-    GatewayEvent leaky = GatewayEvent.builder().callId(1).startedAt(Instant.EPOCH)
-        .operation(Operation.CHAT_COMPLETIONS).consumer(SECRET_KEY).requestedModel("gpt-4o")
-        .backendId("https://x/?api-key=0123456789abcdef0123456789abcdef")
-        .outcome(CallOutcome.SUCCESS).build();
+    GatewayEvent leaky =
+        GatewayEvent.builder()
+            .callId(1)
+            .startedAt(Instant.EPOCH)
+            .operation(Operation.CHAT_COMPLETIONS)
+            .consumer(SECRET_KEY)
+            .requestedModel("gpt-4o")
+            .backendId("https://x/?api-key=0123456789abcdef0123456789abcdef")
+            .outcome(CallOutcome.SUCCESS)
+            .build();
 
     log.log(leaky, "k=" + SECRET_KEY + " " + SECRET_KEY, SECRET_KEY);
 
-    assertThat(logger.lines()).isNotEmpty().noneMatch(
-        line -> line.contains("T3stK3y") || line.contains("0123456789abcdef"));
+    assertThat(logger.lines())
+        .isNotEmpty()
+        .noneMatch(line -> line.contains("T3stK3y") || line.contains("0123456789abcdef"));
   }
 
   @Test
   void customRedactionPatternIsApplied() {
-    PromptLog log = syncLog().redaction(Redaction.builder()
-        .pattern(Pattern.compile("EMP-\\d{6}"), "[employee]").build()).build();
+    PromptLog log =
+        syncLog()
+            .redaction(
+                Redaction.builder().pattern(Pattern.compile("EMP-\\d{6}"), "[employee]").build())
+            .build();
 
     log.log(event(1), "who is EMP-123456?", "EMP-123456 is Jane");
 
@@ -372,9 +401,16 @@ class PromptLogTest {
 
   @Test
   void aFailingRedactionWritesAMarkerNeverTheText() {
-    PromptLog log = syncLog().redaction(Redaction.builder().custom(text -> {
-      throw new IllegalStateException("boom " + text);
-    }).build()).build();
+    PromptLog log =
+        syncLog()
+            .redaction(
+                Redaction.builder()
+                    .custom(
+                        text -> {
+                          throw new IllegalStateException("boom " + text);
+                        })
+                    .build())
+            .build();
 
     log.log(event(1), "secret " + SECRET_KEY, "secret");
 
@@ -397,7 +433,8 @@ class PromptLogTest {
 
     assertThat(log.dropped()).isEqualTo(3);
     writer.runAll();
-    assertThat(logger.lines(Level.INFO)).extracting(line -> json(line).get("call_id").asLong())
+    assertThat(logger.lines(Level.INFO))
+        .extracting(line -> json(line).get("call_id").asLong())
         .containsExactly(1L, 2L);
   }
 
@@ -408,11 +445,13 @@ class PromptLogTest {
     PromptLog log = PromptLog.builder().logger(logger).queueCapacity(4).build();
 
     try {
-      assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
-        for (long id = 1; id <= 1_000; id++) {
-          log.log(event(id), "q".repeat(1_000), "a");
-        }
-      });
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(2),
+          () -> {
+            for (long id = 1; id <= 1_000; id++) {
+              log.log(event(id), "q".repeat(1_000), "a");
+            }
+          });
       // One call is in the writer, four wait in the queue.
       assertThat(log.dropped()).isBetween(995L, 996L);
     } finally {
@@ -433,8 +472,11 @@ class PromptLogTest {
     log.log(event(2), "q", "a");
     log.log(event(3), "q", "a");
     writer.runAll();
-    assertThat(logger.lines(Level.WARN)).singleElement().asString()
-        .contains("dropped 2 call(s) (2 in all)").doesNotContain("\"q\"");
+    assertThat(logger.lines(Level.WARN))
+        .singleElement()
+        .asString()
+        .contains("dropped 2 call(s) (2 in all)")
+        .doesNotContain("\"q\"");
 
     log.log(event(4), "q", "a");
     log.log(event(5), "q", "a");
@@ -446,16 +488,20 @@ class PromptLogTest {
     log.log(event(6), "q", "a");
     log.log(event(7), "q", "a");
     writer.runAll();
-    assertThat(logger.lines(Level.WARN)).hasSize(2).last().asString()
+    assertThat(logger.lines(Level.WARN))
+        .hasSize(2)
+        .last()
+        .asString()
         .contains("dropped 2 call(s) (4 in all)");
     assertThat(logger.lines(Level.INFO)).hasSize(3);
   }
 
   @Test
   void aThrowingLoggerNeverReachesTheCaller() {
-    logger.onInfo = () -> {
-      throw new IllegalStateException("appender down");
-    };
+    logger.onInfo =
+        () -> {
+          throw new IllegalStateException("appender down");
+        };
     PromptLog log = syncLog().build();
 
     assertThatNoException().isThrownBy(() -> log.log(event(1), "q", "a"));
@@ -464,12 +510,13 @@ class PromptLogTest {
 
   @Test
   void aLoggerThatThrowsOnLevelChecksNeverReachesTheCaller() {
-    RecordingLogger broken = new RecordingLogger() {
-      @Override
-      public boolean isInfoEnabled() {
-        throw new IllegalStateException("misconfigured");
-      }
-    };
+    RecordingLogger broken =
+        new RecordingLogger() {
+          @Override
+          public boolean isInfoEnabled() {
+            throw new IllegalStateException("misconfigured");
+          }
+        };
     PromptLog log = PromptLog.builder().logger(broken).executor(Runnable::run).build();
 
     assertThat(log.wants("team-a", "gpt-4o", 1)).isFalse();
@@ -478,9 +525,13 @@ class PromptLogTest {
 
   @Test
   void aRejectingExecutorNeverReachesTheCaller() {
-    PromptLog log = syncLog().executor(task -> {
-      throw new RejectedExecutionException("shut down");
-    }).build();
+    PromptLog log =
+        syncLog()
+            .executor(
+                task -> {
+                  throw new RejectedExecutionException("shut down");
+                })
+            .build();
 
     assertThatNoException().isThrownBy(() -> log.log(event(1), "q", "a"));
     assertThat(log.dropped()).isEqualTo(1);
@@ -509,11 +560,14 @@ class PromptLogTest {
 
       assertThat(log.flush(WAIT)).isTrue();
     }
-    assertThat(writers).hasSize(50).allSatisfy(t -> {
-      assertThat(t.isDaemon()).isTrue();
-      assertThat(t.getName()).isEqualTo("ai-gateway-prompt-log");
-      assertThat(t).isNotSameAs(Thread.currentThread());
-    });
+    assertThat(writers)
+        .hasSize(50)
+        .allSatisfy(
+            t -> {
+              assertThat(t.isDaemon()).isTrue();
+              assertThat(t.getName()).isEqualTo("ai-gateway-prompt-log");
+              assertThat(t).isNotSameAs(Thread.currentThread());
+            });
     assertThat(writers.stream().distinct().count()).isEqualTo(1);
   }
 
@@ -543,18 +597,23 @@ class PromptLogTest {
 
   @Test
   void builderRejectsBadValuesNamingThem() {
-    assertThatIllegalArgumentException().isThrownBy(() -> PromptLog.builder().sampleRate(1.5))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> PromptLog.builder().sampleRate(1.5))
         .withMessage("sample rate must be within [0, 1] but was 1.5");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> PromptLog.builder().sampleRate(Double.NaN))
         .withMessage("sample rate must be within [0, 1] but was NaN");
-    assertThatIllegalArgumentException().isThrownBy(() -> PromptLog.builder().maxPartBytes(3))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> PromptLog.builder().maxPartBytes(3))
         .withMessage("max part bytes must be >= 4 (one UTF-8 code point) but was 3");
-    assertThatIllegalArgumentException().isThrownBy(() -> PromptLog.builder().queueCapacity(0))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> PromptLog.builder().queueCapacity(0))
         .withMessage("queue capacity must be >= 1 but was 0");
-    assertThatIllegalArgumentException().isThrownBy(() -> PromptLog.builder().consumers(" "))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> PromptLog.builder().consumers(" "))
         .withMessage("consumer id must be non-blank but was ' '");
-    assertThatIllegalArgumentException().isThrownBy(() -> PromptLog.builder().models(""))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> PromptLog.builder().models(""))
         .withMessage("model must be non-blank but was ''");
   }
 
@@ -565,8 +624,11 @@ class PromptLogTest {
   }
 
   private static String join(List<JsonNode> records, String field) {
-    return records.stream().map(r -> r.get(field)).filter(n -> !n.isNull())
-        .map(JsonNode::asText).collect(Collectors.joining());
+    return records.stream()
+        .map(r -> r.get(field))
+        .filter(n -> !n.isNull())
+        .map(JsonNode::asText)
+        .collect(Collectors.joining());
   }
 
   /** Runs submitted tasks only when told to. */
@@ -595,7 +657,7 @@ class PromptLogTest {
   /** Records every line, and runs {@link #onInfo} before recording an INFO line. */
   static class RecordingLogger extends CapturingLogger {
     private static final long serialVersionUID = 1L;
-    transient volatile Hook onInfo = () -> { };
+    transient volatile Hook onInfo = () -> {};
 
     RecordingLogger() {
       super(PromptLog.LOGGER_NAME);

@@ -21,8 +21,12 @@ class RedactionTest {
   // ---------------------------------------------------------------- e-mail addresses
 
   @ParameterizedTest
-  @ValueSource(strings = {"jane@example.com", "jane.doe+ai@mail.example.co.uk",
-      "j_d-1%x@sub-domain.example.org"})
+  @ValueSource(
+      strings = {
+        "jane@example.com",
+        "jane.doe+ai@mail.example.co.uk",
+        "j_d-1%x@sub-domain.example.org"
+      })
   void emailAddressesAreMasked(String address) {
     assertThat(redact("write to " + address + ", today")).isEqualTo("write to [email], today");
   }
@@ -35,25 +39,33 @@ class RedactionTest {
 
   @Test
   void atSignsThatAreNotAddressesAreKept() {
-    assertThat(redact("@channel see user@localhost and a @ b")).isEqualTo(
-        "@channel see user@localhost and a @ b");
+    assertThat(redact("@channel see user@localhost and a @ b"))
+        .isEqualTo("@channel see user@localhost and a @ b");
   }
 
   // ---------------------------------------------------------------- card numbers
 
   @ParameterizedTest
-  @ValueSource(strings = {"4111111111111111", "4111 1111 1111 1111", "5500-0000-0000-0004",
-      "378282246310005", "3782 822463 10005", "6011 0009 9013 9424", "4222222222222"})
+  @ValueSource(
+      strings = {
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "5500-0000-0000-0004",
+        "378282246310005",
+        "3782 822463 10005",
+        "6011 0009 9013 9424",
+        "4222222222222"
+      })
   void luhnValidCardNumbersAreMasked(String card) {
     assertThat(redact("pay with " + card + " please")).isEqualTo("pay with [card] please");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"4111 1111 1111 1112", "1234567890123", "1234567890123456",
-      "98765432109876543"})
+  @ValueSource(
+      strings = {"4111 1111 1111 1112", "1234567890123", "1234567890123456", "98765432109876543"})
   void luhnInvalidNumbersAreKept(String orderNumber) {
-    assertThat(redact("order " + orderNumber + " shipped")).isEqualTo(
-        "order " + orderNumber + " shipped");
+    assertThat(redact("order " + orderNumber + " shipped"))
+        .isEqualTo("order " + orderNumber + " shipped");
   }
 
   @Test
@@ -101,8 +113,12 @@ class RedactionTest {
   // ---------------------------------------------------------------- API keys
 
   @ParameterizedTest
-  @ValueSource(strings = {"sk-abcdefghijklmnop1234", "sk-proj-Ab3dEf6hIj9lMn0pQr_s-TuV",
-      "sk-ant-api03-abcdefghijklmnop"})
+  @ValueSource(
+      strings = {
+        "sk-abcdefghijklmnop1234",
+        "sk-proj-Ab3dEf6hIj9lMn0pQr_s-TuV",
+        "sk-ant-api03-abcdefghijklmnop"
+      })
   void openAiStyleKeysAreMasked(String key) {
     assertThat(redact("key " + key + " works")).isEqualTo("key [api-key] works");
   }
@@ -128,10 +144,17 @@ class RedactionTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"x-api-key: abc123def456ghi", "X-Api-Key=abc123def456ghi",
-      "OPENAI_API_KEY=abc123def456ghi", "apikey='abc123def456ghi'",
-      "Ocp-Apim-Subscription-Key: abc123def456ghi", "client_secret=abc123def456ghi",
-      "access_token=abc123def456ghi", "key=abc123def456ghi"})
+  @ValueSource(
+      strings = {
+        "x-api-key: abc123def456ghi",
+        "X-Api-Key=abc123def456ghi",
+        "OPENAI_API_KEY=abc123def456ghi",
+        "apikey='abc123def456ghi'",
+        "Ocp-Apim-Subscription-Key: abc123def456ghi",
+        "client_secret=abc123def456ghi",
+        "access_token=abc123def456ghi",
+        "key=abc123def456ghi"
+      })
   void keyAssignmentsAreMasked(String assignment) {
     String redacted = redact("GET /v1?" + assignment + "&q=1");
     assertThat(redacted).doesNotContain("abc123def456ghi").contains("[api-key]").endsWith("&q=1");
@@ -147,8 +170,8 @@ class RedactionTest {
 
   @Test
   void customPatternReplacesEachMatch() {
-    Redaction redaction = Redaction.builder()
-        .pattern(Pattern.compile("\\bEMP-\\d{6}\\b"), "[employee]").build();
+    Redaction redaction =
+        Redaction.builder().pattern(Pattern.compile("\\bEMP-\\d{6}\\b"), "[employee]").build();
 
     assertThat(redaction.redact("EMP-123456 and EMP-654321, not EMP-12"))
         .isEqualTo("[employee] and [employee], not EMP-12");
@@ -156,16 +179,18 @@ class RedactionTest {
 
   @Test
   void customPatternReplacementMayReferToGroups() {
-    Redaction redaction = Redaction.builder()
-        .pattern(Pattern.compile("(ssn)=\\d{3}-\\d{2}-\\d{4}"), "$1=[ssn]").build();
+    Redaction redaction =
+        Redaction.builder()
+            .pattern(Pattern.compile("(ssn)=\\d{3}-\\d{2}-\\d{4}"), "$1=[ssn]")
+            .build();
 
     assertThat(redaction.redact("ssn=123-45-6789")).isEqualTo("ssn=[ssn]");
   }
 
   @Test
   void customFunctionRuns() {
-    Redaction redaction = Redaction.builder()
-        .custom(text -> text.replace("Project Falcon", "[project]")).build();
+    Redaction redaction =
+        Redaction.builder().custom(text -> text.replace("Project Falcon", "[project]")).build();
 
     assertThat(redaction.redact("status of Project Falcon?")).isEqualTo("status of [project]?");
   }
@@ -173,16 +198,19 @@ class RedactionTest {
   @Test
   void stepsRunInTheOrderAdded() {
     List<String> order = new ArrayList<>();
-    Redaction redaction = Redaction.builder()
-        .custom(t -> {
-          order.add("first");
-          return t + "1";
-        })
-        .custom(t -> {
-          order.add("second");
-          return t + "2";
-        })
-        .build();
+    Redaction redaction =
+        Redaction.builder()
+            .custom(
+                t -> {
+                  order.add("first");
+                  return t + "1";
+                })
+            .custom(
+                t -> {
+                  order.add("second");
+                  return t + "2";
+                })
+            .build();
 
     assertThat(redaction.redact("x")).isEqualTo("x12");
     assertThat(order).containsExactly("first", "second");
@@ -190,8 +218,11 @@ class RedactionTest {
 
   @Test
   void customPatternWithBuiltIns() {
-    Redaction redaction = Redaction.builder().emails()
-        .pattern(Pattern.compile("(?i)project falcon"), "[project]").build();
+    Redaction redaction =
+        Redaction.builder()
+            .emails()
+            .pattern(Pattern.compile("(?i)project falcon"), "[project]")
+            .build();
 
     assertThat(redaction.redact("Project Falcon: mail ceo@example.com, key sk-abcdefghijklmnop12"))
         .isEqualTo("[project]: mail [email], key sk-abcdefghijklmnop12");
@@ -199,12 +230,14 @@ class RedactionTest {
 
   @Test
   void builderRejectsNulls() {
-    assertThatNullPointerException().isThrownBy(() -> Redaction.builder().pattern(null, "x"))
+    assertThatNullPointerException()
+        .isThrownBy(() -> Redaction.builder().pattern(null, "x"))
         .withMessage("pattern");
     assertThatNullPointerException()
         .isThrownBy(() -> Redaction.builder().pattern(Pattern.compile("x"), null))
         .withMessage("replacement");
-    assertThatNullPointerException().isThrownBy(() -> Redaction.builder().custom(null))
+    assertThatNullPointerException()
+        .isThrownBy(() -> Redaction.builder().custom(null))
         .withMessage("step");
   }
 
@@ -218,11 +251,13 @@ class RedactionTest {
 
   @Test
   void defaultsMaskEveryBuiltInClassInOneText() {
-    String text = "from jane@example.com card 4111-1111-1111-1111 auth Bearer abc123def456"
-        + " key sk-abcdefghijklmnop1234 api-key: 0123456789abcdef0123456789abcdef";
+    String text =
+        "from jane@example.com card 4111-1111-1111-1111 auth Bearer abc123def456"
+            + " key sk-abcdefghijklmnop1234 api-key: 0123456789abcdef0123456789abcdef";
 
-    assertThat(redact(text)).isEqualTo("from [email] card [card] auth Bearer [token]"
-        + " key [api-key] api-key: [api-key]");
+    assertThat(redact(text))
+        .isEqualTo(
+            "from [email] card [card] auth Bearer [token]" + " key [api-key] api-key: [api-key]");
   }
 
   @Test
@@ -239,28 +274,33 @@ class RedactionTest {
 
   @Test
   void redactingTwiceChangesNothingMore() {
-    String once = redact("Bearer abc123def456 sk-abcdefghijklmnop1234 x-api-key: abc123def456g"
-        + " jane@example.com 4111 1111 1111 1111");
+    String once =
+        redact(
+            "Bearer abc123def456 sk-abcdefghijklmnop1234 x-api-key: abc123def456g"
+                + " jane@example.com 4111 1111 1111 1111");
     assertThat(redact(once)).isEqualTo(once);
   }
 
   @Test
   void builtInsRunInLinearTimeOnAdversarialText() {
     int size = 1 << 20;
-    List<String> texts = List.of(
-        "a".repeat(size) + "@",                      // one long local part, no domain
-        "a.".repeat(size / 2) + "@x",                // dots everywhere
-        "x@" + "a.".repeat(size / 2),                // one huge domain
-        "1 ".repeat(size / 2),                       // one huge run of one-digit groups
-        "9".repeat(size),                            // one huge digit run
-        "x-".repeat(size / 2) + "key",               // a huge identifier ending in key
-        "sk-".repeat(size / 3),                      // prefixes without keys
-        "bearer ".repeat(size / 7));
+    List<String> texts =
+        List.of(
+            "a".repeat(size) + "@", // one long local part, no domain
+            "a.".repeat(size / 2) + "@x", // dots everywhere
+            "x@" + "a.".repeat(size / 2), // one huge domain
+            "1 ".repeat(size / 2), // one huge run of one-digit groups
+            "9".repeat(size), // one huge digit run
+            "x-".repeat(size / 2) + "key", // a huge identifier ending in key
+            "sk-".repeat(size / 3), // prefixes without keys
+            "bearer ".repeat(size / 7));
 
-    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-      for (String text : texts) {
-        redact(text);
-      }
-    });
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          for (String text : texts) {
+            redact(text);
+          }
+        });
   }
 }

@@ -33,13 +33,13 @@ class UsageLedgerConcurrencyTest {
   private static final int THREADS = 16;
   private static final List<String> CONSUMERS =
       List.of("team-a", "team-b", "team-c", "team-d", "team-e");
-  private static final List<String> MODELS =
-      List.of("gpt-4o", "gpt-4o-mini-2024-07-18", "o3-mini");
-  private static final PriceTable PRICES = PriceTable.builder()
-      .model("gpt-4o", Price.perMillion("2.50", "1.25", "10.00"))
-      .modelPrefix("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
-      .model("o3-mini", Price.perMillion("1.10", "0.55", "4.40"))
-      .build();
+  private static final List<String> MODELS = List.of("gpt-4o", "gpt-4o-mini-2024-07-18", "o3-mini");
+  private static final PriceTable PRICES =
+      PriceTable.builder()
+          .model("gpt-4o", Price.perMillion("2.50", "1.25", "10.00"))
+          .modelPrefix("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
+          .model("o3-mini", Price.perMillion("1.10", "0.55", "4.40"))
+          .build();
   // Across a month's end, within the default retention of 48 hourly windows.
   private static final Instant START = Instant.parse("2025-01-31T00:00:00Z");
   private static final long SPAN_SECONDS = 40 * 3_600;
@@ -55,8 +55,13 @@ class UsageLedgerConcurrencyTest {
       Instant at = START.plusSeconds(random.nextInt((int) SPAN_SECONDS)).plusNanos(i);
       long input = random.nextInt(50_000);
       long output = random.nextInt(5_000);
-      Usage usage = new Usage(input, output, input + output, random.nextInt((int) input + 1),
-          random.nextInt((int) output + 1));
+      Usage usage =
+          new Usage(
+              input,
+              output,
+              input + output,
+              random.nextInt((int) input + 1),
+              random.nextInt((int) output + 1));
       if (i % 10 == 0) {
         events.add(LedgerEvents.rejected(consumer, model, at));
       } else if (i % 7 == 0) {
@@ -98,20 +103,25 @@ class UsageLedgerConcurrencyTest {
     assertThat(total).isPositive();
     assertThat(estimated).isPositive();
     for (QuotaPeriod period : UsageLedger.PERIODS) {
-      List<LedgerEntry> rows = ledger.entries().stream().filter(r -> r.period() == period)
-          .toList();
-      assertThat(rows.stream().mapToLong(LedgerEntry::calls).sum()).as("calls %s", period)
+      List<LedgerEntry> rows = ledger.entries().stream().filter(r -> r.period() == period).toList();
+      assertThat(rows.stream().mapToLong(LedgerEntry::calls).sum())
+          .as("calls %s", period)
           .isEqualTo(CALLS);
       assertThat(rows.stream().mapToLong(LedgerEntry::inputTokens).sum()).isEqualTo(input);
       assertThat(rows.stream().mapToLong(LedgerEntry::cachedInputTokens).sum()).isEqualTo(cached);
       assertThat(rows.stream().mapToLong(LedgerEntry::outputTokens).sum()).isEqualTo(output);
-      assertThat(rows.stream().mapToLong(LedgerEntry::totalTokens).sum()).as("tokens %s", period)
+      assertThat(rows.stream().mapToLong(LedgerEntry::totalTokens).sum())
+          .as("tokens %s", period)
           .isEqualTo(total);
       assertThat(rows.stream().mapToLong(LedgerEntry::estimatedTokens).sum()).isEqualTo(estimated);
       assertThat(rows.stream().map(LedgerEntry::cost).reduce(BigDecimal.ZERO, BigDecimal::add))
-          .as("cost %s", period).isEqualByComparingTo(cost);
-      assertThat(rows.stream().map(LedgerEntry::estimatedCost)
-          .reduce(BigDecimal.ZERO, BigDecimal::add)).isEqualByComparingTo(estimatedCost);
+          .as("cost %s", period)
+          .isEqualByComparingTo(cost);
+      assertThat(
+              rows.stream()
+                  .map(LedgerEntry::estimatedCost)
+                  .reduce(BigDecimal.ZERO, BigDecimal::add))
+          .isEqualByComparingTo(estimatedCost);
     }
   }
 
@@ -124,22 +134,25 @@ class UsageLedgerConcurrencyTest {
     Map<String, long[]> tokens = new HashMap<>();
     Map<String, BigDecimal> costs = new HashMap<>();
     for (GatewayEvent e : EVENTS) {
-      String key = e.consumer() + "|" + e.requestedModel() + "|"
-          + (e.startedAt().isBefore(Instant.parse("2025-02-01T00:00:00Z")) ? "01" : "02");
+      String key =
+          e.consumer()
+              + "|"
+              + e.requestedModel()
+              + "|"
+              + (e.startedAt().isBefore(Instant.parse("2025-02-01T00:00:00Z")) ? "01" : "02");
       long[] sums = tokens.computeIfAbsent(key, k -> new long[2]);
       sums[0]++;
       if (e.inputSource() == UsageSource.REPORTED) {
         sums[1] += e.usage().totalTokens();
-        costs.merge(key, PRICES.cost(e.requestedModel(), e.usage()).orElseThrow(),
-            BigDecimal::add);
+        costs.merge(key, PRICES.cost(e.requestedModel(), e.usage()).orElseThrow(), BigDecimal::add);
       }
     }
-    List<LedgerEntry> months = ledger.entries().stream()
-        .filter(r -> r.period() == QuotaPeriod.MONTHLY).toList();
+    List<LedgerEntry> months =
+        ledger.entries().stream().filter(r -> r.period() == QuotaPeriod.MONTHLY).toList();
     assertThat(months).hasSize(tokens.size()).hasSize(CONSUMERS.size() * MODELS.size() * 2);
     for (LedgerEntry row : months) {
-      String key = row.consumer() + "|" + row.model() + "|"
-          + row.periodStart().toString().substring(5, 7);
+      String key =
+          row.consumer() + "|" + row.model() + "|" + row.periodStart().toString().substring(5, 7);
       assertThat(row.calls()).as(key).isEqualTo(tokens.get(key)[0]);
       assertThat(row.totalTokens()).as(key).isEqualTo(tokens.get(key)[1]);
       assertThat(row.cost()).as(key).isEqualByComparingTo(costs.get(key));
@@ -154,49 +167,71 @@ class UsageLedgerConcurrencyTest {
     runConcurrently(concurrent, () -> {});
     EVENTS.forEach(sequential::onEvent);
 
-    assertThat(concurrent.entries()).hasSizeGreaterThan(2 * 15 + 40).isEqualTo(sequential.entries());
+    assertThat(concurrent.entries())
+        .hasSizeGreaterThan(2 * 15 + 40)
+        .isEqualTo(sequential.entries());
   }
 
   @Test
   void theSinkReceivesEveryCallOnceWhileFlushesRunConcurrently() throws Exception {
     List<LedgerEntry> written = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger writes = new AtomicInteger();
-    UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).sink(entries -> {
-      writes.incrementAndGet();
-      written.addAll(entries);
-    }).build();
+    UsageLedger ledger =
+        UsageLedger.builder()
+            .priceTable(PRICES)
+            .sink(
+                entries -> {
+                  writes.incrementAndGet();
+                  written.addAll(entries);
+                })
+            .build();
 
-    runConcurrently(ledger, () -> {
-      try {
-        ledger.flush();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    runConcurrently(
+        ledger,
+        () -> {
+          try {
+            ledger.flush();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
     ledger.flush();
 
     assertThat(writes.get()).isGreaterThan(1);
     Map<String, LedgerEntry> summed = new HashMap<>();
     for (LedgerEntry e : written) {
-      summed.merge(e.period() + "|" + e.periodStart() + "|" + e.consumer() + "|" + e.model(), e,
+      summed.merge(
+          e.period() + "|" + e.periodStart() + "|" + e.consumer() + "|" + e.model(),
+          e,
           UsageLedgerConcurrencyTest::plus);
     }
     List<LedgerEntry> rows = ledger.entries();
     assertThat(summed).hasSize(rows.size());
     for (LedgerEntry row : rows) {
-      LedgerEntry sum = summed.get(row.period() + "|" + row.periodStart() + "|" + row.consumer()
-          + "|" + row.model());
-      assertThat(sum).usingRecursiveComparison()
-          .withComparatorForType(BigDecimal::compareTo, BigDecimal.class).isEqualTo(row);
+      LedgerEntry sum =
+          summed.get(
+              row.period() + "|" + row.periodStart() + "|" + row.consumer() + "|" + row.model());
+      assertThat(sum)
+          .usingRecursiveComparison()
+          .withComparatorForType(BigDecimal::compareTo, BigDecimal.class)
+          .isEqualTo(row);
     }
   }
 
   private static LedgerEntry plus(LedgerEntry a, LedgerEntry b) {
-    return new LedgerEntry(a.periodStart(), a.period(), a.consumer(), a.model(),
-        a.calls() + b.calls(), a.inputTokens() + b.inputTokens(),
-        a.cachedInputTokens() + b.cachedInputTokens(), a.outputTokens() + b.outputTokens(),
-        a.totalTokens() + b.totalTokens(), a.estimatedTokens() + b.estimatedTokens(),
-        a.cost().add(b.cost()), a.estimatedCost().add(b.estimatedCost()));
+    return new LedgerEntry(
+        a.periodStart(),
+        a.period(),
+        a.consumer(),
+        a.model(),
+        a.calls() + b.calls(),
+        a.inputTokens() + b.inputTokens(),
+        a.cachedInputTokens() + b.cachedInputTokens(),
+        a.outputTokens() + b.outputTokens(),
+        a.totalTokens() + b.totalTokens(),
+        a.estimatedTokens() + b.estimatedTokens(),
+        a.cost().add(b.cost()),
+        a.estimatedCost().add(b.estimatedCost()));
   }
 
   /** Feeds every event from {@value #THREADS} threads while {@code alongside} runs in a loop. */
@@ -208,22 +243,26 @@ class UsageLedgerConcurrencyTest {
       AtomicBoolean done = new AtomicBoolean();
       List<Future<?>> workers = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
-        workers.add(pool.submit(() -> {
-          go.await();
-          for (int i = next.getAndIncrement(); i < CALLS; i = next.getAndIncrement()) {
-            ledger.onEvent(EVENTS.get(i));
-          }
-          return null;
-        }));
+        workers.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  for (int i = next.getAndIncrement(); i < CALLS; i = next.getAndIncrement()) {
+                    ledger.onEvent(EVENTS.get(i));
+                  }
+                  return null;
+                }));
       }
-      Future<?> side = pool.submit(() -> {
-        go.await();
-        while (!done.get()) {
-          alongside.run();
-          Thread.onSpinWait();
-        }
-        return null;
-      });
+      Future<?> side =
+          pool.submit(
+              () -> {
+                go.await();
+                while (!done.get()) {
+                  alongside.run();
+                  Thread.onSpinWait();
+                }
+                return null;
+              });
       go.countDown();
       for (Future<?> worker : workers) {
         worker.get(60, TimeUnit.SECONDS);

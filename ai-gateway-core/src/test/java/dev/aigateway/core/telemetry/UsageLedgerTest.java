@@ -25,16 +25,37 @@ import org.junit.jupiter.api.Test;
 class UsageLedgerTest {
 
   private static final Instant T = Instant.parse("2025-03-14T10:15:30Z");
-  private static final PriceTable PRICES = PriceTable.builder()
-      .model("gpt-4o", Price.perMillion("2.50", "1.25", "10.00"))
-      .modelPrefix("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
-      .build();
+  private static final PriceTable PRICES =
+      PriceTable.builder()
+          .model("gpt-4o", Price.perMillion("2.50", "1.25", "10.00"))
+          .modelPrefix("gpt-4o-mini", Price.perMillion("0.15", "0.075", "0.60"))
+          .build();
 
-  private static LedgerEntry row(QuotaPeriod period, String start, String consumer, String model,
-      long calls, long input, long cached, long output, long total, long estimated, String cost,
+  private static LedgerEntry row(
+      QuotaPeriod period,
+      String start,
+      String consumer,
+      String model,
+      long calls,
+      long input,
+      long cached,
+      long output,
+      long total,
+      long estimated,
+      String cost,
       String estimatedCost) {
-    return new LedgerEntry(Instant.parse(start), period, consumer, model, calls, input, cached,
-        output, total, estimated, cost == null ? null : new BigDecimal(cost),
+    return new LedgerEntry(
+        Instant.parse(start),
+        period,
+        consumer,
+        model,
+        calls,
+        input,
+        cached,
+        output,
+        total,
+        estimated,
+        cost == null ? null : new BigDecimal(cost),
         estimatedCost == null ? null : new BigDecimal(estimatedCost));
   }
 
@@ -47,13 +68,47 @@ class UsageLedgerTest {
 
       ledger.onEvent(reported("team-a", "gpt-4o", T, new Usage(1_000, 200, 1_200, 400, 50)));
 
-      assertThat(ledger.entries()).containsExactly(
-          row(QuotaPeriod.HOURLY, "2025-03-14T10:00:00Z", "team-a", "gpt-4o",
-              1, 1_000, 400, 200, 1_200, 0, "0.004", "0"),
-          row(QuotaPeriod.DAILY, "2025-03-14T00:00:00Z", "team-a", "gpt-4o",
-              1, 1_000, 400, 200, 1_200, 0, "0.004", "0"),
-          row(QuotaPeriod.MONTHLY, "2025-03-01T00:00:00Z", "team-a", "gpt-4o",
-              1, 1_000, 400, 200, 1_200, 0, "0.004", "0"));
+      assertThat(ledger.entries())
+          .containsExactly(
+              row(
+                  QuotaPeriod.HOURLY,
+                  "2025-03-14T10:00:00Z",
+                  "team-a",
+                  "gpt-4o",
+                  1,
+                  1_000,
+                  400,
+                  200,
+                  1_200,
+                  0,
+                  "0.004",
+                  "0"),
+              row(
+                  QuotaPeriod.DAILY,
+                  "2025-03-14T00:00:00Z",
+                  "team-a",
+                  "gpt-4o",
+                  1,
+                  1_000,
+                  400,
+                  200,
+                  1_200,
+                  0,
+                  "0.004",
+                  "0"),
+              row(
+                  QuotaPeriod.MONTHLY,
+                  "2025-03-01T00:00:00Z",
+                  "team-a",
+                  "gpt-4o",
+                  1,
+                  1_000,
+                  400,
+                  200,
+                  1_200,
+                  0,
+                  "0.004",
+                  "0"));
     }
 
     @Test
@@ -94,10 +149,12 @@ class UsageLedgerTest {
     void aCallWithOneSideReportedAndTheOtherEstimatedIsSplitBySide() {
       UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
 
-      ledger.onEvent(base("team-a", "gpt-4o", T)
-          .usage(new Usage(1_000, 300, 1_300, 200, 0), UsageSource.REPORTED,
-              UsageSource.ESTIMATED)
-          .outcome(CallOutcome.TRUNCATED).build());
+      ledger.onEvent(
+          base("team-a", "gpt-4o", T)
+              .usage(
+                  new Usage(1_000, 300, 1_300, 200, 0), UsageSource.REPORTED, UsageSource.ESTIMATED)
+              .outcome(CallOutcome.TRUNCATED)
+              .build());
 
       LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
       assertThat(month.inputTokens()).isEqualTo(1_000);
@@ -114,8 +171,11 @@ class UsageLedgerTest {
       UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
 
       ledger.onEvent(rejected("team-a", "gpt-4o", T));
-      ledger.onEvent(base("team-a", "gpt-4o", T).outcome(CallOutcome.FAILED)
-          .errorType("java.net.ConnectException").build());
+      ledger.onEvent(
+          base("team-a", "gpt-4o", T)
+              .outcome(CallOutcome.FAILED)
+              .errorType("java.net.ConnectException")
+              .build());
 
       LedgerEntry month = ledger.byModel("team-a", QuotaPeriod.MONTHLY, T).get("gpt-4o");
       assertThat(month.calls()).isEqualTo(2);
@@ -128,9 +188,12 @@ class UsageLedgerTest {
     void theModelIsTheResponseModelElseTheRequestedOneElseUnknown() {
       UsageLedger ledger = UsageLedger.builder().build();
 
-      ledger.onEvent(base("team-a", "gpt-4o", T).responseModel("gpt-4o-2024-11-20")
-          .usage(Usage.of(1, 1), UsageSource.REPORTED, UsageSource.REPORTED)
-          .outcome(CallOutcome.SUCCESS).build());
+      ledger.onEvent(
+          base("team-a", "gpt-4o", T)
+              .responseModel("gpt-4o-2024-11-20")
+              .usage(Usage.of(1, 1), UsageSource.REPORTED, UsageSource.REPORTED)
+              .outcome(CallOutcome.SUCCESS)
+              .build());
       ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(2, 2)));
       ledger.onEvent(rejected("team-a", null, T));
 
@@ -142,9 +205,12 @@ class UsageLedgerTest {
     void anUnpricedResponseModelIsPricedAsTheRequestedModel() {
       UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
 
-      ledger.onEvent(base("team-a", "gpt-4o", T).responseModel("gpt-4o-2024-11-20")
-          .usage(Usage.of(1_000_000, 0), UsageSource.REPORTED, UsageSource.REPORTED)
-          .outcome(CallOutcome.SUCCESS).build());
+      ledger.onEvent(
+          base("team-a", "gpt-4o", T)
+              .responseModel("gpt-4o-2024-11-20")
+              .usage(Usage.of(1_000_000, 0), UsageSource.REPORTED, UsageSource.REPORTED)
+              .outcome(CallOutcome.SUCCESS)
+              .build());
 
       assertThat(ledger.byModel("team-a", QuotaPeriod.DAILY, T).get("gpt-4o-2024-11-20").cost())
           .isEqualTo(new BigDecimal("2.5"));
@@ -154,9 +220,12 @@ class UsageLedgerTest {
     void aPrefixPricedSnapshotIsPricedAsItself() {
       UsageLedger ledger = UsageLedger.builder().priceTable(PRICES).build();
 
-      ledger.onEvent(base("team-a", "gpt-4o-mini", T).responseModel("gpt-4o-mini-2024-07-18")
-          .usage(Usage.of(1_234_567, 0), UsageSource.REPORTED, UsageSource.REPORTED)
-          .outcome(CallOutcome.SUCCESS).build());
+      ledger.onEvent(
+          base("team-a", "gpt-4o-mini", T)
+              .responseModel("gpt-4o-mini-2024-07-18")
+              .usage(Usage.of(1_234_567, 0), UsageSource.REPORTED, UsageSource.REPORTED)
+              .outcome(CallOutcome.SUCCESS)
+              .build());
 
       assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).cost())
           .isEqualTo(new BigDecimal("0.18518505"));
@@ -198,11 +267,12 @@ class UsageLedgerTest {
       ledger.onEvent(reported("team-a", "m", lastOfJanuary, Usage.of(1, 0)));
       ledger.onEvent(reported("team-a", "m", firstOfFebruary, Usage.of(2, 0)));
 
-      assertThat(ledger.entries()).extracting(e -> e.period() + " " + e.periodStart() + " "
-          + e.inputTokens()).containsExactly(
-          "HOURLY 2025-01-31T23:00:00Z 1", "HOURLY 2025-02-01T00:00:00Z 2",
-          "DAILY 2025-01-31T00:00:00Z 1", "DAILY 2025-02-01T00:00:00Z 2",
-          "MONTHLY 2025-01-01T00:00:00Z 1", "MONTHLY 2025-02-01T00:00:00Z 2");
+      assertThat(ledger.entries())
+          .extracting(e -> e.period() + " " + e.periodStart() + " " + e.inputTokens())
+          .containsExactly(
+              "HOURLY 2025-01-31T23:00:00Z 1", "HOURLY 2025-02-01T00:00:00Z 2",
+              "DAILY 2025-01-31T00:00:00Z 1", "DAILY 2025-02-01T00:00:00Z 2",
+              "MONTHLY 2025-01-01T00:00:00Z 1", "MONTHLY 2025-02-01T00:00:00Z 2");
     }
 
     @Test
@@ -215,31 +285,39 @@ class UsageLedgerTest {
       ledger.onEvent(reported("team-a", "m", lastOfJanuary, Usage.of(1, 0)));
       ledger.onEvent(reported("team-a", "m", firstOfFebruary, Usage.of(2, 0)));
 
-      assertThat(ledger.usage(QuotaPeriod.MONTHLY, lastOfJanuary)).singleElement()
-          .satisfies(e -> {
-            assertThat(e.periodStart()).isEqualTo(Instant.parse("2025-01-01T05:00:00Z"));
-            assertThat(e.inputTokens()).isEqualTo(1);
-          });
-      assertThat(ledger.usage(QuotaPeriod.MONTHLY, firstOfFebruary)).singleElement()
-          .satisfies(e -> {
-            assertThat(e.periodStart()).isEqualTo(Instant.parse("2025-02-01T05:00:00Z"));
-            assertThat(e.inputTokens()).isEqualTo(2);
-          });
-      assertThat(ledger.usage(QuotaPeriod.DAILY, lastOfJanuary)).singleElement()
-          .extracting(LedgerEntry::periodStart).isEqualTo(Instant.parse("2025-01-31T05:00:00Z"));
+      assertThat(ledger.usage(QuotaPeriod.MONTHLY, lastOfJanuary))
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.periodStart()).isEqualTo(Instant.parse("2025-01-01T05:00:00Z"));
+                assertThat(e.inputTokens()).isEqualTo(1);
+              });
+      assertThat(ledger.usage(QuotaPeriod.MONTHLY, firstOfFebruary))
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.periodStart()).isEqualTo(Instant.parse("2025-02-01T05:00:00Z"));
+                assertThat(e.inputTokens()).isEqualTo(2);
+              });
+      assertThat(ledger.usage(QuotaPeriod.DAILY, lastOfJanuary))
+          .singleElement()
+          .extracting(LedgerEntry::periodStart)
+          .isEqualTo(Instant.parse("2025-01-31T05:00:00Z"));
     }
 
     @Test
     void hoursAlignOnTheHalfHourInAZoneWithAHalfHourOffset() {
       UsageLedger ledger = UsageLedger.builder().zone(ZoneId.of("Asia/Kolkata")).build();
 
-      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-10T10:29:59Z"),
-          Usage.of(1, 0)));
-      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-10T10:30:00Z"),
-          Usage.of(2, 0)));
+      ledger.onEvent(
+          reported("team-a", "m", Instant.parse("2025-03-10T10:29:59Z"), Usage.of(1, 0)));
+      ledger.onEvent(
+          reported("team-a", "m", Instant.parse("2025-03-10T10:30:00Z"), Usage.of(2, 0)));
 
-      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
-          .extracting(LedgerEntry::periodStart).containsExactly(
+      assertThat(ledger.entries())
+          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::periodStart)
+          .containsExactly(
               Instant.parse("2025-03-10T09:30:00Z"), Instant.parse("2025-03-10T10:30:00Z"));
     }
 
@@ -248,14 +326,15 @@ class UsageLedgerTest {
       UsageLedger ledger = UsageLedger.builder().zone(ZoneId.of("Europe/Berlin")).build();
       // 2025-03-30: clocks go from 02:00 CET to 03:00 CEST; the day is 23 hours long
 
-      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-30T21:59:59Z"),
-          Usage.of(1, 0)));
-      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-30T22:00:00Z"),
-          Usage.of(2, 0)));
+      ledger.onEvent(
+          reported("team-a", "m", Instant.parse("2025-03-30T21:59:59Z"), Usage.of(1, 0)));
+      ledger.onEvent(
+          reported("team-a", "m", Instant.parse("2025-03-30T22:00:00Z"), Usage.of(2, 0)));
 
-      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.DAILY)
-          .extracting(e -> e.periodStart() + " " + e.inputTokens()).containsExactly(
-              "2025-03-29T23:00:00Z 1", "2025-03-30T22:00:00Z 2");
+      assertThat(ledger.entries())
+          .filteredOn(e -> e.period() == QuotaPeriod.DAILY)
+          .extracting(e -> e.periodStart() + " " + e.inputTokens())
+          .containsExactly("2025-03-29T23:00:00Z 1", "2025-03-30T22:00:00Z 2");
     }
 
     @Test
@@ -312,8 +391,21 @@ class UsageLedgerTest {
     void theTotalOfAConsumerWithoutUsageIsZero() {
       LedgerEntry total = ledger.total("nobody", QuotaPeriod.DAILY, T);
 
-      assertThat(total).isEqualTo(new LedgerEntry(Instant.parse("2025-03-14T00:00:00Z"),
-          QuotaPeriod.DAILY, "nobody", UsageLedger.ALL_MODELS, 0, 0, 0, 0, 0, 0, null, null));
+      assertThat(total)
+          .isEqualTo(
+              new LedgerEntry(
+                  Instant.parse("2025-03-14T00:00:00Z"),
+                  QuotaPeriod.DAILY,
+                  "nobody",
+                  UsageLedger.ALL_MODELS,
+                  0,
+                  0,
+                  0,
+                  0,
+                  0,
+                  0,
+                  null,
+                  null));
     }
 
     @Test
@@ -326,10 +418,12 @@ class UsageLedgerTest {
 
     @Test
     void queriesAreForTheWindowContainingTheInstant() {
-      assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T.minusSeconds(86_400 * 20))
-          .totalTokens()).isEqualTo(10);
-      assertThat(ledger.total("team-a", QuotaPeriod.HOURLY, T.plusSeconds(3_600)).calls())
-          .isZero();
+      assertThat(
+              ledger
+                  .total("team-a", QuotaPeriod.MONTHLY, T.minusSeconds(86_400 * 20))
+                  .totalTokens())
+          .isEqualTo(10);
+      assertThat(ledger.total("team-a", QuotaPeriod.HOURLY, T.plusSeconds(3_600)).calls()).isZero();
     }
 
     @Test
@@ -362,43 +456,53 @@ class UsageLedgerTest {
         ledger.onEvent(reported("team-a", "m", ten.plusSeconds(3_600L * hour), Usage.of(1, 0)));
       }
 
-      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
-          .extracting(LedgerEntry::periodStart).containsExactly(
+      assertThat(ledger.entries())
+          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::periodStart)
+          .containsExactly(
               Instant.parse("2025-03-14T13:00:00Z"), Instant.parse("2025-03-14T14:00:00Z"));
       assertThat(ledger.total("team-a", QuotaPeriod.DAILY, ten).inputTokens()).isEqualTo(5);
     }
 
     @Test
-    void aLateEventForADroppedWindowIsNotCountedAgainButStillReachesTheSink()
-        throws IOException {
+    void aLateEventForADroppedWindowIsNotCountedAgainButStillReachesTheSink() throws IOException {
       List<LedgerEntry> written = new ArrayList<>();
-      UsageLedger ledger = UsageLedger.builder().retain(QuotaPeriod.HOURLY, 1)
-          .sink(written::addAll).build();
+      UsageLedger ledger =
+          UsageLedger.builder().retain(QuotaPeriod.HOURLY, 1).sink(written::addAll).build();
 
       ledger.onEvent(reported("team-a", "m", ten.plusSeconds(3_600), Usage.of(1, 0)));
       ledger.onEvent(reported("team-a", "m", ten, Usage.of(2, 0)));
       ledger.flush();
 
-      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
-          .extracting(LedgerEntry::inputTokens).containsExactly(1L);
-      assertThat(written).filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
-          .extracting(LedgerEntry::inputTokens).containsExactly(2L, 1L);
+      assertThat(ledger.entries())
+          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::inputTokens)
+          .containsExactly(1L);
+      assertThat(written)
+          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::inputTokens)
+          .containsExactly(2L, 1L);
     }
 
     @Test
     void monthsAreCountedBackInCalendarMonths() {
-      UsageLedger ledger = UsageLedger.builder().retain(QuotaPeriod.MONTHLY, 2)
-          .retain(QuotaPeriod.DAILY, Integer.MAX_VALUE).build();
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .retain(QuotaPeriod.MONTHLY, 2)
+              .retain(QuotaPeriod.DAILY, Integer.MAX_VALUE)
+              .build();
 
-      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-01-31T12:00:00Z"),
-          Usage.of(1, 0)));
-      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-02-28T12:00:00Z"),
-          Usage.of(1, 0)));
-      ledger.onEvent(reported("team-a", "m", Instant.parse("2025-03-01T00:00:00Z"),
-          Usage.of(1, 0)));
+      ledger.onEvent(
+          reported("team-a", "m", Instant.parse("2025-01-31T12:00:00Z"), Usage.of(1, 0)));
+      ledger.onEvent(
+          reported("team-a", "m", Instant.parse("2025-02-28T12:00:00Z"), Usage.of(1, 0)));
+      ledger.onEvent(
+          reported("team-a", "m", Instant.parse("2025-03-01T00:00:00Z"), Usage.of(1, 0)));
 
-      assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.MONTHLY)
-          .extracting(LedgerEntry::periodStart).containsExactly(
+      assertThat(ledger.entries())
+          .filteredOn(e -> e.period() == QuotaPeriod.MONTHLY)
+          .extracting(LedgerEntry::periodStart)
+          .containsExactly(
               Instant.parse("2025-02-01T00:00:00Z"), Instant.parse("2025-03-01T00:00:00Z"));
       assertThat(ledger.entries()).filteredOn(e -> e.period() == QuotaPeriod.DAILY).hasSize(3);
     }
@@ -429,7 +533,8 @@ class UsageLedgerTest {
       ledger.flush();
 
       assertThat(writes).hasSize(2);
-      assertThat(writes.get(1)).filteredOn(e -> e.period() == QuotaPeriod.MONTHLY)
+      assertThat(writes.get(1))
+          .filteredOn(e -> e.period() == QuotaPeriod.MONTHLY)
           .extracting(e -> e.consumer() + "=" + e.calls() + "/" + e.totalTokens())
           .containsExactly("team-a=1/10", "team-b=1/14");
       assertThat(ledger.total("team-a", QuotaPeriod.MONTHLY, T).totalTokens()).isEqualTo(1_110);
@@ -448,25 +553,30 @@ class UsageLedgerTest {
     @Test
     void rowsASinkFailedToWriteAreWrittenWithTheNextFlush() throws IOException {
       boolean[] fail = {true};
-      UsageLedger ledger = UsageLedger.builder().sink(entries -> {
-        if (fail[0]) {
-          throw new IOException("database down");
-        }
-        writes.add(entries);
-      }).build();
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .sink(
+                  entries -> {
+                    if (fail[0]) {
+                      throw new IOException("database down");
+                    }
+                    writes.add(entries);
+                  })
+              .build();
       ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
 
-      assertThatThrownBy(ledger::flush).isInstanceOf(IOException.class)
-          .hasMessage("database down");
+      assertThatThrownBy(ledger::flush).isInstanceOf(IOException.class).hasMessage("database down");
 
       ledger.onEvent(reported("team-a", "m", T, Usage.of(2, 2)));
       fail[0] = false;
       assertThat(ledger.flush()).isEqualTo(3);
       assertThat(writes).hasSize(1);
-      assertThat(writes.get(0)).allSatisfy(e -> {
-        assertThat(e.calls()).isEqualTo(2);
-        assertThat(e.totalTokens()).isEqualTo(6);
-      });
+      assertThat(writes.get(0))
+          .allSatisfy(
+              e -> {
+                assertThat(e.calls()).isEqualTo(2);
+                assertThat(e.totalTokens()).isEqualTo(6);
+              });
     }
 
     @Test
@@ -483,11 +593,13 @@ class UsageLedgerTest {
 
     @Test
     void repeatedSettingsFailFast() {
-      assertThatThrownBy(() -> UsageLedger.builder().zone(ZoneId.of("UTC"))
-          .zone(ZoneId.of("Europe/Berlin")))
-          .isInstanceOf(IllegalStateException.class).hasMessage("zone was already set to UTC");
-      assertThatThrownBy(() -> UsageLedger.builder().retain(QuotaPeriod.HOURLY, 5)
-          .retain(QuotaPeriod.HOURLY, 6))
+      assertThatThrownBy(
+              () -> UsageLedger.builder().zone(ZoneId.of("UTC")).zone(ZoneId.of("Europe/Berlin")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("zone was already set to UTC");
+      assertThatThrownBy(
+              () ->
+                  UsageLedger.builder().retain(QuotaPeriod.HOURLY, 5).retain(QuotaPeriod.HOURLY, 6))
           .isInstanceOf(IllegalStateException.class)
           .hasMessage("HOURLY retention was already set to 5 windows");
       assertThatThrownBy(() -> UsageLedger.builder().priceTable(PRICES).priceTable(PRICES))
@@ -507,8 +619,8 @@ class UsageLedgerTest {
 
     @Test
     void readsWell() {
-      assertThat(UsageLedger.builder().build()).hasToString(
-          "UsageLedger{zone=Z, rows=0, retain={HOURLY=48, DAILY=62, MONTHLY=24}}");
+      assertThat(UsageLedger.builder().build())
+          .hasToString("UsageLedger{zone=Z, rows=0, retain={HOURLY=48, DAILY=62, MONTHLY=24}}");
     }
   }
 }

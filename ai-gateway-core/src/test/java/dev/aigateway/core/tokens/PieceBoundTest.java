@@ -17,11 +17,12 @@ class PieceBoundTest {
 
   /** Characters by the class the encodings' pieces follow; some strings are pairs or more. */
   private static final String[][] CLASSES = {
-      {"a", "b", "e", "s", "t", "Z", "Q", "é", "ü", "ß", "ж", "日", "語", "e\u0301", "ǅ"},
-      {"0", "7", "9", "٣", "²", "Ⅻ"},
-      {" ", " ", "\t", "\n", "\r\n", "\u00a0"},
-      {"!", "\"", "'", ".", ",", "-", "/", "{", "}", "’", "@", "€", "\uD83D\uDE00", "\u0000"},
-      {"'s", "'ll", "'T", "'ve"}};
+    {"a", "b", "e", "s", "t", "Z", "Q", "é", "ü", "ß", "ж", "日", "語", "e\u0301", "ǅ"},
+    {"0", "7", "9", "٣", "²", "Ⅻ"},
+    {" ", " ", "\t", "\n", "\r\n", "\u00a0"},
+    {"!", "\"", "'", ".", ",", "-", "/", "{", "}", "’", "@", "€", "\uD83D\uDE00", "\u0000"},
+    {"'s", "'ll", "'T", "'ve"}
+  };
 
   @Test
   void textWithoutLongRunsIsCountedExactlyAsTheEncodingCountsIt() {
@@ -37,8 +38,8 @@ class PieceBoundTest {
   }
 
   /**
-   * With a bound of a few characters nearly every run is counted by its size, and every cut
-   * falls where one class meets another: the count must never be below the encoding's.
+   * With a bound of a few characters nearly every run is counted by its size, and every cut falls
+   * where one class meets another: the count must never be below the encoding's.
    */
   @Test
   void runsPastTheBoundAreCountedNoLowerThanTheEncodingCountsThem() {
@@ -50,7 +51,8 @@ class PieceBoundTest {
       for (Encoding encoding : new Encoding[] {O200K, CL100K}) {
         long bounded = PieceBound.count(encoding, text, maxRun);
         long exact = encoding.countTokensOrdinary(text);
-        assertThat(bounded).as("%s (runs up to %d) in %s", text, maxRun, encoding.getName())
+        assertThat(bounded)
+            .as("%s (runs up to %d) in %s", text, maxRun, encoding.getName())
             .isGreaterThanOrEqualTo(exact);
         cut += bounded > exact ? 1 : 0;
       }

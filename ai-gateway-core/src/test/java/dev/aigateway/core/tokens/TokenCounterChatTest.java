@@ -82,8 +82,13 @@ class TokenCounterChatTest {
             """);
 
     int expected =
-        3 + text("system") + text("Answer in one word.") + 3 + text("user")
-            + text("Capital of France?") + 3;
+        3
+            + text("system")
+            + text("Answer in one word.")
+            + 3
+            + text("user")
+            + text("Capital of France?")
+            + 3;
     assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
   }
 
@@ -108,9 +113,17 @@ class TokenCounterChatTest {
             """);
 
     int expected =
-        3 + text("user") + text("Weather in Paris?")
-            + 3 + text("assistant") + text("get_weather") + text("{\"city\":\"Paris\"}")
-            + 3 + text("tool") + text("call_1") + text("18C, sunny")
+        3
+            + text("user")
+            + text("Weather in Paris?")
+            + 3
+            + text("assistant")
+            + text("get_weather")
+            + text("{\"city\":\"Paris\"}")
+            + 3
+            + text("tool")
+            + text("call_1")
+            + text("18C, sunny")
             + 3;
     assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
   }
@@ -162,7 +175,8 @@ class TokenCounterChatTest {
 
   @Test
   void messagesThatAreNotObjectsAreSkipped() {
-    JsonNode messages = json("[1, \"text\", null, [], true, {\"role\": \"user\", \"content\": \"Hi\"}]");
+    JsonNode messages =
+        json("[1, \"text\", null, [], true, {\"role\": \"user\", \"content\": \"Hi\"}]");
 
     int expected = 3 + text("user") + text("Hi") + 3;
     assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);

@@ -66,7 +66,9 @@ class TokenCounterConcurrencyTest {
   // Counts the same requests for several models, starting at a different model per call so that
   // threads resolve and load encodings in different orders.
   private static List<Integer> countAll(TokenCounter counter, int offset) {
-    String[] models = {"gpt-4o", "gpt-4", "azure/gpt-35-turbo", "o3-mini", "text-embedding-3-small"};
+    String[] models = {
+      "gpt-4o", "gpt-4", "azure/gpt-35-turbo", "o3-mini", "text-embedding-3-small"
+    };
     Integer[] counts = new Integer[models.length * 3];
     for (int i = 0; i < models.length; i++) {
       int m = (i + offset) % models.length;

@@ -66,8 +66,11 @@ class TokenCounterEncodingTest {
   @ValueSource(strings = {"   "})
   void missingModelGetsTheDefaultEncoding(String model) {
     assertThat(counter.encodingFor(model)).isEqualTo(TokenCounter.DEFAULT_ENCODING);
-    assertThat(TokenCounter.builder().defaultEncoding(EncodingType.CL100K_BASE).build()
-            .encodingFor(model))
+    assertThat(
+            TokenCounter.builder()
+                .defaultEncoding(EncodingType.CL100K_BASE)
+                .build()
+                .encodingFor(model))
         .isEqualTo(EncodingType.CL100K_BASE);
   }
 
@@ -196,9 +199,11 @@ class TokenCounterEncodingTest {
       // The same characters in another order: as long, often as many tokens, not the same text.
       String reversed = text.reverse().toString();
       for (String t : new String[] {original, reversed, new String(original.toCharArray())}) {
-        assertThat(counter.countText("gpt-4o", t)).as("o200k %s", t)
+        assertThat(counter.countText("gpt-4o", t))
+            .as("o200k %s", t)
             .isEqualTo(o200k().countTokensOrdinary(t));
-        assertThat(counter.countText("gpt-4", t)).as("cl100k %s", t)
+        assertThat(counter.countText("gpt-4", t))
+            .as("cl100k %s", t)
             .isEqualTo(cl100k().countTokensOrdinary(t));
       }
     }

@@ -100,7 +100,8 @@ class TokenCounterPromptTest {
 
   @Test
   void completionsCountPromptStringsAndSuffix() {
-    JsonNode body = json("{\"prompt\": [\"def add(a, b):\", \"def sub(a, b):\"], \"suffix\": \"# end\"}");
+    JsonNode body =
+        json("{\"prompt\": [\"def add(a, b):\", \"def sub(a, b):\"], \"suffix\": \"# end\"}");
 
     assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, body))
         .isEqualTo(text("def add(a, b):") + text("def sub(a, b):") + text("# end"));
@@ -117,7 +118,8 @@ class TokenCounterPromptTest {
 
   @Test
   void embeddingsCountAnInputString() {
-    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, json("{\"input\": \"hello world\"}")))
+    assertThat(
+            counter.countPrompt(MODEL, Operation.EMBEDDINGS, json("{\"input\": \"hello world\"}")))
         .isEqualTo(text("hello world"));
   }
 
@@ -152,8 +154,12 @@ class TokenCounterPromptTest {
     JsonNode body = json("{\"instructions\": \"Talk like a pirate.\", \"input\": \"Hello there\"}");
 
     int expected =
-        3 + text("developer") + text("Talk like a pirate.")
-            + 3 + text("user") + text("Hello there")
+        3
+            + text("developer")
+            + text("Talk like a pirate.")
+            + 3
+            + text("user")
+            + text("Hello there")
             + 3;
     assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
   }
@@ -173,9 +179,16 @@ class TokenCounterPromptTest {
             """);
 
     int expected =
-        3 + text("user") + text("Describe this image.") + TokenCounter.DEFAULT_IMAGE_TOKENS
-            + 3 + text("assistant") + text("A cat.")
-            + 3 + text("user") + text("Thanks")
+        3
+            + text("user")
+            + text("Describe this image.")
+            + TokenCounter.DEFAULT_IMAGE_TOKENS
+            + 3
+            + text("assistant")
+            + text("A cat.")
+            + 3
+            + text("user")
+            + text("Thanks")
             + 3;
     assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
   }
@@ -192,8 +205,14 @@ class TokenCounterPromptTest {
             """);
 
     int expected =
-        3 + text("call_1") + text("get_weather") + 1 + text("{\"city\":\"Paris\"}")
-            + 3 + text("call_1") + text("18C")
+        3
+            + text("call_1")
+            + text("get_weather")
+            + 1
+            + text("{\"city\":\"Paris\"}")
+            + 3
+            + text("call_1")
+            + text("18C")
             + 3;
     assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
   }
@@ -210,8 +229,15 @@ class TokenCounterPromptTest {
     JsonNode tools = body.get("tools");
 
     int expected =
-        3 + text("user") + text("Hi") + 3
-            + 12 + 10 + text(tools.get(0).toString()) + 10 + text(tools.get(1).toString());
+        3
+            + text("user")
+            + text("Hi")
+            + 3
+            + 12
+            + 10
+            + text(tools.get(0).toString())
+            + 10
+            + text(tools.get(1).toString());
     assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body)).isEqualTo(expected);
   }
 

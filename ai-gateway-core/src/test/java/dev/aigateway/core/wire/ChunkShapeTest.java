@@ -18,8 +18,8 @@ class ChunkShapeTest {
 
   /**
    * Whatever the chunks, one after the other: a chunk read without parsing is one Jackson reads,
-   * and {@link ResponseFacts#readChunk} learns from it what the shape says (no usage, the same
-   * null usage member to cut, the same model).
+   * and {@link ResponseFacts#readChunk} learns from it what the shape says (no usage, the same null
+   * usage member to cut, the same model).
    */
   @Test
   void chunkReadWithoutParsingIsReadAsJacksonReadsIt() {
@@ -54,7 +54,8 @@ class ChunkShapeTest {
         read++;
         int shared = shape.sharedEnd();
         assertThat(shared).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
-        assertThat(Arrays.copyOfRange(bytes, bytes.length - shared, bytes.length)).as(as)
+        assertThat(Arrays.copyOfRange(bytes, bytes.length - shared, bytes.length))
+            .as(as)
             .isEqualTo(Arrays.copyOfRange(before, before.length - shared, before.length));
         int start = shape.sharedStart();
         assertThat(start).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
@@ -102,7 +103,8 @@ class ChunkShapeTest {
         }
         accepted++;
         assertThat(Json.parseOrNull(bytes, start, end - start))
-            .as("%s from %d to %d", new String(bytes, UTF_8), start, end).isNotNull();
+            .as("%s from %d to %d", new String(bytes, UTF_8), start, end)
+            .isNotNull();
       }
     }
     assertThat(accepted).isGreaterThan(1000);
@@ -111,33 +113,34 @@ class ChunkShapeTest {
   // ---------------------------------------------------------------- what is left to Jackson
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"choices\":[{}],\"usage\":{\"prompt_tokens\":1}}", // usage and text
-      "{\"usage\":{\"prompt_tokens\":1}}", // usage and no choices
-      "{\"choices\":[],\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
-      "{\"choices\":[],\"usage\":{\"prompt_tokens\":-1}}", // a count UsageBytes leaves
-      "{\"choices\":[],\"choices\":[1],\"usage\":{\"prompt_tokens\":1}}",
-      "{\"usage\":[],\"choices\":[]}",
-      "{\"usage\":0}",
-      "{\"us\\u0061ge\":null}", // an escaped name could be usage: Jackson decides
-      "{\"id\\n\":1}",
-      "{\"model\":\"gpt\\/4\"}", // a model with escapes
-      "[]",
-      "hello",
-      "{\"a\":1} {\"b\":2}",
-      "{\"a\":1}x",
-      "{\"a\":01}",
-      "{\"a\":1.}",
-      "{\"a\":-}",
-      "{\"a\":tru}",
-      "{\"a\":\"\u0001\"}",
-      "{\"a\":\"\\x\"}",
-      "{\"a\":\"\\u12\"}",
-      "{\"a\":1,}",
-      "{,\"usage\":null}",
-      "{\"a\" 1}",
-      "\uFEFF{}",
-  })
+  @ValueSource(
+      strings = {
+        "{\"choices\":[{}],\"usage\":{\"prompt_tokens\":1}}", // usage and text
+        "{\"usage\":{\"prompt_tokens\":1}}", // usage and no choices
+        "{\"choices\":[],\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
+        "{\"choices\":[],\"usage\":{\"prompt_tokens\":-1}}", // a count UsageBytes leaves
+        "{\"choices\":[],\"choices\":[1],\"usage\":{\"prompt_tokens\":1}}",
+        "{\"usage\":[],\"choices\":[]}",
+        "{\"usage\":0}",
+        "{\"us\\u0061ge\":null}", // an escaped name could be usage: Jackson decides
+        "{\"id\\n\":1}",
+        "{\"model\":\"gpt\\/4\"}", // a model with escapes
+        "[]",
+        "hello",
+        "{\"a\":1} {\"b\":2}",
+        "{\"a\":1}x",
+        "{\"a\":01}",
+        "{\"a\":1.}",
+        "{\"a\":-}",
+        "{\"a\":tru}",
+        "{\"a\":\"\u0001\"}",
+        "{\"a\":\"\\x\"}",
+        "{\"a\":\"\\u12\"}",
+        "{\"a\":1,}",
+        "{,\"usage\":null}",
+        "{\"a\" 1}",
+        "\uFEFF{}",
+      })
   void chunkThatMayCarryUsageOrIsNotStrictJsonIsLeftToJackson(String chunk) {
     byte[] bytes = chunk.getBytes(UTF_8);
 
@@ -146,12 +149,13 @@ class ChunkShapeTest {
 
   @Test
   void invalidUtf8IsLeftToJackson() {
-    for (byte[] bad : List.of(
-        new byte[] {(byte) 0xc0, (byte) 0x80}, // overlong
-        new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, // a surrogate
-        new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // past U+10FFFF
-        new byte[] {(byte) 0xe2, (byte) 0x82}, // cut short
-        new byte[] {(byte) 0x80})) {
+    for (byte[] bad :
+        List.of(
+            new byte[] {(byte) 0xc0, (byte) 0x80}, // overlong
+            new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, // a surrogate
+            new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // past U+10FFFF
+            new byte[] {(byte) 0xe2, (byte) 0x82}, // cut short
+            new byte[] {(byte) 0x80})) {
       byte[] json = new byte[bad.length + 8];
       System.arraycopy("{\"a\":\"".getBytes(UTF_8), 0, json, 0, 6);
       System.arraycopy(bad, 0, json, 6, bad.length);
@@ -177,8 +181,8 @@ class ChunkShapeTest {
   @Test
   void chunkWithoutUsageIsReadWithItsModel() {
     ChunkShape shape = new ChunkShape();
-    byte[] chunk = "{\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"é🌍\\n\"}}]}"
-        .getBytes(UTF_8);
+    byte[] chunk =
+        "{\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"é🌍\\n\"}}]}".getBytes(UTF_8);
 
     assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.NO_USAGE);
     assertThat(shape.model()).isEqualTo("gpt-4o");
@@ -187,8 +191,10 @@ class ChunkShapeTest {
   @Test
   void chunkReportingUsageWithoutChoicesIsReadWithItsUsage() {
     ChunkShape shape = new ChunkShape();
-    byte[] chunk = ("{\"model\":\"gpt-4o\",\"choices\":[ ],\"usage\":{\"prompt_tokens\":9,"
-        + "\"completion_tokens\":2,\"total_tokens\":11}}").getBytes(UTF_8);
+    byte[] chunk =
+        ("{\"model\":\"gpt-4o\",\"choices\":[ ],\"usage\":{\"prompt_tokens\":9,"
+                + "\"completion_tokens\":2,\"total_tokens\":11}}")
+            .getBytes(UTF_8);
 
     assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.USAGE_ONLY);
     assertThat(shape.usage()).isEqualTo(new Usage(9, 2, 11, 0, 0));
@@ -205,8 +211,9 @@ class ChunkShapeTest {
   @Test
   void chunkDifferingOnlyInsideValueStringsIsComparedWithTheLastAndReadAlike() {
     ChunkShape shape = new ChunkShape();
-    String template = "{\"id\":\"c1\",\"model\":\"%s\",\"choices\":[{\"delta\":{\"content\":"
-        + "\"%s\"}}],\"usage\":null,\"obfuscation\":\"%s\"}";
+    String template =
+        "{\"id\":\"c1\",\"model\":\"%s\",\"choices\":[{\"delta\":{\"content\":"
+            + "\"%s\"}}],\"usage\":null,\"obfuscation\":\"%s\"}";
     byte[] first = String.format(template, "m1", "Hello", "abc").getBytes(UTF_8);
     byte[] second = String.format(template, "m1", " wörld \\\"🌍\\\"", "").getBytes(UTF_8);
     byte[] third = String.format(template, "m2-longer", "", "x").getBytes(UTF_8);

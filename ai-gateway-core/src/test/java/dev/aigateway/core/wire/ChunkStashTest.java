@@ -52,8 +52,10 @@ class ChunkStashTest {
   @Test
   void chunksAlikeTakeLittleRoom() {
     ChunkStash stash = new ChunkStash();
-    byte[] chunk = ("{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o\",\"choices\":[{\"delta\":"
-        + "{\"content\":\"xx\"}}],\"usage\":null}").getBytes(UTF_8);
+    byte[] chunk =
+        ("{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o\",\"choices\":[{\"delta\":"
+                + "{\"content\":\"xx\"}}],\"usage\":null}")
+            .getBytes(UTF_8);
     int kept = 0;
     while (stash.add(chunk, 0, chunk.length, 0, 0, 0)) {
       kept++;

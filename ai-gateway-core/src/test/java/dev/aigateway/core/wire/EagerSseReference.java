@@ -4,18 +4,19 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * What a chat stream body passes on and learns when every chunk is parsed as it comes, as
- * {@link SseBody} did before it deferred reading chunks: the reference it is compared with.
- * Events are found as {@link SseBody} finds them; each chunk is read by
- * {@link ResponseFacts#readChunk}.
+ * What a chat stream body passes on and learns when every chunk is parsed as it comes, as {@link
+ * SseBody} did before it deferred reading chunks: the reference it is compared with. Events are
+ * found as {@link SseBody} finds them; each chunk is read by {@link ResponseFacts#readChunk}.
  */
 final class EagerSseReference {
 
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
   final ResponseFacts facts = new ResponseFacts();
+
   /** The bytes for the application when usage is hidden. */
   final ByteArrayOutputStream hiddenOutput = new ByteArrayOutputStream();
+
   private final UsageMember member = new UsageMember();
   private final boolean hideUsage;
 
@@ -24,14 +25,15 @@ final class EagerSseReference {
   }
 
   /**
-   * Reads the events complete in {@code stream[0, read)}, and when {@code atEnd} the last one
-   * even without its blank line, as the body does at the end of the stream.
+   * Reads the events complete in {@code stream[0, read)}, and when {@code atEnd} the last one even
+   * without its blank line, as the body does at the end of the stream.
    */
   static EagerSseReference read(byte[] stream, int read, boolean atEnd, boolean hideUsage) {
     EagerSseReference reference = new EagerSseReference(hideUsage);
     int eventStart = 0;
     int lineStart = 0;
-    for (int lineEnd = indexOf(stream, 0, read); lineEnd >= 0;
+    for (int lineEnd = indexOf(stream, 0, read);
+        lineEnd >= 0;
         lineEnd = indexOf(stream, lineStart, read)) {
       int next = lineEnd + 1; // a line ends with \n, \r or \r\n
       if (stream[lineEnd] == '\r' && next < read && stream[next] == '\n') {

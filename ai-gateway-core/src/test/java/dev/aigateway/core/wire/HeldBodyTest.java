@@ -27,11 +27,12 @@ class HeldBodyTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({"LF", "CRLF", "CR"})
   void holdsCommentsAndTheFirstEventThenReadsOnAsIfNotHeld(String ending) throws IOException {
-    String le = switch (ending) {
-      case "LF" -> "\n";
-      case "CR" -> "\r";
-      default -> "\r\n";
-    };
+    String le =
+        switch (ending) {
+          case "LF" -> "\n";
+          case "CR" -> "\r";
+          default -> "\r\n";
+        };
     String first = ": keep-alive" + le + le + "event: delta" + le + "data: {}" + le + le;
     String stream = first + "data: [DONE]" + le + le;
     PiecewiseInputStream upstream = pieces(stream, 1); // a read ends after every byte

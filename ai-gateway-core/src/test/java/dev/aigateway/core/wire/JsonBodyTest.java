@@ -33,8 +33,8 @@ class JsonBodyTest {
   private final RecordingBodyListener listener = new RecordingBodyListener();
 
   private JsonBody body(byte[] bytes, int maxCopyBytes, int... pieces) {
-    return new JsonBody(new PiecewiseInputStream(bytes, pieces), listener, () -> false,
-        maxCopyBytes);
+    return new JsonBody(
+        new PiecewiseInputStream(bytes, pieces), listener, () -> false, maxCopyBytes);
   }
 
   private static byte[] readAll(InputStream in, int bufferSize) throws IOException {
@@ -83,13 +83,17 @@ class JsonBodyTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-      "embeddings | `{\"object\":\"list\",\"data\":[],\"model\":\"text-embedding-3-small\","
-          + "\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}` | 8 | 0 | 8",
-      "responses | `{\"id\":\"r1\",\"model\":\"gpt-4.1\",\"output\":[],"
-          + "\"usage\":{\"input_tokens\":5,\"output_tokens\":3,\"total_tokens\":8}}` | 5 | 3 | 8",
-      "completions | `{\"choices\":[{\"text\":\"hi\"}],"
-          + "\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,\"total_tokens\":3}}` | 2 | 1 | 3"})
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "embeddings | `{\"object\":\"list\",\"data\":[],\"model\":\"text-embedding-3-small\","
+            + "\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}` | 8 | 0 | 8",
+        "responses | `{\"id\":\"r1\",\"model\":\"gpt-4.1\",\"output\":[],"
+            + "\"usage\":{\"input_tokens\":5,\"output_tokens\":3,\"total_tokens\":8}}` | 5 | 3 | 8",
+        "completions | `{\"choices\":[{\"text\":\"hi\"}],"
+            + "\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,\"total_tokens\":3}}` | 2 | 1 | 3"
+      })
   void usageOfEveryResponseShapeIsRead(
       String name, String json, long input, long output, long total) throws IOException {
     JsonBody body = body(json.getBytes(UTF_8), LARGE_LIMIT, 4);
@@ -200,16 +204,20 @@ class JsonBodyTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-      "chat | `{\"model\":\"m\",\"choices\":[{\"message\":{\"content\":\"Grüße 🌍\"}}]}`"
-          + " | Grüße 🌍",
-      "tool calls | `{\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":["
-          + "{\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}` | f{}",
-      "completions | `{\"choices\":[{\"text\":\"a\"},{\"text\":\"b\"}]}` | ab",
-      "responses | `{\"output\":[{\"content\":[{\"text\":\"x\"}]},"
-          + "{\"type\":\"function_call\",\"arguments\":\"{}\"}]}` | x{}",
-      "usage without counts | `{\"choices\":[{\"text\":\"t\"}],\"usage\":{}}` | t",
-      "usage null | `{\"choices\":[{\"text\":\"t\"}],\"usage\":null}` | t"})
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "chat | `{\"model\":\"m\",\"choices\":[{\"message\":{\"content\":\"Grüße 🌍\"}}]}`"
+            + " | Grüße 🌍",
+        "tool calls | `{\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":["
+            + "{\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}` | f{}",
+        "completions | `{\"choices\":[{\"text\":\"a\"},{\"text\":\"b\"}]}` | ab",
+        "responses | `{\"output\":[{\"content\":[{\"text\":\"x\"}]},"
+            + "{\"type\":\"function_call\",\"arguments\":\"{}\"}]}` | x{}",
+        "usage without counts | `{\"choices\":[{\"text\":\"t\"}],\"usage\":{}}` | t",
+        "usage null | `{\"choices\":[{\"text\":\"t\"}],\"usage\":null}` | t"
+      })
   void textOfEveryShapeIsKeptWhenNoUsageIsReported(String name, String json, String text)
       throws IOException {
     JsonBody body = body(json.getBytes(UTF_8), LARGE_LIMIT, 3);
@@ -225,8 +233,8 @@ class JsonBodyTest {
   @Test
   void textOfALargeDocumentWithoutUsageIsKept() throws IOException {
     String padding = "x".repeat(5000);
-    byte[] sent = ("{\"choices\":[{\"message\":{\"content\":\"" + padding + "\"}}]}")
-        .getBytes(UTF_8);
+    byte[] sent =
+        ("{\"choices\":[{\"message\":{\"content\":\"" + padding + "\"}}]}").getBytes(UTF_8);
     JsonBody body = body(sent, LARGE_LIMIT, 7);
 
     readAll(body, 333);
@@ -236,9 +244,10 @@ class JsonBodyTest {
 
   @Test
   void lastOfDuplicateMembersCountsAsAJsonTreeWouldHaveIt() throws IOException {
-    String json = "{\"model\":\"a\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1},"
-        + "\"model\":\"b\",\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,"
-        + "\"total_tokens\":3}}";
+    String json =
+        "{\"model\":\"a\",\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1},"
+            + "\"model\":\"b\",\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,"
+            + "\"total_tokens\":3}}";
     JsonBody body = body(json.getBytes(UTF_8), LARGE_LIMIT, 7);
 
     readAll(body, 64);
@@ -250,12 +259,14 @@ class JsonBodyTest {
   // ---------------------------------------------------------------- malformed
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}",
-      "not json at all",
-      "<html>502 Bad Gateway</html>",
-      "[{\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}]",
-      "\"usage\""})
+  @ValueSource(
+      strings = {
+        "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}",
+        "not json at all",
+        "<html>502 Bad Gateway</html>",
+        "[{\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}]",
+        "\"usage\""
+      })
   void malformedOrNonObjectBodyYieldsNoUsageAndEndsWithSuccess(String text) throws IOException {
     byte[] sent = text.getBytes(UTF_8);
     JsonBody body = body(sent, LARGE_LIMIT, 3);
@@ -333,8 +344,8 @@ class JsonBodyTest {
   @Test
   void closingAfterJacksonReadTheWholeDocumentStillReadsTheUsage() throws IOException {
     byte[] sent = CHAT_RESPONSE.getBytes(UTF_8);
-    JsonBody body = new JsonBody(new ByteArrayInputStream(sent), listener, () -> false,
-        LARGE_LIMIT);
+    JsonBody body =
+        new JsonBody(new ByteArrayInputStream(sent), listener, () -> false, LARGE_LIMIT);
 
     JsonNode parsed;
     try (InputStream in = body) {

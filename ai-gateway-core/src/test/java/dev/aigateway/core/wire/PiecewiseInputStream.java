@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Serves bytes in pieces of the given sizes (1 to 7 bytes, cycled), the way a slow network
- * does; can fail with an {@link IOException} once a number of bytes were served.
+ * Serves bytes in pieces of the given sizes (1 to 7 bytes, cycled), the way a slow network does;
+ * can fail with an {@link IOException} once a number of bytes were served.
  */
 final class PiecewiseInputStream extends InputStream {
   private final byte[] data;

@@ -9,32 +9,96 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Random chat completion streams as OpenAI and look-alikes send them (with and without
- * {@code include_usage}, obfuscation pads, Azure's filter chunk, tool calls, reasoning, legacy
- * completions, unicode raw and escaped), now and then with what no well-behaved backend sends:
- * odd usage members, models that change, whitespace, broken JSON, non-JSON data, comments,
- * several data lines, stray blank lines, no {@code [DONE]}; lines end in LF, CRLF or CR.
+ * Random chat completion streams as OpenAI and look-alikes send them (with and without {@code
+ * include_usage}, obfuscation pads, Azure's filter chunk, tool calls, reasoning, legacy
+ * completions, unicode raw and escaped), now and then with what no well-behaved backend sends: odd
+ * usage members, models that change, whitespace, broken JSON, non-JSON data, comments, several data
+ * lines, stray blank lines, no {@code [DONE]}; lines end in LF, CRLF or CR.
  */
 final class RandomChatStream {
 
   private static final String[] MODELS = {
-      "gpt-4o-mini-2024-07-18", "gpt-4.1", "o3", "modèle-ü 🌍", "gpt\\/4o",
-      "mistral\\u002dlarge"};
+    "gpt-4o-mini-2024-07-18", "gpt-4.1", "o3", "modèle-ü 🌍", "gpt\\/4o", "mistral\\u002dlarge"
+  };
   private static final String[] PIECES = {
-      "Hello", " world", ",", " the", " gateway", "é", "ü", "🌍", "中文", "€", " ", "  ",
-      "\\n", "\\\"", "\\\\", "\\/", "\\t", "\\u00e9", "\\ud83c\\udf0d", "\\ud800", "\\u0000",
-      "usage", "\\\"usage\\\":null", "}", "]", "{", "data: x", "null", "12", "\\u0075sage"};
+    "Hello",
+    " world",
+    ",",
+    " the",
+    " gateway",
+    "é",
+    "ü",
+    "🌍",
+    "中文",
+    "€",
+    " ",
+    "  ",
+    "\\n",
+    "\\\"",
+    "\\\\",
+    "\\/",
+    "\\t",
+    "\\u00e9",
+    "\\ud83c\\udf0d",
+    "\\ud800",
+    "\\u0000",
+    "usage",
+    "\\\"usage\\\":null",
+    "}",
+    "]",
+    "{",
+    "data: x",
+    "null",
+    "12",
+    "\\u0075sage"
+  };
+
   /** The usage members the gateway reads. */
   private static final String[] USAGE_NAMES = {
-      "prompt_tokens", "input_tokens", "completion_tokens", "output_tokens", "total_tokens",
-      "prompt_tokens_details", "input_tokens_details", "completion_tokens_details",
-      "output_tokens_details"};
+    "prompt_tokens",
+    "input_tokens",
+    "completion_tokens",
+    "output_tokens",
+    "total_tokens",
+    "prompt_tokens_details",
+    "input_tokens_details",
+    "completion_tokens_details",
+    "output_tokens_details"
+  };
 
   /** Bytes that break JSON, or nearly. */
   private static final byte[] NASTY = {
-      '"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '\r', 0, 0x1f, (byte) 0x80, (byte) 0xc0,
-      (byte) 0xe0, (byte) 0xed, (byte) 0xf0, (byte) 0xf5, (byte) 0xff, 'n', 'u', 't', '0', '-',
-      '.', 'e', 'E', '+', 'x'};
+    '"',
+    '\\',
+    '{',
+    '}',
+    '[',
+    ']',
+    ',',
+    ':',
+    ' ',
+    '\n',
+    '\r',
+    0,
+    0x1f,
+    (byte) 0x80,
+    (byte) 0xc0,
+    (byte) 0xe0,
+    (byte) 0xed,
+    (byte) 0xf0,
+    (byte) 0xf5,
+    (byte) 0xff,
+    'n',
+    'u',
+    't',
+    '0',
+    '-',
+    '.',
+    'e',
+    'E',
+    '+',
+    'x'
+  };
 
   private final SplittableRandom random;
   private final boolean includeUsage;
@@ -54,53 +118,82 @@ final class RandomChatStream {
   List<String> chunks() {
     List<String> chunks = new ArrayList<>();
     if (random.nextInt(6) == 0) {
-      chunks.add("{\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
-          + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}");
+      chunks.add(
+          "{\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+              + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}");
     }
-    chunks.add(chunk("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
-        + "\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]"));
+    chunks.add(
+        chunk(
+            "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
+                + "\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]"));
     int kind = random.nextInt(4);
     int count = random.nextInt(40);
     for (int i = 0; i < count; i++) {
       if (random.nextInt(30) == 0) {
         model = random.nextBoolean() ? MODELS[random.nextInt(MODELS.length)] : null;
       }
-      chunks.add(chunk(switch (random.nextInt(8) == 0 ? random.nextInt(4) : kind) {
-        case 0 -> "[{\"index\":0,\"delta\":{\"content\":\"" + text() + "\"},\"logprobs\":null,"
-            + "\"finish_reason\":null}]";
-        case 1 -> "[{\"index\":0,\"delta\":{\"reasoning_content\":\"" + text() + "\"}}]";
-        case 2 -> i == 0
-            ? "[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
-                + "\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
-                + "\"arguments\":\"\"}}]}}]"
-            : "[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
-                + "{\"arguments\":\"" + text() + "\"}}]}}]";
-        default -> "[{\"text\":\"" + text() + "\",\"index\":0,\"logprobs\":null,"
-            + "\"finish_reason\":null}]";
-      }));
+      chunks.add(
+          chunk(
+              switch (random.nextInt(8) == 0 ? random.nextInt(4) : kind) {
+                case 0 ->
+                    "[{\"index\":0,\"delta\":{\"content\":\""
+                        + text()
+                        + "\"},\"logprobs\":null,"
+                        + "\"finish_reason\":null}]";
+                case 1 -> "[{\"index\":0,\"delta\":{\"reasoning_content\":\"" + text() + "\"}}]";
+                case 2 ->
+                    i == 0
+                        ? "[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                            + "\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                            + "\"arguments\":\"\"}}]}}]"
+                        : "[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+                            + "{\"arguments\":\""
+                            + text()
+                            + "\"}}]}}]";
+                default ->
+                    "[{\"text\":\""
+                        + text()
+                        + "\",\"index\":0,\"logprobs\":null,"
+                        + "\"finish_reason\":null}]";
+              }));
     }
     chunks.add(chunk("[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]"));
     if (includeUsage) {
-      String usage = random.nextInt(4) == 0 ? usage() : "{\"prompt_tokens\":"
-          + random.nextInt(1000) + ",\"completion_tokens\":" + count + ",\"total_tokens\":"
-          + (1000 + count) + ",\"prompt_tokens_details\":{\"cached_tokens\":"
-          + random.nextInt(9) + "},\"completion_tokens_details\":{\"reasoning_tokens\":"
-          + random.nextInt(9) + "}}";
-      chunks.add(switch (random.nextInt(12)) {
-        case 0 -> head() + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text()
-            + "\"}}],\"usage\":" + usage + "}"; // usage and text in one chunk
-        case 1 -> head() + "\"choices\":[],\"usage\":{}}"; // usage without counts
-        case 2 -> head() + "\"choices\":[],\"us\\u0061ge\":" + usage + "}"; // escaped name
-        case 3 -> head() + "\"usage\":" + usage + ",\"choices\":[]}";
-        default -> head() + "\"choices\":[],\"usage\":" + usage + tail(false);
-      });
+      String usage =
+          random.nextInt(4) == 0
+              ? usage()
+              : "{\"prompt_tokens\":"
+                  + random.nextInt(1000)
+                  + ",\"completion_tokens\":"
+                  + count
+                  + ",\"total_tokens\":"
+                  + (1000 + count)
+                  + ",\"prompt_tokens_details\":{\"cached_tokens\":"
+                  + random.nextInt(9)
+                  + "},\"completion_tokens_details\":{\"reasoning_tokens\":"
+                  + random.nextInt(9)
+                  + "}}";
+      chunks.add(
+          switch (random.nextInt(12)) {
+            case 0 ->
+                head()
+                    + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+                    + text()
+                    + "\"}}],\"usage\":"
+                    + usage
+                    + "}"; // usage and text in one chunk
+            case 1 -> head() + "\"choices\":[],\"usage\":{}}"; // usage without counts
+            case 2 -> head() + "\"choices\":[],\"us\\u0061ge\":" + usage + "}"; // escaped name
+            case 3 -> head() + "\"usage\":" + usage + ",\"choices\":[]}";
+            default -> head() + "\"choices\":[],\"usage\":" + usage + tail(false);
+          });
     }
     return chunks;
   }
 
   /**
-   * A usage object of any shape: the counts the gateway reads and others, in any order, repeated
-   * or not, written as integers most of the time but also as negative, fractional, huge or
+   * A usage object of any shape: the counts the gateway reads and others, in any order, repeated or
+   * not, written as integers most of the time but also as negative, fractional, huge or
    * non-numbers, names now and then escaped, details that are objects or not.
    */
   String usage() {
@@ -116,8 +209,10 @@ final class RandomChatStream {
       if (name.endsWith("_details") && random.nextInt(5) != 0) {
         usage.append('{').append(space);
         for (int j = random.nextInt(3); j >= 0; j--) {
-          String inner = random.nextBoolean() ? "cached_tokens" : random.nextBoolean()
-              ? "reasoning_tokens" : "audio_tokens";
+          String inner =
+              random.nextBoolean()
+                  ? "cached_tokens"
+                  : random.nextBoolean() ? "reasoning_tokens" : "audio_tokens";
           usage.append('"').append(inner).append("\":").append(count()).append(j > 0 ? "," : "");
         }
         usage.append(space).append('}');
@@ -151,11 +246,12 @@ final class RandomChatStream {
    * lines, {@code [DONE]} most of the time.
    */
   byte[] stream() {
-    String le = switch (random.nextInt(8)) {
-      case 0, 1 -> "\r\n";
-      case 2 -> "\r";
-      default -> "\n";
-    };
+    String le =
+        switch (random.nextInt(8)) {
+          case 0, 1 -> "\r\n";
+          case 2 -> "\r";
+          default -> "\n";
+        };
     String data = random.nextInt(5) == 0 ? "data:" : "data: ";
     StringBuilder text = new StringBuilder();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -175,8 +271,11 @@ final class RandomChatStream {
       }
       if (random.nextInt(50) == 0) {
         int cut = random.nextInt(chunk.length() + 1);
-        text.append(data).append(chunk, 0, cut).append(le).append(data).append(chunk, cut,
-            chunk.length());
+        text.append(data)
+            .append(chunk, 0, cut)
+            .append(le)
+            .append(data)
+            .append(chunk, cut, chunk.length());
       } else if (random.nextInt(12) == 0) {
         write(out, text);
         out.writeBytes(data.getBytes(UTF_8));
@@ -232,30 +331,47 @@ final class RandomChatStream {
     if (random.nextInt(40) == 0) {
       head.append("\"usage\"").append(colon).append("null").append(comma); // first, and null
     }
-    head.append("\"id\"").append(colon).append("\"chatcmpl-abc123\"").append(comma)
-        .append("\"object\"").append(colon).append("\"chat.completion.chunk\"").append(comma)
-        .append("\"created\"").append(colon).append("1767225600").append(comma);
+    head.append("\"id\"")
+        .append(colon)
+        .append("\"chatcmpl-abc123\"")
+        .append(comma)
+        .append("\"object\"")
+        .append(colon)
+        .append("\"chat.completion.chunk\"")
+        .append(comma)
+        .append("\"created\"")
+        .append(colon)
+        .append("1767225600")
+        .append(comma);
     if (model != null) {
-      head.append("\"model\"").append(colon).append(random.nextInt(60) == 0 ? "42"
-          : "\"" + model + "\"").append(comma);
-    }
-    if (random.nextInt(60) == 0) {
-      head.append("\"meta\"").append(colon).append("{\"usage\":null,\"model\":\"nested\"}")
+      head.append("\"model\"")
+          .append(colon)
+          .append(random.nextInt(60) == 0 ? "42" : "\"" + model + "\"")
           .append(comma);
     }
-    return head.append("\"system_fingerprint\"").append(colon).append("\"fp_1\"").append(comma)
+    if (random.nextInt(60) == 0) {
+      head.append("\"meta\"")
+          .append(colon)
+          .append("{\"usage\":null,\"model\":\"nested\"}")
+          .append(comma);
+    }
+    return head.append("\"system_fingerprint\"")
+        .append(colon)
+        .append("\"fp_1\"")
+        .append(comma)
         .toString();
   }
 
   private String tail(boolean nullUsage) {
     StringBuilder tail = new StringBuilder();
     if (nullUsage) {
-      tail.append(switch (random.nextInt(40)) {
-        case 0 -> " , \"usage\" :  null ";
-        case 1 -> ",\"usage\":null,\"usage\":null";
-        case 2 -> ",\"us\\u0061ge\":null";
-        default -> ",\"usage\":null";
-      });
+      tail.append(
+          switch (random.nextInt(40)) {
+            case 0 -> " , \"usage\" :  null ";
+            case 1 -> ",\"usage\":null,\"usage\":null";
+            case 2 -> ",\"us\\u0061ge\":null";
+            default -> ",\"usage\":null";
+          });
     }
     if (obfuscation) {
       tail.append(",\"obfuscation\":\"").append("aZ0".repeat(random.nextInt(6))).append('"');

@@ -17,8 +17,8 @@ class RequestViewTest {
 
   private static RequestView view(String body, int maxParsed) {
     ClientRequest request = PostedRequest.of("http://localhost/v1/chat/completions", body);
-    return new RequestView(new CallMatch(Operation.CHAT_COMPLETIONS, "deploy-1"), request,
-        maxParsed);
+    return new RequestView(
+        new CallMatch(Operation.CHAT_COMPLETIONS, "deploy-1"), request, maxParsed);
   }
 
   private static String rewritten(RequestView view, String model, boolean includeUsage) {
@@ -28,9 +28,11 @@ class RequestViewTest {
 
   @Test
   void readsTheTopLevelFieldsTheGatewayNeeds() {
-    RequestView view = view("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":"
-        + "\"x\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-        + "\"max_tokens\":300,\"max_completion_tokens\":200,\"n\":2}");
+    RequestView view =
+        view(
+            "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"x\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"max_tokens\":300,\"max_completion_tokens\":200,\"n\":2}");
 
     assertThat(view.bodyUnderstood()).isTrue();
     assertThat(view.model()).isEqualTo("gpt-4o");
@@ -49,35 +51,40 @@ class RequestViewTest {
   void includeUsageIsSplicedBeforeTheClosingBraceLeavingEveryOtherByte() {
     String body = "{ \"model\" : \"gpt-4o\",\n  \"stream\": true, \"messages\": [] }\n";
 
-    assertThat(rewritten(view(body), null, true)).isEqualTo(
-        "{ \"model\" : \"gpt-4o\",\n  \"stream\": true, \"messages\": [] ,"
-            + "\"stream_options\":{\"include_usage\":true}}\n");
+    assertThat(rewritten(view(body), null, true))
+        .isEqualTo(
+            "{ \"model\" : \"gpt-4o\",\n  \"stream\": true, \"messages\": [] ,"
+                + "\"stream_options\":{\"include_usage\":true}}\n");
   }
 
   @Test
   void theModelIsReplacedInPlace() {
     String body = "{\"messages\":[{\"content\":\"model\"}],\"model\":\"smart\",\"stream\":false}";
 
-    assertThat(rewritten(view(body), "gpt-4o-2024-11-20", false)).isEqualTo(
-        "{\"messages\":[{\"content\":\"model\"}],\"model\":\"gpt-4o-2024-11-20\",\"stream\":false}");
+    assertThat(rewritten(view(body), "gpt-4o-2024-11-20", false))
+        .isEqualTo(
+            "{\"messages\":[{\"content\":\"model\"}],\"model\":\"gpt-4o-2024-11-20\",\"stream\":false}");
   }
 
   @Test
   void modelAndUsageAreRewrittenTogetherAndEscaped() {
     String body = "{\"model\":\"a\",\"stream\":true}";
 
-    assertThat(rewritten(view(body), "we\"ird", true)).isEqualTo(
-        "{\"model\":\"we\\\"ird\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertThat(rewritten(view(body), "we\"ird", true))
+        .isEqualTo(
+            "{\"model\":\"we\\\"ird\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
   }
 
   @Test
   void anIncludeUsageThatIsNotTrueBecomesTrueInPlace() {
-    String body = "{\"model\":\"a\",\"stream_options\":{ \"include_usage\" : false , \"x\":1},"
-        + "\"stream\":true}";
+    String body =
+        "{\"model\":\"a\",\"stream_options\":{ \"include_usage\" : false , \"x\":1},"
+            + "\"stream\":true}";
 
-    assertThat(rewritten(view(body), null, true)).isEqualTo(
-        "{\"model\":\"a\",\"stream_options\":{ \"include_usage\" : true , \"x\":1},"
-            + "\"stream\":true}");
+    assertThat(rewritten(view(body), null, true))
+        .isEqualTo(
+            "{\"model\":\"a\",\"stream_options\":{ \"include_usage\" : true , \"x\":1},"
+                + "\"stream\":true}");
   }
 
   @Test
@@ -98,21 +105,23 @@ class RequestViewTest {
 
   @Test
   void numbersGoOutAsWrittenWhenStreamOptionsAreRewritten() {
-    String numbers = "\"temperature\":1e400,\"top_p\":0.1000000000000000055511151231257827,"
-        + "\"seed\":123456789012345678901234567890,\"logit_bias\":{\"50256\":-1E-400}";
+    String numbers =
+        "\"temperature\":1e400,\"top_p\":0.1000000000000000055511151231257827,"
+            + "\"seed\":123456789012345678901234567890,\"logit_bias\":{\"50256\":-1E-400}";
     String body = "{\"model\":\"a\"," + numbers + ",\"stream_options\":{\"include_usage\":0}}";
 
-    assertThat(rewritten(view(body), "b", true)).isEqualTo(
-        "{\"model\":\"b\"," + numbers + ",\"stream_options\":{\"include_usage\":true}}");
+    assertThat(rewritten(view(body), "b", true))
+        .isEqualTo("{\"model\":\"b\"," + numbers + ",\"stream_options\":{\"include_usage\":true}}");
   }
 
   @Test
   void streamOptionsReadByTheParserAreSplicedTheSame() {
     String body = "{\"mod\\u0065l\":\"a\",\"n\":1e400,\"stream_options\":{\"x\":1.50}}";
 
-    assertThat(rewritten(view(body), null, true)).isEqualTo(
-        "{\"mod\\u0065l\":\"a\",\"n\":1e400,\"stream_options\":{\"include_usage\":true,"
-            + "\"x\":1.50}}");
+    assertThat(rewritten(view(body), null, true))
+        .isEqualTo(
+            "{\"mod\\u0065l\":\"a\",\"n\":1e400,\"stream_options\":{\"include_usage\":true,"
+                + "\"x\":1.50}}");
   }
 
   @Test
@@ -151,8 +160,10 @@ class RequestViewTest {
 
   @Test
   void malformedTrailingOrNonObjectBodiesAreNotUnderstoodAndNeverRewritten() {
-    for (String body : new String[] {"{\"model\":", "[1,2]", "{\"a\":1} {\"b\":2}", "", "null",
-        "{\"model\":\"a\"} trailing"}) {
+    for (String body :
+        new String[] {
+          "{\"model\":", "[1,2]", "{\"a\":1} {\"b\":2}", "", "null", "{\"model\":\"a\"} trailing"
+        }) {
       RequestView view = view(body);
       assertThat(view.bodyUnderstood()).as(body).isFalse();
       assertThat(view.rewrittenBody("x", true)).as(body).isNull();
@@ -204,11 +215,14 @@ class RequestViewTest {
     RequestView escaped = view(escapedName);
     assertThat(escaped.model()).isEqualTo("gpt-4o");
     assertThat(escaped.stream()).isTrue();
-    assertThat(rewritten(escaped, null, true)).isEqualTo(
-        "{\"mod\\u0065l\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertThat(rewritten(escaped, null, true))
+        .isEqualTo(
+            "{\"mod\\u0065l\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
 
-    String big = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(40_000)
-        + "\"}],\"model\":\"gpt-4o\",\"max_tokens\":7}";
+    String big =
+        "{\"messages\":[{\"role\":\"user\",\"content\":\""
+            + "x".repeat(40_000)
+            + "\"}],\"model\":\"gpt-4o\",\"max_tokens\":7}";
     RequestView large = view(big);
     assertThat(large.model()).isEqualTo("gpt-4o");
     assertThat(large.maxOutputTokens()).hasValue(7);
@@ -217,9 +231,11 @@ class RequestViewTest {
 
   @Test
   void escapedAndUnicodeValuesAreReadExactly() {
-    RequestView view = view("{\"messages\":[{\"content\":\"caf\u00e9 \\\" \\n \ud83d\ude00\"}],"
-        + "\"model\":\"gpt-\\u0034o\",\"n\":3,\"stream_options\":{\"x\":[1,{\"y\":null}],"
-        + "\"include_usage\":true}}");
+    RequestView view =
+        view(
+            "{\"messages\":[{\"content\":\"caf\u00e9 \\\" \\n \ud83d\ude00\"}],"
+                + "\"model\":\"gpt-\\u0034o\",\"n\":3,\"stream_options\":{\"x\":[1,{\"y\":null}],"
+                + "\"include_usage\":true}}");
 
     assertThat(view.bodyUnderstood()).isTrue();
     assertThat(view.model()).isEqualTo("gpt-4o");
@@ -233,17 +249,52 @@ class RequestViewTest {
    */
   @Test
   void valuesReadOnBytesReadAsTheParserReadsThem() {
-    String[] models = {"\"gpt-4o\"", "\"\"", "\"gpt-é\"", "\"a\\\"b\"", "\"a\\u0062\"",
-        "\" sp ~\"", "42", "null", "true", "[\"gpt-4o\"]"};
-    String[] counts = {"0", "7", "999999999999999999", "1000000000000000000",
-        "9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e19", "1e999",
-        "-5", "7.0", "7.5", "1e3", "\"7\"", "null", "false", "3000000000"};
+    String[] models = {
+      "\"gpt-4o\"",
+      "\"\"",
+      "\"gpt-é\"",
+      "\"a\\\"b\"",
+      "\"a\\u0062\"",
+      "\" sp ~\"",
+      "42",
+      "null",
+      "true",
+      "[\"gpt-4o\"]"
+    };
+    String[] counts = {
+      "0",
+      "7",
+      "999999999999999999",
+      "1000000000000000000",
+      "9223372036854775807",
+      "9223372036854775808",
+      "-9223372036854775809",
+      "1e19",
+      "1e999",
+      "-5",
+      "7.0",
+      "7.5",
+      "1e3",
+      "\"7\"",
+      "null",
+      "false",
+      "3000000000"
+    };
     String[] streams = {"true", "false", "null", "\"yes\"", "1", "{}"};
     for (String model : models) {
       for (String count : counts) {
         for (String stream : streams) {
-          String fields = "\"model\":" + model + ",\"max_tokens\":" + count + ",\"n\":" + count
-              + ",\"stream\":" + stream + ",\"max_output_tokens\":" + count;
+          String fields =
+              "\"model\":"
+                  + model
+                  + ",\"max_tokens\":"
+                  + count
+                  + ",\"n\":"
+                  + count
+                  + ",\"stream\":"
+                  + stream
+                  + ",\"max_output_tokens\":"
+                  + count;
           RequestView onBytes = view("{" + fields + "}");
           RequestView parsed = view("{\"\\u0078\":0," + fields + "}");
           String body = "{" + fields + "}";
@@ -254,8 +305,12 @@ class RequestViewTest {
           assertThat(onBytes.choices()).as(body).isEqualTo(parsed.choices());
           String rewritten = rewritten(onBytes, "other", true);
           String rewrittenParsed = rewritten(parsed, "other", true);
-          assertThat(rewritten).as(body).isEqualTo(rewrittenParsed == null ? null
-              : rewrittenParsed.replaceFirst("^\\{\"(\\\\u0078|x)\":0,", "{"));
+          assertThat(rewritten)
+              .as(body)
+              .isEqualTo(
+                  rewrittenParsed == null
+                      ? null
+                      : rewrittenParsed.replaceFirst("^\\{\"(\\\\u0078|x)\":0,", "{"));
         }
       }
     }

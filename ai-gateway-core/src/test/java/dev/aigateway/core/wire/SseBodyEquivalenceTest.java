@@ -18,16 +18,20 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A chat stream body reads most chunks later, or never (when usage is reported), instead of
- * parsing each as it comes; the application and the listener must not be able to tell, but for
- * the text, which is whole only when it is needed: when no usage came, or it is kept for the log.
- * Each test compares the body with {@link EagerSseReference}, which parses every chunk.
+ * A chat stream body reads most chunks later, or never (when usage is reported), instead of parsing
+ * each as it comes; the application and the listener must not be able to tell, but for the text,
+ * which is whole only when it is needed: when no usage came, or it is kept for the log. Each test
+ * compares the body with {@link EagerSseReference}, which parses every chunk.
  */
 class SseBodyEquivalenceTest {
 
   private static final int STREAMS = 4000;
 
-  private enum Ending { EOF, CLOSE, FAILURE }
+  private enum Ending {
+    EOF,
+    CLOSE,
+    FAILURE
+  }
 
   @Test
   void bodyPassesOnAndLearnsWhatEagerReadingDoesOverRandomStreams() throws IOException {
@@ -48,15 +52,23 @@ class SseBodyEquivalenceTest {
       for (int k = 0; k < 2_000; k++) {
         content.append((char) ('a' + random.nextInt(26))).append(k % 7 == 0 ? "é€🌍" : " ");
       }
-      stream.append("data: {\"id\":\"c\",\"model\":\"m").append(i % 3 == 0 ? "" : i)
-          .append("\",\"choices\":[{\"delta\":{\"content\":\"").append(content)
+      stream
+          .append("data: {\"id\":\"c\",\"model\":\"m")
+          .append(i % 3 == 0 ? "" : i)
+          .append("\",\"choices\":[{\"delta\":{\"content\":\"")
+          .append(content)
           .append("\"}}],\"usage\":null}\n\n");
     }
     stream.append("data: [DONE]\n\n");
     byte[] sent = stream.toString().getBytes(UTF_8);
     RecordingBodyListener listener = new RecordingBodyListener();
-    SseBody body = new SseBody(new Chopped(sent, 8192, new SplittableRandom(1)), listener,
-        () -> false, false, hideUsage);
+    SseBody body =
+        new SseBody(
+            new Chopped(sent, 8192, new SplittableRandom(1)),
+            listener,
+            () -> false,
+            false,
+            hideUsage);
 
     byte[] seen = readAll(body, 8192);
 
@@ -69,14 +81,20 @@ class SseBodyEquivalenceTest {
 
   @Test
   void textIsNotReadWhenUsageIsReportedAndNotKept() throws IOException {
-    String stream = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"}}],"
-        + "\"usage\":null}\n\n"
-        + "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":2,"
-        + "\"completion_tokens\":1,\"total_tokens\":3}}\n\n"
-        + "data: [DONE]\n\n";
+    String stream =
+        "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"}}],"
+            + "\"usage\":null}\n\n"
+            + "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":2,"
+            + "\"completion_tokens\":1,\"total_tokens\":3}}\n\n"
+            + "data: [DONE]\n\n";
     RecordingBodyListener listener = new RecordingBodyListener();
-    SseBody body = new SseBody(new Chopped(stream.getBytes(UTF_8), 5, new SplittableRandom(1)),
-        listener, () -> false, false, true);
+    SseBody body =
+        new SseBody(
+            new Chopped(stream.getBytes(UTF_8), 5, new SplittableRandom(1)),
+            listener,
+            () -> false,
+            false,
+            true);
 
     readAll(body, 64);
 
@@ -88,10 +106,11 @@ class SseBodyEquivalenceTest {
 
   @Test
   void textIsReadBeforeTheListenerHearsOfAFailure() throws IOException {
-    byte[] sent = ("data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
-        + "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n"
-        + "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"c\"}}]}\n\n")
-        .getBytes(UTF_8);
+    byte[] sent =
+        ("data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+                + "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n"
+                + "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"c\"}}]}\n\n")
+            .getBytes(UTF_8);
     RecordingBodyListener listener = new RecordingBodyListener();
     Chopped upstream = new Chopped(sent, 7, new SplittableRandom(1)).failingAfter(sent.length - 3);
     SseBody body = new SseBody(upstream, listener, () -> false, false, true);
@@ -104,17 +123,23 @@ class SseBodyEquivalenceTest {
 
   @Test
   void modelOfTheLastChunkNamingOneWinsWhetherChunksAreParsedOrNot() throws IOException {
-    String stream = "data: {\"model\":\"a\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"
-        + "data: {\"model\":\"b\",\"choices\":[{\"delta\":{\"content\":\"y\"}}]}\n\n"
-        + "data: {\"model\":\"b\",\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n"
-        + "data: {\"model\":\"c\\u00e9\",\"choices\":[{\"delta\":{\"content\":\"z\"}}]}\n\n"
-        + "data: {\"choices\":[{\"delta\":{\"content\":\"w\"}}]}\n\n"
-        + "data: {\"model\":\"d\",\"choices\":[{\"delta\":{\"content\":\"v\"}}]}\n\n"
-        + "data: {\"model\":7,\"choices\":[{\"delta\":{\"content\":\"u\"}}]}\n\n"
-        + "data: [DONE]\n\n";
+    String stream =
+        "data: {\"model\":\"a\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"
+            + "data: {\"model\":\"b\",\"choices\":[{\"delta\":{\"content\":\"y\"}}]}\n\n"
+            + "data: {\"model\":\"b\",\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n"
+            + "data: {\"model\":\"c\\u00e9\",\"choices\":[{\"delta\":{\"content\":\"z\"}}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"w\"}}]}\n\n"
+            + "data: {\"model\":\"d\",\"choices\":[{\"delta\":{\"content\":\"v\"}}]}\n\n"
+            + "data: {\"model\":7,\"choices\":[{\"delta\":{\"content\":\"u\"}}]}\n\n"
+            + "data: [DONE]\n\n";
     RecordingBodyListener listener = new RecordingBodyListener();
-    SseBody body = new SseBody(new Chopped(stream.getBytes(UTF_8), 9, new SplittableRandom(1)),
-        listener, () -> false, false, false);
+    SseBody body =
+        new SseBody(
+            new Chopped(stream.getBytes(UTF_8), 9, new SplittableRandom(1)),
+            listener,
+            () -> false,
+            false,
+            false);
 
     readAll(body, 64);
 
@@ -122,50 +147,60 @@ class SseBodyEquivalenceTest {
   }
 
   /**
-   * Chunks like the one before are found by comparing them with it, not by scanning for their
-   * line end; whatever follows such a chunk on its line or after it, the body reads the event as
-   * it would any other.
+   * Chunks like the one before are found by comparing them with it, not by scanning for their line
+   * end; whatever follows such a chunk on its line or after it, the body reads the event as it
+   * would any other.
    */
   @ParameterizedTest(name = "ending {index}")
-  @ValueSource(strings = {
-      "\r\r\n\r\n", // a carriage return ending the data
-      "\r\n\r\n",
-      "\n\r\n",
-      "\r\n\n",
-      "\nid: 7\n\n", // another field after the data
-      "\ndata: {}\n\n", // a second data line
-      " x\n\n", // more on the line
-      "\n: ping\n\n",
-      "\ndata: [DONE]\n\n", // no blank line
-      "\r\r\n"})
+  @ValueSource(
+      strings = {
+        "\r\r\n\r\n", // a carriage return ending the data
+        "\r\n\r\n",
+        "\n\r\n",
+        "\r\n\n",
+        "\nid: 7\n\n", // another field after the data
+        "\ndata: {}\n\n", // a second data line
+        " x\n\n", // more on the line
+        "\n: ping\n\n",
+        "\ndata: [DONE]\n\n", // no blank line
+        "\r\r\n"
+      })
   void chunkLikeTheOneBeforeIsFramedAsAnyEvent(String ending) throws IOException {
-    String chunk = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
-        + "\"usage\":null}";
+    String chunk =
+        "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
+            + "\"usage\":null}";
     StringBuilder stream = new StringBuilder();
     for (int i = 0; i < 6; i++) {
       stream.append(String.format(chunk, "word" + i)).append(i == 3 ? ending : "\n\n");
     }
-    stream.append("data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
-        + "\"completion_tokens\":6}}\n\ndata: [DONE]\n\n");
+    stream.append(
+        "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+            + "\"completion_tokens\":6}}\n\ndata: [DONE]\n\n");
     byte[] sent = stream.toString().getBytes(UTF_8);
     for (boolean hideUsage : new boolean[] {true, false}) {
       for (int largest : new int[] {1, 40, 8192}) {
         RecordingBodyListener listener = new RecordingBodyListener();
-        SseBody body = new SseBody(new Chopped(sent, largest, new SplittableRandom(largest)),
-            listener, () -> false, false, hideUsage);
+        SseBody body =
+            new SseBody(
+                new Chopped(sent, largest, new SplittableRandom(largest)),
+                listener,
+                () -> false,
+                false,
+                hideUsage);
         body.keepText();
 
         byte[] seen = readAll(body, 8192);
 
         EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
         String as = ending + ", hideUsage " + hideUsage + ", pieces of up to " + largest;
-        assertThat(new String(seen, UTF_8)).as(as).isEqualTo(hideUsage
-            ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
+        assertThat(new String(seen, UTF_8))
+            .as(as)
+            .isEqualTo(
+                hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
         ResponseFacts facts = listener.onlyEnd().facts();
         assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
         assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
-        assertThat(facts.text().toString()).as(as)
-            .isEqualTo(reference.facts.text().toString());
+        assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
       }
     }
   }
@@ -176,15 +211,17 @@ class SseBodyEquivalenceTest {
       throws IOException {
     // As a backend that flushes every event sends them: each read ends at an event's end (or,
     // split, after its data line), and the chunks' text gets shorter than the chunk kept's.
-    String chunk = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
-        + "\"usage\":null}%s";
+    String chunk =
+        "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
+            + "\"usage\":null}%s";
     List<String> events = new ArrayList<>();
     String[] words = {"", "Hello everyone", "Hi", "x", "a longer piece of text", "", "ok", "."};
     for (int i = 0; i < words.length; i++) {
       events.add(String.format(chunk, words[i], i % 3 == 2 ? "\r\n\r\n" : "\n\n"));
     }
-    events.add("data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
-        + "\"completion_tokens\":8}}\n\n");
+    events.add(
+        "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+            + "\"completion_tokens\":8}}\n\n");
     events.add("data: [DONE]\n\n");
     List<byte[]> reads = new ArrayList<>();
     for (String event : events) {
@@ -200,30 +237,31 @@ class SseBodyEquivalenceTest {
     for (boolean hideUsage : new boolean[] {true, false}) {
       RecordingBodyListener listener = new RecordingBodyListener();
       java.util.Iterator<byte[]> next = reads.iterator();
-      InputStream oneReadAtATime = new InputStream() {
-        private byte[] current = new byte[0];
-        private int position;
+      InputStream oneReadAtATime =
+          new InputStream() {
+            private byte[] current = new byte[0];
+            private int position;
 
-        @Override
-        public int read() {
-          throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-          if (position == current.length) {
-            if (!next.hasNext()) {
-              return -1;
+            @Override
+            public int read() {
+              throw new UnsupportedOperationException();
             }
-            current = next.next();
-            position = 0;
-          }
-          int n = Math.min(len, current.length - position);
-          System.arraycopy(current, position, b, off, n);
-          position += n;
-          return n;
-        }
-      };
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+              if (position == current.length) {
+                if (!next.hasNext()) {
+                  return -1;
+                }
+                current = next.next();
+                position = 0;
+              }
+              int n = Math.min(len, current.length - position);
+              System.arraycopy(current, position, b, off, n);
+              position += n;
+              return n;
+            }
+          };
       SseBody body = new SseBody(oneReadAtATime, listener, () -> false, false, hideUsage);
       body.keepText();
 
@@ -231,8 +269,9 @@ class SseBodyEquivalenceTest {
 
       EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
       String as = "hideUsage " + hideUsage;
-      assertThat(new String(seen, UTF_8)).as(as).isEqualTo(hideUsage
-          ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
+      assertThat(new String(seen, UTF_8))
+          .as(as)
+          .isEqualTo(hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
       ResponseFacts facts = listener.onlyEnd().facts();
       assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
       assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
@@ -242,9 +281,9 @@ class SseBodyEquivalenceTest {
   }
 
   /**
-   * Runs one random stream through the body (hiding usage or not, the text kept or not, read to
-   * its end, closed early or failing) and compares what the application and the listener got
-   * with what eager reading gives for the bytes the body read.
+   * Runs one random stream through the body (hiding usage or not, the text kept or not, read to its
+   * end, closed early or failing) and compares what the application and the listener got with what
+   * eager reading gives for the bytes the body read.
    */
   private static void checkAgainstEagerReading(long seed) throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
@@ -269,8 +308,8 @@ class SseBodyEquivalenceTest {
     try {
       while (ending != Ending.CLOSE || seen.size() < stopAt) {
         byte[] buffer = new byte[1 + random.nextInt(random.nextBoolean() ? 16 : 9000)];
-        int n = random.nextInt(20) == 0 ? readOne(body, buffer) : body.read(buffer, 0,
-            buffer.length);
+        int n =
+            random.nextInt(20) == 0 ? readOne(body, buffer) : body.read(buffer, 0, buffer.length);
         if (n < 0) {
           atEnd = true;
           break;
@@ -285,18 +324,29 @@ class SseBodyEquivalenceTest {
     EagerSseReference reference =
         EagerSseReference.read(sent, upstream.position, upstream.ended, hideUsage);
     ResponseFacts expected = reference.facts;
-    String as = "seed " + seed + ", hideUsage " + hideUsage + ", " + ending + ", stream:\n"
-        + new String(sent, UTF_8);
+    String as =
+        "seed "
+            + seed
+            + ", hideUsage "
+            + hideUsage
+            + ", "
+            + ending
+            + ", stream:\n"
+            + new String(sent, UTF_8);
     assertThat(listener.ends).as(as).hasSize(1);
-    assertThat(listener.firstBytes).as(as).isEqualTo(sent.length > 0 && upstream.position > 0
-        ? 1 : 0);
+    assertThat(listener.firstBytes)
+        .as(as)
+        .isEqualTo(sent.length > 0 && upstream.position > 0 ? 1 : 0);
     RecordingBodyListener.End end = listener.ends.get(0);
-    CallOutcome outcome = ending == Ending.FAILURE ? CallOutcome.TRUNCATED
-        : expected.complete() ? CallOutcome.SUCCESS
-        : upstream.ended ? CallOutcome.TRUNCATED : CallOutcome.CANCELLED;
+    CallOutcome outcome =
+        ending == Ending.FAILURE
+            ? CallOutcome.TRUNCATED
+            : expected.complete()
+                ? CallOutcome.SUCCESS
+                : upstream.ended ? CallOutcome.TRUNCATED : CallOutcome.CANCELLED;
     assertThat(end.outcome()).as(as).isEqualTo(outcome);
-    byte[] expectedOutput = hideUsage ? reference.hiddenOutput.toByteArray()
-        : Arrays.copyOf(sent, upstream.position);
+    byte[] expectedOutput =
+        hideUsage ? reference.hiddenOutput.toByteArray() : Arrays.copyOf(sent, upstream.position);
     if (atEnd || !hideUsage) {
       assertThat(seen.toByteArray()).as(as).isEqualTo(expectedOutput);
     } else { // what the body holds for the application was not read
@@ -337,6 +387,7 @@ class SseBodyEquivalenceTest {
     private int failAfter = -1;
     final IOException failure = new IOException("connection reset");
     int position;
+
     /** Whether it told its reader that it has no more bytes. */
     boolean ended;
 

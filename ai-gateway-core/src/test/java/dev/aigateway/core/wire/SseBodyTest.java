@@ -32,19 +32,29 @@ class SseBodyTest {
   /** A chat stream; {@code %U} marks where OpenAI puts {@code ,"usage":null}. */
   private static final String CHAT_TEMPLATE =
       ": ping\n\n"
-          + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+          + "data: "
+          + HEAD
+          + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
           + "\"content\":\"\"},\"finish_reason\":null}]%U}\n\n"
-          + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Grüße, \"},"
+          + "data: "
+          + HEAD
+          + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Grüße, \"},"
           + "\"finish_reason\":null}]%U}\n\n"
-          + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Welt 🌍 €\"},"
+          + "data: "
+          + HEAD
+          + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Welt 🌍 €\"},"
           + "\"finish_reason\":null}]%U}\n\n"
-          + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{},"
+          + "data: "
+          + HEAD
+          + "\"choices\":[{\"index\":0,\"delta\":{},"
           + "\"finish_reason\":\"stop\"}]%U}\n\n"
           + "%USAGE"
           + "data: [DONE]\n\n";
 
   private static final String USAGE_CHUNK =
-      "data: " + HEAD + "\"choices\":[],\"usage\":{\"prompt_tokens\":12,"
+      "data: "
+          + HEAD
+          + "\"choices\":[],\"usage\":{\"prompt_tokens\":12,"
           + "\"completion_tokens\":5,\"total_tokens\":17,"
           + "\"prompt_tokens_details\":{\"cached_tokens\":2},"
           + "\"completion_tokens_details\":{\"reasoning_tokens\":1}}}\n\n";
@@ -54,8 +64,8 @@ class SseBodyTest {
 
   /** What the backend sends when the gateway asked for usage. */
   private static String upstream(String lineEnding) {
-    return crlf(CHAT_TEMPLATE.replace("%USAGE", USAGE_CHUNK).replace("%U", ",\"usage\":null"),
-        lineEnding);
+    return crlf(
+        CHAT_TEMPLATE.replace("%USAGE", USAGE_CHUNK).replace("%U", ",\"usage\":null"), lineEnding);
   }
 
   /** What the application would have received without {@code stream_options.include_usage}. */
@@ -100,8 +110,16 @@ class SseBodyTest {
   }
 
   static Stream<Arguments> piecesAndLineEndings() {
-    return pieces().flatMap(p -> Stream.of("\n", "\r\n", "\r").map(le -> Arguments.of(
-        p.get()[0], p.get()[1], le.equals("\n") ? "LF" : le.equals("\r") ? "CR" : "CRLF")));
+    return pieces()
+        .flatMap(
+            p ->
+                Stream.of("\n", "\r\n", "\r")
+                    .map(
+                        le ->
+                            Arguments.of(
+                                p.get()[0],
+                                p.get()[1],
+                                le.equals("\n") ? "LF" : le.equals("\r") ? "CR" : "CRLF")));
   }
 
   private static int[] randomPieces(long seed) {
@@ -206,8 +224,7 @@ class SseBodyTest {
       seen.write(b);
     }
 
-    assertThat(seen.toString(UTF_8))
-        .isEqualTo(hideUsage ? withoutUsage("\r\n") : upstream("\r\n"));
+    assertThat(seen.toString(UTF_8)).isEqualTo(hideUsage ? withoutUsage("\r\n") : upstream("\r\n"));
   }
 
   @Test
@@ -238,7 +255,8 @@ class SseBodyTest {
       }
     }
     assertThat(cuts).hasSizeGreaterThanOrEqualTo(4); // ü, ß, 🌍, €
-    SseBody body = chat(new PiecewiseInputStream(sent, piecesEndingAt(sent.length, cuts)), hideUsage);
+    SseBody body =
+        chat(new PiecewiseInputStream(sent, piecesEndingAt(sent.length, cuts)), hideUsage);
     body.keepText(); // usage is reported: only then is the whole text read
 
     String seen = readAllText(body);
@@ -259,9 +277,12 @@ class SseBodyTest {
 
   @Test
   void chunkCarryingUsageAndChoicesIsPassedOnWhenUsageIsHidden() throws IOException {
-    String stream = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],"
-        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
-        + "data: [DONE]\n\n";
+    String stream =
+        "data: "
+            + HEAD
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],"
+            + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
+            + "data: [DONE]\n\n";
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 6), true);
 
     String seen = readAllText(body);
@@ -273,13 +294,14 @@ class SseBodyTest {
   @ParameterizedTest(name = "hideUsage={0}")
   @ValueSource(booleans = {true, false})
   void nonJsonDataLinesAndCommentsPassThroughUnchanged(boolean hideUsage) throws IOException {
-    String stream = ": ping\n\n"
-        + "data: hello\n\n"
-        + ":keep-alive\r\n\r\n"
-        + "event: custom\ndata: {not json\n\n"
-        + "data: [1,2,3]\n\n"
-        + "id: 7\nretry: 100\n\n"
-        + "data: [DONE]\n\n";
+    String stream =
+        ": ping\n\n"
+            + "data: hello\n\n"
+            + ":keep-alive\r\n\r\n"
+            + "event: custom\ndata: {not json\n\n"
+            + "data: [1,2,3]\n\n"
+            + "id: 7\nretry: 100\n\n"
+            + "data: [DONE]\n\n";
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 1, 2, 3), hideUsage);
 
     String seen = readAllText(body);
@@ -292,10 +314,20 @@ class SseBodyTest {
 
   @Test
   void strayBlankLinesBetweenEventsPassThroughWhenUsageIsHidden() throws IOException {
-    String stream = "\n" + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
-        + "\"a\"}}],\"usage\":null}\n\n\n\r\n" + "data: [DONE]\n\n";
-    String expected = "\n" + "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
-        + "\"a\"}}]}\n\n\n\r\n" + "data: [DONE]\n\n";
+    String stream =
+        "\n"
+            + "data: "
+            + HEAD
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+            + "\"a\"}}],\"usage\":null}\n\n\n\r\n"
+            + "data: [DONE]\n\n";
+    String expected =
+        "\n"
+            + "data: "
+            + HEAD
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+            + "\"a\"}}]}\n\n\n\r\n"
+            + "data: [DONE]\n\n";
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 1), true);
 
     assertThat(readAllText(body)).isEqualTo(expected);
@@ -304,8 +336,13 @@ class SseBodyTest {
   @ParameterizedTest(name = "hideUsage={0}")
   @ValueSource(booleans = {true, false})
   void lastEventWithoutItsBlankLineIsStillReadAndPassedOn(boolean hideUsage) throws IOException {
-    String stream = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}"
-        + "\n\n" + USAGE_CHUNK + "data: [DONE]";
+    String stream =
+        "data: "
+            + HEAD
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}"
+            + "\n\n"
+            + USAGE_CHUNK
+            + "data: [DONE]";
     String expected = hideUsage ? stream.replace(USAGE_CHUNK, "") : stream;
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
 
@@ -317,12 +354,14 @@ class SseBodyTest {
 
   @Test
   void nullUsageWrittenWithSpacesIsRemovedWithOneCommaAndTheSpaceBeforeIt() throws IOException {
-    String stream = "data: {\"usage\" : null , \"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
-        + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}] ,\t\"usage\": null }\n\n"
-        + "data: [DONE]\n\n";
-    String expected = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
-        + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]  }\n\n"
-        + "data: [DONE]\n\n";
+    String stream =
+        "data: {\"usage\" : null , \"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}] ,\t\"usage\": null }\n\n"
+            + "data: [DONE]\n\n";
+    String expected =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]  }\n\n"
+            + "data: [DONE]\n\n";
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), true);
 
     assertThat(readAllText(body)).isEqualTo(expected);
@@ -331,8 +370,9 @@ class SseBodyTest {
 
   @Test
   void otherFieldsOfAnEventAroundItsDataKeepTheirBytes() throws IOException {
-    String stream = "event: chunk\r\nid: 7\r\ndata: {\"id\":\"c1\",\"usage\":null}\r\n"
-        + "retry: 5\r\n\r\ndata: [DONE]\r\n\r\n";
+    String stream =
+        "event: chunk\r\nid: 7\r\ndata: {\"id\":\"c1\",\"usage\":null}\r\n"
+            + "retry: 5\r\n\r\ndata: [DONE]\r\n\r\n";
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 3), true);
 
     assertThat(readAllText(body)).isEqualTo(stream.replace(",\"usage\":null", ""));
@@ -340,10 +380,11 @@ class SseBodyTest {
 
   @Test
   void malformedChunkPassesUnchangedAndTeachesNothing() throws IOException {
-    String stream = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"lost\"}}],"
-        + "\"usage\":null\n\n"
-        + "data: {\"choices\":[{\"delta\":{\"content\":\"kept\"}}],\"usage\":null}\n\n"
-        + "data: [DONE]\n\n";
+    String stream =
+        "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"lost\"}}],"
+            + "\"usage\":null\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"kept\"}}],\"usage\":null}\n\n"
+            + "data: [DONE]\n\n";
     String expected = stream.replace("\"kept\"}}],\"usage\":null}", "\"kept\"}}]}");
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 4), true);
 
@@ -355,10 +396,12 @@ class SseBodyTest {
 
   @Test
   void dataSplitOverSeveralLinesIsReadAndPassedOnAsItCame() throws IOException {
-    String split = "data: {\"model\":\"m\",\ndata: \"choices\":[{\"delta\":{\"content\":"
-        + "\"a\"}}],\"usage\":null}\n\n";
-    String usageOnly = "data: {\"choices\":[],\ndata: \"usage\":{\"prompt_tokens\":2,"
-        + "\"completion_tokens\":1,\"total_tokens\":3}}\n\n";
+    String split =
+        "data: {\"model\":\"m\",\ndata: \"choices\":[{\"delta\":{\"content\":"
+            + "\"a\"}}],\"usage\":null}\n\n";
+    String usageOnly =
+        "data: {\"choices\":[],\ndata: \"usage\":{\"prompt_tokens\":2,"
+            + "\"completion_tokens\":1,\"total_tokens\":3}}\n\n";
     String stream = split + usageOnly + "data: [DONE]\n\n";
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 6), true);
     body.keepText();
@@ -374,10 +417,16 @@ class SseBodyTest {
   @ValueSource(booleans = {true, false})
   void eventsLargerThanTheBufferPassWhole(boolean hideUsage) throws IOException {
     String content = "é".repeat(7000) + "x".repeat(5000);
-    String stream = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
-        + content + "\"}}],\"usage\":null}\n\n" + USAGE_CHUNK + "data: [DONE]\n\n";
-    String expected = hideUsage
-        ? stream.replace(",\"usage\":null", "").replace(USAGE_CHUNK, "") : stream;
+    String stream =
+        "data: "
+            + HEAD
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+            + content
+            + "\"}}],\"usage\":null}\n\n"
+            + USAGE_CHUNK
+            + "data: [DONE]\n\n";
+    String expected =
+        hideUsage ? stream.replace(",\"usage\":null", "").replace(USAGE_CHUNK, "") : stream;
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
     body.keepText();
 
@@ -388,11 +437,12 @@ class SseBodyTest {
 
   @Test
   void toolCallsAndReasoningAreTextToEstimateWith() throws IOException {
-    String stream = "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"think \"}}]}\n\n"
-        + "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
-        + "{\"name\":\"get\",\"arguments\":\"{\\\"q\\\":1}\"}}]}}]}\n\n"
-        + "data: {\"choices\":[{\"text\":\" done\"}]}\n\n"
-        + "data: [DONE]\n\n";
+    String stream =
+        "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"think \"}}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+            + "{\"name\":\"get\",\"arguments\":\"{\\\"q\\\":1}\"}}]}}]}\n\n"
+            + "data: {\"choices\":[{\"text\":\" done\"}]}\n\n"
+            + "data: [DONE]\n\n";
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), false);
 
     readAll(body, 8192);
@@ -420,11 +470,18 @@ class SseBodyTest {
 
   @Test
   void eventsAreHandledAsTheirCarriageReturnArrivesNotWhenTheNextByteDoes() throws IOException {
-    String first = "data: " + HEAD + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
-        + "\"finish_reason\":null}],\"usage\":null}\r\r";
+    String first =
+        "data: "
+            + HEAD
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
+            + "\"finish_reason\":null}],\"usage\":null}\r\r";
     byte[] firstBytes = first.getBytes(UTF_8);
-    SseBody body = chat(new PiecewiseInputStream((first + "data: [DONE]\r\r").getBytes(UTF_8),
-        piecesEndingAt(firstBytes.length + 14, List.of(firstBytes.length))), true);
+    SseBody body =
+        chat(
+            new PiecewiseInputStream(
+                (first + "data: [DONE]\r\r").getBytes(UTF_8),
+                piecesEndingAt(firstBytes.length + 14, List.of(firstBytes.length))),
+            true);
 
     byte[] seen = new byte[8192];
     int n = 0;
@@ -438,8 +495,11 @@ class SseBodyTest {
   @ParameterizedTest(name = "usage {0}")
   @ValueSource(strings = {"7", "\"n/a\"", "[]", "true"})
   void aUsageOnlyChunkWhoseUsageIsNotAnObjectIsHiddenToo(String usage) throws IOException {
-    String stream = withoutUsage("\n").replace("data: [DONE]",
-        "data: " + HEAD + "\"choices\":[],\"usage\":" + usage + "}\n\ndata: [DONE]");
+    String stream =
+        withoutUsage("\n")
+            .replace(
+                "data: [DONE]",
+                "data: " + HEAD + "\"choices\":[],\"usage\":" + usage + "}\n\ndata: [DONE]");
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), true);
 
     String seen = readAllText(body);
@@ -453,18 +513,30 @@ class SseBodyTest {
   /** {@code stream} with an event of a {@code size}-byte comment and data before its first data. */
   private static String withLargeEvent(String stream, int size, String lineEnding) {
     int firstData = stream.indexOf("data:");
-    return stream.substring(0, firstData) + ": " + "x".repeat(size) + lineEnding + "data: big"
-        + lineEnding + lineEnding + stream.substring(firstData);
+    return stream.substring(0, firstData)
+        + ": "
+        + "x".repeat(size)
+        + lineEnding
+        + "data: big"
+        + lineEnding
+        + lineEnding
+        + stream.substring(firstData);
   }
 
   @ParameterizedTest(name = "{0}, hideUsage={1}")
   @CsvSource({"LF, true", "CRLF, true", "CR, true", "LF, false", "CR, false"})
-  void anEventPastTheBoundPassesUntouchedAndTheRestIsReadAsBefore(String ending,
-      boolean hideUsage) throws IOException {
+  void anEventPastTheBoundPassesUntouchedAndTheRestIsReadAsBefore(String ending, boolean hideUsage)
+      throws IOException {
     String le = lineEnding(ending);
     String sent = withLargeEvent(upstream(le), 5_000, le);
-    SseBody body = new SseBody(new PiecewiseInputStream(sent.getBytes(UTF_8), 7), listener,
-        () -> false, false, hideUsage, 1024);
+    SseBody body =
+        new SseBody(
+            new PiecewiseInputStream(sent.getBytes(UTF_8), 7),
+            listener,
+            () -> false,
+            false,
+            hideUsage,
+            1024);
 
     String seen = readAllText(body);
 
@@ -476,16 +548,25 @@ class SseBodyTest {
 
   @Test
   void aChunkPastTheBoundIsPassedOnUnreadSoItsUsageIsUnknown() throws IOException {
-    String padded = USAGE_CHUNK.replace("\"choices\":[]", "\"choices\":[],\"pad\":\""
-        + "p".repeat(2_000) + "\"");
+    String padded =
+        USAGE_CHUNK.replace(
+            "\"choices\":[]", "\"choices\":[],\"pad\":\"" + "p".repeat(2_000) + "\"");
     String sent = upstream("\n").replace(USAGE_CHUNK, padded);
-    SseBody body = new SseBody(new PiecewiseInputStream(sent.getBytes(UTF_8), 7), listener,
-        () -> false, false, true, 1024);
+    SseBody body =
+        new SseBody(
+            new PiecewiseInputStream(sent.getBytes(UTF_8), 7),
+            listener,
+            () -> false,
+            false,
+            true,
+            1024);
 
     String seen = readAllText(body);
 
-    assertThat(seen).isEqualTo(withoutUsage("\n").replace("data: [DONE]",
-        padded.replace(",\"usage\":null", "") + "data: [DONE]"));
+    assertThat(seen)
+        .isEqualTo(
+            withoutUsage("\n")
+                .replace("data: [DONE]", padded.replace(",\"usage\":null", "") + "data: [DONE]"));
     assertThat(listener.onlyEnd().facts().usage()).isNull();
     assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo(CHAT_TEXT);
   }
@@ -495,30 +576,31 @@ class SseBodyTest {
   void aLineOfHundredsOfMegabytesStreamsThroughInBoundedMemory(boolean hideUsage)
       throws IOException {
     long lineBytes = 64L << 20; // sixteen times the bound
-    InputStream upstream = new InputStream() {
-      long served;
+    InputStream upstream =
+        new InputStream() {
+          long served;
 
-      @Override
-      public int read() {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (served == lineBytes + 2) {
-          return -1;
-        }
-        int n = (int) Math.min(len, lineBytes + 2 - served);
-        java.util.Arrays.fill(b, off, off + n, (byte) 'x');
-        if (served + n > lineBytes) {
-          for (long i = Math.max(served, lineBytes); i < served + n; i++) {
-            b[off + (int) (i - served)] = '\n';
+          @Override
+          public int read() {
+            throw new UnsupportedOperationException();
           }
-        }
-        served += n;
-        return n;
-      }
-    };
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            if (served == lineBytes + 2) {
+              return -1;
+            }
+            int n = (int) Math.min(len, lineBytes + 2 - served);
+            java.util.Arrays.fill(b, off, off + n, (byte) 'x');
+            if (served + n > lineBytes) {
+              for (long i = Math.max(served, lineBytes); i < served + n; i++) {
+                b[off + (int) (i - served)] = '\n';
+              }
+            }
+            served += n;
+            return n;
+          }
+        };
     SseBody body = chat(upstream, hideUsage);
 
     long seen = 0;
@@ -536,10 +618,9 @@ class SseBodyTest {
 
   @ParameterizedTest(name = "pieces {0}, {2}")
   @MethodSource("piecesAndLineEndings")
-  void factsAreReadFromAChoppedStream(String name, int[] sizes, String ending)
-      throws IOException {
-    SseBody body = chat(
-        new PiecewiseInputStream(upstream(lineEnding(ending)).getBytes(UTF_8), sizes), true);
+  void factsAreReadFromAChoppedStream(String name, int[] sizes, String ending) throws IOException {
+    SseBody body =
+        chat(new PiecewiseInputStream(upstream(lineEnding(ending)).getBytes(UTF_8), sizes), true);
     body.keepText();
 
     readAll(body, 8192);
@@ -591,8 +672,7 @@ class SseBodyTest {
 
   @ParameterizedTest(name = "hideUsage={0}")
   @ValueSource(booleans = {true, false})
-  void streamEndingWithoutDoneEndsTruncatedWithWhatWasRead(boolean hideUsage)
-      throws IOException {
+  void streamEndingWithoutDoneEndsTruncatedWithWhatWasRead(boolean hideUsage) throws IOException {
     String stream = upstream("\n").replace("data: [DONE]\n\n", "");
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 7), hideUsage);
 
@@ -639,8 +719,7 @@ class SseBodyTest {
 
   @ParameterizedTest(name = "hideUsage={0}")
   @ValueSource(booleans = {true, false})
-  void closeBeforeTheEndEndsCancelledOnceAndClosesUpstream(boolean hideUsage)
-      throws IOException {
+  void closeBeforeTheEndEndsCancelledOnceAndClosesUpstream(boolean hideUsage) throws IOException {
     PiecewiseInputStream upstream = new PiecewiseInputStream(upstream("\n").getBytes(UTF_8), 7);
     SseBody body = chat(upstream, hideUsage);
     body.read(new byte[100], 0, 100);
@@ -683,10 +762,11 @@ class SseBodyTest {
 
   @ParameterizedTest(name = "hideUsage={0}, cancelled={1} -> {2}")
   @CsvSource({
-      "true, false, TRUNCATED",
-      "false, false, TRUNCATED",
-      "true, true, CANCELLED",
-      "false, true, CANCELLED"})
+    "true, false, TRUNCATED",
+    "false, false, TRUNCATED",
+    "true, true, CANCELLED",
+    "false, true, CANCELLED"
+  })
   void failedReadEndsTruncatedOrCancelledAsTheCallWasCancelled(
       boolean hideUsage, boolean cancelled, CallOutcome expected) throws IOException {
     byte[] sent = upstream("\n").getBytes(UTF_8);
@@ -752,11 +832,10 @@ class SseBodyTest {
 
   @ParameterizedTest(name = "pieces {0}")
   @MethodSource("pieces")
-  void responsesStreamReadsUsageFromResponseCompleted(String name, int[] sizes)
-      throws IOException {
+  void responsesStreamReadsUsageFromResponseCompleted(String name, int[] sizes) throws IOException {
     byte[] sent = RESPONSES_STREAM.replace("%COMPLETED", RESPONSES_COMPLETED).getBytes(UTF_8);
-    SseBody body = new SseBody(new PiecewiseInputStream(sent, sizes), listener, () -> false, true,
-        false);
+    SseBody body =
+        new SseBody(new PiecewiseInputStream(sent, sizes), listener, () -> false, true, false);
 
     byte[] seen = readAll(body, 8192);
 
@@ -772,7 +851,8 @@ class SseBodyTest {
   @Test
   void responsesStreamWithoutResponseCompletedEndsTruncated() throws IOException {
     byte[] sent = RESPONSES_STREAM.replace("%COMPLETED", "").getBytes(UTF_8);
-    SseBody body = new SseBody(new PiecewiseInputStream(sent, 3), listener, () -> false, true, false);
+    SseBody body =
+        new SseBody(new PiecewiseInputStream(sent, 3), listener, () -> false, true, false);
 
     readAll(body, 8192);
 
@@ -784,9 +864,10 @@ class SseBodyTest {
 
   @Test
   void responsesStreamWithCrlfReadsUsage() throws IOException {
-    byte[] sent = crlf(RESPONSES_STREAM.replace("%COMPLETED", RESPONSES_COMPLETED), "\r\n")
-        .getBytes(UTF_8);
-    SseBody body = new SseBody(new PiecewiseInputStream(sent, 1), listener, () -> false, true, false);
+    byte[] sent =
+        crlf(RESPONSES_STREAM.replace("%COMPLETED", RESPONSES_COMPLETED), "\r\n").getBytes(UTF_8);
+    SseBody body =
+        new SseBody(new PiecewiseInputStream(sent, 1), listener, () -> false, true, false);
 
     byte[] seen = readAll(body, 8192);
 
@@ -796,12 +877,18 @@ class SseBodyTest {
 
   @Test
   void responsesEventsAreReadWhateverTheOrderOfTheirMembers() throws IOException {
-    String stream = "data: {\"delta\":\"a\",\"type\":\"response.output_text.delta\"}\n\n"
-        + "data: {\"response\":{\"usage\":{\"input_tokens\":4,\"output_tokens\":1,"
-        + "\"total_tokens\":5},\"output\":[{\"content\":[{\"text\":\"a\"}]}],"
-        + "\"model\":\"gpt-4.1\"},\"type\":\"response.failed\"}\n\n";
-    SseBody body = new SseBody(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), listener,
-        () -> false, true, false);
+    String stream =
+        "data: {\"delta\":\"a\",\"type\":\"response.output_text.delta\"}\n\n"
+            + "data: {\"response\":{\"usage\":{\"input_tokens\":4,\"output_tokens\":1,"
+            + "\"total_tokens\":5},\"output\":[{\"content\":[{\"text\":\"a\"}]}],"
+            + "\"model\":\"gpt-4.1\"},\"type\":\"response.failed\"}\n\n";
+    SseBody body =
+        new SseBody(
+            new PiecewiseInputStream(stream.getBytes(UTF_8), 5),
+            listener,
+            () -> false,
+            true,
+            false);
 
     readAll(body, 8192);
 
@@ -814,11 +901,17 @@ class SseBodyTest {
 
   @Test
   void responsesEventsThatAreNotObjectsOrNotWholeTeachNothing() throws IOException {
-    String stream = "data: {\"type\":\"response.output_text.delta\",\"delta\":\"x\"\n\n"
-        + "data: [\"response.completed\"]\n\n"
-        + "data: {\"type\":\"response.completed\",\"response\":{\"model\":\"m\"}\n\n";
-    SseBody body = new SseBody(new PiecewiseInputStream(stream.getBytes(UTF_8), 5), listener,
-        () -> false, true, false);
+    String stream =
+        "data: {\"type\":\"response.output_text.delta\",\"delta\":\"x\"\n\n"
+            + "data: [\"response.completed\"]\n\n"
+            + "data: {\"type\":\"response.completed\",\"response\":{\"model\":\"m\"}\n\n";
+    SseBody body =
+        new SseBody(
+            new PiecewiseInputStream(stream.getBytes(UTF_8), 5),
+            listener,
+            () -> false,
+            true,
+            false);
 
     assertThat(readAllText(body)).isEqualTo(stream);
 
@@ -831,16 +924,20 @@ class SseBodyTest {
   // ---------------------------------------------------------------- event data
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-      "space after colon | `data: {\"a\":1}\n\n` | `{\"a\":1}`",
-      "no space | `data:{\"a\":1}\n\n` | `{\"a\":1}`",
-      "only one space removed | `data:  x\n\n` | ` x`",
-      "crlf | `data: x\r\n\r\n` | x",
-      "cr | `data: x\r\r` | x",
-      "lines ended three ways | `data: a\rdata: b\r\ndata: c\n\n` | `a\nb\nc`",
-      "with event and id | `event: e\nid: 1\ndata: x\n\n` | x",
-      "two data lines | `data: a\ndata: b\n\n` | `a\nb`",
-      "empty data | `data:\n\n` | ``"})
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "space after colon | `data: {\"a\":1}\n\n` | `{\"a\":1}`",
+        "no space | `data:{\"a\":1}\n\n` | `{\"a\":1}`",
+        "only one space removed | `data:  x\n\n` | ` x`",
+        "crlf | `data: x\r\n\r\n` | x",
+        "cr | `data: x\r\r` | x",
+        "lines ended three ways | `data: a\rdata: b\r\ndata: c\n\n` | `a\nb\nc`",
+        "with event and id | `event: e\nid: 1\ndata: x\n\n` | x",
+        "two data lines | `data: a\ndata: b\n\n` | `a\nb`",
+        "empty data | `data:\n\n` | ``"
+      })
   void dataOfJoinsTheEventsDataLines(String name, String event, String expected) {
     assertThat(dataOf(event)).isEqualTo(expected);
   }
@@ -869,8 +966,11 @@ class SseBodyTest {
       byte[] bytes = new byte[random.nextInt(40)];
       for (int i = 0; i < bytes.length; i++) {
         // mostly bytes next to '\n' and '\r' in value, some high bytes, a few line ends
-        bytes[i] = (byte) (random.nextInt(8) == 0 ? (random.nextBoolean() ? '\n' : '\r')
-            : random.nextInt(4) == 0 ? 0x80 | random.nextInt(128) : random.nextInt(8, 15));
+        bytes[i] =
+            (byte)
+                (random.nextInt(8) == 0
+                    ? (random.nextBoolean() ? '\n' : '\r')
+                    : random.nextInt(4) == 0 ? 0x80 | random.nextInt(128) : random.nextInt(8, 15));
       }
       int from = random.nextInt(bytes.length + 1);
       int to = from + random.nextInt(bytes.length - from + 1);
@@ -887,7 +987,8 @@ class SseBodyTest {
   private static String dataOf(String event) {
     byte[] bytes = event.getBytes(UTF_8);
     SseBody.Data data = SseBody.dataOf(bytes, 0, bytes.length);
-    return data == null ? null
+    return data == null
+        ? null
         : new String(data.bytes(), data.from(), data.to() - data.from(), UTF_8);
   }
 }

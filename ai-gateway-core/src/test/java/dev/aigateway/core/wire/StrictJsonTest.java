@@ -14,14 +14,29 @@ class StrictJsonTest {
 
   /** Pieces of string content: plain, escaped, control, multi-byte, and invalid UTF-8. */
   private static final byte[][] PIECES = {
-      bytes("a"), bytes("Hello team. "), bytes(" "), bytes("~"), bytes("\\n"), bytes("\\\""),
-      bytes("\\u00e9"), bytes("\u00e9"), bytes("\u20ac"), bytes("\ud83d\ude00"),
-      {0x01}, {0x1f}, {0x7f}, {(byte) 0x80}, {(byte) 0xff}, {(byte) 0xc3}, bytes("\\x"),
-      bytes("\"")};
+    bytes("a"),
+    bytes("Hello team. "),
+    bytes(" "),
+    bytes("~"),
+    bytes("\\n"),
+    bytes("\\\""),
+    bytes("\\u00e9"),
+    bytes("\u00e9"),
+    bytes("\u20ac"),
+    bytes("\ud83d\ude00"),
+    {0x01},
+    {0x1f},
+    {0x7f},
+    {(byte) 0x80},
+    {(byte) 0xff},
+    {(byte) 0xc3},
+    bytes("\\x"),
+    bytes("\"")
+  };
 
   /**
-   * Strings of every alignment, with any byte that needs a look anywhere in the eight-byte
-   * steps: accepted exactly when Jackson reads them, and ending where Jackson's string ends.
+   * Strings of every alignment, with any byte that needs a look anywhere in the eight-byte steps:
+   * accepted exactly when Jackson reads them, and ending where Jackson's string ends.
    */
   @Test
   void stringEndsWhereJacksonsStringEnds() throws IOException {

@@ -20,14 +20,16 @@ class UsageBytesTest {
     for (long seed = 0; seed < 20_000; seed++) {
       String usage = new RandomChatStream(seed).usage();
       byte[] bytes = ("  " + usage + " ").getBytes(UTF_8);
-      assertThat(new StrictJson().value(bytes, 2, bytes.length, 0)).as(usage)
+      assertThat(new StrictJson().value(bytes, 2, bytes.length, 0))
+          .as(usage)
           .isEqualTo(bytes.length - 1);
 
       Usage onBytes = UsageBytes.read(bytes, 2, bytes.length);
 
       if (onBytes != UsageBytes.UNREAD) {
         read++;
-        assertThat(onBytes).as(usage)
+        assertThat(onBytes)
+            .as(usage)
             .isEqualTo(ResponseFacts.parseUsage(Json.parseOrNull(bytes, 0, bytes.length)));
       }
     }
@@ -45,16 +47,24 @@ class UsageBytesTest {
       RandomChatStream stream = new RandomChatStream(seed);
       SplittableRandom random = new SplittableRandom(seed);
       String document = stream.chunks().get(0).replace("chat.completion.chunk", "chat.completion");
-      String usage = random.nextInt(3) == 0 ? stream.usage()
-          : "{\"prompt_tokens\":" + random.nextInt(999) + ",\"completion_tokens\":7}";
-      document = switch (random.nextInt(6)) {
-        case 0 -> document; // no usage, or only null ones
-        case 1 -> document.substring(0, document.length() - 1) + ",\"usage\":" + usage
-            + ",\"usage\":7}"; // the last usage is not an object
-        default -> document.substring(0, document.length() - 1) + ",\"usage\":" + usage + "}";
-      };
-      byte[] bytes = random.nextInt(4) == 0 ? stream.broken(document.getBytes(UTF_8))
-          : document.getBytes(UTF_8);
+      String usage =
+          random.nextInt(3) == 0
+              ? stream.usage()
+              : "{\"prompt_tokens\":" + random.nextInt(999) + ",\"completion_tokens\":7}";
+      document =
+          switch (random.nextInt(6)) {
+            case 0 -> document; // no usage, or only null ones
+            case 1 ->
+                document.substring(0, document.length() - 1)
+                    + ",\"usage\":"
+                    + usage
+                    + ",\"usage\":7}"; // the last usage is not an object
+            default -> document.substring(0, document.length() - 1) + ",\"usage\":" + usage + "}";
+          };
+      byte[] bytes =
+          random.nextInt(4) == 0
+              ? stream.broken(document.getBytes(UTF_8))
+              : document.getBytes(UTF_8);
       ResponseFacts jackson = new ResponseFacts();
       jackson.keepText();
       boolean parsed = jackson.readDocument(bytes, 0, bytes.length);
@@ -76,12 +86,16 @@ class UsageBytesTest {
 
   @Test
   void everyShapeOfCountIsRead() {
-    assertThat(read("{\"prompt_tokens\":21,\"completion_tokens\":4,\"total_tokens\":25,"
-        + "\"prompt_tokens_details\":{\"cached_tokens\":8},"
-        + "\"completion_tokens_details\":{\"reasoning_tokens\":2}}"))
+    assertThat(
+            read(
+                "{\"prompt_tokens\":21,\"completion_tokens\":4,\"total_tokens\":25,"
+                    + "\"prompt_tokens_details\":{\"cached_tokens\":8},"
+                    + "\"completion_tokens_details\":{\"reasoning_tokens\":2}}"))
         .isEqualTo(new Usage(21, 4, 25, 8, 2));
-    assertThat(read("{\"input_tokens\":5,\"output_tokens\":3,\"input_tokens_details\":"
-        + "{\"cached_tokens\":1},\"output_tokens_details\":{\"reasoning_tokens\":2}}"))
+    assertThat(
+            read(
+                "{\"input_tokens\":5,\"output_tokens\":3,\"input_tokens_details\":"
+                    + "{\"cached_tokens\":1},\"output_tokens_details\":{\"reasoning_tokens\":2}}"))
         .isEqualTo(new Usage(5, 3, 8, 1, 2));
     assertThat(read("{\"prompt_tokens\":9,\"total_tokens\":9}"))
         .isEqualTo(new Usage(9, 0, 9, 0, 0));
@@ -93,8 +107,10 @@ class UsageBytesTest {
   void lastMemberOfANameWins() {
     assertThat(read("{\"prompt_tokens\":1,\"prompt_tokens\":2,\"total_tokens\":3}"))
         .isEqualTo(new Usage(2, 0, 3, 0, 0));
-    assertThat(read("{\"prompt_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":1},"
-        + "\"prompt_tokens_details\":null,\"input_tokens_details\":{\"cached_tokens\":2}}"))
+    assertThat(
+            read(
+                "{\"prompt_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":1},"
+                    + "\"prompt_tokens_details\":null,\"input_tokens_details\":{\"cached_tokens\":2}}"))
         .isEqualTo(new Usage(1, 0, 1, 2, 0));
   }
 
@@ -105,23 +121,24 @@ class UsageBytesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"prompt_tokens\":-1}",
-      "{\"prompt_tokens\":1.0}",
-      "{\"prompt_tokens\":1e3}",
-      "{\"prompt_tokens\":1234567890123456789}",
-      "{\"prompt\\u005ftokens\":1}",
-      "{\"prompt_tokens_details\":{\"cached\\u005ftokens\":1}}",
-      "{\"prompt_tokens_details\":{\"cached_tokens\":-1}}",
-  })
+  @ValueSource(
+      strings = {
+        "{\"prompt_tokens\":-1}",
+        "{\"prompt_tokens\":1.0}",
+        "{\"prompt_tokens\":1e3}",
+        "{\"prompt_tokens\":1234567890123456789}",
+        "{\"prompt\\u005ftokens\":1}",
+        "{\"prompt_tokens_details\":{\"cached\\u005ftokens\":1}}",
+        "{\"prompt_tokens_details\":{\"cached_tokens\":-1}}",
+      })
   void countsInOtherFormsAreLeftToJackson(String usage) {
     assertThat(read(usage)).isSameAs(UsageBytes.UNREAD);
   }
 
   @Test
   void countsNearALongWithoutTotalSumToLongMaxValueInsteadOfOverflowing() {
-    byte[] usage = "{\"prompt_tokens\":9223372036854775807,\"completion_tokens\":5}"
-        .getBytes(UTF_8);
+    byte[] usage =
+        "{\"prompt_tokens\":9223372036854775807,\"completion_tokens\":5}".getBytes(UTF_8);
 
     Usage parsed = ResponseFacts.parseUsage(Json.parseOrNull(usage, 0, usage.length));
 
@@ -131,8 +148,13 @@ class UsageBytesTest {
   @Test
   void eighteenDigitCountsWithoutTotalAreSummedOnBytes() {
     assertThat(read("{\"input_tokens\":999999999999999999,\"output_tokens\":999999999999999999}"))
-        .isEqualTo(new Usage(999_999_999_999_999_999L, 999_999_999_999_999_999L,
-            1_999_999_999_999_999_998L, 0, 0));
+        .isEqualTo(
+            new Usage(
+                999_999_999_999_999_999L,
+                999_999_999_999_999_999L,
+                1_999_999_999_999_999_998L,
+                0,
+                0));
   }
 
   @Test

@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UsageMemberTest {
 
   /**
-   * The chunk as hiding usage passes it on when its usage is null: read as a stream chunk, then
-   * its bytes without the cut; the input itself when nothing is cut.
+   * The chunk as hiding usage passes it on when its usage is null: read as a stream chunk, then its
+   * bytes without the cut; the input itself when nothing is cut.
    */
   private static String removeTopLevelNull(String json) {
     byte[] bytes = json.getBytes(UTF_8);
@@ -27,25 +27,31 @@ class UsageMemberTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-      // where | input | expected
-      "start | {\"usage\":null,\"id\":\"c1\"} | {\"id\":\"c1\"}",
-      "middle | {\"id\":\"c1\",\"usage\":null,\"model\":\"m\"} | {\"id\":\"c1\",\"model\":\"m\"}",
-      "end | {\"id\":\"c1\",\"usage\":null} | {\"id\":\"c1\"}",
-      "only member | {\"usage\":null} | {}",
-  })
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        // where | input | expected
+        "start | {\"usage\":null,\"id\":\"c1\"} | {\"id\":\"c1\"}",
+        "middle | {\"id\":\"c1\",\"usage\":null,\"model\":\"m\"} | {\"id\":\"c1\",\"model\":\"m\"}",
+        "end | {\"id\":\"c1\",\"usage\":null} | {\"id\":\"c1\"}",
+        "only member | {\"usage\":null} | {}",
+      })
   void removesTopLevelNullUsageWithoutWhitespace(String where, String input, String expected) {
     assertThat(removeTopLevelNull(input)).isEqualTo(expected);
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-      "start | `{ \"usage\" : null , \"id\": \"c1\" }` | `{ \"id\": \"c1\" }`",
-      "middle | `{\"id\": \"c1\", \"usage\": null, \"model\": \"m\"}`"
-          + " | `{\"id\": \"c1\", \"model\": \"m\"}`",
-      "end | `{\"id\": \"c1\" , \"usage\" :  null }` | `{\"id\": \"c1\"  }`",
-      "only member | `{ \"usage\": null }` | `{  }`",
-  })
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "start | `{ \"usage\" : null , \"id\": \"c1\" }` | `{ \"id\": \"c1\" }`",
+        "middle | `{\"id\": \"c1\", \"usage\": null, \"model\": \"m\"}`"
+            + " | `{\"id\": \"c1\", \"model\": \"m\"}`",
+        "end | `{\"id\": \"c1\" , \"usage\" :  null }` | `{\"id\": \"c1\"  }`",
+        "only member | `{ \"usage\": null }` | `{  }`",
+      })
   void removesTopLevelNullUsageWithSpaces(String where, String input, String expected) {
     assertThat(removeTopLevelNull(input)).isEqualTo(expected);
   }
@@ -54,37 +60,39 @@ class UsageMemberTest {
   void removesTopLevelNullUsageAcrossLinesAndTabs() {
     String input = "{\n\t\"id\": \"c1\",\n\t\"usage\":\tnull,\n\t\"model\": \"m\"\n}";
 
-    assertThat(removeTopLevelNull(input))
-        .isEqualTo("{\n\t\"id\": \"c1\",\n\t\"model\": \"m\"\n}");
+    assertThat(removeTopLevelNull(input)).isEqualTo("{\n\t\"id\": \"c1\",\n\t\"model\": \"m\"\n}");
   }
 
   @Test
   void removesOnlyTheMemberAfterNestedObjectsAndArrays() {
-    String input = "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"}]\"}}],"
-        + "\"usage\":null,\"x\":[1,[2]]}";
+    String input =
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"}]\"}}],"
+            + "\"usage\":null,\"x\":[1,[2]]}";
 
     assertThat(removeTopLevelNull(input))
         .isEqualTo("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"}]\"}}],\"x\":[1,[2]]}");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"choices\":[{\"delta\":{\"usage\":null}}]}",
-      "{\"choices\":[{\"usage\":null}]}",
-      "{\"meta\":{\"usage\":null},\"id\":\"c1\"}",
-      "{\"arr\":[\"usage\",null]}",
-  })
+  @ValueSource(
+      strings = {
+        "{\"choices\":[{\"delta\":{\"usage\":null}}]}",
+        "{\"choices\":[{\"usage\":null}]}",
+        "{\"meta\":{\"usage\":null},\"id\":\"c1\"}",
+        "{\"arr\":[\"usage\",null]}",
+      })
   void leavesNestedNullUsageAlone(String input) {
     assertThat(removeTopLevelNull(input)).isSameAs(input);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"content\":\"\\\"usage\\\":null\"}",
-      "{\"content\":\"say \\\"usage\\\": null, please\",\"id\":\"c1\"}",
-      "{\"note\":\"usage\",\"id\":\"c1\"}",
-      "{\"path\":\"C:\\\\\",\"text\":\"\\\"usage\\\":null\"}",
-  })
+  @ValueSource(
+      strings = {
+        "{\"content\":\"\\\"usage\\\":null\"}",
+        "{\"content\":\"say \\\"usage\\\": null, please\",\"id\":\"c1\"}",
+        "{\"note\":\"usage\",\"id\":\"c1\"}",
+        "{\"path\":\"C:\\\\\",\"text\":\"\\\"usage\\\":null\"}",
+      })
   void leavesUsageInsideStringsAlone(String input) {
     assertThat(removeTopLevelNull(input)).isSameAs(input);
   }
@@ -97,25 +105,27 @@ class UsageMemberTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"id\":\"c1\",\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}",
-      "{\"usage\":0}",
-      "{\"usage\":\"null\"}",
-      "{\"usage\":[]}",
-      "{\"usage\" : false}",
-  })
+  @ValueSource(
+      strings = {
+        "{\"id\":\"c1\",\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}",
+        "{\"usage\":0}",
+        "{\"usage\":\"null\"}",
+        "{\"usage\":[]}",
+        "{\"usage\" : false}",
+      })
   void leavesNonNullUsageAlone(String input) {
     assertThat(removeTopLevelNull(input)).isSameAs(input);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"id\":\"c1\",\"choices\":[]}",
-      "{\"usages\":null}",
-      "{\"usage_x\":null}",
-      "{}",
-      "",
-  })
+  @ValueSource(
+      strings = {
+        "{\"id\":\"c1\",\"choices\":[]}",
+        "{\"usages\":null}",
+        "{\"usage_x\":null}",
+        "{}",
+        "",
+      })
   void returnsTheInputItselfWhenThereIsNoTopLevelNullUsage(String input) {
     assertThat(removeTopLevelNull(input)).isSameAs(input);
   }
@@ -124,15 +134,15 @@ class UsageMemberTest {
   void keepsNonAsciiTextAroundTheRemovedMember() {
     String input = "{\"content\":\"Grüße 🌍\",\"usage\":null,\"model\":\"ü\"}";
 
-    assertThat(removeTopLevelNull(input))
-        .isEqualTo("{\"content\":\"Grüße 🌍\",\"model\":\"ü\"}");
+    assertThat(removeTopLevelNull(input)).isEqualTo("{\"content\":\"Grüße 🌍\",\"model\":\"ü\"}");
   }
 
   @Test
   void resultOfARealChunkIsValidJsonWithTheOtherMembersIntact() throws Exception {
-    String chunk = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
-        + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
-        + "\"finish_reason\":null}],\"usage\":null}";
+    String chunk =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
+            + "\"finish_reason\":null}],\"usage\":null}";
 
     String result = removeTopLevelNull(chunk);
 
@@ -166,12 +176,13 @@ class UsageMemberTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"id\":\"c1\",\"usage\":null",
-      "{\"id\":\"c1\",\"usage\":nul}",
-      "{\"id\":\"c1\" \"usage\":null}",
-      "[{\"usage\":null}]",
-  })
+  @ValueSource(
+      strings = {
+        "{\"id\":\"c1\",\"usage\":null",
+        "{\"id\":\"c1\",\"usage\":nul}",
+        "{\"id\":\"c1\" \"usage\":null}",
+        "[{\"usage\":null}]",
+      })
   void leavesMalformedOrNonObjectChunksAlone(String input) {
     assertThat(removeTopLevelNull(input)).isSameAs(input);
   }
@@ -197,16 +208,19 @@ class UsageMemberTest {
   // ---------------------------------------------------------------- the usage-only chunk
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-      "`{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}` | true",
-      "`{\"usage\":{\"prompt_tokens\":1},\"choices\":[]}` | true",
-      "`{\"choices\":[{\"index\":0}],\"usage\":{\"prompt_tokens\":1}}` | false",
-      "`{\"usage\":{\"prompt_tokens\":1}}` | false",
-      "`{\"choices\":{},\"usage\":{\"prompt_tokens\":1}}` | false",
-      "`{\"choices\":[],\"usage\":null}` | false",
-      "`{\"choices\":[],\"usage\":{}` | false",
-      "`{\"choices\":[],\"usage\":{}}` | true",
-  })
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "`{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"total_tokens\":1}}` | true",
+        "`{\"usage\":{\"prompt_tokens\":1},\"choices\":[]}` | true",
+        "`{\"choices\":[{\"index\":0}],\"usage\":{\"prompt_tokens\":1}}` | false",
+        "`{\"usage\":{\"prompt_tokens\":1}}` | false",
+        "`{\"choices\":{},\"usage\":{\"prompt_tokens\":1}}` | false",
+        "`{\"choices\":[],\"usage\":null}` | false",
+        "`{\"choices\":[],\"usage\":{}` | false",
+        "`{\"choices\":[],\"usage\":{}}` | true",
+      })
   void usageOnlyChunkIsAUsageObjectWithEmptyChoices(String chunk, boolean usageOnly) {
     byte[] bytes = chunk.getBytes(UTF_8);
     UsageMember member = new UsageMember();

@@ -7,20 +7,20 @@ import java.util.Objects;
 
 /**
  * The sentence model all-MiniLM-L6-v2 (384 dimensions, English), run in process on ONNX Runtime
- * through LangChain4j's {@code AllMiniLmL6V2EmbeddingModel}. The model file and the tokenizer,
- * with their native libraries for Linux, macOS and Windows, come inside the dependency jars:
- * nothing is downloaded.
+ * through LangChain4j's {@code AllMiniLmL6V2EmbeddingModel}. The model file and the tokenizer, with
+ * their native libraries for Linux, macOS and Windows, come inside the dependency jars: nothing is
+ * downloaded.
  *
  * <pre>{@code
  * EmbeddingModel embeddings = MiniLmEmbeddingModel.create();
  * float[] vector = embeddings.embed("How do I reset my password?");   // 384 floats, unit length
  * }</pre>
  *
- * <p>The model (about 90 MB) is loaded on the first {@link #embed} of any instance, once per
- * class loader, and shared by every instance; loading takes about a second. Call {@link #load()}
- * at start-up to pay that before the first request. Embedding runs on the calling thread: about
- * 10 to 20 ms for a short prompt on a busy 2-core machine (see {@code EmbeddingBenchmark}). Text longer than 510 word pieces is embedded in
- * windows of 510 whose vectors are averaged.
+ * <p>The model (about 90 MB) is loaded on the first {@link #embed} of any instance, once per class
+ * loader, and shared by every instance; loading takes about a second. Call {@link #load()} at
+ * start-up to pay that before the first request. Embedding runs on the calling thread: about 10 to
+ * 20 ms for a short prompt on a busy 2-core machine (see {@code EmbeddingBenchmark}). Text longer
+ * than 510 word pieces is embedded in windows of 510 whose vectors are averaged.
  *
  * <p>Thread-safe: the ONNX session and the tokenizer are shared by concurrent callers.
  *
@@ -30,21 +30,22 @@ import java.util.Objects;
  *   <li>ONNX Runtime copies its native library to {@code java.io.tmpdir}; the tokenizer (DJL)
  *       copies its own to {@code ~/.djl.ai/tokenizers} (another folder with the environment
  *       variable {@code DJL_CACHE_DIR}).
- *   <li>DJL's tokenizer would "call home" when created: it asks the EC2 instance-metadata
- *       address for an instance id and, on EC2, sends a telemetry request. Unless the application
- *       has set {@value #OPT_OUT_TRACKING} itself (as an environment variable or system
- *       property), loading sets the system property {@value #OPT_OUT_TRACKING}{@code =true}
- *       first, so nothing leaves the process.
- *   <li>DJL bundles the tokenizer library for Linux (x86_64, aarch64), macOS (aarch64) and
- *       Windows (x86_64); on any other platform (Intel macOS among them) DJL downloads it on
- *       first use, unless {@code DJL_OFFLINE=true} (or {@code -Dai.djl.offline=true}) forbids it,
- *       in which case loading fails with an {@link IOException}.
+ *   <li>DJL's tokenizer would "call home" when created: it asks the EC2 instance-metadata address
+ *       for an instance id and, on EC2, sends a telemetry request. Unless the application has set
+ *       {@value #OPT_OUT_TRACKING} itself (as an environment variable or system property), loading
+ *       sets the system property {@value #OPT_OUT_TRACKING}{@code =true} first, so nothing leaves
+ *       the process.
+ *   <li>DJL bundles the tokenizer library for Linux (x86_64, aarch64), macOS (aarch64) and Windows
+ *       (x86_64); on any other platform (Intel macOS among them) DJL downloads it on first use,
+ *       unless {@code DJL_OFFLINE=true} (or {@code -Dai.djl.offline=true}) forbids it, in which
+ *       case loading fails with an {@link IOException}.
  * </ul>
  */
 public final class MiniLmEmbeddingModel implements EmbeddingModel {
 
   /** The model's {@link #name()}. */
   public static final String NAME = "all-MiniLM-L6-v2";
+
   /** The length of every vector {@link #embed} returns. */
   public static final int DIMENSIONS = 384;
 
@@ -69,8 +70,8 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
   /**
    * Loads the model now unless it is loaded already; otherwise the first {@link #embed} does.
    *
-   * @throws IOException when the model cannot be loaded (for example the platform has no
-   *     bundled ONNX Runtime or tokenizer library)
+   * @throws IOException when the model cannot be loaded (for example the platform has no bundled
+   *     ONNX Runtime or tokenizer library)
    */
   public MiniLmEmbeddingModel load() throws IOException {
     loaded();
@@ -80,8 +81,8 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
   /**
    * The embedding of {@code text}: {@value #DIMENSIONS} floats of unit length.
    *
-   * @throws IOException when the model cannot be loaded, or cannot embed the text (for example
-   *     text without any word piece, such as an empty string)
+   * @throws IOException when the model cannot be loaded, or cannot embed the text (for example text
+   *     without any word piece, such as an empty string)
    * @throws NullPointerException when {@code text} is null
    */
   @Override
@@ -91,13 +92,13 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
     try {
       float[] vector = loaded.embed(text).content().vector();
       if (vector.length != DIMENSIONS) {
-        throw new IOException(NAME + " returned " + vector.length + " dimensions, expected "
-            + DIMENSIONS);
+        throw new IOException(
+            NAME + " returned " + vector.length + " dimensions, expected " + DIMENSIONS);
       }
       return vector;
     } catch (RuntimeException e) {
-      throw new IOException(NAME + " could not embed a text of " + text.length()
-          + " characters: " + e, e);
+      throw new IOException(
+          NAME + " could not embed a text of " + text.length() + " characters: " + e, e);
     }
   }
 
@@ -130,9 +131,16 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
         }
       }
       if (model == null) {
-        throw new IOException("could not load the " + NAME + " embedding model (ONNX Runtime "
-            + "and the tokenizer need their native libraries for " + System.getProperty("os.name")
-            + "/" + System.getProperty("os.arch") + " from the dependency jars): " + loadFailure,
+        throw new IOException(
+            "could not load the "
+                + NAME
+                + " embedding model (ONNX Runtime "
+                + "and the tokenizer need their native libraries for "
+                + System.getProperty("os.name")
+                + "/"
+                + System.getProperty("os.arch")
+                + " from the dependency jars): "
+                + loadFailure,
             loadFailure);
       }
       return model;

@@ -1,10 +1,10 @@
 /**
- * An in-process {@link dev.aigateway.api.spi.EmbeddingModel} for the semantic cache:
- * {@link dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel}, the sentence model
- * all-MiniLM-L6-v2 (384 dimensions, English) on ONNX Runtime, through LangChain4j's packaging of
- * it. The model file, the tokenizer and their native libraries come inside the dependency jars
- * (about 200 MB on the classpath, most of it native libraries for four platforms); no network
- * call is made to load or run it.
+ * An in-process {@link dev.aigateway.api.spi.EmbeddingModel} for the semantic cache: {@link
+ * dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel}, the sentence model all-MiniLM-L6-v2 (384
+ * dimensions, English) on ONNX Runtime, through LangChain4j's packaging of it. The model file, the
+ * tokenizer and their native libraries come inside the dependency jars (about 200 MB on the
+ * classpath, most of it native libraries for four platforms); no network call is made to load or
+ * run it.
  *
  * <pre>{@code
  * EmbeddingModel embeddings = MiniLmEmbeddingModel.create().load();   // load at start-up
@@ -13,8 +13,8 @@
  *
  * <p>Measured on the project's labelled prompt pairs (docs/semantic-eval.md), with the default
  * {@code FalseHitGuard}: at the semantic cache's default threshold (0.78) none of the 133 near
- * misses is served a wrong cached answer and 83.6% of the 128 paraphrases hit; at 0.88, 63%
- * hit. Embedding a chat-sized prompt takes
- * milliseconds of CPU on the calling thread; see {@code EmbeddingBenchmark}.
+ * misses is served a wrong cached answer and 83.6% of the 128 paraphrases hit; at 0.88, 63% hit.
+ * Embedding a chat-sized prompt takes milliseconds of CPU on the calling thread; see {@code
+ * EmbeddingBenchmark}.
  */
 package dev.aigateway.embeddings.onnx;

@@ -88,11 +88,12 @@ class MiniLmEmbeddingModelTest {
 
   @Test
   void concurrentCallersGetTheSameVectorsAsOneCaller() throws Exception {
-    List<String> texts = List.of(
-        "Cancel my subscription at the end of the month.",
-        "Translate this paragraph into German, keeping the formal tone.",
-        "Why does my Kubernetes pod keep restarting with exit code 137?",
-        "List the three largest tables in the analytics database.");
+    List<String> texts =
+        List.of(
+            "Cancel my subscription at the end of the month.",
+            "Translate this paragraph into German, keeping the formal tone.",
+            "Why does my Kubernetes pod keep restarting with exit code 137?",
+            "List the three largest tables in the analytics database.");
     List<float[]> expected = new ArrayList<>();
     for (String text : texts) {
       expected.add(model.embed(text));
@@ -105,14 +106,15 @@ class MiniLmEmbeddingModelTest {
       List<Future<List<float[]>>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int offset = t;
-        Callable<List<float[]>> task = () -> {
-          start.await();
-          List<float[]> vectors = new ArrayList<>();
-          for (int i = 0; i < rounds * texts.size(); i++) {
-            vectors.add(model.embed(texts.get((i + offset) % texts.size())));
-          }
-          return vectors;
-        };
+        Callable<List<float[]>> task =
+            () -> {
+              start.await();
+              List<float[]> vectors = new ArrayList<>();
+              for (int i = 0; i < rounds * texts.size(); i++) {
+                vectors.add(model.embed(texts.get((i + offset) % texts.size())));
+              }
+              return vectors;
+            };
         futures.add(pool.submit(task));
       }
       start.countDown();

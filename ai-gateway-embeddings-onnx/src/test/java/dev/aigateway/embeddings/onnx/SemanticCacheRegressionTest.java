@@ -17,25 +17,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The semantic cache's quality on the labelled pairs of benchmarks/.../semantic-eval/pairs.tsv
- * (the same file and rules as {@code SemanticCacheEvaluation}; see docs/semantic-eval.md), at the
- * default threshold. With the guard's intent check, all-MiniLM-L6-v2 meets the issue's targets
- * on the whole set there: at most 1% of near misses served, at least 80% of paraphrases; this
- * test asserts both, so a change to the model, the guard or the set that breaks either fails
- * here.
+ * The semantic cache's quality on the labelled pairs of benchmarks/.../semantic-eval/pairs.tsv (the
+ * same file and rules as {@code SemanticCacheEvaluation}; see docs/semantic-eval.md), at the
+ * default threshold. With the guard's intent check, all-MiniLM-L6-v2 meets the issue's targets on
+ * the whole set there: at most 1% of near misses served, at least 80% of paraphrases; this test
+ * asserts both, so a change to the model, the guard or the set that breaks either fails here.
  */
 class SemanticCacheRegressionTest {
 
   /** The recommended similarity threshold for all-MiniLM-L6-v2 with the guard. */
   static final double RECOMMENDED_THRESHOLD = SemanticCache.DEFAULT_THRESHOLD;
 
-  private static final Path PAIRS = Path.of("..", "benchmarks", "src", "main", "resources",
-      "semantic-eval", "pairs.tsv");
-  private static final Set<String> LEXICAL_CATEGORIES = Set.of("negation", "opposite", "number",
-      "entity", "quoted", "identifier");
+  private static final Path PAIRS =
+      Path.of("..", "benchmarks", "src", "main", "resources", "semantic-eval", "pairs.tsv");
+  private static final Set<String> LEXICAL_CATEGORIES =
+      Set.of("negation", "opposite", "number", "entity", "quoted", "identifier");
 
-  private record Scored(boolean paraphrase, String category, double cosine,
-      Optional<String> objection) {
+  private record Scored(
+      boolean paraphrase, String category, double cosine, Optional<String> objection) {
 
     boolean objected() {
       return objection.isPresent();
@@ -55,17 +54,26 @@ class SemanticCacheRegressionTest {
     Map<String, float[]> vectors = new HashMap<>();
     List<String> lines = Files.readAllLines(PAIRS, StandardCharsets.UTF_8);
     assertThat(lines.get(0)).isEqualTo("label\tcategory\tcached_prompt\tincoming_prompt\tsplit");
-    pairs = lines.stream().skip(1).filter(line -> !line.isBlank()).map(line -> {
-      String[] row = line.split("\t", -1);
-      try {
-        float[] a = vectors.computeIfAbsent(row[2], SemanticCacheRegressionTest::embed);
-        float[] b = vectors.computeIfAbsent(row[3], SemanticCacheRegressionTest::embed);
-        return new Scored(row[0].equals("paraphrase"), row[1], MiniLmEmbeddingModelTest.cosine(a,
-            b), guard.objection(row[2], row[3]));
-      } catch (RuntimeException e) {
-        throw new IllegalStateException("cannot score " + line, e);
-      }
-    }).toList();
+    pairs =
+        lines.stream()
+            .skip(1)
+            .filter(line -> !line.isBlank())
+            .map(
+                line -> {
+                  String[] row = line.split("\t", -1);
+                  try {
+                    float[] a = vectors.computeIfAbsent(row[2], SemanticCacheRegressionTest::embed);
+                    float[] b = vectors.computeIfAbsent(row[3], SemanticCacheRegressionTest::embed);
+                    return new Scored(
+                        row[0].equals("paraphrase"),
+                        row[1],
+                        MiniLmEmbeddingModelTest.cosine(a, b),
+                        guard.objection(row[2], row[3]));
+                  } catch (RuntimeException e) {
+                    throw new IllegalStateException("cannot score " + line, e);
+                  }
+                })
+            .toList();
   }
 
   private static float[] embed(String text) {
@@ -104,13 +112,19 @@ class SemanticCacheRegressionTest {
 
   @Test
   void theIntentCheckStopsTaskSubstitutionsAndNoParaphrase() {
-    long intentNearMisses = pairs.stream()
-        .filter(p -> !p.paraphrase() && p.objection().equals(Optional.of("intent"))).count();
-    long intentParaphrases = pairs.stream()
-        .filter(p -> p.paraphrase() && p.objection().equals(Optional.of("intent"))).count();
-    long otherIntentServed = pairs.stream()
-        .filter(p -> !p.paraphrase() && p.category().equals("other_intent"))
-        .filter(p -> p.hit(RECOMMENDED_THRESHOLD, true)).count();
+    long intentNearMisses =
+        pairs.stream()
+            .filter(p -> !p.paraphrase() && p.objection().equals(Optional.of("intent")))
+            .count();
+    long intentParaphrases =
+        pairs.stream()
+            .filter(p -> p.paraphrase() && p.objection().equals(Optional.of("intent")))
+            .count();
+    long otherIntentServed =
+        pairs.stream()
+            .filter(p -> !p.paraphrase() && p.category().equals("other_intent"))
+            .filter(p -> p.hit(RECOMMENDED_THRESHOLD, true))
+            .count();
 
     // measured: 6 of the 17 other-intent pairs ("Translate" / "Reply to this email"), no paraphrase
     assertThat(intentNearMisses).isGreaterThanOrEqualTo(5);
@@ -120,15 +134,18 @@ class SemanticCacheRegressionTest {
 
   @Test
   void theGuardCatchesNearlyEveryLexicalNearMissWhateverTheSimilarity() {
-    List<Scored> lexical = pairs.stream()
-        .filter(p -> !p.paraphrase() && LEXICAL_CATEGORIES.contains(p.category())).toList();
+    List<Scored> lexical =
+        pairs.stream()
+            .filter(p -> !p.paraphrase() && LEXICAL_CATEGORIES.contains(p.category()))
+            .toList();
     long objected = lexical.stream().filter(Scored::objected).count();
-    long unguardedFalseHits = lexical.stream()
-        .filter(p -> p.hit(RECOMMENDED_THRESHOLD, false)).count();
+    long unguardedFalseHits =
+        lexical.stream().filter(p -> p.hit(RECOMMENDED_THRESHOLD, false)).count();
 
     // measured: every one of 116, swapped numbers and names opening a sentence included
     assertThat(100.0 * objected / lexical.size()).isGreaterThanOrEqualTo(99.0);
-    assertThat(unguardedFalseHits).as("without the guard the threshold alone lets these through")
+    assertThat(unguardedFalseHits)
+        .as("without the guard the threshold alone lets these through")
         .isGreaterThan(lexical.size() / 3);
   }
 

@@ -26,25 +26,30 @@ public final class Concurrently {
 
   /**
    * Runs {@code body} on {@code threads} threads started together and waits for all. Throws the
-   * first failure of a thread, or a {@link java.util.concurrent.TimeoutException} after 20
-   * seconds (a deadlock); the threads are daemons, so a stuck one never keeps the JVM alive.
+   * first failure of a thread, or a {@link java.util.concurrent.TimeoutException} after 20 seconds
+   * (a deadlock); the threads are daemons, so a stuck one never keeps the JVM alive.
    */
   public static void run(int threads, Body body) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
-      Thread thread = new Thread(runnable, "store-contract");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            runnable -> {
+              Thread thread = new Thread(runnable, "store-contract");
+              thread.setDaemon(true);
+              return thread;
+            });
     try {
       CountDownLatch start = new CountDownLatch(1);
       List<Future<?>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        futures.add(pool.submit(() -> {
-          start.await();
-          body.run(thread);
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  body.run(thread);
+                  return null;
+                }));
       }
       start.countDown();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -33,14 +33,14 @@ import org.junit.jupiter.api.TestInfo;
  * }
  * }</pre>
  *
- * A store on an injectable ticker or clock returns one that moves it instead
- * ({@code return ticker::advance;}), and then also runs the tests marked
- * {@link NeedsTimeControl}.
+ * A store on an injectable ticker or clock returns one that moves it instead ({@code return
+ * ticker::advance;}), and then also runs the tests marked {@link NeedsTimeControl}.
  */
 public abstract class ResponseCacheStoreContract {
 
   /** How long entries of {@link #newStore} live. */
   protected static final Duration TTL = Duration.ofMinutes(10);
+
   /** The least room {@link #newStore} has, in bytes of entries. */
   protected static final long ROOM_BYTES = 1L << 20;
 
@@ -50,14 +50,14 @@ public abstract class ResponseCacheStoreContract {
   private TimeControl time;
 
   /**
-   * A fresh, empty store whose entries live {@link #TTL}, with room for at least
-   * {@link #ROOM_BYTES}. Its time stands still until {@link #time()} moves it.
+   * A fresh, empty store whose entries live {@link #TTL}, with room for at least {@link
+   * #ROOM_BYTES}. Its time stands still until {@link #time()} moves it.
    */
   protected abstract ResponseCacheStore newStore();
 
   /**
-   * How to move the time of the store {@link #newStore} just made; called right after it.
-   * {@link TimeControl#NONE} skips the tests that need time control.
+   * How to move the time of the store {@link #newStore} just made; called right after it. {@link
+   * TimeControl#NONE} skips the tests that need time control.
    */
   protected abstract TimeControl time();
 
@@ -75,15 +75,23 @@ public abstract class ResponseCacheStoreContract {
 
   /** A small JSON answer with {@code body} as its bytes. */
   protected static CachedResponse entry(String body) {
-    return new CachedResponse(CachedResponse.Format.JSON, body.getBytes(StandardCharsets.UTF_8),
-        "gpt-4o", Usage.of(3, 4), Instant.parse("2026-11-24T00:00:00Z"));
+    return new CachedResponse(
+        CachedResponse.Format.JSON,
+        body.getBytes(StandardCharsets.UTF_8),
+        "gpt-4o",
+        Usage.of(3, 4),
+        Instant.parse("2026-11-24T00:00:00Z"));
   }
 
   @Test
   void returnsWhatWasStoredByteForByte() {
-    CachedResponse stored = new CachedResponse(CachedResponse.Format.SSE,
-        "data: {\"a\":\"\u00e9\u4e2d\"}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8),
-        "gpt-4o-2024", Usage.of(11, 9), Instant.parse("2026-11-24T10:15:30Z"));
+    CachedResponse stored =
+        new CachedResponse(
+            CachedResponse.Format.SSE,
+            "data: {\"a\":\"\u00e9\u4e2d\"}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8),
+            "gpt-4o-2024",
+            Usage.of(11, 9),
+            Instant.parse("2026-11-24T10:15:30Z"));
 
     store.put("tenant-a", "k1", stored);
 
@@ -148,13 +156,19 @@ public abstract class ResponseCacheStoreContract {
 
   @Test
   void concurrentPutsAndGetsNeverMixEntries() throws Exception {
-    Concurrently.run(4, thread -> {
-      for (int i = 0; i < 2_000; i++) {
-        String key = "k" + (i % 50);
-        store.put("p" + thread, key, entry(thread + ":" + key));
-        store.get("p" + thread, key).ifPresent(read -> assertThat(
-            new String(read.body(), StandardCharsets.UTF_8)).isEqualTo(thread + ":" + key));
-      }
-    });
+    Concurrently.run(
+        4,
+        thread -> {
+          for (int i = 0; i < 2_000; i++) {
+            String key = "k" + (i % 50);
+            store.put("p" + thread, key, entry(thread + ":" + key));
+            store
+                .get("p" + thread, key)
+                .ifPresent(
+                    read ->
+                        assertThat(new String(read.body(), StandardCharsets.UTF_8))
+                            .isEqualTo(thread + ":" + key));
+          }
+        });
   }
 }

@@ -11,7 +11,8 @@ final class Suites {
 
   /** Skips the current test when it needs time control and {@code time} has none. */
   static void skipWithoutTimeControl(TimeControl time, TestInfo test) {
-    assumeTrue(time.controlsTime() || !test.getTags().contains(NeedsTimeControl.TAG),
+    assumeTrue(
+        time.controlsTime() || !test.getTags().contains(NeedsTimeControl.TAG),
         () -> test.getDisplayName() + " needs time control, and the store's time() is " + time);
   }
 }

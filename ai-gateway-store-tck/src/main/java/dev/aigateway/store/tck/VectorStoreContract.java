@@ -40,28 +40,31 @@ public abstract class VectorStoreContract {
 
   /** The time to live of {@link #store}. */
   protected static final Duration TIME_TO_LIVE = Duration.ofMinutes(10);
+
   /** The size bound of {@link #store}. */
   protected static final long MAXIMUM_ENTRIES = 50;
+
   /** Dimensions of the random vectors the tests use. */
   protected static final int DIMENSIONS = 32;
 
   /** The store under test: fresh per test, {@link #TIME_TO_LIVE} and {@link #MAXIMUM_ENTRIES}. */
   protected VectorStore store;
+
   /** A seeded source of random vectors. */
   protected final Random random = new Random(20250115);
 
   private TimeControl time;
 
   /**
-   * A fresh, empty store that lets entries live {@code timeToLive} and holds at most
-   * {@code maximumEntries}. Its time stands still until {@link #time()} moves it; stores made for
-   * one test share that time.
+   * A fresh, empty store that lets entries live {@code timeToLive} and holds at most {@code
+   * maximumEntries}. Its time stands still until {@link #time()} moves it; stores made for one test
+   * share that time.
    */
   protected abstract VectorStore newStore(Duration timeToLive, long maximumEntries);
 
   /**
-   * How to move the time of the stores {@link #newStore} makes; called right after it made
-   * {@link #store}. {@link TimeControl#NONE} skips the tests that need time control.
+   * How to move the time of the stores {@link #newStore} makes; called right after it made {@link
+   * #store}. {@link TimeControl#NONE} skips the tests that need time control.
    */
   protected abstract TimeControl time();
 
@@ -258,7 +261,8 @@ public abstract class VectorStoreContract {
 
     advance(TIME_TO_LIVE.dividedBy(2).plusSeconds(1));
 
-    assertThat(store.nearest("p", atAngle(0), 10, -1.0)).extracting(VectorMatch::text)
+    assertThat(store.nearest("p", atAngle(0), 10, -1.0))
+        .extracting(VectorMatch::text)
         .containsExactly("second");
   }
 
@@ -272,7 +276,8 @@ public abstract class VectorStoreContract {
     store.add("even", "newest", newest, "text");
 
     assertThat(store.size()).isEqualTo(MAXIMUM_ENTRIES);
-    assertThat(ids(store.nearest("even", newest, 100, -1.0))).doesNotContain("e0")
+    assertThat(ids(store.nearest("even", newest, 100, -1.0)))
+        .doesNotContain("e0")
         .contains("newest", "e2");
     assertThat(ids(store.nearest("odd", newest, 100, -1.0))).contains("e1");
   }
@@ -288,7 +293,8 @@ public abstract class VectorStoreContract {
     store.add("p", "one-more", randomUnit(), "text");
 
     assertThat(store.size()).isEqualTo(MAXIMUM_ENTRIES);
-    assertThat(ids(store.nearest("p", atAngle(0), 100, -1.0))).contains("first")
+    assertThat(ids(store.nearest("p", atAngle(0), 100, -1.0)))
+        .contains("first")
         .doesNotContain("e1");
   }
 
@@ -306,19 +312,21 @@ public abstract class VectorStoreContract {
       }
     }
 
-    Concurrently.run(threads, thread -> {
-      for (int i = 0; i < perThread; i++) {
-        String partition = i % 3 == 0 ? "shared" : "p" + thread;
-        big.add(partition, thread + "-" + i, vectors[thread][i], "text");
-        if (i % 10 == 9) {
-          big.remove(partition, thread + "-" + i); // every tenth goes again
-        }
-        List<VectorMatch> matches = big.nearest(partition, vectors[thread][i], 3, -1.0);
-        if (i % 10 != 9 && !ids(matches).contains(thread + "-" + i)) {
-          throw new AssertionError("own entry not found: " + thread + "-" + i);
-        }
-      }
-    });
+    Concurrently.run(
+        threads,
+        thread -> {
+          for (int i = 0; i < perThread; i++) {
+            String partition = i % 3 == 0 ? "shared" : "p" + thread;
+            big.add(partition, thread + "-" + i, vectors[thread][i], "text");
+            if (i % 10 == 9) {
+              big.remove(partition, thread + "-" + i); // every tenth goes again
+            }
+            List<VectorMatch> matches = big.nearest(partition, vectors[thread][i], 3, -1.0);
+            if (i % 10 != 9 && !ids(matches).contains(thread + "-" + i)) {
+              throw new AssertionError("own entry not found: " + thread + "-" + i);
+            }
+          }
+        });
 
     assertThat(big.size()).isEqualTo((long) threads * perThread * 9 / 10);
     for (int t = 0; t < threads; t++) {

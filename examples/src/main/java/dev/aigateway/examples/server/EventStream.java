@@ -12,9 +12,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code text/event-stream} response, paced like a model generating tokens. The body is sent
- * with chunked transfer encoding and every event is flushed as it is written, so a client reads
- * it while the rest is still being "generated".
+ * A {@code text/event-stream} response, paced like a model generating tokens. The body is sent with
+ * chunked transfer encoding and every event is flushed as it is written, so a client reads it while
+ * the rest is still being "generated".
  */
 final class EventStream implements AutoCloseable {
 
@@ -30,8 +30,9 @@ final class EventStream implements AutoCloseable {
   private final Duration chunkDelay;
   private int sequenceNumber;
 
-  EventStream(HttpExchange exchange, ObjectMapper json, Duration firstChunkDelay,
-      Duration chunkDelay) throws IOException {
+  EventStream(
+      HttpExchange exchange, ObjectMapper json, Duration firstChunkDelay, Duration chunkDelay)
+      throws IOException {
     this.json = json;
     this.firstChunkDelay = firstChunkDelay;
     this.chunkDelay = chunkDelay;
@@ -66,8 +67,8 @@ final class EventStream implements AutoCloseable {
   }
 
   /**
-   * A new Responses API event of this type, numbered in stream order; add its fields, then
-   * {@link #send(ObjectNode) send} it.
+   * A new Responses API event of this type, numbered in stream order; add its fields, then {@link
+   * #send(ObjectNode) send} it.
    */
   ObjectNode newEvent(String type) {
     ObjectNode event = json.createObjectNode();

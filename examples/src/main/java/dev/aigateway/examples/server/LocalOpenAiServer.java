@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Paths under {@code /openai/v1/} (Azure's v1 API) answer as their {@code /v1/} twins. Anything
  * else is a 404, a body that is not a JSON object a 400, both in OpenAI's error shape. Streams
- * honour {@code stream_options.include_usage} exactly as OpenAI does. The server binds to
- * {@code 127.0.0.1}, by default on an ephemeral port:
+ * honour {@code stream_options.include_usage} exactly as OpenAI does. The server binds to {@code
+ * 127.0.0.1}, by default on an ephemeral port:
  *
  * <pre>{@code
  * try (LocalOpenAiServer server = LocalOpenAiServer.builder()
@@ -84,8 +84,9 @@ public final class LocalOpenAiServer implements AutoCloseable {
     }
     endpoints = new OpenAiEndpoints(settings);
     executor = handlerPool(settings.threads());
-    server = HttpServer.create(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), BACKLOG);
+    server =
+        HttpServer.create(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), BACKLOG);
     server.createContext("/", this::handle);
     server.setExecutor(executor);
     server.start();
@@ -106,8 +107,10 @@ public final class LocalOpenAiServer implements AutoCloseable {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_MAIN_PORT;
     LocalOpenAiServer server = builder().port(port).start();
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "local-openai-shutdown"));
-    System.out.println("Local OpenAI-compatible server at " + server.baseUrl()
-        + " (POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses)");
+    System.out.println(
+        "Local OpenAI-compatible server at "
+            + server.baseUrl()
+            + " (POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses)");
   }
 
   /** The base URL without a trailing slash, such as {@code http://127.0.0.1:53127}. */
@@ -139,8 +142,8 @@ public final class LocalOpenAiServer implements AutoCloseable {
 
   /**
    * Makes the next {@code times} requests fail with this status and an OpenAI error body, before
-   * any routing, as an overloaded or failing backend would. Failures enqueued by several calls
-   * are served in order. For example, two rate limits and then normal answers:
+   * any routing, as an overloaded or failing backend would. Failures enqueued by several calls are
+   * served in order. For example, two rate limits and then normal answers:
    *
    * <pre>{@code
    * server.enqueueFailure(429, Map.of("Retry-After", "1"), 2);
@@ -194,8 +197,8 @@ public final class LocalOpenAiServer implements AutoCloseable {
     } catch (RuntimeException e) {
       if (exchange.getResponseCode() == -1) { // nothing sent yet: say so, as OpenAI would
         try {
-          OpenAiEndpoints.sendError(exchange, 500, "The local server failed: " + e,
-              "server_error", null, null);
+          OpenAiEndpoints.sendError(
+              exchange, 500, "The local server failed: " + e, "server_error", null, null);
         } catch (IOException ignored) {
           // as above
         }
@@ -216,8 +219,13 @@ public final class LocalOpenAiServer implements AutoCloseable {
     String path = exchange.getRequestURI().getPath();
     Route route = method.equals("POST") ? Route.of(path) : null;
     if (route == null) {
-      OpenAiEndpoints.sendError(exchange, 404, "Invalid URL (" + method + " " + path + ")",
-          "invalid_request_error", null, "not_found");
+      OpenAiEndpoints.sendError(
+          exchange,
+          404,
+          "Invalid URL (" + method + " " + path + ")",
+          "invalid_request_error",
+          null,
+          "not_found");
       return;
     }
 
@@ -228,16 +236,26 @@ public final class LocalOpenAiServer implements AutoCloseable {
       body = null;
     }
     if (body == null || !body.isObject()) {
-      OpenAiEndpoints.sendError(exchange, 400, "We could not parse the JSON body of your request."
+      OpenAiEndpoints.sendError(
+          exchange,
+          400,
+          "We could not parse the JSON body of your request."
               + " The OpenAI API expects a JSON object as payload.",
-          "invalid_request_error", null, null);
+          "invalid_request_error",
+          null,
+          null);
       return;
     }
 
     String model = route.deployment() != null ? route.deployment() : body.path("model").asText();
     if (model.isEmpty()) {
-      OpenAiEndpoints.sendError(exchange, 400, "You must provide a model parameter.",
-          "invalid_request_error", null, null);
+      OpenAiEndpoints.sendError(
+          exchange,
+          400,
+          "You must provide a model parameter.",
+          "invalid_request_error",
+          null,
+          null);
       return;
     }
     switch (route.operation()) {
@@ -261,8 +279,13 @@ public final class LocalOpenAiServer implements AutoCloseable {
 
   private static ExecutorService handlerPool(int threads) {
     AtomicInteger number = new AtomicInteger();
-    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-        new LinkedBlockingQueue<>(), task -> {
+    return new ThreadPoolExecutor(
+        threads,
+        threads,
+        0,
+        TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(),
+        task -> {
           Thread thread = new Thread(task, "local-openai-" + number.incrementAndGet());
           thread.setDaemon(true);
           return thread;
@@ -339,21 +362,55 @@ public final class LocalOpenAiServer implements AutoCloseable {
       headers.forEach(exchange.getResponseHeaders()::set);
       String scripted = " (scripted by LocalOpenAiServer.enqueueFailure)";
       switch (status) {
-        case 401 -> OpenAiEndpoints.sendError(exchange, status, "Incorrect API key provided."
-            + scripted, "invalid_request_error", null, "invalid_api_key");
-        case 404 -> OpenAiEndpoints.sendError(exchange, status, "The model does not exist."
-            + scripted, "invalid_request_error", null, "model_not_found");
-        case 429 -> OpenAiEndpoints.sendError(exchange, status, "Rate limit reached for requests."
-            + scripted, "requests", null, "rate_limit_exceeded");
-        case 503 -> OpenAiEndpoints.sendError(exchange, status, "The engine is currently"
-            + " overloaded, please try again later." + scripted, "server_error", null, null);
+        case 401 ->
+            OpenAiEndpoints.sendError(
+                exchange,
+                status,
+                "Incorrect API key provided." + scripted,
+                "invalid_request_error",
+                null,
+                "invalid_api_key");
+        case 404 ->
+            OpenAiEndpoints.sendError(
+                exchange,
+                status,
+                "The model does not exist." + scripted,
+                "invalid_request_error",
+                null,
+                "model_not_found");
+        case 429 ->
+            OpenAiEndpoints.sendError(
+                exchange,
+                status,
+                "Rate limit reached for requests." + scripted,
+                "requests",
+                null,
+                "rate_limit_exceeded");
+        case 503 ->
+            OpenAiEndpoints.sendError(
+                exchange,
+                status,
+                "The engine is currently" + " overloaded, please try again later." + scripted,
+                "server_error",
+                null,
+                null);
         default -> {
           if (status >= 500) {
-            OpenAiEndpoints.sendError(exchange, status, "The server had an error while"
-                + " processing your request." + scripted, "server_error", null, null);
+            OpenAiEndpoints.sendError(
+                exchange,
+                status,
+                "The server had an error while" + " processing your request." + scripted,
+                "server_error",
+                null,
+                null);
           } else {
-            OpenAiEndpoints.sendError(exchange, status, "Request failed with status " + status
-                + "." + scripted, "invalid_request_error", null, null);
+            OpenAiEndpoints.sendError(
+                exchange,
+                status,
+                "Request failed with status " + status + "." + scripted,
+                "invalid_request_error",
+                null,
+                null);
           }
         }
       }
@@ -361,29 +418,45 @@ public final class LocalOpenAiServer implements AutoCloseable {
   }
 
   /** What a server is started with; immutable. */
-  record Settings(int port, int threads, int completionWords, Duration firstChunkDelay,
-      Duration chunkDelay, Duration responseDelay, int embeddingDimensions,
+  record Settings(
+      int port,
+      int threads,
+      int completionWords,
+      Duration firstChunkDelay,
+      Duration chunkDelay,
+      Duration responseDelay,
+      int embeddingDimensions,
       boolean reportUsage) {}
 
   /**
    * Configures and starts a {@link LocalOpenAiServer}. Immutable: every setting returns a new
-   * builder, so one base builder can start several differently paced servers. Settings are
-   * checked at once and a bad value is named in the exception.
+   * builder, so one base builder can start several differently paced servers. Settings are checked
+   * at once and a bad value is named in the exception.
    */
   public static final class Builder {
 
     /** Words in every answer, unless {@code max_tokens} cuts it. */
     public static final int DEFAULT_COMPLETION_WORDS = 24;
+
     /** Dimensions of an embedding when the request does not ask for {@code dimensions}. */
     public static final int DEFAULT_EMBEDDING_DIMENSIONS = 8;
+
     /** Handler threads: requests served at once, streams included. */
     public static final int DEFAULT_THREADS = 64;
 
     private final Settings settings;
 
     private Builder() {
-      this(new Settings(0, DEFAULT_THREADS, DEFAULT_COMPLETION_WORDS, Duration.ZERO, Duration.ZERO,
-          Duration.ZERO, DEFAULT_EMBEDDING_DIMENSIONS, true));
+      this(
+          new Settings(
+              0,
+              DEFAULT_THREADS,
+              DEFAULT_COMPLETION_WORDS,
+              Duration.ZERO,
+              Duration.ZERO,
+              Duration.ZERO,
+              DEFAULT_EMBEDDING_DIMENSIONS,
+              true));
     }
 
     private Builder(Settings settings) {
@@ -400,9 +473,16 @@ public final class LocalOpenAiServer implements AutoCloseable {
         throw new IllegalArgumentException("port must be 0 to 65535 but was " + port);
       }
       Settings s = settings;
-      return new Builder(new Settings(port, s.threads(), s.completionWords(),
-          s.firstChunkDelay(), s.chunkDelay(), s.responseDelay(), s.embeddingDimensions(),
-          s.reportUsage()));
+      return new Builder(
+          new Settings(
+              port,
+              s.threads(),
+              s.completionWords(),
+              s.firstChunkDelay(),
+              s.chunkDelay(),
+              s.responseDelay(),
+              s.embeddingDimensions(),
+              s.reportUsage()));
     }
 
     /**
@@ -415,15 +495,22 @@ public final class LocalOpenAiServer implements AutoCloseable {
         throw new IllegalArgumentException("threads must be at least 1 but was " + threads);
       }
       Settings s = settings;
-      return new Builder(new Settings(s.port(), threads, s.completionWords(),
-          s.firstChunkDelay(), s.chunkDelay(), s.responseDelay(), s.embeddingDimensions(),
-          s.reportUsage()));
+      return new Builder(
+          new Settings(
+              s.port(),
+              threads,
+              s.completionWords(),
+              s.firstChunkDelay(),
+              s.chunkDelay(),
+              s.responseDelay(),
+              s.embeddingDimensions(),
+              s.reportUsage()));
     }
 
     /**
-     * Words in every answer; {@code max_tokens}, {@code max_completion_tokens} or
-     * {@code max_output_tokens} in a request cut it to that many tokens (finish reason
-     * {@code length}, or status {@code incomplete} for Responses).
+     * Words in every answer; {@code max_tokens}, {@code max_completion_tokens} or {@code
+     * max_output_tokens} in a request cut it to that many tokens (finish reason {@code length}, or
+     * status {@code incomplete} for Responses).
      *
      * @param words at least 1; {@value #DEFAULT_COMPLETION_WORDS} by default
      */
@@ -432,8 +519,16 @@ public final class LocalOpenAiServer implements AutoCloseable {
         throw new IllegalArgumentException("completionWords must be at least 1 but was " + words);
       }
       Settings s = settings;
-      return new Builder(new Settings(s.port(), s.threads(), words, s.firstChunkDelay(),
-          s.chunkDelay(), s.responseDelay(), s.embeddingDimensions(), s.reportUsage()));
+      return new Builder(
+          new Settings(
+              s.port(),
+              s.threads(),
+              words,
+              s.firstChunkDelay(),
+              s.chunkDelay(),
+              s.responseDelay(),
+              s.embeddingDimensions(),
+              s.reportUsage()));
     }
 
     /**
@@ -443,22 +538,36 @@ public final class LocalOpenAiServer implements AutoCloseable {
      */
     public Builder firstChunkDelay(Duration delay) {
       Settings s = settings;
-      return new Builder(new Settings(s.port(), s.threads(), s.completionWords(),
-          checkDelay("firstChunkDelay", delay), s.chunkDelay(), s.responseDelay(),
-          s.embeddingDimensions(), s.reportUsage()));
+      return new Builder(
+          new Settings(
+              s.port(),
+              s.threads(),
+              s.completionWords(),
+              checkDelay("firstChunkDelay", delay),
+              s.chunkDelay(),
+              s.responseDelay(),
+              s.embeddingDimensions(),
+              s.reportUsage()));
     }
 
     /**
-     * Time between tokens of a stream: before each piece of the answer after the first. A
-     * stream of n pieces takes {@code firstChunkDelay + (n - 1) * chunkDelay}.
+     * Time between tokens of a stream: before each piece of the answer after the first. A stream of
+     * n pieces takes {@code firstChunkDelay + (n - 1) * chunkDelay}.
      *
      * @param delay zero (the default) or positive
      */
     public Builder chunkDelay(Duration delay) {
       Settings s = settings;
-      return new Builder(new Settings(s.port(), s.threads(), s.completionWords(),
-          s.firstChunkDelay(), checkDelay("chunkDelay", delay), s.responseDelay(),
-          s.embeddingDimensions(), s.reportUsage()));
+      return new Builder(
+          new Settings(
+              s.port(),
+              s.threads(),
+              s.completionWords(),
+              s.firstChunkDelay(),
+              checkDelay("chunkDelay", delay),
+              s.responseDelay(),
+              s.embeddingDimensions(),
+              s.reportUsage()));
     }
 
     /**
@@ -469,9 +578,16 @@ public final class LocalOpenAiServer implements AutoCloseable {
      */
     public Builder responseDelay(Duration delay) {
       Settings s = settings;
-      return new Builder(new Settings(s.port(), s.threads(), s.completionWords(),
-          s.firstChunkDelay(), s.chunkDelay(), checkDelay("responseDelay", delay),
-          s.embeddingDimensions(), s.reportUsage()));
+      return new Builder(
+          new Settings(
+              s.port(),
+              s.threads(),
+              s.completionWords(),
+              s.firstChunkDelay(),
+              s.chunkDelay(),
+              checkDelay("responseDelay", delay),
+              s.embeddingDimensions(),
+              s.reportUsage()));
     }
 
     /**
@@ -485,8 +601,16 @@ public final class LocalOpenAiServer implements AutoCloseable {
             "embeddingDimensions must be at least 1 but was " + dimensions);
       }
       Settings s = settings;
-      return new Builder(new Settings(s.port(), s.threads(), s.completionWords(),
-          s.firstChunkDelay(), s.chunkDelay(), s.responseDelay(), dimensions, s.reportUsage()));
+      return new Builder(
+          new Settings(
+              s.port(),
+              s.threads(),
+              s.completionWords(),
+              s.firstChunkDelay(),
+              s.chunkDelay(),
+              s.responseDelay(),
+              dimensions,
+              s.reportUsage()));
     }
 
     /**
@@ -496,9 +620,16 @@ public final class LocalOpenAiServer implements AutoCloseable {
      */
     public Builder reportUsage(boolean reportUsage) {
       Settings s = settings;
-      return new Builder(new Settings(s.port(), s.threads(), s.completionWords(),
-          s.firstChunkDelay(), s.chunkDelay(), s.responseDelay(), s.embeddingDimensions(),
-          reportUsage));
+      return new Builder(
+          new Settings(
+              s.port(),
+              s.threads(),
+              s.completionWords(),
+              s.firstChunkDelay(),
+              s.chunkDelay(),
+              s.responseDelay(),
+              s.embeddingDimensions(),
+              reportUsage));
     }
 
     /**
@@ -510,8 +641,8 @@ public final class LocalOpenAiServer implements AutoCloseable {
       try {
         return new LocalOpenAiServer(settings);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot start the local OpenAI server on 127.0.0.1:"
-            + settings.port(), e);
+        throw new UncheckedIOException(
+            "cannot start the local OpenAI server on 127.0.0.1:" + settings.port(), e);
       }
     }
 

@@ -82,8 +82,8 @@ final class OpenAiEndpoints {
         ObjectNode delta = JSON.createObjectNode().put("content", pieces.get(i));
         stream.data(chatChunk(id, created, modelName, delta, null, usage));
       }
-      stream.data(chatChunk(
-          id, created, modelName, JSON.createObjectNode(), finishReason(answer), usage));
+      stream.data(
+          chatChunk(id, created, modelName, JSON.createObjectNode(), finishReason(answer), usage));
       if (usage) {
         ObjectNode last = streamHead(id, "chat.completion.chunk", created, modelName);
         last.putArray("choices");
@@ -139,9 +139,10 @@ final class OpenAiEndpoints {
       sendMissing(exchange, "input");
       return;
     }
-    int dimensions = body.path("dimensions").asInt(0) > 0
-        ? body.get("dimensions").asInt()
-        : settings.embeddingDimensions();
+    int dimensions =
+        body.path("dimensions").asInt(0) > 0
+            ? body.get("dimensions").asInt()
+            : settings.embeddingDimensions();
     boolean base64 = "base64".equals(body.path("encoding_format").asText());
 
     // One input is a string or a token array; several are an array of either.
@@ -159,8 +160,8 @@ final class OpenAiEndpoints {
     for (int i = 0; i < inputs.size(); i++) {
       JsonNode one = inputs.get(i);
       tokens += Prompt.ofText(one).tokens();
-      float[] vector = LoremModel.embed(one.isTextual() ? one.textValue() : one.toString(),
-          dimensions);
+      float[] vector =
+          LoremModel.embed(one.isTextual() ? one.textValue() : one.toString(), dimensions);
       ObjectNode item = data.addObject();
       item.put("object", "embedding");
       item.put("index", i);
@@ -210,8 +211,9 @@ final class OpenAiEndpoints {
       ObjectNode added = stream.newEvent("response.output_item.added").put("output_index", 0);
       added.set("item", message(messageId, "in_progress", null));
       stream.send(added);
-      stream.send(contentEvent(stream, "response.content_part.added", messageId)
-          .set("part", outputText("")));
+      stream.send(
+          contentEvent(stream, "response.content_part.added", messageId)
+              .set("part", outputText("")));
       List<String> pieces = answer.pieces();
       for (int i = 0; i < pieces.size(); i++) {
         if (i > 0) {
@@ -224,8 +226,9 @@ final class OpenAiEndpoints {
       ObjectNode textDone = contentEvent(stream, "response.output_text.done", messageId);
       textDone.put("text", answer.text()).putArray("logprobs");
       stream.send(textDone);
-      stream.send(contentEvent(stream, "response.content_part.done", messageId)
-          .set("part", outputText(answer.text())));
+      stream.send(
+          contentEvent(stream, "response.content_part.done", messageId)
+              .set("part", outputText(answer.text())));
       ObjectNode itemDone = stream.newEvent("response.output_item.done").put("output_index", 0);
       itemDone.set("item", message(messageId, status, answer.text()));
       stream.send(itemDone);
@@ -237,8 +240,9 @@ final class OpenAiEndpoints {
   }
 
   /** Sends OpenAI's error shape: {@code {"error":{"message","type","param","code"}}}. */
-  static void sendError(HttpExchange exchange, int status, String message, String type,
-      String param, String code) throws IOException {
+  static void sendError(
+      HttpExchange exchange, int status, String message, String type, String param, String code)
+      throws IOException {
     ObjectNode body = JSON.createObjectNode();
     ObjectNode error = body.putObject("error");
     error.put("message", message);
@@ -266,8 +270,8 @@ final class OpenAiEndpoints {
     return node;
   }
 
-  private static ObjectNode chatChunk(String id, long created, String model, ObjectNode delta,
-      String finishReason, boolean usage) {
+  private static ObjectNode chatChunk(
+      String id, long created, String model, ObjectNode delta, String finishReason, boolean usage) {
     ObjectNode chunk = streamHead(id, "chat.completion.chunk", created, model);
     ObjectNode choice = chunk.putArray("choices").addObject();
     choice.put("index", 0);
@@ -280,8 +284,8 @@ final class OpenAiEndpoints {
     return chunk;
   }
 
-  private static ObjectNode textChunk(String id, long created, String model, String text,
-      String finishReason, boolean usage) {
+  private static ObjectNode textChunk(
+      String id, long created, String model, String text, String finishReason, boolean usage) {
     ObjectNode chunk = head(id, "text_completion", created, model);
     textChoice(chunk, text, finishReason);
     if (usage) {
@@ -301,7 +305,8 @@ final class OpenAiEndpoints {
   private static ObjectNode chatUsage(Prompt prompt, Answer answer) {
     ObjectNode usage = textUsage(prompt, answer);
     usage.putObject("prompt_tokens_details").put("cached_tokens", 0).put("audio_tokens", 0);
-    usage.putObject("completion_tokens_details")
+    usage
+        .putObject("completion_tokens_details")
         .put("reasoning_tokens", 0)
         .put("audio_tokens", 0)
         .put("accepted_prediction_tokens", 0)
@@ -330,8 +335,8 @@ final class OpenAiEndpoints {
   }
 
   /** A response object; {@code output == null} gives one without output yet. */
-  private static ObjectNode response(String id, long created, String model, String status,
-      ObjectNode output) {
+  private static ObjectNode response(
+      String id, long created, String model, String status, ObjectNode output) {
     ObjectNode response = JSON.createObjectNode();
     response.put("id", id);
     response.put("object", "response");
@@ -375,7 +380,8 @@ final class OpenAiEndpoints {
   }
 
   private static ObjectNode contentEvent(EventStream stream, String type, String itemId) {
-    return stream.newEvent(type)
+    return stream
+        .newEvent(type)
         .put("item_id", itemId)
         .put("output_index", 0)
         .put("content_index", 0);
@@ -428,8 +434,13 @@ final class OpenAiEndpoints {
   }
 
   private static void sendMissing(HttpExchange exchange, String param) throws IOException {
-    sendError(exchange, 400, "Missing required parameter: '" + param + "'.",
-        "invalid_request_error", param, "missing_required_parameter");
+    sendError(
+        exchange,
+        400,
+        "Missing required parameter: '" + param + "'.",
+        "invalid_request_error",
+        param,
+        "missing_required_parameter");
   }
 
   private static String randomId(String prefix) {

@@ -43,8 +43,8 @@ record Prompt(int tokens, int hash) {
   }
 
   /**
-   * A plain-text prompt ({@code /v1/completions} {@code prompt}, one embedding input): a string,
-   * an array of strings, or token arrays (one token per number).
+   * A plain-text prompt ({@code /v1/completions} {@code prompt}, one embedding input): a string, an
+   * array of strings, or token arrays (one token per number).
    */
   static Prompt ofText(JsonNode text) {
     Meter meter = new Meter();

@@ -87,13 +87,17 @@ class LocalOpenAiServerTest {
 
   @Test
   void equalPromptsGetEqualAnswersAndOtherPromptsOtherAnswers() throws IOException {
-    String first = post("/v1/chat/completions", CHAT + "}").json()
-        .at("/choices/0/message/content").asText();
-    String again = post("/v1/chat/completions", CHAT + "}").json()
-        .at("/choices/0/message/content").asText();
-    String other = post("/v1/chat/completions",
-        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Say goodbye\"}]}")
-        .json().at("/choices/0/message/content").asText();
+    String first =
+        post("/v1/chat/completions", CHAT + "}").json().at("/choices/0/message/content").asText();
+    String again =
+        post("/v1/chat/completions", CHAT + "}").json().at("/choices/0/message/content").asText();
+    String other =
+        post(
+                "/v1/chat/completions",
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Say goodbye\"}]}")
+            .json()
+            .at("/choices/0/message/content")
+            .asText();
 
     assertThat(again).isEqualTo(first);
     assertThat(other).isNotEqualTo(first);
@@ -119,26 +123,30 @@ class LocalOpenAiServerTest {
     List<String> data = reply.dataLines();
     assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
     List<JsonNode> chunks = parse(data.subList(0, data.size() - 1));
-    assertThat(chunks).allSatisfy(chunk -> {
-      assertThat(chunk.get("object").asText()).isEqualTo("chat.completion.chunk");
-      assertThat(chunk.get("id").asText()).isEqualTo(chunks.get(0).get("id").asText());
-    });
+    assertThat(chunks)
+        .allSatisfy(
+            chunk -> {
+              assertThat(chunk.get("object").asText()).isEqualTo("chat.completion.chunk");
+              assertThat(chunk.get("id").asText()).isEqualTo(chunks.get(0).get("id").asText());
+            });
     assertThat(chunks.get(0).at("/choices/0/delta/role").asText()).isEqualTo("assistant");
     JsonNode last = chunks.get(chunks.size() - 1);
     assertThat(last.at("/choices/0/delta").size()).isZero();
     assertThat(last.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
     assertThat(chunks.subList(0, chunks.size() - 1))
         .allSatisfy(chunk -> assertThat(chunk.at("/choices/0/finish_reason").isNull()).isTrue());
-    String json = post("/v1/chat/completions", CHAT + "}").json()
-        .at("/choices/0/message/content").asText();
+    String json =
+        post("/v1/chat/completions", CHAT + "}").json().at("/choices/0/message/content").asText();
     assertThat(chatContent(chunks)).isEqualTo(json);
     assertThat(chunks).hasSizeGreaterThan(24); // a chunk per word, plus role and finish
   }
 
   @Test
   void chatStreamWithIncludeUsageEndsWithAUsageChunkLikeOpenAi() throws IOException {
-    Reply reply = post("/v1/chat/completions",
-        CHAT + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    Reply reply =
+        post(
+            "/v1/chat/completions",
+            CHAT + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
 
     List<String> data = reply.dataLines();
     assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
@@ -151,20 +159,19 @@ class LocalOpenAiServerTest {
     String content = chatContent(parse(chunks));
     assertThat(usage.get("prompt_tokens").asInt()).isEqualTo(CHAT_PROMPT_TOKENS);
     assertThat(usage.get("completion_tokens").asInt()).isEqualTo(O200K.countTokens(content));
-    assertThat(usage.get("total_tokens").asInt()).isEqualTo(
-        usage.get("prompt_tokens").asInt() + usage.get("completion_tokens").asInt());
+    assertThat(usage.get("total_tokens").asInt())
+        .isEqualTo(usage.get("prompt_tokens").asInt() + usage.get("completion_tokens").asInt());
   }
 
   @Test
   void streamEventsArriveAsTheyAreGenerated() throws IOException {
-    try (LocalOpenAiServer paced = LocalOpenAiServer.builder()
-        .completionWords(5)
-        .chunkDelay(Duration.ofMillis(300))
-        .start()) {
-      Request request = new Request.Builder()
-          .url(paced.url("/v1/chat/completions"))
-          .post(RequestBody.create(CHAT + ",\"stream\":true}", JSON_TYPE))
-          .build();
+    try (LocalOpenAiServer paced =
+        LocalOpenAiServer.builder().completionWords(5).chunkDelay(Duration.ofMillis(300)).start()) {
+      Request request =
+          new Request.Builder()
+              .url(paced.url("/v1/chat/completions"))
+              .post(RequestBody.create(CHAT + ",\"stream\":true}", JSON_TYPE))
+              .build();
       try (Response response = client.newCall(request).execute()) {
         BufferedSource source = response.body().source();
         String first = source.readUtf8Line();
@@ -184,8 +191,11 @@ class LocalOpenAiServerTest {
   void reportUsageFalsePlaysABackendThatIgnoresStreamOptions() throws IOException {
     try (LocalOpenAiServer silent = LocalOpenAiServer.builder().reportUsage(false).start()) {
       Reply json = post(silent, "/v1/chat/completions", CHAT + "}");
-      Reply stream = post(silent, "/v1/chat/completions",
-          CHAT + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+      Reply stream =
+          post(
+              silent,
+              "/v1/chat/completions",
+              CHAT + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
 
       assertThat(json.json().has("usage")).isFalse();
       assertThat(stream.body).doesNotContain("usage").endsWith("data: [DONE]\n\n");
@@ -196,8 +206,11 @@ class LocalOpenAiServerTest {
 
   @Test
   void completionAnswersATextCompletion() throws IOException {
-    JsonNode body = post("/v1/completions",
-        "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Once upon a time\"}").json();
+    JsonNode body =
+        post(
+                "/v1/completions",
+                "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Once upon a time\"}")
+            .json();
 
     assertThat(body.get("id").asText()).startsWith("cmpl-");
     assertThat(body.get("object").asText()).isEqualTo("text_completion");
@@ -207,8 +220,8 @@ class LocalOpenAiServerTest {
     assertThat(body.at("/usage/prompt_tokens").asInt())
         .isEqualTo(O200K.countTokens("Once upon a time"));
     assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(O200K.countTokens(text));
-    assertThat(body.at("/usage/total_tokens").asInt()).isEqualTo(
-        O200K.countTokens("Once upon a time") + O200K.countTokens(text));
+    assertThat(body.at("/usage/total_tokens").asInt())
+        .isEqualTo(O200K.countTokens("Once upon a time") + O200K.countTokens(text));
   }
 
   @Test
@@ -232,8 +245,9 @@ class LocalOpenAiServerTest {
     assertThat(last.get("choices").size()).isZero();
     assertThat(last.at("/usage/completion_tokens").asInt())
         .isEqualTo(O200K.countTokens(text.toString()));
-    assertThat(last.at("/usage/total_tokens").asInt()).isEqualTo(
-        last.at("/usage/prompt_tokens").asInt() + last.at("/usage/completion_tokens").asInt());
+    assertThat(last.at("/usage/total_tokens").asInt())
+        .isEqualTo(
+            last.at("/usage/prompt_tokens").asInt() + last.at("/usage/completion_tokens").asInt());
   }
 
   // ---- embeddings
@@ -263,16 +277,19 @@ class LocalOpenAiServerTest {
 
   @Test
   void embeddingsHonourDimensionsAndBase64Encoding() throws IOException {
-    JsonNode floats = post("/v1/embeddings",
-        "{\"model\":\"m\",\"input\":\"apple\",\"dimensions\":16}").json();
-    JsonNode base64 = post("/v1/embeddings",
-        "{\"model\":\"m\",\"input\":\"apple\",\"dimensions\":16,\"encoding_format\":\"base64\"}")
-        .json();
+    JsonNode floats =
+        post("/v1/embeddings", "{\"model\":\"m\",\"input\":\"apple\",\"dimensions\":16}").json();
+    JsonNode base64 =
+        post(
+                "/v1/embeddings",
+                "{\"model\":\"m\",\"input\":\"apple\",\"dimensions\":16,\"encoding_format\":\"base64\"}")
+            .json();
 
     JsonNode vector = floats.at("/data/0/embedding");
     assertThat(vector).hasSize(16);
-    ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(
-        base64.at("/data/0/embedding").asText())).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.wrap(Base64.getDecoder().decode(base64.at("/data/0/embedding").asText()))
+            .order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < 16; i++) {
       assertThat(bytes.getFloat()).isEqualTo(vector.get(i).floatValue());
     }
@@ -303,8 +320,8 @@ class LocalOpenAiServerTest {
 
   @Test
   void responseStreamSendsTypedEventsEndingWithCompletedUsage() throws IOException {
-    Reply reply = post("/v1/responses",
-        "{\"model\":\"gpt-4o\",\"input\":\"Say hello\",\"stream\":true}");
+    Reply reply =
+        post("/v1/responses", "{\"model\":\"gpt-4o\",\"input\":\"Say hello\",\"stream\":true}");
 
     List<String> types = new ArrayList<>();
     List<JsonNode> events = new ArrayList<>();
@@ -335,14 +352,17 @@ class LocalOpenAiServerTest {
     assertThat(completed.at("/usage/input_tokens").asInt()).isEqualTo(CHAT_PROMPT_TOKENS);
     assertThat(completed.at("/usage/output_tokens").asInt())
         .isEqualTo(O200K.countTokens(deltas.toString()));
-    assertThat(completed.at("/usage/total_tokens").asInt()).isEqualTo(
-        CHAT_PROMPT_TOKENS + O200K.countTokens(deltas.toString()));
+    assertThat(completed.at("/usage/total_tokens").asInt())
+        .isEqualTo(CHAT_PROMPT_TOKENS + O200K.countTokens(deltas.toString()));
   }
 
   @Test
   void responseCutByMaxOutputTokensIsIncomplete() throws IOException {
-    JsonNode body = post("/v1/responses",
-        "{\"model\":\"gpt-4o\",\"input\":\"Say hello\",\"max_output_tokens\":3}").json();
+    JsonNode body =
+        post(
+                "/v1/responses",
+                "{\"model\":\"gpt-4o\",\"input\":\"Say hello\",\"max_output_tokens\":3}")
+            .json();
 
     assertThat(body.get("status").asText()).isEqualTo("incomplete");
     assertThat(body.at("/incomplete_details/reason").asText()).isEqualTo("max_output_tokens");
@@ -353,10 +373,16 @@ class LocalOpenAiServerTest {
 
   @Test
   void azureDeploymentPathsAnswerWithTheDeploymentAsModel() throws IOException {
-    JsonNode chat = post("/openai/deployments/my-gpt-4o/chat/completions?api-version=2024-10-21",
-        "{\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}").json();
-    JsonNode embeddings = post("/openai/deployments/my-embedder/embeddings?api-version=2024-10-21",
-        "{\"input\":\"apple\"}").json();
+    JsonNode chat =
+        post(
+                "/openai/deployments/my-gpt-4o/chat/completions?api-version=2024-10-21",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}")
+            .json();
+    JsonNode embeddings =
+        post(
+                "/openai/deployments/my-embedder/embeddings?api-version=2024-10-21",
+                "{\"input\":\"apple\"}")
+            .json();
 
     assertThat(chat.get("object").asText()).isEqualTo("chat.completion");
     assertThat(chat.get("model").asText()).isEqualTo("my-gpt-4o");
@@ -440,20 +466,23 @@ class LocalOpenAiServerTest {
 
   @Test
   void fiftyConcurrentRequestsAllSucceed() throws Exception {
-    try (LocalOpenAiServer paced = LocalOpenAiServer.builder()
-        .chunkDelay(Duration.ofMillis(20))
-        .responseDelay(Duration.ofMillis(200))
-        .start()) {
+    try (LocalOpenAiServer paced =
+        LocalOpenAiServer.builder()
+            .chunkDelay(Duration.ofMillis(20))
+            .responseDelay(Duration.ofMillis(200))
+            .start()) {
       ExecutorService callers = Executors.newFixedThreadPool(50);
       try {
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Reply>> replies = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
           String body = CHAT + (i % 2 == 0 ? "}" : ",\"stream\":true}");
-          replies.add(callers.submit(() -> {
-            go.await();
-            return post(paced, "/v1/chat/completions", body);
-          }));
+          replies.add(
+              callers.submit(
+                  () -> {
+                    go.await();
+                    return post(paced, "/v1/chat/completions", body);
+                  }));
         }
         long start = System.nanoTime();
         go.countDown();
@@ -475,10 +504,12 @@ class LocalOpenAiServerTest {
   void closeStopsPromptlyEvenWhileAStreamIsOpen() throws Exception {
     LocalOpenAiServer slow =
         LocalOpenAiServer.builder().firstChunkDelay(Duration.ofSeconds(30)).start();
-    Call call = client.newCall(new Request.Builder()
-        .url(slow.url("/v1/chat/completions"))
-        .post(RequestBody.create(CHAT + ",\"stream\":true}", JSON_TYPE))
-        .build());
+    Call call =
+        client.newCall(
+            new Request.Builder()
+                .url(slow.url("/v1/chat/completions"))
+                .post(RequestBody.create(CHAT + ",\"stream\":true}", JSON_TYPE))
+                .build());
     Response response = call.execute(); // headers come at once, the first event in 30 s
     assertThat(response.code()).isEqualTo(200);
 
@@ -513,13 +544,17 @@ class LocalOpenAiServerTest {
   }
 
   private Reply post(LocalOpenAiServer target, String path, String json) throws IOException {
-    Request request = new Request.Builder()
-        .url(target.url(path))
-        .post(RequestBody.create(json, JSON_TYPE))
-        .build();
+    Request request =
+        new Request.Builder()
+            .url(target.url(path))
+            .post(RequestBody.create(json, JSON_TYPE))
+            .build();
     try (Response response = client.newCall(request).execute()) {
-      return new Reply(response.code(), response.header("Content-Type", ""),
-          response.header("Retry-After"), response.body().string());
+      return new Reply(
+          response.code(),
+          response.header("Content-Type", ""),
+          response.header("Retry-After"),
+          response.body().string());
     }
   }
 

@@ -12,9 +12,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A response cache store written only against the SPI: entries in write order in one map behind
- * one lock, dropped when their time to live has passed or, oldest first, when their weight
- * exceeds the bound. Its test runs the published {@code ResponseCacheStoreContract}.
+ * A response cache store written only against the SPI: entries in write order in one map behind one
+ * lock, dropped when their time to live has passed or, oldest first, when their weight exceeds the
+ * bound. Its test runs the published {@code ResponseCacheStoreContract}.
  */
 final class SimpleResponseCacheStore implements ResponseCacheStore {
 

@@ -25,8 +25,8 @@ class SimpleResponseCacheStoreTest extends ResponseCacheStoreContract {
 
   @Test
   void theOldestEntriesGoWhenTheBytesExceedTheBound() {
-    SimpleResponseCacheStore small = new SimpleResponseCacheStore(clock, TTL,
-        2 * entry("x".repeat(1000)).weight());
+    SimpleResponseCacheStore small =
+        new SimpleResponseCacheStore(clock, TTL, 2 * entry("x".repeat(1000)).weight());
 
     small.put("p", "first", entry("x".repeat(1000)));
     small.put("p", "second", entry("y".repeat(1000)));

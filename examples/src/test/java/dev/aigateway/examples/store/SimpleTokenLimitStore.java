@@ -16,10 +16,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A token limit store written only against the SPI, to show what it takes: every counter in one
- * map behind one lock, and every amount a {@link BigInteger}, so nothing can overflow. Its test
- * runs the published {@code TokenLimitStoreContract}. It keeps every counter forever and
- * serialises all calls; the in-memory store of {@code ai-gateway-core} is the one to use.
+ * A token limit store written only against the SPI, to show what it takes: every counter in one map
+ * behind one lock, and every amount a {@link BigInteger}, so nothing can overflow. Its test runs
+ * the published {@code TokenLimitStoreContract}. It keeps every counter forever and serialises all
+ * calls; the in-memory store of {@code ai-gateway-core} is the one to use.
  */
 final class SimpleTokenLimitStore implements TokenLimitStore {
 
@@ -59,8 +59,7 @@ final class SimpleTokenLimitStore implements TokenLimitStore {
       windowStarts[i] = counter(charge).take(BigInteger.valueOf(charge.amount()), now);
       remaining.set(i, toLong(left[i].subtract(together.get(CounterKey.of(charge)))));
     }
-    return ReserveResult.admitted(new Ticket(this, List.copyOf(charges), windowStarts),
-        remaining);
+    return ReserveResult.admitted(new Ticket(this, List.copyOf(charges), windowStarts), remaining);
   }
 
   @Override
@@ -71,8 +70,8 @@ final class SimpleTokenLimitStore implements TokenLimitStore {
       return;
     }
     if (!(reservation instanceof Ticket ticket) || ticket.store != this) {
-      throw new IllegalArgumentException("reservation " + reservation
-          + " was not made by this store");
+      throw new IllegalArgumentException(
+          "reservation " + reservation + " was not made by this store");
     }
     long[] deltas = TokenLimitStore.settlementDeltas(ticket.charges, actual);
     if (ticket.settled) {
@@ -81,27 +80,33 @@ final class SimpleTokenLimitStore implements TokenLimitStore {
     ticket.settled = true;
     Instant now = clock.instant();
     for (int i = 0; i < deltas.length; i++) {
-      counter(ticket.charges.get(i)).adjust(BigInteger.valueOf(deltas[i]),
-          ticket.windowStarts[i], now);
+      counter(ticket.charges.get(i))
+          .adjust(BigInteger.valueOf(deltas[i]), ticket.windowStarts[i], now);
     }
   }
 
   private Counter counter(LimitCharge charge) {
-    return counters.computeIfAbsent(CounterKey.of(charge), key -> switch (key.limit().kind()) {
-      case RATE -> new Rate(key.limit(), clock.instant());
-      case QUOTA -> new Quota(key.limit());
-      case IN_FLIGHT -> new InFlight(key.limit());
-    });
+    return counters.computeIfAbsent(
+        CounterKey.of(charge),
+        key ->
+            switch (key.limit().kind()) {
+              case RATE -> new Rate(key.limit(), clock.instant());
+              case QUOTA -> new Quota(key.limit());
+              case IN_FLIGHT -> new InFlight(key.limit());
+            });
   }
 
   private static long toLong(BigInteger value) {
-    return value.max(BigInteger.valueOf(Long.MIN_VALUE)).min(BigInteger.valueOf(Long.MAX_VALUE))
+    return value
+        .max(BigInteger.valueOf(Long.MIN_VALUE))
+        .min(BigInteger.valueOf(Long.MAX_VALUE))
         .longValue();
   }
 
   private static BigInteger nanosBetween(Instant from, Instant to) {
     Duration between = Duration.between(from, to);
-    return BigInteger.valueOf(between.getSeconds()).multiply(BigInteger.valueOf(1_000_000_000L))
+    return BigInteger.valueOf(between.getSeconds())
+        .multiply(BigInteger.valueOf(1_000_000_000L))
         .add(BigInteger.valueOf(between.getNano()));
   }
 
@@ -147,9 +152,9 @@ final class SimpleTokenLimitStore implements TokenLimitStore {
   }
 
   /**
-   * A greedy bucket kept as {@code level}, units times nanoseconds of the period: it gains
-   * {@code capacity} every nanosecond up to {@code capacity * period}, and
-   * {@code floor(level / period)} units are left.
+   * A greedy bucket kept as {@code level}, units times nanoseconds of the period: it gains {@code
+   * capacity} every nanosecond up to {@code capacity * period}, and {@code floor(level / period)}
+   * units are left.
    */
   private static final class Rate implements Counter {
     private final Duration refillPeriod;

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The published token limit store suite, run against a store written outside the core: once on
- * a clock the tests move, and once on the system clock, where the tests that need time control
- * are skipped.
+ * The published token limit store suite, run against a store written outside the core: once on a
+ * clock the tests move, and once on the system clock, where the tests that need time control are
+ * skipped.
  */
 class SimpleTokenLimitStoreTest extends TokenLimitStoreContract {
 
@@ -37,8 +37,8 @@ class SimpleTokenLimitStoreTest extends TokenLimitStoreContract {
   @Test
   void aReservationOfAnotherStoreIsRejected() {
     LimitSpec limit = inFlight(1);
-    Reservation elsewhere = new SimpleTokenLimitStore(clock)
-        .reserve(List.of(charge(limit, "alice", 1))).reservation();
+    Reservation elsewhere =
+        new SimpleTokenLimitStore(clock).reserve(List.of(charge(limit, "alice", 1))).reservation();
 
     assertThatThrownBy(() -> settle(elsewhere, 0))
         .isInstanceOf(IllegalArgumentException.class)

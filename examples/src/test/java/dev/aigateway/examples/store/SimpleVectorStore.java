@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A vector store written only against the SPI: entries in write order in one map behind one
- * lock, searched by an exact scan, expired after their time to live and evicted oldest write
- * first beyond the size bound. Its test runs the published {@code VectorStoreContract}.
+ * A vector store written only against the SPI: entries in write order in one map behind one lock,
+ * searched by an exact scan, expired after their time to live and evicted oldest write first beyond
+ * the size bound. Its test runs the published {@code VectorStoreContract}.
  */
 final class SimpleVectorStore implements VectorStore {
 
@@ -45,21 +45,22 @@ final class SimpleVectorStore implements VectorStore {
   }
 
   @Override
-  public synchronized List<VectorMatch> nearest(String partition, float[] vector, int limit,
-      double minScore) {
+  public synchronized List<VectorMatch> nearest(
+      String partition, float[] vector, int limit, double minScore) {
     dropExpired(clock.instant());
     List<VectorMatch> matches = new ArrayList<>();
-    entries.forEach((key, entry) -> {
-      if (key.partition().equals(partition)) {
-        double score = 0;
-        for (int i = 0; i < vector.length; i++) {
-          score += vector[i] * entry.vector()[i];
-        }
-        if (score >= minScore) {
-          matches.add(new VectorMatch(key.id(), score, entry.text()));
-        }
-      }
-    });
+    entries.forEach(
+        (key, entry) -> {
+          if (key.partition().equals(partition)) {
+            double score = 0;
+            for (int i = 0; i < vector.length; i++) {
+              score += vector[i] * entry.vector()[i];
+            }
+            if (score >= minScore) {
+              matches.add(new VectorMatch(key.id(), score, entry.text()));
+            }
+          }
+        });
     matches.sort(Comparator.comparingDouble(VectorMatch::score).reversed());
     return List.copyOf(matches.subList(0, Math.min(limit, matches.size())));
   }
