@@ -347,13 +347,21 @@ final class VectorPartition {
           break;
         }
       }
+      boolean again;
       lock.writeLock().lock();
       try {
         if (!dropped) {
           install(next);
         }
+        // What changed while this rebuild ran may call for another (the partition outgrew the
+        // exact scan, or tombstones piled up); without this check it would wait for the next
+        // write, which may never come.
+        again = claimRebuildIfDue();
       } finally {
         lock.writeLock().unlock();
+      }
+      if (again) {
+        startRebuild();
       }
     } catch (RuntimeException | Error e) {
       LOG.warn("vector partition '{}': rebuild failed; searching it as it was", name, e);
