@@ -20,6 +20,7 @@ import dev.aigateway.core.wire.SseBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -63,7 +64,7 @@ public final class GovernedCall {
     for (int i = 0; i < stages.length; i++) {
       stages[i] = factories.get(i).begin(exchange);
     }
-    exchange.stages(List.of(stages));
+    exchange.stages(Arrays.asList(stages)); // a view, not a copy: made once per call
   }
 
   /** The request as the gateway understands it. */

@@ -61,9 +61,10 @@ public final class LimitStage implements CallStage {
   @Override
   public Admission admit() {
     String consumer = exchange.consumer();
-    List<LimitCharge> charges = new ArrayList<>();
-    List<TokenLimit> owners = new ArrayList<>();
-    Map<String, String> keys = new LinkedHashMap<>();
+    List<LimitCharge> charges = new ArrayList<>(2 * limits.size());
+    List<TokenLimit> owners = new ArrayList<>(2 * limits.size());
+    // Most gateways have one limit: its key needs no map of its own (a per-call hot spot).
+    Map<String, String> keys = limits.size() == 1 ? null : new LinkedHashMap<>();
     for (TokenLimit limit : limits) {
       if (!limit.appliesTo(consumer)) {
         continue;
@@ -72,7 +73,11 @@ public final class LimitStage implements CallStage {
           limit.counterKey() == null
               ? consumer
               : Exchange.orDefault(exchange.resolve(limit.counterKey()), TokenLimit.UNKNOWN_KEY);
-      keys.put(limit.name(), key);
+      if (keys == null) {
+        counterKeys = Map.of(limit.name(), key);
+      } else {
+        keys.put(limit.name(), key);
+      }
       long tokens =
           limit.estimatePromptTokens()
               ? Math.min(
@@ -84,7 +89,9 @@ public final class LimitStage implements CallStage {
         owners.add(limit);
       }
     }
-    counterKeys = keys;
+    if (keys != null) {
+      counterKeys = keys;
+    }
     ReserveResult result = reserve(charges);
     if (limitOutcome != LimitOutcome.STORE_FAILED) {
       addLimitHeaders(charges, owners, result); // a failed store's counts would be made up
