@@ -4,19 +4,15 @@ import java.util.Map;
 
 /**
  * The gateway's decision on a call before it is sent: a {@link Rejection}, an answer from the
- * response cache, or what to send and what to add to the response.
+ * response cache, or the go-ahead with what to add to the response (what to send is each attempt's
+ * {@link AttemptPlan}).
  *
  * @param rejection the rejection, or null
- * @param outgoingBody the body to send instead of the application's (the gateway asked the backend
- *     for stream usage), or null to send the application's bytes unchanged
  * @param responseHeaders headers to add to the response (limit headers, cache outcome)
  * @param cachedAnswer the answer to give without calling any backend, or null
  */
 public record Admission(
-    Rejection rejection,
-    byte[] outgoingBody,
-    Map<String, String> responseHeaders,
-    CachedAnswer cachedAnswer) {
+    Rejection rejection, Map<String, String> responseHeaders, CachedAnswer cachedAnswer) {
 
   public Admission {
     responseHeaders = Map.copyOf(responseHeaders);
@@ -24,12 +20,12 @@ public record Admission(
 
   /** A rejection: nothing is sent, the rejection's own headers go with it. */
   public static Admission rejected(Rejection rejection) {
-    return new Admission(rejection, null, Map.of(), null);
+    return new Admission(rejection, Map.of(), null);
   }
 
   /** An answer from the cache (its headers are added by the call). */
   public static Admission cached(CachedAnswer answer) {
-    return new Admission(null, null, Map.of(), answer);
+    return new Admission(null, Map.of(), answer);
   }
 
   /** Whether the call may go on (to a backend, or to its cached answer). */

@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +57,11 @@ public final class AttemptLoop<R> {
   private final Admission admission;
   private final AttemptSender<R> sender;
   private final Pause pause;
+
+  /**
+   * Whether the call's route is a pool. The direct route never retries, holds no stream and records
+   * nothing, so its calls skip asking it (and the header lookups that would cost).
+   */
   private final boolean routed;
 
   AttemptLoop(GovernedCall call, Admission admission, AttemptSender<R> sender, Pause pause) {
@@ -80,13 +83,8 @@ public final class AttemptLoop<R> {
   }
 
   Answer<R> run() throws IOException {
-    AttemptPlan direct =
-        routed
-            ? null
-            : new AttemptPlan(
-                null, null, Map.of(), Set.of(), admission.outgoingBody(), Duration.ZERO);
     while (true) {
-      AttemptPlan plan = routed ? call.nextAttempt() : direct;
+      AttemptPlan plan = call.nextAttempt();
       if (plan == null) {
         return Answer.rejected(call.unroutable());
       }

@@ -89,20 +89,16 @@ public final class GovernedCall {
         runEnds(System.nanoTime());
         return answer.rejection() != null
             ? answer
-            : new Admission(null, null, exchange.responseHeaders(), answer.cachedAnswer());
+            : new Admission(null, exchange.responseHeaders(), answer.cachedAnswer());
       }
     }
-    byte[] outgoing =
-        !routed() && exchange.hidesStreamUsage()
-            ? exchange.request().rewrittenBody(null, true)
-            : null;
     exchange.addGatewayNanos(System.nanoTime() - began);
-    return new Admission(null, outgoing, exchange.responseHeaders(), null);
+    return new Admission(null, exchange.responseHeaders(), null);
   }
 
   /** Whether a backend pool decides where this call goes ({@link #nextAttempt()}). */
   public boolean routed() {
-    return exchange.routing() != null;
+    return exchange.route().pooled();
   }
 
   /**
@@ -113,7 +109,7 @@ public final class GovernedCall {
    */
   public AttemptPlan nextAttempt() {
     long began = System.nanoTime();
-    AttemptPlan plan = exchange.routing().next();
+    AttemptPlan plan = exchange.route().next();
     exchange.addGatewayNanos(System.nanoTime() - began);
     if (plan == null) {
       end(CallOutcome.REJECTED, null, RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
@@ -123,12 +119,12 @@ public final class GovernedCall {
 
   /** How long to hold the current attempt's stream for its first event; null: not at all. */
   Duration firstEventTimeout() {
-    return routed() ? exchange.routing().firstEventTimeout() : null;
+    return exchange.route().firstEventTimeout();
   }
 
   /** The 503 answer when {@link #nextAttempt()} found no backend. */
   public Rejection unroutable() {
-    return exchange.routing().unroutable();
+    return exchange.route().unroutable();
   }
 
   /**
@@ -139,7 +135,7 @@ public final class GovernedCall {
    */
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
     long began = System.nanoTime();
-    boolean retry = exchange.routing().retryAfterResponse(status, headers);
+    boolean retry = exchange.route().retryAfterResponse(status, headers);
     exchange.addGatewayNanos(System.nanoTime() - began);
     return retry;
   }
@@ -151,7 +147,7 @@ public final class GovernedCall {
    * @param callCanceled whether the application cancelled the call (never retried)
    */
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
-    return exchange.routing().retryAfterFailure(failure, callCanceled);
+    return exchange.route().retryAfterFailure(failure, callCanceled);
   }
 
   /**
@@ -176,9 +172,7 @@ public final class GovernedCall {
           public void firstBytes() {
             long now = System.nanoTime();
             exchange.firstChunkNanos(now);
-            if (exchange.routing() != null) {
-              exchange.routing().firstBytes(now, exchange.stream());
-            }
+            exchange.route().firstBytes(now, exchange.stream());
           }
 
           @Override

@@ -8,7 +8,6 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.GovernedCall;
-import dev.aigateway.core.routing.CallRouting;
 import dev.aigateway.core.wire.RequestView;
 import dev.aigateway.core.wire.ResponseFacts;
 import java.time.Instant;
@@ -44,7 +43,7 @@ public final class Exchange {
   private boolean usageCapped;
   private long reservedTokens;
   private Map<String, String> responseHeaders = Map.of();
-  private CallRouting routing;
+  private Route route;
   private List<CallStage> stages = List.of();
 
   // What the call came to; set once it has ended (or been answered by a stage).
@@ -70,6 +69,7 @@ public final class Exchange {
     this.startedAt = startedAt;
     this.startNanos = startNanos;
     this.stream = request.stream();
+    this.route = Route.direct(this);
   }
 
   public AiGateway gateway() {
@@ -184,13 +184,14 @@ public final class Exchange {
     responseHeaders.put(name, value);
   }
 
-  /** The call's route through the backend pool; null when the call goes where the app sent it. */
-  public CallRouting routing() {
-    return routing;
+  /** Where the call's attempts go: the pool's routing, else the direct route. Never null. */
+  public Route route() {
+    return route;
   }
 
-  public void routing(CallRouting routing) {
-    this.routing = routing;
+  /** Replaces the direct route (the routing stage, for a gateway with a backend pool). */
+  public void route(Route route) {
+    this.route = route;
   }
 
   /** The call's stages in pipeline order (each describes its part of the event). */
@@ -204,7 +205,7 @@ public final class Exchange {
 
   /** The model the call is for: the traffic split's variant, else the model asked for. */
   public String routedModel() {
-    return routing != null ? routing.routedModel() : request.model();
+    return route.routedModel();
   }
 
   // ---- the call's end

@@ -9,6 +9,7 @@ import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.adapter.SendFailedException;
 import dev.aigateway.core.pipeline.Rejections;
+import dev.aigateway.core.pipeline.Route;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: a call's attempts are made one after another by the adapter.
  */
-public final class CallRouting {
+public final class CallRouting implements Route {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
@@ -111,6 +112,7 @@ public final class CallRouting {
    * Where to send the call now: the attempt prepared by {@link #retryAfterResponse} or {@link
    * #retryAfterFailure}, else the first one. Null when no backend can take it.
    */
+  @Override
   public AttemptPlan next() {
     if (pendingPlan != null) {
       AttemptPlan plan = pendingPlan;
@@ -121,6 +123,7 @@ public final class CallRouting {
   }
 
   /** The 503 answer when {@link #next()} found no backend. */
+  @Override
   public Rejection unroutable() {
     return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel), clock);
   }
@@ -129,6 +132,7 @@ public final class CallRouting {
    * Records the current attempt's answer (breaker, cooldown, rate-limit headers) and returns true
    * when the call moves on to {@link #next()}.
    */
+  @Override
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
     BackendState backend = current;
     attempts.add(new Attempt(backend.id(), status, null, sinceAttemptStart()));
@@ -154,6 +158,7 @@ public final class CallRouting {
    * Records that the current attempt failed without an answer and returns true when the call moves
    * on to {@link #next()}; a call the application cancelled never does.
    */
+  @Override
   public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
     BackendState backend = current;
     // A client's unchecked exception is named for itself, not for the gateway's wrapper.
@@ -180,6 +185,7 @@ public final class CallRouting {
    * left), so the stream need not be held; zero when it may take as long as it takes (a timeout
    * would leave no time for another attempt); else the failover's first-event timeout.
    */
+  @Override
   public Duration firstEventTimeout() {
     Failover failover = router.pool().failover();
     if (attempts.size() + 1 >= failover.maxAttempts()) {
@@ -194,6 +200,7 @@ public final class CallRouting {
   }
 
   /** The answer's first bytes came at {@code nanos}: a stream's latency for latency balancing. */
+  @Override
   public void firstBytes(long nanos, boolean stream) {
     if (current != null && stream) {
       current.recordLatency(nanos - attemptStartNanos);
@@ -204,6 +211,7 @@ public final class CallRouting {
    * The call ended: a complete JSON answer's latency is recorded for latency balancing, and the
    * attempt in flight no longer counts against its backend.
    */
+  @Override
   public void callEnded(boolean successfulJson) {
     if (current == null) {
       return;
@@ -215,6 +223,12 @@ public final class CallRouting {
   }
 
   /** The model after the traffic split: the variant, or the model asked for. */
+  @Override
+  public boolean pooled() {
+    return true;
+  }
+
+  @Override
   public String routedModel() {
     return routedModel;
   }

@@ -35,7 +35,7 @@ public final class RouteStage implements CallStage {
             exchange.request().operation(),
             exchange::reservedTokens,
             target -> exchange.request().rewrittenBody(target, exchange.hidesStreamUsage()));
-    exchange.routing(routing);
+    exchange.route(routing);
   }
 
   /**

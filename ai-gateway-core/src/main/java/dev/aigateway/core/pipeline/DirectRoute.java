@@ -1,0 +1,66 @@
+package dev.aigateway.core.pipeline;
+
+import dev.aigateway.core.adapter.AttemptPlan;
+import dev.aigateway.core.adapter.Rejection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/** One attempt to where the application sent the call; see {@link Route#direct}. */
+final class DirectRoute implements Route {
+
+  private final Exchange exchange;
+  private boolean sent;
+
+  DirectRoute(Exchange exchange) {
+    this.exchange = exchange;
+  }
+
+  @Override
+  public boolean pooled() {
+    return false;
+  }
+
+  @Override
+  public String routedModel() {
+    return exchange.request().model();
+  }
+
+  @Override
+  public AttemptPlan next() {
+    if (sent) {
+      throw new IllegalStateException("a direct call has one attempt; it was sent already");
+    }
+    sent = true;
+    byte[] body = exchange.hidesStreamUsage() ? exchange.request().rewrittenBody(null, true) : null;
+    return new AttemptPlan(null, null, Map.of(), Set.of(), body, Duration.ZERO);
+  }
+
+  @Override
+  public Rejection unroutable() {
+    throw new IllegalStateException("a direct call always has its one attempt");
+  }
+
+  @Override
+  public boolean retryAfterResponse(int status, Function<String, String> headers) {
+    return false;
+  }
+
+  @Override
+  public boolean retryAfterFailure(IOException failure, boolean callCanceled) {
+    return false;
+  }
+
+  @Override
+  public void firstBytes(long nanos, boolean stream) {}
+
+  @Override
+  public Duration firstEventTimeout() {
+    return null;
+  }
+
+  @Override
+  public void callEnded(boolean successfulJson) {}
+}

@@ -1,0 +1,62 @@
+package dev.aigateway.core.pipeline;
+
+import dev.aigateway.core.adapter.AttemptPlan;
+import dev.aigateway.core.adapter.Rejection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Where one call's attempts go. Every call has one: a call without a backend pool takes the
+ * {@linkplain #direct direct route} (one attempt, to where the application sent it); with a pool
+ * the routing stage puts the call's {@code CallRouting} in its place (backends, failover,
+ * breakers). The attempt loop and the orchestrator talk to this interface only.
+ *
+ * <p>Not thread-safe: a call's attempts are made one after another.
+ */
+public interface Route {
+
+  /** Whether attempts can move between backends (a pool); false for the direct route. */
+  boolean pooled();
+
+  /** The model the call is for: the traffic split's variant, else the model asked for. */
+  String routedModel();
+
+  /**
+   * Where to send the call now, or null when nothing can take it (then {@link #unroutable()} is the
+   * answer).
+   */
+  AttemptPlan next();
+
+  /** The 503 answer when {@link #next()} found nothing; only a pool can find nothing. */
+  Rejection unroutable();
+
+  /**
+   * Records the current attempt's answer and returns true when the call moves on to {@link
+   * #next()}.
+   */
+  boolean retryAfterResponse(int status, Function<String, String> headers);
+
+  /**
+   * Records that the current attempt failed without an answer and returns true when the call moves
+   * on to {@link #next()}.
+   */
+  boolean retryAfterFailure(IOException failure, boolean callCanceled);
+
+  /** The answer's first bytes came at {@code nanos} ({@link System#nanoTime()}). */
+  void firstBytes(long nanos, boolean stream);
+
+  /** How long to hold the current attempt's stream for its first event; null: not at all. */
+  Duration firstEventTimeout();
+
+  /** The call ended; a complete JSON answer's latency may be recorded. */
+  void callEnded(boolean successfulJson);
+
+  /**
+   * The route of a call that goes where the application sent it: one attempt, never retried, its
+   * body the application's (or, when the gateway asks a stream for its usage, the rewrite).
+   */
+  static Route direct(Exchange exchange) {
+    return new DirectRoute(exchange);
+  }
+}
