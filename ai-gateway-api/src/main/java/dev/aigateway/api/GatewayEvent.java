@@ -254,51 +254,61 @@ public final class GatewayEvent {
 
     private Builder() {}
 
+    /** See {@link GatewayEvent#callId()}. */
     public Builder callId(long callId) {
       this.callId = callId;
       return this;
     }
 
+    /** See {@link GatewayEvent#operation()}. */
     public Builder operation(Operation operation) {
       this.operation = operation;
       return this;
     }
 
+    /** See {@link GatewayEvent#consumer()}. */
     public Builder consumer(String consumer) {
       this.consumer = consumer;
       return this;
     }
 
+    /** See {@link GatewayEvent#requestedModel()}. */
     public Builder requestedModel(String requestedModel) {
       this.requestedModel = requestedModel;
       return this;
     }
 
+    /** See {@link GatewayEvent#responseModel()}. */
     public Builder responseModel(String responseModel) {
       this.responseModel = responseModel;
       return this;
     }
 
+    /** See {@link GatewayEvent#stream()}. */
     public Builder stream(boolean stream) {
       this.stream = stream;
       return this;
     }
 
+    /** See {@link GatewayEvent#status()}. */
     public Builder status(int status) {
       this.status = status;
       return this;
     }
 
+    /** See {@link GatewayEvent#outcome()}. */
     public Builder outcome(CallOutcome outcome) {
       this.outcome = outcome;
       return this;
     }
 
+    /** See {@link GatewayEvent#rejection()}. */
     public Builder rejection(RejectionReason rejection) {
       this.rejection = rejection;
       return this;
     }
 
+    /** See {@link GatewayEvent#errorType()}. */
     public Builder errorType(String errorType) {
       this.errorType = errorType;
       return this;
