@@ -23,8 +23,8 @@ public record Usage(
    * The most tokens the gateway accounts for one call, in any one count: 10<sup>12</sup>, far above
    * what any model takes or produces in a call. The gateway reserves and settles at most this many
    * tokens per call, and caps reported usage above it to it (the event then says {@link
-   * GatewayEvent#usageCapped()}), so that an absurd count from a backend cannot overflow a counter,
-   * and the event and the counters always agree. Token stores must take any amount up to it.
+   * UsageInfo#capped()}), so that an absurd count from a backend cannot overflow a counter, and the
+   * event and the counters always agree. Token stores must take any amount up to it.
    */
   public static final long MAX_TOKENS = 1_000_000_000_000L;
 

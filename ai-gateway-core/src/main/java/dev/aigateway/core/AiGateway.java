@@ -488,7 +488,7 @@ public final class AiGateway {
     }
 
     /**
-     * Prices usage: each event then carries its {@link dev.aigateway.api.GatewayEvent#cost()} (the
+     * Prices usage: each event then carries its {@link dev.aigateway.api.UsageInfo#cost()} (the
      * answering model's price, else the requested model's). No prices are built in.
      */
     public Builder priceTable(PriceTable priceTable) {

@@ -44,12 +44,12 @@ public interface Dimension {
 
   /** The backend that answered the call; {@code none} when the call was not routed. */
   static Dimension backend() {
-    return GatewayEvent::backendId;
+    return event -> event.routing().backendId();
   }
 
   /** The traffic-split variant the call went to; {@code none} when no split applied. */
   static Dimension variant() {
-    return GatewayEvent::variant;
+    return event -> event.routing().variant();
   }
 
   /**
@@ -58,7 +58,7 @@ public interface Dimension {
    */
   static Dimension counterKey(String limitName) {
     Objects.requireNonNull(limitName, "limitName");
-    return event -> event.counterKeys().get(limitName);
+    return event -> event.limits().counterKeys().get(limitName);
   }
 
   /** Any function of the event, for example one kept elsewhere in the application. */

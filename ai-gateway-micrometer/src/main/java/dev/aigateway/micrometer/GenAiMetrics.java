@@ -3,11 +3,16 @@ package dev.aigateway.micrometer;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
+import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.LimitOutcome;
+import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.Operation;
+import dev.aigateway.api.RoutingInfo;
+import dev.aigateway.api.TimingInfo;
+import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.micrometer.CallMeters.Slot;
 import dev.aigateway.micrometer.GenAiMetricNames.Attribute;
@@ -128,18 +133,19 @@ public final class GenAiMetrics implements GatewayListener {
       recordUsage(event, meters);
       recordDrift(event, meters);
     }
-    meters.timer(Slot.DURATION).record(event.latency());
-    if (event.stream() && event.timeToFirstChunk() != null) {
-      meters.timer(Slot.TIME_TO_FIRST_CHUNK).record(event.timeToFirstChunk());
+    TimingInfo timing = event.timing();
+    meters.timer(Slot.DURATION).record(timing.latency());
+    if (event.stream() && timing.timeToFirstChunk() != null) {
+      meters.timer(Slot.TIME_TO_FIRST_CHUNK).record(timing.timeToFirstChunk());
     }
-    gatewayTime(event).record(event.gatewayTime());
-    recordAttempts(event.attempts());
-    recordCache(event, meters);
+    gatewayTime(event).record(timing.gatewayTime());
+    recordAttempts(event.routing().attempts());
+    recordCache(event.cache(), meters);
   }
 
-  private static void recordCache(GatewayEvent event, CallMeters meters) {
+  private static void recordCache(CacheInfo cache, CallMeters meters) {
     Slot lookup =
-        switch (event.cacheOutcome()) {
+        switch (cache.outcome()) {
           case NONE -> null;
           case BYPASSED -> Slot.CACHE_BYPASSED;
           case MISS -> Slot.CACHE_MISS;
@@ -151,8 +157,8 @@ public final class GenAiMetrics implements GatewayListener {
       return;
     }
     meters.counter(lookup).increment();
-    if (event.cacheOutcome().hit()) {
-      meters.summary(Slot.CACHE_TOKENS_SAVED).record(event.tokensSaved());
+    if (cache.outcome().hit()) {
+      meters.summary(Slot.CACHE_TOKENS_SAVED).record(cache.tokensSaved());
     }
   }
 
@@ -174,18 +180,19 @@ public final class GenAiMetrics implements GatewayListener {
   }
 
   private CallMeters callMeters(GatewayEvent event) {
+    RoutingInfo routing = event.routing();
     String[] values = new String[CallMeters.FIXED + dimensions.length];
     values[CallMeters.OPERATION] = event.operation().conventionName();
-    values[CallMeters.PROVIDER] = orNone(event.provider());
+    values[CallMeters.PROVIDER] = orNone(routing.provider());
     values[CallMeters.REQUEST_MODEL] = requestModels.admit(event.requestedModel());
     values[CallMeters.RESPONSE_MODEL] = responseModels.admit(event.responseModel());
-    values[CallMeters.SERVER_ADDRESS] = orNone(event.serverAddress());
+    values[CallMeters.SERVER_ADDRESS] = orNone(routing.serverAddress());
     values[CallMeters.SERVER_PORT] =
-        event.serverPort() > 0 ? Integer.toString(event.serverPort()) : GenAiMetricNames.NONE;
+        routing.serverPort() > 0 ? Integer.toString(routing.serverPort()) : GenAiMetricNames.NONE;
     values[CallMeters.ERROR_TYPE] = errorType(event);
     values[CallMeters.REASON] =
         event.rejection() == null ? GenAiMetricNames.NONE : event.rejection().headerValue();
-    values[CallMeters.LIMIT] = orNone(event.rejectedLimit());
+    values[CallMeters.LIMIT] = orNone(event.limits().rejectedLimit());
     for (int i = 0; i < dimensions.length; i++) {
       values[CallMeters.FIXED + i] = dimensionLimits[i].admit(dimensionValue(i, event));
     }
@@ -226,19 +233,20 @@ public final class GenAiMetrics implements GatewayListener {
   }
 
   private static void recordUsage(GatewayEvent event, CallMeters meters) {
+    UsageInfo usage = event.usage();
     record(
         meters,
-        event.inputSource(),
+        usage.inputSource(),
         Slot.REPORTED_INPUT,
         Slot.ESTIMATED_INPUT,
-        event.usage().inputTokens());
+        usage.tokens().inputTokens());
     if (event.operation() != Operation.EMBEDDINGS) { // embeddings have no output tokens
       record(
           meters,
-          event.outputSource(),
+          usage.outputSource(),
           Slot.REPORTED_OUTPUT,
           Slot.ESTIMATED_OUTPUT,
-          event.usage().outputTokens());
+          usage.tokens().outputTokens());
     }
   }
 
@@ -258,15 +266,16 @@ public final class GenAiMetrics implements GatewayListener {
         event.outcome() == CallOutcome.SUCCESS
             || event.outcome() == CallOutcome.CANCELLED
             || event.outcome() == CallOutcome.TRUNCATED;
+    LimitsInfo limits = event.limits();
     if (!settled
-        || event.reservedTokens() <= 0
-        || event.cacheOutcome().hit()
-        || event.limitOutcome() == LimitOutcome.SETTLE_FAILED) {
+        || limits.reservedTokens() <= 0
+        || event.cache().outcome().hit()
+        || limits.outcome() == LimitOutcome.SETTLE_FAILED) {
       // A cache hit is refunded (or charged its old cost) by design, not estimated; a store that
       // failed to settle charged something else than settledTokens.
       return;
     }
-    long drift = event.settledTokens() - event.reservedTokens();
+    long drift = limits.settledTokens() - limits.reservedTokens();
     if (drift > 0) {
       meters.summary(Slot.DRIFT_UNDER).record(drift);
     } else {

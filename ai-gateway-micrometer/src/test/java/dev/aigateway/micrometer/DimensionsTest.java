@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.Attempt;
+import dev.aigateway.api.LimitOutcome;
+import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.testing.CapturingLogger;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
@@ -43,7 +46,9 @@ class DimensionsTest {
 
     metrics.onEvent(
         Events.chat().consumer("team-a").stream(true)
-            .timeToFirstChunk(Duration.ofMillis(80))
+            .timing(
+                Events.timing(
+                    Duration.ofMillis(300), Duration.ofMillis(80), Duration.ofNanos(40_000)))
             .build());
     metrics.onEvent(
         Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly").consumer("team-b").build());
@@ -71,8 +76,9 @@ class DimensionsTest {
 
     metrics.onEvent(
         Events.chat()
-            .backendId("ptu-east")
-            .attempts(List.of(new Attempt("ptu-east", 200, null, Duration.ofMillis(9))))
+            .routing(
+                Events.routed(
+                    "ptu-east", List.of(new Attempt("ptu-east", 200, null, Duration.ofMillis(9)))))
             .build());
 
     assertThat(tags(registry.get("ai_gateway.attempts").counter())).doesNotContainKey("team");
@@ -84,7 +90,16 @@ class DimensionsTest {
     GenAiMetrics metrics =
         GenAiMetrics.builder(registry).dimension("team", Dimension.counterKey("per-team")).build();
 
-    metrics.onEvent(Events.chat().counterKeys(Map.of("per-team", "search", "global", "*")).build());
+    metrics.onEvent(
+        Events.chat()
+            .limits(
+                new LimitsInfo(
+                    Map.of("per-team", "search", "global", "*"),
+                    1041,
+                    22,
+                    null,
+                    LimitOutcome.SETTLED))
+            .build());
 
     assertThat(inputTokenValues("team")).containsExactly("search");
   }
@@ -97,7 +112,12 @@ class DimensionsTest {
             .dimension("variant", Dimension.variant())
             .build();
 
-    metrics.onEvent(Events.chat().backendId("ptu-east").variant("gpt-4.1").build());
+    metrics.onEvent(
+        Events.chat()
+            .routing(
+                new RoutingInfo(
+                    "ptu-east", List.of(), null, "gpt-4.1", "openai", "api.openai.com", 443))
+            .build());
 
     assertThat(tags(registry.get("gen_ai.client.operation.duration").timer()))
         .containsEntry("backend", "ptu-east")

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
+import dev.aigateway.api.CacheInfo;
+import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.RejectionReason;
-import dev.aigateway.api.Usage;
-import dev.aigateway.api.UsageSource;
+import dev.aigateway.api.RoutingInfo;
+import dev.aigateway.api.UsageInfo;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
@@ -78,29 +81,21 @@ class GatewayMetersTest {
   @Test
   void cacheLookupsAreCountedByOutcomeAndHitsRecordTheTokensSaved() {
     metrics.onEvent(
-        Events.chat().cache(dev.aigateway.api.CacheOutcome.MISS, Double.NaN, null, 0).build());
+        Events.chat().cache(new CacheInfo(CacheOutcome.MISS, Double.NaN, null, 0)).build());
     metrics.onEvent(
         Events.chat()
-            .usage(
-                dev.aigateway.api.Usage.ZERO,
-                dev.aigateway.api.UsageSource.NONE,
-                dev.aigateway.api.UsageSource.NONE)
-            .settledTokens(0)
-            .cache(dev.aigateway.api.CacheOutcome.EXACT_HIT, Double.NaN, null, 42)
+            .usage(UsageInfo.NONE)
+            .limits(Events.limits(1041, 0, LimitOutcome.SETTLED))
+            .cache(new CacheInfo(CacheOutcome.EXACT_HIT, Double.NaN, null, 42))
             .build());
     metrics.onEvent(
         Events.chat()
-            .usage(
-                dev.aigateway.api.Usage.ZERO,
-                dev.aigateway.api.UsageSource.NONE,
-                dev.aigateway.api.UsageSource.NONE)
-            .settledTokens(0)
-            .cache(dev.aigateway.api.CacheOutcome.SEMANTIC_HIT, 0.95, null, 8)
+            .usage(UsageInfo.NONE)
+            .limits(Events.limits(1041, 0, LimitOutcome.SETTLED))
+            .cache(new CacheInfo(CacheOutcome.SEMANTIC_HIT, 0.95, null, 8))
             .build());
     metrics.onEvent(
-        Events.chat()
-            .cache(dev.aigateway.api.CacheOutcome.GUARDED_MISS, 0.93, "negation", 0)
-            .build());
+        Events.chat().cache(new CacheInfo(CacheOutcome.GUARDED_MISS, 0.93, "negation", 0)).build());
 
     assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "miss").counter().count())
         .isEqualTo(1);
@@ -142,11 +137,13 @@ class GatewayMetersTest {
   void attemptsAreCountedPerBackendAndStatus() {
     metrics.onEvent(
         Events.chat()
-            .backendId("openai")
-            .attempts(List.of(attempt("ptu-east", 429), attempt("openai", 200)))
+            .routing(
+                Events.routed("openai", List.of(attempt("ptu-east", 429), attempt("openai", 200))))
             .build());
     metrics.onEvent(
-        Events.chat().backendId("ptu-east").attempts(List.of(attempt("ptu-east", 200))).build());
+        Events.chat()
+            .routing(Events.routed("ptu-east", List.of(attempt("ptu-east", 200))))
+            .build());
 
     assertThat(
             registry
@@ -179,11 +176,13 @@ class GatewayMetersTest {
   void attemptsWithoutAResponseCarryTheirErrorType() {
     metrics.onEvent(
         Events.chat()
-            .backendId("openai")
-            .attempts(
-                List.of(
-                    new Attempt("ptu-east", 0, "java.net.ConnectException", Duration.ofMillis(3)),
-                    attempt("openai", 200)))
+            .routing(
+                Events.routed(
+                    "openai",
+                    List.of(
+                        new Attempt(
+                            "ptu-east", 0, "java.net.ConnectException", Duration.ofMillis(3)),
+                        attempt("openai", 200))))
             .build());
 
     assertThat(
@@ -201,14 +200,22 @@ class GatewayMetersTest {
   void failoversAreCountedFromBackendToBackendWithTheirCause() {
     metrics.onEvent(
         Events.chat()
-            .backendId("paygo")
-            .failoverReason("429 from ptu-east")
-            .attempts(
-                List.of(
-                    attempt("ptu-east", 429),
-                    new Attempt(
-                        "ptu-west", 0, "java.net.SocketTimeoutException", Duration.ofSeconds(1)),
-                    attempt("paygo", 200)))
+            .routing(
+                new RoutingInfo(
+                    "paygo",
+                    List.of(
+                        attempt("ptu-east", 429),
+                        new Attempt(
+                            "ptu-west",
+                            0,
+                            "java.net.SocketTimeoutException",
+                            Duration.ofSeconds(1)),
+                        attempt("paygo", 200)),
+                    "429 from ptu-east",
+                    null,
+                    "openai",
+                    "api.openai.com",
+                    443))
             .build());
 
     assertThat(
@@ -236,8 +243,7 @@ class GatewayMetersTest {
   void aRetryOnTheSameBackendIsNoFailover() {
     metrics.onEvent(
         Events.chat()
-            .backendId("only")
-            .attempts(List.of(attempt("only", 503), attempt("only", 200)))
+            .routing(Events.routed("only", List.of(attempt("only", 503), attempt("only", 200))))
             .build());
 
     assertThat(registry.find("ai_gateway.failovers").meters()).isEmpty();
@@ -319,14 +325,16 @@ class GatewayMetersTest {
   @Test
   void backendsSeenInAttemptsReportAClosedBreaker() {
     metrics.onEvent(
-        Events.chat().backendId("ptu-east").attempts(List.of(attempt("ptu-east", 200))).build());
+        Events.chat()
+            .routing(Events.routed("ptu-east", List.of(attempt("ptu-east", 200))))
+            .build());
 
     assertThat(breakerState("ptu-east")).isEqualTo(0);
   }
 
   @Test
   void overReservationIsRecordedAsDriftOver() {
-    metrics.onEvent(Events.chat().reservedTokens(1041).settledTokens(22).build());
+    metrics.onEvent(Events.chat().limits(Events.limits(1041, 22, LimitOutcome.SETTLED)).build());
 
     var drift = registry.get("ai_gateway.reservation.drift").tag("direction", "over").summary();
     assertThat(drift.totalAmount()).isEqualTo(1019);
@@ -342,7 +350,7 @@ class GatewayMetersTest {
 
   @Test
   void underReservationIsRecordedAsDriftUnder() {
-    metrics.onEvent(Events.chat().reservedTokens(10).settledTokens(22).build());
+    metrics.onEvent(Events.chat().limits(Events.limits(10, 22, LimitOutcome.SETTLED)).build());
 
     assertThat(
             registry
@@ -361,9 +369,8 @@ class GatewayMetersTest {
         Events.chat()
             .outcome(CallOutcome.BACKEND_ERROR)
             .errorType("500")
-            .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
-            .reservedTokens(1041)
-            .settledTokens(0)
+            .usage(UsageInfo.NONE)
+            .limits(Events.limits(1041, 0, LimitOutcome.SETTLED))
             .build());
 
     assertThat(registry.find("ai_gateway.reservation.drift").meters()).isEmpty();
@@ -372,28 +379,24 @@ class GatewayMetersTest {
   @Test
   void callsWhoseStoreFailedToSettleRecordNoDrift() {
     metrics.onEvent(
-        Events.chat()
-            .reservedTokens(1041)
-            .settledTokens(22)
-            .limitOutcome(dev.aigateway.api.LimitOutcome.SETTLE_FAILED)
-            .build());
+        Events.chat().limits(Events.limits(1041, 22, LimitOutcome.SETTLE_FAILED)).build());
 
     assertThat(registry.find("ai_gateway.reservation.drift").meters()).isEmpty();
   }
 
   @Test
   void callsThatReservedNothingRecordNoDrift() {
-    metrics.onEvent(Events.chat().reservedTokens(0).settledTokens(22).build());
+    metrics.onEvent(Events.chat().limits(Events.limits(0, 22, LimitOutcome.SETTLED)).build());
 
     assertThat(registry.find("ai_gateway.reservation.drift").meters()).isEmpty();
   }
 
   @Test
   void gatewayTimeIsRecordedPerOperationAndOutcome() {
-    metrics.onEvent(Events.chat().gatewayTime(Duration.ofNanos(40_000)).build());
+    metrics.onEvent(Events.chat().build());
     metrics.onEvent(
         Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly")
-            .gatewayTime(Duration.ofNanos(10_000))
+            .timing(Events.timing(Duration.ofMillis(2), null, Duration.ofNanos(10_000)))
             .build());
 
     Timer success = registry.get("ai_gateway.gateway.time").tag("outcome", "success").timer();

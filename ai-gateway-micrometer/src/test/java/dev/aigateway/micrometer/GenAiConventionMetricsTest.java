@@ -3,9 +3,12 @@ package dev.aigateway.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
@@ -91,7 +94,7 @@ class GenAiConventionMetricsTest {
 
   @Test
   void operationDurationIsATimerInSecondsWithTheConventionsBuckets() {
-    metrics.onEvent(Events.chat().latency(Duration.ofMillis(300)).build());
+    metrics.onEvent(Events.chat().build());
 
     Timer duration = duration();
     assertThat(duration.baseTimeUnit()).isEqualTo(TimeUnit.SECONDS);
@@ -124,9 +127,9 @@ class GenAiConventionMetricsTest {
             .outcome(CallOutcome.BACKEND_ERROR)
             .status(503)
             .errorType("503")
-            .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
+            .usage(UsageInfo.NONE)
             .responseModel(null)
-            .settledTokens(0)
+            .limits(Events.limits(1041, 0, LimitOutcome.SETTLED))
             .build());
 
     assertThat(
@@ -146,7 +149,7 @@ class GenAiConventionMetricsTest {
             .outcome(CallOutcome.FAILED)
             .status(0)
             .errorType(null)
-            .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
+            .usage(UsageInfo.NONE)
             .build());
 
     assertThat(tags(duration())).containsEntry("error.type", "_OTHER");
@@ -163,7 +166,12 @@ class GenAiConventionMetricsTest {
 
   @Test
   void timeToFirstChunkIsRecordedForStreams() {
-    metrics.onEvent(Events.chat().stream(true).timeToFirstChunk(Duration.ofMillis(120)).build());
+    metrics.onEvent(
+        Events.chat().stream(true)
+            .timing(
+                Events.timing(
+                    Duration.ofMillis(300), Duration.ofMillis(120), Duration.ofNanos(40_000)))
+            .build());
 
     Timer ttfc = registry.get("gen_ai.client.operation.time_to_first_chunk").timer();
     assertThat(ttfc.count()).isEqualTo(1);
@@ -186,7 +194,7 @@ class GenAiConventionMetricsTest {
   void estimatedUsageIsKeptApartFromReportedUsage() {
     metrics.onEvent(
         Events.chat()
-            .usage(Usage.of(17, 40), UsageSource.ESTIMATED, UsageSource.ESTIMATED)
+            .usage(Events.usage(Usage.of(17, 40), UsageSource.ESTIMATED, UsageSource.ESTIMATED))
             .build());
 
     assertThat(registry.find("gen_ai.client.token.usage").meters()).isEmpty();
@@ -211,7 +219,9 @@ class GenAiConventionMetricsTest {
   @Test
   void usageOfMixedSourcesIsSplitPerTokenType() {
     metrics.onEvent(
-        Events.chat().usage(Usage.of(17, 40), UsageSource.REPORTED, UsageSource.ESTIMATED).build());
+        Events.chat()
+            .usage(Events.usage(Usage.of(17, 40), UsageSource.REPORTED, UsageSource.ESTIMATED))
+            .build());
 
     assertThat(tokens("input").totalAmount()).isEqualTo(17);
     assertThat(
@@ -232,7 +242,7 @@ class GenAiConventionMetricsTest {
         Events.chat()
             .operation(Operation.EMBEDDINGS)
             .responseModel("text-embedding-3-small")
-            .usage(Usage.of(8, 0), UsageSource.REPORTED, UsageSource.REPORTED)
+            .usage(Events.usage(Usage.of(8, 0), UsageSource.REPORTED, UsageSource.REPORTED))
             .build());
 
     assertThat(
@@ -251,12 +261,7 @@ class GenAiConventionMetricsTest {
   @Test
   void attributesACallDoesNotHaveAreRecordedAsNone() {
     metrics.onEvent(
-        Events.chat()
-            .requestedModel(null)
-            .responseModel(null)
-            .provider(null)
-            .server(null, 0)
-            .build());
+        Events.chat().requestedModel(null).responseModel(null).routing(RoutingInfo.NONE).build());
 
     assertThat(tags(tokens("input")))
         .containsEntry("gen_ai.request.model", "none")
@@ -269,7 +274,8 @@ class GenAiConventionMetricsTest {
   @Test
   void everyMeterOfOneNameHasTheSameTagKeys() {
     metrics.onEvent(Events.chat().build());
-    metrics.onEvent(Events.chat().requestedModel(null).server(null, 0).build());
+    metrics.onEvent(
+        Events.chat().requestedModel(null).routing(RoutingInfo.direct("openai", null, 0)).build());
     metrics.onEvent(Events.chat().outcome(CallOutcome.BACKEND_ERROR).errorType("500").build());
     metrics.onEvent(Events.rejected(RejectionReason.TOKEN_QUOTA, "monthly").build());
 

@@ -129,7 +129,7 @@ class BadInputTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
     assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
     assertThat(event.status()).isEqualTo(400);
-    assertThat(event.settledTokens()).isZero();
+    assertThat(event.limits().settledTokens()).isZero();
     assertThat(events.none()).isTrue();
   }
 
@@ -167,7 +167,7 @@ class BadInputTest {
       response.body().string();
     }
 
-    assertThat(events.next().reservedTokens()).isEqualTo(Usage.MAX_TOKENS);
+    assertThat(events.next().limits().reservedTokens()).isEqualTo(Usage.MAX_TOKENS);
   }
 
   @Test
@@ -178,9 +178,10 @@ class BadInputTest {
     read(chat(""));
 
     GatewayEvent event = events.next();
-    assertThat(event.usage()).isEqualTo(new Usage(Usage.MAX_TOKENS, 5, Usage.MAX_TOKENS, 0, 0));
-    assertThat(event.usageCapped()).isTrue();
-    assertThat(event.settledTokens()).isEqualTo(Usage.MAX_TOKENS);
+    assertThat(event.usage().tokens())
+        .isEqualTo(new Usage(Usage.MAX_TOKENS, 5, Usage.MAX_TOKENS, 0, 0));
+    assertThat(event.usage().capped()).isTrue();
+    assertThat(event.limits().settledTokens()).isEqualTo(Usage.MAX_TOKENS);
   }
 
   @Test
@@ -192,7 +193,8 @@ class BadInputTest {
 
     read(chat(""));
 
-    assertThat(wideTokensLeft()).isEqualTo(3 * Usage.MAX_TOKENS - events.next().settledTokens());
+    assertThat(wideTokensLeft())
+        .isEqualTo(3 * Usage.MAX_TOKENS - events.next().limits().settledTokens());
   }
 
   @Test
@@ -208,8 +210,8 @@ class BadInputTest {
     read(chat("\"stream\":true"));
 
     GatewayEvent event = events.next();
-    assertThat(event.usage().totalTokens()).isEqualTo(Usage.MAX_TOKENS);
-    assertThat(event.usageCapped()).isTrue();
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(Usage.MAX_TOKENS);
+    assertThat(event.usage().capped()).isTrue();
     assertThat(wideTokensLeft()).isEqualTo(3 * Usage.MAX_TOKENS - Usage.MAX_TOKENS);
   }
 
@@ -220,8 +222,8 @@ class BadInputTest {
     read(chat(""));
 
     GatewayEvent event = events.next();
-    assertThat(event.usageCapped()).isFalse();
-    assertThat(event.settledTokens()).isEqualTo(10);
+    assertThat(event.usage().capped()).isFalse();
+    assertThat(event.limits().settledTokens()).isEqualTo(10);
   }
 
   private void read(Request request) throws Exception {

@@ -119,7 +119,7 @@ class ConcurrencyAndSecretsTest {
     assertThat(all)
         .filteredOn(e -> e.outcome() == CallOutcome.SUCCESS)
         .hasSize(200)
-        .allSatisfy(e -> assertThat(e.settledTokens()).isEqualTo(10));
+        .allSatisfy(e -> assertThat(e.limits().settledTokens()).isEqualTo(10));
     assertThat(all)
         .filteredOn(e -> e.outcome() == CallOutcome.REJECTED)
         .hasSize(threads * callsPerThread - 200);

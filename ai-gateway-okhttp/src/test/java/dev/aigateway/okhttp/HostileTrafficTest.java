@@ -578,23 +578,24 @@ class HostileTrafficTest {
       if (event == null) {
         return null; // reported by the event count
       }
-      if (event.usage().exceedsMaxTokens() || event.settledTokens() > Usage.MAX_TOKENS) {
+      if (event.usage().tokens().exceedsMaxTokens()
+          || event.limits().settledTokens() > Usage.MAX_TOKENS) {
         return "the event holds more than Usage.MAX_TOKENS: " + event;
       }
-      if (event.settledTokens() != caseSettled) {
-        return "settled " + caseSettled + " but the event says " + event.settledTokens();
+      if (event.limits().settledTokens() != caseSettled) {
+        return "settled " + caseSettled + " but the event says " + event.limits().settledTokens();
       }
-      if (event.reservedTokens() != caseReservation.reservedTokens()) {
+      if (event.limits().reservedTokens() != caseReservation.reservedTokens()) {
         return "reserved "
             + caseReservation.reservedTokens()
             + " but the event says "
-            + event.reservedTokens();
+            + event.limits().reservedTokens();
       }
       boolean charged =
           event.outcome() == CallOutcome.SUCCESS
               || event.outcome() == CallOutcome.CANCELLED
               || event.outcome() == CallOutcome.TRUNCATED;
-      Usage usage = event.usage();
+      Usage usage = event.usage().tokens();
       if (charged && !usage.equals(Usage.ZERO) && usage.totalTokens() != caseSettled) {
         return "settled " + caseSettled + " but the event's usage is " + usage;
       }

@@ -174,7 +174,8 @@ class OkHttpEmbeddingModelTest {
             Operation.CHAT_COMPLETIONS,
             Operation.EMBEDDINGS,
             Operation.CHAT_COMPLETIONS);
-    assertThat(all.get(0).usage().inputTokens()).isEqualTo(3); // embedding tokens are counted
-    assertThat(all.get(3).cacheOutcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    // Embedding tokens are counted
+    assertThat(all.get(0).usage().tokens().inputTokens()).isEqualTo(3);
+    assertThat(all.get(3).cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
   }
 }

@@ -100,8 +100,8 @@ class PassThroughTest {
 
     assertThat(server.takeRequest().getBody().utf8()).isEqualTo(malformed);
     GatewayEvent event = events.next();
-    assertThat(event.usage().totalTokens()).isEqualTo(25);
-    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(25);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.requestedModel()).isNull();
   }
 
@@ -120,7 +120,7 @@ class PassThroughTest {
     assertThat(server.takeRequest().getBody().utf8()).isEqualTo("[1,2,3]");
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
-    assertThat(event.settledTokens()).isZero();
+    assertThat(event.limits().settledTokens()).isZero();
   }
 
   @Test
@@ -246,6 +246,6 @@ class PassThroughTest {
             .execute()) {
       assertThat(response.body().string()).contains("chatcmpl-1");
     }
-    assertThat(events.next().usage().totalTokens()).isEqualTo(10);
+    assertThat(events.next().usage().tokens().totalTokens()).isEqualTo(10);
   }
 }

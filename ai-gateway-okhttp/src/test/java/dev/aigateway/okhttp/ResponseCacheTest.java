@@ -106,15 +106,15 @@ class ResponseCacheTest {
     }
 
     assertThat(server.getRequestCount()).isEqualTo(1);
-    assertThat(miss.cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(miss.cache().outcome()).isEqualTo(CacheOutcome.MISS);
     GatewayEvent hit = events.next();
-    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
-    assertThat(hit.tokensSaved()).isEqualTo(42);
+    assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(hit.cache().tokensSaved()).isEqualTo(42);
     assertThat(hit.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(hit.status()).isEqualTo(200);
-    assertThat(hit.usage().totalTokens()).isZero();
+    assertThat(hit.usage().tokens().totalTokens()).isZero();
     assertThat(hit.responseModel()).isEqualTo("gpt-4o-2024-08-06");
-    assertThat(hit.backendId()).isNull();
+    assertThat(hit.routing().backendId()).isNull();
     assertThat(dev.aigateway.core.telemetry.LoggingListener.format(hit))
         .contains(" cache=exact_hit saved=42 ");
   }
@@ -131,7 +131,7 @@ class ResponseCacheTest {
         "{ \"messages\" : [ {\"content\":\"Hi\", \"role\":\"user\"} ],\n \"temperature\": 0.0,"
             + " \"model\": \"gpt-4o\", \"user\": \"bob\"}");
 
-    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
@@ -147,7 +147,7 @@ class ResponseCacheTest {
 
     assertThat(server.getRequestCount()).isEqualTo(4);
     for (int i = 0; i < 4; i++) {
-      assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     }
   }
 
@@ -162,12 +162,12 @@ class ResponseCacheTest {
     body(request, "x-consumer", "tenant-a");
 
     assertThat(server.getRequestCount()).isEqualTo(2);
-    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
-    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     GatewayEvent third = events.next();
     assertThat(third.consumer()).isEqualTo("tenant-a");
-    assertThat(third.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
-    assertThat(third.tokensSaved()).isEqualTo(10);
+    assertThat(third.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(third.cache().tokensSaved()).isEqualTo(10);
   }
 
   @Test
@@ -214,7 +214,7 @@ class ResponseCacheTest {
     assertThat(replayed).isEqualTo(live).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
     GatewayEvent hit = events.next();
     assertThat(hit.stream()).isTrue();
-    assertThat(hit.tokensSaved()).isEqualTo(20);
+    assertThat(hit.cache().tokensSaved()).isEqualTo(20);
   }
 
   @Test
@@ -295,7 +295,7 @@ class ResponseCacheTest {
     body(request);
 
     assertThat(server.getRequestCount()).isEqualTo(2);
-    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
   }
 
   @Test
@@ -331,8 +331,8 @@ class ResponseCacheTest {
       remainingAfter = hit.header("x-remaining");
     }
 
-    assertThat(hitEvent.reservedTokens()).isPositive();
-    assertThat(hitEvent.settledTokens()).isZero();
+    assertThat(hitEvent.limits().reservedTokens()).isPositive();
+    assertThat(hitEvent.limits().settledTokens()).isZero();
     // Each hit reserved the same estimate; had the first kept it, the second would see less.
     assertThat(remainingAfter).isEqualTo(remainingBefore);
   }
@@ -348,8 +348,8 @@ class ResponseCacheTest {
     body(request);
 
     GatewayEvent hit = events.next();
-    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
-    assertThat(hit.settledTokens()).isEqualTo(42);
+    assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(hit.limits().settledTokens()).isEqualTo(42);
   }
 
   @Test
@@ -364,14 +364,15 @@ class ResponseCacheTest {
       assertThat(bypassed.header("x-ai-gateway-cache")).isEqualTo("bypassed");
       bypassed.body().string();
     }
-    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.BYPASSED);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.BYPASSED);
     server.takeRequest();
     assertThat(server.takeRequest().getHeaders().get("x-ai-gateway-cache-control")).isNull();
 
     body(request);
     GatewayEvent hit = events.next();
-    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
-    assertThat(hit.tokensSaved()).isEqualTo(12); // the bypassing call's answer replaced the first
+    assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    // The bypassing call's answer replaced the first
+    assertThat(hit.cache().tokensSaved()).isEqualTo(12);
   }
 
   @Test
@@ -524,11 +525,11 @@ class ResponseCacheTest {
     }
 
     assertThat(server.getRequestCount()).isEqualTo(1);
-    assertThat(routedEvents.next().backendId()).isEqualTo("only");
+    assertThat(routedEvents.next().routing().backendId()).isEqualTo("only");
     GatewayEvent hit = routedEvents.next();
-    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
-    assertThat(hit.backendId()).isNull();
-    assertThat(hit.attempts()).isEmpty();
+    assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(hit.routing().backendId()).isNull();
+    assertThat(hit.routing().attempts()).isEmpty();
   }
 
   @Test
@@ -551,7 +552,7 @@ class ResponseCacheTest {
     }
     assertThat(server.getRequestCount()).isEqualTo(1);
     assertThat(events.all).hasSize(401);
-    assertThat(events.all.stream().filter(e -> e.cacheOutcome() == CacheOutcome.EXACT_HIT))
+    assertThat(events.all.stream().filter(e -> e.cache().outcome() == CacheOutcome.EXACT_HIT))
         .hasSize(400);
   }
 }

@@ -209,11 +209,12 @@ class RoutingTest {
         p2, new MockResponse.Builder().code(429).addHeader("Retry-After", "10").body("{}").build());
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("spare");
     GatewayEvent spilled = lastEvent();
-    assertThat(spilled.backendId()).isEqualTo("spare");
-    assertThat(spilled.failoverReason()).isEqualTo("429 from p2");
-    assertThat(spilled.serverAddress()).isEqualTo(spare.getHostName()); // where it went at last
-    assertThat(spilled.serverPort()).isEqualTo(spare.getPort());
-    assertThat(spilled.provider()).isEqualTo("openai");
+    assertThat(spilled.routing().backendId()).isEqualTo("spare");
+    assertThat(spilled.routing().failoverReason()).isEqualTo("429 from p2");
+    // Where it went at last
+    assertThat(spilled.routing().serverAddress()).isEqualTo(spare.getHostName());
+    assertThat(spilled.routing().serverPort()).isEqualTo(spare.getPort());
+    assertThat(spilled.routing().provider()).isEqualTo("openai");
 
     clock.advance(Duration.ofSeconds(11)); // p2 has cooled down; p1 has not
     answerAlways(p2, ok("p2"));
@@ -263,10 +264,10 @@ class RoutingTest {
       assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("up");
     }
     GatewayEvent first = firstEvent();
-    assertThat(first.attempts())
+    assertThat(first.routing().attempts())
         .extracting(a -> a.backendId() + ":" + a.status())
         .containsExactly("down:503", "up:200");
-    assertThat(first.failoverReason()).isEqualTo("503 from down");
+    assertThat(first.routing().failoverReason()).isEqualTo("503 from down");
   }
 
   @Test
@@ -284,7 +285,8 @@ class RoutingTest {
                 .build());
 
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("up");
-    assertThat(firstEvent().attempts().get(0).errorType()).isEqualTo("java.net.ConnectException");
+    assertThat(firstEvent().routing().attempts().get(0).errorType())
+        .isEqualTo("java.net.ConnectException");
   }
 
   @Test
@@ -376,7 +378,7 @@ class RoutingTest {
     assertThat(b.getRequestCount()).isZero();
     GatewayEvent event = lastEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
-    assertThat(event.attempts()).hasSize(1);
+    assertThat(event.routing().attempts()).hasSize(1);
   }
 
   @Test
@@ -400,7 +402,7 @@ class RoutingTest {
                 .build());
 
     assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("steady");
-    assertThat(lastEvent().attempts())
+    assertThat(lastEvent().routing().attempts())
         .extracting(a -> a.backendId() + ":" + a.errorType())
         .containsExactly("hostile:java.lang.NumberFormatException", "steady:null");
   }
@@ -457,7 +459,9 @@ class RoutingTest {
     }
     GatewayEvent event = lastEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.attempts()).extracting(a -> a.backendId()).containsExactly("broken", "steady");
+    assertThat(event.routing().attempts())
+        .extracting(a -> a.backendId())
+        .containsExactly("broken", "steady");
   }
 
   @Test
@@ -481,7 +485,8 @@ class RoutingTest {
     try (Response response = client.newCall(streamedChat()).execute()) {
       assertThat(response.body().string()).endsWith("data: [DONE]\n\n");
     }
-    assertThat(lastEvent().failoverReason()).isEqualTo("SocketTimeoutException from silent");
+    assertThat(lastEvent().routing().failoverReason())
+        .isEqualTo("SocketTimeoutException from silent");
   }
 
   @Test
@@ -507,7 +512,7 @@ class RoutingTest {
       assertThat(response.body().string())
           .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
     }
-    assertThat(lastEvent().attempts()).hasSize(1);
+    assertThat(lastEvent().routing().attempts()).hasSize(1);
     assertThat(lastEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
@@ -565,9 +570,9 @@ class RoutingTest {
 
     servedBy(client, chat("smart", "Authorization", "Bearer app-own-key"));
     servedBy(client, chat("smart", "Authorization", "Bearer app-own-key"));
-    assertThat(lastEvent().backendId()).isEqualTo("azure");
-    assertThat(lastEvent().provider()).isEqualTo("azure.ai.openai");
-    assertThat(lastEvent().serverPort()).isEqualTo(azure.getPort());
+    assertThat(lastEvent().routing().backendId()).isEqualTo("azure");
+    assertThat(lastEvent().routing().provider()).isEqualTo("azure.ai.openai");
+    assertThat(lastEvent().routing().serverPort()).isEqualTo(azure.getPort());
 
     RecordedRequest toOpenAi = openAi.takeRequest();
     assertThat(toOpenAi.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
@@ -645,15 +650,15 @@ class RoutingTest {
       servedBy(client, chat("gpt-4o", "x-consumer", "c" + i));
       GatewayEvent event = lastEvent();
       String model = MAPPER.readTree(a.takeRequest().getBody().utf8()).get("model").asText();
-      if (event.variant() != null) {
+      if (event.routing().variant() != null) {
         variants++;
-        assertThat(event.variant()).isEqualTo("gpt-4.1");
+        assertThat(event.routing().variant()).isEqualTo("gpt-4.1");
         assertThat(model).isEqualTo("gpt-4.1");
       } else {
         assertThat(model).isEqualTo("gpt-4o");
       }
       servedBy(client, chat("gpt-4o", "x-consumer", "c" + i));
-      assertThat(lastEvent().variant()).isEqualTo(event.variant());
+      assertThat(lastEvent().routing().variant()).isEqualTo(event.routing().variant());
       a.takeRequest();
     }
     assertThat(variants).isBetween(1, 29); // proportions: RouterTest, over 10,000 consumers
@@ -686,9 +691,9 @@ class RoutingTest {
       response.body().string();
     }
     GatewayEvent event = lastEvent();
-    assertThat(event.attempts()).hasSize(2);
-    assertThat(event.reservedTokens()).isEqualTo(108);
-    assertThat(event.settledTokens()).isEqualTo(10);
+    assertThat(event.routing().attempts()).hasSize(2);
+    assertThat(event.limits().reservedTokens()).isEqualTo(108);
+    assertThat(event.limits().settledTokens()).isEqualTo(10);
   }
 
   @Test

@@ -87,11 +87,11 @@ class SemanticCacheTest {
 
     assertThat(replayed).isEqualTo(answer);
     assertThat(server.getRequestCount()).isEqualTo(1);
-    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     GatewayEvent hit = events.next();
-    assertThat(hit.cacheOutcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
-    assertThat(hit.cacheScore()).isCloseTo(0.95, within(1e-4));
-    assertThat(hit.tokensSaved()).isEqualTo(50);
+    assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(hit.cache().score()).isCloseTo(0.95, within(1e-4));
+    assertThat(hit.cache().tokensSaved()).isEqualTo(50);
   }
 
   @Test
@@ -108,9 +108,9 @@ class SemanticCacheTest {
     assertThat(server.getRequestCount()).isEqualTo(2);
     events.next();
     GatewayEvent below = events.next();
-    assertThat(below.cacheOutcome()).isEqualTo(CacheOutcome.MISS);
-    assertThat(below.cacheScore()).isNaN();
-    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(below.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(below.cache().score()).isNaN();
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
   }
 
   @Test
@@ -146,10 +146,10 @@ class SemanticCacheTest {
     assertThat(answer).contains("\"completion_tokens\":31");
     events.next();
     GatewayEvent guarded = events.next();
-    assertThat(guarded.cacheOutcome()).isEqualTo(CacheOutcome.GUARDED_MISS);
-    assertThat(guarded.cacheGuard()).isEqualTo("opposite");
-    assertThat(guarded.cacheScore()).isCloseTo(0.97, within(1e-4));
-    assertThat(guarded.tokensSaved()).isZero();
+    assertThat(guarded.cache().outcome()).isEqualTo(CacheOutcome.GUARDED_MISS);
+    assertThat(guarded.cache().guardObjection()).isEqualTo("opposite");
+    assertThat(guarded.cache().score()).isCloseTo(0.97, within(1e-4));
+    assertThat(guarded.cache().tokensSaved()).isZero();
   }
 
   @Test
@@ -177,8 +177,8 @@ class SemanticCacheTest {
     events.next();
     events.next();
     GatewayEvent third = events.next();
-    assertThat(third.cacheOutcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
-    assertThat(third.tokensSaved()).isEqualTo(4);
+    assertThat(third.cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(third.cache().tokensSaved()).isEqualTo(4);
   }
 
   @Test
@@ -222,7 +222,7 @@ class SemanticCacheTest {
     assertThat(answer).contains("Hello there");
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.MISS);
   }
 
   @Test
@@ -237,7 +237,7 @@ class SemanticCacheTest {
     body(conversation);
 
     assertThat(model.calls.get()).isZero();
-    assertThat(events.next().cacheOutcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
   }
 
   @Test
@@ -259,8 +259,8 @@ class SemanticCacheTest {
 
     events.next();
     GatewayEvent second = events.next();
-    assertThat(second.cacheOutcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
-    assertThat(second.cacheScore()).isCloseTo(1.0, within(1e-6));
+    assertThat(second.cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(second.cache().score()).isCloseTo(1.0, within(1e-6));
   }
 
   /** Returns the vector each test put for a text; an unknown text gets its own axis. */

@@ -68,10 +68,10 @@ class StreamingTest {
     assertThat(appSaw).isEqualTo(backendStream);
     assertThat(server.takeRequest().getBody().utf8()).isEqualTo(request);
     GatewayEvent event = events.next();
-    assertThat(event.usage()).isEqualTo(Usage.of(11, 9));
-    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(11, 9));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.stream()).isTrue();
-    assertThat(event.timeToFirstChunk()).isNotNull();
+    assertThat(event.timing().timeToFirstChunk()).isNotNull();
   }
 
   @Test
@@ -84,8 +84,8 @@ class StreamingTest {
     assertThat(sent.getBody().utf8()).contains("\"stream_options\":{\"include_usage\":true}");
     assertThat(appSaw).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
     GatewayEvent event = events.next();
-    assertThat(event.usage()).isEqualTo(Usage.of(11, 9));
-    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(11, 9));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
@@ -106,7 +106,7 @@ class StreamingTest {
       assertThat(response.body().contentLength()).isEqualTo(-1);
       assertThat(response.body().string()).isEqualTo(expected);
     }
-    assertThat(events.next().usage()).isEqualTo(Usage.of(11, 9));
+    assertThat(events.next().usage().tokens()).isEqualTo(Usage.of(11, 9));
   }
 
   @Test
@@ -121,7 +121,7 @@ class StreamingTest {
     assertThat(server.takeRequest().getBody().utf8())
         .contains("\"stream_options\":{\"include_usage\":true}");
     assertThat(appSaw).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
-    assertThat(events.next().usage().totalTokens()).isEqualTo(14);
+    assertThat(events.next().usage().tokens().totalTokens()).isEqualTo(14);
   }
 
   @Test
@@ -132,9 +132,9 @@ class StreamingTest {
 
     GatewayEvent event = events.next();
     int streamed = TokenCounter.defaults().countText("gpt-4o", String.join("", Backend.PIECES));
-    assertThat(event.outputSource()).isEqualTo(UsageSource.ESTIMATED);
-    assertThat(event.usage().outputTokens()).isEqualTo(streamed);
-    assertThat(event.usage().inputTokens()).isEqualTo(8);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(streamed);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(8);
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
 
@@ -148,10 +148,10 @@ class StreamingTest {
 
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
-    assertThat(event.usageEstimated()).isTrue();
-    assertThat(event.usage().outputTokens())
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(event.usage().tokens().outputTokens())
         .isEqualTo(TokenCounter.defaults().countText("gpt-4o", "Hello there, how"));
-    assertThat(event.settledTokens()).isEqualTo(event.usage().totalTokens());
+    assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
   }
 
   @Test
@@ -178,9 +178,9 @@ class StreamingTest {
 
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
-    assertThat(event.usageEstimated()).isTrue();
-    assertThat(event.usage().inputTokens()).isEqualTo(8);
-    assertThat(event.settledTokens()).isEqualTo(event.usage().totalTokens());
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(8);
+    assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
   }
 
   @Test
@@ -237,8 +237,8 @@ class StreamingTest {
     assertThat(appSaw).isEqualTo(stream);
     assertThat(server.takeRequest().getBody().utf8()).doesNotContain("stream_options");
     GatewayEvent event = events.next();
-    assertThat(event.usage()).isEqualTo(Usage.of(10, 2));
-    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(10, 2));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.responseModel()).isEqualTo("gpt-4.1-2025-04-14");
   }
 }

@@ -130,9 +130,9 @@ class TokenLimitTest {
       store.released.countDown();
     }
     GatewayEvent event = events.next();
-    assertThat(event.limitOutcome()).isEqualTo(LimitOutcome.STORE_FAILED);
-    assertThat(event.settledTokens()).isZero();
-    assertThat(event.latency()).isLessThan(Duration.ofSeconds(20));
+    assertThat(event.limits().outcome()).isEqualTo(LimitOutcome.STORE_FAILED);
+    assertThat(event.limits().settledTokens()).isZero();
+    assertThat(event.timing().latency()).isLessThan(Duration.ofSeconds(20));
   }
 
   @Test
@@ -168,7 +168,7 @@ class TokenLimitTest {
     GatewayEvent rejected = events.next();
     assertThat(rejected.outcome()).isEqualTo(CallOutcome.REJECTED);
     assertThat(rejected.rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
-    assertThat(rejected.counterKeys()).containsEntry("consumer", "team-a");
+    assertThat(rejected.limits().counterKeys()).containsEntry("consumer", "team-a");
 
     clock.advance(Duration.ofSeconds((needed - 100) * 60 / 1000 + 1));
     server.enqueue(json(chatCompletion("gpt-4o", 10, 10)));
@@ -298,7 +298,7 @@ class TokenLimitTest {
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
     assertThat(event.errorType()).isEqualTo("500");
-    assertThat(event.settledTokens()).isZero();
+    assertThat(event.limits().settledTokens()).isZero();
 
     server.enqueue(json(chatCompletion("gpt-4o", 1, 1)));
     try (Response next = client.newCall(chat("a", "\"max_tokens\":500")).execute()) {
@@ -329,7 +329,7 @@ class TokenLimitTest {
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
     assertThat(event.errorType()).isEqualTo("java.net.ConnectException");
-    assertThat(event.settledTokens()).isZero();
+    assertThat(event.limits().settledTokens()).isZero();
 
     // Nothing stayed reserved: an identical reservation fits again.
     assertThatThrownBy(
@@ -357,8 +357,8 @@ class TokenLimitTest {
       r.body().string();
     }
     GatewayEvent event = events.next();
-    assertThat(event.reservedTokens()).isEqualTo(prompt() + 100);
-    assertThat(event.settledTokens()).isEqualTo(2000);
+    assertThat(event.limits().reservedTokens()).isEqualTo(prompt() + 100);
+    assertThat(event.limits().settledTokens()).isEqualTo(2000);
 
     server.enqueue(json(chatCompletion("gpt-4o", 1, 1)));
     try (Response r = client.newCall(chat("a", "\"max_tokens\":100")).execute()) {
@@ -463,8 +463,8 @@ class TokenLimitTest {
         r.body().string();
       }
     }
-    assertThat(events.next().counterKeys()).containsOnlyKeys("gold");
-    assertThat(events.next().counterKeys()).containsOnlyKeys("bronze");
+    assertThat(events.next().limits().counterKeys()).containsOnlyKeys("gold");
+    assertThat(events.next().limits().counterKeys()).containsOnlyKeys("bronze");
 
     server.enqueue(json(chatCompletion("gpt-4o", 90, 10)));
     server.enqueue(json(chatCompletion("gpt-4o", 90, 10)));

@@ -57,12 +57,12 @@ class UsageExtractionTest {
     GatewayEvent event = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
 
     assertThat(event.operation()).isEqualTo(Operation.CHAT_COMPLETIONS);
-    assertThat(event.usage()).isEqualTo(new Usage(17, 5, 22, 0, 0));
-    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
-    assertThat(event.outputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(17, 5, 22, 0, 0));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.requestedModel()).isEqualTo("gpt-4o");
     assertThat(event.responseModel()).isEqualTo("gpt-4o-2024-08-06");
-    assertThat(event.settledTokens()).isEqualTo(22);
+    assertThat(event.limits().settledTokens()).isEqualTo(22);
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.status()).isEqualTo(200);
   }
@@ -78,12 +78,12 @@ class UsageExtractionTest {
             "/openai/deployments/chat-4o/chat/completions?api-version=2024-10-21",
             chatRequest("gpt-4o", "Hi", ""));
 
-    assertThat(openAi.serverAddress()).isEqualTo(server.getHostName());
-    assertThat(openAi.serverPort()).isEqualTo(server.getPort());
-    assertThat(openAi.provider()).isEqualTo("openai");
-    assertThat(azure.serverAddress()).isEqualTo(server.getHostName());
-    assertThat(azure.serverPort()).isEqualTo(server.getPort());
-    assertThat(azure.provider()).isEqualTo("azure.ai.openai");
+    assertThat(openAi.routing().serverAddress()).isEqualTo(server.getHostName());
+    assertThat(openAi.routing().serverPort()).isEqualTo(server.getPort());
+    assertThat(openAi.routing().provider()).isEqualTo("openai");
+    assertThat(azure.routing().serverAddress()).isEqualTo(server.getHostName());
+    assertThat(azure.routing().serverPort()).isEqualTo(server.getPort());
+    assertThat(azure.routing().provider()).isEqualTo("azure.ai.openai");
   }
 
   @Test
@@ -98,8 +98,8 @@ class UsageExtractionTest {
         call("/v1/completions", "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say ok\"}");
 
     assertThat(event.operation()).isEqualTo(Operation.COMPLETIONS);
-    assertThat(event.usage()).isEqualTo(Usage.of(4, 1));
-    assertThat(event.inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(4, 1));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
   }
 
   @Test
@@ -116,8 +116,8 @@ class UsageExtractionTest {
             "{\"model\":\"text-embedding-3-small\",\"input\":\"The food was delicious\"}");
 
     assertThat(event.operation()).isEqualTo(Operation.EMBEDDINGS);
-    assertThat(event.usage()).isEqualTo(new Usage(8, 0, 8, 0, 0));
-    assertThat(event.settledTokens()).isEqualTo(8);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(8, 0, 8, 0, 0));
+    assertThat(event.limits().settledTokens()).isEqualTo(8);
   }
 
   @Test
@@ -134,7 +134,7 @@ class UsageExtractionTest {
     GatewayEvent event = call("/v1/responses", "{\"model\":\"gpt-4.1\",\"input\":\"Hi\"}");
 
     assertThat(event.operation()).isEqualTo(Operation.RESPONSES);
-    assertThat(event.usage()).isEqualTo(new Usage(36, 87, 123, 12, 40));
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(36, 87, 123, 12, 40));
     assertThat(event.responseModel()).isEqualTo("gpt-4.1-2025-04-14");
   }
 
@@ -148,7 +148,7 @@ class UsageExtractionTest {
             "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 
     assertThat(event.requestedModel()).isEqualTo("prod-gpt4o");
-    assertThat(event.usage().totalTokens()).isEqualTo(12);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(12);
   }
 
   @Test
@@ -161,10 +161,10 @@ class UsageExtractionTest {
 
     GatewayEvent event = call("/v1/chat/completions", chatRequest("gpt-4o", "Hi", ""));
 
-    assertThat(event.inputSource()).isEqualTo(UsageSource.ESTIMATED);
-    assertThat(event.usageEstimated()).isTrue();
-    assertThat(event.usage().outputTokens()).isEqualTo(3);
-    assertThat(event.usage().inputTokens()).isEqualTo(8); // 3 + "user" + "Hi" + 3 priming
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(3);
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(8); // 3 + "user" + "Hi" + 3 priming
   }
 
   @Test
@@ -193,6 +193,6 @@ class UsageExtractionTest {
     }
 
     // 1000 x 2.50 / 1e6 + 300 x 10.00 / 1e6 = 0.0025 + 0.003
-    assertThat(events.next().cost()).isEqualByComparingTo("0.0055");
+    assertThat(events.next().usage().cost()).isEqualByComparingTo("0.0055");
   }
 }

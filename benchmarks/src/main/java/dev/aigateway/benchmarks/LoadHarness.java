@@ -497,7 +497,7 @@ public final class LoadHarness {
     @Override
     public void onEvent(GatewayEvent event) {
       calls.increment();
-      if (event.outputSource() == UsageSource.REPORTED) {
+      if (event.usage().outputSource() == UsageSource.REPORTED) {
         reported.increment();
       }
       if (event.outcome() != CallOutcome.SUCCESS) {

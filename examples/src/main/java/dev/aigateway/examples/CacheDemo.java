@@ -1,5 +1,6 @@
 package dev.aigateway.examples;
 
+import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
@@ -128,15 +129,14 @@ public final class CacheDemo {
       if (event == null) {
         throw new IllegalStateException("no event for " + step.prompt());
       }
-      outcomes.add(event.cacheOutcome());
-      saved += event.tokensSaved();
+      CacheInfo cache = event.cache();
+      outcomes.add(cache.outcome());
+      saved += cache.tokensSaved();
       String score =
-          Double.isNaN(event.cacheScore())
-              ? ""
-              : String.format(Locale.ROOT, "%.3f", event.cacheScore());
+          Double.isNaN(cache.score()) ? "" : String.format(Locale.ROOT, "%.3f", cache.score());
       String label =
-          event.cacheOutcome().label()
-              + (event.cacheGuard() == null ? "" : " (" + event.cacheGuard() + ")");
+          cache.outcome().label()
+              + (cache.guardObjection() == null ? "" : " (" + cache.guardObjection() + ")");
       out.printf(
           Locale.ROOT,
           "  %-46s %-7s %-24s %6s %6d %7d  %s [header: %s]%n",
@@ -145,7 +145,7 @@ public final class CacheDemo {
           label,
           score,
           millis,
-          event.tokensSaved(),
+          cache.tokensSaved(),
           step.what(),
           header);
     }

@@ -123,7 +123,7 @@ public final class Demo {
             .listener(event -> tallies.get(event.consumer()).add(event))
             .listener(
                 event -> {
-                  if (event.usageEstimated()) {
+                  if (event.usage().estimated()) {
                     estimated.increment();
                   }
                 })
@@ -355,7 +355,7 @@ public final class Demo {
       if (event.stream()) {
         streamed.increment();
       }
-      tokens.add(event.settledTokens());
+      tokens.add(event.limits().settledTokens());
     }
   }
 }

@@ -260,9 +260,9 @@ public final class FailoverDemo {
         System.nanoTime(),
         stream,
         status == 200 && complete,
-        event == null ? null : event.backendId(),
-        event == null ? null : event.failoverReason(),
-        event == null ? List.of() : event.attempts());
+        event == null ? null : event.routing().backendId(),
+        event == null ? null : event.routing().failoverReason(),
+        event == null ? List.of() : event.routing().attempts());
   }
 
   /** Where in the story a call was made. */

@@ -1,6 +1,6 @@
 package dev.aigateway.core.cache;
 
-import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Usage;
@@ -96,10 +96,10 @@ public final class CacheStage implements CallStage {
 
   @Override
   public void describe(GatewayEvent.Builder event) {
-    if (cache == null) {
-      event.cache(CacheOutcome.NONE, Double.NaN, null, 0);
-    } else {
-      event.cache(cache.outcome(), cache.score(), cache.guardObjection(), cache.tokensSaved());
-    }
+    event.cache(
+        cache == null
+            ? CacheInfo.NONE
+            : new CacheInfo(
+                cache.outcome(), cache.score(), cache.guardObjection(), cache.tokensSaved()));
   }
 }

@@ -3,6 +3,7 @@ package dev.aigateway.core.limit;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
+import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.api.spi.LimitCharge;
@@ -129,14 +130,17 @@ public final class LimitStage implements CallStage {
 
   @Override
   public void describe(GatewayEvent.Builder event) {
-    event
-        .counterKeys(counterKeys)
-        .reservedTokens(reservation.reservedTokens())
-        .rejectedLimit(rejectedLimit)
-        .limitOutcome(limitOutcome);
-    if (limitOutcome == LimitOutcome.STORE_FAILED) {
-      event.settledTokens(0); // nothing was charged
-    }
+    // Only a reservation is settled: a call no limit applied to, or one the store failed to
+    // reserve for, charged nothing.
+    boolean charged =
+        limitOutcome == LimitOutcome.SETTLED || limitOutcome == LimitOutcome.SETTLE_FAILED;
+    event.limits(
+        new LimitsInfo(
+            counterKeys,
+            reservation.reservedTokens(),
+            charged ? exchange.settledTokens() : 0,
+            rejectedLimit,
+            limitOutcome));
   }
 
   private ReserveResult reserve(List<LimitCharge> charges) {

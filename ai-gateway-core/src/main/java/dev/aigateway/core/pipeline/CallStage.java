@@ -18,7 +18,7 @@ import dev.aigateway.core.wire.ObservedBody;
  *       stage asks the body for what it needs at the end (a copy, the text).
  *   <li>{@link #end} in reverse order, exactly once for each stage whose {@code admit} ran, after
  *       the call's outcome and usage are known ({@link Exchange#outcome()}).
- *   <li>{@link #describe}, while the event is built: a stage adds what it knows of the call.
+ *   <li>{@link #describe}, while the event is built: a stage sets its group of the event.
  * </ol>
  *
  * <p>A stage never throws for a call: what can fail inside it (a store, a resolver, an embedding
@@ -40,7 +40,11 @@ public interface CallStage {
   /** The call has ended; its outcome and usage are on the exchange. */
   default void end() {}
 
-  /** Adds what this stage knows of the call to its event. */
+  /**
+   * Adds what this stage knows of the call to its event: its own group, set whole (for example
+   * {@code event.limits(...)}), left at its {@code NONE} value when the stage did nothing for the
+   * call.
+   */
   default void describe(GatewayEvent.Builder event) {}
 
   /** Makes a stage's part of one call. One per configured stage, held by the gateway. */

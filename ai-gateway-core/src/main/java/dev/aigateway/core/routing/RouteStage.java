@@ -3,6 +3,7 @@ package dev.aigateway.core.routing;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.adapter.Admission;
@@ -10,6 +11,7 @@ import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.wire.RequestView;
 import java.time.Clock;
 import java.util.function.Consumer;
 
@@ -79,15 +81,16 @@ public final class RouteStage implements CallStage {
   @Override
   public void describe(GatewayEvent.Builder event) {
     Backend backend = routing.backend();
-    event
-        .attempts(routing.attempts())
-        .failoverReason(routing.failoverReason())
-        .variant(routing.variant());
-    if (backend != null) {
-      event
-          .backendId(backend.id())
-          .provider(backend.flavor().providerName())
-          .server(backend.host(), backend.port());
-    }
+    RequestView request = exchange.request();
+    // Without a backend (rejected before one was chosen), the call's destination is the request's.
+    event.routing(
+        new RoutingInfo(
+            backend == null ? null : backend.id(),
+            routing.attempts(),
+            routing.failoverReason(),
+            routing.variant(),
+            backend == null ? request.provider() : backend.flavor().providerName(),
+            backend == null ? request.host() : backend.host(),
+            backend == null ? request.port() : backend.port()));
   }
 }

@@ -1,9 +1,16 @@
 package dev.aigateway.core.telemetry;
 
 import dev.aigateway.api.BreakerTransition;
+import dev.aigateway.api.CacheInfo;
+import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.LimitOutcome;
+import dev.aigateway.api.LimitsInfo;
+import dev.aigateway.api.RoutingInfo;
+import dev.aigateway.api.TimingInfo;
+import dev.aigateway.api.UsageInfo;
+import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +76,11 @@ public final class LoggingListener implements GatewayListener {
 
   /** The line this listener logs for an event. */
   public static String format(GatewayEvent e) {
+    UsageInfo usage = e.usage();
+    LimitsInfo limits = e.limits();
+    RoutingInfo routing = e.routing();
+    CacheInfo cache = e.cache();
+    TimingInfo timing = e.timing();
     StringBuilder line =
         new StringBuilder(192)
             .append("ai-gateway call=")
@@ -89,31 +101,31 @@ public final class LoggingListener implements GatewayListener {
         .append(" status=")
         .append(e.status())
         .append(" tokens=")
-        .append(e.usage().inputTokens())
+        .append(usage.tokens().inputTokens())
         .append('+')
-        .append(e.usage().outputTokens())
+        .append(usage.tokens().outputTokens())
         .append('=')
-        .append(e.usage().totalTokens())
-        .append(e.usageEstimated() ? " (estimated)" : "")
+        .append(usage.tokens().totalTokens())
+        .append(usage.estimated() ? " (estimated)" : "")
         .append(" reserved=")
-        .append(e.reservedTokens())
+        .append(limits.reservedTokens())
         .append(" settled=")
-        .append(e.settledTokens());
-    if (e.limitOutcome() == LimitOutcome.STORE_FAILED
-        || e.limitOutcome() == LimitOutcome.SETTLE_FAILED) {
-      line.append(" limit=").append(e.limitOutcome());
+        .append(limits.settledTokens());
+    if (limits.outcome() == LimitOutcome.STORE_FAILED
+        || limits.outcome() == LimitOutcome.SETTLE_FAILED) {
+      line.append(" limit=").append(limits.outcome());
     }
-    if (e.backendId() != null) {
+    if (routing.backendId() != null) {
       line.append(" backend=")
-          .append(e.backendId())
+          .append(routing.backendId())
           .append(" attempts=")
-          .append(e.attempts().size());
+          .append(routing.attempts().size());
     }
-    if (e.failoverReason() != null) {
-      line.append(" failover=\"").append(e.failoverReason()).append('"');
+    if (routing.failoverReason() != null) {
+      line.append(" failover=\"").append(routing.failoverReason()).append('"');
     }
-    if (e.variant() != null) {
-      line.append(" variant=").append(e.variant());
+    if (routing.variant() != null) {
+      line.append(" variant=").append(routing.variant());
     }
     if (e.rejection() != null) {
       line.append(" rejected=").append(e.rejection().headerValue());
@@ -121,21 +133,21 @@ public final class LoggingListener implements GatewayListener {
     if (e.errorType() != null) {
       line.append(" error=").append(e.errorType());
     }
-    if (e.cacheOutcome() != dev.aigateway.api.CacheOutcome.NONE) {
-      line.append(" cache=").append(e.cacheOutcome().label());
-      if (!Double.isNaN(e.cacheScore())) {
-        line.append(String.format(java.util.Locale.ROOT, "@%.3f", e.cacheScore()));
+    if (cache.outcome() != CacheOutcome.NONE) {
+      line.append(" cache=").append(cache.outcome().label());
+      if (!Double.isNaN(cache.score())) {
+        line.append(String.format(Locale.ROOT, "@%.3f", cache.score()));
       }
-      if (e.cacheGuard() != null) {
-        line.append(" guard=").append(e.cacheGuard());
+      if (cache.guardObjection() != null) {
+        line.append(" guard=").append(cache.guardObjection());
       }
-      if (e.tokensSaved() > 0) {
-        line.append(" saved=").append(e.tokensSaved());
+      if (cache.tokensSaved() > 0) {
+        line.append(" saved=").append(cache.tokensSaved());
       }
     }
-    line.append(" latency=").append(e.latency().toMillis()).append("ms");
-    if (e.timeToFirstChunk() != null) {
-      line.append(" ttfc=").append(e.timeToFirstChunk().toMillis()).append("ms");
+    line.append(" latency=").append(timing.latency().toMillis()).append("ms");
+    if (timing.timeToFirstChunk() != null) {
+      line.append(" ttfc=").append(timing.timeToFirstChunk().toMillis()).append("ms");
     }
     return line.toString();
   }

@@ -338,7 +338,7 @@ public final class PromptLog implements AutoCloseable {
             redactSafely(e.consumer()),
             redactSafely(e.requestedModel()),
             redactSafely(e.responseModel()),
-            redactSafely(e.backendId()));
+            redactSafely(e.routing().backendId()));
     for (int i = 0; i < count; i++) {
       logger.info(
           record(
@@ -366,7 +366,7 @@ public final class PromptLog implements AutoCloseable {
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
       g.writeStartObject();
       g.writeNumberField("call_id", e.callId());
-      g.writeStringField("started_at", e.startedAt().toString());
+      g.writeStringField("started_at", e.timing().startedAt().toString());
       g.writeStringField("consumer", f.consumer);
       g.writeStringField("operation", e.operation().conventionName());
       g.writeStringField("model", f.model);
@@ -375,12 +375,12 @@ public final class PromptLog implements AutoCloseable {
       g.writeBooleanField("stream", e.stream());
       g.writeNumberField("status", e.status());
       g.writeStringField("outcome", e.outcome().name());
-      g.writeNumberField("input_tokens", e.usage().inputTokens());
-      g.writeNumberField("output_tokens", e.usage().outputTokens());
-      g.writeNumberField("total_tokens", e.usage().totalTokens());
-      g.writeBooleanField("usage_estimated", e.usageEstimated());
-      if (e.cacheOutcome() != dev.aigateway.api.CacheOutcome.NONE) {
-        g.writeStringField("cache", e.cacheOutcome().label());
+      g.writeNumberField("input_tokens", e.usage().tokens().inputTokens());
+      g.writeNumberField("output_tokens", e.usage().tokens().outputTokens());
+      g.writeNumberField("total_tokens", e.usage().tokens().totalTokens());
+      g.writeBooleanField("usage_estimated", e.usage().estimated());
+      if (e.cache().outcome() != dev.aigateway.api.CacheOutcome.NONE) {
+        g.writeStringField("cache", e.cache().outcome().label());
       }
       g.writeStringField("request", request);
       g.writeStringField("completion", completion);

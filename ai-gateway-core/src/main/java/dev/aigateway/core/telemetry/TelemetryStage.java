@@ -1,10 +1,12 @@
 package dev.aigateway.core.telemetry;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.RoutingInfo;
+import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageInfo;
 import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.pipeline.CallStage;
@@ -105,28 +107,33 @@ public final class TelemetryStage implements CallStage {
     long now = System.nanoTime();
     event
         .callId(x.callId())
-        .startedAt(x.startedAt())
         .operation(request.operation())
         .consumer(x.consumer())
         .requestedModel(request.model())
         .responseModel(x.responseModel())
         .stream(x.stream())
-        .usage(x.usage(), x.usageSource(), x.usageSource())
-        .usageCapped(x.usageCapped())
-        .settledTokens(x.settledTokens())
         .status(x.status())
         .outcome(x.outcome())
         .rejection(x.rejection())
         .errorType(x.errorType())
-        .latency(Duration.ofNanos(now - x.startNanos()))
-        .timeToFirstChunk(
-            x.stream() && x.firstChunkNanos() != 0
-                ? Duration.ofNanos(x.firstChunkNanos() - x.startNanos())
-                : null)
-        .provider(providerOf(request))
-        .server(request.host(), request.port())
-        .gatewayTime(Duration.ofNanos(x.gatewayNanos()))
-        .cost(cost(x.responseModel(), x.usage()));
+        .usage(
+            new UsageInfo(
+                x.usage(),
+                x.usageSource(),
+                x.usageSource(),
+                x.usageCapped(),
+                cost(x.responseModel(), x.usage())))
+        .timing(
+            new TimingInfo(
+                x.startedAt(),
+                Duration.ofNanos(now - x.startNanos()),
+                x.stream() && x.firstChunkNanos() != 0
+                    ? Duration.ofNanos(x.firstChunkNanos() - x.startNanos())
+                    : null,
+                Duration.ofNanos(x.gatewayNanos())));
+    if (!x.route().pooled()) { // no routing stage: the call went where the application sent it
+      event.routing(RoutingInfo.direct(request.provider(), request.host(), request.port()));
+    }
   }
 
   /** Whether the prompt log takes this call; decided once, since it samples by call id. */
@@ -147,12 +154,6 @@ public final class TelemetryStage implements CallStage {
     Optional<BigDecimal> answered =
         responseModel == null ? Optional.empty() : prices.cost(responseModel, usage);
     return answered.or(() -> prices.cost(exchange.request().model(), usage)).orElse(null);
-  }
-
-  /** The provider a direct call went to, told by its path (a routed call's backend says). */
-  private static String providerOf(RequestView request) {
-    boolean azure = request.deployment() != null || request.encodedPath().contains("/openai/");
-    return azure ? BackendFlavor.AZURE_OPENAI.providerName() : BackendFlavor.OPENAI.providerName();
   }
 
   /** What the application asked, for the prompt log: the body's content fields as JSON. */

@@ -54,11 +54,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>What it counts.</b> Each event counts once in its hourly, daily and monthly row, keyed by
  * its consumer and its model (the model the backend named, else the one requested, else {@value
- * #UNKNOWN_MODEL}), in the window that contains {@link GatewayEvent#startedAt()}. Usage the backend
- * reported goes into the token columns; usage the gateway estimated goes into {@link
- * LedgerEntry#estimatedTokens()} and {@link LedgerEntry#estimatedCost()} only. Rejected and failed
- * calls count as calls and add no tokens. Cost comes from the optional {@link PriceTable} (the
- * response model's price, else the requested model's); it is exact and never rounded.
+ * #UNKNOWN_MODEL}), in the window that contains {@link dev.aigateway.api.TimingInfo#startedAt()}.
+ * Usage the backend reported goes into the token columns; usage the gateway estimated goes into
+ * {@link LedgerEntry#estimatedTokens()} and {@link LedgerEntry#estimatedCost()} only. Rejected and
+ * failed calls count as calls and add no tokens. Cost comes from the optional {@link PriceTable}
+ * (the response model's price, else the requested model's); it is exact and never rounded.
  *
  * <p><b>Concurrency.</b> Each row is an immutable tally replaced atomically ({@link
  * ConcurrentHashMap#merge}), so totals, costs included, are exact under any number of threads.
@@ -137,7 +137,7 @@ public final class UsageLedger implements GatewayListener {
   }
 
   private void record(GatewayEvent event) {
-    Instant at = event.startedAt();
+    Instant at = event.timing().startedAt();
     String model = modelOf(event);
     UsageTotals delta = UsageTotals.of(event, priceOf(event));
     advance(at);

@@ -29,9 +29,9 @@ record UsageTotals(
 
   /** One call's contribution; {@code price} is null when its model has no price. */
   static UsageTotals of(GatewayEvent event, Price price) {
-    Usage usage = event.usage();
-    UsageSource in = event.inputSource();
-    UsageSource out = event.outputSource();
+    Usage usage = event.usage().tokens();
+    UsageSource in = event.usage().inputSource();
+    UsageSource out = event.usage().outputSource();
     boolean anyReported = in == UsageSource.REPORTED || out == UsageSource.REPORTED;
     boolean anyEstimated = in == UsageSource.ESTIMATED || out == UsageSource.ESTIMATED;
     Usage reported;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.Operation;
@@ -267,6 +268,15 @@ public final class RequestView implements LlmRequest {
   /** The port the application addressed (see {@link ClientRequest#port()}). */
   public int port() {
     return request.port();
+  }
+
+  /**
+   * The provider the application addressed, as the OpenTelemetry GenAI conventions name it, told by
+   * the path: Azure OpenAI for a deployment or {@code /openai/} path, else OpenAI.
+   */
+  public String provider() {
+    boolean azure = deployment() != null || encodedPath().contains("/openai/");
+    return azure ? BackendFlavor.AZURE_OPENAI.providerName() : BackendFlavor.OPENAI.providerName();
   }
 
   /** The raw path the application addressed (see {@link ClientRequest#encodedPath()}). */

@@ -146,7 +146,7 @@ class AttemptLoopTest {
 
     assertThat(answer.response().backendId).isEqualTo("b");
     assertThat(sender.replies.get(0).discarded).isTrue();
-    assertThat(onlyEvent().attempts())
+    assertThat(onlyEvent().routing().attempts())
         .extracting(a -> a.backendId() + ":" + a.status())
         .containsExactly("a:503", "b:200");
     assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.SUCCESS);
@@ -163,8 +163,9 @@ class AttemptLoopTest {
 
     assertThat(answer.response().backendId).isEqualTo("b");
     GatewayEvent event = onlyEvent();
-    assertThat(event.attempts().get(0).errorType()).isEqualTo("java.lang.NumberFormatException");
-    assertThat(event.failoverReason()).isEqualTo("NumberFormatException from a");
+    assertThat(event.routing().attempts().get(0).errorType())
+        .isEqualTo("java.lang.NumberFormatException");
+    assertThat(event.routing().failoverReason()).isEqualTo("NumberFormatException from a");
   }
 
   @Test
@@ -255,7 +256,7 @@ class AttemptLoopTest {
     read(answer.body());
 
     assertThat(sender.backendsTried()).containsExactly("b");
-    assertThat(onlyEvent().attempts().get(0).errorType())
+    assertThat(onlyEvent().routing().attempts().get(0).errorType())
         .isEqualTo(IllegalArgumentException.class.getName());
     assertThat(onlyEvent().toString()).doesNotContain("SECRET");
   }
@@ -347,7 +348,7 @@ class AttemptLoopTest {
     assertThat(sender.replies.get(0).discarded).isTrue();
     GatewayEvent event = onlyEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.attempts())
+    assertThat(event.routing().attempts())
         .extracting(a -> a.backendId() + ":" + a.errorType())
         .containsExactly("a:java.io.IOException", "b:null");
   }
@@ -361,7 +362,8 @@ class AttemptLoopTest {
     AttemptLoop.Answer<ScriptedSender.Reply> answer = send(routed(pool("a", "b")), STREAMED_CHAT);
 
     assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
-    assertThat(onlyEvent().attempts().get(0).errorType()).isEqualTo(EOFException.class.getName());
+    assertThat(onlyEvent().routing().attempts().get(0).errorType())
+        .isEqualTo(EOFException.class.getName());
   }
 
   @Test
@@ -388,7 +390,7 @@ class AttemptLoopTest {
 
     assertThat(read(answer.body())).isEqualTo(SEEN_STREAM);
     assertThat(sender.replies.get(0).deadlines).containsExactly(Duration.ofSeconds(5));
-    assertThat(onlyEvent().failoverReason()).isEqualTo("SocketTimeoutException from a");
+    assertThat(onlyEvent().routing().failoverReason()).isEqualTo("SocketTimeoutException from a");
   }
 
   @Test

@@ -65,10 +65,10 @@ class GovernedCallTest {
     assertThat(events).hasSize(1);
     GatewayEvent event = events.get(0);
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.outputSource()).isEqualTo(UsageSource.REPORTED);
-    assertThat(event.settledTokens()).isEqualTo(10);
-    assertThat(event.reservedTokens()).isGreaterThan(10);
-    assertThat(event.counterKeys()).containsEntry("consumer", AiGateway.ANONYMOUS);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.limits().settledTokens()).isEqualTo(10);
+    assertThat(event.limits().reservedTokens()).isGreaterThan(10);
+    assertThat(event.limits().counterKeys()).containsEntry("consumer", AiGateway.ANONYMOUS);
   }
 
   @Test
@@ -100,8 +100,8 @@ class GovernedCallTest {
             event -> {
               assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
               assertThat(event.rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
-              assertThat(event.gatewayTime()).isPositive();
-              assertThat(event.cacheOutcome()).isEqualTo(CacheOutcome.NONE);
+              assertThat(event.timing().gatewayTime()).isPositive();
+              assertThat(event.cache().outcome()).isEqualTo(CacheOutcome.NONE);
             });
   }
 
@@ -116,8 +116,8 @@ class GovernedCallTest {
 
     assertThat(hit.cachedAnswer()).isNotNull();
     assertThat(events).hasSize(2);
-    assertThat(events.get(1).cacheOutcome()).isEqualTo(CacheOutcome.EXACT_HIT);
-    assertThat(events.get(1).gatewayTime()).isPositive();
+    assertThat(events.get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(events.get(1).timing().gatewayTime()).isPositive();
   }
 
   @Test
@@ -155,7 +155,7 @@ class GovernedCallTest {
         .satisfies(
             event -> {
               assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
-              assertThat(event.settledTokens()).isZero();
+              assertThat(event.limits().settledTokens()).isZero();
             });
     assertThat(begin(gateway).admit().admitted()).isTrue();
   }

@@ -165,10 +165,10 @@ class TokenStoreFailureTest {
     assertThat(admission.responseHeaders()).doesNotContainKeys("x-remaining", "x-consumed");
     GatewayEvent event = onlyEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(event.limitOutcome()).isEqualTo(LimitOutcome.STORE_FAILED);
-    assertThat(event.reservedTokens()).isZero();
-    assertThat(event.settledTokens()).isZero();
-    assertThat(event.usage().totalTokens()).isEqualTo(9);
+    assertThat(event.limits().outcome()).isEqualTo(LimitOutcome.STORE_FAILED);
+    assertThat(event.limits().reservedTokens()).isZero();
+    assertThat(event.limits().settledTokens()).isZero();
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(9);
     assertThat(store.settlements).isEmpty();
     assertThat(LoggingListener.format(event)).contains(" settled=0 limit=STORE_FAILED");
   }
@@ -181,7 +181,7 @@ class TokenStoreFailureTest {
     Admission admission = call(gateway(store));
 
     assertThat(admission.admitted()).isTrue();
-    assertThat(onlyEvent().limitOutcome()).isEqualTo(LimitOutcome.STORE_FAILED);
+    assertThat(onlyEvent().limits().outcome()).isEqualTo(LimitOutcome.STORE_FAILED);
   }
 
   @Test
@@ -194,7 +194,7 @@ class TokenStoreFailureTest {
 
     call(gateway(store));
 
-    assertThat(onlyEvent().limitOutcome()).isEqualTo(LimitOutcome.STORE_FAILED);
+    assertThat(onlyEvent().limits().outcome()).isEqualTo(LimitOutcome.STORE_FAILED);
   }
 
   @Test
@@ -239,8 +239,8 @@ class TokenStoreFailureTest {
     Admission admission = assertTimeoutPreemptively(BLOCK.dividedBy(2), () -> call(gateway));
 
     assertThat(admission.admitted()).isTrue();
-    assertThat(onlyEvent().limitOutcome()).isEqualTo(LimitOutcome.STORE_FAILED);
-    assertThat(onlyEvent().settledTokens()).isZero();
+    assertThat(onlyEvent().limits().outcome()).isEqualTo(LimitOutcome.STORE_FAILED);
+    assertThat(onlyEvent().limits().settledTokens()).isZero();
   }
 
   @Test
@@ -295,8 +295,8 @@ class TokenStoreFailureTest {
     call(gateway(store));
 
     GatewayEvent event = onlyEvent();
-    assertThat(event.limitOutcome()).isEqualTo(LimitOutcome.SETTLE_FAILED);
-    assertThat(event.reservedTokens()).isEqualTo(108);
+    assertThat(event.limits().outcome()).isEqualTo(LimitOutcome.SETTLE_FAILED);
+    assertThat(event.limits().reservedTokens()).isEqualTo(108);
     assertThat(event.toString()).contains("limit=SETTLE_FAILED");
   }
 
@@ -307,8 +307,8 @@ class TokenStoreFailureTest {
     Admission admission = call(gateway(store));
 
     assertThat(admission.responseHeaders()).containsEntry("x-remaining", "892");
-    assertThat(onlyEvent().limitOutcome()).isEqualTo(LimitOutcome.SETTLED);
-    assertThat(onlyEvent().settledTokens()).isEqualTo(9);
+    assertThat(onlyEvent().limits().outcome()).isEqualTo(LimitOutcome.SETTLED);
+    assertThat(onlyEvent().limits().settledTokens()).isEqualTo(9);
     assertThat(store.settlements).containsExactly(9L);
   }
 
@@ -318,7 +318,7 @@ class TokenStoreFailureTest {
 
     call(gateway);
 
-    assertThat(onlyEvent().limitOutcome()).isEqualTo(LimitOutcome.NONE);
+    assertThat(onlyEvent().limits().outcome()).isEqualTo(LimitOutcome.NONE);
   }
 
   @Test

@@ -4,7 +4,9 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +22,7 @@ final class LedgerEvents {
   /** A successful call whose usage the backend reported. */
   static GatewayEvent reported(String consumer, String model, Instant at, Usage usage) {
     return base(consumer, model, at)
-        .usage(usage, UsageSource.REPORTED, UsageSource.REPORTED)
+        .usage(new UsageInfo(usage, UsageSource.REPORTED, UsageSource.REPORTED, false, null))
         .outcome(CallOutcome.SUCCESS)
         .status(200)
         .build();
@@ -29,7 +31,7 @@ final class LedgerEvents {
   /** A truncated call whose usage the gateway had to count itself. */
   static GatewayEvent estimated(String consumer, String model, Instant at, Usage usage) {
     return base(consumer, model, at)
-        .usage(usage, UsageSource.ESTIMATED, UsageSource.ESTIMATED)
+        .usage(new UsageInfo(usage, UsageSource.ESTIMATED, UsageSource.ESTIMATED, false, null))
         .outcome(CallOutcome.TRUNCATED)
         .status(200)
         .build();
@@ -38,7 +40,7 @@ final class LedgerEvents {
   /** A call a quota rejected: no backend, no usage. */
   static GatewayEvent rejected(String consumer, String model, Instant at) {
     return base(consumer, model, at)
-        .usage(Usage.ZERO, UsageSource.NONE, UsageSource.NONE)
+        .usage(new UsageInfo(Usage.ZERO, UsageSource.NONE, UsageSource.NONE, false, null))
         .outcome(CallOutcome.REJECTED)
         .rejection(RejectionReason.TOKEN_QUOTA)
         .status(403)
@@ -48,10 +50,9 @@ final class LedgerEvents {
   static GatewayEvent.Builder base(String consumer, String model, Instant at) {
     return GatewayEvent.builder()
         .callId(IDS.incrementAndGet())
-        .startedAt(at)
+        .timing(new TimingInfo(at, Duration.ofMillis(42), null, Duration.ZERO))
         .operation(Operation.CHAT_COMPLETIONS)
         .consumer(consumer)
-        .requestedModel(model)
-        .latency(Duration.ofMillis(42));
+        .requestedModel(model);
   }
 }

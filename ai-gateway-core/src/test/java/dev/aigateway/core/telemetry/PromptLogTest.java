@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Operation;
+import dev.aigateway.api.RoutingInfo;
+import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.testing.CapturingLogger;
@@ -44,14 +47,18 @@ class PromptLogTest {
   private static GatewayEvent event(long callId, String consumer, String model) {
     return GatewayEvent.builder()
         .callId(callId)
-        .startedAt(Instant.parse("2025-03-01T12:00:00Z"))
+        .timing(
+            new TimingInfo(
+                Instant.parse("2025-03-01T12:00:00Z"), Duration.ZERO, null, Duration.ZERO))
         .operation(Operation.CHAT_COMPLETIONS)
         .consumer(consumer)
         .requestedModel(model)
         .responseModel(model + "-2024-08-06")
-        .backendId("ptu-east")
+        .routing(new RoutingInfo("ptu-east", List.of(), null, null, null, null, 0))
         .stream(true)
-        .usage(Usage.of(12, 30), UsageSource.REPORTED, UsageSource.ESTIMATED)
+        .usage(
+            new UsageInfo(
+                Usage.of(12, 30), UsageSource.REPORTED, UsageSource.ESTIMATED, false, null))
         .status(200)
         .outcome(CallOutcome.SUCCESS)
         .build();
@@ -118,7 +125,7 @@ class PromptLogTest {
     GatewayEvent rejected =
         GatewayEvent.builder()
             .callId(3)
-            .startedAt(Instant.EPOCH)
+            .timing(new TimingInfo(Instant.EPOCH, Duration.ZERO, null, Duration.ZERO))
             .operation(Operation.EMBEDDINGS)
             .consumer("team-a")
             .status(429)
@@ -369,11 +376,19 @@ class PromptLogTest {
     GatewayEvent leaky =
         GatewayEvent.builder()
             .callId(1)
-            .startedAt(Instant.EPOCH)
+            .timing(new TimingInfo(Instant.EPOCH, Duration.ZERO, null, Duration.ZERO))
             .operation(Operation.CHAT_COMPLETIONS)
             .consumer(SECRET_KEY)
             .requestedModel("gpt-4o")
-            .backendId("https://x/?api-key=0123456789abcdef0123456789abcdef")
+            .routing(
+                new RoutingInfo(
+                    "https://x/?api-key=0123456789abcdef0123456789abcdef",
+                    List.of(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    0))
             .outcome(CallOutcome.SUCCESS)
             .build();
 

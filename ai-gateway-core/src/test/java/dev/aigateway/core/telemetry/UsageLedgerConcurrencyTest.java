@@ -88,14 +88,14 @@ class UsageLedgerConcurrencyTest {
     BigDecimal cost = BigDecimal.ZERO;
     BigDecimal estimatedCost = BigDecimal.ZERO;
     for (GatewayEvent e : EVENTS) {
-      Usage u = e.usage();
-      if (e.inputSource() == UsageSource.REPORTED) {
+      Usage u = e.usage().tokens();
+      if (e.usage().inputSource() == UsageSource.REPORTED) {
         input += u.inputTokens();
         cached += u.cachedInputTokens();
         output += u.outputTokens();
         total += u.totalTokens();
         cost = cost.add(PRICES.cost(e.requestedModel(), u).orElseThrow());
-      } else if (e.inputSource() == UsageSource.ESTIMATED) {
+      } else if (e.usage().inputSource() == UsageSource.ESTIMATED) {
         estimated += u.totalTokens();
         estimatedCost = estimatedCost.add(PRICES.cost(e.requestedModel(), u).orElseThrow());
       }
@@ -139,12 +139,17 @@ class UsageLedgerConcurrencyTest {
               + "|"
               + e.requestedModel()
               + "|"
-              + (e.startedAt().isBefore(Instant.parse("2025-02-01T00:00:00Z")) ? "01" : "02");
+              + (e.timing().startedAt().isBefore(Instant.parse("2025-02-01T00:00:00Z"))
+                  ? "01"
+                  : "02");
       long[] sums = tokens.computeIfAbsent(key, k -> new long[2]);
       sums[0]++;
-      if (e.inputSource() == UsageSource.REPORTED) {
-        sums[1] += e.usage().totalTokens();
-        costs.merge(key, PRICES.cost(e.requestedModel(), e.usage()).orElseThrow(), BigDecimal::add);
+      if (e.usage().inputSource() == UsageSource.REPORTED) {
+        sums[1] += e.usage().tokens().totalTokens();
+        costs.merge(
+            key,
+            PRICES.cost(e.requestedModel(), e.usage().tokens()).orElseThrow(),
+            BigDecimal::add);
       }
     }
     List<LedgerEntry> months =

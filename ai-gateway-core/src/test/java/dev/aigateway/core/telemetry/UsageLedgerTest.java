@@ -12,6 +12,7 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -152,7 +153,12 @@ class UsageLedgerTest {
       ledger.onEvent(
           base("team-a", "gpt-4o", T)
               .usage(
-                  new Usage(1_000, 300, 1_300, 200, 0), UsageSource.REPORTED, UsageSource.ESTIMATED)
+                  new UsageInfo(
+                      new Usage(1_000, 300, 1_300, 200, 0),
+                      UsageSource.REPORTED,
+                      UsageSource.ESTIMATED,
+                      false,
+                      null))
               .outcome(CallOutcome.TRUNCATED)
               .build());
 
@@ -191,7 +197,9 @@ class UsageLedgerTest {
       ledger.onEvent(
           base("team-a", "gpt-4o", T)
               .responseModel("gpt-4o-2024-11-20")
-              .usage(Usage.of(1, 1), UsageSource.REPORTED, UsageSource.REPORTED)
+              .usage(
+                  new UsageInfo(
+                      Usage.of(1, 1), UsageSource.REPORTED, UsageSource.REPORTED, false, null))
               .outcome(CallOutcome.SUCCESS)
               .build());
       ledger.onEvent(reported("team-a", "gpt-4o", T, Usage.of(2, 2)));
@@ -208,7 +216,13 @@ class UsageLedgerTest {
       ledger.onEvent(
           base("team-a", "gpt-4o", T)
               .responseModel("gpt-4o-2024-11-20")
-              .usage(Usage.of(1_000_000, 0), UsageSource.REPORTED, UsageSource.REPORTED)
+              .usage(
+                  new UsageInfo(
+                      Usage.of(1_000_000, 0),
+                      UsageSource.REPORTED,
+                      UsageSource.REPORTED,
+                      false,
+                      null))
               .outcome(CallOutcome.SUCCESS)
               .build());
 
@@ -223,7 +237,13 @@ class UsageLedgerTest {
       ledger.onEvent(
           base("team-a", "gpt-4o-mini", T)
               .responseModel("gpt-4o-mini-2024-07-18")
-              .usage(Usage.of(1_234_567, 0), UsageSource.REPORTED, UsageSource.REPORTED)
+              .usage(
+                  new UsageInfo(
+                      Usage.of(1_234_567, 0),
+                      UsageSource.REPORTED,
+                      UsageSource.REPORTED,
+                      false,
+                      null))
               .outcome(CallOutcome.SUCCESS)
               .build());
 

@@ -1,0 +1,29 @@
+package dev.aigateway.api;
+
+import java.util.Objects;
+
+/**
+ * What the response cache did for one governed call: the cache stage's part of its {@link
+ * GatewayEvent} ({@link GatewayEvent#cache()}). {@link #NONE} when the gateway has no cache, the
+ * call's operation is not one the cache serves, or the call ended before the cache was consulted.
+ *
+ * @param outcome what the cache did ({@link CacheOutcome#NONE} when it did nothing)
+ * @param score the cosine similarity of the nearest cached prompt for a semantic hit or guarded
+ *     miss (the one served, or the best one the guard refused), or {@code NaN} when the semantic
+ *     cache compared nothing
+ * @param guardObjection the false-hit guard's objection for a {@link CacheOutcome#GUARDED_MISS} (a
+ *     category such as {@code negation}, {@code number}, {@code entity}), else null; never prompt
+ *     text
+ * @param tokensSaved the tokens a hit saved (the total tokens the cached answer cost when it was
+ *     first produced); 0 for anything but a hit
+ */
+public record CacheInfo(
+    CacheOutcome outcome, double score, String guardObjection, long tokensSaved) {
+
+  /** The cache did nothing for the call. */
+  public static final CacheInfo NONE = new CacheInfo(CacheOutcome.NONE, Double.NaN, null, 0);
+
+  public CacheInfo {
+    Objects.requireNonNull(outcome, "outcome");
+  }
+}
