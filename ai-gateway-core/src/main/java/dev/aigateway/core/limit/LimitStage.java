@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The token-limit stage: charges the call's estimate to every applicable limit, all or none, before
@@ -49,7 +50,7 @@ public final class LimitStage implements CallStage {
    *
    * @param storeTimeout how long a call waits for a store other than the in-memory one
    */
-  public static CallStage.Factory of(
+  public static CallStage.@Nullable Factory of(
       List<TokenLimit> limits, TokenLimitStore store, Duration storeTimeout) {
     if (limits.isEmpty()) {
       return null;
@@ -59,7 +60,7 @@ public final class LimitStage implements CallStage {
   }
 
   @Override
-  public Admission admit() {
+  public @Nullable Admission admit() {
     String consumer = exchange.consumer();
     List<LimitCharge> charges = new ArrayList<>();
     List<TokenLimit> owners = new ArrayList<>();

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,7 @@ public final class CallRouting {
       long callStartNanos,
       Operation operation,
       LongSupplier estimate,
-      Function<String, byte[]> bodyFor) {
+      Function<@Nullable String, byte[]> bodyFor) {
     this.router = router;
     this.clock = clock;
     this.callId = callId;
@@ -90,7 +91,8 @@ public final class CallRouting {
    *
    * @param resolve resolves a key for this call, null when the resolver failed
    */
-  public Rejection route(String model, String consumer, Function<KeyResolver, String> resolve) {
+  public @Nullable Rejection route(
+      @Nullable String model, String consumer, Function<KeyResolver, @Nullable String> resolve) {
     TrafficSplit split = router.pool().splitFor(model);
     variant = split == null ? null : split.variantFor(consumer);
     routedModel = variant != null ? variant : model;
@@ -111,7 +113,7 @@ public final class CallRouting {
    * Where to send the call now: the attempt prepared by {@link #retryAfterResponse} or {@link
    * #retryAfterFailure}, else the first one. Null when no backend can take it.
    */
-  public AttemptPlan next() {
+  public @Nullable AttemptPlan next() {
     if (pendingPlan != null) {
       AttemptPlan plan = pendingPlan;
       pendingPlan = null;
@@ -180,7 +182,7 @@ public final class CallRouting {
    * left), so the stream need not be held; zero when it may take as long as it takes (a timeout
    * would leave no time for another attempt); else the failover's first-event timeout.
    */
-  public Duration firstEventTimeout() {
+  public @Nullable Duration firstEventTimeout() {
     Failover failover = router.pool().failover();
     if (attempts.size() + 1 >= failover.maxAttempts()) {
       return null;
@@ -215,17 +217,17 @@ public final class CallRouting {
   }
 
   /** The model after the traffic split: the variant, or the model asked for. */
-  public String routedModel() {
+  public @Nullable String routedModel() {
     return routedModel;
   }
 
   /** The traffic-split variant, or null. */
-  public String variant() {
+  public @Nullable String variant() {
     return variant;
   }
 
   /** The backend of the last attempt, or null before any. */
-  public Backend backend() {
+  public @Nullable Backend backend() {
     return current == null ? null : current.backend();
   }
 
@@ -235,7 +237,7 @@ public final class CallRouting {
   }
 
   /** Why the call first moved on to another attempt, or null. */
-  public String failoverReason() {
+  public @Nullable String failoverReason() {
     return failoverReason;
   }
 

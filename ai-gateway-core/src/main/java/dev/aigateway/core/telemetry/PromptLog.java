@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,7 +162,8 @@ public final class PromptLog implements AutoCloseable {
    * @param requestContent the request's messages (or body) as text; may be null
    * @param completion the completion, assembled from the chunks for streams; may be null
    */
-  public void log(GatewayEvent event, String requestContent, String completion) {
+  public void log(
+      GatewayEvent event, @Nullable String requestContent, @Nullable String completion) {
     try {
       if (event == null || !wants(event.consumer(), event.requestedModel(), event.callId())) {
         return;
