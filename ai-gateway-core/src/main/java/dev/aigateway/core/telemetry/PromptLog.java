@@ -253,7 +253,7 @@ public final class PromptLog implements AutoCloseable {
    * Splits text into pieces of at most {@code maxBytes} UTF-8 bytes, never inside a code point.
    * Null gives one null piece, so a record still says there was no text.
    */
-  static List<String> parts(String text, int maxBytes) {
+  static List<@Nullable String> parts(@Nullable String text, int maxBytes) {
     if (text == null || text.length() <= maxBytes / 3) { // no char takes more than 3 bytes
       return Collections.singletonList(text);
     }
