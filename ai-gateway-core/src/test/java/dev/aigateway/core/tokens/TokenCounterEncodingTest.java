@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -232,6 +233,31 @@ class TokenCounterEncodingTest {
 
   private static com.knuddels.jtokkit.api.Encoding cl100k() {
     return REGISTRY.getEncoding(com.knuddels.jtokkit.api.EncodingType.CL100K_BASE);
+  }
+
+  @ParameterizedTest
+  @EnumSource(TokenEncoding.class)
+  void eachEncodingCountsAsTheTiktokenEncodingOfItsName(TokenEncoding encoding) {
+    String text = "Hello, wörld! 12345 数据 <|endoftext|>";
+
+    assertThat(counter.countText(encoding, text))
+        .isEqualTo(
+            REGISTRY.getEncoding(encoding.encodingName()).orElseThrow().countTokensOrdinary(text));
+  }
+
+  @Test
+  void aCountInAModelsEncodingIsTheCountForTheModel() {
+    String text = "Concurrency is not parallelism.";
+
+    assertThat(counter.countText(TokenEncoding.CL100K_BASE, text))
+        .isEqualTo(counter.countText("gpt-4", text));
+    assertThat(counter.countText(TokenEncoding.CL100K_BASE, null)).isZero();
+  }
+
+  @Test
+  void imageTokensAreTheConfiguredBound() {
+    assertThat(counter.imageTokens()).isEqualTo(TokenCounter.DEFAULT_IMAGE_TOKENS);
+    assertThat(TokenCounter.builder().imageTokens(500).build().imageTokens()).isEqualTo(500);
   }
 
   @Test
