@@ -2,6 +2,7 @@ package dev.aigateway.api;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One try of a routed call against one backend, as its {@link GatewayEvent} records it.
@@ -11,7 +12,7 @@ import java.util.Objects;
  * @param errorType the failure (exception class name) when it did not answer, else null
  * @param duration from sending to the response headers (or the failure)
  */
-public record Attempt(String backendId, int status, String errorType, Duration duration) {
+public record Attempt(String backendId, int status, @Nullable String errorType, Duration duration) {
   public Attempt {
     Objects.requireNonNull(backendId, "backendId");
     Objects.requireNonNull(duration, "duration");

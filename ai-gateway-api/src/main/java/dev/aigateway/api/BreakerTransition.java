@@ -3,6 +3,7 @@ package dev.aigateway.api;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One state change of a backend's circuit breaker, delivered to {@link
@@ -30,7 +31,7 @@ public record BreakerTransition(
     BreakerState from,
     BreakerState to,
     Instant at,
-    Duration openFor,
+    @Nullable Duration openFor,
     String reason) {
 
   /** Validates the transition; {@code openFor} is required exactly when opening. */

@@ -1,6 +1,7 @@
 package dev.aigateway.api;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A call's own instructions to the response cache, like HTTP's {@code Cache-Control} request
@@ -44,7 +45,7 @@ public final class CacheControl {
    * no-store} count, others (such as {@code max-age=0}) are ignored. Null reads as {@link
    * #DEFAULT}.
    */
-  public static CacheControl parse(String header) {
+  public static CacheControl parse(@Nullable String header) {
     if (header == null || header.isBlank()) {
       return DEFAULT;
     }
@@ -62,7 +63,7 @@ public final class CacheControl {
   }
 
   /** Both controls' directives together. */
-  public CacheControl and(CacheControl other) {
+  public CacheControl and(@Nullable CacheControl other) {
     return other == null ? this : of(noCache || other.noCache, noStore || other.noStore);
   }
 

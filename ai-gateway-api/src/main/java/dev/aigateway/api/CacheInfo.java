@@ -1,6 +1,7 @@
 package dev.aigateway.api;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the response cache did for one governed call: the cache stage's part of its {@link
@@ -18,7 +19,7 @@ import java.util.Objects;
  *     first produced); 0 for anything but a hit
  */
 public record CacheInfo(
-    CacheOutcome outcome, double score, String guardObjection, long tokensSaved) {
+    CacheOutcome outcome, double score, @Nullable String guardObjection, long tokensSaved) {
 
   /** The cache did nothing for the call. */
   public static final CacheInfo NONE = new CacheInfo(CacheOutcome.NONE, Double.NaN, null, 0);

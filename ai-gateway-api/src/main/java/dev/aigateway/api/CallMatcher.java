@@ -1,5 +1,7 @@
 package dev.aigateway.api;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Decides which requests the gateway governs. A request it does not match passes through the
  * wrapped client untouched: no parsing, no buffering, no event.
@@ -17,5 +19,5 @@ public interface CallMatcher {
    * @param path the URL's encoded path, for example {@code /v1/chat/completions}
    * @return the match, or null when the gateway should not govern this request
    */
-  CallMatch match(String method, String path);
+  @Nullable CallMatch match(String method, String path);
 }

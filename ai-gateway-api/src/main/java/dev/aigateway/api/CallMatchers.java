@@ -2,6 +2,7 @@ package dev.aigateway.api;
 
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Ready-made {@link CallMatcher}s.
@@ -51,7 +52,7 @@ public final class CallMatchers {
     return (method, path) -> path.startsWith(pathPrefix) ? first.match(method, path) : null;
   }
 
-  private static CallMatch matchOpenAiOrAzure(String method, String path) {
+  private static @Nullable CallMatch matchOpenAiOrAzure(String method, String path) {
     if (!"POST".equals(method)) {
       return null;
     }
@@ -79,7 +80,7 @@ public final class CallMatchers {
     return at < 0 ? -1 : at + OPENAI_V1.length();
   }
 
-  private static Operation operationFor(String suffix) {
+  private static @Nullable Operation operationFor(String suffix) {
     String trimmed = suffix.endsWith("/") ? suffix.substring(0, suffix.length() - 1) : suffix;
     return OPERATIONS_BY_SUFFIX.get(trimmed);
   }

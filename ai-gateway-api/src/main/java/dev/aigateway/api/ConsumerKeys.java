@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Ready-made {@link KeyResolver}s that say who the consumer of a call is. They resolve any key of a
@@ -32,7 +33,7 @@ public final class ConsumerKeys {
     Set<String> headers = Set.of(name.toLowerCase(Locale.ROOT));
     return new KeyResolver() {
       @Override
-      public String resolve(LlmRequest request) {
+      public @Nullable String resolve(LlmRequest request) {
         String value = request.header(name);
         return value == null || value.isBlank() ? null : value.trim();
       }
@@ -87,8 +88,12 @@ public final class ConsumerKeys {
     };
   }
 
-  /** A value derived from a tag the application attached to the request. */
-  public static <T> KeyResolver tag(Class<T> type, Function<? super T, String> key) {
+  /**
+   * A value derived from a tag the application attached to the request; no key when the request has
+   * no such tag or {@code key} returns null.
+   */
+  public static <T> KeyResolver tag(
+      Class<T> type, Function<? super T, ? extends @Nullable String> key) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(key, "key");
     return request -> {
@@ -118,7 +123,7 @@ public final class ConsumerKeys {
     }
   }
 
-  private static String bearerToken(String authorization) {
+  private static @Nullable String bearerToken(@Nullable String authorization) {
     if (authorization == null) {
       return null;
     }
@@ -126,7 +131,7 @@ public final class ConsumerKeys {
     return trimmed.regionMatches(true, 0, "Bearer ", 0, 7) ? trimmed.substring(7) : null;
   }
 
-  private static void requireText(String value, String what) {
+  private static void requireText(@Nullable String value, String what) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(what + " must be non-blank but was '" + value + "'");
     }

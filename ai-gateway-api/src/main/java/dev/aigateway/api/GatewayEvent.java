@@ -2,6 +2,7 @@ package dev.aigateway.api;
 
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the gateway knows about one governed call once it has ended. Immutable. It never holds
@@ -34,13 +35,13 @@ public final class GatewayEvent {
   private final long callId;
   private final Operation operation;
   private final String consumer;
-  private final String requestedModel;
-  private final String responseModel;
+  private final @Nullable String requestedModel;
+  private final @Nullable String responseModel;
   private final boolean stream;
   private final int status;
   private final CallOutcome outcome;
-  private final RejectionReason rejection;
-  private final String errorType;
+  private final @Nullable RejectionReason rejection;
+  private final @Nullable String errorType;
   private final LimitsInfo limits;
   private final RoutingInfo routing;
   private final CacheInfo cache;
@@ -86,12 +87,12 @@ public final class GatewayEvent {
   }
 
   /** The model the application asked for, or null when the request named none. */
-  public String requestedModel() {
+  public @Nullable String requestedModel() {
     return requestedModel;
   }
 
   /** The model the backend (or the cached answer) said answered, or null when unknown. */
-  public String responseModel() {
+  public @Nullable String responseModel() {
     return responseModel;
   }
 
@@ -111,7 +112,7 @@ public final class GatewayEvent {
   }
 
   /** Why the gateway rejected the call, or null when it did not. */
-  public RejectionReason rejection() {
+  public @Nullable RejectionReason rejection() {
     return rejection;
   }
 
@@ -119,7 +120,7 @@ public final class GatewayEvent {
    * A low-cardinality error type: the exception class name for failures, the status code for
    * backend errors, the reason's header value for rejections; null on success.
    */
-  public String errorType() {
+  public @Nullable String errorType() {
     return errorType;
   }
 
@@ -239,13 +240,13 @@ public final class GatewayEvent {
     private long callId;
     private Operation operation;
     private String consumer;
-    private String requestedModel;
-    private String responseModel;
+    private @Nullable String requestedModel;
+    private @Nullable String responseModel;
     private boolean stream;
     private int status;
     private CallOutcome outcome;
-    private RejectionReason rejection;
-    private String errorType;
+    private @Nullable RejectionReason rejection;
+    private @Nullable String errorType;
     private LimitsInfo limits = LimitsInfo.NONE;
     private RoutingInfo routing = RoutingInfo.NONE;
     private CacheInfo cache = CacheInfo.NONE;
@@ -273,13 +274,13 @@ public final class GatewayEvent {
     }
 
     /** See {@link GatewayEvent#requestedModel()}. */
-    public Builder requestedModel(String requestedModel) {
+    public Builder requestedModel(@Nullable String requestedModel) {
       this.requestedModel = requestedModel;
       return this;
     }
 
     /** See {@link GatewayEvent#responseModel()}. */
-    public Builder responseModel(String responseModel) {
+    public Builder responseModel(@Nullable String responseModel) {
       this.responseModel = responseModel;
       return this;
     }
@@ -303,13 +304,13 @@ public final class GatewayEvent {
     }
 
     /** See {@link GatewayEvent#rejection()}. */
-    public Builder rejection(RejectionReason rejection) {
+    public Builder rejection(@Nullable RejectionReason rejection) {
       this.rejection = rejection;
       return this;
     }
 
     /** See {@link GatewayEvent#errorType()}. */
-    public Builder errorType(String errorType) {
+    public Builder errorType(@Nullable String errorType) {
       this.errorType = errorType;
       return this;
     }

@@ -3,6 +3,7 @@ package dev.aigateway.api;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown from {@code Call.execute()} (or passed to {@code Callback.onFailure}) instead of a
@@ -14,14 +15,15 @@ public class GatewayRejectedException extends IOException {
   private static final long serialVersionUID = 1L;
 
   private final RejectionReason reason;
-  private final Duration retryAfter;
+  private final @Nullable Duration retryAfter;
 
   /**
    * @param message what happened and what to do, free of secrets
    * @param reason why the call was rejected
    * @param retryAfter how long to wait before trying again, or null when waiting will not help
    */
-  public GatewayRejectedException(String message, RejectionReason reason, Duration retryAfter) {
+  public GatewayRejectedException(
+      String message, RejectionReason reason, @Nullable Duration retryAfter) {
     super(message);
     this.reason = Objects.requireNonNull(reason, "reason");
     this.retryAfter = retryAfter;
@@ -38,7 +40,7 @@ public class GatewayRejectedException extends IOException {
   }
 
   /** How long to wait before the same call can be admitted, or null when unknown. */
-  public Duration retryAfter() {
+  public @Nullable Duration retryAfter() {
     return retryAfter;
   }
 }

@@ -1,6 +1,7 @@
 package dev.aigateway.api;
 
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves a string from a call: who the consumer is, or which counter key a limit counts under.
@@ -17,7 +18,7 @@ import java.util.Set;
 public interface KeyResolver {
 
   /** The key for this call, or null when the call carries none. */
-  String resolve(LlmRequest request);
+  @Nullable String resolve(LlmRequest request);
 
   /**
    * Request headers that address only the gateway (for example a consumer-id header). The gateway

@@ -3,6 +3,7 @@ package dev.aigateway.api;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One row of a usage ledger: what one consumer used of one model in one calendar window. Token
@@ -35,8 +36,8 @@ public record LedgerEntry(
     long outputTokens,
     long totalTokens,
     long estimatedTokens,
-    BigDecimal cost,
-    BigDecimal estimatedCost) {
+    @Nullable BigDecimal cost,
+    @Nullable BigDecimal estimatedCost) {
 
   public LedgerEntry {
     Objects.requireNonNull(periodStart, "periodStart");

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the token limits did for one governed call: the token-limit stage's part of its {@link
@@ -26,7 +27,7 @@ public record LimitsInfo(
     Map<String, String> counterKeys,
     long reservedTokens,
     long settledTokens,
-    String rejectedLimit,
+    @Nullable String rejectedLimit,
     LimitOutcome outcome) {
 
   /** No limit applied to the call: nothing reserved, charged or rejected. */

@@ -1,6 +1,7 @@
 package dev.aigateway.api;
 
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A governed call's request, as key resolvers and policies see it. The JSON body is parsed once,
@@ -22,20 +23,20 @@ public interface LlmRequest {
    * The first value of a request header, or null. Names are case-insensitive. Use this for consumer
    * ids and similar; avoid logging credential headers.
    */
-  String header(String name);
+  @Nullable String header(String name);
 
   /**
    * A tag the application attached to the request (OkHttp's {@code Request.tag(Class)}), or null.
    */
-  <T> T tag(Class<? extends T> type);
+  <T> @Nullable T tag(Class<? extends T> type);
 
   /** The Azure OpenAI deployment named in the path, or null. */
-  String deployment();
+  @Nullable String deployment();
 
   /**
    * The model the call asks for: the body's {@code model}, else the Azure deployment, else null.
    */
-  String model();
+  @Nullable String model();
 
   /** Whether the body asks for a server-sent-events stream ({@code "stream": true}). */
   boolean stream();
@@ -60,7 +61,7 @@ public interface LlmRequest {
    * String}, {@link Number} or {@link Boolean}; null when the field is absent, JSON {@code null},
    * an object or array, or the body was not understood. Reading it parses the body.
    */
-  default Object parameter(String name) {
+  default @Nullable Object parameter(String name) {
     return null;
   }
 }

@@ -2,6 +2,7 @@ package dev.aigateway.api;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where one governed call went: the routing stage's part of its {@link GatewayEvent} ({@link
@@ -25,12 +26,12 @@ import java.util.Objects;
  * @param serverPort the port the call was sent to, or 0 when none is known
  */
 public record RoutingInfo(
-    String backendId,
+    @Nullable String backendId,
     List<Attempt> attempts,
-    String failoverReason,
-    String variant,
-    String provider,
-    String serverAddress,
+    @Nullable String failoverReason,
+    @Nullable String variant,
+    @Nullable String provider,
+    @Nullable String serverAddress,
     int serverPort) {
 
   /** Nothing known of where the call went. */

@@ -3,6 +3,7 @@ package dev.aigateway.api;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When one governed call started and how long its parts took: part of its {@link GatewayEvent}
@@ -17,7 +18,10 @@ import java.util.Objects;
  *     they pass is not included
  */
 public record TimingInfo(
-    Instant startedAt, Duration latency, Duration timeToFirstChunk, Duration gatewayTime) {
+    Instant startedAt,
+    Duration latency,
+    @Nullable Duration timeToFirstChunk,
+    Duration gatewayTime) {
 
   public TimingInfo {
     Objects.requireNonNull(startedAt, "startedAt");

@@ -2,6 +2,7 @@ package dev.aigateway.api;
 
 import java.math.BigDecimal;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The tokens one governed call used, where their counts came from and what they cost: part of its
@@ -27,7 +28,7 @@ public record UsageInfo(
     UsageSource inputSource,
     UsageSource outputSource,
     boolean capped,
-    BigDecimal cost) {
+    @Nullable BigDecimal cost) {
 
   /** Nothing was used. */
   public static final UsageInfo NONE =

@@ -33,6 +33,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -81,10 +82,10 @@ public final class AiGateway {
   private final int maxObservedBodyBytes;
   private final Set<String> gatewayHeaders;
   private final AtomicLong callIds = new AtomicLong();
-  private final BackendPool backendPool;
-  private final PromptLog promptLog;
-  private final PriceTable priceTable;
-  private final ResponseCache responseCache;
+  private final @Nullable BackendPool backendPool;
+  private final @Nullable PromptLog promptLog;
+  private final @Nullable PriceTable priceTable;
+  private final @Nullable ResponseCache responseCache;
 
   /** The pipeline: one factory per configured stage, outermost first. */
   private final List<CallStage.Factory> stages;
@@ -151,7 +152,7 @@ public final class AiGateway {
    * calls pass through untouched.
    */
   private static List<CallStage.Factory> pipeline(
-      CallStage.Factory telemetry, CallStage.Factory... stages) {
+      CallStage.@Nullable Factory telemetry, CallStage.@Nullable Factory... stages) {
     List<CallStage.Factory> configured = new ArrayList<>(stages.length + 2);
     if (telemetry != null) {
       configured.add(telemetry);
@@ -189,7 +190,7 @@ public final class AiGateway {
   }
 
   /** Whether (and as what) the gateway governs a request; null means it passes through. */
-  public CallMatch match(String method, String path) {
+  public @Nullable CallMatch match(String method, String path) {
     return callMatcher.match(method, path);
   }
 
@@ -232,12 +233,12 @@ public final class AiGateway {
   }
 
   /** The backend pool calls are routed through, or null when calls go where the app sent them. */
-  public BackendPool backendPool() {
+  public @Nullable BackendPool backendPool() {
     return backendPool;
   }
 
   /** The response cache, or null when none is configured. */
-  public ResponseCache responseCache() {
+  public @Nullable ResponseCache responseCache() {
     return responseCache;
   }
 
@@ -280,7 +281,7 @@ public final class AiGateway {
     private KeyResolver consumerKey = request -> null;
     private final List<TokenLimit> limits = new ArrayList<>();
     private final List<GatewayListener> listeners = new ArrayList<>();
-    private TokenLimitStore store;
+    private @Nullable TokenLimitStore store;
     private Duration storeTimeout = DEFAULT_STORE_TIMEOUT;
     private Clock clock = Clock.systemUTC();
     private TokenCounter tokenCounter = TokenCounter.defaults();
@@ -292,10 +293,10 @@ public final class AiGateway {
     private int maxParsedBodyBytes = DEFAULT_MAX_PARSED_BODY_BYTES;
     private int maxObservedBodyBytes = DEFAULT_MAX_OBSERVED_BODY_BYTES;
     private final Set<String> extraGatewayHeaders = new HashSet<>();
-    private BackendPool backendPool;
-    private PromptLog promptLog;
-    private PriceTable priceTable;
-    private ResponseCache responseCache;
+    private @Nullable BackendPool backendPool;
+    private @Nullable PromptLog promptLog;
+    private @Nullable PriceTable priceTable;
+    private @Nullable ResponseCache responseCache;
 
     private Builder() {}
 

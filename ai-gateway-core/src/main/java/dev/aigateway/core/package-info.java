@@ -8,5 +8,10 @@
  * <p>Not API: {@code core.adapter} is for client adapters (the OkHttp module), {@code
  * core.pipeline} for the stages, and {@code core.wire} holds the wire format's readers. Their types
  * are public so that the modules of this library can reach them; they may change in any release.
+ *
+ * <p>Parameters, results and record components are non-null unless marked {@code @Nullable}.
  */
+@NullMarked
 package dev.aigateway.core;
+
+import org.jspecify.annotations.NullMarked;

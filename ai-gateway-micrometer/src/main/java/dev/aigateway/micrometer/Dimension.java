@@ -3,6 +3,7 @@ package dev.aigateway.micrometer;
 import dev.aigateway.api.GatewayEvent;
 import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A custom metric dimension: a value taken from each call's {@link GatewayEvent}, added as a tag to
@@ -35,7 +36,7 @@ import java.util.function.Function;
 public interface Dimension {
 
   /** The dimension's value for this call, or null when it has none. */
-  String valueOf(GatewayEvent event);
+  @Nullable String valueOf(GatewayEvent event);
 
   /** The consumer the call was charged to. */
   static Dimension consumer() {
@@ -62,7 +63,7 @@ public interface Dimension {
   }
 
   /** Any function of the event, for example one kept elsewhere in the application. */
-  static Dimension of(Function<GatewayEvent, String> function) {
+  static Dimension of(Function<GatewayEvent, ? extends @Nullable String> function) {
     Objects.requireNonNull(function, "function");
     return function::apply;
   }

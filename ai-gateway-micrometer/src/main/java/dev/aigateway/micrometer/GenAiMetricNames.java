@@ -1,5 +1,7 @@
 package dev.aigateway.micrometer;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Every metric name, attribute key and fixed attribute value that {@link GenAiMetrics} records, in
  * one place: the OpenTelemetry GenAI conventions are still moving, and a rename should be a
@@ -133,11 +135,11 @@ public final class GenAiMetricNames {
         "ai_gateway.cache.tokens.saved", "{token}", "Tokens that cache hits saved", NO_BUCKETS);
 
     private final String meterName;
-    private final String unit;
+    private final @Nullable String unit;
     private final String description;
     private final double[] buckets;
 
-    Metric(String meterName, String unit, String description, double[] buckets) {
+    Metric(String meterName, @Nullable String unit, String description, double[] buckets) {
       this.meterName = meterName;
       this.unit = unit;
       this.description = description;
@@ -153,7 +155,7 @@ public final class GenAiMetricNames {
      * The unit: {@code {token}} (set as the base unit of token summaries), {@code s} (timers, which
      * each registry exports in its own base time unit), or null for counts and gauges.
      */
-    public String unit() {
+    public @Nullable String unit() {
       return unit;
     }
 

@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -205,7 +206,7 @@ public final class GenAiMetrics implements GatewayListener {
     return meters;
   }
 
-  private String dimensionValue(int i, GatewayEvent event) {
+  private @Nullable String dimensionValue(int i, GatewayEvent event) {
     try {
       return dimensions[i].valueOf(event);
     } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.aigateway.micrometer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -25,7 +26,7 @@ final class ValueLimit {
   }
 
   /** The value itself while it fits, else {@code other}; null and empty become {@code none}. */
-  String admit(String value) {
+  String admit(@Nullable String value) {
     if (value == null || value.isEmpty()) {
       return GenAiMetricNames.NONE;
     }

@@ -24,6 +24,7 @@ import okhttp3.ResponseBody;
 import okio.Buffer;
 import okio.Okio;
 import okio.Timeout;
+import org.jspecify.annotations.Nullable;
 
 /** The OkHttp face of the gateway: one per wrapped client, stateless beyond its gateway. */
 final class GatewayInterceptor implements Interceptor {
@@ -196,7 +197,7 @@ final class GatewayInterceptor implements Interceptor {
    * The parsed media type of a Content-Type value, or null. Backends answer with a handful of
    * values, so the parses are kept (up to {@link #KNOWN_MEDIA_TYPES_MAX}) instead of repeated.
    */
-  private static MediaType mediaType(String contentType) {
+  private static @Nullable MediaType mediaType(@Nullable String contentType) {
     if (contentType == null) {
       return null;
     }

@@ -2,6 +2,7 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.core.adapter.ClientRequest;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /** An OkHttp request with its body already read, as the gateway's core sees it. */
 final class OkHttpClientRequest implements ClientRequest {
@@ -25,12 +26,12 @@ final class OkHttpClientRequest implements ClientRequest {
   }
 
   @Override
-  public String header(String name) {
+  public @Nullable String header(String name) {
     return request.header(name);
   }
 
   @Override
-  public <T> T tag(Class<? extends T> type) {
+  public <T> @Nullable T tag(Class<? extends T> type) {
     return request.tag(type);
   }
 

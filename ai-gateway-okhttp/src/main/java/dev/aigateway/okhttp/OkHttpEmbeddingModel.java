@@ -21,6 +21,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link EmbeddingModel} backed by an OpenAI-compatible {@code /v1/embeddings} endpoint, called
@@ -58,10 +59,10 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
 
   private final HttpUrl url;
   private final String model;
-  private final Integer dimensions;
+  private final @Nullable Integer dimensions;
   private final Map<String, String> headers;
   private final Duration timeout;
-  private volatile OkHttpClient client;
+  private volatile @Nullable OkHttpClient client;
 
   private OkHttpEmbeddingModel(Builder b) {
     this.url = b.url;
@@ -214,12 +215,12 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
 
   /** Configures an {@link OkHttpEmbeddingModel}. Not thread-safe. */
   public static final class Builder {
-    private HttpUrl url;
-    private String model;
-    private Integer dimensions;
+    private @Nullable HttpUrl url;
+    private @Nullable String model;
+    private @Nullable Integer dimensions;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private Duration timeout = Duration.ofMillis(DEFAULT_TIMEOUT_MILLIS);
-    private OkHttpClient client;
+    private @Nullable OkHttpClient client;
 
     private Builder() {}
 

@@ -10,6 +10,7 @@ import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -106,12 +107,9 @@ final class Workload {
 
   /** The prompt tokens the gateway reserves for a chat request body. */
   static int promptTokens(byte[] chatBody) {
-    try {
-      return TokenCounter.defaults()
-          .countPrompt(MODEL, Operation.CHAT_COMPLETIONS, MAPPER.readTree(chatBody));
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("not a JSON request body", e);
-    }
+    return TokenCounter.defaults()
+        .countPrompt(
+            MODEL, Operation.CHAT_COMPLETIONS, new String(chatBody, StandardCharsets.UTF_8));
   }
 
   /** A POST of {@code body} to {@code url}, charged to {@code consumer}; reusable. */

@@ -3,6 +3,7 @@ package dev.aigateway.api.spi;
 import dev.aigateway.api.Usage;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A successful backend answer kept by the response cache, in the form it arrived.
@@ -18,7 +19,7 @@ import java.util.Objects;
  * @param storedAt when the answer was stored
  */
 public record CachedResponse(
-    Format format, byte[] body, String model, Usage usage, Instant storedAt) {
+    Format format, byte[] body, @Nullable String model, Usage usage, Instant storedAt) {
 
   /** How a cached body is encoded. */
   public enum Format {

@@ -4,6 +4,7 @@ import dev.aigateway.api.QuotaPeriod;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One counter a {@link TokenLimitStore} keeps per counter key. Three kinds:
@@ -45,9 +46,9 @@ public record LimitSpec(
     Kind kind,
     Unit unit,
     long capacity,
-    Duration refillPeriod,
-    QuotaPeriod quotaPeriod,
-    ZoneId zone) {
+    @Nullable Duration refillPeriod,
+    @Nullable QuotaPeriod quotaPeriod,
+    @Nullable ZoneId zone) {
 
   /** The kinds of counter. */
   public enum Kind {
@@ -123,7 +124,7 @@ public record LimitSpec(
     }
   }
 
-  private static void requireAbsent(String id, Kind kind, String setting, Object value) {
+  private static void requireAbsent(String id, Kind kind, String setting, @Nullable Object value) {
     if (value != null) {
       throw new IllegalArgumentException(
           "limit '"

@@ -3,6 +3,7 @@ package dev.aigateway.api.spi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@link TokenLimitStore#reserve(List)} decided. Never thrown: the hot path returns a result.
@@ -17,7 +18,10 @@ import java.util.Objects;
  *     when earlier calls overdrew it); for an in-flight limit, its free slots
  */
 public record ReserveResult(
-    Reservation reservation, LimitCharge rejectedBy, Duration retryAfter, List<Long> remaining) {
+    @Nullable Reservation reservation,
+    @Nullable LimitCharge rejectedBy,
+    @Nullable Duration retryAfter,
+    List<Long> remaining) {
 
   public ReserveResult {
     remaining = List.copyOf(remaining);

@@ -6,5 +6,10 @@
  * credentials, {@link dev.aigateway.api.spi.LedgerSink} persists usage-ledger rows. Each interface
  * states what it guarantees; the defaults in {@code ai-gateway-core} are the reference behaviour,
  * and the suites of {@code ai-gateway-store-tck} check any store against it.
+ *
+ * <p>Parameters, results and record components are non-null unless marked {@code @Nullable}.
  */
+@NullMarked
 package dev.aigateway.api.spi;
+
+import org.jspecify.annotations.NullMarked;

@@ -10,6 +10,7 @@ import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.ResponseFacts;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The response-cache stage: looks the call up before it is sent (exact, then semantic) and answers
@@ -29,12 +30,12 @@ public final class CacheStage implements CallStage {
   }
 
   /** The stage for a gateway's response cache, or null when it has none. */
-  public static CallStage.Factory of(ResponseCache config) {
+  public static CallStage.@Nullable Factory of(@Nullable ResponseCache config) {
     return config == null ? null : exchange -> new CacheStage(exchange, config);
   }
 
   @Override
-  public Admission admit() {
+  public @Nullable Admission admit() {
     if (!CallCache.serves(exchange.request().operation())) {
       return null;
     }

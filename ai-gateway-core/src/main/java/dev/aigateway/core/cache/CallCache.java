@@ -12,6 +12,7 @@ import dev.aigateway.core.wire.RequestView;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class CallCache {
   private final CacheControl control;
   private CacheOutcome outcome = CacheOutcome.MISS;
   private double score = Double.NaN;
-  private String guardObjection;
+  private @Nullable String guardObjection;
   private long tokensSaved;
   private String key;
   private boolean keyFailed;
@@ -52,7 +53,11 @@ public final class CallCache {
    * @param model the model the call is for, after the pool's traffic split
    */
   public CallCache(
-      ResponseCache config, RequestView request, long callId, String partition, String model) {
+      ResponseCache config,
+      RequestView request,
+      long callId,
+      @Nullable String partition,
+      @Nullable String model) {
     this.config = config;
     this.request = request;
     this.callId = callId;
@@ -70,7 +75,7 @@ public final class CallCache {
   public record Hit(Replay.Replayed answer, CachedResponse cached) {}
 
   /** Looks the call up: exact first, then semantic. Null on a miss (of any kind). */
-  public Hit lookup() {
+  public @Nullable Hit lookup() {
     if (control.noCache() || !request.bodyUnderstood()) {
       return null;
     }
@@ -265,7 +270,8 @@ public final class CallCache {
    * @param usage what the call used
    * @param now the time of storing
    */
-  public void store(boolean stream, byte[] body, String responseModel, Usage usage, Instant now) {
+  public void store(
+      boolean stream, byte[] body, @Nullable String responseModel, Usage usage, Instant now) {
     if (stream) {
       body = endingEvent(body);
     }
@@ -321,7 +327,7 @@ public final class CallCache {
     return score;
   }
 
-  public String guardObjection() {
+  public @Nullable String guardObjection() {
     return guardObjection;
   }
 

@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A SHA-256 digest of JSON values in canonical form: object members in key order, numbers by value
@@ -74,7 +75,7 @@ final class CanonicalDigest {
    * alsoIgnored} (may be null).
    */
   public CanonicalDigest addMembers(
-      JsonNode object, Collection<String> ignored, String alsoIgnored) {
+      JsonNode object, Collection<String> ignored, @Nullable String alsoIgnored) {
     List<String> names = new ArrayList<>(object.size());
     for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
       String name = it.next();

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The default {@link VectorStore}: vectors in this JVM's memory, exact search for small partitions
@@ -182,7 +183,7 @@ public final class InMemoryVectorStore implements VectorStore {
   }
 
   /** The partition's entries, or null (for tests). */
-  VectorPartition partition(String name) {
+  @Nullable VectorPartition partition(String name) {
     return partitions.get(name);
   }
 

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a cached answer into the body a call asked for: JSON or a server-sent-event stream,
@@ -61,7 +62,7 @@ final class Replay {
    * The body for a call of {@code operation} that asks for a stream or not, or null when this
    * answer cannot be given in that form (the call is then a miss).
    */
-  public static Replayed replay(
+  public static @Nullable Replayed replay(
       CachedResponse cached, Operation operation, boolean stream, boolean includeUsage) {
     boolean storedStream = cached.format() == CachedResponse.Format.SSE;
     try {

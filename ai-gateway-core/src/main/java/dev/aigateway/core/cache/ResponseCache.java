@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The response cache: answers a repeated call from memory, without calling any backend. Immutable
@@ -65,15 +66,15 @@ public final class ResponseCache {
   /** Body fields the exact key ignores by default: they change the transport, not the answer. */
   public static final Set<String> DEFAULT_KEY_IGNORES = Set.of("stream", "stream_options", "user");
 
-  private final KeyResolver varyBy;
+  private final @Nullable KeyResolver varyBy;
   private final ResponseCacheStore store;
   private final Predicate<LlmRequest> storeIf;
   private final Set<String> keyIgnores;
   private final boolean exact;
-  private final SemanticCache semantic;
+  private final @Nullable SemanticCache semantic;
   private final boolean chargeHits;
-  private final String outcomeHeader;
-  private final String controlHeader;
+  private final @Nullable String outcomeHeader;
+  private final @Nullable String controlHeader;
   private final int maximumEntryBytes;
 
   private ResponseCache(Builder b) {
@@ -107,7 +108,7 @@ public final class ResponseCache {
   }
 
   /** The partition resolver, or null to partition by consumer. */
-  public KeyResolver varyBy() {
+  public @Nullable KeyResolver varyBy() {
     return varyBy;
   }
 
@@ -129,7 +130,7 @@ public final class ResponseCache {
   }
 
   /** The semantic cache, or null. */
-  public SemanticCache semantic() {
+  public @Nullable SemanticCache semantic() {
     return semantic;
   }
 
@@ -139,12 +140,12 @@ public final class ResponseCache {
   }
 
   /** The outcome response header name, or null when none is added. */
-  public String outcomeHeader() {
+  public @Nullable String outcomeHeader() {
     return outcomeHeader;
   }
 
   /** The per-call directive request header name, or null when only tags are read. */
-  public String controlHeader() {
+  public @Nullable String controlHeader() {
     return controlHeader;
   }
 
@@ -169,15 +170,15 @@ public final class ResponseCache {
 
   /** Configures a {@link ResponseCache}. Not thread-safe; {@link #build()} copies it. */
   public static final class Builder {
-    private KeyResolver varyBy;
+    private @Nullable KeyResolver varyBy;
     private ResponseCacheStore store;
     private Predicate<LlmRequest> storeIf = request -> true;
     private final Set<String> keyIgnores = new LinkedHashSet<>(DEFAULT_KEY_IGNORES);
     private boolean exact = true;
-    private SemanticCache semantic;
+    private @Nullable SemanticCache semantic;
     private boolean chargeHits;
-    private String outcomeHeader = DEFAULT_OUTCOME_HEADER;
-    private String controlHeader = DEFAULT_CONTROL_HEADER;
+    private @Nullable String outcomeHeader = DEFAULT_OUTCOME_HEADER;
+    private @Nullable String controlHeader = DEFAULT_CONTROL_HEADER;
     private int maximumEntryBytes = DEFAULT_MAXIMUM_ENTRY_BYTES;
 
     private Builder() {}
@@ -250,13 +251,13 @@ public final class ResponseCache {
     }
 
     /** The response header telling the outcome; null adds none. */
-    public Builder outcomeHeader(String name) {
+    public Builder outcomeHeader(@Nullable String name) {
       this.outcomeHeader = headerName(name, "outcomeHeader");
       return this;
     }
 
     /** The request header with per-call directives; null reads tags only. */
-    public Builder controlHeader(String name) {
+    public Builder controlHeader(@Nullable String name) {
       this.controlHeader = headerName(name, "controlHeader");
       return this;
     }
@@ -278,7 +279,7 @@ public final class ResponseCache {
       return new ResponseCache(this);
     }
 
-    private static String headerName(String name, String what) {
+    private static @Nullable String headerName(@Nullable String name, String what) {
       if (name == null) {
         return null;
       }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the semantic cache embeds of a request, and what must match exactly instead.
@@ -33,7 +34,7 @@ record SemanticPrompt(String text, ObjectNode context) {
    * without a prompt (embeddings), non-text content or tool traffic in the embedded messages, an
    * empty text, or more than {@code maxMessages} messages.
    */
-  public static SemanticPrompt of(
+  public static @Nullable SemanticPrompt of(
       Operation operation,
       ObjectNode body,
       int lastMessages,

@@ -1,12 +1,14 @@
 package dev.aigateway.core.cache;
 
+import org.jspecify.annotations.Nullable;
+
 /** Small vector helpers for the semantic cache (and its tests and benchmarks). */
 public final class Vectors {
 
   private Vectors() {}
 
   /** A unit-length copy of {@code v}; null when it is empty, zero or not finite. */
-  public static float[] normalised(float[] v) {
+  public static float @Nullable [] normalised(float @Nullable [] v) {
     if (v == null || v.length == 0) {
       return null;
     }

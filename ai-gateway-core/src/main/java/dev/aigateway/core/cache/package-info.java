@@ -6,5 +6,10 @@
  * default false-hit guard ({@link dev.aigateway.core.cache.FalseHitGuard}). The engines beside them
  * (lookup, keys, replay) are the library's own; those that are public are so for the benchmarks and
  * may change in any release.
+ *
+ * <p>Parameters, results and record components are non-null unless marked {@code @Nullable}.
  */
+@NullMarked
 package dev.aigateway.core.cache;
+
+import org.jspecify.annotations.NullMarked;

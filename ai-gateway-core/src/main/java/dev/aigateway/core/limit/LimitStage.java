@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The token-limit stage: charges the call's estimate to every applicable limit, all or none, before
@@ -50,7 +51,7 @@ public final class LimitStage implements CallStage {
    *
    * @param storeTimeout how long a call waits for a store other than the in-memory one
    */
-  public static CallStage.Factory of(
+  public static CallStage.@Nullable Factory of(
       List<TokenLimit> limits, TokenLimitStore store, Duration storeTimeout) {
     if (limits.isEmpty()) {
       return null;
@@ -60,7 +61,7 @@ public final class LimitStage implements CallStage {
   }
 
   @Override
-  public Admission admit() {
+  public @Nullable Admission admit() {
     String consumer = exchange.consumer();
     List<LimitCharge> charges = new ArrayList<>(2 * limits.size());
     List<TokenLimit> owners = new ArrayList<>(2 * limits.size());

@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A token limit: a rate (tokens per minute, or per any period) and/or a calendar quota (tokens per
@@ -42,16 +43,16 @@ public final class TokenLimit {
   public static final Duration MAX_RATE_PERIOD = Duration.ofNanos(Long.MAX_VALUE);
 
   private final String name;
-  private final KeyResolver key;
+  private final @Nullable KeyResolver key;
   private final long ratePerPeriod;
-  private final Duration ratePeriod;
+  private final @Nullable Duration ratePeriod;
   private final long quota;
-  private final QuotaPeriod quotaPeriod;
+  private final @Nullable QuotaPeriod quotaPeriod;
   private final ZoneId quotaZone;
   private final boolean estimatePromptTokens;
-  private final String remainingTokensHeader;
-  private final String remainingQuotaHeader;
-  private final String tokensConsumedHeader;
+  private final @Nullable String remainingTokensHeader;
+  private final @Nullable String remainingQuotaHeader;
+  private final @Nullable String tokensConsumedHeader;
   private final Set<String> consumers;
   private final List<LimitSpec> specs;
 
@@ -115,7 +116,7 @@ public final class TokenLimit {
   }
 
   /** The resolver of the counter key, or null when the limit counts per consumer. */
-  public KeyResolver counterKey() {
+  public @Nullable KeyResolver counterKey() {
     return key;
   }
 
@@ -159,15 +160,15 @@ public final class TokenLimit {
     return actual;
   }
 
-  String remainingTokensHeader() {
+  @Nullable String remainingTokensHeader() {
     return remainingTokensHeader;
   }
 
-  String remainingQuotaHeader() {
+  @Nullable String remainingQuotaHeader() {
     return remainingQuotaHeader;
   }
 
-  String tokensConsumedHeader() {
+  @Nullable String tokensConsumedHeader() {
     return tokensConsumedHeader;
   }
 
@@ -187,7 +188,7 @@ public final class TokenLimit {
     return requireText(name, "limit name");
   }
 
-  private static String requireText(String value, String what) {
+  private static String requireText(@Nullable String value, String what) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(what + " must be non-blank but was '" + value + "'");
     }
@@ -197,19 +198,19 @@ public final class TokenLimit {
   /** Builds a {@link TokenLimit}; fails fast on bad or repeated settings. */
   public static final class Builder {
     private String name;
-    private final KeyResolver key;
+    private final @Nullable KeyResolver key;
     private long ratePerPeriod;
-    private Duration ratePeriod;
+    private @Nullable Duration ratePeriod;
     private long quota;
-    private QuotaPeriod quotaPeriod;
+    private @Nullable QuotaPeriod quotaPeriod;
     private ZoneId quotaZone = ZoneOffset.UTC;
     private boolean estimatePromptTokens = true;
-    private String remainingTokensHeader;
-    private String remainingQuotaHeader;
-    private String tokensConsumedHeader;
+    private @Nullable String remainingTokensHeader;
+    private @Nullable String remainingQuotaHeader;
+    private @Nullable String tokensConsumedHeader;
     private final Set<String> consumers = new LinkedHashSet<>();
 
-    private Builder(String name, KeyResolver key) {
+    private Builder(String name, @Nullable KeyResolver key) {
       this.name = name;
       this.key = key;
     }

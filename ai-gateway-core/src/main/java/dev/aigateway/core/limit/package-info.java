@@ -3,5 +3,10 @@
  * {@link dev.aigateway.core.limit.InMemoryTokenLimitStore} is the default counter store (another
  * store implements {@link dev.aigateway.api.spi.TokenLimitStore}), and the limit stage reserves
  * before a call and settles after it.
+ *
+ * <p>Parameters, results and record components are non-null unless marked {@code @Nullable}.
  */
+@NullMarked
 package dev.aigateway.core.limit;
+
+import org.jspecify.annotations.NullMarked;

@@ -8,6 +8,7 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.wire.PromptTokens;
 import dev.aigateway.core.wire.RequestView;
 import dev.aigateway.core.wire.ResponseFacts;
 import java.time.Instant;
@@ -126,9 +127,8 @@ public final class Exchange {
       try {
         promptEstimate =
             request.bodyUnderstood()
-                ? gateway
-                    .tokenCounter()
-                    .countPrompt(request.model(), request.operation(), request.body())
+                ? PromptTokens.count(
+                    gateway.tokenCounter(), request.model(), request.operation(), request.body())
                 : 0;
       } catch (RuntimeException e) {
         log.warn("ai-gateway: could not count the prompt of call {}: {}", callId, e.toString());

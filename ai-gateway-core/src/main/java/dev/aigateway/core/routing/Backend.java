@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One LLM endpoint: where calls go, how they are rewritten for it, which models it serves, and how
@@ -122,7 +123,7 @@ public final class Backend {
   }
 
   /** The Azure api-version, or null for other flavours. */
-  public String apiVersion() {
+  public @Nullable String apiVersion() {
     return apiVersion;
   }
 
@@ -132,7 +133,7 @@ public final class Backend {
   }
 
   /** The credential provider, or null to send the application's own credential headers. */
-  public CredentialProvider credential() {
+  public @Nullable CredentialProvider credential() {
     return credential;
   }
 
@@ -172,7 +173,7 @@ public final class Backend {
    * This backend's name for the model the application asked for: the mapped name, or the name
    * itself when the backend has no mapping (null when the call names no model).
    */
-  public String targetModel(String requestedModel) {
+  public @Nullable String targetModel(@Nullable String requestedModel) {
     if (models.isEmpty() || requestedModel == null) {
       return requestedModel;
     }

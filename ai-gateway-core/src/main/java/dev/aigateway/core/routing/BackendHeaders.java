@@ -13,6 +13,7 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
 import java.util.Locale;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads what backends say about their limits: how long to wait ({@code retry-after-ms}, {@code
@@ -89,7 +90,8 @@ final class BackendHeaders {
    * @param header looks a header up by name, case-insensitively; null when absent
    * @return the wait, or null when no header is present or none reads
    */
-  public static Duration retryAfter(Function<String, String> header, Clock clock) {
+  public static @Nullable Duration retryAfter(
+      Function<String, @Nullable String> header, Clock clock) {
     Duration wait = decimal(header.apply(RETRY_AFTER_MS), NANOS_PER_MILLI);
     if (wait == null) {
       wait = decimal(header.apply(X_MS_RETRY_AFTER_MS), NANOS_PER_MILLI);
@@ -115,7 +117,7 @@ final class BackendHeaders {
    *
    * @return the duration, or null when the text is null or does not read
    */
-  public static Duration goDuration(String text) {
+  public static @Nullable Duration goDuration(@Nullable String text) {
     if (text == null) {
       return null;
     }
@@ -177,7 +179,8 @@ final class BackendHeaders {
    * @return the snapshot with -1 / null for what is absent or unreadable, or null when none of the
    *     six headers is present and readable
    */
-  public static RateLimitSnapshot rateLimits(Function<String, String> header, Clock clock) {
+  public static @Nullable RateLimitSnapshot rateLimits(
+      Function<String, @Nullable String> header, Clock clock) {
     long limitTokens = count(header.apply(LIMIT_TOKENS));
     long remainingTokens = count(header.apply(REMAINING_TOKENS));
     Duration tokensReset = reset(header.apply(RESET_TOKENS));
@@ -223,13 +226,13 @@ final class BackendHeaders {
     }
   }
 
-  private static Duration reset(String value) {
+  private static @Nullable Duration reset(@Nullable String value) {
     Duration d = goDuration(value);
     return d != null ? d : decimal(value, NANOS_PER_SECOND);
   }
 
   /** A non-negative integer, or -1. */
-  private static long count(String value) {
+  private static long count(@Nullable String value) {
     if (value == null) {
       return -1;
     }
@@ -250,7 +253,7 @@ final class BackendHeaders {
    * is {@link #LONGEST}. Only its first significant digits are handed to {@link BigDecimal}, so a
    * hostile value of any length costs no more than a short one.
    */
-  private static Duration decimal(String value, long nanosPerUnit) {
+  private static @Nullable Duration decimal(@Nullable String value, long nanosPerUnit) {
     if (value == null) {
       return null;
     }
@@ -287,7 +290,7 @@ final class BackendHeaders {
     return nanos.compareTo(MAX_NANOS) > 0 ? LONGEST : nanosOrNull(nanos);
   }
 
-  private static Duration nanosOrNull(BigDecimal nanos) {
+  private static @Nullable Duration nanosOrNull(BigDecimal nanos) {
     if (nanos.compareTo(MAX_NANOS) > 0 || nanos.compareTo(MIN_NANOS) < 0) {
       return null;
     }
@@ -296,7 +299,7 @@ final class BackendHeaders {
   }
 
   /** The wait until an HTTP date, zero when it has passed, null when it does not read. */
-  private static Duration untilDate(String value, Clock clock) {
+  private static @Nullable Duration untilDate(String value, Clock clock) {
     Instant at = httpDate(value, clock);
     if (at == null) {
       return null;
@@ -305,7 +308,7 @@ final class BackendHeaders {
     return wait.isNegative() ? Duration.ZERO : wait;
   }
 
-  private static Instant httpDate(String value, Clock clock) {
+  private static @Nullable Instant httpDate(String value, Clock clock) {
     if (value.length() > MAX_TEXT_LENGTH) {
       return null;
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The backends a gateway routes calls to, and how: load balancing within priority tiers, a circuit
@@ -69,7 +70,7 @@ public final class BackendPool {
   }
 
   /** The traffic split for a model alias, or null. */
-  public TrafficSplit splitFor(String model) {
+  public @Nullable TrafficSplit splitFor(@Nullable String model) {
     return model == null ? null : splits.get(model);
   }
 

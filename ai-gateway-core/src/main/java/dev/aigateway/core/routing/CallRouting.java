@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +76,7 @@ public final class CallRouting implements Route {
       long callStartNanos,
       Operation operation,
       LongSupplier estimate,
-      Function<String, byte[]> bodyFor) {
+      Function<@Nullable String, byte[]> bodyFor) {
     this.router = router;
     this.clock = clock;
     this.callId = callId;
@@ -91,7 +92,8 @@ public final class CallRouting implements Route {
    *
    * @param resolve resolves a key for this call, null when the resolver failed
    */
-  public Rejection route(String model, String consumer, Function<KeyResolver, String> resolve) {
+  public @Nullable Rejection route(
+      @Nullable String model, String consumer, Function<KeyResolver, @Nullable String> resolve) {
     TrafficSplit split = router.pool().splitFor(model);
     variant = split == null ? null : split.variantFor(consumer);
     routedModel = variant != null ? variant : model;
@@ -113,7 +115,7 @@ public final class CallRouting implements Route {
    * #retryAfterFailure}, else the first one. Null when no backend can take it.
    */
   @Override
-  public AttemptPlan next() {
+  public @Nullable AttemptPlan next() {
     if (pendingPlan != null) {
       AttemptPlan plan = pendingPlan;
       pendingPlan = null;
@@ -186,7 +188,7 @@ public final class CallRouting implements Route {
    * would leave no time for another attempt); else the failover's first-event timeout.
    */
   @Override
-  public Duration firstEventTimeout() {
+  public @Nullable Duration firstEventTimeout() {
     Failover failover = router.pool().failover();
     if (attempts.size() + 1 >= failover.maxAttempts()) {
       return null;
@@ -229,17 +231,17 @@ public final class CallRouting implements Route {
   }
 
   @Override
-  public String routedModel() {
+  public @Nullable String routedModel() {
     return routedModel;
   }
 
   /** The traffic-split variant, or null. */
-  public String variant() {
+  public @Nullable String variant() {
     return variant;
   }
 
   /** The backend of the last attempt, or null before any. */
-  public Backend backend() {
+  public @Nullable Backend backend() {
     return current == null ? null : current.backend();
   }
 
@@ -249,7 +251,7 @@ public final class CallRouting implements Route {
   }
 
   /** Why the call first moved on to another attempt, or null. */
-  public String failoverReason() {
+  public @Nullable String failoverReason() {
     return failoverReason;
   }
 

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,7 +203,7 @@ public final class CircuitBreaker {
    * @param permit what {@link #tryAcquire()} returned for the call
    * @param retryAfter how long the backend asked to be left alone, or null when it did not say
    */
-  public void onFailure(long permit, Duration retryAfter) {
+  public void onFailure(long permit, @Nullable Duration retryAfter) {
     synchronized (lock) {
       if (permit != generation) {
         return; // stale

@@ -3,6 +3,7 @@ package dev.aigateway.core.routing;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.IntPredicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a backend's circuit breaker trips and for how long. Every backend of a pool gets its own
@@ -144,7 +145,7 @@ public final class CircuitBreakerPolicy {
    *
    * @param retryAfter the backend's retry-after, or null when it sent none
    */
-  public Duration tripDuration(Duration retryAfter) {
+  public Duration tripDuration(@Nullable Duration retryAfter) {
     if (retryAfter == null || !honourRetryAfter) {
       return tripDuration;
     }

@@ -3,6 +3,7 @@ package dev.aigateway.core.routing;
 import dev.aigateway.api.KeyResolver;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a backend pool picks a backend within one priority tier. Tiers always come first: a higher
@@ -110,12 +111,12 @@ public final class LoadBalancing {
   }
 
   /** For {@link Kind#SESSION_STICKY}: the session key; else null. */
-  public KeyResolver sessionKey() {
+  public @Nullable KeyResolver sessionKey() {
     return sessionKey;
   }
 
   /** For {@link Kind#SESSION_STICKY}: the strategy for unbound calls; else null. */
-  public LoadBalancing within() {
+  public @Nullable LoadBalancing within() {
     return within;
   }
 

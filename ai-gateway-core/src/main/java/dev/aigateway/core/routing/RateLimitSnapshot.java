@@ -1,6 +1,7 @@
 package dev.aigateway.core.routing;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a backend's {@code x-ratelimit-*} headers said on one response, read by {@link
@@ -17,7 +18,7 @@ import java.time.Instant;
 public record RateLimitSnapshot(
     long limitTokens,
     long remainingTokens,
-    Instant tokensResetAt,
+    @Nullable Instant tokensResetAt,
     long limitRequests,
     long remainingRequests,
-    Instant requestsResetAt) {}
+    @Nullable Instant requestsResetAt) {}

@@ -14,6 +14,7 @@ import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.RequestView;
 import java.time.Clock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The routing stage's admission and end: before anything is reserved, a call whose model no backend
@@ -45,8 +46,8 @@ public final class RouteStage implements CallStage {
    *
    * @param transitions told of every breaker transition of the pool's backends
    */
-  public static CallStage.Factory of(
-      BackendPool pool, Clock clock, Consumer<BreakerTransition> transitions) {
+  public static CallStage.@Nullable Factory of(
+      @Nullable BackendPool pool, Clock clock, Consumer<BreakerTransition> transitions) {
     if (pool == null) {
       return null;
     }
@@ -55,7 +56,7 @@ public final class RouteStage implements CallStage {
   }
 
   @Override
-  public Admission admit() {
+  public @Nullable Admission admit() {
     Rejection unroutable =
         routing.route(exchange.request().model(), exchange.consumer(), exchange::resolve);
     if (unroutable == null) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Picks backends for calls: the lowest priority tier with an available backend that serves the
@@ -72,7 +73,7 @@ public final class Router {
   }
 
   /** Whether any backend serves the model. */
-  public boolean serves(String model) {
+  public boolean serves(@Nullable String model) {
     for (BackendState b : all) {
       if (b.backend().serves(model)) {
         return true;
@@ -82,7 +83,7 @@ public final class Router {
   }
 
   /** Whether a backend that serves the model could take a call now. */
-  public boolean anyAvailable(String model) {
+  public boolean anyAvailable(@Nullable String model) {
     long now = clock.millis();
     for (BackendState b : all) {
       if (b.backend().serves(model) && b.available(now)) {
@@ -93,7 +94,7 @@ public final class Router {
   }
 
   /** The soonest time a backend that serves the model becomes available. */
-  public Instant soonestAvailable(String model) {
+  public Instant soonestAvailable(@Nullable String model) {
     Instant soonest = null;
     for (BackendState b : all) {
       if (b.backend().serves(model)) {
@@ -114,10 +115,10 @@ public final class Router {
    * @param estimate the call's token estimate, for capacity-aware balancing
    * @param allowTried whether a backend already tried may be picked when no other is available
    */
-  public Selection select(
-      String model,
+  public @Nullable Selection select(
+      @Nullable String model,
       Collection<BackendState> tried,
-      String sessionKey,
+      @Nullable String sessionKey,
       long estimate,
       boolean allowTried) {
     Selection picked = selectAmong(model, tried, sessionKey, estimate);

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An A/B split: a share of the calls for one model alias is routed as another model, sticky per
@@ -44,7 +45,7 @@ public final class TrafficSplit {
   }
 
   /** The variant model for this consumer, or null when the consumer stays on the original model. */
-  public String variantFor(String consumer) {
+  public @Nullable String variantFor(String consumer) {
     int bucket = bucketOf(model, consumer);
     for (int i = 0; i < upperBuckets.length; i++) {
       if (bucket < upperBuckets[i]) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Prices per model, which turn token usage into cost. Immutable and thread-safe.
@@ -54,7 +55,7 @@ public final class PriceTable {
    * The price of {@code model}: its exact entry, else its longest matching prefix entry, else empty
    * (also for a null model).
    */
-  public Optional<Price> price(String model) {
+  public Optional<Price> price(@Nullable String model) {
     if (model == null) {
       return Optional.empty();
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,7 +162,8 @@ public final class PromptLog implements AutoCloseable {
    * @param requestContent the request's messages (or body) as text; may be null
    * @param completion the completion, assembled from the chunks for streams; may be null
    */
-  public void log(GatewayEvent event, String requestContent, String completion) {
+  public void log(
+      GatewayEvent event, @Nullable String requestContent, @Nullable String completion) {
     try {
       if (event == null || !wants(event.consumer(), event.requestedModel(), event.callId())) {
         return;
@@ -251,7 +253,7 @@ public final class PromptLog implements AutoCloseable {
    * Splits text into pieces of at most {@code maxBytes} UTF-8 bytes, never inside a code point.
    * Null gives one null piece, so a record still says there was no text.
    */
-  static List<String> parts(String text, int maxBytes) {
+  static List<@Nullable String> parts(@Nullable String text, int maxBytes) {
     if (text == null || text.length() <= maxBytes / 3) { // no char takes more than 3 bytes
       return Collections.singletonList(text);
     }

@@ -8,6 +8,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Masks secrets and personal data in text before the gateway writes it anywhere (see {@link
@@ -117,7 +118,7 @@ public final class Redaction {
    *
    * @throws RuntimeException whatever a {@link Builder#custom} step throws
    */
-  public String redact(String text) {
+  public @Nullable String redact(@Nullable String text) {
     if (text == null || text.isEmpty()) {
       return text;
     }

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,12 +39,15 @@ public final class TelemetryStage implements CallStage {
 
   private final Exchange exchange;
   private final List<GatewayListener> listeners;
-  private final PromptLog promptLog;
-  private final PriceTable prices;
+  private final @Nullable PromptLog promptLog;
+  private final @Nullable PriceTable prices;
   private Boolean logsPrompt;
 
   private TelemetryStage(
-      Exchange exchange, List<GatewayListener> listeners, PromptLog promptLog, PriceTable prices) {
+      Exchange exchange,
+      List<GatewayListener> listeners,
+      @Nullable PromptLog promptLog,
+      @Nullable PriceTable prices) {
     this.exchange = exchange;
     this.listeners = listeners;
     this.promptLog = promptLog;
@@ -51,15 +55,15 @@ public final class TelemetryStage implements CallStage {
   }
 
   /** The stage for a gateway's listeners and prompt log, or null when it has neither. */
-  public static CallStage.Factory of(
-      List<GatewayListener> listeners, PromptLog promptLog, PriceTable prices) {
+  public static CallStage.@Nullable Factory of(
+      List<GatewayListener> listeners, @Nullable PromptLog promptLog, @Nullable PriceTable prices) {
     return listeners.isEmpty() && promptLog == null
         ? null
         : exchange -> new TelemetryStage(exchange, listeners, promptLog, prices);
   }
 
   @Override
-  public Admission admit() {
+  public @Nullable Admission admit() {
     return null;
   }
 

@@ -5,6 +5,7 @@ import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import java.math.BigDecimal;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable sum of usage: a ledger row's value, or one event's contribution to it. Rows are
@@ -22,13 +23,13 @@ record UsageTotals(
     long outputTokens,
     long totalTokens,
     long estimatedTokens,
-    BigDecimal cost,
+    @Nullable BigDecimal cost,
     boolean unpriced,
-    BigDecimal estimatedCost,
+    @Nullable BigDecimal estimatedCost,
     boolean estimatedUnpriced) {
 
   /** One call's contribution; {@code price} is null when its model has no price. */
-  static UsageTotals of(GatewayEvent event, Price price) {
+  static UsageTotals of(GatewayEvent event, @Nullable Price price) {
     Usage usage = event.usage().tokens();
     UsageSource in = event.usage().inputSource();
     UsageSource out = event.usage().outputSource();

@@ -5,5 +5,10 @@
  * dev.aigateway.core.telemetry.Redaction}), prices ({@link
  * dev.aigateway.core.telemetry.PriceTable}) and the {@link
  * dev.aigateway.core.telemetry.UsageLedger}.
+ *
+ * <p>Parameters, results and record components are non-null unless marked {@code @Nullable}.
  */
+@NullMarked
 package dev.aigateway.core.telemetry;
+
+import org.jspecify.annotations.NullMarked;

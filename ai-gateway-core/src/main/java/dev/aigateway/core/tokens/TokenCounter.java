@@ -2,8 +2,10 @@ package dev.aigateway.core.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingType;
 import dev.aigateway.api.Operation;
+import dev.aigateway.core.wire.Json;
+import dev.aigateway.core.wire.PromptTokens;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -11,8 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Counts the prompt tokens of an OpenAI-shaped request before it is sent, so that token limits can
@@ -38,16 +40,17 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <pre>{@code
  * TokenCounter counter = TokenCounter.builder()
- *     .encodingForModelPrefix("my-deployment", EncodingType.CL100K_BASE) // an Azure deployment name
- *     .imageTokens(48_169)                                                // callers use gpt-4o-mini
+ *     .encodingForModelPrefix("my-deployment", TokenEncoding.CL100K_BASE) // an Azure deployment name
+ *     .imageTokens(48_169)                                                 // callers use gpt-4o-mini
  *     .build();
- * int prompt = counter.countPrompt("gpt-4o", Operation.CHAT_COMPLETIONS, requestBody);
+ * String requestJson = "{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}";
+ * int prompt = counter.countPrompt("gpt-4o", Operation.CHAT_COMPLETIONS, requestJson);
  * }</pre>
  */
 public final class TokenCounter {
 
   /** The encoding used for models that no mapping matches: {@code o200k_base}. */
-  public static final EncodingType DEFAULT_ENCODING = EncodingType.O200K_BASE;
+  public static final TokenEncoding DEFAULT_ENCODING = TokenEncoding.O200K_BASE;
 
   /**
    * The tokens counted per image or other non-text content part by default: 1445.
@@ -64,17 +67,6 @@ public final class TokenCounter {
    */
   public static final int DEFAULT_IMAGE_TOKENS = 85 + 170 * 8;
 
-  private static final int TOKENS_PER_MESSAGE = 3;
-  private static final int TOKENS_PER_NAME = 1;
-  private static final int REPLY_PRIMING_TOKENS = 3;
-
-  // Tool definitions are rendered by OpenAI in an unpublished format. The cookbook fits 7 to 10
-  // tokens per function and 12 per request on top of the names and descriptions; the compact JSON
-  // counted here also holds braces, quotes and schema keywords the rendering drops, so the
-  // estimate errs high.
-  private static final int TOKENS_PER_TOOL = 10;
-  private static final int TOKENS_PER_TOOL_LIST = 12;
-
   // Model names come from callers, so the cache must not grow without bound; clearing it now and
   // then is cheaper than an LRU and resolving a model again costs microseconds.
   private static final int MAX_CACHED_MODELS = 1024;
@@ -86,37 +78,30 @@ public final class TokenCounter {
   private static final List<PrefixMapping> BUILT_IN_MAPPINGS =
       longestFirst(
           Map.ofEntries(
-              Map.entry("gpt-4o", EncodingType.O200K_BASE),
-              Map.entry("chatgpt-4o", EncodingType.O200K_BASE),
-              Map.entry("gpt-4.1", EncodingType.O200K_BASE),
-              Map.entry("gpt-4.5", EncodingType.O200K_BASE),
-              Map.entry("gpt-5", EncodingType.O200K_BASE),
-              Map.entry("o1", EncodingType.O200K_BASE),
-              Map.entry("o3", EncodingType.O200K_BASE),
-              Map.entry("o4", EncodingType.O200K_BASE),
-              Map.entry("gpt-4", EncodingType.CL100K_BASE),
-              Map.entry("gpt-3.5", EncodingType.CL100K_BASE),
-              Map.entry("gpt-35-turbo", EncodingType.CL100K_BASE),
-              Map.entry("text-embedding-3-", EncodingType.CL100K_BASE),
-              Map.entry("text-embedding-ada-002", EncodingType.CL100K_BASE),
+              Map.entry("gpt-4o", TokenEncoding.O200K_BASE),
+              Map.entry("chatgpt-4o", TokenEncoding.O200K_BASE),
+              Map.entry("gpt-4.1", TokenEncoding.O200K_BASE),
+              Map.entry("gpt-4.5", TokenEncoding.O200K_BASE),
+              Map.entry("gpt-5", TokenEncoding.O200K_BASE),
+              Map.entry("o1", TokenEncoding.O200K_BASE),
+              Map.entry("o3", TokenEncoding.O200K_BASE),
+              Map.entry("o4", TokenEncoding.O200K_BASE),
+              Map.entry("gpt-4", TokenEncoding.CL100K_BASE),
+              Map.entry("gpt-3.5", TokenEncoding.CL100K_BASE),
+              Map.entry("gpt-35-turbo", TokenEncoding.CL100K_BASE),
+              Map.entry("text-embedding-3-", TokenEncoding.CL100K_BASE),
+              Map.entry("text-embedding-ada-002", TokenEncoding.CL100K_BASE),
               // The completions-only base models, as tiktoken maps them.
-              Map.entry("davinci-002", EncodingType.CL100K_BASE),
-              Map.entry("babbage-002", EncodingType.CL100K_BASE)));
-
-  // Content parts whose "text" (or "refusal") string is the content; every other part type is an
-  // image, audio clip, file or something newer, and counts the image bound.
-  private static final Set<String> TEXT_PART_TYPES =
-      Set.of("text", "input_text", "output_text", "refusal", "summary_text", "reasoning_text");
-
-  // Responses items carry bookkeeping that is not model input; ids alone are ~20 tokens per item.
-  private static final Set<String> RESPONSES_BOOKKEEPING_FIELDS = Set.of("type", "id", "status");
+              Map.entry("davinci-002", TokenEncoding.CL100K_BASE),
+              Map.entry("babbage-002", TokenEncoding.CL100K_BASE)));
 
   private static final TokenCounter DEFAULTS = builder().build();
 
   private final List<PrefixMapping> userMappings;
-  private final EncodingType defaultEncoding;
+  private final TokenEncoding defaultEncoding;
   private final int imageTokens;
-  private final ConcurrentHashMap<String, EncodingType> encodingByModel = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TokenEncoding> encodingByModel =
+      new ConcurrentHashMap<>();
 
   private TokenCounter(Builder builder) {
     this.userMappings = longestFirst(builder.prefixes);
@@ -145,18 +130,18 @@ public final class TokenCounter {
    * mappings (against the name without a provider prefix such as {@code openai/} or {@code
    * azure/}), then the default encoding. A null or blank model gets the default encoding.
    */
-  public EncodingType encodingFor(String model) {
+  public TokenEncoding encodingFor(@Nullable String model) {
     if (model == null || model.isBlank()) {
       return defaultEncoding;
     }
     if (model.length() > MAX_CACHED_MODEL_LENGTH) {
       return resolve(model); // not kept: a caller's megabyte "model" must not stay in memory
     }
-    EncodingType cached = encodingByModel.get(model);
+    TokenEncoding cached = encodingByModel.get(model);
     if (cached != null) {
       return cached;
     }
-    EncodingType resolved = resolve(model);
+    TokenEncoding resolved = resolve(model);
     if (encodingByModel.size() >= MAX_CACHED_MODELS) {
       encodingByModel.clear();
     }
@@ -169,19 +154,44 @@ public final class TokenCounter {
    * token strings such as {@code <|endoftext|>} count as ordinary text. Null or empty text counts
    * 0.
    */
-  public int countText(String model, CharSequence text) {
+  public int countText(@Nullable String model, @Nullable CharSequence text) {
     if (text == null || text.length() == 0) {
       return 0;
     }
-    return text(encoding(model), text.toString());
+    return text(SharedEncodings.get(encodingFor(model)), text.toString());
   }
 
   /**
-   * The prompt tokens of a request body for an operation.
+   * The plain token count of a text in an encoding, without any message overhead; as {@link
+   * #countText(String, CharSequence)} once the model's encoding is known.
+   */
+  public int countText(TokenEncoding encoding, @Nullable CharSequence text) {
+    if (text == null || text.length() == 0) {
+      return 0;
+    }
+    return text(SharedEncodings.get(encoding), text.toString());
+  }
+
+  /**
+   * The tokens counted for each image, audio, file or other non-text content part ({@link
+   * Builder#imageTokens(int)}).
+   */
+  public int imageTokens() {
+    return imageTokens;
+  }
+
+  /**
+   * The prompt tokens of a request body, given as JSON text, for an operation.
    *
    * <ul>
-   *   <li>{@link Operation#CHAT_COMPLETIONS}: {@code messages} as in {@link #countChatMessages},
-   *       plus the estimate for {@code tools} and legacy {@code functions}.
+   *   <li>{@link Operation#CHAT_COMPLETIONS}: {@code messages}, plus the estimate for {@code tools}
+   *       and legacy {@code functions} (below). Each message costs 3 tokens, plus 1 when it has a
+   *       {@code name}, plus the tokens of each of its string values ({@code role}, {@code
+   *       content}, {@code name}, {@code tool_call_id}, …); the reply is primed with 3 more.
+   *       Content given as parts counts each text part as text and each image, audio, file or
+   *       unknown part as the {@linkplain Builder#imageTokens(int) image bound}. Assistant {@code
+   *       tool_calls} and legacy {@code function_call} count their function name and arguments as
+   *       text. Elements that are not objects are skipped.
    *   <li>{@link Operation#COMPLETIONS}: {@code prompt} (a string, strings, token ids, or arrays of
    *       token ids, which count their length) and {@code suffix}.
    *   <li>{@link Operation#EMBEDDINGS}: {@code input}, in the same shapes as {@code prompt}.
@@ -192,58 +202,33 @@ public final class TokenCounter {
    *       plus the estimate for {@code tools}.
    * </ul>
    *
+   * <p>Tool definitions (chat {@code tools}, legacy {@code functions}, Responses {@code tools})
+   * have no exact public rule, so each definition counts the tokens of its compact JSON plus 10,
+   * and a non-empty list 12 more: an estimate that errs high, since the rendering OpenAI uses drops
+   * most of the JSON punctuation and schema keywords.
+   *
    * <p>When {@code model} is null or blank, the body's {@code model} field chooses the encoding. A
-   * null body or operation counts 0; missing or odd fields count 0; this method never throws on the
-   * shape of the body.
+   * null or malformed body, a body that is not a JSON object, or a null operation counts 0; missing
+   * or odd fields count 0; this method never throws on the content of the body.
    */
-  public int countPrompt(String model, Operation operation, JsonNode requestBody) {
-    if (requestBody == null || !requestBody.isObject() || operation == null) {
+  public int countPrompt(
+      @Nullable String model, @Nullable Operation operation, @Nullable String requestJson) {
+    if (requestJson == null || operation == null) {
       return 0;
     }
-    String effectiveModel =
-        model == null || model.isBlank() ? requestBody.path("model").textValue() : model;
-    Encoding encoding = encoding(effectiveModel);
-    long tokens =
-        switch (operation) {
-          case CHAT_COMPLETIONS ->
-              messages(encoding, requestBody.get("messages"))
-                  + tools(encoding, requestBody.get("tools"))
-                  + tools(encoding, requestBody.get("functions"));
-          case COMPLETIONS ->
-              promptInput(encoding, requestBody.get("prompt"))
-                  + text(encoding, requestBody.get("suffix"));
-          case EMBEDDINGS -> promptInput(encoding, requestBody.get("input"));
-          case RESPONSES ->
-              responsesInput(encoding, requestBody) + tools(encoding, requestBody.get("tools"));
-        };
-    return saturated(tokens);
-  }
-
-  /**
-   * The prompt tokens of a chat conversation and its tool definitions.
-   *
-   * <p>Each message costs 3 tokens, plus 1 when it has a {@code name}, plus the tokens of each of
-   * its string values ({@code role}, {@code content}, {@code name}, {@code tool_call_id}, …); the
-   * reply is primed with 3 more. Content given as parts counts each text part as text and each
-   * image, audio, file or unknown part as the image bound. Assistant {@code tool_calls} and legacy
-   * {@code function_call} count their function name and arguments as text. Elements that are not
-   * objects are skipped; a {@code messages} value that is not an array counts 0.
-   *
-   * <p>{@code tools} may be a chat {@code tools} array ({@code
-   * {"type":"function","function":{…}}}), a legacy {@code functions} array or a Responses {@code
-   * tools} array. OpenAI publishes no exact rule for them, so each definition counts the tokens of
-   * its compact JSON plus 10, and a non-empty list 12 more: an estimate that errs high, since the
-   * rendering OpenAI uses drops most of the JSON punctuation and schema keywords.
-   */
-  public int countChatMessages(String model, JsonNode messages, JsonNode tools) {
-    Encoding encoding = encoding(model);
-    return saturated(messages(encoding, messages) + tools(encoding, tools));
+    JsonNode body;
+    try {
+      body = Json.MAPPER.readTree(requestJson);
+    } catch (IOException e) {
+      return 0;
+    }
+    return PromptTokens.count(this, model, operation, body);
   }
 
   @Override
   public String toString() {
     return "TokenCounter{defaultEncoding="
-        + defaultEncoding.getName()
+        + defaultEncoding.encodingName()
         + ", imageTokens="
         + imageTokens
         + ", modelPrefixes="
@@ -251,189 +236,26 @@ public final class TokenCounter {
         + '}';
   }
 
-  private Encoding encoding(String model) {
-    return SharedEncodings.get(encodingFor(model));
-  }
-
-  private EncodingType resolve(String model) {
+  private TokenEncoding resolve(String model) {
     String name = model.trim().toLowerCase(Locale.ROOT);
     // Routers spell models as "openai/gpt-4o" or even "openrouter/openai/gpt-4o".
     String bareName = name.substring(name.lastIndexOf('/') + 1);
-    EncodingType user = longestMatch(userMappings, name, bareName);
+    TokenEncoding user = longestMatch(userMappings, name, bareName);
     if (user != null) {
       return user;
     }
-    EncodingType builtIn = longestMatch(BUILT_IN_MAPPINGS, bareName, bareName);
+    TokenEncoding builtIn = longestMatch(BUILT_IN_MAPPINGS, bareName, bareName);
     return builtIn != null ? builtIn : defaultEncoding;
   }
 
-  private static EncodingType longestMatch(List<PrefixMapping> mappings, String name, String bare) {
+  private static @Nullable TokenEncoding longestMatch(
+      List<PrefixMapping> mappings, String name, String bare) {
     for (PrefixMapping mapping : mappings) {
       if (name.startsWith(mapping.prefix()) || bare.startsWith(mapping.prefix())) {
         return mapping.encoding();
       }
     }
     return null;
-  }
-
-  private long messages(Encoding encoding, JsonNode messages) {
-    if (messages == null || !messages.isArray()) {
-      return 0;
-    }
-    long tokens = REPLY_PRIMING_TOKENS;
-    for (JsonNode message : messages) {
-      tokens += message(encoding, message, Set.of());
-    }
-    return tokens;
-  }
-
-  private long message(Encoding encoding, JsonNode message, Set<String> ignoredFields) {
-    if (!message.isObject()) {
-      return 0;
-    }
-    long tokens = TOKENS_PER_MESSAGE;
-    for (Map.Entry<String, JsonNode> field : message.properties()) {
-      String key = field.getKey();
-      JsonNode value = field.getValue();
-      if (ignoredFields.contains(key)) {
-        continue;
-      }
-      if (value.isTextual()) {
-        tokens += text(encoding, value.textValue());
-        if (key.equals("name")) {
-          tokens += TOKENS_PER_NAME;
-        }
-      } else if (key.equals("tool_calls")) {
-        tokens += toolCalls(encoding, value);
-      } else if (key.equals("function_call")) {
-        tokens += stringValues(encoding, value);
-      } else if (value.isArray()) {
-        tokens += contentParts(encoding, value);
-      }
-    }
-    return tokens;
-  }
-
-  private long contentParts(Encoding encoding, JsonNode parts) {
-    long tokens = 0;
-    for (JsonNode part : parts) {
-      if (part.isTextual()) {
-        tokens += text(encoding, part.textValue());
-      } else if (part.isObject()) {
-        String type = part.path("type").asText("");
-        if (TEXT_PART_TYPES.contains(type) || (type.isEmpty() && part.has("text"))) {
-          tokens += text(encoding, part.get("text")) + text(encoding, part.get("refusal"));
-        } else {
-          tokens += imageTokens;
-        }
-      }
-    }
-    return tokens;
-  }
-
-  private long toolCalls(Encoding encoding, JsonNode calls) {
-    if (!calls.isArray()) {
-      return 0;
-    }
-    long tokens = 0;
-    for (JsonNode call : calls) {
-      // "function" holds name and arguments; "custom" (custom tools) holds name and input.
-      tokens += stringValues(encoding, call.get("function"));
-      tokens += stringValues(encoding, call.get("custom"));
-    }
-    return tokens;
-  }
-
-  private long stringValues(Encoding encoding, JsonNode object) {
-    if (object == null || !object.isObject()) {
-      return 0;
-    }
-    long tokens = 0;
-    for (JsonNode value : object) {
-      tokens += text(encoding, value);
-    }
-    return tokens;
-  }
-
-  private long tools(Encoding encoding, JsonNode tools) {
-    if (tools == null || !tools.isArray() || tools.isEmpty()) {
-      return 0;
-    }
-    long tokens = TOKENS_PER_TOOL_LIST;
-    for (JsonNode tool : tools) {
-      if (!tool.isObject()) {
-        continue;
-      }
-      JsonNode function = tool.get("function");
-      JsonNode definition = function != null && function.isObject() ? function : tool;
-      // JsonNode.toString() is compact JSON.
-      tokens += TOKENS_PER_TOOL + text(encoding, definition.toString());
-    }
-    return tokens;
-  }
-
-  private long promptInput(Encoding encoding, JsonNode input) {
-    if (input == null) {
-      return 0;
-    }
-    if (input.isTextual()) {
-      return text(encoding, input.textValue());
-    }
-    if (!input.isArray()) {
-      return 0;
-    }
-    long tokens = 0;
-    for (JsonNode element : input) {
-      if (element.isArray()) {
-        for (JsonNode inner : element) {
-          tokens += textOrTokenId(encoding, inner);
-        }
-      } else {
-        tokens += textOrTokenId(encoding, element);
-      }
-    }
-    return tokens;
-  }
-
-  private static long textOrTokenId(Encoding encoding, JsonNode element) {
-    if (element.isTextual()) {
-      return text(encoding, element.textValue());
-    }
-    return element.isIntegralNumber() ? 1 : 0;
-  }
-
-  private long responsesInput(Encoding encoding, JsonNode body) {
-    JsonNode instructions = body.get("instructions");
-    JsonNode input = body.get("input");
-    boolean hasInstructions = instructions != null && instructions.isTextual();
-    boolean hasInput = input != null && (input.isTextual() || input.isArray());
-    if (!hasInstructions && !hasInput) {
-      return 0;
-    }
-    long tokens = REPLY_PRIMING_TOKENS;
-    if (hasInstructions) {
-      tokens += impliedMessage(encoding, "developer", instructions.textValue());
-    }
-    if (input != null && input.isTextual()) {
-      tokens += impliedMessage(encoding, "user", input.textValue());
-    } else if (input != null && input.isArray()) {
-      for (JsonNode item : input) {
-        tokens +=
-            item.isTextual()
-                ? text(encoding, item.textValue())
-                : message(encoding, item, RESPONSES_BOOKKEEPING_FIELDS);
-      }
-    }
-    return tokens;
-  }
-
-  // A string the Responses API turns into a message, counted as that message would be.
-  private static long impliedMessage(Encoding encoding, String role, String content) {
-    return TOKENS_PER_MESSAGE + text(encoding, role) + text(encoding, content);
-  }
-
-  private static long text(Encoding encoding, JsonNode node) {
-    return node != null && node.isTextual() ? text(encoding, node.textValue()) : 0;
   }
 
   private static int text(Encoding encoding, String text) {
@@ -540,7 +362,7 @@ public final class TokenCounter {
     return (int) Math.min(Integer.MAX_VALUE, tokens);
   }
 
-  private static List<PrefixMapping> longestFirst(Map<String, EncodingType> prefixes) {
+  private static List<PrefixMapping> longestFirst(Map<String, TokenEncoding> prefixes) {
     List<PrefixMapping> mappings = new ArrayList<>();
     prefixes.forEach((prefix, encoding) -> mappings.add(new PrefixMapping(prefix, encoding)));
     mappings.sort(
@@ -548,10 +370,10 @@ public final class TokenCounter {
     return List.copyOf(mappings);
   }
 
-  private record PrefixMapping(String prefix, EncodingType encoding) {
+  private record PrefixMapping(String prefix, TokenEncoding encoding) {
     @Override
     public String toString() {
-      return prefix + "*=" + encoding.getName();
+      return prefix + "*=" + encoding.encodingName();
     }
   }
 
@@ -560,8 +382,8 @@ public final class TokenCounter {
    * copies them, so a builder can be reused.
    */
   public static final class Builder {
-    private final Map<String, EncodingType> prefixes = new LinkedHashMap<>();
-    private EncodingType defaultEncoding = DEFAULT_ENCODING;
+    private final Map<String, TokenEncoding> prefixes = new LinkedHashMap<>();
+    private TokenEncoding defaultEncoding = DEFAULT_ENCODING;
     private int imageTokens = DEFAULT_IMAGE_TOKENS;
 
     private Builder() {}
@@ -575,7 +397,7 @@ public final class TokenCounter {
      * @throws IllegalArgumentException if the prefix is blank
      * @throws IllegalStateException if the prefix was already mapped
      */
-    public Builder encodingForModelPrefix(String modelPrefix, EncodingType encoding) {
+    public Builder encodingForModelPrefix(String modelPrefix, TokenEncoding encoding) {
       Objects.requireNonNull(modelPrefix, "modelPrefix");
       Objects.requireNonNull(encoding, "encoding");
       String prefix = modelPrefix.trim().toLowerCase(Locale.ROOT);
@@ -583,17 +405,17 @@ public final class TokenCounter {
         throw new IllegalArgumentException(
             "modelPrefix must not be blank but was '" + modelPrefix + "'");
       }
-      EncodingType previous = prefixes.putIfAbsent(prefix, encoding);
+      TokenEncoding previous = prefixes.putIfAbsent(prefix, encoding);
       if (previous != null) {
         throw new IllegalStateException(
             String.format(
-                "model prefix '%s' was already mapped to %s", prefix, previous.getName()));
+                "model prefix '%s' was already mapped to %s", prefix, previous.encodingName()));
       }
       return this;
     }
 
     /** The encoding for models that no mapping matches; {@link #DEFAULT_ENCODING} by default. */
-    public Builder defaultEncoding(EncodingType encoding) {
+    public Builder defaultEncoding(TokenEncoding encoding) {
       this.defaultEncoding = Objects.requireNonNull(encoding, "defaultEncoding");
       return this;
     }

@@ -3,7 +3,6 @@ package dev.aigateway.core.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingType;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -12,8 +11,8 @@ import org.junit.jupiter.api.Timeout;
 
 class PieceBoundTest {
 
-  private static final Encoding O200K = SharedEncodings.get(EncodingType.O200K_BASE);
-  private static final Encoding CL100K = SharedEncodings.get(EncodingType.CL100K_BASE);
+  private static final Encoding O200K = SharedEncodings.get(TokenEncoding.O200K_BASE);
+  private static final Encoding CL100K = SharedEncodings.get(TokenEncoding.CL100K_BASE);
 
   /** Characters by the class the encodings' pieces follow; some strings are pairs or more. */
   private static final String[][] CLASSES = {

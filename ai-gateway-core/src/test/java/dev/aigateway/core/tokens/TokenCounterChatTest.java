@@ -4,6 +4,9 @@ import static dev.aigateway.core.tokens.TestJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.Operation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,21 +57,21 @@ class TokenCounterChatTest {
   @ParameterizedTest
   @ValueSource(strings = {"gpt-3.5-turbo", "gpt-4-0613", "gpt-4"})
   void cookbookConversationCounts129TokensWithCl100k(String model) {
-    assertThat(counter.countChatMessages(model, COOKBOOK_MESSAGES, null)).isEqualTo(129);
+    assertThat(chat(counter, model, COOKBOOK_MESSAGES, null)).isEqualTo(129);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"gpt-4o", "gpt-4o-mini"})
   void cookbookConversationCounts124TokensWithO200k(String model) {
-    assertThat(counter.countChatMessages(model, COOKBOOK_MESSAGES, null)).isEqualTo(124);
+    assertThat(chat(counter, model, COOKBOOK_MESSAGES, null)).isEqualTo(124);
   }
 
   @Test
   void toolEstimateLiesBetweenOnceAndTwiceWhatTheApiReportedForTheCookbookToolsExample() {
     // The cookbook reports 105 prompt tokens from the API for gpt-3.5-turbo/gpt-4, 101 for gpt-4o.
-    assertThat(counter.countChatMessages("gpt-4", COOKBOOK_TOOL_MESSAGES, COOKBOOK_TOOLS))
+    assertThat(chat(counter, "gpt-4", COOKBOOK_TOOL_MESSAGES, COOKBOOK_TOOLS))
         .isBetween(105, 2 * 105);
-    assertThat(counter.countChatMessages("gpt-4o", COOKBOOK_TOOL_MESSAGES, COOKBOOK_TOOLS))
+    assertThat(chat(counter, "gpt-4o", COOKBOOK_TOOL_MESSAGES, COOKBOOK_TOOLS))
         .isBetween(101, 2 * 101);
   }
 
@@ -89,7 +92,7 @@ class TokenCounterChatTest {
             + text("user")
             + text("Capital of France?")
             + 3;
-    assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
+    assertThat(chat(counter, "gpt-4o", messages, null)).isEqualTo(expected);
   }
 
   @Test
@@ -97,7 +100,7 @@ class TokenCounterChatTest {
     JsonNode messages = json("[{\"role\": \"user\", \"name\": \"alice\", \"content\": \"Hello\"}]");
 
     int expected = 3 + text("user") + text("alice") + 1 + text("Hello") + 3;
-    assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
+    assertThat(chat(counter, "gpt-4o", messages, null)).isEqualTo(expected);
   }
 
   @Test
@@ -125,7 +128,7 @@ class TokenCounterChatTest {
             + text("call_1")
             + text("18C, sunny")
             + 3;
-    assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
+    assertThat(chat(counter, "gpt-4o", messages, null)).isEqualTo(expected);
   }
 
   @Test
@@ -140,7 +143,7 @@ class TokenCounterChatTest {
 
     int expected =
         3 + text("user") + text("What is in this picture?") + TokenCounter.DEFAULT_IMAGE_TOKENS + 3;
-    assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
+    assertThat(chat(counter, "gpt-4o", messages, null)).isEqualTo(expected);
   }
 
   @Test
@@ -162,15 +165,15 @@ class TokenCounterChatTest {
             """);
 
     int expected = 3 + text("user") + 3 * 1000 + 3;
-    assertThat(bounded.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
+    assertThat(chat(bounded, "gpt-4o", messages, null)).isEqualTo(expected);
   }
 
   @Test
   void messagesThatAreNotAnArrayCountZero() {
-    assertThat(counter.countChatMessages("gpt-4o", null, null)).isZero();
-    assertThat(counter.countChatMessages("gpt-4o", json("42"), null)).isZero();
-    assertThat(counter.countChatMessages("gpt-4o", json("\"hello\""), null)).isZero();
-    assertThat(counter.countChatMessages("gpt-4o", json("{\"role\": \"user\"}"), null)).isZero();
+    assertThat(chat(counter, "gpt-4o", null, null)).isZero();
+    assertThat(chat(counter, "gpt-4o", json("42"), null)).isZero();
+    assertThat(chat(counter, "gpt-4o", json("\"hello\""), null)).isZero();
+    assertThat(chat(counter, "gpt-4o", json("{\"role\": \"user\"}"), null)).isZero();
   }
 
   @Test
@@ -179,7 +182,7 @@ class TokenCounterChatTest {
         json("[1, \"text\", null, [], true, {\"role\": \"user\", \"content\": \"Hi\"}]");
 
     int expected = 3 + text("user") + text("Hi") + 3;
-    assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
+    assertThat(chat(counter, "gpt-4o", messages, null)).isEqualTo(expected);
   }
 
   @Test
@@ -193,7 +196,7 @@ class TokenCounterChatTest {
             """);
 
     int expected = 3 + text("user") + 3 + text("user") + 3;
-    assertThat(counter.countChatMessages("gpt-4o", messages, null)).isEqualTo(expected);
+    assertThat(chat(counter, "gpt-4o", messages, null)).isEqualTo(expected);
   }
 
   @Test
@@ -202,22 +205,34 @@ class TokenCounterChatTest {
     JsonNode function = COOKBOOK_TOOLS.get(0).get("function");
 
     int expected = 3 + 12 + 10 + text(function.toString());
-    assertThat(counter.countChatMessages("gpt-4o", messages, COOKBOOK_TOOLS)).isEqualTo(expected);
+    assertThat(chat(counter, "gpt-4o", messages, COOKBOOK_TOOLS)).isEqualTo(expected);
   }
 
   @Test
   void legacyFunctionsCountLikeTheSameToolsDefinitions() {
     JsonNode functions = json("[" + COOKBOOK_TOOLS.get(0).get("function") + "]");
 
-    assertThat(counter.countChatMessages("gpt-4o", COOKBOOK_TOOL_MESSAGES, functions))
-        .isEqualTo(counter.countChatMessages("gpt-4o", COOKBOOK_TOOL_MESSAGES, COOKBOOK_TOOLS));
+    assertThat(chat(counter, "gpt-4o", COOKBOOK_TOOL_MESSAGES, functions))
+        .isEqualTo(chat(counter, "gpt-4o", COOKBOOK_TOOL_MESSAGES, COOKBOOK_TOOLS));
   }
 
   @Test
   void oddToolsCountNothingOrOnlyTheirObjects() {
-    assertThat(counter.countChatMessages("gpt-4o", null, json("\"auto\""))).isZero();
-    assertThat(counter.countChatMessages("gpt-4o", null, json("[]"))).isZero();
-    assertThat(counter.countChatMessages("gpt-4o", null, json("[1, null]"))).isEqualTo(12);
+    assertThat(chat(counter, "gpt-4o", null, json("\"auto\""))).isZero();
+    assertThat(chat(counter, "gpt-4o", null, json("[]"))).isZero();
+    assertThat(chat(counter, "gpt-4o", null, json("[1, null]"))).isEqualTo(12);
+  }
+
+  // A chat request body of these messages and tools (each left out when null), as the API takes it.
+  private static int chat(TokenCounter counter, String model, JsonNode messages, JsonNode tools) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    if (messages != null) {
+      body.set("messages", messages);
+    }
+    if (tools != null) {
+      body.set("tools", tools);
+    }
+    return counter.countPrompt(model, Operation.CHAT_COMPLETIONS, body.toString());
   }
 
   private int text(String text) {

@@ -1,9 +1,7 @@
 package dev.aigateway.core.tokens;
 
-import static dev.aigateway.core.tokens.TestJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Operation;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,16 +17,15 @@ class TokenCounterConcurrencyTest {
   private static final int THREADS = 16;
   private static final int ROUNDS = 200;
 
-  private static final JsonNode CHAT =
-      json(
-          """
+  private static final String CHAT =
+      """
           {"messages": [{"role": "system", "content": "You are terse."},
                         {"role": "user", "name": "bob", "content": [
                            {"type": "text", "text": "Summarise the attached chart, please."},
                            {"type": "image_url", "image_url": {"url": "https://example.com/c.png"}}]}]}
-          """);
-  private static final JsonNode EMBEDDINGS =
-      json("{\"input\": [\"the quick brown fox\", \"jumps over the lazy dog\"]}");
+          """;
+  private static final String EMBEDDINGS =
+      "{\"input\": [\"the quick brown fox\", \"jumps over the lazy dog\"]}";
 
   @Test
   void concurrentCountsEqualSequentialCounts() throws Exception {

@@ -3,10 +3,10 @@ package dev.aigateway.core.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.knuddels.jtokkit.api.EncodingType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -40,7 +40,7 @@ class TokenCounterEncodingTest {
     "text-embedding-3-large, CL100K_BASE",
     "text-embedding-ada-002, CL100K_BASE",
   })
-  void builtInMappingChoosesTheModelsEncoding(String model, EncodingType expected) {
+  void builtInMappingChoosesTheModelsEncoding(String model, TokenEncoding expected) {
     assertThat(counter.encodingFor(model)).isEqualTo(expected);
   }
 
@@ -51,14 +51,14 @@ class TokenCounterEncodingTest {
     "openai/gpt-4o, O200K_BASE",
     "openrouter/openai/gpt-3.5-turbo, CL100K_BASE",
   })
-  void providerPrefixIsIgnoredByTheBuiltInMapping(String model, EncodingType expected) {
+  void providerPrefixIsIgnoredByTheBuiltInMapping(String model, TokenEncoding expected) {
     assertThat(counter.encodingFor(model)).isEqualTo(expected);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"GPT-4", "Gpt-3.5-Turbo", "OpenAI/GPT-4-0613", " gpt-4 "})
   void modelNamesMatchCaseInsensitively(String model) {
-    assertThat(counter.encodingFor(model)).isEqualTo(EncodingType.CL100K_BASE);
+    assertThat(counter.encodingFor(model)).isEqualTo(TokenEncoding.CL100K_BASE);
   }
 
   @ParameterizedTest
@@ -68,59 +68,59 @@ class TokenCounterEncodingTest {
     assertThat(counter.encodingFor(model)).isEqualTo(TokenCounter.DEFAULT_ENCODING);
     assertThat(
             TokenCounter.builder()
-                .defaultEncoding(EncodingType.CL100K_BASE)
+                .defaultEncoding(TokenEncoding.CL100K_BASE)
                 .build()
                 .encodingFor(model))
-        .isEqualTo(EncodingType.CL100K_BASE);
+        .isEqualTo(TokenEncoding.CL100K_BASE);
   }
 
   @Test
   void unknownModelGetsTheConfiguredDefaultEncoding() {
-    TokenCounter cl100k = TokenCounter.builder().defaultEncoding(EncodingType.CL100K_BASE).build();
+    TokenCounter cl100k = TokenCounter.builder().defaultEncoding(TokenEncoding.CL100K_BASE).build();
 
-    assertThat(cl100k.encodingFor("mistral-large")).isEqualTo(EncodingType.CL100K_BASE);
-    assertThat(cl100k.encodingFor("gpt-4o")).isEqualTo(EncodingType.O200K_BASE);
+    assertThat(cl100k.encodingFor("mistral-large")).isEqualTo(TokenEncoding.CL100K_BASE);
+    assertThat(cl100k.encodingFor("gpt-4o")).isEqualTo(TokenEncoding.O200K_BASE);
   }
 
   @Test
   void userMappingOverridesTheBuiltInOne() {
     TokenCounter custom =
-        TokenCounter.builder().encodingForModelPrefix("gpt", EncodingType.R50K_BASE).build();
+        TokenCounter.builder().encodingForModelPrefix("gpt", TokenEncoding.R50K_BASE).build();
 
-    assertThat(custom.encodingFor("gpt-4o")).isEqualTo(EncodingType.R50K_BASE);
-    assertThat(custom.encodingFor("text-embedding-3-small")).isEqualTo(EncodingType.CL100K_BASE);
+    assertThat(custom.encodingFor("gpt-4o")).isEqualTo(TokenEncoding.R50K_BASE);
+    assertThat(custom.encodingFor("text-embedding-3-small")).isEqualTo(TokenEncoding.CL100K_BASE);
   }
 
   @Test
   void longestUserPrefixWins() {
     TokenCounter custom =
         TokenCounter.builder()
-            .encodingForModelPrefix("prod-", EncodingType.CL100K_BASE)
-            .encodingForModelPrefix("prod-chat-", EncodingType.P50K_BASE)
+            .encodingForModelPrefix("prod-", TokenEncoding.CL100K_BASE)
+            .encodingForModelPrefix("prod-chat-", TokenEncoding.P50K_BASE)
             .build();
 
-    assertThat(custom.encodingFor("prod-chat-large")).isEqualTo(EncodingType.P50K_BASE);
-    assertThat(custom.encodingFor("prod-embed")).isEqualTo(EncodingType.CL100K_BASE);
+    assertThat(custom.encodingFor("prod-chat-large")).isEqualTo(TokenEncoding.P50K_BASE);
+    assertThat(custom.encodingFor("prod-embed")).isEqualTo(TokenEncoding.CL100K_BASE);
   }
 
   @Test
   void userMappingMatchesCaseInsensitivelyWithOrWithoutProviderPrefix() {
     TokenCounter custom =
         TokenCounter.builder()
-            .encodingForModelPrefix("My-Deployment", EncodingType.CL100K_BASE)
-            .encodingForModelPrefix("azure/legacy-", EncodingType.P50K_BASE)
+            .encodingForModelPrefix("My-Deployment", TokenEncoding.CL100K_BASE)
+            .encodingForModelPrefix("azure/legacy-", TokenEncoding.P50K_BASE)
             .build();
 
-    assertThat(custom.encodingFor("my-deployment-eu")).isEqualTo(EncodingType.CL100K_BASE);
-    assertThat(custom.encodingFor("azure/MY-DEPLOYMENT")).isEqualTo(EncodingType.CL100K_BASE);
-    assertThat(custom.encodingFor("azure/legacy-davinci")).isEqualTo(EncodingType.P50K_BASE);
+    assertThat(custom.encodingFor("my-deployment-eu")).isEqualTo(TokenEncoding.CL100K_BASE);
+    assertThat(custom.encodingFor("azure/MY-DEPLOYMENT")).isEqualTo(TokenEncoding.CL100K_BASE);
+    assertThat(custom.encodingFor("azure/legacy-davinci")).isEqualTo(TokenEncoding.P50K_BASE);
   }
 
   @Test
   void resolutionStaysCorrectPastTheCacheBound() {
     for (int i = 0; i < 3000; i++) {
-      assertThat(counter.encodingFor("gpt-4-variant-" + i)).isEqualTo(EncodingType.CL100K_BASE);
-      assertThat(counter.encodingFor("custom-model-" + i)).isEqualTo(EncodingType.O200K_BASE);
+      assertThat(counter.encodingFor("gpt-4-variant-" + i)).isEqualTo(TokenEncoding.CL100K_BASE);
+      assertThat(counter.encodingFor("custom-model-" + i)).isEqualTo(TokenEncoding.O200K_BASE);
     }
   }
 
@@ -159,7 +159,7 @@ class TokenCounterEncodingTest {
   @Test
   void blankModelPrefixIsRejected() {
     assertThatThrownBy(
-            () -> TokenCounter.builder().encodingForModelPrefix("  ", EncodingType.CL100K_BASE))
+            () -> TokenCounter.builder().encodingForModelPrefix("  ", TokenEncoding.CL100K_BASE))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'  '");
   }
@@ -167,9 +167,9 @@ class TokenCounterEncodingTest {
   @Test
   void mappingTheSamePrefixTwiceIsRejected() {
     TokenCounter.Builder builder =
-        TokenCounter.builder().encodingForModelPrefix("prod-", EncodingType.CL100K_BASE);
+        TokenCounter.builder().encodingForModelPrefix("prod-", TokenEncoding.CL100K_BASE);
 
-    assertThatThrownBy(() -> builder.encodingForModelPrefix("PROD-", EncodingType.O200K_BASE))
+    assertThatThrownBy(() -> builder.encodingForModelPrefix("PROD-", TokenEncoding.O200K_BASE))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("model prefix 'prod-' was already mapped to cl100k_base");
   }
@@ -228,17 +228,42 @@ class TokenCounterEncodingTest {
       com.knuddels.jtokkit.Encodings.newLazyEncodingRegistry();
 
   private static com.knuddels.jtokkit.api.Encoding o200k() {
-    return REGISTRY.getEncoding(EncodingType.O200K_BASE);
+    return REGISTRY.getEncoding(com.knuddels.jtokkit.api.EncodingType.O200K_BASE);
   }
 
   private static com.knuddels.jtokkit.api.Encoding cl100k() {
-    return REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+    return REGISTRY.getEncoding(com.knuddels.jtokkit.api.EncodingType.CL100K_BASE);
+  }
+
+  @ParameterizedTest
+  @EnumSource(TokenEncoding.class)
+  void eachEncodingCountsAsTheTiktokenEncodingOfItsName(TokenEncoding encoding) {
+    String text = "Hello, wörld! 12345 数据 <|endoftext|>";
+
+    assertThat(counter.countText(encoding, text))
+        .isEqualTo(
+            REGISTRY.getEncoding(encoding.encodingName()).orElseThrow().countTokensOrdinary(text));
+  }
+
+  @Test
+  void aCountInAModelsEncodingIsTheCountForTheModel() {
+    String text = "Concurrency is not parallelism.";
+
+    assertThat(counter.countText(TokenEncoding.CL100K_BASE, text))
+        .isEqualTo(counter.countText("gpt-4", text));
+    assertThat(counter.countText(TokenEncoding.CL100K_BASE, null)).isZero();
+  }
+
+  @Test
+  void imageTokensAreTheConfiguredBound() {
+    assertThat(counter.imageTokens()).isEqualTo(TokenCounter.DEFAULT_IMAGE_TOKENS);
+    assertThat(TokenCounter.builder().imageTokens(500).build().imageTokens()).isEqualTo(500);
   }
 
   @Test
   void aModelNameOfAMegabyteIsResolvedByItsPrefix() {
     assertThat(counter.encodingFor("gpt-4-" + "x".repeat(1_000_000)))
-        .isEqualTo(EncodingType.CL100K_BASE);
+        .isEqualTo(TokenEncoding.CL100K_BASE);
   }
 
   @Test

@@ -25,66 +25,65 @@ class TokenCounterPromptTest {
   @ParameterizedTest
   @EnumSource(Operation.class)
   void bodyWithoutItsInputFieldCountsZero(Operation operation) {
-    assertThat(counter.countPrompt(MODEL, operation, json("{\"model\": \"gpt-4o\"}"))).isZero();
+    assertThat(counter.countPrompt(MODEL, operation, "{\"model\": \"gpt-4o\"}")).isZero();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"[]", "42", "\"text\"", "null", "true"})
   void bodyThatIsNotAnObjectCountsZero(String body) {
     for (Operation operation : Operation.values()) {
-      assertThat(counter.countPrompt(MODEL, operation, json(body))).isZero();
+      assertThat(counter.countPrompt(MODEL, operation, body)).isZero();
     }
   }
 
   @ParameterizedTest
   @EnumSource(Operation.class)
   void inputFieldsOfTheWrongTypeCountZero(Operation operation) {
-    JsonNode body =
-        json(
-            """
+    String body =
+        """
             {"messages": 1, "tools": {"a": 1}, "functions": "x", "prompt": {"a": "b"},
              "suffix": 3, "input": {"a": "b"}, "instructions": ["x"]}
-            """);
+            """;
 
     assertThat(counter.countPrompt(MODEL, operation, body)).isZero();
   }
 
   @Test
   void nullOperationCountsZero() {
-    assertThat(counter.countPrompt(MODEL, null, json("{\"prompt\": \"hi\"}"))).isZero();
+    assertThat(counter.countPrompt(MODEL, null, "{\"prompt\": \"hi\"}")).isZero();
   }
 
   @Test
   void chatCompletionsCountMessagesAndTools() {
-    JsonNode body =
-        json(
-            """
+    String body =
+        """
             {"model": "gpt-4o",
              "messages": [{"role": "user", "content": "What's the weather in Paris?"}],
              "tools": [{"type": "function", "function": {"name": "get_weather",
                         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]}
-            """);
+            """;
 
     assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, body))
-        .isEqualTo(counter.countChatMessages(MODEL, body.get("messages"), body.get("tools")));
+        .isEqualTo(chat(member(body, "messages")) + chat(member(body, "tools")))
+        .isGreaterThan(chat(member(body, "messages")));
   }
 
   @Test
   void chatCompletionsCountLegacyFunctions() {
-    JsonNode body =
-        json(
-            """
+    String body =
+        """
             {"messages": [{"role": "user", "content": "Hi"}],
              "functions": [{"name": "get_weather", "parameters": {"type": "object"}}]}
-            """);
+            """;
 
     assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, body))
-        .isEqualTo(counter.countChatMessages(MODEL, body.get("messages"), body.get("functions")));
+        .isEqualTo(chat(member(body, "messages")) + chat(member(body, "functions")))
+        .isGreaterThan(chat(member(body, "messages")));
   }
 
   @Test
   void bodyModelChoosesTheEncodingWhenNoModelIsGiven() {
-    JsonNode body = json("{\"model\": \"gpt-4\", \"input\": \"お誕生日おめでとう\"}");
+    String body = "{\"model\": \"gpt-4\", \"input\": \"お誕生日おめでとう\"}";
 
     assertThat(counter.countPrompt(null, Operation.EMBEDDINGS, body)).isEqualTo(9);
     assertThat(counter.countPrompt("gpt-4o", Operation.EMBEDDINGS, body)).isEqualTo(8);
@@ -92,7 +91,7 @@ class TokenCounterPromptTest {
 
   @Test
   void completionsCountAPromptString() {
-    JsonNode body = json("{\"prompt\": \"Say this is a test\"}");
+    String body = "{\"prompt\": \"Say this is a test\"}";
 
     assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, body))
         .isEqualTo(text("Say this is a test"));
@@ -100,8 +99,7 @@ class TokenCounterPromptTest {
 
   @Test
   void completionsCountPromptStringsAndSuffix() {
-    JsonNode body =
-        json("{\"prompt\": [\"def add(a, b):\", \"def sub(a, b):\"], \"suffix\": \"# end\"}");
+    String body = "{\"prompt\": [\"def add(a, b):\", \"def sub(a, b):\"], \"suffix\": \"# end\"}";
 
     assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, body))
         .isEqualTo(text("def add(a, b):") + text("def sub(a, b):") + text("# end"));
@@ -109,23 +107,21 @@ class TokenCounterPromptTest {
 
   @Test
   void completionsCountTokenIdsByTheirLength() {
-    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, json("{\"prompt\": [1, 2, 3]}")))
+    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, "{\"prompt\": [1, 2, 3]}"))
         .isEqualTo(3);
-    assertThat(
-            counter.countPrompt(MODEL, Operation.COMPLETIONS, json("{\"prompt\": [[1, 2], [3]]}")))
+    assertThat(counter.countPrompt(MODEL, Operation.COMPLETIONS, "{\"prompt\": [[1, 2], [3]]}"))
         .isEqualTo(3);
   }
 
   @Test
   void embeddingsCountAnInputString() {
-    assertThat(
-            counter.countPrompt(MODEL, Operation.EMBEDDINGS, json("{\"input\": \"hello world\"}")))
+    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, "{\"input\": \"hello world\"}"))
         .isEqualTo(text("hello world"));
   }
 
   @Test
   void embeddingsCountAnArrayOfStrings() {
-    JsonNode body = json("{\"input\": [\"first text\", \"second text\"]}");
+    String body = "{\"input\": [\"first text\", \"second text\"]}";
 
     assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, body))
         .isEqualTo(text("first text") + text("second text"));
@@ -133,17 +129,17 @@ class TokenCounterPromptTest {
 
   @Test
   void embeddingsCountTokenIdsAndArraysOfTokenIdsByLength() {
-    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, json("{\"input\": [9906, 1917]}")))
+    assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, "{\"input\": [9906, 1917]}"))
         .isEqualTo(2);
     assertThat(
             counter.countPrompt(
-                MODEL, Operation.EMBEDDINGS, json("{\"input\": [[9906, 1917], [15339, 1, 2]]}")))
+                MODEL, Operation.EMBEDDINGS, "{\"input\": [[9906, 1917], [15339, 1, 2]]}"))
         .isEqualTo(5);
   }
 
   @Test
   void embeddingsSkipOddElements() {
-    JsonNode body = json("{\"input\": [\"hello\", {\"a\": 1}, null, 1.5, true, [\"x\", {}]]}");
+    String body = "{\"input\": [\"hello\", {\"a\": 1}, null, 1.5, true, [\"x\", {}]]}";
 
     assertThat(counter.countPrompt(MODEL, Operation.EMBEDDINGS, body))
         .isEqualTo(text("hello") + text("x"));
@@ -151,7 +147,7 @@ class TokenCounterPromptTest {
 
   @Test
   void responsesCountInstructionsAndStringInputAsMessages() {
-    JsonNode body = json("{\"instructions\": \"Talk like a pirate.\", \"input\": \"Hello there\"}");
+    String body = "{\"instructions\": \"Talk like a pirate.\", \"input\": \"Hello there\"}";
 
     int expected =
         3
@@ -166,9 +162,8 @@ class TokenCounterPromptTest {
 
   @Test
   void responsesCountMessageItemsWithContentParts() {
-    JsonNode body =
-        json(
-            """
+    String body =
+        """
             {"input": [
                {"role": "user", "content": [
                   {"type": "input_text", "text": "Describe this image."},
@@ -176,7 +171,7 @@ class TokenCounterPromptTest {
                {"type": "message", "id": "msg_123", "status": "completed", "role": "assistant",
                 "content": [{"type": "output_text", "text": "A cat.", "annotations": []}]},
                {"role": "user", "content": "Thanks"}]}
-            """);
+            """;
 
     int expected =
         3
@@ -195,14 +190,13 @@ class TokenCounterPromptTest {
 
   @Test
   void responsesCountFunctionCallItemsByTheirStringFields() {
-    JsonNode body =
-        json(
-            """
+    String body =
+        """
             {"input": [
                {"type": "function_call", "id": "fc_1", "call_id": "call_1",
                 "name": "get_weather", "arguments": "{\\"city\\":\\"Paris\\"}", "status": "completed"},
                {"type": "function_call_output", "call_id": "call_1", "output": "18C"}]}
-            """);
+            """;
 
     int expected =
         3
@@ -219,14 +213,13 @@ class TokenCounterPromptTest {
 
   @Test
   void responsesCountFlatToolDefinitions() {
-    JsonNode body =
-        json(
-            """
+    String body =
+        """
             {"input": "Hi",
              "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}},
                        {"type": "web_search"}]}
-            """);
-    JsonNode tools = body.get("tools");
+            """;
+    JsonNode tools = json(body).get("tools");
 
     int expected =
         3
@@ -243,10 +236,27 @@ class TokenCounterPromptTest {
 
   @Test
   void responsesSkipInputItemsThatAreNotObjects() {
-    JsonNode body = json("{\"input\": [1, null, [\"x\"], \"loose text\"]}");
+    String body = "{\"input\": [1, null, [\"x\"], \"loose text\"]}";
 
     assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body))
         .isEqualTo(3 + text("loose text"));
+  }
+
+  @Test
+  void malformedJsonCountsZero() {
+    for (Operation operation : Operation.values()) {
+      assertThat(counter.countPrompt(MODEL, operation, "{\"prompt\": \"hi\"")).isZero();
+      assertThat(counter.countPrompt(MODEL, operation, "")).isZero();
+    }
+  }
+
+  // A chat request body holding only one member of another body.
+  private int chat(String member) {
+    return counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, member);
+  }
+
+  private static String member(String body, String name) {
+    return "{\"" + name + "\": " + json(body).get(name) + "}";
   }
 
   private int text(String text) {

@@ -4,6 +4,7 @@ import dev.aigateway.api.spi.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.io.IOException;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sentence model all-MiniLM-L6-v2 (384 dimensions, English), run in process on ONNX Runtime
@@ -55,10 +56,10 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
   private static final MiniLmEmbeddingModel INSTANCE = new MiniLmEmbeddingModel();
 
   private static final Object LOCK = new Object();
-  private static volatile AllMiniLmL6V2EmbeddingModel model;
+  private static volatile @Nullable AllMiniLmL6V2EmbeddingModel model;
   // LangChain4j loads the model in a static initialiser, which the JVM never runs twice: once it
   // failed, every later attempt fails the same way, so the first cause is kept and reported.
-  private static Throwable loadFailure;
+  private static @Nullable Throwable loadFailure;
 
   private MiniLmEmbeddingModel() {}
 

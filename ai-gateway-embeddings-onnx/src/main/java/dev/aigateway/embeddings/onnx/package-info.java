@@ -16,5 +16,10 @@
  * misses is served a wrong cached answer and 83.6% of the 128 paraphrases hit; at 0.88, 63% hit.
  * Embedding a chat-sized prompt takes milliseconds of CPU on the calling thread; see {@code
  * EmbeddingBenchmark}.
+ *
+ * <p>Parameters, results and record components are non-null unless marked {@code @Nullable}.
  */
+@NullMarked
 package dev.aigateway.embeddings.onnx;
+
+import org.jspecify.annotations.NullMarked;
