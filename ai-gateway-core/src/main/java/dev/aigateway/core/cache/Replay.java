@@ -136,7 +136,7 @@ final class Replay {
           for (JsonNode call : toolCalls) {
             ObjectNode indexed = NODES.objectNode();
             indexed.put("index", i++);
-            call.fields().forEachRemaining(f -> indexed.set(f.getKey(), f.getValue()));
+            call.properties().forEach(f -> indexed.set(f.getKey(), f.getValue()));
             calls.add(indexed);
           }
         }
@@ -196,7 +196,7 @@ final class Replay {
     if (chat) {
       choice.set("delta", body);
     } else {
-      body.fields().forEachRemaining(f -> choice.set(f.getKey(), f.getValue()));
+      body.properties().forEach(f -> choice.set(f.getKey(), f.getValue()));
     }
     choice.putNull("logprobs");
     choice.set("finish_reason", finishReason == null ? NODES.nullNode() : finishReason);
