@@ -381,6 +381,11 @@ public final class AiGateway {
       return this;
     }
 
+    /** Builds and sets the token counter; see {@link #tokenCounter(TokenCounter)}. */
+    public Builder tokenCounter(TokenCounter.Builder tokenCounter) {
+      return tokenCounter(tokenCounter.build());
+    }
+
     /**
      * Output tokens reserved per choice for a call that sets no {@code max_tokens} / {@code
      * max_completion_tokens} / {@code max_output_tokens} (default {@value
@@ -479,6 +484,11 @@ public final class AiGateway {
       return this;
     }
 
+    /** Builds and sets the backend pool; see {@link #backendPool(BackendPool)}. */
+    public Builder backendPool(BackendPool.Builder pool) {
+      return backendPool(pool.build());
+    }
+
     /**
      * Logs the prompts and completions of the calls {@code promptLog} selects (consumers, models,
      * sampling), redacted, to a dedicated logger, off the call path. Off unless set.
@@ -488,6 +498,11 @@ public final class AiGateway {
       return this;
     }
 
+    /** Builds and sets the prompt log; see {@link #promptLog(PromptLog)}. */
+    public Builder promptLog(PromptLog.Builder promptLog) {
+      return promptLog(promptLog.build());
+    }
+
     /**
      * Prices usage: each event then carries its {@link dev.aigateway.api.UsageInfo#cost()} (the
      * answering model's price, else the requested model's). No prices are built in.
@@ -495,6 +510,11 @@ public final class AiGateway {
     public Builder priceTable(PriceTable priceTable) {
       this.priceTable = Objects.requireNonNull(priceTable, "priceTable");
       return this;
+    }
+
+    /** Builds and sets the price table; see {@link #priceTable(PriceTable)}. */
+    public Builder priceTable(PriceTable.Builder priceTable) {
+      return priceTable(priceTable.build());
     }
 
     /**

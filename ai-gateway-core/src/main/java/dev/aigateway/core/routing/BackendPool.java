@@ -118,10 +118,20 @@ public final class BackendPool {
       return this;
     }
 
+    /** Builds and sets the breaker policy; see {@link #circuitBreaker(CircuitBreakerPolicy)}. */
+    public Builder circuitBreaker(CircuitBreakerPolicy.Builder policy) {
+      return circuitBreaker(policy.build());
+    }
+
     /** The failover policy (default {@link Failover#defaults()}). */
     public Builder failover(Failover failover) {
       this.failover = Objects.requireNonNull(failover, "failover");
       return this;
+    }
+
+    /** Builds and sets the failover policy; see {@link #failover(Failover)}. */
+    public Builder failover(Failover.Builder failover) {
+      return failover(failover.build());
     }
 
     /** Adds a traffic split; one per model alias. */
@@ -132,6 +142,11 @@ public final class BackendPool {
             "model '" + split.model() + "' already has a split: " + splits.get(split.model()));
       }
       return this;
+    }
+
+    /** Builds and sets a traffic split; see {@link #split(TrafficSplit)}. */
+    public Builder split(TrafficSplit.Builder split) {
+      return split(split.build());
     }
 
     /** Builds the pool; it needs at least one backend. */

@@ -463,6 +463,11 @@ public final class PromptLog implements AutoCloseable {
       return this;
     }
 
+    /** Builds and sets the redaction; see {@link #redaction(Redaction)}. */
+    public Builder redaction(Redaction.Builder redaction) {
+      return redaction(redaction.build());
+    }
+
     /** The logger to write to (default: logger {@value PromptLog#LOGGER_NAME}). */
     public Builder logger(Logger logger) {
       this.logger = Objects.requireNonNull(logger, "logger");

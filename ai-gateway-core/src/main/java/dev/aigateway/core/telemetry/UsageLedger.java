@@ -442,6 +442,11 @@ public final class UsageLedger implements GatewayListener {
       return this;
     }
 
+    /** Builds and sets the price table; see {@link #priceTable(PriceTable)}. */
+    public Builder priceTable(PriceTable.Builder prices) {
+      return priceTable(prices.build());
+    }
+
     /** The zone hourly, daily and monthly windows align in (default UTC). */
     public Builder zone(ZoneId zone) {
       if (this.zone != null) {
