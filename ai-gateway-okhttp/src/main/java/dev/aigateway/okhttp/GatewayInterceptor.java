@@ -66,7 +66,7 @@ final class GatewayInterceptor implements Interceptor {
       return cached(request, admission);
     }
     AttemptLoop.Answer<Response> answer =
-        AttemptLoop.send(call, admission, new Sender(chain, request, body, bytes));
+        AttemptLoop.send(call, new Sender(chain, request, body, bytes));
     if (answer.rejection() != null) {
       if (gateway.throwOnRejection()) {
         throw answer.rejection().exception();

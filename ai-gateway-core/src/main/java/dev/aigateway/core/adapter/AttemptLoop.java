@@ -54,7 +54,6 @@ public final class AttemptLoop<R> {
   }
 
   private final GovernedCall call;
-  private final Admission admission;
   private final AttemptSender<R> sender;
   private final Pause pause;
 
@@ -64,9 +63,8 @@ public final class AttemptLoop<R> {
    */
   private final boolean routed;
 
-  AttemptLoop(GovernedCall call, Admission admission, AttemptSender<R> sender, Pause pause) {
+  AttemptLoop(GovernedCall call, AttemptSender<R> sender, Pause pause) {
     this.call = call;
-    this.admission = admission;
     this.sender = sender;
     this.pause = pause;
     this.routed = call.routed();
@@ -77,9 +75,8 @@ public final class AttemptLoop<R> {
    *
    * @throws IOException the failure to give the application; the call has been reported
    */
-  public static <R> Answer<R> send(GovernedCall call, Admission admission, AttemptSender<R> sender)
-      throws IOException {
-    return new AttemptLoop<>(call, admission, sender, SLEEP).run();
+  public static <R> Answer<R> send(GovernedCall call, AttemptSender<R> sender) throws IOException {
+    return new AttemptLoop<>(call, sender, SLEEP).run();
   }
 
   Answer<R> run() throws IOException {

@@ -108,7 +108,7 @@ class AttemptLoopTest {
             PostedRequest.of("http://app.test/v1/chat/completions", body));
     Admission admission = call.admit();
     assertThat(admission.admitted()).isTrue();
-    return new AttemptLoop<>(call, admission, sender, pauses::add).run();
+    return new AttemptLoop<>(call, sender, pauses::add).run();
   }
 
   private static String read(InputStream in) throws IOException {
@@ -322,7 +322,6 @@ class AttemptLoopTest {
     AttemptLoop<ScriptedSender.Reply> loop =
         new AttemptLoop<>(
             call,
-            admission,
             sender,
             backoff -> {
               throw new InterruptedException();

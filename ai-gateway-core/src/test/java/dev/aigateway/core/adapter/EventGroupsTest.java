@@ -69,8 +69,7 @@ class EventGroupsTest {
     GovernedCall call = begin(gateway, body);
     Admission admission = call.admit();
     assertThat(admission.admitted()).isTrue();
-    try (InputStream answer =
-        new AttemptLoop<>(call, admission, sender, pause -> {}).run().body()) {
+    try (InputStream answer = new AttemptLoop<>(call, sender, pause -> {}).run().body()) {
       answer.readAllBytes();
     }
     return lastEvent();

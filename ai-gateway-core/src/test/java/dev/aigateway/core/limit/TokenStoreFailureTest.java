@@ -118,7 +118,7 @@ class TokenStoreFailureTest {
     GovernedCall call = begin(gateway);
     Admission admission = call.admit();
     ScriptedSender sender = new ScriptedSender().on(null, json(ANSWER));
-    InputStream body = AttemptLoop.send(call, admission, sender).body();
+    InputStream body = AttemptLoop.send(call, sender).body();
     body.transferTo(java.io.OutputStream.nullOutputStream());
     body.close();
     return admission;
