@@ -1,0 +1,205 @@
+package dev.aigateway.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One application's link to the Redis that its gateway instances share: the server's address, the
+ * prefix every key of the gateway starts with, and the time any one command may take. The Redis
+ * stores of this module are built on it, so they share its connections:
+ *
+ * <pre>{@code
+ * RedisConnection redis = RedisConnection.builder()
+ *     .uri("redis://redis.internal:6379")
+ *     .keyPrefix("orders-service:")          // one application's keys, apart from others'
+ *     .commandTimeout(Duration.ofMillis(50))
+ *     .build();
+ * // ... build the stores, then, when the application stops:
+ * redis.close();
+ * }</pre>
+ *
+ * <p>The connection is made lazily, on first use, and is re-made automatically after Redis restarts
+ * or the network drops. While it is down, commands fail at once (they are not queued to be sent
+ * later), and no command waits longer than the command timeout: the stores turn such failures into
+ * the outcomes their documentation gives. Thread-safe; close it once, when the application stops.
+ */
+public final class RedisConnection implements AutoCloseable {
+
+  /** The default command timeout: a loopback or same-zone Redis answers far within it. */
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(50);
+
+  /** The default key prefix. */
+  public static final String DEFAULT_KEY_PREFIX = "aigw:";
+
+  private final RedisClient client;
+  private final String keyPrefix;
+  private final Duration commandTimeout;
+  private final String description;
+  private @Nullable StatefulRedisConnection<String, String> strings;
+  private @Nullable StatefulRedisConnection<byte[], byte[]> bytes;
+  private boolean closed;
+
+  private RedisConnection(Builder b) {
+    RedisURI uri = RedisURI.create(Objects.requireNonNull(b.uri, "uri"));
+    uri.setTimeout(b.commandTimeout);
+    this.description = uri.getHost() + ":" + uri.getPort();
+    this.client = RedisClient.create(uri);
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+            .build());
+    this.keyPrefix = b.keyPrefix;
+    this.commandTimeout = b.commandTimeout;
+  }
+
+  /** A builder; {@link Builder#uri} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The prefix every key of the gateway starts with. */
+  public String keyPrefix() {
+    return keyPrefix;
+  }
+
+  /** The longest any one command may take before it fails. */
+  public Duration commandTimeout() {
+    return commandTimeout;
+  }
+
+  /** The shared connection with string keys and values (counters, scripts, streams). */
+  synchronized StatefulRedisConnection<String, String> strings() {
+    requireOpen();
+    if (strings == null) {
+      strings = client.connect(StringCodec.UTF8);
+    }
+    return strings;
+  }
+
+  /** The shared connection with binary keys and values (cached answers, vectors). */
+  synchronized StatefulRedisConnection<byte[], byte[]> bytes() {
+    requireOpen();
+    if (bytes == null) {
+      bytes = client.connect(ByteArrayCodec.INSTANCE);
+    }
+    return bytes;
+  }
+
+  /** A new publish/subscribe connection; the caller closes it. */
+  StatefulRedisPubSubConnection<String, String> newPubSub() {
+    synchronized (this) {
+      requireOpen();
+    }
+    return client.connectPubSub(StringCodec.UTF8);
+  }
+
+  /** The prefixed key made of {@code parts} joined by {@code ':'}. */
+  String key(String... parts) {
+    StringBuilder key = new StringBuilder(keyPrefix);
+    for (int i = 0; i < parts.length; i++) {
+      if (i > 0) {
+        key.append(':');
+      }
+      key.append(parts[i]);
+    }
+    return key.toString();
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("RedisConnection to " + description + " is closed");
+    }
+  }
+
+  /** Closes the connections and releases the client's threads. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (strings != null) {
+        strings.close();
+      }
+      if (bytes != null) {
+        bytes.close();
+      }
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  /** Host and port only: never a password. */
+  @Override
+  public String toString() {
+    return "RedisConnection[" + description + ", keyPrefix=" + keyPrefix + "]";
+  }
+
+  /** Builds a {@link RedisConnection}; each setter replaces the earlier value. */
+  public static final class Builder {
+    private @Nullable String uri;
+    private String keyPrefix = DEFAULT_KEY_PREFIX;
+    private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+
+    private Builder() {}
+
+    /**
+     * The server, as a Redis URI: {@code redis://host:port}, {@code rediss://} for TLS, with an
+     * optional password ({@code redis://:secret@host:6379}) that never appears in logs or {@link
+     * #toString}.
+     */
+    public Builder uri(String uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+      RedisURI.create(uri); // fails here, not later, on a malformed URI
+      return this;
+    }
+
+    /**
+     * The prefix of every key the gateway writes (default {@value #DEFAULT_KEY_PREFIX}), so several
+     * applications or environments can share one Redis.
+     */
+    public Builder keyPrefix(String keyPrefix) {
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+        throw new IllegalArgumentException(
+            "keyPrefix must not contain '{' or '}', which Redis Cluster reads as a hash tag: "
+                + keyPrefix);
+      }
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /**
+     * The longest any one command may take (default 50 ms); a command that takes longer fails, and
+     * the store then applies its failure outcome instead of holding the call.
+     */
+    public Builder commandTimeout(Duration commandTimeout) {
+      Objects.requireNonNull(commandTimeout, "commandTimeout");
+      if (commandTimeout.isNegative() || commandTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "commandTimeout must be positive but was " + commandTimeout);
+      }
+      this.commandTimeout = commandTimeout;
+      return this;
+    }
+
+    /** Builds the connection; nothing is connected until a store first uses it. */
+    public RedisConnection build() {
+      if (uri == null) {
+        throw new IllegalStateException("RedisConnection needs a uri");
+      }
+      return new RedisConnection(this);
+    }
+  }
+}
