@@ -477,9 +477,6 @@ public final class AiGateway {
      * Without a pool, calls go where the application sent them.
      */
     public Builder backendPool(BackendPool pool) {
-      if (backendPool != null) {
-        throw new IllegalStateException("backend pool was already set to " + backendPool);
-      }
       this.backendPool = Objects.requireNonNull(pool, "pool");
       return this;
     }

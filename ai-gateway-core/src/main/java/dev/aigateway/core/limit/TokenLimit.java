@@ -228,17 +228,13 @@ public final class TokenLimit {
 
     /**
      * At most {@code tokens} per {@code period}, refilling continuously. The period is at most
-     * {@link #MAX_RATE_PERIOD}, and the rate at most one token per nanosecond (the fastest refill
-     * Bucket4j keeps: 60,000,000,000 tokens per minute).
+     * {@link #MAX_RATE_PERIOD}, and the rate at most one token per nanosecond (refills are measured
+     * in nanoseconds: 60,000,000,000 tokens per minute). A later call replaces the rate.
      *
      * @throws IllegalArgumentException when a bound is broken; the message prints the value and the
      *     bound
      */
     public Builder tokensPer(long tokens, Duration period) {
-      if (ratePeriod != null) {
-        throw new IllegalStateException(
-            "rate was already set to " + ratePerPeriod + " per " + ratePeriod);
-      }
       if (tokens <= 0) {
         throw new IllegalArgumentException("tokens per period must be > 0 but was " + tokens);
       }
@@ -259,8 +255,7 @@ public final class TokenLimit {
                 + period.toNanos()
                 + " for a period of "
                 + period
-                + " (one token per nanosecond, the fastest refill "
-                + "Bucket4j keeps) but was "
+                + " (one token per nanosecond: refills are measured in nanoseconds) but was "
                 + tokens);
       }
       this.ratePerPeriod = tokens;
@@ -270,9 +265,6 @@ public final class TokenLimit {
 
     /** At most {@code tokens} per calendar {@code period}, in UTC unless {@link #quotaZone}. */
     public Builder quota(long tokens, QuotaPeriod period) {
-      if (quotaPeriod != null) {
-        throw new IllegalStateException("quota was already set to " + quota + " " + quotaPeriod);
-      }
       if (tokens <= 0) {
         throw new IllegalArgumentException("quota tokens must be > 0 but was " + tokens);
       }

@@ -192,13 +192,13 @@ public final class CircuitBreakerPolicy {
   }
 
   /**
-   * Builds a {@link CircuitBreakerPolicy}. Fails fast on a bad value, and on a second trip
-   * condition: {@link #failureCount} and {@link #failureRate} are exclusive.
+   * Builds a {@link CircuitBreakerPolicy}. Fails fast on a bad value. Each setter replaces what an
+   * earlier call set; {@link #failureCount} and {@link #failureRate} set one thing, the trip
+   * condition, so the later of the two wins.
    */
   public static final class Builder {
     private IntPredicate failureStatuses = DEFAULT_FAILURE_STATUSES;
     private boolean tripOnConnectionFailures = DEFAULT_TRIP_ON_CONNECTION_FAILURES;
-    private boolean conditionSet;
     private int failureCount = DEFAULT_FAILURE_COUNT;
     private double failureRatePercent;
     private int minimumCalls;
@@ -229,12 +229,10 @@ public final class CircuitBreakerPolicy {
      * {@code interval}, whatever the number of successes.
      */
     public Builder failureCount(int failures, Duration interval) {
-      requireNoCondition();
       if (failures < 1) {
         throw new IllegalArgumentException("failure count must be >= 1 but was " + failures);
       }
       Duration window = requireInterval(interval);
-      this.conditionSet = true;
       this.failureCount = failures;
       this.failureRatePercent = 0;
       this.minimumCalls = 0;
@@ -249,7 +247,6 @@ public final class CircuitBreakerPolicy {
      * @param percent in (0, 100]; for example 50 for half of the calls
      */
     public Builder failureRate(double percent, int minimumCalls, Duration interval) {
-      requireNoCondition();
       if (!(percent > 0 && percent <= 100)) {
         throw new IllegalArgumentException(
             "failure rate must be in (0, 100] percent but was " + percent);
@@ -258,7 +255,6 @@ public final class CircuitBreakerPolicy {
         throw new IllegalArgumentException("minimum calls must be >= 1 but was " + minimumCalls);
       }
       Duration window = requireInterval(interval);
-      this.conditionSet = true;
       this.failureCount = 0;
       this.failureRatePercent = percent;
       this.minimumCalls = minimumCalls;
@@ -290,15 +286,6 @@ public final class CircuitBreakerPolicy {
     /** Builds the policy. */
     public CircuitBreakerPolicy build() {
       return new CircuitBreakerPolicy(this);
-    }
-
-    private void requireNoCondition() {
-      if (conditionSet) {
-        throw new IllegalStateException(
-            "the trip condition was already set to "
-                + condition(failureCount, failureRatePercent, minimumCalls, interval)
-                + "; failureCount and failureRate are exclusive");
-      }
     }
 
     private static Duration requireInterval(Duration interval) {

@@ -17,12 +17,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -425,7 +423,6 @@ public final class UsageLedger implements GatewayListener {
     private ZoneId zone;
     private LedgerSink sink;
     private final Map<QuotaPeriod, Integer> retain = new EnumMap<>(QuotaPeriod.class);
-    private final Set<QuotaPeriod> retainSet = EnumSet.noneOf(QuotaPeriod.class);
 
     private Builder() {
       retain.put(QuotaPeriod.HOURLY, DEFAULT_HOURLY_WINDOWS);
@@ -435,9 +432,6 @@ public final class UsageLedger implements GatewayListener {
 
     /** Prices usage with this table (default: none, so every cost is null). */
     public Builder priceTable(PriceTable prices) {
-      if (this.prices != null) {
-        throw new IllegalStateException("price table was already set to " + this.prices);
-      }
       this.prices = Objects.requireNonNull(prices, "prices");
       return this;
     }
@@ -449,18 +443,12 @@ public final class UsageLedger implements GatewayListener {
 
     /** The zone hourly, daily and monthly windows align in (default UTC). */
     public Builder zone(ZoneId zone) {
-      if (this.zone != null) {
-        throw new IllegalStateException("zone was already set to " + this.zone);
-      }
       this.zone = Objects.requireNonNull(zone, "zone");
       return this;
     }
 
     /** Where {@link UsageLedger#flush()} writes (default: none). */
     public Builder sink(LedgerSink sink) {
-      if (this.sink != null) {
-        throw new IllegalStateException("sink was already set to " + this.sink);
-      }
       this.sink = Objects.requireNonNull(sink, "sink");
       return this;
     }
@@ -483,10 +471,6 @@ public final class UsageLedger implements GatewayListener {
       if (windows < 1) {
         throw new IllegalArgumentException(
             period + " windows to retain must be >= 1 but was " + windows);
-      }
-      if (!retainSet.add(period)) {
-        throw new IllegalStateException(
-            period + " retention was already set to " + retain.get(period) + " windows");
       }
       retain.put(period, windows);
       return this;

@@ -164,38 +164,47 @@ class CircuitBreakerPolicyTest {
         .isEqualTo(CircuitBreakerPolicy.DEFAULT_MAX_TRIP_DURATION);
   }
 
-  // ---------------------------------------------------------------- exclusivity
+  // ---------------------------------------------------------------- one trip condition
 
   @Test
-  void failureRateAfterFailureCountNamesTheCount() {
-    CircuitBreakerPolicy.Builder builder =
-        CircuitBreakerPolicy.builder().failureCount(3, Duration.ofSeconds(10));
+  void failureRateAfterFailureCountReplacesTheTripCondition() {
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder()
+            .failureCount(3, Duration.ofSeconds(10))
+            .failureRate(50, 20, Duration.ofMinutes(1))
+            .build();
 
-    assertThatThrownBy(() -> builder.failureRate(50, 20, Duration.ofMinutes(1)))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessage(
-            "the trip condition was already set to failureCount(3, PT10S); "
-                + "failureCount and failureRate are exclusive");
+    assertThat(policy.failureCount()).isZero();
+    assertThat(policy.failureRatePercent()).isEqualTo(50);
+    assertThat(policy.minimumCalls()).isEqualTo(20);
+    assertThat(policy.interval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(policy.toString()).contains("failureRate(50, 20, PT1M)");
   }
 
   @Test
-  void failureCountAfterFailureRateNamesTheRate() {
-    CircuitBreakerPolicy.Builder builder =
-        CircuitBreakerPolicy.builder().failureRate(12.5, 20, Duration.ofMinutes(1));
+  void failureCountAfterFailureRateReplacesTheTripCondition() {
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder()
+            .failureRate(12.5, 20, Duration.ofMinutes(1))
+            .failureCount(3, Duration.ofSeconds(10))
+            .build();
 
-    assertThatThrownBy(() -> builder.failureCount(3, Duration.ofSeconds(10)))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("already set to failureRate(12.5, 20, PT1M)");
+    assertThat(policy.failureCount()).isEqualTo(3);
+    assertThat(policy.failureRatePercent()).isZero();
+    assertThat(policy.minimumCalls()).isZero();
+    assertThat(policy.interval()).isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test
-  void aSecondFailureCountFailsToo() {
-    CircuitBreakerPolicy.Builder builder =
-        CircuitBreakerPolicy.builder().failureCount(3, Duration.ofSeconds(10));
+  void aSecondFailureCountReplacesTheFirst() {
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder()
+            .failureCount(3, Duration.ofSeconds(10))
+            .failureCount(4, Duration.ofSeconds(20))
+            .build();
 
-    assertThatThrownBy(() -> builder.failureCount(4, Duration.ofSeconds(10)))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("already set to failureCount(3, PT10S)");
+    assertThat(policy.failureCount()).isEqualTo(4);
+    assertThat(policy.interval()).isEqualTo(Duration.ofSeconds(20));
   }
 
   @Test

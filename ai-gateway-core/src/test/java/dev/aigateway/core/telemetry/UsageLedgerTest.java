@@ -612,19 +612,34 @@ class UsageLedgerTest {
   class Building {
 
     @Test
-    void repeatedSettingsFailFast() {
-      assertThatThrownBy(
-              () -> UsageLedger.builder().zone(ZoneId.of("UTC")).zone(ZoneId.of("Europe/Berlin")))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessage("zone was already set to UTC");
-      assertThatThrownBy(
-              () ->
-                  UsageLedger.builder().retain(QuotaPeriod.HOURLY, 5).retain(QuotaPeriod.HOURLY, 6))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessage("HOURLY retention was already set to 5 windows");
-      assertThatThrownBy(() -> UsageLedger.builder().priceTable(PRICES).priceTable(PRICES))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageStartingWith("price table was already set to PriceTable{");
+    void aLaterSettingReplacesTheEarlierOne() throws IOException {
+      List<List<LedgerEntry>> firstSink = new ArrayList<>();
+      List<List<LedgerEntry>> secondSink = new ArrayList<>();
+      UsageLedger ledger =
+          UsageLedger.builder()
+              .zone(ZoneId.of("Europe/Berlin"))
+              .zone(ZoneId.of("UTC"))
+              .retain(QuotaPeriod.HOURLY, 5)
+              .retain(QuotaPeriod.HOURLY, 1)
+              .sink(firstSink::add)
+              .sink(secondSink::add)
+              .build();
+
+      ledger.onEvent(reported("team-a", "m", T, Usage.of(1, 1)));
+      ledger.onEvent(reported("team-a", "m", T.plusSeconds(3600), Usage.of(1, 1)));
+      ledger.flush();
+
+      assertThat(firstSink).isEmpty();
+      assertThat(secondSink).hasSize(1);
+      // one hourly window kept (the second setting), days aligned in UTC (the second zone)
+      assertThat(ledger.entries())
+          .filteredOn(e -> e.period() == QuotaPeriod.HOURLY)
+          .extracting(LedgerEntry::periodStart)
+          .containsExactly(Instant.parse("2025-03-14T11:00:00Z"));
+      assertThat(ledger.entries())
+          .filteredOn(e -> e.period() == QuotaPeriod.DAILY)
+          .extracting(LedgerEntry::periodStart)
+          .containsExactly(Instant.parse("2025-03-14T00:00:00Z"));
     }
 
     @Test
