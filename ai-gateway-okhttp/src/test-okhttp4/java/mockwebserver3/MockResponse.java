@@ -1,0 +1,103 @@
+package mockwebserver3;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import okhttp3.Headers;
+import okhttp3.mockwebserver.SocketPolicy;
+import okio.Buffer;
+
+/** OkHttp 5's immutable {@code MockResponse} and its builder, over OkHttp 4.12's. */
+public final class MockResponse {
+
+  private final Consumer<okhttp3.mockwebserver.MockResponse> settings;
+
+  private MockResponse(Consumer<okhttp3.mockwebserver.MockResponse> settings) {
+    this.settings = settings;
+  }
+
+  /** A builder that starts from this response's settings. */
+  public Builder newBuilder() {
+    return new Builder(this);
+  }
+
+  /** A new OkHttp 4.12 response with these settings (a fresh one each time: bodies are read). */
+  okhttp3.mockwebserver.MockResponse toOkHttp4() {
+    okhttp3.mockwebserver.MockResponse response = new okhttp3.mockwebserver.MockResponse();
+    settings.accept(response);
+    return response;
+  }
+
+  /** Builds a {@link MockResponse}; the settings apply in the order they were made. */
+  public static final class Builder {
+    private Consumer<okhttp3.mockwebserver.MockResponse> settings;
+
+    public Builder() {
+      settings = r -> r.setResponseCode(200);
+    }
+
+    public Builder(MockResponse response) {
+      settings = response.settings;
+    }
+
+    private Builder then(Consumer<okhttp3.mockwebserver.MockResponse> setting) {
+      settings = settings.andThen(setting);
+      return this;
+    }
+
+    public Builder code(int code) {
+      return then(r -> r.setResponseCode(code));
+    }
+
+    public Builder status(String status) {
+      return then(r -> r.setStatus(status));
+    }
+
+    public Builder addHeader(String name, Object value) {
+      return then(r -> r.addHeader(name, value));
+    }
+
+    public Builder setHeader(String name, Object value) {
+      return then(r -> r.setHeader(name, value));
+    }
+
+    public Builder removeHeader(String name) {
+      return then(r -> r.removeHeader(name));
+    }
+
+    public Builder headers(Headers headers) {
+      return then(r -> r.setHeaders(headers));
+    }
+
+    public Builder body(String body) {
+      return then(r -> r.setBody(body));
+    }
+
+    public Builder body(Buffer body) {
+      Buffer copy = body.clone();
+      return then(r -> r.setBody(copy.clone()));
+    }
+
+    public Builder throttleBody(long bytesPerPeriod, long period, TimeUnit unit) {
+      return then(r -> r.throttleBody(bytesPerPeriod, period, unit));
+    }
+
+    public Builder headersDelay(long delay, TimeUnit unit) {
+      return then(r -> r.setHeadersDelay(delay, unit));
+    }
+
+    public Builder bodyDelay(long delay, TimeUnit unit) {
+      return then(r -> r.setBodyDelay(delay, unit));
+    }
+
+    public Builder onResponseBody(SocketEffect effect) {
+      if (!(effect instanceof SocketEffect.CloseSocket)) {
+        throw new IllegalArgumentException("unsupported socket effect: " + effect);
+      }
+      return then(r -> r.setSocketPolicy(SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY));
+    }
+
+    public MockResponse build() {
+      return new MockResponse(settings);
+    }
+  }
+}
