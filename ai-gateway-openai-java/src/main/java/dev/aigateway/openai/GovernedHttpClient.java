@@ -1,0 +1,352 @@
+package dev.aigateway.openai;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.openai.core.RequestOptions;
+import com.openai.core.Timeout;
+import com.openai.core.http.Headers;
+import com.openai.core.http.HttpClient;
+import com.openai.core.http.HttpRequest;
+import com.openai.core.http.HttpRequestBody;
+import com.openai.core.http.HttpResponse;
+import com.openai.errors.OpenAIIoException;
+import dev.aigateway.api.GatewayRejectedException;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.core.adapter.Rejection;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The OpenAI Java SDK's {@link HttpClient} over an OkHttp client the gateway wraps, so every call
+ * an {@code OpenAIClient} makes (sync, async, streamed) is governed:
+ *
+ * <pre>{@code
+ * OkHttpClient wrapped = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+ * OpenAIClient client = new OpenAIClientImpl(ClientOptions.builder()
+ *     .httpClient(GovernedHttpClient.of(wrapped))
+ *     .apiKey(System.getenv("OPENAI_API_KEY"))
+ *     .build());
+ * }</pre>
+ *
+ * ({@link GovernedOpenAi#client} does the same in one line.)
+ *
+ * <p><b>Rejections become the SDK's own errors, retried only when that can help.</b> The SDK
+ * retries a 429 after the response's {@code retry-after-ms}/{@code Retry-After} when that wait is
+ * at most {@link #SDK_LONGEST_HONOURED_WAIT} (60 s), and otherwise after its own short backoff,
+ * unless the response says {@code x-should-retry: false}. A gateway rejection (a response with
+ * {@code x-ai-gateway-rejected}) reaches the SDK unchanged when its wait is within what the SDK
+ * honours: the SDK waits exactly that long and tries again, which then succeeds if capacity came
+ * back. When the wait is longer, or there is none (a spent quota, a call that can never fit), this
+ * client adds {@code x-should-retry: false}, so the SDK throws at once ({@code RateLimitException},
+ * {@code PermissionDeniedException}, ...) instead of retrying into the same rejection. A gateway
+ * configured with {@code throwOnRejection(true)} throws a {@link GatewayRejectedException} from the
+ * OkHttp call; this client turns it back into the rejection's response, so the SDK surfaces the
+ * same typed error instead of retrying a "network error".
+ *
+ * <p>Responses stream: {@link HttpResponse#body()} is the OkHttp body's stream, never buffered, so
+ * a streamed completion reaches the application chunk by chunk. Network failures become the SDK's
+ * {@link OpenAIIoException}, as with the SDK's own client. Thread-safe.
+ */
+public final class GovernedHttpClient implements HttpClient {
+
+  /**
+   * The longest {@code Retry-After} the OpenAI SDK waits for before retrying (longer ones make it
+   * fall back to its own backoff of at most 8 s).
+   */
+  public static final Duration SDK_LONGEST_HONOURED_WAIT = Duration.ofSeconds(60);
+
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final int MAX_TIMEOUT_CLIENTS = 16;
+
+  private final OkHttpClient client;
+  private final Map<Timeout, OkHttpClient> clientsByTimeout = new ConcurrentHashMap<>();
+
+  private GovernedHttpClient(OkHttpClient client) {
+    this.client = client;
+  }
+
+  /**
+   * An SDK client over {@code wrappedClient}, which should be a client {@code
+   * OkHttpAiGateway.wrap(..)} returned (any OkHttp client works; an unwrapped one is simply not
+   * governed).
+   */
+  public static GovernedHttpClient of(OkHttpClient wrappedClient) {
+    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"));
+  }
+
+  @Override
+  public HttpResponse execute(HttpRequest request, RequestOptions requestOptions) {
+    Call call = newCall(request, requestOptions);
+    try {
+      return new OkHttpResponse(call.execute());
+    } catch (GatewayRejectedException rejected) {
+      return rejectionResponse(rejected);
+    } catch (IOException e) {
+      throw new OpenAIIoException("Request failed", e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<HttpResponse> executeAsync(
+      HttpRequest request, RequestOptions requestOptions) {
+    CompletableFuture<HttpResponse> future = new CompletableFuture<>();
+    Call call = newCall(request, requestOptions);
+    future.whenComplete(
+        (response, error) -> {
+          if (future.isCancelled()) {
+            call.cancel();
+          }
+        });
+    call.enqueue(
+        new Callback() {
+          @Override
+          public void onResponse(Call call, Response response) {
+            if (!future.complete(new OkHttpResponse(response))) {
+              response.close();
+            }
+          }
+
+          @Override
+          public void onFailure(Call call, IOException e) {
+            if (e instanceof GatewayRejectedException rejected) {
+              future.complete(rejectionResponse(rejected));
+            } else {
+              future.completeExceptionally(new OpenAIIoException("Request failed", e));
+            }
+          }
+        });
+    return future;
+  }
+
+  /** Nothing to release: the OkHttp client belongs to the application, which shuts it down. */
+  @Override
+  public void close() {}
+
+  private Call newCall(HttpRequest request, RequestOptions options) {
+    Request.Builder builder = new Request.Builder().url(request.url());
+    Headers headers = request.headers();
+    for (String name : headers.names()) {
+      for (String value : headers.values(name)) {
+        builder.addHeader(name, value);
+      }
+    }
+    HttpRequestBody body = request.body();
+    String method = request.method().name();
+    builder.method(method, body == null ? emptyBodyFor(method) : new SdkBody(body));
+    return clientFor(options.getTimeout()).newCall(builder.build());
+  }
+
+  private static @Nullable RequestBody emptyBodyFor(String method) {
+    // OkHttp requires a body on these methods; the SDK sends none on, for example, a cancel.
+    return switch (method) {
+      case "POST", "PUT", "PATCH" -> RequestBody.create(new byte[0], null);
+      default -> null;
+    };
+  }
+
+  private OkHttpClient clientFor(@Nullable Timeout timeout) {
+    if (timeout == null) {
+      return client;
+    }
+    OkHttpClient existing = clientsByTimeout.get(timeout);
+    if (existing != null) {
+      return existing;
+    }
+    OkHttpClient withTimeout =
+        client
+            .newBuilder()
+            .connectTimeout(timeout.connect())
+            .readTimeout(timeout.read())
+            .writeTimeout(timeout.write())
+            .callTimeout(timeout.request())
+            .build();
+    if (clientsByTimeout.size() < MAX_TIMEOUT_CLIENTS) {
+      clientsByTimeout.putIfAbsent(timeout, withTimeout);
+    }
+    return withTimeout;
+  }
+
+  /** The response a gateway configured to throw would have sent, as the SDK reads it. */
+  private static HttpResponse rejectionResponse(GatewayRejectedException rejected) {
+    RejectionReason reason = rejected.reason();
+    Headers.Builder headers =
+        Headers.builder()
+            .put("content-type", "application/json")
+            .put(Rejection.REJECTED_HEADER, reason.headerValue());
+    Duration wait = rejected.retryAfter();
+    if (wait != null) {
+      headers.put(Rejection.RETRY_AFTER, Long.toString(ceilSeconds(wait)));
+      headers.put(Rejection.RETRY_AFTER_MS, Long.toString(Math.max(0, wait.toMillis())));
+    }
+    return new RejectionResponse(
+        rejected.status(),
+        withRetryAdvice(headers.build()),
+        errorBody(rejected.getMessage(), reason));
+  }
+
+  private static long ceilSeconds(Duration wait) {
+    long seconds = wait.getSeconds();
+    return wait.getNano() > 0 ? seconds + 1 : Math.max(0, seconds);
+  }
+
+  private static byte[] errorBody(@Nullable String message, RejectionReason reason) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator json = JSON.createGenerator(out)) {
+      json.writeStartObject();
+      json.writeObjectFieldStart("error");
+      json.writeStringField("message", message == null ? reason.headerValue() : message);
+      json.writeStringField("type", reason.headerValue());
+      json.writeNullField("param");
+      json.writeStringField("code", reason.headerValue());
+      json.writeEndObject();
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * The response's headers with {@code x-should-retry: false} added to a gateway rejection that
+   * retrying within the SDK's own waits cannot turn into an answer.
+   */
+  static Headers withRetryAdvice(Headers headers) {
+    if (headers.values(Rejection.REJECTED_HEADER).isEmpty()
+        || !headers.values(Rejection.SHOULD_RETRY).isEmpty()) {
+      return headers;
+    }
+    Duration wait = declaredWait(headers);
+    if (wait != null && wait.compareTo(SDK_LONGEST_HONOURED_WAIT) <= 0) {
+      return headers;
+    }
+    return headers.toBuilder().put(Rejection.SHOULD_RETRY, "false").build();
+  }
+
+  private static @Nullable Duration declaredWait(Headers headers) {
+    try {
+      for (String value : headers.values(Rejection.RETRY_AFTER_MS)) {
+        return Duration.ofMillis(Long.parseLong(value.trim()));
+      }
+      for (String value : headers.values(Rejection.RETRY_AFTER)) {
+        return Duration.ofSeconds(Long.parseLong(value.trim()));
+      }
+    } catch (NumberFormatException notANumber) {
+      return null;
+    }
+    return null;
+  }
+
+  /** An SDK request body as OkHttp writes it, streamed, never copied. */
+  private static final class SdkBody extends RequestBody {
+    private final HttpRequestBody body;
+
+    SdkBody(HttpRequestBody body) {
+      this.body = body;
+    }
+
+    @Override
+    public @Nullable MediaType contentType() {
+      String type = body.contentType();
+      return type == null ? null : MediaType.parse(type);
+    }
+
+    @Override
+    public long contentLength() {
+      return body.contentLength();
+    }
+
+    @Override
+    public boolean isOneShot() {
+      return !body.repeatable();
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) {
+      body.writeTo(sink.outputStream());
+    }
+  }
+
+  /** An OkHttp response as the SDK reads it; the body streams. */
+  private static final class OkHttpResponse implements HttpResponse {
+    private final Response response;
+    private final Headers headers;
+
+    OkHttpResponse(Response response) {
+      this.response = response;
+      Headers.Builder builder = Headers.builder();
+      okhttp3.Headers okHeaders = response.headers();
+      for (int i = 0; i < okHeaders.size(); i++) {
+        builder.put(okHeaders.name(i), okHeaders.value(i));
+      }
+      this.headers = withRetryAdvice(builder.build());
+    }
+
+    @Override
+    public int statusCode() {
+      return response.code();
+    }
+
+    @Override
+    public Headers headers() {
+      return headers;
+    }
+
+    @Override
+    public InputStream body() {
+      return response.body().byteStream();
+    }
+
+    @Override
+    public void close() {
+      response.close();
+    }
+  }
+
+  /** A rejection the gateway threw, as a response. */
+  private static final class RejectionResponse implements HttpResponse {
+    private final int status;
+    private final Headers headers;
+    private final byte[] body;
+
+    RejectionResponse(int status, Headers headers, byte[] body) {
+      this.status = status;
+      this.headers = headers;
+      this.body = body;
+    }
+
+    @Override
+    public int statusCode() {
+      return status;
+    }
+
+    @Override
+    public Headers headers() {
+      return headers;
+    }
+
+    @Override
+    public InputStream body() {
+      return new ByteArrayInputStream(body);
+    }
+
+    @Override
+    public void close() {}
+  }
+}

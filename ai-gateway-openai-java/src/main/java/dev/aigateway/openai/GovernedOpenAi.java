@@ -1,0 +1,69 @@
+package dev.aigateway.openai;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.OpenAIClientAsync;
+import com.openai.client.OpenAIClientAsyncImpl;
+import com.openai.client.OpenAIClientImpl;
+import com.openai.core.ClientOptions;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.util.Objects;
+import okhttp3.OkHttpClient;
+
+/**
+ * Governed clients of the official OpenAI Java SDK in one line: every call the returned client
+ * makes goes through the gateway (limits, routing, cache, telemetry) on an OkHttp client the
+ * gateway wraps.
+ *
+ * <pre>{@code
+ * OpenAIClient openAi = GovernedOpenAi.client(gateway, ClientOptions.builder()
+ *     .apiKey(System.getenv("OPENAI_API_KEY")));          // OpenAI
+ *
+ * OpenAIClient azure = GovernedOpenAi.client(gateway, ClientOptions.builder()
+ *     .baseUrl("https://my-resource.openai.azure.com/openai/v1")
+ *     .apiKey(System.getenv("AZURE_OPENAI_API_KEY")));    // Azure OpenAI
+ * }</pre>
+ *
+ * The options are the SDK's own ({@code baseUrl}, {@code apiKey} or {@code credential}, {@code
+ * maxRetries}, {@code timeout}, ...); this class only sets their HTTP client, a {@link
+ * GovernedHttpClient}. How rejections surface: see {@link GovernedHttpClient}.
+ *
+ * <p>The shorter road works too, with the SDK's own HTTP client: {@code
+ * OpenAIOkHttpClient.builder().okHttpClient(OkHttpAiGateway.wrap(client, gateway))}. It governs the
+ * same calls; what it lacks is the rejection handling above (the SDK then retries a rejection whose
+ * wait is beyond 60 s on its own backoff, and a gateway that throws on rejection looks like a
+ * network error to it).
+ */
+public final class GovernedOpenAi {
+
+  private GovernedOpenAi() {}
+
+  /** A governed client on a new OkHttp client (its own connection pool and dispatcher). */
+  public static OpenAIClient client(AiGateway gateway, ClientOptions.Builder options) {
+    return client(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), options);
+  }
+
+  /**
+   * A governed client on {@code wrappedClient}, a client {@link OkHttpAiGateway#wrap} returned (so
+   * the application's pool, dispatcher, TLS and interceptors are kept).
+   */
+  public static OpenAIClient client(OkHttpClient wrappedClient, ClientOptions.Builder options) {
+    return new OpenAIClientImpl(options(wrappedClient, options));
+  }
+
+  /** An asynchronous governed client on a new OkHttp client. */
+  public static OpenAIClientAsync clientAsync(AiGateway gateway, ClientOptions.Builder options) {
+    return clientAsync(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), options);
+  }
+
+  /** An asynchronous governed client on {@code wrappedClient}. */
+  public static OpenAIClientAsync clientAsync(
+      OkHttpClient wrappedClient, ClientOptions.Builder options) {
+    return new OpenAIClientAsyncImpl(options(wrappedClient, options));
+  }
+
+  private static ClientOptions options(OkHttpClient wrappedClient, ClientOptions.Builder options) {
+    Objects.requireNonNull(options, "options");
+    return options.httpClient(GovernedHttpClient.of(wrappedClient)).build();
+  }
+}

@@ -1,0 +1,386 @@
+package dev.aigateway.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.OpenAIClientAsync;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.ClientOptions;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.OpenAIIoException;
+import com.openai.errors.PermissionDeniedException;
+import com.openai.errors.RateLimitException;
+import com.openai.models.ChatModel;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import okhttp3.OkHttpClient;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real OpenAI Java SDK (its jars from Maven Central, on its own OkHttp 4.12.0) calling a local
+ * OpenAI-shaped backend through the gateway: answers, streams, rejections as the SDK's own errors,
+ * cache hits, streams closed early.
+ */
+class GovernedOpenAiTest {
+
+  private static final ChatCompletionCreateParams PARAMS =
+      ChatCompletionCreateParams.builder()
+          .model(ChatModel.GPT_4O)
+          .addUserMessage("Say hello")
+          .maxCompletionTokens(50)
+          .build();
+
+  private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+  private MockWebServer backend;
+
+  @BeforeEach
+  void startBackend() throws Exception {
+    backend = new MockWebServer();
+    backend.start();
+  }
+
+  @AfterEach
+  void stopBackend() throws Exception {
+    backend.shutdown();
+  }
+
+  private AiGateway.Builder gateway() {
+    return AiGateway.builder()
+        .consumerKey(ConsumerKeys.header("x-consumer-id"))
+        .listener(events::add);
+  }
+
+  private ClientOptions.Builder options() {
+    return ClientOptions.builder()
+        .baseUrl(backend.url("/v1").toString())
+        .apiKey("sk-test-not-a-real-key")
+        .putHeader("x-consumer-id", "team-a");
+  }
+
+  // ---------------------------------------------------------------------------- answers
+
+  @Test
+  void aNonStreamedCallIsAnsweredAndSettledOnTheReportedUsage() throws Exception {
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+    OpenAIClient client = GovernedOpenAi.client(gateway().build(), options());
+
+    ChatCompletion completion = client.chat().completions().create(PARAMS);
+
+    assertThat(completion.choices().get(0).message().content()).contains("Hello there");
+    assertThat(completion.usage().get().totalTokens()).isEqualTo(15);
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.consumer()).isEqualTo("team-a");
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(15);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    RecordedRequest sent = backend.takeRequest();
+    assertThat(sent.getHeader("x-consumer-id")).isNull(); // the gateway's header stays local
+    assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-test-not-a-real-key");
+  }
+
+  @Test
+  void anAsyncClientIsGovernedToo() throws Exception {
+    backend.enqueue(json(completion("Hi", 7, 1)));
+    OpenAIClientAsync client = GovernedOpenAi.clientAsync(gateway().build(), options());
+
+    ChatCompletion completion =
+        client.chat().completions().create(PARAMS).get(10, TimeUnit.SECONDS);
+
+    assertThat(completion.choices().get(0).message().content()).contains("Hi");
+    assertThat(onlyEvent().usage().tokens().totalTokens()).isEqualTo(8);
+  }
+
+  @Test
+  void aStreamedCallReachesTheAppChunkByChunkAndIsSettledOnReportedUsage() throws Exception {
+    backend.enqueue(sse(stream(List.of("Hel", "lo", " there"), 9, 3)));
+    OpenAIClient client = GovernedOpenAi.client(gateway().build(), options());
+
+    List<String> pieces = new ArrayList<>();
+    try (StreamResponse<ChatCompletionChunk> stream =
+        client.chat().completions().createStreaming(PARAMS)) {
+      stream.stream()
+          .forEach(
+              chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(pieces::add)));
+    }
+
+    assertThat(String.join("", pieces)).isEqualTo("Hello there");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.stream()).isTrue();
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(9);
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(3);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aStreamTheAppClosesEarlyEndsInExactlyOneEvent() throws Exception {
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      words.add("word" + i + " ");
+    }
+    backend.enqueue(sse(stream(words, 9, 200)));
+    OpenAIClient client = GovernedOpenAi.client(gateway().build(), options());
+
+    try (StreamResponse<ChatCompletionChunk> stream =
+        client.chat().completions().createStreaming(PARAMS)) {
+      Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
+      chunks.next();
+      chunks.next();
+    }
+
+    GatewayEvent event = awaitEvents(1).get(0);
+    assertThat(event.stream()).isTrue();
+    assertThat(event.outcome()).isIn(CallOutcome.SUCCESS, CallOutcome.CANCELLED);
+    assertThat(events).hasSize(1);
+  }
+
+  @Test
+  void aRepeatedCallIsAnsweredFromTheCacheAndTheSdkReadsItAlike() throws Exception {
+    backend.enqueue(json(completion("Cached answer", 12, 3)));
+    OpenAIClient client =
+        GovernedOpenAi.client(gateway().responseCache(ResponseCache.builder()).build(), options());
+
+    ChatCompletion first = client.chat().completions().create(PARAMS);
+    ChatCompletion second = client.chat().completions().create(PARAMS);
+
+    assertThat(second.choices().get(0).message().content())
+        .isEqualTo(first.choices().get(0).message().content());
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(awaitEvents(2).get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void azureOpenAiBaseUrlsAreGovernedAlike() throws Exception {
+    backend.enqueue(json(completion("From Azure", 10, 2)));
+    OpenAIClient client =
+        GovernedOpenAi.client(
+            gateway().build(),
+            ClientOptions.builder()
+                .baseUrl(backend.url("/openai/v1").toString())
+                .apiKey("azure-key-not-real")
+                .putHeader("x-consumer-id", "team-a"));
+
+    client.chat().completions().create(PARAMS);
+
+    assertThat(backend.takeRequest().getPath()).startsWith("/openai/v1/chat/completions");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.requestedModel()).isEqualTo("gpt-4o");
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(12);
+  }
+
+  // ------------------------------------------------------------------------- rejections
+
+  @Test
+  void aRateLimitWithinTheSdksWaitIsWaitedOutOnceAndThenAnswered() throws Exception {
+    backend.enqueue(json(completion("first", 40, 10)));
+    backend.enqueue(json(completion("second", 40, 10)));
+    // 100 tokens per second: the first call's estimate and usage leave too little for the second
+    // for a few hundred milliseconds, a wait the SDK honours exactly.
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(1)))
+            .build();
+    OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
+
+    client.chat().completions().create(PARAMS);
+    long start = System.nanoTime();
+    ChatCompletion second = client.chat().completions().create(PARAMS);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(second.choices().get(0).message().content()).contains("second");
+    assertThat(backend.getRequestCount()).isEqualTo(2);
+    List<GatewayEvent> all = awaitEvents(3);
+    assertThat(all.get(1).rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+    assertThat(all.get(2).outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(took).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aRateLimitBeyondTheSdksWaitFailsAtOnceAsRateLimitException() {
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1))).build();
+    OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
+    client.chat().completions().create(PARAMS);
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(RateLimitException.class);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(awaitEvents(2)).hasSize(2); // one admitted call, one rejection: no SDK retry
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aSpentQuotaFailsAtOnceWithoutRetries() {
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().quota(60, QuotaPeriod.MONTHLY)).build();
+    OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
+    client.chat().completions().create(PARAMS);
+
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(PermissionDeniedException.class);
+
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(awaitEvents(2).get(1).rejection()).isEqualTo(RejectionReason.TOKEN_QUOTA);
+    assertThat(events).hasSize(2);
+  }
+
+  @Test
+  void aGatewayThatThrowsOnRejectionStillGivesTheSdkItsOwnErrorNotANetworkError() {
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway()
+            .throwOnRejection(true)
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1)))
+            .build();
+    OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
+    client.chat().completions().create(PARAMS);
+
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(RateLimitException.class)
+        .isNotInstanceOf(OpenAIIoException.class);
+
+    assertThat(awaitEvents(2)).hasSize(2);
+  }
+
+  @Test
+  void theSdksOwnOkHttpClientOverAWrappedClientIsGovernedToo() throws Exception {
+    backend.enqueue(json(completion("Hello", 5, 1)));
+    OkHttpClient wrapped = OkHttpAiGateway.wrap(new OkHttpClient(), gateway().build());
+    OpenAIClient client =
+        OpenAIOkHttpClient.builder()
+            .okHttpClient(wrapped)
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .putHeader("x-consumer-id", "team-a")
+            .build();
+
+    client.chat().completions().create(PARAMS);
+
+    assertThat(onlyEvent().usage().tokens().totalTokens()).isEqualTo(6);
+  }
+
+  @Test
+  void onTheShorterRoadTheSdkRetriesARejectionItCannotWaitOut() {
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1))).build();
+    OpenAIClient client =
+        OpenAIOkHttpClient.builder()
+            .okHttpClient(OkHttpAiGateway.wrap(new OkHttpClient(), gateway))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .putHeader("x-consumer-id", "team-a")
+            .maxRetries(1)
+            .build();
+    client.chat().completions().create(PARAMS);
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(RateLimitException.class);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    // the first attempt and a retry after the SDK's own backoff (8 s at most), rejected again
+    assertThat(awaitEvents(3)).hasSize(3);
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(took).isGreaterThan(Duration.ofMillis(400));
+  }
+
+  // ---------------------------------------------------------------------------- helpers
+
+  private GatewayEvent onlyEvent() {
+    List<GatewayEvent> all = awaitEvents(1);
+    assertThat(all).hasSize(1);
+    return all.get(0);
+  }
+
+  /** Events are emitted when a call ends, which for a stream is when the SDK closes it. */
+  private List<GatewayEvent> awaitEvents(int count) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (events.size() < count && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    assertThat(events).hasSizeGreaterThanOrEqualTo(count);
+    return List.copyOf(events);
+  }
+
+  private static MockResponse json(String body) {
+    return new MockResponse().setHeader("content-type", "application/json").setBody(body);
+  }
+
+  private static MockResponse sse(String body) {
+    return new MockResponse().setHeader("content-type", "text/event-stream").setBody(body);
+  }
+
+  private static String completion(String text, int input, int output) {
+    return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
+        + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+        + "\"assistant\",\"content\":\""
+        + text
+        + "\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":"
+        + input
+        + ",\"completion_tokens\":"
+        + output
+        + ",\"total_tokens\":"
+        + (input + output)
+        + "}}";
+  }
+
+  private static String stream(List<String> pieces, int input, int output) {
+    String chunks =
+        pieces.stream()
+            .map(
+                piece ->
+                    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
+                        + "\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\",\"choices\":"
+                        + "[{\"index\":0,\"delta\":{\"content\":\""
+                        + piece
+                        + "\"},\"finish_reason\":null}]}\n\n")
+            .collect(Collectors.joining());
+    return chunks
+        + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
+        + "\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],"
+        + "\"usage\":{\"prompt_tokens\":"
+        + input
+        + ",\"completion_tokens\":"
+        + output
+        + ",\"total_tokens\":"
+        + (input + output)
+        + "}}\n\n"
+        + "data: [DONE]\n\n";
+  }
+}
