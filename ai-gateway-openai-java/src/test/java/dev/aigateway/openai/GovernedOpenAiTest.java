@@ -254,6 +254,22 @@ class GovernedOpenAiTest {
   }
 
   @Test
+  void aCallThatCanNeverFitFailsAtOnceWithoutReachingTheBackend() throws Exception {
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPer(20, Duration.ofSeconds(1))).build();
+    OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
+
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(RateLimitException.class)
+        .hasMessageContaining("never");
+
+    // one rejection and no SDK retry (a retry would be a second event)
+    assertThat(backend.getRequestCount()).isZero();
+    Thread.sleep(300);
+    assertThat(events).hasSize(1);
+  }
+
+  @Test
   void aGatewayThatThrowsOnRejectionStillGivesTheSdkItsOwnErrorNotANetworkError() {
     backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =
