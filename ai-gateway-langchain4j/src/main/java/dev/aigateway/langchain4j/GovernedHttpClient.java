@@ -1,0 +1,196 @@
+package dev.aigateway.langchain4j;
+
+import dev.aigateway.api.GatewayRejectedException;
+import dev.aigateway.core.adapter.Rejection;
+import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.http.client.FormDataFile;
+import dev.langchain4j.http.client.HttpClient;
+import dev.langchain4j.http.client.HttpRequest;
+import dev.langchain4j.http.client.SuccessfulHttpResponse;
+import dev.langchain4j.http.client.sse.ServerSentEventListener;
+import dev.langchain4j.http.client.sse.ServerSentEventListenerUtils;
+import dev.langchain4j.http.client.sse.ServerSentEventParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.MediaType;
+import okhttp3.MultipartBody;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * LangChain4j's HTTP client over a wrapped OkHttp client; see {@link GovernedHttpClientBuilder}.
+ */
+final class GovernedHttpClient implements HttpClient {
+
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+
+  private final OkHttpClient client;
+  private final Duration maxRetryWait;
+
+  GovernedHttpClient(OkHttpClient client, Duration maxRetryWait) {
+    this.client = client;
+    this.maxRetryWait = maxRetryWait;
+  }
+
+  @Override
+  public SuccessfulHttpResponse execute(HttpRequest request) {
+    try (Response response = client.newCall(toOkHttp(request)).execute()) {
+      ResponseBody body = response.body();
+      byte[] bytes = body == null ? new byte[0] : body.bytes();
+      if (!response.isSuccessful()) {
+        throw failure(response, new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+      }
+      return SuccessfulHttpResponse.builder()
+          .statusCode(response.code())
+          .headers(headers(response))
+          .body(bytes)
+          .build();
+    } catch (GatewayRejectedException rejected) {
+      throw thrownRejection(rejected);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void execute(
+      HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
+    client
+        .newCall(toOkHttp(request))
+        .enqueue(
+            new Callback() {
+              @Override
+              public void onResponse(Call call, Response response) {
+                try (response) {
+                  ResponseBody body = response.body();
+                  if (!response.isSuccessful()) {
+                    String text = body == null ? "" : body.string();
+                    RuntimeException error = failure(response, text);
+                    ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
+                    return;
+                  }
+                  SuccessfulHttpResponse opened =
+                      SuccessfulHttpResponse.builder()
+                          .statusCode(response.code())
+                          .headers(headers(response))
+                          .build();
+                  ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onOpen(opened));
+                  if (body != null) {
+                    parser.parse(body.byteStream(), listener); // chunk by chunk, as read
+                  }
+                  ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
+                } catch (Exception e) {
+                  ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(e));
+                }
+              }
+
+              @Override
+              public void onFailure(Call call, IOException e) {
+                RuntimeException error =
+                    e instanceof GatewayRejectedException rejected
+                        ? thrownRejection(rejected)
+                        : new UncheckedIOException(e);
+                ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
+              }
+            });
+  }
+
+  /** The error LangChain4j sees for a non-2xx answer; see {@link GovernedHttpClientBuilder}. */
+  private RuntimeException failure(Response response, String body) {
+    if (response.header(Rejection.REJECTED_HEADER) != null) {
+      Duration wait = declaredWait(response);
+      boolean futile =
+          "false".equalsIgnoreCase(response.header(Rejection.SHOULD_RETRY))
+              || response.code() != 429
+              || wait == null
+              || wait.compareTo(maxRetryWait) > 0;
+      if (futile) {
+        return new GatewayRejectionException(response.code(), wait, body);
+      }
+    }
+    return new HttpException(response.code(), body);
+  }
+
+  private RuntimeException thrownRejection(GatewayRejectedException rejected) {
+    Duration wait = rejected.retryAfter();
+    String body = String.valueOf(rejected.getMessage());
+    if (rejected.status() == 429 && wait != null && wait.compareTo(maxRetryWait) <= 0) {
+      return new HttpException(429, body);
+    }
+    return new GatewayRejectionException(rejected.status(), wait, body);
+  }
+
+  private static @Nullable Duration declaredWait(Response response) {
+    try {
+      String millis = response.header(Rejection.RETRY_AFTER_MS);
+      if (millis != null) {
+        return Duration.ofMillis(Long.parseLong(millis.trim()));
+      }
+      String seconds = response.header(Rejection.RETRY_AFTER);
+      return seconds == null ? null : Duration.ofSeconds(Long.parseLong(seconds.trim()));
+    } catch (NumberFormatException notANumber) {
+      return null;
+    }
+  }
+
+  private static Map<String, List<String>> headers(Response response) {
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (String name : response.headers().names()) {
+      headers.put(name, response.headers(name));
+    }
+    return headers;
+  }
+
+  private static Request toOkHttp(HttpRequest request) {
+    Request.Builder builder = new Request.Builder().url(request.url());
+    for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {
+      for (String value : header.getValue()) {
+        builder.addHeader(header.getKey(), value);
+      }
+    }
+    builder.method(request.method().name(), body(request));
+    return builder.build();
+  }
+
+  private static @Nullable RequestBody body(HttpRequest request) {
+    Map<String, String> fields = request.formDataFields();
+    Map<String, FormDataFile> files = request.formDataFiles();
+    boolean multipart =
+        (fields != null && !fields.isEmpty()) || (files != null && !files.isEmpty());
+    if (multipart) {
+      MultipartBody.Builder form = new MultipartBody.Builder().setType(MultipartBody.FORM);
+      if (fields != null) {
+        fields.forEach(form::addFormDataPart);
+      }
+      if (files != null) {
+        files.forEach(
+            (name, file) ->
+                form.addFormDataPart(
+                    name,
+                    file.fileName(),
+                    RequestBody.create(
+                        file.content(),
+                        file.contentType() == null ? null : MediaType.parse(file.contentType()))));
+      }
+      return form.build();
+    }
+    String body = request.body();
+    if (body != null) {
+      return RequestBody.create(body, JSON);
+    }
+    return switch (request.method().name()) {
+      case "POST", "PUT", "PATCH" -> RequestBody.create(new byte[0], null);
+      default -> null;
+    };
+  }
+}

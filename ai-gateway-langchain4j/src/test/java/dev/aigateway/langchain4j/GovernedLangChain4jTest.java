@@ -1,0 +1,282 @@
+package dev.aigateway.langchain4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.langchain4j.exception.RateLimitException;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * LangChain4j's real OpenAI chat models (jars from Maven Central) on OkHttp 4.12.0 through the
+ * gateway, against a local OpenAI-shaped backend.
+ */
+class GovernedLangChain4jTest {
+
+  private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+  private MockWebServer backend;
+
+  @BeforeEach
+  void startBackend() throws Exception {
+    backend = new MockWebServer();
+    backend.start();
+  }
+
+  @AfterEach
+  void stopBackend() throws Exception {
+    backend.shutdown();
+  }
+
+  private AiGateway.Builder gateway() {
+    return AiGateway.builder()
+        .consumerKey(ConsumerKeys.header("x-consumer-id"))
+        .listener(events::add);
+  }
+
+  private ChatModel chatModel(AiGateway gateway, int maxRetries) {
+    return OpenAiChatModel.builder()
+        .httpClientBuilder(GovernedHttpClientBuilder.of(gateway))
+        .baseUrl(backend.url("/v1").toString())
+        .apiKey("sk-test-not-a-real-key")
+        .modelName("gpt-4o")
+        .maxTokens(50)
+        .maxRetries(maxRetries)
+        .customHeaders(Map.of("x-consumer-id", "team-a"))
+        .build();
+  }
+
+  @Test
+  void aChatCallIsAnsweredAndSettledOnTheReportedUsage() throws Exception {
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+
+    ChatResponse response =
+        chatModel(gateway().build(), 0)
+            .chat(
+                dev.langchain4j.model.chat.request.ChatRequest.builder()
+                    .messages(dev.langchain4j.data.message.UserMessage.from("Say hello"))
+                    .build());
+
+    assertThat(response.aiMessage().text()).isEqualTo("Hello there");
+    assertThat(response.tokenUsage().totalTokenCount()).isEqualTo(15);
+    GatewayEvent event = awaitEvents(1).get(0);
+    assertThat(event.consumer()).isEqualTo("team-a");
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(15);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    RecordedRequest sent = backend.takeRequest();
+    assertThat(sent.getHeader("x-consumer-id")).isNull();
+    assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-test-not-a-real-key");
+  }
+
+  @Test
+  void aStreamingChatCallStreamsAndIsSettledOnTheReportedUsage() throws Exception {
+    backend.enqueue(sse(stream(List.of("Hel", "lo", " there"), 9, 3)));
+    StreamingChatModel model =
+        OpenAiStreamingChatModel.builder()
+            .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .modelName("gpt-4o")
+            .customHeaders(Map.of("x-consumer-id", "team-a"))
+            .build();
+    List<String> partials = new CopyOnWriteArrayList<>();
+    CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+
+    model.chat(
+        "Say hello",
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(String partial) {
+            partials.add(partial);
+          }
+
+          @Override
+          public void onCompleteResponse(ChatResponse response) {
+            done.complete(response);
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            done.completeExceptionally(error);
+          }
+        });
+
+    ChatResponse response = done.get(20, TimeUnit.SECONDS);
+    assertThat(partials).containsExactly("Hel", "lo", " there");
+    assertThat(response.tokenUsage().totalTokenCount()).isEqualTo(12);
+    GatewayEvent event = awaitEvents(1).get(0);
+    assertThat(event.stream()).isTrue();
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(9);
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(3);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aRepeatedCallIsAnsweredFromTheCache() {
+    backend.enqueue(json(completion("Cached", 12, 3)));
+    ChatModel model = chatModel(gateway().responseCache(ResponseCache.builder()).build(), 0);
+
+    String first = model.chat("Say hello");
+    String second = model.chat("Say hello");
+
+    assertThat(second).isEqualTo(first);
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(awaitEvents(2).get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void aRateLimitThatCanClearSoonIsLangChain4jsRetriedRateLimitException() {
+    backend.enqueue(json(completion("first", 40, 10)));
+    backend.enqueue(json(completion("second", 40, 10)));
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(1)))
+            .build();
+    ChatModel model = chatModel(gateway, 2);
+    model.chat("Say hello");
+
+    String second = model.chat("Say hello");
+
+    // rejected once, then admitted on LangChain4j's own retry
+    assertThat(second).isEqualTo("second");
+    List<GatewayEvent> all = awaitEvents(3);
+    assertThat(all.get(1).rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+    assertThat(all.get(2).outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void aRateLimitThatCannotClearSoonFailsAtOnceWithoutRetries() throws Exception {
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1))).build();
+    ChatModel model = chatModel(gateway, 2);
+    model.chat("Say hello");
+
+    assertThatThrownBy(() -> model.chat("Say hello"))
+        .isInstanceOf(GatewayRejectionException.class)
+        .satisfies(e -> assertThat(((GatewayRejectionException) e).statusCode()).isEqualTo(429));
+
+    Thread.sleep(300);
+    assertThat(events).hasSize(2); // one answered, one rejected: no retry
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aSpentQuotaFailsAtOnceWithoutRetries() throws Exception {
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().quota(60, QuotaPeriod.MONTHLY)).build();
+    ChatModel model = chatModel(gateway, 2);
+    model.chat("Say hello");
+
+    assertThatThrownBy(() -> model.chat("Say hello"))
+        .isInstanceOf(GatewayRejectionException.class)
+        .satisfies(e -> assertThat(((GatewayRejectionException) e).statusCode()).isEqualTo(403));
+
+    Thread.sleep(300);
+    assertThat(events).hasSize(2);
+  }
+
+  @Test
+  void aGatewayThatThrowsOnRejectionGivesTheSameErrors() {
+    backend.enqueue(json(completion("first", 40, 10)));
+    backend.enqueue(json(completion("second", 40, 10)));
+    AiGateway gateway =
+        gateway()
+            .throwOnRejection(true)
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(1)))
+            .build();
+    ChatModel model = chatModel(gateway, 0);
+    model.chat("Say hello");
+
+    assertThatThrownBy(() -> model.chat("Say hello")).isInstanceOf(RateLimitException.class);
+  }
+
+  // ---------------------------------------------------------------------------- helpers
+
+  private List<GatewayEvent> awaitEvents(int count) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (events.size() < count && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    assertThat(events).hasSizeGreaterThanOrEqualTo(count);
+    return List.copyOf(events);
+  }
+
+  private static MockResponse json(String body) {
+    return new MockResponse().setHeader("content-type", "application/json").setBody(body);
+  }
+
+  private static MockResponse sse(String body) {
+    return new MockResponse().setHeader("content-type", "text/event-stream").setBody(body);
+  }
+
+  private static String completion(String text, int input, int output) {
+    return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
+        + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+        + "\"assistant\",\"content\":\""
+        + text
+        + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+        + input
+        + ",\"completion_tokens\":"
+        + output
+        + ",\"total_tokens\":"
+        + (input + output)
+        + "}}";
+  }
+
+  private static String stream(List<String> pieces, int input, int output) {
+    String chunks =
+        pieces.stream()
+            .map(
+                piece ->
+                    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
+                        + "\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\",\"choices\":"
+                        + "[{\"index\":0,\"delta\":{\"content\":\""
+                        + piece
+                        + "\"},\"finish_reason\":null}]}\n\n")
+            .collect(Collectors.joining());
+    return chunks
+        + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
+        + "\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],"
+        + "\"usage\":{\"prompt_tokens\":"
+        + input
+        + ",\"completion_tokens\":"
+        + output
+        + ",\"total_tokens\":"
+        + (input + output)
+        + "}}\n\n"
+        + "data: [DONE]\n\n";
+  }
+}
