@@ -78,11 +78,6 @@ public final class BackendState {
     }
   }
 
-  /** When the current cool-down ends, in epoch millis (in the past when none). */
-  long coolDownUntilMillis() {
-    return coolDownUntilMillis;
-  }
-
   public int inFlight() {
     return inFlight.get();
   }
