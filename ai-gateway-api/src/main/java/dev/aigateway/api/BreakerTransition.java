@@ -25,6 +25,8 @@ import org.jspecify.annotations.Nullable;
  *     otherwise null
  * @param reason why, for people: for example {@code "5 failures in PT10S"}, {@code "probe failed;
  *     retry-after from backend"}, {@code "probe succeeded"}
+ * @param origin null when this gateway's own calls caused the change; else the id of the gateway
+ *     instance whose shared health signal did (see {@code BackendPool.Builder.sharedHealth})
  */
 public record BreakerTransition(
     String backendId,
@@ -32,7 +34,19 @@ public record BreakerTransition(
     BreakerState to,
     Instant at,
     @Nullable Duration openFor,
-    String reason) {
+    String reason,
+    @Nullable String origin) {
+
+  /** A transition this gateway's own calls caused ({@code origin} null). */
+  public BreakerTransition(
+      String backendId,
+      BreakerState from,
+      BreakerState to,
+      Instant at,
+      @Nullable Duration openFor,
+      String reason) {
+    this(backendId, from, to, at, openFor, reason, null);
+  }
 
   /** Validates the transition; {@code openFor} is required exactly when opening. */
   public BreakerTransition {
@@ -53,5 +67,10 @@ public record BreakerTransition(
       throw new IllegalArgumentException(
           "openFor must be null unless opening, but was " + openFor + " for " + to);
     }
+  }
+
+  /** Whether another gateway instance's signal caused the change ({@code origin} is set). */
+  public boolean remote() {
+    return origin != null;
   }
 }

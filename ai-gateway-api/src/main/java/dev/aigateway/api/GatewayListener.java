@@ -14,7 +14,8 @@ public interface GatewayListener {
 
   /**
    * Called when a backend's circuit breaker changes state (opens, half-opens, closes). Ignored
-   * unless overridden.
+   * unless overridden. A change that another instance's shared health signal caused has {@link
+   * BreakerTransition#origin()} set, and arrives on the health channel's thread.
    */
   default void onBreakerTransition(BreakerTransition transition) {}
 }

@@ -1,5 +1,6 @@
 package dev.aigateway.core.routing;
 
+import dev.aigateway.api.spi.BackendHealthChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,8 +28,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>With a pool, the application keeps calling one URL and one model name: every governed call is
  * sent to a backend of the pool, rewritten for it (URL, model or deployment, credential).
+ *
+ * <p>Each gateway keeps its own state of the pool's backends (breakers, cool-downs). With {@link
+ * Builder#sharedHealth}, the gateways of every instance of the application tell each other when a
+ * backend cools down, trips or recovers (see {@code docs/scale-out-health.md}).
  */
 public final class BackendPool {
+
+  /** The name of a pool that was given none. */
+  public static final String DEFAULT_NAME = "default";
+
+  private final String name;
+  private final @Nullable BackendHealthChannel sharedHealth;
 
   private final List<Backend> backends;
   private final LoadBalancing loadBalancing;
@@ -37,6 +48,8 @@ public final class BackendPool {
   private final Map<String, TrafficSplit> splits;
 
   private BackendPool(Builder b) {
+    this.name = b.name;
+    this.sharedHealth = b.sharedHealth;
     this.backends = List.copyOf(b.backends);
     this.loadBalancing = b.loadBalancing;
     this.circuitBreaker = b.circuitBreaker;
@@ -47,6 +60,16 @@ public final class BackendPool {
   /** A new builder. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** The pool's name, which its shared health signals are addressed by. */
+  public String name() {
+    return name;
+  }
+
+  /** The channel the pool shares backend health over, or null when each gateway keeps its own. */
+  public @Nullable BackendHealthChannel sharedHealth() {
+    return sharedHealth;
   }
 
   /** The backends, in the order added. */
@@ -76,7 +99,7 @@ public final class BackendPool {
 
   @Override
   public String toString() {
-    return "BackendPool{" + backends + ", " + loadBalancing + "}";
+    return "BackendPool{" + name + ", " + backends + ", " + loadBalancing + "}";
   }
 
   /** Builds a {@link BackendPool}. */
@@ -87,8 +110,55 @@ public final class BackendPool {
     private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.defaults();
     private Failover failover = Failover.defaults();
     private final Map<String, TrafficSplit> splits = new HashMap<>();
+    private String name = DEFAULT_NAME;
+    private @Nullable BackendHealthChannel sharedHealth;
 
     private Builder() {}
+
+    /**
+     * The pool's name (default {@value #DEFAULT_NAME}): the health signals of {@link #sharedHealth}
+     * are addressed by it, so pools that share a channel but not their backends need different
+     * names, and the same pool in every instance needs the same one.
+     */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException(
+            "a pool's name must not be blank but was '" + name + "'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Shares backend health with the other instances of the application over {@code channel}: when
+     * a call finds a backend cooling down (a 429 or 503 with a retry-after) or its breaker trips or
+     * recovers, the gateway publishes it, and it applies what other instances publish for this pool
+     * ({@link #name}): a received cool-down or trip keeps the backend unavailable for the signal's
+     * remaining time (capped by the breaker policy's {@code maxTripDuration}), then it comes back
+     * as after a local one. Publishing never blocks or fails a call; when the channel is down, each
+     * instance goes on with its own view.
+     *
+     * <pre>{@code
+     * RedisConnection redis = RedisConnection.builder().uri("redis://redis.internal:6379").build();
+     * BackendPool pool = BackendPool.builder()
+     *     .name("chat")
+     *     .backend(east).backend(west)
+     *     .sharedHealth(new RedisBackendHealthChannel(redis))
+     *     .build();
+     * }</pre>
+     *
+     * <p>It is set on the pool, not on the gateway, because it is health of the pool's backends:
+     * signals are addressed by the pool's name and backend ids, and capped by the pool's breaker
+     * policy. Each gateway built with the pool subscribes for as long as it is reachable.
+     */
+    public Builder sharedHealth(BackendHealthChannel channel) {
+      if (sharedHealth != null) {
+        throw new IllegalStateException("shared health was already set to " + sharedHealth);
+      }
+      this.sharedHealth = Objects.requireNonNull(channel, "channel");
+      return this;
+    }
 
     /** Adds a backend; ids must be unique. */
     public Builder backend(Backend backend) {

@@ -66,10 +66,15 @@ public final class BackendState {
     coolDownUntil(((nowMillis ^ until) & (millis ^ until)) < 0 ? Long.MAX_VALUE : until);
   }
 
-  /** Keeps traffic off the backend until then (it answered 429 with a retry-after). */
+  /**
+   * Keeps traffic off the backend until then (it answered 429 with a retry-after); an earlier end
+   * than the current one changes nothing.
+   */
   public void coolDownUntil(long untilMillis) {
-    if (untilMillis > coolDownUntilMillis) {
-      coolDownUntilMillis = untilMillis;
+    synchronized (this) {
+      if (untilMillis > coolDownUntilMillis) {
+        coolDownUntilMillis = untilMillis;
+      }
     }
   }
 

@@ -142,8 +142,8 @@ public final class CallRouting implements Route {
     Duration retryAfter =
         status == 429 || status >= 500 ? BackendHeaders.retryAfter(headers, clock) : null;
     CircuitBreakerPolicy policy = router.pool().circuitBreaker();
-    if (status == 429 && retryAfter != null) {
-      backend.coolDown(clock.millis(), policy.coolDown(retryAfter));
+    if ((status == 429 || status == 503) && retryAfter != null) {
+      router.coolDown(backend, policy.coolDown(retryAfter));
     }
     if (policy.isFailureStatus(status)) {
       backend.breaker().onFailure(permit, retryAfter);

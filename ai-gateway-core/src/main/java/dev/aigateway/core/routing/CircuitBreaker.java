@@ -159,7 +159,7 @@ public final class CircuitBreaker {
             return DENIED;
           }
           probeInFlight = true;
-          move(BreakerState.HALF_OPEN, now, null, "trip ended, probing");
+          move(BreakerState.HALF_OPEN, now, null, "trip ended, probing", null);
           return generation;
       }
     }
@@ -185,7 +185,7 @@ public final class CircuitBreaker {
           break;
         case HALF_OPEN:
           clearWindow();
-          move(BreakerState.CLOSED, now, null, "probe succeeded");
+          move(BreakerState.CLOSED, now, null, "probe succeeded", null);
           probeInFlight = false;
           break;
         default: // OPEN: a call acquired before the trip; stale
@@ -253,17 +253,58 @@ public final class CircuitBreaker {
         retryAfter != null && policy.honoursRetryAfter() ? why + "; retry-after from backend" : why;
     openUntilMillis = saturatedAdd(now, ceilMillis(openFor));
     clearWindow();
-    move(BreakerState.OPEN, now, openFor, reason);
+    move(BreakerState.OPEN, now, openFor, reason, null);
     probeInFlight = false;
   }
 
+  /**
+   * Another gateway instance's breaker for this backend tripped: this one opens for {@code openFor}
+   * from now (on this breaker's clock), or an open one stays open at least that long; then it
+   * half-opens as after any trip, so the signal's end is always honoured. A half-open breaker opens
+   * again (its probe's verdict becomes stale). Reported with the signal's origin.
+   */
+  void tripFromSignal(Duration openFor, String origin) {
+    synchronized (lock) {
+      long now = clock.millis();
+      long until = saturatedAdd(now, ceilMillis(openFor));
+      if (state == BreakerState.OPEN) {
+        if (until > openUntilMillis) {
+          openUntilMillis = until;
+        }
+        return;
+      }
+      openUntilMillis = until;
+      clearWindow();
+      move(BreakerState.OPEN, now, openFor, "tripped at instance " + origin, origin);
+      probeInFlight = false;
+    }
+  }
+
+  /**
+   * Another gateway instance's probe of this backend succeeded: an open breaker ends its trip now,
+   * so the next call is its probe (it does not close unprobed: the other instance may reach the
+   * backend by another path). Returns whether the trip was shortened.
+   */
+  boolean recoveredFromSignal() {
+    synchronized (lock) {
+      long now = clock.millis();
+      if (state == BreakerState.OPEN && openUntilMillis > now) {
+        openUntilMillis = now;
+        return true;
+      }
+      return false;
+    }
+  }
+
   /** Changes state and reports it; called under the lock. */
-  private void move(BreakerState to, long now, Duration openFor, String reason) {
+  private void move(
+      BreakerState to, long now, Duration openFor, String reason, @Nullable String origin) {
     BreakerState from = state;
     generation++; // before the state: see tryAcquire
     state = to;
     BreakerTransition transition =
-        new BreakerTransition(backendId, from, to, Instant.ofEpochMilli(now), openFor, reason);
+        new BreakerTransition(
+            backendId, from, to, Instant.ofEpochMilli(now), openFor, reason, origin);
     try {
       transitions.accept(transition);
     } catch (RuntimeException e) {

@@ -28,8 +28,8 @@ import org.jspecify.annotations.Nullable;
  * capped by {@link Builder#maxTripDuration}. After the trip one probe call tests the backend
  * (half-open): success closes the breaker, failure opens it again.
  *
- * <p>A 429 with a retry-after also keeps its backend out for that long ({@link #coolDown}), without
- * waiting for the breaker to trip; that cool-down is capped by the same {@link
+ * <p>A 429 or 503 with a retry-after also keeps its backend out for that long ({@link #coolDown}),
+ * without waiting for the breaker to trip; that cool-down is capped by the same {@link
  * Builder#maxTripDuration}, so no backend can ask to be left alone for longer.
  */
 public final class CircuitBreakerPolicy {
@@ -156,9 +156,9 @@ public final class CircuitBreakerPolicy {
   }
 
   /**
-   * How long a backend that answered 429 with {@code retryAfter} is kept out of the pool: the
-   * retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero), whether or
-   * not the policy honours retry-afters for trips.
+   * How long a backend that answered 429 or 503 with {@code retryAfter} is kept out of the pool:
+   * the retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero), whether
+   * or not the policy honours retry-afters for trips.
    */
   public Duration coolDown(Duration retryAfter) {
     Objects.requireNonNull(retryAfter, "retryAfter");

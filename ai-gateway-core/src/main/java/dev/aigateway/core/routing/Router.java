@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.aigateway.api.BreakerTransition;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,10 +26,26 @@ public final class Router {
   private final List<List<BackendState>> tiers;
   private final List<Selector> selectors;
   private final Cache<String, String> sessions;
+  private final @Nullable SharedHealth sharedHealth;
 
+  /**
+   * A router over the pool's backends, each with a closed breaker. When the pool shares health, the
+   * router subscribes to its channel here.
+   *
+   * @param transitions told of every breaker transition (also those another instance caused)
+   */
   public Router(BackendPool pool, Clock clock, Consumer<BreakerTransition> transitions) {
     this.pool = pool;
     this.clock = clock;
+    this.sharedHealth =
+        pool.sharedHealth() == null ? null : new SharedHealth(pool.sharedHealth(), pool, clock);
+    Consumer<BreakerTransition> reported =
+        sharedHealth == null
+            ? transitions
+            : t -> {
+              transitions.accept(t);
+              sharedHealth.breakerMoved(t);
+            };
     LoadBalancing strategy = pool.loadBalancing();
     LoadBalancing placement =
         strategy.kind() == LoadBalancing.Kind.SESSION_STICKY ? strategy.within() : strategy;
@@ -43,7 +60,7 @@ public final class Router {
       List<BackendState> tier = new ArrayList<>();
       for (Backend backend : tierBackends) {
         CircuitBreaker breaker =
-            new CircuitBreaker(backend.id(), pool.circuitBreaker(), clock, transitions);
+            new CircuitBreaker(backend.id(), pool.circuitBreaker(), clock, reported);
         BackendState state = new BackendState(backend, breaker, tier.size());
         tier.add(state);
         states.add(state);
@@ -61,8 +78,29 @@ public final class Router {
                 .maximumSize(LoadBalancing.DEFAULT_MAX_SESSIONS)
                 .build()
             : null;
+    if (sharedHealth != null) {
+      sharedHealth.start(all);
+    }
   }
 
+  /**
+   * Keeps traffic off a backend that asked for a pause (a 429 or 503 with a retry-after, already
+   * capped by the pool's policy), and tells the other instances when the pool shares health.
+   */
+  void coolDown(BackendState backend, Duration duration) {
+    long now = clock.millis();
+    backend.coolDown(now, duration);
+    if (sharedHealth != null) {
+      sharedHealth.cooledDown(backend, now, duration);
+    }
+  }
+
+  /** The id this router's health signals carry, or null when the pool does not share health. */
+  @Nullable String healthOrigin() {
+    return sharedHealth == null ? null : sharedHealth.origin();
+  }
+
+  /** The pool the router routes over. */
   public BackendPool pool() {
     return pool;
   }

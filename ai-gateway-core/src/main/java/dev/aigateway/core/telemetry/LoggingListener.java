@@ -49,12 +49,13 @@ public final class LoggingListener implements GatewayListener {
   public void onBreakerTransition(BreakerTransition t) {
     if (logger.isWarnEnabled()) {
       logger.warn(
-          "ai-gateway breaker backend={} {}->{}{} reason=\"{}\"",
+          "ai-gateway breaker backend={} {}->{}{} reason=\"{}\"{}",
           t.backendId(),
           t.from(),
           t.to(),
           t.openFor() == null ? "" : " for=" + t.openFor().toMillis() + "ms",
-          t.reason());
+          t.reason(),
+          t.origin() == null ? "" : " origin=" + t.origin());
     }
   }
 

@@ -153,6 +153,22 @@ class AttemptLoopTest {
   }
 
   @Test
+  void a503WithARetryAfterCoolsItsBackendDownForThatLongBeforeTheBreakerTrips() throws IOException {
+    sender.on("a", status(503, "Retry-After", "30"), json(ANSWER)).on("b", json(ANSWER));
+    AiGateway gateway = routed(pool("a", "b"));
+
+    for (int i = 0; i < 3; i++) {
+      read(send(gateway, CHAT).body());
+    }
+    clock.advance(Duration.ofSeconds(30));
+    read(send(gateway, CHAT).body());
+    read(send(gateway, CHAT).body());
+
+    assertThat(sender.backendsTried()).containsExactly("a", "b", "b", "b", "a", "b");
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
   void anUncheckedExceptionFromTheClientIsAFailedAttemptThatFailsOver() throws IOException {
     sender
         .on("a", throwing(new NumberFormatException("For input string: \"99999999999\"")))
