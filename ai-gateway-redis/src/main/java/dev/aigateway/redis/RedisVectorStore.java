@@ -339,6 +339,11 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     return reloads.get();
   }
 
+  /** How many entries this instance's local index holds (for monitoring and tests). */
+  public long localSize() {
+    return local.index.size();
+  }
+
   /** The namespace of the store's Redis keys. */
   public String name() {
     return name;
