@@ -181,14 +181,18 @@ public final class RedisLedgerSink implements LedgerSink {
     } catch (RedisException e) {
       throw new IOException("could not check the previous ledger write on " + redis + ": " + e, e);
     }
-    Map<RowKey, LedgerEntry> delta = new LinkedHashMap<>();
+    Map<RowKey, LedgerEntry> rows = new LinkedHashMap<>();
     for (LedgerEntry entry : entries) {
-      RowKey key = RowKey.of(entry);
-      LedgerEntry row = minus(entry, baseline.get(key));
-      if (!isZero(row)) {
-        delta.merge(key, row, RedisLedgerSink::sum);
-      }
+      rows.merge(RowKey.of(entry), entry, RedisLedgerSink::sum);
     }
+    Map<RowKey, LedgerEntry> delta = new LinkedHashMap<>();
+    rows.forEach(
+        (key, entry) -> {
+          LedgerEntry row = minus(entry, baseline.get(key));
+          if (!isZero(row)) {
+            delta.put(key, row);
+          }
+        });
     if (delta.isEmpty()) {
       baseline.clear();
       return;

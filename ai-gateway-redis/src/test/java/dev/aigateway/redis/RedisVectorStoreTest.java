@@ -251,6 +251,27 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void onConnectionsWithTheDefaultCommandTimeoutTheFollowerBlocksWithoutFailing() throws Exception {
+    try (RedisConnection fastA = RedisConnection.builder().uri(server.uri()).build();
+        RedisConnection fastB = RedisConnection.builder().uri(server.uri()).build()) {
+      warmUp(fastA);
+      warmUp(fastB);
+      RedisVectorStore a = RedisVectorStore.builder(fastA).name(name).clock(clock).build();
+      RedisVectorStore b = RedisVectorStore.builder(fastB).name(name).clock(clock).build();
+      opened.add(0, a);
+      opened.add(0, b);
+
+      Thread.sleep(2_500); // two blocking reads of 1 s each, longer than the 50 ms timeout
+      float[] v = atAngle(30);
+      a.add("p", "x", v, "x");
+
+      Duration lag = await(() -> finds(b, "p", v, "x"), Duration.ofSeconds(5));
+      assertThat(lag).isLessThanOrEqualTo(Duration.ofSeconds(1));
+      assertThat(b.reloads()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void settingsAreChecked() {
     assertThatThrownBy(() -> RedisVectorStore.builder(redis).name("a{b}"))
         .hasMessageContaining("but was 'a{b}'");
