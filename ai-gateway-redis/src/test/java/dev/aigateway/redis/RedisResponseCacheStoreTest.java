@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +156,30 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
       assertThatThrownBy(() -> unreachable.put("p", "k", entry("secret answer")))
           .isInstanceOf(RedisException.class)
           .hasMessageNotContaining("secret answer");
+    }
+  }
+
+  @Test
+  void redisMaxmemoryBoundsTheCacheAndWritesKeepSucceeding() {
+    try (RedisServer small =
+            RedisServer.start(List.of("--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"));
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(small.uri())
+                .commandTimeout(Duration.ofSeconds(2))
+                .build()) {
+      RedisVectorStoreTest.warmUp(connection);
+      RedisResponseCacheStore bounded =
+          RedisResponseCacheStore.builder(connection).clock(clock).build();
+
+      for (int i = 0; i < 8_000; i++) { // about 11 MB of answers into 4 MB
+        bounded.put("p", "k" + i, entry(i + "x".repeat(1_000)));
+      }
+
+      long keys = connection.bytes().sync().dbsize();
+      assertThat(keys).isBetween(100L, 4_000L);
+      assertThat(bounded.get("p", "k7999")).isPresent(); // the latest stays
+      assertThat(bounded.get("p", "k0")).isEmpty(); // the oldest went
     }
   }
 

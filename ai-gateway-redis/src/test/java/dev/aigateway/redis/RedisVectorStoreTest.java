@@ -228,6 +228,24 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void anUnreadableEntryIsSkippedOnLoad() {
+    RedisVectorStore a = instance();
+    a.add("p", "good", atAngle(0), "good");
+    a.add("p", "bad", atAngle(40), "bad");
+    redis
+        .bytes()
+        .sync()
+        .hset(
+            bytes("aigw:{" + name + "}:e:" + Digests.of("p", "bad")),
+            "v".getBytes(),
+            "not an entry".getBytes());
+
+    RedisVectorStore late = instance();
+
+    assertThat(ids(late.nearest("p", atAngle(0), 5, -1.0))).containsExactly("good");
+  }
+
+  @Test
   void expiryIsOnTheStoresClockOnEveryInstance() throws Exception {
     RedisVectorStore a = instance();
     RedisVectorStore b = instance();
