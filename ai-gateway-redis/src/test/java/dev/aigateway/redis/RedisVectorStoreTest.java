@@ -269,9 +269,13 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
-  void onConnectionsWithTheDefaultCommandTimeoutTheFollowerBlocksWithoutFailing() throws Exception {
-    try (RedisConnection fastA = RedisConnection.builder().uri(server.uri()).build();
-        RedisConnection fastB = RedisConnection.builder().uri(server.uri()).build()) {
+  void onConnectionsWithAShortCommandTimeoutTheFollowerBlocksWithoutFailing() throws Exception {
+    // 250 ms: far below the follower's 1 s blocking read, yet safe on a busy build machine.
+    Duration timeout = Duration.ofMillis(250);
+    try (RedisConnection fastA =
+            RedisConnection.builder().uri(server.uri()).commandTimeout(timeout).build();
+        RedisConnection fastB =
+            RedisConnection.builder().uri(server.uri()).commandTimeout(timeout).build()) {
       warmUp(fastA);
       warmUp(fastB);
       RedisVectorStore a = RedisVectorStore.builder(fastA).name(name).clock(clock).build();
@@ -279,7 +283,7 @@ class RedisVectorStoreTest extends VectorStoreContract {
       opened.add(0, a);
       opened.add(0, b);
 
-      Thread.sleep(2_500); // two blocking reads of 1 s each, longer than the 50 ms timeout
+      Thread.sleep(2_500); // two blocking reads of 1 s each, longer than the command timeout
       float[] v = atAngle(30);
       a.add("p", "x", v, "x");
 
