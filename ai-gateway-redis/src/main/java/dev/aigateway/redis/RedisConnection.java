@@ -7,9 +7,12 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -57,7 +60,10 @@ public final class RedisConnection implements AutoCloseable {
         ClientOptions.builder()
             .autoReconnect(true)
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+            .timeoutOptions(
+                TimeoutOptions.builder()
+                    .timeoutSource(new CommandTimeouts(b.commandTimeout))
+                    .build())
             .build());
     this.keyPrefix = b.keyPrefix;
     this.commandTimeout = b.commandTimeout;
@@ -94,6 +100,17 @@ public final class RedisConnection implements AutoCloseable {
       bytes = client.connect(ByteArrayCodec.INSTANCE);
     }
     return bytes;
+  }
+
+  /**
+   * A new binary connection of its own, for a reader that blocks on it ({@code XREAD BLOCK}); the
+   * caller closes it. Blocking reads may take up to {@link #MAX_BLOCK} beyond the command timeout.
+   */
+  StatefulRedisConnection<byte[], byte[]> newBytes() {
+    synchronized (this) {
+      requireOpen();
+    }
+    return client.connect(ByteArrayCodec.INSTANCE);
   }
 
   /** A new publish/subscribe connection; the caller closes it. */
@@ -138,6 +155,34 @@ public final class RedisConnection implements AutoCloseable {
       }
     }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  /** The longest a blocking stream read ({@code XREAD BLOCK}) may wait on the server. */
+  static final Duration MAX_BLOCK = Duration.ofSeconds(2);
+
+  /**
+   * Every command times out after the command timeout, except a stream read, which may block on the
+   * server for up to {@link #MAX_BLOCK} first (the stores only block on connections of their own,
+   * never on the shared ones).
+   */
+  private static final class CommandTimeouts extends TimeoutOptions.TimeoutSource {
+    private final long commandNanos;
+
+    CommandTimeouts(Duration commandTimeout) {
+      this.commandNanos = commandTimeout.toNanos();
+    }
+
+    @Override
+    public long getTimeout(RedisCommand<?, ?, ?> command) {
+      return command.getType() == CommandType.XREAD
+          ? commandNanos + MAX_BLOCK.toNanos()
+          : commandNanos;
+    }
+
+    @Override
+    public TimeUnit getTimeUnit() {
+      return TimeUnit.NANOSECONDS;
+    }
   }
 
   /** Host and port only: never a password. */

@@ -1,0 +1,787 @@
+package dev.aigateway.redis;
+
+import dev.aigateway.api.spi.VectorMatch;
+import dev.aigateway.api.spi.VectorStore;
+import dev.aigateway.core.cache.InMemoryVectorStore;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link VectorStore} shared by every instance of an application through Redis, searched in
+ * process: the semantic cache of one instance finds the prompts any instance stored.
+ *
+ * <pre>{@code
+ * RedisConnection redis = RedisConnection.builder().uri("redis://cache.internal:6379").build();
+ * RedisVectorStore prompts = RedisVectorStore.builder(redis)
+ *     .timeToLive(Duration.ofMinutes(30))   // as long as the answers live
+ *     .maximumEntries(100_000)
+ *     .build();                             // loads what is stored, then follows the changes
+ * AiGateway gateway = AiGateway.builder()
+ *     .responseCache(ResponseCache.builder()
+ *         .store(RedisResponseCacheStore.builder(redis).timeToLive(Duration.ofMinutes(30)).build())
+ *         .semantic(SemanticCache.builder(embeddingModel).vectorStore(prompts)))
+ *     .build();
+ * // when the application stops:
+ * prompts.close();
+ * redis.close();
+ * }</pre>
+ *
+ * <p><b>How it is shared.</b> Redis holds every entry (its partition, id, text, vector and expiry,
+ * as one hash per entry with a {@code PEXPIRE} of the time to live), an index of the entries by
+ * write order, a write counter, and a stream of changes (an entry added, removed or evicted; capped
+ * near {@link Builder#streamLength} with {@code XADD MAXLEN ~}). Each instance keeps a local index
+ * of all entries (an {@link InMemoryVectorStore}) and a daemon thread that follows the stream
+ * ({@code XREAD BLOCK} on a connection of its own) and applies the changes of other instances,
+ * typically a few milliseconds after they were made. {@link #nearest} reads only the local index,
+ * so a search costs what it costs in memory; {@link #add} and {@link #remove} run one Lua script in
+ * Redis and then change the local index at once.
+ *
+ * <p><b>Gaps.</b> Every change carries the counter's next value. When the follower sees a number
+ * that is not the next one (the stream was trimmed past where it was, Redis restarted and the
+ * counter began again), or loses its connection, it reloads: it reads all entries from Redis,
+ * applies them, and drops local entries that Redis no longer holds. After Redis lost its data
+ * (detected by a random epoch mark stored beside the entries) the local index starts empty.
+ *
+ * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written, on
+ * the store's {@linkplain Builder#clock clock} (each entry carries its expiry instant, checked on
+ * every search) and in Redis. Past {@link Builder#maximumEntries} entries the script evicts the
+ * oldest writes, over all partitions, and announces the evictions like removals. {@link #size()}
+ * reads the count of the shared index.
+ *
+ * <p><b>Failures.</b> {@link #add}, {@link #remove} and {@link #size} fail with Lettuce's {@code
+ * RedisException} when Redis does not answer (the semantic cache then skips storing); {@link
+ * #nearest} keeps answering from the local index, which catches up when Redis is back. Thread-safe;
+ * {@link #close} stops the follower.
+ */
+public final class RedisVectorStore implements VectorStore, AutoCloseable {
+
+  /** How long an entry lives by default. */
+  public static final Duration DEFAULT_TIME_TO_LIVE = InMemoryVectorStore.DEFAULT_TIME_TO_LIVE;
+
+  /** How many entries the store holds by default, over all partitions. */
+  public static final long DEFAULT_MAXIMUM_ENTRIES = InMemoryVectorStore.DEFAULT_MAXIMUM_ENTRIES;
+
+  /**
+   * About how many changes the stream keeps by default: a follower that falls further behind (a
+   * long pause) reloads instead. A change costs about 100 bytes of Redis memory.
+   */
+  public static final long DEFAULT_STREAM_LENGTH = 10_000;
+
+  /** The namespace of the store's keys by default. */
+  public static final String DEFAULT_NAME = "vectors";
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisVectorStore.class);
+
+  /** "AGVE": ai-gateway vector entry. */
+  private static final int MAGIC = 0x41475645;
+
+  private static final int VERSION = 1;
+  private static final Duration BLOCK = Duration.ofSeconds(1);
+  private static final int BATCH = 500;
+  private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private static final LuaScript ADD =
+      new LuaScript(
+          """
+          local out = {}
+          local gone = function(d)
+            redis.call('ZREM', KEYS[2], d)
+            redis.call('DEL', ARGV[6] .. d)
+            local e = redis.call('INCR', KEYS[1])
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'o', 'r', 'd', d, 's', e)
+            out[#out + 1] = d
+            out[#out + 1] = e
+          end
+          local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[7], 'LIMIT', 0, 100)
+          for i = 1, #expired do
+            redis.call('ZREM', KEYS[4], expired[i])
+            gone(expired[i])
+          end
+          local s = redis.call('INCR', KEYS[1])
+          redis.call('HSET', KEYS[5], 's', s, 'v', ARGV[2])
+          redis.call('PEXPIRE', KEYS[5], ARGV[3])
+          redis.call('ZADD', KEYS[2], s, ARGV[1])
+          redis.call('ZADD', KEYS[4], ARGV[8], ARGV[1])
+          redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'o', 'a', 'd', ARGV[1], 's', s)
+          local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+          if over > 0 then
+            local popped = redis.call('ZPOPMIN', KEYS[2], over)
+            for i = 1, #popped, 2 do
+              redis.call('ZREM', KEYS[4], popped[i])
+              gone(popped[i])
+            end
+          end
+          table.insert(out, 1, s)
+          return out
+          """,
+          ScriptOutputType.MULTI);
+
+  private static final LuaScript REMOVE =
+      new LuaScript(
+          """
+          redis.call('ZREM', KEYS[4], ARGV[1])
+          redis.call('DEL', KEYS[5])
+          if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then
+            return 0
+          end
+          local s = redis.call('INCR', KEYS[1])
+          redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'o', 'r', 'd', ARGV[1], 's', s)
+          return s
+          """,
+          ScriptOutputType.INTEGER);
+
+  /** Where the stream ends now, the counter, and the epoch mark (set if missing). */
+  private static final LuaScript POSITION =
+      new LuaScript(
+          """
+          redis.call('SET', KEYS[3], ARGV[1], 'NX')
+          local epoch = redis.call('GET', KEYS[3])
+          local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+          local id = '0-0'
+          if #last > 0 then
+            id = last[1][1]
+          end
+          local s = redis.call('GET', KEYS[1]) or '0'
+          return {epoch, id, s}
+          """,
+          ScriptOutputType.MULTI);
+
+  private final RedisConnection redis;
+  private final String name;
+  private final Duration timeToLive;
+  private final long timeToLiveNanos;
+  private final long maximumEntries;
+  private final long streamLength;
+  private final InstantSource clock;
+  private final byte[] seqKey;
+  private final byte[] indexKey;
+  private final byte[] logKey;
+  private final byte[] expiryKey;
+  private final byte[] epochKey;
+  private final String entryPrefix;
+  private final byte[][] scriptKeys;
+
+  private volatile Local local;
+  private final Thread follower;
+  private final CountDownLatch loaded = new CountDownLatch(1);
+  private final AtomicLong reloads = new AtomicLong();
+  private volatile boolean closed;
+  private volatile @Nullable StatefulRedisConnection<byte[], byte[]> followerConnection;
+
+  /** The follower's place in the stream; only the follower thread writes these. */
+  private String lastId = "0-0";
+
+  private long appliedSeq;
+  private boolean needReload = true;
+  private long lastSweep = System.nanoTime();
+
+  private RedisVectorStore(Builder b) {
+    this.redis = b.redis;
+    this.name = b.name;
+    this.timeToLive = b.timeToLive;
+    this.timeToLiveNanos = b.timeToLive.toNanos();
+    this.maximumEntries = b.maximumEntries;
+    this.streamLength = b.streamLength;
+    this.clock = b.clock;
+    String tag = "{" + name + "}";
+    this.seqKey = bytes(redis.key(tag, "seq"));
+    this.indexKey = bytes(redis.key(tag, "index"));
+    this.logKey = bytes(redis.key(tag, "log"));
+    this.expiryKey = bytes(redis.key(tag, "expiry"));
+    this.epochKey = bytes(redis.key(tag, "epoch"));
+    this.entryPrefix = redis.key(tag, "e:");
+    this.scriptKeys = new byte[][] {seqKey, indexKey, logKey, expiryKey, null};
+    this.local = newLocal("");
+    this.follower = new Thread(this::follow, "ai-gateway-vectors-" + name);
+    follower.setDaemon(true);
+  }
+
+  /** A builder over {@code redis}, with the documented defaults. */
+  public static Builder builder(RedisConnection redis) {
+    return new Builder(redis);
+  }
+
+  private Local newLocal(String epoch) {
+    InMemoryVectorStore index =
+        InMemoryVectorStore.builder()
+            .timeToLive(timeToLive)
+            .maximumEntries(maximumEntries)
+            .clock(clock)
+            .build();
+    return new Local(epoch, index, new ConcurrentHashMap<>());
+  }
+
+  private void start(Duration waitForLoad) {
+    follower.start();
+    try {
+      if (!loaded.await(waitForLoad.toNanos(), TimeUnit.NANOSECONDS)) {
+        LOG.warn(
+            "ai-gateway: vector store '{}' could not load its entries from {} yet; it starts"
+                + " empty and loads them when Redis answers",
+            name,
+            redis);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- the SPI
+
+  @Override
+  public void add(String partition, String id, float[] vector, String text) {
+    Objects.requireNonNull(partition, "partition");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(text, "text");
+    Objects.requireNonNull(vector, "vector");
+    if (vector.length == 0) {
+      throw new IllegalArgumentException("vector must have at least one dimension");
+    }
+    String digest = Digests.of(partition, id);
+    long now = nanos(clock.instant());
+    long expiresAt = now + timeToLiveNanos;
+    byte[] payload = encode(partition, id, text, expiresAt, vector);
+    long redisTtlMillis = Math.max(1, RedisResponseCacheStore.ceilMillis(timeToLive));
+    long wallNow = System.currentTimeMillis();
+    List<Object> result =
+        ADD.run(
+            commands(),
+            keys(digest),
+            bytes(digest),
+            payload,
+            LuaScript.arg(redisTtlMillis),
+            LuaScript.arg(maximumEntries),
+            LuaScript.arg(streamLength),
+            bytes(entryPrefix),
+            LuaScript.arg(wallNow),
+            LuaScript.arg(wallNow + redisTtlMillis));
+    Local l = local;
+    l.applyAdd(digest, (Long) result.get(0), new Entry(partition, id, text, expiresAt, vector));
+    for (int i = 1; i + 1 < result.size(); i += 2) {
+      l.applyRemove(string((byte[]) result.get(i)), (Long) result.get(i + 1));
+    }
+  }
+
+  @Override
+  public List<VectorMatch> nearest(String partition, float[] vector, int limit, double minScore) {
+    Objects.requireNonNull(partition, "partition");
+    Objects.requireNonNull(vector, "vector");
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must be >= 0 but was " + limit);
+    }
+    Local l = local;
+    long now = nanos(clock.instant());
+    while (true) {
+      List<VectorMatch> matches = l.index.nearest(partition, vector, limit, minScore);
+      List<VectorMatch> live = new ArrayList<>(matches.size());
+      for (VectorMatch match : matches) {
+        String digest = Digests.of(partition, match.id());
+        Version version = l.versions.get(digest);
+        if (version != null && version.live() && now < version.expiresAt()) {
+          live.add(match);
+        } else {
+          l.expire(digest, partition, match.id(), now);
+        }
+      }
+      if (live.size() == matches.size()) {
+        return live;
+      }
+    }
+  }
+
+  @Override
+  public void remove(String partition, String id) {
+    Objects.requireNonNull(partition, "partition");
+    Objects.requireNonNull(id, "id");
+    String digest = Digests.of(partition, id);
+    Long seq = REMOVE.run(commands(), keys(digest), bytes(digest), LuaScript.arg(streamLength));
+    Local l = local;
+    if (seq == 0) {
+      l.forget(digest, partition, id); // not in Redis (expired there): drop what is left here
+    } else {
+      l.applyRemove(digest, seq);
+    }
+  }
+
+  /** The number of entries in Redis over all partitions (expired ones may still count). */
+  @Override
+  public long size() {
+    return commands().zcard(indexKey);
+  }
+
+  /** How many times this instance reloaded every entry from Redis (the first load included). */
+  public long reloads() {
+    return reloads.get();
+  }
+
+  /** How many entries this instance's local index holds (for monitoring and tests). */
+  public long localSize() {
+    return local.index.size();
+  }
+
+  /** The namespace of the store's Redis keys. */
+  public String name() {
+    return name;
+  }
+
+  /** Stops following the shared changes and closes the follower's connection. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    follower.interrupt();
+    StatefulRedisConnection<byte[], byte[]> c = followerConnection;
+    if (c != null) {
+      c.close();
+    }
+    try {
+      follower.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisVectorStore["
+        + redis
+        + ", name="
+        + name
+        + ", ttl="
+        + timeToLive
+        + ", maximumEntries="
+        + maximumEntries
+        + "]";
+  }
+
+  private RedisCommands<byte[], byte[]> commands() {
+    return redis.bytes().sync();
+  }
+
+  private byte[][] keys(String digest) {
+    byte[][] keys = scriptKeys.clone();
+    keys[4] = bytes(entryPrefix + digest);
+    return keys;
+  }
+
+  // ---------------------------------------------------------------- the follower
+
+  private void follow() {
+    long backoffMillis = 50;
+    while (!closed) {
+      try {
+        StatefulRedisConnection<byte[], byte[]> c = followerConnection;
+        if (c == null) {
+          c = redis.newBytes();
+          followerConnection = c;
+          if (closed) {
+            c.close();
+            return;
+          }
+        }
+        RedisCommands<byte[], byte[]> commands = c.sync();
+        if (needReload) {
+          reload(commands);
+          loaded.countDown();
+        }
+        readChanges(commands);
+        sweepIfDue();
+        backoffMillis = 50;
+      } catch (RuntimeException e) {
+        if (closed) {
+          return;
+        }
+        needReload = true;
+        LOG.debug("ai-gateway: vector store '{}' lost track of Redis: {}", name, e.toString());
+        try {
+          Thread.sleep(backoffMillis);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+        backoffMillis = Math.min(backoffMillis * 2, 1_000);
+      }
+    }
+  }
+
+  private void readChanges(RedisCommands<byte[], byte[]> commands) {
+    List<StreamMessage<byte[], byte[]>> messages =
+        commands.xread(
+            XReadArgs.Builder.block(BLOCK).count(BATCH),
+            XReadArgs.StreamOffset.from(logKey, lastId));
+    if (messages == null || messages.isEmpty()) {
+      return;
+    }
+    Local l = local;
+    List<String> added = new ArrayList<>();
+    for (StreamMessage<byte[], byte[]> message : messages) {
+      Map<String, String> fields = fields(message.getBody());
+      long seq = Long.parseLong(fields.getOrDefault("s", "-1"));
+      if (seq != appliedSeq + 1) {
+        needReload = true; // trimmed past us, or Redis began again
+        break;
+      }
+      String digest = fields.get("d");
+      if ("a".equals(fields.get("o")) && digest != null) {
+        added.add(digest);
+      } else if (digest != null) {
+        applyAdded(l, added); // in stream order
+        added.clear();
+        l.applyRemove(digest, seq);
+      }
+      appliedSeq = seq;
+      lastId = message.getId();
+    }
+    applyAdded(l, added);
+  }
+
+  /** Reads the entries of added digests (in one round trip) and applies them. */
+  private void applyAdded(Local l, List<String> digests) {
+    if (digests.isEmpty()) {
+      return;
+    }
+    for (Stored stored : read(digests)) {
+      l.applyAdd(stored.digest, stored.seq, stored.entry);
+    }
+  }
+
+  /** The entries of {@code digests} still in Redis, read with pipelined {@code HMGET}s. */
+  private List<Stored> read(List<String> digests) {
+    StatefulRedisConnection<byte[], byte[]> c = followerConnection;
+    var async = Objects.requireNonNull(c).async();
+    List<RedisFuture<List<KeyValue<byte[], byte[]>>>> futures = new ArrayList<>(digests.size());
+    for (String digest : digests) {
+      futures.add(async.hmget(bytes(entryPrefix + digest), S, V));
+    }
+    if (!LettuceFutures.awaitAll(
+        redis.commandTimeout().multipliedBy(4), futures.toArray(new RedisFuture[0]))) {
+      throw new IllegalStateException("Redis did not answer in time");
+    }
+    List<Stored> stored = new ArrayList<>(digests.size());
+    for (int i = 0; i < digests.size(); i++) {
+      List<KeyValue<byte[], byte[]>> values = futures.get(i).toCompletableFuture().join();
+      if (values.size() != 2 || !values.get(0).hasValue() || !values.get(1).hasValue()) {
+        continue; // removed or expired since
+      }
+      try {
+        long seq = Long.parseLong(string(values.get(0).getValue()));
+        stored.add(new Stored(digests.get(i), seq, decode(values.get(1).getValue())));
+      } catch (NumberFormatException | Wire.Malformed e) {
+        LOG.debug("ai-gateway: unreadable vector entry skipped: {}", e.toString());
+      }
+    }
+    return stored;
+  }
+
+  /** Loads every entry from Redis and drops local entries Redis no longer holds. */
+  private void reload(RedisCommands<byte[], byte[]> commands) {
+    List<Object> position =
+        POSITION.run(
+            commands, new byte[][] {seqKey, logKey, epochKey}, bytes(UUID.randomUUID().toString()));
+    String epoch = string((byte[]) position.get(0));
+    String id = string((byte[]) position.get(1));
+    long seq = Long.parseLong(string((byte[]) position.get(2)));
+    Local l = local;
+    if (!epoch.equals(l.epoch)) {
+      if (!l.epoch.isEmpty()) {
+        LOG.info("ai-gateway: vector store '{}' found Redis emptied; starting afresh", name);
+      }
+      l = newLocal(epoch);
+      local = l;
+    }
+    Set<String> seen = new HashSet<>();
+    for (long start = 0; ; start += BATCH) {
+      List<ScoredValue<byte[]>> members =
+          commands.zrangeWithScores(indexKey, start, start + BATCH - 1);
+      List<String> digests = new ArrayList<>(members.size());
+      for (ScoredValue<byte[]> member : members) {
+        digests.add(string(member.getValue()));
+      }
+      seen.addAll(digests);
+      for (Stored stored : read(digests)) {
+        l.applyAdd(stored.digest, stored.seq, stored.entry);
+      }
+      if (members.size() < BATCH) {
+        break;
+      }
+    }
+    for (Map.Entry<String, Version> e : l.versions.entrySet()) {
+      Version v = e.getValue();
+      if (v.live() && v.seq() <= seq && !seen.contains(e.getKey())) {
+        l.applyRemove(e.getKey(), v.seq());
+      }
+    }
+    lastId = id;
+    appliedSeq = seq;
+    needReload = false;
+    reloads.incrementAndGet();
+  }
+
+  private void sweepIfDue() {
+    long now = System.nanoTime();
+    if (now - lastSweep < SWEEP_INTERVAL_NANOS) {
+      return;
+    }
+    lastSweep = now;
+    Local l = local;
+    long at = nanos(clock.instant());
+    for (Map.Entry<String, Version> e : l.versions.entrySet()) {
+      Version v = e.getValue();
+      if (v.live() && at >= v.expiresAt()) {
+        l.expire(e.getKey(), v.partition(), v.id(), at);
+      } else if (!v.live() && v.seq() <= appliedSeq) {
+        l.versions.remove(e.getKey(), v); // no older change can arrive any more
+      }
+    }
+  }
+
+  private static Map<String, String> fields(Map<byte[], byte[]> body) {
+    Map<String, String> fields = new java.util.HashMap<>();
+    body.forEach((k, v) -> fields.put(string(k), string(v)));
+    return fields;
+  }
+
+  // ---------------------------------------------------------------- local state
+
+  /** One entry as stored. */
+  record Entry(String partition, String id, String text, long expiresAt, float[] vector) {}
+
+  private record Stored(String digest, long seq, Entry entry) {}
+
+  /**
+   * The latest change this instance applied to an entry: its write number, and whether the entry is
+   * there (a removal is kept as a tombstone until no older change can arrive).
+   */
+  private record Version(long seq, String partition, String id, long expiresAt, boolean live) {}
+
+  /** The local index and the version of each entry, for one epoch of Redis. */
+  private record Local(
+      String epoch, InMemoryVectorStore index, ConcurrentHashMap<String, Version> versions) {
+
+    /** Applies an add unless a later change of the entry was applied already. */
+    void applyAdd(String digest, long seq, Entry e) {
+      versions.compute(
+          digest,
+          (d, old) -> {
+            if (old != null && old.seq() >= seq) {
+              return old;
+            }
+            if (old != null
+                && old.live()
+                && (!old.partition().equals(e.partition()) || !old.id().equals(e.id()))) {
+              index.remove(old.partition(), old.id());
+            }
+            try {
+              index.add(e.partition(), e.id(), e.vector(), e.text());
+            } catch (IllegalArgumentException wrongDimension) {
+              LOG.debug("ai-gateway: vector entry not indexed: {}", wrongDimension.getMessage());
+              return new Version(seq, e.partition(), e.id(), 0, false);
+            }
+            return new Version(seq, e.partition(), e.id(), e.expiresAt(), true);
+          });
+    }
+
+    /** Applies a removal unless a later change of the entry was applied already. */
+    void applyRemove(String digest, long seq) {
+      versions.compute(
+          digest,
+          (d, old) -> {
+            if (old == null) {
+              return new Version(seq, "", "", 0, false);
+            }
+            if (old.seq() > seq) {
+              return old;
+            }
+            if (old.live()) {
+              index.remove(old.partition(), old.id());
+            }
+            return new Version(seq, old.partition(), old.id(), 0, false);
+          });
+    }
+
+    /** Drops an entry whatever its version (it is gone from Redis, or expired). */
+    void forget(String digest, String partition, String id) {
+      versions.computeIfPresent(
+          digest,
+          (d, old) -> {
+            if (old.live()) {
+              index.remove(old.partition(), old.id());
+            }
+            return new Version(old.seq(), old.partition(), old.id(), 0, false);
+          });
+      index.remove(partition, id);
+    }
+
+    /** Drops an entry found expired at {@code now} (or unknown to the versions). */
+    void expire(String digest, String partition, String id, long now) {
+      versions.compute(
+          digest,
+          (d, old) -> {
+            if (old != null && old.live() && now < old.expiresAt()) {
+              return old; // replaced by a live entry meanwhile
+            }
+            index.remove(partition, id);
+            return old == null ? null : new Version(old.seq(), partition, id, 0, false);
+          });
+    }
+  }
+
+  // ---------------------------------------------------------------- the value layout, version 1
+
+  static byte[] encode(String partition, String id, String text, long expiresAt, float[] vector) {
+    return new Wire.Writer(
+            4 * vector.length + 2 * (partition.length() + id.length() + text.length()) + 40)
+        .i32(MAGIC)
+        .u8(VERSION)
+        .string(partition)
+        .string(id)
+        .string(text)
+        .i64(expiresAt)
+        .floats(vector)
+        .toByteArray();
+  }
+
+  static Entry decode(byte[] value) throws Wire.Malformed {
+    Wire.Reader in = new Wire.Reader(value);
+    if (in.i32() != MAGIC) {
+      throw new Wire.Malformed("not a vector entry");
+    }
+    int version = in.u8();
+    if (version != VERSION) {
+      throw new Wire.Malformed("unknown version " + version);
+    }
+    Entry e = new Entry(in.string(), in.string(), in.string(), in.i64(), in.floats());
+    in.end();
+    if (e.vector().length == 0) {
+      throw new Wire.Malformed("empty vector");
+    }
+    return e;
+  }
+
+  private static final byte[] S = {'s'};
+  private static final byte[] V = {'v'};
+
+  private static long nanos(Instant at) {
+    return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000_000L), at.getNano());
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String string(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  /** Configures a {@link RedisVectorStore}; each setting is checked when it is set. */
+  public static final class Builder {
+    private final RedisConnection redis;
+    private String name = DEFAULT_NAME;
+    private Duration timeToLive = DEFAULT_TIME_TO_LIVE;
+    private long maximumEntries = DEFAULT_MAXIMUM_ENTRIES;
+    private long streamLength = DEFAULT_STREAM_LENGTH;
+    private InstantSource clock = InstantSource.system();
+    private Duration waitForLoad = Duration.ofSeconds(5);
+
+    private Builder(RedisConnection redis) {
+      this.redis = Objects.requireNonNull(redis, "redis");
+    }
+
+    /**
+     * The namespace of the store's keys (default {@value RedisVectorStore#DEFAULT_NAME}): stores of
+     * one name share their entries, stores of different names never do. Letters, digits, {@code -},
+     * {@code _} and {@code .} only; it becomes the Redis Cluster hash tag of the keys.
+     */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+        throw new IllegalArgumentException(
+            "name must be 1 to 64 letters, digits, '.', '_' or '-' but was '" + name + "'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /** How long after it was written an entry expires (default 1 hour); at least a millisecond. */
+    public Builder timeToLive(Duration timeToLive) {
+      Objects.requireNonNull(timeToLive, "timeToLive");
+      if (timeToLive.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException(
+            "timeToLive must be at least 1 ms but was " + timeToLive);
+      }
+      this.timeToLive = timeToLive;
+      return this;
+    }
+
+    /** How many entries the store holds over all partitions; the oldest go first beyond it. */
+    public Builder maximumEntries(long maximumEntries) {
+      if (maximumEntries < 1) {
+        throw new IllegalArgumentException(
+            "maximumEntries must be at least 1 but was " + maximumEntries);
+      }
+      this.maximumEntries = maximumEntries;
+      return this;
+    }
+
+    /**
+     * About how many changes the shared stream keeps (default {@value
+     * RedisVectorStore#DEFAULT_STREAM_LENGTH}); an instance that falls further behind reloads.
+     */
+    public Builder streamLength(long changes) {
+      if (changes < 100) {
+        throw new IllegalArgumentException("streamLength must be at least 100 but was " + changes);
+      }
+      this.streamLength = changes;
+      return this;
+    }
+
+    /** The clock expiry is computed and checked on (default: the system clock). */
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * How long {@link #build} waits for the first load of the stored entries (default 5 s); when
+     * Redis does not answer in time the store starts empty and loads them later.
+     */
+    public Builder waitForLoad(Duration wait) {
+      Objects.requireNonNull(wait, "wait");
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException("waitForLoad must be >= 0 but was " + wait);
+      }
+      this.waitForLoad = wait;
+      return this;
+    }
+
+    /** Builds the store, starts its follower thread and waits for the first load. */
+    public RedisVectorStore build() {
+      RedisVectorStore store = new RedisVectorStore(this);
+      store.start(waitForLoad);
+      return store;
+    }
+  }
+}

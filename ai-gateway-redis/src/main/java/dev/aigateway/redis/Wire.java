@@ -1,0 +1,181 @@
+package dev.aigateway.redis;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The small binary writer and reader of the values this module keeps in Redis: big-endian numbers,
+ * strings and byte arrays preceded by their length. A reader never trusts a length it reads: a
+ * value that is cut short, too long or not UTF-8 fails with {@link Malformed}, which the stores
+ * treat as a miss.
+ */
+final class Wire {
+
+  private Wire() {}
+
+  /** A value that is not one this module wrote (cut short, foreign, another version). */
+  static final class Malformed extends Exception {
+    Malformed(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** Appends to a growing array. */
+  static final class Writer {
+    private byte[] buf;
+    private int size;
+
+    Writer(int capacity) {
+      this.buf = new byte[Math.max(capacity, 16)];
+    }
+
+    private void room(int n) {
+      if (size + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
+      }
+    }
+
+    Writer u8(int v) {
+      room(1);
+      buf[size++] = (byte) v;
+      return this;
+    }
+
+    Writer i32(int v) {
+      room(4);
+      buf[size++] = (byte) (v >>> 24);
+      buf[size++] = (byte) (v >>> 16);
+      buf[size++] = (byte) (v >>> 8);
+      buf[size++] = (byte) v;
+      return this;
+    }
+
+    Writer i64(long v) {
+      i32((int) (v >>> 32));
+      return i32((int) v);
+    }
+
+    Writer bytes(byte[] v) {
+      i32(v.length);
+      room(v.length);
+      System.arraycopy(v, 0, buf, size, v.length);
+      size += v.length;
+      return this;
+    }
+
+    Writer string(String v) {
+      return bytes(v.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A string that may be absent: length -1 stands for null. */
+    Writer nullableString(@Nullable String v) {
+      return v == null ? i32(-1) : string(v);
+    }
+
+    Writer floats(float[] v) {
+      i32(v.length);
+      room(4 * v.length);
+      for (float f : v) {
+        int bits = Float.floatToRawIntBits(f);
+        buf[size++] = (byte) (bits >>> 24);
+        buf[size++] = (byte) (bits >>> 16);
+        buf[size++] = (byte) (bits >>> 8);
+        buf[size++] = (byte) bits;
+      }
+      return this;
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(buf, size);
+    }
+  }
+
+  /** Reads what a {@link Writer} wrote, checking every length against what is left. */
+  static final class Reader {
+    private final ByteBuffer in;
+
+    Reader(byte[] value) {
+      this.in = ByteBuffer.wrap(value);
+    }
+
+    int u8() throws Malformed {
+      try {
+        return in.get() & 0xff;
+      } catch (BufferUnderflowException e) {
+        throw new Malformed("cut short");
+      }
+    }
+
+    int i32() throws Malformed {
+      try {
+        return in.getInt();
+      } catch (BufferUnderflowException e) {
+        throw new Malformed("cut short");
+      }
+    }
+
+    long i64() throws Malformed {
+      try {
+        return in.getLong();
+      } catch (BufferUnderflowException e) {
+        throw new Malformed("cut short");
+      }
+    }
+
+    private int length(int unit) throws Malformed {
+      int n = i32();
+      if (n < 0 || (long) n * unit > in.remaining()) {
+        throw new Malformed("bad length " + n);
+      }
+      return n;
+    }
+
+    byte[] bytes() throws Malformed {
+      byte[] v = new byte[length(1)];
+      in.get(v);
+      return v;
+    }
+
+    String string() throws Malformed {
+      try {
+        return StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(bytes()))
+            .toString();
+      } catch (CharacterCodingException e) {
+        throw new Malformed("not UTF-8");
+      }
+    }
+
+    @Nullable String nullableString() throws Malformed {
+      int mark = in.position();
+      if (i32() == -1) {
+        return null;
+      }
+      in.position(mark);
+      return string();
+    }
+
+    float[] floats() throws Malformed {
+      float[] v = new float[length(4)];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = in.getFloat();
+      }
+      return v;
+    }
+
+    /** Fails unless every byte was read: trailing bytes mean a value of another layout. */
+    void end() throws Malformed {
+      if (in.hasRemaining()) {
+        throw new Malformed(in.remaining() + " trailing bytes");
+      }
+    }
+  }
+}

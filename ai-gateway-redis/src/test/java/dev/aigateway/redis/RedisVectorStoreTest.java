@@ -1,0 +1,310 @@
+package dev.aigateway.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.spi.VectorMatch;
+import dev.aigateway.api.spi.VectorStore;
+import dev.aigateway.store.tck.TimeControl;
+import dev.aigateway.store.tck.VectorStoreContract;
+import dev.aigateway.testing.ManualClock;
+import dev.aigateway.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector store suite against a real redis-server, and the sharing between instances: each
+ * "instance" is a store with a Redis connection of its own.
+ */
+class RedisVectorStoreTest extends VectorStoreContract {
+
+  private static final AtomicInteger NAMES = new AtomicInteger();
+  private static RedisServer server;
+  private static RedisConnection redis;
+
+  private final ManualClock clock = ManualClock.at("2026-11-24T10:00:00Z");
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  private String name;
+
+  @BeforeAll
+  static void startRedis() {
+    server = RedisServer.start();
+    redis = connection();
+    warmUp(redis);
+  }
+
+  /** The first connection of a JVM loads Netty; on a busy machine that can take seconds. */
+  static void warmUp(RedisConnection connection) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        connection.bytes().sync().ping();
+        return;
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    redis.close();
+    server.close();
+  }
+
+  private static RedisConnection connection() {
+    return RedisConnection.builder()
+        .uri(server.uri())
+        .commandTimeout(Duration.ofSeconds(2))
+        .build();
+  }
+
+  @AfterEach
+  void closeStores() throws Exception {
+    for (AutoCloseable c : opened) {
+      c.close();
+    }
+  }
+
+  @Override
+  protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
+    name = "t" + NAMES.incrementAndGet(); // a namespace of its own: empty
+    return open(redis, timeToLive, maximumEntries);
+  }
+
+  @Override
+  protected TimeControl time() {
+    return clock::advance;
+  }
+
+  /** Another instance of the store under test, on a connection of its own. */
+  private RedisVectorStore instance() {
+    RedisConnection own = connection();
+    opened.add(own);
+    return open(own, TIME_TO_LIVE, 10_000);
+  }
+
+  private RedisVectorStore open(RedisConnection connection, Duration ttl, long max) {
+    RedisVectorStore store =
+        RedisVectorStore.builder(connection)
+            .name(name)
+            .timeToLive(ttl)
+            .maximumEntries(max)
+            .clock(clock)
+            .build();
+    opened.add(0, store);
+    return store;
+  }
+
+  /** Polls until {@code condition} holds; returns how long it took. */
+  private static Duration await(Supplier<Boolean> condition, Duration atMost) throws Exception {
+    long start = System.nanoTime();
+    while (!condition.get()) {
+      if (System.nanoTime() - start > atMost.toNanos()) {
+        throw new AssertionError("not within " + atMost);
+      }
+      Thread.sleep(1);
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  private static boolean finds(VectorStore store, String partition, float[] v, String id) {
+    return ids(store.nearest(partition, v, 5, 0.99)).contains(id);
+  }
+
+  @Test
+  void anEntryAddedByOneInstanceIsFoundByAnotherWithinASecond() throws Exception {
+    RedisVectorStore a = instance();
+    RedisVectorStore b = instance();
+    float[] v = randomUnit();
+
+    a.add("tenant-a|gpt-4o", "answer-1", v, "How do I reset my password?");
+    Duration lag = await(() -> finds(b, "tenant-a|gpt-4o", v, "answer-1"), Duration.ofSeconds(5));
+
+    assertThat(lag).isLessThanOrEqualTo(Duration.ofSeconds(1));
+    VectorMatch match = b.nearest("tenant-a|gpt-4o", v, 1, 0.5).get(0);
+    assertThat(match.text()).isEqualTo("How do I reset my password?");
+    assertThat(match.score()).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-6));
+  }
+
+  @Test
+  void removalsAndReplacementsReachTheOtherInstances() throws Exception {
+    RedisVectorStore a = instance();
+    RedisVectorStore b = instance();
+    float[] first = atAngle(0);
+    float[] second = atAngle(90);
+    a.add("p", "x", first, "old");
+    a.add("p", "y", atAngle(45), "y");
+    await(() -> finds(b, "p", first, "x"), Duration.ofSeconds(5));
+
+    b.add("p", "x", second, "new");
+    await(() -> finds(a, "p", second, "x"), Duration.ofSeconds(5));
+    assertThat(finds(a, "p", first, "x")).isFalse();
+
+    b.remove("p", "y");
+    await(() -> a.nearest("p", atAngle(45), 5, 0.99).isEmpty(), Duration.ofSeconds(5));
+    assertThat(a.size()).isEqualTo(1);
+  }
+
+  @Test
+  void aNewInstanceLoadsWhatIsStoredBeforeItsBuildReturns() {
+    RedisVectorStore a = instance();
+    for (int i = 0; i < 1_200; i++) { // more than one load batch
+      a.add("p" + (i % 3), "e" + i, atAngle(i * 0.05), "text " + i);
+    }
+    a.remove("p0", "e0");
+
+    RedisVectorStore late = instance();
+
+    assertThat(ids(late.nearest("p1", atAngle(0.05), 1, 0.99))).containsExactly("e1");
+    assertThat(late.nearest("p0", atAngle(0), 1, 0.99999999)).isEmpty();
+    assertThat(late.size()).isEqualTo(1_199);
+    assertThat(late.reloads()).isEqualTo(1);
+  }
+
+  @Test
+  void anInstanceThatMissedChangesReloadsEverything() throws Exception {
+    RedisVectorStore a = instance();
+    RedisVectorStore b = instance();
+    float[] lost = atAngle(10);
+    // An entry whose change was trimmed from the stream before b read it: in Redis, not announced.
+    String digest = Digests.of("p", "lost");
+    var commands = redis.bytes().sync();
+    long seq = commands.incr(bytes("aigw:{" + name + "}:seq"));
+    commands.hset(bytes("aigw:{" + name + "}:e:" + digest), "s".getBytes(), bytes("" + seq));
+    commands.hset(
+        bytes("aigw:{" + name + "}:e:" + digest),
+        "v".getBytes(),
+        RedisVectorStore.encode("p", "lost", "lost text", Long.MAX_VALUE, lost));
+    commands.zadd(bytes("aigw:{" + name + "}:index"), seq, bytes(digest));
+
+    a.add("p", "next", atAngle(80), "next");
+
+    await(() -> finds(b, "p", lost, "lost"), Duration.ofSeconds(5));
+    assertThat(finds(b, "p", atAngle(80), "next")).isTrue();
+    assertThat(b.reloads()).isEqualTo(2);
+  }
+
+  @Test
+  void afterRedisRestartsEmptyAnInstanceDropsWhatRedisLost() throws Exception {
+    RedisServer own = RedisServer.start();
+    try (RedisConnection ca = RedisConnection.builder().uri(own.uri()).build();
+        RedisConnection cb = RedisConnection.builder().uri(own.uri()).build();
+        RedisVectorStore a = RedisVectorStore.builder(ca).clock(clock).build();
+        RedisVectorStore b = RedisVectorStore.builder(cb).clock(clock).build()) {
+      float[] before = atAngle(0);
+      float[] after = atAngle(60);
+      a.add("p", "before", before, "before");
+      await(() -> finds(b, "p", before, "before"), Duration.ofSeconds(5));
+
+      own.restart();
+      await(
+          () -> {
+            try {
+              a.add("p", "after", after, "after");
+              return true;
+            } catch (RuntimeException reconnecting) {
+              return false;
+            }
+          },
+          Duration.ofSeconds(10));
+
+      await(() -> finds(b, "p", after, "after"), Duration.ofSeconds(10));
+      assertThat(finds(b, "p", before, "before")).isFalse();
+      assertThat(b.reloads()).isGreaterThanOrEqualTo(2);
+    } finally {
+      own.close();
+    }
+  }
+
+  @Test
+  void anUnreadableEntryIsSkippedOnLoad() {
+    RedisVectorStore a = instance();
+    a.add("p", "good", atAngle(0), "good");
+    a.add("p", "bad", atAngle(40), "bad");
+    redis
+        .bytes()
+        .sync()
+        .hset(
+            bytes("aigw:{" + name + "}:e:" + Digests.of("p", "bad")),
+            "v".getBytes(),
+            "not an entry".getBytes());
+
+    RedisVectorStore late = instance();
+
+    assertThat(ids(late.nearest("p", atAngle(0), 5, -1.0))).containsExactly("good");
+  }
+
+  @Test
+  void expiryIsOnTheStoresClockOnEveryInstance() throws Exception {
+    RedisVectorStore a = instance();
+    RedisVectorStore b = instance();
+    float[] v = atAngle(0);
+    a.add("p", "x", v, "x");
+    await(() -> finds(b, "p", v, "x"), Duration.ofSeconds(5));
+
+    clock.advance(TIME_TO_LIVE);
+
+    assertThat(b.nearest("p", v, 5, -1.0)).isEmpty();
+    assertThat(a.nearest("p", v, 5, -1.0)).isEmpty();
+  }
+
+  @Test
+  void entriesCarryARedisTimeToLive() {
+    store.add("p", "x", atAngle(0), "x");
+
+    long pttl = redis.bytes().sync().pttl(bytes("aigw:{" + name + "}:e:" + Digests.of("p", "x")));
+
+    assertThat(pttl).isBetween(TIME_TO_LIVE.toMillis() - 5_000, TIME_TO_LIVE.toMillis());
+  }
+
+  @Test
+  void onConnectionsWithAShortCommandTimeoutTheFollowerBlocksWithoutFailing() throws Exception {
+    // 250 ms: far below the follower's 1 s blocking read, yet safe on a busy build machine.
+    Duration timeout = Duration.ofMillis(250);
+    try (RedisConnection fastA =
+            RedisConnection.builder().uri(server.uri()).commandTimeout(timeout).build();
+        RedisConnection fastB =
+            RedisConnection.builder().uri(server.uri()).commandTimeout(timeout).build()) {
+      warmUp(fastA);
+      warmUp(fastB);
+      RedisVectorStore a = RedisVectorStore.builder(fastA).name(name).clock(clock).build();
+      RedisVectorStore b = RedisVectorStore.builder(fastB).name(name).clock(clock).build();
+      opened.add(0, a);
+      opened.add(0, b);
+
+      Thread.sleep(2_500); // two blocking reads of 1 s each, longer than the command timeout
+      float[] v = atAngle(30);
+      a.add("p", "x", v, "x");
+
+      Duration lag = await(() -> finds(b, "p", v, "x"), Duration.ofSeconds(5));
+      assertThat(lag).isLessThanOrEqualTo(Duration.ofSeconds(1));
+      // A read that timed out would make the follower reload after every read.
+      assertThat(b.reloads()).isLessThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void settingsAreChecked() {
+    assertThatThrownBy(() -> RedisVectorStore.builder(redis).name("a{b}"))
+        .hasMessageContaining("but was 'a{b}'");
+    assertThatThrownBy(() -> RedisVectorStore.builder(redis).maximumEntries(0))
+        .hasMessageContaining("maximumEntries must be at least 1 but was 0");
+    assertThatThrownBy(() -> RedisVectorStore.builder(redis).streamLength(10))
+        .hasMessageContaining("streamLength must be at least 100 but was 10");
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
