@@ -14,8 +14,8 @@ import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.BodyListener;
 import dev.aigateway.core.wire.JsonBody;
 import dev.aigateway.core.wire.ObservedBody;
-import dev.aigateway.core.wire.RequestView;
-import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.OpenAiRequest;
+import dev.aigateway.core.wire.ResponseReadout;
 import dev.aigateway.core.wire.SseBody;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,7 +55,7 @@ public final class GovernedCall {
   private int admitted;
 
   public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
-    RequestView request = new RequestView(match, clientRequest, gateway.maxParsedBodyBytes());
+    OpenAiRequest request = new OpenAiRequest(match, clientRequest, gateway.maxParsedBodyBytes());
     this.exchange =
         new Exchange(
             gateway, request, gateway.nextCallId(), gateway.clock().instant(), System.nanoTime());
@@ -176,7 +176,7 @@ public final class GovernedCall {
           }
 
           @Override
-          public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
+          public void bodyEnded(CallOutcome outcome, ResponseReadout facts, Throwable failure) {
             String errorType =
                 switch (outcome) {
                   case SUCCESS -> null;
@@ -221,7 +221,7 @@ public final class GovernedCall {
    * Ends the call once: works out its usage (reported, else estimated; none for a call that did not
    * reach a backend or failed there), then runs the admitted stages' ends.
    */
-  private void end(CallOutcome outcome, ResponseFacts facts, String errorType) {
+  private void end(CallOutcome outcome, ResponseReadout facts, String errorType) {
     if (!ended.compareAndSet(false, true)) {
       return; // a call ends exactly once
     }
@@ -274,7 +274,7 @@ public final class GovernedCall {
     }
   }
 
-  private long estimatedOutput(ResponseFacts facts) {
+  private long estimatedOutput(ResponseReadout facts) {
     if (!exchange.stream() && !facts.complete()) {
       // A JSON answer not read whole: the backend produced it all, so assume the whole allowance.
       return exchange.outputAllowance();

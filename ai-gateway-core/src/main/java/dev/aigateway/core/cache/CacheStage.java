@@ -9,7 +9,7 @@ import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.ObservedBody;
-import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.ResponseReadout;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -77,7 +77,7 @@ public final class CacheStage implements CallStage {
 
   @Override
   public void end() {
-    ResponseFacts facts = exchange.facts();
+    ResponseReadout facts = exchange.facts();
     if (observed == null
         || exchange.outcome() != CallOutcome.SUCCESS
         || facts == null

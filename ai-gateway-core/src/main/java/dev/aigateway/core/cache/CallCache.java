@@ -8,7 +8,7 @@ import dev.aigateway.api.SemanticHitGuard;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.VectorMatch;
-import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.OpenAiRequest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +33,7 @@ public final class CallCache {
   public static final String UNKNOWN_PARTITION = "unknown";
 
   private final ResponseCache config;
-  private final RequestView request;
+  private final OpenAiRequest request;
   private final long callId;
   private final String partition;
   private final String model;
@@ -54,7 +54,7 @@ public final class CallCache {
    */
   public CallCache(
       ResponseCache config,
-      RequestView request,
+      OpenAiRequest request,
       long callId,
       @Nullable String partition,
       @Nullable String model) {

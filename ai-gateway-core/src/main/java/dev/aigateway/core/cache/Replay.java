@@ -9,7 +9,7 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.wire.BodyListener;
 import dev.aigateway.core.wire.Json;
-import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.ResponseReadout;
 import dev.aigateway.core.wire.SseBody;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -53,7 +53,7 @@ final class Replay {
         public void firstBytes() {}
 
         @Override
-        public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {}
+        public void bodyEnded(CallOutcome outcome, ResponseReadout facts, Throwable failure) {}
       };
 
   private Replay() {}

@@ -8,9 +8,9 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.wire.OpenAiRequest;
 import dev.aigateway.core.wire.PromptTokens;
-import dev.aigateway.core.wire.RequestView;
-import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.ResponseReadout;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +33,7 @@ public final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
 
   private final AiGateway gateway;
-  private final RequestView request;
+  private final OpenAiRequest request;
   private final long callId;
   private final Instant startedAt;
   private final long startNanos;
@@ -56,14 +56,14 @@ public final class Exchange {
   private String responseModel;
   private RejectionReason rejection;
   private String errorType;
-  private ResponseFacts facts;
+  private ResponseReadout facts;
   private boolean eventStream;
   private boolean backendAnswered;
   private volatile long firstChunkNanos;
   private long gatewayNanos;
 
   public Exchange(
-      AiGateway gateway, RequestView request, long callId, Instant startedAt, long startNanos) {
+      AiGateway gateway, OpenAiRequest request, long callId, Instant startedAt, long startNanos) {
     this.gateway = gateway;
     this.request = request;
     this.callId = callId;
@@ -77,7 +77,7 @@ public final class Exchange {
     return gateway;
   }
 
-  public RequestView request() {
+  public OpenAiRequest request() {
     return request;
   }
 
@@ -277,11 +277,11 @@ public final class Exchange {
   }
 
   /** What the body told (usage, model, text, whether it was complete); null without a body. */
-  public ResponseFacts facts() {
+  public ResponseReadout facts() {
     return facts;
   }
 
-  public void facts(ResponseFacts facts) {
+  public void facts(ResponseReadout facts) {
     this.facts = facts;
   }
 

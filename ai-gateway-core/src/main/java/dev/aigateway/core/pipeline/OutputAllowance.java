@@ -4,7 +4,7 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.tokens.TokenCounts;
-import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.OpenAiRequest;
 
 /**
  * The output tokens a call may produce, as its request bounds them: the allowance per choice
@@ -20,7 +20,7 @@ import dev.aigateway.core.wire.RequestView;
 record OutputAllowance(String field, long perChoice, int choices) {
 
   /** The allowance of {@code request}, with {@code defaultPerChoice} when it sets none. */
-  static OutputAllowance of(RequestView request, long defaultPerChoice) {
+  static OutputAllowance of(OpenAiRequest request, long defaultPerChoice) {
     if (request.operation() == Operation.EMBEDDINGS) {
       return new OutputAllowance(null, 0, 1);
     }

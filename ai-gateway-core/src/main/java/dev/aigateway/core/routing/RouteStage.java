@@ -11,7 +11,7 @@ import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
-import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.OpenAiRequest;
 import java.time.Clock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -82,7 +82,7 @@ public final class RouteStage implements CallStage {
   @Override
   public void describe(GatewayEvent.Builder event) {
     Backend backend = routing.backend();
-    RequestView request = exchange.request();
+    OpenAiRequest request = exchange.request();
     // Without a backend (rejected before one was chosen), the call's destination is the request's.
     event.routing(
         new RoutingInfo(

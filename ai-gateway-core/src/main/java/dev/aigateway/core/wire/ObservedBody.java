@@ -16,7 +16,7 @@ import java.util.function.BooleanSupplier;
 public abstract class ObservedBody extends InputStream {
 
   protected final InputStream upstream;
-  protected final ResponseFacts facts = new ResponseFacts();
+  protected final ResponseReadout facts = new ResponseReadout();
   private final BodyListener listener;
   private final BooleanSupplier callCanceled;
   private final AtomicBoolean ended = new AtomicBoolean();

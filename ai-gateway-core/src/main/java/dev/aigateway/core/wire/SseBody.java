@@ -25,15 +25,15 @@ import java.util.function.BooleanSupplier;
  * Otherwise bytes go to the application straight from the upstream read and a copy is parsed.
  *
  * <p>Events are handled as bytes: the data line is found in place and parsed by {@link
- * ResponseFacts} without being decoded to a string; an event that changes is passed on as its bytes
- * around the cut, any other as the bytes it came as.
+ * ResponseReadout} without being decoded to a string; an event that changes is passed on as its
+ * bytes around the cut, any other as the bytes it came as.
  *
  * <p>A chat chunk that certainly carries no usage (nearly all of them) is not parsed: {@link
- * ChunkShape} checks its bytes, finds its model and any {@code "usage":null} member to cut, and the
- * chunk is kept, to be read for its text only if the text is needed when the stream ended ({@link
- * ResponseFacts#deferChunk}). Bytes passed on and facts reported are the same as if every chunk had
- * been parsed as it came; only the text is left incomplete when usage was reported and the text is
- * not kept ({@link #keepText()}).
+ * ChatChunkScanner} checks its bytes, finds its model and any {@code "usage":null} member to cut,
+ * and the chunk is kept, to be read for its text only if the text is needed when the stream ended
+ * ({@link ResponseReadout#deferChunk}). Bytes passed on and facts reported are the same as if every
+ * chunk had been parsed as it came; only the text is left incomplete when usage was reported and
+ * the text is not kept ({@link #keepText()}).
  */
 public final class SseBody extends ObservedBody {
 
@@ -60,7 +60,7 @@ public final class SseBody extends ObservedBody {
   private final boolean hideUsage;
   private final int maxEventBytes;
   private final UsageMember usageMember = new UsageMember();
-  private final ChunkShape chunkShape = new ChunkShape();
+  private final ChatChunkScanner chunkScanner = new ChatChunkScanner();
 
   /**
    * Events handled, then {@code [eventStart, length)}: the event in flight, then room for what
@@ -327,18 +327,18 @@ public final class SseBody extends ObservedBody {
 
   /**
    * Handles the event in flight at once when it is one data line holding a chat chunk like the one
-   * {@link ChunkShape} kept (as nearly all chunks of an answer are), and it is all in the buffer:
-   * the chunk is found by comparing it with the one kept, which finds where its line ends too, so
-   * the line need not be scanned for its end. Returns where the next event starts; {@link #WAIT}
-   * when fewer bytes than such an event needs are in; or -1 when the event is to be handled as any
-   * other. Either way, nothing was changed.
+   * {@link ChatChunkScanner} kept (as nearly all chunks of an answer are), and it is all in the
+   * buffer: the chunk is found by comparing it with the one kept, which finds where its line ends
+   * too, so the line need not be scanned for its end. Returns where the next event starts; {@link
+   * #WAIT} when fewer bytes than such an event needs are in; or -1 when the event is to be handled
+   * as any other. Either way, nothing was changed.
    */
   private int chunkLikeKept() {
     if (responsesApi || !facts.defersChunks()) {
       return -1;
     }
     int available = length - eventStart;
-    if (available < DATA_FIELD.length + chunkShape.keptLength() + 2
+    if (available < DATA_FIELD.length + chunkScanner.keptLength() + 2
         && (available < DATA_FIELD.length + 2 || buffer[length - 1] != '\n')) {
       // Fewer bytes than the kept chunk has, and the read did not end at a line end: more are
       // coming. A read that did end there (a backend flushing each event) may hold a whole chunk
@@ -347,22 +347,24 @@ public final class SseBody extends ObservedBody {
     }
     int valueStart = dataValueStart(buffer, eventStart, length);
     int usageValue =
-        valueStart < 0 ? ChunkShape.OTHER : chunkShape.readLikeKept(buffer, valueStart, length);
-    if (usageValue == ChunkShape.OTHER) {
+        valueStart < 0
+            ? ChatChunkScanner.OTHER
+            : chunkScanner.readLikeKept(buffer, valueStart, length);
+    if (usageValue == ChatChunkScanner.OTHER) {
       return -1;
     }
     // The event must end here: its one line (not ending in a carriage return), a blank one.
-    int dataEnd = chunkShape.end();
+    int dataEnd = chunkScanner.end();
     int lineEnd = dataEnd < length && buffer[dataEnd] == '\r' ? dataEnd + 1 : dataEnd;
     int blankEnd = lineEnd + 1 < length && buffer[lineEnd + 1] == '\r' ? lineEnd + 2 : lineEnd + 1;
     if (blankEnd >= length) {
-      chunkShape.forgetLikeKept();
+      chunkScanner.forgetLikeKept();
       return WAIT; // its last bytes are still to come: tried again when they came
     }
     if (buffer[lineEnd] != '\n'
         || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
         || buffer[blankEnd] != '\n') {
-      chunkShape.forgetLikeKept();
+      chunkScanner.forgetLikeKept();
       return -1;
     }
     handleChunk(eventStart, blankEnd + 1, new Data(buffer, valueStart, dataEnd), usageValue);
@@ -399,13 +401,13 @@ public final class SseBody extends ObservedBody {
         end,
         data,
         facts.defersChunks()
-            ? chunkShape.read(data.bytes(), data.from(), data.to())
-            : ChunkShape.OTHER);
+            ? chunkScanner.read(data.bytes(), data.from(), data.to())
+            : ChatChunkScanner.OTHER);
   }
 
   /**
-   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that {@link ChunkShape}
-   * read as {@code usageValue}.
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that {@link
+   * ChatChunkScanner} read as {@code usageValue}.
    */
   private void handleChunk(int start, int end, Data data, int usageValue) {
     lastEventHidden = false;
@@ -424,24 +426,25 @@ public final class SseBody extends ObservedBody {
   /**
    * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage, only
    * if its text is needed at the end; the chunk that only reports usage is read on its bytes when
-   * it can be. {@code usageValue} is what {@link ChunkShape} read, or {@link ChunkShape#OTHER} when
-   * chunks are not deferred. Returns false when it is not a JSON object.
+   * it can be. {@code usageValue} is what {@link ChatChunkScanner} read, or {@link
+   * ChatChunkScanner#OTHER} when chunks are not deferred. Returns false when it is not a JSON
+   * object.
    */
   private boolean readChunk(Data data, int usageValue) {
     byte[] bytes = data.bytes();
-    if (usageValue == ChunkShape.USAGE_ONLY) {
-      facts.learnUsage(chunkShape.model(), chunkShape.usage());
+    if (usageValue == ChatChunkScanner.USAGE_ONLY) {
+      facts.learnUsage(chunkScanner.model(), chunkScanner.usage());
       usageMember.noteUsageOnly();
       return true;
     }
-    if (usageValue != ChunkShape.OTHER
+    if (usageValue != ChatChunkScanner.OTHER
         && facts.deferChunk(
             bytes,
             data.from(),
             data.to(),
-            chunkShape.model(),
-            chunkShape.sharedStart(),
-            chunkShape.sharedEnd())) {
+            chunkScanner.model(),
+            chunkScanner.sharedStart(),
+            chunkScanner.sharedEnd())) {
       usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
       return true;
     }
@@ -457,7 +460,7 @@ public final class SseBody extends ObservedBody {
     }
 
     @Override
-    public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
+    public void bodyEnded(CallOutcome outcome, ResponseReadout facts, Throwable failure) {
       facts.streamEnded();
       listener.bodyEnded(outcome, facts, failure);
     }
