@@ -4,7 +4,6 @@ import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LlmRequest;
-import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
@@ -12,11 +11,10 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.BodyListener;
-import dev.aigateway.core.wire.JsonBody;
 import dev.aigateway.core.wire.ObservedBody;
-import dev.aigateway.core.wire.OpenAiRequest;
 import dev.aigateway.core.wire.ResponseReadout;
-import dev.aigateway.core.wire.SseBody;
+import dev.aigateway.core.wire.WireFormat;
+import dev.aigateway.core.wire.WireRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -55,7 +53,11 @@ public final class GovernedCall {
   private int admitted;
 
   public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
-    OpenAiRequest request = new OpenAiRequest(match, clientRequest, gateway.maxParsedBodyBytes());
+    WireRequest request =
+        gateway
+            .wireFormats()
+            .formatFor(match, clientRequest)
+            .readRequest(match, clientRequest, gateway.maxParsedBodyBytes());
     this.exchange =
         new Exchange(
             gateway, request, gateway.nextCallId(), gateway.clock().instant(), System.nanoTime());
@@ -186,17 +188,14 @@ public final class GovernedCall {
             end(outcome, facts, errorType);
           }
         };
-    boolean eventStream = SseBody.isEventStream(contentType, exchange.stream());
+    WireFormat format = exchange.request().format();
+    boolean eventStream = format.isStream(contentType, exchange.stream());
     exchange.eventStream(eventStream);
     ObservedBody observed =
         eventStream
-            ? new SseBody(
-                body,
-                listener,
-                callCanceled,
-                exchange.request().operation() == Operation.RESPONSES,
-                exchange.hidesStreamUsage())
-            : new JsonBody(body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
+            ? format.observeStream(body, listener, callCanceled, exchange.hidesStreamUsage())
+            : format.observeDocument(
+                body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
     for (CallStage stage : stages) {
       stage.observe(observed);
     }
@@ -248,7 +247,7 @@ public final class GovernedCall {
     usage = usage.capped();
     RejectionReason rejection =
         outcome == CallOutcome.REJECTED ? RejectionReason.NO_BACKEND_AVAILABLE : null;
-    exchange.facts(facts);
+    exchange.readout(facts);
     exchange.ended(
         outcome,
         rejection == null ? exchange.status() : rejection.status(),

@@ -77,7 +77,7 @@ public final class CacheStage implements CallStage {
 
   @Override
   public void end() {
-    ResponseReadout facts = exchange.facts();
+    ResponseReadout facts = exchange.readout();
     if (observed == null
         || exchange.outcome() != CallOutcome.SUCCESS
         || facts == null

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
-import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.adapter.ClientRequest;
 import java.io.IOException;
@@ -26,7 +25,7 @@ import java.util.Set;
  * <p>Rewrites (another model, {@code stream_options.include_usage}) splice the application's bytes,
  * so everything else goes out exactly as the application wrote it.
  */
-public final class OpenAiRequest implements LlmRequest {
+public final class OpenAiRequest implements WireRequest {
 
   private static final byte[] INCLUDE_USAGE = bytes("\"stream_options\":{\"include_usage\":true}");
   private static final byte[] COMMA_INCLUDE_USAGE =
@@ -38,6 +37,7 @@ public final class OpenAiRequest implements LlmRequest {
   private static final byte[] INCLUDE_USAGE_MEMBER_AND_COMMA = bytes("\"include_usage\":true,");
   private static final byte[] TRUE = bytes("true");
 
+  private final OpenAiFormat format;
   private final CallMatch match;
   private final ClientRequest request;
   private final int maxParsedBodyBytes;
@@ -45,7 +45,14 @@ public final class OpenAiRequest implements LlmRequest {
   private ObjectNode tree;
   private boolean treeBuilt;
 
+  /** A request of the OpenAI format of the match's operation. */
   public OpenAiRequest(CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    this(OpenAiFormat.of(match.operation()), match, request, maxParsedBodyBytes);
+  }
+
+  OpenAiRequest(
+      OpenAiFormat format, CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    this.format = format;
     this.match = match;
     this.request = request;
     this.maxParsedBodyBytes = maxParsedBodyBytes;
@@ -63,7 +70,13 @@ public final class OpenAiRequest implements LlmRequest {
     return fields;
   }
 
+  @Override
+  public WireFormat format() {
+    return format;
+  }
+
   /** The parsed body as a tree, or null when it is not understood. Built at most once. */
+  @Override
   public synchronized ObjectNode body() {
     if (!treeBuilt) {
       treeBuilt = true;
@@ -77,6 +90,7 @@ public final class OpenAiRequest implements LlmRequest {
   }
 
   /** The body bytes exactly as the application sent them. */
+  @Override
   public byte[] rawBody() {
     return request.body();
   }
@@ -264,11 +278,13 @@ public final class OpenAiRequest implements LlmRequest {
   }
 
   /** The host the application addressed (see {@link ClientRequest#host()}). */
+  @Override
   public String host() {
     return request.host();
   }
 
   /** The port the application addressed (see {@link ClientRequest#port()}). */
+  @Override
   public int port() {
     return request.port();
   }
@@ -277,12 +293,14 @@ public final class OpenAiRequest implements LlmRequest {
    * The provider the application addressed, as the OpenTelemetry GenAI conventions name it, told by
    * the path: Azure OpenAI for a deployment or {@code /openai/} path, else OpenAI.
    */
+  @Override
   public String provider() {
     boolean azure = deployment() != null || encodedPath().contains("/openai/");
     return azure ? BackendFlavor.AZURE_OPENAI.providerName() : BackendFlavor.OPENAI.providerName();
   }
 
   /** The raw path the application addressed (see {@link ClientRequest#encodedPath()}). */
+  @Override
   public String encodedPath() {
     return request.encodedPath();
   }
@@ -336,6 +354,7 @@ public final class OpenAiRequest implements LlmRequest {
   }
 
   /** The field {@link #maxOutputTokens()} was read from, or null when none sets it. */
+  @Override
   public String maxOutputTokensField() {
     TopLevelFields s = fields();
     return s.maxCompletionTokens >= 0

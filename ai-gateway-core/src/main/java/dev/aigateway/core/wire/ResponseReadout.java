@@ -38,6 +38,7 @@ public final class ResponseReadout {
   /** Whether the deferred chunks overflowed, so that every chunk is now read at once. */
   private boolean readsChunksAtOnce;
 
+  /** The usage the body reported, or null when it reported none. */
   public Usage usage() {
     return usage;
   }
@@ -65,8 +66,14 @@ public final class ResponseReadout {
     return complete;
   }
 
-  void markComplete() {
+  /** Marks the body complete: its end marker, or the whole document, was read. */
+  public void markComplete() {
     complete = true;
+  }
+
+  /** Appends generated text, to estimate output tokens with when no usage is reported. */
+  public void appendText(CharSequence generated) {
+    text.append(generated);
   }
 
   /** Keeps the whole text even when usage is reported (for the prompt log). */
@@ -302,10 +309,10 @@ public final class ResponseReadout {
   }
 
   /**
-   * Keeps a model (if not null) and usage (if not null), read from a chunk or document without a
-   * parser; returns whether there was usage.
+   * Keeps a model (if not null) and usage (if not null), as a response reports them; the last ones
+   * kept win. Returns whether there was usage.
    */
-  boolean learnUsage(String m, Usage parsed) {
+  public boolean learnUsage(String m, Usage parsed) {
     if (m != null) {
       model = m;
     }

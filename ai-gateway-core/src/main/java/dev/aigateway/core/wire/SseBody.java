@@ -56,7 +56,9 @@ public final class SseBody extends ObservedBody {
    */
   public static final int MAX_EVENT_BYTES = 4 << 20;
 
-  private final boolean responsesApi;
+  /** Reads each event's data; null for OpenAI chat and completions chunks, read here on bytes. */
+  private final EventReader eventReader;
+
   private final boolean hideUsage;
   private final int maxEventBytes;
   private final UsageMember usageMember = new UsageMember();
@@ -112,6 +114,23 @@ public final class SseBody extends ObservedBody {
 
   private boolean oversizedLineOpen;
 
+  /**
+   * Reads one event's data, as a stream of a {@link WireFormat} other than OpenAI's chat and
+   * completions chunks has them: learns what it says into the readout ({@link
+   * ResponseReadout#learnUsage}, {@link ResponseReadout#appendText}, {@link
+   * ResponseReadout#markComplete}). Called on the reading thread, once per event, in order.
+   */
+  @FunctionalInterface
+  public interface EventReader {
+
+    /** Reads the event data {@code data[from, to)} (several data lines joined by newlines). */
+    void read(ResponseReadout readout, byte[] data, int from, int to);
+  }
+
+  /**
+   * A stream of OpenAI chat or completions chunks ({@code responsesApi} false: hides usage when
+   * {@code hideUsage}), or of Responses API events ({@code responsesApi} true).
+   */
   public SseBody(
       InputStream upstream,
       BodyListener listener,
@@ -119,6 +138,21 @@ public final class SseBody extends ObservedBody {
       boolean responsesApi,
       boolean hideUsage) {
     this(upstream, listener, callCanceled, responsesApi, hideUsage, MAX_EVENT_BYTES);
+  }
+
+  /**
+   * A stream whose events {@code eventReader} reads, passed on to the application unchanged; a
+   * {@code [DONE]} data line marks it complete, as does the reader.
+   */
+  public SseBody(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      EventReader eventReader) {
+    super(upstream, new ReadingKeptChunks(listener), callCanceled);
+    this.eventReader = java.util.Objects.requireNonNull(eventReader, "eventReader");
+    this.hideUsage = false;
+    this.maxEventBytes = MAX_EVENT_BYTES;
   }
 
   /** As the public constructor, with another bound on the event in flight (for tests). */
@@ -130,7 +164,7 @@ public final class SseBody extends ObservedBody {
       boolean hideUsage,
       int maxEventBytes) {
     super(upstream, new ReadingKeptChunks(listener), callCanceled);
-    this.responsesApi = responsesApi;
+    this.eventReader = responsesApi ? ResponseReadout::readResponsesEvent : null;
     this.hideUsage = hideUsage;
     this.maxEventBytes = maxEventBytes;
   }
@@ -334,7 +368,7 @@ public final class SseBody extends ObservedBody {
    * as any other. Either way, nothing was changed.
    */
   private int chunkLikeKept() {
-    if (responsesApi || !facts.defersChunks()) {
+    if (eventReader != null || !facts.defersChunks()) {
       return -1;
     }
     int available = length - eventStart;
@@ -391,8 +425,8 @@ public final class SseBody extends ObservedBody {
       emit(start, end);
       return;
     }
-    if (responsesApi) {
-      facts.readResponsesEvent(data.bytes(), data.from(), data.to());
+    if (eventReader != null) {
+      eventReader.read(facts, data.bytes(), data.from(), data.to());
       emit(start, end);
       return;
     }
