@@ -312,7 +312,7 @@ public final class AiGateway {
     private TokenCounter tokenCounter = TokenCounter.defaults();
     private long defaultOutputAllowance = DEFAULT_OUTPUT_ALLOWANCE;
     private @Nullable CallMatcher callMatcher;
-    private WireFormats wireFormats = WireFormats.openAi();
+    private WireFormats wireFormats = WireFormats.defaults();
     private boolean throwOnRejection;
     private boolean injectStreamUsage = true;
     private boolean forwardGatewayHeaders;

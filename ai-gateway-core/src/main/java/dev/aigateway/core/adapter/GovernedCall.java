@@ -178,14 +178,14 @@ public final class GovernedCall {
           }
 
           @Override
-          public void bodyEnded(CallOutcome outcome, ResponseReadout facts, Throwable failure) {
+          public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
             String errorType =
                 switch (outcome) {
                   case SUCCESS -> null;
                   case CANCELLED -> "cancelled";
                   default -> failure == null ? "truncated" : failure.getClass().getName();
                 };
-            end(outcome, facts, errorType);
+            end(outcome, readout, errorType);
           }
         };
     WireFormat format = exchange.request().format();
@@ -220,7 +220,7 @@ public final class GovernedCall {
    * Ends the call once: works out its usage (reported, else estimated; none for a call that did not
    * reach a backend or failed there), then runs the admitted stages' ends.
    */
-  private void end(CallOutcome outcome, ResponseReadout facts, String errorType) {
+  private void end(CallOutcome outcome, ResponseReadout readout, String errorType) {
     if (!ended.compareAndSet(false, true)) {
       return; // a call ends exactly once
     }
@@ -232,13 +232,13 @@ public final class GovernedCall {
         outcome == CallOutcome.SUCCESS
             || outcome == CallOutcome.CANCELLED
             || outcome == CallOutcome.TRUNCATED;
-    if (charged && facts != null) {
-      responseModel = facts.model();
-      if (facts.usage() != null) {
-        usage = facts.usage();
+    if (charged && readout != null) {
+      responseModel = readout.model();
+      if (readout.usage() != null) {
+        usage = readout.usage();
         source = UsageSource.REPORTED;
       } else {
-        usage = Usage.of(exchange.promptTokens(), estimatedOutput(facts));
+        usage = Usage.of(exchange.promptTokens(), estimatedOutput(readout));
         source = UsageSource.ESTIMATED;
       }
     }
@@ -247,7 +247,7 @@ public final class GovernedCall {
     usage = usage.capped();
     RejectionReason rejection =
         outcome == CallOutcome.REJECTED ? RejectionReason.NO_BACKEND_AVAILABLE : null;
-    exchange.readout(facts);
+    exchange.readout(readout);
     exchange.ended(
         outcome,
         rejection == null ? exchange.status() : rejection.status(),
@@ -273,8 +273,8 @@ public final class GovernedCall {
     }
   }
 
-  private long estimatedOutput(ResponseReadout facts) {
-    if (!exchange.stream() && !facts.complete()) {
+  private long estimatedOutput(ResponseReadout readout) {
+    if (!exchange.stream() && !readout.complete()) {
       // A JSON answer not read whole: the backend produced it all, so assume the whole allowance.
       return exchange.outputAllowance();
     }
@@ -282,7 +282,8 @@ public final class GovernedCall {
       return exchange
           .gateway()
           .tokenCounter()
-          .countText(Exchange.orDefault(facts.model(), exchange.request().model()), facts.text());
+          .countText(
+              Exchange.orDefault(readout.model(), exchange.request().model()), readout.text());
     } catch (RuntimeException e) {
       return exchange.outputAllowance();
     }

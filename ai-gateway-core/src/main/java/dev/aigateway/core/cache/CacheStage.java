@@ -77,11 +77,11 @@ public final class CacheStage implements CallStage {
 
   @Override
   public void end() {
-    ResponseReadout facts = exchange.readout();
+    ResponseReadout readout = exchange.readout();
     if (observed == null
         || exchange.outcome() != CallOutcome.SUCCESS
-        || facts == null
-        || !facts.complete()) {
+        || readout == null
+        || !readout.complete()) {
       return;
     }
     byte[] body = observed.captured();

@@ -96,11 +96,11 @@ public final class TelemetryStage implements CallStage {
       }
     }
     if (logsPrompt()) {
-      ResponseReadout facts = exchange.readout();
+      ResponseReadout readout = exchange.readout();
       promptLog.log(
           event,
           requestContent(exchange.request()),
-          facts == null ? null : facts.text().toString());
+          readout == null ? null : readout.text().toString());
     }
   }
 

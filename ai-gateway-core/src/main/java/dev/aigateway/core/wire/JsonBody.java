@@ -88,7 +88,7 @@ public final class JsonBody extends ObservedBody {
   @Override
   protected void closing() {
     if (copy != null && !overflow) {
-      reader.read(facts, copy, 0, copied);
+      reader.read(readout, copy, 0, copied);
       copy = null;
     }
   }
@@ -98,7 +98,7 @@ public final class JsonBody extends ObservedBody {
       return;
     }
     if (copy != null) {
-      reader.read(facts, copy, 0, copied);
+      reader.read(readout, copy, 0, copied);
       copy = null;
     }
     end(CallOutcome.SUCCESS, null);

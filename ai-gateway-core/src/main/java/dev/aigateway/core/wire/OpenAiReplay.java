@@ -46,7 +46,7 @@ final class OpenAiReplay {
         public void firstBytes() {}
 
         @Override
-        public void bodyEnded(CallOutcome outcome, ResponseReadout facts, Throwable failure) {}
+        public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {}
       };
 
   private OpenAiReplay() {}

@@ -170,7 +170,7 @@ public final class ResponseReadout {
   }
 
   /**
-   * Once a stream ended, before the facts are reported: reads the text of the chunks kept, if the
+   * Once a stream ended, before the readout is reported: reads the text of the chunks kept, if the
    * text is needed (no usage came, or it is kept for the log), and lets them go.
    */
   void streamEnded() {

@@ -31,7 +31,7 @@ import java.util.function.BooleanSupplier;
  * <p>A chat chunk that certainly carries no usage (nearly all of them) is not parsed: {@link
  * ChatChunkScanner} checks its bytes, finds its model and any {@code "usage":null} member to cut,
  * and the chunk is kept, to be read for its text only if the text is needed when the stream ended
- * ({@link ResponseReadout#deferChunk}). Bytes passed on and facts reported are the same as if every
+ * ({@link ResponseReadout#deferChunk}). Bytes passed on and usage reported are the same as if every
  * chunk had been parsed as it came; only the text is left incomplete when usage was reported and
  * the text is not kept ({@link #keepText()}).
  */
@@ -259,7 +259,7 @@ public final class SseBody extends ObservedBody {
       handleEvent(eventStart, length, dataOf(buffer, eventStart, length));
       eventStart = length;
     }
-    end(facts.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
+    end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
   }
 
   /**
@@ -368,7 +368,7 @@ public final class SseBody extends ObservedBody {
    * as any other. Either way, nothing was changed.
    */
   private int chunkLikeKept() {
-    if (eventReader != null || !facts.defersChunks()) {
+    if (eventReader != null || !readout.defersChunks()) {
       return -1;
     }
     int available = length - eventStart;
@@ -421,12 +421,12 @@ public final class SseBody extends ObservedBody {
       return;
     }
     if (data.is(DONE)) {
-      facts.markComplete();
+      readout.markComplete();
       emit(start, end);
       return;
     }
     if (eventReader != null) {
-      eventReader.read(facts, data.bytes(), data.from(), data.to());
+      eventReader.read(readout, data.bytes(), data.from(), data.to());
       emit(start, end);
       return;
     }
@@ -434,7 +434,7 @@ public final class SseBody extends ObservedBody {
         start,
         end,
         data,
-        facts.defersChunks()
+        readout.defersChunks()
             ? chunkScanner.read(data.bytes(), data.from(), data.to())
             : ChatChunkScanner.OTHER);
   }
@@ -467,12 +467,12 @@ public final class SseBody extends ObservedBody {
   private boolean readChunk(Data data, int usageValue) {
     byte[] bytes = data.bytes();
     if (usageValue == ChatChunkScanner.USAGE_ONLY) {
-      facts.learnUsage(chunkScanner.model(), chunkScanner.usage());
+      readout.learnUsage(chunkScanner.model(), chunkScanner.usage());
       usageMember.noteUsageOnly();
       return true;
     }
     if (usageValue != ChatChunkScanner.OTHER
-        && facts.deferChunk(
+        && readout.deferChunk(
             bytes,
             data.from(),
             data.to(),
@@ -482,7 +482,7 @@ public final class SseBody extends ObservedBody {
       usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
       return true;
     }
-    return facts.readChunk(bytes, data.from(), data.to(), usageMember);
+    return readout.readChunk(bytes, data.from(), data.to(), usageMember);
   }
 
   /** Reads the chunks kept, if their text is needed, before the listener hears of the end. */
@@ -494,9 +494,9 @@ public final class SseBody extends ObservedBody {
     }
 
     @Override
-    public void bodyEnded(CallOutcome outcome, ResponseReadout facts, Throwable failure) {
-      facts.streamEnded();
-      listener.bodyEnded(outcome, facts, failure);
+    public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
+      readout.streamEnded();
+      listener.bodyEnded(outcome, readout, failure);
     }
   }
 

@@ -19,14 +19,14 @@ import org.jspecify.annotations.Nullable;
  * were added, so the cost does not grow with the number of formats. Immutable and thread-safe.
  *
  * <pre>{@code
- * WireFormats formats = WireFormats.openAi().with(myFormat);  // myFormat is asked first
+ * WireFormats formats = WireFormats.defaults().with(myFormat);  // myFormat is asked first
  * CallMatch match = formats.recognise("POST", "/v1/chat/completions", headers::get);
  * WireFormat format = formats.formatFor(match, clientRequest);
  * }</pre>
  */
 public final class WireFormats {
 
-  private static final WireFormats OPENAI =
+  private static final WireFormats DEFAULTS =
       new WireFormats(
           List.of(
               OpenAiChatFormat.INSTANCE,
@@ -75,9 +75,12 @@ public final class WireFormats {
             .toArray(WireFormat[][]::new);
   }
 
-  /** The library's formats: OpenAI chat completions, completions, embeddings and Responses API. */
-  public static WireFormats openAi() {
-    return OPENAI;
+  /**
+   * The library's formats: OpenAI chat completions, completions, embeddings and the Responses API
+   * (each also reading Azure OpenAI's paths).
+   */
+  public static WireFormats defaults() {
+    return DEFAULTS;
   }
 
   /**

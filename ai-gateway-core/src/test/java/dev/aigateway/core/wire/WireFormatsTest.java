@@ -27,7 +27,7 @@ class WireFormatsTest {
 
   @Test
   void theLibrarysFormatsRecogniseExactlyWhatTheOpenAiMatcherMatches() {
-    WireFormats formats = WireFormats.openAi();
+    WireFormats formats = WireFormats.defaults();
     for (String path :
         List.of(
             "/v1/chat/completions",
@@ -51,7 +51,7 @@ class WireFormatsTest {
 
   @Test
   void eachOperationIsReadByItsOpenAiFormat() {
-    WireFormats formats = WireFormats.openAi();
+    WireFormats formats = WireFormats.defaults();
 
     assertThat(formats.formats())
         .extracting(WireFormat::name)
@@ -68,7 +68,7 @@ class WireFormatsTest {
 
   @Test
   void anAddedFormatIsAskedForItsPathEndingOnly() {
-    WireFormats formats = WireFormats.openAi().with(new TinyFormat());
+    WireFormats formats = WireFormats.defaults().with(new TinyFormat());
 
     assertThat(formats.recognise("POST", "/x/tiny/v1/generate", TINY_HEADERS))
         .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, null));
@@ -82,7 +82,7 @@ class WireFormatsTest {
 
   @Test
   void aCallIsReadByTheFormatThatRecognisesItsRequest() {
-    WireFormats formats = WireFormats.openAi().with(new TinyFormat());
+    WireFormats formats = WireFormats.defaults().with(new TinyFormat());
     CallMatch chat = new CallMatch(Operation.CHAT_COMPLETIONS, null);
 
     assertThat(formats.formatFor(chat, TinyCall.of("https://h/tiny/v1/generate", "{}")).name())
@@ -104,12 +104,12 @@ class WireFormatsTest {
 
   @Test
   void aFormatWithoutAUsablePathEndingIsRefusedWithItsName() {
-    assertThatThrownBy(() -> WireFormats.openAi().with(new TinyFormat("v1/generate")))
+    assertThatThrownBy(() -> WireFormats.defaults().with(new TinyFormat("v1/generate")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "wire format tiny has path ending 'v1/generate': an ending is one non-empty path"
                 + " segment, without '/'");
-    assertThatThrownBy(() -> WireFormats.openAi().with(new TinyFormat("")))
+    assertThatThrownBy(() -> WireFormats.defaults().with(new TinyFormat("")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("path ending ''");
   }
