@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The wire formats a gateway reads, and the choice of one per call. Recognition switches on the
  * last segment of the request's path (a trailing slash ignored): only the formats registered for
- * that segment are asked to {@link WireFormat#recognise recognise} the request, in the order they
- * were added, so the cost does not grow with the number of formats. Immutable and thread-safe.
+ * that segment are asked to {@link WireFormat#recognise recognise} the request, the one added last
+ * first, so the cost grows with the few distinct endings, not with the formats. Immutable and
+ * thread-safe.
  *
  * <pre>{@code
  * WireFormats formats = WireFormats.defaults().with(myFormat);  // myFormat is asked first
