@@ -23,6 +23,8 @@ import dev.aigateway.core.telemetry.PriceTable;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.core.telemetry.TelemetryStage;
 import dev.aigateway.core.tokens.TokenCounter;
+import dev.aigateway.core.wire.WireFormat;
+import dev.aigateway.core.wire.WireFormats;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +71,8 @@ public final class AiGateway {
   /** How long a call waits for a token store other than the in-memory one, by default. */
   public static final Duration DEFAULT_STORE_TIMEOUT = Duration.ofSeconds(1);
 
+  private static final Function<String, @Nullable String> NO_HEADERS = name -> null;
+
   private final KeyResolver consumerKey;
   private final List<TokenLimit> limits;
   private final List<GatewayListener> listeners;
@@ -75,7 +80,8 @@ public final class AiGateway {
   private final Clock clock;
   private final TokenCounter tokenCounter;
   private final long defaultOutputAllowance;
-  private final CallMatcher callMatcher;
+  private final @Nullable CallMatcher callMatcher;
+  private final WireFormats wireFormats;
   private final boolean throwOnRejection;
   private final boolean injectStreamUsage;
   private final int maxParsedBodyBytes;
@@ -102,6 +108,7 @@ public final class AiGateway {
     this.tokenCounter = b.tokenCounter;
     this.defaultOutputAllowance = b.defaultOutputAllowance;
     this.callMatcher = b.callMatcher;
+    this.wireFormats = b.wireFormats;
     this.throwOnRejection = b.throwOnRejection;
     this.injectStreamUsage = b.injectStreamUsage;
     this.maxParsedBodyBytes = b.maxParsedBodyBytes;
@@ -191,7 +198,25 @@ public final class AiGateway {
 
   /** Whether (and as what) the gateway governs a request; null means it passes through. */
   public @Nullable CallMatch match(String method, String path) {
-    return callMatcher.match(method, path);
+    return match(method, path, NO_HEADERS);
+  }
+
+  /**
+   * Whether (and as what) the gateway governs a request, its headers at hand for formats that
+   * recognise their calls by a header; null means it passes through.
+   *
+   * @param headers the request's headers by name (case-insensitive), null when absent
+   */
+  public @Nullable CallMatch match(
+      String method, String path, Function<String, @Nullable String> headers) {
+    return callMatcher != null
+        ? callMatcher.match(method, path)
+        : wireFormats.recognise(method, path, headers);
+  }
+
+  /** The wire formats the gateway reads; each call is read, counted and answered by one. */
+  public WireFormats wireFormats() {
+    return wireFormats;
   }
 
   /**
@@ -286,7 +311,8 @@ public final class AiGateway {
     private Clock clock = Clock.systemUTC();
     private TokenCounter tokenCounter = TokenCounter.defaults();
     private long defaultOutputAllowance = DEFAULT_OUTPUT_ALLOWANCE;
-    private CallMatcher callMatcher = CallMatchers.openAiAndAzure();
+    private @Nullable CallMatcher callMatcher;
+    private WireFormats wireFormats = WireFormats.defaults();
     private boolean throwOnRejection;
     private boolean injectStreamUsage = true;
     private boolean forwardGatewayHeaders;
@@ -404,9 +430,23 @@ public final class AiGateway {
       return this;
     }
 
-    /** Which requests are governed (default: {@link CallMatchers#openAiAndAzure()}). */
+    /**
+     * Which requests are governed (default: those a wire format recognises, which for the library's
+     * OpenAI formats are those {@link CallMatchers#openAiAndAzure()} matches). A call this matcher
+     * matches is read by the wire format its path and operation name, else by OpenAI's.
+     */
     public Builder callMatcher(CallMatcher callMatcher) {
       this.callMatcher = Objects.requireNonNull(callMatcher, "callMatcher");
+      return this;
+    }
+
+    /**
+     * Adds a wire format (a provider protocol), recognised before the ones added earlier and the
+     * library's own. For the library's modules and its tests: {@link WireFormat} is internal and
+     * may change in any release.
+     */
+    public Builder wireFormat(WireFormat format) {
+      this.wireFormats = wireFormats.with(Objects.requireNonNull(format, "format"));
       return this;
     }
 

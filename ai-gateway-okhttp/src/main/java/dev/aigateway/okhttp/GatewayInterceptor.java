@@ -47,7 +47,7 @@ final class GatewayInterceptor implements Interceptor {
     if (gateway.governsNothing()) {
       return chain.proceed(request);
     }
-    CallMatch match = gateway.match(request.method(), request.url().encodedPath());
+    CallMatch match = gateway.match(request.method(), request.url().encodedPath(), request::header);
     if (match == null) {
       return chain.proceed(request);
     }
@@ -212,12 +212,13 @@ final class GatewayInterceptor implements Interceptor {
   }
 
   private static Response synthetic(Request request, Rejection rejection) {
+    MediaType type = mediaType(rejection.contentType()); // the wire format's, parsed once
     return local(
         request,
         rejection.status(),
         reasonPhrase(rejection.status()),
         rejection.body(),
-        JSON,
+        type != null ? type : JSON,
         rejection.headers());
   }
 

@@ -6,7 +6,7 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.cache.CallCache;
 import dev.aigateway.core.cache.ResponseCache;
-import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.OpenAiRequest;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -121,7 +121,7 @@ public class CacheLookupBenchmark {
   }
 
   private CallCache.Hit lookup(byte[] body) {
-    RequestView request = new RequestView(CHAT, new Body(body), 8 << 20);
+    OpenAiRequest request = new OpenAiRequest(CHAT, new Body(body), 8 << 20);
     return new CallCache(cache, request, 1, "team-a", request.model()).lookup();
   }
 

@@ -76,15 +76,15 @@ public final class Demo {
     CacheDemo.run(System.out);
   }
 
-  static Map<String, Tally> run(LocalOpenAiServer server) throws Exception {
+  static Map<String, ConsumerCounts> run(LocalOpenAiServer server) throws Exception {
     return run(server, new UsageLedger[1]);
   }
 
   /** Runs the demo; {@code ledgerOut[0]} receives the usage ledger it filled. */
-  static Map<String, Tally> run(LocalOpenAiServer server, UsageLedger[] ledgerOut)
+  static Map<String, ConsumerCounts> run(LocalOpenAiServer server, UsageLedger[] ledgerOut)
       throws Exception {
-    Map<String, Tally> tallies = new ConcurrentHashMap<>();
-    CONSUMERS.forEach(c -> tallies.put(c, new Tally()));
+    Map<String, ConsumerCounts> counts = new ConcurrentHashMap<>();
+    CONSUMERS.forEach(c -> counts.put(c, new ConsumerCounts()));
     LongAdder estimated = new LongAdder();
 
     // Telemetry: illustrative prices (not real ones), a usage ledger, and Micrometer metrics.
@@ -120,7 +120,7 @@ public final class Demo {
             .priceTable(prices)
             .listener(ledger)
             .listener(metrics)
-            .listener(event -> tallies.get(event.consumer()).add(event))
+            .listener(event -> counts.get(event.consumer()).add(event))
             .listener(
                 event -> {
                   if (event.usage().estimated()) {
@@ -153,14 +153,14 @@ public final class Demo {
     }
     pool.shutdown();
 
-    print(tallies);
+    print(counts);
     System.out.println(
         "  calls settled on an estimate instead of reported usage: " + estimated.sum());
     printUsageReport(ledger);
     printMetrics(registry);
     appClient.dispatcher().executorService().shutdown();
     appClient.connectionPool().evictAll();
-    return tallies;
+    return counts;
   }
 
   private static void printUsageReport(UsageLedger ledger) {
@@ -310,7 +310,7 @@ public final class Demo {
         .build();
   }
 
-  private static void print(Map<String, Tally> tallies) {
+  private static void print(Map<String, ConsumerCounts> counts) {
     System.out.println("\nPer consumer (gold: 100k TPM; silver: 600 TPM; bronze: 800 a day):");
     System.out.printf(
         Locale.ROOT,
@@ -322,7 +322,7 @@ public final class Demo {
         "tokens",
         "429 / 403");
     for (String consumer : CONSUMERS) {
-      Tally t = tallies.get(consumer);
+      ConsumerCounts t = counts.get(consumer);
       System.out.printf(
           Locale.ROOT,
           "  %-12s %9d %9d %9d %9d %6d / %-4d%n",
@@ -337,7 +337,7 @@ public final class Demo {
   }
 
   /** Per-consumer counts, filled from gateway events. */
-  static final class Tally {
+  static final class ConsumerCounts {
     final LongAdder admitted = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder streamed = new LongAdder();

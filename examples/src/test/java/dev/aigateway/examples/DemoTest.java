@@ -13,23 +13,23 @@ class DemoTest {
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().completionWords(40).start()) {
       dev.aigateway.core.telemetry.UsageLedger[] ledger =
           new dev.aigateway.core.telemetry.UsageLedger[1];
-      Map<String, Demo.Tally> tallies = Demo.run(server, ledger);
+      Map<String, Demo.ConsumerCounts> counts = Demo.run(server, ledger);
 
-      Demo.Tally gold = tallies.get("team-gold");
-      Demo.Tally silver = tallies.get("team-silver");
-      Demo.Tally bronze = tallies.get("team-bronze");
+      Demo.ConsumerCounts gold = counts.get("team-gold");
+      Demo.ConsumerCounts silver = counts.get("team-silver");
+      Demo.ConsumerCounts bronze = counts.get("team-bronze");
       assertThat(gold.admitted.sum()).isEqualTo(13); // 12 calls + the streamed example
       assertThat(gold.rejected.sum()).isZero();
       assertThat(silver.rateLimited.sum()).isPositive();
       assertThat(silver.quotaSpent.sum()).isZero();
       assertThat(bronze.quotaSpent.sum()).isPositive();
       assertThat(bronze.tokens.sum()).isGreaterThanOrEqualTo(800);
-      for (String consumer : tallies.keySet()) {
+      for (String consumer : counts.keySet()) {
         assertThat(
                 ledger[0]
                     .total(consumer, dev.aigateway.api.QuotaPeriod.MONTHLY, java.time.Instant.now())
                     .totalTokens())
-            .isEqualTo(tallies.get(consumer).tokens.sum());
+            .isEqualTo(counts.get(consumer).tokens.sum());
       }
       assertThat(server.requestCount())
           .isEqualTo(gold.admitted.sum() + silver.admitted.sum() + bronze.admitted.sum());

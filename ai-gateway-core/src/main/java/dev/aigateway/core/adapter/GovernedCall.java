@@ -4,7 +4,6 @@ import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LlmRequest;
-import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
@@ -12,11 +11,10 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.BodyListener;
-import dev.aigateway.core.wire.JsonBody;
 import dev.aigateway.core.wire.ObservedBody;
-import dev.aigateway.core.wire.RequestView;
-import dev.aigateway.core.wire.ResponseFacts;
-import dev.aigateway.core.wire.SseBody;
+import dev.aigateway.core.wire.ResponseReadout;
+import dev.aigateway.core.wire.WireFormat;
+import dev.aigateway.core.wire.WireRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -55,7 +53,11 @@ public final class GovernedCall {
   private int admitted;
 
   public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
-    RequestView request = new RequestView(match, clientRequest, gateway.maxParsedBodyBytes());
+    WireRequest request =
+        gateway
+            .wireFormats()
+            .formatFor(match, clientRequest)
+            .readRequest(match, clientRequest, gateway.maxParsedBodyBytes());
     this.exchange =
         new Exchange(
             gateway, request, gateway.nextCallId(), gateway.clock().instant(), System.nanoTime());
@@ -176,27 +178,24 @@ public final class GovernedCall {
           }
 
           @Override
-          public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
+          public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
             String errorType =
                 switch (outcome) {
                   case SUCCESS -> null;
                   case CANCELLED -> "cancelled";
                   default -> failure == null ? "truncated" : failure.getClass().getName();
                 };
-            end(outcome, facts, errorType);
+            end(outcome, readout, errorType);
           }
         };
-    boolean eventStream = SseBody.isEventStream(contentType, exchange.stream());
+    WireFormat format = exchange.request().format();
+    boolean eventStream = format.isStream(contentType, exchange.stream());
     exchange.eventStream(eventStream);
     ObservedBody observed =
         eventStream
-            ? new SseBody(
-                body,
-                listener,
-                callCanceled,
-                exchange.request().operation() == Operation.RESPONSES,
-                exchange.hidesStreamUsage())
-            : new JsonBody(body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
+            ? format.observeStream(body, listener, callCanceled, exchange.hidesStreamUsage())
+            : format.observeDocument(
+                body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
     for (CallStage stage : stages) {
       stage.observe(observed);
     }
@@ -221,7 +220,7 @@ public final class GovernedCall {
    * Ends the call once: works out its usage (reported, else estimated; none for a call that did not
    * reach a backend or failed there), then runs the admitted stages' ends.
    */
-  private void end(CallOutcome outcome, ResponseFacts facts, String errorType) {
+  private void end(CallOutcome outcome, ResponseReadout readout, String errorType) {
     if (!ended.compareAndSet(false, true)) {
       return; // a call ends exactly once
     }
@@ -233,13 +232,13 @@ public final class GovernedCall {
         outcome == CallOutcome.SUCCESS
             || outcome == CallOutcome.CANCELLED
             || outcome == CallOutcome.TRUNCATED;
-    if (charged && facts != null) {
-      responseModel = facts.model();
-      if (facts.usage() != null) {
-        usage = facts.usage();
+    if (charged && readout != null) {
+      responseModel = readout.model();
+      if (readout.usage() != null) {
+        usage = readout.usage();
         source = UsageSource.REPORTED;
       } else {
-        usage = Usage.of(exchange.promptTokens(), estimatedOutput(facts));
+        usage = Usage.of(exchange.promptTokens(), estimatedOutput(readout));
         source = UsageSource.ESTIMATED;
       }
     }
@@ -248,7 +247,7 @@ public final class GovernedCall {
     usage = usage.capped();
     RejectionReason rejection =
         outcome == CallOutcome.REJECTED ? RejectionReason.NO_BACKEND_AVAILABLE : null;
-    exchange.facts(facts);
+    exchange.readout(readout);
     exchange.ended(
         outcome,
         rejection == null ? exchange.status() : rejection.status(),
@@ -274,8 +273,8 @@ public final class GovernedCall {
     }
   }
 
-  private long estimatedOutput(ResponseFacts facts) {
-    if (!exchange.stream() && !facts.complete()) {
+  private long estimatedOutput(ResponseReadout readout) {
+    if (!exchange.stream() && !readout.complete()) {
       // A JSON answer not read whole: the backend produced it all, so assume the whole allowance.
       return exchange.outputAllowance();
     }
@@ -283,7 +282,8 @@ public final class GovernedCall {
       return exchange
           .gateway()
           .tokenCounter()
-          .countText(Exchange.orDefault(facts.model(), exchange.request().model()), facts.text());
+          .countText(
+              Exchange.orDefault(readout.model(), exchange.request().model()), readout.text());
     } catch (RuntimeException e) {
       return exchange.outputAllowance();
     }

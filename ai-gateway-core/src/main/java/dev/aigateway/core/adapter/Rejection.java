@@ -5,20 +5,23 @@ import dev.aigateway.api.RejectionReason;
 import java.util.Map;
 
 /**
- * The gateway's own answer to a call it will not send: an HTTP status, headers and a body in
- * OpenAI's error shape ({@code {"error":{"message","type","param","code"}}}), so SDKs surface it as
- * they would the provider's own; or, when configured, the exception to throw instead.
+ * The gateway's own answer to a call it will not send: an HTTP status, headers and a body in the
+ * error shape of the call's wire format (OpenAI's: {@code
+ * {"error":{"message","type","param","code"}}}), so SDKs surface it as they would the provider's
+ * own; or, when configured, the exception to throw instead.
  *
  * @param reason why
  * @param headers response headers: {@code x-ai-gateway-rejected}, {@code Retry-After}, {@code
  *     retry-after-ms} and any configured limit headers
- * @param body the JSON error body
+ * @param body the error body
+ * @param contentType the body's {@code Content-Type}
  * @param exception the equivalent exception, for gateways configured to throw
  */
 public record Rejection(
     RejectionReason reason,
     Map<String, String> headers,
     byte[] body,
+    String contentType,
     GatewayRejectedException exception) {
 
   /** The header every synthetic rejection carries; its value is the reason's header value. */

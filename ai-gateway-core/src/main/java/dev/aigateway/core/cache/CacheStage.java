@@ -9,7 +9,7 @@ import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.ObservedBody;
-import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.ResponseReadout;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -77,11 +77,11 @@ public final class CacheStage implements CallStage {
 
   @Override
   public void end() {
-    ResponseFacts facts = exchange.facts();
+    ResponseReadout readout = exchange.readout();
     if (observed == null
         || exchange.outcome() != CallOutcome.SUCCESS
-        || facts == null
-        || !facts.complete()) {
+        || readout == null
+        || !readout.complete()) {
       return;
     }
     byte[] body = observed.captured();

@@ -8,7 +8,8 @@ import dev.aigateway.api.SemanticHitGuard;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.VectorMatch;
-import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.Replayed;
+import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +34,7 @@ public final class CallCache {
   public static final String UNKNOWN_PARTITION = "unknown";
 
   private final ResponseCache config;
-  private final RequestView request;
+  private final WireRequest request;
   private final long callId;
   private final String partition;
   private final String model;
@@ -54,7 +55,7 @@ public final class CallCache {
    */
   public CallCache(
       ResponseCache config,
-      RequestView request,
+      WireRequest request,
       long callId,
       @Nullable String partition,
       @Nullable String model) {
@@ -72,7 +73,7 @@ public final class CallCache {
   }
 
   /** A hit: the body to answer with, and what the cached answer had cost. */
-  public record Hit(Replay.Replayed answer, CachedResponse cached) {}
+  public record Hit(Replayed answer, CachedResponse cached) {}
 
   /** Looks the call up: exact first, then semantic. Null on a miss (of any kind). */
   public @Nullable Hit lookup() {
@@ -82,7 +83,7 @@ public final class CallCache {
     if (config.exact() && key() != null) {
       CachedResponse cached = get(key);
       if (cached != null) {
-        Replay.Replayed answer = replay(cached);
+        Replayed answer = replay(cached);
         if (answer != null) {
           return hit(CacheOutcome.EXACT_HIT, answer, cached, Double.NaN);
         }
@@ -123,7 +124,7 @@ public final class CallCache {
         removeVector(semantic, match.id()); // its answer expired or was evicted
         continue;
       }
-      Replay.Replayed answer = replay(cached);
+      Replayed answer = replay(cached);
       if (answer != null) {
         guardObjection = null;
         return hit(CacheOutcome.SEMANTIC_HIT, answer, cached, match.score());
@@ -193,17 +194,15 @@ public final class CallCache {
     return true;
   }
 
-  private Hit hit(
-      CacheOutcome kind, Replay.Replayed answer, CachedResponse cached, double similarity) {
+  private Hit hit(CacheOutcome kind, Replayed answer, CachedResponse cached, double similarity) {
     outcome = kind;
     score = similarity;
     tokensSaved = cached.usage().totalTokens();
     return new Hit(answer, cached);
   }
 
-  private Replay.Replayed replay(CachedResponse cached) {
-    return Replay.replay(
-        cached, request.operation(), request.stream(), request.includeUsageRequested());
+  private Replayed replay(CachedResponse cached) {
+    return request.format().replay(cached, request.stream(), request.includeUsageRequested());
   }
 
   private CachedResponse get(String entryKey) {

@@ -183,6 +183,11 @@ public final class LimitStage implements CallStage {
     rejectedLimit = limitName;
     long left = index >= 0 && index < result.remaining().size() ? result.remaining().get(index) : 0;
     return Rejections.tokenLimit(
-        charge, limitName, left, result.retryAfter(), exchange.responseHeaders());
+        exchange.request().format(),
+        charge,
+        limitName,
+        left,
+        result.retryAfter(),
+        exchange.responseHeaders());
   }
 }

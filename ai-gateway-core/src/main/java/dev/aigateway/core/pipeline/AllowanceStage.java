@@ -25,7 +25,7 @@ public final class AllowanceStage implements CallStage {
 
   @Override
   public Admission admit() {
-    Rejection invalid = exchange.allowance().rejection();
+    Rejection invalid = exchange.allowance().rejection(exchange.request().format());
     if (invalid == null) {
       return null;
     }

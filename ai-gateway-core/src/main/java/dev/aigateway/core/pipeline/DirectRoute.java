@@ -34,7 +34,10 @@ final class DirectRoute implements Route {
       throw new IllegalStateException("a direct call has one attempt; it was sent already");
     }
     sent = true;
-    byte[] body = exchange.hidesStreamUsage() ? exchange.request().rewrittenBody(null, true) : null;
+    byte[] body =
+        exchange.hidesStreamUsage()
+            ? exchange.request().format().bodyForBackend(exchange.request(), null, true)
+            : null;
     return new AttemptPlan(null, null, Map.of(), Set.of(), body, Duration.ZERO);
   }
 

@@ -2,15 +2,13 @@ package dev.aigateway.core.pipeline;
 
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.KeyResolver;
-import dev.aigateway.api.Operation;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.GovernedCall;
-import dev.aigateway.core.wire.PromptTokens;
-import dev.aigateway.core.wire.RequestView;
-import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.ResponseReadout;
+import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +31,7 @@ public final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
 
   private final AiGateway gateway;
-  private final RequestView request;
+  private final WireRequest request;
   private final long callId;
   private final Instant startedAt;
   private final long startNanos;
@@ -56,14 +54,14 @@ public final class Exchange {
   private String responseModel;
   private RejectionReason rejection;
   private String errorType;
-  private ResponseFacts facts;
+  private ResponseReadout readout;
   private boolean eventStream;
   private boolean backendAnswered;
   private volatile long firstChunkNanos;
   private long gatewayNanos;
 
   public Exchange(
-      AiGateway gateway, RequestView request, long callId, Instant startedAt, long startNanos) {
+      AiGateway gateway, WireRequest request, long callId, Instant startedAt, long startNanos) {
     this.gateway = gateway;
     this.request = request;
     this.callId = callId;
@@ -77,7 +75,7 @@ public final class Exchange {
     return gateway;
   }
 
-  public RequestView request() {
+  public WireRequest request() {
     return request;
   }
 
@@ -127,8 +125,7 @@ public final class Exchange {
       try {
         promptEstimate =
             request.bodyUnderstood()
-                ? PromptTokens.count(
-                    gateway.tokenCounter(), request.model(), request.operation(), request.body())
+                ? request.format().countPrompt(gateway.tokenCounter(), request)
                 : 0;
       } catch (RuntimeException e) {
         log.warn("ai-gateway: could not count the prompt of call {}: {}", callId, e.toString());
@@ -154,13 +151,15 @@ public final class Exchange {
     return allowance;
   }
 
-  /** Whether the gateway adds {@code include_usage} to the request and hides it from the app. */
+  /**
+   * Whether the gateway asks the stream for its usage and hides it from the app: the app asked for
+   * a stream without usage, and its format reports usage only when asked.
+   */
   public boolean hidesStreamUsage() {
-    Operation op = request.operation();
     return gateway.injectStreamUsage()
         && stream
         && !request.includeUsageRequested()
-        && (op == Operation.CHAT_COMPLETIONS || op == Operation.COMPLETIONS);
+        && request.format().asksForStreamUsage();
   }
 
   /** The largest number of tokens reserved under any one limit (0 when none was). */
@@ -277,12 +276,12 @@ public final class Exchange {
   }
 
   /** What the body told (usage, model, text, whether it was complete); null without a body. */
-  public ResponseFacts facts() {
-    return facts;
+  public ResponseReadout readout() {
+    return readout;
   }
 
-  public void facts(ResponseFacts facts) {
-    this.facts = facts;
+  public void readout(ResponseReadout readout) {
+    this.readout = readout;
   }
 
   /** Whether a backend's response (of any status) ended the call, as against none or a cache. */

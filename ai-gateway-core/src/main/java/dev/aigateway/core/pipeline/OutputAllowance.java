@@ -4,7 +4,8 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.tokens.TokenCounts;
-import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.WireFormat;
+import dev.aigateway.core.wire.WireRequest;
 
 /**
  * The output tokens a call may produce, as its request bounds them: the allowance per choice
@@ -20,7 +21,7 @@ import dev.aigateway.core.wire.RequestView;
 record OutputAllowance(String field, long perChoice, int choices) {
 
   /** The allowance of {@code request}, with {@code defaultPerChoice} when it sets none. */
-  static OutputAllowance of(RequestView request, long defaultPerChoice) {
+  static OutputAllowance of(WireRequest request, long defaultPerChoice) {
     if (request.operation() == Operation.EMBEDDINGS) {
       return new OutputAllowance(null, 0, 1);
     }
@@ -35,10 +36,11 @@ record OutputAllowance(String field, long perChoice, int choices) {
   }
 
   /**
-   * The 400 answer for an allowance above {@link Usage#MAX_TOKENS}, in OpenAI's shape ({@code
-   * invalid_request_error}, naming the field and the bound); null when it is within it.
+   * The 400 answer for an allowance above {@link Usage#MAX_TOKENS}, in the shape of the call's
+   * {@code format} (OpenAI's: {@code invalid_request_error}), naming the field and the bound; null
+   * when it is within it.
    */
-  Rejection rejection() {
+  Rejection rejection(WireFormat format) {
     long tokens = tokens();
     if (tokens <= Usage.MAX_TOKENS) {
       return null;
@@ -63,6 +65,6 @@ record OutputAllowance(String field, long perChoice, int choices) {
             + " (Usage.MAX_TOKENS). Lower "
             + lower
             + ".";
-    return Rejections.invalidRequest(message, param, "integer_above_max_value");
+    return Rejections.invalidRequest(format, message, param, "integer_above_max_value");
   }
 }

@@ -6,8 +6,8 @@ import dev.aigateway.api.TokenLimitExceededException;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.core.adapter.Rejection;
-import dev.aigateway.core.wire.Json;
-import java.io.IOException;
+import dev.aigateway.core.wire.LocalError;
+import dev.aigateway.core.wire.WireFormat;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,12 +15,17 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** Builds the gateway's own answers, in OpenAI's error shape. */
+/**
+ * Builds the gateway's own answers: the status, headers, message and exception of each refusal,
+ * written in the error shape of the call's {@link WireFormat} (OpenAI's for the OpenAI formats).
+ */
 public final class Rejections {
 
   private Rejections() {}
 
+  /** 429 for a rate limit, 403 for a spent quota; says which limit, for whom, and how long. */
   public static Rejection tokenLimit(
+      WireFormat format,
       LimitCharge charge,
       String limitName,
       long left,
@@ -71,50 +76,39 @@ public final class Rejections {
       headers = new LinkedHashMap<>(limitHeaders);
       headers.put(Rejection.SHOULD_RETRY, "false");
     }
-    return build(
-        reason,
-        message,
-        quota ? "insufficient_quota" : "tokens",
-        null,
-        quota ? "insufficient_quota" : "rate_limit_exceeded",
-        wait,
-        headers,
-        exception);
+    return build(format, new LocalError(reason, message, null, null), wait, headers, exception);
   }
 
-  public static Rejection modelNotFound(String model) {
+  /** 404 for a model no backend of the pool serves. */
+  public static Rejection modelNotFound(WireFormat format, String model) {
     String message =
         model == null
             ? "The request names no model, and no backend of this gateway serves calls without one."
             : "The model '" + model + "' is not served by any backend of this gateway.";
     return build(
-        RejectionReason.MODEL_NOT_FOUND,
-        message,
-        "invalid_request_error",
-        "model",
-        "model_not_found",
+        format,
+        new LocalError(RejectionReason.MODEL_NOT_FOUND, message, "model", null),
         null,
         Map.of(),
         new GatewayRejectedException(message, RejectionReason.MODEL_NOT_FOUND, null));
   }
 
   /**
-   * A request the gateway cannot govern: 400, {@code invalid_request_error}, as OpenAI answers a
-   * request it refuses; {@code param} names the field.
+   * A request the gateway cannot govern: 400, as the provider answers a request it refuses; {@code
+   * param} names the field, {@code code} says what is wrong with it.
    */
-  public static Rejection invalidRequest(String message, String param, String code) {
+  public static Rejection invalidRequest(
+      WireFormat format, String message, String param, String code) {
     return build(
-        RejectionReason.INVALID_REQUEST,
-        message,
-        "invalid_request_error",
-        param,
-        code,
+        format,
+        new LocalError(RejectionReason.INVALID_REQUEST, message, param, code),
         null,
         Map.of(),
         new GatewayRejectedException(message, RejectionReason.INVALID_REQUEST, null));
   }
 
-  public static Rejection noBackend(String model, Instant soonest, Clock clock) {
+  /** 503 when every backend serving the model is unavailable; says when one will be. */
+  public static Rejection noBackend(WireFormat format, String model, Instant soonest, Clock clock) {
     Duration wait = Duration.between(clock.instant(), soonest);
     if (wait.isNegative()) {
       wait = Duration.ZERO;
@@ -127,43 +121,28 @@ public final class Rejections {
             + seconds(wait)
             + " s.";
     return build(
-        RejectionReason.NO_BACKEND_AVAILABLE,
-        message,
-        "server_error",
-        null,
-        "no_backend_available",
+        format,
+        new LocalError(RejectionReason.NO_BACKEND_AVAILABLE, message, null, null),
         wait,
         Map.of(),
         new GatewayRejectedException(message, RejectionReason.NO_BACKEND_AVAILABLE, wait));
   }
 
   private static Rejection build(
-      RejectionReason reason,
-      String message,
-      String type,
-      String param,
-      String code,
+      WireFormat format,
+      LocalError error,
       Duration retryAfter,
       Map<String, String> extraHeaders,
       GatewayRejectedException exception) {
     Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
+    RejectionReason reason = error.reason();
     headers.put(Rejection.REJECTED_HEADER, reason.headerValue());
     if (retryAfter != null) {
       headers.put(Rejection.RETRY_AFTER, String.valueOf(seconds(retryAfter)));
       headers.put(Rejection.RETRY_AFTER_MS, String.valueOf(Math.max(1, retryAfter.toMillis())));
     }
-    Map<String, Object> error = new LinkedHashMap<>();
-    error.put("message", message);
-    error.put("type", type);
-    error.put("param", param);
-    error.put("code", code);
-    byte[] body;
-    try {
-      body = Json.MAPPER.writeValueAsBytes(Map.of("error", error));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot serialise a map of strings", e);
-    }
-    return new Rejection(reason, headers, body, exception);
+    return new Rejection(
+        reason, headers, format.errorBody(error), format.errorContentType(), exception);
   }
 
   /** Whole seconds, rounded up, at least 1: what {@code Retry-After} carries. */

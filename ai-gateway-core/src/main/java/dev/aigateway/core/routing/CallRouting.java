@@ -2,7 +2,6 @@ package dev.aigateway.core.routing;
 
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.KeyResolver;
-import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.Credential;
 import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.GovernedCall;
@@ -10,6 +9,7 @@ import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.adapter.SendFailedException;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.pipeline.Route;
+import dev.aigateway.core.wire.WireFormat;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +44,7 @@ public final class CallRouting implements Route {
   private final Clock clock;
   private final long callId;
   private final long callStartNanos;
-  private final Operation operation;
+  private final WireFormat format;
 
   /** The call's reserved tokens, which capacity-aware balancing weighs. */
   private final LongSupplier estimate;
@@ -74,14 +74,14 @@ public final class CallRouting implements Route {
       Clock clock,
       long callId,
       long callStartNanos,
-      Operation operation,
+      WireFormat format,
       LongSupplier estimate,
       Function<@Nullable String, byte[]> bodyFor) {
     this.router = router;
     this.clock = clock;
     this.callId = callId;
     this.callStartNanos = callStartNanos;
-    this.operation = operation;
+    this.format = format;
     this.estimate = estimate;
     this.bodyFor = bodyFor;
   }
@@ -102,10 +102,10 @@ public final class CallRouting implements Route {
       sessionKey = resolve.apply(balancing.sessionKey());
     }
     if (!router.serves(routedModel)) {
-      return Rejections.modelNotFound(routedModel);
+      return Rejections.modelNotFound(format, routedModel);
     }
     if (!router.anyAvailable(routedModel)) {
-      return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel), clock);
+      return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
     }
     return null;
   }
@@ -127,7 +127,7 @@ public final class CallRouting implements Route {
   /** The 503 answer when {@link #next()} found no backend. */
   @Override
   public Rejection unroutable() {
-    return Rejections.noBackend(routedModel, router.soonestAvailable(routedModel), clock);
+    return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
   }
 
   /**
@@ -307,7 +307,7 @@ public final class CallRouting implements Route {
         remove = CREDENTIAL_HEADERS;
       }
       String target = config.targetModel(routedModel);
-      byte[] body = bodyFor.apply(BackendRequests.modelInBody(config, operation) ? target : null);
+      byte[] body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
       current = backend;
       permit = selection.permit();
       currentInFlight = true;
@@ -319,7 +319,12 @@ public final class CallRouting implements Route {
       pendingBackoff = Duration.ZERO;
       attemptStartNanos = System.nanoTime() + backoff.toNanos();
       return new AttemptPlan(
-          config.id(), BackendRequests.url(config, operation, target), set, remove, body, backoff);
+          config.id(),
+          format.backendUrl(config.flavor(), config.baseUrl(), config.apiVersion(), target),
+          set,
+          remove,
+          body,
+          backoff);
     }
     return null;
   }

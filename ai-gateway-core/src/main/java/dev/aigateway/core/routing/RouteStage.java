@@ -11,7 +11,7 @@ import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
-import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.WireRequest;
 import java.time.Clock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -35,9 +35,13 @@ public final class RouteStage implements CallStage {
             exchange.gateway().clock(),
             exchange.callId(),
             exchange.startNanos(),
-            exchange.request().operation(),
+            exchange.request().format(),
             exchange::reservedTokens,
-            target -> exchange.request().rewrittenBody(target, exchange.hidesStreamUsage()));
+            target ->
+                exchange
+                    .request()
+                    .format()
+                    .bodyForBackend(exchange.request(), target, exchange.hidesStreamUsage()));
     exchange.route(routing);
   }
 
@@ -82,7 +86,7 @@ public final class RouteStage implements CallStage {
   @Override
   public void describe(GatewayEvent.Builder event) {
     Backend backend = routing.backend();
-    RequestView request = exchange.request();
+    WireRequest request = exchange.request();
     // Without a backend (rejected before one was chosen), the call's destination is the request's.
     event.routing(
         new RoutingInfo(

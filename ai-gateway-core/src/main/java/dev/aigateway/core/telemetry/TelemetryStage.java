@@ -13,8 +13,8 @@ import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.Json;
 import dev.aigateway.core.wire.ObservedBody;
-import dev.aigateway.core.wire.RequestView;
-import dev.aigateway.core.wire.ResponseFacts;
+import dev.aigateway.core.wire.ResponseReadout;
+import dev.aigateway.core.wire.WireRequest;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -96,18 +96,18 @@ public final class TelemetryStage implements CallStage {
       }
     }
     if (logsPrompt()) {
-      ResponseFacts facts = exchange.facts();
+      ResponseReadout readout = exchange.readout();
       promptLog.log(
           event,
           requestContent(exchange.request()),
-          facts == null ? null : facts.text().toString());
+          readout == null ? null : readout.text().toString());
     }
   }
 
   @Override
   public void describe(GatewayEvent.Builder event) {
     Exchange x = exchange;
-    RequestView request = x.request();
+    WireRequest request = x.request();
     long now = System.nanoTime();
     event
         .callId(x.callId())
@@ -161,7 +161,7 @@ public final class TelemetryStage implements CallStage {
   }
 
   /** What the application asked, for the prompt log: the body's content fields as JSON. */
-  private static String requestContent(RequestView request) {
+  private static String requestContent(WireRequest request) {
     ObjectNode body = request.body();
     if (body == null) {
       return new String(request.rawBody(), StandardCharsets.UTF_8);

@@ -9,5 +9,5 @@ public interface BodyListener {
   void firstBytes();
 
   /** The body ended: read to its end, closed early, or failed. Called exactly once. */
-  void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure);
+  void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure);
 }

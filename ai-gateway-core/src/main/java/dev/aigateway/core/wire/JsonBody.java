@@ -12,15 +12,39 @@ import java.util.function.BooleanSupplier;
  */
 public final class JsonBody extends ObservedBody {
 
+  /**
+   * Reads a whole response document, as a {@link WireFormat} has them: learns its usage, model and
+   * text into the readout and marks it complete.
+   */
+  @FunctionalInterface
+  public interface DocumentReader {
+
+    /** Reads the document {@code document[from, to)}. */
+    void read(ResponseReadout readout, byte[] document, int from, int to);
+  }
+
+  private final DocumentReader reader;
   private final int maxCopyBytes;
   private byte[] copy;
   private int copied;
   private boolean overflow;
 
+  /** An OpenAI response document: top-level {@code model} and {@code usage}. */
   public JsonBody(
       InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    this(upstream, listener, callCanceled, maxCopyBytes, ResponseReadout::readDocument);
+  }
+
+  /** A document that {@code reader} reads once it is whole (up to {@code maxCopyBytes}). */
+  public JsonBody(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxCopyBytes,
+      DocumentReader reader) {
     super(upstream, listener, callCanceled);
     this.maxCopyBytes = maxCopyBytes;
+    this.reader = java.util.Objects.requireNonNull(reader, "reader");
   }
 
   @Override
@@ -64,7 +88,7 @@ public final class JsonBody extends ObservedBody {
   @Override
   protected void closing() {
     if (copy != null && !overflow) {
-      facts.readDocument(copy, 0, copied);
+      reader.read(readout, copy, 0, copied);
       copy = null;
     }
   }
@@ -74,7 +98,7 @@ public final class JsonBody extends ObservedBody {
       return;
     }
     if (copy != null) {
-      facts.readDocument(copy, 0, copied);
+      reader.read(readout, copy, 0, copied);
       copy = null;
     }
     end(CallOutcome.SUCCESS, null);

@@ -16,7 +16,7 @@ import java.util.function.BooleanSupplier;
 public abstract class ObservedBody extends InputStream {
 
   protected final InputStream upstream;
-  protected final ResponseFacts facts = new ResponseFacts();
+  protected final ResponseReadout readout = new ResponseReadout();
   private final BodyListener listener;
   private final BooleanSupplier callCanceled;
   private final AtomicBoolean ended = new AtomicBoolean();
@@ -37,7 +37,7 @@ public abstract class ObservedBody extends InputStream {
 
   /** Also keeps the generated text when usage is reported (the prompt log needs it). */
   public ObservedBody keepText() {
-    facts.keepText();
+    readout.keepText();
     return this;
   }
 
@@ -94,7 +94,7 @@ public abstract class ObservedBody extends InputStream {
   /** Reports the end of the body; only the first call counts. */
   protected final void end(CallOutcome outcome, Throwable failure) {
     if (ended.compareAndSet(false, true)) {
-      listener.bodyEnded(outcome, facts, failure);
+      listener.bodyEnded(outcome, readout, failure);
     }
   }
 
@@ -125,7 +125,7 @@ public abstract class ObservedBody extends InputStream {
     } finally {
       if (!ended()) {
         closing();
-        end(facts.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
+        end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
       }
     }
   }

@@ -25,15 +25,15 @@ import java.util.function.BooleanSupplier;
  * Otherwise bytes go to the application straight from the upstream read and a copy is parsed.
  *
  * <p>Events are handled as bytes: the data line is found in place and parsed by {@link
- * ResponseFacts} without being decoded to a string; an event that changes is passed on as its bytes
- * around the cut, any other as the bytes it came as.
+ * ResponseReadout} without being decoded to a string; an event that changes is passed on as its
+ * bytes around the cut, any other as the bytes it came as.
  *
  * <p>A chat chunk that certainly carries no usage (nearly all of them) is not parsed: {@link
- * ChunkShape} checks its bytes, finds its model and any {@code "usage":null} member to cut, and the
- * chunk is kept, to be read for its text only if the text is needed when the stream ended ({@link
- * ResponseFacts#deferChunk}). Bytes passed on and facts reported are the same as if every chunk had
- * been parsed as it came; only the text is left incomplete when usage was reported and the text is
- * not kept ({@link #keepText()}).
+ * ChatChunkScanner} checks its bytes, finds its model and any {@code "usage":null} member to cut,
+ * and the chunk is kept, to be read for its text only if the text is needed when the stream ended
+ * ({@link ResponseReadout#deferChunk}). Bytes passed on and usage reported are the same as if every
+ * chunk had been parsed as it came; only the text is left incomplete when usage was reported and
+ * the text is not kept ({@link #keepText()}).
  */
 public final class SseBody extends ObservedBody {
 
@@ -56,11 +56,13 @@ public final class SseBody extends ObservedBody {
    */
   public static final int MAX_EVENT_BYTES = 4 << 20;
 
-  private final boolean responsesApi;
+  /** Reads each event's data; null for OpenAI chat and completions chunks, read here on bytes. */
+  private final EventReader eventReader;
+
   private final boolean hideUsage;
   private final int maxEventBytes;
   private final UsageMember usageMember = new UsageMember();
-  private final ChunkShape chunkShape = new ChunkShape();
+  private final ChatChunkScanner chunkScanner = new ChatChunkScanner();
 
   /**
    * Events handled, then {@code [eventStart, length)}: the event in flight, then room for what
@@ -112,6 +114,23 @@ public final class SseBody extends ObservedBody {
 
   private boolean oversizedLineOpen;
 
+  /**
+   * Reads one event's data, as a stream of a {@link WireFormat} other than OpenAI's chat and
+   * completions chunks has them: learns what it says into the readout ({@link
+   * ResponseReadout#learnUsage}, {@link ResponseReadout#appendText}, {@link
+   * ResponseReadout#markComplete}). Called on the reading thread, once per event, in order.
+   */
+  @FunctionalInterface
+  public interface EventReader {
+
+    /** Reads the event data {@code data[from, to)} (several data lines joined by newlines). */
+    void read(ResponseReadout readout, byte[] data, int from, int to);
+  }
+
+  /**
+   * A stream of OpenAI chat or completions chunks ({@code responsesApi} false: hides usage when
+   * {@code hideUsage}), or of Responses API events ({@code responsesApi} true).
+   */
   public SseBody(
       InputStream upstream,
       BodyListener listener,
@@ -119,6 +138,21 @@ public final class SseBody extends ObservedBody {
       boolean responsesApi,
       boolean hideUsage) {
     this(upstream, listener, callCanceled, responsesApi, hideUsage, MAX_EVENT_BYTES);
+  }
+
+  /**
+   * A stream whose events {@code eventReader} reads, passed on to the application unchanged; a
+   * {@code [DONE]} data line marks it complete, as does the reader.
+   */
+  public SseBody(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      EventReader eventReader) {
+    super(upstream, new ReadingKeptChunks(listener), callCanceled);
+    this.eventReader = java.util.Objects.requireNonNull(eventReader, "eventReader");
+    this.hideUsage = false;
+    this.maxEventBytes = MAX_EVENT_BYTES;
   }
 
   /** As the public constructor, with another bound on the event in flight (for tests). */
@@ -130,7 +164,7 @@ public final class SseBody extends ObservedBody {
       boolean hideUsage,
       int maxEventBytes) {
     super(upstream, new ReadingKeptChunks(listener), callCanceled);
-    this.responsesApi = responsesApi;
+    this.eventReader = responsesApi ? ResponseReadout::readResponsesEvent : null;
     this.hideUsage = hideUsage;
     this.maxEventBytes = maxEventBytes;
   }
@@ -225,7 +259,7 @@ public final class SseBody extends ObservedBody {
       handleEvent(eventStart, length, dataOf(buffer, eventStart, length));
       eventStart = length;
     }
-    end(facts.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
+    end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
   }
 
   /**
@@ -327,18 +361,18 @@ public final class SseBody extends ObservedBody {
 
   /**
    * Handles the event in flight at once when it is one data line holding a chat chunk like the one
-   * {@link ChunkShape} kept (as nearly all chunks of an answer are), and it is all in the buffer:
-   * the chunk is found by comparing it with the one kept, which finds where its line ends too, so
-   * the line need not be scanned for its end. Returns where the next event starts; {@link #WAIT}
-   * when fewer bytes than such an event needs are in; or -1 when the event is to be handled as any
-   * other. Either way, nothing was changed.
+   * {@link ChatChunkScanner} kept (as nearly all chunks of an answer are), and it is all in the
+   * buffer: the chunk is found by comparing it with the one kept, which finds where its line ends
+   * too, so the line need not be scanned for its end. Returns where the next event starts; {@link
+   * #WAIT} when fewer bytes than such an event needs are in; or -1 when the event is to be handled
+   * as any other. Either way, nothing was changed.
    */
   private int chunkLikeKept() {
-    if (responsesApi || !facts.defersChunks()) {
+    if (eventReader != null || !readout.defersChunks()) {
       return -1;
     }
     int available = length - eventStart;
-    if (available < DATA_FIELD.length + chunkShape.keptLength() + 2
+    if (available < DATA_FIELD.length + chunkScanner.keptLength() + 2
         && (available < DATA_FIELD.length + 2 || buffer[length - 1] != '\n')) {
       // Fewer bytes than the kept chunk has, and the read did not end at a line end: more are
       // coming. A read that did end there (a backend flushing each event) may hold a whole chunk
@@ -347,22 +381,24 @@ public final class SseBody extends ObservedBody {
     }
     int valueStart = dataValueStart(buffer, eventStart, length);
     int usageValue =
-        valueStart < 0 ? ChunkShape.OTHER : chunkShape.readLikeKept(buffer, valueStart, length);
-    if (usageValue == ChunkShape.OTHER) {
+        valueStart < 0
+            ? ChatChunkScanner.OTHER
+            : chunkScanner.readLikeKept(buffer, valueStart, length);
+    if (usageValue == ChatChunkScanner.OTHER) {
       return -1;
     }
     // The event must end here: its one line (not ending in a carriage return), a blank one.
-    int dataEnd = chunkShape.end();
+    int dataEnd = chunkScanner.end();
     int lineEnd = dataEnd < length && buffer[dataEnd] == '\r' ? dataEnd + 1 : dataEnd;
     int blankEnd = lineEnd + 1 < length && buffer[lineEnd + 1] == '\r' ? lineEnd + 2 : lineEnd + 1;
     if (blankEnd >= length) {
-      chunkShape.forgetLikeKept();
+      chunkScanner.forgetLikeKept();
       return WAIT; // its last bytes are still to come: tried again when they came
     }
     if (buffer[lineEnd] != '\n'
         || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
         || buffer[blankEnd] != '\n') {
-      chunkShape.forgetLikeKept();
+      chunkScanner.forgetLikeKept();
       return -1;
     }
     handleChunk(eventStart, blankEnd + 1, new Data(buffer, valueStart, dataEnd), usageValue);
@@ -385,12 +421,12 @@ public final class SseBody extends ObservedBody {
       return;
     }
     if (data.is(DONE)) {
-      facts.markComplete();
+      readout.markComplete();
       emit(start, end);
       return;
     }
-    if (responsesApi) {
-      facts.readResponsesEvent(data.bytes(), data.from(), data.to());
+    if (eventReader != null) {
+      eventReader.read(readout, data.bytes(), data.from(), data.to());
       emit(start, end);
       return;
     }
@@ -398,14 +434,14 @@ public final class SseBody extends ObservedBody {
         start,
         end,
         data,
-        facts.defersChunks()
-            ? chunkShape.read(data.bytes(), data.from(), data.to())
-            : ChunkShape.OTHER);
+        readout.defersChunks()
+            ? chunkScanner.read(data.bytes(), data.from(), data.to())
+            : ChatChunkScanner.OTHER);
   }
 
   /**
-   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that {@link ChunkShape}
-   * read as {@code usageValue}.
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that {@link
+   * ChatChunkScanner} read as {@code usageValue}.
    */
   private void handleChunk(int start, int end, Data data, int usageValue) {
     lastEventHidden = false;
@@ -424,28 +460,29 @@ public final class SseBody extends ObservedBody {
   /**
    * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage, only
    * if its text is needed at the end; the chunk that only reports usage is read on its bytes when
-   * it can be. {@code usageValue} is what {@link ChunkShape} read, or {@link ChunkShape#OTHER} when
-   * chunks are not deferred. Returns false when it is not a JSON object.
+   * it can be. {@code usageValue} is what {@link ChatChunkScanner} read, or {@link
+   * ChatChunkScanner#OTHER} when chunks are not deferred. Returns false when it is not a JSON
+   * object.
    */
   private boolean readChunk(Data data, int usageValue) {
     byte[] bytes = data.bytes();
-    if (usageValue == ChunkShape.USAGE_ONLY) {
-      facts.learnUsage(chunkShape.model(), chunkShape.usage());
+    if (usageValue == ChatChunkScanner.USAGE_ONLY) {
+      readout.learnUsage(chunkScanner.model(), chunkScanner.usage());
       usageMember.noteUsageOnly();
       return true;
     }
-    if (usageValue != ChunkShape.OTHER
-        && facts.deferChunk(
+    if (usageValue != ChatChunkScanner.OTHER
+        && readout.deferChunk(
             bytes,
             data.from(),
             data.to(),
-            chunkShape.model(),
-            chunkShape.sharedStart(),
-            chunkShape.sharedEnd())) {
+            chunkScanner.model(),
+            chunkScanner.sharedStart(),
+            chunkScanner.sharedEnd())) {
       usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
       return true;
     }
-    return facts.readChunk(bytes, data.from(), data.to(), usageMember);
+    return readout.readChunk(bytes, data.from(), data.to(), usageMember);
   }
 
   /** Reads the chunks kept, if their text is needed, before the listener hears of the end. */
@@ -457,9 +494,9 @@ public final class SseBody extends ObservedBody {
     }
 
     @Override
-    public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
-      facts.streamEnded();
-      listener.bodyEnded(outcome, facts, failure);
+    public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
+      readout.streamEnded();
+      listener.bodyEnded(outcome, readout, failure);
     }
   }
 

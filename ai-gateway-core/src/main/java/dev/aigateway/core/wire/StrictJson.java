@@ -13,7 +13,7 @@ import java.util.Arrays;
  *
  * <p>Each method takes the bytes, where to start, and the end of the input; it returns where the
  * skipped value ends, or -1 when it is not a value accepted here. An instance also notes where the
- * strings it skipped as values (not names) lie, for {@link ChunkShape}; it serves one thread.
+ * strings it skipped as values (not names) lie, for {@link ChatChunkScanner}; it serves one thread.
  */
 final class StrictJson {
 
@@ -190,7 +190,7 @@ final class StrictJson {
 
   /**
    * Skips the members of an object, from its opening brace at {@code i}; used for every object but
-   * the top-level one of a chunk, which {@link TopLevel} walks itself.
+   * the top-level one of a chunk, which {@link TopLevelMembers} walks itself.
    */
   private int object(byte[] json, int i, int to, int depth) {
     i = skipSpace(json, i + 1, to);

@@ -6,12 +6,12 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
 
 /**
- * Reads a {@code usage} object from its bytes, as {@link ResponseFacts#parseUsage} reads its tree,
- * when it is written plainly: names without escapes, and every count the gateway reads (the token
- * counts and their {@code *_details}) either a non-negative integer of at most {@value #MAX_DIGITS}
- * digits or not a number at all. Anything else (a count written as {@code -1}, {@code 2.0} or
- * {@code 1e3}, an escaped name) is {@link #UNREAD}: Jackson reads it. As in Jackson's tree, the
- * last member of a name wins.
+ * Reads a {@code usage} object from its bytes, as {@link ResponseReadout#parseUsage} reads its
+ * tree, when it is written plainly: names without escapes, and every count the gateway reads (the
+ * token counts and their {@code *_details}) either a non-negative integer of at most {@value
+ * #MAX_DIGITS} digits or not a number at all. Anything else (a count written as {@code -1}, {@code
+ * 2.0} or {@code 1e3}, an escaped name) is {@link #UNREAD}: Jackson reads it. As in Jackson's tree,
+ * the last member of a name wins.
  *
  * <p>The bytes must be JSON {@link StrictJson} accepted: they are not checked again.
  */
@@ -59,7 +59,7 @@ final class UsageBytes {
 
   /**
    * The usage of the object whose opening brace is at {@code json[from]}, ending before {@code to}:
-   * null when it holds no count (as {@link ResponseFacts#parseUsage}), or {@link #UNREAD}.
+   * null when it holds no count (as {@link ResponseReadout#parseUsage}), or {@link #UNREAD}.
    */
   static Usage read(byte[] json, int from, int to) {
     return new UsageBytes(json, to).usage(from);

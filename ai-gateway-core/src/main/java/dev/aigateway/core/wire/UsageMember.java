@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 /**
- * A stream chunk's top-level {@code usage} member, noted while {@link ResponseFacts#readChunk}
- * parses the chunk (or from what {@link ChunkShape} found without parsing it), and what hiding
- * usage does about it so the chunk reads exactly as it would have without {@code
+ * A stream chunk's top-level {@code usage} member, noted while {@link ResponseReadout#readChunk}
+ * parses the chunk (or from what {@link ChatChunkScanner} found without parsing it), and what
+ * hiding usage does about it so the chunk reads exactly as it would have without {@code
  * stream_options.include_usage}: the usage-only chunk (a usage that is not null, usually an object,
  * and empty {@code choices}) is dropped; from any other chunk whose usage is null, the first
  * top-level {@code "usage":null} member is cut out of the bytes, with one comma, every other byte
@@ -44,21 +44,23 @@ final class UsageMember {
 
   /**
    * Notes, as {@link #note} would have, the top-level usage of a chunk {@code json[from, to)} that
-   * {@link ChunkShape#read} found to have only null ones, the first starting at {@code usageValue},
-   * or none ({@link ChunkShape#NO_USAGE}).
+   * {@link ChatChunkScanner#read} found to have only null ones, the first starting at {@code
+   * usageValue}, or none ({@link ChatChunkScanner#NO_USAGE}).
    */
   void noteNull(byte[] json, int from, int to, int usageValue) {
     clear();
     if (usageValue >= 0) {
-      // Its name has no escapes (ChunkShape sees to it): the first null member is always found.
+      // Its name has no escapes (ChatChunkScanner sees to it): the first null member is always
+      // found.
       value = JsonToken.VALUE_NULL;
       locate(json, from, to, usageValue);
     }
   }
 
   /**
-   * Notes, as {@link #note} and {@link #noteChoices} would have, a chunk that {@link ChunkShape}
-   * found to have one top-level usage member, an object, and only empty {@code choices}.
+   * Notes, as {@link #note} and {@link #noteChoices} would have, a chunk that {@link
+   * ChatChunkScanner} found to have one top-level usage member, an object, and only empty {@code
+   * choices}.
    */
   void noteUsageOnly() {
     clear();

@@ -8,7 +8,7 @@ import dev.aigateway.api.Operation;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.PostedRequest;
-import dev.aigateway.core.wire.RequestView;
+import dev.aigateway.core.wire.OpenAiRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -21,8 +21,8 @@ class DirectRouteTest {
 
   private static Exchange exchange(String body) {
     AiGateway gateway = AiGateway.builder().listener(event -> {}).build();
-    RequestView request =
-        new RequestView(
+    OpenAiRequest request =
+        new OpenAiRequest(
             new CallMatch(Operation.CHAT_COMPLETIONS, null),
             PostedRequest.of(URL, body),
             AiGateway.DEFAULT_MAX_PARSED_BODY_BYTES);

@@ -6,13 +6,13 @@ import java.util.Arrays;
 /**
  * What a chat stream body passes on and learns when every chunk is parsed as it comes, as {@link
  * SseBody} did before it deferred reading chunks: the reference it is compared with. Events are
- * found as {@link SseBody} finds them; each chunk is read by {@link ResponseFacts#readChunk}.
+ * found as {@link SseBody} finds them; each chunk is read by {@link ResponseReadout#readChunk}.
  */
 final class EagerSseReference {
 
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
-  final ResponseFacts facts = new ResponseFacts();
+  final ResponseReadout facts = new ResponseReadout();
 
   /** The bytes for the application when usage is hidden. */
   final ByteArrayOutputStream hiddenOutput = new ByteArrayOutputStream();

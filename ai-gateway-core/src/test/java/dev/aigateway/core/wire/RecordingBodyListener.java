@@ -12,7 +12,7 @@ final class RecordingBodyListener implements BodyListener {
   final List<End> ends = new ArrayList<>();
 
   /** One {@code bodyEnded} call. */
-  record End(CallOutcome outcome, ResponseFacts facts, Throwable failure) {}
+  record End(CallOutcome outcome, ResponseReadout facts, Throwable failure) {}
 
   @Override
   public void firstBytes() {
@@ -20,7 +20,7 @@ final class RecordingBodyListener implements BodyListener {
   }
 
   @Override
-  public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {
+  public void bodyEnded(CallOutcome outcome, ResponseReadout facts, Throwable failure) {
     ends.add(new End(outcome, facts, failure));
   }
 

@@ -46,7 +46,7 @@ class SseBodyEquivalenceTest {
     // Each chunk differs from the one before in 20 KB of text: the stash overflows after ~200.
     StringBuilder stream = new StringBuilder();
     SplittableRandom random = new SplittableRandom(3);
-    int chunks = ChunkStash.LIMIT / 20_000 + 50;
+    int chunks = DeferredChunks.LIMIT / 20_000 + 50;
     for (int i = 0; i < chunks; i++) {
       StringBuilder content = new StringBuilder();
       for (int k = 0; k < 2_000; k++) {
@@ -74,7 +74,7 @@ class SseBodyEquivalenceTest {
 
     EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
     assertThat(seen).isEqualTo(hideUsage ? reference.hiddenOutput.toByteArray() : sent);
-    ResponseFacts facts = listener.onlyEnd().facts();
+    ResponseReadout facts = listener.onlyEnd().facts();
     assertThat(facts.text().toString()).isEqualTo(reference.facts.text().toString());
     assertThat(facts.model()).isEqualTo(reference.facts.model());
   }
@@ -98,7 +98,7 @@ class SseBodyEquivalenceTest {
 
     readAll(body, 64);
 
-    ResponseFacts facts = listener.onlyEnd().facts();
+    ResponseReadout facts = listener.onlyEnd().facts();
     assertThat(facts.usage()).isEqualTo(Usage.of(2, 1));
     assertThat(facts.model()).isEqualTo("m");
     assertThat(facts.text().toString()).isEmpty();
@@ -197,7 +197,7 @@ class SseBodyEquivalenceTest {
             .as(as)
             .isEqualTo(
                 hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
-        ResponseFacts facts = listener.onlyEnd().facts();
+        ResponseReadout facts = listener.onlyEnd().facts();
         assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
         assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
         assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
@@ -272,7 +272,7 @@ class SseBodyEquivalenceTest {
       assertThat(new String(seen, UTF_8))
           .as(as)
           .isEqualTo(hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
-      ResponseFacts facts = listener.onlyEnd().facts();
+      ResponseReadout facts = listener.onlyEnd().facts();
       assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
       assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
       assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
@@ -323,7 +323,7 @@ class SseBodyEquivalenceTest {
 
     EagerSseReference reference =
         EagerSseReference.read(sent, upstream.position, upstream.ended, hideUsage);
-    ResponseFacts expected = reference.facts;
+    ResponseReadout expected = reference.facts;
     String as =
         "seed "
             + seed
@@ -352,7 +352,7 @@ class SseBodyEquivalenceTest {
     } else { // what the body holds for the application was not read
       assertThat(expectedOutput).as(as).startsWith(seen.toByteArray());
     }
-    ResponseFacts facts = end.facts();
+    ResponseReadout facts = end.facts();
     assertThat(facts.usage()).as(as).isEqualTo(expected.usage());
     assertThat(facts.model()).as(as).isEqualTo(expected.model());
     assertThat(facts.complete()).as(as).isEqualTo(expected.complete());

@@ -389,7 +389,7 @@ class SseBodyTest {
     SseBody body = chat(new PiecewiseInputStream(stream.getBytes(UTF_8), 4), true);
 
     assertThat(readAllText(body)).isEqualTo(expected);
-    ResponseFacts facts = listener.onlyEnd().facts();
+    ResponseReadout facts = listener.onlyEnd().facts();
     assertThat(facts.text().toString()).isEqualTo("kept");
     assertThat(facts.model()).isNull();
   }
@@ -407,7 +407,7 @@ class SseBodyTest {
     body.keepText();
 
     assertThat(readAllText(body)).isEqualTo(split + "data: [DONE]\n\n");
-    ResponseFacts facts = listener.onlyEnd().facts();
+    ResponseReadout facts = listener.onlyEnd().facts();
     assertThat(facts.text().toString()).isEqualTo("a");
     assertThat(facts.model()).isEqualTo("m");
     assertThat(facts.usage()).isEqualTo(Usage.of(2, 1));
@@ -625,7 +625,7 @@ class SseBodyTest {
 
     readAll(body, 8192);
 
-    ResponseFacts facts = listener.onlyEnd().facts();
+    ResponseReadout facts = listener.onlyEnd().facts();
     assertThat(facts.usage()).isEqualTo(CHAT_USAGE);
     assertThat(facts.model()).isEqualTo("gpt-4o-2024-08-06");
     assertThat(facts.text().toString()).isEqualTo(CHAT_TEXT);
@@ -639,7 +639,7 @@ class SseBodyTest {
 
     readAll(body, 3);
 
-    ResponseFacts facts = listener.onlyEnd().facts();
+    ResponseReadout facts = listener.onlyEnd().facts();
     assertThat(facts.usage()).isEqualTo(CHAT_USAGE);
     assertThat(facts.model()).isEqualTo("gpt-4o-2024-08-06");
     assertThat(facts.text().toString()).isEqualTo(CHAT_TEXT);

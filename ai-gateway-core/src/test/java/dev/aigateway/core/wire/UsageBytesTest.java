@@ -30,7 +30,7 @@ class UsageBytesTest {
         read++;
         assertThat(onBytes)
             .as(usage)
-            .isEqualTo(ResponseFacts.parseUsage(Json.parseOrNull(bytes, 0, bytes.length)));
+            .isEqualTo(ResponseReadout.parseUsage(Json.parseOrNull(bytes, 0, bytes.length)));
       }
     }
     assertThat(read).as("usage objects read on their bytes").isGreaterThan(4_000);
@@ -65,11 +65,11 @@ class UsageBytesTest {
           random.nextInt(4) == 0
               ? stream.broken(document.getBytes(UTF_8))
               : document.getBytes(UTF_8);
-      ResponseFacts jackson = new ResponseFacts();
+      ResponseReadout jackson = new ResponseReadout();
       jackson.keepText();
       boolean parsed = jackson.readDocument(bytes, 0, bytes.length);
 
-      ResponseFacts facts = new ResponseFacts();
+      ResponseReadout facts = new ResponseReadout();
       boolean read = facts.readDocument(bytes, 0, bytes.length);
 
       String as = "seed " + seed + ": " + new String(bytes, UTF_8);
@@ -140,7 +140,7 @@ class UsageBytesTest {
     byte[] usage =
         "{\"prompt_tokens\":9223372036854775807,\"completion_tokens\":5}".getBytes(UTF_8);
 
-    Usage parsed = ResponseFacts.parseUsage(Json.parseOrNull(usage, 0, usage.length));
+    Usage parsed = ResponseReadout.parseUsage(Json.parseOrNull(usage, 0, usage.length));
 
     assertThat(parsed).isEqualTo(new Usage(Long.MAX_VALUE, 5, Long.MAX_VALUE, 0, 0));
   }

@@ -18,7 +18,7 @@ class UsageMemberTest {
   private static String removeTopLevelNull(String json) {
     byte[] bytes = json.getBytes(UTF_8);
     UsageMember member = new UsageMember();
-    new ResponseFacts().readChunk(bytes, 0, bytes.length, member);
+    new ResponseReadout().readChunk(bytes, 0, bytes.length, member);
     if (!member.cutsNull()) {
       return json;
     }
@@ -198,7 +198,7 @@ class UsageMemberTest {
     byte[] buffer = "data: {\"id\":\"c1\",\"usage\":null}\n\n".getBytes(UTF_8);
     UsageMember member = new UsageMember();
 
-    new ResponseFacts().readChunk(buffer, 6, buffer.length - 2, member);
+    new ResponseReadout().readChunk(buffer, 6, buffer.length - 2, member);
 
     assertThat(member.cutsNull()).isTrue();
     assertThat(new String(buffer, member.cutFrom(), member.cutTo() - member.cutFrom(), UTF_8))
@@ -225,7 +225,7 @@ class UsageMemberTest {
     byte[] bytes = chunk.getBytes(UTF_8);
     UsageMember member = new UsageMember();
 
-    new ResponseFacts().readChunk(bytes, 0, bytes.length, member);
+    new ResponseReadout().readChunk(bytes, 0, bytes.length, member);
 
     assertThat(member.usageOnly()).isEqualTo(usageOnly);
   }
@@ -236,7 +236,7 @@ class UsageMemberTest {
     byte[] bytes = ("{\"choices\":[],\"usage\":" + usage + "}").getBytes(UTF_8);
     UsageMember member = new UsageMember();
 
-    new ResponseFacts().readChunk(bytes, 0, bytes.length, member);
+    new ResponseReadout().readChunk(bytes, 0, bytes.length, member);
 
     assertThat(member.usageOnly()).isTrue();
   }
@@ -244,7 +244,7 @@ class UsageMemberTest {
   @Test
   void eachChunkIsJudgedOnItsOwn() {
     UsageMember member = new UsageMember();
-    ResponseFacts facts = new ResponseFacts();
+    ResponseReadout facts = new ResponseReadout();
     byte[] usageOnly = "{\"choices\":[],\"usage\":{\"prompt_tokens\":1}}".getBytes(UTF_8);
     byte[] plain = "{\"choices\":[]}".getBytes(UTF_8);
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
-import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.adapter.ClientRequest;
 import java.io.IOException;
@@ -26,7 +25,7 @@ import java.util.Set;
  * <p>Rewrites (another model, {@code stream_options.include_usage}) splice the application's bytes,
  * so everything else goes out exactly as the application wrote it.
  */
-public final class RequestView implements LlmRequest {
+public final class OpenAiRequest implements WireRequest {
 
   private static final byte[] INCLUDE_USAGE = bytes("\"stream_options\":{\"include_usage\":true}");
   private static final byte[] COMMA_INCLUDE_USAGE =
@@ -38,33 +37,50 @@ public final class RequestView implements LlmRequest {
   private static final byte[] INCLUDE_USAGE_MEMBER_AND_COMMA = bytes("\"include_usage\":true,");
   private static final byte[] TRUE = bytes("true");
 
+  private final OpenAiFormat format;
   private final CallMatch match;
   private final ClientRequest request;
   private final int maxParsedBodyBytes;
-  private Summary summary;
+  private TopLevelFields fields;
   private ObjectNode tree;
   private boolean treeBuilt;
 
-  public RequestView(CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+  /** A request of the OpenAI format of the match's operation. */
+  public OpenAiRequest(CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    this(OpenAiFormat.of(match.operation()), match, request, maxParsedBodyBytes);
+  }
+
+  OpenAiRequest(
+      OpenAiFormat format, CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    this.format = format;
     this.match = match;
     this.request = request;
     this.maxParsedBodyBytes = maxParsedBodyBytes;
   }
 
   /** The top-level facts of the body, read in one streaming pass. */
-  private synchronized Summary summary() {
-    if (summary == null) {
+  private synchronized TopLevelFields fields() {
+    if (fields == null) {
       byte[] bytes = request.body();
-      summary = bytes.length <= maxParsedBodyBytes ? Summary.of(bytes) : Summary.NOT_UNDERSTOOD;
+      fields =
+          bytes.length <= maxParsedBodyBytes
+              ? TopLevelFields.of(bytes)
+              : TopLevelFields.NOT_UNDERSTOOD;
     }
-    return summary;
+    return fields;
+  }
+
+  @Override
+  public WireFormat format() {
+    return format;
   }
 
   /** The parsed body as a tree, or null when it is not understood. Built at most once. */
+  @Override
   public synchronized ObjectNode body() {
     if (!treeBuilt) {
       treeBuilt = true;
-      if (summary().understood) {
+      if (fields().understood) {
         byte[] bytes = request.body();
         JsonNode node = Json.parseOrNull(bytes, 0, bytes.length);
         tree = node instanceof ObjectNode ? (ObjectNode) node : null;
@@ -74,6 +90,7 @@ public final class RequestView implements LlmRequest {
   }
 
   /** The body bytes exactly as the application sent them. */
+  @Override
   public byte[] rawBody() {
     return request.body();
   }
@@ -90,7 +107,7 @@ public final class RequestView implements LlmRequest {
    * never parsed and written again.
    */
   public byte[] rewrittenBody(String model, boolean includeUsage) {
-    Summary s = summary();
+    TopLevelFields s = fields();
     if (!s.understood) {
       return null;
     }
@@ -115,7 +132,7 @@ public final class RequestView implements LlmRequest {
       splice.replace(
           s.closingBrace,
           s.closingBrace,
-          addedMembers(s.fields > 0, addModel ? quotedModel : null, addUsage));
+          addedMembers(s.members > 0, addModel ? quotedModel : null, addUsage));
     }
     return splice.bytes();
   }
@@ -261,11 +278,13 @@ public final class RequestView implements LlmRequest {
   }
 
   /** The host the application addressed (see {@link ClientRequest#host()}). */
+  @Override
   public String host() {
     return request.host();
   }
 
   /** The port the application addressed (see {@link ClientRequest#port()}). */
+  @Override
   public int port() {
     return request.port();
   }
@@ -274,12 +293,14 @@ public final class RequestView implements LlmRequest {
    * The provider the application addressed, as the OpenTelemetry GenAI conventions name it, told by
    * the path: Azure OpenAI for a deployment or {@code /openai/} path, else OpenAI.
    */
+  @Override
   public String provider() {
     boolean azure = deployment() != null || encodedPath().contains("/openai/");
     return azure ? BackendFlavor.AZURE_OPENAI.providerName() : BackendFlavor.OPENAI.providerName();
   }
 
   /** The raw path the application addressed (see {@link ClientRequest#encodedPath()}). */
+  @Override
   public String encodedPath() {
     return request.encodedPath();
   }
@@ -301,18 +322,18 @@ public final class RequestView implements LlmRequest {
 
   @Override
   public String model() {
-    String model = summary().model;
+    String model = fields().model;
     return model != null && !model.isBlank() ? model : match.deployment();
   }
 
   @Override
   public boolean stream() {
-    return summary().stream;
+    return fields().stream;
   }
 
   @Override
   public boolean includeUsageRequested() {
-    return summary().includeUsage;
+    return fields().includeUsage;
   }
 
   /**
@@ -323,7 +344,7 @@ public final class RequestView implements LlmRequest {
    */
   @Override
   public OptionalLong maxOutputTokens() {
-    Summary s = summary();
+    TopLevelFields s = fields();
     for (long value : new long[] {s.maxCompletionTokens, s.maxTokens, s.maxOutputTokens}) {
       if (value >= 0) {
         return OptionalLong.of(value);
@@ -333,8 +354,9 @@ public final class RequestView implements LlmRequest {
   }
 
   /** The field {@link #maxOutputTokens()} was read from, or null when none sets it. */
+  @Override
   public String maxOutputTokensField() {
-    Summary s = summary();
+    TopLevelFields s = fields();
     return s.maxCompletionTokens >= 0
         ? "max_completion_tokens"
         : s.maxTokens >= 0 ? "max_tokens" : s.maxOutputTokens >= 0 ? "max_output_tokens" : null;
@@ -342,12 +364,12 @@ public final class RequestView implements LlmRequest {
 
   @Override
   public int choices() {
-    return summary().choices;
+    return fields().choices;
   }
 
   @Override
   public boolean bodyUnderstood() {
-    return summary().understood;
+    return fields().understood;
   }
 
   @Override
@@ -367,8 +389,8 @@ public final class RequestView implements LlmRequest {
   }
 
   /** The top-level fields of a request body, and where the rewritable parts sit in its bytes. */
-  private static final class Summary {
-    static final Summary NOT_UNDERSTOOD = new Summary();
+  private static final class TopLevelFields {
+    static final TopLevelFields NOT_UNDERSTOOD = new TopLevelFields();
     static final List<String> READ_FIELD_LIST =
         List.of(
             "model",
@@ -385,7 +407,7 @@ public final class RequestView implements LlmRequest {
             .toArray(byte[][]::new);
 
     boolean understood;
-    int fields;
+    int members;
     String model;
     int modelStart = -1;
     int modelEnd = -1;
@@ -403,8 +425,8 @@ public final class RequestView implements LlmRequest {
     int choices = 1;
     int closingBrace = -1;
 
-    static Summary of(byte[] bytes) {
-      Summary fast = onBytes(bytes);
+    static TopLevelFields of(byte[] bytes) {
+      TopLevelFields fast = onBytes(bytes);
       return fast != null ? fast : withParser(bytes);
     }
 
@@ -414,13 +436,13 @@ public final class RequestView implements LlmRequest {
      * reads read on bytes when simple ({@link #readPlain}), else handed to Jackson. Null when
      * anything is unusual; {@link #withParser} then decides.
      */
-    private static Summary onBytes(byte[] b) {
+    private static TopLevelFields onBytes(byte[] b) {
       int to = b.length;
       if (to > StrictJson.MAX_LENGTH) {
         return null;
       }
       StrictJson strict = new StrictJson();
-      Summary s = new Summary();
+      TopLevelFields s = new TopLevelFields();
       int i = StrictJson.skipSpace(b, 0, to);
       if (i >= to || b[i] != '{') {
         return null;
@@ -448,7 +470,7 @@ public final class RequestView implements LlmRequest {
           if (valueEnd < 0) {
             return null;
           }
-          s.fields++;
+          s.members++;
           if (name != null && !s.readPlain(name, b, valueStart, valueEnd)) {
             try (JsonParser p =
                 Json.MAPPER.getFactory().createParser(b, valueStart, valueEnd - valueStart)) {
@@ -539,7 +561,7 @@ public final class RequestView implements LlmRequest {
     }
 
     /** The closing brace at {@code i}; understood when only whitespace follows. */
-    private Summary closedAt(byte[] b, int i) {
+    private TopLevelFields closedAt(byte[] b, int i) {
       closingBrace = i;
       if (StrictJson.skipSpace(b, i + 1, b.length) != b.length) {
         return null;
@@ -549,15 +571,15 @@ public final class RequestView implements LlmRequest {
     }
 
     /** The careful way: Jackson's streaming parser over the whole body. */
-    private static Summary withParser(byte[] bytes) {
-      Summary s = new Summary();
+    private static TopLevelFields withParser(byte[] bytes) {
+      TopLevelFields s = new TopLevelFields();
       try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
         if (p.nextToken() != JsonToken.START_OBJECT) {
           return NOT_UNDERSTOOD;
         }
         JsonToken token;
         while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
-          s.fields++;
+          s.members++;
           String name = p.currentName();
           JsonToken value = p.nextToken();
           int start = (int) p.currentTokenLocation().getByteOffset();

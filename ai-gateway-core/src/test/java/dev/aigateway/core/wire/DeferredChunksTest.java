@@ -9,13 +9,13 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class ChunkStashTest {
+class DeferredChunksTest {
 
   @Test
   void chunksKeptAreRebuiltWholeAndInOrder() {
     SplittableRandom random = new SplittableRandom(5);
     for (int round = 0; round < 500; round++) {
-      ChunkStash stash = new ChunkStash();
+      DeferredChunks stash = new DeferredChunks();
       List<byte[]> chunks = new ArrayList<>();
       List<Integer> textAt = new ArrayList<>();
       byte[] previous = new byte[0];
@@ -51,7 +51,7 @@ class ChunkStashTest {
 
   @Test
   void chunksAlikeTakeLittleRoom() {
-    ChunkStash stash = new ChunkStash();
+    DeferredChunks stash = new DeferredChunks();
     byte[] chunk =
         ("{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o\",\"choices\":[{\"delta\":"
                 + "{\"content\":\"xx\"}}],\"usage\":null}")
@@ -62,13 +62,13 @@ class ChunkStashTest {
       chunk[chunk.length - 20] = (byte) ('a' + kept % 26); // one byte of text changes
     }
 
-    assertThat(kept).isGreaterThan(ChunkStash.LIMIT / 32);
+    assertThat(kept).isGreaterThan(DeferredChunks.LIMIT / 32);
   }
 
   @Test
   void stashRefusesAChunkPastItsLimit() {
-    ChunkStash stash = new ChunkStash();
-    byte[] big = new byte[ChunkStash.LIMIT / 2];
+    DeferredChunks stash = new DeferredChunks();
+    byte[] big = new byte[DeferredChunks.LIMIT / 2];
 
     assertThat(stash.add(big, 0, big.length, 0, 0, 0)).isTrue();
     big[0] = 1;

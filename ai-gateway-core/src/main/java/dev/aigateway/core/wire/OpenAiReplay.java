@@ -1,4 +1,4 @@
-package dev.aigateway.core.cache;
+package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,10 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
-import dev.aigateway.core.wire.BodyListener;
-import dev.aigateway.core.wire.Json;
-import dev.aigateway.core.wire.ResponseFacts;
-import dev.aigateway.core.wire.SseBody;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,13 +34,10 @@ import org.jspecify.annotations.Nullable;
  *       concatenated per call, finish reasons and usage kept.
  * </ul>
  */
-final class Replay {
+final class OpenAiReplay {
 
-  /** The replayed body and its content type. */
-  public record Replayed(byte[] body, String contentType) {}
-
-  public static final String JSON_TYPE = "application/json";
-  public static final String SSE_TYPE = "text/event-stream; charset=utf-8";
+  static final String JSON_TYPE = "application/json";
+  static final String SSE_TYPE = "text/event-stream; charset=utf-8";
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final BodyListener IGNORED =
@@ -53,16 +46,16 @@ final class Replay {
         public void firstBytes() {}
 
         @Override
-        public void bodyEnded(CallOutcome outcome, ResponseFacts facts, Throwable failure) {}
+        public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {}
       };
 
-  private Replay() {}
+  private OpenAiReplay() {}
 
   /**
    * The body for a call of {@code operation} that asks for a stream or not, or null when this
    * answer cannot be given in that form (the call is then a miss).
    */
-  public static @Nullable Replayed replay(
+  static @Nullable Replayed replay(
       CachedResponse cached, Operation operation, boolean stream, boolean includeUsage) {
     boolean storedStream = cached.format() == CachedResponse.Format.SSE;
     try {

@@ -1,4 +1,4 @@
-package dev.aigateway.core.cache;
+package dev.aigateway.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-class ReplayTest {
+class OpenAiReplayTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -20,7 +20,7 @@ class ReplayTest {
         format, body.getBytes(StandardCharsets.UTF_8), "gpt-4o", Usage.of(10, 5), Instant.EPOCH);
   }
 
-  private static String text(Replay.Replayed replayed) {
+  private static String text(Replayed replayed) {
     return new String(replayed.body(), StandardCharsets.UTF_8);
   }
 
@@ -35,16 +35,16 @@ class ReplayTest {
 
   @Test
   void toolCallsSurviveJsonToStreamToJson() throws Exception {
-    Replay.Replayed stream =
-        Replay.replay(
+    Replayed stream =
+        OpenAiReplay.replay(
             stored(CachedResponse.Format.JSON, TOOL_CALL_DOCUMENT),
             Operation.CHAT_COMPLETIONS,
             true,
             true);
     assertThat(stream.contentType()).startsWith("text/event-stream");
 
-    Replay.Replayed back =
-        Replay.replay(
+    Replayed back =
+        OpenAiReplay.replay(
             stored(CachedResponse.Format.SSE, text(stream)),
             Operation.CHAT_COMPLETIONS,
             false,
@@ -69,7 +69,7 @@ class ReplayTest {
 
     JsonNode document =
         JSON.readTree(
-            Replay.replay(
+            OpenAiReplay.replay(
                     stored(CachedResponse.Format.SSE, stream),
                     Operation.CHAT_COMPLETIONS,
                     false,
@@ -94,11 +94,11 @@ class ReplayTest {
             + "null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,"
             + "\"completion_tokens\":2,\"total_tokens\":3}}";
 
-    Replay.Replayed stream =
-        Replay.replay(
+    Replayed stream =
+        OpenAiReplay.replay(
             stored(CachedResponse.Format.JSON, document), Operation.CHAT_COMPLETIONS, true, true);
-    Replay.Replayed back =
-        Replay.replay(
+    Replayed back =
+        OpenAiReplay.replay(
             stored(CachedResponse.Format.SSE, text(stream)),
             Operation.CHAT_COMPLETIONS,
             false,
@@ -115,13 +115,13 @@ class ReplayTest {
             + "\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":3,"
             + "\"completion_tokens\":2,\"total_tokens\":5}}";
 
-    Replay.Replayed stream =
-        Replay.replay(
+    Replayed stream =
+        OpenAiReplay.replay(
             stored(CachedResponse.Format.JSON, document), Operation.COMPLETIONS, true, false);
     assertThat(text(stream)).contains("\"text\":\"Once upon\"").doesNotContain("usage");
     JsonNode back =
         JSON.readTree(
-            Replay.replay(
+            OpenAiReplay.replay(
                     stored(CachedResponse.Format.SSE, text(stream)),
                     Operation.COMPLETIONS,
                     false,
@@ -140,13 +140,13 @@ class ReplayTest {
             CachedResponse.Format.SSE,
             "event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n");
 
-    assertThat(Replay.replay(responsesStream, Operation.RESPONSES, false, false)).isNull();
+    assertThat(OpenAiReplay.replay(responsesStream, Operation.RESPONSES, false, false)).isNull();
     assertThat(
-            Replay.replay(
+            OpenAiReplay.replay(
                 stored(CachedResponse.Format.JSON, "{}"), Operation.EMBEDDINGS, true, false))
         .isNull();
     assertThat(
-            Replay.replay(
+            OpenAiReplay.replay(
                 stored(CachedResponse.Format.JSON, "not json"),
                 Operation.CHAT_COMPLETIONS,
                 true,
@@ -159,7 +159,8 @@ class ReplayTest {
     String stream = "event: response.output_text.delta\ndata: {\"delta\":\"x\"}\n\n";
     CachedResponse cached = stored(CachedResponse.Format.SSE, stream);
 
-    assertThat(text(Replay.replay(cached, Operation.RESPONSES, true, false))).isEqualTo(stream);
+    assertThat(text(OpenAiReplay.replay(cached, Operation.RESPONSES, true, false)))
+        .isEqualTo(stream);
   }
 
   @Test
@@ -168,6 +169,6 @@ class ReplayTest {
         "data: {\"a\":\r\ndata: 1}\r\n\r\n: comment\n\ndata: [DONE]\n\n"
             .getBytes(StandardCharsets.UTF_8);
 
-    assertThat(Replay.dataOf(stream)).containsExactly("{\"a\":\n1}");
+    assertThat(OpenAiReplay.dataOf(stream)).containsExactly("{\"a\":\n1}");
   }
 }

@@ -12,14 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class ChunkShapeTest {
+class ChatChunkScannerTest {
 
   // ---------------------------------------------------------------- against Jackson
 
   /**
    * Whatever the chunks, one after the other: a chunk read without parsing is one Jackson reads,
-   * and {@link ResponseFacts#readChunk} learns from it what the shape says (no usage, the same null
-   * usage member to cut, the same model).
+   * and {@link ResponseReadout#readChunk} learns from it what the shape says (no usage, the same
+   * null usage member to cut, the same model).
    */
   @Test
   void chunkReadWithoutParsingIsReadAsJacksonReadsIt() {
@@ -29,7 +29,7 @@ class ChunkShapeTest {
     for (long seed = 0; seed < 3000; seed++) {
       RandomChatStream stream = new RandomChatStream(seed);
       SplittableRandom random = new SplittableRandom(seed);
-      ChunkShape shape = new ChunkShape();
+      ChatChunkScanner shape = new ChatChunkScanner();
       byte[] previous = new byte[0];
       for (String chunk : stream.chunks()) {
         boolean broken = random.nextInt(4) == 0;
@@ -39,7 +39,7 @@ class ChunkShapeTest {
         byte[] padded = pad(bytes, from, random.nextInt(3));
         // Compared with the eager reading of the same bytes, alone in their array.
         UsageMember expected = new UsageMember();
-        ResponseFacts facts = new ResponseFacts();
+        ResponseReadout facts = new ResponseReadout();
         boolean parsed = facts.readChunk(bytes, 0, bytes.length, expected);
 
         int usage = shape.read(padded, from, to);
@@ -48,7 +48,7 @@ class ChunkShapeTest {
 
         String as = "seed " + seed + ": " + new String(bytes, UTF_8);
         wellFormed += broken ? 0 : 1;
-        if (usage == ChunkShape.OTHER) {
+        if (usage == ChatChunkScanner.OTHER) {
           continue;
         }
         read++;
@@ -61,7 +61,7 @@ class ChunkShapeTest {
         assertThat(start).as(as).isLessThanOrEqualTo(Math.min(bytes.length, before.length));
         assertThat(Arrays.copyOf(bytes, start)).as(as).isEqualTo(Arrays.copyOf(before, start));
         sharedSome += shared > 0 ? 1 : 0;
-        if (usage == ChunkShape.USAGE_ONLY) {
+        if (usage == ChatChunkScanner.USAGE_ONLY) {
           assertThat(parsed).as(as).isTrue();
           assertThat(shape.usage()).as(as).isEqualTo(facts.usage());
           assertThat(shape.model()).as(as).isEqualTo(facts.model());
@@ -144,7 +144,8 @@ class ChunkShapeTest {
   void chunkThatMayCarryUsageOrIsNotStrictJsonIsLeftToJackson(String chunk) {
     byte[] bytes = chunk.getBytes(UTF_8);
 
-    assertThat(new ChunkShape().read(bytes, 0, bytes.length)).isEqualTo(ChunkShape.OTHER);
+    assertThat(new ChatChunkScanner().read(bytes, 0, bytes.length))
+        .isEqualTo(ChatChunkScanner.OTHER);
   }
 
   @Test
@@ -162,7 +163,8 @@ class ChunkShapeTest {
       json[6 + bad.length] = '"';
       json[7 + bad.length] = '}';
 
-      assertThat(new ChunkShape().read(json, 0, 8 + bad.length)).isEqualTo(ChunkShape.OTHER);
+      assertThat(new ChatChunkScanner().read(json, 0, 8 + bad.length))
+          .isEqualTo(ChatChunkScanner.OTHER);
     }
   }
 
@@ -172,31 +174,31 @@ class ChunkShapeTest {
     String deeper = "[" + deep + "]";
 
     assertThat(read("{\"a\":" + deep.substring(1, deep.length() - 1) + "}"))
-        .isEqualTo(ChunkShape.NO_USAGE);
-    assertThat(read("{\"a\":" + deeper + "}")).isEqualTo(ChunkShape.OTHER);
+        .isEqualTo(ChatChunkScanner.NO_USAGE);
+    assertThat(read("{\"a\":" + deeper + "}")).isEqualTo(ChatChunkScanner.OTHER);
   }
 
   // ---------------------------------------------------------------- what is read
 
   @Test
   void chunkWithoutUsageIsReadWithItsModel() {
-    ChunkShape shape = new ChunkShape();
+    ChatChunkScanner shape = new ChatChunkScanner();
     byte[] chunk =
         "{\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"é🌍\\n\"}}]}".getBytes(UTF_8);
 
-    assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.NO_USAGE);
+    assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChatChunkScanner.NO_USAGE);
     assertThat(shape.model()).isEqualTo("gpt-4o");
   }
 
   @Test
   void chunkReportingUsageWithoutChoicesIsReadWithItsUsage() {
-    ChunkShape shape = new ChunkShape();
+    ChatChunkScanner shape = new ChatChunkScanner();
     byte[] chunk =
         ("{\"model\":\"gpt-4o\",\"choices\":[ ],\"usage\":{\"prompt_tokens\":9,"
                 + "\"completion_tokens\":2,\"total_tokens\":11}}")
             .getBytes(UTF_8);
 
-    assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChunkShape.USAGE_ONLY);
+    assertThat(shape.read(chunk, 0, chunk.length)).isEqualTo(ChatChunkScanner.USAGE_ONLY);
     assertThat(shape.usage()).isEqualTo(new Usage(9, 2, 11, 0, 0));
     assertThat(shape.model()).isEqualTo("gpt-4o");
   }
@@ -210,7 +212,7 @@ class ChunkShapeTest {
 
   @Test
   void chunkDifferingOnlyInsideValueStringsIsComparedWithTheLastAndReadAlike() {
-    ChunkShape shape = new ChunkShape();
+    ChatChunkScanner shape = new ChatChunkScanner();
     String template =
         "{\"id\":\"c1\",\"model\":\"%s\",\"choices\":[{\"delta\":{\"content\":"
             + "\"%s\"}}],\"usage\":null,\"obfuscation\":\"%s\"}";
@@ -225,25 +227,25 @@ class ChunkShapeTest {
     assertThat(shape.model()).isEqualTo("m1");
     assertThat(shape.read(third, 0, third.length)).isEqualTo(indexOf(third, "null"));
     assertThat(shape.model()).isEqualTo("m2-longer");
-    assertThat(shape.read(broken, 0, broken.length)).isEqualTo(ChunkShape.OTHER);
-    assertThat(shape.read(escapedModel, 0, escapedModel.length)).isEqualTo(ChunkShape.OTHER);
+    assertThat(shape.read(broken, 0, broken.length)).isEqualTo(ChatChunkScanner.OTHER);
+    assertThat(shape.read(escapedModel, 0, escapedModel.length)).isEqualTo(ChatChunkScanner.OTHER);
   }
 
   @Test
   void chunkDifferingOutsideValueStringsIsCheckedWhole() {
-    ChunkShape shape = new ChunkShape();
+    ChatChunkScanner shape = new ChatChunkScanner();
     byte[] first = "{\"a\":\"x\",\"n\":1}".getBytes(UTF_8);
     byte[] name = "{\"usage\":{\"b\":1},\"n\":1}".getBytes(UTF_8);
     byte[] number = "{\"a\":\"x\",\"n\":12}".getBytes(UTF_8);
 
-    assertThat(shape.read(first, 0, first.length)).isEqualTo(ChunkShape.NO_USAGE);
-    assertThat(shape.read(name, 0, name.length)).isEqualTo(ChunkShape.OTHER);
-    assertThat(shape.read(number, 0, number.length)).isEqualTo(ChunkShape.NO_USAGE);
+    assertThat(shape.read(first, 0, first.length)).isEqualTo(ChatChunkScanner.NO_USAGE);
+    assertThat(shape.read(name, 0, name.length)).isEqualTo(ChatChunkScanner.OTHER);
+    assertThat(shape.read(number, 0, number.length)).isEqualTo(ChatChunkScanner.NO_USAGE);
   }
 
   private static int read(String chunk) {
     byte[] bytes = chunk.getBytes(UTF_8);
-    return new ChunkShape().read(bytes, 0, bytes.length);
+    return new ChatChunkScanner().read(bytes, 0, bytes.length);
   }
 
   private static int indexOf(byte[] bytes, String text) {

@@ -17,12 +17,12 @@ import java.io.IOException;
  * named here are looked at, everything else is skipped, and only a {@code usage} object becomes a
  * tree. A body that is not a JSON object teaches nothing, not even in part.
  *
- * <p>A chat stream chunk that certainly carries no usage ({@link ChunkShape}: nearly all of them)
- * is not parsed as it passes: its model is taken from its bytes and the chunk is kept ({@link
+ * <p>A chat stream chunk that certainly carries no usage ({@link ChatChunkScanner}: nearly all of
+ * them) is not parsed as it passes: its model is taken from its bytes and the chunk is kept ({@link
  * #deferChunk}), to be read for its text when the stream ended only if the text is needed then:
  * when no usage came, or to log it.
  */
-public final class ResponseFacts {
+public final class ResponseReadout {
 
   private static final JsonFactory JSON = Json.MAPPER.getFactory();
 
@@ -33,11 +33,12 @@ public final class ResponseFacts {
   private boolean complete;
 
   /** Chat chunks whose text is not read yet; null when none. */
-  private ChunkStash stash;
+  private DeferredChunks deferred;
 
-  /** Whether the stash overflowed, so that every chunk is now read at once. */
+  /** Whether the deferred chunks overflowed, so that every chunk is now read at once. */
   private boolean readsChunksAtOnce;
 
+  /** The usage the body reported, or null when it reported none. */
   public Usage usage() {
     return usage;
   }
@@ -65,8 +66,14 @@ public final class ResponseFacts {
     return complete;
   }
 
-  void markComplete() {
+  /** Marks the body complete: its end marker, or the whole document, was read. */
+  public void markComplete() {
     complete = true;
+  }
+
+  /** Appends generated text, to estimate output tokens with when no usage is reported. */
+  public void appendText(CharSequence generated) {
+    text.append(generated);
   }
 
   /** Keeps the whole text even when usage is reported (for the prompt log). */
@@ -102,14 +109,14 @@ public final class ResponseFacts {
 
   /**
    * Reads a document as {@link #readDocument} does, without a parser, when it reports usage in
-   * plain form and its text is not needed ({@link TopLevel}, {@link UsageBytes}); returns false,
-   * having learnt nothing, for any other document.
+   * plain form and its text is not needed ({@link TopLevelMembers}, {@link UsageBytes}); returns
+   * false, having learnt nothing, for any other document.
    */
   private boolean readDocumentBytes(byte[] doc, int from, int to) {
     if (keepText || to - from > StrictJson.MAX_LENGTH) {
       return false;
     }
-    TopLevel top = new TopLevel(StrictJson.NOT_NOTING);
+    TopLevelMembers top = new TopLevelMembers(StrictJson.NOT_NOTING);
     if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
       return false;
     }
@@ -133,7 +140,7 @@ public final class ResponseFacts {
 
   /**
    * Whether a chat chunk that carries no usage may be kept to read later ({@link #deferChunk}):
-   * unless the stash overflowed.
+   * unless the deferred chunks overflowed.
    */
   boolean defersChunks() {
     return !readsChunksAtOnce;
@@ -145,38 +152,38 @@ public final class ResponseFacts {
    * keeps the chunk, to read its text only if it is needed when the stream ended ({@link
    * #streamEnded}); its first {@code sharedStart} and last {@code sharedEnd} bytes are known to be
    * those of the chunk deferred before (0 when not known). Returns false, having learnt nothing,
-   * when the stash would overflow: the chunks kept so far are then read, and this chunk and every
-   * later one must be read at once.
+   * when the deferred chunks would overflow: the chunks kept so far are then read, and this chunk
+   * and every later one must be read at once.
    */
   boolean deferChunk(
       byte[] data, int from, int to, String chunkModel, int sharedStart, int sharedEnd) {
-    if (stash == null) {
-      stash = new ChunkStash();
+    if (deferred == null) {
+      deferred = new DeferredChunks();
     }
-    if (stash.add(data, from, to, text.length(), sharedStart, sharedEnd)) {
+    if (deferred.add(data, from, to, text.length(), sharedStart, sharedEnd)) {
       learn(chunkModel, null);
       return true;
     }
-    readStash();
+    readDeferred();
     readsChunksAtOnce = true;
     return false;
   }
 
   /**
-   * Once a stream ended, before the facts are reported: reads the text of the chunks kept, if the
+   * Once a stream ended, before the readout is reported: reads the text of the chunks kept, if the
    * text is needed (no usage came, or it is kept for the log), and lets them go.
    */
   void streamEnded() {
     if (usage == null || keepText) {
-      readStash();
+      readDeferred();
     }
-    stash = null;
+    deferred = null;
   }
 
   /** Reads the kept chunks' text, each put where it would have gone had it been read at once. */
-  private void readStash() {
-    ChunkStash kept = stash;
-    stash = null;
+  private void readDeferred() {
+    DeferredChunks kept = deferred;
+    deferred = null;
     if (kept == null || kept.count() == 0) {
       return;
     }
@@ -302,10 +309,10 @@ public final class ResponseFacts {
   }
 
   /**
-   * Keeps a model (if not null) and usage (if not null), read from a chunk or document without a
-   * parser; returns whether there was usage.
+   * Keeps a model (if not null) and usage (if not null), as a response reports them; the last ones
+   * kept win. Returns whether there was usage.
    */
-  boolean learnUsage(String m, Usage parsed) {
+  public boolean learnUsage(String m, Usage parsed) {
     if (m != null) {
       model = m;
     }

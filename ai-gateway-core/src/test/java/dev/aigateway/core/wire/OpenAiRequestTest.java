@@ -9,26 +9,26 @@ import dev.aigateway.core.adapter.PostedRequest;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class RequestViewTest {
+class OpenAiRequestTest {
 
-  private static RequestView view(String body) {
+  private static OpenAiRequest view(String body) {
     return view(body, Integer.MAX_VALUE);
   }
 
-  private static RequestView view(String body, int maxParsed) {
+  private static OpenAiRequest view(String body, int maxParsed) {
     ClientRequest request = PostedRequest.of("http://localhost/v1/chat/completions", body);
-    return new RequestView(
+    return new OpenAiRequest(
         new CallMatch(Operation.CHAT_COMPLETIONS, "deploy-1"), request, maxParsed);
   }
 
-  private static String rewritten(RequestView view, String model, boolean includeUsage) {
+  private static String rewritten(OpenAiRequest view, String model, boolean includeUsage) {
     byte[] out = view.rewrittenBody(model, includeUsage);
     return out == null ? null : new String(out, StandardCharsets.UTF_8);
   }
 
   @Test
   void readsTheTopLevelFieldsTheGatewayNeeds() {
-    RequestView view =
+    OpenAiRequest view =
         view(
             "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":"
                 + "\"x\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true},"
@@ -164,7 +164,7 @@ class RequestViewTest {
         new String[] {
           "{\"model\":", "[1,2]", "{\"a\":1} {\"b\":2}", "", "null", "{\"model\":\"a\"} trailing"
         }) {
-      RequestView view = view(body);
+      OpenAiRequest view = view(body);
       assertThat(view.bodyUnderstood()).as(body).isFalse();
       assertThat(view.rewrittenBody("x", true)).as(body).isNull();
       assertThat(view.body()).as(body).isNull();
@@ -174,14 +174,14 @@ class RequestViewTest {
 
   @Test
   void bodiesAboveTheBoundAreNotParsed() {
-    RequestView view = view("{\"model\":\"gpt-4o\",\"stream\":true}", 10);
+    OpenAiRequest view = view("{\"model\":\"gpt-4o\",\"stream\":true}", 10);
     assertThat(view.bodyUnderstood()).isFalse();
     assertThat(view.model()).isEqualTo("deploy-1");
   }
 
   @Test
   void oddValuesReadAsAbsent() {
-    RequestView view = view("{\"model\":42,\"max_tokens\":-5,\"n\":\"two\",\"stream\":\"yes\"}");
+    OpenAiRequest view = view("{\"model\":42,\"max_tokens\":-5,\"n\":\"two\",\"stream\":\"yes\"}");
     assertThat(view.model()).isEqualTo("deploy-1");
     assertThat(view.maxOutputTokens()).isEmpty();
     assertThat(view.choices()).isEqualTo(1);
@@ -190,7 +190,7 @@ class RequestViewTest {
 
   @Test
   void maxTokensBeyondALongReadsAsLongMaxValueAndTheBodyStaysUnderstood() {
-    RequestView view = view("{\"model\":\"gpt-4o\",\"max_tokens\":9223372036854775808}");
+    OpenAiRequest view = view("{\"model\":\"gpt-4o\",\"max_tokens\":9223372036854775808}");
 
     assertThat(view.bodyUnderstood()).isTrue();
     assertThat(view.maxOutputTokens()).hasValue(Long.MAX_VALUE);
@@ -212,7 +212,7 @@ class RequestViewTest {
   @Test
   void bodiesTheByteWalkRefusesAreReadByTheParserWithTheSameResult() {
     String escapedName = "{\"mod\\u0065l\":\"gpt-4o\",\"stream\":true}";
-    RequestView escaped = view(escapedName);
+    OpenAiRequest escaped = view(escapedName);
     assertThat(escaped.model()).isEqualTo("gpt-4o");
     assertThat(escaped.stream()).isTrue();
     assertThat(rewritten(escaped, null, true))
@@ -223,7 +223,7 @@ class RequestViewTest {
         "{\"messages\":[{\"role\":\"user\",\"content\":\""
             + "x".repeat(40_000)
             + "\"}],\"model\":\"gpt-4o\",\"max_tokens\":7}";
-    RequestView large = view(big);
+    OpenAiRequest large = view(big);
     assertThat(large.model()).isEqualTo("gpt-4o");
     assertThat(large.maxOutputTokens()).hasValue(7);
     assertThat(rewritten(large, "other", false)).isEqualTo(big.replace("\"gpt-4o\"", "\"other\""));
@@ -231,7 +231,7 @@ class RequestViewTest {
 
   @Test
   void escapedAndUnicodeValuesAreReadExactly() {
-    RequestView view =
+    OpenAiRequest view =
         view(
             "{\"messages\":[{\"content\":\"caf\u00e9 \\\" \\n \ud83d\ude00\"}],"
                 + "\"model\":\"gpt-\\u0034o\",\"n\":3,\"stream_options\":{\"x\":[1,{\"y\":null}],"
@@ -295,8 +295,8 @@ class RequestViewTest {
                   + stream
                   + ",\"max_output_tokens\":"
                   + count;
-          RequestView onBytes = view("{" + fields + "}");
-          RequestView parsed = view("{\"\\u0078\":0," + fields + "}");
+          OpenAiRequest onBytes = view("{" + fields + "}");
+          OpenAiRequest parsed = view("{\"\\u0078\":0," + fields + "}");
           String body = "{" + fields + "}";
           assertThat(onBytes.bodyUnderstood()).as(body).isEqualTo(parsed.bodyUnderstood());
           assertThat(onBytes.model()).as(body).isEqualTo(parsed.model());

@@ -12,11 +12,11 @@ import java.util.Arrays;
  *
  * <p>Such a chunk is one JSON object that {@link StrictJson} accepts, whose top-level names are
  * written without escapes (an escaped one could spell {@code usage}), whose model, if it is text,
- * is written without escapes ({@link TopLevel}), and whose top-level usage members are all null;
- * or, for the chunk reporting usage, which has one usage member, an object that {@link UsageBytes}
- * reads, and {@code choices} that are all empty arrays. For it, {@link #read} gives what {@link
- * ResponseFacts#readChunk} would have learnt: where its first null usage value is (for {@link
- * UsageMember#noteNull}) or its {@link #usage()}, and its {@link #model()}.
+ * is written without escapes ({@link TopLevelMembers}), and whose top-level usage members are all
+ * null; or, for the chunk reporting usage, which has one usage member, an object that {@link
+ * UsageBytes} reads, and {@code choices} that are all empty arrays. For it, {@link #read} gives
+ * what {@link ResponseReadout#readChunk} would have learnt: where its first null usage value is
+ * (for {@link UsageMember#noteNull}) or its {@link #usage()}, and its {@link #model()}.
  *
  * <p>The last chunk checked whole is kept, with where its value strings lie. A later chunk that
  * differs from it only inside value strings, as the chunks of one answer do (the text, an
@@ -25,7 +25,7 @@ import java.util.Arrays;
  * once {@value #GIVE_UP} chunks in a row were left to Jackson (a backend that writes names or
  * models with escapes, say), it leaves all the others to Jackson at once too.
  */
-final class ChunkShape {
+final class ChatChunkScanner {
 
   /** {@link #read} when the chunk may carry usage, or is not such a chunk: parse it. */
   static final int OTHER = -2;
@@ -43,7 +43,7 @@ final class ChunkShape {
   static final int GIVE_UP = 4;
 
   private final StrictJson strict = new StrictJson();
-  private final TopLevel top = new TopLevel(strict);
+  private final TopLevelMembers top = new TopLevelMembers(strict);
 
   /** The model of the chunk read last, and its usage when it reports usage. */
   private String model;
@@ -176,7 +176,7 @@ final class ChunkShape {
   }
 
   /**
-   * The model of the chunk {@link #read} last, as {@link ResponseFacts#readChunk} reads it: the
+   * The model of the chunk {@link #read} last, as {@link ResponseReadout#readChunk} reads it: the
    * last top-level model member's text, or null when there is none or it is not text.
    */
   String model() {
@@ -185,7 +185,7 @@ final class ChunkShape {
 
   /**
    * The usage of the chunk {@link #read} last, when it returned {@link #USAGE_ONLY}, as {@link
-   * ResponseFacts#parseUsage} reads it (null when it holds no count).
+   * ResponseReadout#parseUsage} reads it (null when it holds no count).
    */
   Usage usage() {
     return reported;
@@ -227,8 +227,8 @@ final class ChunkShape {
   }
 
   /**
-   * Keeps the chunk {@code json[from, to)}, walked whole, or from {@link TopLevel#resumedAt()}: the
-   * value strings before that are the kept chunk's.
+   * Keeps the chunk {@code json[from, to)}, walked whole, or from {@link
+   * TopLevelMembers#resumedAt()}: the value strings before that are the kept chunk's.
    */
   private void keep(byte[] json, int from, int to, int usage, int modelValue) {
     int resumed = top.resumedAt() - from;

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * also remembers how long the stream's text was when it came, so that its text can be put where
  * reading it at once would have put it. Holds at most {@link #LIMIT} bytes, bookkeeping included.
  */
-final class ChunkStash {
+final class DeferredChunks {
 
   /** Bytes kept at most; past it, the chunks are read at once. */
   static final int LIMIT = 4 << 20;

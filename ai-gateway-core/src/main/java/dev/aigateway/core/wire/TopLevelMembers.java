@@ -11,7 +11,7 @@ import java.util.Arrays;
  * (an escaped one could spell a name read here) and its last model, if text, is written without
  * escapes; for any other, the caller leaves the bytes to Jackson.
  */
-final class TopLevel {
+final class TopLevelMembers {
 
   private static final byte[] USAGE = {'"', 'u', 's', 'a', 'g', 'e', '"'};
   private static final byte[] MODEL = {'"', 'm', 'o', 'd', 'e', 'l', '"'};
@@ -58,7 +58,7 @@ final class TopLevel {
   private int keptMemberCount;
   private int resumedAt;
 
-  TopLevel(StrictJson strict) {
+  TopLevelMembers(StrictJson strict) {
     this.strict = strict;
   }
 

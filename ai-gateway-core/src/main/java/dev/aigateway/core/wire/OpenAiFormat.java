@@ -1,0 +1,229 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.CallMatcher;
+import dev.aigateway.api.CallMatchers;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the OpenAI protocols share: paths under {@code /v1/} (and Azure OpenAI's {@code
+ * /openai/deployments/{deployment}/} and {@code /openai/v1/}), JSON bodies read on their bytes by
+ * {@link OpenAiRequest}, usage in a top-level {@code usage} member, streams of server-sent events
+ * ending in {@code [DONE]}, errors as {@code {"error":{"message","type","param","code"}}}. Each
+ * operation is one subclass: {@link OpenAiChatFormat}, {@link OpenAiCompletionsFormat}, {@link
+ * OpenAiEmbeddingsFormat}, {@link OpenAiResponsesFormat}.
+ *
+ * <p>Azure OpenAI is a flavour of these formats, not formats of its own: it takes and answers the
+ * same bodies, streams and errors, and differs only in where the deployment goes (the path, or the
+ * body's model) and in the credential header. So recognition accepts its paths (the deployment
+ * becomes the request's model when the body names none) and {@link #backendUrl} writes them for an
+ * {@link BackendFlavor#AZURE_OPENAI} backend; everything else is shared.
+ */
+abstract class OpenAiFormat implements WireFormat {
+
+  /** The OpenAI and Azure OpenAI request paths, as the public matcher reads them. */
+  static final CallMatcher PATHS = CallMatchers.openAiAndAzure();
+
+  private static final String ERROR_CONTENT_TYPE = "application/json; charset=utf-8";
+
+  private final Operation operation;
+  private final String name;
+  private final List<String> pathEndings;
+
+  OpenAiFormat(Operation operation, String name, String pathEnding) {
+    this.operation = operation;
+    this.name = name;
+    this.pathEndings = List.of(pathEnding);
+  }
+
+  /** The OpenAI format of {@code operation}. */
+  static OpenAiFormat of(Operation operation) {
+    return switch (operation) {
+      case CHAT_COMPLETIONS -> OpenAiChatFormat.INSTANCE;
+      case COMPLETIONS -> OpenAiCompletionsFormat.INSTANCE;
+      case EMBEDDINGS -> OpenAiEmbeddingsFormat.INSTANCE;
+      case RESPONSES -> OpenAiResponsesFormat.INSTANCE;
+    };
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public final Operation operation() {
+    return operation;
+  }
+
+  @Override
+  public final List<String> pathEndings() {
+    return pathEndings;
+  }
+
+  @Override
+  public final @Nullable CallMatch recognise(
+      String method, String path, Function<String, @Nullable String> headers) {
+    CallMatch match = PATHS.match(method, path);
+    return match != null && match.operation() == operation ? match : null;
+  }
+
+  @Override
+  public final WireRequest readRequest(
+      CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    return new OpenAiRequest(this, match, request, maxParsedBodyBytes);
+  }
+
+  @Override
+  public final long countPrompt(TokenCounter counter, WireRequest request) {
+    return request.bodyUnderstood()
+        ? PromptTokens.count(counter, request.model(), operation, request.body())
+        : 0;
+  }
+
+  /** Chat and text completions report stream usage only when asked; the others always do. */
+  @Override
+  public boolean asksForStreamUsage() {
+    return false;
+  }
+
+  @Override
+  public final ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    return new JsonBody(upstream, listener, callCanceled, maxCopyBytes);
+  }
+
+  /** Chat and completions chunks; the Responses API overrides it for its typed events. */
+  @Override
+  public ObservedBody observeStream(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      boolean hideUsage) {
+    return new SseBody(upstream, listener, callCanceled, false, hideUsage);
+  }
+
+  /**
+   * OpenAI's error shape, {@code {"error":{"message","type","param","code"}}}, with the type and
+   * code OpenAI gives the same refusal: {@code insufficient_quota} for a spent quota, {@code
+   * rate_limit_exceeded} of type {@code tokens} for a rate, {@code invalid_request_error} for a
+   * request at fault, {@code server_error} when no backend is available.
+   */
+  @Override
+  public final byte[] errorBody(LocalError error) {
+    String type;
+    String code;
+    switch (error.reason()) {
+      case TOKEN_QUOTA -> {
+        type = "insufficient_quota";
+        code = "insufficient_quota";
+      }
+      case TOKEN_RATE_LIMIT -> {
+        type = "tokens";
+        code = "rate_limit_exceeded";
+      }
+      case MODEL_NOT_FOUND -> {
+        type = "invalid_request_error";
+        code = "model_not_found";
+      }
+      case INVALID_REQUEST -> {
+        type = "invalid_request_error";
+        code = "invalid_request";
+      }
+      case NO_BACKEND_AVAILABLE -> {
+        type = "server_error";
+        code = "no_backend_available";
+      }
+      default -> throw new IllegalArgumentException("no error shape for " + error.reason());
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("message", error.message());
+    body.put("type", type);
+    body.put("param", error.param());
+    body.put("code", error.code() != null ? error.code() : code);
+    try {
+      return Json.MAPPER.writeValueAsBytes(Map.of("error", body));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a map of strings", e);
+    }
+  }
+
+  @Override
+  public final String errorContentType() {
+    return ERROR_CONTENT_TYPE;
+  }
+
+  @Override
+  public final @Nullable Replayed replay(
+      CachedResponse cached, boolean stream, boolean includeUsage) {
+    return OpenAiReplay.replay(cached, operation, stream, includeUsage);
+  }
+
+  /**
+   * OpenAI and OpenAI-compatible servers: {@code {base}/v1/{operation}}; Azure OpenAI v1: {@code
+   * {base}/openai/v1/{operation}}; Azure OpenAI deployments: {@code
+   * {base}/openai/deployments/{deployment}/{operation}?api-version=...} (a base already ending in
+   * its {@code /v1} is used as is).
+   */
+  @Override
+  public String backendUrl(
+      BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
+    String suffix = operation.pathSuffix();
+    return switch (flavor) {
+      case OPENAI, OPENAI_COMPATIBLE ->
+          (baseUrl.endsWith("/v1") ? baseUrl : baseUrl + "/v1") + "/" + suffix;
+      case AZURE_OPENAI_V1 ->
+          (baseUrl.endsWith("/openai/v1") ? baseUrl : baseUrl + "/openai/v1") + "/" + suffix;
+      case AZURE_OPENAI ->
+          baseUrl
+              + "/openai/deployments/"
+              + encode(targetModel)
+              + "/"
+              + suffix
+              + "?api-version="
+              + encode(apiVersion);
+    };
+  }
+
+  /** Every flavour but Azure OpenAI's deployment form, which names the deployment in the path. */
+  @Override
+  public boolean modelInBody(BackendFlavor flavor) {
+    return flavor != BackendFlavor.AZURE_OPENAI;
+  }
+
+  @Override
+  public final byte @Nullable [] bodyForBackend(
+      WireRequest request, @Nullable String model, boolean askStreamUsage) {
+    if (!(request instanceof OpenAiRequest openAi)) {
+      throw new IllegalArgumentException(
+          name + " cannot rewrite a request read by " + request.format().name());
+    }
+    return openAi.rewrittenBody(model, askStreamUsage && asksForStreamUsage());
+  }
+
+  /** A path or query component, spaces as {@code %20}. */
+  static String encode(@Nullable String value) {
+    return value == null
+        ? ""
+        : URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  @Override
+  public final String toString() {
+    return name;
+  }
+}

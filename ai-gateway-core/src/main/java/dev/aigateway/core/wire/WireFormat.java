@@ -1,0 +1,155 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.io.InputStream;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One provider protocol as the gateway reads and writes it: everything that depends on the shape of
+ * a provider's requests and responses, so that no stage of the pipeline has to know which protocol
+ * a call speaks. The orchestrator ({@code GovernedCall}) asks {@link WireFormats} for the format of
+ * each call once and then talks to it only.
+ *
+ * <p>What a format does, in the order a call needs it:
+ *
+ * <ol>
+ *   <li>recognise its calls by method, path and headers ({@link #recognise}), helped by the {@link
+ *       #pathEndings()} the registry switches on;
+ *   <li>read a request ({@link #readRequest}): model, stream, output allowance, choices, the parsed
+ *       body; and count its prompt ({@link #countPrompt});
+ *   <li>learn usage, the answering model and the text from a response as its bytes pass: one JSON
+ *       document ({@link #observeDocument}) or a stream, event by event and never buffered whole
+ *       ({@link #observeStream});
+ *   <li>write the gateway's own answers in the provider's shape: a local error ({@link #errorBody},
+ *       {@link #errorContentType()}) and a cached answer replayed as JSON or as a stream ({@link
+ *       #replay});
+ *   <li>rewrite a call for a backend of a pool: its URL, whether the model travels in the body, the
+ *       body itself ({@link #backendUrl}, {@link #modelInBody}, {@link #bodyForBackend}).
+ * </ol>
+ *
+ * <p>Implementations are immutable and thread-safe: one instance serves every call of a gateway.
+ * The OpenAI formats (chat completions, completions, embeddings, the Responses API) are the
+ * library's own; Azure OpenAI is not a format of its own but a flavour of the same ones (the same
+ * bodies, another path and credential header), handled by their {@link #recognise} and {@link
+ * #backendUrl}. Internal to the library: the interface may change in any release.
+ */
+public interface WireFormat {
+
+  /** A short, stable name for logs and tests, for example {@code openai.chat_completions}. */
+  String name();
+
+  /** The kind of call this format carries, as events and policies name it. */
+  Operation operation();
+
+  /**
+   * The last path segments the format's calls end in (a trailing slash ignored), for example {@code
+   * completions} for {@code /v1/chat/completions}: the registry asks only the formats registered
+   * for a request's last segment to {@link #recognise} it. Never empty.
+   */
+  List<String> pathEndings();
+
+  /**
+   * Whether a request is a call of this format, and as what; null when it is not. Must be fast,
+   * must not throw, and must not read the body.
+   *
+   * @param method the HTTP method, upper case
+   * @param path the URL's encoded path
+   * @param headers the request's headers by name (case-insensitive), null when absent
+   */
+  @Nullable CallMatch recognise(
+      String method, String path, Function<String, @Nullable String> headers);
+
+  /**
+   * The gateway's view of a recognised request. The body is read lazily, on first use, and never
+   * when it is larger than {@code maxParsedBodyBytes} (it then reads as not understood).
+   */
+  WireRequest readRequest(CallMatch match, ClientRequest request, int maxParsedBodyBytes);
+
+  /**
+   * The prompt tokens of a request this format read, by the format's counting rules; 0 when its
+   * body is not understood. Never throws on the shape of the body.
+   */
+  long countPrompt(TokenCounter counter, WireRequest request);
+
+  /**
+   * Whether a stream of this format reports usage only when the request asks for it, so that the
+   * gateway asks for it ({@link #bodyForBackend} with {@code askStreamUsage}) and hides it from an
+   * application that did not ({@link #observeStream} with {@code hideUsage}).
+   */
+  boolean asksForStreamUsage();
+
+  /**
+   * Whether a 2xx response body is a stream of events: its {@code Content-Type} says so ({@code
+   * text/event-stream}), or, without one, the request asked for a stream.
+   */
+  default boolean isStream(@Nullable String contentType, boolean streamRequested) {
+    return SseBody.isEventStream(contentType, streamRequested);
+  }
+
+  /**
+   * The body the application reads in place of a one-document (JSON) response: bytes pass
+   * unchanged, and once the document is whole its usage, model and (when needed) text are read.
+   *
+   * @param maxCopyBytes a larger document is passed on but not read
+   */
+  ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes);
+
+  /**
+   * The body the application reads in place of a streamed response: events are read one by one as
+   * they pass, never the whole stream at once.
+   *
+   * @param hideUsage whether the gateway asked for stream usage that the application did not ask
+   *     for, so that the stream must read as it would have without it (see {@link
+   *     #asksForStreamUsage()})
+   */
+  ObservedBody observeStream(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, boolean hideUsage);
+
+  /** A local error (a rejection) as the provider would answer it: the body. */
+  byte[] errorBody(LocalError error);
+
+  /** The {@code Content-Type} of {@link #errorBody}. */
+  String errorContentType();
+
+  /**
+   * A cached answer in the form a call asks for (JSON, or a stream), or null when it cannot be
+   * given in that form (the call is then a cache miss).
+   *
+   * @param stream whether the call asks for a stream
+   * @param includeUsage whether the call itself asked the stream to report usage
+   */
+  @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage);
+
+  /**
+   * The URL a call goes to on a backend of a pool.
+   *
+   * @param flavor how the backend is addressed (OpenAI, Azure OpenAI, ...)
+   * @param baseUrl the backend's base URL, without a trailing slash
+   * @param apiVersion the backend's API version, null when it has none
+   * @param targetModel the model (or deployment) the backend serves the call with
+   */
+  String backendUrl(
+      BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel);
+
+  /** Whether a backend of {@code flavor} reads the model from the body (false: from the URL). */
+  boolean modelInBody(BackendFlavor flavor);
+
+  /**
+   * The request body rewritten for sending: the model replaced (when {@code model} is not null) and
+   * stream usage asked for (when {@code askStreamUsage}); null when nothing changes or the body
+   * cannot be rewritten, so the application's bytes go out unchanged.
+   *
+   * @param request a request this format read
+   */
+  byte @Nullable [] bodyForBackend(
+      WireRequest request, @Nullable String model, boolean askStreamUsage);
+}

@@ -1,0 +1,173 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.adapter.ClientRequest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The wire formats a gateway reads, and the choice of one per call. Recognition switches on the
+ * last segment of the request's path (a trailing slash ignored): only the formats registered for
+ * that segment are asked to {@link WireFormat#recognise recognise} the request, the one added last
+ * first, so the cost grows with the few distinct endings, not with the formats. Immutable and
+ * thread-safe.
+ *
+ * <pre>{@code
+ * WireFormats formats = WireFormats.defaults().with(myFormat);  // myFormat is asked first
+ * CallMatch match = formats.recognise("POST", "/v1/chat/completions", headers::get);
+ * WireFormat format = formats.formatFor(match, clientRequest);
+ * }</pre>
+ */
+public final class WireFormats {
+
+  private static final WireFormats DEFAULTS =
+      new WireFormats(
+          List.of(
+              OpenAiChatFormat.INSTANCE,
+              OpenAiCompletionsFormat.INSTANCE,
+              OpenAiEmbeddingsFormat.INSTANCE,
+              OpenAiResponsesFormat.INSTANCE));
+
+  private final List<WireFormat> formats;
+
+  /** The distinct last path segments, and per segment the formats that end in it, in order. */
+  private final String[] endings;
+
+  private final WireFormat[][] byEnding;
+
+  /** Whether any format but the library's OpenAI ones is registered. */
+  private final boolean onlyOpenAi;
+
+  private WireFormats(List<WireFormat> formats) {
+    this.formats = List.copyOf(formats);
+    Map<String, List<WireFormat>> grouped = new LinkedHashMap<>();
+    boolean openAi = true;
+    for (WireFormat format : this.formats) {
+      openAi &= format instanceof OpenAiFormat;
+      List<String> endings = format.pathEndings();
+      if (endings == null || endings.isEmpty()) {
+        throw new IllegalArgumentException(
+            "wire format " + format.name() + " names no path ending; it could never be recognised");
+      }
+      for (String ending : endings) {
+        if (ending.isEmpty() || ending.indexOf('/') >= 0) {
+          throw new IllegalArgumentException(
+              "wire format "
+                  + format.name()
+                  + " has path ending '"
+                  + ending
+                  + "': an ending is one non-empty path segment, without '/'");
+        }
+        grouped.computeIfAbsent(ending, e -> new ArrayList<>()).add(format);
+      }
+    }
+    this.onlyOpenAi = openAi;
+    this.endings = grouped.keySet().toArray(String[]::new);
+    this.byEnding =
+        grouped.values().stream()
+            .map(l -> l.toArray(WireFormat[]::new))
+            .toArray(WireFormat[][]::new);
+  }
+
+  /**
+   * The library's formats: OpenAI chat completions, completions, embeddings and the Responses API
+   * (each also reading Azure OpenAI's paths).
+   */
+  public static WireFormats defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * These formats plus {@code format}, which is asked before them for requests that end in one of
+   * its {@link WireFormat#pathEndings() path endings}.
+   */
+  public WireFormats with(WireFormat format) {
+    Objects.requireNonNull(format, "format");
+    List<WireFormat> all = new ArrayList<>(formats.size() + 1);
+    all.add(format);
+    all.addAll(formats);
+    return new WireFormats(all);
+  }
+
+  /** The registered formats, in the order they are asked. */
+  public List<WireFormat> formats() {
+    return formats;
+  }
+
+  /**
+   * What a request is, as the first format that recognises it says; null when none does (the
+   * request passes through ungoverned).
+   *
+   * @param headers the request's headers by name, null when absent
+   */
+  public @Nullable CallMatch recognise(
+      String method, String path, Function<String, @Nullable String> headers) {
+    if (onlyOpenAi) {
+      return OpenAiFormat.PATHS.match(method, path); // what the four recognise together, at once
+    }
+    WireFormat[] candidates = candidates(path);
+    if (candidates == null) {
+      return null;
+    }
+    for (WireFormat format : candidates) {
+      CallMatch match = format.recognise(method, path, headers);
+      if (match != null) {
+        return match;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The format of a call matched as {@code match} (by {@link #recognise} or by an application's own
+   * {@code CallMatcher}): the first format registered for the request path's last segment that
+   * carries the match's operation and recognises the request, else the OpenAI format of that
+   * operation (an application's matcher may name any path). With only the OpenAI formats
+   * registered, that is a lookup by operation.
+   */
+  public WireFormat formatFor(CallMatch match, ClientRequest request) {
+    Operation operation = match.operation();
+    if (!onlyOpenAi) {
+      String path = request.encodedPath();
+      WireFormat[] candidates = candidates(path);
+      if (candidates != null) {
+        for (WireFormat format : candidates) {
+          if (format.operation() == operation
+              && format.recognise(request.method(), path, request::header) != null) {
+            return format;
+          }
+        }
+      }
+    }
+    return OpenAiFormat.of(operation);
+  }
+
+  /** The formats registered for the last segment of {@code path}; null when none is. */
+  private WireFormat @Nullable [] candidates(String path) {
+    int end = path.length();
+    if (end > 0 && path.charAt(end - 1) == '/') {
+      end--;
+    }
+    int start = path.lastIndexOf('/', end - 1) + 1;
+    int length = end - start;
+    for (int i = 0; i < endings.length; i++) {
+      String ending = endings[i];
+      if (ending.length() == length && path.regionMatches(start, ending, 0, length)) {
+        return byEnding[i];
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public String toString() {
+    return "WireFormats" + Arrays.toString(formats.stream().map(WireFormat::name).toArray());
+  }
+}

@@ -1,0 +1,41 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.LlmRequest;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A governed call's request as its {@link WireFormat} read it: what key resolvers and policies see
+ * ({@link LlmRequest}), plus what the gateway's own stages need (the parsed body for cache keys and
+ * the prompt log, the raw bytes, where the application sent the call). The body is read lazily and
+ * at most once; a body that is not understood reads as absent values and never throws.
+ */
+public interface WireRequest extends LlmRequest {
+
+  /** The format that read this request; it counts, rewrites and answers it. */
+  WireFormat format();
+
+  /** The parsed body as a tree, or null when it is not understood. Built at most once. */
+  @Nullable ObjectNode body();
+
+  /** The body bytes exactly as the application sent them. */
+  byte[] rawBody();
+
+  /** The host the application addressed. */
+  String host();
+
+  /** The port the application addressed. */
+  int port();
+
+  /** The raw path the application addressed. */
+  String encodedPath();
+
+  /**
+   * The provider the application addressed, as the OpenTelemetry GenAI conventions name it ({@code
+   * gen_ai.provider.name}), for example {@code openai}.
+   */
+  String provider();
+
+  /** The body field {@link #maxOutputTokens()} was read from, or null when none sets it. */
+  @Nullable String maxOutputTokensField();
+}

@@ -1,0 +1,116 @@
+package dev.aigateway.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.CallMatchers;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.adapter.PostedRequest;
+import dev.aigateway.core.wire.tiny.TinyCall;
+import dev.aigateway.core.wire.tiny.TinyFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class WireFormatsTest {
+
+  private static final Function<String, String> NO_HEADERS = name -> null;
+  private static final Function<String, String> TINY_HEADERS =
+      Map.of(TinyFormat.VERSION_HEADER, "1")::get;
+
+  private static ClientRequest posted(String path) {
+    return PostedRequest.of("https://api.example.com" + path, "{}");
+  }
+
+  @Test
+  void theLibrarysFormatsRecogniseExactlyWhatTheOpenAiMatcherMatches() {
+    WireFormats formats = WireFormats.defaults();
+    for (String path :
+        List.of(
+            "/v1/chat/completions",
+            "/v1/completions",
+            "/v1/embeddings",
+            "/v1/responses",
+            "/base/v1/chat/completions/",
+            "/openai/deployments/d/chat/completions",
+            "/openai/deployments/d/embeddings",
+            "/openai/v1/responses",
+            "/v1/models",
+            "/v1/chat/completion",
+            "/tiny/v1/generate",
+            "/")) {
+      assertThat(formats.recognise("POST", path, NO_HEADERS))
+          .as(path)
+          .isEqualTo(CallMatchers.openAiAndAzure().match("POST", path));
+    }
+    assertThat(formats.recognise("GET", "/v1/chat/completions", NO_HEADERS)).isNull();
+  }
+
+  @Test
+  void eachOperationIsReadByItsOpenAiFormat() {
+    WireFormats formats = WireFormats.defaults();
+
+    assertThat(formats.formats())
+        .extracting(WireFormat::name)
+        .containsExactly(
+            "openai.chat_completions",
+            "openai.completions",
+            "openai.embeddings",
+            "openai.responses");
+    for (WireFormat format : formats.formats()) {
+      CallMatch match = new CallMatch(format.operation(), null);
+      assertThat(formats.formatFor(match, posted("/v1/anything"))).isSameAs(format);
+    }
+  }
+
+  @Test
+  void anAddedFormatIsAskedForItsPathEndingOnly() {
+    WireFormats formats = WireFormats.defaults().with(new TinyFormat());
+
+    assertThat(formats.recognise("POST", "/x/tiny/v1/generate", TINY_HEADERS))
+        .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, null));
+    assertThat(formats.recognise("POST", "/x/tiny/v1/generate", NO_HEADERS))
+        .as("tiny recognises its calls by a header too")
+        .isNull();
+    assertThat(formats.recognise("POST", "/v1/chat/completions", TINY_HEADERS))
+        .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, null));
+    assertThat(formats.formats().get(0).name()).isEqualTo("tiny");
+  }
+
+  @Test
+  void aCallIsReadByTheFormatThatRecognisesItsRequest() {
+    WireFormats formats = WireFormats.defaults().with(new TinyFormat());
+    CallMatch chat = new CallMatch(Operation.CHAT_COMPLETIONS, null);
+
+    assertThat(formats.formatFor(chat, TinyCall.of("https://h/tiny/v1/generate", "{}")).name())
+        .isEqualTo("tiny");
+    assertThat(formats.formatFor(chat, posted("/v1/chat/completions")).name())
+        .isEqualTo("openai.chat_completions");
+    assertThat(formats.formatFor(chat, posted("/tiny/v1/generate")).name())
+        .as("tiny's path without its version header: an application matcher's call, OpenAI's")
+        .isEqualTo("openai.chat_completions");
+    assertThat(
+            formats
+                .formatFor(
+                    new CallMatch(Operation.EMBEDDINGS, null),
+                    TinyCall.of("https://h/tiny/v1/generate", "{}"))
+                .name())
+        .as("tiny carries chat, not embeddings")
+        .isEqualTo("openai.embeddings");
+  }
+
+  @Test
+  void aFormatWithoutAUsablePathEndingIsRefusedWithItsName() {
+    assertThatThrownBy(() -> WireFormats.defaults().with(new TinyFormat("v1/generate")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "wire format tiny has path ending 'v1/generate': an ending is one non-empty path"
+                + " segment, without '/'");
+    assertThatThrownBy(() -> WireFormats.defaults().with(new TinyFormat("")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("path ending ''");
+  }
+}
