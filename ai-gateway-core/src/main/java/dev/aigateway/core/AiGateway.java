@@ -80,6 +80,7 @@ public final class AiGateway {
   private final Clock clock;
   private final TokenCounter tokenCounter;
   private final long defaultOutputAllowance;
+  private final ClosedStreamCharge closedStreamCharge;
   private final @Nullable CallMatcher callMatcher;
   private final WireFormats wireFormats;
   private final boolean throwOnRejection;
@@ -107,6 +108,7 @@ public final class AiGateway {
             : new InMemoryTokenLimitStore(b.clock, InMemoryTokenLimitStore.DEFAULT_SWEEP_INTERVAL);
     this.tokenCounter = b.tokenCounter;
     this.defaultOutputAllowance = b.defaultOutputAllowance;
+    this.closedStreamCharge = b.closedStreamCharge;
     this.callMatcher = b.callMatcher;
     this.wireFormats = b.wireFormats;
     this.throwOnRejection = b.throwOnRejection;
@@ -283,6 +285,11 @@ public final class AiGateway {
     return defaultOutputAllowance;
   }
 
+  /** What a stream the application closes early is charged for; see {@link ClosedStreamCharge}. */
+  public ClosedStreamCharge closedStreamCharge() {
+    return closedStreamCharge;
+  }
+
   public boolean injectStreamUsage() {
     return injectStreamUsage;
   }
@@ -311,6 +318,7 @@ public final class AiGateway {
     private Clock clock = Clock.systemUTC();
     private TokenCounter tokenCounter = TokenCounter.defaults();
     private long defaultOutputAllowance = DEFAULT_OUTPUT_ALLOWANCE;
+    private ClosedStreamCharge closedStreamCharge = ClosedStreamCharge.TEXT_READ;
     private @Nullable CallMatcher callMatcher;
     private WireFormats wireFormats = WireFormats.defaults();
     private boolean throwOnRejection;
@@ -427,6 +435,16 @@ public final class AiGateway {
                 + tokens);
       }
       this.defaultOutputAllowance = tokens;
+      return this;
+    }
+
+    /**
+     * What a stream the application closes before its end is charged for when the backend has not
+     * reported usage yet (default {@link ClosedStreamCharge#TEXT_READ}); see {@link
+     * ClosedStreamCharge}.
+     */
+    public Builder closedStreamCharge(ClosedStreamCharge charge) {
+      this.closedStreamCharge = Objects.requireNonNull(charge, "charge");
       return this;
     }
 

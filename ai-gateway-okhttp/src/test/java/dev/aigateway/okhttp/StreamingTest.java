@@ -11,6 +11,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.ClosedStreamCharge;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.util.concurrent.TimeUnit;
@@ -181,6 +182,42 @@ class StreamingTest {
     assertThat(event.usage().estimated()).isTrue();
     assertThat(event.usage().tokens().inputTokens()).isEqualTo(8);
     assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
+  }
+
+  @Test
+  void streamClosedEarlyCanBeChargedItsWholeOutputAllowance() throws Exception {
+    RecordingListener charged = new RecordingListener();
+    OkHttpClient safe =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+                .closedStreamCharge(ClosedStreamCharge.OUTPUT_ALLOWANCE)
+                .listener(charged)
+                .build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(chatStream("gpt-4o", true, 11, 9, true))
+            .throttleBody(64, 50, TimeUnit.MILLISECONDS)
+            .build());
+
+    try (Response response =
+        safe.newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"stream\":true,\"max_tokens\":300")))
+            .execute()) {
+      assertThat(response.body().source().readUtf8Line()).startsWith("data: {");
+    }
+
+    GatewayEvent event = charged.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(event.usage().tokens().inputTokens()).isEqualTo(8);
+    assertThat(event.usage().tokens().outputTokens()).isEqualTo(300);
+    assertThat(event.limits().settledTokens()).isEqualTo(308);
   }
 
   @Test

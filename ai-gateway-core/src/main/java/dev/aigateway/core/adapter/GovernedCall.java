@@ -8,6 +8,7 @@ import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.ClosedStreamCharge;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.BodyListener;
@@ -238,7 +239,7 @@ public final class GovernedCall {
         usage = readout.usage();
         source = UsageSource.REPORTED;
       } else {
-        usage = Usage.of(exchange.promptTokens(), estimatedOutput(readout));
+        usage = Usage.of(exchange.promptTokens(), estimatedOutput(readout, outcome));
         source = UsageSource.ESTIMATED;
       }
     }
@@ -273,19 +274,26 @@ public final class GovernedCall {
     }
   }
 
-  private long estimatedOutput(ResponseReadout readout) {
+  private long estimatedOutput(ResponseReadout readout, CallOutcome outcome) {
     if (!exchange.stream() && !readout.complete()) {
       // A JSON answer not read whole: the backend produced it all, so assume the whole allowance.
       return exchange.outputAllowance();
     }
+    long read;
     try {
-      return exchange
-          .gateway()
-          .tokenCounter()
-          .countText(
-              Exchange.orDefault(readout.model(), exchange.request().model()), readout.text());
+      read =
+          exchange
+              .gateway()
+              .tokenCounter()
+              .countText(
+                  Exchange.orDefault(readout.model(), exchange.request().model()), readout.text());
     } catch (RuntimeException e) {
       return exchange.outputAllowance();
     }
+    if (outcome == CallOutcome.CANCELLED
+        && exchange.gateway().closedStreamCharge() == ClosedStreamCharge.OUTPUT_ALLOWANCE) {
+      return Math.max(read, exchange.outputAllowance());
+    }
+    return read;
   }
 }
