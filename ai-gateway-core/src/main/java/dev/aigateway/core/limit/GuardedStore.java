@@ -130,7 +130,12 @@ final class GuardedStore {
         inMemory
             ? null
             : new StoreBreaker(
-                breakerPolicy, policy, clock, store.getClass().getName(), transitions);
+                breakerPolicy,
+                policy,
+                clock,
+                store.getClass().getName(),
+                transitions,
+                StoreBreaker.LOG);
     this.fallback =
         policy.mode() == StoreFailurePolicy.Mode.FALL_BACK_TO_LOCAL
             ? new LocalFallback(policy.share(), clock)

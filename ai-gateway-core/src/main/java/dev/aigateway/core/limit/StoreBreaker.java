@@ -22,8 +22,10 @@ final class StoreBreaker {
   /** What {@link #acquire()} answers when the store must not be called. */
   static final long SKIP = -1;
 
-  private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+  // Logged under the call's name, where an application configures the gateway's call logging.
+  static final Logger LOG = LoggerFactory.getLogger(GovernedCall.class);
 
+  private final Logger log;
   private final StoreBreakerPolicy policy;
   private final StoreFailurePolicy failurePolicy;
   private final Clock clock;
@@ -41,7 +43,9 @@ final class StoreBreaker {
       StoreFailurePolicy failurePolicy,
       Clock clock,
       String store,
-      Consumer<StoreTransition> transitions) {
+      Consumer<StoreTransition> transitions,
+      Logger log) {
+    this.log = log;
     this.policy = policy;
     this.failurePolicy = failurePolicy;
     this.clock = clock;

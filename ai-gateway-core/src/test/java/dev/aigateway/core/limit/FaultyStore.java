@@ -5,6 +5,7 @@ import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +26,13 @@ final class FaultyStore implements TokenLimitStore {
     /** Throws, as a store whose server is down does. */
     THROWING,
     /** Blocks until {@link #release()}, then throws: a store whose server stopped answering. */
-    BLOCKING
+    BLOCKING,
+    /** Reserves in the counters after {@link #SLOWNESS}: an answer that may come too late. */
+    SLOW
   }
+
+  /** How long a {@link Mode#SLOW} reservation takes. */
+  static final Duration SLOWNESS = Duration.ofMillis(30);
 
   final InMemoryTokenLimitStore counters;
   final AtomicInteger reserves = new AtomicInteger();
@@ -84,6 +90,13 @@ final class FaultyStore implements TokenLimitStore {
           Thread.currentThread().interrupt();
         }
         throw new IllegalStateException("timed out");
+      case SLOW:
+        try {
+          Thread.sleep(SLOWNESS.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return counters.reserve(charges);
       default:
         return counters.reserve(charges);
     }
