@@ -1,6 +1,5 @@
 package dev.aigateway.core.limit;
 
-import dev.aigateway.api.StoreState;
 import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.Reservation;
@@ -145,11 +144,6 @@ final class GuardedStore {
   /** The failure policy this guard applies. */
   StoreFailurePolicy policy() {
     return policy;
-  }
-
-  /** The store's health, as its breaker sees it ({@code HEALTHY} for the in-memory store). */
-  StoreState state() {
-    return breaker == null ? StoreState.HEALTHY : breaker.state();
   }
 
   /** Reserves every charge or none; see {@link TokenLimitStore#reserve}. */

@@ -492,19 +492,24 @@ class StoreBreakerTest {
     assertThat(outcomes.keySet())
         .isSubsetOf(
             LimitOutcome.SETTLED,
+            LimitOutcome.SETTLE_FAILED, // a settlement slower than the 20 ms timeout: it lands late
             LimitOutcome.REJECTED,
             LimitOutcome.FALLBACK_SETTLED,
             LimitOutcome.FALLBACK_REJECTED);
     assertThat(outcomes.getOrDefault(LimitOutcome.FALLBACK_SETTLED, 0L)).isBetween(1L, 4L);
-    assertThat(outcomes.getOrDefault(LimitOutcome.SETTLED, 0L)).isLessThanOrEqualTo(9L);
-    // The store keeps exactly what its admitted calls used: answers that landed too late were
-    // refunded (on the store threads, which may still be finishing).
-    long settled = outcomes.getOrDefault(LimitOutcome.SETTLED, 0L);
+    long admittedByStore =
+        outcomes.getOrDefault(LimitOutcome.SETTLED, 0L)
+            + outcomes.getOrDefault(LimitOutcome.SETTLE_FAILED, 0L);
+    assertThat(admittedByStore).isLessThanOrEqualTo(9L);
+    // The store keeps exactly what its admitted calls used (their settlements change nothing, late
+    // or not); answers that landed too late were refunded (on the store threads, which may still
+    // be finishing).
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (remainingInStore() != 1_000 - RESERVED * settled && System.nanoTime() < deadline) {
+    while (remainingInStore() != 1_000 - RESERVED * admittedByStore
+        && System.nanoTime() < deadline) {
       sleep(10);
     }
-    assertThat(remainingInStore()).isEqualTo(1_000 - RESERVED * settled);
+    assertThat(remainingInStore()).isEqualTo(1_000 - RESERVED * admittedByStore);
     // Transitions came one at a time, each from where the last one went.
     StoreState at = StoreState.HEALTHY;
     for (StoreTransition transition : transitions) {
