@@ -190,8 +190,9 @@ public final class GatewayEvent {
             .append(limits.reservedTokens())
             .append(", settled=")
             .append(limits.settledTokens());
-    if (limits.outcome() == LimitOutcome.STORE_FAILED
-        || limits.outcome() == LimitOutcome.SETTLE_FAILED) {
+    if (limits.outcome() != LimitOutcome.NONE
+        && limits.outcome() != LimitOutcome.SETTLED
+        && limits.outcome() != LimitOutcome.REJECTED) {
       s.append(", limit=").append(limits.outcome());
     }
     if (rejection != null) {

@@ -4,7 +4,8 @@ package dev.aigateway.api;
  * Receives one {@link GatewayEvent} per governed call, when the call has ended (its body read or
  * closed, or it failed or was rejected). Called on the thread that ended the call; keep it quick.
  * An exception thrown here is caught and logged; it never breaks the call. Breaker transitions of
- * backend pools arrive through {@link #onBreakerTransition}.
+ * backend pools arrive through {@link #onBreakerTransition}, changes of the token store's health
+ * through {@link #onStoreTransition}.
  */
 @FunctionalInterface
 public interface GatewayListener {
@@ -18,4 +19,10 @@ public interface GatewayListener {
    * BreakerTransition#origin()} set, and arrives on the health channel's thread.
    */
   default void onBreakerTransition(BreakerTransition transition) {}
+
+  /**
+   * Called when the token store's health changes (it starts failing, is probed, or is healthy
+   * again), once per change, on the thread of the call that caused it. Ignored unless overridden.
+   */
+  default void onStoreTransition(StoreTransition transition) {}
 }

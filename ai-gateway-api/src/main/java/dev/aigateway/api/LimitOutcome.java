@@ -20,9 +20,11 @@ public enum LimitOutcome {
   REJECTED,
   /**
    * The store failed when reserving (it threw, answered nothing, or did not answer within the
-   * gateway's store timeout): the call went on without a reservation (fail open) and nothing was
-   * charged; {@link LimitsInfo#reservedTokens()} and {@link LimitsInfo#settledTokens()} are 0, and
-   * no remaining-tokens header was sent.
+   * gateway's store timeout), or was not asked because its breaker is open: nothing was charged;
+   * {@link LimitsInfo#reservedTokens()} and {@link LimitsInfo#settledTokens()} are 0, and no
+   * remaining-tokens header was sent. Under the default policy (fail open) the call went on without
+   * a reservation; under fail closed it was rejected, and the event's {@link
+   * GatewayEvent#rejection()} is {@link RejectionReason#TOKEN_STORE_UNAVAILABLE}.
    */
   STORE_FAILED,
   /**
@@ -31,5 +33,17 @@ public enum LimitOutcome {
    * reservation ({@link LimitsInfo#reservedTokens()}) instead of {@link
    * LimitsInfo#settledTokens()}.
    */
-  SETTLE_FAILED
+  SETTLE_FAILED,
+  /**
+   * The store failed (or its breaker is open), and the gateway's local fallback store reserved the
+   * call on its share of the limits and settled it after the call: the fallback's counters were
+   * charged {@link LimitsInfo#settledTokens()}; the store itself was charged nothing.
+   */
+  FALLBACK_SETTLED,
+  /**
+   * The store failed (or its breaker is open), and the gateway's local fallback store rejected the
+   * call: its share of a limit had too few tokens left ({@link LimitsInfo#rejectedLimit()} names
+   * the limit). Nothing was taken from any counter.
+   */
+  FALLBACK_REJECTED
 }

@@ -14,14 +14,18 @@ import org.jspecify.annotations.Nullable;
  * @param counterKeys each applied limit's name and the counter key it counted under, in
  *     configuration order; empty when no limit applied
  * @param reservedTokens tokens reserved before the call (the estimate; per limit, the largest
- *     reservation); 0 when nothing was reserved ({@link LimitOutcome#NONE}, {@link
- *     LimitOutcome#REJECTED}, {@link LimitOutcome#STORE_FAILED})
- * @param settledTokens tokens finally charged to the counters after the call; 0 for a refunded call
- *     and whenever nothing was charged ({@link LimitOutcome#NONE}, {@link LimitOutcome#REJECTED},
- *     {@link LimitOutcome#STORE_FAILED})
+ *     reservation), in the store or, for {@link LimitOutcome#FALLBACK_SETTLED}, in the local
+ *     fallback; 0 when nothing was reserved ({@link LimitOutcome#NONE}, {@link
+ *     LimitOutcome#REJECTED}, {@link LimitOutcome#STORE_FAILED}, {@link
+ *     LimitOutcome#FALLBACK_REJECTED})
+ * @param settledTokens tokens finally charged to the counters after the call (the local fallback's
+ *     for {@link LimitOutcome#FALLBACK_SETTLED}); 0 for a refunded call and whenever nothing was
+ *     charged ({@link LimitOutcome#NONE}, {@link LimitOutcome#REJECTED}, {@link
+ *     LimitOutcome#STORE_FAILED}, {@link LimitOutcome#FALLBACK_REJECTED})
  * @param rejectedLimit the name of the limit that rejected the call, or null when none did
- * @param outcome what the limits and their store did: charged the call, rejected it, or failed
- *     ({@link LimitOutcome#STORE_FAILED}: admitted without limits, nothing charged)
+ * @param outcome what the limits and their store did: charged the call, rejected it, failed ({@link
+ *     LimitOutcome#STORE_FAILED}: nothing charged), or left it to the local fallback ({@link
+ *     LimitOutcome#FALLBACK_SETTLED}, {@link LimitOutcome#FALLBACK_REJECTED})
  */
 public record LimitsInfo(
     Map<String, String> counterKeys,

@@ -21,7 +21,13 @@ public enum RejectionReason {
    * Every backend that serves the model is unavailable (breaker open, or cooling down after a 429);
    * 503 with {@code Retry-After} set to the soonest time one becomes available.
    */
-  NO_BACKEND_AVAILABLE(503, "no-backend-available");
+  NO_BACKEND_AVAILABLE(503, "no-backend-available"),
+  /**
+   * The token store cannot count the call (it fails, or its breaker is open) and the gateway is
+   * configured to fail closed: 503 with {@code Retry-After} set to the configured wait, error code
+   * {@code token_store_unavailable}.
+   */
+  TOKEN_STORE_UNAVAILABLE(503, "token-store-unavailable");
 
   private final int status;
   private final String headerValue;

@@ -6,6 +6,7 @@ import dev.aigateway.api.CallMatcher;
 import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.adapter.ClientRequest;
@@ -14,6 +15,8 @@ import dev.aigateway.core.cache.CacheStage;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.LimitStage;
+import dev.aigateway.core.limit.StoreBreakerPolicy;
+import dev.aigateway.core.limit.StoreFailurePolicy;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.pipeline.AllowanceStage;
 import dev.aigateway.core.pipeline.CallStage;
@@ -151,7 +154,14 @@ public final class AiGateway {
         pipeline(
             TelemetryStage.of(listeners, promptLog, priceTable),
             RouteStage.of(backendPool, clock, this::breakerTransition),
-            LimitStage.of(limits, store, b.storeTimeout),
+            LimitStage.of(
+                limits,
+                store,
+                b.storeTimeout,
+                b.storeFailurePolicy,
+                b.storeBreaker,
+                clock,
+                this::storeTransition),
             CacheStage.of(responseCache));
   }
 
@@ -188,6 +198,21 @@ public final class AiGateway {
                 "ai-gateway: listener {} failed on a breaker transition of {}",
                 listener,
                 transition.backendId(),
+                e);
+      }
+    }
+  }
+
+  private void storeTransition(StoreTransition transition) {
+    for (GatewayListener listener : listeners) {
+      try {
+        listener.onStoreTransition(transition);
+      } catch (RuntimeException e) {
+        LoggerFactory.getLogger(AiGateway.class)
+            .warn(
+                "ai-gateway: listener {} failed on a transition of token store {}",
+                listener,
+                transition.store(),
                 e);
       }
     }
@@ -315,6 +340,8 @@ public final class AiGateway {
     private final List<GatewayListener> listeners = new ArrayList<>();
     private @Nullable TokenLimitStore store;
     private Duration storeTimeout = DEFAULT_STORE_TIMEOUT;
+    private StoreFailurePolicy storeFailurePolicy = StoreFailurePolicy.failOpen();
+    private StoreBreakerPolicy storeBreaker = StoreBreakerPolicy.defaults();
     private Clock clock = Clock.systemUTC();
     private TokenCounter tokenCounter = TokenCounter.defaults();
     private long defaultOutputAllowance = DEFAULT_OUTPUT_ALLOWANCE;
@@ -374,10 +401,11 @@ public final class AiGateway {
     /**
      * Where token counters live (default: {@link InMemoryTokenLimitStore} on this clock). A store
      * that fails (throws, answers nothing, or does not answer within {@link #storeTimeout}) never
-     * fails a call: the call goes on without its limits (fail open), nothing is charged, and its
-     * event says {@link dev.aigateway.api.LimitOutcome#STORE_FAILED}. A store other than the
-     * in-memory one is called on the gateway's own threads (at most 64; while a hung store holds
-     * them all, calls fail open at once).
+     * fails a call by surprise: the call gets the {@link #storeFailurePolicy} (by default it goes
+     * on without its limits, nothing is charged, and its event says {@link
+     * dev.aigateway.api.LimitOutcome#STORE_FAILED}). A store other than the in-memory one is called
+     * on the gateway's own threads (at most 64; while a hung store holds them all, calls get the
+     * policy at once), behind a {@link #storeBreaker}.
      */
     public Builder tokenLimitStore(TokenLimitStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -401,6 +429,41 @@ public final class AiGateway {
       }
       this.storeTimeout = timeout;
       return this;
+    }
+
+    /**
+     * What a call gets when the token store cannot reserve for it (default {@link
+     * StoreFailurePolicy#failOpen()}): admitted uncounted, refused with 503 ({@link
+     * StoreFailurePolicy#failClosed()}), or counted locally on a share of each limit ({@link
+     * StoreFailurePolicy#fallBackToLocal(double)}).
+     *
+     * <pre>{@code
+     * AiGateway.builder()
+     *     .tokenLimitStore(redisStore)
+     *     .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(20_000))
+     *     .storeFailurePolicy(StoreFailurePolicy.fallBackToLocal(1.0 / replicas))
+     *     .build();
+     * }</pre>
+     */
+    public Builder storeFailurePolicy(StoreFailurePolicy policy) {
+      this.storeFailurePolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * When the gateway stops asking a failing token store (other than the in-memory one), and for
+     * how long (default {@link StoreBreakerPolicy#defaults()}: 5 failed reservations in a row, a 1
+     * s cool-down doubling per failed probe up to 30 s). While it is open, calls get the {@link
+     * #storeFailurePolicy} at once, without waiting for the store timeout.
+     */
+    public Builder storeBreaker(StoreBreakerPolicy breaker) {
+      this.storeBreaker = Objects.requireNonNull(breaker, "breaker");
+      return this;
+    }
+
+    /** Builds and sets the store breaker; see {@link #storeBreaker(StoreBreakerPolicy)}. */
+    public Builder storeBreaker(StoreBreakerPolicy.Builder breaker) {
+      return storeBreaker(breaker.build());
     }
 
     /** The clock for windows and timestamps (default: system UTC); inject one in tests. */
@@ -470,7 +533,8 @@ public final class AiGateway {
 
     /**
      * False (default): a rejected call gets a synthetic response in OpenAI's error shape. True: the
-     * call throws a {@link dev.aigateway.api.TokenLimitExceededException} instead.
+     * call throws a {@link dev.aigateway.api.GatewayRejectedException} instead (a {@link
+     * dev.aigateway.api.TokenLimitExceededException} for a limit).
      */
     public Builder throwOnRejection(boolean throwOnRejection) {
       this.throwOnRejection = throwOnRejection;

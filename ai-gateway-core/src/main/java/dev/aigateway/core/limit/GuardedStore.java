@@ -1,10 +1,12 @@
 package dev.aigateway.core.limit;
 
+import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.adapter.GovernedCall;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,17 +23,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The token store as a call sees it: a store that throws (any exception, or an error other than a
- * {@link VirtualMachineError}), answers nothing or nonsense, or blocks, never fails a call or holds
- * it past the gateway's store timeout. The call goes on without its limits (fail open), and its
- * event says the store failed.
+ * {@link VirtualMachineError}), answers nothing or nonsense, or blocks, never fails a call by
+ * surprise or holds it past the gateway's store timeout. Such a reservation gets the gateway's
+ * {@link StoreFailurePolicy}: the call goes on without its limits (fail open), is refused (fail
+ * closed), or is counted in the {@link LocalFallback} on a share of each limit; its event says so.
  *
  * <p>The built-in {@link InMemoryTokenLimitStore} never blocks on I/O and is called on the calling
  * thread. Any other store is called on the gateway's own store threads, and the call waits for it
  * at most the store timeout. Those threads are bounded ({@link #MAX_THREADS}): a store that hangs
- * for good holds at most that many, and while all of them are taken every call fails open at once
- * instead of starting another. A reservation that lands after its call gave up waiting is refunded
- * there and then, so a slow store loses no tokens to calls it admitted too late; a settlement that
- * lands late still counts. Thread-safe.
+ * for good holds at most that many, and while all of them are taken every call gets the policy at
+ * once instead of starting another. A reservation that lands after its call gave up waiting is
+ * refunded there and then, so a slow store loses no tokens to calls it admitted too late; a
+ * settlement that lands late still counts. Any other store also has a {@link StoreBreaker}: after
+ * enough failed reservations in a row, reservations skip the store (and its timeout) until a probe
+ * finds it healthy. Settlements are always attempted. Thread-safe.
  */
 final class GuardedStore {
 
@@ -42,38 +47,114 @@ final class GuardedStore {
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
 
+  /** Who answered a reservation. */
+  enum Source {
+    /** The store: its result stands (admitted or rejected). */
+    STORE,
+    /** The store failed and the local fallback answered (admitted or rejected). */
+    FALLBACK,
+    /** The store failed and the call goes on with nothing reserved. */
+    FAILED_OPEN,
+    /** The store failed and the call is to be refused. */
+    FAILED_CLOSED
+  }
+
   /**
    * What {@link #reserve} came to.
    *
-   * @param result the store's decision; when the store failed, an admission with nothing reserved
-   * @param failed whether the store failed (threw, answered nothing or nonsense, or not in time)
+   * @param result the answer; when the store failed without a fallback, an admission with nothing
+   *     reserved (for {@link Source#FAILED_CLOSED} too: the caller refuses the call)
+   * @param source who answered
+   * @param charges the charges as the answer's store took them: the call's own, or the fallback's
+   *     charges on its share of each limit (same order)
    */
-  record Reserved(ReserveResult result, boolean failed) {}
+  record Reserved(ReserveResult result, Source source, List<LimitCharge> charges) {
+    /** Whether the store failed (threw, answered nothing or nonsense, not in time, or skipped). */
+    boolean failed() {
+      return source != Source.STORE;
+    }
+  }
 
   private final TokenLimitStore store;
   private final long timeoutNanos;
+  private final StoreFailurePolicy policy;
 
   /** The store threads; null when the store is called on the calling thread. */
   private final ThreadPoolExecutor threads;
 
+  /** The store's breaker; null for the in-memory store, which cannot be down. */
+  private final StoreBreaker breaker;
+
+  /** Where calls are counted while the store fails; null unless the policy falls back. */
+  private final LocalFallback fallback;
+
+  /** A guard that fails open, with the default breaker, on the system clock (tests). */
   GuardedStore(TokenLimitStore store, Duration timeout) {
     this(store, timeout, MAX_THREADS);
   }
 
+  /** A guard that fails open, with the default breaker, on the system clock (tests). */
   GuardedStore(TokenLimitStore store, Duration timeout, int maxThreads) {
+    this(
+        store,
+        timeout,
+        maxThreads,
+        StoreFailurePolicy.failOpen(),
+        StoreBreakerPolicy.defaults(),
+        Clock.systemUTC(),
+        transition -> {});
+  }
+
+  /**
+   * @param transitions told of every change of the store's health (see {@link StoreBreaker})
+   */
+  GuardedStore(
+      TokenLimitStore store,
+      Duration timeout,
+      int maxThreads,
+      StoreFailurePolicy policy,
+      StoreBreakerPolicy breakerPolicy,
+      Clock clock,
+      Consumer<StoreTransition> transitions) {
     this.store = store;
     this.timeoutNanos = timeout.toNanos();
+    this.policy = policy;
+    boolean inMemory = store instanceof InMemoryTokenLimitStore;
     this.threads =
-        store instanceof InMemoryTokenLimitStore
+        inMemory
             ? null
             : new ThreadPoolExecutor(
                 0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), storeThreads());
+    this.breaker =
+        inMemory
+            ? null
+            : new StoreBreaker(
+                breakerPolicy,
+                policy,
+                clock,
+                store.getClass().getName(),
+                transitions,
+                StoreBreaker.LOG);
+    this.fallback =
+        policy.mode() == StoreFailurePolicy.Mode.FALL_BACK_TO_LOCAL
+            ? new LocalFallback(policy.share(), clock)
+            : null;
+  }
+
+  /** The failure policy this guard applies. */
+  StoreFailurePolicy policy() {
+    return policy;
   }
 
   /** Reserves every charge or none; see {@link TokenLimitStore#reserve}. */
   Reserved reserve(List<LimitCharge> charges, long callId) {
     if (charges.isEmpty()) {
-      return new Reserved(ReserveResult.admitted(Reservation.EMPTY, List.of()), false);
+      return new Reserved(
+          ReserveResult.admitted(Reservation.EMPTY, List.of()), Source.STORE, charges);
+    }
+    long permit = breaker == null ? 0 : breaker.acquire();
+    if (permit == StoreBreaker.SKIP) {
+      return storeFailed(charges, callId, null); // the breaker logged why, once
     }
     ReserveResult result;
     try {
@@ -82,26 +163,38 @@ final class GuardedStore {
               ? store.reserve(charges)
               : onStoreThread(() -> store.reserve(charges), this::refundLate);
     } catch (VirtualMachineError e) {
+      failed(permit, e); // a probe must not stay out for good
       throw e;
     } catch (Throwable e) {
-      return failedOpen(charges, callId, e);
+      failed(permit, e);
+      return storeFailed(charges, callId, why(e));
     }
     if (result == null || result.remaining().size() != charges.size()) {
       if (result != null && result.admitted()) {
         refund(result.reservation(), callId);
       }
-      return failedOpen(charges, callId, null);
+      String why = "no answer, or one that does not fit the charges";
+      if (breaker != null) {
+        breaker.failed(permit, why);
+      }
+      return storeFailed(charges, callId, why);
     }
-    return new Reserved(result, false);
+    if (breaker != null) {
+      breaker.succeeded(permit);
+    }
+    return new Reserved(result, Source.STORE, charges);
   }
 
   /**
-   * Settles a reservation; see {@link TokenLimitStore#settle}. Returns false when the store failed
-   * (or did not answer in time; the settlement may then still land).
+   * Settles a reservation; see {@link TokenLimitStore#settle}. A reservation the fallback made
+   * settles to the fallback; any other is attempted in the store whatever its breaker says. Returns
+   * false when the store failed (or did not answer in time; the settlement may then still land).
    */
-  boolean settle(Reservation reservation, long[] actual, long callId) {
+  boolean settle(Reservation reservation, long[] actual, Source source, long callId) {
     try {
-      if (threads == null) {
+      if (source == Source.FALLBACK) {
+        fallback.settle(reservation, actual);
+      } else if (threads == null) {
         store.settle(reservation, actual);
       } else {
         onStoreThread(
@@ -116,7 +209,8 @@ final class GuardedStore {
       throw e;
     } catch (Throwable e) {
       log.warn(
-          "ai-gateway: the token store failed to settle call {} to {}: {}",
+          "ai-gateway: the token {} failed to settle call {} to {}: {}",
+          source == Source.FALLBACK ? "store's local fallback" : "store",
           callId,
           java.util.Arrays.toString(actual),
           why(e));
@@ -124,16 +218,41 @@ final class GuardedStore {
     }
   }
 
-  private Reserved failedOpen(List<LimitCharge> charges, long callId, Throwable failure) {
-    log.warn(
-        "ai-gateway: the token store failed to reserve for call {}; admitting it without a "
-            + "reservation: {}",
-        callId,
-        failure == null ? "no answer, or one that does not fit the " + "charges" : why(failure));
+  private void failed(long permit, Throwable e) {
+    if (breaker != null) {
+      breaker.failed(permit, why(e));
+    }
+  }
+
+  /**
+   * Applies the failure policy to a call the store could not reserve for.
+   *
+   * @param why why the store failed, for the log; null when the breaker skipped the store (its
+   *     transition was logged once; a line per call would flood the log)
+   */
+  private Reserved storeFailed(List<LimitCharge> charges, long callId, String why) {
+    if (why != null) {
+      log.warn(
+          "ai-gateway: the token store failed to reserve for call {}; {}: {}",
+          callId,
+          switch (policy.mode()) {
+            case FAIL_OPEN -> "admitting it without a reservation";
+            case FAIL_CLOSED -> "rejecting it (fail closed)";
+            case FALL_BACK_TO_LOCAL -> "counting it in the local fallback";
+          },
+          why);
+    }
+    if (fallback != null) {
+      List<LimitCharge> local = fallback.charges(charges);
+      return new Reserved(fallback.reserve(local), Source.FALLBACK, local);
+    }
     return new Reserved(
         ReserveResult.admitted(
             Reservation.EMPTY, java.util.Collections.nCopies(charges.size(), 0L)),
-        true);
+        policy.mode() == StoreFailurePolicy.Mode.FAIL_CLOSED
+            ? Source.FAILED_CLOSED
+            : Source.FAILED_OPEN,
+        charges);
   }
 
   /** A reservation a call stopped waiting for: it never charges anything. */

@@ -4,6 +4,7 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
+import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.api.spi.LimitCharge;
@@ -17,18 +18,21 @@ import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.tokens.TokenCounts;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The token-limit stage: charges the call's estimate to every applicable limit, all or none, before
  * it is sent (a local 429 or 403 when a limit cannot admit it), and settles the reservation to the
- * call's actual tokens once it has ended. A failing store fails open (see {@link GuardedStore}):
- * the call goes on unreserved, and its event says so.
+ * call's actual tokens once it has ended. A failing store gets the gateway's {@link
+ * StoreFailurePolicy} (see {@link GuardedStore}): the call goes on unreserved, is refused with 503,
+ * or is counted locally; its event says which.
  */
 public final class LimitStage implements CallStage {
 
@@ -38,6 +42,7 @@ public final class LimitStage implements CallStage {
   private LimitOutcome limitOutcome = LimitOutcome.NONE;
   private Map<String, String> counterKeys = Map.of();
   private Reservation reservation = Reservation.EMPTY;
+  private GuardedStore.Source source = GuardedStore.Source.STORE;
   private String rejectedLimit;
 
   private LimitStage(Exchange exchange, List<TokenLimit> limits, GuardedStore store) {
@@ -50,13 +55,31 @@ public final class LimitStage implements CallStage {
    * The stage for a gateway's limits, or null when it has none.
    *
    * @param storeTimeout how long a call waits for a store other than the in-memory one
+   * @param failurePolicy what a call gets when the store cannot reserve for it
+   * @param breaker when to stop asking a failing store other than the in-memory one
+   * @param clock the gateway's clock (breaker cool-downs, the fallback's counters)
+   * @param transitions told of every change of the store's health
    */
   public static CallStage.@Nullable Factory of(
-      List<TokenLimit> limits, TokenLimitStore store, Duration storeTimeout) {
+      List<TokenLimit> limits,
+      TokenLimitStore store,
+      Duration storeTimeout,
+      StoreFailurePolicy failurePolicy,
+      StoreBreakerPolicy breaker,
+      Clock clock,
+      Consumer<StoreTransition> transitions) {
     if (limits.isEmpty()) {
       return null;
     }
-    GuardedStore guarded = new GuardedStore(store, storeTimeout);
+    GuardedStore guarded =
+        new GuardedStore(
+            store,
+            storeTimeout,
+            GuardedStore.MAX_THREADS,
+            failurePolicy,
+            breaker,
+            clock,
+            transitions);
     return exchange -> new LimitStage(exchange, limits, guarded);
   }
 
@@ -94,12 +117,17 @@ public final class LimitStage implements CallStage {
     if (keys != null) {
       counterKeys = keys;
     }
-    ReserveResult result = reserve(charges);
+    GuardedStore.Reserved reserved = reserve(charges);
+    ReserveResult result = reserved.result();
     if (limitOutcome != LimitOutcome.STORE_FAILED) {
       addLimitHeaders(charges, owners, result); // a failed store's counts would be made up
     }
-    if (!result.admitted()) {
-      Rejection rejection = reject(result, charges, owners);
+    if (source == GuardedStore.Source.FAILED_CLOSED || !result.admitted()) {
+      Rejection rejection =
+          source == GuardedStore.Source.FAILED_CLOSED
+              ? Rejections.tokenStoreUnavailable(
+                  exchange.request().format(), store.policy().retryAfter())
+              : reject(result, reserved.charges(), owners);
       exchange.ended(
           CallOutcome.REJECTED,
           rejection.status(),
@@ -124,7 +152,7 @@ public final class LimitStage implements CallStage {
     long[] actual =
         TokenLimit.actualAmounts(
             reservation.charges(), exchange.settledTokens(), exchange.backendAnswered());
-    if (!store.settle(reservation, actual, exchange.callId())) {
+    if (!store.settle(reservation, actual, source, exchange.callId())) {
       limitOutcome = LimitOutcome.SETTLE_FAILED;
     }
   }
@@ -134,7 +162,9 @@ public final class LimitStage implements CallStage {
     // Only a reservation is settled: a call no limit applied to, or one the store failed to
     // reserve for, charged nothing.
     boolean charged =
-        limitOutcome == LimitOutcome.SETTLED || limitOutcome == LimitOutcome.SETTLE_FAILED;
+        limitOutcome == LimitOutcome.SETTLED
+            || limitOutcome == LimitOutcome.SETTLE_FAILED
+            || limitOutcome == LimitOutcome.FALLBACK_SETTLED;
     event.limits(
         new LimitsInfo(
             counterKeys,
@@ -144,16 +174,21 @@ public final class LimitStage implements CallStage {
             limitOutcome));
   }
 
-  private ReserveResult reserve(List<LimitCharge> charges) {
-    // Fails open: an unavailable store must not take the application down with it.
+  private GuardedStore.Reserved reserve(List<LimitCharge> charges) {
     GuardedStore.Reserved reserved = store.reserve(charges, exchange.callId());
+    source = reserved.source();
+    boolean admitted = reserved.result().admitted();
     limitOutcome =
-        reserved.failed()
-            ? LimitOutcome.STORE_FAILED
-            : charges.isEmpty()
-                ? LimitOutcome.NONE
-                : reserved.result().admitted() ? LimitOutcome.SETTLED : LimitOutcome.REJECTED;
-    return reserved.result();
+        switch (source) {
+          case STORE ->
+              charges.isEmpty()
+                  ? LimitOutcome.NONE
+                  : admitted ? LimitOutcome.SETTLED : LimitOutcome.REJECTED;
+          case FALLBACK ->
+              admitted ? LimitOutcome.FALLBACK_SETTLED : LimitOutcome.FALLBACK_REJECTED;
+          case FAILED_OPEN, FAILED_CLOSED -> LimitOutcome.STORE_FAILED;
+        };
+    return reserved;
   }
 
   private void addLimitHeaders(
@@ -175,6 +210,10 @@ public final class LimitStage implements CallStage {
     }
   }
 
+  /**
+   * @param charges the charges as the rejecting store took them (the fallback's are on its share of
+   *     each limit), in the order of {@code owners}
+   */
   private Rejection reject(
       ReserveResult result, List<LimitCharge> charges, List<TokenLimit> owners) {
     LimitCharge charge = result.rejectedBy();
@@ -188,6 +227,7 @@ public final class LimitStage implements CallStage {
         limitName,
         left,
         result.retryAfter(),
-        exchange.responseHeaders());
+        exchange.responseHeaders(),
+        source == GuardedStore.Source.FALLBACK);
   }
 }

@@ -31,11 +31,29 @@ public final class Rejections {
       long left,
       Duration wait,
       Map<String, String> limitHeaders) {
+    return tokenLimit(format, charge, limitName, left, wait, limitHeaders, false);
+  }
+
+  /**
+   * A 429 (rate) or 403 (quota) for a limit that cannot admit the charge.
+   *
+   * @param fallback whether the gateway's local fallback rejected it, on its share of the limit
+   *     ({@code charge} names that share) while the token store is unavailable
+   */
+  public static Rejection tokenLimit(
+      WireFormat format,
+      LimitCharge charge,
+      String limitName,
+      long left,
+      Duration wait,
+      Map<String, String> limitHeaders,
+      boolean fallback) {
     LimitSpec spec = charge.limit();
     long waitSeconds = seconds(wait);
     boolean quota = spec.kind() == LimitSpec.Kind.QUOTA;
-    // A charge above the limit's whole capacity fails however long the client waits.
-    boolean neverFits = charge.required() > spec.capacity();
+    // A charge above the limit's whole capacity fails however long the client waits; above the
+    // fallback's share it may fit again once the store is back.
+    boolean neverFits = !fallback && charge.required() > spec.capacity();
     RejectionReason reason = quota ? RejectionReason.TOKEN_QUOTA : RejectionReason.TOKEN_RATE_LIMIT;
     String neverFitsAdvice =
         neverFits
@@ -68,6 +86,10 @@ public final class Rejections {
                 Math.max(0, left),
                 neverFitsAdvice,
                 neverFits ? "" : " Retry after " + waitSeconds + " s.");
+    if (fallback) {
+      message +=
+          " (The token store is unavailable: this is this gateway's local share of the limit.)";
+    }
     TokenLimitExceededException exception =
         new TokenLimitExceededException(
             message, reason, wait, limitName, charge.counterKey(), charge.required(), left);
@@ -126,6 +148,25 @@ public final class Rejections {
         wait,
         Map.of(),
         new GatewayRejectedException(message, RejectionReason.NO_BACKEND_AVAILABLE, wait));
+  }
+
+  /**
+   * The token store cannot count the call and the gateway fails closed: 503, {@code server_error},
+   * code {@code token_store_unavailable}, with {@code Retry-After}.
+   */
+  public static Rejection tokenStoreUnavailable(WireFormat format, Duration retryAfter) {
+    String message =
+        "The token limit store is unavailable, and this gateway does not send calls it cannot"
+            + " count against their limits. Retry after "
+            + seconds(retryAfter)
+            + " s.";
+    return build(
+        format,
+        new LocalError(
+            RejectionReason.TOKEN_STORE_UNAVAILABLE, message, null, "token_store_unavailable"),
+        retryAfter,
+        Map.of(),
+        new GatewayRejectedException(message, RejectionReason.TOKEN_STORE_UNAVAILABLE, retryAfter));
   }
 
   private static Rejection build(

@@ -112,8 +112,9 @@ public final class LoggingListener implements GatewayListener {
         .append(limits.reservedTokens())
         .append(" settled=")
         .append(limits.settledTokens());
-    if (limits.outcome() == LimitOutcome.STORE_FAILED
-        || limits.outcome() == LimitOutcome.SETTLE_FAILED) {
+    if (limits.outcome() != LimitOutcome.NONE
+        && limits.outcome() != LimitOutcome.SETTLED
+        && limits.outcome() != LimitOutcome.REJECTED) {
       line.append(" limit=").append(limits.outcome());
     }
     if (routing.backendId() != null) {

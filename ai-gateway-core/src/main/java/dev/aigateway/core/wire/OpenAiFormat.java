@@ -121,7 +121,7 @@ abstract class OpenAiFormat implements WireFormat {
    * OpenAI's error shape, {@code {"error":{"message","type","param","code"}}}, with the type and
    * code OpenAI gives the same refusal: {@code insufficient_quota} for a spent quota, {@code
    * rate_limit_exceeded} of type {@code tokens} for a rate, {@code invalid_request_error} for a
-   * request at fault, {@code server_error} when no backend is available.
+   * request at fault, {@code server_error} when no backend or the token store is available.
    */
   @Override
   public final byte[] errorBody(LocalError error) {
@@ -147,6 +147,10 @@ abstract class OpenAiFormat implements WireFormat {
       case NO_BACKEND_AVAILABLE -> {
         type = "server_error";
         code = "no_backend_available";
+      }
+      case TOKEN_STORE_UNAVAILABLE -> {
+        type = "server_error";
+        code = "token_store_unavailable";
       }
       default -> throw new IllegalArgumentException("no error shape for " + error.reason());
     }
