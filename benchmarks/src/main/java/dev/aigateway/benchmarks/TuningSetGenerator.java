@@ -13,9 +13,9 @@ import java.util.Set;
 
 /**
  * Writes {@code semantic-eval/tuning.tsv}: labelled prompt pairs made from templates and slot
- * fillers, the set the semantic cache's check is tuned on (docs/semantic-eval.md). It is built by
- * a different method from the hand-written judged set ({@code judged.tsv}), and with its own
- * words, so tuning on it does not fit the judged pairs.
+ * fillers, the set the semantic cache's check is tuned on (docs/semantic-eval.md). It is built by a
+ * different method from the hand-written judged set ({@code judged.tsv}), and with its own words,
+ * so tuning on it does not fit the judged pairs.
  *
  * <p>Each category pairs a template with two fillers that differ in one kind of detail (a
  * quantifier, a modal, a tense, a role swap, a scope noun, an antonym, an action, a clock time, a
@@ -102,8 +102,13 @@ public final class TuningSetGenerator {
     pairs("tense", tenses, tensed);
 
     String[][] ends = {
-      {"Spanish", "Italian"}, {"Kotlin", "Scala"}, {"Oracle", "SQL Server"},
-      {"Dropbox", "OneDrive"}, {"Lyon", "Geneva"}, {"pounds", "yen"}, {"CSV", "Parquet"},
+      {"Spanish", "Italian"},
+      {"Kotlin", "Scala"},
+      {"Oracle", "SQL Server"},
+      {"Dropbox", "OneDrive"},
+      {"Lyon", "Geneva"},
+      {"pounds", "yen"},
+      {"CSV", "Parquet"},
     };
     String[] swap = {
       "Convert the file from %s to %s.",
@@ -160,8 +165,13 @@ public final class TuningSetGenerator {
     fill("action", acted, actions);
 
     String[][] clocks = {
-      {"5:30 am", "5:30 pm"}, {"8:15", "8:45"}, {"14:00", "16:00"}, {"noon", "midnight"},
-      {"10 am", "10 pm"}, {"9:05", "9:50"}, {"7:00", "19:00"},
+      {"5:30 am", "5:30 pm"},
+      {"8:15", "8:45"},
+      {"14:00", "16:00"},
+      {"noon", "midnight"},
+      {"10 am", "10 pm"},
+      {"9:05", "9:50"},
+      {"7:00", "19:00"},
     };
     String[] clocked = {
       "Book the conference call for %s.",
@@ -200,9 +210,16 @@ public final class TuningSetGenerator {
     fill("synonym_verb", synonymous, synonyms, "paraphrase");
 
     String[] fillers = {
-      "Please, %s", "Hi! %s", "Quick question, %s", "Could you tell me: %s", "Hello there. %s",
-      "Thanks. %s", "I'm not sure, but %s", "Not sure if you know, but %s",
-      "I don't know much about this: %s", "Sorry to bother you, %s",
+      "Please, %s",
+      "Hi! %s",
+      "Quick question, %s",
+      "Could you tell me: %s",
+      "Hello there. %s",
+      "Thanks. %s",
+      "I'm not sure, but %s",
+      "Not sure if you know, but %s",
+      "I don't know much about this: %s",
+      "Sorry to bother you, %s",
     };
     String[] questions = {
       "how do I pair my headphones?",
@@ -257,13 +274,19 @@ public final class TuningSetGenerator {
       {"At work, how do I %s?", "How do I %s at work?"},
     };
     String[] tasks = {
-      "parse a date string", "print a table", "compress a folder", "track my hours",
+      "parse a date string",
+      "print a table",
+      "compress a folder",
+      "track my hours",
       "cite a website",
     };
     pairs("reorder", reorders, tasks, "paraphrase");
 
     String[][] symmetric = {
-      {"Vue", "Svelte"}, {"stocks", "bonds"}, {"yoga", "pilates"}, {"Porto", "Seville"},
+      {"Vue", "Svelte"},
+      {"stocks", "bonds"},
+      {"yoga", "pilates"},
+      {"Porto", "Seville"},
       {"Jenkins", "GitLab CI"},
     };
     String[] symmetrical = {
@@ -272,19 +295,31 @@ public final class TuningSetGenerator {
     for (int i = 0; i < PER_CATEGORY / 2; i++) {
       String[] s = pick(symmetric);
       String t = pick(symmetrical);
-      add("paraphrase", "symmetric_order", String.format(t, s[0], s[1]),
+      add(
+          "paraphrase",
+          "symmetric_order",
+          String.format(t, s[0], s[1]),
           String.format(t, s[1], s[0]));
     }
 
     String[][] clocks = {
-      {"7 pm", "19:00"}, {"8:30 am", "8:30"}, {"noon", "12:00"}, {"9 am", "9:00 am"},
+      {"7 pm", "19:00"},
+      {"8:30 am", "8:30"},
+      {"noon", "12:00"},
+      {"9 am", "9:00 am"},
       {"11 p.m.", "11pm"},
     };
     String[] clocked = {"Book the tennis court for %s.", "Is the bakery open at %s?"};
     for (String[] c : clocks) {
-      add("paraphrase", "clock_equiv", String.format(clocked[0], c[0]),
+      add(
+          "paraphrase",
+          "clock_equiv",
+          String.format(clocked[0], c[0]),
           String.format(clocked[0], c[1]));
-      add("paraphrase", "clock_equiv", String.format(clocked[1], c[0]),
+      add(
+          "paraphrase",
+          "clock_equiv",
+          String.format(clocked[1], c[0]),
           String.format(clocked[1], c[1]));
     }
 
