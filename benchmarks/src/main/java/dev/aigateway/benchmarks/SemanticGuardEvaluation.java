@@ -44,7 +44,7 @@ public final class SemanticGuardEvaluation {
   static final double STRICT_THRESHOLD = 0.85;
 
   /** The strict setting's word threshold. */
-  static final double STRICT_WORD_THRESHOLD = 0.70;
+  static final double STRICT_WORD_THRESHOLD = 0.90;
 
   /** One labelled pair with its cosine similarity. */
   record Pair(boolean paraphrase, String category, String cached, String incoming, double cosine) {}

@@ -3,6 +3,7 @@ package dev.aigateway.core.cache;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,8 +100,11 @@ final class AlignedPrompt {
   final BitSet modals = new BitSet();
   final BitSet tenses = new BitSet();
 
-  /** "marker→lemma" for each role marker and the content word it governs. */
+  /** "marker→word" for each role marker and the word (or number) it governs. */
   final List<String> roles = new ArrayList<>(4);
+
+  /** Every word that is not a function word, numbers included, as written (lower case). */
+  final Set<String> allWords = new HashSet<>();
 
   /** The content words, lower case, in order, and their lemmas. */
   final List<String> words = new ArrayList<>(24);
@@ -174,14 +178,18 @@ final class AlignedPrompt {
         pendingMarker = t;
         continue;
       }
-      if (skip[i] || STOP_WORDS.contains(t) || hasDigit(t)) {
+      if (skip[i] || STOP_WORDS.contains(t)) {
         continue;
       }
-      String lemma = lemma(t);
+      allWords.add(t);
       if (pendingMarker != null) {
-        roles.add(pendingMarker + "→" + lemma);
+        roles.add(pendingMarker + "→" + t); // the word as written: "http" / "https" differ
         pendingMarker = null;
       }
+      if (hasDigit(t)) {
+        continue; // numbers are the base guard's
+      }
+      String lemma = lemma(t);
       words.add(t);
       lemmas.add(lemma);
     }

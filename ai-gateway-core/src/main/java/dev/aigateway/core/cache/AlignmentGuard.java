@@ -48,17 +48,20 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code order}: the same words in other roles: a role marker (from, to, into, than, before,
  *       after, instead) governs a word on one side and another word of both prompts on the other
  *       ("from English to German" / "from German to English", "Rust faster than Go"), or two words
- *       trade sides of a third ("the customer sues the company" / "the company sues the customer").
- *       Swapping the two sides of "and", "or" or "between" is no difference.
- *   <li>{@code substitution}: where the aligned prompts differ by at most {@link
- *       Builder#maxReplacedWords} content words on each side, a word of one is replaced by a word
- *       of the other that is not the same lemma, not an abbreviation of it ("info", "DB", "PTO" for
- *       "paid time off"), not the same compound ("wifi", "wi-fi") and not a synonym by the
- *       embedding model: the single words are embedded with the configured {@link EmbeddingModel}
- *       (once each, cached) and their cosine similarity must reach {@link Builder#wordThreshold}.
- *       This is what catches antonyms and scope words outside any list: "fresh" / "stale",
- *       "toddlers" / "teenagers", "pin" / "mute", "at night" / "in the morning". A longer rewording
- *       is left to the similarity threshold.
+ *       trade sides of a third in prompts of the same content words ("the customer sues the
+ *       company" / "the company sues the customer"). Swapping the two sides of "and", "or" or
+ *       "between" is no difference.
+ *   <li>{@code substitution}: where the aligned prompts differ by one content word against at most
+ *       {@link Builder#maxReplacedWords} (default one against one), the word of one is replaced by
+ *       a word of the other that is not the same lemma, not a typing slip of it ("cancle"), not an
+ *       abbreviation of it ("info", "DB", "PTO" for "paid time off"), not the same compound
+ *       ("wifi", "wi-fi"), not derived from it ("invite" / "invitation"), not of one of the
+ *       built-in synonym groups (change / modify / adjust, see / view, buy / purchase, ...) and not
+ *       a synonym by the embedding model: the single words are embedded with the configured {@link
+ *       EmbeddingModel} (once each, cached) and their cosine similarity must reach {@link
+ *       Builder#wordThreshold}. This is what catches antonyms and scope words outside any list:
+ *       "fresh" / "stale", "toddlers" / "teenagers", "pin" / "mute", "at night" / "in the morning".
+ *       A longer rewording is left to the similarity threshold.
  *   <li>{@code addition} (off by default, see {@link Builder#enable}): content words inserted on
  *       one side only, other than courtesy ("please", "in the world", "could you").
  * </ul>
@@ -177,7 +180,8 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.TENSE) && disjoint(a.tenses, b.tenses)) {
       return Check.TENSE.objection;
     }
-    if (checks.contains(Check.ORDER) && (rolesSwapped(a, b) || sidesTraded(a, b))) {
+    if (checks.contains(Check.ORDER)
+        && (rolesSwapped(a, b) || sameWords(a, b) && sidesTraded(a, b))) {
       return Check.ORDER.objection;
     }
     if (checks.contains(Check.SUBSTITUTION) || checks.contains(Check.ADDITION)) {
@@ -206,8 +210,6 @@ public final class AlignmentGuard implements SemanticHitGuard {
     }
     List<String> onlyA = minus(a.roles, b.roles);
     List<String> onlyB = minus(b.roles, a.roles);
-    Set<String> lemmasA = new HashSet<>(a.lemmas);
-    Set<String> lemmasB = new HashSet<>(b.lemmas);
     for (String x : onlyA) {
       String marker = x.substring(0, x.indexOf('→'));
       String wordX = x.substring(x.indexOf('→') + 1);
@@ -215,13 +217,18 @@ public final class AlignmentGuard implements SemanticHitGuard {
         String wordY = y.substring(y.indexOf('→') + 1);
         if (y.startsWith(marker + "→")
             && !wordX.equals(wordY)
-            && lemmasB.contains(wordX)
-            && lemmasA.contains(wordY)) {
+            && b.allWords.contains(wordX)
+            && a.allWords.contains(wordY)) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /** Whether both prompts have the same content words, in any order. */
+  private static boolean sameWords(AlignedPrompt a, AlignedPrompt b) {
+    return a.lemmas.size() == b.lemmas.size() && minus(a.lemmas, b.lemmas).isEmpty();
   }
 
   /**
@@ -380,6 +387,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
         String y = inserted.get(k);
         if (AlignedPrompt.knownSynonyms(x, y)
             || misspelt(x, y)
+            || derived(x, y)
             || abbreviates(x, y)
             || abbreviates(y, x)
             || synonyms(x, y)) {
@@ -423,6 +431,19 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
     }
     return d[n][m] <= 1 && Math.max(n, m) >= 5;
+  }
+
+  /**
+   * One word derived from the other: a common start of at least five letters that is most of the
+   * shorter word ("invite" / "invitation", "apology" / "apologizing", "install" / "installation").
+   */
+  static boolean derived(String x, String y) {
+    int common = 0;
+    int max = Math.min(x.length(), y.length());
+    while (common < max && x.charAt(common) == y.charAt(common)) {
+      common++;
+    }
+    return common >= 5 && common * 4 >= max * 3;
   }
 
   /** "wifi" against "wi" "fi", "email" against "e" "mail". */
