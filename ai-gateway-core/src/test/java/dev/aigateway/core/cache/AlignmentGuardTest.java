@@ -99,6 +99,17 @@ class AlignmentGuardTest {
   }
 
   @Test
+  void aMarkerGovernsWordsAsWrittenAndNumbersToo() {
+    assertThat(objection("Redirect http to https on nginx.", "Redirect https to http on nginx."))
+        .contains("order");
+    assertThat(
+            objection(
+                "Is a Roth IRA better than a 401k for me?",
+                "Is a 401k better than a Roth IRA for me?"))
+        .contains("order");
+  }
+
+  @Test
   void subjectAndObjectTradingPlacesIsAnObjection() {
     assertThat(
             objection(
