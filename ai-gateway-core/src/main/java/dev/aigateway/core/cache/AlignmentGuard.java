@@ -525,13 +525,6 @@ public final class AlignmentGuard implements SemanticHitGuard {
     return vx != null && vy != null && cosine(vx, vy) >= wordThreshold;
   }
 
-  /** The cosine similarity of two single words by the embedding model, NaN if it failed. */
-  double wordSimilarity(String x, String y) {
-    float[] vx = wordVector(x);
-    float[] vy = wordVector(y);
-    return vx == null || vy == null ? Double.NaN : cosine(vx, vy);
-  }
-
   private static double cosine(float[] a, float[] b) {
     if (a.length != b.length) {
       return Double.NaN;
