@@ -9,9 +9,11 @@ import org.jspecify.annotations.Nullable;
  * call's operation is not one the cache serves, or the call ended before the cache was consulted.
  *
  * @param outcome what the cache did ({@link CacheOutcome#NONE} when it did nothing)
- * @param score the cosine similarity of the nearest cached prompt for a semantic hit or guarded
- *     miss (the one served, or the best one the guard refused), or {@code NaN} when the semantic
- *     cache compared nothing
+ * @param score the cosine similarity of the nearest cached prompt when the semantic cache looked:
+ *     for a semantic hit the one served, for a guarded miss the best one the guard refused, for a
+ *     miss the best one found even below the threshold (so the threshold can be tuned from real
+ *     traffic); {@code NaN} for an exact hit and when the semantic cache compared nothing (no
+ *     semantic cache, nothing cached in the partition, or the embedding failed)
  * @param guardObjection the false-hit guard's objection for a {@link CacheOutcome#GUARDED_MISS} (a
  *     category such as {@code negation}, {@code number}, {@code entity}), else null; never prompt
  *     text

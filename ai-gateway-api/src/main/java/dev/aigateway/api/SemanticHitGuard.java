@@ -7,7 +7,9 @@ import java.util.Optional;
  * together may still differ in a detail that changes the answer ("enable 2FA" / "disable 2FA", "3
  * days" / "5 days", "Paris" / "Berlin").
  *
- * <p>The default guard ({@code dev.aigateway.core.cache.FalseHitGuard}) compares negations and
+ * <p>The default guard ({@code dev.aigateway.core.cache.AlignmentGuard}) aligns the two prompts'
+ * content words and compares what differs (a replaced word, swapped roles, quantifiers, modals,
+ * tense, clock times), then asks {@code dev.aigateway.core.cache.FalseHitGuard} about negations and
  * opposites, numbers and units, quoted strings, names and code identifiers. Implementations must be
  * thread-safe and fast (they run on the calling thread, before the hit is served).
  */
@@ -20,8 +22,8 @@ public interface SemanticHitGuard {
   /**
    * Why {@code cachedPrompt}'s answer must not serve {@code prompt}, or empty when it may.
    *
-   * @return a short category such as {@code negation} or {@code number}; it is recorded on the
-   *     call's event, so it must never contain prompt text
+   * @return a short category such as {@code negation}, {@code number} or {@code substitution}; it
+   *     is recorded on the call's event, so it must never contain prompt text
    */
   Optional<String> objection(String cachedPrompt, String prompt);
 }

@@ -87,7 +87,10 @@ final class CallMeters {
     CACHE_EXACT_HIT,
     CACHE_SEMANTIC_HIT,
     CACHE_GUARDED_MISS,
-    CACHE_TOKENS_SAVED
+    CACHE_TOKENS_SAVED,
+    CACHE_SCORE_SEMANTIC_HIT,
+    CACHE_SCORE_MISS,
+    CACHE_SCORE_GUARDED_MISS
   }
 
   private final MeterRegistry registry;
@@ -163,7 +166,14 @@ final class CallMeters {
       case CACHE_SEMANTIC_HIT -> cacheLookups(CacheOutcome.SEMANTIC_HIT);
       case CACHE_GUARDED_MISS -> cacheLookups(CacheOutcome.GUARDED_MISS);
       case CACHE_TOKENS_SAVED -> summary(Metric.CACHE_TOKENS_SAVED, DRIFT, null, null);
+      case CACHE_SCORE_SEMANTIC_HIT -> cacheScore(CacheOutcome.SEMANTIC_HIT);
+      case CACHE_SCORE_MISS -> cacheScore(CacheOutcome.MISS);
+      case CACHE_SCORE_GUARDED_MISS -> cacheScore(CacheOutcome.GUARDED_MISS);
     };
+  }
+
+  private DistributionSummary cacheScore(CacheOutcome outcome) {
+    return summary(Metric.CACHE_SEMANTIC_SCORE, DRIFT, Attribute.OUTCOME, outcome.label());
   }
 
   private Counter cacheLookups(CacheOutcome outcome) {

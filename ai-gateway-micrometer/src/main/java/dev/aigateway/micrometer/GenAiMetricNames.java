@@ -52,6 +52,9 @@ public final class GenAiMetricNames {
   };
 
   private static final double[] NO_BUCKETS = {};
+  private static final double[] SCORE_BUCKETS = {
+    0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0
+  };
 
   private GenAiMetricNames() {}
 
@@ -132,7 +135,18 @@ public final class GenAiMetricNames {
      * unit {@code {token}}.
      */
     CACHE_TOKENS_SAVED(
-        "ai_gateway.cache.tokens.saved", "{token}", "Tokens that cache hits saved", NO_BUCKETS);
+        "ai_gateway.cache.tokens.saved", "{token}", "Tokens that cache hits saved", NO_BUCKETS),
+    /**
+     * Per semantic lookup that compared a cached prompt, the best cosine similarity found, by
+     * {@code outcome} ({@code semantic_hit}, {@code miss}: below the threshold, {@code
+     * guarded_miss}: refused by the guard). Distribution summary, unit 1; buckets every 0.05 from
+     * 0.5, so the threshold can be read off real traffic.
+     */
+    CACHE_SEMANTIC_SCORE(
+        "ai_gateway.cache.semantic.score",
+        "1",
+        "Best cosine similarity of a semantic cache lookup, by outcome",
+        SCORE_BUCKETS);
 
     private final String meterName;
     private final @Nullable String unit;

@@ -161,6 +161,16 @@ public final class GenAiMetrics implements GatewayListener {
     if (cache.outcome().hit()) {
       meters.summary(Slot.CACHE_TOKENS_SAVED).record(cache.tokensSaved());
     }
+    Slot score =
+        switch (cache.outcome()) {
+          case SEMANTIC_HIT -> Slot.CACHE_SCORE_SEMANTIC_HIT;
+          case MISS -> Slot.CACHE_SCORE_MISS;
+          case GUARDED_MISS -> Slot.CACHE_SCORE_GUARDED_MISS;
+          default -> null;
+        };
+    if (score != null && !Double.isNaN(cache.score())) {
+      meters.summary(score).record(cache.score());
+    }
   }
 
   /** Records a breaker's new state and counts the transition. Called by the gateway. */

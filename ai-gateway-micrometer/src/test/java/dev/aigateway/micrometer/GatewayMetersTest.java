@@ -1,6 +1,7 @@
 package dev.aigateway.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.BreakerState;
@@ -117,6 +118,53 @@ class GatewayMetersTest {
                 .mapToLong(s -> s.count())
                 .sum())
         .isEqualTo(2);
+  }
+
+  @Test
+  void semanticScoresAreRecordedByOutcomeWhenTheCacheComparedAPrompt() {
+    metrics.onEvent(Events.chat().cache(new CacheInfo(CacheOutcome.MISS, 0.61, null, 0)).build());
+    metrics.onEvent(
+        Events.chat().cache(new CacheInfo(CacheOutcome.MISS, Double.NaN, null, 0)).build());
+    metrics.onEvent(
+        Events.chat()
+            .usage(UsageInfo.NONE)
+            .limits(Events.limits(1041, 0, LimitOutcome.SETTLED))
+            .cache(new CacheInfo(CacheOutcome.SEMANTIC_HIT, 0.95, null, 8))
+            .build());
+    metrics.onEvent(
+        Events.chat()
+            .cache(new CacheInfo(CacheOutcome.GUARDED_MISS, 0.93, "substitution", 0))
+            .build());
+    metrics.onEvent(
+        Events.chat()
+            .usage(UsageInfo.NONE)
+            .limits(Events.limits(1041, 0, LimitOutcome.SETTLED))
+            .cache(new CacheInfo(CacheOutcome.EXACT_HIT, Double.NaN, null, 42))
+            .build());
+
+    var miss = registry.get("ai_gateway.cache.semantic.score").tag("outcome", "miss").summary();
+    assertThat(miss.count()).as("a miss that compared nothing records no score").isEqualTo(1);
+    assertThat(miss.totalAmount()).isCloseTo(0.61, within(1e-9));
+    assertThat(
+            registry
+                .get("ai_gateway.cache.semantic.score")
+                .tag("outcome", "semantic_hit")
+                .summary()
+                .totalAmount())
+        .isCloseTo(0.95, within(1e-9));
+    assertThat(
+            registry
+                .get("ai_gateway.cache.semantic.score")
+                .tag("outcome", "guarded_miss")
+                .summary()
+                .totalAmount())
+        .isCloseTo(0.93, within(1e-9));
+    assertThat(
+            registry
+                .find("ai_gateway.cache.semantic.score")
+                .tag("outcome", "exact_hit")
+                .summaries())
+        .isEmpty();
   }
 
   @Test

@@ -40,6 +40,13 @@ public final class CallCache {
   private final String model;
   private final CacheControl control;
   private CacheOutcome outcome = CacheOutcome.MISS;
+
+  /**
+   * The vector store is asked for the nearest prompts at any similarity, so that a miss reports the
+   * best score found below the threshold (users tune the threshold from their own traffic).
+   */
+  private static final double ANY_SIMILARITY = -1.0;
+
   private double score = Double.NaN;
   private @Nullable String guardObjection;
   private long tokensSaved;
@@ -101,7 +108,7 @@ public final class CallCache {
       matches =
           semantic
               .vectorStore()
-              .nearest(semanticPartition, vector, semantic.candidates(), semantic.threshold());
+              .nearest(semanticPartition, vector, semantic.candidates(), ANY_SIMILARITY);
     } catch (RuntimeException e) {
       log.warn(
           "ai-gateway: vector store failed on call {}; treating it as a miss: {}",
@@ -109,7 +116,13 @@ public final class CallCache {
           e.toString());
       return null;
     }
+    if (!matches.isEmpty()) {
+      score = matches.get(0).score(); // best first: a miss reports how close it came
+    }
     for (VectorMatch match : matches) {
+      if (match.score() < semantic.threshold()) {
+        break;
+      }
       Optional<String> objection = objection(semantic.guard(), match.text(), prompt.text());
       if (objection.isPresent()) {
         if (guardObjection == null) {

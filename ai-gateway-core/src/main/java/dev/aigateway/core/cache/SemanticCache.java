@@ -57,7 +57,7 @@ public final class SemanticCache {
     this.embeddingModel = b.embeddingModel;
     this.vectorStore =
         b.vectorStore != null ? b.vectorStore : InMemoryVectorStore.builder().build();
-    this.guard = b.guard != null ? b.guard : FalseHitGuard.defaults();
+    this.guard = b.guard != null ? b.guard : AlignmentGuard.builder(b.embeddingModel).build();
     this.threshold = b.threshold;
     this.lastMessages = b.lastMessages;
     this.maxMessages = b.maxMessages;
@@ -141,7 +141,9 @@ public final class SemanticCache {
     }
 
     /**
-     * The last check before a hit is served. Default: {@link FalseHitGuard.defaults()}; {@link
+     * The last check before a hit is served. Default: an {@link AlignmentGuard} over this cache's
+     * embedding model (which asks {@link FalseHitGuard#defaults()} too); {@code
+     * FalseHitGuard.defaults()} alone is the guard of earlier versions; {@link
      * SemanticHitGuard#NONE} turns it off (not recommended).
      */
     public Builder guard(SemanticHitGuard guard) {

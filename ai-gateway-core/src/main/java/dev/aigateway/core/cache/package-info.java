@@ -3,9 +3,9 @@
  * dev.aigateway.core.cache.SemanticCache}; the default stores ({@link
  * dev.aigateway.core.cache.InMemoryResponseCacheStore} for answers, {@link
  * dev.aigateway.core.cache.InMemoryVectorStore} for prompt vectors) and the semantic cache's
- * default false-hit guard ({@link dev.aigateway.core.cache.FalseHitGuard}). The engines beside them
- * (lookup, keys, replay) are the library's own; those that are public are so for the benchmarks and
- * may change in any release.
+ * false-hit guards ({@link dev.aigateway.core.cache.AlignmentGuard}, the default, which asks {@link
+ * dev.aigateway.core.cache.FalseHitGuard} too). The engines beside them (lookup, keys, replay) are
+ * the library's own; those that are public are so for the benchmarks and may change in any release.
  *
  * <p>Parameters, results and record components are non-null unless marked {@code @Nullable}.
  */

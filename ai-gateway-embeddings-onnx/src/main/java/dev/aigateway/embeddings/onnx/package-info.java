@@ -11,11 +11,10 @@
  * float[] vector = embeddings.embed("How do I reset my password?");  // 384 floats
  * }</pre>
  *
- * <p>Measured on the project's labelled prompt pairs (docs/semantic-eval.md), with the default
- * {@code FalseHitGuard}: at the semantic cache's default threshold (0.78) none of the 133 near
- * misses is served a wrong cached answer and 83.6% of the 128 paraphrases hit; at 0.88, 63% hit.
- * Embedding a chat-sized prompt takes milliseconds of CPU on the calling thread; see {@code
- * EmbeddingBenchmark}.
+ * <p>Measured on the project's hand-written judged set (docs/semantic-eval.md), with the default
+ * {@code AlignmentGuard} at the semantic cache's default threshold (0.78): 2 of 193 near misses are
+ * served a wrong cached answer (1.0%) and 86.3% of 153 paraphrases hit. Embedding a chat-sized
+ * prompt takes milliseconds of CPU on the calling thread; see {@code EmbeddingBenchmark}.
  *
  * <p>Parameters, results and record components are non-null unless marked {@code @Nullable}.
  */

@@ -1,0 +1,478 @@
+package dev.aigateway.core.cache;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What {@link AlignmentGuard} reads from one prompt: its clock times, the closed-class words that
+ * change what it asks (quantifiers, modals, tense), the role markers with the word each governs,
+ * and its content words in order, lemmatised, with courtesy and function words left out. Made once
+ * per prompt and compared pairwise.
+ */
+final class AlignedPrompt {
+
+  private static final WordLists LISTS = WordLists.read(AlignedPrompt.class, GuardLexicon.RESOURCE);
+
+  private static final Map<String, String> CONTRACTIONS =
+      Map.ofEntries(
+          Map.entry("cant", "can not"),
+          Map.entry("cannot", "can not"),
+          Map.entry("wont", "will not"),
+          Map.entry("shant", "shall not"),
+          Map.entry("dont", "do not"),
+          Map.entry("doesnt", "does not"),
+          Map.entry("didnt", "did not"),
+          Map.entry("isnt", "is not"),
+          Map.entry("arent", "are not"),
+          Map.entry("wasnt", "was not"),
+          Map.entry("werent", "were not"),
+          Map.entry("hasnt", "has not"),
+          Map.entry("havent", "have not"),
+          Map.entry("hadnt", "had not"),
+          Map.entry("couldnt", "could not"),
+          Map.entry("shouldnt", "should not"),
+          Map.entry("wouldnt", "would not"),
+          Map.entry("mustnt", "must not"),
+          Map.entry("im", "i am"),
+          Map.entry("ive", "i have"),
+          Map.entry("whats", "what is"),
+          Map.entry("hows", "how is"));
+  private static final Set<String> IS_BEFORE_S =
+      Set.of("what", "it", "that", "there", "here", "who", "where", "how", "he", "she", "when");
+
+  private static final List<Phrases> QUANTIFIERS = classes("quantifiers");
+  private static final List<Phrases> MODALS = classes("modals");
+  private static final List<Phrases> TENSES = classes("tenses");
+  private static final int PAST = 0;
+  private static final Set<String> DIRECTIONS = Set.copyOf(LISTS.words("directions"));
+  private static final Phrases FILLERS = phrases(LISTS.words("filler-phrases"));
+  private static final Phrases LEAD_IN_CUES = phrases(LISTS.words("lead-in-cues"));
+  private static final Set<String> STOP_WORDS = Set.copyOf(LISTS.words("alignment-stop-words"));
+  private static final Map<String, BitSet> SYNONYMS = synonymGroups();
+
+  /** Places that add nothing to a superlative ("the tallest building in the world"). */
+  private static final Pattern EMPTY_PLACES =
+      Pattern.compile(
+          "\\b(in the (whole )?world|on (the )?earth|on the planet)\\b", Pattern.CASE_INSENSITIVE);
+
+  private static final Map<String, Integer> HOUR_WORDS =
+      Map.ofEntries(
+          Map.entry("one", 1),
+          Map.entry("two", 2),
+          Map.entry("three", 3),
+          Map.entry("four", 4),
+          Map.entry("five", 5),
+          Map.entry("six", 6),
+          Map.entry("seven", 7),
+          Map.entry("eight", 8),
+          Map.entry("nine", 9),
+          Map.entry("ten", 10),
+          Map.entry("eleven", 11),
+          Map.entry("twelve", 12));
+
+  /** h:mm with an optional am/pm; h am/pm; h o'clock; noon, midnight; half/quarter past/to h. */
+  private static final Pattern CLOCK =
+      Pattern.compile(
+          "(?<![\\d.:])(\\d{1,2}):([0-5]\\d)(?![\\d:])\\s*(a\\.?m\\.?|p\\.?m\\.?)?(?![a-z])"
+              + "|(?<![\\d.:])(\\d{1,2})\\s*(a\\.?m\\.?|p\\.?m\\.?)(?![a-z])"
+              + "|(?<![\\d.:])(\\d{1,2})\\s*o['’]clock"
+              + "|\\b(noon|midday|midnight)\\b"
+              + "|\\b(half|quarter)\\s+(past|to)\\s+(\\d{1,2}|[a-z]+)\\b",
+          Pattern.CASE_INSENSITIVE);
+
+  /** The prompt with its courtesy lead-in and clock times taken out, for the base guard. */
+  final String cleaned;
+
+  /** Minutes after midnight of each clock time, sorted. */
+  final List<Integer> times = new ArrayList<>(2);
+
+  /** Classes of the quantifiers, modals and tenses present (bit = class index). */
+  final BitSet quantifiers = new BitSet();
+
+  final BitSet modals = new BitSet();
+  final BitSet tenses = new BitSet();
+
+  /** "marker→word" for each role marker and the word (or number) it governs. */
+  final List<String> roles = new ArrayList<>(4);
+
+  /** Every word that is not a function word, numbers included, as written (lower case). */
+  final Set<String> allWords = new HashSet<>();
+
+  /** The content words, lower case, in order, and their lemmas. */
+  final List<String> words = new ArrayList<>(24);
+
+  final List<String> lemmas = new ArrayList<>(24);
+
+  private AlignedPrompt(String prompt) {
+    String text = stripLeadIn(PromptMarkers.clip(prompt));
+    StringBuilder rest = new StringBuilder(text.length());
+    Matcher m = CLOCK.matcher(text);
+    int last = 0;
+    while (m.find()) {
+      int minutes = minutes(m);
+      if (minutes >= 0) {
+        times.add(minutes);
+        rest.append(text, last, m.start()).append(' ');
+        last = m.end();
+      }
+    }
+    rest.append(text, last, text.length());
+    this.cleaned = EMPTY_PLACES.matcher(rest).replaceAll(" ");
+    times.sort(null);
+    read(tokens(cleaned));
+  }
+
+  static AlignedPrompt of(String prompt) {
+    return new AlignedPrompt(prompt);
+  }
+
+  /** The lemma words are compared by: regular inflections stripped ("policies" = "policy"). */
+  static String lemma(String word) {
+    if (word.length() > 4 && word.endsWith("ies")) {
+      return word.substring(0, word.length() - 3) + "y";
+    }
+    return PromptMarkers.stem(word);
+  }
+
+  /** Whether two words (lower case) are of one group of the built-in synonyms. */
+  static boolean knownSynonyms(String x, String y) {
+    BitSet gx = SYNONYMS.get(lemma(x));
+    BitSet gy = SYNONYMS.get(lemma(y));
+    return gx != null && gy != null && gx.intersects(gy);
+  }
+
+  private static Map<String, BitSet> synonymGroups() {
+    Map<String, BitSet> groups = new HashMap<>();
+    List<List<String>> records = LISTS.records("synonyms");
+    for (int g = 0; g < records.size(); g++) {
+      for (String word : records.get(g)) {
+        groups.computeIfAbsent(lemma(word), k -> new BitSet()).set(g);
+      }
+    }
+    return Map.copyOf(groups);
+  }
+
+  // --- reading -------------------------------------------------------------------------------
+
+  private void read(List<String> tokens) {
+    boolean[] skip = new boolean[tokens.size()];
+    FILLERS.mark(tokens, skip, null);
+    boolean[] classWords = skip.clone();
+    markClasses(tokens, skip, classWords, QUANTIFIERS, quantifiers);
+    markClasses(tokens, skip, classWords, MODALS, modals);
+    markClasses(tokens, skip, classWords, TENSES, tenses);
+    skip = classWords;
+    perfect(tokens);
+    String pendingMarker = null;
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i);
+      if (DIRECTIONS.contains(t)) {
+        pendingMarker = t;
+        continue;
+      }
+      if (skip[i] || STOP_WORDS.contains(t)) {
+        continue;
+      }
+      allWords.add(t);
+      if (pendingMarker != null) {
+        roles.add(pendingMarker + "→" + t); // the word as written: "http" / "https" differ
+        pendingMarker = null;
+      }
+      if (hasDigit(t)) {
+        continue; // numbers are the base guard's
+      }
+      String lemma = lemma(t);
+      words.add(t);
+      lemmas.add(lemma);
+    }
+  }
+
+  /** "has the candidate accepted": a perfect tense without "been" is past too. */
+  private void perfect(List<String> tokens) {
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i);
+      if (t.equals("has") || t.equals("have") || t.equals("had")) {
+        for (int j = i + 1; j < Math.min(tokens.size(), i + 4); j++) {
+          String next = tokens.get(j);
+          if (next.length() > 4 && next.endsWith("ed")) {
+            tenses.set(PAST);
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Finds the classes of one list among the tokens not skipped (each list reads the tokens afresh:
+   * "will" is a modal and a tense) and adds the words found to {@code classWords}.
+   */
+  private static void markClasses(
+      List<String> tokens,
+      boolean[] skip,
+      boolean[] classWords,
+      List<Phrases> classes,
+      BitSet found) {
+    boolean[] marked = skip.clone();
+    for (int c = 0; c < classes.size(); c++) {
+      boolean[] hit = new boolean[1];
+      classes.get(c).mark(tokens, marked, hit);
+      if (hit[0]) {
+        found.set(c);
+      }
+    }
+    for (int i = 0; i < marked.length; i++) {
+      classWords[i] |= marked[i];
+    }
+  }
+
+  private static boolean hasDigit(String t) {
+    for (int i = 0; i < t.length(); i++) {
+      if (Character.isDigit(t.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Drops up to two opening clauses that are courtesy ("I'm not sure, but", "Thanks in advance,",
+   * "Quick question:") when more prompt follows, so a "not" in them is no negation.
+   */
+  private static String stripLeadIn(String prompt) {
+    String text = prompt.strip();
+    for (int round = 0; round < 2; round++) {
+      int end = leadInEnd(text);
+      if (end < 0) {
+        break;
+      }
+      String clause = text.substring(0, end);
+      String rest = text.substring(end).strip();
+      List<String> clauseTokens = tokens(clause);
+      if (tokens(rest).size() < 3 || !LEAD_IN_CUES.containsIn(clauseTokens)) {
+        break;
+      }
+      text = rest;
+    }
+    return text;
+  }
+
+  private static int leadInEnd(String text) {
+    int limit = Math.min(text.length(), 120);
+    for (int i = 0; i < limit; i++) {
+      char c = text.charAt(i);
+      if (c == ',' || c == ':' || c == ';' || c == '!' || c == '.' || c == '?') {
+        if (c == '.' && i + 1 < text.length() && !Character.isWhitespace(text.charAt(i + 1))) {
+          continue; // a decimal point or a dotted name
+        }
+        int end = i + 1;
+        String after = text.substring(end).stripLeading().toLowerCase(Locale.ROOT);
+        for (String joiner : new String[] {"but ", "so "}) {
+          if (after.startsWith(joiner)) {
+            end = text.length() - after.length() + joiner.length();
+          }
+        }
+        return end;
+      }
+      if ((c == ' ') && text.regionMatches(true, i, " but ", 0, 5)) {
+        return i + 5;
+      }
+    }
+    return -1;
+  }
+
+  private static int minutes(Matcher m) {
+    if (m.group(1) != null) {
+      return clock(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), m.group(3));
+    }
+    if (m.group(4) != null) {
+      return clock(Integer.parseInt(m.group(4)), 0, m.group(5));
+    }
+    if (m.group(6) != null) {
+      return clock(Integer.parseInt(m.group(6)), 0, null);
+    }
+    if (m.group(7) != null) {
+      return m.group(7).equalsIgnoreCase("midnight") ? 0 : 12 * 60;
+    }
+    String hourText = m.group(10).toLowerCase(Locale.ROOT);
+    Integer hour =
+        hourText.chars().allMatch(Character::isDigit)
+            ? Integer.valueOf(hourText)
+            : HOUR_WORDS.get(hourText);
+    if (hour == null || hour > 24) {
+      return -1;
+    }
+    int offset = m.group(8).equalsIgnoreCase("half") ? 30 : 15;
+    return clock(hour, 0, null) + (m.group(9).equalsIgnoreCase("past") ? offset : -offset);
+  }
+
+  /** Minutes after midnight; an hour without am/pm is read as written (7:00 is 07:00). */
+  private static int clock(int hour, int minute, String meridiem) {
+    if (hour > 24) {
+      return -1;
+    }
+    int h = hour % 24;
+    if (meridiem != null) {
+      boolean pm = Character.toLowerCase(meridiem.charAt(0)) == 'p';
+      h = hour % 12 + (pm ? 12 : 0);
+    }
+    return h * 60 + minute;
+  }
+
+  /** Lower-case word tokens with contractions expanded ("can't" = "can not", "it's" = "it is"). */
+  static List<String> tokens(String text) {
+    List<String> out = new ArrayList<>(text.length() / 5 + 1);
+    String t = text.toLowerCase(Locale.ROOT).replace('’', '\'');
+    int n = t.length();
+    int i = 0;
+    while (i < n) {
+      char c = t.charAt(i);
+      if (!Character.isLetterOrDigit(c)) {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < n
+          && (Character.isLetterOrDigit(t.charAt(i))
+              || t.charAt(i) == '\''
+                  && i + 1 < n
+                  && Character.isLetter(t.charAt(i + 1))
+                  && i > start)) {
+        i++;
+      }
+      add(out, t.substring(start, i));
+    }
+    return out;
+  }
+
+  private static void add(List<String> out, String word) {
+    int apostrophe = word.indexOf('\'');
+    if (apostrophe < 0) {
+      String expanded = CONTRACTIONS.get(word);
+      if (expanded == null) {
+        out.add(word);
+      } else {
+        for (String part : expanded.split(" ")) {
+          out.add(part);
+        }
+      }
+      return;
+    }
+    String head = word.substring(0, apostrophe);
+    String tail = word.substring(apostrophe + 1);
+    if (tail.equals("t") && head.endsWith("n")) {
+      add(out, head + "t"); // can't → cant → can not
+      return;
+    }
+    out.add(head);
+    switch (tail) {
+      case "ll":
+        out.add("will");
+        break;
+      case "re":
+        out.add("are");
+        break;
+      case "m":
+        out.add("am");
+        break;
+      case "ve":
+        out.add("have");
+        break;
+      case "d":
+        out.add("would");
+        break;
+      case "s":
+        if (IS_BEFORE_S.contains(head)) {
+          out.add("is");
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // --- phrase lists ----------------------------------------------------------------------------
+
+  private static List<Phrases> classes(String list) {
+    List<Phrases> classes = new ArrayList<>();
+    for (List<String> record : LISTS.records(list)) {
+      classes.add(phrases(record));
+    }
+    return List.copyOf(classes);
+  }
+
+  private static Phrases phrases(List<String> entries) {
+    Map<String, List<List<String>>> byFirst = new HashMap<>();
+    for (String entry : entries) {
+      List<String> words = tokens(entry);
+      if (!words.isEmpty()) {
+        byFirst.computeIfAbsent(words.get(0), k -> new ArrayList<>()).add(words);
+      }
+    }
+    for (List<List<String>> options : byFirst.values()) {
+      options.sort((x, y) -> y.size() - x.size()); // longest first
+    }
+    return new Phrases(byFirst);
+  }
+
+  /** Phrases of whole words, matched longest first. */
+  private record Phrases(Map<String, List<List<String>>> byFirst) {
+
+    /** Marks the tokens of each phrase found (not already marked) in {@code skip}. */
+    void mark(List<String> tokens, boolean[] skip, boolean[] found) {
+      for (int i = 0; i < tokens.size(); i++) {
+        if (skip[i]) {
+          continue;
+        }
+        int length = matchAt(tokens, i, skip);
+        if (length > 0) {
+          for (int k = 0; k < length; k++) {
+            skip[i + k] = true;
+          }
+          if (found != null) {
+            found[0] = true;
+          }
+          i += length - 1;
+        }
+      }
+    }
+
+    boolean containsIn(List<String> tokens) {
+      boolean[] none = new boolean[tokens.size()];
+      for (int i = 0; i < tokens.size(); i++) {
+        if (matchAt(tokens, i, none) > 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private int matchAt(List<String> tokens, int i, boolean[] skip) {
+      List<List<String>> options = byFirst.get(tokens.get(i));
+      if (options == null) {
+        return 0;
+      }
+      for (List<String> phrase : options) {
+        int k = 0;
+        while (k < phrase.size()
+            && i + k < tokens.size()
+            && !skip[i + k]
+            && tokens.get(i + k).equals(phrase.get(k))) {
+          k++;
+        }
+        if (k == phrase.size()) {
+          return k;
+        }
+      }
+      return 0;
+    }
+  }
+}

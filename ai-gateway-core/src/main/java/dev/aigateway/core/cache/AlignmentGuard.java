@@ -1,0 +1,648 @@
+package dev.aigateway.core.cache;
+
+import dev.aigateway.api.SemanticHitGuard;
+import dev.aigateway.api.spi.EmbeddingModel;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The semantic cache's default {@link SemanticHitGuard}: decides from what actually differs between
+ * the two prompts. It lines up their content words (lower case, lemmatised, without courtesy,
+ * function words and the closed-class words it judges on their own) and objects when what is left
+ * over changes the question; then it asks a base guard ({@link FalseHitGuard#defaults()} unless
+ * told otherwise) about negations, opposites, numbers, quotes, identifiers and names.
+ *
+ * <pre>{@code
+ * SemanticHitGuard guard = AlignmentGuard.builder(embeddingModel).build();
+ * guard.objection("Games for toddlers", "Games for teenagers");              // Optional[substitution]
+ * guard.objection("Translate from English to German",
+ *     "Translate from German to English");                                   // Optional[order]
+ * guard.objection("Do all plans include SSO?", "Do some plans include SSO?"); // Optional[quantifier]
+ * guard.objection("How do I modify the alert settings?",
+ *     "How do I adjust the alert settings?");                                // Optional.empty
+ * }</pre>
+ *
+ * <p>The checks, in the order they run ({@link Check}):
+ *
+ * <ul>
+ *   <li>{@code number}: clock times, read as minutes after midnight ("6:30 pm" = "18:30", but not
+ *       "6:30 am"; "7:15" is not "7:45"; "half past six", "noon", "9 o'clock").
+ *   <li>the base guard, on the prompts without their clock times and without a courtesy lead-in
+ *       ("I'm not sure, but could you ..." has no negation).
+ *   <li>{@code quantifier}, {@code modality}, {@code tense}: both prompts have a word of the closed
+ *       class and no class in common: all/every/each against some/any, most, few, many, none;
+ *       can/may/able to against should, must/have to/need to, might, will; did/was/been against
+ *       will/going to against is/does. A class on one side only says nothing ("How can I ..." /
+ *       "How do I ...").
+ *   <li>{@code order}: the same words in other roles: a role marker (from, to, into, than, before,
+ *       after, instead) governs a word on one side and another word of both prompts on the other
+ *       ("from English to German" / "from German to English", "Rust faster than Go"), or two words
+ *       trade sides of a third in prompts of the same content words ("the customer sues the
+ *       company" / "the company sues the customer"). Swapping the two sides of "and", "or" or
+ *       "between" is no difference.
+ *   <li>{@code substitution}: where the aligned prompts differ by one content word against at most
+ *       {@link Builder#maxReplacedWords} (default one against one), the word of one is replaced by
+ *       a word of the other that is not the same lemma, not a typing slip of it ("cancle"), not an
+ *       abbreviation of it ("info", "DB", "PTO" for "paid time off"), not the same compound
+ *       ("wifi", "wi-fi"), not derived from it ("invite" / "invitation"), not of one of the
+ *       built-in synonym groups (change / modify / adjust, see / view, buy / purchase, ...) and not
+ *       a synonym by the embedding model: the single words are embedded with the configured {@link
+ *       EmbeddingModel} (once each, cached) and their cosine similarity must reach {@link
+ *       Builder#wordThreshold}. This is what catches antonyms and scope words outside any list:
+ *       "fresh" / "stale", "toddlers" / "teenagers", "pin" / "mute", "at night" / "in the morning".
+ *       A longer rewording is left to the similarity threshold.
+ *   <li>{@code addition} (off by default, see {@link Builder#enable}): content words inserted on
+ *       one side only, other than courtesy ("please", "in the world", "could you").
+ * </ul>
+ *
+ * <p>What it cannot see: a difference spread over a long rewording, words the embedding model takes
+ * for synonyms though they are not (short words of one topic), and everything the base guard cannot
+ * see. Cost: about 0.2 ms per pair of chat-sized prompts once the words are cached (measured in
+ * docs/semantic-eval.md), plus one embedding per word not yet cached (the cache holds {@value
+ * #WORD_CACHE_SIZE} words); with a remote embedding model that is a network call on the calling
+ * thread. An embedding failure counts the words as different (a miss, never a wrong answer).
+ * Immutable and thread-safe.
+ */
+public final class AlignmentGuard implements SemanticHitGuard {
+
+  /**
+   * The default cosine similarity two single words need to count as synonyms. High on purpose:
+   * sentence models put antonyms and sibling words close ("wide" / "narrow" 0.82, "landlords" /
+   * "tenants" 0.82 with all-MiniLM-L6-v2) and some synonyms far ("see" / "view" 0.41), so the
+   * embedding only rescues near-identical words; the built-in synonym groups do the rest. Tuned on
+   * the generated tuning set (docs/semantic-eval.md).
+   */
+  public static final double DEFAULT_WORD_THRESHOLD = 0.85;
+
+  /**
+   * The default largest stretch judged as a substitution: one word against one word. Longer
+   * stretches were mostly rewordings on the tuning set.
+   */
+  public static final int DEFAULT_MAX_REPLACED_WORDS = 1;
+
+  /** How many single-word embeddings are kept before the cache starts afresh. */
+  public static final int WORD_CACHE_SIZE = 20_000;
+
+  /** How many content words of each prompt are aligned; longer prompts skip the alignment. */
+  static final int MAX_ALIGNED_WORDS = 400;
+
+  /** The checks of this guard; each names the category an objection reports. */
+  public enum Check {
+    /** Different clock times. */
+    CLOCK_TIME("number"),
+    /** Quantifiers of different classes (all / some / none / most / few / many). */
+    QUANTIFIER("quantifier"),
+    /** Modals of different classes (can / should / must / might / will). */
+    MODALITY("modality"),
+    /** Auxiliaries of different tenses (did / will / is). */
+    TENSE("tense"),
+    /** The same words in swapped roles. */
+    ORDER("order"),
+    /** A content word replaced by one that is not a synonym. */
+    SUBSTITUTION("substitution"),
+    /** Content words added on one side only (off by default). */
+    ADDITION("addition");
+
+    private final String category;
+    private final Optional<String> objection;
+
+    Check(String category) {
+      this.category = category;
+      this.objection = Optional.of(category);
+    }
+
+    /** The category recorded on an objection, such as {@code substitution}. */
+    public String category() {
+      return category;
+    }
+  }
+
+  private final EmbeddingModel wordModel;
+  private final SemanticHitGuard base;
+  private final Set<Check> checks;
+  private final double wordThreshold;
+  private final int maxReplacedWords;
+  private final Map<String, float[]> wordVectors = new ConcurrentHashMap<>();
+
+  private AlignmentGuard(Builder b) {
+    this.wordModel = b.wordModel;
+    this.base = b.base;
+    this.checks = EnumSet.copyOf(b.checks);
+    this.wordThreshold = b.wordThreshold;
+    this.maxReplacedWords = b.maxReplacedWords;
+  }
+
+  /**
+   * A builder whose substitution check tells synonyms by embedding single words with {@code
+   * wordModel} (normally the semantic cache's own model).
+   */
+  public static Builder builder(EmbeddingModel wordModel) {
+    return new Builder(wordModel);
+  }
+
+  /**
+   * The category of the first check that finds a difference, or empty.
+   *
+   * @throws NullPointerException when either prompt is null
+   */
+  @Override
+  public Optional<String> objection(String cachedPrompt, String prompt) {
+    Objects.requireNonNull(cachedPrompt, "cachedPrompt");
+    Objects.requireNonNull(prompt, "prompt");
+    if (cachedPrompt.equals(prompt)) {
+      return Optional.empty();
+    }
+    AlignedPrompt a = AlignedPrompt.of(cachedPrompt);
+    AlignedPrompt b = AlignedPrompt.of(prompt);
+    if (checks.contains(Check.CLOCK_TIME) && !a.times.equals(b.times)) {
+      return Check.CLOCK_TIME.objection;
+    }
+    Optional<String> fromBase = base.objection(a.cleaned, b.cleaned);
+    if (fromBase.isPresent()) {
+      return fromBase;
+    }
+    if (checks.contains(Check.QUANTIFIER) && disjoint(a.quantifiers, b.quantifiers)) {
+      return Check.QUANTIFIER.objection;
+    }
+    if (checks.contains(Check.MODALITY) && disjoint(a.modals, b.modals)) {
+      return Check.MODALITY.objection;
+    }
+    if (checks.contains(Check.TENSE) && disjoint(a.tenses, b.tenses)) {
+      return Check.TENSE.objection;
+    }
+    if (checks.contains(Check.ORDER)
+        && (rolesSwapped(a, b) || sameWords(a, b) && sidesTraded(a, b))) {
+      return Check.ORDER.objection;
+    }
+    if (checks.contains(Check.SUBSTITUTION) || checks.contains(Check.ADDITION)) {
+      Check found = alignmentDifference(a, b);
+      if (found != null) {
+        return found.objection;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Both sides have a class of the list, and none in common. */
+  private static boolean disjoint(BitSet a, BitSet b) {
+    return !a.isEmpty() && !b.isEmpty() && !a.intersects(b);
+  }
+
+  // --- order -----------------------------------------------------------------------------------
+
+  /**
+   * A marker governs a word on one side only and another word on the other side only, and each of
+   * those words is in both prompts: "from English to German" / "from German to English".
+   */
+  private static boolean rolesSwapped(AlignedPrompt a, AlignedPrompt b) {
+    if (a.roles.isEmpty() || b.roles.isEmpty()) {
+      return false;
+    }
+    List<String> onlyA = minus(a.roles, b.roles);
+    List<String> onlyB = minus(b.roles, a.roles);
+    for (String x : onlyA) {
+      String marker = x.substring(0, x.indexOf('→'));
+      String wordX = x.substring(x.indexOf('→') + 1);
+      for (String y : onlyB) {
+        String wordY = y.substring(y.indexOf('→') + 1);
+        if (y.startsWith(marker + "→")
+            && !wordX.equals(wordY)
+            && b.allWords.contains(wordX)
+            && a.allWords.contains(wordY)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Whether both prompts have the same content words, in any order. */
+  private static boolean sameWords(AlignedPrompt a, AlignedPrompt b) {
+    return a.lemmas.size() == b.lemmas.size() && minus(a.lemmas, b.lemmas).isEmpty();
+  }
+
+  /**
+   * Two words, each once in both prompts, trade sides of a third: one goes from before it to after
+   * it while another goes from after to before ("customer sue company" / "company sue customer").
+   * Moving a clause ("In Java, how do I sort" / "How do I sort ... in Java") moves words one way
+   * only, and swapping "A and B" has no word between them.
+   */
+  private static boolean sidesTraded(AlignedPrompt a, AlignedPrompt b) {
+    Map<String, Integer> posA = uniquePositions(a.lemmas);
+    Map<String, Integer> posB = uniquePositions(b.lemmas);
+    posA.keySet().retainAll(posB.keySet());
+    if (posA.size() < 3) {
+      return false;
+    }
+    for (String pivot : posA.keySet()) {
+      int pa = posA.get(pivot);
+      int pb = posB.get(pivot);
+      boolean forward = false;
+      boolean backward = false;
+      for (String word : posA.keySet()) {
+        if (word.equals(pivot)) {
+          continue;
+        }
+        boolean beforeA = posA.get(word) < pa;
+        boolean beforeB = posB.get(word) < pb;
+        forward |= beforeA && !beforeB;
+        backward |= !beforeA && beforeB;
+      }
+      if (forward && backward) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Map<String, Integer> uniquePositions(List<String> lemmas) {
+    Map<String, Integer> positions = new HashMap<>();
+    Set<String> repeated = new HashSet<>();
+    for (int i = 0; i < lemmas.size(); i++) {
+      if (positions.put(lemmas.get(i), i) != null) {
+        repeated.add(lemmas.get(i));
+      }
+    }
+    positions.keySet().removeAll(repeated);
+    return positions;
+  }
+
+  // --- alignment -------------------------------------------------------------------------------
+
+  /**
+   * Aligns the content words (longest common subsequence of lemmas) and judges each stretch where
+   * they differ, ignoring words that only moved.
+   */
+  private Check alignmentDifference(AlignedPrompt a, AlignedPrompt b) {
+    int n = a.lemmas.size();
+    int m = b.lemmas.size();
+    if (n > MAX_ALIGNED_WORDS || m > MAX_ALIGNED_WORDS) {
+      return null;
+    }
+    List<String> onlyA = minus(a.lemmas, b.lemmas);
+    List<String> onlyB = minus(b.lemmas, a.lemmas);
+    if (onlyA.isEmpty() && onlyB.isEmpty()) {
+      return null;
+    }
+    int[][] lcs = new int[n + 1][m + 1];
+    for (int i = n - 1; i >= 0; i--) {
+      for (int j = m - 1; j >= 0; j--) {
+        lcs[i][j] =
+            a.lemmas.get(i).equals(b.lemmas.get(j))
+                ? lcs[i + 1][j + 1] + 1
+                : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    List<String> removed = new ArrayList<>();
+    List<String> inserted = new ArrayList<>();
+    int i = 0;
+    int j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && a.lemmas.get(i).equals(b.lemmas.get(j))) {
+        Check found = judge(removed, inserted, onlyA, onlyB, a, b);
+        if (found != null) {
+          return found;
+        }
+        removed.clear();
+        inserted.clear();
+        i++;
+        j++;
+      } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+        inserted.add(b.words.get(j) + "\t" + b.lemmas.get(j));
+        j++;
+      } else {
+        removed.add(a.words.get(i) + "\t" + a.lemmas.get(i));
+        i++;
+      }
+    }
+    return judge(removed, inserted, onlyA, onlyB, a, b);
+  }
+
+  /** One stretch: words of {@code a} replaced by words of {@code b} (either may be empty). */
+  private Check judge(
+      List<String> removedEntries,
+      List<String> insertedEntries,
+      List<String> onlyA,
+      List<String> onlyB,
+      AlignedPrompt a,
+      AlignedPrompt b) {
+    List<String> removed = differing(removedEntries, onlyA);
+    List<String> inserted = differing(insertedEntries, onlyB);
+    if (removed.isEmpty() && inserted.isEmpty()) {
+      return null;
+    }
+    if (!removed.isEmpty() && !inserted.isEmpty()) {
+      if (Math.min(removedEntries.size(), insertedEntries.size()) > 1
+          || Math.max(removedEntries.size(), insertedEntries.size()) > maxReplacedWords) {
+        return null; // a rewording: the similarity threshold judges it
+      }
+      consumeSameWords(removed, inserted, a, b);
+      return !removed.isEmpty() && !inserted.isEmpty() && checks.contains(Check.SUBSTITUTION)
+          ? Check.SUBSTITUTION
+          : null;
+    }
+    List<String> added = removed.isEmpty() ? inserted : removed;
+    List<String> entries = removed.isEmpty() ? insertedEntries : removedEntries;
+    return checks.contains(Check.ADDITION)
+            && entries.size() <= maxReplacedWords
+            && !spelledOut(added, removed.isEmpty() ? a : b)
+        ? Check.ADDITION
+        : null;
+  }
+
+  /** The words of a stretch that the other prompt lacks (not merely moved), lower case. */
+  private static List<String> differing(List<String> entries, List<String> only) {
+    List<String> left = new ArrayList<>(only);
+    List<String> words = new ArrayList<>(entries.size());
+    for (String entry : entries) {
+      int tab = entry.indexOf('\t');
+      if (left.remove(entry.substring(tab + 1))) {
+        words.add(entry.substring(0, tab));
+      }
+    }
+    return words;
+  }
+
+  /** Removes pairs that mean the same: compounds, abbreviations, synonyms by embedding. */
+  private void consumeSameWords(
+      List<String> removed, List<String> inserted, AlignedPrompt a, AlignedPrompt b) {
+    consumeCompounds(removed, inserted);
+    consumeCompounds(inserted, removed);
+    consumeInitials(removed, inserted);
+    consumeInitials(inserted, removed);
+    for (int r = removed.size() - 1; r >= 0; r--) {
+      String x = removed.get(r);
+      int best = -1;
+      for (int k = 0; k < inserted.size() && best < 0; k++) {
+        String y = inserted.get(k);
+        if (AlignedPrompt.knownSynonyms(x, y)
+            || misspelt(x, y)
+            || derived(x, y)
+            || abbreviates(x, y)
+            || abbreviates(y, x)
+            || synonyms(x, y)) {
+          best = k;
+        }
+      }
+      if (best >= 0) {
+        removed.remove(r);
+        inserted.remove(best);
+      }
+    }
+  }
+
+  /**
+   * One letter added, dropped, changed or two neighbours swapped, in words of at least five letters
+   * ("cancle", "recieve", "ordr" for "order"): a typing slip, not another word.
+   */
+  static boolean misspelt(String x, String y) {
+    if (Math.min(x.length(), y.length()) < 4 || Math.abs(x.length() - y.length()) > 1) {
+      return false;
+    }
+    int n = x.length();
+    int m = y.length();
+    int[][] d = new int[n + 1][m + 1];
+    for (int i = 0; i <= n; i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= m; j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= n; i++) {
+      for (int j = 1; j <= m; j++) {
+        int cost = x.charAt(i - 1) == y.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1
+            && j > 1
+            && x.charAt(i - 1) == y.charAt(j - 2)
+            && x.charAt(i - 2) == y.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[n][m] <= 1 && Math.max(n, m) >= 5;
+  }
+
+  /**
+   * One word derived from the other: a common start of at least five letters that is most of the
+   * shorter word ("invite" / "invitation", "apology" / "apologizing", "install" / "installation").
+   */
+  static boolean derived(String x, String y) {
+    int common = 0;
+    int max = Math.min(x.length(), y.length());
+    while (common < max && x.charAt(common) == y.charAt(common)) {
+      common++;
+    }
+    return common >= 5 && common * 4 >= max * 3;
+  }
+
+  /** "wifi" against "wi" "fi", "email" against "e" "mail". */
+  private static void consumeCompounds(List<String> whole, List<String> parts) {
+    for (int w = whole.size() - 1; w >= 0; w--) {
+      for (int p = 0; p + 1 < parts.size(); p++) {
+        if (whole.get(w).equals(parts.get(p) + parts.get(p + 1))) {
+          whole.remove(w);
+          parts.remove(p + 1);
+          parts.remove(p);
+          break;
+        }
+      }
+    }
+  }
+
+  /** "pto" against "paid" "time" "off": the initials of consecutive words. */
+  private static void consumeInitials(List<String> acronyms, List<String> words) {
+    for (int w = acronyms.size() - 1; w >= 0; w--) {
+      String acronym = acronyms.get(w);
+      int len = acronym.length();
+      if (len < 2 || len > 6) {
+        continue;
+      }
+      for (int p = 0; p + len <= words.size(); p++) {
+        boolean match = true;
+        for (int k = 0; k < len && match; k++) {
+          match = words.get(p + k).charAt(0) == acronym.charAt(k);
+        }
+        if (match) {
+          acronyms.remove(w);
+          for (int k = len - 1; k >= 0; k--) {
+            words.remove(p + k);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** "info" for "information", "db" for "database", "stmt" for "statement". */
+  static boolean abbreviates(String shorter, String longer) {
+    if (shorter.length() < 2
+        || shorter.length() > 5
+        || longer.length() < shorter.length() + 2
+        || shorter.charAt(0) != longer.charAt(0)) {
+      return false;
+    }
+    int k = 0;
+    for (int i = 0; i < longer.length() && k < shorter.length(); i++) {
+      if (longer.charAt(i) == shorter.charAt(k)) {
+        k++;
+      }
+    }
+    return k == shorter.length();
+  }
+
+  /** Whether added words are the letters of an acronym the other prompt has ("HR"). */
+  private static boolean spelledOut(List<String> added, AlignedPrompt other) {
+    for (String word : other.words) {
+      if (word.length() == added.size()) {
+        boolean match = true;
+        for (int k = 0; k < added.size() && match; k++) {
+          match = added.get(k).charAt(0) == word.charAt(k);
+        }
+        if (match) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Whether the embedding model puts the two single words close enough to be synonyms. */
+  boolean synonyms(String x, String y) {
+    float[] vx = wordVector(x);
+    float[] vy = wordVector(y);
+    return vx != null && vy != null && cosine(vx, vy) >= wordThreshold;
+  }
+
+  private static double cosine(float[] a, float[] b) {
+    if (a.length != b.length) {
+      return Double.NaN;
+    }
+    double dot = VectorMath.dot(a, 0, b, 0, a.length);
+    double norms = VectorMath.dot(a, 0, a, 0, a.length) * VectorMath.dot(b, 0, b, 0, b.length);
+    return norms == 0 ? 0 : dot / Math.sqrt(norms);
+  }
+
+  private float[] wordVector(String word) {
+    float[] vector = wordVectors.get(word);
+    if (vector != null) {
+      return vector;
+    }
+    try {
+      vector = wordModel.embed(word);
+    } catch (IOException | RuntimeException e) {
+      return null; // counted as different: a miss, never a wrong answer
+    }
+    if (vector == null || vector.length == 0) {
+      return null;
+    }
+    if (wordVectors.size() >= WORD_CACHE_SIZE) {
+      wordVectors.clear();
+    }
+    wordVectors.put(word, vector);
+    return vector;
+  }
+
+  private static List<String> minus(List<String> a, List<String> b) {
+    List<String> left = new ArrayList<>(a);
+    for (String x : b) {
+      left.remove(x);
+    }
+    return left;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        Locale.ROOT,
+        "AlignmentGuard{checks=%s, wordThreshold=%.2f, maxReplacedWords=%d, words=%s, base=%s}",
+        checks,
+        wordThreshold,
+        maxReplacedWords,
+        wordModel.name(),
+        base);
+  }
+
+  /** Configures an {@link AlignmentGuard}. Not thread-safe; reusable. */
+  public static final class Builder {
+    private final EmbeddingModel wordModel;
+    private SemanticHitGuard base = FalseHitGuard.defaults();
+    private final EnumSet<Check> checks = EnumSet.complementOf(EnumSet.of(Check.ADDITION));
+    private double wordThreshold = DEFAULT_WORD_THRESHOLD;
+    private int maxReplacedWords = DEFAULT_MAX_REPLACED_WORDS;
+
+    private Builder(EmbeddingModel wordModel) {
+      this.wordModel = Objects.requireNonNull(wordModel, "wordModel");
+    }
+
+    /**
+     * The guard asked after the clock times and before the alignment (default {@link
+     * FalseHitGuard#defaults()}); {@link SemanticHitGuard#NONE} leaves only this guard's checks.
+     */
+    public Builder base(SemanticHitGuard base) {
+      this.base = Objects.requireNonNull(base, "base");
+      return this;
+    }
+
+    /**
+     * The cosine similarity two single words need, by the embedding model, to count as synonyms
+     * (default {@value AlignmentGuard#DEFAULT_WORD_THRESHOLD}); higher refuses more.
+     *
+     * @throws IllegalArgumentException unless in (0, 1]
+     */
+    public Builder wordThreshold(double threshold) {
+      if (!(threshold > 0 && threshold <= 1)) {
+        throw new IllegalArgumentException("wordThreshold must be in (0, 1]: " + threshold);
+      }
+      this.wordThreshold = threshold;
+      return this;
+    }
+
+    /**
+     * The longest stretch of content words judged as a substitution: one word against up to this
+     * many (default {@value AlignmentGuard#DEFAULT_MAX_REPLACED_WORDS}); a longer rewording is left
+     * to the similarity threshold.
+     *
+     * @throws IllegalArgumentException unless in [1, 10]
+     */
+    public Builder maxReplacedWords(int words) {
+      if (words < 1 || words > 10) {
+        throw new IllegalArgumentException("maxReplacedWords must be in [1, 10]: " + words);
+      }
+      this.maxReplacedWords = words;
+      return this;
+    }
+
+    /** Turns the given checks off. */
+    public Builder disable(Check... disabled) {
+      for (Check check : disabled) {
+        checks.remove(Objects.requireNonNull(check, "check"));
+      }
+      return this;
+    }
+
+    /** Turns the given checks on ({@link Check#ADDITION} is off by default). */
+    public Builder enable(Check... enabled) {
+      for (Check check : enabled) {
+        checks.add(Objects.requireNonNull(check, "check"));
+      }
+      return this;
+    }
+
+    /** The guard; later changes to this builder do not affect it. */
+    public AlignmentGuard build() {
+      return new AlignmentGuard(this);
+    }
+  }
+}

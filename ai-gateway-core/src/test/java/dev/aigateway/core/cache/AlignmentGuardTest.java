@@ -1,0 +1,273 @@
+package dev.aigateway.core.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.SemanticHitGuard;
+import dev.aigateway.api.spi.EmbeddingModel;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class AlignmentGuardTest {
+
+  /**
+   * Embeds each single word as its own axis (every two different words are at similarity 0) unless
+   * given a vector; counts the calls.
+   */
+  private static final class WordVectors implements EmbeddingModel {
+    final Map<String, float[]> vectors = new HashMap<>();
+    final AtomicInteger calls = new AtomicInteger();
+    boolean failing;
+
+    @Override
+    public float[] embed(String text) throws IOException {
+      calls.incrementAndGet();
+      if (failing) {
+        throw new IOException("model down");
+      }
+      float[] given = vectors.get(text);
+      if (given != null) {
+        return given;
+      }
+      float[] v = new float[64];
+      v[Math.floorMod(text.hashCode(), 63) + 1] = 1;
+      return v;
+    }
+
+    @Override
+    public String name() {
+      return "word-axes";
+    }
+  }
+
+  private final WordVectors words = new WordVectors();
+  private final AlignmentGuard guard = AlignmentGuard.builder(words).build();
+
+  private Optional<String> objection(String cached, String incoming) {
+    return guard.objection(cached, incoming);
+  }
+
+  @Test
+  void aQuantifierOfAnotherClassIsAnObjection() {
+    assertThat(objection("Do all plans include SSO?", "Do some plans include SSO?"))
+        .contains("quantifier");
+    assertThat(objection("Are any of my orders delayed?", "Are most of my orders delayed?"))
+        .contains("quantifier");
+  }
+
+  @Test
+  void quantifiersOfOneClassAgree() {
+    assertThat(objection("Delete all the temp files.", "Delete every temp file.")).isEmpty();
+    assertThat(objection("Does each employee get a laptop?", "Does every employee get a laptop?"))
+        .isEmpty();
+  }
+
+  @Test
+  void aModalOfAnotherClassIsAnObjection() {
+    assertThat(
+            objection("Can I take ibuprofen with coffee?", "Should I take ibuprofen with coffee?"))
+        .contains("modality");
+    assertThat(objection("Do I have to give notice?", "Can I give notice?")).contains("modality");
+  }
+
+  @Test
+  void aModalOnOneSideOnlyOrOfOneClassIsNoObjection() {
+    assertThat(objection("How can I reset my PIN?", "How do I reset my PIN?")).isEmpty();
+    assertThat(objection("Do I need to restart the app?", "Do I have to restart the app?"))
+        .isEmpty();
+  }
+
+  @Test
+  void anotherTenseIsAnObjection() {
+    assertThat(objection("Did the deployment finish?", "Will the deployment finish?"))
+        .contains("tense");
+    assertThat(objection("Has the refund been issued?", "Is the refund issued?")).contains("tense");
+  }
+
+  @Test
+  void swappedRolesAroundAMarkerAreAnObjection() {
+    assertThat(
+            objection(
+                "Translate this paragraph from English to German.",
+                "Translate this paragraph from German to English."))
+        .contains("order");
+    assertThat(objection("Is Rust faster than Go?", "Is Go faster than Rust?")).contains("order");
+  }
+
+  @Test
+  void aMarkerGovernsWordsAsWrittenAndNumbersToo() {
+    assertThat(objection("Redirect http to https on nginx.", "Redirect https to http on nginx."))
+        .contains("order");
+    assertThat(
+            objection(
+                "Is a Roth IRA better than a 401k for me?",
+                "Is a 401k better than a Roth IRA for me?"))
+        .contains("order");
+  }
+
+  @Test
+  void subjectAndObjectTradingPlacesIsAnObjection() {
+    assertThat(
+            objection(
+                "Can the customer sue the company for a leak?",
+                "Can the company sue the customer for a leak?"))
+        .contains("order");
+  }
+
+  @Test
+  void swappingTheSidesOfAndOrMovingAClauseIsNoObjection() {
+    assertThat(
+            objection(
+                "What's the difference between Python and Ruby?",
+                "What's the difference between Ruby and Python?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "In Java, how do I sort a list of strings?",
+                "How do I sort a list of strings in Java?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "Translate this email into French from English.",
+                "Translate this email from English into French."))
+        .isEmpty();
+  }
+
+  @Test
+  void aWordReplacedByOneThatIsNoSynonymIsAnObjection() {
+    assertThat(objection("Suggest party games for toddlers.", "Suggest party games for teenagers."))
+        .contains("substitution");
+    assertThat(objection("How long does fresh bread last?", "How long does stale bread last?"))
+        .contains("substitution");
+    assertThat(objection("How do I pin a conversation?", "How do I mute a conversation?"))
+        .contains("substitution");
+  }
+
+  @Test
+  void aWordReplacedByAKnownSynonymATypoOrAnAbbreviationIsNoObjection() {
+    assertThat(
+            objection(
+                "How do I modify the notification settings?",
+                "How do I adjust the notification settings?"))
+        .isEmpty();
+    assertThat(objection("How do I cancle my appointment?", "How do I cancel my appointment?"))
+        .isEmpty();
+    assertThat(objection("Is my info encrypted?", "Is my information encrypted?")).isEmpty();
+    assertThat(objection("What is the PTO policy?", "What is the paid time off policy?")).isEmpty();
+  }
+
+  @Test
+  void wordsTheModelPutsCloseEnoughAreSynonyms() {
+    words.vectors.put("sofa", new float[] {1, 0.1f});
+    words.vectors.put("couch", new float[] {1, 0.12f});
+
+    assertThat(objection("How do I clean a sofa?", "How do I clean a couch?")).isEmpty();
+    assertThat(
+            AlignmentGuard.builder(words)
+                .wordThreshold(1.0)
+                .build()
+                .objection("How do I clean a sofa?", "How do I clean a couch?"))
+        .as("unless the word threshold asks for identical vectors")
+        .contains("substitution");
+  }
+
+  @Test
+  void eachWordIsEmbeddedOnce() {
+    objection("Suggest party games for toddlers.", "Suggest party games for teenagers.");
+    objection("Suggest party games for toddlers.", "Suggest party games for teenagers.");
+
+    assertThat(words.calls).hasValue(2);
+  }
+
+  @Test
+  void aFailingModelRefusesTheWordsRatherThanServingAWrongAnswer() {
+    words.failing = true;
+
+    assertThat(objection("How do I clean a sofa?", "How do I clean a couch?"))
+        .contains("substitution");
+  }
+
+  @Test
+  void clockTimesAreComparedAsMinutesAfterMidnight() {
+    assertThat(objection("Set an alarm for 6:30 am.", "Set an alarm for 6:30 pm."))
+        .contains("number");
+    assertThat(objection("Book a room at 7:15.", "Book a room at 7:45.")).contains("number");
+    assertThat(objection("Wake me at half past six.", "Wake me at quarter past six."))
+        .contains("number");
+    assertThat(objection("Set an alarm for 6:30 pm.", "Set an alarm for 18:30.")).isEmpty();
+    assertThat(objection("Is the pool open at 7am?", "Is the pool open at 7 a.m.?")).isEmpty();
+  }
+
+  @Test
+  void courtesyAndEmptyPlacesAreNoDifference() {
+    assertThat(
+            objection(
+                "I'm not sure, but could you explain how OAuth works?",
+                "Could you explain how OAuth works?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "What is the tallest building in the world?", "What is the tallest building?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "Please list the steps to reset my router.", "List the steps to reset my router."))
+        .isEmpty();
+  }
+
+  @Test
+  void theBaseGuardStillJudgesNegationsOppositesAndNumbers() {
+    assertThat(objection("How do I enable 2FA?", "How do I disable 2FA?")).contains("opposite");
+    assertThat(objection("Refund order 1234", "Refund order 1243")).contains("number");
+    assertThat(
+            AlignmentGuard.builder(words)
+                .base(SemanticHitGuard.NONE)
+                .build()
+                .objection("Refund order 1234", "Refund order 1243"))
+        .isEmpty();
+  }
+
+  @Test
+  void addedContentWordsAreAnObjectionOnlyWhenAsked() {
+    String plain = "Write a bedtime story about dragons.";
+    String scoped = "Write a scary bedtime story about dragons.";
+
+    assertThat(objection(plain, scoped)).isEmpty();
+    assertThat(
+            AlignmentGuard.builder(words)
+                .enable(AlignmentGuard.Check.ADDITION)
+                .build()
+                .objection(plain, scoped))
+        .contains("addition");
+  }
+
+  @Test
+  void aDisabledCheckSaysNothing() {
+    AlignmentGuard noQuantifiers =
+        AlignmentGuard.builder(words).disable(AlignmentGuard.Check.QUANTIFIER).build();
+
+    assertThat(noQuantifiers.objection("Do all plans include SSO?", "Do some plans include SSO?"))
+        .isEmpty();
+  }
+
+  @Test
+  void theBuilderRefusesSettingsOutOfRange() {
+    assertThatThrownBy(() -> AlignmentGuard.builder(words).wordThreshold(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("wordThreshold must be in (0, 1]: 0.0");
+    assertThatThrownBy(() -> AlignmentGuard.builder(words).maxReplacedWords(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxReplacedWords must be in [1, 10]: 0");
+    assertThatThrownBy(() -> AlignmentGuard.builder(null)).isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
+  void identicalPromptsAndNullsAreHandled() {
+    assertThat(objection("Same prompt", "Same prompt")).isEmpty();
+    assertThatThrownBy(() -> guard.objection(null, "x")).isInstanceOf(NullPointerException.class);
+  }
+}

@@ -1,0 +1,60 @@
+package dev.aigateway.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The evaluation sets of docs/semantic-eval.md: reproducible, well-formed and apart. */
+class SemanticEvalSetsTest {
+
+  private static final Path RESOURCES = Path.of("src", "main", "resources", "semantic-eval");
+
+  @Test
+  void theCommittedTuningSetIsWhatTheGeneratorWrites() throws IOException {
+    List<String> committed = Files.readAllLines(RESOURCES.resolve("tuning.tsv"));
+
+    assertThat(committed.subList(1, committed.size()))
+        .containsExactlyElementsOf(TuningSetGenerator.generate());
+  }
+
+  @Test
+  void everySetReadsWithItsLabelsAndTheTuningAndJudgedSetsAreLargeEnough() {
+    for (String name : List.of("judged", "tuning", "pairs")) {
+      List<String[]> rows = SemanticGuardEvaluation.read(name);
+
+      assertThat(rows)
+          .as(name)
+          .allSatisfy(row -> assertThat(row[0]).isIn("paraphrase", "near_miss"));
+      if (!name.equals("pairs")) {
+        assertThat(rows).as(name).hasSizeGreaterThanOrEqualTo(300);
+      }
+    }
+  }
+
+  @Test
+  void noPairOfTheJudgedSetIsInTheTuningSet() throws IOException {
+    Set<String> tuning = new HashSet<>();
+    for (String[] row : SemanticGuardEvaluation.read("tuning")) {
+      tuning.add(row[2] + "\t" + row[3]);
+    }
+    List<String> judged =
+        Files.readAllLines(RESOURCES.resolve("judged.tsv"), StandardCharsets.UTF_8);
+
+    assertThat(judged.stream().skip(1).map(line -> line.split("\t")))
+        .noneMatch(row -> tuning.contains(row[2] + "\t" + row[3]));
+  }
+
+  @Test
+  void wilsonIntervalsMatchKnownValues() {
+    assertThat(SemanticGuardEvaluation.wilson(0, 193)).isEqualTo("[0.0, 2.0]");
+    assertThat(SemanticGuardEvaluation.wilson(2, 193)).isEqualTo("[0.3, 3.7]");
+    assertThat(SemanticGuardEvaluation.wilson(132, 153)).isEqualTo("[79.9, 90.8]");
+  }
+}
