@@ -48,7 +48,7 @@ public final class RedisLimitHarness {
       LimitSpec.rate("bench/rate", 10_000_000_000L, Duration.ofMinutes(1));
   private static final LimitSpec QUOTA =
       LimitSpec.quota("bench/quota", Long.MAX_VALUE / 2, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
-  private static final LimitSpec SLOTS = LimitSpec.inFlight("bench/in-flight", 1_000_000);
+  static final LimitSpec SLOTS = LimitSpec.inFlight("bench/in-flight", 1_000_000);
   // Slow enough that a bucket is still refilling when its memory is read.
   private static final LimitSpec SLOW_RATE =
       LimitSpec.rate("bench/slow", 1_000_000, Duration.ofHours(1));
