@@ -192,6 +192,25 @@ class RedisTokenLimitStoreFaultTest {
   }
 
   @Test
+  void aReserveThatCannotConnectNamesTheServerButNeverThePassword() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort(); // closed again: nothing listens there
+    }
+    try (RedisConnection connection =
+            RedisConnection.builder()
+                .uri("redis://:s3cret-pw@127.0.0.1:" + port)
+                .commandTimeout(TIMEOUT)
+                .build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(RATE, "alice", 1))))
+          .isInstanceOf(RedisStoreException.class)
+          .hasMessageContaining("127.0.0.1:" + port)
+          .hasMessageNotContaining("s3cret");
+    }
+  }
+
+  @Test
   void settlementsBeyondTheQueueBoundDropTheOldestAndCountThem() throws Exception {
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection = connect(redis, redis.uri());
