@@ -51,7 +51,7 @@ public final class RedisLimitHarness {
   static final LimitSpec SLOTS = LimitSpec.inFlight("bench/in-flight", 1_000_000);
   // Slow enough that a bucket is still refilling when its memory is read.
   private static final LimitSpec SLOW_RATE =
-      LimitSpec.rate("bench/slow", 1_000_000, Duration.ofHours(1));
+      LimitSpec.rate("bench/slow", 1_000_000, Duration.ofDays(1));
 
   public static void main(String[] args) throws Exception {
     int callers = args.length > 0 ? Integer.parseInt(args[0]) : 16;
