@@ -84,6 +84,11 @@ public final class RedisConnection implements AutoCloseable {
     return commandTimeout;
   }
 
+  /** Host and port of the server, for messages: never a password. */
+  String address() {
+    return description;
+  }
+
   /** The shared connection with string keys and values (counters, scripts, streams). */
   synchronized StatefulRedisConnection<String, String> strings() {
     requireOpen();

@@ -7,6 +7,7 @@ import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
@@ -51,18 +52,26 @@ final class Workload {
    * @param listeners told of every call; none in the JMH benchmark
    */
   static AiGateway gateway(boolean estimatePromptTokens, GatewayListener... listeners) {
-    AiGateway.Builder builder =
-        AiGateway.builder()
-            .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
-            .tokenLimit(
-                TokenLimit.perConsumer()
-                    .tokensPerMinute(TOKENS_PER_MINUTE)
-                    .quota(MONTHLY_QUOTA, QuotaPeriod.MONTHLY)
-                    .estimatePromptTokens(estimatePromptTokens));
+    AiGateway.Builder builder = builder(estimatePromptTokens);
     for (GatewayListener listener : listeners) {
       builder.listener(listener);
     }
     return builder.build();
+  }
+
+  /** The same gateway keeping its counters in {@code store} (for example on Redis). */
+  static AiGateway gateway(TokenLimitStore store) {
+    return builder(true).tokenLimitStore(store).build();
+  }
+
+  private static AiGateway.Builder builder(boolean estimatePromptTokens) {
+    return AiGateway.builder()
+        .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+        .tokenLimit(
+            TokenLimit.perConsumer()
+                .tokensPerMinute(TOKENS_PER_MINUTE)
+                .quota(MONTHLY_QUOTA, QuotaPeriod.MONTHLY)
+                .estimatePromptTokens(estimatePromptTokens));
   }
 
   /** A short chat: a system line and a one-line question, 64 output tokens at most. */

@@ -1,0 +1,231 @@
+package dev.aigateway.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.Reservation;
+import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.testing.RedisServer;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store against a redis-server that dies, comes back, freezes or fills up: reservations fail
+ * fast with a clear exception and charge nothing; settlements are queued and applied exactly once.
+ */
+class RedisTokenLimitStoreFaultTest {
+
+  private static final Duration TIMEOUT = Duration.ofMillis(200);
+  private static final LimitSpec QUOTA =
+      LimitSpec.quota("team/quota", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+  private static final LimitSpec RATE = LimitSpec.rate("team/rate", 1000, Duration.ofDays(1));
+  private static final LimitSpec SLOTS = LimitSpec.inFlight("team/in-flight", 4);
+
+  private static RedisConnection connect(RedisServer redis, String uri) {
+    return RedisConnection.builder().uri(uri).commandTimeout(TIMEOUT).build();
+  }
+
+  /** The units left (free slots of an in-flight limit), read with a charge that takes nothing. */
+  private static long remaining(RedisTokenLimitStore store, LimitSpec limit) {
+    boolean slot = limit.kind() == LimitSpec.Kind.IN_FLIGHT;
+    ReserveResult probe = store.reserve(List.of(new LimitCharge(limit, "alice", slot ? 1 : 0)));
+    if (!probe.admitted()) {
+      return probe.remaining().get(0);
+    }
+    store.settle(probe.reservation(), new long[] {0});
+    return probe.remaining().get(0) + (slot ? 1 : 0);
+  }
+
+  /** A store whose connection is made (the first connection of a JVM can take a while). */
+  private static RedisTokenLimitStore warm(RedisTokenLimitStore store) throws Exception {
+    await(() -> answers(store), Duration.ofSeconds(10));
+    return store;
+  }
+
+  private static void await(BooleanSupplier condition, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within %s", within).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  private static boolean answers(RedisTokenLimitStore store) {
+    try {
+      remaining(store, RATE);
+      return true;
+    } catch (RedisStoreException notYet) {
+      return false;
+    }
+  }
+
+  @Test
+  void killedRedisFailsReservationsFastAndClearlyAndARestartReplaysQueuedSettlementsOnce()
+      throws Exception {
+    // Append-only with fsync on every write, so a restart after SIGKILL finds the counters again.
+    try (RedisServer redis =
+            RedisServer.start(List.of("--appendonly", "yes", "--appendfsync", "always"));
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+
+      Reservation held =
+          store
+              .reserve(
+                  List.of(new LimitCharge(QUOTA, "alice", 100), new LimitCharge(SLOTS, "alice", 1)))
+              .reservation();
+
+      redis.kill();
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(QUOTA, "alice", 10))))
+          .isInstanceOf(RedisStoreException.class)
+          .hasMessageContaining("could not reserve at 127.0.0.1:" + redis.port())
+          .hasMessageContaining("not charged");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.plusMillis(300));
+
+      store.settle(held, new long[] {500, 0}); // Redis is away: queued, not thrown
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(1, 0, 0));
+
+      redis.restart();
+      await(() -> store.settlements().pending() == 0, Duration.ofSeconds(15));
+      await(() -> answers(store), Duration.ofSeconds(15));
+
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 1, 0));
+      assertThat(remaining(store, QUOTA)).isEqualTo(500); // the 500 used, counted once
+      assertThat(remaining(store, SLOTS)).isEqualTo(4); // the slot freed
+      store.replay(); // nothing left to replay; a second application would show here
+      assertThat(remaining(store, QUOTA)).isEqualTo(500);
+    }
+  }
+
+  @Test
+  void aFrozenRedisAnswersEveryReserveWithinTheCommandTimeoutAndASettlementSentTwiceAppliesOnce()
+      throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+      Reservation held = store.reserve(List.of(new LimitCharge(QUOTA, "alice", 100))).reservation();
+
+      redis.pause();
+      ExecutorService callers = Executors.newFixedThreadPool(8);
+      try {
+        List<Future<Long>> took = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          took.add(
+              callers.submit(
+                  () -> {
+                    long started = System.nanoTime();
+                    try {
+                      store.reserve(List.of(new LimitCharge(RATE, "alice", 10)));
+                    } catch (RedisStoreException expected) {
+                      assertThat(expected).hasMessageContaining("timed out");
+                    }
+                    return System.nanoTime() - started;
+                  }));
+        }
+        for (Future<Long> nanos : took) {
+          assertThat(Duration.ofNanos(nanos.get())).isLessThan(TIMEOUT.plusMillis(300));
+        }
+      } finally {
+        callers.shutdownNow();
+      }
+      // The settlement reaches the frozen Redis, times out here and is queued: once Redis runs
+      // again it gets both the late original and the replay, and applies one.
+      store.settle(held, new long[] {500});
+      assertThat(store.settlements().pending()).isEqualTo(1);
+      redis.resume();
+
+      await(() -> store.settlements().pending() == 0, Duration.ofSeconds(10));
+      assertThat(remaining(store, QUOTA)).isEqualTo(500);
+      assertThat(store.settlements().replayed()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aFullRedisRefusesAReservationWholeWithAClearErrorAndStillTakesSettlements()
+      throws Exception {
+    try (RedisServer redis =
+            RedisServer.start(List.of("--maxmemory", "2mb", "--maxmemory-policy", "noeviction"));
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+      Reservation before =
+          store.reserve(List.of(new LimitCharge(QUOTA, "alice", 300))).reservation();
+      String filler = "x".repeat(64 * 1024);
+      for (int i = 0; !redis.command("SET", "filler:" + i, filler).startsWith("-OOM"); i++) {
+        assertThat(i).as("Redis fills 2 MB").isLessThan(10_000);
+      }
+      // A write that would pass the limit fails, but leaves Redis just below it: lower the limit
+      // under what is used, so every write that could need memory is refused.
+      redis.command("CONFIG", "SET", "maxmemory", "1mb");
+      String keysBefore = redis.command("DBSIZE");
+
+      assertThatThrownBy(
+              () ->
+                  store.reserve(
+                      List.of(
+                          new LimitCharge(RATE, "alice", 10),
+                          new LimitCharge(QUOTA, "alice", 10),
+                          new LimitCharge(SLOTS, "alice", 1))))
+          .isInstanceOf(RedisStoreException.class)
+          .hasMessageContaining("OOM")
+          .hasMessageContaining("out of memory")
+          .hasMessageContaining("nothing was charged");
+      assertThat(redis.command("DBSIZE")).isEqualTo(keysBefore);
+
+      store.settle(before, new long[] {100}); // a settlement still lands: it frees memory
+      assertThat(store.settlements().pending()).isZero();
+
+      redis.command("CONFIG", "SET", "maxmemory", "0");
+      assertThat(remaining(store, QUOTA)).isEqualTo(900); // 300 reserved, settled to 100
+      assertThat(remaining(store, RATE)).isEqualTo(1000);
+      assertThat(remaining(store, SLOTS)).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void aReserveThatCannotConnectNamesTheServerButNeverThePassword() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort(); // closed again: nothing listens there
+    }
+    try (RedisConnection connection =
+            RedisConnection.builder()
+                .uri("redis://:s3cret-pw@127.0.0.1:" + port)
+                .commandTimeout(TIMEOUT)
+                .build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(RATE, "alice", 1))))
+          .isInstanceOf(RedisStoreException.class)
+          .hasMessageContaining("127.0.0.1:" + port)
+          .hasMessageNotContaining("s3cret");
+    }
+  }
+
+  @Test
+  void settlementsBeyondTheQueueBoundDropTheOldestAndCountThem() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store =
+            warm(RedisTokenLimitStore.builder(connection).settlementQueueBound(2).build())) {
+      List<Reservation> held = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        held.add(store.reserve(List.of(new LimitCharge(QUOTA, "alice", 100))).reservation());
+      }
+      redis.stop();
+      for (Reservation reservation : held) {
+        store.settle(reservation, new long[] {0});
+      }
+
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(2, 0, 1));
+    }
+  }
+}
