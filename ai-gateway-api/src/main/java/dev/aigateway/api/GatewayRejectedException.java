@@ -15,6 +15,7 @@ public class GatewayRejectedException extends IOException {
   private static final long serialVersionUID = 1L;
 
   private final RejectionReason reason;
+  private final int status;
   private final @Nullable Duration retryAfter;
 
   /**
@@ -24,8 +25,25 @@ public class GatewayRejectedException extends IOException {
    */
   public GatewayRejectedException(
       String message, RejectionReason reason, @Nullable Duration retryAfter) {
+    this(message, reason, reason.status(), retryAfter);
+  }
+
+  /**
+   * @param message what happened and what to do, free of secrets
+   * @param reason why the call was rejected
+   * @param status the status the synthetic response would have had, when the gateway is configured
+   *     to answer this reason with another than {@link RejectionReason#status()} (a spent quota as
+   *     429); 400 to 599
+   * @param retryAfter how long to wait before trying again, or null when waiting will not help
+   */
+  public GatewayRejectedException(
+      String message, RejectionReason reason, int status, @Nullable Duration retryAfter) {
     super(message);
     this.reason = Objects.requireNonNull(reason, "reason");
+    if (status < 400 || status > 599) {
+      throw new IllegalArgumentException("status must be 400 to 599 but was " + status);
+    }
+    this.status = status;
     this.retryAfter = retryAfter;
   }
 
@@ -36,7 +54,7 @@ public class GatewayRejectedException extends IOException {
 
   /** The HTTP status the synthetic response would have had. */
   public int status() {
-    return reason.status();
+    return status;
   }
 
   /** How long to wait before the same call can be admitted, or null when unknown. */

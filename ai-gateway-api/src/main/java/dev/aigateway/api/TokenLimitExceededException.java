@@ -31,7 +31,31 @@ public final class TokenLimitExceededException extends GatewayRejectedException 
       String counterKey,
       long requestedTokens,
       long remainingTokens) {
-    super(message, reason, retryAfter);
+    this(
+        message,
+        reason,
+        reason.status(),
+        retryAfter,
+        limitName,
+        counterKey,
+        requestedTokens,
+        remainingTokens);
+  }
+
+  /**
+   * Creates the exception with the status the gateway answered with (a spent quota may be
+   * configured to answer 429); the gateway builds it, applications only catch it.
+   */
+  public TokenLimitExceededException(
+      String message,
+      RejectionReason reason,
+      int status,
+      Duration retryAfter,
+      String limitName,
+      String counterKey,
+      long requestedTokens,
+      long remainingTokens) {
+    super(message, reason, status, retryAfter);
     this.limitName = limitName;
     this.counterKey = counterKey;
     this.requestedTokens = requestedTokens;

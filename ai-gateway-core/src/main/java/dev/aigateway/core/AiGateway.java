@@ -84,6 +84,7 @@ public final class AiGateway {
   private final TokenCounter tokenCounter;
   private final long defaultOutputAllowance;
   private final ClosedStreamCharge closedStreamCharge;
+  private final int quotaRejectionStatus;
   private final @Nullable CallMatcher callMatcher;
   private final WireFormats wireFormats;
   private final boolean throwOnRejection;
@@ -112,6 +113,7 @@ public final class AiGateway {
     this.tokenCounter = b.tokenCounter;
     this.defaultOutputAllowance = b.defaultOutputAllowance;
     this.closedStreamCharge = b.closedStreamCharge;
+    this.quotaRejectionStatus = b.quotaRejectionStatus;
     this.callMatcher = b.callMatcher;
     this.wireFormats = b.wireFormats;
     this.throwOnRejection = b.throwOnRejection;
@@ -315,6 +317,11 @@ public final class AiGateway {
     return closedStreamCharge;
   }
 
+  /** The status a spent quota is answered with: 403 (the default) or 429. */
+  public int quotaRejectionStatus() {
+    return quotaRejectionStatus;
+  }
+
   public boolean injectStreamUsage() {
     return injectStreamUsage;
   }
@@ -346,6 +353,7 @@ public final class AiGateway {
     private TokenCounter tokenCounter = TokenCounter.defaults();
     private long defaultOutputAllowance = DEFAULT_OUTPUT_ALLOWANCE;
     private ClosedStreamCharge closedStreamCharge = ClosedStreamCharge.TEXT_READ;
+    private int quotaRejectionStatus = 403;
     private @Nullable CallMatcher callMatcher;
     private WireFormats wireFormats = WireFormats.defaults();
     private boolean throwOnRejection;
@@ -508,6 +516,24 @@ public final class AiGateway {
      */
     public Builder closedStreamCharge(ClosedStreamCharge charge) {
       this.closedStreamCharge = Objects.requireNonNull(charge, "charge");
+      return this;
+    }
+
+    /**
+     * The status a spent quota is answered with (default 403, as Azure API Management's quota
+     * policies answer). 429 answers as OpenAI does for a spent account ({@code 429
+     * insufficient_quota}), so applications and SDKs that handle only rate-limit errors see it too;
+     * the body says {@code insufficient_quota} either way, and {@code Retry-After} gives the
+     * window's end.
+     *
+     * @param status 403 or 429
+     */
+    public Builder quotaRejectionStatus(int status) {
+      if (status != 403 && status != 429) {
+        throw new IllegalArgumentException(
+            "quotaRejectionStatus must be 403 or 429 but was " + status);
+      }
+      this.quotaRejectionStatus = status;
       return this;
     }
 

@@ -221,6 +221,52 @@ class TokenLimitTest {
   }
 
   @Test
+  void aSpentQuotaCanAnswer429InsufficientQuotaAsOpenAiDoes() throws Exception {
+    AiGateway.Builder gateway =
+        AiGateway.builder()
+            .consumerKey(ConsumerKeys.header(CONSUMER))
+            .quotaRejectionStatus(429)
+            .tokenLimit(
+                TokenLimit.perConsumer()
+                    .quota(1000, QuotaPeriod.MONTHLY)
+                    .estimatePromptTokens(false));
+    OkHttpClient client = client(gateway);
+    server.enqueue(json(chatCompletion("gpt-4o", 600, 400)));
+    try (Response r = client.newCall(chat("team-a", "")).execute()) {
+      r.body().string();
+    }
+    events.next();
+
+    try (Response spent = client.newCall(chat("team-a", "")).execute()) {
+      assertThat(spent.code()).isEqualTo(429);
+      assertThat(spent.header("x-ai-gateway-rejected")).isEqualTo("token-quota");
+      assertThat(spent.header("Retry-After")).isEqualTo("120");
+      JsonNode error = MAPPER.readTree(spent.body().string()).get("error");
+      assertThat(error.get("code").asText()).isEqualTo("insufficient_quota");
+      assertThat(error.get("type").asText()).isEqualTo("insufficient_quota");
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.rejection()).isEqualTo(RejectionReason.TOKEN_QUOTA);
+    assertThat(event.status()).isEqualTo(429);
+
+    OkHttpClient throwing = client(gateway.throwOnRejection(true)); // a new gateway: spend again
+    server.enqueue(json(chatCompletion("gpt-4o", 600, 400)));
+    try (Response r = throwing.newCall(chat("team-a", "")).execute()) {
+      r.body().string();
+    }
+    assertThatThrownBy(() -> throwing.newCall(chat("team-a", "")).execute())
+        .isInstanceOfSatisfying(
+            TokenLimitExceededException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(429);
+              assertThat(e.reason()).isEqualTo(RejectionReason.TOKEN_QUOTA);
+            });
+    assertThatThrownBy(() -> AiGateway.builder().quotaRejectionStatus(500))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("403 or 429");
+  }
+
+  @Test
   void quotaWindowsAlignInTheConfiguredZone() throws Exception {
     clock.set(Instant.parse("2026-05-10T21:30:00Z")); // 23:30 in Europe/Berlin (UTC+2)
     OkHttpClient client =

@@ -270,6 +270,26 @@ class GovernedOpenAiTest {
   }
 
   @Test
+  void aQuotaAnsweredAs429IsARateLimitExceptionWithoutRetries() throws Exception {
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway()
+            .quotaRejectionStatus(429)
+            .tokenLimit(TokenLimit.perConsumer().quota(60, QuotaPeriod.MONTHLY))
+            .build();
+    OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
+    client.chat().completions().create(PARAMS);
+
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOfSatisfying(
+            RateLimitException.class, e -> assertThat(e.code()).contains("insufficient_quota"));
+
+    Thread.sleep(300);
+    assertThat(events).hasSize(2); // the window ends far beyond 60 s: no SDK retry
+    assertThat(events.get(1).rejection()).isEqualTo(RejectionReason.TOKEN_QUOTA);
+  }
+
+  @Test
   void aGatewayThatThrowsOnRejectionStillGivesTheSdkItsOwnErrorNotANetworkError() {
     backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =

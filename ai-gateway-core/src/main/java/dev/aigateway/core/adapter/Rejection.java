@@ -11,6 +11,8 @@ import java.util.Map;
  * own; or, when configured, the exception to throw instead.
  *
  * @param reason why
+ * @param status the HTTP status: the reason's own ({@link RejectionReason#status()}) unless the
+ *     gateway is configured otherwise (a spent quota as 429)
  * @param headers response headers: {@code x-ai-gateway-rejected}, {@code Retry-After}, {@code
  *     retry-after-ms} and any configured limit headers
  * @param body the error body
@@ -19,6 +21,7 @@ import java.util.Map;
  */
 public record Rejection(
     RejectionReason reason,
+    int status,
     Map<String, String> headers,
     byte[] body,
     String contentType,
@@ -42,10 +45,5 @@ public record Rejection(
 
   public Rejection {
     headers = Map.copyOf(headers);
-  }
-
-  /** The HTTP status of the synthetic response. */
-  public int status() {
-    return reason.status();
   }
 }

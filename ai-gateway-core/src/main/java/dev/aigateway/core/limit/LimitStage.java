@@ -228,6 +228,7 @@ public final class LimitStage implements CallStage {
         left,
         result.retryAfter(),
         exchange.responseHeaders(),
-        source == GuardedStore.Source.FALLBACK);
+        source == GuardedStore.Source.FALLBACK,
+        exchange.gateway().quotaRejectionStatus());
   }
 }

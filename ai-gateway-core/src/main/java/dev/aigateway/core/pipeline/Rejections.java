@@ -31,7 +31,15 @@ public final class Rejections {
       long left,
       Duration wait,
       Map<String, String> limitHeaders) {
-    return tokenLimit(format, charge, limitName, left, wait, limitHeaders, false);
+    return tokenLimit(
+        format,
+        charge,
+        limitName,
+        left,
+        wait,
+        limitHeaders,
+        false,
+        RejectionReason.TOKEN_QUOTA.status());
   }
 
   /**
@@ -39,6 +47,8 @@ public final class Rejections {
    *
    * @param fallback whether the gateway's local fallback rejected it, on its share of the limit
    *     ({@code charge} names that share) while the token store is unavailable
+   * @param quotaStatus the status a spent quota is answered with: 403, or 429 as OpenAI answers
+   *     {@code insufficient_quota}
    */
   public static Rejection tokenLimit(
       WireFormat format,
@@ -47,7 +57,8 @@ public final class Rejections {
       long left,
       Duration wait,
       Map<String, String> limitHeaders,
-      boolean fallback) {
+      boolean fallback,
+      int quotaStatus) {
     LimitSpec spec = charge.limit();
     long waitSeconds = seconds(wait);
     boolean quota = spec.kind() == LimitSpec.Kind.QUOTA;
@@ -90,15 +101,17 @@ public final class Rejections {
       message +=
           " (The token store is unavailable: this is this gateway's local share of the limit.)";
     }
+    int status = quota ? quotaStatus : reason.status();
     TokenLimitExceededException exception =
         new TokenLimitExceededException(
-            message, reason, wait, limitName, charge.counterKey(), charge.required(), left);
+            message, reason, status, wait, limitName, charge.counterKey(), charge.required(), left);
     Map<String, String> headers = limitHeaders;
     if (neverFits) {
       headers = new LinkedHashMap<>(limitHeaders);
       headers.put(Rejection.SHOULD_RETRY, "false");
     }
-    return build(format, new LocalError(reason, message, null, null), wait, headers, exception);
+    return build(
+        format, new LocalError(reason, message, null, null), status, wait, headers, exception);
   }
 
   /** 404 for a model no backend of the pool serves. */
@@ -175,6 +188,16 @@ public final class Rejections {
       Duration retryAfter,
       Map<String, String> extraHeaders,
       GatewayRejectedException exception) {
+    return build(format, error, error.reason().status(), retryAfter, extraHeaders, exception);
+  }
+
+  private static Rejection build(
+      WireFormat format,
+      LocalError error,
+      int status,
+      Duration retryAfter,
+      Map<String, String> extraHeaders,
+      GatewayRejectedException exception) {
     Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
     RejectionReason reason = error.reason();
     headers.put(Rejection.REJECTED_HEADER, reason.headerValue());
@@ -183,7 +206,7 @@ public final class Rejections {
       headers.put(Rejection.RETRY_AFTER_MS, String.valueOf(Math.max(1, retryAfter.toMillis())));
     }
     return new Rejection(
-        reason, headers, format.errorBody(error), format.errorContentType(), exception);
+        reason, status, headers, format.errorBody(error), format.errorContentType(), exception);
   }
 
   /** Whole seconds, rounded up, at least 1: what {@code Retry-After} carries. */
