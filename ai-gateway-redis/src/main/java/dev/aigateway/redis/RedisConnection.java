@@ -3,6 +3,7 @@ package dev.aigateway.redis;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -40,6 +41,9 @@ public final class RedisConnection implements AutoCloseable {
   /** The default command timeout: a loopback or same-zone Redis answers far within it. */
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(50);
 
+  /** The default connect timeout: making a connection may take longer than one command. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
   /** The default key prefix. */
   public static final String DEFAULT_KEY_PREFIX = "aigw:";
 
@@ -53,12 +57,17 @@ public final class RedisConnection implements AutoCloseable {
 
   private RedisConnection(Builder b) {
     RedisURI uri = RedisURI.create(Objects.requireNonNull(b.uri, "uri"));
-    uri.setTimeout(b.commandTimeout);
+    // The URI's timeout bounds making a connection (socket and handshake); every command is bounded
+    // by the command timeout below, however long the URI's is.
+    Duration connectTimeout =
+        b.connectTimeout.compareTo(b.commandTimeout) < 0 ? b.commandTimeout : b.connectTimeout;
+    uri.setTimeout(connectTimeout);
     this.description = uri.getHost() + ":" + uri.getPort();
     this.client = RedisClient.create(uri);
     client.setOptions(
         ClientOptions.builder()
             .autoReconnect(true)
+            .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .timeoutOptions(
                 TimeoutOptions.builder()
@@ -82,6 +91,31 @@ public final class RedisConnection implements AutoCloseable {
   /** The longest any one command may take before it fails. */
   public Duration commandTimeout() {
     return commandTimeout;
+  }
+
+  /**
+   * Connects now, and checks that the server answers, instead of on the first store call: an
+   * application calls it at start-up so its first governed calls do not pay for the connection
+   * (which may take longer than the gateway's store timeout). Safe to call again.
+   *
+   * @return how long the server took to answer {@code PING}
+   * @throws RedisStoreException when the server cannot be reached or does not answer in time; the
+   *     message names the host and port, never a password
+   */
+  public Duration connect() {
+    try {
+      strings();
+      bytes();
+      long start = System.nanoTime();
+      strings().sync().ping();
+      return Duration.ofNanos(System.nanoTime() - start);
+    } catch (RuntimeException e) {
+      if (e instanceof IllegalStateException) {
+        throw e;
+      }
+      throw new RedisStoreException(
+          "could not connect to Redis at " + description + ": " + e.getClass().getSimpleName(), e);
+    }
   }
 
   /** Host and port of the server, for messages: never a password. */
@@ -201,6 +235,7 @@ public final class RedisConnection implements AutoCloseable {
     private @Nullable String uri;
     private String keyPrefix = DEFAULT_KEY_PREFIX;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
 
     private Builder() {}
 
@@ -241,6 +276,22 @@ public final class RedisConnection implements AutoCloseable {
             "commandTimeout must be positive but was " + commandTimeout);
       }
       this.commandTimeout = commandTimeout;
+      return this;
+    }
+
+    /**
+     * The longest making a connection (TCP, TLS and the Redis handshake) may take (default 2 s,
+     * never less than the command timeout). A store call waiting on a connection is still bounded
+     * by the command timeout; this only keeps a slow start-up or reconnect from failing the
+     * connection itself.
+     */
+    public Builder connectTimeout(Duration connectTimeout) {
+      Objects.requireNonNull(connectTimeout, "connectTimeout");
+      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "connectTimeout must be positive but was " + connectTimeout);
+      }
+      this.connectTimeout = connectTimeout;
       return this;
     }
 

@@ -19,6 +19,7 @@ class RedisConnectionTest {
                 .commandTimeout(Duration.ofSeconds(1))
                 .build()) {
       assertThat(connection.key("limit", "team-a")).isEqualTo("app:limit:team-a");
+      assertThat(connection.connect()).isPositive();
       connection.strings().sync().set(connection.key("k"), "v");
       assertThat(redis.command("GET", "app:k")).isEqualTo("v");
 
@@ -47,6 +48,10 @@ class RedisConnectionTest {
     try (RedisConnection connection =
         RedisConnection.builder().uri("redis://:s3cret-pw@127.0.0.1:1").build()) {
       assertThat(connection.toString()).doesNotContain("s3cret").contains("127.0.0.1:1");
+      assertThatThrownBy(connection::connect)
+          .isInstanceOf(RedisStoreException.class)
+          .hasMessageContaining("127.0.0.1:1")
+          .hasMessageNotContaining("s3cret");
     }
   }
 }
