@@ -256,12 +256,7 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
 
     /** How long after it was stored an entry expires (default 1 hour); at least a millisecond. */
     public Builder timeToLive(Duration timeToLive) {
-      Objects.requireNonNull(timeToLive, "timeToLive");
-      if (timeToLive.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(
-            "timeToLive must be at least 1 ms but was " + timeToLive);
-      }
-      this.timeToLive = timeToLive;
+      this.timeToLive = Settings.atLeastOneMilli("timeToLive", timeToLive);
       return this;
     }
 
@@ -270,10 +265,7 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
      * partition and key. Larger answers are not stored.
      */
     public Builder maximumEntryBytes(int bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maximumEntryBytes must be >= 1 but was " + bytes);
-      }
-      this.maximumEntryBytes = bytes;
+      this.maximumEntryBytes = (int) Settings.atLeast("maximumEntryBytes", bytes, 1);
       return this;
     }
 

@@ -355,18 +355,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    */
   @Override
   public void settle(Reservation reservation, long[] actual) {
-    Objects.requireNonNull(reservation, "reservation");
-    Objects.requireNonNull(actual, "actual");
-    if (reservation == Reservation.EMPTY) {
-      TokenLimitStore.settlementDeltas(List.of(), actual);
+    if (TokenLimitStore.settlesNothing(reservation, actual)) {
       return;
     }
     if (!(reservation instanceof RedisReservation own) || own.store != this) {
-      throw new IllegalArgumentException(
-          "reservation "
-              + reservation
-              + " was not made by this store; settle a reservation with the store whose reserve"
-              + " returned it");
+      throw TokenLimitStore.foreignReservation(reservation);
     }
     long[] deltas = TokenLimitStore.settlementDeltas(own.charges, actual);
     if (!own.settled.compareAndSet(false, true)) {
@@ -678,7 +671,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
      * longer than the longest call you make: a call still running after it no longer counts.
      */
     public Builder inFlightLease(Duration lease) {
-      this.inFlightLease = positive("inFlightLease", lease);
+      this.inFlightLease = Settings.atLeastOneMilli("inFlightLease", lease);
       return this;
     }
 
@@ -688,7 +681,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
      * nothing.
      */
     public Builder settlementWindow(Duration window) {
-      this.settlementWindow = positive("settlementWindow", window);
+      this.settlementWindow = Settings.atLeastOneMilli("settlementWindow", window);
       return this;
     }
 
@@ -697,9 +690,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
      * beyond it the oldest are dropped and counted in {@link #settlements()}.
      */
     public Builder settlementQueueBound(int bound) {
-      if (bound < 1) {
-        throw new IllegalArgumentException("settlementQueueBound must be >= 1 but was " + bound);
-      }
+      Settings.atLeast("settlementQueueBound", bound, 1);
       this.settlementQueueBound = bound;
       return this;
     }
@@ -722,14 +713,6 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     /** Builds the store; nothing is sent to Redis until the first call. */
     public RedisTokenLimitStore build() {
       return new RedisTokenLimitStore(this);
-    }
-
-    private static Duration positive(String name, Duration value) {
-      Objects.requireNonNull(value, name);
-      if (value.isNegative() || value.isZero() || value.toMillis() < 1) {
-        throw new IllegalArgumentException(name + " must be at least 1 ms but was " + value);
-      }
-      return value;
     }
   }
 }

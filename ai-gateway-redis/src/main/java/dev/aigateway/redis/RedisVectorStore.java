@@ -727,22 +727,13 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
 
     /** How long after it was written an entry expires (default 1 hour); at least a millisecond. */
     public Builder timeToLive(Duration timeToLive) {
-      Objects.requireNonNull(timeToLive, "timeToLive");
-      if (timeToLive.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(
-            "timeToLive must be at least 1 ms but was " + timeToLive);
-      }
-      this.timeToLive = timeToLive;
+      this.timeToLive = Settings.atLeastOneMilli("timeToLive", timeToLive);
       return this;
     }
 
     /** How many entries the store holds over all partitions; the oldest go first beyond it. */
     public Builder maximumEntries(long maximumEntries) {
-      if (maximumEntries < 1) {
-        throw new IllegalArgumentException(
-            "maximumEntries must be at least 1 but was " + maximumEntries);
-      }
-      this.maximumEntries = maximumEntries;
+      this.maximumEntries = Settings.atLeast("maximumEntries", maximumEntries, 1);
       return this;
     }
 
@@ -751,10 +742,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
      * RedisVectorStore#DEFAULT_STREAM_LENGTH}); an instance that falls further behind reloads.
      */
     public Builder streamLength(long changes) {
-      if (changes < 100) {
-        throw new IllegalArgumentException("streamLength must be at least 100 but was " + changes);
-      }
-      this.streamLength = changes;
+      this.streamLength = Settings.atLeast("streamLength", changes, 100);
       return this;
     }
 

@@ -188,7 +188,7 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
     assertThatThrownBy(() -> RedisResponseCacheStore.builder(redis).timeToLive(Duration.ZERO))
         .hasMessageContaining("timeToLive must be at least 1 ms but was PT0S");
     assertThatThrownBy(() -> RedisResponseCacheStore.builder(redis).maximumEntryBytes(0))
-        .hasMessageContaining("maximumEntryBytes must be >= 1 but was 0");
+        .hasMessageContaining("maximumEntryBytes must be at least 1 but was 0");
   }
 
   private static byte[] withByte(byte[] value, int index, int b) {

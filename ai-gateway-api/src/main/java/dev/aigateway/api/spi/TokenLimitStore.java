@@ -83,6 +83,49 @@ public interface TokenLimitStore {
   void settle(Reservation reservation, long[] actual);
 
   /**
+   * The first checks every {@link #settle} makes: neither argument is null, and {@link
+   * Reservation#EMPTY} settles nothing (its amounts are still checked: there must be none).
+   *
+   * <pre>{@code
+   * public void settle(Reservation reservation, long[] actual) {
+   *   if (TokenLimitStore.settlesNothing(reservation, actual)) {
+   *     return;
+   *   }
+   *   if (!(reservation instanceof MyHandle handle) || handle.store != this) {
+   *     throw TokenLimitStore.foreignReservation(reservation);
+   *   }
+   *   long[] deltas = TokenLimitStore.settlementDeltas(handle.charges(), actual);
+   *   ...
+   * }
+   * }</pre>
+   *
+   * @return true for {@link Reservation#EMPTY}, which the caller then settles by doing nothing
+   * @throws IllegalArgumentException when {@code reservation} is empty but {@code actual} is not
+   */
+  static boolean settlesNothing(Reservation reservation, long[] actual) {
+    java.util.Objects.requireNonNull(reservation, "reservation");
+    java.util.Objects.requireNonNull(actual, "actual");
+    if (reservation == Reservation.EMPTY) {
+      settlementDeltas(List.of(), actual);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The exception {@link #settle} throws for a reservation another store (or no store) made.
+   *
+   * @param reservation the reservation that is not the store's own
+   */
+  static IllegalArgumentException foreignReservation(Reservation reservation) {
+    return new IllegalArgumentException(
+        "reservation "
+            + reservation
+            + " was not made by this store; settle a reservation with the store whose reserve"
+            + " returned it");
+  }
+
+  /**
    * Checks a settlement's amounts against the charges of a reservation and returns, per charge, the
    * actual amount minus the reserved one: what {@link #settle} applies to each counter. One place
    * for the rules every store checks before it changes anything.

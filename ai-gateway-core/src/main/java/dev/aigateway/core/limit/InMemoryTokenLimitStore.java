@@ -159,18 +159,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
    */
   @Override
   public void settle(Reservation reservation, long[] actual) {
-    Objects.requireNonNull(reservation, "reservation");
-    Objects.requireNonNull(actual, "actual");
-    if (reservation == Reservation.EMPTY) {
-      TokenLimitStore.settlementDeltas(List.of(), actual);
+    if (TokenLimitStore.settlesNothing(reservation, actual)) {
       return;
     }
     if (!(reservation instanceof Lease lease) || lease.store != this) {
-      throw new IllegalArgumentException(
-          "reservation "
-              + reservation
-              + " was not made by this "
-              + "store; settle a reservation with the store whose reserve returned it");
+      throw TokenLimitStore.foreignReservation(reservation);
     }
     long[] deltas = TokenLimitStore.settlementDeltas(lease.charges, actual);
     if (!lease.settled.compareAndSet(false, true)) {

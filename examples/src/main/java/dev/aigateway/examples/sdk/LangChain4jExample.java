@@ -16,7 +16,6 @@ import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -108,15 +107,7 @@ public final class LangChain4jExample {
         refused = true;
         out.println("refused:  GatewayRejectionException, status " + e.statusCode());
       }
-      for (GatewayEvent event : events) {
-        out.printf(
-            Locale.ROOT,
-            "event: %-8s stream=%-5s tokens=%d (%s)%n",
-            event.outcome(),
-            event.stream(),
-            event.usage().tokens().totalTokens(),
-            event.rejection() == null ? event.usage().outputSource() : event.rejection());
-      }
+      ExampleEvents.print(out, events);
       return new Outcome(answer, streamed.toString(), refused, List.copyOf(events));
     }
   }

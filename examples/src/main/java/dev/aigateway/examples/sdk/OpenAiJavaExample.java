@@ -17,7 +17,6 @@ import dev.aigateway.openai.GovernedOpenAi;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -84,15 +83,7 @@ public final class OpenAiJavaExample {
         refused = true;
         out.println("refused:  RateLimitException, status " + e.statusCode());
       }
-      for (GatewayEvent event : events) {
-        out.printf(
-            Locale.ROOT,
-            "event: %-8s stream=%-5s tokens=%d (%s)%n",
-            event.outcome(),
-            event.stream(),
-            event.usage().tokens().totalTokens(),
-            event.rejection() == null ? event.usage().outputSource() : event.rejection());
-      }
+      ExampleEvents.print(out, events);
       return new Outcome(answer, streamed.toString(), refused, List.copyOf(events));
     }
   }

@@ -64,14 +64,11 @@ final class SimpleTokenLimitStore implements TokenLimitStore {
 
   @Override
   public synchronized void settle(Reservation reservation, long[] actual) {
-    Objects.requireNonNull(actual, "actual");
-    if (reservation == Reservation.EMPTY) {
-      TokenLimitStore.settlementDeltas(List.of(), actual);
+    if (TokenLimitStore.settlesNothing(reservation, actual)) {
       return;
     }
     if (!(reservation instanceof Ticket ticket) || ticket.store != this) {
-      throw new IllegalArgumentException(
-          "reservation " + reservation + " was not made by this store");
+      throw TokenLimitStore.foreignReservation(reservation);
     }
     long[] deltas = TokenLimitStore.settlementDeltas(ticket.charges, actual);
     if (ticket.settled) {
