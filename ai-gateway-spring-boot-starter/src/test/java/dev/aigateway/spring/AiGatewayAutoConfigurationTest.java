@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -240,6 +241,22 @@ class AiGatewayAutoConfigurationTest {
               assertThat(stackTrace(context.getStartupFailure()))
                   .contains("api-version")
                   .doesNotContain("east-secret-key-1234");
+            });
+  }
+
+  @Test
+  void springBootsFailureReportNamesThePropertyToCorrect() {
+    runner
+        .withPropertyValues("ai-gateway.pool.backends[0].id=east")
+        .run(
+            context -> {
+              FailureAnalysis analysis =
+                  new InvalidGatewayPropertyFailureAnalyzer().analyze(context.getStartupFailure());
+              assertThat(analysis).isNotNull();
+              assertThat(analysis.getDescription())
+                  .contains("ai-gateway.pool.backends[0].url: backend 'east' needs a url");
+              assertThat(analysis.getAction())
+                  .contains("Correct the property 'ai-gateway.pool.backends[0].url'");
             });
   }
 
