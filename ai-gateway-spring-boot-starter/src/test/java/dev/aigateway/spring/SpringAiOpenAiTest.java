@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
+import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
@@ -134,6 +135,19 @@ class SpringAiOpenAiTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(12);
     assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aRepeatedCallIsAnsweredFromTheCache() {
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+    ChatModel chat = start("ai-gateway.cache.enabled=true", "ai-gateway.cache.ttl=5m");
+
+    assertThat(chat.call("Say hello")).isEqualTo("Hello there");
+    assertThat(chat.call("Say hello")).isEqualTo("Hello there");
+
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(events()).hasSize(2);
+    assertThat(events().get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
   }
 
   @Test
