@@ -73,6 +73,12 @@ public class AiGatewayProperties {
    */
   private boolean wrapOkhttpBeans = true;
 
+  /**
+   * Whether Spring AI's OpenAI models (spring-ai-openai) are governed: the gateway's interceptor is
+   * added to the OkHttp clients Spring AI's auto-configuration builds.
+   */
+  private boolean governSpringAi = true;
+
   /** Whether the gateway bean is created at all. */
   public boolean isEnabled() {
     return enabled;
@@ -171,6 +177,16 @@ public class AiGatewayProperties {
   /** Sets whether the application's OkHttpClient beans are wrapped. */
   public void setWrapOkhttpBeans(boolean wrapOkhttpBeans) {
     this.wrapOkhttpBeans = wrapOkhttpBeans;
+  }
+
+  /** Whether Spring AI's OpenAI models are governed. */
+  public boolean isGovernSpringAi() {
+    return governSpringAi;
+  }
+
+  /** Sets whether Spring AI's OpenAI models are governed. */
+  public void setGovernSpringAi(boolean governSpringAi) {
+    this.governSpringAi = governSpringAi;
   }
 
   /** Who is charged for a call: set one of {@code header} and {@code api-key}. */

@@ -30,8 +30,10 @@ import okhttp3.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -295,6 +297,24 @@ class AiGatewayAutoConfigurationTest {
         .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100")
         .withBean(AiGateway.class, () -> own)
         .run(context -> assertThat(context.getBean(AiGateway.class)).isSameAs(own));
+  }
+
+  @Test
+  void springAiIsGovernedOnlyWhenItIsThereAndNotTurnedOff() {
+    runner.run(
+        context -> assertThat(context).hasSingleBean(OpenAiHttpClientBuilderCustomizer.class));
+    runner
+        .withPropertyValues("ai-gateway.govern-spring-ai=false")
+        .run(
+            context ->
+                assertThat(context).doesNotHaveBean(OpenAiHttpClientBuilderCustomizer.class));
+    runner
+        .withClassLoader(new FilteredClassLoader(OpenAiHttpClientBuilderCustomizer.class))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().hasSingleBean(AiGateway.class);
+              assertThat(context).doesNotHaveBean("aiGatewayOpenAiHttpClientCustomizer");
+            });
   }
 
   @Test
