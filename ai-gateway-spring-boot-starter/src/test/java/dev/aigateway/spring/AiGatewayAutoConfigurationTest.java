@@ -125,7 +125,7 @@ class AiGatewayAutoConfigurationTest {
             "ai-gateway.pool.backends[0].url=https://east.example.com",
             "ai-gateway.pool.backends[0].flavor=azure",
             "ai-gateway.pool.backends[0].api-version=2024-10-21",
-            "ai-gateway.pool.backends[0].api-key=east-secret-key-1234",
+            "ai-gateway.pool.backends[0].api-key=azure-key-b-SECRET",
             "ai-gateway.pool.backends[0].models.gpt-4o=gpt4o-deployment",
             "ai-gateway.pool.backends[0].weight=3",
             "ai-gateway.pool.backends[1].id=openai",
@@ -144,8 +144,8 @@ class AiGatewayAutoConfigurationTest {
               assertThat(east.targetModel("gpt-4o")).isEqualTo("gpt4o-deployment");
               assertThat(east.weight()).isEqualTo(3);
               assertThat(east.credential()).isNotNull();
-              assertThat(east.credential().credential().secret()).isEqualTo("east-secret-key-1234");
-              assertThat(pool.toString()).doesNotContain("east-secret-key-1234");
+              assertThat(east.credential().credential().secret()).isEqualTo("azure-key-b-SECRET");
+              assertThat(pool.toString()).doesNotContain("azure-key-b-SECRET");
               Backend openAi = pool.backends().get(1);
               assertThat(openAi.priority()).isEqualTo(2);
               assertThat(openAi.credential()).isNull();
@@ -235,14 +235,14 @@ class AiGatewayAutoConfigurationTest {
             "ai-gateway.pool.backends[0].id=east",
             "ai-gateway.pool.backends[0].url=https://east.example.com",
             "ai-gateway.pool.backends[0].flavor=azure",
-            "ai-gateway.pool.backends[0].api-key=east-secret-key-1234")
+            "ai-gateway.pool.backends[0].api-key=azure-key-b-SECRET")
         .run(
             context -> {
               assertThat(propertyFailure(context))
                   .hasMessageStartingWith("ai-gateway.pool.backends[0].api-version:");
               assertThat(stackTrace(context.getStartupFailure()))
                   .contains("api-version")
-                  .doesNotContain("east-secret-key-1234");
+                  .doesNotContain("azure-key-b-SECRET");
             });
   }
 

@@ -10,6 +10,7 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -78,16 +80,20 @@ class SpringAiOpenAiTest {
   }
 
   private ChatModel start(String... gatewayProperties) {
+    return start(App.class, gatewayProperties);
+  }
+
+  private ChatModel start(Class<?> application, String... gatewayProperties) {
     List<String> properties = new ArrayList<>();
     properties.add("spring.ai.openai.base-url=" + backend.url("/v1"));
-    properties.add("spring.ai.openai.api-key=sk-test-not-a-real-key");
+    properties.add("spring.ai.openai.api-key=sk-test-123");
     properties.add("spring.ai.openai.custom-headers.x-consumer-id=team-a");
     properties.add("spring.ai.openai.chat.options.model=gpt-4o");
     properties.add("spring.ai.openai.chat.options.max-tokens=50");
     properties.add("ai-gateway.consumer-key.header=x-consumer-id");
     properties.addAll(List.of(gatewayProperties));
     app =
-        new SpringApplicationBuilder(App.class)
+        new SpringApplicationBuilder(application)
             .web(WebApplicationType.NONE)
             .properties(properties.toArray(String[]::new))
             .run();
@@ -115,6 +121,7 @@ class SpringAiOpenAiTest {
     RecordedRequest sent = backend.takeRequest();
     assertThat(sent.getPath()).isEqualTo("/v1/chat/completions");
     assertThat(sent.getHeader("x-consumer-id")).isNull(); // a gateway header stays local
+    assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-test-123");
   }
 
   @Test
@@ -186,6 +193,41 @@ class SpringAiOpenAiTest {
     assertThat(backend.getRequestCount()).isEqualTo(1);
     System.out.println("long rate-limit wait: Spring AI error after " + took.toMillis() + " ms");
     assertThat(took).isLessThan(Duration.ofSeconds(2));
+  }
+
+  /** The gateway's interceptor alone, as an application could add it by hand: no advice. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class InterceptorOnlyApp extends App {
+    @Bean
+    OpenAiHttpClientBuilderCustomizer interceptorOnly(AiGateway gateway) {
+      return builder -> builder.interceptor(OkHttpAiGateway.interceptor(gateway));
+    }
+  }
+
+  @Test
+  void withoutTheAdviceTheSdkRetriesALongWaitRejectionOnItsOwnBackoff() {
+    backend.enqueue(json(completion("Hello there", 80, 15)));
+    ChatModel chat =
+        start(
+            InterceptorOnlyApp.class,
+            "ai-gateway.govern-spring-ai=false",
+            "ai-gateway.limits[0].tokens-per=100",
+            "ai-gateway.limits[0].period=1h");
+    chat.call("Say hello");
+
+    long start = System.nanoTime();
+    Throwable error = catchThrowable(() -> chat.call("Say hello again"));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(error).isInstanceOf(RateLimitException.class);
+    // 1 answered, then the rejected call and its 3 retries (spring.ai.openai.max-retries).
+    assertThat(events()).hasSize(5);
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    System.out.println(
+        "long rate-limit wait without the advice: 4 rejected calls, error after "
+            + took.toMillis()
+            + " ms");
   }
 
   @Test
