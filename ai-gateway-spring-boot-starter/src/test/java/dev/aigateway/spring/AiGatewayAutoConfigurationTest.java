@@ -127,6 +127,7 @@ class AiGatewayAutoConfigurationTest {
             "ai-gateway.pool.backends[0].api-version=2024-10-21",
             "ai-gateway.pool.backends[0].api-key=azure-key-b-SECRET",
             "ai-gateway.pool.backends[0].models.gpt-4o=gpt4o-deployment",
+            "ai-gateway.pool.backends[0].models.[gpt-4.1]=gpt41-deployment",
             "ai-gateway.pool.backends[0].weight=3",
             "ai-gateway.pool.backends[1].id=openai",
             "ai-gateway.pool.backends[1].url=https://api.openai.com",
@@ -142,6 +143,7 @@ class AiGatewayAutoConfigurationTest {
               assertThat(east.id()).isEqualTo("east");
               assertThat(east.apiVersion()).isEqualTo("2024-10-21");
               assertThat(east.targetModel("gpt-4o")).isEqualTo("gpt4o-deployment");
+              assertThat(east.targetModel("gpt-4.1")).isEqualTo("gpt41-deployment");
               assertThat(east.weight()).isEqualTo(3);
               assertThat(east.credential()).isNotNull();
               assertThat(east.credential().credential().secret()).isEqualTo("azure-key-b-SECRET");
