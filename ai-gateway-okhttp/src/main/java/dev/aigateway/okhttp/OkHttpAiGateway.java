@@ -47,4 +47,17 @@ public final class OkHttpAiGateway {
   public static Interceptor interceptor(AiGateway gateway) {
     return new GatewayInterceptor(Objects.requireNonNull(gateway, "gateway"));
   }
+
+  /**
+   * Whether {@code client} already has a gateway's interceptor among its application interceptors
+   * (as a client {@link #wrap} returned has), so wrapping it again would govern each call twice.
+   */
+  public static boolean isGoverned(OkHttpClient client) {
+    for (Interceptor interceptor : client.interceptors()) {
+      if (interceptor instanceof GatewayInterceptor) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -78,6 +78,22 @@ class PassThroughTest {
   }
 
   @Test
+  void aWrappedClientIsGovernedAndItsOriginalIsNot() {
+    OkHttpClient plain =
+        new OkHttpClient.Builder().addInterceptor(chain -> chain.proceed(chain.request())).build();
+    OkHttpClient wrapped = OkHttpAiGateway.wrap(plain, AiGateway.builder().build());
+
+    assertThat(OkHttpAiGateway.isGoverned(plain)).isFalse();
+    assertThat(OkHttpAiGateway.isGoverned(wrapped)).isTrue();
+    assertThat(
+            OkHttpAiGateway.isGoverned(
+                new OkHttpClient.Builder()
+                    .addInterceptor(OkHttpAiGateway.interceptor(AiGateway.builder().build()))
+                    .build()))
+        .isTrue();
+  }
+
+  @Test
   void getRequestsToLlmPathsPassThrough() throws Exception {
     server.enqueue(json("{\"object\":\"list\",\"data\":[]}"));
     try (Response response =

@@ -1,0 +1,132 @@
+package dev.aigateway.spring;
+
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.telemetry.PromptLog;
+import dev.aigateway.micrometer.GenAiMetrics;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import io.micrometer.core.instrument.MeterRegistry;
+import okhttp3.OkHttpClient;
+import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Auto-configuration of the gateway from {@code ai-gateway.*} properties.
+ *
+ * <ul>
+ *   <li>an {@link AiGateway} bean, unless the application declares its own: consumer key, token
+ *       limits, backend pool, response cache, prompt log and throw-on-rejection from {@link
+ *       AiGatewayProperties}; the application's {@link GatewayListener} beans as listeners, a
+ *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store, and every {@link
+ *       AiGatewayBuilderCustomizer} bean applied last;
+ *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry}, when it
+ *       has one (off with {@code ai-gateway.metrics.enabled=false});
+ *   <li>Spring AI's OpenAI models governed: an {@code OpenAiHttpClientBuilderCustomizer} adds the
+ *       gateway's interceptor to the OkHttp client Spring AI builds (off with {@code
+ *       ai-gateway.govern-spring-ai=false});
+ *   <li>every {@link OkHttpClient} bean of the application wrapped (off with {@code
+ *       ai-gateway.wrap-okhttp-beans=false}).
+ * </ul>
+ *
+ * <p>A property the gateway cannot be built with fails startup with an {@link
+ * InvalidGatewayPropertyException} naming it.
+ */
+@AutoConfiguration
+@ConditionalOnClass(AiGateway.class)
+@ConditionalOnBooleanProperty(name = "ai-gateway.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(AiGatewayProperties.class)
+public final class AiGatewayAutoConfiguration {
+
+  /** Created by Spring. */
+  public AiGatewayAutoConfiguration() {}
+
+  /**
+   * The gateway, built from the properties, the application's listener and store beans, the prompt
+   * log, the metrics and the customizers.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public AiGateway aiGateway(
+      AiGatewayProperties properties,
+      ObjectProvider<GatewayListener> listeners,
+      ObjectProvider<TokenLimitStore> tokenLimitStore,
+      ObjectProvider<ResponseCacheStore> responseCacheStore,
+      ObjectProvider<PromptLog> promptLog,
+      ObjectProvider<MeterRegistry> meterRegistry,
+      ObjectProvider<AiGatewayBuilderCustomizer> customizers) {
+    AiGateway.Builder builder =
+        GatewayPropertiesMapper.builder(properties, responseCacheStore.getIfUnique());
+    tokenLimitStore.ifUnique(builder::tokenLimitStore);
+    listeners.orderedStream().forEach(builder::listener);
+    promptLog.ifUnique(builder::promptLog);
+    if (properties.getMetrics().isEnabled()) {
+      meterRegistry.ifUnique(registry -> builder.listener(GenAiMetrics.create(registry)));
+    }
+    customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      if (e instanceof InvalidGatewayPropertyException) {
+        throw e;
+      }
+      throw new InvalidGatewayPropertyException(
+          AiGatewayProperties.PREFIX, String.valueOf(e.getMessage()), e);
+    }
+  }
+
+  /**
+   * The prompt log, when {@code ai-gateway.prompt-log.enabled=true}; closed (its queue flushed)
+   * when the context closes.
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  @ConditionalOnBooleanProperty(name = "ai-gateway.prompt-log.enabled")
+  public PromptLog aiGatewayPromptLog(AiGatewayProperties properties) {
+    return GatewayPropertiesMapper.promptLog(properties.getPromptLog());
+  }
+
+  /**
+   * Wraps every {@link OkHttpClient} bean so its LLM calls are governed; a client that already has
+   * a gateway's interceptor is left as it is.
+   */
+  @Bean
+  @ConditionalOnClass(OkHttpClient.class)
+  @ConditionalOnBooleanProperty(name = "ai-gateway.wrap-okhttp-beans", matchIfMissing = true)
+  public static BeanPostProcessor aiGatewayOkHttpClientWrapper(ObjectProvider<AiGateway> gateway) {
+    return new OkHttpClientWrapper(gateway);
+  }
+
+  /** Governs Spring AI's OpenAI chat, embedding and other models (spring-ai-openai 2.x). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = "org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer")
+  @ConditionalOnBooleanProperty(name = "ai-gateway.govern-spring-ai", matchIfMissing = true)
+  public static class SpringAiOpenAi {
+
+    /** Created by Spring. */
+    public SpringAiOpenAi() {}
+
+    /**
+     * Adds the gateway's interceptor, and the advice that keeps the SDK from retrying a rejection
+     * it cannot wait out, to every OkHttp client Spring AI's OpenAI auto-configuration builds.
+     */
+    @Bean
+    public OpenAiHttpClientBuilderCustomizer aiGatewayOpenAiHttpClientCustomizer(
+        AiGateway gateway) {
+      return builder ->
+          builder
+              .interceptor(new SdkRejectionAdvice())
+              .interceptor(OkHttpAiGateway.interceptor(gateway));
+    }
+  }
+}

@@ -1,0 +1,904 @@
+package dev.aigateway.spring;
+
+import dev.aigateway.api.QuotaPeriod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The gateway's settings under {@code ai-gateway.*}. Each group maps onto a builder of the core
+ * ({@code AiGateway.Builder}, {@code TokenLimit.Builder}, {@code BackendPool.Builder}, {@code
+ * Backend.Builder}, {@code ResponseCache.Builder}, {@code PromptLog.Builder}); a setting left unset
+ * keeps that builder's default. Values are checked when the gateway bean is built: a bad one fails
+ * startup with a message naming the property.
+ *
+ * <pre>{@code
+ * ai-gateway:
+ *   consumer-key:
+ *     header: x-consumer-id
+ *   limits:
+ *     - scope: consumer
+ *       tokens-per-minute: 20000
+ *     - scope: global
+ *       quota: 5000000
+ *       quota-period: monthly
+ * }</pre>
+ */
+@ConfigurationProperties(prefix = AiGatewayProperties.PREFIX)
+public class AiGatewayProperties {
+
+  /** The prefix of every property of the gateway. */
+  public static final String PREFIX = "ai-gateway";
+
+  /** Whether the gateway bean is created at all. */
+  private boolean enabled = true;
+
+  /** Who is charged for a call. Unset: every call is charged to "anonymous". */
+  private ConsumerKey consumerKey = new ConsumerKey();
+
+  /** Token limits and quotas; every limit that applies to a call must admit it. */
+  private List<Limit> limits = new ArrayList<>();
+
+  /** A pool of backends every governed call is routed through. Unset: calls go where sent. */
+  private Pool pool = new Pool();
+
+  /** The response cache (exact match). */
+  private Cache cache = new Cache();
+
+  /** The prompt log: prompts and completions, redacted, logged off the call path. */
+  private PromptLogging promptLog = new PromptLogging();
+
+  /** Token metrics in the application's MeterRegistry, with the OpenTelemetry GenAI names. */
+  private Metrics metrics = new Metrics();
+
+  /**
+   * Whether a rejection is thrown (GatewayRejectedException / TokenLimitExceededException from the
+   * OkHttp call) instead of answered as the provider's error response.
+   */
+  private boolean throwOnRejection = false;
+
+  /**
+   * Output tokens reserved per choice when a request sets no maximum. Unset: the core's default
+   * (1024).
+   */
+  private @Nullable Long defaultOutputAllowance;
+
+  /**
+   * Whether every okhttp3.OkHttpClient bean of the application is wrapped so its LLM calls are
+   * governed.
+   */
+  private boolean wrapOkhttpBeans = true;
+
+  /**
+   * Whether Spring AI's OpenAI models (spring-ai-openai) are governed: the gateway's interceptor is
+   * added to the OkHttp clients Spring AI's auto-configuration builds.
+   */
+  private boolean governSpringAi = true;
+
+  /** Whether the gateway bean is created at all. */
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  /** Sets whether the gateway bean is created at all. */
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  /** Who is charged for a call. */
+  public ConsumerKey getConsumerKey() {
+    return consumerKey;
+  }
+
+  /** Sets who is charged for a call. */
+  public void setConsumerKey(ConsumerKey consumerKey) {
+    this.consumerKey = consumerKey;
+  }
+
+  /** The token limits and quotas, in order. */
+  public List<Limit> getLimits() {
+    return limits;
+  }
+
+  /** Sets the token limits and quotas. */
+  public void setLimits(List<Limit> limits) {
+    this.limits = limits;
+  }
+
+  /** The backend pool. */
+  public Pool getPool() {
+    return pool;
+  }
+
+  /** Sets the backend pool. */
+  public void setPool(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** The response cache. */
+  public Cache getCache() {
+    return cache;
+  }
+
+  /** Sets the response cache. */
+  public void setCache(Cache cache) {
+    this.cache = cache;
+  }
+
+  /** The prompt log. */
+  public PromptLogging getPromptLog() {
+    return promptLog;
+  }
+
+  /** Sets the prompt log. */
+  public void setPromptLog(PromptLogging promptLog) {
+    this.promptLog = promptLog;
+  }
+
+  /** The metrics settings. */
+  public Metrics getMetrics() {
+    return metrics;
+  }
+
+  /** Sets the metrics settings. */
+  public void setMetrics(Metrics metrics) {
+    this.metrics = metrics;
+  }
+
+  /** Whether a rejection is thrown instead of answered. */
+  public boolean isThrowOnRejection() {
+    return throwOnRejection;
+  }
+
+  /** Sets whether a rejection is thrown instead of answered. */
+  public void setThrowOnRejection(boolean throwOnRejection) {
+    this.throwOnRejection = throwOnRejection;
+  }
+
+  /** Output tokens reserved per choice when a request sets no maximum; null for the default. */
+  public @Nullable Long getDefaultOutputAllowance() {
+    return defaultOutputAllowance;
+  }
+
+  /** Sets the output tokens reserved per choice when a request sets no maximum. */
+  public void setDefaultOutputAllowance(@Nullable Long defaultOutputAllowance) {
+    this.defaultOutputAllowance = defaultOutputAllowance;
+  }
+
+  /** Whether the application's OkHttpClient beans are wrapped. */
+  public boolean isWrapOkhttpBeans() {
+    return wrapOkhttpBeans;
+  }
+
+  /** Sets whether the application's OkHttpClient beans are wrapped. */
+  public void setWrapOkhttpBeans(boolean wrapOkhttpBeans) {
+    this.wrapOkhttpBeans = wrapOkhttpBeans;
+  }
+
+  /** Whether Spring AI's OpenAI models are governed. */
+  public boolean isGovernSpringAi() {
+    return governSpringAi;
+  }
+
+  /** Sets whether Spring AI's OpenAI models are governed. */
+  public void setGovernSpringAi(boolean governSpringAi) {
+    this.governSpringAi = governSpringAi;
+  }
+
+  /** Who is charged for a call: set one of {@code header} and {@code api-key}. */
+  public static class ConsumerKey {
+
+    /** A request header whose value is the consumer id, for example x-consumer-id. */
+    private @Nullable String header;
+
+    /**
+     * Whether the consumer is the fingerprint of the call's API key (key- and 12 hex digits of its
+     * SHA-256; the key itself is never used as a counter key).
+     */
+    private boolean apiKey = false;
+
+    /** The request header naming the consumer; null when unset. */
+    public @Nullable String getHeader() {
+      return header;
+    }
+
+    /** Sets the request header naming the consumer. */
+    public void setHeader(@Nullable String header) {
+      this.header = header;
+    }
+
+    /** Whether the consumer is the API key's fingerprint. */
+    public boolean isApiKey() {
+      return apiKey;
+    }
+
+    /** Sets whether the consumer is the API key's fingerprint. */
+    public void setApiKey(boolean apiKey) {
+      this.apiKey = apiKey;
+    }
+  }
+
+  /** What a limit counts under. */
+  public enum Scope {
+    /** One counter per consumer. */
+    CONSUMER,
+    /** One counter per requested model. */
+    MODEL,
+    /** One counter for every call. */
+    GLOBAL
+  }
+
+  /**
+   * One token limit: a rate ({@code tokens-per-minute}, or {@code tokens-per} with {@code period}),
+   * a calendar quota ({@code quota} with {@code quota-period}), or both.
+   */
+  public static class Limit {
+
+    /** The limit's name in rejections and events. Unset: the scope's default name. */
+    private @Nullable String name;
+
+    /** What the limit counts under: consumer, model or global. */
+    private Scope scope = Scope.CONSUMER;
+
+    /** At most this many tokens per minute, refilling continuously. */
+    private @Nullable Long tokensPerMinute;
+
+    /** At most this many tokens per {@code period}, refilling continuously. */
+    private @Nullable Long tokensPer;
+
+    /** The period of {@code tokens-per}, for example 10s or 1h. */
+    private @Nullable Duration period;
+
+    /** At most this many tokens per calendar {@code quota-period}. */
+    private @Nullable Long quota;
+
+    /** The calendar period of {@code quota}: hourly, daily, weekly, monthly or yearly. */
+    private @Nullable QuotaPeriod quotaPeriod;
+
+    /** The zone quota windows align in, for example Europe/Paris. Unset: UTC. */
+    private @Nullable String quotaZone;
+
+    /**
+     * Whether the prompt is counted and reserved with the output allowance before the call (true),
+     * or calls are admitted while the counter is not spent and charged afterwards (false).
+     */
+    private boolean estimatePromptTokens = true;
+
+    /** Applies the limit only to these consumers. Empty: every call. */
+    private List<String> onlyFor = new ArrayList<>();
+
+    /** A response header with the rate's remaining tokens. */
+    private @Nullable String remainingTokensHeader;
+
+    /** A response header with the quota's remaining tokens. */
+    private @Nullable String remainingQuotaHeader;
+
+    /** A response header with the tokens reserved for the call. */
+    private @Nullable String tokensConsumedHeader;
+
+    /** The limit's name; null for the scope's default. */
+    public @Nullable String getName() {
+      return name;
+    }
+
+    /** Sets the limit's name. */
+    public void setName(@Nullable String name) {
+      this.name = name;
+    }
+
+    /** What the limit counts under. */
+    public Scope getScope() {
+      return scope;
+    }
+
+    /** Sets what the limit counts under. */
+    public void setScope(Scope scope) {
+      this.scope = scope;
+    }
+
+    /** Tokens per minute; null when unset. */
+    public @Nullable Long getTokensPerMinute() {
+      return tokensPerMinute;
+    }
+
+    /** Sets the tokens per minute. */
+    public void setTokensPerMinute(@Nullable Long tokensPerMinute) {
+      this.tokensPerMinute = tokensPerMinute;
+    }
+
+    /** Tokens per {@link #getPeriod() period}; null when unset. */
+    public @Nullable Long getTokensPer() {
+      return tokensPer;
+    }
+
+    /** Sets the tokens per period. */
+    public void setTokensPer(@Nullable Long tokensPer) {
+      this.tokensPer = tokensPer;
+    }
+
+    /** The period of {@code tokens-per}; null when unset. */
+    public @Nullable Duration getPeriod() {
+      return period;
+    }
+
+    /** Sets the period of {@code tokens-per}. */
+    public void setPeriod(@Nullable Duration period) {
+      this.period = period;
+    }
+
+    /** The quota's tokens; null when unset. */
+    public @Nullable Long getQuota() {
+      return quota;
+    }
+
+    /** Sets the quota's tokens. */
+    public void setQuota(@Nullable Long quota) {
+      this.quota = quota;
+    }
+
+    /** The quota's calendar period; null when unset. */
+    public @Nullable QuotaPeriod getQuotaPeriod() {
+      return quotaPeriod;
+    }
+
+    /** Sets the quota's calendar period. */
+    public void setQuotaPeriod(@Nullable QuotaPeriod quotaPeriod) {
+      this.quotaPeriod = quotaPeriod;
+    }
+
+    /** The zone quota windows align in; null for UTC. */
+    public @Nullable String getQuotaZone() {
+      return quotaZone;
+    }
+
+    /** Sets the zone quota windows align in. */
+    public void setQuotaZone(@Nullable String quotaZone) {
+      this.quotaZone = quotaZone;
+    }
+
+    /** Whether the prompt is estimated and reserved up front. */
+    public boolean isEstimatePromptTokens() {
+      return estimatePromptTokens;
+    }
+
+    /** Sets whether the prompt is estimated and reserved up front. */
+    public void setEstimatePromptTokens(boolean estimatePromptTokens) {
+      this.estimatePromptTokens = estimatePromptTokens;
+    }
+
+    /** The consumers the limit applies to; empty for every call. */
+    public List<String> getOnlyFor() {
+      return onlyFor;
+    }
+
+    /** Sets the consumers the limit applies to. */
+    public void setOnlyFor(List<String> onlyFor) {
+      this.onlyFor = onlyFor;
+    }
+
+    /** The remaining-tokens response header; null for none. */
+    public @Nullable String getRemainingTokensHeader() {
+      return remainingTokensHeader;
+    }
+
+    /** Sets the remaining-tokens response header. */
+    public void setRemainingTokensHeader(@Nullable String remainingTokensHeader) {
+      this.remainingTokensHeader = remainingTokensHeader;
+    }
+
+    /** The remaining-quota response header; null for none. */
+    public @Nullable String getRemainingQuotaHeader() {
+      return remainingQuotaHeader;
+    }
+
+    /** Sets the remaining-quota response header. */
+    public void setRemainingQuotaHeader(@Nullable String remainingQuotaHeader) {
+      this.remainingQuotaHeader = remainingQuotaHeader;
+    }
+
+    /** The tokens-consumed response header; null for none. */
+    public @Nullable String getTokensConsumedHeader() {
+      return tokensConsumedHeader;
+    }
+
+    /** Sets the tokens-consumed response header. */
+    public void setTokensConsumedHeader(@Nullable String tokensConsumedHeader) {
+      this.tokensConsumedHeader = tokensConsumedHeader;
+    }
+  }
+
+  /** The backend pool: on when it has at least one backend. */
+  public static class Pool {
+
+    /** The pool's name in events and logs. Unset: the core's default. */
+    private @Nullable String name;
+
+    /** The backends, tried by priority tier, balanced within a tier. */
+    private List<BackendEntry> backends = new ArrayList<>();
+
+    /** How a tier's backends share calls. */
+    private Balancing loadBalancing = Balancing.ROUND_ROBIN;
+
+    /**
+     * A request header that pins a session to one backend (session-sticky balancing within {@code
+     * load-balancing}). Unset: no stickiness.
+     */
+    private @Nullable String sessionHeader;
+
+    /** Failover across backends. */
+    private FailoverSettings failover = new FailoverSettings();
+
+    /** The pool's name; null for the default. */
+    public @Nullable String getName() {
+      return name;
+    }
+
+    /** Sets the pool's name. */
+    public void setName(@Nullable String name) {
+      this.name = name;
+    }
+
+    /** The backends. */
+    public List<BackendEntry> getBackends() {
+      return backends;
+    }
+
+    /** Sets the backends. */
+    public void setBackends(List<BackendEntry> backends) {
+      this.backends = backends;
+    }
+
+    /** The balancing strategy. */
+    public Balancing getLoadBalancing() {
+      return loadBalancing;
+    }
+
+    /** Sets the balancing strategy. */
+    public void setLoadBalancing(Balancing loadBalancing) {
+      this.loadBalancing = loadBalancing;
+    }
+
+    /** The session header for sticky sessions; null for none. */
+    public @Nullable String getSessionHeader() {
+      return sessionHeader;
+    }
+
+    /** Sets the session header for sticky sessions. */
+    public void setSessionHeader(@Nullable String sessionHeader) {
+      this.sessionHeader = sessionHeader;
+    }
+
+    /** The failover settings. */
+    public FailoverSettings getFailover() {
+      return failover;
+    }
+
+    /** Sets the failover settings. */
+    public void setFailover(FailoverSettings failover) {
+      this.failover = failover;
+    }
+  }
+
+  /** The balancing strategies of a pool. */
+  public enum Balancing {
+    /** Each available backend of the tier in turn. */
+    ROUND_ROBIN,
+    /** Smooth weighted round-robin by each backend's weight. */
+    WEIGHTED,
+    /** The backend with the fewest calls in flight. */
+    LEAST_BUSY,
+    /** The backend with the lowest recent latency. */
+    LATENCY_AWARE,
+    /** The backend with the most reported capacity left. */
+    CAPACITY_AWARE
+  }
+
+  /** The wire flavour of a backend. */
+  public enum Flavor {
+    /** OpenAI ({@code https://api.openai.com}); the key is sent as a bearer token. */
+    OPENAI,
+    /** An OpenAI-compatible server; the key is sent as a bearer token. */
+    OPENAI_COMPATIBLE,
+    /** Azure OpenAI in deployment form (needs {@code api-version}); the key as api-key. */
+    AZURE,
+    /** Azure OpenAI through its /openai/v1 API; the key as api-key. */
+    AZURE_V1
+  }
+
+  /** One backend of the pool. */
+  public static class BackendEntry {
+
+    /** The backend's id, unique within the pool. */
+    private @Nullable String id;
+
+    /** The backend's base URL, for example https://api.openai.com. */
+    private @Nullable String url;
+
+    /** The backend's flavour: openai, openai-compatible, azure or azure-v1. */
+    private Flavor flavor = Flavor.OPENAI;
+
+    /** The api-version of an azure backend, for example 2024-10-21. */
+    private @Nullable String apiVersion;
+
+    /**
+     * The models it serves: the application's model name to the backend's model or deployment.
+     * Empty: it serves every model under the requested name.
+     */
+    private Map<String, String> models = new LinkedHashMap<>();
+
+    /**
+     * The key sent to this backend in place of the application's (for example ${AZURE_OPENAI_KEY}).
+     * Unset: the application's own credential headers are sent.
+     */
+    private @Nullable String apiKey;
+
+    /** The priority tier: a higher number gets traffic only when lower tiers are down. */
+    private @Nullable Integer priority;
+
+    /** The weight for weighted balancing. */
+    private @Nullable Integer weight;
+
+    /** The backend's known tokens per minute, for capacity-aware balancing. */
+    private long tokensPerMinute;
+
+    /** The backend's known requests per minute, for capacity-aware balancing. */
+    private long requestsPerMinute;
+
+    /** The backend's id; null when unset. */
+    public @Nullable String getId() {
+      return id;
+    }
+
+    /** Sets the backend's id. */
+    public void setId(@Nullable String id) {
+      this.id = id;
+    }
+
+    /** The base URL; null when unset. */
+    public @Nullable String getUrl() {
+      return url;
+    }
+
+    /** Sets the base URL. */
+    public void setUrl(@Nullable String url) {
+      this.url = url;
+    }
+
+    /** The flavour. */
+    public Flavor getFlavor() {
+      return flavor;
+    }
+
+    /** Sets the flavour. */
+    public void setFlavor(Flavor flavor) {
+      this.flavor = flavor;
+    }
+
+    /** The Azure api-version; null when unset. */
+    public @Nullable String getApiVersion() {
+      return apiVersion;
+    }
+
+    /** Sets the Azure api-version. */
+    public void setApiVersion(@Nullable String apiVersion) {
+      this.apiVersion = apiVersion;
+    }
+
+    /** The model map. */
+    public Map<String, String> getModels() {
+      return models;
+    }
+
+    /** Sets the model map. */
+    public void setModels(Map<String, String> models) {
+      this.models = models;
+    }
+
+    /** The backend's key; null when unset. */
+    public @Nullable String getApiKey() {
+      return apiKey;
+    }
+
+    /** Sets the backend's key. */
+    public void setApiKey(@Nullable String apiKey) {
+      this.apiKey = apiKey;
+    }
+
+    /** The priority tier; null for the default. */
+    public @Nullable Integer getPriority() {
+      return priority;
+    }
+
+    /** Sets the priority tier. */
+    public void setPriority(@Nullable Integer priority) {
+      this.priority = priority;
+    }
+
+    /** The weight; null for the default. */
+    public @Nullable Integer getWeight() {
+      return weight;
+    }
+
+    /** Sets the weight. */
+    public void setWeight(@Nullable Integer weight) {
+      this.weight = weight;
+    }
+
+    /** The known tokens per minute (0: unknown). */
+    public long getTokensPerMinute() {
+      return tokensPerMinute;
+    }
+
+    /** Sets the known tokens per minute. */
+    public void setTokensPerMinute(long tokensPerMinute) {
+      this.tokensPerMinute = tokensPerMinute;
+    }
+
+    /** The known requests per minute (0: unknown). */
+    public long getRequestsPerMinute() {
+      return requestsPerMinute;
+    }
+
+    /** Sets the known requests per minute. */
+    public void setRequestsPerMinute(long requestsPerMinute) {
+      this.requestsPerMinute = requestsPerMinute;
+    }
+  }
+
+  /** Failover across a pool's backends. */
+  public static class FailoverSettings {
+
+    /** Whether a failed attempt (429, 5xx, connection failure) is retried on the next backend. */
+    private boolean enabled = true;
+
+    /** Attempts per call, the first included. Unset: the core's default. */
+    private @Nullable Integer maxAttempts;
+
+    /** The time all attempts of one call may take. Unset: 60s. */
+    private @Nullable Duration deadline;
+
+    /** The first backoff before retrying the same backend. Unset: 200ms. */
+    private @Nullable Duration backoff;
+
+    /** The longest backoff. Unset: 2s. */
+    private @Nullable Duration maxBackoff;
+
+    /** How long a stream is held for its first event before it fails over. Unset: 30s. */
+    private @Nullable Duration firstEventTimeout;
+
+    /** Whether failover is on. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether failover is on. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /** Attempts per call; null for the default. */
+    public @Nullable Integer getMaxAttempts() {
+      return maxAttempts;
+    }
+
+    /** Sets the attempts per call. */
+    public void setMaxAttempts(@Nullable Integer maxAttempts) {
+      this.maxAttempts = maxAttempts;
+    }
+
+    /** The deadline; null for the default. */
+    public @Nullable Duration getDeadline() {
+      return deadline;
+    }
+
+    /** Sets the deadline. */
+    public void setDeadline(@Nullable Duration deadline) {
+      this.deadline = deadline;
+    }
+
+    /** The first backoff; null for the default. */
+    public @Nullable Duration getBackoff() {
+      return backoff;
+    }
+
+    /** Sets the first backoff. */
+    public void setBackoff(@Nullable Duration backoff) {
+      this.backoff = backoff;
+    }
+
+    /** The longest backoff; null for the default. */
+    public @Nullable Duration getMaxBackoff() {
+      return maxBackoff;
+    }
+
+    /** Sets the longest backoff. */
+    public void setMaxBackoff(@Nullable Duration maxBackoff) {
+      this.maxBackoff = maxBackoff;
+    }
+
+    /** The first-event timeout; null for the default. */
+    public @Nullable Duration getFirstEventTimeout() {
+      return firstEventTimeout;
+    }
+
+    /** Sets the first-event timeout. */
+    public void setFirstEventTimeout(@Nullable Duration firstEventTimeout) {
+      this.firstEventTimeout = firstEventTimeout;
+    }
+  }
+
+  /** The response cache (exact lookups, in memory unless a ResponseCacheStore bean exists). */
+  public static class Cache {
+
+    /** Whether repeated calls are answered from the cache. */
+    private boolean enabled = false;
+
+    /** How long an answer is kept (in-memory store). Unset: 1h. */
+    private @Nullable Duration ttl;
+
+    /** The in-memory store's size bound in bytes. Unset: 64 MiB. */
+    private @Nullable Long maximumBytes;
+
+    /**
+     * A request header whose value partitions the cache: a call only sees answers stored under the
+     * same value. Unset: the consumer.
+     */
+    private @Nullable String varyByHeader;
+
+    /** Whether a hit is charged the tokens its answer cost (default: refunded). */
+    private boolean chargeHits = false;
+
+    /** Answers larger than this many bytes pass uncached. Unset: 1 MiB. */
+    private @Nullable Integer maximumEntryBytes;
+
+    /** Whether the cache is on. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether the cache is on. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /** The time to live; null for the default. */
+    public @Nullable Duration getTtl() {
+      return ttl;
+    }
+
+    /** Sets the time to live. */
+    public void setTtl(@Nullable Duration ttl) {
+      this.ttl = ttl;
+    }
+
+    /** The in-memory store's size bound; null for the default. */
+    public @Nullable Long getMaximumBytes() {
+      return maximumBytes;
+    }
+
+    /** Sets the in-memory store's size bound. */
+    public void setMaximumBytes(@Nullable Long maximumBytes) {
+      this.maximumBytes = maximumBytes;
+    }
+
+    /** The partitioning header; null for the consumer. */
+    public @Nullable String getVaryByHeader() {
+      return varyByHeader;
+    }
+
+    /** Sets the partitioning header. */
+    public void setVaryByHeader(@Nullable String varyByHeader) {
+      this.varyByHeader = varyByHeader;
+    }
+
+    /** Whether hits are charged. */
+    public boolean isChargeHits() {
+      return chargeHits;
+    }
+
+    /** Sets whether hits are charged. */
+    public void setChargeHits(boolean chargeHits) {
+      this.chargeHits = chargeHits;
+    }
+
+    /** The largest cached answer; null for the default. */
+    public @Nullable Integer getMaximumEntryBytes() {
+      return maximumEntryBytes;
+    }
+
+    /** Sets the largest cached answer. */
+    public void setMaximumEntryBytes(@Nullable Integer maximumEntryBytes) {
+      this.maximumEntryBytes = maximumEntryBytes;
+    }
+  }
+
+  /** The prompt log (logger dev.aigateway.prompts, INFO). */
+  public static class PromptLogging {
+
+    /** Whether prompts and completions are logged, redacted. */
+    private boolean enabled = false;
+
+    /** Only calls of these consumers. Empty: every consumer. */
+    private List<String> consumers = new ArrayList<>();
+
+    /** Only calls for these models. Empty: every model. */
+    private List<String> models = new ArrayList<>();
+
+    /** The share of calls logged, from 0 to 1. Unset: every call. */
+    private @Nullable Double sampleRate;
+
+    /** The longest logged part (prompt or completion) in bytes. Unset: the core's default. */
+    private @Nullable Integer maxPartBytes;
+
+    /** Whether the prompt log is on. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether the prompt log is on. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /** The consumers logged; empty for all. */
+    public List<String> getConsumers() {
+      return consumers;
+    }
+
+    /** Sets the consumers logged. */
+    public void setConsumers(List<String> consumers) {
+      this.consumers = consumers;
+    }
+
+    /** The models logged; empty for all. */
+    public List<String> getModels() {
+      return models;
+    }
+
+    /** Sets the models logged. */
+    public void setModels(List<String> models) {
+      this.models = models;
+    }
+
+    /** The sample rate; null for every call. */
+    public @Nullable Double getSampleRate() {
+      return sampleRate;
+    }
+
+    /** Sets the sample rate. */
+    public void setSampleRate(@Nullable Double sampleRate) {
+      this.sampleRate = sampleRate;
+    }
+
+    /** The longest logged part; null for the default. */
+    public @Nullable Integer getMaxPartBytes() {
+      return maxPartBytes;
+    }
+
+    /** Sets the longest logged part. */
+    public void setMaxPartBytes(@Nullable Integer maxPartBytes) {
+      this.maxPartBytes = maxPartBytes;
+    }
+  }
+
+  /** Token metrics. */
+  public static class Metrics {
+
+    /** Whether calls are recorded in the application's MeterRegistry (when it has one). */
+    private boolean enabled = true;
+
+    /** Whether metrics are recorded. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether metrics are recorded. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+}

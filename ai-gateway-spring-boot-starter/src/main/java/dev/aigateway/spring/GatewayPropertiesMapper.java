@@ -1,0 +1,386 @@
+package dev.aigateway.spring;
+
+import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.Credentials;
+import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.spi.CredentialProvider;
+import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.InMemoryResponseCacheStore;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.Failover;
+import dev.aigateway.core.routing.LoadBalancing;
+import dev.aigateway.core.telemetry.PromptLog;
+import dev.aigateway.spring.AiGatewayProperties.BackendEntry;
+import dev.aigateway.spring.AiGatewayProperties.Cache;
+import dev.aigateway.spring.AiGatewayProperties.FailoverSettings;
+import dev.aigateway.spring.AiGatewayProperties.Limit;
+import dev.aigateway.spring.AiGatewayProperties.Pool;
+import dev.aigateway.spring.AiGatewayProperties.PromptLogging;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns {@link AiGatewayProperties} into the core's builders. Every value is checked here or by the
+ * core builder it goes to; either way a bad value fails with an {@link
+ * InvalidGatewayPropertyException} naming the property.
+ */
+final class GatewayPropertiesMapper {
+
+  private static final String P = AiGatewayProperties.PREFIX;
+
+  private GatewayPropertiesMapper() {}
+
+  /**
+   * A builder configured from {@code properties}: consumer key, limits, pool, cache (over {@code
+   * cacheStore} when given), throw-on-rejection and output allowance. Listeners, stores and the
+   * prompt log are the caller's to add.
+   */
+  static AiGateway.Builder builder(
+      AiGatewayProperties properties, @Nullable ResponseCacheStore cacheStore) {
+    AiGateway.Builder builder = AiGateway.builder();
+    KeyResolver consumer = consumerKey(properties.getConsumerKey());
+    if (consumer != null) {
+      builder.consumerKey(consumer);
+    }
+    Set<String> names = new HashSet<>();
+    List<Limit> limits = properties.getLimits();
+    for (int i = 0; i < limits.size(); i++) {
+      String path = P + ".limits[" + i + "]";
+      TokenLimit limit = tokenLimit(limits.get(i), path);
+      if (!names.add(limit.name())) {
+        throw new InvalidGatewayPropertyException(
+            path + ".name",
+            "another limit is already named '"
+                + limit.name()
+                + "'; give each limit of the same scope its own name",
+            null);
+      }
+      builder.tokenLimit(limit);
+    }
+    Pool pool = properties.getPool();
+    if (!pool.getBackends().isEmpty()) {
+      builder.backendPool(pool(pool));
+    } else if (pool.getName() != null || pool.getSessionHeader() != null) {
+      throw new InvalidGatewayPropertyException(
+          P + ".pool.backends", "a pool needs at least one backend", null);
+    }
+    Cache cache = properties.getCache();
+    if (cache.isEnabled()) {
+      builder.responseCache(cache(cache, cacheStore));
+    }
+    builder.throwOnRejection(properties.isThrowOnRejection());
+    Long allowance = properties.getDefaultOutputAllowance();
+    if (allowance != null) {
+      check(P + ".default-output-allowance", () -> builder.defaultOutputAllowance(allowance));
+    }
+    return builder;
+  }
+
+  /** The prompt log {@code settings} describe (the caller checks that it is enabled). */
+  static PromptLog promptLog(PromptLogging settings) {
+    String path = P + ".prompt-log";
+    PromptLog.Builder log = PromptLog.builder();
+    check(path + ".consumers", () -> log.consumers(settings.getConsumers().toArray(String[]::new)));
+    check(path + ".models", () -> log.models(settings.getModels().toArray(String[]::new)));
+    Double rate = settings.getSampleRate();
+    if (rate != null) {
+      check(path + ".sample-rate", () -> log.sampleRate(rate));
+    }
+    Integer maxPart = settings.getMaxPartBytes();
+    if (maxPart != null) {
+      check(path + ".max-part-bytes", () -> log.maxPartBytes(maxPart));
+    }
+    return log.build();
+  }
+
+  private static @Nullable KeyResolver consumerKey(AiGatewayProperties.ConsumerKey key) {
+    String header = key.getHeader();
+    if (header != null && key.isApiKey()) {
+      throw new InvalidGatewayPropertyException(
+          P + ".consumer-key",
+          "set either header or api-key, not both (header was '" + header + "')",
+          null);
+    }
+    if (key.isApiKey()) {
+      return ConsumerKeys.apiKey();
+    }
+    if (header == null) {
+      return null;
+    }
+    return check(P + ".consumer-key.header", () -> ConsumerKeys.header(header));
+  }
+
+  private static TokenLimit tokenLimit(Limit limit, String path) {
+    TokenLimit.Builder builder =
+        switch (limit.getScope()) {
+          case CONSUMER -> TokenLimit.perConsumer();
+          case MODEL -> TokenLimit.perModel();
+          case GLOBAL -> TokenLimit.global();
+        };
+    String name = limit.getName();
+    if (name != null) {
+      check(path + ".name", () -> builder.name(name));
+    }
+    Long perMinute = limit.getTokensPerMinute();
+    Long per = limit.getTokensPer();
+    Duration period = limit.getPeriod();
+    if (perMinute != null && per != null) {
+      throw new InvalidGatewayPropertyException(
+          path + ".tokens-per-minute",
+          "set either tokens-per-minute or tokens-per with period, not both",
+          null);
+    }
+    if (perMinute != null) {
+      check(path + ".tokens-per-minute", () -> builder.tokensPerMinute(perMinute));
+    }
+    if (per != null || period != null) {
+      if (per == null || period == null) {
+        throw new InvalidGatewayPropertyException(
+            path + (per == null ? ".tokens-per" : ".period"),
+            "tokens-per and period go together; set both (for example tokens-per: 1000 and"
+                + " period: 10s)",
+            null);
+      }
+      check(path + ".tokens-per", () -> builder.tokensPer(per, period));
+    }
+    Long quota = limit.getQuota();
+    if (quota != null || limit.getQuotaPeriod() != null) {
+      if (quota == null || limit.getQuotaPeriod() == null) {
+        throw new InvalidGatewayPropertyException(
+            path + (quota == null ? ".quota" : ".quota-period"),
+            "quota and quota-period go together; set both (for example quota: 1000000 and"
+                + " quota-period: monthly)",
+            null);
+      }
+      check(path + ".quota", () -> builder.quota(quota, limit.getQuotaPeriod()));
+    }
+    String zone = limit.getQuotaZone();
+    if (zone != null) {
+      ZoneId zoneId;
+      try {
+        zoneId = ZoneId.of(zone);
+      } catch (DateTimeException e) {
+        throw new InvalidGatewayPropertyException(
+            path + ".quota-zone",
+            "'" + zone + "' is not a zone id (for example UTC or Europe/Paris)",
+            e);
+      }
+      builder.quotaZone(zoneId);
+    }
+    builder.estimatePromptTokens(limit.isEstimatePromptTokens());
+    if (!limit.getOnlyFor().isEmpty()) {
+      check(path + ".only-for", () -> builder.onlyFor(limit.getOnlyFor().toArray(String[]::new)));
+    }
+    String remaining = limit.getRemainingTokensHeader();
+    if (remaining != null) {
+      check(path + ".remaining-tokens-header", () -> builder.remainingTokensHeader(remaining));
+    }
+    String remainingQuota = limit.getRemainingQuotaHeader();
+    if (remainingQuota != null) {
+      check(path + ".remaining-quota-header", () -> builder.remainingQuotaHeader(remainingQuota));
+    }
+    String consumed = limit.getTokensConsumedHeader();
+    if (consumed != null) {
+      check(path + ".tokens-consumed-header", () -> builder.tokensConsumedHeader(consumed));
+    }
+    if (perMinute == null && per == null && quota == null) {
+      throw new InvalidGatewayPropertyException(
+          path,
+          "a limit needs a rate (tokens-per-minute, or tokens-per with period), a quota (quota"
+              + " with quota-period), or both",
+          null);
+    }
+    return check(path, builder::build);
+  }
+
+  private static BackendPool pool(Pool pool) {
+    String path = P + ".pool";
+    BackendPool.Builder builder = BackendPool.builder();
+    String name = pool.getName();
+    if (name != null) {
+      check(path + ".name", () -> builder.name(name));
+    }
+    List<BackendEntry> backends = pool.getBackends();
+    for (int i = 0; i < backends.size(); i++) {
+      String at = path + ".backends[" + i + "]";
+      Backend backend = backend(backends.get(i), at);
+      check(at + ".id", () -> builder.backend(backend));
+    }
+    LoadBalancing balancing =
+        switch (pool.getLoadBalancing()) {
+          case ROUND_ROBIN -> LoadBalancing.roundRobin();
+          case WEIGHTED -> LoadBalancing.weighted();
+          case LEAST_BUSY -> LoadBalancing.leastBusy();
+          case LATENCY_AWARE -> LoadBalancing.latencyAware();
+          case CAPACITY_AWARE -> LoadBalancing.capacityAware();
+        };
+    String session = pool.getSessionHeader();
+    if (session != null) {
+      KeyResolver sessionKey = check(path + ".session-header", () -> ConsumerKeys.header(session));
+      balancing = LoadBalancing.sessionSticky(sessionKey, balancing);
+    }
+    builder.loadBalancing(balancing);
+    builder.failover(failover(pool.getFailover(), path + ".failover"));
+    return check(path, builder::build);
+  }
+
+  private static Backend backend(BackendEntry entry, String path) {
+    String id = entry.getId();
+    if (id == null || id.isBlank()) {
+      throw new InvalidGatewayPropertyException(
+          path + ".id", "every backend needs an id, unique within the pool", null);
+    }
+    String url = entry.getUrl();
+    if (url == null || url.isBlank()) {
+      throw new InvalidGatewayPropertyException(
+          path + ".url",
+          "backend '" + id + "' needs a url, for example https://api.openai.com",
+          null);
+    }
+    Backend.Builder builder =
+        check(
+            entry.getFlavor() == AiGatewayProperties.Flavor.AZURE
+                ? path + ".api-version"
+                : path + ".url",
+            () ->
+                switch (entry.getFlavor()) {
+                  case OPENAI -> Backend.openAi(id, url);
+                  case OPENAI_COMPATIBLE -> Backend.openAiCompatible(id, url);
+                  case AZURE -> Backend.azureOpenAi(id, url, entry.getApiVersion());
+                  case AZURE_V1 -> Backend.azureOpenAiV1(id, url);
+                });
+    if (entry.getApiVersion() != null && entry.getFlavor() != AiGatewayProperties.Flavor.AZURE) {
+      throw new InvalidGatewayPropertyException(
+          path + ".api-version",
+          "only an azure backend takes an api-version; backend '"
+              + id
+              + "' is "
+              + entry.getFlavor().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+          null);
+    }
+    for (Map.Entry<String, String> model : entry.getModels().entrySet()) {
+      check(
+          path + ".models[" + model.getKey() + "]",
+          () -> builder.model(model.getKey(), model.getValue()));
+    }
+    String key = entry.getApiKey();
+    if (key != null) {
+      if (key.isBlank()) {
+        // The value is never printed: it is a secret (or an unresolved placeholder's result).
+        throw new InvalidGatewayPropertyException(
+            path + ".api-key",
+            "backend '" + id + "' has a blank api-key; set one or remove it",
+            null);
+      }
+      builder.credential(credential(entry.getFlavor(), key));
+    }
+    Integer priority = entry.getPriority();
+    if (priority != null) {
+      check(path + ".priority", () -> builder.priority(priority));
+    }
+    Integer weight = entry.getWeight();
+    if (weight != null) {
+      check(path + ".weight", () -> builder.weight(weight));
+    }
+    if (entry.getTokensPerMinute() != 0 || entry.getRequestsPerMinute() != 0) {
+      check(
+          path + ".tokens-per-minute",
+          () -> builder.capacity(entry.getTokensPerMinute(), entry.getRequestsPerMinute()));
+    }
+    return builder.build();
+  }
+
+  private static CredentialProvider credential(AiGatewayProperties.Flavor flavor, String key) {
+    return switch (flavor) {
+      case OPENAI, OPENAI_COMPATIBLE -> Credentials.bearerToken(key);
+      case AZURE, AZURE_V1 -> Credentials.apiKey(key);
+    };
+  }
+
+  private static Failover failover(FailoverSettings settings, String path) {
+    if (!settings.isEnabled()) {
+      return Failover.disabled();
+    }
+    Failover.Builder builder = Failover.builder();
+    Integer attempts = settings.getMaxAttempts();
+    if (attempts != null) {
+      check(path + ".max-attempts", () -> builder.maxAttempts(attempts));
+    }
+    Duration deadline = settings.getDeadline();
+    if (deadline != null) {
+      check(path + ".deadline", () -> builder.deadline(deadline));
+    }
+    Duration backoff = settings.getBackoff();
+    Duration maxBackoff = settings.getMaxBackoff();
+    if (backoff != null || maxBackoff != null) {
+      Duration first = backoff != null ? backoff : Failover.DEFAULT_BACKOFF;
+      Duration max = maxBackoff != null ? maxBackoff : Failover.DEFAULT_MAX_BACKOFF;
+      check(
+          path + (backoff != null ? ".backoff" : ".max-backoff"),
+          () -> builder.backoff(first, max));
+    }
+    Duration firstEvent = settings.getFirstEventTimeout();
+    if (firstEvent != null) {
+      check(path + ".first-event-timeout", () -> builder.firstEventTimeout(firstEvent));
+    }
+    return check(path, builder::build);
+  }
+
+  private static ResponseCache cache(Cache cache, @Nullable ResponseCacheStore store) {
+    String path = P + ".cache";
+    ResponseCache.Builder builder = ResponseCache.builder();
+    if (store != null) {
+      if (cache.getTtl() != null || cache.getMaximumBytes() != null) {
+        throw new InvalidGatewayPropertyException(
+            path + (cache.getTtl() != null ? ".ttl" : ".maximum-bytes"),
+            "applies to the in-memory store only, but the application declares its own"
+                + " ResponseCacheStore bean ("
+                + store.getClass().getName()
+                + "); configure that store instead",
+            null);
+      }
+      builder.store(store);
+    } else {
+      InMemoryResponseCacheStore.Builder memory = InMemoryResponseCacheStore.builder();
+      Duration ttl = cache.getTtl();
+      if (ttl != null) {
+        check(path + ".ttl", () -> memory.timeToLive(ttl));
+      }
+      Long bytes = cache.getMaximumBytes();
+      if (bytes != null) {
+        check(path + ".maximum-bytes", () -> memory.maximumBytes(bytes));
+      }
+      builder.store(memory.build());
+    }
+    String vary = cache.getVaryByHeader();
+    if (vary != null) {
+      KeyResolver varyBy = check(path + ".vary-by-header", () -> ConsumerKeys.header(vary));
+      builder.varyBy(varyBy);
+    }
+    builder.chargeHits(cache.isChargeHits());
+    Integer entryBytes = cache.getMaximumEntryBytes();
+    if (entryBytes != null) {
+      check(path + ".maximum-entry-bytes", () -> builder.maximumEntryBytes(entryBytes));
+    }
+    return check(path, builder::build);
+  }
+
+  /** Runs a core builder step, naming {@code property} in any failure it reports. */
+  private static <T> T check(String property, java.util.function.Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
+      throw new InvalidGatewayPropertyException(property, String.valueOf(e.getMessage()), e);
+    }
+  }
+}

@@ -1,0 +1,474 @@
+package dev.aigateway.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.InMemoryResponseCacheStore;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.LoadBalancing;
+import dev.aigateway.core.telemetry.PromptLog;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The auto-configuration started from properties alone, on a real Spring context. */
+class AiGatewayAutoConfigurationTest {
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(AiGatewayAutoConfiguration.class));
+
+  private MockWebServer backend;
+
+  @BeforeEach
+  void startBackend() throws Exception {
+    backend = new MockWebServer();
+    backend.start();
+  }
+
+  @AfterEach
+  void stopBackend() throws Exception {
+    backend.shutdown();
+  }
+
+  // ------------------------------------------------------------------ built from properties
+
+  @Test
+  void withoutPropertiesTheGatewayGovernsNothing() {
+    runner.run(
+        context -> {
+          assertThat(context).hasSingleBean(AiGateway.class);
+          AiGateway gateway = context.getBean(AiGateway.class);
+          assertThat(gateway.governsNothing()).isTrue();
+          assertThat(gateway.throwOnRejection()).isFalse();
+          assertThat(context).doesNotHaveBean(PromptLog.class);
+        });
+  }
+
+  @Test
+  void limitsAreBuiltAsConfigured() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.consumer-key.header=x-consumer-id",
+            "ai-gateway.limits[0].scope=consumer",
+            "ai-gateway.limits[0].tokens-per-minute=20000",
+            "ai-gateway.limits[0].remaining-tokens-header=x-remaining-tokens",
+            "ai-gateway.limits[1].name=team-a-burst",
+            "ai-gateway.limits[1].tokens-per=500",
+            "ai-gateway.limits[1].period=10s",
+            "ai-gateway.limits[1].only-for=team-a",
+            "ai-gateway.limits[2].scope=global",
+            "ai-gateway.limits[2].quota=5000000",
+            "ai-gateway.limits[2].quota-period=monthly",
+            "ai-gateway.limits[2].quota-zone=Europe/Paris",
+            "ai-gateway.throw-on-rejection=true")
+        .run(
+            context -> {
+              AiGateway gateway = context.getBean(AiGateway.class);
+              assertThat(gateway.throwOnRejection()).isTrue();
+              List<TokenLimit> limits = gateway.limits();
+              assertThat(limits).extracting(TokenLimit::name).hasSize(3);
+              LimitSpec perMinute = limits.get(0).specs().get(0);
+              assertThat(perMinute.kind()).isEqualTo(LimitSpec.Kind.RATE);
+              assertThat(perMinute.capacity()).isEqualTo(20_000);
+              assertThat(perMinute.refillPeriod()).isEqualTo(Duration.ofMinutes(1));
+              TokenLimit burst = limits.get(1);
+              assertThat(burst.name()).isEqualTo("team-a-burst");
+              assertThat(burst.appliesTo("team-a")).isTrue();
+              assertThat(burst.appliesTo("team-b")).isFalse();
+              assertThat(burst.specs().get(0).capacity()).isEqualTo(500);
+              assertThat(burst.specs().get(0).refillPeriod()).isEqualTo(Duration.ofSeconds(10));
+              LimitSpec quota = limits.get(2).specs().get(0);
+              assertThat(quota.kind()).isEqualTo(LimitSpec.Kind.QUOTA);
+              assertThat(quota.capacity()).isEqualTo(5_000_000);
+              assertThat(quota.quotaPeriod()).isEqualTo(QuotaPeriod.MONTHLY);
+              assertThat(quota.zone()).isEqualTo(ZoneId.of("Europe/Paris"));
+            });
+  }
+
+  @Test
+  void thePoolIsBuiltAsConfiguredAndItsKeysNeverShow() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.name=chat",
+            "ai-gateway.pool.load-balancing=weighted",
+            "ai-gateway.pool.failover.max-attempts=2",
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].flavor=azure",
+            "ai-gateway.pool.backends[0].api-version=2024-10-21",
+            "ai-gateway.pool.backends[0].api-key=azure-key-b-SECRET",
+            "ai-gateway.pool.backends[0].models.gpt-4o=gpt4o-deployment",
+            "ai-gateway.pool.backends[0].models.[gpt-4.1]=gpt41-deployment",
+            "ai-gateway.pool.backends[0].weight=3",
+            "ai-gateway.pool.backends[1].id=openai",
+            "ai-gateway.pool.backends[1].url=https://api.openai.com",
+            "ai-gateway.pool.backends[1].priority=2")
+        .run(
+            context -> {
+              BackendPool pool = context.getBean(AiGateway.class).backendPool();
+              assertThat(pool).isNotNull();
+              assertThat(pool.name()).isEqualTo("chat");
+              assertThat(pool.loadBalancing().kind()).isEqualTo(LoadBalancing.Kind.WEIGHTED);
+              assertThat(pool.failover().maxAttempts()).isEqualTo(2);
+              Backend east = pool.backends().get(0);
+              assertThat(east.id()).isEqualTo("east");
+              assertThat(east.apiVersion()).isEqualTo("2024-10-21");
+              assertThat(east.targetModel("gpt-4o")).isEqualTo("gpt4o-deployment");
+              assertThat(east.targetModel("gpt-4.1")).isEqualTo("gpt41-deployment");
+              assertThat(east.weight()).isEqualTo(3);
+              assertThat(east.credential()).isNotNull();
+              assertThat(east.credential().credential().secret()).isEqualTo("azure-key-b-SECRET");
+              assertThat(pool.toString()).doesNotContain("azure-key-b-SECRET");
+              Backend openAi = pool.backends().get(1);
+              assertThat(openAi.priority()).isEqualTo(2);
+              assertThat(openAi.credential()).isNull();
+            });
+  }
+
+  @Test
+  void theCacheAndThePromptLogAreBuiltAsConfigured() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.cache.enabled=true",
+            "ai-gateway.cache.ttl=5m",
+            "ai-gateway.cache.vary-by-header=x-tenant",
+            "ai-gateway.cache.maximum-entry-bytes=2048",
+            "ai-gateway.prompt-log.enabled=true",
+            "ai-gateway.prompt-log.sample-rate=0.5")
+        .run(
+            context -> {
+              AiGateway gateway = context.getBean(AiGateway.class);
+              assertThat(gateway.responseCache()).isNotNull();
+              assertThat(gateway.responseCache().varyBy()).isNotNull();
+              assertThat(gateway.responseCache().maximumEntryBytes()).isEqualTo(2048);
+              assertThat(gateway.responseCache().store())
+                  .isInstanceOf(InMemoryResponseCacheStore.class)
+                  .hasToString(
+                      InMemoryResponseCacheStore.builder()
+                          .timeToLive(Duration.ofMinutes(5))
+                          .build()
+                          .toString());
+              assertThat(context).hasSingleBean(PromptLog.class);
+            });
+  }
+
+  // ------------------------------------------------------------------ bad properties
+
+  @Test
+  void aNegativeRateFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=-5")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .isInstanceOf(InvalidGatewayPropertyException.class)
+                    .hasMessageContaining("ai-gateway.limits[0].tokens-per-minute")
+                    .hasMessageContaining("-5"));
+  }
+
+  @Test
+  void anUnknownQuotaPeriodFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].quota=1000", "ai-gateway.limits[0].quota-period=fortnightly")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .hasStackTraceContaining("ai-gateway.limits[0].quota-period")
+                    .hasStackTraceContaining("fortnightly"));
+  }
+
+  @Test
+  void aQuotaWithoutPeriodFailsStartupNamingTheMissingProperty() {
+    runner
+        .withPropertyValues("ai-gateway.limits[0].quota=1000")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.limits[0].quota-period:"));
+  }
+
+  @Test
+  void aBackendWithoutUrlFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues("ai-gateway.pool.backends[0].id=east")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .isInstanceOf(InvalidGatewayPropertyException.class)
+                    .hasMessageStartingWith("ai-gateway.pool.backends[0].url:")
+                    .hasMessageContaining("east"));
+  }
+
+  @Test
+  void aBadBackendFailsStartupWithoutPrintingItsKey() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].flavor=azure",
+            "ai-gateway.pool.backends[0].api-key=azure-key-b-SECRET")
+        .run(
+            context -> {
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].api-version:");
+              assertThat(stackTrace(context.getStartupFailure()))
+                  .contains("api-version")
+                  .doesNotContain("azure-key-b-SECRET");
+            });
+  }
+
+  @Test
+  void springBootsFailureReportNamesThePropertyToCorrect() {
+    runner
+        .withPropertyValues("ai-gateway.pool.backends[0].id=east")
+        .run(
+            context -> {
+              FailureAnalysis analysis =
+                  new InvalidGatewayPropertyFailureAnalyzer().analyze(context.getStartupFailure());
+              assertThat(analysis).isNotNull();
+              assertThat(analysis.getDescription())
+                  .contains("ai-gateway.pool.backends[0].url: backend 'east' needs a url");
+              assertThat(analysis.getAction())
+                  .contains("Correct the property 'ai-gateway.pool.backends[0].url'");
+            });
+  }
+
+  @Test
+  void anUnknownZoneFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].quota=1000",
+            "ai-gateway.limits[0].quota-period=daily",
+            "ai-gateway.limits[0].quota-zone=Mars/Olympus")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.limits[0].quota-zone")
+                    .hasMessageContaining("Mars/Olympus"));
+  }
+
+  @Test
+  void twoLimitsOfOneNameFailStartup() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].tokens-per-minute=100",
+            "ai-gateway.limits[1].tokens-per-minute=200")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.limits[1].name:"));
+  }
+
+  // ------------------------------------------------------------------ the application's beans
+
+  @Test
+  void theApplicationsOwnGatewayWins() {
+    AiGateway own = AiGateway.builder().build();
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100")
+        .withBean(AiGateway.class, () -> own)
+        .run(context -> assertThat(context.getBean(AiGateway.class)).isSameAs(own));
+  }
+
+  @Test
+  void springAiIsGovernedOnlyWhenItIsThereAndNotTurnedOff() {
+    runner.run(
+        context -> assertThat(context).hasSingleBean(OpenAiHttpClientBuilderCustomizer.class));
+    runner
+        .withPropertyValues("ai-gateway.govern-spring-ai=false")
+        .run(
+            context ->
+                assertThat(context).doesNotHaveBean(OpenAiHttpClientBuilderCustomizer.class));
+    runner
+        .withClassLoader(new FilteredClassLoader(OpenAiHttpClientBuilderCustomizer.class))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().hasSingleBean(AiGateway.class);
+              assertThat(context).doesNotHaveBean("aiGatewayOpenAiHttpClientCustomizer");
+            });
+  }
+
+  @Test
+  void enabledFalseCreatesNoGateway() {
+    runner
+        .withPropertyValues("ai-gateway.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(AiGateway.class));
+  }
+
+  @Test
+  void metricsListenersAndOkHttpBeansWorkTogether() throws Exception {
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withPropertyValues(
+            "ai-gateway.consumer-key.header=x-consumer-id",
+            "ai-gateway.limits[0].tokens-per-minute=100000")
+        .withUserConfiguration(AppBeans.class)
+        .run(
+            context -> {
+              OkHttpClient client = context.getBean(OkHttpClient.class);
+              assertThat(OkHttpAiGateway.isGoverned(client)).isTrue();
+              assertThat(client.readTimeoutMillis()).isEqualTo(7_000); // the app's settings kept
+              try (Response response = client.newCall(chat()).execute()) {
+                assertThat(response.code()).isEqualTo(200);
+                response.body().string();
+              }
+              AppBeans beans = context.getBean(AppBeans.class);
+              assertThat(beans.events).hasSize(1);
+              GatewayEvent event = beans.events.get(0);
+              assertThat(event.consumer()).isEqualTo("team-a");
+              assertThat(event.usage().tokens().totalTokens()).isEqualTo(15);
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              assertThat(registry.find("gen_ai.client.token.usage").meters()).isNotEmpty();
+              assertThat(
+                      registry
+                          .find("gen_ai.client.token.usage")
+                          .tag("gen_ai.token.type", "input")
+                          .summary()
+                          .totalAmount())
+                  .isEqualTo(12.0);
+              assertThat(backend.takeRequest().getHeader("x-consumer-id")).isNull();
+            });
+  }
+
+  @Test
+  void metricsCanBeTurnedOff() throws Exception {
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].tokens-per-minute=100000", "ai-gateway.metrics.enabled=false")
+        .withUserConfiguration(AppBeans.class)
+        .run(
+            context -> {
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(context.getBean(AppBeans.class).events).hasSize(1);
+              assertThat(
+                      context
+                          .getBean(MeterRegistry.class)
+                          .find("gen_ai.client.token.usage")
+                          .meters())
+                  .isEmpty();
+            });
+  }
+
+  @Test
+  void okHttpBeansAreLeftAloneWhenWrappingIsOff() {
+    runner
+        .withPropertyValues("ai-gateway.wrap-okhttp-beans=false")
+        .withUserConfiguration(AppBeans.class)
+        .run(
+            context ->
+                assertThat(OkHttpAiGateway.isGoverned(context.getBean(OkHttpClient.class)))
+                    .isFalse());
+  }
+
+  @Test
+  void anAlreadyWrappedClientIsNotWrappedTwice() {
+    runner
+        .withBean(
+            OkHttpClient.class,
+            () -> OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder().build()))
+        .run(context -> assertThat(context.getBean(OkHttpClient.class).interceptors()).hasSize(1));
+  }
+
+  /** An application's beans: a registry, a listener, its own OkHttp client. */
+  @Configuration(proxyBeanMethods = false)
+  static class AppBeans {
+    final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+
+    @Bean
+    MeterRegistry meterRegistry() {
+      return new SimpleMeterRegistry();
+    }
+
+    @Bean
+    GatewayListener recordingListener() {
+      return events::add;
+    }
+
+    @Bean
+    OkHttpClient appClient() {
+      return new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(7)).build();
+    }
+  }
+
+  private Request chat() {
+    return new Request.Builder()
+        .url(backend.url("/v1/chat/completions"))
+        .header("x-consumer-id", "team-a")
+        .post(
+            RequestBody.create(
+                "{\"model\":\"gpt-4o\",\"max_tokens\":20,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}",
+                MediaType.get("application/json")))
+        .build();
+  }
+
+  static MockResponse json(String body) {
+    return new MockResponse().setHeader("content-type", "application/json").setBody(body);
+  }
+
+  static String completion(int input, int output) {
+    return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
+        + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+        + "\"assistant\",\"content\":\"Hello there\",\"refusal\":null},\"logprobs\":null,"
+        + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+        + input
+        + ",\"completion_tokens\":"
+        + output
+        + ",\"total_tokens\":"
+        + (input + output)
+        + "}}";
+  }
+
+  /** The startup failure's InvalidGatewayPropertyException; fails when there is none. */
+  private static InvalidGatewayPropertyException propertyFailure(
+      AssertableApplicationContext context) {
+    Throwable failure = context.getStartupFailure();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof InvalidGatewayPropertyException invalid) {
+        return invalid;
+      }
+    }
+    throw new AssertionError("startup did not fail on a property", failure);
+  }
+
+  private static String stackTrace(Throwable t) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(out));
+    return out.toString();
+  }
+}

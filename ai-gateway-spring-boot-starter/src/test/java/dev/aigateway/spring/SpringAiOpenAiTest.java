@@ -1,0 +1,340 @@
+package dev.aigateway.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.openai.errors.PermissionDeniedException;
+import com.openai.errors.RateLimitException;
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import okhttp3.OkHttpClient;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A Spring Boot application with Spring AI's OpenAI starter and this starter, configured by
+ * properties only: Spring AI's auto-configured {@code OpenAiChatModel} (the real jars, on
+ * openai-java over OkHttp 4.12.0) calls a local OpenAI-shaped backend through the gateway.
+ */
+class SpringAiOpenAiTest {
+
+  private MockWebServer backend;
+  private ConfigurableApplicationContext app;
+
+  @BeforeEach
+  void startBackend() throws Exception {
+    backend = new MockWebServer();
+    backend.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (app != null) {
+      app.close();
+    }
+    backend.shutdown();
+  }
+
+  /** The application: nothing but auto-configuration, a listener and its own OkHttp client. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class App {
+    final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+
+    @Bean
+    GatewayListener recordingListener() {
+      return events::add;
+    }
+
+    @Bean
+    OkHttpClient appClient() {
+      return new OkHttpClient();
+    }
+  }
+
+  private ChatModel start(String... gatewayProperties) {
+    return start(App.class, gatewayProperties);
+  }
+
+  private ChatModel start(Class<?> application, String... gatewayProperties) {
+    List<String> properties = new ArrayList<>();
+    properties.add("spring.ai.openai.base-url=" + backend.url("/v1"));
+    properties.add("spring.ai.openai.api-key=sk-test-123");
+    properties.add("spring.ai.openai.custom-headers.x-consumer-id=team-a");
+    properties.add("spring.ai.openai.chat.options.model=gpt-4o");
+    properties.add("spring.ai.openai.chat.options.max-tokens=50");
+    properties.add("ai-gateway.consumer-key.header=x-consumer-id");
+    properties.addAll(List.of(gatewayProperties));
+    app =
+        new SpringApplicationBuilder(application)
+            .web(WebApplicationType.NONE)
+            .properties(properties.toArray(String[]::new))
+            .run();
+    return app.getBean(ChatModel.class);
+  }
+
+  private List<GatewayEvent> events() {
+    return app.getBean(App.class).events;
+  }
+
+  @Test
+  void aChatCallIsGovernedAndSettledOnTheReportedUsage() throws Exception {
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+    ChatModel chat = start("ai-gateway.limits[0].tokens-per-minute=100000");
+
+    String answer = chat.call("Say hello");
+
+    assertThat(answer).isEqualTo("Hello there");
+    assertThat(events()).hasSize(1);
+    GatewayEvent event = events().get(0);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.consumer()).isEqualTo("team-a");
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(15);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    RecordedRequest sent = backend.takeRequest();
+    assertThat(sent.getPath()).isEqualTo("/v1/chat/completions");
+    assertThat(sent.getHeader("x-consumer-id")).isNull(); // a gateway header stays local
+    assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-test-123");
+  }
+
+  @Test
+  void aStreamedCallIsGovernedAndSettledOnTheReportedUsage() {
+    backend.enqueue(sse(stream(List.of("Hel", "lo", " there"), 9, 3)));
+    ChatModel chat = start("ai-gateway.limits[0].tokens-per-minute=100000");
+
+    List<ChatResponse> chunks = chat.stream(new Prompt("Say hello")).collectList().block();
+
+    String text =
+        chunks.stream()
+            .filter(r -> r.getResult() != null && r.getResult().getOutput().getText() != null)
+            .map(r -> r.getResult().getOutput().getText())
+            .collect(Collectors.joining());
+    assertThat(text).isEqualTo("Hello there");
+    assertThat(events()).hasSize(1);
+    GatewayEvent event = events().get(0);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(12);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aRepeatedCallIsAnsweredFromTheCache() {
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+    ChatModel chat = start("ai-gateway.cache.enabled=true", "ai-gateway.cache.ttl=5m");
+
+    assertThat(chat.call("Say hello")).isEqualTo("Hello there");
+    assertThat(chat.call("Say hello")).isEqualTo("Hello there");
+
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(events()).hasSize(2);
+    assertThat(events().get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void aSpentQuotaIsSpringAisPermissionErrorAtOnce() {
+    backend.enqueue(json(completion("Hello there", 80, 15)));
+    ChatModel chat =
+        start("ai-gateway.limits[0].quota=100", "ai-gateway.limits[0].quota-period=daily");
+    chat.call("Say hello");
+
+    long start = System.nanoTime();
+    Throwable error = catchThrowable(() -> chat.call("Say hello again"));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(error).isInstanceOf(PermissionDeniedException.class);
+    assertThat(error).hasMessageContaining("quota");
+    assertThat(events()).hasSize(2); // one answered, one rejected: no retry
+    assertThat(events().get(1).outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    System.out.println("spent quota: Spring AI error after " + took.toMillis() + " ms");
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aRateLimitWithALongWaitIsSpringAisRateLimitErrorAtOnce() {
+    backend.enqueue(json(completion("Hello there", 80, 15)));
+    ChatModel chat = start("ai-gateway.limits[0].tokens-per=100", "ai-gateway.limits[0].period=1h");
+    chat.call("Say hello");
+
+    long start = System.nanoTime();
+    Throwable error = catchThrowable(() -> chat.call("Say hello again"));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(error).isInstanceOf(RateLimitException.class);
+    assertThat(events()).hasSize(2);
+    assertThat(events().get(1).outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    System.out.println("long rate-limit wait: Spring AI error after " + took.toMillis() + " ms");
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+  }
+
+  /** The gateway's interceptor alone, as an application could add it by hand: no advice. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class InterceptorOnlyApp extends App {
+    @Bean
+    OpenAiHttpClientBuilderCustomizer interceptorOnly(AiGateway gateway) {
+      return builder -> builder.interceptor(OkHttpAiGateway.interceptor(gateway));
+    }
+  }
+
+  @Test
+  void withoutTheAdviceTheSdkRetriesALongWaitRejectionOnItsOwnBackoff() {
+    backend.enqueue(json(completion("Hello there", 80, 15)));
+    ChatModel chat =
+        start(
+            InterceptorOnlyApp.class,
+            "ai-gateway.govern-spring-ai=false",
+            "ai-gateway.limits[0].tokens-per=100",
+            "ai-gateway.limits[0].period=1h");
+    chat.call("Say hello");
+
+    long start = System.nanoTime();
+    Throwable error = catchThrowable(() -> chat.call("Say hello again"));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(error).isInstanceOf(RateLimitException.class);
+    // 1 answered, then the rejected call and its 3 retries (spring.ai.openai.max-retries).
+    assertThat(events()).hasSize(5);
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    System.out.println(
+        "long rate-limit wait without the advice: 4 rejected calls, error after "
+            + took.toMillis()
+            + " ms");
+  }
+
+  @Test
+  void aThrownRejectionIsStillSpringAisRateLimitErrorAndNotRetried() {
+    backend.enqueue(json(completion("Hello there", 80, 15)));
+    ChatModel chat =
+        start(
+            "ai-gateway.limits[0].tokens-per=100",
+            "ai-gateway.limits[0].period=1h",
+            "ai-gateway.throw-on-rejection=true");
+    chat.call("Say hello");
+
+    long start = System.nanoTime();
+    Throwable error = catchThrowable(() -> chat.call("Say hello again"));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(error).isInstanceOf(RateLimitException.class);
+    assertThat(events()).hasSize(2);
+    System.out.println("thrown rejection: Spring AI error after " + took.toMillis() + " ms");
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aRateLimitWithAShortWaitIsWaitedOutBySpringAi() {
+    backend.enqueue(json(completion("Hello there", 5_950, 40)));
+    backend.enqueue(json(completion("Hello again", 12, 3)));
+    ChatModel chat = start("ai-gateway.limits[0].tokens-per-minute=6000");
+    chat.call("Say hello");
+
+    long start = System.nanoTime();
+    String answer = chat.call("Say hello again");
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(answer).isEqualTo("Hello again");
+    List<CallOutcome> outcomes = events().stream().map(GatewayEvent::outcome).toList();
+    assertThat(outcomes).startsWith(CallOutcome.SUCCESS).endsWith(CallOutcome.SUCCESS);
+    assertThat(outcomes).contains(CallOutcome.REJECTED);
+    assertThat(backend.getRequestCount()).isEqualTo(2);
+    System.out.println(
+        "short rate-limit wait: "
+            + (outcomes.size() - 1)
+            + " gateway calls, answered after "
+            + took.toMillis()
+            + " ms");
+  }
+
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void aBadPropertyStopsStartupWithSpringBootsReportNamingIt(CapturedOutput output) {
+    Throwable failure = catchThrowable(() -> start("ai-gateway.limits[0].tokens-per-minute=-5"));
+
+    assertThat(failure).hasStackTraceContaining("ai-gateway.limits[0].tokens-per-minute");
+    assertThat(output)
+        .contains("APPLICATION FAILED TO START")
+        .contains("Correct the property 'ai-gateway.limits[0].tokens-per-minute'");
+  }
+
+  @Test
+  void theApplicationsOkHttpClientBeanIsGovernedBySameGateway() {
+    start();
+    assertThat(OkHttpAiGateway.isGoverned(app.getBean(OkHttpClient.class))).isTrue();
+  }
+
+  private static MockResponse json(String body) {
+    return new MockResponse().setHeader("content-type", "application/json").setBody(body);
+  }
+
+  private static MockResponse sse(String body) {
+    return new MockResponse().setHeader("content-type", "text/event-stream").setBody(body);
+  }
+
+  private static String completion(String text, int input, int output) {
+    return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
+        + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+        + "\"assistant\",\"content\":\""
+        + text
+        + "\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":"
+        + input
+        + ",\"completion_tokens\":"
+        + output
+        + ",\"total_tokens\":"
+        + (input + output)
+        + "}}";
+  }
+
+  private static String stream(List<String> pieces, int input, int output) {
+    String chunks =
+        pieces.stream()
+            .map(
+                piece ->
+                    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
+                        + "\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\",\"choices\":"
+                        + "[{\"index\":0,\"delta\":{\"content\":\""
+                        + piece
+                        + "\"},\"finish_reason\":null}]}\n\n")
+            .collect(Collectors.joining());
+    return chunks
+        + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
+        + "\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],"
+        + "\"usage\":{\"prompt_tokens\":"
+        + input
+        + ",\"completion_tokens\":"
+        + output
+        + ",\"total_tokens\":"
+        + (input + output)
+        + "}}\n\n"
+        + "data: [DONE]\n\n";
+  }
+}
