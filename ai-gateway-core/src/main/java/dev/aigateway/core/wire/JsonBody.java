@@ -56,7 +56,7 @@ public final class JsonBody extends ObservedBody {
     if (n < 0) {
       documentEnded();
     } else if (n > 0) {
-      keep(b, off, n);
+      keep(b, off, n, len);
     }
     return n;
   }
@@ -66,7 +66,7 @@ public final class JsonBody extends ObservedBody {
     return upstream.available();
   }
 
-  private void keep(byte[] b, int off, int n) {
+  private void keep(byte[] b, int off, int n, int requested) {
     if (overflow) {
       return;
     }
@@ -76,7 +76,9 @@ public final class JsonBody extends ObservedBody {
       return;
     }
     if (copy == null) {
-      copy = new byte[Math.max(1024, n)]; // the first read is often the whole document
+      // The first read is often the whole document: when it left the caller's buffer part empty,
+      // the source had nothing more at hand, so keep exactly what came (and grow if more does).
+      copy = new byte[n < requested ? n : Math.min(maxCopyBytes, Math.max(1024, 2 * n))];
     } else if (copied + n > copy.length) {
       copy = Arrays.copyOf(copy, Math.min(maxCopyBytes, Math.max(copied + n, copy.length * 2)));
     }
