@@ -5,7 +5,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves a string from a call: who the consumer is, or which counter key a limit counts under.
- * Built-in resolvers are in {@link ConsumerKeys}; any lambda works too:
+ * Built-in resolvers are in {@link KeyResolvers}; any lambda works too:
  *
  * <pre>{@code
  * KeyResolver byTenant = request -> request.header("x-tenant");

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * AiGateway gateway = AiGateway.builder()
- *     .consumerKey(ConsumerKeys.header("x-consumer-id"))
+ *     .consumerKey(KeyResolvers.header("x-consumer-id"))
  *     .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(20_000)
  *         .quota(2_000_000, QuotaPeriod.MONTHLY))
  *     .listener(LoggingListener.create())
@@ -370,7 +370,7 @@ public final class AiGateway {
     private Builder() {}
 
     /**
-     * Who the consumer of a call is (see {@link dev.aigateway.api.ConsumerKeys}); calls it resolves
+     * Who the consumer of a call is (see {@link dev.aigateway.api.KeyResolvers}); calls it resolves
      * to nothing are charged to {@value AiGateway#ANONYMOUS}. Default: everyone is anonymous.
      */
     public Builder consumerKey(KeyResolver consumerKey) {

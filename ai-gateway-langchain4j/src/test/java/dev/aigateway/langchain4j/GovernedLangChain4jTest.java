@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.UsageSource;
@@ -56,7 +56,7 @@ class GovernedLangChain4jTest {
 
   private AiGateway.Builder gateway() {
     return AiGateway.builder()
-        .consumerKey(ConsumerKeys.header("x-consumer-id"))
+        .consumerKey(KeyResolvers.header("x-consumer-id"))
         .listener(events::add);
   }
 

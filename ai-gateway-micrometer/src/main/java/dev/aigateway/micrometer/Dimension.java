@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * AiGateway.builder()
- *     .tokenLimit(TokenLimit.per("team", ConsumerKeys.header("x-team")).tokensPerMinute(50_000))
+ *     .tokenLimit(TokenLimit.per("team", KeyResolvers.header("x-team")).tokensPerMinute(50_000))
  *     .listener(GenAiMetrics.builder(registry)
  *         .dimension("team", Dimension.counterKey("team")).build());
  * }</pre>

@@ -6,8 +6,8 @@ import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.telemetry.LoggingListener;
@@ -60,7 +60,7 @@ class ConcurrencyAndSecretsTest {
     AiGateway gateway =
         AiGateway.builder()
             .clock(new ManualClock(java.time.Instant.parse("2026-01-01T00:00:00Z")))
-            .consumerKey(ConsumerKeys.header("x-consumer-id"))
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
             .tokenLimit(
                 TokenLimit.perConsumer().tokensPerMinute(100_000).estimatePromptTokens(false))
             .tokenLimit(TokenLimit.global().name("shared").tokensPerMinute(2_000))
@@ -130,7 +130,7 @@ class ConcurrencyAndSecretsTest {
     List<String> lines = new ArrayList<>();
     AiGateway gateway =
         AiGateway.builder()
-            .consumerKey(ConsumerKeys.apiKey())
+            .consumerKey(KeyResolvers.apiKey())
             .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(12))
             .listener(event -> lines.add(LoggingListener.format(event)))
             .listener(event -> lines.add(event.toString()))

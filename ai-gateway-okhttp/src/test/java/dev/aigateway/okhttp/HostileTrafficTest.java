@@ -3,9 +3,9 @@ package dev.aigateway.okhttp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitCharge;
@@ -276,7 +276,7 @@ class HostileTrafficTest {
             .clock(clock)
             .tokenLimitStore(store)
             .listener(listener)
-            .consumerKey(ConsumerKeys.header(CONSUMER));
+            .consumerKey(KeyResolvers.header(CONSUMER));
     limits.forEach(builder::tokenLimit);
     return builder;
   }

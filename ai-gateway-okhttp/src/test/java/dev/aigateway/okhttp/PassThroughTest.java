@@ -6,8 +6,8 @@ import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
@@ -37,7 +37,7 @@ class PassThroughTest {
         OkHttpAiGateway.wrap(
             new OkHttpClient(),
             AiGateway.builder()
-                .consumerKey(ConsumerKeys.header("x-consumer-id"))
+                .consumerKey(KeyResolvers.header("x-consumer-id"))
                 .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
                 .listener(events)
                 .build());
@@ -205,7 +205,7 @@ class PassThroughTest {
         OkHttpAiGateway.wrap(
             new OkHttpClient(),
             AiGateway.builder()
-                .consumerKey(ConsumerKeys.header("x-consumer-id"))
+                .consumerKey(KeyResolvers.header("x-consumer-id"))
                 .forwardGatewayHeaders(true)
                 .listener(events)
                 .build());
@@ -229,7 +229,7 @@ class PassThroughTest {
     OkHttpClient idle =
         OkHttpAiGateway.wrap(
             new OkHttpClient(),
-            AiGateway.builder().consumerKey(ConsumerKeys.header("x-consumer-id")).build());
+            AiGateway.builder().consumerKey(KeyResolvers.header("x-consumer-id")).build());
     String body = Backend.chatRequest("gpt-4o", "Hi", "\"stream\":true");
     server.enqueue(Backend.sse(Backend.chatStream("gpt-4o", false, 0, 0, true)));
     try (Response response =

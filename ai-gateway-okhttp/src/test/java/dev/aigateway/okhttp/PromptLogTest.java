@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.testing.CapturingLogger;
@@ -37,7 +37,7 @@ class PromptLogTest {
         OkHttpAiGateway.wrap(
             new OkHttpClient(),
             AiGateway.builder()
-                .consumerKey(ConsumerKeys.header("x-consumer"))
+                .consumerKey(KeyResolvers.header("x-consumer"))
                 .promptLog(promptLog)
                 .build());
   }

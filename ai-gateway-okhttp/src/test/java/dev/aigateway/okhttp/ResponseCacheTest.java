@@ -13,8 +13,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.CacheControl;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
@@ -61,7 +61,7 @@ class ResponseCacheTest {
   private OkHttpClient clientWith(ResponseCache.Builder cache) {
     AiGateway gateway =
         AiGateway.builder()
-            .consumerKey(ConsumerKeys.header("x-consumer"))
+            .consumerKey(KeyResolvers.header("x-consumer"))
             .tokenLimit(
                 TokenLimit.perConsumer()
                     .quota(1_000_000, QuotaPeriod.DAILY)
@@ -172,7 +172,7 @@ class ResponseCacheTest {
 
   @Test
   void varyByResolverPartitionsAcrossConsumersAndItsHeaderStaysInTheProcess() throws Exception {
-    client = clientWith(ResponseCache.builder().varyBy(ConsumerKeys.header("x-tenant")));
+    client = clientWith(ResponseCache.builder().varyBy(KeyResolvers.header("x-tenant")));
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     String request = chatRequest("gpt-4o", "Hi", "");
 

@@ -11,10 +11,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.Credentials;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.SendFailedException;
@@ -529,7 +529,7 @@ class RoutingTest {
                 .backend(openAi("b", b))
                 .loadBalancing(
                     LoadBalancing.sessionSticky(
-                        ConsumerKeys.header("x-session"), LoadBalancing.roundRobin()))
+                        KeyResolvers.header("x-session"), LoadBalancing.roundRobin()))
                 .build());
 
     String s1 = servedBy(client, chat("gpt-4o", "x-session", "s1"));
@@ -643,7 +643,7 @@ class RoutingTest {
                 .backend(openAi("a", a))
                 .split(TrafficSplit.forModel("gpt-4o").send(30, "gpt-4.1").build())
                 .build(),
-            AiGateway.builder().consumerKey(ConsumerKeys.header("x-consumer")));
+            AiGateway.builder().consumerKey(KeyResolvers.header("x-consumer")));
 
     int variants = 0;
     for (int i = 0; i < 30; i++) {

@@ -10,9 +10,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayRejectedException;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.TokenLimitExceededException;
@@ -98,7 +98,7 @@ class StoreFailurePolicyTest {
         gateway
             .clock(clock)
             .listener(events)
-            .consumerKey(ConsumerKeys.header(CONSUMER))
+            .consumerKey(KeyResolvers.header(CONSUMER))
             .tokenLimitStore(store)
             .tokenLimit(
                 TokenLimit.perConsumer()

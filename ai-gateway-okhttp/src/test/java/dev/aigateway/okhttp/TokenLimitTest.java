@@ -10,8 +10,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.QuotaPeriod;
@@ -132,7 +132,7 @@ class TokenLimitTest {
     OkHttpClient client =
         client(
             AiGateway.builder()
-                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .consumerKey(KeyResolvers.header(CONSUMER))
                 .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1000)));
     server.enqueue(json(chatCompletion("gpt-4o", 400, 500)));
     try (Response first = client.newCall(chat("team-a", "\"max_tokens\":50")).execute()) {
@@ -174,7 +174,7 @@ class TokenLimitTest {
     OkHttpClient client =
         client(
             AiGateway.builder()
-                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .consumerKey(KeyResolvers.header(CONSUMER))
                 .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1000)));
     server.enqueue(json(chatCompletion("gpt-4o", 900, 100)));
     server.enqueue(json(chatCompletion("gpt-4o", 9, 1)));
@@ -193,7 +193,7 @@ class TokenLimitTest {
     OkHttpClient client =
         client(
             AiGateway.builder()
-                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .consumerKey(KeyResolvers.header(CONSUMER))
                 .tokenLimit(
                     TokenLimit.perConsumer()
                         .quota(1000, QuotaPeriod.MONTHLY)
@@ -224,7 +224,7 @@ class TokenLimitTest {
   void aSpentQuotaCanAnswer429InsufficientQuotaAsOpenAiDoes() throws Exception {
     AiGateway.Builder gateway =
         AiGateway.builder()
-            .consumerKey(ConsumerKeys.header(CONSUMER))
+            .consumerKey(KeyResolvers.header(CONSUMER))
             .quotaRejectionStatus(429)
             .tokenLimit(
                 TokenLimit.perConsumer()
@@ -292,7 +292,7 @@ class TokenLimitTest {
     OkHttpClient client =
         client(
             AiGateway.builder()
-                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .consumerKey(KeyResolvers.header(CONSUMER))
                 .tokenLimit(
                     TokenLimit.perConsumer()
                         .tokensPerMinute(10_000)
@@ -433,7 +433,7 @@ class TokenLimitTest {
         client(
             AiGateway.builder()
                 .throwOnRejection(true)
-                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .consumerKey(KeyResolvers.header(CONSUMER))
                 .tokenLimit(TokenLimit.perConsumer().name("team-tpm").tokensPerMinute(60)));
 
     assertThatThrownBy(() -> client.newCall(chat("team-a", "\"max_tokens\":100")).execute())
@@ -480,7 +480,7 @@ class TokenLimitTest {
     OkHttpClient client =
         client(
             AiGateway.builder()
-                .consumerKey(ConsumerKeys.header(CONSUMER))
+                .consumerKey(KeyResolvers.header(CONSUMER))
                 .tokenLimit(
                     TokenLimit.perConsumer()
                         .name("gold")

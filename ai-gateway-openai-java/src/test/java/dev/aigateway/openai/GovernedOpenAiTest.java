@@ -17,8 +17,8 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.UsageSource;
@@ -71,7 +71,7 @@ class GovernedOpenAiTest {
 
   private AiGateway.Builder gateway() {
     return AiGateway.builder()
-        .consumerKey(ConsumerKeys.header("x-consumer-id"))
+        .consumerKey(KeyResolvers.header("x-consumer-id"))
         .listener(events::add);
   }
 

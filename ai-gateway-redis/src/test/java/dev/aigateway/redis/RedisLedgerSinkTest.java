@@ -3,7 +3,7 @@ package dev.aigateway.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.core.AiGateway;
@@ -133,7 +133,7 @@ class RedisLedgerSinkTest {
   private OkHttpClient client(UsageLedger ledger) {
     AiGateway gateway =
         AiGateway.builder()
-            .consumerKey(ConsumerKeys.header("x-consumer-id"))
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
             .listener(ledger)
             .build();
     return OkHttpAiGateway.wrap(new OkHttpClient(), gateway);

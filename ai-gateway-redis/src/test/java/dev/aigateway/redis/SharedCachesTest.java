@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.aigateway.api.CacheOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.SemanticHitGuard;
 import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.core.AiGateway;
@@ -66,7 +66,7 @@ class SharedCachesTest {
       vectors = RedisVectorStore.builder(redis).timeToLive(Duration.ofMinutes(5)).build();
       AiGateway gateway =
           AiGateway.builder()
-              .consumerKey(ConsumerKeys.header("x-consumer-id"))
+              .consumerKey(KeyResolvers.header("x-consumer-id"))
               .listener(events::add)
               .responseCache(
                   ResponseCache.builder()

@@ -2,7 +2,7 @@ package dev.aigateway.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.aigateway.api.ConsumerKeys;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.QuotaPeriod;
@@ -55,7 +55,7 @@ class SharedLimitGatewayTest {
     return OkHttpAiGateway.wrap(
         new OkHttpClient(),
         AiGateway.builder()
-            .consumerKey(ConsumerKeys.header(CONSUMER))
+            .consumerKey(KeyResolvers.header(CONSUMER))
             .listener(event -> outcomes.add(event.limits().outcome()))
             .storeTimeout(Duration.ofSeconds(5))
             .tokenLimitStore(store)

@@ -1,8 +1,8 @@
 package dev.aigateway.spring;
 
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.Credentials;
 import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.core.AiGateway;
@@ -112,12 +112,12 @@ final class GatewayPropertiesMapper {
           null);
     }
     if (key.isApiKey()) {
-      return ConsumerKeys.apiKey();
+      return KeyResolvers.apiKey();
     }
     if (header == null) {
       return null;
     }
-    return check(P + ".consumer-key.header", () -> ConsumerKeys.header(header));
+    return check(P + ".consumer-key.header", () -> KeyResolvers.header(header));
   }
 
   private static TokenLimit tokenLimit(Limit limit, String path) {
@@ -226,7 +226,7 @@ final class GatewayPropertiesMapper {
         };
     String session = pool.getSessionHeader();
     if (session != null) {
-      KeyResolver sessionKey = check(path + ".session-header", () -> ConsumerKeys.header(session));
+      KeyResolver sessionKey = check(path + ".session-header", () -> KeyResolvers.header(session));
       balancing = LoadBalancing.sessionSticky(sessionKey, balancing);
     }
     builder.loadBalancing(balancing);
@@ -364,7 +364,7 @@ final class GatewayPropertiesMapper {
     }
     String vary = cache.getVaryByHeader();
     if (vary != null) {
-      KeyResolver varyBy = check(path + ".vary-by-header", () -> ConsumerKeys.header(vary));
+      KeyResolver varyBy = check(path + ".vary-by-header", () -> KeyResolvers.header(vary));
       builder.varyBy(varyBy);
     }
     builder.chargeHits(cache.isChargeHits());

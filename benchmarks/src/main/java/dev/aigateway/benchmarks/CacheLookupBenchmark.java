@@ -76,7 +76,7 @@ public class CacheLookupBenchmark {
             .build();
     AiGateway gateway =
         AiGateway.builder()
-            .consumerKey(dev.aigateway.api.ConsumerKeys.header(Workload.CONSUMER_HEADER))
+            .consumerKey(dev.aigateway.api.KeyResolvers.header(Workload.CONSUMER_HEADER))
             .responseCache(cache)
             .build();
     CannedBackend backend = new CannedBackend();

@@ -3,8 +3,8 @@ package dev.aigateway.benchmarks;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.TokenLimitStore;
@@ -66,7 +66,7 @@ final class Workload {
 
   private static AiGateway.Builder builder(boolean estimatePromptTokens) {
     return AiGateway.builder()
-        .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+        .consumerKey(KeyResolvers.header(CONSUMER_HEADER))
         .tokenLimit(
             TokenLimit.perConsumer()
                 .tokensPerMinute(TOKENS_PER_MINUTE)

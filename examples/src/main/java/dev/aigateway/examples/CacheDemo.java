@@ -2,8 +2,8 @@ package dev.aigateway.examples;
 
 import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CacheOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.cache.SemanticCache;
@@ -98,7 +98,7 @@ public final class CacheDemo {
 
     AiGateway gateway =
         AiGateway.builder()
-            .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+            .consumerKey(KeyResolvers.header(CONSUMER_HEADER))
             .responseCache(ResponseCache.builder().semantic(SemanticCache.builder(model)))
             .listener(events::add)
             .build();

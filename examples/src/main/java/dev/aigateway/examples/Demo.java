@@ -1,8 +1,8 @@
 package dev.aigateway.examples;
 
 import dev.aigateway.api.CallOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LedgerEntry;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.core.AiGateway;
@@ -101,7 +101,7 @@ public final class Demo {
     // The gateway: who the consumer is, the limits per consumer tier, one event per call.
     AiGateway gateway =
         AiGateway.builder()
-            .consumerKey(ConsumerKeys.header(CONSUMER_HEADER))
+            .consumerKey(KeyResolvers.header(CONSUMER_HEADER))
             .tokenLimit(
                 TokenLimit.perConsumer().name("gold").tokensPerMinute(100_000).onlyFor("team-gold"))
             .tokenLimit(

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * ResponseCache cache = ResponseCache.builder()
- *     .varyBy(ConsumerKeys.header("x-tenant-id"))         // answers never cross tenants
+ *     .varyBy(KeyResolvers.header("x-tenant-id"))         // answers never cross tenants
  *     .store(InMemoryResponseCacheStore.builder()
  *         .maximumBytes(128L << 20).timeToLive(Duration.ofMinutes(30)).build())
  *     .storeIf(ResponseCache.temperatureAtMost(0.0))      // only deterministic calls

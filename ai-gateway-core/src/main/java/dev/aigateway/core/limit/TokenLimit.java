@@ -93,7 +93,7 @@ public final class TokenLimit {
    * A limit counted per requested model (body model, else Azure deployment). Named {@code model}.
    */
   public static Builder perModel() {
-    return new Builder("model", dev.aigateway.api.ConsumerKeys.model());
+    return new Builder("model", dev.aigateway.api.KeyResolvers.model());
   }
 
   /** One limit shared by every governed call. Named {@code global}. */

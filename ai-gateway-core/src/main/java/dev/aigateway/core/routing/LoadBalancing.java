@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * LoadBalancing.leastBusy()                    // fewest calls in flight
  * LoadBalancing.latencyAware()                 // lowest recent latency (time to first chunk for streams)
  * LoadBalancing.capacityAware()                // most headroom per the backends' x-ratelimit-* headers
- * LoadBalancing.sessionSticky(ConsumerKeys.header("x-session-id"), LoadBalancing.weighted())
+ * LoadBalancing.sessionSticky(KeyResolvers.header("x-session-id"), LoadBalancing.weighted())
  * }</pre>
  */
 public final class LoadBalancing {

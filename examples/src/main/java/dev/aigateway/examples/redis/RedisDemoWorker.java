@@ -1,8 +1,8 @@
 package dev.aigateway.examples.redis;
 
 import dev.aigateway.api.CacheOutcome;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
@@ -103,7 +103,7 @@ public final class RedisDemoWorker {
       redis.connect(); // at start-up, not on the first call
       AiGateway gateway =
           AiGateway.builder()
-              .consumerKey(ConsumerKeys.header("x-consumer-id"))
+              .consumerKey(KeyResolvers.header("x-consumer-id"))
               .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(TOKENS_PER_MINUTE))
               .tokenLimitStore(limits)
               .storeFailurePolicy(StoreFailurePolicy.fallBackToLocal(1.0 / INSTANCES))

@@ -1,7 +1,7 @@
 package dev.aigateway.examples.sdk;
 
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.examples.server.LocalOpenAiServer;
@@ -48,7 +48,7 @@ public final class LangChain4jExample {
       List<GatewayEvent> events = new CopyOnWriteArrayList<>();
       AiGateway gateway =
           AiGateway.builder()
-              .consumerKey(ConsumerKeys.header("x-consumer-id"))
+              .consumerKey(KeyResolvers.header("x-consumer-id"))
               .tokenLimit(TokenLimit.perConsumer().quota(100, dev.aigateway.api.QuotaPeriod.HOURLY))
               .listener(events::add)
               .build();

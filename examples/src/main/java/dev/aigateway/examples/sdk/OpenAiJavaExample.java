@@ -8,8 +8,8 @@ import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import dev.aigateway.api.ConsumerKeys;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.examples.server.LocalOpenAiServer;
@@ -44,7 +44,7 @@ public final class OpenAiJavaExample {
       List<GatewayEvent> events = new CopyOnWriteArrayList<>();
       AiGateway gateway =
           AiGateway.builder()
-              .consumerKey(ConsumerKeys.header("x-consumer-id"))
+              .consumerKey(KeyResolvers.header("x-consumer-id"))
               .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1)))
               .listener(events::add)
               .build();

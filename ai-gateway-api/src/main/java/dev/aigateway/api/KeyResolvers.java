@@ -11,18 +11,19 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Ready-made {@link KeyResolver}s that say who the consumer of a call is. They resolve any key of a
- * call, so they serve as session keys and counter keys too.
+ * Ready-made {@link KeyResolver}s: the call's consumer ({@code AiGateway.Builder.consumerKey}), a
+ * limit's counter key, a session key for sticky routing, a cache's vary-by value. Named after the
+ * type they make, as {@code Collectors} makes {@code Collector}s.
  *
  * <pre>{@code
- * ConsumerKeys.header("x-consumer-id")              // a header the app sets; removed before sending
- * ConsumerKeys.apiKey()                             // a fingerprint of the call's API key
- * ConsumerKeys.tag(Tenant.class, Tenant::id)        // a tag the app put on the OkHttp request
+ * KeyResolvers.header("x-consumer-id")              // a header the app sets; removed before sending
+ * KeyResolvers.apiKey()                             // a fingerprint of the call's API key
+ * KeyResolvers.tag(Tenant.class, Tenant::id)        // a tag the app put on the OkHttp request
  * }</pre>
  */
-public final class ConsumerKeys {
+public final class KeyResolvers {
 
-  private ConsumerKeys() {}
+  private KeyResolvers() {}
 
   /**
    * The value of a request header. The header addresses only the gateway, so it is removed before

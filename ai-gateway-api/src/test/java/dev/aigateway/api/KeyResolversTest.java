@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class ConsumerKeysTest {
+class KeyResolversTest {
 
   private static final String SECRET = "sk-proj-SECRET-abcdef0123456789";
 
@@ -26,7 +26,7 @@ class ConsumerKeysTest {
       quoteCharacter = '"',
       value = {"team-a, team-a", "\"  team-a  \", team-a", "\"\tteam a\t\", team a"})
   void headerValueIsTrimmed(String value, String expected) {
-    KeyResolver resolver = ConsumerKeys.header("x-consumer-id");
+    KeyResolver resolver = KeyResolvers.header("x-consumer-id");
 
     assertThat(resolver.resolve(request().header("X-Consumer-Id", value))).isEqualTo(expected);
   }
@@ -34,21 +34,21 @@ class ConsumerKeysTest {
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"", " ", "   ", "\t", " \t "})
   void blankHeaderResolvesToNull(String value) {
-    KeyResolver resolver = ConsumerKeys.header("x-consumer-id");
+    KeyResolver resolver = KeyResolvers.header("x-consumer-id");
 
     assertThat(resolver.resolve(request().header("x-consumer-id", value))).isNull();
   }
 
   @Test
   void absentHeaderResolvesToNull() {
-    KeyResolver resolver = ConsumerKeys.header("x-consumer-id");
+    KeyResolver resolver = KeyResolvers.header("x-consumer-id");
 
     assertThat(resolver.resolve(request().header("x-other", "team-a"))).isNull();
   }
 
   @Test
   void headerIsDeclaredAsAGatewayHeaderInLowerCase() {
-    KeyResolver resolver = ConsumerKeys.header("X-Consumer-Id");
+    KeyResolver resolver = KeyResolvers.header("X-Consumer-Id");
 
     assertThat(resolver.gatewayHeaders()).containsExactly("x-consumer-id");
   }
@@ -56,13 +56,13 @@ class ConsumerKeysTest {
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"", "  "})
   void blankHeaderNameIsRejected(String name) {
-    assertThatThrownBy(() -> ConsumerKeys.header(name))
+    assertThatThrownBy(() -> KeyResolvers.header(name))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void nullHeaderNameIsRejected() {
-    assertThatThrownBy(() -> ConsumerKeys.header(null))
+    assertThatThrownBy(() -> KeyResolvers.header(null))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -79,23 +79,23 @@ class ConsumerKeysTest {
                 .substring(0, 12);
 
     String key =
-        ConsumerKeys.apiKey().resolve(request().header("Authorization", "Bearer " + SECRET));
+        KeyResolvers.apiKey().resolve(request().header("Authorization", "Bearer " + SECRET));
 
     assertThat(key).isEqualTo(expected).matches("key-[0-9a-f]{12}");
   }
 
   @Test
   void apiKeyIsStableAcrossResolversAndCalls() {
-    String first = ConsumerKeys.apiKey().resolve(bearer(SECRET));
-    String second = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+    String first = KeyResolvers.apiKey().resolve(bearer(SECRET));
+    String second = KeyResolvers.apiKey().resolve(bearer(SECRET));
 
     assertThat(second).isEqualTo(first);
   }
 
   @Test
   void apiKeyDiffersForDifferentKeys() {
-    String one = ConsumerKeys.apiKey().resolve(bearer(SECRET));
-    String other = ConsumerKeys.apiKey().resolve(bearer(SECRET + "x"));
+    String one = KeyResolvers.apiKey().resolve(bearer(SECRET));
+    String other = KeyResolvers.apiKey().resolve(bearer(SECRET + "x"));
 
     assertThat(other).isNotEqualTo(one);
   }
@@ -109,15 +109,15 @@ class ConsumerKeysTest {
         "deadbeefdeadbeefdeadbeef"
       })
   void apiKeyNeverContainsTheKey(String secret) {
-    String key = ConsumerKeys.apiKey().resolve(bearer(secret));
+    String key = KeyResolvers.apiKey().resolve(bearer(secret));
 
     assertThat(key).doesNotContain(secret).startsWith("key-");
   }
 
   @Test
   void azureApiKeyHeaderGivesTheSameFingerprintAsBearer() {
-    String viaBearer = ConsumerKeys.apiKey().resolve(bearer(SECRET));
-    String viaApiKey = ConsumerKeys.apiKey().resolve(request().header("api-key", SECRET));
+    String viaBearer = KeyResolvers.apiKey().resolve(bearer(SECRET));
+    String viaApiKey = KeyResolvers.apiKey().resolve(request().header("api-key", SECRET));
 
     assertThat(viaApiKey).isEqualTo(viaBearer).isNotNull();
   }
@@ -131,28 +131,28 @@ class ConsumerKeysTest {
         "  Bearer " + SECRET + "  "
       })
   void bearerSchemeIsCaseInsensitiveAndSpacesAreIgnored(String authorization) {
-    String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+    String expected = KeyResolvers.apiKey().resolve(bearer(SECRET));
 
-    String key = ConsumerKeys.apiKey().resolve(request().header("Authorization", authorization));
+    String key = KeyResolvers.apiKey().resolve(request().header("Authorization", authorization));
 
     assertThat(key).isEqualTo(expected);
   }
 
   @Test
   void apiKeyHeaderValueIsTrimmed() {
-    String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+    String expected = KeyResolvers.apiKey().resolve(bearer(SECRET));
 
-    String key = ConsumerKeys.apiKey().resolve(request().header("api-key", "  " + SECRET + " "));
+    String key = KeyResolvers.apiKey().resolve(request().header("api-key", "  " + SECRET + " "));
 
     assertThat(key).isEqualTo(expected);
   }
 
   @Test
   void bearerTokenWinsOverApiKeyHeader() {
-    String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+    String expected = KeyResolvers.apiKey().resolve(bearer(SECRET));
 
     String key =
-        ConsumerKeys.apiKey()
+        KeyResolvers.apiKey()
             .resolve(
                 request()
                     .header("Authorization", "Bearer " + SECRET)
@@ -163,10 +163,10 @@ class ConsumerKeysTest {
 
   @Test
   void nonBearerAuthorizationFallsBackToApiKeyHeader() {
-    String expected = ConsumerKeys.apiKey().resolve(bearer(SECRET));
+    String expected = KeyResolvers.apiKey().resolve(bearer(SECRET));
 
     String key =
-        ConsumerKeys.apiKey()
+        KeyResolvers.apiKey()
             .resolve(
                 request().header("Authorization", "Basic dXNlcjpwYXNz").header("api-key", SECRET));
 
@@ -176,24 +176,24 @@ class ConsumerKeysTest {
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer    ", "", "sk-raw"})
   void authorizationWithoutABearerTokenAndNoApiKeyResolvesToNull(String authorization) {
-    assertThat(ConsumerKeys.apiKey().resolve(request().header("Authorization", authorization)))
+    assertThat(KeyResolvers.apiKey().resolve(request().header("Authorization", authorization)))
         .isNull();
   }
 
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"", "   "})
   void blankApiKeyHeaderResolvesToNull(String value) {
-    assertThat(ConsumerKeys.apiKey().resolve(request().header("api-key", value))).isNull();
+    assertThat(KeyResolvers.apiKey().resolve(request().header("api-key", value))).isNull();
   }
 
   @Test
   void noCredentialResolvesToNull() {
-    assertThat(ConsumerKeys.apiKey().resolve(request())).isNull();
+    assertThat(KeyResolvers.apiKey().resolve(request())).isNull();
   }
 
   @Test
   void apiKeyDeclaresNoGatewayHeaders() {
-    assertThat(ConsumerKeys.apiKey().gatewayHeaders()).isEmpty();
+    assertThat(KeyResolvers.apiKey().gatewayHeaders()).isEmpty();
   }
 
   // ---------------------------------------------------------------- tag, fixed, model
@@ -202,32 +202,32 @@ class ConsumerKeysTest {
 
   @Test
   void tagResolvesFromTheRequestsTag() {
-    KeyResolver resolver = ConsumerKeys.tag(Tenant.class, Tenant::id);
+    KeyResolver resolver = KeyResolvers.tag(Tenant.class, Tenant::id);
 
     assertThat(resolver.resolve(request().tag(new Tenant("acme")))).isEqualTo("acme");
   }
 
   @Test
   void missingTagResolvesToNull() {
-    KeyResolver resolver = ConsumerKeys.tag(Tenant.class, Tenant::id);
+    KeyResolver resolver = KeyResolvers.tag(Tenant.class, Tenant::id);
 
     assertThat(resolver.resolve(request())).isNull();
   }
 
   @Test
   void fixedResolvesToItsKeyForEveryRequest() {
-    assertThat(ConsumerKeys.fixed("everyone").resolve(request())).isEqualTo("everyone");
+    assertThat(KeyResolvers.fixed("everyone").resolve(request())).isEqualTo("everyone");
   }
 
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"", "  "})
   void blankFixedKeyIsRejected(String key) {
-    assertThatThrownBy(() -> ConsumerKeys.fixed(key)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> KeyResolvers.fixed(key)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void modelResolvesToTheRequestsModel() {
-    assertThat(ConsumerKeys.model().resolve(request().model("gpt-4o"))).isEqualTo("gpt-4o");
+    assertThat(KeyResolvers.model().resolve(request().model("gpt-4o"))).isEqualTo("gpt-4o");
   }
 
   // ---------------------------------------------------------------- request double
