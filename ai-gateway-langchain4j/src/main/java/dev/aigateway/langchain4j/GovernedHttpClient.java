@@ -108,7 +108,7 @@ final class GovernedHttpClient implements HttpClient {
   /** The error LangChain4j sees for a non-2xx answer; see {@link GovernedHttpClientBuilder}. */
   private RuntimeException failure(Response response, String body) {
     if (response.header(Rejection.REJECTED_HEADER) != null) {
-      Duration wait = declaredWait(response);
+      Duration wait = Rejection.declaredWait(response::header);
       boolean futile =
           "false".equalsIgnoreCase(response.header(Rejection.SHOULD_RETRY))
               || response.code() != 429
@@ -128,19 +128,6 @@ final class GovernedHttpClient implements HttpClient {
       return new HttpException(429, body);
     }
     return new GatewayRejectionException(rejected.status(), wait, body);
-  }
-
-  private static @Nullable Duration declaredWait(Response response) {
-    try {
-      String millis = response.header(Rejection.RETRY_AFTER_MS);
-      if (millis != null) {
-        return Duration.ofMillis(Long.parseLong(millis.trim()));
-      }
-      String seconds = response.header(Rejection.RETRY_AFTER);
-      return seconds == null ? null : Duration.ofSeconds(Long.parseLong(seconds.trim()));
-    } catch (NumberFormatException notANumber) {
-      return null;
-    }
   }
 
   private static Map<String, List<String>> headers(Response response) {

@@ -1,7 +1,5 @@
 package dev.aigateway.openai;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.openai.core.RequestOptions;
 import com.openai.core.Timeout;
 import com.openai.core.http.Headers;
@@ -11,14 +9,9 @@ import com.openai.core.http.HttpRequestBody;
 import com.openai.core.http.HttpResponse;
 import com.openai.errors.OpenAIIoException;
 import dev.aigateway.api.GatewayRejectedException;
-import dev.aigateway.api.RejectionReason;
-import dev.aigateway.core.adapter.Rejection;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.aigateway.okhttp.SdkRetryAdvice;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -49,16 +42,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Rejections become the SDK's own errors, retried only when that can help.</b> The SDK
  * retries a 429 after the response's {@code retry-after-ms}/{@code Retry-After} when that wait is
- * at most {@link #SDK_LONGEST_HONOURED_WAIT} (60 s), and otherwise after its own short backoff,
- * unless the response says {@code x-should-retry: false}. A gateway rejection (a response with
- * {@code x-ai-gateway-rejected}) reaches the SDK unchanged when its wait is within what the SDK
- * honours: the SDK waits exactly that long and tries again, which then succeeds if capacity came
- * back. When the wait is longer, or there is none (a spent quota, a call that can never fit), this
- * client adds {@code x-should-retry: false}, so the SDK throws at once ({@code RateLimitException},
- * {@code PermissionDeniedException}, ...) instead of retrying into the same rejection. A gateway
- * configured with {@code throwOnRejection(true)} throws a {@link GatewayRejectedException} from the
- * OkHttp call; this client turns it back into the rejection's response, so the SDK surfaces the
- * same typed error instead of retrying a "network error".
+ * at most 60 s, and otherwise after its own short backoff, unless the response says {@code
+ * x-should-retry: false}. A gateway rejection (a response with {@code x-ai-gateway-rejected})
+ * reaches the SDK unchanged when its wait is within what the SDK honours: the SDK waits exactly
+ * that long and tries again, which then succeeds if capacity came back. When the wait is longer, or
+ * there is none (a spent quota, a call that can never fit), this client adds {@code x-should-retry:
+ * false} (through {@link SdkRetryAdvice}, which it puts outside the gateway's interceptor), so the
+ * SDK throws at once ({@code RateLimitException}, {@code PermissionDeniedException}, ...) instead
+ * of retrying into the same rejection. A gateway configured with {@code throwOnRejection(true)}
+ * throws a {@link GatewayRejectedException} from the OkHttp call; this client turns it back into
+ * the rejection's response, so the SDK surfaces the same typed error instead of retrying a "network
+ * error".
  *
  * <p>Responses stream: {@link HttpResponse#body()} is the OkHttp body's stream, never buffered, so
  * a streamed completion reaches the application chunk by chunk. Network failures become the SDK's
@@ -66,20 +60,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class GovernedHttpClient implements HttpClient {
 
-  /**
-   * The longest {@code Retry-After} the OpenAI SDK waits for before retrying (longer ones make it
-   * fall back to its own backoff of at most 8 s).
-   */
-  public static final Duration SDK_LONGEST_HONOURED_WAIT = Duration.ofSeconds(60);
-
-  private static final JsonFactory JSON = new JsonFactory();
   private static final int MAX_TIMEOUT_CLIENTS = 16;
 
   private final OkHttpClient client;
   private final Map<Timeout, OkHttpClient> clientsByTimeout = new ConcurrentHashMap<>();
 
   private GovernedHttpClient(OkHttpClient client) {
-    this.client = client;
+    // The advice sits outside the gateway's interceptor, so it sees (and advises) its rejections.
+    OkHttpClient.Builder advised = client.newBuilder();
+    advised.interceptors().add(0, new SdkRetryAdvice());
+    this.client = advised.build();
   }
 
   /**
@@ -96,8 +86,6 @@ public final class GovernedHttpClient implements HttpClient {
     Call call = newCall(request, requestOptions);
     try {
       return new OkHttpResponse(call.execute());
-    } catch (GatewayRejectedException rejected) {
-      return rejectionResponse(rejected);
     } catch (IOException e) {
       throw new OpenAIIoException("Request failed", e);
     }
@@ -125,11 +113,7 @@ public final class GovernedHttpClient implements HttpClient {
 
           @Override
           public void onFailure(Call call, IOException e) {
-            if (e instanceof GatewayRejectedException rejected) {
-              future.complete(rejectionResponse(rejected));
-            } else {
-              future.completeExceptionally(new OpenAIIoException("Request failed", e));
-            }
+            future.completeExceptionally(new OpenAIIoException("Request failed", e));
           }
         });
     return future;
@@ -183,76 +167,6 @@ public final class GovernedHttpClient implements HttpClient {
     return withTimeout;
   }
 
-  /** The response a gateway configured to throw would have sent, as the SDK reads it. */
-  private static HttpResponse rejectionResponse(GatewayRejectedException rejected) {
-    RejectionReason reason = rejected.reason();
-    Headers.Builder headers =
-        Headers.builder()
-            .put("content-type", "application/json")
-            .put(Rejection.REJECTED_HEADER, reason.headerValue());
-    Duration wait = rejected.retryAfter();
-    if (wait != null) {
-      headers.put(Rejection.RETRY_AFTER, Long.toString(ceilSeconds(wait)));
-      headers.put(Rejection.RETRY_AFTER_MS, Long.toString(Math.max(0, wait.toMillis())));
-    }
-    return new RejectionResponse(
-        rejected.status(),
-        withRetryAdvice(headers.build()),
-        errorBody(rejected.getMessage(), reason));
-  }
-
-  private static long ceilSeconds(Duration wait) {
-    long seconds = wait.getSeconds();
-    return wait.getNano() > 0 ? seconds + 1 : Math.max(0, seconds);
-  }
-
-  private static byte[] errorBody(@Nullable String message, RejectionReason reason) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator json = JSON.createGenerator(out)) {
-      json.writeStartObject();
-      json.writeObjectFieldStart("error");
-      json.writeStringField("message", message == null ? reason.headerValue() : message);
-      json.writeStringField("type", reason.headerValue());
-      json.writeNullField("param");
-      json.writeStringField("code", reason.headerValue());
-      json.writeEndObject();
-      json.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  /**
-   * The response's headers with {@code x-should-retry: false} added to a gateway rejection that
-   * retrying within the SDK's own waits cannot turn into an answer.
-   */
-  static Headers withRetryAdvice(Headers headers) {
-    if (headers.values(Rejection.REJECTED_HEADER).isEmpty()
-        || !headers.values(Rejection.SHOULD_RETRY).isEmpty()) {
-      return headers;
-    }
-    Duration wait = declaredWait(headers);
-    if (wait != null && wait.compareTo(SDK_LONGEST_HONOURED_WAIT) <= 0) {
-      return headers;
-    }
-    return headers.toBuilder().put(Rejection.SHOULD_RETRY, "false").build();
-  }
-
-  private static @Nullable Duration declaredWait(Headers headers) {
-    try {
-      for (String value : headers.values(Rejection.RETRY_AFTER_MS)) {
-        return Duration.ofMillis(Long.parseLong(value.trim()));
-      }
-      for (String value : headers.values(Rejection.RETRY_AFTER)) {
-        return Duration.ofSeconds(Long.parseLong(value.trim()));
-      }
-    } catch (NumberFormatException notANumber) {
-      return null;
-    }
-    return null;
-  }
-
   /** An SDK request body as OkHttp writes it, streamed, never copied. */
   private static final class SdkBody extends RequestBody {
     private final HttpRequestBody body;
@@ -295,7 +209,7 @@ public final class GovernedHttpClient implements HttpClient {
       for (int i = 0; i < okHeaders.size(); i++) {
         builder.put(okHeaders.name(i), okHeaders.value(i));
       }
-      this.headers = withRetryAdvice(builder.build());
+      this.headers = builder.build();
     }
 
     @Override
@@ -317,36 +231,5 @@ public final class GovernedHttpClient implements HttpClient {
     public void close() {
       response.close();
     }
-  }
-
-  /** A rejection the gateway threw, as a response. */
-  private static final class RejectionResponse implements HttpResponse {
-    private final int status;
-    private final Headers headers;
-    private final byte[] body;
-
-    RejectionResponse(int status, Headers headers, byte[] body) {
-      this.status = status;
-      this.headers = headers;
-      this.body = body;
-    }
-
-    @Override
-    public int statusCode() {
-      return status;
-    }
-
-    @Override
-    public Headers headers() {
-      return headers;
-    }
-
-    @Override
-    public InputStream body() {
-      return new ByteArrayInputStream(body);
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -7,6 +7,7 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.micrometer.GenAiMetrics;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.okhttp.SdkRetryAdvice;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
@@ -125,7 +126,7 @@ public final class AiGatewayAutoConfiguration {
         AiGateway gateway) {
       return builder ->
           builder
-              .interceptor(new SdkRejectionAdvice())
+              .interceptor(new SdkRetryAdvice())
               .interceptor(OkHttpAiGateway.interceptor(gateway));
     }
   }

@@ -2,7 +2,10 @@ package dev.aigateway.core.adapter;
 
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.api.RejectionReason;
+import java.time.Duration;
 import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gateway's own answer to a call it will not send: an HTTP status, headers and a body in the
@@ -45,5 +48,25 @@ public record Rejection(
 
   public Rejection {
     headers = Map.copyOf(headers);
+  }
+
+  /**
+   * The wait a response's rejection headers declare: {@value #RETRY_AFTER_MS} if present, else
+   * {@value #RETRY_AFTER} in seconds; null when neither is there or readable. For adapters that
+   * read a rejection back (SDK integrations deciding whether a retry can help).
+   *
+   * @param header the response's header by name, null when absent
+   */
+  public static @Nullable Duration declaredWait(Function<String, @Nullable String> header) {
+    try {
+      String millis = header.apply(RETRY_AFTER_MS);
+      if (millis != null) {
+        return Duration.ofMillis(Long.parseLong(millis.trim()));
+      }
+      String seconds = header.apply(RETRY_AFTER);
+      return seconds == null ? null : Duration.ofSeconds(Long.parseLong(seconds.trim()));
+    } catch (NumberFormatException notANumber) {
+      return null;
+    }
   }
 }
