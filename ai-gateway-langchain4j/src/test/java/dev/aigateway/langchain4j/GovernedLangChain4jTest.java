@@ -1,5 +1,7 @@
 package dev.aigateway.langchain4j;
 
+import static dev.aigateway.testing.OpenAiBodies.completion;
+import static dev.aigateway.testing.OpenAiBodies.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,7 +28,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -240,43 +241,5 @@ class GovernedLangChain4jTest {
 
   private static MockResponse sse(String body) {
     return new MockResponse().setHeader("content-type", "text/event-stream").setBody(body);
-  }
-
-  private static String completion(String text, int input, int output) {
-    return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
-        + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
-        + "\"assistant\",\"content\":\""
-        + text
-        + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
-        + input
-        + ",\"completion_tokens\":"
-        + output
-        + ",\"total_tokens\":"
-        + (input + output)
-        + "}}";
-  }
-
-  private static String stream(List<String> pieces, int input, int output) {
-    String chunks =
-        pieces.stream()
-            .map(
-                piece ->
-                    "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
-                        + "\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\",\"choices\":"
-                        + "[{\"index\":0,\"delta\":{\"content\":\""
-                        + piece
-                        + "\"},\"finish_reason\":null}]}\n\n")
-            .collect(Collectors.joining());
-    return chunks
-        + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
-        + "\"created\":1700000000,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],"
-        + "\"usage\":{\"prompt_tokens\":"
-        + input
-        + ",\"completion_tokens\":"
-        + output
-        + ",\"total_tokens\":"
-        + (input + output)
-        + "}}\n\n"
-        + "data: [DONE]\n\n";
   }
 }
