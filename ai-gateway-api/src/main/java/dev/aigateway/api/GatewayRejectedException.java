@@ -3,6 +3,7 @@ package dev.aigateway.api;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,6 +18,7 @@ public class GatewayRejectedException extends IOException {
   private final RejectionReason reason;
   private final int status;
   private final @Nullable Duration retryAfter;
+  private transient volatile @Nullable RejectedResponse response;
 
   /**
    * @param message what happened and what to do, free of secrets
@@ -60,5 +62,30 @@ public class GatewayRejectedException extends IOException {
   /** How long to wait before the same call can be admitted, or null when unknown. */
   public @Nullable Duration retryAfter() {
     return retryAfter;
+  }
+
+  /**
+   * The response the gateway would have answered had it not been configured to throw, in the
+   * provider's error shape; empty for an exception the gateway did not make (or not yet completed
+   * with {@link #initResponse}).
+   */
+  public Optional<RejectedResponse> response() {
+    return Optional.ofNullable(response);
+  }
+
+  /**
+   * Records the response this rejection stands for. Like {@link Throwable#initCause}, it can be set
+   * once: the gateway sets it when it makes the exception.
+   *
+   * @return this exception
+   * @throws IllegalStateException when a response was already recorded
+   */
+  public synchronized GatewayRejectedException initResponse(RejectedResponse response) {
+    Objects.requireNonNull(response, "response");
+    if (this.response != null) {
+      throw new IllegalStateException("the rejection's response was already recorded");
+    }
+    this.response = response;
+    return this;
   }
 }

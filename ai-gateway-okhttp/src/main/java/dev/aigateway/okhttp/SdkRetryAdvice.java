@@ -3,6 +3,7 @@ package dev.aigateway.okhttp;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.aigateway.api.GatewayRejectedException;
+import dev.aigateway.api.RejectedResponse;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.core.adapter.Rejection;
 import java.io.ByteArrayOutputStream;
@@ -61,8 +62,24 @@ public final class SdkRetryAdvice implements Interceptor {
     return response.newBuilder().header(Rejection.SHOULD_RETRY, "false").build();
   }
 
-  /** The response a gateway configured not to throw would have answered. */
+  /**
+   * The response a gateway configured not to throw would have answered: the one the exception
+   * carries (in the call's provider error shape), or, for an exception the gateway did not make,
+   * one in OpenAI's error shape built from the exception.
+   */
   private static Response asResponse(Chain chain, GatewayRejectedException rejected) {
+    RejectedResponse recorded = rejected.response().orElse(null);
+    if (recorded != null) {
+      Response.Builder builder =
+          new Response.Builder()
+              .request(chain.request())
+              .protocol(Protocol.HTTP_1_1)
+              .code(recorded.status())
+              .message(rejected.reason().headerValue())
+              .body(ResponseBody.create(recorded.body(), MediaType.get(recorded.contentType())));
+      recorded.headers().forEach(builder::header);
+      return builder.build();
+    }
     RejectionReason reason = rejected.reason();
     Response.Builder builder =
         new Response.Builder()

@@ -57,7 +57,8 @@ class SdkRetryAdviceTest {
       assertThat(spent.code()).isEqualTo(403);
       assertThat(spent.header("x-ai-gateway-rejected")).isEqualTo("token-quota");
       assertThat(spent.header("x-should-retry")).isEqualTo("false");
-      assertThat(spent.body().string()).contains("\"code\":\"token-quota\"");
+      assertThat(spent.body().string()).contains("\"code\":\"insufficient_quota\"");
+      assertThat(spent.body().contentType().subtype()).isEqualTo("json");
     }
   }
 }

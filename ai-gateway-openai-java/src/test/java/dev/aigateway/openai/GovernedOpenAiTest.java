@@ -291,6 +291,28 @@ class GovernedOpenAiTest {
   }
 
   @Test
+  void aThrownQuotaRejectionReachesTheSdkInTheProvidersErrorShape() {
+    backend.enqueue(json(completion("first", 40, 10)));
+    AiGateway gateway =
+        gateway()
+            .throwOnRejection(true)
+            .quotaRejectionStatus(429)
+            .tokenLimit(TokenLimit.perConsumer().quota(60, QuotaPeriod.MONTHLY))
+            .build();
+    OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
+    client.chat().completions().create(PARAMS);
+
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOfSatisfying(
+            RateLimitException.class,
+            e -> {
+              assertThat(e.code()).contains("insufficient_quota");
+              assertThat(e.type()).contains("insufficient_quota");
+            });
+    assertThat(awaitEvents(2).get(1).rejection()).isEqualTo(RejectionReason.TOKEN_QUOTA);
+  }
+
+  @Test
   void aGatewayThatThrowsOnRejectionStillGivesTheSdkItsOwnErrorNotANetworkError() {
     backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =

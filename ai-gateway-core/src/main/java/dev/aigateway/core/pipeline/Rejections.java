@@ -1,6 +1,7 @@
 package dev.aigateway.core.pipeline;
 
 import dev.aigateway.api.GatewayRejectedException;
+import dev.aigateway.api.RejectedResponse;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.TokenLimitExceededException;
 import dev.aigateway.api.spi.LimitCharge;
@@ -205,8 +206,10 @@ public final class Rejections {
       headers.put(Rejection.RETRY_AFTER, String.valueOf(seconds(retryAfter)));
       headers.put(Rejection.RETRY_AFTER_MS, String.valueOf(Math.max(1, retryAfter.toMillis())));
     }
-    return new Rejection(
-        reason, status, headers, format.errorBody(error), format.errorContentType(), exception);
+    byte[] body = format.errorBody(error);
+    String contentType = format.errorContentType();
+    exception.initResponse(new RejectedResponse(status, headers, body, contentType));
+    return new Rejection(reason, status, headers, body, contentType, exception);
   }
 
   /** Whole seconds, rounded up, at least 1: what {@code Retry-After} carries. */
