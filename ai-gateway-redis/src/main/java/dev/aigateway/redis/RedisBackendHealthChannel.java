@@ -337,7 +337,7 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
     node.put("backend", signal.backendId());
     node.put("kind", signal.kind().name());
     node.put("until", signal.until().toEpochMilli());
-    node.put("remaining", ceilMillis(signal.remaining()));
+    node.put("remaining", RedisResponseCacheStore.ceilMillis(signal.remaining()));
     node.put("origin", signal.origin());
     try {
       return JSON.writeValueAsString(node);
@@ -392,15 +392,6 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
   private static @Nullable String text(JsonNode node, String field) {
     JsonNode value = node.get(field);
     return value != null && value.isTextual() ? value.textValue() : null;
-  }
-
-  private static long ceilMillis(Duration d) {
-    try {
-      long millis = d.toMillis();
-      return d.minusMillis(millis).isZero() ? millis : Math.addExact(millis, 1);
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   private static void closeQuietly(StatefulRedisPubSubConnection<String, String> connection) {

@@ -100,31 +100,28 @@ public final class AlignmentGuard implements SemanticHitGuard {
   /** The checks of this guard; each names the category an objection reports. */
   public enum Check {
     /** Different clock times. */
-    CLOCK_TIME("number"),
+    CLOCK_TIME {
+      @Override
+      public String category() {
+        return "number";
+      }
+    },
     /** Quantifiers of different classes (all / some / none / most / few / many). */
-    QUANTIFIER("quantifier"),
+    QUANTIFIER,
     /** Modals of different classes (can / should / must / might / will). */
-    MODALITY("modality"),
+    MODALITY,
     /** Auxiliaries of different tenses (did / will / is). */
-    TENSE("tense"),
+    TENSE,
     /** The same words in swapped roles. */
-    ORDER("order"),
+    ORDER,
     /** A content word replaced by one that is not a synonym. */
-    SUBSTITUTION("substitution"),
+    SUBSTITUTION,
     /** Content words added on one side only (off by default). */
-    ADDITION("addition");
-
-    private final String category;
-    private final Optional<String> objection;
-
-    Check(String category) {
-      this.category = category;
-      this.objection = Optional.of(category);
-    }
+    ADDITION;
 
     /** The category recorded on an objection, such as {@code substitution}. */
     public String category() {
-      return category;
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -166,29 +163,29 @@ public final class AlignmentGuard implements SemanticHitGuard {
     AlignedPrompt a = AlignedPrompt.of(cachedPrompt);
     AlignedPrompt b = AlignedPrompt.of(prompt);
     if (checks.contains(Check.CLOCK_TIME) && !a.times.equals(b.times)) {
-      return Check.CLOCK_TIME.objection;
+      return Optional.of(Check.CLOCK_TIME.category());
     }
     Optional<String> fromBase = base.objection(a.cleaned, b.cleaned);
     if (fromBase.isPresent()) {
       return fromBase;
     }
     if (checks.contains(Check.QUANTIFIER) && disjoint(a.quantifiers, b.quantifiers)) {
-      return Check.QUANTIFIER.objection;
+      return Optional.of(Check.QUANTIFIER.category());
     }
     if (checks.contains(Check.MODALITY) && disjoint(a.modals, b.modals)) {
-      return Check.MODALITY.objection;
+      return Optional.of(Check.MODALITY.category());
     }
     if (checks.contains(Check.TENSE) && disjoint(a.tenses, b.tenses)) {
-      return Check.TENSE.objection;
+      return Optional.of(Check.TENSE.category());
     }
     if (checks.contains(Check.ORDER)
         && (rolesSwapped(a, b) || sameWords(a, b) && sidesTraded(a, b))) {
-      return Check.ORDER.objection;
+      return Optional.of(Check.ORDER.category());
     }
     if (checks.contains(Check.SUBSTITUTION) || checks.contains(Check.ADDITION)) {
       Check found = alignmentDifference(a, b);
       if (found != null) {
-        return found.objection;
+        return Optional.of(found.category());
       }
     }
     return Optional.empty();

@@ -111,31 +111,23 @@ public final class FalseHitGuard implements SemanticHitGuard {
   /** The checks, in the order they run; each names the category an objection reports. */
   public enum Check {
     /** A negation present on one side only. */
-    NEGATION("negation"),
+    NEGATION,
     /** Words of opposite poles of an antonym class. */
-    OPPOSITE("opposite"),
+    OPPOSITE,
     /** Different numbers or units. */
-    NUMBER("number"),
+    NUMBER,
     /** Different quoted text. */
-    QUOTED("quoted"),
+    QUOTED,
     /** Different code identifiers. */
-    IDENTIFIER("identifier"),
+    IDENTIFIER,
     /** Different names. */
-    ENTITY("entity"),
+    ENTITY,
     /** A task word of one class replaced by one of another: another thing asked for. */
-    INTENT("intent");
-
-    private final String category;
-    private final Optional<String> objection;
-
-    Check(String category) {
-      this.category = category;
-      this.objection = Optional.of(category);
-    }
+    INTENT;
 
     /** The category recorded on an objection, such as {@code negation}. */
     public String category() {
-      return category;
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -185,7 +177,7 @@ public final class FalseHitGuard implements SemanticHitGuard {
     PromptMarkers b = PromptMarkers.of(prompt, lexicon);
     for (Check check : checks) {
       if (differs(check, a, b)) {
-        return check.objection;
+        return Optional.of(check.category());
       }
     }
     return Optional.empty();

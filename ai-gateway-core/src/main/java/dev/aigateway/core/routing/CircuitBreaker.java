@@ -251,7 +251,7 @@ public final class CircuitBreaker {
     Duration openFor = policy.tripDuration(retryAfter);
     String reason =
         retryAfter != null && policy.honoursRetryAfter() ? why + "; retry-after from backend" : why;
-    openUntilMillis = saturatedAdd(now, ceilMillis(openFor));
+    openUntilMillis = SharedHealth.saturatedAdd(now, SharedHealth.ceilMillis(openFor));
     clearWindow();
     move(BreakerState.OPEN, now, openFor, reason, null);
     probeInFlight = false;
@@ -266,7 +266,7 @@ public final class CircuitBreaker {
   void tripFromSignal(Duration openFor, String origin) {
     synchronized (lock) {
       long now = clock.millis();
-      long until = saturatedAdd(now, ceilMillis(openFor));
+      long until = SharedHealth.saturatedAdd(now, SharedHealth.ceilMillis(openFor));
       if (state == BreakerState.OPEN) {
         if (until > openUntilMillis) {
           openUntilMillis = until;
@@ -355,19 +355,5 @@ public final class CircuitBreaker {
 
   private void clearWindow() {
     Arrays.fill(bucketEpoch, Long.MIN_VALUE);
-  }
-
-  private static long ceilMillis(Duration d) {
-    try {
-      long millis = d.toMillis();
-      return d.minusMillis(millis).isZero() ? millis : Math.addExact(millis, 1);
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 }
