@@ -1,0 +1,127 @@
+package dev.aigateway.azure.sdk;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.http.okhttp.OkHttpAsyncHttpClientBuilder;
+import com.azure.core.http.policy.ExponentialBackoff;
+import com.azure.core.http.policy.RequestRetryCondition;
+import com.azure.core.http.policy.RetryPolicy;
+import com.azure.core.http.policy.RetryStrategy;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.okhttp.SdkRetryAdvice;
+import java.time.Duration;
+import java.util.Objects;
+import okhttp3.OkHttpClient;
+
+/**
+ * Governed Azure SDK clients: the HTTP client and the retry policy to give an {@code azure-core}
+ * client builder, such as {@code azure-ai-openai}'s {@code OpenAIClientBuilder}.
+ *
+ * <pre>{@code
+ * OpenAIClient client = new OpenAIClientBuilder()
+ *     .endpoint("https://my-resource.openai.azure.com")
+ *     .credential(new AzureKeyCredential(System.getenv("AZURE_OPENAI_API_KEY")))
+ *     .httpClient(GovernedAzureSdk.httpClient(gateway))
+ *     .retryPolicy(GovernedAzureSdk.retryPolicy())
+ *     .buildClient();
+ * }</pre>
+ *
+ * <p>The HTTP client is {@code azure-core-http-okhttp}'s {@code OkHttpAsyncHttpClientBuilder} over
+ * an OkHttp client the gateway wraps, so every call the SDK makes (answers, streams) goes through
+ * the gateway; the application's own OkHttp (4.12 or 5.x) is used. The azure-core builder keeps the
+ * wrapped client's interceptors, pool and dispatcher, and sets its own timeouts on top.
+ *
+ * <p>Rejections: azure-core's default retry policy waits any {@code retry-after-ms}/{@code
+ * Retry-After} a 429 or 503 carries, however long, and retries three times; a spent quota or a call
+ * that can never fit would be retried for nothing. The {@link #retryPolicy() retry policy} here
+ * keeps azure-core's behaviour for everything else and never retries a gateway rejection marked not
+ * retryable ({@code x-should-retry: false}: no wait, or one beyond {@link
+ * SdkRetryAdvice#SDK_LONGEST_HONOURED_WAIT}), which the HTTP client adds through {@link
+ * SdkRetryAdvice}. A rejection the SDK can wait out is waited out once, exactly as long as the
+ * gateway said. A gateway configured to throw on rejection has its exception turned back into its
+ * response, so the SDK raises its usual {@code HttpResponseException} (status, body in the
+ * provider's error shape) rather than a network error.
+ */
+public final class GovernedAzureSdk {
+
+  private GovernedAzureSdk() {}
+
+  /** An azure-core HTTP client on a new OkHttp client the gateway wraps. */
+  public static HttpClient httpClient(AiGateway gateway) {
+    return httpClient(OkHttpAiGateway.wrap(new OkHttpClient(), gateway));
+  }
+
+  /**
+   * An azure-core HTTP client on {@code wrappedClient}, a client {@link OkHttpAiGateway#wrap}
+   * returned (any OkHttp client works; an unwrapped one is simply not governed).
+   */
+  public static HttpClient httpClient(OkHttpClient wrappedClient) {
+    Objects.requireNonNull(wrappedClient, "wrappedClient");
+    OkHttpClient.Builder advised = wrappedClient.newBuilder();
+    // Outside the gateway's interceptor, so it sees (and advises) the gateway's rejections.
+    advised.interceptors().add(0, new SdkRetryAdvice());
+    return new OkHttpAsyncHttpClientBuilder(advised.build()).build();
+  }
+
+  /**
+   * azure-core's default retry policy (exponential backoff, three retries, the server's wait
+   * honoured) that does not retry a gateway rejection which cannot succeed.
+   */
+  public static RetryPolicy retryPolicy() {
+    return retryPolicy(new ExponentialBackoff());
+  }
+
+  /**
+   * A retry policy on {@code strategy} (the application's own backoff and retry count) that does
+   * not retry a gateway rejection which cannot succeed.
+   */
+  public static RetryPolicy retryPolicy(RetryStrategy strategy) {
+    return new RetryPolicy(new GatewayAwareStrategy(Objects.requireNonNull(strategy, "strategy")));
+  }
+
+  /** Whether a response is a gateway rejection marked not retryable. */
+  static boolean futileRejection(HttpResponse response) {
+    return response.getHeaderValue(Rejection.REJECTED_HEADER) != null
+        && "false".equalsIgnoreCase(response.getHeaderValue(Rejection.SHOULD_RETRY));
+  }
+
+  /** Delegates everything, except that a futile gateway rejection is never retried. */
+  private record GatewayAwareStrategy(RetryStrategy delegate) implements RetryStrategy {
+
+    @Override
+    public int getMaxRetries() {
+      return delegate.getMaxRetries();
+    }
+
+    @Override
+    public Duration calculateRetryDelay(int retryAttempts) {
+      return delegate.calculateRetryDelay(retryAttempts);
+    }
+
+    @Override
+    public Duration calculateRetryDelay(RequestRetryCondition condition) {
+      return delegate.calculateRetryDelay(condition);
+    }
+
+    @Override
+    public boolean shouldRetry(HttpResponse response) {
+      return !futileRejection(response) && delegate.shouldRetry(response);
+    }
+
+    @Override
+    public boolean shouldRetryException(Throwable throwable) {
+      return delegate.shouldRetryException(throwable);
+    }
+
+    @Override
+    public boolean shouldRetryCondition(RequestRetryCondition condition) {
+      HttpResponse response = condition.getResponse();
+      if (response != null && futileRejection(response)) {
+        return false;
+      }
+      return delegate.shouldRetryCondition(condition);
+    }
+  }
+}
