@@ -19,14 +19,18 @@ import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
@@ -136,6 +140,56 @@ class GovernedLangChain4jTest {
     assertThat(event.usage().tokens().inputTokens()).isEqualTo(9);
     assertThat(event.usage().tokens().outputTokens()).isEqualTo(3);
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aStreamTheAppCancelsEarlyEndsInExactlyOneEventChargedForWhatWasRead() throws Exception {
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      words.add("word" + i + " ");
+    }
+    // Sent slowly, so the cancellation lands while the backend is still streaming.
+    backend.enqueue(sse(stream(words, 9, 200)).throttleBody(256, 20, TimeUnit.MILLISECONDS));
+    StreamingChatModel model =
+        OpenAiStreamingChatModel.builder()
+            .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .modelName("gpt-4o")
+            .customHeaders(Map.of("x-consumer-id", "team-a"))
+            .build();
+    List<String> partials = new CopyOnWriteArrayList<>();
+    CountDownLatch cancelled = new CountDownLatch(1);
+
+    model.chat(
+        "Say hello",
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+            partials.add(partial.text());
+            if (partials.size() == 2) {
+              context.streamingHandle().cancel();
+              cancelled.countDown();
+            }
+          }
+
+          @Override
+          public void onCompleteResponse(ChatResponse response) {}
+
+          @Override
+          public void onError(Throwable error) {}
+        });
+
+    assertThat(cancelled.await(20, TimeUnit.SECONDS)).isTrue();
+    GatewayEvent event = awaitEvents(1).get(0);
+    Thread.sleep(300);
+    assertThat(events).hasSize(1);
+    assertThat(event.stream()).isTrue();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    // Charged on the text the app read (the default ClosedStreamCharge), not the 200 the backend
+    // would have reported at the end, and not nothing.
+    assertThat(event.usage().tokens().outputTokens()).isPositive().isLessThan(200);
+    assertThat(partials.size()).isLessThan(200);
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import okhttp3.OkHttpClient;
 import okhttp3.mockwebserver.MockResponse;
@@ -144,6 +145,34 @@ class SpringAiOpenAiTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(12);
     assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aStreamTheAppCancelsEarlyEndsInExactlyOneEventChargedForWhatWasRead() throws Exception {
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      words.add("word" + i + " ");
+    }
+    // Sent slowly, so the cancellation lands while the backend is still streaming.
+    backend.enqueue(sse(stream(words, 9, 200)).throttleBody(256, 20, TimeUnit.MILLISECONDS));
+    ChatModel chat = start("ai-gateway.limits[0].tokens-per-minute=100000");
+
+    List<ChatResponse> firstTwo =
+        chat.stream(new Prompt("Say hello")).take(2).collectList().block();
+
+    assertThat(firstTwo).hasSize(2);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (events().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    Thread.sleep(300);
+    assertThat(events()).hasSize(1);
+    GatewayEvent event = events().get(0);
+    assertThat(event.stream()).isTrue();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    // Charged on the text the app read (the default closed-stream charge), not the 200 the
+    // backend would have reported at the end, and not nothing.
+    assertThat(event.usage().tokens().outputTokens()).isPositive().isLessThan(200);
   }
 
   @Test
