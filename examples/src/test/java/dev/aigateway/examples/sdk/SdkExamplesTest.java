@@ -37,6 +37,17 @@ class SdkExamplesTest {
         .contains("refused:  GatewayRejectionException");
   }
 
+  @Test
+  void springAiAnswersStreamsAndIsRefusedAtOnce() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    SpringAiExample.Outcome outcome =
+        SpringAiExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+    assertAnsweredStreamedAndRefused(
+        outcome.answer(), outcome.streamedAnswer(), outcome.refused(), outcome.events());
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("refused:  RateLimitException");
+  }
+
   private static void assertAnsweredStreamedAndRefused(
       String answer, String streamed, boolean refused, List<GatewayEvent> events) {
     assertThat(answer).isNotBlank();
