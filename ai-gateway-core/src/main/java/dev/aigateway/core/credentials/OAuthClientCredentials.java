@@ -65,16 +65,7 @@ public final class OAuthClientCredentials implements CredentialProvider {
             b.refreshTimeout,
             b.clock);
     this.description = endpoint.toString();
-    RefreshingCredentials.Builder tokens =
-        RefreshingCredentials.builder(endpoint)
-            .description(description)
-            .refreshAhead(b.refreshAhead)
-            .refreshTimeout(b.refreshTimeout)
-            .clock(b.clock);
-    if (b.executor != null) {
-      tokens.executor(b.executor);
-    }
-    this.tokens = tokens.build();
+    this.tokens = b.tokens.source(endpoint).description(description).build();
   }
 
   /** A builder; a token URL, a client id and one way for the client to authenticate are needed. */
@@ -119,11 +110,10 @@ public final class OAuthClientCredentials implements CredentialProvider {
     private @Nullable ClientAssertion assertion;
     private final List<String> scopes = new ArrayList<>();
     private final Map<String, String> parameters = new LinkedHashMap<>();
-    private Duration refreshAhead = RefreshingCredentials.DEFAULT_REFRESH_AHEAD;
+    private final RefreshingCredentials.Builder tokens = RefreshingCredentials.builder();
     private Duration refreshTimeout = RefreshingCredentials.DEFAULT_REFRESH_TIMEOUT;
     private Clock clock = Clock.systemUTC();
     private @Nullable HttpClient httpClient;
-    private @Nullable Executor executor;
 
     private Builder() {}
 
@@ -238,12 +228,7 @@ public final class OAuthClientCredentials implements CredentialProvider {
 
     /** See {@link RefreshingCredentials.Builder#refreshAhead}. */
     public Builder refreshAhead(Duration refreshAhead) {
-      Objects.requireNonNull(refreshAhead, "refreshAhead");
-      if (refreshAhead.isNegative()) {
-        throw new IllegalArgumentException(
-            "refreshAhead must not be negative, was " + refreshAhead);
-      }
-      this.refreshAhead = refreshAhead;
+      tokens.refreshAhead(refreshAhead);
       return this;
     }
 
@@ -252,18 +237,15 @@ public final class OAuthClientCredentials implements CredentialProvider {
      * request.
      */
     public Builder refreshTimeout(Duration refreshTimeout) {
-      Objects.requireNonNull(refreshTimeout, "refreshTimeout");
-      if (refreshTimeout.isNegative() || refreshTimeout.isZero()) {
-        throw new IllegalArgumentException(
-            "refreshTimeout must be positive, was " + refreshTimeout);
-      }
+      tokens.refreshTimeout(refreshTimeout);
       this.refreshTimeout = refreshTimeout;
       return this;
     }
 
     /** The clock that dates tokens and assertions (default: the system clock). */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      tokens.clock(clock);
+      this.clock = clock;
       return this;
     }
 
@@ -278,7 +260,7 @@ public final class OAuthClientCredentials implements CredentialProvider {
 
     /** See {@link RefreshingCredentials.Builder#executor}. */
     public Builder executor(Executor executor) {
-      this.executor = Objects.requireNonNull(executor, "executor");
+      tokens.executor(executor);
       return this;
     }
 

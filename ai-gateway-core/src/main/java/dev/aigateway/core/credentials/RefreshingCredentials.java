@@ -91,8 +91,9 @@ public final class RefreshingCredentials implements CredentialProvider {
   private Instant backgroundAfter = Instant.MIN;
 
   private RefreshingCredentials(Builder b) {
-    this.source = b.source;
-    this.description = b.description;
+    this.source = Objects.requireNonNull(b.source, "source");
+    this.description =
+        b.description != null ? b.description : "token source " + source.getClass().getName();
     this.refreshAhead = b.refreshAhead;
     this.refreshTimeout = b.refreshTimeout;
     this.clock = b.clock;
@@ -101,7 +102,15 @@ public final class RefreshingCredentials implements CredentialProvider {
 
   /** A builder of credentials that cache and refresh the tokens {@code source} fetches. */
   public static Builder builder(TokenSource source) {
-    return new Builder(source);
+    return new Builder().source(source);
+  }
+
+  /**
+   * A builder whose {@link Builder#source} is given later: for a credential type that takes the
+   * cache settings from its users and makes its source when it is built.
+   */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /**
@@ -312,16 +321,19 @@ public final class RefreshingCredentials implements CredentialProvider {
 
   /** Configures {@link RefreshingCredentials}. Not thread-safe; {@link #build()} copies it. */
   public static final class Builder {
-    private final TokenSource source;
-    private String description;
+    private @Nullable TokenSource source;
+    private @Nullable String description;
     private Duration refreshAhead = DEFAULT_REFRESH_AHEAD;
     private Duration refreshTimeout = DEFAULT_REFRESH_TIMEOUT;
     private Clock clock = Clock.systemUTC();
     private @Nullable Executor executor;
 
-    private Builder(TokenSource source) {
+    private Builder() {}
+
+    /** Where tokens come from. */
+    public Builder source(TokenSource source) {
       this.source = Objects.requireNonNull(source, "source");
-      this.description = "token source " + source.getClass().getName();
+      return this;
     }
 
     /**
@@ -384,8 +396,15 @@ public final class RefreshingCredentials implements CredentialProvider {
       return this;
     }
 
-    /** The credentials; no token is fetched until the first call asks for one. */
+    /**
+     * The credentials; no token is fetched until the first call asks for one.
+     *
+     * @throws IllegalStateException when no source was given
+     */
     public RefreshingCredentials build() {
+      if (source == null) {
+        throw new IllegalStateException("a token source is required");
+      }
       return new RefreshingCredentials(this);
     }
   }
