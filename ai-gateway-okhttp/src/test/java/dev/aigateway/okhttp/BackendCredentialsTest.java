@@ -322,7 +322,8 @@ class BackendCredentialsTest {
       assertThat(event.routing().attempts())
           .extracting(Attempt::backendId, Attempt::status, Attempt::errorType)
           .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("oauth", 0, "java.io.IOException"),
+              org.assertj.core.groups.Tuple.tuple(
+                  "oauth", 0, "dev.aigateway.core.credentials.TokenRefreshException"),
               org.assertj.core.groups.Tuple.tuple("keyed", 200, null));
       assertThat(bearersSeen).isEmpty();
     } finally {
@@ -352,7 +353,7 @@ class BackendCredentialsTest {
 
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
-    assertThat(event.errorType()).isEqualTo("java.io.IOException");
+    assertThat(event.errorType()).isEqualTo("dev.aigateway.core.credentials.TokenRefreshException");
     assertThat(bearersSeen).isEmpty();
     assertThat(event.toString()).doesNotContain("SECRET");
   }

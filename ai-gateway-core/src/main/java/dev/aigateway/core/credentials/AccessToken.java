@@ -13,6 +13,8 @@ public final class AccessToken {
   private final Instant expiresAt;
 
   /**
+   * A token and its expiry.
+   *
    * @param token the token itself, sent as {@code Authorization: Bearer}
    * @param expiresAt when the token stops being accepted
    * @throws IllegalArgumentException when the token is blank

@@ -39,8 +39,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Caching, refresh and invalidation are {@link RefreshingCredentials}'s: one token request in
  * flight however many calls wait, a refresh ahead of expiry, and a new token (and one retry of the
  * call) when a backend answers 401. The endpoint is called with the JDK's {@link HttpClient}. When
- * it refuses or fails, calls waiting for a token get an {@link IOException} whose cause is a {@link
- * TokenEndpointException} naming the endpoint, status and OAuth error code.
+ * it refuses or fails, calls waiting for a token get a {@link TokenRefreshException} whose cause is
+ * a {@link TokenEndpointException} naming the endpoint, status and OAuth error code.
  *
  * <p>Neither the client secret, the private key, an assertion nor a token appears in {@link
  * #toString()}, a log line or an exception message (an error description the endpoint sends is

@@ -117,9 +117,9 @@ public final class RefreshingCredentials implements CredentialProvider {
    * The cached token as a bearer credential, refreshed first when it has expired (or in the
    * background when it is due).
    *
-   * @throws IOException when the token has expired and no new one came: the refresh failed (the
-   *     message says why), took longer than the refresh timeout, or the thread was interrupted
-   *     ({@link InterruptedIOException})
+   * @throws TokenRefreshException when the token has expired and no new one came: the refresh
+   *     failed (the message and cause say why) or took longer than the refresh timeout
+   * @throws InterruptedIOException when the thread was interrupted while waiting
    */
   @Override
   public Credential credential() throws IOException {
@@ -195,7 +195,7 @@ public final class RefreshingCredentials implements CredentialProvider {
     } catch (RejectedExecutionException e) {
       inFlight = null;
       refresh.result.completeExceptionally(
-          new IOException(description + ": the token refresh could not be started", e));
+          new TokenRefreshException(description + ": the token refresh could not be started", e));
     }
     return refresh;
   }
@@ -252,14 +252,14 @@ public final class RefreshingCredentials implements CredentialProvider {
           inFlight = null; // the next call starts another
         }
       }
-      throw new IOException(
+      throw new TokenRefreshException(
           description
               + ": no token within the refresh timeout of "
               + refreshTimeout
               + "; the next call tries again");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      throw new IOException(
+      throw new TokenRefreshException(
           description + ": the token could not be obtained: " + describe(cause), cause);
     }
   }

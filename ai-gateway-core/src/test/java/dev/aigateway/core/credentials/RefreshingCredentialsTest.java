@@ -192,7 +192,7 @@ class RefreshingCredentialsTest {
     RefreshingCredentials tokens = credentials(source).build();
 
     assertThatThrownBy(tokens::credential)
-        .isInstanceOf(IOException.class)
+        .isInstanceOf(TokenRefreshException.class)
         .hasMessage(
             "test tokens: the token could not be obtained: the token endpoint"
                 + " https://login.example.com/token answered 503")
