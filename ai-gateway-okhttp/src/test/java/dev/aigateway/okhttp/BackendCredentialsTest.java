@@ -13,6 +13,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.credentials.OAuthClientCredentials;
 import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.Failover;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
@@ -232,6 +233,25 @@ class BackendCredentialsTest {
             org.assertj.core.groups.Tuple.tuple("a", 401, false),
             org.assertj.core.groups.Tuple.tuple("a", 200, true));
     assertThat(event.toString()).doesNotContain("SECRET");
+  }
+
+  @Test
+  void theRetryWithAFreshTokenDoesNotCountAgainstTheFailoversAttempts() throws Exception {
+    acceptedToken = "access-token-SECRET-2";
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(oauthBackend("a"))
+                .failover(Failover.builder().maxAttempts(1).build())
+                .build());
+
+    assertThat(status(client, chat())).isEqualTo(200);
+
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::status, Attempt::credentialRetry)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(401, false),
+            org.assertj.core.groups.Tuple.tuple(200, true));
   }
 
   @Test
