@@ -109,12 +109,20 @@ public final class GovernedCall {
    * #retryAfterResponse} / {@link #retryAfterFailure} said to retry. Returns null when no backend
    * can take the call; the call has then ended, and {@link #unroutable()} is the answer for the
    * application.
+   *
+   * @throws IOException when backends were available but none could be given its credential (its
+   *     provider failed); the call has then ended, failed with it
    */
-  public AttemptPlan nextAttempt() {
+  public AttemptPlan nextAttempt() throws IOException {
     long began = System.nanoTime();
     AttemptPlan plan = exchange.route().next();
     exchange.addGatewayNanos(System.nanoTime() - began);
     if (plan == null) {
+      IOException unsent = exchange.route().unsentFailure();
+      if (unsent != null) {
+        failed(unsent);
+        throw unsent;
+      }
       end(CallOutcome.REJECTED, null, RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
     }
     return plan;

@@ -32,6 +32,15 @@ public interface Route {
   Rejection unroutable();
 
   /**
+   * Why {@link #next()} found nothing although a backend was available: the failure to obtain a
+   * backend's credential (the call then fails with it instead of answering {@link #unroutable()});
+   * null when no backend was available.
+   */
+  default IOException unsentFailure() {
+    return null;
+  }
+
+  /**
    * Records the current attempt's answer and returns true when the call moves on to {@link
    * #next()}.
    */

@@ -3,6 +3,7 @@ package dev.aigateway.core.routing;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.spi.Credential;
+import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
@@ -69,6 +70,21 @@ public final class CallRouting implements Route {
   private AttemptPlan pendingPlan;
   private String failoverReason;
 
+  /** The credential the current attempt presented, or null (the backend has no provider). */
+  private Credential currentCredential;
+
+  /** Whether the current attempt repeats a 401 with a fresh credential. */
+  private boolean currentIsCredentialRetry;
+
+  /** Whether the call has had its one retry with a fresh credential. */
+  private boolean credentialRetried;
+
+  /** The backend whose attempt is being repeated with a fresh credential, while planning it. */
+  private BackendState retryingCredentialOf;
+
+  /** The last failure to obtain a backend's credential, or null. */
+  private IOException credentialFailure;
+
   public CallRouting(
       Router router,
       Clock clock,
@@ -124,6 +140,15 @@ public final class CallRouting implements Route {
     return planFor(router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false));
   }
 
+  /**
+   * The failure to obtain a backend's credential when {@link #next()} found no backend it could
+   * send to; null when it found none available at all.
+   */
+  @Override
+  public @Nullable IOException unsentFailure() {
+    return credentialFailure;
+  }
+
   /** The 503 answer when {@link #next()} found no backend. */
   @Override
   public Rejection unroutable() {
@@ -137,7 +162,8 @@ public final class CallRouting implements Route {
   @Override
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
     BackendState backend = current;
-    attempts.add(new Attempt(backend.id(), status, null, sinceAttemptStart()));
+    attempts.add(
+        new Attempt(backend.id(), status, null, sinceAttemptStart(), currentIsCredentialRetry));
     backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
     Duration retryAfter =
         status == 429 || status >= 500 ? BackendHeaders.retryAfter(headers, clock) : null;
@@ -149,6 +175,9 @@ public final class CallRouting implements Route {
       backend.breaker().onFailure(permit, retryAfter);
     } else {
       backend.breaker().onSuccess(permit);
+    }
+    if (status == 401 && retryWithFreshCredential(backend)) {
+      return true;
     }
     if (!router.pool().failover().retriesOn(status)) {
       return false;
@@ -168,7 +197,13 @@ public final class CallRouting implements Route {
         failure instanceof SendFailedException && failure.getCause() != null
             ? failure.getCause()
             : failure;
-    attempts.add(new Attempt(backend.id(), 0, named.getClass().getName(), sinceAttemptStart()));
+    attempts.add(
+        new Attempt(
+            backend.id(),
+            0,
+            named.getClass().getName(),
+            sinceAttemptStart(),
+            currentIsCredentialRetry));
     if (callCanceled) {
       backend.breaker().onIgnored(permit);
       return false;
@@ -190,7 +225,7 @@ public final class CallRouting implements Route {
   @Override
   public @Nullable Duration firstEventTimeout() {
     Failover failover = router.pool().failover();
-    if (attempts.size() + 1 >= failover.maxAttempts()) {
+    if (countedAttempts() + 1 >= failover.maxAttempts()) {
       return null;
     }
     long left = failover.deadline().toNanos() - (System.nanoTime() - callStartNanos);
@@ -255,9 +290,58 @@ public final class CallRouting implements Route {
     return failoverReason;
   }
 
+  /**
+   * Repeats the current attempt once per call, with a fresh credential, when the backend refused
+   * the one it was sent (401) and its provider can get another. The repeat does not count against
+   * the failover's attempts; the deadline still holds.
+   */
+  private boolean retryWithFreshCredential(BackendState backend) {
+    CredentialProvider provider = backend.backend().credential();
+    if (credentialRetried || provider == null || currentCredential == null) {
+      return false;
+    }
+    if (System.nanoTime() - callStartNanos >= router.pool().failover().deadline().toNanos()) {
+      return false;
+    }
+    boolean fresh;
+    try {
+      fresh = provider.invalidate(currentCredential);
+    } catch (RuntimeException e) {
+      log.warn(
+          "ai-gateway: the credential provider of backend {} failed to invalidate a refused"
+              + " credential on call {}: {}",
+          backend.id(),
+          callId,
+          e.getClass().getName());
+      return false;
+    }
+    if (!fresh) {
+      return false;
+    }
+    long retryPermit = backend.breaker().tryAcquire();
+    if (retryPermit == CircuitBreaker.DENIED) {
+      return false;
+    }
+    credentialRetried = true;
+    log.debug(
+        "ai-gateway: backend {} refused its credential (401) on call {}; retrying with a fresh one",
+        backend.id(),
+        callId);
+    endCurrentAttempt();
+    retryingCredentialOf = backend;
+    pendingPlan = planFor(new Selection(backend, retryPermit));
+    retryingCredentialOf = null;
+    return pendingPlan != null;
+  }
+
+  /** The attempts that count against the failover's maximum: all but a credential retry. */
+  private int countedAttempts() {
+    return credentialRetried ? attempts.size() - 1 : attempts.size();
+  }
+
   private boolean moveOn(String reason) {
     Failover failover = router.pool().failover();
-    if (attempts.size() >= failover.maxAttempts()
+    if (countedAttempts() >= failover.maxAttempts()
         || System.nanoTime() - callStartNanos >= failover.deadline().toNanos()) {
       return false;
     }
@@ -284,20 +368,30 @@ public final class CallRouting implements Route {
     while (selection != null) {
       BackendState backend = selection.backend();
       Backend config = backend.backend();
+      boolean credentialRetry = backend == retryingCredentialOf;
       Map<String, String> set = new LinkedHashMap<>(2);
       Set<String> remove = Set.of();
+      Credential credential = null;
       if (config.credential() != null) {
         Map.Entry<String, String> header;
         try {
-          Credential credential = config.credential().credential();
+          credential = config.credential().credential();
+          if (credential == null) {
+            throw new IllegalStateException(
+                "the credential provider of backend '" + config.id() + "' returned null");
+          }
           header = BackendRequests.credentialHeader(config, credential);
         } catch (IOException | RuntimeException e) {
+          // The class name only: a provider's message is not ours to vouch for.
           log.warn(
               "ai-gateway: no credential for backend {} on call {}: {}",
               config.id(),
               callId,
               e.getClass().getName());
-          attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
+          credentialFailure =
+              e instanceof IOException io ? io : new SendFailedException(config.id(), e);
+          attempts.add(
+              new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO, credentialRetry));
           backend.breaker().onIgnored(selection.permit());
           tried.add(backend);
           selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
@@ -309,6 +403,8 @@ public final class CallRouting implements Route {
       String target = config.targetModel(routedModel);
       byte[] body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
       current = backend;
+      currentCredential = credential;
+      currentIsCredentialRetry = credentialRetry;
       permit = selection.permit();
       currentInFlight = true;
       backend.callStarted();

@@ -1,0 +1,303 @@
+package dev.aigateway.core.credentials;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.core.wire.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One OAuth 2.0 token endpoint and the client that asks it for tokens with the client credentials
+ * grant (RFC 6749 §4.4): builds the form, authenticates the client, reads the token response (§5.1)
+ * or the error response (§5.2).
+ */
+final class TokenEndpoint implements TokenSource {
+
+  /** The lifetime assumed when a token response has no {@code expires_in} (it is optional). */
+  static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
+
+  /** The most of a token response read; real ones are a few kilobytes. */
+  static final int MAX_RESPONSE_BYTES = 64 * 1024;
+
+  /** The most of an endpoint's error description quoted in an exception. */
+  private static final int MAX_DESCRIPTION = 200;
+
+  private final URI tokenUrl;
+  private final String shownUrl;
+  private final String clientId;
+  private final @Nullable Secret secret;
+  private final boolean basic;
+  private final @Nullable ClientAssertion assertion;
+  private final List<String> scopes;
+  private final Map<String, String> parameters;
+  private final @Nullable HttpClient httpClient;
+  private final Duration timeout;
+  private final Clock clock;
+
+  TokenEndpoint(
+      URI tokenUrl,
+      String clientId,
+      @Nullable Secret secret,
+      boolean basic,
+      @Nullable ClientAssertion assertion,
+      List<String> scopes,
+      Map<String, String> parameters,
+      @Nullable HttpClient httpClient,
+      Duration timeout,
+      Clock clock) {
+    this.tokenUrl = tokenUrl;
+    this.shownUrl = shown(tokenUrl);
+    this.clientId = clientId;
+    this.secret = secret;
+    this.basic = basic;
+    this.assertion = assertion;
+    this.scopes = scopes;
+    this.parameters = parameters;
+    this.httpClient = httpClient;
+    this.timeout = timeout;
+    this.clock = clock;
+  }
+
+  @Override
+  public AccessToken fetchToken() throws IOException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(tokenUrl)
+            .timeout(timeout)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json");
+    if (secret != null && basic) {
+      String pair = formEncode(clientId) + ":" + formEncode(secret.reveal());
+      request.header(
+          "Authorization",
+          "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+    }
+    request.POST(HttpRequest.BodyPublishers.ofString(form(), StandardCharsets.UTF_8));
+    HttpClient client = httpClient != null ? httpClient : DefaultClient.INSTANCE;
+    HttpResponse<InputStream> response;
+    try {
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException interrupted =
+          new InterruptedIOException("interrupted calling the token endpoint " + shownUrl);
+      interrupted.initCause(e);
+      throw interrupted;
+    } catch (IOException e) {
+      throw new TokenEndpointException(
+          shownUrl,
+          0,
+          null,
+          "the token endpoint "
+              + shownUrl
+              + " did not answer: "
+              + e.getClass().getName()
+              + (e.getMessage() == null ? "" : ": " + redact(e.getMessage())),
+          e);
+    }
+    byte[] body;
+    try (InputStream in = response.body()) {
+      body = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+    } catch (IOException e) {
+      throw new TokenEndpointException(
+          shownUrl,
+          response.statusCode(),
+          null,
+          "the token endpoint " + shownUrl + " broke off its answer: " + e.getClass().getName(),
+          e);
+    }
+    return read(response.statusCode(), body);
+  }
+
+  /** The token in a response, or the exception that says why there is none. */
+  AccessToken read(int status, byte[] body) throws TokenEndpointException {
+    JsonNode json =
+        body.length > MAX_RESPONSE_BYTES ? null : Json.parseOrNull(body, 0, body.length);
+    if (status < 200 || status > 299) {
+      String error = json == null ? null : errorCode(json.path("error"));
+      String description = json == null ? null : description(json.path("error_description"));
+      throw new TokenEndpointException(
+          shownUrl,
+          status,
+          error,
+          "the token endpoint "
+              + shownUrl
+              + " answered "
+              + status
+              + (error == null ? " without an OAuth error" : " " + error)
+              + (description == null ? "" : ": " + description),
+          null);
+    }
+    if (json == null || !json.isObject()) {
+      throw refusal(status, "with a body that is not a JSON token response");
+    }
+    JsonNode token = json.path("access_token");
+    if (!token.isTextual() || token.asText().isBlank()) {
+      throw refusal(status, "without an access_token");
+    }
+    JsonNode type = json.path("token_type");
+    if (!type.isMissingNode() && !type.asText().equalsIgnoreCase("bearer")) {
+      throw refusal(
+          status, "a token of type '" + printable(type.asText(), 32) + "'; only Bearer is sent");
+    }
+    return new AccessToken(token.asText(), clock.instant().plus(lifetime(json.path("expires_in"))));
+  }
+
+  /** {@code expires_in}: seconds, as a number or a numeric string; absent: the default. */
+  private Duration lifetime(JsonNode expiresIn) throws TokenEndpointException {
+    if (expiresIn.isMissingNode() || expiresIn.isNull()) {
+      return DEFAULT_LIFETIME;
+    }
+    long seconds;
+    if (expiresIn.isIntegralNumber() && expiresIn.canConvertToLong()) {
+      seconds = expiresIn.asLong();
+    } else if (expiresIn.isTextual() && expiresIn.asText().matches("\\d{1,12}")) {
+      seconds = Long.parseLong(expiresIn.asText());
+    } else {
+      throw refusal(200, "an expires_in that is not a number of seconds");
+    }
+    return Duration.ofSeconds(Math.max(0, Math.min(seconds, 100L * 365 * 24 * 3600)));
+  }
+
+  private TokenEndpointException refusal(int status, String what) {
+    return new TokenEndpointException(
+        shownUrl, status, null, "the token endpoint " + shownUrl + " answered " + what, null);
+  }
+
+  /** The form of a token request, with the client's credentials in it unless sent as Basic. */
+  private String form() throws IOException {
+    StringBuilder form = new StringBuilder("grant_type=client_credentials");
+    if (!scopes.isEmpty()) {
+      form.append("&scope=").append(formEncode(String.join(" ", scopes)));
+    }
+    if (!basic) {
+      form.append("&client_id=").append(formEncode(clientId));
+    }
+    if (secret != null && !basic) {
+      form.append("&client_secret=").append(formEncode(secret.reveal()));
+    }
+    if (assertion != null) {
+      String jwt;
+      try {
+        jwt = assertion.sign(clientId, tokenUrl.toString(), clock.instant());
+      } catch (GeneralSecurityException e) {
+        throw new IOException(
+            "signing the client assertion for "
+                + shownUrl
+                + " with "
+                + assertion.algorithm()
+                + " failed: "
+                + e.getClass().getName(),
+            e);
+      }
+      form.append("&client_assertion_type=").append(formEncode(ClientAssertion.TYPE));
+      form.append("&client_assertion=").append(jwt);
+    }
+    parameters.forEach(
+        (name, value) ->
+            form.append('&').append(formEncode(name)).append('=').append(formEncode(value)));
+    return form.toString();
+  }
+
+  /** An OAuth error code (RFC 6749 §5.2: printable ASCII), or null. */
+  private static @Nullable String errorCode(JsonNode error) {
+    if (!error.isTextual()) {
+      return null;
+    }
+    String code = error.asText();
+    return code.isEmpty()
+            || code.length() > 64
+            || !code.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)
+        ? null
+        : code;
+  }
+
+  /** The endpoint's own words, shortened, printable, with the client secret masked; or null. */
+  private @Nullable String description(JsonNode description) {
+    if (!description.isTextual() || description.asText().isBlank()) {
+      return null;
+    }
+    return printable(redact(description.asText()), MAX_DESCRIPTION);
+  }
+
+  private String redact(String text) {
+    return secret == null ? text : secret.redact(text);
+  }
+
+  private static String printable(String text, int max) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max + 1));
+    for (int i = 0; i < text.length() && out.length() < max; i++) {
+      char c = text.charAt(i);
+      out.append(Character.isISOControl(c) ? ' ' : c);
+    }
+    return text.length() > max ? out.append('…').toString() : out.toString();
+  }
+
+  private static String formEncode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  /** A URL as messages show it: scheme, host, port and path; no user info, query or fragment. */
+  static String shown(URI uri) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme() + "://";
+    String host = uri.getHost() == null ? "" : uri.getHost();
+    String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    return scheme + host + port + path;
+  }
+
+  /** Whether a host is a loopback address, by name or literal, without a DNS lookup. */
+  static boolean isLoopback(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.equals("localhost") || h.endsWith(".localhost")) {
+      return true;
+    }
+    if (!(h.matches("[0-9.]+") || h.startsWith("["))) {
+      return false; // a name: not resolved here
+    }
+    try {
+      return InetAddress.getByName(h).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    String auth =
+        assertion != null
+            ? assertion.toString()
+            : basic ? "client_secret_basic" : "client_secret_post";
+    return "client '"
+        + clientId
+        + "' at "
+        + shownUrl
+        + ", "
+        + auth
+        + (scopes.isEmpty() ? "" : ", scope '" + String.join(" ", scopes) + "'");
+  }
+
+  /** The client token requests use unless the builder was given one. */
+  private static final class DefaultClient {
+    static final HttpClient INSTANCE =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+  }
+}

@@ -1,0 +1,342 @@
+package dev.aigateway.core.credentials;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.spi.Credential;
+import dev.aigateway.testing.ManualClock;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class RefreshingCredentialsTest {
+
+  private static final Instant START = Instant.parse("2026-06-01T10:00:00Z");
+
+  private final ManualClock clock = new ManualClock(START);
+
+  /** Hands out access-token-SECRET-1, -2, … valid for an hour from the clock's now. */
+  private final class CountingSource implements TokenSource {
+    final AtomicInteger fetches = new AtomicInteger();
+    volatile Duration lifetime = Duration.ofHours(1);
+    volatile IOException failure;
+
+    @Override
+    public AccessToken fetchToken() throws IOException {
+      int n = fetches.incrementAndGet();
+      if (failure != null) {
+        throw failure;
+      }
+      return new AccessToken("access-token-SECRET-" + n, clock.instant().plus(lifetime));
+    }
+  }
+
+  /** Runs refreshes only when the test says so, so background refreshes are seen in flight. */
+  private static final class HeldExecutor implements java.util.concurrent.Executor {
+    final Deque<Runnable> tasks = new ArrayDeque<>();
+
+    @Override
+    public synchronized void execute(Runnable task) {
+      tasks.add(task);
+    }
+
+    synchronized int pending() {
+      return tasks.size();
+    }
+
+    void runAll() {
+      Runnable task;
+      while ((task = poll()) != null) {
+        task.run();
+      }
+    }
+
+    private synchronized Runnable poll() {
+      return tasks.poll();
+    }
+  }
+
+  private RefreshingCredentials.Builder credentials(TokenSource source) {
+    return RefreshingCredentials.builder(source)
+        .clock(clock)
+        .executor(Runnable::run)
+        .description("test tokens");
+  }
+
+  @Test
+  void theFirstCallFetchesATokenAndLaterCallsReuseIt() throws Exception {
+    CountingSource source = new CountingSource();
+    RefreshingCredentials tokens = credentials(source).build();
+
+    Credential first = tokens.credential();
+    clock.advance(Duration.ofMinutes(30));
+    Credential later = tokens.credential();
+
+    assertThat(first.kind()).isEqualTo(Credential.Kind.BEARER_TOKEN);
+    assertThat(first.secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(later).isSameAs(first);
+    assertThat(source.fetches).hasValue(1);
+    assertThat(tokens.expiresAt()).isEqualTo(START.plus(Duration.ofHours(1)));
+  }
+
+  @Test
+  void aTokenDueWithinTheRefreshAheadIsRefreshedInTheBackgroundOnceWhileCallsKeepUsingIt()
+      throws Exception {
+    CountingSource source = new CountingSource();
+    HeldExecutor executor = new HeldExecutor();
+    RefreshingCredentials tokens =
+        credentials(source).executor(executor).refreshAhead(Duration.ofMinutes(5)).build();
+    assertThat(waitFor(tokens, executor).secret()).isEqualTo("access-token-SECRET-1");
+
+    clock.advance(Duration.ofMinutes(54)); // 6 minutes left: not yet due
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(executor.pending()).isZero();
+
+    clock.advance(Duration.ofMinutes(2)); // 4 minutes left: due
+    for (int i = 0; i < 10; i++) {
+      assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-1");
+    }
+    assertThat(executor.pending()).isEqualTo(1);
+
+    executor.runAll();
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-2");
+    assertThat(source.fetches).hasValue(2);
+  }
+
+  @Test
+  void aShortLivedTokenIsRefreshedHalfWayThroughItsLifeNotOnEveryCall() throws Exception {
+    CountingSource source = new CountingSource();
+    source.lifetime = Duration.ofMinutes(4); // shorter than the 5-minute refresh-ahead
+    RefreshingCredentials tokens = credentials(source).build();
+
+    tokens.credential();
+    clock.advance(Duration.ofSeconds(119));
+    tokens.credential();
+    assertThat(source.fetches).hasValue(1);
+
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-2");
+    assertThat(source.fetches).hasValue(2);
+  }
+
+  @Test
+  void anExpiredTokenIsReplacedBeforeTheCallGoesOn() throws Exception {
+    CountingSource source = new CountingSource();
+    RefreshingCredentials tokens = credentials(source).build();
+    tokens.credential();
+
+    clock.advance(Duration.ofHours(1));
+
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-2");
+    assertThat(source.fetches).hasValue(2);
+  }
+
+  @Test
+  void sixtyFourCallsWaitingForATokenShareOneFetch() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger fetches = new AtomicInteger();
+    TokenSource slow =
+        () -> {
+          fetches.incrementAndGet();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            throw new IOException("interrupted");
+          }
+          return new AccessToken("access-token-SECRET-shared", clock.instant().plusSeconds(3600));
+        };
+    RefreshingCredentials tokens =
+        RefreshingCredentials.builder(slow)
+            .clock(clock)
+            .refreshTimeout(Duration.ofSeconds(30))
+            .build();
+    ExecutorService callers = Executors.newFixedThreadPool(64, daemon());
+    CountDownLatch started = new CountDownLatch(64);
+    List<Future<Credential>> calls = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      calls.add(
+          callers.submit(
+              () -> {
+                started.countDown();
+                return tokens.credential();
+              }));
+    }
+    started.await();
+    Thread.sleep(100); // let every caller reach the wait
+    release.countDown();
+
+    for (Future<Credential> call : calls) {
+      assertThat(call.get(10, TimeUnit.SECONDS).secret()).isEqualTo("access-token-SECRET-shared");
+    }
+    assertThat(fetches).hasValue(1);
+    callers.shutdownNow();
+  }
+
+  @Test
+  void aFailedRefreshFailsTheWaitingCallWithoutASecretAndTheNextCallTriesAgain() throws Exception {
+    CountingSource source = new CountingSource();
+    source.failure =
+        new IOException("the token endpoint https://login.example.com/token answered 503");
+    RefreshingCredentials tokens = credentials(source).build();
+
+    assertThatThrownBy(tokens::credential)
+        .isInstanceOf(TokenRefreshException.class)
+        .hasMessage(
+            "test tokens: the token could not be obtained: the token endpoint"
+                + " https://login.example.com/token answered 503")
+        .hasCause(source.failure);
+
+    source.failure = null;
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-2");
+    assertThat(source.fetches).hasValue(2);
+  }
+
+  @Test
+  void aSourceThatThrowsUncheckedOrReturnsNothingIsAFailedRefresh() {
+    RefreshingCredentials throwing =
+        credentials(
+                () -> {
+                  throw new IllegalStateException("broken source");
+                })
+            .build();
+    RefreshingCredentials empty = credentials(() -> null).build();
+
+    assertThatThrownBy(throwing::credential)
+        .isInstanceOf(IOException.class)
+        .hasMessageEndingWith("could not be obtained: broken source");
+    assertThatThrownBy(empty::credential)
+        .isInstanceOf(IOException.class)
+        .hasMessageEndingWith("the token source returned no token");
+  }
+
+  @Test
+  void aRefreshSlowerThanTheTimeoutFailsItsCallsAndTheNextCallStartsAnother() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger fetches = new AtomicInteger();
+    TokenSource hanging =
+        () -> {
+          int n = fetches.incrementAndGet();
+          if (n == 1) {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              throw new IOException("interrupted");
+            }
+          }
+          return new AccessToken("access-token-SECRET-" + n, clock.instant().plusSeconds(3600));
+        };
+    RefreshingCredentials tokens =
+        RefreshingCredentials.builder(hanging)
+            .clock(clock)
+            .refreshTimeout(Duration.ofMillis(200))
+            .description("slow tokens")
+            .build();
+
+    assertThatThrownBy(tokens::credential)
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "slow tokens: no token within the refresh timeout of PT0.2S; the next call tries again");
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-2");
+
+    release.countDown(); // the first refresh ends late: its older token does not replace the newer
+    Thread.sleep(100);
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-2");
+    assertThat(fetches).hasValue(2);
+  }
+
+  @Test
+  void aFailedBackgroundRefreshKeepsTheTokenAndIsRetriedAfterAPause() throws Exception {
+    CountingSource source = new CountingSource();
+    HeldExecutor executor = new HeldExecutor();
+    RefreshingCredentials tokens = credentials(source).executor(executor).build();
+    Credential first = waitFor(tokens, executor);
+
+    clock.advance(Duration.ofMinutes(56));
+    source.failure = new IOException("token endpoint down");
+    tokens.credential();
+    executor.runAll(); // fails
+    assertThat(tokens.credential()).isSameAs(first);
+    assertThat(executor.pending()).isZero(); // no new attempt yet: no storm
+
+    clock.advance(RefreshingCredentials.BACKGROUND_RETRY);
+    source.failure = null;
+    assertThat(tokens.credential()).isSameAs(first);
+    executor.runAll();
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-3");
+  }
+
+  @Test
+  void invalidatingTheRefusedTokenMakesTheNextCallFetchAndManyInvalidationsFetchOnce()
+      throws Exception {
+    CountingSource source = new CountingSource();
+    RefreshingCredentials tokens = credentials(source).build();
+    Credential refused = tokens.credential();
+
+    assertThat(tokens.invalidate(refused)).isTrue();
+    Credential fresh = tokens.credential();
+    for (int i = 0; i < 63; i++) {
+      assertThat(tokens.invalidate(refused)).isTrue(); // late 401s of the same old token
+    }
+
+    assertThat(fresh.secret()).isEqualTo("access-token-SECRET-2");
+    assertThat(tokens.credential()).isSameAs(fresh);
+    assertThat(source.fetches).hasValue(2);
+  }
+
+  @Test
+  void neitherToStringNorAccessTokenShowsTheToken() throws Exception {
+    CountingSource source = new CountingSource();
+    RefreshingCredentials tokens = credentials(source).build();
+    Credential credential = tokens.credential();
+
+    assertThat(tokens.toString())
+        .isEqualTo("RefreshingCredentials{test tokens, token expires 2026-06-01T11:00:00Z}")
+        .doesNotContain("SECRET");
+    assertThat(credential.toString()).doesNotContain("SECRET");
+    assertThat(source.fetchToken().toString()).doesNotContain("SECRET");
+  }
+
+  @Test
+  void settingsAreCheckedWhenSet() {
+    RefreshingCredentials.Builder builder = credentials(new CountingSource());
+
+    assertThatThrownBy(() -> builder.refreshAhead(Duration.ofSeconds(-1)))
+        .hasMessage("refreshAhead must not be negative, was PT-1S");
+    assertThatThrownBy(() -> builder.refreshTimeout(Duration.ZERO))
+        .hasMessage("refreshTimeout must be positive, was PT0S");
+    assertThatThrownBy(() -> new AccessToken(" ", START))
+        .hasMessage("an access token must be non-blank");
+  }
+
+  private static Credential waitFor(RefreshingCredentials tokens, HeldExecutor executor)
+      throws Exception {
+    Future<Credential> call =
+        Executors.newSingleThreadExecutor(daemon()).submit(tokens::credential);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!call.isDone() && System.nanoTime() < deadline) {
+      executor.runAll();
+      Thread.sleep(1);
+    }
+    return call.get(1, TimeUnit.SECONDS);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon() {
+    return task -> {
+      Thread thread = new Thread(task);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}
