@@ -201,7 +201,9 @@ public final class AttemptLoop<R> {
       call.failed(reported(e));
       throw e;
     }
-    InputStream observed = call.observeResponse(status, contentType, upstream, sender::canceled);
+    InputStream observed =
+        call.observeResponse(
+            status, contentType, name -> header(response, name), upstream, sender::canceled);
     return new Answer<>(response, observed == upstream && held == null ? null : observed, null);
   }
 

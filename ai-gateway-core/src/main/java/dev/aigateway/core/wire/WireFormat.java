@@ -8,6 +8,7 @@ import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -104,6 +105,22 @@ public interface WireFormat {
       InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes);
 
   /**
+   * As {@link #observeDocument(InputStream, BodyListener, BooleanSupplier, int)}, for a format that
+   * also learns from the response's headers (Bedrock's InvokeModel reports its token counts there);
+   * by default the headers are not read.
+   *
+   * @param responseHeaders the response's headers by name (case-insensitive), null when absent
+   */
+  default ObservedBody observeDocument(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxCopyBytes,
+      Function<String, @Nullable String> responseHeaders) {
+    return observeDocument(upstream, listener, callCanceled, maxCopyBytes);
+  }
+
+  /**
    * The body the application reads in place of a streamed response: events are read one by one as
    * they pass, never the whole stream at once.
    *
@@ -119,6 +136,14 @@ public interface WireFormat {
 
   /** The {@code Content-Type} of {@link #errorBody}. */
   String errorContentType();
+
+  /**
+   * Headers a local error carries besides its body, where the provider names the error in one (AWS:
+   * {@code x-amzn-ErrorType}); none by default.
+   */
+  default Map<String, String> errorHeaders(LocalError error) {
+    return Map.of();
+  }
 
   /**
    * A cached answer in the form a call asks for (JSON, or a stream), or null when it cannot be
