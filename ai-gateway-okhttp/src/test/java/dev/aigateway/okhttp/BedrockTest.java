@@ -352,6 +352,33 @@ class BedrockTest {
   }
 
   @Test
+  void aRoutedStreamThatEndsBeforeItsFirstFrameFailsOverAndTheNextRegionStreams() throws Exception {
+    MockWebServer east = server();
+    MockWebServer west = server();
+    byte[] stream = converseStream(25, 6);
+    east.enqueue(eventStream(java.util.Arrays.copyOf(stream, 10))); // cut inside the first frame
+    west.enqueue(eventStream(stream));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(bedrock("east", east, "us-east-1").priority(1))
+                        .backend(bedrock("west", west, "us-west-2").priority(2))));
+
+    byte[] received;
+    try (Response response = client.newCall(converseCall("converse-stream")).execute()) {
+      received = response.body().bytes();
+    }
+
+    assertThat(received).isEqualTo(stream);
+    assertSignedFor(west.takeRequest(), "us-west-2");
+    GatewayEvent event = events.next();
+    assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(25, 6));
+  }
+
+  @Test
   void invokeModelIsChargedTheTokenCountsOfItsResponseHeaders() throws Exception {
     MockWebServer bedrock = server();
     String answer =

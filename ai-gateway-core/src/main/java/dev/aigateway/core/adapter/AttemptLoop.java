@@ -123,7 +123,7 @@ public final class AttemptLoop<R> {
         routed
                 && status >= 200
                 && status <= 299
-                && SseBody.isEventStream(contentType, call.request().stream())
+                && call.format().isStream(contentType, call.request().stream())
             ? call.firstEventTimeout()
             : null;
     if (firstEventTimeout == null) {
@@ -183,7 +183,7 @@ public final class AttemptLoop<R> {
   private HeldBody holdFirstEvent(R response, Duration timeout) throws IOException {
     InputStream body = body(response);
     boolean bounded = !timeout.isZero() && readDeadline(response, timeout);
-    HeldBody held = HeldBody.holdFirstEvent(body, SseBody.MAX_EVENT_BYTES);
+    HeldBody held = call.format().holdFirstEvent(body, SseBody.MAX_EVENT_BYTES);
     if (bounded && held.outcome() != HeldBody.Held.FAILED) {
       readDeadline(response, null);
     }

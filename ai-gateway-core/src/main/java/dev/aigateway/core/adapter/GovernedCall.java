@@ -120,6 +120,11 @@ public final class GovernedCall {
     return plan;
   }
 
+  /** The call's wire format, which tells a stream and holds its first event. */
+  WireFormat format() {
+    return exchange.request().format();
+  }
+
   /** How long to hold the current attempt's stream for its first event; null: not at all. */
   Duration firstEventTimeout() {
     return exchange.route().firstEventTimeout();

@@ -127,6 +127,12 @@ abstract class BedrockFormat implements WireFormat {
     return contentType != null ? EventStreamBody.isEventStream(contentType) : stream;
   }
 
+  /** The first event stream message, by its prelude's length. */
+  @Override
+  public final HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
+    return HeldBody.holdFirstFrame(upstream, maxBytes);
+  }
+
   @Override
   public final ObservedBody observeStream(
       InputStream upstream,

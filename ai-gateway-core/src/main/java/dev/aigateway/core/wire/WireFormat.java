@@ -96,6 +96,16 @@ public interface WireFormat {
   }
 
   /**
+   * A 2xx stream held back until its first event has arrived whole (so that a stream that fails
+   * before it can fail over): server-sent events by default ({@link HeldBody#holdFirstEvent}).
+   *
+   * @param maxBytes the most bytes held before the stream is let go unheld
+   */
+  default HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
+    return HeldBody.holdFirstEvent(upstream, maxBytes);
+  }
+
+  /**
    * The body the application reads in place of a one-document (JSON) response: bytes pass
    * unchanged, and once the document is whole its usage, model and (when needed) text are read.
    *

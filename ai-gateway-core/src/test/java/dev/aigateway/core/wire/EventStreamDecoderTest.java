@@ -151,4 +151,19 @@ class EventStreamDecoderTest {
     assertThat(decoder.messagesRead()).isZero();
     assertThat(decoder.midMessage()).isTrue();
   }
+
+  @Test
+  void aStreamIsHeldUntilItsFirstFrameIsWholeThenReadAsItCame() throws java.io.IOException {
+    byte[] first = EventStreamMessage.event("a", utf8("{\"x\":1}")).encode();
+    byte[] stream = concat(first, EventStreamMessage.event("b", utf8("{}")).encode());
+
+    HeldBody held = HeldBody.holdFirstFrame(BedrockFormatsTest.inReadsOf(3, stream), 1 << 20);
+
+    assertThat(held.outcome()).isEqualTo(HeldBody.Held.FIRST_EVENT);
+    assertThat(held.readAllBytes()).isEqualTo(stream);
+    HeldBody cut =
+        HeldBody.holdFirstFrame(
+            new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(first, 9)), 1 << 20);
+    assertThat(cut.outcome()).isEqualTo(HeldBody.Held.ENDED);
+  }
 }
