@@ -24,13 +24,24 @@ public enum BackendFlavor {
    * Azure OpenAI v1 form: {@code {endpoint}/openai/v1/{operation}}, the deployment name in the
    * body's {@code model}, API keys in the {@code api-key} header.
    */
-  AZURE_OPENAI_V1;
+  AZURE_OPENAI_V1,
+  /**
+   * Amazon Bedrock runtime: {@code {endpoint}/model/{modelId}/{operation}} (Converse,
+   * ConverseStream, InvokeModel, InvokeModelWithResponseStream), the model ID URL-encoded in the
+   * path; requests are authenticated by a signature ({@code Backend.Builder.signer}), not a
+   * credential header.
+   */
+  BEDROCK;
 
   /**
    * The provider's name in the OpenTelemetry GenAI conventions ({@code gen_ai.provider.name}):
-   * {@code openai} for OpenAI and OpenAI-compatible servers, {@code azure.ai.openai} for Azure.
+   * {@code openai} for OpenAI and OpenAI-compatible servers, {@code azure.ai.openai} for Azure,
+   * {@code aws.bedrock} for Amazon Bedrock.
    */
   public String providerName() {
+    if (this == BEDROCK) {
+      return "aws.bedrock";
+    }
     return usesApiKeyHeader() ? "azure.ai.openai" : "openai";
   }
 

@@ -123,7 +123,7 @@ public final class AttemptLoop<R> {
         routed
                 && status >= 200
                 && status <= 299
-                && SseBody.isEventStream(contentType, call.request().stream())
+                && call.format().isStream(contentType, call.request().stream())
             ? call.firstEventTimeout()
             : null;
     if (firstEventTimeout == null) {
@@ -183,7 +183,7 @@ public final class AttemptLoop<R> {
   private HeldBody holdFirstEvent(R response, Duration timeout) throws IOException {
     InputStream body = body(response);
     boolean bounded = !timeout.isZero() && readDeadline(response, timeout);
-    HeldBody held = HeldBody.holdFirstEvent(body, SseBody.MAX_EVENT_BYTES);
+    HeldBody held = call.format().holdFirstEvent(body, SseBody.MAX_EVENT_BYTES);
     if (bounded && held.outcome() != HeldBody.Held.FAILED) {
       readDeadline(response, null);
     }
@@ -201,7 +201,9 @@ public final class AttemptLoop<R> {
       call.failed(reported(e));
       throw e;
     }
-    InputStream observed = call.observeResponse(status, contentType, upstream, sender::canceled);
+    InputStream observed =
+        call.observeResponse(
+            status, contentType, name -> header(response, name), upstream, sender::canceled);
     return new Answer<>(response, observed == upstream && held == null ? null : observed, null);
   }
 

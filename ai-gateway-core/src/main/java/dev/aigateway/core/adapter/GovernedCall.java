@@ -128,6 +128,11 @@ public final class GovernedCall {
     return plan;
   }
 
+  /** The call's wire format, which tells a stream and holds its first event. */
+  WireFormat format() {
+    return exchange.request().format();
+  }
+
   /** How long to hold the current attempt's stream for its first event; null: not at all. */
   Duration firstEventTimeout() {
     return exchange.route().firstEventTimeout();
@@ -172,6 +177,21 @@ public final class GovernedCall {
    */
   public InputStream observeResponse(
       int status, String contentType, InputStream body, BooleanSupplier callCanceled) {
+    return observeResponse(status, contentType, name -> null, body, callCanceled);
+  }
+
+  /**
+   * As {@link #observeResponse(int, String, InputStream, BooleanSupplier)}, with the response's
+   * headers, which a wire format may learn usage from (Bedrock's InvokeModel reports it there).
+   *
+   * @param headers the response's headers by name (case-insensitive), null when absent
+   */
+  public InputStream observeResponse(
+      int status,
+      String contentType,
+      Function<String, String> headers,
+      InputStream body,
+      BooleanSupplier callCanceled) {
     exchange.answered(status);
     if (status < 200 || status > 299) {
       end(CallOutcome.BACKEND_ERROR, null, String.valueOf(status));
@@ -204,7 +224,7 @@ public final class GovernedCall {
         eventStream
             ? format.observeStream(body, listener, callCanceled, exchange.hidesStreamUsage())
             : format.observeDocument(
-                body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes());
+                body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes(), headers);
     for (CallStage stage : stages) {
       stage.observe(observed);
     }

@@ -200,6 +200,7 @@ public final class Rejections {
       Map<String, String> extraHeaders,
       GatewayRejectedException exception) {
     Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
+    headers.putAll(format.errorHeaders(error));
     RejectionReason reason = error.reason();
     headers.put(Rejection.REJECTED_HEADER, reason.headerValue());
     if (retryAfter != null) {

@@ -2,6 +2,7 @@ package dev.aigateway.core.routing;
 
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.spi.CredentialProvider;
+import dev.aigateway.api.spi.RequestSigner;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
@@ -49,6 +50,7 @@ public final class Backend {
   private final int priority;
   private final long tokensPerMinute;
   private final long requestsPerMinute;
+  private final RequestSigner signer;
 
   private Backend(Builder b) {
     this.id = b.id;
@@ -64,6 +66,7 @@ public final class Backend {
     this.priority = b.priority;
     this.tokensPerMinute = b.tokensPerMinute;
     this.requestsPerMinute = b.requestsPerMinute;
+    this.signer = b.signer;
   }
 
   /** An OpenAI backend, for example {@code https://api.openai.com}. */
@@ -95,6 +98,18 @@ public final class Backend {
   /** An Azure OpenAI resource through its {@code /openai/v1} API (no api-version needed). */
   public static Builder azureOpenAiV1(String id, String endpoint) {
     return new Builder(id, endpoint, BackendFlavor.AZURE_OPENAI_V1, null);
+  }
+
+  /**
+   * An Amazon Bedrock runtime endpoint, for example {@code
+   * https://bedrock-runtime.us-east-1.amazonaws.com}: Converse, ConverseStream, InvokeModel and
+   * InvokeModelWithResponseStream calls go to {@code {endpoint}/model/{modelId}/{operation}}, the
+   * mapped model ID in the path. Bedrock authenticates every request by its signature, so give the
+   * backend a {@link Builder#signer} ({@code AwsSigV4.signer(region, "bedrock", credentials)}); the
+   * call is signed again for each attempt, after it was rewritten for the backend.
+   */
+  public static Builder bedrock(String id, String endpoint) {
+    return new Builder(id, endpoint, BackendFlavor.BEDROCK, null);
   }
 
   /** The backend's id, unique within its pool; it appears in events and logs. */
@@ -135,6 +150,11 @@ public final class Backend {
   /** The credential provider, or null to send the application's own credential headers. */
   public @Nullable CredentialProvider credential() {
     return credential;
+  }
+
+  /** What signs each attempt sent to this backend, or null when none does. */
+  public @Nullable RequestSigner signer() {
+    return signer;
   }
 
   /** The weight for weighted balancing (>= 1). */
@@ -194,6 +214,7 @@ public final class Backend {
         + weight
         + (models.isEmpty() ? "" : ", models=" + models.keySet())
         + (credential == null ? "" : ", credential=" + credential)
+        + (signer == null ? "" : ", signer=" + signer)
         + "}";
   }
 
@@ -209,6 +230,7 @@ public final class Backend {
     private int priority = DEFAULT_PRIORITY;
     private long tokensPerMinute;
     private long requestsPerMinute;
+    private RequestSigner signer;
 
     private Builder(String id, String baseUrl, BackendFlavor flavor, String apiVersion) {
       if (id == null || id.isBlank()) {
@@ -235,6 +257,17 @@ public final class Backend {
     /** The credential for this backend (default: the application's own headers are sent). */
     public Builder credential(CredentialProvider credential) {
       this.credential = Objects.requireNonNull(credential, "credential");
+      return this;
+    }
+
+    /**
+     * Signs every attempt sent to this backend (default: none), after the call was rewritten for
+     * it: the signer's headers are set and the application's {@code Authorization} and {@code
+     * X-Amz-*} headers removed. Amazon Bedrock needs one: {@code AwsSigV4.signer(region, "bedrock",
+     * credentials)}. A backend may have a signer or a {@link #credential}, not both.
+     */
+    public Builder signer(RequestSigner signer) {
+      this.signer = Objects.requireNonNull(signer, "signer");
       return this;
     }
 
@@ -282,6 +315,13 @@ public final class Backend {
 
     /** Builds the backend. */
     public Backend build() {
+      if (signer != null && credential != null) {
+        throw new IllegalStateException(
+            "backend '"
+                + id
+                + "' has both a credential and a signer; a signed request carries its own"
+                + " Authorization header, so give it one or the other");
+      }
       return new Backend(this);
     }
 

@@ -3,7 +3,11 @@ package dev.aigateway.core.routing;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.spi.Credential;
+<<<<<<< HEAD
 import dev.aigateway.api.spi.CredentialProvider;
+=======
+import dev.aigateway.api.spi.RequestSigner;
+>>>>>>> bedrock
 import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
@@ -41,6 +45,11 @@ public final class CallRouting implements Route {
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
   private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "api-key");
 
+  /** What a signed attempt removes of the application's request: its own signature, if any. */
+  private static final Set<String> SIGNATURE_HEADERS =
+      Set.of(
+          "authorization", "api-key", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token");
+
   private final Router router;
   private final Clock clock;
   private final long callId;
@@ -52,6 +61,11 @@ public final class CallRouting implements Route {
 
   /** The body for a backend: the target model to write into it (or null), the bytes to send. */
   private final Function<String, byte[]> bodyFor;
+
+  /** The application's method and body, which a signer signs when the body goes out unchanged. */
+  private final String method;
+
+  private final byte[] applicationBody;
 
   private String routedModel;
   private String variant;
@@ -92,8 +106,12 @@ public final class CallRouting implements Route {
       long callStartNanos,
       WireFormat format,
       LongSupplier estimate,
-      Function<@Nullable String, byte[]> bodyFor) {
+      Function<@Nullable String, byte[]> bodyFor,
+      String method,
+      byte[] applicationBody) {
     this.router = router;
+    this.method = method;
+    this.applicationBody = applicationBody;
     this.clock = clock;
     this.callId = callId;
     this.callStartNanos = callStartNanos;
@@ -371,6 +389,7 @@ public final class CallRouting implements Route {
       boolean credentialRetry = backend == retryingCredentialOf;
       Map<String, String> set = new LinkedHashMap<>(2);
       Set<String> remove = Set.of();
+<<<<<<< HEAD
       Credential credential = null;
       if (config.credential() != null) {
         Map.Entry<String, String> header;
@@ -400,8 +419,37 @@ public final class CallRouting implements Route {
         set.put(header.getKey(), header.getValue());
         remove = CREDENTIAL_HEADERS;
       }
+=======
+>>>>>>> bedrock
       String target = config.targetModel(routedModel);
       byte[] body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
+      String url =
+          format.backendUrl(config.flavor(), config.baseUrl(), config.apiVersion(), target);
+      try {
+        if (config.credential() != null) {
+          Credential credential = config.credential().credential();
+          Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
+          set.put(header.getKey(), header.getValue());
+          remove = CREDENTIAL_HEADERS;
+        }
+        RequestSigner signer = config.signer();
+        if (signer != null) {
+          // Signed last, over exactly what this attempt sends: its URL and its body.
+          set.putAll(signer.sign(method, url, body != null ? body : applicationBody));
+          remove = SIGNATURE_HEADERS;
+        }
+      } catch (IOException | RuntimeException e) {
+        log.warn(
+            "ai-gateway: no credential or signature for backend {} on call {}: {}",
+            config.id(),
+            callId,
+            e.getClass().getName());
+        attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
+        backend.breaker().onIgnored(selection.permit());
+        tried.add(backend);
+        selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
+        continue;
+      }
       current = backend;
       currentCredential = credential;
       currentIsCredentialRetry = credentialRetry;
@@ -414,13 +462,7 @@ public final class CallRouting implements Route {
       Duration backoff = pendingBackoff;
       pendingBackoff = Duration.ZERO;
       attemptStartNanos = System.nanoTime() + backoff.toNanos();
-      return new AttemptPlan(
-          config.id(),
-          format.backendUrl(config.flavor(), config.baseUrl(), config.apiVersion(), target),
-          set,
-          remove,
-          body,
-          backoff);
+      return new AttemptPlan(config.id(), url, set, remove, body, backoff);
     }
     return null;
   }

@@ -41,7 +41,9 @@ public final class RouteStage implements CallStage {
                 exchange
                     .request()
                     .format()
-                    .bodyForBackend(exchange.request(), target, exchange.hidesStreamUsage()));
+                    .bodyForBackend(exchange.request(), target, exchange.hidesStreamUsage()),
+            exchange.request().method(),
+            exchange.request().rawBody());
     exchange.route(routing);
   }
 

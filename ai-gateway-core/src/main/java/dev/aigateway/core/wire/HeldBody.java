@@ -50,6 +50,51 @@ public final class HeldBody extends InputStream {
     return body;
   }
 
+  /**
+   * Reads {@code upstream}, an AWS event stream ({@code application/vnd.amazon.eventstream}), until
+   * its first message arrived whole (as its prelude's total length counts it), it ended or failed,
+   * or {@code maxBytes} were read. The frame's CRCs are not checked here; the body that reads it
+   * does. Never throws, as {@link #holdFirstEvent}.
+   */
+  public static HeldBody holdFirstFrame(InputStream upstream, int maxBytes) {
+    HeldBody body = new HeldBody(upstream);
+    body.holdFrame(maxBytes);
+    return body;
+  }
+
+  private void holdFrame(int maxBytes) {
+    long frameEnd = -1;
+    while (true) {
+      if (frameEnd < 0 && count >= 4) {
+        frameEnd = EventStreamMessage.getInt(held, 0) & 0xffffffffL;
+      }
+      if (frameEnd >= 0 && count >= frameEnd) {
+        outcome = Held.FIRST_EVENT;
+        return;
+      }
+      if (count >= maxBytes) {
+        outcome = Held.TOO_LARGE;
+        return;
+      }
+      if (count == held.length) {
+        held = Arrays.copyOf(held, Math.min(maxBytes, held.length * 2));
+      }
+      int n;
+      try {
+        n = upstream.read(held, count, Math.min(held.length, maxBytes) - count);
+      } catch (IOException e) {
+        outcome = Held.FAILED;
+        failure = e;
+        return;
+      }
+      if (n < 0) {
+        outcome = Held.ENDED;
+        return;
+      }
+      count += n;
+    }
+  }
+
   private void hold(int maxBytes) {
     int lineStart = 0;
     boolean fields = false;

@@ -178,7 +178,8 @@ abstract class OpenAiFormat implements WireFormat {
   }
 
   /**
-   * OpenAI and OpenAI-compatible servers: {@code {base}/v1/{operation}}; Azure OpenAI v1: {@code
+   * OpenAI and OpenAI-compatible servers (and Amazon Bedrock, whose OpenAI-compatible endpoint is a
+   * base URL ending in {@code /openai/v1}): {@code {base}/v1/{operation}}; Azure OpenAI v1: {@code
    * {base}/openai/v1/{operation}}; Azure OpenAI deployments: {@code
    * {base}/openai/deployments/{deployment}/{operation}?api-version=...} (a base already ending in
    * its {@code /v1} is used as is).
@@ -188,7 +189,7 @@ abstract class OpenAiFormat implements WireFormat {
       BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
     String suffix = operation.pathSuffix();
     return switch (flavor) {
-      case OPENAI, OPENAI_COMPATIBLE ->
+      case OPENAI, OPENAI_COMPATIBLE, BEDROCK ->
           (baseUrl.endsWith("/v1") ? baseUrl : baseUrl + "/v1") + "/" + suffix;
       case AZURE_OPENAI_V1 ->
           (baseUrl.endsWith("/openai/v1") ? baseUrl : baseUrl + "/openai/v1") + "/" + suffix;

@@ -8,6 +8,7 @@ import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -95,6 +96,16 @@ public interface WireFormat {
   }
 
   /**
+   * A 2xx stream held back until its first event has arrived whole (so that a stream that fails
+   * before it can fail over): server-sent events by default ({@link HeldBody#holdFirstEvent}).
+   *
+   * @param maxBytes the most bytes held before the stream is let go unheld
+   */
+  default HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
+    return HeldBody.holdFirstEvent(upstream, maxBytes);
+  }
+
+  /**
    * The body the application reads in place of a one-document (JSON) response: bytes pass
    * unchanged, and once the document is whole its usage, model and (when needed) text are read.
    *
@@ -102,6 +113,22 @@ public interface WireFormat {
    */
   ObservedBody observeDocument(
       InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes);
+
+  /**
+   * As {@link #observeDocument(InputStream, BodyListener, BooleanSupplier, int)}, for a format that
+   * also learns from the response's headers (Bedrock's InvokeModel reports its token counts there);
+   * by default the headers are not read.
+   *
+   * @param responseHeaders the response's headers by name (case-insensitive), null when absent
+   */
+  default ObservedBody observeDocument(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxCopyBytes,
+      Function<String, @Nullable String> responseHeaders) {
+    return observeDocument(upstream, listener, callCanceled, maxCopyBytes);
+  }
 
   /**
    * The body the application reads in place of a streamed response: events are read one by one as
@@ -119,6 +146,14 @@ public interface WireFormat {
 
   /** The {@code Content-Type} of {@link #errorBody}. */
   String errorContentType();
+
+  /**
+   * Headers a local error carries besides its body, where the provider names the error in one (AWS:
+   * {@code x-amzn-ErrorType}); none by default.
+   */
+  default Map<String, String> errorHeaders(LocalError error) {
+    return Map.of();
+  }
 
   /**
    * A cached answer in the form a call asks for (JSON, or a stream), or null when it cannot be

@@ -33,7 +33,11 @@ public final class WireFormats {
               OpenAiChatFormat.INSTANCE,
               OpenAiCompletionsFormat.INSTANCE,
               OpenAiEmbeddingsFormat.INSTANCE,
-              OpenAiResponsesFormat.INSTANCE));
+              OpenAiResponsesFormat.INSTANCE,
+              BedrockConverseFormat.CONVERSE,
+              BedrockConverseFormat.CONVERSE_STREAM,
+              BedrockInvokeFormat.INVOKE,
+              BedrockInvokeFormat.INVOKE_STREAM));
 
   private final List<WireFormat> formats;
 
@@ -41,6 +45,12 @@ public final class WireFormats {
   private final String[] endings;
 
   private final WireFormat[][] byEnding;
+
+  /**
+   * Per ending, whether only the library's OpenAI formats end in it: such a request is recognised
+   * by the one OpenAI path match, as if no other format were registered.
+   */
+  private final boolean[] openAiEnding;
 
   /** Whether any format but the library's OpenAI ones is registered. */
   private final boolean onlyOpenAi;
@@ -74,11 +84,17 @@ public final class WireFormats {
         grouped.values().stream()
             .map(l -> l.toArray(WireFormat[]::new))
             .toArray(WireFormat[][]::new);
+    this.openAiEnding = new boolean[byEnding.length];
+    for (int i = 0; i < byEnding.length; i++) {
+      openAiEnding[i] =
+          java.util.Arrays.stream(byEnding[i]).allMatch(f -> f instanceof OpenAiFormat);
+    }
   }
 
   /**
    * The library's formats: OpenAI chat completions, completions, embeddings and the Responses API
-   * (each also reading Azure OpenAI's paths).
+   * (each also reading Azure OpenAI's paths); Amazon Bedrock's Converse, ConverseStream,
+   * InvokeModel and InvokeModelWithResponseStream.
    */
   public static WireFormats defaults() {
     return DEFAULTS;
@@ -112,11 +128,14 @@ public final class WireFormats {
     if (onlyOpenAi) {
       return OpenAiFormat.PATHS.match(method, path); // what the four recognise together, at once
     }
-    WireFormat[] candidates = candidates(path);
-    if (candidates == null) {
+    int ending = ending(path);
+    if (ending < 0) {
       return null;
     }
-    for (WireFormat format : candidates) {
+    if (openAiEnding[ending]) {
+      return OpenAiFormat.PATHS.match(method, path);
+    }
+    for (WireFormat format : byEnding[ending]) {
       CallMatch match = format.recognise(method, path, headers);
       if (match != null) {
         return match;
@@ -136,9 +155,9 @@ public final class WireFormats {
     Operation operation = match.operation();
     if (!onlyOpenAi) {
       String path = request.encodedPath();
-      WireFormat[] candidates = candidates(path);
-      if (candidates != null) {
-        for (WireFormat format : candidates) {
+      int ending = ending(path);
+      if (ending >= 0 && !openAiEnding[ending]) {
+        for (WireFormat format : byEnding[ending]) {
           if (format.operation() == operation
               && format.recognise(request.method(), path, request::header) != null) {
             return format;
@@ -149,8 +168,8 @@ public final class WireFormats {
     return OpenAiFormat.of(operation);
   }
 
-  /** The formats registered for the last segment of {@code path}; null when none is. */
-  private WireFormat @Nullable [] candidates(String path) {
+  /** The index of the last segment of {@code path} among the endings; -1 when none is. */
+  private int ending(String path) {
     int end = path.length();
     if (end > 0 && path.charAt(end - 1) == '/') {
       end--;
@@ -160,10 +179,10 @@ public final class WireFormats {
     for (int i = 0; i < endings.length; i++) {
       String ending = endings[i];
       if (ending.length() == length && path.regionMatches(start, ending, 0, length)) {
-        return byEnding[i];
+        return i;
       }
     }
-    return null;
+    return -1;
   }
 
   @Override

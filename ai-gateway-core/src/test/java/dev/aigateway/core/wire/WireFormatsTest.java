@@ -59,8 +59,15 @@ class WireFormatsTest {
             "openai.chat_completions",
             "openai.completions",
             "openai.embeddings",
-            "openai.responses");
+            "openai.responses",
+            "bedrock.converse",
+            "bedrock.converse_stream",
+            "bedrock.invoke",
+            "bedrock.invoke_with_response_stream");
     for (WireFormat format : formats.formats()) {
+      if (!(format instanceof OpenAiFormat)) {
+        continue; // Bedrock's are chosen by their own paths (BedrockFormatsTest)
+      }
       CallMatch match = new CallMatch(format.operation(), null);
       assertThat(formats.formatFor(match, posted("/v1/anything"))).isSameAs(format);
     }

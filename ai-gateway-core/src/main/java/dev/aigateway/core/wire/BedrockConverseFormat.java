@@ -1,0 +1,224 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.io.InputStream;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Amazon Bedrock's Converse API: {@code POST /model/{modelId}/converse} (one JSON answer) and
+ * {@code /converse-stream} (an event stream), one message format for every model Bedrock hosts.
+ *
+ * <ul>
+ *   <li>Allowance: {@code inferenceConfig.maxTokens}.
+ *   <li>Prompt estimate: the text of {@code system[].text} and {@code messages[].content[]} ({@code
+ *       text}, tool use names and inputs, tool results, reasoning), counted with the gateway's
+ *       token counter, times 1.25, plus 4 tokens per message and per system block and 8 for the
+ *       call; images, documents and videos count the counter's image bound each; tool definitions
+ *       their compact JSON plus 8 each. Bedrock's models have tokenizers of their own (Claude's
+ *       counts some 10–25 % more than the OpenAI encodings on English text, Llama 3's and Mistral's
+ *       fewer), so the estimate is made to err high: the reservation is settled to the reported
+ *       usage anyway.
+ *   <li>Usage: the answer's {@code usage} ({@code inputTokens}, {@code outputTokens}, {@code
+ *       totalTokens}, {@code cacheReadInputTokens}, {@code cacheWriteInputTokens}); in a stream,
+ *       the closing {@code metadata} event's, which also marks the stream complete.
+ *   <li>Replay: a stored answer as JSON or as the stream it would have been (text answers), a
+ *       stored stream re-framed or, when it holds only text, as the JSON answer.
+ * </ul>
+ */
+final class BedrockConverseFormat extends BedrockFormat {
+
+  static final BedrockConverseFormat CONVERSE =
+      new BedrockConverseFormat("bedrock.converse", "converse", false);
+  static final BedrockConverseFormat CONVERSE_STREAM =
+      new BedrockConverseFormat("bedrock.converse_stream", "converse-stream", true);
+
+  private static final List<String> ALLOWANCE = List.of("/inferenceConfig/maxTokens");
+  private static final int PER_MESSAGE = 4;
+  private static final int PER_CALL = 8;
+  private static final int PER_TOOL = 8;
+
+  private BedrockConverseFormat(String name, String ending, boolean stream) {
+    super(name, ending, stream);
+  }
+
+  @Override
+  List<String> allowanceFields() {
+    return ALLOWANCE;
+  }
+
+  @Override
+  public long countPrompt(TokenCounter counter, WireRequest request) {
+    ObjectNode body = request.body();
+    if (body == null) {
+      return 0;
+    }
+    String model = request.model();
+    long text = 0;
+    long overhead = PER_CALL;
+    for (JsonNode block : body.path("system")) {
+      text += counter.countText(model, block.path("text").asText(""));
+      overhead += PER_MESSAGE;
+    }
+    for (JsonNode message : body.path("messages")) {
+      overhead += PER_MESSAGE;
+      for (JsonNode part : message.path("content")) {
+        long[] counted = countPart(counter, model, part);
+        text += counted[0];
+        overhead += counted[1];
+      }
+    }
+    for (JsonNode tool : body.path("toolConfig").path("tools")) {
+      text += counter.countText(model, tool.toString());
+      overhead += PER_TOOL;
+    }
+    return (text * 5 + 3) / 4 + overhead;
+  }
+
+  /** A content block's text tokens and fixed tokens (media). */
+  private static long[] countPart(TokenCounter counter, String model, JsonNode part) {
+    long text = 0;
+    long fixed = 0;
+    if (part.has("text")) {
+      text += counter.countText(model, part.path("text").asText(""));
+    }
+    JsonNode toolUse = part.get("toolUse");
+    if (toolUse != null) {
+      text += counter.countText(model, toolUse.path("name").asText(""));
+      text += counter.countText(model, toolUse.path("input").toString());
+    }
+    JsonNode toolResult = part.get("toolResult");
+    if (toolResult != null) {
+      for (JsonNode inner : toolResult.path("content")) {
+        if (inner.has("json")) {
+          text += counter.countText(model, inner.get("json").toString());
+        } else {
+          long[] counted = countPart(counter, model, inner);
+          text += counted[0];
+          fixed += counted[1];
+        }
+      }
+    }
+    JsonNode reasoning = part.path("reasoningContent").path("reasoningText").get("text");
+    if (reasoning != null) {
+      text += counter.countText(model, reasoning.asText(""));
+    }
+    if (part.has("image") || part.has("document") || part.has("video")) {
+      fixed += counter.imageTokens();
+    }
+    return new long[] {text, fixed};
+  }
+
+  @Override
+  public ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    return new JsonBody(
+        upstream, listener, callCanceled, maxCopyBytes, BedrockConverseFormat::readAnswer);
+  }
+
+  /** A Converse answer: its usage and the text of its message. */
+  static void readAnswer(ResponseReadout readout, byte[] document, int from, int to) {
+    JsonNode answer = Json.parseOrNull(document, from, to - from);
+    if (answer == null || !answer.isObject()) {
+      return;
+    }
+    readout.learnUsage(null, usage(answer.get("usage")));
+    for (JsonNode part : answer.path("output").path("message").path("content")) {
+      appendPartText(readout, part);
+    }
+    readout.markComplete();
+  }
+
+  private static void appendPartText(ResponseReadout readout, JsonNode part) {
+    JsonNode text = part.get("text");
+    if (text != null && text.isTextual()) {
+      readout.appendText(text.textValue());
+    }
+    JsonNode toolUse = part.get("toolUse");
+    if (toolUse != null) {
+      readout.appendText(toolUse.path("name").asText(""));
+      readout.appendText(toolUse.path("input").toString());
+    }
+    JsonNode reasoning = part.path("reasoningContent").path("reasoningText").get("text");
+    if (reasoning != null && reasoning.isTextual()) {
+      readout.appendText(reasoning.textValue());
+    }
+  }
+
+  /** A Converse {@code usage} object in the library's terms; null when it reports no input. */
+  static @Nullable Usage usage(@Nullable JsonNode usage) {
+    if (usage == null || !usage.isObject()) {
+      return null;
+    }
+    return usage(
+        count(usage, "inputTokens"),
+        count(usage, "outputTokens"),
+        count(usage, "totalTokens"),
+        count(usage, "cacheReadInputTokens"),
+        count(usage, "cacheWriteInputTokens"));
+  }
+
+  /** One ConverseStream event: text deltas, tool-use starts, and the closing {@code metadata}. */
+  @Override
+  void readMessage(ResponseReadout readout, EventStreamMessage message) {
+    String type = message.eventType();
+    if (type == null) {
+      return;
+    }
+    byte[] payload = message.payloadBytes();
+    switch (type) {
+      case "contentBlockDelta" -> {
+        JsonNode event = Json.parseOrNull(payload, 0, payload.length);
+        JsonNode delta = event == null ? null : event.get("delta");
+        if (delta != null) {
+          appendText(readout, delta.get("text"));
+          appendText(readout, delta.path("toolUse").get("input"));
+          appendText(readout, delta.path("reasoningContent").get("text"));
+        }
+      }
+      case "contentBlockStart" -> {
+        JsonNode event = Json.parseOrNull(payload, 0, payload.length);
+        if (event != null) {
+          appendText(readout, event.path("start").path("toolUse").get("name"));
+        }
+      }
+      case "metadata" -> {
+        JsonNode event = Json.parseOrNull(payload, 0, payload.length);
+        if (event != null) {
+          readout.learnUsage(null, usage(event.get("usage")));
+          readout.markComplete();
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private static void appendText(ResponseReadout readout, @Nullable JsonNode text) {
+    if (text != null && text.isTextual()) {
+      readout.appendText(text.textValue());
+    }
+  }
+
+  @Override
+  public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
+    boolean storedStream = cached.format() == CachedResponse.Format.SSE;
+    byte[] body;
+    if (stream) {
+      body =
+          storedStream
+              ? BedrockReplay.reframed(cached.body())
+              : BedrockReplay.converseAsStream(cached.body());
+    } else {
+      body = storedStream ? BedrockReplay.streamAsConverse(cached.body()) : cached.body();
+    }
+    if (body == null) {
+      return null;
+    }
+    return new Replayed(body, stream ? EventStreamBody.CONTENT_TYPE : JSON_TYPE);
+  }
+}

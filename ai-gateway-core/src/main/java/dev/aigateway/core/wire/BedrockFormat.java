@@ -1,0 +1,263 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.Usage;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.tokens.TokenCounts;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What Amazon Bedrock's runtime operations share: {@code POST /model/{modelId}/{operation}} (the
+ * model ID URL-encoded in the path, so an inference profile or provisioned-model ARN may be the
+ * model), streams in AWS's binary event stream framing ({@link EventStreamBody}), errors as {@code
+ * {"message":"..."}} with the error's name in the {@code x-amzn-ErrorType} header. One instance per
+ * path ending, so that {@link #backendUrl} writes the operation the application called: {@link
+ * BedrockConverseFormat} ({@code converse}, {@code converse-stream}) and {@link
+ * BedrockInvokeFormat} ({@code invoke}, {@code invoke-with-response-stream}).
+ *
+ * <p>The model travels in the path, never in the body, so a call is rewritten for a backend by its
+ * URL alone and its body goes out as the application wrote it; a signing backend signs it again.
+ * Usage is reported as the library counts it: input includes the tokens read from and written to
+ * Bedrock's prompt cache (Bedrock reports them apart from {@code inputTokens}), and the tokens read
+ * from it are the cached input tokens.
+ */
+abstract class BedrockFormat implements WireFormat {
+
+  /** The error type header Bedrock (and every AWS JSON protocol) names an error in. */
+  static final String ERROR_TYPE_HEADER = "x-amzn-ErrorType";
+
+  static final String JSON_TYPE = "application/json";
+
+  private static final String MODEL_SEGMENT = "/model/";
+
+  private final String name;
+  private final String ending;
+  private final List<String> pathEndings;
+  private final boolean stream;
+
+  BedrockFormat(String name, String ending, boolean stream) {
+    this.name = name;
+    this.ending = ending;
+    this.pathEndings = List.of(ending);
+    this.stream = stream;
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public final Operation operation() {
+    return Operation.CHAT_COMPLETIONS;
+  }
+
+  @Override
+  public final List<String> pathEndings() {
+    return pathEndings;
+  }
+
+  /** Whether the operation answers with an event stream (its path says so, not its body). */
+  final boolean streams() {
+    return stream;
+  }
+
+  @Override
+  public final @Nullable CallMatch recognise(
+      String method, String path, Function<String, @Nullable String> headers) {
+    return "POST".equals(method) && modelIn(path) != null
+        ? new CallMatch(Operation.CHAT_COMPLETIONS, null)
+        : null;
+  }
+
+  /**
+   * The model ID in {@code path} ({@code .../model/{modelId}/{ending}}), decoded; null when the
+   * path is not one of this operation's.
+   */
+  final @Nullable String modelIn(String path) {
+    int end = path.length();
+    if (end > 0 && path.charAt(end - 1) == '/') {
+      end--;
+    }
+    int endingStart = end - ending.length();
+    if (endingStart < 1
+        || path.charAt(endingStart - 1) != '/'
+        || !path.regionMatches(endingStart, ending, 0, ending.length())) {
+      return null;
+    }
+    int model = path.indexOf(MODEL_SEGMENT);
+    int modelStart = model + MODEL_SEGMENT.length();
+    if (model < 0 || modelStart >= endingStart - 1) {
+      return null;
+    }
+    return decode(path.substring(modelStart, endingStart - 1));
+  }
+
+  @Override
+  public final WireRequest readRequest(
+      CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    return new BedrockRequest(this, match, request, maxParsedBodyBytes);
+  }
+
+  /**
+   * The body members that bound the output, as JSON pointers, in the order they are looked for; the
+   * first holding a whole number is the allowance per call.
+   */
+  abstract List<String> allowanceFields();
+
+  @Override
+  public final boolean asksForStreamUsage() {
+    return false;
+  }
+
+  /** A 2xx answer is an event stream when its type says so, else when the operation streams. */
+  @Override
+  public final boolean isStream(@Nullable String contentType, boolean streamRequested) {
+    return contentType != null ? EventStreamBody.isEventStream(contentType) : stream;
+  }
+
+  /** The first event stream message, by its prelude's length. */
+  @Override
+  public final HeldBody holdFirstEvent(InputStream upstream, int maxBytes) {
+    return HeldBody.holdFirstFrame(upstream, maxBytes);
+  }
+
+  @Override
+  public final ObservedBody observeStream(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      boolean hideUsage) {
+    return new EventStreamBody(upstream, listener, callCanceled, this::readMessage);
+  }
+
+  /** Reads one event stream message of this operation's streams. */
+  abstract void readMessage(ResponseReadout readout, EventStreamMessage message);
+
+  /**
+   * Bedrock's error shape: {@code {"message":"..."}}, the error's name in {@code x-amzn-ErrorType}
+   * ({@link #errorHeaders}), as the AWS SDKs read it.
+   */
+  @Override
+  public final byte[] errorBody(LocalError error) {
+    try {
+      return Json.MAPPER.writeValueAsBytes(Map.of("message", error.message()));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a map of strings", e);
+    }
+  }
+
+  @Override
+  public final String errorContentType() {
+    return JSON_TYPE;
+  }
+
+  /**
+   * The exception Bedrock names for the same refusal: {@code ThrottlingException} for a busy rate,
+   * {@code ServiceQuotaExceededException} for a spent quota, {@code ValidationException} for a
+   * request at fault, {@code ResourceNotFoundException} for a model no backend serves, {@code
+   * ServiceUnavailableException} when no backend or the token store is available.
+   */
+  @Override
+  public final Map<String, String> errorHeaders(LocalError error) {
+    String type =
+        switch (error.reason()) {
+          case TOKEN_RATE_LIMIT -> "ThrottlingException";
+          case TOKEN_QUOTA -> "ServiceQuotaExceededException";
+          case INVALID_REQUEST -> "ValidationException";
+          case MODEL_NOT_FOUND -> "ResourceNotFoundException";
+          case NO_BACKEND_AVAILABLE, TOKEN_STORE_UNAVAILABLE -> "ServiceUnavailableException";
+          default -> "InternalServerException";
+        };
+    return Map.of(ERROR_TYPE_HEADER, type);
+  }
+
+  /**
+   * {@code {endpoint}/model/{modelId}/{operation}}, the model ID URL-encoded, for every flavour.
+   */
+  @Override
+  public final String backendUrl(
+      BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
+    return baseUrl + MODEL_SEGMENT + OpenAiFormat.encode(targetModel) + "/" + ending;
+  }
+
+  /** The model is in the path for every flavour. */
+  @Override
+  public final boolean modelInBody(BackendFlavor flavor) {
+    return false;
+  }
+
+  /** Nothing in a Bedrock body is rewritten: the body goes out as the application wrote it. */
+  @Override
+  public final byte @Nullable [] bodyForBackend(
+      WireRequest request, @Nullable String model, boolean askStreamUsage) {
+    return null;
+  }
+
+  /**
+   * Usage from Bedrock's counts in the library's terms: input includes the cache's reads and writes
+   * (which Bedrock reports apart from the input), cached input is the cache's reads, total at least
+   * input plus output. Null when no input count is given.
+   */
+  static @Nullable Usage usage(
+      long input, long output, long total, long cacheRead, long cacheWrite) {
+    if (input < 0) {
+      return null;
+    }
+    long allInput =
+        TokenCounts.sum(TokenCounts.sum(input, Math.max(cacheRead, 0)), Math.max(cacheWrite, 0));
+    long out = Math.max(output, 0);
+    long sum = TokenCounts.sum(allInput, out);
+    return new Usage(allInput, out, Math.max(total, sum), Math.max(cacheRead, 0), 0);
+  }
+
+  /** A whole, non-negative number member of {@code node}, else -1. */
+  static long count(@Nullable JsonNode node, String field) {
+    JsonNode value = node == null ? null : node.get(field);
+    return value != null
+            && value.isIntegralNumber()
+            && value.canConvertToLong()
+            && value.longValue() >= 0
+        ? value.longValue()
+        : -1;
+  }
+
+  /** Percent-decodes a path segment ({@code +} stays a plus). */
+  static String decode(String segment) {
+    if (segment.indexOf('%') < 0) {
+      return segment;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(segment.length());
+    for (int i = 0; i < segment.length(); i++) {
+      char c = segment.charAt(i);
+      int hi;
+      int lo;
+      if (c == '%'
+          && i + 2 < segment.length()
+          && (hi = Character.digit(segment.charAt(i + 1), 16)) >= 0
+          && (lo = Character.digit(segment.charAt(i + 2), 16)) >= 0) {
+        out.write(hi << 4 | lo);
+        i += 2;
+      } else {
+        out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public final String toString() {
+    return name;
+  }
+}

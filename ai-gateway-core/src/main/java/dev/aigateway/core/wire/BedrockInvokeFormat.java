@@ -1,0 +1,241 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.io.InputStream;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Amazon Bedrock's InvokeModel ({@code POST /model/{modelId}/invoke}) and
+ * InvokeModelWithResponseStream ({@code /invoke-with-response-stream}): the body is the model
+ * provider's own (Anthropic Messages, Amazon Titan and Nova, Meta Llama, Mistral, Cohere, ...), so
+ * this format reads it generically and leaves every provider's own shape alone.
+ *
+ * <ul>
+ *   <li>Allowance: the first of {@code max_tokens}, {@code max_tokens_to_sample}, {@code
+ *       max_gen_len}, {@code textGenerationConfig.maxTokenCount}, {@code
+ *       inferenceConfig.max_new_tokens}, {@code maxTokens} that the body holds.
+ *   <li>Prompt estimate: every string in the body counted with the gateway's token counter, times
+ *       1.25, plus 8; a string of more than 10,000 characters without a space (base64 media) counts
+ *       the counter's image bound instead. It errs high: the body's own keys and values (roles,
+ *       versions) are counted as prompt.
+ *   <li>Usage: a JSON answer's from Bedrock's response headers ({@code
+ *       X-Amzn-Bedrock-Input-Token-Count}, {@code X-Amzn-Bedrock-Output-Token-Count}, and the cache
+ *       read and write counts when present); a stream's from {@code
+ *       amazon-bedrock-invocationMetrics} in the last {@code chunk} (each chunk's payload is {@code
+ *       {"bytes":"<base64 of the model's JSON>"}}), which also marks it complete. The text for an
+ *       estimate is every {@code text}, {@code outputText}, {@code generation} and {@code
+ *       completion} string of the answer or its chunks.
+ *   <li>Replay: in the form stored only (a JSON answer as JSON, a stream re-framed), since the
+ *       provider's shapes are not translated.
+ * </ul>
+ */
+final class BedrockInvokeFormat extends BedrockFormat {
+
+  static final BedrockInvokeFormat INVOKE =
+      new BedrockInvokeFormat("bedrock.invoke", "invoke", false);
+  static final BedrockInvokeFormat INVOKE_STREAM =
+      new BedrockInvokeFormat(
+          "bedrock.invoke_with_response_stream", "invoke-with-response-stream", true);
+
+  /** The response headers of InvokeModel's token counts. */
+  static final String INPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Input-Token-Count";
+
+  static final String OUTPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Output-Token-Count";
+  static final String CACHE_READ_HEADER = "X-Amzn-Bedrock-Cache-Read-Input-Token-Count";
+  static final String CACHE_WRITE_HEADER = "X-Amzn-Bedrock-Cache-Write-Input-Token-Count";
+
+  /** The member of a stream's last chunk that carries its counts. */
+  static final String METRICS = "amazon-bedrock-invocationMetrics";
+
+  private static final List<String> ALLOWANCE =
+      List.of(
+          "/max_tokens",
+          "/max_tokens_to_sample",
+          "/max_gen_len",
+          "/textGenerationConfig/maxTokenCount",
+          "/inferenceConfig/max_new_tokens",
+          "/maxTokens");
+
+  private static final List<String> TEXT_MEMBERS =
+      List.of("text", "outputText", "generation", "completion");
+
+  private static final int PER_CALL = 8;
+  private static final int MEDIA_CHARS = 10_000;
+
+  private BedrockInvokeFormat(String name, String ending, boolean stream) {
+    super(name, ending, stream);
+  }
+
+  @Override
+  List<String> allowanceFields() {
+    return ALLOWANCE;
+  }
+
+  @Override
+  public long countPrompt(TokenCounter counter, WireRequest request) {
+    ObjectNode body = request.body();
+    if (body == null) {
+      return 0;
+    }
+    long[] counted = new long[2];
+    countStrings(counter, request.model(), body, counted);
+    return (counted[0] * 5 + 3) / 4 + counted[1] + PER_CALL;
+  }
+
+  /** Adds every string's tokens under {@code node} to {@code counted[0]}, media to [1]. */
+  private static void countStrings(
+      TokenCounter counter, String model, JsonNode node, long[] counted) {
+    if (node.isTextual()) {
+      String text = node.textValue();
+      if (text.length() > MEDIA_CHARS && text.indexOf(' ') < 0) {
+        counted[1] += counter.imageTokens();
+      } else {
+        counted[0] += counter.countText(model, text);
+      }
+    } else if (node.isContainerNode()) {
+      for (JsonNode child : node) {
+        countStrings(counter, model, child, counted);
+      }
+    }
+  }
+
+  @Override
+  public ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    return observeDocument(upstream, listener, callCanceled, maxCopyBytes, name -> null);
+  }
+
+  /** The answer's usage comes in its headers, known before any byte of its body. */
+  @Override
+  public ObservedBody observeDocument(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxCopyBytes,
+      Function<String, @Nullable String> responseHeaders) {
+    JsonBody body =
+        new JsonBody(
+            upstream, listener, callCanceled, maxCopyBytes, BedrockInvokeFormat::readAnswer);
+    body.readout.learnUsage(null, headerUsage(responseHeaders));
+    return body;
+  }
+
+  /** The usage InvokeModel reports in its response headers; null without an input count. */
+  static @Nullable Usage headerUsage(Function<String, @Nullable String> headers) {
+    return usage(
+        headerCount(headers, INPUT_TOKENS_HEADER),
+        headerCount(headers, OUTPUT_TOKENS_HEADER),
+        -1,
+        headerCount(headers, CACHE_READ_HEADER),
+        headerCount(headers, CACHE_WRITE_HEADER));
+  }
+
+  private static long headerCount(Function<String, @Nullable String> headers, String name) {
+    String value = headers.apply(name);
+    if (value == null) {
+      return -1;
+    }
+    String digits = value.trim();
+    if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(Character::isDigit)) {
+      return -1;
+    }
+    return Long.parseLong(digits);
+  }
+
+  /** A provider's answer: only its text, for an estimate (usage came in the headers). */
+  private static void readAnswer(ResponseReadout readout, byte[] document, int from, int to) {
+    JsonNode answer = Json.parseOrNull(document, from, to - from);
+    if (answer == null) {
+      return;
+    }
+    if (answer.isObject()) {
+      JsonNode model = answer.get("model");
+      readout.learnUsage(model != null && model.isTextual() ? model.textValue() : null, null);
+    }
+    appendTexts(readout, answer);
+    readout.markComplete();
+  }
+
+  /** Appends every string held by a member named as generated text, at any depth. */
+  private static void appendTexts(ResponseReadout readout, JsonNode node) {
+    if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> member = it.next();
+        JsonNode value = member.getValue();
+        if (value.isTextual() && TEXT_MEMBERS.contains(member.getKey())) {
+          readout.appendText(value.textValue());
+        } else if (value.isContainerNode()) {
+          appendTexts(readout, value);
+        }
+      }
+    } else if (node.isArray()) {
+      for (JsonNode child : node) {
+        appendTexts(readout, child);
+      }
+    }
+  }
+
+  /**
+   * One InvokeModelWithResponseStream message: a {@code chunk} event's payload {@code
+   * {"bytes":"..."}} is the model's own JSON, base64-encoded; the last one carries {@code
+   * amazon-bedrock-invocationMetrics}.
+   */
+  @Override
+  void readMessage(ResponseReadout readout, EventStreamMessage message) {
+    if (!"chunk".equals(message.eventType())) {
+      return;
+    }
+    byte[] payload = message.payloadBytes();
+    JsonNode event = Json.parseOrNull(payload, 0, payload.length);
+    JsonNode bytes = event == null ? null : event.get("bytes");
+    if (bytes == null || !bytes.isTextual()) {
+      return;
+    }
+    byte[] decoded;
+    try {
+      decoded = Base64.getDecoder().decode(bytes.textValue());
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    JsonNode chunk = Json.parseOrNull(decoded, 0, decoded.length);
+    if (chunk == null) {
+      return;
+    }
+    appendTexts(readout, chunk);
+    JsonNode metrics = chunk.get(METRICS);
+    if (metrics != null && metrics.isObject()) {
+      readout.learnUsage(
+          null,
+          usage(
+              count(metrics, "inputTokenCount"),
+              count(metrics, "outputTokenCount"),
+              -1,
+              count(metrics, "cacheReadInputTokenCount"),
+              count(metrics, "cacheWriteInputTokenCount")));
+      readout.markComplete();
+    }
+  }
+
+  @Override
+  public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
+    boolean storedStream = cached.format() == CachedResponse.Format.SSE;
+    if (storedStream != stream) {
+      return null;
+    }
+    if (!stream) {
+      return new Replayed(cached.body(), JSON_TYPE);
+    }
+    byte[] body = BedrockReplay.reframed(cached.body());
+    return body == null ? null : new Replayed(body, EventStreamBody.CONTENT_TYPE);
+  }
+}

@@ -1,0 +1,254 @@
+package dev.aigateway.core.wire;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * Reads AWS event stream messages ({@link EventStreamMessage}) from bytes fed in pieces of any
+ * size, as they arrive: only the message in flight is held, and only up to a bound, so a stream
+ * costs no more memory than its largest message, whatever a backend sends.
+ *
+ * <ul>
+ *   <li>Both CRCs are checked. A prelude or message whose CRC does not match, or whose lengths or
+ *       headers cannot be right, makes the decoder stop: it is {@link #corrupt()}, and everything
+ *       fed after that is ignored (the bytes still reach the application; only the reading stops,
+ *       since after a bad frame no boundary can be trusted).
+ *   <li>A message longer than the bound (its prelude being sound) is skipped as its bytes come,
+ *       without being held or read, and counted in {@link #oversized()}; the messages after it are
+ *       read again.
+ * </ul>
+ *
+ * <p>Not thread-safe: one reader feeds it.
+ */
+public final class EventStreamDecoder {
+
+  /**
+   * The largest message read (16 MiB, as AWS bounds an event stream message: 16 MiB of payload, 128
+   * KiB of headers).
+   */
+  public static final int MAX_MESSAGE_BYTES = 16 << 20;
+
+  private final Consumer<EventStreamMessage> messages;
+  private final int maxMessageBytes;
+  private byte[] buffer = new byte[1024];
+  private int held;
+
+  /** The length of the message in flight once its prelude is read, else -1. */
+  private int total = -1;
+
+  private int headersLength;
+
+  /** Bytes of an oversized message still to skip. */
+  private long skipping;
+
+  private boolean corrupt;
+  private String corruption;
+  private int oversized;
+  private long read;
+
+  /** A decoder handing each whole, valid message to {@code messages}, in order. */
+  public EventStreamDecoder(Consumer<EventStreamMessage> messages) {
+    this(messages, MAX_MESSAGE_BYTES);
+  }
+
+  /**
+   * As {@link #EventStreamDecoder(Consumer)}, reading messages of up to {@code maxMessageBytes}.
+   */
+  public EventStreamDecoder(Consumer<EventStreamMessage> messages, int maxMessageBytes) {
+    if (maxMessageBytes < EventStreamMessage.MIN_BYTES) {
+      throw new IllegalArgumentException(
+          "an event stream message takes at least "
+              + EventStreamMessage.MIN_BYTES
+              + " bytes, but the bound was "
+              + maxMessageBytes);
+    }
+    this.messages = messages;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /** Reads {@code bytes[from, from + length)}, handing on every message they complete. */
+  public void feed(byte[] bytes, int from, int length) {
+    int at = from;
+    int end = from + length;
+    while (at < end && !corrupt) {
+      if (skipping > 0) {
+        int n = (int) Math.min(skipping, end - at);
+        skipping -= n;
+        at += n;
+        continue;
+      }
+      int want = total < 0 ? EventStreamMessage.PRELUDE_BYTES : total;
+      int n = Math.min(want - held, end - at);
+      ensure(held + n);
+      System.arraycopy(bytes, at, buffer, held, n);
+      held += n;
+      at += n;
+      if (held < want) {
+        continue;
+      }
+      if (total < 0) {
+        readPrelude(end - at);
+      } else {
+        readMessage();
+      }
+    }
+  }
+
+  private void readPrelude(int bytesLeftInFeed) {
+    int length = EventStreamMessage.getInt(buffer, 0);
+    int headers = EventStreamMessage.getInt(buffer, 4);
+    int crc = EventStreamMessage.getInt(buffer, 8);
+    if (crc != EventStreamMessage.crc(buffer, 0, 8)) {
+      stop("the prelude CRC of message " + (read + 1) + " does not match");
+      return;
+    }
+    long totalLength = length & 0xffffffffL;
+    long headersBytes = headers & 0xffffffffL;
+    if (totalLength < EventStreamMessage.MIN_BYTES
+        || headersBytes > totalLength - EventStreamMessage.MIN_BYTES) {
+      stop("message " + (read + 1) + " has impossible lengths");
+      return;
+    }
+    if (totalLength > maxMessageBytes) {
+      oversized++;
+      skipping = totalLength - EventStreamMessage.PRELUDE_BYTES;
+      held = 0;
+      return;
+    }
+    total = (int) totalLength;
+    headersLength = (int) headersBytes;
+  }
+
+  private void readMessage() {
+    int crc = EventStreamMessage.getInt(buffer, total - 4);
+    if (crc != EventStreamMessage.crc(buffer, 0, total - 4)) {
+      stop("the message CRC of message " + (read + 1) + " does not match");
+      return;
+    }
+    Map<String, Object> headers = readHeaders();
+    if (headers == null) {
+      stop("the headers of message " + (read + 1) + " are malformed");
+      return;
+    }
+    int payloadFrom = EventStreamMessage.PRELUDE_BYTES + headersLength;
+    byte[] payload = Arrays.copyOfRange(buffer, payloadFrom, total - 4);
+    read++;
+    held = 0;
+    total = -1;
+    if (buffer.length > 64 * 1024) {
+      buffer = new byte[1024]; // a large message passed: do not keep its room
+    }
+    messages.accept(new EventStreamMessage(headers, payload));
+  }
+
+  /** The headers of the held message, or null when they do not parse. */
+  private Map<String, Object> readHeaders() {
+    Map<String, Object> headers = new LinkedHashMap<>();
+    int at = EventStreamMessage.PRELUDE_BYTES;
+    int end = at + headersLength;
+    while (at < end) {
+      int nameLength = buffer[at++] & 0xff;
+      if (nameLength == 0 || at + nameLength + 1 > end) {
+        return null;
+      }
+      String name = new String(buffer, at, nameLength, StandardCharsets.UTF_8);
+      at += nameLength;
+      int type = buffer[at++];
+      Object value;
+      int size;
+      switch (type) {
+        case 0, 1 -> {
+          size = 0;
+        }
+        case 2 -> size = 1;
+        case 3 -> size = 2;
+        case 4 -> size = 4;
+        case 5, 8 -> size = 8;
+        case 9 -> size = 16;
+        case 6, 7 -> {
+          if (at + 2 > end) {
+            return null;
+          }
+          size = 2 + ((buffer[at] & 0xff) << 8 | buffer[at + 1] & 0xff);
+        }
+        default -> {
+          return null;
+        }
+      }
+      if (at + size > end) {
+        return null;
+      }
+      value =
+          switch (type) {
+            case 0 -> Boolean.TRUE;
+            case 1 -> Boolean.FALSE;
+            case 2 -> buffer[at];
+            case 3 -> (short) number(at, 2);
+            case 4 -> (int) number(at, 4);
+            case 5 -> number(at, 8);
+            case 6 -> Arrays.copyOfRange(buffer, at + 2, at + size);
+            case 7 -> new String(buffer, at + 2, size - 2, StandardCharsets.UTF_8);
+            case 8 -> Instant.ofEpochMilli(number(at, 8));
+            default -> new UUID(number(at, 8), number(at + 8, 8));
+          };
+      headers.put(name, value);
+      at += size;
+    }
+    return headers;
+  }
+
+  private long number(int at, int bytes) {
+    long value = 0;
+    for (int i = 0; i < bytes; i++) {
+      value = value << 8 | (buffer[at + i] & 0xff);
+    }
+    // sign-extend the narrower types, as their Java types hold them
+    int unused = 64 - 8 * bytes;
+    return unused == 0 ? value : value << unused >> unused;
+  }
+
+  private void ensure(int size) {
+    if (size > buffer.length) {
+      buffer = Arrays.copyOf(buffer, Math.max(size, Math.min(maxMessageBytes, buffer.length * 2)));
+    }
+  }
+
+  private void stop(String why) {
+    corrupt = true;
+    corruption = why;
+    buffer = null;
+    held = 0;
+  }
+
+  /** Whether a frame failed its checks, so that nothing more is read. */
+  public boolean corrupt() {
+    return corrupt;
+  }
+
+  /** Why the decoder stopped ({@link #corrupt()}), or null. */
+  public String corruption() {
+    return corruption;
+  }
+
+  /** How many messages were skipped unread for being longer than the bound. */
+  public int oversized() {
+    return oversized;
+  }
+
+  /** How many messages were read whole and handed on. */
+  public long messagesRead() {
+    return read;
+  }
+
+  /**
+   * Whether bytes of a message that has not arrived whole are held (the stream ended mid-frame).
+   */
+  public boolean midMessage() {
+    return !corrupt && (held > 0 || skipping > 0);
+  }
+}

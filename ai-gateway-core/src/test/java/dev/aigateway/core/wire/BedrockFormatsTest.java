@@ -1,0 +1,401 @@
+package dev.aigateway.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.adapter.PostedRequest;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bedrock's formats read alone: recognition, request reading and the prompt estimate, usage from
+ * JSON, headers and event streams (cut at awkward boundaries, corrupt, failed), the error shape,
+ * and replays that decode back. Bodies follow the shapes of the Bedrock API reference's examples.
+ */
+class BedrockFormatsTest {
+
+  static final String HOST = "https://bedrock-runtime.us-east-1.amazonaws.com";
+  static final String MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
+  static final String ARN =
+      "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-haiku";
+  static final String CONVERSE_REQUEST =
+      "{\"system\":[{\"text\":\"You are a concise assistant.\"}],"
+          + "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Name a primary colour.\"}]}],"
+          + "\"inferenceConfig\":{\"maxTokens\":512,\"temperature\":0.5}}";
+  static final String CONVERSE_ANSWER =
+      "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Red.\"}]}},"
+          + "\"stopReason\":\"end_turn\","
+          + "\"usage\":{\"inputTokens\":21,\"outputTokens\":4,\"totalTokens\":2959,"
+          + "\"cacheReadInputTokens\":2934,\"cacheWriteInputTokens\":0},"
+          + "\"metrics\":{\"latencyMs\":412}}";
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] converseStream() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(
+        EventStreamMessage.event("messageStart", utf8("{\"p\":\"abcd\",\"role\":\"assistant\"}"))
+            .encode());
+    out.writeBytes(
+        EventStreamMessage.event(
+                "contentBlockDelta",
+                utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Red\"},\"p\":\"abcdef\"}"))
+            .encode());
+    out.writeBytes(
+        EventStreamMessage.event(
+                "contentBlockDelta", utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\".\"}}"))
+            .encode());
+    out.writeBytes(
+        EventStreamMessage.event("contentBlockStop", utf8("{\"contentBlockIndex\":0}")).encode());
+    out.writeBytes(
+        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}")).encode());
+    out.writeBytes(
+        EventStreamMessage.event(
+                "metadata",
+                utf8(
+                    "{\"metrics\":{\"latencyMs\":380},\"usage\":{\"inputTokens\":21,"
+                        + "\"outputTokens\":4,\"totalTokens\":25}}"))
+            .encode());
+    return out.toByteArray();
+  }
+
+  static byte[] chunk(String modelJson) {
+    String bytes = Base64.getEncoder().encodeToString(utf8(modelJson));
+    return EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\",\"p\":\"ab\"}"))
+        .encode();
+  }
+
+  static byte[] invokeStream() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(
+        chunk(
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                + "\"text\":\"Blue\"}}"));
+    out.writeBytes(
+        chunk(
+            "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":{"
+                + "\"inputTokenCount\":17,\"outputTokenCount\":9,\"invocationLatency\":512,"
+                + "\"firstByteLatency\":301}}"));
+    return out.toByteArray();
+  }
+
+  /** {@code bytes} handed out at most {@code size} a read. */
+  static InputStream inReadsOf(int size, byte[] bytes) {
+    return new ByteArrayInputStream(bytes) {
+      @Override
+      public synchronized int read(byte[] b, int off, int len) {
+        return super.read(b, off, Math.min(len, size));
+      }
+    };
+  }
+
+  private static byte[] readAll(InputStream in) throws IOException {
+    byte[] all = in.readAllBytes();
+    in.close();
+    return all;
+  }
+
+  @Test
+  void theFourOperationsAreRecognisedByTheirPathsWithTheModelInThePath() {
+    WireFormats formats = WireFormats.defaults();
+    for (String op :
+        List.of("converse", "converse-stream", "invoke", "invoke-with-response-stream")) {
+      String path = "/model/" + MODEL + "/" + op;
+      CallMatch match = formats.recognise("POST", path, h -> null);
+      assertThat(match).as(op).isNotNull();
+      WireFormat format = formats.formatFor(match, PostedRequest.of(HOST + path, "{}"));
+      assertThat(format.name()).startsWith("bedrock.");
+      assertThat(format.readRequest(match, PostedRequest.of(HOST + path, "{}"), 1 << 20).model())
+          .isEqualTo(MODEL);
+    }
+    assertThat(formats.recognise("GET", "/model/" + MODEL + "/converse", h -> null)).isNull();
+    assertThat(formats.recognise("POST", "/model/converse", h -> null)).isNull();
+    assertThat(formats.recognise("POST", "/v1/chat/completions", h -> null)).isNotNull();
+  }
+
+  @Test
+  void anUrlEncodedArnIsTheModel() {
+    String path = "/model/" + OpenAiFormat.encode(ARN) + "/converse";
+    CallMatch match = WireFormats.defaults().recognise("POST", path, h -> null);
+
+    WireRequest request =
+        BedrockConverseFormat.CONVERSE.readRequest(
+            match, PostedRequest.of(HOST + path, "{}"), 1024);
+
+    assertThat(path).contains("arn%3Aaws%3Abedrock").contains("%2Fus.anthropic");
+    assertThat(request.model()).isEqualTo(ARN);
+    assertThat(request.provider()).isEqualTo("aws.bedrock");
+  }
+
+  @Test
+  void aConverseRequestReadsItsAllowanceAndItsEstimateErrsHigh() {
+    WireRequest request = converse(CONVERSE_REQUEST);
+    TokenCounter counter = TokenCounter.defaults();
+
+    long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, request);
+
+    assertThat(request.stream()).isFalse();
+    assertThat(request.maxOutputTokens()).hasValue(512);
+    assertThat(request.maxOutputTokensField()).isEqualTo("inferenceConfig.maxTokens");
+    long plain =
+        counter.countText(MODEL, "You are a concise assistant.")
+            + counter.countText(MODEL, "Name a primary colour.");
+    assertThat(estimate).isGreaterThan(plain + 8);
+    assertThat(converse("not json").maxOutputTokens()).isEmpty();
+    assertThat(BedrockConverseFormat.CONVERSE.countPrompt(counter, converse("not json"))).isZero();
+  }
+
+  @Test
+  void anInvokeRequestReadsTheProvidersAllowanceField() {
+    String anthropic =
+        "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+    String titan = "{\"inputText\":\"Hello\",\"textGenerationConfig\":{\"maxTokenCount\":77}}";
+    String llama = "{\"prompt\":\"Hello\",\"max_gen_len\":64}";
+
+    assertThat(invoke(anthropic).maxOutputTokens()).hasValue(300);
+    assertThat(invoke(titan).maxOutputTokens()).hasValue(77);
+    assertThat(invoke(titan).maxOutputTokensField())
+        .isEqualTo("textGenerationConfig.maxTokenCount");
+    assertThat(invoke(llama).maxOutputTokens()).hasValue(64);
+    assertThat(BedrockInvokeFormat.INVOKE.countPrompt(TokenCounter.defaults(), invoke(llama)))
+        .isGreaterThan(TokenCounter.defaults().countText(MODEL, "Hello"));
+  }
+
+  @Test
+  void aConverseAnswersUsageCountsCacheReadsAsCachedInput() throws IOException {
+    RecordingBodyListener listener = new RecordingBodyListener();
+    ObservedBody body =
+        BedrockConverseFormat.CONVERSE.observeDocument(
+            inReadsOf(5, utf8(CONVERSE_ANSWER)), listener, () -> false, 1 << 20);
+
+    assertThat(readAll(body)).isEqualTo(utf8(CONVERSE_ANSWER));
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    // 21 uncached + 2934 read from the cache: the library's input includes cached tokens
+    assertThat(end.facts().usage()).isEqualTo(new Usage(2955, 4, 2959, 2934, 0));
+  }
+
+  @Test
+  void aConverseStreamSplitAtEveryReadSizePassesUnchangedAndReportsItsMetadataUsage()
+      throws IOException {
+    byte[] stream = converseStream();
+    for (int size = 1; size <= 13; size++) {
+      RecordingBodyListener listener = new RecordingBodyListener();
+      ObservedBody body =
+          BedrockConverseFormat.CONVERSE_STREAM.observeStream(
+              inReadsOf(size, stream), listener, () -> false, false);
+
+      assertThat(readAll(body)).isEqualTo(stream);
+
+      RecordingBodyListener.End end = listener.onlyEnd();
+      assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(end.facts().usage()).isEqualTo(Usage.of(21, 4));
+      assertThat(end.facts().text().toString()).isEqualTo("Red.");
+    }
+  }
+
+  @Test
+  void aCorruptFrameStopsTheReadingButTheBytesStillPass() throws IOException {
+    byte[] stream = converseStream();
+    stream[stream.length - 10] ^= 0x40; // inside the metadata event's payload
+    RecordingBodyListener listener = new RecordingBodyListener();
+    EventStreamBody body =
+        (EventStreamBody)
+            BedrockConverseFormat.CONVERSE_STREAM.observeStream(
+                inReadsOf(64, stream), listener, () -> false, false);
+
+    assertThat(readAll(body)).isEqualTo(stream);
+
+    assertThat(body.corrupt()).isTrue();
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.facts().usage()).isNull(); // settled on an estimate of the text read
+    assertThat(end.facts().text().toString()).isEqualTo("Red.");
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  @Test
+  void aMessageAboveTheBoundPassesUncountedAndIsFlagged() throws IOException {
+    byte[] big =
+        EventStreamMessage.event(
+                "contentBlockDelta",
+                utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"" + "x".repeat(3000) + "\"}}"))
+            .encode();
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    all.writeBytes(big);
+    all.writeBytes(converseStream());
+    RecordingBodyListener listener = new RecordingBodyListener();
+    EventStreamBody body =
+        new EventStreamBody(
+            inReadsOf(100, all.toByteArray()),
+            listener,
+            () -> false,
+            BedrockConverseFormat.CONVERSE_STREAM::readMessage,
+            1024);
+
+    assertThat(readAll(body)).isEqualTo(all.toByteArray());
+
+    assertThat(body.oversizedMessages()).isEqualTo(1);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(Usage.of(21, 4));
+  }
+
+  @Test
+  void anExceptionMessageIsRecognisedAndTheStreamEndsTruncated() throws IOException {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    byte[] stream = converseStream();
+    all.write(stream, 0, EventStreamMessage.getInt(stream, 0)); // messageStart only
+    all.writeBytes(
+        new EventStreamMessage(
+                Map.of(
+                    ":message-type", "exception",
+                    ":exception-type", "throttlingException",
+                    ":content-type", "application/json"),
+                utf8("{\"message\":\"Too many tokens, please wait before trying again.\"}"))
+            .encode());
+    RecordingBodyListener listener = new RecordingBodyListener();
+    EventStreamBody body =
+        (EventStreamBody)
+            BedrockConverseFormat.CONVERSE_STREAM.observeStream(
+                new ByteArrayInputStream(all.toByteArray()), listener, () -> false, false);
+
+    readAll(body);
+
+    assertThat(body.exceptionType()).isEqualTo("throttlingException");
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+  }
+
+  @Test
+  void invokeModelUsageComesFromTheResponseHeaders() throws IOException {
+    String answer =
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"Blue.\"}],\"stop_reason\":\"end_turn\"}";
+    Map<String, String> headers =
+        Map.of(
+            "x-amzn-bedrock-input-token-count", "17",
+            "x-amzn-bedrock-output-token-count", "3");
+    RecordingBodyListener listener = new RecordingBodyListener();
+    ObservedBody body =
+        BedrockInvokeFormat.INVOKE.observeDocument(
+            new ByteArrayInputStream(utf8(answer)),
+            listener,
+            () -> false,
+            1 << 20,
+            name -> headers.get(name.toLowerCase(java.util.Locale.ROOT)));
+
+    readAll(body);
+
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(Usage.of(17, 3));
+    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("Blue.");
+  }
+
+  @Test
+  void anInvokeStreamReportsTheInvocationMetricsOfItsLastChunk() throws IOException {
+    byte[] stream = invokeStream();
+    for (int size : new int[] {1, 3, 7, 4096}) {
+      RecordingBodyListener listener = new RecordingBodyListener();
+      ObservedBody body =
+          BedrockInvokeFormat.INVOKE_STREAM.observeStream(
+              inReadsOf(size, stream), listener, () -> false, false);
+
+      assertThat(readAll(body)).isEqualTo(stream);
+
+      assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(listener.onlyEnd().facts().usage()).isEqualTo(Usage.of(17, 9));
+      assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("Blue");
+    }
+  }
+
+  @Test
+  void aLocalErrorIsBedrocksMessageWithItsErrorTypeHeader() throws IOException {
+    LocalError busy = new LocalError(RejectionReason.TOKEN_RATE_LIMIT, "Slow down.", null, null);
+
+    JsonNode body = Json.MAPPER.readTree(BedrockConverseFormat.CONVERSE.errorBody(busy));
+
+    assertThat(body.size()).isEqualTo(1);
+    assertThat(body.get("message").asText()).isEqualTo("Slow down.");
+    assertThat(BedrockConverseFormat.CONVERSE.errorContentType()).isEqualTo("application/json");
+    assertThat(BedrockConverseFormat.CONVERSE.errorHeaders(busy))
+        .containsEntry("x-amzn-ErrorType", "ThrottlingException");
+    assertThat(
+            BedrockInvokeFormat.INVOKE.errorHeaders(
+                new LocalError(RejectionReason.MODEL_NOT_FOUND, "No.", null, null)))
+        .containsEntry("x-amzn-ErrorType", "ResourceNotFoundException");
+  }
+
+  @Test
+  void aStoredAnswerReplaysAsJsonAndAsValidStreamFramesThatDecodeBack() {
+    CachedResponse json =
+        new CachedResponse(
+            CachedResponse.Format.JSON, utf8(CONVERSE_ANSWER), null, Usage.of(1, 1), Instant.EPOCH);
+
+    Replayed asJson = BedrockConverseFormat.CONVERSE.replay(json, false, false);
+    Replayed asStream = BedrockConverseFormat.CONVERSE_STREAM.replay(json, true, false);
+
+    assertThat(asJson.body()).isEqualTo(utf8(CONVERSE_ANSWER));
+    assertThat(asStream.contentType()).isEqualTo("application/vnd.amazon.eventstream");
+    List<EventStreamMessage> events = BedrockReplay.messages(asStream.body());
+    assertThat(events)
+        .extracting(EventStreamMessage::eventType)
+        .containsExactly(
+            "messageStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata");
+    ResponseReadout readout = new ResponseReadout();
+    events.forEach(e -> BedrockConverseFormat.CONVERSE_STREAM.readMessage(readout, e));
+    assertThat(readout.usage()).isEqualTo(new Usage(2955, 4, 2959, 2934, 0));
+    assertThat(readout.text().toString()).isEqualTo("Red.");
+  }
+
+  @Test
+  void aStoredStreamReplaysReframedAndAsItsJsonAnswer() throws IOException {
+    byte[] stream = converseStream();
+    byte[] withTail = java.util.Arrays.copyOf(stream, stream.length + 2);
+    withTail[stream.length] = '\n';
+    withTail[stream.length + 1] = '\n'; // what a store may append to a stream it completes
+    CachedResponse cached =
+        new CachedResponse(
+            CachedResponse.Format.SSE, withTail, null, Usage.of(21, 4), Instant.EPOCH);
+
+    Replayed again = BedrockConverseFormat.CONVERSE_STREAM.replay(cached, true, false);
+    Replayed asJson = BedrockConverseFormat.CONVERSE.replay(cached, false, false);
+
+    assertThat(again.body()).isEqualTo(stream);
+    JsonNode answer = Json.MAPPER.readTree(asJson.body());
+    assertThat(answer.at("/output/message/content/0/text").asText()).isEqualTo("Red.");
+    assertThat(answer.at("/usage/outputTokens").asInt()).isEqualTo(4);
+    assertThat(BedrockInvokeFormat.INVOKE.replay(cached, false, false))
+        .as("InvokeModel answers are not translated")
+        .isNull();
+    assertThat(BedrockInvokeFormat.INVOKE_STREAM.replay(cached, true, false).body())
+        .isEqualTo(stream);
+  }
+
+  private static WireRequest converse(String body) {
+    String url = HOST + "/model/" + MODEL + "/converse";
+    CallMatch match =
+        WireFormats.defaults().recognise("POST", "/model/" + MODEL + "/converse", h -> null);
+    return BedrockConverseFormat.CONVERSE.readRequest(match, PostedRequest.of(url, body), 1 << 20);
+  }
+
+  private static WireRequest invoke(String body) {
+    String url = HOST + "/model/" + MODEL + "/invoke";
+    CallMatch match =
+        WireFormats.defaults().recognise("POST", "/model/" + MODEL + "/invoke", h -> null);
+    return BedrockInvokeFormat.INVOKE.readRequest(match, PostedRequest.of(url, body), 1 << 20);
+  }
+}

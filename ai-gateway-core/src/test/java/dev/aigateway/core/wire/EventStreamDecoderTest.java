@@ -1,0 +1,169 @@
+package dev.aigateway.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The AWS event stream framing: encoding, incremental decoding, CRC and size checks. */
+class EventStreamDecoderTest {
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      out.writeBytes(part);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void aMessageWithoutHeadersOrPayloadIsSixteenBytesWithTheDocumentedCrcs() {
+    // The smallest frame: total 16, headers 0, CRC32 of those 8 bytes, CRC32 of the 12 before it.
+    byte[] empty = new EventStreamMessage(Map.of(), new byte[0]).encode();
+
+    assertThat(HexFormat.of().formatHex(empty)).isEqualTo("000000100000000005c248eb7d98c8ff");
+  }
+
+  @Test
+  void everyHeaderTypeSurvivesARoundTrip() {
+    Map<String, Object> headers = new LinkedHashMap<>();
+    headers.put("true", true);
+    headers.put("false", false);
+    headers.put("byte", (byte) -7);
+    headers.put("short", (short) -300);
+    headers.put("int", -70_000);
+    headers.put("long", -5_000_000_000L);
+    headers.put("bytes", new byte[] {1, 2, 3});
+    headers.put(":event-type", "contentBlockDelta");
+    headers.put("time", Instant.ofEpochMilli(1_700_000_000_123L));
+    headers.put("uuid", UUID.fromString("123e4567-e89b-12d3-a456-426614174000"));
+    byte[] frame = new EventStreamMessage(headers, utf8("{\"a\":1}")).encode();
+
+    List<EventStreamMessage> read = new ArrayList<>();
+    new EventStreamDecoder(read::add).feed(frame, 0, frame.length);
+
+    assertThat(read).hasSize(1);
+    Map<String, Object> back = read.get(0).headers();
+    assertThat(back.keySet()).containsExactlyElementsOf(headers.keySet());
+    assertThat(back.get("true")).isEqualTo(true);
+    assertThat(back.get("false")).isEqualTo(false);
+    assertThat(back.get("byte")).isEqualTo((byte) -7);
+    assertThat(back.get("short")).isEqualTo((short) -300);
+    assertThat(back.get("int")).isEqualTo(-70_000);
+    assertThat(back.get("long")).isEqualTo(-5_000_000_000L);
+    assertThat((byte[]) back.get("bytes")).containsExactly(1, 2, 3);
+    assertThat(read.get(0).eventType()).isEqualTo("contentBlockDelta");
+    assertThat(back.get("time")).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
+    assertThat(back.get("uuid")).isEqualTo(headers.get("uuid"));
+    assertThat(new String(read.get(0).payload(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
+  }
+
+  @Test
+  void messagesSplitAtEveryByteBoundaryAreReadTheSame() {
+    byte[] stream =
+        concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            EventStreamMessage.event("contentBlockDelta", utf8("{\"delta\":{\"text\":\"Hi\"}}"))
+                .encode(),
+            EventStreamMessage.event("metadata", utf8("{\"usage\":{\"inputTokens\":3}}")).encode());
+    Random random = new Random(7);
+    for (int trial = 0; trial < 300; trial++) {
+      List<String> types = new ArrayList<>();
+      EventStreamDecoder decoder = new EventStreamDecoder(m -> types.add(m.eventType()));
+      int at = 0;
+      while (at < stream.length) {
+        int n = Math.min(stream.length - at, trial < 100 ? 1 + trial % 7 : 1 + random.nextInt(40));
+        decoder.feed(stream, at, n);
+        at += n;
+      }
+      assertThat(types).containsExactly("messageStart", "contentBlockDelta", "metadata");
+      assertThat(decoder.corrupt()).isFalse();
+      assertThat(decoder.midMessage()).isFalse();
+    }
+  }
+
+  @Test
+  void aPayloadByteFlippedFailsTheMessageCrcAndStopsTheReading() {
+    byte[] first = EventStreamMessage.event("a", utf8("{\"x\":1}")).encode();
+    byte[] second = EventStreamMessage.event("b", utf8("{\"x\":2}")).encode();
+    second[second.length - 6] ^= 0x01; // inside the payload
+    byte[] third = EventStreamMessage.event("c", utf8("{\"x\":3}")).encode();
+    byte[] stream = concat(first, second, third);
+
+    List<String> types = new ArrayList<>();
+    EventStreamDecoder decoder = new EventStreamDecoder(m -> types.add(m.eventType()));
+    decoder.feed(stream, 0, stream.length);
+
+    assertThat(types).containsExactly("a");
+    assertThat(decoder.corrupt()).isTrue();
+    assertThat(decoder.corruption()).contains("message CRC of message 2");
+  }
+
+  @Test
+  void aLengthByteFlippedFailsThePreludeCrc() {
+    byte[] frame = EventStreamMessage.event("a", utf8("{}")).encode();
+    frame[3] ^= 0x10;
+
+    EventStreamDecoder decoder = new EventStreamDecoder(m -> {});
+    decoder.feed(frame, 0, frame.length);
+
+    assertThat(decoder.corrupt()).isTrue();
+    assertThat(decoder.corruption()).contains("prelude CRC");
+  }
+
+  @Test
+  void aMessageAboveTheBoundIsSkippedUnreadAndTheNextOneIsRead() {
+    byte[] big = EventStreamMessage.event("big", new byte[5_000]).encode();
+    byte[] small = EventStreamMessage.event("small", utf8("{}")).encode();
+    byte[] stream = concat(big, small);
+
+    List<String> types = new ArrayList<>();
+    EventStreamDecoder decoder = new EventStreamDecoder(m -> types.add(m.eventType()), 1_024);
+    for (int at = 0; at < stream.length; at += 100) {
+      decoder.feed(stream, at, Math.min(100, stream.length - at));
+    }
+
+    assertThat(types).containsExactly("small");
+    assertThat(decoder.oversized()).isEqualTo(1);
+    assertThat(decoder.corrupt()).isFalse();
+  }
+
+  @Test
+  void aStreamCutInsideAFrameIsMidMessage() {
+    byte[] frame = EventStreamMessage.event("a", utf8("{}")).encode();
+    EventStreamDecoder decoder = new EventStreamDecoder(m -> {});
+
+    decoder.feed(frame, 0, frame.length - 1);
+
+    assertThat(decoder.messagesRead()).isZero();
+    assertThat(decoder.midMessage()).isTrue();
+  }
+
+  @Test
+  void aStreamIsHeldUntilItsFirstFrameIsWholeThenReadAsItCame() throws java.io.IOException {
+    byte[] first = EventStreamMessage.event("a", utf8("{\"x\":1}")).encode();
+    byte[] stream = concat(first, EventStreamMessage.event("b", utf8("{}")).encode());
+
+    HeldBody held = HeldBody.holdFirstFrame(BedrockFormatsTest.inReadsOf(3, stream), 1 << 20);
+
+    assertThat(held.outcome()).isEqualTo(HeldBody.Held.FIRST_EVENT);
+    assertThat(held.readAllBytes()).isEqualTo(stream);
+    HeldBody cut =
+        HeldBody.holdFirstFrame(
+            new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(first, 9)), 1 << 20);
+    assertThat(cut.outcome()).isEqualTo(HeldBody.Held.ENDED);
+  }
+}

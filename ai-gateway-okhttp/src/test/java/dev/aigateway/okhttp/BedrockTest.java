@@ -1,0 +1,508 @@
+package dev.aigateway.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.aws.AwsCredentials;
+import dev.aigateway.core.aws.AwsCredentialsProvider;
+import dev.aigateway.core.aws.AwsSigV4;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.wire.EventStreamDecoder;
+import dev.aigateway.core.wire.EventStreamMessage;
+import java.io.ByteArrayOutputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Amazon Bedrock through a wrapped OkHttp client against MockWebServer backends: calls signed with
+ * AWS Signature Version 4 (the backend checks each signature by recomputing it from the request it
+ * received), re-signed when they fail over to another region and model, charged exactly the usage
+ * Bedrock reports (JSON, response headers, binary event streams passed byte for byte), refused in
+ * Bedrock's error shape, and replayed from the cache as valid event stream frames.
+ */
+class BedrockTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
+  private static final String ACCESS_KEY = "AKIDBEDROCKTEST";
+  // The log scan (scripts/scan-logs.sh) fails the build if these values reach any log.
+  private static final String SECRET = "bedrock-test-SECRET-wJalrXUtnFEMI";
+  private static final String TOKEN = "bedrock-test-SESSION-TOKEN-FQoGZXIvYXdz";
+  private static final AwsCredentialsProvider CREDENTIALS =
+      AwsCredentialsProvider.of(new AwsCredentials(ACCESS_KEY, SECRET, TOKEN));
+  private static final String MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
+  private static final String CONVERSE_REQUEST =
+      "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Name a primary colour.\"}]}],"
+          + "\"inferenceConfig\":{\"maxTokens\":100}}";
+  private static final String CONVERSE_ANSWER =
+      "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Red.\"}]}},"
+          + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":14,\"outputTokens\":3,"
+          + "\"totalTokens\":17},\"metrics\":{\"latencyMs\":240}}";
+
+  private final List<MockWebServer> servers = new ArrayList<>();
+  private final RecordingListener events = new RecordingListener();
+
+  @BeforeEach
+  void setUp() {}
+
+  @AfterEach
+  void tearDown() {
+    servers.forEach(MockWebServer::close);
+  }
+
+  private MockWebServer server() throws Exception {
+    MockWebServer server = new MockWebServer();
+    server.start();
+    servers.add(server);
+    return server;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static MockResponse json(String body, String... headers) {
+    MockResponse.Builder builder =
+        new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json");
+    for (int i = 0; i < headers.length; i += 2) {
+      builder.addHeader(headers[i], headers[i + 1]);
+    }
+    return builder.body(body).build();
+  }
+
+  private static MockResponse eventStream(byte[] body) {
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", EVENT_STREAM)
+        .body(new Buffer().write(body))
+        .build();
+  }
+
+  private static byte[] converseStream(long input, long output) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(
+        EventStreamMessage.event("messageStart", utf8("{\"p\":\"ab\",\"role\":\"assistant\"}"))
+            .encode());
+    for (String piece : List.of("Red", ", ", "of ", "course.")) {
+      out.writeBytes(
+          EventStreamMessage.event(
+                  "contentBlockDelta",
+                  utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"" + piece + "\"}}"))
+              .encode());
+    }
+    out.writeBytes(
+        EventStreamMessage.event("contentBlockStop", utf8("{\"contentBlockIndex\":0}")).encode());
+    out.writeBytes(
+        EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}")).encode());
+    out.writeBytes(
+        EventStreamMessage.event(
+                "metadata",
+                utf8(
+                    "{\"usage\":{\"inputTokens\":"
+                        + input
+                        + ",\"outputTokens\":"
+                        + output
+                        + ",\"totalTokens\":"
+                        + (input + output)
+                        + "},\"metrics\":{\"latencyMs\":300}}"))
+            .encode());
+    return out.toByteArray();
+  }
+
+  private OkHttpClient client(AiGateway.Builder gateway) {
+    return OkHttpAiGateway.wrap(new OkHttpClient(), gateway.listener(events).build());
+  }
+
+  private static dev.aigateway.core.routing.Backend.Builder bedrock(
+      String id, MockWebServer server, String region) {
+    return dev.aigateway.core.routing.Backend.bedrock(id, server.url("/").toString())
+        .signer(AwsSigV4.signer(region, "bedrock", CREDENTIALS));
+  }
+
+  private static Request post(String url, String body, String... headers) {
+    Request.Builder builder = new Request.Builder().url(url).post(RequestBody.create(body, JSON));
+    for (int i = 0; i < headers.length; i += 2) {
+      builder.header(headers[i], headers[i + 1]);
+    }
+    return builder.build();
+  }
+
+  /** The application's call: to Bedrock's public endpoint, which a pool replaces. */
+  private static Request converseCall(String operation) {
+    return post(
+        "https://bedrock-runtime.us-east-1.amazonaws.com/model/" + MODEL + "/" + operation,
+        CONVERSE_REQUEST,
+        "Authorization",
+        "AWS4-HMAC-SHA256 Credential=APPKEY/stale",
+        "X-Amz-Date",
+        "20200101T000000Z");
+  }
+
+  /**
+   * Checks a received request's SigV4 signature by recomputing it here, independently of the
+   * library: canonical request over the path as received (encoded once more), the signed headers'
+   * values as received, the body's SHA-256; then the key chain and HMAC.
+   */
+  private static void assertSignedFor(RecordedRequest received, String region) throws Exception {
+    String authorization = received.getHeaders().get("Authorization");
+    assertThat(authorization).startsWith("AWS4-HMAC-SHA256 Credential=" + ACCESS_KEY + "/");
+    String date = received.getHeaders().get("X-Amz-Date");
+    assertThat(date).matches("\\d{8}T\\d{6}Z");
+    Instant signedAt =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssX", Locale.ROOT)
+            .withZone(ZoneOffset.UTC)
+            .parse(date, Instant::from);
+    assertThat(Duration.between(signedAt, Instant.now()).abs()).isLessThan(Duration.ofMinutes(5));
+    String scope = date.substring(0, 8) + "/" + region + "/bedrock/aws4_request";
+    String signedHeaders =
+        authorization.substring(
+            authorization.indexOf("SignedHeaders=") + 14, authorization.indexOf(", Signature="));
+    assertThat(signedHeaders)
+        .isEqualTo("host;x-amz-content-sha256;x-amz-date;x-amz-security-token");
+    byte[] body = received.getBody().toByteArray();
+    String bodyHash = hex(MessageDigest.getInstance("SHA-256").digest(body));
+    assertThat(received.getHeaders().get("X-Amz-Content-Sha256")).isEqualTo(bodyHash);
+    assertThat(received.getHeaders().get("X-Amz-Security-Token")).isEqualTo(TOKEN);
+    TreeMap<String, String> signed = new TreeMap<>();
+    for (String name : signedHeaders.split(";")) {
+      signed.put(name, received.getHeaders().get(name).trim());
+    }
+    StringBuilder canonical = new StringBuilder();
+    canonical.append(received.getMethod()).append('\n');
+    String path = received.getUrl().encodedPath();
+    canonical
+        .append(URLEncoder.encode(path, StandardCharsets.UTF_8).replace("%2F", "/"))
+        .append('\n');
+    canonical.append('\n');
+    signed.forEach((name, value) -> canonical.append(name).append(':').append(value).append('\n'));
+    canonical.append('\n').append(signedHeaders).append('\n').append(bodyHash);
+    String toSign =
+        "AWS4-HMAC-SHA256\n"
+            + date
+            + "\n"
+            + scope
+            + "\n"
+            + hex(
+                MessageDigest.getInstance("SHA-256")
+                    .digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+    byte[] key = hmac(utf8("AWS4" + SECRET), date.substring(0, 8));
+    for (String part : List.of(region, "bedrock", "aws4_request")) {
+      key = hmac(key, part);
+    }
+    assertThat(authorization)
+        .isEqualTo(
+            "AWS4-HMAC-SHA256 Credential="
+                + ACCESS_KEY
+                + "/"
+                + scope
+                + ", SignedHeaders="
+                + signedHeaders
+                + ", Signature="
+                + hex(hmac(key, toSign)));
+  }
+
+  private static byte[] hmac(byte[] key, String data) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(key, "HmacSHA256"));
+    return mac.doFinal(utf8(data));
+  }
+
+  private static String hex(byte[] bytes) {
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  @Test
+  void aSignedConverseCallCarriesAValidSignatureAndIsChargedItsReportedUsage() throws Exception {
+    MockWebServer east = server();
+    east.enqueue(json(CONVERSE_ANSWER));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(BackendPool.builder().backend(bedrock("east", east, "us-east-1")))
+                .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    try (Response response = client.newCall(converseCall("converse")).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).isEqualTo(CONVERSE_ANSWER);
+    }
+
+    RecordedRequest sent = east.takeRequest();
+    assertThat(sent.getUrl().encodedPath())
+        .isEqualTo("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+    assertThat(sent.getBody().utf8()).isEqualTo(CONVERSE_REQUEST);
+    assertSignedFor(sent, "us-east-1");
+    GatewayEvent event = events.next();
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(14, 3));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.limits().settledTokens()).isEqualTo(17);
+    assertThat(event.routing().provider()).isEqualTo("aws.bedrock");
+    assertThat(event.requestedModel()).isEqualTo(MODEL);
+  }
+
+  @Test
+  void aCallThatFailsOverToAnotherRegionIsSignedAgainForItsRegionAndModel() throws Exception {
+    MockWebServer east = server();
+    MockWebServer west = server();
+    east.enqueue(
+        new MockResponse.Builder()
+            .code(503)
+            .addHeader("x-amzn-ErrorType", "ServiceUnavailableException")
+            .body("{\"message\":\"Service unavailable\"}")
+            .build());
+    west.enqueue(json(CONVERSE_ANSWER));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            bedrock("east", east, "us-east-1")
+                                .model(MODEL, "us.anthropic.claude-3-haiku-20240307-v1:0")
+                                .priority(1))
+                        .backend(
+                            bedrock("west", west, "us-west-2")
+                                .model(
+                                    MODEL,
+                                    "arn:aws:bedrock:us-west-2:123456789012:"
+                                        + "inference-profile/us.anthropic.claude-3-haiku")
+                                .priority(2))));
+
+    try (Response response = client.newCall(converseCall("converse")).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+
+    RecordedRequest first = east.takeRequest();
+    RecordedRequest second = west.takeRequest();
+    assertThat(first.getUrl().encodedPath())
+        .isEqualTo("/model/us.anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+    assertSignedFor(first, "us-east-1");
+    assertThat(second.getUrl().encodedPath())
+        .isEqualTo(
+            "/model/arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3Ainference-profile"
+                + "%2Fus.anthropic.claude-3-haiku/converse");
+    assertSignedFor(second, "us-west-2");
+    GatewayEvent event = events.next();
+    assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.routing().attempts()).hasSize(2);
+  }
+
+  @Test
+  void aConverseStreamPassesByteForByteAndIsChargedItsMetadataUsage() throws Exception {
+    MockWebServer bedrock = server();
+    byte[] stream = converseStream(25, 6);
+    bedrock.enqueue(eventStream(stream));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    byte[] received;
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    bedrock.url("/model/" + MODEL + "/converse-stream").toString(),
+                    CONVERSE_REQUEST))
+            .execute()) {
+      assertThat(response.header("Content-Type")).isEqualTo(EVENT_STREAM);
+      received = response.body().bytes();
+    }
+
+    assertThat(received).isEqualTo(stream);
+    GatewayEvent event = events.next();
+    assertThat(event.stream()).isTrue();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(25, 6));
+    assertThat(event.limits().settledTokens()).isEqualTo(31);
+  }
+
+  @Test
+  void aRoutedStreamThatEndsBeforeItsFirstFrameFailsOverAndTheNextRegionStreams() throws Exception {
+    MockWebServer east = server();
+    MockWebServer west = server();
+    byte[] stream = converseStream(25, 6);
+    east.enqueue(eventStream(java.util.Arrays.copyOf(stream, 10))); // cut inside the first frame
+    west.enqueue(eventStream(stream));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(bedrock("east", east, "us-east-1").priority(1))
+                        .backend(bedrock("west", west, "us-west-2").priority(2))));
+
+    byte[] received;
+    try (Response response = client.newCall(converseCall("converse-stream")).execute()) {
+      received = response.body().bytes();
+    }
+
+    assertThat(received).isEqualTo(stream);
+    assertSignedFor(west.takeRequest(), "us-west-2");
+    GatewayEvent event = events.next();
+    assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(25, 6));
+  }
+
+  @Test
+  void invokeModelIsChargedTheTokenCountsOfItsResponseHeaders() throws Exception {
+    MockWebServer bedrock = server();
+    String answer =
+        "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"Blue.\"}],\"stop_reason\":\"end_turn\"}";
+    bedrock.enqueue(
+        json(
+            answer,
+            "X-Amzn-Bedrock-Input-Token-Count",
+            "19",
+            "X-Amzn-Bedrock-Output-Token-Count",
+            "4"));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String body =
+        "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":200,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"}]}";
+
+    try (Response response =
+        client
+            .newCall(post(bedrock.url("/model/" + MODEL + "/invoke").toString(), body))
+            .execute()) {
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(19, 4));
+    assertThat(event.limits().settledTokens()).isEqualTo(23);
+  }
+
+  @Test
+  void anInvokeStreamIsChargedTheInvocationMetricsOfItsLastChunk() throws Exception {
+    MockWebServer bedrock = server();
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    for (String chunk :
+        List.of(
+            "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}",
+            "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":"
+                + "{\"inputTokenCount\":12,\"outputTokenCount\":2,\"invocationLatency\":90,"
+                + "\"firstByteLatency\":40}}")) {
+      String bytes = Base64.getEncoder().encodeToString(utf8(chunk));
+      stream.writeBytes(
+          EventStreamMessage.event("chunk", utf8("{\"bytes\":\"" + bytes + "\"}")).encode());
+    }
+    bedrock.enqueue(eventStream(stream.toByteArray()));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    byte[] received;
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    bedrock.url("/model/" + MODEL + "/invoke-with-response-stream").toString(),
+                    "{\"max_tokens\":50,\"messages\":[]}"))
+            .execute()) {
+      received = response.body().bytes();
+    }
+
+    assertThat(received).isEqualTo(stream.toByteArray());
+    assertThat(events.next().usage().tokens()).isEqualTo(Usage.of(12, 2));
+  }
+
+  @Test
+  void aCallOverItsLimitIsRefusedLocallyInBedrocksErrorShape() throws Exception {
+    MockWebServer bedrock = server();
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(50)));
+
+    try (Response response =
+        client
+            .newCall(
+                post(bedrock.url("/model/" + MODEL + "/converse").toString(), CONVERSE_REQUEST))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(429);
+      assertThat(response.header("x-amzn-ErrorType")).isEqualTo("ThrottlingException");
+      assertThat(response.header("Retry-After")).isNotNull();
+      JsonNode body = MAPPER.readTree(response.body().string());
+      assertThat(body.size()).isEqualTo(1);
+      assertThat(body.get("message").asText()).isNotBlank();
+    }
+
+    assertThat(bedrock.getRequestCount()).isZero();
+    assertThat(events.next().rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+  }
+
+  @Test
+  void aCachedAnswerIsReplayedToAStreamCallAsValidEventStreamFrames() throws Exception {
+    MockWebServer bedrock = server();
+    bedrock.enqueue(json(CONVERSE_ANSWER));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    try (Response first =
+        client
+            .newCall(
+                post(bedrock.url("/model/" + MODEL + "/converse").toString(), CONVERSE_REQUEST))
+            .execute()) {
+      first.body().string();
+    }
+    events.next();
+
+    byte[] replayed;
+    try (Response second =
+        client
+            .newCall(
+                post(
+                    bedrock.url("/model/" + MODEL + "/converse-stream").toString(),
+                    CONVERSE_REQUEST))
+            .execute()) {
+      assertThat(second.header("Content-Type")).startsWith(EVENT_STREAM);
+      replayed = second.body().bytes();
+    }
+
+    assertThat(bedrock.getRequestCount()).isEqualTo(1);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    List<EventStreamMessage> frames = new ArrayList<>();
+    EventStreamDecoder decoder = new EventStreamDecoder(frames::add);
+    decoder.feed(replayed, 0, replayed.length);
+    assertThat(decoder.corrupt()).isFalse();
+    assertThat(decoder.midMessage()).isFalse();
+    assertThat(frames)
+        .extracting(EventStreamMessage::eventType)
+        .containsExactly(
+            "messageStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata");
+    JsonNode metadata = MAPPER.readTree(frames.get(4).payload());
+    assertThat(metadata.at("/usage/totalTokens").asInt()).isEqualTo(17);
+  }
+}
