@@ -3,11 +3,8 @@ package dev.aigateway.core.routing;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.spi.Credential;
-<<<<<<< HEAD
 import dev.aigateway.api.spi.CredentialProvider;
-=======
 import dev.aigateway.api.spi.RequestSigner;
->>>>>>> bedrock
 import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
@@ -389,45 +386,18 @@ public final class CallRouting implements Route {
       boolean credentialRetry = backend == retryingCredentialOf;
       Map<String, String> set = new LinkedHashMap<>(2);
       Set<String> remove = Set.of();
-<<<<<<< HEAD
       Credential credential = null;
-      if (config.credential() != null) {
-        Map.Entry<String, String> header;
-        try {
-          credential = config.credential().credential();
-          if (credential == null) {
-            throw new IllegalStateException(
-                "the credential provider of backend '" + config.id() + "' returned null");
-          }
-          header = BackendRequests.credentialHeader(config, credential);
-        } catch (IOException | RuntimeException e) {
-          // The class name only: a provider's message is not ours to vouch for.
-          log.warn(
-              "ai-gateway: no credential for backend {} on call {}: {}",
-              config.id(),
-              callId,
-              e.getClass().getName());
-          credentialFailure =
-              e instanceof IOException io ? io : new SendFailedException(config.id(), e);
-          attempts.add(
-              new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO, credentialRetry));
-          backend.breaker().onIgnored(selection.permit());
-          tried.add(backend);
-          selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
-          continue;
-        }
-        set.put(header.getKey(), header.getValue());
-        remove = CREDENTIAL_HEADERS;
-      }
-=======
->>>>>>> bedrock
       String target = config.targetModel(routedModel);
       byte[] body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
       String url =
           format.backendUrl(config.flavor(), config.baseUrl(), config.apiVersion(), target);
       try {
         if (config.credential() != null) {
-          Credential credential = config.credential().credential();
+          credential = config.credential().credential();
+          if (credential == null) {
+            throw new IllegalStateException(
+                "the credential provider of backend '" + config.id() + "' returned null");
+          }
           Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
           set.put(header.getKey(), header.getValue());
           remove = CREDENTIAL_HEADERS;
@@ -439,12 +409,16 @@ public final class CallRouting implements Route {
           remove = SIGNATURE_HEADERS;
         }
       } catch (IOException | RuntimeException e) {
+        // The class name only: a provider's or signer's message is not ours to vouch for.
         log.warn(
             "ai-gateway: no credential or signature for backend {} on call {}: {}",
             config.id(),
             callId,
             e.getClass().getName());
-        attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
+        credentialFailure =
+            e instanceof IOException io ? io : new SendFailedException(config.id(), e);
+        attempts.add(
+            new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO, credentialRetry));
         backend.breaker().onIgnored(selection.permit());
         tried.add(backend);
         selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
