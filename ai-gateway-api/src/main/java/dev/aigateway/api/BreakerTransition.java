@@ -55,18 +55,8 @@ public record BreakerTransition(
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(reason, "reason");
-    if (from == to) {
-      throw new IllegalArgumentException(
-          "a transition must change state but went from " + from + " to " + to);
-    }
-    if (to == BreakerState.OPEN) {
-      if (openFor == null || openFor.isNegative()) {
-        throw new IllegalArgumentException("openFor must be >= 0 when opening but was " + openFor);
-      }
-    } else if (openFor != null) {
-      throw new IllegalArgumentException(
-          "openFor must be null unless opening, but was " + openFor + " for " + to);
-    }
+    Transitions.requireChange(from, to);
+    Transitions.requireDurationWhen("openFor", openFor, to == BreakerState.OPEN, "opening", to);
   }
 
   /** Whether another gateway instance's signal caused the change ({@code origin} is set). */

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #routing()}: the backend, the attempts and where the call was sent;
  *   <li>{@link #cache()}: what the response cache did;
  *   <li>{@link #usage()}: the tokens used, where their counts came from, what they cost;
- *   <li>{@link #timing()}: when the call started and how long its parts took.
+ *   <li>{@link #timing()}: when the call started and how long its parts took;
+ *   <li>{@link #anomaly()}: the consumer's anomaly state, when it was not normal.
  * </ul>
  *
  * A stage that did not run for the call leaves its group at its {@code NONE} value.
@@ -47,6 +48,7 @@ public final class GatewayEvent {
   private final CacheInfo cache;
   private final UsageInfo usage;
   private final TimingInfo timing;
+  private final AnomalyInfo anomaly;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -64,6 +66,7 @@ public final class GatewayEvent {
     this.cache = b.cache;
     this.usage = b.usage;
     this.timing = Objects.requireNonNull(b.timing, "timing");
+    this.anomaly = b.anomaly;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -158,6 +161,14 @@ public final class GatewayEvent {
     return timing;
   }
 
+  /**
+   * The consumer's anomaly state when the call was admitted (flagged, throttled, blocked); {@link
+   * AnomalyInfo#NONE} for a normal consumer and without anomaly detection.
+   */
+  public AnomalyInfo anomaly() {
+    return anomaly;
+  }
+
   @Override
   public String toString() {
     // Ids, counts and categories only: never counter keys, headers or contents.
@@ -229,6 +240,9 @@ public final class GatewayEvent {
         s.append(", saved=").append(cache.tokensSaved());
       }
     }
+    if (anomaly.state() != ConsumerState.NORMAL) {
+      s.append(", consumerState=").append(anomaly.state());
+    }
     return s.append('}').toString();
   }
 
@@ -253,6 +267,7 @@ public final class GatewayEvent {
     private CacheInfo cache = CacheInfo.NONE;
     private UsageInfo usage = UsageInfo.NONE;
     private TimingInfo timing;
+    private AnomalyInfo anomaly = AnomalyInfo.NONE;
 
     private Builder() {}
 
@@ -348,6 +363,13 @@ public final class GatewayEvent {
       return this;
     }
 
+    /** The anomaly stage's part (default {@link AnomalyInfo#NONE}). */
+    public Builder anomaly(AnomalyInfo anomaly) {
+      this.anomaly = Objects.requireNonNull(anomaly, "anomaly");
+      return this;
+    }
+
+    /** Builds the event. */
     public GatewayEvent build() {
       return new GatewayEvent(this);
     }

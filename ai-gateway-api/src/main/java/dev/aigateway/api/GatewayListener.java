@@ -5,7 +5,8 @@ package dev.aigateway.api;
  * closed, or it failed or was rejected). Called on the thread that ended the call; keep it quick.
  * An exception thrown here is caught and logged; it never breaks the call. Breaker transitions of
  * backend pools arrive through {@link #onBreakerTransition}, changes of the token store's health
- * through {@link #onStoreTransition}.
+ * through {@link #onStoreTransition}, consumers' anomaly states through {@link
+ * #onConsumerTransition}.
  */
 @FunctionalInterface
 public interface GatewayListener {
@@ -25,4 +26,11 @@ public interface GatewayListener {
    * again), once per change, on the thread of the call that caused it. Ignored unless overridden.
    */
   default void onStoreTransition(StoreTransition transition) {}
+
+  /**
+   * Called when anomaly detection changes a consumer's state (flags, throttles or blocks it,
+   * escalates, or releases it), once per change, on the thread of the call, sweep or operator
+   * request that caused it. Ignored unless overridden.
+   */
+  default void onConsumerTransition(ConsumerTransition transition) {}
 }

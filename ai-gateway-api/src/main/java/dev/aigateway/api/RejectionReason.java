@@ -27,7 +27,18 @@ public enum RejectionReason {
    * configured to fail closed: 503 with {@code Retry-After} set to the configured wait, error code
    * {@code token_store_unavailable}.
    */
-  TOKEN_STORE_UNAVAILABLE(503, "token-store-unavailable");
+  TOKEN_STORE_UNAVAILABLE(503, "token-store-unavailable"),
+  /**
+   * Anomaly detection throttles the consumer (its usage rose far above its baseline) and the call
+   * is beyond the lowered rate; 429 with {@code Retry-After}, error code {@code
+   * consumer_throttled}.
+   */
+  CONSUMER_THROTTLED(429, "consumer-throttled"),
+  /**
+   * The consumer is blocked, by anomaly detection or an operator; 403 with {@code Retry-After} set
+   * to when the block is due to end, error code {@code consumer_blocked}.
+   */
+  CONSUMER_BLOCKED(403, "consumer-blocked");
 
   private final int status;
   private final String headerValue;

@@ -49,21 +49,8 @@ public record StoreTransition(
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(reason, "reason");
-    if (from == to) {
-      throw new IllegalArgumentException(
-          "a transition must change state but went from " + from + " to " + to);
-    }
-    if (to == StoreState.FAILING) {
-      if (coolDown == null || coolDown.isNegative()) {
-        throw new IllegalArgumentException(
-            "coolDown must be >= 0 when the store starts failing but was " + coolDown);
-      }
-    } else if (coolDown != null) {
-      throw new IllegalArgumentException(
-          "coolDown must be null unless the store starts failing, but was "
-              + coolDown
-              + " for "
-              + to);
-    }
+    Transitions.requireChange(from, to);
+    Transitions.requireDurationWhen(
+        "coolDown", coolDown, to == StoreState.FAILING, "the store starts failing", to);
   }
 }

@@ -4,6 +4,7 @@ import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallMatcher;
 import dev.aigateway.api.CallMatchers;
+import dev.aigateway.api.ConsumerTransition;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.StoreTransition;
@@ -11,6 +12,9 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.anomaly.Anomalies;
+import dev.aigateway.core.anomaly.AnomalyDetection;
+import dev.aigateway.core.anomaly.AnomalyStage;
 import dev.aigateway.core.cache.CacheStage;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
@@ -97,6 +101,7 @@ public final class AiGateway {
   private final @Nullable PromptLog promptLog;
   private final @Nullable PriceTable priceTable;
   private final @Nullable ResponseCache responseCache;
+  private final @Nullable Anomalies anomalies;
 
   /** The pipeline: one factory per configured stage, outermost first. */
   private final List<CallStage.Factory> stages;
@@ -152,9 +157,14 @@ public final class AiGateway {
       }
     }
     this.gatewayHeaders = Set.copyOf(headers);
+    this.anomalies =
+        b.anomalyDetection == null
+            ? null
+            : new Anomalies(b.anomalyDetection, clock, this::consumerTransition);
     this.stages =
         pipeline(
             TelemetryStage.of(listeners, promptLog, priceTable),
+            AnomalyStage.of(anomalies),
             RouteStage.of(backendPool, clock, this::breakerTransition),
             LimitStage.of(
                 limits,
@@ -215,6 +225,21 @@ public final class AiGateway {
                 "ai-gateway: listener {} failed on a transition of token store {}",
                 listener,
                 transition.store(),
+                e);
+      }
+    }
+  }
+
+  private void consumerTransition(ConsumerTransition transition) {
+    for (GatewayListener listener : listeners) {
+      try {
+        listener.onConsumerTransition(transition);
+      } catch (RuntimeException e) {
+        LoggerFactory.getLogger(AiGateway.class)
+            .warn(
+                "ai-gateway: listener {} failed on a transition of consumer {}",
+                listener,
+                transition.consumer(),
                 e);
       }
     }
@@ -296,6 +321,19 @@ public final class AiGateway {
     return responseCache;
   }
 
+  /**
+   * The running anomaly detection: the inventory of consumers, manual block and release.
+   *
+   * @throws IllegalStateException when the gateway has no anomaly detection
+   */
+  public Anomalies anomalies() {
+    if (anomalies == null) {
+      throw new IllegalStateException(
+          "this gateway has no anomaly detection; set AiGateway.Builder.anomalyDetection(..)");
+    }
+    return anomalies;
+  }
+
   public List<CallStage.Factory> stages() {
     return stages;
   }
@@ -366,6 +404,7 @@ public final class AiGateway {
     private @Nullable PromptLog promptLog;
     private @Nullable PriceTable priceTable;
     private @Nullable ResponseCache responseCache;
+    private @Nullable AnomalyDetection anomalyDetection;
 
     private Builder() {}
 
@@ -674,6 +713,21 @@ public final class AiGateway {
     /** Answers repeated calls from a cache; see {@link #responseCache(ResponseCache)}. */
     public Builder responseCache(ResponseCache.Builder cache) {
       return responseCache(cache.build());
+    }
+
+    /**
+     * Learns each consumer's usual usage and flags, throttles or blocks a consumer far from it (see
+     * {@link AnomalyDetection}); {@link AiGateway#anomalies()} lists consumers and releases them.
+     * Off unless set.
+     */
+    public Builder anomalyDetection(AnomalyDetection detection) {
+      this.anomalyDetection = Objects.requireNonNull(detection, "detection");
+      return this;
+    }
+
+    /** Builds and sets anomaly detection; see {@link #anomalyDetection(AnomalyDetection)}. */
+    public Builder anomalyDetection(AnomalyDetection.Builder detection) {
+      return anomalyDetection(detection.build());
     }
 
     /** Builds the gateway. */

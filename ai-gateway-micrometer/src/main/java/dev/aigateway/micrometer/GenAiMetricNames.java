@@ -146,7 +146,16 @@ public final class GenAiMetricNames {
         "ai_gateway.cache.semantic.score",
         "1",
         "Best cosine similarity of a semantic cache lookup, by outcome",
-        SCORE_BUCKETS);
+        SCORE_BUCKETS),
+    /**
+     * Anomaly-state changes of consumers, by {@code from}, {@code to} ({@code normal}, {@code
+     * flagged}, {@code throttled}, {@code blocked}) and {@code signal}. Counter.
+     */
+    CONSUMER_TRANSITIONS(
+        "ai_gateway.consumer.transitions",
+        null,
+        "Anomaly-state changes of consumers (flagged, throttled, blocked, released)",
+        NO_BUCKETS);
 
     private final String meterName;
     private final @Nullable String unit;
@@ -213,14 +222,16 @@ public final class GenAiMetricNames {
     BACKEND("backend"),
     /** The HTTP status a backend answered an attempt with. */
     STATUS("status"),
-    /** Where a failover or a breaker transition came from. */
+    /** Where a failover or a breaker or consumer transition came from. */
     FROM("from"),
-    /** Where a failover or a breaker transition went to. */
+    /** Where a failover or a breaker or consumer transition went to. */
     TO("to"),
     /** How a call ended, for example {@code success} or {@code rejected}. */
     OUTCOME("outcome"),
     /** {@code over} or {@code under}: the sign of a reservation drift. */
-    DIRECTION("direction");
+    DIRECTION("direction"),
+    /** The anomaly signal behind a consumer's transition, for example {@code request_rate}. */
+    SIGNAL("signal");
 
     private final String key;
 

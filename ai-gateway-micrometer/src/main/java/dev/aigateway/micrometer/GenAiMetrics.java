@@ -1,10 +1,13 @@
 package dev.aigateway.micrometer;
 
+import dev.aigateway.api.AnomalySignal;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.ConsumerState;
+import dev.aigateway.api.ConsumerTransition;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.LimitOutcome;
@@ -71,6 +74,9 @@ public final class GenAiMetrics implements GatewayListener {
   private static final CallOutcome[] OUTCOMES = CallOutcome.values();
   private static final String[] OUTCOME_NAMES = lowerCaseNames(OUTCOMES);
   private static final String[] STATE_NAMES = lowerCaseNames(BreakerState.values());
+  private static final ConsumerState[] CONSUMER_STATES = ConsumerState.values();
+  private static final String[] CONSUMER_STATE_NAMES = lowerCaseNames(CONSUMER_STATES);
+  private static final AnomalySignal[] SIGNALS = AnomalySignal.values();
 
   private final MeterRegistry registry;
   private final String[] dimensionNames;
@@ -89,6 +95,10 @@ public final class GenAiMetrics implements GatewayListener {
   private final ConcurrentHashMap<FailoverKey, Counter> failovers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<TransitionKey, Counter> transitions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
+  // One counter per (from, to, signal or none), made on first use.
+  private final AtomicReferenceArray<Counter> consumerTransitions =
+      new AtomicReferenceArray<>(
+          CONSUMER_STATES.length * CONSUMER_STATES.length * (SIGNALS.length + 1));
 
   private GenAiMetrics(Builder b) {
     this.registry = b.registry;
@@ -188,6 +198,32 @@ public final class GenAiMetrics implements GatewayListener {
                     .tag(Attribute.TO.key(), STATE_NAMES[k.to().ordinal()])
                     .register(registry))
         .increment();
+  }
+
+  /**
+   * Counts a consumer's anomaly-state change by {@code from}, {@code to} and {@code signal} (the
+   * finding's, {@code none} for releases and manual blocks). Never tagged by consumer: there may be
+   * many; the inventory and the transition itself name it. Called by the gateway.
+   */
+  @Override
+  public void onConsumerTransition(ConsumerTransition transition) {
+    AnomalySignal signal = transition.finding() == null ? null : transition.finding().signal();
+    int index =
+        (transition.from().ordinal() * CONSUMER_STATES.length + transition.to().ordinal())
+                * (SIGNALS.length + 1)
+            + (signal == null ? SIGNALS.length : signal.ordinal());
+    Counter counter = consumerTransitions.get(index);
+    if (counter == null) {
+      counter =
+          Counter.builder(Metric.CONSUMER_TRANSITIONS.meterName())
+              .description(Metric.CONSUMER_TRANSITIONS.description())
+              .tag(Attribute.FROM.key(), CONSUMER_STATE_NAMES[transition.from().ordinal()])
+              .tag(Attribute.TO.key(), CONSUMER_STATE_NAMES[transition.to().ordinal()])
+              .tag(Attribute.SIGNAL.key(), signal == null ? GenAiMetricNames.NONE : signal.label())
+              .register(registry); // registering twice returns the same counter
+      consumerTransitions.set(index, counter);
+    }
+    counter.increment();
   }
 
   private CallMeters callMeters(GatewayEvent event) {

@@ -3,12 +3,16 @@ package dev.aigateway.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.aigateway.api.AnomalyFinding;
+import dev.aigateway.api.AnomalySignal;
 import dev.aigateway.api.Attempt;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.ConsumerState;
+import dev.aigateway.api.ConsumerTransition;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.RoutingInfo;
@@ -368,6 +372,51 @@ class GatewayMetersTest {
                 .counter()
                 .count())
         .isEqualTo(1);
+  }
+
+  @Test
+  void consumerTransitionsAreCountedByFromToAndSignalNeverByConsumer() {
+    AnomalyFinding finding = new AnomalyFinding(AnomalySignal.REQUEST_RATE, 412, 40, 5, 120);
+    for (String consumer : List.of("alice", "bob")) {
+      metrics.onConsumerTransition(
+          new ConsumerTransition(
+              consumer,
+              ConsumerState.NORMAL,
+              ConsumerState.THROTTLED,
+              AT,
+              AT.plusSeconds(600),
+              finding,
+              false,
+              finding.describe()));
+    }
+    metrics.onConsumerTransition(
+        new ConsumerTransition(
+            "alice", ConsumerState.THROTTLED, ConsumerState.NORMAL, AT, null, null, true, "ok"));
+
+    assertThat(
+            registry
+                .get("ai_gateway.consumer.transitions")
+                .tag("from", "normal")
+                .tag("to", "throttled")
+                .tag("signal", "request_rate")
+                .counter()
+                .count())
+        .isEqualTo(2);
+    assertThat(
+            registry
+                .get("ai_gateway.consumer.transitions")
+                .tag("from", "throttled")
+                .tag("to", "normal")
+                .tag("signal", "none")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.get("ai_gateway.consumer.transitions").counters())
+        .allSatisfy(
+            c ->
+                assertThat(c.getId().getTags())
+                    .extracting(Tag::getKey)
+                    .containsExactlyInAnyOrder("from", "to", "signal"));
   }
 
   @Test

@@ -64,7 +64,7 @@ final class Workload {
     return builder(true).tokenLimitStore(store).build();
   }
 
-  private static AiGateway.Builder builder(boolean estimatePromptTokens) {
+  static AiGateway.Builder builder(boolean estimatePromptTokens) {
     return AiGateway.builder()
         .consumerKey(KeyResolvers.header(CONSUMER_HEADER))
         .tokenLimit(

@@ -12,6 +12,7 @@ import dev.aigateway.core.wire.WireFormat;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -181,6 +182,59 @@ public final class Rejections {
         retryAfter,
         Map.of(),
         new GatewayRejectedException(message, RejectionReason.TOKEN_STORE_UNAVAILABLE, retryAfter));
+  }
+
+  /**
+   * 429 for a consumer that anomaly detection throttles and that is beyond its lowered rate; says
+   * why and how long to wait.
+   *
+   * @param allowedPerMinute the calls per minute the consumer keeps while throttled
+   * @param why the finding, for people
+   */
+  public static Rejection consumerThrottled(
+      WireFormat format, String consumer, double allowedPerMinute, Duration wait, String why) {
+    String message =
+        String.format(
+            Locale.ROOT,
+            "Consumer '%s' is throttled to %.1f calls per minute because its usage is far above"
+                + " its usual level (%s). Retry after %d s.",
+            consumer,
+            allowedPerMinute,
+            why,
+            seconds(wait));
+    return build(
+        format,
+        new LocalError(RejectionReason.CONSUMER_THROTTLED, message, null, null),
+        wait,
+        Map.of(),
+        new GatewayRejectedException(message, RejectionReason.CONSUMER_THROTTLED, wait));
+  }
+
+  /**
+   * 403 for a blocked consumer, with {@code Retry-After} set to when the block is due to end.
+   *
+   * @param why the finding of an automatic block, for people; null for an operator's block, whose
+   *     reason is not told to the consumer
+   */
+  public static Rejection consumerBlocked(
+      WireFormat format, String consumer, Instant until, Duration wait, String why) {
+    String message =
+        "Consumer '"
+            + consumer
+            + "' is blocked until "
+            + until.truncatedTo(ChronoUnit.SECONDS)
+            + (why == null
+                ? " by the gateway's operator."
+                : " because its usage is far above its usual level (" + why + ").")
+            + " Retry after "
+            + seconds(wait)
+            + " s.";
+    return build(
+        format,
+        new LocalError(RejectionReason.CONSUMER_BLOCKED, message, null, null),
+        wait,
+        Map.of(),
+        new GatewayRejectedException(message, RejectionReason.CONSUMER_BLOCKED, wait));
   }
 
   private static Rejection build(

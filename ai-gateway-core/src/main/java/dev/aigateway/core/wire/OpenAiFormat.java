@@ -152,6 +152,14 @@ abstract class OpenAiFormat implements WireFormat {
         type = "server_error";
         code = "token_store_unavailable";
       }
+      case CONSUMER_THROTTLED -> {
+        type = "requests";
+        code = "consumer_throttled";
+      }
+      case CONSUMER_BLOCKED -> {
+        type = "permission_error";
+        code = "consumer_blocked";
+      }
       default -> throw new IllegalArgumentException("no error shape for " + error.reason());
     }
     Map<String, Object> body = new LinkedHashMap<>();
