@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #routing()}: the backend, the attempts and where the call was sent;
  *   <li>{@link #cache()}: what the response cache did;
  *   <li>{@link #usage()}: the tokens used, where their counts came from, what they cost;
- *   <li>{@link #timing()}: when the call started and how long its parts took.
+ *   <li>{@link #timing()}: when the call started and how long its parts took;
+ *   <li>{@link #safety()}: what content safety found (check, category) and did.
  * </ul>
  *
  * A stage that did not run for the call leaves its group at its {@code NONE} value.
@@ -47,6 +48,7 @@ public final class GatewayEvent {
   private final CacheInfo cache;
   private final UsageInfo usage;
   private final TimingInfo timing;
+  private final SafetyInfo safety;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -64,6 +66,7 @@ public final class GatewayEvent {
     this.cache = b.cache;
     this.usage = b.usage;
     this.timing = Objects.requireNonNull(b.timing, "timing");
+    this.safety = b.safety;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -158,6 +161,14 @@ public final class GatewayEvent {
     return timing;
   }
 
+  /**
+   * What the content safety stage found and did; {@link SafetyInfo#NONE} without content safety and
+   * for calls that ended before it ran.
+   */
+  public SafetyInfo safety() {
+    return safety;
+  }
+
   @Override
   public String toString() {
     // Ids, counts and categories only: never counter keys, headers or contents.
@@ -229,6 +240,12 @@ public final class GatewayEvent {
         s.append(", saved=").append(cache.tokensSaved());
       }
     }
+    if (safety.outcome() != SafetyOutcome.NONE) {
+      s.append(", safety=").append(safety.outcome().name().toLowerCase(Locale.ROOT));
+      if (safety.check() != null) {
+        s.append('(').append(safety.check()).append('/').append(safety.category()).append(')');
+      }
+    }
     return s.append('}').toString();
   }
 
@@ -253,6 +270,7 @@ public final class GatewayEvent {
     private CacheInfo cache = CacheInfo.NONE;
     private UsageInfo usage = UsageInfo.NONE;
     private TimingInfo timing;
+    private SafetyInfo safety = SafetyInfo.NONE;
 
     private Builder() {}
 
@@ -345,6 +363,12 @@ public final class GatewayEvent {
     /** The call's timing; required. */
     public Builder timing(TimingInfo timing) {
       this.timing = Objects.requireNonNull(timing, "timing");
+      return this;
+    }
+
+    /** The content safety stage's part (default {@link SafetyInfo#NONE}). */
+    public Builder safety(SafetyInfo safety) {
+      this.safety = Objects.requireNonNull(safety, "safety");
       return this;
     }
 

@@ -22,6 +22,8 @@ import dev.aigateway.core.pipeline.AllowanceStage;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.RouteStage;
+import dev.aigateway.core.safety.ContentSafety;
+import dev.aigateway.core.safety.SafetyStage;
 import dev.aigateway.core.telemetry.PriceTable;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.core.telemetry.TelemetryStage;
@@ -155,6 +157,7 @@ public final class AiGateway {
     this.stages =
         pipeline(
             TelemetryStage.of(listeners, promptLog, priceTable),
+            SafetyStage.of(b.contentSafety),
             RouteStage.of(backendPool, clock, this::breakerTransition),
             LimitStage.of(
                 limits,
@@ -366,6 +369,7 @@ public final class AiGateway {
     private @Nullable PromptLog promptLog;
     private @Nullable PriceTable priceTable;
     private @Nullable ResponseCache responseCache;
+    private @Nullable ContentSafety contentSafety;
 
     private Builder() {}
 
@@ -674,6 +678,21 @@ public final class AiGateway {
     /** Answers repeated calls from a cache; see {@link #responseCache(ResponseCache)}. */
     public Builder responseCache(ResponseCache.Builder cache) {
       return responseCache(cache.build());
+    }
+
+    /**
+     * Checks prompts before they are sent, and streamed answers as they pass (caps, deny lists,
+     * personal data, external checks such as Azure AI Content Safety): see {@link ContentSafety}.
+     * Off unless set.
+     */
+    public Builder contentSafety(ContentSafety safety) {
+      this.contentSafety = Objects.requireNonNull(safety, "safety");
+      return this;
+    }
+
+    /** Checks prompts and streamed answers; see {@link #contentSafety(ContentSafety)}. */
+    public Builder contentSafety(ContentSafety.Builder safety) {
+      return contentSafety(safety.build());
     }
 
     /** Builds the gateway. */
