@@ -64,7 +64,8 @@ final class Workload {
     return builder(true).tokenLimitStore(store).build();
   }
 
-  private static AiGateway.Builder builder(boolean estimatePromptTokens) {
+  /** The benchmarks' gateway, to configure further (content safety). */
+  static AiGateway.Builder builder(boolean estimatePromptTokens) {
     return AiGateway.builder()
         .consumerKey(KeyResolvers.header(CONSUMER_HEADER))
         .tokenLimit(

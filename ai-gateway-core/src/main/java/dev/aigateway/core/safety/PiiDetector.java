@@ -55,6 +55,16 @@ public abstract class PiiDetector {
   /** Adds where this detector finds its data in {@code text}, in order. */
   abstract void find(String text, Spans out);
 
+  /**
+   * How many pieces of this detector's data {@code text} holds (what a redaction would replace);
+   * for trying a detector on samples, and for measuring it.
+   */
+  public int countIn(String text) {
+    Spans spans = new Spans();
+    find(text, spans);
+    return spans.size();
+  }
+
   /** E-mail addresses ({@code EMAIL}). */
   public static PiiDetector email() {
     return EMAIL;

@@ -196,6 +196,7 @@ public final class AzureTextAnalysis implements ContentCheck {
       return this;
     }
 
+    /** Builds the check. */
     public AzureTextAnalysis build() {
       return new AzureTextAnalysis(this);
     }

@@ -145,6 +145,7 @@ public final class OpenAiModeration implements ContentCheck {
       return this;
     }
 
+    /** Builds the check. */
     public OpenAiModeration build() {
       return new OpenAiModeration(this);
     }

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
  */
 class ContentSafetyTest {
 
-  private static final String KEY = "azure-key-123";
+  private static final String KEY = "azure-cs-key-SECRET";
   private final MockWebServer backend = new MockWebServer();
   private final MockWebServer checks = new MockWebServer();
   private final LinkedBlockingQueue<GatewayEvent> events = new LinkedBlockingQueue<>();
@@ -318,7 +318,7 @@ class ContentSafetyTest {
         governed(
             ContentSafety.builder()
                 .externalCheck(
-                    OpenAiModeration.builder(plain, "sk-test")
+                    OpenAiModeration.builder(plain, "sk-moderation-SECRET")
                         .baseUrl(checks.url("/").toString())
                         .build(),
                     SafetyAction.FLAG)
@@ -330,7 +330,7 @@ class ContentSafetyTest {
     }
     RecordedRequest sent = checks.takeRequest();
     assertThat(sent.getUrl().encodedPath()).isEqualTo("/v1/moderations");
-    assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-test");
+    assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer sk-moderation-SECRET");
     JsonNode body = tree(sent.getBody().utf8());
     assertThat(body.path("model").textValue()).isEqualTo("omni-moderation-latest");
     assertThat(body.path("input").get(0).textValue()).isEqualTo("I will hurt them");
