@@ -196,6 +196,9 @@ public abstract class PiiDetector {
       int n = t.length();
       for (int i = 0; i < n; i++) {
         char c = t.charAt(i);
+        if (c > '9' || c < '(') {
+          continue; // letters, spaces, most punctuation: one comparison each
+        }
         int end = -1;
         if (c == '+' && i + 1 < n && digit(t.charAt(i + 1)) && startsToken(t, i)) {
           end = international(t, i + 1);
@@ -303,8 +306,8 @@ public abstract class PiiDetector {
       int[] number = new int[19];
       for (int i = 0; i < n; i++) {
         char c = t.charAt(i);
-        if (!digit(c) || !startsToken(t, i)) {
-          continue;
+        if (c < '2' || c > '6' || !startsToken(t, i)) {
+          continue; // a card number starts with 2 to 6
         }
         int count = 0;
         int j = i;
@@ -323,7 +326,7 @@ public abstract class PiiDetector {
             break;
           }
         }
-        if (count >= 13 && count <= 19 && endsToken(t, j) && c >= '2' && c <= '6') {
+        if (count >= 13 && count <= 19 && endsToken(t, j)) {
           if (luhn(number, count)) {
             out.add(i, j, kind());
           }
@@ -419,8 +422,9 @@ public abstract class PiiDetector {
     void find(String t, Spans out) {
       int n = t.length();
       for (int i = 0; i + 11 <= n; i++) {
-        if (!digit(t.charAt(i)) || !startsToken(t, i)) {
-          continue;
+        char first = t.charAt(i);
+        if (first < '0' || first > '8' || !startsToken(t, i)) {
+          continue; // areas 900 and above are never issued
         }
         char sep = t.charAt(i + 3);
         if ((sep != '-' && sep != ' ')
