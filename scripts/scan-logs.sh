@@ -3,7 +3,7 @@
 # credentials the tests use: secrets must never reach a log line, an exception or telemetry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pattern='sk-proj-SECRET|oauth-client-SECRET|access-token-SECRET|sk-backend-a-SECRET|azure-key-b-SECRET|sk-proj-abcdefghijklmnopqrstuvwx0123|sk-test-123|sk-demo-not-a-real-key|bedrock-test-SECRET|bedrock-test-SESSION-TOKEN'
+pattern='sk-proj-SECRET|oauth-client-SECRET|access-token-SECRET|sk-backend-a-SECRET|azure-key-b-SECRET|sk-proj-abcdefghijklmnopqrstuvwx0123|sk-test-123|sk-demo-not-a-real-key|bedrock-test-SECRET|bedrock-test-SESSION-TOKEN|azure-cs-key-SECRET|sk-moderation-SECRET|jane@corp.example'
 files=$(find . -path '*/target/surefire-reports/*-output.txt' 2>/dev/null || true)
 if [ -z "$files" ]; then
   echo "scan-logs: no test output files found (did the tests run?)" >&2

@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #usage()}: the tokens used, where their counts came from, what they cost;
  *   <li>{@link #timing()}: when the call started and how long its parts took;
  *   <li>{@link #anomaly()}: the consumer's anomaly state, when it was not normal.
+ *   <li>{@link #safety()}: what content safety found (check, category) and did.
  * </ul>
  *
  * A stage that did not run for the call leaves its group at its {@code NONE} value.
@@ -49,6 +50,7 @@ public final class GatewayEvent {
   private final UsageInfo usage;
   private final TimingInfo timing;
   private final AnomalyInfo anomaly;
+  private final SafetyInfo safety;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -67,6 +69,7 @@ public final class GatewayEvent {
     this.usage = b.usage;
     this.timing = Objects.requireNonNull(b.timing, "timing");
     this.anomaly = b.anomaly;
+    this.safety = b.safety;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -169,6 +172,14 @@ public final class GatewayEvent {
     return anomaly;
   }
 
+  /**
+   * What the content safety stage found and did; {@link SafetyInfo#NONE} without content safety and
+   * for calls that ended before it ran.
+   */
+  public SafetyInfo safety() {
+    return safety;
+  }
+
   @Override
   public String toString() {
     // Ids, counts and categories only: never counter keys, headers or contents.
@@ -243,6 +254,12 @@ public final class GatewayEvent {
     if (anomaly.state() != ConsumerState.NORMAL) {
       s.append(", consumerState=").append(anomaly.state());
     }
+    if (safety.outcome() != SafetyOutcome.NONE) {
+      s.append(", safety=").append(safety.outcome().name().toLowerCase(Locale.ROOT));
+      if (safety.check() != null) {
+        s.append('(').append(safety.check()).append('/').append(safety.category()).append(')');
+      }
+    }
     return s.append('}').toString();
   }
 
@@ -268,6 +285,7 @@ public final class GatewayEvent {
     private UsageInfo usage = UsageInfo.NONE;
     private TimingInfo timing;
     private AnomalyInfo anomaly = AnomalyInfo.NONE;
+    private SafetyInfo safety = SafetyInfo.NONE;
 
     private Builder() {}
 
@@ -366,6 +384,12 @@ public final class GatewayEvent {
     /** The anomaly stage's part (default {@link AnomalyInfo#NONE}). */
     public Builder anomaly(AnomalyInfo anomaly) {
       this.anomaly = Objects.requireNonNull(anomaly, "anomaly");
+      return this;
+    }
+
+    /** The content safety stage's part (default {@link SafetyInfo#NONE}). */
+    public Builder safety(SafetyInfo safety) {
+      this.safety = Objects.requireNonNull(safety, "safety");
       return this;
     }
 

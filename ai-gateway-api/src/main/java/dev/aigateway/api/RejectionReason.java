@@ -38,7 +38,20 @@ public enum RejectionReason {
    * The consumer is blocked, by anomaly detection or an operator; 403 with {@code Retry-After} set
    * to when the block is due to end, error code {@code consumer_blocked}.
    */
-  CONSUMER_BLOCKED(403, "consumer-blocked");
+  CONSUMER_BLOCKED(403, "consumer-blocked"),
+
+  /**
+   * A content safety check blocked the prompt (a deny list, personal data, an external check such
+   * as Azure AI Content Safety or OpenAI moderation): 400, code {@code content_filter}, as Azure
+   * OpenAI answers a prompt its own content filter refuses. No backend was called.
+   */
+  CONTENT_BLOCKED(400, "content-blocked"),
+
+  /**
+   * An external content safety check could not give a verdict (it failed or timed out) and the
+   * gateway fails closed: 503, code {@code content_check_unavailable}. No backend was called.
+   */
+  CONTENT_CHECK_UNAVAILABLE(503, "content-check-unavailable");
 
   private final int status;
   private final String headerValue;

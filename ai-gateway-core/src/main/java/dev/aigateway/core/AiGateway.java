@@ -26,6 +26,8 @@ import dev.aigateway.core.pipeline.AllowanceStage;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.RouteStage;
+import dev.aigateway.core.safety.ContentSafety;
+import dev.aigateway.core.safety.SafetyStage;
 import dev.aigateway.core.telemetry.PriceTable;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.core.telemetry.TelemetryStage;
@@ -165,6 +167,7 @@ public final class AiGateway {
         pipeline(
             TelemetryStage.of(listeners, promptLog, priceTable),
             AnomalyStage.of(anomalies),
+            SafetyStage.of(b.contentSafety),
             RouteStage.of(backendPool, clock, this::breakerTransition),
             LimitStage.of(
                 limits,
@@ -405,6 +408,7 @@ public final class AiGateway {
     private @Nullable PriceTable priceTable;
     private @Nullable ResponseCache responseCache;
     private @Nullable AnomalyDetection anomalyDetection;
+    private @Nullable ContentSafety contentSafety;
 
     private Builder() {}
 
@@ -728,6 +732,21 @@ public final class AiGateway {
     /** Builds and sets anomaly detection; see {@link #anomalyDetection(AnomalyDetection)}. */
     public Builder anomalyDetection(AnomalyDetection.Builder detection) {
       return anomalyDetection(detection.build());
+    }
+
+    /**
+     * Checks prompts before they are sent, and streamed answers as they pass (caps, deny lists,
+     * personal data, external checks such as Azure AI Content Safety): see {@link ContentSafety}.
+     * Off unless set.
+     */
+    public Builder contentSafety(ContentSafety safety) {
+      this.contentSafety = Objects.requireNonNull(safety, "safety");
+      return this;
+    }
+
+    /** Checks prompts and streamed answers; see {@link #contentSafety(ContentSafety)}. */
+    public Builder contentSafety(ContentSafety.Builder safety) {
+      return contentSafety(safety.build());
     }
 
     /** Builds the gateway. */

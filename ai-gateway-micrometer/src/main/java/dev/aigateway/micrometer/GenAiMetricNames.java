@@ -155,6 +155,27 @@ public final class GenAiMetricNames {
         "ai_gateway.consumer.transitions",
         null,
         "Anomaly-state changes of consumers (flagged, throttled, blocked, released)",
+        NO_BUCKETS),
+    /**
+     * Calls on which content safety acted, by {@code check} (for example {@code pii.email}, {@code
+     * azure-prompt-shields}), {@code category} (for example {@code EMAIL}, {@code jailbreak}) and
+     * {@code action} ({@code flagged}, {@code redacted}, {@code blocked}, {@code answer_blocked},
+     * {@code check_failed}, {@code check_failed_closed}). Counter; calls that passed every check
+     * are not counted.
+     */
+    SAFETY_ACTIONS(
+        "ai_gateway.safety.actions",
+        null,
+        "Calls on which content safety acted, by check, category and action",
+        NO_BUCKETS),
+    /**
+     * Per call that asked external content checks, the time they took in all (the prompt's, and the
+     * answer's windows). Timer, seconds.
+     */
+    SAFETY_CHECK_DURATION(
+        "ai_gateway.safety.check.duration",
+        "s",
+        "Time the external content safety checks of a call took",
         NO_BUCKETS);
 
     private final String meterName;
@@ -231,7 +252,13 @@ public final class GenAiMetricNames {
     /** {@code over} or {@code under}: the sign of a reservation drift. */
     DIRECTION("direction"),
     /** The anomaly signal behind a consumer's transition, for example {@code request_rate}. */
-    SIGNAL("signal");
+    SIGNAL("signal"),
+    /** The content safety check that acted. */
+    CHECK("check"),
+    /** What a content safety check found. */
+    CATEGORY("category"),
+    /** What content safety did, for example {@code blocked} or {@code redacted}. */
+    ACTION("action");
 
     private final String key;
 

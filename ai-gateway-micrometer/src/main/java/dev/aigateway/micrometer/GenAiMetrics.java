@@ -14,6 +14,8 @@ import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.RoutingInfo;
+import dev.aigateway.api.SafetyInfo;
+import dev.aigateway.api.SafetyOutcome;
 import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
@@ -99,6 +101,8 @@ public final class GenAiMetrics implements GatewayListener {
   private final AtomicReferenceArray<Counter> consumerTransitions =
       new AtomicReferenceArray<>(
           CONSUMER_STATES.length * CONSUMER_STATES.length * (SIGNALS.length + 1));
+  private final ConcurrentHashMap<SafetyKey, Counter> safetyActions = new ConcurrentHashMap<>();
+  private volatile @Nullable Timer safetyDuration;
 
   private GenAiMetrics(Builder b) {
     this.registry = b.registry;
@@ -152,7 +156,41 @@ public final class GenAiMetrics implements GatewayListener {
     gatewayTime(event).record(timing.gatewayTime());
     recordAttempts(event.routing().attempts());
     recordCache(event.cache(), meters);
+    recordSafety(event.safety());
   }
+
+  private void recordSafety(SafetyInfo safety) {
+    if (safety.externalLatency() != null) {
+      Timer timer = safetyDuration;
+      if (timer == null) {
+        timer =
+            Timer.builder(Metric.SAFETY_CHECK_DURATION.meterName())
+                .description(Metric.SAFETY_CHECK_DURATION.description())
+                .register(registry);
+        safetyDuration = timer;
+      }
+      timer.record(safety.externalLatency());
+    }
+    if (safety.outcome() == SafetyOutcome.NONE || safety.outcome() == SafetyOutcome.PASSED) {
+      return;
+    }
+    safetyActions
+        .computeIfAbsent(
+            new SafetyKey(
+                orNone(safety.check()),
+                orNone(safety.category()),
+                safety.outcome().name().toLowerCase(Locale.ROOT)),
+            k ->
+                Counter.builder(Metric.SAFETY_ACTIONS.meterName())
+                    .description(Metric.SAFETY_ACTIONS.description())
+                    .tag(Attribute.CHECK.key(), k.check())
+                    .tag(Attribute.CATEGORY.key(), k.category())
+                    .tag(Attribute.ACTION.key(), k.action())
+                    .register(registry))
+        .increment();
+  }
+
+  private record SafetyKey(String check, String category, String action) {}
 
   private static void recordCache(CacheInfo cache, CallMeters meters) {
     Slot lookup =

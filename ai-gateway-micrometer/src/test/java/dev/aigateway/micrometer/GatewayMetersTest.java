@@ -518,4 +518,50 @@ class GatewayMetersTest {
         .extracting(meter -> meter.getId().getName())
         .noneMatch(name -> name.startsWith("ai_gateway.cache"));
   }
+
+  @Test
+  void contentSafetyActionsAreCountedByCheckCategoryAndActionAndExternalChecksTimed() {
+    metrics.onEvent(
+        Events.chat()
+            .safety(
+                new dev.aigateway.api.SafetyInfo(
+                    dev.aigateway.api.SafetyOutcome.REDACTED, "pii.email", "EMAIL", 2, null))
+            .build());
+    metrics.onEvent(
+        Events.rejected(RejectionReason.CONTENT_BLOCKED, null)
+            .safety(
+                new dev.aigateway.api.SafetyInfo(
+                    dev.aigateway.api.SafetyOutcome.BLOCKED,
+                    "azure-prompt-shields",
+                    "jailbreak",
+                    0,
+                    Duration.ofMillis(40)))
+            .build());
+    metrics.onEvent(
+        Events.chat()
+            .safety(
+                new dev.aigateway.api.SafetyInfo(
+                    dev.aigateway.api.SafetyOutcome.PASSED, null, null, 0, Duration.ofMillis(20)))
+            .build());
+
+    assertThat(
+            registry
+                .get("ai_gateway.safety.actions")
+                .tags("check", "pii.email", "category", "EMAIL", "action", "redacted")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("ai_gateway.safety.actions")
+                .tags("check", "azure-prompt-shields", "category", "jailbreak", "action", "blocked")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.get("ai_gateway.safety.actions").counters()).hasSize(2);
+    io.micrometer.core.instrument.Timer checks =
+        registry.get("ai_gateway.safety.check.duration").timer();
+    assertThat(checks.count()).isEqualTo(2);
+    assertThat(checks.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(60);
+  }
 }

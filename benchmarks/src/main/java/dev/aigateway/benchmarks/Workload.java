@@ -64,6 +64,7 @@ final class Workload {
     return builder(true).tokenLimitStore(store).build();
   }
 
+  /** The benchmarks' gateway, to configure further (content safety). */
   static AiGateway.Builder builder(boolean estimatePromptTokens) {
     return AiGateway.builder()
         .consumerKey(KeyResolvers.header(CONSUMER_HEADER))

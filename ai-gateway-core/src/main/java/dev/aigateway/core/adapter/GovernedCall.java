@@ -212,7 +212,12 @@ public final class GovernedCall {
                 switch (outcome) {
                   case SUCCESS -> null;
                   case CANCELLED -> "cancelled";
-                  default -> failure == null ? "truncated" : failure.getClass().getName();
+                  default ->
+                      failure == null
+                          ? "truncated"
+                          : failure instanceof ObservedBody.Stopped stopped
+                              ? stopped.getMessage()
+                              : failure.getClass().getName();
                 };
             end(outcome, readout, errorType);
           }
@@ -228,7 +233,11 @@ public final class GovernedCall {
     for (CallStage stage : stages) {
       stage.observe(observed);
     }
-    return observed;
+    InputStream delivered = observed;
+    for (CallStage stage : stages) {
+      delivered = stage.deliver(observed, delivered);
+    }
+    return delivered;
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.wire.ObservedBody;
+import java.io.InputStream;
 
 /**
  * One stage of the pipeline, for one governed call. The gateway holds one {@link Factory} per
@@ -36,6 +37,16 @@ public interface CallStage {
 
   /** A backend's 2xx body is about to be read by the application. */
   default void observe(ObservedBody body) {}
+
+  /**
+   * The body the application reads: {@code body} (the observed body, or what an earlier stage made
+   * of it), or a stream of the stage's own that reads it (content safety screens a streamed answer
+   * and may {@linkplain ObservedBody#stop stop} it). Called after {@link #observe}, in pipeline
+   * order.
+   */
+  default InputStream deliver(ObservedBody observed, InputStream body) {
+    return body;
+  }
 
   /** The call has ended; its outcome and usage are on the exchange. */
   default void end() {}

@@ -38,6 +38,9 @@ final class DirectRoute implements Route {
         exchange.hidesStreamUsage()
             ? exchange.request().format().bodyForBackend(exchange.request(), null, true)
             : null;
+    if (body == null) {
+      body = exchange.bodyToSend(); // a rewritten body, else null: the application's bytes
+    }
     return new AttemptPlan(null, null, Map.of(), Set.of(), body, Duration.ZERO);
   }
 

@@ -31,7 +31,8 @@ public final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
 
   private final AiGateway gateway;
-  private final WireRequest request;
+  private WireRequest request;
+  private boolean bodyRewritten;
   private final long callId;
   private final Instant startedAt;
   private final long startNanos;
@@ -77,6 +78,32 @@ public final class Exchange {
 
   public WireRequest request() {
     return request;
+  }
+
+  /**
+   * Replaces the request with one whose body a stage rewrote (content safety's redaction), before
+   * the stages after it read it: the estimate, the cache key, the prompt log and every attempt then
+   * see the rewritten body, and it is what is sent.
+   */
+  public void rewriteRequest(WireRequest rewritten) {
+    if (rewritten.format() != request.format()) {
+      throw new IllegalArgumentException(
+          "a rewritten request must keep its format " + request.format().name());
+    }
+    request = rewritten;
+    bodyRewritten = true;
+    promptEstimate = -1;
+    allowance = null;
+  }
+
+  /** Whether a stage rewrote the request's body ({@link #rewriteRequest}). */
+  public boolean bodyRewritten() {
+    return bodyRewritten;
+  }
+
+  /** The body to send when no other rewrite applies: null (the application's) unless rewritten. */
+  public byte[] bodyToSend() {
+    return bodyRewritten ? request.rawBody() : null;
   }
 
   public long callId() {

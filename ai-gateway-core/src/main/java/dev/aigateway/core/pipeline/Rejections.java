@@ -237,6 +237,78 @@ public final class Rejections {
         new GatewayRejectedException(message, RejectionReason.CONSUMER_BLOCKED, wait));
   }
 
+  /**
+   * A prompt a content safety check refused: 400, {@code invalid_request_error}, code {@code
+   * content_filter}, with the check and category in the message and the category's finding where
+   * Azure OpenAI reports its own content filter's ({@code innererror.content_filter_result}). Never
+   * the text that matched.
+   *
+   * @param check the check that refused it, for example {@code deny-words}
+   * @param category what it found, for example {@code EMAIL} or {@code Hate}
+   * @param finding the category's details, for example {@code {"filtered":true,"severity":"high"}}
+   */
+  public static Rejection contentBlocked(
+      WireFormat format, String check, String category, Map<String, Object> finding) {
+    String message =
+        "The prompt was blocked by this gateway's content safety policy: check '"
+            + check
+            + "' found '"
+            + category
+            + "'. Change the prompt; retrying it unchanged will not help.";
+    return build(
+        format,
+        new LocalError(
+            RejectionReason.CONTENT_BLOCKED,
+            message,
+            "prompt",
+            "content_filter",
+            Map.of(category, finding)),
+        null,
+        Map.of(Rejection.SHOULD_RETRY, "false"),
+        new GatewayRejectedException(message, RejectionReason.CONTENT_BLOCKED, null));
+  }
+
+  /**
+   * The error event that ends a streamed answer a content safety check blocked mid-way (code {@code
+   * content_filter}, param {@code answer}), in the format's stream shape ({@link
+   * WireFormat#streamErrorEvent}).
+   */
+  public static byte[] answerBlockedEvent(WireFormat format, String check, String category) {
+    String message =
+        "The answer was stopped by this gateway's content safety policy: check '"
+            + check
+            + "' found '"
+            + category
+            + "' in it.";
+    return format.streamErrorEvent(
+        new LocalError(
+            RejectionReason.CONTENT_BLOCKED,
+            message,
+            "answer",
+            "content_filter",
+            Map.of(category, Map.of("filtered", true))));
+  }
+
+  /**
+   * An external content check failed or timed out and the gateway fails closed: 503, {@code
+   * server_error}, code {@code content_check_unavailable}.
+   */
+  public static Rejection contentCheckUnavailable(WireFormat format, String check, String cause) {
+    String message =
+        "The content safety check '"
+            + check
+            + "' could not check the prompt ("
+            + cause
+            + "), and this gateway does not send prompts it could not check. Retry later.";
+    return build(
+        format,
+        new LocalError(
+            RejectionReason.CONTENT_CHECK_UNAVAILABLE, message, null, "content_check_unavailable"),
+        null,
+        Map.of(),
+        new GatewayRejectedException(message, RejectionReason.CONTENT_CHECK_UNAVAILABLE, null));
+  }
+
   private static Rejection build(
       WireFormat format,
       LocalError error,

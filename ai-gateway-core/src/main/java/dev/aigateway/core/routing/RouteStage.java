@@ -37,11 +37,14 @@ public final class RouteStage implements CallStage {
             exchange.startNanos(),
             exchange.request().format(),
             exchange::reservedTokens,
-            target ->
-                exchange
-                    .request()
-                    .format()
-                    .bodyForBackend(exchange.request(), target, exchange.hidesStreamUsage()),
+            target -> {
+              byte[] rewritten =
+                  exchange
+                      .request()
+                      .format()
+                      .bodyForBackend(exchange.request(), target, exchange.hidesStreamUsage());
+              return rewritten != null ? rewritten : exchange.bodyToSend();
+            },
             exchange.request().method(),
             exchange.request().rawBody());
     exchange.route(routing);

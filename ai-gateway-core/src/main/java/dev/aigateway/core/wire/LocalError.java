@@ -1,6 +1,7 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.RejectionReason;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -13,12 +14,26 @@ import org.jspecify.annotations.Nullable;
  * @param param the request field at fault, or null
  * @param code a more precise code than the reason gives (for example {@code
  *     integer_above_max_value}), or null for the reason's own
+ * @param findings for a content block, what each category found (category to its details, for
+ *     example {@code {"filtered":true,"severity":"high"}}), written where the provider puts its own
+ *     content filter's results; empty otherwise
  */
 public record LocalError(
-    RejectionReason reason, String message, @Nullable String param, @Nullable String code) {
+    RejectionReason reason,
+    String message,
+    @Nullable String param,
+    @Nullable String code,
+    Map<String, Map<String, Object>> findings) {
 
   public LocalError {
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(message, "message");
+    findings = Map.copyOf(findings);
+  }
+
+  /** An error without content filter findings. */
+  public LocalError(
+      RejectionReason reason, String message, @Nullable String param, @Nullable String code) {
+    this(reason, message, param, code, Map.of());
   }
 }

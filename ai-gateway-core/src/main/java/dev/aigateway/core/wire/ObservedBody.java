@@ -130,6 +130,34 @@ public abstract class ObservedBody extends InputStream {
     }
   }
 
+  /**
+   * Ends the body early on the gateway's own decision (content safety blocked the answer): closes
+   * upstream and reports the end as {@link CallOutcome#TRUNCATED} with what was read so far, so the
+   * call is charged for the tokens up to there; {@code reason} becomes the event's error type.
+   * Nothing happens when the body had ended already.
+   */
+  public final void stop(String reason) {
+    try {
+      upstream.close();
+    } catch (IOException | RuntimeException e) {
+      // the body ends either way
+    } finally {
+      if (!ended()) {
+        closing();
+        end(CallOutcome.TRUNCATED, new Stopped(reason));
+      }
+    }
+  }
+
+  /** How a body {@linkplain #stop stopped} by the gateway ended: its reason, as the error type. */
+  public static final class Stopped extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Stopped(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+
   /** Called when the application closes the body before its end was reported. */
   protected void closing() {}
 }

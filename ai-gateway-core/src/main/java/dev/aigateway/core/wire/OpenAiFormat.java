@@ -1,11 +1,13 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallMatcher;
 import dev.aigateway.api.CallMatchers;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.api.spi.ContentText;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.IOException;
@@ -121,7 +123,10 @@ abstract class OpenAiFormat implements WireFormat {
    * OpenAI's error shape, {@code {"error":{"message","type","param","code"}}}, with the type and
    * code OpenAI gives the same refusal: {@code insufficient_quota} for a spent quota, {@code
    * rate_limit_exceeded} of type {@code tokens} for a rate, {@code invalid_request_error} for a
-   * request at fault, {@code server_error} when no backend or the token store is available.
+   * request at fault, {@code server_error} when no backend or the token store is available. A
+   * content block is Azure OpenAI's answer to a prompt its content filter refuses: code {@code
+   * content_filter}, and an {@code innererror} with {@code ResponsibleAIPolicyViolation} and the
+   * {@code content_filter_result} of each category found.
    */
   @Override
   public final byte[] errorBody(LocalError error) {
@@ -160,6 +165,14 @@ abstract class OpenAiFormat implements WireFormat {
         type = "permission_error";
         code = "consumer_blocked";
       }
+      case CONTENT_BLOCKED -> {
+        type = "invalid_request_error";
+        code = "content_filter";
+      }
+      case CONTENT_CHECK_UNAVAILABLE -> {
+        type = "server_error";
+        code = "content_check_unavailable";
+      }
       default -> throw new IllegalArgumentException("no error shape for " + error.reason());
     }
     Map<String, Object> body = new LinkedHashMap<>();
@@ -167,6 +180,17 @@ abstract class OpenAiFormat implements WireFormat {
     body.put("type", type);
     body.put("param", error.param());
     body.put("code", error.code() != null ? error.code() : code);
+    if (!error.findings().isEmpty()) {
+      // Where Azure OpenAI reports its own content filter's verdict on a prompt it refuses.
+      body.put("status", 400);
+      body.put(
+          "innererror",
+          Map.of(
+              "code",
+              "ResponsibleAIPolicyViolation",
+              "content_filter_result",
+              new java.util.TreeMap<>(error.findings())));
+    }
     try {
       return Json.MAPPER.writeValueAsBytes(Map.of("error", body));
     } catch (IOException e) {
@@ -226,6 +250,56 @@ abstract class OpenAiFormat implements WireFormat {
           name + " cannot rewrite a request read by " + request.format().name());
     }
     return openAi.rewrittenBody(model, askStreamUsage && asksForStreamUsage());
+  }
+
+  @Override
+  public final List<ContentText> promptTexts(WireRequest request) {
+    return request.bodyUnderstood() && request.body() != null
+        ? PromptTexts.of(request.body())
+        : List.of();
+  }
+
+  @Override
+  public final int messageCount(WireRequest request) {
+    return request.bodyUnderstood() && request.body() != null
+        ? PromptTexts.messageCount(request.body())
+        : 0;
+  }
+
+  @Override
+  public final @Nullable WireRequest withBody(WireRequest request, byte[] body) {
+    return request instanceof OpenAiRequest openAi ? openAi.withBody(body) : null;
+  }
+
+  /**
+   * A chat chunk's {@code choices[].delta.content}, a completions chunk's {@code choices[].text}, a
+   * Responses API {@code response.output_text.delta} event's {@code delta}.
+   */
+  @Override
+  public final @Nullable String eventText(byte[] data, int from, int to) {
+    JsonNode event = Json.parseOrNull(data, from, to - from);
+    if (event == null || !event.isObject()) {
+      return null;
+    }
+    JsonNode choices = event.get("choices");
+    if (choices != null && choices.isArray()) {
+      StringBuilder text = null;
+      for (JsonNode choice : choices) {
+        JsonNode delta = choice.path("delta").path("content");
+        JsonNode piece = delta.isTextual() ? delta : choice.path("text");
+        if (piece.isTextual()) {
+          text = text == null ? new StringBuilder() : text;
+          text.append(piece.textValue());
+        }
+      }
+      return text == null ? null : text.toString();
+    }
+    JsonNode delta = event.get("delta");
+    return "response.output_text.delta".equals(event.path("type").textValue())
+            && delta != null
+            && delta.isTextual()
+        ? delta.textValue()
+        : null;
   }
 
   /** A path or query component, spaces as {@code %20}. */

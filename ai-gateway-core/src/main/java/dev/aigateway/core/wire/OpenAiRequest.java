@@ -89,6 +89,54 @@ public final class OpenAiRequest implements WireRequest {
     return tree;
   }
 
+  /** This request with {@code body} in place of the application's bytes (a redacted prompt). */
+  OpenAiRequest withBody(byte[] body) {
+    ClientRequest original = request;
+    ClientRequest replaced =
+        new ClientRequest() {
+          @Override
+          public String method() {
+            return original.method();
+          }
+
+          @Override
+          public String url() {
+            return original.url();
+          }
+
+          @Override
+          public String header(String name) {
+            return original.header(name);
+          }
+
+          @Override
+          public <T> T tag(Class<? extends T> type) {
+            return original.tag(type);
+          }
+
+          @Override
+          public byte[] body() {
+            return body;
+          }
+
+          @Override
+          public String host() {
+            return original.host();
+          }
+
+          @Override
+          public int port() {
+            return original.port();
+          }
+
+          @Override
+          public String encodedPath() {
+            return original.encodedPath();
+          }
+        };
+    return new OpenAiRequest(format, match, replaced, maxParsedBodyBytes);
+  }
+
   /** The body bytes exactly as the application sent them. */
   @Override
   public byte[] rawBody() {

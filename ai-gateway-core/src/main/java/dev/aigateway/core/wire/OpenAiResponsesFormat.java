@@ -29,6 +29,25 @@ final class OpenAiResponsesFormat extends OpenAiFormat {
     return new SseBody(upstream, listener, callCanceled, true, false);
   }
 
+  /**
+   * The Responses API's {@code error} event: {@code event: error} and {@code
+   * {"type":"error","code","message","param"}}.
+   */
+  @Override
+  public byte[] streamErrorEvent(LocalError error) {
+    java.util.Map<String, Object> event = new java.util.LinkedHashMap<>();
+    event.put("type", "error");
+    event.put("code", error.code() != null ? error.code() : "content_filter");
+    event.put("message", error.message());
+    event.put("param", error.param());
+    try {
+      return ("event: error\ndata: " + Json.MAPPER.writeValueAsString(event) + "\n\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot serialise a map of strings", e);
+    }
+  }
+
   @Override
   public String backendUrl(
       BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {

@@ -4,6 +4,7 @@ import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.api.spi.ContentText;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.InputStream;
@@ -187,4 +188,50 @@ public interface WireFormat {
    */
   byte @Nullable [] bodyForBackend(
       WireRequest request, @Nullable String model, boolean askStreamUsage);
+
+  /**
+   * The texts of a request this format read that content safety checks (message contents, inputs,
+   * prompts), in the request's order; empty when the body is not understood or the format does not
+   * say. Called only when content safety checks the prompt.
+   */
+  default List<ContentText> promptTexts(WireRequest request) {
+    return List.of();
+  }
+
+  /** How many messages (or input items) the request carries; 0 when not known. */
+  default int messageCount(WireRequest request) {
+    return 0;
+  }
+
+  /**
+   * The same request with {@code body} in place of the application's bytes (content safety's
+   * redaction), or null when the format cannot re-read a request.
+   */
+  default @Nullable WireRequest withBody(WireRequest request, byte[] body) {
+    return null;
+  }
+
+  /**
+   * The answer text one stream event's data carries ({@code data[from, to)}, a chunk's delta), or
+   * null when it carries none or the format does not say. Called only when content safety screens
+   * streamed answers.
+   */
+  default @Nullable String eventText(byte[] data, int from, int to) {
+    return null;
+  }
+
+  /**
+   * A last stream event carrying a local error, as the provider ends a stream it stops (content
+   * safety blocking the answer mid-way): by default one {@code data:} line holding {@link
+   * #errorBody} and the blank line that ends the event.
+   */
+  default byte[] streamErrorEvent(LocalError error) {
+    byte[] body = errorBody(error);
+    byte[] event = new byte[body.length + 8];
+    System.arraycopy("data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, event, 0, 6);
+    System.arraycopy(body, 0, event, 6, body.length);
+    event[event.length - 2] = '\n';
+    event[event.length - 1] = '\n';
+    return event;
+  }
 }

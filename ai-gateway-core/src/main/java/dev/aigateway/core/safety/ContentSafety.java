@@ -1,0 +1,370 @@
+package dev.aigateway.core.safety;
+
+import dev.aigateway.api.spi.ContentCheck;
+import dev.aigateway.core.AiGateway;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * Content safety: what the gateway checks in a prompt before sending it, and in a streamed answer
+ * as it passes, and what it does about what it finds. Immutable and thread-safe once built; give it
+ * to {@link AiGateway.Builder#contentSafety}.
+ *
+ * <pre>{@code
+ * ContentSafety safety = ContentSafety.builder()
+ *     .maxPromptTokens(8_000).maxMessages(64)
+ *     .denyWords("project falcon", "internal only")               // blocked, whole words
+ *     .pii(PiiDetector.email(), SafetyAction.REDACT)              // [REDACTED:EMAIL] is sent
+ *     .pii(PiiDetector.cardNumber(), SafetyAction.BLOCK)
+ *     .externalCheck(AzureContentSafety.promptShields(client, endpoint, key), SafetyAction.BLOCK)
+ *     .checkTimeout(Duration.ofMillis(800)).failClosed(false)    // fail open (the default)
+ *     .screenAnswers(400, 64)                                    // streamed answers, in windows
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>On the prompt</b>, in this order: the text checks (deny lists, personal data) on every text
+ * of the request (message contents, inputs, prompts, as the call's wire format reads them); then,
+ * when something is to be redacted, the body is rewritten (only the string values that change, as
+ * JSON strings; everything else goes out byte for byte) and the rest of the pipeline sees the
+ * rewritten body (token estimate, cache key, prompt log, backend); then the caps (messages, prompt
+ * tokens, counted on what is sent); then the external checks, on the redacted texts, one after
+ * another. The first check that blocks refuses the call with a 400 in the provider's error shape
+ * ({@code content_filter}, as Azure OpenAI answers for its own filter), and no backend is called.
+ *
+ * <p><b>External checks</b> run on the gateway's daemon threads, each bounded by {@link
+ * Builder#checkTimeout} (default {@value #DEFAULT_CHECK_TIMEOUT_MILLIS} ms). One that throws or
+ * does not answer in time fails open by default (the call goes on; its event says {@code
+ * CHECK_FAILED}), or, with {@link Builder#failClosed}, refuses the call with a 503 ({@code
+ * content_check_unavailable}). Their time is reported per call in the event and as a metric.
+ *
+ * <p><b>On streamed answers</b> ({@link Builder#screenAnswers}): the answer's text is gathered as
+ * its events pass, never buffering the stream, and checked every {@code window} characters (and at
+ * its end) together with the last {@code overlap} characters before them, so a word cut between two
+ * windows is still found. The event that completes a window waits for its check; the events before
+ * it have reached the application. On a block the stream is stopped: the application gets the
+ * chunks before it, then one error event in the provider's stream shape, then the end; the call is
+ * charged the tokens up to there (the usage reported so far, else an estimate from the text read,
+ * marked estimated). JSON answers are not screened (they reach the application as they come).
+ *
+ * <p>Nothing of a prompt or an answer is logged, or put in an event or exception, by this stage:
+ * events and metrics name the check and the category found, never the text.
+ */
+public final class ContentSafety {
+
+  /** The default bound on each external check: {@value} ms. */
+  public static final long DEFAULT_CHECK_TIMEOUT_MILLIS = 1_000;
+
+  /** The default placeholder of redacted data; {@code {kind}} becomes its kind. */
+  public static final String DEFAULT_PLACEHOLDER = "[REDACTED:{kind}]";
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /**
+   * External checks run here: at most 64 at once, no queue (a full pool fails the check at once,
+   * open or closed as configured), threads made on demand and idle-timed out.
+   */
+  static final ExecutorService CHECK_THREADS =
+      new ThreadPoolExecutor(
+          0,
+          64,
+          30,
+          TimeUnit.SECONDS,
+          new SynchronousQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "ai-gateway-content-check-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** An external check and what to do when it flags. */
+  record External(ContentCheck check, SafetyAction action) {}
+
+  private final long maxPromptTokens;
+  private final int maxMessages;
+  private final List<TextRule> rules;
+  private final String placeholder;
+  private final List<External> promptChecks;
+  private final List<External> answerChecks;
+  private final Duration checkTimeout;
+  private final boolean failClosed;
+  private final int answerWindow;
+  private final int answerOverlap;
+
+  private ContentSafety(Builder b) {
+    this.maxPromptTokens = b.maxPromptTokens;
+    this.maxMessages = b.maxMessages;
+    this.rules = List.copyOf(b.rules);
+    this.placeholder = b.placeholder;
+    this.promptChecks = List.copyOf(b.promptChecks);
+    this.answerChecks = List.copyOf(b.answerChecks);
+    this.checkTimeout = b.checkTimeout;
+    this.failClosed = b.failClosed;
+    this.answerWindow = b.answerWindow;
+    this.answerOverlap = b.answerOverlap;
+  }
+
+  /** A builder with nothing checked. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  long maxPromptTokens() {
+    return maxPromptTokens;
+  }
+
+  int maxMessages() {
+    return maxMessages;
+  }
+
+  List<TextRule> rules() {
+    return rules;
+  }
+
+  List<External> promptChecks() {
+    return promptChecks;
+  }
+
+  List<External> answerChecks() {
+    return answerChecks;
+  }
+
+  Duration checkTimeout() {
+    return checkTimeout;
+  }
+
+  boolean failClosed() {
+    return failClosed;
+  }
+
+  int answerWindow() {
+    return answerWindow;
+  }
+
+  int answerOverlap() {
+    return answerOverlap;
+  }
+
+  /** Whether anything at all is checked on the prompt. */
+  boolean checksPrompt() {
+    return maxPromptTokens > 0 || maxMessages > 0 || !rules.isEmpty() || !promptChecks.isEmpty();
+  }
+
+  /** Whether streamed answers are screened. */
+  boolean screensAnswers() {
+    return answerWindow > 0 && (!rules.isEmpty() || !answerChecks.isEmpty());
+  }
+
+  /** The placeholder of data of {@code kind}. */
+  String placeholder(String kind) {
+    return placeholder.replace("{kind}", kind);
+  }
+
+  @Override
+  public String toString() {
+    return "ContentSafety{rules="
+        + rules.stream().map(r -> r.check() + ":" + r.action()).toList()
+        + ", prompt checks="
+        + promptChecks.stream().map(e -> e.check().name()).toList()
+        + ", answer checks="
+        + answerChecks.stream().map(e -> e.check().name()).toList()
+        + (answerWindow > 0 ? ", answer window=" + answerWindow : "")
+        + "}";
+  }
+
+  /** Builds a {@link ContentSafety}. Not thread-safe. */
+  public static final class Builder {
+    private long maxPromptTokens;
+    private int maxMessages;
+    private final List<TextRule> rules = new ArrayList<>();
+    private String placeholder = DEFAULT_PLACEHOLDER;
+    private final List<External> promptChecks = new ArrayList<>();
+    private final List<External> answerChecks = new ArrayList<>();
+    private Duration checkTimeout = Duration.ofMillis(DEFAULT_CHECK_TIMEOUT_MILLIS);
+    private boolean failClosed;
+    private int answerWindow;
+    private int answerOverlap;
+
+    private Builder() {}
+
+    /**
+     * Refuses a prompt estimated above {@code tokens} (counted as the token limits count it, on the
+     * body that would be sent). 0 turns the cap off.
+     */
+    public Builder maxPromptTokens(long tokens) {
+      if (tokens < 0) {
+        throw new IllegalArgumentException("maxPromptTokens must not be negative: " + tokens);
+      }
+      this.maxPromptTokens = tokens;
+      return this;
+    }
+
+    /** Refuses a request with more than {@code messages} messages (or input items). 0: off. */
+    public Builder maxMessages(int messages) {
+      if (messages < 0) {
+        throw new IllegalArgumentException("maxMessages must not be negative: " + messages);
+      }
+      this.maxMessages = messages;
+      return this;
+    }
+
+    /** Blocks prompts (and screened answers) holding any of {@code words} as whole words. */
+    public Builder denyWords(String... words) {
+      return denyWords("denied-word", SafetyAction.BLOCK, Arrays.asList(words));
+    }
+
+    /**
+     * A deny list of words or phrases, matched case-insensitively at word boundaries ({@code "ass"}
+     * is not found in {@code "class"}).
+     *
+     * @param category what events and metrics call a match, and the placeholder's kind when
+     *     redacted
+     */
+    public Builder denyWords(String category, SafetyAction action, Collection<String> words) {
+      Objects.requireNonNull(category, "category");
+      Objects.requireNonNull(action, "action");
+      if (words.isEmpty()) {
+        throw new IllegalArgumentException("deny list '" + category + "' has no words");
+      }
+      rules.add(TextRule.words(category, List.copyOf(words), action));
+      return this;
+    }
+
+    /**
+     * A deny-list pattern: every match is found. Write it so that it cannot backtrack
+     * catastrophically; it runs on every text of every checked call.
+     *
+     * @param category what events and metrics call a match, and the placeholder's kind
+     */
+    public Builder denyPattern(String category, Pattern pattern, SafetyAction action) {
+      rules.add(
+          TextRule.pattern(
+              Objects.requireNonNull(category, "category"),
+              Objects.requireNonNull(pattern, "pattern"),
+              Objects.requireNonNull(action, "action")));
+      return this;
+    }
+
+    /** Acts on the personal data {@code detector} finds. A detector is added once. */
+    public Builder pii(PiiDetector detector, SafetyAction action) {
+      Objects.requireNonNull(detector, "detector");
+      Objects.requireNonNull(action, "action");
+      String check = TextRule.pii(detector, action).check();
+      for (TextRule rule : rules) {
+        if (rule.check().equals(check)) {
+          throw new IllegalArgumentException(
+              "personal data of kind " + detector.kind() + " is already checked (" + rule + ")");
+        }
+      }
+      rules.add(TextRule.pii(detector, action));
+      return this;
+    }
+
+    /** Acts alike on every built-in kind of personal data ({@link PiiDetector#defaults()}). */
+    public Builder pii(SafetyAction action) {
+      for (PiiDetector detector : PiiDetector.defaults()) {
+        pii(detector, action);
+      }
+      return this;
+    }
+
+    /**
+     * What redacted data is replaced with; {@code {kind}} becomes its kind ({@code EMAIL}, a deny
+     * list's category). Default {@value #DEFAULT_PLACEHOLDER}.
+     */
+    public Builder redactionPlaceholder(String placeholder) {
+      this.placeholder = Objects.requireNonNull(placeholder, "placeholder");
+      return this;
+    }
+
+    /**
+     * Asks an external check about every prompt, before it is sent, on its texts after redaction.
+     *
+     * @param action {@link SafetyAction#BLOCK} or {@link SafetyAction#FLAG} when it flags
+     */
+    public Builder externalCheck(ContentCheck check, SafetyAction action) {
+      promptChecks.add(external(check, action));
+      return this;
+    }
+
+    /**
+     * Asks an external check about each window of a streamed answer ({@link #screenAnswers} sets
+     * the windows).
+     *
+     * @param action {@link SafetyAction#BLOCK} (the stream is stopped) or {@link SafetyAction#FLAG}
+     */
+    public Builder answerCheck(ContentCheck check, SafetyAction action) {
+      answerChecks.add(external(check, action));
+      return this;
+    }
+
+    private static External external(ContentCheck check, SafetyAction action) {
+      Objects.requireNonNull(check, "check");
+      Objects.requireNonNull(action, "action");
+      if (action == SafetyAction.REDACT) {
+        throw new IllegalArgumentException(
+            "external check '" + check.name() + "' can block or flag, not redact");
+      }
+      return new External(check, action);
+    }
+
+    /** Bounds each external check's call (default 1 s); must be positive. */
+    public Builder checkTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("checkTimeout must be positive: " + timeout);
+      }
+      this.checkTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Whether a prompt an external check could not check (it failed or timed out) is refused with a
+     * 503 (true) or sent unchecked by it (false, the default: fail open).
+     */
+    public Builder failClosed(boolean failClosed) {
+      this.failClosed = failClosed;
+      return this;
+    }
+
+    /**
+     * Screens streamed answers with the text checks (a block blocks, a redaction or a flag flags)
+     * and the {@linkplain #answerCheck answer checks}: every {@code windowChars} characters of
+     * answer text, with the {@code overlapChars} before them.
+     */
+    public Builder screenAnswers(int windowChars, int overlapChars) {
+      if (windowChars < 1) {
+        throw new IllegalArgumentException("windowChars must be positive: " + windowChars);
+      }
+      if (overlapChars < 0 || overlapChars >= windowChars) {
+        throw new IllegalArgumentException(
+            "overlapChars must be at least 0 and less than the window ("
+                + windowChars
+                + "): "
+                + overlapChars);
+      }
+      this.answerWindow = windowChars;
+      this.answerOverlap = overlapChars;
+      return this;
+    }
+
+    /** Builds the configuration. */
+    public ContentSafety build() {
+      if (!answerChecks.isEmpty() && answerWindow == 0) {
+        throw new IllegalStateException(
+            "answer checks "
+                + answerChecks.stream().map(e -> e.check().name()).toList()
+                + " need screenAnswers(window, overlap)");
+      }
+      return new ContentSafety(this);
+    }
+  }
+}

@@ -1,0 +1,339 @@
+package dev.aigateway.core.safety;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.SafetyInfo;
+import dev.aigateway.api.SafetyOutcome;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.api.spi.ContentCheck;
+import dev.aigateway.api.spi.ContentFinding;
+import dev.aigateway.api.spi.ContentText;
+import dev.aigateway.api.spi.ContentVerdict;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.pipeline.Rejections;
+import dev.aigateway.core.wire.ObservedBody;
+import dev.aigateway.core.wire.PromptTexts;
+import dev.aigateway.core.wire.WireFormat;
+import dev.aigateway.core.wire.WireRequest;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The content safety stage of one call (see {@link ContentSafety} for what it checks and in which
+ * order): before the call, the prompt's checks (a block is a 400 {@code content_filter}; a
+ * redaction rewrites the body the rest of the pipeline and the backend see); on a streamed answer,
+ * the window checks of {@link AnswerScreen}. Sits right inside telemetry and the allowance check,
+ * before routing, limits and the cache, so a blocked call reserves nothing.
+ */
+public final class SafetyStage implements CallStage {
+
+  private static final Logger log = LoggerFactory.getLogger(SafetyStage.class);
+
+  /** The error type of a call whose answer was stopped. */
+  static final String ANSWER_BLOCKED = "content_blocked";
+
+  private final Exchange exchange;
+  private final ContentSafety safety;
+  private final Spans spans = new Spans();
+  private SafetyOutcome outcome = SafetyOutcome.NONE;
+  private @Nullable String check;
+  private @Nullable String category;
+  private int redactions;
+  private long externalNanos = -1;
+
+  private SafetyStage(Exchange exchange, ContentSafety safety) {
+    this.exchange = exchange;
+    this.safety = safety;
+  }
+
+  /** The stage for a gateway's content safety, or null when it has none. */
+  public static CallStage.@Nullable Factory of(@Nullable ContentSafety safety) {
+    if (safety == null || (!safety.checksPrompt() && !safety.screensAnswers())) {
+      return null;
+    }
+    return exchange -> new SafetyStage(exchange, safety);
+  }
+
+  @Override
+  public @Nullable Admission admit() {
+    if (!safety.checksPrompt()) {
+      return null; // nothing read: the prompt costs nothing when only answers are screened
+    }
+    outcome = SafetyOutcome.PASSED;
+    WireRequest request = exchange.request();
+    WireFormat format = request.format();
+    if (!safety.rules().isEmpty()) {
+      boolean redact = false;
+      for (ContentText text : format.promptTexts(request)) {
+        for (TextRule rule : safety.rules()) {
+          spans.clear();
+          rule.finder().find(text.text(), spans);
+          if (spans.size() == 0) {
+            continue;
+          }
+          switch (rule.action()) {
+            case BLOCK -> {
+              return block(rule.check(), spans.kind(0), Map.of("filtered", true, "detected", true));
+            }
+            case FLAG -> note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(0));
+            case REDACT -> {
+              redact = true;
+              note(SafetyOutcome.REDACTED, rule.check(), spans.kind(0));
+            }
+          }
+        }
+      }
+      if (redact) {
+        byte[] body = PromptTexts.redact(request.rawBody(), this::redacted);
+        WireRequest rewritten = body == null ? null : format.withBody(request, body);
+        if (rewritten == null) {
+          // What was to be redacted cannot be: the format cannot rewrite its body. Never send it.
+          return block("redaction", String.valueOf(category), Map.of("filtered", true));
+        }
+        exchange.rewriteRequest(rewritten);
+        request = rewritten;
+      }
+    }
+    if (safety.maxMessages() > 0 && format.messageCount(request) > safety.maxMessages()) {
+      return block("max-messages", "messages", Map.of("filtered", true));
+    }
+    if (safety.maxPromptTokens() > 0 && exchange.promptTokens() > safety.maxPromptTokens()) {
+      return block("max-prompt-tokens", "prompt-tokens", Map.of("filtered", true));
+    }
+    if (!safety.promptChecks().isEmpty()) {
+      List<ContentText> texts = format.promptTexts(request);
+      if (!texts.isEmpty()) {
+        for (ContentSafety.External external : safety.promptChecks()) {
+          Admission answer = external(external, texts);
+          if (answer != null) {
+            return answer;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private @Nullable Admission external(ContentSafety.External external, List<ContentText> texts) {
+    String name = external.check().name();
+    ContentVerdict verdict = run(external.check(), ContentCheck.Where.PROMPT, texts);
+    if (verdict == null) {
+      if (safety.failClosed()) {
+        outcome = SafetyOutcome.CHECK_FAILED_CLOSED;
+        Rejection rejection =
+            Rejections.contentCheckUnavailable(exchange.request().format(), name, category);
+        return rejected(rejection);
+      }
+      return null;
+    }
+    if (!verdict.flagged()) {
+      return null;
+    }
+    ContentFinding finding = verdict.findings().isEmpty() ? null : verdict.findings().get(0);
+    if (external.action() == SafetyAction.BLOCK) {
+      return block(
+          name,
+          verdict.category(),
+          finding == null
+              ? Map.of("filtered", true)
+              : Map.of("filtered", true, "score", finding.score()));
+    }
+    note(SafetyOutcome.FLAGGED, name, verdict.category());
+    return null;
+  }
+
+  /**
+   * Runs an external check within the timeout; null when it failed (the outcome then says {@code
+   * CHECK_FAILED}, the category why).
+   */
+  private @Nullable ContentVerdict run(
+      ContentCheck contentCheck, ContentCheck.Where where, List<ContentText> texts) {
+    long began = System.nanoTime();
+    String failure;
+    Future<ContentVerdict> future = null;
+    try {
+      future = ContentSafety.CHECK_THREADS.submit(() -> contentCheck.check(where, texts));
+      ContentVerdict verdict = future.get(safety.checkTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      if (verdict != null) {
+        return verdict;
+      }
+      failure = "no-verdict";
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      failure = "timeout";
+    } catch (RejectedExecutionException e) {
+      failure = "busy";
+    } catch (ExecutionException e) {
+      failure = "error";
+      // The cause's class only: a message could quote what was sent.
+      log.warn(
+          "ai-gateway: content check {} failed on call {}: {}",
+          contentCheck.name(),
+          exchange.callId(),
+          e.getCause() == null ? "?" : e.getCause().getClass().getName());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (future != null) {
+        future.cancel(true);
+      }
+      failure = "interrupted";
+    } finally {
+      externalNanos = Math.max(0, externalNanos) + (System.nanoTime() - began);
+    }
+    note(SafetyOutcome.CHECK_FAILED, contentCheck.name(), failure);
+    return null;
+  }
+
+  /** {@code text} with what the redacting rules find replaced; the same instance when nothing. */
+  String redacted(String text) {
+    spans.clear();
+    for (TextRule rule : safety.rules()) {
+      if (rule.action() == SafetyAction.REDACT) {
+        rule.finder().find(text, spans);
+      }
+    }
+    if (spans.size() == 0) {
+      return text;
+    }
+    spans.sort();
+    StringBuilder out = new StringBuilder(text.length() + 16 * spans.size());
+    int copied = 0;
+    for (int i = 0; i < spans.size(); i++) {
+      if (spans.start(i) < copied) {
+        continue; // overlaps one replaced already
+      }
+      out.append(text, copied, spans.start(i)).append(safety.placeholder(spans.kind(i)));
+      copied = spans.end(i);
+      redactions++;
+    }
+    return out.append(text, copied, text.length()).toString();
+  }
+
+  private Admission block(String blockedBy, String found, Map<String, Object> finding) {
+    outcome = SafetyOutcome.BLOCKED;
+    check = blockedBy;
+    category = found;
+    return rejected(
+        Rejections.contentBlocked(exchange.request().format(), blockedBy, found, finding));
+  }
+
+  private Admission rejected(Rejection rejection) {
+    exchange.ended(
+        CallOutcome.REJECTED,
+        rejection.status(),
+        Usage.ZERO,
+        UsageSource.NONE,
+        0,
+        null,
+        rejection.reason(),
+        rejection.reason().headerValue());
+    return Admission.rejected(rejection);
+  }
+
+  /** Records what a check found, unless something weightier was recorded already. */
+  private void note(SafetyOutcome found, String by, String what) {
+    if (rank(found) > rank(outcome)) {
+      outcome = found;
+      check = by;
+      category = what;
+    }
+  }
+
+  private static int rank(SafetyOutcome outcome) {
+    return switch (outcome) {
+      case NONE -> 0;
+      case PASSED -> 1;
+      case FLAGGED -> 2;
+      case REDACTED -> 3;
+      case CHECK_FAILED -> 4;
+      case BLOCKED, ANSWER_BLOCKED, CHECK_FAILED_CLOSED -> 5;
+    };
+  }
+
+  // ---- the answer
+
+  @Override
+  public InputStream deliver(ObservedBody observed, InputStream body) {
+    if (!safety.screensAnswers() || !exchange.eventStream()) {
+      return body;
+    }
+    if (outcome == SafetyOutcome.NONE) {
+      outcome = SafetyOutcome.PASSED;
+    }
+    return new AnswerScreen(
+        this,
+        exchange.request().format(),
+        observed,
+        body,
+        safety.answerWindow(),
+        safety.answerOverlap());
+  }
+
+  /**
+   * Checks one window of the answer's text; returns the error event that ends the stream when it is
+   * blocked, else null.
+   */
+  byte @Nullable [] screenAnswer(String window) {
+    for (TextRule rule : safety.rules()) {
+      spans.clear();
+      rule.finder().find(window, spans);
+      if (spans.size() > 0) {
+        if (rule.action() == SafetyAction.BLOCK) {
+          return answerBlocked(rule.check(), spans.kind(0));
+        }
+        note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(0));
+      }
+    }
+    if (!safety.answerChecks().isEmpty()) {
+      List<ContentText> texts = List.of(new ContentText("assistant", window));
+      for (ContentSafety.External external : safety.answerChecks()) {
+        ContentVerdict verdict = run(external.check(), ContentCheck.Where.ANSWER, texts);
+        if (verdict == null) {
+          if (safety.failClosed()) {
+            return answerBlocked(external.check().name(), String.valueOf(category));
+          }
+        } else if (verdict.flagged()) {
+          if (external.action() == SafetyAction.BLOCK) {
+            return answerBlocked(external.check().name(), verdict.category());
+          }
+          note(SafetyOutcome.FLAGGED, external.check().name(), verdict.category());
+        }
+      }
+    }
+    return null;
+  }
+
+  private byte[] answerBlocked(String blockedBy, String found) {
+    outcome = SafetyOutcome.ANSWER_BLOCKED;
+    check = blockedBy;
+    category = found;
+    return Rejections.answerBlockedEvent(exchange.request().format(), blockedBy, found);
+  }
+
+  @Override
+  public void describe(GatewayEvent.Builder event) {
+    if (outcome != SafetyOutcome.NONE) {
+      event.safety(
+          new SafetyInfo(
+              outcome,
+              check,
+              category,
+              redactions,
+              externalNanos < 0 ? null : Duration.ofNanos(externalNanos)));
+    }
+  }
+}

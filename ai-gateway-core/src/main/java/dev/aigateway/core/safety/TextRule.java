@@ -1,0 +1,95 @@
+package dev.aigateway.core.safety;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One configured text check and its action: a personal-data detector, a deny list of words, a
+ * deny-list pattern. Immutable and thread-safe.
+ *
+ * @param check the check's name in events and metrics ({@code pii.email}, {@code deny-words})
+ */
+record TextRule(String check, SafetyAction action, Finder finder) {
+
+  /** Adds where it finds something in a text to the spans. */
+  @FunctionalInterface
+  interface Finder {
+    void find(String text, Spans out);
+  }
+
+  static TextRule pii(PiiDetector detector, SafetyAction action) {
+    return new TextRule("pii." + detector.kind().toLowerCase(Locale.ROOT), action, detector::find);
+  }
+
+  static TextRule pattern(String name, Pattern pattern, SafetyAction action) {
+    return new TextRule(
+        "deny-pattern",
+        action,
+        (text, out) -> {
+          Matcher m = pattern.matcher(text);
+          while (m.find()) {
+            if (m.end() > m.start()) {
+              out.add(m.start(), m.end(), name);
+            }
+          }
+        });
+  }
+
+  static TextRule words(String name, List<String> words, SafetyAction action) {
+    return new TextRule("deny-words", action, new WordList(name, words)::find);
+  }
+
+  /**
+   * Whole words (or phrases), case-insensitive: found where they start and end at a word boundary.
+   * Candidates are looked up by their first character, so a text is scanned once whatever the
+   * number of words.
+   */
+  static final class WordList {
+    private final String name;
+    private final Map<Character, String[]> byFirst;
+
+    WordList(String name, List<String> words) {
+      this.name = name;
+      Map<Character, List<String>> grouped = new HashMap<>();
+      for (String word : words) {
+        String w = word.strip();
+        if (w.isEmpty()) {
+          throw new IllegalArgumentException("a deny-list word must not be blank");
+        }
+        grouped.computeIfAbsent(Character.toLowerCase(w.charAt(0)), k -> new ArrayList<>()).add(w);
+        grouped.computeIfAbsent(Character.toUpperCase(w.charAt(0)), k -> new ArrayList<>()).add(w);
+      }
+      Map<Character, String[]> copy = new HashMap<>();
+      grouped.forEach((k, v) -> copy.put(k, v.stream().distinct().toArray(String[]::new)));
+      this.byFirst = Map.copyOf(copy);
+    }
+
+    void find(String t, Spans out) {
+      int n = t.length();
+      for (int i = 0; i < n; i++) {
+        if (!PiiDetector.startsToken(t, i)) {
+          continue;
+        }
+        String[] candidates = byFirst.get(t.charAt(i));
+        if (candidates == null) {
+          continue;
+        }
+        for (String w : candidates) {
+          int end = i + w.length();
+          if (end <= n
+              && t.regionMatches(true, i, w, 0, w.length())
+              && PiiDetector.endsToken(t, end)) {
+            out.add(i, end, name);
+            i = end - 1;
+            break;
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package dev.aigateway.core.safety;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.SafetyOutcome;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.adapter.PostedRequest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** Streamed answers screened in windows, driven as an adapter drives a call. */
+class AnswerScreenTest {
+
+  private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+
+  private AiGateway gateway(ContentSafety.Builder safety) {
+    return AiGateway.builder().listener(events::add).contentSafety(safety).build();
+  }
+
+  private static String read(InputStream body) throws IOException {
+    // Read in small pieces, as an application reading a stream does.
+    StringBuilder out = new StringBuilder();
+    byte[] buffer = new byte[7];
+    int n;
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    while ((n = body.read(buffer, 0, buffer.length)) >= 0) {
+      bytes.write(buffer, 0, n);
+    }
+    body.close();
+    return out.append(bytes.toString(StandardCharsets.UTF_8)).toString();
+  }
+
+  private static InputStream bytes(String text) {
+    return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aResponsesApiStreamEndsWithItsOwnErrorEvent() throws IOException {
+    AiGateway gateway = gateway(ContentSafety.builder().denyWords("secret").screenAnswers(8, 4));
+    GovernedCall call =
+        gateway.begin(
+            new CallMatch(Operation.RESPONSES, null),
+            PostedRequest.of(
+                "https://api.example.com/v1/responses",
+                "{\"model\":\"gpt-4o\",\"input\":\"hi\",\"stream\":true}"));
+    assertThat(call.admit().rejection()).isNull();
+    String stream =
+        "event: response.output_text.delta\r\n"
+            + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"The plan\"}\r\n\r\n"
+            + "event: response.output_text.delta\r\n"
+            + "data: {\"type\":\"response.output_text.delta\",\"delta\":\" is secret\"}\r\n\r\n"
+            + "event: response.completed\r\n"
+            + "data: {\"type\":\"response.completed\",\"response\":{\"usage\":"
+            + "{\"input_tokens\":5,\"output_tokens\":4,\"total_tokens\":9}}}\r\n\r\n";
+
+    String appSaw =
+        read(call.observeResponse(200, "text/event-stream", bytes(stream), () -> false));
+
+    assertThat(appSaw).contains("The plan").doesNotContain("secret\"").doesNotContain("completed");
+    assertThat(appSaw)
+        .endsWith("\n\n")
+        .contains("event: error\ndata: {\"type\":\"error\",\"code\":\"content_filter\"");
+    assertThat(events).hasSize(1);
+    GatewayEvent event = events.get(0);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+  }
+
+  @Test
+  void theRestOfTheTextIsCheckedAtTheFinishingEventBeforeItPasses() throws IOException {
+    AiGateway gateway =
+        gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
+    GovernedCall call =
+        gateway.begin(
+            new CallMatch(Operation.CHAT_COMPLETIONS, null),
+            PostedRequest.of(
+                "https://api.example.com/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"hi\"}]}"));
+    call.admit();
+    String chunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}\n\n";
+    String finish =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+
+    String appSaw =
+        read(
+            call.observeResponse(
+                200, "text/event-stream", bytes(chunk + finish + "data: [DONE]\n\n"), () -> false));
+
+    // The window never filled; the finishing chunk waited for the check of what came before it.
+    assertThat(appSaw).startsWith(chunk).doesNotContain("finish_reason").doesNotContain("[DONE]");
+    assertThat(events.get(0).safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
+  }
+
+  @Test
+  void whatIsConfiguredDecidesWhatIsChecked() {
+    ContentSafety promptOnly = ContentSafety.builder().denyWords("x").build();
+    assertThat(promptOnly.screensAnswers()).isFalse();
+    ContentSafety both = ContentSafety.builder().denyWords("x").screenAnswers(10, 2).build();
+    assertThat(both.checksPrompt()).isTrue(); // text checks apply to the prompt and the answer
+    assertThat(both.screensAnswers()).isTrue();
+    assertThat(ContentSafety.builder().screenAnswers(10, 2).build().screensAnswers()).isFalse();
+    assertThat(SafetyStage.of(ContentSafety.builder().build())).isNull();
+  }
+}

@@ -1,0 +1,106 @@
+package dev.aigateway.core.safety;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Each built-in detector: what it must find, and what looks alike and must not be found. */
+class PiiDetectorTest {
+
+  private static List<String> found(PiiDetector detector, String text) {
+    Spans spans = new Spans();
+    detector.find(text, spans);
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < spans.size(); i++) {
+      out.add(text.substring(spans.start(i), spans.end(i)));
+    }
+    return out;
+  }
+
+  @Test
+  void emailsAreFoundInProseAndInAUrlQuery() {
+    assertThat(found(PiiDetector.email(), "Write to jane.doe+x@mail.example.co.uk, thanks."))
+        .containsExactly("jane.doe+x@mail.example.co.uk");
+    assertThat(found(PiiDetector.email(), "https://ex.com/unsubscribe?who=bob@example.org&x=1"))
+        .containsExactly("bob@example.org");
+  }
+
+  @Test
+  void urlsThatHoldAnAtSignAreNotEmails() {
+    assertThat(found(PiiDetector.email(), "https://cdn.jsdelivr.net/npm/lodash@4.17.21/x.js"))
+        .isEmpty();
+    assertThat(found(PiiDetector.email(), "see https://medium.com/@alice/my-post")).isEmpty();
+    assertThat(found(PiiDetector.email(), "ssh://git@github.com/org/repo")).isEmpty();
+    assertThat(found(PiiDetector.email(), "@channel ping me, or a@b")).isEmpty();
+  }
+
+  @Test
+  void validCardNumbersPassTheLuhnCheck() {
+    assertThat(found(PiiDetector.cardNumber(), "card 4111 1111 1111 1111 exp 12/29"))
+        .containsExactly("4111 1111 1111 1111");
+    assertThat(found(PiiDetector.cardNumber(), "amex 3782-822463-10005."))
+        .containsExactly("3782-822463-10005");
+    assertThat(found(PiiDetector.cardNumber(), "5555555555554444"))
+        .containsExactly("5555555555554444");
+  }
+
+  @Test
+  void digitRunsFailingLuhnOrOutOfRangeAreNotCards() {
+    assertThat(found(PiiDetector.cardNumber(), "order 4111 1111 1111 1112")).isEmpty();
+    assertThat(found(PiiDetector.cardNumber(), "tracking 1234567812345670")).isEmpty();
+    assertThat(found(PiiDetector.cardNumber(), "id 41111111111111110000")).isEmpty();
+    assertThat(found(PiiDetector.cardNumber(), "x4111111111111111")).isEmpty();
+  }
+
+  @Test
+  void ibansAreFoundCompactOrGroupedWhenMod97Holds() {
+    assertThat(found(PiiDetector.iban(), "IBAN: DE89 3704 0044 0532 0130 00 please"))
+        .containsExactly("DE89 3704 0044 0532 0130 00");
+    assertThat(found(PiiDetector.iban(), "pay GB82WEST12345698765432 now"))
+        .containsExactly("GB82WEST12345698765432");
+    assertThat(found(PiiDetector.iban(), "DE89 3704 0044 0532 0130 00 AND MORE"))
+        .containsExactly("DE89 3704 0044 0532 0130 00");
+  }
+
+  @Test
+  void ibanLookalikesWithAWrongCheckAreNot() {
+    assertThat(found(PiiDetector.iban(), "DE88 3704 0044 0532 0130 00")).isEmpty();
+    assertThat(found(PiiDetector.iban(), "GB82WEST12345698765433")).isEmpty();
+    assertThat(found(PiiDetector.iban(), "SKU AB12CDEF34567890")).isEmpty();
+  }
+
+  @Test
+  void ssnsFollowTheIssuingRules() {
+    assertThat(found(PiiDetector.usSsn(), "SSN 123-45-6789.")).containsExactly("123-45-6789");
+    assertThat(found(PiiDetector.usSsn(), "ssn 123 45 6789")).containsExactly("123 45 6789");
+    assertThat(found(PiiDetector.usSsn(), "000-12-3456 666-12-3456 912-34-5678")).isEmpty();
+    assertThat(found(PiiDetector.usSsn(), "123-00-4567 123-45-0000")).isEmpty();
+    assertThat(found(PiiDetector.usSsn(), "123456789 and 123-45-6789-1")).isEmpty();
+  }
+
+  @Test
+  void phoneNumbersInternationalAndNorthAmerican() {
+    assertThat(found(PiiDetector.phone(), "call +44 20 7946 0958 or +14155550132"))
+        .containsExactly("+44 20 7946 0958", "+14155550132");
+    assertThat(found(PiiDetector.phone(), "(415) 555-0132, 415-555-0132 or 415.555.0132"))
+        .containsExactly("(415) 555-0132", "415-555-0132", "415.555.0132");
+  }
+
+  @Test
+  void versionStringsDatesAndShortNumbersAreNotPhones() {
+    assertThat(found(PiiDetector.phone(), "upgrade to 10.0.19045.2965 or v1.2.3")).isEmpty();
+    assertThat(found(PiiDetector.phone(), "on 2024-09-01, build 123.456.78901")).isEmpty();
+    assertThat(found(PiiDetector.phone(), "+1 2 3, +123, 1.415.555.0132.7")).isEmpty();
+    assertThat(found(PiiDetector.phone(), "ISBN 978-3-16-148410-0")).isEmpty();
+  }
+
+  @Test
+  void customDetectorsFindEveryMatch() {
+    PiiDetector employee = PiiDetector.custom("EMPLOYEE_ID", Pattern.compile("\\bEMP-\\d{6}\\b"));
+    assertThat(found(employee, "EMP-123456 and EMP-654321, not EMP-12")).hasSize(2);
+    assertThat(employee.kind()).isEqualTo("EMPLOYEE_ID");
+  }
+}

@@ -1,0 +1,36 @@
+package dev.aigateway.core.safety;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Deny lists: whole words, any case; patterns: every match. */
+class TextRuleTest {
+
+  private static int matches(TextRule rule, String text) {
+    Spans spans = new Spans();
+    rule.finder().find(text, spans);
+    return spans.size();
+  }
+
+  @Test
+  void wordsMatchWholeWordsInAnyCase() {
+    TextRule rule = TextRule.words("secret", List.of("falcon", "top secret"), SafetyAction.BLOCK);
+    assertThat(matches(rule, "Tell me about Project FALCON.")).isEqualTo(1);
+    assertThat(matches(rule, "this is Top Secret stuff")).isEqualTo(1);
+    assertThat(matches(rule, "falconry and falcons are fine")).isZero();
+    assertThat(matches(rule, "top secretary")).isZero();
+  }
+
+  @Test
+  void patternsFindEveryMatchUnderTheirCategory() {
+    TextRule rule = TextRule.pattern("ticket", Pattern.compile("JIRA-\\d++"), SafetyAction.FLAG);
+    Spans spans = new Spans();
+    rule.finder().find("JIRA-1 and JIRA-22", spans);
+    assertThat(spans.size()).isEqualTo(2);
+    assertThat(spans.kind(1)).isEqualTo("ticket");
+    assertThat(rule.check()).isEqualTo("deny-pattern");
+  }
+}
