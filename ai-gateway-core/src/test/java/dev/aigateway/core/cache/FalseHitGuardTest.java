@@ -424,7 +424,10 @@ class FalseHitGuardTest {
       guard.objection(quotes, noSpaces);
     }
     Duration perPair = Duration.ofNanos((System.nanoTime() - started) / 20);
-    assertThat(perPair).isLessThan(Duration.ofMillis(50));
+    // A bound against reading whole prompts (the guard reads MAX_ANALYSED_CHARS of each), not a
+    // speed claim: a bounded pair takes milliseconds, an unbounded quadratic one minutes; the
+    // margin keeps the test steady on a loaded machine. Speed is in docs/benchmarks.md.
+    assertThat(perPair).isLessThan(Duration.ofSeconds(2));
   }
 
   @Test
