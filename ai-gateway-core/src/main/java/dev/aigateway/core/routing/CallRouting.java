@@ -38,7 +38,8 @@ public final class CallRouting implements Route {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
-  private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "api-key");
+  private static final Set<String> CREDENTIAL_HEADERS =
+      Set.of("authorization", "api-key", "x-goog-api-key");
 
   private final Router router;
   private final Clock clock;

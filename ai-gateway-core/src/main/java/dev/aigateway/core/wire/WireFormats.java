@@ -16,8 +16,11 @@ import org.jspecify.annotations.Nullable;
  * The wire formats a gateway reads, and the choice of one per call. Recognition switches on the
  * last segment of the request's path (a trailing slash ignored): only the formats registered for
  * that segment are asked to {@link WireFormat#recognise recognise} the request, the one added last
- * first, so the cost grows with the few distinct endings, not with the formats. Immutable and
- * thread-safe.
+ * first, so the cost grows with the few distinct endings, not with the formats. An ending that
+ * starts with a colon ({@code :generateContent}) is a method ending: it stands for every last
+ * segment whose text from its last colon on is the ending ({@code
+ * gemini-2.5-flash:generateContent}), as Google's APIs put a resource name and a method in one
+ * segment. Immutable and thread-safe.
  *
  * <pre>{@code
  * WireFormats formats = WireFormats.defaults().with(myFormat);  // myFormat is asked first
@@ -33,7 +36,8 @@ public final class WireFormats {
               OpenAiChatFormat.INSTANCE,
               OpenAiCompletionsFormat.INSTANCE,
               OpenAiEmbeddingsFormat.INSTANCE,
-              OpenAiResponsesFormat.INSTANCE));
+              OpenAiResponsesFormat.INSTANCE,
+              GeminiFormat.INSTANCE));
 
   private final List<WireFormat> formats;
 
@@ -42,33 +46,37 @@ public final class WireFormats {
 
   private final WireFormat[][] byEnding;
 
-  /** Whether any format but the library's OpenAI ones is registered. */
-  private final boolean onlyOpenAi;
+  /** Whether only the library's own formats (OpenAI's and Gemini's) are registered. */
+  private final boolean onlyBuiltIn;
 
   private WireFormats(List<WireFormat> formats) {
     this.formats = List.copyOf(formats);
     Map<String, List<WireFormat>> grouped = new LinkedHashMap<>();
-    boolean openAi = true;
+    boolean builtIn = true;
     for (WireFormat format : this.formats) {
-      openAi &= format instanceof OpenAiFormat;
+      builtIn &= format instanceof OpenAiFormat || format == GeminiFormat.INSTANCE;
       List<String> endings = format.pathEndings();
       if (endings == null || endings.isEmpty()) {
         throw new IllegalArgumentException(
             "wire format " + format.name() + " names no path ending; it could never be recognised");
       }
       for (String ending : endings) {
-        if (ending.isEmpty() || ending.indexOf('/') >= 0) {
+        if (ending.isEmpty()
+            || ending.indexOf('/') >= 0
+            || ending.lastIndexOf(':') > 0
+            || ending.equals(":")) {
           throw new IllegalArgumentException(
               "wire format "
                   + format.name()
                   + " has path ending '"
                   + ending
-                  + "': an ending is one non-empty path segment, without '/'");
+                  + "': an ending is one non-empty path segment, without '/', or a method ending"
+                  + " ':method' with no other colon");
         }
         grouped.computeIfAbsent(ending, e -> new ArrayList<>()).add(format);
       }
     }
-    this.onlyOpenAi = openAi;
+    this.onlyBuiltIn = builtIn;
     this.endings = grouped.keySet().toArray(String[]::new);
     this.byEnding =
         grouped.values().stream()
@@ -78,7 +86,8 @@ public final class WireFormats {
 
   /**
    * The library's formats: OpenAI chat completions, completions, embeddings and the Responses API
-   * (each also reading Azure OpenAI's paths).
+   * (each also reading Azure OpenAI's and Azure AI Foundry's paths), and Google Gemini's {@code
+   * generateContent} and {@code streamGenerateContent} (Gemini API and Vertex AI).
    */
   public static WireFormats defaults() {
     return DEFAULTS;
@@ -109,8 +118,12 @@ public final class WireFormats {
    */
   public @Nullable CallMatch recognise(
       String method, String path, Function<String, @Nullable String> headers) {
-    if (onlyOpenAi) {
-      return OpenAiFormat.PATHS.match(method, path); // what the four recognise together, at once
+    if (onlyBuiltIn) {
+      // What the library's formats recognise together, at once: Gemini's method endings, else
+      // the OpenAI paths.
+      return GeminiFormat.endsInGenerateMethod(path)
+          ? GeminiFormat.match(method, path)
+          : OpenAiFormat.PATHS.match(method, path);
     }
     WireFormat[] candidates = candidates(path);
     if (candidates == null) {
@@ -129,12 +142,19 @@ public final class WireFormats {
    * The format of a call matched as {@code match} (by {@link #recognise} or by an application's own
    * {@code CallMatcher}): the first format registered for the request path's last segment that
    * carries the match's operation and recognises the request, else the OpenAI format of that
-   * operation (an application's matcher may name any path). With only the OpenAI formats
-   * registered, that is a lookup by operation.
+   * operation (an application's matcher may name any path). With only the library's formats
+   * registered, that is a test of the path's end and a lookup by operation.
    */
   public WireFormat formatFor(CallMatch match, ClientRequest request) {
     Operation operation = match.operation();
-    if (!onlyOpenAi) {
+    if (onlyBuiltIn) {
+      String path = request.encodedPath();
+      if (GeminiFormat.endsInGenerateMethod(path)
+          && operation == GeminiFormat.INSTANCE.operation()
+          && GeminiFormat.match(request.method(), path) != null) {
+        return GeminiFormat.INSTANCE;
+      }
+    } else {
       String path = request.encodedPath();
       WireFormat[] candidates = candidates(path);
       if (candidates != null) {
@@ -149,7 +169,10 @@ public final class WireFormats {
     return OpenAiFormat.of(operation);
   }
 
-  /** The formats registered for the last segment of {@code path}; null when none is. */
+  /**
+   * The formats registered for the last segment of {@code path}, else for its method ending (from
+   * its last colon on); null when none is.
+   */
   private WireFormat @Nullable [] candidates(String path) {
     int end = path.length();
     if (end > 0 && path.charAt(end - 1) == '/') {
@@ -160,6 +183,17 @@ public final class WireFormats {
     for (int i = 0; i < endings.length; i++) {
       String ending = endings[i];
       if (ending.length() == length && path.regionMatches(start, ending, 0, length)) {
+        return byEnding[i];
+      }
+    }
+    int colon = path.lastIndexOf(':', end - 1);
+    if (colon <= start) {
+      return null; // no method ending (a segment that is only ':method' names no resource)
+    }
+    length = end - colon;
+    for (int i = 0; i < endings.length; i++) {
+      String ending = endings[i];
+      if (ending.length() == length && path.regionMatches(colon, ending, 0, length)) {
         return byEnding[i];
       }
     }
