@@ -237,7 +237,9 @@ final class GeminiFormat implements WireFormat {
     String model = null;
     Usage usage = null;
     boolean finished = false;
-    StringBuilder text = new StringBuilder();
+    // Text is read only while it may be needed: once a chunk reported usage, later chunks report
+    // it too (cumulatively), and the text of the rest is not read unless the log keeps it.
+    StringBuilder text = readout.textNeeded() ? new StringBuilder() : null;
     try (JsonParser p = JSON.createParser(data, from, to - from)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return;
@@ -246,7 +248,11 @@ final class GeminiFormat implements WireFormat {
         String field = p.currentName();
         JsonToken value = p.nextToken();
         switch (field) {
-          case "modelVersion" -> model = value == JsonToken.VALUE_STRING ? p.getText() : model;
+          case "modelVersion" ->
+              model =
+                  value == JsonToken.VALUE_STRING && !sameText(p, readout.model())
+                      ? p.getText()
+                      : model; // every chunk names it: a new string only when it changes
           case "usageMetadata" -> usage = value == JsonToken.START_OBJECT ? readUsage(p) : skip(p);
           case "candidates" ->
               finished |= value == JsonToken.START_ARRAY && readCandidates(p, text);
@@ -258,10 +264,27 @@ final class GeminiFormat implements WireFormat {
       return; // not a whole JSON object: nothing learnt, as for any other format
     }
     readout.learnUsage(model, usage);
-    readout.appendText(text);
+    if (text != null) {
+      readout.appendText(text);
+    }
     if (finished) {
       readout.markComplete();
     }
+  }
+
+  /** Whether the parser's current string is {@code known}, compared without making a string. */
+  private static boolean sameText(JsonParser p, @Nullable String known) throws IOException {
+    if (known == null || p.getTextLength() != known.length()) {
+      return false;
+    }
+    char[] chars = p.getTextCharacters();
+    int offset = p.getTextOffset();
+    for (int i = 0; i < known.length(); i++) {
+      if (chars[offset + i] != known.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static @Nullable Usage skip(JsonParser p) throws IOException {
@@ -315,8 +338,12 @@ final class GeminiFormat implements WireFormat {
         Math.min(thoughts, output));
   }
 
-  /** Reads candidates' text into {@code text}; returns whether one has a finish reason. */
-  private static boolean readCandidates(JsonParser p, StringBuilder text) throws IOException {
+  /**
+   * Reads candidates' text into {@code text} (none when null); returns whether one has a finish
+   * reason.
+   */
+  private static boolean readCandidates(JsonParser p, @Nullable StringBuilder text)
+      throws IOException {
     boolean finished = false;
     while (p.nextToken() == JsonToken.START_OBJECT) {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -324,7 +351,7 @@ final class GeminiFormat implements WireFormat {
         JsonToken value = p.nextToken();
         if (field.equals("finishReason")) {
           finished |= value == JsonToken.VALUE_STRING;
-        } else if (field.equals("content") && value == JsonToken.START_OBJECT) {
+        } else if (text != null && field.equals("content") && value == JsonToken.START_OBJECT) {
           readContent(p, text);
         } else {
           p.skipChildren();

@@ -219,7 +219,34 @@ class GeminiFormatTest {
 
       assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
       assertThat(end.facts().usage()).isEqualTo(STREAM_USAGE);
-      assertThat(end.facts().text().toString()).isEqualTo(GeminiBodies.STREAM_TEXT);
+      assertThat(end.facts().text().toString())
+          .as("text is read until usage is known: the first chunk's")
+          .isEqualTo("Elara found");
+    }
+  }
+
+  /** The fixture stream with every chunk's usageMetadata taken out. */
+  private static String withoutUsage(String stream) {
+    return stream.replaceAll(",\"usageMetadata\": \\{.*?\\},\"modelVersion\"", ",\"modelVersion\"");
+  }
+
+  @Test
+  void aStreamWithoutUsageIsReadForItsWholeTextAtAnySplit() throws IOException {
+    WireRequest events = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    assertThat(withoutUsage(GeminiBodies.ARRAY)).doesNotContain("usageMetadata");
+    for (int[] pieces : new int[][] {{1}, {2, 3}, {7}, {4, 1, 6}}) {
+      RecordingBodyListener.End fromEvents =
+          observe(events, "text/event-stream", withoutUsage(GeminiBodies.EVENTS), pieces);
+      RecordingBodyListener.End fromArray =
+          observe(array, "application/json", withoutUsage(GeminiBodies.ARRAY), pieces);
+
+      assertThat(fromEvents.facts().usage()).isNull();
+      assertThat(fromEvents.facts().text().toString()).isEqualTo(GeminiBodies.STREAM_TEXT);
+      assertThat(fromEvents.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(fromArray.facts().usage()).isNull();
+      assertThat(fromArray.facts().text().toString()).isEqualTo(GeminiBodies.STREAM_TEXT);
+      assertThat(fromArray.outcome()).isEqualTo(CallOutcome.SUCCESS);
     }
   }
 
@@ -233,7 +260,6 @@ class GeminiFormatTest {
       assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
       assertThat(end.facts().usage()).isEqualTo(STREAM_USAGE);
       assertThat(end.facts().model()).isEqualTo("gemini-2.0-flash-001");
-      assertThat(end.facts().text().toString()).isEqualTo(GeminiBodies.STREAM_TEXT);
     }
   }
 
