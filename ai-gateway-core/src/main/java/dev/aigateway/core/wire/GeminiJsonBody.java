@@ -18,7 +18,10 @@ final class GeminiJsonBody extends ObservedBody {
 
   private final JsonValueScanner scanner = new JsonValueScanner();
   private final int maxValueBytes;
-  private byte[] value = new byte[512];
+
+  /** The value in flight; made at its first bytes, sized to them (often the whole value). */
+  private byte[] value;
+
   private int valueLength;
   private boolean inValue;
   private boolean valueOverflow;
@@ -88,7 +91,9 @@ final class GeminiJsonBody extends ObservedBody {
       valueLength = 0;
       return;
     }
-    if (valueLength + n > value.length) {
+    if (value == null) {
+      value = new byte[Math.min(maxValueBytes, Math.max(n, 256))];
+    } else if (valueLength + n > value.length) {
       value =
           Arrays.copyOf(
               value, Math.min(maxValueBytes, Math.max(valueLength + n, 2 * value.length)));
