@@ -31,22 +31,57 @@ public enum BackendFlavor {
    * path; requests are authenticated by a signature ({@code Backend.Builder.signer}), not a
    * credential header.
    */
-  BEDROCK;
+  BEDROCK,
+  /**
+   * Azure AI Foundry model inference: {@code {endpoint}/models/{operation}?api-version=...}, the
+   * model (deployment) name in the body's {@code model}, API keys in the {@code api-key} header.
+   */
+  AZURE_AI_INFERENCE,
+  /**
+   * The Google Gemini API: {@code {base}/v1beta/models/{model}:generateContent} (or {@code
+   * :streamGenerateContent}), the model in the path, API keys in the {@code x-goog-api-key} header.
+   * OpenAI-shaped calls go to its OpenAI compatibility layer, {@code {base}/v1beta/openai/...}.
+   */
+  GEMINI,
+  /**
+   * Google Vertex AI, with a base URL naming project and location ({@code
+   * https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}}):
+   * {@code {base}/publishers/google/models/{model}:generateContent}, the model in the path, the
+   * credential (an OAuth access token) as {@code Authorization: Bearer}. OpenAI-shaped calls go to
+   * {@code {base}/endpoints/openapi/...}.
+   */
+  VERTEX_AI;
 
   /**
    * The provider's name in the OpenTelemetry GenAI conventions ({@code gen_ai.provider.name}):
-   * {@code openai} for OpenAI and OpenAI-compatible servers, {@code azure.ai.openai} for Azure,
-   * {@code aws.bedrock} for Amazon Bedrock.
+   * {@code openai} for OpenAI and OpenAI-compatible servers, {@code azure.ai.openai} for Azure
+   * OpenAI, {@code azure.ai.inference} for Azure AI Foundry, {@code gcp.gemini} and {@code
+   * gcp.vertex_ai} for Google's, {@code aws.bedrock} for Amazon Bedrock.
    */
   public String providerName() {
-    if (this == BEDROCK) {
-      return "aws.bedrock";
-    }
-    return usesApiKeyHeader() ? "azure.ai.openai" : "openai";
+    return switch (this) {
+      case OPENAI, OPENAI_COMPATIBLE -> "openai";
+      case AZURE_OPENAI, AZURE_OPENAI_V1 -> "azure.ai.openai";
+      case AZURE_AI_INFERENCE -> "azure.ai.inference";
+      case GEMINI -> "gcp.gemini";
+      case VERTEX_AI -> "gcp.vertex_ai";
+      case BEDROCK -> "aws.bedrock";
+    };
   }
 
   /** Whether the flavour sends API keys in Azure's {@code api-key} header. */
   public boolean usesApiKeyHeader() {
-    return this == AZURE_OPENAI || this == AZURE_OPENAI_V1;
+    return this == AZURE_OPENAI || this == AZURE_OPENAI_V1 || this == AZURE_AI_INFERENCE;
+  }
+
+  /**
+   * The header an API key goes in: {@code api-key} (Azure), {@code x-goog-api-key} (Gemini API);
+   * null when it goes as {@code Authorization: Bearer}.
+   */
+  public @org.jspecify.annotations.Nullable String apiKeyHeader() {
+    if (usesApiKeyHeader()) {
+      return "api-key";
+    }
+    return this == GEMINI ? "x-goog-api-key" : null;
   }
 }

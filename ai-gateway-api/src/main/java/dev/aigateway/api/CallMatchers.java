@@ -26,6 +26,8 @@ public final class CallMatchers {
   private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
   private static final String AZURE_V1 = "/openai/v1/";
   private static final String OPENAI_V1 = "/v1/";
+  private static final String AZURE_RESPONSES = "/openai/responses";
+  private static final String AI_INFERENCE_MODELS = "/models/";
 
   private static final CallMatcher OPENAI_AND_AZURE = CallMatchers::matchOpenAiOrAzure;
 
@@ -35,7 +37,9 @@ public final class CallMatchers {
    * Matches {@code POST} requests whose path ends in {@code /v1/chat/completions}, {@code
    * /v1/completions}, {@code /v1/embeddings} or {@code /v1/responses} (any prefix before {@code
    * /v1/}, so gateways mounted under a base path match too), Azure OpenAI's {@code
-   * /openai/deployments/{deployment}/{operation}} and its {@code /openai/v1/{operation}} form.
+   * /openai/deployments/{deployment}/{operation}} and its {@code /openai/v1/{operation}} form,
+   * Azure OpenAI's {@code /openai/responses} (with an api-version), and Azure AI Foundry model
+   * inference's {@code /models/chat/completions} and {@code /models/embeddings}.
    */
   public static CallMatcher openAiAndAzure() {
     return OPENAI_AND_AZURE;
@@ -69,10 +73,30 @@ public final class CallMatchers {
     int v1 = path.indexOf(AZURE_V1);
     int suffixStart = v1 >= 0 ? v1 + AZURE_V1.length() : lastV1(path);
     if (suffixStart < 0) {
-      return null;
+      return matchAzureWithoutV1(path);
     }
     Operation operation = operationFor(path.substring(suffixStart));
     return operation == null ? null : new CallMatch(operation, null);
+  }
+
+  /**
+   * Azure OpenAI's Responses API with an api-version ({@code /openai/responses}) and Azure AI
+   * Foundry model inference ({@code /models/chat/completions}, {@code /models/embeddings}), whose
+   * model is in the body.
+   */
+  private static @Nullable CallMatch matchAzureWithoutV1(String path) {
+    int end = path.endsWith("/") ? path.length() - 1 : path.length();
+    if (path.startsWith(AZURE_RESPONSES, end - AZURE_RESPONSES.length())) {
+      return new CallMatch(Operation.RESPONSES, null);
+    }
+    int models = path.lastIndexOf(AI_INFERENCE_MODELS);
+    if (models < 0) {
+      return null;
+    }
+    Operation operation = operationFor(path.substring(models + AI_INFERENCE_MODELS.length()));
+    return operation == Operation.CHAT_COMPLETIONS || operation == Operation.EMBEDDINGS
+        ? new CallMatch(operation, null)
+        : null;
   }
 
   private static int lastV1(String path) {

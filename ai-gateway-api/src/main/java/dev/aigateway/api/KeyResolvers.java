@@ -74,16 +74,19 @@ public final class KeyResolvers {
   }
 
   /**
-   * A fingerprint of the API key the call carries ({@code Authorization: Bearer ...} or Azure's
-   * {@code api-key}): {@code key-} followed by the first 12 hex digits of its SHA-256. The key
-   * itself never becomes a counter key, so it never reaches events or logs. The credential header
-   * is of course still sent to the backend.
+   * A fingerprint of the API key the call carries ({@code Authorization: Bearer ...}, Azure's
+   * {@code api-key} or Google's {@code x-goog-api-key}): {@code key-} followed by the first 12 hex
+   * digits of its SHA-256. The key itself never becomes a counter key, so it never reaches events
+   * or logs. The credential header is of course still sent to the backend.
    */
   public static KeyResolver apiKey() {
     return request -> {
       String secret = bearerToken(request.header("authorization"));
       if (secret == null) {
         secret = request.header("api-key");
+      }
+      if (secret == null) {
+        secret = request.header("x-goog-api-key");
       }
       return secret == null || secret.isBlank() ? null : fingerprint(secret.trim());
     };

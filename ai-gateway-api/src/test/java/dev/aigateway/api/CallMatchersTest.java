@@ -33,7 +33,14 @@ class CallMatchersTest {
     "/openai/v1/completions, COMPLETIONS",
     "/openai/v1/embeddings, EMBEDDINGS",
     "/openai/v1/responses, RESPONSES",
-    "/openai/v1/responses/, RESPONSES"
+    "/openai/v1/responses/, RESPONSES",
+    // Azure OpenAI Responses API with an api-version (the query is not part of the path)
+    "/openai/responses, RESPONSES",
+    "/openai/responses/, RESPONSES",
+    // Azure AI Foundry model inference: the model is in the body
+    "/models/chat/completions, CHAT_COMPLETIONS",
+    "/models/embeddings, EMBEDDINGS",
+    "/models/chat/completions/, CHAT_COMPLETIONS"
   })
   void matchesOpenAiStylePathsWithoutADeployment(String path, Operation operation) {
     assertThat(matcher.match("POST", path)).isEqualTo(new CallMatch(operation, null));
@@ -89,7 +96,14 @@ class CallMatchersTest {
     "/openai/deployments//chat/completions",
     "/openai/deployments/gpt4o/audio/speech",
     "/openai/deployments/gpt4o/extensions/chat/completions",
-    "/openai/v1/models"
+    "/openai/v1/models",
+    "/openai/responses/resp_123",
+    "/models/completions",
+    "/models/responses",
+    "/models/images/embeddings",
+    "/models/info",
+    "/v1beta/models/gemini-2.0-flash:generateContent",
+    "/models/chat/completions/extra"
   })
   void unknownPathsAreNotMatched(String path) {
     assertThat(matcher.match("POST", path)).isNull();

@@ -115,6 +115,14 @@ class KeyResolversTest {
   }
 
   @Test
+  void googlesApiKeyHeaderGivesTheSameFingerprintAsBearer() {
+    String viaBearer = KeyResolvers.apiKey().resolve(bearer(SECRET));
+    String viaGoogle = KeyResolvers.apiKey().resolve(request().header("x-goog-api-key", SECRET));
+
+    assertThat(viaGoogle).isEqualTo(viaBearer);
+  }
+
+  @Test
   void azureApiKeyHeaderGivesTheSameFingerprintAsBearer() {
     String viaBearer = KeyResolvers.apiKey().resolve(bearer(SECRET));
     String viaApiKey = KeyResolvers.apiKey().resolve(request().header("api-key", SECRET));

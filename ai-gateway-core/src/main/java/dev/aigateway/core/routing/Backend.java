@@ -112,6 +112,40 @@ public final class Backend {
     return new Builder(id, endpoint, BackendFlavor.BEDROCK, null);
   }
 
+  /**
+   * An Azure AI Foundry resource through its model inference API ({@code
+   * {endpoint}/models/chat/completions?api-version=...}, the model in the body), for example {@code
+   * https://my-resource.services.ai.azure.com} with {@code 2024-05-01-preview}.
+   */
+  public static Builder azureAiInference(String id, String endpoint, String apiVersion) {
+    if (apiVersion == null || apiVersion.isBlank()) {
+      throw new IllegalArgumentException(
+          "Azure AI Foundry backend '"
+              + id
+              + "' needs an api-version, for example 2024-05-01-preview, but was '"
+              + apiVersion
+              + "'");
+    }
+    return new Builder(id, endpoint, BackendFlavor.AZURE_AI_INFERENCE, apiVersion);
+  }
+
+  /**
+   * The Google Gemini API, for example {@code https://generativelanguage.googleapis.com}: the model
+   * goes in the path, an API key in {@code x-goog-api-key}.
+   */
+  public static Builder gemini(String id, String baseUrl) {
+    return new Builder(id, baseUrl, BackendFlavor.GEMINI, null);
+  }
+
+  /**
+   * Google Vertex AI in one project and location: the base URL {@code
+   * https://{location}-aiplatform.googleapis.com/v1/projects/{project}/locations/{location}}; the
+   * model goes in the path, the credential (an access token) as {@code Authorization: Bearer}.
+   */
+  public static Builder vertexAi(String id, String baseUrl) {
+    return new Builder(id, baseUrl, BackendFlavor.VERTEX_AI, null);
+  }
+
   /** The backend's id, unique within its pool; it appears in events and logs. */
   public String id() {
     return id;
@@ -137,7 +171,7 @@ public final class Backend {
     return flavor;
   }
 
-  /** The Azure api-version, or null for other flavours. */
+  /** The Azure api-version (Azure OpenAI deployments, Azure AI Foundry), or null for others. */
   public @Nullable String apiVersion() {
     return apiVersion;
   }

@@ -30,8 +30,9 @@ final class BackendRequests {
                 + i);
       }
     }
-    if (credential.kind() == Credential.Kind.API_KEY && backend.flavor().usesApiKeyHeader()) {
-      return Map.entry("api-key", credential.secret());
+    String apiKeyHeader = backend.flavor().apiKeyHeader();
+    if (credential.kind() == Credential.Kind.API_KEY && apiKeyHeader != null) {
+      return Map.entry(apiKeyHeader, credential.secret());
     }
     return Map.entry("Authorization", "Bearer " + credential.secret());
   }

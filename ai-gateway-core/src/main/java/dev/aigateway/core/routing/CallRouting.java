@@ -40,7 +40,8 @@ public final class CallRouting implements Route {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
-  private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "api-key");
+  private static final Set<String> CREDENTIAL_HEADERS =
+      Set.of("authorization", "api-key", "x-goog-api-key");
 
   /** What a signed attempt removes of the application's request: its own signature, if any. */
   private static final Set<String> SIGNATURE_HEADERS =

@@ -214,7 +214,9 @@ abstract class OpenAiFormat implements WireFormat {
    * base URL ending in {@code /openai/v1}): {@code {base}/v1/{operation}}; Azure OpenAI v1: {@code
    * {base}/openai/v1/{operation}}; Azure OpenAI deployments: {@code
    * {base}/openai/deployments/{deployment}/{operation}?api-version=...} (a base already ending in
-   * its {@code /v1} is used as is).
+   * its {@code /v1} is used as is); Azure AI Foundry model inference: {@code
+   * {base}/models/{operation}?api-version=...}; Gemini's OpenAI compatibility layer: {@code
+   * {base}/v1beta/openai/{operation}}; Vertex AI's: {@code {base}/endpoints/openapi/{operation}}.
    */
   @Override
   public String backendUrl(
@@ -233,6 +235,10 @@ abstract class OpenAiFormat implements WireFormat {
               + suffix
               + "?api-version="
               + encode(apiVersion);
+      case AZURE_AI_INFERENCE ->
+          baseUrl + "/models/" + suffix + "?api-version=" + encode(apiVersion);
+      case GEMINI -> baseUrl + "/v1beta/openai/" + suffix;
+      case VERTEX_AI -> baseUrl + "/endpoints/openapi/" + suffix;
     };
   }
 

@@ -339,12 +339,18 @@ public final class OpenAiRequest implements WireRequest {
 
   /**
    * The provider the application addressed, as the OpenTelemetry GenAI conventions name it, told by
-   * the path: Azure OpenAI for a deployment or {@code /openai/} path, else OpenAI.
+   * the path: Azure OpenAI for a deployment or {@code /openai/} path, Azure AI Foundry for a {@code
+   * /models/} one, else OpenAI.
    */
   @Override
   public String provider() {
-    boolean azure = deployment() != null || encodedPath().contains("/openai/");
-    return azure ? BackendFlavor.AZURE_OPENAI.providerName() : BackendFlavor.OPENAI.providerName();
+    String path = encodedPath();
+    if (deployment() != null || path.contains("/openai/")) {
+      return BackendFlavor.AZURE_OPENAI.providerName();
+    }
+    return path.contains("/models/") // Azure AI Foundry model inference, the one such path matched
+        ? BackendFlavor.AZURE_AI_INFERENCE.providerName()
+        : BackendFlavor.OPENAI.providerName();
   }
 
   /** The raw path the application addressed (see {@link ClientRequest#encodedPath()}). */

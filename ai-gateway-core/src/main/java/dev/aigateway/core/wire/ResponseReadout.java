@@ -82,6 +82,14 @@ public final class ResponseReadout {
   }
 
   /**
+   * Whether more text is still worth reading: no usage was reported yet (the text may be needed to
+   * estimate output tokens), or the whole text is kept.
+   */
+  boolean textNeeded() {
+    return usage == null || keepText;
+  }
+
+  /**
    * Reads a whole non-streamed response document from {@code doc[from, to)}: its top-level {@code
    * model} and {@code usage}, and, only when it reports no usage, its text. Returns false, having
    * learnt nothing, when it is not a JSON object.

@@ -16,8 +16,11 @@ import org.jspecify.annotations.Nullable;
  * The wire formats a gateway reads, and the choice of one per call. Recognition switches on the
  * last segment of the request's path (a trailing slash ignored): only the formats registered for
  * that segment are asked to {@link WireFormat#recognise recognise} the request, the one added last
- * first, so the cost grows with the few distinct endings, not with the formats. Immutable and
- * thread-safe.
+ * first, so the cost grows with the few distinct endings, not with the formats. An ending that
+ * starts with a colon ({@code :generateContent}) is a method ending: it stands for every last
+ * segment whose text from its last colon on is the ending ({@code
+ * gemini-2.5-flash:generateContent}), as Google's APIs put a resource name and a method in one
+ * segment. Immutable and thread-safe.
  *
  * <pre>{@code
  * WireFormats formats = WireFormats.defaults().with(myFormat);  // myFormat is asked first
@@ -37,11 +40,15 @@ public final class WireFormats {
               BedrockConverseFormat.CONVERSE,
               BedrockConverseFormat.CONVERSE_STREAM,
               BedrockInvokeFormat.INVOKE,
-              BedrockInvokeFormat.INVOKE_STREAM));
+              BedrockInvokeFormat.INVOKE_STREAM,
+              GeminiFormat.INSTANCE));
 
   private final List<WireFormat> formats;
 
-  /** The distinct last path segments, and per segment the formats that end in it, in order. */
+  /**
+   * The distinct endings (last path segments, or method endings such as {@code :generateContent}),
+   * and per ending the formats that end in it, in order.
+   */
   private final String[] endings;
 
   private final WireFormat[][] byEnding;
@@ -52,7 +59,7 @@ public final class WireFormats {
    */
   private final boolean[] openAiEnding;
 
-  /** Whether any format but the library's OpenAI ones is registered. */
+  /** Whether only the library's OpenAI formats are registered. */
   private final boolean onlyOpenAi;
 
   private WireFormats(List<WireFormat> formats) {
@@ -67,13 +74,17 @@ public final class WireFormats {
             "wire format " + format.name() + " names no path ending; it could never be recognised");
       }
       for (String ending : endings) {
-        if (ending.isEmpty() || ending.indexOf('/') >= 0) {
+        if (ending.isEmpty()
+            || ending.indexOf('/') >= 0
+            || ending.lastIndexOf(':') > 0
+            || ending.equals(":")) {
           throw new IllegalArgumentException(
               "wire format "
                   + format.name()
                   + " has path ending '"
                   + ending
-                  + "': an ending is one non-empty path segment, without '/'");
+                  + "': an ending is one non-empty path segment, without '/', or a method ending"
+                  + " ':method' with no other colon");
         }
         grouped.computeIfAbsent(ending, e -> new ArrayList<>()).add(format);
       }
@@ -86,15 +97,15 @@ public final class WireFormats {
             .toArray(WireFormat[][]::new);
     this.openAiEnding = new boolean[byEnding.length];
     for (int i = 0; i < byEnding.length; i++) {
-      openAiEnding[i] =
-          java.util.Arrays.stream(byEnding[i]).allMatch(f -> f instanceof OpenAiFormat);
+      openAiEnding[i] = Arrays.stream(byEnding[i]).allMatch(f -> f instanceof OpenAiFormat);
     }
   }
 
   /**
    * The library's formats: OpenAI chat completions, completions, embeddings and the Responses API
-   * (each also reading Azure OpenAI's paths); Amazon Bedrock's Converse, ConverseStream,
-   * InvokeModel and InvokeModelWithResponseStream.
+   * (each also reading Azure OpenAI's and Azure AI Foundry's paths); Amazon Bedrock's Converse,
+   * ConverseStream, InvokeModel and InvokeModelWithResponseStream; Google Gemini's {@code
+   * generateContent} and {@code streamGenerateContent} (Gemini API and Vertex AI).
    */
   public static WireFormats defaults() {
     return DEFAULTS;
@@ -146,10 +157,10 @@ public final class WireFormats {
 
   /**
    * The format of a call matched as {@code match} (by {@link #recognise} or by an application's own
-   * {@code CallMatcher}): the first format registered for the request path's last segment that
-   * carries the match's operation and recognises the request, else the OpenAI format of that
-   * operation (an application's matcher may name any path). With only the OpenAI formats
-   * registered, that is a lookup by operation.
+   * {@code CallMatcher}): the first format registered for the request path's ending that carries
+   * the match's operation and recognises the request, else the OpenAI format of that operation (an
+   * application's matcher may name any path). With only the OpenAI formats registered, that is a
+   * lookup by operation.
    */
   public WireFormat formatFor(CallMatch match, ClientRequest request) {
     Operation operation = match.operation();
@@ -168,7 +179,10 @@ public final class WireFormats {
     return OpenAiFormat.of(operation);
   }
 
-  /** The index of the last segment of {@code path} among the endings; -1 when none is. */
+  /**
+   * The index of the ending of {@code path}: its last segment, else its method ending (from its
+   * last colon on); -1 when none is registered.
+   */
   private int ending(String path) {
     int end = path.length();
     if (end > 0 && path.charAt(end - 1) == '/') {
@@ -179,6 +193,17 @@ public final class WireFormats {
     for (int i = 0; i < endings.length; i++) {
       String ending = endings[i];
       if (ending.length() == length && path.regionMatches(start, ending, 0, length)) {
+        return i;
+      }
+    }
+    int colon = path.lastIndexOf(':', end - 1);
+    if (colon <= start) {
+      return -1; // no method ending (a segment that is only ':method' names no resource)
+    }
+    length = end - colon;
+    for (int i = 0; i < endings.length; i++) {
+      String ending = endings[i];
+      if (ending.length() == length && path.regionMatches(colon, ending, 0, length)) {
         return i;
       }
     }

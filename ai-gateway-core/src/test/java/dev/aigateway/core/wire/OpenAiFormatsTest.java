@@ -274,6 +274,30 @@ class OpenAiFormatsTest {
                   + "?api-version=2024-10-21");
       assertThat(chat.backendUrl(BackendFlavor.AZURE_OPENAI_V1, "https://x.azure.com", null, "d"))
           .isEqualTo("https://x.azure.com/openai/v1/chat/completions");
+      assertThat(
+              chat.backendUrl(
+                  BackendFlavor.AZURE_AI_INFERENCE,
+                  "https://r.services.ai.azure.com",
+                  "2024-05-01-preview",
+                  "Phi-4"))
+          .isEqualTo(
+              "https://r.services.ai.azure.com/models/chat/completions"
+                  + "?api-version=2024-05-01-preview");
+      assertThat(
+              chat.backendUrl(
+                  BackendFlavor.GEMINI, "https://generativelanguage.googleapis.com", null, "g"))
+          .isEqualTo("https://generativelanguage.googleapis.com/v1beta/openai/chat/completions");
+      assertThat(
+              chat.backendUrl(
+                  BackendFlavor.VERTEX_AI,
+                  "https://l-aiplatform.googleapis.com/v1/projects/p/locations/l",
+                  null,
+                  "google/gemini-2.0-flash"))
+          .isEqualTo(
+              "https://l-aiplatform.googleapis.com/v1/projects/p/locations/l"
+                  + "/endpoints/openapi/chat/completions");
+      assertThat(chat.modelInBody(BackendFlavor.AZURE_AI_INFERENCE)).isTrue();
+      assertThat(chat.modelInBody(BackendFlavor.GEMINI)).isTrue();
       assertThat(chat.modelInBody(BackendFlavor.AZURE_OPENAI)).isFalse();
       assertThat(chat.modelInBody(BackendFlavor.AZURE_OPENAI_V1)).isTrue();
       assertThat(chat.modelInBody(BackendFlavor.OPENAI)).isTrue();

@@ -38,6 +38,9 @@ class WireFormatsTest {
             "/openai/deployments/d/chat/completions",
             "/openai/deployments/d/embeddings",
             "/openai/v1/responses",
+            "/openai/responses",
+            "/models/chat/completions",
+            "/models/embeddings",
             "/v1/models",
             "/v1/chat/completion",
             "/tiny/v1/generate",
@@ -63,10 +66,11 @@ class WireFormatsTest {
             "bedrock.converse",
             "bedrock.converse_stream",
             "bedrock.invoke",
-            "bedrock.invoke_with_response_stream");
+            "bedrock.invoke_with_response_stream",
+            "gemini.generate_content");
     for (WireFormat format : formats.formats()) {
       if (!(format instanceof OpenAiFormat)) {
-        continue; // Bedrock's are chosen by their own paths (BedrockFormatsTest)
+        continue; // Bedrock's and Gemini's are chosen by their own paths (their format tests)
       }
       CallMatch match = new CallMatch(format.operation(), null);
       assertThat(formats.formatFor(match, posted("/v1/anything"))).isSameAs(format);
@@ -115,9 +119,42 @@ class WireFormatsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "wire format tiny has path ending 'v1/generate': an ending is one non-empty path"
-                + " segment, without '/'");
+                + " segment, without '/', or a method ending ':method' with no other colon");
+    assertThatThrownBy(() -> WireFormats.defaults().with(new TinyFormat("a:b")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("path ending 'a:b'");
+    assertThatThrownBy(() -> WireFormats.defaults().with(new TinyFormat(":")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("path ending ':'");
     assertThatThrownBy(() -> WireFormats.defaults().with(new TinyFormat("")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("path ending ''");
+  }
+
+  @Test
+  void aMethodEndingStandsForEverySegmentEndingInItsColonAndMethod() {
+    WireFormats formats = WireFormats.defaults().with(new TinyFormat());
+    String path = "/v1beta/models/gemini-2.0-flash:streamGenerateContent";
+
+    assertThat(formats.recognise("POST", path, NO_HEADERS))
+        .as("registered beside an added format, Gemini is found by its method ending")
+        .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, "gemini-2.0-flash"));
+    assertThat(formats.formatFor(new CallMatch(Operation.CHAT_COMPLETIONS, "m"), posted(path)))
+        .isSameAs(GeminiFormat.INSTANCE);
+    assertThat(formats.recognise("POST", "/v1beta/models/:streamGenerateContent", NO_HEADERS))
+        .isNull();
+    assertThat(formats.recognise("POST", "/v1beta/models/x:countTokens", NO_HEADERS)).isNull();
+  }
+
+  @Test
+  void withOnlyTheLibrarysFormatsAnOpenAiCallOnAGeminiLikePathIsStillOpenAis() {
+    WireFormats formats = WireFormats.defaults();
+    CallMatch chat = new CallMatch(Operation.CHAT_COMPLETIONS, null);
+
+    assertThat(formats.formatFor(chat, posted("/v1/chat/completions")))
+        .isSameAs(OpenAiChatFormat.INSTANCE);
+    assertThat(formats.formatFor(chat, posted("/v1beta/files/x:generateContent")))
+        .as("an application matcher's call on a path Gemini does not recognise")
+        .isSameAs(OpenAiChatFormat.INSTANCE);
   }
 }

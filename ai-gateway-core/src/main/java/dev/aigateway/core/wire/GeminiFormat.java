@@ -1,0 +1,515 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.tokens.TokenCounter;
+import dev.aigateway.core.tokens.TokenCounts;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Google's Gemini protocol, on the Gemini API ({@code POST /v1beta/models/{model}:generateContent})
+ * and on Vertex AI ({@code POST
+ * /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:generateContent}); tuned models
+ * ({@code tunedModels/{id}}) and Vertex endpoints ({@code endpoints/{id}}) too. The model is in the
+ * path, not the body; {@code :streamGenerateContent} streams, as server-sent events with {@code
+ * ?alt=sse} and as one JSON array whose elements arrive one by one without it.
+ *
+ * <p>Each response (the document, or each chunk of a stream) may carry {@code usageMetadata}; in a
+ * stream it is cumulative, so the last one read wins. In the library's terms: input is {@code
+ * promptTokenCount} (which includes {@code cachedContentTokenCount}) plus {@code
+ * toolUsePromptTokenCount}; output is {@code candidatesTokenCount} plus {@code thoughtsTokenCount};
+ * reasoning is {@code thoughtsTokenCount}; the total is {@code totalTokenCount}. A stream has no
+ * end marker: a candidate's {@code finishReason} (or a prompt blocked by {@code promptFeedback})
+ * marks it complete, as does the closing bracket of an array stream.
+ *
+ * <p>A request's framing (document, event stream, array stream) decides its answers' shape (cached
+ * answers are replayed in it) and the backend URL (method and {@code alt=sse} kept), so each
+ * request is read by the instance of its framing ({@link WireRequest#format()}); the one {@link
+ * #INSTANCE} registered recognises them all.
+ */
+final class GeminiFormat implements WireFormat {
+
+  /** How the answers of a call are framed. */
+  enum Framing {
+    /** {@code :generateContent}: one JSON document. */
+    DOCUMENT,
+    /** {@code :streamGenerateContent?alt=sse}: server-sent events, one response per event. */
+    EVENTS,
+    /** {@code :streamGenerateContent}: a JSON array of responses. */
+    ARRAY
+  }
+
+  static final String GENERATE = ":generateContent";
+  static final String STREAM = ":streamGenerateContent";
+
+  /** The instance the registry holds; it reads a document call and recognises every call. */
+  static final GeminiFormat INSTANCE = new GeminiFormat(Framing.DOCUMENT);
+
+  private static final GeminiFormat EVENTS = new GeminiFormat(Framing.EVENTS);
+  private static final GeminiFormat ARRAY = new GeminiFormat(Framing.ARRAY);
+
+  private static final List<String> PATH_ENDINGS = List.of(GENERATE, STREAM);
+  private static final String JSON_TYPE = "application/json; charset=UTF-8";
+  private static final JsonFactory JSON = Json.MAPPER.getFactory();
+
+  private final Framing framing;
+
+  private GeminiFormat(Framing framing) {
+    this.framing = framing;
+  }
+
+  /** The instance that reads and answers calls framed as {@code framing}. */
+  static GeminiFormat of(Framing framing) {
+    return switch (framing) {
+      case DOCUMENT -> INSTANCE;
+      case EVENTS -> EVENTS;
+      case ARRAY -> ARRAY;
+    };
+  }
+
+  Framing framing() {
+    return framing;
+  }
+
+  @Override
+  public String name() {
+    return switch (framing) {
+      case DOCUMENT -> "gemini.generate_content";
+      case EVENTS -> "gemini.stream_generate_content.sse";
+      case ARRAY -> "gemini.stream_generate_content";
+    };
+  }
+
+  /** Gemini's {@code generateContent} is a conversation, as chat completions are. */
+  @Override
+  public Operation operation() {
+    return Operation.CHAT_COMPLETIONS;
+  }
+
+  /** Method endings: the registry matches them against the text after a last segment's colon. */
+  @Override
+  public List<String> pathEndings() {
+    return PATH_ENDINGS;
+  }
+
+  /** Whether {@code path} ends in one of Gemini's generation methods (a cheap first test). */
+  static boolean endsInGenerateMethod(String path) {
+    return path.endsWith(GENERATE) || path.endsWith(STREAM);
+  }
+
+  @Override
+  public @Nullable CallMatch recognise(
+      String method, String path, Function<String, @Nullable String> headers) {
+    return match(method, path);
+  }
+
+  /**
+   * A {@code POST} to {@code .../models/{model}:generateContent} (or {@code tunedModels}, {@code
+   * endpoints}) or its {@code :streamGenerateContent}; the match names the model (decoded) as its
+   * deployment.
+   */
+  static @Nullable CallMatch match(String method, String path) {
+    if (!"POST".equals(method)) {
+      return null;
+    }
+    int colon;
+    if (path.endsWith(GENERATE)) {
+      colon = path.length() - GENERATE.length();
+    } else if (path.endsWith(STREAM)) {
+      colon = path.length() - STREAM.length();
+    } else {
+      return null;
+    }
+    int slash = path.lastIndexOf('/', colon - 1);
+    if (slash < 0 || slash + 1 == colon) {
+      return null;
+    }
+    int collection = path.lastIndexOf('/', slash - 1) + 1;
+    if (!isCollection(path, collection, slash)) {
+      return null;
+    }
+    String model = path.substring(slash + 1, colon);
+    if (model.indexOf('%') >= 0) {
+      try {
+        model = URLDecoder.decode(model.replace("+", "%2B"), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+    return new CallMatch(Operation.CHAT_COMPLETIONS, model);
+  }
+
+  private static boolean isCollection(String path, int from, int to) {
+    return regionIs(path, from, to, "models")
+        || regionIs(path, from, to, "tunedModels")
+        || regionIs(path, from, to, "endpoints");
+  }
+
+  private static boolean regionIs(String path, int from, int to, String word) {
+    return to - from == word.length() && path.startsWith(word, from);
+  }
+
+  @Override
+  public WireRequest readRequest(CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    Framing read = Framing.DOCUMENT;
+    if (request.encodedPath().endsWith(STREAM)) {
+      read = asksForEvents(request.url()) ? Framing.EVENTS : Framing.ARRAY;
+    }
+    return new GeminiRequest(of(read), match, request, maxParsedBodyBytes);
+  }
+
+  /** Whether the URL's query holds {@code alt=sse}. */
+  static boolean asksForEvents(String url) {
+    int query = url.indexOf('?');
+    if (query < 0) {
+      return false;
+    }
+    int end = url.indexOf('#', query);
+    for (String pair : url.substring(query + 1, end < 0 ? url.length() : end).split("&")) {
+      if (pair.equals("alt=sse")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public long countPrompt(TokenCounter counter, WireRequest request) {
+    return request.bodyUnderstood()
+        ? GeminiPrompt.estimate(counter, request.model(), request.body())
+        : 0;
+  }
+
+  /** Gemini reports usage in every stream without being asked. */
+  @Override
+  public boolean asksForStreamUsage() {
+    return false;
+  }
+
+  /**
+   * An event stream when its {@code Content-Type} says so; without one, when the call asked for
+   * {@code alt=sse} (an array stream and a document are read as JSON).
+   */
+  @Override
+  public boolean isStream(@Nullable String contentType, boolean streamRequested) {
+    return SseBody.isEventStream(contentType, framing == Framing.EVENTS);
+  }
+
+  /** A document or an array stream, told apart by its first byte. */
+  @Override
+  public ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    return new GeminiJsonBody(upstream, listener, callCanceled, maxCopyBytes);
+  }
+
+  @Override
+  public ObservedBody observeStream(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      boolean hideUsage) {
+    return new SseBody(upstream, listener, callCanceled, GeminiFormat::readResponse);
+  }
+
+  /**
+   * Reads one {@code GenerateContentResponse} from {@code data[from, to)}: its {@code
+   * modelVersion}, {@code usageMetadata} and candidates' text; a candidate's {@code finishReason}
+   * or a blocked prompt marks the answer complete. Learns nothing from what is not a JSON object.
+   */
+  static void readResponse(ResponseReadout readout, byte[] data, int from, int to) {
+    String model = null;
+    Usage usage = null;
+    boolean finished = false;
+    // Text is read only while it may be needed: once a chunk reported usage, later chunks report
+    // it too (cumulatively), and the text of the rest is not read unless the log keeps it.
+    StringBuilder text = readout.textNeeded() ? new StringBuilder() : null;
+    try (JsonParser p = JSON.createParser(data, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (field) {
+          case "modelVersion" ->
+              model =
+                  value == JsonToken.VALUE_STRING && !sameText(p, readout.model())
+                      ? p.getText()
+                      : model; // every chunk names it: a new string only when it changes
+          case "usageMetadata" -> usage = value == JsonToken.START_OBJECT ? readUsage(p) : skip(p);
+          case "candidates" ->
+              finished |= value == JsonToken.START_ARRAY && readCandidates(p, text);
+          case "promptFeedback" -> finished |= value == JsonToken.START_OBJECT && blocked(p);
+          default -> p.skipChildren();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return; // not a whole JSON object: nothing learnt, as for any other format
+    }
+    readout.learnUsage(model, usage);
+    if (text != null) {
+      readout.appendText(text);
+    }
+    if (finished) {
+      readout.markComplete();
+    }
+  }
+
+  /** Whether the parser's current string is {@code known}, compared without making a string. */
+  private static boolean sameText(JsonParser p, @Nullable String known) throws IOException {
+    if (known == null || p.getTextLength() != known.length()) {
+      return false;
+    }
+    char[] chars = p.getTextCharacters();
+    int offset = p.getTextOffset();
+    for (int i = 0; i < known.length(); i++) {
+      if (chars[offset + i] != known.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static @Nullable Usage skip(JsonParser p) throws IOException {
+    p.skipChildren();
+    return null;
+  }
+
+  /**
+   * {@code usageMetadata} in the library's terms, or null when it holds no count. Counts that are
+   * not whole numbers are read as absent; the per-modality details are skipped.
+   */
+  static @Nullable Usage readUsage(JsonParser p) throws IOException {
+    long prompt = 0;
+    long candidates = 0;
+    long thoughts = 0;
+    long toolPrompt = 0;
+    long cached = 0;
+    long total = -1;
+    boolean any = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      if (value != JsonToken.VALUE_NUMBER_INT) {
+        p.skipChildren();
+        continue;
+      }
+      long count = Math.max(0, p.getValueAsLong(0));
+      switch (field) {
+        case "promptTokenCount" -> prompt = count;
+        case "candidatesTokenCount" -> candidates = count;
+        case "thoughtsTokenCount" -> thoughts = count;
+        case "toolUsePromptTokenCount" -> toolPrompt = count;
+        case "cachedContentTokenCount" -> cached = count;
+        case "totalTokenCount" -> total = count;
+        default -> {
+          continue;
+        }
+      }
+      any = true;
+    }
+    if (!any) {
+      return null;
+    }
+    long input = TokenCounts.sum(prompt, toolPrompt);
+    long output = TokenCounts.sum(candidates, thoughts);
+    return new Usage(
+        input,
+        output,
+        total >= 0 ? total : TokenCounts.sum(input, output),
+        Math.min(cached, input),
+        Math.min(thoughts, output));
+  }
+
+  /**
+   * Reads candidates' text into {@code text} (none when null); returns whether one has a finish
+   * reason.
+   */
+  private static boolean readCandidates(JsonParser p, @Nullable StringBuilder text)
+      throws IOException {
+    boolean finished = false;
+    while (p.nextToken() == JsonToken.START_OBJECT) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("finishReason")) {
+          finished |= value == JsonToken.VALUE_STRING;
+        } else if (text != null && field.equals("content") && value == JsonToken.START_OBJECT) {
+          readContent(p, text);
+        } else {
+          p.skipChildren();
+        }
+      }
+    }
+    return finished;
+  }
+
+  private static void readContent(JsonParser p, StringBuilder text) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      JsonToken value = p.nextToken();
+      if (p.currentName().equals("parts") && value == JsonToken.START_ARRAY) {
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            JsonToken part = p.nextToken();
+            if (p.currentName().equals("text") && part == JsonToken.VALUE_STRING) {
+              text.append(p.getText());
+            } else {
+              p.skipChildren();
+            }
+          }
+        }
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+
+  private static boolean blocked(JsonParser p) throws IOException {
+    boolean blocked = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      JsonToken value = p.nextToken();
+      blocked |= p.currentName().equals("blockReason") && value == JsonToken.VALUE_STRING;
+      p.skipChildren();
+    }
+    return blocked;
+  }
+
+  /**
+   * Google's error shape, {@code {"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED",
+   * "details":[…]}}}: the HTTP status as the code, the canonical status Google gives it (a spent
+   * token rate or quota is {@code RESOURCE_EXHAUSTED}, a bad request {@code INVALID_ARGUMENT}, an
+   * unknown model {@code NOT_FOUND}, no backend or token store {@code UNAVAILABLE}), and in its
+   * details a {@code google.rpc.ErrorInfo} naming the gateway's reason, plus a {@code
+   * google.rpc.BadRequest} naming the field at fault, if any.
+   */
+  @Override
+  public byte[] errorBody(LocalError error) {
+    RejectionReason reason = error.reason();
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("@type", "type.googleapis.com/google.rpc.ErrorInfo");
+    info.put("reason", reason.name());
+    info.put("domain", "ai-gateway");
+    if (error.code() != null) {
+      info.put("metadata", Map.of("code", error.code()));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("code", reason.status());
+    body.put("message", error.message());
+    body.put("status", status(reason));
+    body.put(
+        "details",
+        error.param() == null
+            ? List.of(info)
+            : List.of(
+                info,
+                Map.of(
+                    "@type",
+                    "type.googleapis.com/google.rpc.BadRequest",
+                    "fieldViolations",
+                    List.of(Map.of("field", error.param(), "description", error.message())))));
+    try {
+      return Json.MAPPER.writeValueAsBytes(Map.of("error", body));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a map of strings", e);
+    }
+  }
+
+  /** The canonical status ({@code google.rpc.Code}) Google answers a refusal with. */
+  static String status(RejectionReason reason) {
+    return switch (reason) {
+      case TOKEN_RATE_LIMIT, TOKEN_QUOTA -> "RESOURCE_EXHAUSTED";
+      default ->
+          switch (reason.status()) {
+            case 400 -> "INVALID_ARGUMENT";
+            case 401 -> "UNAUTHENTICATED";
+            case 403 -> "PERMISSION_DENIED";
+            case 404 -> "NOT_FOUND";
+            case 409 -> "ABORTED";
+            case 429 -> "RESOURCE_EXHAUSTED";
+            case 501 -> "UNIMPLEMENTED";
+            case 503 -> "UNAVAILABLE";
+            case 504 -> "DEADLINE_EXCEEDED";
+            default -> reason.status() >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+          };
+    };
+  }
+
+  @Override
+  public String errorContentType() {
+    return JSON_TYPE;
+  }
+
+  /**
+   * A cached answer in this call's framing: as stored when it was stored in it (byte for byte),
+   * else converted between the three (a document becomes a one-element stream; an event stream
+   * becomes an array and back); a stream is not merged into a document (a miss).
+   */
+  @Override
+  public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
+    return GeminiReplay.replay(cached, framing);
+  }
+
+  /**
+   * Gemini API (and any other flavour, taken to serve Gemini's protocol): {@code
+   * {base}/v1beta/models/{model}:{method}} (a base ending in {@code /v1beta} or {@code /v1} used as
+   * is); Vertex AI: {@code {base}/publishers/google/models/{model}:{method}}. A model naming its
+   * collection ({@code tunedModels/x}, {@code endpoints/123}) is put under the base as it is. The
+   * call's method and {@code alt=sse} are kept; nothing else of the application's query is (an API
+   * key in {@code ?key=} does not travel to another backend).
+   */
+  @Override
+  public String backendUrl(
+      BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
+    String model = targetModel == null ? "" : targetModel;
+    String method =
+        switch (framing) {
+          case DOCUMENT -> GENERATE;
+          case EVENTS -> STREAM + "?alt=sse";
+          case ARRAY -> STREAM;
+        };
+    String path = model.indexOf('/') > 0 ? model : null;
+    if (flavor == BackendFlavor.VERTEX_AI) {
+      return baseUrl
+          + (path != null ? "/" + path : "/publishers/google/models/" + OpenAiFormat.encode(model))
+          + method;
+    }
+    String base =
+        baseUrl.endsWith("/v1beta") || baseUrl.endsWith("/v1") ? baseUrl : baseUrl + "/v1beta";
+    return base + (path != null ? "/" + path : "/models/" + OpenAiFormat.encode(model)) + method;
+  }
+
+  /** Never: the model is always in the path. */
+  @Override
+  public boolean modelInBody(BackendFlavor flavor) {
+    return false;
+  }
+
+  /** Nothing to rewrite: the model is in the URL and usage is always reported. */
+  @Override
+  public byte @Nullable [] bodyForBackend(
+      WireRequest request, @Nullable String model, boolean askStreamUsage) {
+    return null;
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.CallOutcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A Gemini answer that is not a server-sent-events stream: one {@code GenerateContentResponse}
+ * ({@code :generateContent}), or a JSON array of them ({@code :streamGenerateContent} without
+ * {@code alt=sse}), whose elements arrive one by one. Bytes pass to the application unchanged,
+ * straight into its buffer; each value is copied only while it is in flight (up to {@code
+ * maxValueBytes}; a larger one is passed on and not read) and read as soon as it closed, so a long
+ * array stream is never held whole and its usage is known as its last element passes.
+ */
+final class GeminiJsonBody extends ObservedBody {
+
+  private final JsonValueScanner scanner = new JsonValueScanner();
+  private final int maxValueBytes;
+
+  /** The value in flight; made at its first bytes, sized to them (often the whole value). */
+  private byte[] value;
+
+  private int valueLength;
+  private boolean inValue;
+  private boolean valueOverflow;
+
+  GeminiJsonBody(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxValueBytes) {
+    super(upstream, listener, callCanceled);
+    this.maxValueBytes = maxValueBytes;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    int n = readUpstream(b, off, len);
+    if (n < 0) {
+      if (!ended()) {
+        end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
+      }
+    } else {
+      scan(b, off, off + n);
+    }
+    return n;
+  }
+
+  private void scan(byte[] b, int from, int to) {
+    int copyFrom = inValue ? from : -1;
+    for (int i = from; i < to; i++) {
+      switch (scanner.next(b[i])) {
+        case JsonValueScanner.VALUE_START -> {
+          inValue = true;
+          valueOverflow = false;
+          valueLength = 0;
+          copyFrom = i;
+        }
+        case JsonValueScanner.VALUE_END -> {
+          keep(b, copyFrom, i + 1);
+          inValue = false;
+          copyFrom = -1;
+          if (!valueOverflow) {
+            GeminiFormat.readResponse(readout, value, 0, valueLength);
+            if (!scanner.array()) {
+              readout.markComplete(); // the one document is whole
+            }
+          }
+        }
+        case JsonValueScanner.ARRAY_END -> readout.markComplete();
+        default -> {}
+      }
+    }
+    if (inValue && copyFrom >= 0) {
+      keep(b, copyFrom, to);
+    }
+  }
+
+  private void keep(byte[] b, int from, int to) {
+    int n = to - from;
+    if (valueOverflow || n <= 0) {
+      return;
+    }
+    if (valueLength + n > maxValueBytes) {
+      valueOverflow = true;
+      valueLength = 0;
+      return;
+    }
+    if (value == null) {
+      value = new byte[Math.min(maxValueBytes, Math.max(n, 256))];
+    } else if (valueLength + n > value.length) {
+      value =
+          Arrays.copyOf(
+              value, Math.min(maxValueBytes, Math.max(valueLength + n, 2 * value.length)));
+    }
+    System.arraycopy(b, from, value, valueLength, n);
+    valueLength += n;
+  }
+
+  @Override
+  public int available() throws IOException {
+    return upstream.available();
+  }
+}

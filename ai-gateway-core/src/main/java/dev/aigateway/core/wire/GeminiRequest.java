@@ -1,0 +1,186 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.adapter.ClientRequest;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Gemini {@code generateContent} request: the model from the path (as recognised), the output
+ * allowance from {@code generationConfig.maxOutputTokens} (times {@code candidateCount}), the body
+ * parsed as a tree on first use (at most once, never above the parse bound). Thread-safe.
+ */
+final class GeminiRequest implements WireRequest {
+
+  /** The body field the output allowance is read from. */
+  static final String MAX_OUTPUT_TOKENS = "generationConfig.maxOutputTokens";
+
+  private final GeminiFormat format;
+  private final CallMatch match;
+  private final ClientRequest request;
+  private final int maxParsedBodyBytes;
+  private @Nullable ObjectNode body;
+  private boolean parsed;
+
+  GeminiRequest(
+      GeminiFormat format, CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    this.format = format;
+    this.match = match;
+    this.request = request;
+    this.maxParsedBodyBytes = maxParsedBodyBytes;
+  }
+
+  @Override
+  public WireFormat format() {
+    return format;
+  }
+
+  @Override
+  public synchronized @Nullable ObjectNode body() {
+    if (!parsed) {
+      parsed = true;
+      byte[] bytes = request.body();
+      JsonNode node =
+          bytes.length <= maxParsedBodyBytes ? Json.parseOrNull(bytes, 0, bytes.length) : null;
+      body = node instanceof ObjectNode object ? object : null;
+    }
+    return body;
+  }
+
+  @Override
+  public byte[] rawBody() {
+    return request.body();
+  }
+
+  @Override
+  public String host() {
+    return request.host();
+  }
+
+  @Override
+  public int port() {
+    return request.port();
+  }
+
+  @Override
+  public String encodedPath() {
+    return request.encodedPath();
+  }
+
+  /** {@code gcp.vertex_ai} for a path under a project and location, else {@code gcp.gemini}. */
+  @Override
+  public String provider() {
+    String path = encodedPath();
+    return path.contains("/projects/") && path.contains("/locations/")
+        ? "gcp.vertex_ai"
+        : "gcp.gemini";
+  }
+
+  @Override
+  public @Nullable String maxOutputTokensField() {
+    return generationConfig("maxOutputTokens") != null ? MAX_OUTPUT_TOKENS : null;
+  }
+
+  @Override
+  public Operation operation() {
+    return match.operation();
+  }
+
+  @Override
+  public String method() {
+    return request.method();
+  }
+
+  @Override
+  public String url() {
+    return request.url();
+  }
+
+  @Override
+  public @Nullable String header(String name) {
+    return request.header(name);
+  }
+
+  @Override
+  public <T> @Nullable T tag(Class<? extends T> type) {
+    return request.tag(type);
+  }
+
+  /** None: Gemini names a model, never an Azure deployment. */
+  @Override
+  public @Nullable String deployment() {
+    return null;
+  }
+
+  /** The model the path names, for example {@code gemini-2.5-flash}. */
+  @Override
+  public @Nullable String model() {
+    return match.deployment();
+  }
+
+  /** Whether the call is {@code :streamGenerateContent} (either framing). */
+  @Override
+  public boolean stream() {
+    return format.framing() != GeminiFormat.Framing.DOCUMENT;
+  }
+
+  @Override
+  public boolean includeUsageRequested() {
+    return false;
+  }
+
+  @Override
+  public OptionalLong maxOutputTokens() {
+    JsonNode max = generationConfig("maxOutputTokens");
+    return max != null && max.isIntegralNumber() && max.canConvertToLong()
+        ? OptionalLong.of(max.longValue())
+        : OptionalLong.empty();
+  }
+
+  /** {@code generationConfig.candidateCount}, 1 when absent or not a positive whole number. */
+  @Override
+  public int choices() {
+    JsonNode count = generationConfig("candidateCount");
+    return count != null && count.canConvertToInt() && count.intValue() > 0 ? count.intValue() : 1;
+  }
+
+  @Override
+  public boolean bodyUnderstood() {
+    return body() != null;
+  }
+
+  /** A top-level scalar of the body, or of its {@code generationConfig} (Gemini's settings). */
+  @Override
+  public @Nullable Object parameter(String name) {
+    ObjectNode tree = body();
+    if (tree == null) {
+      return null;
+    }
+    JsonNode value = tree.get(name);
+    if (value == null) {
+      value = generationConfig(name);
+    }
+    if (value == null || !value.isValueNode() || value.isNull()) {
+      return null;
+    }
+    if (value.isNumber()) {
+      return value.numberValue();
+    }
+    return value.isBoolean() ? value.booleanValue() : value.asText();
+  }
+
+  private @Nullable JsonNode generationConfig(String field) {
+    ObjectNode tree = body();
+    JsonNode config = tree == null ? null : tree.get("generationConfig");
+    JsonNode value = config == null ? null : config.get(field);
+    return value == null || value.isNull() ? null : value;
+  }
+
+  @Override
+  public String toString() {
+    return "GeminiRequest{" + format.name() + ", model=" + model() + "}";
+  }
+}

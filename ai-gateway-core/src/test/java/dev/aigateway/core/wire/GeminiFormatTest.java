@@ -1,0 +1,458 @@
+package dev.aigateway.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.adapter.PostedRequest;
+import dev.aigateway.core.tokens.TokenCounter;
+import dev.aigateway.testing.GeminiBodies;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class GeminiFormatTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Function<String, String> NO_HEADERS = name -> null;
+  private static final String API = "https://generativelanguage.googleapis.com";
+  private static final String VERTEX =
+      "https://us-central1-aiplatform.googleapis.com/v1/projects/my-project/locations/us-central1";
+  private static final Usage ANSWER_USAGE = new Usage(15, 52, 67, 5, 12);
+  private static final Usage STREAM_USAGE = new Usage(15, 41, 56, 0, 0);
+
+  private static WireRequest read(String url, String body) {
+    PostedRequest request = PostedRequest.of(url, body);
+    CallMatch match = WireFormats.defaults().recognise("POST", request.encodedPath(), NO_HEADERS);
+    assertThat(match).as(url).isNotNull();
+    WireFormat format = WireFormats.defaults().formatFor(match, request);
+    return format.readRequest(match, request, 1 << 20);
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Reads {@code body} to its end through the request's format, served in pieces of 1 to 7. */
+  private static RecordingBodyListener.End observe(
+      WireRequest request, String contentType, String body, int... pieces) throws IOException {
+    RecordingBodyListener listener = new RecordingBodyListener();
+    WireFormat format = request.format();
+    InputStream upstream = new PiecewiseInputStream(bytes(body), pieces);
+    ObservedBody observed =
+        format.isStream(contentType, request.stream())
+            ? format.observeStream(upstream, listener, () -> false, false)
+            : format.observeDocument(upstream, listener, () -> false, 1 << 20);
+    byte[] seen = observed.readAllBytes();
+    assertThat(new String(seen, StandardCharsets.UTF_8)).as("bytes pass unchanged").isEqualTo(body);
+    return listener.onlyEnd();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "/v1beta/models/gemini-2.0-flash:generateContent",
+        "/v1/models/gemini-2.0-flash:generateContent",
+        "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent",
+        "/v1beta1/projects/p/locations/global/publishers/google/models/gemini-2.0-flash:streamGenerateContent",
+        "/v1beta/models/gemini-2.0-flash:streamGenerateContent"
+      })
+  void recognisesGeminiAndVertexPathsWithTheModelFromThePath(String path) {
+    CallMatch match = WireFormats.defaults().recognise("POST", path, NO_HEADERS);
+
+    assertThat(match).isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, "gemini-2.0-flash"));
+    assertThat(WireFormats.defaults().formatFor(match, PostedRequest.of(API + path, "{}")))
+        .isSameAs(GeminiFormat.INSTANCE);
+  }
+
+  @Test
+  void recognisesTunedModelsAndVertexEndpointsAndDecodesTheModel() {
+    assertThat(GeminiFormat.match("POST", "/v1beta/tunedModels/my-tune:generateContent"))
+        .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, "my-tune"));
+    assertThat(
+            GeminiFormat.match(
+                "POST", "/v1/projects/p/locations/l/endpoints/1234:streamGenerateContent"))
+        .isEqualTo(new CallMatch(Operation.CHAT_COMPLETIONS, "1234"));
+    assertThat(GeminiFormat.match("POST", "/v1beta/models/my%20model:generateContent").deployment())
+        .isEqualTo("my model");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "/v1beta/models/gemini-2.0-flash:countTokens",
+        "/v1beta/models/gemini-2.0-flash:embedContent",
+        "/v1beta/models/gemini-2.0-flash:generateContentX",
+        "/v1beta/models/:generateContent",
+        "/v1beta/files/abc:generateContent",
+        "/:generateContent",
+        ":generateContent",
+        "/v1beta/models/gemini-2.0-flash",
+        "/v1beta/models/gemini-2.0-flash:generateContent/"
+      })
+  void doesNotRecogniseOtherMethodsOrCollections(String path) {
+    assertThat(WireFormats.defaults().recognise("POST", path, NO_HEADERS)).as(path).isNull();
+  }
+
+  @Test
+  void onlyPostIsAGenerationCall() {
+    assertThat(WireFormats.defaults().recognise("GET", GeminiBodies.GENERATE_PATH, NO_HEADERS))
+        .isNull();
+  }
+
+  @Test
+  void readsModelAllowanceChoicesAndFramingFromPathQueryAndBody() {
+    String body =
+        GeminiBodies.REQUEST.replace("\"temperature\"", "\"candidateCount\":2,\"temperature\"");
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, body);
+    WireRequest events = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", body);
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH + "?key=k", body);
+
+    assertThat(document.model()).isEqualTo(GeminiBodies.MODEL);
+    assertThat(document.stream()).isFalse();
+    assertThat(document.maxOutputTokens()).hasValue(200);
+    assertThat(document.maxOutputTokensField()).isEqualTo("generationConfig.maxOutputTokens");
+    assertThat(document.choices()).isEqualTo(2);
+    assertThat(document.parameter("temperature")).isEqualTo(1.0);
+    assertThat(document.provider()).isEqualTo("gcp.gemini");
+    assertThat(events.stream()).isTrue();
+    assertThat(array.stream()).isTrue();
+    assertThat(document.format().name()).isEqualTo("gemini.generate_content");
+    assertThat(events.format().name()).isEqualTo("gemini.stream_generate_content.sse");
+    assertThat(array.format().name()).isEqualTo("gemini.stream_generate_content");
+    assertThat(
+            read(VERTEX + "/publishers/google/models/gemini-2.0-flash:generateContent", body)
+                .provider())
+        .isEqualTo("gcp.vertex_ai");
+  }
+
+  @Test
+  void aBodyWithoutAllowanceOrThatIsNotJsonReadsAsAbsentValues() {
+    WireRequest bare = read(API + GeminiBodies.GENERATE_PATH, "{\"contents\":[]}");
+    WireRequest broken = read(API + GeminiBodies.GENERATE_PATH, "{not json");
+
+    assertThat(bare.maxOutputTokens()).isEmpty();
+    assertThat(bare.maxOutputTokensField()).isNull();
+    assertThat(bare.choices()).isEqualTo(1);
+    assertThat(broken.bodyUnderstood()).isFalse();
+    assertThat(broken.model()).isEqualTo(GeminiBodies.MODEL);
+    assertThat(broken.format().countPrompt(TokenCounter.defaults(), broken)).isZero();
+  }
+
+  @Test
+  void thePromptEstimateErrsHighOnGooglesPublishedCount() {
+    // ai.google.dev/api/tokens: "The quick brown fox jumps over the lazy dog." counts 10 with
+    // countTokens and is reported as 11 prompt tokens by generateContent.
+    WireRequest request =
+        read(
+            API + GeminiBodies.GENERATE_PATH,
+            "{\"contents\":[{\"parts\":[{\"text\":\"The quick brown fox jumps over the lazy"
+                + " dog.\"}]}]}");
+
+    long estimate = request.format().countPrompt(TokenCounter.defaults(), request);
+
+    assertThat(estimate).isBetween(11L, 15L);
+  }
+
+  @Test
+  void thePromptEstimateCountsSystemInstructionTurnsMediaAndTools() {
+    TokenCounter counter = TokenCounter.defaults();
+    String text = "Describe this picture in three words.";
+    String withMedia =
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\""
+            + text
+            + "\"},{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"iVBORw0KGgo=\"}}]}]}";
+    WireRequest textOnly =
+        read(API + GeminiBodies.GENERATE_PATH, withMedia.replaceAll(",\\{\"inlineData.*?}}", ""));
+    WireRequest media = read(API + GeminiBodies.GENERATE_PATH, withMedia);
+    WireRequest system =
+        read(
+            API + GeminiBodies.GENERATE_PATH,
+            withMedia.replace(
+                "{\"contents\"",
+                "{\"systemInstruction\":{\"parts\":[{\"text\":\"Be terse.\"}]},\"contents\""));
+
+    long base = textOnly.format().countPrompt(counter, textOnly);
+    assertThat(base)
+        .isEqualTo(
+            GeminiPrompt.TURN_TOKENS
+                + (long) Math.ceil(counter.countText(GeminiBodies.MODEL, text) * 1.2));
+    assertThat(media.format().countPrompt(counter, media) - base)
+        .isEqualTo(GeminiPrompt.MEDIA_PART_TOKENS);
+    assertThat(system.format().countPrompt(counter, system))
+        .isGreaterThan(media.format().countPrompt(counter, media) + GeminiPrompt.TURN_TOKENS);
+  }
+
+  @Test
+  void aDocumentsUsageIsReadInTheLibrarysTerms() throws IOException {
+    WireRequest request = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+
+    RecordingBodyListener.End end =
+        observe(request, "application/json; charset=UTF-8", GeminiBodies.ANSWER, 3, 7, 1, 5);
+
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(end.facts().usage()).isEqualTo(ANSWER_USAGE);
+    assertThat(end.facts().model()).isEqualTo("gemini-2.0-flash-001");
+    assertThat(end.facts().complete()).isTrue();
+  }
+
+  @Test
+  void anEventStreamsUsageIsTheLastChunksAtAnySplit() throws IOException {
+    WireRequest request = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
+    for (int[] pieces : new int[][] {{1}, {2, 3}, {7}, {5, 1, 6}}) {
+      RecordingBodyListener.End end =
+          observe(request, "text/event-stream", GeminiBodies.EVENTS, pieces);
+
+      assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(end.facts().usage()).isEqualTo(STREAM_USAGE);
+      assertThat(end.facts().text().toString())
+          .as("text is read until usage is known: the first chunk's")
+          .isEqualTo("Elara found");
+    }
+  }
+
+  /** The fixture stream with every chunk's usageMetadata taken out. */
+  private static String withoutUsage(String stream) {
+    return stream.replaceAll(",\"usageMetadata\": \\{.*?\\},\"modelVersion\"", ",\"modelVersion\"");
+  }
+
+  @Test
+  void aStreamWithoutUsageIsReadForItsWholeTextAtAnySplit() throws IOException {
+    WireRequest events = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    assertThat(withoutUsage(GeminiBodies.ARRAY)).doesNotContain("usageMetadata");
+    for (int[] pieces : new int[][] {{1}, {2, 3}, {7}, {4, 1, 6}}) {
+      RecordingBodyListener.End fromEvents =
+          observe(events, "text/event-stream", withoutUsage(GeminiBodies.EVENTS), pieces);
+      RecordingBodyListener.End fromArray =
+          observe(array, "application/json", withoutUsage(GeminiBodies.ARRAY), pieces);
+
+      assertThat(fromEvents.facts().usage()).isNull();
+      assertThat(fromEvents.facts().text().toString()).isEqualTo(GeminiBodies.STREAM_TEXT);
+      assertThat(fromEvents.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(fromArray.facts().usage()).isNull();
+      assertThat(fromArray.facts().text().toString()).isEqualTo(GeminiBodies.STREAM_TEXT);
+      assertThat(fromArray.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    }
+  }
+
+  @Test
+  void anArrayStreamIsReadElementByElementAtAnySplit() throws IOException {
+    WireRequest request = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    for (int[] pieces : new int[][] {{1}, {2, 3}, {7}, {4, 1, 6}}) {
+      RecordingBodyListener.End end =
+          observe(request, "application/json; charset=UTF-8", GeminiBodies.ARRAY, pieces);
+
+      assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(end.facts().usage()).isEqualTo(STREAM_USAGE);
+      assertThat(end.facts().model()).isEqualTo("gemini-2.0-flash-001");
+    }
+  }
+
+  @Test
+  void anArrayStreamKnowsItsUsageAsItsLastElementPassesBeforeTheEnd() throws IOException {
+    WireRequest request = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    RecordingBodyListener listener = new RecordingBodyListener();
+    byte[] body = bytes(GeminiBodies.ARRAY);
+    ObservedBody observed =
+        request
+            .format()
+            .observeDocument(new ByteArrayInputStream(body), listener, () -> false, 1 << 20);
+
+    byte[] buffer = new byte[body.length];
+    int n = observed.read(buffer, 0, body.length - 1); // all but the closing bracket
+    observed.close();
+
+    assertThat(n).isEqualTo(body.length - 1);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(STREAM_USAGE);
+    assertThat(listener.onlyEnd().outcome())
+        .as("the last chunk's finish reason completed the answer")
+        .isEqualTo(CallOutcome.SUCCESS);
+  }
+
+  @Test
+  void aStreamCutBeforeItsFinishReasonIsTruncatedWithTheUsageSoFar() throws IOException {
+    WireRequest request = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    String cut = GeminiBodies.ARRAY.substring(0, GeminiBodies.ARRAY.indexOf(" the attic"));
+
+    RecordingBodyListener.End end = observe(request, "application/json", cut, 3);
+
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.facts().usage()).isEqualTo(new Usage(15, 20, 35, 0, 0));
+  }
+
+  @Test
+  void earlyChunksWithoutCountsLeaveUsageUnknownAndABlockedPromptCompletes() throws IOException {
+    WireRequest request = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
+
+    RecordingBodyListener.End noCounts =
+        observe(
+            request,
+            "text/event-stream",
+            "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]}}],"
+                + "\"usageMetadata\":{\"trafficType\":\"ON_DEMAND\"}}\r\n\r\n",
+            4);
+    RecordingBodyListener.End blocked =
+        observe(
+            request,
+            "text/event-stream",
+            "data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"},"
+                + "\"usageMetadata\":{\"promptTokenCount\":8,\"totalTokenCount\":8}}\r\n\r\n",
+            6);
+
+    assertThat(noCounts.facts().usage()).isNull();
+    assertThat(noCounts.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(noCounts.facts().text().toString()).isEqualTo("Hi");
+    assertThat(blocked.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(blocked.facts().usage()).isEqualTo(Usage.of(8, 0));
+  }
+
+  @Test
+  void toolUsePromptTokensAreInputAndTheTotalIsSummedWhenAbsent() throws IOException {
+    WireRequest request = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+
+    RecordingBodyListener.End end =
+        observe(
+            request,
+            "application/json",
+            "{\"candidates\":[],\"usageMetadata\":{\"promptTokenCount\":10,"
+                + "\"toolUsePromptTokenCount\":4,\"candidatesTokenCount\":3,"
+                + "\"thoughtsTokenCount\":2}}",
+            7);
+
+    assertThat(end.facts().usage()).isEqualTo(new Usage(14, 5, 19, 0, 2));
+  }
+
+  @Test
+  void aRejectionIsWrittenInGooglesErrorShape() throws IOException {
+    WireFormat format = GeminiFormat.INSTANCE;
+
+    JsonNode rate =
+        JSON.readTree(
+                format.errorBody(
+                    new LocalError(RejectionReason.TOKEN_RATE_LIMIT, "Wait 3s.", null, null)))
+            .get("error");
+    JsonNode invalid =
+        JSON.readTree(
+                format.errorBody(
+                    new LocalError(
+                        RejectionReason.INVALID_REQUEST,
+                        "Too large.",
+                        "generationConfig.maxOutputTokens",
+                        "integer_above_max_value")))
+            .get("error");
+
+    assertThat(rate.get("code").asInt()).isEqualTo(429);
+    assertThat(rate.get("message").asText()).isEqualTo("Wait 3s.");
+    assertThat(rate.get("status").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(rate.at("/details/0/@type").asText())
+        .isEqualTo("type.googleapis.com/google.rpc.ErrorInfo");
+    assertThat(rate.at("/details/0/reason").asText()).isEqualTo("TOKEN_RATE_LIMIT");
+    assertThat(invalid.get("code").asInt()).isEqualTo(400);
+    assertThat(invalid.get("status").asText()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(invalid.at("/details/0/metadata/code").asText())
+        .isEqualTo("integer_above_max_value");
+    assertThat(invalid.at("/details/1/fieldViolations/0/field").asText())
+        .isEqualTo("generationConfig.maxOutputTokens");
+    assertThat(format.errorContentType()).startsWith("application/json");
+    assertThat(GeminiFormat.status(RejectionReason.TOKEN_QUOTA)).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(GeminiFormat.status(RejectionReason.MODEL_NOT_FOUND)).isEqualTo("NOT_FOUND");
+    assertThat(GeminiFormat.status(RejectionReason.NO_BACKEND_AVAILABLE)).isEqualTo("UNAVAILABLE");
+  }
+
+  private static CachedResponse cached(CachedResponse.Format format, String body) {
+    return new CachedResponse(
+        format, bytes(body), "gemini-2.0-flash-001", STREAM_USAGE, Instant.EPOCH);
+  }
+
+  private static String replay(WireRequest request, CachedResponse cached) {
+    Replayed replayed = request.format().replay(cached, request.stream(), false);
+    return replayed == null ? null : new String(replayed.body(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aCachedAnswerInTheCallsFramingIsReplayedByteForByte() {
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    WireRequest events = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+
+    assertThat(replay(document, cached(CachedResponse.Format.JSON, GeminiBodies.ANSWER)))
+        .isEqualTo(GeminiBodies.ANSWER);
+    assertThat(replay(events, cached(CachedResponse.Format.SSE, GeminiBodies.EVENTS)))
+        .isEqualTo(GeminiBodies.EVENTS);
+    assertThat(replay(array, cached(CachedResponse.Format.JSON, GeminiBodies.ARRAY)))
+        .isEqualTo(GeminiBodies.ARRAY);
+    assertThat(
+            events
+                .format()
+                .replay(cached(CachedResponse.Format.SSE, GeminiBodies.EVENTS), true, false)
+                .contentType())
+        .isEqualTo("text/event-stream");
+  }
+
+  @Test
+  void aCachedAnswerIsConvertedBetweenFramingsButAStreamIsNeverMergedIntoADocument()
+      throws IOException {
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    WireRequest events = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    String[] chunks = GeminiBodies.chunks();
+
+    assertThat(replay(document, cached(CachedResponse.Format.SSE, GeminiBodies.EVENTS))).isNull();
+    assertThat(replay(document, cached(CachedResponse.Format.JSON, GeminiBodies.ARRAY))).isNull();
+    assertThat(replay(events, cached(CachedResponse.Format.JSON, GeminiBodies.ARRAY)))
+        .isEqualTo(GeminiBodies.EVENTS);
+    assertThat(replay(array, cached(CachedResponse.Format.SSE, GeminiBodies.EVENTS)))
+        .isEqualTo("[" + String.join(",\r\n", chunks) + "]");
+    assertThat(replay(events, cached(CachedResponse.Format.JSON, GeminiBodies.ANSWER)))
+        .isEqualTo("data: " + GeminiBodies.ANSWER + "\r\n\r\n");
+    String asArray = replay(array, cached(CachedResponse.Format.JSON, GeminiBodies.ANSWER));
+    assertThat(JSON.readTree(asArray).get(0)).isEqualTo(JSON.readTree(GeminiBodies.ANSWER));
+  }
+
+  @Test
+  void eventDataIsReadAcrossLineEndingsAndMultiLineEvents() {
+    List<byte[]> data =
+        GeminiReplay.eventData(
+            bytes("data: {\"a\":1}\n\ndata:{\"b\":\ndata: 2}\r\rdata: [DONE]\r\n\r\ndata: {}"));
+
+    assertThat(data)
+        .extracting(d -> new String(d, StandardCharsets.UTF_8))
+        .containsExactly("{\"a\":1}", "{\"b\":\n2}", "{}");
+  }
+
+  @Test
+  void theBackendUrlKeepsTheMethodAndFramingAndPutsTheModelInThePath() {
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    WireRequest events =
+        read(API + GeminiBodies.STREAM_PATH + "?alt=sse&key=secret", GeminiBodies.REQUEST);
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+
+    assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "gemini-2.5-pro"))
+        .isEqualTo(API + "/v1beta/models/gemini-2.5-pro:generateContent");
+    assertThat(events.format().backendUrl(BackendFlavor.GEMINI, API + "/v1beta", null, "g"))
+        .isEqualTo(API + "/v1beta/models/g:streamGenerateContent?alt=sse");
+    assertThat(array.format().backendUrl(BackendFlavor.VERTEX_AI, VERTEX, null, "gemini-2.5-pro"))
+        .isEqualTo(VERTEX + "/publishers/google/models/gemini-2.5-pro:streamGenerateContent");
+    assertThat(document.format().backendUrl(BackendFlavor.VERTEX_AI, VERTEX, null, "endpoints/42"))
+        .isEqualTo(VERTEX + "/endpoints/42:generateContent");
+    assertThat(document.format().backendUrl(BackendFlavor.GEMINI, API, null, "tunedModels/t1"))
+        .isEqualTo(API + "/v1beta/tunedModels/t1:generateContent");
+    assertThat(document.format().modelInBody(BackendFlavor.GEMINI)).isFalse();
+    assertThat(document.format().bodyForBackend(document, "other", true)).isNull();
+  }
+}

@@ -1,0 +1,375 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.chatRequest;
+import static dev.aigateway.okhttp.Backend.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Credentials;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.testing.GeminiBodies;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Google Gemini (Gemini API and Vertex AI) and Azure AI Foundry calls through a real OkHttp client
+ * and MockWebServer: recognised, limited and charged exactly the usage the answer reports, refused
+ * in the provider's error shape, routed with failover, answered from the cache, streams passed on
+ * byte for byte.
+ */
+class GeminiAndFoundryTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String JSON_TYPE = "application/json; charset=UTF-8";
+  private static final Usage ANSWER_USAGE = new Usage(15, 52, 67, 5, 12);
+  private static final Usage STREAM_USAGE = new Usage(15, 41, 56, 0, 0);
+
+  private final MockWebServer app = new MockWebServer();
+  private final MockWebServer second = new MockWebServer();
+  private final RecordingListener events = new RecordingListener();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    app.start();
+    second.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    app.close();
+    second.close();
+  }
+
+  private OkHttpClient client(AiGateway.Builder gateway) {
+    return OkHttpAiGateway.wrap(new OkHttpClient(), gateway.listener(events).build());
+  }
+
+  private Request gemini(String pathAndQuery, String... headers) {
+    return post(app.url("/").toString() + pathAndQuery.substring(1), GeminiBodies.REQUEST, headers);
+  }
+
+  private static MockResponse answer(String contentType, String body) {
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", contentType)
+        .body(body)
+        .build();
+  }
+
+  private static String call(OkHttpClient client, Request request) throws Exception {
+    try (Response response = client.newCall(request).execute()) {
+      return response.body().string();
+    }
+  }
+
+  @Test
+  void aGenerateContentCallIsChargedExactlyItsReportedUsage() throws Exception {
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    String body = call(client, gemini(GeminiBodies.GENERATE_PATH, "x-goog-api-key", "app-key"));
+
+    assertThat(body).isEqualTo(GeminiBodies.ANSWER);
+    GatewayEvent event = events.next();
+    assertThat(event.requestedModel()).isEqualTo(GeminiBodies.MODEL);
+    assertThat(event.responseModel()).isEqualTo("gemini-2.0-flash-001");
+    assertThat(event.usage().tokens()).isEqualTo(ANSWER_USAGE);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.limits().settledTokens()).isEqualTo(67);
+    assertThat(event.limits().reservedTokens()).isGreaterThan(200); // prompt estimate + allowance
+    assertThat(event.routing().provider()).isEqualTo("gcp.gemini");
+    RecordedRequest sent = app.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(sent.getHeaders().get("x-goog-api-key")).isEqualTo("app-key");
+    assertThat(sent.getBody().utf8()).isEqualTo(GeminiBodies.REQUEST);
+  }
+
+  @Test
+  void anEventStreamPassesByteForByteAndIsChargedItsLastChunksUsage() throws Exception {
+    app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    String body = call(client, gemini(GeminiBodies.STREAM_PATH + "?alt=sse"));
+
+    assertThat(body).isEqualTo(GeminiBodies.EVENTS);
+    GatewayEvent event = events.next();
+    assertThat(event.stream()).isTrue();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(STREAM_USAGE);
+    assertThat(event.limits().settledTokens()).isEqualTo(56);
+    assertThat(app.takeRequest(5, TimeUnit.SECONDS).getTarget())
+        .isEqualTo(GeminiBodies.STREAM_PATH + "?alt=sse");
+  }
+
+  @Test
+  void anArrayStreamPassesByteForByteAndIsChargedItsLastChunksUsage() throws Exception {
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ARRAY));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    String body = call(client, gemini(GeminiBodies.STREAM_PATH));
+
+    assertThat(body).isEqualTo(GeminiBodies.ARRAY);
+    GatewayEvent event = events.next();
+    assertThat(event.stream()).isTrue();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(STREAM_USAGE);
+    assertThat(event.limits().settledTokens()).isEqualTo(56);
+  }
+
+  @Test
+  void aCallOverItsLimitIsRefusedInGooglesErrorShapeWithoutReachingGoogle() throws Exception {
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(50)));
+
+    try (Response response = client.newCall(gemini(GeminiBodies.GENERATE_PATH)).execute()) {
+      JsonNode error = MAPPER.readTree(response.body().string()).get("error");
+
+      assertThat(response.code()).isEqualTo(429);
+      assertThat(response.header("Content-Type")).startsWith("application/json");
+      assertThat(error.get("code").asInt()).isEqualTo(429);
+      assertThat(error.get("status").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+      assertThat(error.get("message").asText()).isNotBlank();
+    }
+    assertThat(events.next().rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+    assertThat(app.getRequestCount()).isZero();
+  }
+
+  @Test
+  void anAllowanceAboveTheBoundIsRefusedNamingGeminisField() throws Exception {
+    OkHttpClient client = client(AiGateway.builder());
+    Request huge =
+        post(
+            app.url(GeminiBodies.GENERATE_PATH.substring(1)).toString(),
+            GeminiBodies.REQUEST.replace("200", "10000000000000"));
+
+    try (Response response = client.newCall(huge).execute()) {
+      JsonNode error = MAPPER.readTree(response.body().string()).get("error");
+
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(error.get("status").asText()).isEqualTo("INVALID_ARGUMENT");
+      assertThat(error.get("message").asText()).contains("generationConfig.maxOutputTokens");
+    }
+  }
+
+  @Test
+  void aStreamFailsOverBetweenTwoGeminiBackendsWithEachOnesKeyAndModel() throws Exception {
+    app.enqueue(new MockResponse.Builder().code(503).body("{}").build());
+    second.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "east", app.url("/").toString())
+                                .model(GeminiBodies.MODEL, "gemini-2.0-flash-001")
+                                .credential(Credentials.apiKey("key-east"))
+                                .priority(1))
+                        .backend(
+                            dev.aigateway.core.routing.Backend.gemini(
+                                    "west", second.url("/").toString())
+                                .model(GeminiBodies.MODEL, "gemini-2.5-flash")
+                                .credential(Credentials.apiKey("key-west"))
+                                .priority(2))));
+
+    String body =
+        call(
+            client,
+            post(
+                "https://generativelanguage.googleapis.com"
+                    + GeminiBodies.STREAM_PATH
+                    + "?alt=sse&key=app-key",
+                GeminiBodies.REQUEST,
+                "x-goog-api-key",
+                "app-key"));
+
+    assertThat(body).isEqualTo(GeminiBodies.EVENTS);
+    RecordedRequest east = app.takeRequest(5, TimeUnit.SECONDS);
+    RecordedRequest west = second.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(east.getTarget())
+        .isEqualTo("/v1beta/models/gemini-2.0-flash-001:streamGenerateContent?alt=sse");
+    assertThat(east.getHeaders().get("x-goog-api-key")).isEqualTo("key-east");
+    assertThat(west.getTarget())
+        .isEqualTo("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+    assertThat(west.getHeaders().values("x-goog-api-key")).containsExactly("key-west");
+    assertThat(west.getBody().utf8()).isEqualTo(GeminiBodies.REQUEST);
+    GatewayEvent event = events.next();
+    assertThat(event.routing().backendId()).isEqualTo("west");
+    assertThat(event.routing().attempts()).hasSize(2);
+    assertThat(event.routing().provider()).isEqualTo("gcp.gemini");
+    assertThat(event.usage().tokens()).isEqualTo(STREAM_USAGE);
+  }
+
+  @Test
+  void aVertexBackendGetsItsProjectPathAndABearerToken() throws Exception {
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    String base = app.url("/v1/projects/my-project/locations/us-central1").toString();
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.vertexAi("vertex", base)
+                                .credential(Credentials.bearerToken("ya29.token")))));
+
+    call(client, gemini(GeminiBodies.GENERATE_PATH, "x-goog-api-key", "app-key"));
+
+    RecordedRequest sent = app.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(sent.getTarget())
+        .isEqualTo(
+            "/v1/projects/my-project/locations/us-central1/publishers/google/models/"
+                + GeminiBodies.MODEL
+                + ":generateContent");
+    assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer ya29.token");
+    assertThat(sent.getHeaders().get("x-goog-api-key")).as("the app's key is not sent").isNull();
+    GatewayEvent event = events.next();
+    assertThat(event.routing().provider()).isEqualTo("gcp.vertex_ai");
+    assertThat(event.usage().tokens()).isEqualTo(ANSWER_USAGE);
+  }
+
+  @Test
+  void aCachedDocumentIsReplayedAsJsonAndAsEitherStreamFraming() throws Exception {
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    call(client, gemini(GeminiBodies.GENERATE_PATH));
+    String fromCache = call(client, gemini(GeminiBodies.GENERATE_PATH));
+    String asEvents = call(client, gemini(GeminiBodies.STREAM_PATH + "?alt=sse"));
+    String asArray = call(client, gemini(GeminiBodies.STREAM_PATH));
+
+    assertThat(app.getRequestCount()).isEqualTo(1);
+    assertThat(fromCache).isEqualTo(GeminiBodies.ANSWER);
+    assertThat(asEvents).isEqualTo("data: " + GeminiBodies.ANSWER + "\r\n\r\n");
+    assertThat(asArray).isEqualTo("[" + GeminiBodies.ANSWER + "]");
+    events.next();
+    GatewayEvent hit = events.next();
+    assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(hit.cache().tokensSaved()).isEqualTo(67);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void aStoredArrayStreamIsReplayedByteForByteAndAsEvents() throws Exception {
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ARRAY));
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    call(client, gemini(GeminiBodies.STREAM_PATH));
+    String replayed = call(client, gemini(GeminiBodies.STREAM_PATH));
+    String asEvents = call(client, gemini(GeminiBodies.STREAM_PATH + "?alt=sse"));
+    String asDocument = call(client, gemini(GeminiBodies.GENERATE_PATH));
+
+    assertThat(replayed).isEqualTo(GeminiBodies.ARRAY);
+    assertThat(asEvents).isEqualTo(GeminiBodies.EVENTS);
+    assertThat(app.getRequestCount())
+        .as("a stream is not merged into a document: that call went to Google")
+        .isEqualTo(2);
+    assertThat(asDocument).isEqualTo(GeminiBodies.ANSWER);
+  }
+
+  @Test
+  void aStoredEventStreamIsReplayedByteForByte() throws Exception {
+    app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    call(client, gemini(GeminiBodies.STREAM_PATH + "?alt=sse"));
+    String replayed = call(client, gemini(GeminiBodies.STREAM_PATH + "?alt=sse"));
+
+    assertThat(replayed).isEqualTo(GeminiBodies.EVENTS);
+    assertThat(app.getRequestCount()).isEqualTo(1);
+    events.next();
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void anAzureAiFoundryCallIsGovernedWithItsModelFromTheBody() throws Exception {
+    app.enqueue(answer("application/json", chatCompletion("Phi-4", 9, 4)));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    call(
+        client,
+        post(
+            app.url("/models/chat/completions?api-version=2024-05-01-preview").toString(),
+            chatRequest("Phi-4", "Hi", ""),
+            "api-key",
+            "foundry-key"));
+
+    GatewayEvent event = events.next();
+    assertThat(event.requestedModel()).isEqualTo("Phi-4");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(9, 4));
+    assertThat(event.limits().settledTokens()).isEqualTo(13);
+    assertThat(event.routing().provider()).isEqualTo("azure.ai.inference");
+  }
+
+  @Test
+  void aFoundryBackendGetsItsModelsPathApiVersionAndApiKey() throws Exception {
+    second.enqueue(answer("application/json", chatCompletion("DeepSeek-R1", 9, 4)));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.azureAiInference(
+                                    "foundry", second.url("/").toString(), "2024-05-01-preview")
+                                .model("gpt-4o", "DeepSeek-R1")
+                                .credential(Credentials.apiKey("foundry-key")))));
+
+    call(client, post(app.url("/v1/chat/completions").toString(), chatRequest("gpt-4o", "Hi", "")));
+
+    RecordedRequest sent = second.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(sent.getTarget())
+        .isEqualTo("/models/chat/completions?api-version=2024-05-01-preview");
+    assertThat(sent.getHeaders().get("api-key")).isEqualTo("foundry-key");
+    assertThat(MAPPER.readTree(sent.getBody().utf8()).get("model").asText())
+        .isEqualTo("DeepSeek-R1");
+    assertThat(events.next().routing().provider()).isEqualTo("azure.ai.inference");
+  }
+
+  @Test
+  void anAzureOpenAiResponsesCallWithAnApiVersionIsGoverned() throws Exception {
+    app.enqueue(
+        answer(
+            "application/json",
+            "{\"id\":\"resp_1\",\"object\":\"response\",\"model\":\"gpt-4o\",\"output\":[],"
+                + "\"usage\":{\"input_tokens\":7,\"output_tokens\":3,\"total_tokens\":10}}"));
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    call(
+        client,
+        post(
+            app.url("/openai/responses?api-version=2025-04-01-preview").toString(),
+            "{\"model\":\"my-gpt4o\",\"input\":\"Hi\"}"));
+
+    GatewayEvent event = events.next();
+    assertThat(event.requestedModel()).isEqualTo("my-gpt4o");
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(7, 3));
+    assertThat(event.routing().provider()).isEqualTo("azure.ai.openai");
+  }
+}
