@@ -19,7 +19,8 @@ public enum RejectionReason {
   MODEL_NOT_FOUND(404, "model-not-found"),
   /**
    * Every backend that serves the model is unavailable (breaker open, or cooling down after a 429);
-   * 503 with {@code Retry-After} set to the soonest time one becomes available.
+   * 503 with {@code Retry-After} set to the soonest time one becomes available. Also when every
+   * available one is at its in-flight cap: then {@code Retry-After} is 1 s.
    */
   NO_BACKEND_AVAILABLE(503, "no-backend-available"),
   /**
@@ -27,7 +28,22 @@ public enum RejectionReason {
    * configured to fail closed: 503 with {@code Retry-After} set to the configured wait, error code
    * {@code token_store_unavailable}.
    */
-  TOKEN_STORE_UNAVAILABLE(503, "token-store-unavailable");
+  TOKEN_STORE_UNAVAILABLE(503, "token-store-unavailable"),
+  /**
+   * A requests-per-window rate limit has no request left for the counter key; 429 with {@code
+   * Retry-After} set to the time until one request fits.
+   */
+  REQUEST_RATE_LIMIT(429, "request-rate-limit"),
+  /**
+   * A calendar request quota is spent; 403 (or 429, as the gateway's quota rejection status says)
+   * with {@code Retry-After} set to the period's end.
+   */
+  REQUEST_QUOTA(403, "request-quota"),
+  /**
+   * The counter key already has as many calls in flight as its limit allows; 429 with a short
+   * {@code Retry-After} (1 s), since a slot is freed whenever one of those calls ends.
+   */
+  IN_FLIGHT_LIMIT(429, "in-flight-limit");
 
   private final int status;
   private final String headerValue;

@@ -105,7 +105,7 @@ public final class CallRouting implements Route {
       return Rejections.modelNotFound(format, routedModel);
     }
     if (!router.anyAvailable(routedModel)) {
-      return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
+      return unroutable();
     }
     return null;
   }
@@ -127,6 +127,9 @@ public final class CallRouting implements Route {
   /** The 503 answer when {@link #next()} found no backend. */
   @Override
   public Rejection unroutable() {
+    if (router.anyAtCapacity(routedModel)) {
+      return Rejections.backendsAtCapacity(format, routedModel);
+    }
     return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
   }
 
@@ -261,11 +264,24 @@ public final class CallRouting implements Route {
         || System.nanoTime() - callStartNanos >= failover.deadline().toNanos()) {
       return false;
     }
-    Selection next = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), true);
+    // The attempt in flight is over once the call moves on: at its backend, its slot may serve
+    // the next attempt, even when the backend's cap is reached.
+    Selection next =
+        router.select(
+            routedModel,
+            tried,
+            sessionKey,
+            estimate.getAsLong(),
+            true,
+            currentInFlight ? current : null);
     if (next == null) {
       return false;
     }
-    endCurrentAttempt();
+    if (currentInFlight && next.backend() == current) {
+      currentInFlight = false; // the slot carries over to the next attempt
+    } else {
+      endCurrentAttempt();
+    }
     if (tried.contains(next.backend())) {
       sameBackendRetries++;
       pendingBackoff =
@@ -299,6 +315,7 @@ public final class CallRouting implements Route {
               e.getClass().getName());
           attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
           backend.breaker().onIgnored(selection.permit());
+          backend.callEnded(); // counted in flight when selected
           tried.add(backend);
           selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
           continue;
@@ -310,8 +327,7 @@ public final class CallRouting implements Route {
       byte[] body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
       current = backend;
       permit = selection.permit();
-      currentInFlight = true;
-      backend.callStarted();
+      currentInFlight = true; // counted in flight when selected
       if (!tried.contains(backend)) {
         tried.add(backend);
       }
