@@ -52,6 +52,7 @@ class RequestLimitTest {
 
   /** The caller, for the backend to count by (the gateway need not pass its consumer key on). */
   private static final String CALLER = "x-test-caller";
+
   private static final int THREADS = 24;
 
   private final ManualClock clock = new ManualClock(Instant.parse("2026-05-04T09:00:00Z"));
