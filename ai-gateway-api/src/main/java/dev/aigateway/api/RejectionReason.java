@@ -19,7 +19,8 @@ public enum RejectionReason {
   MODEL_NOT_FOUND(404, "model-not-found"),
   /**
    * Every backend that serves the model is unavailable (breaker open, or cooling down after a 429);
-   * 503 with {@code Retry-After} set to the soonest time one becomes available.
+   * 503 with {@code Retry-After} set to the soonest time one becomes available. Also when every
+   * available one is at its in-flight cap: then {@code Retry-After} is 1 s.
    */
   NO_BACKEND_AVAILABLE(503, "no-backend-available"),
   /**
@@ -51,7 +52,23 @@ public enum RejectionReason {
    * An external content safety check could not give a verdict (it failed or timed out) and the
    * gateway fails closed: 503, code {@code content_check_unavailable}. No backend was called.
    */
-  CONTENT_CHECK_UNAVAILABLE(503, "content-check-unavailable");
+  CONTENT_CHECK_UNAVAILABLE(503, "content-check-unavailable"),
+
+  /**
+   * A requests-per-window rate limit has no request left for the counter key; 429 with {@code
+   * Retry-After} set to the time until one request fits.
+   */
+  REQUEST_RATE_LIMIT(429, "request-rate-limit"),
+  /**
+   * A calendar request quota is spent; 403 (or 429, as the gateway's quota rejection status says)
+   * with {@code Retry-After} set to the period's end.
+   */
+  REQUEST_QUOTA(403, "request-quota"),
+  /**
+   * The counter key already has as many calls in flight as its limit allows; 429 with a short
+   * {@code Retry-After} (1 s), since a slot is freed whenever one of those calls ends.
+   */
+  IN_FLIGHT_LIMIT(429, "in-flight-limit");
 
   private final int status;
   private final String headerValue;

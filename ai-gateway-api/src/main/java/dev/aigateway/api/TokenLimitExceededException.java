@@ -3,8 +3,10 @@ package dev.aigateway.api;
 import java.time.Duration;
 
 /**
- * A token limit or quota rejected the call: it carries the limit, the counter key and how long to
- * wait.
+ * A limit rejected the call (a token or request rate or quota, or an in-flight cap; {@link
+ * #reason()} says which): it carries the limit, the counter key and how long to wait. The amounts
+ * are in the limit's unit: tokens for a token limit, requests for a request limit (1), calls for an
+ * in-flight cap (1 needed, the free slots left).
  *
  * <pre>{@code
  * try (Response response = client.newCall(request).execute()) { ... }
@@ -72,12 +74,15 @@ public final class TokenLimitExceededException extends GatewayRejectedException 
     return counterKey;
   }
 
-  /** The tokens the call needed to reserve. */
+  /** The units the call needed to reserve: tokens, or 1 for a request limit or in-flight cap. */
   public long requestedTokens() {
     return requestedTokens;
   }
 
-  /** The tokens the limit had left (negative when a settled call overdrew it). */
+  /**
+   * The units the limit had left, in its unit (negative when a settled call overdrew it; the free
+   * slots of an in-flight cap).
+   */
   public long remainingTokens() {
     return remainingTokens;
   }

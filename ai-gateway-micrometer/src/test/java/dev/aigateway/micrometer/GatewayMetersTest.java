@@ -77,6 +77,20 @@ class GatewayMetersTest {
   }
 
   @Test
+  void requestLimitRejectionsAreCountedUnderTheirOwnReasons() {
+    metrics.onEvent(Events.rejected(RejectionReason.REQUEST_RATE_LIMIT, "consumer").build());
+    metrics.onEvent(Events.rejected(RejectionReason.REQUEST_RATE_LIMIT, "consumer").build());
+    metrics.onEvent(Events.rejected(RejectionReason.REQUEST_QUOTA, "consumer").build());
+    metrics.onEvent(Events.rejected(RejectionReason.IN_FLIGHT_LIMIT, "consumer").build());
+    metrics.onEvent(Events.rejected(RejectionReason.TOKEN_RATE_LIMIT, "consumer").build());
+
+    assertThat(rejections("request-rate-limit", "consumer")).isEqualTo(2);
+    assertThat(rejections("request-quota", "consumer")).isEqualTo(1);
+    assertThat(rejections("in-flight-limit", "consumer")).isEqualTo(1);
+    assertThat(rejections("token-rate-limit", "consumer")).isEqualTo(1);
+  }
+
+  @Test
   void rejectionsWithoutALimitAreTaggedNone() {
     metrics.onEvent(Events.rejected(RejectionReason.NO_BACKEND_AVAILABLE, null).build());
 

@@ -233,8 +233,11 @@ public class AiGatewayProperties {
   }
 
   /**
-   * One token limit: a rate ({@code tokens-per-minute}, or {@code tokens-per} with {@code period}),
-   * a calendar quota ({@code quota} with {@code quota-period}), or both.
+   * One limit: a token rate ({@code tokens-per-minute}, or {@code tokens-per} with {@code period}),
+   * a calendar token quota ({@code quota} with {@code quota-period}), a request rate ({@code
+   * requests-per-second} or {@code requests-per-minute}), a calendar request quota ({@code
+   * request-quota} with {@code request-quota-period}), a cap on calls in flight ({@code
+   * max-in-flight}), or any mix of them.
    */
   public static class Limit {
 
@@ -279,6 +282,84 @@ public class AiGatewayProperties {
 
     /** A response header with the tokens reserved for the call. */
     private @Nullable String tokensConsumedHeader;
+
+    /** At most this many requests per second, refilling continuously. */
+    private @Nullable Long requestsPerSecond;
+
+    /** At most this many requests per minute, refilling continuously. */
+    private @Nullable Long requestsPerMinute;
+
+    /** At most this many requests per calendar {@code request-quota-period}. */
+    private @Nullable Long requestQuota;
+
+    /** The calendar period of {@code request-quota}: hourly, daily, weekly, monthly or yearly. */
+    private @Nullable QuotaPeriod requestQuotaPeriod;
+
+    /** At most this many calls in flight at once per counter key. */
+    private @Nullable Integer maxInFlight;
+
+    /** A response header with the request rate's remaining requests. */
+    private @Nullable String remainingRequestsHeader;
+
+    /** Requests per second; null when unset. */
+    public @Nullable Long getRequestsPerSecond() {
+      return requestsPerSecond;
+    }
+
+    /** Sets the requests per second. */
+    public void setRequestsPerSecond(@Nullable Long requestsPerSecond) {
+      this.requestsPerSecond = requestsPerSecond;
+    }
+
+    /** Requests per minute; null when unset. */
+    public @Nullable Long getRequestsPerMinute() {
+      return requestsPerMinute;
+    }
+
+    /** Sets the requests per minute. */
+    public void setRequestsPerMinute(@Nullable Long requestsPerMinute) {
+      this.requestsPerMinute = requestsPerMinute;
+    }
+
+    /** Requests per {@link #getRequestQuotaPeriod() request quota period}; null when unset. */
+    public @Nullable Long getRequestQuota() {
+      return requestQuota;
+    }
+
+    /** Sets the request quota. */
+    public void setRequestQuota(@Nullable Long requestQuota) {
+      this.requestQuota = requestQuota;
+    }
+
+    /** The calendar period of the request quota; null when unset. */
+    public @Nullable QuotaPeriod getRequestQuotaPeriod() {
+      return requestQuotaPeriod;
+    }
+
+    /** Sets the calendar period of the request quota. */
+    public void setRequestQuotaPeriod(@Nullable QuotaPeriod requestQuotaPeriod) {
+      this.requestQuotaPeriod = requestQuotaPeriod;
+    }
+
+    /** Calls in flight at once; null when unset. */
+    public @Nullable Integer getMaxInFlight() {
+      return maxInFlight;
+    }
+
+    /** Sets the calls in flight at once. */
+    public void setMaxInFlight(@Nullable Integer maxInFlight) {
+      this.maxInFlight = maxInFlight;
+    }
+
+    /** The remaining-requests header; null when unset. */
+    public @Nullable String getRemainingRequestsHeader() {
+      return remainingRequestsHeader;
+    }
+
+    /** Sets the remaining-requests header. */
+    public void setRemainingRequestsHeader(@Nullable String remainingRequestsHeader) {
+      this.remainingRequestsHeader = remainingRequestsHeader;
+    }
 
     /** The limit's name; null for the scope's default. */
     public @Nullable String getName() {
@@ -547,6 +628,19 @@ public class AiGatewayProperties {
 
     /** The backend's known requests per minute, for capacity-aware balancing. */
     private long requestsPerMinute;
+
+    /** At most this many of the gateway's calls in flight at the backend at once. Unset: no cap. */
+    private @Nullable Integer maxInFlight;
+
+    /** The in-flight cap; null when unset. */
+    public @Nullable Integer getMaxInFlight() {
+      return maxInFlight;
+    }
+
+    /** Sets the in-flight cap. */
+    public void setMaxInFlight(@Nullable Integer maxInFlight) {
+      this.maxInFlight = maxInFlight;
+    }
 
     /** The backend's id; null when unset. */
     public @Nullable String getId() {

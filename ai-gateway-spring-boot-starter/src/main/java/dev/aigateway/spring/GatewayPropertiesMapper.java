@@ -193,11 +193,57 @@ final class GatewayPropertiesMapper {
     if (consumed != null) {
       check(path + ".tokens-consumed-header", () -> builder.tokensConsumedHeader(consumed));
     }
-    if (perMinute == null && per == null && quota == null) {
+    Long perSecondRequests = limit.getRequestsPerSecond();
+    Long perMinuteRequests = limit.getRequestsPerMinute();
+    if (perSecondRequests != null && perMinuteRequests != null) {
+      throw new InvalidGatewayPropertyException(
+          path + ".requests-per-second",
+          "set either requests-per-second or requests-per-minute, not both (two windows are two"
+              + " limits)",
+          null);
+    }
+    if (perSecondRequests != null) {
+      check(path + ".requests-per-second", () -> builder.requestsPerSecond(perSecondRequests));
+    }
+    if (perMinuteRequests != null) {
+      check(path + ".requests-per-minute", () -> builder.requestsPerMinute(perMinuteRequests));
+    }
+    Long requestQuota = limit.getRequestQuota();
+    if (requestQuota != null || limit.getRequestQuotaPeriod() != null) {
+      if (requestQuota == null || limit.getRequestQuotaPeriod() == null) {
+        throw new InvalidGatewayPropertyException(
+            path + (requestQuota == null ? ".request-quota" : ".request-quota-period"),
+            "request-quota and request-quota-period go together; set both (for example"
+                + " request-quota: 10000 and request-quota-period: daily)",
+            null);
+      }
+      check(
+          path + ".request-quota",
+          () -> builder.requestQuota(requestQuota, limit.getRequestQuotaPeriod()));
+    }
+    Integer maxInFlight = limit.getMaxInFlight();
+    if (maxInFlight != null) {
+      check(path + ".max-in-flight", () -> builder.maxInFlight(maxInFlight));
+    }
+    String remainingRequests = limit.getRemainingRequestsHeader();
+    if (remainingRequests != null) {
+      check(
+          path + ".remaining-requests-header",
+          () -> builder.remainingRequestsHeader(remainingRequests));
+    }
+    if (perMinute == null
+        && per == null
+        && quota == null
+        && perSecondRequests == null
+        && perMinuteRequests == null
+        && requestQuota == null
+        && maxInFlight == null) {
       throw new InvalidGatewayPropertyException(
           path,
-          "a limit needs a rate (tokens-per-minute, or tokens-per with period), a quota (quota"
-              + " with quota-period), or both",
+          "a limit needs a token rate (tokens-per-minute, or tokens-per with period), a token"
+              + " quota (quota with quota-period), a request rate (requests-per-second or"
+              + " requests-per-minute), a request quota (request-quota with"
+              + " request-quota-period), max-in-flight, or a mix of them",
           null);
     }
     return check(path, builder::build);
@@ -291,6 +337,10 @@ final class GatewayPropertiesMapper {
     Integer weight = entry.getWeight();
     if (weight != null) {
       check(path + ".weight", () -> builder.weight(weight));
+    }
+    Integer maxInFlight = entry.getMaxInFlight();
+    if (maxInFlight != null) {
+      check(path + ".max-in-flight", () -> builder.maxInFlight(maxInFlight));
     }
     if (entry.getTokensPerMinute() != 0 || entry.getRequestsPerMinute() != 0) {
       check(

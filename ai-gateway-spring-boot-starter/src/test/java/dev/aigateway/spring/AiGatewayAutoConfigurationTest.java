@@ -115,6 +115,75 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void requestLimitsAndInFlightCapsAreBuiltAsConfigured() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].requests-per-second=10",
+            "ai-gateway.limits[0].max-in-flight=4",
+            "ai-gateway.limits[0].remaining-requests-header=x-remaining-requests",
+            "ai-gateway.limits[1].scope=global",
+            "ai-gateway.limits[1].requests-per-minute=600",
+            "ai-gateway.limits[1].request-quota=100000",
+            "ai-gateway.limits[1].request-quota-period=daily",
+            "ai-gateway.pool.backends[0].id=local",
+            "ai-gateway.pool.backends[0].url=http://localhost:11434",
+            "ai-gateway.pool.backends[0].max-in-flight=8")
+        .run(
+            context -> {
+              AiGateway gateway = context.getBean(AiGateway.class);
+              List<TokenLimit> limits = gateway.limits();
+              assertThat(limits.get(0).specs())
+                  .containsExactly(
+                      LimitSpec.rate(
+                          "consumer/request-rate",
+                          LimitSpec.Unit.REQUESTS,
+                          10,
+                          Duration.ofSeconds(1)),
+                      LimitSpec.inFlight("consumer/in-flight", 4));
+              assertThat(limits.get(1).specs())
+                  .containsExactly(
+                      LimitSpec.rate(
+                          "global/request-rate",
+                          LimitSpec.Unit.REQUESTS,
+                          600,
+                          Duration.ofMinutes(1)),
+                      LimitSpec.quota(
+                          "global/request-quota/daily",
+                          LimitSpec.Unit.REQUESTS,
+                          100_000,
+                          QuotaPeriod.DAILY,
+                          java.time.ZoneOffset.UTC));
+              assertThat(gateway.backendPool().backends().get(0).maxInFlight()).isEqualTo(8);
+            });
+  }
+
+  @Test
+  void twoRequestRatesInOneLimitFailStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].requests-per-second=10",
+            "ai-gateway.limits[0].requests-per-minute=100")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .isInstanceOf(InvalidGatewayPropertyException.class)
+                    .hasMessageContaining("ai-gateway.limits[0].requests-per-second")
+                    .hasMessageContaining("not both"));
+  }
+
+  @Test
+  void aZeroInFlightCapFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues("ai-gateway.limits[0].max-in-flight=0")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .isInstanceOf(InvalidGatewayPropertyException.class)
+                    .hasMessageContaining("ai-gateway.limits[0].max-in-flight")
+                    .hasMessageContaining("but was 0"));
+  }
+
+  @Test
   void thePoolIsBuiltAsConfiguredAndItsKeysNeverShow() {
     runner
         .withPropertyValues(

@@ -128,6 +128,7 @@ public class BackendSelectionBenchmark {
   public BackendState select() {
     Selection picked = router.select(MODEL, tried, null, ESTIMATE, false);
     picked.backend().breaker().onSuccess(picked.permit());
+    picked.backend().callEnded(); // the selection counted the attempt in flight
     return picked.backend();
   }
 

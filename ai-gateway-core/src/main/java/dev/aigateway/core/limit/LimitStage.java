@@ -28,9 +28,10 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The token-limit stage: charges the call's estimate to every applicable limit, all or none, before
- * it is sent (a local 429 or 403 when a limit cannot admit it), and settles the reservation to the
- * call's actual tokens once it has ended. A failing store gets the gateway's {@link
+ * The limit stage: charges the call to every counter of every applicable limit, all or none, before
+ * it is sent (its token estimate, one request, one in-flight slot; a local 429 or 403 when a
+ * counter cannot admit it), and settles the reservation once the call has ended (the actual tokens,
+ * the request if a backend answered, the slot freed). A failing store gets the gateway's {@link
  * StoreFailurePolicy} (see {@link GuardedStore}): the call goes on unreserved, is refused with 503,
  * or is counted locally; its event says which.
  */
@@ -103,8 +104,9 @@ public final class LimitStage implements CallStage {
       } else {
         keys.put(limit.name(), key);
       }
+      // A limit of requests only needs no prompt count (the per-call cost of counting tokens).
       long tokens =
-          limit.estimatePromptTokens()
+          limit.countsTokens() && limit.estimatePromptTokens()
               ? Math.min(
                   Usage.MAX_TOKENS,
                   TokenCounts.sum(exchange.promptTokens(), exchange.outputAllowance()))
@@ -165,13 +167,28 @@ public final class LimitStage implements CallStage {
         limitOutcome == LimitOutcome.SETTLED
             || limitOutcome == LimitOutcome.SETTLE_FAILED
             || limitOutcome == LimitOutcome.FALLBACK_SETTLED;
+    boolean countsTokens = false;
+    long reservedRequests = 0;
+    int inFlightSlots = 0;
+    for (LimitCharge charge : reservation.charges()) {
+      if (charge.limit().kind() == LimitSpec.Kind.IN_FLIGHT) {
+        inFlightSlots++;
+      } else if (charge.limit().unit() == LimitSpec.Unit.REQUESTS) {
+        reservedRequests = 1; // per limit, the largest reservation, as for tokens
+      } else {
+        countsTokens = true;
+      }
+    }
     event.limits(
         new LimitsInfo(
             counterKeys,
             reservation.reservedTokens(),
-            charged ? exchange.settledTokens() : 0,
+            charged && countsTokens ? exchange.settledTokens() : 0,
             rejectedLimit,
-            limitOutcome));
+            limitOutcome,
+            reservedRequests,
+            charged && exchange.backendAnswered() ? reservedRequests : 0,
+            inFlightSlots));
   }
 
   private GuardedStore.Reserved reserve(List<LimitCharge> charges) {
@@ -196,15 +213,19 @@ public final class LimitStage implements CallStage {
     for (int i = 0; i < charges.size(); i++) {
       TokenLimit owner = owners.get(i);
       LimitCharge charge = charges.get(i);
+      LimitSpec spec = charge.limit();
+      boolean tokens = spec.unit() == LimitSpec.Unit.TOKENS;
       String remainingHeader =
-          charge.limit().kind() == LimitSpec.Kind.RATE
-              ? owner.remainingTokensHeader()
-              : owner.remainingQuotaHeader();
+          tokens
+              ? spec.kind() == LimitSpec.Kind.RATE
+                  ? owner.remainingTokensHeader()
+                  : owner.remainingQuotaHeader()
+              : spec.kind() == LimitSpec.Kind.RATE ? owner.remainingRequestsHeader() : null;
       if (remainingHeader != null) {
         exchange.responseHeader(
             remainingHeader, String.valueOf(Math.max(0, result.remaining().get(i))));
       }
-      if (owner.tokensConsumedHeader() != null && result.admitted()) {
+      if (tokens && owner.tokensConsumedHeader() != null && result.admitted()) {
         exchange.responseHeader(owner.tokensConsumedHeader(), String.valueOf(charge.amount()));
       }
     }

@@ -15,24 +15,42 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A token limit: a rate (tokens per minute, or per any period) and/or a calendar quota (tokens per
- * hour, day, week, month or year), counted per counter key. Immutable once built.
+ * A limit on what one counter key may use: tokens (a rate per minute or any period, and/or a
+ * calendar quota), requests (a rate per second, minute or any period, and/or a calendar quota), and
+ * calls in flight at once. Counted per counter key (consumer, model, global, or any {@link
+ * KeyResolver}). Immutable once built.
  *
  * <pre>{@code
  * TokenLimit perTeam = TokenLimit.perConsumer()
  *     .tokensPerMinute(20_000)                      // 429 + Retry-After when exceeded
  *     .quota(2_000_000, QuotaPeriod.MONTHLY)        // 403 until the 1st of next month (UTC)
+ *     .requestsPerSecond(10)                        // 429 request-rate-limit + Retry-After
+ *     .maxInFlight(4)                               // 429 in-flight-limit, Retry-After: 1
  *     .estimatePromptTokens(true)                   // reserve prompt + output allowance up front
  *     .remainingTokensHeader("x-ratelimit-remaining-tokens")
+ *     .remainingRequestsHeader("x-ratelimit-remaining-requests")
  *     .build();
  * TokenLimit perModel = TokenLimit.perModel().tokensPerMinute(100_000).build();
  * TokenLimit everyone = TokenLimit.global().quota(50_000_000, QuotaPeriod.DAILY).build();
  * }</pre>
  *
- * <p>Before a call, every applicable limit must admit it, and then each reserves the estimate
- * (prompt tokens plus the output allowance) atomically: a call that any limit rejects reserves
- * nothing anywhere. After the call each reservation is settled to the tokens the backend reported
- * (or, when it reported none, to a local count).
+ * <p>Before a call, every counter of every applicable limit must admit it, and then each takes its
+ * share atomically (one atomic reservation in the {@link dev.aigateway.api.spi.TokenLimitStore}): a
+ * call that any counter rejects takes nothing anywhere. A token counter takes the estimate (prompt
+ * tokens plus the output allowance) and is settled to the tokens the backend reported (or, when it
+ * reported none, to a local count); a request counter takes one request and keeps it if a backend
+ * answered the call (any status), else refunds it; an in-flight counter takes one slot, freed when
+ * the call ends however it ends (its body read or closed, a failure, a rejection after this stage,
+ * a cancellation).
+ *
+ * <p>Each kind is one value per limit: a later setter replaces an earlier one of the same kind
+ * ({@code requestsPerSecond(10).requestsPerMinute(300)} keeps 300 per minute). Two windows of the
+ * same kind (10 per second and 300 per minute) are two limits with different {@linkplain
+ * Builder#name names}.
+ *
+ * <p>The name {@code TokenLimit} predates request counting; it is kept because the store SPI
+ * ({@code TokenLimitStore}), the exception ({@code TokenLimitExceededException}) and the gateway's
+ * builder ({@code tokenLimit(..)}) share it.
  */
 public final class TokenLimit {
 
@@ -42,6 +60,14 @@ public final class TokenLimit {
   /** The longest rate period: as many nanoseconds as a long holds (about 292 years). */
   public static final Duration MAX_RATE_PERIOD = Duration.ofNanos(Long.MAX_VALUE);
 
+  /**
+   * The {@code Retry-After} of a call refused by {@link Builder#maxInFlight}: one second, the
+   * shortest the header can say. A slot frees whenever one of the key's calls ends, which no clock
+   * can predict; a client that backs off longer is welcome to.
+   */
+  public static final Duration IN_FLIGHT_RETRY_AFTER =
+      dev.aigateway.core.pipeline.Rejections.IN_FLIGHT_RETRY_AFTER;
+
   private final String name;
   private final @Nullable KeyResolver key;
   private final long ratePerPeriod;
@@ -49,12 +75,19 @@ public final class TokenLimit {
   private final long quota;
   private final @Nullable QuotaPeriod quotaPeriod;
   private final ZoneId quotaZone;
+  private final long requestsPerPeriod;
+  private final @Nullable Duration requestPeriod;
+  private final long requestQuota;
+  private final @Nullable QuotaPeriod requestQuotaPeriod;
+  private final int maxInFlight;
   private final boolean estimatePromptTokens;
   private final @Nullable String remainingTokensHeader;
   private final @Nullable String remainingQuotaHeader;
+  private final @Nullable String remainingRequestsHeader;
   private final @Nullable String tokensConsumedHeader;
   private final Set<String> consumers;
   private final List<LimitSpec> specs;
+  private final boolean countsTokens;
 
   private TokenLimit(Builder b) {
     this.consumers = Set.copyOf(b.consumers);
@@ -65,11 +98,19 @@ public final class TokenLimit {
     this.quota = b.quota;
     this.quotaPeriod = b.quotaPeriod;
     this.quotaZone = b.quotaZone;
+    this.requestsPerPeriod = b.requestsPerPeriod;
+    this.requestPeriod = b.requestPeriod;
+    this.requestQuota = b.requestQuota;
+    this.requestQuotaPeriod = b.requestQuotaPeriod;
+    this.maxInFlight = b.maxInFlight;
     this.estimatePromptTokens = b.estimatePromptTokens;
     this.remainingTokensHeader = b.remainingTokensHeader;
     this.remainingQuotaHeader = b.remainingQuotaHeader;
+    this.remainingRequestsHeader = b.remainingRequestsHeader;
     this.tokensConsumedHeader = b.tokensConsumedHeader;
-    List<LimitSpec> list = new ArrayList<>(2);
+    this.countsTokens = ratePeriod != null || quotaPeriod != null;
+    // Token counters keep the ids they always had, so counters kept in a shared store survive.
+    List<LimitSpec> list = new ArrayList<>(5);
     if (ratePeriod != null) {
       list.add(LimitSpec.rate(name + "/rate", ratePerPeriod, ratePeriod));
     }
@@ -80,6 +121,25 @@ public final class TokenLimit {
               quota,
               quotaPeriod,
               quotaZone));
+    }
+    if (requestPeriod != null) {
+      list.add(
+          LimitSpec.rate(
+              name + "/request-rate", LimitSpec.Unit.REQUESTS, requestsPerPeriod, requestPeriod));
+    }
+    if (requestQuotaPeriod != null) {
+      list.add(
+          LimitSpec.quota(
+              name
+                  + "/request-quota/"
+                  + requestQuotaPeriod.name().toLowerCase(java.util.Locale.ROOT),
+              LimitSpec.Unit.REQUESTS,
+              requestQuota,
+              requestQuotaPeriod,
+              quotaZone));
+    }
+    if (maxInFlight > 0) {
+      list.add(LimitSpec.inFlight(name + "/in-flight", maxInFlight));
     }
     this.specs = List.copyOf(list);
   }
@@ -130,9 +190,19 @@ public final class TokenLimit {
     return estimatePromptTokens;
   }
 
-  /** The counters this limit keeps per key: a rate, a quota, or both. */
+  /**
+   * The counters this limit keeps per key, in this order: the token rate, the token quota, the
+   * request rate, the request quota, the in-flight cap (each only when set). Their ids are the
+   * limit's name followed by {@code /rate}, {@code /quota/<period>}, {@code /request-rate}, {@code
+   * /request-quota/<period>} and {@code /in-flight}.
+   */
   public List<LimitSpec> specs() {
     return specs;
+  }
+
+  /** Whether the limit counts tokens (a token rate or quota), so a call needs a token estimate. */
+  boolean countsTokens() {
+    return countsTokens;
   }
 
   /**
@@ -172,12 +242,21 @@ public final class TokenLimit {
     return tokensConsumedHeader;
   }
 
+  @Nullable String remainingRequestsHeader() {
+    return remainingRequestsHeader;
+  }
+
   @Override
   public String toString() {
     return "TokenLimit{"
         + name
         + (ratePeriod == null ? "" : ", " + ratePerPeriod + " tokens per " + ratePeriod)
         + (quotaPeriod == null ? "" : ", quota " + quota + " " + quotaPeriod + " in " + quotaZone)
+        + (requestPeriod == null ? "" : ", " + requestsPerPeriod + " requests per " + requestPeriod)
+        + (requestQuotaPeriod == null
+            ? ""
+            : ", request quota " + requestQuota + " " + requestQuotaPeriod + " in " + quotaZone)
+        + (maxInFlight == 0 ? "" : ", at most " + maxInFlight + " in flight")
         + (consumers.isEmpty() ? "" : ", only for " + consumers)
         + ", estimatePromptTokens="
         + estimatePromptTokens
@@ -204,9 +283,15 @@ public final class TokenLimit {
     private long quota;
     private @Nullable QuotaPeriod quotaPeriod;
     private ZoneId quotaZone = ZoneOffset.UTC;
+    private long requestsPerPeriod;
+    private @Nullable Duration requestPeriod;
+    private long requestQuota;
+    private @Nullable QuotaPeriod requestQuotaPeriod;
+    private int maxInFlight;
     private boolean estimatePromptTokens = true;
     private @Nullable String remainingTokensHeader;
     private @Nullable String remainingQuotaHeader;
+    private @Nullable String remainingRequestsHeader;
     private @Nullable String tokensConsumedHeader;
     private final Set<String> consumers = new LinkedHashSet<>();
 
@@ -235,35 +320,80 @@ public final class TokenLimit {
      *     bound
      */
     public Builder tokensPer(long tokens, Duration period) {
-      if (tokens <= 0) {
-        throw new IllegalArgumentException("tokens per period must be > 0 but was " + tokens);
-      }
-      Objects.requireNonNull(period, "period");
-      if (period.isNegative() || period.isZero()) {
-        throw new IllegalArgumentException("rate period must be positive but was " + period);
-      }
-      if (period.compareTo(MAX_RATE_PERIOD) > 0) {
-        throw new IllegalArgumentException(
-            "rate period must be at most "
-                + MAX_RATE_PERIOD
-                + " (Long.MAX_VALUE nanoseconds) but was "
-                + period);
-      }
-      if (tokens > period.toNanos()) {
-        throw new IllegalArgumentException(
-            "tokens per period must be at most "
-                + period.toNanos()
-                + " for a period of "
-                + period
-                + " (one token per nanosecond: refills are measured in nanoseconds) but was "
-                + tokens);
-      }
+      checkRate(tokens, period, "tokens", "token");
       this.ratePerPeriod = tokens;
       this.ratePeriod = period;
       return this;
     }
 
-    /** At most {@code tokens} per calendar {@code period}, in UTC unless {@link #quotaZone}. */
+    /** At most {@code requests} per second, refilling continuously; see {@link #requestsPer}. */
+    public Builder requestsPerSecond(long requests) {
+      return requestsPer(requests, Duration.ofSeconds(1));
+    }
+
+    /** At most {@code requests} per minute, refilling continuously; see {@link #requestsPer}. */
+    public Builder requestsPerMinute(long requests) {
+      return requestsPer(requests, Duration.ofMinutes(1));
+    }
+
+    /**
+     * At most {@code requests} calls per {@code period} per counter key, refilling continuously (a
+     * bucket of {@code requests} that refills one request every {@code period / requests}); a call
+     * past it is answered 429 with reason {@link
+     * dev.aigateway.api.RejectionReason#REQUEST_RATE_LIMIT REQUEST_RATE_LIMIT} and a {@code
+     * Retry-After} of the time until one request fits. A call is counted when it is admitted and
+     * refunded if no backend answered it (a cache hit, a failure to connect, a rejection later in
+     * the pipeline). The bounds are those of {@link #tokensPer}. A later call (also of {@link
+     * #requestsPerSecond} or {@link #requestsPerMinute}) replaces the rate.
+     *
+     * @throws IllegalArgumentException when a bound is broken; the message prints the value and the
+     *     bound
+     */
+    public Builder requestsPer(long requests, Duration period) {
+      checkRate(requests, period, "requests", "request");
+      this.requestsPerPeriod = requests;
+      this.requestPeriod = period;
+      return this;
+    }
+
+    /**
+     * At most {@code requests} calls per calendar {@code period} per counter key, in UTC unless
+     * {@link #quotaZone} (one zone for both quotas); once spent, calls are answered with the
+     * gateway's quota status (403 unless set to 429) and reason {@link
+     * dev.aigateway.api.RejectionReason#REQUEST_QUOTA REQUEST_QUOTA} until the window ends. Counted
+     * and refunded as {@link #requestsPer}. A later call replaces the request quota.
+     */
+    public Builder requestQuota(long requests, QuotaPeriod period) {
+      if (requests <= 0) {
+        throw new IllegalArgumentException("request quota must be > 0 but was " + requests);
+      }
+      this.requestQuota = requests;
+      this.requestQuotaPeriod = Objects.requireNonNull(period, "period");
+      return this;
+    }
+
+    /**
+     * At most {@code calls} calls of one counter key in flight at once: from admission until the
+     * call has ended (its body read to the end or closed, a failure, a cancellation, or a rejection
+     * later in the pipeline). A call past it is answered 429 with reason {@link
+     * dev.aigateway.api.RejectionReason#IN_FLIGHT_LIMIT IN_FLIGHT_LIMIT} and {@code Retry-After: 1}
+     * ({@link #IN_FLIGHT_RETRY_AFTER}). Slots are never freed by time, only when calls end. A later
+     * call replaces the cap.
+     *
+     * @throws IllegalArgumentException when {@code calls} is not positive
+     */
+    public Builder maxInFlight(int calls) {
+      if (calls <= 0) {
+        throw new IllegalArgumentException("max in-flight calls must be > 0 but was " + calls);
+      }
+      this.maxInFlight = calls;
+      return this;
+    }
+
+    /**
+     * At most {@code tokens} per calendar {@code period}, in UTC unless {@link #quotaZone}. A later
+     * call replaces the quota.
+     */
     public Builder quota(long tokens, QuotaPeriod period) {
       if (tokens <= 0) {
         throw new IllegalArgumentException("quota tokens must be > 0 but was " + tokens);
@@ -273,7 +403,7 @@ public final class TokenLimit {
       return this;
     }
 
-    /** The zone quota windows align in (default UTC). */
+    /** The zone the windows of the token and request quotas align in (default UTC). */
     public Builder quotaZone(ZoneId zone) {
       this.quotaZone = Objects.requireNonNull(zone, "zone");
       return this;
@@ -318,19 +448,73 @@ public final class TokenLimit {
       return this;
     }
 
+    /**
+     * Adds a response header with the request rate's remaining requests for the counter key (off
+     * unless named), for example {@code x-ratelimit-remaining-requests}.
+     */
+    public Builder remainingRequestsHeader(String header) {
+      this.remainingRequestsHeader = requireText(header, "header name");
+      return this;
+    }
+
     /** Adds a response header with the tokens reserved for the call (off unless named). */
     public Builder tokensConsumedHeader(String header) {
       this.tokensConsumedHeader = requireText(header, "header name");
       return this;
     }
 
-    /** Builds the limit; it must have a rate, a quota, or both. */
+    /**
+     * Builds the limit; it must count something: a token rate or quota, a request rate or quota, or
+     * calls in flight (any mix of them).
+     */
     public TokenLimit build() {
-      if (ratePeriod == null && quotaPeriod == null) {
+      if (ratePeriod == null
+          && quotaPeriod == null
+          && requestPeriod == null
+          && requestQuotaPeriod == null
+          && maxInFlight == 0) {
         throw new IllegalStateException(
-            "token limit '" + name + "' needs tokensPerMinute(..), tokensPer(..) or quota(..)");
+            "limit '"
+                + name
+                + "' needs tokensPerMinute(..), tokensPer(..), quota(..), requestsPerSecond(..),"
+                + " requestsPerMinute(..), requestsPer(..), requestQuota(..) or maxInFlight(..)");
       }
       return new TokenLimit(this);
+    }
+
+    /**
+     * Checks a rate: {@code units} per {@code period}, the period at most {@link #MAX_RATE_PERIOD}
+     * and the rate at most one unit per nanosecond (refills are measured in nanoseconds).
+     */
+    private static void checkRate(long units, Duration period, String plural, String singular) {
+      if (units <= 0) {
+        throw new IllegalArgumentException(plural + " per period must be > 0 but was " + units);
+      }
+      Objects.requireNonNull(period, "period");
+      if (period.isNegative() || period.isZero()) {
+        throw new IllegalArgumentException(
+            singular + " rate period must be positive but was " + period);
+      }
+      if (period.compareTo(MAX_RATE_PERIOD) > 0) {
+        throw new IllegalArgumentException(
+            singular
+                + " rate period must be at most "
+                + MAX_RATE_PERIOD
+                + " (Long.MAX_VALUE nanoseconds) but was "
+                + period);
+      }
+      if (units > period.toNanos()) {
+        throw new IllegalArgumentException(
+            plural
+                + " per period must be at most "
+                + period.toNanos()
+                + " for a period of "
+                + period
+                + " (one "
+                + singular
+                + " per nanosecond: refills are measured in nanoseconds) but was "
+                + units);
+      }
     }
   }
 }

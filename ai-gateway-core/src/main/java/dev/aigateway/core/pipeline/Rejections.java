@@ -23,9 +23,18 @@ import java.util.Map;
  */
 public final class Rejections {
 
+  /**
+   * The wait a call refused by an in-flight cap (a counter key's or every backend's) is told: 1 s,
+   * the shortest {@code Retry-After} can say, since a slot frees whenever a call ends.
+   */
+  public static final Duration IN_FLIGHT_RETRY_AFTER = Duration.ofSeconds(1);
+
   private Rejections() {}
 
-  /** 429 for a rate limit, 403 for a spent quota; says which limit, for whom, and how long. */
+  /**
+   * 429 for a rate limit or in-flight cap, 403 for a spent quota; says which limit, for whom, and
+   * how long.
+   */
   public static Rejection tokenLimit(
       WireFormat format,
       LimitCharge charge,
@@ -45,8 +54,13 @@ public final class Rejections {
   }
 
   /**
-   * A 429 (rate) or 403 (quota) for a limit that cannot admit the charge.
+   * A 429 (rate, in-flight cap) or 403 (quota) for a limit that cannot admit the charge; the reason
+   * follows the limit's kind and unit: {@link RejectionReason#TOKEN_RATE_LIMIT}, {@link
+   * RejectionReason#TOKEN_QUOTA}, {@link RejectionReason#REQUEST_RATE_LIMIT}, {@link
+   * RejectionReason#REQUEST_QUOTA} or {@link RejectionReason#IN_FLIGHT_LIMIT}.
    *
+   * @param wait the store's wait until the charge fits (an in-flight cap's is replaced by {@link
+   *     #IN_FLIGHT_RETRY_AFTER})
    * @param fallback whether the gateway's local fallback rejected it, on its share of the limit
    *     ({@code charge} names that share) while the token store is unavailable
    * @param quotaStatus the status a spent quota is answered with: 403, or 429 as OpenAI answers
@@ -62,43 +76,77 @@ public final class Rejections {
       boolean fallback,
       int quotaStatus) {
     LimitSpec spec = charge.limit();
-    long waitSeconds = seconds(wait);
     boolean quota = spec.kind() == LimitSpec.Kind.QUOTA;
+    if (spec.kind() == LimitSpec.Kind.IN_FLIGHT) {
+      wait = IN_FLIGHT_RETRY_AFTER;
+    }
+    long waitSeconds = seconds(wait);
     // A charge above the limit's whole capacity fails however long the client waits; above the
     // fallback's share it may fit again once the store is back.
     boolean neverFits = !fallback && charge.required() > spec.capacity();
-    RejectionReason reason = quota ? RejectionReason.TOKEN_QUOTA : RejectionReason.TOKEN_RATE_LIMIT;
+    RejectionReason reason = reason(spec);
     String neverFitsAdvice =
         neverFits
             ? " The call needs more than the limit's whole capacity, so it can never fit: lower"
                 + " max_tokens or the prompt; retrying will not help."
             : "";
     String message =
-        quota
-            ? String.format(
-                Locale.ROOT,
-                "Token quota '%s' (%d tokens %s) is spent for '%s': %d "
-                    + "tokens needed, %d left.%s It resets in %d s.",
-                limitName,
-                spec.capacity(),
-                spec.quotaPeriod().name().toLowerCase(Locale.ROOT),
-                charge.counterKey(),
-                charge.required(),
-                Math.max(0, left),
-                neverFitsAdvice,
-                waitSeconds)
-            : String.format(
-                Locale.ROOT,
-                "Token rate limit '%s' (%d tokens per %s) exceeded for "
-                    + "'%s': %d tokens needed, %d left.%s%s",
-                limitName,
-                spec.capacity(),
-                spec.refillPeriod(),
-                charge.counterKey(),
-                charge.required(),
-                Math.max(0, left),
-                neverFitsAdvice,
-                neverFits ? "" : " Retry after " + waitSeconds + " s.");
+        switch (reason) {
+          case TOKEN_QUOTA ->
+              String.format(
+                  Locale.ROOT,
+                  "Token quota '%s' (%d tokens %s) is spent for '%s': %d "
+                      + "tokens needed, %d left.%s It resets in %d s.",
+                  limitName,
+                  spec.capacity(),
+                  spec.quotaPeriod().name().toLowerCase(Locale.ROOT),
+                  charge.counterKey(),
+                  charge.required(),
+                  Math.max(0, left),
+                  neverFitsAdvice,
+                  waitSeconds);
+          case REQUEST_QUOTA ->
+              String.format(
+                  Locale.ROOT,
+                  "Request quota '%s' (%d requests %s) is spent for '%s'. It resets in %d s.",
+                  limitName,
+                  spec.capacity(),
+                  spec.quotaPeriod().name().toLowerCase(Locale.ROOT),
+                  charge.counterKey(),
+                  waitSeconds);
+          case REQUEST_RATE_LIMIT ->
+              String.format(
+                  Locale.ROOT,
+                  "Request rate limit '%s' (%d requests per %s) exceeded for '%s'. Retry after %d"
+                      + " s.",
+                  limitName,
+                  spec.capacity(),
+                  spec.refillPeriod(),
+                  charge.counterKey(),
+                  waitSeconds);
+          case IN_FLIGHT_LIMIT ->
+              String.format(
+                  Locale.ROOT,
+                  "In-flight limit '%s' (%d calls at once) reached for '%s'. Retry after %d s, or"
+                      + " when one of its calls has ended.",
+                  limitName,
+                  spec.capacity(),
+                  charge.counterKey(),
+                  waitSeconds);
+          default ->
+              String.format(
+                  Locale.ROOT,
+                  "Token rate limit '%s' (%d tokens per %s) exceeded for "
+                      + "'%s': %d tokens needed, %d left.%s%s",
+                  limitName,
+                  spec.capacity(),
+                  spec.refillPeriod(),
+                  charge.counterKey(),
+                  charge.required(),
+                  Math.max(0, left),
+                  neverFitsAdvice,
+                  neverFits ? "" : " Retry after " + waitSeconds + " s.");
+        };
     if (fallback) {
       message +=
           " (The token store is unavailable: this is this gateway's local share of the limit.)";
@@ -114,6 +162,16 @@ public final class Rejections {
     }
     return build(
         format, new LocalError(reason, message, null, null), status, wait, headers, exception);
+  }
+
+  /** The reason a limit of this kind and unit refuses a call with. */
+  private static RejectionReason reason(LimitSpec spec) {
+    boolean requests = spec.unit() == LimitSpec.Unit.REQUESTS;
+    return switch (spec.kind()) {
+      case RATE -> requests ? RejectionReason.REQUEST_RATE_LIMIT : RejectionReason.TOKEN_RATE_LIMIT;
+      case QUOTA -> requests ? RejectionReason.REQUEST_QUOTA : RejectionReason.TOKEN_QUOTA;
+      case IN_FLIGHT -> RejectionReason.IN_FLIGHT_LIMIT;
+    };
   }
 
   /** 404 for a model no backend of the pool serves. */
@@ -155,6 +213,28 @@ public final class Rejections {
             + model
             + "' is unavailable (circuit open or "
             + "cooling down after 429). Retry after "
+            + seconds(wait)
+            + " s.";
+    return build(
+        format,
+        new LocalError(RejectionReason.NO_BACKEND_AVAILABLE, message, null, null),
+        wait,
+        Map.of(),
+        new GatewayRejectedException(message, RejectionReason.NO_BACKEND_AVAILABLE, wait));
+  }
+
+  /**
+   * 503 when every backend serving the model that is otherwise available is at its in-flight cap
+   * ({@code Backend.Builder.maxInFlight}): the pool sheds the call, as an overloaded proxy does,
+   * and says to retry after {@link #IN_FLIGHT_RETRY_AFTER}, since a slot frees whenever an attempt
+   * ends.
+   */
+  public static Rejection backendsAtCapacity(WireFormat format, String model) {
+    Duration wait = IN_FLIGHT_RETRY_AFTER;
+    String message =
+        "Every available backend serving '"
+            + model
+            + "' has as many calls in flight as its cap allows. Retry after "
             + seconds(wait)
             + " s.";
     return build(

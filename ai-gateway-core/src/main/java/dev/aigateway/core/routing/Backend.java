@@ -51,6 +51,7 @@ public final class Backend {
   private final long tokensPerMinute;
   private final long requestsPerMinute;
   private final RequestSigner signer;
+  private final int maxInFlight;
 
   private Backend(Builder b) {
     this.id = b.id;
@@ -67,6 +68,7 @@ public final class Backend {
     this.tokensPerMinute = b.tokensPerMinute;
     this.requestsPerMinute = b.requestsPerMinute;
     this.signer = b.signer;
+    this.maxInFlight = b.maxInFlight;
   }
 
   /** An OpenAI backend, for example {@code https://api.openai.com}. */
@@ -212,6 +214,14 @@ public final class Backend {
   }
 
   /**
+   * The most attempts this gateway sends to the backend at once, or 0 for no cap (see {@link
+   * Builder#maxInFlight}).
+   */
+  public int maxInFlight() {
+    return maxInFlight;
+  }
+
+  /**
    * Whether the backend serves the model the application asked for. A backend without a mapping
    * serves every model (and, unless it is an Azure deployment-form backend, which needs a
    * deployment name, calls that name none).
@@ -246,6 +256,7 @@ public final class Backend {
         + priority
         + ", weight="
         + weight
+        + (maxInFlight == 0 ? "" : ", maxInFlight=" + maxInFlight)
         + (models.isEmpty() ? "" : ", models=" + models.keySet())
         + (credential == null ? "" : ", credential=" + credential)
         + (signer == null ? "" : ", signer=" + signer)
@@ -265,6 +276,7 @@ public final class Backend {
     private long tokensPerMinute;
     private long requestsPerMinute;
     private RequestSigner signer;
+    private int maxInFlight;
 
     private Builder(String id, String baseUrl, BackendFlavor flavor, String apiVersion) {
       if (id == null || id.isBlank()) {
@@ -344,6 +356,28 @@ public final class Backend {
       }
       this.tokensPerMinute = tokensPerMinute;
       this.requestsPerMinute = requestsPerMinute;
+      return this;
+    }
+
+    /**
+     * At most {@code attempts} of this gateway's calls in flight at the backend at once (default:
+     * no cap). An attempt holds its slot from the moment the backend is chosen until it ends: its
+     * answer was read to the end or closed by the application, it failed, it was cancelled, or the
+     * call moved on to another attempt. A backend at its cap is skipped by selection as a cooling
+     * one is, so the call goes to another backend of the pool (a lower-priority tier included);
+     * when every backend serving the model is at its cap (or otherwise unavailable), the call is
+     * answered 503 {@code no_backend_available} with {@code Retry-After: 1}, as an overloaded proxy
+     * sheds load. The cap is per gateway instance: {@code n} gateways may send {@code n ×
+     * attempts}. A later call replaces the cap.
+     *
+     * @throws IllegalArgumentException when {@code attempts} is not positive
+     */
+    public Builder maxInFlight(int attempts) {
+      if (attempts <= 0) {
+        throw new IllegalArgumentException(
+            "maxInFlight of backend '" + id + "' must be > 0 but was " + attempts);
+      }
+      this.maxInFlight = attempts;
       return this;
     }
 

@@ -78,14 +78,44 @@ public final class BackendState {
     }
   }
 
+  /** The attempts this gateway has in flight at the backend. */
   public int inFlight() {
     return inFlight.get();
   }
 
+  /** Whether the backend has as many attempts in flight as its {@link Backend#maxInFlight} cap. */
+  public boolean atCapacity() {
+    int cap = backend.maxInFlight();
+    return cap > 0 && inFlight.get() >= cap;
+  }
+
+  /** Counts an attempt in flight, whatever the backend's cap. */
   public void callStarted() {
     inFlight.incrementAndGet();
   }
 
+  /**
+   * Counts an attempt in flight if the backend's cap leaves room for it; false (nothing counted)
+   * when the backend is at its cap.
+   */
+  public boolean tryCallStarted() {
+    int cap = backend.maxInFlight();
+    if (cap == 0) {
+      inFlight.incrementAndGet();
+      return true;
+    }
+    while (true) {
+      int now = inFlight.get();
+      if (now >= cap) {
+        return false;
+      }
+      if (inFlight.compareAndSet(now, now + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** An attempt counted by {@link #callStarted} or {@link #tryCallStarted} has ended. */
   public void callEnded() {
     inFlight.decrementAndGet();
   }

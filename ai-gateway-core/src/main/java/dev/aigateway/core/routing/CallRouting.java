@@ -137,7 +137,7 @@ public final class CallRouting implements Route {
       return Rejections.modelNotFound(format, routedModel);
     }
     if (!router.anyAvailable(routedModel)) {
-      return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
+      return unroutable();
     }
     return null;
   }
@@ -168,6 +168,9 @@ public final class CallRouting implements Route {
   /** The 503 answer when {@link #next()} found no backend. */
   @Override
   public Rejection unroutable() {
+    if (router.anyAtCapacity(routedModel)) {
+      return Rejections.backendsAtCapacity(format, routedModel);
+    }
     return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
   }
 
@@ -344,6 +347,7 @@ public final class CallRouting implements Route {
         backend.id(),
         callId);
     endCurrentAttempt();
+    backend.callStarted(); // the repeat holds the in-flight slot the refused attempt held
     retryingCredentialOf = backend;
     pendingPlan = planFor(new Selection(backend, retryPermit));
     retryingCredentialOf = null;
@@ -361,11 +365,24 @@ public final class CallRouting implements Route {
         || System.nanoTime() - callStartNanos >= failover.deadline().toNanos()) {
       return false;
     }
-    Selection next = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), true);
+    // The attempt in flight is over once the call moves on: at its backend, its slot may serve
+    // the next attempt, even when the backend's cap is reached.
+    Selection next =
+        router.select(
+            routedModel,
+            tried,
+            sessionKey,
+            estimate.getAsLong(),
+            true,
+            currentInFlight ? current : null);
     if (next == null) {
       return false;
     }
-    endCurrentAttempt();
+    if (currentInFlight && next.backend() == current) {
+      currentInFlight = false; // the slot carries over to the next attempt
+    } else {
+      endCurrentAttempt();
+    }
     if (tried.contains(next.backend())) {
       sameBackendRetries++;
       pendingBackoff =
@@ -421,6 +438,7 @@ public final class CallRouting implements Route {
         attempts.add(
             new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO, credentialRetry));
         backend.breaker().onIgnored(selection.permit());
+        backend.callEnded(); // counted in flight when selected
         tried.add(backend);
         selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
         continue;
@@ -429,8 +447,7 @@ public final class CallRouting implements Route {
       currentCredential = credential;
       currentIsCredentialRetry = credentialRetry;
       permit = selection.permit();
-      currentInFlight = true;
-      backend.callStarted();
+      currentInFlight = true; // counted in flight when selected
       if (!tried.contains(backend)) {
         tried.add(backend);
       }

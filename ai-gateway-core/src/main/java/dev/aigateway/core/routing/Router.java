@@ -15,8 +15,9 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Picks backends for calls: the lowest priority tier with an available backend that serves the
- * model, then the pool's strategy within that tier. Thread-safe; one per gateway.
+ * Picks backends for calls: the lowest priority tier with an available backend (breaker not open,
+ * not cooling down, below its in-flight cap) that serves the model, then the pool's strategy within
+ * that tier. Thread-safe; one per gateway.
  */
 public final class Router {
 
@@ -120,11 +121,25 @@ public final class Router {
     return false;
   }
 
-  /** Whether a backend that serves the model could take a call now. */
+  /** Whether a backend that serves the model could take a call now (available, below its cap). */
   public boolean anyAvailable(@Nullable String model) {
     long now = clock.millis();
     for (BackendState b : all) {
-      if (b.backend().serves(model) && b.available(now)) {
+      if (b.backend().serves(model) && b.available(now) && !b.atCapacity()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a backend that serves the model is available but at its in-flight cap: then no backend
+   * could take a call only because of the caps, and one will as soon as an attempt ends.
+   */
+  public boolean anyAtCapacity(@Nullable String model) {
+    long now = clock.millis();
+    for (BackendState b : all) {
+      if (b.backend().serves(model) && b.available(now) && b.atCapacity()) {
         return true;
       }
     }
@@ -146,8 +161,9 @@ public final class Router {
   }
 
   /**
-   * Picks a backend for the model and acquires its breaker, preferring backends not in {@code
-   * tried}; returns it with the breaker's permit, or null when none is available.
+   * Picks a backend for the model, counts the attempt in flight there and acquires its breaker,
+   * preferring backends not in {@code tried}; returns it with the breaker's permit, or null when
+   * none is available. The caller ends the attempt with {@link BackendState#callEnded()}.
    *
    * @param sessionKey the call's session key for sticky balancing, or null
    * @param estimate the call's token estimate, for capacity-aware balancing
@@ -159,30 +175,58 @@ public final class Router {
       @Nullable String sessionKey,
       long estimate,
       boolean allowTried) {
-    Selection picked = selectAmong(model, tried, sessionKey, estimate);
+    return select(model, tried, sessionKey, estimate, allowTried, null);
+  }
+
+  /**
+   * As {@link #select(String, Collection, String, long, boolean)}, for a call whose attempt at
+   * {@code holder} has not ended yet: {@code holder} may be picked even at its cap, and then the
+   * attempt's slot there carries over to the next attempt (nothing more is counted in flight).
+   *
+   * @param holder the backend of the call's attempt still in flight, or null
+   */
+  public @Nullable Selection select(
+      @Nullable String model,
+      Collection<BackendState> tried,
+      @Nullable String sessionKey,
+      long estimate,
+      boolean allowTried,
+      @Nullable BackendState holder) {
+    Selection picked = selectAmong(model, tried, sessionKey, estimate, holder);
     if (picked == null && allowTried && !tried.isEmpty()) {
-      picked = selectAmong(model, List.of(), sessionKey, estimate);
+      picked = selectAmong(model, List.of(), sessionKey, estimate, holder);
     }
     return picked;
   }
 
   private Selection selectAmong(
-      String model, Collection<BackendState> excluded, String sessionKey, long estimate) {
+      String model,
+      Collection<BackendState> excluded,
+      String sessionKey,
+      long estimate,
+      BackendState holder) {
     // A breaker may refuse between the availability check and acquiring (a half-open probe taken
-    // by another thread); then the next candidate is tried.
+    // by another thread), and a capped backend may fill up in between; then the next candidate is
+    // tried.
     List<BackendState> refused = null;
     while (true) {
       long now = clock.millis();
-      BackendState picked = pickOnce(model, excluded, refused, sessionKey, estimate, now);
+      BackendState picked = pickOnce(model, excluded, refused, sessionKey, estimate, now, holder);
       if (picked == null) {
         return null;
       }
-      long permit = picked.breaker().tryAcquire();
-      if (permit != CircuitBreaker.DENIED) {
-        if (sessions != null && sessionKey != null) {
-          sessions.put(sessionKey, picked.id());
+      boolean counted = picked != holder && picked.tryCallStarted();
+      if (picked == holder || counted) {
+        long permit = picked.breaker().tryAcquire();
+        if (permit != CircuitBreaker.DENIED) {
+          if (sessions != null && sessionKey != null) {
+            sessions.put(sessionKey, picked.id());
+          }
+          return new Selection(picked, permit);
         }
-        return new Selection(picked, permit);
+        if (counted) {
+          picked.callEnded();
+        }
       }
       if (refused == null) {
         refused = new ArrayList<>(2);
@@ -197,12 +241,13 @@ public final class Router {
       List<BackendState> refused,
       String sessionKey,
       long estimate,
-      long now) {
+      long now,
+      BackendState holder) {
     if (sessions != null && sessionKey != null) {
       String boundId = sessions.getIfPresent(sessionKey);
       if (boundId != null) {
         for (BackendState b : all) {
-          if (b.id().equals(boundId) && eligible(b, model, excluded, refused, now)) {
+          if (b.id().equals(boundId) && eligible(b, model, excluded, refused, now, holder)) {
             return b;
           }
         }
@@ -212,7 +257,7 @@ public final class Router {
       List<BackendState> tier = tiers.get(t);
       List<BackendState> candidates = null;
       for (BackendState b : tier) {
-        if (eligible(b, model, excluded, refused, now)) {
+        if (eligible(b, model, excluded, refused, now, holder)) {
           if (candidates == null) {
             candidates = new ArrayList<>(tier.size());
           }
@@ -231,10 +276,12 @@ public final class Router {
       String model,
       Collection<BackendState> excluded,
       List<BackendState> refused,
-      long now) {
+      long now,
+      BackendState holder) {
     return b.backend().serves(model)
         && !excluded.contains(b)
         && (refused == null || !refused.contains(b))
-        && b.available(now);
+        && b.available(now)
+        && (b == holder || !b.atCapacity());
   }
 }

@@ -112,6 +112,12 @@ public final class LoggingListener implements GatewayListener {
         .append(limits.reservedTokens())
         .append(" settled=")
         .append(limits.settledTokens());
+    if (limits.reservedRequests() > 0) {
+      line.append(" requests=").append(limits.settledRequests());
+    }
+    if (limits.inFlightSlots() > 0) {
+      line.append(" inFlightSlots=").append(limits.inFlightSlots());
+    }
     if (limits.outcome() != LimitOutcome.NONE
         && limits.outcome() != LimitOutcome.SETTLED
         && limits.outcome() != LimitOutcome.REJECTED) {

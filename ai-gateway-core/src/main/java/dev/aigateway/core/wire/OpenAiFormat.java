@@ -122,24 +122,33 @@ abstract class OpenAiFormat implements WireFormat {
   /**
    * OpenAI's error shape, {@code {"error":{"message","type","param","code"}}}, with the type and
    * code OpenAI gives the same refusal: {@code insufficient_quota} for a spent quota, {@code
-   * rate_limit_exceeded} of type {@code tokens} for a rate, {@code invalid_request_error} for a
-   * request at fault, {@code server_error} when no backend or the token store is available. A
-   * content block is Azure OpenAI's answer to a prompt its content filter refuses: code {@code
-   * content_filter}, and an {@code innererror} with {@code ResponsibleAIPolicyViolation} and the
-   * {@code content_filter_result} of each category found.
+   * rate_limit_exceeded} of type {@code tokens} for a token rate and of type {@code requests} for a
+   * request rate, {@code in_flight_limit_exceeded} of type {@code requests} for an in-flight cap,
+   * {@code invalid_request_error} for a request at fault, {@code server_error} when no backend or
+   * the token store is available. A content block is Azure OpenAI's answer to a prompt its content
+   * filter refuses: code {@code content_filter}, and an {@code innererror} with {@code
+   * ResponsibleAIPolicyViolation} and the {@code content_filter_result} of each category found.
    */
   @Override
   public final byte[] errorBody(LocalError error) {
     String type;
     String code;
     switch (error.reason()) {
-      case TOKEN_QUOTA -> {
+      case TOKEN_QUOTA, REQUEST_QUOTA -> {
         type = "insufficient_quota";
         code = "insufficient_quota";
       }
       case TOKEN_RATE_LIMIT -> {
         type = "tokens";
         code = "rate_limit_exceeded";
+      }
+      case REQUEST_RATE_LIMIT -> {
+        type = "requests";
+        code = "rate_limit_exceeded";
+      }
+      case IN_FLIGHT_LIMIT -> {
+        type = "requests";
+        code = "in_flight_limit_exceeded";
       }
       case MODEL_NOT_FOUND -> {
         type = "invalid_request_error";

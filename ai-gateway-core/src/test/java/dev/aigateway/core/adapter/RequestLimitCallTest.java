@@ -1,0 +1,388 @@
+package dev.aigateway.core.adapter;
+
+import static dev.aigateway.core.adapter.ScriptedSender.events;
+import static dev.aigateway.core.adapter.ScriptedSender.json;
+import static dev.aigateway.core.adapter.ScriptedSender.status;
+import static dev.aigateway.core.adapter.ScriptedSender.text;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.LimitOutcome;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.TokenLimitExceededException;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.testing.ManualClock;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Request rates, request quotas and in-flight caps, driven as an adapter drives a call: the
+ * rejections they answer, what the event says, and that an in-flight slot is freed exactly once
+ * however the call ends.
+ */
+class RequestLimitCallTest {
+
+  private static final String URL = "http://app.test/v1/chat/completions";
+  private static final String CHAT =
+      "{\"model\":\"gpt-4o\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  private static final String STREAMED_CHAT = CHAT.replace("}]}", "}],\"stream\":true}");
+  private static final String ANSWER =
+      "{\"id\":\"c1\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+          + "\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}],"
+          + "\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2,\"total_tokens\":10}}";
+  private static final String STREAM =
+      "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+          + "\"delta\":{\"content\":\"Hel\"}}],\"usage\":null}\n\n"
+          + "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+          + "\"delta\":{\"content\":\"lo\"}}],\"usage\":null}\n\n"
+          + "data: [DONE]\n\n";
+
+  private final ManualClock clock = ManualClock.at("2026-06-01T10:00:00Z");
+  private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+  private final ScriptedSender sender = new ScriptedSender();
+
+  private AiGateway gateway(TokenLimit.Builder... limits) {
+    AiGateway.Builder builder = AiGateway.builder().clock(clock).listener(events::add);
+    for (TokenLimit.Builder limit : limits) {
+      builder.tokenLimit(limit);
+    }
+    return builder.build();
+  }
+
+  private static GovernedCall begin(AiGateway gateway) {
+    return begin(gateway, CHAT);
+  }
+
+  private static GovernedCall begin(AiGateway gateway, String body) {
+    return gateway.begin(
+        gateway.match("POST", "/v1/chat/completions"), PostedRequest.of(URL, body));
+  }
+
+  private static void readWhole(InputStream body) throws IOException {
+    body.readAllBytes();
+    body.close();
+  }
+
+  /** Sends an admitted call through the loop with the sender's script for the direct route. */
+  private AttemptLoop.Answer<ScriptedSender.Reply> send(GovernedCall call) throws IOException {
+    return new AttemptLoop<>(call, sender, pause -> {}).run();
+  }
+
+  private GatewayEvent lastEvent() {
+    return events.get(events.size() - 1);
+  }
+
+  @Test
+  void requestRateAnswers429WithTheWaitUntilOneRequestFits() throws IOException {
+    AiGateway gateway = gateway(TokenLimit.perConsumer().requestsPerMinute(3));
+    sender.on(null, json(ANSWER));
+    for (int i = 0; i < 3; i++) {
+      GovernedCall call = begin(gateway);
+      assertThat(call.admit().admitted()).isTrue();
+      readWhole(send(call).body());
+    }
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection.status()).isEqualTo(429);
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+    // 3 per minute refill one every 20 s.
+    assertThat(rejection.headers())
+        .containsEntry("retry-after", "20")
+        .containsEntry("x-ai-gateway-rejected", "request-rate-limit");
+    String body = new String(rejection.body(), UTF_8);
+    assertThat(body)
+        .contains("\"type\":\"requests\"")
+        .contains("\"code\":\"rate_limit_exceeded\"")
+        .contains("Request rate limit 'consumer' (3 requests per PT1M) exceeded for 'anonymous'");
+    assertThat(rejection.exception())
+        .isInstanceOfSatisfying(
+            TokenLimitExceededException.class,
+            e -> {
+              assertThat(e.limitName()).isEqualTo("consumer");
+              assertThat(e.requestedTokens()).isEqualTo(1);
+              assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(20));
+            });
+    GatewayEvent event = lastEvent();
+    assertThat(event.rejection()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+    assertThat(event.limits().rejectedLimit()).isEqualTo("consumer");
+    assertThat(event.limits().outcome()).isEqualTo(LimitOutcome.REJECTED);
+
+    clock.advance(Duration.ofSeconds(20));
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
+  void aCallNoBackendAnsweredGivesItsRequestBack() throws IOException {
+    AiGateway gateway = gateway(TokenLimit.perConsumer().requestsPerMinute(1));
+    sender.on(
+        null,
+        plan -> {
+          throw new ConnectException("refused");
+        });
+    GovernedCall failed = begin(gateway);
+    failed.admit();
+    assertThatThrownBy(() -> send(failed)).isInstanceOf(ConnectException.class);
+
+    GatewayEvent event = lastEvent();
+    assertThat(event.limits().reservedRequests()).isEqualTo(1);
+    assertThat(event.limits().settledRequests()).isZero();
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
+  void theEventShowsRequestChargesAndInFlightSlotsNextToTokens() throws IOException {
+    AiGateway gateway =
+        gateway(
+            TokenLimit.perConsumer()
+                .tokensPerMinute(10_000)
+                .requestsPerMinute(60)
+                .maxInFlight(4)
+                .remainingRequestsHeader("x-remaining-requests")
+                .remainingTokensHeader("x-remaining-tokens"));
+    sender.on(null, json(ANSWER));
+    GovernedCall call = begin(gateway);
+    Admission admission = call.admit();
+    readWhole(send(call).body());
+
+    assertThat(admission.responseHeaders())
+        .containsEntry("x-remaining-requests", "59")
+        .containsKey("x-remaining-tokens");
+    GatewayEvent event = lastEvent();
+    assertThat(event.limits().outcome()).isEqualTo(LimitOutcome.SETTLED);
+    assertThat(event.limits().settledTokens()).isEqualTo(10);
+    assertThat(event.limits().reservedRequests()).isEqualTo(1);
+    assertThat(event.limits().settledRequests()).isEqualTo(1);
+    assertThat(event.limits().inFlightSlots()).isEqualTo(1);
+  }
+
+  @Test
+  void aLimitOfRequestsAloneReservesNoTokens() throws IOException {
+    AiGateway gateway = gateway(TokenLimit.perConsumer().requestsPerSecond(5));
+    sender.on(null, json(ANSWER));
+    GovernedCall call = begin(gateway);
+    call.admit();
+    readWhole(send(call).body());
+
+    assertThat(lastEvent().limits().reservedTokens()).isZero();
+    assertThat(lastEvent().limits().settledTokens()).isZero();
+    assertThat(lastEvent().limits().settledRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void tokenAndRequestCountersAreReservedAllOrNothing() throws IOException {
+    // Each call reserves its prompt + 100 output tokens; 150 tokens hold one such reservation.
+    AiGateway gateway =
+        gateway(
+            TokenLimit.perConsumer().name("rpm").requestsPerMinute(2),
+            TokenLimit.perConsumer().name("tpm").tokensPerMinute(150));
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+
+    Rejection byTokens = begin(gateway).admit().rejection();
+    assertThat(byTokens.reason()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+
+    readWhole(send(first).body()); // settles the first call to its 10 tokens
+    // The rejected call took no request: the second of two still fits, a third does not.
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+    Rejection byRequests = begin(gateway).admit().rejection();
+    assertThat(byRequests.reason()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+    assertThat(lastEvent().limits().rejectedLimit()).isEqualTo("rpm");
+  }
+
+  @Test
+  void aSpentRequestQuotaAnswersTheGatewaysQuotaStatusUntilTheWindowEnds() throws IOException {
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .listener(events::add)
+            .quotaRejectionStatus(429)
+            .tokenLimit(TokenLimit.perConsumer().requestQuota(1, QuotaPeriod.DAILY))
+            .build();
+    sender.on(null, json(ANSWER));
+    GovernedCall call = begin(gateway);
+    call.admit();
+    readWhole(send(call).body());
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection.status()).isEqualTo(429);
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.REQUEST_QUOTA);
+    // 10:00 UTC: the day ends in 14 hours.
+    assertThat(rejection.headers()).containsEntry("retry-after", String.valueOf(14 * 3600));
+    assertThat(new String(rejection.body(), UTF_8))
+        .contains("insufficient_quota")
+        .contains("Request quota 'consumer' (1 requests daily) is spent for 'anonymous'");
+    clock.advance(Duration.ofHours(14));
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
+  void aSpentRequestQuotaIs403ByDefault() throws IOException {
+    AiGateway gateway = gateway(TokenLimit.perConsumer().requestQuota(1, QuotaPeriod.HOURLY));
+    sender.on(null, json(ANSWER));
+    GovernedCall call = begin(gateway);
+    call.admit();
+    readWhole(send(call).body());
+
+    assertThat(begin(gateway).admit().rejection().status()).isEqualTo(403);
+  }
+
+  @Test
+  void theInFlightCapAnswers429WithAShortRetryAfter() {
+    AiGateway gateway = gateway(TokenLimit.perConsumer().maxInFlight(2));
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+
+    Rejection rejection = begin(gateway).admit().rejection();
+
+    assertThat(rejection.status()).isEqualTo(429);
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.IN_FLIGHT_LIMIT);
+    assertThat(rejection.headers())
+        .containsEntry("retry-after", "1")
+        .containsEntry("retry-after-ms", "1000")
+        .containsEntry("x-ai-gateway-rejected", "in-flight-limit");
+    assertThat(new String(rejection.body(), UTF_8))
+        .contains("\"code\":\"in_flight_limit_exceeded\"")
+        .contains("In-flight limit 'consumer' (2 calls at once) reached for 'anonymous'");
+    assertThat(lastEvent().rejection()).isEqualTo(RejectionReason.IN_FLIGHT_LIMIT);
+    assertThat(TokenLimit.IN_FLIGHT_RETRY_AFTER).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  /** The ways an admitted call can end. */
+  enum Ending {
+    BODY_READ,
+    JSON_CLOSED_UNREAD,
+    STREAM_CLOSED_EARLY,
+    BACKEND_ERROR_STATUS,
+    CONNECT_FAILURE,
+    CLIENT_EXCEPTION,
+    FAILED_BEFORE_SENDING
+  }
+
+  @ParameterizedTest
+  @EnumSource(Ending.class)
+  void anInFlightSlotIsFreedExactlyOnceHoweverTheCallEnds(Ending ending) throws IOException {
+    AiGateway gateway = gateway(TokenLimit.perConsumer().maxInFlight(1));
+    GovernedCall call = begin(gateway, ending == Ending.STREAM_CLOSED_EARLY ? STREAMED_CHAT : CHAT);
+    assertThat(call.admit().admitted()).isTrue();
+    assertThat(begin(gateway).admit().rejection().reason())
+        .isEqualTo(RejectionReason.IN_FLIGHT_LIMIT);
+
+    switch (ending) {
+      case BODY_READ -> {
+        sender.on(null, json(ANSWER));
+        readWhole(send(call).body());
+      }
+      case JSON_CLOSED_UNREAD -> {
+        sender.on(null, json(ANSWER));
+        InputStream body = send(call).body();
+        body.close();
+        body.close();
+      }
+      case STREAM_CLOSED_EARLY -> {
+        sender.on(null, events(text(STREAM)));
+        InputStream body = send(call).body();
+        assertThat(body.read()).isNotEqualTo(-1);
+        body.close();
+      }
+      case BACKEND_ERROR_STATUS -> {
+        sender.on(null, status(500));
+        AttemptLoop.Answer<ScriptedSender.Reply> answer = send(call);
+        assertThat(answer.response().status).isEqualTo(500);
+      }
+      case CONNECT_FAILURE -> {
+        sender.on(
+            null,
+            plan -> {
+              throw new ConnectException("refused");
+            });
+        assertThatThrownBy(() -> send(call)).isInstanceOf(IOException.class);
+      }
+      case CLIENT_EXCEPTION -> {
+        sender.on(null, ScriptedSender.throwing(new IllegalStateException("client bug")));
+        assertThatThrownBy(() -> send(call)).isInstanceOf(IOException.class);
+      }
+      case FAILED_BEFORE_SENDING -> {
+        call.failed(new IOException("cancelled before sending"));
+        call.failed(new IOException("reported twice"));
+      }
+    }
+
+    assertThat(events.stream().filter(e -> e.outcome() != CallOutcome.REJECTED))
+        .singleElement()
+        .satisfies(e -> assertThat(e.limits().inFlightSlots()).isEqualTo(1));
+    // Freed once: one call fits again, and only one (a slot freed twice would admit two).
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+    assertThat(begin(gateway).admit().rejection().reason())
+        .isEqualTo(RejectionReason.IN_FLIGHT_LIMIT);
+  }
+
+  @Test
+  void anInFlightSlotIsFreedWhenTheCacheAnswersAfterTheLimits() throws IOException {
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .listener(events::add)
+            .tokenLimit(TokenLimit.perConsumer().maxInFlight(1))
+            .responseCache(ResponseCache.builder())
+            .build();
+    sender.on(null, json(ANSWER));
+    GovernedCall first = begin(gateway);
+    first.admit();
+    readWhole(send(first).body());
+
+    Admission hit = begin(gateway).admit();
+
+    assertThat(hit.cachedAnswer()).isNotNull();
+    assertThat(begin(gateway).admit().cachedAnswer()).isNotNull();
+  }
+
+  @Test
+  void anInFlightSlotIsFreedWhenRoutingRefusesTheCallAfterTheLimits() throws IOException {
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .listener(events::add)
+            .tokenLimit(TokenLimit.perConsumer().maxInFlight(2))
+            .backendPool(
+                BackendPool.builder()
+                    .backend(Backend.openAiCompatible("a", "http://a.test/").maxInFlight(1)))
+            .build();
+    sender.on("a", json(ANSWER));
+    GovernedCall first = begin(gateway);
+    GovernedCall second = begin(gateway);
+    assertThat(first.admit().admitted()).isTrue();
+    assertThat(second.admit().admitted()).isTrue(); // the backend's slot is not taken yet
+    AttemptLoop.Answer<ScriptedSender.Reply> sent = send(first);
+
+    AttemptLoop.Answer<ScriptedSender.Reply> refused = send(second);
+
+    assertThat(refused.rejection().reason()).isEqualTo(RejectionReason.NO_BACKEND_AVAILABLE);
+    assertThat(lastEvent().limits().inFlightSlots()).isEqualTo(1);
+    // The second call's slot is free again; the first still holds its own.
+    readWhole(sent.body());
+    GovernedCall third = begin(gateway);
+    GovernedCall fourth = begin(gateway);
+    assertThat(third.admit().admitted()).isTrue();
+    assertThat(fourth.admit().admitted()).isTrue();
+    assertThat(begin(gateway).admit().rejection().reason())
+        .isEqualTo(RejectionReason.IN_FLIGHT_LIMIT);
+  }
+}
