@@ -47,6 +47,7 @@ public final class GatewayEvent {
   private final CacheInfo cache;
   private final UsageInfo usage;
   private final TimingInfo timing;
+  private final AccessInfo access;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -64,6 +65,7 @@ public final class GatewayEvent {
     this.cache = b.cache;
     this.usage = b.usage;
     this.timing = Objects.requireNonNull(b.timing, "timing");
+    this.access = b.access;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -158,6 +160,15 @@ public final class GatewayEvent {
     return timing;
   }
 
+  /**
+   * What the access rules decided: the rule that allowed or denied the call and, when denied, the
+   * check that failed; {@link AccessInfo#NONE} when the gateway has no access policy (or the call
+   * ended before it was checked).
+   */
+  public AccessInfo access() {
+    return access;
+  }
+
   @Override
   public String toString() {
     // Ids, counts and categories only: never counter keys, headers or contents.
@@ -197,6 +208,9 @@ public final class GatewayEvent {
     }
     if (rejection != null) {
       s.append(", rejection=").append(rejection);
+    }
+    if (access.decision() == AccessInfo.Decision.DENIED) {
+      s.append(", access=").append(access.rule()).append('/').append(access.check());
     }
     if (errorType != null) {
       s.append(", error=").append(errorType);
@@ -249,6 +263,7 @@ public final class GatewayEvent {
     private @Nullable RejectionReason rejection;
     private @Nullable String errorType;
     private LimitsInfo limits = LimitsInfo.NONE;
+    private AccessInfo access = AccessInfo.NONE;
     private RoutingInfo routing = RoutingInfo.NONE;
     private CacheInfo cache = CacheInfo.NONE;
     private UsageInfo usage = UsageInfo.NONE;
@@ -348,6 +363,13 @@ public final class GatewayEvent {
       return this;
     }
 
+    /** The access stage's part (default {@link AccessInfo#NONE}). */
+    public Builder access(AccessInfo access) {
+      this.access = Objects.requireNonNull(access, "access");
+      return this;
+    }
+
+    /** Builds the event; the timing must have been set. */
     public GatewayEvent build() {
       return new GatewayEvent(this);
     }

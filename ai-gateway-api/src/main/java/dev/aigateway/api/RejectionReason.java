@@ -27,7 +27,18 @@ public enum RejectionReason {
    * configured to fail closed: 503 with {@code Retry-After} set to the configured wait, error code
    * {@code token_store_unavailable}.
    */
-  TOKEN_STORE_UNAVAILABLE(503, "token-store-unavailable");
+  TOKEN_STORE_UNAVAILABLE(503, "token-store-unavailable"),
+  /**
+   * The consumer's access rules do not allow the call (its model, operation, backend, streaming or
+   * output allowance); 403 with error code {@code access_denied}, naming the rule and the check.
+   */
+  ACCESS_DENIED(403, "access-denied"),
+  /**
+   * The call's credential (a bearer token) is missing, malformed, expired, not yet valid, wrongly
+   * signed or meant for another issuer or audience; 401 with error code {@code invalid_token}. The
+   * token itself is never echoed.
+   */
+  INVALID_TOKEN(401, "invalid-token");
 
   private final int status;
   private final String headerValue;

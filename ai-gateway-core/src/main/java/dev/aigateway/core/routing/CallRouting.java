@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +70,9 @@ public final class CallRouting implements Route {
   private AttemptPlan pendingPlan;
   private String failoverReason;
 
+  /** The backends the caller's access rule allows, by id; null: all of the pool's. */
+  private @Nullable Predicate<String> allowed;
+
   public CallRouting(
       Router router,
       Clock clock,
@@ -101,13 +105,22 @@ public final class CallRouting implements Route {
     if (balancing.sessionKey() != null) {
       sessionKey = resolve.apply(balancing.sessionKey());
     }
-    if (!router.serves(routedModel)) {
+    if (!router.serves(routedModel, allowed)) {
       return Rejections.modelNotFound(format, routedModel);
     }
-    if (!router.anyAvailable(routedModel)) {
-      return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
+    if (!router.anyAvailable(routedModel, allowed)) {
+      return Rejections.noBackend(
+          format, routedModel, router.soonestAvailable(routedModel, allowed), clock);
     }
     return null;
+  }
+
+  /**
+   * Restricts the call to the backends {@code allowed} admits by id (the caller's access rule);
+   * null leaves every backend of the pool. Set before {@link #route}.
+   */
+  public void restrict(@Nullable Predicate<String> allowed) {
+    this.allowed = allowed;
   }
 
   /**
@@ -121,13 +134,15 @@ public final class CallRouting implements Route {
       pendingPlan = null;
       return plan;
     }
-    return planFor(router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false));
+    return planFor(
+        router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false, allowed));
   }
 
   /** The 503 answer when {@link #next()} found no backend. */
   @Override
   public Rejection unroutable() {
-    return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
+    return Rejections.noBackend(
+        format, routedModel, router.soonestAvailable(routedModel, allowed), clock);
   }
 
   /**
@@ -261,7 +276,8 @@ public final class CallRouting implements Route {
         || System.nanoTime() - callStartNanos >= failover.deadline().toNanos()) {
       return false;
     }
-    Selection next = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), true);
+    Selection next =
+        router.select(routedModel, tried, sessionKey, estimate.getAsLong(), true, allowed);
     if (next == null) {
       return false;
     }
@@ -300,7 +316,8 @@ public final class CallRouting implements Route {
           attempts.add(new Attempt(config.id(), 0, e.getClass().getName(), Duration.ZERO));
           backend.breaker().onIgnored(selection.permit());
           tried.add(backend);
-          selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
+          selection =
+              router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false, allowed);
           continue;
         }
         set.put(header.getKey(), header.getValue());

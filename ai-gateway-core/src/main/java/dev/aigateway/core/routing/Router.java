@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -112,8 +113,13 @@ public final class Router {
 
   /** Whether any backend serves the model. */
   public boolean serves(@Nullable String model) {
+    return serves(model, null);
+  }
+
+  /** Whether any backend {@code allowed} admits (null: any) serves the model. */
+  public boolean serves(@Nullable String model, @Nullable Predicate<String> allowed) {
     for (BackendState b : all) {
-      if (b.backend().serves(model)) {
+      if (b.backend().serves(model) && permitted(b, allowed)) {
         return true;
       }
     }
@@ -122,9 +128,14 @@ public final class Router {
 
   /** Whether a backend that serves the model could take a call now. */
   public boolean anyAvailable(@Nullable String model) {
+    return anyAvailable(model, null);
+  }
+
+  /** Whether a backend {@code allowed} admits (null: any) that serves the model is available. */
+  public boolean anyAvailable(@Nullable String model, @Nullable Predicate<String> allowed) {
     long now = clock.millis();
     for (BackendState b : all) {
-      if (b.backend().serves(model) && b.available(now)) {
+      if (b.backend().serves(model) && permitted(b, allowed) && b.available(now)) {
         return true;
       }
     }
@@ -133,9 +144,14 @@ public final class Router {
 
   /** The soonest time a backend that serves the model becomes available. */
   public Instant soonestAvailable(@Nullable String model) {
+    return soonestAvailable(model, null);
+  }
+
+  /** The soonest time a backend {@code allowed} admits (null: any) serving the model is free. */
+  public Instant soonestAvailable(@Nullable String model, @Nullable Predicate<String> allowed) {
     Instant soonest = null;
     for (BackendState b : all) {
-      if (b.backend().serves(model)) {
+      if (b.backend().serves(model) && permitted(b, allowed)) {
         Instant at = b.availableAt();
         if (soonest == null || at.isBefore(soonest)) {
           soonest = at;
@@ -159,21 +175,43 @@ public final class Router {
       @Nullable String sessionKey,
       long estimate,
       boolean allowTried) {
-    Selection picked = selectAmong(model, tried, sessionKey, estimate);
+    return select(model, tried, sessionKey, estimate, allowTried, null);
+  }
+
+  /**
+   * {@link #select(String, Collection, String, long, boolean)} among the backends {@code allowed}
+   * admits by id (null: all), as a caller's access rule restricts them.
+   */
+  public @Nullable Selection select(
+      @Nullable String model,
+      Collection<BackendState> tried,
+      @Nullable String sessionKey,
+      long estimate,
+      boolean allowTried,
+      @Nullable Predicate<String> allowed) {
+    Selection picked = selectAmong(model, tried, sessionKey, estimate, allowed);
     if (picked == null && allowTried && !tried.isEmpty()) {
-      picked = selectAmong(model, List.of(), sessionKey, estimate);
+      picked = selectAmong(model, List.of(), sessionKey, estimate, allowed);
     }
     return picked;
   }
 
+  private static boolean permitted(BackendState b, @Nullable Predicate<String> allowed) {
+    return allowed == null || allowed.test(b.id());
+  }
+
   private Selection selectAmong(
-      String model, Collection<BackendState> excluded, String sessionKey, long estimate) {
+      String model,
+      Collection<BackendState> excluded,
+      String sessionKey,
+      long estimate,
+      Predicate<String> allowed) {
     // A breaker may refuse between the availability check and acquiring (a half-open probe taken
     // by another thread); then the next candidate is tried.
     List<BackendState> refused = null;
     while (true) {
       long now = clock.millis();
-      BackendState picked = pickOnce(model, excluded, refused, sessionKey, estimate, now);
+      BackendState picked = pickOnce(model, excluded, refused, sessionKey, estimate, now, allowed);
       if (picked == null) {
         return null;
       }
@@ -197,12 +235,13 @@ public final class Router {
       List<BackendState> refused,
       String sessionKey,
       long estimate,
-      long now) {
+      long now,
+      Predicate<String> allowed) {
     if (sessions != null && sessionKey != null) {
       String boundId = sessions.getIfPresent(sessionKey);
       if (boundId != null) {
         for (BackendState b : all) {
-          if (b.id().equals(boundId) && eligible(b, model, excluded, refused, now)) {
+          if (b.id().equals(boundId) && eligible(b, model, excluded, refused, now, allowed)) {
             return b;
           }
         }
@@ -212,7 +251,7 @@ public final class Router {
       List<BackendState> tier = tiers.get(t);
       List<BackendState> candidates = null;
       for (BackendState b : tier) {
-        if (eligible(b, model, excluded, refused, now)) {
+        if (eligible(b, model, excluded, refused, now, allowed)) {
           if (candidates == null) {
             candidates = new ArrayList<>(tier.size());
           }
@@ -231,8 +270,10 @@ public final class Router {
       String model,
       Collection<BackendState> excluded,
       List<BackendState> refused,
-      long now) {
+      long now,
+      Predicate<String> allowed) {
     return b.backend().serves(model)
+        && permitted(b, allowed)
         && !excluded.contains(b)
         && (refused == null || !refused.contains(b))
         && b.available(now);
