@@ -34,6 +34,9 @@ public final class AccessStage implements CallStage {
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
 
+  private static final AccessInfo ALLOWED_BY_DEFAULT =
+      new AccessInfo(AccessInfo.Decision.ALLOWED, AccessInfo.DEFAULT_RULE, null);
+
   private final Exchange exchange;
   private final @Nullable CallerResolver callers;
   private final CompiledRule @Nullable [] rules;
@@ -114,7 +117,7 @@ public final class AccessStage implements CallStage {
   private @Nullable Admission check(Set<String> roles) {
     WireRequest request = exchange.request();
     String consumer = exchange.consumer();
-    long allowance = request.maxOutputTokens().isPresent() ? exchange.outputAllowance() : -1;
+    long allowance = request.maxOutputTokensField() != null ? exchange.outputAllowance() : -1;
     CompiledRule closest = null;
     AccessCheck closestCheck = null;
     for (CompiledRule rule : rules) {
@@ -126,7 +129,7 @@ public final class AccessStage implements CallStage {
         if (rule.backendFilter != null) {
           exchange.allowedBackends(rule.backendFilter);
         }
-        info = new AccessInfo(AccessInfo.Decision.ALLOWED, rule.rule.name(), null);
+        info = rule.allowed;
         return null;
       }
       if (closestCheck == null || failed.ordinal() > closestCheck.ordinal()) {
@@ -136,7 +139,7 @@ public final class AccessStage implements CallStage {
     }
     if (closest == null) {
       if (allowByDefault) {
-        info = new AccessInfo(AccessInfo.Decision.ALLOWED, AccessInfo.DEFAULT_RULE, null);
+        info = ALLOWED_BY_DEFAULT;
         return null;
       }
       info =

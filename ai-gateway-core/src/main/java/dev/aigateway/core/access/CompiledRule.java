@@ -1,6 +1,7 @@
 package dev.aigateway.core.access;
 
 import dev.aigateway.api.AccessCheck;
+import dev.aigateway.api.AccessInfo;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
@@ -18,6 +19,10 @@ import org.jspecify.annotations.Nullable;
 final class CompiledRule {
 
   final AccessRule rule;
+
+  /** What the event says when this rule allows a call (made once: allowing allocates nothing). */
+  final AccessInfo allowed;
+
   private final boolean forRole;
   private final ModelPattern[] models;
   private final int operations;
@@ -32,6 +37,7 @@ final class CompiledRule {
 
   CompiledRule(AccessRule rule, @Nullable BackendPool pool) {
     this.rule = rule;
+    this.allowed = new AccessInfo(AccessInfo.Decision.ALLOWED, rule.name(), null);
     this.forRole = rule.subject() == AccessRule.Subject.ROLE;
     this.models = rule.models().stream().map(ModelPattern::compile).toArray(ModelPattern[]::new);
     int mask = 0;
