@@ -1,7 +1,6 @@
 package dev.aigateway.api;
 
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -19,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Implementations must be thread-safe and fast; an empty set means no roles. A resolver that
- * throws gives the call no roles (logged, never thrown to the application).
+ * throws refuses the call (401 {@code invalid_token}; logged by exception type only, never thrown
+ * to the application): without its roles the gateway cannot tell which rules apply, and under an
+ * allow-by-default policy no roles could mean more access, not less.
  */
 @FunctionalInterface
 public interface RoleResolver {
@@ -62,12 +63,12 @@ public interface RoleResolver {
   }
 
   /**
-   * The roles in {@code value}, separated by commas or whitespace; without regular expressions, and
-   * without a copy for the common single role.
+   * The roles in {@code value}, separated by commas or whitespace, duplicates dropped; without
+   * regular expressions or an intermediate collection.
    */
   private static Set<String> split(String value) {
-    Set<String> roles = null;
-    String first = null;
+    String[] roles = null;
+    int count = 0;
     int length = value.length();
     int i = 0;
     while (i < length) {
@@ -80,21 +81,31 @@ public interface RoleResolver {
       }
       if (i > start) {
         String role = value.substring(start, i);
-        if (first == null) {
-          first = role;
-        } else {
-          if (roles == null) {
-            roles = new LinkedHashSet<>();
-            roles.add(first);
-          }
-          roles.add(role);
+        if (roles == null) {
+          roles = new String[4];
+        } else if (count == roles.length) {
+          roles = java.util.Arrays.copyOf(roles, count * 2);
+        }
+        if (!contains(roles, count, role)) {
+          roles[count++] = role;
         }
       }
     }
-    if (roles != null) {
-      return Set.copyOf(roles);
+    return switch (count) {
+      case 0 -> Set.of();
+      case 1 -> Set.of(roles[0]);
+      case 2 -> Set.of(roles[0], roles[1]);
+      default -> Set.of(java.util.Arrays.copyOf(roles, count));
+    };
+  }
+
+  private static boolean contains(String[] roles, int count, String role) {
+    for (int i = 0; i < count; i++) {
+      if (roles[i].equals(role)) {
+        return true;
+      }
     }
-    return first == null ? Set.of() : Set.of(first);
+    return false;
   }
 
   private static boolean separates(char c) {

@@ -110,7 +110,7 @@ public final class AccessStage implements CallStage {
           resolver,
           exchange.callId(),
           e.getClass().getName());
-      return Caller.refused("the credential could not be checked");
+      return Caller.refused("the caller's credential or roles could not be checked");
     }
   }
 

@@ -467,6 +467,45 @@ class AccessPolicyTest {
   }
 
   @Test
+  void theRolesHeaderIsSplitOnCommasAndWhitespaceWithoutDuplicates() {
+    AiGateway gateway = gateway(AccessPolicy.allowByDefault());
+    RoleResolver roles = RoleResolver.header("x-roles");
+
+    assertThat(
+            roles.roles(
+                begin(gateway, "u", " a,,b \t a, c ", Operation.CHAT_COMPLETIONS, "{}").request()))
+        .containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(
+            roles.roles(
+                begin(gateway, "u", "a b c d e f a", Operation.CHAT_COMPLETIONS, "{}").request()))
+        .containsExactlyInAnyOrder("a", "b", "c", "d", "e", "f");
+    assertThat(roles.roles(begin(gateway, "u", " , ", Operation.CHAT_COMPLETIONS, "{}").request()))
+        .isEmpty();
+    assertThat(roles.roles(begin(gateway, "u", null, Operation.CHAT_COMPLETIONS, "{}").request()))
+        .isEmpty();
+  }
+
+  @Test
+  void aThrowingRoleResolverRefusesTheCallRatherThanFallingBackToTheDefault() {
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events::add)
+            .roleResolver(
+                request -> {
+                  throw new IllegalStateException("boom");
+                })
+            .accessPolicy(
+                AccessPolicy.allowByDefault().role("admin", r -> r.models("never-matches")))
+            .build();
+
+    Admission refused = chatCall(gateway, null, null, chat("gpt-4o", false, 5));
+
+    assertThat(refused.rejection().status()).isEqualTo(401);
+    assertThat(bodyOf(refused)).doesNotContain("boom");
+    assertThat(lastEvent().access().decision()).isEqualTo(AccessInfo.Decision.INVALID_CREDENTIAL);
+  }
+
+  @Test
   void theRolesHeaderIsAGatewayHeader() {
     AiGateway gateway = gateway(AccessPolicy.allowByDefault());
 
