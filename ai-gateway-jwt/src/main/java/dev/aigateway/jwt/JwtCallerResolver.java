@@ -320,13 +320,14 @@ public final class JwtCallerResolver implements CallerResolver {
       return this;
     }
 
-    /** The request header the bearer token is read from (default {@value #DEFAULT_HEADER_NAME}). */
+    /**
+     * The request header the bearer token is read from (default {@value
+     * JwtCallerResolver#DEFAULT_HEADER}).
+     */
     public Builder header(String name) {
       this.header = requireText(name, "header name");
       return this;
     }
-
-    private static final String DEFAULT_HEADER_NAME = DEFAULT_HEADER;
 
     /**
      * True (default): a call without a token is refused with 401. False: it goes on as an unknown
