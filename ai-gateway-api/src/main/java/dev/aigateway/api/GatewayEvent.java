@@ -51,6 +51,7 @@ public final class GatewayEvent {
   private final TimingInfo timing;
   private final AnomalyInfo anomaly;
   private final SafetyInfo safety;
+  private final AccessInfo access;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -70,6 +71,7 @@ public final class GatewayEvent {
     this.timing = Objects.requireNonNull(b.timing, "timing");
     this.anomaly = b.anomaly;
     this.safety = b.safety;
+    this.access = b.access;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -180,6 +182,15 @@ public final class GatewayEvent {
     return safety;
   }
 
+  /**
+   * What the access rules decided: the rule that allowed or denied the call and, when denied, the
+   * check that failed; {@link AccessInfo#NONE} when the gateway has no access policy (or the call
+   * ended before it was checked).
+   */
+  public AccessInfo access() {
+    return access;
+  }
+
   @Override
   public String toString() {
     // Ids, counts and categories only: never counter keys, headers or contents.
@@ -219,6 +230,9 @@ public final class GatewayEvent {
     }
     if (rejection != null) {
       s.append(", rejection=").append(rejection);
+    }
+    if (access.decision() == AccessInfo.Decision.DENIED) {
+      s.append(", access=").append(access.rule()).append('/').append(access.check());
     }
     if (errorType != null) {
       s.append(", error=").append(errorType);
@@ -280,6 +294,7 @@ public final class GatewayEvent {
     private @Nullable RejectionReason rejection;
     private @Nullable String errorType;
     private LimitsInfo limits = LimitsInfo.NONE;
+    private AccessInfo access = AccessInfo.NONE;
     private RoutingInfo routing = RoutingInfo.NONE;
     private CacheInfo cache = CacheInfo.NONE;
     private UsageInfo usage = UsageInfo.NONE;
@@ -393,7 +408,13 @@ public final class GatewayEvent {
       return this;
     }
 
-    /** Builds the event. */
+    /** The access stage's part (default {@link AccessInfo#NONE}). */
+    public Builder access(AccessInfo access) {
+      this.access = Objects.requireNonNull(access, "access");
+      return this;
+    }
+
+    /** Builds the event; the timing must have been set. */
     public GatewayEvent build() {
       return new GatewayEvent(this);
     }

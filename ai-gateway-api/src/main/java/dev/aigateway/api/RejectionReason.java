@@ -68,7 +68,18 @@ public enum RejectionReason {
    * The counter key already has as many calls in flight as its limit allows; 429 with a short
    * {@code Retry-After} (1 s), since a slot is freed whenever one of those calls ends.
    */
-  IN_FLIGHT_LIMIT(429, "in-flight-limit");
+  IN_FLIGHT_LIMIT(429, "in-flight-limit"),
+  /**
+   * The consumer's access rules do not allow the call (its model, operation, backend, streaming or
+   * output allowance); 403 with error code {@code access_denied}, naming the rule and the check.
+   */
+  ACCESS_DENIED(403, "access-denied"),
+  /**
+   * The call's credential (a bearer token) is missing, malformed, expired, not yet valid, wrongly
+   * signed or meant for another issuer or audience; 401 with error code {@code invalid_token}. The
+   * token itself is never echoed.
+   */
+  INVALID_TOKEN(401, "invalid-token");
 
   private final int status;
   private final String headerValue;

@@ -4,12 +4,16 @@ import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallMatcher;
 import dev.aigateway.api.CallMatchers;
+import dev.aigateway.api.CallerResolver;
 import dev.aigateway.api.ConsumerTransition;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
+import dev.aigateway.api.RoleResolver;
 import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.core.access.AccessPolicy;
+import dev.aigateway.core.access.AccessStage;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.anomaly.Anomalies;
@@ -104,6 +108,7 @@ public final class AiGateway {
   private final @Nullable PriceTable priceTable;
   private final @Nullable ResponseCache responseCache;
   private final @Nullable Anomalies anomalies;
+  private final @Nullable AccessPolicy accessPolicy;
 
   /** The pipeline: one factory per configured stage, outermost first. */
   private final List<CallStage.Factory> stages;
@@ -158,6 +163,10 @@ public final class AiGateway {
         sessionKey.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
       }
     }
+    this.accessPolicy = b.accessPolicy;
+    if (b.callerResolver != null && !b.forwardGatewayHeaders) {
+      b.callerResolver.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+    }
     this.gatewayHeaders = Set.copyOf(headers);
     this.anomalies =
         b.anomalyDetection == null
@@ -166,6 +175,7 @@ public final class AiGateway {
     this.stages =
         pipeline(
             TelemetryStage.of(listeners, promptLog, priceTable),
+            AccessStage.of(accessPolicy, b.callerResolver, backendPool),
             AnomalyStage.of(anomalies),
             SafetyStage.of(b.contentSafety),
             RouteStage.of(backendPool, clock, this::breakerTransition),
@@ -337,6 +347,11 @@ public final class AiGateway {
     return anomalies;
   }
 
+  /** The access policy, or null when every caller may make every call. */
+  public @Nullable AccessPolicy accessPolicy() {
+    return accessPolicy;
+  }
+
   public List<CallStage.Factory> stages() {
     return stages;
   }
@@ -409,6 +424,8 @@ public final class AiGateway {
     private @Nullable ResponseCache responseCache;
     private @Nullable AnomalyDetection anomalyDetection;
     private @Nullable ContentSafety contentSafety;
+    private @Nullable AccessPolicy accessPolicy;
+    private @Nullable CallerResolver callerResolver;
 
     private Builder() {}
 
@@ -747,6 +764,44 @@ public final class AiGateway {
     /** Checks prompts and streamed answers; see {@link #contentSafety(ContentSafety)}. */
     public Builder contentSafety(ContentSafety.Builder safety) {
       return contentSafety(safety.build());
+    }
+
+    /**
+     * Checks every call against per-consumer and per-role access rules before anything else is done
+     * for it; a call no rule allows is answered 403 {@code access_denied} and never sent. Off
+     * unless set. Roles come from {@link #roleResolver} or {@link #callerResolver}.
+     *
+     * @throws IllegalArgumentException from {@link #build()} when a rule names backends the pool
+     *     does not have
+     */
+    public Builder accessPolicy(AccessPolicy policy) {
+      this.accessPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Builds and sets the access policy; see {@link #accessPolicy(AccessPolicy)}. */
+    public Builder accessPolicy(AccessPolicy.Builder policy) {
+      return accessPolicy(policy.build());
+    }
+
+    /**
+     * Where a call's roles come from, for the access policy's role rules (a header, a tag, a
+     * lambda; see {@link RoleResolver}). Replaces a {@link #callerResolver}. Default: no roles.
+     */
+    public Builder roleResolver(RoleResolver roles) {
+      this.callerResolver = Objects.requireNonNull(roles, "roles").asCallerResolver();
+      return this;
+    }
+
+    /**
+     * Establishes each call's caller: its roles and, where a credential proves one, its consumer id
+     * (which then replaces the {@link #consumerKey}'s). A caller it refuses is answered 401 {@code
+     * invalid_token} and never sent, with or without an access policy. {@code ai-gateway-jwt}'s
+     * {@code JwtCallerResolver} validates bearer tokens. Replaces a {@link #roleResolver}.
+     */
+    public Builder callerResolver(CallerResolver callers) {
+      this.callerResolver = Objects.requireNonNull(callers, "callers");
+      return this;
     }
 
     /** Builds the gateway. */

@@ -91,6 +91,22 @@ class GatewayMetersTest {
   }
 
   @Test
+  void accessDenialsAndRefusedCredentialsAreCountedLikeEveryRejection() {
+    metrics.onEvent(
+        Events.rejected(RejectionReason.ACCESS_DENIED, null)
+            .access(
+                new dev.aigateway.api.AccessInfo(
+                    dev.aigateway.api.AccessInfo.Decision.DENIED,
+                    "role:analyst",
+                    dev.aigateway.api.AccessCheck.MODEL))
+            .build());
+    metrics.onEvent(Events.rejected(RejectionReason.INVALID_TOKEN, null).build());
+
+    assertThat(rejections("access-denied", "none")).isEqualTo(1);
+    assertThat(rejections("invalid-token", "none")).isEqualTo(1);
+  }
+
+  @Test
   void rejectionsWithoutALimitAreTaggedNone() {
     metrics.onEvent(Events.rejected(RejectionReason.NO_BACKEND_AVAILABLE, null).build());
 

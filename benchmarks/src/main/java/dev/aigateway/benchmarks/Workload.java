@@ -7,8 +7,10 @@ import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.RoleResolver;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +29,7 @@ final class Workload {
   static final String MODEL = "gpt-4o-mini";
   static final String CHAT_PATH = "/v1/chat/completions";
   static final String CONSUMER_HEADER = "x-consumer-id";
+  static final String ROLES_HEADER = "x-roles";
 
   /** Tokens per minute per consumer: far above what any run can spend, so nothing is rejected. */
   static final long TOKENS_PER_MINUTE = 10_000_000_000L;
@@ -57,6 +60,34 @@ final class Workload {
       builder.listener(listener);
     }
     return builder.build();
+  }
+
+  /**
+   * The gateway of {@link #gateway(boolean, GatewayListener...)} without estimation, plus an access
+   * policy of ten rules (two for consumers, eight for roles) with model patterns, operations,
+   * streaming and output bounds; roles from {@value #ROLES_HEADER}. Only the last rule allows the
+   * benchmark's caller (role {@code engineer}), so every rule is looked at.
+   */
+  static AiGateway gatewayWithAccess() {
+    AccessPolicy.Builder policy =
+        AccessPolicy.denyByDefault()
+            .consumer("batch-1", r -> r.operations(Operation.EMBEDDINGS))
+            .consumer("batch-2", r -> r.operations(Operation.EMBEDDINGS).models("text-embed*"));
+    String[] roles = {"intern", "analyst", "support", "sales", "research", "ops", "viewer"};
+    for (String role : roles) {
+      policy.role(
+          role, r -> r.models("gpt-3.5*", "*-" + role).streaming(false).maxOutputTokens(500));
+    }
+    policy.role(
+        "engineer",
+        r ->
+            r.models("o1*", "o3*", "gpt-4.1*", "gpt-4o-mini*")
+                .operations(Operation.CHAT_COMPLETIONS, Operation.RESPONSES)
+                .maxOutputTokens(4_096));
+    return builder(false)
+        .roleResolver(RoleResolver.header(ROLES_HEADER))
+        .accessPolicy(policy)
+        .build();
   }
 
   /** The same gateway keeping its counters in {@code store} (for example on Redis). */

@@ -30,7 +30,7 @@ import java.util.function.Function;
  * gateway's stages for it. The stages, outermost first (each only when configured):
  *
  * <pre>
- *   Telemetry ( Route ( TokenLimit ( Cache ( attempts → backend ))))
+ *   Telemetry ( Access ( Route ( TokenLimit ( Cache ( attempts → backend )))))
  * </pre>
  *
  * <p>{@link #admit()} resolves the consumer and runs each stage's admission in that order; a stage

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,7 @@ public final class Exchange {
   private Map<String, String> responseHeaders = Map.of();
   private Route route;
   private List<CallStage> stages = List.of();
+  private Predicate<String> allowedBackends;
 
   // What the call came to; set once it has ended (or been answered by a stage).
   private CallOutcome outcome;
@@ -218,6 +220,19 @@ public final class Exchange {
   /** Replaces the direct route (the routing stage, for a gateway with a backend pool). */
   public void route(Route route) {
     this.route = route;
+  }
+
+  /**
+   * The backends (by id) the caller's access rule lets the call be routed to; null when it does not
+   * restrict them.
+   */
+  public Predicate<String> allowedBackends() {
+    return allowedBackends;
+  }
+
+  /** Restricts the backends the call may be routed to (the access stage). */
+  public void allowedBackends(Predicate<String> allowed) {
+    this.allowedBackends = allowed;
   }
 
   /** The call's stages in pipeline order (each describes its part of the event). */

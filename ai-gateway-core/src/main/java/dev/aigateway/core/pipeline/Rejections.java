@@ -1,5 +1,6 @@
 package dev.aigateway.core.pipeline;
 
+import dev.aigateway.api.AccessCheck;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.api.RejectedResponse;
 import dev.aigateway.api.RejectionReason;
@@ -387,6 +388,49 @@ public final class Rejections {
         null,
         Map.of(),
         new GatewayRejectedException(message, RejectionReason.CONTENT_CHECK_UNAVAILABLE, null));
+  }
+
+  /**
+   * 403 {@code access_denied}: the caller's access rules do not allow the call; the message names
+   * the rule and what it refused, and {@code param} the request field at fault (if any).
+   *
+   * @param rule the rule that came closest to allowing the call, or {@code default}
+   * @param check which check failed
+   * @param detail what the check found, in words (for example {@code "model 'gpt-4' matches none of
+   *     [gpt-4o-mini*]"}); never a credential
+   */
+  public static Rejection accessDenied(
+      WireFormat format, String consumer, String rule, AccessCheck check, String detail) {
+    String message =
+        "Access denied for '"
+            + consumer
+            + "' by access rule '"
+            + rule
+            + "' ("
+            + check.label()
+            + "): "
+            + detail
+            + ". Retrying will not help; ask for the rule to be changed.";
+    return build(
+        format,
+        new LocalError(RejectionReason.ACCESS_DENIED, message, check.param(), null),
+        null,
+        Map.of(Rejection.SHOULD_RETRY, "false"),
+        new GatewayRejectedException(message, RejectionReason.ACCESS_DENIED, null));
+  }
+
+  /**
+   * 401 {@code invalid_token}: the call's credential was refused. The message says why, never what
+   * the credential was.
+   */
+  public static Rejection invalidToken(WireFormat format, String refusal) {
+    String message = "Invalid credential: " + refusal + ".";
+    return build(
+        format,
+        new LocalError(RejectionReason.INVALID_TOKEN, message, null, null),
+        null,
+        Map.of(Rejection.SHOULD_RETRY, "false"),
+        new GatewayRejectedException(message, RejectionReason.INVALID_TOKEN, null));
   }
 
   private static Rejection build(

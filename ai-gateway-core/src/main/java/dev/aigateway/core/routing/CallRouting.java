@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +98,9 @@ public final class CallRouting implements Route {
   /** The last failure to obtain a backend's credential, or null. */
   private IOException credentialFailure;
 
+  /** The backends the caller's access rule allows, by id; null: all of the pool's. */
+  private @Nullable Predicate<String> allowed;
+
   public CallRouting(
       Router router,
       Clock clock,
@@ -133,13 +137,21 @@ public final class CallRouting implements Route {
     if (balancing.sessionKey() != null) {
       sessionKey = resolve.apply(balancing.sessionKey());
     }
-    if (!router.serves(routedModel)) {
+    if (!router.serves(routedModel, allowed)) {
       return Rejections.modelNotFound(format, routedModel);
     }
-    if (!router.anyAvailable(routedModel)) {
+    if (!router.anyAvailable(routedModel, allowed)) {
       return unroutable();
     }
     return null;
+  }
+
+  /**
+   * Restricts the call to the backends {@code allowed} admits by id (the caller's access rule);
+   * null leaves every backend of the pool. Set before {@link #route}.
+   */
+  public void restrict(@Nullable Predicate<String> allowed) {
+    this.allowed = allowed;
   }
 
   /**
@@ -153,7 +165,8 @@ public final class CallRouting implements Route {
       pendingPlan = null;
       return plan;
     }
-    return planFor(router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false));
+    return planFor(
+        router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false, null, allowed));
   }
 
   /**
@@ -168,10 +181,11 @@ public final class CallRouting implements Route {
   /** The 503 answer when {@link #next()} found no backend. */
   @Override
   public Rejection unroutable() {
-    if (router.anyAtCapacity(routedModel)) {
+    if (router.anyAtCapacity(routedModel, allowed)) {
       return Rejections.backendsAtCapacity(format, routedModel);
     }
-    return Rejections.noBackend(format, routedModel, router.soonestAvailable(routedModel), clock);
+    return Rejections.noBackend(
+        format, routedModel, router.soonestAvailable(routedModel, allowed), clock);
   }
 
   /**
@@ -374,7 +388,8 @@ public final class CallRouting implements Route {
             sessionKey,
             estimate.getAsLong(),
             true,
-            currentInFlight ? current : null);
+            currentInFlight ? current : null,
+            allowed);
     if (next == null) {
       return false;
     }
@@ -440,7 +455,9 @@ public final class CallRouting implements Route {
         backend.breaker().onIgnored(selection.permit());
         backend.callEnded(); // counted in flight when selected
         tried.add(backend);
-        selection = router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false);
+        selection =
+            router.select(
+                routedModel, tried, sessionKey, estimate.getAsLong(), false, null, allowed);
         continue;
       }
       current = backend;

@@ -66,6 +66,7 @@ public final class RouteStage implements CallStage {
 
   @Override
   public @Nullable Admission admit() {
+    routing.restrict(exchange.allowedBackends());
     Rejection unroutable =
         routing.route(exchange.request().model(), exchange.consumer(), exchange::resolve);
     if (unroutable == null) {

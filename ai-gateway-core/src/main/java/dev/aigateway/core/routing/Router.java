@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -113,8 +114,13 @@ public final class Router {
 
   /** Whether any backend serves the model. */
   public boolean serves(@Nullable String model) {
+    return serves(model, null);
+  }
+
+  /** Whether any backend {@code allowed} admits (null: any) serves the model. */
+  public boolean serves(@Nullable String model, @Nullable Predicate<String> allowed) {
     for (BackendState b : all) {
-      if (b.backend().serves(model)) {
+      if (b.backend().serves(model) && permitted(b, allowed)) {
         return true;
       }
     }
@@ -123,9 +129,20 @@ public final class Router {
 
   /** Whether a backend that serves the model could take a call now (available, below its cap). */
   public boolean anyAvailable(@Nullable String model) {
+    return anyAvailable(model, null);
+  }
+
+  /**
+   * Whether a backend {@code allowed} admits (null: any) that serves the model could take a call
+   * now (available, below its cap).
+   */
+  public boolean anyAvailable(@Nullable String model, @Nullable Predicate<String> allowed) {
     long now = clock.millis();
     for (BackendState b : all) {
-      if (b.backend().serves(model) && b.available(now) && !b.atCapacity()) {
+      if (b.backend().serves(model)
+          && permitted(b, allowed)
+          && b.available(now)
+          && !b.atCapacity()) {
         return true;
       }
     }
@@ -136,10 +153,13 @@ public final class Router {
    * Whether a backend that serves the model is available but at its in-flight cap: then no backend
    * could take a call only because of the caps, and one will as soon as an attempt ends.
    */
-  public boolean anyAtCapacity(@Nullable String model) {
+  public boolean anyAtCapacity(@Nullable String model, @Nullable Predicate<String> allowed) {
     long now = clock.millis();
     for (BackendState b : all) {
-      if (b.backend().serves(model) && b.available(now) && b.atCapacity()) {
+      if (b.backend().serves(model)
+          && permitted(b, allowed)
+          && b.available(now)
+          && b.atCapacity()) {
         return true;
       }
     }
@@ -148,9 +168,14 @@ public final class Router {
 
   /** The soonest time a backend that serves the model becomes available. */
   public Instant soonestAvailable(@Nullable String model) {
+    return soonestAvailable(model, null);
+  }
+
+  /** The soonest time a backend {@code allowed} admits (null: any) serving the model is free. */
+  public Instant soonestAvailable(@Nullable String model, @Nullable Predicate<String> allowed) {
     Instant soonest = null;
     for (BackendState b : all) {
-      if (b.backend().serves(model)) {
+      if (b.backend().serves(model) && permitted(b, allowed)) {
         Instant at = b.availableAt();
         if (soonest == null || at.isBefore(soonest)) {
           soonest = at;
@@ -175,13 +200,16 @@ public final class Router {
       @Nullable String sessionKey,
       long estimate,
       boolean allowTried) {
-    return select(model, tried, sessionKey, estimate, allowTried, null);
+    return select(model, tried, sessionKey, estimate, allowTried, null, null);
   }
 
   /**
    * As {@link #select(String, Collection, String, long, boolean)}, for a call whose attempt at
    * {@code holder} has not ended yet: {@code holder} may be picked even at its cap, and then the
    * attempt's slot there carries over to the next attempt (nothing more is counted in flight).
+   *
+   * <p>Only backends {@code allowed} admits by id (null: all) are picked, as a caller's access rule
+   * restricts them.
    *
    * @param holder the backend of the call's attempt still in flight, or null
    */
@@ -191,12 +219,17 @@ public final class Router {
       @Nullable String sessionKey,
       long estimate,
       boolean allowTried,
-      @Nullable BackendState holder) {
-    Selection picked = selectAmong(model, tried, sessionKey, estimate, holder);
+      @Nullable BackendState holder,
+      @Nullable Predicate<String> allowed) {
+    Selection picked = selectAmong(model, tried, sessionKey, estimate, holder, allowed);
     if (picked == null && allowTried && !tried.isEmpty()) {
-      picked = selectAmong(model, List.of(), sessionKey, estimate, holder);
+      picked = selectAmong(model, List.of(), sessionKey, estimate, holder, allowed);
     }
     return picked;
+  }
+
+  private static boolean permitted(BackendState b, @Nullable Predicate<String> allowed) {
+    return allowed == null || allowed.test(b.id());
   }
 
   private Selection selectAmong(
@@ -204,14 +237,16 @@ public final class Router {
       Collection<BackendState> excluded,
       String sessionKey,
       long estimate,
-      BackendState holder) {
+      BackendState holder,
+      Predicate<String> allowed) {
     // A breaker may refuse between the availability check and acquiring (a half-open probe taken
     // by another thread), and a capped backend may fill up in between; then the next candidate is
     // tried.
     List<BackendState> refused = null;
     while (true) {
       long now = clock.millis();
-      BackendState picked = pickOnce(model, excluded, refused, sessionKey, estimate, now, holder);
+      BackendState picked =
+          pickOnce(model, excluded, refused, sessionKey, estimate, now, holder, allowed);
       if (picked == null) {
         return null;
       }
@@ -242,12 +277,14 @@ public final class Router {
       String sessionKey,
       long estimate,
       long now,
-      BackendState holder) {
+      BackendState holder,
+      Predicate<String> allowed) {
     if (sessions != null && sessionKey != null) {
       String boundId = sessions.getIfPresent(sessionKey);
       if (boundId != null) {
         for (BackendState b : all) {
-          if (b.id().equals(boundId) && eligible(b, model, excluded, refused, now, holder)) {
+          if (b.id().equals(boundId)
+              && eligible(b, model, excluded, refused, now, holder, allowed)) {
             return b;
           }
         }
@@ -257,7 +294,7 @@ public final class Router {
       List<BackendState> tier = tiers.get(t);
       List<BackendState> candidates = null;
       for (BackendState b : tier) {
-        if (eligible(b, model, excluded, refused, now, holder)) {
+        if (eligible(b, model, excluded, refused, now, holder, allowed)) {
           if (candidates == null) {
             candidates = new ArrayList<>(tier.size());
           }
@@ -277,8 +314,10 @@ public final class Router {
       Collection<BackendState> excluded,
       List<BackendState> refused,
       long now,
-      BackendState holder) {
+      BackendState holder,
+      Predicate<String> allowed) {
     return b.backend().serves(model)
+        && permitted(b, allowed)
         && !excluded.contains(b)
         && (refused == null || !refused.contains(b))
         && b.available(now)

@@ -182,6 +182,14 @@ abstract class OpenAiFormat implements WireFormat {
         type = "server_error";
         code = "content_check_unavailable";
       }
+      case ACCESS_DENIED -> {
+        type = "invalid_request_error";
+        code = "access_denied";
+      }
+      case INVALID_TOKEN -> {
+        type = "invalid_request_error";
+        code = "invalid_token";
+      }
       default -> throw new IllegalArgumentException("no error shape for " + error.reason());
     }
     Map<String, Object> body = new LinkedHashMap<>();

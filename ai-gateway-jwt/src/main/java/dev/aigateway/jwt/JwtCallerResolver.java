@@ -1,0 +1,468 @@
+package dev.aigateway.jwt;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.aigateway.api.Caller;
+import dev.aigateway.api.CallerResolver;
+import dev.aigateway.api.LlmRequest;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link CallerResolver} that validates the call's bearer token and maps its claims to the
+ * caller: the token (from {@code Authorization: Bearer ...} by default) must be signed with one of
+ * the allowed algorithms by a key of the issuer's JWKS, name the expected issuer and one of the
+ * expected audiences, carry an expiry that has not passed and no not-before time still to come
+ * (both with a clock skew). The consumer id is the first of the consumer claims the token carries
+ * ({@code sub} by default); the roles are the values of the role claims ({@code roles} by default;
+ * a list of strings, or one string separated by spaces or commas, as {@code scp} and {@code scope}
+ * are).
+ *
+ * <pre>{@code
+ * AiGateway gateway = AiGateway.builder()
+ *     .callerResolver(JwtCallerResolver.builder(URI.create("https://login.example.com/jwks.json"))
+ *         .issuer("https://login.example.com/")
+ *         .audience("ai-gateway")
+ *         .roleClaims("roles", "scp")
+ *         .build())
+ *     .accessPolicy(AccessPolicy.denyByDefault()
+ *         .role("analyst", rule -> rule.models("gpt-4o-mini*")))
+ *     .build();
+ * }</pre>
+ *
+ * <p>A call whose token is missing or fails any check is answered 401 {@code invalid_token} with
+ * the reason (never the token) and is not sent. The token is never logged or put in an event; with
+ * {@link Builder#stripToken(boolean)} it is also removed from the call before it is sent.
+ *
+ * <p>The key set is fetched on first use and cached ({@link Builder#jwksCacheTtl}); a token signed
+ * with a key id the cached set lacks makes it fetched again at once (the issuer rotated its keys),
+ * at most once per {@link Builder#jwksRefetchInterval}, so tokens with made-up key ids cannot make
+ * the gateway hammer the issuer. Fetches happen on the calling thread. Thread-safe.
+ *
+ * <p>Built on Nimbus JOSE + JWT, the most used JOSE library on the JVM, maintained since 2012: its
+ * processor does the signature, algorithm and claims checks, and its JWK source the fetching,
+ * caching and rate-limited refetching.
+ */
+public final class JwtCallerResolver implements CallerResolver {
+
+  /** The header the token is read from, by default. */
+  public static final String DEFAULT_HEADER = "Authorization";
+
+  /** The clock skew tolerated on expiry and not-before, by default. */
+  public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
+
+  /** How long a fetched key set is used, by default. */
+  public static final Duration DEFAULT_JWKS_CACHE_TTL = Duration.ofMinutes(5);
+
+  /** The least time between two fetches of the key set, by default. */
+  public static final Duration DEFAULT_JWKS_REFETCH_INTERVAL = Duration.ofSeconds(30);
+
+  /** How long fetching the key set may take to connect, and to read, by default. */
+  public static final Duration DEFAULT_JWKS_TIMEOUT = Duration.ofSeconds(2);
+
+  private static final int JWKS_SIZE_LIMIT = 1 << 20;
+
+  private final String header;
+  private final Set<String> gatewayHeaders;
+  private final boolean required;
+  private final List<String> consumerClaims;
+  private final List<String> roleClaims;
+  private final DefaultJWTProcessor<SecurityContext> processor;
+  private final String description;
+
+  private JwtCallerResolver(Builder b) {
+    this.header = b.header;
+    this.gatewayHeaders = b.stripToken ? Set.of(b.header.toLowerCase(Locale.ROOT)) : Set.of();
+    this.required = b.required;
+    this.consumerClaims = List.copyOf(b.consumerClaims);
+    this.roleClaims = List.copyOf(b.roleClaims);
+    URL url;
+    try {
+      url = b.jwksUrl.toURL();
+    } catch (MalformedURLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("the JWKS URL must be absolute but was " + b.jwksUrl, e);
+    }
+    int timeout = Math.toIntExact(b.jwksTimeout.toMillis());
+    JWKSource<SecurityContext> keys =
+        JWKSourceBuilder.create(
+                url, new DefaultResourceRetriever(timeout, timeout, JWKS_SIZE_LIMIT))
+            .cache(b.jwksCacheTtl.toMillis(), timeout)
+            .refreshAheadCache(false)
+            .rateLimited(b.jwksRefetchInterval.toMillis())
+            .retrying(false)
+            .outageTolerant(false)
+            .build();
+    Set<JWSAlgorithm> algorithms = new LinkedHashSet<>();
+    for (String name : b.algorithms) {
+      algorithms.add(JWSAlgorithm.parse(name));
+    }
+    Clock clock = b.clock;
+    DefaultJWTClaimsVerifier<SecurityContext> claims =
+        new DefaultJWTClaimsVerifier<>(
+            Set.copyOf(b.audiences),
+            new JWTClaimsSet.Builder().issuer(b.issuer).build(),
+            Set.of("exp", "iss", "aud"),
+            Set.of()) {
+          @Override
+          protected Date currentTime() {
+            return Date.from(clock.instant());
+          }
+        };
+    claims.setMaxClockSkew(Math.toIntExact(b.clockSkew.toSeconds()));
+    this.processor = new DefaultJWTProcessor<>();
+    processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
+    processor.setJWTClaimsSetVerifier(claims);
+    this.description =
+        "JwtCallerResolver{jwks="
+            + b.jwksUrl
+            + ", issuer="
+            + b.issuer
+            + ", audiences="
+            + b.audiences
+            + ", algorithms="
+            + b.algorithms
+            + "}";
+  }
+
+  /**
+   * A builder for tokens whose keys the issuer publishes at {@code jwksUrl}. The issuer and at
+   * least one audience must be set too.
+   */
+  public static Builder builder(URI jwksUrl) {
+    return new Builder(Objects.requireNonNull(jwksUrl, "jwksUrl"));
+  }
+
+  @Override
+  public Caller resolve(LlmRequest request) {
+    String value = request.header(header);
+    if (value == null || value.isBlank()) {
+      return required
+          ? Caller.refused("the call carries no bearer token in the '" + header + "' header")
+          : Caller.UNKNOWN;
+    }
+    String trimmed = value.trim();
+    if (!trimmed.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Caller.refused("the '" + header + "' header does not hold a bearer token");
+    }
+    JWTClaimsSet claims;
+    try {
+      claims = processor.process(trimmed.substring(7).trim(), null);
+    } catch (ParseException e) {
+      return Caller.refused("the bearer token is not a well-formed signed JWT");
+    } catch (BadJOSEException e) {
+      return Caller.refused(reason(e));
+    } catch (JOSEException e) {
+      return Caller.refused(
+          "the token's signature could not be checked (the issuer's key set may be unreachable)");
+    }
+    return Caller.of(consumer(claims), roles(claims));
+  }
+
+  @Override
+  public Set<String> gatewayHeaders() {
+    return gatewayHeaders;
+  }
+
+  private @Nullable String consumer(JWTClaimsSet claims) {
+    for (String name : consumerClaims) {
+      Object value = claims.getClaim(name);
+      if (value instanceof String s && !s.isBlank()) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private Set<String> roles(JWTClaimsSet claims) {
+    Set<String> roles = null;
+    for (String name : roleClaims) {
+      Object value = claims.getClaim(name);
+      if (value instanceof String s) {
+        for (String role : s.split("[,\\s]+")) {
+          if (!role.isEmpty()) {
+            roles = add(roles, role);
+          }
+        }
+      } else if (value instanceof Collection<?> list) {
+        for (Object role : list) {
+          if (role instanceof String s && !s.isBlank()) {
+            roles = add(roles, s);
+          }
+        }
+      }
+    }
+    return roles == null ? Set.of() : roles;
+  }
+
+  private static Set<String> add(@Nullable Set<String> roles, String role) {
+    Set<String> to = roles == null ? new LinkedHashSet<>() : roles;
+    to.add(role);
+    return to;
+  }
+
+  /** The refusal in the library's words; Nimbus's messages never hold the token, but may change. */
+  private static String reason(BadJOSEException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("Expired JWT")) {
+      return "the token has expired";
+    }
+    if (message.contains("before use time")) {
+      return "the token is not valid yet (its nbf is still to come)";
+    }
+    if (message.contains("audience") || message.contains("aud claim")) {
+      return "the token is not meant for this audience";
+    }
+    if (message.contains("iss claim")) {
+      return "the token was issued by another issuer than the expected one";
+    }
+    if (message.contains("missing required claims")) {
+      return "the token lacks a required claim (exp, iss and aud are required)";
+    }
+    if (message.contains("Invalid signature")) {
+      return "the token's signature is invalid";
+    }
+    if (message.contains("no matching key") || message.contains("Another algorithm")) {
+      return "no key of the issuer's key set verifies the token with an allowed algorithm";
+    }
+    return "the token was rejected";
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  /** Builds a {@link JwtCallerResolver}; every setter validates at once. */
+  public static final class Builder {
+    private final URI jwksUrl;
+    private @Nullable String issuer;
+    private final List<String> audiences = new ArrayList<>();
+    private final List<String> algorithms = new ArrayList<>(List.of("RS256", "ES256"));
+    private boolean algorithmsSet;
+    private String header = DEFAULT_HEADER;
+    private boolean required = true;
+    private boolean stripToken;
+    private final List<String> consumerClaims = new ArrayList<>(List.of("sub"));
+    private boolean consumerClaimsSet;
+    private final List<String> roleClaims = new ArrayList<>(List.of("roles"));
+    private boolean roleClaimsSet;
+    private Duration clockSkew = DEFAULT_CLOCK_SKEW;
+    private Duration jwksCacheTtl = DEFAULT_JWKS_CACHE_TTL;
+    private Duration jwksRefetchInterval = DEFAULT_JWKS_REFETCH_INTERVAL;
+    private Duration jwksTimeout = DEFAULT_JWKS_TIMEOUT;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(URI jwksUrl) {
+      if (!jwksUrl.isAbsolute()) {
+        throw new IllegalArgumentException("the JWKS URL must be absolute but was " + jwksUrl);
+      }
+      this.jwksUrl = jwksUrl;
+    }
+
+    /** The issuer ({@code iss}) every token must name; required. */
+    public Builder issuer(String issuer) {
+      this.issuer = requireText(issuer, "issuer");
+      return this;
+    }
+
+    /** Adds an audience a token may name in {@code aud}; at least one is required. */
+    public Builder audience(String audience) {
+      audiences.add(requireText(audience, "audience"));
+      return this;
+    }
+
+    /**
+     * The signature algorithms accepted, by JWA name (default {@code RS256} and {@code ES256});
+     * replaces the default on first use, then adds. {@code none} and HMAC algorithms are refused: a
+     * JWKS holds public keys.
+     */
+    public Builder algorithms(String... names) {
+      if (!algorithmsSet) {
+        algorithms.clear();
+        algorithmsSet = true;
+      }
+      for (String name : names) {
+        requireText(name, "algorithm");
+        JWSAlgorithm algorithm = JWSAlgorithm.parse(name);
+        if (!JWSAlgorithm.Family.RSA.contains(algorithm)
+            && !JWSAlgorithm.Family.EC.contains(algorithm)
+            && !JWSAlgorithm.Family.ED.contains(algorithm)) {
+          throw new IllegalArgumentException(
+              "algorithm must be an RSA, EC or EdDSA signature algorithm (RS256, PS256, ES256, …)"
+                  + " but was '"
+                  + name
+                  + "'");
+        }
+        algorithms.add(algorithm.getName());
+      }
+      return this;
+    }
+
+    /**
+     * The request header the bearer token is read from (default {@value
+     * JwtCallerResolver#DEFAULT_HEADER}).
+     */
+    public Builder header(String name) {
+      this.header = requireText(name, "header name");
+      return this;
+    }
+
+    /**
+     * True (default): a call without a token is refused with 401. False: it goes on as an unknown
+     * caller (no roles; the consumer key decides its consumer), for access rules to judge.
+     */
+    public Builder required(boolean required) {
+      this.required = required;
+      return this;
+    }
+
+    /**
+     * True: the token's header is removed before the call is sent (the backend then needs its own
+     * credential, as a backend pool sets). False (default): it is sent on.
+     */
+    public Builder stripToken(boolean strip) {
+      this.stripToken = strip;
+      return this;
+    }
+
+    /**
+     * The claims the consumer id is read from, the first present wins (default {@code sub});
+     * replaces the default on first use, then adds. For example {@code azp} for the client.
+     */
+    public Builder consumerClaims(String... names) {
+      if (!consumerClaimsSet) {
+        consumerClaims.clear();
+        consumerClaimsSet = true;
+      }
+      for (String name : names) {
+        consumerClaims.add(requireText(name, "claim name"));
+      }
+      return this;
+    }
+
+    /**
+     * The claims roles are read from, all of them together (default {@code roles}); replaces the
+     * default on first use, then adds. For example {@code scp} or {@code scope}.
+     */
+    public Builder roleClaims(String... names) {
+      if (!roleClaimsSet) {
+        roleClaims.clear();
+        roleClaimsSet = true;
+      }
+      for (String name : names) {
+        roleClaims.add(requireText(name, "claim name"));
+      }
+      return this;
+    }
+
+    /** The skew tolerated on {@code exp} and {@code nbf} (default 60 s), at most one hour. */
+    public Builder clockSkew(Duration skew) {
+      Objects.requireNonNull(skew, "skew");
+      if (skew.isNegative() || skew.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "clockSkew must be between 0 and 1 hour but was " + skew);
+      }
+      this.clockSkew = skew;
+      return this;
+    }
+
+    /** How long a fetched key set is used before it is fetched again (default 5 min). */
+    public Builder jwksCacheTtl(Duration ttl) {
+      this.jwksCacheTtl = positive(ttl, "jwksCacheTtl");
+      return this;
+    }
+
+    /**
+     * The least time between two fetches of the key set (default 30 s): a token with a key id the
+     * cached set lacks makes it fetched at once, but not more often than this.
+     */
+    public Builder jwksRefetchInterval(Duration interval) {
+      this.jwksRefetchInterval = positive(interval, "jwksRefetchInterval");
+      return this;
+    }
+
+    /** How long connecting to, and reading, the JWKS URL may take (default 2 s each). */
+    public Builder jwksTimeout(Duration timeout) {
+      Duration checked = positive(timeout, "jwksTimeout");
+      if (checked.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("jwksTimeout is too long: " + timeout);
+      }
+      this.jwksTimeout = checked;
+      return this;
+    }
+
+    /** The clock expiry and not-before are judged by (default system UTC); for tests. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Builds the resolver. Nothing is fetched yet: the key set is fetched when the first token
+     * arrives.
+     *
+     * @throws IllegalStateException when the issuer or every audience is missing, or the refetch
+     *     interval is not shorter than the cache's time to live
+     */
+    public JwtCallerResolver build() {
+      if (issuer == null) {
+        throw new IllegalStateException("set the issuer every token must name: issuer(..)");
+      }
+      if (audiences.isEmpty()) {
+        throw new IllegalStateException("add the audience tokens must name: audience(..)");
+      }
+      if (algorithms.isEmpty()) {
+        throw new IllegalStateException("allow at least one algorithm: algorithms(..)");
+      }
+      if (jwksRefetchInterval.compareTo(jwksCacheTtl) >= 0) {
+        throw new IllegalStateException(
+            "jwksRefetchInterval ("
+                + jwksRefetchInterval
+                + ") must be shorter than jwksCacheTtl ("
+                + jwksCacheTtl
+                + ")");
+      }
+      if (consumerClaims.isEmpty() && roleClaims.isEmpty()) {
+        throw new IllegalStateException("name a consumer claim or a role claim");
+      }
+      return new JwtCallerResolver(this);
+    }
+
+    private static Duration positive(Duration value, String what) {
+      Objects.requireNonNull(value, what);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive but was " + value);
+      }
+      return value;
+    }
+
+    private static String requireText(String value, String what) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(what + " must be non-blank but was '" + value + "'");
+      }
+      return value;
+    }
+  }
+}

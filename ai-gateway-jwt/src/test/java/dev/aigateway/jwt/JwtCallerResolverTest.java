@@ -1,0 +1,344 @@
+package dev.aigateway.jwt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.aigateway.api.Caller;
+import dev.aigateway.api.LlmRequest;
+import dev.aigateway.api.Operation;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class JwtCallerResolverTest {
+
+  private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+
+  private Issuer issuer;
+  private RSAKey rsa;
+
+  /** A request carrying only headers, as the resolver reads it. */
+  record Headers(Map<String, String> headers) implements LlmRequest {
+    static Headers bearer(String token) {
+      return new Headers(Map.of("authorization", "Bearer " + token));
+    }
+
+    @Override
+    public Operation operation() {
+      return Operation.CHAT_COMPLETIONS;
+    }
+
+    @Override
+    public String method() {
+      return "POST";
+    }
+
+    @Override
+    public String url() {
+      return "https://api.example.com/v1/chat/completions";
+    }
+
+    @Override
+    public String header(String name) {
+      return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    @Override
+    public <T> T tag(Class<? extends T> type) {
+      return null;
+    }
+
+    @Override
+    public String deployment() {
+      return null;
+    }
+
+    @Override
+    public String model() {
+      return "gpt-4o";
+    }
+
+    @Override
+    public boolean stream() {
+      return false;
+    }
+
+    @Override
+    public boolean includeUsageRequested() {
+      return false;
+    }
+
+    @Override
+    public OptionalLong maxOutputTokens() {
+      return OptionalLong.empty();
+    }
+
+    @Override
+    public int choices() {
+      return 1;
+    }
+
+    @Override
+    public boolean bodyUnderstood() {
+      return true;
+    }
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    issuer = new Issuer();
+    rsa = Issuer.rsaKey("k1");
+    issuer.publish(rsa.toPublicJWK());
+  }
+
+  @AfterEach
+  void tearDown() {
+    issuer.close();
+  }
+
+  private JwtCallerResolver.Builder resolver() {
+    return JwtCallerResolver.builder(issuer.jwksUrl())
+        .issuer(Issuer.ISSUER)
+        .audience(Issuer.AUDIENCE)
+        .clock(Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
+  private static JWTClaimsSet.Builder claims() {
+    return Issuer.validClaims(NOW);
+  }
+
+  @Test
+  void validTokenGivesItsSubjectAndRoles() throws Exception {
+    String token = Issuer.sign(rsa, claims().claim("roles", List.of("analyst", "batch")).build());
+
+    Caller caller = resolver().build().resolve(Headers.bearer(token));
+
+    assertThat(caller.isRefused()).isFalse();
+    assertThat(caller.consumer()).isEqualTo("alice");
+    assertThat(caller.roles()).containsExactlyInAnyOrder("analyst", "batch");
+  }
+
+  @Test
+  void claimNamesAreConfigurableAndSpaceSeparatedScopesAreRoles() throws Exception {
+    String token =
+        Issuer.sign(rsa, claims().claim("azp", "client-7").claim("scp", "chat.read embed").build());
+
+    Caller caller =
+        resolver()
+            .consumerClaims("azp", "sub")
+            .roleClaims("scp", "roles")
+            .build()
+            .resolve(Headers.bearer(token));
+
+    assertThat(caller.consumer()).isEqualTo("client-7");
+    assertThat(caller.roles()).containsExactlyInAnyOrder("chat.read", "embed");
+  }
+
+  @Test
+  void ecSignedTokensAreAcceptedToo() throws Exception {
+    ECKey ec = Issuer.ecKey("e1");
+    issuer.publish(ec.toPublicJWK());
+
+    Caller caller = resolver().build().resolve(Headers.bearer(Issuer.sign(ec, claims().build())));
+
+    assertThat(caller.isRefused()).isFalse();
+    assertThat(caller.consumer()).isEqualTo("alice");
+  }
+
+  private Caller resolveWith(JWTClaimsSet claims) throws Exception {
+    return resolver().build().resolve(Headers.bearer(Issuer.sign(rsa, claims)));
+  }
+
+  @Test
+  void expiredTokenIsRefused() throws Exception {
+    Caller caller =
+        resolveWith(claims().expirationTime(Date.from(NOW.minus(Duration.ofMinutes(5)))).build());
+
+    assertThat(caller.refusal()).isEqualTo("the token has expired");
+  }
+
+  @Test
+  void expiryWithinTheClockSkewIsAccepted() throws Exception {
+    Caller caller = resolveWith(claims().expirationTime(Date.from(NOW.minusSeconds(30))).build());
+
+    assertThat(caller.isRefused()).isFalse();
+  }
+
+  @Test
+  void notYetValidTokenIsRefused() throws Exception {
+    Caller caller =
+        resolveWith(claims().notBeforeTime(Date.from(NOW.plus(Duration.ofMinutes(10)))).build());
+
+    assertThat(caller.refusal()).contains("not valid yet");
+  }
+
+  @Test
+  void wrongIssuerIsRefused() throws Exception {
+    Caller caller = resolveWith(claims().issuer("https://evil.example.com/").build());
+
+    assertThat(caller.refusal()).contains("another issuer");
+  }
+
+  @Test
+  void wrongAudienceIsRefused() throws Exception {
+    Caller caller = resolveWith(claims().audience("some-other-api").build());
+
+    assertThat(caller.refusal()).contains("audience");
+  }
+
+  @Test
+  void tokenWithoutExpiryIsRefused() throws Exception {
+    Caller caller = resolveWith(claims().expirationTime(null).build());
+
+    assertThat(caller.refusal()).contains("required claim");
+  }
+
+  @Test
+  void forgedSignatureIsRefused() throws Exception {
+    // Signed with a key that claims the published key's id but is not it.
+    RSAKey forger = Issuer.rsaKey("k1");
+    Caller caller =
+        resolver().build().resolve(Headers.bearer(Issuer.sign(forger, claims().build())));
+
+    assertThat(caller.refusal()).isEqualTo("the token's signature is invalid");
+  }
+
+  @Test
+  void tamperedPayloadIsRefused() throws Exception {
+    String token = Issuer.sign(rsa, claims().build());
+    String[] parts = token.split("\\.");
+    String forgedPayload =
+        com.nimbusds.jose.util.Base64URL.encode(
+                claims().subject("mallory").claim("roles", List.of("admin")).build().toString())
+            .toString();
+
+    Caller caller =
+        resolver().build().resolve(Headers.bearer(parts[0] + "." + forgedPayload + "." + parts[2]));
+
+    assertThat(caller.refusal()).isEqualTo("the token's signature is invalid");
+  }
+
+  @Test
+  void unsignedTokenAndDisallowedAlgorithmsAreRefused() throws Exception {
+    String unsigned = new com.nimbusds.jwt.PlainJWT(claims().build()).serialize();
+    assertThat(resolver().build().resolve(Headers.bearer(unsigned)).isRefused()).isTrue();
+
+    ECKey ec = Issuer.ecKey("e1");
+    issuer.publish(ec.toPublicJWK());
+    Caller caller =
+        resolver()
+            .algorithms("RS256")
+            .build()
+            .resolve(Headers.bearer(Issuer.sign(ec, claims().build())));
+    assertThat(caller.refusal()).contains("allowed algorithm");
+    assertThatThrownBy(() -> resolver().algorithms("HS256"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'HS256'");
+  }
+
+  @Test
+  void missingOrMalformedTokenIsRefusedWithoutEchoingIt() {
+    JwtCallerResolver resolver = resolver().build();
+
+    assertThat(resolver.resolve(new Headers(Map.of())).refusal()).contains("no bearer token");
+    assertThat(resolver.resolve(new Headers(Map.of("authorization", "Basic c2VjcmV0"))).refusal())
+        .contains("does not hold a bearer token")
+        .doesNotContain("c2VjcmV0");
+    Caller garbage = resolver.resolve(Headers.bearer("not-a-jwt-SECRETVALUE"));
+    assertThat(garbage.refusal()).contains("not a well-formed").doesNotContain("SECRETVALUE");
+  }
+
+  @Test
+  void anOptionalTokenLetsCallsWithoutOneThroughAsUnknown() {
+    Caller caller = resolver().required(false).build().resolve(new Headers(Map.of()));
+
+    assertThat(caller).isEqualTo(Caller.UNKNOWN);
+  }
+
+  @Test
+  void keySetIsFetchedOnceAndCached() throws Exception {
+    JwtCallerResolver resolver = resolver().build();
+    for (int i = 0; i < 5; i++) {
+      String token = Issuer.sign(rsa, claims().subject("user-" + i).build());
+      assertThat(resolver.resolve(Headers.bearer(token)).consumer()).isEqualTo("user-" + i);
+    }
+
+    assertThat(issuer.fetches()).isEqualTo(1);
+  }
+
+  @Test
+  void unknownKeyIdRefetchesTheKeySetSoRotatedKeysAreAccepted() throws Exception {
+    JwtCallerResolver resolver = resolver().build();
+    assertThat(resolver.resolve(Headers.bearer(Issuer.sign(rsa, claims().build()))).isRefused())
+        .isFalse();
+    assertThat(issuer.fetches()).isEqualTo(1);
+
+    // The issuer rotates: a new key is published and tokens are signed with it.
+    RSAKey rotated = Issuer.rsaKey("k2");
+    issuer.unpublishAll();
+    issuer.publish(rotated.toPublicJWK());
+    Caller caller = resolver.resolve(Headers.bearer(Issuer.sign(rotated, claims().build())));
+
+    assertThat(caller.isRefused()).isFalse();
+    assertThat(issuer.fetches()).isEqualTo(2);
+  }
+
+  @Test
+  void unknownKeyIdsDoNotRefetchMoreOftenThanTheInterval() throws Exception {
+    JwtCallerResolver resolver =
+        resolver()
+            .jwksCacheTtl(Duration.ofHours(1))
+            .jwksRefetchInterval(Duration.ofMinutes(10))
+            .build();
+    assertThat(resolver.resolve(Headers.bearer(Issuer.sign(rsa, claims().build()))).isRefused())
+        .isFalse();
+
+    for (int i = 0; i < 20; i++) {
+      RSAKey madeUp = Issuer.rsaKey("made-up-" + i);
+      Caller caller = resolver.resolve(Headers.bearer(Issuer.sign(madeUp, claims().build())));
+      assertThat(caller.isRefused()).isTrue();
+    }
+
+    // Nimbus's rate limit lets one refetch through per interval (plus the first fetch).
+    assertThat(issuer.fetches()).isLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void strippingTheTokenMakesItsHeaderAGatewayHeader() {
+    assertThat(resolver().build().gatewayHeaders()).isEmpty();
+    assertThat(resolver().stripToken(true).build().gatewayHeaders())
+        .isEqualTo(Set.of("authorization"));
+  }
+
+  @Test
+  void issuerAndAudienceAreRequired() {
+    assertThatThrownBy(() -> JwtCallerResolver.builder(issuer.jwksUrl()).audience("a").build())
+        .hasMessageContaining("issuer");
+    assertThatThrownBy(() -> JwtCallerResolver.builder(issuer.jwksUrl()).issuer("i").build())
+        .hasMessageContaining("audience");
+    assertThatThrownBy(() -> resolver().clockSkew(Duration.ofHours(2)))
+        .hasMessageContaining("PT2H");
+    assertThatThrownBy(() -> resolver().jwksRefetchInterval(Duration.ofMinutes(5)).build())
+        .hasMessageContaining("shorter than jwksCacheTtl");
+  }
+
+  @Test
+  void descriptionNamesTheConfigurationNotTokens() {
+    assertThat(resolver().build().toString())
+        .contains(Issuer.ISSUER)
+        .contains(Issuer.AUDIENCE)
+        .contains("RS256");
+  }
+}

@@ -1,0 +1,165 @@
+package dev.aigateway.jwt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.jwk.RSAKey;
+import dev.aigateway.api.AccessInfo;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.access.AccessPolicy;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bearer tokens validated in a wrapped OkHttp client, before anything reaches the backend. */
+class JwtGatewayTest {
+
+  private static final String ANSWER =
+      "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{"
+          + "\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello\"},"
+          + "\"finish_reason\":\"stop\"}],"
+          + "\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2,\"total_tokens\":10}}";
+
+  private final MockWebServer backend = new MockWebServer();
+  private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+  private Issuer issuer;
+  private RSAKey key;
+  private OkHttpClient client;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    backend.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json")
+                .body(ANSWER)
+                .build();
+          }
+        });
+    backend.start();
+    issuer = new Issuer();
+    key = Issuer.rsaKey("k1");
+    issuer.publish(key.toPublicJWK());
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events::add)
+            .callerResolver(
+                JwtCallerResolver.builder(issuer.jwksUrl())
+                    .issuer(Issuer.ISSUER)
+                    .audience(Issuer.AUDIENCE)
+                    .stripToken(true)
+                    .build())
+            .accessPolicy(
+                AccessPolicy.denyByDefault().role("analyst", rule -> rule.models("gpt-4o-mini*")))
+            .build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+  }
+
+  @AfterEach
+  void tearDown() {
+    backend.close();
+    issuer.close();
+  }
+
+  private Response call(String token, String model) throws Exception {
+    String body =
+        "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    return client
+        .newCall(
+            new Request.Builder()
+                .url(backend.url("/v1/chat/completions"))
+                .header("Authorization", "Bearer " + token)
+                .post(RequestBody.create(body, MediaType.get("application/json")))
+                .build())
+        .execute();
+  }
+
+  private static String token(RSAKey key, Instant expiry) throws Exception {
+    return Issuer.sign(
+        key,
+        Issuer.validClaims(Instant.now())
+            .subject("alice")
+            .claim("roles", List.of("analyst"))
+            .expirationTime(Date.from(expiry))
+            .build());
+  }
+
+  @Test
+  void validTokensCallerIsTheConsumerAndItsRoleDecidesAndTheTokenIsNotForwarded() throws Exception {
+    String token = token(key, Instant.now().plus(Duration.ofHours(1)));
+
+    try (Response response = call(token, "gpt-4o-mini")) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(backend.takeRequest().getHeaders().get("Authorization")).isNull();
+    GatewayEvent event = events.get(0);
+    assertThat(event.consumer()).isEqualTo("alice");
+    assertThat(event.access().rule()).isEqualTo("role:analyst");
+    assertThat(event.toString()).doesNotContain(token);
+  }
+
+  @Test
+  void validTokenForAModelItsRolesDoNotAllowIsDenied() throws Exception {
+    try (Response response = call(token(key, Instant.now().plusSeconds(600)), "gpt-4o")) {
+      assertThat(response.code()).isEqualTo(403);
+      assertThat(response.body().string()).contains("access_denied").contains("'alice'");
+    }
+    assertThat(backend.getRequestCount()).isZero();
+  }
+
+  @Test
+  void expiredTokenIsAnswered401WithoutEchoingItAndNothingIsSent() throws Exception {
+    String expired = token(key, Instant.now().minus(Duration.ofHours(1)));
+
+    try (Response response = call(expired, "gpt-4o-mini")) {
+      assertThat(response.code()).isEqualTo(401);
+      assertThat(response.header("x-ai-gateway-rejected")).isEqualTo("invalid-token");
+      String body = response.body().string();
+      assertThat(body)
+          .contains("\"code\":\"invalid_token\"")
+          .contains("expired")
+          .doesNotContain(expired)
+          .doesNotContain(expired.split("\\.")[1]);
+    }
+
+    assertThat(backend.getRequestCount()).isZero();
+    GatewayEvent event = events.get(0);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_TOKEN);
+    assertThat(event.access().decision()).isEqualTo(AccessInfo.Decision.INVALID_CREDENTIAL);
+    assertThat(event.consumer()).isEqualTo(AiGateway.ANONYMOUS);
+  }
+
+  @Test
+  void forgedTokenIsAnswered401() throws Exception {
+    RSAKey forger = Issuer.rsaKey("k1");
+
+    try (Response response = call(token(forger, Instant.now().plusSeconds(600)), "gpt-4o-mini")) {
+      assertThat(response.code()).isEqualTo(401);
+      assertThat(response.body().string()).contains("signature is invalid");
+    }
+    assertThat(backend.getRequestCount()).isZero();
+  }
+}
