@@ -357,6 +357,7 @@ public final class CallCache {
     return operation == Operation.CHAT_COMPLETIONS
         || operation == Operation.COMPLETIONS
         || operation == Operation.EMBEDDINGS
-        || operation == Operation.RESPONSES;
+        || operation == Operation.RESPONSES
+        || operation == Operation.MESSAGES;
   }
 }

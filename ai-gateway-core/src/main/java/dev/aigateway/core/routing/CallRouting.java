@@ -38,7 +38,8 @@ public final class CallRouting implements Route {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
-  private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "api-key");
+  private static final Set<String> CREDENTIAL_HEADERS =
+      Set.of("authorization", "api-key", "x-api-key");
 
   private final Router router;
   private final Clock clock;
@@ -305,6 +306,10 @@ public final class CallRouting implements Route {
         }
         set.put(header.getKey(), header.getValue());
         remove = CREDENTIAL_HEADERS;
+      }
+      Map.Entry<String, String> version = BackendRequests.versionHeader(config);
+      if (version != null) {
+        set.put(version.getKey(), version.getValue());
       }
       String target = config.targetModel(routedModel);
       byte[] body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);

@@ -33,7 +33,8 @@ public final class WireFormats {
               OpenAiChatFormat.INSTANCE,
               OpenAiCompletionsFormat.INSTANCE,
               OpenAiEmbeddingsFormat.INSTANCE,
-              OpenAiResponsesFormat.INSTANCE));
+              OpenAiResponsesFormat.INSTANCE,
+              AnthropicMessagesFormat.INSTANCE));
 
   private final List<WireFormat> formats;
 
@@ -42,7 +43,7 @@ public final class WireFormats {
 
   private final WireFormat[][] byEnding;
 
-  /** Whether any format but the library's OpenAI ones is registered. */
+  /** Whether only the library's own formats (OpenAI's and Anthropic's) are registered. */
   private final boolean onlyOpenAi;
 
   private WireFormats(List<WireFormat> formats) {
@@ -50,7 +51,7 @@ public final class WireFormats {
     Map<String, List<WireFormat>> grouped = new LinkedHashMap<>();
     boolean openAi = true;
     for (WireFormat format : this.formats) {
-      openAi &= format instanceof OpenAiFormat;
+      openAi &= format instanceof OpenAiFormat || format == AnthropicMessagesFormat.INSTANCE;
       List<String> endings = format.pathEndings();
       if (endings == null || endings.isEmpty()) {
         throw new IllegalArgumentException(
@@ -78,7 +79,7 @@ public final class WireFormats {
 
   /**
    * The library's formats: OpenAI chat completions, completions, embeddings and the Responses API
-   * (each also reading Azure OpenAI's paths).
+   * (each also reading Azure OpenAI's paths), and Anthropic's Messages API.
    */
   public static WireFormats defaults() {
     return DEFAULTS;
@@ -110,7 +111,11 @@ public final class WireFormats {
   public @Nullable CallMatch recognise(
       String method, String path, Function<String, @Nullable String> headers) {
     if (onlyOpenAi) {
-      return OpenAiFormat.PATHS.match(method, path); // what the four recognise together, at once
+      // What the four OpenAI formats recognise together, at once; then Anthropic's one path.
+      CallMatch match = OpenAiFormat.PATHS.match(method, path);
+      return match != null
+          ? match
+          : AnthropicMessagesFormat.INSTANCE.recognise(method, path, headers);
     }
     WireFormat[] candidates = candidates(path);
     if (candidates == null) {
@@ -129,8 +134,8 @@ public final class WireFormats {
    * The format of a call matched as {@code match} (by {@link #recognise} or by an application's own
    * {@code CallMatcher}): the first format registered for the request path's last segment that
    * carries the match's operation and recognises the request, else the OpenAI format of that
-   * operation (an application's matcher may name any path). With only the OpenAI formats
-   * registered, that is a lookup by operation.
+   * operation, or Anthropic's for {@link Operation#MESSAGES} (an application's matcher may name any
+   * path). With only the library's formats registered, that is a lookup by operation.
    */
   public WireFormat formatFor(CallMatch match, ClientRequest request) {
     Operation operation = match.operation();
@@ -146,7 +151,9 @@ public final class WireFormats {
         }
       }
     }
-    return OpenAiFormat.of(operation);
+    return operation == Operation.MESSAGES
+        ? AnthropicMessagesFormat.INSTANCE
+        : OpenAiFormat.of(operation);
   }
 
   /** The formats registered for the last segment of {@code path}; null when none is. */

@@ -50,7 +50,7 @@ class WireFormatsTest {
   }
 
   @Test
-  void eachOperationIsReadByItsOpenAiFormat() {
+  void eachOperationIsReadByItsOwnFormat() {
     WireFormats formats = WireFormats.defaults();
 
     assertThat(formats.formats())
@@ -59,7 +59,8 @@ class WireFormatsTest {
             "openai.chat_completions",
             "openai.completions",
             "openai.embeddings",
-            "openai.responses");
+            "openai.responses",
+            "anthropic.messages");
     for (WireFormat format : formats.formats()) {
       CallMatch match = new CallMatch(format.operation(), null);
       assertThat(formats.formatFor(match, posted("/v1/anything"))).isSameAs(format);
