@@ -253,6 +253,27 @@ class AnthropicMessagesCallTest {
   }
 
   @Test
+  void anOpenAiChatCallWithTheSameBodyIsNotAnsweredWithTheStoredMessage() throws IOException {
+    AiGateway gateway = gateway().responseCache(ResponseCache.builder()).build();
+    String body =
+        "{\"model\":\"m\",\"max_tokens\":10,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    GovernedCall first = begin(gateway, body);
+    first.admit();
+    read(
+        first.observeResponse(
+            200, "application/json", text(AnthropicBodies.message("Hi", 8, 2)), () -> false));
+
+    GovernedCall chat =
+        gateway.begin(
+            gateway.match("POST", "/v1/chat/completions"),
+            PostedRequest.of("https://api.openai.com/v1/chat/completions", body));
+
+    assertThat(chat.admit().cachedAnswer()).isNull();
+    assertThat(begin(gateway, body).admit().cachedAnswer()).isNotNull();
+  }
+
+  @Test
   void aRoutedCallGoesToTheAnthropicBackendWithItsKeyVersionAndModel() throws IOException {
     AiGateway gateway =
         gateway()
