@@ -50,13 +50,22 @@ public enum BackendFlavor {
    * credential (an OAuth access token) as {@code Authorization: Bearer}. OpenAI-shaped calls go to
    * {@code {base}/endpoints/openapi/...}.
    */
-  VERTEX_AI;
+  VERTEX_AI,
+  /**
+   * Anthropic: {@code {base}/v1/messages} (a base URL already ending in {@code /v1} is used as is),
+   * the backend's model name in the body's {@code model}, API keys in the {@code x-api-key} header,
+   * and the backend's API version, when it has one, in the {@code anthropic-version} header (else
+   * the application's header goes through). OpenAI calls sent to such a backend go to its
+   * OpenAI-compatible {@code {base}/v1/chat/completions}.
+   */
+  ANTHROPIC;
 
   /**
    * The provider's name in the OpenTelemetry GenAI conventions ({@code gen_ai.provider.name}):
    * {@code openai} for OpenAI and OpenAI-compatible servers, {@code azure.ai.openai} for Azure
    * OpenAI, {@code azure.ai.inference} for Azure AI Foundry, {@code gcp.gemini} and {@code
-   * gcp.vertex_ai} for Google's, {@code aws.bedrock} for Amazon Bedrock.
+   * gcp.vertex_ai} for Google's, {@code aws.bedrock} for Amazon Bedrock, {@code anthropic} for
+   * Anthropic.
    */
   public String providerName() {
     return switch (this) {
@@ -66,6 +75,7 @@ public enum BackendFlavor {
       case GEMINI -> "gcp.gemini";
       case VERTEX_AI -> "gcp.vertex_ai";
       case BEDROCK -> "aws.bedrock";
+      case ANTHROPIC -> "anthropic";
     };
   }
 
@@ -75,13 +85,17 @@ public enum BackendFlavor {
   }
 
   /**
-   * The header an API key goes in: {@code api-key} (Azure), {@code x-goog-api-key} (Gemini API);
-   * null when it goes as {@code Authorization: Bearer}.
+   * The header an API key goes in: {@code api-key} (Azure), {@code x-goog-api-key} (Gemini API),
+   * {@code x-api-key} (Anthropic); null when it goes as {@code Authorization: Bearer}.
    */
   public @org.jspecify.annotations.Nullable String apiKeyHeader() {
     if (usesApiKeyHeader()) {
       return "api-key";
     }
-    return this == GEMINI ? "x-goog-api-key" : null;
+    return switch (this) {
+      case GEMINI -> "x-goog-api-key";
+      case ANTHROPIC -> "x-api-key";
+      default -> null;
+    };
   }
 }

@@ -12,7 +12,12 @@ public enum Operation {
   /** {@code POST /v1/embeddings}: text in, vectors out; no completion tokens. */
   EMBEDDINGS("embeddings", "embeddings"),
   /** {@code POST /v1/responses}: the Responses API. */
-  RESPONSES("responses", "responses");
+  RESPONSES("responses", "responses"),
+  /**
+   * {@code POST /v1/messages}: Anthropic's Messages API, a system prompt and messages in, a message
+   * out. The GenAI conventions name it {@code chat}, as they name chat completions.
+   */
+  MESSAGES("chat", "messages");
 
   private final String conventionName;
   private final String pathSuffix;
@@ -23,7 +28,8 @@ public enum Operation {
   }
 
   /**
-   * The operation's path after {@code /v1/} or a deployment, for example {@code chat/completions}.
+   * The operation's path after {@code /v1/} or a deployment, for example {@code chat/completions}
+   * ({@code messages} for Anthropic's Messages API).
    */
   public String pathSuffix() {
     return pathSuffix;

@@ -90,7 +90,13 @@ final class CallMeters {
     CACHE_TOKENS_SAVED,
     CACHE_SCORE_SEMANTIC_HIT,
     CACHE_SCORE_MISS,
-    CACHE_SCORE_GUARDED_MISS
+    CACHE_SCORE_GUARDED_MISS,
+    DETAIL_CACHE_READ,
+    DETAIL_CACHE_CREATION,
+    DETAIL_REASONING,
+    DETAIL_INPUT_AUDIO,
+    DETAIL_OUTPUT_AUDIO,
+    DETAIL_INPUT_IMAGE
   }
 
   private final MeterRegistry registry;
@@ -169,7 +175,17 @@ final class CallMeters {
       case CACHE_SCORE_SEMANTIC_HIT -> cacheScore(CacheOutcome.SEMANTIC_HIT);
       case CACHE_SCORE_MISS -> cacheScore(CacheOutcome.MISS);
       case CACHE_SCORE_GUARDED_MISS -> cacheScore(CacheOutcome.GUARDED_MISS);
+      case DETAIL_CACHE_READ -> detail(GenAiMetricNames.TOKEN_TYPE_CACHE_READ);
+      case DETAIL_CACHE_CREATION -> detail(GenAiMetricNames.TOKEN_TYPE_CACHE_CREATION);
+      case DETAIL_REASONING -> detail(GenAiMetricNames.TOKEN_TYPE_REASONING);
+      case DETAIL_INPUT_AUDIO -> detail(GenAiMetricNames.TOKEN_TYPE_INPUT_AUDIO);
+      case DETAIL_OUTPUT_AUDIO -> detail(GenAiMetricNames.TOKEN_TYPE_OUTPUT_AUDIO);
+      case DETAIL_INPUT_IMAGE -> detail(GenAiMetricNames.TOKEN_TYPE_INPUT_IMAGE);
     };
+  }
+
+  private DistributionSummary detail(String tokenType) {
+    return summary(Metric.TOKEN_USAGE_DETAIL, GEN_AI, Attribute.TOKEN_TYPE, tokenType);
   }
 
   private DistributionSummary cacheScore(CacheOutcome outcome) {

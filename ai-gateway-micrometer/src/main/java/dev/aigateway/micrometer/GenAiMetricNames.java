@@ -37,6 +37,24 @@ public final class GenAiMetricNames {
   /** {@code gen_ai.token.type} of output (completion) tokens. */
   public static final String TOKEN_TYPE_OUTPUT = "output";
 
+  /** {@code gen_ai.token.type} of {@link Metric#TOKEN_USAGE_DETAIL}: input read from the cache. */
+  public static final String TOKEN_TYPE_CACHE_READ = "cache_read";
+
+  /** {@code gen_ai.token.type} of {@link Metric#TOKEN_USAGE_DETAIL}: input written to the cache. */
+  public static final String TOKEN_TYPE_CACHE_CREATION = "cache_creation";
+
+  /** {@code gen_ai.token.type} of {@link Metric#TOKEN_USAGE_DETAIL}: reasoning output. */
+  public static final String TOKEN_TYPE_REASONING = "reasoning";
+
+  /** {@code gen_ai.token.type} of {@link Metric#TOKEN_USAGE_DETAIL}: audio input. */
+  public static final String TOKEN_TYPE_INPUT_AUDIO = "input_audio";
+
+  /** {@code gen_ai.token.type} of {@link Metric#TOKEN_USAGE_DETAIL}: audio output. */
+  public static final String TOKEN_TYPE_OUTPUT_AUDIO = "output_audio";
+
+  /** {@code gen_ai.token.type} of {@link Metric#TOKEN_USAGE_DETAIL}: image input. */
+  public static final String TOKEN_TYPE_INPUT_IMAGE = "input_image";
+
   /** {@code direction} of a drift where the reservation covered the settlement. */
   public static final String DRIFT_OVER = "over";
 
@@ -176,7 +194,23 @@ public final class GenAiMetricNames {
         "ai_gateway.safety.check.duration",
         "s",
         "Time the external content safety checks of a call took",
-        NO_BUCKETS);
+        NO_BUCKETS),
+    /**
+     * Reported tokens per call of a kind that is part of the input or output already counted in
+     * {@link #TOKEN_USAGE}, by {@code gen_ai.token.type}: {@code cache_read} and {@code
+     * cache_creation} (input read from and written to the provider's prompt cache; the conventions'
+     * {@code gen_ai.usage.cache_read.input_tokens} and {@code
+     * gen_ai.usage.cache_creation.input_tokens}), {@code reasoning} (output), {@code input_audio},
+     * {@code output_audio}, {@code input_image}. A separate meter so that summing {@link
+     * #TOKEN_USAGE} never counts a token twice; a kind is recorded only when the call reported
+     * some. Histogram, unit {@code {token}}.
+     */
+    TOKEN_USAGE_DETAIL(
+        "ai_gateway.token.usage.detail",
+        "{token}",
+        "Reported input and output tokens of a kind: prompt-cache reads and writes, reasoning,"
+            + " audio, image",
+        TOKEN_BUCKETS);
 
     private final String meterName;
     private final @Nullable String unit;

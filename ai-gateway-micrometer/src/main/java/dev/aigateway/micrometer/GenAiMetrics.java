@@ -17,6 +17,7 @@ import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.SafetyInfo;
 import dev.aigateway.api.SafetyOutcome;
 import dev.aigateway.api.TimingInfo;
+import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.micrometer.CallMeters.Slot;
@@ -56,8 +57,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Only usage the backend reported is recorded as {@code gen_ai.client.token.usage}; usage the
- * gateway estimated goes to {@code ai_gateway.token.usage.estimated}, never mixed in. Rejected
- * calls record no tokens.
+ * gateway estimated goes to {@code ai_gateway.token.usage.estimated}, never mixed in. Reported
+ * prompt-cache reads and writes, reasoning, audio and image tokens (parts of the input and output
+ * already recorded) go to {@code ai_gateway.token.usage.detail} by {@code gen_ai.token.type}.
+ * Rejected calls record no tokens.
  *
  * <p>Every meter of one name has the same tag keys (as Prometheus requires): an attribute a call
  * does not have is recorded as {@code none}. Custom dimensions, {@code gen_ai.request.model} and
@@ -332,6 +335,24 @@ public final class GenAiMetrics implements GatewayListener {
           Slot.REPORTED_OUTPUT,
           Slot.ESTIMATED_OUTPUT,
           usage.tokens().outputTokens());
+    }
+    Usage tokens = usage.tokens();
+    if (usage.inputSource() == UsageSource.REPORTED) {
+      detail(meters, Slot.DETAIL_CACHE_READ, tokens.cachedInputTokens());
+      detail(meters, Slot.DETAIL_CACHE_CREATION, tokens.cacheWriteInputTokens());
+      detail(meters, Slot.DETAIL_INPUT_AUDIO, tokens.audioInputTokens());
+      detail(meters, Slot.DETAIL_INPUT_IMAGE, tokens.imageInputTokens());
+    }
+    if (usage.outputSource() == UsageSource.REPORTED) {
+      detail(meters, Slot.DETAIL_REASONING, tokens.reasoningTokens());
+      detail(meters, Slot.DETAIL_OUTPUT_AUDIO, tokens.audioOutputTokens());
+    }
+  }
+
+  /** Records a reported kind of tokens, when the call reported any. */
+  private static void detail(CallMeters meters, Slot slot, long tokens) {
+    if (tokens > 0) {
+      meters.summary(slot).record(tokens);
     }
   }
 

@@ -199,7 +199,7 @@ public final class CallCache {
         new CanonicalDigest()
             .add("partition", partition)
             .add("embedding-model", semantic.embeddingModel().name())
-            .add("operation", request.operation().conventionName())
+            .add("operation", keyedOperation(request.operation()))
             .add("model", model)
             .add("dimensions", String.valueOf(vector.length))
             .add(prompt.context())
@@ -248,7 +248,7 @@ public final class CallCache {
       }
       key =
           new CanonicalDigest()
-              .add("operation", request.operation().conventionName())
+              .add("operation", keyedOperation(request.operation()))
               .add("model", model)
               .addMembers(body, config.keyIgnores(), "model") // the model is keyed above
               .key();
@@ -352,11 +352,21 @@ public final class CallCache {
     return outcome.label();
   }
 
+  /**
+   * The operation as keys name it: its convention name, except Anthropic's Messages API, whose
+   * convention name ({@code chat}) is chat completions' too; a body valid in both protocols must
+   * not be answered with the other protocol's stored answer.
+   */
+  private static String keyedOperation(Operation operation) {
+    return operation == Operation.MESSAGES ? "anthropic.messages" : operation.conventionName();
+  }
+
   /** Whether the operation is one the cache serves at all. */
   public static boolean serves(Operation operation) {
     return operation == Operation.CHAT_COMPLETIONS
         || operation == Operation.COMPLETIONS
         || operation == Operation.EMBEDDINGS
-        || operation == Operation.RESPONSES;
+        || operation == Operation.RESPONSES
+        || operation == Operation.MESSAGES;
   }
 }

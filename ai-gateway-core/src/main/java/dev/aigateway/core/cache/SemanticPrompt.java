@@ -45,7 +45,7 @@ record SemanticPrompt(String text, ObjectNode context) {
       return null;
     }
     return switch (operation) {
-      case CHAT_COMPLETIONS ->
+      case CHAT_COMPLETIONS, MESSAGES ->
           conversation(
               body, "messages", lastMessages, maxMessages, ignoreSystemMessages, ignoredFields);
       case RESPONSES ->

@@ -148,6 +148,30 @@ public final class Backend {
     return new Builder(id, baseUrl, BackendFlavor.VERTEX_AI, null);
   }
 
+  /**
+   * An Anthropic backend, for example {@code https://api.anthropic.com}: calls keep the
+   * application's {@code anthropic-version} header.
+   */
+  public static Builder anthropic(String id, String baseUrl) {
+    return new Builder(id, baseUrl, BackendFlavor.ANTHROPIC, null);
+  }
+
+  /**
+   * An Anthropic backend whose calls carry {@code anthropic-version: apiVersion} (for example
+   * {@code 2023-06-01}) whatever the application sent.
+   */
+  public static Builder anthropic(String id, String baseUrl, String apiVersion) {
+    if (apiVersion == null || apiVersion.isBlank()) {
+      throw new IllegalArgumentException(
+          "Anthropic backend '"
+              + id
+              + "' needs a non-blank anthropic-version, for example 2023-06-01, but was '"
+              + apiVersion
+              + "'");
+    }
+    return new Builder(id, baseUrl, BackendFlavor.ANTHROPIC, apiVersion);
+  }
+
   /** The backend's id, unique within its pool; it appears in events and logs. */
   public String id() {
     return id;

@@ -1,7 +1,9 @@
 package dev.aigateway.core.routing;
 
+import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.spi.Credential;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a call presents a backend's credential. The rest of the rewrite for a backend (URL, model,
@@ -35,5 +37,15 @@ final class BackendRequests {
       return Map.entry(apiKeyHeader, credential.secret());
     }
     return Map.entry("Authorization", "Bearer " + credential.secret());
+  }
+
+  /**
+   * The API-version header a backend pins on every call ({@code anthropic-version} for an Anthropic
+   * backend built with a version), or null when the application's own header goes through.
+   */
+  public static Map.@Nullable Entry<String, String> versionHeader(Backend backend) {
+    return backend.flavor() == BackendFlavor.ANTHROPIC && backend.apiVersion() != null
+        ? Map.entry("anthropic-version", backend.apiVersion())
+        : null;
   }
 }

@@ -42,7 +42,7 @@ public final class CallRouting implements Route {
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
   private static final Set<String> CREDENTIAL_HEADERS =
-      Set.of("authorization", "api-key", "x-goog-api-key");
+      Set.of("authorization", "api-key", "x-goog-api-key", "x-api-key");
 
   /** What a signed attempt removes of the application's request: its own signature, if any. */
   private static final Set<String> SIGNATURE_HEADERS =
@@ -420,6 +420,10 @@ public final class CallRouting implements Route {
       Map<String, String> set = new LinkedHashMap<>(2);
       Set<String> remove = Set.of();
       Credential credential = null;
+      Map.Entry<String, String> version = BackendRequests.versionHeader(config);
+      if (version != null) {
+        set.put(version.getKey(), version.getValue());
+      }
       String target = config.targetModel(routedModel);
       byte[] body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
       String url =

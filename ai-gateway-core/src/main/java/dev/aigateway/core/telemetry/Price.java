@@ -15,11 +15,17 @@ import java.util.Objects;
  * // (600 x 2.50 + 400 x 1.25 + 200 x 10.00) / 1,000,000 = 0.004
  * }</pre>
  *
+ * <p>Providers that charge for writing the prompt cache (Anthropic: 1.25 times input for a five
+ * minute entry) take that price apart: {@code Price.perMillion("3", "0.30", "15").withCacheWrite(
+ * "3.75")}.
+ *
  * @param input price of one million input tokens not served from the provider's prompt cache
- * @param cachedInput price of one million input tokens served from the prompt cache
+ * @param cachedInput price of one million input tokens read from the prompt cache
  * @param output price of one million output tokens (reasoning tokens are output tokens)
+ * @param cacheWrite price of one million input tokens written to the prompt cache
  */
-public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output) {
+public record Price(
+    BigDecimal input, BigDecimal cachedInput, BigDecimal output, BigDecimal cacheWrite) {
 
   private static final int PER_MILLION_DIGITS = 6;
 
@@ -27,6 +33,28 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output)
     requirePrice(input, "input");
     requirePrice(cachedInput, "cached input");
     requirePrice(output, "output");
+    requirePrice(cacheWrite, "cache write");
+  }
+
+  /**
+   * Prices per million tokens whose cache writes cost plain input.
+   *
+   * @param input price of one million input tokens not served from the prompt cache
+   * @param cachedInput price of one million input tokens read from the prompt cache
+   * @param output price of one million output tokens
+   */
+  public Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output) {
+    this(input, cachedInput, output, input);
+  }
+
+  /**
+   * This price with input tokens written to the provider's prompt cache ({@link
+   * Usage#cacheWriteInputTokens()}) at {@code perMillion}, a decimal string.
+   *
+   * @throws IllegalArgumentException when the price is not a decimal number or is negative
+   */
+  public Price withCacheWrite(String perMillion) {
+    return new Price(input, cachedInput, output, parse(perMillion, "cache write"));
   }
 
   /**
@@ -52,9 +80,10 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output)
   }
 
   /**
-   * The exact cost of {@code usage}: {@code ((input - cached) x input price + cached x cached price
-   * + output x output price) / 1,000,000}. Cached tokens are part of the input tokens; a usage that
-   * reports more cached than input tokens is charged all its input at the cached price. The result
+   * The exact cost of {@code usage}: {@code ((input - cached - written) x input price + cached x
+   * cached price + written x cache-write price + output x output price) / 1,000,000}. Cached (read)
+   * and written tokens are part of the input tokens; a usage that reports more of them than input
+   * tokens is charged its input at the cached price first, then the cache-write price. The result
    * is never rounded, only written without trailing zeros ({@code 0.004}, not {@code 0.00400000};
    * never in exponent form); round where you present it, for example {@code cost.setScale(2,
    * RoundingMode.HALF_EVEN)}.
@@ -62,10 +91,12 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output)
   public BigDecimal cost(Usage usage) {
     Objects.requireNonNull(usage, "usage");
     long cached = Math.min(usage.cachedInputTokens(), usage.inputTokens());
+    long written = Math.min(usage.cacheWriteInputTokens(), usage.inputTokens() - cached);
     BigDecimal perMillion =
         input
-            .multiply(BigDecimal.valueOf(usage.inputTokens() - cached))
+            .multiply(BigDecimal.valueOf(usage.inputTokens() - cached - written))
             .add(cachedInput.multiply(BigDecimal.valueOf(cached)))
+            .add(cacheWrite.multiply(BigDecimal.valueOf(written)))
             .add(output.multiply(BigDecimal.valueOf(usage.outputTokens())));
     BigDecimal cost = perMillion.movePointLeft(PER_MILLION_DIGITS).stripTrailingZeros();
     // A negative scale (1E+1 for ten) would print in exponent form; whole amounts get scale 0.
@@ -80,6 +111,7 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal output)
         + cachedInput.toPlainString()
         + ", output="
         + output.toPlainString()
+        + (cacheWrite.compareTo(input) == 0 ? "" : ", cacheWrite=" + cacheWrite.toPlainString())
         + " per million tokens}";
   }
 

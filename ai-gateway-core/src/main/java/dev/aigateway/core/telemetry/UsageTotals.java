@@ -123,7 +123,11 @@ record UsageTotals(
         out,
         in + out,
         input ? usage.cachedInputTokens() : 0,
-        output ? usage.reasoningTokens() : 0);
+        output ? usage.reasoningTokens() : 0,
+        input ? usage.cacheWriteInputTokens() : 0,
+        input ? usage.audioInputTokens() : 0,
+        output ? usage.audioOutputTokens() : 0,
+        input ? usage.imageInputTokens() : 0);
   }
 
   private static boolean hasTokens(Usage u) {

@@ -59,6 +59,8 @@ abstract class OpenAiFormat implements WireFormat {
       case COMPLETIONS -> OpenAiCompletionsFormat.INSTANCE;
       case EMBEDDINGS -> OpenAiEmbeddingsFormat.INSTANCE;
       case RESPONSES -> OpenAiResponsesFormat.INSTANCE;
+      case MESSAGES ->
+          throw new IllegalArgumentException("Anthropic's Messages API is not an OpenAI format");
     };
   }
 
@@ -240,7 +242,7 @@ abstract class OpenAiFormat implements WireFormat {
       BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
     String suffix = operation.pathSuffix();
     return switch (flavor) {
-      case OPENAI, OPENAI_COMPATIBLE, BEDROCK ->
+      case OPENAI, OPENAI_COMPATIBLE, BEDROCK, ANTHROPIC ->
           (baseUrl.endsWith("/v1") ? baseUrl : baseUrl + "/v1") + "/" + suffix;
       case AZURE_OPENAI_V1 ->
           (baseUrl.endsWith("/openai/v1") ? baseUrl : baseUrl + "/openai/v1") + "/" + suffix;

@@ -16,11 +16,12 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The gateway's view of a matched request. The body is read on first use, at most once, and
- * cheaply: one streaming pass reads the top-level fields the gateway needs (model, stream, stream
- * options, output allowance, n) and skips the rest without building it. A full tree is built only
- * when something needs it (prompt token estimation). Bodies larger than the configured bound, or
- * not a single JSON object, read as "not understood" and are sent unchanged.
+ * The gateway's view of a matched request of an OpenAI format or of Anthropic's Messages API (whose
+ * top-level fields the gateway reads carry the same names). The body is read on first use, at most
+ * once, and cheaply: one streaming pass reads the top-level fields the gateway needs (model,
+ * stream, stream options, output allowance, n) and skips the rest without building it. A full tree
+ * is built only when something needs it (prompt token estimation). Bodies larger than the
+ * configured bound, or not a single JSON object, read as "not understood" and are sent unchanged.
  *
  * <p>Rewrites (another model, {@code stream_options.include_usage}) splice the application's bytes,
  * so everything else goes out exactly as the application wrote it.
@@ -37,7 +38,7 @@ public final class OpenAiRequest implements WireRequest {
   private static final byte[] INCLUDE_USAGE_MEMBER_AND_COMMA = bytes("\"include_usage\":true,");
   private static final byte[] TRUE = bytes("true");
 
-  private final OpenAiFormat format;
+  private final WireFormat format;
   private final CallMatch match;
   private final ClientRequest request;
   private final int maxParsedBodyBytes;
@@ -50,8 +51,11 @@ public final class OpenAiRequest implements WireRequest {
     this(OpenAiFormat.of(match.operation()), match, request, maxParsedBodyBytes);
   }
 
-  OpenAiRequest(
-      OpenAiFormat format, CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+  /**
+   * A request of {@code format}: an OpenAI format, or Anthropic's Messages API, whose top-level
+   * {@code model}, {@code stream} and {@code max_tokens} are read and rewritten the same way.
+   */
+  OpenAiRequest(WireFormat format, CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
     this.format = format;
     this.match = match;
     this.request = request;
@@ -344,6 +348,9 @@ public final class OpenAiRequest implements WireRequest {
    */
   @Override
   public String provider() {
+    if (format == AnthropicMessagesFormat.INSTANCE) {
+      return BackendFlavor.ANTHROPIC.providerName();
+    }
     String path = encodedPath();
     if (deployment() != null || path.contains("/openai/")) {
       return BackendFlavor.AZURE_OPENAI.providerName();

@@ -70,6 +70,7 @@ public final class PromptTokens {
           case EMBEDDINGS -> prompt.promptInput(requestBody.get("input"));
           case RESPONSES ->
               prompt.responsesInput(requestBody) + prompt.tools(requestBody.get("tools"));
+          case MESSAGES -> AnthropicPrompt.estimate(counter, requestBody);
         };
     return (int) Math.min(Integer.MAX_VALUE, tokens);
   }

@@ -482,8 +482,9 @@ public final class ResponseReadout {
   /**
    * Reads a {@code usage} object in any of the OpenAI shapes (chat and completions:
    * prompt/completion tokens; Responses API: input/output tokens; embeddings: prompt and total
-   * only). Returns null when the node holds no token count. Counts are taken as reported, however
-   * large; a total left out is their sum, {@link Long#MAX_VALUE} when that does not fit.
+   * only), with the cached, reasoning, audio and image tokens of their {@code *_details}. Returns
+   * null when the node holds no token count. Counts are taken as reported, however large; a total
+   * left out is their sum, {@link Long#MAX_VALUE} when that does not fit.
    */
   public static Usage parseUsage(JsonNode usage) {
     if (usage == null || !usage.isObject()) {
@@ -500,25 +501,20 @@ public final class ResponseReadout {
     if (total < 0) {
       total = TokenCounts.sum(input, output); // absurd counts stay absurd, never negative
     }
-    long cached =
-        Math.max(
-            0,
-            firstCount(
-                usage.path("prompt_tokens_details").isObject()
-                    ? usage.path("prompt_tokens_details")
-                    : usage.path("input_tokens_details"),
-                "cached_tokens",
-                null));
-    long reasoning =
-        Math.max(
-            0,
-            firstCount(
-                usage.path("completion_tokens_details").isObject()
-                    ? usage.path("completion_tokens_details")
-                    : usage.path("output_tokens_details"),
-                "reasoning_tokens",
-                null));
-    return new Usage(input, output, total, cached, reasoning);
+    JsonNode inputDetails =
+        usage.path("prompt_tokens_details").isObject()
+            ? usage.path("prompt_tokens_details")
+            : usage.path("input_tokens_details");
+    JsonNode outputDetails =
+        usage.path("completion_tokens_details").isObject()
+            ? usage.path("completion_tokens_details")
+            : usage.path("output_tokens_details");
+    long cached = Math.max(0, firstCount(inputDetails, "cached_tokens", null));
+    long reasoning = Math.max(0, firstCount(outputDetails, "reasoning_tokens", null));
+    long audioIn = Math.max(0, firstCount(inputDetails, "audio_tokens", null));
+    long audioOut = Math.max(0, firstCount(outputDetails, "audio_tokens", null));
+    long imageIn = Math.max(0, firstCount(inputDetails, "image_tokens", null));
+    return new Usage(input, output, total, cached, reasoning, 0, audioIn, audioOut, imageIn);
   }
 
   private static long firstCount(JsonNode node, String first, String second) {

@@ -10,8 +10,9 @@ import dev.aigateway.core.tokens.TokenCounts;
  * tree, when it is written plainly: names without escapes, and every count the gateway reads (the
  * token counts and their {@code *_details}) either a non-negative integer of at most {@value
  * #MAX_DIGITS} digits or not a number at all. Anything else (a count written as {@code -1}, {@code
- * 2.0} or {@code 1e3}, an escaped name) is {@link #UNREAD}: Jackson reads it. As in Jackson's tree,
- * the last member of a name wins.
+ * 2.0} or {@code 1e3}, an escaped name) is {@link #UNREAD}: Jackson reads it; so is a usage that
+ * reports audio or image tokens other than 0 (rare: Jackson reads its details). As in Jackson's
+ * tree, the last member of a name wins.
  *
  * <p>The bytes must be JSON {@link StrictJson} accepted: they are not checked again.
  */
@@ -45,6 +46,8 @@ final class UsageBytes {
   private static final byte[] OUTPUT_DETAILS = name("output_tokens_details");
   private static final byte[] CACHED = name("cached_tokens");
   private static final byte[] REASONING = name("reasoning_tokens");
+  private static final byte[] AUDIO = name("audio_tokens");
+  private static final byte[] IMAGE = name("image_tokens");
 
   private final byte[] json;
   private final int to;
@@ -175,6 +178,11 @@ final class UsageBytes {
         found = count(inner);
         if (found == NOT_READ) {
           return NOT_READ;
+        }
+      } else if (StrictJson.is(json, name, at, AUDIO) || StrictJson.is(json, name, at, IMAGE)) {
+        long modality = count(inner);
+        if (modality != 0 && modality != NOT_A_COUNT) {
+          return NOT_READ; // audio or image tokens reported: Jackson reads the whole detail
         }
       } else {
         skip(inner);

@@ -41,7 +41,8 @@ public final class WireFormats {
               BedrockConverseFormat.CONVERSE_STREAM,
               BedrockInvokeFormat.INVOKE,
               BedrockInvokeFormat.INVOKE_STREAM,
-              GeminiFormat.INSTANCE));
+              GeminiFormat.INSTANCE,
+              AnthropicMessagesFormat.INSTANCE));
 
   private final List<WireFormat> formats;
 
@@ -105,7 +106,8 @@ public final class WireFormats {
    * The library's formats: OpenAI chat completions, completions, embeddings and the Responses API
    * (each also reading Azure OpenAI's and Azure AI Foundry's paths); Amazon Bedrock's Converse,
    * ConverseStream, InvokeModel and InvokeModelWithResponseStream; Google Gemini's {@code
-   * generateContent} and {@code streamGenerateContent} (Gemini API and Vertex AI).
+   * generateContent} and {@code streamGenerateContent} (Gemini API and Vertex AI); Anthropic's
+   * Messages API.
    */
   public static WireFormats defaults() {
     return DEFAULTS;
@@ -137,7 +139,11 @@ public final class WireFormats {
   public @Nullable CallMatch recognise(
       String method, String path, Function<String, @Nullable String> headers) {
     if (onlyOpenAi) {
-      return OpenAiFormat.PATHS.match(method, path); // what the four recognise together, at once
+      // What the four OpenAI formats recognise together, at once; then Anthropic's one path.
+      CallMatch match = OpenAiFormat.PATHS.match(method, path);
+      return match != null
+          ? match
+          : AnthropicMessagesFormat.INSTANCE.recognise(method, path, headers);
     }
     int ending = ending(path);
     if (ending < 0) {
@@ -158,9 +164,9 @@ public final class WireFormats {
   /**
    * The format of a call matched as {@code match} (by {@link #recognise} or by an application's own
    * {@code CallMatcher}): the first format registered for the request path's ending that carries
-   * the match's operation and recognises the request, else the OpenAI format of that operation (an
-   * application's matcher may name any path). With only the OpenAI formats registered, that is a
-   * lookup by operation.
+   * the match's operation and recognises the request, else the OpenAI format of that operation, or
+   * Anthropic's for {@link Operation#MESSAGES} (an application's matcher may name any path). With
+   * only the OpenAI formats registered, that is a lookup by operation.
    */
   public WireFormat formatFor(CallMatch match, ClientRequest request) {
     Operation operation = match.operation();
@@ -176,7 +182,9 @@ public final class WireFormats {
         }
       }
     }
-    return OpenAiFormat.of(operation);
+    return operation == Operation.MESSAGES
+        ? AnthropicMessagesFormat.INSTANCE
+        : OpenAiFormat.of(operation);
   }
 
   /**

@@ -39,6 +39,25 @@ class PriceTableTest {
   }
 
   @Test
+  void promptCacheReadsAndWritesArePricedApartFromPlainInput() {
+    // Claude Sonnet 4.5 as Anthropic lists it: 3 input, 0.30 cache hits, 3.75 five-minute cache
+    // writes, 15 output per million tokens.
+    Price sonnet = Price.perMillion("3", "0.30", "15").withCacheWrite("3.75");
+    Usage usage = new Usage(189_107, 393, 189_500, 1_000, 0, 188_086, 0, 0, 0);
+
+    // (21 x 3 + 1,000 x 0.30 + 188,086 x 3.75 + 393 x 15) / 1,000,000
+    assertThat(sonnet.cost(usage)).isEqualTo(new BigDecimal("0.7115805"));
+    assertThat(sonnet.toString()).contains("cacheWrite=3.75");
+  }
+
+  @Test
+  void withoutACacheWritePriceWritesCostPlainInput() {
+    Usage usage = new Usage(1_000, 0, 1_000, 0, 0, 400, 0, 0, 0);
+
+    assertThat(GPT_4O.cost(usage)).isEqualTo(GPT_4O.cost(Usage.of(1_000, 0)));
+  }
+
+  @Test
   void moreCachedThanInputTokensChargesAllInputAtTheCachedPrice() {
     Usage odd = new Usage(100, 0, 100, 250, 0);
 

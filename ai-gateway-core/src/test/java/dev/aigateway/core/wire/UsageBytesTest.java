@@ -136,6 +136,31 @@ class UsageBytesTest {
   }
 
   @Test
+  void audioAndImageTokensAreLeftToJacksonWhichReadsThemIntoUsage() {
+    String usage =
+        "{\"prompt_tokens\":120,\"completion_tokens\":80,\"total_tokens\":200,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":10,\"audio_tokens\":40,"
+            + "\"image_tokens\":5},"
+            + "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":60}}";
+
+    assertThat(read(usage)).isSameAs(UsageBytes.UNREAD);
+    byte[] bytes = usage.getBytes(UTF_8);
+    assertThat(ResponseReadout.parseUsage(Json.parseOrNull(bytes, 0, bytes.length)))
+        .isEqualTo(new Usage(120, 80, 200, 10, 0, 0, 40, 60, 5));
+  }
+
+  @Test
+  void zeroAudioTokensAsOpenAiReportsThemOnEveryChatAreReadOnBytes() {
+    String usage =
+        "{\"prompt_tokens\":19,\"completion_tokens\":10,\"total_tokens\":29,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
+            + "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
+            + "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
+
+    assertThat(read(usage)).isEqualTo(new Usage(19, 10, 29, 0, 0));
+  }
+
+  @Test
   void countsNearALongWithoutTotalSumToLongMaxValueInsteadOfOverflowing() {
     byte[] usage =
         "{\"prompt_tokens\":9223372036854775807,\"completion_tokens\":5}".getBytes(UTF_8);

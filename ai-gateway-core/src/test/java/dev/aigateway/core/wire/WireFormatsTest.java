@@ -53,7 +53,7 @@ class WireFormatsTest {
   }
 
   @Test
-  void eachOperationIsReadByItsOpenAiFormat() {
+  void eachOperationIsReadByItsOwnFormat() {
     WireFormats formats = WireFormats.defaults();
 
     assertThat(formats.formats())
@@ -67,7 +67,8 @@ class WireFormatsTest {
             "bedrock.converse_stream",
             "bedrock.invoke",
             "bedrock.invoke_with_response_stream",
-            "gemini.generate_content");
+            "gemini.generate_content",
+            "anthropic.messages");
     for (WireFormat format : formats.formats()) {
       if (!(format instanceof OpenAiFormat)) {
         continue; // Bedrock's and Gemini's are chosen by their own paths (their format tests)

@@ -26,6 +26,18 @@ class SdkExamplesTest {
   }
 
   @Test
+  void anthropicJavaAnswersStreamsAndIsRefusedAtOnce() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    AnthropicJavaExample.Outcome outcome =
+        AnthropicJavaExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+    assertAnsweredStreamedAndRefused(
+        outcome.answer(), outcome.streamedAnswer(), outcome.refused(), outcome.events());
+    assertThat(outcome.streamedAnswer()).isEqualTo(outcome.answer());
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("refused:  RateLimitException");
+  }
+
+  @Test
   void langChain4jAnswersStreamsAndIsRefusedAtOnce() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     LangChain4jExample.Outcome outcome =

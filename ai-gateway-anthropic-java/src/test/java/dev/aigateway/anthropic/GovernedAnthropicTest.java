@@ -1,0 +1,341 @@
+package dev.aigateway.anthropic;
+
+import static dev.aigateway.testing.AnthropicBodies.message;
+import static dev.aigateway.testing.AnthropicBodies.stream;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.AnthropicClientAsync;
+import com.anthropic.core.ClientOptions;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.AnthropicIoException;
+import com.anthropic.errors.PermissionDeniedException;
+import com.anthropic.errors.RateLimitException;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCountTokensParams;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real Anthropic Java SDK (its jars from Maven Central, on its own OkHttp 4.12.0) calling a
+ * local backend that answers as Anthropic's API reference documents (messages, event streams),
+ * through the gateway: answers, streams, rejections as the SDK's own errors, cache hits, streams
+ * closed early, token counting passed through.
+ */
+class GovernedAnthropicTest {
+
+  private static final MessageCreateParams PARAMS =
+      MessageCreateParams.builder()
+          .model("claude-sonnet-4-5")
+          .maxTokens(50)
+          .system("You are a scientist")
+          .addUserMessage("Hello, Claude")
+          .build();
+
+  private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+  private MockWebServer backend;
+
+  @BeforeEach
+  void startBackend() throws Exception {
+    backend = new MockWebServer();
+    backend.start();
+  }
+
+  @AfterEach
+  void stopBackend() throws Exception {
+    backend.shutdown();
+  }
+
+  private AiGateway.Builder gateway() {
+    return AiGateway.builder()
+        .consumerKey(KeyResolvers.header("x-consumer-id"))
+        .listener(events::add);
+  }
+
+  private ClientOptions.Builder options() {
+    return ClientOptions.builder()
+        .baseUrl(backend.url("/").toString())
+        .putHeader("x-api-key", "sk-ant-test-not-a-real-key")
+        .putHeader("x-consumer-id", "team-a")
+        .timeout(Duration.ofSeconds(20)); // a test that goes wrong fails instead of hanging
+  }
+
+  // ---------------------------------------------------------------------------- answers
+
+  @Test
+  void aMessageIsAnsweredAndSettledOnTheReportedUsageWithItsCacheCounts() throws Exception {
+    backend.enqueue(json(message("Hi! My name is Claude.", 21, 12, 300, 1_000)));
+    AnthropicClient client = GovernedAnthropic.client(gateway().build(), options());
+
+    Message answer = client.messages().create(PARAMS);
+
+    assertThat(answer.content().get(0).text().get().text()).isEqualTo("Hi! My name is Claude.");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.operation()).isEqualTo(Operation.MESSAGES);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.consumer()).isEqualTo("team-a");
+    assertThat(event.usage().tokens())
+        .isEqualTo(new Usage(1_321, 12, 1_333, 1_000, 0, 300, 0, 0, 0));
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    RecordedRequest sent = backend.takeRequest();
+    assertThat(sent.getPath()).isEqualTo("/v1/messages");
+    assertThat(sent.getHeader("x-consumer-id")).isNull(); // the gateway's header stays local
+    assertThat(sent.getHeader("x-api-key")).isEqualTo("sk-ant-test-not-a-real-key");
+    assertThat(sent.getHeader("anthropic-version")).isNotNull();
+  }
+
+  @Test
+  void anAsyncClientIsGovernedToo() throws Exception {
+    backend.enqueue(json(message("Hi", 14, 2)));
+    AnthropicClientAsync client = GovernedAnthropic.clientAsync(gateway().build(), options());
+
+    Message answer = client.messages().create(PARAMS).get(60, TimeUnit.SECONDS);
+
+    assertThat(answer.content().get(0).text().get().text()).isEqualTo("Hi");
+    assertThat(onlyEvent().usage().tokens().totalTokens()).isEqualTo(16);
+  }
+
+  @Test
+  void aStreamReachesTheAppEventByEventAndIsSettledOnItsReportedUsage() throws Exception {
+    backend.enqueue(sse(stream(25, 15, "Hel", "lo", " there")));
+    AnthropicClient client = GovernedAnthropic.client(gateway().build(), options());
+
+    List<String> pieces = new ArrayList<>();
+    try (StreamResponse<RawMessageStreamEvent> events = client.messages().createStreaming(PARAMS)) {
+      events.stream()
+          .forEach(
+              e ->
+                  e.contentBlockDelta()
+                      .flatMap(d -> d.delta().text())
+                      .ifPresent(t -> pieces.add(t.text())));
+    }
+
+    assertThat(String.join("", pieces)).isEqualTo("Hello there");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.stream()).isTrue();
+    assertThat(event.usage().tokens()).isEqualTo(Usage.of(25, 15));
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void aStreamTheAppClosesEarlyEndsInExactlyOneEvent() throws Exception {
+    String[] words = new String[200];
+    for (int i = 0; i < words.length; i++) {
+      words[i] = "word" + i + " ";
+    }
+    backend.enqueue(sse(stream(9, 200, words)));
+    AnthropicClient client = GovernedAnthropic.client(gateway().build(), options());
+
+    try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(PARAMS)) {
+      Iterator<RawMessageStreamEvent> it = stream.stream().iterator();
+      it.next();
+      it.next();
+    }
+
+    GatewayEvent event = awaitEvents(1).get(0);
+    assertThat(event.stream()).isTrue();
+    assertThat(event.outcome()).isIn(CallOutcome.SUCCESS, CallOutcome.CANCELLED);
+    assertThat(events).hasSize(1);
+  }
+
+  @Test
+  void aRepeatedCallIsAnsweredFromTheCacheAndTheSdkReadsItAlike() throws Exception {
+    backend.enqueue(json(message("Cached answer", 14, 3)));
+    AnthropicClient client =
+        GovernedAnthropic.client(
+            gateway().responseCache(ResponseCache.builder()).build(), options());
+
+    Message first = client.messages().create(PARAMS);
+    Message second = client.messages().create(PARAMS);
+
+    assertThat(second.content().get(0).text().get().text())
+        .isEqualTo(first.content().get(0).text().get().text());
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(awaitEvents(2).get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void aCachedMessageIsReplayedToAStreamingCallAsTheSdkParsesIt() throws Exception {
+    backend.enqueue(json(message("Cached answer", 14, 3)));
+    AnthropicClient client =
+        GovernedAnthropic.client(
+            gateway().responseCache(ResponseCache.builder()).build(), options());
+    client.messages().create(PARAMS);
+
+    List<String> pieces = new ArrayList<>();
+    try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(PARAMS)) {
+      stream.stream()
+          .forEach(
+              e ->
+                  e.contentBlockDelta()
+                      .flatMap(d -> d.delta().text())
+                      .ifPresent(t -> pieces.add(t.text())));
+    }
+
+    assertThat(String.join("", pieces)).isEqualTo("Cached answer");
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(awaitEvents(2).get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void tokenCountingPassesThroughUngoverned() throws Exception {
+    backend.enqueue(json("{\"input_tokens\":14}"));
+    AnthropicClient client =
+        GovernedAnthropic.client(
+            gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1)).build(), options());
+
+    long counted =
+        client
+            .messages()
+            .countTokens(
+                MessageCountTokensParams.builder()
+                    .model("claude-sonnet-4-5")
+                    .system("You are a scientist")
+                    .addUserMessage("Hello, Claude")
+                    .build())
+            .inputTokens();
+
+    assertThat(counted).isEqualTo(14);
+    assertThat(backend.takeRequest().getPath()).isEqualTo("/v1/messages/count_tokens");
+    Thread.sleep(100);
+    assertThat(events).isEmpty();
+  }
+
+  // ------------------------------------------------------------------------- rejections
+
+  @Test
+  void aRateLimitWithinTheSdksWaitIsWaitedOutOnceAndThenAnswered() throws Exception {
+    backend.enqueue(json(message("first", 40, 10)));
+    backend.enqueue(json(message("second", 40, 10)));
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(1)))
+            .build();
+    AnthropicClient client = GovernedAnthropic.client(gateway, options().maxRetries(2));
+
+    client.messages().create(PARAMS);
+    long start = System.nanoTime();
+    Message second = client.messages().create(PARAMS);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(second.content().get(0).text().get().text()).isEqualTo("second");
+    assertThat(backend.getRequestCount()).isEqualTo(2);
+    List<GatewayEvent> all = awaitEvents(3);
+    assertThat(all.get(1).rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+    assertThat(all.get(2).outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(took).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aRateLimitBeyondTheSdksWaitFailsAtOnceAsRateLimitExceptionInAnthropicsShape() {
+    backend.enqueue(json(message("first", 40, 10)));
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1))).build();
+    AnthropicClient client = GovernedAnthropic.client(gateway, options().maxRetries(2));
+    client.messages().create(PARAMS);
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> client.messages().create(PARAMS))
+        .isInstanceOfSatisfying(
+            RateLimitException.class,
+            e -> {
+              assertThat(e.statusCode()).isEqualTo(429);
+              assertThat(e.getMessage()).contains("rate_limit_error");
+            });
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(awaitEvents(2)).hasSize(2); // one admitted call, one rejection: no SDK retry
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aSpentQuotaFailsAtOnceWithoutRetries() {
+    backend.enqueue(json(message("first", 40, 10)));
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().quota(100, QuotaPeriod.MONTHLY)).build();
+    AnthropicClient client = GovernedAnthropic.client(gateway, options().maxRetries(2));
+    client.messages().create(PARAMS);
+
+    assertThatThrownBy(() -> client.messages().create(PARAMS))
+        .isInstanceOf(PermissionDeniedException.class);
+
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+    assertThat(awaitEvents(2).get(1).rejection()).isEqualTo(RejectionReason.TOKEN_QUOTA);
+    assertThat(events).hasSize(2);
+  }
+
+  @Test
+  void aGatewayThatThrowsOnRejectionStillGivesTheSdkItsOwnErrorNotANetworkError() {
+    backend.enqueue(json(message("first", 40, 10)));
+    AiGateway gateway =
+        gateway()
+            .throwOnRejection(true)
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1)))
+            .build();
+    AnthropicClient client = GovernedAnthropic.client(gateway, options().maxRetries(2));
+    client.messages().create(PARAMS);
+
+    assertThatThrownBy(() -> client.messages().create(PARAMS))
+        .isInstanceOf(RateLimitException.class)
+        .isNotInstanceOf(AnthropicIoException.class);
+
+    assertThat(awaitEvents(2)).hasSize(2);
+  }
+
+  // ---------------------------------------------------------------------------- helpers
+
+  private GatewayEvent onlyEvent() {
+    List<GatewayEvent> all = awaitEvents(1);
+    assertThat(all).hasSize(1);
+    return all.get(0);
+  }
+
+  /** Events are emitted when a call ends, which for a stream is when the SDK closes it. */
+  private List<GatewayEvent> awaitEvents(int count) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (events.size() < count && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    assertThat(events).hasSizeGreaterThanOrEqualTo(count);
+    return List.copyOf(events);
+  }
+
+  private static MockResponse json(String body) {
+    return new MockResponse().setHeader("content-type", "application/json").setBody(body);
+  }
+
+  private static MockResponse sse(String body) {
+    return new MockResponse().setHeader("content-type", "text/event-stream").setBody(body);
+  }
+}

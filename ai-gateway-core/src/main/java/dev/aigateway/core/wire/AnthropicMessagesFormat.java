@@ -1,0 +1,195 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.BackendFlavor;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Anthropic's Messages API ({@code POST .../v1/messages}): a {@code system} prompt and {@code
+ * messages} in, a message (or a stream of typed events) out.
+ *
+ * <ul>
+ *   <li><b>Requests</b> carry {@code model}, {@code stream} and the required {@code max_tokens} at
+ *       the top level, under the names OpenAI uses, so they are read (and their model rewritten) on
+ *       their bytes by {@link OpenAiRequest}; the prompt is estimated by {@link AnthropicPrompt}
+ *       (Anthropic publishes no tokenizer).
+ *   <li><b>Usage</b> is {@code usage.input_tokens}, {@code output_tokens}, {@code
+ *       cache_creation_input_tokens} and {@code cache_read_input_tokens}. Anthropic's {@code
+ *       input_tokens} leaves out the tokens read from or written to its prompt cache; the gateway's
+ *       input tokens include them (input = input + cache creation + cache read), with the reads as
+ *       {@link Usage#cachedInputTokens()} and the writes as {@link Usage#cacheWriteInputTokens()},
+ *       so that limits charge every token the model took and prices tell the three apart. Total =
+ *       input + output.
+ *   <li><b>Streams</b> always report usage, unasked: {@code message_start} carries the input
+ *       counts, each {@code message_delta} the cumulative output count (and, on newer models, input
+ *       counts again, which then win); {@code message_stop} ends the stream. {@code ping} and
+ *       {@code error} events are passed on and read for nothing. A stream cut before its {@code
+ *       message_delta} is settled on an estimate (its streamed text), like any stream without
+ *       usage. Bytes pass unchanged: nothing is asked for or hidden.
+ *   <li><b>Errors</b> are {@code {"type":"error","error":{"type":...,"message":...}}}.
+ *   <li><b>Token counting</b> ({@code POST /v1/messages/count_tokens}) is free at Anthropic and
+ *       produces nothing: it is not governed (it ends in {@code count_tokens}, for which no format
+ *       is registered) and passes through.
+ * </ul>
+ */
+final class AnthropicMessagesFormat implements WireFormat {
+
+  static final AnthropicMessagesFormat INSTANCE = new AnthropicMessagesFormat();
+
+  private static final String PATH_END = "/v1/messages";
+  private static final String ERROR_CONTENT_TYPE = "application/json";
+  private static final CallMatch MATCH = new CallMatch(Operation.MESSAGES, null);
+
+  private AnthropicMessagesFormat() {}
+
+  @Override
+  public String name() {
+    return "anthropic.messages";
+  }
+
+  @Override
+  public Operation operation() {
+    return Operation.MESSAGES;
+  }
+
+  @Override
+  public List<String> pathEndings() {
+    return List.of("messages");
+  }
+
+  /**
+   * A POST whose path ends in {@code /v1/messages} (a trailing slash ignored), under any prefix.
+   */
+  @Override
+  public @Nullable CallMatch recognise(
+      String method, String path, Function<String, @Nullable String> headers) {
+    if (!"POST".equals(method)) {
+      return null;
+    }
+    int end = path.length();
+    if (end > 0 && path.charAt(end - 1) == '/') {
+      end--;
+    }
+    int start = end - PATH_END.length();
+    return start >= 0 && path.regionMatches(start, PATH_END, 0, PATH_END.length()) ? MATCH : null;
+  }
+
+  @Override
+  public WireRequest readRequest(CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    return new OpenAiRequest(this, match, request, maxParsedBodyBytes);
+  }
+
+  @Override
+  public long countPrompt(TokenCounter counter, WireRequest request) {
+    return request.bodyUnderstood()
+        ? PromptTokens.count(counter, request.model(), Operation.MESSAGES, request.body())
+        : 0;
+  }
+
+  /** Anthropic's streams report usage unasked. */
+  @Override
+  public boolean asksForStreamUsage() {
+    return false;
+  }
+
+  @Override
+  public ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    return new JsonBody(
+        upstream, listener, callCanceled, maxCopyBytes, AnthropicUsage::readDocument);
+  }
+
+  @Override
+  public ObservedBody observeStream(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      boolean hideUsage) {
+    return new SseBody(upstream, listener, callCanceled, new AnthropicUsage.StreamReader());
+  }
+
+  /**
+   * Anthropic's error shape with the error type Anthropic gives the same refusal: {@code
+   * rate_limit_error} for a token rate or a spent quota (both are usage limits; the status, 429 or
+   * 403, decides which SDK exception is thrown), {@code not_found_error} for a model no backend
+   * serves, {@code invalid_request_error} for a request at fault, {@code overloaded_error} when no
+   * backend is available (Anthropic's word for "no capacity now, retry"; the status stays 503 with
+   * its {@code Retry-After}, which Anthropic's SDKs retry as they retry 529), and {@code api_error}
+   * when the token store is unavailable.
+   */
+  @Override
+  public byte[] errorBody(LocalError error) {
+    String type =
+        switch (error.reason()) {
+          case TOKEN_RATE_LIMIT, TOKEN_QUOTA -> "rate_limit_error";
+          case MODEL_NOT_FOUND -> "not_found_error";
+          case INVALID_REQUEST -> "invalid_request_error";
+          case NO_BACKEND_AVAILABLE -> "overloaded_error";
+          case TOKEN_STORE_UNAVAILABLE -> "api_error";
+          default -> throw new IllegalArgumentException("no error shape for " + error.reason());
+        };
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("type", type);
+    detail.put("message", error.message());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", "error");
+    body.put("error", detail);
+    try {
+      return Json.MAPPER.writeValueAsBytes(body);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise a map of strings", e);
+    }
+  }
+
+  @Override
+  public String errorContentType() {
+    return ERROR_CONTENT_TYPE;
+  }
+
+  @Override
+  public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
+    return AnthropicReplay.replay(cached, stream);
+  }
+
+  /**
+   * {@code {base}/v1/messages}, a base already ending in {@code /v1} used as is, for every flavour
+   * (Anthropic, and servers that speak its API).
+   */
+  @Override
+  public String backendUrl(
+      BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
+    return (baseUrl.endsWith("/v1") ? baseUrl : baseUrl + "/v1") + "/messages";
+  }
+
+  @Override
+  public boolean modelInBody(BackendFlavor flavor) {
+    return true;
+  }
+
+  @Override
+  public byte @Nullable [] bodyForBackend(
+      WireRequest request, @Nullable String model, boolean askStreamUsage) {
+    if (!(request instanceof OpenAiRequest read) || read.format() != this) {
+      throw new IllegalArgumentException(
+          name() + " cannot rewrite a request read by " + request.format().name());
+    }
+    return read.rewrittenBody(model, false);
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}
