@@ -10,6 +10,7 @@ import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
+import org.springframework.ai.anthropic.http.okhttp.AnthropicHttpClientBuilderCustomizer;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -32,8 +33,9 @@ import org.springframework.context.annotation.Configuration;
  *       AiGatewayBuilderCustomizer} bean applied last;
  *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry}, when it
  *       has one (off with {@code ai-gateway.metrics.enabled=false});
- *   <li>Spring AI's OpenAI models governed: an {@code OpenAiHttpClientBuilderCustomizer} adds the
- *       gateway's interceptor to the OkHttp client Spring AI builds (off with {@code
+ *   <li>Spring AI's OpenAI and Anthropic models governed: an {@code
+ *       OpenAiHttpClientBuilderCustomizer} and an {@code AnthropicHttpClientBuilderCustomizer} add
+ *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
  *       ai-gateway.govern-spring-ai=false});
  *   <li>every {@link OkHttpClient} bean of the application wrapped (off with {@code
  *       ai-gateway.wrap-okhttp-beans=false}).
@@ -123,6 +125,30 @@ public final class AiGatewayAutoConfiguration {
      */
     @Bean
     public OpenAiHttpClientBuilderCustomizer aiGatewayOpenAiHttpClientCustomizer(
+        AiGateway gateway) {
+      return builder ->
+          builder
+              .interceptor(new SdkRetryAdvice())
+              .interceptor(OkHttpAiGateway.interceptor(gateway));
+    }
+  }
+
+  /** Governs Spring AI's Anthropic chat model (spring-ai-anthropic 2.x, on the Anthropic SDK). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = "org.springframework.ai.anthropic.http.okhttp.AnthropicHttpClientBuilderCustomizer")
+  @ConditionalOnBooleanProperty(name = "ai-gateway.govern-spring-ai", matchIfMissing = true)
+  public static class SpringAiAnthropic {
+
+    /** Created by Spring. */
+    public SpringAiAnthropic() {}
+
+    /**
+     * Adds the gateway's interceptor, and the advice that keeps the SDK from retrying a rejection
+     * it cannot wait out, to every OkHttp client Spring AI's Anthropic auto-configuration builds.
+     */
+    @Bean
+    public AnthropicHttpClientBuilderCustomizer aiGatewayAnthropicHttpClientCustomizer(
         AiGateway gateway) {
       return builder ->
           builder

@@ -88,6 +88,7 @@ class SpringAiOpenAiTest {
 
   private ChatModel start(Class<?> application, String... gatewayProperties) {
     List<String> properties = new ArrayList<>();
+    properties.add("spring.ai.model.chat=openai"); // Anthropic's starter is on the class path too
     properties.add("spring.ai.openai.base-url=" + backend.url("/v1"));
     properties.add("spring.ai.openai.api-key=sk-test-123");
     properties.add("spring.ai.openai.custom-headers.x-consumer-id=team-a");
