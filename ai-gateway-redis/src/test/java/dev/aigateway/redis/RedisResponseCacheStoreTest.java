@@ -179,7 +179,15 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
       long keys = connection.bytes().sync().dbsize();
       assertThat(keys).isBetween(100L, 4_000L);
       assertThat(bounded.get("p", "k7999")).isPresent(); // the latest stays
-      assertThat(bounded.get("p", "k0")).isEmpty(); // the oldest went
+      // Redis evicts by sampled LRU, an approximation: most of the oldest answers went, though
+      // any one of them may have survived its samples.
+      int oldestKept = 0;
+      for (int i = 0; i < 100; i++) {
+        if (bounded.get("p", "k" + i).isPresent()) {
+          oldestKept++;
+        }
+      }
+      assertThat(oldestKept).isLessThan(50);
     }
   }
 
