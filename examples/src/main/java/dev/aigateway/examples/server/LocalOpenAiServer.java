@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -20,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A local OpenAI-compatible server, for demos, tests and load harnesses that must need no external
@@ -78,19 +82,26 @@ public final class LocalOpenAiServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final String baseUrl;
 
-  private LocalOpenAiServer(Settings settings) throws IOException {
+  private LocalOpenAiServer(Settings settings, @Nullable SSLContext tls) throws IOException {
     if (System.getProperty(NO_DELAY_PROPERTY) == null) {
       System.setProperty(NO_DELAY_PROPERTY, "true");
     }
     endpoints = new OpenAiEndpoints(settings);
     executor = handlerPool(settings.threads());
-    server =
-        HttpServer.create(
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), BACKLOG);
+    InetSocketAddress address =
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port());
+    if (tls == null) {
+      server = HttpServer.create(address, BACKLOG);
+    } else {
+      HttpsServer https = HttpsServer.create(address, BACKLOG);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      server = https;
+    }
     server.createContext("/", this::handle);
     server.setExecutor(executor);
     server.start();
-    baseUrl = "http://127.0.0.1:" + server.getAddress().getPort();
+    baseUrl =
+        (tls == null ? "http://127.0.0.1:" : "https://localhost:") + server.getAddress().getPort();
   }
 
   /** A builder with the defaults: ephemeral port, 24-word answers, no delays, usage reported. */
@@ -639,7 +650,25 @@ public final class LocalOpenAiServer implements AutoCloseable {
      */
     public LocalOpenAiServer start() {
       try {
-        return new LocalOpenAiServer(settings);
+        return new LocalOpenAiServer(settings, null);
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            "cannot start the local OpenAI server on 127.0.0.1:" + settings.port(), e);
+      }
+    }
+
+    /**
+     * Starts a server with these settings that speaks HTTPS with {@code tls} (a context holding the
+     * server's certificate, for example a self-signed one for {@code localhost}), for clients that
+     * only send credentials over TLS, such as the Azure SDK. Its {@link
+     * LocalOpenAiServer#baseUrl()} is {@code https://localhost:{port}}.
+     *
+     * @throws UncheckedIOException if the port cannot be bound
+     */
+    public LocalOpenAiServer startHttps(SSLContext tls) {
+      Objects.requireNonNull(tls, "tls");
+      try {
+        return new LocalOpenAiServer(settings, tls);
       } catch (IOException e) {
         throw new UncheckedIOException(
             "cannot start the local OpenAI server on 127.0.0.1:" + settings.port(), e);

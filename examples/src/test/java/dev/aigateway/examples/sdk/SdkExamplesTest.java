@@ -60,6 +60,18 @@ class SdkExamplesTest {
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("refused:  RateLimitException");
   }
 
+  @Test
+  void azureOpenAiAnswersStreamsAndIsRefusedAtOnce() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    AzureOpenAiExample.Outcome outcome =
+        AzureOpenAiExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+    assertAnsweredStreamedAndRefused(
+        outcome.answer(), outcome.streamedAnswer(), outcome.refused(), outcome.events());
+    assertThat(bytes.toString(StandardCharsets.UTF_8))
+        .contains("refused:  HttpResponseException 429 (token-rate-limit)");
+  }
+
   private static void assertAnsweredStreamedAndRefused(
       String answer, String streamed, boolean refused, List<GatewayEvent> events) {
     assertThat(answer).isNotBlank();
