@@ -9,21 +9,16 @@ import com.anthropic.core.http.HttpRequestBody;
 import com.anthropic.core.http.HttpResponse;
 import com.anthropic.errors.AnthropicIoException;
 import dev.aigateway.api.GatewayRejectedException;
-import dev.aigateway.okhttp.SdkRetryAdvice;
+import dev.aigateway.okhttp.SdkCalls;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Call;
 import okhttp3.Callback;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.BufferedSink;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,9 +42,10 @@ import org.jspecify.annotations.Nullable;
  * reaches the SDK unchanged when its wait is within what the SDK honours: the SDK waits exactly
  * that long and tries again, which then succeeds if capacity came back. When the wait is longer, or
  * there is none (a spent quota, a call that can never fit), this client adds {@code x-should-retry:
- * false} (through {@link SdkRetryAdvice}, which it puts outside the gateway's interceptor), so the
- * SDK throws at once ({@code RateLimitException}, {@code PermissionDeniedException}, ...) instead
- * of retrying into the same rejection. The body is Anthropic's error shape ({@code
+ * false} (through {@link dev.aigateway.okhttp.SdkRetryAdvice}, which it puts outside the gateway's
+ * interceptor), so the SDK throws at once ({@code RateLimitException}, {@code
+ * PermissionDeniedException}, ...) instead of retrying into the same rejection. The body is
+ * Anthropic's error shape ({@code
  * {"type":"error","error":{"type":"rate_limit_error","message":...}}}), so the exception carries
  * the gateway's message and type. A gateway configured with {@code throwOnRejection(true)} throws a
  * {@link GatewayRejectedException} from the OkHttp call; this client turns it back into the
@@ -66,16 +62,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class GovernedHttpClient implements HttpClient {
 
-  private static final int MAX_TIMEOUT_CLIENTS = 16;
-
-  private final OkHttpClient client;
-  private final Map<Timeout, OkHttpClient> clientsByTimeout = new ConcurrentHashMap<>();
+  private final SdkCalls calls;
 
   private GovernedHttpClient(OkHttpClient client) {
-    // The advice sits outside the gateway's interceptor, so it sees (and advises) its rejections.
-    OkHttpClient.Builder advised = client.newBuilder();
-    advised.interceptors().add(0, new SdkRetryAdvice());
-    this.client = advised.build();
+    this.calls = new SdkCalls(client); // the SDK retry advice outside the gateway's interceptor
   }
 
   /**
@@ -139,68 +129,19 @@ public final class GovernedHttpClient implements HttpClient {
     }
     HttpRequestBody body = request.body().orElse(null);
     String method = request.method().name();
-    builder.method(method, body == null ? emptyBodyFor(method) : new SdkBody(body));
+    builder.method(
+        method,
+        body == null
+            ? SdkCalls.emptyBodyFor(method)
+            : SdkCalls.body(
+                body.contentType(), body.contentLength(), body.repeatable(), body::writeTo));
     return clientFor(options.timeout().orElse(null)).newCall(builder.build());
   }
 
-  private static @Nullable RequestBody emptyBodyFor(String method) {
-    // OkHttp requires a body on these methods; the SDK sends none on, for example, a cancel.
-    return switch (method) {
-      case "POST", "PUT", "PATCH" -> RequestBody.create(new byte[0], null);
-      default -> null;
-    };
-  }
-
   private OkHttpClient clientFor(@Nullable Timeout timeout) {
-    if (timeout == null) {
-      return client;
-    }
-    OkHttpClient existing = clientsByTimeout.get(timeout);
-    if (existing != null) {
-      return existing;
-    }
-    OkHttpClient withTimeout =
-        client
-            .newBuilder()
-            .connectTimeout(timeout.connect())
-            .readTimeout(timeout.read())
-            .writeTimeout(timeout.write())
-            .callTimeout(timeout.request())
-            .build();
-    if (clientsByTimeout.size() < MAX_TIMEOUT_CLIENTS) {
-      clientsByTimeout.putIfAbsent(timeout, withTimeout);
-    }
-    return withTimeout;
-  }
-
-  /** An SDK request body as OkHttp writes it, streamed, never copied. */
-  private static final class SdkBody extends RequestBody {
-    private final HttpRequestBody body;
-
-    SdkBody(HttpRequestBody body) {
-      this.body = body;
-    }
-
-    @Override
-    public @Nullable MediaType contentType() {
-      String type = body.contentType();
-      return type == null ? null : MediaType.parse(type);
-    }
-
-    @Override
-    public long contentLength() {
-      return body.contentLength();
-    }
-
-    @Override
-    public boolean isOneShot() {
-      return !body.repeatable();
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) {
-      body.writeTo(sink.outputStream());
-    }
+    return timeout == null
+        ? calls.client()
+        : calls.client(timeout.connect(), timeout.read(), timeout.write(), timeout.request());
   }
 
   /** An OkHttp response as the SDK reads it; the body streams. */

@@ -10,6 +10,7 @@ import com.azure.core.http.policy.RetryStrategy;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import java.time.Duration;
 import java.util.Objects;
@@ -58,11 +59,8 @@ public final class GovernedAzureSdk {
    * returned (any OkHttp client works; an unwrapped one is simply not governed).
    */
   public static HttpClient httpClient(OkHttpClient wrappedClient) {
-    Objects.requireNonNull(wrappedClient, "wrappedClient");
-    OkHttpClient.Builder advised = wrappedClient.newBuilder();
-    // Outside the gateway's interceptor, so it sees (and advises) the gateway's rejections.
-    advised.interceptors().add(0, new SdkRetryAdvice());
-    return new OkHttpAsyncHttpClientBuilder(advised.build()).build();
+    // The SDK retry advice outside the gateway's interceptor, so it advises its rejections.
+    return new OkHttpAsyncHttpClientBuilder(new SdkCalls(wrappedClient).client()).build();
   }
 
   /**
