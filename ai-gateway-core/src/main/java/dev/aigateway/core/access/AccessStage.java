@@ -2,12 +2,9 @@ package dev.aigateway.core.access;
 
 import dev.aigateway.api.AccessCheck;
 import dev.aigateway.api.AccessInfo;
-import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.Caller;
 import dev.aigateway.api.CallerResolver;
 import dev.aigateway.api.GatewayEvent;
-import dev.aigateway.api.Usage;
-import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
@@ -163,16 +160,7 @@ public final class AccessStage implements CallStage {
   }
 
   private Admission reject(Rejection rejection) {
-    exchange.ended(
-        CallOutcome.REJECTED,
-        rejection.status(),
-        Usage.ZERO,
-        UsageSource.NONE,
-        0,
-        null,
-        rejection.reason(),
-        rejection.reason().headerValue());
-    return Admission.rejected(rejection);
+    return exchange.rejected(rejection);
   }
 
   @Override

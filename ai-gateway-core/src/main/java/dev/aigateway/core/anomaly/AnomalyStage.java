@@ -4,7 +4,6 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.ConsumerState;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Usage;
-import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.CallStage;
@@ -74,16 +73,7 @@ public final class AnomalyStage implements CallStage {
               r.reason());
     }
     refused = true;
-    exchange.ended(
-        CallOutcome.REJECTED,
-        rejection.status(),
-        Usage.ZERO,
-        UsageSource.NONE,
-        0,
-        null,
-        rejection.reason(),
-        rejection.reason().headerValue());
-    return Admission.rejected(rejection);
+    return exchange.rejected(rejection);
   }
 
   @Override

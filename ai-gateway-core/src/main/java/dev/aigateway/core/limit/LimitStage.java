@@ -1,12 +1,10 @@
 package dev.aigateway.core.limit;
 
-import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
 import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.Usage;
-import dev.aigateway.api.UsageSource;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
@@ -130,16 +128,7 @@ public final class LimitStage implements CallStage {
               ? Rejections.tokenStoreUnavailable(
                   exchange.request().format(), store.policy().retryAfter())
               : reject(result, reserved.charges(), owners);
-      exchange.ended(
-          CallOutcome.REJECTED,
-          rejection.status(),
-          Usage.ZERO,
-          UsageSource.NONE,
-          0,
-          null,
-          rejection.reason(),
-          rejection.reason().headerValue());
-      return Admission.rejected(rejection);
+      return exchange.rejected(rejection);
     }
     reservation = result.reservation();
     exchange.reservedTokens(reservation.reservedTokens());

@@ -1,8 +1,6 @@
 package dev.aigateway.core.pipeline;
 
-import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.Usage;
-import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.Rejection;
 
@@ -29,15 +27,6 @@ public final class AllowanceStage implements CallStage {
     if (invalid == null) {
       return null;
     }
-    exchange.ended(
-        CallOutcome.REJECTED,
-        invalid.status(),
-        Usage.ZERO,
-        UsageSource.NONE,
-        0,
-        null,
-        invalid.reason(),
-        invalid.reason().headerValue());
-    return Admission.rejected(invalid);
+    return exchange.rejected(invalid);
   }
 }

@@ -6,7 +6,9 @@ import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.wire.ResponseReadout;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
@@ -250,6 +252,23 @@ public final class Exchange {
   }
 
   // ---- the call's end
+
+  /**
+   * Ends the call with the gateway's own answer: outcome {@code REJECTED}, the rejection's status
+   * and reason, nothing used; for a stage's {@code admit} to return.
+   */
+  public Admission rejected(Rejection rejection) {
+    ended(
+        CallOutcome.REJECTED,
+        rejection.status(),
+        Usage.ZERO,
+        UsageSource.NONE,
+        0,
+        null,
+        rejection.reason(),
+        rejection.reason().headerValue());
+    return Admission.rejected(rejection);
+  }
 
   /**
    * Records how the call ended. Called once, by the stage that answered the call or by the

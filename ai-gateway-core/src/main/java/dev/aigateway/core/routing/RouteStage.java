@@ -4,8 +4,6 @@ import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.RoutingInfo;
-import dev.aigateway.api.Usage;
-import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
@@ -72,16 +70,7 @@ public final class RouteStage implements CallStage {
     if (unroutable == null) {
       return null;
     }
-    exchange.ended(
-        CallOutcome.REJECTED,
-        unroutable.status(),
-        Usage.ZERO,
-        UsageSource.NONE,
-        0,
-        null,
-        unroutable.reason(),
-        unroutable.reason().headerValue());
-    return Admission.rejected(unroutable);
+    return exchange.rejected(unroutable);
   }
 
   @Override

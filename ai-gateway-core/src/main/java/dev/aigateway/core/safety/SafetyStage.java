@@ -1,11 +1,8 @@
 package dev.aigateway.core.safety;
 
-import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.SafetyInfo;
 import dev.aigateway.api.SafetyOutcome;
-import dev.aigateway.api.Usage;
-import dev.aigateway.api.UsageSource;
 import dev.aigateway.api.spi.ContentCheck;
 import dev.aigateway.api.spi.ContentFinding;
 import dev.aigateway.api.spi.ContentText;
@@ -232,16 +229,7 @@ public final class SafetyStage implements CallStage {
   }
 
   private Admission rejected(Rejection rejection) {
-    exchange.ended(
-        CallOutcome.REJECTED,
-        rejection.status(),
-        Usage.ZERO,
-        UsageSource.NONE,
-        0,
-        null,
-        rejection.reason(),
-        rejection.reason().headerValue());
-    return Admission.rejected(rejection);
+    return exchange.rejected(rejection);
   }
 
   /** Records what a check found, unless something weightier was recorded already. */
