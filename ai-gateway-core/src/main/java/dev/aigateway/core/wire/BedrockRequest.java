@@ -3,7 +3,6 @@ package dev.aigateway.core.wire;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CallMatch;
-import dev.aigateway.api.Operation;
 import dev.aigateway.core.adapter.ClientRequest;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
@@ -13,63 +12,24 @@ import org.jspecify.annotations.Nullable;
  * it streams from the operation, the output allowance from the format's fields, the body parsed
  * whole on first use (and never when larger than the gateway's bound).
  */
-final class BedrockRequest implements WireRequest {
+final class BedrockRequest extends TreeRequest {
 
   private final BedrockFormat format;
-  private final CallMatch match;
-  private final ClientRequest request;
-  private final int maxParsedBodyBytes;
   private final String model;
-  private ObjectNode body;
-  private boolean parsed;
   private String allowanceField;
   private long allowance = -1;
   private boolean allowanceRead;
 
   BedrockRequest(
       BedrockFormat format, CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    super(match, request, maxParsedBodyBytes);
     this.format = format;
-    this.match = match;
-    this.request = request;
-    this.maxParsedBodyBytes = maxParsedBodyBytes;
     this.model = format.modelIn(request.encodedPath());
   }
 
   @Override
   public WireFormat format() {
     return format;
-  }
-
-  @Override
-  public synchronized @Nullable ObjectNode body() {
-    if (!parsed) {
-      parsed = true;
-      byte[] bytes = request.body();
-      JsonNode node =
-          bytes.length <= maxParsedBodyBytes ? Json.parseOrNull(bytes, 0, bytes.length) : null;
-      body = node instanceof ObjectNode object ? object : null;
-    }
-    return body;
-  }
-
-  @Override
-  public byte[] rawBody() {
-    return request.body();
-  }
-
-  @Override
-  public String host() {
-    return request.host();
-  }
-
-  @Override
-  public int port() {
-    return request.port();
-  }
-
-  @Override
-  public String encodedPath() {
-    return request.encodedPath();
   }
 
   /** {@code aws.bedrock}, as the OpenTelemetry GenAI conventions name Amazon Bedrock. */
@@ -82,31 +42,6 @@ final class BedrockRequest implements WireRequest {
   public @Nullable String maxOutputTokensField() {
     readAllowance();
     return allowanceField;
-  }
-
-  @Override
-  public Operation operation() {
-    return match.operation();
-  }
-
-  @Override
-  public String method() {
-    return request.method();
-  }
-
-  @Override
-  public String url() {
-    return request.url();
-  }
-
-  @Override
-  public @Nullable String header(String name) {
-    return request.header(name);
-  }
-
-  @Override
-  public <T> @Nullable T tag(Class<? extends T> type) {
-    return request.tag(type);
   }
 
   /** Bedrock has no deployments; the model ID (or ARN) is the {@link #model()}. */

@@ -3,7 +3,6 @@ package dev.aigateway.core.wire;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CallMatch;
-import dev.aigateway.api.Operation;
 import dev.aigateway.core.adapter.ClientRequest;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
@@ -13,61 +12,22 @@ import org.jspecify.annotations.Nullable;
  * allowance from {@code generationConfig.maxOutputTokens} (times {@code candidateCount}), the body
  * parsed as a tree on first use (at most once, never above the parse bound). Thread-safe.
  */
-final class GeminiRequest implements WireRequest {
+final class GeminiRequest extends TreeRequest {
 
   /** The body field the output allowance is read from. */
   static final String MAX_OUTPUT_TOKENS = "generationConfig.maxOutputTokens";
 
   private final GeminiFormat format;
-  private final CallMatch match;
-  private final ClientRequest request;
-  private final int maxParsedBodyBytes;
-  private @Nullable ObjectNode body;
-  private boolean parsed;
 
   GeminiRequest(
       GeminiFormat format, CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
+    super(match, request, maxParsedBodyBytes);
     this.format = format;
-    this.match = match;
-    this.request = request;
-    this.maxParsedBodyBytes = maxParsedBodyBytes;
   }
 
   @Override
   public WireFormat format() {
     return format;
-  }
-
-  @Override
-  public synchronized @Nullable ObjectNode body() {
-    if (!parsed) {
-      parsed = true;
-      byte[] bytes = request.body();
-      JsonNode node =
-          bytes.length <= maxParsedBodyBytes ? Json.parseOrNull(bytes, 0, bytes.length) : null;
-      body = node instanceof ObjectNode object ? object : null;
-    }
-    return body;
-  }
-
-  @Override
-  public byte[] rawBody() {
-    return request.body();
-  }
-
-  @Override
-  public String host() {
-    return request.host();
-  }
-
-  @Override
-  public int port() {
-    return request.port();
-  }
-
-  @Override
-  public String encodedPath() {
-    return request.encodedPath();
   }
 
   /** {@code gcp.vertex_ai} for a path under a project and location, else {@code gcp.gemini}. */
@@ -82,31 +42,6 @@ final class GeminiRequest implements WireRequest {
   @Override
   public @Nullable String maxOutputTokensField() {
     return generationConfig("maxOutputTokens") != null ? MAX_OUTPUT_TOKENS : null;
-  }
-
-  @Override
-  public Operation operation() {
-    return match.operation();
-  }
-
-  @Override
-  public String method() {
-    return request.method();
-  }
-
-  @Override
-  public String url() {
-    return request.url();
-  }
-
-  @Override
-  public @Nullable String header(String name) {
-    return request.header(name);
-  }
-
-  @Override
-  public <T> @Nullable T tag(Class<? extends T> type) {
-    return request.tag(type);
   }
 
   /** None: Gemini names a model, never an Azure deployment. */
