@@ -28,6 +28,7 @@ import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.testing.Waiting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -318,17 +319,9 @@ class GovernedAnthropicTest {
 
   /** Events are emitted when a call ends, which for a stream is when the SDK closes it. */
   private List<GatewayEvent> awaitEvents(int count) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (events.size() < count && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    assertThat(events).hasSizeGreaterThanOrEqualTo(count);
-    return List.copyOf(events);
+    List<GatewayEvent> seen = Waiting.forSize(events, count, Duration.ofSeconds(5));
+    assertThat(seen).hasSizeGreaterThanOrEqualTo(count);
+    return seen;
   }
 
   private static MockResponse json(String body) {

@@ -15,6 +15,7 @@ import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.testing.Waiting;
 import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
@@ -276,17 +277,9 @@ class GovernedLangChain4jTest {
   // ---------------------------------------------------------------------------- helpers
 
   private List<GatewayEvent> awaitEvents(int count) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (events.size() < count && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    assertThat(events).hasSizeGreaterThanOrEqualTo(count);
-    return List.copyOf(events);
+    List<GatewayEvent> seen = Waiting.forSize(events, count, Duration.ofSeconds(5));
+    assertThat(seen).hasSizeGreaterThanOrEqualTo(count);
+    return seen;
   }
 
   private static MockResponse json(String body) {

@@ -27,12 +27,12 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.testing.Waiting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
@@ -324,17 +324,9 @@ class GovernedAzureSdkTest {
 
   /** Events are emitted when a call ends, which for a stream is when its body is closed. */
   private List<GatewayEvent> awaitEvents(int count) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (events.size() < count && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    assertThat(events).hasSizeGreaterThanOrEqualTo(count);
-    return List.copyOf(events);
+    List<GatewayEvent> seen = Waiting.forSize(events, count, Duration.ofSeconds(10));
+    assertThat(seen).hasSizeGreaterThanOrEqualTo(count);
+    return seen;
   }
 
   private static MockResponse json(String body) {
