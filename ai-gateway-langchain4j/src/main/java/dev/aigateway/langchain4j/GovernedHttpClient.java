@@ -2,6 +2,7 @@ package dev.aigateway.langchain4j;
 
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.okhttp.SdkCalls;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.http.client.FormDataFile;
 import dev.langchain4j.http.client.HttpClient;
@@ -139,14 +140,9 @@ final class GovernedHttpClient implements HttpClient {
   }
 
   private static Request toOkHttp(HttpRequest request) {
-    Request.Builder builder = new Request.Builder().url(request.url());
-    for (Map.Entry<String, List<String>> header : request.headers().entrySet()) {
-      for (String value : header.getValue()) {
-        builder.addHeader(header.getKey(), value);
-      }
-    }
-    builder.method(request.method().name(), body(request));
-    return builder.build();
+    Map<String, List<String>> headers = request.headers();
+    return SdkCalls.request(
+        request.url(), request.method().name(), headers.keySet(), headers::get, body(request));
   }
 
   private static @Nullable RequestBody body(HttpRequest request) {
@@ -175,9 +171,6 @@ final class GovernedHttpClient implements HttpClient {
     if (body != null) {
       return RequestBody.create(body, JSON);
     }
-    return switch (request.method().name()) {
-      case "POST", "PUT", "PATCH" -> RequestBody.create(new byte[0], null);
-      default -> null;
-    };
+    return null; // SdkCalls.request gives the methods that need one an empty body
   }
 }

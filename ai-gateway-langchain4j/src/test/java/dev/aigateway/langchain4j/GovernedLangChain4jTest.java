@@ -212,7 +212,9 @@ class GovernedLangChain4jTest {
     backend.enqueue(json(completion("second", 40, 10)));
     AiGateway gateway =
         gateway()
-            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(1)))
+            // a window long enough that the second call is refused even on a loaded machine,
+            // short enough that the wait (about half of it) is within what the SDK retries
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(4)))
             .build();
     ChatModel model = chatModel(gateway, 2);
     model.chat("Say hello");

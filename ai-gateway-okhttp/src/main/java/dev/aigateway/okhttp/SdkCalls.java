@@ -3,12 +3,19 @@ package dev.aigateway.okhttp;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import okhttp3.Call;
+import okhttp3.Callback;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import okhttp3.RequestBody;
+import okhttp3.Response;
 import okio.BufferedSink;
 import org.jspecify.annotations.Nullable;
 
@@ -17,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * anthropic-java): both SDKs hand their HTTP client a request with a streamed body and per-request
  * timeouts, each in its own types. This holds what those adapters share: the governed client with
  * {@link SdkRetryAdvice} outside the gateway's interceptor, a client per timeout (a few cached),
- * and request bodies written straight from the SDK's writer. Thread-safe.
+ * request bodies written straight from the SDK's writer, and running a call synchronously or
+ * asynchronously with the SDK's own I/O error. Thread-safe.
  */
 public final class SdkCalls {
 
@@ -119,5 +127,73 @@ public final class SdkCalls {
       case "POST", "PUT", "PATCH" -> RequestBody.create(new byte[0], null);
       default -> null;
     };
+  }
+
+  /**
+   * An OkHttp request for an SDK request: its URL, every value of every header (as {@code valuesOf}
+   * gives them for each of {@code headerNames}), its method and body ({@code null} for none: {@link
+   * #emptyBodyFor} fills in the empty body OkHttp needs).
+   */
+  public static Request request(
+      String url,
+      String method,
+      Iterable<String> headerNames,
+      Function<String, List<String>> valuesOf,
+      @Nullable RequestBody body) {
+    Request.Builder builder = new Request.Builder().url(url);
+    for (String name : headerNames) {
+      for (String value : valuesOf.apply(name)) {
+        builder.addHeader(name, value);
+      }
+    }
+    return builder.method(method, body == null ? emptyBodyFor(method) : body).build();
+  }
+
+  /**
+   * Runs {@code call} on the calling thread and wraps its response for the SDK; an {@link
+   * IOException} becomes what {@code ioError} makes of it (the SDK's own I/O exception).
+   */
+  public static <R> R execute(
+      Call call,
+      Function<Response, R> wrap,
+      Function<IOException, ? extends RuntimeException> ioError) {
+    try {
+      return wrap.apply(call.execute());
+    } catch (IOException e) {
+      throw ioError.apply(e);
+    }
+  }
+
+  /**
+   * Runs {@code call} on OkHttp's dispatcher: the future completes with the wrapped response, or
+   * exceptionally with what {@code ioError} makes of an {@link IOException}. Cancelling the future
+   * cancels the call; a response that arrives after the future was completed otherwise is closed.
+   */
+  public static <R> CompletableFuture<R> executeAsync(
+      Call call,
+      Function<Response, R> wrap,
+      Function<IOException, ? extends RuntimeException> ioError) {
+    CompletableFuture<R> future = new CompletableFuture<>();
+    future.whenComplete(
+        (response, error) -> {
+          if (future.isCancelled()) {
+            call.cancel();
+          }
+        });
+    call.enqueue(
+        new Callback() {
+          @Override
+          public void onResponse(Call call, Response response) {
+            if (!future.complete(wrap.apply(response))) {
+              response.close();
+            }
+          }
+
+          @Override
+          public void onFailure(Call call, IOException e) {
+            future.completeExceptionally(ioError.apply(e));
+          }
+        });
+    return future;
   }
 }

@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -72,40 +71,19 @@ public final class GovernedHttpClient implements HttpClient {
 
   @Override
   public HttpResponse execute(HttpRequest request, RequestOptions requestOptions) {
-    Call call = newCall(request, requestOptions);
-    try {
-      return new OkHttpResponse(call.execute());
-    } catch (IOException e) {
-      throw new OpenAIIoException("Request failed", e);
-    }
+    return SdkCalls.execute(
+        newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
   }
 
   @Override
   public CompletableFuture<HttpResponse> executeAsync(
       HttpRequest request, RequestOptions requestOptions) {
-    CompletableFuture<HttpResponse> future = new CompletableFuture<>();
-    Call call = newCall(request, requestOptions);
-    future.whenComplete(
-        (response, error) -> {
-          if (future.isCancelled()) {
-            call.cancel();
-          }
-        });
-    call.enqueue(
-        new Callback() {
-          @Override
-          public void onResponse(Call call, Response response) {
-            if (!future.complete(new OkHttpResponse(response))) {
-              response.close();
-            }
-          }
+    return SdkCalls.executeAsync(
+        newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+  }
 
-          @Override
-          public void onFailure(Call call, IOException e) {
-            future.completeExceptionally(new OpenAIIoException("Request failed", e));
-          }
-        });
-    return future;
+  private static RuntimeException ioError(IOException e) {
+    return new OpenAIIoException("Request failed", e);
   }
 
   /** Nothing to release: the OkHttp client belongs to the application, which shuts it down. */
@@ -113,22 +91,19 @@ public final class GovernedHttpClient implements HttpClient {
   public void close() {}
 
   private Call newCall(HttpRequest request, RequestOptions options) {
-    Request.Builder builder = new Request.Builder().url(request.url());
     Headers headers = request.headers();
-    for (String name : headers.names()) {
-      for (String value : headers.values(name)) {
-        builder.addHeader(name, value);
-      }
-    }
     HttpRequestBody body = request.body();
-    String method = request.method().name();
-    builder.method(
-        method,
-        body == null
-            ? SdkCalls.emptyBodyFor(method)
-            : SdkCalls.body(
-                body.contentType(), body.contentLength(), body.repeatable(), body::writeTo));
-    return clientFor(options.getTimeout()).newCall(builder.build());
+    Request okRequest =
+        SdkCalls.request(
+            request.url(),
+            request.method().name(),
+            headers.names(),
+            headers::values,
+            body == null
+                ? null
+                : SdkCalls.body(
+                    body.contentType(), body.contentLength(), body.repeatable(), body::writeTo));
+    return clientFor(options.getTimeout()).newCall(okRequest);
   }
 
   private OkHttpClient clientFor(@Nullable Timeout timeout) {
