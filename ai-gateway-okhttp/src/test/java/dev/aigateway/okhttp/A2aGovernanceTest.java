@@ -177,6 +177,34 @@ class A2aGovernanceTest {
   }
 
   @Test
+  void eachStreamedUpdateReachesTheAppBeforeTheNextIsSent() throws Exception {
+    int firstEvent = STREAM.indexOf("\r\n\r\n") + 4;
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "text/event-stream")
+            .body(STREAM)
+            .throttleBody(firstEvent, 1500, TimeUnit.MILLISECONDS)
+            .build());
+
+    try (Response response = send("alice", rpc("s1", "message/stream", MESSAGE))) {
+      InputStream body = response.body().byteStream();
+      long began = System.nanoTime();
+      byte[] first = new byte[firstEvent];
+      int read = 0;
+      while (read < firstEvent) {
+        int n = body.read(first, read, firstEvent - read);
+        assertThat(n).isPositive();
+        read += n;
+      }
+      long waitedMillis = (System.nanoTime() - began) / 1_000_000;
+      assertThat(new String(first, StandardCharsets.UTF_8)).isEqualTo(STREAM.substring(0, firstEvent));
+      assertThat(waitedMillis).isLessThan(1000); // not held for the rest of the stream
+      assertThat(body.readAllBytes()).isEqualTo(STREAM.substring(firstEvent).getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
   void aStreamTheAppCancelsEndsInOneCancelledEvent() throws Exception {
     server.enqueue(
         new MockResponse.Builder()
