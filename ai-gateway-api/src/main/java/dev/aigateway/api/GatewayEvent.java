@@ -285,8 +285,12 @@ public final class GatewayEvent {
       }
     }
     if (tool != ToolCallInfo.NONE) {
-      s.append(", ").append(tool.kind().name().toLowerCase(Locale.ROOT)).append('=')
-          .append(tool.target()).append('/').append(tool.method());
+      s.append(", ")
+          .append(tool.kind().name().toLowerCase(Locale.ROOT))
+          .append('=')
+          .append(tool.target())
+          .append('/')
+          .append(tool.method());
       if (tool.tool() != null) {
         s.append('/').append(tool.tool());
       }

@@ -15,11 +15,11 @@ import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.access.AccessStage;
 import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.agent.A2aAgent;
 import dev.aigateway.core.agent.AgentGovernance;
 import dev.aigateway.core.agent.AgentInventory;
 import dev.aigateway.core.agent.McpServer;
-import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.anomaly.Anomalies;
 import dev.aigateway.core.anomaly.AnomalyDetection;
 import dev.aigateway.core.anomaly.AnomalyStage;
@@ -179,17 +179,21 @@ public final class AiGateway {
         b.mcpServers.isEmpty() && b.agents.isEmpty()
             ? null
             : AgentGovernance.of(
-            b.mcpServers,
-            b.agents,
-            consumerKey,
-            b.callerResolver,
-            new CallCounters(
-                store, b.storeTimeout, b.storeFailurePolicy, b.storeBreaker, clock,
-                this::storeTransition),
-            listeners,
-            clock,
-            this::nextCallId,
-            gatewayHeaders);
+                b.mcpServers,
+                b.agents,
+                consumerKey,
+                b.callerResolver,
+                new CallCounters(
+                    store,
+                    b.storeTimeout,
+                    b.storeFailurePolicy,
+                    b.storeBreaker,
+                    clock,
+                    this::storeTransition),
+                listeners,
+                clock,
+                this::nextCallId,
+                gatewayHeaders);
     this.anomalies =
         b.anomalyDetection == null
             ? null
@@ -847,8 +851,8 @@ public final class AiGateway {
      * per-tool access, calls per minute, in-flight caps, argument caps, content checks, {@code
      * tools/list} filtering, one event per call. See {@code docs/agents.md}.
      *
-     * @throws IllegalArgumentException from {@link #build()} when two servers or agents share a name
-     *     or URL
+     * @throws IllegalArgumentException from {@link #build()} when two servers or agents share a
+     *     name or URL
      */
     public Builder mcpServer(McpServer server) {
       mcpServers.add(Objects.requireNonNull(server, "server"));
@@ -864,8 +868,8 @@ public final class AiGateway {
      * Governs the JSON-RPC calls made through wrapped clients to this A2A agent, and remembers its
      * agent card when fetched. See {@code docs/agents.md}.
      *
-     * @throws IllegalArgumentException from {@link #build()} when two servers or agents share a name
-     *     or URL
+     * @throws IllegalArgumentException from {@link #build()} when two servers or agents share a
+     *     name or URL
      */
     public Builder agent(A2aAgent agent) {
       agents.add(Objects.requireNonNull(agent, "agent"));

@@ -46,8 +46,17 @@ class ToolMetersTest {
         event(
             Operation.EXECUTE_TOOL,
             new ToolCallInfo(
-                ToolCallInfo.Kind.MCP, "github", null, "tools/call", "get_issue", "5", "s1",
-                ToolCallInfo.Outcome.OK, null, 40, 120),
+                ToolCallInfo.Kind.MCP,
+                "github",
+                null,
+                "tools/call",
+                "get_issue",
+                "5",
+                "s1",
+                ToolCallInfo.Outcome.OK,
+                null,
+                40,
+                120),
             250));
 
     Timer timer =
@@ -77,8 +86,17 @@ class ToolMetersTest {
         event(
             Operation.EXECUTE_TOOL,
             new ToolCallInfo(
-                ToolCallInfo.Kind.MCP, "github", null, "tools/call", "delete_repo", "9", null,
-                ToolCallInfo.Outcome.DENIED, -32090, 2, 150),
+                ToolCallInfo.Kind.MCP,
+                "github",
+                null,
+                "tools/call",
+                "delete_repo",
+                "9",
+                null,
+                ToolCallInfo.Outcome.DENIED,
+                -32090,
+                2,
+                150),
             1));
 
     assertThat(
@@ -98,8 +116,17 @@ class ToolMetersTest {
         event(
             Operation.INVOKE_AGENT,
             new ToolCallInfo(
-                ToolCallInfo.Kind.A2A, "planner", "Trip Planner", "message/stream", null, "\"s1\"",
-                null, ToolCallInfo.Outcome.OK, null, 90, 900),
+                ToolCallInfo.Kind.A2A,
+                "planner",
+                "Trip Planner",
+                "message/stream",
+                null,
+                "\"s1\"",
+                null,
+                ToolCallInfo.Outcome.OK,
+                null,
+                90,
+                900),
             1200));
 
     Timer timer =

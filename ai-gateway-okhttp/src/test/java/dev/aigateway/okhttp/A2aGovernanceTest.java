@@ -86,8 +86,13 @@ class A2aGovernanceTest {
   }
 
   private static String rpc(String id, String method, String params) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":\"" + id + "\",\"method\":\"" + method + "\",\"params\":"
-        + params + "}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":\""
+        + id
+        + "\",\"method\":\""
+        + method
+        + "\",\"params\":"
+        + params
+        + "}";
   }
 
   private Response send(String consumer, String body) throws IOException {
@@ -197,9 +202,11 @@ class A2aGovernanceTest {
         read += n;
       }
       long waitedMillis = (System.nanoTime() - began) / 1_000_000;
-      assertThat(new String(first, StandardCharsets.UTF_8)).isEqualTo(STREAM.substring(0, firstEvent));
+      assertThat(new String(first, StandardCharsets.UTF_8))
+          .isEqualTo(STREAM.substring(0, firstEvent));
       assertThat(waitedMillis).isLessThan(1000); // not held for the rest of the stream
-      assertThat(body.readAllBytes()).isEqualTo(STREAM.substring(firstEvent).getBytes(StandardCharsets.UTF_8));
+      assertThat(body.readAllBytes())
+          .isEqualTo(STREAM.substring(firstEvent).getBytes(StandardCharsets.UTF_8));
     }
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
   }
@@ -228,15 +235,15 @@ class A2aGovernanceTest {
   @Test
   void theAgentCardPassesUntouchedAndIsRemembered() throws Exception {
     String card =
-        "{\"name\":\"Trip Planner\",\"version\":\"1.2.0\",\"url\":\"" + server.url("/a2a")
+        "{\"name\":\"Trip Planner\",\"version\":\"1.2.0\",\"url\":\""
+            + server.url("/a2a")
             + "\",\"capabilities\":{\"streaming\":true},\"skills\":[]}";
     server.enqueue(json(card));
     server.enqueue(json("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":" + TASK + "}"));
 
     try (Response response =
         client
-            .newCall(
-                new Request.Builder().url(server.url("/.well-known/agent-card.json")).build())
+            .newCall(new Request.Builder().url(server.url("/.well-known/agent-card.json")).build())
             .execute()) {
       assertThat(response.body().string()).isEqualTo(card);
     }

@@ -85,7 +85,9 @@ class McpGovernanceTest {
     @Override
     public MockResponse dispatch(RecordedRequest request) {
       if (!"POST".equals(request.getMethod())) {
-        return new MockResponse.Builder().code("GET".equals(request.getMethod()) ? 405 : 200).build();
+        return new MockResponse.Builder()
+            .code("GET".equals(request.getMethod()) ? 405 : 200)
+            .build();
       }
       calls.incrementAndGet();
       int now = active.incrementAndGet();
@@ -114,7 +116,10 @@ class McpGovernanceTest {
               .body(NOTIFICATION_EVENT + "id: ev1\nevent: message\ndata: " + answer + "\n\n")
               .build();
         }
-        return response.addHeader("Content-Type", "application/json").body(answer.toString()).build();
+        return response
+            .addHeader("Content-Type", "application/json")
+            .body(answer.toString())
+            .build();
       } catch (Exception e) {
         return new MockResponse.Builder().code(500).build();
       } finally {
@@ -126,11 +131,15 @@ class McpGovernanceTest {
       String id = request.get("id").toString();
       return switch (request.path("method").asText()) {
         case "tools/list" ->
-            "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{\"tools\":" + TOOLS
+            "{\"jsonrpc\":\"2.0\",\"id\":"
+                + id
+                + ",\"result\":{\"tools\":"
+                + TOOLS
                 + ",\"nextCursor\":\"c2\"}}";
         case "tools/call" ->
             "missing".equals(request.path("params").path("name").asText())
-                ? "{\"jsonrpc\":\"2.0\",\"id\":" + id
+                ? "{\"jsonrpc\":\"2.0\",\"id\":"
+                    + id
                     + ",\"error\":{\"code\":-32602,\"message\":\"Unknown tool: missing\"}}"
                 : "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}";
         default -> "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{}}";
@@ -176,15 +185,23 @@ class McpGovernanceTest {
   }
 
   private static String call(int id, String tool, String arguments) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\""
-        + tool + "\",\"arguments\":" + arguments + "}}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":"
+        + id
+        + ",\"method\":\"tools/call\",\"params\":{\"name\":\""
+        + tool
+        + "\",\"arguments\":"
+        + arguments
+        + "}}";
   }
 
   private static final String LIST = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
 
   private static List<String> toolNames(String answer) throws IOException {
     List<String> names = new ArrayList<>();
-    JSON.readTree(answer).path("result").path("tools").forEach(t -> names.add(t.get("name").asText()));
+    JSON.readTree(answer)
+        .path("result")
+        .path("tools")
+        .forEach(t -> names.add(t.get("name").asText()));
     return names;
   }
 
@@ -247,7 +264,8 @@ class McpGovernanceTest {
 
     String answer = post(client, "alice", call(5, "get_issue", arguments));
 
-    assertThat(answer).isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":" + backend.result + "}");
+    assertThat(answer)
+        .isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":" + backend.result + "}");
     GatewayEvent event = events.next();
     ToolCallInfo tool = event.tool();
     assertThat(tool.kind()).isEqualTo(ToolCallInfo.Kind.MCP);
@@ -326,7 +344,8 @@ class McpGovernanceTest {
     OkHttpClient client = client(github().maxArgumentBytes(64));
 
     JsonNode answer =
-        JSON.readTree(post(client, "alice", call(1, "get_issue", "{\"body\":\"" + "x".repeat(100) + "\"}")));
+        JSON.readTree(
+            post(client, "alice", call(1, "get_issue", "{\"body\":\"" + "x".repeat(100) + "\"}")));
 
     assertThat(answer.path("error").path("code").asInt()).isEqualTo(AgentGovernance.TOO_LARGE_CODE);
     assertThat(answer.path("error").path("data").path("maxArgumentBytes").asLong()).isEqualTo(64);
@@ -340,7 +359,8 @@ class McpGovernanceTest {
         client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
 
     JsonNode blockedArgs =
-        JSON.readTree(post(client, "alice", call(1, "get_issue", "{\"q\":\"about Project Falcon\"}")));
+        JSON.readTree(
+            post(client, "alice", call(1, "get_issue", "{\"q\":\"about Project Falcon\"}")));
     assertThat(blockedArgs.path("error").path("code").asInt())
         .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
     assertThat(backend.calls.get()).isZero();
@@ -374,7 +394,10 @@ class McpGovernanceTest {
 
     JsonNode answer =
         JSON.readTree(
-            post(client, "alice", "[" + call(1, "get_issue", "{}") + "," + call(2, "delete_repo", "{}") + "]"));
+            post(
+                client,
+                "alice",
+                "[" + call(1, "get_issue", "{}") + "," + call(2, "delete_repo", "{}") + "]"));
 
     assertThat(answer.isArray()).isTrue();
     assertThat(answer.get(0).path("error").path("code").asInt())
@@ -392,7 +415,10 @@ class McpGovernanceTest {
 
     JsonNode answer =
         JSON.readTree(
-            post(client, "bob", "[" + call(1, "get_issue", "{}") + "," + call(2, "delete_repo", "{}") + "]"));
+            post(
+                client,
+                "bob",
+                "[" + call(1, "get_issue", "{}") + "," + call(2, "delete_repo", "{}") + "]"));
 
     assertThat(answer.size()).isEqualTo(2);
     assertThat(backend.calls.get()).isEqualTo(1);
@@ -416,7 +442,8 @@ class McpGovernanceTest {
         Thread.sleep(5);
       }
       JsonNode refused = JSON.readTree(post(client, "alice", call(9, "get_issue", "{}")));
-      assertThat(refused.path("error").path("code").asInt()).isEqualTo(AgentGovernance.LIMITED_CODE);
+      assertThat(refused.path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.LIMITED_CODE);
       assertThat(refused.path("error").path("data").path("limit").asText())
           .isEqualTo("mcp:github/in-flight");
       backend.gate.countDown();
@@ -464,7 +491,8 @@ class McpGovernanceTest {
   void listenStreamsAndSessionEndsPassThroughWithoutEvents() throws Exception {
     OkHttpClient client = client(github());
 
-    try (Response get = client.newCall(new Request.Builder().url(server.url("/mcp")).build()).execute()) {
+    try (Response get =
+        client.newCall(new Request.Builder().url(server.url("/mcp")).build()).execute()) {
       assertThat(get.code()).isEqualTo(405);
     }
     try (Response delete =

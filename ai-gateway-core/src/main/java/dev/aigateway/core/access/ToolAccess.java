@@ -111,8 +111,8 @@ public final class ToolAccess {
    * A decision.
    *
    * @param allowed whether the call may go
-   * @param rule the entry that decided ({@code allow:role:developer}, {@code deny:consumer:bot}), or
-   *     {@link #DEFAULT_RULE}
+   * @param rule the entry that decided ({@code allow:role:developer}, {@code deny:consumer:bot}),
+   *     or {@link #DEFAULT_RULE}
    */
   public record Decision(boolean allowed, String rule) {}
 

@@ -2,8 +2,8 @@ package dev.aigateway.core.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.AccessInfo;
-import dev.aigateway.api.Caller;
 import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Caller;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
@@ -292,10 +292,18 @@ public final class AgentCall implements AnswerStream.Reader {
             : RejectionReason.CONTENT_BLOCKED,
         AgentGovernance.CONTENT_BLOCKED_CODE,
         finding.unavailable()
-            ? what + " could not be checked (check " + finding.check() + ": " + finding.category()
+            ? what
+                + " could not be checked (check "
+                + finding.check()
+                + ": "
+                + finding.category()
                 + ")"
-            : what + " were blocked by the content check " + finding.check() + " ("
-                + finding.category() + ")",
+            : what
+                + " were blocked by the content check "
+                + finding.check()
+                + " ("
+                + finding.category()
+                + ")",
         Map.of(
             "reason",
             (finding.unavailable()
@@ -332,7 +340,8 @@ public final class AgentCall implements AnswerStream.Reader {
           keys.put(spec.id(), key);
         });
     counterKeys = keys;
-    CallCounters.Taken result = governance.counters.reserve(charges, governance.callIds.getAsLong());
+    CallCounters.Taken result =
+        governance.counters.reserve(charges, governance.callIds.getAsLong());
     taken = result;
     if (result.admitted() || (result.rejectedBy() == null && !result.storeUnavailable())) {
       return false;
@@ -375,13 +384,15 @@ public final class AgentCall implements AnswerStream.Reader {
           describe(m)
               + (inFlight
                   ? " has " + spec.capacity() + " calls in flight already (limit " + spec.id() + ")"
-                  : " is over its limit of " + spec.capacity() + " calls per minute (limit "
-                      + spec.id() + ")")
+                  : " is over its limit of "
+                      + spec.capacity()
+                      + " calls per minute (limit "
+                      + spec.id()
+                      + ")")
               + "; retry after "
               + retryAfter
               + " s",
-          Map.of(
-              "reason", reason.headerValue(), "limit", spec.id(), "retryAfter", retryAfter));
+          Map.of("reason", reason.headerValue(), "limit", spec.id(), "retryAfter", retryAfter));
     }
     return true;
   }
@@ -710,7 +721,8 @@ public final class AgentCall implements AnswerStream.Reader {
     settle();
   }
 
-  private void end(Member m, ToolCallInfo.Outcome outcome, CallOutcome callOutcome, int httpStatus) {
+  private void end(
+      Member m, ToolCallInfo.Outcome outcome, CallOutcome callOutcome, int httpStatus) {
     if (m.ended) {
       return;
     }
@@ -726,22 +738,24 @@ public final class AgentCall implements AnswerStream.Reader {
         GatewayEvent.builder()
             .callId(governance.callIds.getAsLong())
             .operation(
-                peer.kind == ToolCallInfo.Kind.MCP ? Operation.EXECUTE_TOOL : Operation.INVOKE_AGENT)
+                peer.kind == ToolCallInfo.Kind.MCP
+                    ? Operation.EXECUTE_TOOL
+                    : Operation.INVOKE_AGENT)
             .consumer(consumer)
             .requestedModel(peer.name)
             .stream(m.streaming)
             .status(httpStatus)
             .outcome(callOutcome)
             .rejection(m.rejection)
-            .errorType(
-                outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
+            .errorType(outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
             .access(m.access)
             .limits(
                 taken == null
                     ? LimitsInfo.NONE
                     : new LimitsInfo(counterKeys, 0, 0, m.rejectedLimit, limitOutcome))
             .timing(
-                new TimingInfo(startedAt, Duration.ofNanos(latency), null, Duration.ofNanos(gatewayNanos)))
+                new TimingInfo(
+                    startedAt, Duration.ofNanos(latency), null, Duration.ofNanos(gatewayNanos)))
             .tool(
                 new ToolCallInfo(
                     peer.kind,

@@ -282,7 +282,8 @@ public final class AgentGovernance {
       try {
         listener.onEvent(event);
       } catch (RuntimeException e) {
-        log.warn("ai-gateway: listener {} failed on the event of call {}", listener, event.callId(), e);
+        log.warn(
+            "ai-gateway: listener {} failed on the event of call {}", listener, event.callId(), e);
       }
     }
   }

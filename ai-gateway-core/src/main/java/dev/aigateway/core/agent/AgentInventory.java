@@ -126,7 +126,13 @@ public final class AgentInventory {
     for (String server : servers) {
       counts.put(server, tools(server).size());
     }
-    return "AgentInventory{tools=" + counts + ", agents=" + agents + ", cards=" + cards.keySet() + "}";
+    return "AgentInventory{tools="
+        + counts
+        + ", agents="
+        + agents
+        + ", cards="
+        + cards.keySet()
+        + "}";
   }
 
   /**

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An MCP server reached over Streamable HTTP whose calls the gateway governs: every JSON-RPC POST to
- * its URL (same scheme, host, port and path) made through a wrapped client. Per server and per
+ * An MCP server reached over Streamable HTTP whose calls the gateway governs: every JSON-RPC POST
+ * to its URL (same scheme, host, port and path) made through a wrapped client. Per server and per
  * tool: who may call which tool ({@link ToolAccess}), calls per minute and in flight (per consumer
  * by default), argument size caps and content checks. Immutable and thread-safe.
  *
@@ -96,8 +96,17 @@ public final class McpServer {
 
   @Override
   public String toString() {
-    return "McpServer{" + name + " at " + endpoint + ", " + access + ", " + policy + ", tools="
-        + tools + "}";
+    return "McpServer{"
+        + name
+        + " at "
+        + endpoint
+        + ", "
+        + access
+        + ", "
+        + policy
+        + ", tools="
+        + tools
+        + "}";
   }
 
   static String requireName(String name) {
@@ -166,7 +175,8 @@ public final class McpServer {
     /** Adds the policy of one tool, by its exact name; a tool's policy is set once. */
     public Builder tool(String toolName, ToolPolicy toolPolicy) {
       if (toolName == null || toolName.isBlank()) {
-        throw new IllegalArgumentException("a tool name must be non-blank but was '" + toolName + "'");
+        throw new IllegalArgumentException(
+            "a tool name must be non-blank but was '" + toolName + "'");
       }
       Objects.requireNonNull(toolPolicy, "toolPolicy");
       ToolPolicy earlier = tools.putIfAbsent(toolName, toolPolicy);

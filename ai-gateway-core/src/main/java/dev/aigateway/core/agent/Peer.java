@@ -71,7 +71,8 @@ final class Peer {
     String prefix = (kind == ToolCallInfo.Kind.MCP ? "mcp:" : "a2a:") + name;
     this.specs = specs(prefix, policy);
     Map<String, List<LimitSpec>> byTool = new HashMap<>();
-    tools.forEach((tool, toolPolicy) -> byTool.put(tool, specs(prefix + "/tool:" + tool, toolPolicy)));
+    tools.forEach(
+        (tool, toolPolicy) -> byTool.put(tool, specs(prefix + "/tool:" + tool, toolPolicy)));
     this.toolSpecs = Map.copyOf(byTool);
   }
 
@@ -96,7 +97,9 @@ final class Peer {
     return tool == null ? null : tools.get(tool);
   }
 
-  /** The name access rules are checked on: the tool (MCP {@code tools/call}) or the method (A2A). */
+  /**
+   * The name access rules are checked on: the tool (MCP {@code tools/call}) or the method (A2A).
+   */
   @Nullable String accessName(String method, @Nullable String tool) {
     if (kind == ToolCallInfo.Kind.A2A) {
       return method;

@@ -112,8 +112,8 @@ public final class ToolPolicy {
     /**
      * Checks the string values of the arguments before the call is sent, and of the result as it
      * arrives, with the text rules (deny lists, personal data: {@code BLOCK} and {@code REDACT}
-     * both block, since arguments and results are never rewritten) and the external checks
-     * (prompt checks on arguments, answer checks on results) of {@code safety}.
+     * both block, since arguments and results are never rewritten) and the external checks (prompt
+     * checks on arguments, answer checks on results) of {@code safety}.
      */
     public Builder contentChecks(ContentSafety safety) {
       this.contentChecks = Objects.requireNonNull(safety, "safety");

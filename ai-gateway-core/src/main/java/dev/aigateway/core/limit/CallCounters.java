@@ -74,9 +74,9 @@ public final class CallCounters {
   }
 
   /**
-   * Settles what {@link #reserve} took: request counters keep their request when the call was
-   * sent ({@code sent}), else refund it; in-flight slots are freed. Returns false when the store
-   * failed to settle.
+   * Settles what {@link #reserve} took: request counters keep their request when the call was sent
+   * ({@code sent}), else refund it; in-flight slots are freed. Returns false when the store failed
+   * to settle.
    */
   public boolean settle(Taken taken, boolean sent, long callId) {
     Reservation reservation = taken.reservation;

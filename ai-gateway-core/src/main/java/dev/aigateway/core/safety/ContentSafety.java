@@ -180,9 +180,9 @@ public final class ContentSafety {
    * Screens texts that are not an LLM call's (an MCP tool call's arguments or result, an A2A
    * message): the text rules (a {@code BLOCK} or {@code REDACT} rule that finds something blocks:
    * such texts are never rewritten; {@code FLAG} rules are ignored), then the external checks of
-   * {@code where} (prompt checks on what is sent, answer checks on what comes back), each bounded by
-   * the check timeout; one that fails blocks only when the safety fails closed. Returns the first
-   * blocking finding, or null. Never logs or returns the texts.
+   * {@code where} (prompt checks on what is sent, answer checks on what comes back), each bounded
+   * by the check timeout; one that fails blocks only when the safety fails closed. Returns the
+   * first blocking finding, or null. Never logs or returns the texts.
    */
   public @Nullable Finding screen(ContentCheck.Where where, List<String> texts) {
     Spans spans = new Spans();

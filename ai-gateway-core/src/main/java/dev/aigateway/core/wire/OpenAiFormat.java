@@ -62,7 +62,8 @@ abstract class OpenAiFormat implements WireFormat {
       case MESSAGES ->
           throw new IllegalArgumentException("Anthropic's Messages API is not an OpenAI format");
       case EXECUTE_TOOL, INVOKE_AGENT ->
-          throw new IllegalArgumentException(operation + " is a tool or agent call, not an LLM call");
+          throw new IllegalArgumentException(
+              operation + " is a tool or agent call, not an LLM call");
     };
   }
 

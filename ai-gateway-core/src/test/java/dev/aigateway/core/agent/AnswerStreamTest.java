@@ -125,7 +125,8 @@ class AnswerStreamTest {
     byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
     Recorder recorder = new Recorder();
 
-    byte[] read = readAll(new AnswerStream(new java.io.ByteArrayInputStream(bytes), recorder, true, false));
+    byte[] read =
+        readAll(new AnswerStream(new java.io.ByteArrayInputStream(bytes), recorder, true, false));
 
     assertThat(read).isEqualTo(bytes);
     assertThat(recorder.events).containsExactly("data: {\"after\":true}\n\n");
