@@ -576,7 +576,12 @@ public final class AgentCall implements AnswerStream.Reader {
   @Override
   public synchronized byte[] document(byte @Nullable [] doc, boolean held) {
     if (doc == null) {
-      // Too large to read: what the requests got is not known, their events end with the body.
+      // Too large to read: the server answered (2xx) but what each request got is not known.
+      for (Member m : members) {
+        if (!m.ended && m.outcome == ToolCallInfo.Outcome.NONE) {
+          m.outcome = ToolCallInfo.Outcome.OK;
+        }
+      }
       return new byte[0];
     }
     return responses(doc);
