@@ -43,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  * message with an id) ends in exactly one event; notifications and responses pass ungoverned.
  * Thread-safe for the one adapter thread plus a closing thread.
  */
-public final class AgentCall implements AnswerStream.Reader {
+public final class AgentCall {
 
   private final AgentGovernance governance;
   private final Peer peer;
@@ -60,6 +60,7 @@ public final class AgentCall implements AnswerStream.Reader {
   private long gatewayNanos;
   private @Nullable String sessionId;
   private boolean settled;
+  private int status = 200;
 
   AgentCall(AgentGovernance governance, Peer peer, ClientRequest request) {
     this.governance = governance;
@@ -512,10 +513,8 @@ public final class AgentCall implements AnswerStream.Reader {
     for (Member m : members) {
       rewrites |= rewritesAnswer(m);
     }
-    return new AnswerStream(body, this, sse, rewrites);
+    return new AnswerStream(body, new Answer(), sse, rewrites);
   }
-
-  private int status = 200;
 
   /** Whether a request's answer may be changed: a filtered tool list, a checked result. */
   private boolean rewritesAnswer(Member m) {
@@ -531,8 +530,25 @@ public final class AgentCall implements AnswerStream.Reader {
     settle();
   }
 
-  @Override
-  public synchronized byte[] event(byte[] event) {
+  /** What the answer's stream tells the call, kept off the call's public face. */
+  private final class Answer implements AnswerStream.Reader {
+    @Override
+    public byte[] event(byte[] event) {
+      return onEvent(event);
+    }
+
+    @Override
+    public byte[] document(byte @Nullable [] doc, boolean held) {
+      return onDocument(doc);
+    }
+
+    @Override
+    public void ended(boolean complete, @Nullable IOException failure) {
+      onEnded(complete, failure);
+    }
+  }
+
+  private synchronized byte[] onEvent(byte[] event) {
     // The data lines, joined by LF, are one JSON-RPC message (or batch).
     String text = new String(event, StandardCharsets.UTF_8);
     String[] lines = text.split("\r\n|\r|\n", -1);
@@ -573,8 +589,7 @@ public final class AgentCall implements AnswerStream.Reader {
     return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  @Override
-  public synchronized byte[] document(byte @Nullable [] doc, boolean held) {
+  private synchronized byte[] onDocument(byte @Nullable [] doc) {
     if (doc == null) {
       // Too large to read: the server answered (2xx) but what each request got is not known.
       for (Member m : members) {
@@ -707,8 +722,7 @@ public final class AgentCall implements AnswerStream.Reader {
     }
   }
 
-  @Override
-  public synchronized void ended(boolean complete, @Nullable IOException failure) {
+  private synchronized void onEnded(boolean complete, @Nullable IOException failure) {
     for (Member m : members) {
       if (m.ended) {
         continue;
