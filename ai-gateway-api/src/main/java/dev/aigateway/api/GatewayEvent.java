@@ -52,6 +52,7 @@ public final class GatewayEvent {
   private final AnomalyInfo anomaly;
   private final SafetyInfo safety;
   private final AccessInfo access;
+  private final ToolCallInfo tool;
 
   private GatewayEvent(Builder b) {
     this.callId = b.callId;
@@ -72,6 +73,7 @@ public final class GatewayEvent {
     this.anomaly = b.anomaly;
     this.safety = b.safety;
     this.access = b.access;
+    this.tool = b.tool;
   }
 
   /** A builder; used by the gateway (and by tests of listeners). */
@@ -191,6 +193,14 @@ public final class GatewayEvent {
     return access;
   }
 
+  /**
+   * The MCP tool call or A2A agent call this event reports ({@link Operation#EXECUTE_TOOL}, {@link
+   * Operation#INVOKE_AGENT}); {@link ToolCallInfo#NONE} for an LLM call.
+   */
+  public ToolCallInfo tool() {
+    return tool;
+  }
+
   @Override
   public String toString() {
     // Ids, counts and categories only: never counter keys, headers or contents.
@@ -274,6 +284,21 @@ public final class GatewayEvent {
         s.append('(').append(safety.check()).append('/').append(safety.category()).append(')');
       }
     }
+    if (tool != ToolCallInfo.NONE) {
+      s.append(", ")
+          .append(tool.kind().name().toLowerCase(Locale.ROOT))
+          .append('=')
+          .append(tool.target())
+          .append('/')
+          .append(tool.method());
+      if (tool.tool() != null) {
+        s.append('/').append(tool.tool());
+      }
+      s.append(", toolOutcome=").append(tool.outcome());
+      if (tool.errorCode() != null) {
+        s.append('(').append(tool.errorCode()).append(')');
+      }
+    }
     return s.append('}').toString();
   }
 
@@ -301,6 +326,7 @@ public final class GatewayEvent {
     private TimingInfo timing;
     private AnomalyInfo anomaly = AnomalyInfo.NONE;
     private SafetyInfo safety = SafetyInfo.NONE;
+    private ToolCallInfo tool = ToolCallInfo.NONE;
 
     private Builder() {}
 
@@ -411,6 +437,12 @@ public final class GatewayEvent {
     /** The access stage's part (default {@link AccessInfo#NONE}). */
     public Builder access(AccessInfo access) {
       this.access = Objects.requireNonNull(access, "access");
+      return this;
+    }
+
+    /** The tool or agent call's group; see {@link GatewayEvent#tool()}. */
+    public Builder tool(ToolCallInfo tool) {
+      this.tool = Objects.requireNonNull(tool, "tool");
       return this;
     }
 

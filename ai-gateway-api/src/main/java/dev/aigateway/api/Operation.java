@@ -17,7 +17,19 @@ public enum Operation {
    * {@code POST /v1/messages}: Anthropic's Messages API, a system prompt and messages in, a message
    * out. The GenAI conventions name it {@code chat}, as they name chat completions.
    */
-  MESSAGES("chat", "messages");
+  MESSAGES("chat", "messages"),
+  /**
+   * A JSON-RPC request to a configured MCP server ({@code tools/call}, {@code tools/list}, {@code
+   * initialize}, ...): not an LLM call; its event's {@link GatewayEvent#tool()} says which. The
+   * GenAI conventions name it {@code execute_tool}; its path suffix is {@code tools/call}.
+   */
+  EXECUTE_TOOL("execute_tool", "tools/call"),
+  /**
+   * A JSON-RPC request to a configured A2A agent ({@code message/send}, {@code message/stream},
+   * {@code tasks/get}, ...): not an LLM call; its event's {@link GatewayEvent#tool()} says which.
+   * The GenAI conventions name it {@code invoke_agent}; its path suffix is {@code message/send}.
+   */
+  INVOKE_AGENT("invoke_agent", "message/send");
 
   private final String conventionName;
   private final String pathSuffix;

@@ -79,7 +79,17 @@ public enum RejectionReason {
    * signed or meant for another issuer or audience; 401 with error code {@code invalid_token}. The
    * token itself is never echoed.
    */
-  INVALID_TOKEN(401, "invalid-token");
+  INVALID_TOKEN(401, "invalid-token"),
+  /**
+   * A tool call's (or agent call's) arguments are larger than its server's or tool's cap; answered
+   * with a JSON-RPC error ({@code docs/agents.md}), never sent.
+   */
+  TOOL_ARGUMENTS_TOO_LARGE(413, "tool-arguments-too-large"),
+  /**
+   * A member of a JSON-RPC batch that was itself allowed, not sent because another member of the
+   * same batch was refused (a batch is admitted whole or not at all; {@code docs/agents.md}).
+   */
+  BATCH_MEMBER_REFUSED(409, "batch-member-refused");
 
   private final int status;
   private final String headerValue;

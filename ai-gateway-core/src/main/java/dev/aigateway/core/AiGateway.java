@@ -16,11 +16,16 @@ import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.access.AccessStage;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.adapter.GovernedCall;
+import dev.aigateway.core.agent.A2aAgent;
+import dev.aigateway.core.agent.AgentGovernance;
+import dev.aigateway.core.agent.AgentInventory;
+import dev.aigateway.core.agent.McpServer;
 import dev.aigateway.core.anomaly.Anomalies;
 import dev.aigateway.core.anomaly.AnomalyDetection;
 import dev.aigateway.core.anomaly.AnomalyStage;
 import dev.aigateway.core.cache.CacheStage;
 import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.CallCounters;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.LimitStage;
 import dev.aigateway.core.limit.StoreBreakerPolicy;
@@ -113,6 +118,8 @@ public final class AiGateway {
   /** The pipeline: one factory per configured stage, outermost first. */
   private final List<CallStage.Factory> stages;
 
+  private final @Nullable AgentGovernance agentGovernance;
+
   private AiGateway(Builder b) {
     this.consumerKey = b.consumerKey;
     this.limits = List.copyOf(b.limits);
@@ -168,6 +175,25 @@ public final class AiGateway {
       b.callerResolver.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
     }
     this.gatewayHeaders = Set.copyOf(headers);
+    this.agentGovernance =
+        b.mcpServers.isEmpty() && b.agents.isEmpty()
+            ? null
+            : AgentGovernance.of(
+                b.mcpServers,
+                b.agents,
+                consumerKey,
+                b.callerResolver,
+                new CallCounters(
+                    store,
+                    b.storeTimeout,
+                    b.storeFailurePolicy,
+                    b.storeBreaker,
+                    clock,
+                    this::storeTransition),
+                listeners,
+                clock,
+                this::nextCallId,
+                gatewayHeaders);
     this.anomalies =
         b.anomalyDetection == null
             ? null
@@ -392,6 +418,19 @@ public final class AiGateway {
 
   public long nextCallId() {
     return callIds.incrementAndGet();
+  }
+
+  /**
+   * The MCP servers and A2A agents this gateway governs, the tools they listed and the agent cards
+   * fetched through it (see {@code docs/agents.md}); empty when none is configured.
+   */
+  public AgentInventory agents() {
+    return agentGovernance == null ? AgentInventory.empty() : agentGovernance.inventory();
+  }
+
+  /** The governance of MCP and A2A calls, or null when none is configured. For client adapters. */
+  public @Nullable AgentGovernance agentGovernance() {
+    return agentGovernance;
   }
 
   private static final Duration MAX_STORE_TIMEOUT = Duration.ofDays(1);
@@ -802,6 +841,44 @@ public final class AiGateway {
     public Builder callerResolver(CallerResolver callers) {
       this.callerResolver = Objects.requireNonNull(callers, "callers");
       return this;
+    }
+
+    private final List<McpServer> mcpServers = new ArrayList<>();
+    private final List<A2aAgent> agents = new ArrayList<>();
+
+    /**
+     * Governs the JSON-RPC calls made through wrapped clients to this MCP server (Streamable HTTP):
+     * per-tool access, calls per minute, in-flight caps, argument caps, content checks, {@code
+     * tools/list} filtering, one event per call. See {@code docs/agents.md}.
+     *
+     * @throws IllegalArgumentException from {@link #build()} when two servers or agents share a
+     *     name or URL
+     */
+    public Builder mcpServer(McpServer server) {
+      mcpServers.add(Objects.requireNonNull(server, "server"));
+      return this;
+    }
+
+    /** Builds and adds an MCP server; see {@link #mcpServer(McpServer)}. */
+    public Builder mcpServer(McpServer.Builder server) {
+      return mcpServer(server.build());
+    }
+
+    /**
+     * Governs the JSON-RPC calls made through wrapped clients to this A2A agent, and remembers its
+     * agent card when fetched. See {@code docs/agents.md}.
+     *
+     * @throws IllegalArgumentException from {@link #build()} when two servers or agents share a
+     *     name or URL
+     */
+    public Builder agent(A2aAgent agent) {
+      agents.add(Objects.requireNonNull(agent, "agent"));
+      return this;
+    }
+
+    /** Builds and adds an A2A agent; see {@link #agent(A2aAgent)}. */
+    public Builder agent(A2aAgent.Builder agent) {
+      return agent(agent.build());
     }
 
     /** Builds the gateway. */

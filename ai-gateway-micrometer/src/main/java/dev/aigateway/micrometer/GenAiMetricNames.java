@@ -210,7 +210,40 @@ public final class GenAiMetricNames {
         "{token}",
         "Reported input and output tokens of a kind: prompt-cache reads and writes, reasoning,"
             + " audio, image",
-        TOKEN_BUCKETS);
+        TOKEN_BUCKETS),
+    /**
+     * An MCP request's duration as the gateway saw it, from the POST to its response (or its
+     * refusal), by {@code mcp.method.name}, {@code gen_ai.tool.name}, {@code gen_ai.operation.name}
+     * ({@code execute_tool} for {@code tools/call}), {@code error.type} and {@code
+     * rpc.response.status_code} (the JSON-RPC error code), {@code ai_gateway.mcp.server} and {@code
+     * outcome}. The OpenTelemetry MCP conventions' client metric. Timer, seconds.
+     */
+    MCP_OPERATION_DURATION(
+        "mcp.client.operation.duration",
+        "s",
+        "Duration of an MCP request as observed on the client, until its response",
+        SECONDS_BUCKETS),
+    /**
+     * An A2A agent call's duration (a stream's until its end), by {@code gen_ai.operation.name}
+     * ({@code invoke_agent}), {@code gen_ai.agent.id}, {@code gen_ai.agent.name}, {@code
+     * rpc.method}, {@code error.type}, {@code rpc.response.status_code} and {@code outcome}. The
+     * conventions define no A2A metric yet: the gateway's own name. Timer, seconds.
+     */
+    AGENT_OPERATION_DURATION(
+        "ai_gateway.agent.operation.duration",
+        "s",
+        "Duration of an A2A agent call, until its response or the end of its stream",
+        SECONDS_BUCKETS),
+    /**
+     * Bytes of a tool or agent call's arguments ({@code direction=arguments}) and of its answer's
+     * result or error ({@code direction=result}), by {@code kind} ({@code mcp}, {@code a2a}) and
+     * {@code target} (the server or agent). Distribution summary, unit {@code By}.
+     */
+    TOOL_PAYLOAD_SIZE(
+        "ai_gateway.tool.payload.size",
+        "By",
+        "Bytes of MCP tool and A2A agent call arguments and results",
+        NO_BUCKETS);
 
     private final String meterName;
     private final @Nullable String unit;
@@ -292,7 +325,25 @@ public final class GenAiMetricNames {
     /** What a content safety check found. */
     CATEGORY("category"),
     /** What content safety did, for example {@code blocked} or {@code redacted}. */
-    ACTION("action");
+    ACTION("action"),
+    /** An MCP request's JSON-RPC method, for example {@code tools/call}. */
+    MCP_METHOD_NAME("mcp.method.name"),
+    /** The tool of an MCP {@code tools/call}. */
+    TOOL_NAME("gen_ai.tool.name"),
+    /** The configured name of the MCP server a request went to (the gateway's own key). */
+    MCP_SERVER("ai_gateway.mcp.server"),
+    /** An A2A agent's configured id. */
+    AGENT_ID("gen_ai.agent.id"),
+    /** An A2A agent's name from its agent card, else its id. */
+    AGENT_NAME("gen_ai.agent.name"),
+    /** An A2A call's JSON-RPC method, for example {@code message/send}. */
+    RPC_METHOD("rpc.method"),
+    /** The JSON-RPC error code a tool or agent call was answered with. */
+    RPC_STATUS_CODE("rpc.response.status_code"),
+    /** {@code mcp} or {@code a2a}. */
+    KIND("kind"),
+    /** The MCP server or A2A agent of a payload size. */
+    TARGET("target");
 
     private final String key;
 

@@ -17,6 +17,7 @@ import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.SafetyInfo;
 import dev.aigateway.api.SafetyOutcome;
 import dev.aigateway.api.TimingInfo;
+import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageInfo;
 import dev.aigateway.api.UsageSource;
@@ -67,6 +68,10 @@ import org.slf4j.LoggerFactory;
  * {@code gen_ai.response.model} each admit at most {@link Builder#maxValuesPerDimension(int)}
  * distinct values; later values are recorded as {@code other}, and a warning is logged once.
  *
+ * <p>MCP tool calls and A2A agent calls ({@link GatewayEvent#tool()}) are recorded apart, as {@code
+ * mcp.client.operation.duration} and {@code ai_gateway.agent.operation.duration} with their payload
+ * sizes ({@code ai_gateway.tool.payload.size}); they never reach the LLM meters.
+ *
  * <p>Thread-safe. Recording runs on the thread that ended the call, without locks; meters are
  * looked up once per distinct tuple of attribute values and then reused.
  */
@@ -106,6 +111,7 @@ public final class GenAiMetrics implements GatewayListener {
           CONSUMER_STATES.length * CONSUMER_STATES.length * (SIGNALS.length + 1));
   private final ConcurrentHashMap<SafetyKey, Counter> safetyActions = new ConcurrentHashMap<>();
   private volatile @Nullable Timer safetyDuration;
+  private final ToolMeters tools;
 
   private GenAiMetrics(Builder b) {
     this.registry = b.registry;
@@ -123,6 +129,7 @@ public final class GenAiMetrics implements GatewayListener {
     this.requestModels = new ValueLimit(Attribute.REQUEST_MODEL.key(), maxValuesPerDimension, log);
     this.responseModels =
         new ValueLimit(Attribute.RESPONSE_MODEL.key(), maxValuesPerDimension, log);
+    this.tools = new ToolMeters(registry, maxValuesPerDimension, log);
   }
 
   /**
@@ -144,6 +151,10 @@ public final class GenAiMetrics implements GatewayListener {
   /** Records one call. Called by the gateway; never throws for a well-formed event. */
   @Override
   public void onEvent(GatewayEvent event) {
+    if (event.tool().kind() != ToolCallInfo.Kind.NONE) {
+      tools.record(event); // MCP and A2A calls have meters of their own, no tokens
+      return;
+    }
     CallMeters meters = callMeters(event);
     if (event.outcome() == CallOutcome.REJECTED) {
       meters.counter(Slot.REJECTIONS).increment();

@@ -8,6 +8,7 @@ import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.AttemptSender;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.agent.AgentGovernance;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -44,6 +45,19 @@ final class GatewayInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
+    AgentGovernance agents = gateway.agentGovernance();
+    if (agents != null) {
+      AgentGovernance.Target target =
+          agents.match(
+              request.method(),
+              request.url().scheme(),
+              request.url().host(),
+              request.url().port(),
+              request.url().encodedPath());
+      if (target != null) {
+        return AgentExchange.intercept(chain, agents, target);
+      }
+    }
     if (gateway.governsNothing()) {
       return chain.proceed(request);
     }

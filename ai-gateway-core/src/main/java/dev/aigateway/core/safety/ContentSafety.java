@@ -1,6 +1,8 @@
 package dev.aigateway.core.safety;
 
 import dev.aigateway.api.spi.ContentCheck;
+import dev.aigateway.api.spi.ContentText;
+import dev.aigateway.api.spi.ContentVerdict;
 import dev.aigateway.core.AiGateway;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,12 +10,17 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Content safety: what the gateway checks in a prompt before sending it, and in a streamed answer
@@ -168,6 +175,85 @@ public final class ContentSafety {
   String placeholder(String kind) {
     return placeholder.replace("{kind}", kind);
   }
+
+  /**
+   * Screens texts that are not an LLM call's (an MCP tool call's arguments or result, an A2A
+   * message): the text rules (a {@code BLOCK} or {@code REDACT} rule that finds something blocks:
+   * such texts are never rewritten; {@code FLAG} rules are ignored), then the external checks of
+   * {@code where} (prompt checks on what is sent, answer checks on what comes back), each bounded
+   * by the check timeout; one that fails blocks only when the safety fails closed. Returns the
+   * first blocking finding, or null. Never logs or returns the texts.
+   */
+  public @Nullable Finding screen(ContentCheck.Where where, List<String> texts) {
+    Spans spans = new Spans();
+    for (String text : texts) {
+      for (TextRule rule : rules) {
+        if (rule.action() == SafetyAction.FLAG) {
+          continue;
+        }
+        spans.clear();
+        rule.finder().find(text, spans);
+        if (spans.size() > 0) {
+          return new Finding(rule.check(), spans.kind(0), false);
+        }
+      }
+    }
+    List<External> externals = where == ContentCheck.Where.PROMPT ? promptChecks : answerChecks;
+    if (externals.isEmpty() || texts.isEmpty()) {
+      return null;
+    }
+    List<ContentText> contents = new ArrayList<>(texts.size());
+    for (String text : texts) {
+      contents.add(new ContentText("tool", text));
+    }
+    for (External external : externals) {
+      ContentVerdict verdict;
+      String failure = null;
+      Future<ContentVerdict> future = null;
+      try {
+        future = CHECK_THREADS.submit(() -> external.check().check(where, contents));
+        verdict = future.get(checkTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (verdict == null) {
+          failure = "no-verdict";
+        }
+      } catch (TimeoutException e) {
+        future.cancel(true);
+        verdict = null;
+        failure = "timeout";
+      } catch (RejectedExecutionException e) {
+        verdict = null;
+        failure = "busy";
+      } catch (ExecutionException e) {
+        verdict = null;
+        failure = "error";
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        future.cancel(true);
+        verdict = null;
+        failure = "interrupted";
+      }
+      if (failure != null) {
+        if (failClosed) {
+          return new Finding(external.check().name(), failure, true);
+        }
+        continue;
+      }
+      if (verdict.flagged() && external.action() != SafetyAction.FLAG) {
+        return new Finding(external.check().name(), verdict.category(), false);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * What {@link #screen} found.
+   *
+   * @param check the check's name ({@code pii.email}, {@code deny-words}, an external check's)
+   * @param category what it found (a kind of personal data, a deny list's name, a category), or why
+   *     the check failed
+   * @param unavailable true when an external check failed and the safety fails closed
+   */
+  public record Finding(String check, String category, boolean unavailable) {}
 
   @Override
   public String toString() {

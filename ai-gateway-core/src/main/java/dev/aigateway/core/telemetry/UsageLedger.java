@@ -135,6 +135,9 @@ public final class UsageLedger implements GatewayListener {
   }
 
   private void record(GatewayEvent event) {
+    if (event.tool().kind() != dev.aigateway.api.ToolCallInfo.Kind.NONE) {
+      return; // MCP and A2A calls use no tokens: the ledger totals LLM usage only
+    }
     Instant at = event.timing().startedAt();
     String model = modelOf(event);
     UsageTotals delta = UsageTotals.of(event, priceOf(event));

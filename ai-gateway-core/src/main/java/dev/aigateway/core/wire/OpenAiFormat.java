@@ -61,6 +61,9 @@ abstract class OpenAiFormat implements WireFormat {
       case RESPONSES -> OpenAiResponsesFormat.INSTANCE;
       case MESSAGES ->
           throw new IllegalArgumentException("Anthropic's Messages API is not an OpenAI format");
+      case EXECUTE_TOOL, INVOKE_AGENT ->
+          throw new IllegalArgumentException(
+              operation + " is a tool or agent call, not an LLM call");
     };
   }
 

@@ -71,6 +71,7 @@ public final class PromptTokens {
           case RESPONSES ->
               prompt.responsesInput(requestBody) + prompt.tools(requestBody.get("tools"));
           case MESSAGES -> AnthropicPrompt.estimate(counter, requestBody);
+          case EXECUTE_TOOL, INVOKE_AGENT -> 0; // no prompt: tool and agent calls
         };
     return (int) Math.min(Integer.MAX_VALUE, tokens);
   }

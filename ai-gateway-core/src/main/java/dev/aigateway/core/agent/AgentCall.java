@@ -1,0 +1,813 @@
+package dev.aigateway.core.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.AccessInfo;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Caller;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.LimitOutcome;
+import dev.aigateway.api.LimitsInfo;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.TimingInfo;
+import dev.aigateway.api.ToolCallInfo;
+import dev.aigateway.api.spi.ContentCheck;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.access.ToolAccess;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.limit.CallCounters;
+import dev.aigateway.core.safety.ContentSafety;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One governed JSON-RPC POST to an MCP server or A2A agent (one message or a batch), for client
+ * adapters: {@link #admit()} checks every request in it (access, argument size, content, then the
+ * counters of all of them at once) and either answers it locally or lets it go; {@link #answered}
+ * wraps the server's answer so each request's response is read (and a {@code tools/list} filtered,
+ * a result checked) as it passes; {@link #failed} reports a send that failed. Each request (a
+ * message with an id) ends in exactly one event; notifications and responses pass ungoverned.
+ * Thread-safe for the one adapter thread plus a closing thread.
+ */
+public final class AgentCall {
+
+  private final AgentGovernance governance;
+  private final Peer peer;
+  private final ClientRequest request;
+  private final Instant startedAt;
+  private final long startNanos;
+  private final List<Member> members = new ArrayList<>();
+  private final Map<String, Member> byId = new HashMap<>();
+  private Rpc.@Nullable Document document;
+  private String consumer = AiGateway.ANONYMOUS;
+  private Set<String> roles = Set.of();
+  private CallCounters.@Nullable Taken taken;
+  private Map<String, String> counterKeys = Map.of();
+  private long gatewayNanos;
+  private @Nullable String sessionId;
+  private boolean settled;
+  private int status = 200;
+
+  AgentCall(AgentGovernance governance, Peer peer, ClientRequest request) {
+    this.governance = governance;
+    this.peer = peer;
+    this.request = request;
+    this.startedAt = governance.clock.instant();
+    this.startNanos = System.nanoTime();
+    this.sessionId = request.header("Mcp-Session-Id");
+  }
+
+  /** What {@link #admit()} decided. */
+  public static final class Admission {
+    private final byte @Nullable [] localAnswer;
+
+    Admission(byte @Nullable [] localAnswer) {
+      this.localAnswer = localAnswer;
+    }
+
+    /**
+     * The JSON answer to give the application instead of sending (HTTP 200, {@code
+     * application/json}), or null when the request is to be sent.
+     */
+    public byte @Nullable [] localAnswer() {
+      return localAnswer;
+    }
+  }
+
+  /** One request of the POST. */
+  private static final class Member {
+    final Rpc.Message message;
+    final String id;
+    final String method;
+    final @Nullable String tool;
+    final @Nullable ToolPolicy toolPolicy;
+    final long argumentBytes;
+    final boolean streaming;
+    ToolCallInfo.Outcome outcome = ToolCallInfo.Outcome.NONE;
+    @Nullable Integer errorCode;
+    @Nullable RejectionReason rejection;
+    AccessInfo access = AccessInfo.NONE;
+    @Nullable String rejectedLimit;
+    long resultBytes;
+    long latencyNanos = -1;
+    boolean ended;
+    boolean sawResult;
+    byte[] localError = new byte[0];
+
+    Member(Rpc.Message message, String id, String method, Peer peer) {
+      this.message = message;
+      this.id = id;
+      this.method = method;
+      JsonNode name = message.node().path("params").path("name");
+      this.tool =
+          peer.kind == ToolCallInfo.Kind.MCP && "tools/call".equals(method) && name.isTextual()
+              ? name.textValue()
+              : null;
+      this.toolPolicy = peer.tool(tool);
+      Rpc.Span params = message.members().get("params");
+      this.argumentBytes = params == null ? 0 : params.length();
+      this.streaming = peer.streaming(method);
+    }
+  }
+
+  /**
+   * Reads the POST's messages and checks each request: its credential and access, argument size,
+   * content, then the counters of all requests at once. A refused request refuses the whole POST
+   * (its other requests are answered {@link AgentGovernance#NOT_SENT_CODE}): the application gets
+   * one local answer with a JSON-RPC error per request and nothing is sent. A body that is not
+   * JSON-RPC, or has no request, goes as it is and makes no event.
+   */
+  public Admission admit() {
+    long began = System.nanoTime();
+    try {
+      return admitTimed();
+    } finally {
+      gatewayNanos += System.nanoTime() - began;
+    }
+  }
+
+  private Admission admitTimed() {
+    byte[] body = request.body();
+    document = Rpc.parse(body, new Rpc.Span(0, body.length));
+    if (document == null) {
+      return new Admission(null);
+    }
+    for (Rpc.Message message : document.messages()) {
+      if (message.isRequest()) {
+        Member member = new Member(message, message.id(), message.method(), peer);
+        members.add(member);
+        byId.putIfAbsent(member.id, member);
+      }
+    }
+    if (members.isEmpty()) {
+      return new Admission(null);
+    }
+    resolveCaller();
+    boolean refused = false;
+    for (Member member : members) {
+      refused |= check(member);
+    }
+    if (!refused) {
+      refused = reserve();
+    }
+    if (!refused) {
+      return new Admission(null);
+    }
+    return new Admission(localAnswer());
+  }
+
+  private void resolveCaller() {
+    AgentRequest view =
+        new AgentRequest(
+            request,
+            peer.kind == ToolCallInfo.Kind.MCP ? Operation.EXECUTE_TOOL : Operation.INVOKE_AGENT,
+            peer.name);
+    try {
+      String key = governance.consumerKey.resolve(view);
+      if (key != null && !key.isBlank()) {
+        consumer = key;
+      }
+    } catch (RuntimeException e) {
+      AgentGovernance.log.warn(
+          "ai-gateway: consumer key resolver failed on a call to {} ({})",
+          peer.name,
+          e.getClass().getName());
+    }
+    if (governance.callers == null) {
+      return;
+    }
+    Caller caller;
+    try {
+      caller = governance.callers.resolve(view);
+    } catch (RuntimeException e) {
+      // The message may quote the credential: only its type is logged.
+      AgentGovernance.log.warn(
+          "ai-gateway: caller resolver failed on a call to {} ({}); the call is refused",
+          peer.name,
+          e.getClass().getName());
+      caller = Caller.refused("the caller's credential or roles could not be checked");
+    }
+    if (caller == null) {
+      return;
+    }
+    if (caller.isRefused()) {
+      for (Member member : members) {
+        member.access = new AccessInfo(AccessInfo.Decision.INVALID_CREDENTIAL, null, null);
+        refuse(
+            member,
+            ToolCallInfo.Outcome.DENIED,
+            RejectionReason.INVALID_TOKEN,
+            AgentGovernance.ACCESS_DENIED_CODE,
+            "the caller's credential was refused: " + caller.refusal(),
+            Map.of("reason", RejectionReason.INVALID_TOKEN.headerValue()));
+      }
+      return;
+    }
+    if (caller.consumer() != null) {
+      consumer = caller.consumer();
+    }
+    roles = caller.roles();
+  }
+
+  /** Checks one request on its own; true when it is refused. */
+  private boolean check(Member m) {
+    if (m.outcome != ToolCallInfo.Outcome.NONE) {
+      return true; // refused with its credential
+    }
+    String what = describe(m);
+    String accessName = peer.accessName(m.method, m.tool);
+    if (accessName != null) {
+      ToolAccess.Decision decision = peer.access.check(consumer, roles, accessName);
+      m.access =
+          new AccessInfo(
+              decision.allowed() ? AccessInfo.Decision.ALLOWED : AccessInfo.Decision.DENIED,
+              decision.rule(),
+              null);
+      if (!decision.allowed()) {
+        refuse(
+            m,
+            ToolCallInfo.Outcome.DENIED,
+            RejectionReason.ACCESS_DENIED,
+            AgentGovernance.ACCESS_DENIED_CODE,
+            what + " is not allowed for consumer '" + consumer + "' (rule " + decision.rule() + ")",
+            Map.of("reason", RejectionReason.ACCESS_DENIED.headerValue(), "rule", decision.rule()));
+        return true;
+      }
+    }
+    long cap = peer.maxArgumentBytes(m.toolPolicy);
+    if (cap > 0 && m.argumentBytes > cap) {
+      refuse(
+          m,
+          ToolCallInfo.Outcome.TOO_LARGE,
+          RejectionReason.TOOL_ARGUMENTS_TOO_LARGE,
+          AgentGovernance.TOO_LARGE_CODE,
+          what + " has " + m.argumentBytes + " bytes of arguments; at most " + cap + " are allowed",
+          Map.of(
+              "reason",
+              RejectionReason.TOOL_ARGUMENTS_TOO_LARGE.headerValue(),
+              "maxArgumentBytes",
+              cap,
+              "argumentBytes",
+              m.argumentBytes));
+      return true;
+    }
+    List<ContentSafety> checks = peer.checks(m.toolPolicy);
+    if (!checks.isEmpty()) {
+      JsonNode params = m.message.node().get("params");
+      JsonNode screened =
+          m.tool != null && params != null && params.has("arguments")
+              ? params.get("arguments")
+              : params;
+      List<String> texts = Rpc.strings(screened);
+      for (ContentSafety safety : checks) {
+        ContentSafety.Finding finding = safety.screen(ContentCheck.Where.PROMPT, texts);
+        if (finding != null) {
+          blocked(m, what + "'s arguments", finding);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void blocked(Member m, String what, ContentSafety.Finding finding) {
+    refuse(
+        m,
+        ToolCallInfo.Outcome.BLOCKED,
+        finding.unavailable()
+            ? RejectionReason.CONTENT_CHECK_UNAVAILABLE
+            : RejectionReason.CONTENT_BLOCKED,
+        AgentGovernance.CONTENT_BLOCKED_CODE,
+        finding.unavailable()
+            ? what
+                + " could not be checked (check "
+                + finding.check()
+                + ": "
+                + finding.category()
+                + ")"
+            : what
+                + " were blocked by the content check "
+                + finding.check()
+                + " ("
+                + finding.category()
+                + ")",
+        Map.of(
+            "reason",
+            (finding.unavailable()
+                    ? RejectionReason.CONTENT_CHECK_UNAVAILABLE
+                    : RejectionReason.CONTENT_BLOCKED)
+                .headerValue(),
+            "check",
+            finding.check(),
+            "category",
+            finding.category()));
+  }
+
+  /** Reserves every counter of every request at once; true when refused. */
+  private boolean reserve() {
+    String key = peer.perConsumer ? consumer : "*";
+    // One charge per counter: a rate is charged once per request, an in-flight cap holds one slot
+    // for the whole POST.
+    Map<LimitSpec, Integer> amounts = new LinkedHashMap<>();
+    for (Member m : members) {
+      addCharges(amounts, peer.specs);
+      List<LimitSpec> toolSpecs = m.tool == null ? null : peer.toolSpecs.get(m.tool);
+      if (toolSpecs != null) {
+        addCharges(amounts, toolSpecs);
+      }
+    }
+    if (amounts.isEmpty()) {
+      return false;
+    }
+    List<LimitCharge> charges = new ArrayList<>(amounts.size());
+    Map<String, String> keys = new LinkedHashMap<>();
+    amounts.forEach(
+        (spec, amount) -> {
+          charges.add(new LimitCharge(spec, key, amount));
+          keys.put(spec.id(), key);
+        });
+    counterKeys = keys;
+    CallCounters.Taken result =
+        governance.counters.reserve(charges, governance.callIds.getAsLong());
+    taken = result;
+    if (result.admitted() || (result.rejectedBy() == null && !result.storeUnavailable())) {
+      return false;
+    }
+    long retryAfter = retrySeconds(result.retryAfter());
+    if (result.storeUnavailable()) {
+      for (Member m : members) {
+        m.rejectedLimit = null;
+        refuse(
+            m,
+            ToolCallInfo.Outcome.LIMITED,
+            RejectionReason.TOKEN_STORE_UNAVAILABLE,
+            AgentGovernance.UNAVAILABLE_CODE,
+            "the gateway's limit store is unavailable; retry after " + retryAfter + " s",
+            Map.of(
+                "reason",
+                RejectionReason.TOKEN_STORE_UNAVAILABLE.headerValue(),
+                "retryAfter",
+                retryAfter));
+      }
+      return true;
+    }
+    LimitSpec spec = result.rejectedBy().limit();
+    boolean inFlight = spec.kind() == LimitSpec.Kind.IN_FLIGHT;
+    RejectionReason reason =
+        inFlight ? RejectionReason.IN_FLIGHT_LIMIT : RejectionReason.REQUEST_RATE_LIMIT;
+    for (Member m : members) {
+      boolean owns =
+          peer.specs.contains(spec)
+              || (m.tool != null && peer.toolSpecs.getOrDefault(m.tool, List.of()).contains(spec));
+      if (!owns) {
+        continue;
+      }
+      m.rejectedLimit = spec.id();
+      refuse(
+          m,
+          ToolCallInfo.Outcome.LIMITED,
+          reason,
+          AgentGovernance.LIMITED_CODE,
+          describe(m)
+              + (inFlight
+                  ? " has " + spec.capacity() + " calls in flight already (limit " + spec.id() + ")"
+                  : " is over its limit of "
+                      + spec.capacity()
+                      + " calls per minute (limit "
+                      + spec.id()
+                      + ")")
+              + "; retry after "
+              + retryAfter
+              + " s",
+          Map.of("reason", reason.headerValue(), "limit", spec.id(), "retryAfter", retryAfter));
+    }
+    return true;
+  }
+
+  private static void addCharges(Map<LimitSpec, Integer> amounts, List<LimitSpec> specs) {
+    for (LimitSpec spec : specs) {
+      amounts.merge(spec, 1, (a, b) -> spec.kind() == LimitSpec.Kind.IN_FLIGHT ? 1 : a + b);
+    }
+  }
+
+  private static long retrySeconds(@Nullable Duration wait) {
+    if (wait == null) {
+      return 1;
+    }
+    long seconds = wait.getSeconds() + (wait.getNano() > 0 ? 1 : 0);
+    return Math.max(1, seconds);
+  }
+
+  private String describe(Member m) {
+    if (peer.kind == ToolCallInfo.Kind.MCP) {
+      return m.tool != null
+          ? "tool '" + m.tool + "' of MCP server '" + peer.name + "'"
+          : "method '" + m.method + "' of MCP server '" + peer.name + "'";
+    }
+    return "method '" + m.method + "' of A2A agent '" + peer.name + "'";
+  }
+
+  private void refuse(
+      Member m,
+      ToolCallInfo.Outcome outcome,
+      RejectionReason reason,
+      int code,
+      String message,
+      Map<String, Object> data) {
+    m.outcome = outcome;
+    m.rejection = reason;
+    m.errorCode = code;
+    Map<String, Object> full = new LinkedHashMap<>(data);
+    full.put(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name);
+    if (m.tool != null) {
+      full.put("tool", m.tool);
+    }
+    full.put("method", m.method);
+    m.localError = Rpc.error(m.id, code, "ai-gateway: " + message, full);
+  }
+
+  /** Answers every request locally and ends their events. */
+  private byte[] localAnswer() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    boolean batch = document.batch();
+    if (batch) {
+      out.write('[');
+    }
+    boolean first = true;
+    for (Member m : members) {
+      if (m.outcome == ToolCallInfo.Outcome.NONE) {
+        refuse(
+            m,
+            ToolCallInfo.Outcome.NOT_SENT,
+            RejectionReason.BATCH_MEMBER_REFUSED,
+            AgentGovernance.NOT_SENT_CODE,
+            describe(m) + " was not sent: another request of its batch was refused; send it alone",
+            Map.of("reason", RejectionReason.BATCH_MEMBER_REFUSED.headerValue()));
+      }
+      if (!first) {
+        out.write(',');
+      }
+      first = false;
+      out.writeBytes(m.localError);
+      m.resultBytes = errorBytes(m.localError);
+    }
+    if (batch) {
+      out.write(']');
+    }
+    for (Member m : members) {
+      end(m, m.outcome, CallOutcome.REJECTED, 200);
+    }
+    return out.toByteArray();
+  }
+
+  private static long errorBytes(byte[] response) {
+    // {"jsonrpc":"2.0","id":...,"error":{...}}: the error object is what the size counts.
+    String text = new String(response, StandardCharsets.UTF_8);
+    int at = text.indexOf("\"error\":");
+    return at < 0 ? response.length : response.length - at - "\"error\":".length() - 1;
+  }
+
+  /**
+   * The server's answer as the application is to read it. A non-2xx status ends every request's
+   * event at once ({@code HTTP_ERROR}) and the body passes untouched; otherwise the body is read as
+   * it passes (an event stream event by event; a JSON answer whole), each request's event ending
+   * with its response (a streamed A2A answer's with the stream).
+   *
+   * @param sessionId the answer's {@code Mcp-Session-Id}, if any
+   */
+  public InputStream answered(
+      int status, @Nullable String contentType, @Nullable String sessionId, InputStream body) {
+    if (this.sessionId == null) {
+      this.sessionId = sessionId;
+    }
+    if (members.isEmpty()) {
+      return body;
+    }
+    if (status < 200 || status > 299) {
+      synchronized (this) {
+        for (Member m : members) {
+          end(m, ToolCallInfo.Outcome.HTTP_ERROR, CallOutcome.BACKEND_ERROR, status);
+        }
+        settle();
+      }
+      return body;
+    }
+    this.status = status;
+    String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+    boolean sse = type.startsWith("text/event-stream");
+    boolean rewrites = false;
+    for (Member m : members) {
+      rewrites |= rewritesAnswer(m);
+    }
+    return new AnswerStream(body, new Answer(), sse, rewrites);
+  }
+
+  /** Whether a request's answer may be changed: a filtered tool list, a checked result. */
+  private boolean rewritesAnswer(Member m) {
+    return ("tools/list".equals(m.method) && peer.filtersToolsList())
+        || !peer.checks(m.toolPolicy).isEmpty();
+  }
+
+  /** Reports a send that failed: every request's event ends {@code TRANSPORT_ERROR}. */
+  public synchronized void failed(IOException failure) {
+    for (Member m : members) {
+      end(m, ToolCallInfo.Outcome.TRANSPORT_ERROR, CallOutcome.FAILED, 0);
+    }
+    settle();
+  }
+
+  /** What the answer's stream tells the call, kept off the call's public face. */
+  private final class Answer implements AnswerStream.Reader {
+    @Override
+    public byte[] event(byte[] event) {
+      return onEvent(event);
+    }
+
+    @Override
+    public byte[] document(byte @Nullable [] doc, boolean held) {
+      return onDocument(doc);
+    }
+
+    @Override
+    public void ended(boolean complete, @Nullable IOException failure) {
+      onEnded(complete, failure);
+    }
+  }
+
+  private synchronized byte[] onEvent(byte[] event) {
+    // The data lines, joined by LF, are one JSON-RPC message (or batch).
+    String text = new String(event, StandardCharsets.UTF_8);
+    String[] lines = text.split("\r\n|\r|\n", -1);
+    StringBuilder data = null;
+    for (String line : lines) {
+      if (line.startsWith("data:")) {
+        String value = line.substring(line.startsWith("data: ") ? 6 : 5);
+        if (data == null) {
+          data = new StringBuilder(value);
+        } else {
+          data.append('\n').append(value);
+        }
+      }
+    }
+    if (data == null) {
+      return event;
+    }
+    byte[] json = data.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] rewritten = responses(json);
+    if (rewritten == json) {
+      return event;
+    }
+    // Rebuilt: the event's other lines as they were, one data line in place of the first.
+    StringBuilder out = new StringBuilder(text.length());
+    boolean wrote = false;
+    for (int i = 0; i < lines.length - 2; i++) {
+      String line = lines[i];
+      if (line.startsWith("data:")) {
+        if (!wrote) {
+          out.append("data: ").append(new String(rewritten, StandardCharsets.UTF_8)).append('\n');
+          wrote = true;
+        }
+      } else {
+        out.append(line).append('\n');
+      }
+    }
+    out.append('\n');
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private synchronized byte[] onDocument(byte @Nullable [] doc) {
+    if (doc == null) {
+      // Too large to read: the server answered (2xx) but what each request got is not known.
+      for (Member m : members) {
+        if (!m.ended && m.outcome == ToolCallInfo.Outcome.NONE) {
+          m.outcome = ToolCallInfo.Outcome.OK;
+        }
+      }
+      return new byte[0];
+    }
+    return responses(doc);
+  }
+
+  /**
+   * Reads the responses in a JSON text (one or a batch), ends their requests' events, and returns
+   * the text to pass on: the same array when nothing changed.
+   */
+  private byte[] responses(byte[] json) {
+    Rpc.Document answers = Rpc.parse(json, new Rpc.Span(0, json.length));
+    if (answers == null) {
+      return json;
+    }
+    ByteArrayOutputStream out = null;
+    int copied = 0;
+    for (Rpc.Message message : answers.messages()) {
+      if (!message.isResponse()) {
+        continue;
+      }
+      Member m = byId.get(message.id());
+      if (m == null || m.ended) {
+        continue;
+      }
+      byte[] replacement = response(m, json, message);
+      if (replacement != null) {
+        if (out == null) {
+          out = new ByteArrayOutputStream(json.length);
+        }
+        out.write(json, copied, message.span().start() - copied);
+        out.writeBytes(replacement);
+        copied = message.span().end();
+      }
+    }
+    if (out == null) {
+      return json;
+    }
+    out.write(json, copied, json.length - copied);
+    return out.toByteArray();
+  }
+
+  /** One response to a request; returns its replacement, or null to pass it as it is. */
+  private byte @Nullable [] response(Member m, byte[] json, Rpc.Message message) {
+    byte[] replacement = null;
+    JsonNode node = message.node();
+    Rpc.Span result = message.members().get("result");
+    Rpc.Span error = message.members().get("error");
+    if (error != null) {
+      JsonNode code = node.path("error").path("code");
+      m.errorCode = code.canConvertToInt() ? code.intValue() : null;
+      m.outcome = ToolCallInfo.Outcome.ERROR;
+      m.resultBytes += error.length();
+    } else if (result != null) {
+      m.sawResult = true;
+      if (m.outcome == ToolCallInfo.Outcome.NONE) {
+        m.outcome = ToolCallInfo.Outcome.OK;
+      }
+      if ("tools/list".equals(m.method) && peer.kind == ToolCallInfo.Kind.MCP) {
+        JsonNode tools = node.path("result").path("tools");
+        if (tools.isArray()) {
+          governance.inventory().toolsListed(peer.name, AgentInventory.list(tools));
+          if (peer.filtersToolsList()) {
+            replacement = filteredTools(json, message, result);
+          }
+        }
+      }
+      List<ContentSafety> checks = peer.checks(m.toolPolicy);
+      for (ContentSafety safety : checks) {
+        ContentSafety.Finding finding =
+            safety.screen(ContentCheck.Where.ANSWER, Rpc.strings(node.get("result")));
+        if (finding != null) {
+          blocked(m, describe(m) + "'s result", finding);
+          m.outcome = ToolCallInfo.Outcome.BLOCKED;
+          replacement = m.localError;
+          break;
+        }
+      }
+      m.resultBytes += replacement == null ? result.length() : replacement.length;
+    }
+    if (!m.streaming) {
+      end(m, m.outcome, CallOutcome.SUCCESS, status);
+    }
+    return replacement;
+  }
+
+  /** The response with {@code result.tools} holding only the tools the caller may call. */
+  private byte @Nullable [] filteredTools(byte[] json, Rpc.Message message, Rpc.Span result) {
+    try {
+      Rpc.Span tools = Rpc.members(json, result).get("tools");
+      if (tools == null) {
+        return null;
+      }
+      List<Rpc.Span> elements = Rpc.elements(json, tools);
+      ByteArrayOutputStream array = new ByteArrayOutputStream(tools.length());
+      array.write('[');
+      boolean first = true;
+      int kept = 0;
+      for (Rpc.Span element : elements) {
+        JsonNode tool =
+            dev.aigateway.core.wire.Json.parseOrNull(json, element.start(), element.length());
+        String name = tool == null ? null : tool.path("name").textValue();
+        if (name == null || !peer.access.check(consumer, roles, name).allowed()) {
+          continue;
+        }
+        if (!first) {
+          array.write(',');
+        }
+        first = false;
+        array.write(json, element.start(), element.length());
+        kept++;
+      }
+      array.write(']');
+      if (kept == elements.size()) {
+        return null;
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream(message.span().length());
+      out.write(json, message.span().start(), tools.start() - message.span().start());
+      out.writeBytes(array.toByteArray());
+      out.write(json, tools.end(), message.span().end() - tools.end());
+      return out.toByteArray();
+    } catch (IOException e) {
+      return null; // not readable after all: passed as it is
+    }
+  }
+
+  private synchronized void onEnded(boolean complete, @Nullable IOException failure) {
+    for (Member m : members) {
+      if (m.ended) {
+        continue;
+      }
+      if (failure != null) {
+        end(m, ToolCallInfo.Outcome.TRANSPORT_ERROR, CallOutcome.TRUNCATED, status);
+      } else if (!complete) {
+        end(m, ToolCallInfo.Outcome.CANCELLED, CallOutcome.CANCELLED, status);
+      } else if (m.outcome == ToolCallInfo.Outcome.NONE) {
+        end(m, ToolCallInfo.Outcome.NO_RESPONSE, CallOutcome.TRUNCATED, status);
+      } else {
+        end(m, m.outcome, CallOutcome.SUCCESS, status);
+      }
+    }
+    settle();
+  }
+
+  private void end(
+      Member m, ToolCallInfo.Outcome outcome, CallOutcome callOutcome, int httpStatus) {
+    if (m.ended) {
+      return;
+    }
+    m.ended = true;
+    m.outcome = outcome;
+    long latency = System.nanoTime() - startNanos;
+    boolean rejected = callOutcome == CallOutcome.REJECTED;
+    LimitOutcome limitOutcome =
+        taken == null
+            ? LimitOutcome.NONE
+            : rejected && m.rejectedLimit == null ? LimitOutcome.NONE : taken.outcome();
+    GatewayEvent event =
+        GatewayEvent.builder()
+            .callId(governance.callIds.getAsLong())
+            .operation(
+                peer.kind == ToolCallInfo.Kind.MCP
+                    ? Operation.EXECUTE_TOOL
+                    : Operation.INVOKE_AGENT)
+            .consumer(consumer)
+            .requestedModel(peer.name)
+            .stream(m.streaming)
+            .status(httpStatus)
+            .outcome(callOutcome)
+            .rejection(m.rejection)
+            .errorType(outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
+            .access(m.access)
+            .limits(
+                taken == null
+                    ? LimitsInfo.NONE
+                    : new LimitsInfo(counterKeys, 0, 0, m.rejectedLimit, limitOutcome))
+            .timing(
+                new TimingInfo(
+                    startedAt, Duration.ofNanos(latency), null, Duration.ofNanos(gatewayNanos)))
+            .tool(
+                new ToolCallInfo(
+                    peer.kind,
+                    peer.name,
+                    peer.kind == ToolCallInfo.Kind.A2A
+                        ? governance.inventory().agentName(peer.name)
+                        : null,
+                    m.method,
+                    m.tool,
+                    m.id,
+                    sessionId,
+                    outcome,
+                    m.errorCode,
+                    m.argumentBytes,
+                    m.resultBytes))
+            .build();
+    governance.emit(event);
+    boolean all = true;
+    for (Member other : members) {
+      all &= other.ended;
+    }
+    if (all) {
+      settle();
+    }
+  }
+
+  private void settle() {
+    if (settled || taken == null) {
+      return;
+    }
+    settled = true;
+    if (taken.admitted()) {
+      governance.counters.settle(taken, true, 0);
+    }
+  }
+}

@@ -1,0 +1,290 @@
+package dev.aigateway.core.agent;
+
+import dev.aigateway.api.CallerResolver;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.KeyResolver;
+import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.limit.CallCounters;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The governance of a gateway's MCP and A2A traffic, for client adapters: recognises requests to
+ * configured servers and agents ({@link #match}, a host lookup for any other request, no body
+ * read), starts a governed JSON-RPC POST ({@link #begin}), and remembers agent cards ({@link
+ * #observeCard}). Public only so the library's adapters reach it; not part of the API (see {@code
+ * docs/agents.md}). Thread-safe.
+ */
+public final class AgentGovernance {
+
+  /** JSON-RPC error code of a call no access rule allows (or whose credential was refused). */
+  public static final int ACCESS_DENIED_CODE = -32090;
+
+  /** JSON-RPC error code of a call a calls-per-minute limit or in-flight cap refused. */
+  public static final int LIMITED_CODE = -32091;
+
+  /** JSON-RPC error code of a call whose arguments exceed the size cap. */
+  public static final int TOO_LARGE_CODE = -32092;
+
+  /** JSON-RPC error code of a call whose arguments or result a content check blocked. */
+  public static final int CONTENT_BLOCKED_CODE = -32093;
+
+  /** JSON-RPC error code of a batch member not sent because another member was refused. */
+  public static final int NOT_SENT_CODE = -32094;
+
+  /** JSON-RPC error code of a call refused because the limit store is down (fail closed). */
+  public static final int UNAVAILABLE_CODE = -32095;
+
+  static final Logger log = LoggerFactory.getLogger(AgentGovernance.class);
+
+  private final Map<Endpoint, McpServer> servers = new HashMap<>();
+  private final Map<Endpoint, A2aAgent> agents = new HashMap<>();
+  private final Map<Endpoint, A2aAgent> cards = new HashMap<>();
+  private final Map<String, Peer> peers = new HashMap<>();
+  private final Set<String> hosts = new HashSet<>();
+  private final AgentInventory inventory;
+  final KeyResolver consumerKey;
+  final @Nullable CallerResolver callers;
+  final CallCounters counters;
+  final List<GatewayListener> listeners;
+  final Clock clock;
+  final LongSupplier callIds;
+  final Set<String> gatewayHeaders;
+
+  private AgentGovernance(
+      List<McpServer> mcpServers,
+      List<A2aAgent> a2aAgents,
+      KeyResolver consumerKey,
+      @Nullable CallerResolver callers,
+      CallCounters counters,
+      List<GatewayListener> listeners,
+      Clock clock,
+      LongSupplier callIds,
+      Set<String> gatewayHeaders) {
+    Set<String> names = new HashSet<>();
+    for (McpServer server : mcpServers) {
+      unique(names, server.name(), server.endpoint());
+      servers.put(server.endpoint(), server);
+      peers.put("mcp:" + server.name(), new Peer(server));
+      hosts.add(server.endpoint().host());
+    }
+    for (A2aAgent agent : a2aAgents) {
+      unique(names, agent.id(), agent.endpoint());
+      agents.put(agent.endpoint(), agent);
+      cards.put(agent.cardEndpoint(), agent);
+      peers.put("a2a:" + agent.id(), new Peer(agent));
+      hosts.add(agent.endpoint().host());
+    }
+    this.inventory =
+        new AgentInventory(
+            mcpServers.stream().map(McpServer::name).toList(),
+            a2aAgents.stream().map(A2aAgent::id).toList(),
+            clock);
+    this.consumerKey = consumerKey;
+    this.callers = callers;
+    this.counters = counters;
+    this.listeners = List.copyOf(listeners);
+    this.clock = clock;
+    this.callIds = callIds;
+    this.gatewayHeaders = Set.copyOf(gatewayHeaders);
+  }
+
+  private void unique(Set<String> names, String name, Endpoint endpoint) {
+    if (!names.add(name)) {
+      throw new IllegalArgumentException(
+          "an MCP server or A2A agent named '" + name + "' was already added");
+    }
+    if (servers.containsKey(endpoint) || agents.containsKey(endpoint)) {
+      throw new IllegalArgumentException(
+          "'" + name + "' has the URL " + endpoint + " of a server or agent already added");
+    }
+  }
+
+  /**
+   * The governance of these servers and agents, or null when there are none.
+   *
+   * @param consumerKey the gateway's consumer key
+   * @param callers the gateway's caller resolver (roles, proved consumer), or null
+   * @param counters where calls-per-minute and in-flight counters are kept
+   * @param listeners told of every call's event
+   * @param callIds the gateway's call ids
+   * @param gatewayHeaders request headers (lower case) that address only the gateway
+   * @throws IllegalArgumentException when two have the same name or URL
+   */
+  public static @Nullable AgentGovernance of(
+      List<McpServer> servers,
+      List<A2aAgent> agents,
+      KeyResolver consumerKey,
+      @Nullable CallerResolver callers,
+      CallCounters counters,
+      List<GatewayListener> listeners,
+      Clock clock,
+      LongSupplier callIds,
+      Set<String> gatewayHeaders) {
+    if (servers.isEmpty() && agents.isEmpty()) {
+      return null;
+    }
+    return new AgentGovernance(
+        servers, agents, consumerKey, callers, counters, listeners, clock, callIds, gatewayHeaders);
+  }
+
+  /** What a matched request is. */
+  public enum Kind {
+    /** A POST of JSON-RPC to an MCP server or agent: {@link #begin} governs it. */
+    RPC,
+    /** Another method on an MCP endpoint (GET: the listen stream; DELETE: session end): passes. */
+    MCP_SESSION,
+    /** A GET of an agent's card: passes, and {@link #observeCard} remembers it. */
+    AGENT_CARD
+  }
+
+  /** A request to a configured server or agent. */
+  public static final class Target {
+    private final Kind kind;
+    final Peer peer;
+    final @Nullable A2aAgent agent;
+
+    Target(Kind kind, Peer peer, @Nullable A2aAgent agent) {
+      this.kind = kind;
+      this.peer = peer;
+      this.agent = agent;
+    }
+
+    /** What the request is. */
+    public Kind kind() {
+      return kind;
+    }
+
+    /** The server's name or agent's id. */
+    public String name() {
+      return peer.name;
+    }
+  }
+
+  /**
+   * Whether the request goes to a configured server or agent, and as what; null for any other
+   * request (one set lookup when the host is not one of theirs).
+   *
+   * @param port the URL's port, or -1 for the scheme's default
+   */
+  public @Nullable Target match(
+      String method, String scheme, String host, int port, String encodedPath) {
+    if (!hosts.contains(host.toLowerCase(Locale.ROOT))) {
+      return null;
+    }
+    Endpoint endpoint = Endpoint.of(scheme, host, port, encodedPath);
+    McpServer server = servers.get(endpoint);
+    if (server != null) {
+      Peer peer = peers.get("mcp:" + server.name());
+      return new Target("POST".equals(method) ? Kind.RPC : Kind.MCP_SESSION, peer, null);
+    }
+    A2aAgent agent = agents.get(endpoint);
+    if (agent != null && "POST".equals(method)) {
+      return new Target(Kind.RPC, peers.get("a2a:" + agent.id()), agent);
+    }
+    A2aAgent carded = cards.get(endpoint);
+    if (carded != null && "GET".equals(method)) {
+      return new Target(Kind.AGENT_CARD, peers.get("a2a:" + carded.id()), carded);
+    }
+    return null;
+  }
+
+  /** Starts governing a JSON-RPC POST ({@link Kind#RPC}); its body is in {@code request}. */
+  public AgentCall begin(Target target, ClientRequest request) {
+    if (target.kind != Kind.RPC) {
+      throw new IllegalArgumentException("only a JSON-RPC POST is governed, not " + target.kind);
+    }
+    return new AgentCall(this, target.peer, request);
+  }
+
+  /**
+   * The body of an agent card's answer as the application reads it: passed on untouched, and, once
+   * read to its end (at most {@link AgentInventory#MAX_CARD_BYTES}), remembered in the {@link
+   * #inventory()}.
+   *
+   * @param status the answer's status; only a 200 is remembered
+   */
+  public InputStream observeCard(Target target, int status, InputStream body) {
+    if (target.kind != Kind.AGENT_CARD || status != 200 || target.agent == null) {
+      return body;
+    }
+    A2aAgent agent = target.agent;
+    return new java.io.FilterInputStream(body) {
+      private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
+      private boolean tooLarge;
+      private boolean done;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b < 0) {
+          finished();
+        } else if (!tooLarge) {
+          keep(new byte[] {(byte) b}, 0, 1);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n < 0) {
+          finished();
+        } else if (!tooLarge) {
+          keep(b, off, n);
+        }
+        return n;
+      }
+
+      private void keep(byte[] b, int off, int n) {
+        if (copy.size() + n > AgentInventory.MAX_CARD_BYTES) {
+          tooLarge = true;
+          copy.reset();
+        } else {
+          copy.write(b, off, n);
+        }
+      }
+
+      private void finished() {
+        if (!done && !tooLarge) {
+          done = true;
+          inventory.cardFetched(agent, copy.toByteArray());
+        }
+      }
+    };
+  }
+
+  /** The tools and agent cards seen. */
+  public AgentInventory inventory() {
+    return inventory;
+  }
+
+  /** Request headers (lower case) removed before a governed call is sent. */
+  public Set<String> gatewayHeaders() {
+    return gatewayHeaders;
+  }
+
+  void emit(GatewayEvent event) {
+    for (GatewayListener listener : listeners) {
+      try {
+        listener.onEvent(event);
+      } catch (RuntimeException e) {
+        log.warn(
+            "ai-gateway: listener {} failed on the event of call {}", listener, event.callId(), e);
+      }
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.aigateway.core.agent;
+
+import dev.aigateway.api.ToolCallInfo;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.core.access.ToolAccess;
+import dev.aigateway.core.safety.ContentSafety;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A configured MCP server or A2A agent as the governance uses it: its access, its policy and its
+ * tools', and their counters (built once).
+ */
+final class Peer {
+
+  /** A2A methods whose answer is a stream of responses that all carry the request's id. */
+  static final Set<String> A2A_STREAMING = Set.of("message/stream", "tasks/resubscribe");
+
+  final ToolCallInfo.Kind kind;
+  final String name;
+  final ToolAccess access;
+  final ToolPolicy policy;
+  final Map<String, ToolPolicy> tools;
+  final boolean perConsumer;
+  final boolean filterToolsList;
+  final List<LimitSpec> specs;
+  final Map<String, List<LimitSpec>> toolSpecs;
+
+  Peer(McpServer server) {
+    this(
+        ToolCallInfo.Kind.MCP,
+        server.name(),
+        server.access(),
+        server.policy(),
+        server.tools(),
+        server.perConsumer(),
+        server.filterToolsList());
+  }
+
+  Peer(A2aAgent agent) {
+    this(
+        ToolCallInfo.Kind.A2A,
+        agent.id(),
+        agent.access(),
+        agent.policy(),
+        Map.of(),
+        agent.perConsumer(),
+        false);
+  }
+
+  private Peer(
+      ToolCallInfo.Kind kind,
+      String name,
+      ToolAccess access,
+      ToolPolicy policy,
+      Map<String, ToolPolicy> tools,
+      boolean perConsumer,
+      boolean filterToolsList) {
+    this.kind = kind;
+    this.name = name;
+    this.access = access;
+    this.policy = policy;
+    this.tools = tools;
+    this.perConsumer = perConsumer;
+    this.filterToolsList = filterToolsList;
+    String prefix = (kind == ToolCallInfo.Kind.MCP ? "mcp:" : "a2a:") + name;
+    this.specs = specs(prefix, policy);
+    Map<String, List<LimitSpec>> byTool = new HashMap<>();
+    tools.forEach(
+        (tool, toolPolicy) -> byTool.put(tool, specs(prefix + "/tool:" + tool, toolPolicy)));
+    this.toolSpecs = Map.copyOf(byTool);
+  }
+
+  private static List<LimitSpec> specs(String id, ToolPolicy policy) {
+    List<LimitSpec> list = new ArrayList<>(2);
+    if (policy.callsPerMinute() > 0) {
+      list.add(
+          LimitSpec.rate(
+              id + "/request-rate",
+              LimitSpec.Unit.REQUESTS,
+              policy.callsPerMinute(),
+              Duration.ofMinutes(1)));
+    }
+    if (policy.maxInFlight() > 0) {
+      list.add(LimitSpec.inFlight(id + "/in-flight", policy.maxInFlight()));
+    }
+    return List.copyOf(list);
+  }
+
+  /** The tool's own policy, or null. */
+  @Nullable ToolPolicy tool(@Nullable String tool) {
+    return tool == null ? null : tools.get(tool);
+  }
+
+  /**
+   * The name access rules are checked on: the tool (MCP {@code tools/call}) or the method (A2A).
+   */
+  @Nullable String accessName(String method, @Nullable String tool) {
+    if (kind == ToolCallInfo.Kind.A2A) {
+      return method;
+    }
+    return "tools/call".equals(method) ? tool : null;
+  }
+
+  /** The smallest argument cap that applies, or 0. */
+  long maxArgumentBytes(@Nullable ToolPolicy toolPolicy) {
+    long server = policy.maxArgumentBytes();
+    long tool = toolPolicy == null ? 0 : toolPolicy.maxArgumentBytes();
+    if (server == 0) {
+      return tool;
+    }
+    return tool == 0 ? server : Math.min(server, tool);
+  }
+
+  /** The content checks that apply: the server's, then the tool's. */
+  List<ContentSafety> checks(@Nullable ToolPolicy toolPolicy) {
+    ContentSafety server = policy.contentChecks();
+    ContentSafety tool = toolPolicy == null ? null : toolPolicy.contentChecks();
+    if (server == null) {
+      return tool == null ? List.of() : List.of(tool);
+    }
+    return tool == null ? List.of(server) : List.of(server, tool);
+  }
+
+  /** Whether a tools/list answer may need filtering for some caller. */
+  boolean filtersToolsList() {
+    return filterToolsList && !access.allowsEverything();
+  }
+
+  boolean streaming(String method) {
+    return kind == ToolCallInfo.Kind.A2A && A2A_STREAMING.contains(method);
+  }
+}

@@ -1,0 +1,195 @@
+package dev.aigateway.core.agent;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.core.wire.Json;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * JSON-RPC 2.0 messages on bytes: where each message, and each of its top-level members, sits in
+ * the bytes (so a rewrite splices only what changes), and its parsed tree.
+ */
+final class Rpc {
+
+  private Rpc() {}
+
+  /** A value's bytes: {@code [start, end)}. */
+  record Span(int start, int end) {
+    int length() {
+      return end - start;
+    }
+  }
+
+  /** One JSON-RPC message of a document or batch. */
+  record Message(JsonNode node, Span span, Map<String, Span> members) {
+
+    @Nullable String method() {
+      JsonNode method = node.get("method");
+      return method != null && method.isTextual() ? method.textValue() : null;
+    }
+
+    /** The id as JSON text ({@code 7}, {@code "a"}), or null for a notification. */
+    @Nullable String id() {
+      JsonNode id = node.get("id");
+      return id == null || id.isNull() ? null : id.toString();
+    }
+
+    boolean isRequest() {
+      return method() != null && id() != null;
+    }
+
+    boolean isResponse() {
+      return method() == null && (node.has("result") || node.has("error"));
+    }
+  }
+
+  /** A document: one message or a batch of them. */
+  record Document(boolean batch, List<Message> messages) {}
+
+  /**
+   * The messages of {@code bytes[span]}, or null when it is not a JSON-RPC message or batch (not
+   * JSON, not an object or an array of objects).
+   */
+  static @Nullable Document parse(byte[] bytes, Span span) {
+    try (JsonParser p = parser(bytes, span)) {
+      JsonToken first = p.nextToken();
+      if (first == JsonToken.START_OBJECT) {
+        Message message = message(bytes, span.start(), p);
+        return message == null || p.nextToken() != null
+            ? null
+            : new Document(false, List.of(message));
+      }
+      if (first != JsonToken.START_ARRAY) {
+        return null;
+      }
+      List<Message> messages = new ArrayList<>();
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        if (t != JsonToken.START_OBJECT) {
+          return null;
+        }
+        Message message = message(bytes, span.start(), p);
+        if (message == null) {
+          return null;
+        }
+        messages.add(message);
+      }
+      return p.nextToken() != null || messages.isEmpty() ? null : new Document(true, messages);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The top-level members of the object at {@code span}, by name. */
+  static Map<String, Span> members(byte[] bytes, Span span) throws IOException {
+    try (JsonParser p = parser(bytes, span)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return Map.of();
+      }
+      return members(p, span.start());
+    }
+  }
+
+  /** The elements of the array at {@code span}. */
+  static List<Span> elements(byte[] bytes, Span span) throws IOException {
+    try (JsonParser p = parser(bytes, span)) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        return List.of();
+      }
+      List<Span> elements = new ArrayList<>();
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        elements.add(valueSpan(p, span.start()));
+      }
+      return elements;
+    }
+  }
+
+  private static @Nullable Message message(byte[] bytes, int base, JsonParser p)
+      throws IOException {
+    int start = base + (int) p.currentTokenLocation().getByteOffset();
+    Map<String, Span> members = members(p, base);
+    int end = base + (int) p.currentLocation().getByteOffset();
+    Span span = new Span(start, end);
+    JsonNode node = Json.parseOrNull(bytes, start, span.length());
+    if (node == null || !node.isObject() || !"2.0".equals(node.path("jsonrpc").textValue())) {
+      return null;
+    }
+    return new Message(node, span, members);
+  }
+
+  /** Reads the members of an object whose START_OBJECT is the current token, up to its end. */
+  private static Map<String, Span> members(JsonParser p, int base) throws IOException {
+    Map<String, Span> members = new LinkedHashMap<>();
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String name = p.currentName();
+      p.nextToken();
+      members.put(name, valueSpan(p, base));
+    }
+    return members;
+  }
+
+  /** The span of the value whose first token is current; leaves the parser at its last token. */
+  private static Span valueSpan(JsonParser p, int base) throws IOException {
+    int start = base + (int) p.currentTokenLocation().getByteOffset();
+    if (p.currentToken().isStructStart()) {
+      p.skipChildren();
+    } else {
+      p.finishToken();
+    }
+    int end = base + (int) p.currentLocation().getByteOffset();
+    return new Span(start, end);
+  }
+
+  private static JsonParser parser(byte[] bytes, Span span) throws IOException {
+    // A parser over a copy from 0, so its byte offsets are relative to the span.
+    byte[] copy =
+        span.start() == 0 && span.end() == bytes.length
+            ? bytes
+            : Arrays.copyOfRange(bytes, span.start(), span.end());
+    return Json.MAPPER.getFactory().createParser(copy);
+  }
+
+  /** A JSON-RPC error response for the request id {@code id} (JSON text). */
+  static byte[] error(String id, int code, String message, Map<String, Object> data) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", code);
+    error.put("message", message);
+    error.put("data", data);
+    try {
+      return ("{\"jsonrpc\":\"2.0\",\"id\":"
+              + id
+              + ",\"error\":"
+              + Json.MAPPER.writeValueAsString(error)
+              + "}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write a JSON-RPC error", e);
+    }
+  }
+
+  /** The string values anywhere in {@code node} (object member names excluded). */
+  static List<String> strings(@Nullable JsonNode node) {
+    List<String> out = new ArrayList<>();
+    collect(node, out);
+    return out;
+  }
+
+  private static void collect(@Nullable JsonNode node, List<String> out) {
+    if (node == null) {
+      return;
+    }
+    if (node.isTextual()) {
+      out.add(node.textValue());
+    } else if (node.isContainerNode()) {
+      for (JsonNode child : node) {
+        collect(child, out);
+      }
+    }
+  }
+}

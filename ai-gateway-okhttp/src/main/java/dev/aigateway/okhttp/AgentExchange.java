@@ -1,0 +1,127 @@
+package dev.aigateway.okhttp;
+
+import dev.aigateway.core.agent.AgentCall;
+import dev.aigateway.core.agent.AgentGovernance;
+import java.io.IOException;
+import java.io.InputStream;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.Okio;
+
+/**
+ * The OkHttp side of MCP and A2A governance: sends a governed JSON-RPC POST (or answers it
+ * locally), hands the core the answer to read as it passes, and lets other requests to those
+ * servers (MCP listen streams and session ends, agent cards) through.
+ */
+final class AgentExchange {
+
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private AgentExchange() {}
+
+  static Response intercept(
+      Interceptor.Chain chain, AgentGovernance agents, AgentGovernance.Target target)
+      throws IOException {
+    Request request = withoutGatewayHeaders(chain.request(), agents);
+    switch (target.kind()) {
+      case MCP_SESSION:
+        return chain.proceed(request);
+      case AGENT_CARD:
+        {
+          Response response = chain.proceed(request);
+          ResponseBody body = response.body();
+          InputStream observed = agents.observeCard(target, response.code(), body.byteStream());
+          return response
+              .newBuilder()
+              .body(
+                  ResponseBody.create(
+                      Okio.buffer(Okio.source(observed)), body.contentType(), body.contentLength()))
+              .build();
+        }
+      case RPC:
+      default:
+        return rpc(chain, agents, target, chain.request(), request);
+    }
+  }
+
+  private static Response rpc(
+      Interceptor.Chain chain,
+      AgentGovernance agents,
+      AgentGovernance.Target target,
+      Request original,
+      Request request)
+      throws IOException {
+    RequestBody body = request.body();
+    byte[] bytes;
+    if (body == null) {
+      bytes = new byte[0];
+    } else {
+      Buffer buffer = new Buffer();
+      body.writeTo(buffer);
+      bytes = buffer.readByteArray();
+    }
+    AgentCall call = agents.begin(target, new OkHttpClientRequest(original, bytes));
+    AgentCall.Admission admission = call.admit();
+    byte[] local = admission.localAnswer();
+    if (local != null) {
+      long now = System.currentTimeMillis();
+      return new Response.Builder()
+          .request(request)
+          .protocol(Protocol.HTTP_1_1)
+          .code(200)
+          .message("OK")
+          .sentRequestAtMillis(now)
+          .receivedResponseAtMillis(now)
+          .header("Content-Type", JSON.toString())
+          .body(ResponseBody.create(local, JSON))
+          .build();
+    }
+    Request sent =
+        body == null
+            ? request
+            : request
+                .newBuilder()
+                .method(request.method(), RequestBody.create(bytes, body.contentType()))
+                .build();
+    Response response;
+    try {
+      response = chain.proceed(sent);
+    } catch (IOException | RuntimeException e) {
+      call.failed(e instanceof IOException io ? io : new IOException(e));
+      throw e;
+    }
+    ResponseBody answer = response.body();
+    InputStream raw = answer.byteStream();
+    InputStream observed =
+        call.answered(
+            response.code(),
+            response.header("Content-Type"),
+            response.header("Mcp-Session-Id"),
+            raw);
+    if (observed == raw) {
+      return response;
+    }
+    return response
+        .newBuilder()
+        .removeHeader("Content-Length") // a filtered or checked answer may change its length
+        .body(ResponseBody.create(Okio.buffer(Okio.source(observed)), answer.contentType(), -1))
+        .build();
+  }
+
+  private static Request withoutGatewayHeaders(Request request, AgentGovernance agents) {
+    if (agents.gatewayHeaders().isEmpty()) {
+      return request;
+    }
+    Request.Builder builder = request.newBuilder();
+    for (String header : agents.gatewayHeaders()) {
+      builder.removeHeader(header);
+    }
+    return builder.build();
+  }
+}

@@ -1,0 +1,267 @@
+package dev.aigateway.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.ToolCallInfo;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.access.ToolAccess;
+import dev.aigateway.core.agent.A2aAgent;
+import dev.aigateway.core.agent.AgentGovernance;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A2A calls through a wrapped OkHttp client against a MockWebServer agent that answers in the A2A
+ * spec's JSON-RPC shapes: message/send, tasks/get, tasks/cancel, a message/stream passed byte for
+ * byte, access per method, and the agent card.
+ */
+class A2aGovernanceTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+
+  private static final String TASK =
+      "{\"id\":\"task-1\",\"contextId\":\"ctx-1\",\"kind\":\"task\","
+          + "\"status\":{\"state\":\"completed\"},"
+          + "\"artifacts\":[{\"artifactId\":\"a1\",\"parts\":[{\"kind\":\"text\",\"text\":\"plan\"}]}]}";
+
+  /** A message/stream answer: status update, artifact update, final status, CRLF and all. */
+  private static final String STREAM =
+      "data: {\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"kind\":\"status-update\","
+          + "\"taskId\":\"task-2\",\"contextId\":\"ctx-2\",\"status\":{\"state\":\"working\"},"
+          + "\"final\":false}}\r\n\r\n"
+          + ": keep-alive\n\n"
+          + "data: {\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"kind\":\"artifact-update\","
+          + "\"taskId\":\"task-2\",\"contextId\":\"ctx-2\",\"artifact\":{\"artifactId\":\"a2\","
+          + "\"parts\":[{\"kind\":\"text\",\"text\":\"step one ünïcode\"}]}}}\n\n"
+          + "data: {\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{\"kind\":\"status-update\","
+          + "\"taskId\":\"task-2\",\"contextId\":\"ctx-2\",\"status\":{\"state\":\"completed\"},"
+          + "\"final\":true}}\n\n";
+
+  private final RecordingListener events = new RecordingListener();
+  private MockWebServer server;
+  private OkHttpClient client;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = new MockWebServer();
+    server.start();
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .listener(events)
+            .agent(
+                A2aAgent.builder("planner", server.url("/a2a").toString())
+                    .access(
+                        ToolAccess.denyByDefault()
+                            .allowConsumer("alice", "message/*", "tasks/get")
+                            .allowConsumer("ops", "*")))
+            .build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    this.gateway = gateway;
+  }
+
+  private AiGateway gateway;
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private static String rpc(String id, String method, String params) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":\""
+        + id
+        + "\",\"method\":\""
+        + method
+        + "\",\"params\":"
+        + params
+        + "}";
+  }
+
+  private Response send(String consumer, String body) throws IOException {
+    return client
+        .newCall(
+            new Request.Builder()
+                .url(server.url("/a2a"))
+                .header("x-consumer-id", consumer)
+                .post(RequestBody.create(body, JSON_TYPE))
+                .build())
+        .execute();
+  }
+
+  private static final String MESSAGE =
+      "{\"message\":{\"role\":\"user\",\"messageId\":\"m1\",\"kind\":\"message\","
+          + "\"parts\":[{\"kind\":\"text\",\"text\":\"plan a trip\"}]}}";
+
+  @Test
+  void messageSendTasksGetAndTasksCancelAreEachOneEvent() throws Exception {
+    server.enqueue(json("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":" + TASK + "}"));
+    server.enqueue(json("{\"jsonrpc\":\"2.0\",\"id\":\"2\",\"result\":" + TASK + "}"));
+    server.enqueue(
+        json(
+            "{\"jsonrpc\":\"2.0\",\"id\":\"3\",\"error\":{\"code\":-32002,"
+                + "\"message\":\"Task cannot be canceled\"}}"));
+
+    try (Response sent = send("ops", rpc("1", "message/send", MESSAGE))) {
+      assertThat(sent.body().string()).contains("\"task-1\"");
+    }
+    try (Response got = send("ops", rpc("2", "tasks/get", "{\"id\":\"task-1\"}"))) {
+      assertThat(got.body().string()).contains("\"completed\"");
+    }
+    try (Response cancel = send("ops", rpc("3", "tasks/cancel", "{\"id\":\"task-1\"}"))) {
+      assertThat(cancel.body().string()).contains("-32002");
+    }
+
+    GatewayEvent send = events.next();
+    assertThat(send.operation()).isEqualTo(Operation.INVOKE_AGENT);
+    assertThat(send.tool().kind()).isEqualTo(ToolCallInfo.Kind.A2A);
+    assertThat(send.tool().target()).isEqualTo("planner");
+    assertThat(send.tool().method()).isEqualTo("message/send");
+    assertThat(send.tool().rpcId()).isEqualTo("\"1\"");
+    assertThat(send.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(send.tool().argumentBytes()).isEqualTo(MESSAGE.length());
+    assertThat(send.tool().resultBytes()).isEqualTo(TASK.length());
+    assertThat(events.next().tool().method()).isEqualTo("tasks/get");
+    ToolCallInfo cancel = events.next().tool();
+    assertThat(cancel.method()).isEqualTo("tasks/cancel");
+    assertThat(cancel.outcome()).isEqualTo(ToolCallInfo.Outcome.ERROR);
+    assertThat(cancel.errorCode()).isEqualTo(-32002);
+  }
+
+  @Test
+  void aMethodTheConsumerMayNotCallIsAnsweredLocallyInA2asShape() throws Exception {
+    try (Response cancel = send("alice", rpc("7", "tasks/cancel", "{\"id\":\"task-1\"}"))) {
+      JsonNode answer = JSON.readTree(cancel.body().string());
+      assertThat(answer.get("id").asText()).isEqualTo("7");
+      assertThat(answer.path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      assertThat(answer.path("error").path("data").path("agent").asText()).isEqualTo("planner");
+    }
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void aStreamReachesTheAppByteForByteAsItArrivesWithOneEventAtItsEnd() throws Exception {
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "text/event-stream")
+            .body(STREAM)
+            .throttleBody(40, 20, TimeUnit.MILLISECONDS)
+            .build());
+
+    byte[] read;
+    try (Response response = send("alice", rpc("s1", "message/stream", MESSAGE))) {
+      read = response.body().bytes();
+    }
+
+    assertThat(read).isEqualTo(STREAM.getBytes(StandardCharsets.UTF_8));
+    GatewayEvent event = events.next();
+    assertThat(event.stream()).isTrue();
+    assertThat(event.tool().method()).isEqualTo("message/stream");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(event.tool().resultBytes()).isPositive();
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void eachStreamedUpdateReachesTheAppBeforeTheNextIsSent() throws Exception {
+    int firstEvent = STREAM.indexOf("\r\n\r\n") + 4;
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "text/event-stream")
+            .body(STREAM)
+            .throttleBody(firstEvent, 1500, TimeUnit.MILLISECONDS)
+            .build());
+
+    try (Response response = send("alice", rpc("s1", "message/stream", MESSAGE))) {
+      InputStream body = response.body().byteStream();
+      long began = System.nanoTime();
+      byte[] first = new byte[firstEvent];
+      int read = 0;
+      while (read < firstEvent) {
+        int n = body.read(first, read, firstEvent - read);
+        assertThat(n).isPositive();
+        read += n;
+      }
+      long waitedMillis = (System.nanoTime() - began) / 1_000_000;
+      assertThat(new String(first, StandardCharsets.UTF_8))
+          .isEqualTo(STREAM.substring(0, firstEvent));
+      assertThat(waitedMillis).isLessThan(1000); // not held for the rest of the stream
+      assertThat(body.readAllBytes())
+          .isEqualTo(STREAM.substring(firstEvent).getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
+  void aStreamTheAppCancelsEndsInOneCancelledEvent() throws Exception {
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "text/event-stream")
+            .body(STREAM + STREAM + STREAM)
+            .throttleBody(64, 200, TimeUnit.MILLISECONDS)
+            .build());
+
+    try (Response response = send("alice", rpc("s1", "message/stream", MESSAGE))) {
+      InputStream body = response.body().byteStream();
+      byte[] first = new byte[16];
+      assertThat(body.read(first)).isPositive();
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.CANCELLED);
+    Thread.sleep(100);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void theAgentCardPassesUntouchedAndIsRemembered() throws Exception {
+    String card =
+        "{\"name\":\"Trip Planner\",\"version\":\"1.2.0\",\"url\":\""
+            + server.url("/a2a")
+            + "\",\"capabilities\":{\"streaming\":true},\"skills\":[]}";
+    server.enqueue(json(card));
+    server.enqueue(json("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":" + TASK + "}"));
+
+    try (Response response =
+        client
+            .newCall(new Request.Builder().url(server.url("/.well-known/agent-card.json")).build())
+            .execute()) {
+      assertThat(response.body().string()).isEqualTo(card);
+    }
+    assertThat(gateway.agents().agentCard("planner")).isPresent();
+    assertThat(gateway.agents().agentCard("planner").get().name()).isEqualTo("Trip Planner");
+    assertThat(gateway.agents().agentCard("planner").get().version()).isEqualTo("1.2.0");
+    assertThat(events.all).isEmpty();
+
+    try (Response sent = send("ops", rpc("1", "message/send", MESSAGE))) {
+      sent.body().string();
+    }
+    assertThat(events.next().tool().agentName()).isEqualTo("Trip Planner");
+  }
+
+  private static MockResponse json(String body) {
+    return new MockResponse.Builder()
+        .addHeader("Content-Type", "application/json")
+        .body(body)
+        .build();
+  }
+}

@@ -1,0 +1,529 @@
+package dev.aigateway.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolvers;
+import dev.aigateway.api.Operation;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.ToolCallInfo;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.access.ToolAccess;
+import dev.aigateway.core.agent.AgentGovernance;
+import dev.aigateway.core.agent.AgentInventory;
+import dev.aigateway.core.agent.McpServer;
+import dev.aigateway.core.agent.ToolPolicy;
+import dev.aigateway.core.safety.ContentSafety;
+import dev.aigateway.testing.ManualClock;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * MCP over Streamable HTTP through a wrapped OkHttp client, against a MockWebServer that answers as
+ * an MCP server does (JSON or SSE, {@code Mcp-Session-Id}): access per tool and consumer, {@code
+ * tools/list} filtering, limits, caps, content checks, batches and one event per request.
+ */
+class McpGovernanceTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  private static final String TOOLS =
+      "[{\"name\":\"get_issue\",\"description\":\"Reads an issue\",\"inputSchema\":{\"type\":\"object\"}},"
+          + " {\"name\":\"list_issues\",\"inputSchema\":{\"type\":\"object\"}},"
+          + " {\"name\":\"delete_repo\",\"inputSchema\":{\"type\":\"object\"}}]";
+
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-05-04T09:00:00Z"));
+  private final RecordingListener events = new RecordingListener();
+  private final McpBackend backend = new McpBackend();
+  private MockWebServer server;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = new MockWebServer();
+    server.setDispatcher(backend);
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  /** Answers tools/list and tools/call as an MCP server would, as JSON or (header) SSE. */
+  static final class McpBackend extends Dispatcher {
+    final AtomicInteger calls = new AtomicInteger();
+    final AtomicInteger active = new AtomicInteger();
+    final AtomicInteger mostAtOnce = new AtomicInteger();
+    volatile CountDownLatch gate = new CountDownLatch(0);
+    volatile boolean sse;
+    volatile String result = "{\"content\":[{\"type\":\"text\",\"text\":\"issue 7 is open\"}]}";
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      if (!"POST".equals(request.getMethod())) {
+        return new MockResponse.Builder()
+            .code("GET".equals(request.getMethod()) ? 405 : 200)
+            .build();
+      }
+      calls.incrementAndGet();
+      int now = active.incrementAndGet();
+      mostAtOnce.accumulateAndGet(now, Math::max);
+      try {
+        gate.await(10, TimeUnit.SECONDS);
+        JsonNode body = JSON.readTree(request.getBody().utf8());
+        if (body.isObject() && !body.has("id")) {
+          return new MockResponse.Builder().code(202).build(); // a notification: accepted
+        }
+        StringBuilder answer = new StringBuilder();
+        if (body.isArray()) {
+          answer.append('[');
+          for (int i = 0; i < body.size(); i++) {
+            answer.append(i > 0 ? "," : "").append(answer(body.get(i)));
+          }
+          answer.append(']');
+        } else {
+          answer.append(answer(body));
+        }
+        MockResponse.Builder response =
+            new MockResponse.Builder().code(200).addHeader("Mcp-Session-Id", "session-1");
+        if (sse) {
+          return response
+              .addHeader("Content-Type", "text/event-stream")
+              .body(NOTIFICATION_EVENT + "id: ev1\nevent: message\ndata: " + answer + "\n\n")
+              .build();
+        }
+        return response
+            .addHeader("Content-Type", "application/json")
+            .body(answer.toString())
+            .build();
+      } catch (Exception e) {
+        return new MockResponse.Builder().code(500).build();
+      } finally {
+        active.decrementAndGet();
+      }
+    }
+
+    private String answer(JsonNode request) {
+      String id = request.get("id").toString();
+      return switch (request.path("method").asText()) {
+        case "tools/list" ->
+            "{\"jsonrpc\":\"2.0\",\"id\":"
+                + id
+                + ",\"result\":{\"tools\":"
+                + TOOLS
+                + ",\"nextCursor\":\"c2\"}}";
+        case "tools/call" ->
+            "missing".equals(request.path("params").path("name").asText())
+                ? "{\"jsonrpc\":\"2.0\",\"id\":"
+                    + id
+                    + ",\"error\":{\"code\":-32602,\"message\":\"Unknown tool: missing\"}}"
+                : "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}";
+        default -> "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":{}}";
+      };
+    }
+  }
+
+  static final String NOTIFICATION_EVENT =
+      "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+          + "\"params\":{\"progress\":1}}\n\n";
+
+  private OkHttpClient client(McpServer.Builder mcp) {
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .listener(events)
+            .mcpServer(mcp)
+            .build();
+    return OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+  }
+
+  private McpServer.Builder github() {
+    return McpServer.builder("github", server.url("/mcp").toString())
+        .access(
+            ToolAccess.denyByDefault()
+                .allowConsumer("alice", "get_*", "list_*")
+                .allowConsumer("bob", "*"));
+  }
+
+  private String post(OkHttpClient client, String consumer, String body) throws IOException {
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", consumer)
+            .header("Accept", "application/json, text/event-stream")
+            .post(RequestBody.create(body, JSON_TYPE))
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      return response.body().string();
+    }
+  }
+
+  private static String call(int id, String tool, String arguments) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":"
+        + id
+        + ",\"method\":\"tools/call\",\"params\":{\"name\":\""
+        + tool
+        + "\",\"arguments\":"
+        + arguments
+        + "}}";
+  }
+
+  private static final String LIST = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
+
+  private static List<String> toolNames(String answer) throws IOException {
+    List<String> names = new ArrayList<>();
+    JSON.readTree(answer)
+        .path("result")
+        .path("tools")
+        .forEach(t -> names.add(t.get("name").asText()));
+    return names;
+  }
+
+  @Test
+  void toolsListAsJsonIsFilteredPerConsumerAndEverythingElsePassesByteForByte() throws Exception {
+    OkHttpClient client = client(github());
+
+    String alice = post(client, "alice", LIST);
+    String bob = post(client, "bob", LIST);
+
+    assertThat(toolNames(alice)).containsExactly("get_issue", "list_issues");
+    assertThat(toolNames(bob)).containsExactly("get_issue", "list_issues", "delete_repo");
+    assertThat(bob).contains(TOOLS); // nothing to remove: untouched
+    assertThat(alice)
+        .startsWith("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[{\"name\":\"get_issue\"")
+        .endsWith(",\"nextCursor\":\"c2\"}}");
+    GatewayEvent event = events.next();
+    assertThat(event.operation()).isEqualTo(Operation.EXECUTE_TOOL);
+    assertThat(event.tool().method()).isEqualTo("tools/list");
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(event.tool().sessionId()).isEqualTo("session-1");
+  }
+
+  @Test
+  void toolsListAsAnEventStreamIsFilteredEventByEvent() throws Exception {
+    backend.sse = true;
+    OkHttpClient client = client(github());
+
+    String alice = post(client, "alice", LIST);
+
+    assertThat(alice).startsWith(NOTIFICATION_EVENT); // other events byte for byte
+    String rest = alice.substring(NOTIFICATION_EVENT.length());
+    assertThat(rest).startsWith("id: ev1\nevent: message\ndata: ").endsWith("\n\n");
+    String data = rest.substring(rest.indexOf("data: ") + 6, rest.length() - 2);
+    assertThat(toolNames(data)).containsExactly("get_issue", "list_issues");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
+  void toolsListedAreRememberedUnfilteredInTheInventory() throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .mcpServer(github())
+            .build();
+    post(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), "alice", LIST);
+
+    AgentInventory inventory = gateway.agents();
+    assertThat(inventory.servers()).containsExactly("github");
+    assertThat(inventory.tools("github"))
+        .extracting(AgentInventory.SeenTool::name)
+        .containsExactly("get_issue", "list_issues", "delete_repo");
+    assertThat(inventory.tools("github").get(0).description()).isEqualTo("Reads an issue");
+  }
+
+  @Test
+  void anAllowedToolCallIsSentAndReportedWithItsSizes() throws Exception {
+    OkHttpClient client = client(github());
+    String arguments = "{\"number\":7}";
+
+    String answer = post(client, "alice", call(5, "get_issue", arguments));
+
+    assertThat(answer)
+        .isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":" + backend.result + "}");
+    GatewayEvent event = events.next();
+    ToolCallInfo tool = event.tool();
+    assertThat(tool.kind()).isEqualTo(ToolCallInfo.Kind.MCP);
+    assertThat(tool.target()).isEqualTo("github");
+    assertThat(tool.tool()).isEqualTo("get_issue");
+    assertThat(tool.rpcId()).isEqualTo("5");
+    assertThat(tool.outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(tool.argumentBytes())
+        .isEqualTo(("{\"name\":\"get_issue\",\"arguments\":" + arguments + "}").length());
+    assertThat(tool.resultBytes()).isEqualTo(backend.result.length());
+    assertThat(event.consumer()).isEqualTo("alice");
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.access().rule()).isEqualTo("allow:consumer:alice");
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aDeniedToolIsAnsweredLocallyWithAJsonRpcErrorAndNeverSent() throws Exception {
+    OkHttpClient client = client(github());
+
+    String answer = post(client, "alice", call(9, "delete_repo", "{}"));
+
+    JsonNode error = JSON.readTree(answer);
+    assertThat(error.get("id").asInt()).isEqualTo(9);
+    assertThat(error.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(error.path("error").path("message").asText())
+        .contains("delete_repo", "github", "alice");
+    assertThat(error.path("error").path("data").path("rule").asText()).isEqualTo("default");
+    assertThat(backend.calls.get()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.ACCESS_DENIED);
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    assertThat(event.tool().errorCode()).isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+  }
+
+  @Test
+  void aRateLimitedToolIsRefusedWithRetryAfterUntilItsBucketRefills() throws Exception {
+    OkHttpClient client =
+        client(github().tool("get_issue", ToolPolicy.builder().callsPerMinute(2)));
+
+    post(client, "alice", call(1, "get_issue", "{}"));
+    post(client, "alice", call(2, "get_issue", "{}"));
+    JsonNode refused = JSON.readTree(post(client, "alice", call(3, "get_issue", "{}")));
+    String otherTool = post(client, "alice", call(4, "list_issues", "{}"));
+    String otherConsumer = post(client, "bob", call(5, "get_issue", "{}"));
+
+    assertThat(refused.path("error").path("code").asInt()).isEqualTo(AgentGovernance.LIMITED_CODE);
+    JsonNode data = refused.path("error").path("data");
+    assertThat(data.path("limit").asText()).isEqualTo("mcp:github/tool:get_issue/request-rate");
+    assertThat(data.path("retryAfter").asLong()).isEqualTo(30);
+    assertThat(otherTool).contains("\"result\"");
+    assertThat(otherConsumer).contains("\"result\"");
+    assertThat(backend.calls.get()).isEqualTo(4);
+
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(post(client, "alice", call(6, "get_issue", "{}"))).contains("\"result\"");
+
+    List<ToolCallInfo.Outcome> outcomes = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      outcomes.add(events.next().tool().outcome());
+    }
+    assertThat(outcomes)
+        .containsExactly(
+            ToolCallInfo.Outcome.OK,
+            ToolCallInfo.Outcome.OK,
+            ToolCallInfo.Outcome.LIMITED,
+            ToolCallInfo.Outcome.OK,
+            ToolCallInfo.Outcome.OK,
+            ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
+  void argumentsAboveTheCapAreRefusedBeforeSending() throws Exception {
+    OkHttpClient client = client(github().maxArgumentBytes(64));
+
+    JsonNode answer =
+        JSON.readTree(
+            post(client, "alice", call(1, "get_issue", "{\"body\":\"" + "x".repeat(100) + "\"}")));
+
+    assertThat(answer.path("error").path("code").asInt()).isEqualTo(AgentGovernance.TOO_LARGE_CODE);
+    assertThat(answer.path("error").path("data").path("maxArgumentBytes").asLong()).isEqualTo(64);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.TOO_LARGE);
+  }
+
+  @Test
+  void contentChecksBlockArgumentsBeforeSendingAndResultsOnTheirWayBack() throws Exception {
+    OkHttpClient client =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+
+    JsonNode blockedArgs =
+        JSON.readTree(
+            post(client, "alice", call(1, "get_issue", "{\"q\":\"about Project Falcon\"}")));
+    assertThat(blockedArgs.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(backend.calls.get()).isZero();
+
+    backend.result = "{\"content\":[{\"type\":\"text\",\"text\":\"see project falcon\"}]}";
+    JsonNode blockedResult = JSON.readTree(post(client, "alice", call(2, "get_issue", "{}")));
+    assertThat(blockedResult.get("id").asInt()).isEqualTo(2);
+    assertThat(blockedResult.has("result")).isFalse();
+    assertThat(blockedResult.path("error").path("data").path("check").asText())
+        .isEqualTo("deny-words");
+    assertThat(backend.calls.get()).isEqualTo(1);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+  }
+
+  @Test
+  void aServersJsonRpcErrorIsReportedWithItsCode() throws Exception {
+    OkHttpClient client = client(github());
+
+    String answer = post(client, "bob", call(3, "missing", "{}"));
+
+    assertThat(answer).contains("-32602");
+    ToolCallInfo tool = events.next().tool();
+    assertThat(tool.outcome()).isEqualTo(ToolCallInfo.Outcome.ERROR);
+    assertThat(tool.errorCode()).isEqualTo(-32602);
+  }
+
+  @Test
+  void aBatchWithARefusedMemberIsAnsweredWhollyLocallyWithOneEventPerMember() throws Exception {
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "[" + call(1, "get_issue", "{}") + "," + call(2, "delete_repo", "{}") + "]"));
+
+    assertThat(answer.isArray()).isTrue();
+    assertThat(answer.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+    assertThat(answer.get(1).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void anAllowedBatchIsSentWholeAndEachMemberEndsInItsOwnEvent() throws Exception {
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "bob",
+                "[" + call(1, "get_issue", "{}") + "," + call(2, "delete_repo", "{}") + "]"));
+
+    assertThat(answer.size()).isEqualTo(2);
+    assertThat(backend.calls.get()).isEqualTo(1);
+    List<String> tools = List.of(events.next().tool().tool(), events.next().tool().tool());
+    assertThat(tools).containsExactlyInAnyOrder("get_issue", "delete_repo");
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void anInFlightCapRefusesTheCallsBeyondIt() throws Exception {
+    OkHttpClient client = client(github().maxInFlight(2));
+    backend.gate = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<String>> held = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        int id = i;
+        held.add(pool.submit(() -> post(client, "alice", call(id, "get_issue", "{}"))));
+      }
+      while (backend.active.get() < 2) {
+        Thread.sleep(5);
+      }
+      JsonNode refused = JSON.readTree(post(client, "alice", call(9, "get_issue", "{}")));
+      assertThat(refused.path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.LIMITED_CODE);
+      assertThat(refused.path("error").path("data").path("limit").asText())
+          .isEqualTo("mcp:github/in-flight");
+      backend.gate.countDown();
+      for (Future<String> call : held) {
+        assertThat(call.get(10, TimeUnit.SECONDS)).contains("\"result\"");
+      }
+      assertThat(post(client, "alice", call(10, "get_issue", "{}"))).contains("\"result\"");
+    } finally {
+      backend.gate.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void manyThreadsCallingUnderACapNeverExceedIt() throws Exception {
+    OkHttpClient client = client(github().tool("get_issue", ToolPolicy.builder().maxInFlight(3)));
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    AtomicInteger answered = new AtomicInteger();
+    AtomicInteger limited = new AtomicInteger();
+    try {
+      List<Future<?>> all = new ArrayList<>();
+      for (int i = 0; i < 160; i++) {
+        int id = i;
+        all.add(
+            pool.submit(
+                () -> {
+                  String answer = post(client, "bob", call(id, "get_issue", "{}"));
+                  (answer.contains("\"result\"") ? answered : limited).incrementAndGet();
+                  return null;
+                }));
+      }
+      for (Future<?> f : all) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(backend.mostAtOnce.get()).isLessThanOrEqualTo(3);
+    assertThat(answered.get() + limited.get()).isEqualTo(160);
+    assertThat(backend.calls.get()).isEqualTo(answered.get());
+    assertThat(events.all).hasSize(160);
+  }
+
+  @Test
+  void listenStreamsAndSessionEndsPassThroughWithoutEvents() throws Exception {
+    OkHttpClient client = client(github());
+
+    try (Response get =
+        client.newCall(new Request.Builder().url(server.url("/mcp")).build()).execute()) {
+      assertThat(get.code()).isEqualTo(405);
+    }
+    try (Response delete =
+        client.newCall(new Request.Builder().url(server.url("/mcp")).delete().build()).execute()) {
+      assertThat(delete.code()).isEqualTo(200);
+    }
+    String notification = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+    Request notify =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .post(RequestBody.create(notification, JSON_TYPE))
+            .build();
+    try (Response accepted = client.newCall(notify).execute()) {
+      assertThat(accepted.code()).isEqualTo(202);
+    }
+
+    assertThat(events.all).isEmpty();
+  }
+
+  @Test
+  void callsToOtherUrlsAreNotGoverned() throws Exception {
+    OkHttpClient client = client(github());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/other"))
+            .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+            .header("x-consumer-id", "alice")
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.body().string()).contains("\"result\"");
+    }
+    assertThat(events.all).isEmpty();
+  }
+}
