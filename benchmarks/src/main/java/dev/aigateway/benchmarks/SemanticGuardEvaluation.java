@@ -234,6 +234,8 @@ public final class SemanticGuardEvaluation {
       }
     }
     guards.put(
+        "default, 2-word stretches", AlignmentGuard.builder(model).maxReplacedWords(2).build());
+    guards.put(
         "default - base intent check",
         AlignmentGuard.builder(model)
             .base(FalseHitGuard.builder().disable(FalseHitGuard.Check.INTENT).build())
