@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -64,7 +65,8 @@ public final class SemanticGuardEvaluation {
       throw new IllegalArgumentException("usage: tune | report SET... [--details]");
     }
     boolean details = List.of(args).contains("--details");
-    EmbeddingModel model = new Memo(MiniLmEmbeddingModel.create());
+    EmbeddingModel raw = MiniLmEmbeddingModel.create();
+    EmbeddingModel model = new Memo(raw);
     if (args[0].equals("tune")) {
       List<Pair> pairs = new ArrayList<>();
       pairs.addAll(score(read("tuning"), model));
@@ -87,6 +89,7 @@ public final class SemanticGuardEvaluation {
       }
       System.out.print(ablation(pairs, model, SemanticCache.DEFAULT_THRESHOLD));
       System.out.print(latency(pairs, model));
+      System.out.print(lookupLatency(pairs, raw));
       if (details) {
         System.out.print(wrong(pairs, defaultSetting(model)));
       }
@@ -234,7 +237,7 @@ public final class SemanticGuardEvaluation {
       }
     }
     guards.put(
-        "default, 2-word stretches", AlignmentGuard.builder(model).maxReplacedWords(2).build());
+        "default, 1-word stretches", AlignmentGuard.builder(model).maxReplacedWords(1).build());
     guards.put(
         "default - base intent check",
         AlignmentGuard.builder(model)
@@ -303,6 +306,60 @@ public final class SemanticGuardEvaluation {
             + " evaluation's memo, %.1f µs warm (own word cache filled) ==%n",
         firstMicros,
         warmMicros);
+  }
+
+  /**
+   * Per-lookup latency with the guard on, over the set's pairs: the incoming prompt embedded by the
+   * model itself (no memo) plus the default guard, with a fresh guard whose word cache starts empty
+   * (first pass: every new word embedded on the calling thread) and then warm. Percentiles over the
+   * pairs, in milliseconds.
+   */
+  static String lookupLatency(List<Pair> pairs, EmbeddingModel model) throws IOException {
+    AlignmentGuard guard = AlignmentGuard.builder(model).build();
+    long[] coldGuard = new long[pairs.size()];
+    long[] embed = new long[pairs.size()];
+    for (int i = 0; i < pairs.size(); i++) {
+      Pair pair = pairs.get(i);
+      long t0 = System.nanoTime();
+      model.embed(pair.incoming());
+      long t1 = System.nanoTime();
+      guard.objection(pair.cached(), pair.incoming());
+      long t2 = System.nanoTime();
+      embed[i] = t1 - t0;
+      coldGuard[i] = t2 - t1;
+    }
+    long[] warmGuard = new long[pairs.size()];
+    long[] lookup = new long[pairs.size()];
+    for (int i = 0; i < pairs.size(); i++) {
+      Pair pair = pairs.get(i);
+      long t0 = System.nanoTime();
+      guard.objection(pair.cached(), pair.incoming());
+      warmGuard[i] = System.nanoTime() - t0;
+      lookup[i] = embed[i] + warmGuard[i];
+    }
+    return String.format(
+        Locale.ROOT,
+        "%n== per lookup, ms (p50 / p99 / max over %d pairs) ==%n"
+            + "prompt embedding            %s%n"
+            + "guard, cold word cache      %s%n"
+            + "guard, warm word cache      %s%n"
+            + "embedding + warm guard      %s%n",
+        pairs.size(),
+        percentiles(embed),
+        percentiles(coldGuard),
+        percentiles(warmGuard),
+        percentiles(lookup));
+  }
+
+  private static String percentiles(long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    return String.format(
+        Locale.ROOT,
+        "%7.2f / %7.2f / %7.2f",
+        sorted[(int) Math.floor(0.50 * (sorted.length - 1))] / 1e6,
+        sorted[(int) Math.floor(0.99 * (sorted.length - 1))] / 1e6,
+        sorted[sorted.length - 1] / 1e6);
   }
 
   static String wrong(List<Pair> pairs, Setting setting) {
