@@ -24,10 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Measures the semantic cache's guards on the labelled sets of {@code semantic-eval/}
- * (docs/semantic-eval.md): {@code tuning.tsv} (generated from templates, the only set the settings
- * were tuned on, with {@code pairs.tsv}), and {@code judged.tsv} (hand-written, run only to
- * report). Prompts are embedded with all-MiniLM-L6-v2; a pair is a hit when its cosine similarity
- * reaches the threshold and the guard does not object.
+ * (docs/semantic-eval.md): {@code judged-2.tsv} (hand-written first, never tuned on, run once to
+ * report), and the tuning sets {@code judged.tsv} (the earlier judged set, seen while the guard was
+ * changed), {@code tuning.tsv} (generated from templates) and {@code pairs.tsv}. Prompts are
+ * embedded with all-MiniLM-L6-v2; a pair is a hit when its cosine similarity reaches the threshold
+ * and the guard does not object.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.SemanticGuardEvaluation \
@@ -35,9 +36,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * </pre>
  *
  * {@code tune} sweeps the word threshold, the stretch length and the similarity threshold on the
- * tuning sets and prints the ablation there; {@code report judged} (or {@code tuning}, {@code
- * pairs}) prints, per setting (old guard, default, strict), paraphrase hits and false hits per
- * category with 95% Wilson intervals, the ablation, and the guard's time per lookup.
+ * tuning sets and prints the ablation there; {@code report judged-2} (or {@code judged}, {@code
+ * tuning}, {@code pairs}) prints, per setting (old guard, default, strict), paraphrase hits and
+ * false hits per category with 95% Wilson intervals, the ablation, and the time per lookup
+ * (embedding and guard, p50 / p99 / max).
  */
 public final class SemanticGuardEvaluation {
 
