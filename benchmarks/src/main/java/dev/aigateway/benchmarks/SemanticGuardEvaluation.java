@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,10 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Measures the semantic cache's guards on the labelled sets of {@code semantic-eval/}
- * (docs/semantic-eval.md): {@code tuning.tsv} (generated from templates, the only set the settings
- * were tuned on, with {@code pairs.tsv}), and {@code judged.tsv} (hand-written, run only to
- * report). Prompts are embedded with all-MiniLM-L6-v2; a pair is a hit when its cosine similarity
- * reaches the threshold and the guard does not object.
+ * (docs/semantic-eval.md): {@code judged-2.tsv} (hand-written first, never tuned on, run once to
+ * report), and the tuning sets {@code judged.tsv} (the earlier judged set, seen while the guard was
+ * changed), {@code tuning.tsv} (generated from templates) and {@code pairs.tsv}. Prompts are
+ * embedded with all-MiniLM-L6-v2; a pair is a hit when its cosine similarity reaches the threshold
+ * and the guard does not object.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.SemanticGuardEvaluation \
@@ -34,9 +36,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * </pre>
  *
  * {@code tune} sweeps the word threshold, the stretch length and the similarity threshold on the
- * tuning sets and prints the ablation there; {@code report judged} (or {@code tuning}, {@code
- * pairs}) prints, per setting (old guard, default, strict), paraphrase hits and false hits per
- * category with 95% Wilson intervals, the ablation, and the guard's time per lookup.
+ * tuning sets and prints the ablation there; {@code report judged-2} (or {@code judged}, {@code
+ * tuning}, {@code pairs}) prints, per setting (old guard, default, strict), paraphrase hits and
+ * false hits per category with 95% Wilson intervals, the ablation, and the time per lookup
+ * (embedding and guard, p50 / p99 / max).
  */
 public final class SemanticGuardEvaluation {
 
@@ -64,7 +67,8 @@ public final class SemanticGuardEvaluation {
       throw new IllegalArgumentException("usage: tune | report SET... [--details]");
     }
     boolean details = List.of(args).contains("--details");
-    EmbeddingModel model = new Memo(MiniLmEmbeddingModel.create());
+    EmbeddingModel raw = MiniLmEmbeddingModel.create();
+    EmbeddingModel model = new Memo(raw);
     if (args[0].equals("tune")) {
       List<Pair> pairs = new ArrayList<>();
       pairs.addAll(score(read("tuning"), model));
@@ -87,6 +91,7 @@ public final class SemanticGuardEvaluation {
       }
       System.out.print(ablation(pairs, model, SemanticCache.DEFAULT_THRESHOLD));
       System.out.print(latency(pairs, model));
+      System.out.print(lookupLatency(pairs, raw));
       if (details) {
         System.out.print(wrong(pairs, defaultSetting(model)));
       }
@@ -234,6 +239,8 @@ public final class SemanticGuardEvaluation {
       }
     }
     guards.put(
+        "default, 1-word stretches", AlignmentGuard.builder(model).maxReplacedWords(1).build());
+    guards.put(
         "default - base intent check",
         AlignmentGuard.builder(model)
             .base(FalseHitGuard.builder().disable(FalseHitGuard.Check.INTENT).build())
@@ -301,6 +308,60 @@ public final class SemanticGuardEvaluation {
             + " evaluation's memo, %.1f µs warm (own word cache filled) ==%n",
         firstMicros,
         warmMicros);
+  }
+
+  /**
+   * Per-lookup latency with the guard on, over the set's pairs: the incoming prompt embedded by the
+   * model itself (no memo) plus the default guard, with a fresh guard whose word cache starts empty
+   * (first pass: every new word embedded on the calling thread) and then warm. Percentiles over the
+   * pairs, in milliseconds.
+   */
+  static String lookupLatency(List<Pair> pairs, EmbeddingModel model) throws IOException {
+    AlignmentGuard guard = AlignmentGuard.builder(model).build();
+    long[] coldGuard = new long[pairs.size()];
+    long[] embed = new long[pairs.size()];
+    for (int i = 0; i < pairs.size(); i++) {
+      Pair pair = pairs.get(i);
+      long t0 = System.nanoTime();
+      model.embed(pair.incoming());
+      long t1 = System.nanoTime();
+      guard.objection(pair.cached(), pair.incoming());
+      long t2 = System.nanoTime();
+      embed[i] = t1 - t0;
+      coldGuard[i] = t2 - t1;
+    }
+    long[] warmGuard = new long[pairs.size()];
+    long[] lookup = new long[pairs.size()];
+    for (int i = 0; i < pairs.size(); i++) {
+      Pair pair = pairs.get(i);
+      long t0 = System.nanoTime();
+      guard.objection(pair.cached(), pair.incoming());
+      warmGuard[i] = System.nanoTime() - t0;
+      lookup[i] = embed[i] + warmGuard[i];
+    }
+    return String.format(
+        Locale.ROOT,
+        "%n== per lookup, ms (p50 / p99 / max over %d pairs) ==%n"
+            + "prompt embedding            %s%n"
+            + "guard, cold word cache      %s%n"
+            + "guard, warm word cache      %s%n"
+            + "embedding + warm guard      %s%n",
+        pairs.size(),
+        percentiles(embed),
+        percentiles(coldGuard),
+        percentiles(warmGuard),
+        percentiles(lookup));
+  }
+
+  private static String percentiles(long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    return String.format(
+        Locale.ROOT,
+        "%7.2f / %7.2f / %7.2f",
+        sorted[(int) Math.floor(0.50 * (sorted.length - 1))] / 1e6,
+        sorted[(int) Math.floor(0.99 * (sorted.length - 1))] / 1e6,
+        sorted[sorted.length - 1] / 1e6);
   }
 
   static String wrong(List<Pair> pairs, Setting setting) {

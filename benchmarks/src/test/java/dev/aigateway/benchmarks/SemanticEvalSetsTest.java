@@ -26,7 +26,7 @@ class SemanticEvalSetsTest {
 
   @Test
   void everySetReadsWithItsLabelsAndTheTuningAndJudgedSetsAreLargeEnough() {
-    for (String name : List.of("judged", "tuning", "pairs")) {
+    for (String name : List.of("judged-2", "judged", "tuning", "pairs")) {
       List<String[]> rows = SemanticGuardEvaluation.read(name);
 
       assertThat(rows)
@@ -49,6 +49,28 @@ class SemanticEvalSetsTest {
 
     assertThat(judged.stream().skip(1).map(line -> line.split("\t")))
         .noneMatch(row -> tuning.contains(row[2] + "\t" + row[3]));
+  }
+
+  @Test
+  void noPairOfTheSecondJudgedSetIsInAnyTuningSet() {
+    Set<String> tuning = new HashSet<>();
+    for (String name : List.of("judged", "tuning", "pairs")) {
+      for (String[] row : SemanticGuardEvaluation.read(name)) {
+        tuning.add(row[2].toLowerCase(java.util.Locale.ROOT));
+        tuning.add(row[3].toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    List<String[]> judged2 = SemanticGuardEvaluation.read("judged-2");
+
+    assertThat(judged2).hasSizeGreaterThanOrEqualTo(500);
+    assertThat(judged2.stream().filter(row -> row[0].equals("near_miss")).count())
+        .isGreaterThanOrEqualTo(300);
+    assertThat(judged2)
+        .as("no prompt of judged-2.tsv is a prompt of a tuning set")
+        .noneMatch(
+            row ->
+                tuning.contains(row[2].toLowerCase(java.util.Locale.ROOT))
+                    || tuning.contains(row[3].toLowerCase(java.util.Locale.ROOT)));
   }
 
   @Test

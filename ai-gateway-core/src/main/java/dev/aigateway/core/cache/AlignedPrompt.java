@@ -52,7 +52,21 @@ final class AlignedPrompt {
   private static final List<Phrases> MODALS = classes("modals");
   private static final List<Phrases> TENSES = classes("tenses");
   private static final int PAST = 0;
-  private static final Set<String> DIRECTIONS = Set.copyOf(LISTS.words("directions"));
+  private static final Map<String, String> DIRECTIONS = markerClasses();
+  private static final List<Phrases> QUESTIONS = classes("questions");
+  private static final Phrases CONDITIONS = phrases(LISTS.words("conditions"));
+  private static final Set<String> WHETHER_VERBS = Set.copyOf(LISTS.words("whether-verbs"));
+  private static final Phrases COURTEOUS_IFS = phrases(LISTS.words("courteous-ifs"));
+
+  /** The canonical markers that place something in time: "before", "after", "during", ... */
+  static final Set<String> TIME_MARKERS = Set.of("before", "after", "during", "until", "since");
+
+  /** The role marker of a possessive "'s": it governs the word owned. */
+  static final String POSSESSIVE = "'s";
+
+  /** Words whose next content word is an owner or a beneficiary ("the dog of my neighbor"). */
+  private static final Set<String> OWNER_MARKERS = Set.of("of", "for", "by", "belonging");
+
   private static final Phrases FILLERS = phrases(LISTS.words("filler-phrases"));
   private static final Phrases LEAD_IN_CUES = phrases(LISTS.words("lead-in-cues"));
   private static final Set<String> STOP_WORDS = Set.copyOf(LISTS.words("alignment-stop-words"));
@@ -100,7 +114,28 @@ final class AlignedPrompt {
   final BitSet modals = new BitSet();
   final BitSet tenses = new BitSet();
 
-  /** "marker→word" for each role marker and the word (or number) it governs. */
+  /** Classes of the question words present ("why", "how long", "where"). */
+  final BitSet questions = new BitSet();
+
+  /** The owners named with a possessive "'s" ("neighbor" in "my neighbor's dog"), as lemmas. */
+  final List<String> possessors = new ArrayList<>(2);
+
+  /** The lemma of the word each of {@link #possessors} owns ("dog"), in the same order. */
+  final List<String> owned = new ArrayList<>(2);
+
+  /** Lemmas of the words that follow "of", "for" or "by": owners said without "'s". */
+  final Set<String> ownerWords = new HashSet<>();
+
+  /** Lemmas of the words that follow "of" ("the week of Thanksgiving"). */
+  final Set<String> ofWords = new HashSet<>();
+
+  /** How many condition clauses ("if ...", "unless ...") the prompt has. */
+  int conditionCount;
+
+  /** The content words of its condition clauses, lower case. */
+  final List<String> conditionWords = new ArrayList<>(4);
+
+  /** "marker→word" for each role marker (canonical) and the word (or number) it governs. */
   final List<String> roles = new ArrayList<>(4);
 
   /** Every word that is not a function word, numbers included, as written (lower case). */
@@ -128,6 +163,7 @@ final class AlignedPrompt {
     this.cleaned = EMPTY_PLACES.matcher(rest).replaceAll(" ");
     times.sort(null);
     read(tokens(cleaned));
+    readConditions(cleaned);
   }
 
   static AlignedPrompt of(String prompt) {
@@ -144,9 +180,34 @@ final class AlignedPrompt {
 
   /** Whether two words (lower case) are of one group of the built-in synonyms. */
   static boolean knownSynonyms(String x, String y) {
-    BitSet gx = SYNONYMS.get(lemma(x));
-    BitSet gy = SYNONYMS.get(lemma(y));
+    if (inGroup(lemma(x), lemma(y))) {
+      return true;
+    }
+    for (String suffix : new String[] {"est", "er"}) {
+      if (x.endsWith(suffix) && y.endsWith(suffix)) {
+        return inGroup(positive(x, suffix), positive(y, suffix)); // "fastest" / "quickest"
+      }
+    }
+    return false;
+  }
+
+  private static boolean inGroup(String x, String y) {
+    BitSet gx = SYNONYMS.get(x);
+    BitSet gy = SYNONYMS.get(y);
     return gx != null && gy != null && gx.intersects(gy);
+  }
+
+  /** The positive of a comparative or superlative: "easiest" → "easy", "biggest" → "big". */
+  static String positive(String word, String suffix) {
+    String stem = word.substring(0, word.length() - suffix.length());
+    if (stem.endsWith("i")) {
+      return stem.substring(0, stem.length() - 1) + "y";
+    }
+    int n = stem.length();
+    if (n > 2 && stem.charAt(n - 1) == stem.charAt(n - 2)) {
+      return stem.substring(0, n - 1);
+    }
+    return SYNONYMS.containsKey(stem) ? stem : stem + "e";
   }
 
   private static Map<String, BitSet> synonymGroups() {
@@ -169,19 +230,47 @@ final class AlignedPrompt {
     markClasses(tokens, skip, classWords, QUANTIFIERS, quantifiers);
     markClasses(tokens, skip, classWords, MODALS, modals);
     markClasses(tokens, skip, classWords, TENSES, tenses);
+    markClasses(tokens, skip, classWords, QUESTIONS, questions);
     skip = classWords;
     perfect(tokens);
     String pendingMarker = null;
+    String pendingPossessor = null;
+    String pendingOwnerMarker = null;
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
-      if (DIRECTIONS.contains(t)) {
-        pendingMarker = t;
+      if (t.equals(POSSESSIVE)) {
+        String owner = i > 0 ? tokens.get(i - 1) : "";
+        if (allWords.contains(owner) && !hasDigit(owner)) {
+          pendingPossessor = lemma(owner);
+          pendingMarker = POSSESSIVE;
+        }
+        continue;
+      }
+      String marker = DIRECTIONS.get(t);
+      if (marker != null) {
+        pendingMarker = marker;
+        continue;
+      }
+      if (OWNER_MARKERS.contains(t)) {
+        pendingOwnerMarker = t;
         continue;
       }
       if (skip[i] || STOP_WORDS.contains(t)) {
         continue;
       }
       allWords.add(t);
+      if (pendingOwnerMarker != null) {
+        ownerWords.add(lemma(t));
+        if (pendingOwnerMarker.equals("of")) {
+          ofWords.add(lemma(t));
+        }
+        pendingOwnerMarker = null;
+      }
+      if (pendingPossessor != null) {
+        possessors.add(pendingPossessor);
+        owned.add(lemma(t));
+        pendingPossessor = null;
+      }
       if (pendingMarker != null) {
         roles.add(pendingMarker + "→" + t); // the word as written: "http" / "https" differ
         pendingMarker = null;
@@ -193,6 +282,56 @@ final class AlignedPrompt {
       words.add(t);
       lemmas.add(lemma);
     }
+  }
+
+  /**
+   * Finds the condition clauses: from a condition word ("if", "unless", "in case") to the end of
+   * its sentence part. An "if" after a verb of knowing ("tell if", "not sure if") means "whether"
+   * and opens no condition.
+   */
+  private void readConditions(String text) {
+    for (String part : text.split("[,;:.?!]+")) {
+      List<String> tokens = tokens(part);
+      for (int i = 0; i < tokens.size(); i++) {
+        int length = CONDITIONS.matchAt(tokens, i, new boolean[tokens.size()]);
+        if (length == 0) {
+          continue;
+        }
+        if (tokens.get(i).equals("if")
+            && (whether(tokens, i)
+                || COURTEOUS_IFS.matchAt(tokens, i, new boolean[tokens.size()]) > 0)) {
+          continue;
+        }
+        conditionCount++;
+        for (int k = i + length; k < tokens.size(); k++) {
+          String t = tokens.get(k);
+          if (!STOP_WORDS.contains(t) && !DIRECTIONS.containsKey(t) && !t.equals(POSSESSIVE)) {
+            conditionWords.add(t);
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  private static boolean whether(List<String> tokens, int i) {
+    for (int k = Math.max(0, i - 2); k < i; k++) {
+      if (WHETHER_VERBS.contains(tokens.get(k))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Each marker of the directions list mapped to the first marker of its class. */
+  private static Map<String, String> markerClasses() {
+    Map<String, String> classes = new HashMap<>();
+    for (List<String> record : LISTS.records("directions")) {
+      for (String marker : record) {
+        classes.put(marker, record.get(0));
+      }
+    }
+    return Map.copyOf(classes);
   }
 
   /** "has the candidate accepted": a perfect tense without "been" is past too. */
@@ -368,6 +507,11 @@ final class AlignedPrompt {
     }
     String head = word.substring(0, apostrophe);
     String tail = word.substring(apostrophe + 1);
+    if (head.equals("let") && tail.equals("s")) {
+      out.add("let");
+      out.add("us");
+      return;
+    }
     if (tail.equals("t") && head.endsWith("n")) {
       add(out, head + "t"); // can't → cant → can not
       return;
@@ -390,9 +534,7 @@ final class AlignedPrompt {
         out.add("would");
         break;
       case "s":
-        if (IS_BEFORE_S.contains(head)) {
-          out.add("is");
-        }
+        out.add(IS_BEFORE_S.contains(head) ? "is" : POSSESSIVE);
         break;
       default:
         break;
@@ -455,7 +597,7 @@ final class AlignedPrompt {
       return false;
     }
 
-    private int matchAt(List<String> tokens, int i, boolean[] skip) {
+    int matchAt(List<String> tokens, int i, boolean[] skip) {
       List<List<String>> options = byFirst.get(tokens.get(i));
       if (options == null) {
         return 0;

@@ -270,4 +270,132 @@ class AlignmentGuardTest {
     assertThat(objection("Same prompt", "Same prompt")).isEmpty();
     assertThatThrownBy(() -> guard.objection(null, "x")).isInstanceOf(NullPointerException.class);
   }
+
+  @Test
+  void questionWordsOfAnotherClassAreAnObjection() {
+    assertThat(objection("Why do geese fly south?", "How do geese fly south?"))
+        .contains("question");
+    assertThat(objection("Where do eels breed?", "When do eels breed?")).contains("question");
+    assertThat(objection("How long does a lobster live?", "Why does a lobster live so long?"))
+        .contains("question");
+  }
+
+  @Test
+  void questionWordsOfOneClassOrOnOneSideOnlyAgree() {
+    assertThat(objection("Why do geese fly south?", "What causes geese to fly south?")).isEmpty();
+    assertThat(
+            objection(
+                "How long does cooked lentil soup keep?",
+                "How many days does cooked lentil soup keep?"))
+        .isEmpty();
+    assertThat(objection("What's the best way to store lentils?", "How should I store lentils?"))
+        .isEmpty();
+  }
+
+  @Test
+  void theSameWordUnderAnotherMarkerIsAnObjection() {
+    assertThat(objection("Can I swim during the regatta?", "Can I swim after the regatta?"))
+        .contains("relation");
+    assertThat(objection("Is the lane closed until Monday?", "Is the lane closed since Monday?"))
+        .contains("relation");
+    assertThat(objection("Parades the week after Easter", "Parades the week of Easter"))
+        .contains("relation");
+  }
+
+  @Test
+  void theSameMarkerClassOrAMovedClauseIsNoRelationChange() {
+    assertThat(objection("Translate this poem into Welsh", "Translate this poem to Welsh"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "Before the regatta, what should I eat?", "What should I eat before the regatta?"))
+        .isEmpty();
+  }
+
+  @Test
+  void anOwnerAddedDroppedOrMovedIsAnObjection() {
+    assertThat(objection("How do I unlock my nephew's scooter?", "How do I unlock my scooter?"))
+        .contains("owner");
+    assertThat(objection("Can I borrow my cousin's canoe?", "Can my cousin borrow my canoe?"))
+        .contains("owner");
+    assertThat(
+            objection(
+                "Is my landlord's cat allowed in my garden?",
+                "Is my cat allowed in my landlord's garden?"))
+        .isPresent();
+  }
+
+  @Test
+  void theSameOwnerSaidAnotherWayIsNoObjection() {
+    assertThat(
+            objection(
+                "What is the diet of my uncle's parrot?",
+                "What is the diet of the parrot of my uncle?"))
+        .isEmpty();
+    assertThat(objection("Why does my kettle's lid rattle?", "Why does my kettle lid rattle?"))
+        .isEmpty();
+    assertThat(objection("Let's plan a picnic menu", "Let us plan a picnic menu")).isEmpty();
+  }
+
+  @Test
+  void aConditionOnOneSideOnlyOrAnotherConditionIsAnObjection() {
+    assertThat(objection("Can I eat blue cheese if I'm breastfeeding?", "Can I eat blue cheese?"))
+        .contains("condition");
+    assertThat(
+            objection(
+                "Is the trip refunded if the airline strikes?",
+                "Is the trip refunded if the volcano erupts?"))
+        .contains("condition");
+  }
+
+  @Test
+  void whetherAndCourtesyIfsAreNoConditions() {
+    assertThat(
+            objection(
+                "How do I check if a melon is ripe?", "How do I check whether a melon is ripe?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "I'd be grateful if you could explain tides.", "I'd be grateful, explain tides."))
+        .isEmpty();
+  }
+
+  @Test
+  void twoWordStretchesAreJudgedWordByWord() {
+    assertThat(
+            objection(
+                "Which tent is best for short trips?", "Which tent is best for long expeditions?"))
+        .contains("substitution");
+    assertThat(
+            AlignmentGuard.builder(words)
+                .maxReplacedWords(1)
+                .build()
+                .objection(
+                    "Which tent is best for short trips?",
+                    "Which tent is best for long expeditions?"))
+        .isEmpty();
+  }
+
+  @Test
+  void oneAgainstSeveralIsAQuantifierDifference() {
+    assertThat(objection("How do I cite one editor?", "How do I cite several editors?"))
+        .contains("quantifier");
+  }
+
+  @Test
+  void superlativesOfOneSynonymGroupAgree() {
+    assertThat(objection("Cheapest way to ship a sofa", "Most affordable way to ship a sofa"))
+        .isNotEqualTo(Optional.of("quantifier"));
+    assertThat(objection("Fastest route to the harbour", "Quickest route to the harbour"))
+        .isEmpty();
+  }
+
+  @Test
+  void anAcronymMaySkipTheLettersOfFunctionWords() {
+    assertThat(
+            objection(
+                "What is the ROI of heat pumps?",
+                "What is the return on investment of heat pumps?"))
+        .isEmpty();
+  }
 }

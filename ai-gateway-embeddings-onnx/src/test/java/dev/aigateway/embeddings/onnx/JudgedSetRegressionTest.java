@@ -18,36 +18,57 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The semantic cache's default (all-MiniLM-L6-v2, {@link SemanticCache#DEFAULT_THRESHOLD}, {@link
- * AlignmentGuard} with its defaults) on the hand-written judged set,
- * benchmarks/.../semantic-eval/judged.tsv, which no setting was tuned on (docs/semantic-eval.md).
+ * AlignmentGuard} with its defaults) on the labelled sets of benchmarks/.../semantic-eval/
+ * (docs/semantic-eval.md).
  *
- * <p>The issue's target, at most 0.5% of near misses served, was not reached: measured 2 of 193
- * (1.0%, 95% Wilson interval 0.3% to 3.7%), with 132 of 153 paraphrases served (86.3%). This test
- * holds the default to what was measured: it fails when more than 2 of the 193 near misses are
- * served, or fewer than 80% of the paraphrases.
+ * <ul>
+ *   <li>{@code judged-2.tsv}, the judged set (535 hand-written pairs, never tuned on, run once for
+ *       the report). The issue's target, at most 0.5% of near misses served with at least 80% of
+ *       paraphrases, was <b>not</b> met there: the default served 11 of 327 near misses (3.4%) and
+ *       134 of 208 paraphrases (64.4%). This test holds the default to what was measured, so that
+ *       it can only get better: no more than 11 near misses, no fewer than 134 paraphrases.
+ *   <li>{@code judged.tsv}, the first hand-written set, now a tuning set (its results were seen
+ *       while the guard was changed): there the default meets the target (0 of 193 near misses, 129
+ *       of 153 paraphrases), and this test fails if it stops meeting it: more than 0.5% of near
+ *       misses served or fewer than 80% of paraphrases.
+ * </ul>
  */
 class JudgedSetRegressionTest {
 
-  private static final Path JUDGED =
-      Path.of("..", "benchmarks", "src", "main", "resources", "semantic-eval", "judged.tsv");
+  private static final Path SETS =
+      Path.of("..", "benchmarks", "src", "main", "resources", "semantic-eval");
 
-  /** The measured false hits of the default on the judged set (docs/semantic-eval.md). */
-  static final int MEASURED_FALSE_HITS = 2;
+  /** The default's false hits measured on judged-2.tsv (docs/semantic-eval.md). */
+  static final int JUDGED_2_MEASURED_FALSE_HITS = 11;
 
+  /** The default's paraphrase hits measured on judged-2.tsv. */
+  static final int JUDGED_2_MEASURED_PARAPHRASE_HITS = 134;
+
+  /** The target: at most this share of near misses served, in percent. */
+  static final double MAX_FALSE_HIT_PERCENT = 0.5;
+
+  /** The target: at least this share of paraphrases served, in percent. */
   static final double MIN_PARAPHRASE_HIT_PERCENT = 80.0;
 
   private record Outcome(boolean paraphrase, String category, boolean hit) {}
 
-  private static List<Outcome> outcomes;
+  private static List<Outcome> judged2;
+  private static List<Outcome> firstJudged;
 
   @BeforeAll
   static void runTheDefaultOnEveryPair() throws IOException {
     EmbeddingModel model = MiniLmEmbeddingModel.create();
     SemanticHitGuard guard = SemanticCache.builder(model).build().guard();
     assertThat(guard).isInstanceOf(AlignmentGuard.class);
-    List<String> lines = Files.readAllLines(JUDGED, StandardCharsets.UTF_8);
+    judged2 = outcomes(model, guard, "judged-2.tsv");
+    firstJudged = outcomes(model, guard, "judged.tsv");
+  }
+
+  private static List<Outcome> outcomes(EmbeddingModel model, SemanticHitGuard guard, String set)
+      throws IOException {
+    List<String> lines = Files.readAllLines(SETS.resolve(set), StandardCharsets.UTF_8);
     assertThat(lines.get(0)).isEqualTo("label\tcategory\tcached_prompt\tincoming_prompt\tsplit");
-    outcomes = new ArrayList<>();
+    List<Outcome> outcomes = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       if (line.isBlank()) {
         continue;
@@ -58,6 +79,7 @@ class JudgedSetRegressionTest {
           cosine >= SemanticCache.DEFAULT_THRESHOLD && guard.objection(row[2], row[3]).isEmpty();
       outcomes.add(new Outcome(row[0].equals("paraphrase"), row[1], hit));
     }
+    return outcomes;
   }
 
   private static float[] embed(EmbeddingModel model, String text) {
@@ -68,41 +90,70 @@ class JudgedSetRegressionTest {
     }
   }
 
+  private static List<String> servedNearMisses(List<Outcome> outcomes) {
+    return outcomes.stream()
+        .filter(o -> !o.paraphrase() && o.hit())
+        .map(Outcome::category)
+        .toList();
+  }
+
+  private static long servedParaphrases(List<Outcome> outcomes) {
+    return outcomes.stream().filter(o -> o.paraphrase() && o.hit()).count();
+  }
+
+  private static long count(List<Outcome> outcomes, boolean paraphrase) {
+    return outcomes.stream().filter(o -> o.paraphrase() == paraphrase).count();
+  }
+
   @Test
   void theJudgedSetIsLargeAndMostlyNearMisses() {
-    long nearMisses = outcomes.stream().filter(o -> !o.paraphrase()).count();
-
-    assertThat(outcomes).hasSizeGreaterThanOrEqualTo(300);
-    assertThat(100.0 * nearMisses / outcomes.size()).isBetween(50.0, 65.0);
+    assertThat(judged2).hasSizeGreaterThanOrEqualTo(500);
+    assertThat(count(judged2, false)).isGreaterThanOrEqualTo(300);
   }
 
   @Test
-  void theDefaultServesNoMoreNearMissesThanMeasured() {
-    List<String> served =
-        outcomes.stream().filter(o -> !o.paraphrase() && o.hit()).map(Outcome::category).toList();
-
-    assertThat(served)
-        .as("near misses served, by category")
-        .hasSizeLessThanOrEqualTo(MEASURED_FALSE_HITS);
+  void onTheJudgedSetTheDefaultServesNoMoreNearMissesThanMeasured() {
+    assertThat(servedNearMisses(judged2))
+        .as("near misses of judged-2.tsv served, by category")
+        .hasSizeLessThanOrEqualTo(JUDGED_2_MEASURED_FALSE_HITS);
   }
 
   @Test
-  void theDefaultServesAtLeastFourFifthsOfTheParaphrases() {
-    List<Outcome> paraphrases = outcomes.stream().filter(Outcome::paraphrase).toList();
-    long served = paraphrases.stream().filter(Outcome::hit).count();
-
-    assertThat(100.0 * served / paraphrases.size())
-        .isGreaterThanOrEqualTo(MIN_PARAPHRASE_HIT_PERCENT);
+  void onTheJudgedSetTheDefaultServesNoFewerParaphrasesThanMeasured() {
+    assertThat(servedParaphrases(judged2))
+        .as("paraphrases of judged-2.tsv served")
+        .isGreaterThanOrEqualTo(JUDGED_2_MEASURED_PARAPHRASE_HITS);
   }
 
   @Test
-  void noQuantifierModalTenseClockNegationAntonymOrActionNearMissIsServed() {
+  void onTheJudgedSetNoNearMissOfTheOldGuardsBlindKindsIsServed() {
     List<String> targeted =
-        List.of("quantifier", "modality", "tense", "clock_time", "negation", "antonym", "action");
+        List.of(
+            "quantifier",
+            "clock_time",
+            "negation",
+            "antonym",
+            "action",
+            "scope",
+            "number_unit",
+            "entity",
+            "conditional",
+            "time_range",
+            "with_without",
+            "date");
 
-    assertThat(
-            outcomes.stream()
-                .filter(o -> !o.paraphrase() && o.hit() && targeted.contains(o.category())))
-        .isEmpty();
+    assertThat(servedNearMisses(judged2)).doesNotContainAnyElementsOf(targeted);
+  }
+
+  @Test
+  void onTheFirstJudgedSetTheDefaultMeetsTheTarget() {
+    double falseHitPercent =
+        100.0 * servedNearMisses(firstJudged).size() / count(firstJudged, false);
+    double paraphrasePercent = 100.0 * servedParaphrases(firstJudged) / count(firstJudged, true);
+
+    assertThat(falseHitPercent)
+        .as("near misses of judged.tsv served, %s", servedNearMisses(firstJudged))
+        .isLessThanOrEqualTo(MAX_FALSE_HIT_PERCENT);
+    assertThat(paraphrasePercent).isGreaterThanOrEqualTo(MIN_PARAPHRASE_HIT_PERCENT);
   }
 }
