@@ -1,0 +1,153 @@
+package dev.aigateway.mcp;
+
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpStatelessServerFeatures;
+import io.modelcontextprotocol.server.McpStatelessSyncServer;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.HttpServletStatelessServerTransport;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A real MCP server built with the SDK, on loopback: tools {@code add}, {@code echo}, {@code slow}
+ * (answers after 300 ms) and {@code fail} (answers a tool error), served over Streamable HTTP,
+ * either stateful (sessions; answers as event streams) or stateless (answers as JSON).
+ */
+final class TestMcpServer implements AutoCloseable {
+
+  static final String PATH = "/mcp";
+
+  private final ServletHost host;
+  private final AutoCloseable server;
+
+  private TestMcpServer(ServletHost host, AutoCloseable server) {
+    this.host = host;
+    this.server = server;
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + host.port() + PATH;
+  }
+
+  static TestMcpServer stateful() {
+    HttpServletStreamableServerTransportProvider transport =
+        HttpServletStreamableServerTransportProvider.builder().mcpEndpoint(PATH).build();
+    McpServer.SyncSpecification<?> spec =
+        McpServer.sync(transport)
+            .serverInfo("test-server", "1.0")
+            .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build());
+    for (TestTool tool : TestTool.values()) {
+      spec.tools(
+          SyncToolSpecification.builder()
+              .tool(tool.tool())
+              .callHandler((exchange, request) -> tool.call(request.arguments()))
+              .build());
+    }
+    McpSyncServer server = spec.build();
+    ServletHost host = ServletHost.start("127.0.0.1", 0, PATH, transport);
+    return new TestMcpServer(host, server::close);
+  }
+
+  static TestMcpServer stateless() {
+    HttpServletStatelessServerTransport transport =
+        HttpServletStatelessServerTransport.builder().messageEndpoint(PATH).build();
+    McpServer.StatelessSyncSpecification spec =
+        McpServer.sync(transport)
+            .serverInfo("test-stateless-server", "1.0")
+            .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build());
+    for (TestTool tool : TestTool.values()) {
+      spec.tools(
+          McpStatelessServerFeatures.SyncToolSpecification.builder()
+              .tool(tool.tool())
+              .callHandler((context, request) -> tool.call(request.arguments()))
+              .build());
+    }
+    McpStatelessSyncServer server = spec.build();
+    ServletHost host = ServletHost.start("127.0.0.1", 0, PATH, transport);
+    return new TestMcpServer(host, server::close);
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.close();
+    host.close();
+  }
+
+  enum TestTool {
+    ADD(
+        "add",
+        "Adds two numbers",
+        Map.of("a", Map.of("type", "number"), "b", Map.of("type", "number")),
+        List.of("a", "b"),
+        args -> text(format(number(args, "a") + number(args, "b")), false)),
+    ECHO(
+        "echo",
+        "Echoes its text",
+        Map.of("text", Map.of("type", "string")),
+        List.of("text"),
+        args -> text(String.valueOf(args.get("text")), false)),
+    SLOW(
+        "slow",
+        "Answers after 300 ms",
+        Map.of(),
+        List.of(),
+        args -> {
+          try {
+            Thread.sleep(300);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return text("done", false);
+        }),
+    FAIL("fail", "Always fails", Map.of(), List.of(), args -> text("the tool failed", true));
+
+    private final String name;
+    private final String description;
+    private final Map<String, Object> properties;
+    private final List<String> required;
+    private final Function<Map<String, Object>, CallToolResult> handler;
+
+    TestTool(
+        String name,
+        String description,
+        Map<String, Object> properties,
+        List<String> required,
+        Function<Map<String, Object>, CallToolResult> handler) {
+      this.name = name;
+      this.description = description;
+      this.properties = properties;
+      this.required = required;
+      this.handler = handler;
+    }
+
+    Tool tool() {
+      return Tool.builder()
+          .name(name)
+          .description(description)
+          .inputSchema(Map.of("type", "object", "properties", properties, "required", required))
+          .build();
+    }
+
+    CallToolResult call(Map<String, Object> arguments) {
+      return handler.apply(arguments == null ? Map.of() : arguments);
+    }
+  }
+
+  private static double number(Map<String, Object> args, String name) {
+    return ((Number) args.get(name)).doubleValue();
+  }
+
+  private static String format(double value) {
+    return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+  }
+
+  private static CallToolResult text(String text, boolean error) {
+    return CallToolResult.builder().addTextContent(text).isError(error).build();
+  }
+}
