@@ -224,6 +224,11 @@ final class OkHttpBackedHttpClient extends HttpClient {
               ? new HttpTimeoutException("request timed out after " + request.timeout().get())
               : e);
       return;
+    } catch (RuntimeException | Error e) {
+      // An interceptor that broke its contract: the SDK must hear of it, not wait for ever.
+      result.completeExceptionally(
+          new IOException("the OkHttp client failed the request: " + e, e));
+      return;
     }
     if (result.isDone()) {
       response.close();

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
 
 /**
@@ -48,6 +49,12 @@ final class ServletHost implements AutoCloseable {
     tomcat.getService().addConnector(connector);
     tomcat.setConnector(connector);
     Context context = tomcat.addContext("", baseDir.toString());
+    if (context instanceof StandardContext standard) {
+      // A web application's leak checks, meaningless for one servlet in the application's own
+      // class loader (and noisy: they ask for --add-opens).
+      standard.setClearReferencesRmiTargets(false);
+      standard.setClearReferencesThreadLocals(false);
+    }
     Tomcat.addServlet(context, "mcp", servlet).setAsyncSupported(true);
     context.addServletMappingDecoded(path, "mcp");
     try {

@@ -218,7 +218,7 @@ class GovernedMcpTest {
           if (chain.request().body() != null) {
             chain.request().body().writeTo(body);
           }
-          if (!body.readUtf8().contains("\"tools/call\"")) {
+          if (!body.readUtf8().contains("\"name\":\"add\"")) {
             return chain.proceed(chain.request());
           }
           return new Response.Builder()
@@ -260,7 +260,9 @@ class GovernedMcpTest {
     Interceptor refuseToolCalls =
         chain -> {
           Buffer body = new Buffer();
-          chain.request().body().writeTo(body);
+          if (chain.request().body() != null) {
+            chain.request().body().writeTo(body);
+          }
           if (!body.readUtf8().contains("\"tools/call\"")) {
             return chain.proceed(chain.request());
           }
@@ -281,6 +283,36 @@ class GovernedMcpTest {
 
     assertThatThrownBy(() -> client.callTool(new CallToolRequest("add", Map.of("a", 1, "b", 1))))
         .hasMessageContaining("429");
+  }
+
+  @Test
+  void anInterceptorThatThrowsFailsTheCallInsteadOfLeavingItWaiting() {
+    TestMcpServer server = server(TestMcpServer.stateful());
+    Interceptor broken =
+        chain -> {
+          Buffer body = new Buffer();
+          if (chain.request().body() != null) {
+            chain.request().body().writeTo(body);
+          }
+          if (body.readUtf8().contains("\"tools/call\"")) {
+            throw new IllegalStateException("interceptor broke");
+          }
+          return chain.proceed(chain.request());
+        };
+    McpSyncClient client = client(GovernedMcp.builder(governedClient(broken), server.url()));
+    client.initialize();
+    long start = System.nanoTime();
+
+    assertThatThrownBy(() -> client.callTool(new CallToolRequest("echo", Map.of("text", "x"))))
+        .satisfies(
+            error -> {
+              StringBuilder causes = new StringBuilder();
+              for (Throwable t = error; t != null; t = t.getCause()) {
+                causes.append(t).append('\n');
+              }
+              assertThat(causes.toString()).contains("interceptor broke");
+            });
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
   }
 
   @Test
