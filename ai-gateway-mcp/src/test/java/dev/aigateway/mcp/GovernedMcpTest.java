@@ -116,7 +116,7 @@ class GovernedMcpTest {
     assertThat(client.initialize().serverInfo().name()).isEqualTo("test-server");
     assertThat(client.listTools().tools())
         .extracting(Tool::name)
-        .containsExactlyInAnyOrder("add", "echo", "slow", "fail");
+        .containsExactlyInAnyOrder("add", "echo", "slow", "fail", "progress");
     CallToolResult sum = client.callTool(new CallToolRequest("add", Map.of("a", 2, "b", 3)));
     CallToolResult echo = client.callTool(new CallToolRequest("echo", Map.of("text", "héllo")));
 
@@ -135,6 +135,30 @@ class GovernedMcpTest {
     assertThat(call.requestHeaders().get("Mcp-Session-Id")).isNotBlank();
     assertThat(call.requestHeaders().get("MCP-Protocol-Version")).isNotBlank();
     assertThat(call.contentType()).startsWith("text/event-stream");
+  }
+
+  @Test
+  void theEventsOfAStreamedAnswerArriveAsTheServerSendsThem() {
+    TestMcpServer server = server(TestMcpServer.stateful());
+    List<Long> progressAt = new CopyOnWriteArrayList<>();
+    McpSyncClient client =
+        McpClient.sync(GovernedMcp.transport(governedClient(), server.url()))
+            .requestTimeout(Duration.ofSeconds(10))
+            .progressConsumer(progress -> progressAt.add(System.nanoTime()))
+            .build();
+    closeables.add(client::closeGracefully);
+    client.initialize();
+
+    CallToolResult result =
+        client.callTool(
+            CallToolRequest.builder("progress").arguments(Map.of()).progressToken("p-1").build());
+    long answeredAt = System.nanoTime();
+
+    assertThat(text(result)).isEqualTo("finished");
+    assertThat(progressAt).hasSize(1);
+    // The progress event was handed on when it came, not when the stream ended 500 ms later.
+    assertThat(Duration.ofNanos(answeredAt - progressAt.get(0)))
+        .isGreaterThan(Duration.ofMillis(300));
   }
 
   @Test

@@ -16,7 +16,8 @@ import java.util.function.Function;
 
 /**
  * A real MCP server built with the SDK, on loopback: tools {@code add}, {@code echo}, {@code slow}
- * (answers after 300 ms) and {@code fail} (answers a tool error), served over Streamable HTTP,
+ * (answers after 300 ms) and {@code fail} (answers a tool error), served over Streamable HTTP, the
+ * stateful server also {@code progress} (a progress notification, then the answer 500 ms later),
  * either stateful (sessions; answers as event streams) or stateless (answers as JSON).
  */
 final class TestMcpServer implements AutoCloseable {
@@ -49,6 +50,30 @@ final class TestMcpServer implements AutoCloseable {
               .callHandler((exchange, request) -> tool.call(request.arguments()))
               .build());
     }
+    spec.tools(
+        SyncToolSpecification.builder()
+            .tool(
+                Tool.builder()
+                    .name("progress")
+                    .description("Reports progress, then answers 500 ms later")
+                    .inputSchema(Map.of("type", "object", "properties", Map.of()))
+                    .build())
+            .callHandler(
+                (exchange, request) -> {
+                  Object token =
+                      request.meta() == null ? null : request.meta().get("progressToken");
+                  if (token != null) {
+                    exchange.progressNotification(
+                        new McpSchema.ProgressNotification(token, 0.5, 1.0, "half way"));
+                  }
+                  try {
+                    Thread.sleep(500);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return text("finished", false);
+                })
+            .build());
     McpSyncServer server = spec.build();
     ServletHost host = ServletHost.start("127.0.0.1", 0, PATH, transport);
     return new TestMcpServer(host, server::close);
