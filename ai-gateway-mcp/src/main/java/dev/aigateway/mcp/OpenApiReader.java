@@ -20,6 +20,7 @@ import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -128,9 +129,7 @@ final class OpenApiReader {
       Operation operation,
       Set<String> names) {
     Map<String, Parameter> byKey = new LinkedHashMap<>();
-    for (List<Parameter> level :
-        new ArrayList<List<Parameter>>(
-            java.util.Arrays.asList(item.getParameters(), operation.getParameters()))) {
+    for (List<Parameter> level : Arrays.asList(item.getParameters(), operation.getParameters())) {
       if (level == null) {
         continue;
       }

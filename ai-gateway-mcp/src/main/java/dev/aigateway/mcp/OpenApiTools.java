@@ -160,7 +160,7 @@ public final class OpenApiTools {
    *
    * @throws IllegalArgumentException for a tool that does not exist
    * @throws IOException when the request failed (the gateway's {@code GatewayRejectedException}
-   *     among them, when it is configured to throw)
+   *     among them, when it is configured to throw) or the header supplier threw
    */
   public ToolResult call(String name, @Nullable String argumentsJson) throws IOException {
     ObjectNode arguments;
@@ -187,7 +187,13 @@ public final class OpenApiTools {
     Request.Builder withHeaders = request.newBuilder();
     headers.forEach(withHeaders::header);
     if (headerSupplier != null) {
-      Map<String, String> supplied = headerSupplier.get();
+      Map<String, String> supplied;
+      try {
+        supplied = headerSupplier.get();
+      } catch (RuntimeException e) {
+        throw new IOException(
+            "the header supplier of the API's tools failed: " + e.getClass().getName(), e);
+      }
       if (supplied != null) {
         supplied.forEach(withHeaders::header);
       }

@@ -3,6 +3,7 @@ package dev.aigateway.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.okhttp.OkHttpAiGateway;
@@ -47,6 +48,7 @@ class GovernedMcpTest {
 
   private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
   private final List<Exchange> deletes = new CopyOnWriteArrayList<>();
+  private final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
   @AfterEach
@@ -85,7 +87,8 @@ class GovernedMcpTest {
           }
           return response;
         });
-    OkHttpClient governed = OkHttpAiGateway.wrap(base.build(), AiGateway.builder().build());
+    OkHttpClient governed =
+        OkHttpAiGateway.wrap(base.build(), AiGateway.builder().listener(events::add).build());
     OkHttpClient.Builder withOuter = governed.newBuilder();
     for (Interceptor interceptor : outermost) {
       withOuter.interceptors().add(0, interceptor);
@@ -135,6 +138,8 @@ class GovernedMcpTest {
     assertThat(call.requestHeaders().get("Mcp-Session-Id")).isNotBlank();
     assertThat(call.requestHeaders().get("MCP-Protocol-Version")).isNotBlank();
     assertThat(call.contentType()).startsWith("text/event-stream");
+    // This gateway governs no MCP server: it passes the traffic through untouched, unrecorded.
+    assertThat(events).isEmpty();
   }
 
   @Test
@@ -159,6 +164,31 @@ class GovernedMcpTest {
     // The progress event was handed on when it came, not when the stream ended 500 ms later.
     assertThat(Duration.ofNanos(answeredAt - progressAt.get(0)))
         .isGreaterThan(Duration.ofMillis(300));
+  }
+
+  @Test
+  void aRequestWhoseAnswerDoesNotStartInTimeFailsWithTheJdkClientsTimeout() {
+    TestMcpServer server = server(TestMcpServer.stateless());
+    McpSyncClient client =
+        client(
+            GovernedMcp.builder(governedClient(), server.url())
+                .requestTimeout(Duration.ofSeconds(1)));
+    client.initialize();
+
+    assertThatThrownBy(() -> client.callTool(new CallToolRequest("slow", Map.of("millis", 3_000))))
+        .satisfies(
+            error -> {
+              Throwable cause = error;
+              while (cause != null && !(cause instanceof java.net.http.HttpTimeoutException)) {
+                cause = cause.getCause();
+              }
+              assertThat(cause)
+                  .as("an HttpTimeoutException among the causes of " + error)
+                  .isNotNull();
+            });
+    // A quick tool still answers: the timeout is per request.
+    assertThat(text(client.callTool(new CallToolRequest("echo", Map.of("text", "quick")))))
+        .isEqualTo("quick");
   }
 
   @Test

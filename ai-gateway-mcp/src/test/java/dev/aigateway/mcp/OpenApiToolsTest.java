@@ -278,6 +278,41 @@ class OpenApiToolsTest {
         .containsExactlyElementsOf(tools().tools().stream().map(ApiTool::inputSchema).toList());
   }
 
+  @Test
+  void aDocumentAtAUrlIsFetchedThroughTheClient() throws Exception {
+    OpenApiTools tools =
+        OpenApiTools.builder(governed)
+            .documentUrl(api.url("/openapi.yaml"))
+            .baseUrl(api.baseUrl())
+            .build();
+
+    assertThat(tools.tools()).hasSize(4);
+    assertThat(onlyRequest().getUrl().encodedPath()).isEqualTo("/openapi.yaml");
+    assertThatThrownBy(() -> OpenApiTools.builder(governed).documentUrl(api.url("/missing.yaml")))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("HTTP 400");
+  }
+
+  @Test
+  void aHeaderSupplierThatThrowsFailsTheCallWithAnIoException() {
+    OpenApiTools tools =
+        OpenApiTools.builder(governed)
+            .document(PetsApi.document())
+            .baseUrl(api.baseUrl())
+            .headers(
+                () -> {
+                  throw new IllegalStateException("token service down");
+                })
+            .build();
+
+    assertThatThrownBy(() -> tools.call("getPet", "{\"petId\":\"7\"}"))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("header supplier");
+    assertThat(tools.execute("getPet", "{\"petId\":\"7\"}"))
+        .startsWith("error: the request failed: the header supplier");
+    assertThat(api.requests).isEmpty();
+  }
+
   private static final String UNSUPPORTED =
       """
       openapi: 3.0.3

@@ -41,6 +41,10 @@ final class PetsApi implements AutoCloseable {
     }
   }
 
+  String url(String path) {
+    return server.url(path).toString();
+  }
+
   String baseUrl() {
     return server.url("/api").toString();
   }
@@ -48,6 +52,12 @@ final class PetsApi implements AutoCloseable {
   private static MockResponse answer(RecordedRequest request) {
     String path = request.getUrl().encodedPath();
     String method = request.getMethod();
+    if (method.equals("GET") && path.equals("/openapi.yaml")) {
+      return new MockResponse.Builder()
+          .addHeader("Content-Type", "application/yaml")
+          .body(document())
+          .build();
+    }
     if (method.equals("GET") && path.equals("/api/pets/7")) {
       return json(200, "{\"id\":\"7\",\"name\":\"Rex\"}");
     }

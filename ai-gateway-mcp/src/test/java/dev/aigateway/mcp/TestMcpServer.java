@@ -16,9 +16,10 @@ import java.util.function.Function;
 
 /**
  * A real MCP server built with the SDK, on loopback: tools {@code add}, {@code echo}, {@code slow}
- * (answers after 300 ms) and {@code fail} (answers a tool error), served over Streamable HTTP, the
- * stateful server also {@code progress} (a progress notification, then the answer 500 ms later),
- * either stateful (sessions; answers as event streams) or stateless (answers as JSON).
+ * (answers after 300 ms or the given millis) and {@code fail} (answers a tool error), served over
+ * Streamable HTTP, the stateful server also {@code progress} (a progress notification, then the
+ * answer 500 ms later), either stateful (sessions; answers as event streams) or stateless (answers
+ * as JSON).
  */
 final class TestMcpServer implements AutoCloseable {
 
@@ -119,12 +120,12 @@ final class TestMcpServer implements AutoCloseable {
         args -> text(String.valueOf(args.get("text")), false)),
     SLOW(
         "slow",
-        "Answers after 300 ms",
-        Map.of(),
+        "Answers after 300 ms, or after the given millis",
+        Map.of("millis", Map.of("type", "integer")),
         List.of(),
         args -> {
           try {
-            Thread.sleep(300);
+            Thread.sleep(args.get("millis") instanceof Number n ? n.longValue() : 300);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
