@@ -155,10 +155,8 @@ public final class OpenApiMcpServer implements AutoCloseable {
         specifications.add(
             SyncToolSpecification.builder()
                 .tool(
-                    McpSchema.Tool.builder()
-                        .name(tool.name())
+                    McpSchema.Tool.builder(tool.name(), schema)
                         .description(tool.description())
-                        .inputSchema(schema)
                         .build())
                 .callHandler(
                     (exchange, request) -> callTool(tools, request.name(), request.arguments()))

@@ -22,7 +22,6 @@ import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -350,9 +349,7 @@ final class OpenApiReader {
       return inlined;
     }
     ObjectNode out = JsonNodeFactory.instance.objectNode();
-    Iterator<Map.Entry<String, JsonNode>> fields = source.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> field = fields.next();
+    for (Map.Entry<String, JsonNode> field : source.properties()) {
       String key = field.getKey();
       JsonNode value = field.getValue();
       if (OPENAPI_ONLY.contains(key) || key.startsWith("x-")) {
@@ -361,7 +358,7 @@ final class OpenApiReader {
       switch (key) {
         case "properties", "patternProperties", "$defs", "definitions" -> {
           ObjectNode map = JsonNodeFactory.instance.objectNode();
-          value.fields().forEachRemaining(e -> map.set(e.getKey(), clean(e.getValue(), refStack)));
+          value.properties().forEach(e -> map.set(e.getKey(), clean(e.getValue(), refStack)));
           out.set(key, map);
         }
         case "items",

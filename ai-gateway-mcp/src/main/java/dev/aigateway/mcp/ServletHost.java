@@ -56,7 +56,7 @@ final class ServletHost implements AutoCloseable {
       standard.setClearReferencesThreadLocals(false);
     }
     Tomcat.addServlet(context, "mcp", servlet).setAsyncSupported(true);
-    context.addServletMappingDecoded(path, "mcp");
+    context.addServletMapping(path, "mcp");
     try {
       tomcat.start();
     } catch (LifecycleException e) {

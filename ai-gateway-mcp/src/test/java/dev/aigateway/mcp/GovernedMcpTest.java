@@ -120,8 +120,8 @@ class GovernedMcpTest {
     assertThat(client.listTools().tools())
         .extracting(Tool::name)
         .containsExactlyInAnyOrder("add", "echo", "slow", "fail", "progress");
-    CallToolResult sum = client.callTool(new CallToolRequest("add", Map.of("a", 2, "b", 3)));
-    CallToolResult echo = client.callTool(new CallToolRequest("echo", Map.of("text", "héllo")));
+    CallToolResult sum = client.callTool(call("add", Map.of("a", 2, "b", 3)));
+    CallToolResult echo = client.callTool(call("echo", Map.of("text", "héllo")));
 
     assertThat(text(sum)).isEqualTo("5");
     assertThat(sum.isError()).isFalse();
@@ -175,7 +175,7 @@ class GovernedMcpTest {
                 .requestTimeout(Duration.ofSeconds(1)));
     client.initialize();
 
-    assertThatThrownBy(() -> client.callTool(new CallToolRequest("slow", Map.of("millis", 3_000))))
+    assertThatThrownBy(() -> client.callTool(call("slow", Map.of("millis", 3_000))))
         .satisfies(
             error -> {
               Throwable cause = error;
@@ -187,8 +187,7 @@ class GovernedMcpTest {
                   .isNotNull();
             });
     // A quick tool still answers: the timeout is per request.
-    assertThat(text(client.callTool(new CallToolRequest("echo", Map.of("text", "quick")))))
-        .isEqualTo("quick");
+    assertThat(text(client.callTool(call("echo", Map.of("text", "quick"))))).isEqualTo("quick");
   }
 
   @Test
@@ -197,7 +196,7 @@ class GovernedMcpTest {
     McpSyncClient client = client(GovernedMcp.builder(governedClient(), server.url()));
 
     client.initialize();
-    CallToolResult sum = client.callTool(new CallToolRequest("add", Map.of("a", 1.5, "b", 2)));
+    CallToolResult sum = client.callTool(call("add", Map.of("a", 1.5, "b", 2)));
 
     assertThat(text(sum)).isEqualTo("3.5");
     Exchange call =
@@ -212,11 +211,11 @@ class GovernedMcpTest {
     McpSyncClient client = client(GovernedMcp.builder(governedClient(), server.url()));
     client.initialize();
 
-    CallToolResult failed = client.callTool(new CallToolRequest("fail", Map.of()));
+    CallToolResult failed = client.callTool(call("fail", Map.of()));
 
     assertThat(failed.isError()).isTrue();
     assertThat(text(failed)).isEqualTo("the tool failed");
-    assertThatThrownBy(() -> client.callTool(new CallToolRequest("missing", Map.of())))
+    assertThatThrownBy(() -> client.callTool(call("missing", Map.of())))
         .isInstanceOf(McpError.class)
         .hasMessageContaining("Unknown tool");
   }
@@ -253,7 +252,7 @@ class GovernedMcpTest {
                 .headers(() -> Map.of("Authorization", "Bearer t" + tokens.incrementAndGet())));
 
     client.initialize();
-    client.callTool(new CallToolRequest("echo", Map.of("text", "x")));
+    client.callTool(call("echo", Map.of("text", "x")));
 
     assertThat(posts())
         .allSatisfy(e -> assertThat(e.requestHeaders().get("x-consumer-id")).isEqualTo("agents"));
@@ -292,7 +291,7 @@ class GovernedMcpTest {
         client(GovernedMcp.builder(governedClient(refuseToolCalls), server.url()));
     client.initialize();
 
-    assertThatThrownBy(() -> client.callTool(new CallToolRequest("add", Map.of("a", 1, "b", 1))))
+    assertThatThrownBy(() -> client.callTool(call("add", Map.of("a", 1, "b", 1))))
         .isInstanceOfSatisfying(
             McpError.class,
             error -> {
@@ -304,7 +303,7 @@ class GovernedMcpTest {
                       Map.of("reason", "rate_limited", "status", 429, "retryAfterMillis", 7000));
             });
     // The session is intact: the next call goes through.
-    assertThat(text(client.callTool(new CallToolRequest("echo", Map.of("text", "still here")))))
+    assertThat(text(client.callTool(call("echo", Map.of("text", "still here")))))
         .isEqualTo("still here");
   }
 
@@ -335,7 +334,7 @@ class GovernedMcpTest {
                 .rejectionsAsJsonRpcErrors(false));
     client.initialize();
 
-    assertThatThrownBy(() -> client.callTool(new CallToolRequest("add", Map.of("a", 1, "b", 1))))
+    assertThatThrownBy(() -> client.callTool(call("add", Map.of("a", 1, "b", 1))))
         .hasMessageContaining("429");
   }
 
@@ -357,7 +356,7 @@ class GovernedMcpTest {
     client.initialize();
     long start = System.nanoTime();
 
-    assertThatThrownBy(() -> client.callTool(new CallToolRequest("echo", Map.of("text", "x"))))
+    assertThatThrownBy(() -> client.callTool(call("echo", Map.of("text", "x"))))
         .satisfies(
             error -> {
               StringBuilder causes = new StringBuilder();
@@ -384,9 +383,8 @@ class GovernedMcpTest {
         answers.add(
             pool.submit(
                 () -> {
-                  String slow = text(client.callTool(new CallToolRequest("slow", Map.of())));
-                  String sum =
-                      text(client.callTool(new CallToolRequest("add", Map.of("a", n, "b", 100))));
+                  String slow = text(client.callTool(call("slow", Map.of())));
+                  String sum = text(client.callTool(call("add", Map.of("a", n, "b", 100))));
                   return slow + ":" + sum;
                 }));
       }
@@ -416,5 +414,9 @@ class GovernedMcpTest {
                     .build())
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("OkHttpClient");
+  }
+
+  private static CallToolRequest call(String tool, Map<String, Object> arguments) {
+    return CallToolRequest.builder(tool).arguments(arguments).build();
   }
 }

@@ -79,10 +79,9 @@ class OpenApiMcpServerTest {
   @Test
   void aToolCallIsTheHttpCallOnTheApi() {
     CallToolResult pet =
-        client.callTool(
-            new CallToolRequest("getPet", Map.of("petId", "7", "fields", List.of("name"))));
+        client.callTool(call("getPet", Map.of("petId", "7", "fields", List.of("name"))));
     CallToolResult created =
-        client.callTool(new CallToolRequest("createPet", Map.of("body", Map.of("name", "Tom"))));
+        client.callTool(call("createPet", Map.of("body", Map.of("name", "Tom"))));
 
     assertThat(pet.isError()).isFalse();
     assertThat(text(pet)).isEqualTo("{\"id\":\"7\",\"name\":\"Rex\"}");
@@ -101,7 +100,7 @@ class OpenApiMcpServerTest {
 
   @Test
   void anErrorStatusIsAToolErrorWithStatusAndBody() {
-    CallToolResult missing = client.callTool(new CallToolRequest("getPet", Map.of("petId", "99")));
+    CallToolResult missing = client.callTool(call("getPet", Map.of("petId", "99")));
 
     assertThat(missing.isError()).isTrue();
     assertThat(text(missing)).contains("HTTP 404").contains("no such pet");
@@ -117,8 +116,7 @@ class OpenApiMcpServerTest {
       List<Future<CallToolResult>> results = new ArrayList<>();
       for (int i = 0; i < 24; i++) {
         String id = i % 3 == 0 ? "7" : "n" + i;
-        results.add(
-            pool.submit(() -> client.callTool(new CallToolRequest("getPet", Map.of("petId", id)))));
+        results.add(pool.submit(() -> client.callTool(call("getPet", Map.of("petId", id)))));
       }
       for (int i = 0; i < 24; i++) {
         assertThat(results.get(i).get().isError()).isEqualTo(i % 3 != 0);
@@ -127,5 +125,9 @@ class OpenApiMcpServerTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  private static CallToolRequest call(String tool, Map<String, Object> arguments) {
+    return CallToolRequest.builder(tool).arguments(arguments).build();
   }
 }

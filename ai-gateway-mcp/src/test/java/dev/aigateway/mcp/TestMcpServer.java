@@ -26,9 +26,9 @@ final class TestMcpServer implements AutoCloseable {
   static final String PATH = "/mcp";
 
   private final ServletHost host;
-  private final AutoCloseable server;
+  private final Runnable server;
 
-  private TestMcpServer(ServletHost host, AutoCloseable server) {
+  private TestMcpServer(ServletHost host, Runnable server) {
     this.host = host;
     this.server = server;
   }
@@ -54,10 +54,8 @@ final class TestMcpServer implements AutoCloseable {
     spec.tools(
         SyncToolSpecification.builder()
             .tool(
-                Tool.builder()
-                    .name("progress")
+                Tool.builder("progress", Map.of("type", "object", "properties", Map.of()))
                     .description("Reports progress, then answers 500 ms later")
-                    .inputSchema(Map.of("type", "object", "properties", Map.of()))
                     .build())
             .callHandler(
                 (exchange, request) -> {
@@ -65,7 +63,10 @@ final class TestMcpServer implements AutoCloseable {
                       request.meta() == null ? null : request.meta().get("progressToken");
                   if (token != null) {
                     exchange.progressNotification(
-                        new McpSchema.ProgressNotification(token, 0.5, 1.0, "half way"));
+                        McpSchema.ProgressNotification.builder(token, 0.5)
+                            .total(1.0)
+                            .message("half way")
+                            .build());
                   }
                   try {
                     Thread.sleep(500);
@@ -100,8 +101,8 @@ final class TestMcpServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    server.close();
+  public void close() {
+    server.run();
     host.close();
   }
 
@@ -153,10 +154,9 @@ final class TestMcpServer implements AutoCloseable {
     }
 
     Tool tool() {
-      return Tool.builder()
-          .name(name)
+      return Tool.builder(
+              name, Map.of("type", "object", "properties", properties, "required", required))
           .description(description)
-          .inputSchema(Map.of("type", "object", "properties", properties, "required", required))
           .build();
     }
 

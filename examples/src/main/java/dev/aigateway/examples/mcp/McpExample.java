@@ -87,8 +87,7 @@ public final class McpExample {
           List<String> names = client.listTools().tools().stream().map(Tool::name).toList();
           out.println("MCP tools at " + server.url() + ": " + names);
           CallToolResult result =
-              client.callTool(
-                  new CallToolRequest("getWeather", Map.of("city", "Oslo", "units", "metric")));
+              client.callTool(call("getWeather", Map.of("city", "Oslo", "units", "metric")));
           String answer = ((TextContent) result.content().get(0)).text();
           out.println("getWeather(Oslo) over MCP: " + answer);
 
@@ -139,5 +138,9 @@ public final class McpExample {
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
     }
+  }
+
+  private static CallToolRequest call(String tool, Map<String, Object> arguments) {
+    return CallToolRequest.builder(tool).arguments(arguments).build();
   }
 }
