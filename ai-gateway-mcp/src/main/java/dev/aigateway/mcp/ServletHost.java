@@ -1,0 +1,103 @@
+package dev.aigateway.mcp;
+
+import jakarta.servlet.http.HttpServlet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.startup.Tomcat;
+
+/**
+ * One servlet in an embedded Tomcat on one address: the container the MCP SDK's servlet transports
+ * need. Tomcat's embedded core is a single jar with the servlet API in it, which is why it was
+ * chosen over Jetty (a handful of jars) for this.
+ */
+final class ServletHost implements AutoCloseable {
+
+  private final Tomcat tomcat;
+  private final Connector connector;
+  private final Path baseDir;
+
+  private ServletHost(Tomcat tomcat, Connector connector, Path baseDir) {
+    this.tomcat = tomcat;
+    this.connector = connector;
+    this.baseDir = baseDir;
+  }
+
+  /**
+   * Starts {@code servlet} at {@code path} (its exact path) on {@code host}:{@code port} (0 for a
+   * free port).
+   */
+  static ServletHost start(String host, int port, String path, HttpServlet servlet) {
+    Path baseDir;
+    try {
+      baseDir = Files.createTempDirectory("ai-gateway-mcp-tomcat");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not create Tomcat's working directory", e);
+    }
+    Tomcat tomcat = new Tomcat();
+    tomcat.setBaseDir(baseDir.toString());
+    Connector connector = new Connector("HTTP/1.1");
+    connector.setPort(port);
+    connector.setProperty("address", host);
+    tomcat.getService().addConnector(connector);
+    tomcat.setConnector(connector);
+    Context context = tomcat.addContext("", baseDir.toString());
+    if (context instanceof StandardContext standard) {
+      // A web application's leak checks, meaningless for one servlet in the application's own
+      // class loader (and noisy: they ask for --add-opens).
+      standard.setClearReferencesRmiTargets(false);
+      standard.setClearReferencesThreadLocals(false);
+    }
+    Tomcat.addServlet(context, "mcp", servlet).setAsyncSupported(true);
+    context.addServletMapping(path, "mcp");
+    try {
+      tomcat.start();
+    } catch (LifecycleException e) {
+      deleteQuietly(baseDir);
+      throw new IllegalStateException(
+          "could not start the MCP server on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+    if (connector.getLocalPort() <= 0) {
+      stopQuietly(tomcat);
+      deleteQuietly(baseDir);
+      throw new IllegalStateException(
+          "could not start the MCP server on " + host + ":" + port + " (is the port in use?)");
+    }
+    return new ServletHost(tomcat, connector, baseDir);
+  }
+
+  /** The port it listens on. */
+  int port() {
+    return connector.getLocalPort();
+  }
+
+  @Override
+  public void close() {
+    stopQuietly(tomcat);
+    deleteQuietly(baseDir);
+  }
+
+  private static void stopQuietly(Tomcat tomcat) {
+    try {
+      tomcat.stop();
+      tomcat.destroy();
+    } catch (LifecycleException e) {
+      // stopping is best effort: the port is released when the connector stops
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory left behind
+    }
+  }
+}
