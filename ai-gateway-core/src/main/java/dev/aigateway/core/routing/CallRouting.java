@@ -552,7 +552,10 @@ public final class CallRouting implements Route {
           if (target == null) {
             throw new TranslationRefusedException("model", "the call names no model");
           }
-          TranslatedRequest translated = translator.translate(bodyFor.apply(null), target, config);
+          byte[] openAiBody = bodyFor.apply(null);
+          TranslatedRequest translated =
+              translator.translate(
+                  openAiBody != null ? openAiBody : applicationBody, target, config);
           body = translated.body();
           url = translated.url();
           answer = translated.answer();
