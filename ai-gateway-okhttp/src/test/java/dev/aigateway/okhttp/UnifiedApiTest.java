@@ -11,6 +11,7 @@ import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.Credentials;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
@@ -343,7 +344,8 @@ class UnifiedApiTest {
     assertThat(claude.getRequestCount()).isZero();
     GatewayEvent event = events.next();
     assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
-    assertThat(event.limits().settledTokens()).isZero();
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    assertThat(event.limits().reservedTokens()).isZero();
   }
 
   @Test

@@ -21,6 +21,8 @@ final class TranslatedStream extends InputStream {
   private boolean ended;
 
   /**
+   * A stream read through {@code decoder}.
+   *
    * @param produced where {@code decoder} writes the translated bytes
    */
   TranslatedStream(InputStream upstream, StreamDecoder decoder, ByteArrayOutputStream produced) {

@@ -13,6 +13,8 @@ public final class TranslationRefusedException extends RuntimeException {
   private final String param;
 
   /**
+   * A refusal of one field.
+   *
    * @param param the request field at fault, as OpenAI names a parameter ({@code n}, {@code
    *     messages[2].content[0].image_url})
    * @param message what cannot be translated and what to do instead

@@ -20,6 +20,8 @@ public final class Translations {
   private final Translator gemini;
 
   /**
+   * The translators of one gateway.
+   *
    * @param clock dates the translated answers ({@code created})
    */
   public Translations(Clock clock) {
