@@ -34,13 +34,24 @@ final class BedrockTranslator extends Translator {
 
   @Override
   public void check(ObjectNode openAiRequest) {
-    imageFormats(ChatRequest.read(openAiRequest, Target.BEDROCK));
+    convertible(ChatRequest.read(openAiRequest, Target.BEDROCK));
   }
 
-  /** Refuses an image whose type Converse does not take. */
-  private static void imageFormats(ChatRequest r) {
+  /**
+   * Refuses what Converse would refuse: an image of a type it does not take, and tool calls or
+   * results in a conversation that declares no tools (Converse requires its {@code toolConfig}
+   * then).
+   */
+  private static void convertible(ChatRequest r) {
     for (int t = 0; t < r.turns.size(); t++) {
       for (ChatRequest.Part part : r.turns.get(t).parts()) {
+        if ((part instanceof ChatRequest.ToolCall || part instanceof ChatRequest.ToolResult)
+            && r.tools.isEmpty()) {
+          throw ChatRequest.refused(
+              "tools",
+              "must list the functions the conversation's tool calls use: Amazon Bedrock Converse"
+                  + " takes tool calls and results only with their tools");
+        }
         if (part instanceof ChatRequest.Image image
             && !IMAGE_FORMATS.containsKey(image.mediaType())) {
           throw ChatRequest.refused(
@@ -63,7 +74,7 @@ final class BedrockTranslator extends Translator {
 
   @Override
   ObjectNode requestBody(ChatRequest r, String targetModel) {
-    imageFormats(r);
+    convertible(r);
     ObjectNode body = Json.MAPPER.createObjectNode();
     ArrayNode messages = body.putArray("messages");
     for (ChatRequest.Turn turn : r.turns) {

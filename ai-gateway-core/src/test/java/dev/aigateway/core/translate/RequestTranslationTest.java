@@ -294,6 +294,11 @@ class RequestTranslationTest {
         "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\","
             + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{oops\"}}]}]}",
         "messages[0].tool_calls[0].function.arguments");
+    assertRefused(
+        Target.BEDROCK,
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\","
+            + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
+        "tools");
   }
 
   @Test
