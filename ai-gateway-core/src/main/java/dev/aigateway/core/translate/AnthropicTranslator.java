@@ -192,12 +192,11 @@ final class AnthropicTranslator extends Translator {
   }
 
   @Override
-  String[] error(@Nullable JsonNode body, Function<String, @Nullable String> headers) {
+  BackendError error(@Nullable JsonNode body, Function<String, @Nullable String> headers) {
     JsonNode error = body == null ? null : body.get("error");
-    return new String[] {
-      error == null ? null : text(error.get("message")),
-      error == null ? null : text(error.get("type"))
-    };
+    return error == null
+        ? new BackendError(null, null)
+        : new BackendError(text(error.get("message")), text(error.get("type")));
   }
 
   @Override

@@ -205,14 +205,14 @@ final class BedrockTranslator extends Translator {
   }
 
   @Override
-  String[] error(@Nullable JsonNode body, Function<String, @Nullable String> headers) {
+  BackendError error(@Nullable JsonNode body, Function<String, @Nullable String> headers) {
     String type = headers.apply("x-amzn-ErrorType");
     if (type != null && type.indexOf(':') > 0) {
       type = type.substring(0, type.indexOf(':'));
     }
     String message =
         body == null ? null : text(body.has("message") ? body.get("message") : body.get("Message"));
-    return new String[] {message, type};
+    return new BackendError(message, type);
   }
 
   @Override

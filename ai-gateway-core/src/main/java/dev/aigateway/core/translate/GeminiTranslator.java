@@ -212,13 +212,12 @@ final class GeminiTranslator extends Translator {
   }
 
   @Override
-  String[] error(@Nullable JsonNode body, Function<String, @Nullable String> headers) {
+  BackendError error(@Nullable JsonNode body, Function<String, @Nullable String> headers) {
     JsonNode error =
         body == null ? null : body.isArray() ? body.path(0).get("error") : body.get("error");
-    return new String[] {
-      error == null ? null : text(error.get("message")),
-      error == null ? null : text(error.get("status"))
-    };
+    return error == null
+        ? new BackendError(null, null)
+        : new BackendError(text(error.get("message")), text(error.get("status")));
   }
 
   @Override

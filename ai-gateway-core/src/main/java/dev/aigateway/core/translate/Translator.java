@@ -86,24 +86,27 @@ public abstract class Translator {
   /** A decoder of the target's stream, writing to {@code chunks}. */
   abstract StreamDecoder decoder(ChunkWriter chunks, Context context);
 
-  /** The backend's error's message and type, read from its error body (and headers). */
-  abstract String[] error(@Nullable JsonNode body, Function<String, @Nullable String> headers);
+  /** What a backend's error says: its message and its own name for the error, each or null. */
+  record BackendError(@Nullable String message, @Nullable String code) {}
+
+  /** The backend's error, read from its error body (and headers). */
+  abstract BackendError error(@Nullable JsonNode body, Function<String, @Nullable String> headers);
 
   /** An error answer in OpenAI's error shape, the status kept. */
   byte[] errorBody(int status, byte[] body, Function<String, @Nullable String> headers) {
     JsonNode parsed = Json.parseOrNull(body, 0, body.length);
-    String[] error = error(parsed, headers);
+    BackendError error = error(parsed, headers);
     String message =
-        error[0] != null && !error[0].isEmpty()
-            ? error[0]
+        error.message() != null && !error.message().isEmpty()
+            ? error.message()
             : target.label + " backend answered " + status;
     ObjectNode doc = Json.MAPPER.createObjectNode();
     ObjectNode e = doc.putObject("error");
     e.put("message", message);
     e.put("type", openAiType(status));
     e.putNull("param");
-    if (error[1] != null && !error[1].isEmpty()) {
-      e.put("code", error[1]);
+    if (error.code() != null && !error.code().isEmpty()) {
+      e.put("code", error.code());
     } else {
       e.putNull("code");
     }
