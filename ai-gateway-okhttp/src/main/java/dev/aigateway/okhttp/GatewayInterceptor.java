@@ -194,14 +194,19 @@ final class GatewayInterceptor implements Interceptor {
     admission.responseHeaders().forEach(builder::header);
     if (observed != null) {
       boolean eventStream = call.eventStream();
-      long length = eventStream ? -1 : response.body().contentLength();
-      if (eventStream) {
+      // A body translated from another protocol has its own type and length.
+      String translatedType = answer.contentType();
+      long length = eventStream || translatedType != null ? -1 : response.body().contentLength();
+      if (eventStream || translatedType != null) {
         builder.removeHeader("Content-Length"); // hidden usage chunks change the length
+      }
+      if (translatedType != null) {
+        builder.header("Content-Type", translatedType);
       }
       builder.body(
           ResponseBody.create(
               Okio.buffer(Okio.source(observed)),
-              mediaType(response.header("Content-Type")),
+              mediaType(translatedType != null ? translatedType : response.header("Content-Type")),
               length));
     }
     return builder.build();

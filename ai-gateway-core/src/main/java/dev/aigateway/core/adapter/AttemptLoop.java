@@ -44,9 +44,17 @@ public final class AttemptLoop<R> {
    *     usage from it as it passes, and reports the call when it ends), or null when the response's
    *     own body goes to the application unchanged (the call has then been reported)
    * @param rejection the 503 to answer when no backend was available (reported already), else null
+   * @param contentType the {@code Content-Type} the application gets in place of the response's, or
+   *     null for the response's own; set when the answer was translated from another protocol
+   *     ({@link AnswerTranslation}), whose body then has another length than the response's
    * @param <R> the client's response type
    */
-  public record Answer<R>(R response, InputStream body, Rejection rejection) {
+  public record Answer<R>(R response, InputStream body, Rejection rejection, String contentType) {
+
+    /** An answer in the response's own content type. */
+    public Answer(R response, InputStream body, Rejection rejection) {
+      this(response, body, rejection, null);
+    }
 
     static <R> Answer<R> rejected(Rejection rejection) {
       return new Answer<>(null, null, rejection);
@@ -62,6 +70,17 @@ public final class AttemptLoop<R> {
    * nothing, so its calls skip asking it (and the header lookups that would cost).
    */
   private final boolean routed;
+
+  /** The current attempt's translation back into the call's protocol, or null. */
+  private AnswerTranslation translation;
+
+  /** The current attempt's status and the backend's content type, which its translation reads. */
+  private int translatedStatus;
+
+  private String backendContentType;
+
+  /** The current attempt's body as translated, once asked for. */
+  private InputStream translatedBody;
 
   AttemptLoop(GovernedCall call, AttemptSender<R> sender, Pause pause) {
     this.call = call;
@@ -94,6 +113,8 @@ public final class AttemptLoop<R> {
 
   /** One attempt: its answer for the application, or null to move on to the next attempt. */
   private Answer<R> attempt(AttemptPlan plan) throws IOException {
+    translation = plan.translation();
+    translatedBody = null;
     try {
       waitOut(plan.backoff());
     } catch (InterruptedIOException e) {
@@ -119,6 +140,16 @@ public final class AttemptLoop<R> {
       return failedAttempt(new SendFailedException(plan.backendId(), e));
     }
     String contentType = header(response, "Content-Type");
+    if (translation != null) {
+      translatedStatus = status;
+      backendContentType = contentType;
+      try {
+        contentType = translation.contentType(status, contentType);
+      } catch (RuntimeException e) {
+        discard(response);
+        return failedAttempt(new SendFailedException(plan.backendId(), e));
+      }
+    }
     Duration firstEventTimeout =
         routed
                 && status >= 200
@@ -204,6 +235,9 @@ public final class AttemptLoop<R> {
     InputStream observed =
         call.observeResponse(
             status, contentType, name -> header(response, name), upstream, sender::canceled);
+    if (translation != null) {
+      return new Answer<>(response, observed, null, contentType);
+    }
     return new Answer<>(response, observed == upstream && held == null ? null : observed, null);
   }
 
@@ -235,12 +269,24 @@ public final class AttemptLoop<R> {
     }
   }
 
+  /** The response's body, translated when the attempt went to a backend of another protocol. */
   private InputStream body(R response) throws IOException {
+    if (translatedBody != null) {
+      return translatedBody;
+    }
+    InputStream body;
     try {
-      return sender.body(response);
+      body = sender.body(response);
+      if (translation != null) {
+        translatedBody =
+            translation.body(
+                translatedStatus, backendContentType, name -> header(response, name), body);
+        return translatedBody;
+      }
     } catch (RuntimeException e) {
       throw new SendFailedException(null, e);
     }
+    return body;
   }
 
   /** A header of the response, null when the sender fails to tell. */

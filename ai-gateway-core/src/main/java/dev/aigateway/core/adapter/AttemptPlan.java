@@ -16,6 +16,8 @@ import java.util.Set;
  * @param removeHeaders headers (lower case) to remove from the application's request
  * @param body the body to send, or null to send the application's bytes
  * @param backoff how long the loop waited before this attempt (zero unless a backend is retried)
+ * @param translation how the answer is turned back into the call's protocol when the backend speaks
+ *     another one, or null when it speaks the call's own
  */
 public record AttemptPlan(
     String backendId,
@@ -23,11 +25,23 @@ public record AttemptPlan(
     Map<String, String> setHeaders,
     Set<String> removeHeaders,
     byte[] body,
-    Duration backoff) {
+    Duration backoff,
+    AnswerTranslation translation) {
 
   public AttemptPlan {
     setHeaders = Map.copyOf(setHeaders);
     removeHeaders = Set.copyOf(removeHeaders);
+  }
+
+  /** An attempt to a backend that speaks the call's own protocol. */
+  public AttemptPlan(
+      String backendId,
+      String url,
+      Map<String, String> setHeaders,
+      Set<String> removeHeaders,
+      byte[] body,
+      Duration backoff) {
+    this(backendId, url, setHeaders, removeHeaders, body, backoff, null);
   }
 
   @Override

@@ -11,11 +11,18 @@ import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.adapter.SendFailedException;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.pipeline.Route;
+import dev.aigateway.core.translate.TranslatedRequest;
+import dev.aigateway.core.translate.TranslationRefusedException;
+import dev.aigateway.core.translate.Translations;
+import dev.aigateway.core.translate.Translator;
 import dev.aigateway.core.wire.WireFormat;
+import dev.aigateway.core.wire.WireRequest;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +56,21 @@ public final class CallRouting implements Route {
       Set.of(
           "authorization", "api-key", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token");
 
+  /**
+   * What a translated attempt removes of the application's request: every credential and signature
+   * header, so that a credential meant for one provider never reaches another.
+   */
+  private static final Set<String> TRANSLATED_REMOVED =
+      union(CREDENTIAL_HEADERS, SIGNATURE_HEADERS);
+
   private final Router router;
   private final Clock clock;
   private final long callId;
   private final long callStartNanos;
   private final WireFormat format;
+
+  /** Translates the call for backends of another protocol; null: none is. */
+  private final @Nullable Translations translations;
 
   /** The call's reserved tokens, which capacity-aware balancing weighs. */
   private final LongSupplier estimate;
@@ -111,6 +128,35 @@ public final class CallRouting implements Route {
       Function<@Nullable String, byte[]> bodyFor,
       String method,
       byte[] applicationBody) {
+    this(
+        router,
+        clock,
+        callId,
+        callStartNanos,
+        format,
+        estimate,
+        bodyFor,
+        method,
+        applicationBody,
+        null);
+  }
+
+  /**
+   * As the other constructor, translating the call for backends of another protocol with {@code
+   * translations} (null: never).
+   */
+  public CallRouting(
+      Router router,
+      Clock clock,
+      long callId,
+      long callStartNanos,
+      WireFormat format,
+      LongSupplier estimate,
+      Function<@Nullable String, byte[]> bodyFor,
+      String method,
+      byte[] applicationBody,
+      @Nullable Translations translations) {
+    this.translations = translations;
     this.router = router;
     this.method = method;
     this.applicationBody = applicationBody;
@@ -144,6 +190,78 @@ public final class CallRouting implements Route {
       return unroutable();
     }
     return null;
+  }
+
+  /**
+   * Leaves out the backends that would need the call translated into their protocol when it cannot
+   * be (a field they have no equivalent of: see {@link TranslationRefusedException}), and answers
+   * 400 {@code unsupported_parameter} in the call's error shape, naming the field, when that leaves
+   * no backend serving the model; null otherwise. Call after {@link #route} admitted the call; no
+   * backend has been called yet.
+   */
+  public @Nullable Rejection refuseUntranslatable(WireRequest request) {
+    if (translations == null) {
+      return null;
+    }
+    Map<Translator, TranslationRefusedException> verdicts = null;
+    Set<String> refused = null;
+    TranslationRefusedException first = null;
+    for (Backend backend : router.pool().backends()) {
+      if (!backend.serves(routedModel) || (allowed != null && !allowed.test(backend.id()))) {
+        continue;
+      }
+      Translator translator = translations.forBackend(format, backend);
+      if (translator == null) {
+        continue;
+      }
+      if (verdicts == null) {
+        verdicts = new HashMap<>(4);
+      }
+      TranslationRefusedException verdict =
+          verdicts.containsKey(translator) ? verdicts.get(translator) : check(translator, request);
+      verdicts.put(translator, verdict);
+      if (verdict != null) {
+        if (refused == null) {
+          refused = new HashSet<>();
+          first = verdict;
+        }
+        refused.add(backend.id());
+      }
+    }
+    if (refused == null) {
+      return null;
+    }
+    Set<String> untranslatable = refused;
+    Predicate<String> translatable = id -> !untranslatable.contains(id);
+    allowed = allowed == null ? translatable : allowed.and(translatable);
+    if (!router.serves(routedModel, allowed)) {
+      return Rejections.invalidRequest(
+          format, first.getMessage(), first.param(), "unsupported_parameter");
+    }
+    return router.anyAvailable(routedModel, allowed) ? null : unroutable();
+  }
+
+  private static @Nullable TranslationRefusedException check(
+      Translator translator, WireRequest request) {
+    if (request.body() == null) {
+      return new TranslationRefusedException(
+          "body",
+          "The request body is not a JSON object the gateway could read, so it cannot be"
+              + " translated for "
+              + translator.protocol());
+    }
+    try {
+      translator.check(request.body());
+      return null;
+    } catch (TranslationRefusedException e) {
+      return e;
+    }
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 
   /**
@@ -425,10 +543,28 @@ public final class CallRouting implements Route {
         set.put(version.getKey(), version.getValue());
       }
       String target = config.targetModel(routedModel);
-      byte[] body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
-      String url =
-          format.backendUrl(config.flavor(), config.baseUrl(), config.apiVersion(), target);
+      Translator translator = translations == null ? null : translations.forBackend(format, config);
+      byte[] body;
+      String url;
+      dev.aigateway.core.adapter.AnswerTranslation answer = null;
       try {
+        if (translator != null) {
+          if (target == null) {
+            throw new TranslationRefusedException("model", "the call names no model");
+          }
+          byte[] openAiBody = bodyFor.apply(null);
+          TranslatedRequest translated =
+              translator.translate(
+                  openAiBody != null ? openAiBody : applicationBody, target, config);
+          body = translated.body();
+          url = translated.url();
+          answer = translated.answer();
+          set.putAll(translated.headers());
+          remove = TRANSLATED_REMOVED;
+        } else {
+          body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
+          url = format.backendUrl(config.flavor(), config.baseUrl(), config.apiVersion(), target);
+        }
         if (config.credential() != null) {
           credential = config.credential().credential();
           if (credential == null) {
@@ -437,13 +573,13 @@ public final class CallRouting implements Route {
           }
           Map.Entry<String, String> header = BackendRequests.credentialHeader(config, credential);
           set.put(header.getKey(), header.getValue());
-          remove = CREDENTIAL_HEADERS;
+          remove = translator != null ? TRANSLATED_REMOVED : CREDENTIAL_HEADERS;
         }
         RequestSigner signer = config.signer();
         if (signer != null) {
           // Signed last, over exactly what this attempt sends: its URL and its body.
           set.putAll(signer.sign(method, url, body != null ? body : applicationBody));
-          remove = SIGNATURE_HEADERS;
+          remove = translator != null ? TRANSLATED_REMOVED : SIGNATURE_HEADERS;
         }
       } catch (IOException | RuntimeException e) {
         // The class name only: a provider's or signer's message is not ours to vouch for.
@@ -475,7 +611,7 @@ public final class CallRouting implements Route {
       Duration backoff = pendingBackoff;
       pendingBackoff = Duration.ZERO;
       attemptStartNanos = System.nanoTime() + backoff.toNanos();
-      return new AttemptPlan(config.id(), url, set, remove, body, backoff);
+      return new AttemptPlan(config.id(), url, set, remove, body, backoff, answer);
     }
     return null;
   }

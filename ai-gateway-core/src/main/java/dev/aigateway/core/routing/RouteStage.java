@@ -9,6 +9,7 @@ import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.translate.Translations;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Clock;
 import java.util.function.Consumer;
@@ -25,7 +26,7 @@ public final class RouteStage implements CallStage {
   private final Exchange exchange;
   private final CallRouting routing;
 
-  private RouteStage(Exchange exchange, Router router) {
+  private RouteStage(Exchange exchange, Router router, Translations translations) {
     this.exchange = exchange;
     this.routing =
         new CallRouting(
@@ -44,7 +45,8 @@ public final class RouteStage implements CallStage {
               return rewritten != null ? rewritten : exchange.bodyToSend();
             },
             exchange.request().method(),
-            exchange.request().rawBody());
+            exchange.request().rawBody(),
+            translations);
     exchange.route(routing);
   }
 
@@ -59,7 +61,8 @@ public final class RouteStage implements CallStage {
       return null;
     }
     Router router = new Router(pool, clock, transitions);
-    return exchange -> new RouteStage(exchange, router);
+    Translations translations = new Translations(clock);
+    return exchange -> new RouteStage(exchange, router, translations);
   }
 
   @Override
@@ -67,6 +70,9 @@ public final class RouteStage implements CallStage {
     routing.restrict(exchange.allowedBackends());
     Rejection unroutable =
         routing.route(exchange.request().model(), exchange.consumer(), exchange::resolve);
+    if (unroutable == null) {
+      unroutable = routing.refuseUntranslatable(exchange.request());
+    }
     if (unroutable == null) {
       return null;
     }

@@ -1,0 +1,495 @@
+package dev.aigateway.core.translate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.core.wire.Json;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An OpenAI chat completions request read into what every target protocol needs, checked against
+ * what the target can express: a field or value it cannot is refused ({@link
+ * TranslationRefusedException}) rather than silently lost. System and developer messages are lifted
+ * out of the conversation (every target takes them apart); consecutive turns of one role are merged
+ * (the targets require user and assistant turns to alternate); tool results are user turns.
+ */
+final class ChatRequest {
+
+  /** Fields every target translates. */
+  private static final Set<String> TRANSLATED =
+      Set.of(
+          "model",
+          "messages",
+          "stream",
+          "stream_options",
+          "temperature",
+          "top_p",
+          "max_tokens",
+          "max_completion_tokens",
+          "stop",
+          "tools",
+          "tool_choice",
+          "n",
+          "user",
+          "parallel_tool_calls",
+          "presence_penalty",
+          "frequency_penalty",
+          "seed",
+          "response_format",
+          "logprobs");
+
+  /**
+   * Fields dropped because they change nothing in the answer: OpenAI's own storage, metadata and
+   * caching hints, and abuse-tracking identifiers.
+   */
+  static final Set<String> DROPPED =
+      Set.of("store", "metadata", "prompt_cache_key", "safety_identifier", "service_tier");
+
+  /** A part of a turn. */
+  sealed interface Part permits Text, Image, ToolCall, ToolResult {}
+
+  /** Text. */
+  record Text(String text) implements Part {}
+
+  /** An image: base64 {@code data} of {@code mediaType} (a data URL), or an http(s) {@code url}. */
+  record Image(@Nullable String mediaType, @Nullable String data, @Nullable String url)
+      implements Part {}
+
+  /** A tool call the assistant made: its id, function name and arguments (a JSON value). */
+  record ToolCall(String id, String name, JsonNode arguments) implements Part {}
+
+  /** The result of a tool call: the call's id, its function's name, the result's text. */
+  record ToolResult(String callId, String name, String content) implements Part {}
+
+  /** One turn of the conversation: {@code user} or {@code assistant}, and its parts. */
+  record Turn(String role, List<Part> parts) {}
+
+  /** A function tool: its name, description (or null) and JSON schema of its parameters. */
+  record Tool(String name, @Nullable String description, JsonNode parameters) {}
+
+  final String model;
+  final List<String> system = new ArrayList<>();
+  final List<Turn> turns = new ArrayList<>();
+  final List<Tool> tools = new ArrayList<>();
+
+  /** {@code auto}, {@code none}, {@code required}, {@code function} (then {@link #toolName}). */
+  @Nullable String toolChoice;
+
+  @Nullable String toolName;
+  boolean serialToolCalls;
+  @Nullable Double temperature;
+  @Nullable Double topP;
+  @Nullable Long maxTokens;
+  @Nullable Double presencePenalty;
+  @Nullable Double frequencyPenalty;
+  @Nullable Long seed;
+  boolean jsonObject;
+  final List<String> stop = new ArrayList<>();
+  boolean stream;
+  boolean includeUsage;
+  @Nullable String user;
+
+  private ChatRequest(String model) {
+    this.model = model;
+  }
+
+  /** Parses an OpenAI chat request body. */
+  static ChatRequest parse(byte[] body, Target target) {
+    JsonNode tree;
+    try {
+      tree = Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw new TranslationRefusedException(
+          "body", "The request body is not JSON, so it cannot be translated for " + target.label);
+    }
+    if (!(tree instanceof ObjectNode object)) {
+      throw new TranslationRefusedException(
+          "body",
+          "The request body is not a JSON object, so it cannot be translated for " + target.label);
+    }
+    return read(object, target);
+  }
+
+  /** Reads an already parsed OpenAI chat request body. */
+  static ChatRequest read(ObjectNode body, Target target) {
+    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!TRANSLATED.contains(name) && !DROPPED.contains(name)) {
+        throw refused(name, "is not supported by " + target.label + " backends");
+      }
+    }
+    JsonNode modelNode = body.get("model");
+    ChatRequest r =
+        new ChatRequest(modelNode != null && modelNode.isTextual() ? modelNode.asText() : "");
+    r.readOptions(body, target);
+    r.readTools(body, target);
+    r.readMessages(body, target);
+    return r;
+  }
+
+  private void readOptions(ObjectNode body, Target target) {
+    JsonNode n = body.get("n");
+    if (present(n) && !(n.canConvertToLong() && n.asLong() == 1)) {
+      throw refused("n", "must be 1: " + target.label + " backends give one choice per call");
+    }
+    JsonNode logprobs = body.get("logprobs");
+    if (present(logprobs) && !(logprobs.isBoolean() && !logprobs.asBoolean())) {
+      throw refused("logprobs", "is not supported by " + target.label + " backends");
+    }
+    stream = body.path("stream").asBoolean(false);
+    includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+    temperature = number(body, "temperature");
+    topP = number(body, "top_p");
+    Long max = whole(body, "max_completion_tokens");
+    maxTokens = max != null ? max : whole(body, "max_tokens");
+    presencePenalty = number(body, "presence_penalty");
+    frequencyPenalty = number(body, "frequency_penalty");
+    JsonNode seedNode = body.get("seed");
+    if (present(seedNode)) {
+      if (!seedNode.canConvertToLong()) {
+        throw refused("seed", "must be an integer");
+      }
+      seed = seedNode.asLong();
+    }
+    if (!target.penaltiesAndSeed) {
+      refuseNonZero("presence_penalty", presencePenalty, target);
+      refuseNonZero("frequency_penalty", frequencyPenalty, target);
+      if (seed != null) {
+        throw refused("seed", "is not supported by " + target.label + " backends");
+      }
+    }
+    JsonNode format = body.get("response_format");
+    if (present(format)) {
+      String type = format.path("type").asText("");
+      if (type.equals("json_object") && target.jsonObject) {
+        jsonObject = true;
+      } else if (!type.equals("text")) {
+        throw refused(
+            "response_format",
+            "of type '"
+                + type
+                + "' is not supported by "
+                + target.label
+                + " backends"
+                + (target.jsonObject ? " (json_object and text are)" : " (only text is)"));
+      }
+    }
+    JsonNode stopNode = body.get("stop");
+    if (present(stopNode)) {
+      if (stopNode.isTextual()) {
+        stop.add(stopNode.asText());
+      } else if (stopNode.isArray()) {
+        for (int i = 0; i < stopNode.size(); i++) {
+          if (!stopNode.get(i).isTextual()) {
+            throw refused("stop[" + i + "]", "must be a string");
+          }
+          stop.add(stopNode.get(i).asText());
+        }
+      } else {
+        throw refused("stop", "must be a string or an array of strings");
+      }
+    }
+    JsonNode userNode = body.get("user");
+    user = userNode != null && userNode.isTextual() ? userNode.asText() : null;
+    JsonNode parallel = body.get("parallel_tool_calls");
+    serialToolCalls = parallel != null && parallel.isBoolean() && !parallel.asBoolean();
+    if (serialToolCalls && !target.serialToolCalls) {
+      throw refused(
+          "parallel_tool_calls", "false is not supported by " + target.label + " backends");
+    }
+  }
+
+  private void readTools(ObjectNode body, Target target) {
+    JsonNode toolsNode = body.get("tools");
+    if (present(toolsNode)) {
+      if (!toolsNode.isArray()) {
+        throw refused("tools", "must be an array");
+      }
+      for (int i = 0; i < toolsNode.size(); i++) {
+        JsonNode tool = toolsNode.get(i);
+        if (!"function".equals(tool.path("type").asText())) {
+          throw refused(
+              "tools[" + i + "].type",
+              "'"
+                  + tool.path("type").asText()
+                  + "' is not supported by "
+                  + target.label
+                  + " backends (only function tools are)");
+        }
+        JsonNode function = tool.path("function");
+        String name = function.path("name").asText("");
+        if (name.isEmpty()) {
+          throw refused("tools[" + i + "].function.name", "is missing");
+        }
+        JsonNode description = function.get("description");
+        JsonNode parameters = function.get("parameters");
+        tools.add(
+            new Tool(
+                name,
+                description != null && description.isTextual() ? description.asText() : null,
+                parameters != null && parameters.isObject()
+                    ? parameters
+                    : Json.MAPPER.createObjectNode().put("type", "object")));
+      }
+    }
+    JsonNode choice = body.get("tool_choice");
+    if (present(choice)) {
+      if (choice.isTextual()) {
+        toolChoice = choice.asText();
+        if (!Set.of("auto", "none", "required").contains(toolChoice)) {
+          throw refused("tool_choice", "'" + toolChoice + "' is not a tool choice");
+        }
+      } else if ("function".equals(choice.path("type").asText())
+          && choice.path("function").path("name").isTextual()) {
+        toolChoice = "function";
+        toolName = choice.path("function").path("name").asText();
+      } else {
+        throw refused(
+            "tool_choice",
+            "is not supported by "
+                + target.label
+                + " backends (auto, none, required or a function are)");
+      }
+      if (toolChoice.equals("none") && !target.toolChoiceNone) {
+        throw refused("tool_choice", "'none' is not supported by " + target.label + " backends");
+      }
+    }
+  }
+
+  private void readMessages(ObjectNode body, Target target) {
+    JsonNode messages = body.get("messages");
+    if (messages == null || !messages.isArray() || messages.isEmpty()) {
+      throw refused("messages", "must be a non-empty array");
+    }
+    Map<String, String> toolNames = new HashMap<>();
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode message = messages.get(i);
+      String at = "messages[" + i + "]";
+      String role = message.path("role").asText("");
+      switch (role) {
+        case "system", "developer" -> system.add(text(message.get("content"), at + ".content"));
+        case "user" -> add("user", parts(message.get("content"), at + ".content", target));
+        case "assistant" -> {
+          List<Part> parts = new ArrayList<>();
+          JsonNode content = message.get("content");
+          if (present(content)) {
+            parts.addAll(parts(content, at + ".content", target));
+          }
+          if (present(message.get("audio"))) {
+            throw refused(at + ".audio", "is not supported by " + target.label + " backends");
+          }
+          JsonNode calls = message.get("tool_calls");
+          if (present(calls)) {
+            for (int j = 0; j < calls.size(); j++) {
+              JsonNode call = calls.get(j);
+              String where = at + ".tool_calls[" + j + "]";
+              String id = call.path("id").asText("");
+              String name = call.path("function").path("name").asText("");
+              if (id.isEmpty() || name.isEmpty()) {
+                throw refused(where, "needs an id and a function name");
+              }
+              parts.add(new ToolCall(id, name, arguments(call.path("function"), where)));
+              toolNames.put(id, name);
+            }
+          }
+          add("assistant", parts);
+        }
+        case "tool" -> {
+          String id = message.path("tool_call_id").asText("");
+          String name = toolNames.get(id);
+          if (name == null) {
+            throw refused(
+                at + ".tool_call_id",
+                "'" + id + "' answers no tool call of an earlier assistant message");
+          }
+          add(
+              "user",
+              List.of(new ToolResult(id, name, text(message.get("content"), at + ".content"))));
+        }
+        default ->
+            throw refused(
+                at + ".role", "'" + role + "' is not supported by " + target.label + " backends");
+      }
+    }
+    if (turns.isEmpty()) {
+      throw refused("messages", "holds no user or assistant message");
+    }
+  }
+
+  /** Appends parts as a turn of {@code role}, merged into the last turn when it has that role. */
+  private void add(String role, List<Part> parts) {
+    if (parts.isEmpty()) {
+      return;
+    }
+    Turn last = turns.isEmpty() ? null : turns.get(turns.size() - 1);
+    if (last != null && last.role().equals(role)) {
+      last.parts().addAll(parts);
+    } else {
+      turns.add(new Turn(role, new ArrayList<>(parts)));
+    }
+  }
+
+  private static JsonNode arguments(JsonNode function, String where) {
+    JsonNode arguments = function.get("arguments");
+    if (arguments == null || arguments.isNull()) {
+      return Json.MAPPER.createObjectNode();
+    }
+    if (!arguments.isTextual()) {
+      throw refused(where + ".function.arguments", "must be a string of JSON");
+    }
+    String text = arguments.asText();
+    if (text.isBlank()) {
+      return Json.MAPPER.createObjectNode();
+    }
+    try {
+      JsonNode parsed = Json.MAPPER.readTree(text);
+      if (parsed == null || !parsed.isObject()) {
+        throw refused(where + ".function.arguments", "must be a JSON object");
+      }
+      return parsed;
+    } catch (IOException e) {
+      throw refused(where + ".function.arguments", "is not valid JSON");
+    }
+  }
+
+  /** A content that must be text: a string, or text parts (joined). */
+  private static String text(@Nullable JsonNode content, String where) {
+    if (content == null || content.isNull()) {
+      return "";
+    }
+    if (content.isTextual()) {
+      return content.asText();
+    }
+    if (!content.isArray()) {
+      throw refused(where, "must be a string or an array of text parts");
+    }
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < content.size(); i++) {
+      JsonNode part = content.get(i);
+      if (!"text".equals(part.path("type").asText())) {
+        throw refused(where + "[" + i + "].type", "must be text here");
+      }
+      if (!text.isEmpty()) {
+        text.append('\n');
+      }
+      text.append(part.path("text").asText(""));
+    }
+    return text.toString();
+  }
+
+  private static List<Part> parts(@Nullable JsonNode content, String where, Target target) {
+    List<Part> parts = new ArrayList<>();
+    if (content == null || content.isNull()) {
+      return parts;
+    }
+    if (content.isTextual()) {
+      if (!content.asText().isEmpty()) {
+        parts.add(new Text(content.asText()));
+      }
+      return parts;
+    }
+    if (!content.isArray()) {
+      throw refused(where, "must be a string or an array of content parts");
+    }
+    for (int i = 0; i < content.size(); i++) {
+      JsonNode part = content.get(i);
+      String at = where + "[" + i + "]";
+      String type = part.path("type").asText("");
+      switch (type) {
+        case "text" -> parts.add(new Text(part.path("text").asText("")));
+        case "refusal" -> parts.add(new Text(part.path("refusal").asText("")));
+        case "image_url" ->
+            parts.add(image(part.path("image_url").path("url").asText(""), at, target));
+        default ->
+            throw refused(
+                at + ".type",
+                "'"
+                    + type
+                    + "' is not supported by "
+                    + target.label
+                    + " backends (text and image_url are)");
+      }
+    }
+    return parts;
+  }
+
+  private static Image image(String url, String at, Target target) {
+    if (url.startsWith("data:")) {
+      int comma = url.indexOf(',');
+      int base64 = url.lastIndexOf(";base64", comma);
+      if (comma < 0 || base64 < 0) {
+        throw refused(
+            at + ".image_url.url", "must be a base64 data URL (data:image/png;base64,...)");
+      }
+      String data = url.substring(comma + 1);
+      try {
+        Base64.getDecoder().decode(data);
+      } catch (IllegalArgumentException e) {
+        throw refused(at + ".image_url.url", "holds invalid base64 data");
+      }
+      return new Image(url.substring(5, base64), data, null);
+    }
+    if (url.startsWith("https://") || url.startsWith("http://")) {
+      if (!target.imageUrls) {
+        throw refused(
+            at + ".image_url.url",
+            "must be a data URL for "
+                + target.label
+                + " backends, which do not fetch images by URL: send the image as data:<type>;base64,...");
+      }
+      return new Image(null, null, url);
+    }
+    throw refused(at + ".image_url.url", "must be an http(s) or data URL");
+  }
+
+  private static boolean present(@Nullable JsonNode node) {
+    return node != null && !node.isNull();
+  }
+
+  private static @Nullable Double number(ObjectNode body, String field) {
+    JsonNode node = body.get(field);
+    if (!present(node)) {
+      return null;
+    }
+    if (!node.isNumber()) {
+      throw refused(field, "must be a number");
+    }
+    return node.asDouble();
+  }
+
+  private static @Nullable Long whole(ObjectNode body, String field) {
+    JsonNode node = body.get(field);
+    if (!present(node)) {
+      return null;
+    }
+    if (!node.canConvertToLong() || node.asLong() < 1) {
+      throw refused(field, "must be a positive integer");
+    }
+    return node.asLong();
+  }
+
+  private static void refuseNonZero(String field, @Nullable Double value, Target target) {
+    if (value != null && value != 0) {
+      throw refused(field, "is not supported by " + target.label + " backends");
+    }
+  }
+
+  static TranslationRefusedException refused(String param, String problem) {
+    return new TranslationRefusedException(
+        param,
+        "'"
+            + param
+            + "' "
+            + problem
+            + ". The gateway translates this call for a backend of another provider and refuses what"
+            + " it cannot translate faithfully (docs/providers.md, \"One API in front of many"
+            + " providers\").");
+  }
+}

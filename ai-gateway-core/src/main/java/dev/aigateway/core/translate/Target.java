@@ -1,0 +1,43 @@
+package dev.aigateway.core.translate;
+
+/**
+ * A protocol an OpenAI chat call can be translated to, and which of OpenAI's optional features it
+ * has an equivalent of. What a target lacks is refused when the request uses it.
+ */
+enum Target {
+  ANTHROPIC("Anthropic Messages", true, false, false, true, true),
+  BEDROCK("Amazon Bedrock Converse", false, false, false, false, false),
+  GEMINI("Google Gemini", false, true, true, false, true);
+
+  final String label;
+
+  /** Images given by an http(s) URL (not only as data URLs). */
+  final boolean imageUrls;
+
+  /** {@code presence_penalty}, {@code frequency_penalty}, {@code seed}. */
+  final boolean penaltiesAndSeed;
+
+  /** {@code response_format: {"type": "json_object"}}. */
+  final boolean jsonObject;
+
+  /** {@code parallel_tool_calls: false}. */
+  final boolean serialToolCalls;
+
+  /** {@code tool_choice: "none"}. */
+  final boolean toolChoiceNone;
+
+  Target(
+      String label,
+      boolean imageUrls,
+      boolean penaltiesAndSeed,
+      boolean jsonObject,
+      boolean serialToolCalls,
+      boolean toolChoiceNone) {
+    this.label = label;
+    this.imageUrls = imageUrls;
+    this.penaltiesAndSeed = penaltiesAndSeed;
+    this.jsonObject = jsonObject;
+    this.serialToolCalls = serialToolCalls;
+    this.toolChoiceNone = toolChoiceNone;
+  }
+}

@@ -1,0 +1,182 @@
+package dev.aigateway.core.translate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.core.adapter.AnswerTranslation;
+import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.wire.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Translates OpenAI chat completions calls for backends of one other protocol, and their answers
+ * back. Immutable and thread-safe; {@link Translations} holds one per protocol.
+ */
+public abstract class Translator {
+
+  private final Target target;
+  private final Clock clock;
+
+  Translator(Target target, Clock clock) {
+    this.target = target;
+    this.clock = clock;
+  }
+
+  /** The protocol translated to, for messages. */
+  public String protocol() {
+    return target.label;
+  }
+
+  /**
+   * Checks that a request can be translated for this protocol, without translating it.
+   *
+   * @throws TranslationRefusedException naming the first field that cannot be
+   */
+  public void check(ObjectNode openAiRequest) {
+    ChatRequest.read(openAiRequest, target);
+  }
+
+  /**
+   * Translates an OpenAI chat request for one attempt.
+   *
+   * @param openAiBody the body as it would go to an OpenAI backend (the gateway's own rewrites,
+   *     such as asking for stream usage, included)
+   * @param targetModel the backend's model for the call
+   * @throws TranslationRefusedException when the request cannot be translated
+   */
+  public TranslatedRequest translate(byte[] openAiBody, String targetModel, Backend backend) {
+    ChatRequest request = ChatRequest.parse(openAiBody, target);
+    byte[] body = ChatAnswer.bytes(requestBody(request, targetModel));
+    Context context =
+        new Context(
+            clock.millis() / 1000,
+            request.includeUsage,
+            "chatcmpl-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1),
+            targetModel);
+    return new TranslatedRequest(
+        url(backend, targetModel, request.stream),
+        headers(backend),
+        body,
+        new Answers(request.stream, context));
+  }
+
+  /** What the answer's translation needs of its request. */
+  record Context(long created, boolean includeUsage, String fallbackId, String model) {}
+
+  /** The target's request body. */
+  abstract ObjectNode requestBody(ChatRequest request, String targetModel);
+
+  /** The attempt's URL on {@code backend}. */
+  abstract String url(Backend backend, String targetModel, boolean stream);
+
+  /** Headers the protocol needs besides the credential. */
+  Map<String, String> headers(Backend backend) {
+    return Map.of();
+  }
+
+  /** A 2xx JSON answer as an OpenAI chat completion. */
+  abstract ChatAnswer answer(JsonNode backendAnswer, Context context);
+
+  /** A decoder of the target's stream, writing to {@code chunks}. */
+  abstract StreamDecoder decoder(ChunkWriter chunks, Context context);
+
+  /** What a backend's error says: its message and its own name for the error, each or null. */
+  record BackendError(@Nullable String message, @Nullable String code) {}
+
+  /** The backend's error, read from its error body (and headers). */
+  abstract BackendError error(@Nullable JsonNode body, Function<String, @Nullable String> headers);
+
+  /** An error answer in OpenAI's error shape, the status kept. */
+  byte[] errorBody(int status, byte[] body, Function<String, @Nullable String> headers) {
+    JsonNode parsed = Json.parseOrNull(body, 0, body.length);
+    BackendError error = error(parsed, headers);
+    String message =
+        error.message() != null && !error.message().isEmpty()
+            ? error.message()
+            : target.label + " backend answered " + status;
+    ObjectNode doc = Json.MAPPER.createObjectNode();
+    ObjectNode e = doc.putObject("error");
+    e.put("message", message);
+    e.put("type", openAiType(status));
+    e.putNull("param");
+    if (error.code() != null && !error.code().isEmpty()) {
+      e.put("code", error.code());
+    } else {
+      e.putNull("code");
+    }
+    return ChatAnswer.bytes(doc);
+  }
+
+  static String openAiType(int status) {
+    return switch (status) {
+      case 400, 404, 409, 413, 422 -> "invalid_request_error";
+      case 401 -> "authentication_error";
+      case 403 -> "permission_error";
+      case 429 -> "rate_limit_error";
+      default -> status >= 500 ? "server_error" : "invalid_request_error";
+    };
+  }
+
+  static @Nullable String text(@Nullable JsonNode node) {
+    return node != null && node.isTextual() ? node.asText() : null;
+  }
+
+  static long count(@Nullable JsonNode node) {
+    return node != null && node.canConvertToLong() ? Math.max(0, node.asLong()) : 0;
+  }
+
+  /** The answer of one attempt, translated back by this translator. */
+  private final class Answers implements AnswerTranslation {
+    private final boolean stream;
+    private final Context context;
+
+    Answers(boolean stream, Context context) {
+      this.stream = stream;
+      this.context = context;
+    }
+
+    @Override
+    public String contentType(int status, @Nullable String backendContentType) {
+      return status >= 200 && status <= 299 && stream ? "text/event-stream" : "application/json";
+    }
+
+    @Override
+    public InputStream body(
+        int status,
+        @Nullable String backendContentType,
+        Function<String, @Nullable String> headers,
+        InputStream body) {
+      if (status < 200 || status > 299) {
+        return new TranslatedDocument(body, bytes -> errorBody(status, bytes, headers));
+      }
+      if (stream) {
+        ByteArrayOutputStream produced = new ByteArrayOutputStream();
+        ChunkWriter chunks =
+            new ChunkWriter(
+                produced,
+                context.created(),
+                context.includeUsage(),
+                context.fallbackId(),
+                context.model());
+        return new TranslatedStream(body, decoder(chunks, context), produced);
+      }
+      return new TranslatedDocument(
+          body,
+          bytes -> {
+            JsonNode parsed;
+            try {
+              parsed = Json.MAPPER.readTree(bytes);
+            } catch (IOException e) {
+              throw new IllegalStateException("the backend's answer is not JSON", e);
+            }
+            return answer(parsed, context).toJson(context.created());
+          });
+    }
+  }
+}

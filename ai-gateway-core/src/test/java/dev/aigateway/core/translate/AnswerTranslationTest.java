@@ -1,0 +1,340 @@
+package dev.aigateway.core.translate;
+
+import static dev.aigateway.core.translate.Fixtures.answer;
+import static dev.aigateway.core.translate.Fixtures.data;
+import static dev.aigateway.core.translate.Fixtures.sse;
+import static dev.aigateway.core.translate.Fixtures.streamedText;
+import static dev.aigateway.core.translate.Fixtures.translate;
+import static dev.aigateway.core.translate.Fixtures.tree;
+import static dev.aigateway.core.translate.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.core.wire.EventStreamMessage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Answers of each target (JSON, streams, errors) translated back to OpenAI chat completions. */
+class AnswerTranslationTest {
+
+  private static final String JSON_CALL =
+      "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+  private static final String STREAM_CALL =
+      "{\"model\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+  @Test
+  void anAnthropicMessageBecomesAChatCompletionWithToolCallsAndCacheAwareUsage() {
+    // The shape of Anthropic's documented tool-use answer.
+    byte[] message =
+        utf8(
+            "{\"id\":\"msg_01Aq9w938a90dw8q\",\"model\":\"claude-sonnet-4-5\",\"stop_reason\":"
+                + "\"tool_use\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":"
+                + "\"I'll check.\"},{\"type\":\"tool_use\",\"id\":\"toolu_01A09q90qw90lq917835lq9\","
+                + "\"name\":\"get_weather\",\"input\":{\"location\":\"San Francisco, CA\","
+                + "\"unit\":\"celsius\"}}],\"usage\":{\"input_tokens\":100,"
+                + "\"cache_creation_input_tokens\":20,\"cache_read_input_tokens\":30,"
+                + "\"output_tokens\":40}}");
+
+    JsonNode answer = tree(answer(translate(Target.ANTHROPIC, JSON_CALL), message));
+
+    assertThat(answer.path("id").asText()).isEqualTo("msg_01Aq9w938a90dw8q");
+    assertThat(answer.path("object").asText()).isEqualTo("chat.completion");
+    assertThat(answer.path("created").asLong()).isEqualTo(Fixtures.CLOCK.millis() / 1000);
+    assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo("I'll check.");
+    JsonNode call = answer.at("/choices/0/message/tool_calls/0");
+    assertThat(call.path("id").asText()).isEqualTo("toolu_01A09q90qw90lq917835lq9");
+    assertThat(call.at("/function/name").asText()).isEqualTo("get_weather");
+    assertThat(call.at("/function/arguments").asText())
+        .isEqualTo("{\"location\":\"San Francisco, CA\",\"unit\":\"celsius\"}");
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
+    assertThat(answer.at("/usage/prompt_tokens").asLong()).isEqualTo(150);
+    assertThat(answer.at("/usage/completion_tokens").asLong()).isEqualTo(40);
+    assertThat(answer.at("/usage/total_tokens").asLong()).isEqualTo(190);
+    assertThat(answer.at("/usage/prompt_tokens_details/cached_tokens").asLong()).isEqualTo(30);
+  }
+
+  @ParameterizedTest(name = "anthropic {0} -> {1}")
+  @CsvSource({
+    "end_turn, stop",
+    "stop_sequence, stop",
+    "max_tokens, length",
+    "tool_use, tool_calls",
+    "refusal, content_filter"
+  })
+  void anthropicStopReasonsMapToFinishReasons(String stop, String finish) {
+    assertThat(AnthropicTranslator.finishReason(stop)).isEqualTo(finish);
+  }
+
+  @ParameterizedTest(name = "bedrock {0} -> {1}")
+  @CsvSource({
+    "end_turn, stop",
+    "stop_sequence, stop",
+    "max_tokens, length",
+    "tool_use, tool_calls",
+    "guardrail_intervened, content_filter",
+    "content_filtered, content_filter"
+  })
+  void bedrockStopReasonsMapToFinishReasons(String stop, String finish) {
+    assertThat(BedrockTranslator.finishReason(stop)).isEqualTo(finish);
+  }
+
+  @ParameterizedTest(name = "gemini {0} -> {1}")
+  @CsvSource({
+    "STOP, stop",
+    "MAX_TOKENS, length",
+    "SAFETY, content_filter",
+    "RECITATION, content_filter",
+    "PROHIBITED_CONTENT, content_filter",
+    "OTHER, stop"
+  })
+  void geminiFinishReasonsMapToFinishReasons(String reason, String finish) {
+    assertThat(GeminiTranslator.finishReason(reason, false)).isEqualTo(finish);
+  }
+
+  @Test
+  void aGeminiAnswerBlockedForItsPromptIsAContentFilterFinish() {
+    byte[] blocked =
+        utf8(
+            "{\"promptFeedback\":{\"blockReason\":\"SAFETY\"},\"usageMetadata\":"
+                + "{\"promptTokenCount\":8,\"totalTokenCount\":8}}");
+
+    JsonNode answer = tree(answer(translate(Target.GEMINI, JSON_CALL), blocked));
+
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("content_filter");
+    assertThat(answer.at("/usage/prompt_tokens").asLong()).isEqualTo(8);
+    assertThat(answer.at("/usage/completion_tokens").asLong()).isZero();
+  }
+
+  @Test
+  void aBedrockGuardrailAndItsCacheReadsCountAsOpenAiDoes() {
+    byte[] converse =
+        utf8(
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Sorry.\"}]}},"
+                + "\"stopReason\":\"guardrail_intervened\",\"usage\":{\"inputTokens\":10,"
+                + "\"outputTokens\":2,\"totalTokens\":27,\"cacheReadInputTokens\":10,"
+                + "\"cacheWriteInputTokens\":5}}");
+
+    JsonNode answer = tree(answer(translate(Target.BEDROCK, JSON_CALL), converse));
+
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("content_filter");
+    assertThat(answer.at("/usage/prompt_tokens").asLong()).isEqualTo(25);
+    assertThat(answer.at("/usage/completion_tokens").asLong()).isEqualTo(2);
+    assertThat(answer.at("/usage/total_tokens").asLong()).isEqualTo(27);
+    assertThat(answer.at("/usage/prompt_tokens_details/cached_tokens").asLong()).isEqualTo(10);
+  }
+
+  @Test
+  void anAnthropicToolUseStreamBecomesToolCallChunksWithTheirArgumentsInPieces() {
+    // Anthropic's documented event sequence for a streamed tool use.
+    String stream =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_014p7gG3wDgGV9EUtLvnow3U\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+                + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":472,\"output_tokens\":2},"
+                + "\"content\":[],\"stop_reason\":null}}",
+            "content_block_start",
+            "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+                + "\"text\":\"\"}}",
+            "ping",
+            "{\"type\": \"ping\"}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                + "\"text\":\"Okay, let's check\"}}",
+            "content_block_stop",
+            "{\"type\":\"content_block_stop\",\"index\":0}",
+            "content_block_start",
+            "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"name\":\"get_weather\",\"input\":{}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"\"}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"{\\\"location\\\": \\\"San Fra\"}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"ncisco, CA\\\"}\"}}",
+            "content_block_stop",
+            "{\"type\":\"content_block_stop\",\"index\":1}",
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\","
+                + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":89}}",
+            "message_stop",
+            "{\"type\":\"message_stop\"}");
+
+    List<String> data = data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(stream)));
+
+    assertThat(data.get(0)).contains("\"role\":\"assistant\"");
+    assertThat(tree(utf8(data.get(0))).path("id").asText())
+        .isEqualTo("msg_014p7gG3wDgGV9EUtLvnow3U");
+    assertThat(streamedText(data)).isEqualTo("Okay, let's check");
+    JsonNode open = tree(utf8(data.get(2))).at("/choices/0/delta/tool_calls/0");
+    assertThat(open.path("index").asInt()).isZero();
+    assertThat(open.path("id").asText()).isEqualTo("toolu_01T1x1fJ34qAmk2tNTrN7Up6");
+    assertThat(open.at("/function/name").asText()).isEqualTo("get_weather");
+    StringBuilder arguments = new StringBuilder();
+    for (String d : data.subList(2, data.size() - 1)) {
+      arguments.append(
+          tree(utf8(d)).at("/choices/0/delta/tool_calls/0/function/arguments").asText(""));
+    }
+    assertThat(tree(utf8(arguments.toString())).path("location").asText())
+        .isEqualTo("San Francisco, CA");
+    JsonNode finish = tree(utf8(data.get(data.size() - 3)));
+    assertThat(finish.at("/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
+    JsonNode usage = tree(utf8(data.get(data.size() - 2)));
+    assertThat(usage.path("choices")).isEmpty();
+    assertThat(usage.at("/usage/prompt_tokens").asLong()).isEqualTo(472);
+    assertThat(usage.at("/usage/completion_tokens").asLong()).isEqualTo(89);
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+  }
+
+  @Test
+  void aStreamCutShortEndsWithoutDoneSoTheGatewaySeesItTruncated() {
+    String cut =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":5,\"output_tokens\":1}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                + "\"text\":\"Hel\"}}");
+
+    List<String> anthropic = data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(cut)));
+    List<String> gemini =
+        data(
+            answer(
+                translate(Target.GEMINI, STREAM_CALL),
+                utf8(
+                    sse(
+                        null,
+                        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hel\"}]}}]}"))));
+
+    assertThat(streamedText(anthropic)).isEqualTo("Hel");
+    assertThat(anthropic).doesNotContain("[DONE]");
+    assertThat(streamedText(gemini)).isEqualTo("Hel");
+    assertThat(gemini).doesNotContain("[DONE]");
+  }
+
+  @Test
+  void anErrorEventMidStreamEndsTheStreamWithAnOpenAiErrorEvent() {
+    String stream =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":5,\"output_tokens\":1}}}",
+            "error",
+            "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+
+    List<String> data = data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(stream)));
+
+    JsonNode error = tree(utf8(data.get(data.size() - 1))).path("error");
+    assertThat(error.path("message").asText()).isEqualTo("Overloaded");
+    assertThat(error.path("code").asText()).isEqualTo("overloaded_error");
+    assertThat(error.path("type").asText()).isEqualTo("server_error");
+    assertThat(data).doesNotContain("[DONE]");
+  }
+
+  @Test
+  void backendErrorsBecomeOpenAiErrorsInEveryTarget() {
+    JsonNode anthropic =
+        tree(
+            answer(
+                translate(Target.ANTHROPIC, JSON_CALL),
+                400,
+                utf8(
+                    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                        + "\"message\":\"max_tokens: too large\"}}"),
+                name -> null));
+    JsonNode gemini =
+        tree(
+            answer(
+                translate(Target.GEMINI, JSON_CALL),
+                429,
+                utf8(
+                    "{\"error\":{\"code\":429,\"message\":\"Resource has been exhausted\","
+                        + "\"status\":\"RESOURCE_EXHAUSTED\"}}"),
+                name -> null));
+    JsonNode bedrock =
+        tree(
+            answer(
+                translate(Target.BEDROCK, JSON_CALL),
+                429,
+                utf8("{\"message\":\"Too many requests, please wait before trying again.\"}"),
+                name ->
+                    name.equalsIgnoreCase("x-amzn-ErrorType")
+                        ? "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/"
+                        : null));
+
+    assertThat(anthropic.at("/error/type").asText()).isEqualTo("invalid_request_error");
+    assertThat(anthropic.at("/error/message").asText()).isEqualTo("max_tokens: too large");
+    assertThat(gemini.at("/error/type").asText()).isEqualTo("rate_limit_error");
+    assertThat(gemini.at("/error/code").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(bedrock.at("/error/code").asText()).isEqualTo("ThrottlingException");
+    assertThat(bedrock.at("/error/message").asText()).startsWith("Too many requests");
+    assertThat(translate(Target.GEMINI, STREAM_CALL).answer().contentType(429, "application/json"))
+        .isEqualTo("application/json");
+    assertThat(
+            translate(Target.BEDROCK, STREAM_CALL)
+                .answer()
+                .contentType(200, "application/vnd.amazon.eventstream"))
+        .isEqualTo("text/event-stream");
+  }
+
+  @Test
+  void aCorruptBedrockEventStreamFailsTheReadInsteadOfInventingAnAnswer() {
+    byte[] frame =
+        EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode();
+    frame[frame.length - 1] ^= 0x5a; // the message CRC no longer matches
+    TranslatedRequest request = translate(Target.BEDROCK, STREAM_CALL);
+    InputStream body =
+        request.answer().body(200, null, name -> null, new ByteArrayInputStream(frame));
+
+    assertThatThrownBy(body::readAllBytes)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("could not be translated");
+  }
+
+  @Test
+  void chunksAreReadyAsSoonAsTheBackendEventThatCarriesThemIsWhole() throws IOException {
+    TranslatedRequest request = translate(Target.ANTHROPIC, STREAM_CALL);
+    String first =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":5,\"output_tokens\":1}}}");
+    // A backend that has sent only its first event and then blocks: reading must not wait for more.
+    InputStream backend =
+        new InputStream() {
+          private final ByteArrayInputStream sent = new ByteArrayInputStream(utf8(first));
+
+          @Override
+          public int read() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            int n = sent.read(b, off, len);
+            if (n < 0) {
+              throw new AssertionError("the translation read past the first event");
+            }
+            return n;
+          }
+        };
+    InputStream body = request.answer().body(200, null, name -> null, backend);
+
+    byte[] buffer = new byte[4096];
+    int n = body.read(buffer, 0, buffer.length);
+
+    String chunk = new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(chunk).startsWith("data: {").contains("\"role\":\"assistant\"").endsWith("\n\n");
+  }
+}

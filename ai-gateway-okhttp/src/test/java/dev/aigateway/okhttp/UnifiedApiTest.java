@@ -1,0 +1,695 @@
+package dev.aigateway.okhttp;
+
+import static dev.aigateway.okhttp.Backend.chatCompletion;
+import static dev.aigateway.okhttp.Backend.json;
+import static dev.aigateway.okhttp.Backend.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.CacheOutcome;
+import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.Credentials;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.UsageSource;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.aws.AwsCredentials;
+import dev.aigateway.core.aws.AwsCredentialsProvider;
+import dev.aigateway.core.aws.AwsSigV4;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.wire.EventStreamMessage;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One API in front of many providers, end to end: an application speaking OpenAI chat completions
+ * through a wrapped OkHttp client, a pool whose backends speak OpenAI, Anthropic Messages, Gemini
+ * and Bedrock Converse (MockWebServer playing each with fixtures in the shapes the providers
+ * document). The call fails over across providers, is translated there and back (JSON and streams,
+ * chunks delivered as they arrive), is charged the usage the answering backend reported, once, and
+ * is refused with an OpenAI-shaped 400 before any backend is called when it cannot be translated.
+ */
+class UnifiedApiTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  // The log scan (scripts/scan-logs.sh) fails the build if these values reach any log.
+  private static final String APP_KEY = "sk-app-openai-SECRET-unified";
+  private static final String ANTHROPIC_KEY = "sk-ant-backend-SECRET-unified";
+  private static final String GEMINI_KEY = "gemini-backend-SECRET-unified";
+
+  private static final String REQUEST =
+      "{\"model\":\"gpt-4o\",\"messages\":["
+          + "{\"role\":\"system\",\"content\":\"Answer briefly.\"},"
+          + "{\"role\":\"user\",\"content\":\"Say hello.\"}],"
+          + "\"max_tokens\":64,\"temperature\":0.5,\"stop\":[\"END\"]}";
+
+  private static final String ANTHROPIC_ANSWER =
+      "{\"id\":\"msg_01XFDUDYJgAACzvnptvVoYEL\",\"type\":\"message\",\"role\":\"assistant\","
+          + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"Hello!\"}],"
+          + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":21,"
+          + "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":8,\"output_tokens\":5}}";
+
+  private final List<MockWebServer> servers = new ArrayList<>();
+  private final RecordingListener events = new RecordingListener();
+
+  @AfterEach
+  void tearDown() {
+    servers.forEach(MockWebServer::close);
+  }
+
+  private MockWebServer server() throws Exception {
+    MockWebServer server = new MockWebServer();
+    server.start();
+    servers.add(server);
+    return server;
+  }
+
+  private OkHttpClient client(BackendPool.Builder pool, AiGateway.Builder gateway) {
+    return OkHttpAiGateway.wrap(
+        new OkHttpClient(), gateway.backendPool(pool.build()).listener(events).build());
+  }
+
+  private static Request chat(MockWebServer app, String body) {
+    return post(
+        app.url("/v1/chat/completions").toString(), body, "Authorization", "Bearer " + APP_KEY);
+  }
+
+  private static MockResponse status(int code, String body) {
+    return new MockResponse.Builder()
+        .code(code)
+        .addHeader("Content-Type", "application/json")
+        .body(body)
+        .build();
+  }
+
+  private static dev.aigateway.core.routing.Backend.Builder openAi(MockWebServer server) {
+    return dev.aigateway.core.routing.Backend.openAi("openai", server.url("/").toString())
+        .credential(Credentials.apiKey("sk-openai-backend-SECRET-unified"))
+        .priority(1);
+  }
+
+  private static dev.aigateway.core.routing.Backend.Builder anthropic(MockWebServer server) {
+    return dev.aigateway.core.routing.Backend.anthropic(
+            "anthropic", server.url("/").toString().replaceAll("/$", ""))
+        .model("gpt-4o", "claude-sonnet-4-5")
+        .credential(Credentials.apiKey(ANTHROPIC_KEY))
+        .priority(2);
+  }
+
+  private static JsonNode body(RecordedRequest request) throws Exception {
+    return MAPPER.readTree(request.getBody().utf8());
+  }
+
+  @Test
+  void aCallFailsOverFromOpenAiToAnthropicAndGetsAnOpenAiAnswerWithAnthropicsUsage()
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer openai = server();
+    MockWebServer claude = server();
+    openai.enqueue(
+        status(429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}"));
+    claude.enqueue(json(ANTHROPIC_ANSWER));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(openAi(openai)).backend(anthropic(claude)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    JsonNode answer;
+    try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.header("Content-Type")).startsWith("application/json");
+      answer = MAPPER.readTree(response.body().string());
+    }
+
+    assertThat(answer.path("object").asText()).isEqualTo("chat.completion");
+    assertThat(answer.path("model").asText()).isEqualTo("claude-sonnet-4-5");
+    assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo("Hello!");
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    assertThat(answer.at("/usage/prompt_tokens").asLong()).isEqualTo(29);
+    assertThat(answer.at("/usage/completion_tokens").asLong()).isEqualTo(5);
+    assertThat(answer.at("/usage/total_tokens").asLong()).isEqualTo(34);
+    assertThat(answer.at("/usage/prompt_tokens_details/cached_tokens").asLong()).isEqualTo(8);
+
+    openai.takeRequest();
+    RecordedRequest sent = claude.takeRequest();
+    assertThat(sent.getUrl().encodedPath()).isEqualTo("/v1/messages");
+    assertThat(sent.getHeaders().get("x-api-key")).isEqualTo(ANTHROPIC_KEY);
+    assertThat(sent.getHeaders().get("anthropic-version")).isEqualTo("2023-06-01");
+    assertThat(sent.getHeaders().get("Authorization")).isNull(); // the app's OpenAI key stays home
+    JsonNode translated = body(sent);
+    assertThat(translated.path("model").asText()).isEqualTo("claude-sonnet-4-5");
+    assertThat(translated.path("max_tokens").asLong()).isEqualTo(64);
+    assertThat(translated.at("/system/0/text").asText()).isEqualTo("Answer briefly.");
+    assertThat(translated.at("/messages/0/role").asText()).isEqualTo("user");
+    assertThat(translated.at("/messages/0/content/0/text").asText()).isEqualTo("Say hello.");
+    assertThat(translated.at("/stop_sequences/0").asText()).isEqualTo("END");
+    assertThat(translated.path("temperature").asDouble()).isEqualTo(0.5);
+
+    GatewayEvent event = events.next();
+    assertThat(events.none()).isTrue();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().backendId()).isEqualTo("anthropic");
+    assertThat(event.routing().attempts()).hasSize(2);
+    assertThat(event.routing().provider()).isEqualTo("anthropic");
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(29, 5, 34, 8, 0));
+    assertThat(event.limits().settledTokens()).isEqualTo(34);
+  }
+
+  private static String anthropicStream() {
+    StringBuilder s = new StringBuilder();
+    event(
+        s,
+        "message_start",
+        "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_stream1\",\"type\":\"message\","
+            + "\"role\":\"assistant\",\"content\":[],\"model\":\"claude-sonnet-4-5\","
+            + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":25,"
+            + "\"cache_creation_input_tokens\":4,\"cache_read_input_tokens\":0,"
+            + "\"output_tokens\":1}}}");
+    event(
+        s,
+        "content_block_start",
+        "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+            + "\"text\":\"\"}}");
+    event(s, "ping", "{\"type\": \"ping\"}");
+    for (String piece : List.of("Hel", "lo", " there", ", how", " are", " you", "?")) {
+      event(
+          s,
+          "content_block_delta",
+          "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+              + "\"text\":\""
+              + piece
+              + "\"}}");
+    }
+    event(s, "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}");
+    event(
+        s,
+        "message_delta",
+        "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+            + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}");
+    event(s, "message_stop", "{\"type\":\"message_stop\"}");
+    return s.toString();
+  }
+
+  private static void event(StringBuilder s, String name, String data) {
+    s.append("event: ").append(name).append('\n').append("data: ").append(data).append("\n\n");
+  }
+
+  /** Reads an OpenAI SSE body: each data line's payload, noting when the first one arrived. */
+  private static List<String> dataLines(Response response, long[] firstAt) throws Exception {
+    List<String> data = new ArrayList<>();
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(response.body().byteStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        if (line.startsWith("data: ")) {
+          if (data.isEmpty()) {
+            firstAt[0] = System.nanoTime();
+          }
+          data.add(line.substring(6));
+        }
+      }
+    }
+    return data;
+  }
+
+  private static String text(List<String> data) throws Exception {
+    StringBuilder text = new StringBuilder();
+    for (String d : data) {
+      if (!d.equals("[DONE]")) {
+        text.append(MAPPER.readTree(d).at("/choices/0/delta/content").asText(""));
+      }
+    }
+    return text.toString();
+  }
+
+  @Test
+  void aStreamFailsOverToAnthropicAndReachesTheAppChunkByChunkAsItArrives() throws Exception {
+    MockWebServer app = server();
+    MockWebServer openai = server();
+    MockWebServer claude = server();
+    openai.enqueue(status(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server\"}}"));
+    String stream = anthropicStream();
+    // About 1.6 s for the whole stream: 100 bytes every 100 ms.
+    claude.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(stream)
+            .throttleBody(100, 100, TimeUnit.MILLISECONDS)
+            .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(openAi(openai)).backend(anthropic(claude)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    long[] firstAt = new long[1];
+    List<String> data;
+    long endedAt;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.header("Content-Type")).startsWith("text/event-stream");
+      data = dataLines(response, firstAt);
+      endedAt = System.nanoTime();
+    }
+
+    // The first chunk came while most of the backend's stream was still on its way.
+    assertThat(TimeUnit.NANOSECONDS.toMillis(endedAt - firstAt[0])).isGreaterThan(700);
+    assertThat(text(data)).isEqualTo("Hello there, how are you?");
+    JsonNode first = MAPPER.readTree(data.get(0));
+    assertThat(first.path("object").asText()).isEqualTo("chat.completion.chunk");
+    assertThat(first.path("id").asText()).isEqualTo("msg_stream1");
+    assertThat(first.at("/choices/0/delta/role").asText()).isEqualTo("assistant");
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    JsonNode last = MAPPER.readTree(data.get(data.size() - 2));
+    assertThat(last.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    // The app did not ask for usage, so it gets none, as from OpenAI; the gateway still counts it.
+    assertThat(data).noneMatch(d -> d.contains("\"usage\""));
+    assertThat(body(claude.takeRequest()).path("stream").asBoolean()).isTrue();
+
+    GatewayEvent event = events.next();
+    assertThat(events.none()).isTrue();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().backendId()).isEqualTo("anthropic");
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(29, 15, 44, 0, 0));
+    assertThat(event.limits().settledTokens()).isEqualTo(44);
+  }
+
+  @Test
+  void aStreamThatAsksForUsageGetsAnOpenAiUsageChunkBeforeDone() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    claude.enqueue(Backend.sse(anthropicStream()));
+    OkHttpClient client =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+    String request =
+        REQUEST.replace(
+            "\"max_tokens\":64",
+            "\"max_tokens\":64,\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    JsonNode usage = MAPPER.readTree(data.get(data.size() - 2));
+    assertThat(usage.path("choices")).isEmpty();
+    assertThat(usage.at("/usage/prompt_tokens").asLong()).isEqualTo(29);
+    assertThat(usage.at("/usage/completion_tokens").asLong()).isEqualTo(15);
+    assertThat(events.next().usage().tokens().totalTokens()).isEqualTo(44);
+  }
+
+  @Test
+  void aRequestAnthropicCannotTakeIsRefusedBeforeAnyBackendIsCalled() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(anthropic(claude)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    JsonNode error;
+    try (Response response =
+        client.newCall(chat(app, REQUEST.replace("\"max_tokens\":64", "\"n\":3"))).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      error = MAPPER.readTree(response.body().string()).path("error");
+    }
+
+    assertThat(error.path("param").asText()).isEqualTo("n");
+    assertThat(error.path("code").asText()).isEqualTo("unsupported_parameter");
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(error.path("message").asText()).contains("'n' must be 1").contains("Anthropic");
+    assertThat(claude.getRequestCount()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    assertThat(event.limits().reservedTokens()).isZero();
+  }
+
+  @Test
+  void aRequestOnlyOpenAiCanTakeGoesToOpenAiAndNeverToAnthropic() throws Exception {
+    MockWebServer app = server();
+    MockWebServer openai = server();
+    MockWebServer claude = server();
+    for (int i = 0; i < 5; i++) {
+      openai.enqueue(
+          status(429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}"));
+    }
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(openAi(openai)).backend(anthropic(claude)),
+            AiGateway.builder());
+
+    try (Response response =
+        client
+            .newCall(chat(app, REQUEST.replace("\"max_tokens\":64", "\"logprobs\":true")))
+            .execute()) {
+      // No failover to a backend that cannot give log probabilities: OpenAI's own 429 is the
+      // answer.
+      assertThat(response.code()).isEqualTo(429);
+    }
+    assertThat(claude.getRequestCount()).isZero();
+  }
+
+  @Test
+  void anOverloadedAnthropicFailsOverToOpenAiAndItsErrorIsOpenAiShapedWhenLast() throws Exception {
+    MockWebServer app = server();
+    MockWebServer openai = server();
+    MockWebServer claude = server();
+    String overloaded =
+        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}";
+    for (int i = 0; i < 6; i++) {
+      claude.enqueue(status(529, overloaded)); // the lone backend is retried before giving up
+    }
+    openai.enqueue(json(chatCompletion("gpt-4o", 7, 3)));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(anthropic(claude).priority(1))
+                .backend(openAi(openai).priority(2)),
+            AiGateway.builder());
+
+    try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(MAPPER.readTree(response.body().string()).at("/usage/total_tokens").asLong())
+          .isEqualTo(10);
+    }
+    assertThat(events.next().routing().backendId()).isEqualTo("openai");
+
+    OkHttpClient alone =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+    try (Response response = alone.newCall(chat(app, REQUEST)).execute()) {
+      assertThat(response.code()).isEqualTo(529);
+      JsonNode error = MAPPER.readTree(response.body().string()).path("error");
+      assertThat(error.path("message").asText()).isEqualTo("Overloaded");
+      assertThat(error.path("code").asText()).isEqualTo("overloaded_error");
+      assertThat(error.path("type").asText()).isEqualTo("server_error");
+    }
+  }
+
+  @Test
+  void aTranslatedAnswerIsCachedAsTheOpenAiAnswerTheAppSaw() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    claude.enqueue(json(ANTHROPIC_ANSWER));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(anthropic(claude)),
+            AiGateway.builder().responseCache(ResponseCache.builder()));
+
+    String first;
+    try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+      first = response.body().string();
+    }
+    events.next();
+    String second;
+    try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+      second = response.body().string();
+    }
+
+    assertThat(claude.getRequestCount()).isEqualTo(1);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(MAPPER.readTree(second).at("/choices/0/message/content").asText())
+        .isEqualTo("Hello!");
+    assertThat(MAPPER.readTree(second).path("object").asText()).isEqualTo("chat.completion");
+    assertThat(MAPPER.readTree(first).path("id")).isEqualTo(MAPPER.readTree(second).path("id"));
+  }
+
+  private static dev.aigateway.core.routing.Backend.Builder gemini(MockWebServer server) {
+    return dev.aigateway.core.routing.Backend.gemini(
+            "gemini", server.url("/").toString().replaceAll("/$", ""))
+        .model("gpt-4o", "gemini-2.5-flash")
+        .credential(Credentials.apiKey(GEMINI_KEY));
+  }
+
+  @Test
+  void geminiAnswersAnOpenAiCallWithAToolCallInJson() throws Exception {
+    MockWebServer app = server();
+    MockWebServer google = server();
+    google.enqueue(
+        json(
+            "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"get_weather\","
+                + "\"args\":{\"city\":\"Paris\"}}}],\"role\":\"model\"},\"finishReason\":\"STOP\","
+                + "\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":40,"
+                + "\"candidatesTokenCount\":9,\"totalTokenCount\":49},"
+                + "\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"resp-g1\"}"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String request =
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in"
+            + " Paris?\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"description\":\"Current weather\",\"parameters\":{\"type\":\"object\","
+            + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}],"
+            + "\"tool_choice\":\"required\",\"max_completion_tokens\":100}";
+
+    JsonNode answer;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      answer = MAPPER.readTree(response.body().string());
+    }
+
+    JsonNode call = answer.at("/choices/0/message/tool_calls/0");
+    assertThat(call.path("type").asText()).isEqualTo("function");
+    assertThat(call.at("/function/name").asText()).isEqualTo("get_weather");
+    assertThat(MAPPER.readTree(call.at("/function/arguments").asText()).path("city").asText())
+        .isEqualTo("Paris");
+    assertThat(call.path("id").asText()).startsWith("call_");
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
+    assertThat(answer.at("/choices/0/message/content").isNull()).isTrue();
+
+    RecordedRequest sent = google.takeRequest();
+    assertThat(sent.getUrl().encodedPath())
+        .isEqualTo("/v1beta/models/gemini-2.5-flash:generateContent");
+    assertThat(sent.getHeaders().get("x-goog-api-key")).isEqualTo(GEMINI_KEY);
+    assertThat(sent.getHeaders().get("Authorization")).isNull();
+    JsonNode translated = body(sent);
+    assertThat(translated.at("/contents/0/parts/0/text").asText()).isEqualTo("Weather in Paris?");
+    assertThat(translated.at("/tools/0/functionDeclarations/0/name").asText())
+        .isEqualTo("get_weather");
+    assertThat(translated.at("/toolConfig/functionCallingConfig/mode").asText()).isEqualTo("ANY");
+    assertThat(translated.at("/generationConfig/maxOutputTokens").asLong()).isEqualTo(100);
+
+    GatewayEvent event = events.next();
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(40, 9, 49, 0, 0));
+    assertThat(event.limits().settledTokens()).isEqualTo(49);
+  }
+
+  @Test
+  void geminiStreamsAnOpenAiStreamWithUsageWhenAskedFor() throws Exception {
+    MockWebServer app = server();
+    MockWebServer google = server();
+    StringBuilder sse = new StringBuilder();
+    String[] pieces = {"The sky", " is", " blue."};
+    for (int i = 0; i < pieces.length; i++) {
+      boolean last = i == pieces.length - 1;
+      sse.append("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"")
+          .append(pieces[i])
+          .append("\"}],\"role\":\"model\"}")
+          .append(last ? ",\"finishReason\":\"STOP\"" : "")
+          .append(",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":12,")
+          .append("\"candidatesTokenCount\":")
+          .append(2 * (i + 1))
+          .append(",\"thoughtsTokenCount\":3,\"totalTokenCount\":")
+          .append(12 + 2 * (i + 1) + 3)
+          .append("},\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"resp-s1\"}\r\n\r\n");
+    }
+    google.enqueue(Backend.sse(sse.toString()));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(gemini(google)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String request =
+        REQUEST.replace(
+            "\"max_tokens\":64",
+            "\"max_tokens\":64,\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      assertThat(response.header("Content-Type")).startsWith("text/event-stream");
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(text(data)).isEqualTo("The sky is blue.");
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    JsonNode usage = MAPPER.readTree(data.get(data.size() - 2)).path("usage");
+    assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(12);
+    assertThat(usage.path("completion_tokens").asLong()).isEqualTo(9);
+    assertThat(usage.at("/completion_tokens_details/reasoning_tokens").asLong()).isEqualTo(3);
+    RecordedRequest sent = google.takeRequest();
+    assertThat(sent.getUrl().encodedPath())
+        .isEqualTo("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+    assertThat(sent.getUrl().queryParameter("alt")).isEqualTo("sse");
+    assertThat(body(sent).at("/systemInstruction/parts/0/text").asText())
+        .isEqualTo("Answer briefly.");
+
+    GatewayEvent event = events.next();
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(12, 9, 21, 0, 3));
+    assertThat(event.limits().settledTokens()).isEqualTo(21);
+  }
+
+  private static final AwsCredentialsProvider AWS =
+      AwsCredentialsProvider.of(
+          new AwsCredentials("AKIDUNIFIED", "unified-aws-SECRET-wJalrXUtnFEMI", null));
+
+  private static dev.aigateway.core.routing.Backend.Builder bedrock(MockWebServer server) {
+    return dev.aigateway.core.routing.Backend.bedrock(
+            "bedrock", server.url("/").toString().replaceAll("/$", ""))
+        .model("gpt-4o", "anthropic.claude-3-haiku-20240307-v1:0")
+        .signer(AwsSigV4.signer("us-east-1", "bedrock", AWS));
+  }
+
+  @Test
+  void bedrockConverseAnswersAnOpenAiCallSignedForItsTranslatedBody() throws Exception {
+    MockWebServer app = server();
+    MockWebServer aws = server();
+    aws.enqueue(
+        json(
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Red.\"}]}},"
+                + "\"stopReason\":\"max_tokens\",\"usage\":{\"inputTokens\":14,"
+                + "\"outputTokens\":3,\"totalTokens\":17},\"metrics\":{\"latencyMs\":240}}"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(bedrock(aws)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    JsonNode answer;
+    try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      answer = MAPPER.readTree(response.body().string());
+    }
+
+    assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo("Red.");
+    assertThat(answer.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+    assertThat(answer.at("/usage/total_tokens").asLong()).isEqualTo(17);
+    RecordedRequest sent = aws.takeRequest();
+    assertThat(sent.getUrl().encodedPath())
+        .isEqualTo("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+    assertThat(sent.getHeaders().get("Authorization"))
+        .startsWith("AWS4-HMAC-SHA256 Credential=AKIDUNIFIED/");
+    assertThat(sent.getHeaders().get("x-amz-content-sha256"))
+        .isEqualTo(sha256Hex(sent.getBody().toByteArray()));
+    JsonNode translated = body(sent);
+    assertThat(translated.at("/system/0/text").asText()).isEqualTo("Answer briefly.");
+    assertThat(translated.at("/messages/0/content/0/text").asText()).isEqualTo("Say hello.");
+    assertThat(translated.at("/inferenceConfig/maxTokens").asLong()).isEqualTo(64);
+    assertThat(translated.at("/inferenceConfig/stopSequences/0").asText()).isEqualTo("END");
+    assertThat(events.next().limits().settledTokens()).isEqualTo(17);
+  }
+
+  private static String sha256Hex(byte[] bytes) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  @Test
+  void bedrockConverseStreamsItsBinaryEventStreamAsOpenAiChunks() throws Exception {
+    MockWebServer app = server();
+    MockWebServer aws = server();
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    stream.writeBytes(message("messageStart", "{\"p\":\"ab\",\"role\":\"assistant\"}"));
+    for (String piece : List.of("Red", ", ", "of ", "course.")) {
+      stream.writeBytes(
+          message(
+              "contentBlockDelta",
+              "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"" + piece + "\"}}"));
+    }
+    stream.writeBytes(message("contentBlockStop", "{\"contentBlockIndex\":0}"));
+    stream.writeBytes(
+        message(
+            "contentBlockStart",
+            "{\"contentBlockIndex\":1,\"start\":{\"toolUse\":{\"toolUseId\":\"tooluse_1\","
+                + "\"name\":\"paint\"}}}"));
+    stream.writeBytes(
+        message(
+            "contentBlockDelta",
+            "{\"contentBlockIndex\":1,\"delta\":{\"toolUse\":{\"input\":\"{\\\"colour\\\":\"}}}"));
+    stream.writeBytes(
+        message(
+            "contentBlockDelta",
+            "{\"contentBlockIndex\":1,\"delta\":{\"toolUse\":{\"input\":\"\\\"red\\\"}\"}}}"));
+    stream.writeBytes(message("contentBlockStop", "{\"contentBlockIndex\":1}"));
+    stream.writeBytes(message("messageStop", "{\"stopReason\":\"tool_use\"}"));
+    stream.writeBytes(
+        message(
+            "metadata",
+            "{\"usage\":{\"inputTokens\":20,\"outputTokens\":11,\"totalTokens\":31,"
+                + "\"cacheReadInputTokens\":6},\"metrics\":{\"latencyMs\":300}}"));
+    aws.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/vnd.amazon.eventstream")
+            .body(new Buffer().write(stream.toByteArray()))
+            .throttleBody(64, 20, TimeUnit.MILLISECONDS)
+            .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(bedrock(aws)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String request =
+        REQUEST.replace(
+            "\"max_tokens\":64",
+            "\"max_tokens\":64,\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      assertThat(response.header("Content-Type")).startsWith("text/event-stream");
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(text(data)).isEqualTo("Red, of course.");
+    StringBuilder arguments = new StringBuilder();
+    String finish = null;
+    for (String d : data.subList(0, data.size() - 1)) {
+      JsonNode chunk = MAPPER.readTree(d);
+      JsonNode call = chunk.at("/choices/0/delta/tool_calls/0");
+      if (!call.isMissingNode()) {
+        assertThat(call.path("index").asInt()).isZero();
+        if (call.has("id")) {
+          assertThat(call.path("id").asText()).isEqualTo("tooluse_1");
+          assertThat(call.at("/function/name").asText()).isEqualTo("paint");
+        }
+        arguments.append(call.at("/function/arguments").asText(""));
+      }
+      if (chunk.at("/choices/0/finish_reason").isTextual()) {
+        finish = chunk.at("/choices/0/finish_reason").asText();
+      }
+    }
+    assertThat(MAPPER.readTree(arguments.toString()).path("colour").asText()).isEqualTo("red");
+    assertThat(finish).isEqualTo("tool_calls");
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    assertThat(aws.takeRequest().getUrl().encodedPath()).endsWith("/converse-stream");
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(26, 11, 37, 6, 0));
+    assertThat(event.limits().settledTokens()).isEqualTo(37);
+  }
+
+  private static byte[] message(String type, String json) {
+    return EventStreamMessage.event(type, json.getBytes(StandardCharsets.UTF_8)).encode();
+  }
+}
