@@ -100,6 +100,7 @@ public final class LimitWorker {
         store.settle(reservation, new long[] {actual});
         actualSum += actual;
       }
+      store.flush(Duration.ofSeconds(30)); // settlements are sent in batches, without waiting
       System.out.println("SETTLED " + actualSum + " " + store.settlements().pending());
       System.out.flush();
     }
