@@ -49,11 +49,15 @@ import org.slf4j.LoggerFactory;
  * docs/scale-out.md}):
  *
  * <ul>
- *   <li><b>One round trip each.</b> {@link #reserve} checks and takes every charge in one Lua
- *       script ({@code EVALSHA}), and {@link #settle} applies every charge in another, so no other
- *       instance's call interleaves. Time is the Redis server's {@code TIME}, never this JVM's
- *       clock; quota windows are found from it (this JVM proposes the candidate windows of its zone
- *       rules, the script picks the one holding the server's time).
+ *   <li><b>One round trip to reserve, none to settle.</b> {@link #reserve} checks and takes every
+ *       charge in one Lua script run ({@code EVALSHA}), so no other instance's call interleaves;
+ *       {@link #settle} queues the settlement and returns without waiting for Redis. The
+ *       reservations and settlements of this JVM that arrive while a script is in flight run
+ *       together as the next script, in arrival order, each exactly as on its own (group commit: no
+ *       batching delay, and one script run for many calls under load). Time is the Redis server's
+ *       {@code TIME}, never this JVM's clock; quota windows are found from it (this JVM proposes
+ *       the candidate windows of its zone rules, the script picks the one holding the server's
+ *       time).
  *   <li><b>Settled once, even when replayed.</b> A reservation leaves a pending marker in Redis
  *       that its settlement deletes in the same script; a settlement that finds no marker changes
  *       nothing. The marker lives {@link Builder#settlementWindow} (default 24 hours).
@@ -62,14 +66,15 @@ import org.slf4j.LoggerFactory;
  *       after {@link Builder#inFlightLease} (default 10 minutes) on the server's clock. So, unlike
  *       in memory, a call that runs longer than the lease no longer holds its slot.
  *   <li><b>Redis down.</b> {@link #reserve} throws a {@link RedisStoreException} within the command
- *       timeout (the gateway then admits the call and flags its event); {@link #settle} queues what
- *       it could not apply, up to {@link Builder#settlementQueueBound} settlements, and replays
- *       them, oldest first, once Redis answers again ({@link #settlements()}).
+ *       timeout (the gateway then applies its store failure policy); settlements Redis did not take
+ *       stay queued, up to {@link Builder#settlementQueueBound}, and are replayed, oldest first,
+ *       once Redis answers again ({@link #settlements()}). {@link #flush}, {@link #close} and the
+ *       JVM's shutdown send what is queued.
  * </ul>
  *
  * <p>All keys of the store share one Redis Cluster hash tag, {@code {limits}}, after the
- * connection's key prefix, so any call's keys are in one slot. Thread-safe; {@link #close} stops
- * the replay of queued settlements (the connection stays open: close it yourself).
+ * connection's key prefix, so any call's keys are in one slot. Thread-safe; {@link #close} flushes
+ * and stops the replay of queued settlements (the connection stays open: close it yourself).
  */
 public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseable {
 
@@ -145,16 +150,16 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   /**
-   * Settlements that could not be applied because Redis was unreachable: how many wait for replay,
-   * how many were replayed, and how many were dropped (the queue was full, or Redis refused one).
+   * Settlements not yet applied, replayed after Redis did not take them, and dropped.
    *
-   * @param pending queued, not yet applied
+   * @param pending queued or in flight, not yet applied (a handful on their way in normal
+   *     operation; the ones waiting for replay while Redis is away)
    * @param replayed applied later, once Redis answered again
    * @param dropped never applied: the oldest, pushed out of a full queue, or refused by Redis
    */
   public record Settlements(int pending, long replayed, long dropped) {}
 
-  /** The queue of settlements Redis did not take, as counts. */
+  /** The settlements this store holds, as counts. */
   public Settlements settlements() {
     return batcher.settlements();
   }
@@ -780,8 +785,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
 
     /**
-     * How many settlements are kept for replay while Redis cannot be reached (default 10,000);
-     * beyond it the oldest are dropped and counted in {@link #settlements()}.
+     * How many settlements the store holds at most, queued or in flight (default 10,000): while
+     * Redis cannot be reached they wait for replay; beyond the bound the oldest queued one is
+     * dropped and counted in {@link #settlements()}.
      */
     public Builder settlementQueueBound(int bound) {
       Settings.atLeast("settlementQueueBound", bound, 1);
