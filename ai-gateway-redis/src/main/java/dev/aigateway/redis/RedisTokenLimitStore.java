@@ -141,7 +141,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
         new LimitBatcher(
             connection, RESERVING, SETTLING, leaseMillis, settlementWindowMillis, queueBound);
     this.shutdownFlush = new Thread(this::flushAtShutdown, "aigateway-redis-settlement-flush");
-    Runtime.getRuntime().addShutdownHook(shutdownFlush);
+    try {
+      Runtime.getRuntime().addShutdownHook(shutdownFlush);
+    } catch (IllegalStateException shuttingDown) {
+      // built while the JVM stops: nothing to flush at its shutdown
+    }
   }
 
   /** A builder for a store on {@code connection}. */
