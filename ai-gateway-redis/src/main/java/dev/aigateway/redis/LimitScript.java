@@ -2,12 +2,13 @@ package dev.aigateway.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A Lua script run by its SHA-1 ({@code EVALSHA}); when the server does not know it (a restarted or
@@ -41,16 +42,44 @@ final class LimitScript {
     return new LimitScript(script, sha1(script));
   }
 
-  /** Runs the script; its reply is a flat list of integers. */
+  /**
+   * Sends the script without waiting for it; the returned stage completes on Lettuce's event loop
+   * with the script's reply (a flat list of integers) or its failure.
+   */
   @SuppressWarnings("unchecked")
-  List<Long> run(RedisCommands<String, String> redis, String[] keys, String[] args) {
-    Object reply;
+  CompletableFuture<List<Object>> send(
+      RedisAsyncCommands<String, String> redis, String[] keys, String[] args) {
+    CompletableFuture<List<Object>> reply = new CompletableFuture<>();
     try {
-      reply = redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-    } catch (RedisNoScriptException unknown) {
-      reply = redis.eval(text, ScriptOutputType.MULTI, keys, args);
+      redis
+          .<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args)
+          .whenComplete(
+              (list, failure) -> {
+                if (failure == null) {
+                  reply.complete(list);
+                } else if (failure instanceof RedisNoScriptException) {
+                  try {
+                    redis
+                        .<List<Object>>eval(text, ScriptOutputType.MULTI, keys, args)
+                        .whenComplete(
+                            (again, failedAgain) -> {
+                              if (failedAgain == null) {
+                                reply.complete(again);
+                              } else {
+                                reply.completeExceptionally(failedAgain);
+                              }
+                            });
+                  } catch (RuntimeException e) {
+                    reply.completeExceptionally(e);
+                  }
+                } else {
+                  reply.completeExceptionally(failure);
+                }
+              });
+    } catch (RuntimeException e) {
+      reply.completeExceptionally(e);
     }
-    return (List<Long>) reply;
+    return reply;
   }
 
   private static String sha1(String script) {

@@ -15,14 +15,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -48,11 +49,15 @@ import org.slf4j.LoggerFactory;
  * docs/scale-out.md}):
  *
  * <ul>
- *   <li><b>One round trip each.</b> {@link #reserve} checks and takes every charge in one Lua
- *       script ({@code EVALSHA}), and {@link #settle} applies every charge in another, so no other
- *       instance's call interleaves. Time is the Redis server's {@code TIME}, never this JVM's
- *       clock; quota windows are found from it (this JVM proposes the candidate windows of its zone
- *       rules, the script picks the one holding the server's time).
+ *   <li><b>One round trip to reserve, none to settle.</b> {@link #reserve} checks and takes every
+ *       charge in one Lua script run ({@code EVALSHA}), so no other instance's call interleaves;
+ *       {@link #settle} queues the settlement and returns without waiting for Redis. The
+ *       reservations and settlements of this JVM that arrive while a script is in flight run
+ *       together as the next script, in arrival order, each exactly as on its own (group commit: no
+ *       batching delay, and one script run for many calls under load). Time is the Redis server's
+ *       {@code TIME}, never this JVM's clock; quota windows are found from it (this JVM proposes
+ *       the candidate windows of its zone rules, the script picks the one holding the server's
+ *       time).
  *   <li><b>Settled once, even when replayed.</b> A reservation leaves a pending marker in Redis
  *       that its settlement deletes in the same script; a settlement that finds no marker changes
  *       nothing. The marker lives {@link Builder#settlementWindow} (default 24 hours).
@@ -61,14 +66,15 @@ import org.slf4j.LoggerFactory;
  *       after {@link Builder#inFlightLease} (default 10 minutes) on the server's clock. So, unlike
  *       in memory, a call that runs longer than the lease no longer holds its slot.
  *   <li><b>Redis down.</b> {@link #reserve} throws a {@link RedisStoreException} within the command
- *       timeout (the gateway then admits the call and flags its event); {@link #settle} queues what
- *       it could not apply, up to {@link Builder#settlementQueueBound} settlements, and replays
- *       them, oldest first, once Redis answers again ({@link #settlements()}).
+ *       timeout (the gateway then applies its store failure policy); settlements Redis did not take
+ *       stay queued, up to {@link Builder#settlementQueueBound}, and are replayed, oldest first,
+ *       once Redis answers again ({@link #settlements()}). {@link #flush}, {@link #close} and the
+ *       JVM's shutdown send what is queued.
  * </ul>
  *
  * <p>All keys of the store share one Redis Cluster hash tag, {@code {limits}}, after the
- * connection's key prefix, so any call's keys are in one slot. Thread-safe; {@link #close} stops
- * the replay of queued settlements (the connection stays open: close it yourself).
+ * connection's key prefix, so any call's keys are in one slot. Thread-safe; {@link #close} flushes
+ * and stops the replay of queued settlements (the connection stays open: close it yourself).
  */
 public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseable {
 
@@ -77,6 +83,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
   /** How long an unsettled reservation can still be settled, by default. */
   public static final Duration DEFAULT_SETTLEMENT_WINDOW = Duration.ofHours(24);
+
+  /** How long closing the store waits for its queued settlements, by default. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
   /** How many failed settlements are kept for replay, by default. */
   public static final int DEFAULT_SETTLEMENT_QUEUE_BOUND = 10_000;
@@ -88,10 +97,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private static final String COMMON = "token-limits-common.lua";
   // Without flags a script with a shebang is refused whole when Redis is out of memory, so a
   // reservation is never partly taken; a settlement may run then (it mostly frees memory).
-  private static final LimitScript RESERVE =
-      LimitScript.load("#!lua", COMMON, "token-limits-reserve.lua");
-  private static final LimitScript SETTLE =
-      LimitScript.load("#!lua flags=allow-oom", COMMON, "token-limits-settle.lua");
+  private static final String BATCH = "token-limits-batch.lua";
+  private static final LimitScript RESERVING = LimitScript.load("#!lua", COMMON, BATCH);
+  private static final LimitScript SETTLING =
+      LimitScript.load("#!lua flags=allow-oom", COMMON, BATCH);
   private static final long BEYOND_LONG = -1;
   private static final int ATTEMPTS = 3;
 
@@ -109,11 +118,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private final Clock jvmClock;
   private volatile long serverOffsetMillis;
 
-  private final ArrayDeque<QueuedSettlement> queue = new ArrayDeque<>();
-  private long replayed;
-  private long dropped;
-  private boolean outage;
-  private @Nullable ScheduledExecutorService replayer;
+  private final LimitBatcher batcher;
+  private final long callTimeoutNanos;
+  private final long closeTimeoutNanos;
+  private final Thread shutdownFlush;
   private boolean closed;
 
   private RedisTokenLimitStore(Builder b) {
@@ -127,6 +135,17 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     byte[] random = new byte[8];
     new SecureRandom().nextBytes(random);
     this.idPrefix = Long.toUnsignedString(java.nio.ByteBuffer.wrap(random).getLong(), 36) + ".";
+    this.callTimeoutNanos = connection.commandTimeout().toNanos();
+    this.closeTimeoutNanos = b.closeTimeout.toNanos();
+    this.batcher =
+        new LimitBatcher(
+            connection, RESERVING, SETTLING, leaseMillis, settlementWindowMillis, queueBound);
+    this.shutdownFlush = new Thread(this::flushAtShutdown, "aigateway-redis-settlement-flush");
+    try {
+      Runtime.getRuntime().addShutdownHook(shutdownFlush);
+    } catch (IllegalStateException shuttingDown) {
+      // built while the JVM stops: nothing to flush at its shutdown
+    }
   }
 
   /** A builder for a store on {@code connection}. */
@@ -135,152 +154,242 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   /**
-   * Settlements that could not be applied because Redis was unreachable: how many wait for replay,
-   * how many were replayed, and how many were dropped (the queue was full, or Redis refused one).
+   * Settlements not yet applied, replayed after Redis did not take them, and dropped.
    *
-   * @param pending queued, not yet applied
+   * @param pending queued or in flight, not yet applied (a handful on their way in normal
+   *     operation; the ones waiting for replay while Redis is away)
    * @param replayed applied later, once Redis answered again
    * @param dropped never applied: the oldest, pushed out of a full queue, or refused by Redis
    */
   public record Settlements(int pending, long replayed, long dropped) {}
 
-  /** The queue of settlements Redis did not take, as counts. */
+  /** The settlements this store holds, as counts. */
   public Settlements settlements() {
-    synchronized (queue) {
-      return new Settlements(queue.size(), replayed, dropped);
-    }
+    return batcher.settlements();
   }
 
   // ---------------------------------------------------------------- reserve
 
   /**
-   * Reserves every charge or none, in one script run on Redis; see {@link TokenLimitStore#reserve}.
+   * Reserves every charge or none, in one script run on Redis (shared with the reservations and
+   * settlements of other threads that arrived meanwhile); see {@link TokenLimitStore#reserve}.
+   * Returns or throws within the connection's command timeout.
    *
    * @throws RedisStoreException when Redis is unreachable, does not answer within the command
-   *     timeout or refuses the script (out of memory): nothing was charged
+   *     timeout or refuses the script (out of memory): nothing was charged (a reservation that
+   *     Redis makes after its caller stopped waiting is refunded at once)
    */
   @Override
   public ReserveResult reserve(List<LimitCharge> charges) {
     if (charges.isEmpty()) {
       return ReserveResult.admitted(Reservation.EMPTY, List.of());
     }
-    List<LimitCharge> taken = List.copyOf(charges);
-    int n = taken.size();
-    String[] chargeKeys = new String[n];
-    int[] counterOf = new int[n];
-    int[] slots = new int[n];
-    List<String> counterKeys = new ArrayList<>(n);
-    List<LimitSpec> counterSpecs = new ArrayList<>(n);
-    long[] together = new long[n];
-    int[] slotCount = new int[n];
-    for (int i = 0; i < n; i++) {
-      LimitCharge charge = taken.get(i);
-      String key = key(charge.limit(), charge.counterKey());
-      chargeKeys[i] = key;
-      int c = counterKeys.indexOf(key);
-      if (c < 0) {
-        c = counterKeys.size();
-        counterKeys.add(key);
-        counterSpecs.add(charge.limit());
-      }
-      counterOf[i] = c;
-      long amount = charge.amount();
-      if (together[c] != BEYOND_LONG) {
-        together[c] = together[c] > Long.MAX_VALUE - amount ? BEYOND_LONG : together[c] + amount;
-      }
-      if (charge.limit().kind() == LimitSpec.Kind.IN_FLIGHT) {
-        slots[i] = ++slotCount[c];
-      }
-    }
-    int counters = counterKeys.size();
-    String id = idPrefix + Long.toString(sequence.incrementAndGet(), 36);
-    String[] keys = new String[1 + counters];
-    keys[0] = keyBase + "p:" + id;
-    for (int c = 0; c < counters; c++) {
-      keys[1 + c] = counterKeys.get(c);
-    }
-    long at = estimateMillis();
-    long[][] candidates = new long[counters][];
+    ReserveOperation op = new ReserveOperation(List.copyOf(charges));
     for (int attempt = 1; ; attempt++) {
-      String pinned = pinnedArgument();
-      String[] args = new String[5 + 7 * counters];
-      args[0] = id;
-      args[1] = pinned;
-      args[2] = leaseMillis;
-      args[3] = settlementWindowMillis;
-      args[4] = Integer.toString(counters);
-      for (int c = 0; c < counters; c++) {
-        LimitSpec spec = counterSpecs.get(c);
-        int base = 5 + 7 * c;
-        long sum = together[c];
-        long threshold = sum == BEYOND_LONG ? -1 : spec.capacity() - Math.max(1, sum);
-        args[base] = kindCode(spec);
-        args[base + 1] = Long.toString(spec.kind() == LimitSpec.Kind.IN_FLIGHT ? 0 : sum);
-        args[base + 2] = Long.toString(threshold);
-        switch (spec.kind()) {
-          case RATE -> {
-            RateTerms terms = terms(spec);
-            args[base + 3] = terms.q();
-            args[base + 4] = terms.r();
-            args[base + 5] = terms.bText();
-            args[base + 6] = terms.microsPerUnit();
-          }
-          case QUOTA -> {
-            long[] w = candidateWindows(spec, at);
-            candidates[c] = w;
-            for (int j = 0; j < 4; j++) {
-              args[base + 3 + j] = Long.toString(w[j]);
-            }
-          }
-          case IN_FLIGHT -> {
-            args[base + 3] = Integer.toString(slotCount[c]);
-            args[base + 4] = "0";
-            args[base + 5] = "0";
-            args[base + 6] = "0";
-          }
-        }
-      }
-      List<Long> reply;
-      try {
-        reply = RESERVE.run(connection.strings().sync(), keys, args);
-      } catch (RedisException e) {
-        throw failure("reserve", e);
-      }
-      long status = reply.get(0);
-      long nowMicros = reply.get(1);
-      learnServerTime(nowMicros);
+      batcher.reserve(op);
+      long[] reply = await(op);
+      long status = reply[0];
+      long nowMicros = reply[1];
       if (status == 2) {
         if (attempt >= ATTEMPTS) {
           throw new IllegalStateException(
               "Redis token limit store: no quota window holds the server's time "
                   + Instant.ofEpochMilli(Math.floorDiv(nowMicros, 1000)));
         }
-        at = Math.floorDiv(nowMicros, 1000); // this JVM's clock is off: windows around Redis's
+        // this JVM's clock is off: propose windows around Redis's
+        op = op.again(Math.floorDiv(nowMicros, 1000));
         continue;
       }
-      return result(
-          status == 1,
-          taken,
-          counterOf,
-          together,
-          reply,
-          candidates,
-          nowMicros,
-          new RedisReservationParts(id, chargeKeys, slots));
+      return result(op, reply);
     }
   }
 
-  private record RedisReservationParts(String id, String[] keys, int[] slots) {}
+  /** Waits for a reservation's answer at most the command timeout; abandons it after. */
+  private long[] await(ReserveOperation op) {
+    try {
+      return op.answer.get(callTimeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      if (op.answer.cancel(false)) {
+        throw new RedisStoreException(
+            "Redis token limit store could not reserve at "
+                + connection.address()
+                + ": timed out after "
+                + connection.commandTimeout().toMillis()
+                + " ms; the call was not charged",
+            e);
+      }
+      return await(op); // answered just now
+    } catch (InterruptedException e) {
+      if (!op.answer.cancel(false)) {
+        Thread.currentThread().interrupt();
+        return await(op);
+      }
+      Thread.currentThread().interrupt();
+      throw new RedisStoreException(
+          "Redis token limit store: interrupted while reserving; the call was not charged", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new RedisStoreException("Redis token limit store could not reserve", cause);
+    }
+  }
 
-  private ReserveResult result(
-      boolean admitted,
-      List<LimitCharge> taken,
-      int[] counterOf,
-      long[] together,
-      List<Long> reply,
-      long[][] candidates,
-      long nowMicros,
-      RedisReservationParts parts) {
+  /** One call's charges as the batch script reserves them: its distinct counters, in order. */
+  private final class ReserveOperation extends LimitBatcher.Operation {
+    final List<LimitCharge> taken;
+    final String id;
+    final String[] chargeKeys;
+    final int[] counterOf;
+    final int[] slots;
+    final List<String> counterKeys;
+    final List<LimitSpec> counterSpecs;
+    final long[] together;
+    final int[] slotCount;
+    final String pinned;
+    final long atMillis;
+    final long[][] candidates;
+    final CompletableFuture<long[]> answer = new CompletableFuture<>();
+
+    ReserveOperation(List<LimitCharge> taken) {
+      this.taken = taken;
+      int n = taken.size();
+      chargeKeys = new String[n];
+      counterOf = new int[n];
+      slots = new int[n];
+      counterKeys = new ArrayList<>(n);
+      counterSpecs = new ArrayList<>(n);
+      together = new long[n];
+      slotCount = new int[n];
+      for (int i = 0; i < n; i++) {
+        LimitCharge charge = taken.get(i);
+        String key = key(charge.limit(), charge.counterKey());
+        chargeKeys[i] = key;
+        int c = counterKeys.indexOf(key);
+        if (c < 0) {
+          c = counterKeys.size();
+          counterKeys.add(key);
+          counterSpecs.add(charge.limit());
+        }
+        counterOf[i] = c;
+        long amount = charge.amount();
+        if (together[c] != BEYOND_LONG) {
+          together[c] = together[c] > Long.MAX_VALUE - amount ? BEYOND_LONG : together[c] + amount;
+        }
+        if (charge.limit().kind() == LimitSpec.Kind.IN_FLIGHT) {
+          slots[i] = ++slotCount[c];
+        }
+      }
+      id = idPrefix + Long.toString(sequence.incrementAndGet(), 36);
+      pinned = pinnedArgument();
+      atMillis = estimateMillis();
+      candidates = new long[counterKeys.size()][];
+    }
+
+    /** The same reservation, to be sent again with quota windows around {@code atMillis}. */
+    private ReserveOperation(ReserveOperation first, long atMillis) {
+      taken = first.taken;
+      id = first.id;
+      chargeKeys = first.chargeKeys;
+      counterOf = first.counterOf;
+      slots = first.slots;
+      counterKeys = first.counterKeys;
+      counterSpecs = first.counterSpecs;
+      together = first.together;
+      slotCount = first.slotCount;
+      pinned = pinnedArgument();
+      this.atMillis = atMillis;
+      candidates = new long[counterKeys.size()][];
+    }
+
+    ReserveOperation again(long atMillis) {
+      return new ReserveOperation(this, atMillis);
+    }
+
+    @Override
+    boolean reserves() {
+      return true;
+    }
+
+    @Override
+    boolean abandoned() {
+      return answer.isDone();
+    }
+
+    @Override
+    void write(List<String> keys, List<String> args) {
+      int counters = counterKeys.size();
+      keys.add(keyBase + "p:" + id);
+      keys.addAll(counterKeys);
+      args.add("R");
+      args.add(pinned);
+      args.add(Integer.toString(counters));
+      args.add(id);
+      for (int c = 0; c < counters; c++) {
+        LimitSpec spec = counterSpecs.get(c);
+        long sum = together[c];
+        long threshold = sum == BEYOND_LONG ? -1 : spec.capacity() - Math.max(1, sum);
+        args.add(kindCode(spec));
+        args.add(Long.toString(spec.kind() == LimitSpec.Kind.IN_FLIGHT ? 0 : sum));
+        args.add(Long.toString(threshold));
+        switch (spec.kind()) {
+          case RATE -> {
+            RateTerms terms = terms(spec);
+            args.add(terms.q());
+            args.add(terms.r());
+            args.add(terms.bText());
+            args.add(terms.microsPerUnit());
+          }
+          case QUOTA -> {
+            long[] w = candidateWindows(spec, atMillis);
+            candidates[c] = w;
+            for (int j = 0; j < 4; j++) {
+              args.add(Long.toString(w[j]));
+            }
+          }
+          case IN_FLIGHT -> {
+            args.add(Integer.toString(slotCount[c]));
+            args.add("0");
+            args.add("0");
+            args.add("0");
+          }
+        }
+      }
+    }
+
+    @Override
+    int replyLength() {
+      return 2 + 2 * counterKeys.size();
+    }
+
+    @Override
+    boolean answered(List<Object> reply, int from) {
+      long[] mine = new long[replyLength()];
+      for (int i = 0; i < mine.length; i++) {
+        mine[i] = (Long) reply.get(from + i);
+      }
+      if (pinned.isEmpty()) {
+        learnServerTime(mine[1]);
+      }
+      if (!answer.complete(mine) && mine[0] == 1) {
+        // Its caller stopped waiting (timed out): it must not charge anything.
+        ReserveResult late = result(this, mine);
+        settle(late.reservation(), new long[taken.size()]);
+      }
+      return false;
+    }
+
+    @Override
+    void failed(RedisException failure) {
+      answer.completeExceptionally(failure("reserve", failure));
+    }
+  }
+
+  private ReserveResult result(ReserveOperation op, long[] reply) {
+    boolean admitted = reply[0] == 1;
+    long nowMicros = reply[1];
+    List<LimitCharge> taken = op.taken;
     int n = taken.size();
     List<Long> remaining = new ArrayList<>(n);
     long[] windowStarts = new long[n];
@@ -290,14 +399,14 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     for (int i = 0; i < n; i++) {
       LimitCharge charge = taken.get(i);
       LimitSpec spec = charge.limit();
-      int c = counterOf[i];
-      long used = reply.get(2 + 2 * c);
-      long aux = reply.get(3 + 2 * c);
+      int c = op.counterOf[i];
+      long used = reply[2 + 2 * c];
+      long aux = reply[3 + 2 * c];
       long left = spec.capacity() - used; // capacity > 0 and used >= 0: no overflow
-      long sum = together[c];
+      long sum = op.together[c];
       if (spec.kind() == LimitSpec.Kind.QUOTA) {
-        windowStarts[i] = candidates[c][(int) aux];
-        windowEnds[i] = candidates[c][(int) aux + 1];
+        windowStarts[i] = op.candidates[c][(int) aux];
+        windowEnds[i] = op.candidates[c][(int) aux + 1];
       }
       if (admitted) {
         remaining.add(saturatedSubtract(left, sum));
@@ -320,7 +429,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     if (admitted) {
       return ReserveResult.admitted(
           new RedisReservation(
-              this, parts.id(), taken, parts.keys(), windowStarts, windowEnds, parts.slots()),
+              this, op.id, taken, op.chargeKeys, windowStarts, windowEnds, op.slots),
           remaining);
     }
     if (rejectedBy == null) {
@@ -343,15 +452,15 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   // ---------------------------------------------------------------- settle
 
   /**
-   * Settles a reservation this store made, once, in one script run on Redis; see {@link
-   * TokenLimitStore#settle}. When Redis cannot be reached the settlement is queued and replayed
-   * later (it is still applied once: the marker in Redis decides), so this method then returns
-   * normally.
+   * Settles a reservation this store made, once; see {@link TokenLimitStore#settle}. Returns at
+   * once, without waiting for Redis: the settlement is queued and applied in the next script run
+   * (in order with the reservations and settlements before it, so a later {@link #reserve} of any
+   * thread of this JVM sees it). When Redis cannot take it, it stays queued and is replayed (it is
+   * still applied once: the marker in Redis decides); see {@link #settlements()} and {@link
+   * #flush}.
    *
    * @throws IllegalArgumentException for a reservation of another store, or amounts that do not fit
    *     its charges; nothing changes then
-   * @throws RedisStoreException when Redis refuses the settlement for another reason than being
-   *     unreachable
    */
   @Override
   public void settle(Reservation reservation, long[] actual) {
@@ -365,179 +474,172 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     if (!own.settled.compareAndSet(false, true)) {
       return; // settled before: a reservation is settled once
     }
-    try {
-      apply(own, deltas);
-    } catch (RedisException e) {
-      if (!unreachable(e)) {
-        throw failure("settle", e);
-      }
-      enqueue(new QueuedSettlement(own, deltas), e);
-    }
+    batcher.settle(new SettleOperation(own, deltas, estimateMillis()));
   }
 
-  /** Runs the settlement script: one round trip (two when this JVM's clock missed the window). */
-  private void apply(RedisReservation r, long[] deltas) {
-    int n = r.charges.size();
-    String[] keys = new String[1 + n];
-    keys[0] = keyBase + "p:" + r.id;
-    System.arraycopy(r.keys, 0, keys, 1, n);
-    long at = estimateMillis();
-    for (int attempt = 1; ; attempt++) {
-      String[] args = new String[3 + 8 * n];
-      args[0] = r.id;
-      args[1] = pinnedArgument();
-      args[2] = Integer.toString(n);
+  /** One reservation's settlement as the batch script applies it. */
+  private final class SettleOperation extends LimitBatcher.Operation {
+    private final RedisReservation r;
+    private final long[] deltas;
+    private final String pinned;
+    private long atMillis;
+    private int windowAttempts = 1;
+
+    SettleOperation(RedisReservation r, long[] deltas, long atMillis) {
+      this.r = r;
+      this.deltas = deltas;
+      this.pinned = pinnedArgument();
+      this.atMillis = atMillis;
+    }
+
+    @Override
+    boolean reserves() {
+      return false;
+    }
+
+    @Override
+    boolean abandoned() {
+      return false;
+    }
+
+    @Override
+    void write(List<String> keys, List<String> args) {
+      int n = r.charges.size();
+      keys.add(keyBase + "p:" + r.id);
+      keys.addAll(Arrays.asList(r.keys));
+      args.add("S");
+      args.add(pinned);
+      args.add(Integer.toString(n));
+      args.add(r.id);
       for (int i = 0; i < n; i++) {
         LimitSpec spec = r.charges.get(i).limit();
-        int base = 3 + 8 * i;
-        args[base] = kindCode(spec);
-        args[base + 1] = Long.toString(deltas[i]);
-        for (int j = 2; j < 8; j++) {
-          args[base + j] = "0";
-        }
+        args.add(kindCode(spec));
+        args.add(Long.toString(deltas[i]));
         switch (spec.kind()) {
           case RATE -> {
             RateTerms terms = terms(spec);
-            args[base + 2] = terms.q();
-            args[base + 3] = terms.r();
-            args[base + 4] = terms.bText();
-            args[base + 5] = terms.microsPerUnit();
+            args.add(terms.q());
+            args.add(terms.r());
+            args.add(terms.bText());
+            args.add(terms.microsPerUnit());
+            args.add("0");
+            args.add("0");
           }
           case QUOTA -> {
-            args[base + 2] = Long.toString(r.windowStarts[i]);
-            args[base + 3] = Long.toString(r.windowEnds[i]);
-            long[] w = candidateWindows(spec, at);
+            args.add(Long.toString(r.windowStarts[i]));
+            args.add(Long.toString(r.windowEnds[i]));
+            long[] w = candidateWindows(spec, atMillis);
             for (int j = 0; j < 4; j++) {
-              args[base + 4 + j] = Long.toString(w[j]);
+              args.add(Long.toString(w[j]));
             }
           }
-          case IN_FLIGHT -> args[base + 2] = r.id + ":" + r.slots[i];
+          case IN_FLIGHT -> {
+            args.add(r.id + ":" + r.slots[i]);
+            for (int j = 0; j < 5; j++) {
+              args.add("0");
+            }
+          }
         }
       }
-      List<Long> reply = SETTLE.run(connection.strings().sync(), keys, args);
-      long nowMicros = reply.get(1);
-      learnServerTime(nowMicros);
-      if (reply.get(0) != 2) {
-        return;
+    }
+
+    @Override
+    int replyLength() {
+      return 2;
+    }
+
+    @Override
+    boolean answered(List<Object> reply, int from) {
+      long status = (Long) reply.get(from);
+      long nowMicros = (Long) reply.get(from + 1);
+      if (pinned.isEmpty()) {
+        learnServerTime(nowMicros);
       }
-      if (attempt >= ATTEMPTS) {
-        throw new IllegalStateException(
-            "Redis token limit store: no quota window holds the server's time "
-                + Instant.ofEpochMilli(Math.floorDiv(nowMicros, 1000)));
+      if (status != 2) {
+        return false;
       }
-      at = Math.floorDiv(nowMicros, 1000);
+      if (windowAttempts++ >= ATTEMPTS) {
+        LOG.warn(
+            "Redis token limit store: no quota window holds the server's time {}; the settlement"
+                + " of {} was dropped",
+            Instant.ofEpochMilli(Math.floorDiv(nowMicros, 1000)),
+            r.id);
+        return false;
+      }
+      atMillis = Math.floorDiv(nowMicros, 1000); // this JVM's clock is off: windows around Redis's
+      return true;
+    }
+
+    @Override
+    void failed(RedisException failure) {
+      // settlements are kept and replayed by the batcher
     }
   }
 
-  // ---------------------------------------------------------------- settlement replay
+  // ---------------------------------------------------------------- flush and close
 
-  private record QueuedSettlement(RedisReservation reservation, long[] deltas) {}
-
-  private void enqueue(QueuedSettlement settlement, RedisException cause) {
-    boolean firstOfOutage;
-    int size;
-    synchronized (queue) {
-      if (queue.size() >= queueBound) {
-        queue.pollFirst();
-        dropped++;
-      }
-      queue.addLast(settlement);
-      firstOfOutage = !outage;
-      outage = true;
-      size = queue.size();
-      if (replayer == null && !closed) {
-        replayer =
-            Executors.newSingleThreadScheduledExecutor(
-                task -> {
-                  Thread thread = new Thread(task, "aigateway-redis-settlement-replay");
-                  thread.setDaemon(true);
-                  return thread;
-                });
-        replayer.scheduleWithFixedDelay(this::replay, 100, 100, TimeUnit.MILLISECONDS);
-      }
-    }
-    if (firstOfOutage) {
-      LOG.warn(
-          "Redis token limit store: Redis at {} did not take a settlement ({}); settlements are"
-              + " queued (at most {}, now {}) and replayed once it answers again",
-          connection.address(),
-          cause.getMessage(),
-          queueBound,
-          size);
-    }
+  /**
+   * Sends every settlement handed to this store so far and waits until Redis has applied them (or
+   * they were dropped), at most {@code timeout}. A settlement never waits for Redis by itself; call
+   * this where the application needs them applied now (before reading counters directly, before
+   * shutting down). {@link #close} and the JVM's shutdown flush too.
+   *
+   * @return true when no settlement is left queued or in flight
+   */
+  public boolean flush(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    return batcher.flush(Math.max(0, timeout.toNanos()));
   }
 
-  /** Applies queued settlements oldest first, until one fails because Redis is still away. */
+  /** Sends the queued settlements again now (tests: not waiting for the next retry). */
   void replay() {
-    while (true) {
-      QueuedSettlement next;
-      synchronized (queue) {
-        next = queue.peekFirst();
-        if (next == null) {
-          if (outage) {
-            outage = false;
-            LOG.info(
-                "Redis token limit store: Redis at {} answers again; queued settlements replayed"
-                    + " ({} in all, {} dropped)",
-                connection.address(),
-                replayed,
-                dropped);
-          }
-          return;
-        }
-      }
-      boolean applied;
-      try {
-        apply(next.reservation(), next.deltas());
-        applied = true;
-      } catch (RedisException e) {
-        if (unreachable(e)) {
-          return; // still away: try again on the next tick
-        }
-        applied = false;
-        LOG.warn(
-            "Redis token limit store: Redis at {} refused a queued settlement of {}, dropped: {}",
-            connection.address(),
-            next.reservation().id,
-            e.getMessage());
-      } catch (RuntimeException e) {
-        applied = false;
-        LOG.warn(
-            "Redis token limit store: a queued settlement of {} failed, dropped: {}",
-            next.reservation().id,
-            e.toString());
-      }
-      synchronized (queue) {
-        if (queue.peekFirst() == next) {
-          queue.pollFirst();
-          if (applied) {
-            replayed++;
-          } else {
-            dropped++;
-          }
-        }
-      }
-    }
+    batcher.flush(callTimeoutNanos);
   }
 
-  /** Stops replaying queued settlements; the connection stays open. */
+  /**
+   * The longest a {@link #reserve} or {@link #settle} takes: the connection's command timeout. The
+   * gateway therefore calls this store on the calling thread, without a hand-off, when its store
+   * timeout is at least this.
+   */
+  @Override
+  public Duration callTimeout() {
+    return connection.commandTimeout();
+  }
+
+  /**
+   * Flushes the queued settlements (waiting at most {@link Builder#closeTimeout}, default 2 s),
+   * then stops replaying what is left; the connection stays open. A JVM that shuts down without
+   * closing the store flushes the same way, in a shutdown hook.
+   */
   @Override
   public void close() {
-    ScheduledExecutorService stop;
-    int left;
-    synchronized (queue) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
       closed = true;
-      stop = replayer;
-      replayer = null;
-      left = queue.size();
     }
-    if (stop != null) {
-      stop.shutdownNow();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownFlush);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs (or ran) anyway
     }
-    if (left > 0) {
+    boolean flushed = batcher.flush(closeTimeoutNanos);
+    batcher.close();
+    int left = batcher.settlements().pending();
+    if (!flushed && left > 0) {
       LOG.warn(
           "Redis token limit store closed with {} settlements not yet applied to Redis at {}",
           left,
+          connection.address());
+    }
+  }
+
+  private void flushAtShutdown() {
+    if (!batcher.flush(closeTimeoutNanos)) {
+      LOG.warn(
+          "Redis token limit store: the JVM stops with {} settlements not applied to Redis at {}",
+          batcher.settlements().pending(),
           connection.address());
     }
   }
@@ -660,6 +762,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     private int settlementQueueBound = DEFAULT_SETTLEMENT_QUEUE_BOUND;
     private @Nullable LongSupplier pinnedMicros;
     private Clock jvmClock = Clock.systemUTC();
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
     private Builder(RedisConnection connection) {
       this.connection = Objects.requireNonNull(connection, "connection");
@@ -686,12 +789,26 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
 
     /**
-     * How many settlements are kept for replay while Redis cannot be reached (default 10,000);
-     * beyond it the oldest are dropped and counted in {@link #settlements()}.
+     * How many settlements the store holds at most, queued or in flight (default 10,000): while
+     * Redis cannot be reached they wait for replay; beyond the bound the oldest queued one is
+     * dropped and counted in {@link #settlements()}.
      */
     public Builder settlementQueueBound(int bound) {
       Settings.atLeast("settlementQueueBound", bound, 1);
       this.settlementQueueBound = bound;
+      return this;
+    }
+
+    /**
+     * How long {@link RedisTokenLimitStore#close} (and the JVM's shutdown) waits at most for the
+     * queued settlements to reach Redis (default 2 s).
+     */
+    public Builder closeTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "closeTimeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("closeTimeout must not be negative but was " + timeout);
+      }
+      this.closeTimeout = timeout;
       return this;
     }
 

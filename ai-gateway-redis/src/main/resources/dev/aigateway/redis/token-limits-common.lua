@@ -16,13 +16,22 @@ local MAX_USED = 4611686018427387904 -- 2^62: overdrafts saturate here
 local MAX_TTL_MS = 1000000000000000
 
 local clock = redis.call('TIME')
--- The lease clock is always the server's; the limit clock too, unless a test pinned it.
+-- The lease clock is always the server's; the limit clock too, unless a test pinned it (per
+-- operation: see setClock).
 local serverMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-if ARGV[2] ~= '' then
-  now = tonumber(ARGV[2])
+local serverNow = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local now = serverNow
+local nowMs = serverMs
+
+-- The limit clock of the next operation: the server's, or a pinned time (µs) a test passed.
+local function setClock(pinned)
+  if pinned == '' then
+    now = serverNow
+  else
+    now = tonumber(pinned)
+  end
+  nowMs = math.floor(now / 1000)
 end
-local nowMs = math.floor(now / 1000)
 
 local function n2s(x)
   return string.format('%.0f', x)

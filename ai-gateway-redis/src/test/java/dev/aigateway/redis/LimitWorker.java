@@ -46,7 +46,16 @@ public final class LimitWorker {
                 .build();
         RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
       System.err.println("up " + (startAt - System.currentTimeMillis()) + " ms before the start");
-      store.reserve(List.of(new LimitCharge(limit, "warm-up", 0))); // connect before the start
+      for (int attempt = 1; ; attempt++) { // connect before the start; slow on a busy machine
+        try {
+          store.reserve(List.of(new LimitCharge(limit, "warm-up", 0)));
+          break;
+        } catch (RedisStoreException notYet) {
+          if (attempt == 5) {
+            throw notYet;
+          }
+        }
+      }
       Queue<Reservation> held = new ConcurrentLinkedQueue<>();
       CountDownLatch done = new CountDownLatch(threads);
       List<Thread> workers = new ArrayList<>();
@@ -100,6 +109,7 @@ public final class LimitWorker {
         store.settle(reservation, new long[] {actual});
         actualSum += actual;
       }
+      store.flush(Duration.ofSeconds(30)); // settlements are sent in batches, without waiting
       System.out.println("SETTLED " + actualSum + " " + store.settlements().pending());
       System.out.flush();
     }

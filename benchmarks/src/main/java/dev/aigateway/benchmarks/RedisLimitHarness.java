@@ -3,6 +3,7 @@ package dev.aigateway.benchmarks;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
@@ -12,6 +13,8 @@ import dev.aigateway.redis.RedisConnection;
 import dev.aigateway.redis.RedisTokenLimitStore;
 import dev.aigateway.testing.RedisServer;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.Arrays;
@@ -27,19 +30,25 @@ import okhttp3.Response;
  * The Redis token limit store on a loopback redis-server that the harness starts itself:
  *
  * <ol>
- *   <li>reserve + settle per second from one JVM at N callers, each call charging a token rate, a
- *       monthly quota and an in-flight limit of one of 100 consumers (Lettuce sends the callers'
- *       scripts over its one connection as they come, without waiting for earlier answers);
+ *   <li>reserve + settle per second from one JVM at each of the given numbers of callers, each call
+ *       charging a token rate, a monthly quota and an in-flight limit of one of 100 consumers, with
+ *       the script runs per pair and Redis's CPU per pair (the store batches what arrives while a
+ *       script is in flight, so both fall as callers rise);
  *   <li>latency of one governed call (wrapped OkHttp client, canned backend, the {@link Workload}
- *       gateway), p50 and p99 at one caller, with the Redis store and with the in-memory store;
+ *       gateway), p50 and p99 at one caller, with the in-memory store, the Redis store (called on
+ *       the caller's thread: it bounds its own calls) and the Redis store behind the gateway's
+ *       store-thread hand-off (as any store without {@code callTimeout()} is called), in one run;
  *   <li>Redis memory per idle counter key ({@code MEMORY USAGE}) for each kind of counter.
  * </ol>
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.RedisLimitHarness 16 10 3
+ * bash scripts/bench-redis.sh            # builds, then runs this with 1,4,16 callers
+ * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.RedisLimitHarness 1,4,16 10 3
  * </pre>
  *
- * Arguments: callers (16), measured seconds (10), warm-up seconds (3).
+ * Arguments: callers, comma-separated (1,4,16), measured seconds each (10), warm-up seconds (3).
+ * The machine's load average is printed at the start and the end: the numbers mean little when
+ * other processes compete for the cores.
  */
 public final class RedisLimitHarness {
 
@@ -54,44 +63,90 @@ public final class RedisLimitHarness {
       LimitSpec.rate("bench/slow", 1_000_000, Duration.ofDays(1));
 
   public static void main(String[] args) throws Exception {
-    int callers = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+    int[] callerCounts =
+        Arrays.stream((args.length > 0 ? args[0] : "1,4,16").split(","))
+            .mapToInt(Integer::parseInt)
+            .toArray();
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    System.out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection =
             RedisConnection.builder()
                 .uri(redis.uri())
-                .commandTimeout(Duration.ofSeconds(2))
+                // within the gateway's store timeout (1 s): the store is called on the caller's
+                // thread; generous for a loaded machine
+                .commandTimeout(Duration.ofSeconds(1))
                 .build();
         RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect(); // the first connection of a JVM is slow: not part of any number
       System.out.printf(
           Locale.ROOT,
           "redis-server %s on loopback, %d cores%n",
-          redis.command("INFO", "server").isEmpty() ? "?" : version(redis),
+          version(redis),
           Runtime.getRuntime().availableProcessors());
 
-      throughput(store, callers, warmUp); // warm-up
-      redis.command("CONFIG", "RESETSTAT");
-      double perSecond = throughput(store, callers, seconds);
-      System.out.printf(
-          Locale.ROOT,
-          "reserve+settle (3 counters each), %d callers: %.0f /s; Redis CPU per script run: %s us"
-              + " (INFO commandstats, evalsha)%n",
-          callers,
-          perSecond,
-          scriptMicros(redis));
+      for (int callers : callerCounts) {
+        throughput(store, callers, warmUp); // warm-up
+        store.flush(Duration.ofSeconds(10));
+        redis.command("CONFIG", "RESETSTAT");
+        double[] measured = throughputAndPairs(store, callers, seconds);
+        store.flush(Duration.ofSeconds(10));
+        long[] scripts = scriptStats(redis);
+        double pairs = measured[1];
+        System.out.printf(
+            Locale.ROOT,
+            "reserve+settle (3 counters each), %2d callers: %7.0f /s; script runs per pair %.2f,"
+                + " Redis CPU per pair %.1f us (INFO commandstats)%n",
+            callers,
+            measured[0],
+            scripts[0] / pairs,
+            scripts[1] / pairs);
+      }
 
-      long[] memory = latencies(new InMemoryTokenLimitStore(), 20_000);
-      long[] onRedis = latencies(store, 20_000);
-      report("in-memory store", memory);
-      report("Redis store    ", onRedis);
-      System.out.printf(
-          Locale.ROOT,
-          "added by Redis per governed call: p50 %.1f us, p99 %.1f us%n",
-          (percentile(onRedis, 50) - percentile(memory, 50)) / 1_000.0,
-          (percentile(onRedis, 99) - percentile(memory, 99)) / 1_000.0);
+      int calls = 20_000;
+      long[] memory = latencies(new InMemoryTokenLimitStore(), calls);
+      long[] onRedis = latencies(store, calls);
+      long[] handedOff = latencies(new HandedOff(store), calls);
+      report("in-memory store                   ", memory);
+      report("Redis store, caller's thread      ", onRedis);
+      report("Redis store, store-thread hand-off", handedOff);
+      added("Redis store, caller's thread      ", onRedis, memory);
+      added("Redis store, store-thread hand-off", handedOff, memory);
 
       idleKeyMemory(redis, store);
+    }
+    System.out.printf(Locale.ROOT, "load average at end: %s%n", loadAverage());
+  }
+
+  /** The Redis store as the gateway calls a store that does not bound its own calls. */
+  private record HandedOff(TokenLimitStore store) implements TokenLimitStore {
+    @Override
+    public ReserveResult reserve(List<LimitCharge> charges) {
+      return store.reserve(charges);
+    }
+
+    @Override
+    public void settle(Reservation reservation, long[] actual) {
+      store.settle(reservation, actual);
+    }
+  }
+
+  private static void added(String name, long[] sorted, long[] baseline) {
+    System.out.printf(
+        Locale.ROOT,
+        "added per governed call, %s: p50 %.1f us, p99 %.1f us (p50 ratio %.1fx)%n",
+        name,
+        (percentile(sorted, 50) - percentile(baseline, 50)) / 1_000.0,
+        (percentile(sorted, 99) - percentile(baseline, 99)) / 1_000.0,
+        percentile(sorted, 50) / (double) percentile(baseline, 50));
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException | RuntimeException e) {
+      return "(unknown: " + e.getClass().getSimpleName() + ")";
     }
   }
 
@@ -101,6 +156,12 @@ public final class RedisLimitHarness {
 
   /** Reserve + settle operations per second over {@code seconds}, at {@code callers} threads. */
   static double throughput(TokenLimitStore store, int callers, int seconds)
+      throws InterruptedException {
+    return throughputAndPairs(store, callers, seconds)[0];
+  }
+
+  /** Reserve + settle pairs per second, and the pairs done, over {@code seconds}. */
+  private static double[] throughputAndPairs(TokenLimitStore store, int callers, int seconds)
       throws InterruptedException {
     LongAdder done = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
@@ -131,7 +192,8 @@ public final class RedisLimitHarness {
     for (Thread thread : threads) {
       thread.join();
     }
-    return done.sum() / ((System.nanoTime() - started) / 1e9);
+    long pairs = done.sum();
+    return new double[] {pairs / ((System.nanoTime() - started) / 1e9), pairs};
   }
 
   /** Per governed call, the nanoseconds it took, sorted; one caller, after a warm-up. */
@@ -214,13 +276,18 @@ public final class RedisLimitHarness {
             "0"));
   }
 
-  /** The server's mean microseconds per EVALSHA, from INFO commandstats. */
-  private static String scriptMicros(RedisServer redis) {
-    return redis.command(
-        "EVAL",
-        "return string.match(redis.call('INFO', 'commandstats'),"
-            + " 'cmdstat_evalsha:[^\\r]*usec_per_call=([%d%.]+)')",
-        "0");
+  /** Script runs (EVALSHA and EVAL) and their microseconds in all, from INFO commandstats. */
+  private static long[] scriptStats(RedisServer redis) {
+    String reply =
+        redis.command(
+            "EVAL",
+            "local s = redis.call('INFO', 'commandstats') local calls, usec = 0, 0"
+                + " for name, c, u in string.gmatch(s, 'cmdstat_(eval%a*):calls=(%d+),usec=(%d+)')"
+                + " do calls = calls + tonumber(c) usec = usec + tonumber(u) end"
+                + " return calls .. ' ' .. usec",
+            "0");
+    String[] parts = reply.split(" ");
+    return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
   }
 
   private static long usedMemory(RedisServer redis) {

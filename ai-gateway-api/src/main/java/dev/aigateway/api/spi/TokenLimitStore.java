@@ -1,6 +1,8 @@
 package dev.aigateway.api.spi;
 
+import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps the counters of rate limits, calendar quotas and in-flight limits, per (limit, counter
@@ -81,6 +83,22 @@ public interface TokenLimitStore {
    *     then
    */
   void settle(Reservation reservation, long[] actual);
+
+  /**
+   * The longest any {@link #reserve} or {@link #settle} of this store can take, when the store
+   * enforces that bound itself (for example with a client-side command timeout) and throws once it
+   * passes; {@code null}, the default, when it does not.
+   *
+   * <p>The gateway must not let a store hold a call past its store timeout. A store that bounds its
+   * own calls within that timeout is called on the calling thread; any other store is called on the
+   * gateway's store threads, which costs a thread hand-off (a wake-up and a context switch) per
+   * reservation and settlement.
+   *
+   * @return the bound, positive; or null when the store does not bound its calls
+   */
+  default @Nullable Duration callTimeout() {
+    return null;
+  }
 
   /**
    * The first checks every {@link #settle} makes: neither argument is null, and {@link

@@ -29,14 +29,16 @@ import org.slf4j.LoggerFactory;
  * closed), or is counted in the {@link LocalFallback} on a share of each limit; its event says so.
  *
  * <p>The built-in {@link InMemoryTokenLimitStore} never blocks on I/O and is called on the calling
- * thread. Any other store is called on the gateway's own store threads, and the call waits for it
- * at most the store timeout. Those threads are bounded ({@link #MAX_THREADS}): a store that hangs
- * for good holds at most that many, and while all of them are taken every call gets the policy at
- * once instead of starting another. A reservation that lands after its call gave up waiting is
- * refunded there and then, so a slow store loses no tokens to calls it admitted too late; a
- * settlement that lands late still counts. Any other store also has a {@link StoreBreaker}: after
- * enough failed reservations in a row, reservations skip the store (and its timeout) until a probe
- * finds it healthy. Settlements are always attempted. Thread-safe.
+ * thread; so is a store whose {@link TokenLimitStore#callTimeout()} is within the store timeout,
+ * since it cannot hold the call longer (no hand-off per call). Any other store is called on the
+ * gateway's own store threads, and the call waits for it at most the store timeout. Those threads
+ * are bounded ({@link #MAX_THREADS}): a store that hangs for good holds at most that many, and
+ * while all of them are taken every call gets the policy at once instead of starting another. A
+ * reservation that lands after its call gave up waiting is refunded there and then, so a slow store
+ * loses no tokens to calls it admitted too late; a settlement that lands late still counts. Any
+ * other store also has a {@link StoreBreaker}: after enough failed reservations in a row,
+ * reservations skip the store (and its timeout) until a probe finds it healthy. Settlements are
+ * always attempted. Thread-safe.
  */
 final class GuardedStore {
 
@@ -79,7 +81,10 @@ final class GuardedStore {
   private final long timeoutNanos;
   private final StoreFailurePolicy policy;
 
-  /** The store threads; null when the store is called on the calling thread. */
+  /**
+   * The store threads; null when the store is called on the calling thread (the in-memory store, or
+   * one that bounds its own calls within the store timeout).
+   */
   private final ThreadPoolExecutor threads;
 
   /** The store's breaker; null for the in-memory store, which cannot be down. */
@@ -120,8 +125,10 @@ final class GuardedStore {
     this.timeoutNanos = timeout.toNanos();
     this.policy = policy;
     boolean inMemory = store instanceof InMemoryTokenLimitStore;
+    Duration ownBound = store.callTimeout();
+    boolean boundsItself = ownBound != null && ownBound.compareTo(timeout) <= 0;
     this.threads =
-        inMemory
+        inMemory || boundsItself
             ? null
             : new ThreadPoolExecutor(
                 0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), storeThreads());

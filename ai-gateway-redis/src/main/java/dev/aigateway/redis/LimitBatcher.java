@@ -1,0 +1,447 @@
+package dev.aigateway.redis;
+
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit for {@link RedisTokenLimitStore}: the reservations and settlements of one JVM that
+ * arrive while earlier scripts are in flight go to Redis together, as one run of the batch script,
+ * in the order they arrived.
+ *
+ * <p>No thread of its own on the hot path and no batching delay. A reservation that finds fewer
+ * than {@link #MAX_IN_FLIGHT} batches in flight is sent at once by its caller's thread (alone, when
+ * the store is idle: a single caller pays one round trip and nothing more). Otherwise it waits in
+ * the queue, and the reply of an in-flight batch, on Lettuce's event loop, sends everything queued
+ * as the next batch. A settlement never waits for Redis: it is queued, rides with the next batch
+ * that goes anyway, and is sent on its own only when nothing is in flight (then the settling thread
+ * hands it to Lettuce's event loop and returns). Settlements that Redis could not take (down, timed
+ * out, busy, loading) go back to the front of the queue and are replayed by a daemon thread every
+ * {@link #RETRY_MILLIS} ms, at most {@code settlementBound} of them; beyond it the oldest is
+ * dropped and counted.
+ *
+ * <p>Why this and not a dispatcher thread: a dedicated thread would put a hand-off (a wake-up and a
+ * context switch) between every caller and Redis, which is what the single-caller latency cannot
+ * afford; Lettuce's own pipelining would send every call's script separately, paying Redis's
+ * per-script cost (about 30 µs) per call. Here the batch is "whatever arrived while the previous
+ * script was in flight", so it grows with the load and costs nothing without it.
+ */
+final class LimitBatcher {
+
+  /** Batches on the wire at once: one running in Redis while the next is on its way. */
+  static final int MAX_IN_FLIGHT = 2;
+
+  /** Operations in one batch at most, so one script run never blocks Redis for long. */
+  static final int MAX_OPERATIONS = 64;
+
+  /** How often settlements that Redis did not take are sent again. */
+  static final long RETRY_MILLIS = 100;
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisTokenLimitStore.class);
+
+  /** One reservation or settlement in a batch. */
+  abstract static class Operation {
+    /** Times Redis did not take this settlement (it is replayed when this is above 0). */
+    int failures;
+
+    /** Whether this settlement was refused for want of memory and sent with allow-oom since. */
+    boolean sentAllowingOom;
+
+    /** Whether this is a reservation (its caller waits for it). */
+    abstract boolean reserves();
+
+    /** Whether a reservation's caller stopped waiting before it was sent: it is not sent. */
+    abstract boolean abandoned();
+
+    /** Appends its keys and arguments to the batch's; runs on the thread that sends the batch. */
+    abstract void write(List<String> keys, List<String> args);
+
+    /** How many integers of the batch's reply are its own. */
+    abstract int replyLength();
+
+    /**
+     * Takes its part of the batch's reply.
+     *
+     * @return true when it must be sent again (no candidate quota window held the server's time)
+     */
+    abstract boolean answered(List<Object> reply, int from);
+
+    /** The batch failed: a reservation's caller gets {@code failure}. */
+    abstract void failed(RedisException failure);
+  }
+
+  private final RedisConnection connection;
+  private final LimitScript reserving;
+  private final LimitScript settling;
+  private final String leaseMillis;
+  private final String markerMillis;
+  private final int settlementBound;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Operation> queue = new ArrayDeque<>();
+  private int inFlight;
+  private int reservesQueued;
+  private int settlementsQueued;
+  private int settlementsInFlight;
+  private long replayed;
+  private long dropped;
+  private boolean outage;
+  private long retryAtNanos;
+  private @Nullable ScheduledExecutorService retrier;
+  private boolean closed;
+
+  LimitBatcher(
+      RedisConnection connection,
+      LimitScript reserving,
+      LimitScript settling,
+      String leaseMillis,
+      String markerMillis,
+      int settlementBound) {
+    this.connection = connection;
+    this.reserving = reserving;
+    this.settling = settling;
+    this.leaseMillis = leaseMillis;
+    this.markerMillis = markerMillis;
+    this.settlementBound = settlementBound;
+  }
+
+  /** Queues a reservation and sends it now when fewer than two batches are in flight. */
+  void reserve(Operation reservation) {
+    List<Operation> batch;
+    synchronized (lock) {
+      queue.addLast(reservation);
+      reservesQueued++;
+      batch = takeBatch(false);
+    }
+    send(batch);
+  }
+
+  /** Queues a settlement; it is sent now only when nothing is in flight. Never waits for Redis. */
+  void settle(Operation settlement) {
+    List<Operation> batch;
+    synchronized (lock) {
+      if (settlementsQueued + settlementsInFlight >= settlementBound && !dropOldestSettlement()) {
+        dropped++; // every one of them is in flight: the newest gives way
+        LOG.warn(
+            "Redis token limit store: {} settlements wait for Redis at {}; one more was dropped",
+            settlementBound,
+            connection.address());
+        return;
+      }
+      queue.addLast(settlement);
+      settlementsQueued++;
+      batch = takeBatch(false);
+    }
+    send(batch);
+  }
+
+  /** Queued and in-flight settlements, replayed ones and dropped ones. */
+  RedisTokenLimitStore.Settlements settlements() {
+    synchronized (lock) {
+      return new RedisTokenLimitStore.Settlements(
+          settlementsQueued + settlementsInFlight, replayed, dropped);
+    }
+  }
+
+  /**
+   * Sends what is queued (also before the next retry is due) and waits until no settlement is
+   * queued or in flight, or until {@code timeoutNanos} passed.
+   *
+   * @return whether every settlement reached Redis (or was dropped) in time
+   */
+  boolean flush(long timeoutNanos) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (true) {
+      List<Operation> batch;
+      synchronized (lock) {
+        if (settlementsQueued + settlementsInFlight == 0) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        batch = takeBatch(true);
+        if (batch == null) {
+          try {
+            // Woken by every answer; a pause between attempts while Redis refuses at once.
+            lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 20)));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+          }
+        }
+      }
+      send(batch);
+    }
+  }
+
+  /** Stops the retries; what is still queued stays queued (and is counted as pending). */
+  void close() {
+    ScheduledExecutorService stop;
+    synchronized (lock) {
+      closed = true;
+      stop = retrier;
+      retrier = null;
+    }
+    if (stop != null) {
+      stop.shutdownNow();
+    }
+  }
+
+  /**
+   * The next batch to send, or null. Reservations go when fewer than {@link #MAX_IN_FLIGHT} batches
+   * are in flight; settlements alone only when nothing is (else they ride with the next batch, or
+   * go when the in-flight one answers) and, after Redis failed to take them, not before the retry
+   * is due unless {@code now}.
+   */
+  private @Nullable List<Operation> takeBatch(boolean now) {
+    if (inFlight >= MAX_IN_FLIGHT || queue.isEmpty()) {
+      return null;
+    }
+    if (reservesQueued == 0
+        && (inFlight > 0 || (!now && outage && System.nanoTime() - retryAtNanos < 0))) {
+      return null;
+    }
+    List<Operation> batch = new ArrayList<>(Math.min(queue.size(), MAX_OPERATIONS));
+    while (batch.size() < MAX_OPERATIONS && !queue.isEmpty()) {
+      Operation next = queue.pollFirst();
+      if (next.reserves()) {
+        reservesQueued--;
+        if (next.abandoned()) {
+          continue; // its caller timed out: it charges nothing
+        }
+      } else {
+        settlementsQueued--;
+        settlementsInFlight++;
+      }
+      batch.add(next);
+    }
+    if (batch.isEmpty()) {
+      return null;
+    }
+    inFlight++;
+    return batch;
+  }
+
+  private boolean dropOldestSettlement() {
+    for (Iterator<Operation> it = queue.iterator(); it.hasNext(); ) {
+      if (!it.next().reserves()) {
+        it.remove();
+        settlementsQueued--;
+        dropped++;
+        if (dropped == 1 || !outage) {
+          LOG.warn(
+              "Redis token limit store: more than {} settlements wait for Redis at {}; the oldest"
+                  + " are dropped ({} so far)",
+              settlementBound,
+              connection.address(),
+              dropped);
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Sends a batch as one script run; its reply is handled on Lettuce's event loop. */
+  private void send(@Nullable List<Operation> batch) {
+    send(batch, reserving);
+  }
+
+  /**
+   * Sends a batch with {@code script}. Every batch runs the script without the allow-oom flag, so
+   * that Redis refuses a batch with a reservation whole when it is out of memory; settlements
+   * refused that way are sent again with the allow-oom script. One script for both keeps the order
+   * of pipelined batches when Redis does not know the script yet: both answer NOSCRIPT and are sent
+   * again with EVAL, in order.
+   */
+  private void send(@Nullable List<Operation> batch, LimitScript script) {
+    if (batch == null) {
+      return;
+    }
+    List<String> keys = new ArrayList<>(batch.size() * 4);
+    List<String> args = new ArrayList<>(3 + batch.size() * 30);
+    args.add(leaseMillis);
+    args.add(markerMillis);
+    args.add(Integer.toString(batch.size()));
+    RedisAsyncCommands<String, String> commands;
+    try {
+      for (Operation op : batch) {
+        op.write(keys, args);
+      }
+    } catch (RuntimeException e) {
+      // A bug, not Redis: fail the batch as Redis refusing it would, so nobody waits for it.
+      finished(batch, null, new RedisException("could not prepare the script's arguments", e));
+      return;
+    }
+    try {
+      commands = connection.strings().async(); // connects on first use: may fail
+    } catch (RuntimeException e) {
+      finished(batch, null, e);
+      return;
+    }
+    script
+        .send(commands, keys.toArray(String[]::new), args.toArray(String[]::new))
+        .whenComplete((reply, failure) -> finished(batch, reply, failure));
+  }
+
+  /** Hands each operation its answer (or the failure), then sends what queued meanwhile. */
+  private void finished(
+      List<Operation> batch, @Nullable List<Object> reply, @Nullable Throwable failure) {
+    List<Operation> again = new ArrayList<>(0);
+    List<Operation> unsent = new ArrayList<>(0);
+    int refused = 0;
+    int replayedNow = 0;
+    boolean unreachable = false;
+    RedisException cause = null;
+    if (failure == null && reply != null) {
+      int at = 0;
+      for (Operation op : batch) {
+        boolean retry;
+        try {
+          retry = op.answered(reply, at);
+        } catch (RuntimeException e) {
+          retry = false;
+          LOG.warn("Redis token limit store: an answer could not be read: {}", e.toString());
+        }
+        at += op.replyLength();
+        if (retry) {
+          again.add(op);
+        } else if (!op.reserves() && op.failures > 0) {
+          replayedNow++;
+        }
+      }
+    } else {
+      cause = redisFailure(failure);
+      unreachable = RedisTokenLimitStore.unreachable(cause);
+      boolean outOfMemory = String.valueOf(cause.getMessage()).startsWith("OOM");
+      for (Operation op : batch) {
+        if (op.reserves()) {
+          op.failed(cause);
+        } else if (unreachable) {
+          op.failures++;
+          again.add(op);
+        } else if (outOfMemory && !op.sentAllowingOom) {
+          op.sentAllowingOom = true;
+          unsent.add(op); // refused with the batch's reservations: sent alone, allow-oom
+        } else {
+          refused++; // Redis refused it: it cannot succeed later either
+          LOG.warn(
+              "Redis token limit store: Redis at {} refused a settlement, dropped: {}",
+              connection.address(),
+              cause.getMessage());
+        }
+      }
+    }
+    List<Operation> next;
+    LimitScript script = reserving;
+    boolean firstOfOutage = false;
+    boolean recovered = false;
+    synchronized (lock) {
+      inFlight--;
+      for (Operation op : batch) {
+        if (!op.reserves()) {
+          settlementsInFlight--;
+        }
+      }
+      dropped += refused;
+      replayed += replayedNow;
+      for (int i = again.size() - 1; i >= 0; i--) {
+        Operation op = again.get(i);
+        queue.addFirst(op);
+        if (op.reserves()) {
+          reservesQueued++;
+        } else {
+          settlementsQueued++;
+        }
+      }
+      while (settlementsQueued + settlementsInFlight > settlementBound) {
+        if (!dropOldestSettlement()) {
+          break;
+        }
+      }
+      if (unreachable) {
+        retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
+        firstOfOutage = !outage;
+        outage = true;
+        startRetries();
+      } else if (failure == null && outage) {
+        outage = false;
+        recovered = true;
+      }
+      if (!unsent.isEmpty()) {
+        settlementsInFlight += unsent.size();
+        inFlight++;
+        next = unsent;
+        script = settling;
+      } else {
+        next = takeBatch(false);
+      }
+      lock.notifyAll();
+    }
+    if (firstOfOutage) {
+      LOG.warn(
+          "Redis token limit store: Redis at {} did not take a batch ({}); settlements are queued"
+              + " (at most {}) and replayed once it answers again",
+          connection.address(),
+          cause.getMessage(),
+          settlementBound);
+    }
+    if (recovered) {
+      RedisTokenLimitStore.Settlements now = settlements();
+      LOG.info(
+          "Redis token limit store: Redis at {} answers again; queued settlements are replayed"
+              + " ({} so far, {} dropped, {} waiting)",
+          connection.address(),
+          now.replayed(),
+          now.dropped(),
+          now.pending());
+    }
+    send(next, script);
+  }
+
+  private void startRetries() {
+    if (retrier != null || closed) {
+      return;
+    }
+    retrier =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "aigateway-redis-settlement-replay");
+              thread.setDaemon(true);
+              return thread;
+            });
+    retrier.scheduleWithFixedDelay(this::retry, RETRY_MILLIS, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** Sends the queued settlements again once their retry is due. */
+  void retry() {
+    List<Operation> batch;
+    synchronized (lock) {
+      batch = takeBatch(false);
+    }
+    send(batch);
+  }
+
+  private static RedisException redisFailure(@Nullable Throwable failure) {
+    Throwable e = failure;
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof RedisException redis) {
+      return redis;
+    }
+    return new RedisException(e == null ? "no reply" : e.toString(), e);
+  }
+}

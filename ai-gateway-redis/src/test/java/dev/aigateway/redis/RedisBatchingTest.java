@@ -1,0 +1,164 @@
+package dev.aigateway.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Group commit: concurrent reservations and settlements of one JVM share script runs and still
+ * count exactly; settlements never wait for Redis; a JVM that exits without closing its store still
+ * applies what it settled.
+ */
+class RedisBatchingTest {
+
+  private static final LimitSpec RATE =
+      LimitSpec.rate("batch/rate", 1_000_000_000L, Duration.ofDays(1));
+  private static final LimitSpec QUOTA =
+      LimitSpec.quota("batch/quota", 1_000_000_000L, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+  private static final LimitSpec SLOTS = LimitSpec.inFlight("batch/in-flight", 1_000);
+
+  @Test
+  void concurrentCallsShareScriptRunsAndCountExactly() throws Exception {
+    int threads = 16;
+    int pairsEach = 200;
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(redis.uri())
+                .commandTimeout(Duration.ofSeconds(5))
+                .build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      redis.command("CONFIG", "RESETSTAT");
+      AtomicLong actualSum = new AtomicLong();
+      List<Thread> callers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int caller = t;
+        Thread thread =
+            new Thread(
+                () -> {
+                  for (int i = 0; i < pairsEach; i++) {
+                    String consumer = "team-" + (i % 2); // two counters shared by every thread
+                    ReserveResult result =
+                        store.reserve(
+                            List.of(
+                                new LimitCharge(RATE, consumer, 50),
+                                new LimitCharge(QUOTA, consumer, 50),
+                                new LimitCharge(SLOTS, consumer, 1)));
+                    assertThat(result.admitted()).isTrue();
+                    long actual = (caller * 7L + i) % 101; // below, at and above the estimate
+                    store.settle(result.reservation(), new long[] {actual, actual, 0});
+                    actualSum.addAndGet(actual);
+                  }
+                });
+        thread.start();
+        callers.add(thread);
+      }
+      for (Thread thread : callers) {
+        thread.join(TimeUnit.MINUTES.toMillis(2));
+      }
+      assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+
+      long pairs = (long) threads * pairsEach;
+      long scriptRuns = scriptRuns(redis);
+      // One script per reserve and one per settle would be 2 per pair; group commit shares them.
+      assertThat(scriptRuns).isLessThan(pairs);
+
+      long used = 0;
+      for (String consumer : List.of("team-0", "team-1")) {
+        ReserveResult probe =
+            store.reserve(
+                List.of(new LimitCharge(QUOTA, consumer, 0), new LimitCharge(SLOTS, consumer, 1)));
+        used += QUOTA.capacity() - probe.remaining().get(0);
+        assertThat(probe.remaining().get(1)).as("every slot freed").isEqualTo(SLOTS.capacity() - 1);
+      }
+      assertThat(used).isEqualTo(actualSum.get()); // exact, however the operations were batched
+      assertThat(store.settlements().replayed()).isZero();
+      assertThat(store.settlements().dropped()).isZero();
+    }
+  }
+
+  @Test
+  void aSettlementReturnsAtOnceWhileRedisIsFrozenAndIsAppliedWhenItRuns() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(redis.uri())
+                .commandTimeout(Duration.ofSeconds(5))
+                .build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      ReserveResult held = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 100)));
+      redis.pause();
+      try {
+        long started = System.nanoTime();
+        store.settle(held.reservation(), new long[] {30});
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+            .isLessThan(Duration.ofMillis(100)); // a frozen Redis would hold it 5 s
+        assertThat(store.settlements().pending()).isEqualTo(1);
+      } finally {
+        redis.resume();
+      }
+      assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
+      ReserveResult probe = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 0)));
+      assertThat(probe.remaining().get(0)).isEqualTo(QUOTA.capacity() - 30);
+    }
+  }
+
+  @Test
+  void aJvmThatExitsWithoutClosingTheStoreStillAppliesItsSettlements() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = RedisConnection.builder().uri(redis.uri()).build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      int calls = 50;
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Process worker =
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  ShutdownWorker.class.getName(),
+                  redis.uri(),
+                  Integer.toString(calls))
+              .redirectErrorStream(true)
+              .start();
+      assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("the worker ends").isTrue();
+      String output = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(output).contains("SETTLED " + calls);
+      assertThat(worker.exitValue()).isZero();
+
+      assertThat(redis.command("EVAL", "return #redis.call('KEYS', ARGV[1])", "0", "*:p:*"))
+          .as("no reservation left pending")
+          .isEqualTo(":0");
+      ReserveResult probe =
+          store.reserve(List.of(new LimitCharge(ShutdownWorker.QUOTA, "team-a", 0)));
+      // Reserved 100 each, settled to 10 each by the shutdown hook: 90 each given back.
+      assertThat(probe.remaining().get(0)).isEqualTo(ShutdownWorker.QUOTA.capacity() - 10L * calls);
+    }
+  }
+
+  /** Script runs (EVALSHA and EVAL) since the last CONFIG RESETSTAT. */
+  private static long scriptRuns(RedisServer redis) {
+    String reply =
+        redis.command(
+            "EVAL",
+            "local s = redis.call('INFO', 'commandstats') local calls = 0"
+                + " for c in string.gmatch(s, 'cmdstat_eval%a*:calls=(%d+)')"
+                + " do calls = calls + tonumber(c) end return calls",
+            "0");
+    return Long.parseLong(reply.substring(1));
+  }
+}
