@@ -92,6 +92,7 @@ public final class ContentSafety {
   private final long maxPromptTokens;
   private final int maxMessages;
   private final List<TextRule> rules;
+  private final TextScan scan;
   private final String placeholder;
   private final List<External> promptChecks;
   private final List<External> answerChecks;
@@ -104,6 +105,7 @@ public final class ContentSafety {
     this.maxPromptTokens = b.maxPromptTokens;
     this.maxMessages = b.maxMessages;
     this.rules = List.copyOf(b.rules);
+    this.scan = TextScan.of(rules);
     this.placeholder = b.placeholder;
     this.promptChecks = List.copyOf(b.promptChecks);
     this.answerChecks = List.copyOf(b.answerChecks);
@@ -128,6 +130,11 @@ public final class ContentSafety {
 
   List<TextRule> rules() {
     return rules;
+  }
+
+  /** The rules compiled into one scan of a text (spans tagged with their rule's index). */
+  TextScan scan() {
+    return scan;
   }
 
   List<External> promptChecks() {

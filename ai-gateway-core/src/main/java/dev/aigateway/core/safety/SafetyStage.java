@@ -75,21 +75,28 @@ public final class SafetyStage implements CallStage {
     WireFormat format = request.format();
     if (!safety.rules().isEmpty()) {
       boolean redact = false;
+      List<TextRule> rules = safety.rules();
       for (ContentText text : format.promptTexts(request)) {
-        for (TextRule rule : safety.rules()) {
-          spans.clear();
-          rule.finder().find(text.text(), spans);
-          if (spans.size() == 0) {
+        spans.clear();
+        safety.scan().find(text.text(), spans);
+        if (spans.size() == 0) {
+          continue;
+        }
+        for (int r = 0; r < rules.size(); r++) {
+          int first = spans.firstTagged(r);
+          if (first < 0) {
             continue;
           }
+          TextRule rule = rules.get(r);
           switch (rule.action()) {
             case BLOCK -> {
-              return block(rule.check(), spans.kind(0), Map.of("filtered", true, "detected", true));
+              return block(
+                  rule.check(), spans.kind(first), Map.of("filtered", true, "detected", true));
             }
-            case FLAG -> note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(0));
+            case FLAG -> note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(first));
             case REDACT -> {
               redact = true;
-              note(SafetyOutcome.REDACTED, rule.check(), spans.kind(0));
+              note(SafetyOutcome.REDACTED, rule.check(), spans.kind(first));
             }
           }
         }
@@ -198,18 +205,22 @@ public final class SafetyStage implements CallStage {
   /** {@code text} with what the redacting rules find replaced; the same instance when nothing. */
   String redacted(String text) {
     spans.clear();
-    for (TextRule rule : safety.rules()) {
-      if (rule.action() == SafetyAction.REDACT) {
-        rule.finder().find(text, spans);
-      }
+    safety.scan().find(text, spans);
+    List<TextRule> rules = safety.rules();
+    boolean any = false;
+    for (int i = 0; i < spans.size() && !any; i++) {
+      any = rules.get(spans.tag(i)).action() == SafetyAction.REDACT;
     }
-    if (spans.size() == 0) {
+    if (!any) {
       return text;
     }
     spans.sort();
     StringBuilder out = new StringBuilder(text.length() + 16 * spans.size());
     int copied = 0;
     for (int i = 0; i < spans.size(); i++) {
+      if (rules.get(spans.tag(i)).action() != SafetyAction.REDACT) {
+        continue; // found by a rule that flags or blocks
+      }
       if (spans.start(i) < copied) {
         continue; // overlaps one replaced already
       }
@@ -276,14 +287,17 @@ public final class SafetyStage implements CallStage {
    * blocked, else null.
    */
   byte @Nullable [] screenAnswer(String window) {
-    for (TextRule rule : safety.rules()) {
-      spans.clear();
-      rule.finder().find(window, spans);
-      if (spans.size() > 0) {
+    spans.clear();
+    safety.scan().find(window, spans);
+    List<TextRule> rules = safety.rules();
+    for (int r = 0; r < rules.size() && spans.size() > 0; r++) {
+      int first = spans.firstTagged(r);
+      if (first >= 0) {
+        TextRule rule = rules.get(r);
         if (rule.action() == SafetyAction.BLOCK) {
-          return answerBlocked(rule.check(), spans.kind(0));
+          return answerBlocked(rule.check(), spans.kind(first));
         }
-        note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(0));
+        note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(first));
       }
     }
     if (!safety.answerChecks().isEmpty()) {
