@@ -179,10 +179,11 @@ final class GatewayInterceptor implements Interceptor {
     Response.Builder builder = response.newBuilder();
     admission.responseHeaders().forEach(builder::header);
     if (observed != null) {
-      boolean eventStream = call.eventStream();
-      long length = eventStream ? -1 : response.body().contentLength();
-      if (eventStream) {
-        builder.removeHeader("Content-Length"); // hidden usage chunks change the length
+      // Hidden usage chunks change a stream's length; a withheld answer is the gateway's own.
+      boolean ownLength = call.eventStream() || call.answerReplaced();
+      long length = ownLength ? -1 : response.body().contentLength();
+      if (ownLength) {
+        builder.removeHeader("Content-Length");
       }
       builder.body(
           ResponseBody.create(

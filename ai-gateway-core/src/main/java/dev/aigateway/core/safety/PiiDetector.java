@@ -77,12 +77,26 @@ public abstract class PiiDetector {
    * @throws IllegalArgumentException when a built-in detector is listed twice
    */
   public static int countIn(String text, Collection<PiiDetector> detectors) {
-    List<TextRule> rules = new ArrayList<>(detectors.size());
+    Objects.requireNonNull(text, "text");
+    int[] slots = {-1, -1, -1, -1, -1};
+    List<PiiDetector> customs = List.of();
     for (PiiDetector detector : detectors) {
-      rules.add(TextRule.pii(detector, SafetyAction.FLAG));
+      if (detector instanceof BuiltIn builtIn) {
+        if (slots[builtIn.slot()] >= 0) {
+          throw new IllegalArgumentException(
+              "personal data of kind " + builtIn.kind() + " is checked twice");
+        }
+        slots[builtIn.slot()] = 0;
+      } else {
+        customs = customs.isEmpty() ? new ArrayList<>() : customs;
+        customs.add(detector);
+      }
     }
     Spans spans = new Spans();
-    TextScan.of(rules).find(Objects.requireNonNull(text, "text"), spans);
+    new PiiScan(slots).find(text, spans);
+    for (PiiDetector custom : customs) {
+      custom.find(text, spans);
+    }
     return spans.size();
   }
 
