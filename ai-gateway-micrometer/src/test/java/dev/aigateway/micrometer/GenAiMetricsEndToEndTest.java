@@ -97,4 +97,49 @@ class GenAiMetricsEndToEndTest {
                 .count())
         .isEqualTo(1);
   }
+
+  @Test
+  void aJsonAnswerContentSafetyWithholdsIsCountedAsAnAnswerBlock() throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .contentSafety(
+                dev.aigateway.core.safety.ContentSafety.builder()
+                    .denyWords("forbidden")
+                    .screenAnswers(400, 64))
+            .listener(GenAiMetrics.create(registry))
+            .build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(
+                "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1,"
+                    + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":"
+                    + "{\"role\":\"assistant\",\"content\":\"the forbidden answer\"},"
+                    + "\"finish_reason\":\"stop\"}],"
+                    + "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":5,\"total_tokens\":22}}")
+            .build());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/v1/chat/completions"))
+            .post(
+                RequestBody.create(
+                    "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}",
+                    MediaType.get("application/json")))
+            .build();
+
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.body().string()).contains("content_filter").doesNotContain("forbidden");
+    }
+
+    assertThat(
+            registry
+                .get("ai_gateway.safety.actions")
+                .tags("check", "deny-words", "category", "denied-word", "action", "answer_blocked")
+                .counter()
+                .count())
+        .isEqualTo(1);
+  }
 }

@@ -193,12 +193,13 @@ final class GatewayInterceptor implements Interceptor {
     Response.Builder builder = response.newBuilder();
     admission.responseHeaders().forEach(builder::header);
     if (observed != null) {
-      boolean eventStream = call.eventStream();
-      // A body translated from another protocol has its own type and length.
+      // A body translated from another protocol has its own type and length; hidden usage
+      // chunks change a stream's length; a withheld answer is the gateway's own.
       String translatedType = answer.contentType();
-      long length = eventStream || translatedType != null ? -1 : response.body().contentLength();
-      if (eventStream || translatedType != null) {
-        builder.removeHeader("Content-Length"); // hidden usage chunks change the length
+      boolean ownLength = call.eventStream() || call.answerReplaced() || translatedType != null;
+      long length = ownLength ? -1 : response.body().contentLength();
+      if (ownLength) {
+        builder.removeHeader("Content-Length");
       }
       if (translatedType != null) {
         builder.header("Content-Type", translatedType);

@@ -38,7 +38,10 @@ import org.springframework.context.annotation.Configuration;
  *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
  *       ai-gateway.govern-spring-ai=false});
  *   <li>every {@link OkHttpClient} bean of the application wrapped (off with {@code
- *       ai-gateway.wrap-okhttp-beans=false}).
+ *       ai-gateway.wrap-okhttp-beans=false});
+ *   <li>backend credentials (OAuth 2.0 client credentials; Entra ID when {@code
+ *       ai-gateway-azure-identity} is on the class path), access rules with a role header, and the
+ *       JWT caller resolver when {@code ai-gateway-jwt} is on the class path.
  * </ul>
  *
  * <p>A property the gateway cannot be built with fails startup with an {@link
@@ -66,9 +69,14 @@ public final class AiGatewayAutoConfiguration {
       ObjectProvider<ResponseCacheStore> responseCacheStore,
       ObjectProvider<PromptLog> promptLog,
       ObjectProvider<MeterRegistry> meterRegistry,
-      ObjectProvider<AiGatewayBuilderCustomizer> customizers) {
+      ObjectProvider<AiGatewayBuilderCustomizer> customizers,
+      ObjectProvider<OptionalModules.EntraIdSupport> entraId,
+      ObjectProvider<OptionalModules.JwtSupport> jwt) {
     AiGateway.Builder builder =
-        GatewayPropertiesMapper.builder(properties, responseCacheStore.getIfUnique());
+        GatewayPropertiesMapper.builder(
+            properties,
+            responseCacheStore.getIfUnique(),
+            new OptionalModules(entraId.getIfAvailable(), jwt.getIfAvailable()));
     tokenLimitStore.ifUnique(builder::tokenLimitStore);
     listeners.orderedStream().forEach(builder::listener);
     promptLog.ifUnique(builder::promptLog);
@@ -107,6 +115,31 @@ public final class AiGatewayAutoConfiguration {
   @ConditionalOnBooleanProperty(name = "ai-gateway.wrap-okhttp-beans", matchIfMissing = true)
   public static BeanPostProcessor aiGatewayOkHttpClientWrapper(ObjectProvider<AiGateway> gateway) {
     return new OkHttpClientWrapper(gateway);
+  }
+
+  /**
+   * Entra ID backend credentials ({@code ai-gateway.pool.backends[i].entra-id}), when {@code
+   * ai-gateway-azure-identity} is on the class path.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "dev.aigateway.azure.identity.EntraIdCredentials")
+  static class EntraIdModule {
+
+    @Bean
+    OptionalModules.EntraIdSupport aiGatewayEntraIdCredentials() {
+      return new EntraIdCredentialsFactory();
+    }
+  }
+
+  /** The JWT caller resolver ({@code ai-gateway.jwt}), when {@code ai-gateway-jwt} is present. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "dev.aigateway.jwt.JwtCallerResolver")
+  static class JwtModule {
+
+    @Bean
+    OptionalModules.JwtSupport aiGatewayJwtCallerResolver() {
+      return new JwtCallerResolverFactory();
+    }
   }
 
   /** Governs Spring AI's OpenAI chat, embedding and other models (spring-ai-openai 2.x). */

@@ -79,6 +79,32 @@ public class AiGatewayProperties {
    */
   private boolean governSpringAi = true;
 
+  /** Consumer access control: which consumer or role may make which call. */
+  private SecurityProperties.Access access = new SecurityProperties.Access();
+
+  /** Callers proved by a bearer JWT (needs ai-gateway-jwt on the class path). */
+  private SecurityProperties.Jwt jwt = new SecurityProperties.Jwt();
+
+  /** The access rules. */
+  public SecurityProperties.Access getAccess() {
+    return access;
+  }
+
+  /** Sets the access rules. */
+  public void setAccess(SecurityProperties.Access access) {
+    this.access = access;
+  }
+
+  /** The JWT caller resolver. */
+  public SecurityProperties.Jwt getJwt() {
+    return jwt;
+  }
+
+  /** Sets the JWT caller resolver. */
+  public void setJwt(SecurityProperties.Jwt jwt) {
+    this.jwt = jwt;
+  }
+
   /** Whether the gateway bean is created at all. */
   public boolean isEnabled() {
     return enabled;
@@ -631,6 +657,50 @@ public class AiGatewayProperties {
 
     /** At most this many of the gateway's calls in flight at the backend at once. Unset: no cap. */
     private @Nullable Integer maxInFlight;
+
+    /** OAuth 2.0 client credentials for this backend, in place of an api-key. */
+    private SecurityProperties.OAuth oauth = new SecurityProperties.OAuth();
+
+    /** A Microsoft Entra ID credential for this backend (needs ai-gateway-azure-identity). */
+    private SecurityProperties.EntraId entraId = new SecurityProperties.EntraId();
+
+    /** The OAuth client credentials. */
+    public SecurityProperties.OAuth getOauth() {
+      return oauth;
+    }
+
+    /** Sets the OAuth client credentials. */
+    public void setOauth(SecurityProperties.OAuth oauth) {
+      this.oauth = oauth;
+    }
+
+    /** The Entra ID credential. */
+    public SecurityProperties.EntraId getEntraId() {
+      return entraId;
+    }
+
+    /** Sets the Entra ID credential. */
+    public void setEntraId(SecurityProperties.EntraId entraId) {
+      this.entraId = entraId;
+    }
+
+    /** The backend's settings, its api-key masked. */
+    @Override
+    public String toString() {
+      return "BackendEntry{id="
+          + id
+          + ", url="
+          + url
+          + ", flavor="
+          + flavor
+          + ", api-key="
+          + (apiKey == null ? null : SecurityProperties.MASK)
+          + ", oauth="
+          + oauth
+          + ", entra-id="
+          + entraId.isEnabled()
+          + "}";
+    }
 
     /** The in-flight cap; null when unset. */
     public @Nullable Integer getMaxInFlight() {

@@ -47,6 +47,18 @@ final class GatewayPropertiesMapper {
    */
   static AiGateway.Builder builder(
       AiGatewayProperties properties, @Nullable ResponseCacheStore cacheStore) {
+    return builder(properties, cacheStore, OptionalModules.NONE);
+  }
+
+  /**
+   * As {@link #builder(AiGatewayProperties, ResponseCacheStore)}, with backend credentials (API
+   * key, OAuth, Entra ID through {@code modules}), the access policy, the role header and the JWT
+   * caller resolver (through {@code modules}).
+   */
+  static AiGateway.Builder builder(
+      AiGatewayProperties properties,
+      @Nullable ResponseCacheStore cacheStore,
+      OptionalModules modules) {
     AiGateway.Builder builder = AiGateway.builder();
     KeyResolver consumer = consumerKey(properties.getConsumerKey());
     if (consumer != null) {
@@ -69,7 +81,7 @@ final class GatewayPropertiesMapper {
     }
     Pool pool = properties.getPool();
     if (!pool.getBackends().isEmpty()) {
-      builder.backendPool(pool(pool));
+      builder.backendPool(pool(pool, modules));
     } else if (pool.getName() != null || pool.getSessionHeader() != null) {
       throw new InvalidGatewayPropertyException(
           P + ".pool.backends", "a pool needs at least one backend", null);
@@ -78,6 +90,7 @@ final class GatewayPropertiesMapper {
     if (cache.isEnabled()) {
       builder.responseCache(cache(cache, cacheStore));
     }
+    SecurityMapper.apply(properties, modules, builder);
     builder.throwOnRejection(properties.isThrowOnRejection());
     Long allowance = properties.getDefaultOutputAllowance();
     if (allowance != null) {
@@ -249,7 +262,7 @@ final class GatewayPropertiesMapper {
     return check(path, builder::build);
   }
 
-  private static BackendPool pool(Pool pool) {
+  private static BackendPool pool(Pool pool, OptionalModules modules) {
     String path = P + ".pool";
     BackendPool.Builder builder = BackendPool.builder();
     String name = pool.getName();
@@ -259,7 +272,7 @@ final class GatewayPropertiesMapper {
     List<BackendEntry> backends = pool.getBackends();
     for (int i = 0; i < backends.size(); i++) {
       String at = path + ".backends[" + i + "]";
-      Backend backend = backend(backends.get(i), at);
+      Backend backend = backend(backends.get(i), at, modules);
       check(at + ".id", () -> builder.backend(backend));
     }
     LoadBalancing balancing =
@@ -280,7 +293,7 @@ final class GatewayPropertiesMapper {
     return check(path, builder::build);
   }
 
-  private static Backend backend(BackendEntry entry, String path) {
+  private static Backend backend(BackendEntry entry, String path, OptionalModules modules) {
     String id = entry.getId();
     if (id == null || id.isBlank()) {
       throw new InvalidGatewayPropertyException(
@@ -320,6 +333,28 @@ final class GatewayPropertiesMapper {
           () -> builder.model(model.getKey(), model.getValue()));
     }
     String key = entry.getApiKey();
+    boolean oauth = entry.getOauth().configured();
+    boolean entraId = entry.getEntraId().isEnabled();
+    if ((key != null ? 1 : 0) + (oauth ? 1 : 0) + (entraId ? 1 : 0) > 1) {
+      throw new InvalidGatewayPropertyException(
+          path + (oauth ? ".oauth" : ".entra-id"),
+          "backend '" + id + "' has more than one credential; set one of api-key, oauth, entra-id",
+          null);
+    }
+    if (oauth) {
+      builder.credential(SecurityMapper.oauth(entry.getOauth(), path + ".oauth"));
+    }
+    if (entraId) {
+      OptionalModules.EntraIdSupport entra = modules.entraId();
+      if (entra == null) {
+        throw new InvalidGatewayPropertyException(
+            path + ".entra-id",
+            "Entra ID credentials need dev.aigateway:ai-gateway-azure-identity on the class path;"
+                + " add it as a dependency",
+            null);
+      }
+      builder.credential(entra.credential(entry.getEntraId(), path + ".entra-id"));
+    }
     if (key != null) {
       if (key.isBlank()) {
         // The value is never printed: it is a secret (or an unresolved placeholder's result).
@@ -426,7 +461,7 @@ final class GatewayPropertiesMapper {
   }
 
   /** Runs a core builder step, naming {@code property} in any failure it reports. */
-  private static <T> T check(String property, java.util.function.Supplier<T> step) {
+  static <T> T check(String property, java.util.function.Supplier<T> step) {
     try {
       return step.get();
     } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {

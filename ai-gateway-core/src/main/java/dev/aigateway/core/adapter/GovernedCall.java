@@ -225,11 +225,21 @@ public final class GovernedCall {
     WireFormat format = exchange.request().format();
     boolean eventStream = format.isStream(contentType, exchange.stream());
     exchange.eventStream(eventStream);
+    InputStream document = body;
+    if (!eventStream) {
+      for (CallStage stage : stages) {
+        document = stage.hold(document);
+      }
+    }
     ObservedBody observed =
         eventStream
             ? format.observeStream(body, listener, callCanceled, exchange.hidesStreamUsage())
             : format.observeDocument(
-                body, listener, callCanceled, exchange.gateway().maxObservedBodyBytes(), headers);
+                document,
+                listener,
+                callCanceled,
+                exchange.gateway().maxObservedBodyBytes(),
+                headers);
     for (CallStage stage : stages) {
       stage.observe(observed);
     }
@@ -247,6 +257,14 @@ public final class GovernedCall {
    */
   public boolean eventStream() {
     return exchange.eventStream();
+  }
+
+  /**
+   * Whether the body {@link #observeResponse} returned is one the gateway wrote in place of the
+   * backend's (content safety withheld a JSON answer), so that its length is not the backend's.
+   */
+  public boolean answerReplaced() {
+    return exchange.answerReplaced();
   }
 
   /** No response came (connect failure, timeout, cancellation): refunds and reports the call. */

@@ -35,6 +35,17 @@ public interface CallStage {
    */
   Admission admit();
 
+  /**
+   * A backend's 2xx JSON (not streamed) body, before anything reads it: a stage may read it ahead
+   * of the application (content safety holds an answer to check it whole) and return the stream to
+   * be observed and read in its place, which must give the same bytes (and the same failure, if
+   * reading fails). By default {@code body} itself: nothing is read. Called in pipeline order,
+   * before {@link #observe}.
+   */
+  default InputStream hold(InputStream body) {
+    return body;
+  }
+
   /** A backend's 2xx body is about to be read by the application. */
   default void observe(ObservedBody body) {}
 

@@ -61,6 +61,7 @@ public final class Exchange {
   private String errorType;
   private ResponseReadout readout;
   private boolean eventStream;
+  private boolean answerReplaced;
   private boolean backendAnswered;
   private volatile long firstChunkNanos;
   private long gatewayNanos;
@@ -354,6 +355,18 @@ public final class Exchange {
   public void answered(int status) {
     this.status = status;
     this.backendAnswered = true;
+  }
+
+  /** Whether a stage replaced the backend's JSON answer with one of its own. */
+  public boolean answerReplaced() {
+    return answerReplaced;
+  }
+
+  /**
+   * Notes that a stage replaced the backend's JSON answer (its length is then not the backend's).
+   */
+  public void answerReplaced(boolean replaced) {
+    this.answerReplaced = replaced;
   }
 
   /** Whether the response body is read as server-sent events. */

@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Content safety: what the gateway checks in a prompt before sending it, and in a streamed answer
- * as it passes, and what it does about what it finds. Immutable and thread-safe once built; give it
- * to {@link AiGateway.Builder#contentSafety}.
+ * Content safety: what the gateway checks in a prompt before sending it, and in an answer (a stream
+ * as it passes, a JSON answer held whole), and what it does about what it finds. Immutable and
+ * thread-safe once built; give it to {@link AiGateway.Builder#contentSafety}.
  *
  * <pre>{@code
  * ContentSafety safety = ContentSafety.builder()
@@ -61,7 +61,10 @@ import org.jspecify.annotations.Nullable;
  * it have reached the application. On a block the stream is stopped: the application gets the
  * chunks before it, then one error event in the provider's stream shape, then the end; the call is
  * charged the tokens up to there (the usage reported so far, else an estimate from the text read,
- * marked estimated). JSON answers are not screened (they reach the application as they come).
+ * marked estimated). A JSON answer is held whole before the application reads any of it (bounded by
+ * {@link Builder#maxHeldAnswerBytes}), checked, and on a block replaced by the provider's own shape
+ * of a filtered answer (status 200; OpenAI's {@code finish_reason: "content_filter"}), the call
+ * charged the usage the backend reported. With no answer screening nothing is held.
  *
  * <p>Nothing of a prompt or an answer is logged, or put in an event or exception, by this stage:
  * events and metrics name the check and the category found, never the text.
@@ -70,6 +73,9 @@ public final class ContentSafety {
 
   /** The default bound on each external check: {@value} ms. */
   public static final long DEFAULT_CHECK_TIMEOUT_MILLIS = 1_000;
+
+  /** The default bound on a JSON answer held to be screened: {@value} bytes (1 MiB). */
+  public static final int DEFAULT_MAX_HELD_ANSWER_BYTES = 1 << 20;
 
   /** The default placeholder of redacted data; {@code {kind}} becomes its kind. */
   public static final String DEFAULT_PLACEHOLDER = "[REDACTED:{kind}]";
@@ -99,6 +105,7 @@ public final class ContentSafety {
   private final long maxPromptTokens;
   private final int maxMessages;
   private final List<TextRule> rules;
+  private final TextScan scan;
   private final String placeholder;
   private final List<External> promptChecks;
   private final List<External> answerChecks;
@@ -106,11 +113,14 @@ public final class ContentSafety {
   private final boolean failClosed;
   private final int answerWindow;
   private final int answerOverlap;
+  private final int maxHeldAnswerBytes;
+  private final SafetyAction oversizedAnswer;
 
   private ContentSafety(Builder b) {
     this.maxPromptTokens = b.maxPromptTokens;
     this.maxMessages = b.maxMessages;
     this.rules = List.copyOf(b.rules);
+    this.scan = TextScan.of(rules);
     this.placeholder = b.placeholder;
     this.promptChecks = List.copyOf(b.promptChecks);
     this.answerChecks = List.copyOf(b.answerChecks);
@@ -118,6 +128,8 @@ public final class ContentSafety {
     this.failClosed = b.failClosed;
     this.answerWindow = b.answerWindow;
     this.answerOverlap = b.answerOverlap;
+    this.maxHeldAnswerBytes = b.maxHeldAnswerBytes;
+    this.oversizedAnswer = b.oversizedAnswer;
   }
 
   /** A builder with nothing checked. */
@@ -135,6 +147,11 @@ public final class ContentSafety {
 
   List<TextRule> rules() {
     return rules;
+  }
+
+  /** The rules compiled into one scan of a text (spans tagged with their rule's index). */
+  TextScan scan() {
+    return scan;
   }
 
   List<External> promptChecks() {
@@ -161,12 +178,20 @@ public final class ContentSafety {
     return answerOverlap;
   }
 
+  int maxHeldAnswerBytes() {
+    return maxHeldAnswerBytes;
+  }
+
+  SafetyAction oversizedAnswer() {
+    return oversizedAnswer;
+  }
+
   /** Whether anything at all is checked on the prompt. */
   boolean checksPrompt() {
     return maxPromptTokens > 0 || maxMessages > 0 || !rules.isEmpty() || !promptChecks.isEmpty();
   }
 
-  /** Whether streamed answers are screened. */
+  /** Whether answers are screened: streamed ones in windows, JSON ones held and checked whole. */
   boolean screensAnswers() {
     return answerWindow > 0 && (!rules.isEmpty() || !answerChecks.isEmpty());
   }
@@ -279,6 +304,8 @@ public final class ContentSafety {
     private boolean failClosed;
     private int answerWindow;
     private int answerOverlap;
+    private int maxHeldAnswerBytes = DEFAULT_MAX_HELD_ANSWER_BYTES;
+    private SafetyAction oversizedAnswer = SafetyAction.FLAG;
 
     private Builder() {}
 
@@ -422,9 +449,14 @@ public final class ContentSafety {
     }
 
     /**
-     * Screens streamed answers with the text checks (a block blocks, a redaction or a flag flags)
-     * and the {@linkplain #answerCheck answer checks}: every {@code windowChars} characters of
-     * answer text, with the {@code overlapChars} before them.
+     * Screens answers with the text checks (a block blocks, a redaction or a flag flags) and the
+     * {@linkplain #answerCheck answer checks}. A streamed answer is checked every {@code
+     * windowChars} characters of answer text, with the {@code overlapChars} before them. A JSON
+     * answer, of a format that reads answer texts (OpenAI chat, completions and Responses;
+     * Anthropic Messages; Gemini; Bedrock Converse), is held whole before the application reads it
+     * (up to {@link #maxHeldAnswerBytes}) and its texts checked at once; a blocked one is replaced
+     * by the provider's own answer for a filtered output (OpenAI: status 200, {@code finish_reason:
+     * "content_filter"}, as Azure OpenAI answers), usage kept.
      */
     public Builder screenAnswers(int windowChars, int overlapChars) {
       if (windowChars < 1) {
@@ -439,6 +471,31 @@ public final class ContentSafety {
       }
       this.answerWindow = windowChars;
       this.answerOverlap = overlapChars;
+      return this;
+    }
+
+    /**
+     * Bounds the JSON answers held to be screened (default {@value #DEFAULT_MAX_HELD_ANSWER_BYTES}
+     * bytes, 1 MiB), and says what happens to a larger one: {@link SafetyAction#FLAG} (the default)
+     * passes it unchecked, its event flagged by check {@code answer-size} with category {@code
+     * too-large}; {@link SafetyAction#BLOCK} withholds it as a blocked answer (the backend's body
+     * is still read to its end for its usage).
+     */
+    public Builder maxHeldAnswerBytes(int bytes, SafetyAction aboveIt) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxHeldAnswerBytes must be positive: " + bytes);
+      }
+      if (bytes == Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "maxHeldAnswerBytes must be below " + Integer.MAX_VALUE + ": " + bytes);
+      }
+      Objects.requireNonNull(aboveIt, "aboveIt");
+      if (aboveIt == SafetyAction.REDACT) {
+        throw new IllegalArgumentException(
+            "an answer above maxHeldAnswerBytes can be flagged or blocked, not redacted");
+      }
+      this.maxHeldAnswerBytes = bytes;
+      this.oversizedAnswer = aboveIt;
       return this;
     }
 

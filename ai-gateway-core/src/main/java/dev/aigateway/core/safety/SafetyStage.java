@@ -16,8 +16,12 @@ import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.PromptTexts;
 import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -52,6 +56,9 @@ public final class SafetyStage implements CallStage {
   private int redactions;
   private long externalNanos = -1;
 
+  /** The answer the application gets in place of a withheld JSON answer, or null. */
+  private byte @Nullable [] withheldAnswer;
+
   private SafetyStage(Exchange exchange, ContentSafety safety) {
     this.exchange = exchange;
     this.safety = safety;
@@ -75,21 +82,28 @@ public final class SafetyStage implements CallStage {
     WireFormat format = request.format();
     if (!safety.rules().isEmpty()) {
       boolean redact = false;
+      List<TextRule> rules = safety.rules();
       for (ContentText text : format.promptTexts(request)) {
-        for (TextRule rule : safety.rules()) {
-          spans.clear();
-          rule.finder().find(text.text(), spans);
-          if (spans.size() == 0) {
+        spans.clear();
+        safety.scan().find(text.text(), spans);
+        if (spans.size() == 0) {
+          continue;
+        }
+        for (int r = 0; r < rules.size(); r++) {
+          int first = spans.firstTagged(r);
+          if (first < 0) {
             continue;
           }
+          TextRule rule = rules.get(r);
           switch (rule.action()) {
             case BLOCK -> {
-              return block(rule.check(), spans.kind(0), Map.of("filtered", true, "detected", true));
+              return block(
+                  rule.check(), spans.kind(first), Map.of("filtered", true, "detected", true));
             }
-            case FLAG -> note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(0));
+            case FLAG -> note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(first));
             case REDACT -> {
               redact = true;
-              note(SafetyOutcome.REDACTED, rule.check(), spans.kind(0));
+              note(SafetyOutcome.REDACTED, rule.check(), spans.kind(first));
             }
           }
         }
@@ -198,18 +212,22 @@ public final class SafetyStage implements CallStage {
   /** {@code text} with what the redacting rules find replaced; the same instance when nothing. */
   String redacted(String text) {
     spans.clear();
-    for (TextRule rule : safety.rules()) {
-      if (rule.action() == SafetyAction.REDACT) {
-        rule.finder().find(text, spans);
-      }
+    safety.scan().find(text, spans);
+    List<TextRule> rules = safety.rules();
+    boolean any = false;
+    for (int i = 0; i < spans.size() && !any; i++) {
+      any = rules.get(spans.tag(i)).action() == SafetyAction.REDACT;
     }
-    if (spans.size() == 0) {
+    if (!any) {
       return text;
     }
     spans.sort();
     StringBuilder out = new StringBuilder(text.length() + 16 * spans.size());
     int copied = 0;
     for (int i = 0; i < spans.size(); i++) {
+      if (rules.get(spans.tag(i)).action() != SafetyAction.REDACT) {
+        continue; // found by a rule that flags or blocks
+      }
       if (spans.start(i) < copied) {
         continue; // overlaps one replaced already
       }
@@ -256,6 +274,16 @@ public final class SafetyStage implements CallStage {
 
   @Override
   public InputStream deliver(ObservedBody observed, InputStream body) {
+    byte[] withheld = withheldAnswer;
+    if (withheld != null) {
+      exchange.answerReplaced(true);
+      try {
+        observed.withhold(ANSWER_BLOCKED);
+      } catch (IOException e) {
+        // The rest of an answer too large to hold failed: the call ended so; still withheld.
+      }
+      return new ByteArrayInputStream(withheld);
+    }
     if (!safety.screensAnswers() || !exchange.eventStream()) {
       return body;
     }
@@ -272,44 +300,170 @@ public final class SafetyStage implements CallStage {
   }
 
   /**
-   * Checks one window of the answer's text; returns the error event that ends the stream when it is
-   * blocked, else null.
+   * Checks one window of a streamed answer's text; returns the error event that ends the stream
+   * when it is blocked, else null.
    */
   byte @Nullable [] screenAnswer(String window) {
-    for (TextRule rule : safety.rules()) {
+    if (!answerBlocked(List.of(window))) {
+      return null;
+    }
+    return Rejections.answerBlockedEvent(exchange.request().format(), check, category);
+  }
+
+  /**
+   * Checks answer texts with the text rules (a block blocks; a redaction or a flag flags) and the
+   * answer checks; true when they block the answer (the outcome then says {@code ANSWER_BLOCKED},
+   * by which check and what it found).
+   */
+  private boolean answerBlocked(List<String> texts) {
+    List<TextRule> rules = safety.rules();
+    for (String text : texts) {
       spans.clear();
-      rule.finder().find(window, spans);
-      if (spans.size() > 0) {
-        if (rule.action() == SafetyAction.BLOCK) {
-          return answerBlocked(rule.check(), spans.kind(0));
+      safety.scan().find(text, spans);
+      for (int r = 0; r < rules.size() && spans.size() > 0; r++) {
+        int first = spans.firstTagged(r);
+        if (first >= 0) {
+          TextRule rule = rules.get(r);
+          if (rule.action() == SafetyAction.BLOCK) {
+            return markAnswerBlocked(rule.check(), spans.kind(first));
+          }
+          note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(first));
         }
-        note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(0));
       }
     }
-    if (!safety.answerChecks().isEmpty()) {
-      List<ContentText> texts = List.of(new ContentText("assistant", window));
+    if (!safety.answerChecks().isEmpty() && !texts.isEmpty()) {
+      List<ContentText> contents = new ArrayList<>(texts.size());
+      for (String text : texts) {
+        contents.add(new ContentText("assistant", text));
+      }
       for (ContentSafety.External external : safety.answerChecks()) {
-        ContentVerdict verdict = run(external.check(), ContentCheck.Where.ANSWER, texts);
+        ContentVerdict verdict = run(external.check(), ContentCheck.Where.ANSWER, contents);
         if (verdict == null) {
           if (safety.failClosed()) {
-            return answerBlocked(external.check().name(), String.valueOf(category));
+            return markAnswerBlocked(external.check().name(), String.valueOf(category));
           }
         } else if (verdict.flagged()) {
           if (external.action() == SafetyAction.BLOCK) {
-            return answerBlocked(external.check().name(), verdict.category());
+            return markAnswerBlocked(external.check().name(), verdict.category());
           }
           note(SafetyOutcome.FLAGGED, external.check().name(), verdict.category());
         }
       }
     }
-    return null;
+    return false;
   }
 
-  private byte[] answerBlocked(String blockedBy, String found) {
+  private boolean markAnswerBlocked(String blockedBy, String found) {
     outcome = SafetyOutcome.ANSWER_BLOCKED;
     check = blockedBy;
     category = found;
-    return Rejections.answerBlockedEvent(exchange.request().format(), blockedBy, found);
+    return true;
+  }
+
+  // ---- JSON answers
+
+  /**
+   * Holds a JSON answer when answers are screened and the call's format reads them: reads it whole
+   * (up to {@link ContentSafety#maxHeldAnswerBytes()}) before the application sees a byte, checks
+   * its texts, and on a block keeps the provider-shaped withheld answer for {@link #deliver}. The
+   * observed body still reads the backend's own bytes, so usage is learnt from them.
+   */
+  @Override
+  public InputStream hold(InputStream body) {
+    WireFormat format = exchange.request().format();
+    if (!safety.screensAnswers() || !format.readsAnswers()) {
+      return body; // nothing held, nothing read
+    }
+    if (outcome == SafetyOutcome.NONE) {
+      outcome = SafetyOutcome.PASSED;
+    }
+    int max = safety.maxHeldAnswerBytes();
+    byte[] buffer = new byte[Math.min(max + 1, 16 * 1024)];
+    int held = 0;
+    try {
+      while (held <= max) {
+        if (held == buffer.length) {
+          buffer = Arrays.copyOf(buffer, Math.min(max + 1, buffer.length * 2));
+        }
+        int n = body.read(buffer, held, buffer.length - held);
+        if (n < 0) {
+          break;
+        }
+        held += n;
+      }
+    } catch (IOException e) {
+      // The observed body reads what came, then the same failure, and ends the call as it would.
+      return new HeldAnswer(buffer, held, null, e);
+    }
+    if (held > max) {
+      if (safety.oversizedAnswer() == SafetyAction.BLOCK) {
+        markAnswerBlocked("answer-size", "too-large");
+        withheldAnswer = format.withheldAnswer(null, "too-large");
+      } else {
+        note(SafetyOutcome.FLAGGED, "answer-size", "too-large");
+      }
+      return new HeldAnswer(buffer, held, body, null);
+    }
+    byte[] document = Arrays.copyOf(buffer, held);
+    if (answerBlocked(format.answerTexts(document))) {
+      withheldAnswer = format.withheldAnswer(document, String.valueOf(category));
+    }
+    return new HeldAnswer(document, held, null, null);
+  }
+
+  /**
+   * The bytes a stage held, then the rest of the body (an answer above the bound) or the failure
+   * that stopped the reading.
+   */
+  private static final class HeldAnswer extends InputStream {
+    private final byte[] held;
+    private final int length;
+    private final @Nullable InputStream rest;
+    private final @Nullable IOException failure;
+    private int position;
+
+    HeldAnswer(byte[] held, int length, @Nullable InputStream rest, @Nullable IOException failure) {
+      this.held = held;
+      this.length = length;
+      this.rest = rest;
+      this.failure = failure;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (position < length) {
+        int n = Math.min(len, length - position);
+        System.arraycopy(held, position, b, off, n);
+        position += n;
+        return n;
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      return rest == null ? -1 : rest.read(b, off, len);
+    }
+
+    @Override
+    public int available() throws IOException {
+      return position < length ? length - position : rest == null ? 0 : rest.available();
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (rest != null) {
+        rest.close();
+      }
+    }
   }
 
   @Override

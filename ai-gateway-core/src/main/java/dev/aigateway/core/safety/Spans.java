@@ -2,20 +2,37 @@ package dev.aigateway.core.safety;
 
 import java.util.Arrays;
 
-/** Where text checks found something in one text: start, end and kind of each match, in order. */
+/**
+ * Where text checks found something in one text: start, end, kind and the finding rule's tag of
+ * each match, in the order found. A finder that does not tag its spans gets the current {@link
+ * #tagNext(int)}.
+ */
 final class Spans {
 
   private int[] bounds = new int[8];
+  private int[] tags = new int[4];
   private String[] kinds = new String[4];
   private int size;
+  private int tag;
+
+  /** The tag of the spans added from now on without one of their own. */
+  void tagNext(int tag) {
+    this.tag = tag;
+  }
 
   void add(int start, int end, String kind) {
+    add(start, end, kind, tag);
+  }
+
+  void add(int start, int end, String kind, int tag) {
     if (size == kinds.length) {
       kinds = Arrays.copyOf(kinds, size * 2);
+      tags = Arrays.copyOf(tags, size * 2);
       bounds = Arrays.copyOf(bounds, size * 4);
     }
     bounds[2 * size] = start;
     bounds[2 * size + 1] = end;
+    tags[size] = tag;
     kinds[size++] = kind;
   }
 
@@ -35,28 +52,50 @@ final class Spans {
     return kinds[i];
   }
 
-  void clear() {
-    size = 0;
+  int tag(int i) {
+    return tags[i];
   }
 
-  /** Sorts the spans by start (few, so an insertion sort). */
+  /** The index of the first span tagged {@code tag}, or -1. */
+  int firstTagged(int tag) {
+    for (int i = 0; i < size; i++) {
+      if (tags[i] == tag) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  void clear() {
+    size = 0;
+    tag = 0;
+  }
+
+  /** Sorts the spans by start, then tag (few, so an insertion sort). */
   void sort() {
     for (int i = 1; i < size; i++) {
-      for (int j = i; j > 0 && start(j) < start(j - 1); j--) {
+      for (int j = i; j > 0 && before(j, j - 1); j--) {
         swap(j, j - 1);
       }
     }
   }
 
+  private boolean before(int a, int b) {
+    return start(a) < start(b) || (start(a) == start(b) && tags[a] < tags[b]);
+  }
+
   private void swap(int a, int b) {
     int s = bounds[2 * a];
     int e = bounds[2 * a + 1];
+    int g = tags[a];
     String k = kinds[a];
     bounds[2 * a] = bounds[2 * b];
     bounds[2 * a + 1] = bounds[2 * b + 1];
+    tags[a] = tags[b];
     kinds[a] = kinds[b];
     bounds[2 * b] = s;
     bounds[2 * b + 1] = e;
+    tags[b] = g;
     kinds[b] = k;
   }
 }

@@ -7,14 +7,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One configured text check and its action: a personal-data detector, a deny list of words, a
  * deny-list pattern. Immutable and thread-safe.
  *
  * @param check the check's name in events and metrics ({@code pii.email}, {@code deny-words})
+ * @param detector the personal-data detector it runs, or null for a deny list
  */
-record TextRule(String check, SafetyAction action, Finder finder) {
+record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiDetector detector) {
 
   /** Adds where it finds something in a text to the spans. */
   @FunctionalInterface
@@ -23,7 +25,8 @@ record TextRule(String check, SafetyAction action, Finder finder) {
   }
 
   static TextRule pii(PiiDetector detector, SafetyAction action) {
-    return new TextRule("pii." + detector.kind().toLowerCase(Locale.ROOT), action, detector::find);
+    return new TextRule(
+        "pii." + detector.kind().toLowerCase(Locale.ROOT), action, detector::find, detector);
   }
 
   static TextRule pattern(String name, Pattern pattern, SafetyAction action) {
@@ -37,11 +40,12 @@ record TextRule(String check, SafetyAction action, Finder finder) {
               out.add(m.start(), m.end(), name);
             }
           }
-        });
+        },
+        null);
   }
 
   static TextRule words(String name, List<String> words, SafetyAction action) {
-    return new TextRule("deny-words", action, new WordList(name, words)::find);
+    return new TextRule("deny-words", action, new WordList(name, words)::find, null);
   }
 
   /**
@@ -72,7 +76,7 @@ record TextRule(String check, SafetyAction action, Finder finder) {
     void find(String t, Spans out) {
       int n = t.length();
       for (int i = 0; i < n; i++) {
-        if (!PiiDetector.startsToken(t, i)) {
+        if (!PiiScan.startsToken(t, i)) {
           continue;
         }
         String[] candidates = byFirst.get(t.charAt(i));
@@ -81,9 +85,7 @@ record TextRule(String check, SafetyAction action, Finder finder) {
         }
         for (String w : candidates) {
           int end = i + w.length();
-          if (end <= n
-              && t.regionMatches(true, i, w, 0, w.length())
-              && PiiDetector.endsToken(t, end)) {
+          if (end <= n && t.regionMatches(true, i, w, 0, w.length()) && PiiScan.endsToken(t, end)) {
             out.add(i, end, name);
             i = end - 1;
             break;

@@ -192,4 +192,19 @@ final class AnthropicMessagesFormat implements WireFormat {
   public String toString() {
     return name();
   }
+
+  @Override
+  public boolean readsAnswers() {
+    return true;
+  }
+
+  @Override
+  public List<String> answerTexts(byte[] document) {
+    return AnswerDocuments.texts(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document);
+  }
+
+  @Override
+  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
+    return AnswerDocuments.withheld(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document, category);
+  }
 }

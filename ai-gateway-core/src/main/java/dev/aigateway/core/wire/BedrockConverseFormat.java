@@ -221,4 +221,19 @@ final class BedrockConverseFormat extends BedrockFormat {
     }
     return new Replayed(body, stream ? EventStreamBody.CONTENT_TYPE : JSON_TYPE);
   }
+
+  @Override
+  public boolean readsAnswers() {
+    return true;
+  }
+
+  @Override
+  public List<String> answerTexts(byte[] document) {
+    return AnswerDocuments.texts(AnswerDocuments.Shape.BEDROCK_CONVERSE, document);
+  }
+
+  @Override
+  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
+    return AnswerDocuments.withheld(AnswerDocuments.Shape.BEDROCK_CONVERSE, document, category);
+  }
 }

@@ -512,4 +512,19 @@ final class GeminiFormat implements WireFormat {
   public String toString() {
     return name();
   }
+
+  @Override
+  public boolean readsAnswers() {
+    return true;
+  }
+
+  @Override
+  public List<String> answerTexts(byte[] document) {
+    return AnswerDocuments.texts(AnswerDocuments.Shape.GEMINI, document);
+  }
+
+  @Override
+  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
+    return AnswerDocuments.withheld(AnswerDocuments.Shape.GEMINI, document, category);
+  }
 }

@@ -22,6 +22,9 @@ public abstract class ObservedBody extends InputStream {
   private final AtomicBoolean ended = new AtomicBoolean();
   private boolean sawBytes;
 
+  /** The reason the body is being withheld from the application, or null. */
+  private String withheld;
+
   /** A copy of every upstream byte, for the response cache; null when not kept. */
   private byte[] capture;
 
@@ -91,10 +94,17 @@ public abstract class ObservedBody extends InputStream {
     return n;
   }
 
-  /** Reports the end of the body; only the first call counts. */
+  /**
+   * Reports the end of the body; only the first call counts. A body being {@linkplain #withhold
+   * withheld} ends as stopped, however its reading ended.
+   */
   protected final void end(CallOutcome outcome, Throwable failure) {
     if (ended.compareAndSet(false, true)) {
-      listener.bodyEnded(outcome, readout, failure);
+      if (withheld != null && failure == null) {
+        listener.bodyEnded(CallOutcome.TRUNCATED, readout, new Stopped(withheld));
+      } else {
+        listener.bodyEnded(outcome, readout, failure);
+      }
     }
   }
 
@@ -146,6 +156,30 @@ public abstract class ObservedBody extends InputStream {
         closing();
         end(CallOutcome.TRUNCATED, new Stopped(reason));
       }
+    }
+  }
+
+  /**
+   * Reads the rest of the body, which the application will never see (content safety withheld the
+   * answer), so that what the backend reported (usage, model) is learnt, then ends it as {@link
+   * #stop} does: {@link CallOutcome#TRUNCATED}, {@code reason} as the error type, so the call is
+   * charged the backend's reported usage and its answer is not cached. Nothing happens when the
+   * body had ended already.
+   *
+   * @throws IOException when reading the rest fails (the body has then ended as failed)
+   */
+  public final void withhold(String reason) throws IOException {
+    if (ended()) {
+      return;
+    }
+    withheld = reason;
+    byte[] buffer = new byte[8192];
+    try {
+      while (read(buffer, 0, buffer.length) >= 0) {
+        // drained: the readout learns as the bytes pass
+      }
+    } finally {
+      stop(reason);
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.Operation;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * OpenAI's legacy Completions ({@code POST /v1/completions}): a prompt in, text (or a stream of
@@ -17,5 +19,20 @@ final class OpenAiCompletionsFormat extends OpenAiFormat {
   @Override
   public boolean asksForStreamUsage() {
     return true;
+  }
+
+  @Override
+  public boolean readsAnswers() {
+    return true;
+  }
+
+  @Override
+  public List<String> answerTexts(byte[] document) {
+    return AnswerDocuments.texts(AnswerDocuments.Shape.OPENAI_COMPLETIONS, document);
+  }
+
+  @Override
+  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
+    return AnswerDocuments.withheld(AnswerDocuments.Shape.OPENAI_COMPLETIONS, document, category);
   }
 }

@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.Operation;
 import java.io.InputStream;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -59,5 +60,20 @@ final class OpenAiResponsesFormat extends OpenAiFormat {
   @Override
   public boolean modelInBody(BackendFlavor flavor) {
     return true;
+  }
+
+  @Override
+  public boolean readsAnswers() {
+    return true;
+  }
+
+  @Override
+  public List<String> answerTexts(byte[] document) {
+    return AnswerDocuments.texts(AnswerDocuments.Shape.OPENAI_RESPONSES, document);
+  }
+
+  @Override
+  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
+    return AnswerDocuments.withheld(AnswerDocuments.Shape.OPENAI_RESPONSES, document, category);
   }
 }

@@ -221,6 +221,37 @@ public interface WireFormat {
   }
 
   /**
+   * Whether this format reads the texts of a whole JSON answer ({@link #answerTexts}) and can
+   * withhold one ({@link #withheldAnswer}), so that content safety screens its JSON answers; false
+   * by default (its JSON answers pass unscreened).
+   */
+  default boolean readsAnswers() {
+    return false;
+  }
+
+  /**
+   * The answer texts of a whole JSON answer {@code document} (what the model wrote: message
+   * contents, text parts), in order; empty when it holds none or is not understood. Called only
+   * when {@link #readsAnswers()} and content safety screens answers.
+   */
+  default List<String> answerTexts(byte[] document) {
+    return List.of();
+  }
+
+  /**
+   * The JSON answer the application gets in place of {@code document} when content safety withholds
+   * it, as the provider answers when its own content filter withholds an output (status 200; for
+   * OpenAI's shapes {@code finish_reason: "content_filter"}, as Azure OpenAI answers), the rest of
+   * the document (id, model, usage) kept; {@code document} is null when the answer was too large to
+   * hold. Called only when {@link #readsAnswers()}.
+   *
+   * @param category what was found, where the shape has room to say it
+   */
+  default byte[] withheldAnswer(byte @Nullable [] document, String category) {
+    throw new UnsupportedOperationException(name() + " does not withhold answers");
+  }
+
+  /**
    * A last stream event carrying a local error, as the provider ends a stream it stops (content
    * safety blocking the answer mid-way): by default one {@code data:} line holding {@link
    * #errorBody} and the blank line that ends the event.

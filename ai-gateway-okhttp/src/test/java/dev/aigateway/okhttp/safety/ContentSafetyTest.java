@@ -157,6 +157,42 @@ class ContentSafetyTest {
   }
 
   @Test
+  void customDetectorsAreRedactedBesideTheSharedPassAndFlaggingRulesLeaveTheirFindingsAlone()
+      throws Exception {
+    // A custom pattern and two built-ins in one configuration: the built-ins share one pass, the
+    // custom detector runs beside it; the card number is only flagged, so it is sent as written.
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .pii(PiiDetector.email(), SafetyAction.REDACT)
+                .pii(
+                    PiiDetector.custom(
+                        "EMPLOYEE_ID", java.util.regex.Pattern.compile("\\bEMP-\\d{6}\\b")),
+                    SafetyAction.REDACT)
+                .pii(PiiDetector.cardNumber(), SafetyAction.FLAG));
+    backend.enqueue(json(ANSWER));
+
+    try (Response response =
+        chat(
+            client,
+            userMessage(
+                "EMP-123456 wrote from jane@corp.example about 4111 1111 1111 1111.", ""))) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    }
+
+    assertThat(backend.takeRequest().getBody().utf8())
+        .isEqualTo(
+            userMessage(
+                "[REDACTED:EMPLOYEE_ID] wrote from [REDACTED:EMAIL] about 4111 1111 1111 1111.",
+                ""));
+    GatewayEvent event = event();
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.REDACTED);
+    assertThat(event.safety().redactions()).isEqualTo(2);
+    assertThat(event.safety().check()).isEqualTo("pii.email");
+  }
+
+  @Test
   void aDenyListBlockNeverReachesTheBackendAndAnswersInTheProvidersShape() throws Exception {
     OkHttpClient client = governed(ContentSafety.builder().denyWords("project falcon"));
 

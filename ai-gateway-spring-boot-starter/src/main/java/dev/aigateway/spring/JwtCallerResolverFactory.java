@@ -1,0 +1,85 @@
+package dev.aigateway.spring;
+
+import dev.aigateway.api.CallerResolver;
+import dev.aigateway.jwt.JwtCallerResolver;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * The JWT caller resolver from properties, over {@code ai-gateway-jwt}. Loaded only when that
+ * module is on the class path.
+ */
+final class JwtCallerResolverFactory implements OptionalModules.JwtSupport {
+
+  @Override
+  public CallerResolver callerResolver(SecurityProperties.Jwt settings, String path) {
+    URI jwksUrl = settings.getJwksUrl();
+    if (jwksUrl == null) {
+      throw new InvalidGatewayPropertyException(
+          path + ".jwks-url",
+          "the JWT resolver needs the issuer's key set, for example"
+              + " https://login.example.com/.well-known/jwks.json",
+          null);
+    }
+    JwtCallerResolver.Builder builder =
+        GatewayPropertiesMapper.check(path + ".jwks-url", () -> JwtCallerResolver.builder(jwksUrl));
+    String issuer = settings.getIssuer();
+    if (issuer == null) {
+      throw new InvalidGatewayPropertyException(
+          path + ".issuer", "set the issuer (iss) every token must name", null);
+    }
+    GatewayPropertiesMapper.check(path + ".issuer", () -> builder.issuer(issuer));
+    if (settings.getAudiences().isEmpty()) {
+      throw new InvalidGatewayPropertyException(
+          path + ".audiences", "set at least one audience (aud) a token may name", null);
+    }
+    for (String audience : settings.getAudiences()) {
+      GatewayPropertiesMapper.check(path + ".audiences", () -> builder.audience(audience));
+    }
+    if (!settings.getConsumerClaims().isEmpty()) {
+      GatewayPropertiesMapper.check(
+          path + ".consumer-claims",
+          () -> builder.consumerClaims(settings.getConsumerClaims().toArray(String[]::new)));
+    }
+    if (!settings.getRoleClaims().isEmpty()) {
+      GatewayPropertiesMapper.check(
+          path + ".role-claims",
+          () -> builder.roleClaims(settings.getRoleClaims().toArray(String[]::new)));
+    }
+    if (!settings.getAlgorithms().isEmpty()) {
+      GatewayPropertiesMapper.check(
+          path + ".algorithms",
+          () -> builder.algorithms(settings.getAlgorithms().toArray(String[]::new)));
+    }
+    String header = settings.getHeader();
+    if (header != null) {
+      GatewayPropertiesMapper.check(path + ".header", () -> builder.header(header));
+    }
+    Boolean required = settings.getRequired();
+    if (required != null) {
+      builder.required(required);
+    }
+    Boolean strip = settings.getStripToken();
+    if (strip != null) {
+      builder.stripToken(strip);
+    }
+    Duration skew = settings.getClockSkew();
+    if (skew != null) {
+      GatewayPropertiesMapper.check(path + ".clock-skew", () -> builder.clockSkew(skew));
+    }
+    Duration ttl = settings.getJwksCacheTtl();
+    if (ttl != null) {
+      GatewayPropertiesMapper.check(path + ".jwks-cache-ttl", () -> builder.jwksCacheTtl(ttl));
+    }
+    Duration refetch = settings.getJwksRefetchInterval();
+    if (refetch != null) {
+      GatewayPropertiesMapper.check(
+          path + ".jwks-refetch-interval", () -> builder.jwksRefetchInterval(refetch));
+    }
+    Duration timeout = settings.getJwksTimeout();
+    if (timeout != null) {
+      GatewayPropertiesMapper.check(path + ".jwks-timeout", () -> builder.jwksTimeout(timeout));
+    }
+    return GatewayPropertiesMapper.check(path, builder::build);
+  }
+}
