@@ -58,8 +58,29 @@ public final class RouteStage implements CallStage {
     if (pool == null) {
       return null;
     }
-    Router router = new Router(pool, clock, transitions);
-    return exchange -> new RouteStage(exchange, router);
+    return new PoolFactory(new Router(pool, clock, transitions));
+  }
+
+  /**
+   * The routing stage's factory: one router per gateway, whose live backend states (breakers,
+   * cool-downs, calls in flight) the gateway's inventory reads.
+   */
+  public static final class PoolFactory implements CallStage.Factory {
+    private final Router router;
+
+    private PoolFactory(Router router) {
+      this.router = router;
+    }
+
+    /** The gateway's router over its pool. */
+    public Router router() {
+      return router;
+    }
+
+    @Override
+    public CallStage begin(Exchange exchange) {
+      return new RouteStage(exchange, router);
+    }
   }
 
   @Override
