@@ -4,6 +4,7 @@ import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.inventory.InventoryOptions;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.micrometer.GenAiMetrics;
 import dev.aigateway.okhttp.OkHttpAiGateway;
@@ -38,7 +39,8 @@ import org.springframework.context.annotation.Configuration;
  *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
  *       ai-gateway.govern-spring-ai=false});
  *   <li>every {@link OkHttpClient} bean of the application wrapped (off with {@code
- *       ai-gateway.wrap-okhttp-beans=false}).
+ *       ai-gateway.wrap-okhttp-beans=false});
+ *   <li>an {@link AiGatewayInventory} bean, the gateway's inventory for the application to serve.
  * </ul>
  *
  * <p>A property the gateway cannot be built with fails startup with an {@link
@@ -85,6 +87,16 @@ public final class AiGatewayAutoConfiguration {
       throw new InvalidGatewayPropertyException(
           AiGatewayProperties.PREFIX, String.valueOf(e.getMessage()), e);
     }
+  }
+
+  /**
+   * The gateway's inventory with the default options (usage included, at most 100 consumers), for
+   * the application to serve; see {@link AiGatewayInventory}.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public AiGatewayInventory aiGatewayInventory(AiGateway gateway) {
+    return new AiGatewayInventory(gateway, InventoryOptions.defaults());
   }
 
   /**
