@@ -90,8 +90,8 @@ public final class GatewayInventory {
    * @param url its base URL without user information, with each query parameter's value replaced by
    *     {@code ***}
    * @param apiVersion the Azure api-version or Anthropic version it sends, or null
-   * @param models the application's model names to this backend's models or deployments; empty when
-   *     it serves every model under the name asked for
+   * @param models the application's model names, sorted, to this backend's models or deployments;
+   *     empty when it serves every model under the name asked for
    * @param priority its priority tier (lower first)
    * @param weight its weight in weighted balancing
    * @param maxInFlight its in-flight cap, 0 for none

@@ -153,7 +153,7 @@ final class InventoryReader {
         backend.flavor(),
         urlWithoutSecrets(backend.baseUrl()),
         backend.apiVersion(),
-        backend.models(),
+        new TreeMap<>(backend.models()), // the backend holds them unordered
         backend.priority(),
         backend.weight(),
         backend.maxInFlight(),
