@@ -25,6 +25,9 @@ import dev.aigateway.core.anomaly.AnomalyDetection;
 import dev.aigateway.core.anomaly.AnomalyStage;
 import dev.aigateway.core.cache.CacheStage;
 import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.inventory.GatewayInventory;
+import dev.aigateway.core.inventory.InventoryOptions;
+import dev.aigateway.core.inventory.InventorySection;
 import dev.aigateway.core.limit.CallCounters;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.LimitStage;
@@ -214,6 +217,22 @@ public final class AiGateway {
                 clock,
                 this::storeTransition),
             CacheStage.of(responseCache));
+    List<InventorySection> sections = new ArrayList<>(b.inventorySections);
+    if (agentGovernance != null) {
+      for (InventorySection own : agentGovernance.inventorySections()) {
+        for (InventorySection added : b.inventorySections) {
+          if (added.key().equals(own.key())) {
+            throw new IllegalArgumentException(
+                "inventory section key '"
+                    + own.key()
+                    + "' is this gateway's own (it governs MCP servers or agents): "
+                    + added);
+          }
+        }
+        sections.add(own);
+      }
+    }
+    this.inventorySections = List.copyOf(sections);
   }
 
   /**
@@ -282,6 +301,38 @@ public final class AiGateway {
                 e);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- inventory
+
+  private final List<InventorySection> inventorySections;
+
+  /**
+   * What this gateway governs, read now, with the default options (usage included, at most {@value
+   * InventoryOptions#DEFAULT_MAX_CONSUMERS} consumers): see {@link GatewayInventory} and {@code
+   * docs/inventory.md}. Thread-safe; calls go on while it is read.
+   *
+   * <pre>{@code
+   * String json = gateway.inventory().toJson();
+   * }</pre>
+   */
+  public GatewayInventory inventory() {
+    return inventory(InventoryOptions.defaults());
+  }
+
+  /**
+   * What this gateway governs, read now; {@code options} bound what reading usage may cost.
+   *
+   * @throws IllegalStateException when two contributed sections take one key, or one takes a
+   *     built-in key
+   */
+  public GatewayInventory inventory(InventoryOptions options) {
+    return GatewayInventory.read(this, anomalies, priceTable, inventorySections, options);
+  }
+
+  /** Builds the options and reads the inventory; see {@link #inventory(InventoryOptions)}. */
+  public GatewayInventory inventory(InventoryOptions.Builder options) {
+    return inventory(options.build());
   }
 
   /** A new builder with the defaults documented on each setter. */
@@ -879,6 +930,37 @@ public final class AiGateway {
     /** Builds and adds an A2A agent; see {@link #agent(A2aAgent)}. */
     public Builder agent(A2aAgent.Builder agent) {
       return agent(agent.build());
+    }
+
+    // -------------------------------------------------------------- inventory
+
+    private final List<InventorySection> inventorySections = new ArrayList<>();
+
+    /**
+     * Adds a section to the gateway's {@linkplain AiGateway#inventory() inventory}, under its own
+     * top-level key (for example {@link GatewayInventory#MCP_SERVERS}). A stage whose factory
+     * implements {@link InventorySection} contributes without this.
+     *
+     * @throws IllegalArgumentException when the key is a built-in one or was already added
+     */
+    public Builder inventorySection(InventorySection section) {
+      Objects.requireNonNull(section, "section");
+      String key = Objects.requireNonNull(section.key(), "section.key()");
+      if (GatewayInventory.BUILT_IN_KEYS.contains(key)) {
+        throw new IllegalArgumentException(
+            "inventory section key '"
+                + key
+                + "' is a built-in one: "
+                + GatewayInventory.BUILT_IN_KEYS);
+      }
+      for (InventorySection earlier : inventorySections) {
+        if (earlier.key().equals(key)) {
+          throw new IllegalArgumentException(
+              "an inventory section with key '" + key + "' was already added: " + earlier);
+        }
+      }
+      inventorySections.add(section);
+      return this;
     }
 
     /** Builds the gateway. */

@@ -12,10 +12,13 @@ import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.ToolCallInfo;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.ToolAccess;
+import dev.aigateway.core.agent.A2aAgent;
 import dev.aigateway.core.agent.AgentGovernance;
 import dev.aigateway.core.agent.AgentInventory;
+import dev.aigateway.core.agent.AgentSections;
 import dev.aigateway.core.agent.McpServer;
 import dev.aigateway.core.agent.ToolPolicy;
+import dev.aigateway.core.inventory.GatewayInventory;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
@@ -255,6 +258,39 @@ class McpGovernanceTest {
         .extracting(AgentInventory.SeenTool::name)
         .containsExactly("get_issue", "list_issues", "delete_repo");
     assertThat(inventory.tools("github").get(0).description()).isEqualTo("Reads an issue");
+  }
+
+  @Test
+  void theGatewayInventoryListsServersWithTheirLimitsAndToolsAndAgents() throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .mcpServer(
+                github()
+                    .callsPerMinute(100)
+                    .tool("delete_repo", ToolPolicy.builder().callsPerMinute(2).maxInFlight(1)))
+            .agent(A2aAgent.builder("planner", "https://agents.example.com/a2a").maxInFlight(3))
+            .build();
+    post(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), "alice", LIST);
+
+    GatewayInventory inventory = gateway.inventory();
+    @SuppressWarnings("unchecked")
+    List<AgentSections.Server> servers =
+        (List<AgentSections.Server>) inventory.sections().get(GatewayInventory.MCP_SERVERS);
+    assertThat(servers).hasSize(1);
+    AgentSections.Server github = servers.get(0);
+    assertThat(github.name()).isEqualTo("github");
+    assertThat(github.limits().callsPerMinute()).isEqualTo(100);
+    assertThat(github.toolLimits().get("delete_repo").maxInFlight()).isEqualTo(1);
+    assertThat(github.toolsListed())
+        .extracting(AgentSections.Tool::name)
+        .containsExactly("get_issue", "list_issues", "delete_repo");
+    String json = inventory.toJson();
+    assertThat(json)
+        .contains("\"mcpServers\":[{\"name\":\"github\"")
+        .contains("\"agents\":[{\"id\":\"planner\",\"url\":\"https://agents.example.com:443/a2a\"")
+        .contains("\"cardUrl\":\"https://agents.example.com:443/.well-known/agent-card.json\"")
+        .contains("\"maxInFlight\":3");
   }
 
   @Test

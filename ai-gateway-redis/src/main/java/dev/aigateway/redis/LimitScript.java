@@ -3,6 +3,7 @@ package dev.aigateway.redis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -80,6 +81,21 @@ final class LimitScript {
       reply.completeExceptionally(e);
     }
     return reply;
+  }
+
+  /**
+   * Runs the script on the calling thread (bounded by the connection's command timeout) and returns
+   * its reply, a flat list of integers; for reads off the call path (peek).
+   */
+  @SuppressWarnings("unchecked")
+  List<Long> run(RedisCommands<String, String> redis, String[] keys, String[] args) {
+    Object reply;
+    try {
+      reply = redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+    } catch (RedisNoScriptException unknown) {
+      reply = redis.eval(text, ScriptOutputType.MULTI, keys, args);
+    }
+    return (List<Long>) reply;
   }
 
   private static String sha1(String script) {

@@ -1,6 +1,8 @@
 package dev.aigateway.redis;
 
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.CounterId;
+import dev.aigateway.api.spi.CounterReading;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
@@ -101,6 +103,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private static final LimitScript RESERVING = LimitScript.load("#!lua", COMMON, BATCH);
   private static final LimitScript SETTLING =
       LimitScript.load("#!lua flags=allow-oom", COMMON, BATCH);
+  // Reads only: refused by Redis if it ever wrote, and allowed on a replica.
+  private static final LimitScript PEEK =
+      LimitScript.load("#!lua flags=no-writes", COMMON, "token-limits-peek.lua");
   private static final long BEYOND_LONG = -1;
   private static final int ATTEMPTS = 3;
 
@@ -573,6 +578,98 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     @Override
     void failed(RedisException failure) {
       // settlements are kept and replayed by the batcher
+    }
+  }
+
+  // ---------------------------------------------------------------- peek
+
+  /**
+   * Reads counters in one read-only script run on Redis ({@code flags=no-writes}: it creates,
+   * changes and extends no key), all at the same server time; see {@link TokenLimitStore#peek}. An
+   * in-flight counter counts the leases that have not ended (an ended one is removed by the next
+   * reservation, not by a read).
+   *
+   * @throws RedisStoreException when Redis is unreachable or does not answer within the command
+   *     timeout
+   */
+  @Override
+  public List<CounterReading> peek(List<CounterId> counters) {
+    if (counters.isEmpty()) {
+      return List.of();
+    }
+    List<CounterId> ids = List.copyOf(counters);
+    int n = ids.size();
+    String[] keys = new String[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = key(ids.get(i).limit(), ids.get(i).counterKey());
+    }
+    long at = estimateMillis();
+    long[][] candidates = new long[n][];
+    for (int attempt = 1; ; attempt++) {
+      String[] args = new String[3 + 5 * n];
+      args[0] = "";
+      args[1] = pinnedArgument();
+      args[2] = Integer.toString(n);
+      for (int i = 0; i < n; i++) {
+        LimitSpec spec = ids.get(i).limit();
+        int base = 3 + 5 * i;
+        args[base] = kindCode(spec);
+        for (int j = 1; j < 5; j++) {
+          args[base + j] = "0";
+        }
+        switch (spec.kind()) {
+          case RATE -> {
+            RateTerms terms = terms(spec);
+            args[base + 1] = terms.q();
+            args[base + 2] = terms.r();
+            args[base + 3] = terms.bText();
+          }
+          case QUOTA -> {
+            long[] w = candidateWindows(spec, at);
+            candidates[i] = w;
+            for (int j = 0; j < 4; j++) {
+              args[base + 1 + j] = Long.toString(w[j]);
+            }
+          }
+          case IN_FLIGHT -> {}
+        }
+      }
+      List<Long> reply;
+      try {
+        reply = PEEK.run(connection.strings().sync(), keys, args);
+      } catch (RedisException e) {
+        throw failure("read counters", e);
+      }
+      long nowMicros = reply.get(1);
+      learnServerTime(nowMicros);
+      if (reply.get(0) == 2) {
+        if (attempt >= ATTEMPTS) {
+          throw new IllegalStateException(
+              "Redis token limit store: no quota window holds the server's time "
+                  + Instant.ofEpochMilli(Math.floorDiv(nowMicros, 1000)));
+        }
+        at = Math.floorDiv(nowMicros, 1000);
+        continue;
+      }
+      Instant now = Instant.EPOCH.plus(nowMicros, java.time.temporal.ChronoUnit.MICROS);
+      List<CounterReading> readings = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        CounterId id = ids.get(i);
+        LimitSpec spec = id.limit();
+        long used = Math.max(0, reply.get(2 + 2 * i));
+        long aux = reply.get(3 + 2 * i);
+        Instant resetsAt =
+            switch (spec.kind()) {
+              case RATE ->
+                  used == 0
+                      ? null
+                      : now.plus(terms(spec).waitFor(spec, used, aux, spec.capacity()));
+              case QUOTA -> Instant.ofEpochMilli(candidates[i][(int) aux + 1]);
+              case IN_FLIGHT -> null;
+            };
+        readings.add(new CounterReading(id, used, resetsAt));
+      }
+      return readings;
     }
   }
 

@@ -4,6 +4,7 @@ import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.inventory.InventoryOptions;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.micrometer.GenAiMetrics;
 import dev.aigateway.okhttp.OkHttpAiGateway;
@@ -42,6 +43,7 @@ import org.springframework.context.annotation.Configuration;
  *   <li>backend credentials (OAuth 2.0 client credentials; Entra ID when {@code
  *       ai-gateway-azure-identity} is on the class path), access rules with a role header, and the
  *       JWT caller resolver when {@code ai-gateway-jwt} is on the class path.
+ *   <li>an {@link AiGatewayInventory} bean, the gateway's inventory for the application to serve.
  * </ul>
  *
  * <p>A property the gateway cannot be built with fails startup with an {@link
@@ -93,6 +95,16 @@ public final class AiGatewayAutoConfiguration {
       throw new InvalidGatewayPropertyException(
           AiGatewayProperties.PREFIX, String.valueOf(e.getMessage()), e);
     }
+  }
+
+  /**
+   * The gateway's inventory with the default options (usage included, at most 100 consumers), for
+   * the application to serve; see {@link AiGatewayInventory}.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public AiGatewayInventory aiGatewayInventory(AiGateway gateway) {
+    return new AiGatewayInventory(gateway, InventoryOptions.defaults());
   }
 
   /**

@@ -184,6 +184,31 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void theInventoryBeanListsThePoolWithoutItsKey() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].flavor=azure",
+            "ai-gateway.pool.backends[0].api-version=2024-10-21",
+            "ai-gateway.pool.backends[0].api-key=azure-key-b-SECRET",
+            "ai-gateway.pool.backends[0].models.gpt-4o=gpt4o-deployment")
+        .run(
+            context -> {
+              assertThat(context).hasSingleBean(AiGatewayInventory.class);
+              AiGatewayInventory inventory = context.getBean(AiGatewayInventory.class);
+              String json = inventory.json();
+              assertThat(json)
+                  .contains("\"id\":\"east\"")
+                  .contains("\"url\":\"https://east.example.com\"")
+                  .contains("\"gpt-4o\":\"gpt4o-deployment\"")
+                  .doesNotContain("SECRET");
+              assertThat(inventory.read().pools().get(0).backends().get(0).credential())
+                  .isEqualTo("gateway");
+            });
+  }
+
+  @Test
   void thePoolIsBuiltAsConfiguredAndItsKeysNeverShow() {
     runner
         .withPropertyValues(

@@ -101,6 +101,26 @@ public interface TokenLimitStore {
   }
 
   /**
+   * Reads counters without changing them: nothing is charged, no counter is created, no expiry is
+   * extended, so reading is safe for an inventory or a dashboard at any time. A counter the store
+   * does not hold reads as {@linkplain CounterReading#untouched untouched}. Each reading is of one
+   * moment; readings of one call are as consistent as the store can make them cheaply (the
+   * in-memory store reads each counter under its lock, a Redis store reads them all in one
+   * read-only script).
+   *
+   * <p>Optional: the default throws {@link UnsupportedOperationException}, so a store written
+   * before this method still compiles; the gateway's inventory then lists limits without usage.
+   *
+   * @param counters the counters to read
+   * @return one reading per counter, in order
+   * @throws UnsupportedOperationException when the store cannot read counters without charging
+   */
+  default List<CounterReading> peek(List<CounterId> counters) {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " cannot read its counters without charging them (no peek)");
+  }
+
+  /**
    * The first checks every {@link #settle} makes: neither argument is null, and {@link
    * Reservation#EMPTY} settles nothing (its amounts are still checked: there must be none).
    *

@@ -5,6 +5,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.inventory.InventorySection;
 import dev.aigateway.core.limit.CallCounters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -56,6 +57,7 @@ public final class AgentGovernance {
   private final Map<String, Peer> peers = new HashMap<>();
   private final Set<String> hosts = new HashSet<>();
   private final AgentInventory inventory;
+  private final List<InventorySection> inventorySections;
   final KeyResolver consumerKey;
   final @Nullable CallerResolver callers;
   final CallCounters counters;
@@ -93,6 +95,7 @@ public final class AgentGovernance {
             mcpServers.stream().map(McpServer::name).toList(),
             a2aAgents.stream().map(A2aAgent::id).toList(),
             clock);
+    this.inventorySections = AgentSections.of(mcpServers, a2aAgents, inventory);
     this.consumerKey = consumerKey;
     this.callers = callers;
     this.counters = counters;
@@ -270,6 +273,14 @@ public final class AgentGovernance {
   /** The tools and agent cards seen. */
   public AgentInventory inventory() {
     return inventory;
+  }
+
+  /**
+   * The gateway inventory's {@code mcpServers} and {@code agents} sections (see {@link
+   * AgentSections}), read live from the configuration and from {@link #inventory()}.
+   */
+  public List<InventorySection> inventorySections() {
+    return inventorySections;
   }
 
   /** Request headers (lower case) removed before a governed call is sent. */

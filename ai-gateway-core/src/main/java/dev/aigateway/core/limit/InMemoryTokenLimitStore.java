@@ -1,5 +1,7 @@
 package dev.aigateway.core.limit;
 
+import dev.aigateway.api.spi.CounterId;
+import dev.aigateway.api.spi.CounterReading;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
@@ -182,9 +184,49 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     }
   }
 
+  /**
+   * Reads counters without changing what they hold and without creating any; see {@link
+   * TokenLimitStore#peek}. Each counter is read under its lock (a rate is refilled to now, a quota
+   * moved to the current window, as any access does); counters of one call are read one after the
+   * other, not atomically together.
+   */
+  @Override
+  public List<CounterReading> peek(List<CounterId> ids) {
+    Instant at = clock.instant();
+    long now = nowNanos(at);
+    List<CounterReading> readings = new ArrayList<>(ids.size());
+    for (CounterId id : ids) {
+      ConcurrentHashMap<String, Counter> byKey = counters.get(id.limit());
+      Counter counter = byKey == null ? null : byKey.get(id.counterKey());
+      CounterReading reading = null;
+      if (counter != null) {
+        counter.lock.lock();
+        try {
+          if (!counter.dropped) { // a dropped counter lost nothing: it reads as untouched
+            reading = counter.read(id, now, at);
+          }
+        } finally {
+          counter.lock.unlock();
+        }
+      }
+      readings.add(reading != null ? reading : untouched(id, at));
+    }
+    return readings;
+  }
+
+  private static CounterReading untouched(CounterId id, Instant at) {
+    LimitSpec spec = id.limit();
+    return CounterReading.untouched(
+        id,
+        spec.kind() == LimitSpec.Kind.QUOTA ? spec.quotaPeriod().windowEnd(at, spec.zone()) : null);
+  }
+
   /** The clock's time in epoch nanoseconds, saturated beyond what a long holds (year 2262). */
   private long nowNanos() {
-    Instant now = clock.instant();
+    return nowNanos(clock.instant());
+  }
+
+  private static long nowNanos(Instant now) {
     long seconds = now.getEpochSecond();
     if (seconds >= Long.MAX_VALUE / 1_000_000_000L) {
       return Long.MAX_VALUE;
@@ -375,6 +417,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
     /** Whether dropping this counter now would change nothing. */
     abstract boolean idle(long now);
+
+    /** What the counter holds at {@code now} ({@code at} as an instant), under its lock. */
+    abstract CounterReading read(CounterId id, long now, Instant at);
   }
 
   /**
@@ -487,6 +532,22 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       refill(now);
       return available >= capacity;
     }
+
+    @Override
+    CounterReading read(CounterId id, long now, Instant at) {
+      refill(now);
+      if (available >= capacity) {
+        return CounterReading.untouched(id, null);
+      }
+      Duration untilFull = waitFor(capacity, now);
+      Instant full;
+      try {
+        full = at.plus(untilFull);
+      } catch (java.time.DateTimeException | ArithmeticException beyond) {
+        full = Instant.MAX;
+      }
+      return new CounterReading(id, saturatedSubtract(capacity, available), full);
+    }
   }
 
   private static final class QuotaCounter extends Counter {
@@ -543,6 +604,12 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     boolean idle(long now) {
       return Math.floorDiv(now, 1_000_000L) >= windowEnd || used == 0;
     }
+
+    @Override
+    CounterReading read(CounterId id, long now, Instant at) {
+      roll(now);
+      return new CounterReading(id, Math.max(0, used), Instant.ofEpochMilli(windowEnd));
+    }
   }
 
   /** Slots held by calls in flight; settlement frees them, time does not. */
@@ -577,6 +644,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     @Override
     boolean idle(long now) {
       return held == 0;
+    }
+
+    @Override
+    CounterReading read(CounterId id, long now, Instant at) {
+      return new CounterReading(id, held, null);
     }
   }
 }

@@ -38,16 +38,19 @@ public final class LimitStage implements CallStage {
   private final Exchange exchange;
   private final List<TokenLimit> limits;
   private final GuardedStore store;
+  private final ConsumerRegister consumers;
   private LimitOutcome limitOutcome = LimitOutcome.NONE;
   private Map<String, String> counterKeys = Map.of();
   private Reservation reservation = Reservation.EMPTY;
   private GuardedStore.Source source = GuardedStore.Source.STORE;
   private String rejectedLimit;
 
-  private LimitStage(Exchange exchange, List<TokenLimit> limits, GuardedStore store) {
+  private LimitStage(
+      Exchange exchange, List<TokenLimit> limits, GuardedStore store, ConsumerRegister consumers) {
     this.exchange = exchange;
     this.limits = limits;
     this.store = store;
+    this.consumers = consumers;
   }
 
   /**
@@ -79,7 +82,45 @@ public final class LimitStage implements CallStage {
             breaker,
             clock,
             transitions);
-    return exchange -> new LimitStage(exchange, limits, guarded);
+    return new LimitsFactory(limits, guarded, new ConsumerRegister(ConsumerRegister.MAX_CONSUMERS));
+  }
+
+  /**
+   * The limit stage's factory: the gateway's guarded store, and the consumers its limits have
+   * counted, which the gateway's inventory reads.
+   */
+  public static final class LimitsFactory implements CallStage.Factory {
+
+    /** The most consumers a gateway remembers for its inventory. */
+    public static final int MAX_REMEMBERED_CONSUMERS = ConsumerRegister.MAX_CONSUMERS;
+
+    private final List<TokenLimit> limits;
+    private final GuardedStore store;
+    private final ConsumerRegister consumers;
+
+    private LimitsFactory(List<TokenLimit> limits, GuardedStore store, ConsumerRegister consumers) {
+      this.limits = limits;
+      this.store = store;
+      this.consumers = consumers;
+    }
+
+    /**
+     * The consumers whose calls the limits have counted, most recently seen first, at most {@code
+     * max} (the gateway remembers up to {@link #MAX_REMEMBERED_CONSUMERS}).
+     */
+    public List<SeenConsumer> consumers(int max) {
+      return consumers.latest(max);
+    }
+
+    /** How many consumers the gateway remembers now. */
+    public long consumerCount() {
+      return consumers.size();
+    }
+
+    @Override
+    public CallStage begin(Exchange exchange) {
+      return new LimitStage(exchange, limits, store, consumers);
+    }
   }
 
   @Override
@@ -116,6 +157,9 @@ public final class LimitStage implements CallStage {
     }
     if (keys != null) {
       counterKeys = keys;
+    }
+    if (!charges.isEmpty()) {
+      consumers.saw(consumer, counterKeys, exchange.gateway().clock().millis());
     }
     GuardedStore.Reserved reserved = reserve(charges);
     ReserveResult result = reserved.result();

@@ -185,6 +185,11 @@ public final class TokenLimit {
     return consumers.isEmpty() || consumers.contains(consumer);
   }
 
+  /** The consumers the limit is restricted to ({@link Builder#onlyFor}); empty: every consumer. */
+  public Set<String> onlyFor() {
+    return consumers;
+  }
+
   /** Whether the prompt is counted and reserved before the call (with the output allowance). */
   public boolean estimatePromptTokens() {
     return estimatePromptTokens;

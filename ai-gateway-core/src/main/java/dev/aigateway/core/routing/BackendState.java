@@ -78,6 +78,14 @@ public final class BackendState {
     }
   }
 
+  /**
+   * When the backend's last cool-down ends, in epoch milliseconds (0 before any; in the past once
+   * it has ended).
+   */
+  public long coolDownUntilMillis() {
+    return coolDownUntilMillis;
+  }
+
   /** The attempts this gateway has in flight at the backend. */
   public int inFlight() {
     return inFlight.get();

@@ -60,9 +60,31 @@ public final class RouteStage implements CallStage {
     if (pool == null) {
       return null;
     }
-    Router router = new Router(pool, clock, transitions);
-    Translations translations = new Translations(clock);
-    return exchange -> new RouteStage(exchange, router, translations);
+    return new PoolFactory(new Router(pool, clock, transitions), new Translations(clock));
+  }
+
+  /**
+   * The routing stage's factory: one router per gateway, whose live backend states (breakers,
+   * cool-downs, calls in flight) the gateway's inventory reads.
+   */
+  public static final class PoolFactory implements CallStage.Factory {
+    private final Router router;
+    private final Translations translations;
+
+    private PoolFactory(Router router, Translations translations) {
+      this.router = router;
+      this.translations = translations;
+    }
+
+    /** The gateway's router over its pool. */
+    public Router router() {
+      return router;
+    }
+
+    @Override
+    public CallStage begin(Exchange exchange) {
+      return new RouteStage(exchange, router, translations);
+    }
   }
 
   @Override

@@ -280,6 +280,65 @@ public final class ContentSafety {
    */
   public record Finding(String check, String category, boolean unavailable) {}
 
+  /**
+   * One configured check, as the gateway's inventory lists it: its name in events and metrics
+   * ({@code pii.email}, {@code deny-words}, an external check's {@link ContentCheck#name()}), what
+   * it reads, and what a finding does. Never the words, patterns or credentials it uses.
+   *
+   * @param name the check's name
+   * @param reads {@code prompt}, {@code answer}, or {@code prompt+answer} (a text rule screens
+   *     streamed answers too when {@link Builder#screenAnswers} is set)
+   * @param action what a finding does
+   */
+  public record Check(String name, String reads, SafetyAction action) {}
+
+  /**
+   * What is checked, without the words, patterns or credentials of the checks: bounds, checks,
+   * timeout, failure mode and the streamed-answer window.
+   *
+   * @param maxPromptTokens the prompt token cap, 0 for none
+   * @param maxMessages the message count cap, 0 for none
+   * @param checks every text rule and external check, in the order configured
+   * @param checkTimeout the bound on each external check
+   * @param failClosed whether a failed external check refuses the call
+   * @param answerWindowChars the window streamed answers are screened in, 0 when they are not
+   */
+  public record Summary(
+      long maxPromptTokens,
+      int maxMessages,
+      List<Check> checks,
+      Duration checkTimeout,
+      boolean failClosed,
+      int answerWindowChars) {
+
+    /** Copies the checks. */
+    public Summary {
+      checks = List.copyOf(checks);
+    }
+  }
+
+  /** What this configuration checks; see {@link Summary}. */
+  public Summary summary() {
+    List<Check> checks = new ArrayList<>();
+    String textReads = screensAnswers() ? "prompt+answer" : "prompt";
+    for (TextRule rule : rules) {
+      checks.add(new Check(rule.check(), textReads, rule.action()));
+    }
+    for (External external : promptChecks) {
+      checks.add(new Check(external.check().name(), "prompt", external.action()));
+    }
+    for (External external : answerChecks) {
+      checks.add(new Check(external.check().name(), "answer", external.action()));
+    }
+    return new Summary(
+        maxPromptTokens,
+        maxMessages,
+        checks,
+        checkTimeout,
+        failClosed,
+        screensAnswers() ? answerWindow : 0);
+  }
+
   @Override
   public String toString() {
     return "ContentSafety{rules="

@@ -69,7 +69,26 @@ public final class SafetyStage implements CallStage {
     if (safety == null || (!safety.checksPrompt() && !safety.screensAnswers())) {
       return null;
     }
-    return exchange -> new SafetyStage(exchange, safety);
+    return new SafetyFactory(safety);
+  }
+
+  /** The content safety stage's factory, which the gateway's inventory reads the checks of. */
+  public static final class SafetyFactory implements CallStage.Factory {
+    private final ContentSafety safety;
+
+    private SafetyFactory(ContentSafety safety) {
+      this.safety = safety;
+    }
+
+    /** The gateway's content safety configuration. */
+    public ContentSafety safety() {
+      return safety;
+    }
+
+    @Override
+    public CallStage begin(Exchange exchange) {
+      return new SafetyStage(exchange, safety);
+    }
   }
 
   @Override

@@ -71,6 +71,18 @@ public final class PriceTable {
     return Optional.empty();
   }
 
+  /** The models priced by their exact name, and their prices. */
+  public Map<String, Price> models() {
+    return exact;
+  }
+
+  /** The model-name prefixes priced, longest first, and their prices. */
+  public Map<String, Price> modelPrefixes() {
+    Map<String, Price> ordered = new LinkedHashMap<>();
+    prefixes.forEach(e -> ordered.put(e.getKey(), e.getValue()));
+    return java.util.Collections.unmodifiableMap(ordered);
+  }
+
   /**
    * The exact cost of {@code usage} on {@code model}, or empty when the model has no price. See
    * {@link Price#cost(Usage)} for the arithmetic.

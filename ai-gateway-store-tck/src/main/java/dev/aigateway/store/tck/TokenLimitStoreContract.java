@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CounterId;
+import dev.aigateway.api.spi.CounterReading;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.LimitSpec.Unit;
@@ -22,6 +24,7 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -172,6 +175,24 @@ public abstract class TokenLimitStoreContract {
     }
     settle(probe.reservation(), 0);
     return probe.remaining().get(0) + (slot ? 1 : 0);
+  }
+
+  /**
+   * Reads counters with {@link TokenLimitStore#peek}; skips the test (a JUnit assumption) for a
+   * store that does not implement it, since the method is optional.
+   */
+  protected List<CounterReading> peek(CounterId... counters) {
+    try {
+      return store.peek(List.of(counters));
+    } catch (UnsupportedOperationException optional) {
+      Assumptions.abort("the store does not implement peek: " + optional.getMessage());
+      throw optional; // not reached
+    }
+  }
+
+  /** Reads one counter with {@link #peek}. */
+  protected CounterReading peek(LimitSpec limit, String key) {
+    return peek(new CounterId(limit, key)).get(0);
   }
 
   // ---------------------------------------------------------------- reserve
@@ -1245,5 +1266,122 @@ public abstract class TokenLimitStoreContract {
     assertThat(after.admitted()).isFalse();
     assertThat(after.remaining().get(0)).isNegative();
     assertThat(after.retryAfter()).isPositive();
+  }
+
+  // ---------------------------------------------------------------- peek
+
+  static Stream<Arguments> everyKind() {
+    return Stream.concat(countingLimits(), Stream.of(Arguments.of(inFlight(5))));
+  }
+
+  @Test
+  void peekOfNoCountersReadsNothing() {
+    assertThat(peek()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("everyKind")
+  void peekOfAnUntouchedCounterReadsItsWholeCapacityAndCreatesNothing(LimitSpec limit) {
+    CounterReading first = peek(limit, "alice");
+    CounterReading second = peek(limit, "alice");
+
+    assertThat(first.counter()).isEqualTo(new CounterId(limit, "alice"));
+    assertThat(first.used()).isZero();
+    assertThat(first.remaining()).isEqualTo(limit.capacity());
+    assertThat(second.used()).isZero();
+    assertThat(remaining(limit, "alice")).isEqualTo(limit.capacity());
+  }
+
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void peekReadsWhatReservationsAndSettlementsTookWithoutTakingAnything(LimitSpec limit) {
+    Reservation open = admitted(charge(limit, "alice", 300));
+    assertThat(peek(limit, "alice").used()).isEqualTo(300);
+
+    Reservation done = admitted(charge(limit, "alice", 100));
+    settle(done, 40);
+    CounterReading reading = peek(limit, "alice");
+
+    assertThat(reading.used()).isEqualTo(340);
+    assertThat(reading.remaining()).isEqualTo(limit.capacity() - 340);
+    assertThat(peek(limit, "alice").used()).as("a second read").isEqualTo(340);
+    assertThat(peek(limit, "bob").used()).as("another key").isZero();
+    settle(open, 0);
+    assertThat(peek(limit, "alice").used()).isEqualTo(40);
+  }
+
+  @Test
+  void peekReadsTheSlotsCallsHold() {
+    LimitSpec limit = inFlight(3);
+    Reservation first = admitted(charge(limit, "alice", 1));
+    admitted(charge(limit, "alice", 1));
+
+    assertThat(peek(limit, "alice").used()).isEqualTo(2);
+    assertThat(peek(limit, "alice").remaining()).isEqualTo(1);
+    assertThat(peek(limit, "alice").resetsAt()).isNull();
+    settle(first, 0);
+    assertThat(peek(limit, "alice").used()).isEqualTo(1);
+  }
+
+  @Test
+  void peekReadsSeveralCountersInOrder() {
+    LimitSpec rate = rate(1000, SLOW);
+    LimitSpec quota = quota(2000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    admitted(charge(rate, "alice", 10), charge(quota, "alice", 20));
+
+    List<CounterReading> readings =
+        peek(
+            new CounterId(quota, "alice"),
+            new CounterId(rate, "alice"),
+            new CounterId(rate, "bob"));
+
+    assertThat(readings).extracting(CounterReading::used).containsExactly(20L, 10L, 0L);
+    assertThat(readings.get(0).counter().limit()).isEqualTo(quota);
+  }
+
+  @Test
+  void peekOfAnOverdrawnCounterReadsMoreUsedThanItsCapacity() {
+    LimitSpec limit = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    settle(admitted(charge(limit, "alice", 10)), 1500);
+
+    CounterReading reading = peek(limit, "alice");
+
+    assertThat(reading.used()).isEqualTo(1500);
+    assertThat(reading.remaining()).isEqualTo(-500);
+  }
+
+  @Test
+  @NeedsTimeControl
+  void peekOfAQuotaSaysWhenItsWindowEndsAndReadsTheNewWindowEmpty() {
+    LimitSpec limit = quota(1000, QuotaPeriod.DAILY, ZoneId.of("Europe/Paris"));
+    admitted(charge(limit, "alice", 300));
+
+    // 10:00 UTC is 11:00 in Paris: the day ends at 23:00 UTC.
+    Instant end = Instant.parse("2025-01-15T23:00:00Z");
+    assertThat(peek(limit, "alice").resetsAt()).isEqualTo(end);
+    assertThat(peek(limit, "bob").resetsAt()).as("untouched").isEqualTo(end);
+
+    setTime(end);
+    CounterReading next = peek(limit, "alice");
+    assertThat(next.used()).isZero();
+    assertThat(next.resetsAt()).isEqualTo(Instant.parse("2025-01-16T23:00:00Z"));
+  }
+
+  @Test
+  @NeedsTimeControl
+  void peekOfARateSaysWhenItIsFullAgainAndSeesItRefill() {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1)); // 10 tokens a second
+    admitted(charge(limit, "alice", 300));
+
+    CounterReading reading = peek(limit, "alice");
+    assertThat(reading.used()).isEqualTo(300);
+    assertThat(reading.resetsAt()).isEqualTo(START.plusSeconds(30));
+
+    advance(Duration.ofSeconds(10));
+    assertThat(peek(limit, "alice").used()).isEqualTo(200);
+    advance(Duration.ofSeconds(20));
+    assertThat(peek(limit, "alice").used()).isZero();
+    assertThat(peek(limit, "alice").resetsAt()).isNull();
+    assertThat(peek(limit, "bob").resetsAt()).as("untouched").isNull();
   }
 }

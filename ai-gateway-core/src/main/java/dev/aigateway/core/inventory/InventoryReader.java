@@ -1,0 +1,388 @@
+package dev.aigateway.core.inventory;
+
+import dev.aigateway.api.BreakerState;
+import dev.aigateway.api.ConsumerSnapshot;
+import dev.aigateway.api.spi.CounterId;
+import dev.aigateway.api.spi.CounterReading;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.api.spi.VectorStore;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.access.AccessPolicy;
+import dev.aigateway.core.anomaly.Anomalies;
+import dev.aigateway.core.cache.InMemoryResponseCacheStore;
+import dev.aigateway.core.cache.InMemoryVectorStore;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.cache.SemanticCache;
+import dev.aigateway.core.inventory.GatewayInventory.BackendEntry;
+import dev.aigateway.core.inventory.GatewayInventory.BackendHealth;
+import dev.aigateway.core.inventory.GatewayInventory.ConsumerEntry;
+import dev.aigateway.core.inventory.GatewayInventory.ConsumerLimit;
+import dev.aigateway.core.inventory.GatewayInventory.Consumers;
+import dev.aigateway.core.inventory.GatewayInventory.CounterUsage;
+import dev.aigateway.core.inventory.GatewayInventory.LimitEntry;
+import dev.aigateway.core.inventory.GatewayInventory.ModelEntry;
+import dev.aigateway.core.inventory.GatewayInventory.ModelRoute;
+import dev.aigateway.core.inventory.GatewayInventory.Pool;
+import dev.aigateway.core.inventory.GatewayInventory.UsageStatus;
+import dev.aigateway.core.limit.LimitStage;
+import dev.aigateway.core.limit.SeenConsumer;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.BackendState;
+import dev.aigateway.core.routing.RouteStage;
+import dev.aigateway.core.safety.ContentSafety;
+import dev.aigateway.core.safety.SafetyStage;
+import dev.aigateway.core.telemetry.PriceTable;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Reads one inventory of a gateway: each section from the part of the gateway that holds it. */
+final class InventoryReader {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayInventory.class);
+
+  private final AiGateway gateway;
+  private final @Nullable Anomalies anomalies;
+  private final @Nullable PriceTable prices;
+  private final List<InventorySection> registered;
+  private final InventoryOptions options;
+  private RouteStage.@Nullable PoolFactory routing;
+  private LimitStage.@Nullable LimitsFactory limiting;
+  private SafetyStage.@Nullable SafetyFactory safety;
+  private final List<InventorySection> contributed = new ArrayList<>();
+
+  InventoryReader(
+      AiGateway gateway,
+      @Nullable Anomalies anomalies,
+      @Nullable PriceTable prices,
+      List<InventorySection> registered,
+      InventoryOptions options) {
+    this.gateway = gateway;
+    this.anomalies = anomalies;
+    this.prices = prices;
+    this.registered = registered;
+    this.options = options;
+  }
+
+  GatewayInventory read() {
+    for (CallStage.Factory stage : gateway.stages()) {
+      if (stage instanceof RouteStage.PoolFactory f) {
+        routing = f;
+      } else if (stage instanceof LimitStage.LimitsFactory f) {
+        limiting = f;
+      } else if (stage instanceof SafetyStage.SafetyFactory f) {
+        safety = f;
+      }
+      if (stage instanceof InventorySection section) {
+        contributed.add(section);
+      }
+    }
+    contributed.addAll(registered);
+    Instant now = gateway.clock().instant();
+    List<Pool> pools = pools();
+    AccessPolicy policy = gateway.accessPolicy();
+    return new GatewayInventory(
+        now,
+        gateway.tokenLimitStore().getClass().getSimpleName(),
+        pools,
+        models(),
+        limits(),
+        consumers(),
+        policy == null
+            ? null
+            : new GatewayInventory.AccessEntry(policy.allowsByDefault(), policy.rules()),
+        anomalies(),
+        caches(),
+        contentSafety(),
+        sections());
+  }
+
+  // ---------------------------------------------------------------- pools and models
+
+  private List<Pool> pools() {
+    if (routing == null) {
+      return List.of();
+    }
+    BackendPool pool = routing.router().pool();
+    Map<String, BackendState> states = new HashMap<>();
+    for (BackendState state : routing.router().backends()) {
+      states.put(state.id(), state);
+    }
+    long nowMillis = gateway.clock().millis();
+    List<BackendEntry> backends = new ArrayList<>();
+    for (Backend backend : pool.backends()) {
+      backends.add(backend(backend, states.get(backend.id()), nowMillis));
+    }
+    return List.of(
+        new Pool(
+            pool.name(),
+            pool.loadBalancing().kind().name(),
+            pool.sharedHealth() != null,
+            backends));
+  }
+
+  private static BackendEntry backend(Backend backend, BackendState state, long nowMillis) {
+    BreakerState breaker = state.breaker().state();
+    long coolDownUntil = state.coolDownUntilMillis();
+    double latency = state.latencyEwmaNanos();
+    BackendHealth health =
+        new BackendHealth(
+            state.available(nowMillis),
+            breaker,
+            breaker == BreakerState.OPEN ? state.breaker().availableAt() : null,
+            coolDownUntil > nowMillis ? Instant.ofEpochMilli(coolDownUntil) : null,
+            state.inFlight(),
+            Double.isNaN(latency) ? null : latency / 1e6,
+            state.rateLimits());
+    return new BackendEntry(
+        backend.id(),
+        backend.flavor().providerName(),
+        backend.flavor(),
+        urlWithoutSecrets(backend.baseUrl()),
+        backend.apiVersion(),
+        new TreeMap<>(backend.models()), // the backend holds them unordered
+        backend.priority(),
+        backend.weight(),
+        backend.maxInFlight(),
+        backend.tokensPerMinute(),
+        backend.requestsPerMinute(),
+        backend.signer() != null
+            ? "signed"
+            : backend.credential() != null ? "gateway" : "application",
+        health);
+  }
+
+  /**
+   * The URL without what may be a secret: no user information, no fragment, and each query
+   * parameter's value replaced by {@code ***} (Azure's {@code api-key}, a SAS signature).
+   */
+  static String urlWithoutSecrets(String url) {
+    URI uri = URI.create(url); // validated when the backend was built
+    StringBuilder safe = new StringBuilder(uri.getScheme()).append("://").append(uri.getHost());
+    if (uri.getPort() >= 0) {
+      safe.append(':').append(uri.getPort());
+    }
+    if (uri.getRawPath() != null) {
+      safe.append(uri.getRawPath());
+    }
+    String query = uri.getRawQuery();
+    if (query != null && !query.isEmpty()) {
+      safe.append('?');
+      String[] parameters = query.split("&", -1);
+      for (int i = 0; i < parameters.length; i++) {
+        int equals = parameters[i].indexOf('=');
+        safe.append(i == 0 ? "" : "&")
+            .append(equals < 0 ? parameters[i] : parameters[i].substring(0, equals))
+            .append("=***");
+      }
+    }
+    return safe.toString();
+  }
+
+  private List<ModelEntry> models() {
+    Map<String, List<ModelRoute>> routes = new TreeMap<>();
+    if (prices != null) {
+      prices.models().keySet().forEach(model -> routes.put(model, new ArrayList<>()));
+    }
+    List<Backend> servingAny = new ArrayList<>();
+    String poolName = "";
+    if (routing != null) {
+      BackendPool pool = routing.router().pool();
+      poolName = pool.name();
+      for (Backend backend : pool.backends()) {
+        if (backend.models().isEmpty()) {
+          servingAny.add(backend);
+        }
+        backend.models().keySet().forEach(model -> routes.putIfAbsent(model, new ArrayList<>()));
+      }
+      for (Map.Entry<String, List<ModelRoute>> model : routes.entrySet()) {
+        for (Backend backend : pool.backends()) {
+          if (backend.serves(model.getKey())) {
+            String target = backend.targetModel(model.getKey());
+            model
+                .getValue()
+                .add(
+                    new ModelRoute(
+                        poolName, backend.id(), target == null ? model.getKey() : target));
+          }
+        }
+      }
+    }
+    List<ModelEntry> models = new ArrayList<>(routes.size());
+    routes.forEach(
+        (name, served) ->
+            models.add(
+                new ModelEntry(
+                    name, served, prices == null ? null : prices.price(name).orElse(null))));
+    return models;
+  }
+
+  // ---------------------------------------------------------------- limits and consumers
+
+  private List<LimitEntry> limits() {
+    List<LimitEntry> limits = new ArrayList<>();
+    for (TokenLimit limit : gateway.limits()) {
+      limits.add(
+          new LimitEntry(limit.name(), limit.counterKey() == null, limit.onlyFor(), limit.specs()));
+    }
+    return limits;
+  }
+
+  private Consumers consumers() {
+    if (limiting == null) {
+      return new Consumers(
+          0, List.of(), options.includeUsage() ? UsageStatus.INCLUDED : UsageStatus.EXCLUDED, null);
+    }
+    long tracked = limiting.consumerCount();
+    List<SeenConsumer> seen = limiting.consumers(options.maxConsumers());
+    Map<CounterId, @Nullable CounterReading> readings = new LinkedHashMap<>();
+    for (SeenConsumer consumer : seen) {
+      for (TokenLimit limit : gateway.limits()) {
+        String key = consumer.counterKeys().get(limit.name());
+        if (key != null && limit.appliesTo(consumer.consumer())) {
+          for (LimitSpec spec : limit.specs()) {
+            readings.put(new CounterId(spec, key), null);
+          }
+        }
+      }
+    }
+    UsageStatus status = UsageStatus.EXCLUDED;
+    String problem = null;
+    if (options.includeUsage()) {
+      status = UsageStatus.INCLUDED;
+      try {
+        peek(gateway.tokenLimitStore(), readings);
+      } catch (UnsupportedOperationException e) {
+        status = UsageStatus.UNSUPPORTED;
+        readings.replaceAll((id, reading) -> null);
+      } catch (RuntimeException e) {
+        status = UsageStatus.FAILED;
+        problem = e.getClass().getName();
+        readings.replaceAll((id, reading) -> null);
+        LOG.warn(
+            "ai-gateway: the inventory could not read usage from token store {}",
+            gateway.tokenLimitStore(),
+            e);
+      }
+    }
+    List<ConsumerEntry> entries = new ArrayList<>(seen.size());
+    for (SeenConsumer consumer : seen) {
+      List<ConsumerLimit> limits = new ArrayList<>();
+      for (TokenLimit limit : gateway.limits()) {
+        String key = consumer.counterKeys().get(limit.name());
+        if (key == null || !limit.appliesTo(consumer.consumer())) {
+          continue;
+        }
+        List<CounterUsage> counters = new ArrayList<>(limit.specs().size());
+        for (LimitSpec spec : limit.specs()) {
+          counters.add(new CounterUsage(spec, readings.get(new CounterId(spec, key))));
+        }
+        limits.add(new ConsumerLimit(limit.name(), key, counters));
+      }
+      entries.add(new ConsumerEntry(consumer.consumer(), consumer.lastSeen(), limits));
+    }
+    return new Consumers(tracked, entries, status, problem);
+  }
+
+  /** Reads every counter, {@link InventoryOptions#COUNTERS_PER_READ} per store call. */
+  private static void peek(TokenLimitStore store, Map<CounterId, @Nullable CounterReading> into) {
+    List<CounterId> ids = new ArrayList<>(into.keySet());
+    for (int from = 0; from < ids.size(); from += InventoryOptions.COUNTERS_PER_READ) {
+      List<CounterId> batch =
+          ids.subList(from, Math.min(ids.size(), from + InventoryOptions.COUNTERS_PER_READ));
+      List<CounterReading> read = store.peek(batch);
+      if (read.size() != batch.size()) {
+        throw new IllegalStateException(
+            "token store "
+                + store
+                + " answered "
+                + read.size()
+                + " readings for "
+                + batch.size()
+                + " counters");
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        into.put(batch.get(i), read.get(i));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- other sections
+
+  private @Nullable List<ConsumerSnapshot> anomalies() {
+    if (anomalies == null) {
+      return null;
+    }
+    List<ConsumerSnapshot> all = anomalies.inventory();
+    return all.size() <= options.maxConsumers() ? all : all.subList(0, options.maxConsumers());
+  }
+
+  private GatewayInventory.@Nullable Caches caches() {
+    ResponseCache cache = gateway.responseCache();
+    if (cache == null) {
+      return null;
+    }
+    ResponseCacheStore store = cache.store();
+    SemanticCache semantic = cache.semantic();
+    GatewayInventory.SemanticEntry semanticEntry = null;
+    if (semantic != null) {
+      VectorStore vectors = semantic.vectorStore();
+      semanticEntry =
+          new GatewayInventory.SemanticEntry(
+              semantic.threshold(),
+              semantic.embeddingModel().name(),
+              vectors.getClass().getSimpleName(),
+              vectors instanceof InMemoryVectorStore local ? local.size() : null);
+    }
+    return new GatewayInventory.Caches(
+        cache.exact(),
+        store.getClass().getSimpleName(),
+        store instanceof InMemoryResponseCacheStore local ? local.size() : null,
+        semanticEntry);
+  }
+
+  private ContentSafety.@Nullable Summary contentSafety() {
+    return safety == null ? null : safety.safety().summary();
+  }
+
+  private Map<String, @Nullable Object> sections() {
+    Map<String, @Nullable Object> sections = new LinkedHashMap<>();
+    sections.put(GatewayInventory.MCP_SERVERS, List.of());
+    sections.put(GatewayInventory.AGENTS, List.of());
+    Map<String, InventorySection> byKey = new HashMap<>();
+    for (InventorySection section : contributed) {
+      String key = section.key();
+      if (GatewayInventory.BUILT_IN_KEYS.contains(key)) {
+        throw new IllegalStateException(
+            "inventory section " + section + " takes the built-in key '" + key + "'");
+      }
+      InventorySection earlier = byKey.putIfAbsent(key, section);
+      if (earlier != null) {
+        throw new IllegalStateException(
+            "inventory sections " + earlier + " and " + section + " both take key '" + key + "'");
+      }
+      Object value;
+      try {
+        value = InventoryJson.checked(section.read(options));
+      } catch (RuntimeException e) {
+        LOG.warn("ai-gateway: inventory section '{}' ({}) could not be read", key, section, e);
+        value = new GatewayInventory.SectionError(e.getClass().getName());
+      }
+      sections.put(key, value);
+    }
+    return sections;
+  }
+}

@@ -1,0 +1,26 @@
+package dev.aigateway.core.inventory;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A top-level section of the gateway's inventory contributed by a part of the gateway the built-in
+ * sections do not cover (the MCP servers it governs, the A2A agents): see the package documentation
+ * for how it is registered and what its value may hold. Implementations must be thread-safe: the
+ * inventory may be read while calls run, from any thread.
+ */
+public interface InventorySection {
+
+  /**
+   * The section's top-level key in the document, for example {@link GatewayInventory#MCP_SERVERS};
+   * not one of the built-in keys ({@link GatewayInventory#BUILT_IN_KEYS}).
+   */
+  String key();
+
+  /**
+   * The section's value, read now: records, maps, lists, strings, numbers, booleans, enums,
+   * instants, durations or null, nested as deep as needed. Never secrets.
+   *
+   * @param options what the caller asked for (for example how many consumers at most)
+   */
+  @Nullable Object read(InventoryOptions options);
+}

@@ -1,0 +1,33 @@
+-- Reads counters without changing anything: no key is created, written, expired or extended, so
+-- the script runs with the no-writes flag (also on a replica).
+-- KEYS[i]: counter i.
+-- ARGV: '' (no id), pinned time (µs, '' for the server's), counters n, then 5 per counter:
+--   kind (r, q, f), a1 .. a4 (rate: q, r, b, unused; quota: four window boundaries; else unused).
+-- Returns {status, now µs, then per counter: used, aux}; status 1 read, 2 no candidate window
+-- holds the time (the JVM retries with windows around now). aux: a rate's progress, a quota's
+-- window index, 0 for in-flight.
+local n = tonumber(ARGV[3])
+local result = {1, now}
+for i = 1, n do
+  local key = KEYS[i]
+  local at = 3 + (i - 1) * 5
+  local kind = ARGV[at + 1]
+  local used, aux
+  if kind == 'r' then
+    local s = readRate(key)
+    refill(s, tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4]))
+    used, aux = s.u, s.p
+  elseif kind == 'q' then
+    local w = findWindow(at + 2)
+    if not w then
+      return {2, now}
+    end
+    used, aux = readQuota(key, w.start).u, w.index
+  else
+    -- live leases only; expired ones are removed by the next reservation, not here
+    used, aux = redis.call('ZCOUNT', key, '(' .. n2s(serverMs), '+inf'), 0
+  end
+  result[#result + 1] = used
+  result[#result + 1] = aux
+end
+return result
