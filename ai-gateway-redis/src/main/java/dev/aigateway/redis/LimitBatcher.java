@@ -51,7 +51,10 @@ final class LimitBatcher {
 
   /** One reservation or settlement in a batch. */
   abstract static class Operation {
-    /** Times Redis did not take this settlement (it is replayed when this is above 0). */
+    /**
+     * Times Redis did not take this settlement, at least 1 when it was made during an outage (it is
+     * counted as replayed when this is above 0).
+     */
     int failures;
 
     /** Whether this settlement was refused for want of memory and sent with allow-oom since. */
@@ -137,6 +140,11 @@ final class LimitBatcher {
             settlementBound,
             connection.address());
         return;
+      }
+      if (outage) {
+        // made while Redis is unreachable: it is replayed when Redis answers again, and counted
+        // so, whether or not a retry was sent in between
+        settlement.failures = Math.max(settlement.failures, 1);
       }
       queue.addLast(settlement);
       settlementsQueued++;

@@ -6,6 +6,7 @@
 -- Returns {status, now µs, then per counter: used, aux}; status 1 read, 2 no candidate window
 -- holds the time (the JVM retries with windows around now). aux: a rate's progress, a quota's
 -- window index, 0 for in-flight.
+setClock(ARGV[2]) -- the limit clock: the server's, or the time a test pinned
 local n = tonumber(ARGV[3])
 local result = {1, now}
 for i = 1, n do
