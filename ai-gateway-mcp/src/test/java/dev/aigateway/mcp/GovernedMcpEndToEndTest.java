@@ -422,6 +422,16 @@ class GovernedMcpEndToEndTest {
   }
 
   @Test
+  void theEmbeddedTomcatRegistersNoMBeans() throws Exception {
+    statefulServer();
+
+    assertThat(
+            java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                .queryNames(new javax.management.ObjectName("Tomcat:*"), null))
+        .isEmpty();
+  }
+
+  @Test
   void anOpenApiDerivedServerIsGovernedTheSameWay() throws Exception {
     PetsApi api = new PetsApi();
     closeables.add(api::close);
