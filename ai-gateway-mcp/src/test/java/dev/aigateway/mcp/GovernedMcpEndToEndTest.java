@@ -193,6 +193,7 @@ class GovernedMcpEndToEndTest {
     }
     assertThat(wire).anyMatch(w -> w.startsWith("DELETE 2"));
     assertThat(wire).anyMatch(w -> w.startsWith("POST 202")); // notifications/initialized
+    assertThat(wire).as("the SDK's listen stream").anyMatch(w -> w.startsWith("GET 200"));
     assertThat(toolEvents())
         .extracting(ToolCallInfo::method)
         .containsExactly("initialize", "tools/list", "tools/call");
