@@ -423,6 +423,50 @@ class GovernedMcpEndToEndTest {
   }
 
   @Test
+  void aServerWideLimitCountsInitializeAndARefusedInitializeIsAnMcpError() {
+    TestMcpServer server = statefulServer();
+    OkHttpClient governed = governed(server.url(), s -> s.callsPerMinute(2));
+    McpSyncClient first = client(governed, server.url(), "alice");
+    first.listTools();
+
+    McpError limitedCall =
+        mcpError(catchThrowable(() -> first.callTool(call("echo", Map.of("text", "x")))));
+    McpSyncClient second =
+        McpClient.sync(
+                GovernedMcp.builder(governed, server.url())
+                    .headers(() -> Map.of(CONSUMER_HEADER, "alice"))
+                    .build())
+            .requestTimeout(Duration.ofSeconds(10))
+            .build();
+    closeables.add(second::closeGracefully);
+    Throwable refusedInitialize = catchThrowable(second::initialize);
+
+    assertThat(limitedCall.getJsonRpcError().code()).isEqualTo(AgentGovernance.LIMITED_CODE);
+    Throwable cause = refusedInitialize;
+    while (cause != null && !(cause instanceof McpError)) {
+      cause = cause.getCause();
+    }
+    assertThat(cause).as("an McpError among the causes of " + refusedInitialize).isNotNull();
+    assertThat(((McpError) cause).getJsonRpcError().code()).isEqualTo(AgentGovernance.LIMITED_CODE);
+    assertThat(server.calls("echo")).isZero();
+    assertThat(toolEvents())
+        .extracting(ToolCallInfo::method, ToolCallInfo::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("initialize", Outcome.OK),
+            org.assertj.core.groups.Tuple.tuple("tools/list", Outcome.OK),
+            org.assertj.core.groups.Tuple.tuple("tools/call", Outcome.LIMITED),
+            org.assertj.core.groups.Tuple.tuple("initialize", Outcome.LIMITED));
+
+    clock.advance(Duration.ofMinutes(1));
+
+    // The SDK's transport took the refused initialize's answer (no Mcp-Session-Id) as a session
+    // without id, so the client whose initialize was refused cannot start a session again: a new
+    // client can.
+    McpSyncClient third = client(governed, server.url(), "alice");
+    assertThat(text(third.callTool(call("echo", Map.of("text", "later"))))).isEqualTo("later");
+  }
+
+  @Test
   void theEmbeddedTomcatRegistersNoMBeans() throws Exception {
     statefulServer();
 
