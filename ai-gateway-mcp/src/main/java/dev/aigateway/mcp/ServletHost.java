@@ -6,19 +6,33 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.modeler.Registry;
 
 /**
  * One servlet in an embedded Tomcat on one address: the container the MCP SDK's servlet transports
  * need. Tomcat's embedded core is a single jar with the servlet API in it, which is why it was
  * chosen over Jetty (a handful of jars) for this.
+ *
+ * <p>Tomcat's JMX MBean registry is turned off before the first start in the JVM, as Spring Boot
+ * does by default ({@code server.tomcat.mbeanregistry.enabled=false}): building it parses Tomcat's
+ * MBean descriptors (about a second of CPU on a loaded machine) for MBeans of one loopback servlet
+ * nobody manages. The registry is JVM-wide: an application that hosts its own Tomcat and wants its
+ * MBeans sets the system property {@value #MBEANS_PROPERTY} to {@code true}. When a registry
+ * already exists (the application's Tomcat started first) it is left as it is.
  */
 final class ServletHost implements AutoCloseable {
+
+  /** The system property that keeps Tomcat's MBean registry on. */
+  static final String MBEANS_PROPERTY = "ai-gateway.mcp.tomcat-mbeans";
+
+  private static final AtomicBoolean REGISTRY_CHECKED = new AtomicBoolean();
 
   private final Tomcat tomcat;
   private final Connector connector;
@@ -40,6 +54,9 @@ final class ServletHost implements AutoCloseable {
       baseDir = Files.createTempDirectory("ai-gateway-mcp-tomcat");
     } catch (IOException e) {
       throw new UncheckedIOException("could not create Tomcat's working directory", e);
+    }
+    if (REGISTRY_CHECKED.compareAndSet(false, true) && !Boolean.getBoolean(MBEANS_PROPERTY)) {
+      disableMBeanRegistry();
     }
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(baseDir.toString());
@@ -71,6 +88,29 @@ final class ServletHost implements AutoCloseable {
           "could not start the MCP server on " + host + ":" + port + " (is the port in use?)");
     }
     return new ServletHost(tomcat, connector, baseDir);
+  }
+
+  /**
+   * Turns Tomcat's MBean registry off unless one was already built: {@code Registry} builds it on
+   * first use, so whether it exists is read from its static field rather than by asking for it.
+   */
+  private static void disableMBeanRegistry() {
+    synchronized (Registry.class) {
+      if (!registryExists()) {
+        Registry.disableRegistry();
+      }
+    }
+  }
+
+  private static boolean registryExists() {
+    try {
+      java.lang.reflect.Field field = Registry.class.getDeclaredField("registry");
+      field.setAccessible(true);
+      return field.get(null) != null;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // Unknown Tomcat internals: leave the registry alone rather than risk a warning or a change.
+      return true;
+    }
   }
 
   /** The port it listens on. */

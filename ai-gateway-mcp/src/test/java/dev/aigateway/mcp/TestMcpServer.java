@@ -12,6 +12,8 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -27,10 +29,22 @@ final class TestMcpServer implements AutoCloseable {
 
   private final ServletHost host;
   private final Runnable server;
+  private final Map<String, AtomicInteger> calls;
 
-  private TestMcpServer(ServletHost host, Runnable server) {
+  private TestMcpServer(ServletHost host, Runnable server, Map<String, AtomicInteger> calls) {
     this.host = host;
     this.server = server;
+    this.calls = calls;
+  }
+
+  /** How many calls of {@code tool} reached the server's tool handler. */
+  int calls(String tool) {
+    AtomicInteger count = calls.get(tool);
+    return count == null ? 0 : count.get();
+  }
+
+  private static void count(Map<String, AtomicInteger> calls, String tool) {
+    calls.computeIfAbsent(tool, t -> new AtomicInteger()).incrementAndGet();
   }
 
   String url() {
@@ -38,6 +52,7 @@ final class TestMcpServer implements AutoCloseable {
   }
 
   static TestMcpServer stateful() {
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     HttpServletStreamableServerTransportProvider transport =
         HttpServletStreamableServerTransportProvider.builder().mcpEndpoint(PATH).build();
     McpServer.SyncSpecification<?> spec =
@@ -48,7 +63,11 @@ final class TestMcpServer implements AutoCloseable {
       spec.tools(
           SyncToolSpecification.builder()
               .tool(tool.tool())
-              .callHandler((exchange, request) -> tool.call(request.arguments()))
+              .callHandler(
+                  (exchange, request) -> {
+                    count(calls, tool.tool().name());
+                    return tool.call(request.arguments());
+                  })
               .build());
     }
     spec.tools(
@@ -78,10 +97,11 @@ final class TestMcpServer implements AutoCloseable {
             .build());
     McpSyncServer server = spec.build();
     ServletHost host = ServletHost.start("127.0.0.1", 0, PATH, transport);
-    return new TestMcpServer(host, server::close);
+    return new TestMcpServer(host, server::close, calls);
   }
 
   static TestMcpServer stateless() {
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     HttpServletStatelessServerTransport transport =
         HttpServletStatelessServerTransport.builder().messageEndpoint(PATH).build();
     McpServer.StatelessSyncSpecification spec =
@@ -92,12 +112,16 @@ final class TestMcpServer implements AutoCloseable {
       spec.tools(
           McpStatelessServerFeatures.SyncToolSpecification.builder()
               .tool(tool.tool())
-              .callHandler((context, request) -> tool.call(request.arguments()))
+              .callHandler(
+                  (context, request) -> {
+                    count(calls, tool.tool().name());
+                    return tool.call(request.arguments());
+                  })
               .build());
     }
     McpStatelessSyncServer server = spec.build();
     ServletHost host = ServletHost.start("127.0.0.1", 0, PATH, transport);
-    return new TestMcpServer(host, server::close);
+    return new TestMcpServer(host, server::close, calls);
   }
 
   @Override
