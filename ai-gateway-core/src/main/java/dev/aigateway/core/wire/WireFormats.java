@@ -39,8 +39,12 @@ public final class WireFormats {
               OpenAiResponsesFormat.INSTANCE,
               BedrockConverseFormat.CONVERSE,
               BedrockConverseFormat.CONVERSE_STREAM,
+              BedrockAnthropicFormat.INVOKE,
+              BedrockAnthropicFormat.INVOKE_STREAM,
               BedrockInvokeFormat.INVOKE,
               BedrockInvokeFormat.INVOKE_STREAM,
+              VertexAnthropicFormat.RAW_PREDICT,
+              VertexAnthropicFormat.STREAM_RAW_PREDICT,
               GeminiFormat.INSTANCE,
               AnthropicMessagesFormat.INSTANCE));
 
