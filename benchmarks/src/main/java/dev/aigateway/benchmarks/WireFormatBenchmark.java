@@ -26,13 +26,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What a wire format costs a call on its own, OpenAI's against Gemini's in the same run: recognise
- * the request, choose its format, read its model and allowance (parsing the body), then read a
- * whole answer through the format's observed body (the usage-reading work of a real call; bytes are
- * read into a buffer and dropped). The answers carry the same words: a JSON document, and a stream
- * of {@value CannedBackend#STREAM_CHUNKS} chunks as server-sent events (OpenAI's with usage asked
- * for by the application, so neither hides anything) and, for Gemini, as one JSON array. Gemini's
- * chunks each carry cumulative {@code usageMetadata}, as Google sends them.
+ * What a wire format costs a call on its own, OpenAI's against Gemini's, Anthropic's and Bedrock's
+ * in the same run: recognise the request, choose its format, read its model and allowance (parsing
+ * the body), then read a whole answer through the format's observed body (the usage-reading work of
+ * a real call; bytes are read into a buffer and dropped). The answers carry the same words: a JSON
+ * document, and a stream of {@value CannedBackend#STREAM_CHUNKS} chunks as server-sent events
+ * (OpenAI's with usage asked for by the application, so neither hides anything) and, for Gemini, as
+ * one JSON array. Gemini's chunks each carry cumulative {@code usageMetadata}, as Google sends
+ * them. Anthropic Messages (JSON, and server-sent events: a delta per word plus Anthropic's five
+ * framing events), Bedrock Converse (JSON, and ConverseStream's binary event stream) and Claude on
+ * Bedrock's InvokeModelWithResponseStream (Anthropic's events base64-encoded in {@code chunk}
+ * frames) carry the same words ({@link ProviderBodies}).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar WireFormatBenchmark -prof gc}; numbers
  * in docs/benchmarks.md.
@@ -58,6 +62,8 @@ public class WireFormatBenchmark {
               + "gateway keeps count of every token, so carry")
           .split(" ");
 
+  private static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
+
   private final WireFormats formats = WireFormats.defaults();
   private final byte[] buffer = new byte[8192];
   private Call openAiJson;
@@ -68,6 +74,18 @@ public class WireFormatBenchmark {
   private byte[] geminiDocument;
   private byte[] geminiEventBytes;
   private byte[] geminiArrayBytes;
+  private final Call anthropicJson =
+      new Call(ProviderBodies.ANTHROPIC_URL, ProviderBodies.ANTHROPIC_REQUEST);
+  private final Call anthropicEvents =
+      new Call(ProviderBodies.ANTHROPIC_URL, ProviderBodies.ANTHROPIC_STREAM_REQUEST);
+  private final Call converseJson =
+      new Call(ProviderBodies.BEDROCK_BASE + "converse", ProviderBodies.CONVERSE_REQUEST);
+  private final Call converseStream =
+      new Call(ProviderBodies.BEDROCK_BASE + "converse-stream", ProviderBodies.CONVERSE_REQUEST);
+  private final Call bedrockClaudeStream =
+      new Call(
+          ProviderBodies.BEDROCK_BASE + "invoke-with-response-stream",
+          ProviderBodies.BEDROCK_CLAUDE_REQUEST);
 
   /** One request as an adapter hands it to the core. */
   private record Call(String url, byte[] body) implements ClientRequest {
@@ -121,6 +139,11 @@ public class WireFormatBenchmark {
     check(geminiJson(), 14, WORDS.length);
     check(geminiEvents(), 14, WORDS.length);
     check(geminiArray(), 14, WORDS.length);
+    check(anthropicJson(), 14, WORDS.length);
+    check(anthropicEvents(), 14, WORDS.length);
+    check(bedrockConverseJson(), 14, WORDS.length);
+    check(bedrockConverseStream(), 14, WORDS.length);
+    check(bedrockClaudeStream(), 14, WORDS.length);
   }
 
   private static String geminiChunk(String text, int outputTokens, boolean last) {
@@ -171,6 +194,37 @@ public class WireFormatBenchmark {
   @Benchmark
   public Usage geminiArray() throws IOException {
     return run(geminiArray, geminiArrayBytes, "application/json; charset=UTF-8");
+  }
+
+  /** Anthropic Messages, JSON answer. */
+  @Benchmark
+  public Usage anthropicJson() throws IOException {
+    return run(anthropicJson, ProviderBodies.ANTHROPIC_MESSAGE, "application/json");
+  }
+
+  /** Anthropic Messages streamed (server-sent events; usage in message_start and message_delta). */
+  @Benchmark
+  public Usage anthropicEvents() throws IOException {
+    return run(
+        anthropicEvents, ProviderBodies.ANTHROPIC_EVENTS, "text/event-stream; charset=utf-8");
+  }
+
+  /** Bedrock Converse, JSON answer. */
+  @Benchmark
+  public Usage bedrockConverseJson() throws IOException {
+    return run(converseJson, ProviderBodies.CONVERSE_ANSWER, "application/json");
+  }
+
+  /** Bedrock ConverseStream (binary event stream; usage in the metadata event). */
+  @Benchmark
+  public Usage bedrockConverseStream() throws IOException {
+    return run(converseStream, ProviderBodies.CONVERSE_STREAM, EVENT_STREAM);
+  }
+
+  /** Claude on Bedrock's InvokeModelWithResponseStream (Anthropic's events in chunk frames). */
+  @Benchmark
+  public Usage bedrockClaudeStream() throws IOException {
+    return run(bedrockClaudeStream, ProviderBodies.BEDROCK_CLAUDE_STREAM, EVENT_STREAM);
   }
 
   private Usage run(Call call, byte[] answer, String contentType) throws IOException {

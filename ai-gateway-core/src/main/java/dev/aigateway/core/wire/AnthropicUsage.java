@@ -121,7 +121,14 @@ final class AnthropicUsage {
     @Override
     public void read(ResponseReadout readout, byte[] data, int from, int to) {
       JsonNode event = Json.parseOrNull(data, from, to - from);
-      if (event == null || !event.isObject()) {
+      if (event != null) {
+        read(readout, event);
+      }
+    }
+
+    /** Reads one event already parsed (Bedrock carries them inside its own stream's chunks). */
+    void read(ResponseReadout readout, JsonNode event) {
+      if (!event.isObject()) {
         return;
       }
       switch (event.path("type").asText("")) {

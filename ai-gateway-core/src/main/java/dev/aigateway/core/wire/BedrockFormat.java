@@ -76,9 +76,21 @@ abstract class BedrockFormat implements WireFormat {
   @Override
   public final @Nullable CallMatch recognise(
       String method, String path, Function<String, @Nullable String> headers) {
-    return "POST".equals(method) && modelIn(path) != null
+    if (!"POST".equals(method)) {
+      return null;
+    }
+    String model = modelIn(path);
+    return model != null && readsModel(model)
         ? new CallMatch(Operation.CHAT_COMPLETIONS, null)
         : null;
+  }
+
+  /**
+   * Whether this format reads calls to {@code model} (the decoded model ID of the path): every
+   * model by default; a format for one provider's bodies narrows it.
+   */
+  boolean readsModel(String model) {
+    return true;
   }
 
   /**
@@ -139,7 +151,15 @@ abstract class BedrockFormat implements WireFormat {
       BodyListener listener,
       BooleanSupplier callCanceled,
       boolean hideUsage) {
-    return new EventStreamBody(upstream, listener, callCanceled, this::readMessage);
+    return new EventStreamBody(upstream, listener, callCanceled, messageReader());
+  }
+
+  /**
+   * The reader of one stream's messages, asked once per stream: {@link #readMessage} by default; a
+   * format whose reading keeps state from message to message returns a new reader each time.
+   */
+  EventStreamBody.MessageReader messageReader() {
+    return this::readMessage;
   }
 
   /** Reads one event stream message of this operation's streams. */

@@ -228,6 +228,14 @@ final class BedrockInvokeFormat extends BedrockFormat {
 
   @Override
   public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
+    return replayAsStored(cached, stream);
+  }
+
+  /**
+   * An InvokeModel answer replayed in the form it was stored in: a JSON answer to a JSON call, a
+   * stream re-framed to a streaming call; null (a miss) across the two.
+   */
+  static @Nullable Replayed replayAsStored(CachedResponse cached, boolean stream) {
     boolean storedStream = cached.format() == CachedResponse.Format.SSE;
     if (storedStream != stream) {
       return null;

@@ -39,8 +39,12 @@ public final class WireFormats {
               OpenAiResponsesFormat.INSTANCE,
               BedrockConverseFormat.CONVERSE,
               BedrockConverseFormat.CONVERSE_STREAM,
+              BedrockAnthropicFormat.INVOKE,
+              BedrockAnthropicFormat.INVOKE_STREAM,
               BedrockInvokeFormat.INVOKE,
               BedrockInvokeFormat.INVOKE_STREAM,
+              VertexAnthropicFormat.RAW_PREDICT,
+              VertexAnthropicFormat.STREAM_RAW_PREDICT,
               GeminiFormat.INSTANCE,
               AnthropicMessagesFormat.INSTANCE));
 
@@ -107,7 +111,8 @@ public final class WireFormats {
    * (each also reading Azure OpenAI's and Azure AI Foundry's paths); Amazon Bedrock's Converse,
    * ConverseStream, InvokeModel and InvokeModelWithResponseStream; Google Gemini's {@code
    * generateContent} and {@code streamGenerateContent} (Gemini API and Vertex AI); Anthropic's
-   * Messages API.
+   * Messages API, also on Bedrock's InvokeModel for Claude models (asked before the generic
+   * InvokeModel format) and on Vertex AI's {@code rawPredict} and {@code streamRawPredict}.
    */
   public static WireFormats defaults() {
     return DEFAULTS;

@@ -65,8 +65,12 @@ class WireFormatsTest {
             "openai.responses",
             "bedrock.converse",
             "bedrock.converse_stream",
+            "bedrock.invoke.anthropic",
+            "bedrock.invoke_with_response_stream.anthropic",
             "bedrock.invoke",
             "bedrock.invoke_with_response_stream",
+            "vertex.anthropic.raw_predict",
+            "vertex.anthropic.stream_raw_predict",
             "gemini.generate_content",
             "anthropic.messages");
     for (WireFormat format : formats.formats()) {

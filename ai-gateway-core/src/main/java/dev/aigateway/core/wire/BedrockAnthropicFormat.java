@@ -1,0 +1,185 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.api.spi.CachedResponse;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.io.InputStream;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Anthropic's Messages API on Amazon Bedrock: InvokeModel ({@code POST /model/{modelId}/invoke})
+ * and InvokeModelWithResponseStream ({@code /invoke-with-response-stream}) on a Claude model. The
+ * body is Anthropic's Messages request with {@code anthropic_version: "bedrock-2023-05-31"} and
+ * without {@code model} (it is in the path) or {@code stream} (the operation says it); the answer
+ * is Anthropic's message, or a binary event stream whose {@code chunk} events carry, base64-encoded
+ * in {@code bytes}, the JSON of Anthropic's stream events.
+ *
+ * <ul>
+ *   <li><b>Recognition</b>: the model ID of the path names Anthropic or Claude ({@code
+ *       anthropic.claude-3-5-haiku-20241022-v1:0}, the inference profile {@code
+ *       us.anthropic.claude-...}, an ARN holding either, or an alias such as {@code claude}); any
+ *       other InvokeModel call is read by {@link BedrockInvokeFormat}, generically.
+ *   <li><b>Request</b>: allowance {@code max_tokens}; the prompt estimated by {@link
+ *       AnthropicPrompt}, as for Anthropic's own API.
+ *   <li><b>Usage</b>: from the message's {@code usage} (the response's token-count headers are read
+ *       first and give way to it), and in a stream from {@code message_start} (input and cache
+ *       counts) and {@code message_delta} (output), as {@link AnthropicUsage} reads them; the last
+ *       chunk's {@code amazon-bedrock-invocationMetrics} counts only when no event reported usage.
+ *   <li><b>Errors</b>: Bedrock's ({@code {"message":...}} and {@code x-amzn-ErrorType}), which the
+ *       AWS SDKs read.
+ *   <li><b>Replay</b>: in the form stored, as {@link BedrockInvokeFormat} replays.
+ * </ul>
+ */
+final class BedrockAnthropicFormat extends BedrockFormat {
+
+  static final BedrockAnthropicFormat INVOKE =
+      new BedrockAnthropicFormat("bedrock.invoke.anthropic", "invoke", false);
+  static final BedrockAnthropicFormat INVOKE_STREAM =
+      new BedrockAnthropicFormat(
+          "bedrock.invoke_with_response_stream.anthropic", "invoke-with-response-stream", true);
+
+  private static final List<String> ALLOWANCE = List.of("/max_tokens");
+
+  private BedrockAnthropicFormat(String name, String ending, boolean stream) {
+    super(name, ending, stream);
+  }
+
+  /** A model ID naming Anthropic or Claude, in any case. */
+  @Override
+  boolean readsModel(String model) {
+    String lower = model.toLowerCase(Locale.ROOT);
+    return lower.contains("anthropic") || lower.contains("claude");
+  }
+
+  @Override
+  List<String> allowanceFields() {
+    return ALLOWANCE;
+  }
+
+  /** Anthropic's estimate ({@link AnthropicPrompt}): the body is its Messages request. */
+  @Override
+  public long countPrompt(TokenCounter counter, WireRequest request) {
+    ObjectNode body = request.body();
+    return body == null ? 0 : AnthropicPrompt.estimate(counter, body);
+  }
+
+  @Override
+  public ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    return observeDocument(upstream, listener, callCanceled, maxCopyBytes, name -> null);
+  }
+
+  /**
+   * The message read as Anthropic's (its usage, model and text); the token counts of Bedrock's
+   * response headers are learnt first and stand when the message reports no usage.
+   */
+  @Override
+  public ObservedBody observeDocument(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxCopyBytes,
+      Function<String, @Nullable String> responseHeaders) {
+    JsonBody body =
+        new JsonBody(upstream, listener, callCanceled, maxCopyBytes, AnthropicUsage::readDocument);
+    body.readout.learnUsage(null, BedrockInvokeFormat.headerUsage(responseHeaders));
+    return body;
+  }
+
+  /** A new reader per stream: Anthropic's events are read with state (model, counts so far). */
+  @Override
+  EventStreamBody.MessageReader messageReader() {
+    return new ChunkReader();
+  }
+
+  /** Reads one message as the first of a stream (tests); streams use {@link #messageReader}. */
+  @Override
+  void readMessage(ResponseReadout readout, EventStreamMessage message) {
+    new ChunkReader().read(readout, message);
+  }
+
+  @Override
+  public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
+    return BedrockInvokeFormat.replayAsStored(cached, stream);
+  }
+
+  @Override
+  public boolean readsAnswers() {
+    return true;
+  }
+
+  @Override
+  public List<String> answerTexts(byte[] document) {
+    return AnswerDocuments.texts(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document);
+  }
+
+  @Override
+  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
+    return AnswerDocuments.withheld(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document, category);
+  }
+
+  /**
+   * The decoded model JSON of a {@code chunk} message ({@code {"bytes":"<base64>"}}), or null when
+   * the message is another event or its payload is not that shape.
+   */
+  static byte @Nullable [] chunkBytes(EventStreamMessage message) {
+    if (!"chunk".equals(message.eventType())) {
+      return null;
+    }
+    byte[] payload = message.payloadBytes();
+    JsonNode event = Json.parseOrNull(payload, 0, payload.length);
+    JsonNode bytes = event == null ? null : event.get("bytes");
+    if (bytes == null || !bytes.isTextual()) {
+      return null;
+    }
+    try {
+      return Base64.getDecoder().decode(bytes.textValue());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
+   * One stream's reader: each chunk's Anthropic event goes to an {@link
+   * AnthropicUsage.StreamReader} (model, counts, text, {@code message_stop}); Bedrock's invocation
+   * metrics, on the last chunk, settle the call only when no event reported usage. Called on the
+   * reading thread only.
+   */
+  private static final class ChunkReader implements EventStreamBody.MessageReader {
+    private final AnthropicUsage.StreamReader events = new AnthropicUsage.StreamReader();
+
+    @Override
+    public void read(ResponseReadout readout, EventStreamMessage message) {
+      byte[] decoded = chunkBytes(message);
+      if (decoded == null) {
+        return;
+      }
+      JsonNode chunk = Json.parseOrNull(decoded, 0, decoded.length);
+      if (chunk == null) {
+        return;
+      }
+      events.read(readout, chunk);
+      if (readout.usage() != null) {
+        return;
+      }
+      JsonNode metrics = chunk.get(BedrockInvokeFormat.METRICS);
+      if (metrics != null && metrics.isObject()) {
+        readout.learnUsage(
+            null,
+            usage(
+                count(metrics, "inputTokenCount"),
+                count(metrics, "outputTokenCount"),
+                -1,
+                count(metrics, "cacheReadInputTokenCount"),
+                count(metrics, "cacheWriteInputTokenCount")));
+        readout.markComplete();
+      }
+    }
+  }
+}
