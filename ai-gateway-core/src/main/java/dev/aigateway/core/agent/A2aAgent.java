@@ -1,8 +1,6 @@
 package dev.aigateway.core.agent;
 
 import dev.aigateway.core.access.ToolAccess;
-import dev.aigateway.core.safety.ContentSafety;
-import java.util.Objects;
 
 /**
  * An A2A agent whose JSON-RPC calls the gateway governs: every POST to its URL made through a
@@ -97,61 +95,17 @@ public final class A2aAgent {
   }
 
   /** Builds an {@link A2aAgent}; setters validate at once. */
-  public static final class Builder {
+  public static final class Builder extends PeerBuilder<Builder> {
     private final String id;
     private final Endpoint endpoint;
-    private ToolAccess access = ToolAccess.allowAll();
-    private final ToolPolicy.Builder policy = ToolPolicy.builder();
-    private boolean perConsumer = true;
 
     private Builder(String id, String url) {
       this.id = id;
       this.endpoint = Endpoint.parse(url, "A2A agent '" + id + "'");
     }
 
-    /** Who may call which JSON-RPC method (default: everyone, every method). */
-    public Builder access(ToolAccess access) {
-      this.access = Objects.requireNonNull(access, "access");
-      return this;
-    }
-
-    /** Builds and sets the access rules; see {@link #access(ToolAccess)}. */
-    public Builder access(ToolAccess.Builder access) {
-      return access(access.build());
-    }
-
-    /** Calls per minute to the agent. */
-    public Builder callsPerMinute(long calls) {
-      policy.callsPerMinute(calls);
-      return this;
-    }
-
-    /** Calls in flight at once to the agent (a stream holds its slot until it ends). */
-    public Builder maxInFlight(int calls) {
-      policy.maxInFlight(calls);
-      return this;
-    }
-
-    /** The largest {@code params} of a call, in bytes. */
-    public Builder maxArgumentBytes(long bytes) {
-      policy.maxArgumentBytes(bytes);
-      return this;
-    }
-
-    /** Checks messages sent and results received; see {@link ToolPolicy.Builder#contentChecks}. */
-    public Builder contentChecks(ContentSafety safety) {
-      policy.contentChecks(safety);
-      return this;
-    }
-
-    /** Builds and sets the content checks; see {@link #contentChecks(ContentSafety)}. */
-    public Builder contentChecks(ContentSafety.Builder safety) {
-      return contentChecks(safety.build());
-    }
-
-    /** True (default): counters per consumer. False: one counter shared by every consumer. */
-    public Builder perConsumer(boolean perConsumer) {
-      this.perConsumer = perConsumer;
+    @Override
+    Builder self() {
       return this;
     }
 

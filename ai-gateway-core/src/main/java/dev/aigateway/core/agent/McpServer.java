@@ -1,7 +1,6 @@
 package dev.aigateway.core.agent;
 
 import dev.aigateway.core.access.ToolAccess;
-import dev.aigateway.core.safety.ContentSafety;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -118,13 +117,10 @@ public final class McpServer {
   }
 
   /** Builds an {@link McpServer}; setters validate at once. */
-  public static final class Builder {
+  public static final class Builder extends PeerBuilder<Builder> {
     private final String name;
     private final Endpoint endpoint;
-    private ToolAccess access = ToolAccess.allowAll();
-    private final ToolPolicy.Builder policy = ToolPolicy.builder();
     private final Map<String, ToolPolicy> tools = new LinkedHashMap<>();
-    private boolean perConsumer = true;
     private boolean filterToolsList = true;
 
     private Builder(String name, String url) {
@@ -132,44 +128,9 @@ public final class McpServer {
       this.endpoint = Endpoint.parse(url, "MCP server '" + name + "'");
     }
 
-    /** Who may call which tool (default: everyone, every tool). */
-    public Builder access(ToolAccess access) {
-      this.access = Objects.requireNonNull(access, "access");
+    @Override
+    Builder self() {
       return this;
-    }
-
-    /** Builds and sets the access rules; see {@link #access(ToolAccess)}. */
-    public Builder access(ToolAccess.Builder access) {
-      return access(access.build());
-    }
-
-    /** Calls per minute to the whole server (all tools and methods together). */
-    public Builder callsPerMinute(long calls) {
-      policy.callsPerMinute(calls);
-      return this;
-    }
-
-    /** Calls in flight at once to the whole server. */
-    public Builder maxInFlight(int calls) {
-      policy.maxInFlight(calls);
-      return this;
-    }
-
-    /** The largest {@code params} of any call to the server, in bytes. */
-    public Builder maxArgumentBytes(long bytes) {
-      policy.maxArgumentBytes(bytes);
-      return this;
-    }
-
-    /** Checks every tool's arguments and results; see {@link ToolPolicy.Builder#contentChecks}. */
-    public Builder contentChecks(ContentSafety safety) {
-      policy.contentChecks(safety);
-      return this;
-    }
-
-    /** Builds and sets the content checks; see {@link #contentChecks(ContentSafety)}. */
-    public Builder contentChecks(ContentSafety.Builder safety) {
-      return contentChecks(safety.build());
     }
 
     /** Adds the policy of one tool, by its exact name; a tool's policy is set once. */
@@ -190,15 +151,6 @@ public final class McpServer {
     /** Builds and adds the policy of one tool; see {@link #tool(String, ToolPolicy)}. */
     public Builder tool(String toolName, ToolPolicy.Builder toolPolicy) {
       return tool(toolName, toolPolicy.build());
-    }
-
-    /**
-     * True (default): counters are kept per consumer (server × tool × consumer). False: one counter
-     * per server and per tool, shared by every consumer.
-     */
-    public Builder perConsumer(boolean perConsumer) {
-      this.perConsumer = perConsumer;
-      return this;
     }
 
     /**
