@@ -26,7 +26,7 @@ public final class RouteStage implements CallStage {
   private final Exchange exchange;
   private final CallRouting routing;
 
-  private RouteStage(Exchange exchange, Router router, Translations translations) {
+  private RouteStage(Exchange exchange, Router router, @Nullable Translations translations) {
     this.exchange = exchange;
     this.routing =
         new CallRouting(
@@ -60,7 +60,12 @@ public final class RouteStage implements CallStage {
     if (pool == null) {
       return null;
     }
-    return new PoolFactory(new Router(pool, clock, transitions), new Translations(clock));
+    // Translation is looked at per call only when some backend of the pool needs it: a pool of
+    // backends that all take the call as it is pays nothing for it.
+    Translations translations = new Translations(clock);
+    boolean translates =
+        pool.backends().stream().anyMatch(b -> translations.forFlavor(b.flavor()) != null);
+    return new PoolFactory(new Router(pool, clock, transitions), translates ? translations : null);
   }
 
   /**
@@ -69,9 +74,9 @@ public final class RouteStage implements CallStage {
    */
   public static final class PoolFactory implements CallStage.Factory {
     private final Router router;
-    private final Translations translations;
+    private final @Nullable Translations translations;
 
-    private PoolFactory(Router router, Translations translations) {
+    private PoolFactory(Router router, @Nullable Translations translations) {
       this.router = router;
       this.translations = translations;
     }
