@@ -82,8 +82,9 @@ class CpuHarnessTest {
     assertThat(settings.pairs()).isEqualTo(7);
     assertThat(settings.round()).isEqualTo(Duration.ofMillis(300));
     assertThat(settings.mix()).isEqualTo(CpuHarness.Mix.MIXED);
-    assertThat(CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1", "1", "1", "1", "json"})
-            .mix())
+    assertThat(
+            CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1", "1", "1", "1", "json"})
+                .mix())
         .isEqualTo(CpuHarness.Mix.JSON);
     assertThatThrownBy(() -> CpuHarness.Settings.parse(new String[] {"http://example.com"}))
         .hasMessageContaining("loopback backend");
