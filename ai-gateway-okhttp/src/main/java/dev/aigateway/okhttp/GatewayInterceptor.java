@@ -38,8 +38,14 @@ final class GatewayInterceptor implements Interceptor {
 
   private final AiGateway gateway;
 
+  /**
+   * The headers that address only the gateway, as an array: walked per call without an iterator.
+   */
+  private final String[] gatewayHeaders;
+
   GatewayInterceptor(AiGateway gateway) {
     this.gateway = gateway;
+    this.gatewayHeaders = gateway.gatewayHeaders().toArray(new String[0]);
   }
 
   @Override
@@ -61,13 +67,14 @@ final class GatewayInterceptor implements Interceptor {
     if (gateway.governsNothing()) {
       return chain.proceed(request);
     }
-    CallMatch match = gateway.match(request.method(), request.url().encodedPath(), request::header);
+    String path = request.url().encodedPath();
+    CallMatch match = gateway.match(request.method(), path, request::header);
     if (match == null) {
       return chain.proceed(request);
     }
     RequestBody body = request.body();
     byte[] bytes = body == null ? NO_BODY : bytesOf(body);
-    GovernedCall call = gateway.begin(match, new OkHttpClientRequest(request, bytes));
+    GovernedCall call = gateway.begin(match, new OkHttpClientRequest(request, bytes, path));
     Admission admission = call.admit();
     if (!admission.admitted()) {
       Rejection rejection = admission.rejection();
@@ -155,10 +162,14 @@ final class GatewayInterceptor implements Interceptor {
     if (plan.url() != null) {
       builder.url(plan.url());
     }
-    for (String header : plan.removeHeaders()) {
-      builder.removeHeader(header);
+    if (!plan.removeHeaders().isEmpty()) {
+      for (String header : plan.removeHeaders()) {
+        builder.removeHeader(header);
+      }
     }
-    plan.setHeaders().forEach(builder::header);
+    if (!plan.setHeaders().isEmpty()) {
+      plan.setHeaders().forEach(builder::header);
+    }
     if (body == null && plan.body() == null) {
       return builder.build();
     }
@@ -168,7 +179,7 @@ final class GatewayInterceptor implements Interceptor {
   /** The application's request minus the headers that address only the gateway. */
   private Request.Builder withoutGatewayHeaders(Request request) {
     Request.Builder builder = request.newBuilder();
-    for (String header : gateway.gatewayHeaders()) {
+    for (String header : gatewayHeaders) {
       builder.removeHeader(header);
     }
     return builder;
@@ -191,7 +202,9 @@ final class GatewayInterceptor implements Interceptor {
       return response;
     }
     Response.Builder builder = response.newBuilder();
-    admission.responseHeaders().forEach(builder::header);
+    if (!admission.responseHeaders().isEmpty()) {
+      admission.responseHeaders().forEach(builder::header);
+    }
     if (observed != null) {
       // A body translated from another protocol has its own type and length; hidden usage
       // chunks change a stream's length; a withheld answer is the gateway's own.

@@ -10,9 +10,18 @@ final class OkHttpClientRequest implements ClientRequest {
   private final Request request;
   private final byte[] body;
 
+  /** The URL's encoded path, which OkHttp builds anew on every ask: asked for once. */
+  private final String encodedPath;
+
   OkHttpClientRequest(Request request, byte[] body) {
+    this(request, body, request.url().encodedPath());
+  }
+
+  /** A request whose URL's encoded path the caller has at hand already. */
+  OkHttpClientRequest(Request request, byte[] body, String encodedPath) {
     this.request = request;
     this.body = body;
+    this.encodedPath = encodedPath;
   }
 
   @Override
@@ -52,6 +61,6 @@ final class OkHttpClientRequest implements ClientRequest {
 
   @Override
   public String encodedPath() {
-    return request.url().encodedPath();
+    return encodedPath;
   }
 }

@@ -19,8 +19,8 @@ import dev.aigateway.core.wire.WireRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -46,6 +46,9 @@ import java.util.function.Function;
  */
 public final class GovernedCall {
 
+  /** The admission of a call with no headers to add: immutable, so one for every such call. */
+  private static final Admission GO_AHEAD = new Admission(null, Map.of(), null);
+
   private final Exchange exchange;
   private final CallStage[] stages;
   private final AtomicBoolean ended = new AtomicBoolean();
@@ -67,7 +70,7 @@ public final class GovernedCall {
     for (int i = 0; i < stages.length; i++) {
       stages[i] = factories.get(i).begin(exchange);
     }
-    exchange.stages(Arrays.asList(stages)); // a view, not a copy: made once per call
+    exchange.stages(stages); // the array itself: no list per call
   }
 
   /** The request as the gateway understands it. */
@@ -96,7 +99,9 @@ public final class GovernedCall {
       }
     }
     exchange.addGatewayNanos(System.nanoTime() - began);
-    return new Admission(null, exchange.responseHeaders(), null);
+    return exchange.responseHeaders().isEmpty()
+        ? GO_AHEAD
+        : new Admission(null, exchange.responseHeaders(), null);
   }
 
   /** Whether a backend pool decides where this call goes ({@link #nextAttempt()}). */

@@ -92,14 +92,14 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     Counter[] locked = lockAll(taken);
     try {
       long[] together = amountsPerCounter(taken, locked);
-      List<Long> remaining = new ArrayList<>(taken.size());
+      long[] remaining = new long[taken.size()];
       LimitCharge rejectedBy = null;
       Duration retryAfter = null;
       for (int i = 0; i < taken.size(); i++) {
         LimitCharge charge = taken.get(i);
         Counter counter = locked[i];
         long left = counter.remaining(now);
-        remaining.add(left);
+        remaining[i] = left;
         long required = together[i] == BEYOND_LONG ? Long.MAX_VALUE : Math.max(1, together[i]);
         boolean fits = together[i] != BEYOND_LONG && left >= required;
         if (!fits && (rejectedBy == null || precedence(charge) > precedence(rejectedBy))) {
@@ -108,14 +108,14 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         }
       }
       if (rejectedBy != null) {
-        return ReserveResult.rejected(rejectedBy, retryAfter, remaining);
+        return ReserveResult.rejected(rejectedBy, retryAfter, immutable(remaining));
       }
       long[] windowStarts = new long[taken.size()];
       for (int i = 0; i < taken.size(); i++) {
         windowStarts[i] = locked[i].take(taken.get(i).amount(), now);
-        remaining.set(i, saturatedSubtract(remaining.get(i), together[i]));
+        remaining[i] = saturatedSubtract(remaining[i], together[i]);
       }
-      return ReserveResult.admitted(new Lease(this, taken, windowStarts), remaining);
+      return ReserveResult.admitted(new Lease(this, taken, windowStarts), immutable(remaining));
     } finally {
       unlockAll(locked);
     }
@@ -268,10 +268,32 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     }
   }
 
+  /** Unlocks each distinct counter once; the order does not matter, so nothing is sorted. */
   private static void unlockAll(Counter[] byCharge) {
-    for (Counter counter : distinctInKeyOrder(byCharge)) {
-      counter.lock.unlock();
+    for (int i = 0; i < byCharge.length; i++) {
+      boolean repeat = false;
+      for (int j = 0; j < i && !repeat; j++) {
+        repeat = byCharge[j] == byCharge[i];
+      }
+      if (!repeat) {
+        byCharge[i].lock.unlock();
+      }
     }
+  }
+
+  /** The counts as the immutable list a result holds (no list of its own for one or two). */
+  private static List<Long> immutable(long[] values) {
+    return switch (values.length) {
+      case 1 -> List.of(values[0]);
+      case 2 -> List.of(values[0], values[1]);
+      default -> {
+        Long[] boxed = new Long[values.length];
+        for (int i = 0; i < values.length; i++) {
+          boxed[i] = values[i];
+        }
+        yield List.of(boxed);
+      }
+    };
   }
 
   private static Counter[] distinctInKeyOrder(Counter[] byCharge) {

@@ -18,7 +18,7 @@ import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,17 +40,27 @@ public final class LimitStage implements CallStage {
   private final GuardedStore store;
   private final ConsumerRegister consumers;
   private LimitOutcome limitOutcome = LimitOutcome.NONE;
+  private final int specCount;
   private Map<String, String> counterKeys = Map.of();
+
+  /** With one limit: the counter key it charged (its map is made only for the event), else null. */
+  private @Nullable String singleKey;
+
   private Reservation reservation = Reservation.EMPTY;
   private GuardedStore.Source source = GuardedStore.Source.STORE;
   private String rejectedLimit;
 
   private LimitStage(
-      Exchange exchange, List<TokenLimit> limits, GuardedStore store, ConsumerRegister consumers) {
+      Exchange exchange,
+      List<TokenLimit> limits,
+      int specCount,
+      GuardedStore store,
+      ConsumerRegister consumers) {
     this.exchange = exchange;
     this.limits = limits;
     this.store = store;
     this.consumers = consumers;
+    this.specCount = specCount;
   }
 
   /**
@@ -98,8 +108,16 @@ public final class LimitStage implements CallStage {
     private final GuardedStore store;
     private final ConsumerRegister consumers;
 
+    /** Every limit's counters together: the most charges a call can have. */
+    private final int specCount;
+
     private LimitsFactory(List<TokenLimit> limits, GuardedStore store, ConsumerRegister consumers) {
       this.limits = limits;
+      int specs = 0;
+      for (TokenLimit limit : limits) {
+        specs += limit.specs().size();
+      }
+      this.specCount = specs;
       this.store = store;
       this.consumers = consumers;
     }
@@ -119,18 +137,22 @@ public final class LimitStage implements CallStage {
 
     @Override
     public CallStage begin(Exchange exchange) {
-      return new LimitStage(exchange, limits, store, consumers);
+      return new LimitStage(exchange, limits, specCount, store, consumers);
     }
   }
 
   @Override
   public @Nullable Admission admit() {
     String consumer = exchange.consumer();
-    List<LimitCharge> charges = new ArrayList<>(2 * limits.size());
-    List<TokenLimit> owners = new ArrayList<>(2 * limits.size());
-    // Most gateways have one limit: its key needs no map of its own (a per-call hot spot).
-    Map<String, String> keys = limits.size() == 1 ? null : new LinkedHashMap<>();
-    for (TokenLimit limit : limits) {
+    int limitCount = limits.size();
+    // Built without iterators, lists or maps of its own for the common gateway of one limit: the
+    // charges become one immutable list, which the in-memory store keeps without copying it.
+    LimitCharge[] charges = new LimitCharge[specCount];
+    TokenLimit[] owners = limitCount == 1 ? null : new TokenLimit[specCount];
+    Map<String, String> keys = limitCount == 1 ? null : new LinkedHashMap<>();
+    int count = 0;
+    for (int l = 0; l < limitCount; l++) {
+      TokenLimit limit = limits.get(l);
       if (!limit.appliesTo(consumer)) {
         continue;
       }
@@ -139,7 +161,7 @@ public final class LimitStage implements CallStage {
               ? consumer
               : Exchange.orDefault(exchange.resolve(limit.counterKey()), TokenLimit.UNKNOWN_KEY);
       if (keys == null) {
-        counterKeys = Map.of(limit.name(), key);
+        singleKey = key;
       } else {
         keys.put(limit.name(), key);
       }
@@ -150,21 +172,31 @@ public final class LimitStage implements CallStage {
                   Usage.MAX_TOKENS,
                   TokenCounts.sum(exchange.promptTokens(), exchange.outputAllowance()))
               : 0;
-      for (LimitSpec spec : limit.specs()) {
-        charges.add(new LimitCharge(spec, key, TokenLimit.reservedAmount(spec, tokens)));
-        owners.add(limit);
+      List<LimitSpec> specs = limit.specs();
+      for (int s = 0; s < specs.size(); s++) {
+        LimitSpec spec = specs.get(s);
+        if (owners != null) {
+          owners[count] = limit;
+        }
+        charges[count++] = new LimitCharge(spec, key, TokenLimit.reservedAmount(spec, tokens));
       }
     }
     if (keys != null) {
       counterKeys = keys;
     }
-    if (!charges.isEmpty()) {
-      consumers.saw(consumer, counterKeys, exchange.gateway().clock().millis());
+    if (count > 0) {
+      long now = exchange.gateway().clock().millis();
+      if (keys == null) {
+        consumers.saw(consumer, limits.get(0).name(), singleKey, now);
+      } else {
+        consumers.saw(consumer, keys, now);
+      }
     }
-    GuardedStore.Reserved reserved = reserve(charges);
+    List<LimitCharge> charged = immutable(charges, count);
+    GuardedStore.Reserved reserved = reserve(charged);
     ReserveResult result = reserved.result();
     if (limitOutcome != LimitOutcome.STORE_FAILED) {
-      addLimitHeaders(charges, owners, result); // a failed store's counts would be made up
+      addLimitHeaders(charged, owners, result); // a failed store's counts would be made up
     }
     if (source == GuardedStore.Source.FAILED_CLOSED || !result.admitted()) {
       Rejection rejection =
@@ -177,6 +209,26 @@ public final class LimitStage implements CallStage {
     reservation = result.reservation();
     exchange.reservedTokens(reservation.reservedTokens());
     return null;
+  }
+
+  /** The first {@code count} charges as an immutable list (no array of its own for one or two). */
+  private static List<LimitCharge> immutable(LimitCharge[] charges, int count) {
+    return switch (count) {
+      case 0 -> List.of();
+      case 1 -> List.of(charges[0]);
+      case 2 -> List.of(charges[0], charges[1]);
+      default -> List.of(count == charges.length ? charges : Arrays.copyOf(charges, count));
+    };
+  }
+
+  /** The limit charge {@code i} belongs to: the only one, or its owner. */
+  private TokenLimit owner(TokenLimit @Nullable [] owners, int i) {
+    return owners == null ? limits.get(0) : owners[i];
+  }
+
+  /** Per limit that applied, the counter key it charged. */
+  private Map<String, String> counterKeys() {
+    return singleKey != null ? Map.of(limits.get(0).name(), singleKey) : counterKeys;
   }
 
   @Override
@@ -203,7 +255,9 @@ public final class LimitStage implements CallStage {
     boolean countsTokens = false;
     long reservedRequests = 0;
     int inFlightSlots = 0;
-    for (LimitCharge charge : reservation.charges()) {
+    List<LimitCharge> charges = reservation.charges();
+    for (int i = 0; i < charges.size(); i++) {
+      LimitCharge charge = charges.get(i);
       if (charge.limit().kind() == LimitSpec.Kind.IN_FLIGHT) {
         inFlightSlots++;
       } else if (charge.limit().unit() == LimitSpec.Unit.REQUESTS) {
@@ -214,7 +268,7 @@ public final class LimitStage implements CallStage {
     }
     event.limits(
         new LimitsInfo(
-            counterKeys,
+            counterKeys(),
             reservation.reservedTokens(),
             charged && countsTokens ? exchange.settledTokens() : 0,
             rejectedLimit,
@@ -242,9 +296,9 @@ public final class LimitStage implements CallStage {
   }
 
   private void addLimitHeaders(
-      List<LimitCharge> charges, List<TokenLimit> owners, ReserveResult result) {
+      List<LimitCharge> charges, TokenLimit @Nullable [] owners, ReserveResult result) {
     for (int i = 0; i < charges.size(); i++) {
-      TokenLimit owner = owners.get(i);
+      TokenLimit owner = owner(owners, i);
       LimitCharge charge = charges.get(i);
       LimitSpec spec = charge.limit();
       boolean tokens = spec.unit() == LimitSpec.Unit.TOKENS;
@@ -269,10 +323,10 @@ public final class LimitStage implements CallStage {
    *     each limit), in the order of {@code owners}
    */
   private Rejection reject(
-      ReserveResult result, List<LimitCharge> charges, List<TokenLimit> owners) {
+      ReserveResult result, List<LimitCharge> charges, TokenLimit @Nullable [] owners) {
     LimitCharge charge = result.rejectedBy();
     int index = charges.indexOf(charge);
-    String limitName = index >= 0 ? owners.get(index).name() : charge.limit().id();
+    String limitName = index >= 0 ? owner(owners, index).name() : charge.limit().id();
     rejectedLimit = limitName;
     long left = index >= 0 && index < result.remaining().size() ? result.remaining().get(index) : 0;
     return Rejections.tokenLimit(

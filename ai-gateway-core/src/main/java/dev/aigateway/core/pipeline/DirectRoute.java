@@ -11,6 +11,10 @@ import java.util.function.Function;
 /** One attempt to where the application sent the call; see {@link Route#direct}. */
 final class DirectRoute implements Route {
 
+  /** The attempt of most direct calls: the application's request as it is. Immutable, shared. */
+  private static final AttemptPlan AS_SENT =
+      new AttemptPlan(null, null, Map.of(), Set.of(), null, Duration.ZERO);
+
   private final Exchange exchange;
   private boolean sent;
 
@@ -41,7 +45,9 @@ final class DirectRoute implements Route {
     if (body == null) {
       body = exchange.bodyToSend(); // a rewritten body, else null: the application's bytes
     }
-    return new AttemptPlan(null, null, Map.of(), Set.of(), body, Duration.ZERO);
+    return body == null
+        ? AS_SENT
+        : new AttemptPlan(null, null, Map.of(), Set.of(), body, Duration.ZERO);
   }
 
   @Override

@@ -12,6 +12,7 @@ import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.wire.ResponseReadout;
 import dev.aigateway.core.wire.WireRequest;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,7 @@ public final class Exchange {
   private long reservedTokens;
   private Map<String, String> responseHeaders = Map.of();
   private Route route;
-  private List<CallStage> stages = List.of();
+  private CallStage[] stages = new CallStage[0];
   private Predicate<String> allowedBackends;
 
   // What the call came to; set once it has ended (or been answered by a stage).
@@ -238,12 +239,16 @@ public final class Exchange {
     this.allowedBackends = allowed;
   }
 
-  /** The call's stages in pipeline order (each describes its part of the event). */
+  /**
+   * The call's stages in pipeline order (each describes its part of the event): a view of the
+   * orchestrator's array, made when asked for (only telemetry asks, once per call).
+   */
   public List<CallStage> stages() {
-    return stages;
+    return Arrays.asList(stages);
   }
 
-  public void stages(List<CallStage> stages) {
+  /** Sets the call's stages: {@code stages} itself is kept, not a copy. */
+  public void stages(CallStage[] stages) {
     this.stages = stages;
   }
 

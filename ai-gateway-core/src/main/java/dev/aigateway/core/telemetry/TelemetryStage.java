@@ -77,11 +77,13 @@ public final class TelemetryStage implements CallStage {
   @Override
   public void end() {
     GatewayEvent.Builder builder = GatewayEvent.builder();
-    for (CallStage stage : exchange.stages()) {
-      stage.describe(builder);
+    List<CallStage> stages = exchange.stages();
+    for (int i = 0; i < stages.size(); i++) {
+      stages.get(i).describe(builder);
     }
     GatewayEvent event = builder.build();
-    for (GatewayListener listener : listeners) {
+    for (int i = 0; i < listeners.size(); i++) {
+      GatewayListener listener = listeners.get(i);
       try {
         listener.onEvent(event);
       } catch (RuntimeException | Error e) {

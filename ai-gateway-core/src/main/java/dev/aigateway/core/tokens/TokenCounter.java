@@ -277,6 +277,10 @@ public final class TokenCounter {
    */
   private static final com.github.benmanes.caffeine.cache.Cache<CountedText, Integer> COUNTS =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+          // The cache's upkeep (replaying reads into its policy, evicting) runs on the counting
+          // thread: by default it is handed to ForkJoinPool.commonPool() every few reads, and
+          // waking a pool thread costs more CPU than the upkeep itself.
+          .executor(Runnable::run)
           .maximumWeight(16L << 20)
           .weigher(
               (CountedText key, Integer count) ->

@@ -1,0 +1,394 @@
+package dev.aigateway.benchmarks;
+
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okio.BufferedSource;
+
+/**
+ * What the gateway costs one caller in CPU time, measured against a backend in another process
+ * ({@link LoopbackBackend}), so that the CPU time this process spends is the client's alone: the
+ * plain {@link OkHttpClient} and the same client wrapped with the gateway ({@code
+ * OkHttpAiGateway.wrap}, the gateway of {@link Workload#gateway(boolean,
+ * dev.aigateway.api.GatewayListener...)} with prompt estimation on and one listener that counts
+ * events), one caller on this thread making calls back to back (by default JSON chat and streamed
+ * chat alternately, as {@link LoadHarness} does).
+ *
+ * <p>After a warm-up in which the two clients alternate, the clients run in short rounds, plain and
+ * wrapped in pairs whose order flips each pair (plain first, wrapped first, ...), so that drift on
+ * the machine hits both alike. Per round: calls, wall time, this process's CPU time (every thread:
+ * caller, JIT, GC), the caller thread's own CPU time and the bytes it allocated. Per pair: the
+ * added CPU per call (wrapped minus plain, µs), the same for the caller thread and for allocation,
+ * and the throughput ratio (wrapped calls/s over plain calls/s). The report gives each quantity's
+ * median, interquartile range and mean over the pairs.
+ *
+ * <p>The harness uses only what every build of the benchmarks module since the pipeline issue's
+ * baseline has ({@code Workload}'s gateway, requests and chat body, {@code OkHttpAiGateway.wrap}),
+ * so {@code scripts/harness-cpu.sh} runs these classes in front of an older benchmarks jar to
+ * measure that build the same way.
+ *
+ * <pre>
+ * java -cp benchmarks.jar dev.aigateway.benchmarks.CpuHarness BASE_URL [warm-up seconds = 20]
+ *     [pairs = 60] [round milliseconds = 500] [mixed|json|stream]
+ * </pre>
+ *
+ * <p>Exits with status 1 when any call failed or a wrapped call produced no event.
+ */
+public final class CpuHarness {
+
+  static final double DEFAULT_WARM_UP_SECONDS = 20;
+  static final int DEFAULT_PAIRS = 60;
+  static final long DEFAULT_ROUND_MILLIS = 500;
+
+  private static final String DONE = "data: [DONE]";
+
+  private final Settings settings;
+  private final PrintStream out;
+  private final LongAdder events = new LongAdder();
+
+  private CpuHarness(Settings settings, PrintStream out) {
+    this.settings = settings;
+    this.out = out;
+  }
+
+  /**
+   * Runs the harness and prints its report.
+   *
+   * @param args the backend's base URL, warm-up seconds (20), pairs of rounds (60), milliseconds
+   *     per round (500), calls ({@code mixed}, {@code json} or {@code stream}; default mixed)
+   */
+  public static void main(String[] args) throws IOException {
+    Report report = run(Settings.parse(args), System.out);
+    if (!report.clean()) {
+      System.exit(1);
+    }
+  }
+
+  /** Runs the warm-up and every pair of rounds; prints each pair and the report to {@code out}. */
+  static Report run(Settings settings, PrintStream out) throws IOException {
+    return new CpuHarness(settings, out).run();
+  }
+
+  /**
+   * Which calls the caller makes (its own copy of {@link LoadHarness.Mix}, so that these classes
+   * need nothing of an older benchmarks jar's harness).
+   */
+  enum Mix {
+    /** JSON chat and streamed chat alternately. */
+    MIXED,
+    /** JSON chat only. */
+    JSON,
+    /** Streamed chat only. */
+    STREAM;
+
+    boolean stream(int call) {
+      return this == STREAM || (this == MIXED && call % 2 == 1);
+    }
+  }
+
+  /** What a run is made of; validated on construction. */
+  record Settings(String baseUrl, Duration warmUp, int pairs, Duration round, Mix mix) {
+
+    Settings {
+      if (!baseUrl.startsWith("http://127.0.0.1:")) {
+        throw new IllegalArgumentException(
+            "the harness talks to a loopback backend (http://127.0.0.1:PORT), not " + baseUrl);
+      }
+      if (warmUp.isNegative()) {
+        throw new IllegalArgumentException("warm-up must not be negative but was " + warmUp);
+      }
+      if (pairs < 1) {
+        throw new IllegalArgumentException("pairs must be at least 1 but was " + pairs);
+      }
+      if (round.toMillis() < 1) {
+        throw new IllegalArgumentException("a round must last at least 1 ms but was " + round);
+      }
+    }
+
+    static Settings parse(String[] args) {
+      if (args.length < 1 || args.length > 5) {
+        throw new IllegalArgumentException(
+            "usage: CpuHarness BASE_URL [warm-up seconds] [pairs] [round milliseconds] "
+                + "[mixed|json|stream], but got "
+                + Arrays.toString(args));
+      }
+      double warmUp = args.length > 1 ? Double.parseDouble(args[1]) : DEFAULT_WARM_UP_SECONDS;
+      int pairs = args.length > 2 ? Integer.parseInt(args[2]) : DEFAULT_PAIRS;
+      long round = args.length > 3 ? Long.parseLong(args[3]) : DEFAULT_ROUND_MILLIS;
+      Mix mix = args.length > 4 ? Mix.valueOf(args[4].toUpperCase(Locale.ROOT)) : Mix.MIXED;
+      String base = args[0].endsWith("/") ? args[0].substring(0, args[0].length() - 1) : args[0];
+      return new Settings(
+          base, Duration.ofNanos((long) (warmUp * 1e9)), pairs, Duration.ofMillis(round), mix);
+    }
+  }
+
+  /** One client's round: calls made, failures, and what they cost. */
+  record Round(
+      long calls, long errors, long wallNanos, long cpuNanos, long threadCpuNanos, long bytes) {
+
+    double callsPerSecond() {
+      return calls * 1e9 / wallNanos;
+    }
+
+    double cpuMicrosPerCall() {
+      return cpuNanos / 1e3 / calls;
+    }
+
+    double threadCpuMicrosPerCall() {
+      return threadCpuNanos / 1e3 / calls;
+    }
+
+    double bytesPerCall() {
+      return (double) bytes / calls;
+    }
+  }
+
+  /** A quantity over the pairs: median, quartiles, mean. */
+  record Spread(double median, double q1, double q3, double mean) {
+
+    static Spread of(double[] values) {
+      double[] sorted = values.clone();
+      Arrays.sort(sorted);
+      return new Spread(
+          quantile(sorted, 0.5),
+          quantile(sorted, 0.25),
+          quantile(sorted, 0.75),
+          Arrays.stream(sorted).average().orElse(Double.NaN));
+    }
+
+    /** Linear interpolation between the closest ranks. */
+    static double quantile(double[] sorted, double p) {
+      if (sorted.length == 0) {
+        return Double.NaN;
+      }
+      double rank = p * (sorted.length - 1);
+      int low = (int) Math.floor(rank);
+      int high = Math.min(sorted.length - 1, low + 1);
+      return sorted[low] + (rank - low) * (sorted[high] - sorted[low]);
+    }
+
+    String format(String unit) {
+      return String.format(
+          Locale.ROOT, "median %.3f%s (IQR %.3f..%.3f, mean %.3f)", median, unit, q1, q3, mean);
+    }
+  }
+
+  /** The run's result over its pairs. */
+  record Report(
+      Spread plainCpu,
+      Spread wrappedCpu,
+      Spread addedCpu,
+      Spread addedThreadCpu,
+      Spread addedBytes,
+      Spread ratio,
+      long errors,
+      long wrappedCalls,
+      long events) {
+
+    /** No call failed and every wrapped call produced one event. */
+    boolean clean() {
+      return errors == 0 && events == wrappedCalls;
+    }
+  }
+
+  private Report run() throws IOException {
+    AiGateway gateway = Workload.gateway(true, event -> events.increment());
+    OkHttpClient plain =
+        new OkHttpClient.Builder()
+            .connectionPool(new ConnectionPool(2, 5, TimeUnit.MINUTES))
+            .callTimeout(Duration.ofSeconds(30))
+            .build();
+    OkHttpClient wrapped = OkHttpAiGateway.wrap(plain, gateway);
+    String url = settings.baseUrl() + Workload.CHAT_PATH;
+    Request[] calls = {
+      Workload.post(url, Workload.shortChat(false), "team-0"),
+      Workload.post(url, Workload.shortChat(true), "team-0")
+    };
+    out.printf(
+        Locale.ROOT,
+        "CpuHarness: 1 caller, %s warm-up, %d pairs of %d ms rounds, calls: %s, backend %s;"
+            + " gateway from %s; %d core(s) visible to this JVM%n",
+        seconds(settings.warmUp()),
+        settings.pairs(),
+        settings.round().toMillis(),
+        settings.mix().name().toLowerCase(Locale.ROOT),
+        settings.baseUrl(),
+        AiGateway.class.getProtectionDomain().getCodeSource().getLocation().getPath(),
+        Runtime.getRuntime().availableProcessors());
+    long errors = 0;
+    long wrappedCalls = 0;
+    long warmUpEnd = System.nanoTime() + settings.warmUp().toNanos();
+    for (int i = 0; System.nanoTime() < warmUpEnd; i++) {
+      Round r = round(i % 2 == 0 ? plain : wrapped, calls);
+      errors += r.errors();
+      wrappedCalls += i % 2 == 0 ? 0 : r.calls() + r.errors();
+    }
+    int n = settings.pairs();
+    double[] plainCpu = new double[n];
+    double[] wrappedCpu = new double[n];
+    double[] addedCpu = new double[n];
+    double[] addedThread = new double[n];
+    double[] addedBytes = new double[n];
+    double[] ratio = new double[n];
+    for (int i = 0; i < n; i++) {
+      boolean plainFirst = i % 2 == 0;
+      Round first = round(plainFirst ? plain : wrapped, calls);
+      Round second = round(plainFirst ? wrapped : plain, calls);
+      Round p = plainFirst ? first : second;
+      Round w = plainFirst ? second : first;
+      errors += p.errors() + w.errors();
+      wrappedCalls += w.calls() + w.errors();
+      plainCpu[i] = p.cpuMicrosPerCall();
+      wrappedCpu[i] = w.cpuMicrosPerCall();
+      addedCpu[i] = w.cpuMicrosPerCall() - p.cpuMicrosPerCall();
+      addedThread[i] = w.threadCpuMicrosPerCall() - p.threadCpuMicrosPerCall();
+      addedBytes[i] = w.bytesPerCall() - p.bytesPerCall();
+      ratio[i] = w.callsPerSecond() / p.callsPerSecond();
+      out.printf(
+          Locale.ROOT,
+          "pair %3d (%s first): plain %6.0f calls/s %7.2f us cpu/call | wrapped %6.0f calls/s"
+              + " %7.2f us cpu/call | added %6.2f us cpu (caller thread %6.2f), %6.0f B;"
+              + " ratio %.3f%n",
+          i + 1,
+          plainFirst ? "plain" : "wrapped",
+          p.callsPerSecond(),
+          plainCpu[i],
+          w.callsPerSecond(),
+          wrappedCpu[i],
+          addedCpu[i],
+          addedThread[i],
+          addedBytes[i],
+          ratio[i]);
+    }
+    plain.connectionPool().evictAll();
+    Report report =
+        new Report(
+            Spread.of(plainCpu),
+            Spread.of(wrappedCpu),
+            Spread.of(addedCpu),
+            Spread.of(addedThread),
+            Spread.of(addedBytes),
+            Spread.of(ratio),
+            errors,
+            wrappedCalls,
+            events.sum());
+    print(report);
+    return report;
+  }
+
+  /** One client's calls, back to back, for one round. */
+  private Round round(OkHttpClient client, Request[] calls) {
+    long calls0 = 0;
+    long errors = 0;
+    long cpu = processCpuNanos();
+    long thread = threadCpuNanos();
+    long bytes = allocatedBytes();
+    long start = System.nanoTime();
+    long deadline = start + settings.round().toNanos();
+    long now = start;
+    for (int i = 0; now < deadline; i++) {
+      boolean stream = settings.mix().stream(i);
+      if (call(client, calls[stream ? 1 : 0], stream)) {
+        calls0++;
+      } else {
+        errors++;
+      }
+      now = System.nanoTime();
+    }
+    return new Round(
+        calls0,
+        errors,
+        now - start,
+        processCpuNanos() - cpu,
+        threadCpuNanos() - thread,
+        allocatedBytes() - bytes);
+  }
+
+  /** One call, its body read whole; false when it failed or its body was not whole. */
+  private static boolean call(OkHttpClient client, Request request, boolean stream) {
+    try (Response response = client.newCall(request).execute()) {
+      if (response.code() != 200) {
+        return false;
+      }
+      if (!stream) {
+        return response.body().string().contains("\"choices\"");
+      }
+      BufferedSource source = response.body().source();
+      String last = null;
+      for (String line; (line = source.readUtf8Line()) != null; ) {
+        if (!line.isEmpty()) {
+          last = line;
+        }
+      }
+      return DONE.equals(last);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void print(Report r) {
+    out.println();
+    out.println("plain cpu per call:   " + r.plainCpu().format(" us"));
+    out.println("wrapped cpu per call: " + r.wrappedCpu().format(" us"));
+    out.println("added cpu per call:   " + r.addedCpu().format(" us"));
+    out.println("  of it caller thread: " + r.addedThreadCpu().format(" us"));
+    out.println("added allocation:     " + r.addedBytes().format(" B"));
+    out.println("throughput ratio:     " + r.ratio().format(""));
+    out.printf(
+        Locale.ROOT,
+        "errors %d; wrapped calls %d, gateway events %d%n",
+        r.errors(),
+        r.wrappedCalls(),
+        r.events());
+    // One line for scripts/harness-cpu.sh.
+    out.printf(
+        Locale.ROOT,
+        "RESULT added_cpu_us %.3f %.3f %.3f added_thread_cpu_us %.3f added_bytes %.0f"
+            + " ratio %.4f %.4f %.4f plain_cpu_us %.3f wrapped_cpu_us %.3f clean %s%n",
+        r.addedCpu().median(),
+        r.addedCpu().q1(),
+        r.addedCpu().q3(),
+        r.addedThreadCpu().median(),
+        r.addedBytes().median(),
+        r.ratio().median(),
+        r.ratio().q1(),
+        r.ratio().q3(),
+        r.plainCpu().median(),
+        r.wrappedCpu().median(),
+        r.clean());
+  }
+
+  private static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    throw new IllegalStateException("this JVM does not report its process CPU time");
+  }
+
+  private static long threadCpuNanos() {
+    return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+  }
+
+  private static long allocatedBytes() {
+    if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads) {
+      return threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+    return 0;
+  }
+
+  private static String seconds(Duration duration) {
+    return String.format(Locale.ROOT, "%.1f s", duration.toNanos() / 1e9);
+  }
+}

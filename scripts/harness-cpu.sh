@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# What the gateway adds to one caller's CPU time per call, for two benchmark jars (for example the
+# pipeline issue's baseline and this commit's), with the backend in another process.
+#
+#   scripts/harness-cpu.sh A.jar B.jar [runs per jar=2] [warm-up s=15] [pairs=30] [round ms=500] \
+#       [mixed|json|stream]
+#
+# Builds nothing. One loopback backend (LoopbackBackend: canned OpenAI JSON and SSE answers, one
+# event per flush) runs in its own JVM pinned to one core; each client run is a fresh JVM pinned to
+# another core (CpuHarness: one caller, plain and wrapped clients alternating in short rounds after a
+# warm-up; it measures its own process CPU time per call and its throughput). Runs alternate
+# A, B, A, B, ... Each run prints its pairs' medians and interquartile ranges; the table at the end
+# has one line per run and each jar's median over its runs. The load average is printed with every
+# run (other work on the machine inflates CPU time and the spread).
+#
+# The harness classes come from whichever jar has them (B first): they are copied out of it and put
+# in front of each jar on the class path, so an older jar (whose benchmarks module predates the
+# harness) is measured by the same code; they use only Workload's gateway and requests and
+# OkHttpAiGateway.wrap, which every build since 316d4ad has. Cores: CLIENT_CPU (default 0) and
+# SERVER_CPU (default 1); JVM options of the client: CLIENT_JAVA_OPTS. About 50 s per run with the
+# defaults (4 runs: about 3.5 minutes).
+set -euo pipefail
+if [ $# -lt 2 ]; then
+  echo "usage: $0 A.jar B.jar [runs per jar] [warm-up s] [pairs] [round ms] [mixed|json|stream]" >&2
+  exit 2
+fi
+a=$1; b=$2; runs=${3:-2}; warmup=${4:-15}; pairs=${5:-30}; round=${6:-500}; mix=${7:-mixed}
+client_cpu=${CLIENT_CPU:-0}; server_cpu=${SERVER_CPU:-1}
+client_opts=${CLIENT_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseSerialGC}
+for jar in "$a" "$b"; do
+  [ -f "$jar" ] || { echo "no such jar: $jar" >&2; exit 2; }
+done
+command -v taskset >/dev/null || { echo "taskset (util-linux) is needed to pin the processes" >&2; exit 2; }
+
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+harness_jar=
+for jar in "$b" "$a"; do
+  if unzip -l "$jar" 'dev/aigateway/benchmarks/CpuHarness.class' >/dev/null 2>&1; then
+    harness_jar=$jar; break
+  fi
+done
+[ -n "$harness_jar" ] || { echo "neither jar has dev.aigateway.benchmarks.CpuHarness" >&2; exit 2; }
+unzip -q "$harness_jar" 'dev/aigateway/benchmarks/CpuHarness*.class' \
+  'dev/aigateway/benchmarks/LoopbackBackend*.class' -d "$work/classes"
+
+taskset -c "$server_cpu" java -Xms256m -Xmx256m -XX:+UseSerialGC \
+  -cp "$work/classes:$harness_jar" dev.aigateway.benchmarks.LoopbackBackend >"$work/server.out" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  grep -q '^listening on ' "$work/server.out" && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.out" >&2; exit 1; }
+  sleep 0.1
+done
+url=$(sed -n 's/^listening on //p' "$work/server.out")
+[ -n "$url" ] || { echo "the backend did not start" >&2; cat "$work/server.out" >&2; exit 1; }
+echo "backend $url on cpu $server_cpu (harness classes from $(basename "$harness_jar")); client on cpu $client_cpu"
+echo "client JVM: $client_opts; $(nproc) cores; $(java -version 2>&1 | head -1)"
+echo "each run: $warmup s warm-up, $pairs pairs of $round ms rounds, $mix calls"
+
+table=()
+for i in $(seq 1 "$runs"); do
+  for jar in "$a" "$b"; do
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    # shellcheck disable=SC2086
+    out=$(taskset -c "$client_cpu" java $client_opts -cp "$work/classes:$jar" \
+      dev.aigateway.benchmarks.CpuHarness "$url" "$warmup" "$pairs" "$round" "$mix") || {
+      echo "$out" >&2; echo "run $i of $(basename "$jar") failed" >&2; exit 1; }
+    echo "--- run $i, $(basename "$jar"), load average before: $load"
+    grep -E '^(plain|wrapped|added|  of it|throughput|errors)' <<<"$out"
+    result=$(grep '^RESULT ' <<<"$out")
+    table+=("$(basename "$jar") $i $load $result")
+  done
+done
+
+echo
+echo "=== per run (medians over the run's pairs; IQR in brackets)"
+printf '%-28s %3s %-15s %-26s %12s %9s %-24s %10s %10s\n' \
+  jar run "load avg" "added cpu us/call" "thread us" "added B" "throughput ratio" "plain us" "wrapped us"
+for row in "${table[@]}"; do
+  read -r name run l1 l2 l3 _ _ cpu cq1 cq3 _ thr _ bytes _ ratio rq1 rq3 _ pcpu _ wcpu _ _ <<<"$row"
+  printf '%-28s %3s %-15s %-26s %12s %9s %-24s %10s %10s\n' "$name" "$run" "$l1 $l2 $l3" \
+    "$cpu [$cq1..$cq3]" "$thr" "$bytes" "$ratio [$rq1..$rq3]" "$pcpu" "$wcpu"
+done
+echo
+echo "=== per jar (median over its runs of each run's median)"
+for jar in "$a" "$b"; do
+  name=$(basename "$jar")
+  printf '%s\n' "${table[@]}" | awk -v name="$name" '
+    $1 == name { n++; cpu[n] = $8; ratio[n] = $16; thr[n] = $12; bytes[n] = $14 }
+    function median(v, k,   i, j, t) {
+      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+    }
+    END { printf "%-28s runs %d: added cpu %.2f us/call (caller thread %.2f), added %.0f B/call, throughput ratio %.3f\n",
+            name, n, median(cpu, n), median(thr, n), median(bytes, n), median(ratio, n) }'
+done
