@@ -47,6 +47,12 @@ final class LimitBatcher {
   /** How often settlements that Redis did not take are sent again. */
   static final long RETRY_MILLIS = 100;
 
+  /**
+   * How often a batch also drops ended entries: reservation ids whose settlement window is over,
+   * and the ended leases of the in-flight sets it touches.
+   */
+  static final long UPKEEP_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   private static final Logger LOG = LoggerFactory.getLogger(RedisTokenLimitStore.class);
 
   /** One reservation or settlement in a batch. */
@@ -86,6 +92,7 @@ final class LimitBatcher {
   private final RedisConnection connection;
   private final LimitScript reserving;
   private final LimitScript settling;
+  private final String pendingKey;
   private final String leaseMillis;
   private final String markerMillis;
   private final int settlementBound;
@@ -102,17 +109,20 @@ final class LimitBatcher {
   private long retryAtNanos;
   private @Nullable ScheduledExecutorService retrier;
   private boolean closed;
+  private volatile long upkeepDueNanos = System.nanoTime();
 
   LimitBatcher(
       RedisConnection connection,
       LimitScript reserving,
       LimitScript settling,
+      String pendingKey,
       String leaseMillis,
       String markerMillis,
       int settlementBound) {
     this.connection = connection;
     this.reserving = reserving;
     this.settling = settling;
+    this.pendingKey = pendingKey;
     this.leaseMillis = leaseMillis;
     this.markerMillis = markerMillis;
     this.settlementBound = settlementBound;
@@ -278,11 +288,19 @@ final class LimitBatcher {
     if (batch == null) {
       return;
     }
-    List<String> keys = new ArrayList<>(batch.size() * 4);
-    List<String> args = new ArrayList<>(3 + batch.size() * 30);
+    List<String> keys = new ArrayList<>(1 + batch.size() * 3);
+    List<String> args = new ArrayList<>(4 + batch.size() * 28);
+    keys.add(pendingKey);
     args.add(leaseMillis);
     args.add(markerMillis);
     args.add(Integer.toString(batch.size()));
+    long nanos = System.nanoTime();
+    if (nanos - upkeepDueNanos >= 0) {
+      upkeepDueNanos = nanos + UPKEEP_NANOS; // at most one batch in a while does the upkeep
+      args.add("1");
+    } else {
+      args.add("");
+    }
     RedisAsyncCommands<String, String> commands;
     try {
       for (Operation op : batch) {

@@ -144,7 +144,13 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     this.closeTimeoutNanos = b.closeTimeout.toNanos();
     this.batcher =
         new LimitBatcher(
-            connection, RESERVING, SETTLING, leaseMillis, settlementWindowMillis, queueBound);
+            connection,
+            RESERVING,
+            SETTLING,
+            keyBase + "pending:" + idPrefix.substring(0, idPrefix.length() - 1),
+            leaseMillis,
+            settlementWindowMillis,
+            queueBound);
     this.shutdownFlush = new Thread(this::flushAtShutdown, "aigateway-redis-settlement-flush");
     try {
       Runtime.getRuntime().addShutdownHook(shutdownFlush);
@@ -325,7 +331,6 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     @Override
     void write(List<String> keys, List<String> args) {
       int counters = counterKeys.size();
-      keys.add(keyBase + "p:" + id);
       keys.addAll(counterKeys);
       args.add("R");
       args.add(pinned);
@@ -510,7 +515,6 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     @Override
     void write(List<String> keys, List<String> args) {
       int n = r.charges.size();
-      keys.add(keyBase + "p:" + r.id);
       keys.addAll(Arrays.asList(r.keys));
       args.add("S");
       args.add(pinned);
@@ -776,7 +780,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       String id = spec.id();
       stem =
           stems.computeIfAbsent(
-              spec, s -> keyBase + kindCode(s) + ":" + id.length() + ":" + id + ":");
+              spec, s -> keyBase + keyKind(s) + ":" + id.length() + ":" + id + ":");
     }
     return stem + counterKey;
   }
@@ -784,6 +788,19 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private RateTerms terms(LimitSpec rate) {
     RateTerms terms = rates.get(rate);
     return terms != null ? terms : rates.computeIfAbsent(rate, RateTerms::of);
+  }
+
+  /**
+   * A counter key's kind: version 2 of the layout (a packed string) for rates and quotas, so that
+   * instances of an older version (hashes under {@code r:} and {@code q:}) never read or write the
+   * same keys; their counters expire by their own TTLs. In-flight sets are unchanged.
+   */
+  private static String keyKind(LimitSpec spec) {
+    return switch (spec.kind()) {
+      case RATE -> "r2";
+      case QUOTA -> "q2";
+      case IN_FLIGHT -> "f";
+    };
   }
 
   private static String kindCode(LimitSpec spec) {

@@ -15,15 +15,15 @@ for i = 1, n do
   local kind = ARGV[at + 1]
   local used, aux
   if kind == 'r' then
-    local s = readRate(key)
-    refill(s, tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4]))
-    used, aux = s.u, s.p
+    local u, p, t = rateOf(redis.call('GET', key))
+    u, p = refill(u, p, t, tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4]))
+    used, aux = u, p
   elseif kind == 'q' then
-    local w = findWindow(at + 2)
-    if not w then
+    local j, from = findWindow(at + 2)
+    if not j then
       return {2, now}
     end
-    used, aux = readQuota(key, w.start).u, w.index
+    used, aux = quotaOf(redis.call('GET', key), from), j
   else
     -- live leases only; expired ones are removed by the next reservation, not here
     used, aux = redis.call('ZCOUNT', key, '(' .. n2s(serverMs), '+inf'), 0
