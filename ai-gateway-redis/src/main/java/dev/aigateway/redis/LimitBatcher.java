@@ -48,8 +48,8 @@ final class LimitBatcher {
   static final long RETRY_MILLIS = 100;
 
   /**
-   * How often a batch also drops ended entries: reservation ids whose settlement window is over,
-   * and the ended leases of the in-flight sets it touches.
+   * How often a batch also drops ended entries, by default: reservation ids whose settlement window
+   * is over, and the ended leases of the in-flight sets it touches.
    */
   static final long UPKEEP_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -109,6 +109,7 @@ final class LimitBatcher {
   private long retryAtNanos;
   private @Nullable ScheduledExecutorService retrier;
   private boolean closed;
+  private final long upkeepNanos;
   private volatile long upkeepDueNanos = System.nanoTime();
 
   LimitBatcher(
@@ -118,7 +119,8 @@ final class LimitBatcher {
       String pendingKey,
       String leaseMillis,
       String markerMillis,
-      int settlementBound) {
+      int settlementBound,
+      long upkeepNanos) {
     this.connection = connection;
     this.reserving = reserving;
     this.settling = settling;
@@ -126,6 +128,7 @@ final class LimitBatcher {
     this.leaseMillis = leaseMillis;
     this.markerMillis = markerMillis;
     this.settlementBound = settlementBound;
+    this.upkeepNanos = upkeepNanos;
   }
 
   /** Queues a reservation and sends it now when fewer than two batches are in flight. */
@@ -278,11 +281,11 @@ final class LimitBatcher {
   }
 
   /**
-   * Sends a batch with {@code script}. Every batch runs the script without the allow-oom flag, so
+   * Sends a batch with {@code script}. Every batch runs the function without the allow-oom flag, so
    * that Redis refuses a batch with a reservation whole when it is out of memory; settlements
-   * refused that way are sent again with the allow-oom script. One script for both keeps the order
-   * of pipelined batches when Redis does not know the script yet: both answer NOSCRIPT and are sent
-   * again with EVAL, in order.
+   * refused that way are sent again with the allow-oom function. One function for both keeps the
+   * order of pipelined batches when Redis does not know the library yet: both answer "Function not
+   * found" and are sent again after loading it, in order.
    */
   private void send(@Nullable List<Operation> batch, LimitScript script) {
     if (batch == null) {
@@ -296,7 +299,7 @@ final class LimitBatcher {
     args.add(Integer.toString(batch.size()));
     long nanos = System.nanoTime();
     if (nanos - upkeepDueNanos >= 0) {
-      upkeepDueNanos = nanos + UPKEEP_NANOS; // at most one batch in a while does the upkeep
+      upkeepDueNanos = nanos + upkeepNanos; // at most one batch in a while does the upkeep
       args.add("1");
     } else {
       args.add("");

@@ -2,6 +2,7 @@
 -- JVM received them, exactly as if each ran as a script of its own: every reservation is all or
 -- none on its own counters, and sees what the operations before it in the batch left.
 --
+-- Called as FCALL <prefix>batch (or <prefix>batch_oom, which Redis runs also when out of memory).
 -- KEYS[1]: the store's pending set (reservation ids not yet settled, scored by the epoch ms their
 -- settlement window ends); then per operation its n counters.
 -- ARGV[1]: in-flight lease ms, ARGV[2]: settlement window ms, ARGV[3]: operations in the batch,
@@ -27,31 +28,20 @@
 -- checks the settlements' ids, one ZREM removes them, one ZADD (and PEXPIRE) adds the new ones.
 -- In-flight sets are counted and changed in place (ZCOUNT, ZADD, PEXPIRE; ZREM).
 
-local leaseMs = tonumber(ARGV[1])
-local leaseArg = ARGV[1]
-local pendingKey = KEYS[1]
-local ops = tonumber(ARGV[3])
-local upkeep = ARGV[4] == '1'
-local result = {}
-local serverMsText = n2s(serverMs)
-local liveFrom = '(' .. serverMsText -- leases that end after now
-local leaseEnd = n2s(serverMs + leaseMs)
-
+-- The batch being run (set by batch at its start; the helpers below share them).
+local leaseMs, leaseArg, pendingKey, upkeep
+local serverMsText, liveFrom, leaseEnd
+local result
 -- The batch's rate and quota counters: packed value (false: none), and for the changed ones how
 -- long they live (ms; 0: deleted), in the order first changed.
-local value = {}
-local ttlOf = {}
-local changed = {}
+local value, ttlOf, changed
 -- The ids of reservations this batch settles or makes: whether each is pending now.
-local pending = {}
-local addedHere = {}
-local settledIds = {}
-local added = {}
+local pending, addedHere, settledIds, added
 -- In-flight sets this batch has cleaned of ended leases (upkeep batches only).
-local cleaned = {}
+local cleaned
 
 -- Per counter of the operation being run: its state between the check and the write. Reused by
--- every operation of the batch (no tables made per call).
+-- every operation and every batch (each field is set before it is read).
 local su, sp, st, sw, sf = {}, {}, {}, {}, {}
 
 local function setValue(key, v, ttl)
@@ -185,104 +175,124 @@ local function settleOne(k, at, n, id)
   return 1
 end
 
--- Read first: every rate and quota counter of the batch (one MGET) and whether each settled
--- reservation is still pending (one ZMSCORE).
-do
-  local keys, ids = {}, {}
-  local a, k = 5, 2
-  for _ = 1, ops do
-    local op, n = ARGV[a], tonumber(ARGV[a + 2])
-    local width = 7
-    if op == 'S' then
-      width = 8
-      ids[#ids + 1] = ARGV[a + 3]
+-- Runs one batch: the function called with FCALL.
+local function batch(keys, args)
+  startCall(keys, args)
+  leaseMs = tonumber(ARGV[1])
+  leaseArg = ARGV[1]
+  pendingKey = KEYS[1]
+  upkeep = ARGV[4] == '1'
+  serverMsText = n2s(serverMs)
+  liveFrom = '(' .. serverMsText -- leases that end after now
+  leaseEnd = n2s(serverMs + leaseMs)
+  result, value, ttlOf, changed = {}, {}, {}, {}
+  pending, addedHere, settledIds, added, cleaned = {}, {}, {}, {}, {}
+
+  -- Read first: every rate and quota counter of the batch (one MGET) and whether each settled
+  -- reservation is still pending (one ZMSCORE).
+  do
+    local keys, ids = {}, {}
+    local a, k = 5, 2
+    for _ = 1, tonumber(ARGV[3]) do
+      local op, n = ARGV[a], tonumber(ARGV[a + 2])
+      local width = 7
+      if op == 'S' then
+        width = 8
+        ids[#ids + 1] = ARGV[a + 3]
+      end
+      for i = 1, n do
+        local key = KEYS[k + i - 1]
+        if ARGV[a + 4 + (i - 1) * width] ~= 'f' and value[key] == nil then
+          value[key] = false
+          keys[#keys + 1] = key
+        end
+      end
+      a = a + 4 + width * n
+      k = k + n
     end
-    for i = 1, n do
-      local key = KEYS[k + i - 1]
-      if ARGV[a + 4 + (i - 1) * width] ~= 'f' and value[key] == nil then
-        value[key] = false
-        keys[#keys + 1] = key
+    if #keys > 0 then
+      local values = redis.call('MGET', unpack(keys))
+      for i = 1, #keys do
+        value[keys[i]] = values[i]
       end
     end
-    a = a + 4 + width * n
+    if #ids > 0 then
+      local scores = redis.call('ZMSCORE', pendingKey, unpack(ids))
+      for i = 1, #ids do
+        -- an id whose settlement window has ended counts as settled, removed or not
+        pending[ids[i]] = scores[i] and tonumber(scores[i]) > serverMs or false
+      end
+    end
+  end
+
+  local r = 0 -- the reply's length so far
+  local a = 5
+  local k = 2
+  for _ = 1, tonumber(ARGV[3]) do
+    local op, n, id = ARGV[a], tonumber(ARGV[a + 2]), ARGV[a + 3]
+    setClock(ARGV[a + 1])
+    if op == 'R' then
+      local status = reserveOne(k, a + 4, n, id, r + 2)
+      result[r + 1] = status
+      result[r + 2] = now
+      if status == 2 then
+        for i = r + 3, r + 2 + 2 * n do
+          result[i] = 0
+        end
+      end
+      r = r + 2 + 2 * n
+      a = a + 4 + 7 * n
+    else
+      result[r + 1] = settleOne(k, a + 4, n, id)
+      result[r + 2] = now
+      r = r + 2
+      a = a + 4 + 8 * n
+    end
     k = k + n
   end
-  if #keys > 0 then
-    local values = redis.call('MGET', unpack(keys))
-    for i = 1, #keys do
-      value[keys[i]] = values[i]
-    end
-  end
-  if #ids > 0 then
-    local scores = redis.call('ZMSCORE', pendingKey, unpack(ids))
-    for i = 1, #ids do
-      -- an id whose settlement window has ended counts as settled, removed or not
-      pending[ids[i]] = scores[i] and tonumber(scores[i]) > serverMs or false
-    end
-  end
-end
 
-local r = 0 -- the reply's length so far
-local a = 5
-local k = 2
-for _ = 1, ops do
-  local op, n, id = ARGV[a], tonumber(ARGV[a + 2]), ARGV[a + 3]
-  setClock(ARGV[a + 1])
-  if op == 'R' then
-    local status = reserveOne(k, a + 4, n, id, r + 2)
-    result[r + 1] = status
-    result[r + 2] = now
-    if status == 2 then
-      for i = r + 3, r + 2 + 2 * n do
-        result[i] = 0
+  -- Then write: each changed counter once, the pending set's changes in one command each.
+  local gone = {}
+  for i = 1, #changed do
+    local key = changed[i]
+    local v = value[key]
+    if v then
+      redis.call('SET', key, v, 'PX', n2s(ttlOf[key]))
+    else
+      gone[#gone + 1] = key
+    end
+  end
+  if #gone > 0 then
+    redis.call('DEL', unpack(gone))
+  end
+  if #settledIds > 0 then
+    redis.call('ZREM', pendingKey, unpack(settledIds))
+  end
+  local window = tonumber(ARGV[2])
+  if upkeep then
+    redis.call('ZREMRANGEBYSCORE', pendingKey, '-inf', serverMsText)
+  end
+  if #added > 0 then
+    local members = {}
+    local ends = n2s(serverMs + window)
+    for i = 1, #added do
+      local id = added[i]
+      if pending[id] then
+        members[#members + 1] = ends
+        members[#members + 1] = id
       end
     end
-    r = r + 2 + 2 * n
-    a = a + 4 + 7 * n
-  else
-    result[r + 1] = settleOne(k, a + 4, n, id)
-    result[r + 2] = now
-    r = r + 2
-    a = a + 4 + 8 * n
-  end
-  k = k + n
-end
-
--- Then write: each changed counter once, the pending set's changes in one command each.
-local gone = {}
-for i = 1, #changed do
-  local key = changed[i]
-  local v = value[key]
-  if v then
-    redis.call('SET', key, v, 'PX', n2s(ttlOf[key]))
-  else
-    gone[#gone + 1] = key
-  end
-end
-if #gone > 0 then
-  redis.call('DEL', unpack(gone))
-end
-if #settledIds > 0 then
-  redis.call('ZREM', pendingKey, unpack(settledIds))
-end
-local window = tonumber(ARGV[2])
-if upkeep then
-  redis.call('ZREMRANGEBYSCORE', pendingKey, '-inf', serverMsText)
-end
-if #added > 0 then
-  local members = {}
-  local ends = n2s(serverMs + window)
-  for i = 1, #added do
-    local id = added[i]
-    if pending[id] then
-      members[#members + 1] = ends
-      members[#members + 1] = id
+    if #members > 0 then
+      redis.call('ZADD', pendingKey, unpack(members))
+      -- the set outlives its newest entry; a JVM that stops leaves it to expire
+      redis.call('PEXPIRE', pendingKey, ARGV[2])
     end
   end
-  if #members > 0 then
-    redis.call('ZADD', pendingKey, unpack(members))
-    -- the set outlives its newest entry; a JVM that stops leaves it to expire
-    redis.call('PEXPIRE', pendingKey, ARGV[2])
-  end
+  return result
 end
-return result
+
+-- Without flags Redis refuses the whole call when it is out of memory, so a reservation is never
+-- partly taken; a batch of settlements only may run then (it mostly frees memory).
+redis.register_function{function_name = FUNCTION_PREFIX .. 'batch', callback = batch}
+redis.register_function{
+  function_name = FUNCTION_PREFIX .. 'batch_oom', callback = batch, flags = {'allow-oom'}}

@@ -1,5 +1,7 @@
--- Shared part of the token limit scripts (batch, peek). Every amount is an integer held in a Lua
--- double: exact below 2^53, and the gateway never charges more than 10^12 at once.
+-- Shared part of the token limit library (functions batch, batch_oom, peek; see
+-- RedisTokenLimitStore): everything here is defined once, when the library is loaded, not on each
+-- call. Every amount is an integer held in a Lua double: exact below 2^53, and the gateway never
+-- charges more than 10^12 at once.
 --
 -- Counters (key layout version 2: rate and quota keys are named r2 / q2, see docs/scale-out.md):
 --   rate       string of three little-endian doubles (struct '<ddd'):
@@ -19,15 +21,26 @@ local TWO26 = 67108864
 local TWO52 = 4503599627370496
 local MAX_USED = 4611686018427387904 -- 2^62: overdrafts saturate here
 local MAX_TTL_MS = 1000000000000000
-local spack, sunpack = struct.pack, struct.unpack
+-- struct.pack and struct.unpack: Redis gives a library the struct module when it runs a
+-- function, not while it loads the library.
+local spack, sunpack
 
-local clock = redis.call('TIME')
--- The lease clock is always the server's; the limit clock too, unless a test pinned it (per
--- operation: see setClock).
-local serverMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local serverNow = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local now = serverNow
-local nowMs = serverMs
+-- The call being run: its keys and arguments (the library's functions share them), and the
+-- server's time, read once per call. The lease clock is always the server's; the limit clock too,
+-- unless a test pinned it (per operation: see setClock).
+local KEYS, ARGV
+local serverMs, serverNow, now, nowMs
+
+-- Starts a call: its keys and arguments, and the server's TIME.
+local function startCall(keys, args)
+  KEYS, ARGV = keys, args
+  spack, sunpack = struct.pack, struct.unpack
+  local clock = redis.call('TIME')
+  serverMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  serverNow = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+  now = serverNow
+  nowMs = serverMs
+end
 
 -- The limit clock of the next operation: the server's, or a pinned time (µs) a test passed.
 local function setClock(pinned)
