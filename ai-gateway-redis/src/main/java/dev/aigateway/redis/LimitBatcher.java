@@ -94,7 +94,7 @@ final class LimitBatcher {
   private final LimitScript settling;
   private final String pendingKey;
   private final String leaseMillis;
-  private final String markerMillis;
+  private final String settlementWindowMillis;
   private final int settlementBound;
 
   private final Object lock = new Object();
@@ -118,7 +118,7 @@ final class LimitBatcher {
       LimitScript settling,
       String pendingKey,
       String leaseMillis,
-      String markerMillis,
+      String settlementWindowMillis,
       int settlementBound,
       long upkeepNanos) {
     this.connection = connection;
@@ -126,7 +126,7 @@ final class LimitBatcher {
     this.settling = settling;
     this.pendingKey = pendingKey;
     this.leaseMillis = leaseMillis;
-    this.markerMillis = markerMillis;
+    this.settlementWindowMillis = settlementWindowMillis;
     this.settlementBound = settlementBound;
     this.upkeepNanos = upkeepNanos;
   }
@@ -295,7 +295,7 @@ final class LimitBatcher {
     List<String> args = new ArrayList<>(4 + batch.size() * 28);
     keys.add(pendingKey);
     args.add(leaseMillis);
-    args.add(markerMillis);
+    args.add(settlementWindowMillis);
     args.add(Integer.toString(batch.size()));
     long nanos = System.nanoTime();
     if (nanos - upkeepDueNanos >= 0) {

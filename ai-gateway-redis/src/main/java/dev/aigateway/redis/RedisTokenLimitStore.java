@@ -467,8 +467,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * once, without waiting for Redis: the settlement is queued and applied in the next script run
    * (in order with the reservations and settlements before it, so a later {@link #reserve} of any
    * thread of this JVM sees it). When Redis cannot take it, it stays queued and is replayed (it is
-   * still applied once: the marker in Redis decides); see {@link #settlements()} and {@link
-   * #flush}.
+   * still applied once: its id in the store's pending set decides); see {@link #settlements()} and
+   * {@link #flush}.
    *
    * @throws IllegalArgumentException for a reservation of another store, or amounts that do not fit
    *     its charges; nothing changes then
@@ -895,9 +895,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
 
     /**
-     * How long a reservation can still be settled (default 24 hours): its pending marker in Redis
-     * lives this long, and a settlement that comes later (queued through a longer outage) changes
-     * nothing.
+     * How long a reservation can still be settled (default 24 hours): its id in the store's pending
+     * set lives this long, and a settlement that comes later (queued through a longer outage)
+     * changes nothing.
      */
     public Builder settlementWindow(Duration window) {
       this.settlementWindow = Settings.atLeastOneMilli("settlementWindow", window);
