@@ -47,6 +47,12 @@ final class LimitBatcher {
   /** How often settlements that Redis did not take are sent again. */
   static final long RETRY_MILLIS = 100;
 
+  /**
+   * How often a batch also drops ended entries, by default: reservation ids whose settlement window
+   * is over, and the ended leases of the in-flight sets it touches.
+   */
+  static final long UPKEEP_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   private static final Logger LOG = LoggerFactory.getLogger(RedisTokenLimitStore.class);
 
   /** One reservation or settlement in a batch. */
@@ -86,8 +92,9 @@ final class LimitBatcher {
   private final RedisConnection connection;
   private final LimitScript reserving;
   private final LimitScript settling;
+  private final String pendingKey;
   private final String leaseMillis;
-  private final String markerMillis;
+  private final String settlementWindowMillis;
   private final int settlementBound;
 
   private final Object lock = new Object();
@@ -102,20 +109,26 @@ final class LimitBatcher {
   private long retryAtNanos;
   private @Nullable ScheduledExecutorService retrier;
   private boolean closed;
+  private final long upkeepNanos;
+  private volatile long upkeepDueNanos = System.nanoTime();
 
   LimitBatcher(
       RedisConnection connection,
       LimitScript reserving,
       LimitScript settling,
+      String pendingKey,
       String leaseMillis,
-      String markerMillis,
-      int settlementBound) {
+      String settlementWindowMillis,
+      int settlementBound,
+      long upkeepNanos) {
     this.connection = connection;
     this.reserving = reserving;
     this.settling = settling;
+    this.pendingKey = pendingKey;
     this.leaseMillis = leaseMillis;
-    this.markerMillis = markerMillis;
+    this.settlementWindowMillis = settlementWindowMillis;
     this.settlementBound = settlementBound;
+    this.upkeepNanos = upkeepNanos;
   }
 
   /** Queues a reservation and sends it now when fewer than two batches are in flight. */
@@ -268,21 +281,29 @@ final class LimitBatcher {
   }
 
   /**
-   * Sends a batch with {@code script}. Every batch runs the script without the allow-oom flag, so
+   * Sends a batch with {@code script}. Every batch runs the function without the allow-oom flag, so
    * that Redis refuses a batch with a reservation whole when it is out of memory; settlements
-   * refused that way are sent again with the allow-oom script. One script for both keeps the order
-   * of pipelined batches when Redis does not know the script yet: both answer NOSCRIPT and are sent
-   * again with EVAL, in order.
+   * refused that way are sent again with the allow-oom function. One function for both keeps the
+   * order of pipelined batches when Redis does not know the library yet: both answer "Function not
+   * found" and are sent again after loading it, in order.
    */
   private void send(@Nullable List<Operation> batch, LimitScript script) {
     if (batch == null) {
       return;
     }
-    List<String> keys = new ArrayList<>(batch.size() * 4);
-    List<String> args = new ArrayList<>(3 + batch.size() * 30);
+    List<String> keys = new ArrayList<>(1 + batch.size() * 3);
+    List<String> args = new ArrayList<>(4 + batch.size() * 28);
+    keys.add(pendingKey);
     args.add(leaseMillis);
-    args.add(markerMillis);
+    args.add(settlementWindowMillis);
     args.add(Integer.toString(batch.size()));
+    long nanos = System.nanoTime();
+    if (nanos - upkeepDueNanos >= 0) {
+      upkeepDueNanos = nanos + upkeepNanos; // at most one batch in a while does the upkeep
+      args.add("1");
+    } else {
+      args.add("");
+    }
     RedisAsyncCommands<String, String> commands;
     try {
       for (Operation op : batch) {

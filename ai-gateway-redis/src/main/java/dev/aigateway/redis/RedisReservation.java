@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A reservation of {@link RedisTokenLimitStore}: its id (the name of its pending marker and of its
- * in-flight slots in Redis), per charge the counter's key, the quota window it was taken from and
- * its in-flight slot, and whether this JVM has settled it.
+ * A reservation of {@link RedisTokenLimitStore}: its id (its member in the store's pending set, and
+ * the stem of its in-flight slots in Redis), per charge the counter's key, the quota window it was
+ * taken from and its in-flight slot, and whether this JVM has settled it.
  */
 final class RedisReservation implements Reservation {
 

@@ -52,17 +52,18 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>One round trip to reserve, none to settle.</b> {@link #reserve} checks and takes every
- *       charge in one Lua script run ({@code EVALSHA}), so no other instance's call interleaves;
- *       {@link #settle} queues the settlement and returns without waiting for Redis. The
- *       reservations and settlements of this JVM that arrive while a script is in flight run
- *       together as the next script, in arrival order, each exactly as on its own (group commit: no
- *       batching delay, and one script run for many calls under load). Time is the Redis server's
- *       {@code TIME}, never this JVM's clock; quota windows are found from it (this JVM proposes
- *       the candidate windows of its zone rules, the script picks the one holding the server's
- *       time).
- *   <li><b>Settled once, even when replayed.</b> A reservation leaves a pending marker in Redis
- *       that its settlement deletes in the same script; a settlement that finds no marker changes
- *       nothing. The marker lives {@link Builder#settlementWindow} (default 24 hours).
+ *       charge in one run of a Lua function ({@code FCALL} of the store's Redis Functions library,
+ *       loaded on first use; Redis 7.0 or later), so no other instance's call interleaves; {@link
+ *       #settle} queues the settlement and returns without waiting for Redis. The reservations and
+ *       settlements of this JVM that arrive while a script is in flight run together as the next
+ *       script, in arrival order, each exactly as on its own (group commit: no batching delay, and
+ *       one script run for many calls under load). Time is the Redis server's {@code TIME}, never
+ *       this JVM's clock; quota windows are found from it (this JVM proposes the candidate windows
+ *       of its zone rules, the script picks the one holding the server's time).
+ *   <li><b>Settled once, even when replayed.</b> A reservation leaves its id in the store's pending
+ *       set in Redis, which its settlement removes in the same script; a settlement that finds no
+ *       id changes nothing. An id counts as pending for {@link Builder#settlementWindow} (default
+ *       24 hours).
  *   <li><b>A dead JVM leaks nothing for long.</b> A rate simply refills; a quota keeps the estimate
  *       that was reserved (conservative, bounded by it); an in-flight slot is a lease that ends
  *       after {@link Builder#inFlightLease} (default 10 minutes) on the server's clock. So, unlike
@@ -96,16 +97,15 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   static final String HASH_TAG = "{limits}";
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisTokenLimitStore.class);
-  private static final String COMMON = "token-limits-common.lua";
-  // Without flags a script with a shebang is refused whole when Redis is out of memory, so a
-  // reservation is never partly taken; a settlement may run then (it mostly frees memory).
-  private static final String BATCH = "token-limits-batch.lua";
-  private static final LimitScript RESERVING = LimitScript.load("#!lua", COMMON, BATCH);
-  private static final LimitScript SETTLING =
-      LimitScript.load("#!lua flags=allow-oom", COMMON, BATCH);
-  // Reads only: refused by Redis if it ever wrote, and allowed on a replica.
-  private static final LimitScript PEEK =
-      LimitScript.load("#!lua flags=no-writes", COMMON, "token-limits-peek.lua");
+  // One Redis Functions library: the batch function (refused whole when Redis is out of memory, so
+  // a reservation is never partly taken), the same with allow-oom for settlements only, and the
+  // read-only peek (no-writes: refused by Redis if it ever wrote, allowed on a replica).
+  private static final LimitScript.Library LIBRARY =
+      LimitScript.library(
+          "token-limits-common.lua", "token-limits-batch.lua", "token-limits-peek.lua");
+  private static final LimitScript RESERVING = LIBRARY.function("batch");
+  private static final LimitScript SETTLING = LIBRARY.function("batch_oom");
+  private static final LimitScript PEEK = LIBRARY.function("peek");
   private static final long BEYOND_LONG = -1;
   private static final int ATTEMPTS = 3;
 
@@ -144,7 +144,14 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     this.closeTimeoutNanos = b.closeTimeout.toNanos();
     this.batcher =
         new LimitBatcher(
-            connection, RESERVING, SETTLING, leaseMillis, settlementWindowMillis, queueBound);
+            connection,
+            RESERVING,
+            SETTLING,
+            keyBase + "pending:" + idPrefix.substring(0, idPrefix.length() - 1),
+            leaseMillis,
+            settlementWindowMillis,
+            queueBound,
+            b.upkeepNanos);
     this.shutdownFlush = new Thread(this::flushAtShutdown, "aigateway-redis-settlement-flush");
     try {
       Runtime.getRuntime().addShutdownHook(shutdownFlush);
@@ -325,7 +332,6 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     @Override
     void write(List<String> keys, List<String> args) {
       int counters = counterKeys.size();
-      keys.add(keyBase + "p:" + id);
       keys.addAll(counterKeys);
       args.add("R");
       args.add(pinned);
@@ -461,8 +467,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * once, without waiting for Redis: the settlement is queued and applied in the next script run
    * (in order with the reservations and settlements before it, so a later {@link #reserve} of any
    * thread of this JVM sees it). When Redis cannot take it, it stays queued and is replayed (it is
-   * still applied once: the marker in Redis decides); see {@link #settlements()} and {@link
-   * #flush}.
+   * still applied once: its id in the store's pending set decides); see {@link #settlements()} and
+   * {@link #flush}.
    *
    * @throws IllegalArgumentException for a reservation of another store, or amounts that do not fit
    *     its charges; nothing changes then
@@ -510,7 +516,6 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     @Override
     void write(List<String> keys, List<String> args) {
       int n = r.charges.size();
-      keys.add(keyBase + "p:" + r.id);
       keys.addAll(Arrays.asList(r.keys));
       args.add("S");
       args.add(pinned);
@@ -776,7 +781,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       String id = spec.id();
       stem =
           stems.computeIfAbsent(
-              spec, s -> keyBase + kindCode(s) + ":" + id.length() + ":" + id + ":");
+              spec, s -> keyBase + keyKind(s) + ":" + id.length() + ":" + id + ":");
     }
     return stem + counterKey;
   }
@@ -784,6 +789,19 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private RateTerms terms(LimitSpec rate) {
     RateTerms terms = rates.get(rate);
     return terms != null ? terms : rates.computeIfAbsent(rate, RateTerms::of);
+  }
+
+  /**
+   * A counter key's kind: version 2 of the layout (a packed string) for rates and quotas, so that
+   * instances of an older version (hashes under {@code r:} and {@code q:}) never read or write the
+   * same keys; their counters expire by their own TTLs. In-flight sets are unchanged.
+   */
+  private static String keyKind(LimitSpec spec) {
+    return switch (spec.kind()) {
+      case RATE -> "r2";
+      case QUOTA -> "q2";
+      case IN_FLIGHT -> "f";
+    };
   }
 
   private static String kindCode(LimitSpec spec) {
@@ -860,6 +878,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     private @Nullable LongSupplier pinnedMicros;
     private Clock jvmClock = Clock.systemUTC();
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private long upkeepNanos = LimitBatcher.UPKEEP_NANOS;
 
     private Builder(RedisConnection connection) {
       this.connection = Objects.requireNonNull(connection, "connection");
@@ -876,9 +895,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
 
     /**
-     * How long a reservation can still be settled (default 24 hours): its pending marker in Redis
-     * lives this long, and a settlement that comes later (queued through a longer outage) changes
-     * nothing.
+     * How long a reservation can still be settled (default 24 hours): its id in the store's pending
+     * set lives this long, and a settlement that comes later (queued through a longer outage)
+     * changes nothing.
      */
     public Builder settlementWindow(Duration window) {
       this.settlementWindow = Settings.atLeastOneMilli("settlementWindow", window);
@@ -915,6 +934,12 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
      */
     Builder pinTimeForTests(LongSupplier micros) {
       this.pinnedMicros = Objects.requireNonNull(micros, "micros");
+      return this;
+    }
+
+    /** Test only: how often a batch also drops ended entries (default 10 s; zero: every batch). */
+    Builder upkeepEvery(Duration period) {
+      this.upkeepNanos = Math.max(0, period.toNanos());
       return this;
     }
 

@@ -1,12 +1,19 @@
--- Shared part of the token limit scripts (reserve, settle). Every amount is an integer held in a
--- Lua double: exact below 2^53, and the gateway never charges more than 10^12 at once.
+-- Shared part of the token limit library (functions batch, batch_oom, peek; see
+-- RedisTokenLimitStore): everything here is defined once, when the library is loaded, not on each
+-- call. Every amount is an integer held in a Lua double: exact below 2^53, and the gateway never
+-- charges more than 10^12 at once.
 --
--- Counters:
---   rate       hash {u = units used (capacity minus what is left, >= 0),
---                    p = progress towards the next refilled unit, in 1/b of a unit, [0, b),
---                    t = time of the last refill, microseconds}
---   quota      hash {w = start of the window counted (epoch ms), u = units used in it}
+-- Counters (key layout version 2: rate and quota keys are named r2 / q2, see docs/scale-out.md):
+--   rate       string of three little-endian doubles (struct '<ddd'):
+--                u = units used (capacity minus what is left, >= 0),
+--                p = progress towards the next refilled unit, in 1/b of a unit, [0, b),
+--                t = time of the last refill, microseconds
+--   quota      string of two little-endian doubles (struct '<dd'):
+--                w = start of the window counted (epoch ms), u = units used in it
 --   in-flight  sorted set of slot members, scored by the epoch ms their lease ends
+-- One GET reads a counter and one SET ... PX writes it with its expiry: two commands, where a hash
+-- needed HMGET, HSET and PEXPIRE. The values are packed by the struct library (C), which costs a
+-- fraction of formatting numbers as text in Lua.
 -- A rate refills a/b units per microsecond; the JVM passes q = floor(a/b), r = a mod b and b
 -- (b < 2^52), so refill is exact integer arithmetic however large the capacity.
 
@@ -14,25 +21,39 @@ local TWO26 = 67108864
 local TWO52 = 4503599627370496
 local MAX_USED = 4611686018427387904 -- 2^62: overdrafts saturate here
 local MAX_TTL_MS = 1000000000000000
+-- struct.pack and struct.unpack: Redis gives a library the struct module when it runs a
+-- function, not while it loads the library.
+local spack, sunpack
 
-local clock = redis.call('TIME')
--- The lease clock is always the server's; the limit clock too, unless a test pinned it (per
--- operation: see setClock).
-local serverMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local serverNow = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local now = serverNow
-local nowMs = serverMs
+-- The call being run: its keys and arguments (the library's functions share them), and the
+-- server's time, read once per call. The lease clock is always the server's; the limit clock too,
+-- unless a test pinned it (per operation: see setClock).
+local KEYS, ARGV
+local serverMs, serverNow, now, nowMs
+
+-- Starts a call: its keys and arguments, and the server's TIME.
+local function startCall(keys, args)
+  KEYS, ARGV = keys, args
+  spack, sunpack = struct.pack, struct.unpack
+  local clock = redis.call('TIME')
+  serverMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  serverNow = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+  now = serverNow
+  nowMs = serverMs
+end
 
 -- The limit clock of the next operation: the server's, or a pinned time (µs) a test passed.
 local function setClock(pinned)
   if pinned == '' then
     now = serverNow
+    nowMs = serverMs
   else
     now = tonumber(pinned)
+    nowMs = math.floor(now / 1000)
   end
-  nowMs = math.floor(now / 1000)
 end
 
+-- An integer as the decimal text Redis expects (a Lua number would print in %.14g).
 local function n2s(x)
   return string.format('%.0f', x)
 end
@@ -90,91 +111,90 @@ local function mulAddDivMod(e, r, p, b)
   return k, rem
 end
 
-local function readRate(key)
-  local v = redis.call('HMGET', key, 'u', 'p', 't')
-  if not v[1] then
-    return {u = 0, p = 0, t = now}
+-- A rate bucket's state (used, progress, time) from its packed value; none is a full bucket as of
+-- now.
+local function rateOf(v)
+  if not v then
+    return 0, 0, now
   end
-  return {u = tonumber(v[1]), p = tonumber(v[2]), t = tonumber(v[3])}
+  local u, p, t = sunpack('<ddd', v)
+  return u, p, t
 end
 
--- Adds the units refilled since the state's time; never above capacity (u = 0). A clock that
--- stepped back refills nothing and keeps the reference time.
-local function refill(s, q, r, b)
-  if now <= s.t then
-    return
+-- The state after adding the units refilled since time t; never above capacity (u = 0). A clock
+-- that stepped back refills nothing and keeps the reference time.
+local function refill(u, p, t, q, r, b)
+  if now <= t then
+    return u, p, t
   end
-  local e = now - s.t
-  s.t = now
-  if s.u <= 0 then
-    s.u = 0
-    s.p = 0
-    return
+  local e = now - t
+  if u <= 0 then
+    return 0, 0, now
   end
   if e >= TWO52 then
     e = TWO52 - 1
   end
-  if q > 0 and e * q >= s.u then
-    s.u = 0
-    s.p = 0
-    return
+  if q > 0 and e * q >= u then
+    return 0, 0, now
   end
-  local k, rem = mulAddDivMod(e, r, s.p, b)
+  local k, rem = mulAddDivMod(e, r, p, b)
   local units = e * q + k
-  if units >= s.u then
-    s.u = 0
-    s.p = 0
-  else
-    s.u = s.u - units
-    s.p = rem
+  if units >= u then
+    return 0, 0, now
   end
+  return u - units, rem, now
 end
 
--- A full bucket is no key at all; otherwise the key lives until the bucket would be full again.
-local function writeRate(key, s, microsPerUnit)
-  if s.u <= 0 then
-    redis.call('DEL', key)
-    return
+-- A rate bucket's packed value and how long its key lives (ms): until the bucket would be full
+-- again. A full bucket is no key at all (ttl 0).
+local function rateValue(u, p, t, microsPerUnit)
+  if u <= 0 then
+    return false, 0
   end
-  local ttl = math.ceil(s.u * microsPerUnit / 1000) + 1000
+  local ttl = math.ceil(u * microsPerUnit / 1000) + 1000
   if ttl > MAX_TTL_MS then
     ttl = MAX_TTL_MS
   end
-  redis.call('HSET', key, 'u', n2s(s.u), 'p', n2s(s.p), 't', n2s(s.t))
-  redis.call('PEXPIRE', key, n2s(ttl))
+  return spack('<ddd', u, p, t), ttl
 end
 
 -- The window holding the limit clock among the candidates ARGV[at .. at + 3] (four boundaries,
--- epoch ms: the window before the JVM's estimate, the estimate's, the one after), or nil.
+-- epoch ms: the window before the JVM's estimate, the estimate's, the one after): its index
+-- (0 .. 2), start and end, or nil.
 local function findWindow(at)
+  local from = tonumber(ARGV[at])
   for j = 0, 2 do
-    local from = tonumber(ARGV[at + j])
     local to = tonumber(ARGV[at + j + 1])
     if nowMs >= from and nowMs < to then
-      return {index = j, start = from, finish = to}
+      return j, from, to
     end
+    from = to
   end
   return nil
 end
 
-local function readQuota(key, start)
-  local v = redis.call('HMGET', key, 'w', 'u')
-  if not v[1] or tonumber(v[1]) ~= start then
-    return {u = 0}
+-- Units used in the quota window starting at start, from the counter's packed value: 0 when there
+-- is none or it counts another window.
+local function quotaOf(v, start)
+  if not v then
+    return 0
   end
-  return {u = tonumber(v[2])}
+  local w, u = sunpack('<dd', v)
+  if w ~= start then
+    return 0
+  end
+  return u
 end
 
--- A quota holding nothing is no key; otherwise the key lives until its window ends.
-local function writeQuota(key, s, start, finish)
-  if s.u <= 0 then
-    redis.call('DEL', key)
-    return
+-- A quota counter's packed value and how long its key lives (ms): until its window ends. A quota
+-- holding nothing is no key (ttl 0).
+local function quotaValue(u, start, finish)
+  if u <= 0 then
+    return false, 0
   end
   local ttl = finish - nowMs
   if ttl < 1 then
     ttl = 1
   end
-  redis.call('HSET', key, 'w', n2s(start), 'u', n2s(s.u))
-  redis.call('PEXPIRE', key, n2s(ttl))
+  return spack('<dd', start, u), ttl
 end

@@ -1,34 +1,41 @@
 -- Reads counters without changing anything: no key is created, written, expired or extended, so
--- the script runs with the no-writes flag (also on a replica).
+-- the function has the no-writes flag (Redis refuses it if it ever wrote; it runs on a replica).
+-- Called as FCALL_RO <prefix>peek.
 -- KEYS[i]: counter i.
 -- ARGV: '' (no id), pinned time (µs, '' for the server's), counters n, then 5 per counter:
 --   kind (r, q, f), a1 .. a4 (rate: q, r, b, unused; quota: four window boundaries; else unused).
 -- Returns {status, now µs, then per counter: used, aux}; status 1 read, 2 no candidate window
 -- holds the time (the JVM retries with windows around now). aux: a rate's progress, a quota's
 -- window index, 0 for in-flight.
-setClock(ARGV[2]) -- the limit clock: the server's, or the time a test pinned
-local n = tonumber(ARGV[3])
-local result = {1, now}
-for i = 1, n do
-  local key = KEYS[i]
-  local at = 3 + (i - 1) * 5
-  local kind = ARGV[at + 1]
-  local used, aux
-  if kind == 'r' then
-    local s = readRate(key)
-    refill(s, tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4]))
-    used, aux = s.u, s.p
-  elseif kind == 'q' then
-    local w = findWindow(at + 2)
-    if not w then
-      return {2, now}
+local function peek(keys, args)
+  startCall(keys, args)
+  setClock(ARGV[2]) -- the limit clock: the server's, or the time a test pinned
+  local n = tonumber(ARGV[3])
+  local result = {1, now}
+  for i = 1, n do
+    local key = KEYS[i]
+    local at = 3 + (i - 1) * 5
+    local kind = ARGV[at + 1]
+    local used, aux
+    if kind == 'r' then
+      local u, p, t = rateOf(redis.call('GET', key))
+      u, p = refill(u, p, t, tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4]))
+      used, aux = u, p
+    elseif kind == 'q' then
+      local j, from = findWindow(at + 2)
+      if not j then
+        return {2, now}
+      end
+      used, aux = quotaOf(redis.call('GET', key), from), j
+    else
+      -- live leases only; ended ones are dropped by an upkeep batch, not here
+      used, aux = redis.call('ZCOUNT', key, '(' .. n2s(serverMs), '+inf'), 0
     end
-    used, aux = readQuota(key, w.start).u, w.index
-  else
-    -- live leases only; expired ones are removed by the next reservation, not here
-    used, aux = redis.call('ZCOUNT', key, '(' .. n2s(serverMs), '+inf'), 0
+    result[#result + 1] = used
+    result[#result + 1] = aux
   end
-  result[#result + 1] = used
-  result[#result + 1] = aux
+  return result
 end
-return result
+
+redis.register_function{
+  function_name = FUNCTION_PREFIX .. 'peek', callback = peek, flags = {'no-writes'}}

@@ -140,8 +140,8 @@ class RedisBatchingTest {
       assertThat(output).contains("SETTLED " + calls);
       assertThat(worker.exitValue()).isZero();
 
-      assertThat(redis.command("EVAL", "return #redis.call('KEYS', ARGV[1])", "0", "*:p:*"))
-          .as("no reservation left pending")
+      assertThat(redis.command("EVAL", "return #redis.call('KEYS', ARGV[1])", "0", "*:pending:*"))
+          .as("no reservation left pending (an empty pending set is no key)")
           .isEqualTo(":0");
       ReserveResult probe =
           store.reserve(List.of(new LimitCharge(ShutdownWorker.QUOTA, "team-a", 0)));

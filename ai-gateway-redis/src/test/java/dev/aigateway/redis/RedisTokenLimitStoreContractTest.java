@@ -144,17 +144,18 @@ class RedisTokenLimitStoreContractTest extends TokenLimitStoreContract {
     Reservation reservationOfLastCall =
         admitted(charge(rate, "alice", 10), charge(quota, "alice", 10), charge(slots, "alice", 1));
 
-    assertThat(redis.command("DBSIZE")).isEqualTo(":4"); // three counters and the marker
+    assertThat(redis.command("DBSIZE"))
+        .isEqualTo(":4"); // three counters and the store's pending set
     assertThat(
             redis.command(
                 "EVAL", "return #redis.call('KEYS', ARGV[1])", "0", "contract:{limits}:*"))
         .isEqualTo(":4");
     for (String key :
         List.of(
-            "contract:{limits}:r:" + rate.id().length() + ":" + rate.id() + ":alice",
-            "contract:{limits}:q:" + quota.id().length() + ":" + quota.id() + ":alice",
+            "contract:{limits}:r2:" + rate.id().length() + ":" + rate.id() + ":alice",
+            "contract:{limits}:q2:" + quota.id().length() + ":" + quota.id() + ":alice",
             "contract:{limits}:f:" + slots.id().length() + ":" + slots.id() + ":alice",
-            "contract:{limits}:p:" + ((RedisReservation) reservationOfLastCall).id)) {
+            "contract:{limits}:pending:" + storeIdOf(reservationOfLastCall))) {
       long ttl = Long.parseLong(redis.command("PTTL", key).substring(1));
       assertThat(ttl).as(key).isPositive();
     }
@@ -162,7 +163,14 @@ class RedisTokenLimitStoreContractTest extends TokenLimitStoreContract {
     settle(reservationOfLastCall, 0, 0, 0);
     assertThat(redisStore.flush(Duration.ofSeconds(5))).isTrue(); // settlements do not wait
 
-    assertThat(redis.command("DBSIZE")).isEqualTo(":0"); // a full bucket, an empty quota, no slot
+    // a full bucket, an empty quota, no slot, no reservation pending
+    assertThat(redis.command("DBSIZE")).isEqualTo(":0");
+  }
+
+  /** The store part of a reservation id (before the dot): names the store's pending set. */
+  private static String storeIdOf(Reservation reservation) {
+    String id = ((RedisReservation) reservation).id;
+    return id.substring(0, id.indexOf('.'));
   }
 
   /** The suite on the Redis server's own clock: the time-controlled tests are skipped. */

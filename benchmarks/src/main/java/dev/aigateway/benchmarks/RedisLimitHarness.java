@@ -32,8 +32,9 @@ import okhttp3.Response;
  * <ol>
  *   <li>reserve + settle per second from one JVM at each of the given numbers of callers, each call
  *       charging a token rate, a monthly quota and an in-flight limit of one of 100 consumers, with
- *       the script runs per pair and Redis's CPU per pair (the store batches what arrives while a
- *       script is in flight, so both fall as callers rise);
+ *       the script runs per pair, Redis's CPU per pair and the commands the scripts called per pair
+ *       (the store batches what arrives while a script is in flight, so all three fall as callers
+ *       rise);
  *   <li>latency of one governed call (wrapped OkHttp client, canned backend, the {@link Workload}
  *       gateway), p50 and p99 at one caller, with the in-memory store, the Redis store (called on
  *       the caller's thread: it bounds its own calls) and the Redis store behind the gateway's
@@ -97,11 +98,12 @@ public final class RedisLimitHarness {
         System.out.printf(
             Locale.ROOT,
             "reserve+settle (3 counters each), %2d callers: %7.0f /s; script runs per pair %.2f,"
-                + " Redis CPU per pair %.1f us (INFO commandstats)%n",
+                + " Redis CPU per pair %.1f us, commands per pair %.1f (INFO commandstats)%n",
             callers,
             measured[0],
             scripts[0] / pairs,
-            scripts[1] / pairs);
+            scripts[1] / pairs,
+            scripts[2] / pairs);
       }
 
       int calls = 20_000;
@@ -262,32 +264,42 @@ public final class RedisLimitHarness {
             + " %.0f bytes per consumer (used_memory), MEMORY USAGE rate key %s, quota key %s%n",
         keys,
         (after - before) / (double) keys,
-        redis.command("MEMORY", "USAGE", "aigw:{limits}:r:10:bench/slow:consumer-1"),
-        redis.command("MEMORY", "USAGE", "aigw:{limits}:q:11:bench/quota:consumer-1"));
+        redis.command("MEMORY", "USAGE", "aigw:{limits}:r2:10:bench/slow:consumer-1"),
+        redis.command("MEMORY", "USAGE", "aigw:{limits}:q2:11:bench/quota:consumer-1"));
     store.reserve(List.of(new LimitCharge(SLOTS, "held", 1))); // one slot held: a sorted set
     System.out.printf(
         Locale.ROOT,
-        "MEMORY USAGE in-flight key with one slot: %s, pending marker: %s%n",
+        "MEMORY USAGE in-flight key with one slot: %s, the store's pending set with one id: %s%n",
         redis.command("MEMORY", "USAGE", "aigw:{limits}:f:15:bench/in-flight:held"),
         redis.command(
             "EVAL",
-            "local k = redis.call('KEYS', 'aigw:{limits}:p:*')[1]"
+            "local k = redis.call('KEYS', 'aigw:{limits}:pending:*')[1]"
                 + " return redis.call('MEMORY', 'USAGE', k)",
             "0"));
   }
 
-  /** Script runs (EVALSHA and EVAL) and their microseconds in all, from INFO commandstats. */
+  /**
+   * Script runs (FCALL, EVALSHA, EVAL) and their microseconds in all, and the commands the scripts
+   * called (every other command counted since the last CONFIG RESETSTAT, but the harness's own),
+   * from INFO commandstats.
+   */
   private static long[] scriptStats(RedisServer redis) {
     String reply =
         redis.command(
             "EVAL",
-            "local s = redis.call('INFO', 'commandstats') local calls, usec = 0, 0"
-                + " for name, c, u in string.gmatch(s, 'cmdstat_(eval%a*):calls=(%d+),usec=(%d+)')"
-                + " do calls = calls + tonumber(c) usec = usec + tonumber(u) end"
-                + " return calls .. ' ' .. usec",
+            "local s = redis.call('INFO', 'commandstats') local runs, usec, inside = 0, 0, 0"
+                + " for name, c, u in string.gmatch(s, 'cmdstat_([%a|]+):calls=(%d+),usec=(%d+)')"
+                + " do if name:find('^eval') or name:find('^fcall') then"
+                + " runs = runs + tonumber(c) usec = usec + tonumber(u)"
+                + " elseif not (name:find('^config') or name:find('^info') or name:find('^hello')"
+                + " or name:find('^client') or name:find('^ping') or name:find('^function')) then"
+                + " inside = inside + tonumber(c) end end"
+                + " return runs .. ' ' .. usec .. ' ' .. inside",
             "0");
     String[] parts = reply.split(" ");
-    return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+    return new long[] {
+      Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2])
+    };
   }
 
   private static long usedMemory(RedisServer redis) {

@@ -1,0 +1,176 @@
+package dev.aigateway.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.Reservation;
+import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.testing.RedisServer;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store's data in Redis (layout version 2): counters as packed strings under versioned keys,
+ * reservation ids in one pending set per store, the function library loaded again when Redis lost
+ * it, and the upkeep that drops ended ids and ended in-flight leases.
+ */
+class RedisLimitLayoutTest {
+
+  private static final LimitSpec RATE = LimitSpec.rate("team/rate", 1000, Duration.ofDays(1));
+  private static final LimitSpec QUOTA =
+      LimitSpec.quota("team/quota", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+  private static final String RATE_KEY = "aigw:{limits}:r2:9:team/rate:alice";
+  private static final String QUOTA_KEY = "aigw:{limits}:q2:10:team/quota:alice";
+
+  private static RedisConnection connect(RedisServer redis) {
+    return RedisConnection.builder().uri(redis.uri()).commandTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  private static ReserveResult reserve(RedisTokenLimitStore store, long units) {
+    return store.reserve(
+        List.of(new LimitCharge(RATE, "alice", units), new LimitCharge(QUOTA, "alice", units)));
+  }
+
+  private static String pendingSetOf(Reservation reservation) {
+    String id = ((RedisReservation) reservation).id;
+    return "aigw:{limits}:pending:" + id.substring(0, id.indexOf('.'));
+  }
+
+  @Test
+  void countersArePackedStringsUnderVersionedKeysAndKeysOfTheOldLayoutAreNotRead() {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      // Hashes an instance of the earlier layout left: neither read nor changed.
+      redis.command("HSET", "aigw:{limits}:r:9:team/rate:alice", "u", "900", "p", "0", "t", "1");
+      redis.command("HSET", "aigw:{limits}:q:10:team/quota:alice", "w", "0", "u", "900");
+
+      ReserveResult first = reserve(store, 100);
+
+      assertThat(first.admitted()).isTrue();
+      assertThat(first.remaining()).containsExactly(900L, 900L);
+      assertThat(redis.command("TYPE", RATE_KEY)).isEqualTo("+string");
+      assertThat(redis.command("TYPE", QUOTA_KEY)).isEqualTo("+string");
+      // rate: three doubles (used, progress, time); quota: two (window start, used)
+      assertThat(redis.command("STRLEN", RATE_KEY)).isEqualTo(":24");
+      assertThat(redis.command("STRLEN", QUOTA_KEY)).isEqualTo(":16");
+      assertThat(Long.parseLong(redis.command("PTTL", RATE_KEY).substring(1))).isPositive();
+      assertThat(Long.parseLong(redis.command("PTTL", QUOTA_KEY).substring(1))).isPositive();
+      assertThat(redis.command("HGET", "aigw:{limits}:q:10:team/quota:alice", "u"))
+          .isEqualTo("900");
+
+      store.settle(first.reservation(), new long[] {40, 40});
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(reserve(store, 0).remaining()).containsExactly(960L, 960L);
+    }
+  }
+
+  @Test
+  void aLibraryRedisLostIsLoadedAgainAndCountingGoesOn() {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      Reservation held = reserve(store, 100).reservation();
+      assertThat(redis.command("FUNCTION", "FLUSH")).isEqualTo("+OK");
+
+      store.settle(held, new long[] {30, 30}); // the library is missing: loaded, then applied
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(redis.command("FUNCTION", "FLUSH")).isEqualTo("+OK");
+      ReserveResult next = reserve(store, 100); // and again for a reservation
+
+      assertThat(next.admitted()).isTrue();
+      assertThat(next.remaining()).containsExactly(870L, 870L);
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 0, 0));
+    }
+  }
+
+  @Test
+  void aSettlementAfterItsWindowChangesNothingAndUpkeepDropsTheEndedId() throws Exception {
+    // Each new id keeps the set one window longer, so an ended id and a live one share it.
+    Duration window = Duration.ofMillis(1000);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store =
+            RedisTokenLimitStore.builder(connection)
+                .settlementWindow(window)
+                .upkeepEvery(Duration.ofHours(1)) // the first batch only
+                .build()) {
+      Reservation late = reserve(store, 100).reservation();
+      String pendingSet = pendingSetOf(late);
+      Thread.sleep(700);
+      reserve(store, 0);
+      Thread.sleep(500); // the first id's window has ended, the second's has not
+
+      store.settle(late, new long[] {10, 10}); // after its window: changes nothing
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(redis.command("ZCARD", pendingSet))
+          .as("the ended id stays until an upkeep batch")
+          .isEqualTo(":2");
+      assertThat(reserve(store, 0).remaining()).containsExactly(900L, 900L);
+    }
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore upkeeping =
+            RedisTokenLimitStore.builder(connection)
+                .settlementWindow(window)
+                .upkeepEvery(Duration.ZERO) // every batch
+                .build()) {
+      Reservation ended = reserve(upkeeping, 1).reservation();
+      String pendingSet = pendingSetOf(ended);
+      Thread.sleep(700);
+      reserve(upkeeping, 1);
+      Thread.sleep(500);
+
+      reserve(upkeeping, 1); // an upkeep batch: drops the ended id
+
+      assertThat(redis.command("ZCARD", pendingSet)).isEqualTo(":2");
+      assertThat(redis.command("ZSCORE", pendingSet, ((RedisReservation) ended).id))
+          .isEqualTo("$-1");
+    }
+  }
+
+  @Test
+  void anEndedLeaseNeverCountsAndUpkeepDropsIt() throws Exception {
+    // Each new lease keeps the set one lease longer, so an ended lease and live ones share it.
+    LimitSpec twoSlots = LimitSpec.inFlight("team/two-slots", 2);
+    String key = "aigw:{limits}:f:14:team/two-slots:alice";
+    List<LimitCharge> slot = List.of(new LimitCharge(twoSlots, "alice", 1));
+    Duration lease = Duration.ofMillis(1000);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store =
+            RedisTokenLimitStore.builder(connection)
+                .inFlightLease(lease)
+                .upkeepEvery(Duration.ofHours(1)) // the first batch only
+                .build();
+        RedisTokenLimitStore upkeeping =
+            RedisTokenLimitStore.builder(connection)
+                .inFlightLease(lease)
+                .upkeepEvery(Duration.ZERO) // every batch
+                .build()) {
+      assertThat(store.reserve(slot).admitted()).isTrue(); // never settled: its JVM "died"
+      Thread.sleep(700);
+      assertThat(store.reserve(slot).admitted()).isTrue();
+      Thread.sleep(500); // the first lease has ended, the second has not
+
+      ReserveResult third = store.reserve(slot);
+      assertThat(third.admitted()).as("an ended lease does not count").isTrue();
+      assertThat(third.remaining()).containsExactly(0L);
+      assertThat(redis.command("ZCARD", key))
+          .as("the ended lease is still in the set: no upkeep yet")
+          .isEqualTo(":3");
+
+      ReserveResult fourth = upkeeping.reserve(slot); // an upkeep batch: drops the ended lease
+      assertThat(fourth.admitted()).as("two live leases fill the limit").isFalse();
+      assertThat(redis.command("ZCARD", key)).isEqualTo(":2");
+
+      store.settle(third.reservation(), new long[] {0});
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(redis.command("ZCARD", key)).isEqualTo(":1");
+    }
+  }
+}
