@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.InputStream;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
@@ -92,16 +91,28 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     return body;
   }
 
-  /** A new reader per stream: Anthropic's events are read with state (model, counts so far). */
+  /**
+   * A new reader per stream: each chunk's Anthropic event ({@link InvokeChunk}) goes to an {@link
+   * AnthropicUsage.StreamReader} (model, counts, text, {@code message_stop}), on its bytes when it
+   * is a plain delta; Bedrock's invocation metrics, on the last chunk, settle the call only when no
+   * event reported usage.
+   */
   @Override
   EventStreamBody.MessageReader messageReader() {
-    return new ChunkReader();
-  }
-
-  /** Reads one message as the first of a stream (tests); streams use {@link #messageReader}. */
-  @Override
-  void readMessage(ResponseReadout readout, EventStreamMessage message) {
-    new ChunkReader().read(readout, message);
+    InvokeChunk chunk = new InvokeChunk();
+    AnthropicUsage.StreamReader events = new AnthropicUsage.StreamReader();
+    return (readout, frame) -> {
+      if (!chunk.read(frame) || events.readBytes(readout, chunk.bytes(), 0, chunk.length())) {
+        return;
+      }
+      JsonNode json = Json.parseOrNull(chunk.bytes(), 0, chunk.length());
+      if (json != null) {
+        events.read(readout, json);
+        if (readout.usage() == null) {
+          BedrockInvokeFormat.learnMetrics(readout, json);
+        }
+      }
+    };
   }
 
   @Override
@@ -110,76 +121,7 @@ final class BedrockAnthropicFormat extends BedrockFormat {
   }
 
   @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document, category);
-  }
-
-  /**
-   * The decoded model JSON of a {@code chunk} message ({@code {"bytes":"<base64>"}}), or null when
-   * the message is another event or its payload is not that shape.
-   */
-  static byte @Nullable [] chunkBytes(EventStreamMessage message) {
-    if (!"chunk".equals(message.eventType())) {
-      return null;
-    }
-    byte[] payload = message.payloadBytes();
-    JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-    JsonNode bytes = event == null ? null : event.get("bytes");
-    if (bytes == null || !bytes.isTextual()) {
-      return null;
-    }
-    try {
-      return Base64.getDecoder().decode(bytes.textValue());
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-  }
-
-  /**
-   * One stream's reader: each chunk's Anthropic event goes to an {@link
-   * AnthropicUsage.StreamReader} (model, counts, text, {@code message_stop}); Bedrock's invocation
-   * metrics, on the last chunk, settle the call only when no event reported usage. Called on the
-   * reading thread only.
-   */
-  private static final class ChunkReader implements EventStreamBody.MessageReader {
-    private final AnthropicUsage.StreamReader events = new AnthropicUsage.StreamReader();
-
-    @Override
-    public void read(ResponseReadout readout, EventStreamMessage message) {
-      byte[] decoded = chunkBytes(message);
-      if (decoded == null) {
-        return;
-      }
-      JsonNode chunk = Json.parseOrNull(decoded, 0, decoded.length);
-      if (chunk == null) {
-        return;
-      }
-      events.read(readout, chunk);
-      if (readout.usage() != null) {
-        return;
-      }
-      JsonNode metrics = chunk.get(BedrockInvokeFormat.METRICS);
-      if (metrics != null && metrics.isObject()) {
-        readout.learnUsage(
-            null,
-            usage(
-                count(metrics, "inputTokenCount"),
-                count(metrics, "outputTokenCount"),
-                -1,
-                count(metrics, "cacheReadInputTokenCount"),
-                count(metrics, "cacheWriteInputTokenCount")));
-        readout.markComplete();
-      }
-    }
+  public AnswerDocuments.Shape answerShape() {
+    return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;
   }
 }

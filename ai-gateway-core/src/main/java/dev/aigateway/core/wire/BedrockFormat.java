@@ -155,15 +155,15 @@ abstract class BedrockFormat implements WireFormat {
   }
 
   /**
-   * The reader of one stream's messages, asked once per stream: {@link #readMessage} by default; a
-   * format whose reading keeps state from message to message returns a new reader each time.
+   * The reader of one stream's messages, asked once per stream: a new one each time, since readers
+   * keep buffers (and some, state) from message to message.
    */
-  EventStreamBody.MessageReader messageReader() {
-    return this::readMessage;
-  }
+  abstract EventStreamBody.MessageReader messageReader();
 
-  /** Reads one event stream message of this operation's streams. */
-  abstract void readMessage(ResponseReadout readout, EventStreamMessage message);
+  /** Reads one event stream message as the first of a stream (tests; streams read frames). */
+  final void readMessage(ResponseReadout readout, EventStreamMessage message) {
+    messageReader().read(readout, EventStreamFrame.of(message));
+  }
 
   /**
    * Bedrock's error shape: {@code {"message":"..."}}, the error's name in {@code x-amzn-ErrorType}
@@ -227,8 +227,8 @@ abstract class BedrockFormat implements WireFormat {
 
   /**
    * Usage from Bedrock's counts in the library's terms: input includes the cache's reads and writes
-   * (which Bedrock reports apart from the input), cached input is the cache's reads, total at least
-   * input plus output. Null when no input count is given.
+   * (which Bedrock reports apart from the input), cached input is the cache's reads, cache-write
+   * input the cache's writes, total at least input plus output. Null when no input count is given.
    */
   static @Nullable Usage usage(
       long input, long output, long total, long cacheRead, long cacheWrite) {
@@ -239,7 +239,16 @@ abstract class BedrockFormat implements WireFormat {
         TokenCounts.sum(TokenCounts.sum(input, Math.max(cacheRead, 0)), Math.max(cacheWrite, 0));
     long out = Math.max(output, 0);
     long sum = TokenCounts.sum(allInput, out);
-    return new Usage(allInput, out, Math.max(total, sum), Math.max(cacheRead, 0), 0);
+    return new Usage(
+        allInput,
+        out,
+        Math.max(total, sum),
+        Math.max(cacheRead, 0),
+        0,
+        Math.max(cacheWrite, 0),
+        0,
+        0,
+        0);
   }
 
   /** A whole, non-negative number member of {@code node}, else -1. */

@@ -6,7 +6,6 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.InputStream;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -186,32 +185,27 @@ final class BedrockInvokeFormat extends BedrockFormat {
   }
 
   /**
-   * One InvokeModelWithResponseStream message: a {@code chunk} event's payload {@code
-   * {"bytes":"..."}} is the model's own JSON, base64-encoded; the last one carries {@code
-   * amazon-bedrock-invocationMetrics}.
+   * InvokeModelWithResponseStream's messages: a {@code chunk} event's payload {@code
+   * {"bytes":"..."}} is the model's own JSON, base64-encoded ({@link InvokeChunk}); the last one
+   * carries {@code amazon-bedrock-invocationMetrics}.
    */
   @Override
-  void readMessage(ResponseReadout readout, EventStreamMessage message) {
-    if (!"chunk".equals(message.eventType())) {
-      return;
-    }
-    byte[] payload = message.payloadBytes();
-    JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-    JsonNode bytes = event == null ? null : event.get("bytes");
-    if (bytes == null || !bytes.isTextual()) {
-      return;
-    }
-    byte[] decoded;
-    try {
-      decoded = Base64.getDecoder().decode(bytes.textValue());
-    } catch (IllegalArgumentException e) {
-      return;
-    }
-    JsonNode chunk = Json.parseOrNull(decoded, 0, decoded.length);
-    if (chunk == null) {
-      return;
-    }
-    appendTexts(readout, chunk);
+  EventStreamBody.MessageReader messageReader() {
+    InvokeChunk chunk = new InvokeChunk();
+    return (readout, frame) -> {
+      JsonNode json = chunk.read(frame) ? Json.parseOrNull(chunk.bytes(), 0, chunk.length()) : null;
+      if (json != null) {
+        appendTexts(readout, json);
+        learnMetrics(readout, json);
+      }
+    };
+  }
+
+  /**
+   * Learns the usage of a chunk's {@code amazon-bedrock-invocationMetrics}, which Bedrock sends in
+   * the last chunk only, and marks the stream complete; nothing when the chunk has none.
+   */
+  static void learnMetrics(ResponseReadout readout, JsonNode chunk) {
     JsonNode metrics = chunk.get(METRICS);
     if (metrics != null && metrics.isObject()) {
       readout.learnUsage(

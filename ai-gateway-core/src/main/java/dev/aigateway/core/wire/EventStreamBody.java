@@ -27,13 +27,14 @@ public final class EventStreamBody extends ObservedBody {
 
   /**
    * Reads one event stream message of a {@link WireFormat}: learns what it says into the readout.
-   * Called on the reading thread, once per whole, valid message, in order.
+   * Called on the reading thread, once per whole, valid message, in order, with a frame that is
+   * valid only during the call.
    */
   @FunctionalInterface
   public interface MessageReader {
 
-    /** Reads {@code message}. */
-    void read(ResponseReadout readout, EventStreamMessage message);
+    /** Reads {@code message}, which must not be kept. */
+    void read(ResponseReadout readout, EventStreamFrame message);
   }
 
   private final EventStreamDecoder decoder;
@@ -58,7 +59,7 @@ public final class EventStreamBody extends ObservedBody {
       int maxMessageBytes) {
     super(upstream, listener, callCanceled);
     this.reader = Objects.requireNonNull(reader, "reader");
-    this.decoder = new EventStreamDecoder(this::handle, maxMessageBytes);
+    this.decoder = EventStreamDecoder.ofFrames(this::handle, maxMessageBytes);
   }
 
   /** Whether {@code contentType} is the AWS event stream's. */
@@ -67,7 +68,7 @@ public final class EventStreamBody extends ObservedBody {
         && contentType.regionMatches(true, 0, CONTENT_TYPE, 0, CONTENT_TYPE.length());
   }
 
-  private void handle(EventStreamMessage message) {
+  private void handle(EventStreamFrame message) {
     if (message.isException()) {
       if (exceptionType == null) {
         exceptionType = message.exceptionType() != null ? message.exceptionType() : "error";

@@ -294,7 +294,10 @@ final class GeminiFormat implements WireFormat {
 
   /**
    * {@code usageMetadata} in the library's terms, or null when it holds no count. Counts that are
-   * not whole numbers are read as absent; the per-modality details are skipped.
+   * not whole numbers are read as absent. Of the per-modality details, the {@code AUDIO} and {@code
+   * IMAGE} counts of the prompt (and of tool-use prompts) are the audio and image input tokens, and
+   * the {@code AUDIO} count of the candidates is the audio output tokens; the {@code Usage} has no
+   * count of image output or of video, so those are in input and output only.
    */
   static @Nullable Usage readUsage(JsonParser p) throws IOException {
     long prompt = 0;
@@ -303,10 +306,27 @@ final class GeminiFormat implements WireFormat {
     long toolPrompt = 0;
     long cached = 0;
     long total = -1;
+    // audio in, image in, audio out
+    long[] modalities = null;
     boolean any = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
+      if (value == JsonToken.START_ARRAY) {
+        int input =
+            switch (field) {
+              case "promptTokensDetails", "toolUsePromptTokensDetails" -> 0;
+              case "candidatesTokensDetails" -> 2;
+              default -> -1;
+            };
+        if (input < 0) {
+          p.skipChildren();
+        } else {
+          modalities = modalities == null ? new long[3] : modalities;
+          readModalities(p, modalities, input);
+        }
+        continue;
+      }
       if (value != JsonToken.VALUE_NUMBER_INT) {
         p.skipChildren();
         continue;
@@ -330,12 +350,55 @@ final class GeminiFormat implements WireFormat {
     }
     long input = TokenCounts.sum(prompt, toolPrompt);
     long output = TokenCounts.sum(candidates, thoughts);
+    long totalTokens = total >= 0 ? total : TokenCounts.sum(input, output);
+    if (modalities == null) {
+      return new Usage(
+          input, output, totalTokens, Math.min(cached, input), Math.min(thoughts, output));
+    }
     return new Usage(
         input,
         output,
-        total >= 0 ? total : TokenCounts.sum(input, output),
+        totalTokens,
         Math.min(cached, input),
-        Math.min(thoughts, output));
+        Math.min(thoughts, output),
+        0,
+        Math.min(modalities[0], input),
+        Math.min(modalities[2], output),
+        Math.min(modalities[1], input));
+  }
+
+  /**
+   * Adds the {@code AUDIO} and {@code IMAGE} counts of a {@code ModalityTokenCount} array to {@code
+   * counts[at]} and {@code counts[at + 1]} (image output is not counted apart: {@code at} 2 has no
+   * image slot after it).
+   */
+  private static void readModalities(JsonParser p, long[] counts, int at) throws IOException {
+    for (JsonToken element = p.nextToken();
+        element != JsonToken.END_ARRAY;
+        element = p.nextToken()) {
+      if (element != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      String modality = null;
+      long count = 0;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("modality") && value == JsonToken.VALUE_STRING) {
+          modality = p.getText();
+        } else if (field.equals("tokenCount") && value == JsonToken.VALUE_NUMBER_INT) {
+          count = Math.max(0, p.getValueAsLong(0));
+        } else {
+          p.skipChildren();
+        }
+      }
+      if ("AUDIO".equals(modality)) {
+        counts[at] = TokenCounts.sum(counts[at], count);
+      } else if ("IMAGE".equals(modality) && at + 1 < counts.length) {
+        counts[at + 1] = TokenCounts.sum(counts[at + 1], count);
+      }
+    }
   }
 
   /**
@@ -514,17 +577,7 @@ final class GeminiFormat implements WireFormat {
   }
 
   @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.GEMINI, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.GEMINI, document, category);
+  public AnswerDocuments.Shape answerShape() {
+    return AnswerDocuments.Shape.GEMINI;
   }
 }

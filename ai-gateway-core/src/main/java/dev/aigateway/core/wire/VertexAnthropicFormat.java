@@ -183,18 +183,8 @@ final class VertexAnthropicFormat implements WireFormat {
   }
 
   @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document, category);
+  public AnswerDocuments.Shape answerShape() {
+    return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;
   }
 
   @Override
