@@ -253,7 +253,8 @@ final class GeminiFormat implements WireFormat {
                   value == JsonToken.VALUE_STRING && !sameText(p, readout.model())
                       ? p.getText()
                       : model; // every chunk names it: a new string only when it changes
-          case "usageMetadata" -> usage = value == JsonToken.START_OBJECT ? readUsage(p) : skip(p);
+          case "usageMetadata" ->
+              usage = value == JsonToken.START_OBJECT ? readUsage(p, readout.usage()) : skip(p);
           case "candidates" ->
               finished |= value == JsonToken.START_ARRAY && readCandidates(p, text);
           case "promptFeedback" -> finished |= value == JsonToken.START_OBJECT && blocked(p);
@@ -297,9 +298,10 @@ final class GeminiFormat implements WireFormat {
    * not whole numbers are read as absent. Of the per-modality details, the {@code AUDIO} and {@code
    * IMAGE} counts of the prompt (and of tool-use prompts) are the audio and image input tokens, and
    * the {@code AUDIO} count of the candidates is the audio output tokens; the {@code Usage} has no
-   * count of image output or of video, so those are in input and output only.
+   * count of image output or of video, so those are in input and output only. Returns {@code
+   * previous} itself when it holds the same counts (a stream repeats its cumulative usage).
    */
-  static @Nullable Usage readUsage(JsonParser p) throws IOException {
+  static @Nullable Usage readUsage(JsonParser p, @Nullable Usage previous) throws IOException {
     long prompt = 0;
     long candidates = 0;
     long thoughts = 0;
@@ -322,8 +324,7 @@ final class GeminiFormat implements WireFormat {
         if (input < 0) {
           p.skipChildren();
         } else {
-          modalities = modalities == null ? new long[3] : modalities;
-          readModalities(p, modalities, input);
+          modalities = readModalities(p, modalities, input);
         }
         continue;
       }
@@ -351,28 +352,43 @@ final class GeminiFormat implements WireFormat {
     long input = TokenCounts.sum(prompt, toolPrompt);
     long output = TokenCounts.sum(candidates, thoughts);
     long totalTokens = total >= 0 ? total : TokenCounts.sum(input, output);
-    if (modalities == null) {
-      return new Usage(
-          input, output, totalTokens, Math.min(cached, input), Math.min(thoughts, output));
-    }
-    return new Usage(
-        input,
-        output,
-        totalTokens,
-        Math.min(cached, input),
-        Math.min(thoughts, output),
-        0,
-        Math.min(modalities[0], input),
-        Math.min(modalities[2], output),
-        Math.min(modalities[1], input));
+    long audioIn = modalities == null ? 0 : Math.min(modalities[0], input);
+    long imageIn = modalities == null ? 0 : Math.min(modalities[1], input);
+    long audioOut = modalities == null ? 0 : Math.min(modalities[2], output);
+    Usage read =
+        previous != null
+                && previous.inputTokens() == input
+                && previous.outputTokens() == output
+                && previous.totalTokens() == totalTokens
+                && previous.cachedInputTokens() == Math.min(cached, input)
+                && previous.reasoningTokens() == Math.min(thoughts, output)
+                && previous.cacheWriteInputTokens() == 0
+                && previous.audioInputTokens() == audioIn
+                && previous.audioOutputTokens() == audioOut
+                && previous.imageInputTokens() == imageIn
+            ? previous
+            : null;
+    return read != null
+        ? read
+        : new Usage(
+            input,
+            output,
+            totalTokens,
+            Math.min(cached, input),
+            Math.min(thoughts, output),
+            0,
+            audioIn,
+            audioOut,
+            imageIn);
   }
 
   /**
    * Adds the {@code AUDIO} and {@code IMAGE} counts of a {@code ModalityTokenCount} array to {@code
    * counts[at]} and {@code counts[at + 1]} (image output is not counted apart: {@code at} 2 has no
-   * image slot after it).
+   * image slot after it); {@code counts} is made at the first such count, and returned.
    */
-  private static void readModalities(JsonParser p, long[] counts, int at) throws IOException {
+  private static long @Nullable [] readModalities(JsonParser p, long @Nullable [] counts, int at)
+      throws IOException {
     for (JsonToken element = p.nextToken();
         element != JsonToken.END_ARRAY;
         element = p.nextToken()) {
@@ -380,25 +396,25 @@ final class GeminiFormat implements WireFormat {
         p.skipChildren();
         continue;
       }
-      String modality = null;
+      int slot = -1;
       long count = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
         if (field.equals("modality") && value == JsonToken.VALUE_STRING) {
-          modality = p.getText();
+          slot = sameText(p, "AUDIO") ? at : sameText(p, "IMAGE") && at == 0 ? 1 : -1;
         } else if (field.equals("tokenCount") && value == JsonToken.VALUE_NUMBER_INT) {
           count = Math.max(0, p.getValueAsLong(0));
         } else {
           p.skipChildren();
         }
       }
-      if ("AUDIO".equals(modality)) {
-        counts[at] = TokenCounts.sum(counts[at], count);
-      } else if ("IMAGE".equals(modality) && at + 1 < counts.length) {
-        counts[at + 1] = TokenCounts.sum(counts[at + 1], count);
+      if (slot >= 0) {
+        counts = counts == null ? new long[3] : counts;
+        counts[slot] = TokenCounts.sum(counts[slot], count);
       }
     }
+    return counts;
   }
 
   /**
