@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
-import java.io.InputStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,16 +34,17 @@ import org.jspecify.annotations.Nullable;
  */
 final class BedrockAnthropicFormat extends BedrockFormat {
 
+  /** The body members that bound the output (before the instances, which take them). */
+  private static final List<String> ALLOWANCE = List.of("/max_tokens");
+
   static final BedrockAnthropicFormat INVOKE =
       new BedrockAnthropicFormat("bedrock.invoke.anthropic", "invoke", false);
   static final BedrockAnthropicFormat INVOKE_STREAM =
       new BedrockAnthropicFormat(
           "bedrock.invoke_with_response_stream.anthropic", "invoke-with-response-stream", true);
 
-  private static final List<String> ALLOWANCE = List.of("/max_tokens");
-
   private BedrockAnthropicFormat(String name, String ending, boolean stream) {
-    super(name, ending, stream);
+    super(name, ending, stream, ALLOWANCE);
   }
 
   /** A model ID naming Anthropic or Claude, in any case. */
@@ -56,11 +54,6 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     return lower.contains("anthropic") || lower.contains("claude");
   }
 
-  @Override
-  List<String> allowanceFields() {
-    return ALLOWANCE;
-  }
-
   /** Anthropic's estimate ({@link AnthropicPrompt}): the body is its Messages request. */
   @Override
   public long countPrompt(TokenCounter counter, WireRequest request) {
@@ -68,27 +61,13 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     return body == null ? 0 : AnthropicPrompt.estimate(counter, body);
   }
 
-  @Override
-  public ObservedBody observeDocument(
-      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    return observeDocument(upstream, listener, callCanceled, maxCopyBytes, name -> null);
-  }
-
   /**
    * The message read as Anthropic's (its usage, model and text); the token counts of Bedrock's
-   * response headers are learnt first and stand when the message reports no usage.
+   * response headers stand when it reports no usage.
    */
   @Override
-  public ObservedBody observeDocument(
-      InputStream upstream,
-      BodyListener listener,
-      BooleanSupplier callCanceled,
-      int maxCopyBytes,
-      Function<String, @Nullable String> responseHeaders) {
-    JsonBody body =
-        new JsonBody(upstream, listener, callCanceled, maxCopyBytes, AnthropicUsage::readDocument);
-    body.readout.learnUsage(null, BedrockInvokeFormat.headerUsage(responseHeaders));
-    return body;
+  JsonBody.DocumentReader documentReader() {
+    return AnthropicUsage::readDocument;
   }
 
   /**

@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
-import java.io.InputStream;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,23 +31,20 @@ import org.jspecify.annotations.Nullable;
  */
 final class BedrockConverseFormat extends BedrockFormat {
 
+  /** The body members that bound the output (before the instances, which take them). */
+  private static final List<String> ALLOWANCE = List.of("/inferenceConfig/maxTokens");
+
   static final BedrockConverseFormat CONVERSE =
       new BedrockConverseFormat("bedrock.converse", "converse", false);
   static final BedrockConverseFormat CONVERSE_STREAM =
       new BedrockConverseFormat("bedrock.converse_stream", "converse-stream", true);
 
-  private static final List<String> ALLOWANCE = List.of("/inferenceConfig/maxTokens");
   private static final int PER_MESSAGE = 4;
   private static final int PER_CALL = 8;
   private static final int PER_TOOL = 8;
 
   private BedrockConverseFormat(String name, String ending, boolean stream) {
-    super(name, ending, stream);
-  }
-
-  @Override
-  List<String> allowanceFields() {
-    return ALLOWANCE;
+    super(name, ending, stream, ALLOWANCE);
   }
 
   @Override
@@ -115,10 +110,8 @@ final class BedrockConverseFormat extends BedrockFormat {
   }
 
   @Override
-  public ObservedBody observeDocument(
-      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    return new JsonBody(
-        upstream, listener, callCanceled, maxCopyBytes, BedrockConverseFormat::readAnswer);
+  JsonBody.DocumentReader documentReader() {
+    return BedrockConverseFormat::readAnswer;
   }
 
   /** A Converse answer: its usage and the text of its message. */

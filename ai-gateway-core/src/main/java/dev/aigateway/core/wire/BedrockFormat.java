@@ -39,18 +39,32 @@ abstract class BedrockFormat implements WireFormat {
 
   static final String JSON_TYPE = "application/json";
 
+  /** The response headers of InvokeModel's token counts. */
+  static final String INPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Input-Token-Count";
+
+  static final String OUTPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Output-Token-Count";
+  static final String CACHE_READ_HEADER = "X-Amzn-Bedrock-Cache-Read-Input-Token-Count";
+  static final String CACHE_WRITE_HEADER = "X-Amzn-Bedrock-Cache-Write-Input-Token-Count";
+
   private static final String MODEL_SEGMENT = "/model/";
 
   private final String name;
   private final String ending;
   private final List<String> pathEndings;
   private final boolean stream;
+  private final List<String> allowanceFields;
 
-  BedrockFormat(String name, String ending, boolean stream) {
+  /**
+   * The format of the operation ending in {@code ending}, whose body's output bound is the first of
+   * {@code allowanceFields} (JSON pointers, in the order they are looked for) holding a whole
+   * number.
+   */
+  BedrockFormat(String name, String ending, boolean stream, List<String> allowanceFields) {
     this.name = name;
     this.ending = ending;
     this.pathEndings = List.of(ending);
     this.stream = stream;
+    this.allowanceFields = allowanceFields;
   }
 
   @Override
@@ -126,7 +140,57 @@ abstract class BedrockFormat implements WireFormat {
    * The body members that bound the output, as JSON pointers, in the order they are looked for; the
    * first holding a whole number is the allowance per call.
    */
-  abstract List<String> allowanceFields();
+  final List<String> allowanceFields() {
+    return allowanceFields;
+  }
+
+  @Override
+  public final ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    return observeDocument(upstream, listener, callCanceled, maxCopyBytes, name -> null);
+  }
+
+  /**
+   * The answer read by {@link #documentReader()}; the token counts of Bedrock's response headers
+   * (InvokeModel's, {@code X-Amzn-Bedrock-Input-Token-Count} and the others) are learnt first and
+   * stand when the document reports no usage.
+   */
+  @Override
+  public final ObservedBody observeDocument(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxCopyBytes,
+      Function<String, @Nullable String> responseHeaders) {
+    JsonBody body = new JsonBody(upstream, listener, callCanceled, maxCopyBytes, documentReader());
+    body.readout.learnUsage(null, headerUsage(responseHeaders));
+    return body;
+  }
+
+  /** The usage InvokeModel reports in its response headers; null without an input count. */
+  static @Nullable Usage headerUsage(Function<String, @Nullable String> headers) {
+    return usage(
+        headerCount(headers, INPUT_TOKENS_HEADER),
+        headerCount(headers, OUTPUT_TOKENS_HEADER),
+        -1,
+        headerCount(headers, CACHE_READ_HEADER),
+        headerCount(headers, CACHE_WRITE_HEADER));
+  }
+
+  private static long headerCount(Function<String, @Nullable String> headers, String name) {
+    String value = headers.apply(name);
+    if (value == null) {
+      return -1;
+    }
+    String digits = value.trim();
+    if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(Character::isDigit)) {
+      return -1;
+    }
+    return Long.parseLong(digits);
+  }
+
+  /** Reads this operation's JSON answer, once it is whole. */
+  abstract JsonBody.DocumentReader documentReader();
 
   @Override
   public final boolean asksForStreamUsage() {

@@ -2,15 +2,11 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
-import java.io.InputStream;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,22 +36,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class BedrockInvokeFormat extends BedrockFormat {
 
-  static final BedrockInvokeFormat INVOKE =
-      new BedrockInvokeFormat("bedrock.invoke", "invoke", false);
-  static final BedrockInvokeFormat INVOKE_STREAM =
-      new BedrockInvokeFormat(
-          "bedrock.invoke_with_response_stream", "invoke-with-response-stream", true);
-
-  /** The response headers of InvokeModel's token counts. */
-  static final String INPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Input-Token-Count";
-
-  static final String OUTPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Output-Token-Count";
-  static final String CACHE_READ_HEADER = "X-Amzn-Bedrock-Cache-Read-Input-Token-Count";
-  static final String CACHE_WRITE_HEADER = "X-Amzn-Bedrock-Cache-Write-Input-Token-Count";
-
-  /** The member of a stream's last chunk that carries its counts. */
-  static final String METRICS = "amazon-bedrock-invocationMetrics";
-
+  /** The body members that bound the output (before the instances, which take them). */
   private static final List<String> ALLOWANCE =
       List.of(
           "/max_tokens",
@@ -65,6 +46,15 @@ final class BedrockInvokeFormat extends BedrockFormat {
           "/inferenceConfig/max_new_tokens",
           "/maxTokens");
 
+  static final BedrockInvokeFormat INVOKE =
+      new BedrockInvokeFormat("bedrock.invoke", "invoke", false);
+  static final BedrockInvokeFormat INVOKE_STREAM =
+      new BedrockInvokeFormat(
+          "bedrock.invoke_with_response_stream", "invoke-with-response-stream", true);
+
+  /** The member of a stream's last chunk that carries its counts. */
+  static final String METRICS = "amazon-bedrock-invocationMetrics";
+
   private static final List<String> TEXT_MEMBERS =
       List.of("text", "outputText", "generation", "completion");
 
@@ -72,12 +62,7 @@ final class BedrockInvokeFormat extends BedrockFormat {
   private static final int MEDIA_CHARS = 10_000;
 
   private BedrockInvokeFormat(String name, String ending, boolean stream) {
-    super(name, ending, stream);
-  }
-
-  @Override
-  List<String> allowanceFields() {
-    return ALLOWANCE;
+    super(name, ending, stream, ALLOWANCE);
   }
 
   @Override
@@ -109,46 +94,8 @@ final class BedrockInvokeFormat extends BedrockFormat {
   }
 
   @Override
-  public ObservedBody observeDocument(
-      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    return observeDocument(upstream, listener, callCanceled, maxCopyBytes, name -> null);
-  }
-
-  /** The answer's usage comes in its headers, known before any byte of its body. */
-  @Override
-  public ObservedBody observeDocument(
-      InputStream upstream,
-      BodyListener listener,
-      BooleanSupplier callCanceled,
-      int maxCopyBytes,
-      Function<String, @Nullable String> responseHeaders) {
-    JsonBody body =
-        new JsonBody(
-            upstream, listener, callCanceled, maxCopyBytes, BedrockInvokeFormat::readAnswer);
-    body.readout.learnUsage(null, headerUsage(responseHeaders));
-    return body;
-  }
-
-  /** The usage InvokeModel reports in its response headers; null without an input count. */
-  static @Nullable Usage headerUsage(Function<String, @Nullable String> headers) {
-    return usage(
-        headerCount(headers, INPUT_TOKENS_HEADER),
-        headerCount(headers, OUTPUT_TOKENS_HEADER),
-        -1,
-        headerCount(headers, CACHE_READ_HEADER),
-        headerCount(headers, CACHE_WRITE_HEADER));
-  }
-
-  private static long headerCount(Function<String, @Nullable String> headers, String name) {
-    String value = headers.apply(name);
-    if (value == null) {
-      return -1;
-    }
-    String digits = value.trim();
-    if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(Character::isDigit)) {
-      return -1;
-    }
-    return Long.parseLong(digits);
+  JsonBody.DocumentReader documentReader() {
+    return BedrockInvokeFormat::readAnswer;
   }
 
   /** A provider's answer: only its text, for an estimate (usage came in the headers). */

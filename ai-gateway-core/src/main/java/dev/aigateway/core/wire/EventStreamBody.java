@@ -1,7 +1,6 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.CallOutcome;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -81,28 +80,18 @@ public final class EventStreamBody extends ObservedBody {
   }
 
   @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
-    }
-    int n = readUpstream(b, off, len);
-    if (n < 0) {
-      if (!ended()) {
-        end(
-            readout.complete() && exceptionType == null
-                ? CallOutcome.SUCCESS
-                : CallOutcome.TRUNCATED,
-            null);
-      }
-    } else if (n > 0 && !ended()) {
+  protected void passed(byte[] b, int off, int n, int requested) {
+    if (!ended()) {
       decoder.feed(b, off, n);
     }
-    return n;
   }
 
+  /** A stream that reported an exception ends truncated, however it ended. */
   @Override
-  public int available() throws IOException {
-    return upstream.available();
+  protected void upstreamEnded() {
+    end(
+        readout.complete() && exceptionType == null ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED,
+        null);
   }
 
   /** Whether a frame failed its CRC or framing checks, so that the rest was passed on unread. */

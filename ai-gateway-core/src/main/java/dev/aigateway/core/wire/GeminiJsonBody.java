@@ -1,7 +1,5 @@
 package dev.aigateway.core.wire;
 
-import dev.aigateway.api.CallOutcome;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
@@ -36,19 +34,8 @@ final class GeminiJsonBody extends ObservedBody {
   }
 
   @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
-    }
-    int n = readUpstream(b, off, len);
-    if (n < 0) {
-      if (!ended()) {
-        end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
-      }
-    } else {
-      scan(b, off, off + n);
-    }
-    return n;
+  protected void passed(byte[] b, int off, int n, int requested) {
+    scan(b, off, off + n);
   }
 
   private void scan(byte[] b, int from, int to) {
@@ -100,10 +87,5 @@ final class GeminiJsonBody extends ObservedBody {
     }
     System.arraycopy(b, from, value, valueLength, n);
     valueLength += n;
-  }
-
-  @Override
-  public int available() throws IOException {
-    return upstream.available();
   }
 }
