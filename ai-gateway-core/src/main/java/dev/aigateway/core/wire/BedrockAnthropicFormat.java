@@ -56,9 +56,8 @@ final class BedrockAnthropicFormat extends BedrockFormat {
 
   /** Anthropic's estimate ({@link AnthropicPrompt}): the body is its Messages request. */
   @Override
-  public long countPrompt(TokenCounter counter, WireRequest request) {
-    ObjectNode body = request.body();
-    return body == null ? 0 : AnthropicPrompt.estimate(counter, body);
+  long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
+    return AnthropicPrompt.estimate(counter, body);
   }
 
   /**

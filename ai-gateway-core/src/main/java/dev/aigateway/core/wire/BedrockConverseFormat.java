@@ -48,12 +48,7 @@ final class BedrockConverseFormat extends BedrockFormat {
   }
 
   @Override
-  public long countPrompt(TokenCounter counter, WireRequest request) {
-    ObjectNode body = request.body();
-    if (body == null) {
-      return 0;
-    }
-    String model = request.model();
+  long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
     long text = 0;
     long overhead = PER_CALL;
     for (JsonNode block : body.path("system")) {

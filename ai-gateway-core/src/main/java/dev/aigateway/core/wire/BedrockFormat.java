@@ -1,11 +1,13 @@
 package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * Bedrock's prompt cache (Bedrock reports them apart from {@code inputTokens}), and the tokens read
  * from it are the cached input tokens.
  */
-abstract class BedrockFormat implements WireFormat {
+abstract class BedrockFormat implements ModelInPath {
 
   /** The error type header Bedrock (and every AWS JSON protocol) names an error in. */
   static final String ERROR_TYPE_HEADER = "x-amzn-ErrorType";
@@ -197,6 +199,16 @@ abstract class BedrockFormat implements WireFormat {
     return false;
   }
 
+  /** The prompt estimate of this operation's body ({@link #estimate}); 0 when it is not JSON. */
+  @Override
+  public final long countPrompt(TokenCounter counter, WireRequest request) {
+    ObjectNode body = request.body();
+    return body == null ? 0 : estimate(counter, request.model(), body);
+  }
+
+  /** The prompt tokens of {@code body}, a call to {@code model}. */
+  abstract long estimate(TokenCounter counter, @Nullable String model, ObjectNode body);
+
   /** A 2xx answer is an event stream when its type says so, else when the operation streams. */
   @Override
   public final boolean isStream(@Nullable String contentType, boolean streamRequested) {
@@ -274,19 +286,6 @@ abstract class BedrockFormat implements WireFormat {
   public final String backendUrl(
       BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
     return baseUrl + MODEL_SEGMENT + OpenAiFormat.encode(targetModel) + "/" + ending;
-  }
-
-  /** The model is in the path for every flavour. */
-  @Override
-  public final boolean modelInBody(BackendFlavor flavor) {
-    return false;
-  }
-
-  /** Nothing in a Bedrock body is rewritten: the body goes out as the application wrote it. */
-  @Override
-  public final byte @Nullable [] bodyForBackend(
-      WireRequest request, @Nullable String model, boolean askStreamUsage) {
-    return null;
   }
 
   /**

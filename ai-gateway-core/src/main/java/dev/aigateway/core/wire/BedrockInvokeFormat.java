@@ -66,13 +66,9 @@ final class BedrockInvokeFormat extends BedrockFormat {
   }
 
   @Override
-  public long countPrompt(TokenCounter counter, WireRequest request) {
-    ObjectNode body = request.body();
-    if (body == null) {
-      return 0;
-    }
+  long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
     long[] counted = new long[2];
-    countStrings(counter, request.model(), body, counted);
+    countStrings(counter, model, body, counted);
     return (counted[0] * 5 + 3) / 4 + counted[1] + PER_CALL;
   }
 

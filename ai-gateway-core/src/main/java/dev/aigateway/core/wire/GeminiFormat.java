@@ -44,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * request is read by the instance of its framing ({@link WireRequest#format()}); the one {@link
  * #INSTANCE} registered recognises them all.
  */
-final class GeminiFormat implements WireFormat {
+final class GeminiFormat implements ModelInPath {
 
   /** How the answers of a call are framed. */
   enum Framing {
@@ -572,19 +572,6 @@ final class GeminiFormat implements WireFormat {
     String base =
         baseUrl.endsWith("/v1beta") || baseUrl.endsWith("/v1") ? baseUrl : baseUrl + "/v1beta";
     return base + (path != null ? "/" + path : "/models/" + OpenAiFormat.encode(model)) + method;
-  }
-
-  /** Never: the model is always in the path. */
-  @Override
-  public boolean modelInBody(BackendFlavor flavor) {
-    return false;
-  }
-
-  /** Nothing to rewrite: the model is in the URL and usage is always reported. */
-  @Override
-  public byte @Nullable [] bodyForBackend(
-      WireRequest request, @Nullable String model, boolean askStreamUsage) {
-    return null;
   }
 
   @Override

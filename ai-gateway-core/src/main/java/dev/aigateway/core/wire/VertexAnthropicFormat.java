@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>One instance per method, so that a backend's URL keeps the method the application called.
  */
-final class VertexAnthropicFormat implements AnthropicProtocol {
+final class VertexAnthropicFormat implements AnthropicProtocol, ModelInPath {
 
   static final VertexAnthropicFormat RAW_PREDICT =
       new VertexAnthropicFormat("vertex.anthropic.raw_predict", ":rawPredict", false);
@@ -121,19 +121,6 @@ final class VertexAnthropicFormat implements AnthropicProtocol {
   public String backendUrl(
       BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
     return baseUrl + MODELS + OpenAiFormat.encode(targetModel).replace("%40", "@") + method;
-  }
-
-  /** Never: the model is in the path. */
-  @Override
-  public boolean modelInBody(BackendFlavor flavor) {
-    return false;
-  }
-
-  /** Nothing to rewrite: the model is in the URL and usage is always reported. */
-  @Override
-  public byte @Nullable [] bodyForBackend(
-      WireRequest request, @Nullable String model, boolean askStreamUsage) {
-    return null;
   }
 
   @Override
