@@ -225,7 +225,7 @@ final class GeminiFormat implements ModelInPath {
       BodyListener listener,
       BooleanSupplier callCanceled,
       boolean hideUsage) {
-    return new SseBody(upstream, listener, callCanceled, GeminiFormat::readResponse);
+    return new SseBody(upstream, listener, callCanceled, new GeminiResponses());
   }
 
   /**
@@ -346,9 +346,25 @@ final class GeminiFormat implements ModelInPath {
       }
       any = true;
     }
-    if (!any) {
-      return null;
-    }
+    return any
+        ? usageOf(prompt, candidates, thoughts, toolPrompt, cached, total, modalities, previous)
+        : null;
+  }
+
+  /**
+   * The usage of Gemini's counts ({@code total} -1 when not reported; {@code modalities} audio in,
+   * image in, audio out, or null), as {@link #readUsage} describes it: {@code previous} itself when
+   * it holds the same counts.
+   */
+  static Usage usageOf(
+      long prompt,
+      long candidates,
+      long thoughts,
+      long toolPrompt,
+      long cached,
+      long total,
+      long @Nullable [] modalities,
+      @Nullable Usage previous) {
     long input = TokenCounts.sum(prompt, toolPrompt);
     long output = TokenCounts.sum(candidates, thoughts);
     long totalTokens = total >= 0 ? total : TokenCounts.sum(input, output);

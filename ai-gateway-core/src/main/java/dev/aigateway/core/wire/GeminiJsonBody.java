@@ -16,6 +16,7 @@ final class GeminiJsonBody extends ObservedBody {
 
   private final JsonValueScanner scanner = new JsonValueScanner();
   private final int maxValueBytes;
+  private final GeminiResponses responses = new GeminiResponses();
 
   /** The value in flight; made at its first bytes, sized to them (often the whole value). */
   private byte[] value;
@@ -53,7 +54,7 @@ final class GeminiJsonBody extends ObservedBody {
           inValue = false;
           copyFrom = -1;
           if (!valueOverflow) {
-            GeminiFormat.readResponse(readout, value, 0, valueLength);
+            responses.read(readout, value, 0, valueLength);
             if (!scanner.array()) {
               readout.markComplete(); // the one document is whole
             }

@@ -20,6 +20,7 @@ final class ObjectMembers {
   private final int[] values;
 
   private boolean others;
+  private boolean duplicates;
 
   /** A walker noting the members named {@code quotedNames} (each with its quotes, as bytes). */
   ObjectMembers(byte[]... quotedNames) {
@@ -39,6 +40,7 @@ final class ObjectMembers {
   boolean walk(byte[] json, int from, int to) {
     java.util.Arrays.fill(values, -1);
     others = false;
+    duplicates = false;
     int i = StrictJson.skipSpace(json, from, to);
     if (i >= to || json[i] != '{') {
       return false;
@@ -66,6 +68,7 @@ final class ObjectMembers {
         return false;
       }
       if (name >= 0) {
+        duplicates |= values[name * 2] >= 0;
         values[name * 2] = valueStart;
         values[name * 2 + 1] = valueEnd;
       } else {
@@ -105,6 +108,31 @@ final class ObjectMembers {
   /** Whether the object has a member of another name than those looked for. */
   boolean hasOthers() {
     return others;
+  }
+
+  /** Whether a name looked for came more than once (the last one is the one noted). */
+  boolean hasDuplicates() {
+    return duplicates;
+  }
+
+  /**
+   * Where the first element of the array at {@code at} starts, or -1 when it is empty; the array
+   * must be one {@link #walk} accepted (as a member's value).
+   */
+  static int firstElement(byte[] json, int at) {
+    int i = StrictJson.skipSpace(json, at + 1, json.length);
+    return json[i] == ']' ? -1 : i;
+  }
+
+  /** Where the element after the one at {@code at} starts, or -1 after the last one. */
+  static int nextElement(byte[] json, int at) {
+    int i = StrictJson.skipSpace(json, valueEnd(json, at), json.length);
+    return json[i] == ',' ? StrictJson.skipSpace(json, i + 1, json.length) : -1;
+  }
+
+  /** Where the value at {@code at}, inside a value {@link #walk} accepted, ends. */
+  static int valueEnd(byte[] json, int at) {
+    return StrictJson.NOT_NOTING.value(json, at, json.length, 1);
   }
 
   /** Whether the {@code k}th member's value is a string, and {@code quoted} (with its quotes). */

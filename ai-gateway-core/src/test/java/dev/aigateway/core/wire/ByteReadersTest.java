@@ -100,6 +100,94 @@ class ByteReadersTest {
     }
   }
 
+  /** Gemini responses, plain (as Google writes them) and odd. */
+  private static final List<String> GEMINI_RESPONSES =
+      List.of(
+          "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hello\"}],\"role\": \"model\"},"
+              + "\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 14,"
+              + "\"candidatesTokenCount\": 1,\"totalTokenCount\": 15,\"promptTokensDetails\": "
+              + "[{\"modality\": \"TEXT\",\"tokenCount\": 14}]},\"modelVersion\": "
+              + "\"gemini-2.0-flash\",\"responseId\": \"abc\"}",
+          "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\" there\"},{\"text\":\"!\"}]},"
+              + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":566,"
+              + "\"candidatesTokenCount\":120,\"totalTokenCount\":686,\"promptTokensDetails\":"
+              + "[{\"modality\":\"AUDIO\",\"tokenCount\":300},{\"modality\":\"IMAGE\","
+              + "\"tokenCount\":258},7],\"candidatesTokensDetails\":[{\"modality\":\"AUDIO\","
+              + "\"tokenCount\":100},{\"modality\":\"IMAGE\",\"tokenCount\":20}]},"
+              + "\"modelVersion\":\"gemini-2.5-pro\"}",
+          "{\"promptFeedback\":{\"blockReason\":\"SAFETY\"},\"usageMetadata\":{"
+              + "\"promptTokenCount\":8,\"totalTokenCount\":8}}",
+          "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]}}],"
+              + "\"usageMetadata\":{\"trafficType\":\"ON_DEMAND\"}}",
+          "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a \\\"q\\\"\\n\\u00e9 caf\u00e9\"}]}}]}",
+          "{\"candidates\":[{\"content\":{\"parts\":[{\"te\\u0078t\":\"escaped name\"}]}}]}",
+          "{\"candidates\":[null,{\"content\":{\"parts\":[{\"text\":\"after null\"}]}}]}",
+          "{\"candidates\":[{\"content\":{\"parts\":[7,{\"text\":\"after 7\"}]}}]}",
+          "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\",\"text\":\"b\"}]}}]}",
+          "{\"modelVersion\":\"a\",\"modelVersion\":\"gemini-2.0-flash\"}",
+          "{\"modelVersion\":{\"x\":1},\"usageMetadata\":{\"promptTokenCount\":3}}",
+          "{\"candidates\":{\"finishReason\":\"STOP\"},\"usageMetadata\":{\"promptTokenCount\":3}}",
+          "{\"candidates\":[{\"finishReason\":{\"a\":1},\"content\":{}}]}",
+          "{\"usageMetadata\":{\"promptTokenCount\":3.0,\"candidatesTokenCount\":-2,"
+              + "\"totalTokenCount\":99999999999999999999}}",
+          "{\"usageMetadata\":{\"promptTokenCount\":3,\"promptTokensDetails\":[{\"modality\":"
+              + "\"\\u0041UDIO\",\"tokenCount\":2}]}}",
+          "{\"usageMetadata\":{\"promptTokenCount\":3,\"promptTokenCount\":4}}",
+          "{\"usageMetadata\":[1],\"promptFeedback\":{\"blockReason\":null}}",
+          "{\"candidates\":[{\"finishReason\":\"STOP\"}]} trailing",
+          "[{\"candidates\":[]}]",
+          "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"cut\"",
+          "");
+
+  @Test
+  void geminiResponsesReadOnTheirBytesTeachWhatTheParserTeaches() {
+    for (String response : GEMINI_RESPONSES) {
+      for (boolean known : new boolean[] {false, true}) {
+        ResponseReadout bytes = new ResponseReadout();
+        ResponseReadout parsed = new ResponseReadout();
+        if (known) {
+          bytes.learnUsage("gemini-2.0-flash", Usage.of(1, 1));
+          parsed.learnUsage("gemini-2.0-flash", Usage.of(1, 1));
+        }
+        byte[] data = utf8("xx" + response + " \n");
+
+        new GeminiResponses().read(bytes, data, 2, data.length - 2);
+        GeminiFormat.readResponse(parsed, data, 2, data.length - 2);
+
+        assertSame(response + (known ? " (usage known)" : ""), bytes, parsed);
+      }
+    }
+  }
+
+  @Test
+  void plainEventsAreReadOnTheirBytesAndOddOnesAreLeftToTheParser() {
+    for (int i = 0; i < 4; i++) {
+      byte[] plain = utf8(GEMINI_RESPONSES.get(i));
+      assertThat(new GeminiResponses().readBytes(new ResponseReadout(), plain, 0, plain.length))
+          .as(GEMINI_RESPONSES.get(i))
+          .isTrue();
+    }
+    for (int i = 5; i < GEMINI_RESPONSES.size(); i++) {
+      if (GEMINI_RESPONSES.get(i).startsWith("{\"usageMetadata\":[1]")) {
+        continue; // values the parser skips whole: read on the bytes too
+      }
+      byte[] odd = utf8(GEMINI_RESPONSES.get(i));
+      assertThat(new GeminiResponses().readBytes(new ResponseReadout(), odd, 0, odd.length))
+          .as(GEMINI_RESPONSES.get(i))
+          .isFalse();
+    }
+    byte[] delta = utf8(ANTHROPIC_EVENTS.get(0));
+    assertThat(
+            new AnthropicUsage.StreamReader()
+                .readBytes(new ResponseReadout(), delta, 0, delta.length))
+        .isTrue();
+    byte[] start = utf8(ANTHROPIC_EVENTS.get(ANTHROPIC_EVENTS.size() - 4));
+    assertThat(
+            new AnthropicUsage.StreamReader()
+                .readBytes(new ResponseReadout(), start, 0, start.length))
+        .isFalse();
+  }
+
   @Test
   void converseDeltasReadOnTheirBytesAppendTheTextJacksonWouldRead() {
     assertThat(converseText("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"},\"p\":\"ab\"}"))
