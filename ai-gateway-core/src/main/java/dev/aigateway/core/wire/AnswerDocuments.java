@@ -20,12 +20,12 @@ import org.jspecify.annotations.Nullable;
  * incomplete} with reason {@code content_filter}). Everything else of the document (id, model,
  * usage) is kept, so the application still sees what the call cost.
  */
-final class AnswerDocuments {
+public final class AnswerDocuments {
 
   private AnswerDocuments() {}
 
-  /** Which provider's answer shape. */
-  enum Shape {
+  /** Which provider's answer shape ({@link WireFormat#answerShape()}). */
+  public enum Shape {
     OPENAI_CHAT,
     OPENAI_COMPLETIONS,
     OPENAI_RESPONSES,

@@ -4,15 +4,9 @@ import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
-import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -44,12 +38,11 @@ import org.jspecify.annotations.Nullable;
  *       is registered) and passes through.
  * </ul>
  */
-final class AnthropicMessagesFormat implements WireFormat {
+final class AnthropicMessagesFormat implements AnthropicProtocol {
 
   static final AnthropicMessagesFormat INSTANCE = new AnthropicMessagesFormat();
 
   private static final String PATH_END = "/v1/messages";
-  private static final String ERROR_CONTENT_TYPE = "application/json";
   private static final CallMatch MATCH = new CallMatch(Operation.MESSAGES, null);
 
   private AnthropicMessagesFormat() {}
@@ -57,11 +50,6 @@ final class AnthropicMessagesFormat implements WireFormat {
   @Override
   public String name() {
     return "anthropic.messages";
-  }
-
-  @Override
-  public Operation operation() {
-    return Operation.MESSAGES;
   }
 
   @Override
@@ -98,71 +86,6 @@ final class AnthropicMessagesFormat implements WireFormat {
         : 0;
   }
 
-  /** Anthropic's streams report usage unasked. */
-  @Override
-  public boolean asksForStreamUsage() {
-    return false;
-  }
-
-  @Override
-  public ObservedBody observeDocument(
-      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    return new JsonBody(
-        upstream, listener, callCanceled, maxCopyBytes, AnthropicUsage::readDocument);
-  }
-
-  @Override
-  public ObservedBody observeStream(
-      InputStream upstream,
-      BodyListener listener,
-      BooleanSupplier callCanceled,
-      boolean hideUsage) {
-    return new SseBody(upstream, listener, callCanceled, new AnthropicUsage.StreamReader());
-  }
-
-  /**
-   * Anthropic's error shape with the error type Anthropic gives the same refusal: {@code
-   * rate_limit_error} for a token rate or a spent quota (both are usage limits; the status, 429 or
-   * 403, decides which SDK exception is thrown), {@code not_found_error} for a model no backend
-   * serves, {@code invalid_request_error} for a request at fault, {@code overloaded_error} when no
-   * backend is available (Anthropic's word for "no capacity now, retry"; the status stays 503 with
-   * its {@code Retry-After}, which Anthropic's SDKs retry as they retry 529), and {@code api_error}
-   * when the token store is unavailable.
-   */
-  @Override
-  public byte[] errorBody(LocalError error) {
-    String type =
-        switch (error.reason()) {
-          case TOKEN_RATE_LIMIT, TOKEN_QUOTA -> "rate_limit_error";
-          case MODEL_NOT_FOUND -> "not_found_error";
-          case INVALID_REQUEST -> "invalid_request_error";
-          case NO_BACKEND_AVAILABLE -> "overloaded_error";
-          case TOKEN_STORE_UNAVAILABLE -> "api_error";
-          default -> throw new IllegalArgumentException("no error shape for " + error.reason());
-        };
-    Map<String, Object> detail = new LinkedHashMap<>();
-    detail.put("type", type);
-    detail.put("message", error.message());
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", "error");
-    body.put("error", detail);
-    try {
-      return Json.MAPPER.writeValueAsBytes(body);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot serialise a map of strings", e);
-    }
-  }
-
-  @Override
-  public String errorContentType() {
-    return ERROR_CONTENT_TYPE;
-  }
-
-  @Override
-  public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
-    return AnthropicReplay.replay(cached, stream);
-  }
-
   /**
    * {@code {base}/v1/messages}, a base already ending in {@code /v1} used as is, for every flavour
    * (Anthropic, and servers that speak its API).
@@ -191,20 +114,5 @@ final class AnthropicMessagesFormat implements WireFormat {
   @Override
   public String toString() {
     return name();
-  }
-
-  @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document, category);
   }
 }

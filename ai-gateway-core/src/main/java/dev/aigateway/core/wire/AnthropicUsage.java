@@ -115,15 +115,76 @@ final class AnthropicUsage {
    * reading thread only.
    */
   static final class StreamReader implements SseBody.EventReader {
+    private static final byte[] TYPE = ObjectMembers.quoted("type");
+    private static final byte[] INDEX = ObjectMembers.quoted("index");
+    private static final byte[] DELTA = ObjectMembers.quoted("delta");
+    private static final byte[] TEXT = ObjectMembers.quoted("text");
+    private static final byte[] PARTIAL_JSON = ObjectMembers.quoted("partial_json");
+    private static final byte[] THINKING = ObjectMembers.quoted("thinking");
+    private static final byte[] CONTENT_BLOCK_DELTA = ObjectMembers.quoted("content_block_delta");
+    private static final byte[] CONTENT_BLOCK_STOP = ObjectMembers.quoted("content_block_stop");
+    private static final byte[] PING = ObjectMembers.quoted("ping");
+    private static final byte[] MESSAGE_STOP = ObjectMembers.quoted("message_stop");
+    private static final byte[][] DELTA_TYPES = {
+      ObjectMembers.quoted("text_delta"),
+      ObjectMembers.quoted("input_json_delta"),
+      ObjectMembers.quoted("thinking_delta")
+    };
+
     private final Counts counts = new Counts();
+    private final ObjectMembers event = new ObjectMembers(TYPE, INDEX, DELTA);
+    private final ObjectMembers delta = new ObjectMembers(TYPE, TEXT, PARTIAL_JSON, THINKING);
     private @Nullable String model;
 
     @Override
     public void read(ResponseReadout readout, byte[] data, int from, int to) {
+      if (readBytes(readout, data, from, to)) {
+        return;
+      }
       JsonNode event = Json.parseOrNull(data, from, to - from);
       if (event != null) {
         read(readout, event);
       }
+    }
+
+    /**
+     * Reads the event {@code data[from, to)} on its bytes when it is one of those nearly every
+     * event is (a content block's delta or stop, a ping, the message's stop) and holds nothing
+     * else; returns false, having learnt nothing, for any other, to be read as a tree. What is
+     * learnt is what {@link #read(ResponseReadout, JsonNode)} learns from the same event.
+     */
+    boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
+      if (!event.walk(data, from, to) || event.hasOthers()) {
+        return false;
+      }
+      if (event.is(data, 0, CONTENT_BLOCK_DELTA)) {
+        return readDelta(readout, data);
+      } else if (event.is(data, 0, MESSAGE_STOP)) {
+        readout.markComplete();
+        return true;
+      }
+      return event.is(data, 0, CONTENT_BLOCK_STOP) || event.is(data, 0, PING);
+    }
+
+    /** A content block's delta: the text of a text, tool input or thinking delta. */
+    private boolean readDelta(ResponseReadout readout, byte[] data) {
+      if (!event.startsWith(data, 2, '{') || !delta.walk(data, event.start(2), event.end(2))) {
+        return event.start(2) < 0; // no delta: nothing to learn, as from the tree
+      }
+      for (int k = 0; k < DELTA_TYPES.length; k++) {
+        if (delta.is(data, 0, DELTA_TYPES[k])) {
+          int text = k + 1;
+          if (delta.start(text) < 0) {
+            return true;
+          } else if (!delta.startsWith(data, text, '"')) {
+            return false; // a number or literal read as text: left to the tree's rules
+          }
+          readout.appendJsonString(data, delta.start(text), delta.end(text));
+          return true;
+        }
+      }
+      // another delta type (signature, citations), or none: no generated text
+      return delta.startsWith(data, 0, '"') || delta.start(0) < 0;
     }
 
     /** Reads one event already parsed (Bedrock carries them inside its own stream's chunks). */

@@ -4,12 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
-import java.io.InputStream;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,16 +34,17 @@ import org.jspecify.annotations.Nullable;
  */
 final class BedrockAnthropicFormat extends BedrockFormat {
 
+  /** The body members that bound the output (before the instances, which take them). */
+  private static final List<String> ALLOWANCE = List.of("/max_tokens");
+
   static final BedrockAnthropicFormat INVOKE =
       new BedrockAnthropicFormat("bedrock.invoke.anthropic", "invoke", false);
   static final BedrockAnthropicFormat INVOKE_STREAM =
       new BedrockAnthropicFormat(
           "bedrock.invoke_with_response_stream.anthropic", "invoke-with-response-stream", true);
 
-  private static final List<String> ALLOWANCE = List.of("/max_tokens");
-
   private BedrockAnthropicFormat(String name, String ending, boolean stream) {
-    super(name, ending, stream);
+    super(name, ending, stream, ALLOWANCE);
   }
 
   /** A model ID naming Anthropic or Claude, in any case. */
@@ -57,51 +54,43 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     return lower.contains("anthropic") || lower.contains("claude");
   }
 
-  @Override
-  List<String> allowanceFields() {
-    return ALLOWANCE;
-  }
-
   /** Anthropic's estimate ({@link AnthropicPrompt}): the body is its Messages request. */
   @Override
-  public long countPrompt(TokenCounter counter, WireRequest request) {
-    ObjectNode body = request.body();
-    return body == null ? 0 : AnthropicPrompt.estimate(counter, body);
-  }
-
-  @Override
-  public ObservedBody observeDocument(
-      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    return observeDocument(upstream, listener, callCanceled, maxCopyBytes, name -> null);
+  long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
+    return AnthropicPrompt.estimate(counter, body);
   }
 
   /**
    * The message read as Anthropic's (its usage, model and text); the token counts of Bedrock's
-   * response headers are learnt first and stand when the message reports no usage.
+   * response headers stand when it reports no usage.
    */
   @Override
-  public ObservedBody observeDocument(
-      InputStream upstream,
-      BodyListener listener,
-      BooleanSupplier callCanceled,
-      int maxCopyBytes,
-      Function<String, @Nullable String> responseHeaders) {
-    JsonBody body =
-        new JsonBody(upstream, listener, callCanceled, maxCopyBytes, AnthropicUsage::readDocument);
-    body.readout.learnUsage(null, BedrockInvokeFormat.headerUsage(responseHeaders));
-    return body;
+  JsonBody.DocumentReader documentReader() {
+    return AnthropicUsage::readDocument;
   }
 
-  /** A new reader per stream: Anthropic's events are read with state (model, counts so far). */
+  /**
+   * A new reader per stream: each chunk's Anthropic event ({@link InvokeChunk}) goes to an {@link
+   * AnthropicUsage.StreamReader} (model, counts, text, {@code message_stop}), on its bytes when it
+   * is a plain delta; Bedrock's invocation metrics, on the last chunk, settle the call only when no
+   * event reported usage.
+   */
   @Override
   EventStreamBody.MessageReader messageReader() {
-    return new ChunkReader();
-  }
-
-  /** Reads one message as the first of a stream (tests); streams use {@link #messageReader}. */
-  @Override
-  void readMessage(ResponseReadout readout, EventStreamMessage message) {
-    new ChunkReader().read(readout, message);
+    InvokeChunk chunk = new InvokeChunk();
+    AnthropicUsage.StreamReader events = new AnthropicUsage.StreamReader();
+    return (readout, frame) -> {
+      if (!chunk.read(frame) || events.readBytes(readout, chunk.bytes(), 0, chunk.length())) {
+        return;
+      }
+      JsonNode json = Json.parseOrNull(chunk.bytes(), 0, chunk.length());
+      if (json != null) {
+        events.read(readout, json);
+        if (readout.usage() == null) {
+          BedrockInvokeFormat.learnMetrics(readout, json);
+        }
+      }
+    };
   }
 
   @Override
@@ -110,76 +99,7 @@ final class BedrockAnthropicFormat extends BedrockFormat {
   }
 
   @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document, category);
-  }
-
-  /**
-   * The decoded model JSON of a {@code chunk} message ({@code {"bytes":"<base64>"}}), or null when
-   * the message is another event or its payload is not that shape.
-   */
-  static byte @Nullable [] chunkBytes(EventStreamMessage message) {
-    if (!"chunk".equals(message.eventType())) {
-      return null;
-    }
-    byte[] payload = message.payloadBytes();
-    JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-    JsonNode bytes = event == null ? null : event.get("bytes");
-    if (bytes == null || !bytes.isTextual()) {
-      return null;
-    }
-    try {
-      return Base64.getDecoder().decode(bytes.textValue());
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
-  }
-
-  /**
-   * One stream's reader: each chunk's Anthropic event goes to an {@link
-   * AnthropicUsage.StreamReader} (model, counts, text, {@code message_stop}); Bedrock's invocation
-   * metrics, on the last chunk, settle the call only when no event reported usage. Called on the
-   * reading thread only.
-   */
-  private static final class ChunkReader implements EventStreamBody.MessageReader {
-    private final AnthropicUsage.StreamReader events = new AnthropicUsage.StreamReader();
-
-    @Override
-    public void read(ResponseReadout readout, EventStreamMessage message) {
-      byte[] decoded = chunkBytes(message);
-      if (decoded == null) {
-        return;
-      }
-      JsonNode chunk = Json.parseOrNull(decoded, 0, decoded.length);
-      if (chunk == null) {
-        return;
-      }
-      events.read(readout, chunk);
-      if (readout.usage() != null) {
-        return;
-      }
-      JsonNode metrics = chunk.get(BedrockInvokeFormat.METRICS);
-      if (metrics != null && metrics.isObject()) {
-        readout.learnUsage(
-            null,
-            usage(
-                count(metrics, "inputTokenCount"),
-                count(metrics, "outputTokenCount"),
-                -1,
-                count(metrics, "cacheReadInputTokenCount"),
-                count(metrics, "cacheWriteInputTokenCount")));
-        readout.markComplete();
-      }
-    }
+  public AnswerDocuments.Shape answerShape() {
+    return AnswerDocuments.Shape.ANTHROPIC_MESSAGES;
   }
 }

@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
-import java.io.InputStream;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,32 +31,24 @@ import org.jspecify.annotations.Nullable;
  */
 final class BedrockConverseFormat extends BedrockFormat {
 
+  /** The body members that bound the output (before the instances, which take them). */
+  private static final List<String> ALLOWANCE = List.of("/inferenceConfig/maxTokens");
+
   static final BedrockConverseFormat CONVERSE =
       new BedrockConverseFormat("bedrock.converse", "converse", false);
   static final BedrockConverseFormat CONVERSE_STREAM =
       new BedrockConverseFormat("bedrock.converse_stream", "converse-stream", true);
 
-  private static final List<String> ALLOWANCE = List.of("/inferenceConfig/maxTokens");
   private static final int PER_MESSAGE = 4;
   private static final int PER_CALL = 8;
   private static final int PER_TOOL = 8;
 
   private BedrockConverseFormat(String name, String ending, boolean stream) {
-    super(name, ending, stream);
+    super(name, ending, stream, ALLOWANCE);
   }
 
   @Override
-  List<String> allowanceFields() {
-    return ALLOWANCE;
-  }
-
-  @Override
-  public long countPrompt(TokenCounter counter, WireRequest request) {
-    ObjectNode body = request.body();
-    if (body == null) {
-      return 0;
-    }
-    String model = request.model();
+  long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
     long text = 0;
     long overhead = PER_CALL;
     for (JsonNode block : body.path("system")) {
@@ -115,10 +105,8 @@ final class BedrockConverseFormat extends BedrockFormat {
   }
 
   @Override
-  public ObservedBody observeDocument(
-      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    return new JsonBody(
-        upstream, listener, callCanceled, maxCopyBytes, BedrockConverseFormat::readAnswer);
+  JsonBody.DocumentReader documentReader() {
+    return BedrockConverseFormat::readAnswer;
   }
 
   /** A Converse answer: its usage and the text of its message. */
@@ -163,44 +151,106 @@ final class BedrockConverseFormat extends BedrockFormat {
         count(usage, "cacheWriteInputTokens"));
   }
 
-  /** One ConverseStream event: text deltas, tool-use starts, and the closing {@code metadata}. */
+  /** A new reader per stream ({@link StreamReader}). */
   @Override
-  void readMessage(ResponseReadout readout, EventStreamMessage message) {
-    String type = message.eventType();
-    if (type == null) {
-      return;
-    }
-    byte[] payload = message.payloadBytes();
-    switch (type) {
-      case "contentBlockDelta" -> {
-        JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-        JsonNode delta = event == null ? null : event.get("delta");
-        if (delta != null) {
-          appendText(readout, delta.get("text"));
-          appendText(readout, delta.path("toolUse").get("input"));
-          appendText(readout, delta.path("reasoningContent").get("text"));
-        }
-      }
-      case "contentBlockStart" -> {
-        JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-        if (event != null) {
-          appendText(readout, event.path("start").path("toolUse").get("name"));
-        }
-      }
-      case "metadata" -> {
-        JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-        if (event != null) {
-          readout.learnUsage(null, usage(event.get("usage")));
-          readout.markComplete();
-        }
-      }
-      default -> {}
-    }
+  EventStreamBody.MessageReader messageReader() {
+    return new StreamReader();
   }
 
   private static void appendText(ResponseReadout readout, @Nullable JsonNode text) {
     if (text != null && text.isTextual()) {
       readout.appendText(text.textValue());
+    }
+  }
+
+  /**
+   * One ConverseStream's events: text deltas, tool-use starts, and the closing {@code metadata}. A
+   * {@code contentBlockDelta} (nearly every event) is read on its bytes ({@link ObjectMembers}),
+   * unless it is written in a way left to Jackson; the others that teach something are parsed. One
+   * per stream; called on the reading thread only.
+   */
+  private static final class StreamReader implements EventStreamBody.MessageReader {
+    private static final byte[] DELTA = ObjectMembers.quoted("delta");
+    private static final byte[] TEXT = ObjectMembers.quoted("text");
+    private static final byte[] TOOL_USE = ObjectMembers.quoted("toolUse");
+    private static final byte[] INPUT = ObjectMembers.quoted("input");
+    private static final byte[] REASONING = ObjectMembers.quoted("reasoningContent");
+
+    private final ObjectMembers event = new ObjectMembers(DELTA);
+    private final ObjectMembers delta = new ObjectMembers(TEXT, TOOL_USE, REASONING);
+    private final ObjectMembers toolUse = new ObjectMembers(INPUT);
+    private final ObjectMembers reasoning = new ObjectMembers(TEXT);
+
+    @Override
+    public void read(ResponseReadout readout, EventStreamFrame frame) {
+      String type = frame.eventType();
+      if (type == null) {
+        return;
+      }
+      byte[] bytes = frame.bytes();
+      int from = frame.payloadFrom();
+      int to = frame.payloadTo();
+      switch (type) {
+        case "contentBlockDelta" -> {
+          if (!readDelta(readout, bytes, from, to)) {
+            JsonNode event = Json.parseOrNull(bytes, from, to - from);
+            JsonNode delta = event == null ? null : event.get("delta");
+            if (delta != null) {
+              appendText(readout, delta.get("text"));
+              appendText(readout, delta.path("toolUse").get("input"));
+              appendText(readout, delta.path("reasoningContent").get("text"));
+            }
+          }
+        }
+        case "contentBlockStart" -> {
+          JsonNode event = Json.parseOrNull(bytes, from, to - from);
+          if (event != null) {
+            appendText(readout, event.path("start").path("toolUse").get("name"));
+          }
+        }
+        case "metadata" -> {
+          JsonNode event = Json.parseOrNull(bytes, from, to - from);
+          if (event != null) {
+            readout.learnUsage(null, usage(event.get("usage")));
+            readout.markComplete();
+          }
+        }
+        default -> {}
+      }
+    }
+
+    /**
+     * Reads a delta's text, tool input and reasoning text, in that order, on its bytes; false,
+     * having learnt nothing, when the event is written in a way left to Jackson.
+     */
+    private boolean readDelta(ResponseReadout readout, byte[] bytes, int from, int to) {
+      if (!event.walk(bytes, from, to)) {
+        return false;
+      }
+      if (!event.startsWith(bytes, 0, '{')) {
+        return true; // no delta object: no text
+      }
+      if (!delta.walk(bytes, event.start(0), event.end(0))
+          || delta.startsWith(bytes, 1, '{') && !toolUse.walk(bytes, delta.start(1), delta.end(1))
+          || delta.startsWith(bytes, 2, '{')
+              && !reasoning.walk(bytes, delta.start(2), delta.end(2))) {
+        return false;
+      }
+      appendString(readout, bytes, delta, 0);
+      if (delta.startsWith(bytes, 1, '{')) {
+        appendString(readout, bytes, toolUse, 0);
+      }
+      if (delta.startsWith(bytes, 2, '{')) {
+        appendString(readout, bytes, reasoning, 0);
+      }
+      return true;
+    }
+
+    private static void appendString(
+        ResponseReadout readout, byte[] bytes, ObjectMembers members, int k) {
+      if (members.startsWith(bytes, k, '"')) {
+        readout.appendJsonString(bytes, members.start(k), members.end(k));
+      }
     }
   }
 
@@ -223,17 +273,7 @@ final class BedrockConverseFormat extends BedrockFormat {
   }
 
   @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.BEDROCK_CONVERSE, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.BEDROCK_CONVERSE, document, category);
+  public AnswerDocuments.Shape answerShape() {
+    return AnswerDocuments.Shape.BEDROCK_CONVERSE;
   }
 }

@@ -1,11 +1,13 @@
 package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,12 +34,19 @@ import org.jspecify.annotations.Nullable;
  * Bedrock's prompt cache (Bedrock reports them apart from {@code inputTokens}), and the tokens read
  * from it are the cached input tokens.
  */
-abstract class BedrockFormat implements WireFormat {
+abstract class BedrockFormat implements ModelInPath {
 
   /** The error type header Bedrock (and every AWS JSON protocol) names an error in. */
   static final String ERROR_TYPE_HEADER = "x-amzn-ErrorType";
 
   static final String JSON_TYPE = "application/json";
+
+  /** The response headers of InvokeModel's token counts. */
+  static final String INPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Input-Token-Count";
+
+  static final String OUTPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Output-Token-Count";
+  static final String CACHE_READ_HEADER = "X-Amzn-Bedrock-Cache-Read-Input-Token-Count";
+  static final String CACHE_WRITE_HEADER = "X-Amzn-Bedrock-Cache-Write-Input-Token-Count";
 
   private static final String MODEL_SEGMENT = "/model/";
 
@@ -45,12 +54,19 @@ abstract class BedrockFormat implements WireFormat {
   private final String ending;
   private final List<String> pathEndings;
   private final boolean stream;
+  private final List<String> allowanceFields;
 
-  BedrockFormat(String name, String ending, boolean stream) {
+  /**
+   * The format of the operation ending in {@code ending}, whose body's output bound is the first of
+   * {@code allowanceFields} (JSON pointers, in the order they are looked for) holding a whole
+   * number.
+   */
+  BedrockFormat(String name, String ending, boolean stream, List<String> allowanceFields) {
     this.name = name;
     this.ending = ending;
     this.pathEndings = List.of(ending);
     this.stream = stream;
+    this.allowanceFields = allowanceFields;
   }
 
   @Override
@@ -126,12 +142,72 @@ abstract class BedrockFormat implements WireFormat {
    * The body members that bound the output, as JSON pointers, in the order they are looked for; the
    * first holding a whole number is the allowance per call.
    */
-  abstract List<String> allowanceFields();
+  final List<String> allowanceFields() {
+    return allowanceFields;
+  }
+
+  @Override
+  public final ObservedBody observeDocument(
+      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
+    return observeDocument(upstream, listener, callCanceled, maxCopyBytes, name -> null);
+  }
+
+  /**
+   * The answer read by {@link #documentReader()}; the token counts of Bedrock's response headers
+   * (InvokeModel's, {@code X-Amzn-Bedrock-Input-Token-Count} and the others) are learnt first and
+   * stand when the document reports no usage.
+   */
+  @Override
+  public final ObservedBody observeDocument(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxCopyBytes,
+      Function<String, @Nullable String> responseHeaders) {
+    JsonBody body = new JsonBody(upstream, listener, callCanceled, maxCopyBytes, documentReader());
+    body.readout.learnUsage(null, headerUsage(responseHeaders));
+    return body;
+  }
+
+  /** The usage InvokeModel reports in its response headers; null without an input count. */
+  static @Nullable Usage headerUsage(Function<String, @Nullable String> headers) {
+    return usage(
+        headerCount(headers, INPUT_TOKENS_HEADER),
+        headerCount(headers, OUTPUT_TOKENS_HEADER),
+        -1,
+        headerCount(headers, CACHE_READ_HEADER),
+        headerCount(headers, CACHE_WRITE_HEADER));
+  }
+
+  private static long headerCount(Function<String, @Nullable String> headers, String name) {
+    String value = headers.apply(name);
+    if (value == null) {
+      return -1;
+    }
+    String digits = value.trim();
+    if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(Character::isDigit)) {
+      return -1;
+    }
+    return Long.parseLong(digits);
+  }
+
+  /** Reads this operation's JSON answer, once it is whole. */
+  abstract JsonBody.DocumentReader documentReader();
 
   @Override
   public final boolean asksForStreamUsage() {
     return false;
   }
+
+  /** The prompt estimate of this operation's body ({@link #estimate}); 0 when it is not JSON. */
+  @Override
+  public final long countPrompt(TokenCounter counter, WireRequest request) {
+    ObjectNode body = request.body();
+    return body == null ? 0 : estimate(counter, request.model(), body);
+  }
+
+  /** The prompt tokens of {@code body}, a call to {@code model}. */
+  abstract long estimate(TokenCounter counter, @Nullable String model, ObjectNode body);
 
   /** A 2xx answer is an event stream when its type says so, else when the operation streams. */
   @Override
@@ -155,15 +231,15 @@ abstract class BedrockFormat implements WireFormat {
   }
 
   /**
-   * The reader of one stream's messages, asked once per stream: {@link #readMessage} by default; a
-   * format whose reading keeps state from message to message returns a new reader each time.
+   * The reader of one stream's messages, asked once per stream: a new one each time, since readers
+   * keep buffers (and some, state) from message to message.
    */
-  EventStreamBody.MessageReader messageReader() {
-    return this::readMessage;
-  }
+  abstract EventStreamBody.MessageReader messageReader();
 
-  /** Reads one event stream message of this operation's streams. */
-  abstract void readMessage(ResponseReadout readout, EventStreamMessage message);
+  /** Reads one event stream message as the first of a stream (tests; streams read frames). */
+  final void readMessage(ResponseReadout readout, EventStreamMessage message) {
+    messageReader().read(readout, EventStreamFrame.of(message));
+  }
 
   /**
    * Bedrock's error shape: {@code {"message":"..."}}, the error's name in {@code x-amzn-ErrorType}
@@ -212,23 +288,10 @@ abstract class BedrockFormat implements WireFormat {
     return baseUrl + MODEL_SEGMENT + OpenAiFormat.encode(targetModel) + "/" + ending;
   }
 
-  /** The model is in the path for every flavour. */
-  @Override
-  public final boolean modelInBody(BackendFlavor flavor) {
-    return false;
-  }
-
-  /** Nothing in a Bedrock body is rewritten: the body goes out as the application wrote it. */
-  @Override
-  public final byte @Nullable [] bodyForBackend(
-      WireRequest request, @Nullable String model, boolean askStreamUsage) {
-    return null;
-  }
-
   /**
    * Usage from Bedrock's counts in the library's terms: input includes the cache's reads and writes
-   * (which Bedrock reports apart from the input), cached input is the cache's reads, total at least
-   * input plus output. Null when no input count is given.
+   * (which Bedrock reports apart from the input), cached input is the cache's reads, cache-write
+   * input the cache's writes, total at least input plus output. Null when no input count is given.
    */
   static @Nullable Usage usage(
       long input, long output, long total, long cacheRead, long cacheWrite) {
@@ -239,7 +302,16 @@ abstract class BedrockFormat implements WireFormat {
         TokenCounts.sum(TokenCounts.sum(input, Math.max(cacheRead, 0)), Math.max(cacheWrite, 0));
     long out = Math.max(output, 0);
     long sum = TokenCounts.sum(allInput, out);
-    return new Usage(allInput, out, Math.max(total, sum), Math.max(cacheRead, 0), 0);
+    return new Usage(
+        allInput,
+        out,
+        Math.max(total, sum),
+        Math.max(cacheRead, 0),
+        0,
+        Math.max(cacheWrite, 0),
+        0,
+        0,
+        0);
   }
 
   /** A whole, non-negative number member of {@code node}, else -1. */

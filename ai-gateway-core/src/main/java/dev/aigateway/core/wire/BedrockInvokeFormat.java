@@ -2,16 +2,11 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
-import java.io.InputStream;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,22 +36,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class BedrockInvokeFormat extends BedrockFormat {
 
-  static final BedrockInvokeFormat INVOKE =
-      new BedrockInvokeFormat("bedrock.invoke", "invoke", false);
-  static final BedrockInvokeFormat INVOKE_STREAM =
-      new BedrockInvokeFormat(
-          "bedrock.invoke_with_response_stream", "invoke-with-response-stream", true);
-
-  /** The response headers of InvokeModel's token counts. */
-  static final String INPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Input-Token-Count";
-
-  static final String OUTPUT_TOKENS_HEADER = "X-Amzn-Bedrock-Output-Token-Count";
-  static final String CACHE_READ_HEADER = "X-Amzn-Bedrock-Cache-Read-Input-Token-Count";
-  static final String CACHE_WRITE_HEADER = "X-Amzn-Bedrock-Cache-Write-Input-Token-Count";
-
-  /** The member of a stream's last chunk that carries its counts. */
-  static final String METRICS = "amazon-bedrock-invocationMetrics";
-
+  /** The body members that bound the output (before the instances, which take them). */
   private static final List<String> ALLOWANCE =
       List.of(
           "/max_tokens",
@@ -66,6 +46,15 @@ final class BedrockInvokeFormat extends BedrockFormat {
           "/inferenceConfig/max_new_tokens",
           "/maxTokens");
 
+  static final BedrockInvokeFormat INVOKE =
+      new BedrockInvokeFormat("bedrock.invoke", "invoke", false);
+  static final BedrockInvokeFormat INVOKE_STREAM =
+      new BedrockInvokeFormat(
+          "bedrock.invoke_with_response_stream", "invoke-with-response-stream", true);
+
+  /** The member of a stream's last chunk that carries its counts. */
+  static final String METRICS = "amazon-bedrock-invocationMetrics";
+
   private static final List<String> TEXT_MEMBERS =
       List.of("text", "outputText", "generation", "completion");
 
@@ -73,22 +62,13 @@ final class BedrockInvokeFormat extends BedrockFormat {
   private static final int MEDIA_CHARS = 10_000;
 
   private BedrockInvokeFormat(String name, String ending, boolean stream) {
-    super(name, ending, stream);
+    super(name, ending, stream, ALLOWANCE);
   }
 
   @Override
-  List<String> allowanceFields() {
-    return ALLOWANCE;
-  }
-
-  @Override
-  public long countPrompt(TokenCounter counter, WireRequest request) {
-    ObjectNode body = request.body();
-    if (body == null) {
-      return 0;
-    }
+  long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
     long[] counted = new long[2];
-    countStrings(counter, request.model(), body, counted);
+    countStrings(counter, model, body, counted);
     return (counted[0] * 5 + 3) / 4 + counted[1] + PER_CALL;
   }
 
@@ -110,46 +90,8 @@ final class BedrockInvokeFormat extends BedrockFormat {
   }
 
   @Override
-  public ObservedBody observeDocument(
-      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    return observeDocument(upstream, listener, callCanceled, maxCopyBytes, name -> null);
-  }
-
-  /** The answer's usage comes in its headers, known before any byte of its body. */
-  @Override
-  public ObservedBody observeDocument(
-      InputStream upstream,
-      BodyListener listener,
-      BooleanSupplier callCanceled,
-      int maxCopyBytes,
-      Function<String, @Nullable String> responseHeaders) {
-    JsonBody body =
-        new JsonBody(
-            upstream, listener, callCanceled, maxCopyBytes, BedrockInvokeFormat::readAnswer);
-    body.readout.learnUsage(null, headerUsage(responseHeaders));
-    return body;
-  }
-
-  /** The usage InvokeModel reports in its response headers; null without an input count. */
-  static @Nullable Usage headerUsage(Function<String, @Nullable String> headers) {
-    return usage(
-        headerCount(headers, INPUT_TOKENS_HEADER),
-        headerCount(headers, OUTPUT_TOKENS_HEADER),
-        -1,
-        headerCount(headers, CACHE_READ_HEADER),
-        headerCount(headers, CACHE_WRITE_HEADER));
-  }
-
-  private static long headerCount(Function<String, @Nullable String> headers, String name) {
-    String value = headers.apply(name);
-    if (value == null) {
-      return -1;
-    }
-    String digits = value.trim();
-    if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(Character::isDigit)) {
-      return -1;
-    }
-    return Long.parseLong(digits);
+  JsonBody.DocumentReader documentReader() {
+    return BedrockInvokeFormat::readAnswer;
   }
 
   /** A provider's answer: only its text, for an estimate (usage came in the headers). */
@@ -186,32 +128,27 @@ final class BedrockInvokeFormat extends BedrockFormat {
   }
 
   /**
-   * One InvokeModelWithResponseStream message: a {@code chunk} event's payload {@code
-   * {"bytes":"..."}} is the model's own JSON, base64-encoded; the last one carries {@code
-   * amazon-bedrock-invocationMetrics}.
+   * InvokeModelWithResponseStream's messages: a {@code chunk} event's payload {@code
+   * {"bytes":"..."}} is the model's own JSON, base64-encoded ({@link InvokeChunk}); the last one
+   * carries {@code amazon-bedrock-invocationMetrics}.
    */
   @Override
-  void readMessage(ResponseReadout readout, EventStreamMessage message) {
-    if (!"chunk".equals(message.eventType())) {
-      return;
-    }
-    byte[] payload = message.payloadBytes();
-    JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-    JsonNode bytes = event == null ? null : event.get("bytes");
-    if (bytes == null || !bytes.isTextual()) {
-      return;
-    }
-    byte[] decoded;
-    try {
-      decoded = Base64.getDecoder().decode(bytes.textValue());
-    } catch (IllegalArgumentException e) {
-      return;
-    }
-    JsonNode chunk = Json.parseOrNull(decoded, 0, decoded.length);
-    if (chunk == null) {
-      return;
-    }
-    appendTexts(readout, chunk);
+  EventStreamBody.MessageReader messageReader() {
+    InvokeChunk chunk = new InvokeChunk();
+    return (readout, frame) -> {
+      JsonNode json = chunk.read(frame) ? Json.parseOrNull(chunk.bytes(), 0, chunk.length()) : null;
+      if (json != null) {
+        appendTexts(readout, json);
+        learnMetrics(readout, json);
+      }
+    };
+  }
+
+  /**
+   * Learns the usage of a chunk's {@code amazon-bedrock-invocationMetrics}, which Bedrock sends in
+   * the last chunk only, and marks the stream complete; nothing when the chunk has none.
+   */
+  static void learnMetrics(ResponseReadout readout, JsonNode chunk) {
     JsonNode metrics = chunk.get(METRICS);
     if (metrics != null && metrics.isObject()) {
       readout.learnUsage(

@@ -1,7 +1,6 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.CallOutcome;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -27,13 +26,14 @@ public final class EventStreamBody extends ObservedBody {
 
   /**
    * Reads one event stream message of a {@link WireFormat}: learns what it says into the readout.
-   * Called on the reading thread, once per whole, valid message, in order.
+   * Called on the reading thread, once per whole, valid message, in order, with a frame that is
+   * valid only during the call.
    */
   @FunctionalInterface
   public interface MessageReader {
 
-    /** Reads {@code message}. */
-    void read(ResponseReadout readout, EventStreamMessage message);
+    /** Reads {@code message}, which must not be kept. */
+    void read(ResponseReadout readout, EventStreamFrame message);
   }
 
   private final EventStreamDecoder decoder;
@@ -58,7 +58,7 @@ public final class EventStreamBody extends ObservedBody {
       int maxMessageBytes) {
     super(upstream, listener, callCanceled);
     this.reader = Objects.requireNonNull(reader, "reader");
-    this.decoder = new EventStreamDecoder(this::handle, maxMessageBytes);
+    this.decoder = EventStreamDecoder.ofFrames(this::handle, maxMessageBytes);
   }
 
   /** Whether {@code contentType} is the AWS event stream's. */
@@ -67,7 +67,7 @@ public final class EventStreamBody extends ObservedBody {
         && contentType.regionMatches(true, 0, CONTENT_TYPE, 0, CONTENT_TYPE.length());
   }
 
-  private void handle(EventStreamMessage message) {
+  private void handle(EventStreamFrame message) {
     if (message.isException()) {
       if (exceptionType == null) {
         exceptionType = message.exceptionType() != null ? message.exceptionType() : "error";
@@ -80,28 +80,18 @@ public final class EventStreamBody extends ObservedBody {
   }
 
   @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
-    }
-    int n = readUpstream(b, off, len);
-    if (n < 0) {
-      if (!ended()) {
-        end(
-            readout.complete() && exceptionType == null
-                ? CallOutcome.SUCCESS
-                : CallOutcome.TRUNCATED,
-            null);
-      }
-    } else if (n > 0 && !ended()) {
+  protected void passed(byte[] b, int off, int n, int requested) {
+    if (!ended()) {
       decoder.feed(b, off, n);
     }
-    return n;
   }
 
+  /** A stream that reported an exception ends truncated, however it ended. */
   @Override
-  public int available() throws IOException {
-    return upstream.available();
+  protected void upstreamEnded() {
+    end(
+        readout.complete() && exceptionType == null ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED,
+        null);
   }
 
   /** Whether a frame failed its CRC or framing checks, so that the rest was passed on unread. */

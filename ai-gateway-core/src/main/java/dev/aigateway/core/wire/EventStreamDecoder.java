@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.zip.CRC32;
 
 /**
  * Reads AWS event stream messages ({@link EventStreamMessage}) from bytes fed in pieces of any
@@ -33,7 +34,29 @@ public final class EventStreamDecoder {
    */
   public static final int MAX_MESSAGE_BYTES = 16 << 20;
 
+  /**
+   * Reads each message as a frame ({@link EventStreamFrame}: the view the decoder reuses, valid
+   * only during the call), so that a reader pays for no copy and no header map.
+   */
+  @FunctionalInterface
+  public interface FrameReader {
+
+    /** Reads {@code frame}, which must not be kept. */
+    void read(EventStreamFrame frame);
+  }
+
+  /** String header names and values up to this many bytes are kept to be reused. */
+  private static final int REUSED_STRING_BYTES = 64;
+
   private final Consumer<EventStreamMessage> messages;
+  private final FrameReader frames;
+  private final EventStreamFrame frame = new EventStreamFrame();
+  private final CRC32 crc = new CRC32();
+
+  /** Header names and values read lately, reused when the same bytes come again. */
+  private final String[] recentStrings = new String[16];
+
+  private int nextRecent;
   private final int maxMessageBytes;
   private byte[] buffer = new byte[1024];
   private int held;
@@ -60,6 +83,19 @@ public final class EventStreamDecoder {
    * As {@link #EventStreamDecoder(Consumer)}, reading messages of up to {@code maxMessageBytes}.
    */
   public EventStreamDecoder(Consumer<EventStreamMessage> messages, int maxMessageBytes) {
+    this(messages, null, maxMessageBytes);
+  }
+
+  /**
+   * A decoder handing each whole, valid message of up to {@code maxMessageBytes} to {@code frames}
+   * as a frame, in order.
+   */
+  public static EventStreamDecoder ofFrames(FrameReader frames, int maxMessageBytes) {
+    return new EventStreamDecoder(null, frames, maxMessageBytes);
+  }
+
+  private EventStreamDecoder(
+      Consumer<EventStreamMessage> messages, FrameReader frames, int maxMessageBytes) {
     if (maxMessageBytes < EventStreamMessage.MIN_BYTES) {
       throw new IllegalArgumentException(
           "an event stream message takes at least "
@@ -68,6 +104,7 @@ public final class EventStreamDecoder {
               + maxMessageBytes);
     }
     this.messages = messages;
+    this.frames = frames;
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -103,7 +140,7 @@ public final class EventStreamDecoder {
     int length = EventStreamMessage.getInt(buffer, 0);
     int headers = EventStreamMessage.getInt(buffer, 4);
     int crc = EventStreamMessage.getInt(buffer, 8);
-    if (crc != EventStreamMessage.crc(buffer, 0, 8)) {
+    if (crc != crc(0, 8)) {
       stop("the prelude CRC of message " + (read + 1) + " does not match");
       return;
     }
@@ -126,45 +163,60 @@ public final class EventStreamDecoder {
 
   private void readMessage() {
     int crc = EventStreamMessage.getInt(buffer, total - 4);
-    if (crc != EventStreamMessage.crc(buffer, 0, total - 4)) {
+    if (crc != crc(0, total - 4)) {
       stop("the message CRC of message " + (read + 1) + " does not match");
       return;
     }
-    Map<String, Object> headers = readHeaders();
-    if (headers == null) {
+    Map<String, Object> headers = messages != null ? new LinkedHashMap<>() : null;
+    if (!readHeaders(headers)) {
       stop("the headers of message " + (read + 1) + " are malformed");
       return;
     }
     int payloadFrom = EventStreamMessage.PRELUDE_BYTES + headersLength;
-    byte[] payload = Arrays.copyOfRange(buffer, payloadFrom, total - 4);
+    int payloadTo = total - 4;
     read++;
     held = 0;
     total = -1;
-    if (buffer.length > 64 * 1024) {
+    if (messages != null) {
+      messages.accept(
+          EventStreamMessage.read(headers, Arrays.copyOfRange(buffer, payloadFrom, payloadTo)));
+    } else {
+      frame.payload(buffer, payloadFrom, payloadTo);
+      frames.read(frame);
+      frame.payload(null, 0, 0);
+    }
+    if (buffer != null && buffer.length > 64 * 1024) {
       buffer = new byte[1024]; // a large message passed: do not keep its room
     }
-    messages.accept(new EventStreamMessage(headers, payload));
   }
 
-  /** The headers of the held message, or null when they do not parse. */
-  private Map<String, Object> readHeaders() {
-    Map<String, Object> headers = new LinkedHashMap<>();
+  private int crc(int from, int length) {
+    crc.reset();
+    crc.update(buffer, from, length);
+    return (int) crc.getValue();
+  }
+
+  /**
+   * Reads the headers of the held message: the frame's string headers, and every header into {@code
+   * into} unless it is null. Returns false when they do not parse.
+   */
+  private boolean readHeaders(Map<String, Object> into) {
+    String messageType = null;
+    String eventType = null;
+    String exceptionType = null;
     int at = EventStreamMessage.PRELUDE_BYTES;
     int end = at + headersLength;
     while (at < end) {
       int nameLength = buffer[at++] & 0xff;
       if (nameLength == 0 || at + nameLength + 1 > end) {
-        return null;
+        return false;
       }
-      String name = new String(buffer, at, nameLength, StandardCharsets.UTF_8);
+      String name = string(at, nameLength);
       at += nameLength;
       int type = buffer[at++];
-      Object value;
       int size;
       switch (type) {
-        case 0, 1 -> {
-          size = 0;
-        }
+        case 0, 1 -> size = 0;
         case 2 -> size = 1;
         case 3 -> size = 2;
         case 4 -> size = 4;
@@ -172,34 +224,81 @@ public final class EventStreamDecoder {
         case 9 -> size = 16;
         case 6, 7 -> {
           if (at + 2 > end) {
-            return null;
+            return false;
           }
           size = 2 + ((buffer[at] & 0xff) << 8 | buffer[at + 1] & 0xff);
         }
         default -> {
-          return null;
+          return false;
         }
       }
       if (at + size > end) {
-        return null;
+        return false;
       }
-      value =
-          switch (type) {
-            case 0 -> Boolean.TRUE;
-            case 1 -> Boolean.FALSE;
-            case 2 -> buffer[at];
-            case 3 -> (short) number(at, 2);
-            case 4 -> (int) number(at, 4);
-            case 5 -> number(at, 8);
-            case 6 -> Arrays.copyOfRange(buffer, at + 2, at + size);
-            case 7 -> new String(buffer, at + 2, size - 2, StandardCharsets.UTF_8);
-            case 8 -> Instant.ofEpochMilli(number(at, 8));
-            default -> new UUID(number(at, 8), number(at + 8, 8));
-          };
-      headers.put(name, value);
+      Object value =
+          type == 7 ? string(at + 2, size - 2) : into != null ? value(type, at, size) : null;
+      switch (name) {
+        case ":message-type" -> messageType = value instanceof String text ? text : null;
+        case ":event-type" -> eventType = value instanceof String text ? text : null;
+        case ":exception-type" -> exceptionType = value instanceof String text ? text : null;
+        default -> {
+          // other headers are not read by the gateway's readers
+        }
+      }
+      if (into != null) {
+        into.put(name, value);
+      }
       at += size;
     }
-    return headers;
+    frame.set(messageType, eventType, exceptionType);
+    return true;
+  }
+
+  private Object value(int type, int at, int size) {
+    return switch (type) {
+      case 0 -> Boolean.TRUE;
+      case 1 -> Boolean.FALSE;
+      case 2 -> buffer[at];
+      case 3 -> (short) number(at, 2);
+      case 4 -> (int) number(at, 4);
+      case 5 -> number(at, 8);
+      case 6 -> Arrays.copyOfRange(buffer, at + 2, at + size);
+      case 8 -> Instant.ofEpochMilli(number(at, 8));
+      default -> new UUID(number(at, 8), number(at + 8, 8));
+    };
+  }
+
+  /**
+   * The UTF-8 text of {@code buffer[at, at + length)}: a string read lately when it has the same
+   * characters (names and types repeat from message to message), else a new one.
+   */
+  private String string(int at, int length) {
+    if (length > REUSED_STRING_BYTES) {
+      return new String(buffer, at, length, StandardCharsets.UTF_8);
+    }
+    for (String recent : recentStrings) {
+      if (recent != null && sameAscii(recent, at, length)) {
+        return recent;
+      }
+    }
+    String read = new String(buffer, at, length, StandardCharsets.UTF_8);
+    recentStrings[nextRecent] = read;
+    nextRecent = (nextRecent + 1) % recentStrings.length;
+    return read;
+  }
+
+  /** Whether {@code known} is the ASCII text of {@code buffer[at, at + length)}. */
+  private boolean sameAscii(String known, int at, int length) {
+    if (known.length() != length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      byte b = buffer[at + i];
+      if (b < 0 || known.charAt(i) != b) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private long number(int at, int bytes) {

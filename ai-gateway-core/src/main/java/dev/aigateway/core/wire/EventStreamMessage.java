@@ -63,6 +63,19 @@ public final class EventStreamMessage {
     this.payload = Objects.requireNonNull(payload, "payload").clone();
   }
 
+  private EventStreamMessage(byte[] payload, Map<String, Object> headers) {
+    this.headers = Collections.unmodifiableMap(headers);
+    this.payload = payload;
+  }
+
+  /**
+   * A message of headers and a payload the decoder read (valid, and no one else's): both taken as
+   * they are, not copied.
+   */
+  static EventStreamMessage read(Map<String, Object> headers, byte[] payload) {
+    return new EventStreamMessage(payload, headers);
+  }
+
   /**
    * An event: {@code :message-type} {@code event}, {@code :event-type} {@code eventType}, {@code
    * :content-type} {@code application/json}, and a JSON payload.

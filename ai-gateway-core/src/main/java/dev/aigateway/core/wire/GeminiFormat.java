@@ -44,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * request is read by the instance of its framing ({@link WireRequest#format()}); the one {@link
  * #INSTANCE} registered recognises them all.
  */
-final class GeminiFormat implements WireFormat {
+final class GeminiFormat implements ModelInPath {
 
   /** How the answers of a call are framed. */
   enum Framing {
@@ -225,7 +225,7 @@ final class GeminiFormat implements WireFormat {
       BodyListener listener,
       BooleanSupplier callCanceled,
       boolean hideUsage) {
-    return new SseBody(upstream, listener, callCanceled, GeminiFormat::readResponse);
+    return new SseBody(upstream, listener, callCanceled, new GeminiResponses());
   }
 
   /**
@@ -253,7 +253,8 @@ final class GeminiFormat implements WireFormat {
                   value == JsonToken.VALUE_STRING && !sameText(p, readout.model())
                       ? p.getText()
                       : model; // every chunk names it: a new string only when it changes
-          case "usageMetadata" -> usage = value == JsonToken.START_OBJECT ? readUsage(p) : skip(p);
+          case "usageMetadata" ->
+              usage = value == JsonToken.START_OBJECT ? readUsage(p, readout.usage()) : skip(p);
           case "candidates" ->
               finished |= value == JsonToken.START_ARRAY && readCandidates(p, text);
           case "promptFeedback" -> finished |= value == JsonToken.START_OBJECT && blocked(p);
@@ -294,19 +295,39 @@ final class GeminiFormat implements WireFormat {
 
   /**
    * {@code usageMetadata} in the library's terms, or null when it holds no count. Counts that are
-   * not whole numbers are read as absent; the per-modality details are skipped.
+   * not whole numbers are read as absent. Of the per-modality details, the {@code AUDIO} and {@code
+   * IMAGE} counts of the prompt (and of tool-use prompts) are the audio and image input tokens, and
+   * the {@code AUDIO} count of the candidates is the audio output tokens; the {@code Usage} has no
+   * count of image output or of video, so those are in input and output only. Returns {@code
+   * previous} itself when it holds the same counts (a stream repeats its cumulative usage).
    */
-  static @Nullable Usage readUsage(JsonParser p) throws IOException {
+  static @Nullable Usage readUsage(JsonParser p, @Nullable Usage previous) throws IOException {
     long prompt = 0;
     long candidates = 0;
     long thoughts = 0;
     long toolPrompt = 0;
     long cached = 0;
     long total = -1;
+    // audio in, image in, audio out
+    long[] modalities = null;
     boolean any = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
+      if (value == JsonToken.START_ARRAY) {
+        int input =
+            switch (field) {
+              case "promptTokensDetails", "toolUsePromptTokensDetails" -> 0;
+              case "candidatesTokensDetails" -> 2;
+              default -> -1;
+            };
+        if (input < 0) {
+          p.skipChildren();
+        } else {
+          modalities = readModalities(p, modalities, input);
+        }
+        continue;
+      }
       if (value != JsonToken.VALUE_NUMBER_INT) {
         p.skipChildren();
         continue;
@@ -325,17 +346,91 @@ final class GeminiFormat implements WireFormat {
       }
       any = true;
     }
-    if (!any) {
-      return null;
-    }
+    return any
+        ? usageOf(prompt, candidates, thoughts, toolPrompt, cached, total, modalities, previous)
+        : null;
+  }
+
+  /**
+   * The usage of Gemini's counts ({@code total} -1 when not reported; {@code modalities} audio in,
+   * image in, audio out, or null), as {@link #readUsage} describes it: {@code previous} itself when
+   * it holds the same counts.
+   */
+  static Usage usageOf(
+      long prompt,
+      long candidates,
+      long thoughts,
+      long toolPrompt,
+      long cached,
+      long total,
+      long @Nullable [] modalities,
+      @Nullable Usage previous) {
     long input = TokenCounts.sum(prompt, toolPrompt);
     long output = TokenCounts.sum(candidates, thoughts);
-    return new Usage(
-        input,
-        output,
-        total >= 0 ? total : TokenCounts.sum(input, output),
-        Math.min(cached, input),
-        Math.min(thoughts, output));
+    long totalTokens = total >= 0 ? total : TokenCounts.sum(input, output);
+    long audioIn = modalities == null ? 0 : Math.min(modalities[0], input);
+    long imageIn = modalities == null ? 0 : Math.min(modalities[1], input);
+    long audioOut = modalities == null ? 0 : Math.min(modalities[2], output);
+    Usage read =
+        previous != null
+                && previous.inputTokens() == input
+                && previous.outputTokens() == output
+                && previous.totalTokens() == totalTokens
+                && previous.cachedInputTokens() == Math.min(cached, input)
+                && previous.reasoningTokens() == Math.min(thoughts, output)
+                && previous.cacheWriteInputTokens() == 0
+                && previous.audioInputTokens() == audioIn
+                && previous.audioOutputTokens() == audioOut
+                && previous.imageInputTokens() == imageIn
+            ? previous
+            : null;
+    return read != null
+        ? read
+        : new Usage(
+            input,
+            output,
+            totalTokens,
+            Math.min(cached, input),
+            Math.min(thoughts, output),
+            0,
+            audioIn,
+            audioOut,
+            imageIn);
+  }
+
+  /**
+   * Adds the {@code AUDIO} and {@code IMAGE} counts of a {@code ModalityTokenCount} array to {@code
+   * counts[at]} and {@code counts[at + 1]} (image output is not counted apart: {@code at} 2 has no
+   * image slot after it); {@code counts} is made at the first such count, and returned.
+   */
+  private static long @Nullable [] readModalities(JsonParser p, long @Nullable [] counts, int at)
+      throws IOException {
+    for (JsonToken element = p.nextToken();
+        element != JsonToken.END_ARRAY;
+        element = p.nextToken()) {
+      if (element != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      int slot = -1;
+      long count = 0;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("modality") && value == JsonToken.VALUE_STRING) {
+          slot = sameText(p, "AUDIO") ? at : sameText(p, "IMAGE") && at == 0 ? 1 : -1;
+        } else if (field.equals("tokenCount") && value == JsonToken.VALUE_NUMBER_INT) {
+          count = Math.max(0, p.getValueAsLong(0));
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (slot >= 0) {
+        counts = counts == null ? new long[3] : counts;
+        counts[slot] = TokenCounts.sum(counts[slot], count);
+      }
+    }
+    return counts;
   }
 
   /**
@@ -495,36 +590,13 @@ final class GeminiFormat implements WireFormat {
     return base + (path != null ? "/" + path : "/models/" + OpenAiFormat.encode(model)) + method;
   }
 
-  /** Never: the model is always in the path. */
-  @Override
-  public boolean modelInBody(BackendFlavor flavor) {
-    return false;
-  }
-
-  /** Nothing to rewrite: the model is in the URL and usage is always reported. */
-  @Override
-  public byte @Nullable [] bodyForBackend(
-      WireRequest request, @Nullable String model, boolean askStreamUsage) {
-    return null;
-  }
-
   @Override
   public String toString() {
     return name();
   }
 
   @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.GEMINI, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.GEMINI, document, category);
+  public AnswerDocuments.Shape answerShape() {
+    return AnswerDocuments.Shape.GEMINI;
   }
 }

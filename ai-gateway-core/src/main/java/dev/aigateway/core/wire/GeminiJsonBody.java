@@ -1,7 +1,5 @@
 package dev.aigateway.core.wire;
 
-import dev.aigateway.api.CallOutcome;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
@@ -18,6 +16,7 @@ final class GeminiJsonBody extends ObservedBody {
 
   private final JsonValueScanner scanner = new JsonValueScanner();
   private final int maxValueBytes;
+  private final GeminiResponses responses = new GeminiResponses();
 
   /** The value in flight; made at its first bytes, sized to them (often the whole value). */
   private byte[] value;
@@ -36,19 +35,8 @@ final class GeminiJsonBody extends ObservedBody {
   }
 
   @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
-    }
-    int n = readUpstream(b, off, len);
-    if (n < 0) {
-      if (!ended()) {
-        end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
-      }
-    } else {
-      scan(b, off, off + n);
-    }
-    return n;
+  protected void passed(byte[] b, int off, int n, int requested) {
+    scan(b, off, off + n);
   }
 
   private void scan(byte[] b, int from, int to) {
@@ -66,7 +54,7 @@ final class GeminiJsonBody extends ObservedBody {
           inValue = false;
           copyFrom = -1;
           if (!valueOverflow) {
-            GeminiFormat.readResponse(readout, value, 0, valueLength);
+            responses.read(readout, value, 0, valueLength);
             if (!scanner.array()) {
               readout.markComplete(); // the one document is whole
             }
@@ -100,10 +88,5 @@ final class GeminiJsonBody extends ObservedBody {
     }
     System.arraycopy(b, from, value, valueLength, n);
     valueLength += n;
-  }
-
-  @Override
-  public int available() throws IOException {
-    return upstream.available();
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.core.adapter.ClientRequest;
+import java.util.List;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -21,13 +22,8 @@ final class GeminiRequest extends TreeRequest {
 
   GeminiRequest(
       GeminiFormat format, CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
-    super(match, request, maxParsedBodyBytes);
+    super(format, match.deployment(), match, request, maxParsedBodyBytes);
     this.format = format;
-  }
-
-  @Override
-  public WireFormat format() {
-    return format;
   }
 
   /** {@code gcp.vertex_ai} for a path under a project and location, else {@code gcp.gemini}. */
@@ -44,27 +40,16 @@ final class GeminiRequest extends TreeRequest {
     return generationConfig("maxOutputTokens") != null ? MAX_OUTPUT_TOKENS : null;
   }
 
-  /** None: Gemini names a model, never an Azure deployment. */
-  @Override
-  public @Nullable String deployment() {
-    return null;
-  }
-
-  /** The model the path names, for example {@code gemini-2.5-flash}. */
-  @Override
-  public @Nullable String model() {
-    return match.deployment();
-  }
-
   /** Whether the call is {@code :streamGenerateContent} (either framing). */
   @Override
   public boolean stream() {
     return format.framing() != GeminiFormat.Framing.DOCUMENT;
   }
 
+  /** Gemini's allowance is read by {@link #maxOutputTokens()} itself. */
   @Override
-  public boolean includeUsageRequested() {
-    return false;
+  List<String> allowanceFields() {
+    return List.of();
   }
 
   @Override
@@ -80,11 +65,6 @@ final class GeminiRequest extends TreeRequest {
   public int choices() {
     JsonNode count = generationConfig("candidateCount");
     return count != null && count.canConvertToInt() && count.intValue() > 0 ? count.intValue() : 1;
-  }
-
-  @Override
-  public boolean bodyUnderstood() {
-    return body() != null;
   }
 
   /** A top-level scalar of the body, or of its {@code generationConfig} (Gemini's settings). */

@@ -72,27 +72,39 @@ public final class HeldBody extends InputStream {
         outcome = Held.FIRST_EVENT;
         return;
       }
-      if (count >= maxBytes) {
-        outcome = Held.TOO_LARGE;
+      if (readMore(maxBytes) < 0) {
         return;
       }
-      if (count == held.length) {
-        held = Arrays.copyOf(held, Math.min(maxBytes, held.length * 2));
-      }
-      int n;
-      try {
-        n = upstream.read(held, count, Math.min(held.length, maxBytes) - count);
-      } catch (IOException e) {
-        outcome = Held.FAILED;
-        failure = e;
-        return;
-      }
-      if (n < 0) {
-        outcome = Held.ENDED;
-        return;
-      }
-      count += n;
     }
+  }
+
+  /**
+   * Reads what upstream has next into {@link #held} (grown as needed, up to {@code maxBytes}) and
+   * returns how many bytes came; -1 when nothing more will, the outcome set: too large, failed, or
+   * ended.
+   */
+  private int readMore(int maxBytes) {
+    if (count >= maxBytes) {
+      outcome = Held.TOO_LARGE;
+      return -1;
+    }
+    if (count == held.length) {
+      held = Arrays.copyOf(held, Math.min(maxBytes, held.length * 2));
+    }
+    int n;
+    try {
+      n = upstream.read(held, count, Math.min(held.length, maxBytes) - count);
+    } catch (IOException e) {
+      outcome = Held.FAILED;
+      failure = e;
+      return -1;
+    }
+    if (n < 0) {
+      outcome = Held.ENDED;
+      return -1;
+    }
+    count += n;
+    return n;
   }
 
   private void hold(int maxBytes) {
@@ -100,27 +112,11 @@ public final class HeldBody extends InputStream {
     boolean fields = false;
     boolean lineFeedMayFollow = false;
     while (true) {
-      if (count >= maxBytes) {
-        outcome = Held.TOO_LARGE;
-        return;
-      }
-      if (count == held.length) {
-        held = Arrays.copyOf(held, Math.min(maxBytes, held.length * 2));
-      }
-      int n;
-      try {
-        n = upstream.read(held, count, Math.min(held.length, maxBytes) - count);
-      } catch (IOException e) {
-        outcome = Held.FAILED;
-        failure = e;
-        return;
-      }
+      int n = readMore(maxBytes);
       if (n < 0) {
-        outcome = Held.ENDED;
         return;
       }
-      int from = count;
-      count += n;
+      int from = count - n;
       if (lineFeedMayFollow && from < count) {
         lineFeedMayFollow = false;
         if (held[from] == '\n' && lineStart == from) {

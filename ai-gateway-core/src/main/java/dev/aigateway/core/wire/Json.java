@@ -18,6 +18,15 @@ public final class Json {
 
   private Json() {}
 
+  /**
+   * The text of the JSON string {@code bytes[offset, offset + length)} (quotes included), or ""
+   * when it is not one.
+   */
+  static String stringOrEmpty(byte[] bytes, int offset, int length) {
+    JsonNode node = parseOrNull(bytes, offset, length);
+    return node != null && node.isTextual() ? node.textValue() : "";
+  }
+
   /** Parses JSON, returning null instead of throwing on malformed input. */
   public static JsonNode parseOrNull(byte[] bytes, int offset, int length) {
     if (length == 0) {

@@ -1,7 +1,6 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.CallOutcome;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
@@ -48,25 +47,7 @@ public final class JsonBody extends ObservedBody {
   }
 
   @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
-    }
-    int n = readUpstream(b, off, len);
-    if (n < 0) {
-      documentEnded();
-    } else if (n > 0) {
-      keep(b, off, n, len);
-    }
-    return n;
-  }
-
-  @Override
-  public int available() throws IOException {
-    return upstream.available();
-  }
-
-  private void keep(byte[] b, int off, int n, int requested) {
+  protected void passed(byte[] b, int off, int n, int requested) {
     if (overflow) {
       return;
     }
@@ -95,10 +76,8 @@ public final class JsonBody extends ObservedBody {
     }
   }
 
-  private void documentEnded() {
-    if (ended()) {
-      return;
-    }
+  @Override
+  protected void upstreamEnded() {
     if (copy != null) {
       reader.read(readout, copy, 0, copied);
       copy = null;

@@ -112,6 +112,46 @@ public abstract class ObservedBody extends InputStream {
     return ended.get();
   }
 
+  /**
+   * Reads from upstream into the application's buffer: each piece that came goes to {@link
+   * #passed}, and the upstream's end to {@link #upstreamEnded} unless the body ended already. The
+   * reading of the bodies that pass bytes on unchanged and watch them as they go.
+   */
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    int n = readUpstream(b, off, len);
+    if (n < 0) {
+      if (!ended()) {
+        upstreamEnded();
+      }
+    } else if (n > 0) {
+      passed(b, off, n, len);
+    }
+    return n;
+  }
+
+  /**
+   * Watches {@code b[off, off + n)}, bytes just read from upstream for the application, which asked
+   * for up to {@code requested}.
+   */
+  protected void passed(byte[] b, int off, int n, int requested) {}
+
+  /**
+   * The upstream ended (and the body had not): by default the body ends, as a success when its end
+   * marker or whole document was read, else truncated.
+   */
+  protected void upstreamEnded() {
+    end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
+  }
+
+  @Override
+  public int available() throws IOException {
+    return upstream.available();
+  }
+
   @Override
   public final int read() throws IOException {
     byte[] one = new byte[1];

@@ -1,8 +1,6 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.Operation;
-import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * OpenAI Chat Completions ({@code POST /v1/chat/completions}, and Azure OpenAI's deployment and v1
@@ -16,26 +14,10 @@ final class OpenAiChatFormat extends OpenAiFormat {
   static final OpenAiChatFormat INSTANCE = new OpenAiChatFormat();
 
   private OpenAiChatFormat() {
-    super(Operation.CHAT_COMPLETIONS, "openai.chat_completions", "completions");
-  }
-
-  @Override
-  public boolean asksForStreamUsage() {
-    return true;
-  }
-
-  @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.OPENAI_CHAT, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.OPENAI_CHAT, document, category);
+    super(
+        Operation.CHAT_COMPLETIONS,
+        "openai.chat_completions",
+        "completions",
+        AnswerDocuments.Shape.OPENAI_CHAT);
   }
 }

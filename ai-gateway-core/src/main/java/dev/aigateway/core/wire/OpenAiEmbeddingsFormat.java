@@ -11,6 +11,6 @@ final class OpenAiEmbeddingsFormat extends OpenAiFormat {
   static final OpenAiEmbeddingsFormat INSTANCE = new OpenAiEmbeddingsFormat();
 
   private OpenAiEmbeddingsFormat() {
-    super(Operation.EMBEDDINGS, "openai.embeddings", "embeddings");
+    super(Operation.EMBEDDINGS, "openai.embeddings", "embeddings", null);
   }
 }

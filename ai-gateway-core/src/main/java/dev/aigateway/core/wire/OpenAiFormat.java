@@ -45,11 +45,18 @@ abstract class OpenAiFormat implements WireFormat {
   private final Operation operation;
   private final String name;
   private final List<String> pathEndings;
+  private final AnswerDocuments.@Nullable Shape answers;
 
-  OpenAiFormat(Operation operation, String name, String pathEnding) {
+  /** The format of {@code operation}, its answers read as {@code answers} (null: not read). */
+  OpenAiFormat(
+      Operation operation,
+      String name,
+      String pathEnding,
+      AnswerDocuments.@Nullable Shape answers) {
     this.operation = operation;
     this.name = name;
     this.pathEndings = List.of(pathEnding);
+    this.answers = answers;
   }
 
   /** The OpenAI format of {@code operation}. */
@@ -104,8 +111,13 @@ abstract class OpenAiFormat implements WireFormat {
 
   /** Chat and text completions report stream usage only when asked; the others always do. */
   @Override
-  public boolean asksForStreamUsage() {
-    return false;
+  public final boolean asksForStreamUsage() {
+    return operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS;
+  }
+
+  @Override
+  public final AnswerDocuments.@Nullable Shape answerShape() {
+    return answers;
   }
 
   @Override

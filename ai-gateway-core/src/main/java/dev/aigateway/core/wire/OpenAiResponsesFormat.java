@@ -3,7 +3,6 @@ package dev.aigateway.core.wire;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.Operation;
 import java.io.InputStream;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -18,7 +17,11 @@ final class OpenAiResponsesFormat extends OpenAiFormat {
   static final OpenAiResponsesFormat INSTANCE = new OpenAiResponsesFormat();
 
   private OpenAiResponsesFormat() {
-    super(Operation.RESPONSES, "openai.responses", "responses");
+    super(
+        Operation.RESPONSES,
+        "openai.responses",
+        "responses",
+        AnswerDocuments.Shape.OPENAI_RESPONSES);
   }
 
   @Override
@@ -60,20 +63,5 @@ final class OpenAiResponsesFormat extends OpenAiFormat {
   @Override
   public boolean modelInBody(BackendFlavor flavor) {
     return true;
-  }
-
-  @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.OPENAI_RESPONSES, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.OPENAI_RESPONSES, document, category);
   }
 }

@@ -76,6 +76,26 @@ public final class ResponseReadout {
     text.append(generated);
   }
 
+  /**
+   * Appends the JSON string {@code json[quote, end)} (its quotes included, as {@link StrictJson}
+   * accepted it) as generated text: its characters straight from the bytes when they are ASCII
+   * without escapes, as nearly all of a model's deltas are; else decoded by Jackson.
+   */
+  void appendJsonString(byte[] json, int quote, int end) {
+    int last = end - 1;
+    for (int i = quote + 1; i < last; i++) {
+      byte b = json[i];
+      if (b < 0 || b == '\\') {
+        appendText(Json.stringOrEmpty(json, quote, end - quote));
+        return;
+      }
+    }
+    text.ensureCapacity(text.length() + last - quote - 1);
+    for (int i = quote + 1; i < last; i++) {
+      text.append((char) json[i]);
+    }
+  }
+
   /** Keeps the whole text even when usage is reported (for the prompt log). */
   void keepText() {
     keepText = true;

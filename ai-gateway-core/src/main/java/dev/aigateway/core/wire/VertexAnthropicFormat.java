@@ -4,12 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
-import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.tokens.TokenCounter;
-import java.io.InputStream;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -36,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>One instance per method, so that a backend's URL keeps the method the application called.
  */
-final class VertexAnthropicFormat implements WireFormat {
+final class VertexAnthropicFormat implements AnthropicProtocol, ModelInPath {
 
   static final VertexAnthropicFormat RAW_PREDICT =
       new VertexAnthropicFormat("vertex.anthropic.raw_predict", ":rawPredict", false);
@@ -62,11 +59,6 @@ final class VertexAnthropicFormat implements WireFormat {
   @Override
   public String name() {
     return name;
-  }
-
-  @Override
-  public Operation operation() {
-    return Operation.MESSAGES;
   }
 
   @Override
@@ -120,44 +112,6 @@ final class VertexAnthropicFormat implements WireFormat {
     return body == null ? 0 : AnthropicPrompt.estimate(counter, body);
   }
 
-  /** Anthropic's streams report usage unasked. */
-  @Override
-  public boolean asksForStreamUsage() {
-    return false;
-  }
-
-  @Override
-  public ObservedBody observeDocument(
-      InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    return new JsonBody(
-        upstream, listener, callCanceled, maxCopyBytes, AnthropicUsage::readDocument);
-  }
-
-  @Override
-  public ObservedBody observeStream(
-      InputStream upstream,
-      BodyListener listener,
-      BooleanSupplier callCanceled,
-      boolean hideUsage) {
-    return new SseBody(upstream, listener, callCanceled, new AnthropicUsage.StreamReader());
-  }
-
-  /** Anthropic's error shape, with the error types {@link AnthropicMessagesFormat} gives. */
-  @Override
-  public byte[] errorBody(LocalError error) {
-    return AnthropicMessagesFormat.INSTANCE.errorBody(error);
-  }
-
-  @Override
-  public String errorContentType() {
-    return AnthropicMessagesFormat.INSTANCE.errorContentType();
-  }
-
-  @Override
-  public @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage) {
-    return AnthropicReplay.replay(cached, stream);
-  }
-
   /**
    * {@code {base}/publishers/anthropic/models/{model}:{method}}, the model percent-encoded but for
    * its {@code @} (legal in a path, and how Google's documentation writes Claude's versions), for
@@ -167,34 +121,6 @@ final class VertexAnthropicFormat implements WireFormat {
   public String backendUrl(
       BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel) {
     return baseUrl + MODELS + OpenAiFormat.encode(targetModel).replace("%40", "@") + method;
-  }
-
-  /** Never: the model is in the path. */
-  @Override
-  public boolean modelInBody(BackendFlavor flavor) {
-    return false;
-  }
-
-  /** Nothing to rewrite: the model is in the URL and usage is always reported. */
-  @Override
-  public byte @Nullable [] bodyForBackend(
-      WireRequest request, @Nullable String model, boolean askStreamUsage) {
-    return null;
-  }
-
-  @Override
-  public boolean readsAnswers() {
-    return true;
-  }
-
-  @Override
-  public List<String> answerTexts(byte[] document) {
-    return AnswerDocuments.texts(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document);
-  }
-
-  @Override
-  public byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    return AnswerDocuments.withheld(AnswerDocuments.Shape.ANTHROPIC_MESSAGES, document, category);
   }
 
   @Override

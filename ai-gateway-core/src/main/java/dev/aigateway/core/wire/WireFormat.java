@@ -221,12 +221,21 @@ public interface WireFormat {
   }
 
   /**
+   * The shape of this format's whole JSON answers, by which content safety reads their texts
+   * ({@link #answerTexts}) and withholds one ({@link #withheldAnswer}); null (the default) when the
+   * format reads none, so that its JSON answers pass unscreened.
+   */
+  default AnswerDocuments.@Nullable Shape answerShape() {
+    return null;
+  }
+
+  /**
    * Whether this format reads the texts of a whole JSON answer ({@link #answerTexts}) and can
-   * withhold one ({@link #withheldAnswer}), so that content safety screens its JSON answers; false
-   * by default (its JSON answers pass unscreened).
+   * withhold one ({@link #withheldAnswer}), so that content safety screens its JSON answers: when
+   * it names an {@link #answerShape()}.
    */
   default boolean readsAnswers() {
-    return false;
+    return answerShape() != null;
   }
 
   /**
@@ -235,7 +244,8 @@ public interface WireFormat {
    * when {@link #readsAnswers()} and content safety screens answers.
    */
   default List<String> answerTexts(byte[] document) {
-    return List.of();
+    AnswerDocuments.Shape shape = answerShape();
+    return shape == null ? List.of() : AnswerDocuments.texts(shape, document);
   }
 
   /**
@@ -246,9 +256,14 @@ public interface WireFormat {
    * hold. Called only when {@link #readsAnswers()}.
    *
    * @param category what was found, where the shape has room to say it
+   * @throws UnsupportedOperationException when the format names no {@link #answerShape()}
    */
   default byte[] withheldAnswer(byte @Nullable [] document, String category) {
-    throw new UnsupportedOperationException(name() + " does not withhold answers");
+    AnswerDocuments.Shape shape = answerShape();
+    if (shape == null) {
+      throw new UnsupportedOperationException(name() + " does not withhold answers");
+    }
+    return AnswerDocuments.withheld(shape, document, category);
   }
 
   /**

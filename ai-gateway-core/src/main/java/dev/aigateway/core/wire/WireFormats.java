@@ -202,21 +202,21 @@ public final class WireFormats {
       end--;
     }
     int start = path.lastIndexOf('/', end - 1) + 1;
-    int length = end - start;
-    for (int i = 0; i < endings.length; i++) {
-      String ending = endings[i];
-      if (ending.length() == length && path.regionMatches(start, ending, 0, length)) {
-        return i;
-      }
+    int segment = endingAt(path, start, end);
+    if (segment >= 0) {
+      return segment;
     }
     int colon = path.lastIndexOf(':', end - 1);
-    if (colon <= start) {
-      return -1; // no method ending (a segment that is only ':method' names no resource)
-    }
-    length = end - colon;
+    // no method ending when the colon starts the segment (':method' alone names no resource)
+    return colon > start ? endingAt(path, colon, end) : -1;
+  }
+
+  /** The index of the ending that is {@code path[from, to)}, or -1. */
+  private int endingAt(String path, int from, int to) {
+    int length = to - from;
     for (int i = 0; i < endings.length; i++) {
       String ending = endings[i];
-      if (ending.length() == length && path.regionMatches(colon, ending, 0, length)) {
+      if (ending.length() == length && path.regionMatches(from, ending, 0, length)) {
         return i;
       }
     }

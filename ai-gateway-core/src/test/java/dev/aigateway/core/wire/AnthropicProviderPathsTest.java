@@ -243,7 +243,8 @@ class AnthropicProviderPathsTest {
             new ByteArrayInputStream(out.toByteArray()), listener, () -> false, false));
 
     assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(new Usage(2_114, 9, 2_123, 2_000, 0));
+    assertThat(listener.onlyEnd().facts().usage())
+        .isEqualTo(new Usage(2_114, 9, 2_123, 2_000, 0, 100, 0, 0, 0));
   }
 
   @Test

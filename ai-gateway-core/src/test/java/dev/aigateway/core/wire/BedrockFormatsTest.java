@@ -247,7 +247,7 @@ class BedrockFormatsTest {
             inReadsOf(100, all.toByteArray()),
             listener,
             () -> false,
-            BedrockConverseFormat.CONVERSE_STREAM::readMessage,
+            BedrockConverseFormat.CONVERSE_STREAM.messageReader(),
             1024);
 
     assertThat(readAll(body)).isEqualTo(all.toByteArray());

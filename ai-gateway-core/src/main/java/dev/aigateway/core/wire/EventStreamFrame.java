@@ -1,0 +1,93 @@
+package dev.aigateway.core.wire;
+
+import java.util.Arrays;
+
+/**
+ * One AWS event stream message as {@link EventStreamDecoder} reads it for the gateway's own
+ * readers: the string headers they look at and the payload, in place in the decoder's buffer, with
+ * nothing copied. A frame is a view that the decoder reuses for the next message: it is valid only
+ * during the call it is handed to, and must not be kept. {@link EventStreamMessage} is the
+ * immutable message, with every header.
+ */
+public final class EventStreamFrame {
+
+  private String messageType;
+  private String eventType;
+  private String exceptionType;
+  private byte[] bytes;
+  private int payloadFrom;
+  private int payloadTo;
+
+  EventStreamFrame() {}
+
+  /** A frame of {@code message}, its payload not copied. */
+  static EventStreamFrame of(EventStreamMessage message) {
+    EventStreamFrame frame = new EventStreamFrame();
+    byte[] payload = message.payloadBytes();
+    frame.set(message.messageType(), message.eventType(), message.exceptionType());
+    frame.payload(payload, 0, payload.length);
+    return frame;
+  }
+
+  void set(String messageType, String eventType, String exceptionType) {
+    this.messageType = messageType;
+    this.eventType = eventType;
+    this.exceptionType = exceptionType;
+  }
+
+  void payload(byte[] bytes, int from, int to) {
+    this.bytes = bytes;
+    this.payloadFrom = from;
+    this.payloadTo = to;
+  }
+
+  /** {@code :message-type}: {@code event}, {@code exception} or {@code error}; null when absent. */
+  public String messageType() {
+    return messageType;
+  }
+
+  /** {@code :event-type} of an event, for example {@code contentBlockDelta} or {@code chunk}. */
+  public String eventType() {
+    return eventType;
+  }
+
+  /** {@code :exception-type} of an exception, for example {@code throttlingException}. */
+  public String exceptionType() {
+    return exceptionType;
+  }
+
+  /** Whether the message reports a failure: an {@code exception} or {@code error} message. */
+  public boolean isException() {
+    return "exception".equals(messageType) || "error".equals(messageType);
+  }
+
+  /** A copy of the payload. */
+  public byte[] payload() {
+    return Arrays.copyOfRange(bytes, payloadFrom, payloadTo);
+  }
+
+  /** The array the payload lies in, from {@link #payloadFrom} to {@link #payloadTo}. */
+  byte[] bytes() {
+    return bytes;
+  }
+
+  int payloadFrom() {
+    return payloadFrom;
+  }
+
+  int payloadTo() {
+    return payloadTo;
+  }
+
+  @Override
+  public String toString() {
+    // Payloads are application content: never print them.
+    return "EventStreamFrame{"
+        + messageType
+        + " "
+        + (isException() ? exceptionType : eventType)
+        + ", "
+        + (payloadTo - payloadFrom)
+        + " payload bytes}";
+  }
+}

@@ -1,0 +1,286 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.Usage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads one Gemini stream's (or document's) {@code GenerateContentResponse}s: on their bytes
+ * ({@link ObjectMembers}) when each is written plainly, as Google writes them, else with {@link
+ * GeminiFormat#readResponse} (Jackson's parser). Either way the same model, usage, text and end are
+ * learnt: the bytes are read only when they are a strict JSON object without escaped names, without
+ * a member twice, with counts written as plain whole numbers and arrays holding objects only; any
+ * other response is left to the parser. One per body; it serves one thread.
+ */
+final class GeminiResponses implements SseBody.EventReader {
+
+  private static final byte[] CANDIDATES = ObjectMembers.quoted("candidates");
+  private static final byte[] USAGE_METADATA = ObjectMembers.quoted("usageMetadata");
+  private static final byte[] MODEL_VERSION = ObjectMembers.quoted("modelVersion");
+  private static final byte[] PROMPT_FEEDBACK = ObjectMembers.quoted("promptFeedback");
+  private static final byte[] FINISH_REASON = ObjectMembers.quoted("finishReason");
+  private static final byte[] CONTENT = ObjectMembers.quoted("content");
+  private static final byte[] PARTS = ObjectMembers.quoted("parts");
+  private static final byte[] TEXT = ObjectMembers.quoted("text");
+  private static final byte[] BLOCK_REASON = ObjectMembers.quoted("blockReason");
+  private static final byte[] MODALITY = ObjectMembers.quoted("modality");
+  private static final byte[] TOKEN_COUNT = ObjectMembers.quoted("tokenCount");
+  private static final byte[] AUDIO = ObjectMembers.quoted("AUDIO");
+  private static final byte[] IMAGE = ObjectMembers.quoted("IMAGE");
+
+  /** The counts of {@code usageMetadata}, in the order {@link GeminiFormat#usageOf} takes them. */
+  private static final byte[][] COUNTS = {
+    ObjectMembers.quoted("promptTokenCount"),
+    ObjectMembers.quoted("candidatesTokenCount"),
+    ObjectMembers.quoted("thoughtsTokenCount"),
+    ObjectMembers.quoted("toolUsePromptTokenCount"),
+    ObjectMembers.quoted("cachedContentTokenCount"),
+    ObjectMembers.quoted("totalTokenCount"),
+    ObjectMembers.quoted("promptTokensDetails"),
+    ObjectMembers.quoted("toolUsePromptTokensDetails"),
+    ObjectMembers.quoted("candidatesTokensDetails")
+  };
+
+  private static final int DETAILS = 6;
+
+  private final ObjectMembers response =
+      new ObjectMembers(CANDIDATES, USAGE_METADATA, MODEL_VERSION, PROMPT_FEEDBACK);
+  private final ObjectMembers usage = new ObjectMembers(COUNTS);
+  private final ObjectMembers detail = new ObjectMembers(MODALITY, TOKEN_COUNT);
+  private final ObjectMembers candidate = new ObjectMembers(FINISH_REASON, CONTENT);
+  private final ObjectMembers content = new ObjectMembers(PARTS);
+  private final ObjectMembers part = new ObjectMembers(TEXT);
+  private final ObjectMembers feedback = new ObjectMembers(BLOCK_REASON);
+  private final long[] counts = new long[6];
+  private final long[] modalities = new long[3];
+
+  @Override
+  public void read(ResponseReadout readout, byte[] data, int from, int to) {
+    if (!readBytes(readout, data, from, to)) {
+      GeminiFormat.readResponse(readout, data, from, to);
+    }
+  }
+
+  /** Reads the response on its bytes; false, having learnt nothing, to leave it to the parser. */
+  boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
+    if (!response.walk(data, from, to) || response.hasDuplicates()) {
+      return false;
+    }
+    if (response.start(0) >= 0 && !response.startsWith(data, 0, '[')
+        || response.start(2) >= 0 && !response.startsWith(data, 2, '"')
+        || response.start(3) >= 0 && !response.startsWith(data, 3, '{')) {
+      return false; // the parser would read on inside such a value: left to it
+    }
+    String model = null;
+    if (response.startsWith(data, 2, '"')) {
+      int start = response.start(2) + 1;
+      int end = response.end(2) - 1;
+      if (!plainAscii(data, start, end)) {
+        return false;
+      }
+      if (!sameAscii(readout.model(), data, start, end)) {
+        model = new String(data, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
+      }
+    }
+    Usage read = null;
+    if (response.startsWith(data, 1, '{')) {
+      if (!readUsage(data, readout.usage())) {
+        return false;
+      }
+      read = usageRead;
+    }
+    boolean textNeeded = readout.textNeeded();
+    boolean finished = false;
+    if (response.startsWith(data, 0, '[')) {
+      int candidates = candidates(readout, data, textNeeded, false);
+      if (candidates < 0) {
+        return false;
+      }
+      finished = candidates > 0;
+    }
+    if (response.startsWith(data, 3, '{')) {
+      if (!feedback.walk(data, response.start(3), response.end(3)) || feedback.hasDuplicates()) {
+        return false;
+      }
+      finished |= feedback.startsWith(data, 0, '"');
+    }
+    readout.learnUsage(model, read);
+    if (textNeeded && response.start(0) >= 0) {
+      candidates(readout, data, true, true);
+    }
+    if (finished) {
+      readout.markComplete();
+    }
+    return true;
+  }
+
+  /** The usage {@link #readUsage} read last; null when it held no count. */
+  private @Nullable Usage usageRead;
+
+  /** Reads {@code usageMetadata} into {@link #usageRead}; false to leave it to the parser. */
+  private boolean readUsage(byte[] data, @Nullable Usage previous) {
+    if (!usage.walk(data, response.start(1), response.end(1)) || usage.hasDuplicates()) {
+      return false;
+    }
+    boolean any = false;
+    for (int k = 0; k < DETAILS; k++) {
+      counts[k] = k == 5 ? -1 : 0;
+      if (usage.start(k) < 0 || !isNumber(data[usage.start(k)])) {
+        continue; // absent, or not a number: the parser skips it too
+      }
+      long count = wholeNumber(data, usage.start(k), usage.end(k));
+      if (count < 0) {
+        return false; // negative, fractional, exponent or too long: the parser's rules
+      }
+      counts[k] = count;
+      any = true;
+    }
+    java.util.Arrays.fill(modalities, 0);
+    boolean details = false;
+    for (int k = DETAILS; k < COUNTS.length; k++) {
+      if (usage.startsWith(data, k, '[')) {
+        int found = readDetails(data, usage.start(k), k == DETAILS + 2 ? 2 : 0);
+        if (found < 0) {
+          return false;
+        }
+        details |= found > 0;
+      }
+    }
+    usageRead =
+        any
+            ? GeminiFormat.usageOf(
+                counts[0],
+                counts[1],
+                counts[2],
+                counts[3],
+                counts[4],
+                counts[5],
+                details ? modalities : null,
+                previous)
+            : null;
+    return true;
+  }
+
+  /**
+   * Adds the {@code AUDIO} and {@code IMAGE} counts of the details array at {@code at} to {@link
+   * #modalities} from {@code slot}; returns how many it added, or -1 to leave it to the parser.
+   */
+  private int readDetails(byte[] data, int at, int slot) {
+    int found = 0;
+    for (int i = ObjectMembers.firstElement(data, at);
+        i >= 0;
+        i = ObjectMembers.nextElement(data, i)) {
+      if (data[i] != '{') {
+        continue; // the parser skips what is not an object
+      }
+      int end = ObjectMembers.valueEnd(data, i);
+      if (!detail.walk(data, i, end) || detail.hasDuplicates()) {
+        return -1;
+      }
+      long count = 0;
+      if (detail.start(1) >= 0 && isNumber(data[detail.start(1)])) {
+        count = wholeNumber(data, detail.start(1), detail.end(1));
+        if (count < 0) {
+          return -1;
+        }
+      }
+      if (detail.startsWith(data, 0, '"')
+          && !plainAscii(data, detail.start(0) + 1, detail.end(0) - 1)) {
+        return -1;
+      }
+      int into = detail.is(data, 0, AUDIO) ? slot : detail.is(data, 0, IMAGE) && slot == 0 ? 1 : -1;
+      if (into >= 0) {
+        modalities[into] = dev.aigateway.core.tokens.TokenCounts.sum(modalities[into], count);
+        found++;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Walks the candidates: with {@code append}, appends their parts' text; returns 1 when one has a
+   * finish reason, 0 when none has, -1 to leave the response to the parser. With {@code textNeeded}
+   * false their content is not looked at (the parser skips it then too).
+   */
+  private int candidates(ResponseReadout readout, byte[] data, boolean textNeeded, boolean append) {
+    boolean finished = false;
+    for (int i = ObjectMembers.firstElement(data, response.start(0));
+        i >= 0;
+        i = ObjectMembers.nextElement(data, i)) {
+      int end = ObjectMembers.valueEnd(data, i);
+      if (data[i] != '{' || !candidate.walk(data, i, end) || candidate.hasDuplicates()) {
+        return -1; // the parser stops at a candidate that is not an object
+      }
+      if (candidate.start(0) >= 0 && !candidate.startsWith(data, 0, '"')) {
+        return -1; // the parser would read on inside a finish reason that is not text
+      }
+      finished |= candidate.start(0) >= 0;
+      if (textNeeded && candidate.startsWith(data, 1, '{') && !parts(readout, data, append)) {
+        return -1;
+      }
+    }
+    return finished ? 1 : 0;
+  }
+
+  private boolean parts(ResponseReadout readout, byte[] data, boolean append) {
+    if (!content.walk(data, candidate.start(1), candidate.end(1)) || content.hasDuplicates()) {
+      return false;
+    }
+    if (!content.startsWith(data, 0, '[')) {
+      return true;
+    }
+    for (int i = ObjectMembers.firstElement(data, content.start(0));
+        i >= 0;
+        i = ObjectMembers.nextElement(data, i)) {
+      int end = ObjectMembers.valueEnd(data, i);
+      if (data[i] != '{' || !part.walk(data, i, end) || part.hasDuplicates()) {
+        return false; // the parser stops at a part that is not an object
+      }
+      if (append && part.startsWith(data, 0, '"')) {
+        readout.appendJsonString(data, part.start(0), part.end(0));
+      }
+    }
+    return true;
+  }
+
+  private static boolean isNumber(byte b) {
+    return b == '-' || (b >= '0' && b <= '9');
+  }
+
+  /** The plain whole number {@code data[from, to)}, or -1 when it is not one of up to 18 digits. */
+  private static long wholeNumber(byte[] data, int from, int to) {
+    if (to - from > 18) {
+      return -1;
+    }
+    long value = 0;
+    for (int i = from; i < to; i++) {
+      byte b = data[i];
+      if (b < '0' || b > '9') {
+        return -1;
+      }
+      value = value * 10 + (b - '0');
+    }
+    return to > from ? value : -1;
+  }
+
+  /** Whether {@code data[from, to)} is ASCII without a backslash (a string's plain inside). */
+  private static boolean plainAscii(byte[] data, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (data[i] < 0 || data[i] == '\\') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean sameAscii(@Nullable String known, byte[] data, int from, int to) {
+    if (known == null || known.length() != to - from) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      if (known.charAt(i - from) != data[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,147 @@
+package dev.aigateway.core.wire;
+
+/**
+ * Finds a few named members of a JSON object on its bytes, without a parser and without allocating:
+ * the stream readers of Anthropic's and Bedrock's events use it to read the events that are nearly
+ * all of a stream (a text delta) and to leave every other one to Jackson.
+ *
+ * <p>{@link #walk} accepts an object only when {@link StrictJson} accepts every value in it and no
+ * member name holds an escape (an escaped name could spell one looked for), so that an accepted
+ * object is one Jackson reads to the same tree; as Jackson's tree does, the last of two members of
+ * the same name is the one noted. For any other input the caller leaves the bytes to Jackson.
+ *
+ * <p>One instance per reader; it serves one thread.
+ */
+final class ObjectMembers {
+
+  private final byte[][] names;
+
+  /** Per name looked for, where its value starts and ends; -1 when absent. */
+  private final int[] values;
+
+  private boolean others;
+  private boolean duplicates;
+
+  /** A walker noting the members named {@code quotedNames} (each with its quotes, as bytes). */
+  ObjectMembers(byte[]... quotedNames) {
+    this.names = quotedNames;
+    this.values = new int[quotedNames.length * 2];
+  }
+
+  /** {@code name} with its quotes, as UTF-8 bytes. */
+  static byte[] quoted(String name) {
+    return ('"' + name + '"').getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Walks the object at {@code json[from, to)} (whitespace around it allowed, nothing else);
+   * returns false when it is not one accepted here, and what was noted is then meaningless.
+   */
+  boolean walk(byte[] json, int from, int to) {
+    java.util.Arrays.fill(values, -1);
+    others = false;
+    duplicates = false;
+    int i = StrictJson.skipSpace(json, from, to);
+    if (i >= to || json[i] != '{') {
+      return false;
+    }
+    i = StrictJson.skipSpace(json, i + 1, to);
+    if (i < to && json[i] == '}') {
+      return StrictJson.skipSpace(json, i + 1, to) == to;
+    }
+    while (true) {
+      if (i >= to || json[i] != '"') {
+        return false;
+      }
+      int nameEnd = StrictJson.string(json, i, to, false);
+      if (nameEnd < 0) {
+        return false;
+      }
+      int name = indexOf(json, i, nameEnd);
+      int colon = StrictJson.skipSpace(json, nameEnd, to);
+      if (colon >= to || json[colon] != ':') {
+        return false;
+      }
+      int valueStart = StrictJson.skipSpace(json, colon + 1, to);
+      int valueEnd = StrictJson.NOT_NOTING.value(json, valueStart, to, 1);
+      if (valueEnd < 0) {
+        return false;
+      }
+      if (name >= 0) {
+        duplicates |= values[name * 2] >= 0;
+        values[name * 2] = valueStart;
+        values[name * 2 + 1] = valueEnd;
+      } else {
+        others = true;
+      }
+      i = StrictJson.skipSpace(json, valueEnd, to);
+      if (i >= to) {
+        return false;
+      } else if (json[i] == '}') {
+        return StrictJson.skipSpace(json, i + 1, to) == to;
+      } else if (json[i] != ',') {
+        return false;
+      }
+      i = StrictJson.skipSpace(json, i + 1, to);
+    }
+  }
+
+  private int indexOf(byte[] json, int from, int to) {
+    for (int k = 0; k < names.length; k++) {
+      if (StrictJson.is(json, from, to, names[k])) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  /** Where the value of the {@code k}th name starts, or -1 when the object has none. */
+  int start(int k) {
+    return values[k * 2];
+  }
+
+  /** Where the value of the {@code k}th name ends, or -1 when the object has none. */
+  int end(int k) {
+    return values[k * 2 + 1];
+  }
+
+  /** Whether the object has a member of another name than those looked for. */
+  boolean hasOthers() {
+    return others;
+  }
+
+  /** Whether a name looked for came more than once (the last one is the one noted). */
+  boolean hasDuplicates() {
+    return duplicates;
+  }
+
+  /**
+   * Where the first element of the array at {@code at} starts, or -1 when it is empty; the array
+   * must be one {@link #walk} accepted (as a member's value).
+   */
+  static int firstElement(byte[] json, int at) {
+    int i = StrictJson.skipSpace(json, at + 1, json.length);
+    return json[i] == ']' ? -1 : i;
+  }
+
+  /** Where the element after the one at {@code at} starts, or -1 after the last one. */
+  static int nextElement(byte[] json, int at) {
+    int i = StrictJson.skipSpace(json, valueEnd(json, at), json.length);
+    return json[i] == ',' ? StrictJson.skipSpace(json, i + 1, json.length) : -1;
+  }
+
+  /** Where the value at {@code at}, inside a value {@link #walk} accepted, ends. */
+  static int valueEnd(byte[] json, int at) {
+    return StrictJson.NOT_NOTING.value(json, at, json.length, 1);
+  }
+
+  /** Whether the {@code k}th member's value is a string, and {@code quoted} (with its quotes). */
+  boolean is(byte[] json, int k, byte[] quoted) {
+    return start(k) >= 0 && StrictJson.is(json, start(k), end(k), quoted);
+  }
+
+  /** Whether the {@code k}th member's value is of the kind its first byte says ({@code '"'}...). */
+  boolean startsWith(byte[] json, int k, char first) {
+    return start(k) >= 0 && json[start(k)] == first;
+  }
+}
