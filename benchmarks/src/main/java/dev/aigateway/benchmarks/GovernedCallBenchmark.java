@@ -7,11 +7,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -19,20 +17,10 @@ import okhttp3.Response;
 import okio.Buffer;
 import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * The cost of the governed call path, in process, against a backend that costs nothing ({@link
@@ -58,15 +46,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *
  * <p>Run it with {@link #main}, which prints the overhead per pair; see docs/benchmarks.md.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@State(Scope.Benchmark)
-public class GovernedCallBenchmark {
+public class GovernedCallBenchmark extends MicroBenchmark {
 
   /** The target for the gateway's overhead per call, token estimation excluded. */
   static final double TARGET_OVERHEAD_MICROS = 5.0;
@@ -289,12 +269,6 @@ public class GovernedCallBenchmark {
     }
   }
 
-  private static void check(boolean condition, String message) {
-    if (!condition) {
-      throw new IllegalStateException("benchmark set-up is wrong: " + message);
-    }
-  }
-
   /**
    * Runs the benchmark and prints, per pair, plain and governed time per call, the overhead and the
    * ratio, all from the same run.
@@ -303,23 +277,13 @@ public class GovernedCallBenchmark {
    *     every benchmark of this class with the settings of its annotations
    */
   public static void main(String[] args) throws Exception {
-    CommandLineOptions cli = new CommandLineOptions(args);
-    OptionsBuilder options = new OptionsBuilder();
-    options.parent(cli);
-    if (cli.getIncludes().isEmpty()) {
-      options.include(GovernedCallBenchmark.class.getName() + "\\.");
-    }
-    Collection<RunResult> results = new Runner(options.build()).run();
+    Collection<RunResult> results = run(GovernedCallBenchmark.class, args);
     System.out.println();
     System.out.print(overheadTable(results));
   }
 
   private static String overheadTable(Collection<RunResult> results) {
-    Map<String, RunResult> byName = new HashMap<>();
-    for (RunResult result : results) {
-      String benchmark = result.getParams().getBenchmark();
-      byName.put(benchmark.substring(benchmark.lastIndexOf('.') + 1), result);
-    }
+    Map<String, RunResult> byName = byMethod(results);
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
@@ -380,10 +344,6 @@ public class GovernedCallBenchmark {
     Pair(String plain, String governed, String label, boolean targetApplies) {
       this(plain, governed, label, targetApplies ? TARGET_OVERHEAD_MICROS : Double.NaN);
     }
-  }
-
-  private static double finite(double value) {
-    return Double.isFinite(value) ? value : 0;
   }
 
   /** Bytes allocated per call, when the run used {@code -prof gc}. */
