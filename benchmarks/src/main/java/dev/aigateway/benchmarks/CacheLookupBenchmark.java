@@ -9,21 +9,13 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.wire.OpenAiRequest;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The exact cache's lookup, and a cache hit end to end.
@@ -41,15 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main
  * CacheLookupBenchmark}. Results in docs/benchmarks.md.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 2)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@State(Scope.Benchmark)
-public class CacheLookupBenchmark {
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g"}) // the other settings: MicroBenchmark's
+public class CacheLookupBenchmark extends MicroBenchmark {
 
   /** The target for an exact lookup. */
   static final double TARGET_MICROS = 2.0;
@@ -129,12 +116,6 @@ public class CacheLookupBenchmark {
     try (Response response = client.newCall(request).execute()) {
       check(response.code() == 200, "expected 200 but was " + response.code());
       return response.body().source().readAll(Okio.blackhole());
-    }
-  }
-
-  private static void check(boolean condition, String message) {
-    if (!condition) {
-      throw new IllegalStateException("benchmark set-up is wrong: " + message);
     }
   }
 
