@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.Locale;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
-import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
@@ -82,13 +80,13 @@ public class AnomalyDetectionBenchmark extends MicroBenchmark {
   /** The governed short chat, no anomaly detection. */
   @Benchmark
   public long withoutDetection() throws IOException {
-    return call(without, shortChat);
+    return Workload.call(without, shortChat);
   }
 
   /** The same call through a gateway that also runs anomaly detection. */
   @Benchmark
   public long withDetection() throws IOException {
-    return call(with, shortChat);
+    return Workload.call(with, shortChat);
   }
 
   /**
@@ -138,14 +136,5 @@ public class AnomalyDetectionBenchmark extends MicroBenchmark {
         with - without,
         b.learntBuckets());
     b.checkTheConsumerStayedNormal();
-  }
-
-  private static long call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw new IOException("expected 200 but was " + response.code());
-      }
-      return response.body().source().readAll(Okio.blackhole());
-    }
   }
 }

@@ -11,8 +11,6 @@ import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
-import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Setup;
@@ -81,8 +79,8 @@ public class CacheLookupBenchmark extends MicroBenchmark {
           cachingClient,
           Workload.post(URL, Workload.chat("question number " + i, false), "team-a"));
     }
-    read(cachingClient, shortChat);
-    read(cachingClient, Workload.post(URL, longBody, "team-a"));
+    Workload.call(cachingClient, shortChat);
+    Workload.call(cachingClient, Workload.post(URL, longBody, "team-a"));
     check(lookup(shortBody) != null, "the short chat is not an exact hit");
     check(lookup(longBody) != null, "the long chat is not an exact hit");
   }
@@ -99,24 +97,17 @@ public class CacheLookupBenchmark extends MicroBenchmark {
 
   @Benchmark
   public long plainCannedBackend() throws IOException {
-    return read(plainClient, shortChat);
+    return Workload.call(plainClient, shortChat);
   }
 
   @Benchmark
   public long hitThroughWrappedClient() throws IOException {
-    return read(cachingClient, shortChat);
+    return Workload.call(cachingClient, shortChat);
   }
 
   private CallCache.Hit lookup(byte[] body) {
     OpenAiRequest request = new OpenAiRequest(CHAT, new Body(body), 8 << 20);
     return new CallCache(cache, request, 1, "team-a", request.model()).lookup();
-  }
-
-  private static long read(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      check(response.code() == 200, "expected 200 but was " + response.code());
-      return response.body().source().readAll(Okio.blackhole());
-    }
   }
 
   /** A request as an adapter hands it to the gateway. */

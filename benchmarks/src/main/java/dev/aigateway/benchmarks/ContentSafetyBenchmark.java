@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.util.List;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Setup;
 
@@ -93,13 +92,13 @@ public class ContentSafetyBenchmark extends MicroBenchmark {
   /** The short chat through the gateway, no content safety. */
   @Benchmark
   public long governedShort() throws IOException {
-    return call(governed, shortChat);
+    return Workload.call(governed, shortChat);
   }
 
   /** The same call with the built-in checks on. */
   @Benchmark
   public long governedShortWithSafety() throws IOException {
-    return call(withSafety, shortChat);
+    return Workload.call(withSafety, shortChat);
   }
 
   /**
@@ -109,14 +108,5 @@ public class ContentSafetyBenchmark extends MicroBenchmark {
   @Benchmark
   public int piiScan1kTokens() {
     return PiiDetector.countIn(longPrompt, DETECTORS);
-  }
-
-  private static long call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw new IOException("expected 200, got " + response.code());
-      }
-      return response.body().source().readAll(okio.Okio.blackhole());
-    }
   }
 }

@@ -15,7 +15,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okio.Buffer;
-import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.Setup;
@@ -103,13 +102,14 @@ public class GovernedCallBenchmark extends MicroBenchmark {
     CannedBackend backend = new CannedBackend();
     noEstimate = Workload.gateway(false);
     estimate = Workload.gateway(true);
-    plainClient = withBackend(base, backend);
-    noEstimateClient = withBackend(OkHttpAiGateway.wrap(base, noEstimate), backend);
-    estimateClient = withBackend(OkHttpAiGateway.wrap(base, estimate), backend);
+    plainClient = Workload.withBackend(base, backend);
+    noEstimateClient = Workload.withBackend(OkHttpAiGateway.wrap(base, noEstimate), backend);
+    estimateClient = Workload.withBackend(OkHttpAiGateway.wrap(base, estimate), backend);
     CannedBackend paced = new CannedBackend(true);
-    plainPacedClient = withBackend(base, paced);
-    noEstimatePacedClient = withBackend(OkHttpAiGateway.wrap(base, noEstimate), paced);
-    accessClient = withBackend(OkHttpAiGateway.wrap(base, Workload.gatewayWithAccess()), backend);
+    plainPacedClient = Workload.withBackend(base, paced);
+    noEstimatePacedClient = Workload.withBackend(OkHttpAiGateway.wrap(base, noEstimate), paced);
+    accessClient =
+        Workload.withBackend(OkHttpAiGateway.wrap(base, Workload.gatewayWithAccess()), backend);
 
     shortChat = Workload.post(URL, Workload.shortChat(false), CONSUMER);
     shortStream = Workload.post(URL, Workload.shortChat(true), CONSUMER);
@@ -123,19 +123,19 @@ public class GovernedCallBenchmark extends MicroBenchmark {
   /** Short chat, no gateway. */
   @Benchmark
   public long plain() throws IOException {
-    return call(plainClient, shortChat);
+    return Workload.call(plainClient, shortChat);
   }
 
   /** Short chat, governed; the prompt is not counted. */
   @Benchmark
   public long governedNoEstimate() throws IOException {
-    return call(noEstimateClient, shortChat);
+    return Workload.call(noEstimateClient, shortChat);
   }
 
   /** Short chat, governed; the prompt is counted before the call (the load harness's case). */
   @Benchmark
   public long governedShortWithEstimate() throws IOException {
-    return call(estimateClient, shortChat);
+    return Workload.call(estimateClient, shortChat);
   }
 
   /**
@@ -144,64 +144,49 @@ public class GovernedCallBenchmark extends MicroBenchmark {
    */
   @Benchmark
   public long governedWithAccess() throws IOException {
-    return call(accessClient, shortChatWithRole);
+    return Workload.call(accessClient, shortChatWithRole);
   }
 
   /** A prompt of about 1,000 tokens, no gateway. */
   @Benchmark
   public long plainLongPrompt() throws IOException {
-    return call(plainClient, longChat);
+    return Workload.call(plainClient, longChat);
   }
 
   /** A prompt of about 1,000 tokens, governed; the prompt is not counted. */
   @Benchmark
   public long governedLongPromptNoEstimate() throws IOException {
-    return call(noEstimateClient, longChat);
+    return Workload.call(noEstimateClient, longChat);
   }
 
   /** A prompt of about 1,000 tokens, governed; the prompt is counted before the call. */
   @Benchmark
   public long governedWithEstimate() throws IOException {
-    return call(estimateClient, longChat);
+    return Workload.call(estimateClient, longChat);
   }
 
   /** Short chat streamed, no gateway. */
   @Benchmark
   public long plainStream() throws IOException {
-    return call(plainClient, shortStream);
+    return Workload.call(plainClient, shortStream);
   }
 
   /** Short chat streamed, governed: stream usage asked for, read and hidden. */
   @Benchmark
   public long governedStream() throws IOException {
-    return call(noEstimateClient, shortStream);
+    return Workload.call(noEstimateClient, shortStream);
   }
 
   /** Short chat streamed one event per read (as from a socket), no gateway. */
   @Benchmark
   public long plainStreamPaced() throws IOException {
-    return call(plainPacedClient, shortStream);
+    return Workload.call(plainPacedClient, shortStream);
   }
 
   /** Short chat streamed one event per read, governed: usage asked for, read and hidden. */
   @Benchmark
   public long governedStreamPaced() throws IOException {
-    return call(noEstimatePacedClient, shortStream);
-  }
-
-  /** Makes the call, reads the whole body and closes it; returns the bytes read. */
-  private static long call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw new IOException(
-            "expected 200 but was " + response.code() + ": " + response.body().string());
-      }
-      return response.body().source().readAll(Okio.blackhole());
-    }
-  }
-
-  private static OkHttpClient withBackend(OkHttpClient client, Interceptor backend) {
-    return client.newBuilder().addInterceptor(backend).build();
+    return Workload.call(noEstimatePacedClient, shortStream);
   }
 
   /**

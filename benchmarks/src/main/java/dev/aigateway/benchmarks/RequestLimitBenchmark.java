@@ -12,8 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
-import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.results.Result;
@@ -69,9 +67,9 @@ public class RequestLimitBenchmark extends MicroBenchmark {
     requestsGateway = gateway(limit().requestsPerMinute(REQUESTS_PER_MINUTE));
     inFlightGateway =
         gateway(limit().requestsPerMinute(REQUESTS_PER_MINUTE).maxInFlight(MAX_IN_FLIGHT));
-    tokensClient = withBackend(OkHttpAiGateway.wrap(base, tokensGateway), backend);
-    requestsClient = withBackend(OkHttpAiGateway.wrap(base, requestsGateway), backend);
-    inFlightClient = withBackend(OkHttpAiGateway.wrap(base, inFlightGateway), backend);
+    tokensClient = Workload.withBackend(OkHttpAiGateway.wrap(base, tokensGateway), backend);
+    requestsClient = Workload.withBackend(OkHttpAiGateway.wrap(base, requestsGateway), backend);
+    inFlightClient = Workload.withBackend(OkHttpAiGateway.wrap(base, inFlightGateway), backend);
     shortChat = Workload.post(URL, Workload.shortChat(false), CONSUMER);
     tokens();
     tokensAndRequestsPerMinute();
@@ -84,19 +82,19 @@ public class RequestLimitBenchmark extends MicroBenchmark {
   /** The baseline: a token rate and a monthly token quota. */
   @Benchmark
   public long tokens() throws IOException {
-    return call(tokensClient, shortChat);
+    return Workload.call(tokensClient, shortChat);
   }
 
   /** The baseline's limit with a requests-per-minute rate added. */
   @Benchmark
   public long tokensAndRequestsPerMinute() throws IOException {
-    return call(requestsClient, shortChat);
+    return Workload.call(requestsClient, shortChat);
   }
 
   /** The baseline's limit with a requests-per-minute rate and an in-flight cap added. */
   @Benchmark
   public long tokensRequestsAndInFlight() throws IOException {
-    return call(inFlightClient, shortChat);
+    return Workload.call(inFlightClient, shortChat);
   }
 
   private static TokenLimit.Builder limit() {
@@ -115,20 +113,6 @@ public class RequestLimitBenchmark extends MicroBenchmark {
 
   private static int counters(AiGateway gateway) {
     return ((InMemoryTokenLimitStore) gateway.tokenLimitStore()).size();
-  }
-
-  private static long call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw new IOException(
-            "expected 200 but was " + response.code() + ": " + response.body().string());
-      }
-      return response.body().source().readAll(Okio.blackhole());
-    }
-  }
-
-  private static OkHttpClient withBackend(OkHttpClient client, CannedBackend backend) {
-    return client.newBuilder().addInterceptor(backend).build();
   }
 
   /**
