@@ -75,7 +75,7 @@ public class CacheLookupBenchmark extends MicroBenchmark {
     shortChat = Workload.post(URL, shortBody, "team-a");
     // Fill the store with other answers, then store the two measured ones through the gateway.
     for (int i = 0; i < OTHER_ENTRIES; i++) {
-      read(
+      Workload.call(
           cachingClient,
           Workload.post(URL, Workload.chat("question number " + i, false), "team-a"));
     }
