@@ -10,15 +10,13 @@ import com.anthropic.core.http.HttpResponse;
 import com.anthropic.errors.AnthropicIoException;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.okhttp.SdkCalls;
+import dev.aigateway.okhttp.SdkResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Call;
 import okhttp3.OkHttpClient;
-import okhttp3.Request;
 import okhttp3.Response;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The Anthropic Java SDK's {@link HttpClient} over an OkHttp client the gateway wraps, so every
@@ -100,7 +98,8 @@ public final class GovernedHttpClient implements HttpClient {
   private Call newCall(HttpRequest request, RequestOptions options) {
     Headers headers = request.headers();
     HttpRequestBody body = request.body().orElse(null);
-    Request okRequest =
+    Timeout timeout = options.timeout().orElse(null);
+    return calls.newCall(
         SdkCalls.request(
             request.url(),
             request.method().name(),
@@ -109,49 +108,27 @@ public final class GovernedHttpClient implements HttpClient {
             body == null
                 ? null
                 : SdkCalls.body(
-                    body.contentType(), body.contentLength(), body.repeatable(), body::writeTo));
-    return clientFor(options.timeout().orElse(null)).newCall(okRequest);
-  }
-
-  private OkHttpClient clientFor(@Nullable Timeout timeout) {
-    return timeout == null
-        ? calls.client()
-        : calls.client(timeout.connect(), timeout.read(), timeout.write(), timeout.request());
+                    body.contentType(), body.contentLength(), body.repeatable(), body::writeTo)),
+        timeout == null
+            ? null
+            : new SdkCalls.Timeouts(
+                timeout.connect(), timeout.read(), timeout.write(), timeout.request()));
   }
 
   /** An OkHttp response as the SDK reads it; the body streams. */
-  private static final class OkHttpResponse implements HttpResponse {
-    private final Response response;
+  private static final class OkHttpResponse extends SdkResponse implements HttpResponse {
     private final Headers headers;
 
     OkHttpResponse(Response response) {
-      this.response = response;
+      super(response);
       Headers.Builder builder = Headers.builder();
-      okhttp3.Headers okHeaders = response.headers();
-      for (int i = 0; i < okHeaders.size(); i++) {
-        builder.put(okHeaders.name(i), okHeaders.value(i));
-      }
+      forEachHeader(builder::put);
       this.headers = builder.build();
-    }
-
-    @Override
-    public int statusCode() {
-      return response.code();
     }
 
     @Override
     public Headers headers() {
       return headers;
-    }
-
-    @Override
-    public InputStream body() {
-      return response.body().byteStream();
-    }
-
-    @Override
-    public void close() {
-      response.close();
     }
   }
 }

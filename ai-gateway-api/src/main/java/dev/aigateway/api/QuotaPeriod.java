@@ -3,10 +3,12 @@ package dev.aigateway.api;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.Period;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
+import java.util.function.UnaryOperator;
 
 /**
  * A calendar period for token quotas. Windows are fixed and aligned to the period's start in a
@@ -14,7 +16,7 @@ import java.time.temporal.TemporalAdjusters;
  * midnight (ISO weeks), a monthly one on the 1st, a yearly one on January 1st.
  */
 public enum QuotaPeriod {
-  HOURLY {
+  HOURLY(UnaryOperator.identity(), Period.ZERO) { // by the clock, not by the date
     @Override
     ZonedDateTime truncate(ZonedDateTime time) {
       return time.truncatedTo(ChronoUnit.HOURS);
@@ -27,52 +29,21 @@ public enum QuotaPeriod {
       return next.isAfter(start) ? next : start.plusHours(2).truncatedTo(ChronoUnit.HOURS);
     }
   },
-  DAILY {
-    @Override
-    ZonedDateTime truncate(ZonedDateTime time) {
-      return startOfDay(time.toLocalDate(), time.getZone());
-    }
+  DAILY(UnaryOperator.identity(), Period.ofDays(1)),
+  WEEKLY(date -> date.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)), Period.ofWeeks(1)),
+  MONTHLY(date -> date.withDayOfMonth(1), Period.ofMonths(1)),
+  YEARLY(date -> date.withDayOfYear(1), Period.ofYears(1));
 
-    @Override
-    ZonedDateTime next(ZonedDateTime start) {
-      return startOfDay(start.toLocalDate().plusDays(1), start.getZone());
-    }
-  },
-  WEEKLY {
-    @Override
-    ZonedDateTime truncate(ZonedDateTime time) {
-      LocalDate monday =
-          time.toLocalDate().with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
-      return startOfDay(monday, time.getZone());
-    }
+  /** The first day of the period that contains a date. */
+  private final UnaryOperator<LocalDate> firstDay;
 
-    @Override
-    ZonedDateTime next(ZonedDateTime start) {
-      return startOfDay(start.toLocalDate().plusWeeks(1), start.getZone());
-    }
-  },
-  MONTHLY {
-    @Override
-    ZonedDateTime truncate(ZonedDateTime time) {
-      return startOfDay(time.toLocalDate().withDayOfMonth(1), time.getZone());
-    }
+  /** How long a period is, in days, weeks, months or years. */
+  private final Period length;
 
-    @Override
-    ZonedDateTime next(ZonedDateTime start) {
-      return startOfDay(start.toLocalDate().plusMonths(1), start.getZone());
-    }
-  },
-  YEARLY {
-    @Override
-    ZonedDateTime truncate(ZonedDateTime time) {
-      return startOfDay(time.toLocalDate().withDayOfYear(1), time.getZone());
-    }
-
-    @Override
-    ZonedDateTime next(ZonedDateTime start) {
-      return startOfDay(start.toLocalDate().plusYears(1), start.getZone());
-    }
-  };
+  QuotaPeriod(UnaryOperator<LocalDate> firstDay, Period length) {
+    this.firstDay = firstDay;
+    this.length = length;
+  }
 
   /** The start of the window that contains {@code now}, in {@code zone}. */
   public Instant windowStart(Instant now, ZoneId zone) {
@@ -84,9 +55,15 @@ public enum QuotaPeriod {
     return next(truncate(now.atZone(zone))).toInstant();
   }
 
-  abstract ZonedDateTime truncate(ZonedDateTime time);
+  /** The start of the window that contains {@code time}: midnight of its period's first day. */
+  ZonedDateTime truncate(ZonedDateTime time) {
+    return startOfDay(firstDay.apply(time.toLocalDate()), time.getZone());
+  }
 
-  abstract ZonedDateTime next(ZonedDateTime start);
+  /** The start of the window after the one that starts at {@code start}. */
+  ZonedDateTime next(ZonedDateTime start) {
+    return startOfDay(start.toLocalDate().plus(length), start.getZone());
+  }
 
   // atStartOfDay handles zones whose midnight does not exist on a DST change day.
   private static ZonedDateTime startOfDay(LocalDate date, ZoneId zone) {

@@ -4,7 +4,6 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -66,8 +65,7 @@ public final class GovernedMcp {
   public static final class Builder {
     private final OkHttpClient client;
     private final URI url;
-    private final Map<String, String> headers = new LinkedHashMap<>();
-    private @Nullable Supplier<Map<String, String>> headerSupplier;
+    private final ExtraHeaders headers = new ExtraHeaders();
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration readTimeout = Duration.ZERO;
     private @Nullable Duration requestTimeout;
@@ -99,11 +97,6 @@ public final class GovernedMcp {
      * replaces an earlier value of the same name. Values are never logged.
      */
     public Builder header(String name, String value) {
-      Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(value, "value");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("header name is blank");
-      }
       headers.put(name, value);
       return this;
     }
@@ -114,7 +107,7 @@ public final class GovernedMcp {
      * request with an {@code IOException}.
      */
     public Builder headers(Supplier<Map<String, String>> supplier) {
-      this.headerSupplier = Objects.requireNonNull(supplier, "supplier");
+      headers.supplier(supplier);
       return this;
     }
 
@@ -171,11 +164,10 @@ public final class GovernedMcp {
     /** The SDK's transport, sending over the OkHttp client. */
     public HttpClientStreamableHttpTransport build() {
       OkHttpClient.Builder okhttp = client.newBuilder().readTimeout(readTimeout);
-      Map<String, String> fixed = Map.copyOf(headers);
-      Supplier<Map<String, String>> supplier = headerSupplier;
-      if (!fixed.isEmpty() || supplier != null) {
+      ExtraHeaders extra = headers.copy();
+      if (!extra.isEmpty()) {
         // Outermost, so the gateway's interceptor sees the headers (a consumer id, a credential).
-        okhttp.interceptors().add(0, headerInterceptor(fixed, supplier));
+        okhttp.interceptors().add(0, headerInterceptor(extra));
       }
       OkHttpBackedHttpClient.Builder httpClient =
           new OkHttpBackedHttpClient.Builder(
@@ -197,23 +189,10 @@ public final class GovernedMcp {
       return sdk.clientBuilder(httpClient).build();
     }
 
-    private static Interceptor headerInterceptor(
-        Map<String, String> fixed, @Nullable Supplier<Map<String, String>> supplier) {
+    private static Interceptor headerInterceptor(ExtraHeaders extra) {
       return chain -> {
         Request.Builder request = chain.request().newBuilder();
-        fixed.forEach(request::header);
-        if (supplier != null) {
-          Map<String, String> supplied;
-          try {
-            supplied = supplier.get();
-          } catch (RuntimeException e) {
-            throw new java.io.IOException(
-                "the MCP transport's header supplier failed: " + e.getClass().getName(), e);
-          }
-          if (supplied != null) {
-            supplied.forEach(request::header);
-          }
-        }
+        extra.addTo(request, "the MCP transport");
         return chain.proceed(request.build());
       };
     }

@@ -65,8 +65,7 @@ public final class OpenApiTools {
 
   private final OkHttpClient client;
   private final HttpUrl baseUrl;
-  private final Map<String, String> headers;
-  private final @Nullable Supplier<Map<String, String>> headerSupplier;
+  private final ExtraHeaders headers;
   private final int maxResponseBytes;
   private final Map<String, ApiOperation> operations;
   private final List<ApiTool> tools;
@@ -82,8 +81,7 @@ public final class OpenApiTools {
     }
     this.client = builder.client;
     this.baseUrl = baseUrl(builder.baseUrl, read.server());
-    this.headers = Map.copyOf(builder.headers);
-    this.headerSupplier = builder.headerSupplier;
+    this.headers = builder.headers.copy();
     this.maxResponseBytes = builder.maxResponseBytes;
     Map<String, ApiOperation> byName = new LinkedHashMap<>();
     List<ApiTool> list = new ArrayList<>();
@@ -185,19 +183,7 @@ public final class OpenApiTools {
       return new ToolResult(0, "", name + ": " + e.getMessage(), true);
     }
     Request.Builder withHeaders = request.newBuilder();
-    headers.forEach(withHeaders::header);
-    if (headerSupplier != null) {
-      Map<String, String> supplied;
-      try {
-        supplied = headerSupplier.get();
-      } catch (RuntimeException e) {
-        throw new IOException(
-            "the header supplier of the API's tools failed: " + e.getClass().getName(), e);
-      }
-      if (supplied != null) {
-        supplied.forEach(withHeaders::header);
-      }
-    }
+    headers.addTo(withHeaders, "the API's tools");
     try (Response response = client.newCall(withHeaders.build()).execute()) {
       ResponseBody body = response.body();
       String contentType =
@@ -333,8 +319,7 @@ public final class OpenApiTools {
     private final OkHttpClient client;
     private @Nullable OpenAPI api;
     private @Nullable String baseUrl;
-    private final Map<String, String> headers = new LinkedHashMap<>();
-    private @Nullable Supplier<Map<String, String>> headerSupplier;
+    private final ExtraHeaders headers = new ExtraHeaders();
     private boolean skipUnsupported;
     private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
@@ -398,18 +383,13 @@ public final class OpenApiTools {
      * same name. Values are never logged nor put in results.
      */
     public Builder header(String name, String value) {
-      Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(value, "value");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("header name is blank");
-      }
       headers.put(name, value);
       return this;
     }
 
     /** Asks {@code supplier} for headers before every call (a short-lived token). */
     public Builder headers(Supplier<Map<String, String>> supplier) {
-      this.headerSupplier = Objects.requireNonNull(supplier, "supplier");
+      headers.supplier(supplier);
       return this;
     }
 

@@ -34,7 +34,24 @@ public final class SdkCalls {
   private final OkHttpClient client;
   private final Map<Timeouts, OkHttpClient> clientsByTimeout = new ConcurrentHashMap<>();
 
-  private record Timeouts(Duration connect, Duration read, Duration write, Duration call) {}
+  /**
+   * An SDK request's own timeouts, as both SDKs' {@code Timeout} gives them.
+   *
+   * @param connect the connect timeout
+   * @param read the read timeout
+   * @param write the write timeout
+   * @param call the whole call's timeout
+   */
+  public record Timeouts(Duration connect, Duration read, Duration write, Duration call) {
+
+    /** Checks that every timeout is set. */
+    public Timeouts {
+      Objects.requireNonNull(connect, "connect");
+      Objects.requireNonNull(read, "read");
+      Objects.requireNonNull(write, "write");
+      Objects.requireNonNull(call, "call");
+    }
+  }
 
   /**
    * Calls over {@code wrappedClient} (normally a client {@link OkHttpAiGateway#wrap} returned),
@@ -59,7 +76,10 @@ public final class SdkCalls {
    * made per request.
    */
   public OkHttpClient client(Duration connect, Duration read, Duration write, Duration call) {
-    Timeouts timeouts = new Timeouts(connect, read, write, call);
+    return client(new Timeouts(connect, read, write, call));
+  }
+
+  private OkHttpClient client(Timeouts timeouts) {
     OkHttpClient existing = clientsByTimeout.get(timeouts);
     if (existing != null) {
       return existing;
@@ -67,15 +87,23 @@ public final class SdkCalls {
     OkHttpClient withTimeouts =
         client
             .newBuilder()
-            .connectTimeout(connect)
-            .readTimeout(read)
-            .writeTimeout(write)
-            .callTimeout(call)
+            .connectTimeout(timeouts.connect())
+            .readTimeout(timeouts.read())
+            .writeTimeout(timeouts.write())
+            .callTimeout(timeouts.call())
             .build();
     if (clientsByTimeout.size() < MAX_TIMEOUT_CLIENTS) {
       clientsByTimeout.putIfAbsent(timeouts, withTimeouts);
     }
     return withTimeouts;
+  }
+
+  /**
+   * A call of {@code request} on the advised client, with the SDK request's own {@code timeouts},
+   * or the client's where it sets none.
+   */
+  public Call newCall(Request request, @Nullable Timeouts timeouts) {
+    return (timeouts == null ? client : client(timeouts)).newCall(request);
   }
 
   /** Writes an SDK request body to a stream. */

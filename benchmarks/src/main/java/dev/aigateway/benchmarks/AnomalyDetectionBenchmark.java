@@ -11,21 +11,11 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
-import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -36,15 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * after 2, so within the warm-up iterations (6 s) the consumer is learnt and every measured call is
  * judged; the teardown fails the run if the consumer left {@code NORMAL}.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@State(Scope.Benchmark)
-public class AnomalyDetectionBenchmark {
+@Warmup(iterations = 3, time = 2) // the other settings: MicroBenchmark's
+public class AnomalyDetectionBenchmark extends MicroBenchmark {
 
   private static final String URL = "http://127.0.0.1:9" + Workload.CHAT_PATH; // never dialled
   private static final String CONSUMER = "team-a";
@@ -97,13 +80,13 @@ public class AnomalyDetectionBenchmark {
   /** The governed short chat, no anomaly detection. */
   @Benchmark
   public long withoutDetection() throws IOException {
-    return call(without, shortChat);
+    return Workload.call(without, shortChat);
   }
 
   /** The same call through a gateway that also runs anomaly detection. */
   @Benchmark
   public long withDetection() throws IOException {
-    return call(with, shortChat);
+    return Workload.call(with, shortChat);
   }
 
   /**
@@ -153,14 +136,5 @@ public class AnomalyDetectionBenchmark {
         with - without,
         b.learntBuckets());
     b.checkTheConsumerStayedNormal();
-  }
-
-  private static long call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw new IOException("expected 200 but was " + response.code());
-      }
-      return response.body().source().readAll(Okio.blackhole());
-    }
   }
 }

@@ -15,16 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of picking a backend for one call: {@link Router#select} for a first attempt, then the
@@ -48,15 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * is counted in the breaker's window under its lock). Target from the issue: 200 ns per call with
  * ten backends. See docs/benchmarks.md.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
+@OutputTimeUnit(TimeUnit.NANOSECONDS) // the other settings: MicroBenchmark's
 @Measurement(iterations = 5, time = 1)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@State(Scope.Benchmark)
-public class BackendSelectionBenchmark {
+public class BackendSelectionBenchmark extends MicroBenchmark {
 
   /** The issue's target per call, with ten backends. */
   static final double TARGET_NANOS = 200;

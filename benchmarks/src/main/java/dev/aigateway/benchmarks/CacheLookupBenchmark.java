@@ -9,21 +9,11 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.wire.OpenAiRequest;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
-import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The exact cache's lookup, and a cache hit end to end.
@@ -41,15 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main
  * CacheLookupBenchmark}. Results in docs/benchmarks.md.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 2)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@State(Scope.Benchmark)
-public class CacheLookupBenchmark {
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g"}) // the other settings: MicroBenchmark's
+public class CacheLookupBenchmark extends MicroBenchmark {
 
   /** The target for an exact lookup. */
   static final double TARGET_MICROS = 2.0;
@@ -90,12 +75,12 @@ public class CacheLookupBenchmark {
     shortChat = Workload.post(URL, shortBody, "team-a");
     // Fill the store with other answers, then store the two measured ones through the gateway.
     for (int i = 0; i < OTHER_ENTRIES; i++) {
-      read(
+      Workload.call(
           cachingClient,
           Workload.post(URL, Workload.chat("question number " + i, false), "team-a"));
     }
-    read(cachingClient, shortChat);
-    read(cachingClient, Workload.post(URL, longBody, "team-a"));
+    Workload.call(cachingClient, shortChat);
+    Workload.call(cachingClient, Workload.post(URL, longBody, "team-a"));
     check(lookup(shortBody) != null, "the short chat is not an exact hit");
     check(lookup(longBody) != null, "the long chat is not an exact hit");
   }
@@ -112,30 +97,17 @@ public class CacheLookupBenchmark {
 
   @Benchmark
   public long plainCannedBackend() throws IOException {
-    return read(plainClient, shortChat);
+    return Workload.call(plainClient, shortChat);
   }
 
   @Benchmark
   public long hitThroughWrappedClient() throws IOException {
-    return read(cachingClient, shortChat);
+    return Workload.call(cachingClient, shortChat);
   }
 
   private CallCache.Hit lookup(byte[] body) {
     OpenAiRequest request = new OpenAiRequest(CHAT, new Body(body), 8 << 20);
     return new CallCache(cache, request, 1, "team-a", request.model()).lookup();
-  }
-
-  private static long read(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      check(response.code() == 200, "expected 200 but was " + response.code());
-      return response.body().source().readAll(Okio.blackhole());
-    }
-  }
-
-  private static void check(boolean condition, String message) {
-    if (!condition) {
-      throw new IllegalStateException("benchmark set-up is wrong: " + message);
-    }
   }
 
   /** A request as an adapter hands it to the gateway. */

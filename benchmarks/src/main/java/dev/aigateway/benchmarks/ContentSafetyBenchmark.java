@@ -7,20 +7,10 @@ import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What content safety's built-in checks cost.
@@ -38,15 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main
  * ContentSafetyBenchmark}. Results in docs/benchmarks.md.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@State(Scope.Benchmark)
-public class ContentSafetyBenchmark {
+public class ContentSafetyBenchmark extends MicroBenchmark {
 
   private static final String URL = "http://127.0.0.1:9" + Workload.CHAT_PATH; // never dialled
   private static final List<PiiDetector> DETECTORS = PiiDetector.defaults();
@@ -110,13 +92,13 @@ public class ContentSafetyBenchmark {
   /** The short chat through the gateway, no content safety. */
   @Benchmark
   public long governedShort() throws IOException {
-    return call(governed, shortChat);
+    return Workload.call(governed, shortChat);
   }
 
   /** The same call with the built-in checks on. */
   @Benchmark
   public long governedShortWithSafety() throws IOException {
-    return call(withSafety, shortChat);
+    return Workload.call(withSafety, shortChat);
   }
 
   /**
@@ -126,14 +108,5 @@ public class ContentSafetyBenchmark {
   @Benchmark
   public int piiScan1kTokens() {
     return PiiDetector.countIn(longPrompt, DETECTORS);
-  }
-
-  private static long call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw new IOException("expected 200, got " + response.code());
-      }
-      return response.body().source().readAll(okio.Okio.blackhole());
-    }
   }
 }

@@ -4,20 +4,8 @@ import dev.aigateway.core.cache.FalseHitGuard;
 import dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel;
 import java.io.IOException;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * What the semantic cache's checks cost the calling thread: {@link MiniLmEmbeddingModel#embed} for
@@ -25,15 +13,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * on a typical pair of chat prompts, one that passes every check (the guard's slowest path: all six
  * checks run). Run it with {@link #main}; see docs/semantic-eval.md.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@State(Scope.Benchmark)
-public class EmbeddingBenchmark {
+public class EmbeddingBenchmark extends MicroBenchmark {
 
   /** A support question of 15 words. */
   static final String SHORT_PROMPT =
@@ -112,12 +92,6 @@ public class EmbeddingBenchmark {
    * @param args JMH command-line options, such as {@code -f 1 -wi 2 -i 3}
    */
   public static void main(String[] args) throws Exception {
-    CommandLineOptions cli = new CommandLineOptions(args);
-    OptionsBuilder options = new OptionsBuilder();
-    options.parent(cli);
-    if (cli.getIncludes().isEmpty()) {
-      options.include(EmbeddingBenchmark.class.getName() + "\\.");
-    }
-    new Runner(options.build()).run();
+    run(EmbeddingBenchmark.class, args);
   }
 }

@@ -7,32 +7,19 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okio.Buffer;
-import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * The cost of the governed call path, in process, against a backend that costs nothing ({@link
@@ -58,15 +45,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *
  * <p>Run it with {@link #main}, which prints the overhead per pair; see docs/benchmarks.md.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@State(Scope.Benchmark)
-public class GovernedCallBenchmark {
+public class GovernedCallBenchmark extends MicroBenchmark {
 
   /** The target for the gateway's overhead per call, token estimation excluded. */
   static final double TARGET_OVERHEAD_MICROS = 5.0;
@@ -123,13 +102,14 @@ public class GovernedCallBenchmark {
     CannedBackend backend = new CannedBackend();
     noEstimate = Workload.gateway(false);
     estimate = Workload.gateway(true);
-    plainClient = withBackend(base, backend);
-    noEstimateClient = withBackend(OkHttpAiGateway.wrap(base, noEstimate), backend);
-    estimateClient = withBackend(OkHttpAiGateway.wrap(base, estimate), backend);
+    plainClient = Workload.withBackend(base, backend);
+    noEstimateClient = Workload.withBackend(OkHttpAiGateway.wrap(base, noEstimate), backend);
+    estimateClient = Workload.withBackend(OkHttpAiGateway.wrap(base, estimate), backend);
     CannedBackend paced = new CannedBackend(true);
-    plainPacedClient = withBackend(base, paced);
-    noEstimatePacedClient = withBackend(OkHttpAiGateway.wrap(base, noEstimate), paced);
-    accessClient = withBackend(OkHttpAiGateway.wrap(base, Workload.gatewayWithAccess()), backend);
+    plainPacedClient = Workload.withBackend(base, paced);
+    noEstimatePacedClient = Workload.withBackend(OkHttpAiGateway.wrap(base, noEstimate), paced);
+    accessClient =
+        Workload.withBackend(OkHttpAiGateway.wrap(base, Workload.gatewayWithAccess()), backend);
 
     shortChat = Workload.post(URL, Workload.shortChat(false), CONSUMER);
     shortStream = Workload.post(URL, Workload.shortChat(true), CONSUMER);
@@ -143,19 +123,19 @@ public class GovernedCallBenchmark {
   /** Short chat, no gateway. */
   @Benchmark
   public long plain() throws IOException {
-    return call(plainClient, shortChat);
+    return Workload.call(plainClient, shortChat);
   }
 
   /** Short chat, governed; the prompt is not counted. */
   @Benchmark
   public long governedNoEstimate() throws IOException {
-    return call(noEstimateClient, shortChat);
+    return Workload.call(noEstimateClient, shortChat);
   }
 
   /** Short chat, governed; the prompt is counted before the call (the load harness's case). */
   @Benchmark
   public long governedShortWithEstimate() throws IOException {
-    return call(estimateClient, shortChat);
+    return Workload.call(estimateClient, shortChat);
   }
 
   /**
@@ -164,64 +144,49 @@ public class GovernedCallBenchmark {
    */
   @Benchmark
   public long governedWithAccess() throws IOException {
-    return call(accessClient, shortChatWithRole);
+    return Workload.call(accessClient, shortChatWithRole);
   }
 
   /** A prompt of about 1,000 tokens, no gateway. */
   @Benchmark
   public long plainLongPrompt() throws IOException {
-    return call(plainClient, longChat);
+    return Workload.call(plainClient, longChat);
   }
 
   /** A prompt of about 1,000 tokens, governed; the prompt is not counted. */
   @Benchmark
   public long governedLongPromptNoEstimate() throws IOException {
-    return call(noEstimateClient, longChat);
+    return Workload.call(noEstimateClient, longChat);
   }
 
   /** A prompt of about 1,000 tokens, governed; the prompt is counted before the call. */
   @Benchmark
   public long governedWithEstimate() throws IOException {
-    return call(estimateClient, longChat);
+    return Workload.call(estimateClient, longChat);
   }
 
   /** Short chat streamed, no gateway. */
   @Benchmark
   public long plainStream() throws IOException {
-    return call(plainClient, shortStream);
+    return Workload.call(plainClient, shortStream);
   }
 
   /** Short chat streamed, governed: stream usage asked for, read and hidden. */
   @Benchmark
   public long governedStream() throws IOException {
-    return call(noEstimateClient, shortStream);
+    return Workload.call(noEstimateClient, shortStream);
   }
 
   /** Short chat streamed one event per read (as from a socket), no gateway. */
   @Benchmark
   public long plainStreamPaced() throws IOException {
-    return call(plainPacedClient, shortStream);
+    return Workload.call(plainPacedClient, shortStream);
   }
 
   /** Short chat streamed one event per read, governed: usage asked for, read and hidden. */
   @Benchmark
   public long governedStreamPaced() throws IOException {
-    return call(noEstimatePacedClient, shortStream);
-  }
-
-  /** Makes the call, reads the whole body and closes it; returns the bytes read. */
-  private static long call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw new IOException(
-            "expected 200 but was " + response.code() + ": " + response.body().string());
-      }
-      return response.body().source().readAll(Okio.blackhole());
-    }
-  }
-
-  private static OkHttpClient withBackend(OkHttpClient client, Interceptor backend) {
-    return client.newBuilder().addInterceptor(backend).build();
+    return Workload.call(noEstimatePacedClient, shortStream);
   }
 
   /**
@@ -289,12 +254,6 @@ public class GovernedCallBenchmark {
     }
   }
 
-  private static void check(boolean condition, String message) {
-    if (!condition) {
-      throw new IllegalStateException("benchmark set-up is wrong: " + message);
-    }
-  }
-
   /**
    * Runs the benchmark and prints, per pair, plain and governed time per call, the overhead and the
    * ratio, all from the same run.
@@ -303,23 +262,13 @@ public class GovernedCallBenchmark {
    *     every benchmark of this class with the settings of its annotations
    */
   public static void main(String[] args) throws Exception {
-    CommandLineOptions cli = new CommandLineOptions(args);
-    OptionsBuilder options = new OptionsBuilder();
-    options.parent(cli);
-    if (cli.getIncludes().isEmpty()) {
-      options.include(GovernedCallBenchmark.class.getName() + "\\.");
-    }
-    Collection<RunResult> results = new Runner(options.build()).run();
+    Collection<RunResult> results = run(GovernedCallBenchmark.class, args);
     System.out.println();
     System.out.print(overheadTable(results));
   }
 
   private static String overheadTable(Collection<RunResult> results) {
-    Map<String, RunResult> byName = new HashMap<>();
-    for (RunResult result : results) {
-      String benchmark = result.getParams().getBenchmark();
-      byName.put(benchmark.substring(benchmark.lastIndexOf('.') + 1), result);
-    }
+    Map<String, RunResult> byName = byMethod(results);
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
@@ -380,10 +329,6 @@ public class GovernedCallBenchmark {
     Pair(String plain, String governed, String label, boolean targetApplies) {
       this(plain, governed, label, targetApplies ? TARGET_OVERHEAD_MICROS : Double.NaN);
     }
-  }
-
-  private static double finite(double value) {
-    return Double.isFinite(value) ? value : 0;
   }
 
   /** Bytes allocated per call, when the run used {@code -prof gc}. */

@@ -8,29 +8,14 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
-import okio.Okio;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * What request-volume limits add to a governed call, in process, against {@link CannedBackend}: the
@@ -51,15 +36,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * limits are generous enough never to reject. Run it with {@link #main}, which prints the added
  * time per call; see docs/benchmarks.md.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@State(Scope.Benchmark)
-public class RequestLimitBenchmark {
+public class RequestLimitBenchmark extends MicroBenchmark {
 
   /** The target for what request limits add per call. */
   static final double TARGET_ADDED_MICROS = 2.0;
@@ -90,9 +67,9 @@ public class RequestLimitBenchmark {
     requestsGateway = gateway(limit().requestsPerMinute(REQUESTS_PER_MINUTE));
     inFlightGateway =
         gateway(limit().requestsPerMinute(REQUESTS_PER_MINUTE).maxInFlight(MAX_IN_FLIGHT));
-    tokensClient = withBackend(OkHttpAiGateway.wrap(base, tokensGateway), backend);
-    requestsClient = withBackend(OkHttpAiGateway.wrap(base, requestsGateway), backend);
-    inFlightClient = withBackend(OkHttpAiGateway.wrap(base, inFlightGateway), backend);
+    tokensClient = Workload.withBackend(OkHttpAiGateway.wrap(base, tokensGateway), backend);
+    requestsClient = Workload.withBackend(OkHttpAiGateway.wrap(base, requestsGateway), backend);
+    inFlightClient = Workload.withBackend(OkHttpAiGateway.wrap(base, inFlightGateway), backend);
     shortChat = Workload.post(URL, Workload.shortChat(false), CONSUMER);
     tokens();
     tokensAndRequestsPerMinute();
@@ -105,19 +82,19 @@ public class RequestLimitBenchmark {
   /** The baseline: a token rate and a monthly token quota. */
   @Benchmark
   public long tokens() throws IOException {
-    return call(tokensClient, shortChat);
+    return Workload.call(tokensClient, shortChat);
   }
 
   /** The baseline's limit with a requests-per-minute rate added. */
   @Benchmark
   public long tokensAndRequestsPerMinute() throws IOException {
-    return call(requestsClient, shortChat);
+    return Workload.call(requestsClient, shortChat);
   }
 
   /** The baseline's limit with a requests-per-minute rate and an in-flight cap added. */
   @Benchmark
   public long tokensRequestsAndInFlight() throws IOException {
-    return call(inFlightClient, shortChat);
+    return Workload.call(inFlightClient, shortChat);
   }
 
   private static TokenLimit.Builder limit() {
@@ -138,26 +115,6 @@ public class RequestLimitBenchmark {
     return ((InMemoryTokenLimitStore) gateway.tokenLimitStore()).size();
   }
 
-  private static long call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      if (response.code() != 200) {
-        throw new IOException(
-            "expected 200 but was " + response.code() + ": " + response.body().string());
-      }
-      return response.body().source().readAll(Okio.blackhole());
-    }
-  }
-
-  private static OkHttpClient withBackend(OkHttpClient client, CannedBackend backend) {
-    return client.newBuilder().addInterceptor(backend).build();
-  }
-
-  private static void check(boolean condition, String message) {
-    if (!condition) {
-      throw new IllegalStateException("benchmark set-up is wrong: " + message);
-    }
-  }
-
   /**
    * Runs the benchmark and prints what each request limit adds per call, from the same run.
    *
@@ -165,28 +122,18 @@ public class RequestLimitBenchmark {
    *     every benchmark of this class with the settings of its annotations
    */
   public static void main(String[] args) throws Exception {
-    CommandLineOptions cli = new CommandLineOptions(args);
-    OptionsBuilder options = new OptionsBuilder();
-    options.parent(cli);
-    if (cli.getIncludes().isEmpty()) {
-      options.include(RequestLimitBenchmark.class.getName() + "\\.");
-    }
-    Collection<RunResult> results = new Runner(options.build()).run();
-    Map<String, Result<?>> byName = new HashMap<>();
-    for (RunResult result : results) {
-      String benchmark = result.getParams().getBenchmark();
-      byName.put(benchmark.substring(benchmark.lastIndexOf('.') + 1), result.getPrimaryResult());
-    }
-    Result<?> base = byName.get("tokens");
-    if (base == null) {
+    Collection<RunResult> results = run(RequestLimitBenchmark.class, args);
+    Map<String, RunResult> byName = byMethod(results);
+    if (!byName.containsKey("tokens")) {
       return;
     }
+    Result<?> base = byName.get("tokens").getPrimaryResult();
     System.out.println();
     for (String name : new String[] {"tokensAndRequestsPerMinute", "tokensRequestsAndInFlight"}) {
-      Result<?> with = byName.get(name);
-      if (with == null) {
+      if (!byName.containsKey(name)) {
         continue;
       }
+      Result<?> with = byName.get(name).getPrimaryResult();
       double added = with.getScore() - base.getScore();
       double error = Math.hypot(finite(with.getScoreError()), finite(base.getScoreError()));
       System.out.printf(
@@ -200,9 +147,5 @@ public class RequestLimitBenchmark {
           TARGET_ADDED_MICROS,
           added <= TARGET_ADDED_MICROS ? "met" : "MISSED");
     }
-  }
-
-  private static double finite(double value) {
-    return Double.isFinite(value) ? value : 0;
   }
 }

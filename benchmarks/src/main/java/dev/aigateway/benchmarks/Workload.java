@@ -13,11 +13,16 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.tokens.TokenCounter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import okhttp3.Interceptor;
 import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.Okio;
 
 /**
  * What every benchmark sends, and the gateway it is governed by, so the JMH benchmark and the load
@@ -46,6 +51,26 @@ final class Workload {
           .split(" ");
 
   private Workload() {}
+
+  /**
+   * Makes the call, reads the whole body and closes it; returns the bytes read.
+   *
+   * @throws IOException when the call fails or is not answered 200 (the message holds the body)
+   */
+  static long call(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      if (response.code() != 200) {
+        throw new IOException(
+            "expected 200 but was " + response.code() + ": " + response.body().string());
+      }
+      return response.body().source().readAll(Okio.blackhole());
+    }
+  }
+
+  /** {@code client} with {@code backend} as its last interceptor, answering every call. */
+  static OkHttpClient withBackend(OkHttpClient client, Interceptor backend) {
+    return client.newBuilder().addInterceptor(backend).build();
+  }
 
   /**
    * The gateway under test: one per-consumer limit with a rate and a monthly quota (two counters

@@ -4,9 +4,8 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
-import dev.aigateway.api.spi.Credential;
-import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.core.credentials.AccessToken;
+import dev.aigateway.core.credentials.CachedTokenCredentials;
 import dev.aigateway.core.credentials.RefreshingCredentials;
 import dev.aigateway.core.credentials.TokenSource;
 import java.io.IOException;
@@ -39,7 +38,7 @@ import java.util.concurrent.Executor;
  *
  * <p>A token never appears in {@link #toString()}, a log line or an exception message.
  */
-public final class EntraIdCredentials implements CredentialProvider {
+public final class EntraIdCredentials extends CachedTokenCredentials {
 
   /** The scope asked for unless another is given: Azure AI services (Azure OpenAI among them). */
   public static final String DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default";
@@ -47,17 +46,14 @@ public final class EntraIdCredentials implements CredentialProvider {
   /** The most of an identity library's error message quoted in an exception. */
   private static final int MAX_MESSAGE = 500;
 
-  private final RefreshingCredentials tokens;
-  private final String description;
-
   private EntraIdCredentials(Builder b) {
-    this.description =
+    super(
+        b.tokens,
+        new EntraTokens(b.credential, b.scope),
         "Microsoft Entra ID, scope '"
             + b.scope
             + "', from "
-            + b.credential.getClass().getSimpleName();
-    this.tokens =
-        b.tokens.source(new EntraTokens(b.credential, b.scope)).description(description).build();
+            + b.credential.getClass().getSimpleName());
   }
 
   /** Tokens for {@link #DEFAULT_SCOPE} from {@code credential}, with the default cache settings. */
@@ -95,23 +91,6 @@ public final class EntraIdCredentials implements CredentialProvider {
   /** A builder over {@code credential}, to set the scope or the cache settings. */
   public static Builder builder(TokenCredential credential) {
     return new Builder(credential);
-  }
-
-  /** The cached token as a bearer credential; see {@link RefreshingCredentials#credential()}. */
-  @Override
-  public Credential credential() throws IOException {
-    return tokens.credential();
-  }
-
-  /** Drops a token a backend refused; see {@link RefreshingCredentials#invalidate}. */
-  @Override
-  public boolean invalidate(Credential refused) {
-    return tokens.invalidate(refused);
-  }
-
-  @Override
-  public String toString() {
-    return "EntraIdCredentials{" + description + "}";
   }
 
   /** Asks a {@code TokenCredential} for a token for one scope. */

@@ -1,8 +1,5 @@
 package dev.aigateway.core.credentials;
 
-import dev.aigateway.api.spi.Credential;
-import dev.aigateway.api.spi.CredentialProvider;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.PrivateKey;
@@ -46,13 +43,11 @@ import org.jspecify.annotations.Nullable;
  * #toString()}, a log line or an exception message (an error description the endpoint sends is
  * quoted with the client secret masked).
  */
-public final class OAuthClientCredentials implements CredentialProvider {
-
-  private final RefreshingCredentials tokens;
-  private final String description;
+public final class OAuthClientCredentials extends CachedTokenCredentials {
 
   private OAuthClientCredentials(Builder b) {
-    TokenEndpoint endpoint =
+    this(
+        b,
         new TokenEndpoint(
             b.tokenUrl,
             b.clientId,
@@ -63,33 +58,16 @@ public final class OAuthClientCredentials implements CredentialProvider {
             Map.copyOf(b.parameters),
             b.httpClient,
             b.refreshTimeout,
-            b.clock);
-    this.description = endpoint.toString();
-    this.tokens = b.tokens.source(endpoint).description(description).build();
+            b.clock));
+  }
+
+  private OAuthClientCredentials(Builder b, TokenEndpoint endpoint) {
+    super(b.tokens, endpoint, endpoint.toString());
   }
 
   /** A builder; a token URL, a client id and one way for the client to authenticate are needed. */
   public static Builder builder() {
     return new Builder();
-  }
-
-  /**
-   * The cached access token as a bearer credential; see {@link RefreshingCredentials#credential()}.
-   */
-  @Override
-  public Credential credential() throws IOException {
-    return tokens.credential();
-  }
-
-  /** Drops a token a backend refused; see {@link RefreshingCredentials#invalidate}. */
-  @Override
-  public boolean invalidate(Credential refused) {
-    return tokens.invalidate(refused);
-  }
-
-  @Override
-  public String toString() {
-    return "OAuthClientCredentials{" + description + "}";
   }
 
   /** Configures {@link OAuthClientCredentials}. Not thread-safe; {@link #build()} copies it. */

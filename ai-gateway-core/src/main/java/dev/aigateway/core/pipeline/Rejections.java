@@ -181,12 +181,8 @@ public final class Rejections {
         model == null
             ? "The request names no model, and no backend of this gateway serves calls without one."
             : "The model '" + model + "' is not served by any backend of this gateway.";
-    return build(
-        format,
-        new LocalError(RejectionReason.MODEL_NOT_FOUND, message, "model", null),
-        null,
-        Map.of(),
-        new GatewayRejectedException(message, RejectionReason.MODEL_NOT_FOUND, null));
+    return refuse(
+        format, new LocalError(RejectionReason.MODEL_NOT_FOUND, message, "model", null), null);
   }
 
   /**
@@ -195,12 +191,8 @@ public final class Rejections {
    */
   public static Rejection invalidRequest(
       WireFormat format, String message, String param, String code) {
-    return build(
-        format,
-        new LocalError(RejectionReason.INVALID_REQUEST, message, param, code),
-        null,
-        Map.of(),
-        new GatewayRejectedException(message, RejectionReason.INVALID_REQUEST, null));
+    return refuse(
+        format, new LocalError(RejectionReason.INVALID_REQUEST, message, param, code), null);
   }
 
   /** 503 when every backend serving the model is unavailable; says when one will be. */
@@ -216,12 +208,8 @@ public final class Rejections {
             + "cooling down after 429). Retry after "
             + seconds(wait)
             + " s.";
-    return build(
-        format,
-        new LocalError(RejectionReason.NO_BACKEND_AVAILABLE, message, null, null),
-        wait,
-        Map.of(),
-        new GatewayRejectedException(message, RejectionReason.NO_BACKEND_AVAILABLE, wait));
+    return refuse(
+        format, new LocalError(RejectionReason.NO_BACKEND_AVAILABLE, message, null, null), wait);
   }
 
   /**
@@ -238,12 +226,8 @@ public final class Rejections {
             + "' has as many calls in flight as its cap allows. Retry after "
             + seconds(wait)
             + " s.";
-    return build(
-        format,
-        new LocalError(RejectionReason.NO_BACKEND_AVAILABLE, message, null, null),
-        wait,
-        Map.of(),
-        new GatewayRejectedException(message, RejectionReason.NO_BACKEND_AVAILABLE, wait));
+    return refuse(
+        format, new LocalError(RejectionReason.NO_BACKEND_AVAILABLE, message, null, null), wait);
   }
 
   /**
@@ -256,13 +240,11 @@ public final class Rejections {
             + " count against their limits. Retry after "
             + seconds(retryAfter)
             + " s.";
-    return build(
+    return refuse(
         format,
         new LocalError(
             RejectionReason.TOKEN_STORE_UNAVAILABLE, message, null, "token_store_unavailable"),
-        retryAfter,
-        Map.of(),
-        new GatewayRejectedException(message, RejectionReason.TOKEN_STORE_UNAVAILABLE, retryAfter));
+        retryAfter);
   }
 
   /**
@@ -283,12 +265,8 @@ public final class Rejections {
             allowedPerMinute,
             why,
             seconds(wait));
-    return build(
-        format,
-        new LocalError(RejectionReason.CONSUMER_THROTTLED, message, null, null),
-        wait,
-        Map.of(),
-        new GatewayRejectedException(message, RejectionReason.CONSUMER_THROTTLED, wait));
+    return refuse(
+        format, new LocalError(RejectionReason.CONSUMER_THROTTLED, message, null, null), wait);
   }
 
   /**
@@ -310,12 +288,8 @@ public final class Rejections {
             + " Retry after "
             + seconds(wait)
             + " s.";
-    return build(
-        format,
-        new LocalError(RejectionReason.CONSUMER_BLOCKED, message, null, null),
-        wait,
-        Map.of(),
-        new GatewayRejectedException(message, RejectionReason.CONSUMER_BLOCKED, wait));
+    return refuse(
+        format, new LocalError(RejectionReason.CONSUMER_BLOCKED, message, null, null), wait);
   }
 
   /**
@@ -336,17 +310,14 @@ public final class Rejections {
             + "' found '"
             + category
             + "'. Change the prompt; retrying it unchanged will not help.";
-    return build(
+    return refuseForGood(
         format,
         new LocalError(
             RejectionReason.CONTENT_BLOCKED,
             message,
             "prompt",
             "content_filter",
-            Map.of(category, finding)),
-        null,
-        Map.of(Rejection.SHOULD_RETRY, "false"),
-        new GatewayRejectedException(message, RejectionReason.CONTENT_BLOCKED, null));
+            Map.of(category, finding)));
   }
 
   /**
@@ -381,13 +352,11 @@ public final class Rejections {
             + "' could not check the prompt ("
             + cause
             + "), and this gateway does not send prompts it could not check. Retry later.";
-    return build(
+    return refuse(
         format,
         new LocalError(
             RejectionReason.CONTENT_CHECK_UNAVAILABLE, message, null, "content_check_unavailable"),
-        null,
-        Map.of(),
-        new GatewayRejectedException(message, RejectionReason.CONTENT_CHECK_UNAVAILABLE, null));
+        null);
   }
 
   /**
@@ -411,12 +380,8 @@ public final class Rejections {
             + "): "
             + detail
             + ". Retrying will not help; ask for the rule to be changed.";
-    return build(
-        format,
-        new LocalError(RejectionReason.ACCESS_DENIED, message, check.param(), null),
-        null,
-        Map.of(Rejection.SHOULD_RETRY, "false"),
-        new GatewayRejectedException(message, RejectionReason.ACCESS_DENIED, null));
+    return refuseForGood(
+        format, new LocalError(RejectionReason.ACCESS_DENIED, message, check.param(), null));
   }
 
   /**
@@ -425,12 +390,31 @@ public final class Rejections {
    */
   public static Rejection invalidToken(WireFormat format, String refusal) {
     String message = "Invalid credential: " + refusal + ".";
+    return refuseForGood(
+        format, new LocalError(RejectionReason.INVALID_TOKEN, message, null, null));
+  }
+
+  /** A refusal with {@code Retry-After} set to {@code retryAfter} (none where null). */
+  private static Rejection refuse(WireFormat format, LocalError error, Duration retryAfter) {
     return build(
         format,
-        new LocalError(RejectionReason.INVALID_TOKEN, message, null, null),
+        error,
+        retryAfter,
+        Map.of(),
+        new GatewayRejectedException(error.message(), error.reason(), retryAfter));
+  }
+
+  /**
+   * A refusal that retrying unchanged cannot turn: {@code x-should-retry: false}, so SDKs that
+   * honour it give up at once.
+   */
+  private static Rejection refuseForGood(WireFormat format, LocalError error) {
+    return build(
+        format,
+        error,
         null,
         Map.of(Rejection.SHOULD_RETRY, "false"),
-        new GatewayRejectedException(message, RejectionReason.INVALID_TOKEN, null));
+        new GatewayRejectedException(error.message(), error.reason(), null));
   }
 
   private static Rejection build(

@@ -118,32 +118,9 @@ public final class CallRouting implements Route {
   /** The backends the caller's access rule allows, by id; null: all of the pool's. */
   private @Nullable Predicate<String> allowed;
 
-  public CallRouting(
-      Router router,
-      Clock clock,
-      long callId,
-      long callStartNanos,
-      WireFormat format,
-      LongSupplier estimate,
-      Function<@Nullable String, byte[]> bodyFor,
-      String method,
-      byte[] applicationBody) {
-    this(
-        router,
-        clock,
-        callId,
-        callStartNanos,
-        format,
-        estimate,
-        bodyFor,
-        method,
-        applicationBody,
-        null);
-  }
-
   /**
-   * As the other constructor, translating the call for backends of another protocol with {@code
-   * translations} (null: never).
+   * Routes one call, translating it for backends of another protocol with {@code translations}
+   * (null: never).
    */
   public CallRouting(
       Router router,

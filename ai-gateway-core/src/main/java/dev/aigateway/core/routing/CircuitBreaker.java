@@ -174,24 +174,7 @@ public final class CircuitBreaker {
     if (state == BreakerState.CLOSED && policy.failureCount() > 0) {
       return; // count mode keeps no successes
     }
-    synchronized (lock) {
-      if (permit != generation) {
-        return; // stale
-      }
-      long now = clock.millis();
-      switch (state) {
-        case CLOSED:
-          record(now, false);
-          break;
-        case HALF_OPEN:
-          clearWindow();
-          move(BreakerState.CLOSED, now, null, "probe succeeded", null);
-          probeInFlight = false;
-          break;
-        default: // OPEN: a call acquired before the trip; stale
-          break;
-      }
-    }
+    onOutcome(permit, false, null);
   }
 
   /**
@@ -204,6 +187,11 @@ public final class CircuitBreaker {
    * @param retryAfter how long the backend asked to be left alone, or null when it did not say
    */
   public void onFailure(long permit, @Nullable Duration retryAfter) {
+    onOutcome(permit, true, retryAfter);
+  }
+
+  /** Counts an acquired call's outcome, closing or opening a half-open breaker with its probe's. */
+  private void onOutcome(long permit, boolean failed, @Nullable Duration retryAfter) {
     synchronized (lock) {
       if (permit != generation) {
         return; // stale
@@ -211,14 +199,20 @@ public final class CircuitBreaker {
       long now = clock.millis();
       switch (state) {
         case CLOSED:
-          record(now, true);
-          String condition = tripCondition(now);
+          record(now, failed);
+          String condition = failed ? tripCondition(now) : null;
           if (condition != null) {
             open(now, retryAfter, condition);
           }
           break;
         case HALF_OPEN:
-          open(now, retryAfter, "probe failed");
+          if (failed) {
+            open(now, retryAfter, "probe failed");
+          } else {
+            clearWindow();
+            move(BreakerState.CLOSED, now, null, "probe succeeded", null);
+            probeInFlight = false;
+          }
           break;
         default: // OPEN: a call acquired before the trip; stale
           break;

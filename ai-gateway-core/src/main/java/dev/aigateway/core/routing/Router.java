@@ -137,16 +137,7 @@ public final class Router {
    * now (available, below its cap).
    */
   public boolean anyAvailable(@Nullable String model, @Nullable Predicate<String> allowed) {
-    long now = clock.millis();
-    for (BackendState b : all) {
-      if (b.backend().serves(model)
-          && permitted(b, allowed)
-          && b.available(now)
-          && !b.atCapacity()) {
-        return true;
-      }
-    }
-    return false;
+    return anyAvailable(model, allowed, false);
   }
 
   /**
@@ -154,12 +145,21 @@ public final class Router {
    * could take a call only because of the caps, and one will as soon as an attempt ends.
    */
   public boolean anyAtCapacity(@Nullable String model, @Nullable Predicate<String> allowed) {
+    return anyAvailable(model, allowed, true);
+  }
+
+  /**
+   * Whether a backend {@code allowed} admits that serves the model is available and, as {@code
+   * atCapacity} says, at its in-flight cap or below it.
+   */
+  private boolean anyAvailable(
+      @Nullable String model, @Nullable Predicate<String> allowed, boolean atCapacity) {
     long now = clock.millis();
     for (BackendState b : all) {
       if (b.backend().serves(model)
           && permitted(b, allowed)
           && b.available(now)
-          && b.atCapacity()) {
+          && b.atCapacity() == atCapacity) {
         return true;
       }
     }

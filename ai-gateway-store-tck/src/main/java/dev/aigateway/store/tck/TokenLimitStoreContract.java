@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -178,6 +179,33 @@ public abstract class TokenLimitStoreContract {
   }
 
   /**
+   * The units each of {@code limits} has left for {@code key}, in order; see {@link #remaining}.
+   */
+  protected List<Long> remaining(String key, LimitSpec... limits) {
+    List<Long> left = new ArrayList<>();
+    for (LimitSpec limit : limits) {
+      left.add(remaining(limit, key));
+    }
+    return left;
+  }
+
+  /** Asserts that {@code result} admitted its charges and left {@code remaining} of each. */
+  protected static void assertAdmitted(ReserveResult result, long... remaining) {
+    assertThat(result.admitted()).as("admitted").isTrue();
+    assertThat(result.remaining()).as("remaining").containsExactly(box(remaining));
+  }
+
+  /** Asserts that {@code result} was rejected with {@code remaining} left of each charge. */
+  protected static void assertRejected(ReserveResult result, long... remaining) {
+    assertThat(result.admitted()).as("admitted").isFalse();
+    assertThat(result.remaining()).as("remaining").containsExactly(box(remaining));
+  }
+
+  private static Long[] box(long[] values) {
+    return Arrays.stream(values).boxed().toArray(Long[]::new);
+  }
+
+  /**
    * Reads counters with {@link TokenLimitStore#peek}; skips the test (a JUnit assumption) for a
    * store that does not implement it, since the method is optional.
    */
@@ -193,6 +221,29 @@ public abstract class TokenLimitStoreContract {
   /** Reads one counter with {@link #peek}. */
   protected CounterReading peek(LimitSpec limit, String key) {
     return peek(new CounterId(limit, key)).get(0);
+  }
+
+  /**
+   * Each row for each of the {@link #countingLimits}: the row's first value (what the case is), the
+   * limit, then the rest of the row.
+   */
+  static Stream<Arguments> forEachCountingLimit(Object[]... rows) {
+    return countingLimits()
+        .flatMap(
+            limit ->
+                Stream.of(rows)
+                    .map(
+                        row -> {
+                          Object[] arguments = new Object[row.length + 1];
+                          arguments[0] = row[0];
+                          arguments[1] = limit.get()[0];
+                          System.arraycopy(row, 1, arguments, 2, row.length - 1);
+                          return Arguments.of(arguments);
+                        }));
+  }
+
+  private static Object[] row(Object... values) {
+    return values;
   }
 
   // ---------------------------------------------------------------- reserve
@@ -212,10 +263,8 @@ public abstract class TokenLimitStoreContract {
     ReserveResult first = reserve(charge(limit, "alice", 300));
     ReserveResult second = reserve(charge(limit, "alice", 200));
 
-    assertThat(first.admitted()).isTrue();
-    assertThat(first.remaining()).containsExactly(700L);
-    assertThat(second.admitted()).isTrue();
-    assertThat(second.remaining()).containsExactly(500L);
+    assertAdmitted(first, 700);
+    assertAdmitted(second, 500);
     assertThat(second.reservation().charges()).containsExactly(charge(limit, "alice", 200));
   }
 
@@ -225,8 +274,7 @@ public abstract class TokenLimitStoreContract {
     ReserveResult all = reserve(charge(limit, "alice", 1000));
     ReserveResult oneMore = reserve(charge(limit, "alice", 1));
 
-    assertThat(all.admitted()).isTrue();
-    assertThat(all.remaining()).containsExactly(0L);
+    assertAdmitted(all, 0);
     assertThat(oneMore.admitted()).isFalse();
     assertThat(oneMore.rejectedBy()).isEqualTo(charge(limit, "alice", 1));
     assertThat(oneMore.reservation()).isNull();
@@ -251,8 +299,7 @@ public abstract class TokenLimitStoreContract {
 
     ReserveResult fits = reserve(charge(limit, "alice", 400), charge(limit, "alice", 500));
 
-    assertThat(fits.admitted()).isTrue();
-    assertThat(fits.remaining()).containsExactly(100L, 100L);
+    assertAdmitted(fits, 100, 100);
     assertThat(remaining(limit, "alice")).isEqualTo(100);
 
     settle(fits.reservation(), 300, 300); // each charge settles to 300: 600 in all
@@ -266,8 +313,7 @@ public abstract class TokenLimitStoreContract {
 
     reserve(charge(a, "alice", 600));
 
-    assertThat(remaining(a, "alice")).isEqualTo(400);
-    assertThat(remaining(b, "alice")).isEqualTo(1000);
+    assertThat(remaining("alice", a, b)).containsExactly(400L, 1000L);
   }
 
   @Test
@@ -282,8 +328,7 @@ public abstract class TokenLimitStoreContract {
     assertThat(result.admitted()).isFalse();
     assertThat(result.rejectedBy()).isEqualTo(quotaCharge);
     assertThat(result.remaining()).containsExactly(1000L, 100L);
-    assertThat(remaining(rate, "alice")).isEqualTo(1000);
-    assertThat(remaining(quota, "alice")).isEqualTo(100);
+    assertThat(remaining("alice", rate, quota)).containsExactly(1000L, 100L);
   }
 
   @Test
@@ -295,8 +340,7 @@ public abstract class TokenLimitStoreContract {
     ReserveResult result = reserve(smallCharge, charge(large, "alice", 200));
 
     assertThat(result.rejectedBy()).isEqualTo(smallCharge);
-    assertThat(remaining(small, "alice")).isEqualTo(100);
-    assertThat(remaining(large, "alice")).isEqualTo(1000);
+    assertThat(remaining("alice", small, large)).containsExactly(100L, 1000L);
   }
 
   @Test
@@ -306,10 +350,8 @@ public abstract class TokenLimitStoreContract {
 
     ReserveResult result = reserve(charge(rate, "alice", 300), charge(quota, "alice", 300));
 
-    assertThat(result.admitted()).isTrue();
-    assertThat(result.remaining()).containsExactly(700L, 4700L);
-    assertThat(remaining(rate, "alice")).isEqualTo(700);
-    assertThat(remaining(quota, "alice")).isEqualTo(4700);
+    assertAdmitted(result, 700, 4700);
+    assertThat(remaining("alice", rate, quota)).containsExactly(700L, 4700L);
   }
 
   @Test
@@ -340,90 +382,47 @@ public abstract class TokenLimitStoreContract {
 
   // ---------------------------------------------------------------- zero-amount charges
 
-  @ParameterizedTest
-  @MethodSource("countingLimits")
-  void zeroAmountChargeIsAdmittedWhileOneUnitIsLeft(LimitSpec limit) {
-    reserve(charge(limit, "alice", 999));
-
-    ReserveResult result = reserve(charge(limit, "alice", 0));
-
-    assertThat(result.admitted()).isTrue();
-    assertThat(result.remaining()).containsExactly(1L);
+  /** A counter taken to the second value and settled to the third, before a zero-amount charge. */
+  static Stream<Arguments> zeroAmountCharges() {
+    return forEachCountingLimit(
+        row("admitted while one unit is left", 999L, 999L, true, 1L),
+        row("rejected when the counter is exactly spent", 1000L, 1000L, false, 0L),
+        row("rejected when the counter is overdrawn", 1000L, 1200L, false, -200L));
   }
 
-  @ParameterizedTest
-  @MethodSource("countingLimits")
-  void zeroAmountChargeIsRejectedWhenTheCounterIsExactlySpent(LimitSpec limit) {
-    reserve(charge(limit, "alice", 1000));
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("zeroAmountCharges")
+  void zeroAmountChargeIsAdmittedOnlyWhileAUnitIsLeft(
+      String when, LimitSpec limit, long reserved, long used, boolean admitted, long left) {
+    settle(admitted(charge(limit, "alice", reserved)), used);
 
     ReserveResult result = reserve(charge(limit, "alice", 0));
 
-    assertThat(result.admitted()).isFalse();
-    assertThat(result.remaining()).containsExactly(0L);
-  }
-
-  @ParameterizedTest
-  @MethodSource("countingLimits")
-  void zeroAmountChargeIsRejectedWhenTheCounterIsOverdrawn(LimitSpec limit) {
-    Reservation reservation = admitted(charge(limit, "alice", 1000));
-    settle(reservation, 1200);
-
-    ReserveResult result = reserve(charge(limit, "alice", 0));
-
-    assertThat(result.admitted()).isFalse();
-    assertThat(result.remaining()).containsExactly(-200L);
+    assertThat(result.admitted()).isEqualTo(admitted);
+    assertThat(result.remaining()).containsExactly(left);
   }
 
   // ---------------------------------------------------------------- settlement
 
-  @ParameterizedTest
-  @MethodSource("countingLimits")
-  void settlingAboveTheReservationChargesTheDifference(LimitSpec limit) {
-    Reservation reservation = admitted(charge(limit, "alice", 100));
-
-    settle(reservation, 250);
-
-    assertThat(remaining(limit, "alice")).isEqualTo(750);
+  /** A charge reserved (second value), settled (third) and the units left after (fourth). */
+  static Stream<Arguments> settlements() {
+    return forEachCountingLimit(
+        row("above the reservation charges the difference", 100L, 250L, 750L),
+        row("beyond capacity overdraws the counter", 900L, 1300L, -300L),
+        row("below the reservation refunds the difference", 500L, 200L, 800L),
+        row("to zero refunds the whole reservation", 500L, 0L, 1000L),
+        row("a zero-amount reservation charges what was used", 0L, 40L, 960L));
   }
 
-  @ParameterizedTest
-  @MethodSource("countingLimits")
-  void settlingBeyondCapacityOverdrawsTheCounter(LimitSpec limit) {
-    Reservation reservation = admitted(charge(limit, "alice", 900));
+  @ParameterizedTest(name = "settling {0}: {1}")
+  @MethodSource("settlements")
+  void settlingMovesTheCounterByTheDifferenceFromTheReservation(
+      String what, LimitSpec limit, long reserved, long actual, long left) {
+    Reservation reservation = admitted(charge(limit, "alice", reserved));
 
-    settle(reservation, 1300);
+    settle(reservation, actual);
 
-    assertThat(remaining(limit, "alice")).isEqualTo(-300);
-  }
-
-  @ParameterizedTest
-  @MethodSource("countingLimits")
-  void settlingBelowTheReservationRefundsTheDifference(LimitSpec limit) {
-    Reservation reservation = admitted(charge(limit, "alice", 500));
-
-    settle(reservation, 200);
-
-    assertThat(remaining(limit, "alice")).isEqualTo(800);
-  }
-
-  @ParameterizedTest
-  @MethodSource("countingLimits")
-  void settlingToZeroRefundsTheWholeReservation(LimitSpec limit) {
-    Reservation reservation = admitted(charge(limit, "alice", 500));
-
-    settle(reservation, 0);
-
-    assertThat(remaining(limit, "alice")).isEqualTo(1000);
-  }
-
-  @ParameterizedTest
-  @MethodSource("countingLimits")
-  void settlingAZeroAmountReservationChargesWhatWasUsed(LimitSpec limit) {
-    Reservation reservation = admitted(charge(limit, "alice", 0));
-
-    settle(reservation, 40);
-
-    assertThat(remaining(limit, "alice")).isEqualTo(960);
+    assertThat(remaining(limit, "alice")).isEqualTo(left);
   }
 
   @Test
@@ -438,40 +437,30 @@ public abstract class TokenLimitStoreContract {
     assertThat(remaining(limit, "alice")).isEqualTo(1000);
   }
 
-  @Test
-  void settlementAppliesToEveryChargeOfTheReservation() {
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    // case, quota capacity, reserved on the rate and the quota, actual amounts, units left after
+    "settlement applies to every charge, 5000, 300, 300, 120, 120, 880, 4880",
+    "each charge moves by its own reserved amount, 1000, 100, 0, 60, 60, 940, 940",
+    "each charge settles to its own actual amount, 5000, 300, 300, 120, 450, 880, 4550"
+  })
+  void settlingAReservationOfARateAndAQuotaSettlesEachChargeOnItsOwn(
+      String what,
+      long quotaCapacity,
+      long rateReserved,
+      long quotaReserved,
+      long rateActual,
+      long quotaActual,
+      long rateLeft,
+      long quotaLeft) {
     LimitSpec rate = rate(1000, SLOW);
-    LimitSpec quota = quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC);
-    Reservation reservation = admitted(charge(rate, "alice", 300), charge(quota, "alice", 300));
+    LimitSpec quota = quota(quotaCapacity, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    Reservation reservation =
+        admitted(charge(rate, "alice", rateReserved), charge(quota, "alice", quotaReserved));
 
-    settle(reservation, 120, 120);
+    settle(reservation, rateActual, quotaActual);
 
-    assertThat(remaining(rate, "alice")).isEqualTo(880);
-    assertThat(remaining(quota, "alice")).isEqualTo(4880);
-  }
-
-  @Test
-  void settlementMovesEachChargeByItsOwnReservedAmount() {
-    LimitSpec a = rate(1000, SLOW);
-    LimitSpec b = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
-    Reservation reservation = admitted(charge(a, "alice", 100), charge(b, "alice", 0));
-
-    settle(reservation, 60, 60);
-
-    assertThat(remaining(a, "alice")).isEqualTo(940);
-    assertThat(remaining(b, "alice")).isEqualTo(940);
-  }
-
-  @Test
-  void eachChargeSettlesToItsOwnActualAmount() {
-    LimitSpec rate = rate(1000, SLOW);
-    LimitSpec quota = quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC);
-    Reservation reservation = admitted(charge(rate, "alice", 300), charge(quota, "alice", 300));
-
-    settle(reservation, 120, 450);
-
-    assertThat(remaining(rate, "alice")).isEqualTo(880);
-    assertThat(remaining(quota, "alice")).isEqualTo(4550);
+    assertThat(remaining("alice", rate, quota)).containsExactly(rateLeft, quotaLeft);
   }
 
   @Test
@@ -545,8 +534,7 @@ public abstract class TokenLimitStoreContract {
         .isInstanceOf(IllegalArgumentException.class);
     settle(reservation, 50, 60);
 
-    assertThat(remaining(rate, "alice")).isEqualTo(950);
-    assertThat(remaining(quota, "alice")).isEqualTo(940);
+    assertThat(remaining("alice", rate, quota)).containsExactly(950L, 940L);
   }
 
   @Test
@@ -558,8 +546,7 @@ public abstract class TokenLimitStoreContract {
     assertThatThrownBy(() -> settle(reservation, 0, -1))
         .isInstanceOf(IllegalArgumentException.class);
 
-    assertThat(remaining(rate, "alice")).isEqualTo(900);
-    assertThat(remaining(quota, "alice")).isEqualTo(900);
+    assertThat(remaining("alice", rate, quota)).containsExactly(900L, 900L);
     settle(reservation, 0, 0); // still unsettled: the refund applies
     assertThat(remaining(rate, "alice")).isEqualTo(1000);
   }
@@ -623,8 +610,7 @@ public abstract class TokenLimitStoreContract {
 
     ReserveResult result = reserve(charge(limit, "alice", 100));
 
-    assertThat(result.admitted()).isTrue();
-    assertThat(result.remaining()).containsExactly(0L);
+    assertAdmitted(result, 0);
   }
 
   @Test
@@ -646,38 +632,23 @@ public abstract class TokenLimitStoreContract {
 
   // ---------------------------------------------------------------- retry after
 
-  @Test
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    // case, reserved, settled to, then asked for, retry after (ms) at 10 tokens a second
+    "the time to refill the deficit, 550, 550, 100, 5000",
+    "the overdraft included, 600, 800, 100, 30000",
+    "for a zero-amount charge the time to refill one unit, 600, 600, 0, 100"
+  })
   @NeedsTimeControl
-  void rateRetryAfterIsTheTimeToRefillTheDeficit() {
-    LimitSpec limit = rate(600, Duration.ofMinutes(1)); // 10 tokens per second
-    reserve(charge(limit, "alice", 550)); // 50 left
+  void rateRetryAfterIsTheTimeToRefillWhatIsMissing(
+      String what, long reserved, long used, long asked, long retryAfterMillis) {
+    LimitSpec limit = rate(600, Duration.ofMinutes(1));
+    settle(admitted(charge(limit, "alice", reserved)), used);
 
-    ReserveResult result = reserve(charge(limit, "alice", 100)); // 50 short
+    ReserveResult result = reserve(charge(limit, "alice", asked));
 
     assertThat(result.admitted()).isFalse();
-    assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(5));
-  }
-
-  @Test
-  @NeedsTimeControl
-  void rateRetryAfterIncludesTheOverdraft() {
-    LimitSpec limit = rate(600, Duration.ofMinutes(1));
-    settle(admitted(charge(limit, "alice", 600)), 800); // -200
-
-    ReserveResult result = reserve(charge(limit, "alice", 100)); // 300 short
-
-    assertThat(result.retryAfter()).isEqualTo(Duration.ofSeconds(30));
-  }
-
-  @Test
-  @NeedsTimeControl
-  void rateRetryAfterForAZeroAmountChargeIsTheTimeToRefillOneUnit() {
-    LimitSpec limit = rate(600, Duration.ofMinutes(1));
-    reserve(charge(limit, "alice", 600));
-
-    ReserveResult result = reserve(charge(limit, "alice", 0));
-
-    assertThat(result.retryAfter()).isEqualTo(Duration.ofMillis(100));
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMillis(retryAfterMillis));
   }
 
   @Test
@@ -739,14 +710,20 @@ public abstract class TokenLimitStoreContract {
             QuotaPeriod.YEARLY, "Europe/Berlin", "2025-06-01T00:00:00Z", "2025-12-31T23:00:00Z"));
   }
 
+  /** A quota of 1,000 units whose whole capacity was taken at {@code at}. */
+  private LimitSpec spentQuota(QuotaPeriod period, String zone, String at) {
+    setTime(Instant.parse(at));
+    LimitSpec limit = quota(1000, period, ZoneId.of(zone));
+    reserve(charge(limit, "alice", 1000));
+    return limit;
+  }
+
   @ParameterizedTest(name = "{0} in {1} at {2}")
   @MethodSource("quotaWindows")
   @NeedsTimeControl
   void spentQuotaRejectsWithRetryAfterUntilTheWindowEnd(
       QuotaPeriod period, String zone, String at, String nextStart) {
-    setTime(Instant.parse(at));
-    LimitSpec limit = quota(1000, period, ZoneId.of(zone));
-    reserve(charge(limit, "alice", 1000));
+    LimitSpec limit = spentQuota(period, zone, at);
 
     ReserveResult result = reserve(charge(limit, "alice", 1));
 
@@ -760,9 +737,7 @@ public abstract class TokenLimitStoreContract {
   @NeedsTimeControl
   void spentQuotaStillRejectsOneMillisecondBeforeTheNextPeriod(
       QuotaPeriod period, String zone, String at, String nextStart) {
-    setTime(Instant.parse(at));
-    LimitSpec limit = quota(1000, period, ZoneId.of(zone));
-    reserve(charge(limit, "alice", 1000));
+    LimitSpec limit = spentQuota(period, zone, at);
 
     setTime(Instant.parse(nextStart).minusMillis(1));
     ReserveResult result = reserve(charge(limit, "alice", 1));
@@ -776,16 +751,13 @@ public abstract class TokenLimitStoreContract {
   @NeedsTimeControl
   void spentQuotaResetsExactlyAtTheNextPeriodStartAndReservesInTheNewWindow(
       QuotaPeriod period, String zone, String at, String nextStart) {
-    setTime(Instant.parse(at));
-    LimitSpec limit = quota(1000, period, ZoneId.of(zone));
-    reserve(charge(limit, "alice", 1000));
+    LimitSpec limit = spentQuota(period, zone, at);
 
     setTime(Instant.parse(nextStart));
     ReserveResult result = reserve(charge(limit, "alice", 1000));
     settle(result.reservation(), 400); // a refund to the window reserved in, which is current
 
-    assertThat(result.admitted()).isTrue();
-    assertThat(result.remaining()).containsExactly(0L);
+    assertAdmitted(result, 0);
     assertThat(remaining(limit, "alice")).isEqualTo(600);
   }
 
@@ -826,30 +798,23 @@ public abstract class TokenLimitStoreContract {
 
   // ---------------------------------------------------------------- settlement across windows
 
-  @Test
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    // case, actual amount of January's reservation of 400, units left in February
+    "a refund to the ended window is dropped, 100, 900",
+    "an overrun is charged to the current window, 600, 700"
+  })
   @NeedsTimeControl
-  void refundAfterTheQuotaWindowRolledOverIsDropped() {
+  void settlementAfterTheQuotaWindowRolledOverMovesOnlyTheCurrentWindow(
+      String what, long actual, long left) {
     LimitSpec limit = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
     Reservation january = admitted(charge(limit, "alice", 400));
     setTime(Instant.parse("2025-02-01T00:00:00Z"));
     reserve(charge(limit, "alice", 100)); // February: 900 left
 
-    settle(january, 100); // would refund 300 to January, which has ended
+    settle(january, actual);
 
-    assertThat(remaining(limit, "alice")).isEqualTo(900);
-  }
-
-  @Test
-  @NeedsTimeControl
-  void overrunAfterTheQuotaWindowRolledOverIsChargedToTheCurrentWindow() {
-    LimitSpec limit = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
-    Reservation january = admitted(charge(limit, "alice", 400));
-    setTime(Instant.parse("2025-02-01T00:00:00Z"));
-    reserve(charge(limit, "alice", 100)); // February: 900 left
-
-    settle(january, 600); // 200 more than reserved
-
-    assertThat(remaining(limit, "alice")).isEqualTo(700);
+    assertThat(remaining(limit, "alice")).isEqualTo(left);
   }
 
   @Test
@@ -984,8 +949,7 @@ public abstract class TokenLimitStoreContract {
         reserve(charge(tokens, "alice", 300), charge(requests, "alice", 1), slot);
 
     assertThat(result.rejectedBy()).isEqualTo(slot);
-    assertThat(remaining(tokens, "alice")).isEqualTo(1000);
-    assertThat(remaining(requests, "alice")).isEqualTo(100);
+    assertThat(remaining("alice", tokens, requests)).containsExactly(1000L, 100L);
   }
 
   @Test
@@ -1012,9 +976,7 @@ public abstract class TokenLimitStoreContract {
 
     settle(reservation, 0, 0, 0);
 
-    assertThat(remaining(tokens, "alice")).isEqualTo(1000);
-    assertThat(remaining(requests, "alice")).isEqualTo(100);
-    assertThat(remaining(slots, "alice")).isEqualTo(1);
+    assertThat(remaining("alice", tokens, requests, slots)).containsExactly(1000L, 100L, 1L);
   }
 
   // ---------------------------------------------------------------- limits of a long, charges up

@@ -11,9 +11,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.aigateway.anthropic.GovernedAnthropic;
 import dev.aigateway.api.GatewayEvent;
-import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.limit.TokenLimit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -21,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -34,10 +31,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class AnthropicJavaExample {
 
-  /** What the example saw. */
-  public record Outcome(
-      String answer, String streamedAnswer, boolean refused, List<GatewayEvent> events) {}
-
   private static final String ANSWER = "Gateways keep every call within its budget.";
 
   private AnthropicJavaExample() {}
@@ -48,16 +41,12 @@ public final class AnthropicJavaExample {
   }
 
   /** Runs the example against a local server, printing to {@code out}. */
-  public static Outcome run(PrintStream out) {
+  public static SdkOutcome run(PrintStream out) {
     HttpServer server = localMessagesServer();
     try {
       List<GatewayEvent> events = new CopyOnWriteArrayList<>();
-      AiGateway gateway =
-          AiGateway.builder()
-              .consumerKey(KeyResolvers.header("x-consumer-id"))
-              .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1)))
-              .listener(events::add)
-              .build();
+      // Consumers by x-consumer-id, 100 tokens an hour each: the third call is refused.
+      AiGateway gateway = ExampleGateway.hundredTokensAnHour(events);
       // The SDK's own options; the gateway only supplies the HTTP client.
       AnthropicClient client =
           GovernedAnthropic.client(
@@ -96,8 +85,7 @@ public final class AnthropicJavaExample {
         refused = true;
         out.println("refused:  RateLimitException, status " + e.statusCode());
       }
-      ExampleEvents.print(out, events);
-      return new Outcome(answer, streamed.toString(), refused, List.copyOf(events));
+      return SdkOutcome.printed(out, answer, streamed.toString(), refused, events);
     } finally {
       server.stop(0);
     }

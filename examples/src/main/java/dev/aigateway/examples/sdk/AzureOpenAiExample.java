@@ -9,14 +9,11 @@ import com.azure.ai.openai.models.ChatRequestUserMessage;
 import com.azure.core.credential.AzureKeyCredential;
 import com.azure.core.exception.HttpResponseException;
 import dev.aigateway.api.GatewayEvent;
-import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.azure.sdk.GovernedAzureSdk;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.examples.server.LocalOpenAiServer;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.OkHttpClient;
@@ -32,10 +29,6 @@ import okhttp3.tls.HeldCertificate;
  */
 public final class AzureOpenAiExample {
 
-  /** What the example saw. */
-  public record Outcome(
-      String answer, String streamedAnswer, boolean refused, List<GatewayEvent> events) {}
-
   private AzureOpenAiExample() {}
 
   /** Runs the example and prints what happened. */
@@ -44,7 +37,7 @@ public final class AzureOpenAiExample {
   }
 
   /** Runs the example against a local HTTPS server, printing to {@code out}. */
-  public static Outcome run(PrintStream out) {
+  public static SdkOutcome run(PrintStream out) {
     HeldCertificate localhost =
         new HeldCertificate.Builder().addSubjectAlternativeName("localhost").build();
     HandshakeCertificates serverTls =
@@ -54,12 +47,8 @@ public final class AzureOpenAiExample {
     try (LocalOpenAiServer server =
         LocalOpenAiServer.builder().completionWords(12).startHttps(serverTls.sslContext())) {
       List<GatewayEvent> events = new CopyOnWriteArrayList<>();
-      AiGateway gateway =
-          AiGateway.builder()
-              .consumerKey(KeyResolvers.header("x-consumer-id"))
-              .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1)))
-              .listener(events::add)
-              .build();
+      // Consumers by x-consumer-id, 100 tokens an hour each: the third call is refused.
+      AiGateway gateway = ExampleGateway.hundredTokensAnHour(events);
       // The application's own OkHttp client (here: trusting the local certificate), wrapped.
       OkHttpClient appClient =
           new OkHttpClient.Builder()
@@ -109,8 +98,7 @@ public final class AzureOpenAiExample {
                 + e.getResponse().getHeaderValue("x-ai-gateway-rejected")
                 + ")");
       }
-      ExampleEvents.print(out, events);
-      return new Outcome(answer, streamed.toString(), refused, List.copyOf(events));
+      return SdkOutcome.printed(out, answer, streamed.toString(), refused, events);
     }
   }
 }

@@ -30,10 +30,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class LangChain4jExample {
 
-  /** What the example saw. */
-  public record Outcome(
-      String answer, String streamedAnswer, boolean refused, List<GatewayEvent> events) {}
-
   private LangChain4jExample() {}
 
   /** Runs the example and prints what happened. */
@@ -42,7 +38,7 @@ public final class LangChain4jExample {
   }
 
   /** Runs the example against a local server, printing to {@code out}. */
-  public static Outcome run(PrintStream out)
+  public static SdkOutcome run(PrintStream out)
       throws InterruptedException, ExecutionException, TimeoutException {
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().completionWords(12).start()) {
       List<GatewayEvent> events = new CopyOnWriteArrayList<>();
@@ -107,8 +103,7 @@ public final class LangChain4jExample {
         refused = true;
         out.println("refused:  GatewayRejectionException, status " + e.statusCode());
       }
-      ExampleEvents.print(out, events);
-      return new Outcome(answer, streamed.toString(), refused, List.copyOf(events));
+      return SdkOutcome.printed(out, answer, streamed.toString(), refused, events);
     }
   }
 }

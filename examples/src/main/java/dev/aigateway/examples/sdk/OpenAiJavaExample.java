@@ -9,13 +9,10 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.aigateway.api.GatewayEvent;
-import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.examples.server.LocalOpenAiServer;
 import dev.aigateway.openai.GovernedOpenAi;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -27,10 +24,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class OpenAiJavaExample {
 
-  /** What the example saw. */
-  public record Outcome(
-      String answer, String streamedAnswer, boolean refused, List<GatewayEvent> events) {}
-
   private OpenAiJavaExample() {}
 
   /** Runs the example and prints what happened. */
@@ -39,15 +32,11 @@ public final class OpenAiJavaExample {
   }
 
   /** Runs the example against a local server, printing to {@code out}. */
-  public static Outcome run(PrintStream out) {
+  public static SdkOutcome run(PrintStream out) {
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().completionWords(12).start()) {
       List<GatewayEvent> events = new CopyOnWriteArrayList<>();
-      AiGateway gateway =
-          AiGateway.builder()
-              .consumerKey(KeyResolvers.header("x-consumer-id"))
-              .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1)))
-              .listener(events::add)
-              .build();
+      // Consumers by x-consumer-id, 100 tokens an hour each: the third call is refused.
+      AiGateway gateway = ExampleGateway.hundredTokensAnHour(events);
       // The SDK's own options; the gateway only supplies the HTTP client.
       OpenAIClient client =
           GovernedOpenAi.client(
@@ -83,8 +72,7 @@ public final class OpenAiJavaExample {
         refused = true;
         out.println("refused:  RateLimitException, status " + e.statusCode());
       }
-      ExampleEvents.print(out, events);
-      return new Outcome(answer, streamed.toString(), refused, List.copyOf(events));
+      return SdkOutcome.printed(out, answer, streamed.toString(), refused, events);
     }
   }
 }

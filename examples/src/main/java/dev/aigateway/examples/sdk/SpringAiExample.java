@@ -26,10 +26,6 @@ import org.springframework.context.annotation.Bean;
  */
 public final class SpringAiExample {
 
-  /** What the example saw. */
-  public record Outcome(
-      String answer, String streamedAnswer, boolean refused, List<GatewayEvent> events) {}
-
   /** The application: auto-configuration and a listener that keeps the gateway's events. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
@@ -50,7 +46,7 @@ public final class SpringAiExample {
   }
 
   /** Runs the example against a local server, printing to {@code out}. */
-  public static Outcome run(PrintStream out) {
+  public static SdkOutcome run(PrintStream out) {
     try (LocalOpenAiServer server = LocalOpenAiServer.builder().completionWords(12).start();
         ConfigurableApplicationContext app =
             new SpringApplicationBuilder(Application.class)
@@ -89,8 +85,7 @@ public final class SpringAiExample {
         refused = true;
         out.println("refused:  " + e.getClass().getSimpleName() + ": " + e.getMessage());
       }
-      ExampleEvents.print(out, events);
-      return new Outcome(answer, streamed, refused, List.copyOf(events));
+      return SdkOutcome.printed(out, answer, streamed, refused, events);
     }
   }
 }

@@ -9,6 +9,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +51,25 @@ final class EventStream implements AutoCloseable {
   /** Waits the time between two tokens. */
   void awaitNextToken() throws InterruptedIOException {
     sleep(chunkDelay);
+  }
+
+  /** Sends something for one piece of an answer. */
+  @FunctionalInterface
+  interface PieceSender {
+    void send(String piece) throws IOException;
+  }
+
+  /**
+   * Sends each piece of an answer with {@code sender}, waiting the chunk delay before each piece
+   * after the first (the first token's wait is the caller's).
+   */
+  void sendPieces(List<String> pieces, PieceSender sender) throws IOException {
+    for (int i = 0; i < pieces.size(); i++) {
+      if (i > 0) {
+        awaitNextToken();
+      }
+      sender.send(pieces.get(i));
+    }
   }
 
   /** Writes and flushes {@code data: <json>}, the Chat Completions and Completions framing. */

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
@@ -455,23 +456,42 @@ public final class LocalOpenAiServer implements AutoCloseable {
     /** Handler threads: requests served at once, streams included. */
     public static final int DEFAULT_THREADS = 64;
 
-    private final Settings settings;
+    private int port;
+    private int threads = DEFAULT_THREADS;
+    private int completionWords = DEFAULT_COMPLETION_WORDS;
+    private Duration firstChunkDelay = Duration.ZERO;
+    private Duration chunkDelay = Duration.ZERO;
+    private Duration responseDelay = Duration.ZERO;
+    private int embeddingDimensions = DEFAULT_EMBEDDING_DIMENSIONS;
+    private boolean reportUsage = true;
 
-    private Builder() {
-      this(
-          new Settings(
-              0,
-              DEFAULT_THREADS,
-              DEFAULT_COMPLETION_WORDS,
-              Duration.ZERO,
-              Duration.ZERO,
-              Duration.ZERO,
-              DEFAULT_EMBEDDING_DIMENSIONS,
-              true));
+    private Builder() {}
+
+    /** A copy of this builder with {@code change} applied: the builder itself never changes. */
+    private Builder with(Consumer<Builder> change) {
+      Builder next = new Builder();
+      next.port = port;
+      next.threads = threads;
+      next.completionWords = completionWords;
+      next.firstChunkDelay = firstChunkDelay;
+      next.chunkDelay = chunkDelay;
+      next.responseDelay = responseDelay;
+      next.embeddingDimensions = embeddingDimensions;
+      next.reportUsage = reportUsage;
+      change.accept(next);
+      return next;
     }
 
-    private Builder(Settings settings) {
-      this.settings = settings;
+    private Settings settings() {
+      return new Settings(
+          port,
+          threads,
+          completionWords,
+          firstChunkDelay,
+          chunkDelay,
+          responseDelay,
+          embeddingDimensions,
+          reportUsage);
     }
 
     /**
@@ -483,17 +503,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be 0 to 65535 but was " + port);
       }
-      Settings s = settings;
-      return new Builder(
-          new Settings(
-              port,
-              s.threads(),
-              s.completionWords(),
-              s.firstChunkDelay(),
-              s.chunkDelay(),
-              s.responseDelay(),
-              s.embeddingDimensions(),
-              s.reportUsage()));
+      return with(b -> b.port = port);
     }
 
     /**
@@ -505,17 +515,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be at least 1 but was " + threads);
       }
-      Settings s = settings;
-      return new Builder(
-          new Settings(
-              s.port(),
-              threads,
-              s.completionWords(),
-              s.firstChunkDelay(),
-              s.chunkDelay(),
-              s.responseDelay(),
-              s.embeddingDimensions(),
-              s.reportUsage()));
+      return with(b -> b.threads = threads);
     }
 
     /**
@@ -529,17 +529,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
       if (words < 1) {
         throw new IllegalArgumentException("completionWords must be at least 1 but was " + words);
       }
-      Settings s = settings;
-      return new Builder(
-          new Settings(
-              s.port(),
-              s.threads(),
-              words,
-              s.firstChunkDelay(),
-              s.chunkDelay(),
-              s.responseDelay(),
-              s.embeddingDimensions(),
-              s.reportUsage()));
+      return with(b -> b.completionWords = words);
     }
 
     /**
@@ -548,17 +538,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
      * @param delay zero (the default) or positive
      */
     public Builder firstChunkDelay(Duration delay) {
-      Settings s = settings;
-      return new Builder(
-          new Settings(
-              s.port(),
-              s.threads(),
-              s.completionWords(),
-              checkDelay("firstChunkDelay", delay),
-              s.chunkDelay(),
-              s.responseDelay(),
-              s.embeddingDimensions(),
-              s.reportUsage()));
+      return with(b -> b.firstChunkDelay = checkDelay("firstChunkDelay", delay));
     }
 
     /**
@@ -568,17 +548,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
      * @param delay zero (the default) or positive
      */
     public Builder chunkDelay(Duration delay) {
-      Settings s = settings;
-      return new Builder(
-          new Settings(
-              s.port(),
-              s.threads(),
-              s.completionWords(),
-              s.firstChunkDelay(),
-              checkDelay("chunkDelay", delay),
-              s.responseDelay(),
-              s.embeddingDimensions(),
-              s.reportUsage()));
+      return with(b -> b.chunkDelay = checkDelay("chunkDelay", delay));
     }
 
     /**
@@ -588,17 +558,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
      * @param delay zero (the default) or positive
      */
     public Builder responseDelay(Duration delay) {
-      Settings s = settings;
-      return new Builder(
-          new Settings(
-              s.port(),
-              s.threads(),
-              s.completionWords(),
-              s.firstChunkDelay(),
-              s.chunkDelay(),
-              checkDelay("responseDelay", delay),
-              s.embeddingDimensions(),
-              s.reportUsage()));
+      return with(b -> b.responseDelay = checkDelay("responseDelay", delay));
     }
 
     /**
@@ -611,17 +571,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
         throw new IllegalArgumentException(
             "embeddingDimensions must be at least 1 but was " + dimensions);
       }
-      Settings s = settings;
-      return new Builder(
-          new Settings(
-              s.port(),
-              s.threads(),
-              s.completionWords(),
-              s.firstChunkDelay(),
-              s.chunkDelay(),
-              s.responseDelay(),
-              dimensions,
-              s.reportUsage()));
+      return with(b -> b.embeddingDimensions = dimensions);
     }
 
     /**
@@ -630,17 +580,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
      * plays a backend that reports none: no usage in any answer, whatever the request asks.
      */
     public Builder reportUsage(boolean reportUsage) {
-      Settings s = settings;
-      return new Builder(
-          new Settings(
-              s.port(),
-              s.threads(),
-              s.completionWords(),
-              s.firstChunkDelay(),
-              s.chunkDelay(),
-              s.responseDelay(),
-              s.embeddingDimensions(),
-              reportUsage));
+      return with(b -> b.reportUsage = reportUsage);
     }
 
     /**
@@ -649,12 +589,7 @@ public final class LocalOpenAiServer implements AutoCloseable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     public LocalOpenAiServer start() {
-      try {
-        return new LocalOpenAiServer(settings, null);
-      } catch (IOException e) {
-        throw new UncheckedIOException(
-            "cannot start the local OpenAI server on 127.0.0.1:" + settings.port(), e);
-      }
+      return start(null);
     }
 
     /**
@@ -666,12 +601,15 @@ public final class LocalOpenAiServer implements AutoCloseable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     public LocalOpenAiServer startHttps(SSLContext tls) {
-      Objects.requireNonNull(tls, "tls");
+      return start(Objects.requireNonNull(tls, "tls"));
+    }
+
+    private LocalOpenAiServer start(@Nullable SSLContext tls) {
       try {
-        return new LocalOpenAiServer(settings, tls);
+        return new LocalOpenAiServer(settings(), tls);
       } catch (IOException e) {
         throw new UncheckedIOException(
-            "cannot start the local OpenAI server on 127.0.0.1:" + settings.port(), e);
+            "cannot start the local OpenAI server on 127.0.0.1:" + port, e);
       }
     }
 

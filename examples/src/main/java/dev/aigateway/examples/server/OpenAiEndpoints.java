@@ -74,14 +74,12 @@ final class OpenAiEndpoints {
       stream.awaitFirstToken();
       ObjectNode role = JSON.createObjectNode().put("role", "assistant").put("content", "");
       stream.data(chatChunk(id, created, modelName, role.putNull("refusal"), null, usage));
-      List<String> pieces = answer.pieces();
-      for (int i = 0; i < pieces.size(); i++) {
-        if (i > 0) {
-          stream.awaitNextToken();
-        }
-        ObjectNode delta = JSON.createObjectNode().put("content", pieces.get(i));
-        stream.data(chatChunk(id, created, modelName, delta, null, usage));
-      }
+      stream.sendPieces(
+          answer.pieces(),
+          piece -> {
+            ObjectNode delta = JSON.createObjectNode().put("content", piece);
+            stream.data(chatChunk(id, created, modelName, delta, null, usage));
+          });
       stream.data(
           chatChunk(id, created, modelName, JSON.createObjectNode(), finishReason(answer), usage));
       if (usage) {
@@ -114,13 +112,9 @@ final class OpenAiEndpoints {
     boolean usage = includeUsage(body);
     try (EventStream stream = openStream(exchange)) {
       stream.awaitFirstToken();
-      List<String> pieces = answer.pieces();
-      for (int i = 0; i < pieces.size(); i++) {
-        if (i > 0) {
-          stream.awaitNextToken();
-        }
-        stream.data(textChunk(id, created, modelName, pieces.get(i), null, usage));
-      }
+      stream.sendPieces(
+          answer.pieces(),
+          piece -> stream.data(textChunk(id, created, modelName, piece, null, usage)));
       stream.data(textChunk(id, created, modelName, "", finishReason(answer), usage));
       if (usage) {
         ObjectNode last = head(id, "text_completion", created, modelName);
@@ -214,15 +208,13 @@ final class OpenAiEndpoints {
       stream.send(
           contentEvent(stream, "response.content_part.added", messageId)
               .set("part", outputText("")));
-      List<String> pieces = answer.pieces();
-      for (int i = 0; i < pieces.size(); i++) {
-        if (i > 0) {
-          stream.awaitNextToken();
-        }
-        ObjectNode delta = contentEvent(stream, "response.output_text.delta", messageId);
-        delta.put("delta", pieces.get(i)).putArray("logprobs");
-        stream.send(delta);
-      }
+      stream.sendPieces(
+          answer.pieces(),
+          piece -> {
+            ObjectNode delta = contentEvent(stream, "response.output_text.delta", messageId);
+            delta.put("delta", piece).putArray("logprobs");
+            stream.send(delta);
+          });
       ObjectNode textDone = contentEvent(stream, "response.output_text.done", messageId);
       textDone.put("text", answer.text()).putArray("logprobs");
       stream.send(textDone);

@@ -17,7 +17,7 @@ class SdkExamplesTest {
   @Test
   void openAiJavaAnswersStreamsAndIsRefusedAtOnce() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    OpenAiJavaExample.Outcome outcome =
+    SdkOutcome outcome =
         OpenAiJavaExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertAnsweredStreamedAndRefused(
@@ -28,7 +28,7 @@ class SdkExamplesTest {
   @Test
   void anthropicJavaAnswersStreamsAndIsRefusedAtOnce() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    AnthropicJavaExample.Outcome outcome =
+    SdkOutcome outcome =
         AnthropicJavaExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertAnsweredStreamedAndRefused(
@@ -40,7 +40,7 @@ class SdkExamplesTest {
   @Test
   void langChain4jAnswersStreamsAndIsRefusedAtOnce() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    LangChain4jExample.Outcome outcome =
+    SdkOutcome outcome =
         LangChain4jExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertAnsweredStreamedAndRefused(
@@ -52,8 +52,7 @@ class SdkExamplesTest {
   @Test
   void springAiAnswersStreamsAndIsRefusedAtOnce() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    SpringAiExample.Outcome outcome =
-        SpringAiExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    SdkOutcome outcome = SpringAiExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertAnsweredStreamedAndRefused(
         outcome.answer(), outcome.streamedAnswer(), outcome.refused(), outcome.events());
@@ -63,7 +62,7 @@ class SdkExamplesTest {
   @Test
   void azureOpenAiAnswersStreamsAndIsRefusedAtOnce() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    AzureOpenAiExample.Outcome outcome =
+    SdkOutcome outcome =
         AzureOpenAiExample.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertAnsweredStreamedAndRefused(

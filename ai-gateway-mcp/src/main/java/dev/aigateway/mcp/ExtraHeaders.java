@@ -1,0 +1,79 @@
+package dev.aigateway.mcp;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The headers a builder of this module adds to every request: fixed ones, and ones a supplier gives
+ * per request (a short-lived token), which replace fixed ones of the same name. A builder fills
+ * one; what it builds keeps a {@link #copy} that never changes, so it can be read from any thread.
+ * Values never appear in exceptions.
+ */
+final class ExtraHeaders {
+
+  private final Map<String, String> fixed;
+  private @Nullable Supplier<Map<String, String>> supplier;
+
+  ExtraHeaders() {
+    this.fixed = new LinkedHashMap<>();
+  }
+
+  private ExtraHeaders(ExtraHeaders from) {
+    this.fixed = Map.copyOf(from.fixed);
+    this.supplier = from.supplier;
+  }
+
+  /** Sends {@code value} as {@code name}; replaces an earlier value of the same name. */
+  void put(String name, String value) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(value, "value");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("header name is blank");
+    }
+    fixed.put(name, value);
+  }
+
+  /** Asks {@code supplier} for headers before every request. */
+  void supplier(Supplier<Map<String, String>> supplier) {
+    this.supplier = Objects.requireNonNull(supplier, "supplier");
+  }
+
+  /** An unchangeable copy of these headers, for what a builder builds. */
+  ExtraHeaders copy() {
+    return new ExtraHeaders(this);
+  }
+
+  /** Whether there is nothing to add. */
+  boolean isEmpty() {
+    return fixed.isEmpty() && supplier == null;
+  }
+
+  /**
+   * Sets the headers on {@code request}, the supplied ones last.
+   *
+   * @param owner what the supplier belongs to, for the message of its failure
+   * @throws IOException when the supplier throws (its exception as the cause), so that the request
+   *     fails as an I/O failure would
+   */
+  void addTo(Request.Builder request, String owner) throws IOException {
+    fixed.forEach(request::header);
+    if (supplier == null) {
+      return;
+    }
+    Map<String, String> supplied;
+    try {
+      supplied = supplier.get();
+    } catch (RuntimeException e) {
+      throw new IOException(
+          "the header supplier of " + owner + " failed: " + e.getClass().getName(), e);
+    }
+    if (supplied != null) {
+      supplied.forEach(request::header);
+    }
+  }
+}
