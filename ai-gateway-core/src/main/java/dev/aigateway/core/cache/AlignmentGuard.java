@@ -65,17 +65,21 @@ import org.jspecify.annotations.Nullable;
  *       other prompt lacks ("Is sushi safe if I'm pregnant?" / "Is sushi safe?"), or two conditions
  *       whose content words differ beyond synonyms; "tell if" (whether) and "if you could"
  *       (courtesy) are no conditions.
+ *   <li>{@code comparison}: "less" before an adjective on one side, its comparative ("safer") or
+ *       "more" before it on the other.
  *   <li>{@code substitution}: where the aligned prompts differ by a stretch of at most {@link
  *       Builder#maxReplacedWords} content words on each side (default two), a word of one is
  *       replaced by a word of the other that is not the same lemma, not a typing slip of it
  *       ("cancle"), not an abbreviation of it ("info", "DB", "PTO" for "paid time off"), not the
  *       same compound ("wifi", "wi-fi"), not derived from it ("invite" / "invitation"), not of one
- *       of the built-in synonym groups (change / modify / adjust, see / view, buy / purchase, ...)
- *       and not a synonym by the embedding model: the single words are embedded with the configured
- *       {@link EmbeddingModel} (once each, cached) and their cosine similarity must reach {@link
- *       Builder#wordThreshold}. This is what catches antonyms and scope words outside any list:
- *       "fresh" / "stale", "toddlers" / "teenagers", "pin" / "mute", "at night" / "in the morning".
- *       A longer rewording is left to the similarity threshold.
+ *       of the built-in synonym groups (change / modify / adjust, see / view, buy / purchase, ...),
+ *       not a synonym by the {@link WordRelations} (WordNet when installed: "mend" / "repair", "put
+ *       together" / "assemble"; its opposites are never synonyms) and not a synonym by the
+ *       embedding model: the single words are embedded with the configured {@link EmbeddingModel}
+ *       (once each, cached) and their cosine similarity must reach {@link Builder#wordThreshold}.
+ *       This is what catches antonyms and scope words outside any list: "fresh" / "stale",
+ *       "toddlers" / "teenagers", "pin" / "mute", "at night" / "in the morning". A longer rewording
+ *       is left to the similarity threshold.
  *   <li>{@code addition} (off by default, see {@link Builder#enable}): content words inserted on
  *       one side only, other than courtesy ("please", "in the world", "could you").
  * </ul>
@@ -83,7 +87,7 @@ import org.jspecify.annotations.Nullable;
  * <p>What it cannot see: a difference spread over a long rewording, words the embedding model takes
  * for synonyms though they are not (short words of one topic), and everything the base guard cannot
  * see; docs/semantic-eval.md lists what it missed and wrongly refused on a set it was never tuned
- * on (3.4% of near misses served, 64% of paraphrases). Cost: about 0.05 ms per pair of chat-sized
+ * on (2.5% of near misses served, 80% of paraphrases). Cost: about 0.05 ms per pair of chat-sized
  * prompts once the words are cached (p50, measured in docs/semantic-eval.md), plus one embedding
  * per word not yet cached (the cache holds {@value #WORD_CACHE_SIZE} words); with a remote
  * embedding model that is a network call on the calling thread. An embedding failure counts the
