@@ -93,14 +93,34 @@ public final class WordNetRelations implements WordRelations {
       return found;
     }
     found = lookUp(key);
-    if (found.lemmas().isEmpty() && key.indexOf(' ') > 0) {
-      found = lookUp(key + " of"); // "get rid" for "get rid of": "of" is no content word
+    if (key.indexOf(' ') > 0) {
+      found = union(found, lookUp(key + " of")); // "get rid" for "get rid of": "of" is skipped
     }
     if (senses.size() >= CACHE_SIZE) {
       senses.clear();
     }
     senses.put(key, found);
     return found;
+  }
+
+  private static Senses union(Senses a, Senses b) {
+    if (b.lemmas().isEmpty()) {
+      return a;
+    }
+    if (a.lemmas().isEmpty()) {
+      return b;
+    }
+    return new Senses(
+        union(a.same(), b.same()),
+        union(a.near(), b.near()),
+        union(a.lemmas(), b.lemmas()),
+        union(a.opposite(), b.opposite()));
+  }
+
+  private static <T> Set<T> union(Set<T> a, Set<T> b) {
+    Set<T> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 
   private static Senses lookUp(String word) {
@@ -112,6 +132,9 @@ public final class WordNetRelations implements WordRelations {
     try {
       synchronized (dictionary) {
         for (IndexWord index : dictionary.lookupAllIndexWords(word).getIndexWordArray()) {
+          if (word.indexOf(' ') > 0 && index.getLemma().indexOf(' ') < 0) {
+            continue; // "get rid" found as "get": a phrase counts only as a phrase
+          }
           lemmas.add(index.getLemma());
           List<Synset> synsets = index.getSenses();
           for (int i = 0; i < synsets.size(); i++) {
