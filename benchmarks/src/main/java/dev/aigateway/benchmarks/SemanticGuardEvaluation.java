@@ -5,6 +5,7 @@ import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.core.cache.AlignmentGuard;
 import dev.aigateway.core.cache.FalseHitGuard;
 import dev.aigateway.core.cache.SemanticCache;
+import dev.aigateway.core.cache.WordRelations;
 import dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -238,6 +239,9 @@ public final class SemanticGuardEvaluation {
             AlignmentGuard.builder(model).disable(check).build());
       }
     }
+    guards.put(
+        "default - WordNet relations",
+        AlignmentGuard.builder(model).wordRelations(WordRelations.NONE).build());
     guards.put(
         "default, 1-word stretches", AlignmentGuard.builder(model).maxReplacedWords(1).build());
     guards.put(

@@ -26,7 +26,7 @@ class SemanticEvalSetsTest {
 
   @Test
   void everySetReadsWithItsLabelsAndTheTuningAndJudgedSetsAreLargeEnough() {
-    for (String name : List.of("judged-2", "judged", "tuning", "pairs")) {
+    for (String name : List.of("judged-3", "judged-2", "judged", "tuning", "pairs")) {
       List<String[]> rows = SemanticGuardEvaluation.read(name);
 
       assertThat(rows)
@@ -71,6 +71,36 @@ class SemanticEvalSetsTest {
             row ->
                 tuning.contains(row[2].toLowerCase(java.util.Locale.ROOT))
                     || tuning.contains(row[3].toLowerCase(java.util.Locale.ROOT)));
+  }
+
+  @Test
+  void noPromptOfTheThirdJudgedSetIsInAnyOtherSet() {
+    Set<String> others = new HashSet<>();
+    for (String name : List.of("judged-2", "judged", "tuning", "pairs")) {
+      for (String[] row : SemanticGuardEvaluation.read(name)) {
+        others.add(row[2].toLowerCase(java.util.Locale.ROOT));
+        others.add(row[3].toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    List<String[]> judged3 = SemanticGuardEvaluation.read("judged-3");
+
+    assertThat(judged3).hasSizeGreaterThanOrEqualTo(600);
+    assertThat(judged3.stream().filter(row -> row[0].equals("near_miss")).count())
+        .isGreaterThanOrEqualTo(300);
+    assertThat(judged3)
+        .as("both methods, hand-written in new domains and word-swap pairs, are represented")
+        .anyMatch(row -> row[4].equals("judged3-hand"))
+        .anyMatch(row -> row[4].equals("judged3-paws"))
+        .allMatch(row -> row[4].equals("judged3-hand") || row[4].equals("judged3-paws"));
+    assertThat(judged3.stream().map(row -> row[2] + "\t" + row[3]).distinct().count())
+        .as("no pair is repeated")
+        .isEqualTo(judged3.size());
+    assertThat(judged3)
+        .as("no prompt of judged-3.tsv is a prompt of another set")
+        .noneMatch(
+            row ->
+                others.contains(row[2].toLowerCase(java.util.Locale.ROOT))
+                    || others.contains(row[3].toLowerCase(java.util.Locale.ROOT)));
   }
 
   @Test

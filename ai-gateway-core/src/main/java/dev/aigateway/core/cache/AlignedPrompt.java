@@ -99,7 +99,15 @@ final class AlignedPrompt {
               + "|(?<![\\d.:])(\\d{1,2})\\s*(a\\.?m\\.?|p\\.?m\\.?)(?![a-z])"
               + "|(?<![\\d.:])(\\d{1,2})\\s*o['’]clock"
               + "|\\b(noon|midday|midnight)\\b"
-              + "|\\b(half|quarter)\\s+(past|to)\\s+(\\d{1,2}|[a-z]+)\\b",
+              + "|\\b(half|quarter)\\s+(past|to)\\s+(\\d{1,2}|[a-z]+)\\b"
+              + "|(?<![\\d.:])12\\s+(noon|midnight)\\b"
+              + "|(?<![\\d.:])(\\d{1,2})(?=\\s+(?:in\\s+the\\s+(?:morning|afternoon|evening)|at\\s+night))",
+          Pattern.CASE_INSENSITIVE);
+
+  /** A part of the day after a clock time: "9 o'clock in the evening", "10 in the morning". */
+  private static final Pattern DAY_PART =
+      Pattern.compile(
+          "^\\s+(?:in\\s+the\\s+(morning|afternoon|evening)|at\\s+(night))\\b",
           Pattern.CASE_INSENSITIVE);
 
   /** The prompt with its courtesy lead-in and clock times taken out, for the base guard. */
@@ -138,6 +146,21 @@ final class AlignedPrompt {
   /** "marker→word" for each role marker (canonical) and the word (or number) it governs. */
   final List<String> roles = new ArrayList<>(4);
 
+  /** Adjectives made weaker by "less" ("less safe": "safe"), lower case. */
+  final Set<String> lessened = new HashSet<>(2);
+
+  /**
+   * Adjectives made stronger: "more X", or the possible positives of an "-er" comparative ("safer":
+   * "safe", "safr", "saf"), lower case.
+   */
+  final Set<String> heightened = new HashSet<>(4);
+
+  /** The modal of an opening "can you", "should you", ... ({@code null} without one). */
+  String openingModal;
+
+  /** Per content word (same index as {@link #words}): the function words just before it. */
+  final List<String> gaps = new ArrayList<>(24);
+
   /** Every word that is not a function word, numbers included, as written (lower case). */
   final Set<String> allWords = new HashSet<>();
 
@@ -146,17 +169,86 @@ final class AlignedPrompt {
 
   final List<String> lemmas = new ArrayList<>(24);
 
+  /** A day's abbreviation after a word that places it ("on Sat.", "every Fri"). */
+  private static final Pattern DAY_ABBREVIATION =
+      Pattern.compile(
+          "(?i:\\b(on|every|next|last|this|by|until|from|before|after)\\s+)"
+              + "(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\\.?(?![A-Za-z])");
+
+  /** A month's abbreviation next to a day of the month ("Nov 11", "3 Dec."). */
+  private static final Pattern MONTH_ABBREVIATION =
+      Pattern.compile(
+          "\\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\\.?(?=\\s+\\d{1,2}(?!\\d))"
+              + "|(?<=\\b\\d{1,2}(?:st|nd|rd|th)?\\s)(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\\b\\.?");
+
+  private static final Map<String, String> FULL_NAMES =
+      Map.ofEntries(
+          Map.entry("mon", "Monday"),
+          Map.entry("tue", "Tuesday"),
+          Map.entry("tues", "Tuesday"),
+          Map.entry("wed", "Wednesday"),
+          Map.entry("thu", "Thursday"),
+          Map.entry("thur", "Thursday"),
+          Map.entry("thurs", "Thursday"),
+          Map.entry("fri", "Friday"),
+          Map.entry("sat", "Saturday"),
+          Map.entry("sun", "Sunday"),
+          Map.entry("jan", "January"),
+          Map.entry("feb", "February"),
+          Map.entry("mar", "March"),
+          Map.entry("apr", "April"),
+          Map.entry("jun", "June"),
+          Map.entry("jul", "July"),
+          Map.entry("aug", "August"),
+          Map.entry("sep", "September"),
+          Map.entry("sept", "September"),
+          Map.entry("oct", "October"),
+          Map.entry("nov", "November"),
+          Map.entry("dec", "December"));
+
+  /** The prompt with the abbreviated days and months of dates written out ("Sat." = Saturday). */
+  static String fullDates(String text) {
+    Matcher days = DAY_ABBREVIATION.matcher(text);
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    while (days.find()) {
+      days.appendReplacement(
+          out, Matcher.quoteReplacement(days.group(1) + " " + fullName(days.group(2))));
+    }
+    days.appendTail(out);
+    Matcher months = MONTH_ABBREVIATION.matcher(out.toString());
+    StringBuilder result = new StringBuilder(out.length() + 16);
+    while (months.find()) {
+      String abbreviation = months.group(1) != null ? months.group(1) : months.group(2);
+      months.appendReplacement(result, Matcher.quoteReplacement(fullName(abbreviation)));
+    }
+    months.appendTail(result);
+    return result.toString();
+  }
+
+  private static String fullName(String abbreviation) {
+    return FULL_NAMES.get(abbreviation.toLowerCase(Locale.ROOT));
+  }
+
   private AlignedPrompt(String prompt) {
-    String text = stripLeadIn(PromptMarkers.clip(prompt));
+    String text = stripLeadIn(fullDates(PromptMarkers.clip(prompt)));
     StringBuilder rest = new StringBuilder(text.length());
     Matcher m = CLOCK.matcher(text);
     int last = 0;
     while (m.find()) {
       int minutes = minutes(m);
       if (minutes >= 0) {
+        int end = m.end();
+        Matcher part = DAY_PART.matcher(text).region(end, text.length());
+        if (part.lookingAt()) {
+          boolean morning = part.group(1) != null && part.group(1).equalsIgnoreCase("morning");
+          if (!morning && minutes >= 60 && minutes < 12 * 60) {
+            minutes += 12 * 60; // "9 in the evening" = 21:00; "12 at night" is read as written
+          }
+          end = part.end();
+        }
         times.add(minutes);
         rest.append(text, last, m.start()).append(' ');
-        last = m.end();
+        last = end;
       }
     }
     rest.append(text, last, text.length());
@@ -233,11 +325,25 @@ final class AlignedPrompt {
     markClasses(tokens, skip, classWords, QUESTIONS, questions);
     skip = classWords;
     perfect(tokens);
+    readComparisons(tokens);
+    if (tokens.size() > 2
+        && tokens.get(1).equals("you")
+        && OPENING_MODALS.containsKey(tokens.get(0))) {
+      openingModal = OPENING_MODALS.get(tokens.get(0));
+    }
+    StringBuilder gap = new StringBuilder();
     String pendingMarker = null;
     String pendingPossessor = null;
     String pendingOwnerMarker = null;
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
+      if (skip[i]
+          || STOP_WORDS.contains(t)
+          || DIRECTIONS.containsKey(t)
+          || OWNER_MARKERS.contains(t)
+          || t.equals(POSSESSIVE)) {
+        gap.append(t).append(' ');
+      }
       if (t.equals(POSSESSIVE)) {
         String owner = i > 0 ? tokens.get(i - 1) : "";
         if (allWords.contains(owner) && !hasDigit(owner)) {
@@ -281,6 +387,29 @@ final class AlignedPrompt {
       String lemma = lemma(t);
       words.add(t);
       lemmas.add(lemma);
+      gaps.add(gap.toString());
+      gap.setLength(0);
+    }
+  }
+
+  /** Classes of the modal of an opening "can you ...": a generic question, not courtesy. */
+  private static final Map<String, String> OPENING_MODALS =
+      Map.of(
+          "can", "can", "could", "can", "may", "can", "might", "can", "should", "should", "ought",
+          "should", "must", "must", "will", "will", "would", "will");
+
+  /** "less safe" (weaker), "safer" and "more reliable" (stronger). */
+  private void readComparisons(List<String> tokens) {
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i);
+      if (i + 1 < tokens.size() && (t.equals("less") || t.equals("more"))) {
+        (t.equals("less") ? lessened : heightened).add(tokens.get(i + 1));
+      } else if (t.length() > 4 && t.endsWith("er")) {
+        String stem = t.substring(0, t.length() - 2);
+        heightened.add(stem);
+        heightened.add(stem + "e");
+        heightened.add(positive(t, "er"));
+      }
     }
   }
 
@@ -339,7 +468,10 @@ final class AlignedPrompt {
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
       if (t.equals("has") || t.equals("have") || t.equals("had")) {
-        for (int j = i + 1; j < Math.min(tokens.size(), i + 4); j++) {
+        // "has the refund cleared": a question that opens with the auxiliary puts its subject,
+        // however long, before the participle
+        int window = i == 0 ? 8 : 4;
+        for (int j = i + 1; j < Math.min(tokens.size(), i + window); j++) {
           String next = tokens.get(j);
           if (next.length() > 4 && next.endsWith("ed")) {
             tenses.set(PAST);
@@ -396,13 +528,65 @@ final class AlignedPrompt {
       String clause = text.substring(0, end);
       String rest = text.substring(end).strip();
       List<String> clauseTokens = tokens(clause);
-      if (tokens(rest).size() < 3 || !LEAD_IN_CUES.containsIn(clauseTokens)) {
+      List<String> restTokens = tokens(rest);
+      if (restTokens.size() < 3
+          || !LEAD_IN_CUES.containsIn(clauseTokens) && !aboutTheAsker(clauseTokens, restTokens)) {
         break;
       }
       text = rest;
     }
     return text;
   }
+
+  /**
+   * Words that make a lead-in clause speak of the asker ("I can't remember", "don't ask me"); "my"
+   * alone does not ("My package never arrived, what now?" speaks of the package).
+   */
+  private static final Set<String> ASKER = Set.of("i", "me", "we", "us");
+
+  private static final Set<String> CLAUSE_NEGATIONS = Set.of("not", "never", "nobody", "no");
+
+  /**
+   * A short opening clause with a negation that speaks of the asker or the asking, none of whose
+   * content words the question after it uses, before a question: "I can't remember, how many ...",
+   * "Don't laugh, but how do I ...", "Nobody in my family knows: how do I ...". Its negation is not
+   * the question's.
+   */
+  private static boolean aboutTheAsker(List<String> clause, List<String> rest) {
+    if (clause.isEmpty() || clause.size() > 9 || !QUESTION_OPENERS.contains(rest.get(0))) {
+      return false;
+    }
+    boolean negated = false;
+    boolean asker =
+        clause.get(0).equals("do")
+            || clause.get(0).equals("not")
+            || clause.get(0).equals("nobody") && clause.contains("my"); // "Nobody in my family"
+    for (String t : clause) {
+      negated |= CLAUSE_NEGATIONS.contains(t);
+      asker |= ASKER.contains(t);
+    }
+    if (!negated || !asker) {
+      return false;
+    }
+    Set<String> restLemmas = new HashSet<>();
+    for (String t : rest) {
+      restLemmas.add(lemma(t));
+    }
+    for (String t : clause) {
+      if (!STOP_WORDS.contains(t)
+          && !CLAUSE_NEGATIONS.contains(t)
+          && restLemmas.contains(lemma(t))) {
+        return false; // the clause speaks of what is asked: "I'm not vegan, is this vegan?"
+      }
+    }
+    return true;
+  }
+
+  /** Words a question or a request starts with. */
+  private static final Set<String> QUESTION_OPENERS =
+      Set.of(
+          "how", "what", "why", "when", "where", "who", "which", "whats", "is", "are", "can",
+          "could", "do", "does", "did", "should", "will", "would", "please", "explain", "tell");
 
   private static int leadInEnd(String text) {
     int limit = Math.min(text.length(), 120);
@@ -440,6 +624,12 @@ final class AlignedPrompt {
     }
     if (m.group(7) != null) {
       return m.group(7).equalsIgnoreCase("midnight") ? 0 : 12 * 60;
+    }
+    if (m.group(11) != null) {
+      return m.group(11).equalsIgnoreCase("midnight") ? 0 : 12 * 60; // "12 midnight"
+    }
+    if (m.group(12) != null) {
+      return clock(Integer.parseInt(m.group(12)), 0, null); // "10 in the morning"
     }
     String hourText = m.group(10).toLowerCase(Locale.ROOT);
     Integer hour =

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The semantic cache's default {@link SemanticHitGuard}: decides from what actually differs between
@@ -64,17 +65,21 @@ import java.util.concurrent.ConcurrentHashMap;
  *       other prompt lacks ("Is sushi safe if I'm pregnant?" / "Is sushi safe?"), or two conditions
  *       whose content words differ beyond synonyms; "tell if" (whether) and "if you could"
  *       (courtesy) are no conditions.
+ *   <li>{@code comparison}: "less" before an adjective on one side, its comparative ("safer") or
+ *       "more" before it on the other.
  *   <li>{@code substitution}: where the aligned prompts differ by a stretch of at most {@link
  *       Builder#maxReplacedWords} content words on each side (default two), a word of one is
  *       replaced by a word of the other that is not the same lemma, not a typing slip of it
  *       ("cancle"), not an abbreviation of it ("info", "DB", "PTO" for "paid time off"), not the
  *       same compound ("wifi", "wi-fi"), not derived from it ("invite" / "invitation"), not of one
- *       of the built-in synonym groups (change / modify / adjust, see / view, buy / purchase, ...)
- *       and not a synonym by the embedding model: the single words are embedded with the configured
- *       {@link EmbeddingModel} (once each, cached) and their cosine similarity must reach {@link
- *       Builder#wordThreshold}. This is what catches antonyms and scope words outside any list:
- *       "fresh" / "stale", "toddlers" / "teenagers", "pin" / "mute", "at night" / "in the morning".
- *       A longer rewording is left to the similarity threshold.
+ *       of the built-in synonym groups (change / modify / adjust, see / view, buy / purchase, ...),
+ *       not a synonym by the {@link WordRelations} (WordNet when installed: "mend" / "repair", "put
+ *       together" / "assemble"; its opposites are never synonyms) and not a synonym by the
+ *       embedding model: the single words are embedded with the configured {@link EmbeddingModel}
+ *       (once each, cached) and their cosine similarity must reach {@link Builder#wordThreshold}.
+ *       This is what catches antonyms and scope words outside any list: "fresh" / "stale",
+ *       "toddlers" / "teenagers", "pin" / "mute", "at night" / "in the morning". A longer rewording
+ *       is left to the similarity threshold.
  *   <li>{@code addition} (off by default, see {@link Builder#enable}): content words inserted on
  *       one side only, other than courtesy ("please", "in the world", "could you").
  * </ul>
@@ -82,7 +87,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>What it cannot see: a difference spread over a long rewording, words the embedding model takes
  * for synonyms though they are not (short words of one topic), and everything the base guard cannot
  * see; docs/semantic-eval.md lists what it missed and wrongly refused on a set it was never tuned
- * on (3.4% of near misses served, 64% of paraphrases). Cost: about 0.05 ms per pair of chat-sized
+ * on (2.5% of near misses served, 80% of paraphrases). Cost: about 0.05 ms per pair of chat-sized
  * prompts once the words are cached (p50, measured in docs/semantic-eval.md), plus one embedding
  * per word not yet cached (the cache holds {@value #WORD_CACHE_SIZE} words); with a remote
  * embedding model that is a network call on the calling thread. An embedding failure counts the
@@ -145,7 +150,9 @@ public final class AlignmentGuard implements SemanticHitGuard {
     /** An owner ("my sister's card") added, dropped or moved to another word. */
     OWNER,
     /** A condition ("if ...", "unless ...") on one side only, or conditions that differ. */
-    CONDITION;
+    CONDITION,
+    /** "Less" against a comparative of the same adjective ("safer" / "less safe"). */
+    COMPARISON;
 
     /** The category recorded on an objection, such as {@code substitution}. */
     public String category() {
@@ -161,6 +168,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
   private final Set<Check> checks;
   private final double wordThreshold;
   private final int maxReplacedWords;
+  private final WordRelations relations;
   private final Map<String, float[]> wordVectors = new ConcurrentHashMap<>();
 
   private AlignmentGuard(Builder b) {
@@ -169,6 +177,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
     this.checks = EnumSet.copyOf(b.checks);
     this.wordThreshold = b.wordThreshold;
     this.maxReplacedWords = b.maxReplacedWords;
+    this.relations = b.relations;
   }
 
   /**
@@ -203,7 +212,11 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.QUANTIFIER) && disjoint(a.quantifiers, b.quantifiers)) {
       return Optional.of(Check.QUANTIFIER.category());
     }
-    if (checks.contains(Check.MODALITY) && disjoint(a.modals, b.modals)) {
+    if (checks.contains(Check.MODALITY)
+        && (disjoint(a.modals, b.modals)
+            || a.openingModal != null
+                && b.openingModal != null
+                && !a.openingModal.equals(b.openingModal))) {
       return Optional.of(Check.MODALITY.category());
     }
     if (checks.contains(Check.TENSE) && disjoint(a.tenses, b.tenses)) {
@@ -212,9 +225,17 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.QUESTION) && disjoint(a.questions, b.questions)) {
       return Optional.of(Check.QUESTION.category());
     }
-    if (checks.contains(Check.ORDER)
-        && (rolesSwapped(a, b) || sameWords(a, b) && sidesTraded(a, b))) {
-      return Optional.of(Check.ORDER.category());
+    if (checks.contains(Check.ORDER)) {
+      Boolean swap = sameWords(a, b) ? blocksSwapped(a, b) : null;
+      if (swap == Boolean.TRUE
+          || swap == null && (rolesSwapped(a, b) || sameWords(a, b) && sidesTraded(a, b))) {
+        return Optional.of(Check.ORDER.category());
+      }
+    }
+    if (checks.contains(Check.COMPARISON)
+        && (intersects(a.lessened, b.heightened) && !intersects(a.lessened, b.lessened)
+            || intersects(b.lessened, a.heightened) && !intersects(b.lessened, a.lessened))) {
+      return Optional.of(Check.COMPARISON.category());
     }
     if (checks.contains(Check.RELATION) && (markerChanged(a, b) || markerChanged(b, a))) {
       return Optional.of(Check.RELATION.category());
@@ -232,6 +253,72 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean intersects(Set<String> a, Set<String> b) {
+    for (String x : a) {
+      if (b.contains(x)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Words that join two things symmetrically: swapping their sides changes nothing. */
+  private static final Set<String> COORDINATORS = Set.of("and", "or", "nor", "vs", "versus", "&");
+
+  /**
+   * Whether two adjacent blocks of content words, joined by the same words on both sides, trade
+   * places across a word that is not a coordinator (true) or across "and", "or" (false, no
+   * difference, whatever the role markers before them: "to rent or buy" / "to buy or rent"), or
+   * {@code null} when the prompts are not such a swap. True: "substitute butter for coconut oil" /
+   * "substitute coconut oil for butter", "replace honey with sugar" / "replace sugar with honey". A
+   * clause moved ("In Java, how do I sort" / "How do I sort in Java") is no such swap: its blocks
+   * are joined by different words on the two sides.
+   */
+  private static @Nullable Boolean blocksSwapped(AlignedPrompt a, AlignedPrompt b) {
+    int n = a.lemmas.size();
+    if (n != b.lemmas.size()) {
+      return null;
+    }
+    int start = 0;
+    while (start < n && a.lemmas.get(start).equals(b.lemmas.get(start))) {
+      start++;
+    }
+    int end = n;
+    while (end > start && a.lemmas.get(end - 1).equals(b.lemmas.get(end - 1))) {
+      end--;
+    }
+    if (end - start < 2) {
+      return null;
+    }
+    for (int split = start + 1; split < end; split++) {
+      int first = split - start;
+      boolean swapped = true;
+      for (int k = start; k < end && swapped; k++) {
+        int from =
+            k < start + (end - split) ? split + (k - start) : start + (k - start - (end - split));
+        swapped = b.lemmas.get(k).equals(a.lemmas.get(from));
+      }
+      if (swapped) {
+        String gapA = a.gaps.get(split);
+        String gapB = b.gaps.get(start + (end - split));
+        if (first == 0 || gapA.isBlank() || !gapA.equals(gapB)) {
+          return null; // a clause moved: the other order checks judge
+        }
+        return !coordinated(gapA);
+      }
+    }
+    return null;
+  }
+
+  private static boolean coordinated(String gap) {
+    for (String word : gap.split(" ")) {
+      if (COORDINATORS.contains(word)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Both sides have a class of the list, and none in common. */
@@ -543,6 +630,8 @@ public final class AlignmentGuard implements SemanticHitGuard {
     consumeCompounds(inserted, removed);
     consumeInitials(removed, inserted);
     consumeInitials(inserted, removed);
+    consumePhrase(removed, inserted);
+    consumePhrase(inserted, removed);
     for (int r = removed.size() - 1; r >= 0; r--) {
       String x = removed.get(r);
       int best = -1;
@@ -553,7 +642,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
             || derived(x, y)
             || abbreviates(x, y)
             || abbreviates(y, x)
-            || synonyms(x, y)) {
+            || !opposites(x, y) && (related(x, y) || synonyms(x, y))) {
           best = k;
         }
       }
@@ -699,6 +788,38 @@ public final class AlignmentGuard implements SemanticHitGuard {
     return false;
   }
 
+  /**
+   * Two words of one side that the word relations take for the single word of the other ("put
+   * together" / "assemble", "get rid" / "eliminate").
+   */
+  private void consumePhrase(List<String> phrase, List<String> single) {
+    if (phrase.size() != 2 || single.size() != 1) {
+      return;
+    }
+    if (related(phrase.get(0) + " " + phrase.get(1), single.get(0))) {
+      phrase.clear();
+      single.clear();
+    }
+  }
+
+  /** Whether the word relations (WordNet when installed) give the two a sense in common. */
+  private boolean related(String x, String y) {
+    try {
+      return relations.synonyms(x, y);
+    } catch (RuntimeException e) {
+      return false; // counted as different: a miss, never a wrong answer
+    }
+  }
+
+  /** Whether the word relations know the two as opposites ("fresh" / "stale"). */
+  private boolean opposites(String x, String y) {
+    try {
+      return relations.antonyms(x, y);
+    } catch (RuntimeException e) {
+      return true; // counted as different: a miss, never a wrong answer
+    }
+  }
+
   /** Whether the embedding model puts the two single words close enough to be synonyms. */
   boolean synonyms(String x, String y) {
     float[] vx = wordVector(x);
@@ -747,11 +868,13 @@ public final class AlignmentGuard implements SemanticHitGuard {
   public String toString() {
     return String.format(
         Locale.ROOT,
-        "AlignmentGuard{checks=%s, wordThreshold=%.2f, maxReplacedWords=%d, words=%s, base=%s}",
+        "AlignmentGuard{checks=%s, wordThreshold=%.2f, maxReplacedWords=%d, words=%s,"
+            + " relations=%s, base=%s}",
         checks,
         wordThreshold,
         maxReplacedWords,
         wordModel.name(),
+        relations,
         base);
   }
 
@@ -762,6 +885,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
     private final EnumSet<Check> checks = EnumSet.complementOf(EnumSet.of(Check.ADDITION));
     private double wordThreshold = DEFAULT_WORD_THRESHOLD;
     private int maxReplacedWords = DEFAULT_MAX_REPLACED_WORDS;
+    private WordRelations relations = WordRelations.installed();
 
     private Builder(EmbeddingModel wordModel) {
       this.wordModel = Objects.requireNonNull(wordModel, "wordModel");
@@ -802,6 +926,16 @@ public final class AlignmentGuard implements SemanticHitGuard {
         throw new IllegalArgumentException("maxReplacedWords must be in [1, 10]: " + words);
       }
       this.maxReplacedWords = words;
+      return this;
+    }
+
+    /**
+     * The lexical database the substitution check consults for synonyms and opposites (default
+     * {@link WordRelations#installed()}: WordNet when {@code ai-gateway-embeddings-onnx} is on the
+     * class path); {@link WordRelations#NONE} leaves the built-in groups and the embedding model.
+     */
+    public Builder wordRelations(WordRelations relations) {
+      this.relations = Objects.requireNonNull(relations, "relations");
       return this;
     }
 

@@ -197,9 +197,9 @@ public final class FalseHitGuard implements SemanticHitGuard {
       case IDENTIFIER:
         return missing(a.identifiers, b) || missing(b.identifiers, a);
       case ENTITY:
-        return missing(a.entities, b)
-            || missing(b.entities, a)
-            || missing(a.openingNames, b) && missing(b.openingNames, a);
+        return missing(a.entities, a, b)
+            || missing(b.entities, b, a)
+            || missing(a.openingNames, a, b) && missing(b.openingNames, b, a);
       case INTENT:
         return substituted(a.tasks, b.tasks);
       default:
@@ -349,6 +349,28 @@ public final class FalseHitGuard implements SemanticHitGuard {
           && !(token.endsWith("s")
               && other.vocabulary.contains(token.substring(0, token.length() - 1)))
           && !other.spellsOut(token)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Like {@link #missing(List, PromptMarkers)}, and a word of a name that an acronym of the other
+   * prompt abbreviates is present too ("Motor" in "Department of Motor Vehicles" against "DMV").
+   */
+  private static boolean missing(List<String> tokens, PromptMarkers self, PromptMarkers other) {
+    for (String token : tokens) {
+      if (missing(List.of(token), other) && !abbreviatedIn(token, self, other)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean abbreviatedIn(String token, PromptMarkers self, PromptMarkers other) {
+    for (String acronym : other.entities) {
+      if (self.spellsOutWith(acronym, token.toLowerCase(java.util.Locale.ROOT))) {
         return true;
       }
     }

@@ -154,7 +154,67 @@ final class PromptMarkers {
       }
       initials = letters.toString();
     }
-    return initials.contains(acronym);
+    return initials.contains(acronym) || spelledRun(acronym.toLowerCase(Locale.ROOT), null);
+  }
+
+  /** Function words an acronym may skip or spell: "DMV" for "Department of Motor Vehicles". */
+  private static final Set<String> ACRONYM_JOINERS = Set.of("of", "and", "for", "the", "a", "on");
+
+  /**
+   * Whether {@code word} (lower case) is one of a run of this prompt's words whose initials spell
+   * {@code acronym}, function words allowed between them ("motor" in "Department of Motor Vehicles"
+   * for "DMV").
+   */
+  boolean spellsOutWith(String acronym, String word) {
+    int n = acronym.length();
+    if (n < 2 || n > 6) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (!Character.isLetter(acronym.charAt(i))) {
+        return false;
+      }
+    }
+    return spelledRun(acronym.toLowerCase(Locale.ROOT), word);
+  }
+
+  /** A run of words spelling {@code acronym} (and including {@code word}, unless null). */
+  private boolean spelledRun(String acronym, String word) {
+    for (int start = 0; start < words.size(); start++) {
+      int end = spell(acronym, 0, start);
+      if (end > start) {
+        if (word == null) {
+          return true;
+        }
+        for (int k = start; k < end; k++) {
+          if (words.get(k).equals(word)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The index after the run from word {@code p} that spells {@code acronym} from {@code k}. */
+  private int spell(String acronym, int k, int p) {
+    if (k == acronym.length()) {
+      return p;
+    }
+    if (p >= words.size() || words.get(p).isEmpty()) {
+      return -1;
+    }
+    String w = words.get(p);
+    if (w.charAt(0) == acronym.charAt(k)) {
+      int end = spell(acronym, k + 1, p + 1);
+      if (end >= 0) {
+        return end;
+      }
+    }
+    if (k > 0 && ACRONYM_JOINERS.contains(w)) {
+      return spell(acronym, k, p + 1);
+    }
+    return -1;
   }
 
   /** The crude stems of the words; made on demand. */

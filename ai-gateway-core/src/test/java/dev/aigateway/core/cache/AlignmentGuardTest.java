@@ -398,4 +398,150 @@ class AlignmentGuardTest {
                 "What is the return on investment of heat pumps?"))
         .isEmpty();
   }
+
+  @Test
+  void aPartOfTheDaySetsTheHalfOfTheClock() {
+    assertThat(objection("Is 9 o'clock in the evening too late?", "Is 9 pm too late?")).isEmpty();
+    assertThat(objection("Is the shop open at 10 in the morning?", "Is the shop open at 10 am?"))
+        .isEmpty();
+    assertThat(objection("Is the shop open at 10 in the morning?", "Is the shop open at 10 pm?"))
+        .contains("number");
+    assertThat(objection("Is the gate shut at 12 midnight?", "Is the gate shut at midnight?"))
+        .isEmpty();
+  }
+
+  @Test
+  void abbreviatedDaysAndMonthsOfDatesAreWrittenOut() {
+    assertThat(AlignedPrompt.fullDates("Is the pool open on Sat.?"))
+        .isEqualTo("Is the pool open on Saturday?");
+    assertThat(AlignedPrompt.fullDates("Is the parade on Nov 11 or 3 Dec.?"))
+        .isEqualTo("Is the parade on November 11 or 3 December?");
+    assertThat(AlignedPrompt.fullDates("Did the Sun set? I sat on the Sat bench."))
+        .isEqualTo("Did the Sun set? I sat on the Sat bench.");
+    assertThat(objection("Is the gym open on Fri?", "Is the gym open on Friday?")).isEmpty();
+  }
+
+  @Test
+  void aLeadInAboutTheAskerWithANegationIsNotTheQuestionsNegation() {
+    assertThat(
+            objection(
+                "I can't remember, how many cups are in a quart?", "How many cups are in a quart?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "Don't laugh, but how do I fold a fitted sheet?", "How do I fold a fitted sheet?"))
+        .isEmpty();
+    // the clause speaks of what is asked: its negation stays
+    assertThat(objection("I'm not vegan, is this cake vegan?", "Is this cake vegan?")).isPresent();
+    assertThat(
+            objection(
+                "My parcel arrived, what do I do now?",
+                "My parcel never arrived, what do I do now?"))
+        .contains("negation");
+    // no asker: a plain negated statement
+    assertThat(objection("The printer does not print, why?", "The printer prints, why?"))
+        .isPresent();
+  }
+
+  @Test
+  void blocksSwappedAcrossAWordOtherThanAndOrAreRolesSwapped() {
+    assertThat(
+            objection(
+                "Can I substitute butter for coconut oil in cookies?",
+                "Can I substitute coconut oil for butter in cookies?"))
+        .contains("order");
+    assertThat(
+            objection(
+                "How do I replace salt with soy sauce?", "How do I replace soy sauce with salt?"))
+        .contains("order");
+    assertThat(objection("Should I rent or lease a car?", "Should I lease or rent a car?"))
+        .isEmpty();
+    assertThat(objection("In Kotlin, how do I sort a map?", "How do I sort a map in Kotlin?"))
+        .isEmpty();
+  }
+
+  @Test
+  void lessAgainstAComparativeOfTheSameAdjectiveIsAnObjection() {
+    assertThat(objection("Is a helmet safer than a cap?", "Is a helmet less safe than a cap?"))
+        .contains("comparison");
+    assertThat(objection("Is rail greener than air?", "Is rail less green than air?"))
+        .contains("comparison");
+    assertThat(objection("Is rail less green than air?", "Is rail less green than air travel?"))
+        .isEmpty();
+  }
+
+  @Test
+  void anOpeningModalWithYouIsTheQuestionsModal() {
+    assertThat(objection("Can you refreeze thawed fish?", "Should you refreeze thawed fish?"))
+        .contains("modality");
+    assertThat(objection("Could you refreeze thawed fish?", "Can you refreeze thawed fish?"))
+        .isEmpty();
+  }
+
+  /** Word relations that know the pairs they are given. */
+  private static final class GivenRelations implements WordRelations {
+    final Map<String, String> same = new HashMap<>();
+    final Map<String, String> opposite = new HashMap<>();
+    boolean failing;
+
+    @Override
+    public boolean synonyms(String x, String y) {
+      if (failing) {
+        throw new IllegalStateException("dictionary unreadable");
+      }
+      return y.equals(same.get(x)) || x.equals(same.get(y));
+    }
+
+    @Override
+    public boolean antonyms(String x, String y) {
+      if (failing) {
+        throw new IllegalStateException("dictionary unreadable");
+      }
+      return y.equals(opposite.get(x)) || x.equals(opposite.get(y));
+    }
+  }
+
+  @Test
+  void wordRelationsProveSynonymsAndPhrasesAndVetoOpposites() {
+    GivenRelations relations = new GivenRelations();
+    relations.same.put("mend", "repair");
+    relations.same.put("put together", "assemble");
+    relations.opposite.put("fresh", "stale");
+    words.vectors.put("fresh", new float[] {1, 0});
+    words.vectors.put("stale", new float[] {1, 0}); // the embedding alone would take them as one
+    AlignmentGuard withRelations = AlignmentGuard.builder(words).wordRelations(relations).build();
+
+    assertThat(
+            withRelations.objection("How do I mend a torn coat?", "How do I repair a torn coat?"))
+        .isEmpty();
+    assertThat(
+            withRelations.objection("How do I put together a desk?", "How do I assemble a desk?"))
+        .isEmpty();
+    assertThat(withRelations.objection("Is the bread fresh?", "Is the bread stale?"))
+        .contains("substitution");
+    assertThat(guard.objection("How do I mend a torn coat?", "How do I repair a torn coat?"))
+        .contains("substitution");
+    assertThat(withRelations.toString()).contains("relations=");
+  }
+
+  @Test
+  void failingWordRelationsCountTheWordsAsDifferent() {
+    GivenRelations relations = new GivenRelations();
+    relations.same.put("mend", "repair");
+    relations.failing = true;
+    AlignmentGuard withRelations = AlignmentGuard.builder(words).wordRelations(relations).build();
+
+    assertThat(
+            withRelations.objection("How do I mend a torn coat?", "How do I repair a torn coat?"))
+        .contains("substitution");
+  }
+
+  @Test
+  void withoutAnInstalledProviderTheRelationsKnowNoWord() {
+    assertThat(WordRelations.installed()).isSameAs(WordRelations.NONE);
+    assertThat(WordRelations.NONE.synonyms("mend", "repair")).isFalse();
+    assertThat(WordRelations.NONE.antonyms("fresh", "stale")).isFalse();
+    assertThatThrownBy(() -> AlignmentGuard.builder(words).wordRelations(null))
+        .isInstanceOf(NullPointerException.class);
+  }
 }

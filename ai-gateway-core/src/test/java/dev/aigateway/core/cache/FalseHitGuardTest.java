@@ -472,4 +472,24 @@ class FalseHitGuardTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void anAcronymAgainstItsNameSpelledOutWithFunctionWordsIsNoNameMissing() {
+    FalseHitGuard guard = FalseHitGuard.defaults();
+    assertThat(
+            guard.objection(
+                "How do I renew my DMV registration?",
+                "How do I renew my Department of Motor Vehicles registration?"))
+        .isEmpty();
+    assertThat(
+            guard.objection(
+                "Where is the ISBN printed?",
+                "Where is the International Standard Book Number printed?"))
+        .isEmpty();
+    assertThat(
+            guard.objection(
+                "How do I renew my DMV registration?",
+                "How do I renew my Department of Public Works registration?"))
+        .contains("entity");
+  }
 }

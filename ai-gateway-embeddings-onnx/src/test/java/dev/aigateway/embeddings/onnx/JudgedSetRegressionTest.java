@@ -18,19 +18,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The semantic cache's default (all-MiniLM-L6-v2, {@link SemanticCache#DEFAULT_THRESHOLD}, {@link
- * AlignmentGuard} with its defaults) on the labelled sets of benchmarks/.../semantic-eval/
- * (docs/semantic-eval.md).
+ * AlignmentGuard} with its defaults, WordNet relations installed by this module) on the labelled
+ * sets of benchmarks/.../semantic-eval/ (docs/semantic-eval.md).
  *
  * <ul>
- *   <li>{@code judged-2.tsv}, the judged set (535 hand-written pairs, never tuned on, run once for
- *       the report). The issue's target, at most 0.5% of near misses served with at least 80% of
- *       paraphrases, was <b>not</b> met there: the default served 11 of 327 near misses (3.4%) and
- *       134 of 208 paraphrases (64.4%). This test holds the default to what was measured, so that
- *       it can only get better: no more than 11 near misses, no fewer than 134 paraphrases.
- *   <li>{@code judged.tsv}, the first hand-written set, now a tuning set (its results were seen
- *       while the guard was changed): there the default meets the target (0 of 193 near misses, 129
- *       of 153 paraphrases), and this test fails if it stops meeting it: more than 0.5% of near
- *       misses served or fewer than 80% of paraphrases.
+ *   <li>{@code judged-3.tsv}, the judged set of this round (639 pairs, written and committed before
+ *       any guard change, run once for the report). The issue's target, at most 0.5% of near misses
+ *       served with at least 80% of paraphrases, was <b>not</b> met there: the default served 10 of
+ *       408 near misses (2.5%) and 184 of 231 paraphrases (79.7%). This test holds the default to
+ *       what was measured, so that it can only get better, and to no near miss of the kinds it
+ *       caught every time.
+ *   <li>{@code judged-2.tsv}, the previous judged set, a tuning set in this round: the default
+ *       serves 5 of 327 near misses and 165 of 208 paraphrases there (target not met); held to
+ *       that.
+ *   <li>{@code judged.tsv}, the first hand-written set, a tuning set: there the default meets the
+ *       target (0 of 193 near misses, 130 of 153 paraphrases), and this test fails if it stops
+ *       meeting it.
  * </ul>
  */
 class JudgedSetRegressionTest {
@@ -38,11 +41,17 @@ class JudgedSetRegressionTest {
   private static final Path SETS =
       Path.of("..", "benchmarks", "src", "main", "resources", "semantic-eval");
 
-  /** The default's false hits measured on judged-2.tsv (docs/semantic-eval.md). */
-  static final int JUDGED_2_MEASURED_FALSE_HITS = 11;
+  /** The default's false hits measured on judged-3.tsv, its one run (docs/semantic-eval.md). */
+  static final int JUDGED_3_MEASURED_FALSE_HITS = 10;
 
-  /** The default's paraphrase hits measured on judged-2.tsv. */
-  static final int JUDGED_2_MEASURED_PARAPHRASE_HITS = 134;
+  /** The default's paraphrase hits measured on judged-3.tsv. */
+  static final int JUDGED_3_MEASURED_PARAPHRASE_HITS = 184;
+
+  /** The default's false hits on judged-2.tsv (a tuning set in this round). */
+  static final int JUDGED_2_MEASURED_FALSE_HITS = 5;
+
+  /** The default's paraphrase hits on judged-2.tsv. */
+  static final int JUDGED_2_MEASURED_PARAPHRASE_HITS = 165;
 
   /** The target: at most this share of near misses served, in percent. */
   static final double MAX_FALSE_HIT_PERCENT = 0.5;
@@ -52,6 +61,7 @@ class JudgedSetRegressionTest {
 
   private record Outcome(boolean paraphrase, String category, boolean hit) {}
 
+  private static List<Outcome> judged3;
   private static List<Outcome> judged2;
   private static List<Outcome> firstJudged;
 
@@ -60,6 +70,7 @@ class JudgedSetRegressionTest {
     EmbeddingModel model = MiniLmEmbeddingModel.create();
     SemanticHitGuard guard = SemanticCache.builder(model).build().guard();
     assertThat(guard).isInstanceOf(AlignmentGuard.class);
+    judged3 = outcomes(model, guard, "judged-3.tsv");
     judged2 = outcomes(model, guard, "judged-2.tsv");
     firstJudged = outcomes(model, guard, "judged.tsv");
   }
@@ -107,42 +118,54 @@ class JudgedSetRegressionTest {
 
   @Test
   void theJudgedSetIsLargeAndMostlyNearMisses() {
-    assertThat(judged2).hasSizeGreaterThanOrEqualTo(500);
-    assertThat(count(judged2, false)).isGreaterThanOrEqualTo(300);
+    assertThat(judged3).hasSizeGreaterThanOrEqualTo(600);
+    assertThat(count(judged3, false)).isGreaterThanOrEqualTo(400);
   }
 
   @Test
   void onTheJudgedSetTheDefaultServesNoMoreNearMissesThanMeasured() {
-    assertThat(servedNearMisses(judged2))
-        .as("near misses of judged-2.tsv served, by category")
-        .hasSizeLessThanOrEqualTo(JUDGED_2_MEASURED_FALSE_HITS);
+    assertThat(servedNearMisses(judged3))
+        .as("near misses of judged-3.tsv served, by category")
+        .hasSizeLessThanOrEqualTo(JUDGED_3_MEASURED_FALSE_HITS);
   }
 
   @Test
   void onTheJudgedSetTheDefaultServesNoFewerParaphrasesThanMeasured() {
-    assertThat(servedParaphrases(judged2))
-        .as("paraphrases of judged-2.tsv served")
-        .isGreaterThanOrEqualTo(JUDGED_2_MEASURED_PARAPHRASE_HITS);
+    assertThat(servedParaphrases(judged3))
+        .as("paraphrases of judged-3.tsv served")
+        .isGreaterThanOrEqualTo(JUDGED_3_MEASURED_PARAPHRASE_HITS);
   }
 
   @Test
-  void onTheJudgedSetNoNearMissOfTheOldGuardsBlindKindsIsServed() {
-    List<String> targeted =
+  void onTheJudgedSetNoNearMissOfTheKindsItCaughtEveryTimeIsServed() {
+    List<String> caught =
         List.of(
-            "quantifier",
-            "clock_time",
-            "negation",
-            "antonym",
             "action",
-            "scope",
-            "number_unit",
-            "entity",
+            "antonym",
+            "clock_time",
+            "comparative",
             "conditional",
-            "time_range",
-            "with_without",
-            "date");
+            "date",
+            "entity",
+            "modifier_swap",
+            "number_unit",
+            "possessive",
+            "quantifier",
+            "scope",
+            "tense",
+            "with_without");
 
-    assertThat(servedNearMisses(judged2)).doesNotContainAnyElementsOf(targeted);
+    assertThat(servedNearMisses(judged3)).doesNotContainAnyElementsOf(caught);
+  }
+
+  @Test
+  void onTheSecondJudgedSetNowTuningTheDefaultHoldsWhatWasMeasured() {
+    assertThat(servedNearMisses(judged2))
+        .as("near misses of judged-2.tsv served, by category")
+        .hasSizeLessThanOrEqualTo(JUDGED_2_MEASURED_FALSE_HITS);
+    assertThat(servedParaphrases(judged2))
+        .as("paraphrases of judged-2.tsv served")
+        .isGreaterThanOrEqualTo(JUDGED_2_MEASURED_PARAPHRASE_HITS);
   }
 
   @Test
