@@ -21,6 +21,8 @@ import dev.aigateway.core.aws.AwsSigV4;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.telemetry.Price;
+import dev.aigateway.core.telemetry.PriceTable;
 import dev.aigateway.core.wire.EventStreamMessage;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -292,7 +294,8 @@ class UnifiedApiTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.routing().backendId()).isEqualTo("anthropic");
     assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
-    assertThat(event.usage().tokens()).isEqualTo(new Usage(29, 15, 44, 0, 0));
+    // Anthropic's 4 cache_creation_input_tokens are input, counted apart as cache writes.
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(29, 15, 44, 0, 0, 4, 0, 0, 0));
     assertThat(event.limits().settledTokens()).isEqualTo(44);
   }
 
@@ -687,6 +690,94 @@ class UnifiedApiTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(event.usage().tokens()).isEqualTo(new Usage(26, 11, 37, 6, 0));
     assertThat(event.limits().settledTokens()).isEqualTo(37);
+  }
+
+  /**
+   * $3 a million input tokens, $0.30 read from the cache, $3.75 written to it, $15 output: the
+   * price of every model the cache-write tests answer with.
+   */
+  private static final Price CACHE_PRICE =
+      Price.perMillion("3.00", "0.30", "15.00").withCacheWrite("3.75");
+
+  private static PriceTable.Builder cachePrices() {
+    return PriceTable.builder()
+        .modelPrefix("claude", CACHE_PRICE)
+        .modelPrefix("anthropic.", CACHE_PRICE)
+        .model("gpt-4o", CACHE_PRICE);
+  }
+
+  /**
+   * 100 plain input tokens at $3, 20 cache reads at $0.30, 40 cache writes at $3.75, 10 output
+   * tokens at $15, per million: $0.000606 (priced as plain input, the writes would make $0.000576).
+   */
+  private static final String CACHE_COST = "0.000606";
+
+  @Test
+  void anthropicCacheWritesOfATranslatedCallArePricedAsCacheWrites() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    claude.enqueue(
+        json(
+            "{\"id\":\"msg_cache\",\"type\":\"message\",\"role\":\"assistant\","
+                + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"Hi.\"}],\"stop_reason\":\"end_turn\",\"usage\":{"
+                + "\"input_tokens\":100,\"cache_creation_input_tokens\":40,"
+                + "\"cache_read_input_tokens\":20,\"output_tokens\":10}}"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(anthropic(claude)),
+            AiGateway.builder().priceTable(cachePrices()));
+
+    JsonNode answer;
+    try (Response response = client.newCall(chat(app, REQUEST)).execute()) {
+      answer = MAPPER.readTree(response.body().string());
+    }
+
+    assertThat(answer.at("/usage/prompt_tokens").asLong()).isEqualTo(160);
+    assertThat(answer.at("/usage/prompt_tokens_details/cached_tokens").asLong()).isEqualTo(20);
+    assertThat(answer.at("/usage/prompt_tokens_details/cache_write_tokens").asLong()).isEqualTo(40);
+    GatewayEvent event = events.next();
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
+    assertThat(event.usage().cost()).isEqualByComparingTo(CACHE_COST);
+  }
+
+  @Test
+  void bedrockCacheWritesOfATranslatedStreamArePricedAsCacheWrites() throws Exception {
+    MockWebServer app = server();
+    MockWebServer aws = server();
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    stream.writeBytes(message("messageStart", "{\"role\":\"assistant\"}"));
+    stream.writeBytes(
+        message("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi.\"}}"));
+    stream.writeBytes(message("messageStop", "{\"stopReason\":\"end_turn\"}"));
+    stream.writeBytes(
+        message(
+            "metadata",
+            "{\"usage\":{\"inputTokens\":100,\"outputTokens\":10,\"totalTokens\":170,"
+                + "\"cacheReadInputTokens\":20,\"cacheWriteInputTokens\":40}}"));
+    aws.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/vnd.amazon.eventstream")
+            .body(new Buffer().write(stream.toByteArray()))
+            .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(bedrock(aws)),
+            AiGateway.builder().priceTable(cachePrices()));
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(text(data)).isEqualTo("Hi.");
+    assertThat(data).noneMatch(d -> d.contains("\"usage\"")); // not asked for: hidden
+    GatewayEvent event = events.next();
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
+    assertThat(event.usage().cost()).isEqualByComparingTo(CACHE_COST);
   }
 
   private static byte[] message(String type, String json) {

@@ -108,23 +108,27 @@ class CrossProviderOpenAiTest {
                 "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
                     + "\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"Hello!\"}],"
                     + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":12,"
-                    + "\"cache_read_input_tokens\":4,\"output_tokens\":3}}"));
+                    + "\"cache_creation_input_tokens\":5,\"cache_read_input_tokens\":4,"
+                    + "\"output_tokens\":3}}"));
 
     ChatCompletion completion = client().chat().completions().create(PARAMS);
 
     assertThat(completion.choices().get(0).message().content()).contains("Hello!");
     assertThat(completion.choices().get(0).finishReason())
         .isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
-    assertThat(completion.usage().get().promptTokens()).isEqualTo(16);
-    assertThat(completion.usage().get().totalTokens()).isEqualTo(19);
+    assertThat(completion.usage().get().promptTokens()).isEqualTo(21);
+    assertThat(completion.usage().get().totalTokens()).isEqualTo(24);
+    // The answer's extra prompt_tokens_details.cache_write_tokens does not disturb the SDK.
+    assertThat(completion.usage().get().promptTokensDetails().get().cachedTokens()).hasValue(4L);
     RecordedRequest sent = anthropic.takeRequest();
     assertThat(sent.getPath()).isEqualTo("/v1/messages");
     assertThat(sent.getBody().readUtf8())
         .contains("\"system\":[{\"type\":\"text\",\"text\":\"Be brief.\"}]");
     GatewayEvent event = Waiting.forSize(events, 1, Duration.ofSeconds(5)).get(0);
     assertThat(event.routing().backendId()).isEqualTo("claude");
-    assertThat(event.usage().tokens().totalTokens()).isEqualTo(19);
-    assertThat(event.limits().settledTokens()).isEqualTo(19);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(24);
+    assertThat(event.usage().tokens().cacheWriteInputTokens()).isEqualTo(5);
+    assertThat(event.limits().settledTokens()).isEqualTo(24);
   }
 
   @Test

@@ -60,37 +60,15 @@ final class AnthropicTranslator extends Translator {
         body.remove("system");
       }
     }
-    ArrayNode messages = body.putArray("messages");
-    for (ChatRequest.Turn turn : r.turns) {
-      ObjectNode message = messages.addObject();
-      message.put("role", turn.role());
-      ArrayNode content = message.putArray("content");
-      for (ChatRequest.Part part : turn.parts()) {
-        block(content, part);
-      }
-    }
+    r.putTurns(body.putArray("messages"), role -> role, "content", AnthropicTranslator::block);
     if (r.stream) {
       body.put("stream", true);
     }
-    if (r.temperature != null) {
-      body.put("temperature", r.temperature);
-    }
-    if (r.topP != null) {
-      body.put("top_p", r.topP);
-    }
-    if (!r.stop.isEmpty()) {
-      ArrayNode stop = body.putArray("stop_sequences");
-      r.stop.forEach(stop::add);
-    }
+    r.putSampling(body, null, "top_p", "stop_sequences");
     if (!r.tools.isEmpty()) {
       ArrayNode tools = body.putArray("tools");
       for (ChatRequest.Tool tool : r.tools) {
-        ObjectNode t = tools.addObject();
-        t.put("name", tool.name());
-        if (tool.description() != null) {
-          t.put("description", tool.description());
-        }
-        t.set("input_schema", tool.parameters());
+        tool.describe(tools.addObject()).set("input_schema", tool.parameters());
       }
     }
     if (r.toolChoice != null || r.serialToolCalls) {
@@ -157,37 +135,44 @@ final class AnthropicTranslator extends Translator {
   /** Anthropic's usage in OpenAI's terms: its input excludes the cache's reads and writes. */
   static ChatUsage usage(long input, long output, long cacheWrite, long cacheRead) {
     long prompt = input + cacheWrite + cacheRead;
-    return ChatUsage.of(prompt, output, prompt + output, cacheRead, 0);
+    return ChatUsage.of(prompt, output, prompt + output, cacheRead, 0, cacheWrite);
   }
 
   @Override
-  ChatAnswer answer(JsonNode doc, Context context) {
+  ChatAnswer answer(BackendJson json, Context context) throws IOException {
     ChatAnswer answer = new ChatAnswer();
-    answer.id = orElse(text(doc.get("id")), context.fallbackId());
-    answer.model = orElse(text(doc.get("model")), context.model());
-    for (JsonNode block : doc.path("content")) {
-      switch (block.path("type").asText()) {
-        case "text" -> answer.text.append(block.path("text").asText(""));
-        case "tool_use" ->
-            answer.calls.add(
-                new ChatAnswer.Call(
-                    block.path("id").asText(),
-                    block.path("name").asText(),
-                    ChatAnswer.compact(
-                        block.has("input") ? block.get("input") : Json.MAPPER.createObjectNode())));
-        default -> {} // thinking and server tool blocks have no OpenAI chat equivalent
+    String id = null;
+    String model = null;
+    String stopReason = null;
+    if (json.object()) {
+      for (String member; (member = json.member()) != null; ) {
+        switch (member) {
+          case "id" -> id = json.string();
+          case "model" -> model = json.string();
+          case "stop_reason" -> stopReason = json.string();
+          case "usage" -> {
+            long[] counts = counts(json);
+            answer.usage = counts == null ? null : usage(counts);
+          }
+          case "content" -> {
+            if (json.array()) {
+              while (json.element()) {
+                Block block = Block.read(json);
+                switch (block.type) {
+                  case "text" -> answer.text.append(block.text);
+                  case "tool_use" -> answer.call(block.id, block.name, block.input);
+                  default -> {} // thinking and server tool blocks have no OpenAI chat equivalent
+                }
+              }
+            }
+          }
+          default -> {}
+        }
       }
     }
-    answer.finishReason = finishReason(text(doc.get("stop_reason")));
-    JsonNode usage = doc.get("usage");
-    if (usage != null && usage.isObject()) {
-      answer.usage =
-          usage(
-              count(usage.get("input_tokens")),
-              count(usage.get("output_tokens")),
-              count(usage.get("cache_creation_input_tokens")),
-              count(usage.get("cache_read_input_tokens")));
-    }
+    answer.id = orElse(id, context.fallbackId());
+    answer.model = orElse(model, context.model());
+    answer.finishReason = finishReason(stopReason);
     return answer;
   }
 
@@ -204,131 +189,208 @@ final class AnthropicTranslator extends Translator {
     return new Decoder(chunks);
   }
 
-  private static String orElse(@Nullable String value, String fallback) {
-    return value == null || value.isEmpty() ? fallback : value;
+  /** The counts of Anthropic's {@code usage} object, in this order. */
+  private static final String[] USAGE_COUNTS = {
+    "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"
+  };
+
+  /** The usage object at the reading: its {@link #USAGE_COUNTS}, -1 if not given; or null. */
+  private static long @Nullable [] counts(BackendJson json) throws IOException {
+    return json.counts(USAGE_COUNTS);
+  }
+
+  /** {@link #USAGE_COUNTS} in OpenAI's terms, a count not given as 0. */
+  private static ChatUsage usage(long[] counts) {
+    return usage(
+        Math.max(0, counts[0]),
+        Math.max(0, counts[1]),
+        Math.max(0, counts[2]),
+        Math.max(0, counts[3]));
+  }
+
+  /** A content block (of an answer's {@code content}, or a stream's {@code content_block}). */
+  private static final class Block {
+    String type = "";
+    String text = "";
+    String id = "";
+    String name = "";
+
+    /** The tool use's {@code input} as compact JSON; null when absent. */
+    @Nullable String input;
+
+    static Block read(BackendJson json) throws IOException {
+      Block block = new Block();
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          switch (member) {
+            case "type" -> block.type = json.text("");
+            case "text" -> block.text = json.text("");
+            case "id" -> block.id = json.text("");
+            case "name" -> block.name = json.text("");
+            case "input" -> block.input = json.compact();
+            default -> {}
+          }
+        }
+      }
+      return block;
+    }
+  }
+
+  /** One event of Anthropic's message stream, as far as the translation reads it. */
+  private static final class Event {
+    String type;
+    int index;
+    @Nullable String messageId;
+    @Nullable String messageModel;
+    long @Nullable [] messageUsage;
+    @Nullable Block block;
+    String deltaType = "";
+    String deltaText = "";
+    String partialJson = "";
+    @Nullable String stopReason;
+    long @Nullable [] usage;
+    @Nullable String errorType;
+
+    private Event(String type) {
+      this.type = type;
+    }
+
+    /** The event of {@code data}; its type, when the data names none, the SSE event's name. */
+    static Event read(@Nullable String name, BackendJson json) throws IOException {
+      Event event = new Event(name == null ? "" : name);
+      if (!json.object()) {
+        return event;
+      }
+      for (String member; (member = json.member()) != null; ) {
+        switch (member) {
+          case "type" -> event.type = json.text(event.type);
+          case "index" -> event.index = json.integer(0);
+          case "message" -> event.message(json);
+          case "content_block" -> event.block = Block.read(json);
+          case "delta" -> event.delta(json);
+          case "usage" -> event.usage = counts(json);
+          case "error" -> event.errorType = errorType(json);
+          default -> {}
+        }
+      }
+      return event;
+    }
+
+    private void message(BackendJson json) throws IOException {
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          switch (member) {
+            case "id" -> messageId = json.string();
+            case "model" -> messageModel = json.string();
+            case "usage" -> messageUsage = counts(json);
+            default -> {}
+          }
+        }
+      }
+    }
+
+    private void delta(BackendJson json) throws IOException {
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          switch (member) {
+            case "type" -> deltaType = json.text("");
+            case "text" -> deltaText = json.text("");
+            case "partial_json" -> partialJson = json.text("");
+            case "stop_reason" -> stopReason = json.string();
+            default -> {}
+          }
+        }
+      }
+    }
+
+    private static @Nullable String errorType(BackendJson json) throws IOException {
+      String type = null;
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          if (member.equals("type")) {
+            type = json.string();
+          }
+        }
+      }
+      return type;
+    }
   }
 
   /** Anthropic's message stream, event by event, to OpenAI chunks. */
-  private final class Decoder implements StreamDecoder {
-    private final ChunkWriter chunks;
-    private final SseEvents events = new SseEvents(this::event);
+  private final class Decoder extends SseDecoder {
 
     /** Anthropic's content block index to the OpenAI tool call index, for tool_use blocks. */
     private final Map<Integer, Integer> toolIndex = new HashMap<>();
 
-    private long input;
-    private long cacheWrite;
-    private long cacheRead;
-    private long output;
+    /** The counts so far: later events repeat or raise earlier ones (they are totals). */
+    private final long[] totals = {-1, -1, -1, -1};
+
     private boolean usageSeen;
     private @Nullable String stopReason;
 
     Decoder(ChunkWriter chunks) {
-      this.chunks = chunks;
+      super(AnthropicTranslator.this, chunks);
     }
 
     @Override
-    public void feed(byte[] bytes, int from, int length) {
-      events.feed(bytes, from, length);
-    }
-
-    @Override
-    public void end() {
-      events.end();
-    }
-
-    private void event(@Nullable String name, String data) {
-      if (chunks.isDone()) {
-        return;
-      }
-      JsonNode event;
-      try {
-        event = Json.MAPPER.readTree(data);
-      } catch (IOException e) {
-        throw new IllegalStateException("an Anthropic stream event is not JSON", e);
-      }
-      if (event == null) {
-        return;
-      }
-      String type = event.path("type").asText(name == null ? "" : name);
-      switch (type) {
+    void event(@Nullable String name, String data) throws IOException {
+      Event event = BackendJson.read(data, json -> Event.read(name, json));
+      switch (event.type) {
         case "message_start" -> {
-          JsonNode message = event.path("message");
-          chunks.identify(text(message.get("id")), text(message.get("model")));
-          readUsage(message.path("usage"));
+          chunks.identify(event.messageId, event.messageModel);
+          readUsage(event.messageUsage);
           chunks.start();
         }
         case "content_block_start" -> {
-          JsonNode block = event.path("content_block");
-          int index = event.path("index").asInt();
-          if ("tool_use".equals(block.path("type").asText())) {
-            JsonNode input = block.get("input");
-            String arguments =
-                input == null || (input.isObject() && input.isEmpty())
-                    ? ""
-                    : ChatAnswer.compact(input);
-            toolIndex.put(
-                index,
-                chunks.toolCall(block.path("id").asText(), block.path("name").asText(), arguments));
-          } else if ("text".equals(block.path("type").asText())) {
-            chunks.text(block.path("text").asText(""));
+          Block block = event.block != null ? event.block : new Block();
+          if ("tool_use".equals(block.type)) {
+            String arguments = block.input == null || block.input.equals("{}") ? "" : block.input;
+            toolIndex.put(event.index, chunks.toolCall(block.id, block.name, arguments));
+          } else if ("text".equals(block.type)) {
+            chunks.text(block.text);
           }
         }
         case "content_block_delta" -> {
-          JsonNode delta = event.path("delta");
-          switch (delta.path("type").asText()) {
-            case "text_delta" -> chunks.text(delta.path("text").asText(""));
+          switch (event.deltaType) {
+            case "text_delta" -> chunks.text(event.deltaText);
             case "input_json_delta" -> {
-              Integer index = toolIndex.get(event.path("index").asInt());
+              Integer index = toolIndex.get(event.index);
               if (index != null) {
-                chunks.toolArguments(index, delta.path("partial_json").asText(""));
+                chunks.toolArguments(index, event.partialJson);
               }
             }
             default -> {} // thinking and signature deltas have no OpenAI chat equivalent
           }
         }
         case "message_delta" -> {
-          String reason = text(event.path("delta").get("stop_reason"));
-          if (reason != null) {
-            stopReason = reason;
+          if (event.stopReason != null) {
+            stopReason = event.stopReason;
           }
-          readUsage(event.path("usage"));
+          readUsage(event.usage);
         }
         case "message_stop" -> {
           chunks.finish(finishReason(stopReason));
           if (usageSeen) {
-            chunks.usage(usage(input, output, cacheWrite, cacheRead));
+            chunks.usage(usage(totals));
           }
           chunks.done();
         }
         case "error" -> {
-          JsonNode error = event.path("error");
-          String errorType = text(error.get("type"));
-          int status = "overloaded_error".equals(errorType) ? 529 : 500;
-          chunks.error(errorBody(status, ChatAnswer.bytes(event), header -> null));
+          error("overloaded_error".equals(event.errorType) ? 529 : 500, data);
         }
         default -> {} // ping, content_block_stop
       }
     }
 
-    /** Counts in a usage object; later events repeat or raise earlier ones (they are totals). */
-    private void readUsage(JsonNode usage) {
-      if (!usage.isObject()) {
+    private void readUsage(long @Nullable [] usage) {
+      if (usage == null) {
         return;
       }
-      if (usage.has("input_tokens")) {
-        input = count(usage.get("input_tokens"));
-        usageSeen = true;
-      }
-      if (usage.has("cache_creation_input_tokens")) {
-        cacheWrite = count(usage.get("cache_creation_input_tokens"));
-      }
-      if (usage.has("cache_read_input_tokens")) {
-        cacheRead = count(usage.get("cache_read_input_tokens"));
-      }
-      if (usage.has("output_tokens")) {
-        output = count(usage.get("output_tokens"));
-        usageSeen = true;
+      usageSeen |= usage[0] >= 0 || usage[1] >= 0; // input or output
+      for (int i = 0; i < totals.length; i++) {
+        if (usage[i] >= 0) {
+          totals[i] = usage[i];
+        }
       }
     }
   }

@@ -7,10 +7,12 @@ import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.wire.EventStreamDecoder;
 import dev.aigateway.core.wire.EventStreamMessage;
 import dev.aigateway.core.wire.Json;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -76,15 +78,7 @@ final class BedrockTranslator extends Translator {
   ObjectNode requestBody(ChatRequest r, String targetModel) {
     convertible(r);
     ObjectNode body = Json.MAPPER.createObjectNode();
-    ArrayNode messages = body.putArray("messages");
-    for (ChatRequest.Turn turn : r.turns) {
-      ObjectNode message = messages.addObject();
-      message.put("role", turn.role());
-      ArrayNode content = message.putArray("content");
-      for (ChatRequest.Part part : turn.parts()) {
-        block(content, part);
-      }
-    }
+    r.putTurns(body.putArray("messages"), role -> role, "content", BedrockTranslator::block);
     if (!r.system.isEmpty()) {
       ArrayNode system = body.putArray("system");
       for (String text : r.system) {
@@ -94,19 +88,7 @@ final class BedrockTranslator extends Translator {
       }
     }
     ObjectNode inference = Json.MAPPER.createObjectNode();
-    if (r.maxTokens != null) {
-      inference.put("maxTokens", r.maxTokens);
-    }
-    if (r.temperature != null) {
-      inference.put("temperature", r.temperature);
-    }
-    if (r.topP != null) {
-      inference.put("topP", r.topP);
-    }
-    if (!r.stop.isEmpty()) {
-      ArrayNode stop = inference.putArray("stopSequences");
-      r.stop.forEach(stop::add);
-    }
+    r.putSampling(inference, "maxTokens", "topP", "stopSequences");
     if (!inference.isEmpty()) {
       body.set("inferenceConfig", inference);
     }
@@ -114,12 +96,9 @@ final class BedrockTranslator extends Translator {
       ObjectNode config = body.putObject("toolConfig");
       ArrayNode tools = config.putArray("tools");
       for (ChatRequest.Tool tool : r.tools) {
-        ObjectNode spec = tools.addObject().putObject("toolSpec");
-        spec.put("name", tool.name());
-        if (tool.description() != null) {
-          spec.put("description", tool.description());
-        }
-        spec.putObject("inputSchema").set("json", tool.parameters());
+        tool.describe(tools.addObject().putObject("toolSpec"))
+            .putObject("inputSchema")
+            .set("json", tool.parameters());
       }
       if (r.toolChoice != null) {
         ObjectNode choice = config.putObject("toolChoice");
@@ -168,40 +147,115 @@ final class BedrockTranslator extends Translator {
     };
   }
 
-  /** Bedrock's usage in OpenAI's terms: its input excludes the cache's reads and writes. */
-  static @Nullable ChatUsage usage(@Nullable JsonNode usage) {
-    if (usage == null || !usage.isObject()) {
+  /** Converse's usage counts, as {@link #usage} reads them. */
+  private static final String[] USAGE_COUNTS = {
+    "inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens", "cacheWriteInputTokens"
+  };
+
+  /**
+   * The usage object at the reading in OpenAI's terms (its input excludes the cache's reads and
+   * writes); null when it is not an object.
+   */
+  static @Nullable ChatUsage usage(BackendJson json) throws IOException {
+    long[] n = json.counts(USAGE_COUNTS);
+    if (n == null) {
       return null;
     }
-    long read = count(usage.get("cacheReadInputTokens"));
-    long prompt =
-        count(usage.get("inputTokens")) + read + count(usage.get("cacheWriteInputTokens"));
-    long output = count(usage.get("outputTokens"));
-    return ChatUsage.of(
-        prompt, output, Math.max(count(usage.get("totalTokens")), prompt + output), read, 0);
+    for (int i = 0; i < n.length; i++) {
+      n[i] = Math.max(0, n[i]);
+    }
+    long read = n[3];
+    long written = n[4];
+    long prompt = n[0] + read + written;
+    return ChatUsage.of(prompt, n[1], Math.max(n[2], prompt + n[1]), read, 0, written);
   }
 
   @Override
-  ChatAnswer answer(JsonNode doc, Context context) {
+  ChatAnswer answer(BackendJson json, Context context) throws IOException {
     ChatAnswer answer = new ChatAnswer();
     answer.id = context.fallbackId();
     answer.model = context.model();
-    for (JsonNode block : doc.path("output").path("message").path("content")) {
-      if (block.has("text")) {
-        answer.text.append(block.get("text").asText(""));
-      } else if (block.has("toolUse")) {
-        JsonNode use = block.get("toolUse");
-        answer.calls.add(
-            new ChatAnswer.Call(
-                use.path("toolUseId").asText(),
-                use.path("name").asText(),
-                ChatAnswer.compact(
-                    use.has("input") ? use.get("input") : Json.MAPPER.createObjectNode())));
+    String stopReason = null;
+    if (json.object()) {
+      for (String member; (member = json.member()) != null; ) {
+        switch (member) {
+          case "output" -> output(json, answer);
+          case "stopReason" -> stopReason = json.string();
+          case "usage" -> answer.usage = usage(json);
+          default -> {}
+        }
       }
     }
-    answer.finishReason = finishReason(text(doc.get("stopReason")));
-    answer.usage = usage(doc.get("usage"));
+    answer.finishReason = finishReason(stopReason);
     return answer;
+  }
+
+  /** The text and tool uses of {@code output.message.content}, into {@code answer}. */
+  private static void output(BackendJson json, ChatAnswer answer) throws IOException {
+    if (json.object() && json.find("message")) {
+      if (json.object() && json.find("content")) {
+        if (json.array()) {
+          while (json.element()) {
+            Block block = Block.read(json, false);
+            if (block.text != null) {
+              answer.text.append(block.text);
+            } else if (block.toolUse) {
+              answer.call(block.toolUseId, block.name, block.input);
+            }
+          }
+        }
+        json.rest();
+      }
+      json.rest();
+    }
+  }
+
+  /**
+   * A content block: its {@code text}, or its {@code toolUse} (of a whole answer) or the tool use's
+   * start or input fragment (of a stream).
+   */
+  private static final class Block {
+    @Nullable String text;
+    boolean toolUse;
+    String toolUseId = "";
+    String name = "";
+
+    /** The tool use's {@code input}: compact JSON in an answer, a fragment in a stream delta. */
+    @Nullable String input;
+
+    /**
+     * The block at the reading.
+     *
+     * @param streamed whether it is a stream's delta, whose input is a fragment of text
+     */
+    static Block read(BackendJson json, boolean streamed) throws IOException {
+      Block block = new Block();
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          switch (member) {
+            case "text" -> block.text = json.text("");
+            case "toolUse" -> block.toolUse(json, streamed);
+            default -> {}
+          }
+        }
+      }
+      return block;
+    }
+
+    private void toolUse(BackendJson json, boolean streamed) throws IOException {
+      if (!json.object()) {
+        return;
+      }
+      toolUse = true;
+      for (String member; (member = json.member()) != null; ) {
+        switch (member) {
+          case "toolUseId" -> toolUseId = json.text("");
+          case "name" -> name = json.text("");
+          case "input" -> input = streamed ? json.text("") : json.compact();
+          default -> {}
+        }
+      }
+    }
   }
 
   @Override
@@ -218,6 +272,36 @@ final class BedrockTranslator extends Translator {
   @Override
   StreamDecoder decoder(ChunkWriter chunks, Context context) {
     return new Decoder(chunks);
+  }
+
+  /** One event of ConverseStream, as far as the translation reads it. */
+  private static final class Event {
+    int blockIndex;
+    @Nullable Block start;
+    @Nullable Block delta;
+    @Nullable String stopReason;
+    @Nullable ChatUsage usage;
+
+    /** The event of a frame's payload; null when it holds no JSON value. */
+    static @Nullable Event read(BackendJson json) throws IOException {
+      if (json.isEmpty()) {
+        return null;
+      }
+      Event event = new Event();
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          switch (member) {
+            case "contentBlockIndex" -> event.blockIndex = json.integer(0);
+            case "start" -> event.start = Block.read(json, true);
+            case "delta" -> event.delta = Block.read(json, true);
+            case "stopReason" -> event.stopReason = json.string();
+            case "usage" -> event.usage = usage(json);
+            default -> {}
+          }
+        }
+      }
+      return event;
+    }
   }
 
   /** ConverseStream's binary event stream, message by message, to OpenAI chunks. */
@@ -256,14 +340,19 @@ final class BedrockTranslator extends Translator {
         return;
       }
       byte[] payload = message.payload();
-      JsonNode event = Json.parseOrNull(payload, 0, payload.length);
       if (message.isException()) {
         String type = message.exceptionType() != null ? message.exceptionType() : "error";
-        int status = type.toLowerCase(java.util.Locale.ROOT).contains("throttl") ? 429 : 500;
+        int status = type.toLowerCase(Locale.ROOT).contains("throttl") ? 429 : 500;
         chunks.error(
             errorBody(
                 status, payload, name -> "x-amzn-ErrorType".equalsIgnoreCase(name) ? type : null));
         return;
+      }
+      Event event;
+      try {
+        event = BackendJson.read(payload, 0, payload.length, Event::read);
+      } catch (IOException e) {
+        return; // not JSON: an event the translation cannot read, passed over
       }
       if (event == null || message.eventType() == null) {
         return;
@@ -271,32 +360,29 @@ final class BedrockTranslator extends Translator {
       switch (message.eventType()) {
         case "messageStart" -> chunks.start();
         case "contentBlockStart" -> {
-          JsonNode use = event.path("start").path("toolUse");
-          if (use.isObject()) {
+          if (event.start != null && event.start.toolUse) {
             toolIndex.put(
-                event.path("contentBlockIndex").asInt(),
-                chunks.toolCall(use.path("toolUseId").asText(), use.path("name").asText(), ""));
+                event.blockIndex, chunks.toolCall(event.start.toolUseId, event.start.name, ""));
           }
         }
         case "contentBlockDelta" -> {
-          JsonNode delta = event.path("delta");
-          if (delta.has("text")) {
-            chunks.text(delta.get("text").asText(""));
-          } else if (delta.has("toolUse")) {
-            Integer index = toolIndex.get(event.path("contentBlockIndex").asInt());
-            if (index != null) {
-              chunks.toolArguments(index, delta.path("toolUse").path("input").asText(""));
+          Block delta = event.delta;
+          if (delta != null && delta.text != null) {
+            chunks.text(delta.text);
+          } else if (delta != null && delta.toolUse) {
+            Integer index = toolIndex.get(event.blockIndex);
+            if (index != null && delta.input != null) {
+              chunks.toolArguments(index, delta.input);
             }
           }
         }
         case "messageStop" -> {
           stopped = true;
-          chunks.finish(finishReason(text(event.get("stopReason"))));
+          chunks.finish(finishReason(event.stopReason));
         }
         case "metadata" -> {
-          ChatUsage usage = usage(event.get("usage"));
-          if (usage != null) {
-            chunks.usage(usage);
+          if (event.usage != null) {
+            chunks.usage(event.usage);
           }
           if (stopped) {
             chunks.done();

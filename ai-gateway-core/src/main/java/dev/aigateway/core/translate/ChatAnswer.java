@@ -1,9 +1,9 @@
 package dev.aigateway.core.translate;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.wire.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * One answer read from a backend of another protocol, written as an OpenAI {@code chat.completion}
  * document: the text, the tool calls (arguments as JSON strings), the finish reason and the usage.
+ * Written with a Jackson generator straight to bytes, in the member order OpenAI writes.
  */
 final class ChatAnswer {
 
@@ -26,46 +27,67 @@ final class ChatAnswer {
   String finishReason = "stop";
   @Nullable ChatUsage usage;
 
-  byte[] toJson(long created) {
-    ObjectNode doc = Json.MAPPER.createObjectNode();
-    doc.put("id", id);
-    doc.put("object", "chat.completion");
-    doc.put("created", created);
-    doc.put("model", model);
-    ArrayNode choices = doc.putArray("choices");
-    ObjectNode choice = choices.addObject();
-    choice.put("index", 0);
-    ObjectNode message = choice.putObject("message");
-    message.put("role", "assistant");
-    if (text.isEmpty() && !calls.isEmpty()) {
-      message.putNull("content");
-    } else {
-      message.put("content", text.toString());
-    }
-    message.putNull("refusal");
-    if (!calls.isEmpty()) {
-      ArrayNode toolCalls = message.putArray("tool_calls");
-      for (Call call : calls) {
-        ObjectNode c = toolCalls.addObject();
-        c.put("id", call.id());
-        c.put("type", "function");
-        c.putObject("function").put("name", call.name()).put("arguments", call.arguments());
-      }
-    }
-    choice.putNull("logprobs");
-    choice.put("finish_reason", finishReason);
-    if (usage != null) {
-      doc.set("usage", usage.toJson());
-    }
-    return bytes(doc);
+  /** Adds a tool call; {@code arguments} null (the backend gave none) is the empty object. */
+  void call(String id, String name, @Nullable String arguments) {
+    calls.add(new Call(id, name, arguments == null ? "{}" : arguments));
   }
 
-  static String compact(JsonNode node) {
-    try {
-      return Json.MAPPER.writeValueAsString(node);
+  byte[] toJson(long created) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + text.length());
+    try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out)) {
+      head(json, id, "chat.completion", created, model);
+      json.writeArrayFieldStart("choices");
+      json.writeStartObject();
+      json.writeNumberField("index", 0);
+      json.writeObjectFieldStart("message");
+      json.writeStringField("role", "assistant");
+      if (text.isEmpty() && !calls.isEmpty()) {
+        json.writeNullField("content");
+      } else {
+        json.writeStringField("content", text.toString());
+      }
+      json.writeNullField("refusal");
+      if (!calls.isEmpty()) {
+        json.writeArrayFieldStart("tool_calls");
+        for (Call call : calls) {
+          json.writeStartObject();
+          json.writeStringField("id", call.id());
+          json.writeStringField("type", "function");
+          json.writeObjectFieldStart("function");
+          json.writeStringField("name", call.name());
+          json.writeStringField("arguments", call.arguments());
+          json.writeEndObject();
+          json.writeEndObject();
+        }
+        json.writeEndArray();
+      }
+      json.writeEndObject();
+      json.writeNullField("logprobs");
+      json.writeStringField("finish_reason", finishReason);
+      json.writeEndObject();
+      json.writeEndArray();
+      if (usage != null) {
+        json.writeFieldName("usage");
+        usage.write(json);
+      }
+      json.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return out.toByteArray();
+  }
+
+  /**
+   * Opens an OpenAI answer or chunk: its {@code id}, {@code object}, {@code created} and {@code
+   * model}, the members every one starts with.
+   */
+  static void head(JsonGenerator json, String id, String object, long created, String model)
+      throws IOException {
+    json.writeStartObject();
+    json.writeStringField("id", id);
+    json.writeStringField("object", object);
+    json.writeNumberField("created", created);
+    json.writeStringField("model", model);
   }
 
   static byte[] bytes(JsonNode node) {

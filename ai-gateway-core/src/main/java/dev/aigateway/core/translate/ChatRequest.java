@@ -1,6 +1,7 @@
 package dev.aigateway.core.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
@@ -11,6 +12,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -72,7 +75,19 @@ final class ChatRequest {
   record Turn(String role, List<Part> parts) {}
 
   /** A function tool: its name, description (or null) and JSON schema of its parameters. */
-  record Tool(String name, @Nullable String description, JsonNode parameters) {}
+  record Tool(String name, @Nullable String description, JsonNode parameters) {
+
+    /**
+     * Puts the tool's {@code name} and {@code description} (when it has one); returns {@code into}.
+     */
+    ObjectNode describe(ObjectNode into) {
+      into.put("name", name);
+      if (description != null) {
+        into.put("description", description);
+      }
+      return into;
+    }
+  }
 
   final String model;
   final List<String> system = new ArrayList<>();
@@ -98,6 +113,47 @@ final class ChatRequest {
 
   private ChatRequest(String model) {
     this.model = model;
+  }
+
+  /**
+   * Puts the turns as the target's messages, in order: each an object with its {@code role} (the
+   * target's name for it) and an array {@code partsName} that {@code part} writes each part to.
+   */
+  void putTurns(
+      ArrayNode into,
+      UnaryOperator<String> role,
+      String partsName,
+      BiConsumer<ArrayNode, Part> part) {
+    for (Turn turn : turns) {
+      ObjectNode message = into.addObject();
+      message.put("role", role.apply(turn.role()));
+      ArrayNode parts = message.putArray(partsName);
+      for (Part p : turn.parts()) {
+        part.accept(parts, p);
+      }
+    }
+  }
+
+  /**
+   * Puts the sampling options every target takes, each when the request sets it, under the target's
+   * names: the output allowance ({@code maxTokens}; null to leave it to the caller), the
+   * temperature, top-p and the stop sequences.
+   */
+  void putSampling(
+      ObjectNode into, @Nullable String maxTokensName, String topPName, String stopName) {
+    if (maxTokensName != null && maxTokens != null) {
+      into.put(maxTokensName, maxTokens);
+    }
+    if (temperature != null) {
+      into.put("temperature", temperature);
+    }
+    if (topP != null) {
+      into.put(topPName, topP);
+    }
+    if (!stop.isEmpty()) {
+      ArrayNode sequences = into.putArray(stopName);
+      stop.forEach(sequences::add);
+    }
   }
 
   /** Parses an OpenAI chat request body. */

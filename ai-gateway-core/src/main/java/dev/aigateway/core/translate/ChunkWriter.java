@@ -1,26 +1,61 @@
 package dev.aigateway.core.translate;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.aigateway.core.wire.Json;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Writes an OpenAI chat completions stream ({@code chat.completion.chunk} events, a usage-only
  * chunk when the request asked for usage, {@code data: [DONE]}) from what a decoder of another
  * protocol's stream reads, event by event, into the bytes the application reads next.
+ *
+ * <p>Chunks are written straight to bytes: the part every chunk of the answer shares (its id,
+ * object, created and model) once, the fixed parts as constants, and only the strings of each delta
+ * through one Jackson generator (so escaping is Jackson's, byte for byte what writing a tree gave).
+ * No tree is built per chunk.
  */
 final class ChunkWriter {
 
-  private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = ascii("data: ");
+  private static final byte[] EVENT_END = ascii("\n\n");
+  private static final byte[] DONE = ascii("data: [DONE]\n\n");
+  private static final byte[] CHOICE = ascii(",\"choices\":[{\"index\":0,\"delta\":");
+  private static final byte[] ROLE = ascii("{\"role\":\"assistant\",\"content\":\"\"}");
+  private static final byte[] CONTENT = ascii("{\"content\":");
+  private static final byte[] CALL_INDEX = ascii("{\"tool_calls\":[{\"index\":");
+  private static final byte[] CALL_ID = ascii(",\"id\":");
+  private static final byte[] CALL_NAME = ascii(",\"type\":\"function\",\"function\":{\"name\":");
+  private static final byte[] CALL_ARGUMENTS = ascii(",\"arguments\":");
+  private static final byte[] FRAGMENT = ascii(",\"function\":{\"arguments\":");
+  private static final byte[] CALL_END = ascii("}}]}");
+  private static final byte[] EMPTY_DELTA = ascii("{}");
+  private static final byte[] FINISH = ascii(",\"logprobs\":null,\"finish_reason\":");
+  private static final byte[] NULL = ascii("null");
+  private static final byte[] CHOICE_END = ascii("}]}");
+  private static final byte[] USAGE = ascii(",\"choices\":[],\"usage\":");
+  private static final byte[] OBJECT_END = ascii("}");
 
   private final ByteArrayOutputStream out;
   private final long created;
   private final boolean includeUsage;
   private String id;
   private String model;
+
+  /**
+   * Writes the chunks' strings to {@link #out}, escaped as Jackson escapes; made after {@link
+   * #head}, whose own generator then has handed its buffer back for this one to take.
+   */
+  private @Nullable JsonGenerator json;
+
+  /** {@code {"id":...,"object":"chat.completion.chunk","created":...,"model":...}}, unclosed. */
+  private byte @Nullable [] head;
+
   private boolean started;
   private boolean finished;
   private boolean done;
@@ -54,10 +89,9 @@ final class ChunkWriter {
       return;
     }
     started = true;
-    ObjectNode delta = Json.MAPPER.createObjectNode();
-    delta.put("role", "assistant");
-    delta.put("content", "");
-    chunk(delta, null);
+    open();
+    out.writeBytes(ROLE);
+    close(null);
   }
 
   void text(String text) {
@@ -65,20 +99,28 @@ final class ChunkWriter {
       return;
     }
     start();
-    chunk(Json.MAPPER.createObjectNode().put("content", text), null);
+    open();
+    out.writeBytes(CONTENT);
+    string(text);
+    out.writeBytes(OBJECT_END);
+    close(null);
   }
 
   /** Opens a tool call; returns its index among the answer's tool calls. */
   int toolCall(String callId, String name, String arguments) {
     start();
     int index = toolCalls++;
-    ObjectNode delta = Json.MAPPER.createObjectNode();
-    ObjectNode call = delta.putArray("tool_calls").addObject();
-    call.put("index", index);
-    call.put("id", callId);
-    call.put("type", "function");
-    call.putObject("function").put("name", name).put("arguments", arguments);
-    chunk(delta, null);
+    open();
+    out.writeBytes(CALL_INDEX);
+    number(index);
+    out.writeBytes(CALL_ID);
+    string(callId);
+    out.writeBytes(CALL_NAME);
+    string(name);
+    out.writeBytes(CALL_ARGUMENTS);
+    string(arguments);
+    out.writeBytes(CALL_END);
+    close(null);
     return index;
   }
 
@@ -86,11 +128,13 @@ final class ChunkWriter {
     if (fragment.isEmpty()) {
       return;
     }
-    ObjectNode delta = Json.MAPPER.createObjectNode();
-    ObjectNode call = delta.putArray("tool_calls").addObject();
-    call.put("index", index);
-    call.putObject("function").put("arguments", fragment);
-    chunk(delta, null);
+    open();
+    out.writeBytes(CALL_INDEX);
+    number(index);
+    out.writeBytes(FRAGMENT);
+    string(fragment);
+    out.writeBytes(CALL_END);
+    close(null);
   }
 
   boolean madeToolCalls() {
@@ -103,7 +147,9 @@ final class ChunkWriter {
     }
     start();
     finished = true;
-    chunk(Json.MAPPER.createObjectNode(), reason);
+    open();
+    out.writeBytes(EMPTY_DELTA);
+    close(reason);
   }
 
   boolean finished() {
@@ -121,12 +167,21 @@ final class ChunkWriter {
     }
     done = true;
     if (includeUsage && usage != null) {
-      ObjectNode doc = head();
-      doc.putArray("choices");
-      doc.set("usage", usage.toJson());
-      event(doc);
+      out.writeBytes(DATA);
+      out.writeBytes(head());
+      out.writeBytes(USAGE);
+      try {
+        JsonGenerator json = json();
+        usage.write(json);
+        json.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      out.writeBytes(OBJECT_END);
+      out.writeBytes(EVENT_END);
     }
     out.writeBytes(DONE);
+    release();
   }
 
   boolean isDone() {
@@ -141,38 +196,82 @@ final class ChunkWriter {
       return;
     }
     done = true;
-    out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(DATA);
     out.writeBytes(openAiError);
-    out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(EVENT_END);
+    release();
   }
 
-  private void chunk(ObjectNode delta, @Nullable String finishReason) {
-    ObjectNode doc = head();
-    ArrayNode choices = doc.putArray("choices");
-    ObjectNode choice = choices.addObject();
-    choice.put("index", 0);
-    choice.set("delta", delta);
-    choice.putNull("logprobs");
-    if (finishReason == null) {
-      choice.putNull("finish_reason");
-    } else {
-      choice.put("finish_reason", finishReason);
+  /** Hands the generator's buffer back to Jackson's pool: nothing is written after the end. */
+  private void release() {
+    if (json == null) {
+      return;
     }
-    event(doc);
+    try {
+      json.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
-  private ObjectNode head() {
-    ObjectNode doc = Json.MAPPER.createObjectNode();
-    doc.put("id", id);
-    doc.put("object", "chat.completion.chunk");
-    doc.put("created", created);
-    doc.put("model", model);
-    return doc;
+  private JsonGenerator json() throws IOException {
+    if (json == null) {
+      json = Json.MAPPER.getFactory().createGenerator(out);
+      json.setRootValueSeparator(null); // the chunks' strings follow one another in the bytes
+    }
+    return json;
   }
 
-  private void event(ObjectNode doc) {
-    out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
-    out.writeBytes(ChatAnswer.bytes(doc));
-    out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+  /** {@code data: } and a chunk up to its delta. */
+  private void open() {
+    out.writeBytes(DATA);
+    out.writeBytes(head());
+    out.writeBytes(CHOICE);
+  }
+
+  /** The chunk's end after its delta: its finish reason, or null. */
+  private void close(@Nullable String finishReason) {
+    out.writeBytes(FINISH);
+    if (finishReason == null) {
+      out.writeBytes(NULL);
+    } else {
+      string(finishReason);
+    }
+    out.writeBytes(CHOICE_END);
+    out.writeBytes(EVENT_END);
+  }
+
+  /** The chunks' shared start; fixed by the first chunk (identify has no effect after it). */
+  private byte[] head() {
+    if (head == null) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
+      try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(bytes)) {
+        ChatAnswer.head(g, id, "chat.completion.chunk", created, model);
+        g.writeEndObject();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      byte[] whole = bytes.toByteArray();
+      head = Arrays.copyOf(whole, whole.length - 1); // open: each chunk goes on after it
+    }
+    return head;
+  }
+
+  private void string(String value) {
+    try {
+      JsonGenerator json = json();
+      json.writeString(value);
+      json.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void number(int value) {
+    out.writeBytes(ascii(Integer.toString(value)));
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(US_ASCII);
   }
 }

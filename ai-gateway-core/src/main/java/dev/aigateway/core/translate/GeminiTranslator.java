@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -44,15 +46,11 @@ final class GeminiTranslator extends Translator {
   @Override
   ObjectNode requestBody(ChatRequest r, String targetModel) {
     ObjectNode body = Json.MAPPER.createObjectNode();
-    ArrayNode contents = body.putArray("contents");
-    for (ChatRequest.Turn turn : r.turns) {
-      ObjectNode content = contents.addObject();
-      content.put("role", turn.role().equals("assistant") ? "model" : "user");
-      ArrayNode parts = content.putArray("parts");
-      for (ChatRequest.Part part : turn.parts()) {
-        part(parts, part);
-      }
-    }
+    r.putTurns(
+        body.putArray("contents"),
+        role -> role.equals("assistant") ? "model" : "user",
+        "parts",
+        GeminiTranslator::part);
     if (!r.system.isEmpty()) {
       ArrayNode parts = body.putObject("systemInstruction").putArray("parts");
       for (String text : r.system) {
@@ -64,12 +62,7 @@ final class GeminiTranslator extends Translator {
     if (!r.tools.isEmpty()) {
       ArrayNode declarations = body.putArray("tools").addObject().putArray("functionDeclarations");
       for (ChatRequest.Tool tool : r.tools) {
-        ObjectNode d = declarations.addObject();
-        d.put("name", tool.name());
-        if (tool.description() != null) {
-          d.put("description", tool.description());
-        }
-        d.set("parameters", tool.parameters());
+        tool.describe(declarations.addObject()).set("parameters", tool.parameters());
       }
       if (r.toolChoice != null) {
         ObjectNode config = body.putObject("toolConfig").putObject("functionCallingConfig");
@@ -83,19 +76,7 @@ final class GeminiTranslator extends Translator {
       }
     }
     ObjectNode generation = Json.MAPPER.createObjectNode();
-    if (r.temperature != null) {
-      generation.put("temperature", r.temperature);
-    }
-    if (r.topP != null) {
-      generation.put("topP", r.topP);
-    }
-    if (r.maxTokens != null) {
-      generation.put("maxOutputTokens", r.maxTokens);
-    }
-    if (!r.stop.isEmpty()) {
-      ArrayNode stop = generation.putArray("stopSequences");
-      r.stop.forEach(stop::add);
-    }
+    r.putSampling(generation, "maxOutputTokens", "topP", "stopSequences");
     if (r.presencePenalty != null) {
       generation.put("presencePenalty", r.presencePenalty);
     }
@@ -132,11 +113,8 @@ final class GeminiTranslator extends Translator {
           .put("name", call.name())
           .set("args", call.arguments());
     } else if (part instanceof ChatRequest.ToolResult result) {
-      JsonNode parsed =
-          Json.parseOrNull(
-              result.content().getBytes(StandardCharsets.UTF_8),
-              0,
-              result.content().getBytes(StandardCharsets.UTF_8).length);
+      byte[] content = result.content().getBytes(StandardCharsets.UTF_8);
+      JsonNode parsed = Json.parseOrNull(content, 0, content.length);
       ObjectNode response =
           parsed != null && parsed.isObject()
               ? (ObjectNode) parsed
@@ -161,48 +139,48 @@ final class GeminiTranslator extends Translator {
     };
   }
 
-  /** {@code usageMetadata} in OpenAI's terms, as the gateway's Gemini format counts it. */
-  static @Nullable ChatUsage usage(@Nullable JsonNode metadata) {
-    if (metadata == null || !metadata.isObject()) {
+  /** {@code usageMetadata}'s counts, as {@link #usage} reads them. */
+  private static final String[] USAGE_COUNTS = {
+    "promptTokenCount",
+    "toolUsePromptTokenCount",
+    "candidatesTokenCount",
+    "thoughtsTokenCount",
+    "totalTokenCount",
+    "cachedContentTokenCount"
+  };
+
+  /** The {@code usageMetadata} at the reading in OpenAI's terms; null when not an object. */
+  static @Nullable ChatUsage usage(BackendJson json) throws IOException {
+    long[] n = json.counts(USAGE_COUNTS);
+    if (n == null) {
       return null;
     }
-    long prompt = count(metadata.get("promptTokenCount"));
-    long toolPrompt = count(metadata.get("toolUsePromptTokenCount"));
-    long candidates = count(metadata.get("candidatesTokenCount"));
-    long thoughts = count(metadata.get("thoughtsTokenCount"));
-    long total = count(metadata.get("totalTokenCount"));
-    long input = prompt + toolPrompt;
-    long output = candidates + thoughts;
-    return ChatUsage.of(
-        input, output, total, count(metadata.get("cachedContentTokenCount")), thoughts);
+    for (int i = 0; i < n.length; i++) {
+      n[i] = Math.max(0, n[i]);
+    }
+    long thoughts = n[3];
+    return ChatUsage.of(n[0] + n[1], n[2] + thoughts, n[4], n[5], thoughts, 0);
   }
 
   @Override
-  ChatAnswer answer(JsonNode doc, Context context) {
+  ChatAnswer answer(BackendJson json, Context context) throws IOException {
+    Response response = Response.read(json);
     ChatAnswer answer = new ChatAnswer();
-    answer.id = orElse(text(doc.get("responseId")), context.fallbackId());
-    answer.model = orElse(text(doc.get("modelVersion")), context.model());
-    JsonNode candidate = doc.path("candidates").path(0);
-    for (JsonNode part : candidate.path("content").path("parts")) {
-      if (part.has("functionCall")) {
-        JsonNode call = part.get("functionCall");
-        answer.calls.add(
-            new ChatAnswer.Call(
-                callId(context, answer.calls.size()),
-                call.path("name").asText(),
-                ChatAnswer.compact(
-                    call.has("args") ? call.get("args") : Json.MAPPER.createObjectNode())));
-      } else if (part.has("text") && !part.path("thought").asBoolean(false)) {
-        answer.text.append(part.get("text").asText(""));
+    answer.id = orElse(response.id, context.fallbackId());
+    answer.model = orElse(response.model, context.model());
+    for (Part part : response.parts) {
+      if (part.text() != null) {
+        answer.text.append(part.text());
+      } else {
+        answer.call(callId(context, answer.calls.size()), part.name(), part.arguments());
       }
     }
-    if (candidate.isMissingNode() && doc.path("promptFeedback").has("blockReason")) {
+    if (!response.candidate && response.blocked) {
       answer.finishReason = "content_filter";
     } else {
-      answer.finishReason =
-          finishReason(text(candidate.get("finishReason")), !answer.calls.isEmpty());
+      answer.finishReason = finishReason(response.finishReason, !answer.calls.isEmpty());
     }
-    answer.usage = usage(doc.get("usageMetadata"));
+    answer.usage = response.usage;
     return answer;
   }
 
@@ -225,32 +203,133 @@ final class GeminiTranslator extends Translator {
     return new Decoder(chunks, context);
   }
 
-  private static String orElse(@Nullable String value, String fallback) {
-    return value == null || value.isEmpty() ? fallback : value;
+  /** A text part, or a function call (its name and arguments: compact JSON, null when absent). */
+  private record Part(@Nullable String text, String name, @Nullable String arguments) {}
+
+  /**
+   * One {@code GenerateContentResponse} (a whole answer, or one of a stream's), as far as the
+   * translation reads it: the first candidate's parts, thought parts left out.
+   */
+  private static final class Response {
+    @Nullable String id;
+    @Nullable String model;
+    final List<Part> parts = new ArrayList<>();
+    boolean candidate;
+    @Nullable String finishReason;
+    boolean blocked;
+    @Nullable ChatUsage usage;
+
+    /** Whether the response is an error, and its {@code code} (500 when it gives none). */
+    boolean failed;
+
+    int errorCode;
+
+    static Response read(BackendJson json) throws IOException {
+      Response response = new Response();
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          switch (member) {
+            case "responseId" -> response.id = json.string();
+            case "modelVersion" -> response.model = json.string();
+            case "candidates" -> response.candidates(json);
+            case "promptFeedback" -> response.blocked |= json.has("blockReason");
+            case "usageMetadata" -> response.usage = usage(json);
+            case "error" -> {
+              response.failed = true;
+              response.errorCode = errorCode(json);
+            }
+            default -> {}
+          }
+        }
+      }
+      return response;
+    }
+
+    private void candidates(BackendJson json) throws IOException {
+      if (!json.array() || !json.element()) {
+        return;
+      }
+      candidate = true;
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          switch (member) {
+            case "content" -> {
+              if (json.object() && json.find("parts")) {
+                if (json.array()) {
+                  while (json.element()) {
+                    part(json);
+                  }
+                }
+                json.rest();
+              }
+            }
+            case "finishReason" -> finishReason = json.string();
+            default -> {}
+          }
+        }
+      }
+      json.rest(); // the other candidates
+    }
+
+    private void part(BackendJson json) throws IOException {
+      String text = null;
+      boolean thought = false;
+      boolean call = false;
+      String name = "";
+      String arguments = null;
+      if (json.object()) {
+        for (String member; (member = json.member()) != null; ) {
+          switch (member) {
+            case "text" -> text = json.text("");
+            case "thought" -> thought = json.bool();
+            case "functionCall" -> {
+              call = true;
+              if (json.object()) {
+                for (String m; (m = json.member()) != null; ) {
+                  switch (m) {
+                    case "name" -> name = json.text("");
+                    case "args" -> arguments = json.compact();
+                    default -> {}
+                  }
+                }
+              }
+            }
+            default -> {}
+          }
+        }
+      }
+      if (call) {
+        parts.add(new Part(null, name, arguments));
+      } else if (text != null && !thought) {
+        parts.add(new Part(text, "", null));
+      }
+    }
+
+    private static int errorCode(BackendJson json) throws IOException {
+      int code = 500;
+      if (json.object() && json.find("code")) {
+        code = json.integer(500);
+        json.rest();
+      }
+      return code;
+    }
   }
 
   /** Gemini's server-sent responses, each a partial {@code GenerateContentResponse}. */
-  private final class Decoder implements StreamDecoder {
-    private final ChunkWriter chunks;
+  private final class Decoder extends SseDecoder {
     private final Context context;
-    private final SseEvents events = new SseEvents((name, data) -> event(data));
     private int calls;
     private @Nullable ChatUsage usage;
     private boolean blocked;
 
     Decoder(ChunkWriter chunks, Context context) {
-      this.chunks = chunks;
+      super(GeminiTranslator.this, chunks);
       this.context = context;
     }
 
     @Override
-    public void feed(byte[] bytes, int from, int length) {
-      events.feed(bytes, from, length);
-    }
-
-    @Override
     public void end() {
-      events.end();
+      super.end();
       if (chunks.isDone()) {
         return;
       }
@@ -266,49 +345,31 @@ final class GeminiTranslator extends Translator {
       // Without a finish reason the stream was cut short: no [DONE], as a truncated stream.
     }
 
-    private void event(String data) {
-      if (chunks.isDone()) {
+    @Override
+    void event(@Nullable String name, String data) throws IOException {
+      Response response = BackendJson.read(data, Response::read);
+      if (response.failed) {
+        error(response.errorCode, data);
         return;
       }
-      JsonNode doc;
-      try {
-        doc = Json.MAPPER.readTree(data);
-      } catch (IOException e) {
-        throw new IllegalStateException("a Gemini stream event is not JSON", e);
-      }
-      if (doc == null) {
-        return;
-      }
-      if (doc.has("error")) {
-        int code = doc.path("error").path("code").asInt(500);
-        chunks.error(errorBody(code, data.getBytes(StandardCharsets.UTF_8), header -> null));
-        return;
-      }
-      chunks.identify(text(doc.get("responseId")), text(doc.get("modelVersion")));
+      chunks.identify(response.id, response.model);
       chunks.start();
-      JsonNode candidate = doc.path("candidates").path(0);
-      for (JsonNode part : candidate.path("content").path("parts")) {
-        if (part.has("functionCall")) {
-          JsonNode call = part.get("functionCall");
+      for (Part part : response.parts) {
+        if (part.text() != null) {
+          chunks.text(part.text());
+        } else {
           chunks.toolCall(
               callId(context, calls++),
-              call.path("name").asText(),
-              ChatAnswer.compact(
-                  call.has("args") ? call.get("args") : Json.MAPPER.createObjectNode()));
-        } else if (part.has("text") && !part.path("thought").asBoolean(false)) {
-          chunks.text(part.get("text").asText(""));
+              part.name(),
+              part.arguments() == null ? "{}" : part.arguments());
         }
       }
-      if (doc.path("promptFeedback").has("blockReason")) {
-        blocked = true;
+      blocked |= response.blocked;
+      if (response.usage != null) {
+        usage = response.usage; // each response carries the totals so far
       }
-      ChatUsage reported = usage(doc.get("usageMetadata"));
-      if (reported != null) {
-        usage = reported; // each response carries the totals so far
-      }
-      String reason = text(candidate.get("finishReason"));
-      if (reason != null) {
-        chunks.finish(finishReason(reason, chunks.madeToolCalls()));
+      if (response.finishReason != null) {
+        chunks.finish(finishReason(response.finishReason, chunks.madeToolCalls()));
       }
     }
   }

@@ -80,8 +80,13 @@ public abstract class Translator {
     return Map.of();
   }
 
-  /** A 2xx JSON answer as an OpenAI chat completion. */
-  abstract ChatAnswer answer(JsonNode backendAnswer, Context context);
+  /**
+   * A 2xx JSON answer as an OpenAI chat completion.
+   *
+   * @param backendAnswer the answer's reading, at its first value
+   * @throws IOException when the answer is not JSON
+   */
+  abstract ChatAnswer answer(BackendJson backendAnswer, Context context) throws IOException;
 
   /** A decoder of the target's stream, writing to {@code chunks}. */
   abstract StreamDecoder decoder(ChunkWriter chunks, Context context);
@@ -127,8 +132,8 @@ public abstract class Translator {
     return node != null && node.isTextual() ? node.asText() : null;
   }
 
-  static long count(@Nullable JsonNode node) {
-    return node != null && node.canConvertToLong() ? Math.max(0, node.asLong()) : 0;
+  static String orElse(@Nullable String value, String fallback) {
+    return value == null || value.isEmpty() ? fallback : value;
   }
 
   /** The answer of one attempt, translated back by this translator. */
@@ -169,13 +174,12 @@ public abstract class Translator {
       return new TranslatedDocument(
           body,
           bytes -> {
-            JsonNode parsed;
             try {
-              parsed = Json.MAPPER.readTree(bytes);
+              return BackendJson.read(bytes, 0, bytes.length, json -> answer(json, context))
+                  .toJson(context.created());
             } catch (IOException e) {
               throw new IllegalStateException("the backend's answer is not JSON", e);
             }
-            return answer(parsed, context).toJson(context.created());
           });
     }
   }

@@ -502,9 +502,10 @@ public final class ResponseReadout {
   /**
    * Reads a {@code usage} object in any of the OpenAI shapes (chat and completions:
    * prompt/completion tokens; Responses API: input/output tokens; embeddings: prompt and total
-   * only), with the cached, reasoning, audio and image tokens of their {@code *_details}. Returns
-   * null when the node holds no token count. Counts are taken as reported, however large; a total
-   * left out is their sum, {@link Long#MAX_VALUE} when that does not fit.
+   * only), with the cached, reasoning, audio and image tokens of their {@code *_details}, and the
+   * prompt details' {@code cache_write_tokens} (OpenRouter's, and the gateway's own translated
+   * answers'). Returns null when the node holds no token count. Counts are taken as reported,
+   * however large; a total left out is their sum, {@link Long#MAX_VALUE} when that does not fit.
    */
   public static Usage parseUsage(JsonNode usage) {
     if (usage == null || !usage.isObject()) {
@@ -531,10 +532,12 @@ public final class ResponseReadout {
             : usage.path("output_tokens_details");
     long cached = Math.max(0, firstCount(inputDetails, "cached_tokens", null));
     long reasoning = Math.max(0, firstCount(outputDetails, "reasoning_tokens", null));
+    long cacheWrite = Math.max(0, firstCount(inputDetails, "cache_write_tokens", null));
     long audioIn = Math.max(0, firstCount(inputDetails, "audio_tokens", null));
     long audioOut = Math.max(0, firstCount(outputDetails, "audio_tokens", null));
     long imageIn = Math.max(0, firstCount(inputDetails, "image_tokens", null));
-    return new Usage(input, output, total, cached, reasoning, 0, audioIn, audioOut, imageIn);
+    return new Usage(
+        input, output, total, cached, reasoning, cacheWrite, audioIn, audioOut, imageIn);
   }
 
   private static long firstCount(JsonNode node, String first, String second) {

@@ -45,6 +45,7 @@ final class UsageBytes {
   private static final byte[] COMPLETION_DETAILS = name("completion_tokens_details");
   private static final byte[] OUTPUT_DETAILS = name("output_tokens_details");
   private static final byte[] CACHED = name("cached_tokens");
+  private static final byte[] CACHE_WRITE = name("cache_write_tokens");
   private static final byte[] REASONING = name("reasoning_tokens");
   private static final byte[] AUDIO = name("audio_tokens");
   private static final byte[] IMAGE = name("image_tokens");
@@ -54,6 +55,9 @@ final class UsageBytes {
 
   /** Where the reading is: after the value read last. */
   private int at;
+
+  /** The {@code cache_write_tokens} of the details object read last (as {@link #detail}). */
+  private long written;
 
   private UsageBytes(byte[] json, int to) {
     this.json = json;
@@ -76,6 +80,8 @@ final class UsageBytes {
     long total = ABSENT;
     long promptCached = NO_DETAILS;
     long inputCached = NO_DETAILS;
+    long promptWritten = ABSENT;
+    long inputWritten = ABSENT;
     long completionReasoning = NO_DETAILS;
     long outputReasoning = NO_DETAILS;
     at = from + 1;
@@ -94,8 +100,10 @@ final class UsageBytes {
         total = count(value);
       } else if (known == PROMPT_DETAILS) {
         promptCached = detail(value, CACHED);
+        promptWritten = written;
       } else if (known == INPUT_DETAILS) {
         inputCached = detail(value, CACHED);
+        inputWritten = written;
       } else if (known == COMPLETION_DETAILS) {
         completionReasoning = detail(value, REASONING);
       } else if (known == OUTPUT_DETAILS) {
@@ -110,6 +118,8 @@ final class UsageBytes {
           || total == NOT_READ
           || promptCached == NOT_READ
           || inputCached == NOT_READ
+          || promptWritten == NOT_READ
+          || inputWritten == NOT_READ
           || completionReasoning == NOT_READ
           || outputReasoning == NOT_READ) {
         return UNREAD;
@@ -127,13 +137,18 @@ final class UsageBytes {
     in = Math.max(in, 0);
     out = Math.max(out, 0);
     long cached = promptCached != NO_DETAILS ? promptCached : inputCached;
+    long cacheWrite = promptCached != NO_DETAILS ? promptWritten : inputWritten;
     long reasoning = completionReasoning != NO_DETAILS ? completionReasoning : outputReasoning;
     return new Usage(
         in,
         out,
         total < 0 ? TokenCounts.sum(in, out) : total,
         Math.max(cached, 0),
-        Math.max(reasoning, 0));
+        Math.max(reasoning, 0),
+        Math.max(cacheWrite, 0),
+        0,
+        0,
+        0);
   }
 
   /**
@@ -162,9 +177,12 @@ final class UsageBytes {
   /**
    * The one count named {@code wanted} in the details value at {@code value}: the count, {@link
    * #ABSENT} or {@link #NOT_A_COUNT}; {@link #NO_DETAILS} when the value is not an object; {@link
-   * #NOT_READ} when it is not read here.
+   * #NOT_READ} when it is not read here. Its {@code cache_write_tokens} (prompt details: the tokens
+   * written to the provider's prompt cache, as OpenRouter and the gateway's translated answers
+   * report them) is left in {@link #written}, read as the count is.
    */
   private long detail(int value, byte[] wanted) {
+    written = ABSENT;
     if (json[value] != '{') {
       skip(value);
       return NO_DETAILS;
@@ -173,10 +191,16 @@ final class UsageBytes {
     at = value + 1;
     for (int name = nextName(); name >= 0; name = nextName()) {
       boolean isWanted = StrictJson.is(json, name, at, wanted);
+      boolean isWritten = !isWanted && StrictJson.is(json, name, at, CACHE_WRITE);
       int inner = valueStart();
       if (isWanted) {
         found = count(inner);
         if (found == NOT_READ) {
+          return NOT_READ;
+        }
+      } else if (isWritten) {
+        written = count(inner);
+        if (written == NOT_READ) {
           return NOT_READ;
         }
       } else if (StrictJson.is(json, name, at, AUDIO) || StrictJson.is(json, name, at, IMAGE)) {

@@ -11,7 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.Usage;
 import dev.aigateway.core.wire.EventStreamMessage;
+import dev.aigateway.core.wire.ResponseReadout;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -336,5 +338,107 @@ class AnswerTranslationTest {
 
     String chunk = new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     assertThat(chunk).startsWith("data: {").contains("\"role\":\"assistant\"").endsWith("\n\n");
+  }
+
+  // ---------------------------------------------------------------- cache writes
+
+  /**
+   * What the gateway's OpenAI usage reader takes from a translated answer's usage object (its
+   * reading on bytes is checked against this one in {@code UsageBytesTest}).
+   */
+  private static Usage readBack(JsonNode usage) {
+    return ResponseReadout.parseUsage(usage);
+  }
+
+  @Test
+  void anthropicCacheCreationTokensComeBackAsCacheWritesInAJsonAnswer() {
+    byte[] message =
+        utf8(
+            "{\"id\":\"msg_1\",\"model\":\"claude-sonnet-4-5\",\"stop_reason\":\"end_turn\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],\"usage\":{"
+                + "\"input_tokens\":100,\"cache_creation_input_tokens\":40,"
+                + "\"cache_read_input_tokens\":20,\"output_tokens\":10}}");
+
+    JsonNode usage = tree(answer(translate(Target.ANTHROPIC, JSON_CALL), message)).path("usage");
+
+    assertThat(usage.at("/prompt_tokens_details/cache_write_tokens").asLong()).isEqualTo(40);
+    assertThat(readBack(usage)).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
+  }
+
+  @Test
+  void anthropicCacheCreationTokensComeBackAsCacheWritesInAStream() {
+    String stream =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":100,\"cache_creation_input_tokens\":40,"
+                + "\"cache_read_input_tokens\":20,\"output_tokens\":1}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                + "\"text\":\"Hi\"}}",
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+                + "\"usage\":{\"output_tokens\":10}}",
+            "message_stop",
+            "{\"type\":\"message_stop\"}");
+
+    List<String> data = data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(stream)));
+
+    JsonNode usage = tree(utf8(data.get(data.size() - 2))).path("usage");
+    assertThat(readBack(usage)).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
+  }
+
+  @Test
+  void bedrockCacheWriteInputTokensComeBackAsCacheWritesInAJsonAnswer() {
+    byte[] converse =
+        utf8(
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Hi\"}]}},"
+                + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":100,"
+                + "\"outputTokens\":10,\"totalTokens\":170,\"cacheReadInputTokens\":20,"
+                + "\"cacheWriteInputTokens\":40}}");
+
+    JsonNode usage = tree(answer(translate(Target.BEDROCK, JSON_CALL), converse)).path("usage");
+
+    assertThat(usage.at("/prompt_tokens_details/cache_write_tokens").asLong()).isEqualTo(40);
+    assertThat(readBack(usage)).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
+  }
+
+  @Test
+  void bedrockCacheWriteInputTokensComeBackAsCacheWritesInAStream() {
+    byte[] stream =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            EventStreamMessage.event(
+                    "contentBlockDelta",
+                    utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hi\"}}"))
+                .encode(),
+            EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}")).encode(),
+            EventStreamMessage.event(
+                    "metadata",
+                    utf8(
+                        "{\"usage\":{\"inputTokens\":100,\"outputTokens\":10,\"totalTokens\":170,"
+                            + "\"cacheReadInputTokens\":20,\"cacheWriteInputTokens\":40}}"))
+                .encode());
+
+    List<String> data = data(answer(translate(Target.BEDROCK, STREAM_CALL), stream));
+
+    JsonNode usage = tree(utf8(data.get(data.size() - 2))).path("usage");
+    assertThat(readBack(usage)).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
+  }
+
+  @Test
+  void anAnswerWithoutCacheWritesHasExactlyOpenAisUsageShape() {
+    byte[] message =
+        utf8(
+            "{\"id\":\"msg_1\",\"model\":\"c\",\"content\":[],\"usage\":{\"input_tokens\":5,"
+                + "\"cache_creation_input_tokens\":0,\"output_tokens\":1}}");
+
+    JsonNode usage = tree(answer(translate(Target.ANTHROPIC, JSON_CALL), message)).path("usage");
+
+    assertThat(usage.toString())
+        .isEqualTo(
+            "{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":0}}");
   }
 }

@@ -210,9 +210,12 @@ final class RandomChatStream {
         usage.append('{').append(space);
         for (int j = random.nextInt(3); j >= 0; j--) {
           String inner =
-              random.nextBoolean()
-                  ? "cached_tokens"
-                  : random.nextBoolean() ? "reasoning_tokens" : "audio_tokens";
+              switch (random.nextInt(6)) {
+                case 0, 1, 2 -> "cached_tokens";
+                case 3 -> "cache_write_tokens";
+                case 4 -> "reasoning_tokens";
+                default -> "audio_tokens";
+              };
           usage.append('"').append(inner).append("\":").append(count()).append(j > 0 ? "," : "");
         }
         usage.append(space).append('}');

@@ -104,6 +104,19 @@ class UsageBytesTest {
   }
 
   @Test
+  void cacheWritesInPromptDetailsAreReadAsOpenRouterAndTranslatedAnswersReportThem() {
+    String usage =
+        "{\"prompt_tokens\":194,\"completion_tokens\":2,\"total_tokens\":196,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":100,"
+            + "\"audio_tokens\":0}}";
+
+    assertThat(read(usage)).isEqualTo(new Usage(194, 2, 196, 0, 0, 100, 0, 0, 0));
+    assertThat(
+            ResponseReadout.parseUsage(Json.parseOrNull(usage.getBytes(UTF_8), 0, usage.length())))
+        .isEqualTo(read(usage));
+  }
+
+  @Test
   void lastMemberOfANameWins() {
     assertThat(read("{\"prompt_tokens\":1,\"prompt_tokens\":2,\"total_tokens\":3}"))
         .isEqualTo(new Usage(2, 0, 3, 0, 0));
