@@ -20,9 +20,12 @@ final class TranslatedStream extends TransformingInputStream {
   /** Hands what the decoder produced to the application, without a copy of its own. */
   private final OutputStream toApplication =
       new OutputStream() {
+        private final byte[] one = new byte[1];
+
         @Override
         public void write(int b) {
-          write(new byte[] {(byte) b}, 0, 1);
+          one[0] = (byte) b;
+          emit(one, 0, 1);
         }
 
         @Override
