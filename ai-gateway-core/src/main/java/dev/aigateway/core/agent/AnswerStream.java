@@ -43,7 +43,7 @@ final class AnswerStream extends TransformingInputStream {
   private final boolean hold;
 
   /** Frames an event stream; null for a JSON answer. */
-  private final @Nullable SseEventFramer framer;
+  private final @Nullable Framer framer;
 
   // The JSON document being gathered.
   private byte[] held = new byte[1024];
@@ -56,7 +56,7 @@ final class AnswerStream extends TransformingInputStream {
     super(upstream);
     this.reader = reader;
     this.hold = hold;
-    this.framer = sse ? new SseEventFramer(new Events(), MAX_EVENT_BYTES) : null;
+    this.framer = sse ? new Framer() : null;
   }
 
   @Override
@@ -93,10 +93,15 @@ final class AnswerStream extends TransformingInputStream {
   }
 
   /** The events of an event stream go to the call; what is not an event passes as it came. */
-  private final class Events implements SseEventFramer.Handler {
+  private final class Framer extends SseEventFramer {
+
+    Framer() {
+      super(MAX_EVENT_BYTES);
+    }
 
     @Override
-    public void event(byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
+    protected void event(
+        byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
       byte[] event = Arrays.copyOfRange(buffer, start, end);
       if (!finished()) {
         byte[] pass = reader.event(event);
@@ -119,12 +124,12 @@ final class AnswerStream extends TransformingInputStream {
     }
 
     @Override
-    public void oversized(byte[] buffer, int from, int to) {
+    protected void oversized(byte[] buffer, int from, int to) {
       emit(buffer, from, to);
     }
 
     @Override
-    public void separator(byte[] buffer, int from, int to, boolean ofEvent) {
+    protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
       emit(buffer, from, to);
     }
   }

@@ -32,7 +32,7 @@ final class AnswerScreen extends TransformingInputStream {
   private final int window;
   private final int overlap;
   private final StringBuilder text = new StringBuilder();
-  private final SseEventFramer framer = new SseEventFramer(new Events(), MAX_EVENT_BYTES);
+  private final Framer framer = new Framer();
   private int unchecked;
 
   /** Whether the answer was blocked: nothing more passes but the error event. */
@@ -67,10 +67,15 @@ final class AnswerScreen extends TransformingInputStream {
   }
 
   /** Events are screened; what is not one passes as it came, until the stream is stopped. */
-  private final class Events implements SseEventFramer.Handler {
+  private final class Framer extends SseEventFramer {
+
+    Framer() {
+      super(MAX_EVENT_BYTES);
+    }
 
     @Override
-    public void event(byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
+    protected void event(
+        byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
       if (blocked) {
         return;
       }
@@ -95,14 +100,14 @@ final class AnswerScreen extends TransformingInputStream {
     }
 
     @Override
-    public void oversized(byte[] buffer, int from, int to) {
+    protected void oversized(byte[] buffer, int from, int to) {
       if (!blocked) {
         emit(buffer, from, to);
       }
     }
 
     @Override
-    public void separator(byte[] buffer, int from, int to, boolean ofEvent) {
+    protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
       if (!blocked) {
         emit(buffer, from, to);
       }

@@ -21,7 +21,7 @@ final class SseEvents {
   private static final byte[] EVENT_FIELD = {'e', 'v', 'e', 'n', 't'};
 
   private final BiConsumer<@Nullable String, String> events;
-  private final SseEventFramer framer = new SseEventFramer(new Events(), MAX_EVENT_BYTES);
+  private final Framer framer = new Framer();
 
   SseEvents(BiConsumer<@Nullable String, String> events) {
     this.events = events;
@@ -37,10 +37,15 @@ final class SseEvents {
     framer.end();
   }
 
-  private final class Events implements SseEventFramer.Handler {
+  private final class Framer extends SseEventFramer {
+
+    Framer() {
+      super(MAX_EVENT_BYTES);
+    }
 
     @Override
-    public void event(byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
+    protected void event(
+        byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
       if (dataLines == 0) {
         return;
       }
@@ -57,13 +62,13 @@ final class SseEvents {
     }
 
     @Override
-    public void oversized(byte[] buffer, int from, int to) {
+    protected void oversized(byte[] buffer, int from, int to) {
       throw new IllegalStateException(
           "an event of the backend's stream is larger than " + MAX_EVENT_BYTES + " bytes");
     }
 
     @Override
-    public void separator(byte[] buffer, int from, int to, boolean ofEvent) {
+    protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
       // Nothing to pass on: the events are translated.
     }
   }

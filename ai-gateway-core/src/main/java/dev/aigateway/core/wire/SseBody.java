@@ -36,6 +36,8 @@ public final class SseBody extends ObservedBody {
 
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
+  private static final int[] NO_PIECES = {};
+
   /** The length of {@code data:}, the start of a chunk's one data line. */
   private static final int DATA_PREFIX = 5;
 
@@ -56,15 +58,15 @@ public final class SseBody extends ObservedBody {
    * Frames the events; its buffer holds the events handled, then the event in flight, then room for
    * what upstream sends next (hide mode reads straight into it).
    */
-  private final SseEventFramer framer;
+  private final Framer framer;
 
   /**
    * Hide mode: the pieces of the handled events' bytes still for the application, in order, each as
    * its start and end in the framer's buffer (the events' bytes minus what is hidden); the piece
    * being read, where in it, and how many bytes are left in all. The buffer is compacted only once
-   * they were all read.
+   * they were all read. Empty when nothing is hidden: the application reads upstream's bytes.
    */
-  private int[] pieces = new int[32];
+  private int[] pieces;
 
   private int pieceCount;
   private int piece;
@@ -110,10 +112,11 @@ public final class SseBody extends ObservedBody {
       BodyListener listener,
       BooleanSupplier callCanceled,
       EventReader eventReader) {
-    super(upstream, new ReadingKeptChunks(listener), callCanceled);
+    super(upstream, listener, callCanceled);
     this.eventReader = java.util.Objects.requireNonNull(eventReader, "eventReader");
     this.hideUsage = false;
-    this.framer = new SseEventFramer(new Events(), MAX_EVENT_BYTES);
+    this.pieces = NO_PIECES;
+    this.framer = new Framer(MAX_EVENT_BYTES);
   }
 
   /** As the public constructor, with another bound on the event in flight (for tests). */
@@ -124,10 +127,11 @@ public final class SseBody extends ObservedBody {
       boolean responsesApi,
       boolean hideUsage,
       int maxEventBytes) {
-    super(upstream, new ReadingKeptChunks(listener), callCanceled);
+    super(upstream, listener, callCanceled);
     this.eventReader = responsesApi ? ResponseReadout::readResponsesEvent : null;
     this.hideUsage = hideUsage;
-    this.framer = new SseEventFramer(new Events(), maxEventBytes);
+    this.pieces = hideUsage ? new int[32] : NO_PIECES;
+    this.framer = new Framer(maxEventBytes);
   }
 
   /**
@@ -195,30 +199,35 @@ public final class SseBody extends ObservedBody {
     end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
   }
 
-  /** What the framer hands on: events read, and bytes passed on as they are. */
-  private final class Events implements SseEventFramer.Handler {
+  /** Frames the events: reads them, and passes on the bytes between them as they are. */
+  private final class Framer extends SseEventFramer {
 
-    @Override
-    public void event(byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
-      handleEvent(
-          buffer,
-          start,
-          end,
-          switch (dataLines) {
-            case 0 -> null;
-            case 1 -> new Data(buffer, dataFrom, dataTo);
-            default -> SseEventFramer.dataOf(buffer, start, end); // rare: joined in a copy
-          });
+    Framer(int maxEventBytes) {
+      super(maxEventBytes);
     }
 
     @Override
-    public void oversized(byte[] buffer, int from, int to) {
+    protected void event(
+        byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
+      if (dataLines == 0) {
+        lastEventHidden = false;
+        emit(start, end);
+      } else if (dataLines == 1) {
+        handleEvent(buffer, start, end, buffer, dataFrom, dataTo);
+      } else {
+        Data joined = SseEventFramer.dataOf(buffer, start, end); // rare: joined in a copy
+        handleEvent(buffer, start, end, joined.bytes(), joined.from(), joined.to());
+      }
+    }
+
+    @Override
+    protected void oversized(byte[] buffer, int from, int to) {
       lastEventHidden = false; // never read, never hidden
       emit(from, to);
     }
 
     @Override
-    public void separator(byte[] buffer, int from, int to, boolean ofEvent) {
+    protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
       // The line feed of a hidden event's ending is hidden with it.
       if (!ofEvent || !lastEventHidden) {
         emit(from, to);
@@ -226,7 +235,7 @@ public final class SseBody extends ObservedBody {
     }
 
     @Override
-    public int eventAt(byte[] buffer, int start, int length) {
+    protected int eventAt(byte[] buffer, int start, int length) {
       return chunkLikeKept(buffer, start, length);
     }
   }
@@ -274,24 +283,23 @@ public final class SseBody extends ObservedBody {
       chunkScanner.forgetLikeKept();
       return SseEventFramer.UNREAD;
     }
-    handleChunk(
-        buffer, eventStart, blankEnd + 1, new Data(buffer, valueStart, dataEnd), usageValue);
+    handleChunk(buffer, eventStart, blankEnd + 1, buffer, valueStart, dataEnd, usageValue);
     return blankEnd + 1;
   }
 
-  private void handleEvent(byte[] buffer, int start, int end, Data data) {
+  /**
+   * Handles the event {@code buffer[start, end)}, whose data is {@code data[from, to)}: in place in
+   * the buffer, or joined in a copy.
+   */
+  private void handleEvent(byte[] buffer, int start, int end, byte[] data, int from, int to) {
     lastEventHidden = false;
-    if (data == null) {
-      emit(start, end);
-      return;
-    }
-    if (data.is(DONE)) {
+    if (StrictJson.is(data, from, to, DONE)) {
       readout.markComplete();
       emit(start, end);
       return;
     }
     if (eventReader != null) {
-      eventReader.read(readout, data.bytes(), data.from(), data.to());
+      eventReader.read(readout, data, from, to);
       emit(start, end);
       return;
     }
@@ -300,22 +308,23 @@ public final class SseBody extends ObservedBody {
         start,
         end,
         data,
-        readout.defersChunks()
-            ? chunkScanner.read(data.bytes(), data.from(), data.to())
-            : ChatChunkScanner.OTHER);
+        from,
+        to,
+        readout.defersChunks() ? chunkScanner.read(data, from, to) : ChatChunkScanner.OTHER);
   }
 
   /**
-   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that {@link
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data[from, to)} that {@link
    * ChatChunkScanner} read as {@code usageValue}.
    */
-  private void handleChunk(byte[] buffer, int start, int end, Data data, int usageValue) {
+  private void handleChunk(
+      byte[] buffer, int start, int end, byte[] data, int from, int to, int usageValue) {
     lastEventHidden = false;
-    if (!readChunk(data, usageValue) || !hideUsage) {
+    if (!readChunk(data, from, to, usageValue) || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {
       lastEventHidden = true; // the usage-only chunk the application did not ask for
-    } else if (usageMember.cutsNull() && data.bytes() == buffer) {
+    } else if (usageMember.cutsNull() && data == buffer) {
       emit(start, usageMember.cutFrom());
       emit(usageMember.cutTo(), end);
     } else {
@@ -324,14 +333,13 @@ public final class SseBody extends ObservedBody {
   }
 
   /**
-   * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage, only
-   * if its text is needed at the end; the chunk that only reports usage is read on its bytes when
-   * it can be. {@code usageValue} is what {@link ChatChunkScanner} read, or {@link
-   * ChatChunkScanner#OTHER} when chunks are not deferred. Returns false when it is not a JSON
-   * object.
+   * Reads a chat chunk {@code bytes[from, to)}, noting its usage member: now, or, when it certainly
+   * carries no usage, only if its text is needed at the end; the chunk that only reports usage is
+   * read on its bytes when it can be. {@code usageValue} is what {@link ChatChunkScanner} read, or
+   * {@link ChatChunkScanner#OTHER} when chunks are not deferred. Returns false when it is not a
+   * JSON object.
    */
-  private boolean readChunk(Data data, int usageValue) {
-    byte[] bytes = data.bytes();
+  private boolean readChunk(byte[] bytes, int from, int to, int usageValue) {
     if (usageValue == ChatChunkScanner.USAGE_ONLY) {
       readout.learnUsage(chunkScanner.model(), chunkScanner.usage());
       usageMember.noteUsageOnly();
@@ -340,30 +348,21 @@ public final class SseBody extends ObservedBody {
     if (usageValue != ChatChunkScanner.OTHER
         && readout.deferChunk(
             bytes,
-            data.from(),
-            data.to(),
+            from,
+            to,
             chunkScanner.model(),
             chunkScanner.sharedStart(),
             chunkScanner.sharedEnd())) {
-      usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
+      usageMember.noteNull(bytes, from, to, usageValue);
       return true;
     }
-    return readout.readChunk(bytes, data.from(), data.to(), usageMember);
+    return readout.readChunk(bytes, from, to, usageMember);
   }
 
   /** Reads the chunks kept, if their text is needed, before the listener hears of the end. */
-  private record ReadingKeptChunks(BodyListener listener) implements BodyListener {
-
-    @Override
-    public void firstBytes() {
-      listener.firstBytes();
-    }
-
-    @Override
-    public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
-      readout.streamEnded();
-      listener.bodyEnded(outcome, readout, failure);
-    }
+  @Override
+  protected void ending() {
+    readout.streamEnded();
   }
 
   /**

@@ -14,34 +14,42 @@ import org.jspecify.annotations.Nullable;
  * screen of content safety, the translation of a provider's stream).
  *
  * <p>Lines end as the SSE specification allows: with a line feed, a carriage return, or both; an
- * event ends at the empty line after it, and is handed to its {@link Handler} at once, as that
- * line's ending arrives. The line feed that may follow a carriage return (in this read or the next)
+ * event ends at the empty line after it, and is handed to {@link #event} at once, as that line's
+ * ending arrives. The line feed that may follow a carriage return (in this read or the next)
  * belongs to that line ending: when the carriage return ended an event, the line feed is handed on
- * after the event as a {@linkplain Handler#separator separator}, so an event is the same bytes
- * whatever the reads. Data lines ({@code data:} with its value after one optional space, or a bare
- * {@code data}, an empty value) are noted as they pass, so an event's single data line is found in
- * place without a second scan.
+ * after the event as a {@linkplain #separator separator}, so an event is the same bytes whatever
+ * the reads. Data lines ({@code data:} with its value after one optional space, or a bare {@code
+ * data}, an empty value) are noted as they pass, so an event's single data line is found in place
+ * without a second scan.
  *
  * <p>Only the event in flight is held, and that one only up to a bound: an event larger than that
- * (its lines and empty line) is handed on {@linkplain Handler#oversized untouched} as its bytes
- * come, and is not read, whatever the reads it came in. An event the stream ends without its blank
- * line is still read, when the stream {@linkplain #end() ends}. Memory is bounded by the bound and
- * the largest read, whatever the stream holds.
+ * (its lines and empty line) is handed on {@linkplain #oversized untouched} as its bytes come, and
+ * is not read, whatever the reads it came in. An event the stream ends without its blank line is
+ * still read, when the stream {@linkplain #end() ends}. Memory is bounded by the bound and the
+ * largest read, whatever the stream holds.
  *
- * <p>The framer owns the buffer it reads: a reader either {@linkplain #append appends} bytes read
- * elsewhere (copying them) or reads straight into {@link #buffer()} after {@link #compact} and
- * reports them with {@link #appended}. Offsets handed to the handler are valid until the next
- * {@link #compact} or {@link #append}. Not thread-safe: one stream, read by one thread at a time.
+ * <p>A reader of such a stream extends this class with what it does with events and with the bytes
+ * between them. The framer owns the buffer it reads: a reader either {@linkplain #append appends}
+ * bytes read elsewhere (copying them) or reads straight into {@link #buffer()} after {@link
+ * #compact} and reports them with {@link #appended}. Offsets handed to the methods are valid until
+ * the next {@link #compact} or {@link #append}. Not thread-safe: one stream, read by one thread at
+ * a time.
  */
-public final class SseEventFramer {
+public abstract class SseEventFramer {
 
-  /** {@link Handler#eventAt} has not read the event: it is framed as any other. */
+  /** {@link #eventAt} has not read the event: it is framed as any other. */
   public static final int UNREAD = -1;
 
-  /** {@link Handler#eventAt}: too few bytes of the event are in to tell; asked again later. */
+  /** {@link #eventAt}: too few bytes of the event are in to tell; asked again later. */
   public static final int WAIT = -2;
 
   private static final byte[] DATA_FIELD = {'d', 'a', 't', 'a'};
+
+  /** Values of {@link #carriageReturn}. */
+  private static final byte NO_CR = 0;
+
+  private static final byte CR_OF_LINE = 1;
+  private static final byte CR_OF_EVENT = 2;
 
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -49,43 +57,6 @@ public final class SseEventFramer {
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final long NEWLINES = '\n' * ONES;
   private static final long RETURNS = '\r' * ONES;
-
-  /** What a reader of the stream does with its events and with the bytes between them. */
-  public interface Handler {
-
-    /**
-     * An event is whole: {@code buffer[start, end)}, its lines and the empty line that ends it (a
-     * last event the stream ended without one: its bytes to the end). It has {@code dataLines} data
-     * lines; the first one's value is {@code buffer[dataFrom, dataTo)} (when there are several,
-     * {@link SseEventFramer#dataOf} joins them).
-     */
-    void event(byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo);
-
-    /**
-     * Bytes of an event larger than the bound, to pass on untouched: the event is not read. Its
-     * bytes come in order, in as many calls as reads, until the empty line that ends it.
-     */
-    void oversized(byte[] buffer, int from, int to);
-
-    /**
-     * Bytes between events, to pass on as they are: an empty line with no event before it, or the
-     * line feed after a carriage return that ended a line of one ({@code ofEvent} true when that
-     * line was the empty line ending the event last handed to {@link #event}: it belongs to that
-     * event's ending).
-     */
-    void separator(byte[] buffer, int from, int to, boolean ofEvent);
-
-    /**
-     * Offered the event starting at {@code buffer[start]} before it is framed, with the bytes in up
-     * to {@code length}: a reader that can tell where such an event ends handles it here and
-     * returns where the next one starts; else {@link #UNREAD} (the event is framed as any other,
-     * and not offered again) or {@link #WAIT} (offered again when more bytes came). Nothing is
-     * changed when it does not return an offset.
-     */
-    default int eventAt(byte[] buffer, int start, int length) {
-      return UNREAD;
-    }
-  }
 
   /**
    * An event's data: the value of its one data line, in place, or the values of its several data
@@ -99,7 +70,6 @@ public final class SseEventFramer {
     }
   }
 
-  private final Handler handler;
   private final int maxEventBytes;
 
   /**
@@ -123,14 +93,13 @@ public final class SseEventFramer {
 
   /**
    * Whether the line before {@link #lineStart} ended in a carriage return that was the last byte
-   * looked at: a line feed that comes next belongs to that line ending.
+   * looked at, so that a line feed that comes next belongs to that line ending ({@link #NO_CR} when
+   * not): {@link #CR_OF_LINE}, or {@link #CR_OF_EVENT} when that line was the empty line ending an
+   * event handed to {@link #event}.
    */
-  private boolean lineFeedMayFollow;
+  private byte carriageReturn;
 
-  /** Whether the last empty line ended an event handed to the handler. */
-  private boolean afterEvent;
-
-  /** Whether the event in flight was offered to {@link Handler#eventAt} already. */
+  /** Whether the event in flight was offered to {@link #eventAt} already. */
   private boolean offered;
 
   /**
@@ -141,13 +110,46 @@ public final class SseEventFramer {
 
   private boolean oversizedLineOpen;
 
-  /** A framer handing events of up to {@code maxEventBytes} bytes to {@code handler}. */
-  public SseEventFramer(Handler handler, int maxEventBytes) {
+  /** A framer reading events of up to {@code maxEventBytes} bytes. */
+  protected SseEventFramer(int maxEventBytes) {
     if (maxEventBytes < 1) {
       throw new IllegalArgumentException("maxEventBytes must be positive: " + maxEventBytes);
     }
-    this.handler = handler;
     this.maxEventBytes = maxEventBytes;
+  }
+
+  /**
+   * An event is whole: {@code buffer[start, end)}, its lines and the empty line that ends it (a
+   * last event the stream ended without one: its bytes to the end). It has {@code dataLines} data
+   * lines; the first one's value is {@code buffer[dataFrom, dataTo)} (when there are several,
+   * {@link #dataOf} joins them).
+   */
+  protected abstract void event(
+      byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo);
+
+  /**
+   * Bytes of an event larger than the bound, to pass on untouched: the event is not read. Its bytes
+   * come in order, in as many calls as reads, until the empty line that ends it.
+   */
+  protected abstract void oversized(byte[] buffer, int from, int to);
+
+  /**
+   * Bytes between events, to pass on as they are: an empty line with no event before it, or the
+   * line feed after a carriage return that ended a line of one ({@code ofEvent} true when that line
+   * was the empty line ending the event last handed to {@link #event}: it belongs to that event's
+   * ending).
+   */
+  protected abstract void separator(byte[] buffer, int from, int to, boolean ofEvent);
+
+  /**
+   * Offered the event starting at {@code buffer[start]} before it is framed, with the bytes in up
+   * to {@code length}: a reader that can tell where such an event ends handles it here and returns
+   * where the next one starts; else {@link #UNREAD} (the event is framed as any other, and not
+   * offered again) or {@link #WAIT} (offered again when more bytes came). Nothing is changed when
+   * it does not return an offset.
+   */
+  protected int eventAt(byte[] buffer, int start, int length) {
+    return UNREAD;
   }
 
   /** The buffer the framer reads; bytes for it go at {@link #length()}, after {@link #compact}. */
@@ -216,7 +218,7 @@ public final class SseEventFramer {
     if (oversized) {
       oversized = false;
       if (length > eventStart) {
-        handler.oversized(buffer, eventStart, length); // the rest of an event too large to read
+        oversized(buffer, eventStart, length); // the rest of an event too large to read
       }
     } else if (length > eventStart) {
       if (lineStart < length) {
@@ -225,7 +227,7 @@ public final class SseEventFramer {
       int start = eventStart;
       eventStart = length;
       lineStart = length;
-      handler.event(buffer, start, length, dataLines, dataFrom, dataTo);
+      event(buffer, start, length, dataLines, dataFrom, dataTo);
     }
     eventStart = length;
     lineStart = length;
@@ -238,16 +240,17 @@ public final class SseEventFramer {
    */
   private void frame() {
     while (true) {
-      if (lineFeedMayFollow && lineStart < length) {
-        lineFeedMayFollow = false;
+      if (carriageReturn != NO_CR && lineStart < length) {
+        boolean ofEvent = carriageReturn == CR_OF_EVENT;
+        carriageReturn = NO_CR;
         if (buffer[lineStart] == '\n') {
           // It ends the line before with the carriage return: of the event in flight, or of what
           // that line ended (an event, or an empty line of its own), passed on after it.
           if (lineStart == eventStart) {
             if (oversized) {
-              handler.oversized(buffer, lineStart, lineStart + 1);
+              oversized(buffer, lineStart, lineStart + 1);
             } else {
-              handler.separator(buffer, lineStart, lineStart + 1, afterEvent);
+              separator(buffer, lineStart, lineStart + 1, ofEvent);
             }
             eventStart++;
           }
@@ -256,11 +259,10 @@ public final class SseEventFramer {
         }
       }
       if (lineStart == eventStart && eventStart < length && !offered && !oversized) {
-        int next = handler.eventAt(buffer, eventStart, length);
+        int next = eventAt(buffer, eventStart, length);
         if (next >= 0) {
           eventStart = next;
           lineStart = next;
-          afterEvent = true;
           continue;
         }
         offered = next != WAIT; // else offered again when more bytes came
@@ -270,16 +272,15 @@ public final class SseEventFramer {
         break;
       }
       int next = lineEnd + 1;
-      lineFeedMayFollow = buffer[lineEnd] == '\r';
+      carriageReturn = buffer[lineEnd] == '\r' ? CR_OF_LINE : NO_CR;
       if (!oversized && next - eventStart > maxEventBytes) {
         beginOversized(); // this line takes the event past the bound, whatever the reads were
       }
       if (oversized) {
-        handler.oversized(buffer, eventStart, next);
+        oversized(buffer, eventStart, next);
         eventStart = next;
         if (lineEnd == lineStart && !oversizedLineOpen) {
           oversized = false; // its empty line: the oversized event ends
-          afterEvent = false;
           offered = false;
         }
         oversizedLineOpen = false;
@@ -288,16 +289,17 @@ public final class SseEventFramer {
       } else if (lineStart > eventStart) {
         int start = eventStart;
         eventStart = next;
-        afterEvent = true;
+        if (carriageReturn == CR_OF_LINE) {
+          carriageReturn = CR_OF_EVENT; // a line feed next is passed on as of this event
+        }
         offered = false;
         int lines = dataLines;
         dataLines = 0;
-        handler.event(buffer, start, next, lines, dataFrom, dataTo);
+        event(buffer, start, next, lines, dataFrom, dataTo);
       } else {
         eventStart = next;
-        afterEvent = false;
         offered = false;
-        handler.separator(buffer, lineStart, next, false); // an empty line between events
+        separator(buffer, lineStart, next, false); // an empty line between events
       }
       lineStart = next;
     }
@@ -320,7 +322,7 @@ public final class SseEventFramer {
       int start = eventStart;
       eventStart = length;
       lineStart = length;
-      handler.oversized(buffer, start, length);
+      oversized(buffer, start, length);
     }
   }
 
@@ -328,7 +330,6 @@ public final class SseEventFramer {
   private void beginOversized() {
     oversized = true;
     oversizedLineOpen = false;
-    afterEvent = false;
     dataLines = 0;
   }
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SseEventFramerTest {
 
   /** Records what the framer hands on, and every byte it hands on, in order. */
-  private static final class Recorder implements SseEventFramer.Handler {
+  private static final class Recorder extends SseEventFramer {
     final List<String> events = new ArrayList<>();
     final List<String> data = new ArrayList<>();
     final List<String> oversized = new ArrayList<>();
@@ -26,8 +26,13 @@ class SseEventFramerTest {
     int offered;
     int wait;
 
+    Recorder(int maxEventBytes) {
+      super(maxEventBytes);
+    }
+
     @Override
-    public void event(byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
+    protected void event(
+        byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
       events.add(new String(buffer, start, end - start, UTF_8));
       SseEventFramer.Data joined = SseEventFramer.dataOf(buffer, start, end);
       if (dataLines == 0) {
@@ -48,19 +53,19 @@ class SseEventFramerTest {
     }
 
     @Override
-    public void oversized(byte[] buffer, int from, int to) {
+    protected void oversized(byte[] buffer, int from, int to) {
       oversized.add(new String(buffer, from, to - from, UTF_8));
       all.write(buffer, from, to - from);
     }
 
     @Override
-    public void separator(byte[] buffer, int from, int to, boolean ofEvent) {
+    protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
       separators.add((ofEvent ? "event:" : "") + new String(buffer, from, to - from, UTF_8));
       all.write(buffer, from, to - from);
     }
 
     @Override
-    public int eventAt(byte[] buffer, int start, int length) {
+    protected int eventAt(byte[] buffer, int start, int length) {
       offered++;
       return wait-- > 0 ? SseEventFramer.WAIT : SseEventFramer.UNREAD;
     }
@@ -73,8 +78,8 @@ class SseEventFramerTest {
   /** Frames {@code stream} in reads cut at {@code cuts}, then ends it. */
   private static Recorder frameBounded(String stream, int maxEventBytes, int... cuts) {
     byte[] bytes = stream.getBytes(UTF_8);
-    Recorder recorder = new Recorder();
-    SseEventFramer framer = new SseEventFramer(recorder, maxEventBytes);
+    Recorder recorder = new Recorder(maxEventBytes);
+    SseEventFramer framer = recorder;
     int from = 0;
     for (int cut : cuts) {
       framer.append(bytes, from, cut - from);
@@ -146,8 +151,8 @@ class SseEventFramerTest {
       }
     }
     byte[] bytes = stream.getBytes(UTF_8);
-    Recorder r = new Recorder();
-    SseEventFramer framer = new SseEventFramer(r, 1 << 20);
+    Recorder r = new Recorder(1 << 20);
+    SseEventFramer framer = r;
     for (byte b : bytes) {
       framer.append(new byte[] {b}, 0, 1); // a byte a read
     }
@@ -158,8 +163,8 @@ class SseEventFramerTest {
   @Test
   void anEventIsHandedOnAsItsEmptyLineArrivesNotWhenMoreComes() {
     byte[] first = "data: 1\n\ndata: 2\r\r".getBytes(UTF_8);
-    Recorder r = new Recorder();
-    SseEventFramer framer = new SseEventFramer(r, 1024);
+    Recorder r = new Recorder(1024);
+    SseEventFramer framer = r;
 
     framer.append(first, 0, first.length);
 
@@ -215,8 +220,8 @@ class SseEventFramerTest {
 
   @Test
   void whatTheFramerHoldsIsBoundedByTheBoundAndTheReadWhateverTheEventSize() {
-    Recorder r = new Recorder();
-    SseEventFramer framer = new SseEventFramer(r, 4096);
+    Recorder r = new Recorder(4096);
+    SseEventFramer framer = r;
     byte[] read = new byte[1000];
     Arrays.fill(read, (byte) 'q');
     System.arraycopy("data: ".getBytes(UTF_8), 0, read, 0, 6);
@@ -235,8 +240,8 @@ class SseEventFramerTest {
   @Test
   void aReaderMayReadStraightIntoTheBufferAfterCompacting() {
     byte[] stream = "data: 1\n\ndata: 2\n\ndata: 3\n\n".getBytes(UTF_8);
-    Recorder r = new Recorder();
-    SseEventFramer framer = new SseEventFramer(r, 1024);
+    Recorder r = new Recorder(1024);
+    SseEventFramer framer = r;
     int at = 0;
     while (at < stream.length) {
       framer.compact(1);
@@ -259,9 +264,9 @@ class SseEventFramerTest {
     assertThat(once.offered).isEqualTo(2);
 
     byte[] bytes = stream.getBytes(UTF_8);
-    Recorder waiting = new Recorder();
+    Recorder waiting = new Recorder(1024);
     waiting.wait = 2;
-    SseEventFramer framer = new SseEventFramer(waiting, 1024);
+    SseEventFramer framer = waiting;
     framer.append(bytes, 0, 3);
     framer.append(bytes, 3, 3);
     framer.append(bytes, 6, bytes.length - 6);
@@ -275,25 +280,23 @@ class SseEventFramerTest {
     byte[] stream = "data: fast\n\ndata: slow\n\n".getBytes(UTF_8);
     List<String> framed = new ArrayList<>();
     SseEventFramer framer =
-        new SseEventFramer(
-            new SseEventFramer.Handler() {
-              @Override
-              public void event(byte[] b, int start, int end, int lines, int from, int to) {
-                framed.add(new String(b, from, to - from, UTF_8));
-              }
+        new SseEventFramer(1024) {
+          @Override
+          protected void event(byte[] b, int start, int end, int lines, int from, int to) {
+            framed.add(new String(b, from, to - from, UTF_8));
+          }
 
-              @Override
-              public void oversized(byte[] b, int from, int to) {}
+          @Override
+          protected void oversized(byte[] b, int from, int to) {}
 
-              @Override
-              public void separator(byte[] b, int from, int to, boolean ofEvent) {}
+          @Override
+          protected void separator(byte[] b, int from, int to, boolean ofEvent) {}
 
-              @Override
-              public int eventAt(byte[] b, int start, int length) {
-                return b[start + 6] == 'f' ? start + 12 : SseEventFramer.UNREAD;
-              }
-            },
-            1024);
+          @Override
+          protected int eventAt(byte[] b, int start, int length) {
+            return b[start + 6] == 'f' ? start + 12 : SseEventFramer.UNREAD;
+          }
+        };
 
     framer.append(stream, 0, stream.length);
 
@@ -349,7 +352,7 @@ class SseEventFramerTest {
 
   @Test
   void aBoundBelowOneIsRefused() {
-    assertThatThrownBy(() -> new SseEventFramer(new Recorder(), 0))
+    assertThatThrownBy(() -> new Recorder(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxEventBytes");
   }
