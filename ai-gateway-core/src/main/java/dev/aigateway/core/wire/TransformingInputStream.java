@@ -66,7 +66,7 @@ public abstract class TransformingInputStream extends InputStream {
       return;
     }
     if (readyEnd + n > ready.length) {
-      ready = Arrays.copyOf(ready, Math.max(readyEnd + n, Math.max(READ_BYTES, ready.length * 2)));
+      ready = Arrays.copyOf(ready, Math.max(readyEnd + n, ready.length * 2));
     }
     System.arraycopy(bytes, from, ready, readyEnd, n);
     readyEnd += n;
