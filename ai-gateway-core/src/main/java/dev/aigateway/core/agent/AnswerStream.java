@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
 final class AnswerStream extends TransformingInputStream {
 
   /** The largest event held for reading; a larger one passes unread. */
-  static final int MAX_EVENT_BYTES = 4 << 20;
+  static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
 
   /** The largest JSON answer read or held. */
   static final int MAX_HELD_BYTES = 16 << 20;
@@ -94,10 +94,6 @@ final class AnswerStream extends TransformingInputStream {
 
   /** The events of an event stream go to the call; what is not an event passes as it came. */
   private final class Framer extends SseEventFramer {
-
-    Framer() {
-      super(MAX_EVENT_BYTES);
-    }
 
     @Override
     protected void event(

@@ -23,7 +23,7 @@ import java.util.Arrays;
  */
 final class AnswerScreen extends TransformingInputStream {
 
-  static final int MAX_EVENT_BYTES = 4 << 20;
+  static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
   private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
   private final SafetyStage stage;
@@ -68,10 +68,6 @@ final class AnswerScreen extends TransformingInputStream {
 
   /** Events are screened; what is not one passes as it came, until the stream is stopped. */
   private final class Framer extends SseEventFramer {
-
-    Framer() {
-      super(MAX_EVENT_BYTES);
-    }
 
     @Override
     protected void event(

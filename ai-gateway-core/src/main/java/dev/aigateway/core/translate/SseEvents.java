@@ -40,7 +40,7 @@ final class SseEvents {
   private final class Framer extends SseEventFramer {
 
     Framer() {
-      super(MAX_EVENT_BYTES);
+      super(SseEvents.MAX_EVENT_BYTES); // named: the framer's own bound is inherited here
     }
 
     @Override
@@ -64,7 +64,9 @@ final class SseEvents {
     @Override
     protected void oversized(byte[] buffer, int from, int to) {
       throw new IllegalStateException(
-          "an event of the backend's stream is larger than " + MAX_EVENT_BYTES + " bytes");
+          "an event of the backend's stream is larger than "
+              + SseEvents.MAX_EVENT_BYTES
+              + " bytes");
     }
 
     @Override

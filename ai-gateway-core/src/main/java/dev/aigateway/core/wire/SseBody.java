@@ -45,7 +45,7 @@ public final class SseBody extends ObservedBody {
    * The largest event read (4 MiB): far more than any chunk or Responses API event of a real
    * answer, and a bound on what one stream holds, whatever a backend sends.
    */
-  public static final int MAX_EVENT_BYTES = 4 << 20;
+  public static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
 
   /** Reads each event's data; null for OpenAI chat and completions chunks, read here on bytes. */
   private final EventReader eventReader;

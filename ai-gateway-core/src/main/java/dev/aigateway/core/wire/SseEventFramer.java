@@ -110,6 +110,17 @@ public abstract class SseEventFramer {
 
   private boolean oversizedLineOpen;
 
+  /**
+   * The bound on an event read, unless a reader sets its own (4 MiB): far more than any chunk or
+   * event of a real answer, and a bound on what one stream holds, whatever a backend sends.
+   */
+  public static final int MAX_EVENT_BYTES = 4 << 20;
+
+  /** A framer reading events of up to {@link #MAX_EVENT_BYTES} bytes. */
+  protected SseEventFramer() {
+    this(MAX_EVENT_BYTES);
+  }
+
   /** A framer reading events of up to {@code maxEventBytes} bytes. */
   protected SseEventFramer(int maxEventBytes) {
     if (maxEventBytes < 1) {
