@@ -20,12 +20,10 @@ final class TranslatedStream extends TransformingInputStream {
   /** Hands what the decoder produced to the application, without a copy of its own. */
   private final OutputStream toApplication =
       new OutputStream() {
-        private final byte[] one = new byte[1];
-
         @Override
         public void write(int b) {
-          one[0] = (byte) b;
-          emit(one, 0, 1);
+          // Not called: ByteArrayOutputStream.writeTo writes its bytes in one call.
+          emit(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
