@@ -1,8 +1,9 @@
 package dev.aigateway.core.safety;
 
 import dev.aigateway.core.wire.ObservedBody;
+import dev.aigateway.core.wire.SseEventFramer;
+import dev.aigateway.core.wire.TransformingInputStream;
 import dev.aigateway.core.wire.WireFormat;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -16,35 +17,26 @@ import java.util.Arrays;
  * provider's stream shape, then the end, and the observed body is {@linkplain ObservedBody#stop
  * stopped} so the call is charged for what was read. The window keeps only the overlap between
  * checks, so memory is bounded by the window and the event in flight (an event above {@value
- * #MAX_EVENT_BYTES} bytes is passed on unread, as the observed body treats it).
+ * #MAX_EVENT_BYTES} bytes is passed on unread, as the observed body treats it). Events are framed
+ * by an {@link SseEventFramer}; a last event the stream ended without its blank line is screened as
+ * any other.
  */
-final class AnswerScreen extends InputStream {
+final class AnswerScreen extends TransformingInputStream {
 
-  static final int MAX_EVENT_BYTES = 4 << 20;
+  static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
   private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
   private final SafetyStage stage;
   private final WireFormat format;
   private final ObservedBody observed;
-  private final InputStream source;
   private final int window;
   private final int overlap;
   private final StringBuilder text = new StringBuilder();
+  private final Framer framer = new Framer();
   private int unchecked;
 
-  /** Bytes read from the source, not yet handled: {@code [0, inLength)}. */
-  private byte[] in = new byte[4096];
-
-  private int inLength;
-  private int scanned;
-
-  /** Bytes for the application: {@code [outPosition, outLength)}. */
-  private byte[] out = new byte[4096];
-
-  private int outPosition;
-  private int outLength;
-  private boolean sourceEnded;
-  private boolean stopped;
+  /** Whether the answer was blocked: nothing more passes but the error event. */
+  private boolean blocked;
 
   AnswerScreen(
       SafetyStage stage,
@@ -53,181 +45,92 @@ final class AnswerScreen extends InputStream {
       InputStream source,
       int window,
       int overlap) {
+    super(source);
     this.stage = stage;
     this.format = format;
     this.observed = observed;
-    this.source = source;
     this.window = window;
     this.overlap = overlap;
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
+  protected void transform(byte[] bytes, int from, int to) {
+    framer.append(bytes, from, to - from);
   }
 
   @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
+  protected void upstreamEnded() {
+    framer.end(); // a last event without its blank line is checked before it passes
+    if (!blocked && unchecked > 0) {
+      check(); // the rest of the text, before the application reads the end
     }
-    while (outPosition == outLength) {
-      if (stopped || sourceEnded) {
-        return -1;
-      }
-      fill();
-    }
-    int n = Math.min(len, outLength - outPosition);
-    System.arraycopy(out, outPosition, b, off, n);
-    outPosition += n;
-    return n;
   }
 
-  @Override
-  public int available() {
-    return outLength - outPosition;
-  }
+  /** Events are screened; what is not one passes as it came, until the stream is stopped. */
+  private final class Framer extends SseEventFramer {
 
-  @Override
-  public void close() throws IOException {
-    source.close();
-  }
-
-  /** Reads what the source has and handles every event that is now whole. */
-  private void fill() throws IOException {
-    outPosition = 0;
-    outLength = 0;
-    if (inLength == in.length) {
-      in = Arrays.copyOf(in, in.length * 2);
-    }
-    int n = source.read(in, inLength, in.length - inLength);
-    if (n < 0) {
-      sourceEnded = true;
-      // The rest of a stream that ended without a blank line: check what is left, then pass it.
-      if (unchecked > 0 && check()) {
+    @Override
+    protected void event(
+        byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
+      if (blocked) {
         return;
       }
-      emit(in, 0, inLength);
-      inLength = 0;
-      return;
-    }
-    inLength += n;
-    int start = 0;
-    int end;
-    while ((end = eventEnd(start)) > 0) {
-      if (handle(start, end)) {
-        inLength = 0;
-        return; // stopped
+      String delta = null;
+      if (dataLines == 1) {
+        delta = textOf(buffer, dataFrom, dataTo);
+      } else if (dataLines > 1) {
+        SseEventFramer.Data data = SseEventFramer.dataOf(buffer, start, end);
+        delta = textOf(data.bytes(), data.from(), data.to());
       }
-      start = end;
+      if (delta != null && !delta.isEmpty()) {
+        text.append(delta);
+        unchecked += delta.length();
+        // The last event (the stream ended) waits for the check too: nothing comes after it.
+        if ((unchecked >= window || finished()) && check()) {
+          return;
+        }
+      } else if (unchecked > 0 && check()) {
+        return; // a finishing event: the rest of the text is checked before it passes
+      }
+      emit(buffer, start, end);
     }
-    System.arraycopy(in, start, in, 0, inLength - start);
-    inLength -= start;
-    scanned = Math.max(0, scanned - start);
-    if (inLength > MAX_EVENT_BYTES) {
-      emit(in, 0, inLength); // an event too large to read: passed on unread
-      inLength = 0;
-      scanned = 0;
+
+    @Override
+    protected void oversized(byte[] buffer, int from, int to) {
+      if (!blocked) {
+        emit(buffer, from, to);
+      }
+    }
+
+    @Override
+    protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
+      if (!blocked) {
+        emit(buffer, from, to);
+      }
     }
   }
 
-  /** The end of the event starting at {@code start} (after its blank line), or -1. */
-  private int eventEnd(int start) {
-    for (int i = Math.max(start, scanned); i < inLength; i++) {
-      byte c = in[i];
-      if (c == '\n' && i + 1 < inLength && in[i + 1] == '\n') {
-        return i + 2;
-      }
-      if (c == '\n' && i + 2 < inLength && in[i + 1] == '\r' && in[i + 2] == '\n') {
-        return i + 3;
-      }
-      if (c == '\r' && i + 1 < inLength && in[i + 1] == '\r') {
-        return i + 2;
-      }
-    }
-    scanned = Math.max(start, inLength - 2);
-    return -1;
-  }
-
-  /** Handles the event {@code in[start, end)}; true when the stream was stopped. */
-  private boolean handle(int start, int end) {
-    byte[] data = dataOf(start, end);
-    String delta = data == null || isDone(data) ? null : format.eventText(data, 0, data.length);
-    if (delta != null && !delta.isEmpty()) {
-      text.append(delta);
-      unchecked += delta.length();
-      if (unchecked >= window && check()) {
-        return true;
-      }
-    } else if (unchecked > 0 && check()) {
-      return true; // a finishing event: the rest of the text is checked before it passes
-    }
-    emit(in, start, end);
-    return false;
+  /** The text an event's data {@code bytes[from, to)} adds to the answer; null for none. */
+  private String textOf(byte[] bytes, int from, int to) {
+    return Arrays.equals(bytes, from, to, DONE, 0, DONE.length)
+        ? null
+        : format.eventText(bytes, from, to);
   }
 
   /** Checks the window; on a block stops the stream and returns true. */
   private boolean check() {
-    byte[] blocked = stage.screenAnswer(text.toString());
+    byte[] withheld = stage.screenAnswer(text.toString());
     unchecked = 0;
     if (text.length() > overlap) {
       text.delete(0, text.length() - overlap);
     }
-    if (blocked == null) {
+    if (withheld == null) {
       return false;
     }
-    stopped = true;
-    emit(blocked, 0, blocked.length);
+    blocked = true;
+    finish();
+    emit(withheld, 0, withheld.length);
     observed.stop(SafetyStage.ANSWER_BLOCKED);
     return true;
-  }
-
-  private static boolean isDone(byte[] data) {
-    return Arrays.equals(data, DONE);
-  }
-
-  /** The event's data lines' values joined by newlines, or null when it has none. */
-  private byte[] dataOf(int start, int end) {
-    byte[] joined = null;
-    int line = start;
-    while (line < end) {
-      int lineEnd = line;
-      while (lineEnd < end && in[lineEnd] != '\n' && in[lineEnd] != '\r') {
-        lineEnd++;
-      }
-      if (lineEnd - line >= 5
-          && in[line] == 'd'
-          && in[line + 1] == 'a'
-          && in[line + 2] == 't'
-          && in[line + 3] == 'a'
-          && in[line + 4] == ':') {
-        int from = line + 5 < lineEnd && in[line + 5] == ' ' ? line + 6 : line + 5;
-        byte[] value = Arrays.copyOfRange(in, from, lineEnd);
-        if (joined == null) {
-          joined = value;
-        } else {
-          byte[] both = Arrays.copyOf(joined, joined.length + 1 + value.length);
-          both[joined.length] = '\n';
-          System.arraycopy(value, 0, both, joined.length + 1, value.length);
-          joined = both;
-        }
-      }
-      line = lineEnd + 1;
-    }
-    return joined;
-  }
-
-  private void emit(byte[] bytes, int from, int to) {
-    int n = to - from;
-    if (n <= 0) {
-      return;
-    }
-    if (outLength + n > out.length) {
-      out = Arrays.copyOf(out, Math.max(out.length * 2, outLength + n));
-    }
-    System.arraycopy(bytes, from, out, outLength, n);
-    outLength += n;
   }
 }

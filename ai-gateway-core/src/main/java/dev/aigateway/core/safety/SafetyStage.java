@@ -19,6 +19,7 @@ import dev.aigateway.core.wire.WireRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -412,7 +413,7 @@ public final class SafetyStage implements CallStage {
       }
     } catch (IOException e) {
       // The observed body reads what came, then the same failure, and ends the call as it would.
-      return new HeldAnswer(buffer, held, null, e);
+      return heldAnswer(buffer, held, null, e);
     }
     if (held > max) {
       if (safety.oversizedAnswer() == SafetyAction.BLOCK) {
@@ -421,67 +422,44 @@ public final class SafetyStage implements CallStage {
       } else {
         note(SafetyOutcome.FLAGGED, "answer-size", "too-large");
       }
-      return new HeldAnswer(buffer, held, body, null);
+      return heldAnswer(buffer, held, body, null);
     }
     byte[] document = Arrays.copyOf(buffer, held);
     if (answerBlocked(format.answerTexts(document))) {
       withheldAnswer = format.withheldAnswer(document, String.valueOf(category));
     }
-    return new HeldAnswer(document, held, null, null);
+    return heldAnswer(document, held, null, null);
   }
 
   /**
-   * The bytes a stage held, then the rest of the body (an answer above the bound) or the failure
-   * that stopped the reading.
+   * The bytes a stage held ({@code held[0, length)}), then the rest of the body (an answer above
+   * the bound) or the failure that stopped the reading.
    */
-  private static final class HeldAnswer extends InputStream {
-    private final byte[] held;
-    private final int length;
-    private final @Nullable InputStream rest;
-    private final @Nullable IOException failure;
-    private int position;
+  private static InputStream heldAnswer(
+      byte[] held, int length, @Nullable InputStream rest, @Nullable IOException failure) {
+    InputStream after =
+        failure != null
+            ? new FailedRead(failure)
+            : rest != null ? rest : InputStream.nullInputStream();
+    return new SequenceInputStream(new ByteArrayInputStream(held, 0, length), after);
+  }
 
-    HeldAnswer(byte[] held, int length, @Nullable InputStream rest, @Nullable IOException failure) {
-      this.held = held;
-      this.length = length;
-      this.rest = rest;
+  /** A read that fails as the reading of the held answer did. */
+  private static final class FailedRead extends InputStream {
+    private final IOException failure;
+
+    FailedRead(IOException failure) {
       this.failure = failure;
     }
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
+      throw failure;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      if (position < length) {
-        int n = Math.min(len, length - position);
-        System.arraycopy(held, position, b, off, n);
-        position += n;
-        return n;
-      }
-      if (failure != null) {
-        throw failure;
-      }
-      return rest == null ? -1 : rest.read(b, off, len);
-    }
-
-    @Override
-    public int available() throws IOException {
-      return position < length ? length - position : rest == null ? 0 : rest.available();
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (rest != null) {
-        rest.close();
-      }
+      throw failure;
     }
   }
 

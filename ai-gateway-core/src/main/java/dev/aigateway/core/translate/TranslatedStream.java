@@ -1,8 +1,10 @@
 package dev.aigateway.core.translate;
 
+import dev.aigateway.core.wire.TransformingInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 
 /**
  * A backend's stream as the application reads it, translated as it arrives: each read takes what
@@ -10,15 +12,25 @@ import java.io.InputStream;
  * reaches the application as soon as the backend's event that carries it is whole. Never holds more
  * than the backend's event in flight and the chunks not yet read.
  */
-final class TranslatedStream extends InputStream {
+final class TranslatedStream extends TransformingInputStream {
 
-  private final InputStream upstream;
   private final StreamDecoder decoder;
   private final ByteArrayOutputStream produced;
-  private final byte[] raw = new byte[8192];
-  private byte[] ready = new byte[0];
-  private int readyAt;
-  private boolean ended;
+
+  /** Hands what the decoder produced to the application, without a copy of its own. */
+  private final OutputStream toApplication =
+      new OutputStream() {
+        @Override
+        public void write(int b) {
+          // Not called: ByteArrayOutputStream.writeTo writes its bytes in one call.
+          emit(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+          emit(b, off, off + len);
+        }
+      };
 
   /**
    * A stream read through {@code decoder}.
@@ -26,60 +38,44 @@ final class TranslatedStream extends InputStream {
    * @param produced where {@code decoder} writes the translated bytes
    */
   TranslatedStream(InputStream upstream, StreamDecoder decoder, ByteArrayOutputStream produced) {
-    this.upstream = upstream;
+    super(upstream);
     this.decoder = decoder;
     this.produced = produced;
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
+  protected void transform(byte[] bytes, int from, int to) throws IOException {
+    try {
+      decoder.feed(bytes, from, to - from);
+    } catch (RuntimeException e) {
+      throw failed(e);
     }
-    while (readyAt == ready.length) {
-      if (produced.size() > 0) {
-        ready = produced.toByteArray();
-        produced.reset();
-        readyAt = 0;
-        break;
-      }
-      if (ended) {
-        return -1;
-      }
-      int n = upstream.read(raw, 0, raw.length);
-      try {
-        if (n < 0) {
-          ended = true;
-          decoder.end();
-        } else {
-          decoder.feed(raw, 0, n);
-        }
-      } catch (RuntimeException e) {
-        ended = true;
-        throw new IOException(
-            "the backend's stream could not be translated: " + e.getClass().getSimpleName(), e);
-      }
+    handOn();
+  }
+
+  @Override
+  protected void upstreamEnded() throws IOException {
+    try {
+      decoder.end();
+    } catch (RuntimeException e) {
+      throw failed(e);
     }
-    int n = Math.min(len, ready.length - readyAt);
-    System.arraycopy(ready, readyAt, b, off, n);
-    readyAt += n;
-    return n;
+    handOn();
   }
 
-  @Override
-  public int available() {
-    return ready.length - readyAt;
+  /** The stream ends with what was translated before the failure, then this read's exception. */
+  private IOException failed(RuntimeException e) throws IOException {
+    finish();
+    handOn();
+    return new IOException(
+        "the backend's stream could not be translated: " + e.getClass().getSimpleName(), e);
   }
 
-  @Override
-  public void close() throws IOException {
-    upstream.close();
+  /** Hands on what the decoder produced (the sink writes to memory: it never fails). */
+  private void handOn() throws IOException {
+    if (produced.size() > 0) {
+      produced.writeTo(toApplication);
+      produced.reset();
+    }
   }
 }

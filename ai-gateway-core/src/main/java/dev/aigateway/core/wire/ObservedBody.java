@@ -100,6 +100,7 @@ public abstract class ObservedBody extends InputStream {
    */
   protected final void end(CallOutcome outcome, Throwable failure) {
     if (ended.compareAndSet(false, true)) {
+      ending();
       if (withheld != null && failure == null) {
         listener.bodyEnded(CallOutcome.TRUNCATED, readout, new Stopped(withheld));
       } else {
@@ -234,4 +235,7 @@ public abstract class ObservedBody extends InputStream {
 
   /** Called when the application closes the body before its end was reported. */
   protected void closing() {}
+
+  /** Called once, as the body's end is reported, before the listener hears of it. */
+  protected void ending() {}
 }

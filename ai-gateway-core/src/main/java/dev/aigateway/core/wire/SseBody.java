@@ -1,12 +1,9 @@
 package dev.aigateway.core.wire;
 
 import dev.aigateway.api.CallOutcome;
-import java.io.ByteArrayOutputStream;
+import dev.aigateway.core.wire.SseEventFramer.Data;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
@@ -37,82 +34,48 @@ import java.util.function.BooleanSupplier;
  */
 public final class SseBody extends ObservedBody {
 
-  private static final byte[] DATA_FIELD = {'d', 'a', 't', 'a', ':'};
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
-  /** {@link #chunkLikeKept} when too few bytes of the event are in to tell. */
-  private static final int WAIT = -2;
+  private static final int[] NO_PIECES = {};
 
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGH_BITS = 0x8080808080808080L;
-  private static final long NEWLINES = '\n' * ONES;
-  private static final long RETURNS = '\r' * ONES;
+  /** The length of {@code data:}, the start of a chunk's one data line. */
+  private static final int DATA_PREFIX = 5;
 
   /**
    * The largest event read (4 MiB): far more than any chunk or Responses API event of a real
    * answer, and a bound on what one stream holds, whatever a backend sends.
    */
-  public static final int MAX_EVENT_BYTES = 4 << 20;
+  public static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
 
   /** Reads each event's data; null for OpenAI chat and completions chunks, read here on bytes. */
   private final EventReader eventReader;
 
   private final boolean hideUsage;
-  private final int maxEventBytes;
   private final UsageMember usageMember = new UsageMember();
   private final ChatChunkScanner chunkScanner = new ChatChunkScanner();
 
   /**
-   * Events handled, then {@code [eventStart, length)}: the event in flight, then room for what
-   * upstream sends next (hide mode reads straight into it). Grows only for a larger event.
+   * Frames the events; its buffer holds the events handled, then the event in flight, then room for
+   * what upstream sends next (hide mode reads straight into it).
    */
-  private byte[] buffer = new byte[2048];
+  private final Framer framer;
 
   /**
    * Hide mode: the pieces of the handled events' bytes still for the application, in order, each as
-   * its start and end in {@link #buffer} (the events' bytes minus what is hidden); the piece being
-   * read, where in it, and how many bytes are left in all. The buffer is compacted only once they
-   * were all read.
+   * its start and end in the framer's buffer (the events' bytes minus what is hidden); the piece
+   * being read, where in it, and how many bytes are left in all. The buffer is compacted only once
+   * they were all read. Empty when nothing is hidden: the application reads upstream's bytes.
    */
-  private int[] pieces = new int[32];
+  private int[] pieces;
 
   private int pieceCount;
   private int piece;
   private int piecePosition;
   private int pending;
-  private int eventStart;
-  private int lineStart;
-  private int scanned;
-  private int length;
-
-  /** Data lines of the event in flight so far, and where the first one's value lies. */
-  private int dataLines;
-
-  private int dataFrom;
-  private int dataTo;
   private boolean upstreamEnded;
-
-  /** Whether the event in flight was tried as a chunk like the one kept. */
-  private boolean triedLikeKept;
-
-  /**
-   * Whether the line before {@link #lineStart} ended in a carriage return that was the last byte
-   * in: a line feed that comes next belongs to that line ending.
-   */
-  private boolean lineFeedMayFollow;
 
   /** Whether the last event handled was hidden from the application (the usage-only chunk). */
   private boolean lastEventHidden;
-
-  /**
-   * Whether the event in flight grew past the bound: its bytes are passed on as they come, not
-   * kept, until its blank line; and whether its line in flight has bytes already passed on.
-   */
-  private boolean oversized;
-
-  private boolean oversizedLineOpen;
 
   /**
    * Reads one event's data, as a stream of a {@link WireFormat} other than OpenAI's chat and
@@ -149,10 +112,11 @@ public final class SseBody extends ObservedBody {
       BodyListener listener,
       BooleanSupplier callCanceled,
       EventReader eventReader) {
-    super(upstream, new ReadingKeptChunks(listener), callCanceled);
+    super(upstream, listener, callCanceled);
     this.eventReader = java.util.Objects.requireNonNull(eventReader, "eventReader");
     this.hideUsage = false;
-    this.maxEventBytes = MAX_EVENT_BYTES;
+    this.pieces = NO_PIECES;
+    this.framer = new Framer(MAX_EVENT_BYTES);
   }
 
   /** As the public constructor, with another bound on the event in flight (for tests). */
@@ -163,10 +127,11 @@ public final class SseBody extends ObservedBody {
       boolean responsesApi,
       boolean hideUsage,
       int maxEventBytes) {
-    super(upstream, new ReadingKeptChunks(listener), callCanceled);
+    super(upstream, listener, callCanceled);
     this.eventReader = responsesApi ? ResponseReadout::readResponsesEvent : null;
     this.hideUsage = hideUsage;
-    this.maxEventBytes = maxEventBytes;
+    this.pieces = hideUsage ? new int[32] : NO_PIECES;
+    this.framer = new Framer(maxEventBytes);
   }
 
   /**
@@ -189,10 +154,7 @@ public final class SseBody extends ObservedBody {
       if (n < 0) {
         streamEnded();
       } else {
-        compact(n);
-        System.arraycopy(b, off, buffer, length, n);
-        length += n;
-        processEvents();
+        framer.append(b, off, n);
       }
       return n;
     }
@@ -200,16 +162,20 @@ public final class SseBody extends ObservedBody {
       if (upstreamEnded) {
         return -1;
       }
-      compact(1);
-      int n = readUpstream(buffer, length, buffer.length - length);
+      pieceCount = 0;
+      piece = 0;
+      piecePosition = 0;
+      framer.compact(1);
+      byte[] buffer = framer.buffer();
+      int n = readUpstream(buffer, framer.length(), buffer.length - framer.length());
       if (n < 0) {
         upstreamEnded = true;
         streamEnded();
       } else {
-        length += n;
-        processEvents();
+        framer.appended(n);
       }
     }
+    byte[] buffer = framer.buffer();
     int wanted = Math.min(len, pending);
     for (int copied = 0; copied < wanted; ) {
       int from = Math.max(pieces[2 * piece], piecePosition);
@@ -225,137 +191,52 @@ public final class SseBody extends ObservedBody {
     return wanted;
   }
 
-  /**
-   * Once the application has read every byte for it: moves the event in flight to the front and
-   * makes room for at least {@code room} more bytes.
-   */
-  private void compact(int room) {
-    pieceCount = 0;
-    piece = 0;
-    piecePosition = 0;
-    if (eventStart > 0) {
-      System.arraycopy(buffer, eventStart, buffer, 0, length - eventStart);
-      length -= eventStart;
-      lineStart -= eventStart;
-      scanned -= eventStart;
-      dataFrom -= eventStart;
-      dataTo -= eventStart;
-      eventStart = 0;
-    }
-    if (length + room > buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.max(length + room, buffer.length * 2));
-    }
-  }
-
   private void streamEnded() {
     if (ended()) {
       return;
     }
-    if (oversized) {
-      emit(eventStart, length); // the rest of an event too large to read
-      eventStart = length;
-    } else if (length > eventStart) {
-      // A last event without its blank line: still read it, and pass it on as it came.
-      handleEvent(eventStart, length, dataOf(buffer, eventStart, length));
-      eventStart = length;
-    }
+    framer.end(); // a last event without its blank line is still read, and passed on as it came
     end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
   }
 
-  /**
-   * Handles every complete event in the buffer; an event ends at an empty line. An event in flight
-   * that grew past the bound is passed on from then on, as it comes, to its end.
-   */
-  private void processEvents() {
-    while (true) {
-      if (lineFeedMayFollow && lineStart < length) {
-        lineFeedMayFollow = false;
-        if (buffer[lineStart] == '\n') {
-          // It ends the line before with the carriage return: with the event in flight, or with
-          // the event (or stray blank line) that line ended, passed on or hidden like it.
-          if (lineStart == eventStart) {
-            if (oversized || !lastEventHidden) {
-              emit(lineStart, lineStart + 1);
-            }
-            eventStart++;
-          }
-          lineStart++;
-          continue;
-        }
-      }
-      if (lineStart == eventStart && !triedLikeKept && !oversized) {
-        int next = chunkLikeKept();
-        if (next >= 0) {
-          eventStart = next;
-          lineStart = next;
-          continue;
-        }
-        triedLikeKept = next != WAIT; // else tried again when more bytes came, if still in time
-      }
-      int lineEnd = indexOfLineEnd(buffer, Math.max(scanned, lineStart), length);
-      if (lineEnd < 0) {
-        break;
-      }
-      int next = lineEnd + 1;
-      if (buffer[lineEnd] == '\r') {
-        if (next == length) {
-          lineFeedMayFollow = true;
-        } else if (buffer[next] == '\n') {
-          next++;
-        }
-      }
-      if (oversized) {
-        emit(eventStart, next);
-        eventStart = next;
-        if (lineEnd == lineStart && !oversizedLineOpen) {
-          oversized = false; // its blank line: the oversized event ends
-          lastEventHidden = false;
-          triedLikeKept = false;
-        }
-        oversizedLineOpen = false;
-      } else if (lineEnd > lineStart) {
-        noteLine(lineStart, lineEnd);
-      } else if (lineStart > eventStart) {
-        handleEvent(
-            eventStart,
-            next,
-            switch (dataLines) {
-              case 0 -> null;
-              case 1 -> new Data(buffer, dataFrom, dataTo);
-              default -> dataOf(buffer, eventStart, next); // rare: joined in a copy
-            });
-        eventStart = next;
-        dataLines = 0;
-        triedLikeKept = false;
-      } else {
-        emit(lineStart, next); // stray blank line between events
-        lastEventHidden = false;
-        eventStart = next;
-        triedLikeKept = false;
-      }
-      lineStart = next;
-    }
-    scanned = length;
-    if (oversized || length - eventStart > maxEventBytes) {
-      passOnOversized();
-    }
-  }
+  /** Frames the events: reads them, and passes on the bytes between them as they are. */
+  private final class Framer extends SseEventFramer {
 
-  /**
-   * Passes on the bytes in of the event in flight, which is larger than the bound, and keeps none
-   * of them: it is not read, and it is never hidden.
-   */
-  private void passOnOversized() {
-    if (!oversized) {
-      oversized = true;
-      lastEventHidden = false;
-      dataLines = 0;
+    Framer(int maxEventBytes) {
+      super(maxEventBytes);
     }
-    if (length > eventStart) {
-      oversizedLineOpen |= lineStart < length;
-      emit(eventStart, length);
-      eventStart = length;
-      lineStart = length;
+
+    @Override
+    protected void event(
+        byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
+      if (dataLines == 0) {
+        lastEventHidden = false;
+        emit(start, end);
+      } else if (dataLines == 1) {
+        handleEvent(buffer, start, end, buffer, dataFrom, dataTo);
+      } else {
+        Data joined = SseEventFramer.dataOf(buffer, start, end); // rare: joined in a copy
+        handleEvent(buffer, start, end, joined.bytes(), joined.from(), joined.to());
+      }
+    }
+
+    @Override
+    protected void oversized(byte[] buffer, int from, int to) {
+      lastEventHidden = false; // never read, never hidden
+      emit(from, to);
+    }
+
+    @Override
+    protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
+      // The line feed of a hidden event's ending is hidden with it.
+      if (!ofEvent || !lastEventHidden) {
+        emit(from, to);
+      }
+    }
+
+    @Override
+    protected int eventAt(byte[] buffer, int start, int length) {
+      return chunkLikeKept(buffer, start, length);
     }
   }
 
@@ -364,28 +245,29 @@ public final class SseBody extends ObservedBody {
    * {@link ChatChunkScanner} kept (as nearly all chunks of an answer are), and it is all in the
    * buffer: the chunk is found by comparing it with the one kept, which finds where its line ends
    * too, so the line need not be scanned for its end. Returns where the next event starts; {@link
-   * #WAIT} when fewer bytes than such an event needs are in; or -1 when the event is to be handled
-   * as any other. Either way, nothing was changed.
+   * SseEventFramer#WAIT} when fewer bytes than such an event needs are in; or {@link
+   * SseEventFramer#UNREAD} when the event is to be handled as any other. Either way, nothing was
+   * changed.
    */
-  private int chunkLikeKept() {
+  private int chunkLikeKept(byte[] buffer, int eventStart, int length) {
     if (eventReader != null || !readout.defersChunks()) {
-      return -1;
+      return SseEventFramer.UNREAD;
     }
     int available = length - eventStart;
-    if (available < DATA_FIELD.length + chunkScanner.keptLength() + 2
-        && (available < DATA_FIELD.length + 2 || buffer[length - 1] != '\n')) {
+    if (available < DATA_PREFIX + chunkScanner.keptLength() + 2
+        && (available < DATA_PREFIX + 2 || buffer[length - 1] != '\n')) {
       // Fewer bytes than the kept chunk has, and the read did not end at a line end: more are
       // coming. A read that did end there (a backend flushing each event) may hold a whole chunk
       // with shorter text than the kept one, so it is tried now.
-      return WAIT;
+      return SseEventFramer.WAIT;
     }
-    int valueStart = dataValueStart(buffer, eventStart, length);
+    int valueStart = SseEventFramer.dataValueStart(buffer, eventStart, length);
     int usageValue =
         valueStart < 0
             ? ChatChunkScanner.OTHER
             : chunkScanner.readLikeKept(buffer, valueStart, length);
     if (usageValue == ChatChunkScanner.OTHER) {
-      return -1;
+      return SseEventFramer.UNREAD;
     }
     // The event must end here: its one line (not ending in a carriage return), a blank one.
     int dataEnd = chunkScanner.end();
@@ -393,63 +275,56 @@ public final class SseBody extends ObservedBody {
     int blankEnd = lineEnd + 1 < length && buffer[lineEnd + 1] == '\r' ? lineEnd + 2 : lineEnd + 1;
     if (blankEnd >= length) {
       chunkScanner.forgetLikeKept();
-      return WAIT; // its last bytes are still to come: tried again when they came
+      return SseEventFramer.WAIT; // its last bytes are still to come: tried again when they came
     }
     if (buffer[lineEnd] != '\n'
         || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
         || buffer[blankEnd] != '\n') {
       chunkScanner.forgetLikeKept();
-      return -1;
+      return SseEventFramer.UNREAD;
     }
-    handleChunk(eventStart, blankEnd + 1, new Data(buffer, valueStart, dataEnd), usageValue);
+    handleChunk(buffer, eventStart, blankEnd + 1, buffer, valueStart, dataEnd, usageValue);
     return blankEnd + 1;
   }
 
-  /** Notes a data line of the event in flight, so that the usual one is not looked for again. */
-  private void noteLine(int start, int end) {
-    int valueStart = dataValueStart(buffer, start, end);
-    if (valueStart >= 0 && dataLines++ == 0) {
-      dataFrom = valueStart;
-      dataTo = end;
-    }
-  }
-
-  private void handleEvent(int start, int end, Data data) {
+  /**
+   * Handles the event {@code buffer[start, end)}, whose data is {@code data[from, to)}: in place in
+   * the buffer, or joined in a copy.
+   */
+  private void handleEvent(byte[] buffer, int start, int end, byte[] data, int from, int to) {
     lastEventHidden = false;
-    if (data == null) {
-      emit(start, end);
-      return;
-    }
-    if (data.is(DONE)) {
+    if (StrictJson.is(data, from, to, DONE)) {
       readout.markComplete();
       emit(start, end);
       return;
     }
     if (eventReader != null) {
-      eventReader.read(readout, data.bytes(), data.from(), data.to());
+      eventReader.read(readout, data, from, to);
       emit(start, end);
       return;
     }
     handleChunk(
+        buffer,
         start,
         end,
         data,
-        readout.defersChunks()
-            ? chunkScanner.read(data.bytes(), data.from(), data.to())
-            : ChatChunkScanner.OTHER);
+        from,
+        to,
+        readout.defersChunks() ? chunkScanner.read(data, from, to) : ChatChunkScanner.OTHER);
   }
 
   /**
-   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data} that {@link
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code data[from, to)} that {@link
    * ChatChunkScanner} read as {@code usageValue}.
    */
-  private void handleChunk(int start, int end, Data data, int usageValue) {
+  private void handleChunk(
+      byte[] buffer, int start, int end, byte[] data, int from, int to, int usageValue) {
     lastEventHidden = false;
-    if (!readChunk(data, usageValue) || !hideUsage) {
+    if (!readChunk(data, from, to, usageValue) || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {
       lastEventHidden = true; // the usage-only chunk the application did not ask for
-    } else if (usageMember.cutsNull() && data.bytes() == buffer) {
+    } else if (usageMember.cutsNull() && data == buffer) {
       emit(start, usageMember.cutFrom());
       emit(usageMember.cutTo(), end);
     } else {
@@ -458,14 +333,13 @@ public final class SseBody extends ObservedBody {
   }
 
   /**
-   * Reads a chat chunk, noting its usage member: now, or, when it certainly carries no usage, only
-   * if its text is needed at the end; the chunk that only reports usage is read on its bytes when
-   * it can be. {@code usageValue} is what {@link ChatChunkScanner} read, or {@link
-   * ChatChunkScanner#OTHER} when chunks are not deferred. Returns false when it is not a JSON
-   * object.
+   * Reads a chat chunk {@code bytes[from, to)}, noting its usage member: now, or, when it certainly
+   * carries no usage, only if its text is needed at the end; the chunk that only reports usage is
+   * read on its bytes when it can be. {@code usageValue} is what {@link ChatChunkScanner} read, or
+   * {@link ChatChunkScanner#OTHER} when chunks are not deferred. Returns false when it is not a
+   * JSON object.
    */
-  private boolean readChunk(Data data, int usageValue) {
-    byte[] bytes = data.bytes();
+  private boolean readChunk(byte[] bytes, int from, int to, int usageValue) {
     if (usageValue == ChatChunkScanner.USAGE_ONLY) {
       readout.learnUsage(chunkScanner.model(), chunkScanner.usage());
       usageMember.noteUsageOnly();
@@ -474,105 +348,29 @@ public final class SseBody extends ObservedBody {
     if (usageValue != ChatChunkScanner.OTHER
         && readout.deferChunk(
             bytes,
-            data.from(),
-            data.to(),
+            from,
+            to,
             chunkScanner.model(),
             chunkScanner.sharedStart(),
             chunkScanner.sharedEnd())) {
-      usageMember.noteNull(bytes, data.from(), data.to(), usageValue);
+      usageMember.noteNull(bytes, from, to, usageValue);
       return true;
     }
-    return readout.readChunk(bytes, data.from(), data.to(), usageMember);
+    return readout.readChunk(bytes, from, to, usageMember);
   }
 
   /** Reads the chunks kept, if their text is needed, before the listener hears of the end. */
-  private record ReadingKeptChunks(BodyListener listener) implements BodyListener {
-
-    @Override
-    public void firstBytes() {
-      listener.firstBytes();
-    }
-
-    @Override
-    public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
-      readout.streamEnded();
-      listener.bodyEnded(outcome, readout, failure);
-    }
-  }
-
-  /**
-   * An event's data: the value of its one {@code data:} line, in place, or the values of its
-   * several data lines joined by newlines, in a copy.
-   */
-  record Data(byte[] bytes, int from, int to) {
-
-    boolean is(byte[] value) {
-      return StrictJson.is(bytes, from, to, value);
-    }
-  }
-
-  /** The data of the event in {@code event[start, end)}, or null when it has none. */
-  static Data dataOf(byte[] event, int start, int end) {
-    Data first = null;
-    ByteArrayOutputStream joined = null;
-    int lineStart = start;
-    while (lineStart < end) {
-      int lineEnd = indexOfLineEnd(event, lineStart, end);
-      int contentEnd = lineEnd < 0 ? end : lineEnd;
-      int valueStart = dataValueStart(event, lineStart, contentEnd);
-      if (valueStart >= 0 && first == null) {
-        first = new Data(event, valueStart, contentEnd);
-      } else if (valueStart >= 0) {
-        if (joined == null) {
-          joined = new ByteArrayOutputStream();
-          joined.write(event, first.from(), first.to() - first.from());
-        }
-        joined.write('\n');
-        joined.write(event, valueStart, contentEnd - valueStart);
-      }
-      lineStart = lineEnd < 0 ? end : lineEnd + 1;
-      if (lineEnd >= 0 && event[lineEnd] == '\r' && lineStart < end && event[lineStart] == '\n') {
-        lineStart++;
-      }
-    }
-    return joined == null ? first : new Data(joined.toByteArray(), 0, joined.size());
-  }
-
-  /**
-   * Where the value of the line {@code bytes[start, end)} (its line ending excluded) starts if it
-   * is a {@code data:} line (after the colon and one optional space); -1 if it is not.
-   */
-  private static int dataValueStart(byte[] bytes, int start, int end) {
-    if (!StrictJson.startsWith(bytes, start, end, DATA_FIELD)) {
-      return -1;
-    }
-    int fieldEnd = start + DATA_FIELD.length;
-    return fieldEnd < end && bytes[fieldEnd] == ' ' ? fieldEnd + 1 : fieldEnd;
+  @Override
+  protected void ending() {
+    readout.streamEnded();
   }
 
   /**
    * The index of the first line ending byte ({@code \n} or {@code \r}) in {@code bytes[from, to)},
-   * or -1; eight bytes a step.
+   * or -1 ({@link SseEventFramer#indexOfLineEnd}).
    */
   static int indexOfLineEnd(byte[] bytes, int from, int to) {
-    int i = from;
-    for (; i <= to - Long.BYTES; i += Long.BYTES) {
-      long word = (long) LONGS.get(bytes, i);
-      long feeds = word ^ NEWLINES;
-      long returns = word ^ RETURNS;
-      // A byte of feeds (returns) is zero where a line feed (carriage return) was; the lowest
-      // flag of each marks its first one, so the lowest of both marks the first of either.
-      long zeros = ((feeds - ONES) & ~feeds | (returns - ONES) & ~returns) & HIGH_BITS;
-      if (zeros != 0) {
-        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
-      }
-    }
-    for (; i < to; i++) {
-      if (bytes[i] == '\n' || bytes[i] == '\r') {
-        return i;
-      }
-    }
-    return -1;
+    return SseEventFramer.indexOfLineEnd(bytes, from, to);
   }
 
   /** Passes {@code buffer[from, to)} on to the application, after what it was passed before. */
@@ -600,6 +398,6 @@ public final class SseBody extends ObservedBody {
 
   /** The bytes the body can hold now: what it holds of the stream is bounded by this (tests). */
   int capacity() {
-    return buffer.length;
+    return framer.capacity();
   }
 }

@@ -49,11 +49,12 @@ class AnswerStreamTest {
     byte @Nullable [] document;
     int ends;
     boolean complete;
+    byte @Nullable [] rewriteTo;
 
     @Override
     public byte[] event(byte[] event) {
       events.add(new String(event, StandardCharsets.UTF_8));
-      return event;
+      return rewriteTo == null ? event : rewriteTo;
     }
 
     @Override
@@ -147,5 +148,49 @@ class AnswerStreamTest {
 
     assertThat(recorder.ends).isEqualTo(1);
     assertThat(recorder.complete).isFalse();
+  }
+
+  @Test
+  void aLastEventWithoutItsBlankLineIsReadByTheCallAndPassesAsItCame() throws IOException {
+    byte[] bytes = "data: {\"a\":1}\n\ndata: {\"b\":2}".getBytes(StandardCharsets.UTF_8);
+    for (long seed = 0; seed < 50; seed++) {
+      Recorder recorder = new Recorder();
+
+      byte[] read = readAll(new AnswerStream(new Chunked(bytes, seed), recorder, true, false));
+
+      assertThat(read).isEqualTo(bytes);
+      assertThat(recorder.events)
+          .as("seed %d", seed)
+          .containsExactly("data: {\"a\":1}\n\n", "data: {\"b\":2}\n\n");
+    }
+  }
+
+  @Test
+  void aLastEventWithoutItsBlankLineThatTheCallRewritesPassesRewritten() throws IOException {
+    Recorder recorder = new Recorder();
+    recorder.rewriteTo = "data: {}\n\n".getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = "data: {\"b\":2}\r".getBytes(StandardCharsets.UTF_8);
+
+    byte[] read =
+        readAll(new AnswerStream(new java.io.ByteArrayInputStream(bytes), recorder, true, false));
+
+    assertThat(recorder.events).containsExactly("data: {\"b\":2}\r\r");
+    assertThat(new String(read, StandardCharsets.UTF_8)).isEqualTo("data: {}\n\n");
+  }
+
+  @Test
+  void anAnswerReadByteByByteIsTheSameBytes() throws IOException {
+    byte[] bytes = "data: {\"a\":1}\r\n\r\ndata: {\"b\":2}\n\n".getBytes(StandardCharsets.UTF_8);
+    Recorder recorder = new Recorder();
+    AnswerStream stream = new AnswerStream(new Chunked(bytes, 5), recorder, true, false);
+    ByteArrayOutputStream read = new ByteArrayOutputStream();
+
+    for (int b; (b = stream.read()) >= 0; ) {
+      read.write(b);
+    }
+
+    assertThat(read.toByteArray()).isEqualTo(bytes);
+    assertThat(recorder.events).hasSize(2);
+    assertThat(recorder.complete).isTrue();
   }
 }

@@ -103,6 +103,34 @@ class AnswerScreenTest {
   }
 
   @Test
+  void aLastEventWithoutItsBlankLineIsCheckedBeforeItPasses() throws IOException {
+    AiGateway gateway =
+        gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
+    GovernedCall call =
+        gateway.begin(
+            new CallMatch(Operation.CHAT_COMPLETIONS, null),
+            PostedRequest.of(
+                "https://api.example.com/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"hi\"}]}"));
+    call.admit();
+    String first = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a plan\"}}]}\r\r";
+    String last = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}";
+
+    String appSaw =
+        read(call.observeResponse(200, "text/event-stream", bytes(first + last), () -> false));
+
+    // The stream ended without the last event's blank line: its text was checked all the same,
+    // and the application read the error event in its place. (The call itself ended when the
+    // observed body read the backend's end, before this check: its event is already out.)
+    assertThat(appSaw)
+        .startsWith(first)
+        .doesNotContain("a secret")
+        .contains("\"code\":\"content_filter\"");
+    assertThat(events).hasSize(1);
+  }
+
+  @Test
   void whatIsConfiguredDecidesWhatIsChecked() {
     ContentSafety promptOnly = ContentSafety.builder().denyWords("x").build();
     assertThat(promptOnly.screensAnswers()).isFalse();

@@ -53,7 +53,7 @@ final class EagerSseReference {
   }
 
   private void event(byte[] event) {
-    SseBody.Data data = SseBody.dataOf(event, 0, event.length);
+    SseEventFramer.Data data = SseEventFramer.dataOf(event, 0, event.length);
     if (data == null) {
       hiddenOutput.writeBytes(event);
     } else if (data.is(DONE)) {

@@ -952,7 +952,7 @@ class SseBodyTest {
   void dataOfASingleLineIsFoundInPlaceWithinTheBuffer() {
     byte[] buffer = "xx: 1\ndata: {\"a\":1}\r\n\r\nyy".getBytes(UTF_8);
 
-    SseBody.Data data = SseBody.dataOf(buffer, 6, buffer.length - 2);
+    SseEventFramer.Data data = SseEventFramer.dataOf(buffer, 6, buffer.length - 2);
 
     assertThat(data.bytes()).isSameAs(buffer);
     assertThat(new String(buffer, data.from(), data.to() - data.from(), UTF_8))
@@ -986,7 +986,7 @@ class SseBodyTest {
   /** The event's data as text, or null when it has none. */
   private static String dataOf(String event) {
     byte[] bytes = event.getBytes(UTF_8);
-    SseBody.Data data = SseBody.dataOf(bytes, 0, bytes.length);
+    SseEventFramer.Data data = SseEventFramer.dataOf(bytes, 0, bytes.length);
     return data == null
         ? null
         : new String(data.bytes(), data.from(), data.to() - data.from(), UTF_8);
