@@ -346,11 +346,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
         args.add(Long.toString(threshold));
         switch (spec.kind()) {
           case RATE -> {
-            RateTerms terms = terms(spec);
-            args.add(terms.q());
-            args.add(terms.r());
-            args.add(terms.bText());
-            args.add(terms.microsPerUnit());
+            addRateTerms(args, spec);
           }
           case QUOTA -> {
             long[] w = candidateWindows(spec, atMillis);
@@ -527,11 +523,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
         args.add(Long.toString(deltas[i]));
         switch (spec.kind()) {
           case RATE -> {
-            RateTerms terms = terms(spec);
-            args.add(terms.q());
-            args.add(terms.r());
-            args.add(terms.bText());
-            args.add(terms.microsPerUnit());
+            addRateTerms(args, spec);
             args.add("0");
             args.add("0");
           }
@@ -789,6 +781,15 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private RateTerms terms(LimitSpec rate) {
     RateTerms terms = rates.get(rate);
     return terms != null ? terms : rates.computeIfAbsent(rate, RateTerms::of);
+  }
+
+  /** Adds a rate limit's terms, as the script reads them for a reservation or a settlement. */
+  private void addRateTerms(List<String> args, LimitSpec rate) {
+    RateTerms terms = terms(rate);
+    args.add(terms.q());
+    args.add(terms.r());
+    args.add(terms.bText());
+    args.add(terms.microsPerUnit());
   }
 
   /**

@@ -81,11 +81,12 @@ public final class CpuHarness {
   }
 
   /**
-   * Which calls the caller makes (its own copy of {@link LoadHarness.Mix}, so that these classes
-   * need nothing of an older benchmarks jar's harness).
+   * Which calls the callers make; {@link LoadHarness} uses it too. It lives here so that the
+   * classes {@code scripts/harness-cpu.sh} copies in front of an older benchmarks jar need nothing
+   * of that jar's harness.
    */
   enum Mix {
-    /** JSON chat and streamed chat alternately. */
+    /** Each caller alternates JSON chat and streamed chat: half of each. */
     MIXED,
     /** JSON chat only. */
     JSON,

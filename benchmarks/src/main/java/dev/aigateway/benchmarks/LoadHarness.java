@@ -109,22 +109,9 @@ public final class LoadHarness {
     return new LoadHarness(settings, out).run();
   }
 
-  /** Which calls the callers make. */
-  enum Mix {
-    /** Every caller alternates JSON chat and streamed chat: half of each. */
-    MIXED,
-    /** JSON chat only. */
-    JSON,
-    /** Streamed chat only. */
-    STREAM;
-
-    boolean stream(int call) {
-      return this == STREAM || (this == MIXED && call % 2 == 1);
-    }
-  }
-
   /** What a run is made of; validated on construction. */
-  record Settings(int callers, Duration round, int rounds, long maxRequestsPerRound, Mix mix) {
+  record Settings(
+      int callers, Duration round, int rounds, long maxRequestsPerRound, CpuHarness.Mix mix) {
 
     Settings {
       if (callers < 1) {
@@ -154,7 +141,10 @@ public final class LoadHarness {
       double seconds = args.length > 1 ? Double.parseDouble(args[1]) : DEFAULT_ROUND_SECONDS;
       int rounds = args.length > 2 ? Integer.parseInt(args[2]) : DEFAULT_ROUNDS;
       long max = args.length > 3 ? Long.parseLong(args[3]) : DEFAULT_MAX_REQUESTS_PER_ROUND;
-      Mix mix = args.length > 4 ? Mix.valueOf(args[4].toUpperCase(Locale.ROOT)) : Mix.MIXED;
+      CpuHarness.Mix mix =
+          args.length > 4
+              ? CpuHarness.Mix.valueOf(args[4].toUpperCase(Locale.ROOT))
+              : CpuHarness.Mix.MIXED;
       return new Settings(callers, Duration.ofNanos((long) (seconds * 1e9)), rounds, max, mix);
     }
   }
@@ -459,7 +449,7 @@ public final class LoadHarness {
         events.notSuccess.sum());
   }
 
-  private static String describe(Mix mix) {
+  private static String describe(CpuHarness.Mix mix) {
     return switch (mix) {
       case MIXED -> "half JSON chat, half streamed chat";
       case JSON -> "JSON chat only";

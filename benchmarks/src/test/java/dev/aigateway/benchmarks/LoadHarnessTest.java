@@ -17,7 +17,7 @@ class LoadHarnessTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     LoadHarness.Report report =
         LoadHarness.run(
-            new LoadHarness.Settings(2, Duration.ofSeconds(5), 1, 40, LoadHarness.Mix.MIXED),
+            new LoadHarness.Settings(2, Duration.ofSeconds(5), 1, 40, CpuHarness.Mix.MIXED),
             new PrintStream(printed, true, StandardCharsets.UTF_8));
 
     assertThat(report.plain().requests()).isEqualTo(40);
@@ -40,9 +40,9 @@ class LoadHarnessTest {
     assertThat(settings.rounds()).isEqualTo(4);
     assertThat(settings.maxRequestsPerRound())
         .isEqualTo(LoadHarness.DEFAULT_MAX_REQUESTS_PER_ROUND);
-    assertThat(settings.mix()).isEqualTo(LoadHarness.Mix.MIXED);
+    assertThat(settings.mix()).isEqualTo(CpuHarness.Mix.MIXED);
     assertThat(streams.maxRequestsPerRound()).isEqualTo(1000);
-    assertThat(streams.mix()).isEqualTo(LoadHarness.Mix.STREAM);
+    assertThat(streams.mix()).isEqualTo(CpuHarness.Mix.STREAM);
     assertThatThrownBy(() -> LoadHarness.Settings.parse(new String[] {"0"}))
         .hasMessageContaining("callers must be at least 1 but was 0");
   }
