@@ -316,8 +316,11 @@ public final class CpuHarness {
         allocatedBytes() - bytes);
   }
 
-  /** One call, its body read whole; false when it failed or its body was not whole. */
-  private static boolean call(OkHttpClient client, Request request, boolean stream) {
+  /**
+   * One call, its body read whole; false when it failed or its body was not whole. {@link
+   * LoadHarness}'s callers make theirs through it too.
+   */
+  static boolean call(OkHttpClient client, Request request, boolean stream) {
     try (Response response = client.newCall(request).execute()) {
       if (response.code() != 200) {
         return false;

@@ -7,7 +7,6 @@ import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.examples.server.LocalOpenAiServer;
 import dev.aigateway.okhttp.OkHttpAiGateway;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -31,8 +30,6 @@ import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
-import okio.BufferedSource;
 
 /**
  * A loopback load test: the same workload through a plain {@link OkHttpClient} and through the same
@@ -80,7 +77,6 @@ public final class LoadHarness {
   static final boolean TELEMETRY = Boolean.getBoolean("harness.telemetry");
 
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
-  private static final String DONE = "data: [DONE]";
 
   private final Settings settings;
   private final PrintStream out;
@@ -365,35 +361,13 @@ public final class LoadHarness {
           i++) {
         boolean stream = settings.mix().stream(i);
         long t0 = System.nanoTime();
-        boolean ok = call(calls[stream ? 1 : 0], stream);
+        boolean ok = CpuHarness.call(client, calls[stream ? 1 : 0], stream);
         long elapsed = System.nanoTime() - t0;
         if (ok) {
           latencies.add(elapsed);
         } else {
           errors++;
         }
-      }
-    }
-
-    /** One call, its body read whole; false when it failed or its body was not whole. */
-    private boolean call(Request request, boolean stream) {
-      try (Response response = client.newCall(request).execute()) {
-        if (response.code() != 200) {
-          return false;
-        }
-        if (!stream) {
-          return response.body().string().contains("\"choices\"");
-        }
-        BufferedSource source = response.body().source();
-        String last = null;
-        for (String line; (line = source.readUtf8Line()) != null; ) {
-          if (!line.isEmpty()) {
-            last = line;
-          }
-        }
-        return DONE.equals(last);
-      } catch (IOException | RuntimeException e) {
-        return false;
       }
     }
   }
