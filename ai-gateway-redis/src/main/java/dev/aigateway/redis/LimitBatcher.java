@@ -401,6 +401,13 @@ final class LimitBatcher {
         }
       }
       if (unreachable) {
+        // what waits in the queue now waits for Redis too: replayed when it answers again, and
+        // counted so even if Redis is back before the first retry
+        for (Operation op : queue) {
+          if (!op.reserves()) {
+            op.failures = Math.max(op.failures, 1);
+          }
+        }
         retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
         firstOfOutage = !outage;
         outage = true;
