@@ -26,7 +26,7 @@ class SemanticEvalSetsTest {
 
   @Test
   void everySetReadsWithItsLabelsAndTheTuningAndJudgedSetsAreLargeEnough() {
-    for (String name : List.of("judged-3", "judged-2", "judged", "tuning", "pairs")) {
+    for (String name : List.of("judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs")) {
       List<String[]> rows = SemanticGuardEvaluation.read(name);
 
       assertThat(rows)
@@ -75,32 +75,91 @@ class SemanticEvalSetsTest {
 
   @Test
   void noPromptOfTheThirdJudgedSetIsInAnyOtherSet() {
-    Set<String> others = new HashSet<>();
-    for (String name : List.of("judged-2", "judged", "tuning", "pairs")) {
-      for (String[] row : SemanticGuardEvaluation.read(name)) {
-        others.add(row[2].toLowerCase(java.util.Locale.ROOT));
-        others.add(row[3].toLowerCase(java.util.Locale.ROOT));
-      }
-    }
+    Set<String> others = promptsOf("judged-2", "judged", "tuning", "pairs");
     List<String[]> judged3 = SemanticGuardEvaluation.read("judged-3");
 
     assertThat(judged3).hasSizeGreaterThanOrEqualTo(600);
     assertThat(judged3.stream().filter(row -> row[0].equals("near_miss")).count())
         .isGreaterThanOrEqualTo(300);
-    assertThat(judged3)
-        .as("both methods, hand-written in new domains and word-swap pairs, are represented")
-        .anyMatch(row -> row[4].equals("judged3-hand"))
-        .anyMatch(row -> row[4].equals("judged3-paws"))
-        .allMatch(row -> row[4].equals("judged3-hand") || row[4].equals("judged3-paws"));
-    assertThat(judged3.stream().map(row -> row[2] + "\t" + row[3]).distinct().count())
-        .as("no pair is repeated")
-        .isEqualTo(judged3.size());
+    assertBothMethodsAndNoRepeatedPair(judged3, "judged3-hand", "judged3-paws");
     assertThat(judged3)
         .as("no prompt of judged-3.tsv is a prompt of another set")
-        .noneMatch(
-            row ->
-                others.contains(row[2].toLowerCase(java.util.Locale.ROOT))
-                    || others.contains(row[3].toLowerCase(java.util.Locale.ROOT)));
+        .noneMatch(row -> others.contains(lower(row[2])) || others.contains(lower(row[3])));
+  }
+
+  @Test
+  void noPromptOfTheFourthJudgedSetIsInAnyOtherSet() {
+    Set<String> others = promptsOf("judged-3", "judged-2", "judged", "tuning", "pairs");
+    List<String[]> judged4 = SemanticGuardEvaluation.read("judged-4");
+
+    assertThat(judged4)
+        .as("no prompt of judged-4.tsv is a prompt of another set")
+        .noneMatch(row -> others.contains(lower(row[2])) || others.contains(lower(row[3])));
+  }
+
+  @Test
+  void theFourthJudgedSetIsWellFormed() {
+    List<String[]> judged4 = SemanticGuardEvaluation.read("judged-4");
+    long paraphrases = judged4.stream().filter(row -> row[0].equals("paraphrase")).count();
+
+    assertThat(judged4).hasSizeGreaterThanOrEqualTo(650);
+    assertThat(judged4)
+        .as("labels, a category in snake case and two prompts on every row")
+        .allSatisfy(
+            row -> {
+              assertThat(row[0]).isIn("paraphrase", "near_miss");
+              assertThat(row[1]).matches("[a-z]+(_[a-z]+)*");
+              assertThat(row[2]).isNotBlank().isEqualTo(row[2].strip());
+              assertThat(row[3]).isNotBlank().isEqualTo(row[3].strip());
+              assertThat(lower(row[2])).isNotEqualTo(lower(row[3]));
+            });
+    assertThat(paraphrases * 100.0 / judged4.size())
+        .as("about 40% paraphrases, 60% near misses")
+        .isBetween(35.0, 45.0);
+    assertBothMethodsAndNoRepeatedPair(judged4, "judged4-hand", "judged4-qqp");
+    assertThat(
+            judged4.stream()
+                .flatMap(row -> java.util.stream.Stream.of(lower(row[2]), lower(row[3])))
+                .distinct()
+                .count())
+        .as("no prompt is used twice, even in another case")
+        .isEqualTo(2L * judged4.size());
+    assertThat(
+            judged4.stream()
+                .filter(row -> row[0].equals("near_miss"))
+                .map(row -> row[1])
+                .distinct()
+                .count())
+        .as("kinds of near miss")
+        .isGreaterThanOrEqualTo(30);
+  }
+
+  /** Every row is of one of the two methods, each method has rows, and no pair is repeated. */
+  private static void assertBothMethodsAndNoRepeatedPair(
+      List<String[]> rows, String firstMethod, String secondMethod) {
+    assertThat(rows)
+        .as("both methods, %s and %s, are represented", firstMethod, secondMethod)
+        .anyMatch(row -> row[4].equals(firstMethod))
+        .anyMatch(row -> row[4].equals(secondMethod))
+        .allMatch(row -> row[4].equals(firstMethod) || row[4].equals(secondMethod));
+    assertThat(rows.stream().map(row -> row[2] + "\t" + row[3]).distinct().count())
+        .as("no pair is repeated")
+        .isEqualTo(rows.size());
+  }
+
+  private static Set<String> promptsOf(String... names) {
+    Set<String> prompts = new HashSet<>();
+    for (String name : names) {
+      for (String[] row : SemanticGuardEvaluation.read(name)) {
+        prompts.add(lower(row[2]));
+        prompts.add(lower(row[3]));
+      }
+    }
+    return prompts;
+  }
+
+  private static String lower(String prompt) {
+    return prompt.toLowerCase(java.util.Locale.ROOT);
   }
 
   @Test
