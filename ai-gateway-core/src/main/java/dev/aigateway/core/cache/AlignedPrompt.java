@@ -155,6 +155,32 @@ final class AlignedPrompt {
    */
   final Set<String> heightened = new HashSet<>(4);
 
+  /** The words asked for after "how" outside the listed classes ("fast" in "how fast"). */
+  final Set<String> dimensions = new HashSet<>(2);
+
+  /** How many negation words ("not", "never", "without") the prompt has. */
+  int negations;
+
+  /** How many negations said by a verb ("fail to", "forgot to", "refuse to"). */
+  int implicitNegations;
+
+  /** Lemmas of the nouns said to be one: "a single star", "one chicken". */
+  final Set<String> singles = new HashSet<>(2);
+
+  /** Lemmas of the nouns after "a" or "an" ("a twin"). */
+  final Set<String> articled = new HashSet<>(2);
+
+  /** Lemmas of the nouns said to be many: plurals, "a flock of chickens", "a star cluster". */
+  final Set<String> groups = new HashSet<>(4);
+
+  /** Whether the asker is named as a subject ("I", "we") and as an object ("me", "us"). */
+  boolean subject;
+
+  boolean object;
+
+  /** 1: opens with a question for the subject ("Who called Ann?"), 2: for the object, 0: no. */
+  int whOpening;
+
   /** The modal of an opening "can you", "should you", ... ({@code null} without one). */
   String openingModal;
 
@@ -232,6 +258,8 @@ final class AlignedPrompt {
   private AlignedPrompt(String prompt) {
     String text = stripLeadIn(fullDates(PromptMarkers.clip(prompt)));
     StringBuilder rest = new StringBuilder(text.length());
+    // the clock times as words ("t1260") for the role markers: "until 9 pm" / "since 9 pm"
+    StringBuilder placed = new StringBuilder(text.length());
     Matcher m = CLOCK.matcher(text);
     int last = 0;
     while (m.find()) {
@@ -248,13 +276,15 @@ final class AlignedPrompt {
         }
         times.add(minutes);
         rest.append(text, last, m.start()).append(' ');
+        placed.append(text, last, m.start()).append(" t").append(minutes).append(' ');
         last = end;
       }
     }
     rest.append(text, last, text.length());
+    placed.append(text, last, text.length());
     this.cleaned = EMPTY_PLACES.matcher(rest).replaceAll(" ");
     times.sort(null);
-    read(tokens(cleaned));
+    read(tokens(EMPTY_PLACES.matcher(placed).replaceAll(" ")));
     readConditions(cleaned);
   }
 
@@ -319,10 +349,23 @@ final class AlignedPrompt {
     boolean[] skip = new boolean[tokens.size()];
     FILLERS.mark(tokens, skip, null);
     boolean[] classWords = skip.clone();
-    markClasses(tokens, skip, classWords, QUANTIFIERS, quantifiers);
-    markClasses(tokens, skip, classWords, MODALS, modals);
-    markClasses(tokens, skip, classWords, TENSES, tenses);
-    markClasses(tokens, skip, classWords, QUESTIONS, questions);
+    boolean[] classSkip = skip.clone();
+    markNouns(tokens, classSkip);
+    markClasses(tokens, classSkip, classWords, QUANTIFIERS, quantifiers);
+    markClasses(tokens, classSkip, classWords, MODALS, modals);
+    markClasses(tokens, classSkip, classWords, TENSES, tenses);
+    markClasses(tokens, classSkip, classWords, QUESTIONS, questions);
+    readDimensions(tokens, classWords);
+    readNegations(tokens);
+    readCounts(tokens);
+    readOpening(tokens);
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i);
+      if (!skip[i]) { // "tell me how to" is courtesy
+        subject |= t.equals("i") || t.equals("we");
+        object |= t.equals("me") || t.equals("us");
+      }
+    }
     skip = classWords;
     perfect(tokens);
     readComparisons(tokens);
@@ -391,6 +434,151 @@ final class AlignedPrompt {
       gap.setLength(0);
     }
   }
+
+  /** Words after which a modal or an auxiliary is a noun: "sign the will", "a can of paint". */
+  private static final Set<String> DETERMINERS =
+      Set.of("the", "a", "an", "my", "your", "his", "her", "their", "our", "its", "this", "that");
+
+  /** Marks the closed-class words used as nouns ("the will") so no class reads them. */
+  private static void markNouns(List<String> tokens, boolean[] skip) {
+    for (int i = 1; i < tokens.size(); i++) {
+      if (DETERMINERS.contains(tokens.get(i - 1)) && NOUN_LIKE_MODALS.contains(tokens.get(i))) {
+        skip[i] = true;
+      }
+    }
+  }
+
+  private static final Set<String> NOUN_LIKE_MODALS = Set.of("will", "can", "may", "must", "might");
+
+  /**
+   * Words after "how" that ask for no dimension: "how do", "how exactly", "how come" (the listed
+   * question classes are read first).
+   */
+  private static final Set<String> HOW_FRAMES = Set.copyOf(LISTS.words("how-frames"));
+
+  /**
+   * "how fast", "how heavy", "how bright": a "how" before a word that is no auxiliary asks for a
+   * dimension, named by that word; two prompts asking for different ones ask different questions.
+   */
+  private void readDimensions(List<String> tokens, boolean[] classWords) {
+    for (int i = 0; i + 2 < tokens.size(); i++) {
+      if (tokens.get(i).equals("how") && !classWords[i] && !classWords[i + 1]) {
+        String next = tokens.get(i + 1);
+        if (!HOW_FRAMES.contains(next)
+            && !STOP_WORDS.contains(next)
+            && !hasDigit(next)
+            && AUXILIARIES.contains(tokens.get(i + 2))) { // "how fast can", not "how tides work"
+          dimensions.add(next);
+          classWords[i] = true;
+          classWords[i + 1] = true;
+        }
+      }
+    }
+  }
+
+  /** The auxiliaries and modals a "how fast" question goes on with. */
+  private static final Set<String> AUXILIARIES =
+      Set.of(
+          "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would",
+          "should", "must", "might", "may", "has", "have", "had", "shall");
+
+  private static final Set<String> NEGATION_WORDS =
+      Set.of("not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without");
+
+  private static final Phrases IMPLICIT_NEGATIONS = phrases(LISTS.words("implicit-negations"));
+
+  /** Counts the negations, and those said by a verb ("fail to sign", "forgot to pay"). */
+  private void readNegations(List<String> tokens) {
+    boolean[] found = new boolean[tokens.size()];
+    for (int i = 0; i < tokens.size(); i++) {
+      if (NEGATION_WORDS.contains(tokens.get(i))) {
+        negations++;
+      }
+      int length = IMPLICIT_NEGATIONS.matchAt(tokens, i, found);
+      if (length > 0) {
+        implicitNegations++;
+        i += length - 1;
+      }
+    }
+  }
+
+  /** Words that make the noun after them one thing: "a single star", "one chicken". */
+  private static final Set<String> SINGULAR_MARKERS = Set.of("single", "one", "lone", "sole");
+
+  /** Nouns that name a group of the noun beside them: "a flock of chickens", "a star cluster". */
+  private static final Set<String> COLLECTIVES = Set.copyOf(LISTS.words("collectives"));
+
+  /**
+   * Which nouns are said to be one ("a single goldfish", "one chicken", and with {@code articles}
+   * "a twin") and which many: a plural ("twins", "bees"), a noun after "a ... of" ("a tank of
+   * goldfish") or beside a collective noun ("a flock of chickens", "a star cluster").
+   */
+  private void readCounts(List<String> tokens) {
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i);
+      if (STOP_WORDS.contains(t) && !t.equals("a") && !t.equals("an") || hasDigit(t)) {
+        continue;
+      }
+      if (SINGULAR_MARKERS.contains(t) || t.equals("a") || t.equals("an")) {
+        int k = i + 1;
+        boolean counted = SINGULAR_MARKERS.contains(t);
+        if (k < tokens.size() && SINGULAR_MARKERS.contains(tokens.get(k))) {
+          k++; // "a single"
+          counted = true;
+        }
+        if (k < tokens.size() && !STOP_WORDS.contains(tokens.get(k)) && !hasDigit(tokens.get(k))) {
+          String noun = tokens.get(k);
+          boolean of = k + 1 < tokens.size() && tokens.get(k + 1).equals("of");
+          if (!of && !COLLECTIVES.contains(noun)) {
+            (counted ? singles : articled).add(lemma(noun));
+          }
+        }
+        continue;
+      }
+      if (COLLECTIVES.contains(t)) {
+        if (i > 0 && !STOP_WORDS.contains(tokens.get(i - 1))) {
+          groups.add(lemma(tokens.get(i - 1))); // "a star cluster"
+        }
+      }
+      if (t.equals("of") && i >= 2 && i + 1 < tokens.size()) {
+        String head = tokens.get(i - 1);
+        String before = tokens.get(i - 2);
+        if ((before.equals("a") || before.equals("an")) && !STOP_WORDS.contains(head)) {
+          groups.add(lemma(tokens.get(i + 1))); // "a tank of goldfish"
+        }
+      }
+      String lemma = lemma(t);
+      if (!lemma.equals(t) && t.endsWith("s") && !t.endsWith("ss")) {
+        groups.add(lemma); // "twins"
+      }
+    }
+  }
+
+  /** Auxiliaries after which an opening "who" or "which team" asks for the object. */
+  private static final Set<String> DO_FORMS = Set.of("do", "does", "did");
+
+  /**
+   * Whether the prompt opens with a question for the subject ("Which team beat Brazil?", 1), for
+   * the object ("Which team did Brazil beat?", 2), or neither (0).
+   */
+  private void readOpening(List<String> tokens) {
+    if (tokens.size() < 3 || !WH_OPENERS.contains(tokens.get(0))) {
+      return;
+    }
+    int k = 1;
+    String second = tokens.get(1);
+    if (!tokens.get(0).equals("who") && !STOP_WORDS.contains(second)) {
+      k = 2; // "which team", "what company"
+    }
+    String verb = tokens.get(k);
+    if (DO_FORMS.contains(verb)) {
+      whOpening = 2;
+    } else if (!STOP_WORDS.contains(verb) && !hasDigit(verb)) {
+      whOpening = 1;
+    }
+  }
+
+  private static final Set<String> WH_OPENERS = Set.of("who", "which", "what");
 
   /** Classes of the modal of an opening "can you ...": a generic question, not courtesy. */
   private static final Map<String, String> OPENING_MODALS =

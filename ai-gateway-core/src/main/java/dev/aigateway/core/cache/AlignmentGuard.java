@@ -152,7 +152,22 @@ public final class AlignmentGuard implements SemanticHitGuard {
     /** A condition ("if ...", "unless ...") on one side only, or conditions that differ. */
     CONDITION,
     /** "Less" against a comparative of the same adjective ("safer" / "less safe"). */
-    COMPARISON;
+    COMPARISON,
+    /**
+     * A negation said by a verb on one side only ("Did the driver fail to sign?" / "Did the driver
+     * sign?"), unless the other says it with "not"; reported as {@code negation}.
+     */
+    IMPLICIT_NEGATION {
+      @Override
+      public String category() {
+        return "negation";
+      }
+    },
+    /**
+     * A noun said to be one on one side and many on the other ("a single star" / "a star cluster",
+     * "one chicken" / "a flock of chickens").
+     */
+    COUNT;
 
     /** The category recorded on an objection, such as {@code substitution}. */
     public String category() {
@@ -222,13 +237,24 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.TENSE) && disjoint(a.tenses, b.tenses)) {
       return Optional.of(Check.TENSE.category());
     }
-    if (checks.contains(Check.QUESTION) && disjoint(a.questions, b.questions)) {
+    if (checks.contains(Check.QUESTION)
+        && (disjoint(a.questions, b.questions) || dimensionsDiffer(a, b))) {
       return Optional.of(Check.QUESTION.category());
     }
+    if (checks.contains(Check.IMPLICIT_NEGATION)
+        && a.implicitNegations != b.implicitNegations
+        && a.negations + a.implicitNegations != b.negations + b.implicitNegations) {
+      return Optional.of(Check.IMPLICIT_NEGATION.category());
+    }
+    if (checks.contains(Check.COUNT) && (countChanged(a, b) || countChanged(b, a))) {
+      return Optional.of(Check.COUNT.category());
+    }
     if (checks.contains(Check.ORDER)) {
-      Boolean swap = sameWords(a, b) ? blocksSwapped(a, b) : null;
+      boolean same = sameWords(a, b);
+      Boolean swap = same ? blocksSwapped(a, b) : null;
       if (swap == Boolean.TRUE
-          || swap == null && (rolesSwapped(a, b) || sameWords(a, b) && sidesTraded(a, b))) {
+          || swap == null && (rolesSwapped(a, b) || same && sidesTraded(a, b))
+          || same && (questionRoleSwapped(a, b) || askerRoleSwapped(a, b))) {
         return Optional.of(Check.ORDER.category());
       }
     }
@@ -253,6 +279,74 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Both prompts ask a question and one asks for a dimension ("how fast") the other does not ask
+   * for in the same or a synonymous word ("How far can a bee fly?" / "How fast can a bee fly?").
+   */
+  private boolean dimensionsDiffer(AlignedPrompt a, AlignedPrompt b) {
+    if (a.dimensions.isEmpty() && b.dimensions.isEmpty()) {
+      return false;
+    }
+    if (a.questions.isEmpty() && a.dimensions.isEmpty()
+        || b.questions.isEmpty() && b.dimensions.isEmpty()) {
+      return false; // a question on one side only: "How fast is it?" / "Is it fast?"
+    }
+    return unasked(a.dimensions, b.dimensions) || unasked(b.dimensions, a.dimensions);
+  }
+
+  private boolean unasked(Set<String> dimensions, Set<String> other) {
+    for (String x : dimensions) {
+      boolean found = false;
+      for (String y : other) {
+        found |= x.equals(y) || sameMeaning(x, y);
+      }
+      if (!found) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether two single words mean the same by the lists, the word relations or the embedding. */
+  private boolean sameMeaning(String x, String y) {
+    return AlignedPrompt.knownSynonyms(x, y)
+        || misspelt(x, y)
+        || !opposites(x, y) && (related(x, y) || synonyms(x, y));
+  }
+
+  /**
+   * A noun said to be one on one side ("a single goldfish", "one chicken") and many on the other
+   * ("a tank of goldfish", "a flock of chickens", "bees"), where the other does not also say it is
+   * one.
+   */
+  private static boolean countChanged(AlignedPrompt a, AlignedPrompt b) {
+    for (String noun : a.singles) {
+      if (b.groups.contains(noun) && !b.singles.contains(noun) && !a.groups.contains(noun)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The same words asked of the subject on one side ("Which team beat Brazil?") and of the object
+   * on the other ("Which team did Brazil beat?").
+   */
+  private static boolean questionRoleSwapped(AlignedPrompt a, AlignedPrompt b) {
+    return a.whOpening != 0 && b.whOpening != 0 && a.whOpening != b.whOpening;
+  }
+
+  /**
+   * The asker is the subject on one side only and the object on the other only, with the same
+   * content words ("Can I claim my parents?" / "Can my parents claim me?").
+   */
+  private static boolean askerRoleSwapped(AlignedPrompt a, AlignedPrompt b) {
+    return a.subject != b.subject
+        && a.object != b.object
+        && a.subject != a.object
+        && b.subject != b.object;
   }
 
   private static boolean intersects(Set<String> a, Set<String> b) {
