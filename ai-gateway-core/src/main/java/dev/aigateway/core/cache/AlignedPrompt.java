@@ -54,6 +54,7 @@ final class AlignedPrompt {
   private static final int PAST = 0;
   private static final Map<String, String> DIRECTIONS = markerClasses();
   private static final List<Phrases> QUESTIONS = classes("questions");
+  private static final List<Phrases> DEGREES = classes("degrees");
   private static final Phrases CONDITIONS = phrases(LISTS.words("conditions"));
   private static final Set<String> WHETHER_VERBS = Set.copyOf(LISTS.words("whether-verbs"));
   private static final Phrases COURTEOUS_IFS = phrases(LISTS.words("courteous-ifs"));
@@ -101,13 +102,14 @@ final class AlignedPrompt {
               + "|\\b(noon|midday|midnight)\\b"
               + "|\\b(half|quarter)\\s+(past|to)\\s+(\\d{1,2}|[a-z]+)\\b"
               + "|(?<![\\d.:])12\\s+(noon|midnight)\\b"
-              + "|(?<![\\d.:])(\\d{1,2})(?=\\s+(?:in\\s+the\\s+(?:morning|afternoon|evening)|at\\s+night))",
+              + "|(?<![\\d.:])(\\d{1,2})(?=\\s+(?:(?:in\\s+the|this)\\s+(?:morning|afternoon|evening)"
+              + "|at\\s+night|tonight))",
           Pattern.CASE_INSENSITIVE);
 
   /** A part of the day after a clock time: "9 o'clock in the evening", "10 in the morning". */
   private static final Pattern DAY_PART =
       Pattern.compile(
-          "^\\s+(?:in\\s+the\\s+(morning|afternoon|evening)|at\\s+(night))\\b",
+          "^\\s+(?:(?:in\\s+the|this)\\s+(morning|afternoon|evening)|at\\s+(night)|(tonight))\\b",
           Pattern.CASE_INSENSITIVE);
 
   /** The prompt with its courtesy lead-in and clock times taken out, for the base guard. */
@@ -121,6 +123,9 @@ final class AlignedPrompt {
 
   final BitSet modals = new BitSet();
   final BitSet tenses = new BitSet();
+
+  /** Classes of the adverbs of degree present ("slightly", "very"). */
+  final BitSet degrees = new BitSet();
 
   /** Classes of the question words present ("why", "how long", "where"). */
   final BitSet questions = new BitSet();
@@ -166,9 +171,6 @@ final class AlignedPrompt {
 
   /** Lemmas of the nouns said to be one: "a single star", "one chicken". */
   final Set<String> singles = new HashSet<>(2);
-
-  /** Lemmas of the nouns after "a" or "an" ("a twin"). */
-  final Set<String> articled = new HashSet<>(2);
 
   /** Lemmas of the nouns said to be many: plurals, "a flock of chickens", "a star cluster". */
   final Set<String> groups = new HashSet<>(4);
@@ -232,8 +234,40 @@ final class AlignedPrompt {
           Map.entry("nov", "November"),
           Map.entry("dec", "December"));
 
-  /** The prompt with the abbreviated days and months of dates written out ("Sat." = Saturday). */
+  /** Holidays on a fixed day of the year, by name: "Christmas Eve" is December 24. */
+  private static final Map<String, String> HOLIDAY_DATES = holidayDates();
+
+  private static final Pattern HOLIDAYS =
+      Pattern.compile(
+          "\\b(" + String.join("|", HOLIDAY_DATES.keySet()).replace("'", "['’]") + ")(?![A-Za-z])",
+          Pattern.CASE_INSENSITIVE);
+
+  private static Map<String, String> holidayDates() {
+    Map<String, String> dates = new HashMap<>();
+    for (List<String> record : LISTS.records("holidays")) {
+      for (String name : record.subList(1, record.size())) {
+        dates.put(name.toLowerCase(Locale.ROOT), record.get(0));
+      }
+    }
+    return Map.copyOf(dates);
+  }
+
+  /**
+   * The prompt with the holidays of a fixed date written as dates ("Christmas Eve" = December 24)
+   * and the abbreviated days and months of dates written out ("Sat." = Saturday).
+   */
   static String fullDates(String text) {
+    Matcher holidays = HOLIDAYS.matcher(text);
+    if (holidays.find()) {
+      StringBuilder named = new StringBuilder(text.length() + 16);
+      do {
+        String date =
+            HOLIDAY_DATES.get(holidays.group(1).toLowerCase(Locale.ROOT).replace('’', '\''));
+        holidays.appendReplacement(named, Matcher.quoteReplacement(date));
+      } while (holidays.find());
+      holidays.appendTail(named);
+      text = named.toString();
+    }
     Matcher days = DAY_ABBREVIATION.matcher(text);
     StringBuilder out = new StringBuilder(text.length() + 16);
     while (days.find()) {
@@ -355,6 +389,8 @@ final class AlignedPrompt {
     markClasses(tokens, classSkip, classWords, MODALS, modals);
     markClasses(tokens, classSkip, classWords, TENSES, tenses);
     markClasses(tokens, classSkip, classWords, QUESTIONS, questions);
+    // adverbs of degree stay content words: "slightly" / "badly" is a substitution
+    markClasses(tokens, classSkip, new boolean[tokens.size()], DEGREES, degrees);
     readDimensions(tokens, classWords);
     readNegations(tokens);
     readCounts(tokens);
@@ -509,9 +545,10 @@ final class AlignedPrompt {
   private static final Set<String> COLLECTIVES = Set.copyOf(LISTS.words("collectives"));
 
   /**
-   * Which nouns are said to be one ("a single goldfish", "one chicken", and with {@code articles}
-   * "a twin") and which many: a plural ("twins", "bees"), a noun after "a ... of" ("a tank of
-   * goldfish") or beside a collective noun ("a flock of chickens", "a star cluster").
+   * Which nouns are said to be one ("a single goldfish", "one chicken"; "a" alone is generic: "how
+   * do I remove a stain" asks about stains) and which many: a plural ("twins", "bees"), a noun
+   * after "a ... of" ("a tank of goldfish") or beside a collective noun ("a flock of chickens", "a
+   * star cluster").
    */
   private void readCounts(List<String> tokens) {
     for (int i = 0; i < tokens.size(); i++) {
@@ -529,8 +566,8 @@ final class AlignedPrompt {
         if (k < tokens.size() && !STOP_WORDS.contains(tokens.get(k)) && !hasDigit(tokens.get(k))) {
           String noun = tokens.get(k);
           boolean of = k + 1 < tokens.size() && tokens.get(k + 1).equals("of");
-          if (!of && !COLLECTIVES.contains(noun)) {
-            (counted ? singles : articled).add(lemma(noun));
+          if (counted && !of && !COLLECTIVES.contains(noun)) {
+            singles.add(lemma(noun)); // not after "a" alone: "a stain" / "stains" is generic
           }
         }
         continue;
@@ -565,16 +602,18 @@ final class AlignedPrompt {
     if (tokens.size() < 3 || !WH_OPENERS.contains(tokens.get(0))) {
       return;
     }
-    int k = 1;
     String second = tokens.get(1);
-    if (!tokens.get(0).equals("who") && !STOP_WORDS.contains(second)) {
-      k = 2; // "which team", "what company"
-    }
-    String verb = tokens.get(k);
-    if (DO_FORMS.contains(verb)) {
-      whOpening = 2;
-    } else if (!STOP_WORDS.contains(verb) && !hasDigit(verb)) {
-      whOpening = 1;
+    String third = tokens.get(2);
+    if (DO_FORMS.contains(second)) {
+      whOpening = 2; // "who did", "what did"
+    } else if (AUXILIARIES.contains(second) || STOP_WORDS.contains(second) || hasDigit(second)) {
+      whOpening = 0; // "who is", "what can", "what a"
+    } else if (tokens.get(0).equals("who")) {
+      whOpening = 1; // "who beat"
+    } else if (DO_FORMS.contains(third)) {
+      whOpening = 2; // "which team did"
+    } else if (!AUXILIARIES.contains(third) && !hasDigit(third)) {
+      whOpening = 1; // "which team beat", "what chased the dog"
     }
   }
 

@@ -167,7 +167,9 @@ public final class AlignmentGuard implements SemanticHitGuard {
      * A noun said to be one on one side and many on the other ("a single star" / "a star cluster",
      * "one chicken" / "a flock of chickens").
      */
-    COUNT;
+    COUNT,
+    /** Adverbs of degree of different classes ("slightly salty" / "very salty"). */
+    DEGREE;
 
     /** The category recorded on an objection, such as {@code substitution}. */
     public String category() {
@@ -236,6 +238,9 @@ public final class AlignmentGuard implements SemanticHitGuard {
     }
     if (checks.contains(Check.TENSE) && disjoint(a.tenses, b.tenses)) {
       return Optional.of(Check.TENSE.category());
+    }
+    if (checks.contains(Check.DEGREE) && disjoint(a.degrees, b.degrees)) {
+      return Optional.of(Check.DEGREE.category());
     }
     if (checks.contains(Check.QUESTION)
         && (disjoint(a.questions, b.questions) || dimensionsDiffer(a, b))) {
