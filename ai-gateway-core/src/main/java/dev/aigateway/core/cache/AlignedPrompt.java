@@ -553,6 +553,13 @@ final class AlignedPrompt {
   private void readCounts(List<String> tokens) {
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
+      if (t.equals("of") && i >= 2 && i + 1 < tokens.size()) {
+        String head = tokens.get(i - 1);
+        String before = tokens.get(i - 2);
+        if ((before.equals("a") || before.equals("an")) && !STOP_WORDS.contains(head)) {
+          groups.add(lemma(tokens.get(i + 1))); // "a tank of goldfish"
+        }
+      }
       if (STOP_WORDS.contains(t) && !t.equals("a") && !t.equals("an") || hasDigit(t)) {
         continue;
       }
@@ -575,13 +582,6 @@ final class AlignedPrompt {
       if (COLLECTIVES.contains(t)) {
         if (i > 0 && !STOP_WORDS.contains(tokens.get(i - 1))) {
           groups.add(lemma(tokens.get(i - 1))); // "a star cluster"
-        }
-      }
-      if (t.equals("of") && i >= 2 && i + 1 < tokens.size()) {
-        String head = tokens.get(i - 1);
-        String before = tokens.get(i - 2);
-        if ((before.equals("a") || before.equals("an")) && !STOP_WORDS.contains(head)) {
-          groups.add(lemma(tokens.get(i + 1))); // "a tank of goldfish"
         }
       }
       String lemma = lemma(t);

@@ -243,7 +243,10 @@ public final class AlignmentGuard implements SemanticHitGuard {
       return Optional.of(Check.DEGREE.category());
     }
     if (checks.contains(Check.QUESTION)
-        && (disjoint(a.questions, b.questions) || dimensionsDiffer(a, b))) {
+        && (disjoint(a.questions, b.questions)
+            || dimensionsDiffer(a, b)
+            || objectAsked(a, b)
+            || objectAsked(b, a))) {
       return Optional.of(Check.QUESTION.category());
     }
     if (checks.contains(Check.IMPLICIT_NEGATION)
@@ -284,6 +287,18 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The same words, asking for the object on one side ("What do hedgehogs eat?") and for a time, a
+   * place, a reason or a manner on the other ("When do hedgehogs eat?").
+   */
+  private static boolean objectAsked(AlignedPrompt a, AlignedPrompt b) {
+    return a.whOpening == 2
+        && a.questions.isEmpty()
+        && a.dimensions.isEmpty()
+        && !b.questions.isEmpty()
+        && sameWords(a, b);
   }
 
   /**
