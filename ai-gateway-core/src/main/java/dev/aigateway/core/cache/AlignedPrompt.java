@@ -175,6 +175,12 @@ final class AlignedPrompt {
   /** Lemmas of the nouns said to be many: plurals, "a flock of chickens", "a star cluster". */
   final Set<String> groups = new HashSet<>(4);
 
+  /** Words that point at another referent than the plain noun: "the other team's schedule". */
+  private static final Set<String> CONTRASTIVES = Set.of("other", "another", "else", "same");
+
+  /** The contrastive words the prompt has ("other" for "another"). */
+  final Set<String> contrastives = new HashSet<>(2);
+
   /** Whether the asker is named as a subject ("I", "we") and as an object ("me", "us"). */
   boolean subject;
 
@@ -397,6 +403,9 @@ final class AlignedPrompt {
     readOpening(tokens);
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
+      if (CONTRASTIVES.contains(t) && !skip[i]) {
+        contrastives.add(t.equals("another") ? "other" : t);
+      }
       if (!skip[i]) { // "tell me how to" is courtesy
         subject |= t.equals("i") || t.equals("we");
         object |= t.equals("me") || t.equals("us");
@@ -437,7 +446,8 @@ final class AlignedPrompt {
         continue;
       }
       if (OWNER_MARKERS.contains(t)) {
-        pendingOwnerMarker = t;
+        // "for my boss to record my calls": the boss is the one who acts, not an owner
+        pendingOwnerMarker = t.equals("for") && agentOfInfinitive(tokens, i) ? null : t;
         continue;
       }
       if (skip[i] || STOP_WORDS.contains(t)) {
@@ -469,6 +479,15 @@ final class AlignedPrompt {
       gaps.add(gap.toString());
       gap.setLength(0);
     }
+  }
+
+  /** Whether the words after a "for" at {@code i} name who does an infinitive ("for X to ..."). */
+  private static boolean agentOfInfinitive(List<String> tokens, int i) {
+    int j = i + 1;
+    while (j < tokens.size() && STOP_WORDS.contains(tokens.get(j))) {
+      j++;
+    }
+    return j + 1 < tokens.size() && tokens.get(j + 1).equals("to");
   }
 
   /** Words after which a modal or an auxiliary is a noun: "sign the will", "a can of paint". */

@@ -169,7 +169,12 @@ public final class AlignmentGuard implements SemanticHitGuard {
      */
     COUNT,
     /** Adverbs of degree of different classes ("slightly salty" / "very salty"). */
-    DEGREE;
+    DEGREE,
+    /**
+     * "Other", "another", "else" or "same" on one side only: another referent ("my team's schedule"
+     * / "the other team's schedule").
+     */
+    REFERENT;
 
     /** The category recorded on an objection, such as {@code substitution}. */
     public String category() {
@@ -273,6 +278,9 @@ public final class AlignmentGuard implements SemanticHitGuard {
     }
     if (checks.contains(Check.RELATION) && (markerChanged(a, b) || markerChanged(b, a))) {
       return Optional.of(Check.RELATION.category());
+    }
+    if (checks.contains(Check.REFERENT) && !a.contrastives.equals(b.contrastives)) {
+      return Optional.of(Check.REFERENT.category());
     }
     if (checks.contains(Check.OWNER) && (ownerChanged(a, b) || ownerChanged(b, a))) {
       return Optional.of(Check.OWNER.category());
