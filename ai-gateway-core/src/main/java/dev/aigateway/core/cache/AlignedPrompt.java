@@ -401,10 +401,12 @@ final class AlignedPrompt {
     readNegations(tokens);
     readCounts(tokens);
     readOpening(tokens);
+    markKnowing(tokens, classWords);
+    freeChoice(tokens);
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
       if (CONTRASTIVES.contains(t) && !skip[i]) {
-        contrastives.add(t.equals("another") ? "other" : t);
+        contrastives.add(t.equals("another") || t.equals("else") ? "other" : t);
       }
       if (!skip[i]) { // "tell me how to" is courtesy
         subject |= t.equals("i") || t.equals("we");
@@ -478,6 +480,47 @@ final class AlignedPrompt {
       lemmas.add(lemma);
       gaps.add(gap.toString());
       gap.setLength(0);
+    }
+  }
+
+  /**
+   * A verb of knowing before "if" or "whether" ("know if", "tell whether", "check if", "figure out
+   * if") asks whether something holds, whichever verb it is: such verbs are left out of the content
+   * words.
+   */
+  private static void markKnowing(List<String> tokens, boolean[] classWords) {
+    for (int i = 0; i + 1 < tokens.size(); i++) {
+      String next = tokens.get(i + 1);
+      if ((next.equals("if") || next.equals("whether")) && WHETHER_VERBS.contains(tokens.get(i))) {
+        classWords[i] = true;
+        if (i > 0 && tokens.get(i).equals("out") && tokens.get(i - 1).equals("figure")) {
+          classWords[i - 1] = true;
+        }
+      }
+    }
+  }
+
+  /** Index of the universal class ("all", "every", "everyone") in the quantifier list. */
+  private static final int UNIVERSAL = 0;
+
+  /** Index of the class of "can", "may", "possible to" in the modal list. */
+  private static final int POSSIBILITY = 0;
+
+  private static final Set<String> FREE_CHOICE = Set.of("any", "anyone", "anybody", "anything");
+
+  /**
+   * "Can anybody join?" asks whether everybody may: "any" under a modal of possibility is
+   * universal, so it also counts as "all".
+   */
+  private void freeChoice(List<String> tokens) {
+    if (!modals.get(POSSIBILITY)) {
+      return;
+    }
+    for (String t : tokens) {
+      if (FREE_CHOICE.contains(t)) {
+        quantifiers.set(UNIVERSAL);
+        return;
+      }
     }
   }
 

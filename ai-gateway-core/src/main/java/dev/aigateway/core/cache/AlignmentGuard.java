@@ -760,6 +760,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
       for (int k = 0; k < inserted.size() && best < 0; k++) {
         String y = inserted.get(k);
         if (AlignedPrompt.knownSynonyms(x, y)
+            || sameUnit(x, y)
             || misspelt(x, y)
             || derived(x, y)
             || abbreviates(x, y)
@@ -773,6 +774,15 @@ public final class AlignmentGuard implements SemanticHitGuard {
         inserted.remove(best);
       }
     }
+  }
+
+  /** The built-in word lists of the base guard, for the spellings of units. */
+  private static final GuardLexicon UNITS = new GuardLexicon(List.of(), List.of(), List.of());
+
+  /** Two spellings of one unit ("oz" / "ounces", "lb" / "pound", "km" / "kilometres"). */
+  static boolean sameUnit(String x, String y) {
+    String unit = UNITS.unit(x);
+    return unit != null && unit.equals(UNITS.unit(y));
   }
 
   /**
