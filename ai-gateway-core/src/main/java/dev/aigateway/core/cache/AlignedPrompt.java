@@ -60,7 +60,8 @@ final class AlignedPrompt {
   private static final Phrases COURTEOUS_IFS = phrases(LISTS.words("courteous-ifs"));
 
   /** The canonical markers that place something in time: "before", "after", "during", ... */
-  static final Set<String> TIME_MARKERS = Set.of("before", "after", "during", "until", "since");
+  static final Set<String> TIME_MARKERS =
+      Set.of("before", "after", "during", "until", "since", "within");
 
   /** The role marker of a possessive "'s": it governs the word owned. */
   static final String POSSESSIVE = "'s";
@@ -174,6 +175,15 @@ final class AlignedPrompt {
 
   /** Lemmas of the nouns said to be many: plurals, "a flock of chickens", "a star cluster". */
   final Set<String> groups = new HashSet<>(4);
+
+  /** The person of the possessive before each noun, by lemma ("card" → 2 in "your card"). */
+  final Map<String, Integer> persons = new HashMap<>(4);
+
+  /** The persons who ask: 1 for "I" or "we", 2 for "you" (not in courtesy: "could you"). */
+  final BitSet askers = new BitSet(3);
+
+  /** When time nouns are placed: 0 "this week", 1 "next week", 2 "last week". */
+  final BitSet deictics = new BitSet(3);
 
   /** Words that point at another referent than the plain noun: "the other team's schedule". */
   private static final Set<String> CONTRASTIVES = Set.of("other", "another", "else", "same");
@@ -402,6 +412,7 @@ final class AlignedPrompt {
     readCounts(tokens);
     readOpening(tokens);
     markKnowing(tokens, classWords);
+    readPersons(tokens, classSkip);
     freeChoice(tokens);
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
@@ -495,6 +506,59 @@ final class AlignedPrompt {
         classWords[i] = true;
         if (i > 0 && tokens.get(i).equals("out") && tokens.get(i - 1).equals("figure")) {
           classWords[i - 1] = true;
+        }
+      }
+    }
+  }
+
+  /** The grammatical person of each possessive determiner: "my" 1, "your" 2, "her" 3. */
+  private static final Map<String, Integer> POSSESSIVE_PERSONS =
+      Map.of("my", 1, "our", 1, "your", 2, "his", 3, "her", 3, "their", 3, "its", 3);
+
+  /** Time nouns after which "this", "next" and "last" place a question in time. */
+  private static final Set<String> TIME_NOUNS = Set.copyOf(LISTS.words("time-nouns"));
+
+  /** "this week" (0), "next week" (1), "last week" (2). */
+  private static final Map<String, Integer> DEICTICS =
+      Map.of(
+          "this",
+          0,
+          "current",
+          0,
+          "next",
+          1,
+          "coming",
+          1,
+          "following",
+          1,
+          "last",
+          2,
+          "previous",
+          2,
+          "past",
+          2);
+
+  /**
+   * Reads whose each noun is ("my card": 1, "your card": 2), who asks ("I", "you" as a subject),
+   * and which week or month a time noun is ("this week", "next week").
+   */
+  private void readPersons(List<String> tokens, boolean[] skip) {
+    for (int i = 0; i + 1 < tokens.size(); i++) {
+      String t = tokens.get(i);
+      Integer person = POSSESSIVE_PERSONS.get(t);
+      String next = tokens.get(i + 1);
+      if (person != null && !STOP_WORDS.contains(next) && !skip[i]) {
+        persons.put(lemma(next), person);
+      }
+      Integer deictic = DEICTICS.get(t);
+      if (deictic != null && TIME_NOUNS.contains(next)) {
+        deictics.set(deictic);
+      }
+      if (!skip[i]) {
+        if (t.equals("you")) {
+          askers.set(2);
+        } else if (t.equals("i") || t.equals("we")) {
+          askers.set(1);
         }
       }
     }

@@ -247,6 +247,9 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.DEGREE) && disjoint(a.degrees, b.degrees)) {
       return Optional.of(Check.DEGREE.category());
     }
+    if (checks.contains(Check.RELATION) && disjoint(a.deictics, b.deictics)) {
+      return Optional.of(Check.RELATION.category()); // "this week" / "next week"
+    }
     if (checks.contains(Check.QUESTION)
         && (disjoint(a.questions, b.questions)
             || dimensionsDiffer(a, b)
@@ -282,7 +285,8 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.REFERENT) && !a.contrastives.equals(b.contrastives)) {
       return Optional.of(Check.REFERENT.category());
     }
-    if (checks.contains(Check.OWNER) && (ownerChanged(a, b) || ownerChanged(b, a))) {
+    if (checks.contains(Check.OWNER)
+        && (ownerChanged(a, b) || ownerChanged(b, a) || personChanged(a, b))) {
       return Optional.of(Check.OWNER.category());
     }
     if (checks.contains(Check.CONDITION) && conditionsDiffer(a, b)) {
@@ -541,6 +545,32 @@ public final class AlignmentGuard implements SemanticHitGuard {
         continue; // "my phone's battery" = "my phone battery"
       }
       if (b.lemmas.contains(owner) || b.possessors.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A noun owned by another person on each side ("my card" / "your card"), unless the asker changes
+   * person with it: "How do I change my password?" / "How do you change your password?" asks the
+   * same (a generic "you").
+   */
+  private static boolean personChanged(AlignedPrompt a, AlignedPrompt b) {
+    for (Map.Entry<String, Integer> entry : a.persons.entrySet()) {
+      Integer other = b.persons.get(entry.getKey());
+      if (other == null || other.equals(entry.getValue())) {
+        continue;
+      }
+      int pa = entry.getValue();
+      boolean generic =
+          pa != 3
+              && other != 3
+              && a.askers.get(pa)
+              && b.askers.get(other)
+              && !a.askers.get(other)
+              && !b.askers.get(pa);
+      if (!generic) {
         return true;
       }
     }
