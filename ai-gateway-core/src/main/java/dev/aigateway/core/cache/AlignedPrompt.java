@@ -185,6 +185,11 @@ final class AlignedPrompt {
   /** When time nouns are placed: 0 "this week", 1 "next week", 2 "last week". */
   final BitSet deictics = new BitSet(3);
 
+  /** The agent and the patient of a passive with "by" ({@code null} without one). */
+  String agent;
+
+  String patient;
+
   /** Words that point at another referent than the plain noun: "the other team's schedule". */
   private static final Set<String> CONTRASTIVES = Set.of("other", "another", "else", "same");
 
@@ -491,6 +496,35 @@ final class AlignedPrompt {
       lemmas.add(lemma);
       gaps.add(gap.toString());
       gap.setLength(0);
+    }
+    readPassive(tokens);
+  }
+
+  private static final Set<String> BE_FORMS =
+      Set.of("is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "gotten");
+
+  /**
+   * A passive with its agent ("Was the dog bitten by the cat?"): the agent is the word after "by",
+   * the patient the first content word.
+   */
+  private void readPassive(List<String> tokens) {
+    if (lemmas.size() < 3) {
+      return;
+    }
+    boolean be = false;
+    for (int i = 1; i + 1 < tokens.size(); i++) {
+      be |= BE_FORMS.contains(tokens.get(i - 1));
+      if (be && tokens.get(i + 1).equals("by") && !STOP_WORDS.contains(tokens.get(i))) {
+        int j = i + 2;
+        while (j < tokens.size() && STOP_WORDS.contains(tokens.get(j))) {
+          j++;
+        }
+        if (j < tokens.size() && !hasDigit(tokens.get(j))) {
+          agent = lemma(tokens.get(j));
+          patient = lemmas.get(0);
+        }
+        return;
+      }
     }
   }
 

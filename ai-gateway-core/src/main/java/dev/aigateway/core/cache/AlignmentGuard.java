@@ -270,7 +270,9 @@ public final class AlignmentGuard implements SemanticHitGuard {
       Boolean swap = same ? blocksSwapped(a, b) : null;
       if (swap == Boolean.TRUE
           || swap == null && (rolesSwapped(a, b) || same && sidesTraded(a, b))
-          || same && (questionRoleSwapped(a, b) || askerRoleSwapped(a, b))) {
+          || same && (questionRoleSwapped(a, b) || askerRoleSwapped(a, b))
+          || voiceSwapped(a, b)
+          || voiceSwapped(b, a)) {
         return Optional.of(Check.ORDER.category());
       }
     }
@@ -360,6 +362,23 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
     }
     return false;
+  }
+
+  /**
+   * A passive on one side ("Was the cat bitten by the dog?") whose agent comes after its patient in
+   * the active other side ("Did the cat bite the dog?"): the roles are swapped. "Did the dog bite
+   * the cat?" keeps them.
+   */
+  private static boolean voiceSwapped(AlignedPrompt passive, AlignedPrompt active) {
+    if (passive.agent == null
+        || active.agent != null
+        || active.whOpening == 2 // "Which planet did the probes visit?" names its object first
+        || passive.agent.equals(passive.patient)) {
+      return false;
+    }
+    int agent = active.lemmas.indexOf(passive.agent);
+    int patient = active.lemmas.indexOf(passive.patient);
+    return agent >= 0 && patient >= 0 && patient < agent;
   }
 
   /**
