@@ -267,12 +267,13 @@ public final class AlignmentGuard implements SemanticHitGuard {
     }
     if (checks.contains(Check.ORDER)) {
       boolean same = sameWords(a, b);
-      Boolean swap = same ? blocksSwapped(a, b) : null;
-      if (swap == Boolean.TRUE
-          || swap == null && (rolesSwapped(a, b) || same && sidesTraded(a, b))
-          || same && (questionRoleSwapped(a, b) || askerRoleSwapped(a, b))
-          || voiceSwapped(a, b)
-          || voiceSwapped(b, a)) {
+      boolean voices = (a.agent == null) != (b.agent == null);
+      Boolean swap = same && !voices ? blocksSwapped(a, b) : null;
+      if (voices // a passive against an active: its agent says who does what, not the word order
+          ? voiceSwapped(a, b) || voiceSwapped(b, a) || rolesSwapped(a, b)
+          : swap == Boolean.TRUE
+              || swap == null && (rolesSwapped(a, b) || same && sidesTraded(a, b))
+              || same && (questionRoleSwapped(a, b) || askerRoleSwapped(a, b))) {
         return Optional.of(Check.ORDER.category());
       }
     }
