@@ -51,16 +51,33 @@ import org.jspecify.annotations.Nullable;
  *       another word of both prompts on the other ("from English to German" / "from German to
  *       English", "Rust faster than Go"), or two words trade sides of a third in prompts of the
  *       same content words ("the customer sues the company" / "the company sues the customer").
- *       Swapping the two sides of "and", "or" or "between" is no difference.
+ *       Swapping the two sides of "and", "or" or "between" is no difference. Also: a question for
+ *       the subject against one for the object with the same words ("Which team beat Brazil?" /
+ *       "Which team did Brazil beat?"), the asker as subject against object ("Can I claim my
+ *       parents?" / "Can my parents claim me?"), and a passive whose agent is the active side's
+ *       object ("Was the cat bitten by the dog?" / "Did the cat bite the dog?").
+ *   <li>{@code degree}: adverbs of degree of different classes (slightly / very / moderately /
+ *       completely: "slightly salty" / "very salty").
  *   <li>{@code question}: both prompts have a question word and no class in common: why / how
  *       (manner) / when / where / who / how long / how much / how often / how far ("Why do cats
- *       purr?" / "How do cats purr?"); "what causes" is "why", "how many days" is "how long".
+ *       purr?" / "How do cats purr?"); "what causes" is "why", "how many days" is "how long". A
+ *       "how" before any other word and an auxiliary asks for that dimension ("how fast can", "how
+ *       heavy is"): two different dimensions that are not synonyms differ. A question for the
+ *       object ("What do hedgehogs eat?") differs from a when / where / why with the same words.
+ *   <li>{@code negation} (check {@link Check#IMPLICIT_NEGATION}): a negation said by a verb ("fail
+ *       to", "forget to", "refuse to") on one side only, unless the other says it with "not".
+ *   <li>{@code count}: a noun said to be one ("a single star", "one chicken") against the same noun
+ *       said to be many ("a star cluster", "a flock of chickens", "bees").
  *   <li>{@code relation}: a word of both prompts governed by role markers of different classes
  *       ("before the exam" / "after the exam", "until Friday" / "since Friday"), or by a time
  *       marker on one side and "of" on the other ("the week after" / "the week of Thanksgiving").
  *   <li>{@code owner}: an owner named with "'s" on one side that the other does not name as an
  *       owner ("my sister's card" / "my card", "my neighbor's dog on my lawn" / "my dog on my
- *       neighbor's lawn"); "the dog of my neighbor" and "my phone battery" name the same owner.
+ *       neighbor's lawn"); "the dog of my neighbor" and "my phone battery" name the same owner. And
+ *       a noun owned by another person ("my card" / "your card"), unless the asker changes person
+ *       with it ("How do I change my password?" / "How do you change your password?").
+ *   <li>{@code referent}: "other", "another", "else" or "same" on one side only ("my team's
+ *       schedule" / "the other team's schedule").
  *   <li>{@code condition}: a condition ("if", "unless", "in case") on one side only whose words the
  *       other prompt lacks ("Is sushi safe if I'm pregnant?" / "Is sushi safe?"), or two conditions
  *       whose content words differ beyond synonyms; "tell if" (whether) and "if you could"
@@ -87,11 +104,12 @@ import org.jspecify.annotations.Nullable;
  * <p>What it cannot see: a difference spread over a long rewording, words the embedding model takes
  * for synonyms though they are not (short words of one topic), and everything the base guard cannot
  * see; docs/semantic-eval.md lists what it missed and wrongly refused on a set it was never tuned
- * on (2.5% of near misses served, 80% of paraphrases). Cost: about 0.05 ms per pair of chat-sized
- * prompts once the words are cached (p50, measured in docs/semantic-eval.md), plus one embedding
- * per word not yet cached (the cache holds {@value #WORD_CACHE_SIZE} words); with a remote
- * embedding model that is a network call on the calling thread. An embedding failure counts the
- * words as different (a miss, never a wrong answer). Immutable and thread-safe.
+ * on (2.5% of near misses served, 80% of paraphrases, before the checks of count, degree, referent,
+ * dimensions, voice and persons were added on the sets it was tuned on). Cost: about 0.05 ms per
+ * pair of chat-sized prompts once the words are cached (p50, measured in docs/semantic-eval.md),
+ * plus one embedding per word not yet cached (the cache holds {@value #WORD_CACHE_SIZE} words);
+ * with a remote embedding model that is a network call on the calling thread. An embedding failure
+ * counts the words as different (a miss, never a wrong answer). Immutable and thread-safe.
  */
 public final class AlignmentGuard implements SemanticHitGuard {
 

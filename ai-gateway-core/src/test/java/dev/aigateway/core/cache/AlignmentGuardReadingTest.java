@@ -244,6 +244,30 @@ class AlignmentGuardReadingTest {
   }
 
   @Test
+  void kindsNoSetHasShownAreCaught() {
+    assertThat(objection("Do I water the plants daily?", "Do I water the plants weekly?"))
+        .contains("number");
+    assertThat(objection("How do I see my first order?", "How do I see my last order?"))
+        .contains("opposite");
+    assertThat(
+            objection("How do I see my next appointment?", "How do I see my previous appointment?"))
+        .contains("opposite");
+    assertThat(
+            objection("Is the temperature above freezing?", "Is the temperature below freezing?"))
+        .contains("opposite");
+    assertThat(objection("Should the cat stay inside?", "Should the cat stay outside?"))
+        .contains("opposite");
+    assertThat(objection("How do I buy shares of Apple?", "How do I sell shares of Apple?"))
+        .contains("opposite");
+    assertThat(
+            objection("Does the sender pay the wire fee?", "Does the recipient pay the wire fee?"))
+        .contains("substitution");
+    assertThat(objection("Give me an approximate figure.", "Give me an exact figure."))
+        .contains("substitution");
+    assertThat(objection("Is the field optional?", "Is the field required?")).contains("modality");
+  }
+
+  @Test
   void theNewChecksCanBeTurnedOff() {
     AlignmentGuard without =
         AlignmentGuard.builder(WORD_AXES)
