@@ -258,10 +258,23 @@ final class AlignedPrompt {
   /** Holidays on a fixed day of the year, by name: "Christmas Eve" is December 24. */
   private static final Map<String, String> HOLIDAY_DATES = holidayDates();
 
-  private static final Pattern HOLIDAYS =
-      Pattern.compile(
-          "\\b(" + String.join("|", HOLIDAY_DATES.keySet()).replace("'", "['’]") + ")(?![A-Za-z])",
-          Pattern.CASE_INSENSITIVE);
+  private static final Pattern HOLIDAYS = holidayPattern();
+
+  /** The holidays' names, longest first, each apostrophe matching ' or ’. */
+  private static Pattern holidayPattern() {
+    List<String> names = new ArrayList<>(HOLIDAY_DATES.keySet());
+    names.sort((x, y) -> y.length() - x.length() != 0 ? y.length() - x.length() : x.compareTo(y));
+    List<String> alternatives = new ArrayList<>(names.size());
+    for (String name : names) {
+      List<String> parts = new ArrayList<>();
+      for (String part : name.split("'", -1)) {
+        parts.add(Pattern.quote(part));
+      }
+      alternatives.add(String.join("['’]", parts));
+    }
+    return Pattern.compile(
+        "\\b(" + String.join("|", alternatives) + ")(?![A-Za-z])", Pattern.CASE_INSENSITIVE);
+  }
 
   private static Map<String, String> holidayDates() {
     Map<String, String> dates = new HashMap<>();
