@@ -54,12 +54,14 @@ final class AlignedPrompt {
   private static final int PAST = 0;
   private static final Map<String, String> DIRECTIONS = markerClasses();
   private static final List<Phrases> QUESTIONS = classes("questions");
+  private static final List<Phrases> DEGREES = classes("degrees");
   private static final Phrases CONDITIONS = phrases(LISTS.words("conditions"));
   private static final Set<String> WHETHER_VERBS = Set.copyOf(LISTS.words("whether-verbs"));
   private static final Phrases COURTEOUS_IFS = phrases(LISTS.words("courteous-ifs"));
 
   /** The canonical markers that place something in time: "before", "after", "during", ... */
-  static final Set<String> TIME_MARKERS = Set.of("before", "after", "during", "until", "since");
+  static final Set<String> TIME_MARKERS =
+      Set.of("before", "after", "during", "until", "since", "within");
 
   /** The role marker of a possessive "'s": it governs the word owned. */
   static final String POSSESSIVE = "'s";
@@ -101,13 +103,14 @@ final class AlignedPrompt {
               + "|\\b(noon|midday|midnight)\\b"
               + "|\\b(half|quarter)\\s+(past|to)\\s+(\\d{1,2}|[a-z]+)\\b"
               + "|(?<![\\d.:])12\\s+(noon|midnight)\\b"
-              + "|(?<![\\d.:])(\\d{1,2})(?=\\s+(?:in\\s+the\\s+(?:morning|afternoon|evening)|at\\s+night))",
+              + "|(?<![\\d.:])(\\d{1,2})(?=\\s+(?:(?:in\\s+the|this)\\s+(?:morning|afternoon|evening)"
+              + "|at\\s+night|tonight))",
           Pattern.CASE_INSENSITIVE);
 
   /** A part of the day after a clock time: "9 o'clock in the evening", "10 in the morning". */
   private static final Pattern DAY_PART =
       Pattern.compile(
-          "^\\s+(?:in\\s+the\\s+(morning|afternoon|evening)|at\\s+(night))\\b",
+          "^\\s+(?:(?:in\\s+the|this)\\s+(morning|afternoon|evening)|at\\s+(night)|(tonight))\\b",
           Pattern.CASE_INSENSITIVE);
 
   /** The prompt with its courtesy lead-in and clock times taken out, for the base guard. */
@@ -121,6 +124,9 @@ final class AlignedPrompt {
 
   final BitSet modals = new BitSet();
   final BitSet tenses = new BitSet();
+
+  /** Classes of the adverbs of degree present ("slightly", "very"). */
+  final BitSet degrees = new BitSet();
 
   /** Classes of the question words present ("why", "how long", "where"). */
   final BitSet questions = new BitSet();
@@ -154,6 +160,49 @@ final class AlignedPrompt {
    * "safe", "safr", "saf"), lower case.
    */
   final Set<String> heightened = new HashSet<>(4);
+
+  /** The words asked for after "how" outside the listed classes ("fast" in "how fast"). */
+  final Set<String> dimensions = new HashSet<>(2);
+
+  /** How many negation words ("not", "never", "without") the prompt has. */
+  int negations;
+
+  /** How many negations said by a verb ("fail to", "forgot to", "refuse to"). */
+  int implicitNegations;
+
+  /** Lemmas of the nouns said to be one: "a single star", "one chicken". */
+  final Set<String> singles = new HashSet<>(2);
+
+  /** Lemmas of the nouns said to be many: plurals, "a flock of chickens", "a star cluster". */
+  final Set<String> groups = new HashSet<>(4);
+
+  /** The person of the possessive before each noun, by lemma ("card" → 2 in "your card"). */
+  final Map<String, Integer> persons = new HashMap<>(4);
+
+  /** The persons who ask: 1 for "I" or "we", 2 for "you" (not in courtesy: "could you"). */
+  final BitSet askers = new BitSet(3);
+
+  /** When time nouns are placed: 0 "this week", 1 "next week", 2 "last week". */
+  final BitSet deictics = new BitSet(3);
+
+  /** The agent and the patient of a passive with "by" ({@code null} without one). */
+  String agent;
+
+  String patient;
+
+  /** Words that point at another referent than the plain noun: "the other team's schedule". */
+  private static final Set<String> CONTRASTIVES = Set.of("other", "another", "else", "same");
+
+  /** The contrastive words the prompt has ("other" for "another"). */
+  final Set<String> contrastives = new HashSet<>(2);
+
+  /** Whether the asker is named as a subject ("I", "we") and as an object ("me", "us"). */
+  boolean subject;
+
+  boolean object;
+
+  /** 1: opens with a question for the subject ("Who called Ann?"), 2: for the object, 0: no. */
+  int whOpening;
 
   /** The modal of an opening "can you", "should you", ... ({@code null} without one). */
   String openingModal;
@@ -206,8 +255,53 @@ final class AlignedPrompt {
           Map.entry("nov", "November"),
           Map.entry("dec", "December"));
 
-  /** The prompt with the abbreviated days and months of dates written out ("Sat." = Saturday). */
+  /** Holidays on a fixed day of the year, by name: "Christmas Eve" is December 24. */
+  private static final Map<String, String> HOLIDAY_DATES = holidayDates();
+
+  private static final Pattern HOLIDAYS = holidayPattern();
+
+  /** The holidays' names, longest first, each apostrophe matching ' or ’. */
+  private static Pattern holidayPattern() {
+    List<String> names = new ArrayList<>(HOLIDAY_DATES.keySet());
+    names.sort((x, y) -> y.length() - x.length() != 0 ? y.length() - x.length() : x.compareTo(y));
+    List<String> alternatives = new ArrayList<>(names.size());
+    for (String name : names) {
+      List<String> parts = new ArrayList<>();
+      for (String part : name.split("'", -1)) {
+        parts.add(Pattern.quote(part));
+      }
+      alternatives.add(String.join("['’]", parts));
+    }
+    return Pattern.compile(
+        "\\b(" + String.join("|", alternatives) + ")(?![A-Za-z])", Pattern.CASE_INSENSITIVE);
+  }
+
+  private static Map<String, String> holidayDates() {
+    Map<String, String> dates = new HashMap<>();
+    for (List<String> record : LISTS.records("holidays")) {
+      for (String name : record.subList(1, record.size())) {
+        dates.put(name.toLowerCase(Locale.ROOT), record.get(0));
+      }
+    }
+    return Map.copyOf(dates);
+  }
+
+  /**
+   * The prompt with the holidays of a fixed date written as dates ("Christmas Eve" = December 24)
+   * and the abbreviated days and months of dates written out ("Sat." = Saturday).
+   */
   static String fullDates(String text) {
+    Matcher holidays = HOLIDAYS.matcher(text);
+    if (holidays.find()) {
+      StringBuilder named = new StringBuilder(text.length() + 16);
+      do {
+        String date =
+            HOLIDAY_DATES.get(holidays.group(1).toLowerCase(Locale.ROOT).replace('’', '\''));
+        holidays.appendReplacement(named, Matcher.quoteReplacement(date));
+      } while (holidays.find());
+      holidays.appendTail(named);
+      text = named.toString();
+    }
     Matcher days = DAY_ABBREVIATION.matcher(text);
     StringBuilder out = new StringBuilder(text.length() + 16);
     while (days.find()) {
@@ -232,6 +326,8 @@ final class AlignedPrompt {
   private AlignedPrompt(String prompt) {
     String text = stripLeadIn(fullDates(PromptMarkers.clip(prompt)));
     StringBuilder rest = new StringBuilder(text.length());
+    // the clock times as words ("t1260") for the role markers: "until 9 pm" / "since 9 pm"
+    StringBuilder placed = new StringBuilder(text.length());
     Matcher m = CLOCK.matcher(text);
     int last = 0;
     while (m.find()) {
@@ -248,13 +344,15 @@ final class AlignedPrompt {
         }
         times.add(minutes);
         rest.append(text, last, m.start()).append(' ');
+        placed.append(text, last, m.start()).append(" t").append(minutes).append(' ');
         last = end;
       }
     }
     rest.append(text, last, text.length());
+    placed.append(text, last, text.length());
     this.cleaned = EMPTY_PLACES.matcher(rest).replaceAll(" ");
     times.sort(null);
-    read(tokens(cleaned));
+    read(tokens(EMPTY_PLACES.matcher(placed).replaceAll(" ")));
     readConditions(cleaned);
   }
 
@@ -319,10 +417,31 @@ final class AlignedPrompt {
     boolean[] skip = new boolean[tokens.size()];
     FILLERS.mark(tokens, skip, null);
     boolean[] classWords = skip.clone();
-    markClasses(tokens, skip, classWords, QUANTIFIERS, quantifiers);
-    markClasses(tokens, skip, classWords, MODALS, modals);
-    markClasses(tokens, skip, classWords, TENSES, tenses);
-    markClasses(tokens, skip, classWords, QUESTIONS, questions);
+    boolean[] classSkip = skip.clone();
+    markNouns(tokens, classSkip);
+    markClasses(tokens, classSkip, classWords, QUANTIFIERS, quantifiers);
+    markClasses(tokens, classSkip, classWords, MODALS, modals);
+    markClasses(tokens, classSkip, classWords, TENSES, tenses);
+    markClasses(tokens, classSkip, classWords, QUESTIONS, questions);
+    // adverbs of degree stay content words: "slightly" / "badly" is a substitution
+    markClasses(tokens, classSkip, new boolean[tokens.size()], DEGREES, degrees);
+    readDimensions(tokens, classWords);
+    readNegations(tokens);
+    readCounts(tokens);
+    readOpening(tokens);
+    markKnowing(tokens, classWords);
+    readPersons(tokens, classSkip);
+    freeChoice(tokens);
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i);
+      if (CONTRASTIVES.contains(t) && !skip[i]) {
+        contrastives.add(t.equals("another") || t.equals("else") ? "other" : t);
+      }
+      if (!skip[i]) { // "tell me how to" is courtesy
+        subject |= t.equals("i") || t.equals("we");
+        object |= t.equals("me") || t.equals("us");
+      }
+    }
     skip = classWords;
     perfect(tokens);
     readComparisons(tokens);
@@ -358,7 +477,8 @@ final class AlignedPrompt {
         continue;
       }
       if (OWNER_MARKERS.contains(t)) {
-        pendingOwnerMarker = t;
+        // "for my boss to record my calls": the boss is the one who acts, not an owner
+        pendingOwnerMarker = t.equals("for") && agentOfInfinitive(tokens, i) ? null : t;
         continue;
       }
       if (skip[i] || STOP_WORDS.contains(t)) {
@@ -390,7 +510,287 @@ final class AlignedPrompt {
       gaps.add(gap.toString());
       gap.setLength(0);
     }
+    readPassive(tokens);
   }
+
+  private static final Set<String> BE_FORMS =
+      Set.of("is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "gotten");
+
+  /**
+   * A passive with its agent ("Was the dog bitten by the cat?"): the agent is the word after "by",
+   * the patient the first content word.
+   */
+  private void readPassive(List<String> tokens) {
+    if (lemmas.size() < 3) {
+      return;
+    }
+    boolean be = false;
+    for (int i = 1; i + 1 < tokens.size(); i++) {
+      be |= BE_FORMS.contains(tokens.get(i - 1));
+      if (be && tokens.get(i + 1).equals("by") && !STOP_WORDS.contains(tokens.get(i))) {
+        int j = i + 2;
+        while (j < tokens.size() && STOP_WORDS.contains(tokens.get(j))) {
+          j++;
+        }
+        if (j < tokens.size() && !hasDigit(tokens.get(j))) {
+          agent = lemma(tokens.get(j));
+          patient = lemmas.get(0);
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * A verb of knowing before "if" or "whether" ("know if", "tell whether", "check if", "figure out
+   * if") asks whether something holds, whichever verb it is: such verbs are left out of the content
+   * words.
+   */
+  private static void markKnowing(List<String> tokens, boolean[] classWords) {
+    for (int i = 0; i + 1 < tokens.size(); i++) {
+      String next = tokens.get(i + 1);
+      if ((next.equals("if") || next.equals("whether")) && WHETHER_VERBS.contains(tokens.get(i))) {
+        classWords[i] = true;
+        if (i > 0 && tokens.get(i).equals("out") && tokens.get(i - 1).equals("figure")) {
+          classWords[i - 1] = true;
+        }
+      }
+    }
+  }
+
+  /** The grammatical person of each possessive determiner: "my" 1, "your" 2, "her" 3. */
+  private static final Map<String, Integer> POSSESSIVE_PERSONS =
+      Map.of("my", 1, "our", 1, "your", 2, "his", 3, "her", 3, "their", 3, "its", 3);
+
+  /** Time nouns after which "this", "next" and "last" place a question in time. */
+  private static final Set<String> TIME_NOUNS = Set.copyOf(LISTS.words("time-nouns"));
+
+  /** "this week" (0), "next week" (1), "last week" (2). */
+  private static final Map<String, Integer> DEICTICS =
+      Map.of(
+          "this",
+          0,
+          "current",
+          0,
+          "next",
+          1,
+          "coming",
+          1,
+          "following",
+          1,
+          "last",
+          2,
+          "previous",
+          2,
+          "past",
+          2);
+
+  /**
+   * Reads whose each noun is ("my card": 1, "your card": 2), who asks ("I", "you" as a subject),
+   * and which week or month a time noun is ("this week", "next week").
+   */
+  private void readPersons(List<String> tokens, boolean[] skip) {
+    for (int i = 0; i + 1 < tokens.size(); i++) {
+      String t = tokens.get(i);
+      Integer person = POSSESSIVE_PERSONS.get(t);
+      String next = tokens.get(i + 1);
+      if (person != null && !STOP_WORDS.contains(next) && !skip[i]) {
+        persons.put(lemma(next), person);
+      }
+      Integer deictic = DEICTICS.get(t);
+      if (deictic != null && TIME_NOUNS.contains(next)) {
+        deictics.set(deictic);
+      }
+      if (!skip[i]) {
+        if (t.equals("you")) {
+          askers.set(2);
+        } else if (t.equals("i") || t.equals("we")) {
+          askers.set(1);
+        }
+      }
+    }
+  }
+
+  /** Index of the universal class ("all", "every", "everyone") in the quantifier list. */
+  private static final int UNIVERSAL = 0;
+
+  /** Index of the class of "can", "may", "possible to" in the modal list. */
+  private static final int POSSIBILITY = 0;
+
+  private static final Set<String> FREE_CHOICE = Set.of("any", "anyone", "anybody", "anything");
+
+  /**
+   * "Can anybody join?" asks whether everybody may: "any" under a modal of possibility is
+   * universal, so it also counts as "all".
+   */
+  private void freeChoice(List<String> tokens) {
+    if (!modals.get(POSSIBILITY)) {
+      return;
+    }
+    for (String t : tokens) {
+      if (FREE_CHOICE.contains(t)) {
+        quantifiers.set(UNIVERSAL);
+        return;
+      }
+    }
+  }
+
+  /** Whether the words after a "for" at {@code i} name who does an infinitive ("for X to ..."). */
+  private static boolean agentOfInfinitive(List<String> tokens, int i) {
+    int j = i + 1;
+    while (j < tokens.size() && STOP_WORDS.contains(tokens.get(j))) {
+      j++;
+    }
+    return j + 1 < tokens.size() && tokens.get(j + 1).equals("to");
+  }
+
+  /** Words after which a modal or an auxiliary is a noun: "sign the will", "a can of paint". */
+  private static final Set<String> DETERMINERS =
+      Set.of("the", "a", "an", "my", "your", "his", "her", "their", "our", "its", "this", "that");
+
+  /** Marks the closed-class words used as nouns ("the will") so no class reads them. */
+  private static void markNouns(List<String> tokens, boolean[] skip) {
+    for (int i = 1; i < tokens.size(); i++) {
+      if (DETERMINERS.contains(tokens.get(i - 1)) && NOUN_LIKE_MODALS.contains(tokens.get(i))) {
+        skip[i] = true;
+      }
+    }
+  }
+
+  private static final Set<String> NOUN_LIKE_MODALS = Set.of("will", "can", "may", "must", "might");
+
+  /**
+   * Words after "how" that ask for no dimension: "how do", "how exactly", "how come" (the listed
+   * question classes are read first).
+   */
+  private static final Set<String> HOW_FRAMES = Set.copyOf(LISTS.words("how-frames"));
+
+  /**
+   * "how fast", "how heavy", "how bright": a "how" before a word that is no auxiliary asks for a
+   * dimension, named by that word; two prompts asking for different ones ask different questions.
+   */
+  private void readDimensions(List<String> tokens, boolean[] classWords) {
+    for (int i = 0; i + 2 < tokens.size(); i++) {
+      if (tokens.get(i).equals("how") && !classWords[i] && !classWords[i + 1]) {
+        String next = tokens.get(i + 1);
+        if (!HOW_FRAMES.contains(next)
+            && !STOP_WORDS.contains(next)
+            && !hasDigit(next)
+            && AUXILIARIES.contains(tokens.get(i + 2))) { // "how fast can", not "how tides work"
+          dimensions.add(next);
+          classWords[i] = true;
+          classWords[i + 1] = true;
+        }
+      }
+    }
+  }
+
+  /** The auxiliaries and modals a "how fast" question goes on with. */
+  private static final Set<String> AUXILIARIES =
+      Set.of(
+          "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would",
+          "should", "must", "might", "may", "has", "have", "had", "shall");
+
+  private static final Set<String> NEGATION_WORDS =
+      Set.of("not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without");
+
+  private static final Phrases IMPLICIT_NEGATIONS = phrases(LISTS.words("implicit-negations"));
+
+  /** Counts the negations, and those said by a verb ("fail to sign", "forgot to pay"). */
+  private void readNegations(List<String> tokens) {
+    boolean[] found = new boolean[tokens.size()];
+    for (int i = 0; i < tokens.size(); i++) {
+      if (NEGATION_WORDS.contains(tokens.get(i))) {
+        negations++;
+      }
+      int length = IMPLICIT_NEGATIONS.matchAt(tokens, i, found);
+      if (length > 0) {
+        implicitNegations++;
+        i += length - 1;
+      }
+    }
+  }
+
+  /** Words that make the noun after them one thing: "a single star", "one chicken". */
+  private static final Set<String> SINGULAR_MARKERS = Set.of("single", "one", "lone", "sole");
+
+  /** Nouns that name a group of the noun beside them: "a flock of chickens", "a star cluster". */
+  private static final Set<String> COLLECTIVES = Set.copyOf(LISTS.words("collectives"));
+
+  /**
+   * Which nouns are said to be one ("a single goldfish", "one chicken"; "a" alone is generic: "how
+   * do I remove a stain" asks about stains) and which many: a plural ("twins", "bees"), a noun
+   * after "a ... of" ("a tank of goldfish") or beside a collective noun ("a flock of chickens", "a
+   * star cluster").
+   */
+  private void readCounts(List<String> tokens) {
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i);
+      if (t.equals("of") && i >= 2 && i + 1 < tokens.size()) {
+        String head = tokens.get(i - 1);
+        String before = tokens.get(i - 2);
+        if ((before.equals("a") || before.equals("an")) && !STOP_WORDS.contains(head)) {
+          groups.add(lemma(tokens.get(i + 1))); // "a tank of goldfish"
+        }
+      }
+      if (STOP_WORDS.contains(t) && !t.equals("a") && !t.equals("an") || hasDigit(t)) {
+        continue;
+      }
+      if (SINGULAR_MARKERS.contains(t) || t.equals("a") || t.equals("an")) {
+        int k = i + 1;
+        boolean counted = SINGULAR_MARKERS.contains(t);
+        if (k < tokens.size() && SINGULAR_MARKERS.contains(tokens.get(k))) {
+          k++; // "a single"
+          counted = true;
+        }
+        if (k < tokens.size() && !STOP_WORDS.contains(tokens.get(k)) && !hasDigit(tokens.get(k))) {
+          String noun = tokens.get(k);
+          boolean of = k + 1 < tokens.size() && tokens.get(k + 1).equals("of");
+          if (counted && !of && !COLLECTIVES.contains(noun)) {
+            singles.add(lemma(noun)); // not after "a" alone: "a stain" / "stains" is generic
+          }
+        }
+        continue;
+      }
+      if (COLLECTIVES.contains(t)) {
+        if (i > 0 && !STOP_WORDS.contains(tokens.get(i - 1))) {
+          groups.add(lemma(tokens.get(i - 1))); // "a star cluster"
+        }
+      }
+      String lemma = lemma(t);
+      if (!lemma.equals(t) && t.endsWith("s") && !t.endsWith("ss")) {
+        groups.add(lemma); // "twins"
+      }
+    }
+  }
+
+  /** Auxiliaries after which an opening "who" or "which team" asks for the object. */
+  private static final Set<String> DO_FORMS = Set.of("do", "does", "did");
+
+  /**
+   * Whether the prompt opens with a question for the subject ("Which team beat Brazil?", 1), for
+   * the object ("Which team did Brazil beat?", 2), or neither (0).
+   */
+  private void readOpening(List<String> tokens) {
+    if (tokens.size() < 3 || !WH_OPENERS.contains(tokens.get(0))) {
+      return;
+    }
+    String second = tokens.get(1);
+    String third = tokens.get(2);
+    if (DO_FORMS.contains(second)) {
+      whOpening = 2; // "who did", "what did"
+    } else if (AUXILIARIES.contains(second) || STOP_WORDS.contains(second) || hasDigit(second)) {
+      whOpening = 0; // "who is", "what can", "what a"
+    } else if (tokens.get(0).equals("who")) {
+      whOpening = 1; // "who beat"
+    } else if (DO_FORMS.contains(third)) {
+      whOpening = 2; // "which team did"
+    } else if (!AUXILIARIES.contains(third) && !hasDigit(third)) {
+      whOpening = 1; // "which team beat", "what chased the dog"
+    }
+  }
+
+  private static final Set<String> WH_OPENERS = Set.of("who", "which", "what");
 
   /** Classes of the modal of an opening "can you ...": a generic question, not courtesy. */
   private static final Map<String, String> OPENING_MODALS =

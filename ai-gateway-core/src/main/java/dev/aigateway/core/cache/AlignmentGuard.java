@@ -51,16 +51,33 @@ import org.jspecify.annotations.Nullable;
  *       another word of both prompts on the other ("from English to German" / "from German to
  *       English", "Rust faster than Go"), or two words trade sides of a third in prompts of the
  *       same content words ("the customer sues the company" / "the company sues the customer").
- *       Swapping the two sides of "and", "or" or "between" is no difference.
+ *       Swapping the two sides of "and", "or" or "between" is no difference. Also: a question for
+ *       the subject against one for the object with the same words ("Which team beat Brazil?" /
+ *       "Which team did Brazil beat?"), the asker as subject against object ("Can I claim my
+ *       parents?" / "Can my parents claim me?"), and a passive whose agent is the active side's
+ *       object ("Was the cat bitten by the dog?" / "Did the cat bite the dog?").
+ *   <li>{@code degree}: adverbs of degree of different classes (slightly / very / moderately /
+ *       completely: "slightly salty" / "very salty").
  *   <li>{@code question}: both prompts have a question word and no class in common: why / how
  *       (manner) / when / where / who / how long / how much / how often / how far ("Why do cats
- *       purr?" / "How do cats purr?"); "what causes" is "why", "how many days" is "how long".
+ *       purr?" / "How do cats purr?"); "what causes" is "why", "how many days" is "how long". A
+ *       "how" before any other word and an auxiliary asks for that dimension ("how fast can", "how
+ *       heavy is"): two different dimensions that are not synonyms differ. A question for the
+ *       object ("What do hedgehogs eat?") differs from a when / where / why with the same words.
+ *   <li>{@code negation} (check {@link Check#IMPLICIT_NEGATION}): a negation said by a verb ("fail
+ *       to", "forget to", "refuse to") on one side only, unless the other says it with "not".
+ *   <li>{@code count}: a noun said to be one ("a single star", "one chicken") against the same noun
+ *       said to be many ("a star cluster", "a flock of chickens", "bees").
  *   <li>{@code relation}: a word of both prompts governed by role markers of different classes
  *       ("before the exam" / "after the exam", "until Friday" / "since Friday"), or by a time
  *       marker on one side and "of" on the other ("the week after" / "the week of Thanksgiving").
  *   <li>{@code owner}: an owner named with "'s" on one side that the other does not name as an
  *       owner ("my sister's card" / "my card", "my neighbor's dog on my lawn" / "my dog on my
- *       neighbor's lawn"); "the dog of my neighbor" and "my phone battery" name the same owner.
+ *       neighbor's lawn"); "the dog of my neighbor" and "my phone battery" name the same owner. And
+ *       a noun owned by another person ("my card" / "your card"), unless the asker changes person
+ *       with it ("How do I change my password?" / "How do you change your password?").
+ *   <li>{@code referent}: "other", "another", "else" or "same" on one side only ("my team's
+ *       schedule" / "the other team's schedule").
  *   <li>{@code condition}: a condition ("if", "unless", "in case") on one side only whose words the
  *       other prompt lacks ("Is sushi safe if I'm pregnant?" / "Is sushi safe?"), or two conditions
  *       whose content words differ beyond synonyms; "tell if" (whether) and "if you could"
@@ -87,11 +104,12 @@ import org.jspecify.annotations.Nullable;
  * <p>What it cannot see: a difference spread over a long rewording, words the embedding model takes
  * for synonyms though they are not (short words of one topic), and everything the base guard cannot
  * see; docs/semantic-eval.md lists what it missed and wrongly refused on a set it was never tuned
- * on (2.5% of near misses served, 80% of paraphrases). Cost: about 0.05 ms per pair of chat-sized
- * prompts once the words are cached (p50, measured in docs/semantic-eval.md), plus one embedding
- * per word not yet cached (the cache holds {@value #WORD_CACHE_SIZE} words); with a remote
- * embedding model that is a network call on the calling thread. An embedding failure counts the
- * words as different (a miss, never a wrong answer). Immutable and thread-safe.
+ * on (2.5% of near misses served, 80% of paraphrases, before the checks of count, degree, referent,
+ * dimensions, voice and persons were added on the sets it was tuned on). Cost: about 0.05 ms per
+ * pair of chat-sized prompts once the words are cached (p50, measured in docs/semantic-eval.md),
+ * plus one embedding per word not yet cached (the cache holds {@value #WORD_CACHE_SIZE} words);
+ * with a remote embedding model that is a network call on the calling thread. An embedding failure
+ * counts the words as different (a miss, never a wrong answer). Immutable and thread-safe.
  */
 public final class AlignmentGuard implements SemanticHitGuard {
 
@@ -152,7 +170,29 @@ public final class AlignmentGuard implements SemanticHitGuard {
     /** A condition ("if ...", "unless ...") on one side only, or conditions that differ. */
     CONDITION,
     /** "Less" against a comparative of the same adjective ("safer" / "less safe"). */
-    COMPARISON;
+    COMPARISON,
+    /**
+     * A negation said by a verb on one side only ("Did the driver fail to sign?" / "Did the driver
+     * sign?"), unless the other says it with "not"; reported as {@code negation}.
+     */
+    IMPLICIT_NEGATION {
+      @Override
+      public String category() {
+        return "negation";
+      }
+    },
+    /**
+     * A noun said to be one on one side and many on the other ("a single star" / "a star cluster",
+     * "one chicken" / "a flock of chickens").
+     */
+    COUNT,
+    /** Adverbs of degree of different classes ("slightly salty" / "very salty"). */
+    DEGREE,
+    /**
+     * "Other", "another", "else" or "same" on one side only: another referent ("my team's schedule"
+     * / "the other team's schedule").
+     */
+    REFERENT;
 
     /** The category recorded on an objection, such as {@code substitution}. */
     public String category() {
@@ -222,13 +262,36 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.TENSE) && disjoint(a.tenses, b.tenses)) {
       return Optional.of(Check.TENSE.category());
     }
-    if (checks.contains(Check.QUESTION) && disjoint(a.questions, b.questions)) {
+    if (checks.contains(Check.DEGREE) && disjoint(a.degrees, b.degrees)) {
+      return Optional.of(Check.DEGREE.category());
+    }
+    if (checks.contains(Check.RELATION) && disjoint(a.deictics, b.deictics)) {
+      return Optional.of(Check.RELATION.category()); // "this week" / "next week"
+    }
+    if (checks.contains(Check.QUESTION)
+        && (disjoint(a.questions, b.questions)
+            || dimensionsDiffer(a, b)
+            || objectAsked(a, b)
+            || objectAsked(b, a))) {
       return Optional.of(Check.QUESTION.category());
     }
+    if (checks.contains(Check.IMPLICIT_NEGATION)
+        && a.implicitNegations != b.implicitNegations
+        && a.negations + a.implicitNegations != b.negations + b.implicitNegations) {
+      return Optional.of(Check.IMPLICIT_NEGATION.category());
+    }
+    if (checks.contains(Check.COUNT) && (countChanged(a, b) || countChanged(b, a))) {
+      return Optional.of(Check.COUNT.category());
+    }
     if (checks.contains(Check.ORDER)) {
-      Boolean swap = sameWords(a, b) ? blocksSwapped(a, b) : null;
-      if (swap == Boolean.TRUE
-          || swap == null && (rolesSwapped(a, b) || sameWords(a, b) && sidesTraded(a, b))) {
+      boolean same = sameWords(a, b);
+      boolean voices = (a.agent == null) != (b.agent == null);
+      Boolean swap = same && !voices ? blocksSwapped(a, b) : null;
+      if (voices // a passive against an active: its agent says who does what, not the word order
+          ? voiceSwapped(a, b) || voiceSwapped(b, a) || rolesSwapped(a, b)
+          : swap == Boolean.TRUE
+              || swap == null && (rolesSwapped(a, b) || same && sidesTraded(a, b))
+              || same && (questionRoleSwapped(a, b) || askerRoleSwapped(a, b))) {
         return Optional.of(Check.ORDER.category());
       }
     }
@@ -240,7 +303,11 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.RELATION) && (markerChanged(a, b) || markerChanged(b, a))) {
       return Optional.of(Check.RELATION.category());
     }
-    if (checks.contains(Check.OWNER) && (ownerChanged(a, b) || ownerChanged(b, a))) {
+    if (checks.contains(Check.REFERENT) && !a.contrastives.equals(b.contrastives)) {
+      return Optional.of(Check.REFERENT.category());
+    }
+    if (checks.contains(Check.OWNER)
+        && (ownerChanged(a, b) || ownerChanged(b, a) || personChanged(a, b))) {
       return Optional.of(Check.OWNER.category());
     }
     if (checks.contains(Check.CONDITION) && conditionsDiffer(a, b)) {
@@ -253,6 +320,103 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The same words, asking for the object on one side ("What do hedgehogs eat?") and for a time, a
+   * place, a reason or a manner on the other ("When do hedgehogs eat?").
+   */
+  private static boolean objectAsked(AlignedPrompt a, AlignedPrompt b) {
+    return a.whOpening == 2
+        && a.questions.isEmpty()
+        && a.dimensions.isEmpty()
+        && !b.questions.isEmpty()
+        && sameWords(a, b);
+  }
+
+  /**
+   * Both prompts ask a question and one asks for a dimension ("how fast") the other does not ask
+   * for in the same or a synonymous word ("How far can a bee fly?" / "How fast can a bee fly?").
+   */
+  private boolean dimensionsDiffer(AlignedPrompt a, AlignedPrompt b) {
+    if (a.dimensions.isEmpty() && b.dimensions.isEmpty()) {
+      return false;
+    }
+    if (a.questions.isEmpty() && a.dimensions.isEmpty()
+        || b.questions.isEmpty() && b.dimensions.isEmpty()) {
+      return false; // a question on one side only: "How fast is it?" / "Is it fast?"
+    }
+    return unasked(a.dimensions, b.dimensions) || unasked(b.dimensions, a.dimensions);
+  }
+
+  private boolean unasked(Set<String> dimensions, Set<String> other) {
+    for (String x : dimensions) {
+      boolean found = false;
+      for (String y : other) {
+        found |= x.equals(y) || sameMeaning(x, y);
+      }
+      if (!found) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether two single words mean the same by the lists, the word relations or the embedding. */
+  private boolean sameMeaning(String x, String y) {
+    return AlignedPrompt.knownSynonyms(x, y)
+        || misspelt(x, y)
+        || !opposites(x, y) && (related(x, y) || synonyms(x, y));
+  }
+
+  /**
+   * A noun said to be one on one side ("a single goldfish", "one chicken") and many on the other
+   * ("a tank of goldfish", "a flock of chickens", "bees"), where the other does not also say it is
+   * one.
+   */
+  private static boolean countChanged(AlignedPrompt a, AlignedPrompt b) {
+    for (String noun : a.singles) {
+      if (b.groups.contains(noun) && !b.singles.contains(noun) && !a.groups.contains(noun)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A passive on one side ("Was the cat bitten by the dog?") whose agent comes after its patient in
+   * the active other side ("Did the cat bite the dog?"): the roles are swapped. "Did the dog bite
+   * the cat?" keeps them.
+   */
+  private static boolean voiceSwapped(AlignedPrompt passive, AlignedPrompt active) {
+    if (passive.agent == null
+        || active.agent != null
+        || active.whOpening == 2 // "Which planet did the probes visit?" names its object first
+        || passive.agent.equals(passive.patient)) {
+      return false;
+    }
+    int agent = active.lemmas.indexOf(passive.agent);
+    int patient = active.lemmas.indexOf(passive.patient);
+    return agent >= 0 && patient >= 0 && patient < agent;
+  }
+
+  /**
+   * The same words asked of the subject on one side ("Which team beat Brazil?") and of the object
+   * on the other ("Which team did Brazil beat?").
+   */
+  private static boolean questionRoleSwapped(AlignedPrompt a, AlignedPrompt b) {
+    return a.whOpening != 0 && b.whOpening != 0 && a.whOpening != b.whOpening;
+  }
+
+  /**
+   * The asker is the subject on one side only and the object on the other only, with the same
+   * content words ("Can I claim my parents?" / "Can my parents claim me?").
+   */
+  private static boolean askerRoleSwapped(AlignedPrompt a, AlignedPrompt b) {
+    return a.subject != b.subject
+        && a.object != b.object
+        && a.subject != a.object
+        && b.subject != b.object;
   }
 
   private static boolean intersects(Set<String> a, Set<String> b) {
@@ -419,6 +583,32 @@ public final class AlignmentGuard implements SemanticHitGuard {
         continue; // "my phone's battery" = "my phone battery"
       }
       if (b.lemmas.contains(owner) || b.possessors.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A noun owned by another person on each side ("my card" / "your card"), unless the asker changes
+   * person with it: "How do I change my password?" / "How do you change your password?" asks the
+   * same (a generic "you").
+   */
+  private static boolean personChanged(AlignedPrompt a, AlignedPrompt b) {
+    for (Map.Entry<String, Integer> entry : a.persons.entrySet()) {
+      Integer other = b.persons.get(entry.getKey());
+      if (other == null || other.equals(entry.getValue())) {
+        continue;
+      }
+      int pa = entry.getValue();
+      boolean generic =
+          pa != 3
+              && other != 3
+              && a.askers.get(pa)
+              && b.askers.get(other)
+              && !a.askers.get(other)
+              && !b.askers.get(pa);
+      if (!generic) {
         return true;
       }
     }
@@ -638,6 +828,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
       for (int k = 0; k < inserted.size() && best < 0; k++) {
         String y = inserted.get(k);
         if (AlignedPrompt.knownSynonyms(x, y)
+            || sameUnit(x, y)
             || misspelt(x, y)
             || derived(x, y)
             || abbreviates(x, y)
@@ -651,6 +842,15 @@ public final class AlignmentGuard implements SemanticHitGuard {
         inserted.remove(best);
       }
     }
+  }
+
+  /** The built-in word lists of the base guard, for the spellings of units. */
+  private static final GuardLexicon UNITS = new GuardLexicon(List.of(), List.of(), List.of());
+
+  /** Two spellings of one unit ("oz" / "ounces", "lb" / "pound", "km" / "kilometres"). */
+  static boolean sameUnit(String x, String y) {
+    String unit = UNITS.unit(x);
+    return unit != null && unit.equals(UNITS.unit(y));
   }
 
   /**

@@ -19,21 +19,19 @@ import org.junit.jupiter.api.Test;
 /**
  * The semantic cache's default (all-MiniLM-L6-v2, {@link SemanticCache#DEFAULT_THRESHOLD}, {@link
  * AlignmentGuard} with its defaults, WordNet relations installed by this module) on the labelled
- * sets of benchmarks/.../semantic-eval/ (docs/semantic-eval.md).
+ * sets of benchmarks/.../semantic-eval/ (docs/semantic-eval.md). Every set here has been read while
+ * the guard was changed (tuning sets); a judged set written separately is run once and reported in
+ * the docs.
  *
  * <ul>
- *   <li>{@code judged-3.tsv}, the judged set of this round (639 pairs, written and committed before
- *       any guard change, run once for the report). The issue's target, at most 0.5% of near misses
- *       served with at least 80% of paraphrases, was <b>not</b> met there: the default served 10 of
- *       408 near misses (2.5%) and 184 of 231 paraphrases (79.7%). This test holds the default to
- *       what was measured, so that it can only get better, and to no near miss of the kinds it
- *       caught every time.
- *   <li>{@code judged-2.tsv}, the previous judged set, a tuning set in this round: the default
- *       serves 5 of 327 near misses and 165 of 208 paraphrases there (target not met); held to
- *       that.
- *   <li>{@code judged.tsv}, the first hand-written set, a tuning set: there the default meets the
- *       target (0 of 193 near misses, 130 of 153 paraphrases), and this test fails if it stops
- *       meeting it.
+ *   <li>{@code judged-3.tsv} (639 pairs), judged in the previous round (10 of 408 near misses
+ *       served, 184 of 231 paraphrases), a tuning set since: its false hits and refused paraphrases
+ *       were studied. The default now serves 1 near miss and 193 paraphrases there; held to that,
+ *       and to no near miss of any kind but plural / singular.
+ *   <li>{@code judged-2.tsv} (535 pairs), tuning: 0 of 327 near misses, 171 of 208 paraphrases;
+ *       held to that.
+ *   <li>{@code judged.tsv}, the first hand-written set, tuning: there the default meets the target
+ *       (0 of 193 near misses, 132 of 153 paraphrases), and this test fails if it stops meeting it.
  * </ul>
  */
 class JudgedSetRegressionTest {
@@ -41,17 +39,17 @@ class JudgedSetRegressionTest {
   private static final Path SETS =
       Path.of("..", "benchmarks", "src", "main", "resources", "semantic-eval");
 
-  /** The default's false hits measured on judged-3.tsv, its one run (docs/semantic-eval.md). */
-  static final int JUDGED_3_MEASURED_FALSE_HITS = 10;
+  /** The default's false hits on judged-3.tsv (a tuning set since its judged run). */
+  static final int JUDGED_3_MEASURED_FALSE_HITS = 1;
 
-  /** The default's paraphrase hits measured on judged-3.tsv. */
-  static final int JUDGED_3_MEASURED_PARAPHRASE_HITS = 184;
+  /** The default's paraphrase hits on judged-3.tsv. */
+  static final int JUDGED_3_MEASURED_PARAPHRASE_HITS = 193;
 
-  /** The default's false hits on judged-2.tsv (a tuning set in this round). */
-  static final int JUDGED_2_MEASURED_FALSE_HITS = 5;
+  /** The default's false hits on judged-2.tsv (a tuning set). */
+  static final int JUDGED_2_MEASURED_FALSE_HITS = 0;
 
   /** The default's paraphrase hits on judged-2.tsv. */
-  static final int JUDGED_2_MEASURED_PARAPHRASE_HITS = 165;
+  static final int JUDGED_2_MEASURED_PARAPHRASE_HITS = 171;
 
   /** The target: at most this share of near misses served, in percent. */
   static final double MAX_FALSE_HIT_PERCENT = 0.5;
@@ -117,27 +115,27 @@ class JudgedSetRegressionTest {
   }
 
   @Test
-  void theJudgedSetIsLargeAndMostlyNearMisses() {
+  void theThirdSetIsLargeAndMostlyNearMisses() {
     assertThat(judged3).hasSizeGreaterThanOrEqualTo(600);
     assertThat(count(judged3, false)).isGreaterThanOrEqualTo(400);
   }
 
   @Test
-  void onTheJudgedSetTheDefaultServesNoMoreNearMissesThanMeasured() {
+  void onTheThirdSetTheDefaultServesNoMoreNearMissesThanMeasured() {
     assertThat(servedNearMisses(judged3))
         .as("near misses of judged-3.tsv served, by category")
         .hasSizeLessThanOrEqualTo(JUDGED_3_MEASURED_FALSE_HITS);
   }
 
   @Test
-  void onTheJudgedSetTheDefaultServesNoFewerParaphrasesThanMeasured() {
+  void onTheThirdSetTheDefaultServesNoFewerParaphrasesThanMeasured() {
     assertThat(servedParaphrases(judged3))
         .as("paraphrases of judged-3.tsv served")
         .isGreaterThanOrEqualTo(JUDGED_3_MEASURED_PARAPHRASE_HITS);
   }
 
   @Test
-  void onTheJudgedSetNoNearMissOfTheKindsItCaughtEveryTimeIsServed() {
+  void onTheThirdSetNoNearMissOfTheKindsItCatchesEveryTimeIsServed() {
     List<String> caught =
         List.of(
             "action",
@@ -147,19 +145,24 @@ class JudgedSetRegressionTest {
             "conditional",
             "date",
             "entity",
+            "modality",
             "modifier_swap",
+            "negation",
             "number_unit",
             "possessive",
             "quantifier",
+            "question_word",
+            "role_swap",
             "scope",
             "tense",
+            "time_range",
             "with_without");
 
     assertThat(servedNearMisses(judged3)).doesNotContainAnyElementsOf(caught);
   }
 
   @Test
-  void onTheSecondJudgedSetNowTuningTheDefaultHoldsWhatWasMeasured() {
+  void onTheSecondSetTheDefaultHoldsWhatWasMeasured() {
     assertThat(servedNearMisses(judged2))
         .as("near misses of judged-2.tsv served, by category")
         .hasSizeLessThanOrEqualTo(JUDGED_2_MEASURED_FALSE_HITS);
