@@ -7,6 +7,8 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -168,7 +169,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       throw TokenLimitStore.foreignReservation(reservation);
     }
     long[] deltas = TokenLimitStore.settlementDeltas(lease.charges, actual);
-    if (!lease.settled.compareAndSet(false, true)) {
+    if (!Lease.SETTLED.compareAndSet(lease, false, true)) {
       return; // settled before: a reservation is settled once
     }
     long now = nowNanos();
@@ -248,6 +249,12 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         LimitCharge charge = charges.get(i);
         byCharge[i] = counter(charge.limit(), charge.counterKey());
       }
+      if (byCharge.length == 2) {
+        if (lockPair(byCharge[0], byCharge[1])) {
+          return byCharge;
+        }
+        continue;
+      }
       Counter[] ordered = distinctInKeyOrder(byCharge);
       int lockedCount = 0;
       boolean stale = false;
@@ -266,6 +273,36 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         ordered[i].lock.unlock();
       }
     }
+  }
+
+  /**
+   * Locks the two counters of a call (a rate and a quota, say) in the global order, or the one when
+   * both are the same, as {@link #lockAll} does without an array of its own; returns false, having
+   * unlocked them, when a sweep dropped one meanwhile.
+   */
+  private static boolean lockPair(Counter first, Counter second) {
+    if (first == second) {
+      first.lock.lock();
+      if (first.dropped) {
+        first.lock.unlock();
+        return false;
+      }
+      return true;
+    }
+    Counter low = first.sequence < second.sequence ? first : second;
+    Counter high = low == first ? second : first;
+    low.lock.lock();
+    if (low.dropped) {
+      low.lock.unlock();
+      return false;
+    }
+    high.lock.lock();
+    if (high.dropped) {
+      high.lock.unlock();
+      low.lock.unlock();
+      return false;
+    }
+    return true;
   }
 
   /** Unlocks each distinct counter once; the order does not matter, so nothing is sorted. */
@@ -388,7 +425,19 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     private final InMemoryTokenLimitStore store;
     private final List<LimitCharge> charges;
     private final long[] windowStarts;
-    private final AtomicBoolean settled = new AtomicBoolean();
+
+    /** {@link #settled}, set once (compare-and-set): no object of its own per reservation. */
+    private static final VarHandle SETTLED;
+
+    static {
+      try {
+        SETTLED = MethodHandles.lookup().findVarHandle(Lease.class, "settled", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private volatile boolean settled;
 
     Lease(InMemoryTokenLimitStore store, List<LimitCharge> charges, long[] windowStarts) {
       this.store = store;
@@ -408,7 +457,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
     @Override
     public String toString() {
-      return "InMemoryTokenLimitStore.Lease" + charges + (settled.get() ? ", settled" : "");
+      return "InMemoryTokenLimitStore.Lease" + charges + (settled ? ", settled" : "");
     }
   }
 

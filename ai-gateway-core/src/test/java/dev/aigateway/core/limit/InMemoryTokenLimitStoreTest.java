@@ -374,6 +374,55 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
   }
 
   @Test
+  void sweepsRacingWithCallsOfTwoCountersInEitherOrderLoseNoTokensAndNeverDeadlock()
+      throws Exception {
+    // Two quotas per call, named in either order, or one of them twice: the pair is locked in
+    // the counters' order whichever way the call names them, and relocked when a sweep dropped one.
+    InMemoryTokenLimitStore sweeping = new InMemoryTokenLimitStore(clock, Duration.ofMillis(1));
+    LimitSpec first = quota(1_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    LimitSpec second = quota(2_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    int threads = 16;
+    int iterations = 1000;
+    Concurrently.run(
+        threads,
+        thread -> {
+          for (int i = 0; i < iterations; i++) {
+            clock.advance(Duration.ofMillis(1));
+            String key = "k" + (i % 2);
+            List<dev.aigateway.api.spi.LimitCharge> charges =
+                switch ((thread + i) % 3) {
+                  case 0 -> List.of(charge(first, key, 1), charge(second, key, 1));
+                  case 1 -> List.of(charge(second, key, 1), charge(first, key, 1));
+                  default -> List.of(charge(first, key, 1), charge(first, key, 1));
+                };
+            ReserveResult result = sweeping.reserve(charges);
+            assertThat(result.admitted()).isTrue();
+            long keep = i % 10 == 0 ? 1 : 0;
+            sweeping.settle(result.reservation(), new long[] {keep, keep}); // keep 1 in 10
+          }
+        });
+
+    long[] keptFirst = new long[2];
+    long[] keptSecond = new long[2];
+    for (int thread = 0; thread < threads; thread++) {
+      for (int i = 0; i < iterations; i++) {
+        if (i % 10 == 0) {
+          boolean same = (thread + i) % 3 == 2;
+          keptFirst[i % 2] += same ? 2 : 1;
+          keptSecond[i % 2] += same ? 0 : 1;
+        }
+      }
+    }
+    for (int k = 0; k < 2; k++) {
+      ReserveResult probe =
+          sweeping.reserve(List.of(charge(first, "k" + k, 0), charge(second, "k" + k, 0)));
+      assertThat(probe.remaining())
+          .as("k%d", k)
+          .containsExactly(1_000_000L - keptFirst[k], 2_000_000L - keptSecond[k]);
+    }
+  }
+
+  @Test
   void settlementAfterItsCounterWasSweptChargesAFreshCounter() {
     LimitSpec limit = rate(1000, Duration.ofMinutes(1));
     Reservation nothingReserved = admitted(charge(limit, "alice", 0)); // the bucket stays full
