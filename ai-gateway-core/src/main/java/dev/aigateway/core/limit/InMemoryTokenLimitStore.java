@@ -116,7 +116,8 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         windowStarts[i] = locked[i].take(taken.get(i).amount(), now);
         remaining[i] = saturatedSubtract(remaining[i], together[i]);
       }
-      return ReserveResult.admitted(new Lease(this, taken, windowStarts), immutable(remaining));
+      return ReserveResult.admitted(
+          new Lease(this, taken, windowStarts, locked), immutable(remaining));
     } finally {
       unlockAll(locked);
     }
@@ -173,7 +174,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       return; // settled before: a reservation is settled once
     }
     long now = nowNanos();
-    Counter[] locked = lockAll(lease.charges);
+    Counter[] locked = lockForSettlement(lease);
     try {
       for (int i = 0; i < deltas.length; i++) {
         if (deltas[i] != 0) {
@@ -249,30 +250,46 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         LimitCharge charge = charges.get(i);
         byCharge[i] = counter(charge.limit(), charge.counterKey());
       }
-      if (byCharge.length == 2) {
-        if (lockPair(byCharge[0], byCharge[1])) {
-          return byCharge;
-        }
-        continue;
-      }
-      Counter[] ordered = distinctInKeyOrder(byCharge);
-      int lockedCount = 0;
-      boolean stale = false;
-      for (Counter counter : ordered) {
-        counter.lock.lock();
-        lockedCount++;
-        if (counter.dropped) {
-          stale = true;
-          break;
-        }
-      }
-      if (!stale) {
+      if (lock(byCharge)) {
         return byCharge;
       }
-      for (int i = 0; i < lockedCount; i++) {
-        ordered[i].lock.unlock();
+    }
+  }
+
+  /**
+   * Locks a settlement's counters: those its reservation took from, when no sweep dropped any since
+   * (they are then still the live ones, and are not looked up again), else the live ones.
+   */
+  private Counter[] lockForSettlement(Lease lease) {
+    return lock(lease.counters) ? lease.counters : lockAll(lease.charges);
+  }
+
+  /**
+   * Locks the given counters (one per charge) in the global order; returns false, having unlocked
+   * them, when a sweep dropped one of them.
+   */
+  private static boolean lock(Counter[] byCharge) {
+    if (byCharge.length == 2) {
+      return lockPair(byCharge[0], byCharge[1]);
+    }
+    Counter[] ordered = distinctInKeyOrder(byCharge);
+    int lockedCount = 0;
+    boolean stale = false;
+    for (Counter counter : ordered) {
+      counter.lock.lock();
+      lockedCount++;
+      if (counter.dropped) {
+        stale = true;
+        break;
       }
     }
+    if (!stale) {
+      return true;
+    }
+    for (int i = 0; i < lockedCount; i++) {
+      ordered[i].lock.unlock();
+    }
+    return false;
   }
 
   /**
@@ -426,6 +443,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     private final List<LimitCharge> charges;
     private final long[] windowStarts;
 
+    /** The counters the charges were taken from, to settle on unless a sweep dropped one. */
+    private final Counter[] counters;
+
     /** {@link #settled}, set once (compare-and-set): no object of its own per reservation. */
     private static final VarHandle SETTLED;
 
@@ -439,10 +459,15 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
     private volatile boolean settled;
 
-    Lease(InMemoryTokenLimitStore store, List<LimitCharge> charges, long[] windowStarts) {
+    Lease(
+        InMemoryTokenLimitStore store,
+        List<LimitCharge> charges,
+        long[] windowStarts,
+        Counter[] counters) {
       this.store = store;
       this.charges = charges;
       this.windowStarts = windowStarts;
+      this.counters = counters;
     }
 
     @Override

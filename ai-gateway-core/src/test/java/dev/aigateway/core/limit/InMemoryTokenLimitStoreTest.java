@@ -436,6 +436,36 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     assertThat(remaining(limit, "alice")).isEqualTo(700);
   }
 
+  @Test
+  void settlementAfterOneOfItsTwoCountersWasSweptChargesItAFreshOneAndTheOtherItsOwn() {
+    LimitSpec rate = rate(1000, Duration.ofMinutes(1));
+    LimitSpec quota = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    // The bucket stays full (swept); the quota holds the 200 reserved (kept).
+    Reservation reserved = admitted(charge(rate, "alice", 0), charge(quota, "alice", 200));
+    advance(SWEEP);
+    triggerSweep();
+    int afterSweep = memory().size();
+
+    settle(reserved, 300, 300);
+
+    assertThat(afterSweep).isEqualTo(2); // the quota and the sweep trigger's bucket
+    assertThat(remaining(rate, "alice")).isEqualTo(700);
+    assertThat(remaining(quota, "alice")).isEqualTo(700);
+  }
+
+  @Test
+  void settlementOfCountersNoSweepDroppedChargesThem() {
+    LimitSpec rate = rate(1000, Duration.ofMinutes(1));
+    LimitSpec quota = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    Reservation reserved = admitted(charge(rate, "bob", 200), charge(quota, "bob", 200));
+
+    settle(reserved, 50, 50);
+
+    assertThat(memory().size()).isEqualTo(2);
+    assertThat(remaining(rate, "bob")).isEqualTo(950);
+    assertThat(remaining(quota, "bob")).isEqualTo(950);
+  }
+
   // ---------------------------------------------------------------- saturating arithmetic
 
   @Test
