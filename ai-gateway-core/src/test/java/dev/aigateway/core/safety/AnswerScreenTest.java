@@ -80,14 +80,7 @@ class AnswerScreenTest {
   void theRestOfTheTextIsCheckedAtTheFinishingEventBeforeItPasses() throws IOException {
     AiGateway gateway =
         gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
-    GovernedCall call =
-        gateway.begin(
-            new CallMatch(Operation.CHAT_COMPLETIONS, null),
-            PostedRequest.of(
-                "https://api.example.com/v1/chat/completions",
-                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                    + "\"content\":\"hi\"}]}"));
-    call.admit();
+    GovernedCall call = chatStream(gateway);
     String chunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}\n\n";
     String finish =
         "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
@@ -106,14 +99,7 @@ class AnswerScreenTest {
   void aLastEventWithoutItsBlankLineIsCheckedBeforeItPasses() throws IOException {
     AiGateway gateway =
         gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
-    GovernedCall call =
-        gateway.begin(
-            new CallMatch(Operation.CHAT_COMPLETIONS, null),
-            PostedRequest.of(
-                "https://api.example.com/v1/chat/completions",
-                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                    + "\"content\":\"hi\"}]}"));
-    call.admit();
+    GovernedCall call = chatStream(gateway);
     String first = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a plan\"}}]}\r\r";
     String last = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}";
 
@@ -136,7 +122,6 @@ class AnswerScreenTest {
     // reads the backend's end, and the screen sees them only after that.
     AiGateway gateway =
         gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
-    GovernedCall call = chatStream(gateway);
     String first = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a plan\"}}]}\n\n";
     String last = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}\n\n";
     String usage =
@@ -145,7 +130,7 @@ class AnswerScreenTest {
 
     for (String tail : List.of(last, last + usage, last + usage + "data: [DONE]")) {
       events.clear();
-      call = chatStream(gateway);
+      GovernedCall call = chatStream(gateway);
       String appSaw =
           read(call.observeResponse(200, "text/event-stream", bytes(first + tail), () -> false));
 
