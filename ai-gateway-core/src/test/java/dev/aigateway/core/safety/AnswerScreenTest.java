@@ -120,22 +120,17 @@ class AnswerScreenTest {
   void textBlockedInTheLastBytesOfAStreamWithHiddenUsageEndsTheCallBlocked() throws IOException {
     // The gateway asks for usage and hides it: the observed body holds the last events when it
     // reads the backend's end, and the screen sees them only after that.
-    AiGateway gateway =
-        gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
-    String first = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a plan\"}}]}\n\n";
+    AiGateway gateway = screeningSecrets();
     String last = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}\n\n";
-    String usage =
-        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4,"
-            + "\"total_tokens\":9}}\n\n";
 
-    for (String tail : List.of(last, last + usage, last + usage + "data: [DONE]")) {
+    for (String tail : List.of(last, last + USAGE, last + USAGE + "data: [DONE]")) {
       events.clear();
       GovernedCall call = chatStream(gateway);
       String appSaw =
-          read(call.observeResponse(200, "text/event-stream", bytes(first + tail), () -> false));
+          read(call.observeResponse(200, "text/event-stream", bytes(PLAN + tail), () -> false));
 
       // The window never filled, so the text passed; the check at the stream's end blocked it.
-      assertThat(appSaw).startsWith(first + last).endsWith("\n\n").contains("content_filter");
+      assertThat(appSaw).startsWith(PLAN + last).endsWith("\n\n").contains("content_filter");
       assertThat(appSaw).doesNotContain("[DONE]").doesNotContain("prompt_tokens");
       assertThat(events).as(tail).hasSize(1);
       assertBlockedAtTheEnd(events.get(0));
@@ -144,12 +139,7 @@ class AnswerScreenTest {
 
   @Test
   void aStreamThatPassesEndsOnceAsASuccessWhenReadToItsEndOrClosedEarly() throws IOException {
-    AiGateway gateway =
-        gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
-    String chunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a plan\"}}]}\n\n";
-    String usage =
-        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4,"
-            + "\"total_tokens\":9}}\n\n";
+    AiGateway gateway = screeningSecrets();
 
     String appSaw =
         read(
@@ -157,10 +147,10 @@ class AnswerScreenTest {
                 .observeResponse(
                     200,
                     "text/event-stream",
-                    bytes(chunk + usage + "data: [DONE]\n\n"),
+                    bytes(PLAN + USAGE + "data: [DONE]\n\n"),
                     () -> false));
 
-    assertThat(appSaw).isEqualTo(chunk + "data: [DONE]\n\n"); // the usage was the gateway's
+    assertThat(appSaw).isEqualTo(PLAN + "data: [DONE]\n\n"); // the usage was the gateway's
     assertThat(events).hasSize(1);
     assertThat(events.get(0).outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(events.get(0).usage().tokens().totalTokens()).isEqualTo(9);
@@ -171,8 +161,8 @@ class AnswerScreenTest {
     InputStream body =
         chatStream(gateway)
             .observeResponse(
-                200, "text/event-stream", bytes(chunk + usage + "data: [DONE]\n\n"), () -> false);
-    byte[] seen = body.readNBytes((chunk + "data: [DONE]\n\n").length());
+                200, "text/event-stream", bytes(PLAN + USAGE + "data: [DONE]\n\n"), () -> false);
+    byte[] seen = body.readNBytes((PLAN + "data: [DONE]\n\n").length());
     assertThat(new String(seen, StandardCharsets.UTF_8)).endsWith("[DONE]\n\n");
     assertThat(events).isEmpty();
     body.close();
@@ -180,6 +170,19 @@ class AnswerScreenTest {
     assertThat(events.get(0).outcome()).isEqualTo(CallOutcome.SUCCESS);
     body.close();
     assertThat(events).hasSize(1);
+  }
+
+  private static final String PLAN =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a plan\"}}]}\n\n";
+
+  /** A usage chunk, as a backend asked for usage sends it last. */
+  private static final String USAGE =
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4,"
+          + "\"total_tokens\":9}}\n\n";
+
+  /** A gateway that blocks answers saying "secret", checked in windows of 1,000 characters. */
+  private AiGateway screeningSecrets() {
+    return gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
   }
 
   private static GovernedCall chatStream(AiGateway gateway) {
