@@ -41,6 +41,29 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     return (InMemoryTokenLimitStore) store;
   }
 
+  private static final int RACING_THREADS = 16;
+  private static final int RACING_CALLS = 1000;
+
+  /** One call of a race: the thread's number and the call's. */
+  private interface RacingCall {
+    void run(int thread, int call);
+  }
+
+  /**
+   * Makes {@value #RACING_CALLS} calls on each of {@value #RACING_THREADS} threads at once, the
+   * clock a millisecond later before each.
+   */
+  private void race(RacingCall call) throws Exception {
+    Concurrently.run(
+        RACING_THREADS,
+        thread -> {
+          for (int i = 0; i < RACING_CALLS; i++) {
+            clock.advance(Duration.ofMillis(1));
+            call.run(thread, i);
+          }
+        });
+  }
+
   /** Any reserve runs a due sweep first; this one touches a counter of its own. */
   private void triggerSweep() {
     reserve(charge(LimitSpec.rate("sweep-trigger", 10, Duration.ofMinutes(1)), "t", 0));
@@ -351,16 +374,12 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     // A sweep is due on every reserve; counters keep flipping between idle and in use.
     InMemoryTokenLimitStore sweeping = new InMemoryTokenLimitStore(clock, Duration.ofMillis(1));
     LimitSpec limit = quota(1_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
-    int threads = 16;
-    int iterations = 1000;
-    Concurrently.run(
-        threads,
-        thread -> {
-          for (int i = 0; i < iterations; i++) {
-            clock.advance(Duration.ofMillis(1));
-            ReserveResult result = sweeping.reserve(List.of(charge(limit, "k" + (i % 4), 1)));
-            sweeping.settle(result.reservation(), new long[] {i % 10 == 0 ? 1 : 0}); // keep 1 in 10
-          }
+    int threads = RACING_THREADS;
+    int iterations = RACING_CALLS;
+    race(
+        (thread, i) -> {
+          ReserveResult result = sweeping.reserve(List.of(charge(limit, "k" + (i % 4), 1)));
+          sweeping.settle(result.reservation(), new long[] {i % 10 == 0 ? 1 : 0}); // keep 1 in 10
         });
 
     long[] kept = new long[4];
@@ -381,25 +400,21 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     InMemoryTokenLimitStore sweeping = new InMemoryTokenLimitStore(clock, Duration.ofMillis(1));
     LimitSpec first = quota(1_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
     LimitSpec second = quota(2_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
-    int threads = 16;
-    int iterations = 1000;
-    Concurrently.run(
-        threads,
-        thread -> {
-          for (int i = 0; i < iterations; i++) {
-            clock.advance(Duration.ofMillis(1));
-            String key = "k" + (i % 2);
-            List<dev.aigateway.api.spi.LimitCharge> charges =
-                switch ((thread + i) % 3) {
-                  case 0 -> List.of(charge(first, key, 1), charge(second, key, 1));
-                  case 1 -> List.of(charge(second, key, 1), charge(first, key, 1));
-                  default -> List.of(charge(first, key, 1), charge(first, key, 1));
-                };
-            ReserveResult result = sweeping.reserve(charges);
-            assertThat(result.admitted()).isTrue();
-            long keep = i % 10 == 0 ? 1 : 0;
-            sweeping.settle(result.reservation(), new long[] {keep, keep}); // keep 1 in 10
-          }
+    int threads = RACING_THREADS;
+    int iterations = RACING_CALLS;
+    race(
+        (thread, i) -> {
+          String key = "k" + (i % 2);
+          List<dev.aigateway.api.spi.LimitCharge> charges =
+              switch ((thread + i) % 3) {
+                case 0 -> List.of(charge(first, key, 1), charge(second, key, 1));
+                case 1 -> List.of(charge(second, key, 1), charge(first, key, 1));
+                default -> List.of(charge(first, key, 1), charge(first, key, 1));
+              };
+          ReserveResult result = sweeping.reserve(charges);
+          assertThat(result.admitted()).isTrue();
+          long keep = i % 10 == 0 ? 1 : 0;
+          sweeping.settle(result.reservation(), new long[] {keep, keep}); // keep 1 in 10
         });
 
     long[] keptFirst = new long[2];
