@@ -48,15 +48,19 @@ public record LimitsInfo(
   /** No limit applied to the call: nothing reserved, charged or rejected. */
   public static final LimitsInfo NONE = new LimitsInfo(Map.of(), 0, 0, null, LimitOutcome.NONE);
 
+  /** The class of {@link Collections#singletonMap}: immutable, one entry, no order to keep. */
+  private static final Class<?> SINGLETON_MAP = Collections.singletonMap("", "").getClass();
+
+  /** The class of {@link Collections#emptyMap}. */
+  private static final Class<?> EMPTY_MAP = Collections.emptyMap().getClass();
+
   /**
    * Checks the group.
    *
    * @throws IllegalArgumentException for a negative count
    */
   public LimitsInfo {
-    counterKeys =
-        Collections.unmodifiableMap(
-            new LinkedHashMap<>(Objects.requireNonNull(counterKeys, "counterKeys")));
+    counterKeys = unmodifiable(Objects.requireNonNull(counterKeys, "counterKeys"));
     Objects.requireNonNull(outcome, "outcome");
     if (reservedRequests < 0 || settledRequests < 0 || inFlightSlots < 0) {
       throw new IllegalArgumentException(
@@ -80,5 +84,18 @@ public record LimitsInfo(
       @Nullable String rejectedLimit,
       LimitOutcome outcome) {
     this(counterKeys, reservedTokens, settledTokens, rejectedLimit, outcome, 0, 0, 0);
+  }
+
+  /**
+   * The counter keys as an unmodifiable map of their own, in the given order: a copy, unless they
+   * are already a map that cannot change and has at most one entry (a call under one limit), which
+   * is kept as it is.
+   */
+  private static Map<String, String> unmodifiable(Map<String, String> keys) {
+    Class<?> type = keys.getClass();
+    if (type == SINGLETON_MAP || type == EMPTY_MAP) {
+      return keys;
+    }
+    return Collections.unmodifiableMap(new LinkedHashMap<>(keys));
   }
 }

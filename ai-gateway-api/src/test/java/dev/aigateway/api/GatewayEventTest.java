@@ -46,6 +46,32 @@ class GatewayEventTest {
   }
 
   @Test
+  void limitsKeepTheirCounterKeysUnmodifiableInTheirOrderAndASingleLimitsWithoutACopy() {
+    Map<String, String> several = new java.util.LinkedHashMap<>();
+    several.put("z-limit", "z");
+    several.put("a-limit", "a");
+    several.put("m-limit", null);
+    LimitsInfo fromSeveral = new LimitsInfo(several, 1, 1, null, LimitOutcome.SETTLED);
+    several.put("later", "x");
+
+    assertThat(fromSeveral.counterKeys().keySet()).containsExactly("z-limit", "a-limit", "m-limit");
+    assertThatThrownBy(() -> fromSeveral.counterKeys().put("b", "b"))
+        .isInstanceOf(UnsupportedOperationException.class);
+
+    Map<String, String> one = java.util.Collections.singletonMap("team-tpm", "team-a");
+    LimitsInfo fromOne = new LimitsInfo(one, 1, 1, null, LimitOutcome.SETTLED);
+    assertThat(fromOne.counterKeys()).isSameAs(one).isEqualTo(Map.of("team-tpm", "team-a"));
+    assertThat(fromOne.counterKeys().get(null)).isNull(); // as a copy's lookups, null-safe
+    assertThat(fromOne.counterKeys().containsKey(null)).isFalse();
+    assertThatThrownBy(() -> fromOne.counterKeys().put("b", "b"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThat(fromOne)
+        .isEqualTo(new LimitsInfo(Map.of("team-tpm", "team-a"), 1, 1, null, LimitOutcome.SETTLED));
+    assertThat(new LimitsInfo(java.util.Collections.emptyMap(), 0, 0, null, LimitOutcome.NONE))
+        .isEqualTo(LimitsInfo.NONE);
+  }
+
+  @Test
   void limitsSetByTheStageAreTheEvents() {
     Map<String, String> keys = new HashMap<>(Map.of("team-tpm", "team-a"));
     LimitsInfo limits = new LimitsInfo(keys, 900, 640, null, LimitOutcome.SETTLED);

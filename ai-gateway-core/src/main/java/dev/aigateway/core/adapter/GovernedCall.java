@@ -18,10 +18,11 @@ import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -49,9 +50,22 @@ public final class GovernedCall {
   /** The admission of a call with no headers to add: immutable, so one for every such call. */
   private static final Admission GO_AHEAD = new Admission(null, Map.of(), null);
 
+  /** {@link #ended}, set once (compare-and-set): the call ends exactly once, on any thread. */
+  private static final VarHandle ENDED;
+
+  static {
+    try {
+      ENDED = MethodHandles.lookup().findVarHandle(GovernedCall.class, "ended", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Exchange exchange;
   private final CallStage[] stages;
-  private final AtomicBoolean ended = new AtomicBoolean();
+
+  /** Whether the call has ended (a field, not an object of its own: one call, one flag). */
+  private volatile boolean ended;
 
   /** How many stages' admission ran (their ends run when the call ends). */
   private int admitted;
@@ -91,7 +105,7 @@ public final class GovernedCall {
       admitted++;
       if (answer != null) {
         exchange.addGatewayNanos(System.nanoTime() - began);
-        ended.set(true);
+        ended = true;
         runEnds(System.nanoTime());
         return answer.rejection() != null
             ? answer
@@ -282,7 +296,7 @@ public final class GovernedCall {
    * reach a backend or failed there), then runs the admitted stages' ends.
    */
   private void end(CallOutcome outcome, ResponseReadout readout, String errorType) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!ENDED.compareAndSet(this, false, true)) {
       return; // a call ends exactly once
     }
     long began = System.nanoTime();

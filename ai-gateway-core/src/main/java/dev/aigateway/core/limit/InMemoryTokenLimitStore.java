@@ -7,6 +7,8 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -115,7 +116,8 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         windowStarts[i] = locked[i].take(taken.get(i).amount(), now);
         remaining[i] = saturatedSubtract(remaining[i], together[i]);
       }
-      return ReserveResult.admitted(new Lease(this, taken, windowStarts), immutable(remaining));
+      return ReserveResult.admitted(
+          new Lease(this, taken, windowStarts, locked), immutable(remaining));
     } finally {
       unlockAll(locked);
     }
@@ -168,11 +170,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       throw TokenLimitStore.foreignReservation(reservation);
     }
     long[] deltas = TokenLimitStore.settlementDeltas(lease.charges, actual);
-    if (!lease.settled.compareAndSet(false, true)) {
+    if (!Lease.SETTLED.compareAndSet(lease, false, true)) {
       return; // settled before: a reservation is settled once
     }
     long now = nowNanos();
-    Counter[] locked = lockAll(lease.charges);
+    Counter[] locked = lockForSettlement(lease);
     try {
       for (int i = 0; i < deltas.length; i++) {
         if (deltas[i] != 0) {
@@ -248,24 +250,76 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         LimitCharge charge = charges.get(i);
         byCharge[i] = counter(charge.limit(), charge.counterKey());
       }
-      Counter[] ordered = distinctInKeyOrder(byCharge);
-      int lockedCount = 0;
-      boolean stale = false;
-      for (Counter counter : ordered) {
-        counter.lock.lock();
-        lockedCount++;
-        if (counter.dropped) {
-          stale = true;
-          break;
-        }
-      }
-      if (!stale) {
+      if (lock(byCharge)) {
         return byCharge;
       }
-      for (int i = 0; i < lockedCount; i++) {
-        ordered[i].lock.unlock();
+    }
+  }
+
+  /**
+   * Locks a settlement's counters: those its reservation took from, when no sweep dropped any since
+   * (they are then still the live ones, and are not looked up again), else the live ones.
+   */
+  private Counter[] lockForSettlement(Lease lease) {
+    return lock(lease.counters) ? lease.counters : lockAll(lease.charges);
+  }
+
+  /**
+   * Locks the given counters (one per charge) in the global order; returns false, having unlocked
+   * them, when a sweep dropped one of them.
+   */
+  private static boolean lock(Counter[] byCharge) {
+    if (byCharge.length == 2) {
+      return lockPair(byCharge[0], byCharge[1]);
+    }
+    Counter[] ordered = distinctInKeyOrder(byCharge);
+    int lockedCount = 0;
+    boolean stale = false;
+    for (Counter counter : ordered) {
+      counter.lock.lock();
+      lockedCount++;
+      if (counter.dropped) {
+        stale = true;
+        break;
       }
     }
+    if (!stale) {
+      return true;
+    }
+    for (int i = 0; i < lockedCount; i++) {
+      ordered[i].lock.unlock();
+    }
+    return false;
+  }
+
+  /**
+   * Locks the two counters of a call (a rate and a quota, say) in the global order, or the one when
+   * both are the same, as {@link #lockAll} does without an array of its own; returns false, having
+   * unlocked them, when a sweep dropped one meanwhile.
+   */
+  private static boolean lockPair(Counter first, Counter second) {
+    if (first == second) {
+      first.lock.lock();
+      if (first.dropped) {
+        first.lock.unlock();
+        return false;
+      }
+      return true;
+    }
+    Counter low = first.sequence < second.sequence ? first : second;
+    Counter high = low == first ? second : first;
+    low.lock.lock();
+    if (low.dropped) {
+      low.lock.unlock();
+      return false;
+    }
+    high.lock.lock();
+    if (high.dropped) {
+      high.lock.unlock();
+      low.lock.unlock();
+      return false;
+    }
+    return true;
   }
 
   /** Unlocks each distinct counter once; the order does not matter, so nothing is sorted. */
@@ -388,12 +442,32 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     private final InMemoryTokenLimitStore store;
     private final List<LimitCharge> charges;
     private final long[] windowStarts;
-    private final AtomicBoolean settled = new AtomicBoolean();
 
-    Lease(InMemoryTokenLimitStore store, List<LimitCharge> charges, long[] windowStarts) {
+    /** The counters the charges were taken from, to settle on unless a sweep dropped one. */
+    private final Counter[] counters;
+
+    /** {@link #settled}, set once (compare-and-set): no object of its own per reservation. */
+    private static final VarHandle SETTLED;
+
+    static {
+      try {
+        SETTLED = MethodHandles.lookup().findVarHandle(Lease.class, "settled", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private volatile boolean settled;
+
+    Lease(
+        InMemoryTokenLimitStore store,
+        List<LimitCharge> charges,
+        long[] windowStarts,
+        Counter[] counters) {
       this.store = store;
       this.charges = charges;
       this.windowStarts = windowStarts;
+      this.counters = counters;
     }
 
     @Override
@@ -408,7 +482,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
     @Override
     public String toString() {
-      return "InMemoryTokenLimitStore.Lease" + charges + (settled.get() ? ", settled" : "");
+      return "InMemoryTokenLimitStore.Lease" + charges + (settled ? ", settled" : "");
     }
   }
 

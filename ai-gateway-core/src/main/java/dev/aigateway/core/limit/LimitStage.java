@@ -19,6 +19,7 @@ import dev.aigateway.core.tokens.TokenCounts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,9 +227,14 @@ public final class LimitStage implements CallStage {
     return owners == null ? limits.get(0) : owners[i];
   }
 
-  /** Per limit that applied, the counter key it charged. */
+  /**
+   * Per limit that applied, the counter key it charged; one limit's as a singleton map, which the
+   * event's {@link LimitsInfo} keeps without a copy.
+   */
   private Map<String, String> counterKeys() {
-    return singleKey != null ? Map.of(limits.get(0).name(), singleKey) : counterKeys;
+    return singleKey != null
+        ? Collections.singletonMap(limits.get(0).name(), singleKey)
+        : counterKeys;
   }
 
   @Override

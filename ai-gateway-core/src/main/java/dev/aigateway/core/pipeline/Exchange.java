@@ -34,6 +34,8 @@ public final class Exchange {
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
 
+  private static final CallStage[] NO_STAGES = {};
+
   private final AiGateway gateway;
   private WireRequest request;
   private boolean bodyRewritten;
@@ -48,7 +50,7 @@ public final class Exchange {
   private long reservedTokens;
   private Map<String, String> responseHeaders = Map.of();
   private Route route;
-  private CallStage[] stages = new CallStage[0];
+  private CallStage[] stages = NO_STAGES;
   private Predicate<String> allowedBackends;
 
   // What the call came to; set once it has ended (or been answered by a stage).

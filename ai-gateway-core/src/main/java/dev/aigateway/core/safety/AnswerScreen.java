@@ -15,11 +15,12 @@ import java.util.Arrays;
  * such as the finishing chunk or {@code [DONE]}) waits for the window's check. On a block, that
  * event and everything after it are dropped: the application reads one error event in the
  * provider's stream shape, then the end, and the observed body is {@linkplain ObservedBody#stop
- * stopped} so the call is charged for what was read. The window keeps only the overlap between
- * checks, so memory is bounded by the window and the event in flight (an event above {@value
- * #MAX_EVENT_BYTES} bytes is passed on unread, as the observed body treats it). Events are framed
- * by an {@link SseEventFramer}; a last event the stream ended without its blank line is screened as
- * any other.
+ * stopped} so the call is charged for what was read. The observed body's end is {@linkplain
+ * ObservedBody#holdEnd held back} until the last text was checked, so that a block in the stream's
+ * last bytes is what the call's event says. The window keeps only the overlap between checks, so
+ * memory is bounded by the window and the event in flight (an event above {@value #MAX_EVENT_BYTES}
+ * bytes is passed on unread, as the observed body treats it). Events are framed by an {@link
+ * SseEventFramer}; a last event the stream ended without its blank line is screened as any other.
  */
 final class AnswerScreen extends TransformingInputStream {
 
@@ -51,6 +52,7 @@ final class AnswerScreen extends TransformingInputStream {
     this.observed = observed;
     this.window = window;
     this.overlap = overlap;
+    observed.holdEnd(); // released once the last text was checked (upstreamEnded)
   }
 
   @Override
@@ -60,9 +62,13 @@ final class AnswerScreen extends TransformingInputStream {
 
   @Override
   protected void upstreamEnded() {
-    framer.end(); // a last event without its blank line is checked before it passes
-    if (!blocked && unchecked > 0) {
-      check(); // the rest of the text, before the application reads the end
+    try {
+      framer.end(); // a last event without its blank line is checked before it passes
+      if (!blocked && unchecked > 0) {
+        check(); // the rest of the text, before the application reads the end
+      }
+    } finally {
+      observed.releaseEnd(); // the call ends as the checks decided (stopped on a block)
     }
   }
 

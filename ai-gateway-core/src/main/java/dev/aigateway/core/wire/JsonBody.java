@@ -8,6 +8,13 @@ import java.util.function.BooleanSupplier;
 /**
  * A non-streamed JSON response: bytes pass to the application unchanged, straight into its buffer,
  * while a bounded copy is kept to read {@code usage} once the document is complete.
+ *
+ * <p>An OpenAI document whose first read holds it whole, as a small answer's usually does, is read
+ * at once from the application's buffer instead of being copied ({@link
+ * ResponseReadout#plainDocument}, when it reports usage in plain form): what it tells is learnt
+ * when the body ends as the copy's would have been. Bytes after a whole JSON object change nothing
+ * a reader of the object learns (a parser stops at its last brace), so they are only counted, for
+ * the bound.
  */
 public final class JsonBody extends ObservedBody {
 
@@ -24,14 +31,21 @@ public final class JsonBody extends ObservedBody {
 
   private final DocumentReader reader;
   private final int maxCopyBytes;
+
+  /** Whether a first read holding a whole plain document is read at once (OpenAI's reader). */
+  private final boolean readsFirstPlain;
+
   private byte[] copy;
   private int copied;
   private boolean overflow;
 
+  /** The document the first read held whole, read then, learnt when the body ends; or null. */
+  private ResponseReadout.PlainDocument plain;
+
   /** An OpenAI response document: top-level {@code model} and {@code usage}. */
   public JsonBody(
       InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
-    this(upstream, listener, callCanceled, maxCopyBytes, ResponseReadout::readDocument);
+    this(upstream, listener, callCanceled, maxCopyBytes, ResponseReadout::readDocument, true);
   }
 
   /** A document that {@code reader} reads once it is whole (up to {@code maxCopyBytes}). */
@@ -41,9 +55,20 @@ public final class JsonBody extends ObservedBody {
       BooleanSupplier callCanceled,
       int maxCopyBytes,
       DocumentReader reader) {
+    this(upstream, listener, callCanceled, maxCopyBytes, reader, false);
+  }
+
+  private JsonBody(
+      InputStream upstream,
+      BodyListener listener,
+      BooleanSupplier callCanceled,
+      int maxCopyBytes,
+      DocumentReader reader,
+      boolean readsFirstPlain) {
     super(upstream, listener, callCanceled);
     this.maxCopyBytes = maxCopyBytes;
     this.reader = java.util.Objects.requireNonNull(reader, "reader");
+    this.readsFirstPlain = readsFirstPlain;
   }
 
   @Override
@@ -54,7 +79,20 @@ public final class JsonBody extends ObservedBody {
     if (copied + n > maxCopyBytes) {
       overflow = true;
       copy = null;
+      plain = null; // a body above the bound teaches nothing, whatever its start held
       return;
+    }
+    if (plain != null) {
+      copied += n; // after a whole object: changes nothing read, counts towards the bound
+      return;
+    }
+    if (copied == 0 && n < requested && readsFirstPlain) {
+      // The source had nothing more at hand: often the whole document, read here if plain.
+      plain = readout.plainDocument(b, off, off + n);
+      if (plain != null) {
+        copied = n;
+        return;
+      }
     }
     if (copy == null) {
       // The first read is often the whole document: when it left the caller's buffer part empty,
@@ -70,7 +108,10 @@ public final class JsonBody extends ObservedBody {
   /** A body closed after the whole document arrived (a JSON reader stops at the last brace). */
   @Override
   protected void closing() {
-    if (copy != null && !overflow) {
+    if (plain != null) {
+      readout.learn(plain);
+      plain = null;
+    } else if (copy != null && !overflow) {
       reader.read(readout, copy, 0, copied);
       copy = null;
     }
@@ -78,7 +119,10 @@ public final class JsonBody extends ObservedBody {
 
   @Override
   protected void upstreamEnded() {
-    if (copy != null) {
+    if (plain != null) {
+      readout.learn(plain);
+      plain = null;
+    } else if (copy != null) {
       reader.read(readout, copy, 0, copied);
       copy = null;
     }

@@ -31,6 +31,12 @@ public abstract class ObservedBody extends InputStream {
   private int captured;
   private int captureLimit;
 
+  /** Whether the upstream's end is held back until {@link #releaseEnd} ({@link #holdEnd}). */
+  private boolean holdsEnd;
+
+  /** How the upstream's end, held back, would end the body; null when none is held. */
+  private volatile CallOutcome heldEnd;
+
   protected ObservedBody(
       InputStream upstream, BodyListener listener, BooleanSupplier callCanceled) {
     this.upstream = upstream;
@@ -99,6 +105,16 @@ public abstract class ObservedBody extends InputStream {
    * withheld} ends as stopped, however its reading ended.
    */
   protected final void end(CallOutcome outcome, Throwable failure) {
+    if (holdsEnd && failure == null && heldEnd == null && !ended.get()) {
+      heldEnd = outcome; // reported when released, closed or stopped
+      return;
+    }
+    report(outcome, failure);
+  }
+
+  /** Reports the body's end to the listener; only the first report counts. */
+  private void report(CallOutcome outcome, Throwable failure) {
+    heldEnd = null;
     if (ended.compareAndSet(false, true)) {
       ending();
       if (withheld != null && failure == null) {
@@ -109,8 +125,28 @@ public abstract class ObservedBody extends InputStream {
     }
   }
 
+  /** Whether the body has ended: its end was reported, or is {@linkplain #holdEnd held}. */
   protected final boolean ended() {
-    return ended.get();
+    return ended.get() || heldEnd != null;
+  }
+
+  /**
+   * Holds the end of the upstream back: when the backend's body has been read to its end, the
+   * body's end is reported only at {@link #releaseEnd}, when the body is closed, or as {@linkplain
+   * #stop stopped} (which it may still be). For a stage that reads this body and checks the last
+   * bytes after their end was read (content safety's answer screen), so that the call's one event
+   * says what the check decided. Failures are reported at once, as ever.
+   */
+  public final void holdEnd() {
+    holdsEnd = true;
+  }
+
+  /** Reports the upstream's end {@linkplain #holdEnd held back}; nothing when none is held. */
+  public final void releaseEnd() {
+    CallOutcome held = heldEnd;
+    if (held != null) {
+      report(held, null);
+    }
   }
 
   /**
@@ -174,9 +210,11 @@ public abstract class ObservedBody extends InputStream {
     try {
       upstream.close();
     } finally {
-      if (!ended()) {
+      if (heldEnd != null) {
+        releaseEnd();
+      } else if (!ended()) {
         closing();
-        end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
+        report(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.CANCELLED, null);
       }
     }
   }
@@ -185,7 +223,8 @@ public abstract class ObservedBody extends InputStream {
    * Ends the body early on the gateway's own decision (content safety blocked the answer): closes
    * upstream and reports the end as {@link CallOutcome#TRUNCATED} with what was read so far, so the
    * call is charged for the tokens up to there; {@code reason} becomes the event's error type.
-   * Nothing happens when the body had ended already.
+   * Nothing happens when the body had ended already (an end {@linkplain #holdEnd held back} has
+   * not: the body then ends stopped).
    */
   public final void stop(String reason) {
     try {
@@ -193,9 +232,11 @@ public abstract class ObservedBody extends InputStream {
     } catch (IOException | RuntimeException e) {
       // the body ends either way
     } finally {
-      if (!ended()) {
-        closing();
-        end(CallOutcome.TRUNCATED, new Stopped(reason));
+      if (!ended.get()) {
+        if (heldEnd == null) {
+          closing(); // not when the upstream's end was read: the body was read to its end
+        }
+        report(CallOutcome.TRUNCATED, new Stopped(reason));
       }
     }
   }

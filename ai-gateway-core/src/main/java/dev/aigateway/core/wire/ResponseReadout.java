@@ -141,21 +141,42 @@ public final class ResponseReadout {
    * false, having learnt nothing, for any other document.
    */
   private boolean readDocumentBytes(byte[] doc, int from, int to) {
-    if (keepText || to - from > StrictJson.MAX_LENGTH) {
+    PlainDocument plain = plainDocument(doc, from, to);
+    if (plain == null) {
       return false;
+    }
+    learn(plain);
+    return true;
+  }
+
+  /**
+   * What {@link #readDocument} learns from {@code doc[from, to)} when it reads it without a parser
+   * (a whole JSON object reporting usage in plain form, its text not needed), read without learning
+   * it yet; null for any other document. The text must be needed or not ({@link #keepText}) by now.
+   */
+  PlainDocument plainDocument(byte[] doc, int from, int to) {
+    if (keepText || to - from > StrictJson.MAX_LENGTH) {
+      return null;
     }
     TopLevelMembers top = new TopLevelMembers(StrictJson.NOT_NOTING);
     if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
-      return false;
+      return null;
     }
     Usage read = UsageBytes.read(doc, top.lastUsage(), to);
     if (read == UsageBytes.UNREAD || read == null) {
-      return false;
+      return null;
     }
-    learnUsage(top.model(), read);
-    complete = true;
-    return true;
+    return new PlainDocument(top.model(), read);
   }
+
+  /** Learns a {@linkplain #plainDocument plain document}, as {@link #readDocument} does. */
+  void learn(PlainDocument plain) {
+    learnUsage(plain.model(), plain.usage());
+    complete = true;
+  }
+
+  /** A whole document's model (null when it names none) and usage, read from its bytes. */
+  record PlainDocument(String model, Usage usage) {}
 
   /**
    * Reads one chat or completions stream chunk from {@code data[from, to)}, noting its top-level

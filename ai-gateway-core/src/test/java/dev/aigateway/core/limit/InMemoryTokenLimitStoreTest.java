@@ -41,6 +41,29 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     return (InMemoryTokenLimitStore) store;
   }
 
+  private static final int RACING_THREADS = 16;
+  private static final int RACING_CALLS = 1000;
+
+  /** One call of a race: the thread's number and the call's. */
+  private interface RacingCall {
+    void run(int thread, int call);
+  }
+
+  /**
+   * Makes {@value #RACING_CALLS} calls on each of {@value #RACING_THREADS} threads at once, the
+   * clock a millisecond later before each.
+   */
+  private void race(RacingCall call) throws Exception {
+    Concurrently.run(
+        RACING_THREADS,
+        thread -> {
+          for (int i = 0; i < RACING_CALLS; i++) {
+            clock.advance(Duration.ofMillis(1));
+            call.run(thread, i);
+          }
+        });
+  }
+
   /** Any reserve runs a due sweep first; this one touches a counter of its own. */
   private void triggerSweep() {
     reserve(charge(LimitSpec.rate("sweep-trigger", 10, Duration.ofMinutes(1)), "t", 0));
@@ -351,16 +374,12 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     // A sweep is due on every reserve; counters keep flipping between idle and in use.
     InMemoryTokenLimitStore sweeping = new InMemoryTokenLimitStore(clock, Duration.ofMillis(1));
     LimitSpec limit = quota(1_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
-    int threads = 16;
-    int iterations = 1000;
-    Concurrently.run(
-        threads,
-        thread -> {
-          for (int i = 0; i < iterations; i++) {
-            clock.advance(Duration.ofMillis(1));
-            ReserveResult result = sweeping.reserve(List.of(charge(limit, "k" + (i % 4), 1)));
-            sweeping.settle(result.reservation(), new long[] {i % 10 == 0 ? 1 : 0}); // keep 1 in 10
-          }
+    int threads = RACING_THREADS;
+    int iterations = RACING_CALLS;
+    race(
+        (thread, i) -> {
+          ReserveResult result = sweeping.reserve(List.of(charge(limit, "k" + (i % 4), 1)));
+          sweeping.settle(result.reservation(), new long[] {i % 10 == 0 ? 1 : 0}); // keep 1 in 10
         });
 
     long[] kept = new long[4];
@@ -370,6 +389,51 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     for (int k = 0; k < 4; k++) {
       ReserveResult probe = sweeping.reserve(List.of(charge(limit, "k" + k, 0)));
       assertThat(probe.remaining()).as("k%d", k).containsExactly(1_000_000L - kept[k]);
+    }
+  }
+
+  @Test
+  void sweepsRacingWithCallsOfTwoCountersInEitherOrderLoseNoTokensAndNeverDeadlock()
+      throws Exception {
+    // Two quotas per call, named in either order, or one of them twice: the pair is locked in
+    // the counters' order whichever way the call names them, and relocked when a sweep dropped one.
+    InMemoryTokenLimitStore sweeping = new InMemoryTokenLimitStore(clock, Duration.ofMillis(1));
+    LimitSpec first = quota(1_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    LimitSpec second = quota(2_000_000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    int threads = RACING_THREADS;
+    int iterations = RACING_CALLS;
+    race(
+        (thread, i) -> {
+          String key = "k" + (i % 2);
+          List<dev.aigateway.api.spi.LimitCharge> charges =
+              switch ((thread + i) % 3) {
+                case 0 -> List.of(charge(first, key, 1), charge(second, key, 1));
+                case 1 -> List.of(charge(second, key, 1), charge(first, key, 1));
+                default -> List.of(charge(first, key, 1), charge(first, key, 1));
+              };
+          ReserveResult result = sweeping.reserve(charges);
+          assertThat(result.admitted()).isTrue();
+          long keep = i % 10 == 0 ? 1 : 0;
+          sweeping.settle(result.reservation(), new long[] {keep, keep}); // keep 1 in 10
+        });
+
+    long[] keptFirst = new long[2];
+    long[] keptSecond = new long[2];
+    for (int thread = 0; thread < threads; thread++) {
+      for (int i = 0; i < iterations; i++) {
+        if (i % 10 == 0) {
+          boolean same = (thread + i) % 3 == 2;
+          keptFirst[i % 2] += same ? 2 : 1;
+          keptSecond[i % 2] += same ? 0 : 1;
+        }
+      }
+    }
+    for (int k = 0; k < 2; k++) {
+      ReserveResult probe =
+          sweeping.reserve(List.of(charge(first, "k" + k, 0), charge(second, "k" + k, 0)));
+      assertThat(probe.remaining())
+          .as("k%d", k)
+          .containsExactly(1_000_000L - keptFirst[k], 2_000_000L - keptSecond[k]);
     }
   }
 
@@ -385,6 +449,36 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
 
     assertThat(afterSweep).isEqualTo(1);
     assertThat(remaining(limit, "alice")).isEqualTo(700);
+  }
+
+  @Test
+  void settlementAfterOneOfItsTwoCountersWasSweptChargesItAFreshOneAndTheOtherItsOwn() {
+    LimitSpec rate = rate(1000, Duration.ofMinutes(1));
+    LimitSpec quota = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    // The bucket stays full (swept); the quota holds the 200 reserved (kept).
+    Reservation reserved = admitted(charge(rate, "alice", 0), charge(quota, "alice", 200));
+    advance(SWEEP);
+    triggerSweep();
+    int afterSweep = memory().size();
+
+    settle(reserved, 300, 300);
+
+    assertThat(afterSweep).isEqualTo(2); // the quota and the sweep trigger's bucket
+    assertThat(remaining(rate, "alice")).isEqualTo(700);
+    assertThat(remaining(quota, "alice")).isEqualTo(700);
+  }
+
+  @Test
+  void settlementOfCountersNoSweepDroppedChargesThem() {
+    LimitSpec rate = rate(1000, Duration.ofMinutes(1));
+    LimitSpec quota = quota(1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    Reservation reserved = admitted(charge(rate, "bob", 200), charge(quota, "bob", 200));
+
+    settle(reserved, 50, 50);
+
+    assertThat(memory().size()).isEqualTo(2);
+    assertThat(remaining(rate, "bob")).isEqualTo(950);
+    assertThat(remaining(quota, "bob")).isEqualTo(950);
   }
 
   // ---------------------------------------------------------------- saturating arithmetic

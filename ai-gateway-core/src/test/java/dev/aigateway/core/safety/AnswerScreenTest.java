@@ -80,14 +80,7 @@ class AnswerScreenTest {
   void theRestOfTheTextIsCheckedAtTheFinishingEventBeforeItPasses() throws IOException {
     AiGateway gateway =
         gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
-    GovernedCall call =
-        gateway.begin(
-            new CallMatch(Operation.CHAT_COMPLETIONS, null),
-            PostedRequest.of(
-                "https://api.example.com/v1/chat/completions",
-                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                    + "\"content\":\"hi\"}]}"));
-    call.admit();
+    GovernedCall call = chatStream(gateway);
     String chunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}\n\n";
     String finish =
         "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
@@ -106,14 +99,7 @@ class AnswerScreenTest {
   void aLastEventWithoutItsBlankLineIsCheckedBeforeItPasses() throws IOException {
     AiGateway gateway =
         gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
-    GovernedCall call =
-        gateway.begin(
-            new CallMatch(Operation.CHAT_COMPLETIONS, null),
-            PostedRequest.of(
-                "https://api.example.com/v1/chat/completions",
-                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                    + "\"content\":\"hi\"}]}"));
-    call.admit();
+    GovernedCall call = chatStream(gateway);
     String first = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a plan\"}}]}\r\r";
     String last = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}";
 
@@ -121,13 +107,100 @@ class AnswerScreenTest {
         read(call.observeResponse(200, "text/event-stream", bytes(first + last), () -> false));
 
     // The stream ended without the last event's blank line: its text was checked all the same,
-    // and the application read the error event in its place. (The call itself ended when the
-    // observed body read the backend's end, before this check: its event is already out.)
+    // and the application read the error event in its place; the call's one event says so.
     assertThat(appSaw)
         .startsWith(first)
         .doesNotContain("a secret")
         .contains("\"code\":\"content_filter\"");
     assertThat(events).hasSize(1);
+    assertBlockedAtTheEnd(events.get(0));
+  }
+
+  @Test
+  void textBlockedInTheLastBytesOfAStreamWithHiddenUsageEndsTheCallBlocked() throws IOException {
+    // The gateway asks for usage and hides it: the observed body holds the last events when it
+    // reads the backend's end, and the screen sees them only after that.
+    AiGateway gateway = screeningSecrets();
+    String last = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a secret\"}}]}\n\n";
+
+    for (String tail : List.of(last, last + USAGE, last + USAGE + "data: [DONE]")) {
+      events.clear();
+      GovernedCall call = chatStream(gateway);
+      String appSaw =
+          read(call.observeResponse(200, "text/event-stream", bytes(PLAN + tail), () -> false));
+
+      // The window never filled, so the text passed; the check at the stream's end blocked it.
+      assertThat(appSaw).startsWith(PLAN + last).endsWith("\n\n").contains("content_filter");
+      assertThat(appSaw).doesNotContain("[DONE]").doesNotContain("prompt_tokens");
+      assertThat(events).as(tail).hasSize(1);
+      assertBlockedAtTheEnd(events.get(0));
+    }
+  }
+
+  @Test
+  void aStreamThatPassesEndsOnceAsASuccessWhenReadToItsEndOrClosedEarly() throws IOException {
+    AiGateway gateway = screeningSecrets();
+
+    String appSaw =
+        read(
+            chatStream(gateway)
+                .observeResponse(
+                    200,
+                    "text/event-stream",
+                    bytes(PLAN + USAGE + "data: [DONE]\n\n"),
+                    () -> false));
+
+    assertThat(appSaw).isEqualTo(PLAN + "data: [DONE]\n\n"); // the usage was the gateway's
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(events.get(0).usage().tokens().totalTokens()).isEqualTo(9);
+    assertThat(events.get(0).safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+
+    // Closed once [DONE] was read, before the end: the end held back is reported at the close.
+    events.clear();
+    InputStream body =
+        chatStream(gateway)
+            .observeResponse(
+                200, "text/event-stream", bytes(PLAN + USAGE + "data: [DONE]\n\n"), () -> false);
+    byte[] seen = body.readNBytes((PLAN + "data: [DONE]\n\n").length());
+    assertThat(new String(seen, StandardCharsets.UTF_8)).endsWith("[DONE]\n\n");
+    assertThat(events).isEmpty();
+    body.close();
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).outcome()).isEqualTo(CallOutcome.SUCCESS);
+    body.close();
+    assertThat(events).hasSize(1);
+  }
+
+  private static final String PLAN =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a plan\"}}]}\n\n";
+
+  /** A usage chunk, as a backend asked for usage sends it last. */
+  private static final String USAGE =
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4,"
+          + "\"total_tokens\":9}}\n\n";
+
+  /** A gateway that blocks answers saying "secret", checked in windows of 1,000 characters. */
+  private AiGateway screeningSecrets() {
+    return gateway(ContentSafety.builder().denyWords("secret").screenAnswers(1_000, 10));
+  }
+
+  private static GovernedCall chatStream(AiGateway gateway) {
+    GovernedCall call =
+        gateway.begin(
+            new CallMatch(Operation.CHAT_COMPLETIONS, null),
+            PostedRequest.of(
+                "https://api.example.com/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"hi\"}]}"));
+    assertThat(call.admit().rejection()).isNull();
+    return call;
+  }
+
+  private static void assertBlockedAtTheEnd(GatewayEvent event) {
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.errorType()).isEqualTo(SafetyStage.ANSWER_BLOCKED);
+    assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.ANSWER_BLOCKED);
   }
 
   @Test

@@ -356,4 +356,66 @@ class JsonBodyTest {
     assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
     assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
   }
+
+  // ---------------------------------------------------------------- an end held back
+
+  @Test
+  void anEndHeldBackIsReportedWhenReleasedAndOnlyThen() throws IOException {
+    JsonBody body = body(CHAT_RESPONSE.getBytes(UTF_8), LARGE_LIMIT, 7);
+    body.holdEnd();
+
+    readAll(body, 8192);
+    assertThat(body.read(new byte[4], 0, 4)).isEqualTo(-1); // reading on changes nothing
+    assertThat(listener.ends).isEmpty();
+
+    body.releaseEnd();
+    body.releaseEnd();
+    body.close();
+
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  @Test
+  void anEndHeldBackIsReportedAtTheClose() throws IOException {
+    JsonBody body = body(CHAT_RESPONSE.getBytes(UTF_8), LARGE_LIMIT, 7);
+    body.holdEnd();
+    readAll(body, 8192);
+
+    body.close();
+    body.close();
+
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  @Test
+  void aBodyStoppedAfterItsEndWasHeldBackEndsStoppedWithWhatItRead() throws IOException {
+    JsonBody body = body(CHAT_RESPONSE.getBytes(UTF_8), LARGE_LIMIT, 7);
+    body.holdEnd();
+    readAll(body, 8192);
+
+    body.stop("content_blocked");
+    body.releaseEnd();
+    body.close();
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.failure()).isInstanceOf(ObservedBody.Stopped.class);
+    assertThat(end.failure().getMessage()).isEqualTo("content_blocked");
+    assertThat(end.facts().usage()).isEqualTo(CHAT_USAGE); // the document was read whole
+  }
+
+  @Test
+  void aFailureIsReportedAtOnceWhenTheEndIsHeldBack() {
+    PiecewiseInputStream upstream =
+        new PiecewiseInputStream(CHAT_RESPONSE.getBytes(UTF_8), 7).failingAfter(30);
+    JsonBody body = new JsonBody(upstream, listener, () -> false, LARGE_LIMIT);
+    body.holdEnd();
+
+    assertThatThrownBy(() -> readAll(body, 8192)).isSameAs(upstream.failure);
+
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(listener.onlyEnd().failure()).isSameAs(upstream.failure);
+  }
 }
