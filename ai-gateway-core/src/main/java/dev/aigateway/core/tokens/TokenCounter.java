@@ -1,11 +1,8 @@
 package dev.aigateway.core.tokens;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.api.Encoding;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.wire.Json;
 import dev.aigateway.core.wire.PromptTokens;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -216,13 +213,7 @@ public final class TokenCounter {
     if (requestJson == null || operation == null) {
       return 0;
     }
-    JsonNode body;
-    try {
-      body = Json.MAPPER.readTree(requestJson);
-    } catch (IOException e) {
-      return 0;
-    }
-    return PromptTokens.count(this, model, operation, body);
+    return PromptTokens.countJson(this, model, operation, requestJson);
   }
 
   @Override
