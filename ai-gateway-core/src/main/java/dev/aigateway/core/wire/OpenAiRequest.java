@@ -534,7 +534,7 @@ public final class OpenAiRequest implements WireRequest {
       if (to > StrictJson.MAX_LENGTH) {
         return null;
       }
-      StrictJson strict = new StrictJson();
+      StrictJson strict = StrictJson.NOT_NOTING; // skips values, notes no strings: shared
       TopLevelFields s = new TopLevelFields();
       int i = StrictJson.skipSpace(b, 0, to);
       if (i >= to || b[i] != '{') {
