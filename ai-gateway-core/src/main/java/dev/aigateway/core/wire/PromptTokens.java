@@ -326,6 +326,11 @@ public final class PromptTokens {
     return counter.countText(encoding, text);
   }
 
+  /** The tokens of the string the parser is at, counted on its characters. */
+  private long textAt(JsonParser p) throws IOException {
+    return counter.countText(encoding, p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+  }
+
   /**
    * The count of one body off a streaming parser, by the rules of the tree methods above, member by
    * member. The tree keeps the last of repeated members; rather than track which one that is, a
@@ -492,7 +497,7 @@ public final class PromptTokens {
         if (responsesItem && RESPONSES_BOOKKEEPING_FIELDS.contains(key)) {
           p.skipChildren();
         } else if (member == JsonToken.VALUE_STRING) {
-          tokens += prompt.text(p.getText());
+          tokens += prompt.textAt(p);
           if (key.equals("name")) {
             tokens += TOKENS_PER_NAME;
           }
@@ -515,7 +520,7 @@ public final class PromptTokens {
       long tokens = 0;
       for (JsonToken part = p.nextToken(); part != JsonToken.END_ARRAY; part = p.nextToken()) {
         if (part == JsonToken.VALUE_STRING) {
-          tokens += prompt.text(p.getText());
+          tokens += prompt.textAt(p);
         } else if (part == JsonToken.START_OBJECT) {
           tokens += contentPart();
         } else {
@@ -609,7 +614,7 @@ public final class PromptTokens {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         remember(scope, p.currentName());
         if (p.nextToken() == JsonToken.VALUE_STRING) {
-          tokens += prompt.text(p.getText());
+          tokens += prompt.textAt(p);
         } else {
           p.skipChildren();
         }
@@ -644,7 +649,7 @@ public final class PromptTokens {
 
     private long promptInput(JsonToken value) throws IOException {
       if (value == JsonToken.VALUE_STRING) {
-        return prompt.text(p.getText());
+        return prompt.textAt(p);
       }
       if (value != JsonToken.START_ARRAY) {
         p.skipChildren();
@@ -669,7 +674,7 @@ public final class PromptTokens {
 
     private long textOrTokenId(JsonToken value) throws IOException {
       if (value == JsonToken.VALUE_STRING) {
-        return prompt.text(p.getText());
+        return prompt.textAt(p);
       }
       p.skipChildren();
       return value == JsonToken.VALUE_NUMBER_INT ? 1 : 0;
@@ -686,14 +691,14 @@ public final class PromptTokens {
       }
       long tokens = 0;
       for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
-        tokens += item == JsonToken.VALUE_STRING ? prompt.text(p.getText()) : message(item, true);
+        tokens += item == JsonToken.VALUE_STRING ? prompt.textAt(p) : message(item, true);
       }
       return tokens;
     }
 
     private long text(JsonToken value) throws IOException {
       if (value == JsonToken.VALUE_STRING) {
-        return prompt.text(p.getText());
+        return prompt.textAt(p);
       }
       p.skipChildren();
       return 0;
