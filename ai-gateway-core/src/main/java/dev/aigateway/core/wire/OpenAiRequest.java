@@ -99,8 +99,8 @@ public final class OpenAiRequest implements WireRequest {
   /**
    * The prompt tokens of this request as {@link PromptTokens} counts them, 0 when the body is not
    * understood: on the tree when one was built, else off the bytes (the same count) when the body
-   * was read on bytes and found strict JSON, which Jackson reads as the tree would; the tree is
-   * built for anything else.
+   * was read on bytes and found strict JSON, walked again on its bytes without a parser; the tree
+   * is built for anything else.
    */
   synchronized int promptTokens(TokenCounter counter, Operation operation) {
     TopLevelFields s = fields();
@@ -109,7 +109,7 @@ public final class OpenAiRequest implements WireRequest {
     }
     if (!treeBuilt && s.strict && operation != Operation.MESSAGES) {
       try {
-        return PromptTokens.streamed(counter, model(), operation, request.body());
+        return PromptTokens.streamed(counter, model(), operation, request.body(), true);
       } catch (IOException | RuntimeException e) {
         // counted on the tree, which decides what the streaming read could not
       }

@@ -1,6 +1,6 @@
 package dev.aigateway.core.wire;
 
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Operation;
@@ -106,12 +106,19 @@ public final class PromptTokens {
   /**
    * The streaming count of a body of an operation other than {@link Operation#MESSAGES}, for a
    * caller that holds the body's tree or builds it when this throws: the count then comes from
-   * {@link #count(TokenCounter, String, Operation, JsonNode)}.
+   * {@link #count(TokenCounter, String, Operation, JsonNode)}. A body {@link StrictJson} accepted
+   * whole ({@code strict}) is walked on its bytes without a parser.
    */
   static int streamed(
-      TokenCounter counter, @Nullable String model, Operation operation, byte[] body)
+      TokenCounter counter,
+      @Nullable String model,
+      Operation operation,
+      byte[] body,
+      boolean strict)
       throws IOException {
-    return streamed(counter, model, operation, body, null);
+    return strict
+        ? streamed(counter, model, operation, () -> JsonTokens.ofStrict(body))
+        : streamed(counter, model, operation, body, null);
   }
 
   /**
@@ -144,24 +151,34 @@ public final class PromptTokens {
       byte @Nullable [] bytes,
       @Nullable String text)
       throws IOException {
+    JsonFactory factory = Json.MAPPER.getFactory();
+    return streamed(
+        counter,
+        model,
+        operation,
+        () ->
+            JsonTokens.of(
+                bytes != null ? factory.createParser(bytes) : factory.createParser(text)));
+  }
+
+  /** The tokens of the body, read anew by each call. */
+  private interface TokenSource {
+    JsonTokens open() throws IOException;
+  }
+
+  private static int streamed(
+      TokenCounter counter, @Nullable String model, Operation operation, TokenSource body)
+      throws IOException {
     String effectiveModel = model;
     if (model == null || model.isBlank()) {
-      try (JsonParser p = parser(bytes, text)) {
-        effectiveModel = StreamedPrompt.topLevelModel(p);
+      try (JsonTokens tokens = body.open()) {
+        effectiveModel = StreamedPrompt.topLevelModel(tokens);
       }
     }
     PromptTokens prompt = new PromptTokens(counter, counter.encodingFor(effectiveModel));
-    try (JsonParser p = parser(bytes, text)) {
-      long tokens = new StreamedPrompt(prompt, p).count(operation);
-      return (int) Math.min(Integer.MAX_VALUE, tokens);
+    try (JsonTokens tokens = body.open()) {
+      return (int) Math.min(Integer.MAX_VALUE, new StreamedPrompt(prompt, tokens).count(operation));
     }
-  }
-
-  private static JsonParser parser(byte @Nullable [] bytes, @Nullable String text)
-      throws IOException {
-    return bytes != null
-        ? Json.MAPPER.getFactory().createParser(bytes)
-        : Json.MAPPER.getFactory().createParser(text);
   }
 
   private long messages(@Nullable JsonNode messages) {
@@ -326,11 +343,6 @@ public final class PromptTokens {
     return counter.countText(encoding, text);
   }
 
-  /** The tokens of the string the parser is at, counted on its characters. */
-  private long textAt(JsonParser p) throws IOException {
-    return counter.countText(encoding, p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-  }
-
   /**
    * The count of one body off a streaming parser, by the rules of the tree methods above, member by
    * member. The tree keeps the last of repeated members; rather than track which one that is, a
@@ -351,7 +363,7 @@ public final class PromptTokens {
     private static final int MAX_TRACKED_NAMES = 64;
 
     private final PromptTokens prompt;
-    private final JsonParser p;
+    private final JsonTokens p;
 
     /** Member names of the objects being read, innermost last; {@code top} names in use. */
     private String[] names = new String[16];
@@ -367,13 +379,13 @@ public final class PromptTokens {
       }
     }
 
-    StreamedPrompt(PromptTokens prompt, JsonParser p) {
+    StreamedPrompt(PromptTokens prompt, JsonTokens p) {
       this.prompt = prompt;
       this.p = p;
     }
 
     /** The body's last top-level {@code model} string (null when none or not a string). */
-    static @Nullable String topLevelModel(JsonParser p) throws IOException {
+    static @Nullable String topLevelModel(JsonTokens p) throws IOException {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
@@ -497,7 +509,7 @@ public final class PromptTokens {
         if (responsesItem && RESPONSES_BOOKKEEPING_FIELDS.contains(key)) {
           p.skipChildren();
         } else if (member == JsonToken.VALUE_STRING) {
-          tokens += prompt.textAt(p);
+          tokens += p.countText(prompt.counter, prompt.encoding);
           if (key.equals("name")) {
             tokens += TOKENS_PER_NAME;
           }
@@ -520,7 +532,7 @@ public final class PromptTokens {
       long tokens = 0;
       for (JsonToken part = p.nextToken(); part != JsonToken.END_ARRAY; part = p.nextToken()) {
         if (part == JsonToken.VALUE_STRING) {
-          tokens += prompt.textAt(p);
+          tokens += p.countText(prompt.counter, prompt.encoding);
         } else if (part == JsonToken.START_OBJECT) {
           tokens += contentPart();
         } else {
@@ -614,7 +626,7 @@ public final class PromptTokens {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         remember(scope, p.currentName());
         if (p.nextToken() == JsonToken.VALUE_STRING) {
-          tokens += prompt.textAt(p);
+          tokens += p.countText(prompt.counter, prompt.encoding);
         } else {
           p.skipChildren();
         }
@@ -637,7 +649,7 @@ public final class PromptTokens {
           p.skipChildren();
           continue;
         }
-        JsonNode definition = Json.MAPPER.readTree(p);
+        JsonNode definition = p.readTree();
         JsonNode function = definition.get("function");
         tokens +=
             TOKENS_PER_TOOL
@@ -649,7 +661,7 @@ public final class PromptTokens {
 
     private long promptInput(JsonToken value) throws IOException {
       if (value == JsonToken.VALUE_STRING) {
-        return prompt.textAt(p);
+        return p.countText(prompt.counter, prompt.encoding);
       }
       if (value != JsonToken.START_ARRAY) {
         p.skipChildren();
@@ -674,7 +686,7 @@ public final class PromptTokens {
 
     private long textOrTokenId(JsonToken value) throws IOException {
       if (value == JsonToken.VALUE_STRING) {
-        return prompt.textAt(p);
+        return p.countText(prompt.counter, prompt.encoding);
       }
       p.skipChildren();
       return value == JsonToken.VALUE_NUMBER_INT ? 1 : 0;
@@ -691,14 +703,17 @@ public final class PromptTokens {
       }
       long tokens = 0;
       for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
-        tokens += item == JsonToken.VALUE_STRING ? prompt.textAt(p) : message(item, true);
+        tokens +=
+            item == JsonToken.VALUE_STRING
+                ? p.countText(prompt.counter, prompt.encoding)
+                : message(item, true);
       }
       return tokens;
     }
 
     private long text(JsonToken value) throws IOException {
       if (value == JsonToken.VALUE_STRING) {
-        return prompt.textAt(p);
+        return p.countText(prompt.counter, prompt.encoding);
       }
       p.skipChildren();
       return 0;

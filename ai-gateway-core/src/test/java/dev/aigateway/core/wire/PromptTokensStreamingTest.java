@@ -107,6 +107,7 @@ class PromptTokensStreamingTest {
   void randomBodiesCountTheSameAsTheirTree(Operation operation) throws Exception {
     Random random = new Random(operation.ordinal() * 7_919L + 17);
     int streamed = 0;
+    int walked = 0;
     int nonZero = 0;
     for (int n = 0; n < BODIES; n++) {
       String body = new Body(random).topLevel();
@@ -115,11 +116,20 @@ class PromptTokensStreamingTest {
       JsonNode tree = Json.parseOrNull(bytes, 0, bytes.length);
       int expected = PromptTokens.count(COUNTER, model, operation, tree);
       try {
-        int count = PromptTokens.streamed(COUNTER, model, operation, bytes);
+        int count = PromptTokens.streamed(COUNTER, model, operation, bytes, false);
         assertThat(count).as("streamed count of %s", body).isEqualTo(expected);
         streamed++;
       } catch (Exception fallsBack) {
         // counted on the tree by countJson, below
+      }
+      if (strict(bytes)) {
+        try {
+          int count = PromptTokens.streamed(COUNTER, model, operation, bytes, true);
+          assertThat(count).as("count of the strict bytes %s", body).isEqualTo(expected);
+          walked++;
+        } catch (Exception fallsBack) {
+          // counted on the tree by the request view
+        }
       }
       assertThat(PromptTokens.countJson(COUNTER, model, operation, bytes))
           .as("count of %s", body)
@@ -132,7 +142,58 @@ class PromptTokensStreamingTest {
     }
     // Most bodies take the streaming read (repeated counted members fall back), and count tokens.
     assertThat(streamed).isGreaterThan(BODIES * 3 / 4);
+    assertThat(walked).isGreaterThan(BODIES / 2);
     assertThat(nonZero).isGreaterThan(BODIES / 4);
+  }
+
+  @org.junit.jupiter.api.Test
+  void theWalkOnStrictBytesReadsTheTokensJacksonReads() throws Exception {
+    Random random = new Random(2026);
+    int compared = 0;
+    for (int n = 0; n < BODIES; n++) {
+      byte[] bytes = new Body(random).topLevel().getBytes(StandardCharsets.UTF_8);
+      if (!strict(bytes)) {
+        continue;
+      }
+      compared++;
+      long skips = random.nextLong();
+      try (JsonTokens parsed = JsonTokens.of(Json.MAPPER.getFactory().createParser(bytes));
+          JsonTokens walked = JsonTokens.ofStrict(bytes)) {
+        int at = 0;
+        for (com.fasterxml.jackson.core.JsonToken token = parsed.nextToken();
+            token != null;
+            token = parsed.nextToken(), at++) {
+          String where = new String(bytes, StandardCharsets.UTF_8) + " token " + at;
+          assertThat(walked.nextToken()).as(where).isEqualTo(token);
+          switch (token) {
+            case FIELD_NAME -> assertThat(walked.currentName()).isEqualTo(parsed.currentName());
+            case VALUE_STRING -> {
+              assertThat(walked.getText()).as(where).isEqualTo(parsed.getText());
+              assertThat(
+                      walked.countText(COUNTER, dev.aigateway.core.tokens.TokenEncoding.O200K_BASE))
+                  .isEqualTo(
+                      parsed.countText(
+                          COUNTER, dev.aigateway.core.tokens.TokenEncoding.O200K_BASE));
+            }
+            case START_OBJECT, START_ARRAY -> {
+              if ((skips >>> (at % 64) & 1) == 1 && at > 0) {
+                if (random.nextInt(3) == 0) {
+                  assertThat(walked.readTree()).as(where).isEqualTo(parsed.readTree());
+                } else {
+                  parsed.skipChildren();
+                  walked.skipChildren();
+                }
+              }
+            }
+            default -> {
+              // the token alone
+            }
+          }
+        }
+        assertThat(walked.nextToken()).isNull();
+      }
+    }
+    assertThat(compared).isGreaterThan(BODIES / 2);
   }
 
   @ParameterizedTest
@@ -193,6 +254,16 @@ class PromptTokensStreamingTest {
             Json.parseOrNull(bytes, 0, bytes.length));
     assertThat(PromptTokens.countJson(COUNTER, "gpt-4o", Operation.CHAT_COMPLETIONS, bytes))
         .isEqualTo(expected);
+  }
+
+  /** Whether the body is one object {@link StrictJson} accepts whole, as the request view asks. */
+  private static boolean strict(byte[] body) {
+    int start = StrictJson.skipSpace(body, 0, body.length);
+    if (start >= body.length || body[start] != '{' || body.length > StrictJson.MAX_LENGTH) {
+      return false;
+    }
+    int end = StrictJson.NOT_NOTING.value(body, start, body.length, 0);
+    return end >= 0 && StrictJson.skipSpace(body, end, body.length) == body.length;
   }
 
   private static OpenAiRequest view(Operation operation, String body) {
