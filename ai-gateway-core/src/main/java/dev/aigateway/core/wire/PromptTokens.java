@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * The prompt tokens of an OpenAI-shaped request body, counted by the rules {@link
  * TokenCounter#countPrompt} documents, either on a tree ({@link #count(TokenCounter, String,
  * Operation, JsonNode)}) or straight off the JSON text with a streaming parser, no tree built
- * ({@link #countJson(TokenCounter, String, Operation, byte[])}): the same count either way. The
+ * ({@link #countJson(TokenCounter, String, Operation, String)}): the same count either way. The
  * gateway counts the tree when its request view has already parsed one, else the bytes; {@link
  * TokenCounter#countPrompt} counts the text applications give it.
  */
@@ -83,15 +83,8 @@ public final class PromptTokens {
     return (int) Math.min(Integer.MAX_VALUE, tokens);
   }
 
-  /**
-   * The prompt tokens of a request body given as UTF-8 JSON bytes: the same count as {@link
-   * #count(TokenCounter, String, Operation, JsonNode)} gives the body's tree, read with a streaming
-   * parser instead of a tree (only tool definitions, whose compact JSON is counted, are read as
-   * trees). A body the streaming read does not finish (malformed JSON, an object with a repeated
-   * member the count reads, more members than it tracks) is counted on its tree, so the count never
-   * differs; a body that is not JSON counts 0.
-   */
-  public static int countJson(
+  /** The prompt tokens of a request body given as UTF-8 JSON bytes; as for text. */
+  static int countJson(
       TokenCounter counter, @Nullable String model, @Nullable Operation operation, byte[] body) {
     if (operation == null || operation == Operation.MESSAGES) {
       return count(counter, model, operation, Json.parseOrNull(body, 0, body.length));
@@ -122,8 +115,12 @@ public final class PromptTokens {
   }
 
   /**
-   * The prompt tokens of a request body given as JSON text; as {@link #countJson(TokenCounter,
-   * String, Operation, byte[])}, for text.
+   * The prompt tokens of a request body given as JSON text: the same count as {@link
+   * #count(TokenCounter, String, Operation, JsonNode)} gives the body's tree, read with a streaming
+   * parser instead of a tree (only tool definitions, whose compact JSON is counted, are read as
+   * trees). A body the streaming read does not finish (malformed JSON, an object with a repeated
+   * member the count reads, more members than it tracks) is counted on its tree, so the count never
+   * differs; text that is not JSON counts 0.
    */
   public static int countJson(
       TokenCounter counter, @Nullable String model, @Nullable Operation operation, String body) {
