@@ -27,6 +27,9 @@ import java.util.function.Supplier;
  */
 public final class RequestSideAllocation {
 
+  private static final String PATH = "/v1/chat/completions";
+  private static final String URL = "http://127.0.0.1:8080" + PATH;
+
   private static Object sink;
 
   private RequestSideAllocation() {}
@@ -43,16 +46,14 @@ public final class RequestSideAllocation {
   /** The bytes per call of each step, by step, in order. */
   static Map<String, Double> measure(int warmUp, int measured) {
     byte[] body = Workload.shortChat(false);
-    ClientRequest request = new PostedChat(body);
+    ClientRequest request = new WireFormatBenchmark.Call(URL, body);
     TokenCounter counter = TokenCounter.defaults();
     WireFormats formats = WireFormats.defaults();
     CallMatch match = new CallMatch(Operation.CHAT_COMPLETIONS, null);
     String json = new String(body, StandardCharsets.UTF_8);
     Map<String, Supplier<Object>> steps = new LinkedHashMap<>();
-    steps.put(
-        "WireFormats.recognise", () -> formats.recognise("POST", PostedChat.PATH, name -> null));
-    steps.put(
-        "CallMatchers match", () -> CallMatchers.openAiAndAzure().match("POST", PostedChat.PATH));
+    steps.put("WireFormats.recognise", () -> formats.recognise("POST", PATH, name -> null));
+    steps.put("CallMatchers match", () -> CallMatchers.openAiAndAzure().match("POST", PATH));
     steps.put("request view + model", () -> new OpenAiRequest(match, request, 1 << 20).model());
     steps.put(
         "request view + model + countPrompt",
@@ -87,55 +88,5 @@ public final class RequestSideAllocation {
       sink = step.get();
     }
     return (threads.getThreadAllocatedBytes(thread) - before) / (double) measured;
-  }
-
-  /** The workload's chat request as an adapter hands it to the gateway. */
-  private static final class PostedChat implements ClientRequest {
-    static final String PATH = "/v1/chat/completions";
-    private final byte[] body;
-
-    PostedChat(byte[] body) {
-      this.body = body;
-    }
-
-    @Override
-    public String method() {
-      return "POST";
-    }
-
-    @Override
-    public String url() {
-      return "http://127.0.0.1:8080" + PATH;
-    }
-
-    @Override
-    public String header(String name) {
-      return null;
-    }
-
-    @Override
-    public <T> T tag(Class<? extends T> type) {
-      return null;
-    }
-
-    @Override
-    public byte[] body() {
-      return body;
-    }
-
-    @Override
-    public String host() {
-      return "127.0.0.1";
-    }
-
-    @Override
-    public int port() {
-      return 8080;
-    }
-
-    @Override
-    public String encodedPath() {
-      return PATH;
-    }
   }
 }
