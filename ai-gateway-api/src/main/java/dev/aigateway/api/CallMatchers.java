@@ -1,6 +1,5 @@
 package dev.aigateway.api;
 
-import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -16,12 +15,22 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CallMatchers {
 
-  private static final Map<String, Operation> OPERATIONS_BY_SUFFIX =
-      Map.of(
-          "chat/completions", Operation.CHAT_COMPLETIONS,
-          "completions", Operation.COMPLETIONS,
-          "embeddings", Operation.EMBEDDINGS,
-          "responses", Operation.RESPONSES);
+  /** The operations matched by a path suffix, and the suffix of each. */
+  private static final Operation[] OPERATIONS = {
+    Operation.CHAT_COMPLETIONS, Operation.COMPLETIONS, Operation.EMBEDDINGS, Operation.RESPONSES
+  };
+
+  private static final String[] SUFFIXES = {
+    "chat/completions", "completions", "embeddings", "responses"
+  };
+
+  /** The match of each of {@link #OPERATIONS} without a deployment: one immutable instance each. */
+  private static final CallMatch[] MATCHES = {
+    new CallMatch(Operation.CHAT_COMPLETIONS, null),
+    new CallMatch(Operation.COMPLETIONS, null),
+    new CallMatch(Operation.EMBEDDINGS, null),
+    new CallMatch(Operation.RESPONSES, null)
+  };
 
   private static final String AZURE_DEPLOYMENTS = "/openai/deployments/";
   private static final String AZURE_V1 = "/openai/v1/";
@@ -67,16 +76,18 @@ public final class CallMatchers {
       if (slash <= nameStart) {
         return null;
       }
-      Operation operation = operationFor(path.substring(slash + 1));
-      return operation == null ? null : new CallMatch(operation, path.substring(nameStart, slash));
+      int operation = operationAt(path, slash + 1);
+      return operation < 0
+          ? null
+          : new CallMatch(OPERATIONS[operation], path.substring(nameStart, slash));
     }
     int v1 = path.indexOf(AZURE_V1);
     int suffixStart = v1 >= 0 ? v1 + AZURE_V1.length() : lastV1(path);
     if (suffixStart < 0) {
       return matchAzureWithoutV1(path);
     }
-    Operation operation = operationFor(path.substring(suffixStart));
-    return operation == null ? null : new CallMatch(operation, null);
+    int operation = operationAt(path, suffixStart);
+    return operation < 0 ? null : MATCHES[operation];
   }
 
   /**
@@ -87,15 +98,17 @@ public final class CallMatchers {
   private static @Nullable CallMatch matchAzureWithoutV1(String path) {
     int end = path.endsWith("/") ? path.length() - 1 : path.length();
     if (path.startsWith(AZURE_RESPONSES, end - AZURE_RESPONSES.length())) {
-      return new CallMatch(Operation.RESPONSES, null);
+      return MATCHES[3];
     }
     int models = path.lastIndexOf(AI_INFERENCE_MODELS);
     if (models < 0) {
       return null;
     }
-    Operation operation = operationFor(path.substring(models + AI_INFERENCE_MODELS.length()));
-    return operation == Operation.CHAT_COMPLETIONS || operation == Operation.EMBEDDINGS
-        ? new CallMatch(operation, null)
+    int operation = operationAt(path, models + AI_INFERENCE_MODELS.length());
+    return operation >= 0
+            && (OPERATIONS[operation] == Operation.CHAT_COMPLETIONS
+                || OPERATIONS[operation] == Operation.EMBEDDINGS)
+        ? MATCHES[operation]
         : null;
   }
 
@@ -104,8 +117,19 @@ public final class CallMatchers {
     return at < 0 ? -1 : at + OPENAI_V1.length();
   }
 
-  private static @Nullable Operation operationFor(String suffix) {
-    String trimmed = suffix.endsWith("/") ? suffix.substring(0, suffix.length() - 1) : suffix;
-    return OPERATIONS_BY_SUFFIX.get(trimmed);
+  /**
+   * The index in {@link #OPERATIONS} of the operation whose suffix is all of {@code path} from
+   * {@code start} on (one trailing slash ignored), or -1; no substring is made.
+   */
+  private static int operationAt(String path, int start) {
+    int end = path.endsWith("/") ? path.length() - 1 : path.length();
+    int length = end - start;
+    for (int k = 0; k < SUFFIXES.length; k++) {
+      String suffix = SUFFIXES[k];
+      if (suffix.length() == length && path.startsWith(suffix, start)) {
+        return k;
+      }
+    }
+    return -1;
   }
 }

@@ -103,7 +103,14 @@ class CallMatchersTest {
     "/models/images/embeddings",
     "/models/info",
     "/v1beta/models/gemini-2.0-flash:generateContent",
-    "/models/chat/completions/extra"
+    "/models/chat/completions/extra",
+    "/v1/chat/completions//",
+    "/v1/xcompletions",
+    "/v1/completionsx",
+    "/v1/",
+    "/v1//",
+    "/openai/deployments/gpt4o/embeddingsx",
+    "/openai/deployments/gpt4o//"
   })
   void unknownPathsAreNotMatched(String path) {
     assertThat(matcher.match("POST", path)).isNull();

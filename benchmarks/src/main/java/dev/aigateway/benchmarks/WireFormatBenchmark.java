@@ -72,8 +72,8 @@ public class WireFormatBenchmark extends MicroBenchmark {
           ProviderBodies.BEDROCK_BASE + "invoke-with-response-stream",
           ProviderBodies.BEDROCK_CLAUDE_REQUEST);
 
-  /** One request as an adapter hands it to the core. */
-  private record Call(String url, byte[] body) implements ClientRequest {
+  /** One request as an adapter hands it to the core (also {@link RequestSideAllocation}'s). */
+  record Call(String url, byte[] body) implements ClientRequest {
     @Override
     public String method() {
       return "POST";

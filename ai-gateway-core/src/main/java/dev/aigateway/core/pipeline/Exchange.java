@@ -158,6 +158,11 @@ public final class Exchange {
   public long promptTokens() {
     if (promptEstimate < 0) {
       try {
+        if (gateway.responseCache() != null && request.bodyUnderstood()) {
+          // The cache keys the call on the body's tree after the limits count the prompt: the
+          // count reads that tree instead of reading the body a second time.
+          request.body();
+        }
         promptEstimate =
             request.bodyUnderstood()
                 ? request.format().countPrompt(gateway.tokenCounter(), request)

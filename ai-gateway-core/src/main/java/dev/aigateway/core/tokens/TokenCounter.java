@@ -1,11 +1,8 @@
 package dev.aigateway.core.tokens;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.api.Encoding;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.wire.Json;
 import dev.aigateway.core.wire.PromptTokens;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -173,6 +170,81 @@ public final class TokenCounter {
   }
 
   /**
+   * The plain token count of the text {@code chars[offset, offset + length)} in an encoding; as
+   * {@link #countText(TokenEncoding, CharSequence)}, for a reader that holds a text's characters in
+   * a buffer (a streaming JSON parser): a short text counted recently is found on its characters,
+   * without making a string of them.
+   */
+  public int countText(TokenEncoding encoding, char[] chars, int offset, int length) {
+    Objects.checkFromIndexSize(offset, length, chars.length);
+    if (length == 0) {
+      return 0;
+    }
+    Encoding loaded = SharedEncodings.get(encoding);
+    if (length > RECENT_MAX_CHARS) {
+      return text(loaded, new String(chars, offset, length));
+    }
+    int hash = 31 * System.identityHashCode(loaded);
+    int textHash = 0;
+    for (int k = offset; k < offset + length; k++) {
+      textHash = 31 * textHash + chars[k];
+    }
+    hash += textHash;
+    int slot = (hash ^ (hash >>> 16)) & (RECENT_SLOTS - 1);
+    RecentCount recent = RECENT[slot];
+    if (recent != null && recent.is(hash, loaded, chars, offset, length)) {
+      return recent.count;
+    }
+    String text = new String(chars, offset, length);
+    int count = text(loaded, text);
+    RECENT[slot] = new RecentCount(hash, loaded, text, count);
+    return count;
+  }
+
+  /** Slots of {@link #RECENT}: a power of two. */
+  private static final int RECENT_SLOTS = 1024;
+
+  /** Texts longer than this are looked up as strings, never in {@link #RECENT}. */
+  private static final int RECENT_MAX_CHARS = 128;
+
+  /**
+   * The counts of recent short texts by a hash of their characters and encoding, one per slot, the
+   * latest text of a slot replacing the one before (at most {@value #RECENT_SLOTS} texts of at most
+   * {@value #RECENT_MAX_CHARS} characters): in front of {@link #COUNTS}, so that the roles and
+   * short messages that recur from call to call are found without a string made of them. Threads
+   * share it without locks: an entry is immutable, and a slot read while another thread writes it
+   * holds either entry, each right for its own text.
+   */
+  private static final RecentCount[] RECENT = new RecentCount[RECENT_SLOTS];
+
+  /** A short text's count in an encoding, and the hash it is filed under. */
+  private static final class RecentCount {
+    final int hash;
+    final Encoding encoding;
+    final String text;
+    final int count;
+
+    RecentCount(int hash, Encoding encoding, String text, int count) {
+      this.hash = hash;
+      this.encoding = encoding;
+      this.text = text;
+      this.count = count;
+    }
+
+    boolean is(int otherHash, Encoding otherEncoding, char[] chars, int offset, int length) {
+      if (hash != otherHash || encoding != otherEncoding || text.length() != length) {
+        return false;
+      }
+      for (int k = 0; k < length; k++) {
+        if (text.charAt(k) != chars[offset + k]) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
    * The tokens counted for each image, audio, file or other non-text content part ({@link
    * Builder#imageTokens(int)}).
    */
@@ -216,13 +288,7 @@ public final class TokenCounter {
     if (requestJson == null || operation == null) {
       return 0;
     }
-    JsonNode body;
-    try {
-      body = Json.MAPPER.readTree(requestJson);
-    } catch (IOException e) {
-      return 0;
-    }
-    return PromptTokens.count(this, model, operation, body);
+    return PromptTokens.countJson(this, model, operation, requestJson);
   }
 
   @Override

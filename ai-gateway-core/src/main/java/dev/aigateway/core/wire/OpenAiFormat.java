@@ -104,6 +104,9 @@ abstract class OpenAiFormat implements WireFormat {
 
   @Override
   public final long countPrompt(TokenCounter counter, WireRequest request) {
+    if (request instanceof OpenAiRequest openAi) {
+      return openAi.promptTokens(counter, operation);
+    }
     return request.bodyUnderstood()
         ? PromptTokens.count(counter, request.model(), operation, request.body())
         : 0;

@@ -8,6 +8,7 @@ import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.adapter.ClientRequest;
+import dev.aigateway.core.tokens.TokenCounter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -20,7 +21,9 @@ import java.util.Set;
  * top-level fields the gateway reads carry the same names). The body is read on first use, at most
  * once, and cheaply: one streaming pass reads the top-level fields the gateway needs (model,
  * stream, stream options, output allowance, n) and skips the rest without building it. A full tree
- * is built only when something needs it (prompt token estimation). Bodies larger than the
+ * is built only when something needs it (a cache key, translation, content checks, the prompt log);
+ * prompt tokens are counted on that tree when it exists, else off the bytes with a streaming parser
+ * ({@link PromptTokens}), so a call that needs no tree builds none. Bodies larger than the
  * configured bound, or not a single JSON object, read as "not understood" and are sent unchanged.
  *
  * <p>Rewrites (another model, {@code stream_options.include_usage}) splice the application's bytes,
@@ -91,6 +94,27 @@ public final class OpenAiRequest implements WireRequest {
       }
     }
     return tree;
+  }
+
+  /**
+   * The prompt tokens of this request as {@link PromptTokens} counts them, 0 when the body is not
+   * understood: on the tree when one was built, else off the bytes (the same count) when the body
+   * was read on bytes and found strict JSON, walked again on its bytes without a parser; the tree
+   * is built for anything else.
+   */
+  synchronized int promptTokens(TokenCounter counter, Operation operation) {
+    TopLevelFields s = fields();
+    if (!s.understood) {
+      return 0;
+    }
+    if (!treeBuilt && s.strict && operation != Operation.MESSAGES) {
+      try {
+        return PromptTokens.streamed(counter, model(), operation, request.body(), true);
+      } catch (IOException | RuntimeException e) {
+        // counted on the tree, which decides what the streaming read could not
+      }
+    }
+    return PromptTokens.count(counter, model(), operation, body());
   }
 
   /** This request with {@code body} in place of the application's bytes (a redacted prompt). */
@@ -468,6 +492,10 @@ public final class OpenAiRequest implements WireRequest {
             .toArray(byte[][]::new);
 
     boolean understood;
+
+    /** Read on bytes and found strict JSON ({@link StrictJson}), which Jackson reads throughout. */
+    boolean strict;
+
     int members;
     String model;
     int modelStart = -1;
@@ -488,7 +516,11 @@ public final class OpenAiRequest implements WireRequest {
 
     static TopLevelFields of(byte[] bytes) {
       TopLevelFields fast = onBytes(bytes);
-      return fast != null ? fast : withParser(bytes);
+      if (fast != null) {
+        fast.strict = true;
+        return fast;
+      }
+      return withParser(bytes);
     }
 
     /**
@@ -502,7 +534,7 @@ public final class OpenAiRequest implements WireRequest {
       if (to > StrictJson.MAX_LENGTH) {
         return null;
       }
-      StrictJson strict = new StrictJson();
+      StrictJson strict = StrictJson.NOT_NOTING; // skips values, notes no strings: shared
       TopLevelFields s = new TopLevelFields();
       int i = StrictJson.skipSpace(b, 0, to);
       if (i >= to || b[i] != '{') {

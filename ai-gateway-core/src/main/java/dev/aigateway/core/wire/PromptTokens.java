@@ -1,17 +1,24 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenEncoding;
+import java.io.IOException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The prompt tokens of an OpenAI-shaped request body, counted by the rules {@link
- * TokenCounter#countPrompt} documents. The gateway counts the tree its request view has already
- * parsed; applications give {@link TokenCounter} the JSON text.
+ * TokenCounter#countPrompt} documents, either on a tree ({@link #count(TokenCounter, String,
+ * Operation, JsonNode)}) or straight off the JSON text with a streaming parser, no tree built
+ * ({@link #countJson(TokenCounter, String, Operation, String)}): the same count either way. The
+ * gateway counts the tree when its request view has already parsed one, else the bytes; {@link
+ * TokenCounter#countPrompt} counts the text applications give it.
  */
 public final class PromptTokens {
 
@@ -74,6 +81,101 @@ public final class PromptTokens {
           case EXECUTE_TOOL, INVOKE_AGENT -> 0; // no prompt: tool and agent calls
         };
     return (int) Math.min(Integer.MAX_VALUE, tokens);
+  }
+
+  /** The prompt tokens of a request body given as UTF-8 JSON bytes; as for text. */
+  static int countJson(
+      TokenCounter counter, @Nullable String model, @Nullable Operation operation, byte[] body) {
+    if (operation == null || operation == Operation.MESSAGES) {
+      return count(counter, model, operation, Json.parseOrNull(body, 0, body.length));
+    }
+    try {
+      return streamed(counter, model, operation, body, null);
+    } catch (IOException | RuntimeException e) {
+      return count(counter, model, operation, Json.parseOrNull(body, 0, body.length));
+    }
+  }
+
+  /**
+   * The streaming count of a body of an operation other than {@link Operation#MESSAGES}, for a
+   * caller that holds the body's tree or builds it when this throws: the count then comes from
+   * {@link #count(TokenCounter, String, Operation, JsonNode)}. A body {@link StrictJson} accepted
+   * whole ({@code strict}) is walked on its bytes without a parser.
+   */
+  static int streamed(
+      TokenCounter counter,
+      @Nullable String model,
+      Operation operation,
+      byte[] body,
+      boolean strict)
+      throws IOException {
+    return strict
+        ? streamed(counter, model, operation, () -> JsonTokens.ofStrict(body))
+        : streamed(counter, model, operation, body, null);
+  }
+
+  /**
+   * The prompt tokens of a request body given as JSON text: the same count as {@link
+   * #count(TokenCounter, String, Operation, JsonNode)} gives the body's tree, read with a streaming
+   * parser instead of a tree (only tool definitions, whose compact JSON is counted, are read as
+   * trees). A body the streaming read does not finish (malformed JSON, an object with a repeated
+   * member the count reads, more members than it tracks) is counted on its tree, so the count never
+   * differs; text that is not JSON counts 0.
+   */
+  public static int countJson(
+      TokenCounter counter, @Nullable String model, @Nullable Operation operation, String body) {
+    if (operation != null && operation != Operation.MESSAGES) {
+      try {
+        return streamed(counter, model, operation, null, body);
+      } catch (IOException | RuntimeException e) {
+        // counted on the tree below, which decides what the streaming read could not
+      }
+    }
+    JsonNode tree;
+    try {
+      tree = Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      return 0;
+    }
+    return count(counter, model, operation, tree);
+  }
+
+  /** The streaming count of {@code bytes}, or of {@code text} when bytes is null. */
+  private static int streamed(
+      TokenCounter counter,
+      @Nullable String model,
+      Operation operation,
+      byte @Nullable [] bytes,
+      @Nullable String text)
+      throws IOException {
+    JsonFactory factory = Json.MAPPER.getFactory();
+    return streamed(
+        counter,
+        model,
+        operation,
+        () ->
+            JsonTokens.of(
+                bytes != null ? factory.createParser(bytes) : factory.createParser(text)));
+  }
+
+  /** The tokens of the body, read anew by each call. */
+  private interface TokenSource {
+    JsonTokens open() throws IOException;
+  }
+
+  private static int streamed(
+      TokenCounter counter, @Nullable String model, Operation operation, TokenSource body)
+      throws IOException {
+    String effectiveModel = model;
+    if (model == null || model.isBlank()) {
+      try (JsonTokens tokens = body.open()) {
+        effectiveModel = StreamedPrompt.topLevelModel(tokens);
+      }
+    }
+    PromptTokens prompt = new PromptTokens(counter, counter.encodingFor(effectiveModel));
+    try (JsonTokens tokens = body.open()) {
+      return (int) Math.min(Integer.MAX_VALUE, new StreamedPrompt(prompt, tokens).count(operation));
+    }
   }
 
   private long messages(@Nullable JsonNode messages) {
@@ -236,5 +338,410 @@ public final class PromptTokens {
 
   private long text(String text) {
     return counter.countText(encoding, text);
+  }
+
+  /**
+   * The count of one body off a streaming parser, by the rules of the tree methods above, member by
+   * member. The tree keeps the last of repeated members; rather than track which one that is, a
+   * repeated member the count reads (a message's, a function's, a content part's or tool call's
+   * counted members, the body's counted fields) ends the read with {@link #FALLBACK}, and the body
+   * is counted on its tree. So does an object with more members than {@link #MAX_TRACKED_NAMES},
+   * whose repeats would cost a quadratic search.
+   */
+  private static final class StreamedPrompt {
+
+    /** Thrown (without a stack trace) when the body is to be counted on its tree instead. */
+    private static final RuntimeException FALLBACK = new CountOnTree();
+
+    /** The type of a part whose type is a number or a boolean: not empty, and no text type. */
+    private static final String SCALAR_TYPE = "(number or boolean)";
+
+    /** The most members of one counted object checked for repeats; more fall back to the tree. */
+    private static final int MAX_TRACKED_NAMES = 64;
+
+    private final PromptTokens prompt;
+    private final JsonTokens p;
+
+    /** Member names of the objects being read, innermost last; {@code top} names in use. */
+    private String[] names = new String[16];
+
+    private int top;
+
+    /** Why a streaming read stops: the body is counted on its tree. One shared instance. */
+    private static final class CountOnTree extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+
+      CountOnTree() {
+        super("counted on the tree", null, false, false);
+      }
+    }
+
+    StreamedPrompt(PromptTokens prompt, JsonTokens p) {
+      this.prompt = prompt;
+      this.p = p;
+    }
+
+    /** The body's last top-level {@code model} string (null when none or not a string). */
+    static @Nullable String topLevelModel(JsonTokens p) throws IOException {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      String model = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean isModel = p.currentName().equals("model");
+        JsonToken value = p.nextToken();
+        if (isModel) {
+          model = value == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        p.skipChildren();
+      }
+      return model;
+    }
+
+    long count(Operation operation) throws IOException {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return 0; // not an object: 0, as for the tree, whether or not the rest is JSON
+      }
+      // The members counted, by name; each may appear once.
+      long first = 0;
+      long second = 0;
+      long third = 0;
+      int seen = 0;
+      boolean responsesInput = false;
+      boolean responsesInstructions = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        int slot = slot(operation, name);
+        if (slot < 0) {
+          p.skipChildren();
+          continue;
+        }
+        if ((seen & (1 << slot)) != 0) {
+          throw FALLBACK;
+        }
+        seen |= 1 << slot;
+        switch (operation) {
+          case CHAT_COMPLETIONS -> {
+            switch (slot) {
+              case 0 -> first = messages(value);
+              case 1 -> second = tools(value);
+              default -> third = tools(value);
+            }
+          }
+          case COMPLETIONS -> {
+            if (slot == 0) {
+              first = promptInput(value);
+            } else {
+              second = text(value);
+            }
+          }
+          case EMBEDDINGS -> first = promptInput(value);
+          case RESPONSES -> {
+            switch (slot) {
+              case 0 -> {
+                responsesInstructions = value == JsonToken.VALUE_STRING;
+                first = responsesInstructions ? prompt.impliedMessage("developer", p.getText()) : 0;
+                p.skipChildren();
+              }
+              case 1 -> {
+                responsesInput = value == JsonToken.VALUE_STRING || value == JsonToken.START_ARRAY;
+                second = responsesItems(value);
+              }
+              default -> third = tools(value);
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      if (operation == Operation.RESPONSES && (responsesInput || responsesInstructions)) {
+        first += REPLY_PRIMING_TOKENS;
+      }
+      return first + second + third;
+    }
+
+    /** Which counted member of the operation {@code name} is (0 to 2), or -1 for none. */
+    private static int slot(Operation operation, String name) {
+      return switch (operation) {
+        case CHAT_COMPLETIONS ->
+            name.equals("messages")
+                ? 0
+                : name.equals("tools") ? 1 : name.equals("functions") ? 2 : -1;
+        case COMPLETIONS -> name.equals("prompt") ? 0 : name.equals("suffix") ? 1 : -1;
+        case EMBEDDINGS -> name.equals("input") ? 0 : -1;
+        case RESPONSES ->
+            name.equals("instructions")
+                ? 0
+                : name.equals("input") ? 1 : name.equals("tools") ? 2 : -1;
+        default -> -1;
+      };
+    }
+
+    private long messages(JsonToken value) throws IOException {
+      if (value != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        return 0;
+      }
+      long tokens = REPLY_PRIMING_TOKENS;
+      for (JsonToken element = p.nextToken();
+          element != JsonToken.END_ARRAY;
+          element = p.nextToken()) {
+        tokens += message(element, false);
+      }
+      return tokens;
+    }
+
+    /** A message (or Responses item) whose first token is {@code value}; 0 when not an object. */
+    private long message(JsonToken value, boolean responsesItem) throws IOException {
+      if (value != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        return 0;
+      }
+      int scope = top;
+      long tokens = TOKENS_PER_MESSAGE;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        remember(scope, key);
+        JsonToken member = p.nextToken();
+        if (responsesItem && RESPONSES_BOOKKEEPING_FIELDS.contains(key)) {
+          p.skipChildren();
+        } else if (member == JsonToken.VALUE_STRING) {
+          tokens += p.countText(prompt.counter, prompt.encoding);
+          if (key.equals("name")) {
+            tokens += TOKENS_PER_NAME;
+          }
+        } else if (key.equals("tool_calls")) {
+          tokens += toolCalls(member);
+        } else if (key.equals("function_call")) {
+          tokens += stringValues(member);
+        } else if (member == JsonToken.START_ARRAY) {
+          tokens += contentParts();
+        } else {
+          p.skipChildren();
+        }
+      }
+      top = scope;
+      return tokens;
+    }
+
+    /** The parts of an array the parser has just entered. */
+    private long contentParts() throws IOException {
+      long tokens = 0;
+      for (JsonToken part = p.nextToken(); part != JsonToken.END_ARRAY; part = p.nextToken()) {
+        if (part == JsonToken.VALUE_STRING) {
+          tokens += p.countText(prompt.counter, prompt.encoding);
+        } else if (part == JsonToken.START_OBJECT) {
+          tokens += contentPart();
+        } else {
+          p.skipChildren();
+        }
+      }
+      return tokens;
+    }
+
+    /**
+     * A content part object the parser has just entered. Its type reads as the tree's {@code
+     * path("type").asText("")}: a string's text, "" when missing, null or a container, and a
+     * non-empty text no part type has for a number or a boolean.
+     */
+    private long contentPart() throws IOException {
+      String type = "";
+      String text = null;
+      String refusal = null;
+      boolean hasType = false;
+      boolean hasText = false;
+      boolean hasRefusal = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (key) {
+          case "type" -> {
+            hasType = once(hasType);
+            type =
+                value == JsonToken.VALUE_STRING
+                    ? p.getText()
+                    : value.isScalarValue() && value != JsonToken.VALUE_NULL ? SCALAR_TYPE : "";
+          }
+          case "text" -> {
+            hasText = once(hasText);
+            text = value == JsonToken.VALUE_STRING ? p.getText() : null;
+          }
+          case "refusal" -> {
+            hasRefusal = once(hasRefusal);
+            refusal = value == JsonToken.VALUE_STRING ? p.getText() : null;
+          }
+          default -> {
+            // not read
+          }
+        }
+        p.skipChildren();
+      }
+      if (TEXT_PART_TYPES.contains(type) || (type.isEmpty() && hasText)) {
+        return textOrZero(text) + textOrZero(refusal);
+      }
+      return prompt.counter.imageTokens();
+    }
+
+    private long toolCalls(JsonToken value) throws IOException {
+      if (value != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        return 0;
+      }
+      long tokens = 0;
+      for (JsonToken call = p.nextToken(); call != JsonToken.END_ARRAY; call = p.nextToken()) {
+        if (call != JsonToken.START_OBJECT) {
+          p.skipChildren();
+          continue;
+        }
+        boolean hasFunction = false;
+        boolean hasCustom = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String key = p.currentName();
+          JsonToken member = p.nextToken();
+          if (key.equals("function")) {
+            hasFunction = once(hasFunction);
+            tokens += stringValues(member);
+          } else if (key.equals("custom")) {
+            hasCustom = once(hasCustom);
+            tokens += stringValues(member);
+          } else {
+            p.skipChildren();
+          }
+        }
+      }
+      return tokens;
+    }
+
+    /** The tokens of the string members of an object; 0 for any other value. */
+    private long stringValues(JsonToken value) throws IOException {
+      if (value != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        return 0;
+      }
+      int scope = top;
+      long tokens = 0;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        remember(scope, p.currentName());
+        if (p.nextToken() == JsonToken.VALUE_STRING) {
+          tokens += p.countText(prompt.counter, prompt.encoding);
+        } else {
+          p.skipChildren();
+        }
+      }
+      top = scope;
+      return tokens;
+    }
+
+    /** Tool definitions: each read as a tree, since its compact JSON is what is counted. */
+    private long tools(JsonToken value) throws IOException {
+      if (value != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        return 0;
+      }
+      long tokens = 0;
+      boolean any = false;
+      for (JsonToken tool = p.nextToken(); tool != JsonToken.END_ARRAY; tool = p.nextToken()) {
+        any = true;
+        if (tool != JsonToken.START_OBJECT) {
+          p.skipChildren();
+          continue;
+        }
+        JsonNode definition = p.readTree();
+        JsonNode function = definition.get("function");
+        tokens +=
+            TOKENS_PER_TOOL
+                + prompt.text(
+                    (function != null && function.isObject() ? function : definition).toString());
+      }
+      return any ? TOKENS_PER_TOOL_LIST + tokens : 0;
+    }
+
+    private long promptInput(JsonToken value) throws IOException {
+      if (value == JsonToken.VALUE_STRING) {
+        return p.countText(prompt.counter, prompt.encoding);
+      }
+      if (value != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        return 0;
+      }
+      long tokens = 0;
+      for (JsonToken element = p.nextToken();
+          element != JsonToken.END_ARRAY;
+          element = p.nextToken()) {
+        if (element == JsonToken.START_ARRAY) {
+          for (JsonToken inner = p.nextToken();
+              inner != JsonToken.END_ARRAY;
+              inner = p.nextToken()) {
+            tokens += textOrTokenId(inner);
+          }
+        } else {
+          tokens += textOrTokenId(element);
+        }
+      }
+      return tokens;
+    }
+
+    private long textOrTokenId(JsonToken value) throws IOException {
+      if (value == JsonToken.VALUE_STRING) {
+        return p.countText(prompt.counter, prompt.encoding);
+      }
+      p.skipChildren();
+      return value == JsonToken.VALUE_NUMBER_INT ? 1 : 0;
+    }
+
+    /** A Responses {@code input}: a string as a user message, or items. */
+    private long responsesItems(JsonToken value) throws IOException {
+      if (value == JsonToken.VALUE_STRING) {
+        return prompt.impliedMessage("user", p.getText());
+      }
+      if (value != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        return 0;
+      }
+      long tokens = 0;
+      for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
+        tokens +=
+            item == JsonToken.VALUE_STRING
+                ? p.countText(prompt.counter, prompt.encoding)
+                : message(item, true);
+      }
+      return tokens;
+    }
+
+    private long text(JsonToken value) throws IOException {
+      if (value == JsonToken.VALUE_STRING) {
+        return p.countText(prompt.counter, prompt.encoding);
+      }
+      p.skipChildren();
+      return 0;
+    }
+
+    private long textOrZero(@Nullable String text) {
+      return text == null ? 0 : prompt.text(text);
+    }
+
+    /** Notes a member name of the object whose names start at {@code scope}; repeats fall back. */
+    private void remember(int scope, String name) {
+      if (top - scope >= MAX_TRACKED_NAMES) {
+        throw FALLBACK;
+      }
+      for (int k = scope; k < top; k++) {
+        if (names[k].equals(name)) {
+          throw FALLBACK;
+        }
+      }
+      if (top == names.length) {
+        names = Arrays.copyOf(names, top * 2);
+      }
+      names[top++] = name;
+    }
+
+    /** Marks a member the count reads as seen; a repeat falls back. */
+    private static boolean once(boolean seen) {
+      if (seen) {
+        throw FALLBACK;
+      }
+      return true;
+    }
   }
 }

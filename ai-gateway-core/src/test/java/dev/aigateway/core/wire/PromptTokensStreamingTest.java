@@ -1,0 +1,604 @@
+package dev.aigateway.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.adapter.PostedRequest;
+import dev.aigateway.core.tokens.TokenCounter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The prompt counted off the bytes with a streaming parser equals the count of the body's tree, for
+ * random request bodies of every OpenAI operation: well-formed ones of every shape the rules read
+ * (and wrong types, repeated members, escapes, non-ASCII text), and broken ones.
+ */
+class PromptTokensStreamingTest {
+
+  private static final int BODIES = 1_500;
+
+  // An image bound no text sums to by chance, so a part misread as an image shows.
+  private static final TokenCounter COUNTER = TokenCounter.builder().imageTokens(7_919).build();
+
+  private static final String[] WORDS = {
+    "hello",
+    "the",
+    "weather",
+    "in",
+    "Paris",
+    "déjà vu",
+    "日本語のテキスト",
+    "🙂 emoji",
+    "a\"quote",
+    "back\\slash",
+    "line\nbreak",
+    "tab\t",
+    "",
+    " ",
+    "get_weather",
+    "{\"city\":\"Rome\"}",
+    "<|endoftext|>",
+    "text",
+    "image_url",
+    "user",
+    "system"
+  };
+
+  private static final String[] PART_TYPES = {
+    "text",
+    "input_text",
+    "output_text",
+    "refusal",
+    "summary_text",
+    "reasoning_text",
+    "image_url",
+    "input_image",
+    "input_audio",
+    "file",
+    "",
+    "TEXT"
+  };
+
+  private static final String[] MESSAGE_KEYS = {
+    "role",
+    "content",
+    "name",
+    "tool_call_id",
+    "tool_calls",
+    "function_call",
+    "refusal",
+    "audio",
+    "type",
+    "id",
+    "status",
+    "arguments",
+    "output",
+    "call_id"
+  };
+
+  private static final String[] TOP_KEYS = {
+    "model",
+    "messages",
+    "tools",
+    "functions",
+    "prompt",
+    "suffix",
+    "input",
+    "instructions",
+    "max_tokens",
+    "stream",
+    "temperature",
+    "response_format",
+    "metadata",
+    "n"
+  };
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Operation.class,
+      names = {"CHAT_COMPLETIONS", "COMPLETIONS", "EMBEDDINGS", "RESPONSES"})
+  void randomBodiesCountTheSameAsTheirTree(Operation operation) throws Exception {
+    Random random = new Random(operation.ordinal() * 7_919L + 17);
+    int streamed = 0;
+    int walked = 0;
+    int nonZero = 0;
+    for (int n = 0; n < BODIES; n++) {
+      String body = new Body(random).topLevel();
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      String model = random.nextInt(4) == 0 ? null : random.nextBoolean() ? "gpt-4" : "gpt-4o";
+      JsonNode tree = Json.parseOrNull(bytes, 0, bytes.length);
+      int expected = PromptTokens.count(COUNTER, model, operation, tree);
+      try {
+        int count = PromptTokens.streamed(COUNTER, model, operation, bytes, false);
+        assertThat(count).as("streamed count of %s", body).isEqualTo(expected);
+        streamed++;
+      } catch (Exception fallsBack) {
+        // counted on the tree by countJson, below
+      }
+      if (strict(bytes)) {
+        try {
+          int count = PromptTokens.streamed(COUNTER, model, operation, bytes, true);
+          assertThat(count).as("count of the strict bytes %s", body).isEqualTo(expected);
+          walked++;
+        } catch (Exception fallsBack) {
+          // counted on the tree by the request view
+        }
+      }
+      assertThat(PromptTokens.countJson(COUNTER, model, operation, bytes))
+          .as("count of %s", body)
+          .isEqualTo(expected);
+      // The text may hold a lone surrogate, which its UTF-8 bytes do not: it has its own tree.
+      assertThat(PromptTokens.countJson(COUNTER, model, operation, body))
+          .as("count of the text %s", body)
+          .isEqualTo(PromptTokens.count(COUNTER, model, operation, Json.MAPPER.readTree(body)));
+      nonZero += expected > 0 ? 1 : 0;
+    }
+    // Most bodies take the streaming read (repeated counted members fall back), and count tokens.
+    assertThat(streamed).isGreaterThan(BODIES * 3 / 4);
+    assertThat(walked).isGreaterThan(BODIES / 2);
+    assertThat(nonZero).isGreaterThan(BODIES / 4);
+  }
+
+  @org.junit.jupiter.api.Test
+  void theWalkOnStrictBytesReadsTheTokensJacksonReads() throws Exception {
+    Random random = new Random(2026);
+    int compared = 0;
+    for (int n = 0; n < BODIES; n++) {
+      byte[] bytes = new Body(random).topLevel().getBytes(StandardCharsets.UTF_8);
+      if (!strict(bytes)) {
+        continue;
+      }
+      compared++;
+      long skips = random.nextLong();
+      try (JsonTokens parsed = JsonTokens.of(Json.MAPPER.getFactory().createParser(bytes));
+          JsonTokens walked = JsonTokens.ofStrict(bytes)) {
+        int at = 0;
+        for (com.fasterxml.jackson.core.JsonToken token = parsed.nextToken();
+            token != null;
+            token = parsed.nextToken(), at++) {
+          String where = new String(bytes, StandardCharsets.UTF_8) + " token " + at;
+          assertThat(walked.nextToken()).as(where).isEqualTo(token);
+          switch (token) {
+            case FIELD_NAME -> assertThat(walked.currentName()).isEqualTo(parsed.currentName());
+            case VALUE_STRING -> {
+              assertThat(walked.getText()).as(where).isEqualTo(parsed.getText());
+              assertThat(
+                      walked.countText(COUNTER, dev.aigateway.core.tokens.TokenEncoding.O200K_BASE))
+                  .isEqualTo(
+                      parsed.countText(
+                          COUNTER, dev.aigateway.core.tokens.TokenEncoding.O200K_BASE));
+            }
+            case START_OBJECT, START_ARRAY -> {
+              if ((skips >>> (at % 64) & 1) == 1 && at > 0) {
+                if (random.nextInt(3) == 0) {
+                  assertThat(walked.readTree()).as(where).isEqualTo(parsed.readTree());
+                } else {
+                  parsed.skipChildren();
+                  walked.skipChildren();
+                }
+              }
+            }
+            default -> {
+              // the token alone
+            }
+          }
+        }
+        assertThat(walked.nextToken()).isNull();
+      }
+    }
+    assertThat(compared).isGreaterThan(BODIES / 2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Operation.class,
+      names = {"CHAT_COMPLETIONS", "COMPLETIONS", "EMBEDDINGS", "RESPONSES"})
+  void brokenBodiesCountTheSameAsTheirTree(Operation operation) {
+    Random random = new Random(operation.ordinal() * 31L + 5);
+    for (int n = 0; n < BODIES; n++) {
+      byte[] bytes = broken(new Body(random).topLevel().getBytes(StandardCharsets.UTF_8), random);
+      String model = random.nextBoolean() ? null : "gpt-4o";
+      int expected =
+          PromptTokens.count(COUNTER, model, operation, Json.parseOrNull(bytes, 0, bytes.length));
+      assertThat(PromptTokens.countJson(COUNTER, model, operation, bytes))
+          .as("count of %s", new String(bytes, StandardCharsets.UTF_8))
+          .isEqualTo(expected);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Operation.class,
+      names = {"CHAT_COMPLETIONS", "COMPLETIONS", "EMBEDDINGS", "RESPONSES", "MESSAGES"})
+  void theRequestViewCountsAsTheTreeWhetherOrNotItBuiltOne(Operation operation) {
+    Random random = new Random(operation.ordinal() + 99L);
+    for (int n = 0; n < BODIES / 10; n++) {
+      String body = new Body(random).topLevel();
+      OpenAiRequest fresh = view(operation, body);
+      OpenAiRequest withTree = view(operation, body);
+      withTree.body();
+      int expected =
+          fresh.bodyUnderstood()
+              ? PromptTokens.count(COUNTER, fresh.model(), operation, fresh.body())
+              : 0;
+      OpenAiRequest counted = view(operation, body);
+      assertThat(counted.promptTokens(COUNTER, operation)).as(body).isEqualTo(expected);
+      assertThat(withTree.promptTokens(COUNTER, operation)).as(body).isEqualTo(expected);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"content\":\"b b b\"}]}",
+        "{\"messages\":[],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+        "{\"messages\":[{\"content\":[{\"type\":\"image_url\",\"type\":\"text\",\"text\":\"x\"}]}]}",
+        "{\"messages\":[{\"tool_calls\":[{\"function\":{\"name\":\"f\",\"name\":\"gg\"}}]}]}",
+        "{\"messages\":[{\"tool_calls\":[{\"function\":{\"name\":\"f\"},\"function\":{}}]}]}",
+        "{\"tools\":[{\"function\":{\"name\":\"f\",\"name\":\"g\"}}]}"
+      })
+  void repeatedMembersCountAsTheTreeKeepsThem(String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    int expected =
+        PromptTokens.count(
+            COUNTER,
+            "gpt-4o",
+            Operation.CHAT_COMPLETIONS,
+            Json.parseOrNull(bytes, 0, bytes.length));
+    assertThat(PromptTokens.countJson(COUNTER, "gpt-4o", Operation.CHAT_COMPLETIONS, bytes))
+        .isEqualTo(expected);
+  }
+
+  /** Whether the body is one object {@link StrictJson} accepts whole, as the request view asks. */
+  private static boolean strict(byte[] body) {
+    int start = StrictJson.skipSpace(body, 0, body.length);
+    if (start >= body.length || body[start] != '{' || body.length > StrictJson.MAX_LENGTH) {
+      return false;
+    }
+    int end = StrictJson.NOT_NOTING.value(body, start, body.length, 0);
+    return end >= 0 && StrictJson.skipSpace(body, end, body.length) == body.length;
+  }
+
+  private static OpenAiRequest view(Operation operation, String body) {
+    WireFormat format =
+        operation == Operation.MESSAGES
+            ? AnthropicMessagesFormat.INSTANCE
+            : OpenAiFormat.of(operation);
+    return new OpenAiRequest(
+        format,
+        new CallMatch(operation, null),
+        PostedRequest.of("http://localhost/v1/x", body),
+        Integer.MAX_VALUE);
+  }
+
+  /** The bytes with one random change: cut short, a byte replaced, a byte inserted. */
+  private static byte[] broken(byte[] bytes, Random random) {
+    int at = random.nextInt(bytes.length);
+    return switch (random.nextInt(3)) {
+      case 0 -> java.util.Arrays.copyOf(bytes, at);
+      case 1 -> {
+        byte[] changed = bytes.clone();
+        String replacements = "{}[]\",:\\ \u0001x9";
+        changed[at] = (byte) replacements.charAt(random.nextInt(replacements.length()));
+        if (random.nextInt(4) == 0) {
+          changed[at] = (byte) (0x80 + random.nextInt(0x80)); // not UTF-8 here
+        }
+        yield changed;
+      }
+      default -> {
+        byte[] longer = new byte[bytes.length + 1];
+        System.arraycopy(bytes, 0, longer, 0, at);
+        longer[at] = (byte) "{}[]\",:".charAt(random.nextInt(7));
+        System.arraycopy(bytes, at, longer, at + 1, bytes.length - at);
+        yield longer;
+      }
+    };
+  }
+
+  /** A random request body's JSON text, written by hand so members can repeat. */
+  private static final class Body {
+    private final Random random;
+    private final StringBuilder out = new StringBuilder();
+
+    Body(Random random) {
+      this.random = random;
+    }
+
+    String topLevel() {
+      List<Runnable> members = new ArrayList<>();
+      for (String key : TOP_KEYS) {
+        if (random.nextInt(3) > 0) {
+          members.add(() -> topMember(key));
+        }
+      }
+      if (random.nextInt(10) == 0) { // a counted member twice
+        String key = TOP_KEYS[1 + random.nextInt(7)];
+        members.add(() -> topMember(key));
+      }
+      java.util.Collections.shuffle(members, random);
+      object(members);
+      return out.toString();
+    }
+
+    private void topMember(String key) {
+      name(key);
+      switch (key) {
+        case "model" -> {
+          if (random.nextInt(5) == 0) {
+            scalar();
+          } else {
+            string(random.nextBoolean() ? "gpt-4o-mini" : "gpt-3.5-turbo");
+          }
+        }
+        case "messages" -> oddOr(() -> array(4, () -> message(false)));
+        case "tools", "functions" -> oddOr(() -> array(3, this::tool));
+        case "prompt", "input" -> {
+          switch (random.nextInt(5)) {
+            case 0 -> text();
+            case 1 -> array(4, this::textOrTokenIds);
+            case 2 -> array(4, () -> message(true)); // Responses items
+            case 3 -> array(4, () -> oddOr(this::text));
+            default -> any(2);
+          }
+        }
+        case "suffix", "instructions" -> oddOr(this::text);
+        default -> any(3);
+      }
+    }
+
+    private void message(boolean responsesItem) {
+      if (random.nextInt(12) == 0) {
+        any(2);
+        return;
+      }
+      List<Runnable> members = new ArrayList<>();
+      for (String key : MESSAGE_KEYS) {
+        if (random.nextInt(responsesItem ? 3 : 4) == 0 || key.equals("content")) {
+          members.add(() -> messageMember(key));
+        }
+      }
+      if (random.nextInt(25) == 0) {
+        String key = MESSAGE_KEYS[random.nextInt(MESSAGE_KEYS.length)];
+        members.add(() -> messageMember(key));
+      }
+      java.util.Collections.shuffle(members, random);
+      object(members);
+    }
+
+    private void messageMember(String key) {
+      name(key);
+      switch (key) {
+        case "content" -> {
+          switch (random.nextInt(4)) {
+            case 0 -> text();
+            case 1, 2 -> array(4, this::part);
+            default -> oddOr(this::text);
+          }
+        }
+        case "tool_calls" -> oddOr(() -> array(3, this::toolCall));
+        case "function_call" -> oddOr(this::stringValues);
+        default -> oddOr(this::text);
+      }
+    }
+
+    private void part() {
+      if (random.nextInt(6) == 0) {
+        oddOr(this::text);
+        return;
+      }
+      List<Runnable> members = new ArrayList<>();
+      if (random.nextInt(6) > 0) {
+        members.add(
+            () -> {
+              name("type");
+              if (random.nextInt(6) == 0) {
+                any(1);
+              } else {
+                string(PART_TYPES[random.nextInt(PART_TYPES.length)]);
+              }
+            });
+      }
+      for (String key : new String[] {"text", "refusal", "image_url", "detail"}) {
+        if (random.nextInt(3) == 0 || (key.equals("text") && random.nextBoolean())) {
+          members.add(
+              () -> {
+                name(key);
+                oddOr(this::text);
+              });
+        }
+      }
+      if (random.nextInt(30) == 0) {
+        members.add(
+            () -> {
+              name("text");
+              text();
+            });
+      }
+      java.util.Collections.shuffle(members, random);
+      object(members);
+    }
+
+    private void toolCall() {
+      List<Runnable> members = new ArrayList<>();
+      members.add(
+          () -> {
+            name("id");
+            text();
+          });
+      members.add(
+          () -> {
+            name(random.nextInt(4) == 0 ? "custom" : "function");
+            oddOr(this::stringValues);
+          });
+      if (random.nextInt(5) == 0) {
+        members.add(
+            () -> {
+              name(random.nextBoolean() ? "custom" : "type");
+              oddOr(this::stringValues);
+            });
+      }
+      java.util.Collections.shuffle(members, random);
+      object(members);
+    }
+
+    private void stringValues() {
+      List<Runnable> members = new ArrayList<>();
+      int count = random.nextInt(4);
+      for (int k = 0; k < count; k++) {
+        String key = random.nextInt(20) == 0 ? "name" : "k" + random.nextInt(6);
+        members.add(
+            () -> {
+              name(key);
+              oddOr(this::text);
+            });
+      }
+      object(members);
+    }
+
+    private void tool() {
+      if (random.nextInt(8) == 0) {
+        any(2);
+        return;
+      }
+      List<Runnable> members = new ArrayList<>();
+      members.add(
+          () -> {
+            name("type");
+            string("function");
+          });
+      members.add(
+          () -> {
+            name(random.nextInt(4) == 0 ? "name" : "function");
+            oddOr(() -> any(3));
+          });
+      if (random.nextInt(4) == 0) {
+        members.add(
+            () -> {
+              name("parameters");
+              any(3);
+            });
+      }
+      object(members);
+    }
+
+    private void textOrTokenIds() {
+      switch (random.nextInt(4)) {
+        case 0 -> text();
+        case 1 -> out.append(random.nextInt(100_000));
+        case 2 -> array(5, () -> oddOr(() -> out.append(random.nextInt(50_000))));
+        default -> any(1);
+      }
+    }
+
+    /** Mostly {@code usual}, sometimes a value of any other type. */
+    private void oddOr(Runnable usual) {
+      if (random.nextInt(8) == 0) {
+        any(2);
+      } else {
+        usual.run();
+      }
+    }
+
+    private void any(int depth) {
+      int kind = random.nextInt(depth > 0 ? 4 : 2);
+      switch (kind) {
+        case 0 -> scalar();
+        case 1 -> text();
+        case 2 -> array(3, () -> any(depth - 1));
+        default -> {
+          List<Runnable> members = new ArrayList<>();
+          int count = random.nextInt(4);
+          for (int k = 0; k < count; k++) {
+            String key = random.nextInt(3) == 0 ? "text" : "k" + random.nextInt(4);
+            members.add(
+                () -> {
+                  name(key);
+                  any(depth - 1);
+                });
+          }
+          object(members);
+        }
+      }
+    }
+
+    private void scalar() {
+      String[] scalars = {
+        "null", "true", "false", "0", "-1", "3.5", "1e3", "12345678901234567890123", "-0.0", "2E-2"
+      };
+      out.append(scalars[random.nextInt(scalars.length)]);
+    }
+
+    private void text() {
+      StringBuilder text = new StringBuilder();
+      int words = random.nextInt(5);
+      for (int k = 0; k < words; k++) {
+        text.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
+      }
+      string(text.toString());
+    }
+
+    private void string(String text) {
+      out.append('"');
+      for (int k = 0; k < text.length(); k++) {
+        char c = text.charAt(k);
+        if (c == '"' || c == '\\') {
+          out.append('\\').append(c);
+        } else if (c < ' ') {
+          out.append(random.nextBoolean() ? String.format("\\u%04x", (int) c) : "\\n");
+        } else if (c > 127 && random.nextInt(4) == 0) {
+          out.append(String.format("\\u%04X", (int) c));
+        } else {
+          out.append(c);
+        }
+      }
+      out.append('"');
+    }
+
+    private void name(String name) {
+      space();
+      string(name);
+      space();
+      out.append(':');
+      space();
+    }
+
+    private void object(List<Runnable> members) {
+      out.append('{');
+      for (int k = 0; k < members.size(); k++) {
+        if (k > 0) {
+          out.append(',');
+        }
+        members.get(k).run();
+      }
+      space();
+      out.append('}');
+    }
+
+    private void array(int most, Runnable element) {
+      out.append('[');
+      int count = random.nextInt(most + 1);
+      for (int k = 0; k < count; k++) {
+        if (k > 0) {
+          out.append(',');
+        }
+        space();
+        element.run();
+      }
+      space();
+      out.append(']');
+    }
+
+    private void space() {
+      if (random.nextInt(5) == 0) {
+        out.append(" \n\t\r".charAt(random.nextInt(4)));
+      }
+    }
+  }
+}
