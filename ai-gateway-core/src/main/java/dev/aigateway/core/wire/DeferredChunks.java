@@ -23,8 +23,17 @@ final class DeferredChunks {
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  /** The bytes of each chunk that differ from the one before, one after the other. */
-  private byte[] bytes = new byte[1024];
+  /**
+   * Room in {@link #bytes} past the first chunk, which it holds whole: the few bytes of text by
+   * which each of the next few dozen chunks differs from the one before.
+   */
+  private static final int ROOM_AFTER_FIRST = 256;
+
+  /**
+   * The bytes of each chunk that differ from the one before, one after the other; sized at the
+   * first chunk.
+   */
+  private byte[] bytes;
 
   private int size;
 
@@ -91,7 +100,9 @@ final class DeferredChunks {
       return false;
     }
     cost += differing + CHUNK_COST;
-    if (size + differing > bytes.length) {
+    if (bytes == null) {
+      bytes = new byte[differing + ROOM_AFTER_FIRST];
+    } else if (size + differing > bytes.length) {
       bytes = Arrays.copyOf(bytes, Math.max(size + differing, bytes.length * 2));
     }
     System.arraycopy(data, from + start, bytes, size, differing);
