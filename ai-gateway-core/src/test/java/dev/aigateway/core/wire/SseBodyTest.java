@@ -10,7 +10,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
@@ -553,8 +555,12 @@ class SseBodyTest {
    */
   @Test
   void bufferGrowsOnlyForReadsThatFillIt() throws IOException {
-    byte[] paced = upstream("\n").getBytes(UTF_8);
-    SseBody onePerRead = chat(new EventAtATime(paced), true);
+    // One stream per event, in sequence: each read returns at most one event, as a socket would.
+    List<InputStream> events = new ArrayList<>();
+    for (String event : upstream("\n").split("(?<=\n\n)")) {
+      events.add(new ByteArrayInputStream(event.getBytes(UTF_8)));
+    }
+    SseBody onePerRead = chat(new SequenceInputStream(Collections.enumeration(events)), true);
 
     assertThat(readAllText(onePerRead)).isEqualTo(withoutUsage("\n"));
     assertThat(onePerRead.capacity()).isLessThan(1024);
@@ -582,36 +588,6 @@ class SseBodyTest {
     assertThat(bulk.capacity()).isBetween(2048, 4096);
     assertThat(reads[0]).isLessThan(sent.length() / 1024);
     assertThat(bulkListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
-  }
-
-  /** Hands out a stream one event (up to its blank line) per read, as a socket would. */
-  private static final class EventAtATime extends InputStream {
-    private final byte[] bytes;
-    private int position;
-
-    EventAtATime(byte[] bytes) {
-      this.bytes = bytes;
-    }
-
-    @Override
-    public int read() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (position == bytes.length) {
-        return -1;
-      }
-      int end = position + 1;
-      while (end < bytes.length && !(bytes[end - 1] == '\n' && bytes[end] == '\n')) {
-        end++;
-      }
-      int n = Math.min(len, Math.min(bytes.length, end + 1) - position);
-      System.arraycopy(bytes, position, b, off, n);
-      position += n;
-      return n;
-    }
   }
 
   @Test
