@@ -149,6 +149,7 @@ final class ChatChunkScanner {
    * json[from, to)} does not hold it all, which does not count as left to Jackson.
    */
   int readLikeKept(byte[] json, int from, int to) {
+    same = 0;
     sharedStart = 0;
     sharedEnd = 0;
     headBeforeLikeKept = keptHead;
@@ -190,6 +191,15 @@ final class ChatChunkScanner {
   /** How many chunks were kept so far: which chunk {@link #likeKept()} speaks of. */
   int keptCount() {
     return keptCount;
+  }
+
+  /**
+   * How many first bytes of the chunk {@link #readLikeKept} found not like the kept one are the
+   * kept chunk's (0 when none are known to be): they hold no line break, as the kept chunk holds
+   * none.
+   */
+  int sameAsKept() {
+    return same;
   }
 
   /** The length of the chunk kept, or -1 before there is one. */

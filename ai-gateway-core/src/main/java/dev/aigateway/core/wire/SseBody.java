@@ -296,6 +296,10 @@ public final class SseBody extends ObservedBody {
             ? ChatChunkScanner.OTHER
             : chunkScanner.readLikeKept(buffer, valueStart, length);
     if (usageValue == ChatChunkScanner.OTHER) {
+      if (valueStart >= 0) {
+        // Its first bytes are the kept chunk's, which has no line break: its line end is after.
+        framer.noLineEndBefore(valueStart + chunkScanner.sameAsKept());
+      }
       return SseEventFramer.UNREAD;
     }
     // The event must end here: its one line (not ending in a carriage return), a blank one.

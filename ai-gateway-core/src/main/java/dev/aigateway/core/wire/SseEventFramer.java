@@ -178,6 +178,15 @@ public abstract class SseEventFramer {
     return UNREAD;
   }
 
+  /**
+   * Tells the framer, from {@link #eventAt}, that the bytes of the event it was offered before
+   * {@code index} hold no line ending (they are known to be those of a line without one), so that
+   * the event's first line end is looked for from there.
+   */
+  protected final void noLineEndBefore(int index) {
+    scanned = Math.max(scanned, Math.min(index, length));
+  }
+
   /** The buffer the framer reads; bytes for it go at {@link #length()}, after {@link #compact}. */
   public byte[] buffer() {
     return buffer;

@@ -246,6 +246,46 @@ class ChatChunkScannerTest {
     assertThat(shape.read(escapedModel, 0, escapedModel.length)).isEqualTo(ChatChunkScanner.OTHER);
   }
 
+  /**
+   * A chunk found not like the kept one tells how many of its first bytes are the kept chunk's; the
+   * framer looks for its line end after them, so they must hold no line break, whatever the chunks.
+   */
+  @Test
+  void firstBytesOfAChunkNotLikeTheKeptOneAreTheKeptOnesWithoutLineBreaks() {
+    int told = 0;
+    for (long seed = 0; seed < 2000; seed++) {
+      RandomChatStream stream = new RandomChatStream(seed);
+      ChatChunkScanner shape = new ChatChunkScanner();
+      for (String chunk : stream.chunks()) {
+        byte[] bytes = (chunk + "\n\ndata: {}\n\n").getBytes(UTF_8); // what follows in the buffer
+        int length = chunk.getBytes(UTF_8).length;
+        if (shape.readLikeKept(bytes, 0, bytes.length) == ChatChunkScanner.OTHER) {
+          int same = shape.sameAsKept();
+          assertThat(same).isBetween(0, bytes.length);
+          assertThat(SseBody.indexOfLineEnd(bytes, 0, same)).as(chunk).isEqualTo(-1);
+          told += same > 0 ? 1 : 0;
+          shape.read(bytes, 0, length); // as the body then reads it, whole
+        }
+      }
+    }
+    assertThat(told).as("chunks with first bytes known").isGreaterThan(1000);
+  }
+
+  @Test
+  void chunkNotLikeTheKeptOneSharesItsFirstBytesUpToTheFirstDifference() {
+    ChatChunkScanner shape = new ChatChunkScanner();
+    String kept = "{\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":null}";
+    String finish =
+        "{\"model\":\"m\",\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":null}\n\n";
+    byte[] first = kept.getBytes(UTF_8);
+    byte[] other = finish.getBytes(UTF_8);
+
+    assertThat(shape.read(first, 0, first.length)).isGreaterThan(0);
+    assertThat(shape.readLikeKept(other, 0, other.length)).isEqualTo(ChatChunkScanner.OTHER);
+    assertThat(shape.sameAsKept()).isEqualTo(Arrays.mismatch(first, other));
+  }
+
   @Test
   void modelOfAChunkCheckedWholeIsTheOneItSpells() {
     ChatChunkScanner shape = new ChatChunkScanner();
