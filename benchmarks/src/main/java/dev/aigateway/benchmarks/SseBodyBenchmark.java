@@ -1,8 +1,10 @@
 package dev.aigateway.benchmarks;
 
+import com.sun.management.ThreadMXBean;
 import dev.aigateway.core.wire.SseBody;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Setup;
@@ -71,6 +73,39 @@ public class SseBodyBenchmark extends MicroBenchmark {
       seen += n;
     }
     return seen;
+  }
+
+  /**
+   * Without JMH: reads the stream through the body {@code streams} times a round, five rounds, and
+   * prints each round's bytes allocated and thread CPU time per stream (the reading thread's own,
+   * which other work on the machine disturbs less than wall time).
+   *
+   * <pre>
+   * java -cp benchmarks.jar dev.aigateway.benchmarks.SseBodyBenchmark [streams per round=100000]
+   * </pre>
+   *
+   * @param args the streams per round
+   */
+  public static void main(String[] args) throws IOException {
+    int streams = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+    SseBodyBenchmark benchmark = new SseBodyBenchmark();
+    benchmark.setUp();
+    ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    long seen = 0;
+    for (int round = 1; round <= 5; round++) {
+      long bytes = threads.getThreadAllocatedBytes(thread);
+      long cpu = threads.getCurrentThreadCpuTime();
+      for (int i = 0; i < streams; i++) {
+        seen += benchmark.hiddenStream();
+      }
+      cpu = threads.getCurrentThreadCpuTime() - cpu;
+      bytes = threads.getThreadAllocatedBytes(thread) - bytes;
+      System.out.printf(
+          "round %d: %.1f B/stream, %.2f us CPU/stream%n",
+          round, bytes / (double) streams, cpu / 1000.0 / streams);
+    }
+    System.out.println("bytes seen: " + seen);
   }
 
   /** A stream's bytes, at most one event (up to its blank line) per read. */
