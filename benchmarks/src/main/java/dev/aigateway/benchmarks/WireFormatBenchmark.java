@@ -235,8 +235,8 @@ public class WireFormatBenchmark extends MicroBenchmark {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Keeps the usage the body reported. */
-  private static final class Outcome implements BodyListener {
+  /** Keeps the usage the body reported (also for {@link SseBodyBenchmark}). */
+  static final class Outcome implements BodyListener {
     Usage usage;
 
     @Override

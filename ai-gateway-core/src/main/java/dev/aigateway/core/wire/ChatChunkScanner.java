@@ -67,6 +67,14 @@ final class ChatChunkScanner {
   /** Whether the chunk kept holds a line break (one joined from several data lines can). */
   private boolean keptHasLineBreak;
 
+  /** How many chunks were kept; whether the chunk read last is like the kept one. */
+  private int keptCount;
+
+  private boolean likeKept;
+
+  /** Whether the chunk being read is known to hold no line break. */
+  private boolean oneLine;
+
   /** Where the chunk compared last ends; and how many of its first bytes are the kept one's. */
   private int end;
 
@@ -80,6 +88,11 @@ final class ChatChunkScanner {
 
   /** The same for its first bytes. */
   private int keptHead = -1;
+
+  /** {@link #keptHead} and {@link #keptTail} for the chunk read before the one being read. */
+  private int previousHead = -1;
+
+  private int previousTail = -1;
 
   /** See {@link #sharedStart()}; and the two above before {@link #readLikeKept}. */
   private int sharedStart;
@@ -100,6 +113,16 @@ final class ChatChunkScanner {
    * #model()}.
    */
   int read(byte[] json, int from, int to) {
+    return read(json, from, to, false);
+  }
+
+  /**
+   * As {@link #read(byte[], int, int)}; {@code oneLine} when the chunk is known to hold no line
+   * break (the one data line of an event, found in place), so that it is not looked for.
+   */
+  int read(byte[] json, int from, int to, boolean oneLine) {
+    this.oneLine = oneLine;
+    likeKept = false;
     sharedStart = 0;
     sharedEnd = 0;
     if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
@@ -110,6 +133,8 @@ final class ChatChunkScanner {
     int usage = compare(json, from, to, false);
     if (usage == OTHER) {
       usage = checkWhole(json, from, to);
+    } else {
+      likeKept = true;
     }
     leftInARow = usage == OTHER ? leftInARow + 1 : 0;
     return usage;
@@ -124,6 +149,7 @@ final class ChatChunkScanner {
    * json[from, to)} does not hold it all, which does not count as left to Jackson.
    */
   int readLikeKept(byte[] json, int from, int to) {
+    same = 0;
     sharedStart = 0;
     sharedEnd = 0;
     headBeforeLikeKept = keptHead;
@@ -137,6 +163,7 @@ final class ChatChunkScanner {
     } else {
       leftInARow = 0;
     }
+    likeKept = usage != OTHER;
     return usage;
   }
 
@@ -145,10 +172,34 @@ final class ChatChunkScanner {
    * after all (its line goes on), so that it is read as any other.
    */
   void forgetLikeKept() {
+    likeKept = false;
     keptHead = headBeforeLikeKept;
     keptTail = tailBeforeLikeKept;
     sharedStart = 0;
     sharedEnd = 0;
+  }
+
+  /**
+   * Whether the chunk read last was found like the chunk kept (it differs from it only inside value
+   * strings), rather than checked whole: every byte of it outside those strings is then the kept
+   * chunk's, in the same order.
+   */
+  boolean likeKept() {
+    return likeKept;
+  }
+
+  /** How many chunks were kept so far: which chunk {@link #likeKept()} speaks of. */
+  int keptCount() {
+    return keptCount;
+  }
+
+  /**
+   * How many first bytes of the chunk {@link #readLikeKept} found not like the kept one are the
+   * kept chunk's (0 when none are known to be): they hold no line break, as the kept chunk holds
+   * none.
+   */
+  int sameAsKept() {
+    return same;
   }
 
   /** The length of the chunk kept, or -1 before there is one. */
@@ -205,6 +256,14 @@ final class ChatChunkScanner {
     }
     model = top.model();
     int usage = top.usages() > 0 ? top.firstUsage() : NO_USAGE;
+    if (previousHead >= 0) {
+      // The chunk read before was compared with the kept one too: what both share with it, they
+      // share with each other.
+      int tail =
+          DeferredChunks.commonEnd(kept, keptLength, json, to, Math.min(keptLength, to - from));
+      sharedStart = Math.min(previousHead, same);
+      sharedEnd = Math.min(previousTail, tail);
+    }
     keep(json, from, to, usage, top.modelValue());
     return usage;
   }
@@ -244,7 +303,8 @@ final class ChatChunkScanner {
       kept = new byte[Math.max(keptLength, kept.length * 2)];
     }
     System.arraycopy(json, from, kept, 0, keptLength);
-    keptHasLineBreak = SseBody.indexOfLineEnd(kept, 0, keptLength) >= 0;
+    keptHasLineBreak = !oneLine && SseBody.indexOfLineEnd(kept, 0, keptLength) >= 0;
+    keptCount++;
     stringCount = before + strict.stringCount();
     if (strings.length < stringCount * 2) {
       strings = Arrays.copyOf(strings, Math.max(stringCount * 2, strings.length * 2));
@@ -272,8 +332,8 @@ final class ChatChunkScanner {
    * {@code open}, when the chunk's end is not known and bytes after it may follow.
    */
   private int compare(byte[] json, int from, int to, boolean open) {
-    int previousHead = keptHead;
-    int previousTail = keptTail;
+    previousHead = keptHead;
+    previousTail = keptTail;
     keptHead = -1;
     keptTail = -1;
     same = 0;

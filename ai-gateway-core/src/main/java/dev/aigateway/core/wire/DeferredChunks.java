@@ -23,8 +23,17 @@ final class DeferredChunks {
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  /** The bytes of each chunk that differ from the one before, one after the other. */
-  private byte[] bytes = new byte[1024];
+  /**
+   * Room in {@link #bytes} past the first chunk, which it holds whole: the few bytes of text by
+   * which each of the next few dozen chunks differs from the one before.
+   */
+  private static final int ROOM_AFTER_FIRST = 256;
+
+  /**
+   * The bytes of each chunk that differ from the one before, one after the other; sized at the
+   * first chunk.
+   */
+  private byte[] bytes;
 
   private int size;
 
@@ -36,10 +45,16 @@ final class DeferredChunks {
 
   private int count;
 
-  /** The chunk kept last, whole, to compare the next one with; -1 as its length when not kept. */
-  private byte[] last = new byte[0];
+  /**
+   * The chunk added last, whole, to compare the next one with; -1 as its length when not kept. It
+   * is in {@link #bytes} from {@link #lastStart} when it was kept whole there (as the first chunk
+   * is), else in {@link #last}, made only then.
+   */
+  private byte[] last;
 
   private int lastLength = -1;
+  private boolean lastInBytes;
+  private int lastStart;
 
   /** The length of the longest chunk kept, and of the one kept last. */
   private int longest;
@@ -73,16 +88,21 @@ final class DeferredChunks {
       start = Math.min(sharedStart, most);
       end = Math.min(sharedEnd, most - start);
     } else if (count > 0 && lastLength >= 0) {
-      start = Arrays.mismatch(last, 0, lastLength, data, from, to);
+      byte[] previous = lastInBytes ? bytes : last;
+      int previousStart = lastInBytes ? lastStart : 0;
+      int previousEnd = previousStart + lastLength;
+      start = Arrays.mismatch(previous, previousStart, previousEnd, data, from, to);
       start = start < 0 ? length : start;
-      end = commonEnd(last, lastLength, data, to, Math.min(lastLength, length) - start);
+      end = commonEnd(previous, previousEnd, data, to, Math.min(lastLength, length) - start);
     }
     int differing = length - start - end;
     if (differing + CHUNK_COST > LIMIT - cost) {
       return false;
     }
     cost += differing + CHUNK_COST;
-    if (size + differing > bytes.length) {
+    if (bytes == null) {
+      bytes = new byte[differing + ROOM_AFTER_FIRST];
+    } else if (size + differing > bytes.length) {
       bytes = Arrays.copyOf(bytes, Math.max(size + differing, bytes.length * 2));
     }
     System.arraycopy(data, from + start, bytes, size, differing);
@@ -97,19 +117,29 @@ final class DeferredChunks {
     count++;
     if (known) {
       lastLength = -1; // not kept: the next chunk compared is kept whole
-    } else if (count == 1 || lastLength < 0) {
-      if (last.length < length) {
-        last = new byte[Math.max(length, last.length * 2)];
-      }
-      System.arraycopy(data, from, last, 0, length);
+    } else if (differing == length) {
+      lastInBytes = true; // kept whole in the bytes: compared with there
+      lastStart = size - length;
       lastLength = length;
     } else {
-      if (last.length < length) {
-        last = Arrays.copyOf(last, Math.max(length, last.length * 2));
+      if (lastInBytes) {
+        lastInBytes = false;
+        last = ensure(last, Math.max(lastLength, length));
+        System.arraycopy(bytes, lastStart, last, 0, lastLength);
+      } else {
+        last = ensure(last, length);
       }
       lastLength = change(last, lastLength, start, end, data, from + start, differing);
     }
     return true;
+  }
+
+  /** {@code chunk}, or a larger copy of it when it has fewer than {@code length} bytes. */
+  private static byte[] ensure(byte[] chunk, int length) {
+    if (chunk == null) {
+      return new byte[length];
+    }
+    return chunk.length < length ? Arrays.copyOf(chunk, Math.max(length, chunk.length * 2)) : chunk;
   }
 
   /**
@@ -128,7 +158,7 @@ final class DeferredChunks {
    * The length of the longest common end of {@code a[0, aTo)} and {@code b[.., bTo)}, at most
    * {@code most}; eight bytes a step.
    */
-  private static int commonEnd(byte[] a, int aTo, byte[] b, int bTo, int most) {
+  static int commonEnd(byte[] a, int aTo, byte[] b, int bTo, int most) {
     int n = 0;
     for (; n + Long.BYTES <= most; n += Long.BYTES) {
       long diff =

@@ -47,6 +47,19 @@ public final class SseBody extends ObservedBody {
    */
   public static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
 
+  /**
+   * The framer's first buffer size: room for a chat chunk and its usage-only chunk, as most streams
+   * are read (one event per read). A read that fills all the room it had grows it, up to {@link
+   * #READ_CAPACITY}; so does an event that does not fit.
+   */
+  private static final int INITIAL_CAPACITY = 512;
+
+  /** The buffer size up to which reads that fill their room grow it (hide mode). */
+  private static final int READ_CAPACITY = 2048;
+
+  /** The least room a read from upstream is given (hide mode); the buffer grows for it. */
+  private static final int MIN_READ_ROOM = 128;
+
   /** Reads each event's data; null for OpenAI chat and completions chunks, read here on bytes. */
   private final EventReader eventReader;
 
@@ -73,6 +86,18 @@ public final class SseBody extends ObservedBody {
   private int piecePosition;
   private int pending;
   private boolean upstreamEnded;
+
+  /** Hide mode: the buffer size wanted for the next read from upstream. */
+  private int readCapacity = INITIAL_CAPACITY;
+
+  /**
+   * The cut of the {@code "usage":null} member of the chunk the scanner kept, from its usage value
+   * ({@link #noteNull}); {@link #cutOfKept} tells which kept chunk it is of, 0 for none.
+   */
+  private int cutOfKept;
+
+  private int cutFromValue;
+  private int cutToValue;
 
   /** Whether the last event handled was hidden from the application (the usage-only chunk). */
   private boolean lastEventHidden;
@@ -165,13 +190,17 @@ public final class SseBody extends ObservedBody {
       pieceCount = 0;
       piece = 0;
       piecePosition = 0;
-      framer.compact(1);
+      framer.compact(Math.max(MIN_READ_ROOM, readCapacity - framer.length()));
       byte[] buffer = framer.buffer();
-      int n = readUpstream(buffer, framer.length(), buffer.length - framer.length());
+      int room = buffer.length - framer.length();
+      int n = readUpstream(buffer, framer.length(), room);
       if (n < 0) {
         upstreamEnded = true;
         streamEnded();
       } else {
+        if (n == room && buffer.length < READ_CAPACITY) {
+          readCapacity = Math.min(READ_CAPACITY, 2 * buffer.length); // upstream has more at once
+        }
         framer.appended(n);
       }
     }
@@ -203,7 +232,7 @@ public final class SseBody extends ObservedBody {
   private final class Framer extends SseEventFramer {
 
     Framer(int maxEventBytes) {
-      super(maxEventBytes);
+      super(maxEventBytes, INITIAL_CAPACITY);
     }
 
     @Override
@@ -267,6 +296,10 @@ public final class SseBody extends ObservedBody {
             ? ChatChunkScanner.OTHER
             : chunkScanner.readLikeKept(buffer, valueStart, length);
     if (usageValue == ChatChunkScanner.OTHER) {
+      if (valueStart >= 0) {
+        // Its first bytes are the kept chunk's, which has no line break: its line end is after.
+        framer.noLineEndBefore(valueStart + chunkScanner.sameAsKept());
+      }
       return SseEventFramer.UNREAD;
     }
     // The event must end here: its one line (not ending in a carriage return), a blank one.
@@ -310,7 +343,9 @@ public final class SseBody extends ObservedBody {
         data,
         from,
         to,
-        readout.defersChunks() ? chunkScanner.read(data, from, to) : ChatChunkScanner.OTHER);
+        readout.defersChunks()
+            ? chunkScanner.read(data, from, to, data == buffer) // a line in place has no break
+            : ChatChunkScanner.OTHER);
   }
 
   /**
@@ -353,10 +388,30 @@ public final class SseBody extends ObservedBody {
             chunkScanner.model(),
             chunkScanner.sharedStart(),
             chunkScanner.sharedEnd())) {
-      usageMember.noteNull(bytes, from, to, usageValue);
+      noteNull(bytes, from, to, usageValue);
       return true;
     }
     return readout.readChunk(bytes, from, to, usageMember);
+  }
+
+  /**
+   * Notes the null usage members of the chunk {@code bytes[from, to)} that {@link ChatChunkScanner}
+   * read ({@link UsageMember#noteNull}). A chunk like the one the scanner kept has the bytes around
+   * its first usage member (from the comma before it to the one after) as that chunk has them, for
+   * none of them are in a value string: its cut lies where the kept one's did, from its usage
+   * value, so it is not looked for again.
+   */
+  private void noteNull(byte[] bytes, int from, int to, int usageValue) {
+    if (usageValue >= 0 && chunkScanner.likeKept() && cutOfKept == chunkScanner.keptCount()) {
+      usageMember.noteNullCut(usageValue + cutFromValue, usageValue + cutToValue);
+      return;
+    }
+    usageMember.noteNull(bytes, from, to, usageValue);
+    if (usageValue >= 0 && !chunkScanner.likeKept() && usageMember.cutsNull()) {
+      cutOfKept = chunkScanner.keptCount(); // the chunk just kept
+      cutFromValue = usageMember.cutFrom() - usageValue;
+      cutToValue = usageMember.cutTo() - usageValue;
+    }
   }
 
   /** Reads the chunks kept, if their text is needed, before the listener hears of the end. */

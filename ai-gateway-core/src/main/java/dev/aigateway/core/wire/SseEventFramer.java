@@ -72,11 +72,14 @@ public abstract class SseEventFramer {
 
   private final int maxEventBytes;
 
+  /** The buffer's first size, unless a reader sets its own. */
+  private static final int INITIAL_CAPACITY = 2048;
+
   /**
    * Handled events, then {@code [eventStart, length)}: the event in flight, then room for what
    * comes next. Grows only for a larger event or read.
    */
-  private byte[] buffer = new byte[2048];
+  private byte[] buffer;
 
   private int length;
   private int eventStart;
@@ -123,10 +126,22 @@ public abstract class SseEventFramer {
 
   /** A framer reading events of up to {@code maxEventBytes} bytes. */
   protected SseEventFramer(int maxEventBytes) {
+    this(maxEventBytes, INITIAL_CAPACITY);
+  }
+
+  /**
+   * A framer reading events of up to {@code maxEventBytes} bytes, whose buffer starts at {@code
+   * initialCapacity} bytes (it grows as larger events or reads need).
+   */
+  protected SseEventFramer(int maxEventBytes, int initialCapacity) {
     if (maxEventBytes < 1) {
       throw new IllegalArgumentException("maxEventBytes must be positive: " + maxEventBytes);
     }
+    if (initialCapacity < 1) {
+      throw new IllegalArgumentException("initialCapacity must be positive: " + initialCapacity);
+    }
     this.maxEventBytes = maxEventBytes;
+    this.buffer = new byte[initialCapacity];
   }
 
   /**
@@ -161,6 +176,15 @@ public abstract class SseEventFramer {
    */
   protected int eventAt(byte[] buffer, int start, int length) {
     return UNREAD;
+  }
+
+  /**
+   * Tells the framer, from {@link #eventAt}, that the bytes of the event it was offered before
+   * {@code index} hold no line ending (they are known to be those of a line without one), so that
+   * the event's first line end is looked for from there.
+   */
+  protected final void noLineEndBefore(int index) {
+    scanned = Math.max(scanned, Math.min(index, length));
   }
 
   /** The buffer the framer reads; bytes for it go at {@link #length()}, after {@link #compact}. */

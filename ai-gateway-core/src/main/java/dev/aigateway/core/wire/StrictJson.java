@@ -59,7 +59,7 @@ final class StrictJson {
   }
 
   private StrictJson(boolean notesStrings) {
-    strings = notesStrings ? new int[64] : null;
+    strings = notesStrings ? new int[32] : null; // a chat chunk has a handful; grows for more
   }
 
   /** Forgets the value strings noted so far. */

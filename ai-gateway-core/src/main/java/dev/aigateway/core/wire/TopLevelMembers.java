@@ -173,13 +173,30 @@ final class TopLevelMembers {
     if (StrictJson.skipSpace(json, i, to) != to) {
       return false;
     }
+    String previous = model;
     model = null;
     if (modelValue >= 0 && json[modelValue] == '"') {
       int end = StrictJson.string(json, modelValue, to, false);
       if (end < 0) {
         return false; // written with escapes
       }
-      model = new String(json, modelValue + 1, end - modelValue - 2, UTF_8);
+      model =
+          isAscii(previous, json, modelValue + 1, end - 1)
+              ? previous // the model of the object walked before, as in every chunk of a stream
+              : new String(json, modelValue + 1, end - modelValue - 2, UTF_8);
+    }
+    return true;
+  }
+
+  /** Whether {@code json[from, to)} is ASCII and spells {@code text} (false when it is null). */
+  private static boolean isAscii(String text, byte[] json, int from, int to) {
+    if (text == null || text.length() != to - from) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      if (json[i] < 0 || json[i] != text.charAt(i - from)) {
+        return false;
+      }
     }
     return true;
   }

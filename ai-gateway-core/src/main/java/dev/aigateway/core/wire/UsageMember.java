@@ -58,6 +58,16 @@ final class UsageMember {
   }
 
   /**
+   * Notes, as {@link #noteNull} would have, a chunk whose first top-level usage value is null and
+   * whose member {@code [cutFrom, cutTo)} removes, found already.
+   */
+  void noteNullCut(int cutFrom, int cutTo) {
+    clear();
+    value = JsonToken.VALUE_NULL;
+    cut(cutFrom, cutTo);
+  }
+
+  /**
    * Notes, as {@link #note} and {@link #noteChoices} would have, a chunk that {@link
    * ChatChunkScanner} found to have one top-level usage member, an object, and only empty {@code
    * choices}.

@@ -26,11 +26,15 @@ class ChatChunkScannerTest {
     int read = 0;
     int wellFormed = 0;
     int sharedSome = 0;
+    int likeKeptCuts = 0;
     for (long seed = 0; seed < 3000; seed++) {
       RandomChatStream stream = new RandomChatStream(seed);
       SplittableRandom random = new SplittableRandom(seed);
       ChatChunkScanner shape = new ChatChunkScanner();
       byte[] previous = new byte[0];
+      int cutOfKept = 0; // which kept chunk the cut below is of (see SseBody.noteNull)
+      int cutFromValue = 0;
+      int cutToValue = 0;
       for (String chunk : stream.chunks()) {
         boolean broken = random.nextInt(4) == 0;
         byte[] bytes = broken ? stream.broken(chunk.getBytes(UTF_8)) : chunk.getBytes(UTF_8);
@@ -78,9 +82,20 @@ class ChatChunkScannerTest {
         if (noted.cutsNull()) {
           assertThat(noted.cutFrom() - from).as(as).isEqualTo(expected.cutFrom());
           assertThat(noted.cutTo() - from).as(as).isEqualTo(expected.cutTo());
+          // A chunk like the one kept has its cut where the kept one had it, from the value.
+          if (!shape.likeKept()) {
+            cutOfKept = shape.keptCount();
+            cutFromValue = noted.cutFrom() - usage;
+            cutToValue = noted.cutTo() - usage;
+          } else if (cutOfKept == shape.keptCount()) {
+            assertThat(usage + cutFromValue - from).as(as).isEqualTo(expected.cutFrom());
+            assertThat(usage + cutToValue - from).as(as).isEqualTo(expected.cutTo());
+            likeKeptCuts++;
+          }
         }
       }
     }
+    assertThat(likeKeptCuts).as("cuts of chunks like the kept one").isGreaterThan(read / 5);
     // Not more: a third of the streams name their model with escapes, which Jackson reads.
     assertThat(read).as("chunks read without parsing").isGreaterThan(wellFormed * 2 / 3);
     assertThat(sharedSome).as("chunks known to end as the one before").isGreaterThan(read / 3);
@@ -229,6 +244,63 @@ class ChatChunkScannerTest {
     assertThat(shape.model()).isEqualTo("m2-longer");
     assertThat(shape.read(broken, 0, broken.length)).isEqualTo(ChatChunkScanner.OTHER);
     assertThat(shape.read(escapedModel, 0, escapedModel.length)).isEqualTo(ChatChunkScanner.OTHER);
+  }
+
+  /**
+   * A chunk found not like the kept one tells how many of its first bytes are the kept chunk's; the
+   * framer looks for its line end after them, so they must hold no line break, whatever the chunks.
+   */
+  @Test
+  void firstBytesOfAChunkNotLikeTheKeptOneAreTheKeptOnesWithoutLineBreaks() {
+    int told = 0;
+    for (long seed = 0; seed < 2000; seed++) {
+      RandomChatStream stream = new RandomChatStream(seed);
+      ChatChunkScanner shape = new ChatChunkScanner();
+      for (String chunk : stream.chunks()) {
+        byte[] bytes = (chunk + "\n\ndata: {}\n\n").getBytes(UTF_8); // what follows in the buffer
+        int length = chunk.getBytes(UTF_8).length;
+        if (shape.readLikeKept(bytes, 0, bytes.length) == ChatChunkScanner.OTHER) {
+          int same = shape.sameAsKept();
+          assertThat(same).isBetween(0, bytes.length);
+          assertThat(SseBody.indexOfLineEnd(bytes, 0, same)).as(chunk).isEqualTo(-1);
+          told += same > 0 ? 1 : 0;
+          shape.read(bytes, 0, length); // as the body then reads it, whole
+        }
+      }
+    }
+    assertThat(told).as("chunks with first bytes known").isGreaterThan(1000);
+  }
+
+  @Test
+  void chunkNotLikeTheKeptOneSharesItsFirstBytesUpToTheFirstDifference() {
+    ChatChunkScanner shape = new ChatChunkScanner();
+    String kept = "{\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":null}";
+    String finish =
+        "{\"model\":\"m\",\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":null}\n\n";
+    byte[] first = kept.getBytes(UTF_8);
+    byte[] other = finish.getBytes(UTF_8);
+
+    assertThat(shape.read(first, 0, first.length)).isGreaterThan(0);
+    assertThat(shape.readLikeKept(other, 0, other.length)).isEqualTo(ChatChunkScanner.OTHER);
+    assertThat(shape.sameAsKept()).isEqualTo(Arrays.mismatch(first, other));
+  }
+
+  @Test
+  void modelOfAChunkCheckedWholeIsTheOneItSpells() {
+    ChatChunkScanner shape = new ChatChunkScanner();
+    String[] models = {"gpt-4o", "gpt-4o", "gpt-4x", "gpt-4o-mini", "gpt-4é", "gpt-4é", "gpt-4o"};
+    for (int i = 0; i < models.length; i++) {
+      // Each differs from the one before outside value strings: each is checked whole.
+      String extra = ",\"n\":" + "1".repeat(i + 1);
+      byte[] chunk =
+          ("{\"model\":\"" + models[i] + "\"" + extra + ",\"choices\":[],\"usage\":null}")
+              .getBytes(UTF_8);
+
+      assertThat(shape.read(chunk, 0, chunk.length)).isGreaterThan(0);
+      assertThat(shape.likeKept()).isFalse();
+      assertThat(shape.model()).isEqualTo(models[i]);
+    }
   }
 
   @Test

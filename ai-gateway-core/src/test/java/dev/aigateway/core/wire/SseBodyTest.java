@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.Usage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
@@ -544,6 +547,47 @@ class SseBodyTest {
     assertThat(listener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
     assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.SUCCESS);
     assertThat(body.capacity()).isLessThanOrEqualTo(4 * 1024);
+  }
+
+  /**
+   * A stream that comes one event per read is held in a small buffer; one whose reads fill all the
+   * room they are given has its buffer grown, so that it is read in fewer, larger reads.
+   */
+  @Test
+  void bufferGrowsOnlyForReadsThatFillIt() throws IOException {
+    // One stream per event, in sequence: each read returns at most one event, as a socket would.
+    List<InputStream> events = new ArrayList<>();
+    for (String event : upstream("\n").split("(?<=\n\n)")) {
+      events.add(new ByteArrayInputStream(event.getBytes(UTF_8)));
+    }
+    SseBody onePerRead = chat(new SequenceInputStream(Collections.enumeration(events)), true);
+
+    assertThat(readAllText(onePerRead)).isEqualTo(withoutUsage("\n"));
+    assertThat(onePerRead.capacity()).isLessThan(1024);
+
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      many.append("data: ").append(HEAD).append("\"choices\":[{\"index\":0,\"delta\":");
+      many.append("{\"content\":\"word ").append(i).append("\"}}],\"usage\":null}\n\n");
+    }
+    String sent = many.append(USAGE_CHUNK).append("data: [DONE]\n\n").toString();
+    int[] reads = new int[1];
+    InputStream all =
+        new ByteArrayInputStream(sent.getBytes(UTF_8)) {
+          @Override
+          public synchronized int read(byte[] b, int off, int len) {
+            reads[0]++;
+            return super.read(b, off, len);
+          }
+        };
+    RecordingBodyListener bulkListener = new RecordingBodyListener();
+    SseBody bulk = new SseBody(all, bulkListener, () -> false, false, true);
+
+    assertThat(readAllText(bulk))
+        .isEqualTo(sent.replace(USAGE_CHUNK, "").replace(",\"usage\":null", ""));
+    assertThat(bulk.capacity()).isBetween(2048, 4096);
+    assertThat(reads[0]).isLessThan(sent.length() / 1024);
+    assertThat(bulkListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
   }
 
   @Test
