@@ -23,10 +23,13 @@ import org.slf4j.LoggerFactory;
  * than {@link #MAX_IN_FLIGHT} batches in flight is sent at once by its caller's thread (alone, when
  * the store is idle: a single caller pays one round trip and nothing more). Otherwise it waits in
  * the queue, and the reply of an in-flight batch, on Lettuce's event loop, sends everything queued
- * as the next batch. A settlement never waits for Redis: it is queued, rides with the next batch
- * that goes anyway, and is sent on its own only when nothing is in flight (then the settling thread
- * hands it to Lettuce's event loop and returns). Settlements that Redis could not take (down, timed
- * out, busy, loading) go back to the front of the queue and are replayed by a daemon thread every
+ * as the next batch. A settlement never waits for Redis: it is queued and rides with the next batch
+ * that goes anyway, normally the next reservation's. It is sent without one only when nothing is in
+ * flight and it has waited {@link #LINGER_NANOS} (a daemon timer thread sends it then), or at once
+ * when the application flushes or peeks. So a caller that reserves again right after settling (the
+ * common case) pays one script run per call, not two, and its reservation no longer queues in Redis
+ * behind its previous call's settlement. Settlements that Redis could not take (down, timed out,
+ * busy, loading) go back to the front of the queue and are replayed by the same daemon thread every
  * {@link #RETRY_MILLIS} ms, at most {@code settlementBound} of them; beyond it the oldest is
  * dropped and counted.
  *
@@ -46,6 +49,13 @@ final class LimitBatcher {
 
   /** How often settlements that Redis did not take are sent again. */
   static final long RETRY_MILLIS = 100;
+
+  /**
+   * How long a settlement waits for a reservation to ride with before it is sent on its own: far
+   * below anything a limit can observe (other instances see it this much later at most), far above
+   * the gap between a call's settlement and the next reservation of a busy caller.
+   */
+  static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   /**
    * How often a batch also drops ended entries, by default: reservation ids whose settlement window
@@ -107,7 +117,10 @@ final class LimitBatcher {
   private long dropped;
   private boolean outage;
   private long retryAtNanos;
-  private @Nullable ScheduledExecutorService retrier;
+  private long settleDueNanos;
+  private boolean lingerTimerSet;
+  private @Nullable ScheduledExecutorService timer;
+  private boolean retrying;
   private boolean closed;
   private final long upkeepNanos;
   private volatile long upkeepDueNanos = System.nanoTime();
@@ -160,10 +173,52 @@ final class LimitBatcher {
         settlement.failures = Math.max(settlement.failures, 1);
       }
       queue.addLast(settlement);
-      settlementsQueued++;
-      batch = takeBatch(false);
+      if (settlementsQueued++ == 0) {
+        settleDueNanos = System.nanoTime() + LINGER_NANOS;
+      }
+      batch = takeBatch(closed); // once closed, no timer sends it later
+      if (batch == null) {
+        armLinger();
+      }
     }
     send(batch);
+  }
+
+  /**
+   * Sends what is queued now, settlements included, unless {@link #MAX_IN_FLIGHT} batches are in
+   * flight (then they follow the in-flight ones): called before a read that must see this JVM's
+   * settlements, on the same connection.
+   */
+  void sendQueued() {
+    List<Operation> batch;
+    synchronized (lock) {
+      batch = takeBatch(true);
+    }
+    send(batch);
+  }
+
+  /** The linger timer: sends settlements that waited long enough, else waits again. */
+  private void lingered() {
+    List<Operation> batch;
+    synchronized (lock) {
+      lingerTimerSet = false;
+      batch = takeBatch(false);
+      if (batch == null) {
+        armLinger();
+      }
+    }
+    send(batch);
+  }
+
+  /**
+   * Sets the linger timer (one at a time) for settlements that wait while nothing is in flight; an
+   * answer of an in-flight batch sends them, or sets the timer, itself. Under {@link #lock}.
+   */
+  private void armLinger() {
+    if (settlementsQueued > 0 && inFlight == 0 && !outage && !lingerTimerSet && !closed) {
+      lingerTimerSet = true;
+      schedule(this::lingered, Math.max(0, settleDueNanos - System.nanoTime()));
+    }
   }
 
   /** Queued and in-flight settlements, replayed ones and dropped ones. */
@@ -212,8 +267,8 @@ final class LimitBatcher {
     ScheduledExecutorService stop;
     synchronized (lock) {
       closed = true;
-      stop = retrier;
-      retrier = null;
+      stop = timer;
+      timer = null;
     }
     if (stop != null) {
       stop.shutdownNow();
@@ -222,17 +277,23 @@ final class LimitBatcher {
 
   /**
    * The next batch to send, or null. Reservations go when fewer than {@link #MAX_IN_FLIGHT} batches
-   * are in flight; settlements alone only when nothing is (else they ride with the next batch, or
-   * go when the in-flight one answers) and, after Redis failed to take them, not before the retry
-   * is due unless {@code now}.
+   * are in flight. Settlements alone go {@code now} (a flush or a read), or else only when nothing
+   * is in flight (else they ride with the next batch, or go when the in-flight one answers) and the
+   * oldest has lingered {@link #LINGER_NANOS} or, after Redis failed to take them, the retry is
+   * due.
    */
   private @Nullable List<Operation> takeBatch(boolean now) {
     if (inFlight >= MAX_IN_FLIGHT || queue.isEmpty()) {
       return null;
     }
-    if (reservesQueued == 0
-        && (inFlight > 0 || (!now && outage && System.nanoTime() - retryAtNanos < 0))) {
-      return null;
+    if (reservesQueued == 0 && !now) {
+      if (inFlight > 0) {
+        return null;
+      }
+      long due = outage ? retryAtNanos : settleDueNanos;
+      if (System.nanoTime() - due < 0) {
+        return null;
+      }
     }
     List<Operation> batch = new ArrayList<>(Math.min(queue.size(), MAX_OPERATIONS));
     while (batch.size() < MAX_OPERATIONS && !queue.isEmpty()) {
@@ -423,6 +484,9 @@ final class LimitBatcher {
         script = settling;
       } else {
         next = takeBatch(false);
+        if (next == null) {
+          armLinger();
+        }
       }
       lock.notifyAll();
     }
@@ -448,17 +512,32 @@ final class LimitBatcher {
   }
 
   private void startRetries() {
-    if (retrier != null || closed) {
+    if (retrying || closed) {
       return;
     }
-    retrier =
-        Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread thread = new Thread(task, "aigateway-redis-settlement-replay");
-              thread.setDaemon(true);
-              return thread;
-            });
-    retrier.scheduleWithFixedDelay(this::retry, RETRY_MILLIS, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    retrying = true;
+    timer().scheduleWithFixedDelay(this::retry, RETRY_MILLIS, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** Runs {@code task} on the timer thread after {@code nanos}; nothing once closed. */
+  private void schedule(Runnable task, long nanos) {
+    timer().schedule(task, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The daemon thread of the linger timer and of the replay, started on first use. */
+  private ScheduledExecutorService timer() {
+    ScheduledExecutorService t = timer;
+    if (t == null) {
+      t =
+          Executors.newSingleThreadScheduledExecutor(
+              task -> {
+                Thread thread = new Thread(task, "aigateway-redis-settlements");
+                thread.setDaemon(true);
+                return thread;
+              });
+      timer = t;
+    }
+    return t;
   }
 
   /** Sends the queued settlements again once their retry is due. */

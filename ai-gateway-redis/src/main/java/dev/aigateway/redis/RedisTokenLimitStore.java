@@ -461,10 +461,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   /**
    * Settles a reservation this store made, once; see {@link TokenLimitStore#settle}. Returns at
    * once, without waiting for Redis: the settlement is queued and applied in the next script run
-   * (in order with the reservations and settlements before it, so a later {@link #reserve} of any
-   * thread of this JVM sees it). When Redis cannot take it, it stays queued and is replayed (it is
-   * still applied once: its id in the store's pending set decides); see {@link #settlements()} and
-   * {@link #flush}.
+   * (in order with the reservations and settlements before it, so a later {@link #reserve} or
+   * {@link #peek} of any thread of this JVM sees it), which is the next reservation's or, when no
+   * reservation comes within 2 ms, one of its own. When Redis cannot take it, it stays queued and
+   * is replayed (it is still applied once: its id in the store's pending set decides); see {@link
+   * #settlements()} and {@link #flush}.
    *
    * @throws IllegalArgumentException for a reservation of another store, or amounts that do not fit
    *     its charges; nothing changes then
@@ -633,6 +634,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       }
       List<Long> reply;
       try {
+        // Settlements waiting for a batch to ride with go first, on the same connection: the
+        // read sees every settlement this thread made before it.
+        batcher.sendQueued();
         reply = PEEK.run(connection.strings().sync(), keys, args);
       } catch (RedisException e) {
         throw failure("read counters", e);
