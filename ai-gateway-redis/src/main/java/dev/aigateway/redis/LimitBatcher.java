@@ -4,6 +4,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -82,8 +83,11 @@ final class LimitBatcher {
     /** Whether a reservation's caller stopped waiting before it was sent: it is not sent. */
     abstract boolean abandoned();
 
-    /** Appends its keys and arguments to the batch's; runs on the thread that sends the batch. */
-    abstract void write(List<String> keys, List<String> args);
+    /**
+     * Appends its keys and arguments to the batch's, naming its limits by their numbers in {@code
+     * limits}; runs on the thread that sends the batch.
+     */
+    abstract void write(List<String> keys, List<String> args, Limits limits);
 
     /** How many integers of the batch's reply are its own. */
     abstract int replyLength();
@@ -97,6 +101,54 @@ final class LimitBatcher {
 
     /** The batch failed: a reservation's caller gets {@code failure}. */
     abstract void failed(RedisException failure);
+  }
+
+  /**
+   * The limits a batch describes once, in the order first used, for its operations to refer to by
+   * number: a rate's terms or a quota's candidate windows cross the wire, and are parsed by the
+   * script, once per batch rather than once per call and counter.
+   */
+  static final class Limits {
+    private static final String[] NUMBERS = new String[MAX_OPERATIONS * 4 + 1];
+
+    static {
+      for (int i = 0; i < NUMBERS.length; i++) {
+        NUMBERS[i] = Integer.toString(i);
+      }
+    }
+
+    private final List<String[]> described = new ArrayList<>(4);
+    private final List<String> fields = new ArrayList<>(20);
+
+    /**
+     * The number (from 1, as the script's argument) of the limit {@code description} gives: its
+     * kind and four terms, added to the batch when new to it. Descriptions are told apart by
+     * identity: the store keeps one array per set of terms and hands the same one every time.
+     */
+    String number(String[] description) {
+      int at = -1;
+      for (int i = 0; i < described.size(); i++) {
+        if (described.get(i) == description) {
+          at = i;
+          break;
+        }
+      }
+      if (at < 0) {
+        if (description.length != 5) {
+          throw new IllegalArgumentException(
+              "a limit is described by 5 fields, not " + description.length);
+        }
+        at = described.size();
+        described.add(description);
+        fields.addAll(Arrays.asList(description));
+      }
+      int number = at + 1;
+      return number < NUMBERS.length ? NUMBERS[number] : Integer.toString(number);
+    }
+
+    int size() {
+      return described.size();
+    }
   }
 
   private final RedisConnection connection;
@@ -353,28 +405,39 @@ final class LimitBatcher {
       return;
     }
     List<String> keys = new ArrayList<>(1 + batch.size() * 3);
-    List<String> args = new ArrayList<>(4 + batch.size() * 28);
+    List<String> ops = new ArrayList<>(batch.size() * 16);
+    Limits limits = new Limits();
     keys.add(pendingKey);
-    args.add(leaseMillis);
-    args.add(settlementWindowMillis);
-    args.add(Integer.toString(batch.size()));
-    long nanos = System.nanoTime();
-    if (nanos - upkeepDueNanos >= 0) {
-      upkeepDueNanos = nanos + upkeepNanos; // at most one batch in a while does the upkeep
-      args.add("1");
-    } else {
-      args.add("");
-    }
-    RedisAsyncCommands<String, String> commands;
+    String[] args;
     try {
       for (Operation op : batch) {
-        op.write(keys, args);
+        op.write(keys, ops, limits);
+      }
+      args = new String[5 + limits.fields.size() + ops.size()];
+      args[0] = leaseMillis;
+      args[1] = settlementWindowMillis;
+      args[2] = Integer.toString(batch.size());
+      long nanos = System.nanoTime();
+      if (nanos - upkeepDueNanos >= 0) {
+        upkeepDueNanos = nanos + upkeepNanos; // at most one batch in a while does the upkeep
+        args[3] = "1";
+      } else {
+        args[3] = "";
+      }
+      args[4] = Integer.toString(limits.size());
+      int at = 5;
+      for (String field : limits.fields) {
+        args[at++] = field;
+      }
+      for (String field : ops) {
+        args[at++] = field;
       }
     } catch (RuntimeException e) {
       // A bug, not Redis: fail the batch as Redis refusing it would, so nobody waits for it.
       finished(batch, null, new RedisException("could not prepare the script's arguments", e));
       return;
     }
+    RedisAsyncCommands<String, String> commands;
     try {
       commands = connection.strings().async(); // connects on first use: may fail
     } catch (RuntimeException e) {
@@ -382,7 +445,7 @@ final class LimitBatcher {
       return;
     }
     script
-        .send(commands, keys.toArray(String[]::new), args.toArray(String[]::new))
+        .send(commands, keys.toArray(String[]::new), args)
         .whenComplete((reply, failure) -> finished(batch, reply, failure));
   }
 
