@@ -29,7 +29,8 @@
 -- on those values in Lua; at the end each changed counter is written once (SET ... PX, or one DEL
 -- for all that emptied). Reservation ids are members of one sorted set per store: one ZMSCORE
 -- checks the settlements' ids, one ZREM removes them, one ZADD (and PEXPIRE) adds the new ones.
--- In-flight sets are counted and changed in place (ZCOUNT, ZADD, PEXPIRE; ZREM).
+-- In-flight sets are counted and changed in place (ZCOUNT, ZADD; ZREM), and each set given leases
+-- is extended once per batch (PEXPIRE).
 
 -- The batch being run (set by batch at its start; the helpers below share them).
 local leaseMs, leaseArg, pendingKey, upkeep
@@ -40,8 +41,10 @@ local result
 local value, ttlOf, changed
 -- The ids of reservations this batch settles or makes: whether each is pending now.
 local pending, addedHere, settledIds, added
--- In-flight sets this batch has cleaned of ended leases (upkeep batches only).
-local cleaned
+-- In-flight sets this batch has cleaned of ended leases (upkeep batches only), and the ones it added
+-- leases to, in order (each is extended once, at the end: every lease of a batch ends at the same
+-- time).
+local cleaned, leased, leasedList
 -- The batch's limit descriptions, by number: kind and its four terms as numbers. Reused by every
 -- batch (entries 1 .. m are set before they are read).
 local lk, l1, l2, l3, l4 = {}, {}, {}, {}, {}
@@ -124,7 +127,10 @@ local function reserveOne(k, at, n, id, out)
       for slot = 1, sa[i] do
         redis.call('ZADD', key, leaseEnd, id .. ':' .. slot)
       end
-      redis.call('PEXPIRE', key, leaseArg)
+      if not leased[key] then
+        leased[key] = true
+        leasedList[#leasedList + 1] = key
+      end
     end
   end
   pending[id] = true
@@ -208,6 +214,7 @@ local function batch(keys, args)
   leaseEnd = n2s(serverMs + leaseMs)
   result, value, ttlOf, changed = {}, {}, {}, {}
   pending, addedHere, settledIds, added, cleaned = {}, {}, {}, {}, {}
+  leased, leasedList = {}, {}
   local ops = tonumber(ARGV[3])
   local first = 6 -- ARGV index of the first limit description, then of the first operation
   for d = 1, tonumber(ARGV[5]) do
@@ -283,7 +290,11 @@ local function batch(keys, args)
     k = k + n
   end
 
-  -- Then write: each changed counter once, the pending set's changes in one command each.
+  -- Then write: each changed counter once, the pending set's changes in one command each, and the
+  -- expiry of each in-flight set given leases (a set a later settlement emptied is gone: no-op).
+  for i = 1, #leasedList do
+    redis.call('PEXPIRE', leasedList[i], leaseArg)
+  end
   local gone = {}
   for i = 1, #changed do
     local key = changed[i]
