@@ -35,7 +35,7 @@ import okhttp3.Response;
  *       charging a token rate, a monthly quota and an in-flight limit of one of 100 consumers, with
  *       the script runs per pair, Redis's CPU per pair and the commands the scripts called per pair
  *       (the store batches what arrives while a script is in flight, so all three fall as callers
- *       rise);
+ *       rise), and the bytes every thread of the JVM allocated per pair (load does not change it);
  *   <li>latency of one governed call (wrapped OkHttp client, canned backend, the {@link Workload}
  *       gateway), p50 and p99 at one caller, with the in-memory store, the Redis store (called on
  *       the caller's thread: it bounds its own calls) and the Redis store behind the gateway's
