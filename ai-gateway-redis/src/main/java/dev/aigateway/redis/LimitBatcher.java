@@ -160,6 +160,10 @@ final class LimitBatcher {
   private final int settlementBound;
 
   private final Object lock = new Object();
+  // Held from taking a batch until it is handed to Lettuce, so batches reach the connection in the
+  // order they were taken (a later reservation's batch never overtakes an earlier settlement's,
+  // whichever threads send them); taken before lock, never while holding it.
+  private final Object sendOrder = new Object();
   private final ArrayDeque<Operation> queue = new ArrayDeque<>();
   private int inFlight;
   private int reservesQueued;
@@ -198,17 +202,25 @@ final class LimitBatcher {
 
   /** Queues a reservation and sends it now when fewer than two batches are in flight. */
   void reserve(Operation reservation) {
-    List<Operation> batch;
-    synchronized (lock) {
-      queue.addLast(reservation);
-      reservesQueued++;
-      batch = takeBatch(false);
+    synchronized (sendOrder) {
+      List<Operation> batch;
+      synchronized (lock) {
+        queue.addLast(reservation);
+        reservesQueued++;
+        batch = takeBatch(false);
+      }
+      send(batch);
     }
-    send(batch);
   }
 
   /** Queues a settlement; it is sent now only when nothing is in flight. Never waits for Redis. */
   void settle(Operation settlement) {
+    synchronized (sendOrder) {
+      settleInOrder(settlement);
+    }
+  }
+
+  private void settleInOrder(Operation settlement) {
     List<Operation> batch;
     synchronized (lock) {
       if (settlementsQueued + settlementsInFlight >= settlementBound && !dropOldestSettlement()) {
@@ -242,24 +254,28 @@ final class LimitBatcher {
    * settlements, on the same connection.
    */
   void sendQueued() {
-    List<Operation> batch;
-    synchronized (lock) {
-      batch = takeBatch(true);
+    synchronized (sendOrder) {
+      List<Operation> batch;
+      synchronized (lock) {
+        batch = takeBatch(true);
+      }
+      send(batch);
     }
-    send(batch);
   }
 
   /** The linger timer: sends settlements that waited long enough, else waits again. */
   private void lingered() {
-    List<Operation> batch;
-    synchronized (lock) {
-      lingerTimerSet = false;
-      batch = takeBatch(false);
-      if (batch == null) {
-        armLinger();
+    synchronized (sendOrder) {
+      List<Operation> batch;
+      synchronized (lock) {
+        lingerTimerSet = false;
+        batch = takeBatch(false);
+        if (batch == null) {
+          armLinger();
+        }
       }
+      send(batch);
     }
-    send(batch);
   }
 
   /**
@@ -290,7 +306,22 @@ final class LimitBatcher {
   boolean flush(long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
     while (true) {
-      List<Operation> batch;
+      synchronized (sendOrder) {
+        List<Operation> batch;
+        synchronized (lock) {
+          if (settlementsQueued + settlementsInFlight == 0) {
+            return true;
+          }
+          if (deadline - System.nanoTime() <= 0) {
+            return false;
+          }
+          batch = takeBatch(true);
+        }
+        if (batch != null) {
+          send(batch);
+          continue;
+        }
+      }
       synchronized (lock) {
         if (settlementsQueued + settlementsInFlight == 0) {
           return true;
@@ -299,18 +330,14 @@ final class LimitBatcher {
         if (left <= 0) {
           return false;
         }
-        batch = takeBatch(true);
-        if (batch == null) {
-          try {
-            // Woken by every answer; a pause between attempts while Redis refuses at once.
-            lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 20)));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-          }
+        try {
+          // Woken by every answer; a pause between attempts while Redis refuses at once.
+          lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 20)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
         }
       }
-      send(batch);
     }
   }
 
@@ -501,77 +528,80 @@ final class LimitBatcher {
     LimitScript script = reserving;
     boolean firstOfOutage = false;
     boolean recovered = false;
-    synchronized (lock) {
-      inFlight--;
-      for (Operation op : batch) {
-        if (!op.reserves()) {
-          settlementsInFlight--;
-        }
-      }
-      dropped += refused;
-      replayed += replayedNow;
-      for (int i = again.size() - 1; i >= 0; i--) {
-        Operation op = again.get(i);
-        queue.addFirst(op);
-        if (op.reserves()) {
-          reservesQueued++;
-        } else {
-          settlementsQueued++;
-        }
-      }
-      while (settlementsQueued + settlementsInFlight > settlementBound) {
-        if (!dropOldestSettlement()) {
-          break;
-        }
-      }
-      if (unreachable) {
-        // what waits in the queue now waits for Redis too: replayed when it answers again, and
-        // counted so even if Redis is back before the first retry
-        for (Operation op : queue) {
+    // the next batch is taken and handed over in order with other senders (see sendOrder)
+    synchronized (sendOrder) {
+      synchronized (lock) {
+        inFlight--;
+        for (Operation op : batch) {
           if (!op.reserves()) {
-            op.failures = Math.max(op.failures, 1);
+            settlementsInFlight--;
           }
         }
-        retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
-        firstOfOutage = !outage;
-        outage = true;
-        startRetries();
-      } else if (failure == null && outage) {
-        outage = false;
-        recovered = true;
-      }
-      if (!unsent.isEmpty()) {
-        settlementsInFlight += unsent.size();
-        inFlight++;
-        next = unsent;
-        script = settling;
-      } else {
-        next = takeBatch(false);
-        if (next == null) {
-          armLinger();
+        dropped += refused;
+        replayed += replayedNow;
+        for (int i = again.size() - 1; i >= 0; i--) {
+          Operation op = again.get(i);
+          queue.addFirst(op);
+          if (op.reserves()) {
+            reservesQueued++;
+          } else {
+            settlementsQueued++;
+          }
         }
+        while (settlementsQueued + settlementsInFlight > settlementBound) {
+          if (!dropOldestSettlement()) {
+            break;
+          }
+        }
+        if (unreachable) {
+          // what waits in the queue now waits for Redis too: replayed when it answers again, and
+          // counted so even if Redis is back before the first retry
+          for (Operation op : queue) {
+            if (!op.reserves()) {
+              op.failures = Math.max(op.failures, 1);
+            }
+          }
+          retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
+          firstOfOutage = !outage;
+          outage = true;
+          startRetries();
+        } else if (failure == null && outage) {
+          outage = false;
+          recovered = true;
+        }
+        if (!unsent.isEmpty()) {
+          settlementsInFlight += unsent.size();
+          inFlight++;
+          next = unsent;
+          script = settling;
+        } else {
+          next = takeBatch(false);
+          if (next == null) {
+            armLinger();
+          }
+        }
+        lock.notifyAll();
       }
-      lock.notifyAll();
+      if (firstOfOutage) {
+        LOG.warn(
+            "Redis token limit store: Redis at {} did not take a batch ({}); settlements are queued"
+                + " (at most {}) and replayed once it answers again",
+            connection.address(),
+            cause.getMessage(),
+            settlementBound);
+      }
+      if (recovered) {
+        RedisTokenLimitStore.Settlements now = settlements();
+        LOG.info(
+            "Redis token limit store: Redis at {} answers again; queued settlements are replayed"
+                + " ({} so far, {} dropped, {} waiting)",
+            connection.address(),
+            now.replayed(),
+            now.dropped(),
+            now.pending());
+      }
+      send(next, script);
     }
-    if (firstOfOutage) {
-      LOG.warn(
-          "Redis token limit store: Redis at {} did not take a batch ({}); settlements are queued"
-              + " (at most {}) and replayed once it answers again",
-          connection.address(),
-          cause.getMessage(),
-          settlementBound);
-    }
-    if (recovered) {
-      RedisTokenLimitStore.Settlements now = settlements();
-      LOG.info(
-          "Redis token limit store: Redis at {} answers again; queued settlements are replayed"
-              + " ({} so far, {} dropped, {} waiting)",
-          connection.address(),
-          now.replayed(),
-          now.dropped(),
-          now.pending());
-    }
-    send(next, script);
   }
 
   private void startRetries() {
@@ -605,11 +635,13 @@ final class LimitBatcher {
 
   /** Sends the queued settlements again once their retry is due. */
   void retry() {
-    List<Operation> batch;
-    synchronized (lock) {
-      batch = takeBatch(false);
+    synchronized (sendOrder) {
+      List<Operation> batch;
+      synchronized (lock) {
+        batch = takeBatch(false);
+      }
+      send(batch);
     }
-    send(batch);
   }
 
   private static RedisException redisFailure(@Nullable Throwable failure) {

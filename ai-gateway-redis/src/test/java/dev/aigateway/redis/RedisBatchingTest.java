@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -177,6 +178,33 @@ class RedisBatchingTest {
       assertThat(store.peek(List.of(new CounterId(QUOTA, "team-b"))))
           .extracting(CounterReading::used)
           .containsExactly(40L);
+    }
+  }
+
+  @Test
+  void aReservationSentJustAsTheLingerTimerSendsASettlementStillSeesIt() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(redis.uri())
+                .commandTimeout(Duration.ofSeconds(5))
+                .build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      long used = 0;
+      for (int i = 0; i < 300; i++) {
+        ReserveResult held = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 100)));
+        store.settle(held.reservation(), new long[] {i % 7});
+        used += i % 7;
+        // around the linger: the timer thread and this thread send their batches at about the
+        // same time, and the reservation's must still reach Redis after the settlement's
+        LockSupport.parkNanos(1_500_000L + (i % 11) * 100_000L);
+        ReserveResult probe = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 0)));
+        store.settle(probe.reservation(), new long[] {0});
+        assertThat(probe.remaining().get(0))
+            .as("after %d pairs", i + 1)
+            .isEqualTo(QUOTA.capacity() - used);
+      }
     }
   }
 
