@@ -33,16 +33,17 @@ class RedisBatchingTest {
       LimitSpec.quota("batch/quota", 1_000_000_000L, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
   private static final LimitSpec SLOTS = LimitSpec.inFlight("batch/in-flight", 1_000);
 
+  /** A connection whose commands may take 5 s: no timing bound here, only counts. */
+  private static RedisConnection connect(RedisServer redis) {
+    return RedisConnection.builder().uri(redis.uri()).commandTimeout(Duration.ofSeconds(5)).build();
+  }
+
   @Test
   void concurrentCallsShareScriptRunsAndCountExactly() throws Exception {
     int threads = 16;
     int pairsEach = 200;
     try (RedisServer redis = RedisServer.start();
-        RedisConnection connection =
-            RedisConnection.builder()
-                .uri(redis.uri())
-                .commandTimeout(Duration.ofSeconds(5))
-                .build();
+        RedisConnection connection = connect(redis);
         RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
       connection.connect();
       redis.command("CONFIG", "RESETSTAT");
@@ -97,11 +98,7 @@ class RedisBatchingTest {
   @Test
   void aSettlementReturnsAtOnceWhileRedisIsFrozenAndIsAppliedWhenItRuns() throws Exception {
     try (RedisServer redis = RedisServer.start();
-        RedisConnection connection =
-            RedisConnection.builder()
-                .uri(redis.uri())
-                .commandTimeout(Duration.ofSeconds(5))
-                .build();
+        RedisConnection connection = connect(redis);
         RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
       connection.connect();
       ReserveResult held = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 100)));
@@ -124,11 +121,7 @@ class RedisBatchingTest {
   @Test
   void aSettlementRidesWithTheNextReservationInOneScriptRun() throws Exception {
     try (RedisServer redis = RedisServer.start();
-        RedisConnection connection =
-            RedisConnection.builder()
-                .uri(redis.uri())
-                .commandTimeout(Duration.ofSeconds(5))
-                .build();
+        RedisConnection connection = connect(redis);
         RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
       connection.connect();
       ReserveResult held = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 100)));
@@ -147,16 +140,8 @@ class RedisBatchingTest {
   @Test
   void aSettlementWithoutAReservationAfterItIsSentByItselfAndAPeekSeesItAtOnce() throws Exception {
     try (RedisServer redis = RedisServer.start();
-        RedisConnection connection =
-            RedisConnection.builder()
-                .uri(redis.uri())
-                .commandTimeout(Duration.ofSeconds(5))
-                .build();
-        RedisConnection other =
-            RedisConnection.builder()
-                .uri(redis.uri())
-                .commandTimeout(Duration.ofSeconds(5))
-                .build();
+        RedisConnection connection = connect(redis);
+        RedisConnection other = connect(redis);
         RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build();
         RedisTokenLimitStore otherInstance = RedisTokenLimitStore.builder(other).build()) {
       connection.connect();
@@ -184,11 +169,7 @@ class RedisBatchingTest {
   @Test
   void aReservationSentJustAsTheLingerTimerSendsASettlementStillSeesIt() throws Exception {
     try (RedisServer redis = RedisServer.start();
-        RedisConnection connection =
-            RedisConnection.builder()
-                .uri(redis.uri())
-                .commandTimeout(Duration.ofSeconds(5))
-                .build();
+        RedisConnection connection = connect(redis);
         RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
       connection.connect();
       long used = 0;
