@@ -4,6 +4,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -23,10 +24,13 @@ import org.slf4j.LoggerFactory;
  * than {@link #MAX_IN_FLIGHT} batches in flight is sent at once by its caller's thread (alone, when
  * the store is idle: a single caller pays one round trip and nothing more). Otherwise it waits in
  * the queue, and the reply of an in-flight batch, on Lettuce's event loop, sends everything queued
- * as the next batch. A settlement never waits for Redis: it is queued, rides with the next batch
- * that goes anyway, and is sent on its own only when nothing is in flight (then the settling thread
- * hands it to Lettuce's event loop and returns). Settlements that Redis could not take (down, timed
- * out, busy, loading) go back to the front of the queue and are replayed by a daemon thread every
+ * as the next batch. A settlement never waits for Redis: it is queued and rides with the next batch
+ * that goes anyway, normally the next reservation's. It is sent without one only when nothing is in
+ * flight and it has waited {@link #LINGER_NANOS} (a daemon timer thread sends it then), or at once
+ * when the application flushes or peeks. So a caller that reserves again right after settling (the
+ * common case) pays one script run per call, not two, and its reservation no longer queues in Redis
+ * behind its previous call's settlement. Settlements that Redis could not take (down, timed out,
+ * busy, loading) go back to the front of the queue and are replayed by the same daemon thread every
  * {@link #RETRY_MILLIS} ms, at most {@code settlementBound} of them; beyond it the oldest is
  * dropped and counted.
  *
@@ -46,6 +50,13 @@ final class LimitBatcher {
 
   /** How often settlements that Redis did not take are sent again. */
   static final long RETRY_MILLIS = 100;
+
+  /**
+   * How long a settlement waits for a reservation to ride with before it is sent on its own: far
+   * below anything a limit can observe (other instances see it this much later at most), far above
+   * the gap between a call's settlement and the next reservation of a busy caller.
+   */
+  static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   /**
    * How often a batch also drops ended entries, by default: reservation ids whose settlement window
@@ -72,8 +83,11 @@ final class LimitBatcher {
     /** Whether a reservation's caller stopped waiting before it was sent: it is not sent. */
     abstract boolean abandoned();
 
-    /** Appends its keys and arguments to the batch's; runs on the thread that sends the batch. */
-    abstract void write(List<String> keys, List<String> args);
+    /**
+     * Appends its keys and arguments to the batch's, naming its limits by their numbers in {@code
+     * limits}; runs on the thread that sends the batch.
+     */
+    abstract void write(List<String> keys, List<String> args, Limits limits);
 
     /** How many integers of the batch's reply are its own. */
     abstract int replyLength();
@@ -89,6 +103,54 @@ final class LimitBatcher {
     abstract void failed(RedisException failure);
   }
 
+  /**
+   * The limits a batch describes once, in the order first used, for its operations to refer to by
+   * number: a rate's terms or a quota's candidate windows cross the wire, and are parsed by the
+   * script, once per batch rather than once per call and counter.
+   */
+  static final class Limits {
+    private static final String[] NUMBERS = new String[MAX_OPERATIONS * 4 + 1];
+
+    static {
+      for (int i = 0; i < NUMBERS.length; i++) {
+        NUMBERS[i] = Integer.toString(i);
+      }
+    }
+
+    private final List<String[]> described = new ArrayList<>(4);
+    private final List<String> fields = new ArrayList<>(20);
+
+    /**
+     * The number (from 1, as the script's argument) of the limit {@code description} gives: its
+     * kind and four terms, added to the batch when new to it. Descriptions are told apart by
+     * identity: the store keeps one array per set of terms and hands the same one every time.
+     */
+    String number(String[] description) {
+      int at = -1;
+      for (int i = 0; i < described.size(); i++) {
+        if (described.get(i) == description) {
+          at = i;
+          break;
+        }
+      }
+      if (at < 0) {
+        if (description.length != 5) {
+          throw new IllegalArgumentException(
+              "a limit is described by 5 fields, not " + description.length);
+        }
+        at = described.size();
+        described.add(description);
+        fields.addAll(Arrays.asList(description));
+      }
+      int number = at + 1;
+      return number < NUMBERS.length ? NUMBERS[number] : Integer.toString(number);
+    }
+
+    int size() {
+      return described.size();
+    }
+  }
+
   private final RedisConnection connection;
   private final LimitScript reserving;
   private final LimitScript settling;
@@ -98,6 +160,10 @@ final class LimitBatcher {
   private final int settlementBound;
 
   private final Object lock = new Object();
+  // Held from taking a batch until it is handed to Lettuce, so batches reach the connection in the
+  // order they were taken (a later reservation's batch never overtakes an earlier settlement's,
+  // whichever threads send them); taken before lock, never while holding it.
+  private final Object sendOrder = new Object();
   private final ArrayDeque<Operation> queue = new ArrayDeque<>();
   private int inFlight;
   private int reservesQueued;
@@ -107,7 +173,10 @@ final class LimitBatcher {
   private long dropped;
   private boolean outage;
   private long retryAtNanos;
-  private @Nullable ScheduledExecutorService retrier;
+  private long settleDueNanos;
+  private boolean lingerTimerSet;
+  private @Nullable ScheduledExecutorService timer;
+  private boolean retrying;
   private boolean closed;
   private final long upkeepNanos;
   private volatile long upkeepDueNanos = System.nanoTime();
@@ -133,17 +202,25 @@ final class LimitBatcher {
 
   /** Queues a reservation and sends it now when fewer than two batches are in flight. */
   void reserve(Operation reservation) {
-    List<Operation> batch;
-    synchronized (lock) {
-      queue.addLast(reservation);
-      reservesQueued++;
-      batch = takeBatch(false);
+    synchronized (sendOrder) {
+      List<Operation> batch;
+      synchronized (lock) {
+        queue.addLast(reservation);
+        reservesQueued++;
+        batch = takeBatch(false);
+      }
+      send(batch);
     }
-    send(batch);
   }
 
   /** Queues a settlement; it is sent now only when nothing is in flight. Never waits for Redis. */
   void settle(Operation settlement) {
+    synchronized (sendOrder) {
+      settleInOrder(settlement);
+    }
+  }
+
+  private void settleInOrder(Operation settlement) {
     List<Operation> batch;
     synchronized (lock) {
       if (settlementsQueued + settlementsInFlight >= settlementBound && !dropOldestSettlement()) {
@@ -160,10 +237,56 @@ final class LimitBatcher {
         settlement.failures = Math.max(settlement.failures, 1);
       }
       queue.addLast(settlement);
-      settlementsQueued++;
-      batch = takeBatch(false);
+      if (settlementsQueued++ == 0) {
+        settleDueNanos = System.nanoTime() + LINGER_NANOS;
+      }
+      batch = takeBatch(closed); // once closed, no timer sends it later
+      if (batch == null) {
+        armLinger();
+      }
     }
     send(batch);
+  }
+
+  /**
+   * Sends what is queued now, settlements included, unless {@link #MAX_IN_FLIGHT} batches are in
+   * flight (then they follow the in-flight ones): called before a read that must see this JVM's
+   * settlements, on the same connection.
+   */
+  void sendQueued() {
+    synchronized (sendOrder) {
+      List<Operation> batch;
+      synchronized (lock) {
+        batch = takeBatch(true);
+      }
+      send(batch);
+    }
+  }
+
+  /** The linger timer: sends settlements that waited long enough, else waits again. */
+  private void lingered() {
+    synchronized (sendOrder) {
+      List<Operation> batch;
+      synchronized (lock) {
+        lingerTimerSet = false;
+        batch = takeBatch(false);
+        if (batch == null) {
+          armLinger();
+        }
+      }
+      send(batch);
+    }
+  }
+
+  /**
+   * Sets the linger timer (one at a time) for settlements that wait while nothing is in flight; an
+   * answer of an in-flight batch sends them, or sets the timer, itself. Under {@link #lock}.
+   */
+  private void armLinger() {
+    if (settlementsQueued > 0 && inFlight == 0 && !outage && !lingerTimerSet && !closed) {
+      lingerTimerSet = true;
+      schedule(this::lingered, Math.max(0, settleDueNanos - System.nanoTime()));
+    }
   }
 
   /** Queued and in-flight settlements, replayed ones and dropped ones. */
@@ -183,7 +306,22 @@ final class LimitBatcher {
   boolean flush(long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
     while (true) {
-      List<Operation> batch;
+      synchronized (sendOrder) {
+        List<Operation> batch;
+        synchronized (lock) {
+          if (settlementsQueued + settlementsInFlight == 0) {
+            return true;
+          }
+          if (deadline - System.nanoTime() <= 0) {
+            return false;
+          }
+          batch = takeBatch(true);
+        }
+        if (batch != null) {
+          send(batch);
+          continue;
+        }
+      }
       synchronized (lock) {
         if (settlementsQueued + settlementsInFlight == 0) {
           return true;
@@ -192,18 +330,14 @@ final class LimitBatcher {
         if (left <= 0) {
           return false;
         }
-        batch = takeBatch(true);
-        if (batch == null) {
-          try {
-            // Woken by every answer; a pause between attempts while Redis refuses at once.
-            lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 20)));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-          }
+        try {
+          // Woken by every answer; a pause between attempts while Redis refuses at once.
+          lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 20)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
         }
       }
-      send(batch);
     }
   }
 
@@ -212,8 +346,8 @@ final class LimitBatcher {
     ScheduledExecutorService stop;
     synchronized (lock) {
       closed = true;
-      stop = retrier;
-      retrier = null;
+      stop = timer;
+      timer = null;
     }
     if (stop != null) {
       stop.shutdownNow();
@@ -222,17 +356,23 @@ final class LimitBatcher {
 
   /**
    * The next batch to send, or null. Reservations go when fewer than {@link #MAX_IN_FLIGHT} batches
-   * are in flight; settlements alone only when nothing is (else they ride with the next batch, or
-   * go when the in-flight one answers) and, after Redis failed to take them, not before the retry
-   * is due unless {@code now}.
+   * are in flight. Settlements alone go {@code now} (a flush or a read), or else only when nothing
+   * is in flight (else they ride with the next batch, or go when the in-flight one answers) and the
+   * oldest has lingered {@link #LINGER_NANOS} or, after Redis failed to take them, the retry is
+   * due.
    */
   private @Nullable List<Operation> takeBatch(boolean now) {
     if (inFlight >= MAX_IN_FLIGHT || queue.isEmpty()) {
       return null;
     }
-    if (reservesQueued == 0
-        && (inFlight > 0 || (!now && outage && System.nanoTime() - retryAtNanos < 0))) {
-      return null;
+    if (reservesQueued == 0 && !now) {
+      if (inFlight > 0) {
+        return null;
+      }
+      long due = outage ? retryAtNanos : settleDueNanos;
+      if (System.nanoTime() - due < 0) {
+        return null;
+      }
     }
     List<Operation> batch = new ArrayList<>(Math.min(queue.size(), MAX_OPERATIONS));
     while (batch.size() < MAX_OPERATIONS && !queue.isEmpty()) {
@@ -292,28 +432,39 @@ final class LimitBatcher {
       return;
     }
     List<String> keys = new ArrayList<>(1 + batch.size() * 3);
-    List<String> args = new ArrayList<>(4 + batch.size() * 28);
+    List<String> ops = new ArrayList<>(batch.size() * 16);
+    Limits limits = new Limits();
     keys.add(pendingKey);
-    args.add(leaseMillis);
-    args.add(settlementWindowMillis);
-    args.add(Integer.toString(batch.size()));
-    long nanos = System.nanoTime();
-    if (nanos - upkeepDueNanos >= 0) {
-      upkeepDueNanos = nanos + upkeepNanos; // at most one batch in a while does the upkeep
-      args.add("1");
-    } else {
-      args.add("");
-    }
-    RedisAsyncCommands<String, String> commands;
+    String[] args;
     try {
       for (Operation op : batch) {
-        op.write(keys, args);
+        op.write(keys, ops, limits);
+      }
+      args = new String[5 + limits.fields.size() + ops.size()];
+      args[0] = leaseMillis;
+      args[1] = settlementWindowMillis;
+      args[2] = Integer.toString(batch.size());
+      long nanos = System.nanoTime();
+      if (nanos - upkeepDueNanos >= 0) {
+        upkeepDueNanos = nanos + upkeepNanos; // at most one batch in a while does the upkeep
+        args[3] = "1";
+      } else {
+        args[3] = "";
+      }
+      args[4] = Integer.toString(limits.size());
+      int at = 5;
+      for (String field : limits.fields) {
+        args[at++] = field;
+      }
+      for (String field : ops) {
+        args[at++] = field;
       }
     } catch (RuntimeException e) {
       // A bug, not Redis: fail the batch as Redis refusing it would, so nobody waits for it.
       finished(batch, null, new RedisException("could not prepare the script's arguments", e));
       return;
     }
+    RedisAsyncCommands<String, String> commands;
     try {
       commands = connection.strings().async(); // connects on first use: may fail
     } catch (RuntimeException e) {
@@ -321,7 +472,7 @@ final class LimitBatcher {
       return;
     }
     script
-        .send(commands, keys.toArray(String[]::new), args.toArray(String[]::new))
+        .send(commands, keys.toArray(String[]::new), args)
         .whenComplete((reply, failure) -> finished(batch, reply, failure));
   }
 
@@ -377,97 +528,120 @@ final class LimitBatcher {
     LimitScript script = reserving;
     boolean firstOfOutage = false;
     boolean recovered = false;
-    synchronized (lock) {
-      inFlight--;
-      for (Operation op : batch) {
-        if (!op.reserves()) {
-          settlementsInFlight--;
-        }
-      }
-      dropped += refused;
-      replayed += replayedNow;
-      for (int i = again.size() - 1; i >= 0; i--) {
-        Operation op = again.get(i);
-        queue.addFirst(op);
-        if (op.reserves()) {
-          reservesQueued++;
-        } else {
-          settlementsQueued++;
-        }
-      }
-      while (settlementsQueued + settlementsInFlight > settlementBound) {
-        if (!dropOldestSettlement()) {
-          break;
-        }
-      }
-      if (unreachable) {
-        // what waits in the queue now waits for Redis too: replayed when it answers again, and
-        // counted so even if Redis is back before the first retry
-        for (Operation op : queue) {
+    // the next batch is taken and handed over in order with other senders (see sendOrder)
+    synchronized (sendOrder) {
+      synchronized (lock) {
+        inFlight--;
+        for (Operation op : batch) {
           if (!op.reserves()) {
-            op.failures = Math.max(op.failures, 1);
+            settlementsInFlight--;
           }
         }
-        retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
-        firstOfOutage = !outage;
-        outage = true;
-        startRetries();
-      } else if (failure == null && outage) {
-        outage = false;
-        recovered = true;
+        dropped += refused;
+        replayed += replayedNow;
+        for (int i = again.size() - 1; i >= 0; i--) {
+          Operation op = again.get(i);
+          queue.addFirst(op);
+          if (op.reserves()) {
+            reservesQueued++;
+          } else {
+            settlementsQueued++;
+          }
+        }
+        while (settlementsQueued + settlementsInFlight > settlementBound) {
+          if (!dropOldestSettlement()) {
+            break;
+          }
+        }
+        if (unreachable) {
+          // what waits in the queue now waits for Redis too: replayed when it answers again, and
+          // counted so even if Redis is back before the first retry
+          for (Operation op : queue) {
+            if (!op.reserves()) {
+              op.failures = Math.max(op.failures, 1);
+            }
+          }
+          retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
+          firstOfOutage = !outage;
+          outage = true;
+          startRetries();
+        } else if (failure == null && outage) {
+          outage = false;
+          recovered = true;
+        }
+        if (!unsent.isEmpty()) {
+          settlementsInFlight += unsent.size();
+          inFlight++;
+          next = unsent;
+          script = settling;
+        } else {
+          next = takeBatch(false);
+          if (next == null) {
+            armLinger();
+          }
+        }
+        lock.notifyAll();
       }
-      if (!unsent.isEmpty()) {
-        settlementsInFlight += unsent.size();
-        inFlight++;
-        next = unsent;
-        script = settling;
-      } else {
-        next = takeBatch(false);
+      if (firstOfOutage) {
+        LOG.warn(
+            "Redis token limit store: Redis at {} did not take a batch ({}); settlements are queued"
+                + " (at most {}) and replayed once it answers again",
+            connection.address(),
+            cause.getMessage(),
+            settlementBound);
       }
-      lock.notifyAll();
+      if (recovered) {
+        RedisTokenLimitStore.Settlements now = settlements();
+        LOG.info(
+            "Redis token limit store: Redis at {} answers again; queued settlements are replayed"
+                + " ({} so far, {} dropped, {} waiting)",
+            connection.address(),
+            now.replayed(),
+            now.dropped(),
+            now.pending());
+      }
+      send(next, script);
     }
-    if (firstOfOutage) {
-      LOG.warn(
-          "Redis token limit store: Redis at {} did not take a batch ({}); settlements are queued"
-              + " (at most {}) and replayed once it answers again",
-          connection.address(),
-          cause.getMessage(),
-          settlementBound);
-    }
-    if (recovered) {
-      RedisTokenLimitStore.Settlements now = settlements();
-      LOG.info(
-          "Redis token limit store: Redis at {} answers again; queued settlements are replayed"
-              + " ({} so far, {} dropped, {} waiting)",
-          connection.address(),
-          now.replayed(),
-          now.dropped(),
-          now.pending());
-    }
-    send(next, script);
   }
 
   private void startRetries() {
-    if (retrier != null || closed) {
+    if (retrying || closed) {
       return;
     }
-    retrier =
-        Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Thread thread = new Thread(task, "aigateway-redis-settlement-replay");
-              thread.setDaemon(true);
-              return thread;
-            });
-    retrier.scheduleWithFixedDelay(this::retry, RETRY_MILLIS, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    retrying = true;
+    timer().scheduleWithFixedDelay(this::retry, RETRY_MILLIS, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** Runs {@code task} on the timer thread after {@code nanos}; nothing once closed. */
+  private void schedule(Runnable task, long nanos) {
+    timer().schedule(task, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The daemon thread of the linger timer and of the replay, started on first use. */
+  private ScheduledExecutorService timer() {
+    ScheduledExecutorService t = timer;
+    if (t == null) {
+      t =
+          Executors.newSingleThreadScheduledExecutor(
+              task -> {
+                Thread thread = new Thread(task, "aigateway-redis-settlements");
+                thread.setDaemon(true);
+                return thread;
+              });
+      timer = t;
+    }
+    return t;
   }
 
   /** Sends the queued settlements again once their retry is due. */
   void retry() {
-    List<Operation> batch;
-    synchronized (lock) {
-      batch = takeBatch(false);
+    synchronized (sendOrder) {
+      List<Operation> batch;
+      synchronized (lock) {
+        batch = takeBatch(false);
+      }
+      send(batch);
     }
-    send(batch);
   }
 
   private static RedisException redisFailure(@Nullable Throwable failure) {

@@ -1,9 +1,14 @@
 package dev.aigateway.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -84,8 +89,7 @@ final class LimitScript {
       RedisAsyncCommands<String, String> redis, String[] keys, String[] args) {
     CompletableFuture<List<Object>> reply = new CompletableFuture<>();
     try {
-      redis
-          .<List<Object>>fcall(function, ScriptOutputType.MULTI, keys, args)
+      call(redis, keys, args)
           .whenComplete(
               (list, failure) -> {
                 if (failure == null) {
@@ -95,8 +99,7 @@ final class LimitScript {
                     // Pipelined: the load, then the call again. Batches answered "not found" are
                     // sent again in the order of their answers, so their order holds.
                     redis.functionLoad(library, true);
-                    redis
-                        .<List<Object>>fcall(function, ScriptOutputType.MULTI, keys, args)
+                    call(redis, keys, args)
                         .whenComplete(
                             (again, failedAgain) -> {
                               if (failedAgain == null) {
@@ -116,6 +119,26 @@ final class LimitScript {
       reply.completeExceptionally(e);
     }
     return reply;
+  }
+
+  /**
+   * {@code FCALL function numkeys keys... args...}, every key and argument written as UTF-8 text
+   * straight into the command's buffer. (Lettuce's own {@code fcall} encodes each one through the
+   * codec into a pooled buffer of its own first, which costs a buffer and, for the buffers Netty's
+   * leak detector samples, a stack trace: per argument, on the sending thread.)
+   */
+  private RedisFuture<List<Object>> call(
+      RedisAsyncCommands<String, String> redis, String[] keys, String[] args) {
+    CommandArgs<String, String> command = new CommandArgs<>(StringCodec.UTF8);
+    command.add(function).add(keys.length);
+    for (String key : keys) {
+      command.add(key);
+    }
+    for (String arg : args) {
+      command.add(arg);
+    }
+    return redis.dispatch(
+        CommandType.FCALL, new NestedMultiOutput<String, String>(StringCodec.UTF8), command);
   }
 
   /**

@@ -107,6 +107,16 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private static final LimitScript SETTLING = LIBRARY.function("batch_oom");
   private static final LimitScript PEEK = LIBRARY.function("peek");
   private static final long BEYOND_LONG = -1;
+  // Every in-flight limit reads the same: its counters are sorted sets of leases, sized by slots.
+  private static final String[] IN_FLIGHT_DESCRIPTION = {"f", "", "", "", ""};
+  private static final String[] COUNTS = new String[65];
+
+  static {
+    for (int i = 0; i < COUNTS.length; i++) {
+      COUNTS[i] = Integer.toString(i);
+    }
+  }
+
   private static final int ATTEMPTS = 3;
 
   private final RedisConnection connection;
@@ -118,7 +128,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private final AtomicLong sequence = new AtomicLong();
   private final ConcurrentHashMap<LimitSpec, String> stems = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<LimitSpec, RateTerms> rates = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<LimitSpec, long[]> windows = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<LimitSpec, Windows> windows = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<LimitSpec, String[]> rateDescriptions = new ConcurrentHashMap<>();
   private final @Nullable LongSupplier pinnedMicros;
   private final Clock jvmClock;
   private volatile long serverOffsetMillis;
@@ -330,38 +341,34 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
 
     @Override
-    void write(List<String> keys, List<String> args) {
+    void write(List<String> keys, List<String> args, LimitBatcher.Limits limits) {
       int counters = counterKeys.size();
       keys.addAll(counterKeys);
       args.add("R");
       args.add(pinned);
-      args.add(Integer.toString(counters));
+      args.add(count(counters));
       args.add(id);
       for (int c = 0; c < counters; c++) {
         LimitSpec spec = counterSpecs.get(c);
         long sum = together[c];
         long threshold = sum == BEYOND_LONG ? -1 : spec.capacity() - Math.max(1, sum);
-        args.add(kindCode(spec));
-        args.add(Long.toString(spec.kind() == LimitSpec.Kind.IN_FLIGHT ? 0 : sum));
-        args.add(Long.toString(threshold));
         switch (spec.kind()) {
           case RATE -> {
-            addRateTerms(args, spec);
+            args.add(limits.number(rateDescription(spec)));
+            args.add(Long.toString(sum));
           }
           case QUOTA -> {
-            long[] w = candidateWindows(spec, atMillis);
-            candidates[c] = w;
-            for (int j = 0; j < 4; j++) {
-              args.add(Long.toString(w[j]));
-            }
+            Windows w = candidateWindows(spec, atMillis);
+            candidates[c] = w.bounds();
+            args.add(limits.number(w.description()));
+            args.add(Long.toString(sum));
           }
           case IN_FLIGHT -> {
-            args.add(Integer.toString(slotCount[c]));
-            args.add("0");
-            args.add("0");
-            args.add("0");
+            args.add(limits.number(IN_FLIGHT_DESCRIPTION));
+            args.add(count(slotCount[c]));
           }
         }
+        args.add(Long.toString(threshold));
       }
     }
 
@@ -461,10 +468,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   /**
    * Settles a reservation this store made, once; see {@link TokenLimitStore#settle}. Returns at
    * once, without waiting for Redis: the settlement is queued and applied in the next script run
-   * (in order with the reservations and settlements before it, so a later {@link #reserve} of any
-   * thread of this JVM sees it). When Redis cannot take it, it stays queued and is replayed (it is
-   * still applied once: its id in the store's pending set decides); see {@link #settlements()} and
-   * {@link #flush}.
+   * (in order with the reservations and settlements before it, so a later {@link #reserve} or
+   * {@link #peek} of any thread of this JVM sees it), which is the next reservation's or, when no
+   * reservation comes within 2 ms, one of its own. When Redis cannot take it, it stays queued and
+   * is replayed (it is still applied once: its id in the store's pending set decides); see {@link
+   * #settlements()} and {@link #flush}.
    *
    * @throws IllegalArgumentException for a reservation of another store, or amounts that do not fit
    *     its charges; nothing changes then
@@ -510,36 +518,33 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
 
     @Override
-    void write(List<String> keys, List<String> args) {
+    void write(List<String> keys, List<String> args, LimitBatcher.Limits limits) {
       int n = r.charges.size();
       keys.addAll(Arrays.asList(r.keys));
       args.add("S");
       args.add(pinned);
-      args.add(Integer.toString(n));
+      args.add(count(n));
       args.add(r.id);
       for (int i = 0; i < n; i++) {
         LimitSpec spec = r.charges.get(i).limit();
-        args.add(kindCode(spec));
-        args.add(Long.toString(deltas[i]));
         switch (spec.kind()) {
           case RATE -> {
-            addRateTerms(args, spec);
-            args.add("0");
-            args.add("0");
+            args.add(limits.number(rateDescription(spec)));
+            args.add(Long.toString(deltas[i]));
+            args.add("");
+            args.add("");
           }
           case QUOTA -> {
+            args.add(limits.number(candidateWindows(spec, atMillis).description()));
+            args.add(Long.toString(deltas[i]));
             args.add(Long.toString(r.windowStarts[i]));
             args.add(Long.toString(r.windowEnds[i]));
-            long[] w = candidateWindows(spec, atMillis);
-            for (int j = 0; j < 4; j++) {
-              args.add(Long.toString(w[j]));
-            }
           }
           case IN_FLIGHT -> {
+            args.add(limits.number(IN_FLIGHT_DESCRIPTION));
+            args.add(Long.toString(deltas[i]));
             args.add(r.id + ":" + r.slots[i]);
-            for (int j = 0; j < 5; j++) {
-              args.add("0");
-            }
+            args.add("");
           }
         }
       }
@@ -622,10 +627,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
             args[base + 3] = terms.bText();
           }
           case QUOTA -> {
-            long[] w = candidateWindows(spec, at);
-            candidates[i] = w;
+            Windows w = candidateWindows(spec, at);
+            candidates[i] = w.bounds();
             for (int j = 0; j < 4; j++) {
-              args[base + 1 + j] = Long.toString(w[j]);
+              args[base + 1 + j] = w.description()[1 + j];
             }
           }
           case IN_FLIGHT -> {}
@@ -633,6 +638,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       }
       List<Long> reply;
       try {
+        // Settlements waiting for a batch to ride with go first, on the same connection: the
+        // read sees every settlement this thread made before it.
+        batcher.sendQueued();
         reply = PEEK.run(connection.strings().sync(), keys, args);
       } catch (RedisException e) {
         throw failure("read counters", e);
@@ -783,13 +791,25 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     return terms != null ? terms : rates.computeIfAbsent(rate, RateTerms::of);
   }
 
-  /** Adds a rate limit's terms, as the script reads them for a reservation or a settlement. */
-  private void addRateTerms(List<String> args, LimitSpec rate) {
-    RateTerms terms = terms(rate);
-    args.add(terms.q());
-    args.add(terms.r());
-    args.add(terms.bText());
-    args.add(terms.microsPerUnit());
+  /**
+   * A rate limit's description as the batch script reads it (kind, q, r, b, µs per unit); one array
+   * per limit, so that a batch describes each limit once (see {@link LimitBatcher.Limits}).
+   */
+  private String[] rateDescription(LimitSpec rate) {
+    String[] description = rateDescriptions.get(rate);
+    if (description == null) {
+      RateTerms terms = terms(rate);
+      description =
+          rateDescriptions.computeIfAbsent(
+              rate,
+              r -> new String[] {"r", terms.q(), terms.r(), terms.bText(), terms.microsPerUnit()});
+    }
+    return description;
+  }
+
+  /** A small count (of counters, charges or slots) as a script argument. */
+  private static String count(int n) {
+    return n < COUNTS.length ? COUNTS[n] : Integer.toString(n);
   }
 
   /**
@@ -818,9 +838,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * window before, of the window holding it, of the one after, and that one's end. The script picks
    * the window holding the server's time; this JVM's clock only proposes.
    */
-  private long[] candidateWindows(LimitSpec quota, long atMillis) {
-    long[] cached = windows.get(quota);
-    if (cached != null && cached[1] <= atMillis && atMillis < cached[2]) {
+  private Windows candidateWindows(LimitSpec quota, long atMillis) {
+    Windows cached = windows.get(quota);
+    if (cached != null && cached.bounds()[1] <= atMillis && atMillis < cached.bounds()[2]) {
       return cached;
     }
     QuotaPeriod period = quota.quotaPeriod();
@@ -834,8 +854,27 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       end.toEpochMilli(),
       period.windowEnd(end, zone).toEpochMilli()
     };
-    windows.put(quota, bounds);
-    return bounds;
+    Windows fresh = new Windows(bounds);
+    windows.put(quota, fresh);
+    return fresh;
+  }
+
+  /**
+   * A quota's four candidate window boundaries (epoch ms; see {@link #candidateWindows}) and the
+   * description the batch script reads (kind, then the boundaries as text), made once per window.
+   */
+  private record Windows(long[] bounds, String[] description) {
+    Windows(long[] bounds) {
+      this(
+          bounds,
+          new String[] {
+            "q",
+            Long.toString(bounds[0]),
+            Long.toString(bounds[1]),
+            Long.toString(bounds[2]),
+            Long.toString(bounds[3])
+          });
+    }
   }
 
   /** This JVM's estimate of the limit clock: its own clock corrected by Redis's last answer. */

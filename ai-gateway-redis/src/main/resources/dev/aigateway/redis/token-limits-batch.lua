@@ -7,14 +7,17 @@
 -- settlement window ends); then per operation its n counters.
 -- ARGV[1]: in-flight lease ms, ARGV[2]: settlement window ms, ARGV[3]: operations in the batch,
 -- ARGV[4]: '1' for upkeep (drop ended entries of the pending set and of the in-flight sets the
--- batch touches), else ''.
+-- batch touches), else '', ARGV[5]: limits described in the batch (m).
+-- Then m limit descriptions, 5 fields each, which the operations refer to by number (1 .. m), so a
+-- limit's terms cross the wire and are parsed once per batch however many calls it counts:
+--   kind (r, q, f), then rate: q, r, b, µs per unit; quota: four window boundaries around the
+--   JVM's estimate of now (epoch ms); in-flight: unused.
 -- Then per operation: type ('R' reserve, 'S' settle), pinned time (µs, '' for the server's),
 -- n (counters of a reservation, charges of a settlement), reservation id, then its fields:
---   R: 7 per counter: kind (r, q, f), amount, threshold (capacity - required), a1 .. a4
---      rate: q, r, b, µs per unit; quota: four window boundaries; in-flight: a1 = slots.
---   S: 8 per charge: kind, delta, x1 .. x6
---      rate: q, r, b, µs per unit; quota: reserved window start, end (ms), then four candidate
---      boundaries around now; in-flight: x1 = the slot member.
+--   R: 3 per counter: limit number, amount (an in-flight limit's: its slots), threshold
+--      (capacity - required).
+--   S: 4 per charge: limit number, delta, x1, x2: a quota's reserved window start and end (ms), an
+--      in-flight limit's slot member in x1; else unused.
 -- Returns per operation: status, now µs; a reservation then 2 per counter: used, aux.
 --   R status: 1 admitted, 0 rejected, 2 no candidate window holds the time (nothing changed; the
 --   JVM retries with windows around now). aux: a rate's progress, a quota's window index, 0 for
@@ -26,7 +29,8 @@
 -- on those values in Lua; at the end each changed counter is written once (SET ... PX, or one DEL
 -- for all that emptied). Reservation ids are members of one sorted set per store: one ZMSCORE
 -- checks the settlements' ids, one ZREM removes them, one ZADD (and PEXPIRE) adds the new ones.
--- In-flight sets are counted and changed in place (ZCOUNT, ZADD, PEXPIRE; ZREM).
+-- In-flight sets are counted and changed in place (ZCOUNT, ZADD; ZREM), and each set given leases
+-- is extended once per batch (PEXPIRE).
 
 -- The batch being run (set by batch at its start; the helpers below share them).
 local leaseMs, leaseArg, pendingKey, upkeep
@@ -37,12 +41,17 @@ local result
 local value, ttlOf, changed
 -- The ids of reservations this batch settles or makes: whether each is pending now.
 local pending, addedHere, settledIds, added
--- In-flight sets this batch has cleaned of ended leases (upkeep batches only).
-local cleaned
+-- In-flight sets this batch has cleaned of ended leases (upkeep batches only), and the ones it added
+-- leases to, in order (each is extended once, at the end: every lease of a batch ends at the same
+-- time).
+local cleaned, leased, leasedList
+-- The batch's limit descriptions, by number: kind and its four terms as numbers. Reused by every
+-- batch (entries 1 .. m are set before they are read).
+local lk, l1, l2, l3, l4 = {}, {}, {}, {}, {}
 
 -- Per counter of the operation being run: its state between the check and the write. Reused by
 -- every operation and every batch (each field is set before it is read).
-local su, sp, st, sw, sf = {}, {}, {}, {}, {}
+local su, sp, st, sw, sf, sd, sa = {}, {}, {}, {}, {}, {}, {}
 
 local function setValue(key, v, ttl)
   if ttlOf[key] == nil then
@@ -52,6 +61,20 @@ local function setValue(key, v, ttl)
   ttlOf[key] = ttl
 end
 
+-- The window of quota limit d holding the limit clock among its three candidates: its index
+-- (0 .. 2), start and end, or nil.
+local function windowOf(d)
+  local w0, w1, w2, w3 = l1[d], l2[d], l3[d], l4[d]
+  if nowMs < w0 or nowMs >= w3 then
+    return nil
+  elseif nowMs < w1 then
+    return 0, w0, w1
+  elseif nowMs < w2 then
+    return 1, w1, w2
+  end
+  return 2, w2, w3
+end
+
 -- Reserves every charge of one call or none. k: KEYS index of its first counter; at: ARGV index
 -- of its first counter's fields; out: index in result before its first counter's pair (used,
 -- aux), which it fills. Returns the status.
@@ -59,16 +82,18 @@ local function reserveOne(k, at, n, id, out)
   local fits = true
   for i = 1, n do
     local key = KEYS[k + i - 1]
-    local a = at + (i - 1) * 7
-    local kind = ARGV[a]
+    local a = at + (i - 1) * 3
+    local d = tonumber(ARGV[a])
+    local kind = lk[d]
     local used, aux
+    sd[i], sa[i] = d, tonumber(ARGV[a + 1])
     if kind == 'r' then
       local u, p, t = rateOf(value[key])
-      u, p, t = refill(u, p, t, tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]))
+      u, p, t = refill(u, p, t, l1[d], l2[d], l3[d])
       su[i], sp[i], st[i] = u, p, t
       used, aux = u, p
     elseif kind == 'q' then
-      local j, from, to = findWindow(a + 3)
+      local j, from, to = windowOf(d)
       if not j then
         return 2
       end
@@ -92,18 +117,20 @@ local function reserveOne(k, at, n, id, out)
   end
   for i = 1, n do
     local key = KEYS[k + i - 1]
-    local a = at + (i - 1) * 7
-    local kind = ARGV[a]
+    local d = sd[i]
+    local kind = lk[d]
     if kind == 'r' then
-      setValue(key, rateValue(math.min(su[i] + tonumber(ARGV[a + 1]), MAX_USED), sp[i], st[i],
-        tonumber(ARGV[a + 6])))
+      setValue(key, rateValue(math.min(su[i] + sa[i], MAX_USED), sp[i], st[i], l4[d]))
     elseif kind == 'q' then
-      setValue(key, quotaValue(math.min(su[i] + tonumber(ARGV[a + 1]), MAX_USED), sw[i], sf[i]))
+      setValue(key, quotaValue(math.min(su[i] + sa[i], MAX_USED), sw[i], sf[i]))
     else
-      for slot = 1, tonumber(ARGV[a + 3]) do
+      for slot = 1, sa[i] do
         redis.call('ZADD', key, leaseEnd, id .. ':' .. slot)
       end
-      redis.call('PEXPIRE', key, leaseArg)
+      if not leased[key] then
+        leased[key] = true
+        leasedList[#leasedList + 1] = key
+      end
     end
   end
   pending[id] = true
@@ -115,17 +142,18 @@ end
 -- Settles one reservation once: applies each charge's delta (actual - reserved).
 local function settleOne(k, at, n, id)
   for i = 1, n do
-    local a = at + (i - 1) * 8
-    sw[i] = false
-    if ARGV[a] == 'q' then
-      local delta = tonumber(ARGV[a + 1])
+    local a = at + (i - 1) * 4
+    local d = tonumber(ARGV[a])
+    sd[i], sa[i], sw[i] = d, tonumber(ARGV[a + 1]), false
+    if lk[d] == 'q' then
+      local delta = sa[i]
       local from, to = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
       if nowMs >= from and nowMs < to then
         sw[i], sf[i] = from, to
       elseif delta > 0 then
         -- the reservation's window has ended: an extra charge lands in the current one
         local j
-        j, from, to = findWindow(a + 4)
+        j, from, to = windowOf(d)
         if not j then
           return 2
         end
@@ -143,19 +171,18 @@ local function settleOne(k, at, n, id)
   end
   for i = 1, n do
     local key = KEYS[k + i - 1]
-    local a = at + (i - 1) * 8
-    local kind = ARGV[a]
-    local delta = tonumber(ARGV[a + 1])
+    local d = sd[i]
+    local kind = lk[d]
+    local delta = sa[i]
     if kind == 'r' then
       if delta ~= 0 then
         local u, p, t = rateOf(value[key])
-        u, p, t = refill(u, p, t, tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]),
-          tonumber(ARGV[a + 4]))
+        u, p, t = refill(u, p, t, l1[d], l2[d], l3[d])
         u = math.min(u + delta, MAX_USED)
         if u <= 0 then
           u, p = 0, 0
         end
-        setValue(key, rateValue(u, p, t, tonumber(ARGV[a + 5])))
+        setValue(key, rateValue(u, p, t, l4[d]))
       end
     elseif kind == 'q' then
       local from = sw[i]
@@ -169,7 +196,7 @@ local function settleOne(k, at, n, id)
         setValue(key, quotaValue(u, from, sf[i]))
       end
     else
-      redis.call('ZREM', key, ARGV[a + 2])
+      redis.call('ZREM', key, ARGV[at + (i - 1) * 4 + 2])
     end
   end
   return 1
@@ -187,22 +214,34 @@ local function batch(keys, args)
   leaseEnd = n2s(serverMs + leaseMs)
   result, value, ttlOf, changed = {}, {}, {}, {}
   pending, addedHere, settledIds, added, cleaned = {}, {}, {}, {}, {}
+  leased, leasedList = {}, {}
+  local ops = tonumber(ARGV[3])
+  local first = 6 -- ARGV index of the first limit description, then of the first operation
+  for d = 1, tonumber(ARGV[5]) do
+    local kind = ARGV[first]
+    lk[d] = kind
+    if kind ~= 'f' then
+      l1[d], l2[d] = tonumber(ARGV[first + 1]), tonumber(ARGV[first + 2])
+      l3[d], l4[d] = tonumber(ARGV[first + 3]), tonumber(ARGV[first + 4])
+    end
+    first = first + 5
+  end
 
   -- Read first: every rate and quota counter of the batch (one MGET) and whether each settled
   -- reservation is still pending (one ZMSCORE).
   do
     local keys, ids = {}, {}
-    local a, k = 5, 2
-    for _ = 1, tonumber(ARGV[3]) do
+    local a, k = first, 2
+    for _ = 1, ops do
       local op, n = ARGV[a], tonumber(ARGV[a + 2])
-      local width = 7
+      local width = 3
       if op == 'S' then
-        width = 8
+        width = 4
         ids[#ids + 1] = ARGV[a + 3]
       end
       for i = 1, n do
         local key = KEYS[k + i - 1]
-        if ARGV[a + 4 + (i - 1) * width] ~= 'f' and value[key] == nil then
+        if lk[tonumber(ARGV[a + 4 + (i - 1) * width])] ~= 'f' and value[key] == nil then
           value[key] = false
           keys[#keys + 1] = key
         end
@@ -226,9 +265,9 @@ local function batch(keys, args)
   end
 
   local r = 0 -- the reply's length so far
-  local a = 5
+  local a = first
   local k = 2
-  for _ = 1, tonumber(ARGV[3]) do
+  for _ = 1, ops do
     local op, n, id = ARGV[a], tonumber(ARGV[a + 2]), ARGV[a + 3]
     setClock(ARGV[a + 1])
     if op == 'R' then
@@ -241,17 +280,21 @@ local function batch(keys, args)
         end
       end
       r = r + 2 + 2 * n
-      a = a + 4 + 7 * n
+      a = a + 4 + 3 * n
     else
       result[r + 1] = settleOne(k, a + 4, n, id)
       result[r + 2] = now
       r = r + 2
-      a = a + 4 + 8 * n
+      a = a + 4 + 4 * n
     end
     k = k + n
   end
 
-  -- Then write: each changed counter once, the pending set's changes in one command each.
+  -- Then write: each changed counter once, the pending set's changes in one command each, and the
+  -- expiry of each in-flight set given leases (a set a later settlement emptied is gone: no-op).
+  for i = 1, #leasedList do
+    redis.call('PEXPIRE', leasedList[i], leaseArg)
+  end
   local gone = {}
   for i = 1, #changed do
     local key = changed[i]

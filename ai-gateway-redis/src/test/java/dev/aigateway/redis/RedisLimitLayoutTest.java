@@ -173,4 +173,41 @@ class RedisLimitLayoutTest {
       assertThat(redis.command("ZCARD", key)).isEqualTo(":1");
     }
   }
+
+  @Test
+  void anInFlightSetLivesAsLongAsItsNewestLeaseAndGoesWhenItsLastSlotIsFreed() throws Exception {
+    LimitSpec slots = LimitSpec.inFlight("team/slots", 10);
+    String key = "aigw:{limits}:f:10:team/slots:alice";
+    Duration lease = Duration.ofMinutes(5);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store =
+            RedisTokenLimitStore.builder(connection).inFlightLease(lease).build()) {
+      // Two slots of one set in one call, then a second call: one extension per batch suffices.
+      ReserveResult first =
+          store.reserve(
+              List.of(new LimitCharge(slots, "alice", 1), new LimitCharge(slots, "alice", 1)));
+      ReserveResult second = store.reserve(List.of(new LimitCharge(slots, "alice", 1)));
+      assertThat(first.admitted()).isTrue();
+      assertThat(second.admitted()).isTrue();
+      assertThat(redis.command("ZCARD", key)).isEqualTo(":3");
+      long ttl = Long.parseLong(redis.command("PTTL", key).substring(1));
+      assertThat(ttl).isPositive().isLessThanOrEqualTo(lease.toMillis());
+
+      store.settle(first.reservation(), new long[] {0, 0});
+      store.settle(second.reservation(), new long[] {0});
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(redis.command("EXISTS", key)).as("an empty set is no key").isEqualTo(":0");
+
+      // Freed and taken again in one batch: the settlement empties the set, the reservation makes
+      // it again, and it gets its expiry.
+      ReserveResult third = store.reserve(List.of(new LimitCharge(slots, "alice", 1)));
+      store.settle(third.reservation(), new long[] {0});
+      assertThat(store.reserve(List.of(new LimitCharge(slots, "alice", 1))).admitted()).isTrue();
+      assertThat(redis.command("ZCARD", key)).isEqualTo(":1");
+      assertThat(Long.parseLong(redis.command("PTTL", key).substring(1)))
+          .isPositive()
+          .isLessThanOrEqualTo(lease.toMillis());
+    }
+  }
 }

@@ -85,12 +85,20 @@ class RedisTokenLimitStoreFaultTest {
               .reservation();
 
       redis.kill();
-      long started = System.nanoTime();
-      assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(QUOTA, "alice", 10))))
-          .isInstanceOf(RedisStoreException.class)
-          .hasMessageContaining("could not reserve at 127.0.0.1:" + redis.port())
-          .hasMessageContaining("not charged");
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.plusMillis(300));
+      // Each reserve fails within one command timeout (never two, nor a wait for the connection to
+      // come back). The fastest of three attempts is compared, so that one stall of a loaded
+      // machine's scheduler does not fail the test while a store that waits too long fails all
+      // three.
+      long fastest = Long.MAX_VALUE;
+      for (int attempt = 0; attempt < 3; attempt++) {
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(QUOTA, "alice", 10))))
+            .isInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("could not reserve at 127.0.0.1:" + redis.port())
+            .hasMessageContaining("not charged");
+        fastest = Math.min(fastest, System.nanoTime() - started);
+      }
+      assertThat(Duration.ofNanos(fastest)).isLessThan(TIMEOUT.plusMillis(300));
 
       store.settle(held, new long[] {500, 0}); // Redis is away: queued, not thrown
       assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(1, 0, 0));

@@ -13,6 +13,7 @@ import dev.aigateway.redis.RedisConnection;
 import dev.aigateway.redis.RedisTokenLimitStore;
 import dev.aigateway.testing.RedisServer;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,7 @@ import okhttp3.Response;
  *       charging a token rate, a monthly quota and an in-flight limit of one of 100 consumers, with
  *       the script runs per pair, Redis's CPU per pair and the commands the scripts called per pair
  *       (the store batches what arrives while a script is in flight, so all three fall as callers
- *       rise);
+ *       rise), and the bytes every thread of the JVM allocated per pair (load does not change it);
  *   <li>latency of one governed call (wrapped OkHttp client, canned backend, the {@link Workload}
  *       gateway), p50 and p99 at one caller, with the in-memory store, the Redis store (called on
  *       the caller's thread: it bounds its own calls) and the Redis store behind the gateway's
@@ -98,12 +99,14 @@ public final class RedisLimitHarness {
         System.out.printf(
             Locale.ROOT,
             "reserve+settle (3 counters each), %2d callers: %7.0f /s; script runs per pair %.2f,"
-                + " Redis CPU per pair %.1f us, commands per pair %.1f (INFO commandstats)%n",
+                + " Redis CPU per pair %.1f us, commands per pair %.1f (INFO commandstats);"
+                + " JVM bytes allocated per pair %.0f%n",
             callers,
             measured[0],
             scripts[0] / pairs,
             scripts[1] / pairs,
-            scripts[2] / pairs);
+            scripts[2] / pairs,
+            measured[2] / pairs);
       }
 
       int calls = 20_000;
@@ -162,9 +165,14 @@ public final class RedisLimitHarness {
     return throughputAndPairs(store, callers, seconds)[0];
   }
 
-  /** Reserve + settle pairs per second, and the pairs done, over {@code seconds}. */
+  /**
+   * Reserve + settle pairs per second, the pairs done, and the bytes every thread of the JVM
+   * allocated meanwhile (callers, Lettuce's event loop, the store's timer), over {@code seconds}.
+   */
   private static double[] throughputAndPairs(TokenLimitStore store, int callers, int seconds)
       throws InterruptedException {
+    LongAdder callersAllocated = new LongAdder();
+    long othersBefore = allocatedByLiveThreads();
     LongAdder done = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
     Thread[] threads = new Thread[callers];
@@ -185,6 +193,7 @@ public final class RedisLimitHarness {
                   store.settle(result.reservation(), new long[] {450, 450, 0});
                   done.increment();
                 }
+                callersAllocated.add(allocatedByThisThread());
               });
       threads[t].start();
     }
@@ -195,7 +204,26 @@ public final class RedisLimitHarness {
       thread.join();
     }
     long pairs = done.sum();
-    return new double[] {pairs / ((System.nanoTime() - started) / 1e9), pairs};
+    double elapsed = (System.nanoTime() - started) / 1e9;
+    long allocated = callersAllocated.sum() + allocatedByLiveThreads() - othersBefore;
+    return new double[] {pairs / elapsed, pairs, allocated};
+  }
+
+  private static com.sun.management.ThreadMXBean threads() {
+    return (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  }
+
+  private static long allocatedByThisThread() {
+    return threads().getThreadAllocatedBytes(Thread.currentThread().getId());
+  }
+
+  /** Bytes allocated so far by the threads alive now (-1 entries: threads that ended meanwhile). */
+  private static long allocatedByLiveThreads() {
+    long sum = 0;
+    for (long bytes : threads().getThreadAllocatedBytes(threads().getAllThreadIds())) {
+      sum += Math.max(0, bytes);
+    }
+    return sum;
   }
 
   /** Per governed call, the nanoseconds it took, sorted; one caller, after a warm-up. */
