@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * numbers (each checked to be one, {@link StrictJson}) is read by comparing its bytes with it and
  * reading the counts and model in their places, without walking it again: it teaches what the
  * template taught with its own counts and model, as the parser would read it. Any other response is
- * read whole, and kept in turn; after {@value #GIVE_UP} misses in a row none is kept any more.
+ * read whole, and kept in turn unless it finished the answer; after {@value #GIVE_UP} misses in a
+ * row none is kept any more.
  */
 final class GeminiResponses implements SseBody.EventReader {
 
@@ -62,6 +63,8 @@ final class GeminiResponses implements SseBody.EventReader {
   private final long[] counts = new long[6];
   private final long[] modalities = new long[3];
 
+  private static final byte[] NOTHING = {};
+
   /** Template misses in a row after which no response is kept as a template any more. */
   static final int GIVE_UP = 4;
 
@@ -84,12 +87,12 @@ final class GeminiResponses implements SseBody.EventReader {
    * The template: the bytes of the last response read here on its bytes, whole, when later text was
    * not needed; -1 as its length when there is none.
    */
-  private byte[] kept = new byte[0];
+  private byte[] kept = NOTHING;
 
   private int keptLength = -1;
 
   /** Per value of the template that may differ in a later response: start, end and kind. */
-  private int[] noted = new int[48];
+  private int[] noted = new int[36];
 
   private int notedCount;
 
@@ -128,8 +131,8 @@ final class GeminiResponses implements SseBody.EventReader {
     }
     if (!readBytes(readout, data, from, to)) {
       GeminiFormat.readResponse(readout, data, from, to);
-    } else if (misses < GIVE_UP && !readout.textNeeded()) {
-      keep(data, from, to);
+    } else if (misses < GIVE_UP && !readFinished && !readout.textNeeded()) {
+      keep(data, from, to); // (a finished answer has nothing after it to compare)
     }
   }
 
@@ -149,7 +152,7 @@ final class GeminiResponses implements SseBody.EventReader {
   private void keep(byte[] data, int from, int to) {
     int n = to - from;
     if (kept.length < n) {
-      kept = new byte[Math.max(n, 2 * kept.length)];
+      kept = new byte[n + 32]; // room for longer texts and counts of later templates
     }
     System.arraycopy(data, from, kept, 0, n);
     keptAny = readAny;

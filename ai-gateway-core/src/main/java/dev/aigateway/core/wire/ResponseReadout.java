@@ -101,6 +101,11 @@ public final class ResponseReadout {
     keepText = true;
   }
 
+  /** Whether the whole text is kept even when usage is reported ({@link #keepText}). */
+  boolean keepsText() {
+    return keepText;
+  }
+
   /**
    * Whether more text is still worth reading: no usage was reported yet (the text may be needed to
    * estimate output tokens), or the whole text is kept.
