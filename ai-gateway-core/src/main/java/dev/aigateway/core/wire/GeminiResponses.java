@@ -17,9 +17,11 @@ import org.jspecify.annotations.Nullable;
  * whole is kept as a template, and a later one that is the template but for its value strings and
  * numbers (each checked to be one, {@link StrictJson}) is read by comparing its bytes with it and
  * reading the counts and model in their places, without walking it again: it teaches what the
- * template taught with its own counts and model, as the parser would read it. Any other response is
- * read whole, and kept in turn unless it finished the answer; after {@value #GIVE_UP} misses in a
- * row none is kept any more.
+ * template taught with its own counts and model, as the parser would read it. Its counts are made a
+ * {@link Usage} only when the usage is asked for or the stream ends ({@link
+ * ResponseReadout#learnUsageLater}), not once per response. Any other response is read whole, and
+ * kept in turn unless it finished the answer; after {@value #GIVE_UP} misses in a row none is kept
+ * any more.
  */
 final class GeminiResponses implements SseBody.EventReader {
 
@@ -64,6 +66,7 @@ final class GeminiResponses implements SseBody.EventReader {
   private final long[] modalities = new long[3];
 
   private static final byte[] NOTHING = {};
+  private static final int[] NO_INTS = {};
 
   /** Template misses in a row after which no response is kept as a template any more. */
   static final int GIVE_UP = 4;
@@ -92,7 +95,7 @@ final class GeminiResponses implements SseBody.EventReader {
   private int keptLength = -1;
 
   /** Per value of the template that may differ in a later response: start, end and kind. */
-  private int[] noted = new int[36];
+  private int[] noted = NO_INTS;
 
   private int notedCount;
 
@@ -113,7 +116,7 @@ final class GeminiResponses implements SseBody.EventReader {
   private int readLikeKept;
 
   /** The details {@code tokenCount}s {@link #readUsage} read: start, then modality slot or -1. */
-  private int[] detailCounts = new int[8];
+  private int[] detailCounts = NO_INTS;
 
   private int detailCount;
 
@@ -133,6 +136,37 @@ final class GeminiResponses implements SseBody.EventReader {
       GeminiFormat.readResponse(readout, data, from, to);
     } else if (misses < GIVE_UP && !readFinished && !readout.textNeeded()) {
       keep(data, from, to); // (a finished answer has nothing after it to compare)
+    }
+  }
+
+  /** The counts of the response read last against the template, made a usage when asked for. */
+  private @Nullable CountsRead later;
+
+  /** Counts {@link #readLikeKept} read, as {@link GeminiFormat#usageOf} takes them. */
+  private static final class CountsRead implements ResponseReadout.LaterUsage {
+    private final long[] counts = new long[DETAILS];
+    private final long[] modalities = new long[3];
+    private boolean details;
+
+    void take(long[] read, long @Nullable [] modalitiesRead) {
+      System.arraycopy(read, 0, counts, 0, DETAILS);
+      details = modalitiesRead != null;
+      if (details) {
+        System.arraycopy(modalitiesRead, 0, modalities, 0, modalities.length);
+      }
+    }
+
+    @Override
+    public Usage usage(Usage previous) {
+      return GeminiFormat.usageOf(
+          counts[0],
+          counts[1],
+          counts[2],
+          counts[3],
+          counts[4],
+          counts[5],
+          details ? modalities : null,
+          previous);
     }
   }
 
@@ -200,7 +234,7 @@ final class GeminiResponses implements SseBody.EventReader {
 
   private void note(int start, int end, int kind) {
     if (notedCount * 3 == noted.length) {
-      noted = java.util.Arrays.copyOf(noted, noted.length * 2);
+      noted = java.util.Arrays.copyOf(noted, Math.max(36, noted.length * 2));
     }
     noted[notedCount * 3] = start;
     noted[notedCount * 3 + 1] = end;
@@ -278,19 +312,15 @@ final class GeminiResponses implements SseBody.EventReader {
                 java.nio.charset.StandardCharsets.US_ASCII);
       }
     }
-    Usage read =
-        keptAny
-            ? GeminiFormat.usageOf(
-                counts[0],
-                counts[1],
-                counts[2],
-                counts[3],
-                counts[4],
-                counts[5],
-                keptDetails ? modalities : null,
-                readout.usage())
-            : null;
-    readout.learnUsage(model, read);
+    readout.learnUsage(model, null);
+    if (keptAny) {
+      // usage is known (the text is not needed): the counts are made a usage when asked for
+      if (later == null) {
+        later = new CountsRead();
+      }
+      later.take(counts, keptDetails ? modalities : null);
+      readout.learnUsageLater(later);
+    }
     if (keptFinished) {
       readout.markComplete();
     }
@@ -445,7 +475,7 @@ final class GeminiResponses implements SseBody.EventReader {
 
   private void noteDetailCount(int at, int slot) {
     if (detailCount * 2 == detailCounts.length) {
-      detailCounts = java.util.Arrays.copyOf(detailCounts, detailCounts.length * 2);
+      detailCounts = java.util.Arrays.copyOf(detailCounts, Math.max(8, detailCounts.length * 2));
     }
     detailCounts[2 * detailCount] = at;
     detailCounts[2 * detailCount + 1] = slot;

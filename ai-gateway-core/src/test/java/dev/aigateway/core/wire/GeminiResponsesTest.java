@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A Gemini stream read by one {@link GeminiResponses} (whole responses on their bytes, later ones
- * against the kept template) learns after every response exactly what the parser learns reading the
- * same responses one by one: random streams, plain as Google writes them and with odd values
- * (escapes, counts near and beyond {@link Long#MAX_VALUE}, fractions, negative counts, changed
- * modalities, models and shapes, cut responses).
+ * against the kept template, their usage made when asked for) learns after every response exactly
+ * what the parser learns reading the same responses one by one: random streams, plain as Google
+ * writes them and with odd values (escapes, counts near and beyond {@link Long#MAX_VALUE},
+ * fractions, negative counts, changed modalities, models and shapes, cut responses).
  */
 class GeminiResponsesTest {
 
@@ -73,7 +73,14 @@ class GeminiResponsesTest {
         GeminiFormat.readResponse(parsed, data, 6, to);
 
         String what = String.join("\n", seen);
-        assertThat(bytes.usage()).as(what).isEqualTo(parsed.usage());
+        if (event == events - 1) {
+          bytes.streamEnded();
+          parsed.streamEnded();
+          assertThat(bytes.usage()).as(what).isEqualTo(parsed.usage());
+        } else if (random.nextInt(3) == 0) {
+          // asked for mid-stream: the counts read so far are made a usage now
+          assertThat(bytes.usage()).as(what).isEqualTo(parsed.usage());
+        }
         assertThat(bytes.model()).as(what).isEqualTo(parsed.model());
         assertThat(bytes.complete()).as(what).isEqualTo(parsed.complete());
         assertThat(bytes.text().toString()).as(what).isEqualTo(parsed.text().toString());
@@ -112,6 +119,51 @@ class GeminiResponsesTest {
     assertThat(readout.usage()).isEqualTo(new Usage(14, 6, 20, 0, 0, 0, 4, 0, 0));
     assertThat(readout.model()).isEqualTo("gemini-2.0-flash-001");
     assertThat(readout.text().toString()).isEqualTo("Hello");
+  }
+
+  @Test
+  void aStreamsUsageIsMadeBeforeItsEndIsReportedInBothFramings() throws java.io.IOException {
+    StringBuilder events = new StringBuilder();
+    StringBuilder array = new StringBuilder("[");
+    for (int i = 0; i < 6; i++) {
+      String chunk =
+          "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"w"
+              + i
+              + "\"}]}"
+              + (i == 5 ? ",\"finishReason\":\"STOP\"" : "")
+              + "}],\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":"
+              + (i + 1)
+              + "},\"modelVersion\":\"gemini-2.0-flash\"}";
+      events.append("data: ").append(chunk).append("\r\n\r\n");
+      array.append(i == 0 ? "" : ",").append(chunk);
+    }
+    for (boolean sse : new boolean[] {true, false}) {
+      byte[] body = (sse ? events : array.append(']')).toString().getBytes(StandardCharsets.UTF_8);
+      java.util.concurrent.atomic.AtomicReference<Usage> ended =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      BodyListener listener =
+          new BodyListener() {
+            @Override
+            public void firstBytes() {}
+
+            @Override
+            public void bodyEnded(
+                dev.aigateway.api.CallOutcome outcome, ResponseReadout readout, Throwable failure) {
+              assertThat(outcome).isEqualTo(dev.aigateway.api.CallOutcome.SUCCESS);
+              ended.set(readout.usage());
+            }
+          };
+      GeminiFormat format =
+          GeminiFormat.of(sse ? GeminiFormat.Framing.EVENTS : GeminiFormat.Framing.ARRAY);
+      java.io.InputStream upstream = new java.io.ByteArrayInputStream(body);
+      try (ObservedBody observed =
+          sse
+              ? format.observeStream(upstream, listener, () -> false, false)
+              : format.observeDocument(upstream, listener, () -> false, 1 << 20)) {
+        observed.readAllBytes();
+      }
+      assertThat(ended.get()).as(sse ? "events" : "array").isEqualTo(Usage.of(9, 6));
+    }
   }
 
   /** The shape of one stream's responses, and the odd things that happen to some of them. */
