@@ -59,36 +59,6 @@ final class ConverseUsage {
   /** The {@code k}th count, or -1 when it is absent, not a whole number or negative. */
   private long count(byte[] json, int k) {
     int start = counts.start(k);
-    return start < 0 ? -1 : count(json, start, counts.end(k));
-  }
-
-  /**
-   * The JSON value {@code json[start, end)} (one {@link StrictJson} accepted) as {@link
-   * BedrockFormat#count} reads its tree node: a number without fraction or exponent that fits a
-   * {@code long} and is not negative; else -1.
-   */
-  static long count(byte[] json, int start, int end) {
-    byte first = json[start];
-    if (first != '-' && (first < '0' || first > '9')) {
-      return -1; // a string, an object, a literal
-    }
-    for (int i = start; i < end; i++) {
-      byte b = json[i];
-      if (b == '.' || b == 'e' || b == 'E') {
-        return -1; // a floating-point number: not integral
-      }
-    }
-    if (first == '-') {
-      return end - start == 2 && json[start + 1] == '0' ? 0 : -1; // -0 is 0
-    }
-    long value = 0;
-    for (int i = start; i < end; i++) {
-      int digit = json[i] - '0';
-      if (value > (Long.MAX_VALUE - digit) / 10) {
-        return -1; // beyond a long: Jackson's BigInteger, which does not convert
-      }
-      value = value * 10 + digit;
-    }
-    return value;
+    return start < 0 ? -1 : ObjectMembers.count(json, start, counts.end(k));
   }
 }

@@ -143,7 +143,7 @@ class ConverseUsageTest {
 
   private static long count(String value) {
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    return ConverseUsage.count(bytes, 0, bytes.length);
+    return ObjectMembers.count(bytes, 0, bytes.length);
   }
 
   private static String answer(Random random) {
