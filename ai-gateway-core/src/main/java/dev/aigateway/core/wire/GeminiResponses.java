@@ -115,7 +115,7 @@ final class GeminiResponses implements SseBody.EventReader {
   /** How many responses were read as the template (for tests). */
   private int readLikeKept;
 
-  /** The details {@code tokenCount}s {@link #readUsage} read: start, then modality slot or -1. */
+  /** The details {@code tokenCount}s of the template: start, then modality slot or -1. */
   private int[] detailCounts = NO_INTS;
 
   private int detailCount;
@@ -195,6 +195,12 @@ final class GeminiResponses implements SseBody.EventReader {
     notedCount = 0;
     int usageFrom = response.startsWith(data, 1, '{') ? response.start(1) : -1;
     int usageTo = usageFrom < 0 ? -1 : response.end(1);
+    detailCount = 0;
+    for (int k = DETAILS; usageFrom >= 0 && k < COUNTS.length; k++) {
+      if (usage.startsWith(data, k, '[')) {
+        noteDetailCounts(data, usage.start(k), k == DETAILS + 2 ? 2 : 0);
+      }
+    }
     int model = response.startsWith(data, 2, '"') ? response.start(2) : -1;
     for (int i = from; i < to; ) {
       byte b = data[i];
@@ -329,7 +335,6 @@ final class GeminiResponses implements SseBody.EventReader {
 
   /** Reads the response on its bytes; false, having learnt nothing, to leave it to the parser. */
   boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
-    detailCount = 0;
     readAny = false;
     readDetails = false;
     if (!response.walk(data, from, to) || response.hasDuplicates()) {
@@ -450,8 +455,7 @@ final class GeminiResponses implements SseBody.EventReader {
         return -1;
       }
       long count = 0;
-      boolean counted = detail.start(1) >= 0 && isNumber(data[detail.start(1)]);
-      if (counted) {
+      if (detail.start(1) >= 0 && isNumber(data[detail.start(1)])) {
         count = wholeNumber(data, detail.start(1), detail.end(1));
         if (count < 0) {
           return -1;
@@ -462,9 +466,6 @@ final class GeminiResponses implements SseBody.EventReader {
         return -1;
       }
       int into = detail.is(data, 0, AUDIO) ? slot : detail.is(data, 0, IMAGE) && slot == 0 ? 1 : -1;
-      if (counted) {
-        noteDetailCount(detail.start(1), into);
-      }
       if (into >= 0) {
         modalities[into] = dev.aigateway.core.tokens.TokenCounts.sum(modalities[into], count);
         found++;
@@ -473,13 +474,30 @@ final class GeminiResponses implements SseBody.EventReader {
     return found;
   }
 
-  private void noteDetailCount(int at, int slot) {
-    if (detailCount * 2 == detailCounts.length) {
-      detailCounts = java.util.Arrays.copyOf(detailCounts, Math.max(8, detailCounts.length * 2));
+  /**
+   * Notes where the {@code tokenCount}s of the details array at {@code at} of the response just
+   * read lie, and the modality slot from {@code slot} each is added to ({@link #readDetails}), or
+   * -1.
+   */
+  private void noteDetailCounts(byte[] data, int at, int slot) {
+    for (int i = ObjectMembers.firstElement(data, at);
+        i >= 0;
+        i = ObjectMembers.nextElement(data, i)) {
+      if (data[i] != '{') {
+        continue;
+      }
+      detail.walk(data, i, ObjectMembers.valueEnd(data, i));
+      if (detail.start(1) < 0 || !isNumber(data[detail.start(1)])) {
+        continue;
+      }
+      int into = detail.is(data, 0, AUDIO) ? slot : detail.is(data, 0, IMAGE) && slot == 0 ? 1 : -1;
+      if (detailCount * 2 == detailCounts.length) {
+        detailCounts = java.util.Arrays.copyOf(detailCounts, Math.max(8, detailCounts.length * 2));
+      }
+      detailCounts[2 * detailCount] = detail.start(1);
+      detailCounts[2 * detailCount + 1] = into;
+      detailCount++;
     }
-    detailCounts[2 * detailCount] = at;
-    detailCounts[2 * detailCount + 1] = slot;
-    detailCount++;
   }
 
   /**
