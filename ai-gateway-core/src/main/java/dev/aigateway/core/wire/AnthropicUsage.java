@@ -199,8 +199,13 @@ final class AnthropicUsage {
 
     /** {@code message_delta}: its usage's counts over those read before, then the usage. */
     private boolean readMessageDelta(ResponseReadout readout, byte[] data) {
-      if (event.startsWith(data, 3, '{') && readCounts(data, event.start(3), event.end(3))) {
-        readout.learnUsage(model, counts.usage());
+      if (event.startsWith(data, 3, '{')) {
+        if (!usage.walk(data, event.start(3), event.end(3))) {
+          return false; // a name written with escapes: left to the tree
+        }
+        if (takeCounts(data)) {
+          readout.learnUsage(model, counts.usage());
+        }
       }
       return true;
     }
@@ -212,8 +217,15 @@ final class AnthropicUsage {
     private boolean readMessageStart(ResponseReadout readout, byte[] data) {
       String read = null;
       boolean object = event.startsWith(data, 4, '{');
+      boolean counted = object;
       if (object) {
-        message.walk(data, event.start(4), event.end(4));
+        if (!message.walk(data, event.start(4), event.end(4))) {
+          return false; // a name written with escapes: left to the tree
+        }
+        counted = message.startsWith(data, 1, '{');
+        if (counted && !usage.walk(data, message.start(1), message.end(1))) {
+          return false;
+        }
         if (message.startsWith(data, 0, '"')) {
           int start = message.start(0) + 1;
           int end = message.end(0) - 1;
@@ -226,16 +238,15 @@ final class AnthropicUsage {
         }
       }
       model = read;
-      if (object && message.startsWith(data, 1, '{')) {
-        readCounts(data, message.start(1), message.end(1));
+      if (counted) {
+        takeCounts(data);
       }
       readout.learnUsage(model, null);
       return true;
     }
 
-    /** Takes the counts of the usage object {@code data[from, to)}; whether it held any. */
-    private boolean readCounts(byte[] data, int from, int to) {
-      usage.walk(data, from, to);
+    /** Takes the counts of the usage object {@link #usage} walked last; whether it held any. */
+    private boolean takeCounts(byte[] data) {
       return counts.take(count(data, 0), count(data, 1), count(data, 2), count(data, 3));
     }
 

@@ -81,6 +81,11 @@ class ByteReadersTest {
               + "\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":3}}",
           "{\"type\":\"message_delta\",\"message\":{},\"usage\":{\"output_tokens\":5}}",
           "{\"type\":\"content_block_delta\",\"usage\":{\"output_tokens\":5}}",
+          "{\"type\":\"message_start\",\"message\":{\"mod\\u0065l\":\"claude-x\","
+              + "\"usage\":{\"input_tokens\":4}}}",
+          "{\"type\":\"message_start\",\"message\":{\"model\":\"claude-y\","
+              + "\"usage\":{\"input\\u005ftokens\":6}}}",
+          "{\"type\":\"message_delta\",\"usage\":{\"output\\u005ftokens\":8}}",
           "[1,2]",
           "");
 
