@@ -113,7 +113,7 @@ final class GeminiResponses implements SseBody.EventReader {
   private int misses;
 
   /** How many responses were read as the template (for tests). */
-  private int readLikeKept;
+  private int templateReads;
 
   /** The details {@code tokenCount}s of the template: start, then modality slot or -1. */
   private int[] detailCounts = NO_INTS;
@@ -125,7 +125,7 @@ final class GeminiResponses implements SseBody.EventReader {
     if (keptLength >= 0 && !readout.textNeeded()) {
       if (readLikeKept(readout, data, from, to)) {
         misses = 0;
-        readLikeKept++;
+        templateReads++;
         return;
       }
       if (++misses >= GIVE_UP) {
@@ -171,8 +171,8 @@ final class GeminiResponses implements SseBody.EventReader {
   }
 
   /** How many responses were read as the template, not walked whole. */
-  int readLikeKept() {
-    return readLikeKept;
+  int templateReads() {
+    return templateReads;
   }
 
   /**

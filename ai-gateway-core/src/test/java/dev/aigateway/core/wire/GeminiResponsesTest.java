@@ -51,7 +51,7 @@ class GeminiResponsesTest {
   @Test
   void aStreamReadAgainstItsTemplateTeachesWhatTheParserTeaches() {
     Random random = new Random(1515);
-    int readLikeKept = 0;
+    int templateReads = 0;
     for (int stream = 0; stream < 2000; stream++) {
       Shape shape = Shape.random(random);
       GeminiResponses responses = new GeminiResponses();
@@ -85,9 +85,9 @@ class GeminiResponsesTest {
         assertThat(bytes.complete()).as(what).isEqualTo(parsed.complete());
         assertThat(bytes.text().toString()).as(what).isEqualTo(parsed.text().toString());
       }
-      readLikeKept += responses.readLikeKept();
+      templateReads += responses.templateReads();
     }
-    assertThat(readLikeKept).as("responses read against a template").isGreaterThan(2_000);
+    assertThat(templateReads).as("responses read against a template").isGreaterThan(2_000);
   }
 
   @Test
@@ -115,7 +115,7 @@ class GeminiResponsesTest {
       assertThat(readout.complete()).isEqualTo(i == words.length - 1);
     }
     // the first chunk is read whole (usage unknown), the last differs in shape (finish reason)
-    assertThat(responses.readLikeKept()).isEqualTo(words.length - 2);
+    assertThat(responses.templateReads()).isEqualTo(words.length - 2);
     assertThat(readout.usage()).isEqualTo(new Usage(14, 6, 20, 0, 0, 0, 4, 0, 0));
     assertThat(readout.model()).isEqualTo("gemini-2.0-flash-001");
     assertThat(readout.text().toString()).isEqualTo("Hello");
