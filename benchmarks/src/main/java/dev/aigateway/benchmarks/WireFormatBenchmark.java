@@ -212,6 +212,44 @@ public class WireFormatBenchmark extends MicroBenchmark {
     return run(bedrockClaudeStream, ProviderBodies.BEDROCK_CLAUDE_STREAM, EVENT_STREAM);
   }
 
+  /** The benchmarks {@link #requestOnly} knows, by name ({@link WireFormatCpuTime}). */
+  static final String[] BENCHMARKS = {
+    "openAiJson",
+    "anthropicJson",
+    "bedrockConverseJson",
+    "geminiJson",
+    "openAiStream",
+    "anthropicEvents",
+    "bedrockConverseStream",
+    "bedrockClaudeStream",
+    "geminiEvents",
+    "geminiArray"
+  };
+
+  /**
+   * The request part alone of benchmark {@code k} of {@link #BENCHMARKS} (after {@link #setUp}):
+   * recognise, choose the format, read the request and its allowance; returns the allowance.
+   */
+  long requestOnly(int k) {
+    Call call =
+        new Call[] {
+              openAiJson,
+              anthropicJson,
+              converseJson,
+              geminiJson,
+              openAiStream,
+              anthropicEvents,
+              converseStream,
+              bedrockClaudeStream,
+              geminiEvents,
+              geminiArray
+            }
+            [k];
+    CallMatch match = formats.recognise("POST", call.encodedPath(), name -> null);
+    WireFormat format = formats.formatFor(match, call);
+    return format.readRequest(match, call, 1 << 20).maxOutputTokens().orElse(0);
+  }
+
   private Usage run(Call call, byte[] answer, String contentType) throws IOException {
     String path = call.encodedPath();
     CallMatch match = formats.recognise("POST", path, name -> null);

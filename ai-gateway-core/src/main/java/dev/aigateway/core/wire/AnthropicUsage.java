@@ -92,6 +92,15 @@ final class AnthropicUsage {
       return any;
     }
 
+    /** Takes the counts read on bytes (-1: absent); returns whether there was any. */
+    boolean take(long inputRead, long outputRead, long cacheWriteRead, long cacheReadRead) {
+      input = inputRead >= 0 ? inputRead : input;
+      output = outputRead >= 0 ? outputRead : output;
+      cacheWrite = cacheWriteRead >= 0 ? cacheWriteRead : cacheWrite;
+      cacheRead = cacheReadRead >= 0 ? cacheReadRead : cacheRead;
+      return inputRead >= 0 || outputRead >= 0 || cacheWriteRead >= 0 || cacheReadRead >= 0;
+    }
+
     Usage usage() {
       long written = Math.max(cacheWrite, 0);
       long read = Math.max(cacheRead, 0);
@@ -132,8 +141,21 @@ final class AnthropicUsage {
     };
 
     private final Counts counts = new Counts();
-    private final ObjectMembers event = new ObjectMembers(TYPE, INDEX, DELTA);
+    private static final byte[] USAGE = ObjectMembers.quoted("usage");
+    private static final byte[] MESSAGE = ObjectMembers.quoted("message");
+    private static final byte[] MODEL = ObjectMembers.quoted("model");
+    private static final byte[] MESSAGE_START = ObjectMembers.quoted("message_start");
+    private static final byte[] MESSAGE_DELTA = ObjectMembers.quoted("message_delta");
+
+    private final ObjectMembers event = new ObjectMembers(TYPE, INDEX, DELTA, USAGE, MESSAGE);
     private final ObjectMembers delta = new ObjectMembers(TYPE, TEXT, PARTIAL_JSON, THINKING);
+    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE);
+    private final ObjectMembers usage =
+        new ObjectMembers(
+            ObjectMembers.quoted("input_tokens"),
+            ObjectMembers.quoted("output_tokens"),
+            ObjectMembers.quoted("cache_creation_input_tokens"),
+            ObjectMembers.quoted("cache_read_input_tokens"));
     private @Nullable String model;
 
     @Override
@@ -149,12 +171,21 @@ final class AnthropicUsage {
 
     /**
      * Reads the event {@code data[from, to)} on its bytes when it is one of those nearly every
-     * event is (a content block's delta or stop, a ping, the message's stop) and holds nothing
-     * else; returns false, having learnt nothing, for any other, to be read as a tree. What is
-     * learnt is what {@link #read(ResponseReadout, JsonNode)} learns from the same event.
+     * event is (a content block's delta or stop, a ping, the message's stop) or one that reports
+     * usage ({@code message_start}, {@code message_delta}) and holds nothing else; returns false,
+     * having learnt nothing, for any other, to be read as a tree. What is learnt is what {@link
+     * #read(ResponseReadout, JsonNode)} learns from the same event.
      */
     boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
       if (!event.walk(data, from, to) || event.hasOthers()) {
+        return false;
+      }
+      if (event.start(3) >= 0 || event.start(4) >= 0) {
+        if (event.is(data, 0, MESSAGE_DELTA) && event.start(4) < 0) {
+          return readMessageDelta(readout, data);
+        } else if (event.is(data, 0, MESSAGE_START) && event.start(3) < 0) {
+          return readMessageStart(readout, data);
+        }
         return false;
       }
       if (event.is(data, 0, CONTENT_BLOCK_DELTA)) {
@@ -164,6 +195,63 @@ final class AnthropicUsage {
         return true;
       }
       return event.is(data, 0, CONTENT_BLOCK_STOP) || event.is(data, 0, PING);
+    }
+
+    /** {@code message_delta}: its usage's counts over those read before, then the usage. */
+    private boolean readMessageDelta(ResponseReadout readout, byte[] data) {
+      if (event.startsWith(data, 3, '{')) {
+        if (!usage.walk(data, event.start(3), event.end(3))) {
+          return false; // a name written with escapes: left to the tree
+        }
+        if (takeCounts(data)) {
+          readout.learnUsage(model, counts.usage());
+        }
+      }
+      return true;
+    }
+
+    /**
+     * {@code message_start}: the message's model and usage's counts; false, having learnt nothing,
+     * when the model is text written with escapes or beyond ASCII (left to the tree).
+     */
+    private boolean readMessageStart(ResponseReadout readout, byte[] data) {
+      String read = null;
+      boolean object = event.startsWith(data, 4, '{');
+      boolean counted = object;
+      if (object) {
+        if (!message.walk(data, event.start(4), event.end(4))) {
+          return false; // a name written with escapes: left to the tree
+        }
+        counted = message.startsWith(data, 1, '{');
+        if (counted && !usage.walk(data, message.start(1), message.end(1))) {
+          return false;
+        }
+        if (message.startsWith(data, 0, '"')) {
+          int start = message.start(0) + 1;
+          int end = message.end(0) - 1;
+          for (int i = start; i < end; i++) {
+            if (data[i] < 0 || data[i] == '\\') {
+              return false;
+            }
+          }
+          read = new String(data, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
+        }
+      }
+      model = read;
+      if (counted) {
+        takeCounts(data);
+      }
+      readout.learnUsage(model, null);
+      return true;
+    }
+
+    /** Takes the counts of the usage object {@link #usage} walked last; whether it held any. */
+    private boolean takeCounts(byte[] data) {
+      return counts.take(count(data, 0), count(data, 1), count(data, 2), count(data, 3));
+    }
+
+    private long count(byte[] data, int k) {
+      return usage.start(k) < 0 ? -1 : ObjectMembers.count(data, usage.start(k), usage.end(k));
     }
 
     /** A content block's delta: the text of a text, tool input or thinking delta. */

@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  *       usage anyway.
  *   <li>Usage: the answer's {@code usage} ({@code inputTokens}, {@code outputTokens}, {@code
  *       totalTokens}, {@code cacheReadInputTokens}, {@code cacheWriteInputTokens}); in a stream,
- *       the closing {@code metadata} event's, which also marks the stream complete.
+ *       the closing {@code metadata} event's, which also marks the stream complete. Both are read
+ *       on their bytes when written plainly ({@link ConverseUsage}), else as Jackson trees.
  *   <li>Replay: a stored answer as JSON or as the stream it would have been (text answers), a
  *       stored stream re-framed or, when it holds only text, as the JSON answer.
  * </ul>
@@ -109,8 +110,25 @@ final class BedrockConverseFormat extends BedrockFormat {
     return BedrockConverseFormat::readAnswer;
   }
 
-  /** A Converse answer: its usage and the text of its message. */
+  /**
+   * A Converse answer: its usage and, when it reports none or the text is kept, the text of its
+   * message (as {@link ResponseReadout#text()} promises for a document). An answer that reports
+   * usage is read on its bytes ({@link ConverseUsage}) when they allow it, else as a tree.
+   */
   static void readAnswer(ResponseReadout readout, byte[] document, int from, int to) {
+    if (!readout.keepsText() && to - from <= StrictJson.MAX_LENGTH) {
+      ConverseUsage bytes = new ConverseUsage();
+      if (bytes.read(document, from, to) && bytes.usage() != null) {
+        readout.learnUsage(null, bytes.usage());
+        readout.markComplete();
+        return;
+      }
+    }
+    readAnswerTree(readout, document, from, to);
+  }
+
+  /** A Converse answer read as a Jackson tree: its usage and the text of its message. */
+  static void readAnswerTree(ResponseReadout readout, byte[] document, int from, int to) {
     JsonNode answer = Json.parseOrNull(document, from, to - from);
     if (answer == null || !answer.isObject()) {
       return;
@@ -151,6 +169,15 @@ final class BedrockConverseFormat extends BedrockFormat {
         count(usage, "cacheWriteInputTokens"));
   }
 
+  /** A ConverseStream {@code metadata} event read as a Jackson tree: its usage; the end. */
+  static void readMetadataTree(ResponseReadout readout, byte[] bytes, int from, int to) {
+    JsonNode event = Json.parseOrNull(bytes, from, to - from);
+    if (event != null) {
+      readout.learnUsage(null, usage(event.get("usage")));
+      readout.markComplete();
+    }
+  }
+
   /** A new reader per stream ({@link StreamReader}). */
   @Override
   EventStreamBody.MessageReader messageReader() {
@@ -180,6 +207,7 @@ final class BedrockConverseFormat extends BedrockFormat {
     private final ObjectMembers delta = new ObjectMembers(TEXT, TOOL_USE, REASONING);
     private final ObjectMembers toolUse = new ObjectMembers(INPUT);
     private final ObjectMembers reasoning = new ObjectMembers(TEXT);
+    private final ConverseUsage usage = new ConverseUsage();
 
     @Override
     public void read(ResponseReadout readout, EventStreamFrame frame) {
@@ -209,10 +237,11 @@ final class BedrockConverseFormat extends BedrockFormat {
           }
         }
         case "metadata" -> {
-          JsonNode event = Json.parseOrNull(bytes, from, to - from);
-          if (event != null) {
-            readout.learnUsage(null, usage(event.get("usage")));
+          if (to - from <= StrictJson.MAX_LENGTH && usage.read(bytes, from, to)) {
+            readout.learnUsage(null, usage.usage());
             readout.markComplete();
+          } else {
+            readMetadataTree(readout, bytes, from, to);
           }
         }
         default -> {}

@@ -34,6 +34,12 @@ final class GeminiJsonBody extends ObservedBody {
     this.maxValueBytes = maxValueBytes;
   }
 
+  /** Makes the usage of the last element read, if not made yet, before the end is reported. */
+  @Override
+  protected void ending() {
+    readout.streamEnded();
+  }
+
   @Override
   protected void passed(byte[] b, int off, int n, int requested) {
     scan(b, off, off + n);

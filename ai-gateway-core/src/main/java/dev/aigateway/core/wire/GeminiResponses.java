@@ -10,6 +10,18 @@ import org.jspecify.annotations.Nullable;
  * learnt: the bytes are read only when they are a strict JSON object without escaped names, without
  * a member twice, with counts written as plain whole numbers and arrays holding objects only; any
  * other response is left to the parser. One per body; it serves one thread.
+ *
+ * <p>The responses of one stream share their shape: Google writes each chunk with the same members
+ * in the same order, and they differ in their text, their counts (cumulative) and the last one's
+ * finish reason. Once usage is known and the text is not needed any more, the last response read
+ * whole is kept as a template, and a later one that is the template but for its value strings and
+ * numbers (each checked to be one, {@link StrictJson}) is read by comparing its bytes with it and
+ * reading the counts and model in their places, without walking it again: it teaches what the
+ * template taught with its own counts and model, as the parser would read it. Its counts are made a
+ * {@link Usage} only when the usage is asked for or the stream ends ({@link
+ * ResponseReadout#learnUsageLater}), not once per response. Any other response is read whole, and
+ * kept in turn unless it finished the answer; after {@value #GIVE_UP} misses in a row none is kept
+ * any more.
  */
 final class GeminiResponses implements SseBody.EventReader {
 
@@ -53,15 +65,278 @@ final class GeminiResponses implements SseBody.EventReader {
   private final long[] counts = new long[6];
   private final long[] modalities = new long[3];
 
+  private static final byte[] NOTHING = {};
+  private static final int[] NO_INTS = {};
+
+  /** Template misses in a row after which no response is kept as a template any more. */
+  static final int GIVE_UP = 4;
+
+  /** What a noted value of the template is: a string whose value is free, ... */
+  private static final int FREE = 0;
+
+  /** ... the {@code modelVersion} string, ... */
+  private static final int MODEL = 1;
+
+  /** ... a number whose value is free, ... */
+  private static final int NUMBER = 2;
+
+  /** ... the count of {@link #COUNTS} {@code k} (this plus {@code k}), ... */
+  private static final int COUNT = 3;
+
+  /** ... a details {@code tokenCount} added to modality slot {@code s} (this plus 1 plus s). */
+  private static final int DETAIL = COUNT + DETAILS;
+
+  /**
+   * The template: the bytes of the last response read here on its bytes, whole, when later text was
+   * not needed; -1 as its length when there is none.
+   */
+  private byte[] kept = NOTHING;
+
+  private int keptLength = -1;
+
+  /** Per value of the template that may differ in a later response: start, end and kind. */
+  private int[] noted = NO_INTS;
+
+  private int notedCount;
+
+  /** What the template taught besides its values: usage, details, an end. */
+  private boolean keptAny;
+
+  private boolean keptDetails;
+  private boolean keptFinished;
+
+  /** The same, of the response {@link #readBytes} read last. */
+  private boolean readAny;
+
+  private boolean readDetails;
+  private boolean readFinished;
+  private int misses;
+
+  /** How many responses were read as the template (for tests). */
+  private int templateReads;
+
+  /** The details {@code tokenCount}s of the template: start, then modality slot or -1. */
+  private int[] detailCounts = NO_INTS;
+
+  private int detailCount;
+
   @Override
   public void read(ResponseReadout readout, byte[] data, int from, int to) {
+    if (keptLength >= 0 && !readout.textNeeded()) {
+      if (readLikeKept(readout, data, from, to)) {
+        misses = 0;
+        templateReads++;
+        return;
+      }
+      if (++misses >= GIVE_UP) {
+        keptLength = -1; // responses of this stream differ in shape: read each whole
+      }
+    }
     if (!readBytes(readout, data, from, to)) {
       GeminiFormat.readResponse(readout, data, from, to);
+    } else if (misses < GIVE_UP && !readFinished && !readout.textNeeded()) {
+      keep(data, from, to); // (a finished answer has nothing after it to compare)
     }
+  }
+
+  /** The counts of the response read last against the template, made a usage when asked for. */
+  private @Nullable CountsRead later;
+
+  /** Counts {@link #readLikeKept} read, as {@link GeminiFormat#usageOf} takes them. */
+  private static final class CountsRead implements ResponseReadout.LaterUsage {
+    private final long[] counts = new long[DETAILS];
+    private final long[] modalities = new long[3];
+    private boolean details;
+
+    void take(long[] read, long @Nullable [] modalitiesRead) {
+      System.arraycopy(read, 0, counts, 0, DETAILS);
+      details = modalitiesRead != null;
+      if (details) {
+        System.arraycopy(modalitiesRead, 0, modalities, 0, modalities.length);
+      }
+    }
+
+    @Override
+    public Usage usage(Usage previous) {
+      return GeminiFormat.usageOf(
+          counts[0],
+          counts[1],
+          counts[2],
+          counts[3],
+          counts[4],
+          counts[5],
+          details ? modalities : null,
+          previous);
+    }
+  }
+
+  /** How many responses were read as the template, not walked whole. */
+  int templateReads() {
+    return templateReads;
+  }
+
+  /**
+   * Keeps the response {@link #readBytes} just read whole as the template of later ones: its bytes,
+   * and where its values lie that a later response of the stream may change without changing what
+   * it teaches but for them: every value string and number outside {@code usageMetadata} (the text,
+   * ids, indexes; a finish reason stays a finish reason), and inside it the counts. Names,
+   * literals, punctuation and the strings of {@code usageMetadata} (the modalities) must stay as
+   * they are.
+   */
+  private void keep(byte[] data, int from, int to) {
+    int n = to - from;
+    if (kept.length < n) {
+      kept = new byte[n + 32]; // room for longer texts and counts of later templates
+    }
+    System.arraycopy(data, from, kept, 0, n);
+    keptAny = readAny;
+    keptDetails = readDetails;
+    keptFinished = readFinished;
+    notedCount = 0;
+    int usageFrom = response.startsWith(data, 1, '{') ? response.start(1) : -1;
+    int usageTo = usageFrom < 0 ? -1 : response.end(1);
+    detailCount = 0;
+    for (int k = DETAILS; usageFrom >= 0 && k < COUNTS.length; k++) {
+      if (usage.startsWith(data, k, '[')) {
+        noteDetailCounts(data, usage.start(k), k == DETAILS + 2 ? 2 : 0);
+      }
+    }
+    int model = response.startsWith(data, 2, '"') ? response.start(2) : -1;
+    for (int i = from; i < to; ) {
+      byte b = data[i];
+      boolean inUsage = i > usageFrom && i < usageTo;
+      if (b == '"') {
+        int end = StrictJson.string(data, i, to, true);
+        int next = StrictJson.skipSpace(data, end, to);
+        if (!inUsage && (next >= to || data[next] != ':')) {
+          note(i - from, end - from, i == model ? MODEL : FREE);
+        }
+        i = end;
+      } else if (isNumber(b)) {
+        int end = StrictJson.NOT_NOTING.value(data, i, to, 0);
+        note(i - from, end - from, inUsage ? countKind(i) : NUMBER);
+        i = end;
+      } else {
+        i++;
+      }
+    }
+    keptLength = n;
+  }
+
+  /** The kind of the number at {@code at} inside the kept response's {@code usageMetadata}. */
+  private int countKind(int at) {
+    for (int k = 0; k < DETAILS; k++) {
+      if (usage.start(k) == at) {
+        return COUNT + k;
+      }
+    }
+    for (int d = 0; d < detailCount; d++) {
+      if (detailCounts[2 * d] == at) {
+        return DETAIL + 1 + detailCounts[2 * d + 1];
+      }
+    }
+    return NUMBER;
+  }
+
+  private void note(int start, int end, int kind) {
+    if (notedCount * 3 == noted.length) {
+      noted = java.util.Arrays.copyOf(noted, Math.max(36, noted.length * 2));
+    }
+    noted[notedCount * 3] = start;
+    noted[notedCount * 3 + 1] = end;
+    noted[notedCount * 3 + 2] = kind;
+    notedCount++;
+  }
+
+  /**
+   * Reads a response that is the template but for the values it noted, each still a value of its
+   * kind ({@link StrictJson}: so the response is as well-formed as the template was, with the same
+   * members in the same places) and the counts still plain whole numbers: it teaches what the
+   * template taught with those values, which are read. False, having learnt nothing, for any other
+   * response.
+   */
+  private boolean readLikeKept(ResponseReadout readout, byte[] data, int from, int to) {
+    int i = from;
+    int k = 0;
+    int modelStart = -1;
+    int modelEnd = -1;
+    for (int c = 0; c < DETAILS; c++) {
+      counts[c] = c == 5 ? -1 : 0;
+    }
+    java.util.Arrays.fill(modalities, 0);
+    for (int j = 0; j < notedCount; j++) {
+      int start = noted[3 * j];
+      int same = start - k;
+      if (to - i < same || !java.util.Arrays.equals(data, i, i + same, kept, k, start)) {
+        return false;
+      }
+      i += same;
+      int kind = noted[3 * j + 2];
+      int end;
+      if (kind <= MODEL) {
+        end = i < to && data[i] == '"' ? StrictJson.string(data, i, to, true) : -1;
+        if (kind == MODEL) {
+          modelStart = i;
+          modelEnd = end;
+        }
+      } else {
+        end = i < to && isNumber(data[i]) ? StrictJson.NOT_NOTING.value(data, i, to, 0) : -1;
+        long count = end < 0 || kind == NUMBER ? 0 : wholeNumber(data, i, end);
+        if (count < 0) {
+          return false; // not a plain whole number: read whole (the parser's rules)
+        }
+        if (kind == NUMBER) {
+          // any number: nothing read from it
+        } else if (kind < DETAIL) {
+          counts[kind - COUNT] = count;
+        } else if (kind > DETAIL) {
+          int slot = kind - DETAIL - 1;
+          modalities[slot] = dev.aigateway.core.tokens.TokenCounts.sum(modalities[slot], count);
+        }
+      }
+      if (end < 0) {
+        return false;
+      }
+      i = end;
+      k = noted[3 * j + 1];
+    }
+    int same = keptLength - k;
+    if (to - i != same || !java.util.Arrays.equals(data, i, to, kept, k, keptLength)) {
+      return false;
+    }
+    String model = null;
+    if (modelStart >= 0) {
+      if (!plainAscii(data, modelStart + 1, modelEnd - 1)) {
+        return false;
+      }
+      if (!sameAscii(readout.model(), data, modelStart + 1, modelEnd - 1)) {
+        model =
+            new String(
+                data,
+                modelStart + 1,
+                modelEnd - modelStart - 2,
+                java.nio.charset.StandardCharsets.US_ASCII);
+      }
+    }
+    readout.learnUsage(model, null);
+    if (keptAny) {
+      // usage is known (the text is not needed): the counts are made a usage when asked for
+      if (later == null) {
+        later = new CountsRead();
+      }
+      later.take(counts, keptDetails ? modalities : null);
+      readout.learnUsageLater(later);
+    }
+    if (keptFinished) {
+      readout.markComplete();
+    }
+    return true;
   }
 
   /** Reads the response on its bytes; false, having learnt nothing, to leave it to the parser. */
   boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
+    readAny = false;
+    readDetails = false;
     if (!response.walk(data, from, to) || response.hasDuplicates()) {
       return false;
     }
@@ -110,6 +385,7 @@ final class GeminiResponses implements SseBody.EventReader {
     if (finished) {
       readout.markComplete();
     }
+    readFinished = finished;
     return true;
   }
 
@@ -145,6 +421,8 @@ final class GeminiResponses implements SseBody.EventReader {
         details |= found > 0;
       }
     }
+    readAny = any;
+    readDetails = details;
     usageRead =
         any
             ? GeminiFormat.usageOf(
@@ -194,6 +472,32 @@ final class GeminiResponses implements SseBody.EventReader {
       }
     }
     return found;
+  }
+
+  /**
+   * Notes where the {@code tokenCount}s of the details array at {@code at} of the response just
+   * read lie, and the modality slot from {@code slot} each is added to ({@link #readDetails}), or
+   * -1.
+   */
+  private void noteDetailCounts(byte[] data, int at, int slot) {
+    for (int i = ObjectMembers.firstElement(data, at);
+        i >= 0;
+        i = ObjectMembers.nextElement(data, i)) {
+      if (data[i] != '{') {
+        continue;
+      }
+      detail.walk(data, i, ObjectMembers.valueEnd(data, i));
+      if (detail.start(1) < 0 || !isNumber(data[detail.start(1)])) {
+        continue;
+      }
+      int into = detail.is(data, 0, AUDIO) ? slot : detail.is(data, 0, IMAGE) && slot == 0 ? 1 : -1;
+      if (detailCount * 2 == detailCounts.length) {
+        detailCounts = java.util.Arrays.copyOf(detailCounts, Math.max(8, detailCounts.length * 2));
+      }
+      detailCounts[2 * detailCount] = detail.start(1);
+      detailCounts[2 * detailCount + 1] = into;
+      detailCount++;
+    }
   }
 
   /**

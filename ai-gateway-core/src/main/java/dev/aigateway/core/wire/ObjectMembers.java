@@ -144,4 +144,35 @@ final class ObjectMembers {
   boolean startsWith(byte[] json, int k, char first) {
     return start(k) >= 0 && json[start(k)] == first;
   }
+
+  /**
+   * The JSON value {@code json[start, end)} (one {@link StrictJson} accepted) read as a token
+   * count, as the formats read a count from its Jackson tree node (integral, convertible to a
+   * {@code long}, not negative): a number without fraction or exponent that fits a {@code long} and
+   * is not negative ({@code -0} is 0); else -1.
+   */
+  static long count(byte[] json, int start, int end) {
+    byte first = json[start];
+    if (first != '-' && (first < '0' || first > '9')) {
+      return -1; // a string, an object, a literal
+    }
+    for (int i = start; i < end; i++) {
+      byte b = json[i];
+      if (b == '.' || b == 'e' || b == 'E') {
+        return -1; // a floating-point number: not integral
+      }
+    }
+    if (first == '-') {
+      return end - start == 2 && json[start + 1] == '0' ? 0 : -1; // -0 is 0
+    }
+    long value = 0;
+    for (int i = start; i < end; i++) {
+      int digit = json[i] - '0';
+      if (value > (Long.MAX_VALUE - digit) / 10) {
+        return -1; // beyond a long: Jackson's BigInteger, which does not convert
+      }
+      value = value * 10 + digit;
+    }
+    return value;
+  }
 }

@@ -27,6 +27,10 @@ public final class ResponseReadout {
   private static final JsonFactory JSON = Json.MAPPER.getFactory();
 
   private Usage usage;
+
+  /** Usage reported after {@link #usage}, not made yet ({@link #learnUsageLater}); or null. */
+  private LaterUsage later;
+
   private String model;
   private final StringBuilder text = new StringBuilder();
   private boolean keepText;
@@ -40,7 +44,37 @@ public final class ResponseReadout {
 
   /** The usage the body reported, or null when it reported none. */
   public Usage usage() {
+    if (later != null) {
+      settleLater();
+    }
     return usage;
+  }
+
+  /**
+   * Usage whose counts a stream reader has read but not yet made into a {@link Usage}: a stream
+   * that repeats its cumulative counts in every event makes one usage, when it is asked for,
+   * instead of one per event.
+   */
+  interface LaterUsage {
+
+    /** The usage of the counts read, {@code previous} being the usage known before them. */
+    Usage usage(Usage previous);
+  }
+
+  /**
+   * Keeps {@code counts} as the usage reported last, once usage is known ({@link #usage()} not
+   * null): made when the usage is asked for or the stream ends, unless usage learnt later replaces
+   * it. The reader may change the counts until then (each event's replacing the last's), on the
+   * reading thread.
+   */
+  void learnUsageLater(LaterUsage counts) {
+    later = counts;
+  }
+
+  private void settleLater() {
+    LaterUsage counts = later;
+    later = null;
+    usage = counts.usage(usage);
   }
 
   /** The answering model: the last one named (in a stream, by the last chunk naming one). */
@@ -99,6 +133,11 @@ public final class ResponseReadout {
   /** Keeps the whole text even when usage is reported (for the prompt log). */
   void keepText() {
     keepText = true;
+  }
+
+  /** Whether the whole text is kept even when usage is reported ({@link #keepText}). */
+  boolean keepsText() {
+    return keepText;
   }
 
   /**
@@ -223,6 +262,9 @@ public final class ResponseReadout {
    * text is needed (no usage came, or it is kept for the log), and lets them go.
    */
   void streamEnded() {
+    if (later != null) {
+      settleLater();
+    }
     if (usage == null || keepText) {
       readDeferred();
     }
@@ -367,6 +409,7 @@ public final class ResponseReadout {
     }
     if (parsed != null) {
       usage = parsed;
+      later = null;
     }
     return parsed != null;
   }

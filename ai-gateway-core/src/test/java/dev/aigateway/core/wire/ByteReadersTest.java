@@ -60,6 +60,32 @@ class ByteReadersTest {
               + "\"input_tokens\":25,\"output_tokens\":1}}}",
           "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{"
               + "\"output_tokens\":15}}",
+          "{\"type\": \"message_start\", \"message\": {\"id\": \"msg_1\", \"content\": [],"
+              + " \"model\": \"claude-haiku-4-5\", \"usage\": {\"input_tokens\": 3,"
+              + " \"cache_creation_input_tokens\": 1024, \"cache_read_input_tokens\": 2048,"
+              + " \"output_tokens\": 1}}}",
+          "{\"type\":\"message_start\",\"message\":{\"model\":\"claude-\\u0073onnet\"}}",
+          "{\"type\":\"message_start\",\"message\":{\"model\":\"claud\u00e9\"}}",
+          "{\"type\":\"message_start\",\"message\":\"not an object\"}",
+          "{\"type\":\"message_start\",\"message\":{\"model\":7,\"usage\":{\"input_tokens\":-0,"
+              + "\"output_tokens\":1.0,\"cache_read_input_tokens\":9223372036854775807}}}",
+          "{\"type\":\"message_start\",\"message\":{\"model\":\"a\",\"model\":\"b\","
+              + "\"usage\":[1]}}",
+          "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":-3,"
+              + "\"input_tokens\":99999999999999999999,\"cache_creation_input_tokens\":12}}",
+          "{\"type\":\"message_delta\",\"index\":0,\"delta\":{\"stop_reason\":\"max_tokens\"}}",
+          "{\"type\":\"message_delta\",\"usage\":\"none\"}",
+          "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":4},\"usage\":{"
+              + "\"output_tokens\":9,\"output_tokens\":1e1}}",
+          "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":22},"
+              + "\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":3}}",
+          "{\"type\":\"message_delta\",\"message\":{},\"usage\":{\"output_tokens\":5}}",
+          "{\"type\":\"content_block_delta\",\"usage\":{\"output_tokens\":5}}",
+          "{\"type\":\"message_start\",\"message\":{\"mod\\u0065l\":\"claude-x\","
+              + "\"usage\":{\"input_tokens\":4}}}",
+          "{\"type\":\"message_start\",\"message\":{\"model\":\"claude-y\","
+              + "\"usage\":{\"input\\u005ftokens\":6}}}",
+          "{\"type\":\"message_delta\",\"usage\":{\"output\\u005ftokens\":8}}",
           "[1,2]",
           "");
 
@@ -83,7 +109,7 @@ class ByteReadersTest {
   @Test
   void aWholeAnthropicStreamOfRandomEventsReadsAsItsTrees() {
     Random random = new Random(15);
-    for (int run = 0; run < 200; run++) {
+    for (int run = 0; run < 2000; run++) {
       AnthropicUsage.StreamReader onBytes = new AnthropicUsage.StreamReader();
       AnthropicUsage.StreamReader onTrees = new AnthropicUsage.StreamReader();
       ResponseReadout bytes = new ResponseReadout();
@@ -181,11 +207,31 @@ class ByteReadersTest {
             new AnthropicUsage.StreamReader()
                 .readBytes(new ResponseReadout(), delta, 0, delta.length))
         .isTrue();
-    byte[] start = utf8(ANTHROPIC_EVENTS.get(ANTHROPIC_EVENTS.size() - 4));
+    byte[] start =
+        utf8(
+            ANTHROPIC_EVENTS.get(
+                ANTHROPIC_EVENTS.indexOf(
+                    ANTHROPIC_EVENTS.stream()
+                        .filter(e -> e.contains("message_start"))
+                        .findFirst()
+                        .get())));
     assertThat(
             new AnthropicUsage.StreamReader()
                 .readBytes(new ResponseReadout(), start, 0, start.length))
-        .isFalse();
+        .isTrue();
+    for (String odd :
+        List.of(
+            "{\"type\":\"message_start\",\"message\":{\"model\":\"claude-\\u0073onnet\"}}",
+            "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":22},"
+                + "\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":3}}",
+            "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":{}}")) {
+      byte[] left = utf8(odd);
+      assertThat(
+              new AnthropicUsage.StreamReader()
+                  .readBytes(new ResponseReadout(), left, 0, left.length))
+          .as(odd)
+          .isFalse();
+    }
   }
 
   @Test

@@ -1,0 +1,245 @@
+package dev.aigateway.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.Usage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Gemini stream read by one {@link GeminiResponses} (whole responses on their bytes, later ones
+ * against the kept template, their usage made when asked for) learns after every response exactly
+ * what the parser learns reading the same responses one by one: random streams, plain as Google
+ * writes them and with odd values (escapes, counts near and beyond {@link Long#MAX_VALUE},
+ * fractions, negative counts, changed modalities, models and shapes, cut responses).
+ */
+class GeminiResponsesTest {
+
+  private static final String[] TEXTS = {
+    "Hello",
+    " team",
+    "",
+    " a \\\"quote\\\"",
+    " caf\u00e9 \uD83D\uDE00",
+    " \\u00e9\\n",
+    " {}[]:,",
+    " \\\\",
+    " finishReason",
+    " \\\"finishReason\\\":\\\"STOP\\\""
+  };
+
+  private static final String[] COUNTS = {
+    "0",
+    "7",
+    "14",
+    "123456789012345678",
+    "999999999999999999",
+    "9223372036854775807",
+    "9223372036854775808",
+    "99999999999999999999",
+    "-2",
+    "-0",
+    "3.0",
+    "1e2",
+    "1E+2",
+    "12.5"
+  };
+
+  @Test
+  void aStreamReadAgainstItsTemplateTeachesWhatTheParserTeaches() {
+    Random random = new Random(1515);
+    int templateReads = 0;
+    for (int stream = 0; stream < 2000; stream++) {
+      Shape shape = Shape.random(random);
+      GeminiResponses responses = new GeminiResponses();
+      ResponseReadout bytes = new ResponseReadout();
+      ResponseReadout parsed = new ResponseReadout();
+      if (random.nextInt(8) == 0) {
+        bytes.keepText();
+        parsed.keepText();
+      }
+      int events = 2 + random.nextInt(12);
+      List<String> seen = new ArrayList<>();
+      for (int event = 0; event < events; event++) {
+        String response = shape.response(random, event, event == events - 1);
+        seen.add(response);
+        byte[] data = ("data: " + response + "\n").getBytes(StandardCharsets.UTF_8);
+        int to = data.length - 1;
+
+        responses.read(bytes, data, 6, to);
+        GeminiFormat.readResponse(parsed, data, 6, to);
+
+        String what = String.join("\n", seen);
+        if (event == events - 1) {
+          bytes.streamEnded();
+          parsed.streamEnded();
+          assertThat(bytes.usage()).as(what).isEqualTo(parsed.usage());
+        } else if (random.nextInt(3) == 0) {
+          // asked for mid-stream: the counts read so far are made a usage now
+          assertThat(bytes.usage()).as(what).isEqualTo(parsed.usage());
+        }
+        assertThat(bytes.model()).as(what).isEqualTo(parsed.model());
+        assertThat(bytes.complete()).as(what).isEqualTo(parsed.complete());
+        assertThat(bytes.text().toString()).as(what).isEqualTo(parsed.text().toString());
+      }
+      templateReads += responses.templateReads();
+    }
+    assertThat(templateReads).as("responses read against a template").isGreaterThan(2_000);
+  }
+
+  @Test
+  void googlesPlainChunksAfterTheFirstAreReadAgainstTheTemplate() {
+    GeminiResponses responses = new GeminiResponses();
+    ResponseReadout readout = new ResponseReadout();
+    String[] words = {"Hello", " team,", " good", " to", " see", " you"};
+    for (int i = 0; i < words.length; i++) {
+      byte[] chunk =
+          ("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\""
+                  + words[i]
+                  + "\"}],\"role\":\"model\"}"
+                  + (i == words.length - 1 ? ",\"finishReason\":\"STOP\"" : "")
+                  + ",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":14,"
+                  + "\"candidatesTokenCount\":"
+                  + (i + 1)
+                  + ",\"totalTokenCount\":"
+                  + (15 + i)
+                  + ",\"promptTokensDetails\":[{\"modality\":\"AUDIO\",\"tokenCount\":4}]},"
+                  + "\"modelVersion\":\"gemini-2.0-flash-001\",\"responseId\":\"r"
+                  + i
+                  + "\"}")
+              .getBytes(StandardCharsets.UTF_8);
+      responses.read(readout, chunk, 0, chunk.length);
+      assertThat(readout.complete()).isEqualTo(i == words.length - 1);
+    }
+    // the first chunk is read whole (usage unknown), the last differs in shape (finish reason)
+    assertThat(responses.templateReads()).isEqualTo(words.length - 2);
+    assertThat(readout.usage()).isEqualTo(new Usage(14, 6, 20, 0, 0, 0, 4, 0, 0));
+    assertThat(readout.model()).isEqualTo("gemini-2.0-flash-001");
+    assertThat(readout.text().toString()).isEqualTo("Hello");
+  }
+
+  @Test
+  void aStreamsUsageIsMadeBeforeItsEndIsReportedInBothFramings() throws java.io.IOException {
+    StringBuilder events = new StringBuilder();
+    StringBuilder array = new StringBuilder("[");
+    for (int i = 0; i < 6; i++) {
+      String chunk =
+          "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"w"
+              + i
+              + "\"}]}"
+              + (i == 5 ? ",\"finishReason\":\"STOP\"" : "")
+              + "}],\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":"
+              + (i + 1)
+              + "},\"modelVersion\":\"gemini-2.0-flash\"}";
+      events.append("data: ").append(chunk).append("\r\n\r\n");
+      array.append(i == 0 ? "" : ",").append(chunk);
+    }
+    for (boolean sse : new boolean[] {true, false}) {
+      byte[] body = (sse ? events : array.append(']')).toString().getBytes(StandardCharsets.UTF_8);
+      java.util.concurrent.atomic.AtomicReference<Usage> ended =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      BodyListener listener =
+          new BodyListener() {
+            @Override
+            public void firstBytes() {}
+
+            @Override
+            public void bodyEnded(
+                dev.aigateway.api.CallOutcome outcome, ResponseReadout readout, Throwable failure) {
+              assertThat(outcome).isEqualTo(dev.aigateway.api.CallOutcome.SUCCESS);
+              ended.set(readout.usage());
+            }
+          };
+      GeminiFormat format =
+          GeminiFormat.of(sse ? GeminiFormat.Framing.EVENTS : GeminiFormat.Framing.ARRAY);
+      java.io.InputStream upstream = new java.io.ByteArrayInputStream(body);
+      try (ObservedBody observed =
+          sse
+              ? format.observeStream(upstream, listener, () -> false, false)
+              : format.observeDocument(upstream, listener, () -> false, 1 << 20)) {
+        observed.readAllBytes();
+      }
+      assertThat(ended.get()).as(sse ? "events" : "array").isEqualTo(Usage.of(9, 6));
+    }
+  }
+
+  /** The shape of one stream's responses, and the odd things that happen to some of them. */
+  private record Shape(
+      boolean details, String modality, boolean spaces, boolean feedback, int oddness) {
+
+    static Shape random(Random random) {
+      String[] modalities = {"TEXT", "AUDIO", "IMAGE", "\\u0041UDIO"};
+      return new Shape(
+          random.nextBoolean(),
+          modalities[random.nextInt(modalities.length)],
+          random.nextInt(4) == 0,
+          random.nextInt(10) == 0,
+          random.nextInt(4));
+    }
+
+    String response(Random random, int event, boolean last) {
+      String sep = spaces ? ", " : ",";
+      String colon = spaces ? ": " : ":";
+      StringBuilder r = new StringBuilder("{");
+      r.append("\"candidates\"").append(colon).append("[{\"content\"").append(colon);
+      r.append("{\"parts\"").append(colon).append("[{\"text\"").append(colon);
+      r.append('"').append(TEXTS[random.nextInt(TEXTS.length)]).append("\"}]");
+      r.append(sep).append("\"role\"").append(colon).append("\"model\"}");
+      if (last || odd(random)) {
+        r.append(sep).append("\"finishReason\"").append(colon);
+        r.append(odd(random) ? "null" : odd(random) ? "\"MAX_TOKENS\"" : "\"STOP\"");
+      }
+      r.append(sep).append("\"index\"").append(colon).append(odd(random) ? "1" : "0").append("}]");
+      if (feedback) {
+        r.append(sep).append("\"promptFeedback\"").append(colon).append("{\"blockReason\"");
+        r.append(colon).append(odd(random) ? "\"SAFETY\"" : "null").append('}');
+      }
+      if (!odd(random) || random.nextBoolean()) {
+        r.append(sep).append("\"usageMetadata\"").append(colon).append('{');
+        r.append("\"promptTokenCount\"").append(colon).append(count(random, "14"));
+        r.append(sep).append("\"candidatesTokenCount\"").append(colon);
+        r.append(count(random, Integer.toString(event + 1)));
+        if (odd(random)) {
+          r.append(sep).append("\"thoughtsTokenCount\"").append(colon).append(count(random, "3"));
+        }
+        r.append(sep).append("\"totalTokenCount\"").append(colon);
+        r.append(count(random, Integer.toString(event + 15)));
+        if (details) {
+          r.append(sep).append("\"promptTokensDetails\"").append(colon).append("[{\"modality\"");
+          r.append(colon).append('"').append(odd(random) ? "IMAGE" : modality).append('"');
+          r.append(sep).append("\"tokenCount\"").append(colon).append(count(random, "14"));
+          r.append("}]");
+          if (odd(random)) {
+            r.append(sep).append("\"candidatesTokensDetails\"").append(colon);
+            r.append("[{\"modality\"").append(colon).append("\"AUDIO\"").append(sep);
+            r.append("\"tokenCount\"").append(colon).append(count(random, "2")).append("}, 7]");
+          }
+        }
+        if (odd(random)) {
+          r.append(sep).append("\"promptTokenCount\"").append(colon).append("5");
+        }
+        r.append('}');
+      }
+      r.append(sep).append("\"modelVersion\"").append(colon).append('"');
+      r.append(
+          odd(random) ? "gemini-2.5-pro" : odd(random) ? "gemini-\\u0032" : "gemini-2.0-flash");
+      r.append('"').append(sep).append("\"responseId\"").append(colon);
+      r.append(odd(random) ? "12" : "\"id" + event + "\"").append('}');
+      if (odd(random) && random.nextInt(4) == 0) {
+        return r.substring(0, random.nextInt(r.length())); // a cut response
+      }
+      return odd(random) && random.nextInt(4) == 0 ? r + " trailing" : r.toString();
+    }
+
+    private boolean odd(Random random) {
+      return oddness > 0 && random.nextInt(12 / oddness + 2) == 0;
+    }
+
+    private String count(Random random, String plain) {
+      return odd(random) ? COUNTS[random.nextInt(COUNTS.length)] : plain;
+    }
+  }
+}
