@@ -158,15 +158,7 @@ final class GeminiResponses implements SseBody.EventReader {
 
     @Override
     public Usage usage(Usage previous) {
-      return GeminiFormat.usageOf(
-          counts[0],
-          counts[1],
-          counts[2],
-          counts[3],
-          counts[4],
-          counts[5],
-          details ? modalities : null,
-          previous);
+      return usageOf(counts, details ? modalities : null, previous);
     }
   }
 
@@ -423,18 +415,7 @@ final class GeminiResponses implements SseBody.EventReader {
     }
     readAny = any;
     readDetails = details;
-    usageRead =
-        any
-            ? GeminiFormat.usageOf(
-                counts[0],
-                counts[1],
-                counts[2],
-                counts[3],
-                counts[4],
-                counts[5],
-                details ? modalities : null,
-                previous)
-            : null;
+    usageRead = any ? usageOf(counts, details ? modalities : null, previous) : null;
     return true;
   }
 
@@ -586,5 +567,12 @@ final class GeminiResponses implements SseBody.EventReader {
       }
     }
     return true;
+  }
+
+  /** The usage of counts read in the order {@link #COUNTS} lists them. */
+  private static Usage usageOf(
+      long[] counts, long @Nullable [] modalities, @Nullable Usage previous) {
+    return GeminiFormat.usageOf(
+        counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], modalities, previous);
   }
 }
