@@ -25,11 +25,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Measures the semantic cache's guards on the labelled sets of {@code semantic-eval/}
- * (docs/semantic-eval.md): {@code judged-2.tsv} (hand-written first, never tuned on, run once to
- * report), and the tuning sets {@code judged.tsv} (the earlier judged set, seen while the guard was
- * changed), {@code tuning.tsv} (generated from templates) and {@code pairs.tsv}. Prompts are
- * embedded with all-MiniLM-L6-v2; a pair is a hit when its cosine similarity reaches the threshold
- * and the guard does not object.
+ * (docs/semantic-eval.md): the latest judged set {@code judged-4.tsv} (written blind, run once to
+ * report), and the sets read while the guard was changed: {@code judged-3.tsv}, {@code
+ * judged-2.tsv}, {@code judged.tsv} (earlier judged sets), {@code tuning.tsv} (generated from
+ * templates) and {@code pairs.tsv}. Prompts are embedded with all-MiniLM-L6-v2; a pair is a hit
+ * when its cosine similarity reaches the threshold and the guard does not object.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.SemanticGuardEvaluation \
@@ -37,10 +37,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * </pre>
  *
  * {@code tune} sweeps the word threshold, the stretch length and the similarity threshold on the
- * tuning sets and prints the ablation there; {@code report judged-2} (or {@code judged}, {@code
- * tuning}, {@code pairs}) prints, per setting (old guard, default, strict), paraphrase hits and
- * false hits per category with 95% Wilson intervals, the ablation, and the time per lookup
- * (embedding and guard, p50 / p99 / max).
+ * tuning sets and prints the ablation there; {@code report judged-4} (or any other set's name
+ * without {@code .tsv}) prints, per setting (old guard, default, strict), paraphrase hits and false
+ * hits per category with 95% Wilson intervals, the ablation, and the time per lookup (embedding and
+ * guard, p50 / p99 / max).
  */
 public final class SemanticGuardEvaluation {
 
