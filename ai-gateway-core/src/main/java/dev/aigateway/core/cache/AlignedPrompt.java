@@ -230,30 +230,9 @@ final class AlignedPrompt {
           "\\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\\.?(?=\\s+\\d{1,2}(?!\\d))"
               + "|(?<=\\b\\d{1,2}(?:st|nd|rd|th)?\\s)(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\\b\\.?");
 
+  /** Day and month abbreviations ("tue", "sept") and the names they stand for. */
   private static final Map<String, String> FULL_NAMES =
-      Map.ofEntries(
-          Map.entry("mon", "Monday"),
-          Map.entry("tue", "Tuesday"),
-          Map.entry("tues", "Tuesday"),
-          Map.entry("wed", "Wednesday"),
-          Map.entry("thu", "Thursday"),
-          Map.entry("thur", "Thursday"),
-          Map.entry("thurs", "Thursday"),
-          Map.entry("fri", "Friday"),
-          Map.entry("sat", "Saturday"),
-          Map.entry("sun", "Sunday"),
-          Map.entry("jan", "January"),
-          Map.entry("feb", "February"),
-          Map.entry("mar", "March"),
-          Map.entry("apr", "April"),
-          Map.entry("jun", "June"),
-          Map.entry("jul", "July"),
-          Map.entry("aug", "August"),
-          Map.entry("sep", "September"),
-          Map.entry("sept", "September"),
-          Map.entry("oct", "October"),
-          Map.entry("nov", "November"),
-          Map.entry("dec", "December"));
+      Map.copyOf(LISTS.orderedValues("date-abbreviations"));
 
   /** Holidays on a fixed day of the year, by name: "Christmas Eve" is December 24. */
   private static final Map<String, String> HOLIDAY_DATES = holidayDates();
