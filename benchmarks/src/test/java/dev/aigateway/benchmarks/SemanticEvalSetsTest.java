@@ -26,7 +26,8 @@ class SemanticEvalSetsTest {
 
   @Test
   void everySetReadsWithItsLabelsAndTheTuningAndJudgedSetsAreLargeEnough() {
-    for (String name : List.of("judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs")) {
+    for (String name :
+        List.of("judged-5", "judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs")) {
       List<String[]> rows = SemanticGuardEvaluation.read(name);
 
       assertThat(rows)
@@ -89,21 +90,80 @@ class SemanticEvalSetsTest {
 
   @Test
   void noPromptOfTheFourthJudgedSetIsInAnyOtherSet() {
-    Set<String> others = promptsOf("judged-3", "judged-2", "judged", "tuning", "pairs");
-    List<String[]> judged4 = SemanticGuardEvaluation.read("judged-4");
-
-    assertThat(judged4)
-        .as("no prompt of judged-4.tsv is a prompt of another set")
-        .noneMatch(row -> others.contains(lower(row[2])) || others.contains(lower(row[3])));
+    assertNoPromptIsInTheOtherSets("judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs");
   }
 
   @Test
   void theFourthJudgedSetIsWellFormed() {
     List<String[]> judged4 = SemanticGuardEvaluation.read("judged-4");
-    long paraphrases = judged4.stream().filter(row -> row[0].equals("paraphrase")).count();
 
     assertThat(judged4).hasSizeGreaterThanOrEqualTo(650);
-    assertThat(judged4)
+    assertJudgedSetShape(judged4, "judged4-hand", "judged4-qqp");
+  }
+
+  @Test
+  void noPromptOfTheFifthJudgedSetIsInAnyOtherSet() {
+    assertNoPromptIsInTheOtherSets(
+        "judged-5", "judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs");
+  }
+
+  @Test
+  void theFifthJudgedSetIsWellFormed() {
+    List<String[]> judged5 = SemanticGuardEvaluation.read("judged-5");
+
+    assertThat(judged5).hasSizeGreaterThanOrEqualTo(700);
+    assertJudgedSetShape(judged5, "judged5-hand", "judged5-chat");
+  }
+
+  @Test
+  void theFifthJudgedSetHasKindsOfNearMissNoEarlierSetNames() {
+    Set<String> earlierKinds = new HashSet<>();
+    for (String name : List.of("judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs")) {
+      for (String[] row : SemanticGuardEvaluation.read(name)) {
+        earlierKinds.add(row[1]);
+      }
+    }
+
+    assertThat(
+            SemanticGuardEvaluation.read("judged-5").stream()
+                .filter(row -> row[0].equals("near_miss"))
+                .map(row -> row[1])
+                .filter(kind -> !earlierKinds.contains(kind))
+                .distinct()
+                .count())
+        .as("kinds of near miss that no earlier set names")
+        .isGreaterThanOrEqualTo(6);
+  }
+
+  @Test
+  void theFifthJudgedSetsChatPairsAreWrittenAtChatLength() {
+    List<String[]> chat =
+        SemanticGuardEvaluation.read("judged-5").stream()
+            .filter(row -> row[4].equals("judged5-chat"))
+            .toList();
+
+    assertThat(chat)
+        .as("chat pairs: the longer prompt has 15 to 60 words, neither prompt more than 60")
+        .isNotEmpty()
+        .allSatisfy(
+            row -> {
+              int cached = words(row[2]);
+              int incoming = words(row[3]);
+              assertThat(Math.max(cached, incoming)).as(row[2]).isBetween(15, 60);
+              assertThat(Math.min(cached, incoming)).as(row[3]).isPositive();
+            });
+  }
+
+  /**
+   * The shape of a judged set: labels, a category in snake case and two different prompts on every
+   * row, about 40% paraphrases, both methods and no repeated pair, no prompt used twice (in any
+   * case), and at least 30 kinds of near miss.
+   */
+  private static void assertJudgedSetShape(
+      List<String[]> rows, String firstMethod, String secondMethod) {
+    long paraphrases = rows.stream().filter(row -> row[0].equals("paraphrase")).count();
+
+    assertThat(rows)
         .as("labels, a category in snake case and two prompts on every row")
         .allSatisfy(
             row -> {
@@ -113,25 +173,29 @@ class SemanticEvalSetsTest {
               assertThat(row[3]).isNotBlank().isEqualTo(row[3].strip());
               assertThat(lower(row[2])).isNotEqualTo(lower(row[3]));
             });
-    assertThat(paraphrases * 100.0 / judged4.size())
+    assertThat(paraphrases * 100.0 / rows.size())
         .as("about 40% paraphrases, 60% near misses")
         .isBetween(35.0, 45.0);
-    assertBothMethodsAndNoRepeatedPair(judged4, "judged4-hand", "judged4-qqp");
+    assertBothMethodsAndNoRepeatedPair(rows, firstMethod, secondMethod);
     assertThat(
-            judged4.stream()
+            rows.stream()
                 .flatMap(row -> java.util.stream.Stream.of(lower(row[2]), lower(row[3])))
                 .distinct()
                 .count())
         .as("no prompt is used twice, even in another case")
-        .isEqualTo(2L * judged4.size());
+        .isEqualTo(2L * rows.size());
     assertThat(
-            judged4.stream()
+            rows.stream()
                 .filter(row -> row[0].equals("near_miss"))
                 .map(row -> row[1])
                 .distinct()
                 .count())
         .as("kinds of near miss")
         .isGreaterThanOrEqualTo(30);
+  }
+
+  private static int words(String prompt) {
+    return prompt.strip().split("\\s+").length;
   }
 
   /** Every row is of one of the two methods, each method has rows, and no pair is repeated. */
@@ -145,6 +209,15 @@ class SemanticEvalSetsTest {
     assertThat(rows.stream().map(row -> row[2] + "\t" + row[3]).distinct().count())
         .as("no pair is repeated")
         .isEqualTo(rows.size());
+  }
+
+  /** No prompt of the set {@code name}, in any case, is a prompt of one of the {@code others}. */
+  private static void assertNoPromptIsInTheOtherSets(String name, String... others) {
+    Set<String> prompts = promptsOf(others);
+
+    assertThat(SemanticGuardEvaluation.read(name))
+        .as("no prompt of %s.tsv is a prompt of another set", name)
+        .noneMatch(row -> prompts.contains(lower(row[2])) || prompts.contains(lower(row[3])));
   }
 
   private static Set<String> promptsOf(String... names) {
