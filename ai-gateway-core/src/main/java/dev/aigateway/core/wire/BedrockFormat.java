@@ -55,6 +55,7 @@ abstract class BedrockFormat implements ModelInPath {
   private final List<String> pathEndings;
   private final boolean stream;
   private final List<String> allowanceFields;
+  private final RequestMembers allowanceReader;
 
   /**
    * The format of the operation ending in {@code ending}, whose body's output bound is the first of
@@ -67,6 +68,7 @@ abstract class BedrockFormat implements ModelInPath {
     this.pathEndings = List.of(ending);
     this.stream = stream;
     this.allowanceFields = allowanceFields;
+    this.allowanceReader = RequestMembers.of(allowanceFields);
   }
 
   @Override
@@ -144,6 +146,11 @@ abstract class BedrockFormat implements ModelInPath {
    */
   final List<String> allowanceFields() {
     return allowanceFields;
+  }
+
+  /** Reads the {@link #allowanceFields()} of a body without a tree. */
+  final RequestMembers allowanceReader() {
+    return allowanceReader;
   }
 
   @Override

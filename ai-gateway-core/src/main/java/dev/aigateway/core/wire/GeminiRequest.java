@@ -41,8 +41,8 @@ final class GeminiRequest extends TreeRequest {
   /** The pointer of {@code generationConfig.candidateCount}. */
   private static final String CANDIDATE_COUNT_POINTER = "/generationConfig/candidateCount";
 
-  private static final List<String> MEMBERS =
-      List.of(MAX_OUTPUT_TOKENS_POINTER, CANDIDATE_COUNT_POINTER);
+  private static final RequestMembers MEMBER_READER =
+      RequestMembers.of(List.of(MAX_OUTPUT_TOKENS_POINTER, CANDIDATE_COUNT_POINTER));
 
   @Override
   public @Nullable String maxOutputTokensField() {
@@ -63,8 +63,8 @@ final class GeminiRequest extends TreeRequest {
 
   /** The allowance and the candidate count, read without a tree when the body allows. */
   @Override
-  List<String> extraMembers() {
-    return MEMBERS;
+  RequestMembers memberReader() {
+    return MEMBER_READER;
   }
 
   @Override

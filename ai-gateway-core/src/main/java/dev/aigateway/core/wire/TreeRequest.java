@@ -71,8 +71,8 @@ abstract class TreeRequest implements WireRequest {
   }
 
   /**
-   * Whether the body is one JSON object within the parse bound: decided by the streaming read of
-   * {@link #memberPointers()} when no tree was built (the same answer the tree gives), else by the
+   * Whether the body is one JSON object within the parse bound: decided by the read of the {@link
+   * #memberReader()}'s members when no tree was built (the same answer the tree gives), else by the
    * tree.
    */
   @Override
@@ -89,33 +89,21 @@ abstract class TreeRequest implements WireRequest {
   }
 
   /**
-   * The body members this request reads without a tree, as JSON pointers through objects: the
-   * {@link #allowanceFields()} first, then any a subclass adds ({@link #extraMembers()}).
+   * The reader of the body members this request reads without a tree: at least the {@link
+   * #allowanceFields()}, and any other a subclass reads with {@link #member}. One per format (it is
+   * immutable), not one per request.
    */
-  private List<String> memberPointers() {
-    List<String> extra = extraMembers();
-    if (extra.isEmpty()) {
-      return allowanceFields();
-    }
-    List<String> all = new java.util.ArrayList<>(allowanceFields());
-    all.addAll(extra);
-    return all;
-  }
-
-  /** Members besides the allowance fields that a subclass reads with {@link #member}. */
-  List<String> extraMembers() {
-    return List.of();
-  }
+  abstract RequestMembers memberReader();
 
   /**
-   * The body's value at {@code pointer} (one of {@link #memberPointers()}), or null when absent:
-   * read in the one streaming pass over the bytes when the tree was not built and that pass
-   * succeeded ({@link RequestMembers}), else from the tree. Both give the same node.
+   * The body's value at {@code pointer} (one of the {@link #memberReader()}'s), or null when
+   * absent: read in the one pass over the bytes when the tree was not built and that pass succeeded
+   * ({@link RequestMembers}), else from the tree. Both give the same node.
    */
   final synchronized @Nullable JsonNode member(String pointer) {
     JsonNode[] read = parsed ? null : readMembers();
     if (read != null) {
-      int index = memberPointers().indexOf(pointer);
+      int index = memberReader().indexOf(pointer);
       if (index < 0) {
         throw new IllegalArgumentException("not a member read: " + pointer);
       }
@@ -136,8 +124,7 @@ abstract class TreeRequest implements WireRequest {
     if (!membersRead) {
       membersRead = true;
       byte[] bytes = request.body();
-      members =
-          bytes.length <= maxParsedBodyBytes ? RequestMembers.read(bytes, memberPointers()) : null;
+      members = bytes.length <= maxParsedBodyBytes ? memberReader().read(bytes) : null;
     }
     return members;
   }

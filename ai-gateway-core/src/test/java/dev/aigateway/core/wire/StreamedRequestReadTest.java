@@ -138,6 +138,42 @@ class StreamedRequestReadTest {
   }
 
   @Test
+  void membersReadOnTheBytesAndByTheParserAreTheTreesMembers() {
+    List<String> pointers =
+        List.of(
+            "/generationConfig/maxOutputTokens",
+            "/generationConfig/candidateCount",
+            "/generationConfig",
+            "/inferenceConfig/maxTokens",
+            "/max_tokens",
+            "/contents");
+    RequestMembers reader = RequestMembers.of(pointers);
+    Random random = new Random(7);
+    for (int n = 0; n < BODIES; n++) {
+      String body =
+          switch (n % 3) {
+            case 0 -> new Body(random).gemini();
+            case 1 -> new Body(random).converse();
+            default -> new Body(random).arbitrary(KEYS);
+          };
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      JsonNode tree = Json.parseOrNull(bytes, 0, bytes.length);
+      // Trailing bytes: the walk on bytes refuses the body, the parser reads its first value.
+      byte[] trailing = (body + "\n]").getBytes(StandardCharsets.UTF_8);
+      for (byte[] read : new byte[][] {bytes, trailing}) {
+        JsonNode[] values = reader.read(read);
+        assertThat(values != null).as(body).isEqualTo(tree instanceof ObjectNode);
+        for (int k = 0; values != null && k < pointers.size(); k++) {
+          JsonNode expected = tree.at(pointers.get(k));
+          assertThat(values[k])
+              .as("%s of %s", pointers.get(k), body)
+              .isEqualTo(expected.isMissingNode() ? null : expected);
+        }
+      }
+    }
+  }
+
+  @Test
   void aRepeatedMemberIsTheLaterOneAsInTheTree() {
     String body =
         "{\"generationConfig\":{\"maxOutputTokens\":5,\"candidateCount\":3},"
