@@ -353,6 +353,12 @@ final class BedrockConverseFormat extends BedrockFormat {
     return true;
   }
 
+  /** The body's messages with their content blocks as OpenAI text parts, when text only. */
+  @Override
+  public @Nullable ObjectNode semanticBody(WireRequest request) {
+    return SemanticBodies.converse(request.body());
+  }
+
   @Override
   JsonBody.DocumentReader documentReader() {
     return BedrockConverseFormat::readAnswer;

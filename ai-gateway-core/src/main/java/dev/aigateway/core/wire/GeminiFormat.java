@@ -210,6 +210,13 @@ final class GeminiFormat implements ModelInPath {
     return GeminiPrompt.estimate(counter, request.model(), request.body());
   }
 
+  /** The body's {@code contents} as OpenAI chat messages, when they are text only. */
+  @Override
+  public com.fasterxml.jackson.databind.node.@Nullable ObjectNode semanticBody(
+      WireRequest request) {
+    return SemanticBodies.gemini(request.body());
+  }
+
   /** Gemini reports usage in every stream without being asked. */
   @Override
   public boolean asksForStreamUsage() {
