@@ -93,6 +93,54 @@ class PromptLogTest {
   }
 
   @Test
+  void geminiAndConverseCallsAreLoggedWithTheirContent() throws Exception {
+    server.enqueue(
+        json(
+            "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi team\"}],\"role\":\"model\"},"
+                + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":9,"
+                + "\"candidatesTokenCount\":2,\"totalTokenCount\":11}}"));
+    server.enqueue(
+        json(
+            "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"Hi all\"}]}},"
+                + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":9,\"outputTokens\":2,"
+                + "\"totalTokens\":11}}"));
+
+    String[][] calls = {
+      {
+        "/v1beta/models/gemini-2.0-flash:generateContent",
+        "{\"systemInstruction\":{\"parts\":[{\"text\":\"Be terse.\"}]},\"contents\":[{\"role\":"
+            + "\"user\",\"parts\":[{\"text\":\"Greet the team\"}]}]}"
+      },
+      {
+        "/model/amazon.nova-lite-v1:0/converse",
+        "{\"system\":[{\"text\":\"Be terse.\"}],\"messages\":[{\"role\":\"user\",\"content\":"
+            + "[{\"text\":\"Greet everyone\"}]}],\"toolConfig\":{\"tools\":[]}}"
+      }
+    };
+    for (String[] call : calls) {
+      try (Response response =
+          client
+              .newCall(post(server.url(call[0]).toString(), call[1], "x-consumer", "team-a"))
+              .execute()) {
+        response.body().string();
+      }
+    }
+
+    assertThat(logger.lines(Level.INFO)).hasSize(2);
+    JsonNode gemini = MAPPER.readTree(logger.lines(Level.INFO).get(0));
+    assertThat(MAPPER.readTree(gemini.get("request").asText()))
+        .isEqualTo(
+            MAPPER.readTree(
+                "{\"systemInstruction\":{\"parts\":[{\"text\":\"Be terse.\"}]},\"contents\":[{"
+                    + "\"role\":\"user\",\"parts\":[{\"text\":\"Greet the team\"}]}]}"));
+    assertThat(gemini.get("completion").asText()).isEqualTo("Hi team");
+    JsonNode converse = MAPPER.readTree(logger.lines(Level.INFO).get(1));
+    assertThat(converse.get("request").asText())
+        .contains("Greet everyone", "Be terse.", "toolConfig");
+    assertThat(converse.get("completion").asText()).isEqualTo("Hi all");
+  }
+
+  @Test
   void consumersNotSelectedAreNotLogged() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 9, 2)));
 

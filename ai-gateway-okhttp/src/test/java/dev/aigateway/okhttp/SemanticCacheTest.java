@@ -266,6 +266,119 @@ class SemanticCacheTest {
   }
 
   /** Returns the vector each test put for a text; an unknown text gets its own axis. */
+  // ------------------------------------------------- provider formats: a reworded call hits
+
+  /** Calls {@code path} with {@code json}; returns the answer's body. */
+  private String call(String path, String json) throws Exception {
+    try (Response response = client.newCall(post(server.url(path).toString(), json)).execute()) {
+      return response.body().string();
+    }
+  }
+
+  /** Two calls differing only in the user's words: the second is a semantic hit, replayed. */
+  private void rewordedCallHits(String path, String first, String second, String answer)
+      throws Exception {
+    server.enqueue(json(answer));
+    model.put("How do I reset my password?", atCosine(1));
+    model.put("How can I reset my password?", atCosine(0.95));
+
+    call(path, first);
+    String replayed = call(path, second);
+
+    assertThat(replayed).isEqualTo(answer);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    GatewayEvent hit = events.next();
+    assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(hit.cache().score()).isCloseTo(0.95, within(1e-4));
+    assertThat(hit.cache().tokensSaved()).isEqualTo(50);
+  }
+
+  private static String anthropic(String prompt) {
+    return "{\"model\":\"claude-3-5-haiku-20241022\",\"max_tokens\":64,\"system\":\"Be brief.\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":\""
+        + prompt
+        + "\"}]}";
+  }
+
+  private static String gemini(String prompt) {
+    return "{\"systemInstruction\":{\"parts\":[{\"text\":\"Be brief.\"}]},\"contents\":[{"
+        + "\"role\":\"user\",\"parts\":[{\"text\":\""
+        + prompt
+        + "\"}]}],\"generationConfig\":{\"maxOutputTokens\":64}}";
+  }
+
+  private static String converse(String prompt) {
+    return "{\"system\":[{\"text\":\"Be brief.\"}],\"messages\":[{\"role\":\"user\","
+        + "\"content\":[{\"text\":\""
+        + prompt
+        + "\"}]}],\"inferenceConfig\":{\"maxTokens\":64}}";
+  }
+
+  @Test
+  void aRewordedAnthropicCallIsAnsweredFromTheCache() throws Exception {
+    rewordedCallHits(
+        "/v1/messages",
+        anthropic("How do I reset my password?"),
+        anthropic("How can I reset my password?"),
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+            + "\"claude-3-5-haiku-20241022\",\"content\":[{\"type\":\"text\",\"text\":"
+            + "\"Use the reset link.\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":20,\"output_tokens\":30}}");
+  }
+
+  @Test
+  void aRewordedGeminiCallIsAnsweredFromTheCache() throws Exception {
+    rewordedCallHits(
+        "/v1beta/models/gemini-2.0-flash:generateContent",
+        gemini("How do I reset my password?"),
+        gemini("How can I reset my password?"),
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Use the reset link.\"}],"
+            + "\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{"
+            + "\"promptTokenCount\":20,\"candidatesTokenCount\":30,\"totalTokenCount\":50},"
+            + "\"modelVersion\":\"gemini-2.0-flash-001\"}");
+  }
+
+  @Test
+  void aRewordedConverseCallIsAnsweredFromTheCache() throws Exception {
+    rewordedCallHits(
+        "/model/amazon.nova-lite-v1:0/converse",
+        converse("How do I reset my password?"),
+        converse("How can I reset my password?"),
+        "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":"
+            + "\"Use the reset link.\"}]}},\"stopReason\":\"end_turn\",\"usage\":{"
+            + "\"inputTokens\":20,\"outputTokens\":30,\"totalTokens\":50}}");
+  }
+
+  @Test
+  void aGeminiCallWithAnImageOrAnotherSystemInstructionIsNotServedSemantically() throws Exception {
+    String answer =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}],\"role\":\"model\"},"
+            + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":2,"
+            + "\"candidatesTokenCount\":1,\"totalTokenCount\":3}}";
+    String path = "/v1beta/models/gemini-2.0-flash:generateContent";
+    server.enqueue(json(answer));
+    server.enqueue(json(answer));
+    server.enqueue(json(answer));
+    model.put("How do I reset my password?", atCosine(1));
+    model.put("How can I reset my password?", atCosine(0.99));
+
+    call(path, gemini("How do I reset my password?"));
+    // another system instruction: another context, so no semantic match
+    call(path, gemini("How can I reset my password?").replace("Be brief.", "Be thorough."));
+    // an image in the turn: not embedded at all
+    call(
+        path,
+        gemini("How can I reset my password?")
+            .replace(
+                "}]}],", "},{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"AAAA\"}}]}],"));
+
+    assertThat(server.getRequestCount()).isEqualTo(3);
+    events.next();
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
   private static final class ChosenVectors implements EmbeddingModel {
     private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
     final AtomicInteger calls = new AtomicInteger();

@@ -169,7 +169,7 @@ public final class CallCache {
       prompt =
           SemanticPrompt.of(
               request.operation(),
-              request.body(),
+              request.format().semanticBody(request),
               semantic.lastMessages(),
               semantic.maxMessages(),
               semantic.ignoreSystemMessages(),

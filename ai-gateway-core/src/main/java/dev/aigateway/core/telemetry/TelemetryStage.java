@@ -35,7 +35,17 @@ public final class TelemetryStage implements CallStage {
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
   private static final List<String> CONTENT_FIELDS =
-      List.of("instructions", "system", "messages", "input", "prompt", "tools");
+      List.of(
+          "instructions",
+          "system",
+          "systemInstruction",
+          "system_instruction",
+          "messages",
+          "contents",
+          "input",
+          "prompt",
+          "tools",
+          "toolConfig");
 
   private final Exchange exchange;
   private final List<GatewayListener> listeners;

@@ -147,7 +147,13 @@ final class AnthropicUsage {
     private static final byte[] MESSAGE_START = ObjectMembers.quoted("message_start");
     private static final byte[] MESSAGE_DELTA = ObjectMembers.quoted("message_delta");
 
-    private final ObjectMembers event = new ObjectMembers(TYPE, INDEX, DELTA, USAGE, MESSAGE);
+    private static final byte[] CONTENT_BLOCK = ObjectMembers.quoted("content_block");
+    private static final byte[] CONTENT_BLOCK_START = ObjectMembers.quoted("content_block_start");
+    private static final byte[] METRICS = ObjectMembers.quoted("amazon-bedrock-invocationMetrics");
+
+    private final ObjectMembers event =
+        new ObjectMembers(TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS);
+    private final ObjectMembers block = new ObjectMembers(TYPE, TEXT, THINKING);
     private final ObjectMembers delta = new ObjectMembers(TYPE, TEXT, PARTIAL_JSON, THINKING);
     private final ObjectMembers message = new ObjectMembers(MODEL, USAGE);
     private final ObjectMembers usage =
@@ -171,13 +177,28 @@ final class AnthropicUsage {
 
     /**
      * Reads the event {@code data[from, to)} on its bytes when it is one of those nearly every
-     * event is (a content block's delta or stop, a ping, the message's stop) or one that reports
-     * usage ({@code message_start}, {@code message_delta}) and holds nothing else; returns false,
-     * having learnt nothing, for any other, to be read as a tree. What is learnt is what {@link
-     * #read(ResponseReadout, JsonNode)} learns from the same event.
+     * event is (a content block's delta or stop, a ping, the message's stop, the start of a text or
+     * thinking block; Claude on Bedrock's last event, with its metrics, once usage is known) or one
+     * that reports usage ({@code message_start}, {@code message_delta}) and holds nothing else;
+     * returns false, having learnt nothing, for any other, to be read as a tree. What is learnt is
+     * what {@link #read(ResponseReadout, JsonNode)} learns from the same event.
      */
     boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
       if (!event.walk(data, from, to) || event.hasOthers()) {
+        return false;
+      }
+      if (event.start(5) >= 0 || event.start(6) >= 0) {
+        if (event.start(2) >= 0 || event.start(3) >= 0 || event.start(4) >= 0) {
+          return false;
+        }
+        if (event.start(6) < 0 && event.is(data, 0, CONTENT_BLOCK_START)) {
+          return readBlockStart(readout, data);
+        }
+        if (event.start(5) < 0 && event.is(data, 0, MESSAGE_STOP) && readout.usage() != null) {
+          // Claude on Bedrock's last event: its invocation metrics are read only without usage
+          readout.markComplete();
+          return true;
+        }
         return false;
       }
       if (event.start(3) >= 0 || event.start(4) >= 0) {
@@ -195,6 +216,28 @@ final class AnthropicUsage {
         return true;
       }
       return event.is(data, 0, CONTENT_BLOCK_STOP) || event.is(data, 0, PING);
+    }
+
+    /**
+     * {@code content_block_start} of a text or thinking block: its text (most often empty); false
+     * for any other block (a tool use, whose input is counted as the tree writes it) or one not
+     * written plainly.
+     */
+    private boolean readBlockStart(ResponseReadout readout, byte[] data) {
+      if (!event.startsWith(data, 5, '{') || !block.walk(data, event.start(5), event.end(5))) {
+        return false;
+      }
+      int text = block.is(data, 0, TEXT) ? 1 : block.is(data, 0, THINKING) ? 2 : -1;
+      if (text < 0) {
+        return false;
+      }
+      if (block.start(text) >= 0) {
+        if (!block.startsWith(data, text, '"')) {
+          return false; // a number or literal read as text: left to the tree's rules
+        }
+        readout.appendJsonString(data, block.start(text), block.end(text));
+      }
+      return true;
     }
 
     /** {@code message_delta}: its usage's counts over those read before, then the usage. */

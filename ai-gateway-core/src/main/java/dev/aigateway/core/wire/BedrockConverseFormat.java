@@ -1,10 +1,13 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
+import java.io.IOException;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -73,36 +76,287 @@ final class BedrockConverseFormat extends BedrockFormat {
 
   /** A content block's text tokens and fixed tokens (media). */
   private static long[] countPart(TokenCounter counter, String model, JsonNode part) {
-    long text = 0;
+    return countMembers(
+        counter,
+        model,
+        part.get("text"),
+        part.get("toolUse"),
+        part.get("toolResult"),
+        part.get("reasoningContent"),
+        part.has("image") || part.has("document") || part.has("video"));
+  }
+
+  /**
+   * A content block's text tokens and fixed tokens (media), from its members (null when absent):
+   * its {@code text}, {@code toolUse}, {@code toolResult} and {@code reasoningContent}, and whether
+   * it holds an image, a document or a video.
+   */
+  private static long[] countMembers(
+      TokenCounter counter,
+      String model,
+      @Nullable JsonNode text,
+      @Nullable JsonNode toolUse,
+      @Nullable JsonNode toolResult,
+      @Nullable JsonNode reasoningContent,
+      boolean media) {
+    long counted = 0;
     long fixed = 0;
-    if (part.has("text")) {
-      text += counter.countText(model, part.path("text").asText(""));
+    if (text != null) {
+      counted += counter.countText(model, text.asText(""));
     }
-    JsonNode toolUse = part.get("toolUse");
     if (toolUse != null) {
-      text += counter.countText(model, toolUse.path("name").asText(""));
-      text += counter.countText(model, toolUse.path("input").toString());
+      counted += counter.countText(model, toolUse.path("name").asText(""));
+      counted += counter.countText(model, toolUse.path("input").toString());
     }
-    JsonNode toolResult = part.get("toolResult");
     if (toolResult != null) {
       for (JsonNode inner : toolResult.path("content")) {
         if (inner.has("json")) {
-          text += counter.countText(model, inner.get("json").toString());
+          counted += counter.countText(model, inner.get("json").toString());
         } else {
-          long[] counted = countPart(counter, model, inner);
-          text += counted[0];
-          fixed += counted[1];
+          long[] part = countPart(counter, model, inner);
+          counted += part[0];
+          fixed += part[1];
         }
       }
     }
-    JsonNode reasoning = part.path("reasoningContent").path("reasoningText").get("text");
+    JsonNode reasoning =
+        reasoningContent == null ? null : reasoningContent.path("reasoningText").get("text");
     if (reasoning != null) {
-      text += counter.countText(model, reasoning.asText(""));
+      counted += counter.countText(model, reasoning.asText(""));
     }
-    if (part.has("image") || part.has("document") || part.has("video")) {
+    if (media) {
       fixed += counter.imageTokens();
     }
-    return new long[] {text, fixed};
+    return new long[] {counted, fixed};
+  }
+
+  /**
+   * The same estimate as {@link #estimate} of the body {@code bytes}, read with Jackson's streaming
+   * parser instead of a tree: text values as they stand, tool uses, tool results, reasoning and
+   * tool specs as small trees read by the same code as the whole tree's. -1 when the body is left
+   * to the tree: not one JSON object, a member the estimate reads appearing twice in one object, or
+   * one of another type than the usual (an object where an array belongs, a block that is not an
+   * object, a text that is not a string).
+   */
+  @Override
+  long streamedEstimate(TokenCounter counter, @Nullable String model, byte[] bytes) {
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return -1;
+      }
+      long[] sums = {0, PER_CALL}; // text, overhead
+      int seen = 0; // bits: 1 system, 2 messages, 4 toolConfig
+      JsonToken token;
+      while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        int bit =
+            switch (name) {
+              case "system" -> 1;
+              case "messages" -> 2;
+              case "toolConfig" -> 4;
+              default -> 0;
+            };
+        if ((seen & bit) != 0) {
+          return -1;
+        }
+        seen |= bit;
+        boolean usual =
+            switch (bit) {
+              case 1 -> system(counter, model, p, value, sums);
+              case 2 -> messages(counter, model, p, value, sums);
+              case 4 -> toolConfig(counter, model, p, value, sums);
+              default -> {
+                p.skipChildren();
+                yield true;
+              }
+            };
+        if (!usual) {
+          return -1;
+        }
+      }
+      if (token != JsonToken.END_OBJECT) {
+        return -1;
+      }
+      return (sums[0] * 5 + 3) / 4 + sums[1];
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Whether a value that the tree iterates as an array is one the streaming read takes as such. */
+  private static boolean arrayOrScalar(JsonParser p, JsonToken value) throws IOException {
+    if (value == JsonToken.START_OBJECT) {
+      return false; // the tree iterates an object's values: left to it
+    }
+    if (value != JsonToken.START_ARRAY) {
+      p.skipChildren(); // a scalar: nothing to iterate
+    }
+    return true;
+  }
+
+  /** {@code system}: blocks whose {@code text} is counted, each a message's overhead. */
+  private static boolean system(
+      TokenCounter counter, @Nullable String model, JsonParser p, JsonToken value, long[] sums)
+      throws IOException {
+    if (!arrayOrScalar(p, value)) {
+      return false;
+    }
+    if (value != JsonToken.START_ARRAY) {
+      return true;
+    }
+    JsonToken block;
+    while ((block = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (block != JsonToken.START_OBJECT) {
+        return false;
+      }
+      String text = null;
+      boolean textSeen = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean isText = p.currentName().equals("text");
+        JsonToken member = p.nextToken();
+        if (!isText) {
+          p.skipChildren();
+          continue;
+        }
+        if (textSeen || member != JsonToken.VALUE_STRING) {
+          return false;
+        }
+        textSeen = true;
+        text = p.getText();
+      }
+      sums[0] += counter.countText(model, text == null ? "" : text);
+      sums[1] += PER_MESSAGE;
+    }
+    return true;
+  }
+
+  /** {@code messages}: each a message's overhead and its content blocks. */
+  private static boolean messages(
+      TokenCounter counter, @Nullable String model, JsonParser p, JsonToken value, long[] sums)
+      throws IOException {
+    if (!arrayOrScalar(p, value)) {
+      return false;
+    }
+    if (value != JsonToken.START_ARRAY) {
+      return true;
+    }
+    JsonToken message;
+    while ((message = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (message != JsonToken.START_OBJECT) {
+        return false;
+      }
+      sums[1] += PER_MESSAGE;
+      boolean contentSeen = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean isContent = p.currentName().equals("content");
+        JsonToken member = p.nextToken();
+        if (!isContent) {
+          p.skipChildren();
+          continue;
+        }
+        if (contentSeen || !arrayOrScalar(p, member)) {
+          return false;
+        }
+        contentSeen = true;
+        if (member == JsonToken.START_ARRAY && !contentBlocks(counter, model, p, sums)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** A message's content blocks, the parser on the array's opening bracket. */
+  private static boolean contentBlocks(
+      TokenCounter counter, @Nullable String model, JsonParser p, long[] sums) throws IOException {
+    JsonToken part;
+    while ((part = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (part != JsonToken.START_OBJECT) {
+        return false;
+      }
+      JsonNode text = null;
+      JsonNode toolUse = null;
+      JsonNode toolResult = null;
+      JsonNode reasoning = null;
+      boolean media = false;
+      int seen = 0;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken member = p.nextToken();
+        int bit =
+            switch (name) {
+              case "text" -> 1;
+              case "toolUse" -> 2;
+              case "toolResult" -> 4;
+              case "reasoningContent" -> 8;
+              default -> 0;
+            };
+        if (bit == 0) {
+          media |= name.equals("image") || name.equals("document") || name.equals("video");
+          p.skipChildren();
+          continue;
+        }
+        if ((seen & bit) != 0) {
+          return false;
+        }
+        seen |= bit;
+        if (bit == 1) {
+          if (member != JsonToken.VALUE_STRING) {
+            return false;
+          }
+          text = com.fasterxml.jackson.databind.node.TextNode.valueOf(p.getText());
+          continue;
+        }
+        JsonNode node = Json.MAPPER.readTree(p);
+        switch (bit) {
+          case 2 -> toolUse = node;
+          case 4 -> toolResult = node;
+          default -> reasoning = node;
+        }
+      }
+      long[] counted = countMembers(counter, model, text, toolUse, toolResult, reasoning, media);
+      sums[0] += counted[0];
+      sums[1] += counted[1];
+    }
+    return true;
+  }
+
+  /** {@code toolConfig}: each of its {@code tools} counted as compact JSON, plus its overhead. */
+  private static boolean toolConfig(
+      TokenCounter counter, @Nullable String model, JsonParser p, JsonToken value, long[] sums)
+      throws IOException {
+    if (value != JsonToken.START_OBJECT) {
+      p.skipChildren(); // the tree finds no tools under a non-object
+      return true;
+    }
+    boolean toolsSeen = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      boolean isTools = p.currentName().equals("tools");
+      JsonToken member = p.nextToken();
+      if (!isTools) {
+        p.skipChildren();
+        continue;
+      }
+      if (toolsSeen || !arrayOrScalar(p, member)) {
+        return false;
+      }
+      toolsSeen = true;
+      if (member != JsonToken.START_ARRAY) {
+        continue;
+      }
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        sums[0] += counter.countText(model, Json.MAPPER.readTree(p).toString());
+        sums[1] += PER_TOOL;
+      }
+    }
+    return true;
+  }
+
+  /** The body's messages with their content blocks as OpenAI text parts, when text only. */
+  @Override
+  public @Nullable ObjectNode semanticBody(WireRequest request) {
+    return SemanticBodies.converse(request.body());
   }
 
   @Override

@@ -55,6 +55,7 @@ abstract class BedrockFormat implements ModelInPath {
   private final List<String> pathEndings;
   private final boolean stream;
   private final List<String> allowanceFields;
+  private final RequestMembers allowanceReader;
 
   /**
    * The format of the operation ending in {@code ending}, whose body's output bound is the first of
@@ -67,6 +68,7 @@ abstract class BedrockFormat implements ModelInPath {
     this.pathEndings = List.of(ending);
     this.stream = stream;
     this.allowanceFields = allowanceFields;
+    this.allowanceReader = RequestMembers.of(allowanceFields);
   }
 
   @Override
@@ -146,6 +148,11 @@ abstract class BedrockFormat implements ModelInPath {
     return allowanceFields;
   }
 
+  /** Reads the {@link #allowanceFields()} of a body without a tree. */
+  final RequestMembers allowanceReader() {
+    return allowanceReader;
+  }
+
   @Override
   public final ObservedBody observeDocument(
       InputStream upstream, BodyListener listener, BooleanSupplier callCanceled, int maxCopyBytes) {
@@ -199,15 +206,36 @@ abstract class BedrockFormat implements ModelInPath {
     return false;
   }
 
-  /** The prompt estimate of this operation's body ({@link #estimate}); 0 when it is not JSON. */
+  /**
+   * The prompt estimate of this operation's body ({@link #estimate}); 0 when it is not JSON.
+   * Counted off the bytes ({@link #streamedEstimate}) when no stage built the body's tree and the
+   * operation reads bodies that way, else on the tree: the same count.
+   */
   @Override
   public final long countPrompt(TokenCounter counter, WireRequest request) {
+    if (!request.bodyUnderstood()) {
+      return 0;
+    }
+    if (request instanceof TreeRequest tree && !tree.treeBuilt()) {
+      long streamed = streamedEstimate(counter, request.model(), request.rawBody());
+      if (streamed >= 0) {
+        return streamed;
+      }
+    }
     ObjectNode body = request.body();
     return body == null ? 0 : estimate(counter, request.model(), body);
   }
 
   /** The prompt tokens of {@code body}, a call to {@code model}. */
   abstract long estimate(TokenCounter counter, @Nullable String model, ObjectNode body);
+
+  /**
+   * The same count as {@link #estimate} read off the body's bytes without a tree, or -1 when this
+   * operation does not read bodies that way or leaves this one to the tree (the default: -1).
+   */
+  long streamedEstimate(TokenCounter counter, @Nullable String model, byte[] body) {
+    return -1;
+  }
 
   /** A 2xx answer is an event stream when its type says so, else when the operation streams. */
   @Override

@@ -34,4 +34,9 @@ final class BedrockRequest extends TreeRequest {
   List<String> allowanceFields() {
     return format.allowanceFields();
   }
+
+  @Override
+  RequestMembers memberReader() {
+    return format.allowanceReader();
+  }
 }

@@ -190,11 +190,31 @@ final class GeminiFormat implements ModelInPath {
     return false;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Counted off the body's bytes ({@link GeminiPrompt#streamed}) when no stage built its tree,
+   * else (or when the streaming read leaves it to the tree) on the tree: the same count.
+   */
   @Override
   public long countPrompt(TokenCounter counter, WireRequest request) {
-    return request.bodyUnderstood()
-        ? GeminiPrompt.estimate(counter, request.model(), request.body())
-        : 0;
+    if (!request.bodyUnderstood()) {
+      return 0;
+    }
+    if (request instanceof TreeRequest tree && !tree.treeBuilt()) {
+      long streamed = GeminiPrompt.streamed(counter, request.model(), request.rawBody());
+      if (streamed >= 0) {
+        return streamed;
+      }
+    }
+    return GeminiPrompt.estimate(counter, request.model(), request.body());
+  }
+
+  /** The body's {@code contents} as OpenAI chat messages, when they are text only. */
+  @Override
+  public com.fasterxml.jackson.databind.node.@Nullable ObjectNode semanticBody(
+      WireRequest request) {
+    return SemanticBodies.gemini(request.body());
   }
 
   /** Gemini reports usage in every stream without being asked. */

@@ -1,9 +1,12 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenCounts;
+import java.io.IOException;
 
 /**
  * An estimate of a Gemini prompt's tokens, erring high. Gemini's tokenizer is not public (a
@@ -14,6 +17,12 @@ import dev.aigateway.core.tokens.TokenCounts;
  * counts {@link #MEDIA_PART_TOKENS}, what Gemini charges for an image up to 384 px (audio and video
  * cost more, per second, and are under-estimated until usage arrives); function calls, function
  * responses and tool declarations count their compact JSON, scaled as text.
+ *
+ * <p>The estimate is made on the body's tree ({@link #estimate}) or, when no stage built one, off
+ * the bytes in one pass of Jackson's streaming parser ({@link #streamed}), which gives the same
+ * count: it reads the text values as the tree holds them, the few structured values counted as JSON
+ * (function calls and responses, tools) as small trees, and leaves to the tree any body where a
+ * member it reads appears twice.
  */
 final class GeminiPrompt {
 
@@ -79,6 +88,218 @@ final class GeminiPrompt {
       }
     }
     return count;
+  }
+
+  /**
+   * The same estimate as {@link #estimate} of the body {@code bytes}, read with the streaming
+   * parser instead of a tree; -1 when the body is not read this way (not one JSON object, or a
+   * member the estimate reads appears twice in one object), which the tree then decides.
+   */
+  static long streamed(TokenCounter counter, String model, byte[] bytes) {
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(bytes)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return -1;
+      }
+      // the system instruction under either name: ABSENT, NOT_OBJECT, else its text count
+      long camel = ABSENT;
+      long snake = ABSENT;
+      long tokens = 0;
+      long text = 0;
+      boolean contentsSeen = false;
+      boolean toolsSeen = false;
+      JsonToken token;
+      while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (name) {
+          case "systemInstruction", "system_instruction" -> {
+            boolean isCamel = name.equals("systemInstruction");
+            if ((isCamel ? camel : snake) != ABSENT) {
+              return -1;
+            }
+            long counted = NOT_OBJECT;
+            if (value == JsonToken.START_OBJECT) {
+              counted = system(counter, model, p);
+            } else {
+              p.skipChildren();
+            }
+            if (isCamel) {
+              camel = counted;
+            } else {
+              snake = counted;
+            }
+          }
+          case "contents" -> {
+            if (contentsSeen) {
+              return -1;
+            }
+            contentsSeen = true;
+            if (value != JsonToken.START_ARRAY) {
+              p.skipChildren();
+              continue;
+            }
+            while ((value = p.nextToken()) != JsonToken.END_ARRAY) {
+              tokens += TURN_TOKENS;
+              if (value != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+              }
+              long[] counted = content(counter, model, p);
+              if (counted == null) {
+                return -1;
+              }
+              text += counted[0];
+              tokens = TokenCounts.sum(tokens, counted[1]);
+            }
+          }
+          case "tools" -> {
+            if (toolsSeen) {
+              return -1;
+            }
+            toolsSeen = true;
+            if (value != JsonToken.START_ARRAY) {
+              p.skipChildren();
+              continue;
+            }
+            JsonNode tools = Json.MAPPER.readTree(p);
+            if (!tools.isEmpty()) {
+              text += counter.countText(model, tools.toString());
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      if (token != JsonToken.END_OBJECT) {
+        return -1;
+      }
+      long system = camel != ABSENT ? camel : snake;
+      if (system >= 0) {
+        tokens += TURN_TOKENS;
+        text += system;
+      }
+      return TokenCounts.sum(tokens, (long) Math.ceil(text * TEXT_MARGIN));
+    } catch (Unusual | IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** A system instruction member not present ({@link #streamed}). */
+  private static final long ABSENT = -1;
+
+  /** A system instruction member present but not an object: not counted ({@link #streamed}). */
+  private static final long NOT_OBJECT = -2;
+
+  /** A system instruction object, read to its end: the text of its parts (0 or more). */
+  private static long system(TokenCounter counter, String model, JsonParser p)
+      throws IOException, Unusual {
+    long text = 0;
+    boolean partsSeen = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if (name.equals("parts")) {
+        if (partsSeen) {
+          throw Unusual.INSTANCE;
+        }
+        partsSeen = true;
+        text = parts(counter, model, p, value, null);
+      } else {
+        p.skipChildren();
+      }
+    }
+    return text;
+  }
+
+  /** A content object, read to its end: its parts' text and media tokens; null when unusual. */
+  private static long @org.jspecify.annotations.Nullable [] content(
+      TokenCounter counter, String model, JsonParser p) throws IOException, Unusual {
+    long[] counted = new long[2];
+    boolean partsSeen = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if (name.equals("parts")) {
+        if (partsSeen) {
+          return null;
+        }
+        partsSeen = true;
+        counted[0] = parts(counter, model, p, value, counted);
+      } else {
+        p.skipChildren();
+      }
+    }
+    return counted;
+  }
+
+  /**
+   * A {@code parts} value whose first token is {@code value}, read to its end: the counted text;
+   * the media parts' tokens are added to {@code media[1]} when it is given (contents, not the
+   * system instruction).
+   */
+  private static long parts(
+      TokenCounter counter,
+      String model,
+      JsonParser p,
+      JsonToken value,
+      long @org.jspecify.annotations.Nullable [] media)
+      throws IOException, Unusual {
+    if (value != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return 0;
+    }
+    long count = 0;
+    JsonToken part;
+    while ((part = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (part != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      // bits: 1 text, 2 functionCall, 4 functionResponse seen
+      int seen = 0;
+      boolean isMedia = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken member = p.nextToken();
+        int bit =
+            switch (name) {
+              case "text" -> 1;
+              case "functionCall" -> 2;
+              case "functionResponse" -> 4;
+              default -> 0;
+            };
+        if (bit == 0) {
+          isMedia |=
+              name.equals("inlineData") || name.equals("fileData") || name.equals("inline_data");
+          p.skipChildren();
+          continue;
+        }
+        if ((seen & bit) != 0) {
+          throw Unusual.INSTANCE;
+        }
+        seen |= bit;
+        if (bit == 1 && member == JsonToken.VALUE_STRING) {
+          count += counter.countText(model, p.getText());
+        } else if (bit != 1 && member == JsonToken.START_OBJECT) {
+          count += counter.countText(model, Json.MAPPER.readTree(p).toString());
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (isMedia && media != null) {
+        media[1] += MEDIA_PART_TOKENS;
+      }
+    }
+    return count;
+  }
+
+  /** A body the streaming estimate leaves to the tree (thrown without a stack trace). */
+  private static final class Unusual extends Exception {
+    private static final long serialVersionUID = 1L;
+    static final Unusual INSTANCE = new Unusual();
+
+    private Unusual() {
+      super("left to the tree", null, false, false);
+    }
   }
 
   private static long mediaParts(JsonNode parts) {

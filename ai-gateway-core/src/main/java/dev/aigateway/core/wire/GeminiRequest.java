@@ -35,9 +35,18 @@ final class GeminiRequest extends TreeRequest {
         : "gcp.gemini";
   }
 
+  /** The pointer of {@code generationConfig.maxOutputTokens}. */
+  private static final String MAX_OUTPUT_TOKENS_POINTER = "/generationConfig/maxOutputTokens";
+
+  /** The pointer of {@code generationConfig.candidateCount}. */
+  private static final String CANDIDATE_COUNT_POINTER = "/generationConfig/candidateCount";
+
+  private static final RequestMembers MEMBER_READER =
+      RequestMembers.of(List.of(MAX_OUTPUT_TOKENS_POINTER, CANDIDATE_COUNT_POINTER));
+
   @Override
   public @Nullable String maxOutputTokensField() {
-    return generationConfig("maxOutputTokens") != null ? MAX_OUTPUT_TOKENS : null;
+    return present(member(MAX_OUTPUT_TOKENS_POINTER)) != null ? MAX_OUTPUT_TOKENS : null;
   }
 
   /** Whether the call is {@code :streamGenerateContent} (either framing). */
@@ -52,9 +61,15 @@ final class GeminiRequest extends TreeRequest {
     return List.of();
   }
 
+  /** The allowance and the candidate count, read without a tree when the body allows. */
+  @Override
+  RequestMembers memberReader() {
+    return MEMBER_READER;
+  }
+
   @Override
   public OptionalLong maxOutputTokens() {
-    JsonNode max = generationConfig("maxOutputTokens");
+    JsonNode max = present(member(MAX_OUTPUT_TOKENS_POINTER));
     return max != null && max.isIntegralNumber() && max.canConvertToLong()
         ? OptionalLong.of(max.longValue())
         : OptionalLong.empty();
@@ -63,7 +78,7 @@ final class GeminiRequest extends TreeRequest {
   /** {@code generationConfig.candidateCount}, 1 when absent or not a positive whole number. */
   @Override
   public int choices() {
-    JsonNode count = generationConfig("candidateCount");
+    JsonNode count = present(member(CANDIDATE_COUNT_POINTER));
     return count != null && count.canConvertToInt() && count.intValue() > 0 ? count.intValue() : 1;
   }
 
@@ -85,6 +100,10 @@ final class GeminiRequest extends TreeRequest {
       return value.numberValue();
     }
     return value.isBoolean() ? value.booleanValue() : value.asText();
+  }
+
+  private static @Nullable JsonNode present(@Nullable JsonNode value) {
+    return value == null || value.isNull() ? null : value;
   }
 
   private @Nullable JsonNode generationConfig(String field) {

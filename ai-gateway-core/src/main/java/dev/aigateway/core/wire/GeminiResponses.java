@@ -19,9 +19,12 @@ import org.jspecify.annotations.Nullable;
  * reading the counts and model in their places, without walking it again: it teaches what the
  * template taught with its own counts and model, as the parser would read it. Its counts are made a
  * {@link Usage} only when the usage is asked for or the stream ends ({@link
- * ResponseReadout#learnUsageLater}), not once per response. Any other response is read whole, and
- * kept in turn unless it finished the answer; after {@value #GIVE_UP} misses in a row none is kept
- * any more.
+ * ResponseReadout#learnUsageLater}), not once per response. A response that misses the template is
+ * read by the parser; a second miss in a row is read whole on its bytes and kept in turn unless it
+ * finished the answer; after {@value #GIVE_UP} misses in a row none is kept any more. While the log
+ * keeps the text no response can become a template, and each goes to the parser, which reads a
+ * response whole in about half the time the walk on bytes takes. (A whole document, which no
+ * response follows, goes to the parser too: {@link GeminiJsonBody}.)
  */
 final class GeminiResponses implements SseBody.EventReader {
 
@@ -120,9 +123,20 @@ final class GeminiResponses implements SseBody.EventReader {
 
   private int detailCount;
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>While the text is kept for the log no response can become a template, and the parser reads
+   * one whole in about half the time the walk on bytes takes (which validates the nested values
+   * once per level it looks into), so each goes to the parser.
+   */
   @Override
   public void read(ResponseReadout readout, byte[] data, int from, int to) {
-    if (keptLength >= 0 && !readout.textNeeded()) {
+    if (readout.keepsText()) {
+      GeminiFormat.readResponse(readout, data, from, to);
+      return;
+    }
+    if (keptLength >= 0) {
       if (readLikeKept(readout, data, from, to)) {
         misses = 0;
         templateReads++;
@@ -130,6 +144,12 @@ final class GeminiResponses implements SseBody.EventReader {
       }
       if (++misses >= GIVE_UP) {
         keptLength = -1; // responses of this stream differ in shape: read each whole
+      } else if (misses == 1) {
+        // One response of another shape (most often the last, with its finish reason): the
+        // parser reads it for less than the walk would; a second miss in a row is walked and kept
+        // as the new template.
+        GeminiFormat.readResponse(readout, data, from, to);
+        return;
       }
     }
     if (!readBytes(readout, data, from, to)) {

@@ -1,36 +1,26 @@
 package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Arrays;
 import java.util.Base64;
 
 /**
  * The model's JSON in one chunk of Bedrock's InvokeModelWithResponseStream: a {@code chunk} event
  * whose payload is {@code {"bytes":"<base64>"}} (Bedrock may add a padding member, {@code "p"}).
- * The payload is read on its bytes ({@link ObjectMembers}) and the base64 decoded into a buffer
- * reused from chunk to chunk, so a chunk costs no tree, no string and no array; a payload written
- * otherwise (escapes in the string, no padding where it belongs) is read by Jackson and the JDK's
- * decoder, and what is decoded is the same. One per stream; it serves one thread.
- *
- * <p>The JDK's {@link Base64.Decoder} decodes only into an array of its own or from a whole array,
- * so the common case is decoded here (standard alphabet, whole quanta, padding only at the end) and
- * anything else is left to it.
+ * The payload is read on its bytes ({@link ObjectMembers}) and the base64 decoded by the JDK's
+ * decoder (an intrinsic on most machines) into a buffer reused from chunk to chunk; the decoder
+ * takes whole arrays only, so the characters are copied into an array kept while chunks keep its
+ * length. A payload written otherwise (escapes in the string, characters the decoder refuses) is
+ * read by Jackson and decoded from the string, and what is decoded is the same: a string without
+ * escapes is its bytes. One per stream; it serves one thread.
  */
 final class InvokeChunk {
 
   private static final byte[] BYTES = ObjectMembers.quoted("bytes");
-  private static final int[] ALPHABET = new int[128];
-
-  static {
-    Arrays.fill(ALPHABET, -1);
-    String letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < letters.length(); i++) {
-      ALPHABET[letters.charAt(i)] = i;
-    }
-  }
+  private static final Base64.Decoder DECODER = Base64.getDecoder();
 
   private final ObjectMembers payload = new ObjectMembers(BYTES);
   private byte[] decoded = new byte[512];
+  private byte[] source = new byte[0];
   private int length;
 
   /**
@@ -81,53 +71,24 @@ final class InvokeChunk {
   }
 
   /**
-   * Decodes the base64 of {@code src[from, to)} into {@link #decoded}; -1 when it is not whole
-   * quanta of the standard alphabet with padding only at its end.
+   * Decodes the base64 of {@code src[from, to)} into {@link #decoded} with the JDK's decoder (an
+   * intrinsic on most machines; it takes whole arrays only, so the characters are copied into
+   * {@link #source}, kept while chunks keep its length); -1 when it is not base64 the JDK decodes.
    */
   private int decode(byte[] src, int from, int to) {
     int chars = to - from;
-    if (chars % 4 != 0) {
-      return -1;
+    if (source.length != chars) {
+      source = new byte[chars];
     }
-    int most = chars / 4 * 3;
+    System.arraycopy(src, from, source, 0, chars);
+    int most = (chars + 3) / 4 * 3;
     if (decoded.length < most) {
       decoded = new byte[Math.max(most, decoded.length * 2)];
     }
-    int out = 0;
-    for (int i = from; i < to; i += 4) {
-      int a = sextet(src[i]);
-      int b = sextet(src[i + 1]);
-      boolean last = i + 4 == to;
-      if (last && src[i + 3] == '=') {
-        if (src[i + 2] == '=') {
-          if ((a | b) < 0) {
-            return -1;
-          }
-          decoded[out++] = (byte) (a << 2 | b >> 4);
-          return out;
-        }
-        int c = sextet(src[i + 2]);
-        if ((a | b | c) < 0) {
-          return -1;
-        }
-        decoded[out++] = (byte) (a << 2 | b >> 4);
-        decoded[out++] = (byte) (b << 4 | c >> 2);
-        return out;
-      }
-      int c = sextet(src[i + 2]);
-      int d = sextet(src[i + 3]);
-      if ((a | b | c | d) < 0) {
-        return -1;
-      }
-      int bits = a << 18 | b << 12 | c << 6 | d;
-      decoded[out++] = (byte) (bits >> 16);
-      decoded[out++] = (byte) (bits >> 8);
-      decoded[out++] = (byte) bits;
+    try {
+      return DECODER.decode(source, decoded);
+    } catch (IllegalArgumentException e) {
+      return -1;
     }
-    return out;
-  }
-
-  private static int sextet(byte b) {
-    return b < 0 ? -1 : ALPHABET[b];
   }
 }

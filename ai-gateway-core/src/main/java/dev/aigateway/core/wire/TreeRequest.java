@@ -28,6 +28,8 @@ abstract class TreeRequest implements WireRequest {
   private final int maxParsedBodyBytes;
   private @Nullable ObjectNode body;
   private boolean parsed;
+  private JsonNode @Nullable [] members;
+  private boolean membersRead;
   private @Nullable String allowanceField;
   private long allowance = -1;
   private boolean allowanceRead;
@@ -68,9 +70,63 @@ abstract class TreeRequest implements WireRequest {
     return false;
   }
 
+  /**
+   * Whether the body is one JSON object within the parse bound: decided by the read of the {@link
+   * #memberReader()}'s members when no tree was built (the same answer the tree gives), else by the
+   * tree.
+   */
   @Override
-  public final boolean bodyUnderstood() {
+  public final synchronized boolean bodyUnderstood() {
+    if (!parsed && readMembers() != null) {
+      return true;
+    }
     return body() != null;
+  }
+
+  /** Whether the body's tree was built (by a stage that needed it). */
+  final synchronized boolean treeBuilt() {
+    return parsed;
+  }
+
+  /**
+   * The reader of the body members this request reads without a tree: at least the {@link
+   * #allowanceFields()}, and any other a subclass reads with {@link #member}. One per format (it is
+   * immutable), not one per request.
+   */
+  abstract RequestMembers memberReader();
+
+  /**
+   * The body's value at {@code pointer} (one of the {@link #memberReader()}'s), or null when
+   * absent: read in the one pass over the bytes when the tree was not built and that pass succeeded
+   * ({@link RequestMembers}), else from the tree. Both give the same node.
+   */
+  final synchronized @Nullable JsonNode member(String pointer) {
+    JsonNode[] read = parsed ? null : readMembers();
+    if (read != null) {
+      int index = memberReader().indexOf(pointer);
+      if (index < 0) {
+        throw new IllegalArgumentException("not a member read: " + pointer);
+      }
+      return read[index];
+    }
+    ObjectNode tree = body();
+    if (tree == null) {
+      return null;
+    }
+    JsonNode value = tree.at(pointer);
+    return value.isMissingNode() ? null : value;
+  }
+
+  /**
+   * The streaming read of the members, once; null when it did not succeed or the body is too big.
+   */
+  private JsonNode @Nullable [] readMembers() {
+    if (!membersRead) {
+      membersRead = true;
+      byte[] bytes = request.body();
+      members = bytes.length <= maxParsedBodyBytes ? memberReader().read(bytes) : null;
+    }
+    return members;
   }
 
   @Override
@@ -101,13 +157,12 @@ abstract class TreeRequest implements WireRequest {
       return;
     }
     allowanceRead = true;
-    ObjectNode tree = body();
-    if (tree == null) {
-      return;
-    }
     for (String pointer : allowanceFields()) {
-      JsonNode value = tree.at(pointer);
-      if (value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 0) {
+      JsonNode value = member(pointer);
+      if (value != null
+          && value.isIntegralNumber()
+          && value.canConvertToLong()
+          && value.longValue() >= 0) {
         allowance = value.longValue();
         allowanceField = pointer.substring(1).replace('/', '.');
         return;

@@ -14,6 +14,7 @@ import java.util.List;
 final class VertexAnthropicRequest extends TreeRequest {
 
   private static final List<String> ALLOWANCE = List.of("/max_tokens");
+  private static final RequestMembers ALLOWANCE_READER = RequestMembers.of(ALLOWANCE);
 
   private final VertexAnthropicFormat format;
 
@@ -45,5 +46,10 @@ final class VertexAnthropicRequest extends TreeRequest {
   @Override
   List<String> allowanceFields() {
     return ALLOWANCE;
+  }
+
+  @Override
+  RequestMembers memberReader() {
+    return ALLOWANCE_READER;
   }
 }

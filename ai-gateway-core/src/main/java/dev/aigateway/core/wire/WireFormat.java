@@ -198,6 +198,20 @@ public interface WireFormat {
     return List.of();
   }
 
+  /**
+   * The request's body as the semantic cache reads it: OpenAI's chat shape for a conversation (a
+   * {@code messages} array of {@code role} and {@code content}), every other member kept as the
+   * context two calls must share. By default the body itself (OpenAI's formats, and Anthropic's
+   * Messages, whose {@code messages} the cache reads as they are); a format whose conversation is
+   * shaped otherwise (Gemini's {@code contents}, Converse's content blocks) gives a view in that
+   * shape, or null when its messages hold anything but text (the call is then cached exactly only).
+   * Called only when a semantic cache is configured.
+   */
+  default com.fasterxml.jackson.databind.node.@Nullable ObjectNode semanticBody(
+      WireRequest request) {
+    return request.body();
+  }
+
   /** How many messages (or input items) the request carries; 0 when not known. */
   default int messageCount(WireRequest request) {
     return 0;

@@ -53,6 +53,26 @@ class ByteReadersTest {
           "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
               + "\"text\":\"cut",
           "{\"type\":\"content_block_stop\",\"index\":0}",
+          "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+              + "\"text\":\"\"}}",
+          "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\","
+              + "\"text\":\"Already \\\"here\\\" caf\u00e9\"}}",
+          "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\","
+              + "\"thinking\":\"Hmm.\",\"signature\":\"\"}}",
+          "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\","
+              + "\"id\":\"toolu_1\",\"name\":\"get_weather\",\"input\":{}}}",
+          "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+              + "\"text\":7}}",
+          "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\"}}",
+          "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":\"text\"}",
+          "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+              + "\"text\":\"a\",\"text\":\"b\"}}",
+          "{\"type\":\"content_block_start\",\"content_block\":{\"type\":\"text\",\"text\":\"x\"},"
+              + "\"usage\":{\"output_tokens\":3}}",
+          "{\"type\":\"content_block_delta\",\"index\":0,\"content_block\":{\"type\":\"text\","
+              + "\"text\":\"x\"},\"delta\":{\"type\":\"text_delta\",\"text\":\"y\"}}",
+          "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":{"
+              + "\"inputTokenCount\":14,\"outputTokenCount\":18,\"invocationLatency\":611}}",
           "{\"type\": \"ping\"}",
           "{\"type\":\"message_stop\"}",
           "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":3}}",
@@ -232,6 +252,26 @@ class ByteReadersTest {
           .as(odd)
           .isFalse();
     }
+  }
+
+  @Test
+  void aTextBlocksStartAndClaudeOnBedrocksMetricsAfterUsageAreReadOnTheirBytes() {
+    byte[] start =
+        utf8(
+            "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+                + "\"text\":\"Hi\"}}");
+    ResponseReadout readout = new ResponseReadout();
+    AnthropicUsage.StreamReader reader = new AnthropicUsage.StreamReader();
+    assertThat(reader.readBytes(readout, start, 0, start.length)).isTrue();
+    assertThat(readout.text().toString()).isEqualTo("Hi");
+    byte[] stop =
+        utf8(
+            "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":{"
+                + "\"inputTokenCount\":14,\"outputTokenCount\":18}}");
+    assertThat(reader.readBytes(readout, stop, 0, stop.length)).isFalse(); // no usage yet
+    readout.learnUsage("claude", new dev.aigateway.api.Usage(14, 18, 32, 0, 0));
+    assertThat(reader.readBytes(readout, stop, 0, stop.length)).isTrue();
+    assertThat(readout.complete()).isTrue();
   }
 
   @Test

@@ -122,6 +122,31 @@ class GeminiResponsesTest {
   }
 
   @Test
+  void aStreamThatChangesShapeIsReadAgainstItsNewShapeAfterTwoMisses() {
+    GeminiResponses responses = new GeminiResponses();
+    ResponseReadout readout = new ResponseReadout();
+    for (int i = 0; i < 7; i++) {
+      // chunks 0-2 of one shape, 3-6 of another (a member more in the candidate)
+      byte[] chunk =
+          ("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"w"
+                  + i
+                  + "\"}],\"role\":\"model\"}"
+                  + (i >= 3 ? ",\"avgLogprobs\":-0.5" : "")
+                  + ",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":14,"
+                  + "\"candidatesTokenCount\":"
+                  + (i + 1)
+                  + ",\"totalTokenCount\":"
+                  + (15 + i)
+                  + "},\"modelVersion\":\"gemini-2.0-flash-001\"}")
+              .getBytes(StandardCharsets.UTF_8);
+      responses.read(readout, chunk, 0, chunk.length);
+    }
+    // 1 and 2 against chunk 0; 3 misses (the parser reads it), 4 misses again and is kept; 5, 6
+    assertThat(responses.templateReads()).isEqualTo(4);
+    assertThat(readout.usage()).isEqualTo(new Usage(14, 7, 21, 0, 0));
+  }
+
+  @Test
   void aStreamsUsageIsMadeBeforeItsEndIsReportedInBothFramings() throws java.io.IOException {
     StringBuilder events = new StringBuilder();
     StringBuilder array = new StringBuilder("[");
