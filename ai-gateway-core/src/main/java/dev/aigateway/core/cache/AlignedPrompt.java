@@ -55,6 +55,25 @@ final class AlignedPrompt {
   private static final Map<String, String> DIRECTIONS = markerClasses();
   private static final List<Phrases> QUESTIONS = classes("questions");
   private static final List<Phrases> DEGREES = classes("degrees");
+  private static final List<Phrases> HEDGES = classes("hedges");
+  private static final List<Phrases> MOTIONS = classes("motions");
+
+  /**
+   * Numbers written as words ("three", "forty", "nineteenth", "hundred"): compared as numbers by
+   * the base guard, so the alignment skips them as it skips digits. "One" and "second" are left as
+   * words ("which one", "a second opinion").
+   */
+  private static final Set<String> NUMBER_WORDS = numberWords();
+
+  private static Set<String> numberWords() {
+    Set<String> words = new HashSet<>();
+    words.addAll(LISTS.numbers("number-words").keySet());
+    words.addAll(LISTS.numbers("ordinals").keySet());
+    words.addAll(LISTS.numbers("multipliers").keySet());
+    words.removeAll(Set.of("one", "second", "k", "mn"));
+    return Set.copyOf(words);
+  }
+
   private static final Phrases CONDITIONS = phrases(LISTS.words("conditions"));
   private static final Set<String> WHETHER_VERBS = Set.copyOf(LISTS.words("whether-verbs"));
   private static final Phrases COURTEOUS_IFS = phrases(LISTS.words("courteous-ifs"));
@@ -184,6 +203,19 @@ final class AlignedPrompt {
 
   /** When time nouns are placed: 0 "this week", 1 "next week", 2 "last week". */
   final BitSet deictics = new BitSet(3);
+
+  /**
+   * How numbers are bounded, by the classes of the list {@code hedges}: 0 approximate ("about 15
+   * percent"), 1 exact ("exactly 15 percent"), 2 a lower bound ("at least 3"), 3 an upper bound
+   * ("up to 12", "under 12"). Read only before (or, for "or more", after) a number.
+   */
+  final BitSet hedges = new BitSet(4);
+
+  /** The classes of {@code hedges} that bound a number (lower, upper): never unsaid. */
+  static final int FIRST_BOUND = 2;
+
+  /** Directions of motion, by the classes of the list {@code motions}: "toward" / "away from". */
+  final BitSet motions = new BitSet(4);
 
   /** The agent and the patient of a passive with "by" ({@code null} without one). */
   String agent;
@@ -404,6 +436,8 @@ final class AlignedPrompt {
     markClasses(tokens, classSkip, classWords, QUESTIONS, questions);
     // adverbs of degree stay content words: "slightly" / "badly" is a substitution
     markClasses(tokens, classSkip, new boolean[tokens.size()], DEGREES, degrees);
+    markClasses(tokens, classSkip, new boolean[tokens.size()], MOTIONS, motions);
+    readHedges(tokens);
     readDimensions(tokens, classWords);
     readNegations(tokens);
     readCounts(tokens);
@@ -480,7 +514,7 @@ final class AlignedPrompt {
         roles.add(pendingMarker + "→" + t); // the word as written: "http" / "https" differ
         pendingMarker = null;
       }
-      if (hasDigit(t)) {
+      if (hasDigit(t) || NUMBER_WORDS.contains(t)) {
         continue; // numbers are the base guard's
       }
       String lemma = lemma(t);
@@ -686,6 +720,42 @@ final class AlignedPrompt {
       if (length > 0) {
         implicitNegations++;
         i += length - 1;
+      }
+    }
+  }
+
+  /** Whether the token is a number: digits or a number written as a word. */
+  private static boolean number(String t) {
+    return hasDigit(t) || NUMBER_WORDS.contains(t) || t.equals("one") || t.equals("half");
+  }
+
+  /**
+   * The bounds of numbers: a phrase of the list {@code hedges} right before a number (one word may
+   * come between: "about a 15"), or, for a phrase opening with "or" ("or more"), right after one.
+   * "What is it about?" and "what exactly is" bound no number.
+   */
+  private void readHedges(List<String> tokens) {
+    boolean[] none = new boolean[tokens.size()];
+    for (int i = 0; i < tokens.size(); i++) {
+      for (int c = 0; c < HEDGES.size(); c++) {
+        int length = HEDGES.get(c).matchAt(tokens, i, none);
+        if (length == 0) {
+          continue;
+        }
+        int next = i + length;
+        boolean bounds =
+            tokens.get(i).equals("or")
+                ? i > 0 && number(tokens.get(i - 1))
+                : next < tokens.size() && number(tokens.get(next))
+                    || next + 1 < tokens.size()
+                        && !number(tokens.get(next))
+                        && number(tokens.get(next + 1))
+                        && STOP_WORDS.contains(tokens.get(next));
+        if (bounds) {
+          hedges.set(c);
+          i += length - 1;
+          break;
+        }
       }
     }
   }

@@ -189,6 +189,11 @@ public final class AlignmentGuard implements SemanticHitGuard {
     /** Adverbs of degree of different classes ("slightly salty" / "very salty"). */
     DEGREE,
     /**
+     * A number bounded differently: approximate, exact, at least, at most ("about 15 percent" /
+     * "exactly 15 percent"), or a bound on one side only ("3 to 12" / "3 to under 12").
+     */
+    HEDGE,
+    /**
      * "Other", "another", "else" or "same" on one side only: another referent ("my team's schedule"
      * / "the other team's schedule").
      */
@@ -265,7 +270,12 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (checks.contains(Check.DEGREE) && disjoint(a.degrees, b.degrees)) {
       return Optional.of(Check.DEGREE.category());
     }
-    if (checks.contains(Check.RELATION) && disjoint(a.deictics, b.deictics)) {
+    if (checks.contains(Check.HEDGE)
+        && (disjoint(a.hedges, b.hedges) || boundAdded(a, b) || boundAdded(b, a))) {
+      return Optional.of(Check.HEDGE.category());
+    }
+    if (checks.contains(Check.RELATION)
+        && (disjoint(a.deictics, b.deictics) || disjoint(a.motions, b.motions))) {
       return Optional.of(Check.RELATION.category()); // "this week" / "next week"
     }
     if (checks.contains(Check.QUESTION)
@@ -320,6 +330,11 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
     }
     return Optional.empty();
+  }
+
+  /** A number bounded ("at least", "under") in {@code a} and not hedged at all in {@code b}. */
+  private static boolean boundAdded(AlignedPrompt a, AlignedPrompt b) {
+    return b.hedges.isEmpty() && a.hedges.nextSetBit(AlignedPrompt.FIRST_BOUND) >= 0;
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.aigateway.embeddings.onnx;
 
 import dev.aigateway.core.cache.WordRelations;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +157,9 @@ public final class WordNetRelations implements WordRelations {
                 opposite.add(w.getLemma().toLowerCase(java.util.Locale.ROOT));
               }
             }
+            if (synset.getPOS() == POS.ADJECTIVE) {
+              indirectOpposites(synset, opposite);
+            }
           }
         }
       }
@@ -163,6 +167,34 @@ public final class WordNetRelations implements WordRelations {
       return Senses.NONE; // no senses: the guard counts the words as different
     }
     return new Senses(Set.copyOf(same), Set.copyOf(near), Set.copyOf(lemmas), Set.copyOf(opposite));
+  }
+
+  /**
+   * The opposites WordNet reaches only through an adjective cluster: the antonyms of the cluster's
+   * head that {@code synset} is similar to, and the adjectives similar to those antonyms ("opaque"
+   * is the antonym of "clear", to which "transparent" is similar).
+   */
+  private static void indirectOpposites(Synset synset, Set<String> opposite) throws JWNLException {
+    List<Synset> heads = new ArrayList<>();
+    heads.add(synset);
+    for (Pointer p : synset.getPointers(PointerType.SIMILAR_TO)) {
+      heads.add(p.getTargetSynset());
+    }
+    for (Synset head : heads) {
+      for (Pointer antonym : head.getPointers(PointerType.ANTONYM)) {
+        Synset other = antonym.getTargetSynset();
+        addLemmas(other, opposite);
+        for (Pointer similar : other.getPointers(PointerType.SIMILAR_TO)) {
+          addLemmas(similar.getTargetSynset(), opposite);
+        }
+      }
+    }
+  }
+
+  private static void addLemmas(Synset synset, Set<String> out) {
+    for (Word w : synset.getWords()) {
+      out.add(w.getLemma().toLowerCase(java.util.Locale.ROOT));
+    }
   }
 
   private static long key(Synset synset) {
