@@ -201,6 +201,18 @@ final class AlignedPrompt {
   /** The persons who ask: 1 for "I" or "we", 2 for "you" (not in courtesy: "could you"). */
   final BitSet askers = new BitSet(3);
 
+  /** Whether the prompt opens with a word of a question class ("Why did ...", "When do ..."). */
+  boolean opensWithQuestion;
+
+  /** Nouns after the article "a" alone ("a bee"): one, but only against a group of them. */
+  final Set<String> articled = new HashSet<>(4);
+
+  /**
+   * Nouns said to be many by a word for a group or a multiple ("a swarm of bees", "a star cluster",
+   * "a double kidney transplant"), not by a plural alone.
+   */
+  final Set<String> collected = new HashSet<>(4);
+
   /** When time nouns are placed: 0 "this week", 1 "next week", 2 "last week". */
   final BitSet deictics = new BitSet(3);
 
@@ -434,6 +446,9 @@ final class AlignedPrompt {
     markClasses(tokens, classSkip, classWords, MODALS, modals);
     markClasses(tokens, classSkip, classWords, TENSES, tenses);
     markClasses(tokens, classSkip, classWords, QUESTIONS, questions);
+    for (Phrases question : QUESTIONS) {
+      opensWithQuestion |= !tokens.isEmpty() && question.matchAt(tokens, 0, skip) > 0;
+    }
     // adverbs of degree stay content words: "slightly" / "badly" is a substitution
     markClasses(tokens, classSkip, new boolean[tokens.size()], DEGREES, degrees);
     markClasses(tokens, classSkip, new boolean[tokens.size()], MOTIONS, motions);
@@ -763,6 +778,10 @@ final class AlignedPrompt {
   /** Words that make the noun after them one thing: "a single star", "one chicken". */
   private static final Set<String> SINGULAR_MARKERS = Set.of("single", "one", "lone", "sole");
 
+  /** Words that make the noun after them more than one: "a double transplant", "twin engines". */
+  private static final Set<String> MULTIPLES =
+      Set.of("double", "triple", "quadruple", "twin", "dual", "multiple");
+
   /** Nouns that name a group of the noun beside them: "a flock of chickens", "a star cluster". */
   private static final Set<String> COLLECTIVES = Set.copyOf(LISTS.words("collectives"));
 
@@ -780,6 +799,7 @@ final class AlignedPrompt {
         String before = tokens.get(i - 2);
         if ((before.equals("a") || before.equals("an")) && !STOP_WORDS.contains(head)) {
           groups.add(lemma(tokens.get(i + 1))); // "a tank of goldfish"
+          collected.add(lemma(tokens.get(i + 1)));
         }
       }
       if (STOP_WORDS.contains(t) && !t.equals("a") && !t.equals("an") || hasDigit(t)) {
@@ -797,6 +817,8 @@ final class AlignedPrompt {
           boolean of = k + 1 < tokens.size() && tokens.get(k + 1).equals("of");
           if (counted && !of && !COLLECTIVES.contains(noun)) {
             singles.add(lemma(noun)); // not after "a" alone: "a stain" / "stains" is generic
+          } else if (!of && !COLLECTIVES.contains(noun) && !MULTIPLES.contains(noun)) {
+            articled.add(lemma(noun)); // "a bee": one, against a group only ("a swarm of bees")
           }
         }
         continue;
@@ -804,7 +826,14 @@ final class AlignedPrompt {
       if (COLLECTIVES.contains(t)) {
         if (i > 0 && !STOP_WORDS.contains(tokens.get(i - 1))) {
           groups.add(lemma(tokens.get(i - 1))); // "a star cluster"
+          collected.add(lemma(tokens.get(i - 1)));
         }
+      }
+      if (MULTIPLES.contains(t)
+          && i + 1 < tokens.size()
+          && !STOP_WORDS.contains(tokens.get(i + 1))) {
+        groups.add(lemma(tokens.get(i + 1))); // "a double kidney transplant"
+        collected.add(lemma(tokens.get(i + 1)));
       }
       String lemma = lemma(t);
       if (!lemma.equals(t) && t.endsWith("s") && !t.endsWith("ss")) {

@@ -301,7 +301,8 @@ public final class AlignmentGuard implements SemanticHitGuard {
           ? voiceSwapped(a, b) || voiceSwapped(b, a) || rolesSwapped(a, b)
           : swap == Boolean.TRUE
               || swap == null && (rolesSwapped(a, b) || same && sidesTraded(a, b))
-              || same && (questionRoleSwapped(a, b) || askerRoleSwapped(a, b))) {
+              || same && askerRoleSwapped(a, b)
+              || questionRoleSwapped(a, b) && sameForms(a, b)) {
         return Optional.of(Check.ORDER.category());
       }
     }
@@ -339,14 +340,15 @@ public final class AlignmentGuard implements SemanticHitGuard {
 
   /**
    * The same words, asking for the object on one side ("What do hedgehogs eat?") and for a time, a
-   * place, a reason or a manner on the other ("When do hedgehogs eat?").
+   * place, a reason or a manner on the other ("When do hedgehogs eat?"), or asking for a reason
+   * with more words ("What did the Egyptians eat?" / "Why did the Egyptians eat so much bread?").
    */
   private static boolean objectAsked(AlignedPrompt a, AlignedPrompt b) {
     return a.whOpening == 2
         && a.questions.isEmpty()
         && a.dimensions.isEmpty()
         && !b.questions.isEmpty()
-        && sameWords(a, b);
+        && (sameWords(a, b) || b.opensWithQuestion && minus(a.lemmas, b.lemmas).isEmpty());
   }
 
   /**
@@ -395,6 +397,11 @@ public final class AlignmentGuard implements SemanticHitGuard {
         return true;
       }
     }
+    for (String noun : a.articled) { // "a bee" / "a swarm of bees", not "a stain" / "stains"
+      if (b.collected.contains(noun) && !a.collected.contains(noun)) {
+        return true;
+      }
+    }
     return false;
   }
 
@@ -421,6 +428,43 @@ public final class AlignmentGuard implements SemanticHitGuard {
    */
   private static boolean questionRoleSwapped(AlignedPrompt a, AlignedPrompt b) {
     return a.whOpening != 0 && b.whOpening != 0 && a.whOpening != b.whOpening;
+  }
+
+  /**
+   * The same content words, or words that are forms of one word by the word relations ("Which
+   * painter taught Rembrandt?" / "Which painter did Rembrandt teach?").
+   */
+  private boolean sameForms(AlignedPrompt a, AlignedPrompt b) {
+    if (a.lemmas.size() != b.lemmas.size()) {
+      return false;
+    }
+    List<String> onlyA = minus(a.words, b.words);
+    List<String> onlyB = minus(b.words, a.words);
+    if (onlyA.size() != onlyB.size()) {
+      return false;
+    }
+    for (String x : onlyA) {
+      boolean found = false;
+      for (int k = 0; k < onlyB.size() && !found; k++) {
+        if (AlignedPrompt.lemma(x).equals(AlignedPrompt.lemma(onlyB.get(k)))
+            || sameForm(x, onlyB.get(k))) {
+          onlyB.remove(k);
+          found = true;
+        }
+      }
+      if (!found) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean sameForm(String x, String y) {
+    try {
+      return relations.forms(x, y);
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /**
@@ -548,12 +592,12 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
       Set<String> other = markersB.get(word);
       if (other == null) {
-        if (!b.ofWords.contains(AlignedPrompt.lemma(word))) {
-          continue;
-        }
+        String lemma = AlignedPrompt.lemma(word);
+        boolean of = b.ofWords.contains(lemma);
         for (String marker : entry.getValue()) {
-          if (AlignedPrompt.TIME_MARKERS.contains(marker)) {
-            return true;
+          if (of && AlignedPrompt.TIME_MARKERS.contains(marker)
+              || !b.ownerWords.contains(lemma) && ORDER_IN_TIME.contains(marker)) {
+            return true; // "the week of Thanksgiving", "on Thanksgiving" / "the day after it"
           }
         }
       } else if (disjointSets(entry.getValue(), other)) {
@@ -562,6 +606,9 @@ public final class AlignmentGuard implements SemanticHitGuard {
     }
     return false;
   }
+
+  /** Markers that place a thing before or after another: never unsaid ("the day after X"). */
+  private static final Set<String> ORDER_IN_TIME = Set.of("before", "after");
 
   private static Map<String, Set<String>> governed(AlignedPrompt p) {
     Map<String, Set<String>> markers = new HashMap<>();

@@ -76,6 +76,11 @@ public final class WordNetRelations implements WordRelations {
     return intersects(a.opposite(), b.lemmas()) || intersects(b.opposite(), a.lemmas());
   }
 
+  @Override
+  public boolean forms(String x, String y) {
+    return !x.equals(y) && intersects(senses(x).lemmas(), senses(y).lemmas());
+  }
+
   private static <T> boolean intersects(Set<T> a, Set<T> b) {
     Set<T> small = a.size() <= b.size() ? a : b;
     Set<T> large = small == a ? b : a;
