@@ -91,6 +91,20 @@ final class AlignedPrompt {
   private static final Phrases FILLERS = phrases(LISTS.words("filler-phrases"));
   private static final Phrases LEAD_IN_CUES = phrases(LISTS.words("lead-in-cues"));
   private static final Set<String> STOP_WORDS = Set.copyOf(LISTS.words("alignment-stop-words"));
+
+  /** Whether the word is one the alignment skips (articles, pronouns, auxiliaries, ...). */
+  static boolean isFunctionWord(String word) {
+    return STOP_WORDS.contains(word);
+  }
+
+  /** The words the alignment skips. */
+  static Set<String> functionWords() {
+    return STOP_WORDS;
+  }
+
+  /** Words that ask nothing more when added on one side only ("honestly", "explain"). */
+  static final Set<String> ADDITION_FILLERS = Set.copyOf(LISTS.words("addition-fillers"));
+
   private static final Map<String, BitSet> SYNONYMS = synonymGroups();
 
   /** Places that add nothing to a superlative ("the tallest building in the world"). */
@@ -998,6 +1012,18 @@ final class AlignedPrompt {
    */
   private static String stripLeadIn(String prompt) {
     String text = prompt.strip();
+    int first = leadInEnd(text);
+    if (first > 0) { // two clauses read as one lead-in: "Forgive me, I'm not an art person: what"
+      int second = leadInEnd(text.substring(first));
+      if (second > 0) {
+        String rest = text.substring(first + second).strip();
+        List<String> restTokens = tokens(rest);
+        if (restTokens.size() >= 3
+            && aboutTheAsker(tokens(text.substring(0, first + second)), restTokens)) {
+          text = rest;
+        }
+      }
+    }
     for (int round = 0; round < 2; round++) {
       int end = leadInEnd(text);
       if (end < 0) {
@@ -1031,7 +1057,7 @@ final class AlignedPrompt {
    * the question's.
    */
   private static boolean aboutTheAsker(List<String> clause, List<String> rest) {
-    if (clause.isEmpty() || clause.size() > 9 || !QUESTION_OPENERS.contains(rest.get(0))) {
+    if (clause.isEmpty() || clause.size() > 12 || !QUESTION_OPENERS.contains(rest.get(0))) {
       return false;
     }
     boolean negated = false;
@@ -1076,7 +1102,7 @@ final class AlignedPrompt {
         }
         int end = i + 1;
         String after = text.substring(end).stripLeading().toLowerCase(Locale.ROOT);
-        for (String joiner : new String[] {"but ", "so "}) {
+        for (String joiner : new String[] {"but ", "so ", "so:", "so,"}) {
           if (after.startsWith(joiner)) {
             end = text.length() - after.length() + joiner.length();
           }

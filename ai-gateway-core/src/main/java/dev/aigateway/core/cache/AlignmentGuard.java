@@ -855,11 +855,74 @@ public final class AlignmentGuard implements SemanticHitGuard {
     }
     List<String> added = removed.isEmpty() ? inserted : removed;
     List<String> entries = removed.isEmpty() ? insertedEntries : removedEntries;
+    AlignedPrompt other = removed.isEmpty() ? a : b;
     return checks.contains(Check.ADDITION)
             && entries.size() <= maxReplacedWords
-            && !spelledOut(added, removed.isEmpty() ? a : b)
+            && !spelledOut(added, other)
+            && !explained(added, other, removed.isEmpty() ? onlyA : onlyB)
         ? Check.ADDITION
         : null;
+  }
+
+  /**
+   * Whether every word added on one side asks nothing more: a filler or a verb of asking
+   * ("Honestly, ...", "Explain how ..."), or a word with a counterpart of the same meaning among
+   * the words only the other side has, wherever they stand ("Can I deduct ...?" / "Is ...
+   * deductible?", "my dog ate" / "my dog has eaten").
+   */
+  private boolean explained(List<String> added, AlignedPrompt other, List<String> otherOnly) {
+    for (String x : added) {
+      if (AlignedPrompt.ADDITION_FILLERS.contains(x)
+          || AlignedPrompt.ADDITION_FILLERS.contains(AlignedPrompt.lemma(x))
+          || misspeltFunctionWord(x)) {
+        continue;
+      }
+      boolean found = false;
+      for (int k = 0; k < other.words.size() && !found; k++) {
+        String y = other.words.get(k);
+        found = otherOnly.contains(other.lemmas.get(k)) && counterpart(x, y);
+      }
+      if (!found) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether two words mean the same, one derives from the other, or they are forms of one word. */
+  private boolean counterpart(String x, String y) {
+    return AlignedPrompt.knownSynonyms(x, y)
+        || misspelt(x, y)
+        || derived(x, y)
+        || abbreviates(x, y)
+        || abbreviates(y, x)
+        || sameForm(x, y)
+        || derivation(x, y)
+        || !opposites(x, y) && (related(x, y) || synonyms(x, y));
+  }
+
+  private boolean derivation(String x, String y) {
+    try {
+      return relations.derivations(x, y);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A word of at least three letters one typing slip away from a function word ("teh", "wher",
+   * "frm"): the alignment skips function words, so their misspellings stand alone.
+   */
+  static boolean misspeltFunctionWord(String x) {
+    if (x.length() < 3 || x.length() > 6 || AlignedPrompt.isFunctionWord(x)) {
+      return false;
+    }
+    for (String w : AlignedPrompt.functionWords()) {
+      if (w.length() >= 3 && Math.abs(w.length() - x.length()) <= 1 && editDistance(x, w) <= 1) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The words of a stretch that the other prompt lacks (not merely moved), lower case. */
@@ -923,6 +986,13 @@ public final class AlignmentGuard implements SemanticHitGuard {
     if (Math.min(x.length(), y.length()) < 4 || Math.abs(x.length() - y.length()) > 1) {
       return false;
     }
+    return editDistance(x, y) <= 1 && Math.max(x.length(), y.length()) >= 5;
+  }
+
+  /**
+   * Edits (a letter added, dropped, changed, or two neighbours swapped) from one word to the other.
+   */
+  private static int editDistance(String x, String y) {
     int n = x.length();
     int m = y.length();
     int[][] d = new int[n + 1][m + 1];
@@ -944,7 +1014,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
         }
       }
     }
-    return d[n][m] <= 1 && Math.max(n, m) >= 5;
+    return d[n][m];
   }
 
   /**

@@ -53,6 +53,15 @@ public interface WordRelations {
   }
 
   /**
+   * Whether one of the two words (lower case, as written) is derived from the other in a sense they
+   * share ("deduct" / "deductible", "mean" / "meaning", "navigate" / "navigation"). The default
+   * knows none.
+   */
+  default boolean derivations(String x, String y) {
+    return false;
+  }
+
+  /**
    * The first implementation registered with {@link ServiceLoader} on this class's class loader, or
    * {@link #NONE}; looked up once.
    */

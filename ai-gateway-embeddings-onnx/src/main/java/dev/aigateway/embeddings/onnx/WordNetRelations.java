@@ -44,8 +44,13 @@ public final class WordNetRelations implements WordRelations {
   /** How many words' senses are kept before the cache starts afresh. */
   static final int CACHE_SIZE = 20_000;
 
-  private record Senses(Set<Long> same, Set<Long> near, Set<String> lemmas, Set<String> opposite) {
-    static final Senses NONE = new Senses(Set.of(), Set.of(), Set.of(), Set.of());
+  private record Senses(
+      Set<Long> same,
+      Set<Long> near,
+      Set<String> lemmas,
+      Set<String> opposite,
+      Set<String> derived) {
+    static final Senses NONE = new Senses(Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
   }
 
   private final Map<String, Senses> senses = new ConcurrentHashMap<>();
@@ -74,6 +79,16 @@ public final class WordNetRelations implements WordRelations {
     Senses a = senses(x);
     Senses b = senses(y);
     return intersects(a.opposite(), b.lemmas()) || intersects(b.opposite(), a.lemmas());
+  }
+
+  @Override
+  public boolean derivations(String x, String y) {
+    if (x.equals(y)) {
+      return false;
+    }
+    Senses a = senses(x);
+    Senses b = senses(y);
+    return intersects(a.derived(), b.lemmas()) || intersects(b.derived(), a.lemmas());
   }
 
   @Override
@@ -120,7 +135,8 @@ public final class WordNetRelations implements WordRelations {
         union(a.same(), b.same()),
         union(a.near(), b.near()),
         union(a.lemmas(), b.lemmas()),
-        union(a.opposite(), b.opposite()));
+        union(a.opposite(), b.opposite()),
+        union(a.derived(), b.derived()));
   }
 
   private static <T> Set<T> union(Set<T> a, Set<T> b) {
@@ -135,6 +151,7 @@ public final class WordNetRelations implements WordRelations {
     Set<Long> near = new HashSet<>();
     Set<String> lemmas = new HashSet<>();
     Set<String> opposite = new HashSet<>();
+    Set<String> derived = new HashSet<>();
     try {
       synchronized (dictionary) {
         for (IndexWord index : dictionary.lookupAllIndexWords(word).getIndexWordArray()) {
@@ -165,13 +182,27 @@ public final class WordNetRelations implements WordRelations {
             if (synset.getPOS() == POS.ADJECTIVE) {
               indirectOpposites(synset, opposite);
             }
+            for (Word w : synset.getWords()) {
+              if (w.getLemma().equalsIgnoreCase(index.getLemma())) {
+                for (Pointer p : w.getPointers(PointerType.DERIVATION)) {
+                  if (p.getTarget() instanceof Word target) {
+                    derived.add(target.getLemma().toLowerCase(java.util.Locale.ROOT));
+                  }
+                }
+              }
+            }
           }
         }
       }
     } catch (JWNLException e) {
       return Senses.NONE; // no senses: the guard counts the words as different
     }
-    return new Senses(Set.copyOf(same), Set.copyOf(near), Set.copyOf(lemmas), Set.copyOf(opposite));
+    return new Senses(
+        Set.copyOf(same),
+        Set.copyOf(near),
+        Set.copyOf(lemmas),
+        Set.copyOf(opposite),
+        Set.copyOf(derived));
   }
 
   /**
