@@ -215,6 +215,9 @@ final class AlignedPrompt {
   /** The persons who ask: 1 for "I" or "we", 2 for "you" (not in courtesy: "could you"). */
   final BitSet askers = new BitSet(3);
 
+  /** Words after "in" ("the longest river in Africa"): a place that may be said as an owner. */
+  final Set<String> placeWords = new HashSet<>(4);
+
   /** Whether the prompt opens with a word of a question class ("Why did ...", "When do ..."). */
   boolean opensWithQuestion;
 
@@ -496,8 +499,10 @@ final class AlignedPrompt {
     String pendingMarker = null;
     String pendingPossessor = null;
     String pendingOwnerMarker = null;
+    boolean pendingPlace = false;
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
+      pendingPlace |= t.equals("in");
       if (skip[i]
           || STOP_WORDS.contains(t)
           || DIRECTIONS.containsKey(t)
@@ -527,6 +532,10 @@ final class AlignedPrompt {
         continue;
       }
       allWords.add(t);
+      if (pendingPlace) {
+        placeWords.add(lemma(t)); // "the longest river in Africa"
+        pendingPlace = false;
+      }
       if (pendingOwnerMarker != null) {
         ownerWords.add(lemma(t));
         if (pendingOwnerMarker.equals("of")) {

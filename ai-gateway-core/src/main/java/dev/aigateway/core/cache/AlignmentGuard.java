@@ -641,6 +641,8 @@ public final class AlignmentGuard implements SemanticHitGuard {
       String owner = a.possessors.get(i);
       if (b.possessors.contains(owner)
           || b.ownerWords.contains(owner)
+          || b.placeWords.contains(
+              owner) // "Africa's longest river" = "the longest river in Africa"
           || compound(b.lemmas, owner, a.owned.get(i))) {
         continue; // "my phone's battery" = "my phone battery"
       }
