@@ -469,7 +469,7 @@ final class AlignedPrompt {
     // adverbs of degree stay content words: "slightly" / "badly" is a substitution
     markClasses(tokens, classSkip, new boolean[tokens.size()], DEGREES, degrees);
     markClasses(tokens, classSkip, new boolean[tokens.size()], MOTIONS, motions);
-    readHedges(tokens);
+    readHedges(tokens, classWords);
     readDimensions(tokens, classWords);
     readNegations(tokens);
     readCounts(tokens);
@@ -768,11 +768,12 @@ final class AlignedPrompt {
   }
 
   /**
-   * The bounds of numbers: a phrase of the list {@code hedges} right before a number (one word may
-   * come between: "about a 15"), or, for a phrase opening with "or" ("or more"), right after one.
-   * "What is it about?" and "what exactly is" bound no number.
+   * The bounds of numbers: a phrase of the list {@code hedges} right before a number (one function
+   * word may come between: "about a dozen"), or, for a phrase opening with "or" ("or more"), right
+   * after one; its words are then no content words. "What is it about?" and "what exactly is" bound
+   * no number.
    */
-  private void readHedges(List<String> tokens) {
+  private void readHedges(List<String> tokens, boolean[] classWords) {
     boolean[] none = new boolean[tokens.size()];
     for (int i = 0; i < tokens.size(); i++) {
       for (int c = 0; c < HEDGES.size(); c++) {
@@ -791,6 +792,9 @@ final class AlignedPrompt {
                         && STOP_WORDS.contains(tokens.get(next));
         if (bounds) {
           hedges.set(c);
+          for (int k = i; k < i + length; k++) {
+            classWords[k] = true; // judged by the hedge check, not aligned: "about" / "roughly"
+          }
           i += length - 1;
           break;
         }
