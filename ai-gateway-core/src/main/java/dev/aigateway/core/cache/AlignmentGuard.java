@@ -45,7 +45,8 @@ import org.jspecify.annotations.Nullable;
  *       class and no class in common: all/every/each against some/any, most, few, many, none;
  *       can/may/able to against should, must/have to/need to, might, will; did/was/been against
  *       will/going to against is/does. A class on one side only says nothing ("How can I ..." /
- *       "How do I ...").
+ *       "How do I ..."). Without auxiliaries, a regular past of a main verb against its present is
+ *       a tense too ("What happened when I missed it?" / "What happens if I miss it?").
  *   <li>{@code order}: the same words in other roles: a role marker (from, to, into, than, before,
  *       after, instead, during, until, since, a possessive "'s") governs a word on one side and
  *       another word of both prompts on the other ("from English to German" / "from German to
@@ -274,7 +275,8 @@ public final class AlignmentGuard implements SemanticHitGuard {
                 && !a.openingModal.equals(b.openingModal))) {
       return Optional.of(Check.MODALITY.category());
     }
-    if (checks.contains(Check.TENSE) && disjoint(a.tenses, b.tenses)) {
+    if (checks.contains(Check.TENSE)
+        && (disjoint(a.tenses, b.tenses) || pastAgainstPresent(a, b) || pastAgainstPresent(b, a))) {
       return Optional.of(Check.TENSE.category());
     }
     if (checks.contains(Check.DEGREE) && disjoint(a.degrees, b.degrees)) {
@@ -341,6 +343,50 @@ public final class AlignmentGuard implements SemanticHitGuard {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * A main verb in the past on one side ("What happened when I missed a payment?") and in the
+   * present on the other ("What happens if I miss a payment?"), neither side having a tense
+   * auxiliary (with one, "Did the driver sign?", the auxiliaries judge and "-ed" may be a
+   * participle).
+   */
+  private static boolean pastAgainstPresent(AlignedPrompt a, AlignedPrompt b) {
+    if (!a.tenses.isEmpty() || !b.tenses.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < a.words.size(); i++) {
+      String x = a.words.get(i);
+      if (x.length() < 5 || !x.endsWith("ed") || participle(a.gaps.get(i))) {
+        continue;
+      }
+      for (int k = 0; k < b.words.size(); k++) {
+        String y = b.words.get(k);
+        if (!y.endsWith("ed") && b.lemmas.get(k).equals(a.lemmas.get(i)) && !y.equals(x)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Words before which an "-ed" form is a participle or an adjective, not a past tense: "should it
+   * be served", "have you tried", "a balanced diet", "my saved passwords".
+   */
+  private static final Set<String> PARTICIPLE_MARKERS =
+      Set.of(
+          "be", "been", "being", "get", "got", "gotten", "have", "has", "had", "having", "a", "an",
+          "the", "my", "your", "our", "their", "his", "her", "its", "this", "that", "these",
+          "those");
+
+  private static boolean participle(String gap) {
+    for (String word : gap.split(" ")) {
+      if (PARTICIPLE_MARKERS.contains(word)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A number bounded ("at least", "under") in {@code a} and not hedged at all in {@code b}. */

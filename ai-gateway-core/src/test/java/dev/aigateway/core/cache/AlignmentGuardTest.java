@@ -1035,6 +1035,19 @@ class AlignmentGuardTest {
   }
 
   @Test
+  void aMainVerbInThePastAgainstThePresentIsATense() {
+    assertThat(
+            objection(
+                "What happens if I miss the payment?", "What happened when I missed the payment?"))
+        .contains("tense");
+    assertThat(
+            objection("How do I recover deleted photos?", "How do I recover the photos I deleted?"))
+        .isEmpty(); // with an auxiliary, "-ed" may be a participle
+    assertThat(objection("Tips for a balanced diet", "Tips to balance a diet"))
+        .isNotEqualTo(Optional.of("tense")); // after an article, "-ed" is an adjective
+  }
+
+  @Test
   void theHedgeCheckCanBeTurnedOff() {
     AlignmentGuard without =
         AlignmentGuard.builder(words).disable(AlignmentGuard.Check.HEDGE).build();
