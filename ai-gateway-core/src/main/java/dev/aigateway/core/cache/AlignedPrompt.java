@@ -790,6 +790,12 @@ final class AlignedPrompt {
                         && !number(tokens.get(next))
                         && number(tokens.get(next + 1))
                         && STOP_WORDS.contains(tokens.get(next));
+        if (bounds
+            && tokens.get(i).equals("over")
+            && next + 1 < tokens.size()
+            && TIME_NOUNS.contains(lemma(tokens.get(next + 1)))) {
+          bounds = false; // "over 30 years": a span
+        }
         if (bounds) {
           hedges.set(c);
           for (int k = i; k < i + length; k++) {

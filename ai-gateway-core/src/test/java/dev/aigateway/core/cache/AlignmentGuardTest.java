@@ -849,6 +849,18 @@ class AlignmentGuardTest {
         .contains("hedge");
     assertThat(objection("Do I need 5 or more signatures?", "Do I need 5 signatures?"))
         .contains("hedge");
+    assertThat(objection("Can I rent a car if I am over 21?", "Can I rent a car if I am 21?"))
+        .contains("hedge");
+    assertThat(
+            objection(
+                "Is shipping free on orders over 50 dollars?",
+                "Is shipping free on orders above 50 dollars?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "What is the payment on a loan over 30 years?",
+                "What is the payment on a 30 year loan?"))
+        .isNotEqualTo(Optional.of("hedge")); // a span, not a bound
   }
 
   @Test
