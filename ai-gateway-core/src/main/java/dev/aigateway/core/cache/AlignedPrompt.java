@@ -55,6 +55,25 @@ final class AlignedPrompt {
   private static final Map<String, String> DIRECTIONS = markerClasses();
   private static final List<Phrases> QUESTIONS = classes("questions");
   private static final List<Phrases> DEGREES = classes("degrees");
+  private static final List<Phrases> HEDGES = classes("hedges");
+  private static final List<Phrases> MOTIONS = classes("motions");
+
+  /**
+   * Numbers written as words ("three", "forty", "nineteenth", "hundred"): compared as numbers by
+   * the base guard, so the alignment skips them as it skips digits. "One" and "second" are left as
+   * words ("which one", "a second opinion").
+   */
+  private static final Set<String> NUMBER_WORDS = numberWords();
+
+  private static Set<String> numberWords() {
+    Set<String> words = new HashSet<>();
+    words.addAll(LISTS.numbers("number-words").keySet());
+    words.addAll(LISTS.numbers("ordinals").keySet());
+    words.addAll(LISTS.numbers("multipliers").keySet());
+    words.removeAll(Set.of("one", "second", "k", "mn"));
+    return Set.copyOf(words);
+  }
+
   private static final Phrases CONDITIONS = phrases(LISTS.words("conditions"));
   private static final Set<String> WHETHER_VERBS = Set.copyOf(LISTS.words("whether-verbs"));
   private static final Phrases COURTEOUS_IFS = phrases(LISTS.words("courteous-ifs"));
@@ -72,6 +91,20 @@ final class AlignedPrompt {
   private static final Phrases FILLERS = phrases(LISTS.words("filler-phrases"));
   private static final Phrases LEAD_IN_CUES = phrases(LISTS.words("lead-in-cues"));
   private static final Set<String> STOP_WORDS = Set.copyOf(LISTS.words("alignment-stop-words"));
+
+  /** Whether the word is one the alignment skips (articles, pronouns, auxiliaries, ...). */
+  static boolean isFunctionWord(String word) {
+    return STOP_WORDS.contains(word);
+  }
+
+  /** The words the alignment skips. */
+  static Set<String> functionWords() {
+    return STOP_WORDS;
+  }
+
+  /** Words that ask nothing more when added on one side only ("honestly", "explain"). */
+  static final Set<String> ADDITION_FILLERS = Set.copyOf(LISTS.words("addition-fillers"));
+
   private static final Map<String, BitSet> SYNONYMS = synonymGroups();
 
   /** Places that add nothing to a superlative ("the tallest building in the world"). */
@@ -182,8 +215,36 @@ final class AlignedPrompt {
   /** The persons who ask: 1 for "I" or "we", 2 for "you" (not in courtesy: "could you"). */
   final BitSet askers = new BitSet(3);
 
+  /** Words after "in" ("the longest river in Africa"): a place that may be said as an owner. */
+  final Set<String> placeWords = new HashSet<>(4);
+
+  /** Whether the prompt opens with a word of a question class ("Why did ...", "When do ..."). */
+  boolean opensWithQuestion;
+
+  /** Nouns after the article "a" alone ("a bee"): one, but only against a group of them. */
+  final Set<String> articled = new HashSet<>(4);
+
+  /**
+   * Nouns said to be many by a word for a group or a multiple ("a swarm of bees", "a star cluster",
+   * "a double kidney transplant"), not by a plural alone.
+   */
+  final Set<String> collected = new HashSet<>(4);
+
   /** When time nouns are placed: 0 "this week", 1 "next week", 2 "last week". */
   final BitSet deictics = new BitSet(3);
+
+  /**
+   * How numbers are bounded, by the classes of the list {@code hedges}: 0 approximate ("about 15
+   * percent"), 1 exact ("exactly 15 percent"), 2 a lower bound ("at least 3"), 3 an upper bound
+   * ("up to 12", "under 12"). Read only before (or, for "or more", after) a number.
+   */
+  final BitSet hedges = new BitSet(4);
+
+  /** The classes of {@code hedges} that bound a number (lower, upper): never unsaid. */
+  static final int FIRST_BOUND = 2;
+
+  /** Directions of motion, by the classes of the list {@code motions}: "toward" / "away from". */
+  final BitSet motions = new BitSet(4);
 
   /** The agent and the patient of a passive with "by" ({@code null} without one). */
   String agent;
@@ -402,8 +463,13 @@ final class AlignedPrompt {
     markClasses(tokens, classSkip, classWords, MODALS, modals);
     markClasses(tokens, classSkip, classWords, TENSES, tenses);
     markClasses(tokens, classSkip, classWords, QUESTIONS, questions);
+    for (Phrases question : QUESTIONS) {
+      opensWithQuestion |= !tokens.isEmpty() && question.matchAt(tokens, 0, skip) > 0;
+    }
     // adverbs of degree stay content words: "slightly" / "badly" is a substitution
     markClasses(tokens, classSkip, new boolean[tokens.size()], DEGREES, degrees);
+    markClasses(tokens, classSkip, new boolean[tokens.size()], MOTIONS, motions);
+    readHedges(tokens, classWords);
     readDimensions(tokens, classWords);
     readNegations(tokens);
     readCounts(tokens);
@@ -433,8 +499,10 @@ final class AlignedPrompt {
     String pendingMarker = null;
     String pendingPossessor = null;
     String pendingOwnerMarker = null;
+    boolean pendingPlace = false;
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
+      pendingPlace |= t.equals("in");
       if (skip[i]
           || STOP_WORDS.contains(t)
           || DIRECTIONS.containsKey(t)
@@ -464,6 +532,10 @@ final class AlignedPrompt {
         continue;
       }
       allWords.add(t);
+      if (pendingPlace) {
+        placeWords.add(lemma(t)); // "the longest river in Africa"
+        pendingPlace = false;
+      }
       if (pendingOwnerMarker != null) {
         ownerWords.add(lemma(t));
         if (pendingOwnerMarker.equals("of")) {
@@ -480,7 +552,7 @@ final class AlignedPrompt {
         roles.add(pendingMarker + "→" + t); // the word as written: "http" / "https" differ
         pendingMarker = null;
       }
-      if (hasDigit(t)) {
+      if (hasDigit(t) || NUMBER_WORDS.contains(t)) {
         continue; // numbers are the base guard's
       }
       String lemma = lemma(t);
@@ -690,8 +762,58 @@ final class AlignedPrompt {
     }
   }
 
+  /** Whether the token is a number: digits or a number written as a word. */
+  private static boolean number(String t) {
+    return hasDigit(t) || NUMBER_WORDS.contains(t) || t.equals("one") || t.equals("half");
+  }
+
+  /**
+   * The bounds of numbers: a phrase of the list {@code hedges} right before a number (one function
+   * word may come between: "about a dozen"), or, for a phrase opening with "or" ("or more"), right
+   * after one; its words are then no content words. "What is it about?" and "what exactly is" bound
+   * no number.
+   */
+  private void readHedges(List<String> tokens, boolean[] classWords) {
+    boolean[] none = new boolean[tokens.size()];
+    for (int i = 0; i < tokens.size(); i++) {
+      for (int c = 0; c < HEDGES.size(); c++) {
+        int length = HEDGES.get(c).matchAt(tokens, i, none);
+        if (length == 0) {
+          continue;
+        }
+        int next = i + length;
+        boolean bounds =
+            tokens.get(i).equals("or")
+                ? i > 0 && number(tokens.get(i - 1))
+                : next < tokens.size() && number(tokens.get(next))
+                    || next + 1 < tokens.size()
+                        && !number(tokens.get(next))
+                        && number(tokens.get(next + 1))
+                        && STOP_WORDS.contains(tokens.get(next));
+        if (bounds
+            && tokens.get(i).equals("over")
+            && next + 1 < tokens.size()
+            && TIME_NOUNS.contains(lemma(tokens.get(next + 1)))) {
+          bounds = false; // "over 30 years": a span
+        }
+        if (bounds) {
+          hedges.set(c);
+          for (int k = i; k < i + length; k++) {
+            classWords[k] = true; // judged by the hedge check, not aligned: "about" / "roughly"
+          }
+          i += length - 1;
+          break;
+        }
+      }
+    }
+  }
+
   /** Words that make the noun after them one thing: "a single star", "one chicken". */
   private static final Set<String> SINGULAR_MARKERS = Set.of("single", "one", "lone", "sole");
+
+  /** Words that make the noun after them more than one: "a double transplant", "twin engines". */
+  private static final Set<String> MULTIPLES =
+      Set.of("double", "triple", "quadruple", "twin", "dual", "multiple");
 
   /** Nouns that name a group of the noun beside them: "a flock of chickens", "a star cluster". */
   private static final Set<String> COLLECTIVES = Set.copyOf(LISTS.words("collectives"));
@@ -710,6 +832,7 @@ final class AlignedPrompt {
         String before = tokens.get(i - 2);
         if ((before.equals("a") || before.equals("an")) && !STOP_WORDS.contains(head)) {
           groups.add(lemma(tokens.get(i + 1))); // "a tank of goldfish"
+          collected.add(lemma(tokens.get(i + 1)));
         }
       }
       if (STOP_WORDS.contains(t) && !t.equals("a") && !t.equals("an") || hasDigit(t)) {
@@ -727,6 +850,8 @@ final class AlignedPrompt {
           boolean of = k + 1 < tokens.size() && tokens.get(k + 1).equals("of");
           if (counted && !of && !COLLECTIVES.contains(noun)) {
             singles.add(lemma(noun)); // not after "a" alone: "a stain" / "stains" is generic
+          } else if (!of && !COLLECTIVES.contains(noun) && !MULTIPLES.contains(noun)) {
+            articled.add(lemma(noun)); // "a bee": one, against a group only ("a swarm of bees")
           }
         }
         continue;
@@ -734,7 +859,14 @@ final class AlignedPrompt {
       if (COLLECTIVES.contains(t)) {
         if (i > 0 && !STOP_WORDS.contains(tokens.get(i - 1))) {
           groups.add(lemma(tokens.get(i - 1))); // "a star cluster"
+          collected.add(lemma(tokens.get(i - 1)));
         }
+      }
+      if (MULTIPLES.contains(t)
+          && i + 1 < tokens.size()
+          && !STOP_WORDS.contains(tokens.get(i + 1))) {
+        groups.add(lemma(tokens.get(i + 1))); // "a double kidney transplant"
+        collected.add(lemma(tokens.get(i + 1)));
       }
       String lemma = lemma(t);
       if (!lemma.equals(t) && t.endsWith("s") && !t.endsWith("ss")) {
@@ -899,6 +1031,18 @@ final class AlignedPrompt {
    */
   private static String stripLeadIn(String prompt) {
     String text = prompt.strip();
+    int first = leadInEnd(text);
+    if (first > 0) { // two clauses read as one lead-in: "Forgive me, I'm not an art person: what"
+      int second = leadInEnd(text.substring(first));
+      if (second > 0) {
+        String rest = text.substring(first + second).strip();
+        List<String> restTokens = tokens(rest);
+        if (restTokens.size() >= 3
+            && aboutTheAsker(tokens(text.substring(0, first + second)), restTokens)) {
+          text = rest;
+        }
+      }
+    }
     for (int round = 0; round < 2; round++) {
       int end = leadInEnd(text);
       if (end < 0) {
@@ -932,7 +1076,7 @@ final class AlignedPrompt {
    * the question's.
    */
   private static boolean aboutTheAsker(List<String> clause, List<String> rest) {
-    if (clause.isEmpty() || clause.size() > 9 || !QUESTION_OPENERS.contains(rest.get(0))) {
+    if (clause.isEmpty() || clause.size() > 12 || !QUESTION_OPENERS.contains(rest.get(0))) {
       return false;
     }
     boolean negated = false;
@@ -977,7 +1121,7 @@ final class AlignedPrompt {
         }
         int end = i + 1;
         String after = text.substring(end).stripLeading().toLowerCase(Locale.ROOT);
-        for (String joiner : new String[] {"but ", "so "}) {
+        for (String joiner : new String[] {"but ", "so ", "so:", "so,"}) {
           if (after.startsWith(joiner)) {
             end = text.length() - after.length() + joiner.length();
           }

@@ -210,11 +210,33 @@ final class PromptMarkers {
       if (end >= 0) {
         return end;
       }
+      if (k + 1 < acronym.length() && compoundPart(w, acronym.charAt(k + 1))) {
+        end = spell(acronym, k + 2, p + 1); // "TV" for "television", "HOA" for "homeowners ..."
+        if (end >= 0) {
+          return end;
+        }
+      }
     }
     if (k > 0 && ACRONYM_JOINERS.contains(w)) {
       return spell(acronym, k, p + 1);
     }
     return -1;
+  }
+
+  /**
+   * Whether a long word may be a compound whose second part starts with {@code letter}: the letter
+   * stands after at least three letters and before at least three ("tele|vision", "home|owners").
+   */
+  private static boolean compoundPart(String word, char letter) {
+    if (word.length() < 7) {
+      return false;
+    }
+    for (int j = 3; j + 3 <= word.length(); j++) {
+      if (word.charAt(j) == letter) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The crude stems of the words; made on demand. */

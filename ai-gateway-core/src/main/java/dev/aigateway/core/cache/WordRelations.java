@@ -45,6 +45,23 @@ public interface WordRelations {
   boolean antonyms(String x, String y);
 
   /**
+   * Whether the two different words (lower case, as written) are forms of one word, regular or not
+   * ("taught" / "teach", "mice" / "mouse"). The default knows none.
+   */
+  default boolean forms(String x, String y) {
+    return false;
+  }
+
+  /**
+   * Whether one of the two words (lower case, as written) is derived from the other in a sense they
+   * share ("deduct" / "deductible", "mean" / "meaning", "navigate" / "navigation"). The default
+   * knows none.
+   */
+  default boolean derivations(String x, String y) {
+    return false;
+  }
+
+  /**
    * The first implementation registered with {@link ServiceLoader} on this class's class loader, or
    * {@link #NONE}; looked up once.
    */

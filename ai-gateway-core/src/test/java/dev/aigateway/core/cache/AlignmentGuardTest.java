@@ -804,4 +804,268 @@ class AlignmentGuardTest {
     assertThat(AlignmentGuard.Check.IMPLICIT_NEGATION.category()).isEqualTo("negation");
     assertThat(AlignmentGuard.Check.COUNT.category()).isEqualTo("count");
   }
+
+  /** Word relations that know a few forms and derivations, as WordNet does. */
+  private static final WordRelations FORMS =
+      new WordRelations() {
+        @Override
+        public boolean synonyms(String x, String y) {
+          return false;
+        }
+
+        @Override
+        public boolean antonyms(String x, String y) {
+          return false;
+        }
+
+        @Override
+        public boolean forms(String x, String y) {
+          return pair(x, y, "taught", "teach");
+        }
+
+        @Override
+        public boolean derivations(String x, String y) {
+          return pair(x, y, "deduct", "deductible");
+        }
+
+        private boolean pair(String x, String y, String one, String other) {
+          return x.equals(one) && y.equals(other) || x.equals(other) && y.equals(one);
+        }
+      };
+
+  @Test
+  void aNumberHedgedOtherwiseIsAnObjection() {
+    assertThat(
+            objection(
+                "Is the self-employment tax rate about 15 percent?",
+                "Is the self-employment tax rate exactly 15 percent?"))
+        .contains("hedge");
+    assertThat(objection("Can I bring up to 2 bags?", "Can I bring at least 2 bags?"))
+        .contains("hedge");
+    assertThat(
+            objection(
+                "Is a child aged 12 included in the 3 to 12 ticket price?",
+                "Is a child aged 12 included in the 3 to under 12 ticket price?"))
+        .contains("hedge");
+    assertThat(objection("Do I need 5 or more signatures?", "Do I need 5 signatures?"))
+        .contains("hedge");
+    assertThat(objection("Can I rent a car if I am over 21?", "Can I rent a car if I am 21?"))
+        .contains("hedge");
+    assertThat(
+            objection(
+                "Is shipping free on orders over 50 dollars?",
+                "Is shipping free on orders above 50 dollars?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "What is the payment on a loan over 30 years?",
+                "What is the payment on a 30 year loan?"))
+        .isNotEqualTo(Optional.of("hedge")); // a span, not a bound
+  }
+
+  @Test
+  void hedgesOfOneClassOrOnOneSideOnlyAreNoObjection() {
+    AlignmentGuard strict =
+        AlignmentGuard.builder(words).enable(AlignmentGuard.Check.ADDITION).build();
+    assertThat(
+            strict.objection(
+                "Is a marathon about 42 kilometres long?",
+                "Is a marathon roughly 42 kilometres long?"))
+        .isEmpty();
+    assertThat(objection("Is a mile about 1.6 kilometres?", "Is a mile 1.6 kilometres?")).isEmpty();
+    assertThat(objection("What is the book about?", "What is this book about?")).isEmpty();
+    assertThat(objection("What exactly is a mortgage?", "What is a mortgage?")).isEmpty();
+  }
+
+  @Test
+  void aDirectionOfMotionOfAnotherClassIsARelation() {
+    assertThat(
+            objection(
+                "Should I swim toward the shore in a rip current?",
+                "Should I swim parallel to the shore in a rip current?"))
+        .contains("relation");
+    assertThat(objection("Should I walk toward the bear?", "Should I walk away from the bear?"))
+        .contains("relation");
+    assertThat(objection("Should I walk toward the exit?", "Should I walk towards the exit?"))
+        .isEmpty();
+  }
+
+  @Test
+  void oneAgainstAGroupOrAMultipleIsACount() {
+    assertThat(objection("How much does a bee weigh?", "How much does a swarm of bees weigh?"))
+        .contains("count");
+    assertThat(
+            objection(
+                "How much does a kidney transplant cost?",
+                "How much does a double kidney transplant cost?"))
+        .contains("count");
+    assertThat(
+            objection(
+                "How do I remove a stain from a carpet?", "How do I remove stains from a carpet?"))
+        .isEmpty(); // "a" alone against a plural is generic
+  }
+
+  @Test
+  void aThingPlacedBeforeOrAfterAnotherOnOneSideOnlyIsARelation() {
+    assertThat(
+            objection(
+                "Is the Met open on Thanksgiving Day?",
+                "Is the Met open on the day after Thanksgiving?"))
+        .contains("relation");
+    assertThat(
+            objection("What should I eat after a workout?", "After a workout, what should I eat?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "Is the pool open on Labor Day?", "Is the pool open the day before Labor Day?"))
+        .contains("relation");
+  }
+
+  @Test
+  void aQuestionForTheSubjectAgainstTheObjectAcrossFormsOfOneVerb() {
+    AlignmentGuard withForms = AlignmentGuard.builder(words).wordRelations(FORMS).build();
+    assertThat(
+            withForms.objection(
+                "Which painter taught Rembrandt?", "Which painter did Rembrandt teach?"))
+        .contains("order");
+    // without the forms of "teach", the two are told apart only as different words
+    assertThat(objection("Which painter taught Rembrandt?", "Which painter did Rembrandt teach?"))
+        .isNotEqualTo(Optional.of("order"));
+  }
+
+  @Test
+  void anObjectQuestionAgainstAWhyQuestionWithMoreWords() {
+    assertThat(
+            objection(
+                "What did the ancient Egyptians eat?",
+                "Why did the ancient Egyptians eat so much bread?"))
+        .contains("question");
+    assertThat(objection("What does tannic mean?", "What does tannic mean when describing wine?"))
+        .isNotEqualTo(Optional.of("question")); // "when" inside: no question for a time
+  }
+
+  @Test
+  void wordsAddedOnOneSideAreExplainedBeforeTheAdditionCheckObjects() {
+    AlignmentGuard strict =
+        AlignmentGuard.builder(words)
+            .wordRelations(FORMS)
+            .enable(AlignmentGuard.Check.ADDITION)
+            .build();
+    assertThat(
+            strict.objection(
+                "Honestly, is it bad to work out on an empty stomach?",
+                "Is it bad to work out on an empty stomach?"))
+        .isEmpty();
+    assertThat(
+            strict.objection(
+                "Explain how compound interest works.", "How does compound interest work?"))
+        .isEmpty();
+    assertThat(
+            strict.objection(
+                "How many calories are in 5 ounces of Merlot?",
+                "How many calories are in five ounces of Merlot?"))
+        .isEmpty();
+    assertThat(
+            strict.objection(
+                "Can I deduct mortgage interest on a second home?",
+                "Is mortgage interest on a second home deductible?"))
+        .isEmpty();
+    assertThat(
+            strict.objection(
+                "Explain teh difference between TCP and UDP",
+                "Explain the difference between TCP and UDP"))
+        .isEmpty();
+    assertThat(strict.objection("Why do stars twinkle?", "What makes stars twinkle?")).isEmpty();
+    assertThat(
+            strict.objection(
+                "What is the tallest mountain in Africa?",
+                "What is the tallest volcanic mountain in Africa?"))
+        .contains("addition");
+    assertThat(strict.objection("Is the pharmacy open?", "Is the pharmacy open in the morning?"))
+        .contains("addition");
+  }
+
+  @Test
+  void aLeadInOfTwoClausesAboutTheAskerIsCourtesy() {
+    assertThat(
+            objection(
+                "Forgive me, I'm not an art person: what is impressionism?",
+                "What is impressionism?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "Nobody in my family knows this, so: why do onions make your eyes water?",
+                "Why do onions make your eyes water?"))
+        .isEmpty();
+    assertThat(objection("I'm not vegan, sorry: is this cake vegan?", "Is this cake vegan?"))
+        .contains("negation"); // the lead-in speaks of what is asked
+  }
+
+  @Test
+  void anAcronymOfACompoundAndAnOwnerSaidAsAPlace() {
+    assertThat(objection("How do I get a TV licence?", "How do I get a television licence?"))
+        .isEmpty();
+    assertThat(
+            objection(
+                "What are the HOA rules for fences?",
+                "What are the homeowners association rules for fences?"))
+        .isEmpty();
+    assertThat(
+            objection("Which is the longest river in Africa?", "What is Africa's longest river?"))
+        .isEmpty();
+    assertThat(objection("How do I get a TV licence?", "How do I get a fishing licence?"))
+        .isPresent();
+  }
+
+  @Test
+  void oppositesOfAmountsAndBoundsNoSetHasShown() {
+    assertThat(
+            objection(
+                "What is the price per unit of the solar panels?",
+                "What is the total price of the solar panels?"))
+        .contains("opposite");
+    assertThat(
+            objection(
+                "Did inflation rise by 2 percent?", "Did inflation rise by 2 percentage points?"))
+        .contains("opposite");
+    assertThat(objection("What is my net salary?", "What is my gross salary?"))
+        .contains("opposite");
+    assertThat(objection("Are the odd pages printed first?", "Are the even pages printed first?"))
+        .contains("opposite");
+    assertThat(
+            objection(
+                "How many years from 1900 to 2000 inclusive?",
+                "How many years from 1900 to 2000 exclusive?"))
+        .contains("opposite");
+    assertThat(objection("Is military service compulsory?", "Is military service voluntary?"))
+        .contains("modality");
+    assertThat(
+            objection(
+                "Is the Latin course required for the degree?",
+                "Is the Latin course an elective for the degree?"))
+        .contains("modality");
+  }
+
+  @Test
+  void aMainVerbInThePastAgainstThePresentIsATense() {
+    assertThat(
+            objection(
+                "What happens if I miss the payment?", "What happened when I missed the payment?"))
+        .contains("tense");
+    assertThat(
+            objection("How do I recover deleted photos?", "How do I recover the photos I deleted?"))
+        .isEmpty(); // with an auxiliary, "-ed" may be a participle
+    assertThat(objection("Tips for a balanced diet", "Tips to balance a diet"))
+        .isNotEqualTo(Optional.of("tense")); // after an article, "-ed" is an adjective
+  }
+
+  @Test
+  void theHedgeCheckCanBeTurnedOff() {
+    AlignmentGuard without =
+        AlignmentGuard.builder(words).disable(AlignmentGuard.Check.HEDGE).build();
+    assertThat(
+            without.objection("Is the rate about 15 percent?", "Is the rate exactly 15 percent?"))
+        .isNotEqualTo(Optional.of("hedge"));
+    assertThat(AlignmentGuard.Check.HEDGE.category()).isEqualTo("hedge");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.aigateway.embeddings.onnx;
 
 import dev.aigateway.core.cache.WordRelations;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +44,13 @@ public final class WordNetRelations implements WordRelations {
   /** How many words' senses are kept before the cache starts afresh. */
   static final int CACHE_SIZE = 20_000;
 
-  private record Senses(Set<Long> same, Set<Long> near, Set<String> lemmas, Set<String> opposite) {
-    static final Senses NONE = new Senses(Set.of(), Set.of(), Set.of(), Set.of());
+  private record Senses(
+      Set<Long> same,
+      Set<Long> near,
+      Set<String> lemmas,
+      Set<String> opposite,
+      Set<String> derived) {
+    static final Senses NONE = new Senses(Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
   }
 
   private final Map<String, Senses> senses = new ConcurrentHashMap<>();
@@ -73,6 +79,21 @@ public final class WordNetRelations implements WordRelations {
     Senses a = senses(x);
     Senses b = senses(y);
     return intersects(a.opposite(), b.lemmas()) || intersects(b.opposite(), a.lemmas());
+  }
+
+  @Override
+  public boolean derivations(String x, String y) {
+    if (x.equals(y)) {
+      return false;
+    }
+    Senses a = senses(x);
+    Senses b = senses(y);
+    return intersects(a.derived(), b.lemmas()) || intersects(b.derived(), a.lemmas());
+  }
+
+  @Override
+  public boolean forms(String x, String y) {
+    return !x.equals(y) && intersects(senses(x).lemmas(), senses(y).lemmas());
   }
 
   private static <T> boolean intersects(Set<T> a, Set<T> b) {
@@ -114,7 +135,8 @@ public final class WordNetRelations implements WordRelations {
         union(a.same(), b.same()),
         union(a.near(), b.near()),
         union(a.lemmas(), b.lemmas()),
-        union(a.opposite(), b.opposite()));
+        union(a.opposite(), b.opposite()),
+        union(a.derived(), b.derived()));
   }
 
   private static <T> Set<T> union(Set<T> a, Set<T> b) {
@@ -129,6 +151,7 @@ public final class WordNetRelations implements WordRelations {
     Set<Long> near = new HashSet<>();
     Set<String> lemmas = new HashSet<>();
     Set<String> opposite = new HashSet<>();
+    Set<String> derived = new HashSet<>();
     try {
       synchronized (dictionary) {
         for (IndexWord index : dictionary.lookupAllIndexWords(word).getIndexWordArray()) {
@@ -156,13 +179,58 @@ public final class WordNetRelations implements WordRelations {
                 opposite.add(w.getLemma().toLowerCase(java.util.Locale.ROOT));
               }
             }
+            if (synset.getPOS() == POS.ADJECTIVE) {
+              indirectOpposites(synset, opposite);
+            }
+            for (Word w : synset.getWords()) {
+              if (w.getLemma().equalsIgnoreCase(index.getLemma())) {
+                for (Pointer p : w.getPointers(PointerType.DERIVATION)) {
+                  if (p.getTarget() instanceof Word target) {
+                    derived.add(target.getLemma().toLowerCase(java.util.Locale.ROOT));
+                  }
+                }
+              }
+            }
           }
         }
       }
     } catch (JWNLException e) {
       return Senses.NONE; // no senses: the guard counts the words as different
     }
-    return new Senses(Set.copyOf(same), Set.copyOf(near), Set.copyOf(lemmas), Set.copyOf(opposite));
+    return new Senses(
+        Set.copyOf(same),
+        Set.copyOf(near),
+        Set.copyOf(lemmas),
+        Set.copyOf(opposite),
+        Set.copyOf(derived));
+  }
+
+  /**
+   * The opposites WordNet reaches only through an adjective cluster: the antonyms of the cluster's
+   * head that {@code synset} is similar to, and the adjectives similar to those antonyms ("opaque"
+   * is the antonym of "clear", to which "transparent" is similar).
+   */
+  private static void indirectOpposites(Synset synset, Set<String> opposite) throws JWNLException {
+    List<Synset> heads = new ArrayList<>();
+    heads.add(synset);
+    for (Pointer p : synset.getPointers(PointerType.SIMILAR_TO)) {
+      heads.add(p.getTargetSynset());
+    }
+    for (Synset head : heads) {
+      for (Pointer antonym : head.getPointers(PointerType.ANTONYM)) {
+        Synset other = antonym.getTargetSynset();
+        addLemmas(other, opposite);
+        for (Pointer similar : other.getPointers(PointerType.SIMILAR_TO)) {
+          addLemmas(similar.getTargetSynset(), opposite);
+        }
+      }
+    }
+  }
+
+  private static void addLemmas(Synset synset, Set<String> out) {
+    for (Word w : synset.getWords()) {
+      out.add(w.getLemma().toLowerCase(java.util.Locale.ROOT));
+    }
   }
 
   private static long key(Synset synset) {

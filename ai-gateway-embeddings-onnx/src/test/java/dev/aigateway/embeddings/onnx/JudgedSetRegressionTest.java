@@ -24,14 +24,14 @@ import org.junit.jupiter.api.Test;
  * the docs.
  *
  * <ul>
- *   <li>{@code judged-4.tsv} (760 pairs), written blind and judged once on this round's default: 18
- *       of 447 near misses served, 243 of 313 paraphrases (the target was not met); held to that
- *       until a later round, which will make it a tuning set.
- *   <li>{@code judged-3.tsv} (639 pairs), judged in the previous round (10 of 408 near misses
- *       served, 184 of 231 paraphrases), a tuning set since: its false hits and refused paraphrases
- *       were studied. The default now serves 1 near miss and 193 paraphrases there; held to that,
- *       and to no near miss of any kind but plural / singular.
- *   <li>{@code judged-2.tsv} (535 pairs), tuning: 0 of 327 near misses, 171 of 208 paraphrases;
+ *   <li>{@code judged-4.tsv} (760 pairs), written blind and judged once (18 of 447 near misses
+ *       served, 243 of 313 paraphrases; the target was not met), a tuning set since: its false hits
+ *       and refused paraphrases were studied. The default now serves 1 near miss and 248
+ *       paraphrases there; held to that.
+ *   <li>{@code judged-3.tsv} (639 pairs), judged two rounds ago (10 of 408 near misses served, 184
+ *       of 231 paraphrases), a tuning set since. The default now serves 1 near miss and 194
+ *       paraphrases there; held to that, and to no near miss of any kind but plural / singular.
+ *   <li>{@code judged-2.tsv} (535 pairs), tuning: 0 of 327 near misses, 174 of 208 paraphrases;
  *       held to that.
  *   <li>{@code judged.tsv}, the first hand-written set, tuning: there the default meets the target
  *       (0 of 193 near misses, 132 of 153 paraphrases), and this test fails if it stops meeting it.
@@ -42,23 +42,23 @@ class JudgedSetRegressionTest {
   private static final Path SETS =
       Path.of("..", "benchmarks", "src", "main", "resources", "semantic-eval");
 
-  /** The default's false hits on judged-4.tsv, in its one judged run. */
-  static final int JUDGED_4_MEASURED_FALSE_HITS = 18;
+  /** The default's false hits on judged-4.tsv (a tuning set since its judged run: it served 18). */
+  static final int JUDGED_4_MEASURED_FALSE_HITS = 1;
 
-  /** The default's paraphrase hits on judged-4.tsv, in its one judged run. */
-  static final int JUDGED_4_MEASURED_PARAPHRASE_HITS = 243;
+  /** The default's paraphrase hits on judged-4.tsv (243 in its judged run). */
+  static final int JUDGED_4_MEASURED_PARAPHRASE_HITS = 248;
 
   /** The default's false hits on judged-3.tsv (a tuning set since its judged run). */
   static final int JUDGED_3_MEASURED_FALSE_HITS = 1;
 
   /** The default's paraphrase hits on judged-3.tsv. */
-  static final int JUDGED_3_MEASURED_PARAPHRASE_HITS = 193;
+  static final int JUDGED_3_MEASURED_PARAPHRASE_HITS = 194;
 
   /** The default's false hits on judged-2.tsv (a tuning set). */
   static final int JUDGED_2_MEASURED_FALSE_HITS = 0;
 
   /** The default's paraphrase hits on judged-2.tsv. */
-  static final int JUDGED_2_MEASURED_PARAPHRASE_HITS = 171;
+  static final int JUDGED_2_MEASURED_PARAPHRASE_HITS = 174;
 
   /** The target: at most this share of near misses served, in percent. */
   static final double MAX_FALSE_HIT_PERCENT = 0.5;
@@ -126,7 +126,7 @@ class JudgedSetRegressionTest {
   }
 
   @Test
-  void onTheFourthSetTheDefaultHoldsItsJudgedRun() {
+  void onTheFourthSetTheDefaultHoldsWhatWasMeasured() {
     assertThat(judged4).hasSizeGreaterThanOrEqualTo(700);
     assertThat(servedNearMisses(judged4))
         .as("near misses of judged-4.tsv served, by category")

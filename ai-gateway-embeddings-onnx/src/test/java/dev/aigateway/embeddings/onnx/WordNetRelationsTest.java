@@ -49,6 +49,25 @@ class WordNetRelationsTest {
   }
 
   @Test
+  void oppositesReachedThroughAnAdjectiveClusterAreOpposites() {
+    assertThat(relations.antonyms("opaque", "transparent")).isTrue();
+    assertThat(relations.antonyms("transparent", "opaque")).isTrue();
+    assertThat(relations.antonyms("clear", "transparent")).isFalse();
+    assertThat(relations.synonyms("clear", "transparent")).isTrue();
+  }
+
+  @Test
+  void formsAndDerivationsOfOneWord() {
+    assertThat(relations.forms("taught", "teach")).isTrue();
+    assertThat(relations.forms("mice", "mouse")).isTrue();
+    assertThat(relations.forms("teach", "teach")).isFalse();
+    assertThat(relations.forms("teach", "learn")).isFalse();
+    assertThat(relations.derivations("deduct", "deductible")).isTrue();
+    assertThat(relations.derivations("navigation", "navigate")).isTrue();
+    assertThat(relations.derivations("deduct", "refund")).isFalse();
+  }
+
+  @Test
   void unknownWordsRelateToNothing() {
     assertThat(relations.synonyms("qwzxv", "repair")).isFalse();
     assertThat(relations.antonyms("qwzxv", "fresh")).isFalse();
