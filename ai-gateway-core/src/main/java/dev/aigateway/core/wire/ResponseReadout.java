@@ -201,7 +201,7 @@ public final class ResponseReadout {
     if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
       return null;
     }
-    Usage read = UsageBytes.read(doc, top.lastUsage(), to);
+    Usage read = top.usage(doc, top.lastUsage(), to);
     if (read == UsageBytes.UNREAD || read == null) {
       return null;
     }

@@ -2,6 +2,7 @@ package dev.aigateway.core.wire;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.aigateway.api.Usage;
 import java.util.Arrays;
 
 /**
@@ -40,6 +41,17 @@ final class TopLevelMembers {
 
   /** Where the last model's value starts, or -1; and its text when it is text. */
   private int modelValue;
+
+  /**
+   * The usage read on the way, from a usage value laid out as OpenAI writes it ({@link
+   * UsageBytes#asOpenAiWritesIt}), which needs no other check; and where that value starts, or -1.
+   */
+  private Usage usageRead;
+
+  private int usageReadAt = -1;
+
+  /** Where the value {@link UsageBytes#asOpenAiWritesIt} read ends. */
+  private final int[] usageEnd = new int[1];
 
   private String model;
 
@@ -128,6 +140,7 @@ final class TopLevelMembers {
     choicesEmpty = true;
     modelValue = -1;
     memberCount = 0;
+    usageReadAt = -1;
   }
 
   /**
@@ -154,11 +167,22 @@ final class TopLevelMembers {
           return false;
         }
         int value = StrictJson.skipSpace(json, i + 1, to);
-        i = strict.value(json, value, to, 1);
-        if (i < 0) {
-          return false;
+        int kind = kind(json, name, nameEnd);
+        Usage usage =
+            kind == USAGE_MEMBER && value < to && json[value] == '{'
+                ? UsageBytes.asOpenAiWritesIt(json, value, to, usageEnd)
+                : null;
+        if (usage != null) {
+          i = usageEnd[0]; // checked as it was read: JSON StrictJson accepts, without strings
+          usageRead = usage;
+          usageReadAt = value;
+        } else {
+          i = strict.value(json, value, to, 1);
+          if (i < 0) {
+            return false;
+          }
         }
-        note(json, next, kind(json, name, nameEnd), value, i);
+        note(json, next, kind, value, i);
         i = StrictJson.skipSpace(json, i, to);
         if (i < to && json[i] == '}') {
           i++;
@@ -234,6 +258,14 @@ final class TopLevelMembers {
       choices++;
       choicesEmpty &= json[value] == '[' && StrictJson.skipSpace(json, value + 1, end) == end - 1;
     }
+  }
+
+  /**
+   * The usage of the object value at {@code value} (a usage member's), as {@link UsageBytes#read}
+   * reads it: read already when the walk found it laid out as OpenAI writes it.
+   */
+  Usage usage(byte[] json, int value, int to) {
+    return value == usageReadAt ? usageRead : UsageBytes.read(json, value, to);
   }
 
   /** How many top-level usage members there are. */

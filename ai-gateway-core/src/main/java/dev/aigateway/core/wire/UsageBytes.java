@@ -70,7 +70,7 @@ final class UsageBytes {
    * null when it holds no count (as {@link ResponseReadout#parseUsage}), or {@link #UNREAD}.
    */
   static Usage read(byte[] json, int from, int to) {
-    Usage compact = asOpenAiWritesIt(json, from, to);
+    Usage compact = asOpenAiWritesIt(json, from, to, null);
     return compact != null ? compact : readMembers(json, from, to);
   }
 
@@ -100,10 +100,14 @@ final class UsageBytes {
    * The usage of the object at {@code json[from]} when it is laid out byte for byte as {@link
    * #OPENAI_PIECES} with counts of at most {@value #MAX_DIGITS} digits and no audio tokens: what
    * {@link #readMembers} reads from it, read in one pass over fixed pieces. Null for any other
-   * layout (spaces, another order, other members, a count in another form, audio tokens), which
-   * {@link #readMembers} then reads.
+   * layout (spaces, another order, other members, a count in another form such as {@code 07}, audio
+   * tokens), which {@link #readMembers} then reads.
+   *
+   * <p>Such an object is JSON that {@link StrictJson} accepts, whatever the bytes around it; so a
+   * caller that has not checked it yet may take it as checked. Where it ends is put in {@code
+   * end[0]} when {@code end} is not null.
    */
-  private static Usage asOpenAiWritesIt(byte[] json, int from, int to) {
+  static Usage asOpenAiWritesIt(byte[] json, int from, int to, int[] end) {
     long prompt = 0;
     long completion = 0;
     long total = 0;
@@ -126,8 +130,8 @@ final class UsageBytes {
         n = n * 10 + (json[i] - '0');
         i++;
       }
-      if (i == start || i - start > MAX_DIGITS) {
-        return null;
+      if (i == start || i - start > MAX_DIGITS || (json[start] == '0' && i - start > 1)) {
+        return null; // not a count, a long one, or one JSON does not allow (leading zeros)
       }
       switch (piece) {
         case 0 -> prompt = n;
@@ -144,6 +148,9 @@ final class UsageBytes {
           // accepted and rejected prediction tokens: not read
         }
       }
+    }
+    if (end != null) {
+      end[0] = i;
     }
     return new Usage(prompt, completion, total, cached, reasoning, 0, 0, 0, 0);
   }

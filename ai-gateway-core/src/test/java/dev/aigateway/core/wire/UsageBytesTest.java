@@ -45,6 +45,7 @@ class UsageBytesTest {
   void usageAsOpenAiWritesItAndEveryNearLayoutReadAsMemberByMember() {
     SplittableRandom random = new SplittableRandom(11);
     int compared = 0;
+    int compact = 0;
     for (int n = 0; n < 30_000; n++) {
       long[] counts = new long[9];
       for (int k = 0; k < counts.length; k++) {
@@ -83,7 +84,8 @@ class UsageBytesTest {
       usage =
           switch (random.nextInt(6)) {
             case 0, 1 -> usage; // as written
-            case 2 -> usage.substring(0, at) + " " + usage.substring(at);
+            case 2 ->
+                usage.substring(0, at) + (random.nextBoolean() ? " " : "0") + usage.substring(at);
             case 3 -> usage.substring(0, at) + usage.substring(at + 1);
             case 4 ->
                 usage.substring(0, at)
@@ -96,6 +98,11 @@ class UsageBytesTest {
           };
       byte[] bytes = (usage + ",\"x\":1}").getBytes(UTF_8);
       int end = new StrictJson().value(bytes, 0, bytes.length, 0);
+      int[] compactEnd = {-1};
+      if (UsageBytes.asOpenAiWritesIt(bytes, 0, bytes.length, compactEnd) != null) {
+        // A walk takes it as checked: StrictJson accepts it, and it ends where StrictJson says.
+        assertThat(compactEnd[0]).as("read as OpenAI writes it: %s", usage).isEqualTo(end);
+      }
       if (end != usage.length()) {
         continue; // not JSON any more, or not an object ending where it did: never read here
       }
@@ -103,6 +110,9 @@ class UsageBytesTest {
 
       Usage read = UsageBytes.read(bytes, 0, bytes.length);
       Usage members = UsageBytes.readMembers(bytes, 0, bytes.length);
+      if (UsageBytes.asOpenAiWritesIt(bytes, 0, bytes.length, null) != null) {
+        compact++;
+      }
 
       if (members == UsageBytes.UNREAD) {
         assertThat(read).as(usage).isSameAs(UsageBytes.UNREAD);
@@ -114,6 +124,7 @@ class UsageBytesTest {
       }
     }
     assertThat(compared).isGreaterThan(15_000);
+    assertThat(compact).as("read as OpenAI writes it").isGreaterThan(5_000);
   }
 
   /**
