@@ -197,7 +197,7 @@ public final class ResponseReadout {
     if (keepText || to - from > StrictJson.MAX_LENGTH) {
       return null;
     }
-    TopLevelMembers top = new TopLevelMembers(StrictJson.NOT_NOTING);
+    TopLevelMembers top = new TopLevelMembers(StrictJson.NOT_NOTING, false); // one object read
     if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
       return null;
     }

@@ -58,20 +58,30 @@ final class TopLevelMembers {
   /**
    * Per member of the object walked last, four numbers: where the walk went on to it (after the
    * brace or comma before it), what it is ({@link #OTHER_MEMBER}, ...), where its value starts and
-   * ends.
+   * ends. Null when the walks note no positions ({@link #TopLevelMembers(StrictJson, boolean)}).
    */
-  private int[] members = new int[32];
+  private int[] members;
 
   private int memberCount;
 
   /** The same for the object {@link #keepMembers kept}, from its start; and where it resumed. */
-  private int[] keptMembers = new int[0];
+  private int[] keptMembers;
 
   private int keptMemberCount;
   private int resumedAt;
 
   TopLevelMembers(StrictJson strict) {
+    this(strict, true);
+  }
+
+  /**
+   * Members found with {@code strict}; noting where each member lies only when {@code positions}
+   * (needed to {@link #keepMembers keep} them and {@link #walkLikeKept walk like them}), not for a
+   * caller that reads one object and only asks what it holds.
+   */
+  TopLevelMembers(StrictJson strict, boolean positions) {
     this.strict = strict;
+    this.members = positions ? new int[32] : null;
   }
 
   /**
@@ -119,9 +129,12 @@ final class TopLevelMembers {
     return resumedAt;
   }
 
-  /** Keeps the members of the object walked last, which starts at {@code from}. */
+  /**
+   * Keeps the members of the object walked last, which starts at {@code from}; for members that
+   * note positions.
+   */
   void keepMembers(int from) {
-    if (keptMembers.length < memberCount * 4) {
+    if (keptMembers == null || keptMembers.length < memberCount * 4) {
       keptMembers = new int[members.length];
     }
     for (int k = 0; k < memberCount * 4; k += 4) {
@@ -238,13 +251,15 @@ final class TopLevelMembers {
    * {@code json[value, end)}.
    */
   private void note(byte[] json, int next, int kind, int value, int end) {
-    if (memberCount * 4 == members.length) {
-      members = Arrays.copyOf(members, members.length * 2);
+    if (members != null) {
+      if (memberCount * 4 == members.length) {
+        members = Arrays.copyOf(members, members.length * 2);
+      }
+      members[memberCount * 4] = next;
+      members[memberCount * 4 + 1] = kind;
+      members[memberCount * 4 + 2] = value;
+      members[memberCount * 4 + 3] = end;
     }
-    members[memberCount * 4] = next;
-    members[memberCount * 4 + 1] = kind;
-    members[memberCount * 4 + 2] = value;
-    members[memberCount * 4 + 3] = end;
     memberCount++;
     if (kind == USAGE_MEMBER) {
       if (usages++ == 0) {
