@@ -3,6 +3,7 @@ package dev.aigateway.core.tokens;
 import com.knuddels.jtokkit.api.Encoding;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.wire.PromptTokens;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -201,6 +202,47 @@ public final class TokenCounter {
     return count;
   }
 
+  /**
+   * The plain token count of the text whose characters are the ASCII bytes {@code bytes[offset,
+   * offset + length)}, one character per byte; as {@link #countText(TokenEncoding, char[], int,
+   * int)} on those characters, for a reader that holds a text's UTF-8 bytes (a JSON string without
+   * escapes, say): a short text counted recently is found on its bytes, without decoding them or
+   * making a string of them.
+   *
+   * @throws IllegalArgumentException when a byte of the range is not ASCII (0x80 or more)
+   */
+  public int countAsciiText(TokenEncoding encoding, byte[] bytes, int offset, int length) {
+    Objects.checkFromIndexSize(offset, length, bytes.length);
+    if (length == 0) {
+      return 0;
+    }
+    Encoding loaded = SharedEncodings.get(encoding);
+    int textHash = 0;
+    int bits = 0;
+    for (int k = offset; k < offset + length; k++) {
+      byte b = bytes[k];
+      bits |= b;
+      textHash = 31 * textHash + b;
+    }
+    if (bits < 0) {
+      throw new IllegalArgumentException("not ASCII text");
+    }
+    if (length > RECENT_MAX_CHARS) {
+      return text(loaded, new String(bytes, offset, length, StandardCharsets.ISO_8859_1));
+    }
+    // The hash of countText(encoding, char[], ...) on the same characters: the same slot.
+    int hash = 31 * System.identityHashCode(loaded) + textHash;
+    int slot = (hash ^ (hash >>> 16)) & (RECENT_SLOTS - 1);
+    RecentCount recent = RECENT[slot];
+    if (recent != null && recent.is(hash, loaded, bytes, offset, length)) {
+      return recent.count;
+    }
+    String text = new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
+    int count = text(loaded, text);
+    RECENT[slot] = new RecentCount(hash, loaded, text, count);
+    return count;
+  }
+
   /** Slots of {@link #RECENT}: a power of two. */
   private static final int RECENT_SLOTS = 1024;
 
@@ -237,6 +279,19 @@ public final class TokenCounter {
       }
       for (int k = 0; k < length; k++) {
         if (text.charAt(k) != chars[offset + k]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** As above, for a text given as ASCII bytes, one character per byte. */
+    boolean is(int otherHash, Encoding otherEncoding, byte[] bytes, int offset, int length) {
+      if (hash != otherHash || encoding != otherEncoding || text.length() != length) {
+        return false;
+      }
+      for (int k = 0; k < length; k++) {
+        if (text.charAt(k) != bytes[offset + k]) {
           return false;
         }
       }

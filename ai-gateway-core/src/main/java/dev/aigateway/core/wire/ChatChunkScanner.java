@@ -276,7 +276,7 @@ final class ChatChunkScanner {
     if (top.usages() != 1 || json[top.firstUsage()] != '{' || !top.choicesEmpty()) {
       return OTHER;
     }
-    Usage read = UsageBytes.read(json, top.firstUsage(), to);
+    Usage read = top.usage(json, top.firstUsage(), to);
     if (read == UsageBytes.UNREAD) {
       return OTHER;
     }

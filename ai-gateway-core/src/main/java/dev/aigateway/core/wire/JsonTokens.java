@@ -158,7 +158,8 @@ abstract class JsonTokens implements AutoCloseable {
     /** Where the current container token starts. */
     private int containerStart;
 
-    private char[] chars = new char[64];
+    /** The current string decoded, when it had to be: made at the first such string. */
+    private char[] chars;
 
     StrictTokens(byte[] b) {
       this.b = b;
@@ -259,10 +260,26 @@ abstract class JsonTokens implements AutoCloseable {
 
     @Override
     int countText(TokenCounter counter, TokenEncoding encoding) {
+      int from = stringStart + 1;
+      int to = stringEnd - 1;
+      if (isPlainAscii(from, to)) {
+        return counter.countAsciiText(encoding, b, from, to - from); // its bytes are its characters
+      }
       int length = decode();
       return length >= 0
           ? counter.countText(encoding, chars, 0, length)
           : counter.countText(encoding, nonAscii());
+    }
+
+    /** Whether {@code b[from, to)} is ASCII without a backslash: a string's text as it is. */
+    private boolean isPlainAscii(int from, int to) {
+      for (int k = from; k < to; k++) {
+        byte c = b[k];
+        if (c < 0 || c == '\\') {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** The current string, which is not ASCII: by the JDK's decoder when it has no escape. */
@@ -284,8 +301,8 @@ abstract class JsonTokens implements AutoCloseable {
     private int decode() {
       int from = stringStart + 1;
       int to = stringEnd - 1;
-      if (chars.length < to - from) {
-        chars = new char[Math.max(to - from, chars.length * 2)];
+      if (chars == null || chars.length < to - from) {
+        chars = new char[Math.max(to - from, chars == null ? 64 : chars.length * 2)];
       }
       int n = 0;
       for (int k = from; k < to; k++) {

@@ -491,6 +491,12 @@ public final class OpenAiRequest implements WireRequest {
             .map(name -> name.getBytes(StandardCharsets.UTF_8))
             .toArray(byte[][]::new);
 
+    /**
+     * The model read last by {@link #plainModel}, shared by all threads: a string is immutable, so
+     * whichever one a thread sees is right for the bytes it spells.
+     */
+    private static volatile String recentModel;
+
     boolean understood;
 
     /** Read on bytes and found strict JSON ({@link StrictJson}), which Jackson reads throughout. */
@@ -620,7 +626,7 @@ public final class OpenAiRequest implements WireRequest {
             return false;
           }
         }
-        model = new String(b, start + 1, end - start - 2, StandardCharsets.ISO_8859_1);
+        model = plainModel(b, start + 1, end - 1);
         modelStart = start;
         modelEnd = end;
         return true;
@@ -642,6 +648,27 @@ public final class OpenAiRequest implements WireRequest {
         }
       }
       return true;
+    }
+
+    /**
+     * The model named by the printable ASCII {@code b[from, to)}: the string read last for a model
+     * when it spells the same (as it does call after call), so that its hash, computed once, serves
+     * every lookup by model; else a new one, remembered in its place.
+     */
+    private static String plainModel(byte[] b, int from, int to) {
+      String recent = recentModel;
+      if (recent != null && recent.length() == to - from) {
+        int k = from;
+        while (k < to && b[k] == recent.charAt(k - from)) {
+          k++;
+        }
+        if (k == to) {
+          return recent;
+        }
+      }
+      String model = new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+      recentModel = model;
+      return model;
     }
 
     private static boolean digitsOnly(byte[] b, int start, int end) {

@@ -363,7 +363,7 @@ public final class PromptTokens {
     private final JsonTokens p;
 
     /** Member names of the objects being read, innermost last; {@code top} names in use. */
-    private String[] names = new String[16];
+    private String[] names = new String[4];
 
     private int top;
 

@@ -197,11 +197,11 @@ public final class ResponseReadout {
     if (keepText || to - from > StrictJson.MAX_LENGTH) {
       return null;
     }
-    TopLevelMembers top = new TopLevelMembers(StrictJson.NOT_NOTING);
+    TopLevelMembers top = new TopLevelMembers(StrictJson.NOT_NOTING, false); // one object read
     if (!top.walk(doc, from, to) || top.usages() == 0 || doc[top.lastUsage()] != '{') {
       return null;
     }
-    Usage read = UsageBytes.read(doc, top.lastUsage(), to);
+    Usage read = top.usage(doc, top.lastUsage(), to);
     if (read == UsageBytes.UNREAD || read == null) {
       return null;
     }

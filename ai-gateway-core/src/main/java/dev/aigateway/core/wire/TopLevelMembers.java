@@ -2,6 +2,7 @@ package dev.aigateway.core.wire;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.aigateway.api.Usage;
 import java.util.Arrays;
 
 /**
@@ -41,25 +42,46 @@ final class TopLevelMembers {
   /** Where the last model's value starts, or -1; and its text when it is text. */
   private int modelValue;
 
+  /**
+   * The usage read on the way, from a usage value laid out as OpenAI writes it ({@link
+   * UsageBytes#asOpenAiWritesIt}), which needs no other check; and where that value starts, or -1.
+   */
+  private Usage usageRead;
+
+  private int usageReadAt = -1;
+
+  /** Where the value {@link UsageBytes#asOpenAiWritesIt} read ends. */
+  private final int[] usageEnd = new int[1];
+
   private String model;
 
   /**
    * Per member of the object walked last, four numbers: where the walk went on to it (after the
    * brace or comma before it), what it is ({@link #OTHER_MEMBER}, ...), where its value starts and
-   * ends.
+   * ends. Null when the walks note no positions ({@link #TopLevelMembers(StrictJson, boolean)}).
    */
-  private int[] members = new int[32];
+  private int[] members;
 
   private int memberCount;
 
   /** The same for the object {@link #keepMembers kept}, from its start; and where it resumed. */
-  private int[] keptMembers = new int[0];
+  private int[] keptMembers;
 
   private int keptMemberCount;
   private int resumedAt;
 
   TopLevelMembers(StrictJson strict) {
+    this(strict, true);
+  }
+
+  /**
+   * Members found with {@code strict}; noting where each member lies only when {@code positions}
+   * (needed to {@link #keepMembers keep} them and {@link #walkLikeKept walk like them}), not for a
+   * caller that reads one object and only asks what it holds.
+   */
+  TopLevelMembers(StrictJson strict, boolean positions) {
     this.strict = strict;
+    this.members = positions ? new int[32] : null;
   }
 
   /**
@@ -107,9 +129,12 @@ final class TopLevelMembers {
     return resumedAt;
   }
 
-  /** Keeps the members of the object walked last, which starts at {@code from}. */
+  /**
+   * Keeps the members of the object walked last, which starts at {@code from}; for members that
+   * note positions.
+   */
   void keepMembers(int from) {
-    if (keptMembers.length < memberCount * 4) {
+    if (keptMembers == null || keptMembers.length < memberCount * 4) {
       keptMembers = new int[members.length];
     }
     for (int k = 0; k < memberCount * 4; k += 4) {
@@ -128,6 +153,7 @@ final class TopLevelMembers {
     choicesEmpty = true;
     modelValue = -1;
     memberCount = 0;
+    usageReadAt = -1;
   }
 
   /**
@@ -154,11 +180,22 @@ final class TopLevelMembers {
           return false;
         }
         int value = StrictJson.skipSpace(json, i + 1, to);
-        i = strict.value(json, value, to, 1);
-        if (i < 0) {
-          return false;
+        int kind = kind(json, name, nameEnd);
+        Usage usage =
+            kind == USAGE_MEMBER && value < to && json[value] == '{'
+                ? UsageBytes.asOpenAiWritesIt(json, value, to, usageEnd)
+                : null;
+        if (usage != null) {
+          i = usageEnd[0]; // checked as it was read: JSON StrictJson accepts, without strings
+          usageRead = usage;
+          usageReadAt = value;
+        } else {
+          i = strict.value(json, value, to, 1);
+          if (i < 0) {
+            return false;
+          }
         }
-        note(json, next, kind(json, name, nameEnd), value, i);
+        note(json, next, kind, value, i);
         i = StrictJson.skipSpace(json, i, to);
         if (i < to && json[i] == '}') {
           i++;
@@ -214,13 +251,15 @@ final class TopLevelMembers {
    * {@code json[value, end)}.
    */
   private void note(byte[] json, int next, int kind, int value, int end) {
-    if (memberCount * 4 == members.length) {
-      members = Arrays.copyOf(members, members.length * 2);
+    if (members != null) {
+      if (memberCount * 4 == members.length) {
+        members = Arrays.copyOf(members, members.length * 2);
+      }
+      members[memberCount * 4] = next;
+      members[memberCount * 4 + 1] = kind;
+      members[memberCount * 4 + 2] = value;
+      members[memberCount * 4 + 3] = end;
     }
-    members[memberCount * 4] = next;
-    members[memberCount * 4 + 1] = kind;
-    members[memberCount * 4 + 2] = value;
-    members[memberCount * 4 + 3] = end;
     memberCount++;
     if (kind == USAGE_MEMBER) {
       if (usages++ == 0) {
@@ -234,6 +273,14 @@ final class TopLevelMembers {
       choices++;
       choicesEmpty &= json[value] == '[' && StrictJson.skipSpace(json, value + 1, end) == end - 1;
     }
+  }
+
+  /**
+   * The usage of the object value at {@code value} (a usage member's), as {@link UsageBytes#read}
+   * reads it: read already when the walk found it laid out as OpenAI writes it.
+   */
+  Usage usage(byte[] json, int value, int to) {
+    return value == usageReadAt ? usageRead : UsageBytes.read(json, value, to);
   }
 
   /** How many top-level usage members there are. */

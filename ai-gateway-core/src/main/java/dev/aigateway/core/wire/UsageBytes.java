@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
+import java.util.Arrays;
 
 /**
  * Reads a {@code usage} object from its bytes, as {@link ResponseReadout#parseUsage} reads its
@@ -69,7 +70,93 @@ final class UsageBytes {
    * null when it holds no count (as {@link ResponseReadout#parseUsage}), or {@link #UNREAD}.
    */
   static Usage read(byte[] json, int from, int to) {
+    Usage compact = asOpenAiWritesIt(json, from, to, null);
+    return compact != null ? compact : readMembers(json, from, to);
+  }
+
+  /** As {@link #read}, member by member, whatever the object's layout. */
+  static Usage readMembers(byte[] json, int from, int to) {
     return new UsageBytes(json, to).usage(from);
+  }
+
+  /**
+   * The bytes around the counts of a usage object as OpenAI's chat completions write it, compact
+   * and in this order: each piece, then a count, and after the last count the closing braces.
+   */
+  private static final byte[][] OPENAI_PIECES = {
+    ascii("{\"prompt_tokens\":"),
+    ascii(",\"completion_tokens\":"),
+    ascii(",\"total_tokens\":"),
+    ascii(",\"prompt_tokens_details\":{\"cached_tokens\":"),
+    ascii(",\"audio_tokens\":"),
+    ascii("},\"completion_tokens_details\":{\"reasoning_tokens\":"),
+    ascii(",\"audio_tokens\":"),
+    ascii(",\"accepted_prediction_tokens\":"),
+    ascii(",\"rejected_prediction_tokens\":"),
+    ascii("}}")
+  };
+
+  /**
+   * The usage of the object at {@code json[from]} when it is laid out byte for byte as {@link
+   * #OPENAI_PIECES} with counts of at most {@value #MAX_DIGITS} digits and no audio tokens: what
+   * {@link #readMembers} reads from it, read in one pass over fixed pieces. Null for any other
+   * layout (spaces, another order, other members, a count in another form such as {@code 07}, audio
+   * tokens), which {@link #readMembers} then reads.
+   *
+   * <p>Such an object is JSON that {@link StrictJson} accepts, whatever the bytes around it; so a
+   * caller that has not checked it yet may take it as checked. Where it ends is put in {@code
+   * end[0]} when {@code end} is not null.
+   */
+  static Usage asOpenAiWritesIt(byte[] json, int from, int to, int[] end) {
+    long prompt = 0;
+    long completion = 0;
+    long total = 0;
+    long cached = 0;
+    long reasoning = 0;
+    int i = from;
+    for (int piece = 0; ; piece++) {
+      byte[] expected = OPENAI_PIECES[piece];
+      if (to - i < expected.length
+          || !Arrays.equals(json, i, i + expected.length, expected, 0, expected.length)) {
+        return null; // compared with vector instructions: most pieces are long
+      }
+      i += expected.length;
+      if (piece == OPENAI_PIECES.length - 1) {
+        break;
+      }
+      int start = i;
+      long n = 0;
+      while (i < to && json[i] >= '0' && json[i] <= '9') {
+        n = n * 10 + (json[i] - '0');
+        i++;
+      }
+      if (i == start || i - start > MAX_DIGITS || (json[start] == '0' && i - start > 1)) {
+        return null; // not a count, a long one, or one JSON does not allow (leading zeros)
+      }
+      switch (piece) {
+        case 0 -> prompt = n;
+        case 1 -> completion = n;
+        case 2 -> total = n;
+        case 3 -> cached = n;
+        case 5 -> reasoning = n;
+        case 4, 6 -> {
+          if (n != 0) {
+            return null; // audio tokens: read member by member (which leaves them to Jackson)
+          }
+        }
+        default -> {
+          // accepted and rejected prediction tokens: not read
+        }
+      }
+    }
+    if (end != null) {
+      end[0] = i;
+    }
+    return new Usage(prompt, completion, total, cached, reasoning, 0, 0, 0, 0);
+  }
+
+  private static byte[] ascii(String text) {
+    return text.getBytes(US_ASCII);
   }
 
   private Usage usage(int from) {

@@ -3,6 +3,7 @@ package dev.aigateway.core.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -76,5 +77,52 @@ class TokenCounterCharsTest {
   void aRangeOutsideTheBufferIsRefused() {
     assertThatThrownBy(() -> counter.countText(TokenEncoding.O200K_BASE, new char[3], 2, 2))
         .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void asciiTextsAsBytesCountAsTheirStringsAndAsTheirCharacters() {
+    Random random = new Random(7);
+    String[] ascii = {"user", "system", "hello", " the", " weather", "Paris", "\n", "  ", "x"};
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder text = new StringBuilder();
+      int pieces = random.nextInt(n % 10 == 0 ? 80 : 6); // some past the recent counts' length
+      for (int k = 0; k < pieces; k++) {
+        text.append(ascii[random.nextInt(ascii.length)]);
+      }
+      String t = text.toString();
+      TokenEncoding encoding =
+          random.nextBoolean() ? TokenEncoding.O200K_BASE : TokenEncoding.CL100K_BASE;
+      int before = random.nextInt(3);
+      byte[] bytes = ("ab".substring(0, before) + t + "zz").getBytes(StandardCharsets.US_ASCII);
+      char[] chars = t.toCharArray();
+      // Asked first on bytes or first on characters: each finds what the other counted.
+      boolean bytesFirst = random.nextBoolean();
+      int first =
+          bytesFirst
+              ? counter.countAsciiText(encoding, bytes, before, t.length())
+              : counter.countText(encoding, chars, 0, chars.length);
+      int second =
+          bytesFirst
+              ? counter.countText(encoding, chars, 0, chars.length)
+              : counter.countAsciiText(encoding, bytes, before, t.length());
+
+      assertThat(first).as("%s in %s", t, encoding).isEqualTo(counter.countText(encoding, t));
+      assertThat(second).isEqualTo(first);
+    }
+  }
+
+  @Test
+  void bytesThatAreNotAsciiAreRefused() {
+    byte[] utf8 = "déjà vu".getBytes(StandardCharsets.UTF_8);
+
+    assertThatThrownBy(() -> counter.countAsciiText(TokenEncoding.O200K_BASE, utf8, 0, utf8.length))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> counter.countAsciiText(TokenEncoding.O200K_BASE, new byte[3], 2, 2))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThat(counter.countAsciiText(TokenEncoding.O200K_BASE, utf8, 0, 0)).isZero();
+    // The ASCII end of the same bytes is counted: " vu".
+    assertThat(counter.countAsciiText(TokenEncoding.O200K_BASE, utf8, 6, 3))
+        .isEqualTo(counter.countText(TokenEncoding.O200K_BASE, " vu"))
+        .isPositive();
   }
 }

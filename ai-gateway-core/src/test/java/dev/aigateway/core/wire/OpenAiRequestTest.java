@@ -43,6 +43,17 @@ class OpenAiRequestTest {
   }
 
   @Test
+  void eachBodyReadsItsOwnModelWhenModelsAlternateAndTheSameModelIsOneString() {
+    String[] models = {"gpt-4o", "gpt-4o-mini", "gpt-4p", "gpt-4o", "o1", "gpt-4o-mini", "gpt-4o"};
+    for (String model : models) {
+      assertThat(view("{\"model\":\"" + model + "\",\"messages\":[]}").model()).isEqualTo(model);
+    }
+    // Read twice in a row, a model is the same string (its hash computed once).
+    String again = view("{\"model\":\"gpt-4o\",\"messages\":[]}").model();
+    assertThat(view("{\"model\":\"gpt-4o\",\"messages\":[]}").model()).isSameAs(again);
+  }
+
+  @Test
   void theDeploymentNamesTheModelWhenTheBodyDoesNot() {
     assertThat(view("{\"messages\":[]}").model()).isEqualTo("deploy-1");
   }

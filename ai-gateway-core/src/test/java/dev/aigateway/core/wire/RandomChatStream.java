@@ -197,6 +197,9 @@ final class RandomChatStream {
    * non-numbers, names now and then escaped, details that are objects or not.
    */
   String usage() {
+    if (random.nextInt(4) == 0) {
+      return openAiUsage();
+    }
     String space = random.nextInt(5) == 0 ? " " : "";
     StringBuilder usage = new StringBuilder("{").append(space);
     for (int i = random.nextInt(9); i >= 0; i--) {
@@ -225,6 +228,33 @@ final class RandomChatStream {
       usage.append(i > 0 ? "," + space : space);
     }
     return usage.append('}').toString();
+  }
+
+  /** A usage object laid out as OpenAI's chat completions write it, with other counts. */
+  private String openAiUsage() {
+    String audio = random.nextInt(4) == 0 ? count() : "0";
+    return "{\"prompt_tokens\":"
+        + openAiCount()
+        + ",\"completion_tokens\":"
+        + openAiCount()
+        + ",\"total_tokens\":"
+        + openAiCount()
+        + ",\"prompt_tokens_details\":{\"cached_tokens\":"
+        + openAiCount()
+        + ",\"audio_tokens\":"
+        + audio
+        + "},\"completion_tokens_details\":{\"reasoning_tokens\":"
+        + openAiCount()
+        + ",\"audio_tokens\":0,\"accepted_prediction_tokens\":"
+        + openAiCount()
+        + ",\"rejected_prediction_tokens\":"
+        + openAiCount()
+        + "}}";
+  }
+
+  /** Mostly a plain count; now and then any of {@link #count()}'s forms. */
+  private String openAiCount() {
+    return random.nextInt(8) == 0 ? count() : Integer.toString(random.nextInt(100_000));
   }
 
   private String count() {

@@ -37,6 +37,97 @@ class UsageBytesTest {
   }
 
   /**
+   * Usage objects laid out as OpenAI writes them, and the same with one change anywhere (a space, a
+   * byte dropped or replaced, long counts, audio tokens, members moved): read as the member by
+   * member reading reads them, and, when read, as Jackson reads them.
+   */
+  @Test
+  void usageAsOpenAiWritesItAndEveryNearLayoutReadAsMemberByMember() {
+    SplittableRandom random = new SplittableRandom(11);
+    int compared = 0;
+    int compact = 0;
+    for (int n = 0; n < 30_000; n++) {
+      long[] counts = new long[9];
+      for (int k = 0; k < counts.length; k++) {
+        counts[k] =
+            switch (random.nextInt(8)) {
+              case 0 -> 0;
+              case 1 -> random.nextLong(1_000_000_000_000_000_000L); // up to 19 digits
+              default -> random.nextInt(100_000);
+            };
+      }
+      if (random.nextInt(3) != 0) {
+        counts[4] = 0; // audio tokens, mostly none
+        counts[6] = 0;
+      }
+      String usage =
+          "{\"prompt_tokens\":"
+              + counts[0]
+              + ",\"completion_tokens\":"
+              + counts[1]
+              + ",\"total_tokens\":"
+              + counts[2]
+              + ",\"prompt_tokens_details\":{\"cached_tokens\":"
+              + counts[3]
+              + ",\"audio_tokens\":"
+              + counts[4]
+              + "},\"completion_tokens_details\":{\"reasoning_tokens\":"
+              + counts[5]
+              + ",\"audio_tokens\":"
+              + counts[6]
+              + ",\"accepted_prediction_tokens\":"
+              + counts[7]
+              + ",\"rejected_prediction_tokens\":"
+              + counts[8]
+              + "}}";
+      int at = random.nextInt(usage.length());
+      usage =
+          switch (random.nextInt(6)) {
+            case 0, 1 -> usage; // as written
+            case 2 ->
+                usage.substring(0, at) + (random.nextBoolean() ? " " : "0") + usage.substring(at);
+            case 3 -> usage.substring(0, at) + usage.substring(at + 1);
+            case 4 ->
+                usage.substring(0, at)
+                    + "0,.}e\"9x".charAt(random.nextInt(8))
+                    + usage.substring(at + 1);
+            default ->
+                usage.replace(
+                    "\"prompt_tokens\":" + counts[0] + ",\"completion_tokens\":" + counts[1],
+                    "\"completion_tokens\":" + counts[1] + ",\"prompt_tokens\":" + counts[0]);
+          };
+      byte[] bytes = (usage + ",\"x\":1}").getBytes(UTF_8);
+      int end = new StrictJson().value(bytes, 0, bytes.length, 0);
+      int[] compactEnd = {-1};
+      if (UsageBytes.asOpenAiWritesIt(bytes, 0, bytes.length, compactEnd) != null) {
+        // A walk takes it as checked: StrictJson accepts it, and it ends where StrictJson says.
+        assertThat(compactEnd[0]).as("read as OpenAI writes it: %s", usage).isEqualTo(end);
+      }
+      if (end != usage.length()) {
+        continue; // not JSON any more, or not an object ending where it did: never read here
+      }
+      compared++;
+
+      Usage read = UsageBytes.read(bytes, 0, bytes.length);
+      Usage members = UsageBytes.readMembers(bytes, 0, bytes.length);
+      if (UsageBytes.asOpenAiWritesIt(bytes, 0, bytes.length, null) != null) {
+        compact++;
+      }
+
+      if (members == UsageBytes.UNREAD) {
+        assertThat(read).as(usage).isSameAs(UsageBytes.UNREAD);
+      } else {
+        assertThat(read).as(usage).isEqualTo(members);
+        assertThat(read)
+            .as(usage)
+            .isEqualTo(ResponseReadout.parseUsage(Json.parseOrNull(bytes, 0, end)));
+      }
+    }
+    assertThat(compared).isGreaterThan(15_000);
+    assertThat(compact).as("read as OpenAI writes it").isGreaterThan(5_000);
+  }
+
+  /**
    * Whatever the document, readDocument learns the same on bytes as with Jackson (which it uses
    * when the text is kept).
    */
