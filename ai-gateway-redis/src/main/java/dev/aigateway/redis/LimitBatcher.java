@@ -424,6 +424,7 @@ final class LimitBatcher {
     }
     if (direct != null) {
       direct.close(); // at once, or when the batch out on it is answered
+      connection.release(direct);
     }
   }
 

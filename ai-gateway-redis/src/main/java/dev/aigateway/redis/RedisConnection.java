@@ -205,6 +205,11 @@ public final class RedisConnection implements AutoCloseable {
     }
   }
 
+  /** Forgets a link its store closed. */
+  synchronized void release(DirectLink link) {
+    directLinks.remove(link);
+  }
+
   private synchronized boolean isOpen() {
     return !closed;
   }
