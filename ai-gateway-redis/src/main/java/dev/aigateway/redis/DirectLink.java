@@ -9,6 +9,7 @@ import io.lettuce.core.RedisLoadingException;
 import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.ClientSetInfoConfig;
@@ -42,10 +43,11 @@ final class DirectLink implements AutoCloseable {
   private final @Nullable String password;
   private final int database;
   private final BooleanSupplier open;
+  // Held by the one thread that uses the connection (a call, or connecting ahead); closing does not
+  // wait for it: whichever of the two finds the other gone disconnects.
+  private final ReentrantLock use = new ReentrantLock();
   private @Nullable Connection jedis;
-  // guarded by this: closing waits for no call, a running call closes the link when it ends
-  private boolean closed;
-  private boolean calling;
+  private volatile boolean closed;
 
   DirectLink(
       String host,
@@ -67,23 +69,17 @@ final class DirectLink implements AutoCloseable {
    * call to meet.
    */
   void connectAhead(long timeoutNanos) {
-    synchronized (this) {
-      if (closed || calling) {
-        return;
-      }
-      calling = true;
+    if (!use.tryLock()) {
+      return; // a call is making it
     }
     try {
-      connection(timeoutNanos);
+      if (!closed) {
+        connection(timeoutNanos);
+      }
     } catch (RuntimeException e) {
       disconnect(); // the next call connects again, within its own timeout
     } finally {
-      synchronized (this) {
-        calling = false;
-        if (closed) {
-          disconnect();
-        }
-      }
+      release();
     }
   }
 
@@ -98,21 +94,34 @@ final class DirectLink implements AutoCloseable {
   List<Object> fcall(
       String function, String library, String[] keys, String[] args, long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
-    synchronized (this) {
-      if (closed || calling) {
-        throw new RedisConnectionException(
-            "the caller's thread connection to Redis at " + address + " is closed or in use");
+    try {
+      // free but while the store's first reservation connects it ahead (bounded by the timeout)
+      if (!use.tryLock(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS)) {
+        throw timedOut();
       }
-      calling = true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisConnectionException("interrupted while waiting for the connection", e);
     }
     try {
+      if (closed) {
+        throw new RedisConnectionException(
+            "the caller's thread connection to Redis at " + address + " is closed");
+      }
       return callFunction(function, library, keys, args, deadline);
     } finally {
-      synchronized (this) {
-        calling = false;
-        if (closed) {
-          disconnect();
-        }
+      release();
+    }
+  }
+
+  /** Lets go of the connection; disconnects it when the link was closed meanwhile. */
+  private void release() {
+    use.unlock();
+    if (closed && use.tryLock()) {
+      try {
+        disconnect();
+      } finally {
+        use.unlock();
       }
     }
   }
@@ -229,10 +238,14 @@ final class DirectLink implements AutoCloseable {
    * reply); a later call fails.
    */
   @Override
-  public synchronized void close() {
+  public void close() {
     closed = true;
-    if (!calling) {
-      disconnect();
+    if (use.tryLock()) {
+      try {
+        disconnect();
+      } finally {
+        use.unlock();
+      }
     }
   }
 

@@ -230,10 +230,10 @@ final class LimitBatcher {
       try {
         connection.strings();
         sharedConnected = true;
+        direct.connectAhead(connection.connectTimeout().toNanos());
       } catch (RuntimeException e) {
         // not reachable now: the batch fails below, or Lettuce connects when it is next used
       }
-      direct.connectAhead(connection.connectTimeout().toNanos());
     }
     long deadlineNanos = System.nanoTime() + timeoutNanos;
     List<Operation> batch;

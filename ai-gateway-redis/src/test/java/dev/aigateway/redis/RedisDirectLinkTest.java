@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.CounterId;
+import dev.aigateway.api.spi.CounterReading;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.ReserveResult;
@@ -14,6 +15,10 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -138,6 +143,41 @@ class RedisDirectLinkTest {
       }
       assertThat(after).hasSize(1).doesNotContainAnyElementsOf(before);
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+    }
+  }
+
+  @Test
+  void aPeekMadeWhileABatchIsOutOnTheCallersThreadSeesTheSettlementItHolds() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(redis.uri())
+                .commandTimeout(Duration.ofSeconds(3))
+                .build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      ReserveResult first = store.reserve(List.of(new LimitCharge(QUOTA, "alice", 100)));
+      store.settle(first.reservation(), new long[] {10}); // rides with the next reservation
+
+      redis.pause();
+      ExecutorService threads = Executors.newFixedThreadPool(2);
+      try {
+        // its batch (the settlement, then this reservation) goes out on the direct link and waits
+        Future<ReserveResult> reserving =
+            threads.submit(() -> store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1))));
+        Thread.sleep(200);
+        Future<List<CounterReading>> peeking =
+            threads.submit(() -> store.peek(List.of(new CounterId(QUOTA, "alice"))));
+        Thread.sleep(200);
+        redis.resume();
+
+        assertThat(reserving.get(10, TimeUnit.SECONDS).admitted()).isTrue();
+        // 10 settled + 1 reserved: the read came after the batch that held the settlement
+        assertThat(peeking.get(10, TimeUnit.SECONDS).get(0).used()).isEqualTo(11);
+      } finally {
+        redis.resume();
+        threads.shutdownNow();
+      }
     }
   }
 
