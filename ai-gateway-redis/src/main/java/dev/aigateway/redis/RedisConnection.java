@@ -196,7 +196,7 @@ public final class RedisConnection implements AutoCloseable {
       }
     }
     synchronized (this) {
-      requireOpen();
+      // made also when closed: its calls then fail like those of the shared connection
       DirectLink link =
           new DirectLink(
               uri.getHost(), uri.getPort(), user, password, uri.getDatabase(), this::isOpen);
@@ -246,7 +246,7 @@ public final class RedisConnection implements AutoCloseable {
       if (bytes != null) {
         bytes.close();
       }
-      // a link in use fails its call and is closed by it (see LimitBatcher); idle ones close here
+      // an idle link closes now, one in use when its call ends (see DirectLink)
       for (DirectLink link : directLinks) {
         link.close();
       }

@@ -57,9 +57,12 @@ import org.slf4j.LoggerFactory;
  *       #settle} queues the settlement and returns without waiting for Redis. The reservations and
  *       settlements of this JVM that arrive while a script is in flight run together as the next
  *       script, in arrival order, each exactly as on its own (group commit: no batching delay, and
- *       one script run for many calls under load). Time is the Redis server's {@code TIME}, never
- *       this JVM's clock; quota windows are found from it (this JVM proposes the candidate windows
- *       of its zone rules, the script picks the one holding the server's time).
+ *       one script run for many calls under load). A reservation that finds nothing of this store
+ *       in flight is written and read by its own thread on a blocking connection of the store's
+ *       (Jedis), without the two thread hand-offs of Lettuce's event loop (see {@link
+ *       Builder#reserveOnCallerThread}). Time is the Redis server's {@code TIME}, never this JVM's
+ *       clock; quota windows are found from it (this JVM proposes the candidate windows of its zone
+ *       rules, the script picks the one holding the server's time).
  *   <li><b>Settled once, even when replayed.</b> A reservation leaves its id in the store's pending
  *       set in Redis, which its settlement removes in the same script; a settlement that finds no
  *       id changes nothing. An id counts as pending for {@link Builder#settlementWindow} (default
