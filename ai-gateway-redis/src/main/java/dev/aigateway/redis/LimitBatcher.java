@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,6 +34,13 @@ import org.slf4j.LoggerFactory;
  * busy, loading) go back to the front of the queue and are replayed by the same daemon thread every
  * {@link #RETRY_MILLIS} ms, at most {@code settlementBound} of them; beyond it the oldest is
  * dropped and counted.
+ *
+ * <p>When nothing is in flight, the caller's thread sends its batch on the store's {@link
+ * DirectLink} instead (a blocking connection of its own) and reads the reply itself: no hand-off to
+ * Lettuce's event loop and no wake-up back, which at one caller is most of the round trip. While
+ * such a batch is out, nothing else is sent (operations queue, as behind any batch), so batches
+ * still reach Redis one after the other in the order they were taken; its reply, on the caller's
+ * thread, hands what queued meanwhile to Lettuce as the next batch.
  *
  * <p>Why this and not a dispatcher thread: a dedicated thread would put a hand-off (a wake-up and a
  * context switch) between every caller and Redis, which is what the single-caller latency cannot
@@ -158,7 +166,9 @@ final class LimitBatcher {
   private final String leaseMillis;
   private final String settlementWindowMillis;
   private final int settlementBound;
+  private final @Nullable DirectLink direct;
 
+  private volatile boolean sharedConnected;
   private final Object lock = new Object();
   // Held from taking a batch until it is handed to Lettuce, so batches reach the connection in the
   // order they were taken (a later reservation's batch never overtakes an earlier settlement's,
@@ -166,6 +176,10 @@ final class LimitBatcher {
   private final Object sendOrder = new Object();
   private final ArrayDeque<Operation> queue = new ArrayDeque<>();
   private int inFlight;
+  // a batch is out on the direct link (it counts in inFlight too): nothing else is sent meanwhile
+  private boolean directInFlight;
+  // after the direct link could not reach Redis, batches go through Lettuce until then
+  private long directPausedUntilNanos = System.nanoTime();
   private int reservesQueued;
   private int settlementsQueued;
   private int settlementsInFlight;
@@ -189,7 +203,8 @@ final class LimitBatcher {
       String leaseMillis,
       String settlementWindowMillis,
       int settlementBound,
-      long upkeepNanos) {
+      long upkeepNanos,
+      @Nullable DirectLink direct) {
     this.connection = connection;
     this.reserving = reserving;
     this.settling = settling;
@@ -198,19 +213,53 @@ final class LimitBatcher {
     this.settlementWindowMillis = settlementWindowMillis;
     this.settlementBound = settlementBound;
     this.upkeepNanos = upkeepNanos;
+    this.direct = direct;
   }
 
-  /** Queues a reservation and sends it now when fewer than two batches are in flight. */
-  void reserve(Operation reservation) {
+  /**
+   * Queues a reservation and sends it now when fewer than two batches are in flight: on the direct
+   * link, answered before this returns (within {@code timeoutNanos}), when nothing is in flight;
+   * else through Lettuce.
+   */
+  void reserve(Operation reservation, long timeoutNanos) {
+    if (direct != null && !sharedConnected) {
+      // The first reservation makes the shared connection too, as it did before the direct link:
+      // the first lone settlement (sent by the timer) or the first concurrent batch would
+      // otherwise make it later, while holding the send order, perhaps while Redis is frozen. And
+      // it makes the direct link's connection before its command timeout starts, as Lettuce's is.
+      try {
+        connection.strings();
+        sharedConnected = true;
+        direct.connectAhead(connection.connectTimeout().toNanos());
+      } catch (RuntimeException e) {
+        // not reachable now: the batch fails below, or Lettuce connects when it is next used
+      }
+    }
+    long deadlineNanos = System.nanoTime() + timeoutNanos;
+    List<Operation> batch;
     synchronized (sendOrder) {
-      List<Operation> batch;
+      boolean directNow;
       synchronized (lock) {
         queue.addLast(reservation);
         reservesQueued++;
+        directNow =
+            direct != null
+                && inFlight == 0
+                && !closed
+                && System.nanoTime() - directPausedUntilNanos >= 0;
         batch = takeBatch(false);
+        if (directNow && batch != null) {
+          directInFlight = true;
+        } else {
+          directNow = false;
+        }
       }
-      send(batch);
+      if (!directNow) {
+        send(batch);
+        return;
+      }
     }
+    sendDirect(batch, deadlineNanos);
   }
 
   /** Queues a settlement; it is sent now only when nothing is in flight. Never waits for Redis. */
@@ -253,13 +302,34 @@ final class LimitBatcher {
    * flight (then they follow the in-flight ones): called before a read that must see this JVM's
    * settlements, on the same connection.
    */
-  void sendQueued() {
-    synchronized (sendOrder) {
-      List<Operation> batch;
-      synchronized (lock) {
-        batch = takeBatch(true);
+  void sendQueued(long timeoutNanos) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (true) {
+      synchronized (sendOrder) {
+        List<Operation> batch = null;
+        boolean taken = false;
+        synchronized (lock) {
+          if (!directInFlight || deadline - System.nanoTime() <= 0) {
+            batch = takeBatch(true);
+            taken = true;
+          }
+        }
+        if (taken) {
+          send(batch);
+          return;
+        }
       }
-      send(batch);
+      // a batch on the direct link may hold settlements made before: wait for its reply
+      synchronized (lock) {
+        try {
+          while (directInFlight && deadline - System.nanoTime() > 0) {
+            lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 
@@ -352,6 +422,10 @@ final class LimitBatcher {
     if (stop != null) {
       stop.shutdownNow();
     }
+    if (direct != null) {
+      direct.close(); // at once, or when the batch out on it is answered
+      connection.release(direct);
+    }
   }
 
   /**
@@ -362,7 +436,7 @@ final class LimitBatcher {
    * due.
    */
   private @Nullable List<Operation> takeBatch(boolean now) {
-    if (inFlight >= MAX_IN_FLIGHT || queue.isEmpty()) {
+    if (inFlight >= MAX_IN_FLIGHT || directInFlight || queue.isEmpty()) {
       return null;
     }
     if (reservesQueued == 0 && !now) {
@@ -431,6 +505,53 @@ final class LimitBatcher {
     if (batch == null) {
       return;
     }
+    String[][] call = arguments(batch, false);
+    if (call == null) {
+      return;
+    }
+    RedisAsyncCommands<String, String> commands;
+    try {
+      commands = connection.strings().async(); // connects on first use: may fail
+    } catch (RuntimeException e) {
+      finished(batch, null, e, false);
+      return;
+    }
+    script
+        .send(commands, call[0], call[1])
+        .whenComplete((reply, failure) -> finished(batch, reply, failure, false));
+  }
+
+  /**
+   * Sends a batch on the direct link and handles its reply, all on the calling thread, within
+   * {@code deadlineNanos}. Nothing else is sent meanwhile (see {@link #directInFlight}); when the
+   * link cannot reach Redis, the next batches go through Lettuce for {@link #RETRY_MILLIS} ms.
+   */
+  private void sendDirect(List<Operation> batch, long deadlineNanos) {
+    String[][] call = arguments(batch, true);
+    if (call == null) {
+      return;
+    }
+    DirectLink link = Objects.requireNonNull(direct);
+    List<Object> reply = null;
+    RuntimeException failure = null;
+    try {
+      reply = reserving.call(link, call[0], call[1], deadlineNanos - System.nanoTime());
+    } catch (RuntimeException e) {
+      failure = e;
+      if (!(e instanceof RedisException redis) || RedisTokenLimitStore.unreachable(redis)) {
+        synchronized (lock) {
+          directPausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
+        }
+      }
+    }
+    finished(batch, reply, failure, true);
+  }
+
+  /**
+   * The batch's keys and arguments for the batch function; null when they could not be made (the
+   * batch has then failed). {@code onDirectLink}: whether the batch was taken for the direct link.
+   */
+  private String @Nullable [][] arguments(List<Operation> batch, boolean onDirectLink) {
     List<String> keys = new ArrayList<>(1 + batch.size() * 3);
     List<String> ops = new ArrayList<>(batch.size() * 16);
     Limits limits = new Limits();
@@ -461,24 +582,22 @@ final class LimitBatcher {
       }
     } catch (RuntimeException e) {
       // A bug, not Redis: fail the batch as Redis refusing it would, so nobody waits for it.
-      finished(batch, null, new RedisException("could not prepare the script's arguments", e));
-      return;
+      finished(
+          batch,
+          null,
+          new RedisException("could not prepare the script's arguments", e),
+          onDirectLink);
+      return null;
     }
-    RedisAsyncCommands<String, String> commands;
-    try {
-      commands = connection.strings().async(); // connects on first use: may fail
-    } catch (RuntimeException e) {
-      finished(batch, null, e);
-      return;
-    }
-    script
-        .send(commands, keys.toArray(String[]::new), args)
-        .whenComplete((reply, failure) -> finished(batch, reply, failure));
+    return new String[][] {keys.toArray(String[]::new), args};
   }
 
   /** Hands each operation its answer (or the failure), then sends what queued meanwhile. */
   private void finished(
-      List<Operation> batch, @Nullable List<Object> reply, @Nullable Throwable failure) {
+      List<Operation> batch,
+      @Nullable List<Object> reply,
+      @Nullable Throwable failure,
+      boolean wasDirect) {
     List<Operation> again = new ArrayList<>(0);
     List<Operation> unsent = new ArrayList<>(0);
     int refused = 0;
@@ -532,6 +651,9 @@ final class LimitBatcher {
     synchronized (sendOrder) {
       synchronized (lock) {
         inFlight--;
+        if (wasDirect) {
+          directInFlight = false;
+        }
         for (Operation op : batch) {
           if (!op.reserves()) {
             settlementsInFlight--;

@@ -142,6 +142,17 @@ final class LimitScript {
   }
 
   /**
+   * Calls the function on {@code link}, written and read by the calling thread, within {@code
+   * timeoutNanos}; loads the library and calls again, once, when Redis does not know it.
+   *
+   * @return its reply, a flat list of integers
+   * @throws io.lettuce.core.RedisException when Redis could not answer or answered an error
+   */
+  List<Object> call(DirectLink link, String[] keys, String[] args, long timeoutNanos) {
+    return link.fcall(function, library, keys, args, timeoutNanos);
+  }
+
+  /**
    * Calls the function on the calling thread (bounded by the connection's command timeout) and
    * returns its reply, a flat list of integers; for reads off the call path (peek).
    */

@@ -2,6 +2,8 @@ package dev.aigateway.redis;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -12,6 +14,8 @@ import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -48,8 +52,11 @@ public final class RedisConnection implements AutoCloseable {
   public static final String DEFAULT_KEY_PREFIX = "aigw:";
 
   private final RedisClient client;
+  private final RedisURI uri;
+  private final List<DirectLink> directLinks = new ArrayList<>();
   private final String keyPrefix;
   private final Duration commandTimeout;
+  private final Duration connectTimeout;
   private final String description;
   private @Nullable StatefulRedisConnection<String, String> strings;
   private @Nullable StatefulRedisConnection<byte[], byte[]> bytes;
@@ -63,6 +70,7 @@ public final class RedisConnection implements AutoCloseable {
         b.connectTimeout.compareTo(b.commandTimeout) < 0 ? b.commandTimeout : b.connectTimeout;
     uri.setTimeout(connectTimeout);
     this.description = uri.getHost() + ":" + uri.getPort();
+    this.uri = uri;
     this.client = RedisClient.create(uri);
     client.setOptions(
         ClientOptions.builder()
@@ -76,6 +84,7 @@ public final class RedisConnection implements AutoCloseable {
             .build());
     this.keyPrefix = b.keyPrefix;
     this.commandTimeout = b.commandTimeout;
+    this.connectTimeout = connectTimeout;
   }
 
   /** A builder; {@link Builder#uri} is required. */
@@ -116,6 +125,11 @@ public final class RedisConnection implements AutoCloseable {
       throw new RedisStoreException(
           "could not connect to Redis at " + description + ": " + e.getClass().getSimpleName(), e);
     }
+  }
+
+  /** The longest making a connection may take (never less than the command timeout). */
+  Duration connectTimeout() {
+    return connectTimeout;
   }
 
   /** Host and port of the server, for messages: never a password. */
@@ -160,6 +174,46 @@ public final class RedisConnection implements AutoCloseable {
     return client.connectPubSub(StringCodec.UTF8);
   }
 
+  /**
+   * A blocking connection of its own that the calling thread writes and reads ({@link DirectLink}),
+   * to the same server, user and database; connected on first use and closed with this connection.
+   * Null when the URI asks for what it does not do: TLS, a Unix socket or Sentinel (the caller then
+   * uses the shared connection only).
+   */
+  @Nullable DirectLink newDirectLink() {
+    if (uri.isSsl() || uri.getSocket() != null || !uri.getSentinels().isEmpty()) {
+      return null;
+    }
+    String user = null;
+    String password = null;
+    RedisCredentialsProvider provider = uri.getCredentialsProvider();
+    if (provider != null) {
+      // the URI's own user and password: a provider that answers at once
+      RedisCredentials credentials = provider.resolveCredentials().block(Duration.ofSeconds(1));
+      if (credentials != null && credentials.hasPassword()) {
+        user = credentials.hasUsername() ? credentials.getUsername() : null;
+        password = new String(credentials.getPassword());
+      }
+    }
+    synchronized (this) {
+      // made also when closed: its calls then fail like those of the shared connection
+      DirectLink link =
+          new DirectLink(
+              uri.getHost(), uri.getPort(), user, password, uri.getDatabase(), this::isOpen);
+      directLinks.add(link);
+      return link;
+    }
+  }
+
+  /** Forgets a link its store closed. */
+  synchronized void release(DirectLink link) {
+    directLinks.remove(link);
+  }
+
+  private synchronized boolean isOpen() {
+    return !closed;
+  }
+
   /** The prefixed key made of {@code parts} joined by {@code ':'}. */
   String key(String... parts) {
     StringBuilder key = new StringBuilder(keyPrefix);
@@ -191,6 +245,10 @@ public final class RedisConnection implements AutoCloseable {
       }
       if (bytes != null) {
         bytes.close();
+      }
+      // an idle link closes now, one in use when its call ends (see DirectLink)
+      for (DirectLink link : directLinks) {
+        link.close();
       }
     }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

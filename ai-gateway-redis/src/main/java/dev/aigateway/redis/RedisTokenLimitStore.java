@@ -57,9 +57,12 @@ import org.slf4j.LoggerFactory;
  *       #settle} queues the settlement and returns without waiting for Redis. The reservations and
  *       settlements of this JVM that arrive while a script is in flight run together as the next
  *       script, in arrival order, each exactly as on its own (group commit: no batching delay, and
- *       one script run for many calls under load). Time is the Redis server's {@code TIME}, never
- *       this JVM's clock; quota windows are found from it (this JVM proposes the candidate windows
- *       of its zone rules, the script picks the one holding the server's time).
+ *       one script run for many calls under load). A reservation that finds nothing of this store
+ *       in flight is written and read by its own thread on a blocking connection of the store's
+ *       (Jedis), without the two thread hand-offs of Lettuce's event loop (see {@link
+ *       Builder#reserveOnCallerThread}). Time is the Redis server's {@code TIME}, never this JVM's
+ *       clock; quota windows are found from it (this JVM proposes the candidate windows of its zone
+ *       rules, the script picks the one holding the server's time).
  *   <li><b>Settled once, even when replayed.</b> A reservation leaves its id in the store's pending
  *       set in Redis, which its settlement removes in the same script; a settlement that finds no
  *       id changes nothing. An id counts as pending for {@link Builder#settlementWindow} (default
@@ -162,7 +165,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
             leaseMillis,
             settlementWindowMillis,
             queueBound,
-            b.upkeepNanos);
+            b.upkeepNanos,
+            b.reserveOnCallerThread ? connection.newDirectLink() : null);
     this.shutdownFlush = new Thread(this::flushAtShutdown, "aigateway-redis-settlement-flush");
     try {
       Runtime.getRuntime().addShutdownHook(shutdownFlush);
@@ -209,7 +213,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
     ReserveOperation op = new ReserveOperation(List.copyOf(charges));
     for (int attempt = 1; ; attempt++) {
-      batcher.reserve(op);
+      batcher.reserve(op, callTimeoutNanos);
       long[] reply = await(op);
       long status = reply[0];
       long nowMicros = reply[1];
@@ -640,7 +644,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       try {
         // Settlements waiting for a batch to ride with go first, on the same connection: the
         // read sees every settlement this thread made before it.
-        batcher.sendQueued();
+        batcher.sendQueued(callTimeoutNanos);
         reply = PEEK.run(connection.strings().sync(), keys, args);
       } catch (RedisException e) {
         throw failure("read counters", e);
@@ -919,6 +923,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     private Clock jvmClock = Clock.systemUTC();
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private long upkeepNanos = LimitBatcher.UPKEEP_NANOS;
+    private boolean reserveOnCallerThread = true;
 
     private Builder(RedisConnection connection) {
       this.connection = Objects.requireNonNull(connection, "connection");
@@ -965,6 +970,19 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
         throw new IllegalArgumentException("closeTimeout must not be negative but was " + timeout);
       }
       this.closeTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Whether a reservation that finds nothing of this store in flight is sent and answered on the
+     * calling thread, over a blocking connection of the store's own (Jedis), instead of through
+     * Lettuce's shared connection (default true). It saves the two thread hand-offs of Lettuce's
+     * event loop (the command to it, the reply back), most of a loopback round trip; under
+     * concurrency, reservations still share Lettuce's batches. The store then holds one more
+     * connection to Redis. Not used for TLS, Unix socket or Sentinel URIs, which use Lettuce only.
+     */
+    public Builder reserveOnCallerThread(boolean enabled) {
+      this.reserveOnCallerThread = enabled;
       return this;
     }
 

@@ -241,6 +241,8 @@ class SharedRequestLimitGatewayTest {
       LimitSpec warmUp = LimitSpec.inFlight("warm-up", 1);
       store.settle(
           store.reserve(List.of(new LimitCharge(warmUp, "-", 1))).reservation(), new long[1]);
+      // applied now (and the shared connection made), before the other store takes the same slot
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
     }
   }
 

@@ -40,7 +40,9 @@ import okhttp3.Response;
  *       gateway), p50 and p99 at one caller, with the in-memory store, the Redis store (called on
  *       the caller's thread: it bounds its own calls) and the Redis store behind the gateway's
  *       store-thread hand-off (as any store without {@code callTimeout()} is called), in one run;
- *   <li>Redis memory per idle counter key ({@code MEMORY USAGE}) for each kind of counter.
+ *   <li>Redis memory per idle counter key ({@code MEMORY USAGE}) for each kind of counter;
+ *   <li>optionally, reserve + settle per second at each number of callers with reservations on the
+ *       caller's thread turned on and off, alternated in the same JVM for the given rounds.
  * </ol>
  *
  * <pre>
@@ -48,9 +50,9 @@ import okhttp3.Response;
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.RedisLimitHarness 1,4,16 10 3
  * </pre>
  *
- * Arguments: callers, comma-separated (1,4,16), measured seconds each (10), warm-up seconds (3).
- * The machine's load average is printed at the start and the end: the numbers mean little when
- * other processes compete for the cores.
+ * Arguments: callers, comma-separated (1,4,16), measured seconds each (10), warm-up seconds (3),
+ * rounds of the on/off comparison (0: none). The machine's load average is printed at the start and
+ * the end: the numbers mean little when other processes compete for the cores.
  */
 public final class RedisLimitHarness {
 
@@ -71,6 +73,7 @@ public final class RedisLimitHarness {
             .toArray();
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    int onOffRounds = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     System.out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection =
@@ -120,6 +123,26 @@ public final class RedisLimitHarness {
       added("Redis store, store-thread hand-off", handedOff, memory);
 
       idleKeyMemory(redis, store);
+
+      for (int callers : callerCounts) {
+        for (int round = 1; round <= onOffRounds; round++) {
+          for (boolean onCallerThread : new boolean[] {false, true}) {
+            try (RedisTokenLimitStore compared =
+                RedisTokenLimitStore.builder(connection)
+                    .reserveOnCallerThread(onCallerThread)
+                    .build()) {
+              throughput(compared, callers, warmUp);
+              System.out.printf(
+                  Locale.ROOT,
+                  "round %d, %2d callers, reservations on the caller's thread %-5s: %7.0f /s%n",
+                  round,
+                  callers,
+                  onCallerThread ? "on" : "off",
+                  throughput(compared, callers, seconds));
+            }
+          }
+        }
+      }
     }
     System.out.printf(Locale.ROOT, "load average at end: %s%n", loadAverage());
   }

@@ -1,0 +1,204 @@
+package dev.aigateway.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.spi.CounterId;
+import dev.aigateway.api.spi.CounterReading;
+import dev.aigateway.api.spi.LimitCharge;
+import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.testing.RedisServer;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A reservation that finds its store idle goes over the store's own blocking connection, written
+ * and read by the caller's thread: to the same server, user and database as the shared connection;
+ * not at all when turned off or for URIs it does not serve; bounded by the command timeout when
+ * Redis is frozen, and connected again after.
+ */
+class RedisDirectLinkTest {
+
+  private static final Duration TIMEOUT = Duration.ofMillis(200);
+  private static final LimitSpec QUOTA =
+      LimitSpec.quota("team/quota", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+
+  /** Ids of clients whose last command was FCALL, other than the shared connections' own. */
+  private static Set<String> otherFunctionCallers(RedisConnection connection) {
+    Set<String> shared =
+        Set.of(
+            "id=" + connection.strings().sync().clientId(),
+            "id=" + connection.bytes().sync().clientId());
+    return Arrays.stream(connection.strings().sync().clientList().split("\n"))
+        .filter(line -> line.contains(" cmd=fcall "))
+        .map(line -> line.substring(0, line.indexOf(' ')))
+        .filter(id -> !shared.contains(id))
+        .collect(Collectors.toSet());
+  }
+
+  /** Three calls one after the other, each reserving 100 and settling 40 but the last. */
+  private static void threeCalls(RedisTokenLimitStore store) {
+    for (int i = 0; i < 3; i++) {
+      ReserveResult result = store.reserve(List.of(new LimitCharge(QUOTA, "alice", 100)));
+      assertThat(result.admitted()).isTrue();
+      if (i < 2) {
+        store.settle(result.reservation(), new long[] {40});
+      }
+    }
+  }
+
+  @Test
+  void anIdleStoreReservesOverItsOwnConnectionAsTheSameUserInTheSameDatabase() {
+    try (RedisServer redis = RedisServer.start()) {
+      redis.command("ACL", "SETUSER", "gateway", "on", ">pw-7781", "~*", "&*", "+@all");
+      redis.command("CONFIG", "SET", "requirepass", "default-pw-1");
+      try (RedisConnection connection =
+              RedisConnection.builder()
+                  .uri("redis://gateway:pw-7781@127.0.0.1:" + redis.port() + "/3")
+                  .commandTimeout(Duration.ofSeconds(2))
+                  .build();
+          RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+        connection.connect();
+
+        threeCalls(store);
+
+        assertThat(otherFunctionCallers(connection)).hasSize(1);
+        // the shared connection (database 3) reads what the direct one wrote: 40 + 40 + 100
+        assertThat(store.peek(List.of(new CounterId(QUOTA, "alice"))).get(0).used()).isEqualTo(180);
+        assertThat(connection.strings().sync().dbsize()).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void turnedOffEveryReservationGoesOverTheSharedConnection() {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(redis.uri())
+                .commandTimeout(Duration.ofSeconds(2))
+                .build();
+        RedisTokenLimitStore store =
+            RedisTokenLimitStore.builder(connection).reserveOnCallerThread(false).build()) {
+      connection.connect();
+
+      threeCalls(store);
+
+      assertThat(otherFunctionCallers(connection)).isEmpty();
+      assertThat(store.peek(List.of(new CounterId(QUOTA, "alice"))).get(0).used()).isEqualTo(180);
+    }
+  }
+
+  @Test
+  void aFrozenRedisFailsTheCallersRoundTripWithinTheCommandTimeoutAndTheLinkComesBack()
+      throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder().uri(redis.uri()).commandTimeout(TIMEOUT).build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      threeCalls(store); // connects the store's own link and loads the library
+      Set<String> before = otherFunctionCallers(connection);
+      assertThat(before).hasSize(1);
+
+      redis.pause();
+      long started = System.nanoTime();
+      try {
+        assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(QUOTA, "bob", 1))))
+            .isInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("timed out")
+            .hasMessageContaining("not charged");
+        // the slack is for a machine whose cores other builds share; a hang would be seconds
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+            .isLessThan(TIMEOUT.plusMillis(800));
+      } finally {
+        redis.resume();
+      }
+
+      // the timed-out link was closed; a later idle reservation connects a new one
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      Set<String> after = Set.of();
+      while (System.nanoTime() < deadline) {
+        try {
+          store.reserve(List.of(new LimitCharge(QUOTA, "carol", 1)));
+          after = otherFunctionCallers(connection);
+          if (!after.isEmpty() && !after.equals(before)) {
+            break;
+          }
+        } catch (RedisStoreException notYet) {
+          // the link waits a moment after a failure; the shared connection may still be catching up
+        }
+        Thread.sleep(20);
+      }
+      assertThat(after).hasSize(1).doesNotContainAnyElementsOf(before);
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+    }
+  }
+
+  @Test
+  void aPeekMadeWhileABatchIsOutOnTheCallersThreadSeesTheSettlementItHolds() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(redis.uri())
+                .commandTimeout(Duration.ofSeconds(3))
+                .build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      ReserveResult first = store.reserve(List.of(new LimitCharge(QUOTA, "alice", 100)));
+      store.settle(first.reservation(), new long[] {10}); // rides with the next reservation
+
+      redis.pause();
+      ExecutorService threads = Executors.newFixedThreadPool(2);
+      try {
+        // its batch (the settlement, then this reservation) goes out on the direct link and waits
+        Future<ReserveResult> reserving =
+            threads.submit(() -> store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1))));
+        Thread.sleep(200);
+        Future<List<CounterReading>> peeking =
+            threads.submit(() -> store.peek(List.of(new CounterId(QUOTA, "alice"))));
+        Thread.sleep(200);
+        redis.resume();
+
+        assertThat(reserving.get(10, TimeUnit.SECONDS).admitted()).isTrue();
+        // 10 settled + 1 reserved: the read came after the batch that held the settlement
+        assertThat(peeking.get(10, TimeUnit.SECONDS).get(0).used()).isEqualTo(11);
+      } finally {
+        redis.resume();
+        threads.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void onlyPlainTcpUrisGetALinkOfTheirOwn() {
+    for (String uri :
+        List.of("redis://127.0.0.1:6379", "redis://:secret@127.0.0.1:6379/2", "redis://u:p@h:1")) {
+      try (RedisConnection connection = RedisConnection.builder().uri(uri).build()) {
+        DirectLink link = connection.newDirectLink();
+        assertThat(link).as(uri).isNotNull();
+        assertThat(link.toString()).doesNotContain("secret").doesNotContain(":p@");
+      }
+    }
+    for (String uri :
+        List.of(
+            "rediss://127.0.0.1:6379",
+            "redis-socket:///tmp/redis.sock",
+            "redis-sentinel://h:26379#mymaster")) {
+      try (RedisConnection connection = RedisConnection.builder().uri(uri).build()) {
+        assertThat(connection.newDirectLink()).as(uri).isNull();
+      }
+    }
+  }
+}
