@@ -65,8 +65,9 @@ final class GeminiJsonBody extends ObservedBody {
             responses.read(readout, value, 0, valueLength);
           } else {
             // The one document: no response follows it to be read against it as a template, so
-            // the parser reads it (in about half the time of the walk on its bytes).
-            GeminiFormat.readResponse(readout, value, 0, valueLength);
+            // the parser reads it (in about half the time of the walk on its bytes), and its text
+            // only when it reports no usage or the log keeps it.
+            GeminiFormat.readDocument(readout, value, 0, valueLength);
             readout.markComplete(); // the one document is whole
           }
         }

@@ -211,6 +211,40 @@ class GeminiFormatTest {
   }
 
   @Test
+  void aDocumentsTextIsLearntOnlyWhenItReportsNoUsageOrTheLogKeepsIt() throws IOException {
+    WireRequest request = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    String withoutUsage =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi \"},{\"text\":\"\\\"you\\\"\"}]},"
+            + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"trafficType\":\"ON_DEMAND\"},"
+            + "\"modelVersion\":\"gemini-2.0-flash-001\"}";
+
+    RecordingBodyListener.End counted =
+        observe(request, "application/json", GeminiBodies.ANSWER, 2, 5);
+    RecordingBodyListener.End uncounted = observe(request, "application/json", withoutUsage, 4);
+
+    assertThat(counted.facts().usage()).isEqualTo(ANSWER_USAGE);
+    assertThat(counted.facts().text().toString()).isEmpty();
+    assertThat(uncounted.facts().usage()).isNull();
+    assertThat(uncounted.facts().model()).isEqualTo("gemini-2.0-flash-001");
+    assertThat(uncounted.facts().complete()).isTrue();
+    assertThat(uncounted.facts().text().toString()).isEqualTo("Hi \"you\"");
+
+    byte[] answer = bytes(GeminiBodies.ANSWER);
+    ResponseReadout kept = new ResponseReadout();
+    kept.keepText();
+    GeminiFormat.readDocument(kept, answer, 0, answer.length);
+    ResponseReadout parsed = new ResponseReadout();
+    GeminiFormat.readResponse(parsed, answer, 0, answer.length);
+    assertThat(kept.usage()).isEqualTo(ANSWER_USAGE);
+    assertThat(kept.text().toString()).isEqualTo(parsed.text().toString()).startsWith("Elara");
+    ResponseReadout broken = new ResponseReadout();
+    GeminiFormat.readDocument(broken, answer, 0, answer.length / 2);
+    assertThat(broken.usage()).isNull();
+    assertThat(broken.model()).isNull();
+    assertThat(broken.text().toString()).isEmpty();
+  }
+
+  @Test
   void anEventStreamsUsageIsTheLastChunksAtAnySplit() throws IOException {
     WireRequest request = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
     for (int[] pieces : new int[][] {{1}, {2, 3}, {7}, {5, 1, 6}}) {
