@@ -59,6 +59,9 @@ public final class EventStreamDecoder {
    */
   private final String[] recentStrings = new String[32];
 
+  /** The string value each frame header ({@link #MESSAGE_TYPE} ...) had last, indexed by it. */
+  private final String[] lastKnown = new String[4];
+
   private final int maxMessageBytes;
   private byte[] buffer = new byte[1024];
   private int held;
@@ -240,9 +243,11 @@ public final class EventStreamDecoder {
       }
       int known = known(nameAt, nameLength);
       Object value =
-          type == 7
-              ? (into != null || known != UNKNOWN ? string(at + 2, size - 2) : null)
-              : into != null ? value(type, at, size) : null;
+          type != 7
+              ? into != null ? value(type, at, size) : null
+              : into != null
+                  ? string(at + 2, size - 2)
+                  : known != UNKNOWN ? knownValue(known, at + 2, size - 2) : null;
       if (known != UNKNOWN) {
         // a frame's string header: its value, kept only when it is a string
         String text = value instanceof String string ? string : null;
@@ -292,6 +297,23 @@ public final class EventStreamDecoder {
       return UNKNOWN;
     }
     return Arrays.equals(buffer, at, at + length, name, 0, length) ? kind : UNKNOWN;
+  }
+
+  /**
+   * The string value of the frame header {@code known}, {@code buffer[at, at + length)}: the value
+   * the last frame gave it when the bytes are the same (a stream's messages repeat their types),
+   * else as {@link #string} reads it.
+   */
+  private String knownValue(int known, int at, int length) {
+    String last = lastKnown[known];
+    if (last != null && sameAscii(last, at, length)) {
+      return last;
+    }
+    String read = string(at, length);
+    if (length <= REUSED_STRING_BYTES) {
+      lastKnown[known] = read;
+    }
+    return read;
   }
 
   private Object value(int type, int at, int size) {
