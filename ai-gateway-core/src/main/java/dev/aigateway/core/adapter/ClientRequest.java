@@ -47,11 +47,13 @@ public interface ClientRequest {
 
   /**
    * The raw (still percent-encoded) path of {@link #url()}, or an empty string when it has none or
-   * cannot be parsed. The default parses the URL, like {@link #host()}.
+   * cannot be parsed. The default reads it from the URL's characters in one pass when the URL is a
+   * plain {@code scheme://host[:port]/path[?query][#fragment]} of legal characters (formats ask for
+   * the path more than once a call), and parses the URL otherwise, like {@link #host()}: both give
+   * what {@link java.net.URI#getRawPath()} gives.
    */
   default String encodedPath() {
-    java.net.URI uri = parsedUrl(url());
-    return uri == null || uri.getRawPath() == null ? "" : uri.getRawPath();
+    return RawPath.of(url());
   }
 
   private static java.net.URI parsedUrl(String url) {

@@ -53,10 +53,15 @@ public final class EventStreamDecoder {
   private final EventStreamFrame frame = new EventStreamFrame();
   private final CRC32 crc = new CRC32();
 
-  /** Header names and values read lately, reused when the same bytes come again. */
-  private final String[] recentStrings = new String[16];
+  /**
+   * Header names and values read lately, reused when the same bytes come again: each in the slot
+   * its bytes' hash picks, so that a string is looked up by one comparison.
+   */
+  private final String[] recentStrings = new String[32];
 
-  private int nextRecent;
+  /** The string value each frame header ({@link #MESSAGE_TYPE} ...) had last, indexed by it. */
+  private final String[] lastKnown = new String[4];
+
   private final int maxMessageBytes;
   private byte[] buffer = new byte[1024];
   private int held;
@@ -211,7 +216,8 @@ public final class EventStreamDecoder {
       if (nameLength == 0 || at + nameLength + 1 > end) {
         return false;
       }
-      String name = string(at, nameLength);
+      int nameAt = at;
+      String name = into != null ? string(at, nameLength) : null;
       at += nameLength;
       int type = buffer[at++];
       int size;
@@ -235,14 +241,20 @@ public final class EventStreamDecoder {
       if (at + size > end) {
         return false;
       }
+      int known = known(nameAt, nameLength);
       Object value =
-          type == 7 ? string(at + 2, size - 2) : into != null ? value(type, at, size) : null;
-      switch (name) {
-        case ":message-type" -> messageType = value instanceof String text ? text : null;
-        case ":event-type" -> eventType = value instanceof String text ? text : null;
-        case ":exception-type" -> exceptionType = value instanceof String text ? text : null;
-        default -> {
-          // other headers are not read by the gateway's readers
+          type != 7
+              ? into != null ? value(type, at, size) : null
+              : into != null
+                  ? string(at + 2, size - 2)
+                  : known != UNKNOWN ? knownValue(known, at + 2, size - 2) : null;
+      if (known != UNKNOWN) {
+        // a frame's string header: its value, kept only when it is a string
+        String text = value instanceof String string ? string : null;
+        switch (known) {
+          case MESSAGE_TYPE -> messageType = text;
+          case EVENT_TYPE -> eventType = text;
+          default -> exceptionType = text;
         }
       }
       if (into != null) {
@@ -252,6 +264,56 @@ public final class EventStreamDecoder {
     }
     frame.set(messageType, eventType, exceptionType);
     return true;
+  }
+
+  private static final int UNKNOWN = 0;
+  private static final int MESSAGE_TYPE = 1;
+  private static final int EVENT_TYPE = 2;
+  private static final int EXCEPTION_TYPE = 3;
+
+  private static final byte[] MESSAGE_TYPE_NAME = ":message-type".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] EVENT_TYPE_NAME = ":event-type".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] EXCEPTION_TYPE_NAME =
+      ":exception-type".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * Which of the frame's headers the name {@code buffer[at, at + length)} is, read on its bytes (no
+   * string made): {@link #MESSAGE_TYPE}, {@link #EVENT_TYPE}, {@link #EXCEPTION_TYPE} or {@link
+   * #UNKNOWN}. The three names differ in length, so the length picks the one to compare with.
+   */
+  private int known(int at, int length) {
+    byte[] name;
+    int kind;
+    if (length == MESSAGE_TYPE_NAME.length) {
+      name = MESSAGE_TYPE_NAME;
+      kind = MESSAGE_TYPE;
+    } else if (length == EVENT_TYPE_NAME.length) {
+      name = EVENT_TYPE_NAME;
+      kind = EVENT_TYPE;
+    } else if (length == EXCEPTION_TYPE_NAME.length) {
+      name = EXCEPTION_TYPE_NAME;
+      kind = EXCEPTION_TYPE;
+    } else {
+      return UNKNOWN;
+    }
+    return Arrays.equals(buffer, at, at + length, name, 0, length) ? kind : UNKNOWN;
+  }
+
+  /**
+   * The string value of the frame header {@code known}, {@code buffer[at, at + length)}: the value
+   * the last frame gave it when the bytes are the same (a stream's messages repeat their types),
+   * else as {@link #string} reads it.
+   */
+  private String knownValue(int known, int at, int length) {
+    String last = lastKnown[known];
+    if (last != null && sameAscii(last, at, length)) {
+      return last;
+    }
+    String read = string(at, length);
+    if (length <= REUSED_STRING_BYTES) {
+      lastKnown[known] = read;
+    }
+    return read;
   }
 
   private Object value(int type, int at, int size) {
@@ -270,20 +332,24 @@ public final class EventStreamDecoder {
 
   /**
    * The UTF-8 text of {@code buffer[at, at + length)}: a string read lately when it has the same
-   * characters (names and types repeat from message to message), else a new one.
+   * characters (names and types repeat from message to message), else a new one, kept in place of
+   * the one its slot held.
    */
   private String string(int at, int length) {
     if (length > REUSED_STRING_BYTES) {
       return new String(buffer, at, length, StandardCharsets.UTF_8);
     }
-    for (String recent : recentStrings) {
-      if (recent != null && sameAscii(recent, at, length)) {
-        return recent;
-      }
+    int hash = length;
+    for (int i = at, end = at + length; i < end; i++) {
+      hash = 31 * hash + buffer[i];
+    }
+    int slot = (hash ^ hash >>> 16) & (recentStrings.length - 1);
+    String recent = recentStrings[slot];
+    if (recent != null && sameAscii(recent, at, length)) {
+      return recent;
     }
     String read = new String(buffer, at, length, StandardCharsets.UTF_8);
-    recentStrings[nextRecent] = read;
-    nextRecent = (nextRecent + 1) % recentStrings.length;
+    recentStrings[slot] = read;
     return read;
   }
 

@@ -254,15 +254,39 @@ final class GeminiFormat implements ModelInPath {
    * or a blocked prompt marks the answer complete. Learns nothing from what is not a JSON object.
    */
   static void readResponse(ResponseReadout readout, byte[] data, int from, int to) {
+    // Text is read only while it may be needed: once a chunk reported usage, later chunks report
+    // it too (cumulatively), and the text of the rest is not read unless the log keeps it.
+    read(readout, data, from, to, readout.textNeeded(), false);
+  }
+
+  /**
+   * Reads a whole {@code generateContent} document from {@code data[from, to)}, as {@link
+   * #readResponse} does, but for its text: that is learnt only when the document reports no usage
+   * or the log keeps the text (what {@link ResponseReadout#text()} promises of a document). The
+   * document is parsed without its text first (the parser then skips the strings without decoding
+   * them), and again with it only when it turns out to report no usage.
+   */
+  static void readDocument(ResponseReadout readout, byte[] data, int from, int to) {
+    if (readout.keepsText() || !readout.textNeeded()) {
+      readResponse(readout, data, from, to);
+    } else if (!read(readout, data, from, to, false, true)) {
+      read(readout, data, from, to, true, false);
+    }
+  }
+
+  /**
+   * Reads a response, its text only when {@code withText}; when {@code needUsage} and it reports no
+   * usage, learns nothing and returns false (the caller reads it again with its text).
+   */
+  private static boolean read(
+      ResponseReadout readout, byte[] data, int from, int to, boolean withText, boolean needUsage) {
     String model = null;
     Usage usage = null;
     boolean finished = false;
-    // Text is read only while it may be needed: once a chunk reported usage, later chunks report
-    // it too (cumulatively), and the text of the rest is not read unless the log keeps it.
-    StringBuilder text = readout.textNeeded() ? new StringBuilder() : null;
+    StringBuilder text = withText ? new StringBuilder() : null;
     try (JsonParser p = JSON.createParser(data, from, to - from)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        return;
+        return true;
       }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
@@ -282,7 +306,10 @@ final class GeminiFormat implements ModelInPath {
         }
       }
     } catch (IOException | RuntimeException e) {
-      return; // not a whole JSON object: nothing learnt, as for any other format
+      return true; // not a whole JSON object: nothing learnt, as for any other format
+    }
+    if (needUsage && usage == null) {
+      return false;
     }
     readout.learnUsage(model, usage);
     if (text != null) {
@@ -291,6 +318,7 @@ final class GeminiFormat implements ModelInPath {
     if (finished) {
       readout.markComplete();
     }
+    return true;
   }
 
   /** Whether the parser's current string is {@code known}, compared without making a string. */

@@ -166,4 +166,70 @@ class EventStreamDecoderTest {
             new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(first, 9)), 1 << 20);
     assertThat(cut.outcome()).isEqualTo(HeldBody.Held.ENDED);
   }
+
+  /**
+   * The frame reader (headers named on their bytes, header strings looked up by their hash) sees
+   * the message type, event type and exception type the message reader sees, payload included, on
+   * random headers: the three names with string and other values, names of the same length ({@code
+   * :content-type}), unknown names, and more distinct strings than the decoder keeps; fed whole and
+   * split at every offset.
+   */
+  @Test
+  void framesCarryTheStringHeadersMessagesCarryOnRandomHeaders() {
+    String[] names = {
+      ":message-type", ":event-type", ":exception-type", ":content-type", ":message-typf", "x"
+    };
+    Random random = new Random(15);
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    for (int m = 0; m < 120; m++) {
+      Map<String, Object> headers = new LinkedHashMap<>();
+      int count = random.nextInt(5);
+      for (int h = 0; h < count; h++) {
+        String name = names[random.nextInt(names.length)];
+        Object value =
+            switch (random.nextInt(4)) {
+              case 0 -> random.nextInt(3);
+              case 1 -> new byte[] {(byte) random.nextInt()};
+              case 2 -> "value" + random.nextInt(60); // more strings than are kept
+              default -> random.nextBoolean() ? "chunk" : "évent";
+            };
+        headers.put(name, value);
+      }
+      stream.writeBytes(new EventStreamMessage(headers, utf8("{\"n\":" + m + "}")).encode());
+    }
+    byte[] bytes = stream.toByteArray();
+    List<String> expected = new ArrayList<>();
+    new EventStreamDecoder(message -> expected.add(described(message)))
+        .feed(bytes, 0, bytes.length);
+    assertThat(expected).hasSize(120);
+    for (int split = 0; split <= bytes.length; split += split < 400 ? 1 : 37) {
+      List<String> frames = new ArrayList<>();
+      EventStreamDecoder decoder =
+          EventStreamDecoder.ofFrames(
+              frame -> frames.add(described(frame)), EventStreamDecoder.MAX_MESSAGE_BYTES);
+      decoder.feed(bytes, 0, split);
+      decoder.feed(bytes, split, bytes.length - split);
+      assertThat(frames).as("split at %d", split).isEqualTo(expected);
+    }
+  }
+
+  private static String described(EventStreamMessage message) {
+    return message.messageType()
+        + "|"
+        + message.eventType()
+        + "|"
+        + message.exceptionType()
+        + "|"
+        + new String(message.payload(), StandardCharsets.UTF_8);
+  }
+
+  private static String described(EventStreamFrame frame) {
+    return frame.messageType()
+        + "|"
+        + frame.eventType()
+        + "|"
+        + frame.exceptionType()
+        + "|"
+        + new String(frame.payload(), StandardCharsets.UTF_8);
+  }
 }

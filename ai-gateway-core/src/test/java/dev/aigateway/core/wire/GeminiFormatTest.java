@@ -211,6 +211,40 @@ class GeminiFormatTest {
   }
 
   @Test
+  void aDocumentsTextIsLearntOnlyWhenItReportsNoUsageOrTheLogKeepsIt() throws IOException {
+    WireRequest request = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    String withoutUsage =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi \"},{\"text\":\"\\\"you\\\"\"}]},"
+            + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"trafficType\":\"ON_DEMAND\"},"
+            + "\"modelVersion\":\"gemini-2.0-flash-001\"}";
+
+    RecordingBodyListener.End counted =
+        observe(request, "application/json", GeminiBodies.ANSWER, 2, 5);
+    RecordingBodyListener.End uncounted = observe(request, "application/json", withoutUsage, 4);
+
+    assertThat(counted.facts().usage()).isEqualTo(ANSWER_USAGE);
+    assertThat(counted.facts().text().toString()).isEmpty();
+    assertThat(uncounted.facts().usage()).isNull();
+    assertThat(uncounted.facts().model()).isEqualTo("gemini-2.0-flash-001");
+    assertThat(uncounted.facts().complete()).isTrue();
+    assertThat(uncounted.facts().text().toString()).isEqualTo("Hi \"you\"");
+
+    byte[] answer = bytes(GeminiBodies.ANSWER);
+    ResponseReadout kept = new ResponseReadout();
+    kept.keepText();
+    GeminiFormat.readDocument(kept, answer, 0, answer.length);
+    ResponseReadout parsed = new ResponseReadout();
+    GeminiFormat.readResponse(parsed, answer, 0, answer.length);
+    assertThat(kept.usage()).isEqualTo(ANSWER_USAGE);
+    assertThat(kept.text().toString()).isEqualTo(parsed.text().toString()).startsWith("Elara");
+    ResponseReadout broken = new ResponseReadout();
+    GeminiFormat.readDocument(broken, answer, 0, answer.length / 2);
+    assertThat(broken.usage()).isNull();
+    assertThat(broken.model()).isNull();
+    assertThat(broken.text().toString()).isEmpty();
+  }
+
+  @Test
   void anEventStreamsUsageIsTheLastChunksAtAnySplit() throws IOException {
     WireRequest request = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
     for (int[] pieces : new int[][] {{1}, {2, 3}, {7}, {5, 1, 6}}) {
@@ -261,6 +295,79 @@ class GeminiFormatTest {
       assertThat(end.facts().usage()).isEqualTo(STREAM_USAGE);
       assertThat(end.facts().model()).isEqualTo("gemini-2.0-flash-001");
     }
+  }
+
+  /**
+   * Values read where they lie (whole in one read) and values kept across reads teach the same: the
+   * array stream and the document, in two reads split at every offset, and the array with its text
+   * (no usage) likewise.
+   */
+  @Test
+  void valuesWholeInOneReadAndSplitAcrossReadsAreReadTheSameAtEveryOffset() throws IOException {
+    WireRequest array = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    WireRequest document = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
+    String noUsage = withoutUsage(GeminiBodies.ARRAY);
+    for (String[] cases :
+        new String[][] {
+          {"array", GeminiBodies.ARRAY}, {"document", GeminiBodies.ANSWER}, {"no usage", noUsage}
+        }) {
+      byte[] body = bytes(cases[1]);
+      WireRequest request = cases[0].equals("document") ? document : array;
+      ResponseReadout whole = twoReads(request, body, body.length);
+      assertThat(whole.complete()).as(cases[0]).isTrue();
+      for (int split = 0; split <= body.length; split++) {
+        ResponseReadout read = twoReads(request, body, split);
+        String what = cases[0] + " split at " + split;
+        assertThat(read.usage()).as(what).isEqualTo(whole.usage());
+        assertThat(read.model()).as(what).isEqualTo(whole.model());
+        assertThat(read.text().toString()).as(what).isEqualTo(whole.text().toString());
+        assertThat(read.complete()).as(what).isTrue();
+      }
+    }
+    assertThat(twoReads(array, bytes(noUsage), 0).text().toString())
+        .isEqualTo(GeminiBodies.STREAM_TEXT);
+  }
+
+  @Test
+  void aValueAboveTheBoundIsPassedUnreadWhetherWholeInOneReadOrNot() throws IOException {
+    WireRequest request = read(API + GeminiBodies.STREAM_PATH, GeminiBodies.REQUEST);
+    byte[] body =
+        bytes(
+            "[{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\""
+                + "x".repeat(300)
+                + "\"}]}}]},\n{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}]},"
+                + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":3,"
+                + "\"candidatesTokenCount\":2,\"totalTokenCount\":5}}]");
+    for (int split : new int[] {body.length, 5, 200, 330}) {
+      RecordingBodyListener listener = new RecordingBodyListener();
+      InputStream upstream =
+          new java.io.SequenceInputStream(
+              new ByteArrayInputStream(body, 0, split),
+              new ByteArrayInputStream(body, split, body.length - split));
+      ObservedBody observed =
+          request.format().observeDocument(upstream, listener, () -> false, 200);
+      assertThat(observed.readAllBytes()).isEqualTo(body);
+      RecordingBodyListener.End end = listener.onlyEnd();
+      assertThat(end.facts().usage()).as("split at %d", split).isEqualTo(Usage.of(3, 2));
+      assertThat(end.facts().text().toString())
+          .as("the first element, above the bound, is not read")
+          .isEqualTo("ok");
+      assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    }
+  }
+
+  /** What reading {@code body} in two reads, split at {@code split}, teaches. */
+  private static ResponseReadout twoReads(WireRequest request, byte[] body, int split)
+      throws IOException {
+    RecordingBodyListener listener = new RecordingBodyListener();
+    InputStream upstream =
+        new java.io.SequenceInputStream(
+            new ByteArrayInputStream(body, 0, split),
+            new ByteArrayInputStream(body, split, body.length - split));
+    ObservedBody observed =
+        request.format().observeDocument(upstream, listener, () -> false, 1 << 20);
+    assertThat(observed.readAllBytes()).isEqualTo(body);
+    return listener.onlyEnd().facts();
   }
 
   @Test
