@@ -92,7 +92,6 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     sweepIfDue(now);
     Counter[] locked = lockAll(taken);
     try {
-      long[] together = amountsPerCounter(taken, locked);
       long[] remaining = new long[taken.size()];
       LimitCharge rejectedBy = null;
       Duration retryAfter = null;
@@ -101,8 +100,9 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         Counter counter = locked[i];
         long left = counter.remaining(now);
         remaining[i] = left;
-        long required = together[i] == BEYOND_LONG ? Long.MAX_VALUE : Math.max(1, together[i]);
-        boolean fits = together[i] != BEYOND_LONG && left >= required;
+        long together = amountOnCounter(taken, locked, i);
+        long required = together == BEYOND_LONG ? Long.MAX_VALUE : Math.max(1, together);
+        boolean fits = together != BEYOND_LONG && left >= required;
         if (!fits && (rejectedBy == null || precedence(charge) > precedence(rejectedBy))) {
           rejectedBy = charge;
           retryAfter = counter.waitFor(required, now);
@@ -114,7 +114,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       long[] windowStarts = new long[taken.size()];
       for (int i = 0; i < taken.size(); i++) {
         windowStarts[i] = locked[i].take(taken.get(i).amount(), now);
-        remaining[i] = saturatedSubtract(remaining[i], together[i]);
+        remaining[i] = saturatedSubtract(remaining[i], amountOnCounter(taken, locked, i));
       }
       return ReserveResult.admitted(
           new Lease(this, taken, windowStarts, locked), immutable(remaining));
@@ -137,22 +137,19 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   }
 
   /**
-   * Per charge, the units every charge on its counter takes together: its own amount, or the sum
-   * when a call names the same limit and key more than once ({@link #BEYOND_LONG} past a long).
+   * The units every charge on the counter of charge {@code i} takes together: its own amount, or
+   * the sum when a call names the same limit and key more than once ({@link #BEYOND_LONG} past a
+   * long). Computed where it is needed, so a reservation makes no array of sums.
    */
-  private static long[] amountsPerCounter(List<LimitCharge> charges, Counter[] locked) {
-    long[] together = new long[locked.length];
-    for (int i = 0; i < locked.length; i++) {
-      long sum = 0;
-      for (int j = 0; j < locked.length && sum != BEYOND_LONG; j++) {
-        if (locked[j] == locked[i]) {
-          long amount = charges.get(j).amount();
-          sum = sum > Long.MAX_VALUE - amount ? BEYOND_LONG : sum + amount;
-        }
+  private static long amountOnCounter(List<LimitCharge> charges, Counter[] locked, int i) {
+    long sum = 0;
+    for (int j = 0; j < locked.length && sum != BEYOND_LONG; j++) {
+      if (locked[j] == locked[i]) {
+        long amount = charges.get(j).amount();
+        sum = sum > Long.MAX_VALUE - amount ? BEYOND_LONG : sum + amount;
       }
-      together[i] = sum;
     }
-    return together;
+    return sum;
   }
 
   /**

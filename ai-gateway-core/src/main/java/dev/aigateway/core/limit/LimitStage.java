@@ -48,6 +48,10 @@ public final class LimitStage implements CallStage {
   private @Nullable String singleKey;
 
   private Reservation reservation = Reservation.EMPTY;
+
+  /** The reservation's {@link Reservation#reservedTokens()}, summed once at admission. */
+  private long reservedTokens;
+
   private GuardedStore.Source source = GuardedStore.Source.STORE;
   private String rejectedLimit;
 
@@ -208,7 +212,8 @@ public final class LimitStage implements CallStage {
       return exchange.rejected(rejection);
     }
     reservation = result.reservation();
-    exchange.reservedTokens(reservation.reservedTokens());
+    reservedTokens = reservation.reservedTokens();
+    exchange.reservedTokens(reservedTokens);
     return null;
   }
 
@@ -275,7 +280,7 @@ public final class LimitStage implements CallStage {
     event.limits(
         new LimitsInfo(
             counterKeys(),
-            reservation.reservedTokens(),
+            reservedTokens,
             charged && countsTokens ? exchange.settledTokens() : 0,
             rejectedLimit,
             limitOutcome,

@@ -155,6 +155,13 @@ abstract class JsonTokens implements AutoCloseable {
 
     private int stringEnd;
 
+    /**
+     * Whether the string last scanned by {@link #stringEnd(int)} is ASCII without a backslash (its
+     * bytes are its characters): noted in the scan that finds its end, so counting it does not read
+     * its bytes once more to find out.
+     */
+    private boolean plainAscii;
+
     /** Where the current container token starts. */
     private int containerStart;
 
@@ -230,12 +237,20 @@ abstract class JsonTokens implements AutoCloseable {
     /** After the closing quote of the string whose opening quote is at {@code at}. */
     private int stringEnd(int at) {
       int j = at + 1;
+      boolean plain = true;
       while (true) {
         byte c = b[j];
         if (c == '"') {
+          plainAscii = plain;
           return j + 1;
         }
-        j += c == '\\' ? 2 : 1;
+        if (c == '\\') {
+          plain = false;
+          j += 2;
+        } else {
+          plain &= c >= 0;
+          j++;
+        }
       }
     }
 
@@ -262,24 +277,13 @@ abstract class JsonTokens implements AutoCloseable {
     int countText(TokenCounter counter, TokenEncoding encoding) {
       int from = stringStart + 1;
       int to = stringEnd - 1;
-      if (isPlainAscii(from, to)) {
+      if (plainAscii) {
         return counter.countAsciiText(encoding, b, from, to - from); // its bytes are its characters
       }
       int length = decode();
       return length >= 0
           ? counter.countText(encoding, chars, 0, length)
           : counter.countText(encoding, nonAscii());
-    }
-
-    /** Whether {@code b[from, to)} is ASCII without a backslash: a string's text as it is. */
-    private boolean isPlainAscii(int from, int to) {
-      for (int k = from; k < to; k++) {
-        byte c = b[k];
-        if (c < 0 || c == '\\') {
-          return false;
-        }
-      }
-      return true;
     }
 
     /** The current string, which is not ASCII: by the JDK's decoder when it has no escape. */
@@ -347,6 +351,7 @@ abstract class JsonTokens implements AutoCloseable {
       if (current != JsonToken.START_OBJECT && current != JsonToken.START_ARRAY) {
         return;
       }
+      boolean currentPlain = plainAscii; // the skipped strings say nothing of the current one
       int open = 1;
       while (open > 0) {
         byte c = b[i];
@@ -361,6 +366,7 @@ abstract class JsonTokens implements AutoCloseable {
         }
         i++;
       }
+      plainAscii = currentPlain;
       current = b[i - 1] == '}' ? JsonToken.END_OBJECT : JsonToken.END_ARRAY;
       depth--;
       objects >>>= 1;

@@ -147,6 +147,44 @@ class PromptTokensStreamingTest {
   }
 
   @org.junit.jupiter.api.Test
+  void eachStringIsCountedAsItsOwnTextWhateverTheStringsScannedOrSkippedBeforeIt()
+      throws Exception {
+    // Plain ASCII, escaped and non-ASCII strings next to each other and to skipped containers
+    // holding strings of the other kinds: each string's count must be that of its own text.
+    String body =
+        "{\"a\":\"plain words\",\"b\":{\"x\":\"d\u00e9j\u00e0\"},\"c\":\"more plain\","
+            + "\"d\":[\"tab\\tand\\\"quote\"],\"e\":\"caf\u00e9 cr\u00e8me\",\"f\":{\"y\":\"ascii\"},"
+            + "\"g\":\"line\\nbreak\",\"h\":\"plain again\"}";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    assertThat(strict(bytes)).isTrue();
+    var encoding = dev.aigateway.core.tokens.TokenEncoding.O200K_BASE;
+    java.util.List<String> expected = new java.util.ArrayList<>();
+    java.util.List<Integer> counted = new java.util.ArrayList<>();
+    try (JsonTokens walked = JsonTokens.ofStrict(bytes)) {
+      boolean root = true;
+      for (com.fasterxml.jackson.core.JsonToken token = walked.nextToken();
+          token != null;
+          token = walked.nextToken()) {
+        if (token == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+          expected.add(walked.getText());
+          counted.add(walked.countText(COUNTER, encoding));
+        } else if (token != com.fasterxml.jackson.core.JsonToken.FIELD_NAME && !root) {
+          walked.skipChildren(); // every container but the root (nothing to skip for the rest)
+        }
+        root = false;
+      }
+    }
+    assertThat(expected)
+        .containsExactly(
+            "plain words", "more plain", "caf\u00e9 cr\u00e8me", "line\nbreak", "plain again");
+    for (int k = 0; k < expected.size(); k++) {
+      assertThat(counted.get(k))
+          .as(expected.get(k))
+          .isEqualTo(COUNTER.countText(encoding, expected.get(k)));
+    }
+  }
+
+  @org.junit.jupiter.api.Test
   void theWalkOnStrictBytesReadsTheTokensJacksonReads() throws Exception {
     Random random = new Random(2026);
     int compared = 0;
