@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
@@ -212,8 +213,7 @@ final class GeminiFormat implements ModelInPath {
 
   /** The body's {@code contents} as OpenAI chat messages, when they are text only. */
   @Override
-  public com.fasterxml.jackson.databind.node.@Nullable ObjectNode semanticBody(
-      WireRequest request) {
+  public @Nullable ObjectNode semanticBody(WireRequest request) {
     return SemanticBodies.gemini(request.body());
   }
 

@@ -1,5 +1,6 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
@@ -207,8 +208,7 @@ public interface WireFormat {
    * shape, or null when its messages hold anything but text (the call is then cached exactly only).
    * Called only when a semantic cache is configured.
    */
-  default com.fasterxml.jackson.databind.node.@Nullable ObjectNode semanticBody(
-      WireRequest request) {
+  default @Nullable ObjectNode semanticBody(WireRequest request) {
     return request.body();
   }
 
