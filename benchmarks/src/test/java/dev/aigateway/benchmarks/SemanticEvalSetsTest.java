@@ -16,6 +16,11 @@ class SemanticEvalSetsTest {
 
   private static final Path RESOURCES = Path.of("src", "main", "resources", "semantic-eval");
 
+  /** Every set, the newest first. */
+  private static final List<String> SETS =
+      List.of(
+          "judged-6", "judged-5", "judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs");
+
   @Test
   void theCommittedTuningSetIsWhatTheGeneratorWrites() throws IOException {
     List<String> committed = Files.readAllLines(RESOURCES.resolve("tuning.tsv"));
@@ -26,8 +31,7 @@ class SemanticEvalSetsTest {
 
   @Test
   void everySetReadsWithItsLabelsAndTheTuningAndJudgedSetsAreLargeEnough() {
-    for (String name :
-        List.of("judged-5", "judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs")) {
+    for (String name : SETS) {
       List<String[]> rows = SemanticGuardEvaluation.read(name);
 
       assertThat(rows)
@@ -82,7 +86,7 @@ class SemanticEvalSetsTest {
     assertThat(judged3).hasSizeGreaterThanOrEqualTo(600);
     assertThat(judged3.stream().filter(row -> row[0].equals("near_miss")).count())
         .isGreaterThanOrEqualTo(300);
-    assertBothMethodsAndNoRepeatedPair(judged3, "judged3-hand", "judged3-paws");
+    assertEveryMethodAndNoRepeatedPair(judged3, "judged3-hand", "judged3-paws");
     assertThat(judged3)
         .as("no prompt of judged-3.tsv is a prompt of another set")
         .noneMatch(row -> others.contains(lower(row[2])) || others.contains(lower(row[3])));
@@ -117,22 +121,87 @@ class SemanticEvalSetsTest {
 
   @Test
   void theFifthJudgedSetHasKindsOfNearMissNoEarlierSetNames() {
+    assertThat(newKindsOfNearMiss("judged-5", setsBefore("judged-5")))
+        .as("kinds of near miss that no earlier set names")
+        .hasSizeGreaterThanOrEqualTo(6);
+  }
+
+  @Test
+  void noPromptOfTheSixthJudgedSetIsInAnyOtherSet() {
+    assertNoPromptIsInTheOtherSets("judged-6", setsBefore("judged-6"));
+  }
+
+  @Test
+  void theSixthJudgedSetIsWellFormed() {
+    List<String[]> judged6 = SemanticGuardEvaluation.read("judged-6");
+
+    assertThat(judged6).hasSizeGreaterThanOrEqualTo(700);
+    assertJudgedSetShape(judged6, "judged6-task", "judged6-templ", "judged6-hand");
+    for (String method : List.of("judged6-task", "judged6-templ", "judged6-hand")) {
+      List<String[]> rows = judged6.stream().filter(row -> row[4].equals(method)).toList();
+      long paraphrases = rows.stream().filter(row -> row[0].equals("paraphrase")).count();
+      assertThat(rows).as(method).hasSizeGreaterThanOrEqualTo(200);
+      assertThat(paraphrases * 100.0 / rows.size())
+          .as("%s: about 40%% paraphrases", method)
+          .isBetween(35.0, 45.0);
+    }
+  }
+
+  @Test
+  void theSixthJudgedSetHasAtLeastEightKindsOfNearMissNoEarlierSetNames() {
+    Set<String> kinds = newKindsOfNearMiss("judged-6", setsBefore("judged-6"));
+
+    assertThat(kinds)
+        .as("kinds of near miss that no earlier set names")
+        .hasSizeGreaterThanOrEqualTo(8)
+        .contains(
+            "output_language",
+            "output_format",
+            "item_count",
+            "tone",
+            "audience_level",
+            "programming_language",
+            "quoted_input_word",
+            "quoted_data_value",
+            "time_zone",
+            "currency",
+            "rounding_precision",
+            "match_scope",
+            "case_sensitivity",
+            "and_or");
+  }
+
+  @Test
+  void theSixthJudgedSetsTemplateRowsAreWhatTheGeneratorWrites() throws IOException {
+    List<String> templated =
+        Files.readAllLines(RESOURCES.resolve("judged-6.tsv"), StandardCharsets.UTF_8).stream()
+            .skip(1)
+            .filter(line -> line.endsWith("\t" + Judged6TemplateGenerator.SPLIT))
+            .toList();
+
+    assertThat(templated).containsExactlyElementsOf(Judged6TemplateGenerator.generate());
+  }
+
+  /** The sets written before the set {@code name}. */
+  private static String[] setsBefore(String name) {
+    return SETS.subList(SETS.indexOf(name) + 1, SETS.size()).toArray(String[]::new);
+  }
+
+  /** The kinds of near miss of the set {@code name} that none of the {@code earlier} sets names. */
+  private static Set<String> newKindsOfNearMiss(String name, String... earlier) {
     Set<String> earlierKinds = new HashSet<>();
-    for (String name : List.of("judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs")) {
-      for (String[] row : SemanticGuardEvaluation.read(name)) {
+    for (String set : earlier) {
+      for (String[] row : SemanticGuardEvaluation.read(set)) {
         earlierKinds.add(row[1]);
       }
     }
-
-    assertThat(
-            SemanticGuardEvaluation.read("judged-5").stream()
-                .filter(row -> row[0].equals("near_miss"))
-                .map(row -> row[1])
-                .filter(kind -> !earlierKinds.contains(kind))
-                .distinct()
-                .count())
-        .as("kinds of near miss that no earlier set names")
-        .isGreaterThanOrEqualTo(6);
+    Set<String> kinds = new java.util.TreeSet<>();
+    for (String[] row : SemanticGuardEvaluation.read(name)) {
+      if (row[0].equals("near_miss") && !earlierKinds.contains(row[1])) {
+        kinds.add(row[1]);
+      }
+    }
+    return kinds;
   }
 
   @Test
@@ -156,11 +225,10 @@ class SemanticEvalSetsTest {
 
   /**
    * The shape of a judged set: labels, a category in snake case and two different prompts on every
-   * row, about 40% paraphrases, both methods and no repeated pair, no prompt used twice (in any
+   * row, about 40% paraphrases, every method and no repeated pair, no prompt used twice (in any
    * case), and at least 30 kinds of near miss.
    */
-  private static void assertJudgedSetShape(
-      List<String[]> rows, String firstMethod, String secondMethod) {
+  private static void assertJudgedSetShape(List<String[]> rows, String... methods) {
     long paraphrases = rows.stream().filter(row -> row[0].equals("paraphrase")).count();
 
     assertThat(rows)
@@ -176,7 +244,7 @@ class SemanticEvalSetsTest {
     assertThat(paraphrases * 100.0 / rows.size())
         .as("about 40% paraphrases, 60% near misses")
         .isBetween(35.0, 45.0);
-    assertBothMethodsAndNoRepeatedPair(rows, firstMethod, secondMethod);
+    assertEveryMethodAndNoRepeatedPair(rows, methods);
     assertThat(
             rows.stream()
                 .flatMap(row -> java.util.stream.Stream.of(lower(row[2]), lower(row[3])))
@@ -198,14 +266,17 @@ class SemanticEvalSetsTest {
     return prompt.strip().split("\\s+").length;
   }
 
-  /** Every row is of one of the two methods, each method has rows, and no pair is repeated. */
-  private static void assertBothMethodsAndNoRepeatedPair(
-      List<String[]> rows, String firstMethod, String secondMethod) {
+  /** Every row is of one of the methods, each method has rows, and no pair is repeated. */
+  private static void assertEveryMethodAndNoRepeatedPair(List<String[]> rows, String... methods) {
+    List<String> names = List.of(methods);
+    for (String method : names) {
+      assertThat(rows)
+          .as("method %s is represented", method)
+          .anyMatch(row -> row[4].equals(method));
+    }
     assertThat(rows)
-        .as("both methods, %s and %s, are represented", firstMethod, secondMethod)
-        .anyMatch(row -> row[4].equals(firstMethod))
-        .anyMatch(row -> row[4].equals(secondMethod))
-        .allMatch(row -> row[4].equals(firstMethod) || row[4].equals(secondMethod));
+        .as("every row is of one of the methods %s", names)
+        .allMatch(row -> names.contains(row[4]));
     assertThat(rows.stream().map(row -> row[2] + "\t" + row[3]).distinct().count())
         .as("no pair is repeated")
         .isEqualTo(rows.size());
