@@ -53,17 +53,24 @@ public final class EventStreamDecoder {
   private final EventStreamFrame frame = new EventStreamFrame();
   private final CRC32 crc = new CRC32();
 
+  /** The room a decoder starts with, enough for most messages of a model's stream. */
+  private static final int INITIAL_BUFFER_BYTES = 256;
+
   /**
    * Header names and values read lately, reused when the same bytes come again: each in the slot
-   * its bytes' hash picks, so that a string is looked up by one comparison.
+   * its bytes' hash picks, so that a string is looked up by one comparison. Made at the first
+   * string read this way (a frame reader whose header values repeat may never need it).
    */
-  private final String[] recentStrings = new String[32];
+  private String[] recentStrings;
 
   /** The string value each frame header ({@link #MESSAGE_TYPE} ...) had last, indexed by it. */
   private final String[] lastKnown = new String[4];
 
+  /** The bytes of each {@link #lastKnown} value, to compare a header's bytes with. */
+  private final byte[][] lastKnownBytes = new byte[4][];
+
   private final int maxMessageBytes;
-  private byte[] buffer = new byte[1024];
+  private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
   private int held;
 
   /** The length of the message in flight once its prelude is read, else -1. */
@@ -191,7 +198,7 @@ public final class EventStreamDecoder {
       frame.payload(null, 0, 0);
     }
     if (buffer != null && buffer.length > 64 * 1024) {
-      buffer = new byte[1024]; // a large message passed: do not keep its room
+      buffer = new byte[INITIAL_BUFFER_BYTES]; // a large message passed: do not keep its room
     }
   }
 
@@ -305,15 +312,29 @@ public final class EventStreamDecoder {
    * else as {@link #string} reads it.
    */
   private String knownValue(int known, int at, int length) {
-    String last = lastKnown[known];
-    if (last != null && sameAscii(last, at, length)) {
-      return last;
+    byte[] last = lastKnownBytes[known];
+    if (last != null && last.length == length && sameBytes(last, at)) {
+      return lastKnown[known];
     }
     String read = string(at, length);
     if (length <= REUSED_STRING_BYTES) {
       lastKnown[known] = read;
+      lastKnownBytes[known] = Arrays.copyOfRange(buffer, at, at + length);
     }
     return read;
+  }
+
+  /**
+   * Whether {@code buffer} holds {@code known} at {@code at}; a plain loop, which beats {@code
+   * Arrays.equals} on ranges this short (header values such as {@code chunk}, {@code event}).
+   */
+  private boolean sameBytes(byte[] known, int at) {
+    for (int i = 0; i < known.length; i++) {
+      if (buffer[at + i] != known[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Object value(int type, int at, int size) {
@@ -342,6 +363,9 @@ public final class EventStreamDecoder {
     int hash = length;
     for (int i = at, end = at + length; i < end; i++) {
       hash = 31 * hash + buffer[i];
+    }
+    if (recentStrings == null) {
+      recentStrings = new String[32];
     }
     int slot = (hash ^ hash >>> 16) & (recentStrings.length - 1);
     String recent = recentStrings[slot];
