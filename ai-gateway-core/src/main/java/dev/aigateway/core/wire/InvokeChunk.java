@@ -1,6 +1,9 @@
 package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -11,8 +14,10 @@ import java.util.Base64;
  *
  * <p>A payload written as Bedrock writes it ({@code {"bytes":"} first, the base64 without escapes
  * or line breaks, padded as RFC 4648 says or not at all, then members of other names) is decoded
- * in one pass over its bytes, the base64 checked as it is decoded, into a buffer reused from chunk
- * to chunk; the members after it are walked as {@link ObjectMembers} walks them. Any other payload
+ * in one pass over its bytes, the base64 checked as it is decoded, eight characters a step, into a
+ * buffer reused from chunk to chunk; the units of four characters it begins with that repeat those
+ * of the chunk before (a stream's events begin alike) are not decoded again. The members after it
+ * are walked as {@link ObjectMembers} walks them. Any other payload
  * is walked by {@link ObjectMembers} and its base64 decoded by the JDK's decoder, or, written
  * otherwise still (escapes in the string, characters the decoder refuses), read by Jackson and
  * decoded from the string. What is decoded is the same each way: the one-pass decoder takes only
@@ -27,21 +32,50 @@ final class InvokeChunk {
 
   private static final Base64.Decoder DECODER = Base64.getDecoder();
 
-  /** Per byte, its 6 bits in base64's alphabet (RFC 4648, not URL-safe), or -1. */
-  private static final int[] SIXTETS = new int[256];
+  /**
+   * Per byte, its 6 bits in base64's alphabet (RFC 4648, not URL-safe) shifted to their place as
+   * the first of a unit's four characters, or -1 when it is not in the alphabet.
+   */
+  private static final int[] FIRST = sixtets(18);
 
-  static {
-    Arrays.fill(SIXTETS, -1);
+  /** As {@link #FIRST}, for a unit's second character. */
+  private static final int[] SECOND = sixtets(12);
+
+  /** As {@link #FIRST}, for a unit's third character. */
+  private static final int[] THIRD = sixtets(6);
+
+  /** As {@link #FIRST}, for a unit's last character: its 6 bits unshifted. */
+  private static final int[] FOURTH = sixtets(0);
+
+  private static final VarHandle LITTLE_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle BIG_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  private static int[] sixtets(int shift) {
+    int[] table = new int[256];
+    Arrays.fill(table, -1);
     String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (int k = 0; k < alphabet.length(); k++) {
-      SIXTETS[alphabet.charAt(k)] = k;
+      table[alphabet.charAt(k)] = k << shift;
     }
+    return table;
   }
 
   private final ObjectMembers payload = new ObjectMembers(BYTES);
   private byte[] decoded = new byte[512];
   private byte[] source = new byte[0];
   private int length;
+
+  /**
+   * The whole units of four characters the last payload decoded in one pass began with, kept to 4 ×
+   * {@link #keptUnits}: a chunk's units that repeat them (the events of a stream begin alike, and
+   * base64 encodes each three bytes in their own unit) are decoded already, in the first 3 × {@link
+   * #keptUnits} bytes of {@link #decoded}.
+   */
+  private byte[] kept = new byte[0];
+
+  private int keptUnits;
 
   /**
    * Decodes the model JSON of {@code frame}; false when the frame is another event or its payload
@@ -60,6 +94,7 @@ final class InvokeChunk {
         return true;
       }
     }
+    keptUnits = 0; // what is decoded next is not what the kept units decode to
     if (payload.walk(bytes, from, to) && payload.startsWith(bytes, 0, '"')) {
       length = decode(bytes, payload.start(0) + 1, payload.end(0) - 1);
       if (length >= 0) {
@@ -93,32 +128,49 @@ final class InvokeChunk {
    * last unit's final character that make no whole byte are dropped, as there).
    */
   private int decodePlain(byte[] src, int at, int to) {
-    int most = (to - at) / 4 * 3 + 3;
+    int most = (to - at) / 4 * 3 + Long.BYTES;
     if (decoded.length < most) {
-      decoded = new byte[Math.max(most, decoded.length * 2)];
+      decoded = Arrays.copyOf(decoded, Math.max(most, decoded.length * 2));
     }
     byte[] out = decoded;
-    int[] sixtets = SIXTETS;
-    int o = 0;
-    int i = at;
+    // the units this string shares with the last one decoded are decoded already
+    int comparable = Math.min(keptUnits * 4, (to - at) & ~3);
+    int differs = Arrays.mismatch(src, at, at + comparable, kept, 0, comparable);
+    int units = (differs < 0 ? comparable : differs) / 4;
+    int o = units * 3;
+    int i = at + units * 4;
+    // Two units a step: eight characters read as one long, six bytes written as one (the last
+    // two of which the next step overwrites; the buffer has room for them). A character outside
+    // the alphabet (the closing quote, padding, or one refused) makes its unit's bits negative.
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long chars = (long) LITTLE_ENDIAN_LONGS.get(src, i);
+      int first = unit(chars);
+      int second = unit(chars >>> 32);
+      if ((first | second) < 0) {
+        break;
+      }
+      BIG_ENDIAN_LONGS.set(out, o, (long) first << 40 | (long) second << 16);
+      o += 6;
+    }
     for (; i + 4 <= to; i += 4) {
       int bits =
-          sixtets[src[i] & 0xff] << 18
-              | sixtets[src[i + 1] & 0xff] << 12
-              | sixtets[src[i + 2] & 0xff] << 6
-              | sixtets[src[i + 3] & 0xff];
+          FIRST[src[i] & 0xff]
+              | SECOND[src[i + 1] & 0xff]
+              | THIRD[src[i + 2] & 0xff]
+              | FOURTH[src[i + 3] & 0xff];
       if (bits < 0) {
-        break; // a character outside the alphabet: the quote, padding, or one refused
+        break;
       }
       out[o] = (byte) (bits >> 16);
       out[o + 1] = (byte) (bits >> 8);
       out[o + 2] = (byte) bits;
       o += 3;
     }
+    keep(src, at + units * 4, i, units);
     int tail = 0;
     int bits = 0;
-    while (tail < 3 && i + tail < to && sixtets[src[i + tail] & 0xff] >= 0) {
-      bits = bits << 6 | sixtets[src[i + tail] & 0xff];
+    while (tail < 3 && i + tail < to && FOURTH[src[i + tail] & 0xff] >= 0) {
+      bits = bits << 6 | FOURTH[src[i + tail] & 0xff];
       tail++;
     }
     int j = i + tail;
@@ -142,6 +194,28 @@ final class InvokeChunk {
     }
     length = o;
     return j + 1;
+  }
+
+  /**
+   * Keeps {@code src[from, to)}, whole units decoded into {@link #decoded}, after the first {@code
+   * same} units kept.
+   */
+  private void keep(byte[] src, int from, int to, int same) {
+    int start = same * 4;
+    int end = start + to - from;
+    if (kept.length < end) {
+      kept = Arrays.copyOf(kept, Math.max(end, kept.length * 2));
+    }
+    System.arraycopy(src, from, kept, start, to - from);
+    keptUnits = end / 4;
+  }
+
+  /** The 24 bits of the unit of four characters in the low 32 bits of {@code chars}, or -1. */
+  private static int unit(long chars) {
+    return FIRST[(int) chars & 0xff]
+        | SECOND[(int) (chars >>> 8) & 0xff]
+        | THIRD[(int) (chars >>> 16) & 0xff]
+        | FOURTH[(int) (chars >>> 24) & 0xff];
   }
 
   private static byte[] decodedByJdk(byte[] bytes, int from, int to) {

@@ -187,6 +187,7 @@ class StreamTemplatesTest {
       "\",\"p\\u0041\":1}",
       "\",\"p\":{\"a\":[1,2,{\"b\":\"\\n\"}]}} ",
     };
+    String shared = Base64.getEncoder().encodeToString(utf8(ANTHROPIC_PREFIXES[0]));
     InvokeChunk chunk = new InvokeChunk();
     for (int n = 0; n < 60_000; n++) {
       StringBuilder text = new StringBuilder();
@@ -209,6 +210,10 @@ class StreamTemplatesTest {
       }
       if (random.nextInt(4) == 0) {
         text.append("=".repeat(random.nextInt(3)));
+      }
+      if (random.nextBoolean()) {
+        // begun as the chunks before: the units decoded already are reused
+        text.insert(0, shared.substring(0, random.nextInt(shared.length() + 1)));
       }
       String payload = "{\"bytes\":\"" + text + afters[random.nextInt(afters.length)];
       byte[] expected = decodedAsJacksonAndTheJdkDo(payload);
