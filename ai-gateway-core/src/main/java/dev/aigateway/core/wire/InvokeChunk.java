@@ -30,6 +30,9 @@ final class InvokeChunk {
   /** How Bedrock's payload starts: the {@code bytes} member's name and its string's quote. */
   private static final byte[] BYTES_STRING = "{\"bytes\":\"".getBytes(StandardCharsets.US_ASCII);
 
+  /** How Bedrock's padding member starts, after the {@code bytes} string. */
+  private static final byte[] PADDING = ",\"p\":\"".getBytes(StandardCharsets.US_ASCII);
+
   private static final Base64.Decoder DECODER = Base64.getDecoder();
 
   /**
@@ -90,7 +93,8 @@ final class InvokeChunk {
     int to = frame.payloadTo();
     if (StrictJson.startsWith(bytes, from, to, BYTES_STRING)) {
       int end = decodePlain(bytes, from + BYTES_STRING.length, to);
-      if (TextTemplate.ends(bytes, TextTemplate.membersAfter(bytes, end, to, BYTES, 1), to)) {
+      if (TextTemplate.ends(bytes, padded(bytes, end, to), to)
+          || TextTemplate.ends(bytes, TextTemplate.membersAfter(bytes, end, to, BYTES, 1), to)) {
         return true;
       }
     }
@@ -108,6 +112,27 @@ final class InvokeChunk {
     decoded = read;
     length = read.length;
     return true;
+  }
+
+  /**
+   * Where the payload ends when the {@code bytes} string, ending at {@code at}, is followed only by
+   * Bedrock's padding as Bedrock writes it, {@code ,"p":"} letters and digits {@code "}}: a member
+   * that {@link TextTemplate#membersAfter} accepts too, checked here without its general walk; -1
+   * for anything else.
+   */
+  private static int padded(byte[] bytes, int at, int to) {
+    if (at < 0 || !StrictJson.startsWith(bytes, at, to, PADDING)) {
+      return -1;
+    }
+    int i = at + PADDING.length;
+    while (i < to && isLetterOrDigit(bytes[i])) {
+      i++;
+    }
+    return i + 1 < to && bytes[i] == '"' && bytes[i + 1] == '}' ? i + 2 : -1;
+  }
+
+  private static boolean isLetterOrDigit(byte b) {
+    return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9';
   }
 
   /** The decoded JSON: {@link #bytes()} from 0 to {@link #length()}. */

@@ -278,6 +278,20 @@ class EventStreamDecoderTest {
     }
   }
 
+  @Test
+  void aPreludesCrcByTableIsTheCrcOfItsEightBytes() {
+    Random random = new Random(32);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    for (int n = 0; n < 100_000; n++) {
+      byte[] bytes = new byte[8 + random.nextInt(8)];
+      random.nextBytes(bytes);
+      int at = random.nextInt(bytes.length - 7);
+      crc.reset();
+      crc.update(bytes, at, 8);
+      assertThat(EventStreamDecoder.preludeCrc(bytes, at)).isEqualTo((int) crc.getValue());
+    }
+  }
+
   private static String described(EventStreamMessage message) {
     return message.messageType()
         + "|"

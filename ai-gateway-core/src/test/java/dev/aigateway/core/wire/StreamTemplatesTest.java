@@ -178,6 +178,12 @@ class StreamTemplatesTest {
     String odd = "==\"\\-_ \n.!\u00e9";
     String[] afters = {
       "\"}",
+      "\",\"p\":\"ab-c\"}",
+      "\",\"p\":\"ab\"} ",
+      "\",\"p\":\"ab\"}}",
+      "\",\"p\":\"ab\"",
+      "\",\"p\":\"\"}",
+      "\",\"p\":\"ab\",\"bytes\":\"QUJD\"}",
       "\",\"p\":\"abc\"}",
       "\" }",
       "\",\"bytes\":\"QUJD\"}",
