@@ -151,17 +151,27 @@ final class AnthropicUsage {
     private static final byte[] CONTENT_BLOCK_START = ObjectMembers.quoted("content_block_start");
     private static final byte[] METRICS = ObjectMembers.quoted("amazon-bedrock-invocationMetrics");
 
+    /** The names of a usage object's counts, made once (a reader per stream shares them). */
+    private static final byte[][] COUNT_NAMES = {
+      ObjectMembers.quoted("input_tokens"),
+      ObjectMembers.quoted("output_tokens"),
+      ObjectMembers.quoted("cache_creation_input_tokens"),
+      ObjectMembers.quoted("cache_read_input_tokens")
+    };
+
     private final ObjectMembers event =
         new ObjectMembers(TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS);
     private final ObjectMembers block = new ObjectMembers(TYPE, TEXT, THINKING);
     private final ObjectMembers delta = new ObjectMembers(TYPE, TEXT, PARTIAL_JSON, THINKING);
     private final ObjectMembers message = new ObjectMembers(MODEL, USAGE);
-    private final ObjectMembers usage =
-        new ObjectMembers(
-            ObjectMembers.quoted("input_tokens"),
-            ObjectMembers.quoted("output_tokens"),
-            ObjectMembers.quoted("cache_creation_input_tokens"),
-            ObjectMembers.quoted("cache_read_input_tokens"));
+    private final ObjectMembers usage = new ObjectMembers(COUNT_NAMES);
+
+    /**
+     * The last delta walked whose text ends it, up to its text: the next deltas written alike are
+     * read against it.
+     */
+    private final TextTemplate deltas = new TextTemplate();
+
     private @Nullable String model;
 
     @Override
@@ -181,9 +191,21 @@ final class AnthropicUsage {
      * thinking block; Claude on Bedrock's last event, with its metrics, once usage is known) or one
      * that reports usage ({@code message_start}, {@code message_delta}) and holds nothing else;
      * returns false, having learnt nothing, for any other, to be read as a tree. What is learnt is
-     * what {@link #read(ResponseReadout, JsonNode)} learns from the same event.
+     * what {@link #read(ResponseReadout, JsonNode)} learns from the same event. A delta written as
+     * the last one walked up to its text, and ending with it, is read against it ({@link
+     * TextTemplate}) rather than walked.
      */
     boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
+      int quote = deltas.quote(data, from, to);
+      if (quote >= 0) {
+        // a delta written as the last one walked up to its text: its text and two closing braces
+        int end = StrictJson.string(data, quote, to, true);
+        if (TextTemplate.ends(
+            data, TextTemplate.closes(data, TextTemplate.closes(data, end, to), to), to)) {
+          readout.appendJsonString(data, quote, end);
+          return true;
+        }
+      }
       if (!event.walk(data, from, to) || event.hasOthers()) {
         return false;
       }
@@ -210,7 +232,7 @@ final class AnthropicUsage {
         return false;
       }
       if (event.is(data, 0, CONTENT_BLOCK_DELTA)) {
-        return readDelta(readout, data);
+        return readDelta(readout, data, from, to);
       } else if (event.is(data, 0, MESSAGE_STOP)) {
         readout.markComplete();
         return true;
@@ -297,8 +319,12 @@ final class AnthropicUsage {
       return usage.start(k) < 0 ? -1 : ObjectMembers.count(data, usage.start(k), usage.end(k));
     }
 
-    /** A content block's delta: the text of a text, tool input or thinking delta. */
-    private boolean readDelta(ResponseReadout readout, byte[] data) {
+    /**
+     * A content block's delta {@code data[from, to)}: the text of a text, tool input or thinking
+     * delta. A delta whose text is its last member, in an event that ends with it, is kept as the
+     * template of the next ones ({@link #deltas}).
+     */
+    private boolean readDelta(ResponseReadout readout, byte[] data, int from, int to) {
       if (!event.startsWith(data, 2, '{') || !delta.walk(data, event.start(2), event.end(2))) {
         return event.start(2) < 0; // no delta: nothing to learn, as from the tree
       }
@@ -311,6 +337,11 @@ final class AnthropicUsage {
             return false; // a number or literal read as text: left to the tree's rules
           }
           readout.appendJsonString(data, delta.start(text), delta.end(text));
+          int closed =
+              TextTemplate.closes(data, TextTemplate.closes(data, delta.end(text), to), to);
+          if (TextTemplate.ends(data, closed, to)) {
+            deltas.keep(data, from, delta.start(text));
+          }
           return true;
         }
       }

@@ -447,8 +447,9 @@ final class BedrockConverseFormat extends BedrockFormat {
   /**
    * One ConverseStream's events: text deltas, tool-use starts, and the closing {@code metadata}. A
    * {@code contentBlockDelta} (nearly every event) is read on its bytes ({@link ObjectMembers}),
-   * unless it is written in a way left to Jackson; the others that teach something are parsed. One
-   * per stream; called on the reading thread only.
+   * unless it is written in a way left to Jackson, and against the last text delta walked when it
+   * is written alike up to its text ({@link TextTemplate}); the others that teach something are
+   * parsed. One per stream; called on the reading thread only.
    */
   private static final class StreamReader implements EventStreamBody.MessageReader {
     private static final byte[] DELTA = ObjectMembers.quoted("delta");
@@ -462,6 +463,9 @@ final class BedrockConverseFormat extends BedrockFormat {
     private final ObjectMembers toolUse = new ObjectMembers(INPUT);
     private final ObjectMembers reasoning = new ObjectMembers(TEXT);
     private final ConverseUsage usage = new ConverseUsage();
+
+    /** The last text-only delta walked, up to its text: the next ones are read against it. */
+    private final TextTemplate deltas = new TextTemplate();
 
     @Override
     public void read(ResponseReadout readout, EventStreamFrame frame) {
@@ -507,6 +511,16 @@ final class BedrockConverseFormat extends BedrockFormat {
      * having learnt nothing, when the event is written in a way left to Jackson.
      */
     private boolean readDelta(ResponseReadout readout, byte[] bytes, int from, int to) {
+      int quote = deltas.quote(bytes, from, to);
+      if (quote >= 0) {
+        // written as the last delta walked up to its text: its text, the delta closed, then
+        // members other than a delta (Bedrock's padding)
+        int end = StrictJson.string(bytes, quote, to, true);
+        if (TextTemplate.ends(bytes, closedAfter(bytes, end, to), to)) {
+          readout.appendJsonString(bytes, quote, end);
+          return true;
+        }
+      }
       if (!event.walk(bytes, from, to)) {
         return false;
       }
@@ -520,6 +534,12 @@ final class BedrockConverseFormat extends BedrockFormat {
         return false;
       }
       appendString(readout, bytes, delta, 0);
+      if (delta.startsWith(bytes, 0, '"')
+          && delta.start(1) < 0
+          && delta.start(2) < 0
+          && TextTemplate.ends(bytes, closedAfter(bytes, delta.end(0), to), to)) {
+        deltas.keep(bytes, from, delta.start(0));
+      }
       if (delta.startsWith(bytes, 1, '{')) {
         appendString(readout, bytes, toolUse, 0);
       }
@@ -527,6 +547,14 @@ final class BedrockConverseFormat extends BedrockFormat {
         appendString(readout, bytes, reasoning, 0);
       }
       return true;
+    }
+
+    /**
+     * Where the event ends when the delta's text, ending at {@code end}, is the delta's last member
+     * and the delta is followed by members other than a delta only; -1 otherwise.
+     */
+    private static int closedAfter(byte[] bytes, int end, int to) {
+      return TextTemplate.membersAfter(bytes, TextTemplate.closes(bytes, end, to), to, DELTA, 1);
     }
 
     private static void appendString(

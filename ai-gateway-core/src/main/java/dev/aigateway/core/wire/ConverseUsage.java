@@ -20,14 +20,17 @@ final class ConverseUsage {
 
   private static final byte[] USAGE = ObjectMembers.quoted("usage");
 
+  /** The counts' names, made once (a reader per stream shares them). */
+  private static final byte[][] COUNTS = {
+    ObjectMembers.quoted("inputTokens"),
+    ObjectMembers.quoted("outputTokens"),
+    ObjectMembers.quoted("totalTokens"),
+    ObjectMembers.quoted("cacheReadInputTokens"),
+    ObjectMembers.quoted("cacheWriteInputTokens")
+  };
+
   private final ObjectMembers top = new ObjectMembers(USAGE);
-  private final ObjectMembers counts =
-      new ObjectMembers(
-          ObjectMembers.quoted("inputTokens"),
-          ObjectMembers.quoted("outputTokens"),
-          ObjectMembers.quoted("totalTokens"),
-          ObjectMembers.quoted("cacheReadInputTokens"),
-          ObjectMembers.quoted("cacheWriteInputTokens"));
+  private final ObjectMembers counts = new ObjectMembers(COUNTS);
 
   private @Nullable Usage usage;
 

@@ -24,6 +24,10 @@ import java.util.zip.CRC32;
  *       read again.
  * </ul>
  *
+ * <p>A message that arrives whole in one piece fed is read where it lies, without a copy; only one
+ * split across pieces is held. A frame whose headers are byte for byte those of the frame before (a
+ * stream's messages mostly repeat them) keeps the types read from them, without reading them again.
+ *
  * <p>Not thread-safe: one reader feeds it.
  */
 public final class EventStreamDecoder {
@@ -53,17 +57,42 @@ public final class EventStreamDecoder {
   private final EventStreamFrame frame = new EventStreamFrame();
   private final CRC32 crc = new CRC32();
 
+  /** The room a decoder starts with, enough for most messages of a model's stream. */
+  private static final int INITIAL_BUFFER_BYTES = 256;
+
   /**
    * Header names and values read lately, reused when the same bytes come again: each in the slot
-   * its bytes' hash picks, so that a string is looked up by one comparison.
+   * its bytes' hash picks, so that a string is looked up by one comparison. Made at the first
+   * string read this way (a frame reader whose header values repeat may never need it).
    */
-  private final String[] recentStrings = new String[32];
+  private String[] recentStrings;
 
   /** The string value each frame header ({@link #MESSAGE_TYPE} ...) had last, indexed by it. */
   private final String[] lastKnown = new String[4];
 
+  /** The bytes of each {@link #lastKnown} value, to compare a header's bytes with. */
+  private final byte[][] lastKnownBytes = new byte[4][];
+
+  /** Headers of up to this many bytes are kept to be compared with the next frame's. */
+  private static final int MAX_KEPT_HEADERS_BYTES = 256;
+
+  /** The headers of the last frame whose headers were read, to {@link #lastHeadersLength}. */
+  private byte[] lastHeaders = new byte[0];
+
+  /** How many bytes of {@link #lastHeaders} hold them; -1 before any. */
+  private int lastHeadersLength = -1;
+
   private final int maxMessageBytes;
-  private byte[] buffer = new byte[1024];
+
+  /** Where a message is held while its bytes come in pieces. */
+  private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
+
+  /**
+   * The array the message being read lies in: {@link #buffer}, or the array fed when the message
+   * came whole in it; null between messages.
+   */
+  private byte[] in;
+
   private int held;
 
   /** The length of the message in flight once its prelude is read, else -1. */
@@ -124,6 +153,20 @@ public final class EventStreamDecoder {
         at += n;
         continue;
       }
+      if (held == 0 && total < 0 && end - at >= EventStreamMessage.PRELUDE_BYTES) {
+        // A message starts here with its prelude whole: read where it lies, and the whole
+        // message too when it is all here (most are); else held from here on.
+        if (!readPrelude(bytes, at)) {
+          at += corrupt ? 0 : EventStreamMessage.PRELUDE_BYTES; // oversized: skipped from here
+          continue;
+        }
+        if (end - at >= total) {
+          int message = total;
+          readMessage(bytes, at);
+          at += message;
+          continue;
+        }
+      }
       int want = total < 0 ? EventStreamMessage.PRELUDE_BYTES : total;
       int n = Math.min(want - held, end - at);
       ensure(held + n);
@@ -134,92 +177,139 @@ public final class EventStreamDecoder {
         continue;
       }
       if (total < 0) {
-        readPrelude(end - at);
+        if (!readPrelude(buffer, 0) && !corrupt) {
+          held = 0; // oversized: skipped from here
+        }
       } else {
-        readMessage();
+        readMessage(buffer, 0);
+        if (buffer != null && buffer.length > 64 * 1024) {
+          buffer = new byte[INITIAL_BUFFER_BYTES]; // a large message passed: do not keep its room
+        }
       }
     }
   }
 
-  private void readPrelude(int bytesLeftInFeed) {
-    int length = EventStreamMessage.getInt(buffer, 0);
-    int headers = EventStreamMessage.getInt(buffer, 4);
-    int crc = EventStreamMessage.getInt(buffer, 8);
-    if (crc != crc(0, 8)) {
+  /**
+   * Reads the prelude at {@code src[at]}: true when the message is to be read ({@link #total} and
+   * {@link #headersLength} set), false when the decoder stopped or the message is to be skipped.
+   */
+  private boolean readPrelude(byte[] src, int at) {
+    int length = EventStreamMessage.getInt(src, at);
+    int headers = EventStreamMessage.getInt(src, at + 4);
+    int crc = EventStreamMessage.getInt(src, at + 8);
+    if (crc != preludeCrc(src, at)) {
       stop("the prelude CRC of message " + (read + 1) + " does not match");
-      return;
+      return false;
     }
     long totalLength = length & 0xffffffffL;
     long headersBytes = headers & 0xffffffffL;
     if (totalLength < EventStreamMessage.MIN_BYTES
         || headersBytes > totalLength - EventStreamMessage.MIN_BYTES) {
       stop("message " + (read + 1) + " has impossible lengths");
-      return;
+      return false;
     }
     if (totalLength > maxMessageBytes) {
       oversized++;
       skipping = totalLength - EventStreamMessage.PRELUDE_BYTES;
-      held = 0;
-      return;
+      return false;
     }
     total = (int) totalLength;
     headersLength = (int) headersBytes;
+    return true;
   }
 
-  private void readMessage() {
-    int crc = EventStreamMessage.getInt(buffer, total - 4);
-    if (crc != crc(0, total - 4)) {
+  /** Reads the whole message of {@link #total} bytes at {@code src[at]}, its prelude read. */
+  private void readMessage(byte[] src, int at) {
+    int crc = EventStreamMessage.getInt(src, at + total - 4);
+    if (crc != crc(src, at, total - 4)) {
       stop("the message CRC of message " + (read + 1) + " does not match");
       return;
     }
+    in = src;
     Map<String, Object> headers = messages != null ? new LinkedHashMap<>() : null;
-    if (!readHeaders(headers)) {
+    int headersFrom = at + EventStreamMessage.PRELUDE_BYTES;
+    if (!(headers == null && sameHeaders(headersFrom)) && !readHeaders(headers, headersFrom)) {
+      in = null;
       stop("the headers of message " + (read + 1) + " are malformed");
       return;
     }
-    int payloadFrom = EventStreamMessage.PRELUDE_BYTES + headersLength;
-    int payloadTo = total - 4;
+    int payloadFrom = headersFrom + headersLength;
+    int payloadTo = at + total - 4;
     read++;
     held = 0;
     total = -1;
+    in = null;
     if (messages != null) {
       messages.accept(
-          EventStreamMessage.read(headers, Arrays.copyOfRange(buffer, payloadFrom, payloadTo)));
+          EventStreamMessage.read(headers, Arrays.copyOfRange(src, payloadFrom, payloadTo)));
     } else {
-      frame.payload(buffer, payloadFrom, payloadTo);
+      frame.payload(src, payloadFrom, payloadTo);
       frames.read(frame);
       frame.payload(null, 0, 0);
     }
-    if (buffer != null && buffer.length > 64 * 1024) {
-      buffer = new byte[1024]; // a large message passed: do not keep its room
+  }
+
+  /**
+   * The CRC-32 of the eight bytes of lengths at {@code src[at]}, as {@link CRC32} computes it, by a
+   * table: for so few bytes, cheaper than a call to {@link CRC32}'s intrinsic.
+   */
+  static int preludeCrc(byte[] src, int at) {
+    int crc = ~0;
+    for (int i = at; i < at + 8; i++) {
+      crc = CRC_TABLE[(crc ^ src[i]) & 0xff] ^ crc >>> 8;
+    }
+    return ~crc;
+  }
+
+  /** Per byte, CRC-32's remainder (the reflected polynomial 0xEDB88320, as {@link CRC32}'s). */
+  private static final int[] CRC_TABLE = new int[256];
+
+  static {
+    for (int n = 0; n < 256; n++) {
+      int c = n;
+      for (int k = 0; k < 8; k++) {
+        c = (c & 1) != 0 ? 0xEDB88320 ^ c >>> 1 : c >>> 1;
+      }
+      CRC_TABLE[n] = c;
     }
   }
 
-  private int crc(int from, int length) {
+  private int crc(byte[] src, int from, int length) {
     crc.reset();
-    crc.update(buffer, from, length);
+    crc.update(src, from, length);
     return (int) crc.getValue();
   }
 
   /**
-   * Reads the headers of the held message: the frame's string headers, and every header into {@code
-   * into} unless it is null. Returns false when they do not parse.
+   * Whether the headers at {@code in[from]} are byte for byte those of the last frame whose headers
+   * were read ({@link #lastHeaders}): then the frame keeps the types read from them (a stream's
+   * messages mostly repeat their headers).
    */
-  private boolean readHeaders(Map<String, Object> into) {
+  private boolean sameHeaders(int from) {
+    return lastHeadersLength == headersLength
+        && headersLength > 0
+        && Arrays.equals(in, from, from + headersLength, lastHeaders, 0, headersLength);
+  }
+
+  /**
+   * Reads the headers of the message in flight, at {@code in[from]}: the frame's string headers,
+   * and every header into {@code into} unless it is null. Returns false when they do not parse.
+   */
+  private boolean readHeaders(Map<String, Object> into, int from) {
     String messageType = null;
     String eventType = null;
     String exceptionType = null;
-    int at = EventStreamMessage.PRELUDE_BYTES;
+    int at = from;
     int end = at + headersLength;
     while (at < end) {
-      int nameLength = buffer[at++] & 0xff;
+      int nameLength = in[at++] & 0xff;
       if (nameLength == 0 || at + nameLength + 1 > end) {
         return false;
       }
       int nameAt = at;
       String name = into != null ? string(at, nameLength) : null;
       at += nameLength;
-      int type = buffer[at++];
+      int type = in[at++];
       int size;
       switch (type) {
         case 0, 1 -> size = 0;
@@ -232,7 +322,7 @@ public final class EventStreamDecoder {
           if (at + 2 > end) {
             return false;
           }
-          size = 2 + ((buffer[at] & 0xff) << 8 | buffer[at + 1] & 0xff);
+          size = 2 + ((in[at] & 0xff) << 8 | in[at + 1] & 0xff);
         }
         default -> {
           return false;
@@ -263,6 +353,15 @@ public final class EventStreamDecoder {
       at += size;
     }
     frame.set(messageType, eventType, exceptionType);
+    if (into == null && headersLength <= MAX_KEPT_HEADERS_BYTES) {
+      if (lastHeaders.length < headersLength) {
+        lastHeaders = new byte[Math.max(headersLength, 2 * lastHeaders.length)];
+      }
+      System.arraycopy(in, from, lastHeaders, 0, headersLength);
+      lastHeadersLength = headersLength;
+    } else {
+      lastHeadersLength = -1; // the frame's types are not those of the headers kept
+    }
     return true;
   }
 
@@ -277,7 +376,7 @@ public final class EventStreamDecoder {
       ":exception-type".getBytes(StandardCharsets.UTF_8);
 
   /**
-   * Which of the frame's headers the name {@code buffer[at, at + length)} is, read on its bytes (no
+   * Which of the frame's headers the name {@code in[at, at + length)} is, read on its bytes (no
    * string made): {@link #MESSAGE_TYPE}, {@link #EVENT_TYPE}, {@link #EXCEPTION_TYPE} or {@link
    * #UNKNOWN}. The three names differ in length, so the length picks the one to compare with.
    */
@@ -296,70 +395,87 @@ public final class EventStreamDecoder {
     } else {
       return UNKNOWN;
     }
-    return Arrays.equals(buffer, at, at + length, name, 0, length) ? kind : UNKNOWN;
+    return Arrays.equals(in, at, at + length, name, 0, length) ? kind : UNKNOWN;
   }
 
   /**
-   * The string value of the frame header {@code known}, {@code buffer[at, at + length)}: the value
-   * the last frame gave it when the bytes are the same (a stream's messages repeat their types),
-   * else as {@link #string} reads it.
+   * The string value of the frame header {@code known}, {@code in[at, at + length)}: the value the
+   * last frame gave it when the bytes are the same (a stream's messages repeat their types), else
+   * as {@link #string} reads it.
    */
   private String knownValue(int known, int at, int length) {
-    String last = lastKnown[known];
-    if (last != null && sameAscii(last, at, length)) {
-      return last;
+    byte[] last = lastKnownBytes[known];
+    if (last != null && last.length == length && sameBytes(last, at)) {
+      return lastKnown[known];
     }
     String read = string(at, length);
     if (length <= REUSED_STRING_BYTES) {
       lastKnown[known] = read;
+      lastKnownBytes[known] = Arrays.copyOfRange(in, at, at + length);
     }
     return read;
+  }
+
+  /**
+   * Whether {@code in} holds {@code known} at {@code at}; a plain loop, which beats {@code
+   * Arrays.equals} on ranges this short (header values such as {@code chunk}, {@code event}).
+   */
+  private boolean sameBytes(byte[] known, int at) {
+    for (int i = 0; i < known.length; i++) {
+      if (in[at + i] != known[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Object value(int type, int at, int size) {
     return switch (type) {
       case 0 -> Boolean.TRUE;
       case 1 -> Boolean.FALSE;
-      case 2 -> buffer[at];
+      case 2 -> in[at];
       case 3 -> (short) number(at, 2);
       case 4 -> (int) number(at, 4);
       case 5 -> number(at, 8);
-      case 6 -> Arrays.copyOfRange(buffer, at + 2, at + size);
+      case 6 -> Arrays.copyOfRange(in, at + 2, at + size);
       case 8 -> Instant.ofEpochMilli(number(at, 8));
       default -> new UUID(number(at, 8), number(at + 8, 8));
     };
   }
 
   /**
-   * The UTF-8 text of {@code buffer[at, at + length)}: a string read lately when it has the same
+   * The UTF-8 text of {@code in[at, at + length)}: a string read lately when it has the same
    * characters (names and types repeat from message to message), else a new one, kept in place of
    * the one its slot held.
    */
   private String string(int at, int length) {
     if (length > REUSED_STRING_BYTES) {
-      return new String(buffer, at, length, StandardCharsets.UTF_8);
+      return new String(in, at, length, StandardCharsets.UTF_8);
     }
     int hash = length;
     for (int i = at, end = at + length; i < end; i++) {
-      hash = 31 * hash + buffer[i];
+      hash = 31 * hash + in[i];
+    }
+    if (recentStrings == null) {
+      recentStrings = new String[32];
     }
     int slot = (hash ^ hash >>> 16) & (recentStrings.length - 1);
     String recent = recentStrings[slot];
     if (recent != null && sameAscii(recent, at, length)) {
       return recent;
     }
-    String read = new String(buffer, at, length, StandardCharsets.UTF_8);
+    String read = new String(in, at, length, StandardCharsets.UTF_8);
     recentStrings[slot] = read;
     return read;
   }
 
-  /** Whether {@code known} is the ASCII text of {@code buffer[at, at + length)}. */
+  /** Whether {@code known} is the ASCII text of {@code in[at, at + length)}. */
   private boolean sameAscii(String known, int at, int length) {
     if (known.length() != length) {
       return false;
     }
     for (int i = 0; i < length; i++) {
-      byte b = buffer[at + i];
+      byte b = in[at + i];
       if (b < 0 || known.charAt(i) != b) {
         return false;
       }
@@ -370,7 +486,7 @@ public final class EventStreamDecoder {
   private long number(int at, int bytes) {
     long value = 0;
     for (int i = 0; i < bytes; i++) {
-      value = value << 8 | (buffer[at + i] & 0xff);
+      value = value << 8 | (in[at + i] & 0xff);
     }
     // sign-extend the narrower types, as their Java types hold them
     int unused = 64 - 8 * bytes;

@@ -1,27 +1,84 @@
 package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
  * The model's JSON in one chunk of Bedrock's InvokeModelWithResponseStream: a {@code chunk} event
  * whose payload is {@code {"bytes":"<base64>"}} (Bedrock may add a padding member, {@code "p"}).
- * The payload is read on its bytes ({@link ObjectMembers}) and the base64 decoded by the JDK's
- * decoder (an intrinsic on most machines) into a buffer reused from chunk to chunk; the decoder
- * takes whole arrays only, so the characters are copied into an array kept while chunks keep its
- * length. A payload written otherwise (escapes in the string, characters the decoder refuses) is
- * read by Jackson and decoded from the string, and what is decoded is the same: a string without
- * escapes is its bytes. One per stream; it serves one thread.
+ *
+ * <p>A payload written as Bedrock writes it ({@code {"bytes":"} first, the base64 without escapes
+ * or line breaks, padded as RFC 4648 says or not at all, then members of other names) is decoded
+ * in one pass over its bytes, the base64 checked as it is decoded, eight characters a step, into a
+ * buffer reused from chunk to chunk; the units of four characters it begins with that repeat those
+ * of the chunk before (a stream's events begin alike) are not decoded again. The members after it
+ * are walked as {@link ObjectMembers} walks them. Any other payload
+ * is walked by {@link ObjectMembers} and its base64 decoded by the JDK's decoder, or, written
+ * otherwise still (escapes in the string, characters the decoder refuses), read by Jackson and
+ * decoded from the string. What is decoded is the same each way: the one-pass decoder takes only
+ * what the JDK's takes, and decodes it as it does. One per stream; it serves one thread.
  */
 final class InvokeChunk {
 
   private static final byte[] BYTES = ObjectMembers.quoted("bytes");
+
+  /** How Bedrock's payload starts: the {@code bytes} member's name and its string's quote. */
+  private static final byte[] BYTES_STRING = "{\"bytes\":\"".getBytes(StandardCharsets.US_ASCII);
+
+  /** How Bedrock's padding member starts, after the {@code bytes} string. */
+  private static final byte[] PADDING = ",\"p\":\"".getBytes(StandardCharsets.US_ASCII);
+
   private static final Base64.Decoder DECODER = Base64.getDecoder();
+
+  /**
+   * Per byte, its 6 bits in base64's alphabet (RFC 4648, not URL-safe) shifted to their place as
+   * the first of a unit's four characters, or -1 when it is not in the alphabet.
+   */
+  private static final int[] FIRST = sixtets(18);
+
+  /** As {@link #FIRST}, for a unit's second character. */
+  private static final int[] SECOND = sixtets(12);
+
+  /** As {@link #FIRST}, for a unit's third character. */
+  private static final int[] THIRD = sixtets(6);
+
+  /** As {@link #FIRST}, for a unit's last character: its 6 bits unshifted. */
+  private static final int[] FOURTH = sixtets(0);
+
+  private static final VarHandle LITTLE_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle BIG_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  private static int[] sixtets(int shift) {
+    int[] table = new int[256];
+    Arrays.fill(table, -1);
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int k = 0; k < alphabet.length(); k++) {
+      table[alphabet.charAt(k)] = k << shift;
+    }
+    return table;
+  }
 
   private final ObjectMembers payload = new ObjectMembers(BYTES);
   private byte[] decoded = new byte[512];
   private byte[] source = new byte[0];
   private int length;
+
+  /**
+   * The whole units of four characters the last payload decoded in one pass began with, kept to 4 ×
+   * {@link #keptUnits}: a chunk's units that repeat them (the events of a stream begin alike, and
+   * base64 encodes each three bytes in their own unit) are decoded already, in the first 3 × {@link
+   * #keptUnits} bytes of {@link #decoded}.
+   */
+  private byte[] kept = new byte[0];
+
+  private int keptUnits;
 
   /**
    * Decodes the model JSON of {@code frame}; false when the frame is another event or its payload
@@ -32,20 +89,50 @@ final class InvokeChunk {
       return false;
     }
     byte[] bytes = frame.bytes();
-    if (payload.walk(bytes, frame.payloadFrom(), frame.payloadTo())
-        && payload.startsWith(bytes, 0, '"')) {
+    int from = frame.payloadFrom();
+    int to = frame.payloadTo();
+    if (StrictJson.startsWith(bytes, from, to, BYTES_STRING)) {
+      int end = decodePlain(bytes, from + BYTES_STRING.length, to);
+      if (TextTemplate.ends(bytes, padded(bytes, end, to), to)
+          || TextTemplate.ends(bytes, TextTemplate.membersAfter(bytes, end, to, BYTES, 1), to)) {
+        return true;
+      }
+    }
+    keptUnits = 0; // what is decoded next is not what the kept units decode to
+    if (payload.walk(bytes, from, to) && payload.startsWith(bytes, 0, '"')) {
       length = decode(bytes, payload.start(0) + 1, payload.end(0) - 1);
       if (length >= 0) {
         return true;
       }
     }
-    byte[] read = decodedByJdk(bytes, frame.payloadFrom(), frame.payloadTo());
+    byte[] read = decodedByJdk(bytes, from, to);
     if (read == null) {
       return false;
     }
     decoded = read;
     length = read.length;
     return true;
+  }
+
+  /**
+   * Where the payload ends when the {@code bytes} string, ending at {@code at}, is followed only by
+   * Bedrock's padding as Bedrock writes it, {@code ,"p":"} letters and digits {@code "}}: a member
+   * that {@link TextTemplate#membersAfter} accepts too, checked here without its general walk; -1
+   * for anything else.
+   */
+  private static int padded(byte[] bytes, int at, int to) {
+    if (at < 0 || !StrictJson.startsWith(bytes, at, to, PADDING)) {
+      return -1;
+    }
+    int i = at + PADDING.length;
+    while (i < to && isLetterOrDigit(bytes[i])) {
+      i++;
+    }
+    return i + 1 < to && bytes[i] == '"' && bytes[i + 1] == '}' ? i + 2 : -1;
+  }
+
+  private static boolean isLetterOrDigit(byte b) {
+    return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9';
   }
 
   /** The decoded JSON: {@link #bytes()} from 0 to {@link #length()}. */
@@ -55,6 +142,105 @@ final class InvokeChunk {
 
   int length() {
     return length;
+  }
+
+  /**
+   * Decodes the base64 from {@code src[at]} up to the closing quote of its string into {@link
+   * #decoded}, setting {@link #length}; returns where the string ends (after its quote), or -1 when
+   * it is not base64 of the alphabet alone, in units of four, the last one of two or three
+   * characters unpadded or padded to four with {@code =}, closed by a quote: the strings the JDK's
+   * decoder takes without a character it refuses. It decodes them as the JDK's does (the bits of a
+   * last unit's final character that make no whole byte are dropped, as there).
+   */
+  private int decodePlain(byte[] src, int at, int to) {
+    int most = (to - at) / 4 * 3 + Long.BYTES;
+    if (decoded.length < most) {
+      decoded = Arrays.copyOf(decoded, Math.max(most, decoded.length * 2));
+    }
+    byte[] out = decoded;
+    // the units this string shares with the last one decoded are decoded already
+    int comparable = Math.min(keptUnits * 4, (to - at) & ~3);
+    int differs = Arrays.mismatch(src, at, at + comparable, kept, 0, comparable);
+    int units = (differs < 0 ? comparable : differs) / 4;
+    int o = units * 3;
+    int i = at + units * 4;
+    // Two units a step: eight characters read as one long, six bytes written as one (the last
+    // two of which the next step overwrites; the buffer has room for them). A character outside
+    // the alphabet (the closing quote, padding, or one refused) makes its unit's bits negative.
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long chars = (long) LITTLE_ENDIAN_LONGS.get(src, i);
+      int first = unit(chars);
+      int second = unit(chars >>> 32);
+      if ((first | second) < 0) {
+        break;
+      }
+      BIG_ENDIAN_LONGS.set(out, o, (long) first << 40 | (long) second << 16);
+      o += 6;
+    }
+    for (; i + 4 <= to; i += 4) {
+      int bits =
+          FIRST[src[i] & 0xff]
+              | SECOND[src[i + 1] & 0xff]
+              | THIRD[src[i + 2] & 0xff]
+              | FOURTH[src[i + 3] & 0xff];
+      if (bits < 0) {
+        break;
+      }
+      out[o] = (byte) (bits >> 16);
+      out[o + 1] = (byte) (bits >> 8);
+      out[o + 2] = (byte) bits;
+      o += 3;
+    }
+    keep(src, at + units * 4, i, units);
+    int tail = 0;
+    int bits = 0;
+    while (tail < 3 && i + tail < to && FOURTH[src[i + tail] & 0xff] >= 0) {
+      bits = bits << 6 | FOURTH[src[i + tail] & 0xff];
+      tail++;
+    }
+    int j = i + tail;
+    if (tail == 2) {
+      out[o++] = (byte) (bits >> 4);
+      if (j + 1 < to && src[j] == '=' && src[j + 1] == '=') {
+        j += 2;
+      }
+    } else if (tail == 3) {
+      out[o] = (byte) (bits >> 10);
+      out[o + 1] = (byte) (bits >> 2);
+      o += 2;
+      if (j < to && src[j] == '=') {
+        j++;
+      }
+    } else if (tail != 0) {
+      return -1; // one character alone makes no byte: the JDK refuses it
+    }
+    if (j >= to || src[j] != '"') {
+      return -1;
+    }
+    length = o;
+    return j + 1;
+  }
+
+  /**
+   * Keeps {@code src[from, to)}, whole units decoded into {@link #decoded}, after the first {@code
+   * same} units kept.
+   */
+  private void keep(byte[] src, int from, int to, int same) {
+    int start = same * 4;
+    int end = start + to - from;
+    if (kept.length < end) {
+      kept = Arrays.copyOf(kept, Math.max(end, kept.length * 2));
+    }
+    System.arraycopy(src, from, kept, start, to - from);
+    keptUnits = end / 4;
+  }
+
+  /** The 24 bits of the unit of four characters in the low 32 bits of {@code chars}, or -1. */
+  private static int unit(long chars) {
+    return FIRST[(int) chars & 0xff]
+        | SECOND[(int) (chars >>> 8) & 0xff]
+        | THIRD[(int) (chars >>> 16) & 0xff]
+        | FOURTH[(int) (chars >>> 24) & 0xff];
   }
 
   private static byte[] decodedByJdk(byte[] bytes, int from, int to) {

@@ -213,6 +213,85 @@ class EventStreamDecoderTest {
     }
   }
 
+  /**
+   * Frames read where they lie in the bytes fed (whole in one piece) and frames held across pieces
+   * say what their messages say, with headers that repeat from frame to frame (compared with the
+   * last frame's), change, or are too long to be kept; messages above the bound are skipped either
+   * way; a frame whose CRC fails stops the reading wherever it lies.
+   */
+  @Test
+  void framesReadWhereTheyLieOrHeldAcrossPiecesSayWhatTheirMessagesSay() {
+    Random random = new Random(256);
+    List<Map<String, Object>> headerSets = new ArrayList<>();
+    headerSets.add(
+        Map.of(
+            ":event-type", "chunk", ":content-type", "application/json", ":message-type", "event"));
+    headerSets.add(Map.of(":event-type", "chunk", ":message-type", "event"));
+    headerSets.add(Map.of(":event-type", "chunk".repeat(60), ":message-type", "event"));
+    headerSets.add(Map.of(":event-type", "metadata", ":message-type", "event"));
+    headerSets.add(Map.of(":exception-type", "throttlingException", ":message-type", "exception"));
+    headerSets.add(Map.of());
+    for (int run = 0; run < 400; run++) {
+      ByteArrayOutputStream stream = new ByteArrayOutputStream();
+      List<String> expected = new ArrayList<>();
+      int oversized = 0;
+      int count = 1 + random.nextInt(10);
+      for (int m = 0; m < count; m++) {
+        Map<String, Object> headers =
+            headerSets.get(random.nextInt(3) == 0 ? random.nextInt(headerSets.size()) : 0);
+        byte[] payload = new byte[random.nextInt(10) == 0 ? 1_500 : random.nextInt(300)];
+        random.nextBytes(payload);
+        EventStreamMessage message = new EventStreamMessage(new LinkedHashMap<>(headers), payload);
+        byte[] encoded = message.encode();
+        stream.writeBytes(encoded);
+        if (encoded.length > 1_024) {
+          oversized++;
+        } else {
+          expected.add(described(message));
+        }
+      }
+      boolean corrupt = random.nextInt(8) == 0;
+      byte[] bytes = stream.toByteArray();
+      if (corrupt) {
+        bytes[random.nextInt(bytes.length)] ^= 0x20;
+      }
+      List<String> frames = new ArrayList<>();
+      EventStreamDecoder decoder =
+          EventStreamDecoder.ofFrames(frame -> frames.add(described(frame)), 1_024);
+      for (int at = 0; at < bytes.length; ) {
+        int piece =
+            Math.min(
+                bytes.length - at,
+                random.nextBoolean() ? 1 + random.nextInt(2_000) : 1 + random.nextInt(20));
+        decoder.feed(bytes, at, piece);
+        at += piece;
+      }
+      if (corrupt) {
+        // what came before the flipped byte's frame is read as sent, nothing after a stop
+        assertThat(frames.size()).isLessThanOrEqualTo(expected.size());
+        assertThat(frames).isEqualTo(expected.subList(0, frames.size()));
+      } else {
+        assertThat(frames).as("run %d", run).isEqualTo(expected);
+        assertThat(decoder.oversized()).isEqualTo(oversized);
+        assertThat(decoder.midMessage()).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void aPreludesCrcByTableIsTheCrcOfItsEightBytes() {
+    Random random = new Random(32);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    for (int n = 0; n < 100_000; n++) {
+      byte[] bytes = new byte[8 + random.nextInt(8)];
+      random.nextBytes(bytes);
+      int at = random.nextInt(bytes.length - 7);
+      crc.reset();
+      crc.update(bytes, at, 8);
+      assertThat(EventStreamDecoder.preludeCrc(bytes, at)).isEqualTo((int) crc.getValue());
+    }
+  }
+
   private static String described(EventStreamMessage message) {
     return message.messageType()
         + "|"
