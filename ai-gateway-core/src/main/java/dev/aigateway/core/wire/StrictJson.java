@@ -155,6 +155,32 @@ final class StrictJson {
     }
   }
 
+  /**
+   * The index of the first byte from {@code j} that is a quote, a backslash or not ASCII (0x80 or
+   * more), or {@code to} when there is none: eight bytes a step, for a reader of strings this class
+   * has already accepted, which needs to stop only at those bytes.
+   */
+  static int quoteBackslashOrHigh(byte[] json, int j, int to) {
+    for (; j <= to - Long.BYTES; j += Long.BYTES) {
+      // As in string(): for a byte below 0x80 each sum keeps within the byte and sets its high
+      // bit when the byte is not the one compared; a byte of 0x80 or more is flagged by ~word, and
+      // a carry out of it can only reach the bytes after it.
+      long word = (long) LONGS.get(json, j);
+      long fine = ((word ^ QUOTES) + LOW_BITS) & ((word ^ BACKSLASHES) + LOW_BITS) & ~word;
+      long flags = ~fine & HIGH_BITS;
+      if (flags != 0) {
+        return j + (Long.numberOfTrailingZeros(flags) >>> 3);
+      }
+    }
+    for (; j < to; j++) {
+      byte b = json[j];
+      if (b == '"' || b == '\\' || b < 0) {
+        return j;
+      }
+    }
+    return to;
+  }
+
   /** Whether {@code json[from, to)} is {@code name} (a name with its quotes). */
   static boolean is(byte[] json, int from, int to, byte[] name) {
     return to - from == name.length && startsWith(json, from, to, name);

@@ -25,6 +25,13 @@ final class TopLevelMembers {
   private static final int MODEL_MEMBER = 2;
   private static final int CHOICES_MEMBER = 3;
 
+  /**
+   * The model text read last by any walk, shared by all threads: a string is immutable, so
+   * whichever one a thread sees is right for the bytes it spells, and a walk of one object (a JSON
+   * answer) finds the model the answers before it named without making a string of it again.
+   */
+  private static volatile String recentModel;
+
   private final StrictJson strict;
 
   /** Usage members; where the first and the last one's value start; whether all are null. */
@@ -217,10 +224,17 @@ final class TopLevelMembers {
       if (end < 0) {
         return false; // written with escapes
       }
-      model =
-          isAscii(previous, json, modelValue + 1, end - 1)
-              ? previous // the model of the object walked before, as in every chunk of a stream
-              : new String(json, modelValue + 1, end - modelValue - 2, UTF_8);
+      if (isAscii(previous, json, modelValue + 1, end - 1)) {
+        model = previous; // the model of the object walked before, as in every chunk of a stream
+      } else {
+        String recent = recentModel;
+        if (isAscii(recent, json, modelValue + 1, end - 1)) {
+          model = recent; // the model another walk read last, as answer after answer names it
+        } else {
+          model = new String(json, modelValue + 1, end - modelValue - 2, UTF_8);
+          recentModel = model;
+        }
+      }
     }
     return true;
   }

@@ -54,6 +54,61 @@ class OpenAiRequestTest {
   }
 
   @Test
+  void onlyTheNamesOfTheFieldsReadAreReadNotNamesOfTheirLengthsOrEscapedSpellings() {
+    // Names as long as a field read (each length names one), one byte off or in another case.
+    OpenAiRequest view =
+        view(
+            "{\"modem\":\"x\",\"Model\":\"y\",\"streax\":true,\"N\":3,\"m\":4,"
+                + "\"max_tokenz\":5,\"max_output_tokenz\":6,\"max_completion_tokenz\":7,"
+                + "\"stream_optionz\":{\"include_usage\":true},\"messages\":[]}");
+
+    assertThat(view.bodyUnderstood()).isTrue();
+    assertThat(view.model()).isEqualTo("deploy-1");
+    assertThat(view.stream()).isFalse();
+    assertThat(view.includeUsageRequested()).isFalse();
+    assertThat(view.maxOutputTokens()).isEmpty();
+    assertThat(view.choices()).isEqualTo(1);
+
+    // Each field read, after names of other lengths.
+    OpenAiRequest read =
+        view(
+            "{\"x\":0,\"n\":3,\"max_output_tokens\":6,\"model\":\"gpt-4o\",\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true},\"messages\":[]}");
+    assertThat(read.model()).isEqualTo("gpt-4o");
+    assertThat(read.stream()).isTrue();
+    assertThat(read.includeUsageRequested()).isTrue();
+    assertThat(read.maxOutputTokens()).hasValue(6);
+    assertThat(read.maxOutputTokensField()).isEqualTo("max_output_tokens");
+    assertThat(read.choices()).isEqualTo(3);
+  }
+
+  @Test
+  void aViewReadFromManyThreadsAtOnceGivesEveryOneTheSameFields() throws Exception {
+    for (int run = 0; run < 200; run++) {
+      OpenAiRequest view =
+          view("{\"model\":\"gpt-4o\",\"max_tokens\":" + run + ",\"stream\":true}");
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+      java.util.List<java.util.concurrent.CompletableFuture<String>> reads =
+          new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        reads.add(
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    start.await();
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                  return view.model() + view.maxOutputTokens().getAsLong() + view.stream();
+                }));
+      }
+      for (java.util.concurrent.CompletableFuture<String> read : reads) {
+        assertThat(read.get()).isEqualTo("gpt-4o" + run + "true");
+      }
+    }
+  }
+
+  @Test
   void theDeploymentNamesTheModelWhenTheBodyDoesNot() {
     assertThat(view("{\"messages\":[]}").model()).isEqualTo("deploy-1");
   }

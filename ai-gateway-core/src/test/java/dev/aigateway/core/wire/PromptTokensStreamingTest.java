@@ -184,6 +184,88 @@ class PromptTokensStreamingTest {
     }
   }
 
+  /**
+   * Member names on strict bytes read as Jackson reads them: the names the count compares (shared
+   * strings), names of their lengths that are none of them, other names, escaped spellings.
+   */
+  @org.junit.jupiter.api.Test
+  void namesOnStrictBytesReadAsJacksonReadsThem() throws Exception {
+    List<String> names =
+        List.of(
+            "model",
+            "messages",
+            "role",
+            "content",
+            "name",
+            "type",
+            "text",
+            "tools",
+            "functions",
+            "function",
+            "tool_calls",
+            "function_call",
+            "custom",
+            "arguments",
+            "refusal",
+            "image_url",
+            "input",
+            "instructions",
+            "prompt",
+            "suffix",
+            "id",
+            "status",
+            "tool_call_id",
+            "max_tokens",
+            "stream",
+            "url",
+            "detail",
+            "parameters",
+            "description",
+            "",
+            "x",
+            "ix",
+            "rolE",
+            "Model",
+            "modem",
+            "message",
+            "messagez",
+            "tool_call_ix",
+            "descriptions",
+            "function_callz",
+            "instructions_",
+            "r\u00f4le",
+            "caf\u00e9",
+            "\u00e9",
+            "r\\u00f4le",
+            "a\\\"b",
+            "\\\\",
+            "\\/",
+            "n\\u0061me",
+            "\\u006dodel");
+    for (String spelled : names) {
+      byte[] bytes =
+          ("{\"" + spelled + "\":[\"" + spelled + "\"]}").getBytes(StandardCharsets.UTF_8);
+      assertThat(strict(bytes)).as(spelled).isTrue();
+      try (JsonTokens parsed = JsonTokens.of(Json.MAPPER.getFactory().createParser(bytes));
+          JsonTokens walked = JsonTokens.ofStrict(bytes)) {
+        for (int k = 0; k < 2; k++) {
+          parsed.nextToken();
+          walked.nextToken();
+        }
+        assertThat(walked.currentName()).as(spelled).isEqualTo(parsed.currentName());
+        for (int k = 0; k < 2; k++) {
+          parsed.nextToken();
+          walked.nextToken();
+        }
+        assertThat(walked.getText()).as(spelled).isEqualTo(parsed.getText());
+        assertThat(walked.countText(COUNTER, dev.aigateway.core.tokens.TokenEncoding.O200K_BASE))
+            .as(spelled)
+            .isEqualTo(
+                parsed.countText(COUNTER, dev.aigateway.core.tokens.TokenEncoding.O200K_BASE));
+      }
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void theWalkOnStrictBytesReadsTheTokensJacksonReads() throws Exception {
     Random random = new Random(2026);

@@ -35,6 +35,38 @@ class StrictJsonTest {
   };
 
   /**
+   * The scan for a quote, a backslash or a byte above ASCII stops where a look at each byte stops,
+   * from every start and for every end, whatever the alignment.
+   */
+  @Test
+  void quoteBackslashOrHighStopsWhereALookAtEachByteStops() {
+    SplittableRandom random = new SplittableRandom(11);
+    byte[] rare = {'"', '\\', (byte) 0x80, (byte) 0xa9, (byte) 0xc3, (byte) 0xff, 0x7f, 0x01};
+    for (int run = 0; run < 3_000; run++) {
+      byte[] bytes = new byte[random.nextInt(48)];
+      for (int k = 0; k < bytes.length; k++) {
+        bytes[k] =
+            random.nextInt(10) == 0
+                ? rare[random.nextInt(rare.length)]
+                : (byte) (' ' + random.nextInt(95)); // printable ASCII, quote and backslash too
+      }
+      for (int from = 0; from <= bytes.length; from++) {
+        int to = from + random.nextInt(bytes.length - from + 1);
+        int expected = from;
+        while (expected < to
+            && bytes[expected] != '"'
+            && bytes[expected] != '\\'
+            && bytes[expected] >= 0) {
+          expected++;
+        }
+        assertThat(StrictJson.quoteBackslashOrHigh(bytes, from, to))
+            .as("from %d to %d", from, to)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  /**
    * Strings of every alignment, with any byte that needs a look anywhere in the eight-byte steps:
    * accepted exactly when Jackson reads them, and ending where Jackson's string ends.
    */
