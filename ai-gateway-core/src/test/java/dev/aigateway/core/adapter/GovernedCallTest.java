@@ -222,6 +222,32 @@ class GovernedCallTest {
         .isLessThanOrEqualTo(events.get(1).timing().latency());
   }
 
+  /** Each call's event names the counter key its own consumer was charged under. */
+  @Test
+  void eachEventNamesItsOwnConsumersCounterKeyWhateverTheCallBefore() throws IOException {
+    AiGateway gateway =
+        gateway()
+            .consumerKey(request -> request.model())
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+            .build();
+    String[] consumers = {"a", "a", "b", "a", "b", "b", "c", "a"};
+    for (String consumer : consumers) {
+      GovernedCall call =
+          gateway.begin(
+              new CallMatch(Operation.CHAT_COMPLETIONS, null),
+              PostedRequest.of(URL, CHAT.replace("gpt-4o", consumer)));
+      call.admit();
+      readWhole(call.observeResponse(200, "application/json", json(ANSWER), () -> false));
+    }
+
+    assertThat(events).hasSize(consumers.length);
+    for (int i = 0; i < consumers.length; i++) {
+      assertThat(events.get(i).limits().counterKeys())
+          .as("call %d", i)
+          .containsExactly(java.util.Map.entry("consumer", consumers[i]));
+    }
+  }
+
   /** A backend that answers {@code body} after {@link #TAKES}. */
   private static final class SlowBackend implements AttemptSender<byte[]> {
     static final java.time.Duration TAKES = java.time.Duration.ofMillis(200);
