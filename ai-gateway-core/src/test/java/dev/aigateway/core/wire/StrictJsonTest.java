@@ -34,6 +34,27 @@ class StrictJsonTest {
     bytes("\"")
   };
 
+  /** The literals are accepted whole and exactly, cut anywhere or misspelt they are refused. */
+  @Test
+  void literalsAreAcceptedWholeAndExactly() {
+    for (String literal : new String[] {"true", "false", "null"}) {
+      byte[] json = bytes("[" + literal + "]");
+      assertThat(StrictJson.NOT_NOTING.value(json, 1, json.length, 1))
+          .isEqualTo(1 + literal.length());
+      for (int cut = 1; cut < literal.length(); cut++) {
+        byte[] shorter = bytes(literal.substring(0, cut));
+        assertThat(StrictJson.NOT_NOTING.value(shorter, 0, shorter.length, 0)).isEqualTo(-1);
+        byte[] within = bytes(literal);
+        assertThat(StrictJson.NOT_NOTING.value(within, 0, cut, 0)).isEqualTo(-1);
+      }
+      for (int k = 1; k < literal.length(); k++) {
+        byte[] misspelt = bytes(literal);
+        misspelt[k] ^= 0x20; // another case
+        assertThat(StrictJson.NOT_NOTING.value(misspelt, 0, misspelt.length, 0)).isEqualTo(-1);
+      }
+    }
+  }
+
   /**
    * The scan for a quote, a backslash or a byte above ASCII stops where a look at each byte stops,
    * from every start and for every end, whatever the alignment.

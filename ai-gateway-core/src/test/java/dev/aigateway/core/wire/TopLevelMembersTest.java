@@ -41,6 +41,20 @@ class TopLevelMembersTest {
     }
   }
 
+  /** A model written with escapes is refused (left to Jackson), whatever model was read before. */
+  @Test
+  void aModelWithEscapesIsRefusedAfterTheSameModelWithout() {
+    TopLevelMembers walker = new TopLevelMembers(StrictJson.NOT_NOTING, false);
+    byte[] plain = "{\"model\":\"gpt-4o\"}".getBytes(UTF_8);
+    byte[] escaped = "{\"model\":\"gpt\\u002d4o\"}".getBytes(UTF_8);
+    assertThat(walker.walk(plain, 0, plain.length)).isTrue();
+    assertThat(walker.walk(escaped, 0, escaped.length)).isFalse();
+    assertThat(new TopLevelMembers(StrictJson.NOT_NOTING, false).walk(escaped, 0, escaped.length))
+        .isFalse();
+    assertThat(walker.walk(plain, 0, plain.length)).isTrue();
+    assertThat(walker.model()).isEqualTo("gpt-4o");
+  }
+
   @Test
   void anObjectWithoutATextModelHasNoneAfterOneThatHadOne() {
     TopLevelMembers walker = new TopLevelMembers(StrictJson.NOT_NOTING, false);
