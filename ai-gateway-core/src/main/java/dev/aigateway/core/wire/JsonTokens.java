@@ -8,6 +8,7 @@ import dev.aigateway.core.tokens.TokenEncoding;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -39,6 +40,11 @@ abstract class JsonTokens implements AutoCloseable {
 
   /** At an object's or array's start: the value as a tree, the reader left at its end. */
   abstract JsonNode readTree() throws IOException;
+
+  /** The member names a walk on strict bytes hands out as shared strings (for tests). */
+  static List<String> sharedNames() {
+    return List.of(StrictTokens.NAMES);
+  }
 
   /** Jackson's parser, as it reads any JSON. */
   static JsonTokens of(JsonParser p) {

@@ -54,32 +54,37 @@ class OpenAiRequestTest {
   }
 
   @Test
-  void onlyTheNamesOfTheFieldsReadAreReadNotNamesOfTheirLengthsOrEscapedSpellings() {
+  void onlyTheNamesOfTheFieldsReadAreReadNotOtherNamesOfTheirLengths() {
     // Names as long as a field read (each length names one), one byte off or in another case.
-    OpenAiRequest view =
-        view(
-            "{\"modem\":\"x\",\"Model\":\"y\",\"streax\":true,\"N\":3,\"m\":4,"
-                + "\"max_tokenz\":5,\"max_output_tokenz\":6,\"max_completion_tokenz\":7,"
-                + "\"stream_optionz\":{\"include_usage\":true},\"messages\":[]}");
-
-    assertThat(view.bodyUnderstood()).isTrue();
-    assertThat(view.model()).isEqualTo("deploy-1");
-    assertThat(view.stream()).isFalse();
-    assertThat(view.includeUsageRequested()).isFalse();
-    assertThat(view.maxOutputTokens()).isEmpty();
-    assertThat(view.choices()).isEqualTo(1);
-
+    assertThat(
+            fieldsOf(
+                "{\"modem\":\"x\",\"Model\":\"y\",\"streax\":true,\"N\":3,\"m\":4,"
+                    + "\"max_tokenz\":5,\"max_output_tokenz\":6,\"max_completion_tokenz\":7,"
+                    + "\"stream_optionz\":{\"include_usage\":true},\"messages\":[]}"))
+        .isEqualTo("deploy-1 stream false usage false max OptionalLong.empty by null n 1");
     // Each field read, after names of other lengths.
-    OpenAiRequest read =
-        view(
-            "{\"x\":0,\"n\":3,\"max_output_tokens\":6,\"model\":\"gpt-4o\",\"stream\":true,"
-                + "\"stream_options\":{\"include_usage\":true},\"messages\":[]}");
-    assertThat(read.model()).isEqualTo("gpt-4o");
-    assertThat(read.stream()).isTrue();
-    assertThat(read.includeUsageRequested()).isTrue();
-    assertThat(read.maxOutputTokens()).hasValue(6);
-    assertThat(read.maxOutputTokensField()).isEqualTo("max_output_tokens");
-    assertThat(read.choices()).isEqualTo(3);
+    assertThat(
+            fieldsOf(
+                "{\"x\":0,\"n\":3,\"max_output_tokens\":6,\"model\":\"gpt-4o\",\"stream\":true,"
+                    + "\"stream_options\":{\"include_usage\":true},\"messages\":[]}"))
+        .isEqualTo("gpt-4o stream true usage true max OptionalLong[6] by max_output_tokens n 3");
+  }
+
+  /** The fields a view of {@code body} read, in one line; the body must be understood. */
+  private static String fieldsOf(String body) {
+    OpenAiRequest view = view(body);
+    assertThat(view.bodyUnderstood()).isTrue();
+    return view.model()
+        + " stream "
+        + view.stream()
+        + " usage "
+        + view.includeUsageRequested()
+        + " max "
+        + view.maxOutputTokens()
+        + " by "
+        + view.maxOutputTokensField()
+        + " n "
+        + view.choices();
   }
 
   @Test

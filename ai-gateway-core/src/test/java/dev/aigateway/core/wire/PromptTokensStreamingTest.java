@@ -190,58 +190,16 @@ class PromptTokensStreamingTest {
    */
   @org.junit.jupiter.api.Test
   void namesOnStrictBytesReadAsJacksonReadsThem() throws Exception {
-    List<String> names =
-        List.of(
-            "model",
-            "messages",
-            "role",
-            "content",
-            "name",
-            "type",
-            "text",
-            "tools",
-            "functions",
-            "function",
-            "tool_calls",
-            "function_call",
-            "custom",
-            "arguments",
-            "refusal",
-            "image_url",
-            "input",
-            "instructions",
-            "prompt",
-            "suffix",
-            "id",
-            "status",
-            "tool_call_id",
-            "max_tokens",
-            "stream",
-            "url",
-            "detail",
-            "parameters",
-            "description",
-            "",
-            "x",
-            "ix",
-            "rolE",
-            "Model",
-            "modem",
-            "message",
-            "messagez",
-            "tool_call_ix",
-            "descriptions",
-            "function_callz",
-            "instructions_",
-            "r\u00f4le",
-            "caf\u00e9",
-            "\u00e9",
-            "r\\u00f4le",
-            "a\\\"b",
-            "\\\\",
-            "\\/",
-            "n\\u0061me",
-            "\\u006dodel");
+    List<String> names = new ArrayList<>();
+    for (String name : JsonTokens.sharedNames()) {
+      names.add(name);
+      names.add(name.substring(0, name.length() - 1) + "z"); // its length, its last byte off
+      names.add(Character.toUpperCase(name.charAt(0)) + name.substring(1));
+      names.add(name + "s");
+      names.add("\\u00" + Integer.toHexString(name.charAt(0)) + name.substring(1)); // escaped
+    }
+    names.addAll(
+        List.of("", "x", "ix", "r\u00f4le", "caf\u00e9", "\u00e9", "r\\u00f4le", "a\\\"b", "\\\\"));
     for (String spelled : names) {
       byte[] bytes =
           ("{\"" + spelled + "\":[\"" + spelled + "\"]}").getBytes(StandardCharsets.UTF_8);
