@@ -70,6 +70,12 @@ public final class GovernedCall {
   /** How many stages' admission ran (their ends run when the call ends). */
   private int admitted;
 
+  /**
+   * When the admission ended ({@link System#nanoTime()}) until the first attempt is asked for, so
+   * that the clock is not read again for it; 0 otherwise.
+   */
+  private long admittedAt;
+
   public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
     WireRequest request =
         gateway
@@ -98,21 +104,24 @@ public final class GovernedCall {
    * here (rejected, or from the cache) has ended and been reported when this returns.
    */
   public Admission admit() {
-    long began = System.nanoTime();
+    long began = exchange.startNanos(); // reading the request when the call began is gateway work
     exchange.consumer(exchange.resolve(exchange.gateway().consumerKey()));
     for (CallStage stage : stages) {
       Admission answer = stage.admit();
       admitted++;
       if (answer != null) {
-        exchange.addGatewayNanos(System.nanoTime() - began);
+        long now = System.nanoTime();
+        exchange.addGatewayNanos(now - began);
         ended = true;
-        runEnds(System.nanoTime());
+        runEnds(now);
         return answer.rejection() != null
             ? answer
             : new Admission(null, exchange.responseHeaders(), answer.cachedAnswer());
       }
     }
-    exchange.addGatewayNanos(System.nanoTime() - began);
+    long now = System.nanoTime();
+    exchange.addGatewayNanos(now - began);
+    admittedAt = now;
     return exchange.responseHeaders().isEmpty()
         ? GO_AHEAD
         : new Admission(null, exchange.responseHeaders(), null);
@@ -133,7 +142,9 @@ public final class GovernedCall {
    *     provider failed); the call has then ended, failed with it
    */
   public AttemptPlan nextAttempt() throws IOException {
-    long began = System.nanoTime();
+    // The first attempt is asked for right after admission, by the adapter: timed from there.
+    long began = admittedAt != 0 ? admittedAt : System.nanoTime();
+    admittedAt = 0;
     AttemptPlan plan = exchange.route().next();
     exchange.addGatewayNanos(System.nanoTime() - began);
     if (plan == null) {
@@ -220,9 +231,13 @@ public final class GovernedCall {
         new BodyListener() {
           @Override
           public void firstBytes() {
-            long now = System.nanoTime();
-            exchange.firstChunkNanos(now);
-            exchange.route().firstBytes(now, exchange.stream());
+            // Only a stream's event (time to its first bytes) and a backend pool (latency) use
+            // the time: a direct JSON call does not read the clock for it.
+            if (exchange.stream() || exchange.route().pooled()) {
+              long now = System.nanoTime();
+              exchange.firstChunkNanos(now);
+              exchange.route().firstBytes(now, exchange.stream());
+            }
           }
 
           @Override
@@ -342,7 +357,9 @@ public final class GovernedCall {
   private void runEnds(long began) {
     for (int i = admitted - 1; i >= 0; i--) {
       if (i == 0) {
-        exchange.addGatewayNanos(System.nanoTime() - began);
+        long now = System.nanoTime();
+        exchange.addGatewayNanos(now - began);
+        exchange.endNanos(now); // the call's end for its event: the clock read once for both
       }
       stages[i].end();
     }

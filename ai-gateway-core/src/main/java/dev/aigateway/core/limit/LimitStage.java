@@ -36,6 +36,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LimitStage implements CallStage {
 
+  private final LimitsFactory factory;
   private final Exchange exchange;
   private final List<TokenLimit> limits;
   private final GuardedStore store;
@@ -56,11 +57,13 @@ public final class LimitStage implements CallStage {
   private String rejectedLimit;
 
   private LimitStage(
+      LimitsFactory factory,
       Exchange exchange,
       List<TokenLimit> limits,
       int specCount,
       GuardedStore store,
       ConsumerRegister consumers) {
+    this.factory = factory;
     this.exchange = exchange;
     this.limits = limits;
     this.store = store;
@@ -116,6 +119,12 @@ public final class LimitStage implements CallStage {
     /** Every limit's counters together: the most charges a call can have. */
     private final int specCount;
 
+    /**
+     * With one limit, the counter keys of the call that described them last (an immutable map of
+     * one entry, shared by all threads): the next call of the same consumer reports the same map.
+     */
+    private volatile Map<String, String> recentCounterKeys;
+
     private LimitsFactory(List<TokenLimit> limits, GuardedStore store, ConsumerRegister consumers) {
       this.limits = limits;
       int specs = 0;
@@ -142,7 +151,7 @@ public final class LimitStage implements CallStage {
 
     @Override
     public CallStage begin(Exchange exchange) {
-      return new LimitStage(exchange, limits, specCount, store, consumers);
+      return new LimitStage(this, exchange, limits, specCount, store, consumers);
     }
   }
 
@@ -190,7 +199,8 @@ public final class LimitStage implements CallStage {
       counterKeys = keys;
     }
     if (count > 0) {
-      long now = exchange.gateway().clock().millis();
+      // The gateway's clock read when the call began, microseconds ago: not read again.
+      long now = exchange.startedAt().toEpochMilli();
       if (keys == null) {
         consumers.saw(consumer, limits.get(0).name(), singleKey, now);
       } else {
@@ -237,9 +247,17 @@ public final class LimitStage implements CallStage {
    * event's {@link LimitsInfo} keeps without a copy.
    */
   private Map<String, String> counterKeys() {
-    return singleKey != null
-        ? Collections.singletonMap(limits.get(0).name(), singleKey)
-        : counterKeys;
+    if (singleKey == null) {
+      return counterKeys;
+    }
+    // Calls of one consumer follow each other: the map of the key charged last serves again.
+    Map<String, String> recent = factory.recentCounterKeys;
+    if (recent != null && singleKey.equals(recent.get(limits.get(0).name()))) {
+      return recent;
+    }
+    Map<String, String> keys = Collections.singletonMap(limits.get(0).name(), singleKey);
+    factory.recentCounterKeys = keys;
+    return keys;
   }
 
   @Override

@@ -68,6 +68,7 @@ public final class Exchange {
   private boolean backendAnswered;
   private volatile long firstChunkNanos;
   private long gatewayNanos;
+  private long endNanos;
 
   public Exchange(
       AiGateway gateway, WireRequest request, long callId, Instant startedAt, long startNanos) {
@@ -406,6 +407,19 @@ public final class Exchange {
 
   public void addGatewayNanos(long nanos) {
     gatewayNanos += nanos;
+  }
+
+  /**
+   * When the call ended ({@link System#nanoTime()}), taken once the inner stages' ends have run and
+   * before the outermost's, which reports it; 0 before.
+   */
+  public long endNanos() {
+    return endNanos;
+  }
+
+  /** Sets {@link #endNanos()}. */
+  public void endNanos(long nanos) {
+    endNanos = nanos;
   }
 
   public static String orDefault(String value, String fallback) {

@@ -120,7 +120,7 @@ public final class TelemetryStage implements CallStage {
   public void describe(GatewayEvent.Builder event) {
     Exchange x = exchange;
     WireRequest request = x.request();
-    long now = System.nanoTime();
+    long now = x.endNanos() != 0 ? x.endNanos() : System.nanoTime(); // the call's end, read once
     event
         .callId(x.callId())
         .operation(request.operation())

@@ -8,6 +8,8 @@ import dev.aigateway.core.tokens.TokenEncoding;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The tokens of one JSON document, read forward once, for {@link PromptTokens}' streaming count:
@@ -38,6 +40,11 @@ abstract class JsonTokens implements AutoCloseable {
 
   /** At an object's or array's start: the value as a tree, the reader left at its end. */
   abstract JsonNode readTree() throws IOException;
+
+  /** The member names a walk on strict bytes hands out as shared strings (for tests). */
+  static List<String> sharedNames() {
+    return List.of(StrictTokens.NAMES);
+  }
 
   /** Jackson's parser, as it reads any JSON. */
   static JsonTokens of(JsonParser p) {
@@ -136,10 +143,25 @@ abstract class JsonTokens implements AutoCloseable {
       "description"
     };
 
-    private static final byte[][] NAME_BYTES =
-        Arrays.stream(NAMES)
-            .map(name -> name.getBytes(StandardCharsets.US_ASCII))
-            .toArray(byte[][]::new);
+    /** {@link #NAMES} by length: those of each length, so a name is compared with a few. */
+    private static final String[][] NAMES_BY_LENGTH =
+        IntStream.rangeClosed(0, Arrays.stream(NAMES).mapToInt(String::length).max().orElse(0))
+            .mapToObj(
+                length ->
+                    Arrays.stream(NAMES)
+                        .filter(name -> name.length() == length)
+                        .toArray(String[]::new))
+            .toArray(String[][]::new);
+
+    /** The bytes of {@link #NAMES_BY_LENGTH}'s names. */
+    private static final byte[][][] NAME_BYTES_BY_LENGTH =
+        Arrays.stream(NAMES_BY_LENGTH)
+            .map(
+                names ->
+                    Arrays.stream(names)
+                        .map(name -> name.getBytes(StandardCharsets.US_ASCII))
+                        .toArray(byte[][]::new))
+            .toArray(byte[][][]::new);
 
     private final byte[] b;
     private int i;
@@ -234,23 +256,22 @@ abstract class JsonTokens implements AutoCloseable {
       }
     }
 
-    /** After the closing quote of the string whose opening quote is at {@code at}. */
+    /**
+     * After the closing quote of the string whose opening quote is at {@code at}; eight bytes a
+     * step up to a quote, a backslash or a byte that is not ASCII.
+     */
     private int stringEnd(int at) {
       int j = at + 1;
       boolean plain = true;
       while (true) {
+        j = StrictJson.quoteBackslashOrHigh(b, j, b.length); // a string this strict ends in b
         byte c = b[j];
         if (c == '"') {
           plainAscii = plain;
           return j + 1;
         }
-        if (c == '\\') {
-          plain = false;
-          j += 2;
-        } else {
-          plain &= c >= 0;
-          j++;
-        }
+        plain = false;
+        j += c == '\\' ? 2 : 1; // an escape's second byte, or the next byte of a character
       }
     }
 
@@ -258,10 +279,12 @@ abstract class JsonTokens implements AutoCloseable {
     String currentName() {
       int from = stringStart + 1;
       int length = stringEnd - 1 - from;
-      for (int k = 0; k < NAME_BYTES.length; k++) {
-        byte[] name = NAME_BYTES[k];
-        if (name.length == length && Arrays.equals(b, from, from + length, name, 0, length)) {
-          return NAMES[k];
+      if (length < NAMES_BY_LENGTH.length) {
+        byte[][] candidates = NAME_BYTES_BY_LENGTH[length];
+        for (int k = 0; k < candidates.length; k++) {
+          if (StrictJson.startsWith(b, from, from + length, candidates[k])) {
+            return NAMES_BY_LENGTH[length][k];
+          }
         }
       }
       return getText();

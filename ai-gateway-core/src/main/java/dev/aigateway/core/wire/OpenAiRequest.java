@@ -45,7 +45,7 @@ public final class OpenAiRequest implements WireRequest {
   private final CallMatch match;
   private final ClientRequest request;
   private final int maxParsedBodyBytes;
-  private TopLevelFields fields;
+  private volatile TopLevelFields fields;
   private ObjectNode tree;
   private boolean treeBuilt;
 
@@ -65,8 +65,16 @@ public final class OpenAiRequest implements WireRequest {
     this.maxParsedBodyBytes = maxParsedBodyBytes;
   }
 
-  /** The top-level facts of the body, read in one streaming pass. */
-  private synchronized TopLevelFields fields() {
+  /**
+   * The top-level facts of the body, read in one streaming pass; once read, handed out without a
+   * lock (they are published whole through the volatile field and never change).
+   */
+  private TopLevelFields fields() {
+    TopLevelFields read = fields;
+    return read != null ? read : readFields();
+  }
+
+  private synchronized TopLevelFields readFields() {
     if (fields == null) {
       byte[] bytes = request.body();
       fields =
@@ -486,10 +494,28 @@ public final class OpenAiRequest implements WireRequest {
             "max_output_tokens",
             "n");
     static final Set<String> READ_FIELDS = Set.copyOf(READ_FIELD_LIST);
-    static final byte[][] READ_FIELD_NAMES =
-        READ_FIELD_LIST.stream()
-            .map(name -> name.getBytes(StandardCharsets.UTF_8))
+
+    /**
+     * The fields read, by the length of their names (each length names at most one of them), so a
+     * member's name is compared with one at most.
+     */
+    static final String[] READ_FIELD_BY_LENGTH = byLength(READ_FIELD_LIST);
+
+    static final byte[][] READ_FIELD_BYTES_BY_LENGTH =
+        Arrays.stream(READ_FIELD_BY_LENGTH)
+            .map(name -> name == null ? null : name.getBytes(StandardCharsets.UTF_8))
             .toArray(byte[][]::new);
+
+    private static String[] byLength(List<String> names) {
+      String[] byLength = new String[names.stream().mapToInt(String::length).max().orElse(0) + 1];
+      for (String name : names) {
+        if (byLength[name.length()] != null) {
+          throw new IllegalStateException("two fields read have names of one length");
+        }
+        byLength[name.length()] = name;
+      }
+      return byLength;
+    }
 
     /**
      * The model read last by {@link #plainModel}, shared by all threads: a string is immutable, so
@@ -592,13 +618,14 @@ public final class OpenAiRequest implements WireRequest {
 
     /** The name of a field the gateway reads whose name is {@code b[from, to)}, or null. */
     private static String readField(byte[] b, int from, int to) {
-      for (int k = 0; k < READ_FIELD_NAMES.length; k++) {
-        byte[] name = READ_FIELD_NAMES[k];
-        if (Arrays.equals(b, from, to, name, 0, name.length)) {
-          return READ_FIELD_LIST.get(k);
-        }
+      int length = to - from;
+      if (length >= READ_FIELD_BY_LENGTH.length) {
+        return null;
       }
-      return null;
+      byte[] name = READ_FIELD_BYTES_BY_LENGTH[length];
+      return name != null && StrictJson.startsWith(b, from, to, name)
+          ? READ_FIELD_BY_LENGTH[length]
+          : null;
     }
 
     /**

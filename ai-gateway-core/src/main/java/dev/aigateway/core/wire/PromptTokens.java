@@ -109,6 +109,10 @@ public final class PromptTokens {
       byte[] body,
       boolean strict)
       throws IOException {
+    if (strict && model != null && !model.isBlank()) {
+      // The model is known, so the body is walked once: no source to open it again.
+      return streamed(counter, model, operation, JsonTokens.ofStrict(body));
+    }
     return strict
         ? streamed(counter, model, operation, () -> JsonTokens.ofStrict(body))
         : streamed(counter, model, operation, body, null);
@@ -172,8 +176,15 @@ public final class PromptTokens {
         effectiveModel = StreamedPrompt.topLevelModel(tokens);
       }
     }
-    PromptTokens prompt = new PromptTokens(counter, counter.encodingFor(effectiveModel));
-    try (JsonTokens tokens = body.open()) {
+    return streamed(counter, effectiveModel, operation, body.open());
+  }
+
+  /** The count of the body whose tokens are {@code body}, in the encoding of {@code model}. */
+  private static int streamed(
+      TokenCounter counter, @Nullable String model, Operation operation, JsonTokens body)
+      throws IOException {
+    PromptTokens prompt = new PromptTokens(counter, counter.encodingFor(model));
+    try (JsonTokens tokens = body) {
       return (int) Math.min(Integer.MAX_VALUE, new StreamedPrompt(prompt, tokens).count(operation));
     }
   }

@@ -35,6 +35,12 @@ final class StrictJson {
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final long LOW_BITS = 0x7f7f7f7f7f7f7f7fL;
   private static final long QUOTES = '"' * ONES;
+
+  /** The literals, compared as bytes. */
+  private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+
+  private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+  private static final byte[] NULL = {'n', 'u', 'l', 'l'};
   private static final long BACKSLASHES = '\\' * ONES;
 
   /** Added to a byte below 0x80, sets its high bit when the byte is not a control character. */
@@ -89,9 +95,9 @@ final class StrictJson {
       case '"' -> valueString(json, i, to);
       case '{' -> depth < MAX_DEPTH ? object(json, i, to, depth + 1) : -1;
       case '[' -> depth < MAX_DEPTH ? array(json, i, to, depth + 1) : -1;
-      case 't' -> literal(json, i, to, "true");
-      case 'f' -> literal(json, i, to, "false");
-      case 'n' -> literal(json, i, to, "null");
+      case 't' -> literal(json, i, to, TRUE);
+      case 'f' -> literal(json, i, to, FALSE);
+      case 'n' -> literal(json, i, to, NULL);
       default -> number(json, i, to);
     };
   }
@@ -153,6 +159,32 @@ final class StrictJson {
         return -1;
       }
     }
+  }
+
+  /**
+   * The index of the first byte from {@code j} that is a quote, a backslash or not ASCII (0x80 or
+   * more), or {@code to} when there is none: eight bytes a step, for a reader of strings this class
+   * has already accepted, which needs to stop only at those bytes.
+   */
+  static int quoteBackslashOrHigh(byte[] json, int j, int to) {
+    for (; j <= to - Long.BYTES; j += Long.BYTES) {
+      // As in string(): for a byte below 0x80 each sum keeps within the byte and sets its high
+      // bit when the byte is not the one compared; a byte of 0x80 or more is flagged by ~word, and
+      // a carry out of it can only reach the bytes after it.
+      long word = (long) LONGS.get(json, j);
+      long fine = ((word ^ QUOTES) + LOW_BITS) & ((word ^ BACKSLASHES) + LOW_BITS) & ~word;
+      long flags = ~fine & HIGH_BITS;
+      if (flags != 0) {
+        return j + (Long.numberOfTrailingZeros(flags) >>> 3);
+      }
+    }
+    for (; j < to; j++) {
+      byte b = json[j];
+      if (b == '"' || b == '\\' || b < 0) {
+        return j;
+      }
+    }
+    return to;
   }
 
   /** Whether {@code json[from, to)} is {@code name} (a name with its quotes). */
@@ -252,16 +284,8 @@ final class StrictJson {
     }
   }
 
-  private static int literal(byte[] json, int i, int to, String literal) {
-    if (to - i < literal.length()) {
-      return -1;
-    }
-    for (int k = 0; k < literal.length(); k++) {
-      if (json[i + k] != literal.charAt(k)) {
-        return -1;
-      }
-    }
-    return i + literal.length();
+  private static int literal(byte[] json, int i, int to, byte[] literal) {
+    return startsWith(json, i, to, literal) ? i + literal.length : -1;
   }
 
   /** {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}, not too long. */

@@ -25,6 +25,13 @@ final class TopLevelMembers {
   private static final int MODEL_MEMBER = 2;
   private static final int CHOICES_MEMBER = 3;
 
+  /**
+   * The model text read last by any walk, shared by all threads: a string is immutable, so
+   * whichever one a thread sees is right for the bytes it spells, and a walk of one object (a JSON
+   * answer) finds the model the answers before it named without making a string of it again.
+   */
+  private static volatile String recentModel;
+
   private final StrictJson strict;
 
   /** Usage members; where the first and the last one's value start; whether all are null. */
@@ -41,6 +48,9 @@ final class TopLevelMembers {
 
   /** Where the last model's value starts, or -1; and its text when it is text. */
   private int modelValue;
+
+  /** Where the last model's value ends. */
+  private int modelEnd;
 
   /**
    * The usage read on the way, from a usage value laid out as OpenAI writes it ({@link
@@ -213,14 +223,22 @@ final class TopLevelMembers {
     String previous = model;
     model = null;
     if (modelValue >= 0 && json[modelValue] == '"') {
-      int end = StrictJson.string(json, modelValue, to, false);
-      if (end < 0) {
+      // Bytes that spell a model read before hold no escape (a backslash is always escaped in
+      // JSON, and such a model was read from a string without escapes): no other check is due.
+      if (isAscii(previous, json, modelValue + 1, modelEnd - 1)) {
+        model = previous; // the model of the object walked before, as in every chunk of a stream
+        return true;
+      }
+      String recent = recentModel;
+      if (isAscii(recent, json, modelValue + 1, modelEnd - 1)) {
+        model = recent; // the model another walk read last, as answer after answer names it
+        return true;
+      }
+      if (StrictJson.string(json, modelValue, to, false) < 0) {
         return false; // written with escapes
       }
-      model =
-          isAscii(previous, json, modelValue + 1, end - 1)
-              ? previous // the model of the object walked before, as in every chunk of a stream
-              : new String(json, modelValue + 1, end - modelValue - 2, UTF_8);
+      model = new String(json, modelValue + 1, modelEnd - modelValue - 2, UTF_8);
+      recentModel = model;
     }
     return true;
   }
@@ -269,6 +287,7 @@ final class TopLevelMembers {
       usagesNull &= json[value] == 'n';
     } else if (kind == MODEL_MEMBER) {
       modelValue = value;
+      modelEnd = end;
     } else if (kind == CHOICES_MEMBER) {
       choices++;
       choicesEmpty &= json[value] == '[' && StrictJson.skipSpace(json, value + 1, end) == end - 1;

@@ -178,6 +178,125 @@ class GovernedCallTest {
     assertThat(begin(gateway).admit().admitted()).isTrue();
   }
 
+  /**
+   * The gateway's time counts its own work (the request read, admission, the attempt's plan, the
+   * end) and not the backend's: a backend that takes 200 ms shows in the latency alone. A JSON
+   * answer has no time to its first chunk; a stream has one.
+   */
+  @Test
+  void theGatewaysTimeLeavesTheBackendsOutAndOnlyAStreamHasATimeToItsFirstChunk()
+      throws IOException {
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000)).build();
+    GovernedCall first = begin(gateway); // loads what a first call loads (the token encoding)
+    first.admit();
+    readWhole(first.observeResponse(200, "application/json", json(ANSWER), () -> false));
+    events.clear();
+    GovernedCall json = begin(gateway);
+    json.admit();
+    readWhole(AttemptLoop.send(json, new SlowBackend(ANSWER, "application/json")).body());
+
+    String stream =
+        "data: {\"id\":\"c1\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,"
+            + "\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n";
+    GovernedCall streamed =
+        gateway.begin(
+            new CallMatch(Operation.CHAT_COMPLETIONS, null),
+            PostedRequest.of(
+                URL,
+                "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":"
+                    + "[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+    streamed.admit();
+    readWhole(AttemptLoop.send(streamed, new SlowBackend(stream, "text/event-stream")).body());
+
+    assertThat(events).hasSize(2);
+    for (GatewayEvent event : events) {
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.timing().gatewayTime()).isPositive().isLessThan(SlowBackend.TAKES);
+      assertThat(event.timing().latency()).isGreaterThanOrEqualTo(SlowBackend.TAKES);
+    }
+    assertThat(events.get(0).timing().timeToFirstChunk()).isNull();
+    assertThat(events.get(1).timing().timeToFirstChunk())
+        .isNotNull()
+        .isGreaterThanOrEqualTo(SlowBackend.TAKES)
+        .isLessThanOrEqualTo(events.get(1).timing().latency());
+  }
+
+  /** Each call's event names the counter key its own consumer was charged under. */
+  @Test
+  void eachEventNamesItsOwnConsumersCounterKeyWhateverTheCallBefore() throws IOException {
+    AiGateway gateway =
+        gateway()
+            .consumerKey(request -> request.model())
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+            .build();
+    String[] consumers = {"a", "a", "b", "a", "b", "b", "c", "a"};
+    for (String consumer : consumers) {
+      GovernedCall call =
+          gateway.begin(
+              new CallMatch(Operation.CHAT_COMPLETIONS, null),
+              PostedRequest.of(URL, CHAT.replace("gpt-4o", consumer)));
+      call.admit();
+      readWhole(call.observeResponse(200, "application/json", json(ANSWER), () -> false));
+    }
+
+    assertThat(events).hasSize(consumers.length);
+    for (int i = 0; i < consumers.length; i++) {
+      assertThat(events.get(i).limits().counterKeys())
+          .as("call %d", i)
+          .containsExactly(java.util.Map.entry("consumer", consumers[i]));
+    }
+  }
+
+  /** A backend that answers {@code body} after {@link #TAKES}. */
+  private static final class SlowBackend implements AttemptSender<byte[]> {
+    static final java.time.Duration TAKES = java.time.Duration.ofMillis(200);
+    private final byte[] body;
+    private final String contentType;
+
+    SlowBackend(String body, String contentType) {
+      this.body = body.getBytes(StandardCharsets.UTF_8);
+      this.contentType = contentType;
+    }
+
+    @Override
+    public byte[] send(AttemptPlan plan) throws IOException {
+      try {
+        Thread.sleep(TAKES.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException();
+      }
+      return body;
+    }
+
+    @Override
+    public int status(byte[] response) {
+      return 200;
+    }
+
+    @Override
+    public String header(byte[] response, String name) {
+      return name.equalsIgnoreCase("Content-Type") ? contentType : null;
+    }
+
+    @Override
+    public InputStream body(byte[] response) {
+      return new ByteArrayInputStream(response);
+    }
+
+    @Override
+    public void readDeadline(byte[] response, java.time.Duration timeout) {}
+
+    @Override
+    public void discard(byte[] response) {}
+
+    @Override
+    public boolean canceled() {
+      return false;
+    }
+  }
+
   @Test
   void failingListenerNeitherBreaksTheCallNorStopsOtherListeners() throws IOException {
     AiGateway gateway =

@@ -54,6 +54,66 @@ class OpenAiRequestTest {
   }
 
   @Test
+  void onlyTheNamesOfTheFieldsReadAreReadNotOtherNamesOfTheirLengths() {
+    // Names as long as a field read (each length names one), one byte off or in another case.
+    assertThat(
+            fieldsOf(
+                "{\"modem\":\"x\",\"Model\":\"y\",\"streax\":true,\"N\":3,\"m\":4,"
+                    + "\"max_tokenz\":5,\"max_output_tokenz\":6,\"max_completion_tokenz\":7,"
+                    + "\"stream_optionz\":{\"include_usage\":true},\"messages\":[]}"))
+        .isEqualTo("deploy-1 stream false usage false max OptionalLong.empty by null n 1");
+    // Each field read, after names of other lengths.
+    assertThat(
+            fieldsOf(
+                "{\"x\":0,\"n\":3,\"max_output_tokens\":6,\"model\":\"gpt-4o\",\"stream\":true,"
+                    + "\"stream_options\":{\"include_usage\":true},\"messages\":[]}"))
+        .isEqualTo("gpt-4o stream true usage true max OptionalLong[6] by max_output_tokens n 3");
+  }
+
+  /** The fields a view of {@code body} read, in one line; the body must be understood. */
+  private static String fieldsOf(String body) {
+    OpenAiRequest view = view(body);
+    assertThat(view.bodyUnderstood()).isTrue();
+    return view.model()
+        + " stream "
+        + view.stream()
+        + " usage "
+        + view.includeUsageRequested()
+        + " max "
+        + view.maxOutputTokens()
+        + " by "
+        + view.maxOutputTokensField()
+        + " n "
+        + view.choices();
+  }
+
+  @Test
+  void aViewReadFromManyThreadsAtOnceGivesEveryOneTheSameFields() throws Exception {
+    for (int run = 0; run < 200; run++) {
+      OpenAiRequest view =
+          view("{\"model\":\"gpt-4o\",\"max_tokens\":" + run + ",\"stream\":true}");
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+      java.util.List<java.util.concurrent.CompletableFuture<String>> reads =
+          new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        reads.add(
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    start.await();
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                  return view.model() + view.maxOutputTokens().getAsLong() + view.stream();
+                }));
+      }
+      for (java.util.concurrent.CompletableFuture<String> read : reads) {
+        assertThat(read.get()).isEqualTo("gpt-4o" + run + "true");
+      }
+    }
+  }
+
+  @Test
   void theDeploymentNamesTheModelWhenTheBodyDoesNot() {
     assertThat(view("{\"messages\":[]}").model()).isEqualTo("deploy-1");
   }

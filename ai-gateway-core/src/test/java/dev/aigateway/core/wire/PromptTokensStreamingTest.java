@@ -184,6 +184,46 @@ class PromptTokensStreamingTest {
     }
   }
 
+  /**
+   * Member names on strict bytes read as Jackson reads them: the names the count compares (shared
+   * strings), names of their lengths that are none of them, other names, escaped spellings.
+   */
+  @org.junit.jupiter.api.Test
+  void namesOnStrictBytesReadAsJacksonReadsThem() throws Exception {
+    List<String> names = new ArrayList<>();
+    for (String name : JsonTokens.sharedNames()) {
+      names.add(name);
+      names.add(name.substring(0, name.length() - 1) + "z"); // its length, its last byte off
+      names.add(Character.toUpperCase(name.charAt(0)) + name.substring(1));
+      names.add(name + "s");
+      names.add("\\u00" + Integer.toHexString(name.charAt(0)) + name.substring(1)); // escaped
+    }
+    names.addAll(
+        List.of("", "x", "ix", "r\u00f4le", "caf\u00e9", "\u00e9", "r\\u00f4le", "a\\\"b", "\\\\"));
+    for (String spelled : names) {
+      byte[] bytes =
+          ("{\"" + spelled + "\":[\"" + spelled + "\"]}").getBytes(StandardCharsets.UTF_8);
+      assertThat(strict(bytes)).as(spelled).isTrue();
+      try (JsonTokens parsed = JsonTokens.of(Json.MAPPER.getFactory().createParser(bytes));
+          JsonTokens walked = JsonTokens.ofStrict(bytes)) {
+        for (int k = 0; k < 2; k++) {
+          parsed.nextToken();
+          walked.nextToken();
+        }
+        assertThat(walked.currentName()).as(spelled).isEqualTo(parsed.currentName());
+        for (int k = 0; k < 2; k++) {
+          parsed.nextToken();
+          walked.nextToken();
+        }
+        assertThat(walked.getText()).as(spelled).isEqualTo(parsed.getText());
+        assertThat(walked.countText(COUNTER, dev.aigateway.core.tokens.TokenEncoding.O200K_BASE))
+            .as(spelled)
+            .isEqualTo(
+                parsed.countText(COUNTER, dev.aigateway.core.tokens.TokenEncoding.O200K_BASE));
+      }
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void theWalkOnStrictBytesReadsTheTokensJacksonReads() throws Exception {
     Random random = new Random(2026);

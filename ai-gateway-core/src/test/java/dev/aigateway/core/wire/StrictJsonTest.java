@@ -34,6 +34,59 @@ class StrictJsonTest {
     bytes("\"")
   };
 
+  /** The literals are accepted whole and exactly, cut anywhere or misspelt they are refused. */
+  @Test
+  void literalsAreAcceptedWholeAndExactly() {
+    for (String literal : new String[] {"true", "false", "null"}) {
+      byte[] json = bytes("[" + literal + "]");
+      assertThat(StrictJson.NOT_NOTING.value(json, 1, json.length, 1))
+          .isEqualTo(1 + literal.length());
+      for (int cut = 1; cut < literal.length(); cut++) {
+        byte[] shorter = bytes(literal.substring(0, cut));
+        assertThat(StrictJson.NOT_NOTING.value(shorter, 0, shorter.length, 0)).isEqualTo(-1);
+        byte[] within = bytes(literal);
+        assertThat(StrictJson.NOT_NOTING.value(within, 0, cut, 0)).isEqualTo(-1);
+      }
+      for (int k = 1; k < literal.length(); k++) {
+        byte[] misspelt = bytes(literal);
+        misspelt[k] ^= 0x20; // another case
+        assertThat(StrictJson.NOT_NOTING.value(misspelt, 0, misspelt.length, 0)).isEqualTo(-1);
+      }
+    }
+  }
+
+  /**
+   * The scan for a quote, a backslash or a byte above ASCII stops where a look at each byte stops,
+   * from every start and for every end, whatever the alignment.
+   */
+  @Test
+  void quoteBackslashOrHighStopsWhereALookAtEachByteStops() {
+    SplittableRandom random = new SplittableRandom(11);
+    byte[] rare = {'"', '\\', (byte) 0x80, (byte) 0xa9, (byte) 0xc3, (byte) 0xff, 0x7f, 0x01};
+    for (int run = 0; run < 3_000; run++) {
+      byte[] bytes = new byte[random.nextInt(48)];
+      for (int k = 0; k < bytes.length; k++) {
+        bytes[k] =
+            random.nextInt(10) == 0
+                ? rare[random.nextInt(rare.length)]
+                : (byte) (' ' + random.nextInt(95)); // printable ASCII, quote and backslash too
+      }
+      for (int from = 0; from <= bytes.length; from++) {
+        int to = from + random.nextInt(bytes.length - from + 1);
+        int expected = from;
+        while (expected < to
+            && bytes[expected] != '"'
+            && bytes[expected] != '\\'
+            && bytes[expected] >= 0) {
+          expected++;
+        }
+        assertThat(StrictJson.quoteBackslashOrHigh(bytes, from, to))
+            .as("from %d to %d", from, to)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
   /**
    * Strings of every alignment, with any byte that needs a look anywhere in the eight-byte steps:
    * accepted exactly when Jackson reads them, and ending where Jackson's string ends.
