@@ -193,8 +193,7 @@ class GeminiResponsesTest {
   }
 
   /** The shape of one stream's responses, and the odd things that happen to some of them. */
-  private record Shape(
-      boolean details, String modality, boolean spaces, boolean feedback, int oddness) {
+  record Shape(boolean details, String modality, boolean spaces, boolean feedback, int oddness) {
 
     static Shape random(Random random) {
       String[] modalities = {"TEXT", "AUDIO", "IMAGE", "\\u0041UDIO"};
