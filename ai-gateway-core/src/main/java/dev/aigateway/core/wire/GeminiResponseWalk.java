@@ -2,6 +2,9 @@ package dev.aigateway.core.wire;
 
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
@@ -128,11 +131,11 @@ final class GeminiResponseWalk {
     finished = false;
     textCount = 0;
     textOdd = false;
-    int i = StrictJson.skipSpace(data, from, to);
+    int i = skipSpace(data, from, to);
     if (i >= to || data[i] != '{') {
       return -1;
     }
-    i = StrictJson.skipSpace(data, i + 1, to);
+    i = skipSpace(data, i + 1, to);
     if (i < to && data[i] == '}') {
       return i + 1;
     }
@@ -146,11 +149,11 @@ final class GeminiResponseWalk {
         return -1;
       }
       int name = nameOf(data, i, nameEnd, TOP);
-      int colon = StrictJson.skipSpace(data, nameEnd, to);
+      int colon = skipSpace(data, nameEnd, to);
       if (colon >= to || data[colon] != ':') {
         return -1;
       }
-      int v = StrictJson.skipSpace(data, colon + 1, to);
+      int v = skipSpace(data, colon + 1, to);
       if (v >= to) {
         return -1;
       }
@@ -181,7 +184,7 @@ final class GeminiResponseWalk {
       if (end < 0) {
         return -1;
       }
-      i = StrictJson.skipSpace(data, end, to);
+      i = skipSpace(data, end, to);
       if (i >= to) {
         return -1;
       } else if (data[i] == '}') {
@@ -189,7 +192,7 @@ final class GeminiResponseWalk {
       } else if (data[i] != ',') {
         return -1;
       }
-      i = StrictJson.skipSpace(data, i + 1, to);
+      i = skipSpace(data, i + 1, to);
     }
   }
 
@@ -286,7 +289,7 @@ final class GeminiResponseWalk {
   }
 
   private int candidates(byte[] data, int at, int to) {
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == ']') {
       return i + 1;
     }
@@ -298,7 +301,7 @@ final class GeminiResponseWalk {
       if (i < 0) {
         return -1;
       }
-      i = StrictJson.skipSpace(data, i, to);
+      i = skipSpace(data, i, to);
       if (i >= to) {
         return -1;
       } else if (data[i] == ']') {
@@ -306,12 +309,12 @@ final class GeminiResponseWalk {
       } else if (data[i] != ',') {
         return -1;
       }
-      i = StrictJson.skipSpace(data, i + 1, to);
+      i = skipSpace(data, i + 1, to);
     }
   }
 
   private int candidate(byte[] data, int at, int to) {
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == '}') {
       return i + 1;
     }
@@ -325,14 +328,14 @@ final class GeminiResponseWalk {
       byte first = data[v];
       boolean container = first == '{' || first == '[';
       int end;
-      if (StrictJson.is(data, i, nameEnd, FINISH_REASON)) {
+      if (is(data, i, nameEnd, FINISH_REASON)) {
         if (finish || container) {
           return -1; // twice, or a value the parser would read on into
         }
         finish = true;
         finished |= first == '"';
         end = VALUES.value(data, v, to, 3);
-      } else if (StrictJson.is(data, i, nameEnd, CONTENT)) {
+      } else if (is(data, i, nameEnd, CONTENT)) {
         if (content) {
           return -1;
         }
@@ -349,7 +352,7 @@ final class GeminiResponseWalk {
   }
 
   private int content(byte[] data, int at, int to) {
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == '}') {
       return i + 1;
     }
@@ -360,12 +363,12 @@ final class GeminiResponseWalk {
         return -1;
       }
       int end;
-      if (data[v] == '[' && StrictJson.is(data, i, nameEnd, PARTS)) {
+      if (data[v] == '[' && is(data, i, nameEnd, PARTS)) {
         textOdd |= parts;
         parts = true;
         end = parts(data, v, to);
       } else {
-        if (StrictJson.is(data, i, nameEnd, PARTS)) {
+        if (is(data, i, nameEnd, PARTS)) {
           textOdd |= parts;
           parts = true;
         }
@@ -379,7 +382,7 @@ final class GeminiResponseWalk {
   }
 
   private int parts(byte[] data, int at, int to) {
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == ']') {
       return i + 1;
     }
@@ -394,7 +397,7 @@ final class GeminiResponseWalk {
       if (end < 0) {
         return -1;
       }
-      i = StrictJson.skipSpace(data, end, to);
+      i = skipSpace(data, end, to);
       if (i >= to) {
         return -1;
       } else if (data[i] == ']') {
@@ -402,12 +405,12 @@ final class GeminiResponseWalk {
       } else if (data[i] != ',') {
         return -1;
       }
-      i = StrictJson.skipSpace(data, i + 1, to);
+      i = skipSpace(data, i + 1, to);
     }
   }
 
   private int part(byte[] data, int at, int to) {
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == '}') {
       return i + 1;
     }
@@ -418,7 +421,7 @@ final class GeminiResponseWalk {
         return -1;
       }
       int end = VALUES.value(data, v, to, 6);
-      boolean isText = StrictJson.is(data, i, nameEnd, TEXT);
+      boolean isText = is(data, i, nameEnd, TEXT);
       textOdd |= isText && text; // a part's text twice: left to the parser
       text |= isText;
       if (end >= 0 && isText && data[v] == '"') {
@@ -437,7 +440,7 @@ final class GeminiResponseWalk {
   }
 
   private int feedback(byte[] data, int at, int to) {
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == '}') {
       return i + 1;
     }
@@ -446,7 +449,7 @@ final class GeminiResponseWalk {
       if (v < 0) {
         return -1;
       }
-      finished |= data[v] == '"' && StrictJson.is(data, i, nameEnd, BLOCK_REASON);
+      finished |= data[v] == '"' && is(data, i, nameEnd, BLOCK_REASON);
       i = next(data, VALUES.value(data, v, to, 2), to);
       if (i <= 0) {
         return -i - 1;
@@ -462,7 +465,7 @@ final class GeminiResponseWalk {
     modalities[0] = 0;
     modalities[1] = 0;
     modalities[2] = 0;
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == '}') {
       return i + 1;
     }
@@ -511,7 +514,7 @@ final class GeminiResponseWalk {
 
   /** Reads a details array, adding its {@code AUDIO} and {@code IMAGE} counts from {@code slot}. */
   private int details(byte[] data, int at, int to, int slot) {
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == ']') {
       return i + 1;
     }
@@ -520,7 +523,7 @@ final class GeminiResponseWalk {
       if (end < 0) {
         return -1;
       }
-      i = StrictJson.skipSpace(data, end, to);
+      i = skipSpace(data, end, to);
       if (i >= to) {
         return -1;
       } else if (data[i] == ']') {
@@ -528,12 +531,12 @@ final class GeminiResponseWalk {
       } else if (data[i] != ',') {
         return -1;
       }
-      i = StrictJson.skipSpace(data, i + 1, to);
+      i = skipSpace(data, i + 1, to);
     }
   }
 
   private int detail(byte[] data, int at, int to, int slot) {
-    int i = StrictJson.skipSpace(data, at + 1, to);
+    int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == '}') {
       return i + 1;
     }
@@ -550,7 +553,7 @@ final class GeminiResponseWalk {
       if (end < 0) {
         return -1;
       }
-      if (StrictJson.is(data, i, nameEnd, MODALITY)) {
+      if (is(data, i, nameEnd, MODALITY)) {
         if (modality) {
           return -1;
         }
@@ -559,12 +562,9 @@ final class GeminiResponseWalk {
           if (!plainAscii(data, v + 1, end - 1)) {
             return -1; // an escape could spell AUDIO: left to the parser
           }
-          into =
-              StrictJson.is(data, v, end, AUDIO)
-                  ? slot
-                  : StrictJson.is(data, v, end, IMAGE) && slot == 0 ? 1 : -1;
+          into = is(data, v, end, AUDIO) ? slot : is(data, v, end, IMAGE) && slot == 0 ? 1 : -1;
         }
-      } else if (StrictJson.is(data, i, nameEnd, TOKEN_COUNT)) {
+      } else if (is(data, i, nameEnd, TOKEN_COUNT)) {
         if (countStart >= 0 || count < 0) {
           return -1;
         }
@@ -617,11 +617,11 @@ final class GeminiResponseWalk {
     if (nameEnd < 0) {
       return -1;
     }
-    int colon = StrictJson.skipSpace(data, nameEnd, to);
+    int colon = skipSpace(data, nameEnd, to);
     if (colon >= to || data[colon] != ':') {
       return -1;
     }
-    int v = StrictJson.skipSpace(data, colon + 1, to);
+    int v = skipSpace(data, colon + 1, to);
     return v < to ? v : -1;
   }
 
@@ -634,7 +634,7 @@ final class GeminiResponseWalk {
     if (end < 0) {
       return 0;
     }
-    int i = StrictJson.skipSpace(data, end, to);
+    int i = skipSpace(data, end, to);
     if (i >= to) {
       return 0;
     } else if (data[i] == '}') {
@@ -642,18 +642,59 @@ final class GeminiResponseWalk {
     } else if (data[i] != ',') {
       return 0;
     }
-    i = StrictJson.skipSpace(data, i + 1, to);
+    i = skipSpace(data, i + 1, to);
     return i > 0 ? i : 0;
   }
 
   /** Which of {@code names} {@code data[from, to)} is (a name with its quotes), or -1. */
   private static int nameOf(byte[] data, int from, int to, byte[][] names) {
+    int length = to - from;
     for (int n = 0; n < names.length; n++) {
-      if (StrictJson.is(data, from, to, names[n])) {
+      byte[] name = names[n];
+      if (name.length == length && data[from + 1] == name[1] && same(data, from, name)) {
         return n;
       }
     }
     return NOTHING;
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * Whether {@code data} holds {@code name} at {@code from} (there are that many bytes): eight
+   * bytes a step, the last step overlapping the one before it.
+   */
+  private static boolean same(byte[] data, int from, byte[] name) {
+    int length = name.length;
+    if (length < Long.BYTES) {
+      for (int k = 0; k < length; k++) {
+        if (data[from + k] != name[k]) {
+          return false;
+        }
+      }
+      return true;
+    }
+    for (int k = 0; k < length - Long.BYTES; k += Long.BYTES) {
+      if ((long) LONGS.get(data, from + k) != (long) LONGS.get(name, k)) {
+        return false;
+      }
+    }
+    int last = length - Long.BYTES;
+    return (long) LONGS.get(data, from + last) == (long) LONGS.get(name, last);
+  }
+
+  /** Whether {@code data[from, to)} is {@code name}. */
+  private static boolean is(byte[] data, int from, int to, byte[] name) {
+    return to - from == name.length && same(data, from, name);
+  }
+
+  /** The index of the first byte from {@code i} that is not JSON whitespace. */
+  private static int skipSpace(byte[] data, int i, int to) {
+    while (i < to && data[i] <= ' ' && StrictJson.isSpace(data[i])) {
+      i++;
+    }
+    return i;
   }
 
   /** Skips a string at {@code i} that holds plain ASCII only (no escape); -1 for any other. */
