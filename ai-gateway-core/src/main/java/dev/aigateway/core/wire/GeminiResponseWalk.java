@@ -131,6 +131,7 @@ final class GeminiResponseWalk {
     finished = false;
     textCount = 0;
     textOdd = false;
+    passedCount = 0;
     int i = skipSpace(data, from, to);
     if (i >= to || data[i] != '{') {
       return -1;
@@ -176,10 +177,13 @@ final class GeminiResponseWalk {
         end = first == '"' ? plainAsciiString(data, v, to) : -1;
         modelStart = v;
         modelEnd = end;
+        if (end >= 0) {
+          pass(v, end);
+        }
       } else if (name == FEEDBACK && container) {
         end = first == '{' ? feedback(data, v, to) : -1;
       } else {
-        end = VALUES.value(data, v, to, 1); // any other value: skipped, as the parser skips it
+        end = skip(data, v, to, 1); // any other value: skipped, as the parser skips it
       }
       if (end < 0) {
         return -1;
@@ -236,6 +240,48 @@ final class GeminiResponseWalk {
         counts[5],
         details ? modalities : null,
         previous);
+  }
+
+  /**
+   * Per value the last walk passed without walking into it, in order: its start and end. These are
+   * its scalars (the counts, the text, the model, ids...) and the objects and arrays it skipped
+   * whole; the objects and arrays it walked into are not, their values are.
+   */
+  private int[] passed = new int[64];
+
+  private int passedCount;
+
+  /** Skips the value at {@code v} ({@link StrictJson}), noting it as passed. */
+  private int skip(byte[] data, int v, int to, int depth) {
+    int end = VALUES.value(data, v, to, depth);
+    if (end >= 0) {
+      pass(v, end);
+    }
+    return end;
+  }
+
+  private void pass(int start, int end) {
+    if (passedCount * 2 == passed.length) {
+      passed = java.util.Arrays.copyOf(passed, passed.length * 2);
+    }
+    passed[2 * passedCount] = start;
+    passed[2 * passedCount + 1] = end;
+    passedCount++;
+  }
+
+  /** How many values the last walk passed ({@link #passedStart}, {@link #passedEnd}). */
+  int passedCount() {
+    return passedCount;
+  }
+
+  /** Where value {@code p} the last walk passed starts. */
+  int passedStart(int p) {
+    return passed[2 * p];
+  }
+
+  /** Where value {@code p} the last walk passed ends. */
+  int passedEnd(int p) {
+    return passed[2 * p + 1];
   }
 
   /** Whether the last walk read a count. */
@@ -334,15 +380,15 @@ final class GeminiResponseWalk {
         }
         finish = true;
         finished |= first == '"';
-        end = VALUES.value(data, v, to, 3);
+        end = skip(data, v, to, 3);
       } else if (is(data, i, nameEnd, CONTENT)) {
         if (content) {
           return -1;
         }
         content = true;
-        end = first == '{' ? content(data, v, to) : VALUES.value(data, v, to, 3);
+        end = first == '{' ? content(data, v, to) : skip(data, v, to, 3);
       } else {
-        end = VALUES.value(data, v, to, 3);
+        end = skip(data, v, to, 3);
       }
       i = next(data, end, to);
       if (i <= 0) {
@@ -372,7 +418,7 @@ final class GeminiResponseWalk {
           textOdd |= parts;
           parts = true;
         }
-        end = VALUES.value(data, v, to, 4);
+        end = skip(data, v, to, 4);
       }
       i = next(data, end, to);
       if (i <= 0) {
@@ -392,7 +438,7 @@ final class GeminiResponseWalk {
         end = part(data, i, to);
       } else {
         textOdd = true; // the parser, reading the text, stops at a part that is not an object
-        end = VALUES.value(data, i, to, 5);
+        end = skip(data, i, to, 5);
       }
       if (end < 0) {
         return -1;
@@ -420,7 +466,7 @@ final class GeminiResponseWalk {
       if (v < 0) {
         return -1;
       }
-      int end = VALUES.value(data, v, to, 6);
+      int end = skip(data, v, to, 6);
       boolean isText = is(data, i, nameEnd, TEXT);
       textOdd |= isText && text; // a part's text twice: left to the parser
       text |= isText;
@@ -450,7 +496,7 @@ final class GeminiResponseWalk {
         return -1;
       }
       finished |= data[v] == '"' && is(data, i, nameEnd, BLOCK_REASON);
-      i = next(data, VALUES.value(data, v, to, 2), to);
+      i = next(data, skip(data, v, to, 2), to);
       if (i <= 0) {
         return -i - 1;
       }
@@ -487,7 +533,7 @@ final class GeminiResponseWalk {
       if (isNumber(first)) {
         // The parser takes every whole number of usageMetadata as a long (and fails on one that
         // does not fit); a count must be a plain whole number, as the parser's rules ask.
-        end = VALUES.value(data, v, to, 2);
+        end = skip(data, v, to, 2);
         if (end < 0 || !fitsLong(data, v, end)) {
           return -1;
         }
@@ -503,7 +549,7 @@ final class GeminiResponseWalk {
       } else if (name >= COUNTS && first == '[') {
         end = details(data, v, to, name == COUNTS + 2 ? 2 : 0);
       } else {
-        end = VALUES.value(data, v, to, 2);
+        end = skip(data, v, to, 2);
       }
       i = next(data, end, to);
       if (i <= 0) {
@@ -519,7 +565,7 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     while (true) {
-      int end = i < to && data[i] == '{' ? detail(data, i, to, slot) : VALUES.value(data, i, to, 3);
+      int end = i < to && data[i] == '{' ? detail(data, i, to, slot) : skip(data, i, to, 3);
       if (end < 0) {
         return -1;
       }
@@ -549,7 +595,7 @@ final class GeminiResponseWalk {
       if (v < 0) {
         return -1;
       }
-      int end = VALUES.value(data, v, to, 4);
+      int end = skip(data, v, to, 4);
       if (end < 0) {
         return -1;
       }

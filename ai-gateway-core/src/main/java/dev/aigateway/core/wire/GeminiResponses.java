@@ -209,33 +209,58 @@ final class GeminiResponses implements SseBody.EventReader {
     valueCount = 0;
     int usageFrom = walk.usageFrom();
     int usageTo = usageFrom < 0 ? -1 : walk.usageTo();
-    for (int i = from; i < to; ) {
-      byte b = data[i];
-      boolean inUsage = i > usageFrom && i < usageTo;
-      if (b == '"') {
-        int end = StrictJson.string(data, i, to, true);
-        int next = StrictJson.skipSpace(data, end, to);
-        if (!inUsage && (next >= to || data[next] != ':')) {
-          note(i - from, end - from, i == model ? MODEL : FREE, -1);
+    for (int p = 0; p < walk.passedCount(); p++) {
+      int start = walk.passedStart(p);
+      int end = walk.passedEnd(p);
+      byte b = data[start];
+      if (b == '{' || b == '[') {
+        noteInside(data, start, end, from, usageFrom, usageTo); // a value skipped whole
+      } else if (b == '"') {
+        if (start <= usageFrom || start >= usageTo) {
+          note(start - from, end - from, start == model ? MODEL : FREE, -1);
         }
-        i = end;
       } else if (GeminiResponseWalk.isNumber(b)) {
-        int end = StrictJson.NOT_NOTING.value(data, i, to, 0);
-        int kind = inUsage ? countKind(i) : NUMBER;
-        int value = -1;
-        if (kind >= COUNT) {
-          value = countValue(kind, GeminiResponseWalk.wholeNumber(data, i, end));
-        }
-        note(i - from, end - from, kind, value);
-        i = end;
-      } else {
-        i++;
+        noteNumber(data, start, end, from, usageFrom, usageTo);
       }
     }
     if (values.length < valueCount) {
       values = new long[keptValues.length];
     }
     keptLength = n;
+  }
+
+  /**
+   * Notes the value strings and numbers inside {@code data[start, end)}, an object or array the
+   * walk skipped whole (of a response starting at {@code from}).
+   */
+  private void noteInside(byte[] data, int start, int end, int from, int usageFrom, int usageTo) {
+    for (int i = start; i < end; ) {
+      byte b = data[i];
+      if (b == '"') {
+        int stringEnd = StrictJson.string(data, i, end, true);
+        int next = StrictJson.skipSpace(data, stringEnd, end);
+        if ((i <= usageFrom || i >= usageTo) && (next >= end || data[next] != ':')) {
+          note(i - from, stringEnd - from, FREE, -1);
+        }
+        i = stringEnd;
+      } else if (GeminiResponseWalk.isNumber(b)) {
+        int numberEnd = StrictJson.NOT_NOTING.value(data, i, end, 0);
+        noteNumber(data, i, numberEnd, from, usageFrom, usageTo);
+        i = numberEnd;
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** Notes the number {@code data[start, end)}: a count (its value kept) or a free number. */
+  private void noteNumber(byte[] data, int start, int end, int from, int usageFrom, int usageTo) {
+    int kind = start > usageFrom && start < usageTo ? countKind(start) : NUMBER;
+    int value = -1;
+    if (kind >= COUNT) {
+      value = countValue(kind, GeminiResponseWalk.wholeNumber(data, start, end));
+    }
+    note(start - from, end - from, kind, value);
   }
 
   /** The kind of the number at {@code at} inside the walked response's {@code usageMetadata}. */

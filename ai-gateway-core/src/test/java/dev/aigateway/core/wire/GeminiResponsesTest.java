@@ -123,6 +123,38 @@ class GeminiResponsesTest {
   }
 
   @Test
+  void valuesInsideObjectsAndArraysTheWalkSkipsMayChangeFromChunkToChunk() {
+    GeminiResponses responses = new GeminiResponses();
+    ResponseReadout bytes = new ResponseReadout();
+    ResponseReadout parsed = new ResponseReadout();
+    for (int i = 0; i < 6; i++) {
+      byte[] chunk =
+          ("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"w"
+                  + i
+                  + "\"}]},\"safetyRatings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\","
+                  + "\"probability\":\""
+                  + (i % 2 == 0 ? "NEGLIGIBLE" : "LOW")
+                  + "\"}],\"citationMetadata\":{\"citationSources\":[{\"startIndex\":"
+                  + (i * 7)
+                  + ",\"endIndex\":"
+                  + (i * 70)
+                  + "}]}}],\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":"
+                  + (i + 1)
+                  + ",\"extra\":{\"n\":"
+                  + i
+                  + "}},\"modelVersion\":\"gemini-2.5-flash\"}")
+              .getBytes(StandardCharsets.UTF_8);
+      responses.read(bytes, chunk, 0, chunk.length);
+      GeminiFormat.readResponse(parsed, chunk, 0, chunk.length);
+      assertThat(bytes.usage()).isEqualTo(parsed.usage()).isEqualTo(Usage.of(9, i + 1));
+      assertThat(bytes.model()).isEqualTo(parsed.model());
+      assertThat(bytes.text().toString()).isEqualTo(parsed.text().toString());
+    }
+    // the first is walked and kept; the others differ inside the skipped values only
+    assertThat(responses.templateReads()).isEqualTo(5);
+  }
+
+  @Test
   void aStreamThatChangesShapeIsReadAgainstItsNewShapeAfterTwoMisses() {
     GeminiResponses responses = new GeminiResponses();
     ResponseReadout readout = new ResponseReadout();
