@@ -247,9 +247,17 @@ final class GeminiResponseWalk {
    * its scalars (the counts, the text, the model, ids...) and the objects and arrays it skipped
    * whole; the objects and arrays it walked into are not, their values are.
    */
-  private int[] passed = new int[64];
+  private int @Nullable [] passed;
 
   private int passedCount;
+
+  /** Whether walks note the values they pass (a document, never kept as a template, need not). */
+  private boolean notesPassed = true;
+
+  /** Makes later walks note the values they pass, or not ({@link #passedCount} 0). */
+  void notePassed(boolean notes) {
+    notesPassed = notes;
+  }
 
   /** Skips the value at {@code v} ({@link StrictJson}), noting it as passed. */
   private int skip(byte[] data, int v, int to, int depth) {
@@ -261,7 +269,12 @@ final class GeminiResponseWalk {
   }
 
   private void pass(int start, int end) {
-    if (passedCount * 2 == passed.length) {
+    if (!notesPassed) {
+      return;
+    }
+    if (passed == null) {
+      passed = new int[32];
+    } else if (passedCount * 2 == passed.length) {
       passed = java.util.Arrays.copyOf(passed, passed.length * 2);
     }
     passed[2 * passedCount] = start;
@@ -276,12 +289,12 @@ final class GeminiResponseWalk {
 
   /** Where value {@code p} the last walk passed starts. */
   int passedStart(int p) {
-    return passed[2 * p];
+    return java.util.Objects.requireNonNull(passed)[2 * p];
   }
 
   /** Where value {@code p} the last walk passed ends. */
   int passedEnd(int p) {
-    return passed[2 * p + 1];
+    return java.util.Objects.requireNonNull(passed)[2 * p + 1];
   }
 
   /** Whether the last walk read a count. */

@@ -153,6 +153,7 @@ final class GeminiResponses implements SseBody.EventReader {
    * its bytes when it is written plainly, else with the parser.
    */
   void readDocument(ResponseReadout readout, byte[] data, int from, int to) {
+    walk.notePassed(false); // a document is never kept as a template
     int end = walk.walk(data, from, to);
     if (end < 0 || StrictJson.skipSpace(data, end, to) != to || !walk.learn(data, readout)) {
       GeminiFormat.readDocument(readout, data, from, to);
@@ -164,6 +165,7 @@ final class GeminiResponses implements SseBody.EventReader {
    * #readDocument}: returns the index after it, or -1, having learnt nothing.
    */
   int readDocumentAt(ResponseReadout readout, byte[] data, int from, int to) {
+    walk.notePassed(false); // a document is never kept as a template
     int end = walk.walk(data, from, to);
     if (end >= 0 && !walk.learn(data, readout)) {
       GeminiFormat.readDocument(readout, data, from, end);
