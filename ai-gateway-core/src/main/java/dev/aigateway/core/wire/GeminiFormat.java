@@ -252,10 +252,12 @@ final class GeminiFormat implements ModelInPath {
    * Reads one {@code GenerateContentResponse} from {@code data[from, to)}: its {@code
    * modelVersion}, {@code usageMetadata} and candidates' text; a candidate's {@code finishReason}
    * or a blocked prompt marks the answer complete. Learns nothing from what is not a JSON object.
+   * The text is learnt only while it may be needed ({@link ResponseReadout#textNeeded}) and only
+   * from a response that reports no usage, unless the log keeps it: a response that reports usage
+   * settles the call on it (a stream's later responses report it too, cumulatively), so its text
+   * would never be counted ({@link ResponseReadout#text()}).
    */
   static void readResponse(ResponseReadout readout, byte[] data, int from, int to) {
-    // Text is read only while it may be needed: once a chunk reported usage, later chunks report
-    // it too (cumulatively), and the text of the rest is not read unless the log keeps it.
     read(readout, data, from, to, readout.textNeeded(), false);
   }
 
@@ -312,7 +314,7 @@ final class GeminiFormat implements ModelInPath {
       return false;
     }
     readout.learnUsage(model, usage);
-    if (text != null) {
+    if (text != null && (usage == null || readout.keepsText())) {
       readout.appendText(text);
     }
     if (finished) {

@@ -55,6 +55,15 @@ final class GeminiJsonBody extends ObservedBody {
     for (int i = scanner.find(b, from, to); i < to; i = scanner.find(b, i + 1, to)) {
       switch (scanner.found()) {
         case JsonValueScanner.VALUE_START -> {
+          // A value whose bytes are all here is read where it lies, as it is found: its reader
+          // finds its end, and the scanner goes on after it.
+          int end = readAt(b, i, to - i > maxValueBytes ? i + maxValueBytes : to);
+          if (end >= 0) {
+            scanner.valueEnded();
+            i = end - 1;
+            copyFrom = -1;
+            continue;
+          }
           inValue = true;
           valueOverflow = false;
           valueLength = 0;
@@ -84,15 +93,28 @@ final class GeminiJsonBody extends ObservedBody {
     }
   }
 
+  /**
+   * Reads the value that starts at {@code data[from]} if it ends before {@code to} and is read on
+   * its bytes: returns the index after it, or -1, having learnt nothing.
+   */
+  private int readAt(byte[] data, int from, int to) {
+    if (scanner.array()) {
+      return responses.readElement(readout, data, from, to);
+    }
+    int end = responses.readDocumentAt(readout, data, from, to);
+    if (end >= 0) {
+      readout.markComplete(); // the one document is whole
+    }
+    return end;
+  }
+
   /** Reads the whole value {@code data[from, to)}: an element of the array, or the one document. */
   private void readValue(byte[] data, int from, int to) {
     if (scanner.array()) {
       responses.read(readout, data, from, to);
     } else {
-      // The one document: no response follows it to be read against it as a template, so the
-      // parser reads it (in about half the time of the walk on its bytes), and its text only when
-      // it reports no usage or the log keeps it.
-      GeminiFormat.readDocument(readout, data, from, to);
+      // The one document: its text is learnt only when it reports no usage or the log keeps it.
+      responses.readDocument(readout, data, from, to);
       readout.markComplete(); // the one document is whole
     }
   }

@@ -74,6 +74,16 @@ final class JsonValueScanner {
     return to;
   }
 
+  /**
+   * The value whose start {@link #find} reported last ended at a byte this scanner is not shown
+   * (its reader found its end): the next byte read is the one after it.
+   */
+  void valueEnded() {
+    depth = valueDepth() - 1;
+    inString = false;
+    escaped = false;
+  }
+
   /** What the byte at the index {@link #find} returned was. */
   int found() {
     return found;

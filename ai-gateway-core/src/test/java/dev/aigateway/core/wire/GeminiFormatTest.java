@@ -234,6 +234,7 @@ class GeminiFormatTest {
     kept.keepText();
     GeminiFormat.readDocument(kept, answer, 0, answer.length);
     ResponseReadout parsed = new ResponseReadout();
+    parsed.keepText();
     GeminiFormat.readResponse(parsed, answer, 0, answer.length);
     assertThat(kept.usage()).isEqualTo(ANSWER_USAGE);
     assertThat(kept.text().toString()).isEqualTo(parsed.text().toString()).startsWith("Elara");
@@ -254,8 +255,8 @@ class GeminiFormatTest {
       assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
       assertThat(end.facts().usage()).isEqualTo(STREAM_USAGE);
       assertThat(end.facts().text().toString())
-          .as("text is read until usage is known: the first chunk's")
-          .isEqualTo("Elara found");
+          .as("every chunk reports usage, which settles the call: no text is needed")
+          .isEmpty();
     }
   }
 
@@ -335,7 +336,8 @@ class GeminiFormatTest {
         bytes(
             "[{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\""
                 + "x".repeat(300)
-                + "\"}]}}]},\n{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}]},"
+                + "\"}]}}]},\n{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}]}}]},"
+                + "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"!\"}]},"
                 + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":3,"
                 + "\"candidatesTokenCount\":2,\"totalTokenCount\":5}}]");
     for (int split : new int[] {body.length, 5, 200, 330}) {
@@ -350,7 +352,7 @@ class GeminiFormatTest {
       RecordingBodyListener.End end = listener.onlyEnd();
       assertThat(end.facts().usage()).as("split at %d", split).isEqualTo(Usage.of(3, 2));
       assertThat(end.facts().text().toString())
-          .as("the first element, above the bound, is not read")
+          .as("the first element, above the bound, is not read; the last reports usage")
           .isEqualTo("ok");
       assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
     }

@@ -118,7 +118,40 @@ class GeminiResponsesTest {
     assertThat(responses.templateReads()).isEqualTo(words.length - 2);
     assertThat(readout.usage()).isEqualTo(new Usage(14, 6, 20, 0, 0, 0, 4, 0, 0));
     assertThat(readout.model()).isEqualTo("gemini-2.0-flash-001");
-    assertThat(readout.text().toString()).isEqualTo("Hello");
+    // the first chunk reports usage, which settles the call: its text is not needed
+    assertThat(readout.text().toString()).isEmpty();
+  }
+
+  @Test
+  void valuesInsideObjectsAndArraysTheWalkSkipsMayChangeFromChunkToChunk() {
+    GeminiResponses responses = new GeminiResponses();
+    ResponseReadout bytes = new ResponseReadout();
+    ResponseReadout parsed = new ResponseReadout();
+    for (int i = 0; i < 6; i++) {
+      byte[] chunk =
+          ("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"w"
+                  + i
+                  + "\"}]},\"safetyRatings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\","
+                  + "\"probability\":\""
+                  + (i % 2 == 0 ? "NEGLIGIBLE" : "LOW")
+                  + "\"}],\"citationMetadata\":{\"citationSources\":[{\"startIndex\":"
+                  + (i * 7)
+                  + ",\"endIndex\":"
+                  + (i * 70)
+                  + "}]}}],\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":"
+                  + (i + 1)
+                  + ",\"extra\":{\"n\":"
+                  + i
+                  + "}},\"modelVersion\":\"gemini-2.5-flash\"}")
+              .getBytes(StandardCharsets.UTF_8);
+      responses.read(bytes, chunk, 0, chunk.length);
+      GeminiFormat.readResponse(parsed, chunk, 0, chunk.length);
+      assertThat(bytes.usage()).isEqualTo(parsed.usage()).isEqualTo(Usage.of(9, i + 1));
+      assertThat(bytes.model()).isEqualTo(parsed.model());
+      assertThat(bytes.text().toString()).isEqualTo(parsed.text().toString());
+    }
+    // the first is walked and kept; the others differ inside the skipped values only
+    assertThat(responses.templateReads()).isEqualTo(5);
   }
 
   @Test
@@ -192,8 +225,7 @@ class GeminiResponsesTest {
   }
 
   /** The shape of one stream's responses, and the odd things that happen to some of them. */
-  private record Shape(
-      boolean details, String modality, boolean spaces, boolean feedback, int oddness) {
+  record Shape(boolean details, String modality, boolean spaces, boolean feedback, int oddness) {
 
     static Shape random(Random random) {
       String[] modalities = {"TEXT", "AUDIO", "IMAGE", "\\u0041UDIO"};

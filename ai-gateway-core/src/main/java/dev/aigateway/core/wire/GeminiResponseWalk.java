@@ -1,0 +1,823 @@
+package dev.aigateway.core.wire;
+
+import dev.aigateway.api.Usage;
+import dev.aigateway.core.tokens.TokenCounts;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads one Gemini {@code GenerateContentResponse} on its bytes in one pass, as {@link
+ * GeminiFormat#readResponse} reads it with Jackson's parser: its {@code modelVersion}, the counts
+ * of its {@code usageMetadata} (with the {@code AUDIO} and {@code IMAGE} details), whether a
+ * candidate finished or the prompt was blocked, and where its candidates' text lies. Every value is
+ * checked as it is passed ({@link StrictJson}: RFC 8259 and well-formed UTF-8), nested values once,
+ * so an accepted response is one the parser reads without error.
+ *
+ * <p>It accepts only what it reads exactly as the parser does: no escaped names, no member the
+ * parser reads twice ({@code candidates}, {@code usageMetadata}, {@code modelVersion}, {@code
+ * promptFeedback}, and the counts, details and text-bearing members under them), counts written as
+ * plain whole numbers of up to 18 digits, a model name of plain ASCII, and no value of a kind the
+ * parser would read on into ({@code candidates} an object, a candidate that is not an object, a
+ * {@code finishReason} that is an object or an array, ...). For anything else {@link #walk} or
+ * {@link #learn} says no, having learnt nothing, and the caller leaves the response to the parser.
+ *
+ * <p>One instance per body; it serves one thread.
+ */
+final class GeminiResponseWalk {
+
+  /** The counts of {@code usageMetadata}, in the order {@link GeminiFormat#usageOf} takes them. */
+  static final int COUNTS = 6;
+
+  /** Index of {@code totalTokenCount} among the counts. */
+  static final int TOTAL = 5;
+
+  private static final int NOTHING = -1;
+  private static final int CANDIDATES = 0;
+  private static final int USAGE = 1;
+  private static final int MODEL = 2;
+  private static final int FEEDBACK = 3;
+
+  private static final byte[][] TOP = {
+    ObjectMembers.quoted("candidates"),
+    ObjectMembers.quoted("usageMetadata"),
+    ObjectMembers.quoted("modelVersion"),
+    ObjectMembers.quoted("promptFeedback")
+  };
+
+  /** The names of {@code usageMetadata}: the six counts, then the three details arrays. */
+  private static final byte[][] USAGE_NAMES = {
+    ObjectMembers.quoted("promptTokenCount"),
+    ObjectMembers.quoted("candidatesTokenCount"),
+    ObjectMembers.quoted("thoughtsTokenCount"),
+    ObjectMembers.quoted("toolUsePromptTokenCount"),
+    ObjectMembers.quoted("cachedContentTokenCount"),
+    ObjectMembers.quoted("totalTokenCount"),
+    ObjectMembers.quoted("promptTokensDetails"),
+    ObjectMembers.quoted("toolUsePromptTokensDetails"),
+    ObjectMembers.quoted("candidatesTokensDetails")
+  };
+
+  private static final byte[] FINISH_REASON = ObjectMembers.quoted("finishReason");
+  private static final byte[] CONTENT = ObjectMembers.quoted("content");
+  private static final byte[] PARTS = ObjectMembers.quoted("parts");
+  private static final byte[] TEXT = ObjectMembers.quoted("text");
+  private static final byte[] BLOCK_REASON = ObjectMembers.quoted("blockReason");
+  private static final byte[] MODALITY = ObjectMembers.quoted("modality");
+  private static final byte[] TOKEN_COUNT = ObjectMembers.quoted("tokenCount");
+  private static final byte[] AUDIO = ObjectMembers.quoted("AUDIO");
+  private static final byte[] IMAGE = ObjectMembers.quoted("IMAGE");
+
+  private static final StrictJson VALUES = StrictJson.NOT_NOTING;
+
+  // What the last walk read.
+
+  /** The {@code modelVersion} string (its quotes included), or -1 when there is none. */
+  private int modelStart;
+
+  private int modelEnd;
+
+  /** Where the {@code usageMetadata} object lies, or -1 when it is not an object. */
+  private int usageFrom;
+
+  private int usageTo;
+
+  /** Whether {@code usageMetadata} held a count. */
+  private boolean any;
+
+  private final long[] counts = new long[COUNTS];
+
+  /** Where each count's number starts, or -1. */
+  private final int[] countAt = new int[COUNTS];
+
+  /**
+   * The {@code AUDIO} input, {@code IMAGE} input and {@code AUDIO} output counts of the details.
+   */
+  private final long[] modalities = new long[3];
+
+  private boolean details;
+
+  /** Per details {@code tokenCount} number: where it starts, then its modality slot or -1. */
+  private int[] detailCounts = new int[8];
+
+  private int detailCount;
+
+  private boolean finished;
+
+  /** Per text of a part: its opening quote and its end. */
+  private int[] texts = new int[8];
+
+  private int textCount;
+
+  /**
+   * Whether the candidates' content holds what the parser, reading the text, would read otherwise
+   * than a tree does (a part that is not an object, a member twice).
+   */
+  private boolean textOdd;
+
+  /**
+   * Walks the response that starts at {@code data[from]} (after whitespace) and ends before {@code
+   * to} at the latest: returns the index after its closing brace, or -1 when it is not one read
+   * here (or does not end before {@code to}). What it read is then learnt with {@link #learn}.
+   */
+  int walk(byte[] data, int from, int to) {
+    modelStart = -1;
+    usageFrom = -1;
+    any = false;
+    details = false;
+    detailCount = 0;
+    finished = false;
+    textCount = 0;
+    textOdd = false;
+    passedCount = 0;
+    int i = skipSpace(data, from, to);
+    if (i >= to || data[i] != '{') {
+      return -1;
+    }
+    i = skipSpace(data, i + 1, to);
+    if (i < to && data[i] == '}') {
+      return i + 1;
+    }
+    int seen = 0;
+    while (true) {
+      if (i >= to || data[i] != '"') {
+        return -1;
+      }
+      int nameEnd = StrictJson.string(data, i, to, false);
+      if (nameEnd < 0) {
+        return -1;
+      }
+      int name = nameOf(data, i, nameEnd, TOP);
+      int colon = skipSpace(data, nameEnd, to);
+      if (colon >= to || data[colon] != ':') {
+        return -1;
+      }
+      int v = skipSpace(data, colon + 1, to);
+      if (v >= to) {
+        return -1;
+      }
+      if (name != NOTHING) {
+        if ((seen & (1 << name)) != 0) {
+          return -1;
+        }
+        seen |= 1 << name;
+      }
+      byte first = data[v];
+      boolean container = first == '{' || first == '[';
+      int end;
+      if (name == CANDIDATES && container) {
+        end = first == '[' ? candidates(data, v, to) : -1;
+      } else if (name == USAGE && first == '{') {
+        end = usage(data, v, to);
+        usageFrom = v;
+        usageTo = end;
+      } else if (name == MODEL && (first == '"' || container)) {
+        end = first == '"' ? plainAsciiString(data, v, to) : -1;
+        modelStart = v;
+        modelEnd = end;
+        if (end >= 0) {
+          pass(v, end);
+        }
+      } else if (name == FEEDBACK && container) {
+        end = first == '{' ? feedback(data, v, to) : -1;
+      } else {
+        end = skip(data, v, to, 1); // any other value: skipped, as the parser skips it
+      }
+      if (end < 0) {
+        return -1;
+      }
+      i = skipSpace(data, end, to);
+      if (i >= to) {
+        return -1;
+      } else if (data[i] == '}') {
+        return i + 1;
+      } else if (data[i] != ',') {
+        return -1;
+      }
+      i = skipSpace(data, i + 1, to);
+    }
+  }
+
+  /**
+   * Learns what the last {@link #walk} read, as {@link GeminiFormat#readResponse} learns it: the
+   * model and usage, the text when it is needed ({@link ResponseReadout#textNeeded}) and the
+   * response reports no usage or the log keeps the text, and the end. Returns false, having learnt
+   * nothing, when the parser would read the text otherwise than the walk noted it.
+   */
+  boolean learn(byte[] data, ResponseReadout readout) {
+    boolean textNeeded = readout.textNeeded();
+    if (textNeeded && textOdd) {
+      return false;
+    }
+    Usage usage = any ? usage(readout.usage()) : null;
+    String model = null;
+    if (modelStart >= 0 && !sameAscii(readout.model(), data, modelStart + 1, modelEnd - 1)) {
+      model =
+          new String(data, modelStart + 1, modelEnd - modelStart - 2, StandardCharsets.US_ASCII);
+    }
+    readout.learnUsage(model, usage);
+    if (textNeeded && (usage == null || readout.keepsText())) {
+      for (int t = 0; t < textCount; t++) {
+        readout.appendJsonString(data, texts[2 * t], texts[2 * t + 1]);
+      }
+    }
+    if (finished) {
+      readout.markComplete();
+    }
+    return true;
+  }
+
+  /** The usage of the counts read ({@link GeminiFormat#usageOf}). */
+  private Usage usage(@Nullable Usage previous) {
+    return GeminiFormat.usageOf(
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3],
+        counts[4],
+        counts[5],
+        details ? modalities : null,
+        previous);
+  }
+
+  /**
+   * Per value the last walk passed without walking into it, in order: its start and end. These are
+   * its scalars (the counts, the text, the model, ids...) and the objects and arrays it skipped
+   * whole; the objects and arrays it walked into are not, their values are.
+   */
+  private int @Nullable [] passed;
+
+  private int passedCount;
+
+  /** Whether walks note the values they pass (a document, never kept as a template, need not). */
+  private boolean notesPassed = true;
+
+  /** Makes later walks note the values they pass, or not ({@link #passedCount} 0). */
+  void notePassed(boolean notes) {
+    notesPassed = notes;
+  }
+
+  /** Skips the value at {@code v} ({@link StrictJson}), noting it as passed. */
+  private int skip(byte[] data, int v, int to, int depth) {
+    int end = VALUES.value(data, v, to, depth);
+    if (end >= 0) {
+      pass(v, end);
+    }
+    return end;
+  }
+
+  private void pass(int start, int end) {
+    if (!notesPassed) {
+      return;
+    }
+    if (passed == null) {
+      passed = new int[32];
+    } else if (passedCount * 2 == passed.length) {
+      passed = java.util.Arrays.copyOf(passed, passed.length * 2);
+    }
+    passed[2 * passedCount] = start;
+    passed[2 * passedCount + 1] = end;
+    passedCount++;
+  }
+
+  /** How many values the last walk passed ({@link #passedStart}, {@link #passedEnd}). */
+  int passedCount() {
+    return passedCount;
+  }
+
+  /** Where value {@code p} the last walk passed starts. */
+  int passedStart(int p) {
+    return java.util.Objects.requireNonNull(passed)[2 * p];
+  }
+
+  /** Where value {@code p} the last walk passed ends. */
+  int passedEnd(int p) {
+    return java.util.Objects.requireNonNull(passed)[2 * p + 1];
+  }
+
+  /** Whether the last walk read a count. */
+  boolean reportsUsage() {
+    return any;
+  }
+
+  /** Whether the last walk read an {@code AUDIO} or {@code IMAGE} count among the details. */
+  boolean hasDetails() {
+    return details;
+  }
+
+  /** Whether a candidate of the last walk finished, or its prompt was blocked. */
+  boolean finished() {
+    return finished;
+  }
+
+  /** The {@code modelVersion} string of the last walk (its opening quote), or -1. */
+  int modelStart() {
+    return modelStart;
+  }
+
+  /** Where the last walk's {@code usageMetadata} object starts, or -1. */
+  int usageFrom() {
+    return usageFrom;
+  }
+
+  /** Where the last walk's {@code usageMetadata} object ends. */
+  int usageTo() {
+    return usageTo;
+  }
+
+  /** Where count {@code k} of the last walk starts, or -1. */
+  int countAt(int k) {
+    return any ? countAt[k] : -1;
+  }
+
+  /** How many details {@code tokenCount} numbers the last walk read. */
+  int detailCount() {
+    return detailCount;
+  }
+
+  /** Where details {@code tokenCount} {@code d} starts. */
+  int detailAt(int d) {
+    return detailCounts[2 * d];
+  }
+
+  /** The modality slot details {@code tokenCount} {@code d} is added to, or -1. */
+  int detailSlot(int d) {
+    return detailCounts[2 * d + 1];
+  }
+
+  private int candidates(byte[] data, int at, int to) {
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == ']') {
+      return i + 1;
+    }
+    while (true) {
+      if (i >= to || data[i] != '{') {
+        return -1; // the parser stops at a candidate that is not an object
+      }
+      i = candidate(data, i, to);
+      if (i < 0) {
+        return -1;
+      }
+      i = skipSpace(data, i, to);
+      if (i >= to) {
+        return -1;
+      } else if (data[i] == ']') {
+        return i + 1;
+      } else if (data[i] != ',') {
+        return -1;
+      }
+      i = skipSpace(data, i + 1, to);
+    }
+  }
+
+  private int candidate(byte[] data, int at, int to) {
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == '}') {
+      return i + 1;
+    }
+    boolean finish = false;
+    boolean content = false;
+    while (true) {
+      int v = memberValue(data, i, to);
+      if (v < 0) {
+        return -1;
+      }
+      byte first = data[v];
+      boolean container = first == '{' || first == '[';
+      int end;
+      if (is(data, i, nameEnd, FINISH_REASON)) {
+        if (finish || container) {
+          return -1; // twice, or a value the parser would read on into
+        }
+        finish = true;
+        finished |= first == '"';
+        end = skip(data, v, to, 3);
+      } else if (is(data, i, nameEnd, CONTENT)) {
+        if (content) {
+          return -1;
+        }
+        content = true;
+        end = first == '{' ? content(data, v, to) : skip(data, v, to, 3);
+      } else {
+        end = skip(data, v, to, 3);
+      }
+      i = next(data, end, to);
+      if (i <= 0) {
+        return -i - 1;
+      }
+    }
+  }
+
+  private int content(byte[] data, int at, int to) {
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == '}') {
+      return i + 1;
+    }
+    boolean parts = false;
+    while (true) {
+      int v = memberValue(data, i, to);
+      if (v < 0) {
+        return -1;
+      }
+      int end;
+      if (data[v] == '[' && is(data, i, nameEnd, PARTS)) {
+        textOdd |= parts;
+        parts = true;
+        end = parts(data, v, to);
+      } else {
+        if (is(data, i, nameEnd, PARTS)) {
+          textOdd |= parts;
+          parts = true;
+        }
+        end = skip(data, v, to, 4);
+      }
+      i = next(data, end, to);
+      if (i <= 0) {
+        return -i - 1;
+      }
+    }
+  }
+
+  private int parts(byte[] data, int at, int to) {
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == ']') {
+      return i + 1;
+    }
+    while (true) {
+      int end;
+      if (i < to && data[i] == '{') {
+        end = part(data, i, to);
+      } else {
+        textOdd = true; // the parser, reading the text, stops at a part that is not an object
+        end = skip(data, i, to, 5);
+      }
+      if (end < 0) {
+        return -1;
+      }
+      i = skipSpace(data, end, to);
+      if (i >= to) {
+        return -1;
+      } else if (data[i] == ']') {
+        return i + 1;
+      } else if (data[i] != ',') {
+        return -1;
+      }
+      i = skipSpace(data, i + 1, to);
+    }
+  }
+
+  private int part(byte[] data, int at, int to) {
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == '}') {
+      return i + 1;
+    }
+    boolean text = false;
+    while (true) {
+      int v = memberValue(data, i, to);
+      if (v < 0) {
+        return -1;
+      }
+      int end = skip(data, v, to, 6);
+      boolean isText = is(data, i, nameEnd, TEXT);
+      textOdd |= isText && text; // a part's text twice: left to the parser
+      text |= isText;
+      if (end >= 0 && isText && data[v] == '"') {
+        if (textCount * 2 == texts.length) {
+          texts = java.util.Arrays.copyOf(texts, texts.length * 2);
+        }
+        texts[2 * textCount] = v;
+        texts[2 * textCount + 1] = end;
+        textCount++;
+      }
+      i = next(data, end, to);
+      if (i <= 0) {
+        return -i - 1;
+      }
+    }
+  }
+
+  private int feedback(byte[] data, int at, int to) {
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == '}') {
+      return i + 1;
+    }
+    while (true) {
+      int v = memberValue(data, i, to);
+      if (v < 0) {
+        return -1;
+      }
+      finished |= data[v] == '"' && is(data, i, nameEnd, BLOCK_REASON);
+      i = next(data, skip(data, v, to, 2), to);
+      if (i <= 0) {
+        return -i - 1;
+      }
+    }
+  }
+
+  private int usage(byte[] data, int at, int to) {
+    for (int k = 0; k < COUNTS; k++) {
+      counts[k] = k == TOTAL ? -1 : 0;
+      countAt[k] = -1;
+    }
+    modalities[0] = 0;
+    modalities[1] = 0;
+    modalities[2] = 0;
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == '}') {
+      return i + 1;
+    }
+    int seen = 0;
+    while (true) {
+      int v = memberValue(data, i, to);
+      if (v < 0) {
+        return -1;
+      }
+      int name = nameOf(data, i, nameEnd, USAGE_NAMES);
+      if (name != NOTHING) {
+        if ((seen & (1 << name)) != 0) {
+          return -1; // a member twice: the parser's last one wins, left to it
+        }
+        seen |= 1 << name;
+      }
+      byte first = data[v];
+      int end;
+      if (isNumber(first)) {
+        // The parser takes every whole number of usageMetadata as a long (and fails on one that
+        // does not fit); a count must be a plain whole number, as the parser's rules ask.
+        end = skip(data, v, to, 2);
+        if (end < 0 || !fitsLong(data, v, end)) {
+          return -1;
+        }
+        if (name != NOTHING && name < COUNTS) {
+          long count = wholeNumber(data, v, end);
+          if (count < 0) {
+            return -1; // negative, fractional or an exponent: left to the parser
+          }
+          counts[name] = count;
+          countAt[name] = v;
+          any = true;
+        }
+      } else if (name >= COUNTS && first == '[') {
+        end = details(data, v, to, name == COUNTS + 2 ? 2 : 0);
+      } else {
+        end = skip(data, v, to, 2);
+      }
+      i = next(data, end, to);
+      if (i <= 0) {
+        return -i - 1;
+      }
+    }
+  }
+
+  /** Reads a details array, adding its {@code AUDIO} and {@code IMAGE} counts from {@code slot}. */
+  private int details(byte[] data, int at, int to, int slot) {
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == ']') {
+      return i + 1;
+    }
+    while (true) {
+      int end = i < to && data[i] == '{' ? detail(data, i, to, slot) : skip(data, i, to, 3);
+      if (end < 0) {
+        return -1;
+      }
+      i = skipSpace(data, end, to);
+      if (i >= to) {
+        return -1;
+      } else if (data[i] == ']') {
+        return i + 1;
+      } else if (data[i] != ',') {
+        return -1;
+      }
+      i = skipSpace(data, i + 1, to);
+    }
+  }
+
+  private int detail(byte[] data, int at, int to, int slot) {
+    int i = skipSpace(data, at + 1, to);
+    if (i < to && data[i] == '}') {
+      return i + 1;
+    }
+    int into = -1;
+    boolean modality = false;
+    int countStart = -1;
+    long count = 0;
+    while (true) {
+      int v = memberValue(data, i, to);
+      if (v < 0) {
+        return -1;
+      }
+      int end = skip(data, v, to, 4);
+      if (end < 0) {
+        return -1;
+      }
+      if (is(data, i, nameEnd, MODALITY)) {
+        if (modality) {
+          return -1;
+        }
+        modality = true;
+        if (data[v] == '"') {
+          if (!plainAscii(data, v + 1, end - 1)) {
+            return -1; // an escape could spell AUDIO: left to the parser
+          }
+          into = is(data, v, end, AUDIO) ? slot : is(data, v, end, IMAGE) && slot == 0 ? 1 : -1;
+        }
+      } else if (is(data, i, nameEnd, TOKEN_COUNT)) {
+        if (countStart >= 0 || count < 0) {
+          return -1;
+        }
+        if (isNumber(data[v])) {
+          count = wholeNumber(data, v, end);
+          if (count < 0) {
+            return -1;
+          }
+          countStart = v;
+        } else {
+          count = -1; // not a number: skipped; a second tokenCount is refused above
+        }
+      }
+      i = next(data, end, to);
+      if (i <= 0) {
+        if (i == 0) {
+          return -1;
+        }
+        break;
+      }
+    }
+    int end = -i - 1;
+    if (countStart >= 0) {
+      if (detailCount * 2 == detailCounts.length) {
+        detailCounts = java.util.Arrays.copyOf(detailCounts, detailCounts.length * 2);
+      }
+      detailCounts[2 * detailCount] = countStart;
+      detailCounts[2 * detailCount + 1] = into;
+      detailCount++;
+    }
+    if (into >= 0) {
+      modalities[into] = TokenCounts.sum(modalities[into], Math.max(count, 0));
+      details = true;
+    }
+    return end;
+  }
+
+  /** The end of the name {@link #memberValue} read last (after its closing quote). */
+  private int nameEnd;
+
+  /**
+   * Reads a member's name (no escape allowed) at {@code i}, noting its end in {@link #nameEnd}, and
+   * its colon: returns where its value starts, or -1.
+   */
+  private int memberValue(byte[] data, int i, int to) {
+    if (i >= to || data[i] != '"') {
+      return -1;
+    }
+    nameEnd = StrictJson.string(data, i, to, false);
+    if (nameEnd < 0) {
+      return -1;
+    }
+    int colon = skipSpace(data, nameEnd, to);
+    if (colon >= to || data[colon] != ':') {
+      return -1;
+    }
+    int v = skipSpace(data, colon + 1, to);
+    return v < to ? v : -1;
+  }
+
+  /**
+   * After a member's value ending at {@code end} (-1 when refused): the next member's name (a
+   * positive index), or {@code -(after the closing brace) - 1} when the object closed, or 0 when
+   * the object is not one read here.
+   */
+  private static int next(byte[] data, int end, int to) {
+    if (end < 0) {
+      return 0;
+    }
+    int i = skipSpace(data, end, to);
+    if (i >= to) {
+      return 0;
+    } else if (data[i] == '}') {
+      return -(i + 1) - 1;
+    } else if (data[i] != ',') {
+      return 0;
+    }
+    i = skipSpace(data, i + 1, to);
+    return i > 0 ? i : 0;
+  }
+
+  /** Which of {@code names} {@code data[from, to)} is (a name with its quotes), or -1. */
+  private static int nameOf(byte[] data, int from, int to, byte[][] names) {
+    int length = to - from;
+    for (int n = 0; n < names.length; n++) {
+      byte[] name = names[n];
+      if (name.length == length && data[from + 1] == name[1] && same(data, from, name)) {
+        return n;
+      }
+    }
+    return NOTHING;
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * Whether {@code data} holds {@code name} at {@code from} (there are that many bytes): eight
+   * bytes a step, the last step overlapping the one before it.
+   */
+  private static boolean same(byte[] data, int from, byte[] name) {
+    int length = name.length;
+    if (length < Long.BYTES) {
+      for (int k = 0; k < length; k++) {
+        if (data[from + k] != name[k]) {
+          return false;
+        }
+      }
+      return true;
+    }
+    for (int k = 0; k < length - Long.BYTES; k += Long.BYTES) {
+      if ((long) LONGS.get(data, from + k) != (long) LONGS.get(name, k)) {
+        return false;
+      }
+    }
+    int last = length - Long.BYTES;
+    return (long) LONGS.get(data, from + last) == (long) LONGS.get(name, last);
+  }
+
+  /** Whether {@code data[from, to)} is {@code name}. */
+  private static boolean is(byte[] data, int from, int to, byte[] name) {
+    return to - from == name.length && same(data, from, name);
+  }
+
+  /** The index of the first byte from {@code i} that is not JSON whitespace. */
+  private static int skipSpace(byte[] data, int i, int to) {
+    while (i < to && data[i] <= ' ' && StrictJson.isSpace(data[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  /** Skips a string at {@code i} that holds plain ASCII only (no escape); -1 for any other. */
+  private static int plainAsciiString(byte[] data, int i, int to) {
+    int end = StrictJson.string(data, i, to, false);
+    return end >= 0 && plainAscii(data, i + 1, end - 1) ? end : -1;
+  }
+
+  /**
+   * Whether the number {@code data[from, to)} (one {@link StrictJson} accepted) is a fraction or
+   * has an exponent, or is a whole number of up to 18 digits: one the parser reads as a long
+   * without failing.
+   */
+  static boolean fitsLong(byte[] data, int from, int to) {
+    int digits = to - from;
+    for (int i = from; i < to; i++) {
+      byte b = data[i];
+      if (b == '.' || b == 'e' || b == 'E') {
+        return true;
+      }
+    }
+    return data[from] == '-' ? digits <= 19 : digits <= 18;
+  }
+
+  static boolean isNumber(byte b) {
+    return b == '-' || (b >= '0' && b <= '9');
+  }
+
+  /** The plain whole number {@code data[from, to)}, or -1 when it is not one of up to 18 digits. */
+  static long wholeNumber(byte[] data, int from, int to) {
+    if (to - from > 18 || to <= from) {
+      return -1;
+    }
+    long value = 0;
+    for (int i = from; i < to; i++) {
+      byte b = data[i];
+      if (b < '0' || b > '9') {
+        return -1;
+      }
+      value = value * 10 + (b - '0');
+    }
+    return value;
+  }
+
+  /** Whether {@code data[from, to)} is ASCII without a backslash (a string's plain inside). */
+  static boolean plainAscii(byte[] data, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (data[i] < 0 || data[i] == '\\') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code data[from, to)} (ASCII) spells {@code known}. */
+  static boolean sameAscii(@Nullable String known, byte[] data, int from, int to) {
+    if (known == null || known.length() != to - from) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      if (known.charAt(i - from) != data[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
