@@ -357,7 +357,7 @@ public final class SemanticGuardEvaluation {
         percentiles(lookup));
   }
 
-  private static String percentiles(long[] nanos) {
+  static String percentiles(long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
     return String.format(
@@ -412,7 +412,7 @@ public final class SemanticGuardEvaluation {
   }
 
   /** Embeds each distinct text once (prompts and single words recur across settings). */
-  private static final class Memo implements EmbeddingModel {
+  static final class Memo implements EmbeddingModel {
     private final EmbeddingModel model;
     private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
 
