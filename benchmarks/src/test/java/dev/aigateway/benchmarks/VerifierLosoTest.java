@@ -24,10 +24,10 @@ class VerifierLosoTest {
   /**
    * Nested LOSO near misses served, pooled over the seven held-out sets (docs/semantic-eval.md).
    */
-  static final int MEASURED_NESTED_FALSE_HITS = 999;
+  static final int MEASURED_NESTED_FALSE_HITS = 21;
 
   /** Nested LOSO paraphrases served, pooled over the seven held-out sets. */
-  static final int MEASURED_NESTED_PARAPHRASE_HITS = 0;
+  static final int MEASURED_NESTED_PARAPHRASE_HITS = 930;
 
   private static List<VerifierEvaluation.Row> rows;
 
