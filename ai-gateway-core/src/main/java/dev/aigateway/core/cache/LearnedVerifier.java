@@ -38,8 +38,14 @@ import java.util.Optional;
  *
  * <p>The semantic cache passes the similarity it found ({@link #objection(String, String,
  * double)}); the two-argument form embeds both prompts itself. Cost per checked pair: the rule
- * guard's, plus one embedding per differing word or span not yet cached. An embedding failure
- * counts as no similarity (a refusal more likely, never an exception). Immutable and thread-safe.
+ * guard's, plus one embedding per differing word or span not yet cached (measured: p50 0.24 ms warm
+ * against the rule guard's 0.14 ms, 6.7 ms with an empty word cache, on a loaded machine). An
+ * embedding failure counts as no similarity (a refusal more likely, never an exception). Immutable
+ * and thread-safe.
+ *
+ * <p>Judged by leaving each labelled set out in turn, the shipped model served 0.46% of near misses
+ * and 56% of paraphrases pooled (the worst set 1.5% of near misses): fewer wrong answers than the
+ * rule guard on unseen sets, and fewer paraphrases; so it is an option, not the default.
  */
 public final class LearnedVerifier implements SemanticHitGuard {
 

@@ -15,14 +15,16 @@ import java.util.Objects;
 /**
  * The weights of {@link LearnedVerifier}: a logistic regression over {@link
  * LearnedVerifier#featureNames() the verifier's features}, each feature standardised by the mean
- * and spread of the pairs it was trained on, and the decision threshold on its probability. A pair
- * whose probability of being a paraphrase is below the threshold is refused.
+ * and spread of the pairs it was trained on ({@link #train}), or gradient-boosted trees over the
+ * raw features ({@link #trainTrees}), and the decision threshold on its probability. A pair whose
+ * probability of being a paraphrase is below the threshold is refused.
  *
  * <p>{@link #shipped()} is the model trained on the labelled sets of docs/semantic-eval.md with the
  * command given there; {@link #train} fits one on other labelled pairs (deterministic: the same
  * pairs give the same weights). The text form ({@link #format()}, {@link #parse}) has one line per
- * feature ({@code name mean scale weight}, tab-separated) and lines {@code bias} and {@code
- * threshold}. Immutable.
+ * feature ({@code name mean scale weight}, tab-separated), a line per tree ({@code tree}, its
+ * splits as {@code feature:value} in breadth-first order, its leaves' values) and lines {@code
+ * bias} and {@code threshold}. Immutable.
  */
 public final class VerifierModel {
 
