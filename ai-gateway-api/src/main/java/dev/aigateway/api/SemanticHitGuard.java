@@ -26,4 +26,15 @@ public interface SemanticHitGuard {
    *     is recorded on the call's event, so it must never contain prompt text
    */
   Optional<String> objection(String cachedPrompt, String prompt);
+
+  /**
+   * As {@link #objection(String, String)}, told the cosine similarity the semantic cache found
+   * between the two prompts' embeddings, so that a guard using it need not embed them again. The
+   * default ignores it.
+   *
+   * @param similarity the cosine similarity of the two prompts' embeddings
+   */
+  default Optional<String> objection(String cachedPrompt, String prompt, double similarity) {
+    return objection(cachedPrompt, prompt);
+  }
 }

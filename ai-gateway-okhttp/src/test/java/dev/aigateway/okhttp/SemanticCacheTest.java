@@ -155,6 +155,41 @@ class SemanticCacheTest {
   }
 
   @Test
+  void theGuardIsToldTheSimilarityTheCacheFound() throws Exception {
+    java.util.List<Double> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+    client =
+        clientWith(
+            SemanticCache.builder(model)
+                .threshold(0.9)
+                .guard(
+                    new SemanticHitGuard() {
+                      @Override
+                      public Optional<String> objection(String cached, String incoming) {
+                        return Optional.of("asked without the similarity");
+                      }
+
+                      @Override
+                      public Optional<String> objection(
+                          String cached, String incoming, double similarity) {
+                        told.add(similarity);
+                        return Optional.empty();
+                      }
+                    }));
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    model.put("How do I turn on 2FA?", atCosine(1));
+    model.put("How can I turn on 2FA?", atCosine(0.95));
+
+    body(chat("How do I turn on 2FA?", ""));
+    body(chat("How can I turn on 2FA?", ""));
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(told).hasSize(1);
+    assertThat(told.get(0)).isCloseTo(0.95, within(1e-4));
+    events.next();
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+  }
+
+  @Test
   void theGuardMayPassOverTheNearestToASecondCandidate() throws Exception {
     client =
         clientWith(

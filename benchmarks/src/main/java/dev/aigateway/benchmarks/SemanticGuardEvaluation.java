@@ -4,6 +4,7 @@ import dev.aigateway.api.SemanticHitGuard;
 import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.core.cache.AlignmentGuard;
 import dev.aigateway.core.cache.FalseHitGuard;
+import dev.aigateway.core.cache.LearnedVerifier;
 import dev.aigateway.core.cache.SemanticCache;
 import dev.aigateway.core.cache.WordRelations;
 import dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel;
@@ -40,7 +41,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * tuning sets and prints the ablation there; {@code report judged-4} (or any other set's name
  * without {@code .tsv}) prints, per setting (old guard, default, strict), paraphrase hits and false
  * hits per category with 95% Wilson intervals, the ablation, and the time per lookup (embedding and
- * guard, p50 / p99 / max).
+ * guard, p50 / p99 / max). The settings include the optional {@link LearnedVerifier} (threshold
+ * {@link LearnedVerifier#SIMILARITY_FLOOR}, the shipped model); {@link VerifierEvaluation} trains
+ * and judges it leaving one set out.
  */
 public final class SemanticGuardEvaluation {
 
@@ -114,7 +117,11 @@ public final class SemanticGuardEvaluation {
             AlignmentGuard.builder(model)
                 .wordThreshold(STRICT_WORD_THRESHOLD)
                 .enable(AlignmentGuard.Check.ADDITION)
-                .build()));
+                .build()),
+        new Setting(
+            "learned verifier (option)",
+            LearnedVerifier.SIMILARITY_FLOOR,
+            LearnedVerifier.builder(model).build()));
   }
 
   /** The rows of {@code semantic-eval/NAME.tsv}. */
@@ -357,7 +364,7 @@ public final class SemanticGuardEvaluation {
         percentiles(lookup));
   }
 
-  private static String percentiles(long[] nanos) {
+  static String percentiles(long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
     return String.format(
@@ -412,7 +419,7 @@ public final class SemanticGuardEvaluation {
   }
 
   /** Embeds each distinct text once (prompts and single words recur across settings). */
-  private static final class Memo implements EmbeddingModel {
+  static final class Memo implements EmbeddingModel {
     private final EmbeddingModel model;
     private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
 

@@ -123,7 +123,8 @@ public final class CallCache {
       if (match.score() < semantic.threshold()) {
         break;
       }
-      Optional<String> objection = objection(semantic.guard(), match.text(), prompt.text());
+      Optional<String> objection =
+          objection(semantic.guard(), match.text(), prompt.text(), match.score());
       if (objection.isPresent()) {
         if (guardObjection == null) {
           guardObjection = objection.get();
@@ -146,9 +147,10 @@ public final class CallCache {
     return null;
   }
 
-  private Optional<String> objection(SemanticHitGuard guard, String cached, String incoming) {
+  private Optional<String> objection(
+      SemanticHitGuard guard, String cached, String incoming, double similarity) {
     try {
-      Optional<String> objection = guard.objection(cached, incoming);
+      Optional<String> objection = guard.objection(cached, incoming, similarity);
       return objection == null ? Optional.empty() : objection;
     } catch (RuntimeException e) {
       log.warn(

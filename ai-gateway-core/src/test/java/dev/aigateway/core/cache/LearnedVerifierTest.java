@@ -1,0 +1,307 @@
+package dev.aigateway.core.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.SemanticHitGuard;
+import dev.aigateway.api.spi.EmbeddingModel;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class LearnedVerifierTest {
+
+  /**
+   * Embeds each text as its own axis (two different texts are at similarity 0) unless given a
+   * vector; counts the calls.
+   */
+  private static final class Axes implements EmbeddingModel {
+    final Map<String, float[]> vectors = new HashMap<>();
+    final AtomicInteger calls = new AtomicInteger();
+    boolean failing;
+
+    @Override
+    public float[] embed(String text) throws IOException {
+      calls.incrementAndGet();
+      if (failing) {
+        throw new IOException("model down");
+      }
+      float[] given = vectors.get(text);
+      if (given != null) {
+        return given;
+      }
+      float[] v = new float[64];
+      v[Math.floorMod(text.hashCode(), 63) + 1] = 1;
+      return v;
+    }
+
+    @Override
+    public String name() {
+      return "axes";
+    }
+  }
+
+  /** Knows "hot" / "cold" as opposites and "mend" / "repair" as synonyms. */
+  private static final WordRelations RELATIONS =
+      new WordRelations() {
+        @Override
+        public boolean synonyms(String x, String y) {
+          return x.equals("mend") && y.equals("repair") || x.equals("repair") && y.equals("mend");
+        }
+
+        @Override
+        public boolean antonyms(String x, String y) {
+          return x.equals("hot") && y.equals("cold") || x.equals("cold") && y.equals("hot");
+        }
+      };
+
+  private final Axes axes = new Axes();
+
+  private double[] features(String cached, String prompt) {
+    return features(cached, prompt, SemanticHitGuard.NONE, false);
+  }
+
+  private double[] features(String cached, String prompt, SemanticHitGuard rules, boolean context) {
+    return LearnedVerifier.builder(axes)
+        .wordRelations(RELATIONS)
+        .ruleGuard(rules)
+        .context(context)
+        .build()
+        .features(cached, prompt, 0.9);
+  }
+
+  private static double feature(double[] f, String name) {
+    int at = LearnedVerifier.featureNames().indexOf(name);
+    assertThat(at).as(name).isNotNegative();
+    return f[at];
+  }
+
+  @Test
+  void everyFeatureHasANameAndAGroup() {
+    assertThat(LearnedVerifier.featureNames()).doesNotHaveDuplicates();
+    assertThat(LearnedVerifier.featureGroups()).hasSameSizeAs(LearnedVerifier.featureNames());
+    assertThat(LearnedVerifier.featureGroups())
+        .containsOnly(
+            "cosine",
+            "shape",
+            "alignment",
+            "words",
+            "relations",
+            "tokens",
+            "order",
+            "guard",
+            "context");
+    assertThat(features("How do I pin a chat?", "How do I mute a chat?"))
+        .hasSize(LearnedVerifier.featureNames().size());
+  }
+
+  @Test
+  void aReplacedWordIsOneDifferenceOnEachSide() {
+    double[] f = features("Board games for toddlers", "Board games for teenagers");
+
+    assertThat(feature(f, "cosine")).isEqualTo(0.9);
+    assertThat(feature(f, "differing_a")).isEqualTo(1);
+    assertThat(feature(f, "differing_b")).isEqualTo(1);
+    assertThat(feature(f, "one_side_only")).isZero();
+    assertThat(feature(f, "no_difference")).isZero();
+    assertThat(feature(f, "worst_word_match")).isZero(); // two axes
+    assertThat(feature(f, "words_below_half")).isEqualTo(2);
+    assertThat(feature(f, "span_cosine")).isZero();
+  }
+
+  @Test
+  void anAddedWordIsADifferenceOnOneSideOnly() {
+    double[] f = features("Board games for toddlers", "Board games for shy toddlers");
+
+    assertThat(feature(f, "differing_a")).isZero();
+    assertThat(feature(f, "differing_b")).isEqualTo(1);
+    assertThat(feature(f, "one_side_only")).isEqualTo(1);
+    assertThat(feature(f, "worst_word_match")).isZero();
+  }
+
+  @Test
+  void closeWordsByTheEmbeddingCountAsAGoodMatch() {
+    axes.vectors.put("toddlers", new float[] {1, 0, 0});
+    axes.vectors.put("infants", new float[] {0.96f, 0.28f, 0});
+
+    double[] f = features("Board games for toddlers", "Board games for infants");
+
+    assertThat(feature(f, "worst_word_match"))
+        .isCloseTo(0.96, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(feature(f, "words_below_half")).isZero();
+  }
+
+  @Test
+  void theSameContentWordsInAnotherOrderAreAnOrderChange() {
+    double[] f = features("Translate from English to German", "Translate from German to English");
+
+    assertThat(feature(f, "no_difference")).isEqualTo(1);
+    assertThat(feature(f, "discordant_share")).isGreaterThan(0);
+    assertThat(feature(f, "same_words_other_order")).isEqualTo(1);
+
+    double[] same = features("Translate from English to German", "Translate English to German");
+    assertThat(feature(same, "discordant_share")).isZero();
+    assertThat(feature(same, "same_words_other_order")).isZero();
+  }
+
+  @Test
+  void numbersNamesAndNegationsThatDifferAreSeen() {
+    double[] numbers = features("Refund within 3 days", "Refund within 5 days");
+    assertThat(feature(numbers, "numbers_differ")).isEqualTo(1);
+
+    double[] names = features("Cheap flights to Paris", "Cheap flights to Berlin");
+    assertThat(feature(names, "names_differ")).isEqualTo(1);
+    assertThat(feature(names, "capital_words_differ")).isEqualTo(2);
+
+    double[] negation = features("Does the plan include SSO?", "Does the plan not include SSO?");
+    assertThat(feature(negation, "negations_differ")).isEqualTo(1);
+
+    double[] plain = features("How do I reset my password?", "how do i reset my password");
+    assertThat(feature(plain, "numbers_differ")).isZero();
+    assertThat(feature(plain, "names_differ")).isZero();
+    assertThat(feature(plain, "negations_differ")).isZero();
+  }
+
+  @Test
+  void theWordRelationsTellOppositesAndSameMeanings() {
+    double[] opposite = features("Why is my soup hot?", "Why is my soup cold?");
+    assertThat(feature(opposite, "opposites")).isEqualTo(1);
+    assertThat(feature(opposite, "explained_share")).isZero();
+    assertThat(feature(opposite, "unexplained_words")).isEqualTo(2);
+
+    double[] same = features("How do I mend a bike tyre?", "How do I repair a bike tyre?");
+    assertThat(feature(same, "opposites")).isZero();
+    assertThat(feature(same, "explained_share")).isEqualTo(1);
+
+    double[] listed = features("How do I modify my settings?", "How do I change my settings?");
+    assertThat(feature(listed, "explained_share")).isEqualTo(1);
+  }
+
+  @Test
+  void theRuleGuardsObjectionIsAFeatureByKind() {
+    SemanticHitGuard order = (a, b) -> Optional.of("order");
+
+    double[] f = features("Is Rust faster than Go?", "Is Go faster than Rust?", order, false);
+
+    assertThat(feature(f, "guard_objects")).isEqualTo(1);
+    assertThat(feature(f, "guard_order")).isEqualTo(1);
+    assertThat(feature(f, "guard_negation")).isZero();
+    double[] none = features("Is Rust faster than Go?", "Is Go faster than Rust?");
+    assertThat(feature(none, "guard_objects")).isZero();
+  }
+
+  @Test
+  void contextFeaturesEmbedThePromptWithoutItsDifferingWordsOnlyWhenAskedTo() {
+    double[] off = features("Board games for toddlers", "Board games for teenagers");
+    assertThat(feature(off, "context_max")).isZero();
+    int before = axes.calls.get();
+
+    double[] on =
+        features(
+            "Board games for toddlers", "Board games for teenagers", SemanticHitGuard.NONE, true);
+
+    assertThat(feature(on, "context_carried_a")).isEqualTo(1); // two different axes
+    assertThat(feature(on, "context_max")).isEqualTo(1);
+    assertThat(axes.calls.get() - before).isGreaterThanOrEqualTo(4);
+  }
+
+  @Test
+  void anEmbeddingFailureIsNoSimilarityNeverAnException() {
+    axes.failing = true;
+
+    double[] f = features("Board games for toddlers", "Board games for teenagers");
+
+    assertThat(feature(f, "worst_word_match")).isZero();
+    LearnedVerifier verifier = LearnedVerifier.builder(axes).model(model(0.5)).build();
+    assertThat(verifier.objection("Board games for toddlers", "Board games for teenagers"))
+        .contains(LearnedVerifier.CATEGORY);
+  }
+
+  /** A model trained on pairs separated by their cosine alone. */
+  private static VerifierModel model(double threshold) {
+    Random random = new Random(7);
+    List<double[]> rows = new ArrayList<>();
+    boolean[] labels = new boolean[200];
+    int d = LearnedVerifier.featureNames().size();
+    for (int i = 0; i < 200; i++) {
+      double[] row = new double[d];
+      labels[i] = i % 2 == 0;
+      row[0] = (labels[i] ? 0.9 : 0.7) + 0.15 * random.nextGaussian();
+      row[1] = random.nextGaussian(); // noise in another feature
+      rows.add(row);
+    }
+    return VerifierModel.train(rows, labels, 1.0, 1.0, threshold, null);
+  }
+
+  @Test
+  void aTrainedModelLearnsWhatSeparatesTheLabels() {
+    VerifierModel model = model(0.5);
+    double[] high = new double[LearnedVerifier.featureNames().size()];
+    double[] low = high.clone();
+    high[0] = 0.95;
+    low[0] = 0.6;
+
+    assertThat(model.probability(high)).isGreaterThan(0.8);
+    assertThat(model.probability(low)).isLessThan(0.2);
+    assertThat(Math.abs(model.weights()[0])).isGreaterThan(Math.abs(model.weights()[1]));
+    assertThat(model(0.5).format()).as("deterministic").isEqualTo(model.format());
+  }
+
+  @Test
+  void aModelReadsBackFromItsTextForm() {
+    VerifierModel model = model(0.42);
+    double[] row = new double[LearnedVerifier.featureNames().size()];
+    row[0] = 0.8;
+
+    VerifierModel read = VerifierModel.parse(model.format());
+
+    assertThat(read.threshold()).isEqualTo(0.42);
+    assertThat(read.probability(row)).isEqualTo(model.probability(row));
+    assertThatThrownBy(() -> VerifierModel.parse("cosine\t0\t1\t1\nbias\t0\nthreshold\t0.5\n"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> model.withThreshold(1.5)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theVerifierObjectsBelowItsThresholdAndNeverOnTheSamePrompt() {
+    LearnedVerifier never = LearnedVerifier.builder(axes).model(model(0.0)).build();
+    LearnedVerifier always = LearnedVerifier.builder(axes).model(model(1.0)).build();
+
+    assertThat(never.objection("Board games for toddlers", "Board games for teenagers", 0.8))
+        .isEmpty();
+    assertThat(always.objection("Board games for toddlers", "Board games for teenagers", 0.8))
+        .contains("verifier");
+    assertThat(always.objection("Board games", "Board games", 0.8)).isEmpty();
+    LearnedVerifier byCosine = LearnedVerifier.builder(axes).model(model(0.5)).build();
+    assertThat(byCosine.objection("Board games for toddlers", "Board games for kids", 0.95))
+        .isEmpty();
+    assertThat(byCosine.objection("Board games for toddlers", "Board games for kids", 0.69))
+        .as("under the floor")
+        .contains("verifier");
+    assertThat(never.objection("Board games for toddlers", "Board games for kids", 0.69))
+        .contains("verifier");
+  }
+
+  @Test
+  void theShippedModelReadsAndFitsTheseFeatures() {
+    VerifierModel shipped = VerifierModel.shipped();
+
+    assertThat(shipped.names()).isEqualTo(LearnedVerifier.featureNames());
+    assertThat(shipped.threshold()).isBetween(0.0, 1.0);
+    assertThat(LearnedVerifier.builder(axes).build().model()).isSameAs(shipped);
+  }
+
+  @Test
+  void theDefaultGuardIgnoresTheSimilarityItIsTold() {
+    SemanticHitGuard guard = (a, b) -> a.equals(b) ? Optional.empty() : Optional.of("x");
+
+    assertThat(guard.objection("a", "b", 0.99)).contains("x");
+    assertThat(SemanticHitGuard.NONE.objection("a", "b", 0.1)).isEmpty();
+  }
+}

@@ -1,0 +1,712 @@
+package dev.aigateway.benchmarks;
+
+import dev.aigateway.api.SemanticHitGuard;
+import dev.aigateway.api.spi.EmbeddingModel;
+import dev.aigateway.core.cache.AlignmentGuard;
+import dev.aigateway.core.cache.LearnedVerifier;
+import dev.aigateway.core.cache.SemanticCache;
+import dev.aigateway.core.cache.VerifierModel;
+import dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Leave-one-set-out (LOSO) evaluation and training of {@link LearnedVerifier} on the labelled sets
+ * of {@code semantic-eval/} (docs/semantic-eval.md). The seven sets were written by different
+ * writers and methods, so training on six and reporting the seventh is the closest thing to an
+ * unseen set that can be computed from them.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.VerifierEvaluation \
+ *     loso [--context] [--features FILE]
+ * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.VerifierEvaluation \
+ *     train OUT [--features FILE]
+ * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.VerifierEvaluation \
+ *     latency SET [--features FILE]
+ * </pre>
+ *
+ * {@code loso} prints, for the chosen configuration, each held-out set's paraphrases and near
+ * misses served (95% Wilson intervals), pooled and worst figures, under two ways of choosing the
+ * decision threshold: <em>nested</em> (each fold picks its threshold by an inner leave-one-set-out
+ * on its own six training sets, so the held-out set plays no part at all) and <em>pooled</em> (one
+ * threshold picked on all the folds' held-out probabilities, the way the shipped threshold is
+ * chosen); then the ablation (each feature group left out, nested figures) and the rule guard's
+ * figures on the same sets. {@code train} fits the model on all seven sets with the configuration
+ * and the pooled LOSO threshold and writes it to OUT (the shipped resource is {@code
+ * ai-gateway-core/src/main/resources/dev/aigateway/core/cache/learned-verifier.tsv}); {@code
+ * latency SET} times the rule guard and the shipped verifier on SET's pairs. Training is
+ * deterministic (Newton's method, no random start), so the same sets give the same weights. {@code
+ * --features FILE} keeps the computed features in FILE and reads them back on a later run while the
+ * feature code is unchanged (delete it after changing the features).
+ */
+public final class VerifierEvaluation {
+
+  /** The sets, in the order they were written. */
+  static final List<String> SETS =
+      List.of("pairs", "tuning", "judged", "judged-2", "judged-3", "judged-4", "judged-5");
+
+  /** The bound on near misses served, as a share. */
+  static final double MAX_FALSE_HIT_SHARE = 0.005;
+
+  /** The configuration chosen by the LOSO figures (docs/semantic-eval.md). */
+  static final Config CHOSEN = new Config(0.70, 300.0, 1.0, Set.of("context"), false, 0);
+
+  /** The depth of each boosted tree. */
+  static final int TREE_DEPTH = 3;
+
+  /** The fewest pairs in a leaf of a boosted tree. */
+  static final int TREE_MIN_LEAF = 20;
+
+  /** The shrinkage of each boosted tree. */
+  static final double TREE_RATE = 0.1;
+
+  /** One labelled pair with its features. */
+  record Row(
+      String set,
+      boolean paraphrase,
+      String category,
+      String cached,
+      String incoming,
+      double cosine,
+      double[] features) {}
+
+  /**
+   * How a model is trained: pairs under the cosine {@code floor} are misses without asking the
+   * model (and are not trained on), {@code l2} is the ridge penalty, {@code nearMissWeight} the
+   * weight of a near miss in the loss, {@code dropped} the feature groups left out; with {@code
+   * guardFirst} a pair the rule guard objects to is refused before the model is asked (the verifier
+   * beside the guard rather than instead of it).
+   */
+  record Config(
+      double floor,
+      double l2,
+      double nearMissWeight,
+      Set<String> dropped,
+      boolean guardFirst,
+      int trees) {
+    Config without(String group) {
+      Set<String> more = new java.util.HashSet<>(dropped);
+      more.add(group);
+      return new Config(floor, l2, nearMissWeight, Set.copyOf(more), guardFirst, trees);
+    }
+
+    Config guardFirst(boolean on) {
+      return new Config(floor, l2, nearMissWeight, dropped, on, trees);
+    }
+
+    Config trees(int rounds) {
+      return new Config(floor, l2, nearMissWeight, dropped, guardFirst, rounds);
+    }
+
+    boolean[] kept() {
+      List<String> groups = LearnedVerifier.featureGroups();
+      boolean[] kept = new boolean[groups.size()];
+      for (int j = 0; j < kept.length; j++) {
+        kept[j] = !dropped.contains(groups.get(j));
+      }
+      return kept;
+    }
+  }
+
+  /** Served counts on one set. */
+  record Counts(int paraphrases, int paraphraseHits, int nearMisses, int falseHits) {
+    Counts plus(Counts o) {
+      return new Counts(
+          paraphrases + o.paraphrases,
+          paraphraseHits + o.paraphraseHits,
+          nearMisses + o.nearMisses,
+          falseHits + o.falseHits);
+    }
+
+    double paraphraseShare() {
+      return paraphrases == 0 ? 0 : (double) paraphraseHits / paraphrases;
+    }
+
+    double falseHitShare() {
+      return nearMisses == 0 ? 0 : (double) falseHits / nearMisses;
+    }
+
+    String describe() {
+      return String.format(
+          Locale.ROOT,
+          "paraphrases %4d/%-4d %5.1f%% %-14s near misses %3d/%-4d %5.2f%% %s",
+          paraphraseHits,
+          paraphrases,
+          100 * paraphraseShare(),
+          SemanticGuardEvaluation.wilson(paraphraseHits, paraphrases),
+          falseHits,
+          nearMisses,
+          100 * falseHitShare(),
+          SemanticGuardEvaluation.wilson(falseHits, nearMisses));
+    }
+  }
+
+  private VerifierEvaluation() {}
+
+  /**
+   * Runs the evaluation.
+   *
+   * @param args {@code loso} or {@code train OUT}, optionally {@code --context} and {@code
+   *     --features FILE}
+   */
+  public static void main(String[] args) throws IOException {
+    List<String> list = List.of(args);
+    if (list.isEmpty()) {
+      throw new IllegalArgumentException("usage: loso | train OUT [--context] [--features FILE]");
+    }
+    boolean context = list.contains("--context");
+    int at = list.indexOf("--features");
+    Path cache = at >= 0 ? Path.of(list.get(at + 1)) : null;
+    long started = System.nanoTime();
+    List<Row> rows = rows(SETS, context, cache);
+    System.out.printf(
+        Locale.ROOT,
+        "%d pairs, features computed or read in %.0f s%n",
+        rows.size(),
+        (System.nanoTime() - started) / 1e9);
+    if (list.get(0).equals("latency")) {
+      System.out.print(latency(rows, list.get(1)));
+      return;
+    }
+    if (list.get(0).equals("train")) {
+      VerifierModel model = train(rows, CHOSEN);
+      Files.writeString(
+          Path.of(list.get(1)),
+          "# LearnedVerifier weights: VerifierEvaluation train, on "
+              + String.join(", ", SETS)
+              + "; config "
+              + CHOSEN
+              + "\n"
+              + model.format(),
+          StandardCharsets.UTF_8);
+      System.out.println("wrote " + list.get(1) + ": " + model);
+      return;
+    }
+    System.out.print(report(rows, CHOSEN, true));
+    System.out.print(curve(rows, CHOSEN, 0.005, 0.01, 0.02, 0.05));
+    System.out.printf(
+        Locale.ROOT,
+        "%n-- rule guard first, then the verifier --%n%s",
+        summary(rows, CHOSEN.guardFirst(true)));
+    for (String group :
+        List.of(
+            "cosine",
+            "shape",
+            "alignment",
+            "words",
+            "relations",
+            "tokens",
+            "order",
+            "guard",
+            "context")) {
+      System.out.printf(
+          Locale.ROOT, "%n-- without %s --%n%s", group, summary(rows, CHOSEN.without(group)));
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%n-- only guard + cosine --%n%s",
+        summary(rows, onlyGroups("guard", "cosine")));
+    System.out.printf(
+        Locale.ROOT,
+        "%n-- everything but guard + context --%n%s",
+        summary(rows, CHOSEN.without("guard").without("context")));
+    for (int rounds : list.contains("--trees") ? new int[] {50, 150, 300} : new int[0]) {
+      for (double w : new double[] {1, 3}) {
+        Config c = new Config(CHOSEN.floor(), 1, w, Set.of(), false, rounds);
+        System.out.printf(
+            Locale.ROOT,
+            "%n-- %d boosted trees, near-miss weight %.0f --%n%s",
+            rounds,
+            w,
+            summary(rows, c));
+        System.out.printf(Locale.ROOT, "   without guard:%n%s", summary(rows, c.without("guard")));
+      }
+    }
+    for (double l2 : new double[] {30, 100, 1000}) {
+      Config c =
+          new Config(CHOSEN.floor(), l2, CHOSEN.nearMissWeight(), CHOSEN.dropped(), false, 0);
+      System.out.printf(Locale.ROOT, "%n-- l2 %.0f --%n%s", l2, summary(rows, c));
+    }
+    if (list.contains("--sweep")) {
+      for (double floor : new double[] {0.60, 0.65, 0.70, 0.78}) {
+        for (double l2 : new double[] {1, 10, 30, 100}) {
+          for (double w : new double[] {1, 3, 10}) {
+            Config c = new Config(floor, l2, w, CHOSEN.dropped(), CHOSEN.guardFirst(), 0);
+            System.out.printf(
+                Locale.ROOT,
+                "%n-- floor %.2f l2 %.1f near-miss weight %.0f --%n%s",
+                floor,
+                l2,
+                w,
+                summary(rows, c));
+          }
+        }
+      }
+    }
+    System.out.print(ruleGuards(rows));
+  }
+
+  private static Config onlyGroups(String... groups) {
+    Set<String> dropped = new java.util.HashSet<>(LearnedVerifier.featureGroups());
+    dropped.removeAll(List.of(groups));
+    return new Config(
+        CHOSEN.floor(), CHOSEN.l2(), CHOSEN.nearMissWeight(), Set.copyOf(dropped), false, 0);
+  }
+
+  /** The labelled pairs of {@code sets} with their features (read from / kept in {@code cache}). */
+  static List<Row> rows(List<String> sets, boolean context, Path cache) throws IOException {
+    if (cache != null && Files.exists(cache)) {
+      return readRows(cache);
+    }
+    EmbeddingModel model = new SemanticGuardEvaluation.Memo(MiniLmEmbeddingModel.create());
+    LearnedVerifier extractor = LearnedVerifier.builder(model).context(context).build();
+    List<Row> rows = new ArrayList<>();
+    for (String set : sets) {
+      for (String[] row : SemanticGuardEvaluation.read(set)) {
+        double cosine = SemanticCacheEvaluation.cosine(model.embed(row[2]), model.embed(row[3]));
+        rows.add(
+            new Row(
+                set,
+                row[0].equals("paraphrase"),
+                row[1],
+                row[2],
+                row[3],
+                cosine,
+                extractor.features(row[2], row[3], cosine)));
+      }
+    }
+    if (cache != null) {
+      writeRows(cache, rows);
+    }
+    return rows;
+  }
+
+  private static void writeRows(Path file, List<Row> rows) throws IOException {
+    StringBuilder out = new StringBuilder();
+    for (Row r : rows) {
+      out.append(r.set())
+          .append('\t')
+          .append(r.paraphrase())
+          .append('\t')
+          .append(r.category())
+          .append('\t')
+          .append(r.cached())
+          .append('\t')
+          .append(r.incoming())
+          .append('\t')
+          .append(r.cosine());
+      for (double f : r.features()) {
+        out.append('\t').append(f);
+      }
+      out.append('\n');
+    }
+    Files.writeString(file, out, StandardCharsets.UTF_8);
+  }
+
+  private static List<Row> readRows(Path file) throws IOException {
+    List<Row> rows = new ArrayList<>();
+    int d = LearnedVerifier.featureNames().size();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      String[] c = line.split("\t", -1);
+      if (c.length != 6 + d) {
+        throw new IllegalStateException(file + " was written with other features; delete it");
+      }
+      double[] f = new double[d];
+      for (int j = 0; j < d; j++) {
+        f[j] = Double.parseDouble(c[6 + j]);
+      }
+      rows.add(
+          new Row(c[0], Boolean.parseBoolean(c[1]), c[2], c[3], c[4], Double.parseDouble(c[5]), f));
+    }
+    return rows;
+  }
+
+  /**
+   * Per-pair time of the rule guard and of the shipped verifier over the pairs of {@code set}, side
+   * by side in one run, with the model itself (no memo): the prompt embedding for scale, then the
+   * guard and the verifier with their word caches empty (first pass) and warm (second pass).
+   */
+  static String latency(List<Row> rows, String set) throws IOException {
+    EmbeddingModel model = MiniLmEmbeddingModel.create();
+    AlignmentGuard guard = AlignmentGuard.builder(model).build();
+    LearnedVerifier verifier = LearnedVerifier.builder(model).build();
+    List<Row> pairs = rows.stream().filter(r -> r.set().equals(set)).toList();
+    int n = pairs.size();
+    long[] embed = new long[n];
+    long[][] guardTimes = new long[2][n];
+    long[][] verifierTimes = new long[2][n];
+    for (int pass = 0; pass < 2; pass++) {
+      for (int i = 0; i < n; i++) {
+        Row r = pairs.get(i);
+        long t0 = System.nanoTime();
+        if (pass == 0) {
+          model.embed(r.incoming());
+        }
+        long t1 = System.nanoTime();
+        guard.objection(r.cached(), r.incoming());
+        long t2 = System.nanoTime();
+        verifier.objection(r.cached(), r.incoming(), r.cosine());
+        long t3 = System.nanoTime();
+        if (pass == 0) {
+          embed[i] = t1 - t0;
+        }
+        guardTimes[pass][i] = t2 - t1;
+        verifierTimes[pass][i] = t3 - t2;
+      }
+    }
+    return String.format(
+        Locale.ROOT,
+        "%n== per checked pair, ms (p50 / p99 / max over %d pairs of %s) ==%n"
+            + "prompt embedding              %s%n"
+            + "rule guard, cold word cache   %s%n"
+            + "verifier, cold word cache     %s%n"
+            + "rule guard, warm              %s%n"
+            + "verifier (with its rule guard), warm %s%n",
+        n,
+        set,
+        SemanticGuardEvaluation.percentiles(embed),
+        SemanticGuardEvaluation.percentiles(guardTimes[0]),
+        SemanticGuardEvaluation.percentiles(verifierTimes[0]),
+        SemanticGuardEvaluation.percentiles(guardTimes[1]),
+        SemanticGuardEvaluation.percentiles(verifierTimes[1]));
+  }
+
+  /** A model trained on all {@code rows} with the pooled LOSO threshold. */
+  static VerifierModel train(List<Row> rows, Config config) {
+    double[] heldOut = loso(rows, config);
+    double threshold = threshold(rows, heldOut, config.floor());
+    return fit(rows, config, null).withThreshold(threshold);
+  }
+
+  /** A model fitted on the rows of sets other than {@code left} (null: all) above the floor. */
+  static VerifierModel fit(List<Row> rows, Config config, Set<String> left) {
+    List<double[]> x = new ArrayList<>();
+    List<Boolean> y = new ArrayList<>();
+    for (Row r : rows) {
+      if ((left == null || !left.contains(r.set())) && r.cosine() >= config.floor()) {
+        x.add(r.features());
+        y.add(r.paraphrase());
+      }
+    }
+    boolean[] labels = new boolean[y.size()];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = y.get(i);
+    }
+    if (config.trees() > 0) {
+      return VerifierModel.trainTrees(
+          x,
+          labels,
+          config.trees(),
+          TREE_DEPTH,
+          TREE_MIN_LEAF,
+          TREE_RATE,
+          config.nearMissWeight(),
+          0.5,
+          config.kept());
+    }
+    return VerifierModel.train(x, labels, config.l2(), config.nearMissWeight(), 0.5, config.kept());
+  }
+
+  /**
+   * Each row's probability from the model trained on the other sets of {@code rows} (NaN under the
+   * floor: never served).
+   */
+  static double[] loso(List<Row> rows, Config config) {
+    double[] p = new double[rows.size()];
+    Arrays.fill(p, Double.NaN);
+    for (String set : setsOf(rows)) {
+      VerifierModel model = fit(rows, config, Set.of(set));
+      for (int i = 0; i < rows.size(); i++) {
+        Row r = rows.get(i);
+        if (r.set().equals(set)
+            && r.cosine() >= config.floor()
+            && !(config.guardFirst() && objected(r))) {
+          p[i] = model.probability(r.features());
+        }
+      }
+    }
+    return p;
+  }
+
+  /** Whether the rule guard objected to the pair (its feature {@code guard_objects}). */
+  static boolean objected(Row r) {
+    return r.features()[LearnedVerifier.featureNames().indexOf("guard_objects")] != 0;
+  }
+
+  /**
+   * Paraphrases served, pooled over the held-out sets, at the threshold that keeps the pooled near
+   * misses served within each budget (shares of the near misses).
+   */
+  static String curve(List<Row> rows, Config config, double... budgets) {
+    double[] p = loso(rows, config);
+    StringBuilder out = new StringBuilder("  LOSO trade-off:");
+    int nearMisses = 0;
+    int paraphrases = 0;
+    for (Row r : rows) {
+      nearMisses += r.paraphrase() ? 0 : 1;
+      paraphrases += r.paraphrase() ? 1 : 0;
+    }
+    Integer[] order = new Integer[rows.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (x, y) -> Double.compare(value(p[y]), value(p[x])));
+    for (double budget : budgets) {
+      int allowed = (int) Math.floor(budget * nearMisses);
+      int falseHits = 0;
+      int hits = 0;
+      int best = 0;
+      int bestFalse = 0;
+      for (int k = 0; k < order.length && !Double.isNaN(p[order[k]]); k++) {
+        if (rows.get(order[k]).paraphrase()) {
+          hits++;
+        } else if (++falseHits > allowed) {
+          break;
+        }
+        if (k + 1 == order.length || value(p[order[k + 1]]) < p[order[k]]) {
+          best = hits;
+          bestFalse = falseHits;
+        }
+      }
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  FH<=%.1f%%: %d/%d = %.1f%% (%d FH)",
+              100 * budget,
+              best,
+              paraphrases,
+              100.0 * best / paraphrases,
+              bestFalse));
+    }
+    return out.append('\n').toString();
+  }
+
+  private static List<String> setsOf(List<Row> rows) {
+    List<String> sets = new ArrayList<>();
+    for (Row r : rows) {
+      if (!sets.contains(r.set())) {
+        sets.add(r.set());
+      }
+    }
+    return sets;
+  }
+
+  /**
+   * The threshold that serves the most paraphrases of {@code rows} while the near misses served,
+   * pooled, stay within {@link #MAX_FALSE_HIT_SHARE}.
+   */
+  static double threshold(List<Row> rows, double[] p, double floor) {
+    int nearMisses = 0;
+    for (Row r : rows) {
+      nearMisses += r.paraphrase() ? 0 : 1;
+    }
+    int allowed = (int) Math.floor(MAX_FALSE_HIT_SHARE * nearMisses);
+    Integer[] order = new Integer[rows.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (x, y) -> Double.compare(value(p[y]), value(p[x])));
+    // serve from the most probable down; stop before the near miss that breaks the bound
+    int falseHits = 0;
+    double threshold = 1.0;
+    for (int k = 0; k < order.length; k++) {
+      int i = order[k];
+      if (Double.isNaN(p[i])) {
+        break;
+      }
+      if (!rows.get(i).paraphrase()) {
+        falseHits++;
+        if (falseHits > allowed) {
+          break;
+        }
+      }
+      double next = k + 1 < order.length ? value(p[order[k + 1]]) : 0;
+      threshold = next < p[i] ? (p[i] + Math.max(next, 0)) / 2 : p[i];
+    }
+    return Math.max(threshold, 1e-6);
+  }
+
+  private static double value(double p) {
+    return Double.isNaN(p) ? -1 : p;
+  }
+
+  /** Counts per set at per-row thresholds. */
+  static Map<String, Counts> counts(List<Row> rows, double[] p, Map<String, Double> thresholds) {
+    Map<String, Counts> out = new LinkedHashMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      boolean hit = !Double.isNaN(p[i]) && p[i] >= thresholds.get(r.set());
+      Counts c =
+          r.paraphrase() ? new Counts(1, hit ? 1 : 0, 0, 0) : new Counts(0, 0, 1, hit ? 1 : 0);
+      out.merge(r.set(), c, Counts::plus);
+    }
+    return out;
+  }
+
+  /** Nested LOSO: each fold's threshold from an inner LOSO on its own training sets. */
+  static Map<String, Counts> nested(List<Row> rows, Config config, Map<String, Double> chosen) {
+    double[] p = loso(rows, config);
+    for (String set : setsOf(rows)) {
+      List<Row> training = rows.stream().filter(r -> !r.set().equals(set)).toList();
+      chosen.put(set, threshold(training, loso(training, config), config.floor()));
+    }
+    return counts(rows, p, chosen);
+  }
+
+  /** Pooled LOSO: one threshold chosen on every fold's held-out probabilities. */
+  static Map<String, Counts> pooled(List<Row> rows, Config config, double[] threshold) {
+    double[] p = loso(rows, config);
+    threshold[0] = threshold(rows, p, config.floor());
+    Map<String, Double> same = new HashMap<>();
+    for (String set : setsOf(rows)) {
+      same.put(set, threshold[0]);
+    }
+    return counts(rows, p, same);
+  }
+
+  static String table(Map<String, Counts> perSet, Map<String, Double> thresholds) {
+    StringBuilder out = new StringBuilder();
+    Counts all = new Counts(0, 0, 0, 0);
+    String worstFalse = null;
+    String worstParaphrase = null;
+    for (Map.Entry<String, Counts> e : perSet.entrySet()) {
+      Counts c = e.getValue();
+      all = all.plus(c);
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  held out %-9s t=%.3f  %s%n",
+              e.getKey(),
+              thresholds.get(e.getKey()),
+              c.describe()));
+      if (worstFalse == null || c.falseHitShare() > perSet.get(worstFalse).falseHitShare()) {
+        worstFalse = e.getKey();
+      }
+      if (worstParaphrase == null
+          || c.paraphraseShare() < perSet.get(worstParaphrase).paraphraseShare()) {
+        worstParaphrase = e.getKey();
+      }
+    }
+    out.append(String.format(Locale.ROOT, "  pooled                    %s%n", all.describe()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "  worst near-miss set %s (%.2f%%), worst paraphrase set %s (%.1f%%)%n",
+            worstFalse,
+            100 * perSet.get(worstFalse).falseHitShare(),
+            worstParaphrase,
+            100 * perSet.get(worstParaphrase).paraphraseShare()));
+    return out.toString();
+  }
+
+  /** The nested and pooled tables of one configuration. */
+  static String report(List<Row> rows, Config config, boolean weights) {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "%n== LOSO, %s ==%n", config));
+    Map<String, Double> chosen = new LinkedHashMap<>();
+    Map<String, Counts> nested = nested(rows, config, chosen);
+    out.append("nested (each fold's threshold by an inner LOSO on its six training sets):\n");
+    out.append(table(nested, chosen));
+    double[] t = new double[1];
+    Map<String, Counts> pooled = pooled(rows, config, t);
+    Map<String, Double> same = new HashMap<>();
+    for (String set : pooled.keySet()) {
+      same.put(set, t[0]);
+    }
+    out.append(
+        String.format(
+            Locale.ROOT, "pooled (one threshold %.3f on all folds' held-out scores):%n", t[0]));
+    out.append(table(pooled, same));
+    if (weights) {
+      VerifierModel model = fit(rows, config, null);
+      double[] w = model.weights();
+      out.append("weights of the model on all sets (standardised features):\n");
+      for (int j = 0; j < w.length; j++) {
+        out.append(
+            String.format(
+                Locale.ROOT, "  %-26s %+.3f%n", LearnedVerifier.featureNames().get(j), w[j]));
+      }
+    }
+    return out.toString();
+  }
+
+  /** One line each for nested and pooled LOSO figures, pooled over the sets, and the worst set. */
+  static String summary(List<Row> rows, Config config) {
+    Map<String, Double> chosen = new LinkedHashMap<>();
+    Map<String, Counts> nested = nested(rows, config, chosen);
+    double[] t = new double[1];
+    Map<String, Counts> pooled = pooled(rows, config, t);
+    return String.format(
+            Locale.ROOT, "  nested  %s  worst %s%n", total(nested).describe(), worst(nested))
+        + String.format(
+            Locale.ROOT,
+            "  pooled  %s  worst %s (t=%.3f)%n",
+            total(pooled).describe(),
+            worst(pooled),
+            t[0])
+        + curve(rows, config, 0.005, 0.01, 0.02, 0.05);
+  }
+
+  static Counts total(Map<String, Counts> perSet) {
+    Counts all = new Counts(0, 0, 0, 0);
+    for (Counts c : perSet.values()) {
+      all = all.plus(c);
+    }
+    return all;
+  }
+
+  private static String worst(Map<String, Counts> perSet) {
+    double fh = 0;
+    double ph = 1;
+    for (Counts c : perSet.values()) {
+      fh = Math.max(fh, c.falseHitShare());
+      ph = Math.min(ph, c.paraphraseShare());
+    }
+    return String.format(Locale.ROOT, "FH %.2f%% / PH %.1f%%", 100 * fh, 100 * ph);
+  }
+
+  /** The rule guard's default and strict settings on each set (in-sample: tuned on them). */
+  static String ruleGuards(List<Row> rows) {
+    EmbeddingModel model = new SemanticGuardEvaluation.Memo(MiniLmEmbeddingModel.create());
+    SemanticHitGuard strict =
+        AlignmentGuard.builder(model)
+            .wordThreshold(SemanticGuardEvaluation.STRICT_WORD_THRESHOLD)
+            .enable(AlignmentGuard.Check.ADDITION)
+            .build();
+    int objects = LearnedVerifier.featureNames().indexOf("guard_objects");
+    Map<String, Counts> byDefault = new LinkedHashMap<>();
+    Map<String, Counts> byStrict = new LinkedHashMap<>();
+    for (Row r : rows) {
+      boolean d = r.cosine() >= SemanticCache.DEFAULT_THRESHOLD && r.features()[objects] == 0;
+      boolean s =
+          r.cosine() >= SemanticGuardEvaluation.STRICT_THRESHOLD
+              && strict.objection(r.cached(), r.incoming()).isEmpty();
+      byDefault.merge(r.set(), one(r.paraphrase(), d), Counts::plus);
+      byStrict.merge(r.set(), one(r.paraphrase(), s), Counts::plus);
+    }
+    StringBuilder out = new StringBuilder("\n== rule guard, in-sample (tuned on these sets) ==\n");
+    for (String set : byDefault.keySet()) {
+      out.append(
+          String.format(Locale.ROOT, "  default %-9s %s%n", set, byDefault.get(set).describe()));
+      out.append(
+          String.format(Locale.ROOT, "  strict  %-9s %s%n", set, byStrict.get(set).describe()));
+    }
+    out.append(String.format(Locale.ROOT, "  default pooled    %s%n", total(byDefault).describe()));
+    out.append(String.format(Locale.ROOT, "  strict  pooled    %s%n", total(byStrict).describe()));
+    return out.toString();
+  }
+
+  private static Counts one(boolean paraphrase, boolean hit) {
+    return paraphrase ? new Counts(1, hit ? 1 : 0, 0, 0) : new Counts(0, 0, 1, hit ? 1 : 0);
+  }
+}
