@@ -190,6 +190,13 @@ public final class SseBody extends ObservedBody {
       pieceCount = 0;
       piece = 0;
       piecePosition = 0;
+      if (len - framer.held() >= MIN_READ_ROOM) {
+        int n = readInPlace(b, off, len);
+        if (n > 0) {
+          return n;
+        }
+        continue;
+      }
       framer.compact(Math.max(MIN_READ_ROOM, readCapacity - framer.length()));
       byte[] buffer = framer.buffer();
       int room = buffer.length - framer.length();
@@ -218,6 +225,42 @@ public final class SseBody extends ObservedBody {
     }
     pending -= wanted;
     return wanted;
+  }
+
+  /**
+   * Hide mode, reading into the application's buffer {@code b[off, off + len)}, which has room for
+   * the bytes the framer holds (the start of the event in flight) and at least {@link
+   * #MIN_READ_ROOM} more: copies the held bytes there, reads from upstream after them, frames the
+   * bytes where they are, and moves what is for the application (the events read, minus what is
+   * hidden) to the front; the start of an event that the read did not end goes back to the framer
+   * and is not the application's yet. Returns how many bytes are for the application, or 0 (none: a
+   * hidden chunk, a part of an event, or the end of the stream, when what the framer held is
+   * {@linkplain #pending pending} in its buffer). So each byte is copied from upstream to the
+   * application once, as without the gateway, save the bytes after a cut (moved) and those of an
+   * event split between reads; bytes of {@code b} after those returned may have been written.
+   */
+  private int readInPlace(byte[] b, int off, int len) throws IOException {
+    int held = framer.held();
+    framer.copyHeld(b, off);
+    int n = readUpstream(b, off + held, len - held);
+    if (n < 0) {
+      upstreamEnded = true;
+      streamEnded(); // what the framer held is passed on from its own buffer
+      return 0;
+    }
+    framer.frameInPlace(b, off, off + held + n);
+    int to = off;
+    for (int i = 0; i < pieceCount; i++) {
+      int from = pieces[2 * i];
+      int length = pieces[2 * i + 1] - from;
+      if (from != to) {
+        System.arraycopy(b, from, b, to, length); // after a cut or a hidden chunk
+      }
+      to += length;
+    }
+    pieceCount = 0;
+    pending = 0;
+    return to - off;
   }
 
   private void streamEnded() {
