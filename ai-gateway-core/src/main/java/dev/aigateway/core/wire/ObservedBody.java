@@ -31,6 +31,9 @@ public abstract class ObservedBody extends InputStream {
   private int captured;
   private int captureLimit;
 
+  /** The buffer of {@link #read()}, made at its first call. */
+  private byte[] one;
+
   /** Whether the upstream's end is held back until {@link #releaseEnd} ({@link #holdEnd}). */
   private boolean holdsEnd;
 
@@ -191,7 +194,9 @@ public abstract class ObservedBody extends InputStream {
 
   @Override
   public final int read() throws IOException {
-    byte[] one = new byte[1];
+    if (one == null) {
+      one = new byte[1];
+    }
     int n;
     do {
       n = read(one, 0, 1);

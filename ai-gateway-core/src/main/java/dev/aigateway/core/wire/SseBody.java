@@ -48,9 +48,11 @@ public final class SseBody extends ObservedBody {
   public static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
 
   /**
-   * The framer's first buffer size: room for a chat chunk and its usage-only chunk, as most streams
-   * are read (one event per read). A read that fills all the room it had grows it, up to {@link
-   * #READ_CAPACITY}; so does an event that does not fit.
+   * The framer's first buffer size when it reads from upstream itself (hide mode, an application
+   * reading into a buffer too small to read in place): room for a chat chunk and its usage-only
+   * chunk, as most streams are read (one event per read). A read that fills all the room it had
+   * grows it, up to {@link #READ_CAPACITY}; so does an event that does not fit. Made only then:
+   * events read in place need it only for the start of an event a read did not end.
    */
   private static final int INITIAL_CAPACITY = 512;
 
@@ -178,6 +180,8 @@ public final class SseBody extends ObservedBody {
       int n = readUpstream(b, off, len);
       if (n < 0) {
         streamEnded();
+      } else if (framer.held() == 0) {
+        framer.frameInPlace(b, off, off + n); // copies only the start of an event not ended
       } else {
         framer.append(b, off, n);
       }
@@ -275,7 +279,7 @@ public final class SseBody extends ObservedBody {
   private final class Framer extends SseEventFramer {
 
     Framer(int maxEventBytes) {
-      super(maxEventBytes, INITIAL_CAPACITY);
+      super(maxEventBytes, 0);
     }
 
     @Override

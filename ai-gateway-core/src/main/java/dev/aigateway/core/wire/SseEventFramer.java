@@ -132,14 +132,15 @@ public abstract class SseEventFramer {
 
   /**
    * A framer reading events of up to {@code maxEventBytes} bytes, whose buffer starts at {@code
-   * initialCapacity} bytes (it grows as larger events or reads need).
+   * initialCapacity} bytes (it grows as larger events or reads need; 0 for a reader that frames
+   * most bytes {@linkplain #frameInPlace in place}, so that the buffer is made only when needed).
    */
   protected SseEventFramer(int maxEventBytes, int initialCapacity) {
     if (maxEventBytes < 1) {
       throw new IllegalArgumentException("maxEventBytes must be positive: " + maxEventBytes);
     }
-    if (initialCapacity < 1) {
-      throw new IllegalArgumentException("initialCapacity must be positive: " + initialCapacity);
+    if (initialCapacity < 0) {
+      throw new IllegalArgumentException("initialCapacity must be >= 0: " + initialCapacity);
     }
     this.maxEventBytes = maxEventBytes;
     this.buffer = new byte[initialCapacity];
