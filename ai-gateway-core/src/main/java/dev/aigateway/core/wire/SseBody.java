@@ -19,7 +19,15 @@ import java.util.function.BooleanSupplier;
  * the application must see the stream it would have seen without that option: this body then holds
  * each event until its terminating blank line, drops the usage-only chunk (empty {@code choices},
  * usage set) and removes the {@code "usage":null} member OpenAI adds to every other chunk.
- * Otherwise bytes go to the application straight from the upstream read and a copy is parsed.
+ * Otherwise bytes go to the application straight from the upstream read.
+ *
+ * <p>Either way upstream is read into the application's buffer and the events are framed there
+ * ({@link SseEventFramer#frameInPlace}), so each byte is copied once on its way, as without the
+ * gateway: only the start of an event that a read did not end is copied aside (when hiding, it is
+ * put back in front of the next read, and not passed on before its event is whole). An application
+ * reading into a buffer with too little room for that is served from the body's own buffer. Reading
+ * a hiding body may write bytes of the application's buffer past those it returns (what was hidden,
+ * or an event not whole yet).
  *
  * <p>Events are handled as bytes: the data line is found in place and parsed by {@link
  * ResponseReadout} without being decoded to a string; an event that changes is passed on as its
@@ -59,7 +67,11 @@ public final class SseBody extends ObservedBody {
   /** The buffer size up to which reads that fill their room grow it (hide mode). */
   private static final int READ_CAPACITY = 2048;
 
-  /** The least room a read from upstream is given (hide mode); the buffer grows for it. */
+  /**
+   * The least room a read from upstream is given (hide mode): read in place when the application's
+   * buffer has that much room past the bytes the framer holds; else into the framer's buffer, which
+   * grows for it.
+   */
   private static final int MIN_READ_ROOM = 128;
 
   /** Reads each event's data; null for OpenAI chat and completions chunks, read here on bytes. */
@@ -70,20 +82,32 @@ public final class SseBody extends ObservedBody {
   private final ChatChunkScanner chunkScanner = new ChatChunkScanner();
 
   /**
-   * Frames the events; its buffer holds the events handled, then the event in flight, then room for
-   * what upstream sends next (hide mode reads straight into it).
+   * Frames the events, where they were read (the application's buffer), or in its own buffer: the
+   * start of an event a read did not end, and, when the application's buffer is too small to read
+   * in place while hiding, the events handled, then the event in flight, then room for what
+   * upstream sends next (read straight into it).
    */
   private final Framer framer;
 
   /**
-   * Hide mode: the pieces of the handled events' bytes still for the application, in order, each as
-   * its start and end in the framer's buffer (the events' bytes minus what is hidden); the piece
-   * being read, where in it, and how many bytes are left in all. The buffer is compacted only once
-   * they were all read. Empty when nothing is hidden: the application reads upstream's bytes.
+   * Hide mode, reading into the framer's own buffer: the pieces of the handled events' bytes still
+   * for the application, in order, each as its start and end in that buffer (the events' bytes
+   * minus what is hidden); the piece being read, where in it, and how many bytes are left in all.
+   * The buffer is compacted only once they were all read. Empty until a piece is noted (never when
+   * nothing is hidden: the application reads upstream's bytes; nor when every read is in place).
    */
   private int[] pieces;
 
   private int pieceCount;
+
+  /**
+   * Hide mode, while bytes read in place are framed ({@link #readInPlace}): the application's
+   * buffer, null otherwise; and where in it the bytes passed on so far end (they are moved to its
+   * front as they are passed on, instead of being noted as pieces).
+   */
+  private byte[] inPlace;
+
+  private int packedTo;
   private int piece;
   private int piecePosition;
   private int pending;
@@ -157,7 +181,7 @@ public final class SseBody extends ObservedBody {
     super(upstream, listener, callCanceled);
     this.eventReader = responsesApi ? ResponseReadout::readResponsesEvent : null;
     this.hideUsage = hideUsage;
-    this.pieces = hideUsage ? new int[32] : NO_PIECES;
+    this.pieces = NO_PIECES;
     this.framer = new Framer(maxEventBytes);
   }
 
@@ -252,19 +276,14 @@ public final class SseBody extends ObservedBody {
       streamEnded(); // what the framer held is passed on from its own buffer
       return 0;
     }
-    framer.frameInPlace(b, off, off + held + n);
-    int to = off;
-    for (int i = 0; i < pieceCount; i++) {
-      int from = pieces[2 * i];
-      int length = pieces[2 * i + 1] - from;
-      if (from != to) {
-        System.arraycopy(b, from, b, to, length); // after a cut or a hidden chunk
-      }
-      to += length;
+    inPlace = b;
+    packedTo = off;
+    try {
+      framer.frameInPlace(b, off, off + held + n);
+    } finally {
+      inPlace = null;
     }
-    pieceCount = 0;
-    pending = 0;
-    return to - off;
+    return packedTo - off;
   }
 
   private void streamEnded() {
@@ -480,13 +499,23 @@ public final class SseBody extends ObservedBody {
     if (!hideUsage || from == to) {
       return; // the application already received these bytes straight from upstream
     }
+    if (inPlace != null) {
+      // Read in place: what was passed before is at the front, up to packedTo, which is never
+      // after from (bytes are only taken out); nothing before from is read again.
+      if (from != packedTo) {
+        System.arraycopy(
+            inPlace, from, inPlace, packedTo, to - from); // after a cut or a hidden chunk
+      }
+      packedTo += to - from;
+      return;
+    }
     pending += to - from;
     if (pieceCount > 0 && pieces[2 * pieceCount - 1] == from) {
       pieces[2 * pieceCount - 1] = to; // goes on where the last piece ends, as most do
       return;
     }
     if (2 * pieceCount == pieces.length) {
-      pieces = Arrays.copyOf(pieces, pieces.length * 2);
+      pieces = Arrays.copyOf(pieces, Math.max(32, pieces.length * 2)); // made at the first piece
     }
     pieces[2 * pieceCount] = from;
     pieces[2 * pieceCount + 1] = to;
