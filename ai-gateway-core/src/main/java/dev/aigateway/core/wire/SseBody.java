@@ -64,6 +64,13 @@ public final class SseBody extends ObservedBody {
    */
   private static final int INITIAL_CAPACITY = 512;
 
+  /**
+   * The most bytes of an event in flight that are put back in front of a read in place (hide mode):
+   * the start of a chat chunk that a read did not end. A larger event goes on being read into the
+   * framer's buffer, so that its bytes are not copied back and forth at every read.
+   */
+  private static final int MAX_HELD_IN_PLACE = INITIAL_CAPACITY;
+
   /** The buffer size up to which reads that fill their room grow it (hide mode). */
   private static final int READ_CAPACITY = 2048;
 
@@ -218,8 +225,12 @@ public final class SseBody extends ObservedBody {
       pieceCount = 0;
       piece = 0;
       piecePosition = 0;
-      if (len - framer.held() >= MIN_READ_ROOM) {
-        int n = readInPlace(b, off, len);
+      int held = framer.held();
+      if (held <= MAX_HELD_IN_PLACE && len - held >= MIN_READ_ROOM) {
+        // As much as a read into the body's own buffer would take: a body closed early has read
+        // ahead of the application no further than it did (an end marker read is a success).
+        int room = Math.min(len - held, Math.max(MIN_READ_ROOM, readCapacity - held));
+        int n = readInPlace(b, off, held, room);
         if (n > 0) {
           return n;
         }
@@ -256,10 +267,10 @@ public final class SseBody extends ObservedBody {
   }
 
   /**
-   * Hide mode, reading into the application's buffer {@code b[off, off + len)}, which has room for
-   * the bytes the framer holds (the start of the event in flight) and at least {@link
-   * #MIN_READ_ROOM} more: copies the held bytes there, reads from upstream after them, frames the
-   * bytes where they are, and moves what is for the application (the events read, minus what is
+   * Hide mode, reading into the application's buffer from {@code b[off]}, which has room for the
+   * {@code held} bytes the framer holds (the start of the event in flight) and {@code room} more:
+   * copies the held bytes there, reads up to {@code room} bytes from upstream after them, frames
+   * the bytes where they are, and moves what is for the application (the events read, minus what is
    * hidden) to the front; the start of an event that the read did not end goes back to the framer
    * and is not the application's yet. Returns how many bytes are for the application, or 0 (none: a
    * hidden chunk, a part of an event, or the end of the stream, when what the framer held is
@@ -267,14 +278,16 @@ public final class SseBody extends ObservedBody {
    * application once, as without the gateway, save the bytes after a cut (moved) and those of an
    * event split between reads; bytes of {@code b} after those returned may have been written.
    */
-  private int readInPlace(byte[] b, int off, int len) throws IOException {
-    int held = framer.held();
+  private int readInPlace(byte[] b, int off, int held, int room) throws IOException {
     framer.copyHeld(b, off);
-    int n = readUpstream(b, off + held, len - held);
+    int n = readUpstream(b, off + held, room);
     if (n < 0) {
       upstreamEnded = true;
       streamEnded(); // what the framer held is passed on from its own buffer
       return 0;
+    }
+    if (n == room && readCapacity < READ_CAPACITY) {
+      readCapacity = Math.min(READ_CAPACITY, 2 * readCapacity); // upstream has more at once
     }
     inPlace = b;
     packedTo = off;

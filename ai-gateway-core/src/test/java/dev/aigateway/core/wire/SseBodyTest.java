@@ -589,7 +589,7 @@ class SseBodyTest {
 
     assertThat(readAllText(bulk)).isEqualTo(expected);
     assertThat(bulk.capacity()).isLessThan(1024);
-    assertThat(reads[0]).isLessThan(sent.length() / 4096);
+    assertThat(reads[0]).isLessThan(sent.length() / 1024);
     assertThat(bulkListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
 
     reads[0] = 0;
@@ -788,6 +788,28 @@ class SseBodyTest {
     assertThat(listener.ends).hasSize(1);
     assertThat(listener.ends.get(0).outcome()).isEqualTo(CallOutcome.CANCELLED);
     assertThat(listener.ends.get(0).failure()).isNull();
+  }
+
+  /**
+   * A body hiding usage reads ahead of the application no further than a read into its own buffer
+   * would (its first buffer's size), even into the application's large buffer: a stream the backend
+   * sent whole, closed after its first event, was not read to its end marker, so it ends cancelled,
+   * as before bodies read in place.
+   */
+  @Test
+  void aHidingBodyClosedEarlyHasNotReadAheadToTheEndMarker() throws IOException {
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      many.append("data: ").append(HEAD).append("\"choices\":[{\"index\":0,\"delta\":");
+      many.append("{\"content\":\"word ").append(i).append("\"}}],\"usage\":null}\n\n");
+    }
+    byte[] sent = many.append(USAGE_CHUNK).append("data: [DONE]\n\n").toString().getBytes(UTF_8);
+    SseBody body = chat(new ByteArrayInputStream(sent), true);
+
+    assertThat(body.read(new byte[8192], 0, 8192)).isPositive();
+    body.close();
+
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.CANCELLED);
   }
 
   @ParameterizedTest(name = "hideUsage={0}")
