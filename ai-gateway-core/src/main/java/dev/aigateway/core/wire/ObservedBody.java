@@ -3,8 +3,9 @@ package dev.aigateway.core.wire;
 import dev.aigateway.api.CallOutcome;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -19,7 +20,21 @@ public abstract class ObservedBody extends InputStream {
   protected final ResponseReadout readout = new ResponseReadout();
   private final BodyListener listener;
   private final BooleanSupplier callCanceled;
-  private final AtomicBoolean ended = new AtomicBoolean();
+
+  /** Whether the body's end was reported: set once, by the first report ({@link #REPORTED}). */
+  private volatile boolean reported;
+
+  private static final VarHandle REPORTED;
+
+  static {
+    try {
+      REPORTED =
+          MethodHandles.lookup().findVarHandle(ObservedBody.class, "reported", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private boolean sawBytes;
 
   /** The reason the body is being withheld from the application, or null. */
@@ -30,6 +45,9 @@ public abstract class ObservedBody extends InputStream {
 
   private int captured;
   private int captureLimit;
+
+  /** The buffer of {@link #read()}, made at its first call. */
+  private byte[] one;
 
   /** Whether the upstream's end is held back until {@link #releaseEnd} ({@link #holdEnd}). */
   private boolean holdsEnd;
@@ -105,7 +123,7 @@ public abstract class ObservedBody extends InputStream {
    * withheld} ends as stopped, however its reading ended.
    */
   protected final void end(CallOutcome outcome, Throwable failure) {
-    if (holdsEnd && failure == null && heldEnd == null && !ended.get()) {
+    if (holdsEnd && failure == null && heldEnd == null && !reported) {
       heldEnd = outcome; // reported when released, closed or stopped
       return;
     }
@@ -115,7 +133,7 @@ public abstract class ObservedBody extends InputStream {
   /** Reports the body's end to the listener; only the first report counts. */
   private void report(CallOutcome outcome, Throwable failure) {
     heldEnd = null;
-    if (ended.compareAndSet(false, true)) {
+    if (REPORTED.compareAndSet(this, false, true)) {
       ending();
       if (withheld != null && failure == null) {
         listener.bodyEnded(CallOutcome.TRUNCATED, readout, new Stopped(withheld));
@@ -127,7 +145,7 @@ public abstract class ObservedBody extends InputStream {
 
   /** Whether the body has ended: its end was reported, or is {@linkplain #holdEnd held}. */
   protected final boolean ended() {
-    return ended.get() || heldEnd != null;
+    return reported || heldEnd != null;
   }
 
   /**
@@ -191,7 +209,9 @@ public abstract class ObservedBody extends InputStream {
 
   @Override
   public final int read() throws IOException {
-    byte[] one = new byte[1];
+    if (one == null) {
+      one = new byte[1];
+    }
     int n;
     do {
       n = read(one, 0, 1);
@@ -232,7 +252,7 @@ public abstract class ObservedBody extends InputStream {
     } catch (IOException | RuntimeException e) {
       // the body ends either way
     } finally {
-      if (!ended.get()) {
+      if (!reported) {
         if (heldEnd == null) {
           closing(); // not when the upstream's end was read: the body was read to its end
         }

@@ -32,7 +32,10 @@ public final class ResponseReadout {
   private LaterUsage later;
 
   private String model;
-  private final StringBuilder text = new StringBuilder();
+
+  /** The generated text read so far; null until some is (most calls never need it). */
+  private StringBuilder text;
+
   private boolean keepText;
   private boolean complete;
 
@@ -89,7 +92,20 @@ public final class ResponseReadout {
    * or the text is kept.
    */
   public CharSequence text() {
+    return text == null ? "" : text;
+  }
+
+  /** The text being built, made at the first text read. */
+  private StringBuilder textBuilder() {
+    if (text == null) {
+      text = new StringBuilder();
+    }
     return text;
+  }
+
+  /** How long the text read so far is. */
+  private int textLength() {
+    return text == null ? 0 : text.length();
   }
 
   /**
@@ -107,7 +123,7 @@ public final class ResponseReadout {
 
   /** Appends generated text, to estimate output tokens with when no usage is reported. */
   public void appendText(CharSequence generated) {
-    text.append(generated);
+    textBuilder().append(generated);
   }
 
   /**
@@ -124,6 +140,7 @@ public final class ResponseReadout {
         return;
       }
     }
+    StringBuilder text = textBuilder();
     text.ensureCapacity(text.length() + last - quote - 1);
     for (int i = quote + 1; i < last; i++) {
       text.append((char) json[i]);
@@ -248,7 +265,7 @@ public final class ResponseReadout {
     if (deferred == null) {
       deferred = new DeferredChunks();
     }
-    if (deferred.add(data, from, to, text.length(), sharedStart, sharedEnd)) {
+    if (deferred.add(data, from, to, textLength(), sharedStart, sharedEnd)) {
       learn(chunkModel, null);
       return true;
     }
@@ -280,6 +297,7 @@ public final class ResponseReadout {
     }
     // The text of chunks read at once since the first one was kept; usually none.
     int base = kept.textAt(0);
+    StringBuilder text = textBuilder();
     String later = text.substring(base);
     text.setLength(base);
     int placed = base;
@@ -296,7 +314,7 @@ public final class ResponseReadout {
   /** Reads a chunk as {@link #readChunk}; only its text when {@code learn} is false. */
   private boolean readChunk(byte[] data, int from, int to, UsageMember member, boolean learn) {
     member.clear();
-    int textLength = text.length();
+    int textLength = textLength();
     try (JsonParser p = JSON.createParser(data, from, to - from)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return false;
@@ -320,7 +338,9 @@ public final class ResponseReadout {
       }
       return true;
     } catch (IOException | RuntimeException e) {
-      text.setLength(textLength);
+      if (text != null) {
+        text.setLength(textLength);
+      }
       member.clear();
       return false;
     }
@@ -355,7 +375,7 @@ public final class ResponseReadout {
     }
     if (type.endsWith(".delta")) {
       if (delta != null) {
-        text.append(delta);
+        textBuilder().append(delta);
       }
     } else if (type.equals("response.completed")
         || type.equals("response.incomplete")
@@ -484,7 +504,7 @@ public final class ResponseReadout {
   /** Appends the next value if it is text, straight from the parser's buffer; skips it if not. */
   private void appendNextText(JsonParser p) throws IOException {
     if (p.nextToken() == JsonToken.VALUE_STRING) {
-      text.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+      textBuilder().append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     } else {
       p.skipChildren();
     }
@@ -513,7 +533,7 @@ public final class ResponseReadout {
 
   private void appendText(JsonNode node) {
     if (node != null && node.isTextual()) {
-      text.append(node.textValue());
+      textBuilder().append(node.textValue());
     }
   }
 

@@ -19,7 +19,15 @@ import java.util.function.BooleanSupplier;
  * the application must see the stream it would have seen without that option: this body then holds
  * each event until its terminating blank line, drops the usage-only chunk (empty {@code choices},
  * usage set) and removes the {@code "usage":null} member OpenAI adds to every other chunk.
- * Otherwise bytes go to the application straight from the upstream read and a copy is parsed.
+ * Otherwise bytes go to the application straight from the upstream read.
+ *
+ * <p>Either way upstream is read into the application's buffer and the events are framed there
+ * ({@link SseEventFramer#frameInPlace}), so each byte is copied once on its way, as without the
+ * gateway: only the start of an event that a read did not end is copied aside (when hiding, it is
+ * put back in front of the next read, and not passed on before its event is whole). An application
+ * reading into a buffer with too little room for that is served from the body's own buffer. Reading
+ * a hiding body may write bytes of the application's buffer past those it returns (what was hidden,
+ * or an event not whole yet).
  *
  * <p>Events are handled as bytes: the data line is found in place and parsed by {@link
  * ResponseReadout} without being decoded to a string; an event that changes is passed on as its
@@ -48,16 +56,29 @@ public final class SseBody extends ObservedBody {
   public static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
 
   /**
-   * The framer's first buffer size: room for a chat chunk and its usage-only chunk, as most streams
-   * are read (one event per read). A read that fills all the room it had grows it, up to {@link
-   * #READ_CAPACITY}; so does an event that does not fit.
+   * The framer's first buffer size when it reads from upstream itself (hide mode, an application
+   * reading into a buffer too small to read in place): room for a chat chunk and its usage-only
+   * chunk, as most streams are read (one event per read). A read that fills all the room it had
+   * grows it, up to {@link #READ_CAPACITY}; so does an event that does not fit. Made only then:
+   * events read in place need it only for the start of an event a read did not end.
    */
   private static final int INITIAL_CAPACITY = 512;
+
+  /**
+   * The most bytes of an event in flight that are put back in front of a read in place (hide mode):
+   * the start of a chat chunk that a read did not end. A larger event goes on being read into the
+   * framer's buffer, so that its bytes are not copied back and forth at every read.
+   */
+  private static final int MAX_HELD_IN_PLACE = INITIAL_CAPACITY;
 
   /** The buffer size up to which reads that fill their room grow it (hide mode). */
   private static final int READ_CAPACITY = 2048;
 
-  /** The least room a read from upstream is given (hide mode); the buffer grows for it. */
+  /**
+   * The least room a read from upstream is given (hide mode): read in place when the application's
+   * buffer has that much room past the bytes the framer holds; else into the framer's buffer, which
+   * grows for it.
+   */
   private static final int MIN_READ_ROOM = 128;
 
   /** Reads each event's data; null for OpenAI chat and completions chunks, read here on bytes. */
@@ -68,20 +89,32 @@ public final class SseBody extends ObservedBody {
   private final ChatChunkScanner chunkScanner = new ChatChunkScanner();
 
   /**
-   * Frames the events; its buffer holds the events handled, then the event in flight, then room for
-   * what upstream sends next (hide mode reads straight into it).
+   * Frames the events, where they were read (the application's buffer), or in its own buffer: the
+   * start of an event a read did not end, and, when the application's buffer is too small to read
+   * in place while hiding, the events handled, then the event in flight, then room for what
+   * upstream sends next (read straight into it).
    */
   private final Framer framer;
 
   /**
-   * Hide mode: the pieces of the handled events' bytes still for the application, in order, each as
-   * its start and end in the framer's buffer (the events' bytes minus what is hidden); the piece
-   * being read, where in it, and how many bytes are left in all. The buffer is compacted only once
-   * they were all read. Empty when nothing is hidden: the application reads upstream's bytes.
+   * Hide mode, reading into the framer's own buffer: the pieces of the handled events' bytes still
+   * for the application, in order, each as its start and end in that buffer (the events' bytes
+   * minus what is hidden); the piece being read, where in it, and how many bytes are left in all.
+   * The buffer is compacted only once they were all read. Empty until a piece is noted (never when
+   * nothing is hidden: the application reads upstream's bytes; nor when every read is in place).
    */
   private int[] pieces;
 
   private int pieceCount;
+
+  /**
+   * Hide mode, while bytes read in place are framed ({@link #readInPlace}): the application's
+   * buffer, null otherwise; and where in it the bytes passed on so far end (they are moved to its
+   * front as they are passed on, instead of being noted as pieces).
+   */
+  private byte[] inPlace;
+
+  private int packedTo;
   private int piece;
   private int piecePosition;
   private int pending;
@@ -155,7 +188,7 @@ public final class SseBody extends ObservedBody {
     super(upstream, listener, callCanceled);
     this.eventReader = responsesApi ? ResponseReadout::readResponsesEvent : null;
     this.hideUsage = hideUsage;
-    this.pieces = hideUsage ? new int[32] : NO_PIECES;
+    this.pieces = NO_PIECES;
     this.framer = new Framer(maxEventBytes);
   }
 
@@ -178,6 +211,8 @@ public final class SseBody extends ObservedBody {
       int n = readUpstream(b, off, len);
       if (n < 0) {
         streamEnded();
+      } else if (framer.held() == 0) {
+        framer.frameInPlace(b, off, off + n); // copies only the start of an event not ended
       } else {
         framer.append(b, off, n);
       }
@@ -190,6 +225,17 @@ public final class SseBody extends ObservedBody {
       pieceCount = 0;
       piece = 0;
       piecePosition = 0;
+      int held = framer.held();
+      if (held <= MAX_HELD_IN_PLACE && len - held >= MIN_READ_ROOM) {
+        // As much as a read into the body's own buffer would take: a body closed early has read
+        // ahead of the application no further than it did (an end marker read is a success).
+        int room = Math.min(len - held, Math.max(MIN_READ_ROOM, readCapacity - held));
+        int n = readInPlace(b, off, held, room);
+        if (n > 0) {
+          return n;
+        }
+        continue;
+      }
       framer.compact(Math.max(MIN_READ_ROOM, readCapacity - framer.length()));
       byte[] buffer = framer.buffer();
       int room = buffer.length - framer.length();
@@ -220,6 +266,39 @@ public final class SseBody extends ObservedBody {
     return wanted;
   }
 
+  /**
+   * Hide mode, reading into the application's buffer from {@code b[off]}, which has room for the
+   * {@code held} bytes the framer holds (the start of the event in flight) and {@code room} more:
+   * copies the held bytes there, reads up to {@code room} bytes from upstream after them, frames
+   * the bytes where they are, and moves what is for the application (the events read, minus what is
+   * hidden) to the front; the start of an event that the read did not end goes back to the framer
+   * and is not the application's yet. Returns how many bytes are for the application, or 0 (none: a
+   * hidden chunk, a part of an event, or the end of the stream, when what the framer held is
+   * {@linkplain #pending pending} in its buffer). So each byte is copied from upstream to the
+   * application once, as without the gateway, save the bytes after a cut (moved) and those of an
+   * event split between reads; bytes of {@code b} after those returned may have been written.
+   */
+  private int readInPlace(byte[] b, int off, int held, int room) throws IOException {
+    framer.copyHeld(b, off);
+    int n = readUpstream(b, off + held, room);
+    if (n < 0) {
+      upstreamEnded = true;
+      streamEnded(); // what the framer held is passed on from its own buffer
+      return 0;
+    }
+    if (n == room && readCapacity < READ_CAPACITY) {
+      readCapacity = Math.min(READ_CAPACITY, 2 * readCapacity); // upstream has more at once
+    }
+    inPlace = b;
+    packedTo = off;
+    try {
+      framer.frameInPlace(b, off, off + held + n);
+    } finally {
+      inPlace = null;
+    }
+    return packedTo - off;
+  }
+
   private void streamEnded() {
     if (ended()) {
       return;
@@ -232,7 +311,7 @@ public final class SseBody extends ObservedBody {
   private final class Framer extends SseEventFramer {
 
     Framer(int maxEventBytes) {
-      super(maxEventBytes, INITIAL_CAPACITY);
+      super(maxEventBytes, 0);
     }
 
     @Override
@@ -433,13 +512,23 @@ public final class SseBody extends ObservedBody {
     if (!hideUsage || from == to) {
       return; // the application already received these bytes straight from upstream
     }
+    if (inPlace != null) {
+      // Read in place: what was passed before is at the front, up to packedTo, which is never
+      // after from (bytes are only taken out); nothing before from is read again.
+      if (from != packedTo) {
+        System.arraycopy(
+            inPlace, from, inPlace, packedTo, to - from); // after a cut or a hidden chunk
+      }
+      packedTo += to - from;
+      return;
+    }
     pending += to - from;
     if (pieceCount > 0 && pieces[2 * pieceCount - 1] == from) {
       pieces[2 * pieceCount - 1] = to; // goes on where the last piece ends, as most do
       return;
     }
     if (2 * pieceCount == pieces.length) {
-      pieces = Arrays.copyOf(pieces, pieces.length * 2);
+      pieces = Arrays.copyOf(pieces, Math.max(32, pieces.length * 2)); // made at the first piece
     }
     pieces[2 * pieceCount] = from;
     pieces[2 * pieceCount + 1] = to;

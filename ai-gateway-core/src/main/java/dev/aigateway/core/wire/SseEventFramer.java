@@ -30,10 +30,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A reader of such a stream extends this class with what it does with events and with the bytes
  * between them. The framer owns the buffer it reads: a reader either {@linkplain #append appends}
- * bytes read elsewhere (copying them) or reads straight into {@link #buffer()} after {@link
- * #compact} and reports them with {@link #appended}. Offsets handed to the methods are valid until
- * the next {@link #compact} or {@link #append}. Not thread-safe: one stream, read by one thread at
- * a time.
+ * bytes read elsewhere (copying them), reads straight into {@link #buffer()} after {@link #compact}
+ * and reports them with {@link #appended}, or, when the framer {@linkplain #holdsNothing holds
+ * nothing}, has bytes it read into an array of its own framed where they are ({@link
+ * #frameInPlace}). Offsets handed to the methods are valid until the next {@link #compact} or
+ * {@link #append}. Not thread-safe: one stream, read by one thread at a time.
  */
 public abstract class SseEventFramer {
 
@@ -131,14 +132,15 @@ public abstract class SseEventFramer {
 
   /**
    * A framer reading events of up to {@code maxEventBytes} bytes, whose buffer starts at {@code
-   * initialCapacity} bytes (it grows as larger events or reads need).
+   * initialCapacity} bytes (it grows as larger events or reads need; 0 for a reader that frames
+   * most bytes {@linkplain #frameInPlace in place}, so that the buffer is made only when needed).
    */
   protected SseEventFramer(int maxEventBytes, int initialCapacity) {
     if (maxEventBytes < 1) {
       throw new IllegalArgumentException("maxEventBytes must be positive: " + maxEventBytes);
     }
-    if (initialCapacity < 1) {
-      throw new IllegalArgumentException("initialCapacity must be positive: " + initialCapacity);
+    if (initialCapacity < 0) {
+      throw new IllegalArgumentException("initialCapacity must be >= 0: " + initialCapacity);
     }
     this.maxEventBytes = maxEventBytes;
     this.buffer = new byte[initialCapacity];
@@ -231,6 +233,56 @@ public abstract class SseEventFramer {
     }
     length += n;
     frame();
+  }
+
+  /**
+   * How many bytes the framer holds: the start of the event in flight, which the bytes framed so
+   * far did not end (0 between events).
+   */
+  public int held() {
+    return length - eventStart;
+  }
+
+  /** Copies the bytes the framer {@linkplain #held holds} to {@code bytes[at, at + held())}. */
+  public void copyHeld(byte[] bytes, int at) {
+    System.arraycopy(buffer, eventStart, bytes, at, length - eventStart);
+  }
+
+  /**
+   * Frames bytes where the caller read them, in an array of its own: {@code bytes[from, to)}, which
+   * start with the bytes the framer {@linkplain #held holds} ({@link #copyHeld copied} there) and
+   * go on with the bytes that came next. The events they complete and the bytes between them are
+   * handed on with offsets into {@code bytes}, valid until this returns. The bytes of the event
+   * they leave in flight are then copied into the framer's buffer, to be framed with what comes
+   * next; nothing else is copied. Events are the same as if the bytes after those held had been
+   * {@linkplain #append appended}.
+   */
+  public void frameInPlace(byte[] bytes, int from, int to) {
+    int shift = from - eventStart;
+    byte[] own = buffer;
+    buffer = bytes;
+    length = to;
+    eventStart = from;
+    lineStart += shift;
+    scanned += shift;
+    dataFrom += shift;
+    dataTo += shift;
+    try {
+      frame();
+    } finally {
+      int held = length - eventStart;
+      if (held > own.length) {
+        own = new byte[Math.max(held, own.length * 2)]; // what it held is in bytes now
+      }
+      System.arraycopy(bytes, eventStart, own, 0, held);
+      lineStart -= eventStart;
+      scanned -= eventStart;
+      dataFrom -= eventStart;
+      dataTo -= eventStart;
+      eventStart = 0;
+      length = held;
+      buffer = own;
+    }
   }
 
   /** Copies {@code bytes[from, from + n)} in and frames them ({@link #compact} first). */

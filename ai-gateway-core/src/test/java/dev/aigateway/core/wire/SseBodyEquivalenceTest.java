@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.Usage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -201,6 +203,60 @@ class SseBodyEquivalenceTest {
         assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
         assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
         assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
+      }
+    }
+  }
+
+  /**
+   * Read into the application's buffer where the bytes came (hiding usage): whatever the offset
+   * where the stream is split between two reads, and whether the application reads into large
+   * buffers (in place) or now and then into small ones (through the body's own buffer), it sees
+   * what eager reading gives, and no byte of its array before the offset it read at is written.
+   */
+  @Test
+  void streamsReadInPlaceAreReadTheSameWhereverAReadEnds() throws IOException {
+    for (long seed = 0; seed < 6; seed++) {
+      byte[] sent = new RandomChatStream(0xC0FFEEL + seed).stream();
+      EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, true);
+      byte[] expected = reference.hiddenOutput.toByteArray();
+      SplittableRandom random = new SplittableRandom(seed);
+      for (int split = 0; split <= sent.length; split++) {
+        RecordingBodyListener listener = new RecordingBodyListener();
+        InputStream upstream =
+            new SequenceInputStream(
+                new ByteArrayInputStream(sent, 0, split),
+                new Chopped(Arrays.copyOfRange(sent, split, sent.length), 600, random.split()));
+        SseBody body = new SseBody(upstream, listener, () -> false, false, true);
+        boolean keepText = random.nextBoolean();
+        if (keepText) {
+          body.keepText();
+        }
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        byte[] array = new byte[9000];
+        boolean beforeOffsetIntact = true;
+        while (true) {
+          int off = random.nextInt(64);
+          int len = random.nextInt(8) == 0 ? 1 + random.nextInt(160) : 128 + random.nextInt(8000);
+          Arrays.fill(array, 0, off, (byte) 7);
+          int n = body.read(array, off, len);
+          for (int i = 0; i < off; i++) {
+            beforeOffsetIntact &= array[i] == 7;
+          }
+          if (n < 0) {
+            break;
+          }
+          seen.write(array, off, n);
+        }
+        String as = "seed " + seed + ", split " + split;
+        assertThat(beforeOffsetIntact).as(as).isTrue();
+        assertThat(seen.toByteArray()).as(as).isEqualTo(expected);
+        ResponseReadout facts = listener.onlyEnd().facts();
+        assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
+        assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
+        assertThat(facts.complete()).as(as).isEqualTo(reference.facts.complete());
+        if (reference.facts.usage() == null || keepText) {
+          assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
+        }
       }
     }
   }

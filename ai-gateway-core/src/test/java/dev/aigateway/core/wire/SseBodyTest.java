@@ -550,8 +550,11 @@ class SseBodyTest {
   }
 
   /**
-   * A stream that comes one event per read is held in a small buffer; one whose reads fill all the
-   * room they are given has its buffer grown, so that it is read in fewer, larger reads.
+   * A stream that comes one event per read is held in a small buffer; so is one that comes in large
+   * reads into an application's large buffer (read there in place, the body holding only the start
+   * of an event a read did not end). Read into an application's small buffer, a stream whose reads
+   * fill all the room they are given has the body's buffer grown, so that it is read in fewer,
+   * larger reads.
    */
   @Test
   void bufferGrowsOnlyForReadsThatFillIt() throws IOException {
@@ -582,12 +585,22 @@ class SseBodyTest {
         };
     RecordingBodyListener bulkListener = new RecordingBodyListener();
     SseBody bulk = new SseBody(all, bulkListener, () -> false, false, true);
+    String expected = sent.replace(USAGE_CHUNK, "").replace(",\"usage\":null", "");
 
-    assertThat(readAllText(bulk))
-        .isEqualTo(sent.replace(USAGE_CHUNK, "").replace(",\"usage\":null", ""));
-    assertThat(bulk.capacity()).isBetween(2048, 4096);
+    assertThat(readAllText(bulk)).isEqualTo(expected);
+    assertThat(bulk.capacity()).isLessThan(1024);
     assertThat(reads[0]).isLessThan(sent.length() / 1024);
     assertThat(bulkListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+
+    reads[0] = 0;
+    all.reset();
+    RecordingBodyListener smallListener = new RecordingBodyListener();
+    SseBody small = new SseBody(all, smallListener, () -> false, false, true);
+
+    assertThat(new String(readAll(small, 64), UTF_8)).isEqualTo(expected);
+    assertThat(small.capacity()).isBetween(2048, 4096);
+    assertThat(reads[0]).isLessThan(sent.length() / 1024);
+    assertThat(smallListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
   }
 
   @Test
@@ -775,6 +788,28 @@ class SseBodyTest {
     assertThat(listener.ends).hasSize(1);
     assertThat(listener.ends.get(0).outcome()).isEqualTo(CallOutcome.CANCELLED);
     assertThat(listener.ends.get(0).failure()).isNull();
+  }
+
+  /**
+   * A body hiding usage reads ahead of the application no further than a read into its own buffer
+   * would (its first buffer's size), even into the application's large buffer: a stream the backend
+   * sent whole, closed after its first event, was not read to its end marker, so it ends cancelled,
+   * as before bodies read in place.
+   */
+  @Test
+  void aHidingBodyClosedEarlyHasNotReadAheadToTheEndMarker() throws IOException {
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      many.append("data: ").append(HEAD).append("\"choices\":[{\"index\":0,\"delta\":");
+      many.append("{\"content\":\"word ").append(i).append("\"}}],\"usage\":null}\n\n");
+    }
+    byte[] sent = many.append(USAGE_CHUNK).append("data: [DONE]\n\n").toString().getBytes(UTF_8);
+    SseBody body = chat(new ByteArrayInputStream(sent), true);
+
+    assertThat(body.read(new byte[8192], 0, 8192)).isPositive();
+    body.close();
+
+    assertThat(listener.onlyEnd().outcome()).isEqualTo(CallOutcome.CANCELLED);
   }
 
   @ParameterizedTest(name = "hideUsage={0}")

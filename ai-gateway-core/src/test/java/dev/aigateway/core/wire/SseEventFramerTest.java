@@ -350,6 +350,54 @@ class SseEventFramerTest {
     }
   }
 
+  /**
+   * Bytes framed where a reader read them (after a copy of what the framer held) give the same
+   * events, oversized bytes and separators as the same bytes appended, whatever the reads, and
+   * whether or not the reader appends some reads instead; the framer holds only the start of the
+   * event in flight.
+   */
+  @Test
+  void bytesFramedInPlaceFrameAsIfAppended() {
+    SplittableRandom random = new SplittableRandom(12);
+    String[] pieces = {"data: a", "data:", "event: e", ": c", "id: 1", "x", "\n", "\r", "\r\n"};
+    for (int round = 0; round < 500; round++) {
+      StringBuilder stream = new StringBuilder();
+      for (int i = random.nextInt(40); i > 0; i--) {
+        stream.append(pieces[random.nextInt(pieces.length)]);
+      }
+      byte[] bytes = stream.toString().getBytes(UTF_8);
+      Recorder whole = frameBounded(stream.toString(), 12);
+      Recorder r = new Recorder(12);
+      SseEventFramer framer = r;
+      byte[] array = new byte[64];
+      int at = 0;
+      while (at < bytes.length) {
+        int n = Math.min(bytes.length - at, 1 + random.nextInt(20));
+        if (random.nextInt(4) == 0) {
+          framer.append(bytes, at, n);
+        } else {
+          int off = random.nextInt(8);
+          int held = framer.held();
+          framer.copyHeld(array, off);
+          System.arraycopy(bytes, at, array, off + held, n);
+          framer.frameInPlace(array, off, off + held + n);
+          Arrays.fill(array, (byte) '?'); // offsets into the array are void once it returned
+        }
+        at += n;
+        assertThat(framer.held()).isLessThanOrEqualTo(12);
+      }
+      framer.end();
+      String as = stream.toString();
+      assertThat(r.all.toByteArray()).as(as).isEqualTo(bytes);
+      assertThat(r.events).as(as).isEqualTo(whole.events);
+      assertThat(r.data).as(as).isEqualTo(whole.data);
+      assertThat(r.separators).as(as).isEqualTo(whole.separators);
+      assertThat(r.oversized.stream().reduce("", String::concat))
+          .as(as)
+          .isEqualTo(whole.oversized.stream().reduce("", String::concat));
+    }
+  }
+
   @Test
   void aBoundBelowOneIsRefused() {
     assertThatThrownBy(() -> new Recorder(0))
