@@ -14,7 +14,11 @@ final class AnthropicUsage {
 
   private AnthropicUsage() {}
 
-  /** Reads a whole message: its model, usage and text. */
+  /**
+   * Reads a whole message: its model, its usage and, only when the text is still needed once the
+   * usage is learnt ({@link ResponseReadout#textNeeded}: no usage known, or the text kept), its
+   * text.
+   */
   static void readDocument(ResponseReadout readout, byte[] document, int from, int to) {
     if (new DocumentBytes().read(readout, document, from, to)) {
       return;
@@ -32,7 +36,7 @@ final class AnthropicUsage {
     boolean reported = counts.read(message.get("usage"));
     readout.learnUsage(message.path("model").textValue(), reported ? counts.usage() : null);
     JsonNode content = message.get("content");
-    if (content != null && content.isArray()) {
+    if (readout.textNeeded() && content != null && content.isArray()) {
       for (JsonNode block : content) {
         appendBlock(readout, block);
       }
@@ -75,7 +79,8 @@ final class AnthropicUsage {
    * string. Anything else (a tool use, whose input the tree reader counts as Jackson writes it; a
    * type or model written with escapes; a text that is not a string; bytes {@link ObjectMembers}
    * does not accept) is left to {@link #readTree}, nothing learnt. What is learnt is what {@link
-   * #readTree} learns from the same bytes, in the same order. One per document.
+   * #readTree} learns from the same bytes, in the same order; the content is not looked at when the
+   * text will not be needed. One per document.
    */
   static final class DocumentBytes {
     private static final byte[] MODEL = ObjectMembers.quoted("model");
@@ -125,10 +130,14 @@ final class AnthropicUsage {
           counts = read;
         }
       }
-      if (message.startsWith(data, 2, '[') && !blocks(data, message.start(2))) {
+      Usage usage = counts == null ? null : counts.usage();
+      textCount = 0;
+      if ((readout.keepsText() || (usage == null && readout.usage() == null))
+          && message.startsWith(data, 2, '[')
+          && !blocks(data, message.start(2))) {
         return false;
       }
-      readout.learnUsage(model, counts == null ? null : counts.usage());
+      readout.learnUsage(model, usage);
       for (int k = 0; k < textCount; k++) {
         readout.appendJsonString(data, texts[2 * k], texts[2 * k + 1]);
       }

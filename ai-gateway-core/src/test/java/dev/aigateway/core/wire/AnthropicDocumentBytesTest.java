@@ -2,6 +2,7 @@ package dev.aigateway.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aigateway.api.Usage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -97,9 +98,10 @@ class AnthropicDocumentBytesTest {
       if (random.nextInt(20) == 0) {
         to = from + random.nextInt(to - from + 1); // cut
       }
-      ResponseReadout bytes = new ResponseReadout();
+      int before = random.nextInt(4); // 0: usage from the response headers; 1: text kept
+      ResponseReadout bytes = readout(before);
       boolean read = new AnthropicUsage.DocumentBytes().read(bytes, data, from, to);
-      ResponseReadout tree = new ResponseReadout();
+      ResponseReadout tree = readout(before);
       AnthropicUsage.readTree(tree, data, from, to);
       if (read) {
         onBytes++;
@@ -111,11 +113,11 @@ class AnthropicDocumentBytesTest {
         assertThat(bytes.complete()).as(what).isEqualTo(tree.complete());
       } else {
         assertThat(bytes.text().toString()).isEmpty();
-        assertThat(bytes.usage()).isNull();
+        assertThat(bytes.usage()).isEqualTo(readout(before).usage());
         assertThat(bytes.model()).isNull();
         assertThat(bytes.complete()).isFalse();
       }
-      ResponseReadout whole = new ResponseReadout();
+      ResponseReadout whole = readout(before);
       AnthropicUsage.readDocument(whole, data, from, to);
       assertThat(whole.text().toString()).isEqualTo(tree.text().toString());
       assertThat(whole.usage()).isEqualTo(tree.usage());
@@ -134,7 +136,7 @@ class AnthropicDocumentBytesTest {
                 + "\"usage\":{\"input_tokens\":14,\"cache_creation_input_tokens\":2,"
                 + "\"cache_read_input_tokens\":3,\"output_tokens\":18}}")
             .getBytes(StandardCharsets.UTF_8);
-    ResponseReadout readout = new ResponseReadout();
+    ResponseReadout readout = readout(1); // the text kept, as for the prompt log
     assertThat(new AnthropicUsage.DocumentBytes().read(readout, data, 0, data.length)).isTrue();
     assertThat(readout.text().toString()).isEqualTo("hmHello \"team\"");
     assertThat(readout.model()).isEqualTo("claude-3-5-haiku");
@@ -143,6 +145,42 @@ class AnthropicDocumentBytesTest {
     assertThat(readout.usage().cachedInputTokens()).isEqualTo(3);
     assertThat(readout.usage().cacheWriteInputTokens()).isEqualTo(2);
     assertThat(readout.complete()).isTrue();
+  }
+
+  private static final Usage HEADER_USAGE = new Usage(5, 6, 11, 0, 0, 0, 0, 0, 0);
+
+  private static ResponseReadout readout(int before) {
+    ResponseReadout readout = new ResponseReadout();
+    if (before == 0) {
+      readout.learnUsage(null, HEADER_USAGE);
+    } else if (before == 1) {
+      readout.keepText();
+    }
+    return readout;
+  }
+
+  @Test
+  void theTextIsNotReadWhenUsageIsKnownAndItIsNotKept() {
+    byte[] data =
+        ("{\"model\":\"m\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
+                + "\"usage\":{\"input_tokens\":1,\"output_tokens\":2}}")
+            .getBytes(StandardCharsets.UTF_8);
+    ResponseReadout counted = readout(2);
+    AnthropicUsage.readDocument(counted, data, 0, data.length);
+    assertThat(counted.text().toString()).isEmpty();
+    assertThat(counted.usage().outputTokens()).isEqualTo(2);
+    ResponseReadout kept = readout(1);
+    AnthropicUsage.readDocument(kept, data, 0, data.length);
+    assertThat(kept.text().toString()).isEqualTo("Hi");
+    ResponseReadout fromHeaders = readout(0);
+    byte[] uncounted =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}]}".getBytes(StandardCharsets.UTF_8);
+    AnthropicUsage.readDocument(fromHeaders, uncounted, 0, uncounted.length);
+    assertThat(fromHeaders.text().toString()).isEmpty();
+    assertThat(fromHeaders.usage()).isEqualTo(HEADER_USAGE);
+    ResponseReadout estimated = readout(2);
+    AnthropicUsage.readDocument(estimated, uncounted, 0, uncounted.length);
+    assertThat(estimated.text().toString()).isEqualTo("Hi");
   }
 
   private static String document(Random random) {
