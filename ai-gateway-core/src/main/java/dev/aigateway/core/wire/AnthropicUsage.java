@@ -132,7 +132,8 @@ final class AnthropicUsage {
       }
       Usage usage = counts == null ? null : counts.usage();
       textCount = 0;
-      if ((readout.keepsText() || (usage == null && readout.usage() == null))
+      // whether the text is still needed once the usage is learnt (ResponseReadout#textNeeded)
+      if ((readout.keepsText() || (usage == null && readout.textNeeded()))
           && message.startsWith(data, 2, '[')
           && !blocks(data, message.start(2))) {
         return false;
