@@ -78,9 +78,10 @@ final class AnthropicUsage {
    * written without escapes is passed over, as the tree reader passes it over) with their text a
    * string. Anything else (a tool use, whose input the tree reader counts as Jackson writes it; a
    * type or model written with escapes; a text that is not a string; bytes {@link ObjectMembers}
-   * does not accept) is left to {@link #readTree}, nothing learnt. What is learnt is what {@link
-   * #readTree} learns from the same bytes, in the same order; the content is not looked at when the
-   * text will not be needed. One per document.
+   * does not accept; a document longer than {@link StrictJson#MAX_LENGTH}) is left to {@link
+   * #readTree}, nothing learnt. What is learnt is what {@link #readTree} learns from the same
+   * bytes, in the same order; the content is not looked at when the text will not be needed. One
+   * per document.
    */
   static final class DocumentBytes {
     private static final byte[] MODEL = ObjectMembers.quoted("model");
@@ -106,7 +107,8 @@ final class AnthropicUsage {
      * when it is one to read as a tree.
      */
     boolean read(ResponseReadout readout, byte[] data, int from, int to) {
-      if (!message.walk(data, from, to)) {
+      if (to - from > StrictJson.MAX_LENGTH || !message.walk(data, from, to)) {
+        // a longer document could hold a name beyond Jackson's limit, which StrictJson accepts
         return false;
       }
       String model = null;

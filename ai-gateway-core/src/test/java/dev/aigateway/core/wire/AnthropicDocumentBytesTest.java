@@ -183,6 +183,22 @@ class AnthropicDocumentBytesTest {
     assertThat(estimated.text().toString()).isEqualTo("Hi");
   }
 
+  @Test
+  void aDocumentLongerThanStrictJsonTakesIsLeftToTheTree() {
+    String text = "a".repeat(StrictJson.MAX_LENGTH);
+    byte[] data =
+        ("{\"model\":\"m\",\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    ResponseReadout bytes = new ResponseReadout();
+    assertThat(new AnthropicUsage.DocumentBytes().read(bytes, data, 0, data.length)).isFalse();
+    assertThat(bytes.complete()).isFalse();
+    ResponseReadout whole = new ResponseReadout();
+    AnthropicUsage.readDocument(whole, data, 0, data.length);
+    assertThat(whole.text().toString()).isEqualTo(text);
+    assertThat(whole.model()).isEqualTo("m");
+    assertThat(whole.complete()).isTrue();
+  }
+
   private static String document(Random random) {
     List<String> members = new ArrayList<>();
     members.add("\"id\":\"msg_01XFDUDYJgAACzvnptvVoYEL\"");
