@@ -14,8 +14,20 @@ final class AnthropicUsage {
 
   private AnthropicUsage() {}
 
-  /** Reads a whole message: its model, usage and text. */
+  /**
+   * Reads a whole message: its model, its usage and, only when the text is still needed once the
+   * usage is learnt ({@link ResponseReadout#textNeeded}: no usage known, or the text kept), its
+   * text.
+   */
   static void readDocument(ResponseReadout readout, byte[] document, int from, int to) {
+    if (new DocumentBytes().read(readout, document, from, to)) {
+      return;
+    }
+    readTree(readout, document, from, to);
+  }
+
+  /** Reads a whole message as a Jackson tree: what {@link DocumentBytes} learns, it learns too. */
+  static void readTree(ResponseReadout readout, byte[] document, int from, int to) {
     JsonNode message = Json.parseOrNull(document, from, to - from);
     if (message == null || !message.isObject()) {
       return;
@@ -24,7 +36,7 @@ final class AnthropicUsage {
     boolean reported = counts.read(message.get("usage"));
     readout.learnUsage(message.path("model").textValue(), reported ? counts.usage() : null);
     JsonNode content = message.get("content");
-    if (content != null && content.isArray()) {
+    if (readout.textNeeded() && content != null && content.isArray()) {
       for (JsonNode block : content) {
         appendBlock(readout, block);
       }
@@ -56,6 +68,143 @@ final class AnthropicUsage {
       default -> {
         // redacted thinking, tool results of server tools: no text to estimate with
       }
+    }
+  }
+
+  /**
+   * Reads a message document on its bytes, without a tree, when it is written as nearly every
+   * answer is: an object whose {@code model} is ASCII text without escapes (or not text), whose
+   * member names hold no escapes, whose content blocks are text or thinking blocks (any other type
+   * written without escapes is passed over, as the tree reader passes it over) with their text a
+   * string. Anything else (a tool use, whose input the tree reader counts as Jackson writes it; a
+   * type or model written with escapes; a text that is not a string; bytes {@link ObjectMembers}
+   * does not accept; a document longer than {@link StrictJson#MAX_LENGTH}) is left to {@link
+   * #readTree}, nothing learnt. What is learnt is what {@link #readTree} learns from the same
+   * bytes, in the same order; the content is not looked at when the text will not be needed. One
+   * per document.
+   */
+  static final class DocumentBytes {
+    private static final byte[] MODEL = ObjectMembers.quoted("model");
+    private static final byte[] USAGE = ObjectMembers.quoted("usage");
+    private static final byte[] CONTENT = ObjectMembers.quoted("content");
+    private static final byte[] TYPE = ObjectMembers.quoted("type");
+    private static final byte[] TEXT_NAME = ObjectMembers.quoted("text");
+    private static final byte[] THINKING_NAME = ObjectMembers.quoted("thinking");
+    private static final byte[] TEXT_TYPE = TEXT_NAME;
+    private static final byte[] THINKING_TYPE = THINKING_NAME;
+
+    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE, CONTENT);
+    private final ObjectMembers block = new ObjectMembers(TYPE, TEXT_NAME, THINKING_NAME);
+    private final ObjectMembers usage = new ObjectMembers(StreamReader.COUNT_NAMES);
+
+    /** Where each text to append starts and ends, in document order. */
+    private int[] texts = new int[4];
+
+    private int textCount;
+
+    /**
+     * Reads the document {@code data[from, to)} into {@code readout}; false, having learnt nothing,
+     * when it is one to read as a tree.
+     */
+    boolean read(ResponseReadout readout, byte[] data, int from, int to) {
+      if (to - from > StrictJson.MAX_LENGTH || !message.walk(data, from, to)) {
+        // a longer document could hold a name beyond Jackson's limit, which StrictJson accepts
+        return false;
+      }
+      String model = null;
+      if (message.startsWith(data, 0, '"')) {
+        int start = message.start(0) + 1;
+        int end = message.end(0) - 1;
+        for (int i = start; i < end; i++) {
+          if (data[i] < 0 || data[i] == '\\') {
+            return false;
+          }
+        }
+        model = new String(data, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
+      }
+      Counts counts = null;
+      if (message.startsWith(data, 1, '{')) {
+        if (!usage.walk(data, message.start(1), message.end(1))) {
+          return false;
+        }
+        Counts read = new Counts();
+        if (read.take(count(data, 0), count(data, 1), count(data, 2), count(data, 3))) {
+          counts = read;
+        }
+      }
+      Usage usage = counts == null ? null : counts.usage();
+      textCount = 0;
+      // whether the text is still needed once the usage is learnt (ResponseReadout#textNeeded)
+      if ((readout.keepsText() || (usage == null && readout.textNeeded()))
+          && message.startsWith(data, 2, '[')
+          && !blocks(data, message.start(2))) {
+        return false;
+      }
+      readout.learnUsage(model, usage);
+      for (int k = 0; k < textCount; k++) {
+        readout.appendJsonString(data, texts[2 * k], texts[2 * k + 1]);
+      }
+      readout.markComplete();
+      return true;
+    }
+
+    /** Notes the texts of the content array at {@code at}; false if one is for the tree. */
+    private boolean blocks(byte[] data, int at) {
+      for (int e = ObjectMembers.firstElement(data, at);
+          e >= 0;
+          e = ObjectMembers.nextElement(data, e)) {
+        if (data[e] != '{') {
+          continue; // not a block: no type, nothing to learn
+        }
+        if (!block.walk(data, e, ObjectMembers.valueEnd(data, e))) {
+          return false;
+        }
+        int text;
+        if (block.is(data, 0, TEXT_TYPE)) {
+          text = 1;
+        } else if (block.is(data, 0, THINKING_TYPE)) {
+          text = 2;
+        } else if (block.startsWith(data, 0, '"')) {
+          for (int i = block.start(0) + 1; i < block.end(0) - 1; i++) {
+            if (data[i] == '\\') {
+              return false; // a type written with escapes could spell one read
+            }
+          }
+          if (toolUse(data)) {
+            return false;
+          }
+          continue;
+        } else {
+          continue; // a type that is not text, or none: passed over
+        }
+        if (block.start(text) < 0) {
+          continue; // no text: the tree reader appends nothing
+        }
+        if (!block.startsWith(data, text, '"')) {
+          return false; // a number or literal read as text: left to the tree's rules
+        }
+        if (2 * textCount + 2 > texts.length) {
+          texts = java.util.Arrays.copyOf(texts, texts.length * 2);
+        }
+        texts[2 * textCount] = block.start(text);
+        texts[2 * textCount + 1] = block.end(text);
+        textCount++;
+      }
+      return true;
+    }
+
+    /**
+     * Whether the block {@link #block} walked last is a tool use (its input counted by the tree).
+     */
+    private boolean toolUse(byte[] data) {
+      return block.is(data, 0, TOOL_USE) || block.is(data, 0, SERVER_TOOL_USE);
+    }
+
+    private static final byte[] TOOL_USE = ObjectMembers.quoted("tool_use");
+    private static final byte[] SERVER_TOOL_USE = ObjectMembers.quoted("server_tool_use");
+
+    private long count(byte[] data, int k) {
+      return usage.start(k) < 0 ? -1 : ObjectMembers.count(data, usage.start(k), usage.end(k));
     }
   }
 
@@ -152,7 +301,7 @@ final class AnthropicUsage {
     private static final byte[] METRICS = ObjectMembers.quoted("amazon-bedrock-invocationMetrics");
 
     /** The names of a usage object's counts, made once (a reader per stream shares them). */
-    private static final byte[][] COUNT_NAMES = {
+    static final byte[][] COUNT_NAMES = {
       ObjectMembers.quoted("input_tokens"),
       ObjectMembers.quoted("output_tokens"),
       ObjectMembers.quoted("cache_creation_input_tokens"),

@@ -97,10 +97,34 @@ abstract class BedrockFormat implements ModelInPath {
     if (!"POST".equals(method)) {
       return null;
     }
-    String model = modelIn(path);
-    return model != null && readsModel(model)
+    PathModel read = pathModel(path);
+    return read.model() != null && read.reads()
         ? new CallMatch(Operation.CHAT_COMPLETIONS, null)
         : null;
+  }
+
+  /**
+   * A path read last: its model ({@link #modelIn}) and whether this format reads it ({@link
+   * #readsModel}).
+   */
+  private record PathModel(String path, @Nullable String model, boolean reads) {}
+
+  /**
+   * The last path read, kept so that recognising a call and reading its request, and the next calls
+   * to the same model, do not cut, decode and compare the path again. Immutable, so that threads
+   * that read it see a whole one.
+   */
+  private volatile @Nullable PathModel lastPath;
+
+  private PathModel pathModel(String path) {
+    PathModel last = lastPath;
+    if (last != null && last.path().equals(path)) {
+      return last;
+    }
+    String model = modelInPath(path);
+    PathModel read = new PathModel(path, model, model != null && readsModel(model));
+    lastPath = read;
+    return read;
   }
 
   /**
@@ -116,6 +140,10 @@ abstract class BedrockFormat implements ModelInPath {
    * path is not one of this operation's.
    */
   final @Nullable String modelIn(String path) {
+    return pathModel(path).model();
+  }
+
+  private @Nullable String modelInPath(String path) {
     int end = path.length();
     if (end > 0 && path.charAt(end - 1) == '/') {
       end--;

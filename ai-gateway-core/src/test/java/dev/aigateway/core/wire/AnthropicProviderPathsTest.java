@@ -191,7 +191,21 @@ class AnthropicProviderPathsTest {
     assertThat(readAll(body)).isEqualTo(utf8(MESSAGE));
 
     assertThat(listener.onlyEnd().facts().usage()).isEqualTo(EXPECTED);
-    assertThat(listener.onlyEnd().facts().text().toString()).isEqualTo("Hello! How can I help?");
+    // a document that reports usage: its text is not read unless kept (ResponseReadout#text)
+    assertThat(listener.onlyEnd().facts().text().toString()).isEmpty();
+
+    RecordingBodyListener kept = new RecordingBodyListener();
+    readAll(
+        BedrockAnthropicFormat.INVOKE
+            .observeDocument(
+                new ByteArrayInputStream(utf8(MESSAGE)),
+                kept,
+                () -> false,
+                1 << 20,
+                name -> headers.get(name.toLowerCase(java.util.Locale.ROOT)))
+            .keepText());
+    assertThat(kept.onlyEnd().facts().usage()).isEqualTo(EXPECTED);
+    assertThat(kept.onlyEnd().facts().text().toString()).isEqualTo("Hello! How can I help?");
   }
 
   @Test
