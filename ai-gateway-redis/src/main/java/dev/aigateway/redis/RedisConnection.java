@@ -79,7 +79,7 @@ public final class RedisConnection implements AutoCloseable {
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .timeoutOptions(
                 TimeoutOptions.builder()
-                    .timeoutSource(new CommandTimeouts(b.commandTimeout))
+                    .timeoutSource(new CommandTimeouts(b.commandTimeout, connectTimeout))
                     .build())
             .build());
     this.keyPrefix = b.keyPrefix;
@@ -108,8 +108,10 @@ public final class RedisConnection implements AutoCloseable {
    * (which may take longer than the gateway's store timeout). Safe to call again.
    *
    * @return how long the server took to answer {@code PING}
-   * @throws RedisStoreException when the server cannot be reached or does not answer in time; the
-   *     message names the host and port, never a password
+   * @throws RedisStoreException when the server cannot be reached or does not answer {@code PING}
+   *     within the connect timeout ({@link Builder#connectTimeout}, not the shorter command
+   *     timeout: a fresh connection's first answer may take longer); the message names the host and
+   *     port, never a password
    */
   public Duration connect() {
     try {
@@ -260,20 +262,26 @@ public final class RedisConnection implements AutoCloseable {
   /**
    * Every command times out after the command timeout, except a stream read, which may block on the
    * server for up to {@link #MAX_BLOCK} first (the stores only block on connections of their own,
-   * never on the shared ones).
+   * never on the shared ones), and the start-up {@code PING} of {@link #connect()}, which has the
+   * connect timeout.
    */
-  private static final class CommandTimeouts extends TimeoutOptions.TimeoutSource {
+  static final class CommandTimeouts extends TimeoutOptions.TimeoutSource {
     private final long commandNanos;
+    private final long connectNanos;
 
-    CommandTimeouts(Duration commandTimeout) {
+    CommandTimeouts(Duration commandTimeout, Duration connectTimeout) {
       this.commandNanos = commandTimeout.toNanos();
+      this.connectNanos = connectTimeout.toNanos();
     }
 
     @Override
     public long getTimeout(RedisCommand<?, ?, ?> command) {
-      return command.getType() == CommandType.XREAD
-          ? commandNanos + MAX_BLOCK.toNanos()
-          : commandNanos;
+      if (command.getType() == CommandType.XREAD) {
+        return commandNanos + MAX_BLOCK.toNanos();
+      }
+      // PING is sent only by connect(), the start-up check: a fresh connection's first answer may
+      // take longer than a store command is allowed, so it has the time a connection has
+      return command.getType() == CommandType.PING ? connectNanos : commandNanos;
     }
 
     @Override

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.testing.RedisServer;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class RedisConnectionTest {
@@ -35,6 +39,22 @@ class RedisConnectionTest {
       }
       assertThat(answer).isEqualTo("PONG");
     }
+  }
+
+  @Test
+  void theStartUpPingHasTheConnectTimeoutStoreCommandsTheCommandTimeout() {
+    RedisConnection.CommandTimeouts timeouts =
+        new RedisConnection.CommandTimeouts(Duration.ofMillis(50), Duration.ofSeconds(2));
+    assertThat(timeouts.getTimeUnit()).isEqualTo(TimeUnit.NANOSECONDS);
+    assertThat(timeouts.getTimeout(new Command<>(CommandType.PING, null)))
+        .isEqualTo(Duration.ofSeconds(2).toNanos());
+    for (CommandType type : List.of(CommandType.GET, CommandType.FCALL, CommandType.EVALSHA)) {
+      assertThat(timeouts.getTimeout(new Command<>(type, null)))
+          .as("%s", type)
+          .isEqualTo(Duration.ofMillis(50).toNanos());
+    }
+    assertThat(timeouts.getTimeout(new Command<>(CommandType.XREAD, null)))
+        .isEqualTo(Duration.ofMillis(50).plus(RedisConnection.MAX_BLOCK).toNanos());
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
+import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -113,14 +114,10 @@ final class AnthropicUsage {
       }
       String model = null;
       if (message.startsWith(data, 0, '"')) {
-        int start = message.start(0) + 1;
-        int end = message.end(0) - 1;
-        for (int i = start; i < end; i++) {
-          if (data[i] < 0 || data[i] == '\\') {
-            return false;
-          }
+        model = plainText(data, message.start(0) + 1, message.end(0) - 1);
+        if (model == null) {
+          return false;
         }
-        model = new String(data, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
       }
       Counts counts = null;
       if (message.startsWith(data, 1, '{')) {
@@ -441,14 +438,10 @@ final class AnthropicUsage {
           return false;
         }
         if (message.startsWith(data, 0, '"')) {
-          int start = message.start(0) + 1;
-          int end = message.end(0) - 1;
-          for (int i = start; i < end; i++) {
-            if (data[i] < 0 || data[i] == '\\') {
-              return false;
-            }
+          read = plainText(data, message.start(0) + 1, message.end(0) - 1);
+          if (read == null) {
+            return false; // escapes or beyond ASCII: left to the tree
           }
-          read = new String(data, start, end - start, java.nio.charset.StandardCharsets.US_ASCII);
         }
       }
       model = read;
@@ -533,5 +526,18 @@ final class AnthropicUsage {
         }
       }
     }
+  }
+
+  /**
+   * The inside {@code data[from, to)} of a JSON string as text when it is ASCII written without
+   * escapes; null otherwise (such a string is left to the tree reader).
+   */
+  private static @Nullable String plainText(byte[] data, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (data[i] < 0 || data[i] == '\\') {
+        return null;
+      }
+    }
+    return new String(data, from, to - from, StandardCharsets.US_ASCII);
   }
 }

@@ -80,10 +80,7 @@ public final class RedisDemo {
         results.add(CompletableFuture.supplyAsync(() -> readResult(worker, ready, out)));
       }
       // The timeline starts when every instance calls (starting a JVM takes seconds).
-      if (!ready.await(60, TimeUnit.SECONDS)) {
-        workers.forEach(Process::destroyForcibly);
-        throw new IllegalStateException("the instances did not start within 60 s");
-      }
+      awaitReady(ready, workers, results);
       long start = System.nanoTime();
       out.printf(Locale.ROOT, "%5.1f s  every instance is calling%n", 0.0);
 
@@ -149,6 +146,31 @@ public final class RedisDemo {
   }
 
   /** The worker's counts from its result line; its other output is passed on, prefixed. */
+  /**
+   * Waits until every instance calls; fails at once, with the worker's last output, when one ends
+   * before that (for example when it cannot reach Redis), and after 60 s otherwise.
+   */
+  private static void awaitReady(
+      CountDownLatch ready,
+      List<Process> workers,
+      List<CompletableFuture<Map<String, Long>>> results)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!ready.await(200, TimeUnit.MILLISECONDS)) {
+      for (CompletableFuture<Map<String, Long>> result : results) {
+        if (result.isDone()) {
+          workers.forEach(Process::destroyForcibly);
+          result.join(); // a worker that ended early: throws with its last output
+          throw new IllegalStateException("an instance ended before every instance was calling");
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        workers.forEach(Process::destroyForcibly);
+        throw new IllegalStateException("the instances did not start within 60 s");
+      }
+    }
+  }
+
   private static Map<String, Long> readResult(
       Process worker, CountDownLatch ready, PrintStream out) {
     Map<String, Long> counts = new LinkedHashMap<>();
