@@ -127,9 +127,34 @@ final class GeminiFormat implements ModelInPath {
    * deployment.
    */
   static @Nullable CallMatch match(String method, String path) {
-    if (!"POST".equals(method)) {
-      return null;
+    return "POST".equals(method) ? pathRead(path).match() : null;
+  }
+
+  /**
+   * What a path says: the match it is read as (null when it is none of Gemini's), and whether it
+   * names {@code :streamGenerateContent}.
+   */
+  private record PathRead(String path, @Nullable CallMatch match, boolean stream) {}
+
+  /**
+   * The last path read, kept so that recognising a call, choosing its format and reading its
+   * request, and the next calls to the same model, do not cut, decode and compare the path again.
+   * Immutable, so that threads that read it see a whole one.
+   */
+  private static volatile @Nullable PathRead lastPath;
+
+  private static PathRead pathRead(String path) {
+    PathRead last = lastPath;
+    if (last != null && last.path().equals(path)) {
+      return last;
     }
+    PathRead read = new PathRead(path, matchPath(path), path.endsWith(STREAM));
+    lastPath = read;
+    return read;
+  }
+
+  /** The match of a {@code POST} to {@code path}, cut and decoded, not kept; null when none. */
+  static @Nullable CallMatch matchPath(String path) {
     int colon;
     if (path.endsWith(GENERATE)) {
       colon = path.length() - GENERATE.length();
@@ -170,7 +195,7 @@ final class GeminiFormat implements ModelInPath {
   @Override
   public WireRequest readRequest(CallMatch match, ClientRequest request, int maxParsedBodyBytes) {
     Framing read = Framing.DOCUMENT;
-    if (request.encodedPath().endsWith(STREAM)) {
+    if (pathRead(request.encodedPath()).stream()) {
       read = asksForEvents(request.url()) ? Framing.EVENTS : Framing.ARRAY;
     }
     return new GeminiRequest(of(read), match, request, maxParsedBodyBytes);
@@ -183,13 +208,22 @@ final class GeminiFormat implements ModelInPath {
       return false;
     }
     int end = url.indexOf('#', query);
-    for (String pair : url.substring(query + 1, end < 0 ? url.length() : end).split("&")) {
-      if (pair.equals("alt=sse")) {
+    if (end < 0) {
+      end = url.length();
+    }
+    // each pair between '&'s, compared where it lies (no substring, no split)
+    for (int from = query + 1; from <= end; ) {
+      int amp = url.indexOf('&', from);
+      int to = amp < 0 || amp > end ? end : amp;
+      if (to - from == ALT_SSE.length() && url.startsWith(ALT_SSE, from)) {
         return true;
       }
+      from = to + 1;
     }
     return false;
   }
+
+  private static final String ALT_SSE = "alt=sse";
 
   /**
    * {@inheritDoc}

@@ -197,6 +197,27 @@ public final class WireFormats {
    * last colon on); -1 when none is registered.
    */
   private int ending(String path) {
+    PathEnding last = lastEnding;
+    if (last != null && last.path().equals(path)) {
+      return last.ending();
+    }
+    int ending = endingOf(path);
+    lastEnding = new PathEnding(path, ending);
+    return ending;
+  }
+
+  /** A path and the index of its ending (-1 when none is registered). */
+  private record PathEnding(String path, int ending) {}
+
+  /**
+   * The last path whose ending was looked up, kept so that recognising a call and choosing its
+   * format, and the next calls to the same path, do not cut and compare the path again. Immutable,
+   * so that threads that read it see a whole one.
+   */
+  private volatile @Nullable PathEnding lastEnding;
+
+  /** {@link #ending}, looked up. */
+  private int endingOf(String path) {
     int end = path.length();
     if (end > 0 && path.charAt(end - 1) == '/') {
       end--;

@@ -108,6 +108,92 @@ class GeminiFormatTest {
     assertThat(WireFormats.defaults().recognise("POST", path, NO_HEADERS)).as(path).isNull();
   }
 
+  /** The paths the kept read is tried on: Gemini's and Vertex's, decoded or not, and others. */
+  private static final List<String> PATHS =
+      List.of(
+          "/v1beta/models/gemini-2.0-flash:generateContent",
+          "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+          "/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-pro:generateContent",
+          "/v1beta/tunedModels/my-tune:streamGenerateContent",
+          "/v1/projects/p/locations/l/endpoints/1234:generateContent",
+          "/v1beta/models/my%20model:generateContent",
+          "/v1beta/models/bad%zzmodel:generateContent",
+          "/v1beta/models/gemini-2.0-flash:countTokens",
+          "/v1beta/files/abc:generateContent",
+          "/v1beta/models/:generateContent",
+          ":generateContent");
+
+  @Test
+  void pathsReadInAnyOrderAreReadAsEachAloneIsReadAndTheirFramingWithThem() {
+    java.util.Random random = new java.util.Random(15);
+    for (int i = 0; i < 2_000; i++) {
+      String path = PATHS.get(random.nextInt(PATHS.size()));
+      // a new string half the time: the kept read is found by equal text, not by identity
+      String asked = random.nextBoolean() ? new String(path) : path;
+      CallMatch expected = GeminiFormat.matchPath(path);
+      assertThat(GeminiFormat.match("POST", asked)).as(path).isEqualTo(expected);
+      assertThat(WireFormats.defaults().recognise("POST", asked, NO_HEADERS))
+          .as(path)
+          .isEqualTo(expected);
+      if (expected != null) {
+        String query = random.nextBoolean() ? "?alt=sse" : "";
+        WireRequest request = read(API + asked + query, "{}");
+        assertThat(request.model()).isEqualTo(expected.deployment());
+        assertThat(((GeminiRequest) request).stream())
+            .isEqualTo(path.endsWith(GeminiFormat.STREAM));
+        assertThat(request.format())
+            .isSameAs(
+                GeminiFormat.of(
+                    !path.endsWith(GeminiFormat.STREAM)
+                        ? GeminiFormat.Framing.DOCUMENT
+                        : query.isEmpty()
+                            ? GeminiFormat.Framing.ARRAY
+                            : GeminiFormat.Framing.EVENTS));
+      }
+    }
+  }
+
+  /** {@code alt=sse} looked for as splitting the query at each {@code &} finds it. */
+  private static boolean asksForEventsBySplitting(String url) {
+    int query = url.indexOf('?');
+    if (query < 0) {
+      return false;
+    }
+    int end = url.indexOf('#', query);
+    for (String pair : url.substring(query + 1, end < 0 ? url.length() : end).split("&")) {
+      if (pair.equals("alt=sse")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void altSseIsFoundInAQueryAsSplittingItFindsIt() {
+    String[] pieces = {
+      "alt=sse", "alt=ss", "alt=ssex", "xalt=sse", "key=k", "", "&", "#", "?", "="
+    };
+    java.util.Random random = new java.util.Random(16);
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder url = new StringBuilder("https://g.example/v1beta/m:streamGenerateContent");
+      int n = random.nextInt(6);
+      for (int k = 0; k < n; k++) {
+        url.append(pieces[random.nextInt(pieces.length)]);
+        if (random.nextBoolean()) {
+          url.append(random.nextBoolean() ? '&' : '?');
+        }
+      }
+      String text = url.toString();
+      assertThat(GeminiFormat.asksForEvents(text))
+          .as(text)
+          .isEqualTo(asksForEventsBySplitting(text));
+    }
+    assertThat(GeminiFormat.asksForEvents("https://g.example/m?key=k&alt=sse")).isTrue();
+    assertThat(GeminiFormat.asksForEvents("https://g.example/m?key=k#alt=sse")).isFalse();
+    assertThat(GeminiFormat.asksForEvents("https://g.example/m?alt=sse&")).isTrue();
+    assertThat(GeminiFormat.asksForEvents("https://g.example/m?alt=ss")).isFalse();
+  }
+
   @Test
   void onlyPostIsAGenerationCall() {
     assertThat(WireFormats.defaults().recognise("GET", GeminiBodies.GENERATE_PATH, NO_HEADERS))

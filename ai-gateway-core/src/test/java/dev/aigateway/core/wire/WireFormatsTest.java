@@ -53,6 +53,36 @@ class WireFormatsTest {
   }
 
   @Test
+  void pathsAskedInAnyOrderAreRecognisedAsByFormatsThatSawNoOtherPath() {
+    List<String> paths =
+        List.of(
+            "/v1/chat/completions",
+            "/v1/embeddings",
+            "/v1beta/models/gemini-2.0-flash:generateContent",
+            "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+            "/model/anthropic.claude-3-haiku/converse",
+            "/model/anthropic.claude-3-haiku/invoke",
+            "/v1/messages",
+            "/tiny/v1/generate",
+            "/v1beta/models/gemini-2.0-flash:countTokens",
+            "/");
+    WireFormats shared = WireFormats.defaults().with(new TinyFormat());
+    java.util.Random random = new java.util.Random(15);
+    for (int i = 0; i < 1_000; i++) {
+      String path = paths.get(random.nextInt(paths.size()));
+      String asked = random.nextBoolean() ? new String(path) : path;
+      WireFormats fresh = WireFormats.defaults().with(new TinyFormat());
+      CallMatch match = shared.recognise("POST", asked, TINY_HEADERS);
+      assertThat(match).as(path).isEqualTo(fresh.recognise("POST", path, TINY_HEADERS));
+      if (match != null) {
+        assertThat(shared.formatFor(match, posted(asked)).name())
+            .as(path)
+            .isEqualTo(fresh.formatFor(match, posted(path)).name());
+      }
+    }
+  }
+
+  @Test
   void eachOperationIsReadByItsOwnFormat() {
     WireFormats formats = WireFormats.defaults();
 
