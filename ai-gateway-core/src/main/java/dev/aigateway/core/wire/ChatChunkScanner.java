@@ -51,13 +51,18 @@ final class ChatChunkScanner {
   private Usage reported;
   private int leftInARow;
 
+  /** What {@link #kept} and {@link #strings} are before a chunk is kept: never written. */
+  private static final byte[] NO_BYTES = {};
+
+  private static final int[] NO_STRINGS = {};
+
   /** The chunk kept: its bytes; -1 as its length before there is one. */
-  private byte[] kept = new byte[0];
+  private byte[] kept = NO_BYTES;
 
   private int keptLength = -1;
 
   /** Per value string of the chunk kept: its opening quote and its end. */
-  private int[] strings = new int[0];
+  private int[] strings = NO_STRINGS;
 
   private int stringCount;
 

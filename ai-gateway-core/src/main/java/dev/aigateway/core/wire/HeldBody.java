@@ -28,8 +28,15 @@ public final class HeldBody extends InputStream {
     TOO_LARGE
   }
 
+  /**
+   * The held bytes' first room: a chat stream's first event (its role chunk, a message start) and
+   * the comments before it fit, and what a read brings past it is read on from there; larger first
+   * events grow it, twice as large a step.
+   */
+  static final int FIRST_ROOM = 512;
+
   private final InputStream upstream;
-  private byte[] held = new byte[1024];
+  private byte[] held = new byte[FIRST_ROOM];
   private int count;
   private int position;
   private Held outcome;

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -85,6 +86,24 @@ class HeldBodyTest {
     assertThat(body.outcome()).isEqualTo(HeldBody.Held.TOO_LARGE);
     assertThat(upstream.position).isEqualTo(32);
     assertThat(readAll(body)).isEqualTo(stream);
+  }
+
+  @ParameterizedTest(name = "first event of {0} bytes")
+  @CsvSource({"1", "480", "498", "500", "501", "502", "1000", "1600", "5000"})
+  void aFirstEventLargerThanTheFirstRoomIsHeldWholeAndReplayed(int length) throws IOException {
+    String first = ": ping\n\ndata: " + "y".repeat(length) + "\n\n";
+    String stream = first + "data: z\n\ndata: [DONE]\n\n";
+    byte[] bytes = stream.getBytes(UTF_8);
+    PiecewiseInputStream pieces = pieces(stream, 7, 3, 1);
+    ByteArrayInputStream whole = new ByteArrayInputStream(bytes); // as much as a read has room for
+
+    for (InputStream upstream : new InputStream[] {pieces, whole}) {
+      HeldBody body = HeldBody.holdFirstEvent(upstream, 1 << 20);
+
+      assertThat(body.outcome()).isEqualTo(HeldBody.Held.FIRST_EVENT);
+      assertThat(readAll(body)).isEqualTo(stream);
+    }
+    assertThat(pieces.position).isEqualTo(bytes.length);
   }
 
   @Test
