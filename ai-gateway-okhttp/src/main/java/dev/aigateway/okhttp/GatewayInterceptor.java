@@ -9,6 +9,7 @@ import dev.aigateway.core.adapter.AttemptSender;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.agent.AgentGovernance;
+import dev.aigateway.core.wire.ObservedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -219,7 +220,10 @@ final class GatewayInterceptor implements Interceptor {
       }
       builder.body(
           ResponseBody.create(
-              Okio.buffer(Okio.source(observed)),
+              Okio.buffer(
+                  observed instanceof ObservedBody body
+                      ? new ObservedSource(body)
+                      : Okio.source(observed)),
               mediaType(translatedType != null ? translatedType : response.header("Content-Type")),
               length));
     }

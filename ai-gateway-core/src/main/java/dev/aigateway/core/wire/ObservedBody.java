@@ -189,6 +189,19 @@ public abstract class ObservedBody extends InputStream {
   }
 
   /**
+   * Reads as {@link #read(byte[], int, int)}, except that bytes of {@code b} after those returned,
+   * up to {@code off + len}, may have been written: for a caller that treats that room as free,
+   * such as an adapter reading into an okio segment's free tail. A body that hides part of what
+   * upstream sends (a server-sent event stream with hidden usage) then reads upstream straight into
+   * {@code b} and frames the bytes there, so each byte is copied once; {@code read} keeps {@link
+   * InputStream}'s contract (the rest of {@code b} unaffected) and copies through the body's own
+   * buffer instead. By default the same as {@code read}.
+   */
+  public int readScratch(byte[] b, int off, int len) throws IOException {
+    return read(b, off, len);
+  }
+
+  /**
    * Watches {@code b[off, off + n)}, bytes just read from upstream for the application, which asked
    * for up to {@code requested}.
    */

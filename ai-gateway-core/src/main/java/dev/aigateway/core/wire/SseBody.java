@@ -24,10 +24,11 @@ import java.util.function.BooleanSupplier;
  * <p>Either way upstream is read into the application's buffer and the events are framed there
  * ({@link SseEventFramer#frameInPlace}), so each byte is copied once on its way, as without the
  * gateway: only the start of an event that a read did not end is copied aside (when hiding, it is
- * put back in front of the next read, and not passed on before its event is whole). An application
- * reading into a buffer with too little room for that is served from the body's own buffer. Reading
- * a hiding body may write bytes of the application's buffer past those it returns (what was hidden,
- * or an event not whole yet).
+ * put back in front of the next read, and not passed on before its event is whole). When hiding,
+ * reading in place writes bytes of the buffer past those returned (what was hidden, or an event not
+ * whole yet), so it is done only for {@link #readScratch} (the OkHttp adapter's okio source reading
+ * into a segment's free tail); {@link #read(byte[], int, int)} keeps {@link java.io.InputStream}'s
+ * contract and is served from the body's own buffer, as is a read with too little room.
  *
  * <p>Events are handled as bytes: the data line is found in place and parsed by {@link
  * ResponseReadout} without being decoded to a string; an event that changes is passed on as its
@@ -202,8 +203,25 @@ public final class SseBody extends ObservedBody {
         : streamRequested;
   }
 
+  /**
+   * Keeps {@link java.io.InputStream}'s contract: no byte of {@code b} past those returned is
+   * written.
+   */
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
+    return read(b, off, len, false);
+  }
+
+  /**
+   * Hide mode reads upstream into {@code b} and frames the bytes there ({@link #readInPlace}), so
+   * bytes of {@code b} past those returned may have been written.
+   */
+  @Override
+  public int readScratch(byte[] b, int off, int len) throws IOException {
+    return read(b, off, len, true);
+  }
+
+  private int read(byte[] b, int off, int len, boolean scratch) throws IOException {
     if (len == 0) {
       return 0;
     }
@@ -226,7 +244,7 @@ public final class SseBody extends ObservedBody {
       piece = 0;
       piecePosition = 0;
       int held = framer.held();
-      if (held <= MAX_HELD_IN_PLACE && len - held >= MIN_READ_ROOM) {
+      if (scratch && held <= MAX_HELD_IN_PLACE && len - held >= MIN_READ_ROOM) {
         // As much as a read into the body's own buffer would take: a body closed early has read
         // ahead of the application no further than it did (an end marker read is a success).
         int room = Math.min(len - held, Math.max(MIN_READ_ROOM, readCapacity - held));

@@ -176,6 +176,16 @@ class SseBodyTest {
     return out.toByteArray();
   }
 
+  private static byte[] readAllScratch(ObservedBody in, int bufferSize) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[bufferSize];
+    int n;
+    while ((n = in.readScratch(buffer, 0, buffer.length)) != -1) {
+      out.write(buffer, 0, n);
+    }
+    return out.toByteArray();
+  }
+
   private static String readAllText(InputStream in) throws IOException {
     return new String(readAll(in, 8192), UTF_8);
   }
@@ -587,10 +597,21 @@ class SseBodyTest {
     SseBody bulk = new SseBody(all, bulkListener, () -> false, false, true);
     String expected = sent.replace(USAGE_CHUNK, "").replace(",\"usage\":null", "");
 
-    assertThat(readAllText(bulk)).isEqualTo(expected);
+    // read in place (readScratch): the body's own buffer is not needed
+    assertThat(new String(readAllScratch(bulk, 8192), UTF_8)).isEqualTo(expected);
     assertThat(bulk.capacity()).isLessThan(1024);
     assertThat(reads[0]).isLessThan(sent.length() / 1024);
     assertThat(bulkListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+
+    // read (InputStream's contract): through the body's own buffer, which grows for bulk reads
+    reads[0] = 0;
+    all.reset();
+    RecordingBodyListener contractListener = new RecordingBodyListener();
+    SseBody contract = new SseBody(all, contractListener, () -> false, false, true);
+    assertThat(readAllText(contract)).isEqualTo(expected);
+    assertThat(contract.capacity()).isBetween(2048, 4096);
+    assertThat(reads[0]).isLessThan(sent.length() / 1024);
+    assertThat(contractListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
 
     reads[0] = 0;
     all.reset();

@@ -1,0 +1,56 @@
+package dev.aigateway.okhttp;
+
+import dev.aigateway.core.wire.ObservedBody;
+import java.io.IOException;
+import okio.Buffer;
+import okio.Source;
+import okio.Timeout;
+
+/**
+ * An observed body as an okio {@link Source}: reads straight into the sink's free segment room with
+ * {@link ObservedBody#readScratch}, which may use that room past the bytes it returns (a body
+ * hiding usage frames its events there), so each byte of the response is copied once on its way to
+ * the application. Not thread-safe, as a {@code Source} is read by one thread at a time.
+ */
+final class ObservedSource implements Source {
+
+  private final ObservedBody body;
+  private final Buffer.UnsafeCursor cursor = new Buffer.UnsafeCursor();
+
+  ObservedSource(ObservedBody body) {
+    this.body = body;
+  }
+
+  @Override
+  public long read(Buffer sink, long byteCount) throws IOException {
+    if (byteCount < 0) {
+      throw new IllegalArgumentException("byteCount < 0: " + byteCount);
+    }
+    if (byteCount == 0) {
+      return 0;
+    }
+    long size = sink.size();
+    try (Buffer.UnsafeCursor room = sink.readAndWriteUnsafe(cursor)) {
+      room.expandBuffer(1); // room.data[room.start, room.end): free, in one segment
+      int n = 0;
+      try {
+        n =
+            body.readScratch(
+                room.data, room.start, (int) Math.min(byteCount, room.end - room.start));
+        return n;
+      } finally {
+        room.resizeBuffer(size + Math.max(n, 0)); // the sink keeps only what was read
+      }
+    }
+  }
+
+  @Override
+  public Timeout timeout() {
+    return Timeout.NONE;
+  }
+
+  @Override
+  public void close() throws IOException {
+    body.close();
+  }
+}
