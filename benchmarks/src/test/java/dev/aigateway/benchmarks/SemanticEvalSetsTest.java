@@ -19,7 +19,19 @@ class SemanticEvalSetsTest {
   /** Every set, the newest first. */
   private static final List<String> SETS =
       List.of(
-          "judged-6", "judged-5", "judged-4", "judged-3", "judged-2", "judged", "tuning", "pairs");
+          "judged-7",
+          "judged-6",
+          "judged-5",
+          "judged-4",
+          "judged-3",
+          "judged-2",
+          "judged",
+          "tuning",
+          "pairs");
+
+  /** The methods of judged-7.tsv, each written apart and holding about 40% paraphrases. */
+  private static final List<String> JUDGED7_METHODS =
+      List.of("judged7-support", "judged7-dev", "judged7-context", Judged7TemplateGenerator.SPLIT);
 
   @Test
   void theCommittedTuningSetIsWhatTheGeneratorWrites() throws IOException {
@@ -137,14 +149,8 @@ class SemanticEvalSetsTest {
 
     assertThat(judged6).hasSizeGreaterThanOrEqualTo(700);
     assertJudgedSetShape(judged6, "judged6-task", "judged6-templ", "judged6-hand");
-    for (String method : List.of("judged6-task", "judged6-templ", "judged6-hand")) {
-      List<String[]> rows = judged6.stream().filter(row -> row[4].equals(method)).toList();
-      long paraphrases = rows.stream().filter(row -> row[0].equals("paraphrase")).count();
-      assertThat(rows).as(method).hasSizeGreaterThanOrEqualTo(200);
-      assertThat(paraphrases * 100.0 / rows.size())
-          .as("%s: about 40%% paraphrases", method)
-          .isBetween(35.0, 45.0);
-    }
+    assertEachMethodIsLargeWithAbout40PercentParaphrases(
+        judged6, 200, List.of("judged6-task", "judged6-templ", "judged6-hand"));
   }
 
   @Test
@@ -180,6 +186,83 @@ class SemanticEvalSetsTest {
             .toList();
 
     assertThat(templated).containsExactlyElementsOf(Judged6TemplateGenerator.generate());
+  }
+
+  @Test
+  void noPromptOfTheSeventhJudgedSetIsInAnyOtherSet() {
+    assertNoPromptIsInTheOtherSets("judged-7", setsBefore("judged-7"));
+  }
+
+  @Test
+  void theSeventhJudgedSetIsWellFormed() {
+    List<String[]> judged7 = SemanticGuardEvaluation.read("judged-7");
+
+    assertThat(judged7).hasSizeGreaterThanOrEqualTo(700);
+    assertJudgedSetShape(judged7, JUDGED7_METHODS.toArray(String[]::new));
+    assertEachMethodIsLargeWithAbout40PercentParaphrases(judged7, 150, JUDGED7_METHODS);
+  }
+
+  @Test
+  void theSeventhJudgedSetHasAtLeastEightKindsOfNearMissNoEarlierSetNames() {
+    Set<String> kinds = newKindsOfNearMiss("judged-7", setsBefore("judged-7"));
+
+    assertThat(kinds)
+        .as("kinds of near miss that no earlier set names")
+        .hasSizeGreaterThanOrEqualTo(8)
+        .contains(
+            "sync_async",
+            "recurring_one_off",
+            "refund_exchange",
+            "upgrade_downgrade",
+            "permission_level",
+            "threshold_side",
+            "platform",
+            "file_type",
+            "domestic_international",
+            "library_version",
+            "error_message",
+            "http_method");
+  }
+
+  @Test
+  void theSeventhJudgedSetsContextPairsAreWrittenAsPassageAndQuestion() {
+    List<String[]> context =
+        SemanticGuardEvaluation.read("judged-7").stream()
+            .filter(row -> row[4].equals("judged7-context"))
+            .toList();
+
+    assertThat(context)
+        .as("context pairs: both prompts have 15 to 60 words")
+        .isNotEmpty()
+        .allSatisfy(
+            row -> {
+              assertThat(words(row[2])).as(row[2]).isBetween(15, 60);
+              assertThat(words(row[3])).as(row[3]).isBetween(15, 60);
+            });
+  }
+
+  @Test
+  void theSeventhJudgedSetsGeneratedRowsAreWhatTheGeneratorWrites() throws IOException {
+    List<String> generated =
+        Files.readAllLines(RESOURCES.resolve("judged-7.tsv"), StandardCharsets.UTF_8).stream()
+            .skip(1)
+            .filter(line -> line.endsWith("\t" + Judged7TemplateGenerator.SPLIT))
+            .toList();
+
+    assertThat(generated).containsExactlyElementsOf(Judged7TemplateGenerator.rows());
+  }
+
+  /** Each method has at least {@code minimum} rows, 35% to 45% of them paraphrases. */
+  private static void assertEachMethodIsLargeWithAbout40PercentParaphrases(
+      List<String[]> set, int minimum, List<String> methods) {
+    for (String method : methods) {
+      List<String[]> rows = set.stream().filter(row -> row[4].equals(method)).toList();
+      long paraphrases = rows.stream().filter(row -> row[0].equals("paraphrase")).count();
+      assertThat(rows).as(method).hasSizeGreaterThanOrEqualTo(minimum);
+      assertThat(paraphrases * 100.0 / rows.size())
+          .as("%s: about 40%% paraphrases", method)
+          .isBetween(35.0, 45.0);
+    }
   }
 
   /** The sets written before the set {@code name}. */
