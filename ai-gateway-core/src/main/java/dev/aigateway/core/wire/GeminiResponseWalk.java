@@ -132,6 +132,7 @@ final class GeminiResponseWalk {
     textCount = 0;
     textOdd = false;
     passedCount = 0;
+    finishSlotCount = 0;
     int i = skipSpace(data, from, to);
     if (i >= to || data[i] != '{') {
       return -1;
@@ -379,7 +380,9 @@ final class GeminiResponseWalk {
     }
     boolean finish = false;
     boolean content = false;
+    int slots = finishSlotCount;
     while (true) {
+      finishSlot(i, false);
       int v = memberValue(data, i, to);
       if (v < 0) {
         return -1;
@@ -405,9 +408,50 @@ final class GeminiResponseWalk {
       }
       i = next(data, end, to);
       if (i <= 0) {
+        if (i < 0) {
+          if (finish) {
+            finishSlotCount = slots; // a finish reason here already: none can be added
+          } else {
+            finishSlot(-i - 2, true);
+          }
+        }
         return -i - 1;
       }
     }
+  }
+
+  /**
+   * Per place of the last walk where a later response of the stream may hold a candidate's {@code
+   * finishReason} that this one lacks (before each member of a candidate that has none, and at its
+   * closing brace): its index times two, plus one for a closing brace.
+   */
+  private int[] finishSlots = new int[8];
+
+  private int finishSlotCount;
+
+  /** Notes a place where a finish reason may be added, when the walk notes what it passes. */
+  private void finishSlot(int at, boolean close) {
+    if (!notesPassed) {
+      return;
+    }
+    if (finishSlotCount == finishSlots.length) {
+      finishSlots = java.util.Arrays.copyOf(finishSlots, finishSlotCount * 2);
+    }
+    finishSlots[finishSlotCount++] = at << 1 | (close ? 1 : 0);
+  }
+
+  /** How many places the last walk noted where a finish reason may be added. */
+  int finishSlotCount() {
+    return finishSlotCount;
+  }
+
+  /**
+   * Place {@code s} of the last walk where a finish reason may be added: its index times two, plus
+   * one when it is a candidate's closing brace (the member then comes after a comma before it),
+   * else the opening quote of a candidate's member (the member then comes before it, with a comma).
+   */
+  int finishSlot(int s) {
+    return finishSlots[s];
   }
 
   private int content(byte[] data, int at, int to) {

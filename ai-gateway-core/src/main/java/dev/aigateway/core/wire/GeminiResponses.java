@@ -88,6 +88,14 @@ final class GeminiResponses implements SseBody.EventReader {
 
   private int misses;
 
+  /**
+   * Where a later response may add a finish reason to a candidate of the template that has none
+   * ({@link GeminiResponseWalk#finishSlot(int)}, from the template's start), in order.
+   */
+  private int[] finishSlots = NO_INTS;
+
+  private int finishSlotCount;
+
   /** How many responses were read as the template (for tests). */
   private int templateReads;
 
@@ -228,6 +236,15 @@ final class GeminiResponses implements SseBody.EventReader {
     if (values.length < valueCount) {
       values = new long[keptValues.length];
     }
+    int slots = walk.finishSlotCount();
+    if (finishSlots.length < slots) {
+      finishSlots = new int[Math.max(8, slots)];
+    }
+    for (int s = 0; s < slots; s++) {
+      int slot = walk.finishSlot(s);
+      finishSlots[s] = ((slot >> 1) - from) << 1 | (slot & 1);
+    }
+    finishSlotCount = slots;
     keptLength = n;
   }
 
@@ -317,6 +334,7 @@ final class GeminiResponses implements SseBody.EventReader {
     int j = 0;
     int modelStart = -1;
     int modelEnd = -1;
+    boolean finished = false;
     int end;
     while (true) {
       int limit = exact || to - i < keptLength - k ? to : i + keptLength - k;
@@ -330,7 +348,20 @@ final class GeminiResponses implements SseBody.EventReader {
         j++; // values equal to the template's
       }
       if (j == notedCount || noted[4 * j] > at) {
-        return -1; // a difference outside the values
+        // a difference outside the values: the last response's finish reason, or another shape
+        int slot = finished ? -1 : finishSlotAt(k, at);
+        if (slot < 0) {
+          return -1;
+        }
+        int place = slot >> 1;
+        int after = finishReason(data, i + m - (at - place), to, (slot & 1) != 0);
+        if (after < 0) {
+          return -1;
+        }
+        finished = true;
+        i = after;
+        k = place;
+        continue;
       }
       int start = i + m - (at - noted[4 * j]);
       int kind = noted[4 * j + 2];
@@ -380,6 +411,9 @@ final class GeminiResponses implements SseBody.EventReader {
                   data, modelStart + 1, modelEnd - modelStart - 2, StandardCharsets.US_ASCII);
     }
     readout.learnUsage(model, null);
+    if (finished) {
+      readout.markComplete();
+    }
     if (keptAny) {
       // usage is known (the text is not needed): the counts are made a usage when asked for
       for (int c = 0; c < GeminiResponseWalk.COUNTS; c++) {
@@ -404,6 +438,62 @@ final class GeminiResponses implements SseBody.EventReader {
       readout.learnUsageLater(later);
     }
     return end;
+  }
+
+  /**
+   * The last place of the template, from {@code k} to {@code at}, where a finish reason may be
+   * added ({@link #finishSlots}), or -1.
+   */
+  private int finishSlotAt(int k, int at) {
+    for (int s = finishSlotCount - 1; s >= 0; s--) {
+      int place = finishSlots[s] >> 1;
+      if (place <= at) {
+        return place >= k ? finishSlots[s] : -1;
+      }
+    }
+    return -1;
+  }
+
+  private static final byte[] FINISH_REASON = ObjectMembers.quoted("finishReason");
+
+  /**
+   * Reads a candidate's {@code "finishReason":"..."} member added at {@code data[at]} where the
+   * template has a candidate's closing brace ({@code close}: the member follows a comma) or one of
+   * its members (the member is followed by a comma): returns the index of the byte that is the
+   * template's at that place, or -1 when there is no such member or its value is not a string (the
+   * response is then read whole). The string is checked as the walk checks it ({@link StrictJson}).
+   */
+  private static int finishReason(byte[] data, int at, int to, boolean close) {
+    int i = at;
+    if (close) {
+      if (i >= to || data[i] != ',') {
+        return -1;
+      }
+      i = StrictJson.skipSpace(data, i + 1, to);
+    }
+    if (!StrictJson.startsWith(data, i, to, FINISH_REASON)) {
+      return -1;
+    }
+    i = StrictJson.skipSpace(data, i + FINISH_REASON.length, to);
+    if (i >= to || data[i] != ':') {
+      return -1;
+    }
+    i = StrictJson.skipSpace(data, i + 1, to);
+    if (i >= to || data[i] != '"') {
+      return -1;
+    }
+    i = StrictJson.string(data, i, to, true);
+    if (i < 0) {
+      return -1;
+    }
+    i = StrictJson.skipSpace(data, i, to);
+    if (!close) {
+      if (i >= to || data[i] != ',') {
+        return -1;
+      }
+      i = StrictJson.skipSpace(data, i + 1, to);
+    }
+    return i;
   }
 
   /** Counts {@link #readLikeKept} read, as {@link GeminiFormat#usageOf} takes them. */
