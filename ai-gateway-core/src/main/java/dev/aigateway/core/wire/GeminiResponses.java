@@ -372,24 +372,20 @@ final class GeminiResponses implements SseBody.EventReader {
           modelStart = start;
           modelEnd = valueEnd;
         }
+      } else if (kind >= COUNT) {
+        valueEnd = plainCount(data, start, to);
+        if (valueEnd < 0) {
+          return -1; // not a plain whole number: read whole (the parser's rules)
+        }
+        values[noted[4 * j + 3]] = count;
       } else {
         valueEnd =
             start < to && GeminiResponseWalk.isNumber(data[start])
                 ? StrictJson.NOT_NOTING.value(data, start, to, 0)
                 : -1;
-        if (valueEnd < 0) {
+        if (valueEnd < 0
+            || kind == USAGE_NUMBER && !GeminiResponseWalk.fitsLong(data, start, valueEnd)) {
           return -1;
-        }
-        if (kind == USAGE_NUMBER) {
-          if (!GeminiResponseWalk.fitsLong(data, start, valueEnd)) {
-            return -1;
-          }
-        } else if (kind >= COUNT) {
-          long count = GeminiResponseWalk.wholeNumber(data, start, valueEnd);
-          if (count < 0) {
-            return -1; // not a plain whole number: read whole (the parser's rules)
-          }
-          values[noted[4 * j + 3]] = count;
         }
       }
       if (valueEnd < 0) {
@@ -494,6 +490,37 @@ final class GeminiResponses implements SseBody.EventReader {
       i = StrictJson.skipSpace(data, i + 1, to);
     }
     return i;
+  }
+
+  /** The value of the count {@link #plainCount} read last. */
+  private long count;
+
+  /**
+   * Reads the count at {@code data[start]} in one pass: returns where it ends, its value in {@link
+   * #count}, or -1 when it is not a plain whole number of up to 18 digits (the walk's rule: a
+   * fraction, an exponent, a sign or a number {@link StrictJson} refuses is left to the parser). A
+   * {@code 0} followed by digits ends after the {@code 0}, as {@link StrictJson} reads it: the
+   * digits after it then differ from the template outside its values.
+   */
+  private int plainCount(byte[] data, int start, int to) {
+    long value = 0;
+    int i = start;
+    while (i < to && data[i] >= '0' && data[i] <= '9') {
+      value = value * 10 + (data[i] - '0');
+      i++;
+      if (value == 0) {
+        break; // a leading 0 is the whole number
+      }
+    }
+    if (i == start || i - start > 18 || i < to && isFractionOrExponent(data[i])) {
+      return -1;
+    }
+    count = value;
+    return i;
+  }
+
+  private static boolean isFractionOrExponent(byte b) {
+    return b == '.' || b == 'e' || b == 'E';
   }
 
   /** Counts {@link #readLikeKept} read, as {@link GeminiFormat#usageOf} takes them. */
