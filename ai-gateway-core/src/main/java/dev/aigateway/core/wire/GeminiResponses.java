@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * stream ends ({@link ResponseReadout#learnUsageLater}), not once per response. A response that
  * misses the template is read whole; a second miss in a row is kept as the new template unless it
  * finished the answer; after {@value #GIVE_UP} misses in a row none is kept any more. While the log
- * keeps the text no response can become a template.
+ * keeps the text no response can become a template. A response longer than {@link
+ * StrictJson#MAX_LENGTH} is read by the parser (whose limits, such as a name's length, the byte
+ * readers do not check), as OpenAI's chunks are.
  */
 final class GeminiResponses implements SseBody.EventReader {
 
@@ -108,6 +110,10 @@ final class GeminiResponses implements SseBody.EventReader {
   /** {@inheritDoc} */
   @Override
   public void read(ResponseReadout readout, byte[] data, int from, int to) {
+    if (to - from > StrictJson.MAX_LENGTH) {
+      GeminiFormat.readResponse(readout, data, from, to); // too long for the byte readers
+      return;
+    }
     if (keptLength >= 0) {
       if (readLikeKept(readout, data, from, to, true) >= 0) {
         misses = 0;
@@ -133,6 +139,7 @@ final class GeminiResponses implements SseBody.EventReader {
    * finds its end and hands it to {@link #read}).
    */
   int readElement(ResponseReadout readout, byte[] data, int from, int to) {
+    to = Math.min(to, from + StrictJson.MAX_LENGTH); // a longer one is left to read()
     if (keptLength >= 0) {
       int end = readLikeKept(readout, data, from, to, false);
       if (end >= 0) {
@@ -161,6 +168,10 @@ final class GeminiResponses implements SseBody.EventReader {
    * its bytes when it is written plainly, else with the parser.
    */
   void readDocument(ResponseReadout readout, byte[] data, int from, int to) {
+    if (to - from > StrictJson.MAX_LENGTH) {
+      GeminiFormat.readDocument(readout, data, from, to); // too long for the byte readers
+      return;
+    }
     walk.notePassed(false); // a document is never kept as a template
     int end = walk.walk(data, from, to);
     if (end < 0 || StrictJson.skipSpace(data, end, to) != to || !walk.learn(data, readout)) {
@@ -173,6 +184,7 @@ final class GeminiResponses implements SseBody.EventReader {
    * #readDocument}: returns the index after it, or -1, having learnt nothing.
    */
   int readDocumentAt(ResponseReadout readout, byte[] data, int from, int to) {
+    to = Math.min(to, from + StrictJson.MAX_LENGTH); // a longer one is left to readDocument()
     walk.notePassed(false); // a document is never kept as a template
     int end = walk.walk(data, from, to);
     if (end >= 0 && !walk.learn(data, readout)) {

@@ -233,6 +233,71 @@ class GeminiResponsesTest {
     }
   }
 
+  @Test
+  void aResponseLongerThanTheByteReadersLimitIsReadByTheParserInEveryFraming() {
+    // a name beyond the parser's limit (50,000 characters): the parser learns nothing from the
+    // response, and neither may the byte readers; a long text, which the parser reads, is learnt
+    String longName = "x".repeat(60_000);
+    String longText = "y".repeat(40_000);
+    String[] responses = {
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}],"
+          + "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1},"
+          + "\"modelVersion\":\"gemini-2.0-flash\"}",
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]}}],\""
+          + longName
+          + "\":1,\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":9},"
+          + "\"modelVersion\":\"gemini-2.0-flash\"}",
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\""
+          + longText
+          + "\"}]}}],\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":5},"
+          + "\"modelVersion\":\"gemini-2.0-flash\"}"
+    };
+    GeminiResponses events = new GeminiResponses();
+    ResponseReadout bytes = new ResponseReadout();
+    ResponseReadout parsed = new ResponseReadout();
+    for (String response : responses) {
+      byte[] data = response.getBytes(StandardCharsets.UTF_8);
+      events.read(bytes, data, 0, data.length);
+      GeminiFormat.readResponse(parsed, data, 0, data.length);
+      assertThat(bytes.usage()).as(response.substring(0, 80)).isEqualTo(parsed.usage());
+      if (response.contains(longName)) {
+        assertThat(parsed.usage()).as("the parser refuses the name").isEqualTo(Usage.of(3, 1));
+      }
+    }
+    assertThat(bytes.usage()).isEqualTo(Usage.of(3, 5));
+
+    // the array stream: elements longer than the limit are read by the parser too
+    GeminiResponses array = new GeminiResponses();
+    ResponseReadout elements = new ResponseReadout();
+    ResponseReadout elementsParsed = new ResponseReadout();
+    for (String response : responses) {
+      byte[] data = (response + ",").getBytes(StandardCharsets.UTF_8);
+      int end = array.readElement(elements, data, 0, data.length);
+      if (end < 0) {
+        array.read(elements, data, 0, data.length - 1);
+      }
+      assertThat(end < 0).isEqualTo(data.length > StrictJson.MAX_LENGTH);
+      GeminiFormat.readResponse(elementsParsed, data, 0, data.length - 1);
+      assertThat(elements.usage()).isEqualTo(elementsParsed.usage());
+    }
+
+    // the one document
+    for (String response : responses) {
+      byte[] data = response.getBytes(StandardCharsets.UTF_8);
+      ResponseReadout document = new ResponseReadout();
+      ResponseReadout documentParsed = new ResponseReadout();
+      new GeminiResponses().readDocument(document, data, 0, data.length);
+      GeminiFormat.readDocument(documentParsed, data, 0, data.length);
+      assertThat(document.usage()).isEqualTo(documentParsed.usage());
+      ResponseReadout at = new ResponseReadout();
+      int end = new GeminiResponses().readDocumentAt(at, data, 0, data.length);
+      assertThat(end < 0).isEqualTo(data.length > StrictJson.MAX_LENGTH);
+      if (end >= 0) {
+        assertThat(at.usage()).isEqualTo(documentParsed.usage());
+      }
+    }
+  }
+
   /** The shape of one stream's responses, and the odd things that happen to some of them. */
   record Shape(boolean details, String modality, boolean spaces, boolean feedback, int oddness) {
 
