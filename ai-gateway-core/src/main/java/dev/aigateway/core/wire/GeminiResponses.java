@@ -250,7 +250,7 @@ final class GeminiResponses implements SseBody.EventReader {
     }
     int slots = walk.finishSlotCount();
     if (finishSlots.length < slots) {
-      finishSlots = new int[Math.max(8, slots)];
+      finishSlots = new int[slots];
     }
     for (int s = 0; s < slots; s++) {
       int slot = walk.finishSlot(s);
