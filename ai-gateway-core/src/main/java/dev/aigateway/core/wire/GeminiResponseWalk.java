@@ -132,6 +132,7 @@ final class GeminiResponseWalk {
     textCount = 0;
     textOdd = false;
     passedCount = 0;
+    finishSlotCount = 0;
     int i = skipSpace(data, from, to);
     if (i >= to || data[i] != '{') {
       return -1;
@@ -168,7 +169,7 @@ final class GeminiResponseWalk {
       boolean container = first == '{' || first == '[';
       int end;
       if (name == CANDIDATES && container) {
-        end = first == '[' ? candidates(data, v, to) : -1;
+        end = first == '[' ? elements(data, v, to, CANDIDATE, 0) : -1;
       } else if (name == USAGE && first == '{') {
         end = usage(data, v, to);
         usageFrom = v;
@@ -347,20 +348,37 @@ final class GeminiResponseWalk {
     return detailCounts[2 * d + 1];
   }
 
-  private int candidates(byte[] data, int at, int to) {
+  /** What {@link #elements} walks: the candidates, a content's parts, a details array. */
+  private static final int CANDIDATE = 0;
+
+  private static final int PART = 1;
+  private static final int DETAIL = 2;
+
+  /**
+   * Walks the array at {@code data[at]} whose elements are of {@code kind}: candidates (the parser
+   * stops at one that is not an object), parts (one that is not an object makes the text odd), or
+   * details (adding their {@code AUDIO} and {@code IMAGE} counts from {@code slot}).
+   */
+  private int elements(byte[] data, int at, int to, int kind, int slot) {
     int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == ']') {
       return i + 1;
     }
     while (true) {
-      if (i >= to || data[i] != '{') {
-        return -1; // the parser stops at a candidate that is not an object
+      boolean object = i < to && data[i] == '{';
+      int end;
+      if (kind == CANDIDATE) {
+        end = object ? candidate(data, i, to) : -1;
+      } else if (kind == PART) {
+        textOdd |= !object; // the parser, reading the text, stops at a part that is not an object
+        end = object ? part(data, i, to) : skip(data, i, to, 5);
+      } else {
+        end = object ? detail(data, i, to, slot) : skip(data, i, to, 3);
       }
-      i = candidate(data, i, to);
-      if (i < 0) {
+      if (end < 0) {
         return -1;
       }
-      i = skipSpace(data, i, to);
+      i = skipSpace(data, end, to);
       if (i >= to) {
         return -1;
       } else if (data[i] == ']') {
@@ -379,7 +397,9 @@ final class GeminiResponseWalk {
     }
     boolean finish = false;
     boolean content = false;
+    int slots = finishSlotCount;
     while (true) {
+      finishSlot(i, false);
       int v = memberValue(data, i, to);
       if (v < 0) {
         return -1;
@@ -405,9 +425,53 @@ final class GeminiResponseWalk {
       }
       i = next(data, end, to);
       if (i <= 0) {
+        if (i < 0) {
+          if (finish) {
+            finishSlotCount = slots; // a finish reason here already: none can be added
+          } else {
+            finishSlot(-i - 2, true);
+          }
+        }
         return -i - 1;
       }
     }
+  }
+
+  /**
+   * Per place of the last walk where a later response of the stream may hold a candidate's {@code
+   * finishReason} that this one lacks (before each member of a candidate that has none, and at its
+   * closing brace): its index times two, plus one for a closing brace.
+   */
+  private int @Nullable [] finishSlots;
+
+  private int finishSlotCount;
+
+  /** Notes a place where a finish reason may be added, when the walk notes what it passes. */
+  private void finishSlot(int at, boolean close) {
+    if (!notesPassed) {
+      return;
+    }
+    int[] slots = finishSlots;
+    if (slots == null) {
+      slots = finishSlots = new int[4]; // a candidate's few members and its end
+    } else if (finishSlotCount == slots.length) {
+      slots = finishSlots = java.util.Arrays.copyOf(slots, finishSlotCount * 2);
+    }
+    slots[finishSlotCount++] = at << 1 | (close ? 1 : 0);
+  }
+
+  /** How many places the last walk noted where a finish reason may be added. */
+  int finishSlotCount() {
+    return finishSlotCount;
+  }
+
+  /**
+   * Place {@code s} of the last walk where a finish reason may be added: its index times two, plus
+   * one when it is a candidate's closing brace (the member then comes after a comma before it),
+   * else the opening quote of a candidate's member (the member then comes before it, with a comma).
+   */
+  int finishSlot(int s) {
+    return java.util.Objects.requireNonNull(finishSlots)[s];
   }
 
   private int content(byte[] data, int at, int to) {
@@ -425,7 +489,7 @@ final class GeminiResponseWalk {
       if (data[v] == '[' && is(data, i, nameEnd, PARTS)) {
         textOdd |= parts;
         parts = true;
-        end = parts(data, v, to);
+        end = elements(data, v, to, PART, 0);
       } else {
         if (is(data, i, nameEnd, PARTS)) {
           textOdd |= parts;
@@ -437,34 +501,6 @@ final class GeminiResponseWalk {
       if (i <= 0) {
         return -i - 1;
       }
-    }
-  }
-
-  private int parts(byte[] data, int at, int to) {
-    int i = skipSpace(data, at + 1, to);
-    if (i < to && data[i] == ']') {
-      return i + 1;
-    }
-    while (true) {
-      int end;
-      if (i < to && data[i] == '{') {
-        end = part(data, i, to);
-      } else {
-        textOdd = true; // the parser, reading the text, stops at a part that is not an object
-        end = skip(data, i, to, 5);
-      }
-      if (end < 0) {
-        return -1;
-      }
-      i = skipSpace(data, end, to);
-      if (i >= to) {
-        return -1;
-      } else if (data[i] == ']') {
-        return i + 1;
-      } else if (data[i] != ',') {
-        return -1;
-      }
-      i = skipSpace(data, i + 1, to);
     }
   }
 
@@ -560,7 +596,7 @@ final class GeminiResponseWalk {
           any = true;
         }
       } else if (name >= COUNTS && first == '[') {
-        end = details(data, v, to, name == COUNTS + 2 ? 2 : 0);
+        end = elements(data, v, to, DETAIL, name == COUNTS + 2 ? 2 : 0);
       } else {
         end = skip(data, v, to, 2);
       }
@@ -568,29 +604,6 @@ final class GeminiResponseWalk {
       if (i <= 0) {
         return -i - 1;
       }
-    }
-  }
-
-  /** Reads a details array, adding its {@code AUDIO} and {@code IMAGE} counts from {@code slot}. */
-  private int details(byte[] data, int at, int to, int slot) {
-    int i = skipSpace(data, at + 1, to);
-    if (i < to && data[i] == ']') {
-      return i + 1;
-    }
-    while (true) {
-      int end = i < to && data[i] == '{' ? detail(data, i, to, slot) : skip(data, i, to, 3);
-      if (end < 0) {
-        return -1;
-      }
-      i = skipSpace(data, end, to);
-      if (i >= to) {
-        return -1;
-      } else if (data[i] == ']') {
-        return i + 1;
-      } else if (data[i] != ',') {
-        return -1;
-      }
-      i = skipSpace(data, i + 1, to);
     }
   }
 

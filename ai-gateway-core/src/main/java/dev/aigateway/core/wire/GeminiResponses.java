@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * stream ends ({@link ResponseReadout#learnUsageLater}), not once per response. A response that
  * misses the template is read whole; a second miss in a row is kept as the new template unless it
  * finished the answer; after {@value #GIVE_UP} misses in a row none is kept any more. While the log
- * keeps the text no response can become a template.
+ * keeps the text no response can become a template. A response longer than {@link
+ * StrictJson#MAX_LENGTH} is read by the parser (whose limits, such as a name's length, the byte
+ * readers do not check), as OpenAI's chunks are.
  */
 final class GeminiResponses implements SseBody.EventReader {
 
@@ -88,6 +90,14 @@ final class GeminiResponses implements SseBody.EventReader {
 
   private int misses;
 
+  /**
+   * Where a later response may add a finish reason to a candidate of the template that has none
+   * ({@link GeminiResponseWalk#finishSlot(int)}, from the template's start), in order.
+   */
+  private int[] finishSlots = NO_INTS;
+
+  private int finishSlotCount;
+
   /** How many responses were read as the template (for tests). */
   private int templateReads;
 
@@ -100,6 +110,10 @@ final class GeminiResponses implements SseBody.EventReader {
   /** {@inheritDoc} */
   @Override
   public void read(ResponseReadout readout, byte[] data, int from, int to) {
+    if (to - from > StrictJson.MAX_LENGTH) {
+      GeminiFormat.readResponse(readout, data, from, to); // too long for the byte readers
+      return;
+    }
     if (keptLength >= 0) {
       if (readLikeKept(readout, data, from, to, true) >= 0) {
         misses = 0;
@@ -125,6 +139,7 @@ final class GeminiResponses implements SseBody.EventReader {
    * finds its end and hands it to {@link #read}).
    */
   int readElement(ResponseReadout readout, byte[] data, int from, int to) {
+    to = Math.min(to, from + StrictJson.MAX_LENGTH); // a longer one is left to read()
     if (keptLength >= 0) {
       int end = readLikeKept(readout, data, from, to, false);
       if (end >= 0) {
@@ -153,6 +168,10 @@ final class GeminiResponses implements SseBody.EventReader {
    * its bytes when it is written plainly, else with the parser.
    */
   void readDocument(ResponseReadout readout, byte[] data, int from, int to) {
+    if (to - from > StrictJson.MAX_LENGTH) {
+      GeminiFormat.readDocument(readout, data, from, to); // too long for the byte readers
+      return;
+    }
     walk.notePassed(false); // a document is never kept as a template
     int end = walk.walk(data, from, to);
     if (end < 0 || StrictJson.skipSpace(data, end, to) != to || !walk.learn(data, readout)) {
@@ -165,6 +184,7 @@ final class GeminiResponses implements SseBody.EventReader {
    * #readDocument}: returns the index after it, or -1, having learnt nothing.
    */
   int readDocumentAt(ResponseReadout readout, byte[] data, int from, int to) {
+    to = Math.min(to, from + StrictJson.MAX_LENGTH); // a longer one is left to readDocument()
     walk.notePassed(false); // a document is never kept as a template
     int end = walk.walk(data, from, to);
     if (end >= 0 && !walk.learn(data, readout)) {
@@ -228,6 +248,15 @@ final class GeminiResponses implements SseBody.EventReader {
     if (values.length < valueCount) {
       values = new long[keptValues.length];
     }
+    int slots = walk.finishSlotCount();
+    if (finishSlots.length < slots) {
+      finishSlots = new int[slots];
+    }
+    for (int s = 0; s < slots; s++) {
+      int slot = walk.finishSlot(s);
+      finishSlots[s] = ((slot >> 1) - from) << 1 | (slot & 1);
+    }
+    finishSlotCount = slots;
     keptLength = n;
   }
 
@@ -317,6 +346,7 @@ final class GeminiResponses implements SseBody.EventReader {
     int j = 0;
     int modelStart = -1;
     int modelEnd = -1;
+    boolean finished = false;
     int end;
     while (true) {
       int limit = exact || to - i < keptLength - k ? to : i + keptLength - k;
@@ -330,7 +360,20 @@ final class GeminiResponses implements SseBody.EventReader {
         j++; // values equal to the template's
       }
       if (j == notedCount || noted[4 * j] > at) {
-        return -1; // a difference outside the values
+        // a difference outside the values: the last response's finish reason, or another shape
+        int slot = finished ? -1 : finishSlotAt(k, at);
+        if (slot < 0) {
+          return -1;
+        }
+        int place = slot >> 1;
+        int after = finishReason(data, i + m - (at - place), to, (slot & 1) != 0);
+        if (after < 0) {
+          return -1;
+        }
+        finished = true;
+        i = after;
+        k = place;
+        continue;
       }
       int start = i + m - (at - noted[4 * j]);
       int kind = noted[4 * j + 2];
@@ -341,24 +384,20 @@ final class GeminiResponses implements SseBody.EventReader {
           modelStart = start;
           modelEnd = valueEnd;
         }
+      } else if (kind >= COUNT) {
+        valueEnd = plainCount(data, start, to);
+        if (valueEnd < 0) {
+          return -1; // not a plain whole number: read whole (the parser's rules)
+        }
+        values[noted[4 * j + 3]] = count;
       } else {
         valueEnd =
             start < to && GeminiResponseWalk.isNumber(data[start])
                 ? StrictJson.NOT_NOTING.value(data, start, to, 0)
                 : -1;
-        if (valueEnd < 0) {
+        if (valueEnd < 0
+            || kind == USAGE_NUMBER && !GeminiResponseWalk.fitsLong(data, start, valueEnd)) {
           return -1;
-        }
-        if (kind == USAGE_NUMBER) {
-          if (!GeminiResponseWalk.fitsLong(data, start, valueEnd)) {
-            return -1;
-          }
-        } else if (kind >= COUNT) {
-          long count = GeminiResponseWalk.wholeNumber(data, start, valueEnd);
-          if (count < 0) {
-            return -1; // not a plain whole number: read whole (the parser's rules)
-          }
-          values[noted[4 * j + 3]] = count;
         }
       }
       if (valueEnd < 0) {
@@ -380,6 +419,9 @@ final class GeminiResponses implements SseBody.EventReader {
                   data, modelStart + 1, modelEnd - modelStart - 2, StandardCharsets.US_ASCII);
     }
     readout.learnUsage(model, null);
+    if (finished) {
+      readout.markComplete();
+    }
     if (keptAny) {
       // usage is known (the text is not needed): the counts are made a usage when asked for
       for (int c = 0; c < GeminiResponseWalk.COUNTS; c++) {
@@ -404,6 +446,93 @@ final class GeminiResponses implements SseBody.EventReader {
       readout.learnUsageLater(later);
     }
     return end;
+  }
+
+  /**
+   * The last place of the template, from {@code k} to {@code at}, where a finish reason may be
+   * added ({@link #finishSlots}), or -1.
+   */
+  private int finishSlotAt(int k, int at) {
+    for (int s = finishSlotCount - 1; s >= 0; s--) {
+      int place = finishSlots[s] >> 1;
+      if (place <= at) {
+        return place >= k ? finishSlots[s] : -1;
+      }
+    }
+    return -1;
+  }
+
+  private static final byte[] FINISH_REASON = ObjectMembers.quoted("finishReason");
+
+  /**
+   * Reads a candidate's {@code "finishReason":"..."} member added at {@code data[at]} where the
+   * template has a candidate's closing brace ({@code close}: the member follows a comma) or one of
+   * its members (the member is followed by a comma): returns the index of the byte that is the
+   * template's at that place, or -1 when there is no such member or its value is not a string (the
+   * response is then read whole). The string is checked as the walk checks it ({@link StrictJson}).
+   */
+  private static int finishReason(byte[] data, int at, int to, boolean close) {
+    int i = at;
+    if (close) {
+      if (i >= to || data[i] != ',') {
+        return -1;
+      }
+      i = StrictJson.skipSpace(data, i + 1, to);
+    }
+    if (!StrictJson.startsWith(data, i, to, FINISH_REASON)) {
+      return -1;
+    }
+    i = StrictJson.skipSpace(data, i + FINISH_REASON.length, to);
+    if (i >= to || data[i] != ':') {
+      return -1;
+    }
+    i = StrictJson.skipSpace(data, i + 1, to);
+    if (i >= to || data[i] != '"') {
+      return -1;
+    }
+    i = StrictJson.string(data, i, to, true);
+    if (i < 0) {
+      return -1;
+    }
+    i = StrictJson.skipSpace(data, i, to);
+    if (!close) {
+      if (i >= to || data[i] != ',') {
+        return -1;
+      }
+      i = StrictJson.skipSpace(data, i + 1, to);
+    }
+    return i;
+  }
+
+  /** The value of the count {@link #plainCount} read last. */
+  private long count;
+
+  /**
+   * Reads the count at {@code data[start]} in one pass: returns where it ends, its value in {@link
+   * #count}, or -1 when it is not a plain whole number of up to 18 digits (the walk's rule: a
+   * fraction, an exponent, a sign or a number {@link StrictJson} refuses is left to the parser). A
+   * {@code 0} followed by digits ends after the {@code 0}, as {@link StrictJson} reads it: the
+   * digits after it then differ from the template outside its values.
+   */
+  private int plainCount(byte[] data, int start, int to) {
+    long value = 0;
+    int i = start;
+    while (i < to && data[i] >= '0' && data[i] <= '9') {
+      value = value * 10 + (data[i] - '0');
+      i++;
+      if (value == 0) {
+        break; // a leading 0 is the whole number
+      }
+    }
+    if (i == start || i - start > 18 || i < to && isFractionOrExponent(data[i])) {
+      return -1;
+    }
+    count = value;
+    return i;
+  }
+
+  private static boolean isFractionOrExponent(byte b) {
+    return b == '.' || b == 'e' || b == 'E';
   }
 
   /** Counts {@link #readLikeKept} read, as {@link GeminiFormat#usageOf} takes them. */

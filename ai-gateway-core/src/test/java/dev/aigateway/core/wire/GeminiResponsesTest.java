@@ -52,6 +52,7 @@ class GeminiResponsesTest {
   void aStreamReadAgainstItsTemplateTeachesWhatTheParserTeaches() {
     Random random = new Random(1515);
     int templateReads = 0;
+    int finishedByTemplate = 0;
     for (int stream = 0; stream < 2000; stream++) {
       Shape shape = Shape.random(random);
       GeminiResponses responses = new GeminiResponses();
@@ -69,8 +70,12 @@ class GeminiResponsesTest {
         byte[] data = ("data: " + response + "\n").getBytes(StandardCharsets.UTF_8);
         int to = data.length - 1;
 
+        int readsBefore = responses.templateReads();
         responses.read(bytes, data, 6, to);
         GeminiFormat.readResponse(parsed, data, 6, to);
+        if (responses.templateReads() > readsBefore && bytes.complete()) {
+          finishedByTemplate++;
+        }
 
         String what = String.join("\n", seen);
         if (event == events - 1) {
@@ -88,6 +93,9 @@ class GeminiResponsesTest {
       templateReads += responses.templateReads();
     }
     assertThat(templateReads).as("responses read against a template").isGreaterThan(2_000);
+    assertThat(finishedByTemplate)
+        .as("responses that added a finish reason to the template's candidate")
+        .isGreaterThan(300);
   }
 
   @Test
@@ -114,8 +122,9 @@ class GeminiResponsesTest {
       responses.read(readout, chunk, 0, chunk.length);
       assertThat(readout.complete()).isEqualTo(i == words.length - 1);
     }
-    // the first chunk is read whole (usage unknown), the last differs in shape (finish reason)
-    assertThat(responses.templateReads()).isEqualTo(words.length - 2);
+    // the first chunk is read whole (usage unknown); the last, which adds a finish reason to the
+    // candidate, is read against the template too
+    assertThat(responses.templateReads()).isEqualTo(words.length - 1);
     assertThat(readout.usage()).isEqualTo(new Usage(14, 6, 20, 0, 0, 0, 4, 0, 0));
     assertThat(readout.model()).isEqualTo("gemini-2.0-flash-001");
     // the first chunk reports usage, which settles the call: its text is not needed
@@ -224,6 +233,71 @@ class GeminiResponsesTest {
     }
   }
 
+  @Test
+  void aResponseLongerThanTheByteReadersLimitIsReadByTheParserInEveryFraming() {
+    // a name beyond the parser's limit (50,000 characters): the parser learns nothing from the
+    // response, and neither may the byte readers; a long text, which the parser reads, is learnt
+    String longName = "x".repeat(60_000);
+    String longText = "y".repeat(40_000);
+    String[] responses = {
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}],"
+          + "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1},"
+          + "\"modelVersion\":\"gemini-2.0-flash\"}",
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]}}],\""
+          + longName
+          + "\":1,\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":9},"
+          + "\"modelVersion\":\"gemini-2.0-flash\"}",
+      "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\""
+          + longText
+          + "\"}]}}],\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":5},"
+          + "\"modelVersion\":\"gemini-2.0-flash\"}"
+    };
+    GeminiResponses events = new GeminiResponses();
+    ResponseReadout bytes = new ResponseReadout();
+    ResponseReadout parsed = new ResponseReadout();
+    for (String response : responses) {
+      byte[] data = response.getBytes(StandardCharsets.UTF_8);
+      events.read(bytes, data, 0, data.length);
+      GeminiFormat.readResponse(parsed, data, 0, data.length);
+      assertThat(bytes.usage()).as(response.substring(0, 80)).isEqualTo(parsed.usage());
+      if (response.contains(longName)) {
+        assertThat(parsed.usage()).as("the parser refuses the name").isEqualTo(Usage.of(3, 1));
+      }
+    }
+    assertThat(bytes.usage()).isEqualTo(Usage.of(3, 5));
+
+    // the array stream: elements longer than the limit are read by the parser too
+    GeminiResponses array = new GeminiResponses();
+    ResponseReadout elements = new ResponseReadout();
+    ResponseReadout elementsParsed = new ResponseReadout();
+    for (String response : responses) {
+      byte[] data = (response + ",").getBytes(StandardCharsets.UTF_8);
+      int end = array.readElement(elements, data, 0, data.length);
+      if (end < 0) {
+        array.read(elements, data, 0, data.length - 1);
+      }
+      assertThat(end < 0).isEqualTo(data.length > StrictJson.MAX_LENGTH);
+      GeminiFormat.readResponse(elementsParsed, data, 0, data.length - 1);
+      assertThat(elements.usage()).isEqualTo(elementsParsed.usage());
+    }
+
+    // the one document
+    for (String response : responses) {
+      byte[] data = response.getBytes(StandardCharsets.UTF_8);
+      ResponseReadout document = new ResponseReadout();
+      ResponseReadout documentParsed = new ResponseReadout();
+      new GeminiResponses().readDocument(document, data, 0, data.length);
+      GeminiFormat.readDocument(documentParsed, data, 0, data.length);
+      assertThat(document.usage()).isEqualTo(documentParsed.usage());
+      ResponseReadout at = new ResponseReadout();
+      int end = new GeminiResponses().readDocumentAt(at, data, 0, data.length);
+      assertThat(end < 0).isEqualTo(data.length > StrictJson.MAX_LENGTH);
+      if (end >= 0) {
+        assertThat(at.usage()).isEqualTo(documentParsed.usage());
+      }
+    }
+  }
+
   /** The shape of one stream's responses, and the odd things that happen to some of them. */
   record Shape(boolean details, String modality, boolean spaces, boolean feedback, int oddness) {
 
@@ -241,15 +315,32 @@ class GeminiResponsesTest {
       String sep = spaces ? ", " : ",";
       String colon = spaces ? ": " : ":";
       StringBuilder r = new StringBuilder("{");
-      r.append("\"candidates\"").append(colon).append("[{\"content\"").append(colon);
+      boolean finish = last || odd(random);
+      // where the finish reason goes: after the content, as Google writes it, or first, or last
+      int place = odd(random) ? random.nextInt(3) : 1;
+      String finishReason =
+          "\"finishReason\""
+              + colon
+              + (odd(random) ? "null" : odd(random) ? "\"MAX_TOKENS\"" : "\"STOP\"");
+      r.append("\"candidates\"").append(colon).append("[{");
+      if (finish && place == 0) {
+        r.append(finishReason).append(sep);
+      }
+      r.append("\"content\"").append(colon);
       r.append("{\"parts\"").append(colon).append("[{\"text\"").append(colon);
       r.append('"').append(TEXTS[random.nextInt(TEXTS.length)]).append("\"}]");
       r.append(sep).append("\"role\"").append(colon).append("\"model\"}");
-      if (last || odd(random)) {
-        r.append(sep).append("\"finishReason\"").append(colon);
-        r.append(odd(random) ? "null" : odd(random) ? "\"MAX_TOKENS\"" : "\"STOP\"");
+      if (finish && place == 1) {
+        r.append(sep).append(finishReason);
       }
-      r.append(sep).append("\"index\"").append(colon).append(odd(random) ? "1" : "0").append("}]");
+      r.append(sep).append("\"index\"").append(colon).append(odd(random) ? "1" : "0");
+      if (finish && place == 2) {
+        r.append(sep).append(finishReason);
+      }
+      if (odd(random) && random.nextInt(3) == 0) {
+        r.append(sep).append(finishReason); // twice, or where the template had none
+      }
+      r.append("}]");
       if (feedback) {
         r.append(sep).append("\"promptFeedback\"").append(colon).append("{\"blockReason\"");
         r.append(colon).append(odd(random) ? "\"SAFETY\"" : "null").append('}');
