@@ -2,6 +2,7 @@ package dev.aigateway.api.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Duration;
 import java.util.List;
@@ -85,5 +86,36 @@ class ReservationTest {
         .hasMessage(
             "actual amount 1 (in-flight limit 'f') must be 0, since settling frees the "
                 + "slot, but was 1");
+  }
+
+  @Test
+  void checkSettlementAcceptsAndRefusesWhatSettlementDeltasDoes() {
+    List<LimitCharge> charges =
+        List.of(new LimitCharge(TOKENS, "a", 300), new LimitCharge(SLOTS, "a", 1));
+    long[][] amounts = {
+      {450, 0},
+      {0, 0},
+      {dev.aigateway.api.Usage.MAX_TOKENS, 0},
+      {300},
+      {300, 0, 0},
+      {-1, 0},
+      {dev.aigateway.api.Usage.MAX_TOKENS + 1, 0},
+      {300, 1},
+      {Long.MIN_VALUE, 0}
+    };
+    for (long[] actual : amounts) {
+      Throwable byDeltas = catchThrowable(() -> TokenLimitStore.settlementDeltas(charges, actual));
+      Throwable byCheck = catchThrowable(() -> TokenLimitStore.checkSettlement(charges, actual));
+      if (byDeltas == null) {
+        assertThat(byCheck).as("accepted %s", java.util.Arrays.toString(actual)).isNull();
+      } else {
+        assertThat(byCheck)
+            .as("refused %s", java.util.Arrays.toString(actual))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage(byDeltas.getMessage());
+      }
+    }
+    assertThat(catchThrowable(() -> TokenLimitStore.checkSettlement(charges, new long[] {1, 1})))
+        .hasMessageContaining("in-flight limit 'f'");
   }
 }
