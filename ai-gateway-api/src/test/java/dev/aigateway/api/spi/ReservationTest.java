@@ -36,6 +36,25 @@ class ReservationTest {
   }
 
   @Test
+  void reservedTokensIsTheLargestTokenChargeInAListOfAnyKind() {
+    LimitSpec other = LimitSpec.rate("tpd", LimitSpec.Unit.TOKENS, 10_000, Duration.ofDays(1));
+    List<LimitCharge> charges =
+        List.of(
+            new LimitCharge(TOKENS, "a", 300),
+            new LimitCharge(REQUESTS, "a", 900),
+            new LimitCharge(other, "a", 450),
+            new LimitCharge(SLOTS, "a", 1));
+    List<LimitCharge> linked = new java.util.LinkedList<>(charges);
+    List<LimitCharge> array = new java.util.ArrayList<>(charges);
+
+    assertThat(((Reservation) () -> charges).reservedTokens()).isEqualTo(450);
+    assertThat(((Reservation) () -> linked).reservedTokens()).isEqualTo(450);
+    assertThat(((Reservation) () -> array).reservedTokens()).isEqualTo(450);
+    assertThat(((Reservation) () -> List.of(new LimitCharge(REQUESTS, "a", 900))).reservedTokens())
+        .isZero();
+  }
+
+  @Test
   void settlementDeltasAreActualMinusReservedPerCharge() {
     List<LimitCharge> charges =
         List.of(
