@@ -32,6 +32,7 @@ import org.jspecify.annotations.Nullable;
 final class GatewayInterceptor implements Interceptor {
 
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final String CONTENT_TYPE = "Content-Type";
   private static final byte[] NO_BODY = new byte[0];
   private static final int KNOWN_MEDIA_TYPES_MAX = 64;
   private static final ConcurrentHashMap<String, Optional<MediaType>> KNOWN_MEDIA_TYPES =
@@ -68,14 +69,17 @@ final class GatewayInterceptor implements Interceptor {
     if (gateway.governsNothing()) {
       return chain.proceed(request);
     }
-    String path = request.url().encodedPath();
-    CallMatch match = gateway.match(request.method(), path, request::header);
+    OkHttpClientRequest clientRequest =
+        new OkHttpClientRequest(request, request.url().encodedPath());
+    // The request serves as its own headers for the match: no function object per call.
+    CallMatch match = gateway.match(request.method(), clientRequest.encodedPath(), clientRequest);
     if (match == null) {
       return chain.proceed(request);
     }
     RequestBody body = request.body();
     byte[] bytes = body == null ? NO_BODY : bytesOf(body);
-    GovernedCall call = gateway.begin(match, new OkHttpClientRequest(request, bytes, path));
+    clientRequest.body(bytes);
+    GovernedCall call = gateway.begin(match, clientRequest);
     Admission admission = call.admit();
     if (!admission.admitted()) {
       Rejection rejection = admission.rejection();
@@ -87,15 +91,15 @@ final class GatewayInterceptor implements Interceptor {
     if (admission.cachedAnswer() != null) {
       return cached(request, admission);
     }
-    AttemptLoop.Answer<Response> answer =
-        AttemptLoop.send(call, new Sender(chain, request, body, bytes));
+    Sender sender = new Sender(chain, request, body, bytes);
+    AttemptLoop.Answer<Response> answer = AttemptLoop.send(call, sender);
     if (answer.rejection() != null) {
       if (gateway.throwOnRejection()) {
         throw answer.rejection().exception();
       }
       return synthetic(request, answer.rejection());
     }
-    return delivered(call, answer, admission);
+    return delivered(call, answer, admission, sender);
   }
 
   /** Sends a call's attempts down the chain: OkHttp requests and responses for the core's loop. */
@@ -122,9 +126,27 @@ final class GatewayInterceptor implements Interceptor {
       return response.code();
     }
 
+    /**
+     * The last response whose {@code Content-Type} the loop asked for, and that value: the answer
+     * delivered reads it again for its body's media type, without walking the headers twice.
+     */
+    private @Nullable Response typed;
+
+    private @Nullable String type;
+
     @Override
     public String header(Response response, String name) {
-      return response.header(name);
+      String value = response.header(name);
+      if (CONTENT_TYPE.equals(name)) {
+        typed = response;
+        type = value;
+      }
+      return value;
+    }
+
+    /** The response's {@code Content-Type}, as the loop read it or read now. */
+    @Nullable String contentType(Response response) {
+      return response == typed ? type : response.header(CONTENT_TYPE);
     }
 
     @Override
@@ -196,7 +218,7 @@ final class GatewayInterceptor implements Interceptor {
 
   /** The backend's response as the application gets it: observed body, gateway headers. */
   private static Response delivered(
-      GovernedCall call, AttemptLoop.Answer<Response> answer, Admission admission) {
+      GovernedCall call, AttemptLoop.Answer<Response> answer, Admission admission, Sender sender) {
     Response response = answer.response();
     InputStream observed = answer.body();
     if (observed == null && admission.responseHeaders().isEmpty()) {
@@ -224,7 +246,7 @@ final class GatewayInterceptor implements Interceptor {
                   observed instanceof ObservedBody body
                       ? new ObservedSource(body)
                       : Okio.source(observed)),
-              mediaType(translatedType != null ? translatedType : response.header("Content-Type")),
+              mediaType(translatedType != null ? translatedType : sender.contentType(response)),
               length));
     }
     return builder.build();

@@ -1,14 +1,21 @@
 package dev.aigateway.okhttp;
 
 import dev.aigateway.core.adapter.ClientRequest;
+import java.util.function.Function;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
 
-/** An OkHttp request with its body already read, as the gateway's core sees it. */
-final class OkHttpClientRequest implements ClientRequest {
+/**
+ * An OkHttp request with its body already read, as the gateway's core sees it. It is also the
+ * request's headers by name, which the gateway's match reads before the body is read: one object
+ * per call serves both.
+ */
+final class OkHttpClientRequest implements ClientRequest, Function<String, @Nullable String> {
+
+  private static final byte[] NO_BODY = new byte[0];
 
   private final Request request;
-  private final byte[] body;
+  private byte[] body;
 
   /** The URL's encoded path, which OkHttp builds anew on every ask: asked for once. */
   private final String encodedPath;
@@ -22,6 +29,25 @@ final class OkHttpClientRequest implements ClientRequest {
     this.request = request;
     this.body = body;
     this.encodedPath = encodedPath;
+  }
+
+  /**
+   * A request whose body is not read yet: its headers can be asked for ({@link #apply}), and {@link
+   * #body(byte[])} gives its bytes once read (until then it has none).
+   */
+  OkHttpClientRequest(Request request, String encodedPath) {
+    this(request, NO_BODY, encodedPath);
+  }
+
+  /** The request's body, read: what {@link #body()} returns from now on. */
+  void body(byte[] read) {
+    this.body = read;
+  }
+
+  /** The request's header {@code name} (case-insensitive), null when absent. */
+  @Override
+  public @Nullable String apply(String name) {
+    return request.header(name);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.aigateway.api.spi;
 
 import java.util.List;
+import java.util.RandomAccess;
 
 /**
  * What a {@link TokenLimitStore} took for one admitted call: a handle the store makes, to be given
@@ -35,12 +36,22 @@ public interface Reservation {
    * does): what the call's telemetry reports as reserved.
    */
   default long reservedTokens() {
+    List<LimitCharge> charges = charges();
     long max = 0;
-    for (LimitCharge charge : charges()) {
-      if (charge.limit().unit() == LimitSpec.Unit.TOKENS) {
-        max = Math.max(max, charge.amount());
+    if (charges instanceof RandomAccess) {
+      for (int i = 0; i < charges.size(); i++) { // by index: no iterator per reservation
+        max = largerTokens(max, charges.get(i));
+      }
+    } else {
+      for (LimitCharge charge : charges) {
+        max = largerTokens(max, charge);
       }
     }
     return max;
+  }
+
+  /** The larger of {@code max} and the amount of {@code charge} when it counts tokens. */
+  private static long largerTokens(long max, LimitCharge charge) {
+    return charge.limit().unit() == LimitSpec.Unit.TOKENS ? Math.max(max, charge.amount()) : max;
   }
 }

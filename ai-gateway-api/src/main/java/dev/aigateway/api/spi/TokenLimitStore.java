@@ -173,9 +173,30 @@ public interface TokenLimitStore {
    * @return per charge, {@code actual[i] - charges.get(i).amount()} (an in-flight charge: minus its
    *     slot)
    * @throws IllegalArgumentException if {@code actual} does not have one amount per charge, an
-   *     amount is negative, or an in-flight charge's amount is not 0
+   *     amount is negative or above {@link dev.aigateway.api.Usage#MAX_TOKENS}, or an in-flight
+   *     charge's amount is not 0
    */
   static long[] settlementDeltas(List<LimitCharge> charges, long[] actual) {
+    checkSettlement(charges, actual);
+    long[] deltas = new long[actual.length];
+    for (int i = 0; i < actual.length; i++) {
+      deltas[i] = actual[i] - charges.get(i).amount();
+    }
+    return deltas;
+  }
+
+  /**
+   * Checks a settlement's amounts against the charges of a reservation, as {@link
+   * #settlementDeltas} does, without making the array of differences: for a store that applies
+   * {@code actual[i] - charges.get(i).amount()} to each counter as it goes.
+   *
+   * @param charges the reservation's charges
+   * @param actual the amounts given to {@link #settle}
+   * @throws IllegalArgumentException if {@code actual} does not have one amount per charge, an
+   *     amount is negative or above {@link dev.aigateway.api.Usage#MAX_TOKENS}, or an in-flight
+   *     charge's amount is not 0
+   */
+  static void checkSettlement(List<LimitCharge> charges, long[] actual) {
     if (actual.length != charges.size()) {
       throw new IllegalArgumentException(
           "settle needs one actual amount per charge: "
@@ -184,7 +205,6 @@ public interface TokenLimitStore {
               + actual.length
               + " amounts");
     }
-    long[] deltas = new long[actual.length];
     for (int i = 0; i < actual.length; i++) {
       LimitCharge charge = charges.get(i);
       if (actual[i] < 0 || actual[i] > dev.aigateway.api.Usage.MAX_TOKENS) {
@@ -207,8 +227,6 @@ public interface TokenLimitStore {
                 + "') must be 0, since settling frees the slot, but was "
                 + actual[i]);
       }
-      deltas[i] = actual[i] - charge.amount();
     }
-    return deltas;
   }
 }

@@ -2,6 +2,7 @@ package dev.aigateway.api.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +33,25 @@ class ReservationTest {
                 new LimitCharge(SLOTS, "a", 1));
 
     assertThat(reservation.reservedTokens()).isEqualTo(300);
+  }
+
+  @Test
+  void reservedTokensIsTheLargestTokenChargeInAListOfAnyKind() {
+    LimitSpec other = LimitSpec.rate("tpd", LimitSpec.Unit.TOKENS, 10_000, Duration.ofDays(1));
+    List<LimitCharge> charges =
+        List.of(
+            new LimitCharge(TOKENS, "a", 300),
+            new LimitCharge(REQUESTS, "a", 900),
+            new LimitCharge(other, "a", 450),
+            new LimitCharge(SLOTS, "a", 1));
+    List<LimitCharge> linked = new java.util.LinkedList<>(charges);
+    List<LimitCharge> array = new java.util.ArrayList<>(charges);
+
+    assertThat(((Reservation) () -> charges).reservedTokens()).isEqualTo(450);
+    assertThat(((Reservation) () -> linked).reservedTokens()).isEqualTo(450);
+    assertThat(((Reservation) () -> array).reservedTokens()).isEqualTo(450);
+    assertThat(((Reservation) () -> List.of(new LimitCharge(REQUESTS, "a", 900))).reservedTokens())
+        .isZero();
   }
 
   @Test
@@ -85,5 +105,36 @@ class ReservationTest {
         .hasMessage(
             "actual amount 1 (in-flight limit 'f') must be 0, since settling frees the "
                 + "slot, but was 1");
+  }
+
+  @Test
+  void checkSettlementAcceptsAndRefusesWhatSettlementDeltasDoes() {
+    List<LimitCharge> charges =
+        List.of(new LimitCharge(TOKENS, "a", 300), new LimitCharge(SLOTS, "a", 1));
+    long[][] amounts = {
+      {450, 0},
+      {0, 0},
+      {dev.aigateway.api.Usage.MAX_TOKENS, 0},
+      {300},
+      {300, 0, 0},
+      {-1, 0},
+      {dev.aigateway.api.Usage.MAX_TOKENS + 1, 0},
+      {300, 1},
+      {Long.MIN_VALUE, 0}
+    };
+    for (long[] actual : amounts) {
+      Throwable byDeltas = catchThrowable(() -> TokenLimitStore.settlementDeltas(charges, actual));
+      Throwable byCheck = catchThrowable(() -> TokenLimitStore.checkSettlement(charges, actual));
+      if (byDeltas == null) {
+        assertThat(byCheck).as("accepted %s", java.util.Arrays.toString(actual)).isNull();
+      } else {
+        assertThat(byCheck)
+            .as("refused %s", java.util.Arrays.toString(actual))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage(byDeltas.getMessage());
+      }
+    }
+    assertThat(catchThrowable(() -> TokenLimitStore.checkSettlement(charges, new long[] {1, 1})))
+        .hasMessageContaining("in-flight limit 'f'");
   }
 }

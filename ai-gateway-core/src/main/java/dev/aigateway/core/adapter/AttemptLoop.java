@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,13 +234,35 @@ public final class AttemptLoop<R> {
       call.failed(reported(e));
       throw e;
     }
+    Delivered delivered = new Delivered(response);
     InputStream observed =
-        call.observeResponse(
-            status, contentType, name -> header(response, name), upstream, sender::canceled);
+        call.observeResponse(status, contentType, delivered, upstream, delivered);
     if (translation != null) {
       return new Answer<>(response, observed, null, contentType);
     }
     return new Answer<>(response, observed == upstream && held == null ? null : observed, null);
+  }
+
+  /**
+   * The delivered response's headers by name, and whether the call was cancelled, for the body that
+   * observes it: one object for both.
+   */
+  private final class Delivered implements Function<String, String>, BooleanSupplier {
+    private final R response;
+
+    Delivered(R response) {
+      this.response = response;
+    }
+
+    @Override
+    public String apply(String name) {
+      return header(response, name);
+    }
+
+    @Override
+    public boolean getAsBoolean() {
+      return sender.canceled();
+    }
   }
 
   /** The current attempt failed; moves on (null) or fails the call with {@code failure}. */

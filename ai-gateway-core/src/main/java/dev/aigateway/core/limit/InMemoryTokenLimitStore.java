@@ -166,16 +166,19 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     if (!(reservation instanceof Lease lease) || lease.store != this) {
       throw TokenLimitStore.foreignReservation(reservation);
     }
-    long[] deltas = TokenLimitStore.settlementDeltas(lease.charges, actual);
+    // Checked as settlementDeltas checks; each difference is taken where it is applied, so a
+    // settlement makes no array of them.
+    TokenLimitStore.checkSettlement(lease.charges, actual);
     if (!Lease.SETTLED.compareAndSet(lease, false, true)) {
       return; // settled before: a reservation is settled once
     }
     long now = nowNanos();
     Counter[] locked = lockForSettlement(lease);
     try {
-      for (int i = 0; i < deltas.length; i++) {
-        if (deltas[i] != 0) {
-          locked[i].adjust(deltas[i], lease.windowStarts[i], now);
+      for (int i = 0; i < actual.length; i++) {
+        long delta = actual[i] - lease.charges.get(i).amount();
+        if (delta != 0) {
+          locked[i].adjust(delta, lease.windowStarts[i], now);
         }
       }
     } finally {

@@ -161,7 +161,11 @@ public final class LimitStage implements CallStage {
     int limitCount = limits.size();
     // Built without iterators, lists or maps of its own for the common gateway of one limit: the
     // charges become one immutable list, which the in-memory store keeps without copying it.
-    LimitCharge[] charges = new LimitCharge[specCount];
+    // The first two charges are held as they are (a rate and a quota: the common call), an array
+    // only beyond them.
+    LimitCharge first = null;
+    LimitCharge second = null;
+    LimitCharge[] charges = null;
     TokenLimit[] owners = limitCount == 1 ? null : new TokenLimit[specCount];
     Map<String, String> keys = limitCount == 1 ? null : new LinkedHashMap<>();
     int count = 0;
@@ -192,7 +196,20 @@ public final class LimitStage implements CallStage {
         if (owners != null) {
           owners[count] = limit;
         }
-        charges[count++] = new LimitCharge(spec, key, TokenLimit.reservedAmount(spec, tokens));
+        LimitCharge charge = new LimitCharge(spec, key, TokenLimit.reservedAmount(spec, tokens));
+        if (count == 0) {
+          first = charge;
+        } else if (count == 1) {
+          second = charge;
+        } else {
+          if (charges == null) {
+            charges = new LimitCharge[specCount];
+            charges[0] = first;
+            charges[1] = second;
+          }
+          charges[count] = charge;
+        }
+        count++;
       }
     }
     if (keys != null) {
@@ -207,7 +224,7 @@ public final class LimitStage implements CallStage {
         consumers.saw(consumer, keys, now);
       }
     }
-    List<LimitCharge> charged = immutable(charges, count);
+    List<LimitCharge> charged = immutable(first, second, charges, count);
     GuardedStore.Reserved reserved = reserve(charged);
     ReserveResult result = reserved.result();
     if (limitOutcome != LimitOutcome.STORE_FAILED) {
@@ -227,13 +244,17 @@ public final class LimitStage implements CallStage {
     return null;
   }
 
-  /** The first {@code count} charges as an immutable list (no array of its own for one or two). */
-  private static List<LimitCharge> immutable(LimitCharge[] charges, int count) {
+  /**
+   * The call's {@code count} charges as an immutable list: {@code first} and {@code second}, or,
+   * beyond two, the first {@code count} of {@code more} (no array for one or two).
+   */
+  private static List<LimitCharge> immutable(
+      LimitCharge first, LimitCharge second, LimitCharge @Nullable [] more, int count) {
     return switch (count) {
       case 0 -> List.of();
-      case 1 -> List.of(charges[0]);
-      case 2 -> List.of(charges[0], charges[1]);
-      default -> List.of(count == charges.length ? charges : Arrays.copyOf(charges, count));
+      case 1 -> List.of(first);
+      case 2 -> List.of(first, second);
+      default -> List.of(count == more.length ? more : Arrays.copyOf(more, count));
     };
   }
 

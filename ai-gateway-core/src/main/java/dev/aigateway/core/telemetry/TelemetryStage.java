@@ -19,6 +19,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -48,20 +49,18 @@ public final class TelemetryStage implements CallStage {
           "toolConfig");
 
   private final Exchange exchange;
+  private final TelemetryFactory factory;
   private final List<GatewayListener> listeners;
   private final @Nullable PromptLog promptLog;
   private final @Nullable PriceTable prices;
   private Boolean logsPrompt;
 
-  private TelemetryStage(
-      Exchange exchange,
-      List<GatewayListener> listeners,
-      @Nullable PromptLog promptLog,
-      @Nullable PriceTable prices) {
+  private TelemetryStage(Exchange exchange, TelemetryFactory factory) {
     this.exchange = exchange;
-    this.listeners = listeners;
-    this.promptLog = promptLog;
-    this.prices = prices;
+    this.factory = factory;
+    this.listeners = factory.listeners;
+    this.promptLog = factory.promptLog;
+    this.prices = factory.prices;
   }
 
   /** The stage for a gateway's listeners and prompt log, or null when it has neither. */
@@ -69,7 +68,50 @@ public final class TelemetryStage implements CallStage {
       List<GatewayListener> listeners, @Nullable PromptLog promptLog, @Nullable PriceTable prices) {
     return listeners.isEmpty() && promptLog == null
         ? null
-        : exchange -> new TelemetryStage(exchange, listeners, promptLog, prices);
+        : new TelemetryFactory(listeners, promptLog, prices);
+  }
+
+  /**
+   * A gateway's telemetry: its listeners, prompt log and prices, and the direct routing last told.
+   */
+  private static final class TelemetryFactory implements CallStage.Factory {
+    final List<GatewayListener> listeners;
+    final @Nullable PromptLog promptLog;
+    final @Nullable PriceTable prices;
+
+    /**
+     * The routing of the direct call described last (immutable, shared by all threads): calls to
+     * one server follow each other, and the next one's event reports the same object.
+     */
+    volatile @Nullable RoutingInfo recentDirect;
+
+    TelemetryFactory(
+        List<GatewayListener> listeners,
+        @Nullable PromptLog promptLog,
+        @Nullable PriceTable prices) {
+      this.listeners = listeners;
+      this.promptLog = promptLog;
+      this.prices = prices;
+    }
+
+    @Override
+    public CallStage begin(Exchange exchange) {
+      return new TelemetryStage(exchange, this);
+    }
+
+    /** The routing of a call sent where the application sent it: the last one when it is equal. */
+    RoutingInfo direct(@Nullable String provider, @Nullable String host, int port) {
+      RoutingInfo recent = recentDirect;
+      if (recent != null
+          && recent.serverPort() == port
+          && Objects.equals(recent.serverAddress(), host)
+          && Objects.equals(recent.provider(), provider)) {
+        return recent;
+      }
+      recent = RoutingInfo.direct(provider, host, port);
+      recentDirect = recent;
+      return recent;
+    }
   }
 
   @Override
@@ -148,7 +190,7 @@ public final class TelemetryStage implements CallStage {
                     : null,
                 Duration.ofNanos(x.gatewayNanos())));
     if (!x.route().pooled()) { // no routing stage: the call went where the application sent it
-      event.routing(RoutingInfo.direct(request.provider(), request.host(), request.port()));
+      event.routing(factory.direct(request.provider(), request.host(), request.port()));
     }
   }
 

@@ -438,12 +438,13 @@ public final class OpenAiRequest implements WireRequest {
   @Override
   public OptionalLong maxOutputTokens() {
     TopLevelFields s = fields();
-    for (long value : new long[] {s.maxCompletionTokens, s.maxTokens, s.maxOutputTokens}) {
-      if (value >= 0) {
-        return OptionalLong.of(value);
-      }
-    }
-    return OptionalLong.empty();
+    // The first field set, in the order max_completion_tokens, max_tokens, max_output_tokens
+    // (-1: not set): chosen without an array of the three.
+    long value =
+        s.maxCompletionTokens >= 0
+            ? s.maxCompletionTokens
+            : s.maxTokens >= 0 ? s.maxTokens : s.maxOutputTokens;
+    return value >= 0 ? OptionalLong.of(value) : OptionalLong.empty();
   }
 
   /** The field {@link #maxOutputTokens()} was read from, or null when none sets it. */

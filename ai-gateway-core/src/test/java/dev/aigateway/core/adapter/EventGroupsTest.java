@@ -93,6 +93,37 @@ class EventGroupsTest {
     assertThat(event.routing()).isEqualTo(RoutingInfo.direct("openai", "app.test", 8080));
   }
 
+  @Test
+  void eachDirectCallNamesItsOwnServerAsCallsAlternateBetweenServers() throws IOException {
+    AiGateway gateway = gateway().build();
+    String[] urls = {
+      APP_URL,
+      APP_URL,
+      "http://other.test:8080/v1/chat/completions",
+      "http://app.test:9090/v1/chat/completions",
+      APP_URL,
+      "http://other.test:8080/v1/chat/completions",
+      "http://other.test:8080/v1/chat/completions"
+    };
+    RoutingInfo previous = null;
+    for (String url : urls) {
+      sender.on(null, json(ANSWER));
+      GovernedCall call =
+          gateway.begin(gateway.match("POST", "/v1/chat/completions"), PostedRequest.of(url, CHAT));
+      assertThat(call.admit().admitted()).isTrue();
+      try (InputStream answer = new AttemptLoop<>(call, sender, pause -> {}).run().body()) {
+        answer.readAllBytes();
+      }
+      java.net.URI uri = java.net.URI.create(url);
+      RoutingInfo routing = lastEvent().routing();
+      assertThat(routing).isEqualTo(RoutingInfo.direct("openai", uri.getHost(), uri.getPort()));
+      if (previous != null && previous.equals(routing)) {
+        assertThat(routing).as("the same server's routing is reported again").isSameAs(previous);
+      }
+      previous = routing;
+    }
+  }
+
   // ---------------------------------------------------------------- limits
 
   @Test

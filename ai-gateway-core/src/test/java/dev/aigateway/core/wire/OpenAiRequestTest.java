@@ -43,6 +43,32 @@ class OpenAiRequestTest {
   }
 
   @Test
+  void theOutputAllowanceIsTheFirstFieldSetOfTheThreeInTheirOrder() {
+    String[] fields = {"max_completion_tokens", "max_tokens", "max_output_tokens"};
+    long[] values = {200, 300, 400};
+    for (int set = 0; set < 8; set++) {
+      StringBuilder body = new StringBuilder("{\"model\":\"gpt-4o\",\"messages\":[]");
+      // Written last field first, so the order of the body is not the order of preference.
+      for (int f = fields.length - 1; f >= 0; f--) {
+        if ((set & (1 << f)) != 0) {
+          body.append(",\"").append(fields[f]).append("\":").append(values[f]);
+        }
+      }
+      String text = body.append('}').toString();
+      OpenAiRequest view = view(text);
+      int first = Integer.numberOfTrailingZeros(set);
+      if (set == 0) {
+        assertThat(view.maxOutputTokens()).as(text).isEmpty();
+        assertThat(view.maxOutputTokensField()).as(text).isNull();
+      } else {
+        assertThat(view.maxOutputTokens()).as(text).hasValue(values[first]);
+        assertThat(view.maxOutputTokensField()).as(text).isEqualTo(fields[first]);
+      }
+    }
+    assertThat(view("{\"model\":\"gpt-4o\",\"max_tokens\":0}").maxOutputTokens()).hasValue(0);
+  }
+
+  @Test
   void eachBodyReadsItsOwnModelWhenModelsAlternateAndTheSameModelIsOneString() {
     String[] models = {"gpt-4o", "gpt-4o-mini", "gpt-4p", "gpt-4o", "o1", "gpt-4o-mini", "gpt-4o"};
     for (String model : models) {
