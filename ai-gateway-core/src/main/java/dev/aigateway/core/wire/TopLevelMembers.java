@@ -74,10 +74,7 @@ final class TopLevelMembers {
 
   private int memberCount;
 
-  /** The same for the object {@link #keepMembers kept}, from its start; and where it resumed. */
-  private int[] keptMembers;
-
-  private int keptMemberCount;
+  /** Where the last walk began ({@link #resumedAt()}). */
   private int resumedAt;
 
   TopLevelMembers(StrictJson strict) {
@@ -110,10 +107,12 @@ final class TopLevelMembers {
 
   /**
    * Walks the object {@code json[from, to)} as {@link #walk}, knowing that its first {@code same}
-   * bytes are those of the object {@link #keepMembers kept}: the members among them are noted as
-   * they were, not walked again. {@link #resumedAt()} tells where the walk began.
+   * bytes are those of an object whose members were {@link #keepMembers kept} in {@code
+   * keptMembers} ({@code keptMemberCount} of them): the members among them are noted as they were,
+   * not walked again. {@link #resumedAt()} tells where the walk began.
    */
-  boolean walkLikeKept(byte[] json, int from, int to, int same) {
+  boolean walkLikeKept(
+      byte[] json, int from, int to, int same, int[] keptMembers, int keptMemberCount) {
     int resume = keptMemberCount - 1;
     while (resume > 0 && keptMembers[4 * resume] > same) {
       resume--;
@@ -140,20 +139,24 @@ final class TopLevelMembers {
   }
 
   /**
-   * Keeps the members of the object walked last, which starts at {@code from}; for members that
-   * note positions.
+   * Keeps the members of the object walked last, which starts at {@code from}, for {@link
+   * #walkLikeKept}: in {@code into} when it has room, else in a new array; returns the array that
+   * holds them ({@link #memberCount()} of them). For members that note positions.
    */
-  void keepMembers(int from) {
-    if (keptMembers == null || keptMembers.length < memberCount * 4) {
-      keptMembers = new int[members.length];
-    }
+  int[] keepMembers(int from, int[] into) {
+    int[] kept = into != null && into.length >= memberCount * 4 ? into : new int[members.length];
     for (int k = 0; k < memberCount * 4; k += 4) {
-      keptMembers[k] = members[k] - from;
-      keptMembers[k + 1] = members[k + 1];
-      keptMembers[k + 2] = members[k + 2] - from;
-      keptMembers[k + 3] = members[k + 3] - from;
+      kept[k] = members[k] - from;
+      kept[k + 1] = members[k + 1];
+      kept[k + 2] = members[k + 2] - from;
+      kept[k + 3] = members[k + 3] - from;
     }
-    keptMemberCount = memberCount;
+    return kept;
+  }
+
+  /** How many members the object walked last has. */
+  int memberCount() {
+    return memberCount;
   }
 
   private void forget() {
