@@ -60,29 +60,12 @@ final class StrictJson {
 
   private int stringCount;
 
-  /** Whether numbers skipped as values are noted with the strings ({@link #notingNumbers}). */
-  private final boolean notesNumbers;
-
   StrictJson() {
-    this(true, false);
+    this(true);
   }
 
   private StrictJson(boolean notesStrings) {
-    this(notesStrings, false);
-  }
-
-  private StrictJson(boolean notesStrings, boolean notesNumbers) {
     strings = notesStrings ? new int[32] : null; // a chat chunk has a handful; grows for more
-    this.notesNumbers = notesNumbers;
-  }
-
-  /**
-   * An instance that notes, with the value strings and in the same order, the numbers it skipped as
-   * values: for each, its first byte (never a quote) and its end. For {@link ChatChunkScanner},
-   * whose chunks differ from one another inside such numbers too (the time a stream was created).
-   */
-  static StrictJson notingNumbers() {
-    return new StrictJson(true, true);
   }
 
   /** Forgets the value strings noted so far. */
@@ -115,34 +98,21 @@ final class StrictJson {
       case 't' -> literal(json, i, to, TRUE);
       case 'f' -> literal(json, i, to, FALSE);
       case 'n' -> literal(json, i, to, NULL);
-      default -> notesNumbers ? valueNumber(json, i, to) : number(json, i, to);
+      default -> number(json, i, to);
     };
-  }
-
-  private int valueNumber(byte[] json, int i, int to) {
-    int end = number(json, i, to);
-    if (end >= 0) {
-      note(i, end);
-    }
-    return end;
   }
 
   private int valueString(byte[] json, int i, int to) {
     int end = string(json, i, to, true);
     if (end >= 0 && strings != null) {
-      note(i, end);
+      if (stringCount * 2 == strings.length) {
+        strings = Arrays.copyOf(strings, strings.length * 2);
+      }
+      strings[stringCount * 2] = i;
+      strings[stringCount * 2 + 1] = end;
+      stringCount++;
     }
     return end;
-  }
-
-  /** Notes the value {@code json[start, end)}. */
-  private void note(int start, int end) {
-    if (stringCount * 2 == strings.length) {
-      strings = Arrays.copyOf(strings, strings.length * 2);
-    }
-    strings[stringCount * 2] = start;
-    strings[stringCount * 2 + 1] = end;
-    stringCount++;
   }
 
   /**
@@ -318,11 +288,8 @@ final class StrictJson {
     return startsWith(json, i, to, literal) ? i + literal.length : -1;
   }
 
-  /**
-   * Skips the number at {@code i}: {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}, not too
-   * long. What follows it is not looked at (after a leading zero, a digit is not part of it).
-   */
-  static int number(byte[] json, int i, int to) {
+  /** {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}, not too long. */
+  private static int number(byte[] json, int i, int to) {
     int start = i;
     if (i < to && json[i] == '-') {
       i++;

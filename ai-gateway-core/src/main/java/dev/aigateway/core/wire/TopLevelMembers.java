@@ -74,7 +74,10 @@ final class TopLevelMembers {
 
   private int memberCount;
 
-  /** Where the last walk began ({@link #resumedAt()}). */
+  /** The same for the object {@link #keepMembers kept}, from its start; and where it resumed. */
+  private int[] keptMembers;
+
+  private int keptMemberCount;
   private int resumedAt;
 
   TopLevelMembers(StrictJson strict) {
@@ -107,12 +110,10 @@ final class TopLevelMembers {
 
   /**
    * Walks the object {@code json[from, to)} as {@link #walk}, knowing that its first {@code same}
-   * bytes are those of an object whose members were {@link #keepMembers kept} in {@code
-   * keptMembers} ({@code keptMemberCount} of them): the members among them are noted as they were,
-   * not walked again. {@link #resumedAt()} tells where the walk began.
+   * bytes are those of the object {@link #keepMembers kept}: the members among them are noted as
+   * they were, not walked again. {@link #resumedAt()} tells where the walk began.
    */
-  boolean walkLikeKept(
-      byte[] json, int from, int to, int same, int[] keptMembers, int keptMemberCount) {
+  boolean walkLikeKept(byte[] json, int from, int to, int same) {
     int resume = keptMemberCount - 1;
     while (resume > 0 && keptMembers[4 * resume] > same) {
       resume--;
@@ -139,24 +140,20 @@ final class TopLevelMembers {
   }
 
   /**
-   * Keeps the members of the object walked last, which starts at {@code from}, for {@link
-   * #walkLikeKept}: in {@code into} when it has room, else in a new array; returns the array that
-   * holds them ({@link #memberCount()} of them). For members that note positions.
+   * Keeps the members of the object walked last, which starts at {@code from}; for members that
+   * note positions.
    */
-  int[] keepMembers(int from, int[] into) {
-    int[] kept = into != null && into.length >= memberCount * 4 ? into : new int[members.length];
-    for (int k = 0; k < memberCount * 4; k += 4) {
-      kept[k] = members[k] - from;
-      kept[k + 1] = members[k + 1];
-      kept[k + 2] = members[k + 2] - from;
-      kept[k + 3] = members[k + 3] - from;
+  void keepMembers(int from) {
+    if (keptMembers == null || keptMembers.length < memberCount * 4) {
+      keptMembers = new int[members.length];
     }
-    return kept;
-  }
-
-  /** How many members the object walked last has. */
-  int memberCount() {
-    return memberCount;
+    for (int k = 0; k < memberCount * 4; k += 4) {
+      keptMembers[k] = members[k] - from;
+      keptMembers[k + 1] = members[k + 1];
+      keptMembers[k + 2] = members[k + 2] - from;
+      keptMembers[k + 3] = members[k + 3] - from;
+    }
+    keptMemberCount = memberCount;
   }
 
   private void forget() {

@@ -106,22 +106,7 @@ final class RandomChatStream {
   private final boolean pretty;
   private String model;
 
-  /**
-   * The stream's id and creation time, which differ from stream to stream (the chunks of one stream
-   * are like those of the streams before but for such values); not drawn from {@link #random}.
-   */
-  private final String id;
-
-  private final String created;
-
   RandomChatStream(long seed) {
-    id = "chatcmpl-" + Long.toString((seed * 2654435761L) & 0xffffffL, 36);
-    created =
-        switch ((int) (seed % 6)) {
-          case 0 -> String.valueOf(seed); // fewer digits
-          case 1 -> "-0.5e" + (seed % 10); // not an integer
-          default -> String.valueOf(1767225600L + seed * 7919 % 100000);
-        };
     random = new SplittableRandom(seed);
     includeUsage = random.nextBoolean();
     obfuscation = random.nextInt(4) == 0;
@@ -381,9 +366,7 @@ final class RandomChatStream {
     }
     head.append("\"id\"")
         .append(colon)
-        .append('"')
-        .append(id)
-        .append('"')
+        .append("\"chatcmpl-abc123\"")
         .append(comma)
         .append("\"object\"")
         .append(colon)
@@ -391,7 +374,7 @@ final class RandomChatStream {
         .append(comma)
         .append("\"created\"")
         .append(colon)
-        .append(created)
+        .append("1767225600")
         .append(comma);
     if (model != null) {
       head.append("\"model\"")
