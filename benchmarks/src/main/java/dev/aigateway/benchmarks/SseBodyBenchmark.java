@@ -64,6 +64,27 @@ public class SseBodyBenchmark extends MicroBenchmark {
     return seen;
   }
 
+  /**
+   * As {@link #hiddenStream}, read as the OkHttp adapter reads it ({@link SseBody#readScratch}: the
+   * events framed in the application's buffer, each byte copied once).
+   */
+  @Benchmark
+  public long hiddenStreamInPlace() throws IOException {
+    long seen = 0;
+    try (SseBody body =
+        new SseBody(
+            new EventAtATime(CannedBackend.EVENTS_WITH_USAGE, eventEnds),
+            outcome,
+            () -> false,
+            false,
+            true)) {
+      for (int n; (n = body.readScratch(buffer, 0, buffer.length)) >= 0; ) {
+        seen += n;
+      }
+    }
+    return seen;
+  }
+
   /** The same events read straight from the stream, without the body. */
   @Benchmark
   public long plainEvents() throws IOException {
@@ -81,13 +102,17 @@ public class SseBodyBenchmark extends MicroBenchmark {
    * which other work on the machine disturbs less than wall time).
    *
    * <pre>
-   * java -cp benchmarks.jar dev.aigateway.benchmarks.SseBodyBenchmark [streams per round=100000]
+   * java -cp benchmarks.jar dev.aigateway.benchmarks.SseBodyBenchmark [streams per round=100000] [inPlace]
    * </pre>
    *
-   * @param args the streams per round
+   * <p>With {@code inPlace}, the stream is read as {@link #hiddenStreamInPlace} reads it (as the
+   * OkHttp adapter does), else as {@link #hiddenStream}.
+   *
+   * @param args the streams per round, and {@code inPlace} or nothing
    */
   public static void main(String[] args) throws IOException {
     int streams = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+    boolean inPlace = args.length > 1 && args[1].equals("inPlace");
     SseBodyBenchmark benchmark = new SseBodyBenchmark();
     benchmark.setUp();
     ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -97,7 +122,7 @@ public class SseBodyBenchmark extends MicroBenchmark {
       long bytes = threads.getThreadAllocatedBytes(thread);
       long cpu = threads.getCurrentThreadCpuTime();
       for (int i = 0; i < streams; i++) {
-        seen += benchmark.hiddenStream();
+        seen += inPlace ? benchmark.hiddenStreamInPlace() : benchmark.hiddenStream();
       }
       cpu = threads.getCurrentThreadCpuTime() - cpu;
       bytes = threads.getThreadAllocatedBytes(thread) - bytes;

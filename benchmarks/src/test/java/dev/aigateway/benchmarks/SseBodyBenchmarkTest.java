@@ -15,6 +15,7 @@ class SseBodyBenchmarkTest {
     benchmark.setUp(); // throws when the body did not read the usage or showed other bytes
 
     assertThat(benchmark.hiddenStream()).isEqualTo(CannedBackend.EVENTS.length);
+    assertThat(benchmark.hiddenStreamInPlace()).isEqualTo(CannedBackend.EVENTS.length);
     assertThat(benchmark.plainEvents()).isEqualTo(CannedBackend.EVENTS_WITH_USAGE.length);
   }
 }

@@ -17,8 +17,18 @@ final class DeferredChunks {
   /** Bytes kept at most; past it, the chunks are read at once. */
   static final int LIMIT = 4 << 20;
 
-  /** What a chunk costs besides its bytes: its four numbers. */
+  /** What a chunk costs besides its bytes, at most: its numbers. */
   private static final int CHUNK_COST = 4 * Integer.BYTES;
+
+  /**
+   * The longest start or end a chunk is kept as sharing with the one before: both are noted in one
+   * number, 16 bits each (a chunk read without a parser has at most {@link StrictJson#MAX_LENGTH}
+   * bytes; a longer one is kept whole).
+   */
+  private static final int MAX_SHARED = 0xFFFF;
+
+  /** The numbers noted per chunk ({@link #chunks}). */
+  private static final int NUMBERS = 3;
 
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -38,10 +48,11 @@ final class DeferredChunks {
   private int size;
 
   /**
-   * Per chunk, four numbers: the length of the start it shares with the one before, of the end it
-   * shares, where its own bytes end in {@link #bytes}, and the text's length when it came.
+   * Per chunk, three numbers: the length of the start it shares with the one before (high 16 bits)
+   * and of the end it shares (low 16 bits), where its own bytes end in {@link #bytes}, and the
+   * text's length when it came. Room for 32 chunks at first.
    */
-  private int[] chunks = new int[128];
+  private int[] chunks = new int[32 * NUMBERS];
 
   private int count;
 
@@ -95,6 +106,10 @@ final class DeferredChunks {
       start = start < 0 ? length : start;
       end = commonEnd(previous, previousEnd, data, to, Math.min(lastLength, length) - start);
     }
+    if (start > MAX_SHARED || end > MAX_SHARED) {
+      start = 0; // kept whole: what it shares is not noted
+      end = 0;
+    }
     int differing = length - start - end;
     if (differing + CHUNK_COST > LIMIT - cost) {
       return false;
@@ -107,13 +122,12 @@ final class DeferredChunks {
     }
     System.arraycopy(data, from + start, bytes, size, differing);
     size += differing;
-    if (count * 4 == chunks.length) {
+    if (count * NUMBERS == chunks.length) {
       chunks = Arrays.copyOf(chunks, chunks.length * 2);
     }
-    chunks[count * 4] = start;
-    chunks[count * 4 + 1] = end;
-    chunks[count * 4 + 2] = size;
-    chunks[count * 4 + 3] = textLength;
+    chunks[count * NUMBERS] = start << 16 | end;
+    chunks[count * NUMBERS + 1] = size;
+    chunks[count * NUMBERS + 2] = textLength;
     count++;
     if (known) {
       lastLength = -1; // not kept: the next chunk compared is kept whole
@@ -179,7 +193,7 @@ final class DeferredChunks {
 
   /** How long the text was when chunk {@code i} came. */
   int textAt(int i) {
-    return chunks[i * 4 + 3];
+    return chunks[i * NUMBERS + 2];
   }
 
   /**
@@ -191,10 +205,10 @@ final class DeferredChunks {
       rebuilt = new byte[longest];
     }
     int i = next++;
-    int start = chunks[i * 4];
-    int end = chunks[i * 4 + 1];
-    int to = chunks[i * 4 + 2];
-    int from = i == 0 ? 0 : chunks[i * 4 - 2];
+    int start = chunks[i * NUMBERS] >>> 16;
+    int end = chunks[i * NUMBERS] & MAX_SHARED;
+    int to = chunks[i * NUMBERS + 1];
+    int from = i == 0 ? 0 : chunks[(i - 1) * NUMBERS + 1];
     rebuiltLength = change(rebuilt, rebuiltLength, start, end, bytes, from, to - from);
   }
 

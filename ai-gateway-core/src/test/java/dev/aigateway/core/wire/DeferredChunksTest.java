@@ -49,6 +49,48 @@ class DeferredChunksTest {
     }
   }
 
+  /**
+   * Chunks longer than the 16 bits in which a shared start and end are noted, sharing more than
+   * that with the one before (known or compared), are rebuilt as they were.
+   */
+  @Test
+  void chunksSharingMoreThanSixtyFourKibibytesAreRebuiltWhole() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int round = 0; round < 20; round++) {
+      DeferredChunks stash = new DeferredChunks();
+      List<byte[]> chunks = new ArrayList<>();
+      byte[] previous = new byte[70_000 + random.nextInt(70_000)];
+      for (int i = 0; i < previous.length; i++) {
+        previous[i] = (byte) random.nextInt(3);
+      }
+      for (int i = 0; i < 6; i++) {
+        byte[] chunk = previous.clone();
+        chunk[random.nextInt(chunk.length)] = 9; // one byte differs, anywhere
+        int sharedStart = Arrays.mismatch(previous, chunk);
+        sharedStart = sharedStart < 0 ? chunk.length : sharedStart;
+        boolean known = random.nextBoolean();
+
+        assertThat(
+                stash.add(
+                    chunk,
+                    0,
+                    chunk.length,
+                    i,
+                    i > 0 && known ? sharedStart : 0,
+                    i > 0 && known ? commonEnd(previous, chunk) : 0))
+            .isTrue();
+        chunks.add(chunk);
+        previous = chunk;
+      }
+
+      for (int i = 0; i < chunks.size(); i++) {
+        stash.rebuildNext();
+        assertThat(Arrays.copyOf(stash.chunk(), stash.chunkLength())).isEqualTo(chunks.get(i));
+        assertThat(stash.textAt(i)).isEqualTo(i);
+      }
+    }
+  }
+
   @Test
   void chunksAlikeTakeLittleRoom() {
     DeferredChunks stash = new DeferredChunks();
