@@ -1,5 +1,8 @@
 package dev.aigateway.core.wire;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -250,19 +253,35 @@ public final class EventStreamDecoder {
   }
 
   /**
-   * The CRC-32 of the eight bytes of lengths at {@code src[at]}, as {@link CRC32} computes it, by a
-   * table: for so few bytes, cheaper than a call to {@link CRC32}'s intrinsic.
+   * The CRC-32 of the eight bytes of lengths at {@code src[at]}, as {@link CRC32} computes it, by
+   * slicing: the eight bytes read as one {@code long}, each looked up in its own table ({@link
+   * #CRC_TABLES}), the eight look-ups independent of one another (a byte-at-a-time table makes each
+   * wait for the one before). For so few bytes, cheaper than a call to {@link CRC32}'s intrinsic.
    */
   static int preludeCrc(byte[] src, int at) {
-    int crc = ~0;
-    for (int i = at; i < at + 8; i++) {
-      crc = CRC_TABLE[(crc ^ src[i]) & 0xff] ^ crc >>> 8;
-    }
-    return ~crc;
+    long bytes = (long) LITTLE_ENDIAN_LONGS.get(src, at);
+    int low = ~0 ^ (int) bytes;
+    int high = (int) (bytes >>> 32);
+    int[] t = CRC_TABLES;
+    return ~(t[7 * 256 + (low & 0xff)]
+        ^ t[6 * 256 + (low >>> 8 & 0xff)]
+        ^ t[5 * 256 + (low >>> 16 & 0xff)]
+        ^ t[4 * 256 + (low >>> 24)]
+        ^ t[3 * 256 + (high & 0xff)]
+        ^ t[2 * 256 + (high >>> 8 & 0xff)]
+        ^ t[256 + (high >>> 16 & 0xff)]
+        ^ t[high >>> 24]);
   }
 
-  /** Per byte, CRC-32's remainder (the reflected polynomial 0xEDB88320, as {@link CRC32}'s). */
-  private static final int[] CRC_TABLE = new int[256];
+  private static final VarHandle LITTLE_ENDIAN_LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * Eight tables of 256 entries, one after the other: the first, per byte, CRC-32's remainder (the
+   * reflected polynomial 0xEDB88320, as {@link CRC32}'s); table k, the remainder of a byte followed
+   * by k zero bytes, so that a byte k places before the end of the eight is looked up in table k.
+   */
+  private static final int[] CRC_TABLES = new int[8 * 256];
 
   static {
     for (int n = 0; n < 256; n++) {
@@ -270,7 +289,13 @@ public final class EventStreamDecoder {
       for (int k = 0; k < 8; k++) {
         c = (c & 1) != 0 ? 0xEDB88320 ^ c >>> 1 : c >>> 1;
       }
-      CRC_TABLE[n] = c;
+      CRC_TABLES[n] = c;
+    }
+    for (int table = 1; table < 8; table++) {
+      for (int n = 0; n < 256; n++) {
+        int before = CRC_TABLES[(table - 1) * 256 + n];
+        CRC_TABLES[table * 256 + n] = before >>> 8 ^ CRC_TABLES[before & 0xff];
+      }
     }
   }
 

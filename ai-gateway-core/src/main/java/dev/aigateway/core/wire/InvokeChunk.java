@@ -157,11 +157,18 @@ final class InvokeChunk {
     if (decoded.length < most) {
       decoded = Arrays.copyOf(decoded, Math.max(most, decoded.length * 2));
     }
-    byte[] out = decoded;
     // the units this string shares with the last one decoded are decoded already
     int comparable = Math.min(keptUnits * 4, (to - at) & ~3);
     int differs = Arrays.mismatch(src, at, at + comparable, kept, 0, comparable);
-    int units = (differs < 0 ? comparable : differs) / 4;
+    int same = (differs < 0 ? comparable : differs) / 4;
+    int units = same;
+    int run = to - at - same * 4 >= JDK_RUN + 2 ? jdkRun(src, at, to) : 0;
+    if (run - same * 4 >= JDK_RUN) {
+      // a long string: its whole units decoded by the JDK's decoder (an intrinsic) from the
+      // first; when it refuses them (it may have written part of them), decoded here from the first
+      units = decodeByJdk(src, at, run) ? run / 4 : 0;
+    }
+    byte[] out = decoded;
     int o = units * 3;
     int i = at + units * 4;
     // Two units a step: eight characters read as one long, six bytes written as one (the last
@@ -191,7 +198,7 @@ final class InvokeChunk {
       out[o + 2] = (byte) bits;
       o += 3;
     }
-    keep(src, at + units * 4, i, units);
+    keep(src, at + same * 4, i, same);
     int tail = 0;
     int bits = 0;
     while (tail < 3 && i + tail < to && FOURTH[src[i + tail] & 0xff] >= 0) {
@@ -219,6 +226,91 @@ final class InvokeChunk {
     }
     length = o;
     return j + 1;
+  }
+
+  /**
+   * Characters of whole units, not decoded already, from which the JDK's decoder takes a string's
+   * units: below, decoding eight characters a step here costs less than its call.
+   */
+  static final int JDK_RUN = 96;
+
+  /**
+   * The characters of the whole units of the base64 string starting at {@code src[at]}, as far as a
+   * payload written as Bedrock writes it tells from its end ({@code "}} after the string, or
+   * Bedrock's padding member {@code ,"p":"} letters and digits {@code "}}), its last unit left out
+   * when it is padded; 0 when the payload does not end so. The characters are not looked at: the
+   * JDK's decoder, which refuses any it does not decode, checks them.
+   */
+  private static int jdkRun(byte[] src, int at, int to) {
+    if (to - at < JDK_RUN + 2 || src[to - 1] != '}' || src[to - 2] != '"') {
+      return 0;
+    }
+    int quote = to - 2; // without padding member, the string's closing quote
+    int k = to - 3;
+    int stop = Math.max(at, to - 3 - MAX_PADDING);
+    while (k > stop && isLetterOrDigit(src[k])) {
+      k--;
+    }
+    if (k - 6 >= at
+        && src[k] == '"'
+        && src[k - 1] == ':'
+        && src[k - 2] == '"'
+        && src[k - 3] == 'p'
+        && src[k - 4] == '"'
+        && src[k - 5] == ',') {
+      quote = k - 6;
+    }
+    if (src[quote] != '"') {
+      return 0;
+    }
+    int run = (quote - at) & ~3;
+    if (run > 0 && (quote - at & 3) == 0 && src[quote - 1] == '=') {
+      run -= 4; // a padded last unit: decoded with the checks of the string's end
+    }
+    return run;
+  }
+
+  /** The longest padding member value looked for from a payload's end. */
+  private static final int MAX_PADDING = 128;
+
+  /**
+   * Where the JDK's decoder reads a run: the run's characters first, then {@code A}s (zero bits) to
+   * the array's end, so that the array is reused for runs of any length up to its own (the decoder
+   * takes whole arrays only); made at the first long run.
+   */
+  private byte[] runs = new byte[0];
+
+  /** How many of {@link #runs}'s first characters may be other than {@code A}. */
+  private int runsUsed;
+
+  /**
+   * Decodes the {@code run} characters at {@code src[at]} (whole units) into the start of {@link
+   * #decoded} with the JDK's decoder; false, nothing decoded that counts, when it refuses them (a
+   * character out of the alphabet, padding) or {@link #runs} is much longer than the run.
+   */
+  private boolean decodeByJdk(byte[] src, int at, int run) {
+    if (runs.length < run) {
+      runs = new byte[(run + 63) & ~63];
+      Arrays.fill(runs, (byte) 'A');
+      runsUsed = 0;
+    } else if (runs.length > 2 * run + 256) {
+      return false; // decoding the A's after it would cost more than the run
+    }
+    System.arraycopy(src, at, runs, 0, run);
+    if (runsUsed > run) {
+      Arrays.fill(runs, run, runsUsed, (byte) 'A');
+    }
+    runsUsed = run;
+    int most = runs.length / 4 * 3 + Long.BYTES;
+    if (decoded.length < most) {
+      decoded = Arrays.copyOf(decoded, Math.max(most, decoded.length * 2));
+    }
+    try {
+      DECODER.decode(runs, decoded);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**
