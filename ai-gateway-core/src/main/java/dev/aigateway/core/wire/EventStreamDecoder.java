@@ -27,9 +27,10 @@ import java.util.zip.CRC32;
  *       read again.
  * </ul>
  *
- * <p>A message that arrives whole in one piece fed is read where it lies, without a copy; only one
- * split across pieces is held. A frame whose headers are byte for byte those of the frame before (a
- * stream's messages mostly repeat them) keeps the types read from them, without reading them again.
+ * <p>A message that arrives whole in one piece fed is read where it lies, without a copy (its CRC
+ * computed there, once); only one split across pieces is held, in a buffer made when one first is.
+ * A frame whose headers are byte for byte those of the frame before (a stream's messages mostly
+ * repeat them) keeps the types read from them, without reading them again.
  *
  * <p>Not thread-safe: one reader feeds it.
  */
@@ -60,7 +61,10 @@ public final class EventStreamDecoder {
   private final EventStreamFrame frame = new EventStreamFrame();
   private final CRC32 crc = new CRC32();
 
-  /** The room a decoder starts with, enough for most messages of a model's stream. */
+  /**
+   * The room a decoder takes when it first holds a message (split across pieces fed), enough for
+   * most messages of a model's stream.
+   */
   private static final int INITIAL_BUFFER_BYTES = 256;
 
   /**
@@ -88,7 +92,13 @@ public final class EventStreamDecoder {
   private final int maxMessageBytes;
 
   /** Where a message is held while its bytes come in pieces. */
-  private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
+  private byte[] buffer = NO_BYTES;
+
+  /**
+   * {@link #buffer} before a message had to be held: a stream whose messages each come whole in one
+   * piece fed never needs one.
+   */
+  private static final byte[] NO_BYTES = new byte[0];
 
   /**
    * The array the message being read lies in: {@link #buffer}, or the array fed when the message
@@ -186,7 +196,7 @@ public final class EventStreamDecoder {
       } else {
         readMessage(buffer, 0);
         if (buffer != null && buffer.length > 64 * 1024) {
-          buffer = new byte[INITIAL_BUFFER_BYTES]; // a large message passed: do not keep its room
+          buffer = NO_BYTES; // a large message passed: do not keep its room
         }
       }
     }
@@ -311,9 +321,23 @@ public final class EventStreamDecoder {
    * messages mostly repeat their headers).
    */
   private boolean sameHeaders(int from) {
-    return lastHeadersLength == headersLength
-        && headersLength > 0
-        && Arrays.equals(in, from, from + headersLength, lastHeaders, 0, headersLength);
+    int length = headersLength;
+    if (lastHeadersLength != length || length < Long.BYTES) {
+      return length > 0
+          && lastHeadersLength == length
+          && Arrays.equals(in, from, from + length, lastHeaders, 0, length);
+    }
+    // eight bytes a step, the last step ending at the last byte (a stream's headers, 60 to 100
+    // bytes, are compared sooner so than by a call to Arrays.equals)
+    byte[] kept = lastHeaders;
+    int last = length - Long.BYTES;
+    for (int i = 0; i < last; i += Long.BYTES) {
+      if ((long) LITTLE_ENDIAN_LONGS.get(in, from + i) != (long) LITTLE_ENDIAN_LONGS.get(kept, i)) {
+        return false;
+      }
+    }
+    return (long) LITTLE_ENDIAN_LONGS.get(in, from + last)
+        == (long) LITTLE_ENDIAN_LONGS.get(kept, last);
   }
 
   /**
@@ -520,7 +544,8 @@ public final class EventStreamDecoder {
 
   private void ensure(int size) {
     if (size > buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.max(size, Math.min(maxMessageBytes, buffer.length * 2)));
+      int doubled = Math.max(INITIAL_BUFFER_BYTES, buffer.length * 2);
+      buffer = Arrays.copyOf(buffer, Math.max(size, Math.min(maxMessageBytes, doubled)));
     }
   }
 

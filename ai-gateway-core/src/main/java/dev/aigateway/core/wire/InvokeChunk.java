@@ -16,7 +16,11 @@ import java.util.Base64;
  * or line breaks, padded as RFC 4648 says or not at all, then members of other names) is decoded
  * in one pass over its bytes, the base64 checked as it is decoded, eight characters a step, into a
  * buffer reused from chunk to chunk; the units of four characters it begins with that repeat those
- * of the chunk before (a stream's events begin alike) are not decoded again. The members after it
+ * of the chunk before (a stream's events begin alike) are not decoded again. A long string (at
+ * least {@link #JDK_RUN} characters not decoded already: a message's start, its last events) has
+ * its whole units decoded by the JDK's decoder instead, an intrinsic several times faster on such
+ * runs, from an array reused for runs of any length (the decoder takes whole arrays only); when it
+ * refuses them, they are decoded here, which refuses them in turn. The members after it
  * are walked as {@link ObjectMembers} walks them. Any other payload
  * is walked by {@link ObjectMembers} and its base64 decoded by the JDK's decoder, or, written
  * otherwise still (escapes in the string, characters the decoder refuses), read by Jackson and
@@ -232,7 +236,7 @@ final class InvokeChunk {
    * Characters of whole units, not decoded already, from which the JDK's decoder takes a string's
    * units: below, decoding eight characters a step here costs less than its call.
    */
-  static final int JDK_RUN = 96;
+  static final int JDK_RUN = 64;
 
   /**
    * The characters of the whole units of the base64 string starting at {@code src[at]}, as far as a
