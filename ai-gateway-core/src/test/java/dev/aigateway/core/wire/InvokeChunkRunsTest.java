@@ -2,7 +2,6 @@ package dev.aigateway.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -64,7 +63,7 @@ class InvokeChunkRunsTest {
           "{\"bytes\":\""
               + text
               + (random.nextInt(3) == 0 ? AFTERS[random.nextInt(AFTERS.length)] : AFTERS[0]);
-      byte[] expected = decodedAsJacksonAndTheJdkDo(payload);
+      byte[] expected = StreamTemplatesTest.decodedAsJacksonAndTheJdkDo(payload);
       boolean read =
           chunk.read(EventStreamFrame.of(EventStreamMessage.event("chunk", utf8(payload))));
       assertThat(read).as(payload).isEqualTo(expected != null);
@@ -98,21 +97,6 @@ class InvokeChunkRunsTest {
         assertThat(new String(chunk.bytes(), 0, chunk.length(), StandardCharsets.UTF_8))
             .isEqualTo(json);
       }
-    }
-  }
-
-  /** The bytes a chunk's payload decodes to as read by Jackson and decoded by the JDK, or null. */
-  private static byte[] decodedAsJacksonAndTheJdkDo(String payload) {
-    byte[] data = utf8(payload);
-    JsonNode event = Json.parseOrNull(data, 0, data.length);
-    JsonNode text = event == null ? null : event.get("bytes");
-    if (text == null || !text.isTextual()) {
-      return null;
-    }
-    try {
-      return Base64.getDecoder().decode(text.textValue());
-    } catch (IllegalArgumentException e) {
-      return null;
     }
   }
 
