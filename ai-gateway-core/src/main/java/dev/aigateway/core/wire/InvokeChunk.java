@@ -19,8 +19,9 @@ import java.util.Base64;
  * of the chunk before (a stream's events begin alike) are not decoded again. A long string (at
  * least {@link #JDK_RUN} characters not decoded already: a message's start, its last events) has
  * its whole units decoded by the JDK's decoder instead, an intrinsic several times faster on such
- * runs, from an array reused for runs of any length (the decoder takes whole arrays only); when it
- * refuses them, they are decoded here, which refuses them in turn. The members after it
+ * runs, from the array that keeps the units for the next chunk (the decoder takes whole arrays
+ * only; the array holds only characters of the alphabet); when it refuses them, they are decoded
+ * here, which refuses them in turn. The members after it
  * are walked as {@link ObjectMembers} walks them. Any other payload
  * is walked by {@link ObjectMembers} and its base64 decoded by the JDK's decoder, or, written
  * otherwise still (escapes in the string, characters the decoder refuses), read by Jackson and
@@ -81,6 +82,9 @@ final class InvokeChunk {
    * #keptUnits} bytes of {@link #decoded}.
    */
   private byte[] kept = new byte[0];
+
+  // kept holds only characters of the alphabet, whole units (its length a multiple of four): the
+  // JDK's decoder reads it whole (decodeByJdk)
 
   private int keptUnits;
 
@@ -165,13 +169,14 @@ final class InvokeChunk {
     int comparable = Math.min(keptUnits * 4, (to - at) & ~3);
     int differs = Arrays.mismatch(src, at, at + comparable, kept, 0, comparable);
     int same = (differs < 0 ? comparable : differs) / 4;
-    int units = same;
     int run = to - at - same * 4 >= JDK_RUN + 2 ? jdkRun(src, at, to) : 0;
     if (run - same * 4 >= JDK_RUN) {
       // a long string: its whole units decoded by the JDK's decoder (an intrinsic) from the
-      // first; when it refuses them (it may have written part of them), decoded here from the first
-      units = decodeByJdk(src, at, run) ? run / 4 : 0;
+      // first, and kept; when it refuses them (it may have written part of them), decoded here
+      // from the first
+      same = decodeByJdk(src, at, same, run);
     }
+    int units = same;
     byte[] out = decoded;
     int o = units * 3;
     int i = at + units * 4;
@@ -278,43 +283,45 @@ final class InvokeChunk {
   private static final int MAX_PADDING = 128;
 
   /**
-   * Where the JDK's decoder reads a run: the run's characters first, then {@code A}s (zero bits) to
-   * the array's end, so that the array is reused for runs of any length up to its own (the decoder
-   * takes whole arrays only); made at the first long run.
+   * Decodes the {@code run} characters at {@code src[at]} (whole units, the first {@code same} of
+   * them kept already) into the start of {@link #decoded} with the JDK's decoder, from {@link
+   * #kept}: the run is kept there, and the characters after it in the array are all of the alphabet
+   * (kept before, or {@code A}s), which the decoder takes whole, so that it decodes the run and
+   * bits after it that are not used. Returns the units kept and decoded: the run's, or, when the
+   * decoder refuses it (a character out of the alphabet, padding; the run is then replaced by
+   * {@code A}s in {@link #kept}), none; or {@code same}, nothing decoded, when {@link #kept} is
+   * much longer than the run.
    */
-  private byte[] runs = new byte[0];
-
-  /** How many of {@link #runs}'s first characters may be other than {@code A}. */
-  private int runsUsed;
-
-  /**
-   * Decodes the {@code run} characters at {@code src[at]} (whole units) into the start of {@link
-   * #decoded} with the JDK's decoder; false, nothing decoded that counts, when it refuses them (a
-   * character out of the alphabet, padding) or {@link #runs} is much longer than the run.
-   */
-  private boolean decodeByJdk(byte[] src, int at, int run) {
-    if (runs.length < run) {
-      runs = new byte[(run + 63) & ~63];
-      Arrays.fill(runs, (byte) 'A');
-      runsUsed = 0;
-    } else if (runs.length > 2 * run + 256) {
-      return false; // decoding the A's after it would cost more than the run
+  private int decodeByJdk(byte[] src, int at, int same, int run) {
+    if (kept.length < run) {
+      grow(run);
+    } else if (kept.length > 2 * run + 256) {
+      return same; // decoding the characters after it would cost more than the run
     }
-    System.arraycopy(src, at, runs, 0, run);
-    if (runsUsed > run) {
-      Arrays.fill(runs, run, runsUsed, (byte) 'A');
-    }
-    runsUsed = run;
-    int most = runs.length / 4 * 3 + Long.BYTES;
+    System.arraycopy(src, at + same * 4, kept, same * 4, run - same * 4);
+    int most = kept.length / 4 * 3 + Long.BYTES;
     if (decoded.length < most) {
       decoded = Arrays.copyOf(decoded, Math.max(most, decoded.length * 2));
     }
     try {
-      DECODER.decode(runs, decoded);
-      return true;
+      DECODER.decode(kept, decoded);
+      keptUnits = run / 4;
+      return run / 4;
     } catch (IllegalArgumentException e) {
-      return false;
+      Arrays.fill(kept, 0, run, (byte) 'A');
+      keptUnits = 0;
+      return 0;
     }
+  }
+
+  /**
+   * Makes {@link #kept} at least {@code size} characters long (a multiple of four), the new ones
+   * {@code A}s: every character it holds is of the alphabet ({@link #decodeByJdk}).
+   */
+  private void grow(int size) {
+    int old = kept.length;
+    kept = Arrays.copyOf(kept, Math.max(size, old * 2));
+    Arrays.fill(kept, old, kept.length, (byte) 'A');
   }
 
   /**
@@ -325,7 +332,7 @@ final class InvokeChunk {
     int start = same * 4;
     int end = start + to - from;
     if (kept.length < end) {
-      kept = Arrays.copyOf(kept, Math.max(end, kept.length * 2));
+      grow(end);
     }
     System.arraycopy(src, from, kept, start, to - from);
     keptUnits = end / 4;
