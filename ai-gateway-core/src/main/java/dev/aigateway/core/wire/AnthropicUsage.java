@@ -94,9 +94,11 @@ final class AnthropicUsage {
     private static final byte[] TEXT_TYPE = TEXT_NAME;
     private static final byte[] THINKING_TYPE = THINKING_NAME;
 
-    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE, CONTENT);
     private final ObjectMembers block = new ObjectMembers(TYPE, TEXT_NAME, THINKING_NAME);
     private final ObjectMembers usage = new ObjectMembers(StreamReader.COUNT_NAMES);
+
+    /** The message's members, its usage walked in the same pass ({@link ObjectMembers#nest}). */
+    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE, CONTENT).nest(1, usage);
 
     /** Where each text to append starts and ends, in document order. */
     private int[] texts = new int[4];
@@ -121,9 +123,6 @@ final class AnthropicUsage {
       }
       Counts counts = null;
       if (message.startsWith(data, 1, '{')) {
-        if (!usage.walk(data, message.start(1), message.end(1))) {
-          return false;
-        }
         Counts read = new Counts();
         if (read.take(count(data, 0), count(data, 1), count(data, 2), count(data, 3))) {
           counts = read;
@@ -305,12 +304,22 @@ final class AnthropicUsage {
       ObjectMembers.quoted("cache_read_input_tokens")
     };
 
-    private final ObjectMembers event =
-        new ObjectMembers(TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS);
     private final ObjectMembers block = new ObjectMembers(TYPE, TEXT, THINKING);
     private final ObjectMembers delta = new ObjectMembers(TYPE, TEXT, PARTIAL_JSON, THINKING);
-    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE);
     private final ObjectMembers usage = new ObjectMembers(COUNT_NAMES);
+    private final ObjectMembers messageUsage = new ObjectMembers(COUNT_NAMES);
+    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE).nest(1, messageUsage);
+
+    /**
+     * An event's members, its delta, usage, message (and the message's usage) and content block
+     * walked in the same pass ({@link ObjectMembers#nest}): each event is walked once.
+     */
+    private final ObjectMembers event =
+        new ObjectMembers(TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS)
+            .nest(2, delta)
+            .nest(3, usage)
+            .nest(4, message)
+            .nest(5, block);
 
     /**
      * The last delta walked whose text ends it, up to its text: the next deltas written alike are
@@ -392,8 +401,8 @@ final class AnthropicUsage {
      * written plainly.
      */
     private boolean readBlockStart(ResponseReadout readout, byte[] data) {
-      if (!event.startsWith(data, 5, '{') || !block.walk(data, event.start(5), event.end(5))) {
-        return false;
+      if (!event.startsWith(data, 5, '{')) {
+        return false; // (an object is walked by the event's walk, into block)
       }
       int text = block.is(data, 0, TEXT) ? 1 : block.is(data, 0, THINKING) ? 2 : -1;
       if (text < 0) {
@@ -411,10 +420,7 @@ final class AnthropicUsage {
     /** {@code message_delta}: its usage's counts over those read before, then the usage. */
     private boolean readMessageDelta(ResponseReadout readout, byte[] data) {
       if (event.startsWith(data, 3, '{')) {
-        if (!usage.walk(data, event.start(3), event.end(3))) {
-          return false; // a name written with escapes: left to the tree
-        }
-        if (takeCounts(data)) {
+        if (takeCounts(usage, data)) {
           readout.learnUsage(model, counts.usage());
         }
       }
@@ -430,13 +436,8 @@ final class AnthropicUsage {
       boolean object = event.startsWith(data, 4, '{');
       boolean counted = object;
       if (object) {
-        if (!message.walk(data, event.start(4), event.end(4))) {
-          return false; // a name written with escapes: left to the tree
-        }
+        // the message and its usage were walked by the event's walk
         counted = message.startsWith(data, 1, '{');
-        if (counted && !usage.walk(data, message.start(1), message.end(1))) {
-          return false;
-        }
         if (message.startsWith(data, 0, '"')) {
           read = plainText(data, message.start(0) + 1, message.end(0) - 1);
           if (read == null) {
@@ -446,19 +447,23 @@ final class AnthropicUsage {
       }
       model = read;
       if (counted) {
-        takeCounts(data);
+        takeCounts(messageUsage, data);
       }
       readout.learnUsage(model, null);
       return true;
     }
 
-    /** Takes the counts of the usage object {@link #usage} walked last; whether it held any. */
-    private boolean takeCounts(byte[] data) {
-      return counts.take(count(data, 0), count(data, 1), count(data, 2), count(data, 3));
+    /** Takes the counts of the usage object {@code walked} noted; whether it held any. */
+    private boolean takeCounts(ObjectMembers walked, byte[] data) {
+      return counts.take(
+          count(walked, data, 0),
+          count(walked, data, 1),
+          count(walked, data, 2),
+          count(walked, data, 3));
     }
 
-    private long count(byte[] data, int k) {
-      return usage.start(k) < 0 ? -1 : ObjectMembers.count(data, usage.start(k), usage.end(k));
+    private static long count(ObjectMembers walked, byte[] data, int k) {
+      return walked.start(k) < 0 ? -1 : ObjectMembers.count(data, walked.start(k), walked.end(k));
     }
 
     /**
@@ -467,7 +472,7 @@ final class AnthropicUsage {
      * template of the next ones ({@link #deltas}).
      */
     private boolean readDelta(ResponseReadout readout, byte[] data, int from, int to) {
-      if (!event.startsWith(data, 2, '{') || !delta.walk(data, event.start(2), event.end(2))) {
+      if (!event.startsWith(data, 2, '{')) {
         return event.start(2) < 0; // no delta: nothing to learn, as from the tree
       }
       for (int k = 0; k < DELTA_TYPES.length; k++) {

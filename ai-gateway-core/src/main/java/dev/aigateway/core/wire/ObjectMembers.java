@@ -36,36 +36,103 @@ final class ObjectMembers {
   /**
    * Walks the object at {@code json[from, to)} (whitespace around it allowed, nothing else);
    * returns false when it is not one accepted here, and what was noted is then meaningless.
+   *
+   * <p>A member whose name has a walker {@linkplain #nest nested} for it, and whose value is an
+   * object, has its value walked by that walker in the same pass (a walker of its own, as {@link
+   * #walk} walks, its noted members valid after this walk as after its own); such a name coming
+   * twice makes the walk refuse the object (the nested walker would hold the first one's members,
+   * where Jackson keeps the last).
    */
   boolean walk(byte[] json, int from, int to) {
-    java.util.Arrays.fill(values, -1);
-    others = false;
-    duplicates = false;
+    forget();
     int i = StrictJson.skipSpace(json, from, to);
     if (i >= to || json[i] != '{') {
       return false;
     }
+    int end = members(json, i, to, 0);
+    return end >= 0 && StrictJson.skipSpace(json, end, to) == to;
+  }
+
+  /**
+   * Has {@code inner} walk the value of the {@code k}th name, when it is an object, as part of
+   * every {@link #walk} of this one; returns this walker.
+   */
+  ObjectMembers nest(int k, ObjectMembers inner) {
+    if (nested == null) {
+      nested = new ObjectMembers[names.length];
+    }
+    nested[k] = inner;
+    return this;
+  }
+
+  /** Per name, the walker of its object value ({@link #nest}); null when none is. */
+  private ObjectMembers[] nested;
+
+  /**
+   * Whether anything may be noted since the last {@link #forget} (a nested walker that the last
+   * walk did not reach has nothing to forget).
+   */
+  private boolean noted = true;
+
+  /** Forgets what was noted, here and in the nested walkers. */
+  private void forget() {
+    if (!noted) {
+      return;
+    }
+    noted = false;
+    java.util.Arrays.fill(values, -1);
+    others = false;
+    duplicates = false;
+    if (nested != null) {
+      for (ObjectMembers inner : nested) {
+        if (inner != null) {
+          inner.forget();
+        }
+      }
+    }
+  }
+
+  /**
+   * Walks the members of the object whose opening brace is at {@code i}, the object being {@code
+   * depth} objects and arrays deep (0 at the root, its values walked as {@link StrictJson} walks
+   * them one deeper); returns where it ends, after its closing brace, or -1 when it is not one
+   * accepted here.
+   */
+  private int members(byte[] json, int i, int to, int depth) {
+    noted = true;
     i = StrictJson.skipSpace(json, i + 1, to);
     if (i < to && json[i] == '}') {
-      return StrictJson.skipSpace(json, i + 1, to) == to;
+      return i + 1;
     }
     while (true) {
       if (i >= to || json[i] != '"') {
-        return false;
+        return -1;
       }
       int nameEnd = StrictJson.string(json, i, to, false);
       if (nameEnd < 0) {
-        return false;
+        return -1;
       }
       int name = indexOf(json, i, nameEnd);
       int colon = StrictJson.skipSpace(json, nameEnd, to);
       if (colon >= to || json[colon] != ':') {
-        return false;
+        return -1;
       }
       int valueStart = StrictJson.skipSpace(json, colon + 1, to);
-      int valueEnd = StrictJson.NOT_NOTING.value(json, valueStart, to, 1);
+      int valueEnd;
+      ObjectMembers inner = name >= 0 && nested != null ? nested[name] : null;
+      if (inner != null && values[name * 2] >= 0) {
+        return -1; // a nested member twice: left to Jackson
+      }
+      if (inner != null && valueStart < to && json[valueStart] == '{') {
+        if (depth + 1 >= StrictJson.MAX_DEPTH) {
+          return -1;
+        }
+        valueEnd = inner.members(json, valueStart, to, depth + 1);
+      } else {
+        valueEnd = StrictJson.NOT_NOTING.value(json, valueStart, to, depth + 1);
+      }
       if (valueEnd < 0) {
-        return false;
+        return -1;
       }
       if (name >= 0) {
         duplicates |= values[name * 2] >= 0;
@@ -76,11 +143,11 @@ final class ObjectMembers {
       }
       i = StrictJson.skipSpace(json, valueEnd, to);
       if (i >= to) {
-        return false;
+        return -1;
       } else if (json[i] == '}') {
-        return StrictJson.skipSpace(json, i + 1, to) == to;
+        return i + 1;
       } else if (json[i] != ',') {
-        return false;
+        return -1;
       }
       i = StrictJson.skipSpace(json, i + 1, to);
     }

@@ -220,6 +220,38 @@ class EventStreamDecoderTest {
    * way; a frame whose CRC fails stops the reading wherever it lies.
    */
   @Test
+  void headersOfTheSameLengthDifferingInOneByteAnywhereAreReadAgain() {
+    // Frames whose headers are those of the frame before keep its types: headers of the same
+    // length that differ in any one byte (here, one character of a type, every place of every
+    // length; or one byte of a header that is not a type) must be read again.
+    for (int length = 1; length < 90; length++) {
+      String base = "e".repeat(length);
+      List<EventStreamMessage> messages = new ArrayList<>();
+      for (int at = 0; at < length; at++) {
+        for (String type :
+            new String[] {base, base.substring(0, at) + "f" + base.substring(at + 1)}) {
+          Map<String, Object> headers = new LinkedHashMap<>();
+          headers.put(":message-type", "event");
+          headers.put("n", at % 2 == 0 ? (short) 1 : (short) 2);
+          headers.put(":event-type", type); // last: its every byte at any place of the headers
+          messages.add(new EventStreamMessage(headers, utf8("{}")));
+        }
+      }
+      ByteArrayOutputStream stream = new ByteArrayOutputStream();
+      List<String> expected = new ArrayList<>();
+      for (EventStreamMessage message : messages) {
+        stream.writeBytes(message.encode());
+        expected.add(described(message));
+      }
+      byte[] bytes = stream.toByteArray();
+      List<String> frames = new ArrayList<>();
+      EventStreamDecoder.ofFrames(frame -> frames.add(described(frame)), 1_024)
+          .feed(bytes, 0, bytes.length);
+      assertThat(frames).as("length %d", length).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void framesReadWhereTheyLieOrHeldAcrossPiecesSayWhatTheirMessagesSay() {
     Random random = new Random(256);
     List<Map<String, Object>> headerSets = new ArrayList<>();

@@ -427,7 +427,7 @@ class StreamTemplatesTest {
   }
 
   /** The bytes a chunk's payload decodes to as read by Jackson and decoded by the JDK, or null. */
-  private static byte[] decodedAsJacksonAndTheJdkDo(String payload) {
+  static byte[] decodedAsJacksonAndTheJdkDo(String payload) {
     byte[] data = utf8(payload);
     JsonNode event = Json.parseOrNull(data, 0, data.length);
     JsonNode text = event == null ? null : event.get("bytes");
