@@ -10,7 +10,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One of the other small English sentence models LangChain4j packages for ONNX Runtime, as an
@@ -132,14 +131,20 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
   }
 
   private final Choice choice;
-  private final Object lock = new Object();
-  private volatile dev.langchain4j.model.embedding.@Nullable EmbeddingModel model;
-  // LangChain4j loads each model in a static initialiser, which the JVM never runs twice: the first
-  // failure is kept and reported by every later attempt.
-  private @Nullable Throwable loadFailure;
+  private final LazyModel model;
 
   private OnnxEmbeddingModel(Choice choice) {
     this.choice = choice;
+    this.model =
+        new LazyModel(
+            choice.modelName,
+            DIMENSIONS,
+            choice.prefix,
+            "dev.langchain4j:"
+                + choice.artifactId
+                + " must be on the class path, and ONNX Runtime and the tokenizer need their"
+                + " native libraries",
+            choice.factory);
   }
 
   /**
@@ -163,7 +168,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
    *     not on the class path, or the platform has no bundled ONNX Runtime or tokenizer library
    */
   public OnnxEmbeddingModel load() throws IOException {
-    loaded();
+    model.loaded();
     return this;
   }
 
@@ -176,21 +181,7 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
    */
   @Override
   public float[] embed(String text) throws IOException {
-    Objects.requireNonNull(text, "text");
-    dev.langchain4j.model.embedding.EmbeddingModel loaded = loaded();
-    float[] vector;
-    try {
-      vector = loaded.embed(choice.prefix + text).content().vector();
-    } catch (RuntimeException e) {
-      throw new IOException(
-          choice.modelName + " could not embed a text of " + text.length() + " characters: " + e,
-          e);
-    }
-    if (vector.length != DIMENSIONS) {
-      throw new IOException(
-          choice.modelName + " gave " + vector.length + " dimensions instead of " + DIMENSIONS);
-    }
-    return vector;
+    return model.embed(text);
   }
 
   /** The choice's {@link Choice#modelName()}, such as {@code bge-small-en-v1.5-q}. */
@@ -202,39 +193,5 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
   @Override
   public String toString() {
     return "OnnxEmbeddingModel{" + choice.modelName + ", " + DIMENSIONS + " dimensions}";
-  }
-
-  private dev.langchain4j.model.embedding.EmbeddingModel loaded() throws IOException {
-    dev.langchain4j.model.embedding.EmbeddingModel current = model;
-    if (current != null) {
-      return current;
-    }
-    synchronized (lock) {
-      if (model == null && loadFailure == null) {
-        if (System.getenv(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null
-            && System.getProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null) {
-          System.setProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING, "true");
-        }
-        try {
-          model = choice.factory.get();
-        } catch (NoClassDefFoundError e) {
-          loadFailure =
-              new IOException(
-                  "add dev.langchain4j:"
-                      + choice.artifactId
-                      + " (the version of langchain4j-embeddings) to the class path",
-                  e);
-        } catch (RuntimeException | LinkageError e) {
-          loadFailure = e;
-        }
-      }
-      current = model;
-      if (current == null) {
-        throw new IOException(
-            "the " + choice.modelName + " embedding model is not available: " + loadFailure,
-            loadFailure);
-      }
-      return current;
-    }
   }
 }
