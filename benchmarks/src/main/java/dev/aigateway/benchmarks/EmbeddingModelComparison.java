@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * <pre>
  * mvn -B -ntp -o -q install -DskipTests -pl benchmarks -am -Pcompare-models
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.EmbeddingModelComparison \
- *     [--models=all-MiniLM-L6-v2,bge-small-en-v1.5-q,...]
+ *     [--models=all-MiniLM-L6-v2,bge-small-en-v1.5-q,...] [--no-times]
  * </pre>
  *
  * For each model and each of the eight sets it prints the ROC AUC of the raw cosine (paraphrase
@@ -76,7 +76,9 @@ public final class EmbeddingModelComparison {
   /**
    * Runs the comparison and prints it as Markdown tables.
    *
-   * @param args optionally {@code --models=NAME,...} (names as {@link EmbeddingModel#name()})
+   * @param args optionally {@code --models=NAME,...} (names as {@link EmbeddingModel#name()}), and
+   *     {@code --no-times} to leave out the times (each model then embeds its prompts as its report
+   *     needs them, one model after the other)
    */
   public static void main(String[] args) throws IOException {
     Map<String, Supplier<EmbeddingModel>> all = new LinkedHashMap<>();
@@ -85,11 +87,15 @@ public final class EmbeddingModelComparison {
       all.put(choice.modelName(), () -> OnnxEmbeddingModel.create(choice));
     }
     List<String> names = new ArrayList<>(all.keySet());
+    boolean times = true;
     for (String arg : args) {
       if (arg.startsWith("--models=")) {
         names = List.of(arg.substring("--models=".length()).split(","));
+      } else if (arg.equals("--no-times")) {
+        times = false;
       } else {
-        throw new IllegalArgumentException("usage: [--models=" + String.join(",", all.keySet()));
+        throw new IllegalArgumentException(
+            "usage: [--models=" + String.join(",", all.keySet()) + "] [--no-times]");
       }
     }
     Map<String, List<String[]>> sets = new LinkedHashMap<>();
@@ -109,17 +115,20 @@ public final class EmbeddingModelComparison {
         "started %s, load average %s%n",
         Instant.now().truncatedTo(ChronoUnit.SECONDS),
         loadAverage());
-    for (EmbeddingModel model : models) {
-      model.embed("Load the model before the clock starts.");
+    if (times) {
+      for (EmbeddingModel model : models) {
+        model.embed("Load the model before the clock starts.");
+      }
+      System.out.print(timeSideBySide(sets, models));
+      System.out.printf(
+          Locale.ROOT,
+          "embedded %s, load average %s%n",
+          Instant.now().truncatedTo(ChronoUnit.SECONDS),
+          loadAverage());
     }
-    System.out.print(timeSideBySide(sets, models));
-    System.out.printf(
-        Locale.ROOT,
-        "embedded %s, load average %s%n",
-        Instant.now().truncatedTo(ChronoUnit.SECONDS),
-        loadAverage());
     for (EmbeddingModel model : models) {
       System.out.print(report(model, sets));
+      System.out.flush();
       System.out.printf(
           Locale.ROOT,
           "done %s, load average %s%n",
