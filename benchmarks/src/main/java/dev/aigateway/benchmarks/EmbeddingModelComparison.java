@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * <pre>
  * mvn -B -ntp -o -q install -DskipTests -pl benchmarks -am -Pcompare-models
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.EmbeddingModelComparison \
- *     [--models=all-MiniLM-L6-v2,bge-small-en-v1.5-q,...] [--no-times]
+ *     [--models=all-MiniLM-L6-v2,bge-small-en-v1.5-q,...] [--no-times | --times-only=PROMPTS]
  * </pre>
  *
  * For each model and each of the eight sets it prints the ROC AUC of the raw cosine (paraphrase
@@ -78,7 +78,8 @@ public final class EmbeddingModelComparison {
    *
    * @param args optionally {@code --models=NAME,...} (names as {@link EmbeddingModel#name()}), and
    *     {@code --no-times} to leave out the times (each model then embeds its prompts as its report
-   *     needs them, one model after the other)
+   *     needs them, one model after the other), or {@code --times-only=N} for the times alone, on N
+   *     of the distinct prompts spread evenly over the sets
    */
   public static void main(String[] args) throws IOException {
     Map<String, Supplier<EmbeddingModel>> all = new LinkedHashMap<>();
@@ -88,14 +89,21 @@ public final class EmbeddingModelComparison {
     }
     List<String> names = new ArrayList<>(all.keySet());
     boolean times = true;
+    boolean reports = true;
+    int sample = Integer.MAX_VALUE;
     for (String arg : args) {
       if (arg.startsWith("--models=")) {
         names = List.of(arg.substring("--models=".length()).split(","));
       } else if (arg.equals("--no-times")) {
         times = false;
+      } else if (arg.startsWith("--times-only=")) {
+        reports = false;
+        sample = Integer.parseInt(arg.substring("--times-only=".length()));
       } else {
         throw new IllegalArgumentException(
-            "usage: [--models=" + String.join(",", all.keySet()) + "] [--no-times]");
+            "usage: [--models="
+                + String.join(",", all.keySet())
+                + "] [--no-times | --times-only=PROMPTS]");
       }
     }
     Map<String, List<String[]>> sets = new LinkedHashMap<>();
@@ -119,14 +127,14 @@ public final class EmbeddingModelComparison {
       for (EmbeddingModel model : models) {
         model.embed("Load the model before the clock starts.");
       }
-      System.out.print(timeSideBySide(sets, models));
+      System.out.print(timeSideBySide(sets, models, sample));
       System.out.printf(
           Locale.ROOT,
           "embedded %s, load average %s%n",
           Instant.now().truncatedTo(ChronoUnit.SECONDS),
           loadAverage());
     }
-    for (EmbeddingModel model : models) {
+    for (EmbeddingModel model : reports ? models : List.<EmbeddingModel>of()) {
       System.out.print(report(model, sets));
       System.out.flush();
       System.out.printf(
@@ -138,17 +146,25 @@ public final class EmbeddingModelComparison {
   }
 
   /**
-   * Embeds every distinct prompt of the sets with every model, one model after the other on each
-   * prompt (the first model rotating), and tells the time and allocation per prompt of each.
+   * Embeds the distinct prompts of the sets (all of them, or {@code sample} of them spread evenly
+   * over the sets) with every model, one model after the other on each prompt (the first model
+   * rotating), and tells the time and allocation per prompt of each.
    */
   static String timeSideBySide(
-      Map<String, List<String[]>> sets, List<? extends EmbeddingModel> models) throws IOException {
-    Set<String> prompts = new LinkedHashSet<>();
+      Map<String, List<String[]>> sets, List<? extends EmbeddingModel> models, int sample)
+      throws IOException {
+    Set<String> distinct = new LinkedHashSet<>();
     for (List<String[]> rows : sets.values()) {
       for (String[] row : rows) {
-        prompts.add(row[2]);
-        prompts.add(row[3]);
+        distinct.add(row[2]);
+        distinct.add(row[3]);
       }
+    }
+    List<String> all = new ArrayList<>(distinct);
+    List<String> prompts = new ArrayList<>();
+    double step = Math.max(1.0, (double) all.size() / sample);
+    for (double at = 0; at < all.size(); at += step) {
+      prompts.add(all.get((int) at));
     }
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

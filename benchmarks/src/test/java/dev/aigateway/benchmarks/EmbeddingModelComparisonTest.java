@@ -116,10 +116,14 @@ class EmbeddingModelComparisonTest {
     EmbeddingModel model = new WordCounts();
 
     String report = EmbeddingModelComparison.report(model, sets);
-    String times = EmbeddingModelComparison.timeSideBySide(sets, List.of(model, new WordCounts()));
+    String times =
+        EmbeddingModelComparison.timeSideBySide(
+            sets, List.of(model, new WordCounts()), Integer.MAX_VALUE);
+    String sampled = EmbeddingModelComparison.timeSideBySide(sets, List.of(model), 3);
 
     assertThat(report).contains("### word-counts", "| `one` |", "| `two` |", "| **pooled** |");
     assertThat(times).contains("6 distinct prompts").contains("| word-counts |");
+    assertThat(sampled).contains("3 distinct prompts");
   }
 
   private static String[] row(String label, String cached, String incoming) {
