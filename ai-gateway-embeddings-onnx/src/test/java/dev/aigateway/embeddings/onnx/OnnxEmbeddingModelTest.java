@@ -1,0 +1,83 @@
+package dev.aigateway.embeddings.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
+
+import dev.aigateway.embeddings.onnx.OnnxEmbeddingModel.Choice;
+import java.io.IOException;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class OnnxEmbeddingModelTest {
+
+  @ParameterizedTest
+  @EnumSource(Choice.class)
+  void embedsInto384DimensionsOfUnitLength(Choice choice) throws IOException {
+    float[] vector = OnnxEmbeddingModel.create(choice).embed("How do I reset my password?");
+
+    assertThat(vector).hasSize(OnnxEmbeddingModel.DIMENSIONS).hasSize(384);
+    double squares = 0;
+    for (float x : vector) {
+      squares += x * x;
+    }
+    assertThat(Math.sqrt(squares)).isCloseTo(1.0, offset(1e-4));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Choice.class)
+  void aParaphraseIsCloserThanAnUnrelatedText(Choice choice) throws IOException {
+    OnnxEmbeddingModel model = OnnxEmbeddingModel.create(choice);
+    float[] question = model.embed("How can I change the password of my account?");
+    float[] paraphrase = model.embed("What are the steps to update my account password?");
+    float[] sameTopic = model.embed("How can I delete my account?");
+    float[] unrelated = model.embed("Write a haiku about autumn leaves falling in the park.");
+
+    double close = MiniLmEmbeddingModelTest.cosine(question, paraphrase);
+    double related = MiniLmEmbeddingModelTest.cosine(question, sameTopic);
+    double far = MiniLmEmbeddingModelTest.cosine(question, unrelated);
+    assertThat(close).isGreaterThan(related);
+    assertThat(related).isGreaterThan(far);
+    assertThat(close).isGreaterThan(far + 0.1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Choice.class)
+  void isNamedAfterItsModelAndDiffersFromTheDefault(Choice choice) throws IOException {
+    OnnxEmbeddingModel model = OnnxEmbeddingModel.create(choice);
+    String text = "Summarise the attached quarterly report in three bullet points.";
+
+    assertThat(model.name()).isEqualTo(choice.modelName()).isNotEqualTo(MiniLmEmbeddingModel.NAME);
+    assertThat(model.choice()).isSameAs(choice);
+    assertThat(model.embed(text)).containsExactly(model.embed(text));
+    assertThat(Arrays.equals(model.embed(text), MiniLmEmbeddingModel.create().embed(text)))
+        .isFalse();
+  }
+
+  @Test
+  void eachChoiceHasOneSharedInstanceAndANameOfItsOwn() throws IOException {
+    for (Choice choice : Choice.values()) {
+      assertThat(OnnxEmbeddingModel.create(choice))
+          .isSameAs(OnnxEmbeddingModel.create(choice))
+          .isSameAs(OnnxEmbeddingModel.create(choice).load());
+      assertThat(choice.artifactId()).startsWith("langchain4j-embeddings-");
+    }
+    assertThat(Arrays.stream(Choice.values()).map(Choice::modelName).distinct())
+        .hasSize(Choice.values().length);
+  }
+
+  @Test
+  void e5IsGivenTheQueryPrefixItsCardAsksFor() {
+    assertThat(Choice.E5_SMALL_V2_Q.prefix()).isEqualTo("query: ");
+    assertThat(Choice.BGE_SMALL_EN_V15.prefix()).isEmpty();
+  }
+
+  @Test
+  void failuresAreIoExceptionsThatNameTheModel() {
+    assertThatThrownBy(() -> OnnxEmbeddingModel.create(Choice.BGE_SMALL_EN_V15_Q).embed(""))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("bge-small-en-v1.5-q");
+  }
+}
