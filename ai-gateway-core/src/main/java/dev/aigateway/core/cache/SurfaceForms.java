@@ -399,19 +399,20 @@ final class SurfaceForms {
   }
 
   /**
-   * How many tokens of {@code clazz} one side has more often than the other, summed over both
-   * sides: the function words of one closed class that differ.
+   * How many tokens of a class one side has more often than the other, summed over both sides: the
+   * function words of one closed class that differ.
    */
-  static int classDiffering(List<String> a, List<String> b, Set<String> clazz) {
+  static int classDiffering(
+      List<String> a, List<String> b, java.util.function.Predicate<String> clazz) {
     List<String> left = new ArrayList<>();
     for (String t : a) {
-      if (clazz.contains(t)) {
+      if (clazz.test(t)) {
         left.add(t);
       }
     }
     List<String> right = new ArrayList<>();
     for (String t : b) {
-      if (clazz.contains(t)) {
+      if (clazz.test(t)) {
         right.add(t);
       }
     }

@@ -312,9 +312,9 @@ final class VerifierFeatures {
     f[i++] = sortedA.equals(sortedB) ? 1 : 0;
     // which closed class of function words differs; shared words swapped around a pivot
     f[i++] = da + db == 0 && functionWordsDiffering(ta, tb) > 0 ? 1 : 0;
-    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.PREPOSITIONS);
-    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.CONJUNCTIONS);
-    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.QUANTIFIERS);
+    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.PREPOSITIONS::contains);
+    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.CONJUNCTIONS::contains);
+    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.QUANTIFIERS::contains);
     f[i++] = SurfaceForms.swappedAroundPivot(a.lemmas, b.lemmas) ? 1 : 0;
     f[i++] = SurfaceForms.oneFunctionWordSwapped(normalA, normalB) ? 1 : 0;
     // how much of each prompt's embedding the differing words carry
@@ -495,27 +495,7 @@ final class VerifierFeatures {
 
   /** Function words (in the guard's list) that one side has more often than the other. */
   private static int functionWordsDiffering(List<String> a, List<String> b) {
-    List<String> fa = new ArrayList<>();
-    for (String t : a) {
-      if (AlignedPrompt.isFunctionWord(t)) {
-        fa.add(t);
-      }
-    }
-    List<String> fb = new ArrayList<>();
-    for (String t : b) {
-      if (AlignedPrompt.isFunctionWord(t)) {
-        fb.add(t);
-      }
-    }
-    List<String> left = new ArrayList<>(fa);
-    for (String t : fb) {
-      left.remove(t);
-    }
-    List<String> right = new ArrayList<>(fb);
-    for (String t : fa) {
-      right.remove(t);
-    }
-    return left.size() + right.size();
+    return SurfaceForms.classDiffering(a, b, AlignedPrompt::isFunctionWord);
   }
 
   private static int negations(List<String> tokens) {

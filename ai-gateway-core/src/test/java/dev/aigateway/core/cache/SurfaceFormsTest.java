@@ -97,9 +97,9 @@ class SurfaceFormsTest {
     List<String> a = AlignedPrompt.tokens("Move the files from A to B and C");
     List<String> b = AlignedPrompt.tokens("Move the files into A to B or C");
 
-    assertThat(SurfaceForms.classDiffering(a, b, SurfaceForms.PREPOSITIONS)).isEqualTo(2);
-    assertThat(SurfaceForms.classDiffering(a, b, SurfaceForms.CONJUNCTIONS)).isEqualTo(2);
-    assertThat(SurfaceForms.classDiffering(a, b, SurfaceForms.QUANTIFIERS)).isZero();
+    assertThat(SurfaceForms.classDiffering(a, b, SurfaceForms.PREPOSITIONS::contains)).isEqualTo(2);
+    assertThat(SurfaceForms.classDiffering(a, b, SurfaceForms.CONJUNCTIONS::contains)).isEqualTo(2);
+    assertThat(SurfaceForms.classDiffering(a, b, SurfaceForms.QUANTIFIERS::contains)).isZero();
   }
 
   @Test
