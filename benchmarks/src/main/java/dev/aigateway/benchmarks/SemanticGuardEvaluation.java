@@ -427,6 +427,41 @@ public final class SemanticGuardEvaluation {
       this.model = model;
     }
 
+    /**
+     * Reads vectors kept by {@link #save} (one text and its numbers a line, tab-separated) so a
+     * later run of an evaluation embeds only the texts it has not seen; nothing when the file does
+     * not exist.
+     */
+    void load(java.nio.file.Path file) throws IOException {
+      if (!java.nio.file.Files.exists(file)) {
+        return;
+      }
+      for (String line : java.nio.file.Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        String[] c = line.split("\t", -1);
+        float[] v = new float[c.length - 1];
+        for (int j = 0; j < v.length; j++) {
+          v[j] = Float.parseFloat(c[j + 1]);
+        }
+        vectors.put(c[0], v);
+      }
+    }
+
+    /** Writes every vector computed or read so far to {@code file}, for {@link #load}. */
+    void save(java.nio.file.Path file) throws IOException {
+      StringBuilder out = new StringBuilder();
+      for (Map.Entry<String, float[]> e : vectors.entrySet()) {
+        if (e.getKey().contains("\t") || e.getKey().contains("\n") || e.getKey().contains("\r")) {
+          continue; // not representable in one line; embedded again on the next run
+        }
+        out.append(e.getKey());
+        for (float f : e.getValue()) {
+          out.append('\t').append(f);
+        }
+        out.append('\n');
+      }
+      java.nio.file.Files.writeString(file, out, StandardCharsets.UTF_8);
+    }
+
     @Override
     public float[] embed(String text) throws IOException {
       float[] vector = vectors.get(text);

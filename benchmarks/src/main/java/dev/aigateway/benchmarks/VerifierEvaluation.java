@@ -22,13 +22,13 @@ import java.util.Set;
 
 /**
  * Leave-one-set-out (LOSO) evaluation and training of {@link LearnedVerifier} on the labelled sets
- * of {@code semantic-eval/} (docs/semantic-eval.md). The seven sets were written by different
- * writers and methods, so training on six and reporting the seventh is the closest thing to an
+ * of {@code semantic-eval/} (docs/semantic-eval.md). The eight sets were written by different
+ * writers and methods, so training on seven and reporting the eighth is the closest thing to an
  * unseen set that can be computed from them.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.VerifierEvaluation \
- *     loso [--context] [--features FILE]
+ *     loso [--context] [--features FILE] [--embeddings FILE]
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.VerifierEvaluation \
  *     train OUT [--features FILE]
  * java -cp benchmarks/target/benchmarks.jar dev.aigateway.benchmarks.VerifierEvaluation \
@@ -38,22 +38,25 @@ import java.util.Set;
  * {@code loso} prints, for the chosen configuration, each held-out set's paraphrases and near
  * misses served (95% Wilson intervals), pooled and worst figures, under two ways of choosing the
  * decision threshold: <em>nested</em> (each fold picks its threshold by an inner leave-one-set-out
- * on its own six training sets, so the held-out set plays no part at all) and <em>pooled</em> (one
- * threshold picked on all the folds' held-out probabilities, the way the shipped threshold is
+ * on its own seven training sets, so the held-out set plays no part at all) and <em>pooled</em>
+ * (one threshold picked on all the folds' held-out probabilities, the way the shipped threshold is
  * chosen); then the ablation (each feature group left out, nested figures) and the rule guard's
- * figures on the same sets. {@code train} fits the model on all seven sets with the configuration
+ * figures on the same sets. {@code train} fits the model on all eight sets with the configuration
  * and the pooled LOSO threshold and writes it to OUT (the shipped resource is {@code
  * ai-gateway-core/src/main/resources/dev/aigateway/core/cache/learned-verifier.tsv}); {@code
  * latency SET} times the rule guard and the shipped verifier on SET's pairs. Training is
  * deterministic (Newton's method, no random start), so the same sets give the same weights. {@code
- * --features FILE} keeps the computed features in FILE and reads them back on a later run while the
- * feature code is unchanged (delete it after changing the features).
+ * --embeddings FILE} keeps every text's embedding in FILE (read back on a later run, so a run after
+ * a change of the features embeds only new texts); {@code --dump FILE} writes each pair with its
+ * held-out probability. {@code --features FILE} keeps the computed features in FILE and reads them
+ * back on a later run while the feature code is unchanged (delete it after changing the features).
  */
 public final class VerifierEvaluation {
 
   /** The sets, in the order they were written. */
   static final List<String> SETS =
-      List.of("pairs", "tuning", "judged", "judged-2", "judged-3", "judged-4", "judged-5");
+      List.of(
+          "pairs", "tuning", "judged", "judged-2", "judged-3", "judged-4", "judged-5", "judged-6");
 
   /** The bound on near misses served, as a share. */
   static final double MAX_FALSE_HIT_SHARE = 0.005;
@@ -167,8 +170,10 @@ public final class VerifierEvaluation {
     boolean context = list.contains("--context");
     int at = list.indexOf("--features");
     Path cache = at >= 0 ? Path.of(list.get(at + 1)) : null;
+    int e = list.indexOf("--embeddings");
+    Path embeddings = e >= 0 ? Path.of(list.get(e + 1)) : null;
     long started = System.nanoTime();
-    List<Row> rows = rows(SETS, context, cache);
+    List<Row> rows = rows(SETS, context, cache, embeddings);
     System.out.printf(
         Locale.ROOT,
         "%d pairs, features computed or read in %.0f s%n",
@@ -193,6 +198,15 @@ public final class VerifierEvaluation {
       return;
     }
     System.out.print(report(rows, CHOSEN, true));
+    System.out.print(categories(rows, CHOSEN, SETS.get(SETS.size() - 1)));
+    int dump = list.indexOf("--dump");
+    if (dump >= 0) {
+      dump(rows, CHOSEN, Path.of(list.get(dump + 1)));
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%n-- without the groups added in the second round (surface, function) --%n%s",
+        summary(rows, CHOSEN.without("surface").without("function")));
     System.out.print(curve(rows, CHOSEN, 0.005, 0.01, 0.02, 0.05));
     System.out.printf(
         Locale.ROOT,
@@ -208,6 +222,8 @@ public final class VerifierEvaluation {
             "tokens",
             "order",
             "guard",
+            "surface",
+            "function",
             "context")) {
       System.out.printf(
           Locale.ROOT, "%n-- without %s --%n%s", group, summary(rows, CHOSEN.without(group)));
@@ -265,10 +281,24 @@ public final class VerifierEvaluation {
 
   /** The labelled pairs of {@code sets} with their features (read from / kept in {@code cache}). */
   static List<Row> rows(List<String> sets, boolean context, Path cache) throws IOException {
+    return rows(sets, context, cache, null);
+  }
+
+  /**
+   * The labelled pairs of {@code sets} with their features (read from / kept in {@code cache}); the
+   * texts' embeddings read from / kept in {@code embeddings} (null: for this run only), so a run
+   * after a change of the features embeds only the texts not seen before.
+   */
+  static List<Row> rows(List<String> sets, boolean context, Path cache, Path embeddings)
+      throws IOException {
     if (cache != null && Files.exists(cache)) {
       return readRows(cache);
     }
-    EmbeddingModel model = new SemanticGuardEvaluation.Memo(MiniLmEmbeddingModel.create());
+    SemanticGuardEvaluation.Memo model =
+        new SemanticGuardEvaluation.Memo(MiniLmEmbeddingModel.create());
+    if (embeddings != null) {
+      model.load(embeddings);
+    }
     LearnedVerifier extractor = LearnedVerifier.builder(model).context(context).build();
     List<Row> rows = new ArrayList<>();
     for (String set : sets) {
@@ -287,6 +317,9 @@ public final class VerifierEvaluation {
     }
     if (cache != null) {
       writeRows(cache, rows);
+    }
+    if (embeddings != null) {
+      model.save(embeddings);
     }
     return rows;
   }
@@ -615,7 +648,7 @@ public final class VerifierEvaluation {
     out.append(String.format(Locale.ROOT, "%n== LOSO, %s ==%n", config));
     Map<String, Double> chosen = new LinkedHashMap<>();
     Map<String, Counts> nested = nested(rows, config, chosen);
-    out.append("nested (each fold's threshold by an inner LOSO on its six training sets):\n");
+    out.append("nested (each fold's threshold by an inner LOSO on its seven training sets):\n");
     out.append(table(nested, chosen));
     double[] t = new double[1];
     Map<String, Counts> pooled = pooled(rows, config, t);
@@ -638,6 +671,63 @@ public final class VerifierEvaluation {
       }
     }
     return out.toString();
+  }
+
+  /**
+   * Per category of {@code set}, pairs served when it is held out (nested LOSO: the threshold from
+   * an inner LOSO on the other sets), so the held-out figures of a kind can be compared with a
+   * judged run's.
+   */
+  static String categories(List<Row> rows, Config config, String set) {
+    Map<String, Double> chosen = new LinkedHashMap<>();
+    nested(rows, config, chosen);
+    double[] p = loso(rows, config);
+    Map<String, int[]> perCategory = new java.util.TreeMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      if (r.set().equals(set)) {
+        boolean hit = !Double.isNaN(p[i]) && p[i] >= chosen.get(set);
+        int[] c =
+            perCategory.computeIfAbsent(
+                (r.paraphrase() ? "paraphrase " : "near miss ") + r.category(), k -> new int[2]);
+        c[0] += hit ? 1 : 0;
+        c[1]++;
+      }
+    }
+    StringBuilder out =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%n== %s held out, nested threshold %.3f: served per category ==%n",
+                set,
+                chosen.get(set)));
+    for (Map.Entry<String, int[]> e : perCategory.entrySet()) {
+      out.append(
+          String.format(
+              Locale.ROOT, "  %-40s %3d / %3d%n", e.getKey(), e.getValue()[0], e.getValue()[1]));
+    }
+    return out.toString();
+  }
+
+  /** Writes each pair with its LOSO probability (its set held out; NaN under the floor). */
+  static void dump(List<Row> rows, Config config, Path file) throws IOException {
+    double[] p = loso(rows, config);
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < rows.size(); i++) {
+      Row r = rows.get(i);
+      out.append(
+          String.join(
+              "\t",
+              r.set(),
+              r.paraphrase() ? "paraphrase" : "near_miss",
+              r.category(),
+              String.format(Locale.ROOT, "%.4f", r.cosine()),
+              String.format(Locale.ROOT, "%.4f", p[i]),
+              r.cached(),
+              r.incoming()));
+      out.append('\n');
+    }
+    Files.writeString(file, out, StandardCharsets.UTF_8);
   }
 
   /** One line each for nested and pooled LOSO figures, pooled over the sets, and the worst set. */

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The learned verifier's leave-one-set-out figures on the seven labelled sets, computed here (the
+ * The learned verifier's leave-one-set-out figures on the eight labelled sets, computed here (the
  * features of every pair with all-MiniLM-L6-v2, embeddings kept for this run only), held to what
  * docs/semantic-eval.md reports; and the shipped weights are what the committed training command
  * gives on the same sets.
@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
 class VerifierLosoTest {
 
   /**
-   * Nested LOSO near misses served, pooled over the seven held-out sets (docs/semantic-eval.md).
+   * Nested LOSO near misses served, pooled over the eight held-out sets (docs/semantic-eval.md).
    */
-  static final int MEASURED_NESTED_FALSE_HITS = 21;
+  static final int MEASURED_NESTED_FALSE_HITS = 20;
 
-  /** Nested LOSO paraphrases served, pooled over the seven held-out sets. */
-  static final int MEASURED_NESTED_PARAPHRASE_HITS = 930;
+  /** Nested LOSO paraphrases served, pooled over the eight held-out sets. */
+  static final int MEASURED_NESTED_PARAPHRASE_HITS = 1198;
 
   private static List<VerifierEvaluation.Row> rows;
 
@@ -38,8 +38,9 @@ class VerifierLosoTest {
 
   @Test
   void everySetIsHeldOutOnceAndNoneIsTheBlindOne() {
-    assertThat(VerifierEvaluation.SETS).hasSize(7).doesNotHaveDuplicates();
-    assertThat(VerifierEvaluation.SETS).noneMatch(name -> name.startsWith("judged-6"));
+    assertThat(VerifierEvaluation.SETS).hasSize(8).doesNotHaveDuplicates();
+    assertThat(VerifierEvaluation.SETS).contains("judged-6");
+    assertThat(VerifierEvaluation.SETS).noneMatch(name -> name.startsWith("judged-7"));
     assertThat(rows.stream().map(VerifierEvaluation.Row::set).distinct())
         .containsExactlyElementsOf(VerifierEvaluation.SETS);
   }

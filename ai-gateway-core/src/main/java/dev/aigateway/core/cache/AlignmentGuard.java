@@ -1050,7 +1050,7 @@ public final class AlignmentGuard implements SemanticHitGuard {
   /**
    * Edits (a letter added, dropped, changed, or two neighbours swapped) from one word to the other.
    */
-  private static int editDistance(String x, String y) {
+  static int editDistance(String x, String y) {
     int n = x.length();
     int m = y.length();
     int[][] d = new int[n + 1][m + 1];

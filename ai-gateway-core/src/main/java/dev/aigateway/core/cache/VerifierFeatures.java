@@ -46,6 +46,13 @@ final class VerifierFeatures {
     ORDER,
     /** The rule guard's objection, by kind. */
     GUARD,
+    /**
+     * Differing words explained as the same word in another surface form (abbreviation, spelling,
+     * unit, typing slip, compound, clipping), numbers compared by value, names by their words.
+     */
+    SURFACE,
+    /** Which closed class of function words differs, and shared words swapped around a pivot. */
+    FUNCTION,
     /** How much the differing words carry of each whole prompt's embedding. */
     CONTEXT
   }
@@ -114,6 +121,28 @@ final class VerifierFeatures {
       kinds.add("guard_" + kind);
     }
     add(names, groups, Group.GUARD, kinds.toArray(String[]::new));
+    add(
+        names,
+        groups,
+        Group.SURFACE,
+        "surface_explained",
+        "abbreviations",
+        "unexplained_after_surface",
+        "all_explained",
+        "number_values_differ",
+        "names_missing",
+        "same_normal_words",
+        "same_normal_word_bag");
+    add(
+        names,
+        groups,
+        Group.FUNCTION,
+        "function_only",
+        "prepositions_differ",
+        "conjunctions_differ",
+        "quantifiers_differ",
+        "swapped_around_pivot",
+        "one_function_word_swapped");
     add(names, groups, Group.CONTEXT, "context_carried_a", "context_carried_b", "context_max");
     NAMES = List.copyOf(names);
     GROUPS = List.copyOf(groups);
@@ -133,6 +162,9 @@ final class VerifierFeatures {
   private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,:]\\d+)*");
   private static final Set<String> NEGATIONS =
       Set.of("not", "no", "never", "none", "nobody", "nothing", "without", "n't", "cannot");
+
+  /** The built-in word lists of the base guard, for numbers, units and initials. */
+  private static final GuardLexicon UNITS = new GuardLexicon(List.of(), List.of(), List.of());
 
   private final EmbeddingModel model;
   private final WordRelations relations;
@@ -209,13 +241,18 @@ final class VerifierFeatures {
     // word relations among the differing words
     boolean opposite = false;
     int explained = 0;
-    for (List<String>[] sides : pairsOfSides(movedA, movedB)) {
-      for (String x : sides[0]) {
+    boolean[][] related = {new boolean[da], new boolean[db]};
+    List<String>[][] sidePairs = pairsOfSides(movedA, movedB);
+    for (int side = 0; side < 2; side++) {
+      List<String>[] sides = sidePairs[side];
+      for (int k = 0; k < sides[0].size(); k++) {
+        String x = sides[0].get(k);
         boolean same = false;
         for (String y : sides[1]) {
           opposite |= opposites(x, y);
           same |= sameMeaning(x, y);
         }
+        related[side][k] = same;
         explained += same ? 1 : 0;
       }
     }
@@ -240,6 +277,46 @@ final class VerifierFeatures {
     for (String kind : GUARD_KINDS) {
       f[i++] = objection.isPresent() && objection.get().equals(kind) ? 1 : 0;
     }
+    // surface forms: the differing words that are another form of a word on the other side
+    PromptMarkers ma = PromptMarkers.of(cached, UNITS);
+    PromptMarkers mb = PromptMarkers.of(prompt, UNITS);
+    SurfaceForms.Kind[] ka = new SurfaceForms.Kind[da];
+    SurfaceForms.Kind[] kb = new SurfaceForms.Kind[db];
+    List<String> wa = AlignedPrompt.tokens(cached);
+    List<String> wb = AlignedPrompt.tokens(prompt);
+    SurfaceForms.explain(movedA, ka, movedB, kb, wb, mb);
+    SurfaceForms.explain(movedB, kb, movedA, ka, wa, ma);
+    int unexplained = 0;
+    for (int k = 0; k < da; k++) {
+      unexplained += ka[k] == null && !related[0][k] ? 1 : 0;
+    }
+    for (int k = 0; k < db; k++) {
+      unexplained += kb[k] == null && !related[1][k] ? 1 : 0;
+    }
+    f[i++] = SurfaceForms.count(ka, null) + SurfaceForms.count(kb, null);
+    f[i++] =
+        SurfaceForms.count(ka, SurfaceForms.Kind.ABBREVIATION)
+            + SurfaceForms.count(kb, SurfaceForms.Kind.ABBREVIATION);
+    f[i++] = unexplained;
+    f[i++] = unexplained == 0 ? 1 : 0;
+    f[i++] =
+        SurfaceForms.quantities(ma.numbers).equals(SurfaceForms.quantities(mb.numbers)) ? 0 : 1;
+    f[i++] = namesMissing(cached, wb) + namesMissing(prompt, wa);
+    List<String> normalA = SurfaceForms.normalWords(cached, UNITS);
+    List<String> normalB = SurfaceForms.normalWords(prompt, UNITS);
+    f[i++] = normalA.equals(normalB) ? 1 : 0;
+    List<String> sortedA = new ArrayList<>(normalA);
+    List<String> sortedB = new ArrayList<>(normalB);
+    sortedA.sort(null);
+    sortedB.sort(null);
+    f[i++] = sortedA.equals(sortedB) ? 1 : 0;
+    // which closed class of function words differs; shared words swapped around a pivot
+    f[i++] = da + db == 0 && functionWordsDiffering(ta, tb) > 0 ? 1 : 0;
+    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.PREPOSITIONS::contains);
+    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.CONJUNCTIONS::contains);
+    f[i++] = SurfaceForms.classDiffering(wa, wb, SurfaceForms.QUANTIFIERS::contains);
+    f[i++] = SurfaceForms.swappedAroundPivot(a.lemmas, b.lemmas) ? 1 : 0;
+    f[i++] = SurfaceForms.oneFunctionWordSwapped(normalA, normalB) ? 1 : 0;
     // how much of each prompt's embedding the differing words carry
     if (context) {
       double ca = carried(cached, onlyA);
@@ -392,6 +469,15 @@ final class VerifierFeatures {
     return out;
   }
 
+  /** Names of {@code text} (capitalised words) whose word is not among {@code otherTokens}. */
+  private static int namesMissing(String text, List<String> otherTokens) {
+    int n = 0;
+    for (String name : names(text)) {
+      n += otherTokens.contains(name) ? 0 : 1;
+    }
+    return n;
+  }
+
   /** Words written in capitals on one side only, lower case, counted. */
   private static int capitalsDiffering(String x, String y) {
     List<String> a = names(x);
@@ -409,27 +495,7 @@ final class VerifierFeatures {
 
   /** Function words (in the guard's list) that one side has more often than the other. */
   private static int functionWordsDiffering(List<String> a, List<String> b) {
-    List<String> fa = new ArrayList<>();
-    for (String t : a) {
-      if (AlignedPrompt.isFunctionWord(t)) {
-        fa.add(t);
-      }
-    }
-    List<String> fb = new ArrayList<>();
-    for (String t : b) {
-      if (AlignedPrompt.isFunctionWord(t)) {
-        fb.add(t);
-      }
-    }
-    List<String> left = new ArrayList<>(fa);
-    for (String t : fb) {
-      left.remove(t);
-    }
-    List<String> right = new ArrayList<>(fb);
-    for (String t : fa) {
-      right.remove(t);
-    }
-    return left.size() + right.size();
+    return SurfaceForms.classDiffering(a, b, AlignedPrompt::isFunctionWord);
   }
 
   private static int negations(List<String> tokens) {

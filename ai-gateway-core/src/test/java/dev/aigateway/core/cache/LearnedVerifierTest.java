@@ -83,6 +83,81 @@ class LearnedVerifierTest {
   }
 
   @Test
+  void surfaceFormsOfOneWordAreExplainedAndOtherWordsAreNot() {
+    double[] acronym =
+        features(
+            "What does a BCD do on a scuba dive?",
+            "What does a buoyancy control device do on a scuba dive?");
+    assertThat(feature(acronym, "abbreviations")).isEqualTo(4);
+    assertThat(feature(acronym, "unexplained_after_surface")).isZero();
+    assertThat(feature(acronym, "all_explained")).isEqualTo(1);
+
+    double[] spelling =
+        features("What colour is the sky at dusk?", "What color is the sky at dusk?");
+    assertThat(feature(spelling, "surface_explained")).isEqualTo(2);
+    assertThat(feature(spelling, "all_explained")).isEqualTo(1);
+
+    double[] swapped = features("How do I pin a chat?", "How do I mute a chat?");
+    assertThat(feature(swapped, "surface_explained")).isZero();
+    assertThat(feature(swapped, "unexplained_after_surface")).isEqualTo(2);
+    assertThat(feature(swapped, "all_explained")).isZero();
+  }
+
+  @Test
+  void numbersAreComparedByValueAndNamesByTheirWords() {
+    double[] words = features("List five ideas for a party.", "List 5 ideas for a party.");
+    assertThat(feature(words, "number_values_differ")).isZero();
+    assertThat(feature(words, "numbers_differ")).isEqualTo(1);
+    assertThat(feature(words, "same_normal_words")).isEqualTo(1);
+    double[] other = features("List five ideas for a party.", "List 6 ideas for a party.");
+    assertThat(feature(other, "number_values_differ")).isEqualTo(1);
+    double[] units = features("Can my drone fly 2 km away?", "Can my drone fly 2,000 metres away?");
+    assertThat(feature(units, "number_values_differ")).isZero();
+    double[] moved = features("Why won't my nozzle heat up?", "Why will my nozzle not heat up?");
+    assertThat(feature(moved, "same_normal_words")).isZero();
+    assertThat(feature(moved, "same_normal_word_bag")).isEqualTo(1);
+
+    double[] casing =
+        features("Translate this into Italian please.", "translate this into italian please");
+    assertThat(feature(casing, "names_missing")).isZero();
+    double[] language =
+        features("Translate this into Italian please.", "Translate this into Spanish please.");
+    assertThat(feature(language, "names_missing")).isEqualTo(2);
+  }
+
+  @Test
+  void aChangedFunctionWordAndASwapAroundAPivotAreSeen() {
+    double[] preposition =
+        features(
+            "Move the savings to the checking account",
+            "Move the savings from the checking account");
+    assertThat(feature(preposition, "function_only")).isEqualTo(1);
+    assertThat(feature(preposition, "prepositions_differ")).isEqualTo(2);
+    assertThat(feature(preposition, "conjunctions_differ")).isZero();
+
+    double[] conjunction =
+        features("Find users who are admins and active", "Find users who are admins or active");
+    assertThat(feature(conjunction, "conjunctions_differ")).isEqualTo(2);
+    assertThat(feature(conjunction, "one_function_word_swapped")).isEqualTo(1);
+    assertThat(feature(preposition, "one_function_word_swapped")).isEqualTo(1);
+
+    double[] quantifier =
+        features("Return the first match in the list", "Return every match in the list");
+    assertThat(feature(quantifier, "quantifiers_differ")).isEqualTo(2);
+
+    double[] causal =
+        features(
+            "Does a dull tool cause tear-out on end grain?",
+            "Does tear-out on end grain cause a dull tool?");
+    assertThat(feature(causal, "swapped_around_pivot")).isEqualTo(1);
+    double[] same =
+        features(
+            "Does a dull tool cause tear-out on end grain?",
+            "Can a dull tool cause tear-out on end grain?");
+    assertThat(feature(same, "swapped_around_pivot")).isZero();
+  }
+
+  @Test
   void everyFeatureHasANameAndAGroup() {
     assertThat(LearnedVerifier.featureNames()).doesNotHaveDuplicates();
     assertThat(LearnedVerifier.featureGroups()).hasSameSizeAs(LearnedVerifier.featureNames());
@@ -96,6 +171,8 @@ class LearnedVerifierTest {
             "tokens",
             "order",
             "guard",
+            "surface",
+            "function",
             "context");
     assertThat(features("How do I pin a chat?", "How do I mute a chat?"))
         .hasSize(LearnedVerifier.featureNames().size());

@@ -28,8 +28,11 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code judged-6.tsv} (755 pairs), written blind and judged once on 2026-12-05 10:00 UTC:
  *       the default served 31 of 453 near misses and 209 of 302 paraphrases, the optional {@link
  *       LearnedVerifier} (threshold {@link LearnedVerifier#SIMILARITY_FLOOR}) 5 near misses and 163
- *       paraphrases; the target was not met by either. Both are held to their judged figures, so
- *       that a change cannot make them worse unnoticed; it becomes a tuning set in the next round.
+ *       paraphrases; the target was not met by either. The default is held to its judged figures.
+ *       Since the verifier's second round it is a tuning set: the verifier's shipped model was
+ *       trained on it (its held-out figure there, set left out: 3 near misses, 188 paraphrases),
+ *       and it is held to what the shipped model serves there, in-sample: 2 near misses and 194
+ *       paraphrases.
  *   <li>{@code judged-5.tsv} (784 pairs), written blind and judged once on 2026-12-05 (25 of 471
  *       near misses served, 222 of 313 paraphrases; the target was not met), a tuning set since
  *       (the verifier was trained on it); the default is held to its judged figures.
@@ -57,11 +60,17 @@ class JudgedSetRegressionTest {
   /** The default's paraphrase hits in judged-6.tsv's judged run. */
   static final int JUDGED_6_MEASURED_PARAPHRASE_HITS = 209;
 
-  /** The learned verifier's false hits in judged-6.tsv's judged run. */
-  static final int JUDGED_6_VERIFIER_FALSE_HITS = 5;
+  /**
+   * The learned verifier's false hits on judged-6.tsv, in-sample since its second round (5 in the
+   * judged run of its first model).
+   */
+  static final int JUDGED_6_VERIFIER_FALSE_HITS = 2;
 
-  /** The learned verifier's paraphrase hits in judged-6.tsv's judged run. */
-  static final int JUDGED_6_VERIFIER_PARAPHRASE_HITS = 163;
+  /**
+   * The learned verifier's paraphrase hits on judged-6.tsv, in-sample since its second round (163
+   * in the judged run of its first model).
+   */
+  static final int JUDGED_6_VERIFIER_PARAPHRASE_HITS = 194;
 
   /** The default's false hits in judged-5.tsv's judged run. */
   static final int JUDGED_5_MEASURED_FALSE_HITS = 25;
@@ -184,7 +193,7 @@ class JudgedSetRegressionTest {
   }
 
   @Test
-  void onTheSixthSetTheLearnedVerifierHoldsItsJudgedFigures() {
+  void onTheSixthSetTheLearnedVerifierHoldsItsMeasuredFigures() {
     assertThat(servedNearMisses(judged6Verified))
         .as("near misses of judged-6.tsv served with the learned verifier, by category")
         .hasSizeLessThanOrEqualTo(JUDGED_6_VERIFIER_FALSE_HITS);
