@@ -25,6 +25,10 @@ import org.junit.jupiter.api.Test;
  * the docs.
  *
  * <ul>
+ *   <li>{@code judged-7.tsv} (766 pairs), written blind and judged once on 2026-12-05 12:51 UTC:
+ *       the default served 33 of 457 near misses and 198 of 309 paraphrases, the {@link
+ *       LearnedVerifier} of the second round 12 near misses and 175 paraphrases; the target was not
+ *       met by either. Both are held to these judged figures.
  *   <li>{@code judged-6.tsv} (755 pairs), written blind and judged once on 2026-12-05 10:00 UTC:
  *       the default served 31 of 453 near misses and 209 of 302 paraphrases, the optional {@link
  *       LearnedVerifier} (threshold {@link LearnedVerifier#SIMILARITY_FLOOR}) 5 near misses and 163
@@ -53,6 +57,18 @@ class JudgedSetRegressionTest {
 
   private static final Path SETS =
       Path.of("..", "benchmarks", "src", "main", "resources", "semantic-eval");
+
+  /** The default's false hits in judged-7.tsv's judged run. */
+  static final int JUDGED_7_MEASURED_FALSE_HITS = 33;
+
+  /** The default's paraphrase hits in judged-7.tsv's judged run. */
+  static final int JUDGED_7_MEASURED_PARAPHRASE_HITS = 198;
+
+  /** The learned verifier's false hits in judged-7.tsv's judged run. */
+  static final int JUDGED_7_VERIFIER_FALSE_HITS = 12;
+
+  /** The learned verifier's paraphrase hits in judged-7.tsv's judged run. */
+  static final int JUDGED_7_VERIFIER_PARAPHRASE_HITS = 175;
 
   /** The default's false hits in judged-6.tsv's judged run. */
   static final int JUDGED_6_MEASURED_FALSE_HITS = 31;
@@ -104,6 +120,8 @@ class JudgedSetRegressionTest {
 
   private record Outcome(boolean paraphrase, String category, boolean hit) {}
 
+  private static List<Outcome> judged7;
+  private static List<Outcome> judged7Verified;
   private static List<Outcome> judged6;
   private static List<Outcome> judged6Verified;
   private static List<Outcome> judged5;
@@ -117,6 +135,13 @@ class JudgedSetRegressionTest {
     EmbeddingModel model = MiniLmEmbeddingModel.create();
     SemanticHitGuard guard = SemanticCache.builder(model).build().guard();
     assertThat(guard).isInstanceOf(AlignmentGuard.class);
+    judged7 = outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, "judged-7.tsv");
+    judged7Verified =
+        outcomes(
+            model,
+            LearnedVerifier.builder(model).build(),
+            LearnedVerifier.SIMILARITY_FLOOR,
+            "judged-7.tsv");
     judged6 = outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, "judged-6.tsv");
     judged6Verified =
         outcomes(
@@ -179,6 +204,27 @@ class JudgedSetRegressionTest {
 
   private static long count(List<Outcome> outcomes, boolean paraphrase) {
     return outcomes.stream().filter(o -> o.paraphrase() == paraphrase).count();
+  }
+
+  @Test
+  void onTheSeventhSetTheDefaultHoldsItsJudgedFigures() {
+    assertThat(judged7).hasSizeGreaterThanOrEqualTo(700);
+    assertThat(servedNearMisses(judged7))
+        .as("near misses of judged-7.tsv served by the default, by category")
+        .hasSizeLessThanOrEqualTo(JUDGED_7_MEASURED_FALSE_HITS);
+    assertThat(servedParaphrases(judged7))
+        .as("paraphrases of judged-7.tsv served by the default")
+        .isGreaterThanOrEqualTo(JUDGED_7_MEASURED_PARAPHRASE_HITS);
+  }
+
+  @Test
+  void onTheSeventhSetTheLearnedVerifierHoldsItsJudgedFigures() {
+    assertThat(servedNearMisses(judged7Verified))
+        .as("near misses of judged-7.tsv served with the learned verifier, by category")
+        .hasSizeLessThanOrEqualTo(JUDGED_7_VERIFIER_FALSE_HITS);
+    assertThat(servedParaphrases(judged7Verified))
+        .as("paraphrases of judged-7.tsv served with the learned verifier")
+        .isGreaterThanOrEqualTo(JUDGED_7_VERIFIER_PARAPHRASE_HITS);
   }
 
   @Test
