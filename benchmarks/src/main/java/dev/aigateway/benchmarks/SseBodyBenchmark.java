@@ -50,13 +50,7 @@ public class SseBodyBenchmark extends MicroBenchmark {
   @Benchmark
   public long hiddenStream() throws IOException {
     long seen = 0;
-    try (SseBody body =
-        new SseBody(
-            new EventAtATime(CannedBackend.EVENTS_WITH_USAGE, eventEnds),
-            outcome,
-            () -> false,
-            false,
-            true)) {
+    try (SseBody body = hidingBody()) {
       for (int n; (n = body.read(buffer, 0, buffer.length)) >= 0; ) {
         seen += n;
       }
@@ -71,18 +65,22 @@ public class SseBodyBenchmark extends MicroBenchmark {
   @Benchmark
   public long hiddenStreamInPlace() throws IOException {
     long seen = 0;
-    try (SseBody body =
-        new SseBody(
-            new EventAtATime(CannedBackend.EVENTS_WITH_USAGE, eventEnds),
-            outcome,
-            () -> false,
-            false,
-            true)) {
+    try (SseBody body = hidingBody()) {
       for (int n; (n = body.readScratch(buffer, 0, buffer.length)) >= 0; ) {
         seen += n;
       }
     }
     return seen;
+  }
+
+  /** A body over the canned stream, one event per read, hiding the usage the gateway asked for. */
+  private SseBody hidingBody() {
+    return new SseBody(
+        new EventAtATime(CannedBackend.EVENTS_WITH_USAGE, eventEnds),
+        outcome,
+        () -> false,
+        false,
+        true);
   }
 
   /** The same events read straight from the stream, without the body. */
