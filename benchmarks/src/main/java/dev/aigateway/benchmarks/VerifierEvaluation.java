@@ -212,19 +212,7 @@ public final class VerifierEvaluation {
         Locale.ROOT,
         "%n-- rule guard first, then the verifier --%n%s",
         summary(rows, CHOSEN.guardFirst(true)));
-    for (String group :
-        List.of(
-            "cosine",
-            "shape",
-            "alignment",
-            "words",
-            "relations",
-            "tokens",
-            "order",
-            "guard",
-            "surface",
-            "function",
-            "context")) {
+    for (String group : LearnedVerifier.featureGroups().stream().distinct().toList()) {
       System.out.printf(
           Locale.ROOT, "%n-- without %s --%n%s", group, summary(rows, CHOSEN.without(group)));
     }

@@ -1,7 +1,6 @@
 package dev.aigateway.api.spi;
 
 import java.util.List;
-import java.util.RandomAccess;
 
 /**
  * What a {@link TokenLimitStore} took for one admitted call: a handle the store makes, to be given
@@ -38,20 +37,14 @@ public interface Reservation {
   default long reservedTokens() {
     List<LimitCharge> charges = charges();
     long max = 0;
-    if (charges instanceof RandomAccess) {
-      for (int i = 0; i < charges.size(); i++) { // by index: no iterator per reservation
-        max = largerTokens(max, charges.get(i));
-      }
-    } else {
-      for (LimitCharge charge : charges) {
-        max = largerTokens(max, charge);
+    for (int i = 0;
+        i < charges.size();
+        i++) { // by index: no iterator per reservation (a few charges)
+      LimitCharge charge = charges.get(i);
+      if (charge.limit().unit() == LimitSpec.Unit.TOKENS) {
+        max = Math.max(max, charge.amount());
       }
     }
     return max;
-  }
-
-  /** The larger of {@code max} and the amount of {@code charge} when it counts tokens. */
-  private static long largerTokens(long max, LimitCharge charge) {
-    return charge.limit().unit() == LimitSpec.Unit.TOKENS ? Math.max(max, charge.amount()) : max;
   }
 }

@@ -436,6 +436,16 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
+   * {@link #usageOf(long, long, long, long, long, long, long[], Usage)} of the counts a byte walk
+   * read, in {@link GeminiResponseWalk}'s order: prompt, candidates, thoughts, tool prompt, cached,
+   * total.
+   */
+  static Usage usageOf(long[] counts, long @Nullable [] modalities, @Nullable Usage previous) {
+    return usageOf(
+        counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], modalities, previous);
+  }
+
+  /**
    * The usage of Gemini's counts ({@code total} -1 when not reported; {@code modalities} audio in,
    * image in, audio out, or null), as {@link #readUsage} describes it: {@code previous} itself when
    * it holds the same counts.

@@ -232,15 +232,7 @@ final class GeminiResponseWalk {
 
   /** The usage of the counts read ({@link GeminiFormat#usageOf}). */
   private Usage usage(@Nullable Usage previous) {
-    return GeminiFormat.usageOf(
-        counts[0],
-        counts[1],
-        counts[2],
-        counts[3],
-        counts[4],
-        counts[5],
-        details ? modalities : null,
-        previous);
+    return GeminiFormat.usageOf(counts, details ? modalities : null, previous);
   }
 
   /**

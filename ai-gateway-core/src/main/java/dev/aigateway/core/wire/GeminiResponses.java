@@ -551,15 +551,7 @@ final class GeminiResponses implements SseBody.EventReader {
 
     @Override
     public Usage usage(Usage previous) {
-      return GeminiFormat.usageOf(
-          counts[0],
-          counts[1],
-          counts[2],
-          counts[3],
-          counts[4],
-          counts[5],
-          details ? modalities : null,
-          previous);
+      return GeminiFormat.usageOf(counts, details ? modalities : null, previous);
     }
   }
 }

@@ -4,47 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.SemanticHitGuard;
-import dev.aigateway.api.spi.EmbeddingModel;
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class AlignmentGuardTest {
 
-  /**
-   * Embeds each single word as its own axis (every two different words are at similarity 0) unless
-   * given a vector; counts the calls.
-   */
-  private static final class WordVectors implements EmbeddingModel {
-    final Map<String, float[]> vectors = new HashMap<>();
-    final AtomicInteger calls = new AtomicInteger();
-    boolean failing;
-
-    @Override
-    public float[] embed(String text) throws IOException {
-      calls.incrementAndGet();
-      if (failing) {
-        throw new IOException("model down");
-      }
-      float[] given = vectors.get(text);
-      if (given != null) {
-        return given;
-      }
-      float[] v = new float[64];
-      v[Math.floorMod(text.hashCode(), 63) + 1] = 1;
-      return v;
-    }
-
-    @Override
-    public String name() {
-      return "word-axes";
-    }
-  }
-
-  private final WordVectors words = new WordVectors();
+  private final AxisEmbeddings words = new AxisEmbeddings("word-axes");
   private final AlignmentGuard guard = AlignmentGuard.builder(words).build();
 
   private Optional<String> objection(String cached, String incoming) {

@@ -4,48 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.SemanticHitGuard;
-import dev.aigateway.api.spi.EmbeddingModel;
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class LearnedVerifierTest {
-
-  /**
-   * Embeds each text as its own axis (two different texts are at similarity 0) unless given a
-   * vector; counts the calls.
-   */
-  private static final class Axes implements EmbeddingModel {
-    final Map<String, float[]> vectors = new HashMap<>();
-    final AtomicInteger calls = new AtomicInteger();
-    boolean failing;
-
-    @Override
-    public float[] embed(String text) throws IOException {
-      calls.incrementAndGet();
-      if (failing) {
-        throw new IOException("model down");
-      }
-      float[] given = vectors.get(text);
-      if (given != null) {
-        return given;
-      }
-      float[] v = new float[64];
-      v[Math.floorMod(text.hashCode(), 63) + 1] = 1;
-      return v;
-    }
-
-    @Override
-    public String name() {
-      return "axes";
-    }
-  }
 
   /** Knows "hot" / "cold" as opposites and "mend" / "repair" as synonyms. */
   private static final WordRelations RELATIONS =
@@ -61,7 +26,7 @@ class LearnedVerifierTest {
         }
       };
 
-  private final Axes axes = new Axes();
+  private final AxisEmbeddings axes = new AxisEmbeddings("axes");
 
   private double[] features(String cached, String prompt) {
     return features(cached, prompt, SemanticHitGuard.NONE, false);

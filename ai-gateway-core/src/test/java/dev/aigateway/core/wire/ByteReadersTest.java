@@ -419,7 +419,8 @@ class ByteReadersTest {
     return read ? new String(chunk.bytes(), 0, chunk.length(), StandardCharsets.UTF_8) : null;
   }
 
-  private static void assertSame(String what, ResponseReadout bytes, ResponseReadout tree) {
+  /** That what a byte reader learnt equals what the tree reader learnt. */
+  static void assertSame(String what, ResponseReadout bytes, ResponseReadout tree) {
     assertThat(bytes.text().toString()).as(what).isEqualTo(tree.text().toString());
     assertThat(bytes.usage()).as(what).isEqualTo(tree.usage());
     assertThat(bytes.model()).as(what).isEqualTo(tree.model());

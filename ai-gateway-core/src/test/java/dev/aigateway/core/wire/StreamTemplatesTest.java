@@ -109,7 +109,7 @@ class StreamTemplatesTest {
         if (parsed != null) {
           onTrees.read(tree, parsed);
         }
-        assertSame("run " + run + ", " + event, bytes, tree);
+        ByteReadersTest.assertSame("run " + run + ", " + event, bytes, tree);
       }
     }
   }
@@ -144,7 +144,7 @@ class StreamTemplatesTest {
         decoder.feed(bytes, 0, split);
         decoder.feed(bytes, split, bytes.length - split);
         assertThat(decoder.corrupt()).isFalse();
-        assertSame("run " + run + ", split at " + split, readout, expected);
+        ByteReadersTest.assertSame("run " + run + ", split at " + split, readout, expected);
       }
     }
   }
@@ -439,13 +439,6 @@ class StreamTemplatesTest {
     } catch (IllegalArgumentException e) {
       return null;
     }
-  }
-
-  private static void assertSame(String what, ResponseReadout bytes, ResponseReadout tree) {
-    assertThat(bytes.text().toString()).as(what).isEqualTo(tree.text().toString());
-    assertThat(bytes.usage()).as(what).isEqualTo(tree.usage());
-    assertThat(bytes.model()).as(what).isEqualTo(tree.model());
-    assertThat(bytes.complete()).as(what).isEqualTo(tree.complete());
   }
 
   private static byte[] utf8(String text) {

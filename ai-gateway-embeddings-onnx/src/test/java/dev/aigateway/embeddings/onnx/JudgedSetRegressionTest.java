@@ -136,19 +136,9 @@ class JudgedSetRegressionTest {
     SemanticHitGuard guard = SemanticCache.builder(model).build().guard();
     assertThat(guard).isInstanceOf(AlignmentGuard.class);
     judged7 = outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, "judged-7.tsv");
-    judged7Verified =
-        outcomes(
-            model,
-            LearnedVerifier.builder(model).build(),
-            LearnedVerifier.SIMILARITY_FLOOR,
-            "judged-7.tsv");
+    judged7Verified = verified(model, "judged-7.tsv");
     judged6 = outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, "judged-6.tsv");
-    judged6Verified =
-        outcomes(
-            model,
-            LearnedVerifier.builder(model).build(),
-            LearnedVerifier.SIMILARITY_FLOOR,
-            "judged-6.tsv");
+    judged6Verified = verified(model, "judged-6.tsv");
     judged5 = outcomes(model, guard, "judged-5.tsv");
     judged4 = outcomes(model, guard, "judged-4.tsv");
     judged3 = outcomes(model, guard, "judged-3.tsv");
@@ -159,6 +149,12 @@ class JudgedSetRegressionTest {
   private static List<Outcome> outcomes(EmbeddingModel model, SemanticHitGuard guard, String set)
       throws IOException {
     return outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, set);
+  }
+
+  /** Each pair of a set as the semantic cache decides it with the learned verifier. */
+  private static List<Outcome> verified(EmbeddingModel model, String set) throws IOException {
+    return outcomes(
+        model, LearnedVerifier.builder(model).build(), LearnedVerifier.SIMILARITY_FLOOR, set);
   }
 
   /**
