@@ -80,6 +80,9 @@ final class TopLevelMembers {
   private int keptMemberCount;
   private int resumedAt;
 
+  /** The model of the object {@link #keepMembers kept}, as {@link #model()} gave it then. */
+  private String keptModel;
+
   TopLevelMembers(StrictJson strict) {
     this(strict, true);
   }
@@ -140,10 +143,11 @@ final class TopLevelMembers {
   }
 
   /**
-   * Keeps the members of the object walked last, which starts at {@code from}; for members that
-   * note positions.
+   * Keeps the members of the object walked last, which starts at {@code from}, and its model; for
+   * members that note positions.
    */
   void keepMembers(int from) {
+    keptModel = model;
     if (keptMembers == null || keptMembers.length < memberCount * 4) {
       keptMembers = new int[members.length];
     }
@@ -223,6 +227,12 @@ final class TopLevelMembers {
     String previous = model;
     model = null;
     if (modelValue >= 0 && json[modelValue] == '"') {
+      if (modelValue < resumedAt) {
+        // The model is in the members noted as the kept object's, on the same bytes, and no model
+        // member follows: it is the kept object's, checked when that object was walked.
+        model = keptModel;
+        return true;
+      }
       // Bytes that spell a model read before hold no escape (a backslash is always escaped in
       // JSON, and such a model was read from a string without escapes): no other check is due.
       if (isAscii(previous, json, modelValue + 1, modelEnd - 1)) {
