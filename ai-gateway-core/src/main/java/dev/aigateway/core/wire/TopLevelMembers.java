@@ -41,8 +41,8 @@ final class TopLevelMembers {
   private int lastUsage;
   private boolean usagesNull;
 
-  /** Choices members, and whether all are empty arrays. */
-  private int choices;
+  /** Whether there is a choices member, and whether every one is an empty array. */
+  private boolean anyChoices;
 
   private boolean choicesEmpty;
 
@@ -163,7 +163,7 @@ final class TopLevelMembers {
   private void forget() {
     usages = 0;
     usagesNull = true;
-    choices = 0;
+    anyChoices = false;
     choicesEmpty = true;
     modelValue = -1;
     memberCount = 0;
@@ -299,7 +299,7 @@ final class TopLevelMembers {
       modelValue = value;
       modelEnd = end;
     } else if (kind == CHOICES_MEMBER) {
-      choices++;
+      anyChoices = true;
       choicesEmpty &= json[value] == '[' && StrictJson.skipSpace(json, value + 1, end) == end - 1;
     }
   }
@@ -334,7 +334,7 @@ final class TopLevelMembers {
 
   /** Whether there is a {@code choices} member and every one is an empty array. */
   boolean choicesEmpty() {
-    return choices > 0 && choicesEmpty;
+    return anyChoices && choicesEmpty;
   }
 
   /** Where the last model member's value starts, or -1 when there is none. */
