@@ -98,7 +98,7 @@ final class StrictJson {
    * one bit each in a {@code long} (an object 1), which {@link #MAX_DEPTH} levels fit.
    */
   int value(byte[] json, int i, int to, int depth) {
-    long objects = 0; // bit k: whether the container opened k levels below the innermost is one
+    long objects = 0; // bit 0: whether the innermost open container is an object; bit k, k out
     int open = 0; // containers open in this call
     while (true) {
       // At a value (or -1, when a name before it was refused).
@@ -290,7 +290,8 @@ final class StrictJson {
 
   /** The index of the first byte from {@code i} that is not JSON whitespace. */
   static int skipSpace(byte[] json, int i, int to) {
-    // Every byte above the space is not one, which is all a compact document has to look at.
+    // A byte above the space is no whitespace: one comparison for each byte a compact document
+    // has here (a byte above ASCII is negative, and found no whitespace by isSpace).
     while (i < to && json[i] <= ' ' && isSpace(json[i])) {
       i++;
     }
