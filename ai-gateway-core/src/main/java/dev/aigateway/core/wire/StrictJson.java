@@ -36,11 +36,16 @@ final class StrictJson {
   private static final long LOW_BITS = 0x7f7f7f7f7f7f7f7fL;
   private static final long QUOTES = '"' * ONES;
 
-  /** The literals, compared as bytes. */
-  private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+  private static final VarHandle INTS =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
-  private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+  /**
+   * The literals' bytes as {@link #INTS} reads them: {@code true}, {@code null}, and {@code alse}.
+   */
+  private static final int TRUE_INT = literalInt("true");
+
+  private static final int NULL_INT = literalInt("null");
+  private static final int ALSE_INT = literalInt("alse");
   private static final long BACKSLASHES = '\\' * ONES;
 
   /** Added to a byte below 0x80, sets its high bit when the byte is not a control character. */
@@ -86,20 +91,95 @@ final class StrictJson {
     return strings;
   }
 
-  /** Skips the value at {@code i}, {@code depth} arrays and objects deep (0 at the root). */
+  /**
+   * Skips the value at {@code i}, {@code depth} arrays and objects deep (0 at the root).
+   *
+   * <p>One loop, without recursion: the arrays and objects open around the value being skipped are
+   * one bit each in a {@code long} (an object 1), which {@link #MAX_DEPTH} levels fit.
+   */
   int value(byte[] json, int i, int to, int depth) {
-    if (i >= to) {
+    long objects = 0; // bit 0: whether the innermost open container is an object; bit k, k out
+    int open = 0; // containers open in this call
+    while (true) {
+      // At a value (or -1, when a name before it was refused).
+      if (i < 0 || i >= to) {
+        return -1;
+      }
+      byte b = json[i];
+      if (b == '"') {
+        i = valueString(json, i, to);
+      } else if (b == '{' || b == '[') {
+        if (depth + open >= MAX_DEPTH || open == Long.SIZE) {
+          return -1;
+        }
+        open++;
+        boolean object = b == '{';
+        objects = objects << 1 | (object ? 1 : 0);
+        i = skipSpace(json, i + 1, to);
+        if (i < to && json[i] == (object ? '}' : ']')) {
+          i++; // empty: closed at once
+          open--;
+          objects >>>= 1;
+        } else {
+          if (object) {
+            i = name(json, i, to);
+          }
+          continue; // at the first member's value or the first element
+        }
+      } else if (b == 't') {
+        i = literal(json, i, to, TRUE_INT) ? i + 4 : -1;
+      } else if (b == 'f') {
+        i = literal(json, i + 1, to, ALSE_INT) ? i + 5 : -1;
+      } else if (b == 'n') {
+        i = literal(json, i, to, NULL_INT) ? i + 4 : -1;
+      } else {
+        i = number(json, i, to);
+      }
+      // After a value: the next member or element, or the ends of the containers it closes.
+      while (true) {
+        if (i < 0 || open == 0) {
+          return i;
+        }
+        i = skipSpace(json, i, to);
+        if (i >= to) {
+          return -1;
+        }
+        b = json[i];
+        boolean object = (objects & 1) != 0;
+        if (b == ',') {
+          i = skipSpace(json, i + 1, to);
+          if (object) {
+            i = name(json, i, to);
+          }
+          break; // at the next value
+        } else if (b == (object ? '}' : ']')) {
+          i++;
+          open--;
+          objects >>>= 1;
+        } else {
+          return -1;
+        }
+      }
+    }
+  }
+
+  /**
+   * Skips a member's name and its colon, from the name's opening quote at {@code i}; returns where
+   * its value starts, after any space, or -1.
+   */
+  private static int name(byte[] json, int i, int to) {
+    if (i >= to || json[i] != '"') {
       return -1;
     }
-    return switch (json[i]) {
-      case '"' -> valueString(json, i, to);
-      case '{' -> depth < MAX_DEPTH ? object(json, i, to, depth + 1) : -1;
-      case '[' -> depth < MAX_DEPTH ? array(json, i, to, depth + 1) : -1;
-      case 't' -> literal(json, i, to, TRUE);
-      case 'f' -> literal(json, i, to, FALSE);
-      case 'n' -> literal(json, i, to, NULL);
-      default -> number(json, i, to);
-    };
+    i = string(json, i, to, true);
+    if (i < 0) {
+      return -1;
+    }
+    i = skipSpace(json, i, to);
+    if (i >= to || json[i] != ':') {
+      return -1;
+    }
+    return skipSpace(json, i + 1, to);
   }
 
   private int valueString(byte[] json, int i, int to) {
@@ -210,10 +290,17 @@ final class StrictJson {
 
   /** The index of the first byte from {@code i} that is not JSON whitespace. */
   static int skipSpace(byte[] json, int i, int to) {
-    while (i < to && isSpace(json[i])) {
+    // A byte above the space is no whitespace: one comparison for each byte a compact document
+    // has here (a byte above ASCII is negative, and found no whitespace by isSpace).
+    while (i < to && json[i] <= ' ' && isSpace(json[i])) {
       i++;
     }
     return i;
+  }
+
+  /** Four ASCII characters as {@link #INTS} reads their bytes. */
+  private static int literalInt(String four) {
+    return four.charAt(0) | four.charAt(1) << 8 | four.charAt(2) << 16 | four.charAt(3) << 24;
   }
 
   static boolean isSpace(byte b) {
@@ -221,71 +308,11 @@ final class StrictJson {
   }
 
   /**
-   * Skips the members of an object, from its opening brace at {@code i}; used for every object but
-   * the top-level one of a chunk, which {@link TopLevelMembers} walks itself.
+   * Whether the four bytes at {@code i} are {@code literal} (four bytes in {@link #INTS}' order): a
+   * literal's bytes, or those after the {@code f} of {@code false}.
    */
-  private int object(byte[] json, int i, int to, int depth) {
-    i = skipSpace(json, i + 1, to);
-    if (i < to && json[i] == '}') {
-      return i + 1;
-    }
-    while (true) {
-      i = member(json, i, to, depth);
-      if (i < 0) {
-        return -1;
-      }
-      i = skipSpace(json, i, to);
-      if (i >= to) {
-        return -1;
-      } else if (json[i] == '}') {
-        return i + 1;
-      } else if (json[i] != ',') {
-        return -1;
-      }
-      i = skipSpace(json, i + 1, to);
-    }
-  }
-
-  /** Skips a name, its colon and its value, from the name's opening quote at {@code i}. */
-  private int member(byte[] json, int i, int to, int depth) {
-    if (i >= to || json[i] != '"') {
-      return -1;
-    }
-    i = string(json, i, to, true);
-    if (i < 0) {
-      return -1;
-    }
-    i = skipSpace(json, i, to);
-    if (i >= to || json[i] != ':') {
-      return -1;
-    }
-    return value(json, skipSpace(json, i + 1, to), to, depth);
-  }
-
-  private int array(byte[] json, int i, int to, int depth) {
-    i = skipSpace(json, i + 1, to);
-    if (i < to && json[i] == ']') {
-      return i + 1;
-    }
-    while (true) {
-      i = value(json, i, to, depth);
-      if (i < 0) {
-        return -1;
-      }
-      i = skipSpace(json, i, to);
-      if (i >= to) {
-        return -1;
-      } else if (json[i] == ']') {
-        return i + 1;
-      } else if (json[i] != ',') {
-        return -1;
-      }
-      i = skipSpace(json, i + 1, to);
-    }
-  }
-
-  private static int literal(byte[] json, int i, int to, byte[] literal) {
-    return startsWith(json, i, to, literal) ? i + literal.length : -1;
+  private static boolean literal(byte[] json, int i, int to, int literal) {
+    return to - i >= Integer.BYTES && (int) INTS.get(json, i) == literal;
   }
 
   /** {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}, not too long. */

@@ -41,8 +41,8 @@ final class TopLevelMembers {
   private int lastUsage;
   private boolean usagesNull;
 
-  /** Choices members, and whether all are empty arrays. */
-  private int choices;
+  /** Whether there is a choices member, and whether every one is an empty array. */
+  private boolean anyChoices;
 
   private boolean choicesEmpty;
 
@@ -79,6 +79,9 @@ final class TopLevelMembers {
 
   private int keptMemberCount;
   private int resumedAt;
+
+  /** The model of the object {@link #keepMembers kept}, as {@link #model()} gave it then. */
+  private String keptModel;
 
   TopLevelMembers(StrictJson strict) {
     this(strict, true);
@@ -140,10 +143,11 @@ final class TopLevelMembers {
   }
 
   /**
-   * Keeps the members of the object walked last, which starts at {@code from}; for members that
-   * note positions.
+   * Keeps the members of the object walked last, which starts at {@code from}, and its model; for
+   * members that note positions.
    */
   void keepMembers(int from) {
+    keptModel = model;
     if (keptMembers == null || keptMembers.length < memberCount * 4) {
       keptMembers = new int[members.length];
     }
@@ -159,7 +163,7 @@ final class TopLevelMembers {
   private void forget() {
     usages = 0;
     usagesNull = true;
-    choices = 0;
+    anyChoices = false;
     choicesEmpty = true;
     modelValue = -1;
     memberCount = 0;
@@ -223,6 +227,12 @@ final class TopLevelMembers {
     String previous = model;
     model = null;
     if (modelValue >= 0 && json[modelValue] == '"') {
+      if (modelValue < resumedAt) {
+        // The model is in the members noted as the kept object's, on the same bytes, and no model
+        // member follows: it is the kept object's, checked when that object was walked.
+        model = keptModel;
+        return true;
+      }
       // Bytes that spell a model read before hold no escape (a backslash is always escaped in
       // JSON, and such a model was read from a string without escapes): no other check is due.
       if (isAscii(previous, json, modelValue + 1, modelEnd - 1)) {
@@ -289,7 +299,7 @@ final class TopLevelMembers {
       modelValue = value;
       modelEnd = end;
     } else if (kind == CHOICES_MEMBER) {
-      choices++;
+      anyChoices = true;
       choicesEmpty &= json[value] == '[' && StrictJson.skipSpace(json, value + 1, end) == end - 1;
     }
   }
@@ -324,7 +334,7 @@ final class TopLevelMembers {
 
   /** Whether there is a {@code choices} member and every one is an empty array. */
   boolean choicesEmpty() {
-    return choices > 0 && choicesEmpty;
+    return anyChoices && choicesEmpty;
   }
 
   /** Where the last model member's value starts, or -1 when there is none. */

@@ -70,4 +70,61 @@ class TopLevelMembersTest {
       assertThat(walker.model()).as(other).isNull();
     }
   }
+
+  /**
+   * A walk that resumes after the members of the object kept reads the model those members name
+   * (the kept object's), even after walks of other objects naming other models; a model member
+   * after the resumption is read from its own bytes. Each walk reads what a walk of the whole
+   * object reads.
+   */
+  @Test
+  void aWalkLikeTheKeptObjectReadsTheModelOfItsOwnBytes() {
+    Random random = new Random(8);
+    for (int run = 0; run < 2_000; run++) {
+      String keptModel = MODELS[random.nextInt(MODELS.length)];
+      String kept =
+          "{\"id\":\"c\",\"model\":" + model(keptModel) + ",\"choices\":[1],\"usage\":null}";
+      TopLevelMembers walker = new TopLevelMembers(new StrictJson());
+      int from = random.nextInt(3);
+      byte[] keptBytes = padded(kept, from);
+      assertThat(walker.walk(keptBytes, from, keptBytes.length)).isTrue();
+      walker.keepMembers(from);
+      // Another object walked between (a chunk not kept), naming another model.
+      byte[] between =
+          ("{\"model\":" + model(MODELS[random.nextInt(MODELS.length)]) + "}").getBytes(UTF_8);
+      if (random.nextBoolean()) {
+        assertThat(walker.walk(between, 0, between.length)).isTrue();
+      }
+      String tail =
+          switch (random.nextInt(4)) {
+            case 0 -> "\"choices\":[2],\"usage\":null}";
+            case 1 ->
+                "\"choices\":[],\"model\":" + model(MODELS[random.nextInt(MODELS.length)]) + "}";
+            case 2 -> "\"choices\":[{}],\"model\":7}";
+            default -> "\"choices\":[3]}";
+          };
+      String next = "{\"id\":\"c\",\"model\":" + model(keptModel) + "," + tail;
+      int at = random.nextInt(3);
+      byte[] nextBytes = padded(next, at);
+      int same = next.indexOf("\"choices\"") + 10; // into the choices' value: resumes there
+      assertThat(walker.walkLikeKept(nextBytes, at, nextBytes.length, same)).isTrue();
+      assertThat(walker.resumedAt()).isGreaterThan(at + next.indexOf("\"model\""));
+
+      TopLevelMembers whole = new TopLevelMembers(new StrictJson());
+      assertThat(whole.walk(nextBytes, at, nextBytes.length)).isTrue();
+      assertThat(walker.model()).as(next).isEqualTo(whole.model());
+      assertThat(walker.modelValue()).as(next).isEqualTo(whole.modelValue());
+    }
+  }
+
+  private static String model(String model) {
+    return model.isEmpty() ? "null" : "\"" + model + "\"";
+  }
+
+  private static byte[] padded(String json, int from) {
+    byte[] bytes = json.getBytes(UTF_8);
+    byte[] padded = new byte[from + bytes.length];
+    System.arraycopy(bytes, 0, padded, from, bytes.length);
+    return padded;
+  }
 }
