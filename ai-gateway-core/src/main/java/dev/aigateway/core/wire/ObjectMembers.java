@@ -162,6 +162,71 @@ final class ObjectMembers {
     return -1;
   }
 
+  /**
+   * This walker, then each walker {@linkplain #nest nested} in it (each followed by those nested in
+   * it), in the order of the names they walk: the walkers a {@link #walk} of this one notes in.
+   */
+  ObjectMembers[] tree() {
+    java.util.List<ObjectMembers> walkers = new java.util.ArrayList<>();
+    addTree(walkers);
+    return walkers.toArray(new ObjectMembers[0]);
+  }
+
+  private void addTree(java.util.List<ObjectMembers> walkers) {
+    walkers.add(this);
+    if (nested != null) {
+      for (ObjectMembers inner : nested) {
+        if (inner != null) {
+          inner.addTree(walkers);
+        }
+      }
+    }
+  }
+
+  /** How many places a walk notes: two per name looked for (see {@link #noted}). */
+  int places() {
+    return values.length;
+  }
+
+  /**
+   * Place {@code p} the last walk noted: {@link #start}{@code (p / 2)} for an even {@code p},
+   * {@link #end}{@code (p / 2)} for an odd one.
+   */
+  int noted(int p) {
+    return values[p];
+  }
+
+  /**
+   * Notes what a walk of another object would note, for an object this walker's walk (as part of
+   * its {@link #tree}) is known to note alike up to shifted places ({@link EventShapes}): place
+   * {@code p} is {@code places[p] + shifts[segments[p]]}, or -1 where {@code places[p]} is -1; the
+   * flags {@link #hasOthers} and {@link #hasDuplicates} as given. Walkers nested in this one are
+   * not touched: each is given its own notes.
+   */
+  void take(int[] places, byte[] segments, int[] shifts, boolean withOthers, boolean twice) {
+    noted = true;
+    int[] into = values;
+    for (int p = 0; p < into.length; p++) {
+      int place = places[p];
+      into[p] = place < 0 ? -1 : place + shifts[segments[p]];
+    }
+    others = withOthers;
+    duplicates = twice;
+  }
+
+  /**
+   * Notes nothing, as a walk of this walker's {@link #tree} that does not reach it leaves it;
+   * walkers nested in this one are not touched.
+   */
+  void takeNothing() {
+    if (noted) {
+      java.util.Arrays.fill(values, -1);
+      others = false;
+      duplicates = false;
+      noted = nested != null; // the nested walkers may still hold notes
+    }
+  }
+
   /** Where the value of the {@code k}th name starts, or -1 when the object has none. */
   int start(int k) {
     return values[k * 2];
