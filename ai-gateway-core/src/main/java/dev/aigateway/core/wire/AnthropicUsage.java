@@ -555,14 +555,38 @@ final class AnthropicUsage {
 
   /**
    * The inside {@code data[from, to)} of a JSON string as text when it is ASCII written without
-   * escapes; null otherwise (such a string is left to the tree reader).
+   * escapes; null otherwise (such a string is left to the tree reader). The text of the same bytes
+   * as the last one made is that one (a process's answers name a few models, and a stream names its
+   * model once).
    */
   private static @Nullable String plainText(byte[] data, int from, int to) {
+    PlainText last = lastPlainText;
+    if (last != null
+        && last.bytes.length == to - from
+        && EventShapes.same(data, from, last.bytes, 0, to - from)) {
+      return last.text;
+    }
     for (int i = from; i < to; i++) {
       if (data[i] < 0 || data[i] == '\\') {
         return null;
       }
     }
-    return new String(data, from, to - from, StandardCharsets.US_ASCII);
+    String text = new String(data, from, to - from, StandardCharsets.US_ASCII);
+    if (to - from <= MAX_KEPT_TEXT) {
+      lastPlainText = new PlainText(java.util.Arrays.copyOfRange(data, from, to), text);
+    }
+    return text;
   }
+
+  /** The longest text kept by {@link #plainText} for the next one. */
+  private static final int MAX_KEPT_TEXT = 128;
+
+  /**
+   * The text {@link #plainText} made last, shared by all threads: immutable, so a thread sees it
+   * whole or sees an older one (or none), and makes its own then.
+   */
+  private static @Nullable PlainText lastPlainText;
+
+  /** A text and the bytes it was made of (ASCII, no escapes). */
+  private record PlainText(byte[] bytes, String text) {}
 }

@@ -285,26 +285,21 @@ final class ObjectMembers {
    */
   static long count(byte[] json, int start, int end) {
     byte first = json[start];
-    if (first != '-' && (first < '0' || first > '9')) {
+    if (first == '-') {
+      return end - start == 2 && json[start + 1] == '0' ? 0 : -1; // -0 is 0; others negative
+    } else if (first < '0' || first > '9') {
       return -1; // a string, an object, a literal
     }
-    for (int i = start; i < end; i++) {
-      byte b = json[i];
-      if (b == '.' || b == 'e' || b == 'E') {
-        return -1; // a floating-point number: not integral
-      }
-    }
-    if (first == '-') {
-      return end - start == 2 && json[start + 1] == '0' ? 0 : -1; // -0 is 0
-    }
     long value = 0;
+    boolean beyond = false;
     for (int i = start; i < end; i++) {
       int digit = json[i] - '0';
-      if (value > (Long.MAX_VALUE - digit) / 10) {
-        return -1; // beyond a long: Jackson's BigInteger, which does not convert
+      if (digit < 0 || digit > 9) {
+        return -1; // a fraction or an exponent: a floating-point number, not integral
       }
+      beyond |= value > (Long.MAX_VALUE - digit) / 10;
       value = value * 10 + digit;
     }
-    return value;
+    return beyond ? -1 : value; // beyond a long: Jackson's BigInteger, which does not convert
   }
 }

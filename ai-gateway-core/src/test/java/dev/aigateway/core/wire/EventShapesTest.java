@@ -156,6 +156,34 @@ class EventShapesTest {
     }
   }
 
+  @Test
+  void aCountIsReadAsItsJacksonNodeReadsIt() {
+    Random random = new Random(7171);
+    String[] near = {"9223372036854775807", "9223372036854775808", "9223372036854775799"};
+    for (int n = 0; n < 100_000; n++) {
+      String number =
+          switch (random.nextInt(6)) {
+            case 0 -> near[random.nextInt(near.length)];
+            case 1 -> Long.toString(random.nextLong());
+            case 2 -> (random.nextBoolean() ? "-" : "") + random.nextInt(1000) + ".5";
+            case 3 -> random.nextInt(1000) + (random.nextBoolean() ? "e" : "E") + random.nextInt(9);
+            case 4 -> "-0";
+            default -> Long.toString(random.nextLong() >>> random.nextInt(64));
+          };
+      if (random.nextInt(10) == 0) {
+        number = number + random.nextInt(10);
+      }
+      byte[] data = utf8(number);
+      if (StrictJson.NOT_NOTING.value(data, 0, data.length, 0) != data.length) {
+        continue; // (a leading zero: not a value the walk accepts)
+      }
+      JsonNode node = Json.parseOrNull(data, 0, data.length);
+      long expected =
+          node.isIntegralNumber() && node.canConvertToLong() ? Math.max(-1, node.longValue()) : -1;
+      assertThat(ObjectMembers.count(data, 0, data.length)).as(number).isEqualTo(expected);
+    }
+  }
+
   /** Reads Claude on Bedrock's {@code stream} fed in pieces of {@code piece} bytes. */
   private static ResponseReadout read(byte[] stream, int piece) {
     ResponseReadout readout = new ResponseReadout();
