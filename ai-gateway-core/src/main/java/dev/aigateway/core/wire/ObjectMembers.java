@@ -167,20 +167,32 @@ final class ObjectMembers {
    * it), in the order of the names they walk: the walkers a {@link #walk} of this one notes in.
    */
   ObjectMembers[] tree() {
-    java.util.List<ObjectMembers> walkers = new java.util.ArrayList<>();
-    addTree(walkers);
-    return walkers.toArray(new ObjectMembers[0]);
+    ObjectMembers[] walkers = new ObjectMembers[treeSize()];
+    addTree(walkers, 0);
+    return walkers;
   }
 
-  private void addTree(java.util.List<ObjectMembers> walkers) {
-    walkers.add(this);
+  private int treeSize() {
+    int size = 1;
+    if (nested != null) {
+      for (ObjectMembers inner : nested) {
+        size += inner == null ? 0 : inner.treeSize();
+      }
+    }
+    return size;
+  }
+
+  /** Puts this walker's tree into {@code walkers} from {@code at}; returns where it ends. */
+  private int addTree(ObjectMembers[] walkers, int at) {
+    walkers[at++] = this;
     if (nested != null) {
       for (ObjectMembers inner : nested) {
         if (inner != null) {
-          inner.addTree(walkers);
+          at = inner.addTree(walkers, at);
         }
       }
     }
+    return at;
   }
 
   /** How many places a walk notes: two per name looked for (see {@link #noted}). */
