@@ -321,6 +321,18 @@ final class AnthropicUsage {
             .nest(4, message)
             .nest(5, block);
 
+    /** {@link #event} and the walkers nested in it, as {@link EventShapes} gives them notes. */
+    private final ObjectMembers[] walkers = event.tree();
+
+    /**
+     * The shapes of the events walked by any stream's reader: the next event of a shape learnt is
+     * read without a walk (a stream's start, its block starts, its end, which come once a stream).
+     */
+    private static final EventShapes SHAPES = new EventShapes();
+
+    /** Scratch of {@link EventShapes#read}. */
+    private final int[] shifts = new int[EventShapes.MAX_HOLES + 1];
+
     /**
      * The last delta walked whose text ends it, up to its text: the next deltas written alike are
      * read against it.
@@ -348,7 +360,9 @@ final class AnthropicUsage {
      * returns false, having learnt nothing, for any other, to be read as a tree. What is learnt is
      * what {@link #read(ResponseReadout, JsonNode)} learns from the same event. A delta written as
      * the last one walked up to its text, and ending with it, is read against it ({@link
-     * TextTemplate}) rather than walked.
+     * TextTemplate}) rather than walked; any other event that matches the shape of one walked
+     * before, by this stream's reader or another's ({@link EventShapes}), is given the walk's notes
+     * without a walk.
      */
     boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
       int quote = deltas.quote(data, from, to);
@@ -361,7 +375,13 @@ final class AnthropicUsage {
           return true;
         }
       }
-      if (!event.walk(data, from, to) || event.hasOthers()) {
+      if (!SHAPES.read(data, from, to, walkers, shifts)) {
+        if (!event.walk(data, from, to)) {
+          return false;
+        }
+        SHAPES.learn(data, from, to, walkers);
+      }
+      if (event.hasOthers()) {
         return false;
       }
       if (event.start(5) >= 0 || event.start(6) >= 0) {
@@ -535,14 +555,38 @@ final class AnthropicUsage {
 
   /**
    * The inside {@code data[from, to)} of a JSON string as text when it is ASCII written without
-   * escapes; null otherwise (such a string is left to the tree reader).
+   * escapes; null otherwise (such a string is left to the tree reader). The text of the same bytes
+   * as the last one made is that one (a process's answers name a few models, and a stream names its
+   * model once).
    */
   private static @Nullable String plainText(byte[] data, int from, int to) {
+    PlainText last = lastPlainText;
+    if (last != null
+        && last.bytes.length == to - from
+        && EventShapes.same(data, from, last.bytes, 0, to - from)) {
+      return last.text;
+    }
     for (int i = from; i < to; i++) {
       if (data[i] < 0 || data[i] == '\\') {
         return null;
       }
     }
-    return new String(data, from, to - from, StandardCharsets.US_ASCII);
+    String text = new String(data, from, to - from, StandardCharsets.US_ASCII);
+    if (to - from <= MAX_KEPT_TEXT) {
+      lastPlainText = new PlainText(java.util.Arrays.copyOfRange(data, from, to), text);
+    }
+    return text;
   }
+
+  /** The longest text kept by {@link #plainText} for the next one. */
+  private static final int MAX_KEPT_TEXT = 128;
+
+  /**
+   * The text {@link #plainText} made last, shared by all threads: immutable, so a thread sees it
+   * whole or sees an older one (or none), and makes its own then.
+   */
+  private static @Nullable PlainText lastPlainText;
+
+  /** A text and the bytes it was made of (ASCII, no escapes). */
+  private record PlainText(byte[] bytes, String text) {}
 }

@@ -71,6 +71,10 @@ final class InvokeChunk {
   }
 
   private final ObjectMembers payload = new ObjectMembers(BYTES);
+
+  /** The event type last found to be {@code chunk}: the same string is not compared again. */
+  private String chunkType;
+
   private byte[] decoded = new byte[512];
   private byte[] source = new byte[0];
   private int length;
@@ -93,8 +97,12 @@ final class InvokeChunk {
    * is not that shape (then nothing is to be read).
    */
   boolean read(EventStreamFrame frame) {
-    if (!"chunk".equals(frame.eventType())) {
-      return false;
+    String type = frame.eventType();
+    if (type != chunkType) {
+      if (!"chunk".equals(type)) {
+        return false;
+      }
+      chunkType = type; // the decoder hands on the same string while the frames' headers repeat
     }
     byte[] bytes = frame.bytes();
     int from = frame.payloadFrom();

@@ -162,6 +162,83 @@ final class ObjectMembers {
     return -1;
   }
 
+  /**
+   * This walker, then each walker {@linkplain #nest nested} in it (each followed by those nested in
+   * it), in the order of the names they walk: the walkers a {@link #walk} of this one notes in.
+   */
+  ObjectMembers[] tree() {
+    ObjectMembers[] walkers = new ObjectMembers[treeSize()];
+    addTree(walkers, 0);
+    return walkers;
+  }
+
+  private int treeSize() {
+    int size = 1;
+    if (nested != null) {
+      for (ObjectMembers inner : nested) {
+        size += inner == null ? 0 : inner.treeSize();
+      }
+    }
+    return size;
+  }
+
+  /** Puts this walker's tree into {@code walkers} from {@code at}; returns where it ends. */
+  private int addTree(ObjectMembers[] walkers, int at) {
+    walkers[at++] = this;
+    if (nested != null) {
+      for (ObjectMembers inner : nested) {
+        if (inner != null) {
+          at = inner.addTree(walkers, at);
+        }
+      }
+    }
+    return at;
+  }
+
+  /** How many places a walk notes: two per name looked for (see {@link #noted}). */
+  int places() {
+    return values.length;
+  }
+
+  /**
+   * Place {@code p} the last walk noted: {@link #start}{@code (p / 2)} for an even {@code p},
+   * {@link #end}{@code (p / 2)} for an odd one.
+   */
+  int noted(int p) {
+    return values[p];
+  }
+
+  /**
+   * Notes what a walk of another object would note, for an object this walker's walk (as part of
+   * its {@link #tree}) is known to note alike up to shifted places ({@link EventShapes}): place
+   * {@code p} is {@code places[p] + shifts[segments[p]]}, or -1 where {@code places[p]} is -1; the
+   * flags {@link #hasOthers} and {@link #hasDuplicates} as given. Walkers nested in this one are
+   * not touched: each is given its own notes.
+   */
+  void take(int[] places, byte[] segments, int[] shifts, boolean withOthers, boolean twice) {
+    noted = true;
+    int[] into = values;
+    for (int p = 0; p < into.length; p++) {
+      int place = places[p];
+      into[p] = place < 0 ? -1 : place + shifts[segments[p]];
+    }
+    others = withOthers;
+    duplicates = twice;
+  }
+
+  /**
+   * Notes nothing, as a walk of this walker's {@link #tree} that does not reach it leaves it;
+   * walkers nested in this one are not touched.
+   */
+  void takeNothing() {
+    if (noted) {
+      java.util.Arrays.fill(values, -1);
+      others = false;
+      duplicates = false;
+      noted = nested != null; // the nested walkers may still hold notes
+    }
+  }
+
   /** Where the value of the {@code k}th name starts, or -1 when the object has none. */
   int start(int k) {
     return values[k * 2];
@@ -220,26 +297,21 @@ final class ObjectMembers {
    */
   static long count(byte[] json, int start, int end) {
     byte first = json[start];
-    if (first != '-' && (first < '0' || first > '9')) {
+    if (first == '-') {
+      return end - start == 2 && json[start + 1] == '0' ? 0 : -1; // -0 is 0; others negative
+    } else if (first < '0' || first > '9') {
       return -1; // a string, an object, a literal
     }
-    for (int i = start; i < end; i++) {
-      byte b = json[i];
-      if (b == '.' || b == 'e' || b == 'E') {
-        return -1; // a floating-point number: not integral
-      }
-    }
-    if (first == '-') {
-      return end - start == 2 && json[start + 1] == '0' ? 0 : -1; // -0 is 0
-    }
     long value = 0;
+    boolean beyond = false;
     for (int i = start; i < end; i++) {
       int digit = json[i] - '0';
-      if (value > (Long.MAX_VALUE - digit) / 10) {
-        return -1; // beyond a long: Jackson's BigInteger, which does not convert
+      if (digit < 0 || digit > 9) {
+        return -1; // a fraction or an exponent: a floating-point number, not integral
       }
+      beyond |= value > (Long.MAX_VALUE - digit) / 10;
       value = value * 10 + digit;
     }
-    return value;
+    return beyond ? -1 : value; // beyond a long: Jackson's BigInteger, which does not convert
   }
 }
