@@ -17,9 +17,9 @@
 # default, is like real traffic: each call builds its own okhttp3.Request, the same way for the
 # plain and the wrapped client (as openai-java's OkHttp client does), and every answer of the
 # backend has its own id and the creation time of its second. v1 is the instrument of every figure
-# measured before 2026-12-05 14:00 UTC: one Request object per kind of call sent again and again,
-# and every answer the same bytes. Figures of v1 and v2 are not comparable with each other, only within one
-# instrument.
+# in docs/benchmarks.md that names none (all measured before the instrument could be chosen): one
+# Request object per kind of call sent again and again, and every answer the same bytes. Figures of
+# v1 and v2 are not comparable with each other, only within one instrument.
 #
 # The harness classes come from whichever jar has them (B first): they are copied out of it and put
 # in front of each jar on the class path, so an older jar (whose benchmarks module predates the
