@@ -3,7 +3,7 @@
 # pipeline issue's baseline and this commit's), with the backend in another process.
 #
 #   scripts/harness-cpu.sh A.jar B.jar [runs per jar=2] [warm-up s=15] [pairs=30] [round ms=500] \
-#       [mixed|json|stream]
+#       [mixed|json|stream] [instrument: v2|v1 = v2]
 #
 # Builds nothing. One loopback backend (LoopbackBackend: canned OpenAI JSON and SSE answers, one
 # event per flush) runs in its own JVM pinned to one core; each client run is a fresh JVM pinned to
@@ -13,6 +13,14 @@
 # has one line per run and each jar's median over its runs. The load average is printed with every
 # run (other work on the machine inflates CPU time and the spread).
 #
+# The instrument (passed to the backend and to every client run as --instrument=v1|v2): v2, the
+# default, is like real traffic: each call builds its own okhttp3.Request, the same way for the
+# plain and the wrapped client (as openai-java's OkHttp client does), and every answer of the
+# backend has its own id and the creation time of its second. v1 is the instrument of every figure
+# in docs/benchmarks.md that names none (all measured before the instrument could be chosen): one
+# Request object per kind of call sent again and again, and every answer the same bytes. Figures of
+# v1 and v2 are not comparable with each other, only within one instrument.
+#
 # The harness classes come from whichever jar has them (B first): they are copied out of it and put
 # in front of each jar on the class path, so an older jar (whose benchmarks module predates the
 # harness) is measured by the same code; they use only Workload's gateway and requests and
@@ -21,10 +29,16 @@
 # defaults (4 runs: about 3.5 minutes).
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  echo "usage: $0 A.jar B.jar [runs per jar] [warm-up s] [pairs] [round ms] [mixed|json|stream]" >&2
+  echo "usage: $0 A.jar B.jar [runs per jar] [warm-up s] [pairs] [round ms] [mixed|json|stream]" \
+    "[v2|v1]" >&2
   exit 2
 fi
 a=$1; b=$2; runs=${3:-2}; warmup=${4:-15}; pairs=${5:-30}; round=${6:-500}; mix=${7:-mixed}
+instrument=${8:-v2}
+case "$instrument" in
+  v1 | v2) ;;
+  *) echo "the instrument is v1 or v2, not $instrument" >&2; exit 2 ;;
+esac
 client_cpu=${CLIENT_CPU:-0}; server_cpu=${SERVER_CPU:-1}
 client_opts=${CLIENT_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseSerialGC}
 for jar in "$a" "$b"; do
@@ -51,7 +65,7 @@ unzip -q "$harness_jar" 'dev/aigateway/benchmarks/CpuHarness*.class' \
   'dev/aigateway/benchmarks/LoopbackBackend*.class' -d "$work/classes"
 
 taskset -c "$server_cpu" java -Xms256m -Xmx256m -XX:+UseSerialGC \
-  -cp "$work/classes:$harness_jar" dev.aigateway.benchmarks.LoopbackBackend >"$work/server.out" 2>&1 &
+  -cp "$work/classes:$harness_jar" dev.aigateway.benchmarks.LoopbackBackend "--instrument=$instrument" >"$work/server.out" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on ' "$work/server.out" && break
@@ -62,7 +76,7 @@ url=$(sed -n 's/^listening on //p' "$work/server.out")
 [ -n "$url" ] || { echo "the backend did not start" >&2; cat "$work/server.out" >&2; exit 1; }
 echo "backend $url on cpu $server_cpu (harness classes from $(basename "$harness_jar")); client on cpu $client_cpu"
 echo "client JVM: $client_opts; $(nproc) cores; $(java -version 2>&1 | head -1)"
-echo "each run: $warmup s warm-up, $pairs pairs of $round ms rounds, $mix calls"
+echo "each run: $warmup s warm-up, $pairs pairs of $round ms rounds, $mix calls, instrument $instrument"
 
 table=()
 for i in $(seq 1 "$runs"); do
@@ -70,7 +84,8 @@ for i in $(seq 1 "$runs"); do
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     # shellcheck disable=SC2086
     out=$(taskset -c "$client_cpu" java $client_opts -cp "$work/classes:$jar" \
-      dev.aigateway.benchmarks.CpuHarness "$url" "$warmup" "$pairs" "$round" "$mix") || {
+      dev.aigateway.benchmarks.CpuHarness "$url" "$warmup" "$pairs" "$round" "$mix" \
+      "--instrument=$instrument") || {
       echo "$out" >&2; echo "run $i of $(basename "$jar") failed" >&2; exit 1; }
     echo "--- run $i, $(basename "$jar"), load average before: $load"
     grep -E '^(plain|wrapped|added|  of it|throughput|errors)' <<<"$out"

@@ -11,8 +11,10 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.ConnectionPool;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import okio.BufferedSource;
 
@@ -33,6 +35,15 @@ import okio.BufferedSource;
  * and the throughput ratio (wrapped calls/s over plain calls/s). The report gives each quantity's
  * median, interquartile range and mean over the pairs.
  *
+ * <p>Two instruments ({@link Instrument}); their figures are comparable only with figures of the
+ * same instrument. With {@code v2} (the default) each call builds its own {@link Request}, in the
+ * measured loop, the same way for both clients and as openai-java's OkHttp client builds one (a
+ * string URL, {@code POST} of a {@link RequestBody} made from the body's bytes with a media type
+ * parsed for the call, then the headers), and the backend gives each answer its own id and creation
+ * time. With {@code v1} both clients send one {@code Request} object per kind of call again and
+ * again (so OkHttp parses its cache control once per run, which a request built per call does not
+ * allow) and the backend sends the same bytes every time.
+ *
  * <p>The harness uses only what every build of the benchmarks module since the pipeline issue's
  * baseline has ({@code Workload}'s gateway, requests and chat body, {@code OkHttpAiGateway.wrap}),
  * so {@code scripts/harness-cpu.sh} runs these classes in front of an older benchmarks jar to
@@ -40,7 +51,7 @@ import okio.BufferedSource;
  *
  * <pre>
  * java -cp benchmarks.jar dev.aigateway.benchmarks.CpuHarness BASE_URL [warm-up seconds = 20]
- *     [pairs = 60] [round milliseconds = 500] [mixed|json|stream]
+ *     [pairs = 60] [round milliseconds = 500] [mixed|json|stream] [--instrument=v1|v2]
  * </pre>
  *
  * <p>Exits with status 1 when any call failed or a wrapped call produced no event.
@@ -66,7 +77,8 @@ public final class CpuHarness {
    * Runs the harness and prints its report.
    *
    * @param args the backend's base URL, warm-up seconds (20), pairs of rounds (60), milliseconds
-   *     per round (500), calls ({@code mixed}, {@code json} or {@code stream}; default mixed)
+   *     per round (500), calls ({@code mixed}, {@code json} or {@code stream}; default mixed), and
+   *     anywhere among them {@code --instrument=v1} or {@code --instrument=v2} (the default)
    */
   public static void main(String[] args) throws IOException {
     Report report = run(Settings.parse(args), System.out);
@@ -98,8 +110,48 @@ public final class CpuHarness {
     }
   }
 
+  /**
+   * How the harness makes its calls and the backend its answers. Figures of one instrument are
+   * comparable with each other, not with those of the other.
+   */
+  enum Instrument {
+    /**
+     * One {@link Request} object per kind of call, sent again and again by both clients; the
+     * backend's answers all alike, id and creation time included.
+     */
+    V1,
+    /**
+     * As real traffic: each call builds its own {@link Request} (as openai-java's OkHttp client
+     * does), and every answer of the backend has its own id and the creation time of its second.
+     */
+    V2;
+
+    private static final String FLAG = "--instrument=";
+
+    /** The instrument {@code args} name ({@code --instrument=v1|v2}); v2 when they name none. */
+    static Instrument of(String[] args) {
+      Instrument chosen = V2;
+      for (String arg : args) {
+        if (arg.startsWith(FLAG)) {
+          String name = arg.substring(FLAG.length());
+          if (!name.equalsIgnoreCase("v1") && !name.equalsIgnoreCase("v2")) {
+            throw new IllegalArgumentException("an instrument is v1 or v2, not " + name);
+          }
+          chosen = valueOf(name.toUpperCase(Locale.ROOT));
+        }
+      }
+      return chosen;
+    }
+
+    /** {@code args} without the instrument's flag. */
+    static String[] without(String[] args) {
+      return Arrays.stream(args).filter(arg -> !arg.startsWith(FLAG)).toArray(String[]::new);
+    }
+  }
+
   /** What a run is made of; validated on construction. */
-  record Settings(String baseUrl, Duration warmUp, int pairs, Duration round, Mix mix) {
+  record Settings(
+      String baseUrl, Duration warmUp, int pairs, Duration round, Mix mix, Instrument instrument) {
 
     Settings {
       if (!baseUrl.startsWith("http://127.0.0.1:")) {
@@ -117,12 +169,14 @@ public final class CpuHarness {
       }
     }
 
-    static Settings parse(String[] args) {
+    static Settings parse(String[] all) {
+      Instrument instrument = Instrument.of(all);
+      String[] args = Instrument.without(all);
       if (args.length < 1 || args.length > 5) {
         throw new IllegalArgumentException(
             "usage: CpuHarness BASE_URL [warm-up seconds] [pairs] [round milliseconds] "
-                + "[mixed|json|stream], but got "
-                + Arrays.toString(args));
+                + "[mixed|json|stream] [--instrument=v1|v2], but got "
+                + Arrays.toString(all));
       }
       double warmUp = args.length > 1 ? Double.parseDouble(args[1]) : DEFAULT_WARM_UP_SECONDS;
       int pairs = args.length > 2 ? Integer.parseInt(args[2]) : DEFAULT_PAIRS;
@@ -130,7 +184,12 @@ public final class CpuHarness {
       Mix mix = args.length > 4 ? Mix.valueOf(args[4].toUpperCase(Locale.ROOT)) : Mix.MIXED;
       String base = args[0].endsWith("/") ? args[0].substring(0, args[0].length() - 1) : args[0];
       return new Settings(
-          base, Duration.ofNanos((long) (warmUp * 1e9)), pairs, Duration.ofMillis(round), mix);
+          base,
+          Duration.ofNanos((long) (warmUp * 1e9)),
+          pairs,
+          Duration.ofMillis(round),
+          mix,
+          instrument);
     }
   }
 
@@ -211,19 +270,21 @@ public final class CpuHarness {
             .callTimeout(Duration.ofSeconds(30))
             .build();
     OkHttpClient wrapped = OkHttpAiGateway.wrap(plain, gateway);
-    String url = settings.baseUrl() + Workload.CHAT_PATH;
-    Request[] calls = {
-      Workload.post(url, Workload.shortChat(false), "team-0"),
-      Workload.post(url, Workload.shortChat(true), "team-0")
-    };
+    Calls calls =
+        new Calls(
+            settings.baseUrl() + Workload.CHAT_PATH,
+            Workload.shortChat(false),
+            Workload.shortChat(true),
+            settings.instrument());
     out.printf(
         Locale.ROOT,
-        "CpuHarness: 1 caller, %s warm-up, %d pairs of %d ms rounds, calls: %s, backend %s;"
-            + " gateway from %s; %d core(s) visible to this JVM%n",
+        "CpuHarness: 1 caller, %s warm-up, %d pairs of %d ms rounds, calls: %s, instrument %s,"
+            + " backend %s; gateway from %s; %d core(s) visible to this JVM%n",
         seconds(settings.warmUp()),
         settings.pairs(),
         settings.round().toMillis(),
         settings.mix().name().toLowerCase(Locale.ROOT),
+        settings.instrument().name().toLowerCase(Locale.ROOT),
         settings.baseUrl(),
         AiGateway.class.getProtectionDomain().getCodeSource().getLocation().getPath(),
         Runtime.getRuntime().availableProcessors());
@@ -288,8 +349,53 @@ public final class CpuHarness {
     return report;
   }
 
+  /**
+   * The requests of the calls: with {@link Instrument#V2} built anew for every call, the same way
+   * for both clients; with {@link Instrument#V1} one object per kind of call, sent again and again.
+   */
+  static final class Calls {
+    /** The media type openai-java's OkHttp client parses for each JSON body it sends. */
+    private static final String JSON = "application/json";
+
+    private static final String CONSUMER = "team-0";
+
+    private final String url;
+    private final byte[] chat;
+    private final byte[] streamedChat;
+    private final Request chatRequest;
+    private final Request streamedChatRequest;
+
+    Calls(String url, byte[] chat, byte[] streamedChat, Instrument instrument) {
+      this.url = url;
+      this.chat = chat;
+      this.streamedChat = streamedChat;
+      boolean reused = instrument == Instrument.V1;
+      this.chatRequest = reused ? Workload.post(url, chat, CONSUMER) : null;
+      this.streamedChatRequest = reused ? Workload.post(url, streamedChat, CONSUMER) : null;
+    }
+
+    /** The request of the next call: a JSON chat, or a streamed one when {@code stream}. */
+    Request next(boolean stream) {
+      Request reused = stream ? streamedChatRequest : chatRequest;
+      return reused != null ? reused : build(url, stream ? streamedChat : chat);
+    }
+
+    /**
+     * A request as openai-java's OkHttp client builds one for each call: a new builder, the URL as
+     * a string, the method with a body made from the serialised bytes and a media type parsed for
+     * this body, then the headers one by one.
+     */
+    private static Request build(String url, byte[] body) {
+      return new Request.Builder()
+          .url(url)
+          .method("POST", RequestBody.create(body, MediaType.get(JSON)))
+          .addHeader(Workload.CONSUMER_HEADER, CONSUMER)
+          .build();
+    }
+  }
+
   /** One client's calls, back to back, for one round. */
-  private Round round(OkHttpClient client, Request[] calls) {
+  private Round round(OkHttpClient client, Calls calls) {
     long calls0 = 0;
     long errors = 0;
     long cpu = processCpuNanos();
@@ -300,7 +406,7 @@ public final class CpuHarness {
     long now = start;
     for (int i = 0; now < deadline; i++) {
       boolean stream = settings.mix().stream(i);
-      if (call(client, calls[stream ? 1 : 0], stream)) {
+      if (call(client, calls.next(stream), stream)) {
         calls0++;
       } else {
         errors++;

@@ -8,11 +8,10 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A fast loopback OpenAI chat backend for {@link CpuHarness}, meant to run in its own process (its
@@ -23,8 +22,14 @@ import java.util.concurrent.Executors;
  * {@code stream_options.include_usage}, as OpenAI does), flushed one event at a time as a real
  * backend does.
  *
+ * <p>With the {@linkplain CpuHarness.Instrument#V2 second instrument} (the default) every answer
+ * has its own id and the creation time of the second it is made in, as a real backend's answers
+ * have ({@link CannedBackend.Stamp}: the same byte length as the canned ones); with {@code
+ * --instrument=v1} every answer is the canned bytes, id and time included, as before.
+ *
  * <pre>
  * java -cp benchmarks.jar dev.aigateway.benchmarks.LoopbackBackend [port, 0 = any free]
+ *     [--instrument=v1|v2]
  * </pre>
  *
  * <p>Prints {@code listening on http://127.0.0.1:PORT} once it accepts calls, then serves until the
@@ -34,34 +39,45 @@ public final class LoopbackBackend implements AutoCloseable {
 
   private static final String STREAM = "\"stream\":true";
   private static final String INCLUDE_USAGE = "\"include_usage\":true";
-  private static final byte[][] EVENTS = split(CannedBackend.EVENTS);
-  private static final byte[][] EVENTS_WITH_USAGE = split(CannedBackend.EVENTS_WITH_USAGE);
+  private static final int[] EVENT_ENDS = eventEnds(CannedBackend.EVENTS);
+  private static final int[] EVENT_WITH_USAGE_ENDS = eventEnds(CannedBackend.EVENTS_WITH_USAGE);
 
   private final HttpServer server;
   private final ExecutorService handlers;
+  private final boolean varying;
+  private final AtomicLong answers = new AtomicLong();
 
-  private LoopbackBackend(int port) throws IOException {
+  private LoopbackBackend(int port, CpuHarness.Instrument instrument) throws IOException {
+    this.varying = instrument == CpuHarness.Instrument.V2;
     // Each event goes out as it is flushed, not held back by Nagle's algorithm.
     System.setProperty("sun.net.httpserver.nodelay", "true");
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
     handlers = Executors.newFixedThreadPool(4);
     server.setExecutor(handlers);
-    server.createContext("/", LoopbackBackend::answer);
+    server.createContext("/", this::answer);
     server.start();
   }
 
-  /** Starts a backend on {@code port} of 127.0.0.1 (0: any free port). */
+  /** Starts a backend on {@code port} of 127.0.0.1 (0: any free port), answers of instrument v2. */
   static LoopbackBackend start(int port) throws IOException {
-    return new LoopbackBackend(port);
+    return start(port, CpuHarness.Instrument.V2);
+  }
+
+  /** Starts a backend on {@code port} of 127.0.0.1 (0: any free port) for {@code instrument}. */
+  static LoopbackBackend start(int port, CpuHarness.Instrument instrument) throws IOException {
+    return new LoopbackBackend(port, instrument);
   }
 
   /**
    * Serves until the process is stopped.
    *
-   * @param args the port (default 0: any free port, printed)
+   * @param args the port (default 0: any free port, printed), and optionally {@code
+   *     --instrument=v1} or {@code --instrument=v2} (the default), in any order
    */
   public static void main(String[] args) throws IOException, InterruptedException {
-    LoopbackBackend backend = start(args.length > 0 ? Integer.parseInt(args[0]) : 0);
+    CpuHarness.Instrument instrument = CpuHarness.Instrument.of(args);
+    String[] rest = CpuHarness.Instrument.without(args);
+    LoopbackBackend backend = start(rest.length > 0 ? Integer.parseInt(rest[0]) : 0, instrument);
     System.out.println("listening on " + backend.baseUrl());
     System.out.flush();
     Thread.currentThread().join(); // until killed
@@ -78,7 +94,7 @@ public final class LoopbackBackend implements AutoCloseable {
     handlers.shutdownNow();
   }
 
-  private static void answer(HttpExchange exchange) throws IOException {
+  private void answer(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] sent;
       try (InputStream in = exchange.getRequestBody()) {
@@ -90,38 +106,53 @@ public final class LoopbackBackend implements AutoCloseable {
         return;
       }
       if (!text.contains(STREAM)) {
+        byte[] completion = stamped(CannedBackend.COMPLETION, CannedBackend.COMPLETION_STAMP);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, CannedBackend.COMPLETION.length);
+        exchange.sendResponseHeaders(200, completion.length);
         try (OutputStream out = exchange.getResponseBody()) {
-          out.write(CannedBackend.COMPLETION);
+          out.write(completion);
         }
         return;
       }
-      byte[][] events = text.contains(INCLUDE_USAGE) ? EVENTS_WITH_USAGE : EVENTS;
+      boolean usage = text.contains(INCLUDE_USAGE);
+      byte[] events =
+          usage
+              ? stamped(CannedBackend.EVENTS_WITH_USAGE, CannedBackend.EVENTS_WITH_USAGE_STAMP)
+              : stamped(CannedBackend.EVENTS, CannedBackend.EVENTS_STAMP);
+      int[] ends = usage ? EVENT_WITH_USAGE_ENDS : EVENT_ENDS;
       exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
       exchange.sendResponseHeaders(200, 0); // chunked
       try (OutputStream out = exchange.getResponseBody()) {
-        for (byte[] event : events) {
-          out.write(event);
+        int start = 0;
+        for (int end : ends) {
+          out.write(events, start, end - start);
           out.flush();
+          start = end;
         }
       }
     }
   }
 
-  /** A stream's bytes cut after each blank line: one array per event. */
-  private static byte[][] split(byte[] stream) {
-    List<byte[]> events = new ArrayList<>();
-    int start = 0;
+  /** The canned bytes (v1), or a copy with this answer's own id and time (v2). */
+  private byte[] stamped(byte[] canned, CannedBackend.Stamp stamp) {
+    if (!varying) {
+      return canned;
+    }
+    return stamp.onto(canned.clone(), answers.incrementAndGet(), System.currentTimeMillis() / 1000);
+  }
+
+  /** Where each event of a stream ends: after its blank line (and the stream's last byte). */
+  static int[] eventEnds(byte[] stream) {
+    int[] ends = new int[stream.length];
+    int count = 0;
     for (int i = 1; i < stream.length; i++) {
       if (stream[i] == '\n' && stream[i - 1] == '\n') {
-        events.add(Arrays.copyOfRange(stream, start, i + 1));
-        start = i + 1;
+        ends[count++] = i + 1;
       }
     }
-    if (start < stream.length) {
-      events.add(Arrays.copyOfRange(stream, start, stream.length));
+    if (count == 0 || ends[count - 1] < stream.length) {
+      ends[count++] = stream.length;
     }
-    return events.toArray(new byte[0][]);
+    return Arrays.copyOf(ends, count);
   }
 }

@@ -5,8 +5,9 @@ import dev.aigateway.core.wire.SseBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.util.Arrays;
+import java.util.Locale;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 
 /**
@@ -19,26 +20,33 @@ import org.openjdk.jmh.annotations.Setup;
  * allocates for it ({@code -prof gc}). {@code plainEvents} reads the same events without the body,
  * for scale.
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar SseBodyBenchmark -prof gc}; numbers in
- * docs/benchmarks.md.
+ * <p>With {@code instrument} {@code v2} (the default) every stream has its own id and the creation
+ * time of its second, as a real backend's streams have ({@link CannedBackend.Stamp}, written over
+ * the previous stream's in place: no allocation, a few hundred bytes written per stream, in every
+ * benchmark alike); with {@code v1} every stream is the same bytes, as before.
+ *
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar SseBodyBenchmark -prof gc} (add {@code
+ * -p instrument=v1} for the earlier instrument); numbers in docs/benchmarks.md.
  */
 public class SseBodyBenchmark extends MicroBenchmark {
 
+  /** {@code v2}: each stream its own id and time; {@code v1}: the same stream every time. */
+  @Param({"v2"})
+  public String instrument = "v2";
+
   private final byte[] buffer = new byte[8192];
   private final WireFormatBenchmark.Outcome outcome = new WireFormatBenchmark.Outcome();
-  private int[] eventEnds;
+  private final byte[] events = CannedBackend.EVENTS_WITH_USAGE.clone();
+  private final int[] eventEnds = LoopbackBackend.eventEnds(events);
+  private boolean varying;
+  private long streams;
 
   @Setup
   public void setUp() throws IOException {
-    byte[] events = CannedBackend.EVENTS_WITH_USAGE;
-    int count = 0;
-    int[] ends = new int[events.length];
-    for (int i = 1; i < events.length; i++) {
-      if (events[i] == '\n' && events[i - 1] == '\n') {
-        ends[count++] = i + 1;
-      }
+    if (!instrument.equals("v1") && !instrument.equals("v2")) {
+      throw new IllegalArgumentException("an instrument is v1 or v2, not " + instrument);
     }
-    eventEnds = Arrays.copyOf(ends, count);
+    varying = instrument.equals("v2");
     if (hiddenStream() != CannedBackend.EVENTS.length
         || outcome.usage == null
         || outcome.usage.outputTokens() != CannedBackend.STREAM_CHUNKS - 2) {
@@ -73,25 +81,33 @@ public class SseBodyBenchmark extends MicroBenchmark {
     return seen;
   }
 
-  /** A body over the canned stream, one event per read, hiding the usage the gateway asked for. */
+  /**
+   * A body over the next stream (with its own id and time under v2), one event per read, hiding the
+   * usage the gateway asked for.
+   */
   private SseBody hidingBody() {
     return new SseBody(
-        new EventAtATime(CannedBackend.EVENTS_WITH_USAGE, eventEnds),
-        outcome,
-        () -> false,
-        false,
-        true);
+        new EventAtATime(nextStream(), eventEnds), outcome, () -> false, false, true);
   }
 
   /** The same events read straight from the stream, without the body. */
   @Benchmark
   public long plainEvents() throws IOException {
     long seen = 0;
-    InputStream in = new EventAtATime(CannedBackend.EVENTS_WITH_USAGE, eventEnds);
+    InputStream in = new EventAtATime(nextStream(), eventEnds);
     for (int n; (n = in.read(buffer, 0, buffer.length)) >= 0; ) {
       seen += n;
     }
     return seen;
+  }
+
+  /** The stream's bytes, given the next stream's id and the current second under v2. */
+  private byte[] nextStream() {
+    if (varying) {
+      CannedBackend.EVENTS_WITH_USAGE_STAMP.onto(
+          events, ++streams, System.currentTimeMillis() / 1000);
+    }
+    return events;
   }
 
   /**
@@ -101,17 +117,21 @@ public class SseBodyBenchmark extends MicroBenchmark {
    *
    * <pre>
    * java -cp benchmarks.jar dev.aigateway.benchmarks.SseBodyBenchmark [streams per round=100000] [inPlace]
+   *     [--instrument=v1|v2]
    * </pre>
    *
    * <p>With {@code inPlace}, the stream is read as {@link #hiddenStreamInPlace} reads it (as the
    * OkHttp adapter does), else as {@link #hiddenStream}.
    *
-   * @param args the streams per round, and {@code inPlace} or nothing
+   * @param all the streams per round, and {@code inPlace} or nothing; anywhere among them {@code
+   *     --instrument=v1} or {@code --instrument=v2} (the default)
    */
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] all) throws IOException {
+    String[] args = CpuHarness.Instrument.without(all);
     int streams = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     boolean inPlace = args.length > 1 && args[1].equals("inPlace");
     SseBodyBenchmark benchmark = new SseBodyBenchmark();
+    benchmark.instrument = CpuHarness.Instrument.of(all).name().toLowerCase(Locale.ROOT);
     benchmark.setUp();
     ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     long thread = Thread.currentThread().getId();

@@ -7,10 +7,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import okio.Buffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The CPU harness against a loopback backend (here in this JVM; the script starts it in its own):
@@ -18,10 +22,12 @@ import org.junit.jupiter.api.Test;
  */
 class CpuHarnessTest {
 
-  @Test
-  void aTinyRunMeasuresBothClientsAndGovernsEveryWrappedCall() throws Exception {
+  @ParameterizedTest
+  @EnumSource(CpuHarness.Instrument.class)
+  void aTinyRunMeasuresBothClientsAndGovernsEveryWrappedCall(CpuHarness.Instrument instrument)
+      throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    try (LoopbackBackend backend = LoopbackBackend.start(0)) {
+    try (LoopbackBackend backend = LoopbackBackend.start(0, instrument)) {
       CpuHarness.Report report =
           CpuHarness.run(
               new CpuHarness.Settings(
@@ -29,7 +35,8 @@ class CpuHarnessTest {
                   Duration.ofMillis(200),
                   4,
                   Duration.ofMillis(50),
-                  CpuHarness.Mix.MIXED),
+                  CpuHarness.Mix.MIXED,
+                  instrument),
               new PrintStream(printed, true, StandardCharsets.UTF_8));
 
       assertThat(report.errors()).isZero();
@@ -40,8 +47,90 @@ class CpuHarnessTest {
       assertThat(report.ratio().median()).isPositive();
       assertThat(report.plainCpu().median()).isPositive();
       String text = printed.toString(StandardCharsets.UTF_8);
-      assertThat(text).contains("pair   4 (wrapped first)").contains("RESULT added_cpu_us ");
+      assertThat(text)
+          .contains("pair   4 (wrapped first)")
+          .contains("RESULT added_cpu_us ")
+          .contains("instrument " + instrument.name().toLowerCase(Locale.ROOT));
     }
+  }
+
+  @Test
+  void theSecondInstrumentBuildsEveryRequestAnewAndAlikeTheFirstReusesOne() throws Exception {
+    byte[] chat = Workload.shortChat(false);
+    byte[] streamed = Workload.shortChat(true);
+    String url = "http://127.0.0.1:1" + Workload.CHAT_PATH;
+    CpuHarness.Calls v2 = new CpuHarness.Calls(url, chat, streamed, CpuHarness.Instrument.V2);
+    CpuHarness.Calls v1 = new CpuHarness.Calls(url, chat, streamed, CpuHarness.Instrument.V1);
+
+    Request first = v2.next(false);
+    Request second = v2.next(false);
+    assertThat(second).isNotSameAs(first);
+    assertThat(second.body()).isNotSameAs(first.body());
+    for (Request request : new Request[] {first, second, v1.next(false)}) {
+      assertThat(request.method()).isEqualTo("POST");
+      assertThat(request.url().toString()).isEqualTo(url);
+      assertThat(request.header(Workload.CONSUMER_HEADER)).isEqualTo("team-0");
+      assertThat(request.headers().size()).isEqualTo(1);
+      assertThat(request.body().contentType().toString()).isEqualTo("application/json");
+      assertThat(sent(request)).isEqualTo(chat);
+    }
+    assertThat(sent(v2.next(true))).isEqualTo(streamed);
+    assertThat(sent(v1.next(true))).isEqualTo(streamed);
+    assertThat(v1.next(false)).isSameAs(v1.next(false));
+    assertThat(v1.next(true)).isSameAs(v1.next(true)).isNotSameAs(v1.next(false));
+  }
+
+  @Test
+  void theSecondInstrumentsBackendGivesEachAnswerItsOwnIdAndTheFirstsTheCannedOne()
+      throws Exception {
+    OkHttpClient client = new OkHttpClient();
+    try (LoopbackBackend v2 = LoopbackBackend.start(0, CpuHarness.Instrument.V2);
+        LoopbackBackend v1 = LoopbackBackend.start(0, CpuHarness.Instrument.V1)) {
+      String json = Workload.CHAT_PATH;
+      byte[] chat = Workload.shortChat(false);
+      byte[] streamed = Workload.shortChat(true);
+      String a = body(client, Workload.post(v2.baseUrl() + json, chat, "c"));
+      String b = body(client, Workload.post(v2.baseUrl() + json, chat, "c"));
+      String stream = body(client, Workload.post(v2.baseUrl() + json, streamed, "c"));
+
+      assertThat(a).hasSize(CannedBackend.COMPLETION.length).isNotEqualTo(b);
+      assertThat(id(a))
+          .isNotEqualTo(id(b))
+          .hasSize(id(CannedBackend.COMPLETION))
+          .startsWith("chatcmpl-");
+      assertThat(stream).hasSize(CannedBackend.EVENTS.length);
+      String[] chunks = stream.split("\n\n");
+      assertThat(chunks).hasSize(CannedBackend.STREAM_CHUNKS + 1);
+      for (int i = 0; i < CannedBackend.STREAM_CHUNKS; i++) {
+        assertThat(id(chunks[i])).isEqualTo(id(chunks[0])).isNotEqualTo(id(a)).isNotEqualTo(id(b));
+      }
+      assertThat(body(client, Workload.post(v1.baseUrl() + json, chat, "c")))
+          .isEqualTo(body(client, Workload.post(v1.baseUrl() + json, chat, "c")))
+          .isEqualTo(new String(CannedBackend.COMPLETION, StandardCharsets.UTF_8));
+      assertThat(body(client, Workload.post(v1.baseUrl() + json, streamed, "c")))
+          .isEqualTo(new String(CannedBackend.EVENTS, StandardCharsets.UTF_8));
+    } finally {
+      client.connectionPool().evictAll();
+    }
+  }
+
+  @Test
+  void theInstrumentIsNamedByAFlagAnywhereAndIsTheSecondUnlessNamed() {
+    assertThat(CpuHarness.Instrument.of(new String[] {"x", "--instrument=v1", "y"}))
+        .isEqualTo(CpuHarness.Instrument.V1);
+    assertThat(CpuHarness.Instrument.of(new String[] {"--instrument=V2"}))
+        .isEqualTo(CpuHarness.Instrument.V2);
+    assertThat(CpuHarness.Instrument.of(new String[] {"x"})).isEqualTo(CpuHarness.Instrument.V2);
+    assertThat(CpuHarness.Instrument.without(new String[] {"x", "--instrument=v1", "y"}))
+        .containsExactly("x", "y");
+    assertThatThrownBy(() -> CpuHarness.Instrument.of(new String[] {"--instrument=v3"}))
+        .hasMessageContaining("v1 or v2, not v3");
+    CpuHarness.Settings settings =
+        CpuHarness.Settings.parse(
+            new String[] {"--instrument=v1", "http://127.0.0.1:8080", "1", "2", "3", "stream"});
+    assertThat(settings.instrument()).isEqualTo(CpuHarness.Instrument.V1);
+    assertThat(settings.mix()).isEqualTo(CpuHarness.Mix.STREAM);
+    assertThat(settings.pairs()).isEqualTo(2);
   }
 
   @Test
@@ -82,6 +171,7 @@ class CpuHarnessTest {
     assertThat(settings.pairs()).isEqualTo(7);
     assertThat(settings.round()).isEqualTo(Duration.ofMillis(300));
     assertThat(settings.mix()).isEqualTo(CpuHarness.Mix.MIXED);
+    assertThat(settings.instrument()).isEqualTo(CpuHarness.Instrument.V2);
     assertThat(
             CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1", "1", "1", "1", "json"})
                 .mix())
@@ -101,6 +191,22 @@ class CpuHarnessTest {
     assertThat(spread.q1()).isEqualTo(2);
     assertThat(spread.q3()).isEqualTo(4);
     assertThat(spread.mean()).isEqualTo(3);
+  }
+
+  /** The id of the first {@code "id":"...")} in {@code json}. */
+  private static String id(String json) {
+    int start = json.indexOf("\"id\":\"") + "\"id\":\"".length();
+    return json.substring(start, json.indexOf('"', start));
+  }
+
+  private static int id(byte[] json) {
+    return id(new String(json, StandardCharsets.UTF_8)).length();
+  }
+
+  private static byte[] sent(Request request) throws Exception {
+    Buffer buffer = new Buffer();
+    request.body().writeTo(buffer);
+    return buffer.readByteArray();
   }
 
   private static String body(OkHttpClient client, Request request) throws Exception {

@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The default {@link TokenLimitStore}: counters in this JVM's memory, on the injected clock. Rates
@@ -92,14 +93,12 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     sweepIfDue(now);
     Counter[] locked = lockAll(taken);
     try {
-      long[] remaining = new long[taken.size()];
       LimitCharge rejectedBy = null;
       Duration retryAfter = null;
       for (int i = 0; i < taken.size(); i++) {
         LimitCharge charge = taken.get(i);
         Counter counter = locked[i];
         long left = counter.remaining(now);
-        remaining[i] = left;
         long together = amountOnCounter(taken, locked, i);
         long required = together == BEYOND_LONG ? Long.MAX_VALUE : Math.max(1, together);
         boolean fits = together != BEYOND_LONG && left >= required;
@@ -108,16 +107,29 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
           retryAfter = counter.waitFor(required, now);
         }
       }
+      // What each counter holds is read again for the result, at the same instant: a counter read
+      // twice at one instant holds the same (a rate refills only when time has passed), and after
+      // the takes it holds what it held less every charge on it (they fit, so nothing saturates).
       if (rejectedBy != null) {
-        return ReserveResult.rejected(rejectedBy, retryAfter, immutable(remaining));
+        return ReserveResult.rejected(rejectedBy, retryAfter, remaining(locked, now));
       }
-      long[] windowStarts = new long[taken.size()];
+      // The window starts of the first two charges in locals, an array only beyond them.
+      long firstStart = 0;
+      long secondStart = 0;
+      long[] moreStarts = taken.size() > 2 ? new long[taken.size() - 2] : null;
       for (int i = 0; i < taken.size(); i++) {
-        windowStarts[i] = locked[i].take(taken.get(i).amount(), now);
-        remaining[i] = saturatedSubtract(remaining[i], amountOnCounter(taken, locked, i));
+        long start = locked[i].take(taken.get(i).amount(), now);
+        if (i == 0) {
+          firstStart = start;
+        } else if (i == 1) {
+          secondStart = start;
+        } else {
+          moreStarts[i - 2] = start;
+        }
       }
       return ReserveResult.admitted(
-          new Lease(this, taken, windowStarts, locked), immutable(remaining));
+          new Lease(this, taken, locked, firstStart, secondStart, moreStarts),
+          remaining(locked, now));
     } finally {
       unlockAll(locked);
     }
@@ -178,7 +190,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       for (int i = 0; i < actual.length; i++) {
         long delta = actual[i] - lease.charges.get(i).amount();
         if (delta != 0) {
-          locked[i].adjust(delta, lease.windowStarts[i], now);
+          locked[i].adjust(delta, lease.windowStart(i), now);
         }
       }
     } finally {
@@ -335,15 +347,18 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     }
   }
 
-  /** The counts as the immutable list a result holds (no list of its own for one or two). */
-  private static List<Long> immutable(long[] values) {
-    return switch (values.length) {
-      case 1 -> List.of(values[0]);
-      case 2 -> List.of(values[0], values[1]);
+  /**
+   * What each of the locked counters holds at {@code now}, one per charge, as the immutable list a
+   * result holds (no list of its own for one or two, no array of counts).
+   */
+  private static List<Long> remaining(Counter[] locked, long now) {
+    return switch (locked.length) {
+      case 1 -> List.of(locked[0].remaining(now));
+      case 2 -> List.of(locked[0].remaining(now), locked[1].remaining(now));
       default -> {
-        Long[] boxed = new Long[values.length];
-        for (int i = 0; i < values.length; i++) {
-          boxed[i] = values[i];
+        Long[] boxed = new Long[locked.length];
+        for (int i = 0; i < locked.length; i++) {
+          boxed[i] = locked[i].remaining(now);
         }
         yield List.of(boxed);
       }
@@ -441,7 +456,15 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
   static final class Lease implements Reservation {
     private final InMemoryTokenLimitStore store;
     private final List<LimitCharge> charges;
-    private final long[] windowStarts;
+
+    /**
+     * The window starts of the first two charges, held as they are (a rate and a quota: the common
+     * call), and of the others in an array made only for a third charge.
+     */
+    private final long firstWindowStart;
+
+    private final long secondWindowStart;
+    private final long @Nullable [] moreWindowStarts;
 
     /** The counters the charges were taken from, to settle on unless a sweep dropped one. */
     private final Counter[] counters;
@@ -459,15 +482,23 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
     private volatile boolean settled;
 
+    /**
+     * A lease of {@code charges} taken from {@code counters}, with the window start of each charge:
+     * the first two as they are, the others (a third charge on) in {@code moreWindowStarts}.
+     */
     Lease(
         InMemoryTokenLimitStore store,
         List<LimitCharge> charges,
-        long[] windowStarts,
-        Counter[] counters) {
+        Counter[] counters,
+        long firstWindowStart,
+        long secondWindowStart,
+        long @Nullable [] moreWindowStarts) {
       this.store = store;
       this.charges = charges;
-      this.windowStarts = windowStarts;
       this.counters = counters;
+      this.firstWindowStart = firstWindowStart;
+      this.secondWindowStart = secondWindowStart;
+      this.moreWindowStarts = moreWindowStarts;
     }
 
     @Override
@@ -477,7 +508,11 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
     /** Per charge, the epoch millisecond the quota window started (0 for other kinds). */
     long windowStart(int charge) {
-      return windowStarts[charge];
+      return switch (charge) {
+        case 0 -> firstWindowStart;
+        case 1 -> secondWindowStart;
+        default -> moreWindowStarts[charge - 2];
+      };
     }
 
     @Override

@@ -36,13 +36,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LimitStage implements CallStage {
 
+  // The gateway's limits, store and consumers are the factory's: a call's stage holds only what
+  // is its own (one object per call, kept small).
   private final LimitsFactory factory;
   private final Exchange exchange;
-  private final List<TokenLimit> limits;
-  private final GuardedStore store;
-  private final ConsumerRegister consumers;
   private LimitOutcome limitOutcome = LimitOutcome.NONE;
-  private final int specCount;
   private Map<String, String> counterKeys = Map.of();
 
   /** With one limit: the counter key it charged (its map is made only for the event), else null. */
@@ -56,19 +54,9 @@ public final class LimitStage implements CallStage {
   private GuardedStore.Source source = GuardedStore.Source.STORE;
   private String rejectedLimit;
 
-  private LimitStage(
-      LimitsFactory factory,
-      Exchange exchange,
-      List<TokenLimit> limits,
-      int specCount,
-      GuardedStore store,
-      ConsumerRegister consumers) {
+  private LimitStage(LimitsFactory factory, Exchange exchange) {
     this.factory = factory;
     this.exchange = exchange;
-    this.limits = limits;
-    this.store = store;
-    this.consumers = consumers;
-    this.specCount = specCount;
   }
 
   /**
@@ -151,13 +139,16 @@ public final class LimitStage implements CallStage {
 
     @Override
     public CallStage begin(Exchange exchange) {
-      return new LimitStage(this, exchange, limits, specCount, store, consumers);
+      return new LimitStage(this, exchange);
     }
   }
 
   @Override
   public @Nullable Admission admit() {
     String consumer = exchange.consumer();
+    List<TokenLimit> limits = factory.limits;
+    int specCount = factory.specCount;
+    ConsumerRegister consumers = factory.consumers;
     int limitCount = limits.size();
     // Built without iterators, lists or maps of its own for the common gateway of one limit: the
     // charges become one immutable list, which the in-memory store keeps without copying it.
@@ -234,7 +225,7 @@ public final class LimitStage implements CallStage {
       Rejection rejection =
           source == GuardedStore.Source.FAILED_CLOSED
               ? Rejections.tokenStoreUnavailable(
-                  exchange.request().format(), store.policy().retryAfter())
+                  exchange.request().format(), factory.store.policy().retryAfter())
               : reject(result, reserved.charges(), owners);
       return exchange.rejected(rejection);
     }
@@ -260,7 +251,7 @@ public final class LimitStage implements CallStage {
 
   /** The limit charge {@code i} belongs to: the only one, or its owner. */
   private TokenLimit owner(TokenLimit @Nullable [] owners, int i) {
-    return owners == null ? limits.get(0) : owners[i];
+    return owners == null ? factory.limits.get(0) : owners[i];
   }
 
   /**
@@ -272,11 +263,12 @@ public final class LimitStage implements CallStage {
       return counterKeys;
     }
     // Calls of one consumer follow each other: the map of the key charged last serves again.
+    String limit = factory.limits.get(0).name();
     Map<String, String> recent = factory.recentCounterKeys;
-    if (recent != null && singleKey.equals(recent.get(limits.get(0).name()))) {
+    if (recent != null && singleKey.equals(recent.get(limit))) {
       return recent;
     }
-    Map<String, String> keys = Collections.singletonMap(limits.get(0).name(), singleKey);
+    Map<String, String> keys = Collections.singletonMap(limit, singleKey);
     factory.recentCounterKeys = keys;
     return keys;
   }
@@ -289,7 +281,7 @@ public final class LimitStage implements CallStage {
     long[] actual =
         TokenLimit.actualAmounts(
             reservation.charges(), exchange.settledTokens(), exchange.backendAnswered());
-    if (!store.settle(reservation, actual, source, exchange.callId())) {
+    if (!factory.store.settle(reservation, actual, source, exchange.callId())) {
       limitOutcome = LimitOutcome.SETTLE_FAILED;
     }
   }
@@ -329,7 +321,7 @@ public final class LimitStage implements CallStage {
   }
 
   private GuardedStore.Reserved reserve(List<LimitCharge> charges) {
-    GuardedStore.Reserved reserved = store.reserve(charges, exchange.callId());
+    GuardedStore.Reserved reserved = factory.store.reserve(charges, exchange.callId());
     source = reserved.source();
     boolean admitted = reserved.result().admitted();
     limitOutcome =

@@ -48,19 +48,15 @@ public final class TelemetryStage implements CallStage {
           "tools",
           "toolConfig");
 
+  // The gateway's listeners, prompt log and prices are the factory's: a call's stage holds only
+  // what is its own (one object per call, kept small).
   private final Exchange exchange;
   private final TelemetryFactory factory;
-  private final List<GatewayListener> listeners;
-  private final @Nullable PromptLog promptLog;
-  private final @Nullable PriceTable prices;
   private Boolean logsPrompt;
 
   private TelemetryStage(Exchange exchange, TelemetryFactory factory) {
     this.exchange = exchange;
     this.factory = factory;
-    this.listeners = factory.listeners;
-    this.promptLog = factory.promptLog;
-    this.prices = factory.prices;
   }
 
   /** The stage for a gateway's listeners and prompt log, or null when it has neither. */
@@ -134,6 +130,7 @@ public final class TelemetryStage implements CallStage {
       stages.get(i).describe(builder);
     }
     GatewayEvent event = builder.build();
+    List<GatewayListener> listeners = factory.listeners;
     for (int i = 0; i < listeners.size(); i++) {
       GatewayListener listener = listeners.get(i);
       try {
@@ -151,7 +148,7 @@ public final class TelemetryStage implements CallStage {
     }
     if (logsPrompt()) {
       ResponseReadout readout = exchange.readout();
-      promptLog.log(
+      factory.promptLog.log(
           event,
           requestContent(exchange.request()),
           readout == null ? null : readout.text().toString());
@@ -198,14 +195,15 @@ public final class TelemetryStage implements CallStage {
   private boolean logsPrompt() {
     if (logsPrompt == null) {
       logsPrompt =
-          promptLog != null
-              && promptLog.wants(
+          factory.promptLog != null
+              && factory.promptLog.wants(
                   exchange.consumer(), exchange.request().model(), exchange.callId());
     }
     return logsPrompt;
   }
 
   private BigDecimal cost(String responseModel, Usage usage) {
+    PriceTable prices = factory.prices;
     if (prices == null || usage.totalTokens() == 0) {
       return null;
     }

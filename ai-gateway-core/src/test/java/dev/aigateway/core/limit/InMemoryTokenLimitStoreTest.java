@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CounterId;
+import dev.aigateway.api.spi.CounterReading;
+import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
@@ -16,7 +19,9 @@ import dev.aigateway.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The store contract on the in-memory store, plus what only it promises (sweeping, size). */
@@ -117,6 +122,112 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     assertThat(lease.windowStart(0)).isZero();
     assertThat(lease.windowStart(1))
         .isEqualTo(Instant.parse("2025-01-15T00:00:00Z").toEpochMilli());
+  }
+
+  @Test
+  void aReservationOfFourChargesKeepsEachChargesWindowAndSettlesEachInIt() {
+    LimitSpec rate = rate(1000, Duration.ofMinutes(1));
+    LimitSpec daily = quota(5000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    LimitSpec monthly = quota(9000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+    LimitSpec hourly = quota(7000, QuotaPeriod.HOURLY, ZoneOffset.UTC);
+    setTime(Instant.parse("2025-01-31T23:30:00Z"));
+
+    Reservation reservation =
+        admitted(
+            charge(rate, "alice", 300),
+            charge(daily, "alice", 300),
+            charge(monthly, "alice", 300),
+            charge(hourly, "alice", 300));
+
+    InMemoryTokenLimitStore.Lease lease = (InMemoryTokenLimitStore.Lease) reservation;
+    assertThat(lease.windowStart(0)).isZero();
+    assertThat(lease.windowStart(1))
+        .isEqualTo(Instant.parse("2025-01-31T00:00:00Z").toEpochMilli());
+    assertThat(lease.windowStart(2))
+        .isEqualTo(Instant.parse("2025-01-01T00:00:00Z").toEpochMilli());
+    assertThat(lease.windowStart(3))
+        .isEqualTo(Instant.parse("2025-01-31T23:00:00Z").toEpochMilli());
+    // Every window has ended when the call settles: a refund lands nowhere, an overrun in the new
+    // window of each quota, whichever place its charge has.
+    setTime(Instant.parse("2025-02-01T00:10:00Z"));
+    settle(reservation, 300, 500, 100, 400);
+
+    ReserveResult after =
+        reserve(charge(daily, "alice", 0), charge(monthly, "alice", 0), charge(hourly, "alice", 0));
+    assertThat(after.remaining()).containsExactly(5000L - 200, 9000L, 7000L - 100);
+  }
+
+  @Test
+  void whatEachCounterHoldsIsReportedAsBeforeAndAfterEveryChargeOnItWhateverTheCharges() {
+    Random random = new Random(20261205);
+    LimitSpec[] specs = {
+      rate(5_000, Duration.ofMinutes(1)),
+      quota(20_000, QuotaPeriod.DAILY, ZoneOffset.UTC),
+      inFlight(6),
+      LimitSpec.rate("requests", LimitSpec.Unit.REQUESTS, 40, Duration.ofMinutes(1))
+    };
+    String[] keys = {"alice", "bob"};
+    List<Reservation> open = new ArrayList<>();
+    int admittedCount = 0;
+    int rejectedCount = 0;
+    for (int call = 0; call < 3_000; call++) {
+      clock.advance(Duration.ofMillis(random.nextInt(40)));
+      int count = 1 + random.nextInt(5);
+      List<LimitCharge> charges = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        LimitSpec spec = specs[random.nextInt(specs.length)];
+        long amount =
+            spec.kind() == LimitSpec.Kind.IN_FLIGHT
+                ? 1
+                : spec.unit() == LimitSpec.Unit.REQUESTS ? 1 : random.nextInt(900);
+        charges.add(charge(spec, keys[random.nextInt(keys.length)], amount));
+      }
+      // What each counter held, read at the reservation's instant before it.
+      long[] before = new long[count];
+      for (int i = 0; i < count; i++) {
+        before[i] = left(charges.get(i));
+      }
+      ReserveResult result = store.reserve(charges);
+      for (int i = 0; i < count; i++) {
+        long onCounter = 0;
+        for (LimitCharge other : charges) {
+          if (other.limit().equals(charges.get(i).limit())
+              && other.counterKey().equals(charges.get(i).counterKey())) {
+            onCounter += other.amount();
+          }
+        }
+        assertThat(result.remaining().get(i))
+            .as("call %d, charge %d of %s", call, i, charges)
+            .isEqualTo(result.admitted() ? before[i] - onCounter : before[i]);
+      }
+      if (result.admitted()) {
+        admittedCount++;
+        open.add(result.reservation());
+      } else {
+        rejectedCount++;
+      }
+      if (!open.isEmpty() && random.nextInt(3) > 0) {
+        Reservation settled = open.remove(random.nextInt(open.size()));
+        long[] actual = new long[settled.charges().size()];
+        for (int i = 0; i < actual.length; i++) {
+          LimitSpec spec = settled.charges().get(i).limit();
+          actual[i] =
+              spec.kind() == LimitSpec.Kind.IN_FLIGHT
+                  ? 0
+                  : spec.unit() == LimitSpec.Unit.REQUESTS ? 1 : random.nextInt(1200);
+        }
+        settle(settled, actual);
+      }
+    }
+    assertThat(admittedCount).isGreaterThan(300);
+    assertThat(rejectedCount).isGreaterThan(300);
+  }
+
+  /** What the counter of {@code charge} holds now, read without taking anything from it. */
+  private long left(LimitCharge charge) {
+    CounterReading reading =
+        store.peek(List.of(new CounterId(charge.limit(), charge.counterKey()))).get(0);
+    return charge.limit().capacity() - reading.used();
   }
 
   @Test
@@ -405,7 +516,7 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     race(
         (thread, i) -> {
           String key = "k" + (i % 2);
-          List<dev.aigateway.api.spi.LimitCharge> charges =
+          List<LimitCharge> charges =
               switch ((thread + i) % 3) {
                 case 0 -> List.of(charge(first, key, 1), charge(second, key, 1));
                 case 1 -> List.of(charge(second, key, 1), charge(first, key, 1));
