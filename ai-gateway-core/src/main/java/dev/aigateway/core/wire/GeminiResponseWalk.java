@@ -38,35 +38,63 @@ final class GeminiResponseWalk {
   private static final int CANDIDATES = 0;
   private static final int USAGE = 1;
   private static final int MODEL = 2;
-  private static final int FEEDBACK = 3;
+  private static final int RESPONSE_ID = 3;
+  private static final int FEEDBACK = 4;
 
+  /**
+   * The top level's names, in the order Google writes them: those read, and {@code responseId},
+   * passed over as any other name but not scanned.
+   */
   private static final byte[][] TOP = {
     ObjectMembers.quoted("candidates"),
     ObjectMembers.quoted("usageMetadata"),
     ObjectMembers.quoted("modelVersion"),
+    ObjectMembers.quoted("responseId"),
     ObjectMembers.quoted("promptFeedback")
   };
 
-  /** The names of {@code usageMetadata}: the six counts, then the three details arrays. */
+  /**
+   * The names of {@code usageMetadata} read, in the order Google writes them; {@link #USAGE_KINDS}
+   * says what each is.
+   */
   private static final byte[][] USAGE_NAMES = {
     ObjectMembers.quoted("promptTokenCount"),
     ObjectMembers.quoted("candidatesTokenCount"),
-    ObjectMembers.quoted("thoughtsTokenCount"),
-    ObjectMembers.quoted("toolUsePromptTokenCount"),
-    ObjectMembers.quoted("cachedContentTokenCount"),
     ObjectMembers.quoted("totalTokenCount"),
     ObjectMembers.quoted("promptTokensDetails"),
+    ObjectMembers.quoted("cachedContentTokenCount"),
+    ObjectMembers.quoted("thoughtsTokenCount"),
+    ObjectMembers.quoted("toolUsePromptTokenCount"),
     ObjectMembers.quoted("toolUsePromptTokensDetails"),
     ObjectMembers.quoted("candidatesTokensDetails")
   };
 
-  private static final byte[] FINISH_REASON = ObjectMembers.quoted("finishReason");
-  private static final byte[] CONTENT = ObjectMembers.quoted("content");
-  private static final byte[] PARTS = ObjectMembers.quoted("parts");
-  private static final byte[] TEXT = ObjectMembers.quoted("text");
-  private static final byte[] BLOCK_REASON = ObjectMembers.quoted("blockReason");
-  private static final byte[] MODALITY = ObjectMembers.quoted("modality");
-  private static final byte[] TOKEN_COUNT = ObjectMembers.quoted("tokenCount");
+  /**
+   * Per name of {@link #USAGE_NAMES}: the index of its count in {@link #counts} (the order {@link
+   * GeminiFormat#usageOf} takes them), or for a details array {@link #COUNTS} plus 0 (prompt), 1
+   * (tool-use prompt) or 2 (candidates).
+   */
+  private static final int[] USAGE_KINDS = {0, 1, TOTAL, COUNTS, 4, 2, 3, COUNTS + 1, COUNTS + 2};
+
+  /**
+   * The names of a candidate, of a content, of a part, of {@code promptFeedback} and of a details
+   * element, in the order Google writes them: those read, and some passed over as any other name
+   * but not scanned ({@code index}, {@code role}).
+   */
+  private static final byte[][] CANDIDATE_NAMES = {
+    ObjectMembers.quoted("content"),
+    ObjectMembers.quoted("finishReason"),
+    ObjectMembers.quoted("index")
+  };
+
+  private static final byte[][] CONTENT_NAMES = {
+    ObjectMembers.quoted("parts"), ObjectMembers.quoted("role")
+  };
+  private static final byte[][] PART_NAMES = {ObjectMembers.quoted("text")};
+  private static final byte[][] FEEDBACK_NAMES = {ObjectMembers.quoted("blockReason")};
+  private static final byte[][] DETAIL_NAMES = {
+    ObjectMembers.quoted("modality"), ObjectMembers.quoted("tokenCount")
+  };
   private static final byte[] AUDIO = ObjectMembers.quoted("AUDIO");
   private static final byte[] IMAGE = ObjectMembers.quoted("IMAGE");
 
@@ -142,23 +170,14 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     int seen = 0;
+    int expected = 0;
     while (true) {
-      if (i >= to || data[i] != '"') {
+      int v = memberValue(data, i, to, TOP, expected);
+      if (v < 0) {
         return -1;
       }
-      int nameEnd = StrictJson.string(data, i, to, false);
-      if (nameEnd < 0) {
-        return -1;
-      }
-      int name = nameOf(data, i, nameEnd, TOP);
-      int colon = skipSpace(data, nameEnd, to);
-      if (colon >= to || data[colon] != ':') {
-        return -1;
-      }
-      int v = skipSpace(data, colon + 1, to);
-      if (v >= to) {
-        return -1;
-      }
+      int name = nameIndex == RESPONSE_ID ? NOTHING : nameIndex;
+      expected = nameIndex + 1;
       if (name != NOTHING) {
         if ((seen & (1 << name)) != 0) {
           return -1;
@@ -390,23 +409,26 @@ final class GeminiResponseWalk {
     boolean finish = false;
     boolean content = false;
     int slots = finishSlotCount;
+    int expected = 0;
     while (true) {
       finishSlot(i, false);
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, CANDIDATE_NAMES, expected);
       if (v < 0) {
         return -1;
       }
+      int name = nameIndex;
+      expected = name + 1;
       byte first = data[v];
       boolean container = first == '{' || first == '[';
       int end;
-      if (is(data, i, nameEnd, FINISH_REASON)) {
+      if (name == 1) { // finishReason
         if (finish || container) {
           return -1; // twice, or a value the parser would read on into
         }
         finish = true;
         finished |= first == '"';
         end = skip(data, v, to, 3);
-      } else if (is(data, i, nameEnd, CONTENT)) {
+      } else if (name == 0) { // content
         if (content) {
           return -1;
         }
@@ -472,18 +494,21 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     boolean parts = false;
+    int expected = 0;
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, CONTENT_NAMES, expected);
       if (v < 0) {
         return -1;
       }
+      int name = nameIndex;
+      expected = name + 1;
       int end;
-      if (data[v] == '[' && is(data, i, nameEnd, PARTS)) {
+      if (data[v] == '[' && name == 0) { // parts
         textOdd |= parts;
         parts = true;
         end = elements(data, v, to, PART, 0);
       } else {
-        if (is(data, i, nameEnd, PARTS)) {
+        if (name == 0) {
           textOdd |= parts;
           parts = true;
         }
@@ -503,12 +528,12 @@ final class GeminiResponseWalk {
     }
     boolean text = false;
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, PART_NAMES, 0);
       if (v < 0) {
         return -1;
       }
+      boolean isText = nameIndex == 0;
       int end = skip(data, v, to, 6);
-      boolean isText = is(data, i, nameEnd, TEXT);
       textOdd |= isText && text; // a part's text twice: left to the parser
       text |= isText;
       if (end >= 0 && isText && data[v] == '"') {
@@ -532,11 +557,11 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, FEEDBACK_NAMES, 0);
       if (v < 0) {
         return -1;
       }
-      finished |= data[v] == '"' && is(data, i, nameEnd, BLOCK_REASON);
+      finished |= data[v] == '"' && nameIndex == 0; // blockReason
       i = next(data, skip(data, v, to, 2), to);
       if (i <= 0) {
         return -i - 1;
@@ -557,12 +582,14 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     int seen = 0;
+    int expected = 0;
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, USAGE_NAMES, expected);
       if (v < 0) {
         return -1;
       }
-      int name = nameOf(data, i, nameEnd, USAGE_NAMES);
+      expected = nameIndex + 1;
+      int name = nameIndex < 0 ? NOTHING : USAGE_KINDS[nameIndex];
       if (name != NOTHING) {
         if ((seen & (1 << name)) != 0) {
           return -1; // a member twice: the parser's last one wins, left to it
@@ -608,16 +635,19 @@ final class GeminiResponseWalk {
     boolean modality = false;
     int countStart = -1;
     long count = 0;
+    int expected = 0;
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, DETAIL_NAMES, expected);
       if (v < 0) {
         return -1;
       }
+      int name = nameIndex;
+      expected = name + 1;
       int end = skip(data, v, to, 4);
       if (end < 0) {
         return -1;
       }
-      if (is(data, i, nameEnd, MODALITY)) {
+      if (name == 0) { // modality
         if (modality) {
           return -1;
         }
@@ -628,7 +658,7 @@ final class GeminiResponseWalk {
           }
           into = is(data, v, end, AUDIO) ? slot : is(data, v, end, IMAGE) && slot == 0 ? 1 : -1;
         }
-      } else if (is(data, i, nameEnd, TOKEN_COUNT)) {
+      } else if (name == 1) { // tokenCount
         if (countStart >= 0 || count < 0) {
           return -1;
         }
@@ -666,20 +696,38 @@ final class GeminiResponseWalk {
     return end;
   }
 
-  /** The end of the name {@link #memberValue} read last (after its closing quote). */
-  private int nameEnd;
+  /** Which of the names {@link #memberValue} was given the name it read last is, or -1. */
+  private int nameIndex;
 
   /**
-   * Reads a member's name (no escape allowed) at {@code i}, noting its end in {@link #nameEnd}, and
-   * its colon: returns where its value starts, or -1.
+   * Reads a member's name (no escape allowed) at {@code i}, noting which of {@code names} it is in
+   * {@link #nameIndex}, and its colon: returns where its value starts, or -1. A name that is one of
+   * {@code names} (compared with its quotes, eight bytes a step, from {@code expected}, the one
+   * after the member before it, on round) is a plain string as it stands and is not scanned; any
+   * other is checked by {@link StrictJson#string}.
    */
-  private int memberValue(byte[] data, int i, int to) {
+  private int memberValue(byte[] data, int i, int to, byte[][] names, int expected) {
     if (i >= to || data[i] != '"') {
       return -1;
     }
-    nameEnd = StrictJson.string(data, i, to, false);
+    int nameEnd = -1;
+    int index = NOTHING;
+    int n = expected < 0 || expected >= names.length ? 0 : expected;
+    for (int tried = 0; tried < names.length; tried++) {
+      byte[] name = names[n];
+      if (name.length <= to - i && data[i + 1] == name[1] && same(data, i, name)) {
+        nameEnd = i + name.length;
+        index = n;
+        break;
+      }
+      n = n + 1 == names.length ? 0 : n + 1;
+    }
+    nameIndex = index;
     if (nameEnd < 0) {
-      return -1;
+      nameEnd = StrictJson.string(data, i, to, false);
+      if (nameEnd < 0) {
+        return -1;
+      }
     }
     int colon = skipSpace(data, nameEnd, to);
     if (colon >= to || data[colon] != ':') {
@@ -708,18 +756,6 @@ final class GeminiResponseWalk {
     }
     i = skipSpace(data, i + 1, to);
     return i > 0 ? i : 0;
-  }
-
-  /** Which of {@code names} {@code data[from, to)} is (a name with its quotes), or -1. */
-  private static int nameOf(byte[] data, int from, int to, byte[][] names) {
-    int length = to - from;
-    for (int n = 0; n < names.length; n++) {
-      byte[] name = names[n];
-      if (name.length == length && data[from + 1] == name[1] && same(data, from, name)) {
-        return n;
-      }
-    }
-    return NOTHING;
   }
 
   private static final VarHandle LONGS =
