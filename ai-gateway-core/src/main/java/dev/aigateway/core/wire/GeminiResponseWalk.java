@@ -45,29 +45,24 @@ final class GeminiResponseWalk {
    * The top level's names, in the order Google writes them: those read, and {@code responseId},
    * passed over as any other name but not scanned.
    */
-  private static final byte[][] TOP = {
-    ObjectMembers.quoted("candidates"),
-    ObjectMembers.quoted("usageMetadata"),
-    ObjectMembers.quoted("modelVersion"),
-    ObjectMembers.quoted("responseId"),
-    ObjectMembers.quoted("promptFeedback")
-  };
+  private static final Names TOP =
+      new Names("candidates", "usageMetadata", "modelVersion", "responseId", "promptFeedback");
 
   /**
    * The names of {@code usageMetadata} read, in the order Google writes them; {@link #USAGE_KINDS}
    * says what each is.
    */
-  private static final byte[][] USAGE_NAMES = {
-    ObjectMembers.quoted("promptTokenCount"),
-    ObjectMembers.quoted("candidatesTokenCount"),
-    ObjectMembers.quoted("totalTokenCount"),
-    ObjectMembers.quoted("promptTokensDetails"),
-    ObjectMembers.quoted("cachedContentTokenCount"),
-    ObjectMembers.quoted("thoughtsTokenCount"),
-    ObjectMembers.quoted("toolUsePromptTokenCount"),
-    ObjectMembers.quoted("toolUsePromptTokensDetails"),
-    ObjectMembers.quoted("candidatesTokensDetails")
-  };
+  private static final Names USAGE_NAMES =
+      new Names(
+          "promptTokenCount",
+          "candidatesTokenCount",
+          "totalTokenCount",
+          "promptTokensDetails",
+          "cachedContentTokenCount",
+          "thoughtsTokenCount",
+          "toolUsePromptTokenCount",
+          "toolUsePromptTokensDetails",
+          "candidatesTokensDetails");
 
   /**
    * Per name of {@link #USAGE_NAMES}: the index of its count in {@link #counts} (the order {@link
@@ -81,20 +76,12 @@ final class GeminiResponseWalk {
    * element, in the order Google writes them: those read, and some passed over as any other name
    * but not scanned ({@code index}, {@code role}).
    */
-  private static final byte[][] CANDIDATE_NAMES = {
-    ObjectMembers.quoted("content"),
-    ObjectMembers.quoted("finishReason"),
-    ObjectMembers.quoted("index")
-  };
+  private static final Names CANDIDATE_NAMES = new Names("content", "finishReason", "index");
 
-  private static final byte[][] CONTENT_NAMES = {
-    ObjectMembers.quoted("parts"), ObjectMembers.quoted("role")
-  };
-  private static final byte[][] PART_NAMES = {ObjectMembers.quoted("text")};
-  private static final byte[][] FEEDBACK_NAMES = {ObjectMembers.quoted("blockReason")};
-  private static final byte[][] DETAIL_NAMES = {
-    ObjectMembers.quoted("modality"), ObjectMembers.quoted("tokenCount")
-  };
+  private static final Names CONTENT_NAMES = new Names("parts", "role");
+  private static final Names PART_NAMES = new Names("text");
+  private static final Names FEEDBACK_NAMES = new Names("blockReason");
+  private static final Names DETAIL_NAMES = new Names("modality", "tokenCount");
   private static final byte[] AUDIO = ObjectMembers.quoted("AUDIO");
   private static final byte[] IMAGE = ObjectMembers.quoted("IMAGE");
 
@@ -706,23 +693,13 @@ final class GeminiResponseWalk {
    * after the member before it, on round) is a plain string as it stands and is not scanned; any
    * other is checked by {@link StrictJson#string}.
    */
-  private int memberValue(byte[] data, int i, int to, byte[][] names, int expected) {
+  private int memberValue(byte[] data, int i, int to, Names names, int expected) {
     if (i >= to || data[i] != '"') {
       return -1;
     }
-    int nameEnd = -1;
-    int index = NOTHING;
-    int n = expected < 0 || expected >= names.length ? 0 : expected;
-    for (int tried = 0; tried < names.length; tried++) {
-      byte[] name = names[n];
-      if (name.length <= to - i && data[i + 1] == name[1] && same(data, i, name)) {
-        nameEnd = i + name.length;
-        index = n;
-        break;
-      }
-      n = n + 1 == names.length ? 0 : n + 1;
-    }
+    int index = names.at(data, i, to, expected);
     nameIndex = index;
+    int nameEnd = index >= 0 ? i + names.length(index) : -1;
     if (nameEnd < 0) {
       nameEnd = StrictJson.string(data, i, to, false);
       if (nameEnd < 0) {
@@ -782,6 +759,79 @@ final class GeminiResponseWalk {
     }
     int last = length - Long.BYTES;
     return (long) LONGS.get(data, from + last) == (long) LONGS.get(name, last);
+  }
+
+  /**
+   * The names of one kind of object the walk reads, in the order Google writes them, each with its
+   * quotes; and the first eight bytes of each (those of a shorter one, masked), so that most names
+   * are told with one compare of eight bytes.
+   */
+  private static final class Names {
+    private final byte[][] quoted;
+    private final long[] heads;
+    private final long[] masks;
+
+    Names(String... names) {
+      quoted = new byte[names.length][];
+      heads = new long[names.length];
+      masks = new long[names.length];
+      for (int n = 0; n < names.length; n++) {
+        byte[] name = ObjectMembers.quoted(names[n]);
+        quoted[n] = name;
+        for (int k = 0; k < Math.min(Long.BYTES, name.length); k++) {
+          heads[n] |= (name[k] & 0xffL) << (8 * k);
+          masks[n] |= 0xffL << (8 * k);
+        }
+      }
+    }
+
+    /** The length of name {@code n}, its quotes included. */
+    int length(int n) {
+      return quoted[n].length;
+    }
+
+    /**
+     * Which of these names the string at {@code data[i]} (its opening quote) is, ending before
+     * {@code to}, or -1; tried from name {@code expected} on, round.
+     */
+    int at(byte[] data, int i, int to, int expected) {
+      int count = quoted.length;
+      int n = expected < 0 || expected >= count ? 0 : expected;
+      if (data.length - i < Long.BYTES) {
+        for (int tried = 0; tried < count; tried++, n = n + 1 == count ? 0 : n + 1) {
+          byte[] name = quoted[n];
+          if (name.length <= to - i && same(data, i, name)) {
+            return n;
+          }
+        }
+        return NOTHING;
+      }
+      long head = (long) LONGS.get(data, i); // bytes past to, if any, are masked or not compared
+      for (int tried = 0; tried < count; tried++, n = n + 1 == count ? 0 : n + 1) {
+        byte[] name = quoted[n];
+        if ((head & masks[n]) == heads[n]
+            && name.length <= to - i
+            && (name.length <= Long.BYTES || sameAfterHead(data, i, name))) {
+          return n;
+        }
+      }
+      return NOTHING;
+    }
+
+    /**
+     * Whether {@code data} holds the bytes of {@code name} (longer than eight) after its first
+     * eight at {@code from} (there are that many bytes): eight bytes a step, the last step
+     * overlapping the one before it.
+     */
+    private static boolean sameAfterHead(byte[] data, int from, byte[] name) {
+      int last = name.length - Long.BYTES;
+      for (int k = Long.BYTES; k < last; k += Long.BYTES) {
+        if ((long) LONGS.get(data, from + k) != (long) LONGS.get(name, k)) {
+          return false;
+        }
+      }
+      return (long) LONGS.get(data, from + last) == (long) LONGS.get(name, last);
+    }
   }
 
   /** Whether {@code data[from, to)} is {@code name}. */

@@ -363,9 +363,11 @@ class GeminiResponsesTest {
       }
     }
     for (String response : responses) {
-      byte[] data = response.getBytes(StandardCharsets.UTF_8);
-      for (int to = response.equals(base) ? 0 : data.length; to <= data.length; to++) {
+      byte[] whole = response.getBytes(StandardCharsets.UTF_8);
+      for (int to = response.equals(base) ? 0 : whole.length; to <= whole.length; to++) {
         String what = response.substring(0, to);
+        // the bytes cut at to, or ending there as the array does
+        byte[] data = to % 2 == 0 ? whole : java.util.Arrays.copyOf(whole, to);
         ResponseReadout document = new ResponseReadout();
         ResponseReadout documentParsed = new ResponseReadout();
         new GeminiResponses().readDocument(document, data, 0, to);
