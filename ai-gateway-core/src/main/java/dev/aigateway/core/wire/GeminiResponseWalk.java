@@ -585,21 +585,23 @@ final class GeminiResponseWalk {
       }
       byte first = data[v];
       int end;
-      if (isNumber(first)) {
+      if (isNumber(first) && name != NOTHING && name < COUNTS) {
+        // A count must be a plain whole number, as the parser's rules ask: negative, fractional
+        // or with an exponent, it is left to the parser.
+        end = plainCount(data, v, to);
+        if (end < 0) {
+          return -1;
+        }
+        pass(v, end);
+        counts[name] = count;
+        countAt[name] = v;
+        any = true;
+      } else if (isNumber(first)) {
         // The parser takes every whole number of usageMetadata as a long (and fails on one that
-        // does not fit); a count must be a plain whole number, as the parser's rules ask.
+        // does not fit).
         end = skip(data, v, to, 2);
         if (end < 0 || !fitsLong(data, v, end)) {
           return -1;
-        }
-        if (name != NOTHING && name < COUNTS) {
-          long count = wholeNumber(data, v, end);
-          if (count < 0) {
-            return -1; // negative, fractional or an exponent: left to the parser
-          }
-          counts[name] = count;
-          countAt[name] = v;
-          any = true;
         }
       } else if (name >= COUNTS && first == '[') {
         end = elements(data, v, to, DETAIL, name == COUNTS + 2 ? 2 : 0);
@@ -630,9 +632,10 @@ final class GeminiResponseWalk {
       }
       int name = nameIndex;
       expected = name + 1;
-      int end = skip(data, v, to, 4);
+      boolean plainCount = name == 1 && isNumber(data[v]);
+      int end = plainCount ? plainCount(data, v, to) : skip(data, v, to, 4);
       if (end < 0) {
-        return -1;
+        return -1; // a tokenCount not a plain whole number is left to the parser
       }
       if (name == 0) { // modality
         if (modality) {
@@ -649,11 +652,9 @@ final class GeminiResponseWalk {
         if (countStart >= 0 || count < 0) {
           return -1;
         }
-        if (isNumber(data[v])) {
-          count = wholeNumber(data, v, end);
-          if (count < 0) {
-            return -1;
-          }
+        if (plainCount) {
+          pass(v, end);
+          count = this.count;
           countStart = v;
         } else {
           count = -1; // not a number: skipped; a second tokenCount is refused above
@@ -887,6 +888,42 @@ final class GeminiResponseWalk {
       value = value * 10 + (b - '0');
     }
     return value;
+  }
+
+  /** The value of the count {@link #plainCount} read last. */
+  private long count;
+
+  /** The value of the count {@link #plainCount} read last. */
+  long count() {
+    return count;
+  }
+
+  /**
+   * Reads the count at {@code data[start]} in one pass: returns where it ends, its value in {@link
+   * #count()}, or -1 when it is not a plain whole number of up to 18 digits (the walk's rule: a
+   * fraction, an exponent, a sign or a number {@link StrictJson} refuses is left to the parser). A
+   * {@code 0} followed by digits ends after the {@code 0}, as {@link StrictJson} reads it: what
+   * follows is then no comma or brace.
+   */
+  int plainCount(byte[] data, int start, int to) {
+    long value = 0;
+    int i = start;
+    while (i < to && data[i] >= '0' && data[i] <= '9') {
+      value = value * 10 + (data[i] - '0');
+      i++;
+      if (value == 0) {
+        break; // a leading 0 is the whole number
+      }
+    }
+    if (i == start || i - start > 18 || i < to && isFractionOrExponent(data[i])) {
+      return -1;
+    }
+    count = value;
+    return i;
+  }
+
+  private static boolean isFractionOrExponent(byte b) {
+    return b == '.' || b == 'e' || b == 'E';
   }
 
   /** Whether {@code data[from, to)} is ASCII without a backslash (a string's plain inside). */

@@ -474,11 +474,11 @@ final class GeminiResponses implements SseBody.OneLineReader {
           modelEnd = valueEnd;
         }
       } else if (kind >= COUNT) {
-        valueEnd = plainCount(data, start, to);
+        valueEnd = walk.plainCount(data, start, to);
         if (valueEnd < 0) {
           return -1; // not a plain whole number: read whole (the parser's rules)
         }
-        values[noted[4 * j + 3]] = count;
+        values[noted[4 * j + 3]] = walk.count();
       } else {
         valueEnd =
             start < to && GeminiResponseWalk.isNumber(data[start])
@@ -604,37 +604,6 @@ final class GeminiResponses implements SseBody.OneLineReader {
       i = StrictJson.skipSpace(data, i + 1, to);
     }
     return i;
-  }
-
-  /** The value of the count {@link #plainCount} read last. */
-  private long count;
-
-  /**
-   * Reads the count at {@code data[start]} in one pass: returns where it ends, its value in {@link
-   * #count}, or -1 when it is not a plain whole number of up to 18 digits (the walk's rule: a
-   * fraction, an exponent, a sign or a number {@link StrictJson} refuses is left to the parser). A
-   * {@code 0} followed by digits ends after the {@code 0}, as {@link StrictJson} reads it: the
-   * digits after it then differ from the template outside its values.
-   */
-  private int plainCount(byte[] data, int start, int to) {
-    long value = 0;
-    int i = start;
-    while (i < to && data[i] >= '0' && data[i] <= '9') {
-      value = value * 10 + (data[i] - '0');
-      i++;
-      if (value == 0) {
-        break; // a leading 0 is the whole number
-      }
-    }
-    if (i == start || i - start > 18 || i < to && isFractionOrExponent(data[i])) {
-      return -1;
-    }
-    count = value;
-    return i;
-  }
-
-  private static boolean isFractionOrExponent(byte b) {
-    return b == '.' || b == 'e' || b == 'E';
   }
 
   /** Counts {@link #readLikeKept} read, as {@link GeminiFormat#usageOf} takes them. */
