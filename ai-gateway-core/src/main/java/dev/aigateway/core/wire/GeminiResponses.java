@@ -27,6 +27,11 @@ import org.jspecify.annotations.Nullable;
  * keeps the text no response can become a template. A response longer than {@link
  * StrictJson#MAX_LENGTH} is read by the parser (whose limits, such as a name's length, the byte
  * readers do not check), as OpenAI's chunks are.
+ *
+ * <p>In an event stream, a response is compared with the template before its event is framed
+ * ({@link SseBody.OneLineReader}): the comparison finds where the data line's value ends, without
+ * learning anything; the body checks the event's framing there, and only then is the response
+ * learnt ({@link #readFound}), as {@link #read} would learn it.
  */
 final class GeminiResponses implements SseBody.OneLineReader {
 

@@ -171,10 +171,7 @@ class GeminiEventsBeforeFramingTest {
     ResponseReadout expected = reference(stream, keepText);
     ResponseReadout actual = read.end.facts();
     assertThat(read.passed).as(shown).isEqualTo(stream);
-    assertThat(actual.usage()).as(shown).isEqualTo(expected.usage());
-    assertThat(actual.model()).as(shown).isEqualTo(expected.model());
-    assertThat(actual.complete()).as(shown).isEqualTo(expected.complete());
-    assertThat(actual.text().toString()).as(shown).isEqualTo(expected.text().toString());
+    ByteReadersTest.assertSame(shown, actual, expected);
     assertThat(read.end.outcome())
         .as(shown)
         .isEqualTo(expected.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED);

@@ -372,17 +372,12 @@ class GeminiResponsesTest {
         ResponseReadout documentParsed = new ResponseReadout();
         new GeminiResponses().readDocument(document, data, 0, to);
         GeminiFormat.readDocument(documentParsed, data, 0, to);
-        assertThat(document.usage()).as(what).isEqualTo(documentParsed.usage());
-        assertThat(document.model()).as(what).isEqualTo(documentParsed.model());
-        assertThat(document.complete()).as(what).isEqualTo(documentParsed.complete());
-        assertThat(document.text().toString()).as(what).isEqualTo(documentParsed.text().toString());
+        ByteReadersTest.assertSame(what, document, documentParsed);
         ResponseReadout event = new ResponseReadout();
         ResponseReadout eventParsed = new ResponseReadout();
         new GeminiResponses().read(event, data, 0, to);
         GeminiFormat.readResponse(eventParsed, data, 0, to);
-        assertThat(event.usage()).as(what).isEqualTo(eventParsed.usage());
-        assertThat(event.complete()).as(what).isEqualTo(eventParsed.complete());
-        assertThat(event.text().toString()).as(what).isEqualTo(eventParsed.text().toString());
+        ByteReadersTest.assertSame(what, event, eventParsed);
       }
     }
   }
