@@ -38,35 +38,50 @@ final class GeminiResponseWalk {
   private static final int CANDIDATES = 0;
   private static final int USAGE = 1;
   private static final int MODEL = 2;
-  private static final int FEEDBACK = 3;
+  private static final int RESPONSE_ID = 3;
+  private static final int FEEDBACK = 4;
 
-  private static final byte[][] TOP = {
-    ObjectMembers.quoted("candidates"),
-    ObjectMembers.quoted("usageMetadata"),
-    ObjectMembers.quoted("modelVersion"),
-    ObjectMembers.quoted("promptFeedback")
-  };
+  /**
+   * The top level's names, in the order Google writes them: those read, and {@code responseId},
+   * passed over as any other name but not scanned.
+   */
+  private static final Names TOP =
+      new Names("candidates", "usageMetadata", "modelVersion", "responseId", "promptFeedback");
 
-  /** The names of {@code usageMetadata}: the six counts, then the three details arrays. */
-  private static final byte[][] USAGE_NAMES = {
-    ObjectMembers.quoted("promptTokenCount"),
-    ObjectMembers.quoted("candidatesTokenCount"),
-    ObjectMembers.quoted("thoughtsTokenCount"),
-    ObjectMembers.quoted("toolUsePromptTokenCount"),
-    ObjectMembers.quoted("cachedContentTokenCount"),
-    ObjectMembers.quoted("totalTokenCount"),
-    ObjectMembers.quoted("promptTokensDetails"),
-    ObjectMembers.quoted("toolUsePromptTokensDetails"),
-    ObjectMembers.quoted("candidatesTokensDetails")
-  };
+  /**
+   * The names of {@code usageMetadata} read, in the order Google writes them; {@link #USAGE_KINDS}
+   * says what each is.
+   */
+  private static final Names USAGE_NAMES =
+      new Names(
+          "promptTokenCount",
+          "candidatesTokenCount",
+          "totalTokenCount",
+          "promptTokensDetails",
+          "cachedContentTokenCount",
+          "thoughtsTokenCount",
+          "toolUsePromptTokenCount",
+          "toolUsePromptTokensDetails",
+          "candidatesTokensDetails");
 
-  private static final byte[] FINISH_REASON = ObjectMembers.quoted("finishReason");
-  private static final byte[] CONTENT = ObjectMembers.quoted("content");
-  private static final byte[] PARTS = ObjectMembers.quoted("parts");
-  private static final byte[] TEXT = ObjectMembers.quoted("text");
-  private static final byte[] BLOCK_REASON = ObjectMembers.quoted("blockReason");
-  private static final byte[] MODALITY = ObjectMembers.quoted("modality");
-  private static final byte[] TOKEN_COUNT = ObjectMembers.quoted("tokenCount");
+  /**
+   * Per name of {@link #USAGE_NAMES}: the index of its count in {@link #counts} (the order {@link
+   * GeminiFormat#usageOf} takes them), or for a details array {@link #COUNTS} plus 0 (prompt), 1
+   * (tool-use prompt) or 2 (candidates).
+   */
+  private static final int[] USAGE_KINDS = {0, 1, TOTAL, COUNTS, 4, 2, 3, COUNTS + 1, COUNTS + 2};
+
+  /**
+   * The names of a candidate, of a content, of a part, of {@code promptFeedback} and of a details
+   * element, in the order Google writes them: those read, and some passed over as any other name
+   * but not scanned ({@code index}, {@code role}).
+   */
+  private static final Names CANDIDATE_NAMES = new Names("content", "finishReason", "index");
+
+  private static final Names CONTENT_NAMES = new Names("parts", "role");
+  private static final Names PART_NAMES = new Names("text");
+  private static final Names FEEDBACK_NAMES = new Names("blockReason");
+  private static final Names DETAIL_NAMES = new Names("modality", "tokenCount");
   private static final byte[] AUDIO = ObjectMembers.quoted("AUDIO");
   private static final byte[] IMAGE = ObjectMembers.quoted("IMAGE");
 
@@ -142,23 +157,14 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     int seen = 0;
+    int expected = 0;
     while (true) {
-      if (i >= to || data[i] != '"') {
+      int v = memberValue(data, i, to, TOP, expected);
+      if (v < 0) {
         return -1;
       }
-      int nameEnd = StrictJson.string(data, i, to, false);
-      if (nameEnd < 0) {
-        return -1;
-      }
-      int name = nameOf(data, i, nameEnd, TOP);
-      int colon = skipSpace(data, nameEnd, to);
-      if (colon >= to || data[colon] != ':') {
-        return -1;
-      }
-      int v = skipSpace(data, colon + 1, to);
-      if (v >= to) {
-        return -1;
-      }
+      int name = nameIndex == RESPONSE_ID ? NOTHING : nameIndex;
+      expected = nameIndex + 1;
       if (name != NOTHING) {
         if ((seen & (1 << name)) != 0) {
           return -1;
@@ -390,23 +396,26 @@ final class GeminiResponseWalk {
     boolean finish = false;
     boolean content = false;
     int slots = finishSlotCount;
+    int expected = 0;
     while (true) {
       finishSlot(i, false);
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, CANDIDATE_NAMES, expected);
       if (v < 0) {
         return -1;
       }
+      int name = nameIndex;
+      expected = name + 1;
       byte first = data[v];
       boolean container = first == '{' || first == '[';
       int end;
-      if (is(data, i, nameEnd, FINISH_REASON)) {
+      if (name == 1) { // finishReason
         if (finish || container) {
           return -1; // twice, or a value the parser would read on into
         }
         finish = true;
         finished |= first == '"';
         end = skip(data, v, to, 3);
-      } else if (is(data, i, nameEnd, CONTENT)) {
+      } else if (name == 0) { // content
         if (content) {
           return -1;
         }
@@ -472,18 +481,21 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     boolean parts = false;
+    int expected = 0;
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, CONTENT_NAMES, expected);
       if (v < 0) {
         return -1;
       }
+      int name = nameIndex;
+      expected = name + 1;
       int end;
-      if (data[v] == '[' && is(data, i, nameEnd, PARTS)) {
+      if (data[v] == '[' && name == 0) { // parts
         textOdd |= parts;
         parts = true;
         end = elements(data, v, to, PART, 0);
       } else {
-        if (is(data, i, nameEnd, PARTS)) {
+        if (name == 0) {
           textOdd |= parts;
           parts = true;
         }
@@ -503,12 +515,12 @@ final class GeminiResponseWalk {
     }
     boolean text = false;
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, PART_NAMES, 0);
       if (v < 0) {
         return -1;
       }
+      boolean isText = nameIndex == 0;
       int end = skip(data, v, to, 6);
-      boolean isText = is(data, i, nameEnd, TEXT);
       textOdd |= isText && text; // a part's text twice: left to the parser
       text |= isText;
       if (end >= 0 && isText && data[v] == '"') {
@@ -532,11 +544,11 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, FEEDBACK_NAMES, 0);
       if (v < 0) {
         return -1;
       }
-      finished |= data[v] == '"' && is(data, i, nameEnd, BLOCK_REASON);
+      finished |= data[v] == '"' && nameIndex == 0; // blockReason
       i = next(data, skip(data, v, to, 2), to);
       if (i <= 0) {
         return -i - 1;
@@ -557,12 +569,14 @@ final class GeminiResponseWalk {
       return i + 1;
     }
     int seen = 0;
+    int expected = 0;
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, USAGE_NAMES, expected);
       if (v < 0) {
         return -1;
       }
-      int name = nameOf(data, i, nameEnd, USAGE_NAMES);
+      expected = nameIndex + 1;
+      int name = nameIndex < 0 ? NOTHING : USAGE_KINDS[nameIndex];
       if (name != NOTHING) {
         if ((seen & (1 << name)) != 0) {
           return -1; // a member twice: the parser's last one wins, left to it
@@ -571,21 +585,23 @@ final class GeminiResponseWalk {
       }
       byte first = data[v];
       int end;
-      if (isNumber(first)) {
+      if (isNumber(first) && name != NOTHING && name < COUNTS) {
+        // A count must be a plain whole number, as the parser's rules ask: negative, fractional
+        // or with an exponent, it is left to the parser.
+        end = plainCount(data, v, to);
+        if (end < 0) {
+          return -1;
+        }
+        pass(v, end);
+        counts[name] = count;
+        countAt[name] = v;
+        any = true;
+      } else if (isNumber(first)) {
         // The parser takes every whole number of usageMetadata as a long (and fails on one that
-        // does not fit); a count must be a plain whole number, as the parser's rules ask.
+        // does not fit).
         end = skip(data, v, to, 2);
         if (end < 0 || !fitsLong(data, v, end)) {
           return -1;
-        }
-        if (name != NOTHING && name < COUNTS) {
-          long count = wholeNumber(data, v, end);
-          if (count < 0) {
-            return -1; // negative, fractional or an exponent: left to the parser
-          }
-          counts[name] = count;
-          countAt[name] = v;
-          any = true;
         }
       } else if (name >= COUNTS && first == '[') {
         end = elements(data, v, to, DETAIL, name == COUNTS + 2 ? 2 : 0);
@@ -608,16 +624,20 @@ final class GeminiResponseWalk {
     boolean modality = false;
     int countStart = -1;
     long count = 0;
+    int expected = 0;
     while (true) {
-      int v = memberValue(data, i, to);
+      int v = memberValue(data, i, to, DETAIL_NAMES, expected);
       if (v < 0) {
         return -1;
       }
-      int end = skip(data, v, to, 4);
+      int name = nameIndex;
+      expected = name + 1;
+      boolean plainCount = name == 1 && isNumber(data[v]);
+      int end = plainCount ? plainCount(data, v, to) : skip(data, v, to, 4);
       if (end < 0) {
-        return -1;
+        return -1; // a tokenCount not a plain whole number is left to the parser
       }
-      if (is(data, i, nameEnd, MODALITY)) {
+      if (name == 0) { // modality
         if (modality) {
           return -1;
         }
@@ -628,15 +648,13 @@ final class GeminiResponseWalk {
           }
           into = is(data, v, end, AUDIO) ? slot : is(data, v, end, IMAGE) && slot == 0 ? 1 : -1;
         }
-      } else if (is(data, i, nameEnd, TOKEN_COUNT)) {
+      } else if (name == 1) { // tokenCount
         if (countStart >= 0 || count < 0) {
           return -1;
         }
-        if (isNumber(data[v])) {
-          count = wholeNumber(data, v, end);
-          if (count < 0) {
-            return -1;
-          }
+        if (plainCount) {
+          pass(v, end);
+          count = this.count;
           countStart = v;
         } else {
           count = -1; // not a number: skipped; a second tokenCount is refused above
@@ -666,20 +684,28 @@ final class GeminiResponseWalk {
     return end;
   }
 
-  /** The end of the name {@link #memberValue} read last (after its closing quote). */
-  private int nameEnd;
+  /** Which of the names {@link #memberValue} was given the name it read last is, or -1. */
+  private int nameIndex;
 
   /**
-   * Reads a member's name (no escape allowed) at {@code i}, noting its end in {@link #nameEnd}, and
-   * its colon: returns where its value starts, or -1.
+   * Reads a member's name (no escape allowed) at {@code i}, noting which of {@code names} it is in
+   * {@link #nameIndex}, and its colon: returns where its value starts, or -1. A name that is one of
+   * {@code names} (compared with its quotes, eight bytes a step, from {@code expected}, the one
+   * after the member before it, on round) is a plain string as it stands and is not scanned; any
+   * other is checked by {@link StrictJson#string}.
    */
-  private int memberValue(byte[] data, int i, int to) {
+  private int memberValue(byte[] data, int i, int to, Names names, int expected) {
     if (i >= to || data[i] != '"') {
       return -1;
     }
-    nameEnd = StrictJson.string(data, i, to, false);
+    int index = names.at(data, i, to, expected);
+    nameIndex = index;
+    int nameEnd = index >= 0 ? i + names.length(index) : -1;
     if (nameEnd < 0) {
-      return -1;
+      nameEnd = StrictJson.string(data, i, to, false);
+      if (nameEnd < 0) {
+        return -1;
+      }
     }
     int colon = skipSpace(data, nameEnd, to);
     if (colon >= to || data[colon] != ':') {
@@ -710,18 +736,6 @@ final class GeminiResponseWalk {
     return i > 0 ? i : 0;
   }
 
-  /** Which of {@code names} {@code data[from, to)} is (a name with its quotes), or -1. */
-  private static int nameOf(byte[] data, int from, int to, byte[][] names) {
-    int length = to - from;
-    for (int n = 0; n < names.length; n++) {
-      byte[] name = names[n];
-      if (name.length == length && data[from + 1] == name[1] && same(data, from, name)) {
-        return n;
-      }
-    }
-    return NOTHING;
-  }
-
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -746,6 +760,79 @@ final class GeminiResponseWalk {
     }
     int last = length - Long.BYTES;
     return (long) LONGS.get(data, from + last) == (long) LONGS.get(name, last);
+  }
+
+  /**
+   * The names of one kind of object the walk reads, in the order Google writes them, each with its
+   * quotes; and the first eight bytes of each (those of a shorter one, masked), so that most names
+   * are told with one compare of eight bytes.
+   */
+  private static final class Names {
+    private final byte[][] quoted;
+    private final long[] heads;
+    private final long[] masks;
+
+    Names(String... names) {
+      quoted = new byte[names.length][];
+      heads = new long[names.length];
+      masks = new long[names.length];
+      for (int n = 0; n < names.length; n++) {
+        byte[] name = ObjectMembers.quoted(names[n]);
+        quoted[n] = name;
+        for (int k = 0; k < Math.min(Long.BYTES, name.length); k++) {
+          heads[n] |= (name[k] & 0xffL) << (8 * k);
+          masks[n] |= 0xffL << (8 * k);
+        }
+      }
+    }
+
+    /** The length of name {@code n}, its quotes included. */
+    int length(int n) {
+      return quoted[n].length;
+    }
+
+    /**
+     * Which of these names the string at {@code data[i]} (its opening quote) is, ending before
+     * {@code to}, or -1; tried from name {@code expected} on, round.
+     */
+    int at(byte[] data, int i, int to, int expected) {
+      int count = quoted.length;
+      int n = expected < 0 || expected >= count ? 0 : expected;
+      if (data.length - i < Long.BYTES) {
+        for (int tried = 0; tried < count; tried++, n = n + 1 == count ? 0 : n + 1) {
+          byte[] name = quoted[n];
+          if (name.length <= to - i && same(data, i, name)) {
+            return n;
+          }
+        }
+        return NOTHING;
+      }
+      long head = (long) LONGS.get(data, i); // bytes past to, if any, are masked or not compared
+      for (int tried = 0; tried < count; tried++, n = n + 1 == count ? 0 : n + 1) {
+        byte[] name = quoted[n];
+        if ((head & masks[n]) == heads[n]
+            && name.length <= to - i
+            && (name.length <= Long.BYTES || sameAfterHead(data, i, name))) {
+          return n;
+        }
+      }
+      return NOTHING;
+    }
+
+    /**
+     * Whether {@code data} holds the bytes of {@code name} (longer than eight) after its first
+     * eight at {@code from} (there are that many bytes): eight bytes a step, the last step
+     * overlapping the one before it.
+     */
+    private static boolean sameAfterHead(byte[] data, int from, byte[] name) {
+      int last = name.length - Long.BYTES;
+      for (int k = Long.BYTES; k < last; k += Long.BYTES) {
+        if ((long) LONGS.get(data, from + k) != (long) LONGS.get(name, k)) {
+          return false;
+        }
+      }
+      return (long) LONGS.get(data, from + last) == (long) LONGS.get(name, last);
+    }
   }
 
   /** Whether {@code data[from, to)} is {@code name}. */
@@ -801,6 +888,42 @@ final class GeminiResponseWalk {
       value = value * 10 + (b - '0');
     }
     return value;
+  }
+
+  /** The value of the count {@link #plainCount} read last. */
+  private long count;
+
+  /** The value of the count {@link #plainCount} read last. */
+  long count() {
+    return count;
+  }
+
+  /**
+   * Reads the count at {@code data[start]} in one pass: returns where it ends, its value in {@link
+   * #count()}, or -1 when it is not a plain whole number of up to 18 digits (the walk's rule: a
+   * fraction, an exponent, a sign or a number {@link StrictJson} refuses is left to the parser). A
+   * {@code 0} followed by digits ends after the {@code 0}, as {@link StrictJson} reads it: what
+   * follows is then no comma or brace.
+   */
+  int plainCount(byte[] data, int start, int to) {
+    long value = 0;
+    int i = start;
+    while (i < to && data[i] >= '0' && data[i] <= '9') {
+      value = value * 10 + (data[i] - '0');
+      i++;
+      if (value == 0) {
+        break; // a leading 0 is the whole number
+      }
+    }
+    if (i == start || i - start > 18 || i < to && isFractionOrExponent(data[i])) {
+      return -1;
+    }
+    count = value;
+    return i;
+  }
+
+  private static boolean isFractionOrExponent(byte b) {
+    return b == '.' || b == 'e' || b == 'E';
   }
 
   /** Whether {@code data[from, to)} is ASCII without a backslash (a string's plain inside). */

@@ -27,8 +27,13 @@ import org.jspecify.annotations.Nullable;
  * keeps the text no response can become a template. A response longer than {@link
  * StrictJson#MAX_LENGTH} is read by the parser (whose limits, such as a name's length, the byte
  * readers do not check), as OpenAI's chunks are.
+ *
+ * <p>In an event stream, a response is compared with the template before its event is framed
+ * ({@link SseBody.OneLineReader}): the comparison finds where the data line's value ends, without
+ * learning anything; the body checks the event's framing there, and only then is the response
+ * learnt ({@link #readFound}), as {@link #read} would learn it.
  */
-final class GeminiResponses implements SseBody.EventReader {
+final class GeminiResponses implements SseBody.OneLineReader {
 
   /** Template misses in a row after which no response is kept as a template any more. */
   static final int GIVE_UP = 4;
@@ -100,6 +105,26 @@ final class GeminiResponses implements SseBody.EventReader {
 
   /** How many responses were read as the template (for tests). */
   private int templateReads;
+
+  /** How many of them were read before they were framed ({@link #readFound}; for tests). */
+  private int foundReads;
+
+  /**
+   * Whether the template holds no line ending (1), holds one (0), or was not looked at yet (-1): a
+   * template kept from data joined from several data lines is not read before framing.
+   */
+  private int keptOneLine = -1;
+
+  /** What {@link #likeKept} found last: the model string, or -1 when the template's stands. */
+  private int foundModelStart;
+
+  private int foundModelEnd;
+
+  /** Whether it found a finish reason added to a candidate, and where that member lies. */
+  private boolean foundFinished;
+
+  private int finishFrom;
+  private int finishTo;
 
   /** The counts of the response read last against the template, made a usage when asked for. */
   private @Nullable CountsRead later;
@@ -198,6 +223,56 @@ final class GeminiResponses implements SseBody.EventReader {
     return templateReads;
   }
 
+  /** How many responses were read as the template before their event was framed. */
+  int foundReads() {
+    return foundReads;
+  }
+
+  /**
+   * The template's length while there is one to read events against before they are framed (one
+   * without a line ending), else -1.
+   */
+  @Override
+  public int expectedLength() {
+    if (keptLength < 0) {
+      return -1;
+    }
+    if (keptOneLine < 0) {
+      keptOneLine = SseEventFramer.indexOfLineEnd(kept, 0, keptLength) < 0 ? 1 : 0;
+    }
+    return keptOneLine == 1 ? keptLength : -1;
+  }
+
+  /**
+   * The end of the response starting at {@code data[from]} when it is the template but for its
+   * values and an added finish reason ({@link #likeKept}), and holds no line ending (none of the
+   * template's bytes, its values' or the space around an added finish reason), so that it lies on
+   * one line; else -1. As {@link #read}, a response longer than {@link StrictJson#MAX_LENGTH} is
+   * left to the parser. Learns nothing.
+   */
+  @Override
+  public int valueEnd(byte[] data, int from, int to) {
+    if (expectedLength() < 0) {
+      return -1;
+    }
+    int end = likeKept(data, from, Math.min(to, from + StrictJson.MAX_LENGTH), false);
+    if (end >= 0
+        && foundFinished
+        && SseEventFramer.indexOfLineEnd(data, finishFrom, finishTo) >= 0) {
+      return -1; // the added member spans lines: the event is framed and read as any other
+    }
+    return end;
+  }
+
+  /** Learns the response {@link #valueEnd} found last, as {@link #read} learns it. */
+  @Override
+  public void readFound(ResponseReadout readout, byte[] data, int from, int to) {
+    learnLikeKept(readout, data);
+    misses = 0;
+    templateReads++;
+    foundReads++;
+  }
+
   /**
    * Keeps the response just walked and learnt as the template of later ones, unless it missed the
    * template once (a second miss in a row is kept), finished the answer (nothing follows to
@@ -258,6 +333,7 @@ final class GeminiResponses implements SseBody.EventReader {
     }
     finishSlotCount = slots;
     keptLength = n;
+    keptOneLine = -1;
   }
 
   /**
@@ -333,13 +409,28 @@ final class GeminiResponses implements SseBody.EventReader {
 
   /**
    * Reads the response at {@code data[from, to)} ({@code exact}) or starting at {@code data[from]}
-   * and ending before {@code to} if it is the template but for the values it noted, each still a
-   * value of its kind ({@link StrictJson}: so the response is as well-formed as the template was,
-   * with the same members in the same places) and the counts still plain whole numbers: it teaches
-   * what the template taught with those values. Returns the index after the response, or -1, having
-   * learnt nothing, for any other response.
+   * and ending before {@code to} if it is the template but for the values it noted ({@link
+   * #likeKept}): it teaches what the template taught with those values. Returns the index after the
+   * response, or -1, having learnt nothing, for any other response.
    */
   private int readLikeKept(ResponseReadout readout, byte[] data, int from, int to, boolean exact) {
+    int end = likeKept(data, from, to, exact);
+    if (end >= 0) {
+      learnLikeKept(readout, data);
+    }
+    return end;
+  }
+
+  /**
+   * Whether the response at {@code data[from, to)} ({@code exact}) or starting at {@code
+   * data[from]} and ending before {@code to} is the template but for the values it noted, each
+   * still a value of its kind ({@link StrictJson}: so the response is as well-formed as the
+   * template was, with the same members in the same places) and the counts still plain whole
+   * numbers, and perhaps a finish reason added to a candidate: returns the index after the
+   * response, or -1 for any other response. Learns nothing: what it found ({@link #values}, the
+   * model, the finish) is learnt by {@link #learnLikeKept}, and only then.
+   */
+  private int likeKept(byte[] data, int from, int to, boolean exact) {
     System.arraycopy(keptValues, 0, values, 0, valueCount);
     int i = from;
     int k = 0;
@@ -366,11 +457,14 @@ final class GeminiResponses implements SseBody.EventReader {
           return -1;
         }
         int place = slot >> 1;
-        int after = finishReason(data, i + m - (at - place), to, (slot & 1) != 0);
+        int added = i + m - (at - place);
+        int after = finishReason(data, added, to, (slot & 1) != 0);
         if (after < 0) {
           return -1;
         }
         finished = true;
+        finishFrom = added;
+        finishTo = after;
         i = after;
         k = place;
         continue;
@@ -385,11 +479,11 @@ final class GeminiResponses implements SseBody.EventReader {
           modelEnd = valueEnd;
         }
       } else if (kind >= COUNT) {
-        valueEnd = plainCount(data, start, to);
+        valueEnd = walk.plainCount(data, start, to);
         if (valueEnd < 0) {
           return -1; // not a plain whole number: read whole (the parser's rules)
         }
-        values[noted[4 * j + 3]] = count;
+        values[noted[4 * j + 3]] = walk.count();
       } else {
         valueEnd =
             start < to && GeminiResponseWalk.isNumber(data[start])
@@ -407,11 +501,25 @@ final class GeminiResponses implements SseBody.EventReader {
       k = noted[4 * j + 1];
       j++;
     }
+    if (modelStart >= 0 && !GeminiResponseWalk.plainAscii(data, modelStart + 1, modelEnd - 1)) {
+      return -1;
+    }
+    foundModelStart = modelStart;
+    foundModelEnd = modelEnd;
+    foundFinished = finished;
+    return end;
+  }
+
+  /**
+   * Learns what {@link #likeKept} found last in {@code data}: the template's model or the one the
+   * response names, its counts (made a usage when asked for), and the end when a finish reason was
+   * added.
+   */
+  private void learnLikeKept(ResponseReadout readout, byte[] data) {
     String model = keptModel;
+    int modelStart = foundModelStart;
     if (modelStart >= 0) {
-      if (!GeminiResponseWalk.plainAscii(data, modelStart + 1, modelEnd - 1)) {
-        return -1;
-      }
+      int modelEnd = foundModelEnd;
       model =
           GeminiResponseWalk.sameAscii(readout.model(), data, modelStart + 1, modelEnd - 1)
               ? null
@@ -419,7 +527,7 @@ final class GeminiResponses implements SseBody.EventReader {
                   data, modelStart + 1, modelEnd - modelStart - 2, StandardCharsets.US_ASCII);
     }
     readout.learnUsage(model, null);
-    if (finished) {
+    if (foundFinished) {
       readout.markComplete();
     }
     if (keptAny) {
@@ -445,7 +553,6 @@ final class GeminiResponses implements SseBody.EventReader {
       later.take(counts, keptDetails ? modalities : null);
       readout.learnUsageLater(later);
     }
-    return end;
   }
 
   /**
@@ -502,37 +609,6 @@ final class GeminiResponses implements SseBody.EventReader {
       i = StrictJson.skipSpace(data, i + 1, to);
     }
     return i;
-  }
-
-  /** The value of the count {@link #plainCount} read last. */
-  private long count;
-
-  /**
-   * Reads the count at {@code data[start]} in one pass: returns where it ends, its value in {@link
-   * #count}, or -1 when it is not a plain whole number of up to 18 digits (the walk's rule: a
-   * fraction, an exponent, a sign or a number {@link StrictJson} refuses is left to the parser). A
-   * {@code 0} followed by digits ends after the {@code 0}, as {@link StrictJson} reads it: the
-   * digits after it then differ from the template outside its values.
-   */
-  private int plainCount(byte[] data, int start, int to) {
-    long value = 0;
-    int i = start;
-    while (i < to && data[i] >= '0' && data[i] <= '9') {
-      value = value * 10 + (data[i] - '0');
-      i++;
-      if (value == 0) {
-        break; // a leading 0 is the whole number
-      }
-    }
-    if (i == start || i - start > 18 || i < to && isFractionOrExponent(data[i])) {
-      return -1;
-    }
-    count = value;
-    return i;
-  }
-
-  private static boolean isFractionOrExponent(byte b) {
-    return b == '.' || b == 'e' || b == 'E';
   }
 
   /** Counts {@link #readLikeKept} read, as {@link GeminiFormat#usageOf} takes them. */

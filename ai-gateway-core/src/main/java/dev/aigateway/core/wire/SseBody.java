@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A server-sent-events response. Events are read as they pass; the stream is never buffered beyond
@@ -85,6 +86,9 @@ public final class SseBody extends ObservedBody {
   /** Reads each event's data; null for OpenAI chat and completions chunks, read here on bytes. */
   private final EventReader eventReader;
 
+  /** The event reader when it can read events before they are framed, else null. */
+  private final @Nullable OneLineReader oneLineReader;
+
   private final boolean hideUsage;
   private final UsageMember usageMember = new UsageMember();
   private final ChatChunkScanner chunkScanner = new ChatChunkScanner();
@@ -150,6 +154,39 @@ public final class SseBody extends ObservedBody {
   }
 
   /**
+   * An {@link EventReader} that can read an event of one data line before the framer looked for the
+   * line's end: reading the value (as comparing it with one it kept does) finds where it ends, so
+   * the line is not scanned for its end. The body offers it each event in flight ({@link
+   * SseEventFramer#eventAt}); when it finds the value's end, the body checks that the line ends
+   * there and a blank line follows (each ending a line feed, or a carriage return and a line feed),
+   * and only then has it learn the value ({@link #readFound}). An event it does not find, or one
+   * framed otherwise (a lone carriage return, other lines, bytes still to come), is framed and read
+   * as any other ({@link EventReader#read}), so what is learnt is the same either way.
+   */
+  interface OneLineReader extends EventReader {
+
+    /**
+     * The length of the value of an event the reader would read now before framing (so that the
+     * start of one is waited on until that many bytes or a line end came), or -1 when it would read
+     * none.
+     */
+    int expectedLength();
+
+    /**
+     * Whether the value starting at {@code data[from]}, with the bytes in up to {@code to}, is one
+     * the reader reads before framing, holding no line ending: returns the index after it, or -1
+     * (too few bytes in to tell, or a value it does not read so). Learns nothing.
+     */
+    int valueEnd(byte[] data, int from, int to);
+
+    /**
+     * Learns the value {@link #valueEnd} just found, {@code data[from, to)}: the whole data of an
+     * event, proven whole and plainly framed, as {@link #read} would learn it.
+     */
+    void readFound(ResponseReadout readout, byte[] data, int from, int to);
+  }
+
+  /**
    * A stream of OpenAI chat or completions chunks ({@code responsesApi} false: hides usage when
    * {@code hideUsage}), or of Responses API events ({@code responsesApi} true).
    */
@@ -173,6 +210,7 @@ public final class SseBody extends ObservedBody {
       EventReader eventReader) {
     super(upstream, listener, callCanceled);
     this.eventReader = java.util.Objects.requireNonNull(eventReader, "eventReader");
+    this.oneLineReader = eventReader instanceof OneLineReader reader ? reader : null;
     this.hideUsage = false;
     this.pieces = NO_PIECES;
     this.framer = new Framer(MAX_EVENT_BYTES);
@@ -188,6 +226,7 @@ public final class SseBody extends ObservedBody {
       int maxEventBytes) {
     super(upstream, listener, callCanceled);
     this.eventReader = responsesApi ? ResponseReadout::readResponsesEvent : null;
+    this.oneLineReader = null;
     this.hideUsage = hideUsage;
     this.pieces = NO_PIECES;
     this.framer = new Framer(maxEventBytes);
@@ -362,7 +401,9 @@ public final class SseBody extends ObservedBody {
 
     @Override
     protected int eventAt(byte[] buffer, int start, int length) {
-      return chunkLikeKept(buffer, start, length);
+      return oneLineReader != null
+          ? oneLineEvent(buffer, start, length)
+          : chunkLikeKept(buffer, start, length);
     }
   }
 
@@ -379,12 +420,7 @@ public final class SseBody extends ObservedBody {
     if (eventReader != null || !readout.defersChunks()) {
       return SseEventFramer.UNREAD;
     }
-    int available = length - eventStart;
-    if (available < DATA_PREFIX + chunkScanner.keptLength() + 2
-        && (available < DATA_PREFIX + 2 || buffer[length - 1] != '\n')) {
-      // Fewer bytes than the kept chunk has, and the read did not end at a line end: more are
-      // coming. A read that did end there (a backend flushing each event) may hold a whole chunk
-      // with shorter text than the kept one, so it is tried now.
+    if (tooFewFor(chunkScanner.keptLength(), buffer, eventStart, length)) {
       return SseEventFramer.WAIT;
     }
     int valueStart = SseEventFramer.dataValueStart(buffer, eventStart, length);
@@ -399,21 +435,76 @@ public final class SseBody extends ObservedBody {
       }
       return SseEventFramer.UNREAD;
     }
-    // The event must end here: its one line (not ending in a carriage return), a blank one.
     int dataEnd = chunkScanner.end();
+    int next = endOfOneLineEvent(buffer, dataEnd, length);
+    if (next < 0) {
+      chunkScanner.forgetLikeKept();
+      return next;
+    }
+    handleChunk(buffer, eventStart, next, buffer, valueStart, dataEnd, usageValue);
+    return next;
+  }
+
+  /**
+   * Handles the event in flight at once when the {@link OneLineReader} finds its one data line's
+   * value, all in the buffer, and the event ends right after it; learns nothing otherwise. Returns
+   * as {@link #chunkLikeKept} does.
+   */
+  private int oneLineEvent(byte[] buffer, int eventStart, int length) {
+    OneLineReader reader = oneLineReader;
+    int expected = reader.expectedLength();
+    if (expected < 0) {
+      return SseEventFramer.UNREAD;
+    }
+    if (tooFewFor(expected, buffer, eventStart, length)) {
+      return SseEventFramer.WAIT;
+    }
+    int valueStart = SseEventFramer.dataValueStart(buffer, eventStart, length);
+    int dataEnd = valueStart < 0 ? -1 : reader.valueEnd(buffer, valueStart, length);
+    if (dataEnd < 0) {
+      return SseEventFramer.UNREAD;
+    }
+    int next = endOfOneLineEvent(buffer, dataEnd, length);
+    if (next < 0) {
+      return next; // nothing was learnt
+    }
+    lastEventHidden = false;
+    reader.readFound(readout, buffer, valueStart, dataEnd);
+    emit(eventStart, next);
+    return next;
+  }
+
+  /**
+   * Whether the bytes in of the event in flight, {@code buffer[eventStart, length)}, are too few to
+   * hold one data line with a value of about {@code expected} bytes and its blank line, and the
+   * read did not end at a line end: more are coming, so the event is offered again when they came.
+   * A read that did end there (a backend flushing each event) may hold a whole event with a shorter
+   * value, so it is tried now.
+   */
+  private static boolean tooFewFor(int expected, byte[] buffer, int eventStart, int length) {
+    int available = length - eventStart;
+    return available < DATA_PREFIX + expected + 2
+        && (available < DATA_PREFIX + 2 || buffer[length - 1] != '\n');
+  }
+
+  /**
+   * Where the event whose one data line's value ends at {@code buffer[dataEnd]} ends, when it ends
+   * there: that line's ending, then a blank line, each a line feed or a carriage return and a line
+   * feed. Returns the index after the blank line; {@link SseEventFramer#WAIT} when its last bytes
+   * are not in yet ({@code length}); {@link SseEventFramer#UNREAD} for any other bytes there (a
+   * lone carriage return, another line), the event then framed as any other.
+   */
+  private static int endOfOneLineEvent(byte[] buffer, int dataEnd, int length) {
     int lineEnd = dataEnd < length && buffer[dataEnd] == '\r' ? dataEnd + 1 : dataEnd;
     int blankEnd = lineEnd + 1 < length && buffer[lineEnd + 1] == '\r' ? lineEnd + 2 : lineEnd + 1;
     if (blankEnd >= length) {
-      chunkScanner.forgetLikeKept();
       return SseEventFramer.WAIT; // its last bytes are still to come: tried again when they came
     }
     if (buffer[lineEnd] != '\n'
         || (lineEnd == dataEnd && buffer[dataEnd - 1] == '\r')
         || buffer[blankEnd] != '\n') {
-      chunkScanner.forgetLikeKept();
       return SseEventFramer.UNREAD;
     }
-    handleChunk(buffer, eventStart, blankEnd + 1, buffer, valueStart, dataEnd, usageValue);
     return blankEnd + 1;
   }
 

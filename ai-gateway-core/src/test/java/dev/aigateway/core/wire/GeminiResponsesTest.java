@@ -298,6 +298,90 @@ class GeminiResponsesTest {
     }
   }
 
+  @Test
+  void namesLikeTheOnesReadAreReadAsTheParserReadsThem() {
+    // Every name the walk reads or passes by name, replaced in turn by one like it (cut, another
+    // last or middle letter, longer, escaped, another case, a prefix of another), or written twice;
+    // and every response cut at
+    // every offset (so that a name runs into the end of the bytes).
+    String base =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"},"
+            + "\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":14,"
+            + "\"candidatesTokenCount\":2,\"totalTokenCount\":16,\"promptTokensDetails\":"
+            + "[{\"modality\":\"AUDIO\",\"tokenCount\":14}],\"cachedContentTokenCount\":3,"
+            + "\"thoughtsTokenCount\":4,\"toolUsePromptTokenCount\":5,"
+            + "\"candidatesTokensDetails\":[{\"modality\":\"AUDIO\",\"tokenCount\":2}]},"
+            + "\"promptFeedback\":{\"blockReason\":\"SAFETY\"},"
+            + "\"modelVersion\":\"gemini-2.0-flash-001\",\"responseId\":\"r1\"}";
+    String[] names = {
+      "candidates",
+      "content",
+      "parts",
+      "text",
+      "role",
+      "finishReason",
+      "index",
+      "usageMetadata",
+      "promptTokenCount",
+      "candidatesTokenCount",
+      "totalTokenCount",
+      "promptTokensDetails",
+      "modality",
+      "tokenCount",
+      "cachedContentTokenCount",
+      "thoughtsTokenCount",
+      "toolUsePromptTokenCount",
+      "candidatesTokensDetails",
+      "promptFeedback",
+      "blockReason",
+      "modelVersion",
+      "responseId"
+    };
+    List<String> responses = new ArrayList<>();
+    responses.add(base);
+    for (String name : names) {
+      String quoted = "\"" + name + "\"";
+      String[] likeIt = {
+        name.substring(0, name.length() - 1),
+        name.substring(0, name.length() - 1) + (name.endsWith("x") ? "y" : "x"),
+        name.substring(0, name.length() / 2) + "_" + name.substring(name.length() / 2 + 1),
+        name + "s",
+        name + " ",
+        "\\u00" + Integer.toHexString(name.charAt(0)) + name.substring(1),
+        Character.toUpperCase(name.charAt(0)) + name.substring(1),
+        name.substring(0, 1)
+      };
+      for (String other : likeIt) {
+        responses.add(
+            base.replaceFirst(java.util.regex.Pattern.quote(quoted), "\"" + other + "\""));
+      }
+      int at = base.indexOf(quoted);
+      int valueEnd = base.indexOf(base.charAt(base.indexOf(':', at) + 1) == '[' ? ']' : ',', at);
+      if (valueEnd > 0) {
+        String member = base.substring(at, valueEnd + (base.charAt(valueEnd) == ']' ? 1 : 0));
+        responses.add(base.substring(0, at) + member + "," + base.substring(at)); // twice
+      }
+    }
+    for (String response : responses) {
+      byte[] whole = response.getBytes(StandardCharsets.UTF_8);
+      for (int to = response.equals(base) ? 0 : whole.length; to <= whole.length; to++) {
+        String what = response.substring(0, to);
+        // the bytes cut at to, or ending there as the array does
+        byte[] data = to % 2 == 0 ? whole : java.util.Arrays.copyOf(whole, to);
+        ResponseReadout document = new ResponseReadout();
+        ResponseReadout documentParsed = new ResponseReadout();
+        new GeminiResponses().readDocument(document, data, 0, to);
+        GeminiFormat.readDocument(documentParsed, data, 0, to);
+        ByteReadersTest.assertSame(what, document, documentParsed);
+        ResponseReadout event = new ResponseReadout();
+        ResponseReadout eventParsed = new ResponseReadout();
+        new GeminiResponses().read(event, data, 0, to);
+        GeminiFormat.readResponse(eventParsed, data, 0, to);
+        ByteReadersTest.assertSame(what, event, eventParsed);
+      }
+    }
+  }
+
   /** The shape of one stream's responses, and the odd things that happen to some of them. */
   record Shape(boolean details, String modality, boolean spaces, boolean feedback, int oddness) {
 
