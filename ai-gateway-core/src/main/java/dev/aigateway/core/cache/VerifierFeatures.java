@@ -505,24 +505,39 @@ final class VerifierFeatures {
     return out;
   }
 
-  /** The words of a prompt in context, kept for the last {@value #CACHE_SIZE} prompts. */
+  /**
+   * The words of a prompt in context, kept for the last {@value #IN_CONTEXT_CACHE_SIZE} prompts.
+   */
   private TokenVectorModel.WordVectors wordsInContext(String text) {
-    TokenVectorModel.WordVectors v = inContext.get(text);
+    return cached(inContext, IN_CONTEXT_CACHE_SIZE, text, tokenVectors::wordVectors);
+  }
+
+  /** What {@link #cached} computes: may fail, may return null. */
+  private interface Source<T> {
+    T get(String text) throws IOException;
+  }
+
+  /**
+   * {@code text}'s value in {@code cache}, else computed by {@code source} and kept (the cache
+   * starts afresh at {@code size} entries); null when the source fails or gives nothing.
+   */
+  private static <T> T cached(Map<String, T> cache, int size, String text, Source<T> source) {
+    T v = cache.get(text);
     if (v != null) {
       return v;
     }
     try {
-      v = tokenVectors.wordVectors(text);
+      v = source.get(text);
     } catch (IOException | RuntimeException e) {
       return null;
     }
-    if (v == null) {
+    if (v == null || v instanceof float[] f && f.length == 0) {
       return null;
     }
-    if (inContext.size() >= IN_CONTEXT_CACHE_SIZE) {
-      inContext.clear();
+    if (cache.size() >= size) {
+      cache.clear();
     }
-    inContext.put(text, v);
+    cache.put(text, v);
     return v;
   }
 
@@ -816,23 +831,7 @@ final class VerifierFeatures {
   }
 
   private float[] vector(String text) {
-    float[] v = vectors.get(text);
-    if (v != null) {
-      return v;
-    }
-    try {
-      v = model.embed(text);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
-    if (v == null || v.length == 0) {
-      return null;
-    }
-    if (vectors.size() >= CACHE_SIZE) {
-      vectors.clear();
-    }
-    vectors.put(text, v);
-    return v;
+    return cached(vectors, CACHE_SIZE, text, model::embed);
   }
 
   static double cosine(float[] a, float[] b) {

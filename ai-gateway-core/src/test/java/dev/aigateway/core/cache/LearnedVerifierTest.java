@@ -218,6 +218,57 @@ class LearnedVerifierTest {
   }
 
   @Test
+  void wordsAreReadInContextOnlyForAModelThatWeighsThem() {
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    TokenVectorModel counting =
+        text -> {
+          calls.incrementAndGet();
+          return CONTEXTUAL.wordVectors(text);
+        };
+    LearnedVerifier.builder(axes)
+        .wordRelations(RELATIONS)
+        .tokenVectors(counting)
+        .build()
+        .objection("translate this from english to german", "translate this to german", 0.9);
+    assertThat(calls).as("the shipped model gives the in_context group no weight").hasValue(0);
+
+    // a model whose weight is on a feature of the in_context group
+    int at = LearnedVerifier.featureNames().indexOf("same_word_shift_min");
+    Random random = new Random(3);
+    List<double[]> rows = new ArrayList<>();
+    boolean[] labels = new boolean[100];
+    for (int i = 0; i < labels.length; i++) {
+      double[] row = new double[LearnedVerifier.featureNames().size()];
+      labels[i] = i % 2 == 0;
+      row[at] = (labels[i] ? 0.9 : 0.2) + 0.1 * random.nextGaussian();
+      rows.add(row);
+    }
+    VerifierModel reading = VerifierModel.train(rows, labels, 1.0, 1.0, 0.5, null);
+    LearnedVerifier verifier =
+        LearnedVerifier.builder(axes)
+            .wordRelations(RELATIONS)
+            .ruleGuard(SemanticHitGuard.NONE)
+            .tokenVectors(counting)
+            .model(reading)
+            .build();
+    assertThat(
+            verifier.objection(
+                "translate this from english to german",
+                "translate this from german to english",
+                0.9))
+        .as("english moved out of its place")
+        .contains(LearnedVerifier.CATEGORY);
+    assertThat(calls.get()).isPositive();
+    assertThat(
+            verifier.objection(
+                "translate this from english to german",
+                "please translate this from english to german",
+                0.9))
+        .isEmpty();
+  }
+
+  @Test
   void everyFeatureHasANameAndAGroup() {
     assertThat(LearnedVerifier.featureNames()).doesNotHaveDuplicates();
     assertThat(LearnedVerifier.featureGroups()).hasSameSizeAs(LearnedVerifier.featureNames());
