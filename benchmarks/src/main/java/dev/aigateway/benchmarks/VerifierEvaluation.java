@@ -44,9 +44,9 @@ import java.util.Set;
  * chosen); then (unless {@code --report-only}) the {@code in_context} group added back, the
  * leak-free figures (without the rule guard's objection), the ablation (each feature group left
  * out) and the rule guard's figures on the same sets. The features of every pair are computed with
- * {@link OneRun}, which reads each prompt's words in context in the run that embeds it. {@code
- * train} fits the model on all nine sets with the configuration and the pooled LOSO threshold and
- * writes it to OUT (the shipped resource is {@code
+ * {@link OneRun}, which reads each prompt's words in context in the run that embeds it, on {@value
+ * #FEATURE_THREADS} threads. {@code train} fits the model on all nine sets with the configuration
+ * and the pooled LOSO threshold and writes it to OUT (the shipped resource is {@code
  * ai-gateway-core/src/main/resources/dev/aigateway/core/cache/learned-verifier.tsv}); {@code
  * latency SET} times the rule guard and the shipped verifier on SET's pairs. Training is
  * deterministic (Newton's method, no random start), so the same sets give the same weights. {@code
@@ -334,21 +334,35 @@ public final class VerifierEvaluation {
     }
     LearnedVerifier.Builder builder = LearnedVerifier.builder(model).context(context);
     LearnedVerifier extractor = inContext ? builder.tokenVectors(once).build() : builder.build();
-    List<Row> rows = new ArrayList<>();
+    List<String> setOf = new ArrayList<>();
+    List<String[]> pairs = new ArrayList<>();
     for (String set : sets) {
       for (String[] row : SemanticGuardEvaluation.read(set)) {
-        double cosine = SemanticCacheEvaluation.cosine(model.embed(row[2]), model.embed(row[3]));
-        rows.add(
-            new Row(
-                set,
-                row[0].equals("paraphrase"),
-                row[1],
-                row[2],
-                row[3],
-                cosine,
-                extractor.features(row[2], row[3], cosine)));
+        setOf.add(set);
+        pairs.add(row);
       }
     }
+    // the pairs on two threads (the model, the guard and the features are thread-safe; each pair's
+    // features do not depend on the order), kept in the order of the sets
+    Row[] computed = new Row[pairs.size()];
+    java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(FEATURE_THREADS);
+    try {
+      pool.submit(
+              () ->
+                  java.util.stream.IntStream.range(0, computed.length)
+                      .parallel()
+                      .forEach(
+                          i -> computed[i] = row(setOf.get(i), pairs.get(i), model, extractor)))
+          .get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while computing the features", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException("could not compute the features", e.getCause());
+    } finally {
+      pool.shutdown();
+    }
+    List<Row> rows = List.of(computed);
     if (cache != null) {
       writeRows(cache, rows);
     }
@@ -395,6 +409,27 @@ public final class VerifierEvaluation {
     public String name() {
       return model.name();
     }
+  }
+
+  /** How many threads compute the features of the pairs. */
+  static final int FEATURE_THREADS = 2;
+
+  private static Row row(
+      String set, String[] row, EmbeddingModel model, LearnedVerifier extractor) {
+    double cosine;
+    try {
+      cosine = SemanticCacheEvaluation.cosine(model.embed(row[2]), model.embed(row[3]));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return new Row(
+        set,
+        row[0].equals("paraphrase"),
+        row[1],
+        row[2],
+        row[3],
+        cosine,
+        extractor.features(row[2], row[3], cosine));
   }
 
   private static void writeRows(Path file, List<Row> rows) throws IOException {
