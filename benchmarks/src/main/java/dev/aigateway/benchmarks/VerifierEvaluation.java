@@ -5,6 +5,7 @@ import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.core.cache.AlignmentGuard;
 import dev.aigateway.core.cache.LearnedVerifier;
 import dev.aigateway.core.cache.SemanticCache;
+import dev.aigateway.core.cache.TokenVectorModel;
 import dev.aigateway.core.cache.VerifierModel;
 import dev.aigateway.embeddings.onnx.MiniLmEmbeddingModel;
 import java.io.IOException;
@@ -22,8 +23,8 @@ import java.util.Set;
 
 /**
  * Leave-one-set-out (LOSO) evaluation and training of {@link LearnedVerifier} on the labelled sets
- * of {@code semantic-eval/} (docs/semantic-eval.md). The eight sets were written by different
- * writers and methods, so training on seven and reporting the eighth is the closest thing to an
+ * of {@code semantic-eval/} (docs/semantic-eval.md). The nine sets were written by different
+ * writers and methods, so training on eight and reporting the ninth is the closest thing to an
  * unseen set that can be computed from them.
  *
  * <pre>
@@ -38,10 +39,13 @@ import java.util.Set;
  * {@code loso} prints, for the chosen configuration, each held-out set's paraphrases and near
  * misses served (95% Wilson intervals), pooled and worst figures, under two ways of choosing the
  * decision threshold: <em>nested</em> (each fold picks its threshold by an inner leave-one-set-out
- * on its own seven training sets, so the held-out set plays no part at all) and <em>pooled</em>
+ * on its own eight training sets, so the held-out set plays no part at all) and <em>pooled</em>
  * (one threshold picked on all the folds' held-out probabilities, the way the shipped threshold is
- * chosen); then the ablation (each feature group left out, nested figures) and the rule guard's
- * figures on the same sets. {@code train} fits the model on all eight sets with the configuration
+ * chosen); then (unless {@code --report-only}) the {@code in_context} group added back, the
+ * leak-free figures (without the rule guard's objection), the ablation (each feature group left
+ * out) and the rule guard's figures on the same sets. The features of every pair are computed with
+ * {@link OneRun}, which reads each prompt's words in context in the run that embeds it, on {@value
+ * #FEATURE_THREADS} threads. {@code train} fits the model on all nine sets with the configuration
  * and the pooled LOSO threshold and writes it to OUT (the shipped resource is {@code
  * ai-gateway-core/src/main/resources/dev/aigateway/core/cache/learned-verifier.tsv}); {@code
  * latency SET} times the rule guard and the shipped verifier on SET's pairs. Training is
@@ -56,13 +60,22 @@ public final class VerifierEvaluation {
   /** The sets, in the order they were written. */
   static final List<String> SETS =
       List.of(
-          "pairs", "tuning", "judged", "judged-2", "judged-3", "judged-4", "judged-5", "judged-6");
+          "pairs",
+          "tuning",
+          "judged",
+          "judged-2",
+          "judged-3",
+          "judged-4",
+          "judged-5",
+          "judged-6",
+          "judged-7");
 
   /** The bound on near misses served, as a share. */
   static final double MAX_FALSE_HIT_SHARE = 0.005;
 
   /** The configuration chosen by the LOSO figures (docs/semantic-eval.md). */
-  static final Config CHOSEN = new Config(0.70, 300.0, 1.0, Set.of("context"), false, 0);
+  static final Config CHOSEN =
+      new Config(0.70, 300.0, 1.0, Set.of("context", "in_context"), false, 0);
 
   /** The depth of each boosted tree. */
   static final int TREE_DEPTH = 3;
@@ -173,7 +186,9 @@ public final class VerifierEvaluation {
     int e = list.indexOf("--embeddings");
     Path embeddings = e >= 0 ? Path.of(list.get(e + 1)) : null;
     long started = System.nanoTime();
-    List<Row> rows = rows(SETS, context, cache, embeddings);
+    // the loso report measures the in_context group even though the chosen model leaves it out
+    boolean inContext = list.get(0).equals("loso") || !CHOSEN.dropped().contains("in_context");
+    List<Row> rows = rows(SETS, context, inContext, cache, embeddings);
     System.out.printf(
         Locale.ROOT,
         "%d pairs, features computed or read in %.0f s%n",
@@ -203,10 +218,21 @@ public final class VerifierEvaluation {
     if (dump >= 0) {
       dump(rows, CHOSEN, Path.of(list.get(dump + 1)));
     }
+    if (list.contains("--report-only")) {
+      return;
+    }
     System.out.printf(
         Locale.ROOT,
-        "%n-- without the groups added in the second round (surface, function) --%n%s",
-        summary(rows, CHOSEN.without("surface").without("function")));
+        "%n-- with the group added in the third round (in_context) --%n%s",
+        summary(rows, withGroup(CHOSEN, "in_context")));
+    System.out.printf(
+        Locale.ROOT,
+        "%n-- leak-free: without guard --%n%s",
+        summary(rows, CHOSEN.without("guard")));
+    System.out.printf(
+        Locale.ROOT,
+        "%n-- leak-free, without guard, with in_context --%n%s",
+        summary(rows, withGroup(CHOSEN, "in_context").without("guard")));
     System.out.print(curve(rows, CHOSEN, 0.005, 0.01, 0.02, 0.05));
     System.out.printf(
         Locale.ROOT,
@@ -260,6 +286,18 @@ public final class VerifierEvaluation {
     System.out.print(ruleGuards(rows));
   }
 
+  private static Config withGroup(Config config, String group) {
+    Set<String> dropped = new java.util.HashSet<>(config.dropped());
+    dropped.remove(group);
+    return new Config(
+        config.floor(),
+        config.l2(),
+        config.nearMissWeight(),
+        Set.copyOf(dropped),
+        config.guardFirst(),
+        config.trees());
+  }
+
   private static Config onlyGroups(String... groups) {
     Set<String> dropped = new java.util.HashSet<>(LearnedVerifier.featureGroups());
     dropped.removeAll(List.of(groups));
@@ -267,42 +305,64 @@ public final class VerifierEvaluation {
         CHOSEN.floor(), CHOSEN.l2(), CHOSEN.nearMissWeight(), Set.copyOf(dropped), false, 0);
   }
 
-  /** The labelled pairs of {@code sets} with their features (read from / kept in {@code cache}). */
-  static List<Row> rows(List<String> sets, boolean context, Path cache) throws IOException {
-    return rows(sets, context, cache, null);
+  /**
+   * The labelled pairs of {@code sets} with the features {@link #CHOSEN} reads (the {@code
+   * in_context} group at zero when it drops it), for this run only.
+   */
+  static List<Row> rows(List<String> sets) throws IOException {
+    return rows(sets, false, !CHOSEN.dropped().contains("in_context"), null, null);
   }
 
   /**
    * The labelled pairs of {@code sets} with their features (read from / kept in {@code cache}); the
    * texts' embeddings read from / kept in {@code embeddings} (null: for this run only), so a run
-   * after a change of the features embeds only the texts not seen before.
+   * after a change of the features embeds only the texts not seen before. With {@code inContext}
+   * each prompt's words are read in context ({@link OneRun}); without, those features stay at zero
+   * and the prompts are embedded as the semantic cache embeds them.
    */
-  static List<Row> rows(List<String> sets, boolean context, Path cache, Path embeddings)
+  static List<Row> rows(
+      List<String> sets, boolean context, boolean inContext, Path cache, Path embeddings)
       throws IOException {
     if (cache != null && Files.exists(cache)) {
       return readRows(cache);
     }
+    OneRun once = inContext ? new OneRun() : null;
     SemanticGuardEvaluation.Memo model =
-        new SemanticGuardEvaluation.Memo(MiniLmEmbeddingModel.create());
+        new SemanticGuardEvaluation.Memo(inContext ? once : MiniLmEmbeddingModel.create());
     if (embeddings != null) {
       model.load(embeddings);
     }
-    LearnedVerifier extractor = LearnedVerifier.builder(model).context(context).build();
-    List<Row> rows = new ArrayList<>();
+    LearnedVerifier.Builder builder = LearnedVerifier.builder(model).context(context);
+    LearnedVerifier extractor = inContext ? builder.tokenVectors(once).build() : builder.build();
+    List<String> setOf = new ArrayList<>();
+    List<String[]> pairs = new ArrayList<>();
     for (String set : sets) {
       for (String[] row : SemanticGuardEvaluation.read(set)) {
-        double cosine = SemanticCacheEvaluation.cosine(model.embed(row[2]), model.embed(row[3]));
-        rows.add(
-            new Row(
-                set,
-                row[0].equals("paraphrase"),
-                row[1],
-                row[2],
-                row[3],
-                cosine,
-                extractor.features(row[2], row[3], cosine)));
+        setOf.add(set);
+        pairs.add(row);
       }
     }
+    // the pairs on two threads (the model, the guard and the features are thread-safe; each pair's
+    // features do not depend on the order), kept in the order of the sets
+    Row[] computed = new Row[pairs.size()];
+    java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(FEATURE_THREADS);
+    try {
+      pool.submit(
+              () ->
+                  java.util.stream.IntStream.range(0, computed.length)
+                      .parallel()
+                      .forEach(
+                          i -> computed[i] = row(setOf.get(i), pairs.get(i), model, extractor)))
+          .get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while computing the features", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException("could not compute the features", e.getCause());
+    } finally {
+      pool.shutdown();
+    }
+    List<Row> rows = List.of(computed);
     if (cache != null) {
       writeRows(cache, rows);
     }
@@ -310,6 +370,66 @@ public final class VerifierEvaluation {
       model.save(embeddings);
     }
     return rows;
+  }
+
+  /**
+   * all-MiniLM-L6-v2 embedding a text and reading its words in context in one run of the model
+   * ({@link MiniLmEmbeddingModel#embedWithWords}), so that computing the features embeds each
+   * prompt once, not twice: the words of the last {@value #RECENT} texts embedded are kept for the
+   * {@link #wordVectors} call that follows. A text too long for one run is embedded by {@link
+   * MiniLmEmbeddingModel#embed}.
+   */
+  static final class OneRun implements EmbeddingModel, TokenVectorModel {
+    static final int RECENT = 256;
+
+    private final MiniLmEmbeddingModel model = MiniLmEmbeddingModel.create();
+    private final Map<String, WordVectors> recent =
+        java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(RECENT * 2, 0.75f, true) {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, WordVectors> eldest) {
+                return size() > RECENT;
+              }
+            });
+
+    @Override
+    public float[] embed(String text) throws IOException {
+      MiniLmEmbeddingModel.EmbeddedWords run = model.embedWithWords(text);
+      recent.put(text, run.words());
+      return run.embedding() != null ? run.embedding() : model.embed(text);
+    }
+
+    @Override
+    public WordVectors wordVectors(String text) throws IOException {
+      WordVectors kept = recent.get(text);
+      return kept != null ? kept : model.wordVectors(text);
+    }
+
+    @Override
+    public String name() {
+      return model.name();
+    }
+  }
+
+  /** How many threads compute the features of the pairs. */
+  static final int FEATURE_THREADS = 2;
+
+  private static Row row(
+      String set, String[] row, EmbeddingModel model, LearnedVerifier extractor) {
+    double cosine;
+    try {
+      cosine = SemanticCacheEvaluation.cosine(model.embed(row[2]), model.embed(row[3]));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return new Row(
+        set,
+        row[0].equals("paraphrase"),
+        row[1],
+        row[2],
+        row[3],
+        cosine,
+        extractor.features(row[2], row[3], cosine));
   }
 
   private static void writeRows(Path file, List<Row> rows) throws IOException {
@@ -353,19 +473,25 @@ public final class VerifierEvaluation {
   }
 
   /**
-   * Per-pair time of the rule guard and of the shipped verifier over the pairs of {@code set}, side
-   * by side in one run, with the model itself (no memo): the prompt embedding for scale, then the
-   * guard and the verifier with their word caches empty (first pass) and warm (second pass).
+   * Per-pair time of the rule guard, of the shipped verifier and of a verifier whose model reads
+   * words in context, over the pairs of {@code set}, side by side in one run, with the model itself
+   * (no memo): the prompt embedding for scale, then each check with its caches empty (first pass)
+   * and warm (second pass). The in-context model is trained here on {@code rows}, which must carry
+   * those features.
    */
   static String latency(List<Row> rows, String set) throws IOException {
     EmbeddingModel model = MiniLmEmbeddingModel.create();
     AlignmentGuard guard = AlignmentGuard.builder(model).build();
     LearnedVerifier verifier = LearnedVerifier.builder(model).build();
+    // a model that reads words in context (trained on rows that carry those features)
+    LearnedVerifier inContext =
+        LearnedVerifier.builder(model).model(train(rows, withGroup(CHOSEN, "in_context"))).build();
     List<Row> pairs = rows.stream().filter(r -> r.set().equals(set)).toList();
     int n = pairs.size();
     long[] embed = new long[n];
     long[][] guardTimes = new long[2][n];
     long[][] verifierTimes = new long[2][n];
+    long[][] inContextTimes = new long[2][n];
     for (int pass = 0; pass < 2; pass++) {
       for (int i = 0; i < n; i++) {
         Row r = pairs.get(i);
@@ -378,11 +504,14 @@ public final class VerifierEvaluation {
         long t2 = System.nanoTime();
         verifier.objection(r.cached(), r.incoming(), r.cosine());
         long t3 = System.nanoTime();
+        inContext.objection(r.cached(), r.incoming(), r.cosine());
+        long t4 = System.nanoTime();
         if (pass == 0) {
           embed[i] = t1 - t0;
         }
         guardTimes[pass][i] = t2 - t1;
         verifierTimes[pass][i] = t3 - t2;
+        inContextTimes[pass][i] = t4 - t3;
       }
     }
     return String.format(
@@ -391,15 +520,19 @@ public final class VerifierEvaluation {
             + "prompt embedding              %s%n"
             + "rule guard, cold word cache   %s%n"
             + "verifier, cold word cache     %s%n"
+            + "verifier reading words in context, cold   %s%n"
             + "rule guard, warm              %s%n"
-            + "verifier (with its rule guard), warm %s%n",
+            + "verifier (with its rule guard), warm %s%n"
+            + "verifier reading words in context, warm   %s%n",
         n,
         set,
         SemanticGuardEvaluation.percentiles(embed),
         SemanticGuardEvaluation.percentiles(guardTimes[0]),
         SemanticGuardEvaluation.percentiles(verifierTimes[0]),
+        SemanticGuardEvaluation.percentiles(inContextTimes[0]),
         SemanticGuardEvaluation.percentiles(guardTimes[1]),
-        SemanticGuardEvaluation.percentiles(verifierTimes[1]));
+        SemanticGuardEvaluation.percentiles(verifierTimes[1]),
+        SemanticGuardEvaluation.percentiles(inContextTimes[1]));
   }
 
   /** A model trained on all {@code rows} with the pooled LOSO threshold. */
@@ -636,7 +769,7 @@ public final class VerifierEvaluation {
     out.append(String.format(Locale.ROOT, "%n== LOSO, %s ==%n", config));
     Map<String, Double> chosen = new LinkedHashMap<>();
     Map<String, Counts> nested = nested(rows, config, chosen);
-    out.append("nested (each fold's threshold by an inner LOSO on its seven training sets):\n");
+    out.append("nested (each fold's threshold by an inner LOSO on its eight training sets):\n");
     out.append(table(nested, chosen));
     double[] t = new double[1];
     Map<String, Counts> pooled = pooled(rows, config, t);

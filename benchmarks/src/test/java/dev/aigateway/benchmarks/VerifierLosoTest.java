@@ -14,33 +14,31 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The learned verifier's leave-one-set-out figures on the eight labelled sets, computed here (the
+ * The learned verifier's leave-one-set-out figures on the nine labelled sets, computed here (the
  * features of every pair with all-MiniLM-L6-v2, embeddings kept for this run only), held to what
  * docs/semantic-eval.md reports; and the shipped weights are what the committed training command
  * gives on the same sets.
  */
 class VerifierLosoTest {
 
-  /**
-   * Nested LOSO near misses served, pooled over the eight held-out sets (docs/semantic-eval.md).
-   */
-  static final int MEASURED_NESTED_FALSE_HITS = 20;
+  /** Nested LOSO near misses served, pooled over the nine held-out sets (docs/semantic-eval.md). */
+  static final int MEASURED_NESTED_FALSE_HITS = 23;
 
-  /** Nested LOSO paraphrases served, pooled over the eight held-out sets. */
-  static final int MEASURED_NESTED_PARAPHRASE_HITS = 1198;
+  /** Nested LOSO paraphrases served, pooled over the nine held-out sets. */
+  static final int MEASURED_NESTED_PARAPHRASE_HITS = 1206;
 
   private static List<VerifierEvaluation.Row> rows;
 
   @BeforeAll
   static void computeTheFeaturesOfEveryPair() throws IOException {
-    rows = VerifierEvaluation.rows(VerifierEvaluation.SETS, false, null);
+    rows = VerifierEvaluation.rows(VerifierEvaluation.SETS);
   }
 
   @Test
   void everySetIsHeldOutOnceAndNoneIsTheBlindOne() {
-    assertThat(VerifierEvaluation.SETS).hasSize(8).doesNotHaveDuplicates();
-    assertThat(VerifierEvaluation.SETS).contains("judged-6");
-    assertThat(VerifierEvaluation.SETS).noneMatch(name -> name.startsWith("judged-7"));
+    assertThat(VerifierEvaluation.SETS).hasSize(9).doesNotHaveDuplicates();
+    assertThat(VerifierEvaluation.SETS).contains("judged-6", "judged-7");
+    assertThat(VerifierEvaluation.SETS).noneMatch(name -> name.startsWith("judged-8"));
     assertThat(rows.stream().map(VerifierEvaluation.Row::set).distinct())
         .containsExactlyElementsOf(VerifierEvaluation.SETS);
   }

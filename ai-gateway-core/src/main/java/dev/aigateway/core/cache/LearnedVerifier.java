@@ -51,12 +51,18 @@ import java.util.Optional;
  * embedding failure counts as no similarity (a refusal more likely, never an exception). Immutable
  * and thread-safe.
  *
- * <p>Judged by leaving each of the eight labelled sets out in turn, the shipped model served 0.50%
- * of near misses and 63% of paraphrases pooled (the worst set 1.5% of near misses). Its first
+ * <p>Given a {@link TokenVectorModel} (by default the embedding model, when it is one), features of
+ * the {@code in_context} group read each prompt's words in context (the sentence model's vector of
+ * each word before pooling); they are computed only for a model that gives them weight, and the
+ * shipped model gives them none: measured, they bought nothing (docs/semantic-eval.md).
+ *
+ * <p>Judged by leaving each of the nine labelled sets out in turn, the shipped model served 0.49%
+ * of near misses and 56% of paraphrases pooled (the worst set 1.3% of near misses). Its first
  * model, on a set written blind and run once after it was trained ({@code judged-6.tsv}), served
  * 1.1% of near misses (5 of 453) and 54% of paraphrases, where the default rule guard served 6.8%
- * and 69%. Fewer wrong answers than the rule guard on unseen sets, and fewer paraphrases; so it is
- * an option, not the default.
+ * and 69%; its second model, on {@code judged-7.tsv}, 2.6% (12 of 457) and 57%, where the default
+ * served 7.2% and 64%. Fewer wrong answers than the rule guard on unseen sets, and fewer
+ * paraphrases; so it is an option, not the default.
  */
 public final class LearnedVerifier implements SemanticHitGuard {
 
@@ -81,7 +87,11 @@ public final class LearnedVerifier implements SemanticHitGuard {
         b.ruleGuard != null
             ? b.ruleGuard
             : AlignmentGuard.builder(b.model).wordRelations(b.relations).build();
-    this.features = new VerifierFeatures(b.model, b.relations, rules, b.context);
+    TokenVectorModel tokens =
+        b.tokenVectors != null
+            ? b.tokenVectors
+            : b.model instanceof TokenVectorModel own ? own : null;
+    this.features = new VerifierFeatures(b.model, b.relations, rules, b.context, tokens);
   }
 
   /** A builder for prompts embedded by {@code model} (normally the semantic cache's own). */
@@ -96,7 +106,8 @@ public final class LearnedVerifier implements SemanticHitGuard {
 
   /**
    * The group of each feature (cosine, shape, alignment, words, relations, tokens, order, guard,
-   * context), lower case, in the order of {@link #featureNames()}.
+   * surface, function, context, conversion, in_context), lower case, in the order of {@link
+   * #featureNames()}.
    */
   public static List<String> featureGroups() {
     return VerifierFeatures.GROUPS.stream().map(g -> g.name().toLowerCase(Locale.ROOT)).toList();
@@ -115,9 +126,23 @@ public final class LearnedVerifier implements SemanticHitGuard {
     return features.features(cachedPrompt, prompt, similarity);
   }
 
-  /** The model's probability that the pair asks the same question. */
+  /**
+   * The model's probability that the pair asks the same question. Features the model gives no
+   * weight are not computed: with the shipped model no words are read in context.
+   */
   public double probability(String cachedPrompt, String prompt, double similarity) {
-    return model().probability(features(cachedPrompt, prompt, similarity));
+    VerifierModel m = model();
+    return m.probability(features.features(cachedPrompt, prompt, similarity, readsInContext(m)));
+  }
+
+  /** Whether {@code m} gives any weight to a feature of the {@code in_context} group. */
+  private static boolean readsInContext(VerifierModel m) {
+    for (int j = 0; j < VerifierFeatures.GROUPS.size(); j++) {
+      if (VerifierFeatures.GROUPS.get(j) == VerifierFeatures.Group.IN_CONTEXT && m.uses(j)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -171,6 +196,7 @@ public final class LearnedVerifier implements SemanticHitGuard {
     private SemanticHitGuard ruleGuard;
     private WordRelations relations = WordRelations.installed();
     private boolean context;
+    private TokenVectorModel tokenVectors;
 
     private Builder(EmbeddingModel model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -214,6 +240,20 @@ public final class LearnedVerifier implements SemanticHitGuard {
       return this;
     }
 
+    /**
+     * The model whose words in context the verifier reads (the {@code in_context} features).
+     * Default: the embedding model itself when it is a {@link TokenVectorModel} (as the ONNX
+     * module's {@code MiniLmEmbeddingModel} is), else none, and those features stay at zero. It
+     * must be the same sentence model as the embedding model (the shipped weights were trained with
+     * all-MiniLM-L6-v2's). Set it when the embedding model is wrapped (a cache of embeddings, say)
+     * and the wrapper does not pass token vectors on.
+     */
+    public Builder tokenVectors(TokenVectorModel tokens) {
+      this.tokenVectors = Objects.requireNonNull(tokens, "tokens");
+      return this;
+    }
+
+    /** A verifier with this configuration. */
     public LearnedVerifier build() {
       return new LearnedVerifier(this);
     }

@@ -70,31 +70,80 @@ final class SurfaceForms {
     return Map.copyOf(out);
   }
 
+  /** How far apart two values of one quantity written in different units may be (rounding). */
+  static final double CONVERSION_TOLERANCE = 0.025;
+
+  /** The byte units, whose prefixes are read as powers of 1000 and as powers of 1024. */
+  private static final Map<String, Integer> BYTE_POWERS =
+      Map.of("b", 0, "kb", 1, "mb", 2, "gb", 3, "tb", 4);
+
   /**
-   * The quantities of a prompt's numbers ({@link PromptMarkers#numbers}, "2|km") in base units
-   * ("2000|m"), sorted, so that two prompts writing one quantity with different prefixes compare
-   * equal; numbers without a unit or with a unit of no base stay as they are.
+   * Whether two prompts' numbers ({@link PromptMarkers#numbers}, "2|gb") are the same quantities:
+   * each number of one side matched to its own number of the other. Numbers in the same unit (or
+   * without one) must be equal; numbers in two units of one base (a table of factors: time, bytes,
+   * length, mass, frequency, bit rate) must have the same value in the base unit ("2 km" = "2000
+   * m"), or, with {@code conversions}, values that differ by rounding, at most {@value
+   * #CONVERSION_TOLERANCE} of the larger ("5 miles" = "8 km"), bytes read both in powers of 1000
+   * and of 1024 ("2 GB" = "2048 MB").
    */
-  static List<String> quantities(List<String> numbers) {
-    List<String> out = new ArrayList<>(numbers.size());
-    for (String n : numbers) {
-      int bar = n.indexOf('|');
-      Map.Entry<String, Double> factor = bar < 0 ? null : UNIT_FACTORS.get(n.substring(bar + 1));
-      double value;
-      try {
-        value = factor == null ? Double.NaN : Double.parseDouble(n.substring(0, bar));
-      } catch (NumberFormatException e) {
-        value = Double.NaN;
+  static boolean sameQuantities(List<String> a, List<String> b, boolean conversions) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    boolean[] used = new boolean[b.size()];
+    for (String x : a) {
+      boolean found = false;
+      for (int k = 0; k < b.size() && !found; k++) {
+        if (!used[k] && sameQuantity(x, b.get(k), conversions)) {
+          used[k] = true;
+          found = true;
+        }
       }
-      if (Double.isNaN(value)) {
-        out.add(n);
-      } else {
-        double scaled = value * factor.getValue();
-        out.add(String.format(java.util.Locale.ROOT, "%.6g|%s", scaled, factor.getKey()));
+      if (!found) {
+        return false;
       }
     }
-    out.sort(null);
-    return out;
+    return true;
+  }
+
+  private static boolean sameQuantity(String x, String y, boolean conversions) {
+    if (x.equals(y)) {
+      return true;
+    }
+    int bx = x.indexOf('|');
+    int by = y.indexOf('|');
+    if (bx < 0 || by < 0) {
+      return false;
+    }
+    String ux = x.substring(bx + 1);
+    String uy = y.substring(by + 1);
+    Map.Entry<String, Double> fx = UNIT_FACTORS.get(ux);
+    Map.Entry<String, Double> fy = UNIT_FACTORS.get(uy);
+    if (ux.equals(uy) || fx == null || fy == null || !fx.getKey().equals(fy.getKey())) {
+      return false;
+    }
+    double vx;
+    double vy;
+    try {
+      vx = Double.parseDouble(x.substring(0, bx));
+      vy = Double.parseDouble(y.substring(0, by));
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    double tolerance = conversions ? CONVERSION_TOLERANCE : 1e-9;
+    if (close(vx * fx.getValue(), vy * fy.getValue(), tolerance)) {
+      return true;
+    }
+    Integer px = BYTE_POWERS.get(ux);
+    Integer py = BYTE_POWERS.get(uy);
+    return conversions
+        && px != null
+        && py != null
+        && close(vx * Math.pow(1024, px), vy * Math.pow(1024, py), tolerance);
+  }
+
+  private static boolean close(double x, double y, double tolerance) {
+    return Math.abs(x - y) <= tolerance * Math.max(Math.abs(x), Math.abs(y));
   }
 
   private static final java.util.regex.Pattern THOUSANDS =

@@ -54,7 +54,14 @@ final class VerifierFeatures {
     /** Which closed class of function words differs, and shared words swapped around a pivot. */
     FUNCTION,
     /** How much the differing words carry of each whole prompt's embedding. */
-    CONTEXT
+    CONTEXT,
+    /**
+     * Words read in context ({@link TokenVectorModel}): each prompt's words aligned to the other's
+     * by the cosine of their contextual vectors, and how far the same word's vector moved.
+     */
+    IN_CONTEXT,
+    /** The numbers are the same quantities once converted between units (rounding allowed). */
+    CONVERSION
   }
 
   /** The kinds of the rule guard's objection that get a feature of their own. */
@@ -144,6 +151,18 @@ final class VerifierFeatures {
         "swapped_around_pivot",
         "one_function_word_swapped");
     add(names, groups, Group.CONTEXT, "context_carried_a", "context_carried_b", "context_max");
+    add(names, groups, Group.CONVERSION, "same_quantities_converted");
+    add(
+        names,
+        groups,
+        Group.IN_CONTEXT,
+        "greedy_f",
+        "greedy_min_side",
+        "worst_content_in_context",
+        "same_word_min",
+        "same_word_shift_min",
+        "same_word_shift_mean",
+        "same_word_misaligned");
     NAMES = List.copyOf(names);
     GROUPS = List.copyOf(groups);
   }
@@ -158,6 +177,9 @@ final class VerifierFeatures {
   /** How many single words and spans are kept before the cache starts afresh. */
   static final int CACHE_SIZE = 20_000;
 
+  /** How many prompts' words in context are kept before that cache starts afresh. */
+  static final int IN_CONTEXT_CACHE_SIZE = 1_000;
+
   private static final Pattern TOKEN = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N}'.:%-]*");
   private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,:]\\d+)*");
   private static final Set<String> NEGATIONS =
@@ -170,23 +192,41 @@ final class VerifierFeatures {
   private final WordRelations relations;
   private final SemanticHitGuard ruleGuard;
   private final boolean context;
+  private final TokenVectorModel tokenVectors;
   private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
+  private final Map<String, float[]> alone = new ConcurrentHashMap<>();
+  private final Map<String, TokenVectorModel.WordVectors> inContext = new ConcurrentHashMap<>();
 
   /**
    * Features computed with {@code model} (for words, spans and, when {@code context}, whole
    * prompts), {@code relations} and the objections of {@code ruleGuard} ({@link
-   * SemanticHitGuard#NONE} leaves the guard's features at zero).
+   * SemanticHitGuard#NONE} leaves the guard's features at zero) and the words in context of {@code
+   * tokenVectors} (null leaves the {@link Group#IN_CONTEXT} features at zero).
    */
   VerifierFeatures(
-      EmbeddingModel model, WordRelations relations, SemanticHitGuard ruleGuard, boolean context) {
+      EmbeddingModel model,
+      WordRelations relations,
+      SemanticHitGuard ruleGuard,
+      boolean context,
+      TokenVectorModel tokenVectors) {
     this.model = model;
     this.relations = relations;
     this.ruleGuard = ruleGuard;
     this.context = context;
+    this.tokenVectors = tokenVectors;
   }
 
   /** The features of a pair whose prompts embed at {@code cosine}, in the order of NAMES. */
   double[] features(String cached, String prompt, double cosine) {
+    return features(cached, prompt, cosine, true);
+  }
+
+  /**
+   * The features of a pair, in the order of NAMES; without {@code inContext} the {@link
+   * Group#IN_CONTEXT} features stay at zero and no words are read in context (for a model that
+   * gives them no weight).
+   */
+  double[] features(String cached, String prompt, double cosine, boolean inContext) {
     double[] f = new double[NAMES.size()];
     int i = 0;
     f[i++] = cosine;
@@ -299,8 +339,8 @@ final class VerifierFeatures {
             + SurfaceForms.count(kb, SurfaceForms.Kind.ABBREVIATION);
     f[i++] = unexplained;
     f[i++] = unexplained == 0 ? 1 : 0;
-    f[i++] =
-        SurfaceForms.quantities(ma.numbers).equals(SurfaceForms.quantities(mb.numbers)) ? 0 : 1;
+    boolean sameValues = SurfaceForms.sameQuantities(ma.numbers, mb.numbers, false);
+    f[i++] = sameValues ? 0 : 1;
     f[i++] = namesMissing(cached, wb) + namesMissing(prompt, wa);
     List<String> normalA = SurfaceForms.normalWords(cached, UNITS);
     List<String> normalB = SurfaceForms.normalWords(prompt, UNITS);
@@ -327,7 +367,206 @@ final class VerifierFeatures {
     } else {
       i += 3;
     }
+    // a quantity written in another unit
+    f[i++] = !sameValues && SurfaceForms.sameQuantities(ma.numbers, mb.numbers, true) ? 1 : 0;
+    // words read in context
+    if (inContext) {
+      inContext(cached, prompt, f, i);
+    }
     return f;
+  }
+
+  /**
+   * Writes the {@link Group#IN_CONTEXT} features from {@code f[i]} on: the greedy alignment of each
+   * side's words to the other's by the cosine of their contextual vectors (the F measure of the two
+   * directions' mean best cosine, and the lower of the two); the worst best cosine of a content
+   * word; and for content words both prompts share (paired by lemma, in order), the lowest cosine
+   * of the pair's contextual vectors, the lowest and mean cosine of what context added to each (the
+   * vector in the prompt less the word's vector alone), and the share of them whose best match on
+   * the other side is another word. Without token vectors, or when they fail, all stay at zero.
+   */
+  private void inContext(String cached, String prompt, double[] f, int i) {
+    if (tokenVectors == null) {
+      return;
+    }
+    TokenVectorModel.WordVectors a = wordsInContext(cached);
+    TokenVectorModel.WordVectors b = wordsInContext(prompt);
+    if (a == null || b == null) {
+      return;
+    }
+    List<Integer> ia = wordIndices(a);
+    List<Integer> ib = wordIndices(b);
+    if (ia.isEmpty() || ib.isEmpty()) {
+      return;
+    }
+    double[][] sim = new double[ia.size()][ib.size()];
+    for (int x = 0; x < ia.size(); x++) {
+      for (int y = 0; y < ib.size(); y++) {
+        sim[x][y] = cosine(a.vectors().get(ia.get(x)), b.vectors().get(ib.get(y)));
+      }
+    }
+    double[] bestA = new double[ia.size()];
+    int[] argA = new int[ia.size()];
+    double[] bestB = new double[ib.size()];
+    java.util.Arrays.fill(bestA, -1);
+    java.util.Arrays.fill(bestB, -1);
+    for (int x = 0; x < ia.size(); x++) {
+      for (int y = 0; y < ib.size(); y++) {
+        if (sim[x][y] > bestA[x]) {
+          bestA[x] = sim[x][y];
+          argA[x] = y;
+        }
+        bestB[y] = Math.max(bestB[y], sim[x][y]);
+      }
+    }
+    double precision = mean(bestA);
+    double recall = mean(bestB);
+    f[i] = precision + recall <= 0 ? 0 : 2 * precision * recall / (precision + recall);
+    f[i + 1] = Math.min(precision, recall);
+    double worst = 1;
+    for (int x = 0; x < ia.size(); x++) {
+      worst = isContent(a.words().get(ia.get(x))) ? Math.min(worst, bestA[x]) : worst;
+    }
+    for (int y = 0; y < ib.size(); y++) {
+      worst = isContent(b.words().get(ib.get(y))) ? Math.min(worst, bestB[y]) : worst;
+    }
+    f[i + 2] = worst;
+    // content words on both sides, paired by lemma in order of appearance
+    boolean[] used = new boolean[ib.size()];
+    double pairMin = 1;
+    double shiftMin = 1;
+    double shiftSum = 0;
+    int pairs = 0;
+    int misaligned = 0;
+    for (int x = 0; x < ia.size(); x++) {
+      String word = a.words().get(ia.get(x));
+      if (!isContent(word)) {
+        continue;
+      }
+      String lemma = AlignedPrompt.lemma(word);
+      for (int y = 0; y < ib.size(); y++) {
+        String other = b.words().get(ib.get(y));
+        if (!used[y] && AlignedPrompt.lemma(other).equals(lemma)) {
+          used[y] = true;
+          pairs++;
+          pairMin = Math.min(pairMin, sim[x][y]);
+          misaligned += argA[x] != y && sim[x][argA[x]] > sim[x][y] ? 1 : 0;
+          float[] own = aloneVector(word);
+          double shift =
+              own == null
+                  ? sim[x][y]
+                  : cosine(
+                      minus(a.vectors().get(ia.get(x)), own),
+                      minus(b.vectors().get(ib.get(y)), own));
+          shiftMin = Math.min(shiftMin, shift);
+          shiftSum += shift;
+          break;
+        }
+      }
+    }
+    f[i + 3] = pairMin;
+    f[i + 4] = shiftMin;
+    f[i + 5] = pairs == 0 ? 1 : shiftSum / pairs;
+    f[i + 6] = pairs == 0 ? 0 : (double) misaligned / pairs;
+  }
+
+  /** The positions of the words that hold a letter or a digit (punctuation marks left out). */
+  private static List<Integer> wordIndices(TokenVectorModel.WordVectors v) {
+    List<Integer> out = new ArrayList<>(v.size());
+    for (int k = 0; k < v.size(); k++) {
+      String w = v.words().get(k);
+      for (int c = 0; c < w.length(); c++) {
+        if (Character.isLetterOrDigit(w.charAt(c))) {
+          out.add(k);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean isContent(String word) {
+    return !AlignedPrompt.isFunctionWord(word);
+  }
+
+  private static double mean(double[] values) {
+    double sum = 0;
+    for (double v : values) {
+      sum += v;
+    }
+    return values.length == 0 ? 0 : sum / values.length;
+  }
+
+  private static float[] minus(float[] a, float[] b) {
+    float[] out = new float[a.length];
+    for (int d = 0; d < a.length && d < b.length; d++) {
+      out[d] = a[d] - b[d];
+    }
+    return out;
+  }
+
+  /**
+   * The words of a prompt in context, kept for the last {@value #IN_CONTEXT_CACHE_SIZE} prompts.
+   */
+  private TokenVectorModel.WordVectors wordsInContext(String text) {
+    return cached(inContext, IN_CONTEXT_CACHE_SIZE, text, tokenVectors::wordVectors);
+  }
+
+  /** What {@link #cached} computes: may fail, may return null. */
+  private interface Source<T> {
+    T get(String text) throws IOException;
+  }
+
+  /**
+   * {@code text}'s value in {@code cache}, else computed by {@code source} and kept (the cache
+   * starts afresh at {@code size} entries); null when the source fails or gives nothing.
+   */
+  private static <T> T cached(Map<String, T> cache, int size, String text, Source<T> source) {
+    T v = cache.get(text);
+    if (v != null) {
+      return v;
+    }
+    try {
+      v = source.get(text);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    if (v == null || v instanceof float[] f && f.length == 0) {
+      return null;
+    }
+    if (cache.size() >= size) {
+      cache.clear();
+    }
+    cache.put(text, v);
+    return v;
+  }
+
+  /** A word's contextual vector when it is the whole text (its pieces averaged), cached. */
+  private float[] aloneVector(String word) {
+    float[] v = alone.get(word);
+    if (v != null) {
+      return v;
+    }
+    TokenVectorModel.WordVectors w;
+    try {
+      w = tokenVectors.wordVectors(word);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    if (w == null || w.size() == 0) {
+      return null;
+    }
+    v = new float[w.vectors().get(0).length];
+    for (float[] piece : w.vectors()) {
+      for (int d = 0; d < v.length && d < piece.length; d++) {
+        v[d] += piece[d] / w.size();
+      }
+    }
+    if (alone.size() >= CACHE_SIZE) {
+      alone.clear();
+    }
+    alone.put(word, v);
+    return v;
   }
 
   private Optional<String> objection(String cached, String prompt) {
@@ -592,23 +831,7 @@ final class VerifierFeatures {
   }
 
   private float[] vector(String text) {
-    float[] v = vectors.get(text);
-    if (v != null) {
-      return v;
-    }
-    try {
-      v = model.embed(text);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
-    if (v == null || v.length == 0) {
-      return null;
-    }
-    if (vectors.size() >= CACHE_SIZE) {
-      vectors.clear();
-    }
-    vectors.put(text, v);
-    return v;
+    return cached(vectors, CACHE_SIZE, text, model::embed);
   }
 
   static double cosine(float[] a, float[] b) {

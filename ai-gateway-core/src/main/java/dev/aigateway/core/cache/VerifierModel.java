@@ -238,6 +238,14 @@ public final class VerifierModel {
     return weights.clone();
   }
 
+  /**
+   * Whether the model reads feature {@code j}: a non-zero weight, or any tree (trees may split on
+   * any feature).
+   */
+  boolean uses(int j) {
+    return weights[j] != 0 || !trees.isEmpty();
+  }
+
   /** The model as text, read back by {@link #parse}. */
   public String format() {
     StringBuilder out = new StringBuilder();

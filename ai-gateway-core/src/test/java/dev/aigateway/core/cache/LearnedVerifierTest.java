@@ -2,6 +2,7 @@ package dev.aigateway.core.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.aigateway.api.SemanticHitGuard;
 import java.util.ArrayList;
@@ -78,6 +79,12 @@ class LearnedVerifierTest {
     assertThat(feature(other, "number_values_differ")).isEqualTo(1);
     double[] units = features("Can my drone fly 2 km away?", "Can my drone fly 2,000 metres away?");
     assertThat(feature(units, "number_values_differ")).isZero();
+    assertThat(feature(units, "same_quantities_converted")).isZero();
+    double[] converted = features("Set a JVM heap of 2 GB.", "Set a JVM heap of 2048 MB.");
+    assertThat(feature(converted, "number_values_differ")).isEqualTo(1);
+    assertThat(feature(converted, "same_quantities_converted")).isEqualTo(1);
+    double[] other6 = features("Set a JVM heap of 2 GB.", "Set a JVM heap of 200 MB.");
+    assertThat(feature(other6, "same_quantities_converted")).isZero();
     double[] moved = features("Why won't my nozzle heat up?", "Why will my nozzle not heat up?");
     assertThat(feature(moved, "same_normal_words")).isZero();
     assertThat(feature(moved, "same_normal_word_bag")).isEqualTo(1);
@@ -122,6 +129,145 @@ class LearnedVerifierTest {
     assertThat(feature(same, "swapped_around_pivot")).isZero();
   }
 
+  private static final List<String> VOCABULARY =
+      List.of("translate", "this", "from", "english", "to", "german", "please");
+
+  /**
+   * Words split at spaces; each word's vector is its own axis (its place in the vocabulary) plus,
+   * within a text of several words, half an axis for its context: one axis after "from", another
+   * after any other word or at the start.
+   */
+  private static final TokenVectorModel CONTEXTUAL =
+      text -> {
+        List<String> words = new ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
+        String previous = "";
+        for (String w : text.toLowerCase(java.util.Locale.ROOT).split("[^a-z]+")) {
+          if (w.isEmpty()) {
+            continue;
+          }
+          float[] v = new float[VOCABULARY.size() + 2];
+          v[VOCABULARY.indexOf(w)] = 1;
+          if (text.indexOf(' ') >= 0) {
+            v[VOCABULARY.size() + (previous.equals("from") ? 0 : 1)] = 0.5f;
+          }
+          words.add(w);
+          vectors.add(v);
+          previous = w;
+        }
+        return new TokenVectorModel.WordVectors(words, vectors);
+      };
+
+  private double[] inContext(String cached, String prompt, TokenVectorModel tokens) {
+    return LearnedVerifier.builder(axes)
+        .wordRelations(RELATIONS)
+        .ruleGuard(SemanticHitGuard.NONE)
+        .tokenVectors(tokens)
+        .build()
+        .features(cached, prompt, 0.9);
+  }
+
+  @Test
+  void aSharedWordThatMovedToAnotherContextIsSeenInContext() {
+    double[] same =
+        inContext(
+            "translate this from english to german",
+            "translate this from english to german",
+            CONTEXTUAL);
+    assertThat(feature(same, "greedy_f")).isCloseTo(1.0, within(1e-9));
+    assertThat(feature(same, "same_word_min")).isCloseTo(1.0, within(1e-9));
+    assertThat(feature(same, "same_word_shift_min")).isCloseTo(1.0, within(1e-9));
+    assertThat(feature(same, "same_word_misaligned")).isZero();
+
+    double[] swapped =
+        inContext(
+            "translate this from english to german",
+            "translate this from german to english",
+            CONTEXTUAL);
+    // "english" follows "from" on one side only: what context added to it points elsewhere
+    assertThat(feature(swapped, "same_word_shift_min")).isCloseTo(0.0, within(1e-9));
+    assertThat(feature(swapped, "same_word_min")).isLessThan(1.0);
+    assertThat(feature(swapped, "same_word_shift_mean")).isLessThan(1.0);
+
+    double[] polite =
+        inContext(
+            "translate this from english to german",
+            "please translate this from english to german",
+            CONTEXTUAL);
+    assertThat(feature(polite, "same_word_shift_min")).isCloseTo(1.0, within(1e-9));
+    assertThat(feature(polite, "greedy_f")).isLessThan(1.0).isGreaterThan(0.5);
+  }
+
+  @Test
+  void withoutTokenVectorsTheInContextFeaturesStayAtZero() {
+    double[] without = features("translate from english to german", "translate to german");
+    double[] failing =
+        inContext(
+            "translate from english to german",
+            "translate to german",
+            text -> {
+              throw new java.io.IOException("no model");
+            });
+    for (int j = 0; j < without.length; j++) {
+      if (LearnedVerifier.featureGroups().get(j).equals("in_context")) {
+        assertThat(without[j]).as(LearnedVerifier.featureNames().get(j)).isZero();
+        assertThat(failing[j]).as(LearnedVerifier.featureNames().get(j)).isZero();
+      }
+    }
+    assertThat(LearnedVerifier.featureGroups()).contains("in_context");
+  }
+
+  @Test
+  void wordsAreReadInContextOnlyForAModelThatWeighsThem() {
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    TokenVectorModel counting =
+        text -> {
+          calls.incrementAndGet();
+          return CONTEXTUAL.wordVectors(text);
+        };
+    LearnedVerifier.builder(axes)
+        .wordRelations(RELATIONS)
+        .tokenVectors(counting)
+        .build()
+        .objection("translate this from english to german", "translate this to german", 0.9);
+    assertThat(calls).as("the shipped model gives the in_context group no weight").hasValue(0);
+
+    // a model whose weight is on a feature of the in_context group
+    int at = LearnedVerifier.featureNames().indexOf("same_word_shift_min");
+    Random random = new Random(3);
+    List<double[]> rows = new ArrayList<>();
+    boolean[] labels = new boolean[100];
+    for (int i = 0; i < labels.length; i++) {
+      double[] row = new double[LearnedVerifier.featureNames().size()];
+      labels[i] = i % 2 == 0;
+      row[at] = (labels[i] ? 0.9 : 0.2) + 0.1 * random.nextGaussian();
+      rows.add(row);
+    }
+    VerifierModel reading = VerifierModel.train(rows, labels, 1.0, 1.0, 0.5, null);
+    LearnedVerifier verifier =
+        LearnedVerifier.builder(axes)
+            .wordRelations(RELATIONS)
+            .ruleGuard(SemanticHitGuard.NONE)
+            .tokenVectors(counting)
+            .model(reading)
+            .build();
+    assertThat(
+            verifier.objection(
+                "translate this from english to german",
+                "translate this from german to english",
+                0.9))
+        .as("english moved out of its place")
+        .contains(LearnedVerifier.CATEGORY);
+    assertThat(calls.get()).isPositive();
+    assertThat(
+            verifier.objection(
+                "translate this from english to german",
+                "please translate this from english to german",
+                0.9))
+        .isEmpty();
+  }
+
   @Test
   void everyFeatureHasANameAndAGroup() {
     assertThat(LearnedVerifier.featureNames()).doesNotHaveDuplicates();
@@ -138,7 +284,9 @@ class LearnedVerifierTest {
             "guard",
             "surface",
             "function",
-            "context");
+            "context",
+            "conversion",
+            "in_context");
     assertThat(features("How do I pin a chat?", "How do I mute a chat?"))
         .hasSize(LearnedVerifier.featureNames().size());
   }

@@ -120,23 +120,41 @@ class SurfaceFormsTest {
 
   @Test
   void quantitiesCompareByValueInBaseUnits() {
-    assertThat(
-            SurfaceForms.quantities(
-                PromptMarkers.of("Convert 2 kilometres to miles.", LEXICON).numbers))
-        .isEqualTo(
-            SurfaceForms.quantities(
-                PromptMarkers.of("Convert 2000 metres to miles.", LEXICON).numbers));
-    assertThat(SurfaceForms.quantities(PromptMarkers.of("Store 1 TB of backups", LEXICON).numbers))
-        .isEqualTo(
-            SurfaceForms.quantities(
-                PromptMarkers.of("Store 1,000 GB of backups", LEXICON).numbers));
-    assertThat(
-            SurfaceForms.quantities(
-                PromptMarkers.of("Convert 2 kilometres to miles.", LEXICON).numbers))
-        .isNotEqualTo(
-            SurfaceForms.quantities(
-                PromptMarkers.of("Convert 200 metres to miles.", LEXICON).numbers));
-    assertThat(SurfaceForms.quantities(List.of("7", "3|ord"))).containsExactly("3|ord", "7");
+    assertThat(exact("Convert 2 kilometres to miles.", "Convert 2000 metres to miles.")).isTrue();
+    assertThat(exact("Store 1 TB of backups", "Store 1,000 GB of backups")).isTrue();
+    assertThat(exact("Convert 2 kilometres to miles.", "Convert 200 metres to miles.")).isFalse();
+    assertThat(SurfaceForms.sameQuantities(List.of("7", "3|ord"), List.of("3|ord", "7"), false))
+        .isTrue();
+    assertThat(SurfaceForms.sameQuantities(List.of("7", "3|ord"), List.of("7"), true)).isFalse();
+    // without conversions, rounding and binary prefixes are differences
+    assertThat(exact("run 5 miles", "run 8 km")).isFalse();
+    assertThat(exact("set a JVM heap of 2 GB", "set a JVM heap of 2048 MB")).isFalse();
+  }
+
+  @Test
+  void quantitiesInOtherUnitsOfOneBaseMatchWithinRounding() {
+    assertThat(same("set a JVM heap of 2 GB", "set a JVM heap of 2048 MB")).isTrue();
+    assertThat(same("expire after 1 hour", "expire after 3600 seconds")).isTrue();
+    assertThat(same("a 2 hour layover", "a 120 minute layover")).isTrue();
+    assertThat(same("run 5 miles", "run 8 km")).isTrue();
+    assertThat(same("a 5 lb bag", "a 2.27 kg bag")).isTrue();
+    assertThat(same("he is 6 feet tall", "he is 183 cm tall")).isTrue();
+    // the same unit must give the same value; other units must agree within rounding
+    assertThat(same("a 100 GB disk", "a 101 GB disk")).isFalse();
+    assertThat(same("my image is 1.2 GB", "my image is 120 MB")).isFalse();
+    assertThat(same("run 5 miles", "run 5 km")).isFalse();
+    assertThat(same("wait 30 seconds", "wait 30 minutes")).isFalse();
+    assertThat(same("a 5 lb bag", "a 5 km bag")).isFalse();
+  }
+
+  private static boolean same(String a, String b) {
+    return SurfaceForms.sameQuantities(
+        PromptMarkers.of(a, LEXICON).numbers, PromptMarkers.of(b, LEXICON).numbers, true);
+  }
+
+  private static boolean exact(String a, String b) {
+    return SurfaceForms.sameQuantities(
+        PromptMarkers.of(a, LEXICON).numbers, PromptMarkers.of(b, LEXICON).numbers, false);
   }
 
   @Test

@@ -1,8 +1,10 @@
 package dev.aigateway.embeddings.onnx;
 
 import dev.aigateway.api.spi.EmbeddingModel;
+import dev.aigateway.core.cache.TokenVectorModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sentence model all-MiniLM-L6-v2 (384 dimensions, English), run in process on ONNX Runtime
@@ -20,6 +22,11 @@ import java.io.IOException;
  * start-up to pay that before the first request. Embedding runs on the calling thread: about 10 to
  * 20 ms for a short prompt on a busy 2-core machine (see {@code EmbeddingBenchmark}). Text longer
  * than 510 word pieces is embedded in windows of 510 whose vectors are averaged.
+ *
+ * <p>It also gives each word's vector in context, before pooling ({@link #wordVectors}), which
+ * {@code LearnedVerifier} reads: that runs a second ONNX session over the same model file, loaded
+ * on the first {@link #wordVectors} call (about 90 MB more of native memory), never by {@link
+ * #embed} alone.
  *
  * <p>Thread-safe: the ONNX session and the tokenizer are shared by concurrent callers.
  *
@@ -40,7 +47,7 @@ import java.io.IOException;
  *       case loading fails with an {@link IOException}.
  * </ul>
  */
-public final class MiniLmEmbeddingModel implements EmbeddingModel {
+public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorModel {
 
   /** The model's {@link #name()}. */
   public static final String NAME = "all-MiniLM-L6-v2";
@@ -60,6 +67,9 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
           "",
           "ONNX Runtime and the tokenizer need their native libraries from the dependency jars",
           () -> new AllMiniLmL6V2EmbeddingModel());
+
+  private static final WordVectorSession WORDS =
+      new WordVectorSession(NAME, "/all-minilm-l6-v2.onnx", "/all-minilm-l6-v2-tokenizer.json");
 
   private MiniLmEmbeddingModel() {}
 
@@ -90,6 +100,44 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel {
   public float[] embed(String text) throws IOException {
     return MODEL.embed(text);
   }
+
+  /**
+   * The words of {@code text} (lower case, as the model's tokenizer splits them: punctuation marks
+   * are words of their own) with their vectors in context: the model's last hidden state, the word
+   * pieces of each word averaged, not normalised. The model's tokenizer reads at most 128 pieces
+   * with its two markers, so a longer text keeps the words of its first 126. The first call loads a
+   * second ONNX session over the same model file.
+   *
+   * @throws IOException when the model cannot be loaded or cannot read the text
+   * @throws NullPointerException when {@code text} is null
+   */
+  @Override
+  public WordVectors wordVectors(String text) throws IOException {
+    return WORDS.wordVectors(text);
+  }
+
+  /**
+   * The words of {@code text} in context ({@link #wordVectors}) and the text's embedding, from one
+   * run of the model: for a caller that needs both (an evaluation that embeds every prompt and then
+   * reads its words) this halves the work. The embedding is the mean of every word piece's vector
+   * scaled to unit length, which is what {@link #embed} computes, equal to it up to float rounding;
+   * it is null for a text the tokenizer cut short (more than 126 word pieces).
+   *
+   * @throws IOException when the model cannot be loaded or cannot read the text
+   * @throws NullPointerException when {@code text} is null
+   */
+  public EmbeddedWords embedWithWords(String text) throws IOException {
+    return WORDS.run(text);
+  }
+
+  /**
+   * A text's embedding and its words in context, from one run of the model.
+   *
+   * @param embedding the text's embedding (unit length), or null when the text was too long for one
+   *     run
+   * @param words the text's words in context
+   */
+  public record EmbeddedWords(float @Nullable [] embedding, WordVectors words) {}
 
   /** {@value #NAME}. */
   @Override

@@ -28,15 +28,18 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code judged-7.tsv} (766 pairs), written blind and judged once on 2026-12-05 12:51 UTC:
  *       the default served 33 of 457 near misses and 198 of 309 paraphrases, the {@link
  *       LearnedVerifier} of the second round 12 near misses and 175 paraphrases; the target was not
- *       met by either. Both are held to these judged figures.
+ *       met by either. The default is held to its judged figures. Since the verifier's third round
+ *       it is a tuning set: the shipped model was trained on it (held out: 12 near misses and 175
+ *       paraphrases at its nested threshold, 6 and 148 at the shipped one), and it is held to what
+ *       the shipped model serves there, in-sample: 7 near misses and 156 paraphrases (fewer than
+ *       the second round's model: the threshold chosen over nine sets is higher).
  *   <li>{@code judged-6.tsv} (755 pairs), written blind and judged once on 2026-12-05 10:00 UTC:
  *       the default served 31 of 453 near misses and 209 of 302 paraphrases, the optional {@link
  *       LearnedVerifier} (threshold {@link LearnedVerifier#SIMILARITY_FLOOR}) 5 near misses and 163
  *       paraphrases; the target was not met by either. The default is held to its judged figures.
  *       Since the verifier's second round it is a tuning set: the verifier's shipped model was
- *       trained on it (its held-out figure there, set left out: 3 near misses, 188 paraphrases),
- *       and it is held to what the shipped model serves there, in-sample: 2 near misses and 194
- *       paraphrases.
+ *       trained on it, and it is held to what the shipped model serves there, in-sample: 2 near
+ *       misses and 174 paraphrases (the third round's model; the second round's served 194).
  *   <li>{@code judged-5.tsv} (784 pairs), written blind and judged once on 2026-12-05 (25 of 471
  *       near misses served, 222 of 313 paraphrases; the target was not met), a tuning set since
  *       (the verifier was trained on it); the default is held to its judged figures.
@@ -64,11 +67,17 @@ class JudgedSetRegressionTest {
   /** The default's paraphrase hits in judged-7.tsv's judged run. */
   static final int JUDGED_7_MEASURED_PARAPHRASE_HITS = 198;
 
-  /** The learned verifier's false hits in judged-7.tsv's judged run. */
-  static final int JUDGED_7_VERIFIER_FALSE_HITS = 12;
+  /**
+   * The learned verifier's false hits on judged-7.tsv, in-sample since its third round (12 in the
+   * judged run of its second model).
+   */
+  static final int JUDGED_7_VERIFIER_FALSE_HITS = 7;
 
-  /** The learned verifier's paraphrase hits in judged-7.tsv's judged run. */
-  static final int JUDGED_7_VERIFIER_PARAPHRASE_HITS = 175;
+  /**
+   * The learned verifier's paraphrase hits on judged-7.tsv, in-sample since its third round (175 in
+   * the judged run of its second model).
+   */
+  static final int JUDGED_7_VERIFIER_PARAPHRASE_HITS = 156;
 
   /** The default's false hits in judged-6.tsv's judged run. */
   static final int JUDGED_6_MEASURED_FALSE_HITS = 31;
@@ -78,15 +87,16 @@ class JudgedSetRegressionTest {
 
   /**
    * The learned verifier's false hits on judged-6.tsv, in-sample since its second round (5 in the
-   * judged run of its first model).
+   * judged run of its first model), with the third round's model.
    */
   static final int JUDGED_6_VERIFIER_FALSE_HITS = 2;
 
   /**
    * The learned verifier's paraphrase hits on judged-6.tsv, in-sample since its second round (163
-   * in the judged run of its first model).
+   * in the judged run of its first model; 194 with the second round's model), with the third
+   * round's model.
    */
-  static final int JUDGED_6_VERIFIER_PARAPHRASE_HITS = 194;
+  static final int JUDGED_6_VERIFIER_PARAPHRASE_HITS = 174;
 
   /** The default's false hits in judged-5.tsv's judged run. */
   static final int JUDGED_5_MEASURED_FALSE_HITS = 25;
@@ -214,7 +224,7 @@ class JudgedSetRegressionTest {
   }
 
   @Test
-  void onTheSeventhSetTheLearnedVerifierHoldsItsJudgedFigures() {
+  void onTheSeventhSetTheLearnedVerifierHoldsItsMeasuredFigures() {
     assertThat(servedNearMisses(judged7Verified))
         .as("near misses of judged-7.tsv served with the learned verifier, by category")
         .hasSizeLessThanOrEqualTo(JUDGED_7_VERIFIER_FALSE_HITS);
