@@ -19,6 +19,7 @@ class SemanticEvalSetsTest {
   /** Every set, the newest first. */
   private static final List<String> SETS =
       List.of(
+          "judged-8",
           "judged-7",
           "judged-6",
           "judged-5",
@@ -32,6 +33,10 @@ class SemanticEvalSetsTest {
   /** The methods of judged-7.tsv, each written apart and holding about 40% paraphrases. */
   private static final List<String> JUDGED7_METHODS =
       List.of("judged7-support", "judged7-dev", "judged7-context", Judged7TemplateGenerator.SPLIT);
+
+  /** The methods of judged-8.tsv, each written apart and holding about 40% paraphrases. */
+  private static final List<String> JUDGED8_METHODS =
+      List.of("judged8-search", "judged8-wrapped", "judged8-learner", Judged8PairGenerator.SPLIT);
 
   @Test
   void theCommittedTuningSetIsWhatTheGeneratorWrites() throws IOException {
@@ -179,13 +184,8 @@ class SemanticEvalSetsTest {
 
   @Test
   void theSixthJudgedSetsTemplateRowsAreWhatTheGeneratorWrites() throws IOException {
-    List<String> templated =
-        Files.readAllLines(RESOURCES.resolve("judged-6.tsv"), StandardCharsets.UTF_8).stream()
-            .skip(1)
-            .filter(line -> line.endsWith("\t" + Judged6TemplateGenerator.SPLIT))
-            .toList();
-
-    assertThat(templated).containsExactlyElementsOf(Judged6TemplateGenerator.generate());
+    assertGeneratedRows(
+        "judged-6", Judged6TemplateGenerator.SPLIT, Judged6TemplateGenerator.generate());
   }
 
   @Test
@@ -195,11 +195,7 @@ class SemanticEvalSetsTest {
 
   @Test
   void theSeventhJudgedSetIsWellFormed() {
-    List<String[]> judged7 = SemanticGuardEvaluation.read("judged-7");
-
-    assertThat(judged7).hasSizeGreaterThanOrEqualTo(700);
-    assertJudgedSetShape(judged7, JUDGED7_METHODS.toArray(String[]::new));
-    assertEachMethodIsLargeWithAbout40PercentParaphrases(judged7, 150, JUDGED7_METHODS);
+    assertFourMethodSetIsWellFormed("judged-7", JUDGED7_METHODS);
   }
 
   @Test
@@ -226,30 +222,100 @@ class SemanticEvalSetsTest {
 
   @Test
   void theSeventhJudgedSetsContextPairsAreWrittenAsPassageAndQuestion() {
-    List<String[]> context =
-        SemanticGuardEvaluation.read("judged-7").stream()
-            .filter(row -> row[4].equals("judged7-context"))
-            .toList();
-
-    assertThat(context)
-        .as("context pairs: both prompts have 15 to 60 words")
-        .isNotEmpty()
-        .allSatisfy(
-            row -> {
-              assertThat(words(row[2])).as(row[2]).isBetween(15, 60);
-              assertThat(words(row[3])).as(row[3]).isBetween(15, 60);
-            });
+    assertBothPromptsHaveWords("judged-7", "judged7-context", 15, 60);
   }
 
   @Test
   void theSeventhJudgedSetsGeneratedRowsAreWhatTheGeneratorWrites() throws IOException {
+    assertGeneratedRows(
+        "judged-7", Judged7TemplateGenerator.SPLIT, Judged7TemplateGenerator.rows());
+  }
+
+  @Test
+  void noPromptOfTheEighthJudgedSetIsInAnyOtherSet() {
+    assertNoPromptIsInTheOtherSets("judged-8", setsBefore("judged-8"));
+  }
+
+  @Test
+  void theEighthJudgedSetIsWellFormed() {
+    assertFourMethodSetIsWellFormed("judged-8", JUDGED8_METHODS);
+  }
+
+  @Test
+  void theEighthJudgedSetHasAtLeastEightKindsOfNearMissNoEarlierSetNames() {
+    Set<String> kinds = newKindsOfNearMiss("judged-8", setsBefore("judged-8"));
+
+    assertThat(kinds)
+        .as("kinds of near miss that no earlier set names")
+        .hasSizeGreaterThanOrEqualTo(8)
+        .contains(
+            "season",
+            "gender",
+            "dietary",
+            "indoor_outdoor",
+            "weekday_weekend",
+            "new_used",
+            "body_part",
+            "material",
+            "kinship",
+            "transport_mode",
+            "fuel_type",
+            "employment_type",
+            "extraction_target",
+            "language_variant",
+            "orientation",
+            "product_variant",
+            "raw_cooked",
+            "marital_status");
+  }
+
+  @Test
+  void theEighthJudgedSetsSearchQueriesAreTerse() {
+    assertBothPromptsHaveWords("judged-8", "judged8-search", 2, 15);
+  }
+
+  @Test
+  void theEighthJudgedSetsGeneratedRowsAreWhatTheGeneratorWrites() throws IOException {
+    assertGeneratedRows("judged-8", Judged8PairGenerator.SPLIT, Judged8PairGenerator.rows());
+  }
+
+  /** The rows of the set {@code name} with the split {@code split} are, in order, {@code rows}. */
+  private static void assertGeneratedRows(String name, String split, List<String> rows)
+      throws IOException {
     List<String> generated =
-        Files.readAllLines(RESOURCES.resolve("judged-7.tsv"), StandardCharsets.UTF_8).stream()
+        Files.readAllLines(RESOURCES.resolve(name + ".tsv"), StandardCharsets.UTF_8).stream()
             .skip(1)
-            .filter(line -> line.endsWith("\t" + Judged7TemplateGenerator.SPLIT))
+            .filter(line -> line.endsWith("\t" + split))
             .toList();
 
-    assertThat(generated).containsExactlyElementsOf(Judged7TemplateGenerator.rows());
+    assertThat(generated).as("%s's %s rows", name, split).containsExactlyElementsOf(rows);
+  }
+
+  /** A set of at least 700 pairs, of four methods of at least 150 pairs each. */
+  private static void assertFourMethodSetIsWellFormed(String name, List<String> methods) {
+    List<String[]> set = SemanticGuardEvaluation.read(name);
+
+    assertThat(methods).hasSize(4);
+    assertThat(set).as(name).hasSizeGreaterThanOrEqualTo(700);
+    assertJudgedSetShape(set, methods.toArray(String[]::new));
+    assertEachMethodIsLargeWithAbout40PercentParaphrases(set, 150, methods);
+  }
+
+  /**
+   * Both prompts of every pair of {@code split} in the set have {@code min} to {@code max} words.
+   */
+  private static void assertBothPromptsHaveWords(String name, String split, int min, int max) {
+    List<String[]> rows =
+        SemanticGuardEvaluation.read(name).stream().filter(row -> row[4].equals(split)).toList();
+
+    assertThat(rows)
+        .as("%s: both prompts have %d to %d words", split, min, max)
+        .isNotEmpty()
+        .allSatisfy(
+            row -> {
+              assertThat(words(row[2])).as(row[2]).isBetween(min, max);
+              assertThat(words(row[3])).as(row[3]).isBetween(min, max);
+            });
   }
 
   /** Each method has at least {@code minimum} rows, 35% to 45% of them paraphrases. */
