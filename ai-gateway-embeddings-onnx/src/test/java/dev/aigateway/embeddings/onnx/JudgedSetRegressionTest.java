@@ -25,6 +25,10 @@ import org.junit.jupiter.api.Test;
  * the docs.
  *
  * <ul>
+ *   <li>{@code judged-8.tsv} (787 pairs), written blind and judged once on 2026-12-05 15:16 UTC:
+ *       the default served 31 of 471 near misses and 193 of 316 paraphrases, the {@link
+ *       LearnedVerifier} of the third round 4 near misses and 134 paraphrases; the target was not
+ *       met by either. Both are held to their judged figures.
  *   <li>{@code judged-7.tsv} (766 pairs), written blind and judged once on 2026-12-05 12:51 UTC:
  *       the default served 33 of 457 near misses and 198 of 309 paraphrases, the {@link
  *       LearnedVerifier} of the second round 12 near misses and 175 paraphrases; the target was not
@@ -60,6 +64,20 @@ class JudgedSetRegressionTest {
 
   private static final Path SETS =
       Path.of("..", "benchmarks", "src", "main", "resources", "semantic-eval");
+
+  /** The default's false hits in judged-8.tsv's judged run. */
+  static final int JUDGED_8_MEASURED_FALSE_HITS = 31;
+
+  /** The default's paraphrase hits in judged-8.tsv's judged run. */
+  static final int JUDGED_8_MEASURED_PARAPHRASE_HITS = 193;
+
+  /** The learned verifier's false hits in judged-8.tsv's judged run (its third round's model). */
+  static final int JUDGED_8_VERIFIER_FALSE_HITS = 4;
+
+  /**
+   * The learned verifier's paraphrase hits in judged-8.tsv's judged run (its third round's model).
+   */
+  static final int JUDGED_8_VERIFIER_PARAPHRASE_HITS = 134;
 
   /** The default's false hits in judged-7.tsv's judged run. */
   static final int JUDGED_7_MEASURED_FALSE_HITS = 33;
@@ -130,6 +148,8 @@ class JudgedSetRegressionTest {
 
   private record Outcome(boolean paraphrase, String category, boolean hit) {}
 
+  private static List<Outcome> judged8;
+  private static List<Outcome> judged8Verified;
   private static List<Outcome> judged7;
   private static List<Outcome> judged7Verified;
   private static List<Outcome> judged6;
@@ -145,6 +165,8 @@ class JudgedSetRegressionTest {
     EmbeddingModel model = MiniLmEmbeddingModel.create();
     SemanticHitGuard guard = SemanticCache.builder(model).build().guard();
     assertThat(guard).isInstanceOf(AlignmentGuard.class);
+    judged8 = outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, "judged-8.tsv");
+    judged8Verified = verified(model, "judged-8.tsv");
     judged7 = outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, "judged-7.tsv");
     judged7Verified = verified(model, "judged-7.tsv");
     judged6 = outcomes(model, guard, SemanticCache.DEFAULT_THRESHOLD, "judged-6.tsv");
@@ -210,6 +232,27 @@ class JudgedSetRegressionTest {
 
   private static long count(List<Outcome> outcomes, boolean paraphrase) {
     return outcomes.stream().filter(o -> o.paraphrase() == paraphrase).count();
+  }
+
+  @Test
+  void onTheEighthSetTheDefaultHoldsItsJudgedFigures() {
+    assertThat(judged8).hasSizeGreaterThanOrEqualTo(700);
+    assertThat(servedNearMisses(judged8))
+        .as("near misses of judged-8.tsv served by the default, by category")
+        .hasSizeLessThanOrEqualTo(JUDGED_8_MEASURED_FALSE_HITS);
+    assertThat(servedParaphrases(judged8))
+        .as("paraphrases of judged-8.tsv served by the default")
+        .isGreaterThanOrEqualTo(JUDGED_8_MEASURED_PARAPHRASE_HITS);
+  }
+
+  @Test
+  void onTheEighthSetTheLearnedVerifierHoldsItsJudgedFigures() {
+    assertThat(servedNearMisses(judged8Verified))
+        .as("near misses of judged-8.tsv served with the learned verifier, by category")
+        .hasSizeLessThanOrEqualTo(JUDGED_8_VERIFIER_FALSE_HITS);
+    assertThat(servedParaphrases(judged8Verified))
+        .as("paraphrases of judged-8.tsv served with the learned verifier")
+        .isGreaterThanOrEqualTo(JUDGED_8_VERIFIER_PARAPHRASE_HITS);
   }
 
   @Test
