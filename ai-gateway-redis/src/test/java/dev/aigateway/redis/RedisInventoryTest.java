@@ -107,6 +107,9 @@ class RedisInventoryTest {
         }
       }
       assertThat(outcomes).containsOnly(LimitOutcome.SETTLED).hasSize(3);
+      // Settlements are queued and applied by the next script run: wait for the last one, which
+      // removes its in-flight entry and its id from the pending set, before counting keys.
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
       String keysBefore = redis.command("DBSIZE");
       assertThat(redis.command("EXISTS", IN_FLIGHT_KEY_A))
           .as("a settled in-flight counter holds no key")

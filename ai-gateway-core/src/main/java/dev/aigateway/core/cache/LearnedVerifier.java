@@ -243,7 +243,9 @@ public final class LearnedVerifier implements SemanticHitGuard {
     /**
      * The model whose words in context the verifier reads (the {@code in_context} features).
      * Default: the embedding model itself when it is a {@link TokenVectorModel} (as the ONNX
-     * module's {@code MiniLmEmbeddingModel} is), else none, and those features stay at zero. It
+     * module's {@code MiniLmEmbeddingModel} is), else none, and those features stay at zero. They
+     * are read only when the verifier's weights give them a weight, which the shipped weights do
+     * not (measured: they bought nothing); set this for weights of your own trained with them. It
      * must be the same sentence model as the embedding model (the shipped weights were trained with
      * all-MiniLM-L6-v2's). Set it when the embedding model is wrapped (a cache of embeddings, say)
      * and the wrapper does not pass token vectors on.

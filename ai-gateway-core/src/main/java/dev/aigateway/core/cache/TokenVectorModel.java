@@ -8,8 +8,12 @@ import java.util.Objects;
  * A sentence model that can also give the vector it computes for each word of a text in context,
  * before pooling: the same word gets a different vector when it moves from subject to object, or
  * from after "from" to after "to". Optional: {@link LearnedVerifier} reads words in context when it
- * is given such a model ({@link LearnedVerifier.Builder#tokenVectors}), and leaves those features
- * at zero otherwise. The ONNX module's {@code MiniLmEmbeddingModel} offers it.
+ * is given such a model ({@link LearnedVerifier.Builder#tokenVectors}) and its weights give those
+ * features a weight, and leaves them at zero otherwise. The shipped weights give them none (they
+ * were measured and bought nothing: docs/semantic-eval.md), so with the shipped weights no word
+ * vector is computed; they matter only for weights of your own ({@link
+ * LearnedVerifier.Builder#model}) trained with them. The ONNX module's {@code MiniLmEmbeddingModel}
+ * offers it.
  *
  * <p>Implementations must be thread-safe.
  */
