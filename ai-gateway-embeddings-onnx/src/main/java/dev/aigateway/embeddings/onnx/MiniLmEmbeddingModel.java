@@ -20,8 +20,13 @@ import org.jspecify.annotations.Nullable;
  * <p>The model (about 90 MB) is loaded on the first {@link #embed} of any instance, once per class
  * loader, and shared by every instance; loading takes about a second. Call {@link #load()} at
  * start-up to pay that before the first request. Embedding runs on the calling thread: about 10 to
- * 20 ms for a short prompt on a busy 2-core machine (see {@code EmbeddingBenchmark}). Text longer
- * than 510 word pieces is embedded in windows of 510 whose vectors are averaged.
+ * 20 ms for a short prompt on a busy 2-core machine (see {@code EmbeddingBenchmark}).
+ *
+ * <p><b>Only a text's first 128 word pieces are read</b> (the model's tokenizer truncates there,
+ * its two markers included: about 90 to 100 English words): whatever follows does not change the
+ * vector. Two texts that begin with the same 126 pieces get the same vector however they go on, so
+ * for the semantic cache a long prompt (a pasted document, then the question) is told from another
+ * only by its guard, which reads the whole texts.
  *
  * <p>It also gives each word's vector in context, before pooling ({@link #wordVectors}), which
  * {@code LearnedVerifier} reads: that runs a second ONNX session over the same model file, loaded

@@ -3,6 +3,7 @@ package dev.aigateway.embeddings.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -26,6 +27,28 @@ class MiniLmEmbeddingModelTest {
 
     assertThat(vector).hasSize(MiniLmEmbeddingModel.DIMENSIONS).hasSize(384);
     assertThat(norm(vector)).isCloseTo(1.0, offset(1e-4));
+  }
+
+  @Test
+  void readsOnlyTheFirst128WordPiecesOfALongText() throws IOException {
+    StringBuilder words = new StringBuilder();
+    for (int i = 0; i < 150; i++) {
+      words.append("word").append(i % 37).append(' ');
+    }
+    String longText = words.toString();
+    String differentEnding =
+        longText + "Then a question about volcanoes, oceans and mountains that is not read.";
+
+    float[] vector = model.embed(longText);
+    float[] other = model.embed(differentEnding);
+
+    double cosine = 0;
+    for (int i = 0; i < vector.length; i++) {
+      cosine += vector[i] * other[i];
+    }
+    assertThat(cosine)
+        .as("a documented limit: what follows the first 128 pieces does not change the vector")
+        .isCloseTo(1.0, within(1e-6));
   }
 
   @Test
