@@ -465,16 +465,23 @@ final class SurfaceForms {
         right.add(t);
       }
     }
-    List<String> leftOnly = new ArrayList<>(left);
-    for (String t : right) {
-      leftOnly.remove(t);
+    return unmatched(left, right);
+  }
+
+  /**
+   * How many tokens of {@code a} and {@code b} are left when each token of one is matched with an
+   * equal token of the other at most once (the size of their difference as multisets).
+   */
+  static int unmatched(List<String> a, List<String> b) {
+    List<String> aOnly = new ArrayList<>(a);
+    for (String t : b) {
+      aOnly.remove(t);
     }
-    List<String> rightOnly = new ArrayList<>(right);
-    for (String t : left) {
-      rightOnly.remove(t);
+    List<String> bOnly = new ArrayList<>(b);
+    for (String t : a) {
+      bOnly.remove(t);
     }
-    int n = leftOnly.size() + rightOnly.size();
-    return n;
+    return aOnly.size() + bOnly.size();
   }
 
   /**

@@ -719,17 +719,7 @@ final class VerifierFeatures {
 
   /** Words written in capitals on one side only, lower case, counted. */
   private static int capitalsDiffering(String x, String y) {
-    List<String> a = names(x);
-    List<String> b = names(y);
-    List<String> left = new ArrayList<>(a);
-    for (String t : b) {
-      left.remove(t);
-    }
-    List<String> right = new ArrayList<>(b);
-    for (String t : a) {
-      right.remove(t);
-    }
-    return left.size() + right.size();
+    return SurfaceForms.unmatched(names(x), names(y));
   }
 
   /** Function words (in the guard's list) that one side has more often than the other. */

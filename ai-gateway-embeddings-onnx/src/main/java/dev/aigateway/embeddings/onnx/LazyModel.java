@@ -3,7 +3,6 @@ package dev.aigateway.embeddings.onnx;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One of LangChain4j's in-process ONNX models, created on first use and then shared. LangChain4j
@@ -15,11 +14,7 @@ final class LazyModel {
   private final String name;
   private final int dimensions;
   private final String prefix;
-  private final String requirement;
-  private final Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory;
-  private final Object lock = new Object();
-  private volatile dev.langchain4j.model.embedding.@Nullable EmbeddingModel model;
-  private @Nullable Throwable loadFailure;
+  private final LoadedOnce<dev.langchain4j.model.embedding.EmbeddingModel> model;
 
   /**
    * A model not loaded yet.
@@ -39,8 +34,20 @@ final class LazyModel {
     this.name = name;
     this.dimensions = dimensions;
     this.prefix = prefix;
-    this.requirement = requirement;
-    this.factory = factory;
+    this.model =
+        new LoadedOnce<>(
+            factory::get,
+            failure ->
+                "could not load the "
+                    + name
+                    + " embedding model ("
+                    + requirement
+                    + " for "
+                    + System.getProperty("os.name")
+                    + "/"
+                    + System.getProperty("os.arch")
+                    + "): "
+                    + failure);
   }
 
   /** The embedding of {@code prefix + text}, checked for its length. */
@@ -66,38 +73,6 @@ final class LazyModel {
    * MiniLmEmbeddingModel#OPT_OUT_TRACKING} itself, it is set to {@code true} first.
    */
   dev.langchain4j.model.embedding.EmbeddingModel loaded() throws IOException {
-    dev.langchain4j.model.embedding.EmbeddingModel current = model;
-    if (current != null) {
-      return current;
-    }
-    synchronized (lock) {
-      if (model == null && loadFailure == null) {
-        try {
-          if (System.getenv(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null
-              && System.getProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null) {
-            System.setProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING, "true");
-          }
-          model = factory.get();
-        } catch (RuntimeException | LinkageError e) {
-          loadFailure = e;
-        }
-      }
-      current = model;
-      if (current == null) {
-        throw new IOException(
-            "could not load the "
-                + name
-                + " embedding model ("
-                + requirement
-                + " for "
-                + System.getProperty("os.name")
-                + "/"
-                + System.getProperty("os.arch")
-                + "): "
-                + loadFailure,
-            loadFailure);
-      }
-      return current;
-    }
+    return model.get();
   }
 }

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The contextual vectors of a text's words from a BERT-style ONNX model: the model's last hidden
@@ -35,9 +34,7 @@ final class WordVectorSession {
   private final String name;
   private final String modelResource;
   private final String tokenizerResource;
-  private final Object lock = new Object();
-  private volatile @Nullable Loaded loaded;
-  private @Nullable Throwable loadFailure;
+  private final LoadedOnce<Loaded> loaded;
 
   private record Loaded(OrtEnvironment environment, OrtSession session, HuggingFaceTokenizer tok) {}
 
@@ -52,6 +49,9 @@ final class WordVectorSession {
     this.name = name;
     this.modelResource = modelResource;
     this.tokenizerResource = tokenizerResource;
+    this.loaded =
+        new LoadedOnce<>(
+            this::load, failure -> "could not load the word vectors of " + name + ": " + failure);
   }
 
   /** The words of {@code text} with their vectors in context. */
@@ -182,38 +182,20 @@ final class WordVectorSession {
 
   /** The session and tokenizer, loaded now unless they are already. */
   private Loaded loaded() throws IOException {
-    Loaded current = loaded;
-    if (current != null) {
-      return current;
+    return loaded.get();
+  }
+
+  private Loaded load() throws IOException, OrtException {
+    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtSession session;
+    try (InputStream in = resource(modelResource)) {
+      session = environment.createSession(in.readAllBytes());
     }
-    synchronized (lock) {
-      if (loaded == null && loadFailure == null) {
-        try {
-          if (System.getenv(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null
-              && System.getProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING) == null) {
-            System.setProperty(MiniLmEmbeddingModel.OPT_OUT_TRACKING, "true");
-          }
-          OrtEnvironment environment = OrtEnvironment.getEnvironment();
-          OrtSession session;
-          try (InputStream in = resource(modelResource)) {
-            session = environment.createSession(in.readAllBytes());
-          }
-          HuggingFaceTokenizer tokenizer;
-          try (InputStream in = resource(tokenizerResource)) {
-            tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of("padding", "false"));
-          }
-          loaded = new Loaded(environment, session, tokenizer);
-        } catch (IOException | OrtException | RuntimeException | LinkageError e) {
-          loadFailure = e;
-        }
-      }
-      current = loaded;
-      if (current == null) {
-        throw new IOException(
-            "could not load the word vectors of " + name + ": " + loadFailure, loadFailure);
-      }
-      return current;
+    HuggingFaceTokenizer tokenizer;
+    try (InputStream in = resource(tokenizerResource)) {
+      tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of("padding", "false"));
     }
+    return new Loaded(environment, session, tokenizer);
   }
 
   private static InputStream resource(String path) throws IOException {
