@@ -19,6 +19,7 @@ class SemanticEvalSetsTest {
   /** Every set, the newest first. */
   private static final List<String> SETS =
       List.of(
+          "judged-9",
           "judged-8",
           "judged-7",
           "judged-6",
@@ -37,6 +38,19 @@ class SemanticEvalSetsTest {
   /** The methods of judged-8.tsv, each written apart and holding about 40% paraphrases. */
   private static final List<String> JUDGED8_METHODS =
       List.of("judged8-search", "judged8-wrapped", "judged8-learner", Judged8PairGenerator.SPLIT);
+
+  /** The methods of judged-9.tsv, each written apart and holding about 40% paraphrases. */
+  private static final List<String> JUDGED9_METHODS =
+      List.of(
+          "judged9-ticket",
+          "judged9-long",
+          "judged9-register",
+          "judged9-code",
+          Judged9PairGenerator.SPLIT);
+
+  /** A sentence ends at a full stop, question mark or exclamation mark followed by a space. */
+  private static final java.util.regex.Pattern SENTENCE_END =
+      java.util.regex.Pattern.compile("(?<=[.?!])\\s+");
 
   @Test
   void theCommittedTuningSetIsWhatTheGeneratorWrites() throws IOException {
@@ -279,6 +293,141 @@ class SemanticEvalSetsTest {
     assertGeneratedRows("judged-8", Judged8PairGenerator.SPLIT, Judged8PairGenerator.rows());
   }
 
+  @Test
+  void noPromptOfTheNinthJudgedSetIsInAnyOtherSet() {
+    assertNoPromptIsInTheOtherSets("judged-9", setsBefore("judged-9"));
+  }
+
+  @Test
+  void theNinthJudgedSetIsNoneOfTheSetsTheVerifierIsFittedOn() {
+    assertThat(VerifierEvaluation.SETS)
+        .as("judged-9.tsv is judged once, at the end; nothing is fitted on it before")
+        .noneMatch(name -> name.startsWith("judged-9"));
+  }
+
+  @Test
+  void theNinthJudgedSetIsWellFormed() {
+    List<String[]> judged9 = SemanticGuardEvaluation.read("judged-9");
+
+    assertThat(judged9).hasSizeGreaterThanOrEqualTo(700);
+    assertJudgedSetShape(judged9, JUDGED9_METHODS.toArray(String[]::new));
+    assertEachMethodIsLargeWithAbout40PercentParaphrases(judged9, 120, JUDGED9_METHODS);
+  }
+
+  @Test
+  void theNinthJudgedSetHasAtLeastEightKindsOfNearMissNoEarlierSetNames() {
+    Set<String> kinds = newKindsOfNearMiss("judged-9", setsBefore("judged-9"));
+
+    assertThat(kinds)
+        .as("kinds of near miss that no earlier set names")
+        .hasSizeGreaterThanOrEqualTo(8)
+        .contains(
+            "warranty_status",
+            "plan_tier",
+            "partial_full",
+            "prior_attempt",
+            "order_status",
+            "approval_status",
+            "service_level",
+            "contact_channel",
+            "jurisdiction",
+            "device_ownership",
+            "first_repeat",
+            "howto_or_do",
+            "operator",
+            "index_base",
+            "encoding",
+            "in_place_copy",
+            "age_group",
+            "transmission",
+            "ceremony_type",
+            "water_treatment");
+  }
+
+  @Test
+  void theNinthJudgedSetsTicketsHaveTwoToFourSentences() {
+    assertBothPromptsCount(
+        "judged-9", "judged9-ticket", "sentences", SemanticEvalSetsTest::sentences, 2, 4);
+  }
+
+  @Test
+  void theNinthJudgedSetsLongPromptsHave120To220Words() {
+    assertBothPromptsHaveWords("judged-9", "judged9-long", 120, 220);
+  }
+
+  @Test
+  void theNinthJudgedSetsLongNearMissesDifferInTheFirstTheMiddleAndTheLastPart() {
+    java.util.Map<String, Long> parts =
+        SemanticGuardEvaluation.read("judged-9").stream()
+            .filter(row -> row[4].equals("judged9-long") && row[0].equals("near_miss"))
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    row -> partThatDiffers(row[2], row[3]),
+                    java.util.stream.Collectors.counting()));
+    long all = parts.values().stream().mapToLong(Long::longValue).sum();
+
+    assertThat(parts.keySet()).containsExactlyInAnyOrder("first", "middle", "last");
+    assertThat(parts.values())
+        .as("each part holds at least a fifth of the %d long near misses: %s", all, parts)
+        .allSatisfy(count -> assertThat(count * 5).isGreaterThanOrEqualTo(all));
+  }
+
+  @Test
+  void theNinthJudgedSetsGeneratedRowsAreWhatTheGeneratorWrites() throws IOException {
+    assertGeneratedRows("judged-9", Judged9PairGenerator.SPLIT, Judged9PairGenerator.rows());
+  }
+
+  @Test
+  void aQuarterOfTheNinthJudgedSetsGeneratedPairsIsOver100WordsLong() {
+    List<String> rows = Judged9PairGenerator.rows();
+    long longPairs =
+        rows.stream()
+            .map(row -> row.split("\t"))
+            .filter(row -> words(row[2]) > 100 && words(row[3]) > 100)
+            .count();
+
+    assertThat(longPairs * 4)
+        .as("%d of %d pairs", longPairs, rows.size())
+        .isGreaterThanOrEqualTo(rows.size());
+    assertThat(rows)
+        .as("no generated prompt is blank, doubled in space or left with a slot")
+        .allSatisfy(
+            row -> {
+              String[] cells = row.split("\t");
+              assertThat(cells).hasSize(5);
+              assertThat(cells[2] + cells[3]).doesNotContain("@").doesNotContain("  ");
+            });
+  }
+
+  /**
+   * Where two prompts of nearly the same words differ: "first" when every differing word lies in
+   * the first half of the cached prompt, "last" when every one lies in its last quarter, and
+   * "middle" otherwise (after the longest common prefix and suffix of words are set aside).
+   */
+  private static String partThatDiffers(String cached, String incoming) {
+    String[] a = cached.split("\\s+");
+    String[] b = incoming.split("\\s+");
+    int prefix = 0;
+    while (prefix < Math.min(a.length, b.length) && a[prefix].equals(b[prefix])) {
+      prefix++;
+    }
+    int suffix = 0;
+    while (suffix < Math.min(a.length, b.length) - prefix
+        && a[a.length - 1 - suffix].equals(b[b.length - 1 - suffix])) {
+      suffix++;
+    }
+    double start = (double) prefix / a.length;
+    double end = (double) (a.length - suffix) / a.length;
+    if (end <= 0.5) {
+      return "first";
+    }
+    return start >= 0.75 ? "last" : "middle";
+  }
+
+  private static int sentences(String prompt) {
+    return SENTENCE_END.split(prompt.strip()).length;
+  }
+
   /** The rows of the set {@code name} with the split {@code split} are, in order, {@code rows}. */
   private static void assertGeneratedRows(String name, String split, List<String> rows)
       throws IOException {
@@ -305,16 +454,30 @@ class SemanticEvalSetsTest {
    * Both prompts of every pair of {@code split} in the set have {@code min} to {@code max} words.
    */
   private static void assertBothPromptsHaveWords(String name, String split, int min, int max) {
+    assertBothPromptsCount(name, split, "words", SemanticEvalSetsTest::words, min, max);
+  }
+
+  /**
+   * Both prompts of every pair of {@code split} in the set have {@code min} to {@code max} of what
+   * {@code count} counts ({@code unit}: words, sentences).
+   */
+  private static void assertBothPromptsCount(
+      String name,
+      String split,
+      String unit,
+      java.util.function.ToIntFunction<String> count,
+      int min,
+      int max) {
     List<String[]> rows =
         SemanticGuardEvaluation.read(name).stream().filter(row -> row[4].equals(split)).toList();
 
     assertThat(rows)
-        .as("%s: both prompts have %d to %d words", split, min, max)
+        .as("%s: both prompts have %d to %d %s", split, min, max, unit)
         .isNotEmpty()
         .allSatisfy(
             row -> {
-              assertThat(words(row[2])).as(row[2]).isBetween(min, max);
-              assertThat(words(row[3])).as(row[3]).isBetween(min, max);
+              assertThat(count.applyAsInt(row[2])).as(row[2]).isBetween(min, max);
+              assertThat(count.applyAsInt(row[3])).as(row[3]).isBetween(min, max);
             });
   }
 
