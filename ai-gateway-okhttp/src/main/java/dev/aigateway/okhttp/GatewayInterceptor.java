@@ -182,8 +182,7 @@ final class GatewayInterceptor implements Interceptor {
    * in the plan, a body that may be written again), it is the application's own request object:
    * OkHttp then sends what it would have sent without the gateway, and no copy is built.
    */
-  private Request attempt(Request request, RequestBody body, byte[] bytes, AttemptPlan plan)
-      throws IOException {
+  private Request attempt(Request request, RequestBody body, byte[] bytes, AttemptPlan plan) {
     boolean ownBody = plan.body() == null && (body == null || rewritable(body, bytes));
     boolean planChanges =
         plan.url() != null || !plan.removeHeaders().isEmpty() || !plan.setHeaders().isEmpty();
@@ -211,10 +210,16 @@ final class GatewayInterceptor implements Interceptor {
   /**
    * Whether the application's body may be sent as it is instead of the bytes the gateway read from
    * it: OkHttp may write it again (not one-shot, not duplex), and it announces the length that was
-   * read, so that the same headers and bytes go out as with a copy of the bytes.
+   * read, so that the same headers and bytes go out as with a copy of the bytes. A body whose
+   * length cannot be told (its {@code contentLength()} throws) is sent as the bytes read, as it
+   * always was.
    */
-  private static boolean rewritable(RequestBody body, byte[] bytes) throws IOException {
-    return !body.isOneShot() && !body.isDuplex() && body.contentLength() == bytes.length;
+  private static boolean rewritable(RequestBody body, byte[] bytes) {
+    try {
+      return !body.isOneShot() && !body.isDuplex() && body.contentLength() == bytes.length;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Whether the request carries a header that addresses only the gateway. */

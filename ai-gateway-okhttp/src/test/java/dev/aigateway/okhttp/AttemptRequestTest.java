@@ -166,6 +166,40 @@ class AttemptRequestTest {
   }
 
   @Test
+  void aBodyWhoseLengthCannotBeToldIsSentAsTheBytesRead() throws Exception {
+    RequestBody body =
+        new RequestBody() {
+          private final byte[] bytes = chat().getBytes(StandardCharsets.UTF_8);
+          private int asked;
+
+          @Override
+          public MediaType contentType() {
+            return JSON;
+          }
+
+          @Override
+          public long contentLength() {
+            if (asked++ > 0) {
+              throw new IllegalStateException("asked again");
+            }
+            return bytes.length;
+          }
+
+          @Override
+          public void writeTo(BufferedSink sink) throws java.io.IOException {
+            sink.write(bytes);
+          }
+        };
+    body.contentLength(); // its one answer is spent: the gateway's question throws
+    Request request = post(body).build();
+
+    call(request);
+
+    assertThat(sent.get(0).body()).isNotSameAs(body);
+    assertThat(server.takeRequest().getBody().utf8()).isEqualTo(chat());
+  }
+
+  @Test
   void aStreamAskedForUsageIsSentRewritten() throws Exception {
     String streamed =
         chatRequest("gpt-4o-mini", "hello there", "\"max_tokens\":16,\"stream\":true");
