@@ -178,9 +178,17 @@ final class GatewayInterceptor implements Interceptor {
   /**
    * The application's request as one attempt sends it: without the gateway's headers, to the plan's
    * URL (else the application's), with its headers and body (else the application's bytes, or no
-   * body when it had none).
+   * body when it had none). When the attempt changes nothing (no gateway header to remove, nothing
+   * in the plan, a body that may be written again), it is the application's own request object:
+   * OkHttp then sends what it would have sent without the gateway, and no copy is built.
    */
   private Request attempt(Request request, RequestBody body, byte[] bytes, AttemptPlan plan) {
+    boolean ownBody = plan.body() == null && (body == null || rewritable(body, bytes));
+    boolean planChanges =
+        plan.url() != null || !plan.removeHeaders().isEmpty() || !plan.setHeaders().isEmpty();
+    if (ownBody && !planChanges && !hasGatewayHeader(request)) {
+      return request;
+    }
     Request.Builder builder = withoutGatewayHeaders(request);
     if (plan.url() != null) {
       builder.url(plan.url());
@@ -193,10 +201,35 @@ final class GatewayInterceptor implements Interceptor {
     if (!plan.setHeaders().isEmpty()) {
       plan.setHeaders().forEach(builder::header);
     }
-    if (body == null && plan.body() == null) {
-      return builder.build();
+    if (ownBody) {
+      return builder.build(); // the application's body (or none), as newBuilder() copied it
     }
     return withBody(builder, request, body, plan.body() != null ? plan.body() : bytes);
+  }
+
+  /**
+   * Whether the application's body may be sent as it is instead of the bytes the gateway read from
+   * it: OkHttp may write it again (not one-shot, not duplex), and it announces the length that was
+   * read, so that the same headers and bytes go out as with a copy of the bytes. A body whose
+   * length cannot be told (its {@code contentLength()} throws) is sent as the bytes read, as it
+   * always was.
+   */
+  private static boolean rewritable(RequestBody body, byte[] bytes) {
+    try {
+      return !body.isOneShot() && !body.isDuplex() && body.contentLength() == bytes.length;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Whether the request carries a header that addresses only the gateway. */
+  private boolean hasGatewayHeader(Request request) {
+    for (String header : gatewayHeaders) {
+      if (request.header(header) != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The application's request minus the headers that address only the gateway. */

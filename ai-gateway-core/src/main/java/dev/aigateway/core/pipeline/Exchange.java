@@ -1,6 +1,7 @@
 package dev.aigateway.core.pipeline;
 
 import dev.aigateway.api.CallOutcome;
+import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.Usage;
@@ -253,6 +254,17 @@ public final class Exchange {
    */
   public List<CallStage> stages() {
     return Arrays.asList(stages);
+  }
+
+  /**
+   * Has every stage of the call, in pipeline order, describe its part of the event: the stages'
+   * array walked as it is, without a view of it.
+   */
+  public void describeStages(GatewayEvent.Builder event) {
+    CallStage[] all = stages;
+    for (int i = 0; i < all.length; i++) {
+      all[i].describe(event);
+    }
   }
 
   /** Sets the call's stages: {@code stages} itself is kept, not a copy. */

@@ -125,10 +125,7 @@ public final class TelemetryStage implements CallStage {
   @Override
   public void end() {
     GatewayEvent.Builder builder = GatewayEvent.builder();
-    List<CallStage> stages = exchange.stages();
-    for (int i = 0; i < stages.size(); i++) {
-      stages.get(i).describe(builder);
-    }
+    exchange.describeStages(builder);
     GatewayEvent event = builder.build();
     List<GatewayListener> listeners = factory.listeners;
     for (int i = 0; i < listeners.size(); i++) {
