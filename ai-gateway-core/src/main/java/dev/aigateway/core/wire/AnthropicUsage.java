@@ -341,6 +341,39 @@ final class AnthropicUsage {
 
     private @Nullable String model;
 
+    /**
+     * The frame whose event is being read when its message's CRC may not be checked yet ({@link
+     * #readChunk}); null otherwise.
+     */
+    private @Nullable EventStreamFrame frame;
+
+    /**
+     * Reads the event {@code data[from, to)} of {@code frame} as {@link #readBytes} does, the
+     * frame's message CRC checked ({@link EventStreamFrame#checked}) before anything is learnt but
+     * a content block's text (a delta's, a text or thinking block's start), or nothing (a block's
+     * stop, a ping): when it does not match, nothing is learnt from the event and true is returned
+     * (the decoder has stopped). False, nothing learnt and the CRC not checked, for an event to
+     * read as a tree: its CRC is to be checked before.
+     */
+    boolean readChunk(
+        ResponseReadout readout, byte[] data, int from, int to, EventStreamFrame frame) {
+      this.frame = frame.unchecked() ? frame : null;
+      try {
+        return readBytes(readout, data, from, to);
+      } finally {
+        this.frame = null;
+      }
+    }
+
+    /**
+     * Whether the event being read may be relied on: its frame's CRC matches, checked now when it
+     * was not ({@link #readChunk}), or it came otherwise (an SSE event).
+     */
+    private boolean sound() {
+      EventStreamFrame unchecked = frame;
+      return unchecked == null || unchecked.checked();
+    }
+
     @Override
     public void read(ResponseReadout readout, byte[] data, int from, int to) {
       if (readBytes(readout, data, from, to)) {
@@ -393,14 +426,16 @@ final class AnthropicUsage {
         }
         if (event.start(5) < 0 && event.is(data, 0, MESSAGE_STOP) && readout.usage() != null) {
           // Claude on Bedrock's last event: its invocation metrics are read only without usage
-          readout.markComplete();
+          if (sound()) {
+            readout.markComplete();
+          }
           return true;
         }
         return false;
       }
       if (event.start(3) >= 0 || event.start(4) >= 0) {
         if (event.is(data, 0, MESSAGE_DELTA) && event.start(4) < 0) {
-          return readMessageDelta(readout, data);
+          return !sound() || readMessageDelta(readout, data);
         } else if (event.is(data, 0, MESSAGE_START) && event.start(3) < 0) {
           return readMessageStart(readout, data);
         }
@@ -409,7 +444,9 @@ final class AnthropicUsage {
       if (event.is(data, 0, CONTENT_BLOCK_DELTA)) {
         return readDelta(readout, data, from, to);
       } else if (event.is(data, 0, MESSAGE_STOP)) {
-        readout.markComplete();
+        if (sound()) {
+          readout.markComplete();
+        }
         return true;
       }
       return event.is(data, 0, CONTENT_BLOCK_STOP) || event.is(data, 0, PING);
@@ -464,6 +501,9 @@ final class AnthropicUsage {
             return false; // escapes or beyond ASCII: left to the tree
           }
         }
+      }
+      if (!sound()) {
+        return true; // the CRC failed: nothing learnt, the reading stopped
       }
       model = read;
       if (counted) {
