@@ -357,13 +357,44 @@ final class AnthropicUsage {
      */
     boolean readChunk(
         ResponseReadout readout, byte[] data, int from, int to, EventStreamFrame frame) {
+      return readChunk(readout, data, from, to, frame, 0);
+    }
+
+    /**
+     * As {@link #readChunk(ResponseReadout, byte[], int, int, EventStreamFrame)}, when the first
+     * {@code unchanged} bytes of the event are known to be those of the last event read, left where
+     * they were (a chunk's decoded bytes that {@link InvokeChunk} did not write again): when the
+     * last event began with the bytes of the delta kept ({@link #deltas}), the event's first bytes
+     * are not compared with them again.
+     */
+    boolean readChunk(
+        ResponseReadout readout,
+        byte[] data,
+        int from,
+        int to,
+        EventStreamFrame frame,
+        int unchanged) {
       this.frame = frame.unchecked() ? frame : null;
+      this.known = lastBeganAsDelta ? unchanged : 0;
       try {
         return readBytes(readout, data, from, to);
       } finally {
         this.frame = null;
+        this.known = 0;
       }
     }
+
+    /**
+     * How many of the first bytes of the event being read are known to be those of the delta kept
+     * ({@link #deltas}): 0 unless {@link #readChunk} was told.
+     */
+    private int known;
+
+    /**
+     * Whether the last event read began with the bytes of the delta kept ({@link #deltas}): it was
+     * read against them, or they were kept from it.
+     */
+    private boolean lastBeganAsDelta;
 
     /**
      * Whether the event being read may be relied on: its frame's CRC matches, checked now when it
@@ -398,7 +429,8 @@ final class AnthropicUsage {
      * without a walk.
      */
     boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
-      int quote = deltas.quote(data, from, to);
+      int quote = deltas.quote(data, from, to, known);
+      lastBeganAsDelta = quote >= 0;
       if (quote >= 0) {
         // a delta written as the last one walked up to its text: its text and two closing braces
         int end = StrictJson.string(data, quote, to, true);
@@ -548,6 +580,7 @@ final class AnthropicUsage {
               TextTemplate.closes(data, TextTemplate.closes(data, delta.end(text), to), to);
           if (TextTemplate.ends(data, closed, to)) {
             deltas.keep(data, from, delta.start(text));
+            lastBeganAsDelta = true;
           }
           return true;
         }

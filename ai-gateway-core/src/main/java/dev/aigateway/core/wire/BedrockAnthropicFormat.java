@@ -98,7 +98,8 @@ final class BedrockAnthropicFormat extends BedrockFormat {
         frame.checked(); // not a chunk to read: a corrupt message stops the reading all the same
         return;
       }
-      if (events.readChunk(readout, chunk.bytes(), 0, chunk.length(), frame) || !frame.checked()) {
+      if (events.readChunk(readout, chunk.bytes(), 0, chunk.length(), frame, chunk.unchanged())
+          || !frame.checked()) {
         return;
       }
       JsonNode json = Json.parseOrNull(chunk.bytes(), 0, chunk.length());

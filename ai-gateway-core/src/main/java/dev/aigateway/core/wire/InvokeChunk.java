@@ -111,9 +111,11 @@ final class InvokeChunk {
       int end = decodePlain(bytes, from + BYTES_STRING.length, to);
       if (TextTemplate.ends(bytes, padded(bytes, end, to), to)
           || TextTemplate.ends(bytes, TextTemplate.membersAfter(bytes, end, to, BYTES, 1), to)) {
+        unchanged = Math.min(shared * 3, length);
         return true;
       }
     }
+    unchanged = 0;
     keptUnits = 0; // what is decoded next is not what the kept units decode to
     if (payload.walk(bytes, from, to) && payload.startsWith(bytes, 0, '"')) {
       length = decode(bytes, payload.start(0) + 1, payload.end(0) - 1);
@@ -151,6 +153,20 @@ final class InvokeChunk {
     return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9';
   }
 
+  /**
+   * How many of the first decoded bytes are those the last chunk decoded (by {@link #read}, which
+   * returned true) left there: the units of four characters this chunk's string begins with that
+   * repeat the last one's decode to the same bytes, in the same place.
+   */
+  int unchanged() {
+    return unchanged;
+  }
+
+  private int unchanged;
+
+  /** The units {@link #decodePlain} found in common with the last string decoded in one pass. */
+  private int shared;
+
   /** The decoded JSON: {@link #bytes()} from 0 to {@link #length()}. */
   byte[] bytes() {
     return decoded;
@@ -177,6 +193,7 @@ final class InvokeChunk {
     int comparable = Math.min(keptUnits * 4, (to - at) & ~3);
     int differs = Arrays.mismatch(src, at, at + comparable, kept, 0, comparable);
     int same = (differs < 0 ? comparable : differs) / 4;
+    shared = same;
     int run = to - at - same * 4 >= JDK_RUN + 2 ? jdkRun(src, at, to) : 0;
     if (run - same * 4 >= JDK_RUN) {
       // a long string: its whole units decoded by the JDK's decoder (an intrinsic) from the
