@@ -94,11 +94,15 @@ final class AnthropicUsage {
     private static final byte[] TEXT_TYPE = TEXT_NAME;
     private static final byte[] THINKING_TYPE = THINKING_NAME;
 
-    private final ObjectMembers block = new ObjectMembers(TYPE, TEXT_NAME, THINKING_NAME);
+    // the names each walker looks for, made once (a reader per document shares them)
+    private static final byte[][] BLOCK_NAMES = {TYPE, TEXT_NAME, THINKING_NAME};
+    private static final byte[][] MESSAGE_NAMES = {MODEL, USAGE, CONTENT};
+
+    private final ObjectMembers block = new ObjectMembers(BLOCK_NAMES);
     private final ObjectMembers usage = new ObjectMembers(StreamReader.COUNT_NAMES);
 
     /** The message's members, its usage walked in the same pass ({@link ObjectMembers#nest}). */
-    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE, CONTENT).nest(1, usage);
+    private final ObjectMembers message = new ObjectMembers(MESSAGE_NAMES).nest(1, usage);
 
     /** Where each text to append starts and ends, in document order. */
     private int[] texts = new int[4];
@@ -304,18 +308,26 @@ final class AnthropicUsage {
       ObjectMembers.quoted("cache_read_input_tokens")
     };
 
-    private final ObjectMembers block = new ObjectMembers(TYPE, TEXT, THINKING);
-    private final ObjectMembers delta = new ObjectMembers(TYPE, TEXT, PARTIAL_JSON, THINKING);
+    // the names each walker looks for, made once (a reader per stream shares them)
+    private static final byte[][] BLOCK_NAMES = {TYPE, TEXT, THINKING};
+    private static final byte[][] DELTA_NAMES = {TYPE, TEXT, PARTIAL_JSON, THINKING};
+    private static final byte[][] MESSAGE_NAMES = {MODEL, USAGE};
+    private static final byte[][] EVENT_NAMES = {
+      TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS
+    };
+
+    private final ObjectMembers block = new ObjectMembers(BLOCK_NAMES);
+    private final ObjectMembers delta = new ObjectMembers(DELTA_NAMES);
     private final ObjectMembers usage = new ObjectMembers(COUNT_NAMES);
     private final ObjectMembers messageUsage = new ObjectMembers(COUNT_NAMES);
-    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE).nest(1, messageUsage);
+    private final ObjectMembers message = new ObjectMembers(MESSAGE_NAMES).nest(1, messageUsage);
 
     /**
      * An event's members, its delta, usage, message (and the message's usage) and content block
      * walked in the same pass ({@link ObjectMembers#nest}): each event is walked once.
      */
     private final ObjectMembers event =
-        new ObjectMembers(TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS)
+        new ObjectMembers(EVENT_NAMES)
             .nest(2, delta)
             .nest(3, usage)
             .nest(4, message)

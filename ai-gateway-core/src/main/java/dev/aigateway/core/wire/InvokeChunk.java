@@ -70,13 +70,23 @@ final class InvokeChunk {
     return table;
   }
 
-  private final ObjectMembers payload = new ObjectMembers(BYTES);
+  /** The names {@link #payload} looks for, made once (a chunk per stream shares them). */
+  private static final byte[][] PAYLOAD_NAMES = {BYTES};
+
+  /** No bytes: the starting value of the arrays made only when a chunk first needs them. */
+  private static final byte[] NONE = new byte[0];
+
+  /**
+   * The walker of a payload not written as Bedrock writes it; made at the first such payload (a
+   * stream of Bedrock's payloads never needs it).
+   */
+  private ObjectMembers payload;
 
   /** The event type last found to be {@code chunk}: the same string is not compared again. */
   private String chunkType;
 
   private byte[] decoded = new byte[512];
-  private byte[] source = new byte[0];
+  private byte[] source = NONE;
   private int length;
 
   /**
@@ -85,7 +95,7 @@ final class InvokeChunk {
    * base64 encodes each three bytes in their own unit) are decoded already, in the first 3 × {@link
    * #keptUnits} bytes of {@link #decoded}.
    */
-  private byte[] kept = new byte[0];
+  private byte[] kept = NONE;
 
   // kept holds only characters of the alphabet, whole units (its length a multiple of four): the
   // JDK's decoder reads it whole (decodeByJdk)
@@ -117,6 +127,9 @@ final class InvokeChunk {
     }
     unchanged = 0;
     keptUnits = 0; // what is decoded next is not what the kept units decode to
+    if (payload == null) {
+      payload = new ObjectMembers(PAYLOAD_NAMES);
+    }
     if (payload.walk(bytes, from, to) && payload.startsWith(bytes, 0, '"')) {
       length = decode(bytes, payload.start(0) + 1, payload.end(0) - 1);
       if (length >= 0) {
