@@ -507,12 +507,46 @@ public final class EventStreamDecoder {
     if (last != null && last.length == length && sameBytes(last, at)) {
       return lastKnown[known];
     }
+    for (int k = 0; k < COMMON_VALUES.length; k++) {
+      byte[] common = COMMON_VALUE_BYTES[k];
+      if (common.length == length && sameBytes(common, at)) {
+        // a value most streams carry: the constant, with its bytes, nothing made
+        lastKnown[known] = COMMON_VALUES[k];
+        lastKnownBytes[known] = common;
+        return COMMON_VALUES[k];
+      }
+    }
     String read = string(at, length);
     if (length <= REUSED_STRING_BYTES) {
       lastKnown[known] = read;
       lastKnownBytes[known] = Arrays.copyOfRange(in, at, at + length);
     }
     return read;
+  }
+
+  /**
+   * The frame headers' values nearly every stream carries ({@code :message-type} {@code event},
+   * InvokeModelWithResponseStream's {@code chunk}, ConverseStream's event types), taken as these
+   * constants rather than made again by each stream's decoder.
+   */
+  private static final String[] COMMON_VALUES = {
+    "event",
+    "chunk",
+    "messageStart",
+    "contentBlockStart",
+    "contentBlockDelta",
+    "contentBlockStop",
+    "messageStop",
+    "metadata"
+  };
+
+  /** The UTF-8 bytes of each of {@link #COMMON_VALUES}; never written. */
+  private static final byte[][] COMMON_VALUE_BYTES = new byte[COMMON_VALUES.length][];
+
+  static {
+    for (int k = 0; k < COMMON_VALUES.length; k++) {
+      COMMON_VALUE_BYTES[k] = COMMON_VALUES[k].getBytes(StandardCharsets.UTF_8);
+    }
   }
 
   /**

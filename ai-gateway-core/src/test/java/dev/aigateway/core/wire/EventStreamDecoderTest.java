@@ -318,6 +318,11 @@ class EventStreamDecoderTest {
     headerSets.add(Map.of(":event-type", "metadata", ":message-type", "event"));
     headerSets.add(Map.of(":exception-type", "throttlingException", ":message-type", "exception"));
     headerSets.add(Map.of());
+    // values taken as the decoder's constants, values of their lengths that are not, and others
+    headerSets.add(Map.of(":event-type", "contentBlockDelta", ":message-type", "event"));
+    headerSets.add(Map.of(":event-type", "contentBlockDeltb", ":message-type", "evenu"));
+    headerSets.add(Map.of(":event-type", "messageStop", ":message-type", "error"));
+    headerSets.add(Map.of(":event-type", "chunj", ":message-type", "event", ":content-type", "x"));
     for (int run = 0; run < 400; run++) {
       ByteArrayOutputStream stream = new ByteArrayOutputStream();
       List<String> expected = new ArrayList<>();
