@@ -84,7 +84,7 @@ public final class EventStreamDecoder {
   private static final int MAX_KEPT_HEADERS_BYTES = 256;
 
   /** The headers of the last frame whose headers were read, to {@link #lastHeadersLength}. */
-  private byte[] lastHeaders = new byte[0];
+  private byte[] lastHeaders = NO_BYTES;
 
   /** How many bytes of {@link #lastHeaders} hold them; -1 before any. */
   private int lastHeadersLength = -1;

@@ -85,7 +85,9 @@ final class InvokeChunk {
   /** The event type last found to be {@code chunk}: the same string is not compared again. */
   private String chunkType;
 
-  private byte[] decoded = new byte[512];
+  /** The decoded JSON, grown as a chunk needs (its first to the length of a stream's start). */
+  private byte[] decoded = NONE;
+
   private byte[] source = NONE;
   private int length;
 
