@@ -43,10 +43,15 @@ class BedrockClaudeCrcTest {
   }
 
   private static Read read(byte[] stream, int readSize, Checks checks) throws IOException {
+    return read(BedrockAnthropicFormat.INVOKE_STREAM, stream, readSize, checks);
+  }
+
+  private static Read read(WireFormat format, byte[] stream, int readSize, Checks checks)
+      throws IOException {
     RecordingBodyListener listener = new RecordingBodyListener();
     EventStreamBody body =
         (EventStreamBody)
-            BedrockAnthropicFormat.INVOKE_STREAM.observeStream(
+            format.observeStream(
                 BedrockFormatsTest.inReadsOf(readSize, stream), listener, () -> false, false);
     if (checks == Checks.CAPTURED) {
       body.capture(1 << 20);
@@ -272,5 +277,106 @@ class BedrockClaudeCrcTest {
     }
     assertThat(readUnchecked).as("text-only messages read without their CRC").isGreaterThan(500);
     assertThat(refusedAsBefore).as("text-only messages refused as before").isGreaterThan(100);
+  }
+
+  /** A random ConverseStream: counts near Long.MAX_VALUE, texts with escapes, a tool use. */
+  private static List<EventStreamMessage> randomConverse(Random random) {
+    List<EventStreamMessage> events = new ArrayList<>();
+    events.add(event("messageStart", "{\"p\":\"abcd\",\"role\":\"assistant\"}"));
+    if (random.nextBoolean()) {
+      events.add(
+          event(
+              "contentBlockStart",
+              "{\"contentBlockIndex\":0,\"start\":{\"toolUse\":{\"toolUseId\":\"t1\","
+                  + "\"name\":\"get_"
+                  + text(random).replace("\\", "")
+                  + "\"}}}"));
+    }
+    int deltas = 1 + random.nextInt(6);
+    for (int i = 0; i < deltas; i++) {
+      events.add(
+          event(
+              "contentBlockDelta",
+              "{\"contentBlockIndex\":0,\"delta\":{\"text\":\""
+                  + text(random)
+                  + "\"},\"p\":\"abcdef\"}"));
+    }
+    events.add(event("contentBlockStop", "{\"contentBlockIndex\":0}"));
+    events.add(event("messageStop", "{\"stopReason\":\"end_turn\"}"));
+    // now and then twice, so that a usage-bearing event also comes with the headers repeated
+    for (int n = random.nextInt(3) == 0 ? 2 : 1; n > 0; n--) {
+      events.add(
+          event(
+              "metadata",
+              "{\"metrics\":{\"latencyMs\":380},\"usage\":{\"inputTokens\":"
+                  + count(random)
+                  + ",\"outputTokens\":"
+                  + count(random)
+                  + ",\"totalTokens\":25}}"));
+    }
+    return events;
+  }
+
+  private static EventStreamMessage event(String type, String json) {
+    return EventStreamMessage.event(type, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * ConverseStream read as Claude on Bedrock is: random streams, each byte of some changed in turn;
+   * a change in a message other than a content block's delta or start (whose text serves only the
+   * estimate) reads exactly as with every CRC checked first; one in a delta or a block's start does
+   * too, or reads the clean stream's counts, outcome and end.
+   */
+  @Test
+  void converseStreamReadsAsWhenEveryCrcIsCheckedOutsideItsDeltas() throws IOException {
+    WireFormat format = BedrockConverseFormat.CONVERSE_STREAM;
+    Random random = new Random(15_05);
+    int readUnchecked = 0;
+    for (int s = 0; s < 40; s++) {
+      List<EventStreamMessage> events = randomConverse(random);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      for (EventStreamMessage event : events) {
+        out.writeBytes(event.encode());
+      }
+      byte[] clean = out.toByteArray();
+      List<Integer> starts = messageStarts(clean);
+      int readSize = 1 + random.nextInt(clean.length);
+      Read cleanRead = read(format, clean, readSize, Checks.LEFT_TO_READER);
+      assertThat(cleanRead)
+          .usingRecursiveComparison()
+          .isEqualTo(read(format, clean, readSize, Checks.CAPTURED));
+      int step = s < 4 ? 1 : 1 + random.nextInt(13);
+      for (int at = random.nextInt(step); at < clean.length; at += step) {
+        byte[] stream = clean.clone();
+        stream[at] ^= (byte) (1 << random.nextInt(8));
+        int message = 0;
+        while (starts.get(message + 1) <= at) {
+          message++;
+        }
+        Read lazy = read(format, stream, readSize, Checks.LEFT_TO_READER);
+        Read eager = read(format, stream, readSize, Checks.TEXT_KEPT);
+        boolean same =
+            Objects.equals(lazy.outcome(), eager.outcome())
+                && Objects.equals(lazy.usage(), eager.usage())
+                && lazy.text().equals(eager.text())
+                && lazy.complete() == eager.complete()
+                && lazy.corrupt() == eager.corrupt();
+        String type = events.get(message).eventType();
+        String where = "stream " + s + ", byte " + at + " in " + type;
+        if (!type.startsWith("contentBlockDelta") && !type.startsWith("contentBlockStart")
+            || at < starts.get(message) + 12) {
+          assertThat(same).as(where).isTrue();
+          continue;
+        }
+        if (!same) {
+          readUnchecked++;
+          assertThat(lazy.corrupt()).as(where).isFalse();
+          assertThat(lazy.usage()).as(where).isEqualTo(cleanRead.usage());
+          assertThat(lazy.outcome()).as(where).isEqualTo(cleanRead.outcome());
+          assertThat(lazy.complete()).as(where).isEqualTo(cleanRead.complete());
+        }
+      }
+    }
+    assertThat(readUnchecked).as("deltas read without their CRC").isGreaterThan(300);
   }
 }
