@@ -366,18 +366,12 @@ final class AnthropicUsage {
      * stop, a ping): when it does not match, nothing is learnt from the event and true is returned
      * (the decoder has stopped). False, nothing learnt and the CRC not checked, for an event to
      * read as a tree: its CRC is to be checked before.
-     */
-    boolean readChunk(
-        ResponseReadout readout, byte[] data, int from, int to, EventStreamFrame frame) {
-      return readChunk(readout, data, from, to, frame, 0);
-    }
-
-    /**
-     * As {@link #readChunk(ResponseReadout, byte[], int, int, EventStreamFrame)}, when the first
-     * {@code unchanged} bytes of the event are known to be those of the last event read, left where
-     * they were (a chunk's decoded bytes that {@link InvokeChunk} did not write again): when the
-     * last event began with the bytes of the delta kept ({@link #deltas}), the event's first bytes
-     * are not compared with them again.
+     *
+     * <p>The first {@code unchanged} bytes of the event are known to be those of the last event
+     * read, left where they were (a chunk's decoded bytes that {@link InvokeChunk} did not write
+     * again; 0 when nothing is known): when the last event began with the bytes of the delta kept
+     * ({@link #deltas}) and they cover them, the event's first bytes are not compared with them
+     * again.
      */
     boolean readChunk(
         ResponseReadout readout,
