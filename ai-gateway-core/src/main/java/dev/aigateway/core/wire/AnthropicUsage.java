@@ -94,11 +94,15 @@ final class AnthropicUsage {
     private static final byte[] TEXT_TYPE = TEXT_NAME;
     private static final byte[] THINKING_TYPE = THINKING_NAME;
 
-    private final ObjectMembers block = new ObjectMembers(TYPE, TEXT_NAME, THINKING_NAME);
+    // the names each walker looks for, made once (a reader per document shares them)
+    private static final byte[][] BLOCK_NAMES = {TYPE, TEXT_NAME, THINKING_NAME};
+    private static final byte[][] MESSAGE_NAMES = {MODEL, USAGE, CONTENT};
+
+    private final ObjectMembers block = new ObjectMembers(BLOCK_NAMES);
     private final ObjectMembers usage = new ObjectMembers(StreamReader.COUNT_NAMES);
 
     /** The message's members, its usage walked in the same pass ({@link ObjectMembers#nest}). */
-    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE, CONTENT).nest(1, usage);
+    private final ObjectMembers message = new ObjectMembers(MESSAGE_NAMES).nest(1, usage);
 
     /** Where each text to append starts and ends, in document order. */
     private int[] texts = new int[4];
@@ -304,18 +308,26 @@ final class AnthropicUsage {
       ObjectMembers.quoted("cache_read_input_tokens")
     };
 
-    private final ObjectMembers block = new ObjectMembers(TYPE, TEXT, THINKING);
-    private final ObjectMembers delta = new ObjectMembers(TYPE, TEXT, PARTIAL_JSON, THINKING);
+    // the names each walker looks for, made once (a reader per stream shares them)
+    private static final byte[][] BLOCK_NAMES = {TYPE, TEXT, THINKING};
+    private static final byte[][] DELTA_NAMES = {TYPE, TEXT, PARTIAL_JSON, THINKING};
+    private static final byte[][] MESSAGE_NAMES = {MODEL, USAGE};
+    private static final byte[][] EVENT_NAMES = {
+      TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS
+    };
+
+    private final ObjectMembers block = new ObjectMembers(BLOCK_NAMES);
+    private final ObjectMembers delta = new ObjectMembers(DELTA_NAMES);
     private final ObjectMembers usage = new ObjectMembers(COUNT_NAMES);
     private final ObjectMembers messageUsage = new ObjectMembers(COUNT_NAMES);
-    private final ObjectMembers message = new ObjectMembers(MODEL, USAGE).nest(1, messageUsage);
+    private final ObjectMembers message = new ObjectMembers(MESSAGE_NAMES).nest(1, messageUsage);
 
     /**
      * An event's members, its delta, usage, message (and the message's usage) and content block
      * walked in the same pass ({@link ObjectMembers#nest}): each event is walked once.
      */
     private final ObjectMembers event =
-        new ObjectMembers(TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS)
+        new ObjectMembers(EVENT_NAMES)
             .nest(2, delta)
             .nest(3, usage)
             .nest(4, message)
@@ -341,6 +353,64 @@ final class AnthropicUsage {
 
     private @Nullable String model;
 
+    /**
+     * The frame whose event is being read when its message's CRC may not be checked yet ({@link
+     * #readChunk}); null otherwise.
+     */
+    private @Nullable EventStreamFrame frame;
+
+    /**
+     * Reads the event {@code data[from, to)} of {@code frame} as {@link #readBytes} does, the
+     * frame's message CRC checked ({@link EventStreamFrame#checked}) before anything is learnt but
+     * a content block's text (a delta's, a text or thinking block's start), or nothing (a block's
+     * stop, a ping): when it does not match, nothing is learnt from the event and true is returned
+     * (the decoder has stopped). False, nothing learnt and the CRC not checked, for an event to
+     * read as a tree: its CRC is to be checked before.
+     *
+     * <p>The first {@code unchanged} bytes of the event are known to be those of the last event
+     * read, left where they were (a chunk's decoded bytes that {@link InvokeChunk} did not write
+     * again; 0 when nothing is known): when the last event began with the bytes of the delta kept
+     * ({@link #deltas}) and they cover them, the event's first bytes are not compared with them
+     * again.
+     */
+    boolean readChunk(
+        ResponseReadout readout,
+        byte[] data,
+        int from,
+        int to,
+        EventStreamFrame frame,
+        int unchanged) {
+      this.frame = frame.unchecked() ? frame : null;
+      this.known = lastBeganAsDelta ? unchanged : 0;
+      try {
+        return readBytes(readout, data, from, to);
+      } finally {
+        this.frame = null;
+        this.known = 0;
+      }
+    }
+
+    /**
+     * How many of the first bytes of the event being read are known to be those of the delta kept
+     * ({@link #deltas}): 0 unless {@link #readChunk} was told.
+     */
+    private int known;
+
+    /**
+     * Whether the last event read began with the bytes of the delta kept ({@link #deltas}): it was
+     * read against them, or they were kept from it.
+     */
+    private boolean lastBeganAsDelta;
+
+    /**
+     * Whether the event being read may be relied on: its frame's CRC matches, checked now when it
+     * was not ({@link #readChunk}), or it came otherwise (an SSE event).
+     */
+    private boolean sound() {
+      EventStreamFrame unchecked = frame;
+      return unchecked == null || unchecked.checked();
+    }
+
     @Override
     public void read(ResponseReadout readout, byte[] data, int from, int to) {
       if (readBytes(readout, data, from, to)) {
@@ -365,7 +435,8 @@ final class AnthropicUsage {
      * without a walk.
      */
     boolean readBytes(ResponseReadout readout, byte[] data, int from, int to) {
-      int quote = deltas.quote(data, from, to);
+      int quote = deltas.quote(data, from, to, known);
+      lastBeganAsDelta = quote >= 0;
       if (quote >= 0) {
         // a delta written as the last one walked up to its text: its text and two closing braces
         int end = StrictJson.string(data, quote, to, true);
@@ -393,14 +464,16 @@ final class AnthropicUsage {
         }
         if (event.start(5) < 0 && event.is(data, 0, MESSAGE_STOP) && readout.usage() != null) {
           // Claude on Bedrock's last event: its invocation metrics are read only without usage
-          readout.markComplete();
+          if (sound()) {
+            readout.markComplete();
+          }
           return true;
         }
         return false;
       }
       if (event.start(3) >= 0 || event.start(4) >= 0) {
         if (event.is(data, 0, MESSAGE_DELTA) && event.start(4) < 0) {
-          return readMessageDelta(readout, data);
+          return !sound() || readMessageDelta(readout, data);
         } else if (event.is(data, 0, MESSAGE_START) && event.start(3) < 0) {
           return readMessageStart(readout, data);
         }
@@ -409,7 +482,9 @@ final class AnthropicUsage {
       if (event.is(data, 0, CONTENT_BLOCK_DELTA)) {
         return readDelta(readout, data, from, to);
       } else if (event.is(data, 0, MESSAGE_STOP)) {
-        readout.markComplete();
+        if (sound()) {
+          readout.markComplete();
+        }
         return true;
       }
       return event.is(data, 0, CONTENT_BLOCK_STOP) || event.is(data, 0, PING);
@@ -465,6 +540,9 @@ final class AnthropicUsage {
           }
         }
       }
+      if (!sound()) {
+        return true; // the CRC failed: nothing learnt, the reading stopped
+      }
       model = read;
       if (counted) {
         takeCounts(messageUsage, data);
@@ -508,6 +586,7 @@ final class AnthropicUsage {
               TextTemplate.closes(data, TextTemplate.closes(data, delta.end(text), to), to);
           if (TextTemplate.ends(data, closed, to)) {
             deltas.keep(data, from, delta.start(text));
+            lastBeganAsDelta = true;
           }
           return true;
         }

@@ -77,10 +77,29 @@ final class BedrockAnthropicFormat extends BedrockFormat {
    */
   @Override
   EventStreamBody.MessageReader messageReader() {
-    InvokeChunk chunk = new InvokeChunk();
-    AnthropicUsage.StreamReader events = new AnthropicUsage.StreamReader();
-    return (readout, frame) -> {
-      if (!chunk.read(frame) || events.readBytes(readout, chunk.bytes(), 0, chunk.length())) {
+    return new ChunkReader();
+  }
+
+  /**
+   * Claude on Bedrock's messages, one stream's. It checks a message's CRC itself ({@link
+   * EventStreamBody.MessageReader#checksCrcItself}): before it learns anything from the message but
+   * a content block's text (which serves only to estimate output tokens when no usage comes), so
+   * that a count, a model or the stream's end is never read from a message whose CRC was not
+   * checked ({@link AnthropicUsage.StreamReader#readChunk}), and before it passes over a message it
+   * cannot read as a chunk, so that a corrupt one stops the reading as before.
+   */
+  private static final class ChunkReader implements EventStreamBody.MessageReader {
+    private final InvokeChunk chunk = new InvokeChunk();
+    private final AnthropicUsage.StreamReader events = new AnthropicUsage.StreamReader();
+
+    @Override
+    public void read(ResponseReadout readout, EventStreamFrame frame) {
+      if (!chunk.read(frame)) {
+        frame.checked(); // not a chunk to read: a corrupt message stops the reading all the same
+        return;
+      }
+      if (events.readChunk(readout, chunk.bytes(), 0, chunk.length(), frame, chunk.unchanged())
+          || !frame.checked()) {
         return;
       }
       JsonNode json = Json.parseOrNull(chunk.bytes(), 0, chunk.length());
@@ -90,7 +109,12 @@ final class BedrockAnthropicFormat extends BedrockFormat {
           BedrockInvokeFormat.learnMetrics(readout, json);
         }
       }
-    };
+    }
+
+    @Override
+    public boolean checksCrcItself() {
+      return true;
+    }
   }
 
   @Override

@@ -467,9 +467,25 @@ final class BedrockConverseFormat extends BedrockFormat {
     /** The last text-only delta walked, up to its text: the next ones are read against it. */
     private final TextTemplate deltas = new TextTemplate();
 
+    /**
+     * Checks a message's CRC itself: before it learns anything from a message but a content block's
+     * text (a delta's, a tool use's name), which serves only the estimate when no usage comes; a
+     * {@code metadata} event (its counts, the stream's end) and any other event have their CRC
+     * checked first, so that a corrupt one stops the reading as before.
+     */
+    @Override
+    public boolean checksCrcItself() {
+      return true;
+    }
+
     @Override
     public void read(ResponseReadout readout, EventStreamFrame frame) {
       String type = frame.eventType();
+      if (!"contentBlockDelta".equals(type)
+          && !"contentBlockStart".equals(type)
+          && !frame.checked()) {
+        return; // the reading stopped, as on any message that fails its CRC
+      }
       if (type == null) {
         return;
       }

@@ -34,10 +34,26 @@ public final class EventStreamBody extends ObservedBody {
 
     /** Reads {@code message}, which must not be kept. */
     void read(ResponseReadout readout, EventStreamFrame message);
+
+    /**
+     * Whether this reader checks a message's CRC itself ({@link EventStreamFrame#checked}) before
+     * it learns from the message anything but generated text (which serves only to estimate output
+     * tokens when no usage comes): then a message whose headers repeat the last ones read is handed
+     * on unchecked, unless the body's bytes are kept for the response cache or its text for the
+     * prompt log (then every CRC is checked first). False by default: every CRC is checked before
+     * its message is handed on.
+     */
+    default boolean checksCrcItself() {
+      return false;
+    }
   }
 
   private final EventStreamDecoder decoder;
   private final MessageReader reader;
+
+  /** Whether {@link #reader} checks the CRC of a message it relies on itself. */
+  private final boolean crcLeftToReader;
+
   private String exceptionType;
 
   /** A body whose messages {@code reader} reads, each up to the default bound. */
@@ -59,6 +75,7 @@ public final class EventStreamBody extends ObservedBody {
     super(upstream, listener, callCanceled);
     this.reader = Objects.requireNonNull(reader, "reader");
     this.decoder = EventStreamDecoder.ofFrames(this::handle, maxMessageBytes);
+    this.crcLeftToReader = reader.checksCrcItself();
   }
 
   /** Whether {@code contentType} is the AWS event stream's. */
@@ -69,6 +86,9 @@ public final class EventStreamBody extends ObservedBody {
 
   private void handle(EventStreamFrame message) {
     if (message.isException()) {
+      if (!message.checked()) {
+        return; // the reading stopped, as on any message that fails its CRC
+      }
       if (exceptionType == null) {
         exceptionType = message.exceptionType() != null ? message.exceptionType() : "error";
       }
@@ -82,6 +102,9 @@ public final class EventStreamBody extends ObservedBody {
   @Override
   protected void passed(byte[] b, int off, int n, int requested) {
     if (!ended()) {
+      // a message's content serves only the gateway's estimate unless the bytes are kept for the
+      // cache or the text for the prompt log: only then may its reader check its CRC itself
+      decoder.leaveCrcToReader(crcLeftToReader && !capturing() && !readout.keepsText());
       decoder.feed(b, off, n);
     }
   }

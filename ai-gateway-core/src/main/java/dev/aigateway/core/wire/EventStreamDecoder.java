@@ -84,7 +84,7 @@ public final class EventStreamDecoder {
   private static final int MAX_KEPT_HEADERS_BYTES = 256;
 
   /** The headers of the last frame whose headers were read, to {@link #lastHeadersLength}. */
-  private byte[] lastHeaders = new byte[0];
+  private byte[] lastHeaders = NO_BYTES;
 
   /** How many bytes of {@link #lastHeaders} hold them; -1 before any. */
   private int lastHeadersLength = -1;
@@ -231,23 +231,32 @@ public final class EventStreamDecoder {
     return true;
   }
 
-  /** Reads the whole message of {@link #total} bytes at {@code src[at]}, its prelude read. */
+  /**
+   * Reads the whole message of {@link #total} bytes at {@code src[at]}, its prelude read. Its CRC
+   * is checked first, unless the frame reader asked for the check to be left to it ({@link
+   * #leaveCrcToReader}) and the message's headers are byte for byte those of the last frame whose
+   * headers were read (whose message's CRC was checked): the frame is then handed on unchecked
+   * ({@link EventStreamFrame#checked}).
+   */
   private void readMessage(byte[] src, int at) {
-    int crc = EventStreamMessage.getInt(src, at + total - 4);
-    if (crc != crc(src, at, total - 4)) {
+    int length = total;
+    in = src;
+    int headersFrom = at + EventStreamMessage.PRELUDE_BYTES;
+    boolean same = messages == null && sameHeaders(headersFrom);
+    boolean unchecked = same && crcLeftToReader;
+    if (!unchecked && !crcMatches(src, at, length)) {
+      in = null;
       stop("the message CRC of message " + (read + 1) + " does not match");
       return;
     }
-    in = src;
     Map<String, Object> headers = messages != null ? new LinkedHashMap<>() : null;
-    int headersFrom = at + EventStreamMessage.PRELUDE_BYTES;
-    if (!(headers == null && sameHeaders(headersFrom)) && !readHeaders(headers, headersFrom)) {
+    if (!same && !readHeaders(headers, headersFrom)) {
       in = null;
       stop("the headers of message " + (read + 1) + " are malformed");
       return;
     }
     int payloadFrom = headersFrom + headersLength;
-    int payloadTo = at + total - 4;
+    int payloadTo = at + length - 4;
     read++;
     held = 0;
     total = -1;
@@ -257,9 +266,50 @@ public final class EventStreamDecoder {
           EventStreamMessage.read(headers, Arrays.copyOfRange(src, payloadFrom, payloadTo)));
     } else {
       frame.payload(src, payloadFrom, payloadTo);
+      frame.unchecked(unchecked ? this : null, at, length);
       frames.read(frame);
       frame.payload(null, 0, 0);
+      frame.unchecked(null, 0, 0);
     }
+  }
+
+  /** Whether the message of {@code length} bytes at {@code src[at]} ends with its CRC. */
+  private boolean crcMatches(byte[] src, int at, int length) {
+    return EventStreamMessage.getInt(src, at + length - 4) == crc(src, at, length - 4);
+  }
+
+  /**
+   * Checks the CRC of the message of {@code length} bytes at {@code src[at]}, handed on unchecked
+   * as the frame being read: true when it matches; when it does not, the decoder stops as it stops
+   * when a message fails its CRC before it is handed on (the message not counted as read), and
+   * false.
+   */
+  boolean checkHandedOn(byte[] src, int at, int length) {
+    if (crcMatches(src, at, length)) {
+      return true;
+    }
+    read--;
+    stop("the message CRC of message " + (read + 1) + " does not match");
+    return false;
+  }
+
+  /**
+   * Whether a message whose headers repeat those of the last frame whose headers were read is
+   * handed on with its CRC unchecked, for the frame reader to check ({@link
+   * EventStreamFrame#checked}) before it relies on the message's content; false (every CRC checked
+   * before its message is handed on) unless {@link #leaveCrcToReader} said otherwise. A decoder of
+   * {@link EventStreamMessage}s checks every CRC.
+   */
+  private boolean crcLeftToReader;
+
+  /**
+   * Says whether the messages fed from now on that repeat the last headers read are handed on with
+   * their CRC unchecked, for the frame reader to check before it relies on their content ({@link
+   * EventStreamFrame#checked}). Only a message whose headers were read (its CRC checked) sets the
+   * headers repeated; a message with other headers is checked before it is handed on.
+   */
+  void leaveCrcToReader(boolean leave) {
+    crcLeftToReader = leave;
   }
 
   /**
@@ -457,12 +507,46 @@ public final class EventStreamDecoder {
     if (last != null && last.length == length && sameBytes(last, at)) {
       return lastKnown[known];
     }
+    for (int k = 0; k < COMMON_VALUES.length; k++) {
+      byte[] common = COMMON_VALUE_BYTES[k];
+      if (common.length == length && sameBytes(common, at)) {
+        // a value most streams carry: the constant, with its bytes, nothing made
+        lastKnown[known] = COMMON_VALUES[k];
+        lastKnownBytes[known] = common;
+        return COMMON_VALUES[k];
+      }
+    }
     String read = string(at, length);
     if (length <= REUSED_STRING_BYTES) {
       lastKnown[known] = read;
       lastKnownBytes[known] = Arrays.copyOfRange(in, at, at + length);
     }
     return read;
+  }
+
+  /**
+   * The frame headers' values nearly every stream carries ({@code :message-type} {@code event},
+   * InvokeModelWithResponseStream's {@code chunk}, ConverseStream's event types), taken as these
+   * constants rather than made again by each stream's decoder.
+   */
+  private static final String[] COMMON_VALUES = {
+    "event",
+    "chunk",
+    "messageStart",
+    "contentBlockStart",
+    "contentBlockDelta",
+    "contentBlockStop",
+    "messageStop",
+    "metadata"
+  };
+
+  /** The UTF-8 bytes of each of {@link #COMMON_VALUES}; never written. */
+  private static final byte[][] COMMON_VALUE_BYTES = new byte[COMMON_VALUES.length][];
+
+  static {
+    for (int k = 0; k < COMMON_VALUES.length; k++) {
+      COMMON_VALUE_BYTES[k] = COMMON_VALUES[k].getBytes(StandardCharsets.UTF_8);
+    }
   }
 
   /**

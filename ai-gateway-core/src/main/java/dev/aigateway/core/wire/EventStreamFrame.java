@@ -41,6 +41,46 @@ public final class EventStreamFrame {
     this.payloadTo = to;
   }
 
+  /**
+   * The decoder that handed this frame on without checking its message's CRC, the message's place
+   * in {@link #bytes} and its length; null when the CRC was checked before the frame was handed on.
+   */
+  private EventStreamDecoder uncheckedBy;
+
+  private int messageFrom;
+  private int messageLength;
+
+  /** Whether the CRC checked by {@link #checked} did not match. */
+  private boolean failed;
+
+  void unchecked(EventStreamDecoder decoder, int from, int length) {
+    this.uncheckedBy = decoder;
+    this.messageFrom = from;
+    this.messageLength = length;
+    this.failed = false;
+  }
+
+  /**
+   * Whether the message's CRC matches, checked now when the decoder handed the frame on without
+   * checking it (a frame reader that asked for this checks it before it relies on anything but what
+   * an unchecked message may serve: {@link EventStreamDecoder#leaveCrcToReader}). When it does not
+   * match, the decoder stops as it stops on a message that fails its CRC before it is handed on:
+   * the frame must not be read further, and nothing after it is handed on.
+   */
+  boolean checked() {
+    EventStreamDecoder decoder = uncheckedBy;
+    if (decoder != null) {
+      uncheckedBy = null;
+      failed = !decoder.checkHandedOn(bytes, messageFrom, messageLength);
+    }
+    return !failed;
+  }
+
+  /** Whether the message's CRC is not checked yet ({@link #checked}). */
+  boolean unchecked() {
+    return uncheckedBy != null;
+  }
+
   /** {@code :message-type}: {@code event}, {@code exception} or {@code error}; null when absent. */
   public String messageType() {
     return messageType;

@@ -70,13 +70,25 @@ final class InvokeChunk {
     return table;
   }
 
-  private final ObjectMembers payload = new ObjectMembers(BYTES);
+  /** The names {@link #payload} looks for, made once (a chunk per stream shares them). */
+  private static final byte[][] PAYLOAD_NAMES = {BYTES};
+
+  /** No bytes: the starting value of the arrays made only when a chunk first needs them. */
+  private static final byte[] NONE = new byte[0];
+
+  /**
+   * The walker of a payload not written as Bedrock writes it; made at the first such payload (a
+   * stream of Bedrock's payloads never needs it).
+   */
+  private ObjectMembers payload;
 
   /** The event type last found to be {@code chunk}: the same string is not compared again. */
   private String chunkType;
 
-  private byte[] decoded = new byte[512];
-  private byte[] source = new byte[0];
+  /** The decoded JSON, grown as a chunk needs (its first to the length of a stream's start). */
+  private byte[] decoded = NONE;
+
+  private byte[] source = NONE;
   private int length;
 
   /**
@@ -85,7 +97,7 @@ final class InvokeChunk {
    * base64 encodes each three bytes in their own unit) are decoded already, in the first 3 × {@link
    * #keptUnits} bytes of {@link #decoded}.
    */
-  private byte[] kept = new byte[0];
+  private byte[] kept = NONE;
 
   // kept holds only characters of the alphabet, whole units (its length a multiple of four): the
   // JDK's decoder reads it whole (decodeByJdk)
@@ -111,10 +123,15 @@ final class InvokeChunk {
       int end = decodePlain(bytes, from + BYTES_STRING.length, to);
       if (TextTemplate.ends(bytes, padded(bytes, end, to), to)
           || TextTemplate.ends(bytes, TextTemplate.membersAfter(bytes, end, to, BYTES, 1), to)) {
+        unchanged = Math.min(shared * 3, length);
         return true;
       }
     }
+    unchanged = 0;
     keptUnits = 0; // what is decoded next is not what the kept units decode to
+    if (payload == null) {
+      payload = new ObjectMembers(PAYLOAD_NAMES);
+    }
     if (payload.walk(bytes, from, to) && payload.startsWith(bytes, 0, '"')) {
       length = decode(bytes, payload.start(0) + 1, payload.end(0) - 1);
       if (length >= 0) {
@@ -151,6 +168,20 @@ final class InvokeChunk {
     return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9';
   }
 
+  /**
+   * How many of the first decoded bytes are those the last chunk decoded (by {@link #read}, which
+   * returned true) left there: the units of four characters this chunk's string begins with that
+   * repeat the last one's decode to the same bytes, in the same place.
+   */
+  int unchanged() {
+    return unchanged;
+  }
+
+  private int unchanged;
+
+  /** The units {@link #decodePlain} found in common with the last string decoded in one pass. */
+  private int shared;
+
   /** The decoded JSON: {@link #bytes()} from 0 to {@link #length()}. */
   byte[] bytes() {
     return decoded;
@@ -177,6 +208,7 @@ final class InvokeChunk {
     int comparable = Math.min(keptUnits * 4, (to - at) & ~3);
     int differs = Arrays.mismatch(src, at, at + comparable, kept, 0, comparable);
     int same = (differs < 0 ? comparable : differs) / 4;
+    shared = same;
     int run = to - at - same * 4 >= JDK_RUN + 2 ? jdkRun(src, at, to) : 0;
     if (run - same * 4 >= JDK_RUN) {
       // a long string: its whole units decoded by the JDK's decoder (an intrinsic) from the

@@ -78,6 +78,14 @@ public abstract class ObservedBody extends InputStream {
     return this;
   }
 
+  /**
+   * Whether the backend's bytes are being kept for {@link #captured()} (asked, and not too long so
+   * far).
+   */
+  protected final boolean capturing() {
+    return capture != null;
+  }
+
   /** The backend's bytes read so far, when {@link #capture} was asked and they fit; else null. */
   public byte[] captured() {
     return capture == null ? null : Arrays.copyOf(capture, captured);

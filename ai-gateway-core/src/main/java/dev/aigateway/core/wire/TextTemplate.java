@@ -51,6 +51,19 @@ final class TextTemplate {
   }
 
   /**
+   * As {@link #quote(byte[], int, int)}, when the first {@code known} bytes of {@code json[from,
+   * to)} are known to be those kept (the bytes of the last event read, which began with them, left
+   * as they were): then they are not compared again.
+   */
+  int quote(byte[] json, int from, int to, int known) {
+    int n = length;
+    if (n <= 0 || known < n) {
+      return quote(json, from, to);
+    }
+    return to - from > n ? from + n - 1 : -1;
+  }
+
+  /**
    * Where the object ends whose last member's value ends at {@code at}: after the closing brace
    * that follows it (whitespace allowed before it); -1 when anything else follows.
    */

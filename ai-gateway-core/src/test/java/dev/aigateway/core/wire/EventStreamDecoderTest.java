@@ -113,6 +113,61 @@ class EventStreamDecoderTest {
   }
 
   @Test
+  void aCrcLeftToTheReaderIsLeftOnlyWhenTheHeadersRepeatAndFailsAsBeforeWhenChecked() {
+    byte[] first = EventStreamMessage.event("a", utf8("{\"x\":1}")).encode();
+    byte[] second = EventStreamMessage.event("a", utf8("{\"x\":2}")).encode();
+    byte[] third = EventStreamMessage.event("b", utf8("{\"x\":3}")).encode();
+    byte[] fourth = EventStreamMessage.event("b", utf8("{\"x\":4}")).encode();
+    second[second.length - 6] ^= 0x01; // inside the payloads
+    fourth[fourth.length - 6] ^= 0x01;
+    byte[] stream = concat(first, second, third, fourth);
+    for (boolean check : new boolean[] {false, true}) {
+      for (int size = 1; size <= stream.length; size++) {
+        List<String> read = new ArrayList<>();
+        EventStreamDecoder[] decoder = new EventStreamDecoder[1];
+        decoder[0] =
+            EventStreamDecoder.ofFrames(
+                frame -> {
+                  read.add(frame.eventType() + (frame.unchecked() ? " unchecked" : ""));
+                  if (check && frame.unchecked()) {
+                    assertThat(frame.checked()).isFalse();
+                    assertThat(frame.checked()).isFalse();
+                    assertThat(decoder[0].corrupt()).isTrue();
+                  }
+                },
+                1 << 20);
+        decoder[0].leaveCrcToReader(true);
+        for (int at = 0; at < stream.length; at += size) {
+          decoder[0].feed(stream, at, Math.min(size, stream.length - at));
+        }
+        if (check) {
+          // the second message, its headers those of the first, is handed on unchecked and
+          // refused when checked: the reading stops there, as when it is checked first
+          assertThat(read).containsExactly("a", "a unchecked");
+          assertThat(decoder[0].corrupt()).isTrue();
+          assertThat(decoder[0].messagesRead()).isEqualTo(1);
+          assertThat(decoder[0].corruption())
+              .isEqualTo("the message CRC of message 2 does not match");
+        } else {
+          // unchecked by the reader, it is read; the third, with other headers, is checked
+          // before it is handed on, and the fourth handed on unchecked
+          assertThat(read).containsExactly("a", "a unchecked", "b", "b unchecked");
+          assertThat(decoder[0].corrupt()).isFalse();
+          assertThat(decoder[0].messagesRead()).isEqualTo(4);
+        }
+      }
+    }
+    third[third.length - 6] ^= 0x01;
+    List<String> read = new ArrayList<>();
+    EventStreamDecoder decoder =
+        EventStreamDecoder.ofFrames(frame -> read.add(frame.eventType()), 1 << 20);
+    decoder.leaveCrcToReader(true);
+    decoder.feed(concat(first, third), 0, first.length + third.length);
+    assertThat(read).containsExactly("a");
+    assertThat(decoder.corruption()).isEqualTo("the message CRC of message 2 does not match");
+  }
+
+  @Test
   void aLengthByteFlippedFailsThePreludeCrc() {
     byte[] frame = EventStreamMessage.event("a", utf8("{}")).encode();
     frame[3] ^= 0x10;
@@ -263,6 +318,11 @@ class EventStreamDecoderTest {
     headerSets.add(Map.of(":event-type", "metadata", ":message-type", "event"));
     headerSets.add(Map.of(":exception-type", "throttlingException", ":message-type", "exception"));
     headerSets.add(Map.of());
+    // values taken as the decoder's constants, values of their lengths that are not, and others
+    headerSets.add(Map.of(":event-type", "contentBlockDelta", ":message-type", "event"));
+    headerSets.add(Map.of(":event-type", "contentBlockDeltb", ":message-type", "evenu"));
+    headerSets.add(Map.of(":event-type", "messageStop", ":message-type", "error"));
+    headerSets.add(Map.of(":event-type", "chunj", ":message-type", "event", ":content-type", "x"));
     for (int run = 0; run < 400; run++) {
       ByteArrayOutputStream stream = new ByteArrayOutputStream();
       List<String> expected = new ArrayList<>();
