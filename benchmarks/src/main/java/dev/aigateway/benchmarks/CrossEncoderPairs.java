@@ -54,6 +54,10 @@ import java.util.stream.Collectors;
  *   <li>{@code score} runs an exported cross-encoder in ONNX Runtime (one pair a run, as the cache
  *       does) over the pairs file and writes each pair's logit, then prints the time per pair
  *       (median and 99th percentile, wall clock, one thread).
+ *   <li>{@code time PAIRS COUNT MODEL.onnx ...} times several exported models side by side: the
+ *       first COUNT pairs of the file, each run by every model in turn (the order rotating from
+ *       pair to pair), so the load of a shared machine weighs on each alike; it prints each model's
+ *       median and 99th percentile per pair and its median relative to the first model's.
  * </ul>
  */
 public final class CrossEncoderPairs {
@@ -124,6 +128,16 @@ public final class CrossEncoderPairs {
           throw new IllegalArgumentException("usage: score MODEL.onnx PAIRS OUT [SET ...]");
         }
         score(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), sets(args, 4));
+      }
+      case "time" -> {
+        if (args.length < 4) {
+          throw new IllegalArgumentException("usage: time PAIRS COUNT MODEL.onnx [MODEL.onnx ...]");
+        }
+        List<Path> models = new ArrayList<>();
+        for (int i = 3; i < args.length; i++) {
+          models.add(Path.of(args[i]));
+        }
+        time(Path.of(args[1]), Integer.parseInt(args[2]), models);
       }
       default -> throw new IllegalArgumentException("unknown command " + args[0]);
     }
@@ -275,6 +289,60 @@ public final class CrossEncoderPairs {
           rows.size(),
           sorted.length == 0 ? 0 : sorted[sorted.length / 2] / 1e6,
           sorted.length == 0 ? 0 : sorted[(int) (sorted.length * 0.99)] / 1e6);
+    }
+  }
+
+  private static void time(Path pairsFile, int count, List<Path> models)
+      throws IOException, OrtException {
+    List<String[]> rows = new ArrayList<>();
+    try (BufferedReader reader = Files.newBufferedReader(pairsFile, StandardCharsets.UTF_8)) {
+      reader.readLine();
+      String l;
+      while ((l = reader.readLine()) != null && rows.size() < count) {
+        rows.add(l.split("\t", -1));
+      }
+    }
+    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setIntraOpNumThreads(1);
+    List<OrtSession> sessions = new ArrayList<>();
+    try {
+      for (Path model : models) {
+        sessions.add(environment.createSession(model.toString(), options));
+      }
+      for (int warm = 0; warm < Math.min(20, rows.size()); warm++) {
+        for (OrtSession session : sessions) {
+          logit(environment, session, rows.get(warm));
+        }
+      }
+      long[][] nanos = new long[sessions.size()][rows.size()];
+      for (int i = 0; i < rows.size(); i++) {
+        for (int k = 0; k < sessions.size(); k++) {
+          int m = (i + k) % sessions.size();
+          long t0 = System.nanoTime();
+          logit(environment, sessions.get(m), rows.get(i));
+          nanos[m][i] = System.nanoTime() - t0;
+        }
+      }
+      double first = 0;
+      for (int m = 0; m < sessions.size(); m++) {
+        long[] sorted = nanos[m].clone();
+        Arrays.sort(sorted);
+        double median = sorted[sorted.length / 2] / 1e6;
+        first = m == 0 ? median : first;
+        System.out.printf(
+            Locale.ROOT,
+            "%s: %.2f ms median, %.2f ms p99 per pair over %d pairs; median %.2f x the first%n",
+            models.get(m).getFileName(),
+            median,
+            sorted[(int) (sorted.length * 0.99)] / 1e6,
+            sorted.length,
+            median / first);
+      }
+    } finally {
+      for (OrtSession session : sessions) {
+        session.close();
+      }
     }
   }
 
