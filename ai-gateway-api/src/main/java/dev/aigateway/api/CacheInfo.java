@@ -19,14 +19,34 @@ import org.jspecify.annotations.Nullable;
  *     text
  * @param tokensSaved the tokens a hit saved (the total tokens the cached answer cost when it was
  *     first produced); 0 for anything but a hit
+ * @param semanticSkip why the semantic cache neither looked the call up nor stored its prompt, when
+ *     a reason is recorded: {@value #PROMPT_NOT_READ_WHOLE} (the embedding model would read only
+ *     the beginning of the prompt); else null. The exact cache is not affected.
  */
 public record CacheInfo(
-    CacheOutcome outcome, double score, @Nullable String guardObjection, long tokensSaved) {
+    CacheOutcome outcome,
+    double score,
+    @Nullable String guardObjection,
+    long tokensSaved,
+    @Nullable String semanticSkip) {
+
+  /**
+   * The {@link #semanticSkip} of a call whose prompt is longer than the embedding model reads: two
+   * such prompts that begin alike would get the same vector however they end, so the semantic cache
+   * keeps them out unless configured otherwise.
+   */
+  public static final String PROMPT_NOT_READ_WHOLE = "prompt_not_read_whole";
 
   /** The cache did nothing for the call. */
   public static final CacheInfo NONE = new CacheInfo(CacheOutcome.NONE, Double.NaN, null, 0);
 
   public CacheInfo {
     Objects.requireNonNull(outcome, "outcome");
+  }
+
+  /** What the cache did, the semantic cache having skipped nothing. */
+  public CacheInfo(
+      CacheOutcome outcome, double score, @Nullable String guardObjection, long tokensSaved) {
+    this(outcome, score, guardObjection, tokensSaved, null);
   }
 }

@@ -271,6 +271,9 @@ public final class GatewayEvent {
       if (cache.guardObjection() != null) {
         s.append('(').append(cache.guardObjection()).append(')');
       }
+      if (cache.semanticSkip() != null) {
+        s.append(", semanticSkip=").append(cache.semanticSkip());
+      }
       if (cache.tokensSaved() != 0) {
         s.append(", saved=").append(cache.tokensSaved());
       }

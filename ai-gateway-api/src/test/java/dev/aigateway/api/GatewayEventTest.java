@@ -168,6 +168,20 @@ class GatewayEventTest {
   }
 
   @Test
+  void aSemanticSkipIsRecordedAndShown() {
+    GatewayEvent skipped =
+        event()
+            .cache(
+                new CacheInfo(
+                    CacheOutcome.MISS, Double.NaN, null, 0, CacheInfo.PROMPT_NOT_READ_WHOLE))
+            .build();
+
+    assertThat(new CacheInfo(CacheOutcome.MISS, Double.NaN, null, 0).semanticSkip()).isNull();
+    assertThat(skipped.cache().semanticSkip()).isEqualTo("prompt_not_read_whole");
+    assertThat(skipped.toString()).contains("cache=miss, semanticSkip=prompt_not_read_whole");
+  }
+
+  @Test
   void usageNoneUsedNothing() {
     UsageInfo none = UsageInfo.NONE;
 

@@ -6,6 +6,7 @@ import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
@@ -278,6 +279,79 @@ class SemanticCacheTest {
   }
 
   @Test
+  void aPromptLongerThanTheModelReadsIsKeptOutOfTheSemanticCache() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    server.enqueue(json(chatCompletion("gpt-4o", 21, 31)));
+    model.reads = 40;
+    String first = "Here is our refund policy in full. Does it cover opened items?";
+    String second = "Here is our refund policy in full. Does it cover items bought on sale?";
+    model.put(first, atCosine(1)); // what a model reading the common beginning only gives
+    model.put(second, atCosine(1));
+
+    body(chat(first, ""));
+    body(chat(second, ""));
+    body(chat(second, ""));
+
+    assertThat(server.getRequestCount())
+        .as("the second prompt's ending, which the model does not read, is another question")
+        .isEqualTo(2);
+    assertThat(model.calls.get()).as("neither prompt is embedded, nor stored as a vector").isZero();
+    for (int i = 0; i < 2; i++) {
+      GatewayEvent skipped = events.next();
+      assertThat(skipped.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+      assertThat(skipped.cache().semanticSkip()).isEqualTo(CacheInfo.PROMPT_NOT_READ_WHOLE);
+      assertThat(skipped.cache().score()).isNaN();
+    }
+    GatewayEvent repeated = events.next();
+    assertThat(repeated.cache().outcome())
+        .as("the exact cache still serves a long prompt")
+        .isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void promptsTheModelReadsWholeAreNotSkipped() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    model.reads = 40;
+    model.put("How do I reset my password?", atCosine(1));
+    model.put("How can I reset my password?", atCosine(0.95));
+
+    body(chat("How do I reset my password?", ""));
+    body(chat("How can I reset my password?", ""));
+
+    assertThat(events.next().cache().semanticSkip()).isNull();
+    GatewayEvent hit = events.next();
+    assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(hit.cache().semanticSkip()).isNull();
+  }
+
+  @Test
+  void truncatedPromptsCanBeLetBackIntoTheSemanticCache() throws Exception {
+    client =
+        clientWith(
+            SemanticCache.builder(model)
+                .threshold(0.9)
+                .guard(SemanticHitGuard.NONE)
+                .truncatedPrompts(true));
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    model.reads = 40;
+    String first = "Here is our refund policy in full. Does it cover opened items?";
+    String second = "Here is our refund policy in full. Does it cover items bought on sale?";
+    model.put(first, atCosine(1));
+    model.put(second, atCosine(1));
+
+    body(chat(first, ""));
+    body(chat(second, ""));
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(events.next().cache().semanticSkip()).isNull();
+    GatewayEvent hit = events.next();
+    assertThat(hit.cache().outcome())
+        .as("opted in: the unread endings no longer count, as documented")
+        .isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(hit.cache().score()).isCloseTo(1.0, within(1e-4));
+  }
+
+  @Test
   void exactLookupsCanBeTurnedOffLeavingOnlyTheSemanticOne() throws Exception {
     AiGateway gateway =
         AiGateway.builder()
@@ -418,6 +492,12 @@ class SemanticCacheTest {
     private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
     final AtomicInteger calls = new AtomicInteger();
     volatile boolean failing;
+    volatile int reads = Integer.MAX_VALUE;
+
+    @Override
+    public int charactersRead(String text) {
+      return Math.min(text.length(), reads);
+    }
 
     void put(String text, float[] vector) {
       vectors.put(text, vector);

@@ -427,6 +427,11 @@ public final class SemanticGuardEvaluation {
       this.model = model;
     }
 
+    @Override
+    public int charactersRead(String text) throws IOException {
+      return model.charactersRead(text);
+    }
+
     /**
      * Reads vectors kept by {@link #save} (one text and its numbers a line, tab-separated) so a
      * later run of an evaluation embeds only the texts it has not seen; nothing when the file does

@@ -400,6 +400,11 @@ public final class VerifierEvaluation {
     }
 
     @Override
+    public int charactersRead(String text) throws IOException {
+      return model.charactersRead(text);
+    }
+
+    @Override
     public WordVectors wordVectors(String text) throws IOException {
       WordVectors kept = recent.get(text);
       return kept != null ? kept : model.wordVectors(text);

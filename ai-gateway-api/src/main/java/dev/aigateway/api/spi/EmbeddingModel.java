@@ -23,6 +23,22 @@ public interface EmbeddingModel {
   float[] embed(String text) throws IOException;
 
   /**
+   * How many of {@code text}'s leading characters {@link #embed} reads: {@code text.length()} when
+   * it reads the whole text (the default), fewer when the model cuts a long text short (for example
+   * all-MiniLM-L6-v2 reads a text's first 128 word pieces). Two texts that begin alike for as long
+   * as the model reads get the same vector however they go on, so the semantic cache keeps a text
+   * the model does not read whole out of its lookups unless told otherwise. A model that cuts texts
+   * short must override this; one that reads everything (splitting a long text into windows, say)
+   * keeps the default.
+   *
+   * @throws IOException when the model cannot tell (for example its tokenizer cannot be loaded)
+   * @throws NullPointerException when {@code text} is null
+   */
+  default int charactersRead(String text) throws IOException {
+    return text.length();
+  }
+
+  /**
    * A stable name of the model (for example {@code all-MiniLM-L6-v2}). Vectors of different models
    * are never compared: the name is part of the semantic cache's partition.
    */

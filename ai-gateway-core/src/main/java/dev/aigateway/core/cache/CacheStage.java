@@ -101,6 +101,10 @@ public final class CacheStage implements CallStage {
         cache == null
             ? CacheInfo.NONE
             : new CacheInfo(
-                cache.outcome(), cache.score(), cache.guardObjection(), cache.tokensSaved()));
+                cache.outcome(),
+                cache.score(),
+                cache.guardObjection(),
+                cache.tokensSaved(),
+                cache.semanticSkip()));
   }
 }

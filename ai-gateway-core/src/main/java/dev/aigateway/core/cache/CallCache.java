@@ -2,6 +2,7 @@ package dev.aigateway.core.cache;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CacheControl;
+import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.Operation;
 import dev.aigateway.api.SemanticHitGuard;
@@ -49,6 +50,7 @@ public final class CallCache {
 
   private double score = Double.NaN;
   private @Nullable String guardObjection;
+  private @Nullable String semanticSkip;
   private long tokensSaved;
   private String key;
   private boolean keyFailed;
@@ -167,6 +169,9 @@ public final class CallCache {
     if (vector != null) {
       return true;
     }
+    if (semanticSkip != null) {
+      return false;
+    }
     if (prompt == null) {
       prompt =
           SemanticPrompt.of(
@@ -182,6 +187,12 @@ public final class CallCache {
     }
     float[] raw;
     try {
+      if (!semantic.truncatedPrompts()
+          && semantic.embeddingModel().charactersRead(prompt.text()) < prompt.text().length()) {
+        semanticSkip = CacheInfo.PROMPT_NOT_READ_WHOLE; // its ending would go unread
+        prompt = null;
+        return false;
+      }
       raw = semantic.embeddingModel().embed(prompt.text());
     } catch (Exception e) {
       log.warn(
@@ -343,6 +354,14 @@ public final class CallCache {
 
   public @Nullable String guardObjection() {
     return guardObjection;
+  }
+
+  /**
+   * Why the semantic cache neither looked this call up nor stored its prompt ({@link
+   * CacheInfo#PROMPT_NOT_READ_WHOLE}), or null.
+   */
+  public @Nullable String semanticSkip() {
+    return semanticSkip;
   }
 
   public long tokensSaved() {

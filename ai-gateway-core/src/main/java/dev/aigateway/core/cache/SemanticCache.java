@@ -26,9 +26,11 @@ import java.util.Objects;
  * similarity of at least the threshold are offered to the {@link SemanticHitGuard}, best first; the
  * first it does not object to is served. When it objected to all, the call is a guarded miss.
  *
- * <p>Calls with non-text content (images, audio, files) and calls with more than {@link
- * Builder#maxMessages} messages are not looked up or stored semantically (the exact cache still
- * applies). An embedding failure makes that call a miss, logged, never a failed call.
+ * <p>Calls with non-text content (images, audio, files), calls with more than {@link
+ * Builder#maxMessages} messages and, unless {@link Builder#truncatedPrompts} is on, calls whose
+ * embedded text is longer than the embedding model reads ({@link EmbeddingModel#charactersRead}:
+ * their endings would not reach the vector) are not looked up or stored semantically (the exact
+ * cache still applies). An embedding failure makes that call a miss, logged, never a failed call.
  */
 public final class SemanticCache {
 
@@ -52,6 +54,7 @@ public final class SemanticCache {
   private final int maxMessages;
   private final boolean ignoreSystemMessages;
   private final int candidates;
+  private final boolean truncatedPrompts;
 
   private SemanticCache(Builder b) {
     this.embeddingModel = b.embeddingModel;
@@ -63,6 +66,7 @@ public final class SemanticCache {
     this.maxMessages = b.maxMessages;
     this.ignoreSystemMessages = b.ignoreSystemMessages;
     this.candidates = b.candidates;
+    this.truncatedPrompts = b.truncatedPrompts;
   }
 
   /** A builder for prompts embedded by {@code embeddingModel}. */
@@ -102,6 +106,11 @@ public final class SemanticCache {
     return candidates;
   }
 
+  /** Whether prompts the embedding model does not read whole are looked up and stored too. */
+  public boolean truncatedPrompts() {
+    return truncatedPrompts;
+  }
+
   @Override
   public String toString() {
     return "SemanticCache[model="
@@ -116,6 +125,7 @@ public final class SemanticCache {
         + ignoreSystemMessages
         + ", guard="
         + guard
+        + (truncatedPrompts ? ", truncatedPrompts=true" : "")
         + "]";
   }
 
@@ -129,6 +139,7 @@ public final class SemanticCache {
     private int maxMessages = DEFAULT_MAX_MESSAGES;
     private boolean ignoreSystemMessages = true;
     private int candidates = DEFAULT_CANDIDATES;
+    private boolean truncatedPrompts;
 
     private Builder(EmbeddingModel embeddingModel) {
       this.embeddingModel = Objects.requireNonNull(embeddingModel, "embeddingModel");
@@ -193,6 +204,19 @@ public final class SemanticCache {
         throw new IllegalArgumentException("candidates must be in [1, 100]: " + count);
       }
       this.candidates = count;
+      return this;
+    }
+
+    /**
+     * Whether a prompt longer than the embedding model reads ({@link EmbeddingModel#charactersRead}
+     * less than its length) is looked up and stored semantically (default false: it is not, and its
+     * event's {@code semanticSkip} says {@code prompt_not_read_whole}; the exact cache still serves
+     * it). On, two long prompts that begin alike for as long as the model reads (all-MiniLM-L6-v2:
+     * 128 word pieces, about 90 English words) embed to the same vector however they end, and only
+     * the guard can tell them apart.
+     */
+    public Builder truncatedPrompts(boolean lookUp) {
+      this.truncatedPrompts = lookUp;
       return this;
     }
 

@@ -149,6 +149,9 @@ public final class LoggingListener implements GatewayListener {
       if (cache.guardObjection() != null) {
         line.append(" guard=").append(cache.guardObjection());
       }
+      if (cache.semanticSkip() != null) {
+        line.append(" semantic_skip=").append(cache.semanticSkip());
+      }
       if (cache.tokensSaved() > 0) {
         line.append(" saved=").append(cache.tokensSaved());
       }

@@ -3,6 +3,7 @@ package dev.aigateway.embeddings.onnx;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One of LangChain4j's in-process ONNX models, created on first use and then shared. LangChain4j
@@ -15,6 +16,7 @@ final class LazyModel {
   private final int dimensions;
   private final String prefix;
   private final LoadedOnce<dev.langchain4j.model.embedding.EmbeddingModel> model;
+  private final @Nullable TokenizerReach reach;
 
   /**
    * A model not loaded yet.
@@ -24,14 +26,19 @@ final class LazyModel {
    * @param prefix what is put before every text
    * @param requirement what loading needs, said when it fails
    * @param factory creates the LangChain4j model (which loads it)
+   * @param truncatingTokenizer the class-path resource of the model's tokenizer when that tokenizer
+   *     truncates texts (LangChain4j then embeds only what it keeps), or null when the model reads
+   *     every text whole (LangChain4j embeds a long text in windows and averages them)
    */
   LazyModel(
       String name,
       int dimensions,
       String prefix,
       String requirement,
-      Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory) {
+      Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory,
+      @Nullable String truncatingTokenizer) {
     this.name = name;
+    this.reach = truncatingTokenizer == null ? null : new TokenizerReach(name, truncatingTokenizer);
     this.dimensions = dimensions;
     this.prefix = prefix;
     this.model =
@@ -66,6 +73,18 @@ final class LazyModel {
           name + " returned " + vector.length + " dimensions, expected " + dimensions);
     }
     return vector;
+  }
+
+  /**
+   * How many of {@code text}'s leading characters {@link #embed} reads (the prefix not counted):
+   * all of them unless the model's tokenizer truncates; loads that tokenizer alone on first use.
+   */
+  int charactersRead(String text) throws IOException {
+    Objects.requireNonNull(text, "text");
+    if (reach == null) {
+      return text.length();
+    }
+    return Math.max(0, reach.charactersRead(prefix + text) - prefix.length());
   }
 
   /**

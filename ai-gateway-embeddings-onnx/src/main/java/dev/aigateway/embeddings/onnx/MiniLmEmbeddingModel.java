@@ -24,9 +24,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Only a text's first 128 word pieces are read</b> (the model's tokenizer truncates there,
  * its two markers included: about 90 to 100 English words): whatever follows does not change the
- * vector. Two texts that begin with the same 126 pieces get the same vector however they go on, so
- * for the semantic cache a long prompt (a pasted document, then the question) is told from another
- * only by its guard, which reads the whole texts.
+ * vector. Two texts that begin with the same 126 pieces get the same vector however they go on;
+ * {@link #charactersRead} says how much of a text was read, and the semantic cache keeps a prompt
+ * that is not read whole (a pasted document, then the question) out of its lookups unless {@code
+ * SemanticCache.Builder#truncatedPrompts} lets it in, where only the guard, which reads the whole
+ * texts, could tell two such prompts apart.
  *
  * <p>It also gives each word's vector in context, before pooling ({@link #wordVectors}), which
  * {@code LearnedVerifier} reads: that runs a second ONNX session over the same model file, loaded
@@ -71,10 +73,18 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
           DIMENSIONS,
           "",
           "ONNX Runtime and the tokenizer need their native libraries from the dependency jars",
-          () -> new AllMiniLmL6V2EmbeddingModel());
+          () -> new AllMiniLmL6V2EmbeddingModel(),
+          MiniLmEmbeddingModel.TOKENIZER);
+
+  /**
+   * The class-path resource of the model's tokenizer ({@code tokenizer.json}), inside the
+   * LangChain4j jar: what the word vectors, the reach of {@link #embed} and the cross-encoder
+   * module read.
+   */
+  public static final String TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
 
   private static final WordVectorSession WORDS =
-      new WordVectorSession(NAME, "/all-minilm-l6-v2.onnx", "/all-minilm-l6-v2-tokenizer.json");
+      new WordVectorSession(NAME, "/all-minilm-l6-v2.onnx", TOKENIZER);
 
   private MiniLmEmbeddingModel() {}
 
@@ -104,6 +114,20 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
   @Override
   public float[] embed(String text) throws IOException {
     return MODEL.embed(text);
+  }
+
+  /**
+   * How many of {@code text}'s leading characters {@link #embed} reads: all of them for a text of
+   * at most 126 word pieces, else the end of the 126th (the tokenizer's cut). The semantic cache
+   * keeps a prompt this model does not read whole out of its lookups by default. The first call
+   * loads the tokenizer alone (a few MB, no ONNX session).
+   *
+   * @throws IOException when the tokenizer cannot be loaded
+   * @throws NullPointerException when {@code text} is null
+   */
+  @Override
+  public int charactersRead(String text) throws IOException {
+    return MODEL.charactersRead(text);
   }
 
   /**

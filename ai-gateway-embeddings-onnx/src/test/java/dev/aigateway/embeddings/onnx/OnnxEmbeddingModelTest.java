@@ -56,6 +56,30 @@ class OnnxEmbeddingModelTest {
         .isFalse();
   }
 
+  @ParameterizedTest
+  @EnumSource(Choice.class)
+  void saysWhetherItReadsALongTextWhole(Choice choice) throws IOException {
+    OnnxEmbeddingModel model = OnnxEmbeddingModel.create(choice);
+    StringBuilder words = new StringBuilder();
+    for (int i = 0; i < 150; i++) {
+      words.append("word").append(i % 37).append(' ');
+    }
+    String longText = words + "Does the policy cover opened items?";
+    String shortText = "How do I reset my password?";
+
+    assertThat(model.charactersRead(shortText)).isEqualTo(shortText.length());
+    if (choice == Choice.ALL_MINILM_L6_V2_Q) {
+      assertThat(model.charactersRead(longText))
+          .as("its tokenizer keeps 128 pieces, as the default model's does")
+          .isEqualTo(MiniLmEmbeddingModel.create().charactersRead(longText))
+          .isLessThan(longText.length());
+    } else {
+      assertThat(model.charactersRead(longText))
+          .as("its tokenizer sets no cut: LangChain4j embeds a long text in windows")
+          .isEqualTo(longText.length());
+    }
+  }
+
   @Test
   void eachChoiceHasOneSharedInstanceAndANameOfItsOwn() throws IOException {
     for (Choice choice : Choice.values()) {

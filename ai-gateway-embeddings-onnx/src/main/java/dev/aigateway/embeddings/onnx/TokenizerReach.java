@@ -1,0 +1,64 @@
+package dev.aigateway.embeddings.onnx;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How much of a text a model whose tokenizer truncates reads: the text is tokenized as the model's
+ * tokenizer file says (its truncation kept, its padding off), and when the tokenizer cut it short,
+ * the end of the last word piece kept is where reading stopped. The tokenizer alone is loaded (no
+ * ONNX session), once, on the first call. Thread-safe.
+ */
+final class TokenizerReach {
+
+  private final LoadedOnce<HuggingFaceTokenizer> tokenizer;
+
+  /**
+   * @param name the model's name, in failures' messages
+   * @param tokenizerResource the tokenizer's ({@code tokenizer.json}) absolute class-path resource
+   */
+  TokenizerReach(String name, String tokenizerResource) {
+    this.tokenizer =
+        new LoadedOnce<>(
+            () -> load(tokenizerResource),
+            failure -> "could not load the tokenizer of " + name + ": " + failure);
+  }
+
+  /**
+   * How many of {@code text}'s leading characters the model reads: {@code text.length()} unless the
+   * tokenizer cut the text short, else the end of the last word piece it kept.
+   */
+  int charactersRead(String text) throws IOException {
+    Objects.requireNonNull(text, "text");
+    Encoding encoding = tokenizer.get().encode(text, true, true);
+    boolean cut =
+        encoding.exceedMaxLength()
+            || encoding.getOverflowing() != null && encoding.getOverflowing().length > 0;
+    if (!cut) {
+      return text.length();
+    }
+    int end = 0;
+    long[] special = encoding.getSpecialTokenMask();
+    CharSpan[] spans = encoding.getCharTokenSpans();
+    for (int t = 0; t < spans.length; t++) {
+      if (spans[t] != null && (special == null || t >= special.length || special[t] == 0)) {
+        end = Math.max(end, spans[t].getEnd());
+      }
+    }
+    return Math.min(end, text.length());
+  }
+
+  private static HuggingFaceTokenizer load(String resource) throws IOException {
+    try (InputStream in = TokenizerReach.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException(resource + " is not on the class path");
+      }
+      return HuggingFaceTokenizer.newInstance(in, Map.of("padding", "false"));
+    }
+  }
+}
