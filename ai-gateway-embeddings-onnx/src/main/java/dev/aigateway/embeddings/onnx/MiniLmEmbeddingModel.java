@@ -78,8 +78,8 @@ public final class MiniLmEmbeddingModel implements EmbeddingModel, TokenVectorMo
 
   /**
    * The class-path resource of the model's tokenizer ({@code tokenizer.json}), inside the
-   * LangChain4j jar: what the word vectors, the reach of {@link #embed} and the cross-encoder
-   * module read.
+   * LangChain4j jar: what the word vectors and the reach of {@link #embed} read (and what {@code
+   * CrossEncoderPairs} in the benchmarks module tokenises pairs with).
    */
   public static final String TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
 
