@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The inputs of the cross-encoder's training and the checks of its exported file
@@ -67,17 +68,7 @@ public final class CrossEncoderPairs {
 
   /** Every labelled set the cross-encoder may train on, in the order they were written. */
   static final List<String> SETS =
-      List.of(
-          "pairs",
-          "tuning",
-          "judged",
-          "judged-2",
-          "judged-3",
-          "judged-4",
-          "judged-5",
-          "judged-6",
-          "judged-7",
-          "judged-8");
+      Stream.concat(VerifierEvaluation.SETS.stream(), Stream.of("judged-8")).toList();
 
   /** The most word pieces of a pair, both markers and the separator included. */
   static final int MAX_LENGTH = 256;
