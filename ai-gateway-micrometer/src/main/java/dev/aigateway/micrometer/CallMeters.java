@@ -1,5 +1,6 @@
 package dev.aigateway.micrometer;
 
+import dev.aigateway.api.CacheInfo;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.micrometer.GenAiMetricNames.Attribute;
 import dev.aigateway.micrometer.GenAiMetricNames.Metric;
@@ -91,6 +92,7 @@ final class CallMeters {
     CACHE_SCORE_SEMANTIC_HIT,
     CACHE_SCORE_MISS,
     CACHE_SCORE_GUARDED_MISS,
+    CACHE_SKIP_NOT_READ_WHOLE,
     DETAIL_CACHE_READ,
     DETAIL_CACHE_CREATION,
     DETAIL_REASONING,
@@ -175,6 +177,7 @@ final class CallMeters {
       case CACHE_SCORE_SEMANTIC_HIT -> cacheScore(CacheOutcome.SEMANTIC_HIT);
       case CACHE_SCORE_MISS -> cacheScore(CacheOutcome.MISS);
       case CACHE_SCORE_GUARDED_MISS -> cacheScore(CacheOutcome.GUARDED_MISS);
+      case CACHE_SKIP_NOT_READ_WHOLE -> cacheSkips(CacheInfo.PROMPT_NOT_READ_WHOLE);
       case DETAIL_CACHE_READ -> detail(GenAiMetricNames.TOKEN_TYPE_CACHE_READ);
       case DETAIL_CACHE_CREATION -> detail(GenAiMetricNames.TOKEN_TYPE_CACHE_CREATION);
       case DETAIL_REASONING -> detail(GenAiMetricNames.TOKEN_TYPE_REASONING);
@@ -190,6 +193,23 @@ final class CallMeters {
 
   private DistributionSummary cacheScore(CacheOutcome outcome) {
     return summary(Metric.CACHE_SEMANTIC_SCORE, DRIFT, Attribute.OUTCOME, outcome.label());
+  }
+
+  /**
+   * The counter of calls kept out of the semantic cache for {@code reason}: a slot's for the reason
+   * the cache gives today, registered anew (the registry returns the same meter) for any other.
+   */
+  Counter semanticSkips(String reason) {
+    return CacheInfo.PROMPT_NOT_READ_WHOLE.equals(reason)
+        ? counter(Slot.CACHE_SKIP_NOT_READ_WHOLE)
+        : cacheSkips(reason);
+  }
+
+  private Counter cacheSkips(String reason) {
+    return Counter.builder(Metric.CACHE_SEMANTIC_SKIPS.meterName())
+        .description(Metric.CACHE_SEMANTIC_SKIPS.description())
+        .tags(tags(DRIFT, Attribute.REASON, reason))
+        .register(registry);
   }
 
   private Counter cacheLookups(CacheOutcome outcome) {

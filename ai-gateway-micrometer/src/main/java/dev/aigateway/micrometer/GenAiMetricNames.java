@@ -166,6 +166,16 @@ public final class GenAiMetricNames {
         "Best cosine similarity of a semantic cache lookup, by outcome",
         SCORE_BUCKETS),
     /**
+     * Calls the semantic cache neither looked up nor stored semantically, by {@code reason} ({@code
+     * prompt_not_read_whole}: the prompt is longer than the embedding model reads; see {@code
+     * CacheInfo#semanticSkip}). Counter.
+     */
+    CACHE_SEMANTIC_SKIPS(
+        "ai_gateway.cache.semantic.skips",
+        null,
+        "Calls kept out of the semantic cache, by reason",
+        NO_BUCKETS),
+    /**
      * Anomaly-state changes of consumers, by {@code from}, {@code to} ({@code normal}, {@code
      * flagged}, {@code throttled}, {@code blocked}) and {@code signal}. Counter.
      */

@@ -220,6 +220,9 @@ public final class GenAiMetrics implements GatewayListener {
       return;
     }
     meters.counter(lookup).increment();
+    if (cache.semanticSkip() != null) {
+      meters.semanticSkips(cache.semanticSkip()).increment();
+    }
     if (cache.outcome().hit()) {
       meters.summary(Slot.CACHE_TOKENS_SAVED).record(cache.tokensSaved());
     }

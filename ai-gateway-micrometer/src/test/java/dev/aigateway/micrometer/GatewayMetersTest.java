@@ -202,6 +202,48 @@ class GatewayMetersTest {
   }
 
   @Test
+  void callsKeptOutOfTheSemanticCacheAreCountedByReason() {
+    metrics.onEvent(
+        Events.chat()
+            .cache(
+                new CacheInfo(
+                    CacheOutcome.MISS, Double.NaN, null, 0, CacheInfo.PROMPT_NOT_READ_WHOLE))
+            .build());
+    metrics.onEvent(
+        Events.chat()
+            .cache(
+                new CacheInfo(
+                    CacheOutcome.MISS, Double.NaN, null, 0, CacheInfo.PROMPT_NOT_READ_WHOLE))
+            .build());
+    metrics.onEvent(
+        Events.chat()
+            .cache(new CacheInfo(CacheOutcome.MISS, Double.NaN, null, 0, "another_reason"))
+            .build());
+    metrics.onEvent(Events.chat().cache(new CacheInfo(CacheOutcome.MISS, 0.61, null, 0)).build());
+
+    assertThat(
+            registry
+                .get("ai_gateway.cache.semantic.skips")
+                .tag("reason", CacheInfo.PROMPT_NOT_READ_WHOLE)
+                .counter()
+                .count())
+        .isEqualTo(2);
+    assertThat(
+            registry
+                .get("ai_gateway.cache.semantic.skips")
+                .tag("reason", "another_reason")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.find("ai_gateway.cache.semantic.skips").counters())
+        .as("a call the semantic cache looked up adds no skip")
+        .hasSize(2);
+    assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "miss").counter().count())
+        .as("a skipped call is still a lookup of the exact cache")
+        .isEqualTo(4);
+  }
+
+  @Test
   void callsWithoutACacheRecordNoCacheMeters() {
     metrics.onEvent(Events.chat().build());
 
