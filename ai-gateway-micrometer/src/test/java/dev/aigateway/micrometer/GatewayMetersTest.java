@@ -13,6 +13,7 @@ import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.ConsumerState;
 import dev.aigateway.api.ConsumerTransition;
+import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.RoutingInfo;
@@ -203,44 +204,30 @@ class GatewayMetersTest {
 
   @Test
   void callsKeptOutOfTheSemanticCacheAreCountedByReason() {
-    metrics.onEvent(
-        Events.chat()
-            .cache(
-                new CacheInfo(
-                    CacheOutcome.MISS, Double.NaN, null, 0, CacheInfo.PROMPT_NOT_READ_WHOLE))
-            .build());
-    metrics.onEvent(
-        Events.chat()
-            .cache(
-                new CacheInfo(
-                    CacheOutcome.MISS, Double.NaN, null, 0, CacheInfo.PROMPT_NOT_READ_WHOLE))
-            .build());
-    metrics.onEvent(
-        Events.chat()
-            .cache(new CacheInfo(CacheOutcome.MISS, Double.NaN, null, 0, "another_reason"))
-            .build());
+    metrics.onEvent(skippedFor(CacheInfo.PROMPT_NOT_READ_WHOLE));
+    metrics.onEvent(skippedFor(CacheInfo.PROMPT_NOT_READ_WHOLE));
+    metrics.onEvent(skippedFor("another_reason"));
     metrics.onEvent(Events.chat().cache(new CacheInfo(CacheOutcome.MISS, 0.61, null, 0)).build());
 
-    assertThat(
-            registry
-                .get("ai_gateway.cache.semantic.skips")
-                .tag("reason", CacheInfo.PROMPT_NOT_READ_WHOLE)
-                .counter()
-                .count())
-        .isEqualTo(2);
-    assertThat(
-            registry
-                .get("ai_gateway.cache.semantic.skips")
-                .tag("reason", "another_reason")
-                .counter()
-                .count())
-        .isEqualTo(1);
+    assertThat(skips(CacheInfo.PROMPT_NOT_READ_WHOLE)).isEqualTo(2);
+    assertThat(skips("another_reason")).isEqualTo(1);
     assertThat(registry.find("ai_gateway.cache.semantic.skips").counters())
         .as("a call the semantic cache looked up adds no skip")
         .hasSize(2);
     assertThat(registry.get("ai_gateway.cache.lookups").tag("outcome", "miss").counter().count())
         .as("a skipped call is still a lookup of the exact cache")
         .isEqualTo(4);
+  }
+
+  /** A call the semantic cache kept out for {@code reason}: a miss of the exact cache. */
+  private static GatewayEvent skippedFor(String reason) {
+    return Events.chat()
+        .cache(new CacheInfo(CacheOutcome.MISS, Double.NaN, null, 0, reason))
+        .build();
+  }
+
+  private double skips(String reason) {
+    return registry.get("ai_gateway.cache.semantic.skips").tag("reason", reason).counter().count();
   }
 
   @Test

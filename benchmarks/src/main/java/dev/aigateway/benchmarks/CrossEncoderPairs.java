@@ -180,8 +180,8 @@ public final class CrossEncoderPairs {
       writer.write("set\tlabel\tcategory\tcosine\tids\ttype_ids\n");
       for (String set : sets) {
         for (String[] row : SemanticGuardEvaluation.read(set)) {
-          float[] cached = vector(model, vectors, row[2]);
-          float[] incoming = vector(model, vectors, row[3]);
+          float[] cached = SemanticCacheEvaluation.embed(model, row[2], vectors);
+          float[] incoming = SemanticCacheEvaluation.embed(model, row[3], vectors);
           Encoding encoding = tokenizer.encode(row[2], row[3]);
           longest = Math.max(longest, encoding.getIds().length);
           writer.write(line(set, row, cosine(cached, incoming), encoding));
@@ -197,16 +197,6 @@ public final class CrossEncoderPairs {
         String.join(", ", sets),
         out,
         longest);
-  }
-
-  private static float[] vector(MiniLmEmbeddingModel model, Map<String, float[]> cache, String text)
-      throws IOException {
-    float[] v = cache.get(text);
-    if (v == null) {
-      v = model.embed(text);
-      cache.put(text, v);
-    }
-    return v;
   }
 
   /** The cosine of two vectors, in double precision. */

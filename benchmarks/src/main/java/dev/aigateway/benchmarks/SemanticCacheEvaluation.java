@@ -221,7 +221,8 @@ public final class SemanticCacheEvaluation {
     return pairs;
   }
 
-  private static float[] embed(EmbeddingModel model, String text, Map<String, float[]> vectors)
+  /** {@code text}'s vector, embedded once and kept in {@code vectors}. */
+  static float[] embed(EmbeddingModel model, String text, Map<String, float[]> vectors)
       throws IOException {
     float[] vector = vectors.get(text);
     if (vector == null) {
