@@ -35,13 +35,10 @@ final class ChatPromptSpans {
   private static final byte[] FUNCTIONS = {'f', 'u', 'n', 'c', 't', 'i', 'o', 'n', 's'};
   private static final byte[] NAME = {'n', 'a', 'm', 'e'};
 
-  /**
-   * Per member of every message, four indexes: its name's opening quote, after the name's closing
-   * quote, its string value's opening quote (-1 for a value that is no string), after the value.
-   */
-  private int[] members = new int[16];
+  /** Per string value of every message, two indexes: its opening quote, after its closing one. */
+  private int[] strings = new int[8];
 
-  private int memberCount;
+  private int stringCount;
 
   /** The tokens that do not depend on a text: per message, per name, the reply's priming. */
   private long fixed;
@@ -101,7 +98,7 @@ final class ChatPromptSpans {
     long tokens = REPLY_PRIMING_TOKENS;
     i = StrictJson.skipSpace(b, i + 1, to);
     if (i < to && b[i] == ']') {
-      fixed = tokens;
+      fixed += tokens;
       return i + 1;
     }
     while (true) {
@@ -115,7 +112,7 @@ final class ChatPromptSpans {
         return -1;
       }
       if (b[i] == ']') {
-        fixed = tokens;
+        fixed += tokens;
         return i + 1;
       }
       if (b[i] != ',') {
@@ -130,19 +127,26 @@ final class ChatPromptSpans {
     if (i >= to || b[i] != '{') {
       return -1;
     }
-    int first = memberCount;
+    int start = i;
+    int members = 0;
+    long names = 0; // a bit per name seen, by a hash of the name: a repeat is looked for on a hit
     i = StrictJson.skipSpace(b, i + 1, to);
     if (i < to && b[i] == '}') {
       return i + 1;
     }
     while (true) {
-      if (i >= to || b[i] != '"' || memberCount - first == MAX_MEMBERS) {
+      if (i >= to || b[i] != '"' || members++ == MAX_MEMBERS) {
         return -1;
       }
       int nameEnd = StrictJson.string(b, i, to, false);
-      if (nameEnd < 0 || repeated(b, first, i, nameEnd)) {
+      if (nameEnd < 0) {
         return -1;
       }
+      long bit = 1L << (b[i + 1] * 7 + b[nameEnd - 2] + (nameEnd - i) * 31);
+      if ((names & bit) != 0 && repeated(b, start, i, nameEnd, to)) {
+        return -1;
+      }
+      names |= bit;
       int colon = StrictJson.skipSpace(b, nameEnd, to);
       if (colon >= to || b[colon] != ':') {
         return -1;
@@ -163,7 +167,12 @@ final class ChatPromptSpans {
       if (valueEnd < 0) {
         return -1;
       }
-      note(i, nameEnd, c == '"' ? value : -1, valueEnd);
+      if (c == '"') {
+        note(value, valueEnd);
+        if (StrictJson.is(b, i + 1, nameEnd - 1, NAME)) {
+          fixed += TOKENS_PER_NAME;
+        }
+      }
       i = StrictJson.skipSpace(b, valueEnd, to);
       if (i >= to) {
         return -1;
@@ -178,29 +187,34 @@ final class ChatPromptSpans {
     }
   }
 
-  /** Whether the name {@code b[quote, end)} is one of the members noted since {@code first}. */
-  private boolean repeated(byte[] b, int first, int quote, int end) {
+  /**
+   * Whether the name {@code b[quote, end)} is the name of a member before it in the message whose
+   * opening brace is at {@code start}: those members walked again (already found strict: names
+   * without escapes, values strings or scalars).
+   */
+  private static boolean repeated(byte[] b, int start, int quote, int end, int to) {
     int length = end - quote;
-    for (int k = first; k < memberCount; k++) {
-      int other = members[k * 4];
-      if (members[k * 4 + 1] - other == length
-          && Arrays.equals(b, quote, end, b, other, other + length)) {
+    int i = StrictJson.skipSpace(b, start + 1, to);
+    while (i < quote) {
+      int nameEnd = StrictJson.string(b, i, to, false);
+      if (nameEnd - i == length && Arrays.equals(b, quote, end, b, i, nameEnd)) {
         return true;
       }
+      int value = StrictJson.skipSpace(b, StrictJson.skipSpace(b, nameEnd, to) + 1, to);
+      int next = StrictJson.skipSpace(b, StrictJson.NOT_NOTING.value(b, value, to, 2), to);
+      i = StrictJson.skipSpace(b, next + 1, to); // past the comma
     }
     return false;
   }
 
-  private void note(int nameQuote, int nameEnd, int valueQuote, int valueEnd) {
-    int at = memberCount * 4;
-    if (at == members.length) {
-      members = Arrays.copyOf(members, members.length * 2);
+  private void note(int quote, int end) {
+    int at = stringCount * 2;
+    if (at == strings.length) {
+      strings = Arrays.copyOf(strings, strings.length * 2);
     }
-    members[at] = nameQuote;
-    members[at + 1] = nameEnd;
-    members[at + 2] = valueQuote;
-    members[at + 3] = valueEnd;
-    memberCount++;
+    strings[at] = quote;
+    strings[at + 1] = end;
+    stringCount++;
   }
 
   /**
@@ -209,15 +223,8 @@ final class ChatPromptSpans {
    */
   long count(byte[] b, TokenCounter counter, TokenEncoding encoding) {
     long tokens = fixed;
-    for (int at = 0; at < memberCount * 4; at += 4) {
-      int quote = members[at + 2];
-      if (quote < 0) {
-        continue;
-      }
-      tokens += JsonTokens.countStrictString(b, quote, members[at + 3], counter, encoding);
-      if (StrictJson.is(b, members[at] + 1, members[at + 1] - 1, NAME)) {
-        tokens += TOKENS_PER_NAME;
-      }
+    for (int at = 0; at < stringCount * 2; at += 2) {
+      tokens += JsonTokens.countStrictString(b, strings[at], strings[at + 1], counter, encoding);
     }
     return tokens;
   }

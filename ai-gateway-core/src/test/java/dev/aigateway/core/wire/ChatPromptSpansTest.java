@@ -221,6 +221,27 @@ class ChatPromptSpansTest {
                 Json.parseOrNull(bytes, 0, bytes.length)));
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        // names whose one-bit hashes collide: looked for among the names before, not found
+        "{\"messages\":[{\"role\":\"user\", \"x\" : 12 ,\"bat\":\"b a t\"}]}",
+        "{\"messages\":[{\"name\":\"bob\",\"refusal\":null,\"gau\":\"no\"}]}",
+        "{\"messages\":[{\"content\":\"x\"},{\"baw\":\"y\",\"content\":\"z\"}]}"
+      })
+  void namesOfOneHashThatDifferAreNoRepeat(String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    OpenAiRequest chat = view(Operation.CHAT_COMPLETIONS, bytes, false);
+    assertThat(chat.promptNotedWithFields()).isTrue();
+    assertThat(chat.promptTokens(COUNTER, Operation.CHAT_COMPLETIONS))
+        .isEqualTo(
+            PromptTokens.count(
+                COUNTER,
+                chat.model(),
+                Operation.CHAT_COMPLETIONS,
+                Json.parseOrNull(bytes, 0, bytes.length)));
+  }
+
   private static boolean notedWithFields(String body) {
     OpenAiRequest chat =
         view(Operation.CHAT_COMPLETIONS, body.getBytes(StandardCharsets.UTF_8), false);
