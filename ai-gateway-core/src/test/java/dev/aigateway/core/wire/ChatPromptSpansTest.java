@@ -2,9 +2,7 @@ package dev.aigateway.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.Operation;
-import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,27 +27,9 @@ class ChatPromptSpansTest {
 
   private static final TokenCounter COUNTER = TokenCounter.builder().imageTokens(7_919).build();
 
-  private static final String[] WORDS = {
-    "hello",
-    "the",
-    "weather",
-    "in",
-    "Paris",
-    "déjà vu",
-    "日本語のテキスト",
-    "🙂 emoji",
-    "a\"quote",
-    "back\\slash",
-    "line\nbreak",
-    "tab\t",
-    "",
-    " ",
-    "<|endoftext|>",
-    "name",
-    "user",
-    "\ud800",
-    "You are a terse assistant."
-  };
+  /** The shared words, a lone surrogate and a system prompt's line. */
+  private static final String[] WORDS =
+      RandomJsonText.words("name", "\ud800", "You are a terse assistant.");
 
   private static final String[] MESSAGE_KEYS = {
     "role",
@@ -88,14 +68,7 @@ class ChatPromptSpansTest {
       String body = new Body(random).topLevel();
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       OpenAiRequest chat = view(Operation.CHAT_COMPLETIONS, bytes, random.nextInt(3) == 0);
-      int expected =
-          chat.bodyUnderstood()
-              ? PromptTokens.count(
-                  COUNTER,
-                  chat.model(),
-                  Operation.CHAT_COMPLETIONS,
-                  Json.parseOrNull(bytes, 0, bytes.length))
-              : 0;
+      int expected = chat.bodyUnderstood() ? treeCount(chat, bytes) : 0;
       assertThat(chat.promptTokens(COUNTER, Operation.CHAT_COMPLETIONS))
           .as("count of %s", body)
           .isEqualTo(expected);
@@ -121,16 +94,11 @@ class ChatPromptSpansTest {
   void brokenChatBodiesReadTheSameFieldsAndCountAsTheirTree() {
     Random random = new Random(5L);
     for (int n = 0; n < BODIES; n++) {
-      byte[] bytes = broken(new Body(random).topLevel().getBytes(StandardCharsets.UTF_8), random);
+      byte[] bytes =
+          RandomJsonText.broken(
+              new Body(random).topLevel().getBytes(StandardCharsets.UTF_8), random);
       OpenAiRequest chat = view(Operation.CHAT_COMPLETIONS, bytes, false);
-      int expected =
-          chat.bodyUnderstood()
-              ? PromptTokens.count(
-                  COUNTER,
-                  chat.model(),
-                  Operation.CHAT_COMPLETIONS,
-                  Json.parseOrNull(bytes, 0, bytes.length))
-              : 0;
+      int expected = chat.bodyUnderstood() ? treeCount(chat, bytes) : 0;
       assertThat(chat.promptTokens(COUNTER, Operation.CHAT_COMPLETIONS))
           .as(
               "count of %s (understood %s, noted %s)",
@@ -171,12 +139,7 @@ class ChatPromptSpansTest {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     OpenAiRequest chat = view(Operation.CHAT_COMPLETIONS, bytes, false);
     assertThat(chat.promptTokens(COUNTER, Operation.CHAT_COMPLETIONS))
-        .isEqualTo(
-            PromptTokens.count(
-                COUNTER,
-                chat.model(),
-                Operation.CHAT_COMPLETIONS,
-                Json.parseOrNull(bytes, 0, bytes.length)));
+        .isEqualTo(treeCount(chat, bytes));
     assertSameFields(bytes, chat);
   }
 
@@ -209,16 +172,7 @@ class ChatPromptSpansTest {
     for (int k = 1; k < ChatPromptSpans.MAX_MEMBERS; k++) {
       body.append(",\"k").append(k).append("\":\"v w\"");
     }
-    byte[] bytes = body.append("}]}").toString().getBytes(StandardCharsets.UTF_8);
-    OpenAiRequest chat = view(Operation.CHAT_COMPLETIONS, bytes, false);
-    assertThat(chat.promptNotedWithFields()).isTrue();
-    assertThat(chat.promptTokens(COUNTER, Operation.CHAT_COMPLETIONS))
-        .isEqualTo(
-            PromptTokens.count(
-                COUNTER,
-                chat.model(),
-                Operation.CHAT_COMPLETIONS,
-                Json.parseOrNull(bytes, 0, bytes.length)));
+    assertNotedAndCountedAsTheTree(body.append("}]}").toString());
   }
 
   @ParameterizedTest
@@ -230,16 +184,25 @@ class ChatPromptSpansTest {
         "{\"messages\":[{\"content\":\"x\"},{\"baw\":\"y\",\"content\":\"z\"}]}"
       })
   void namesOfOneHashThatDifferAreNoRepeat(String body) {
+    assertNotedAndCountedAsTheTree(body);
+  }
+
+  private static void assertNotedAndCountedAsTheTree(String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     OpenAiRequest chat = view(Operation.CHAT_COMPLETIONS, bytes, false);
-    assertThat(chat.promptNotedWithFields()).isTrue();
+    assertThat(chat.promptNotedWithFields()).as(body).isTrue();
     assertThat(chat.promptTokens(COUNTER, Operation.CHAT_COMPLETIONS))
-        .isEqualTo(
-            PromptTokens.count(
-                COUNTER,
-                chat.model(),
-                Operation.CHAT_COMPLETIONS,
-                Json.parseOrNull(bytes, 0, bytes.length)));
+        .as(body)
+        .isEqualTo(treeCount(chat, bytes));
+  }
+
+  /** What {@link PromptTokens} counts on the tree of {@code bytes}, the request view's body. */
+  private static int treeCount(OpenAiRequest chat, byte[] bytes) {
+    return PromptTokens.count(
+        COUNTER,
+        chat.model(),
+        Operation.CHAT_COMPLETIONS,
+        Json.parseOrNull(bytes, 0, bytes.length));
   }
 
   private static boolean notedWithFields(String body) {
@@ -268,44 +231,14 @@ class ChatPromptSpansTest {
   }
 
   private static OpenAiRequest view(Operation operation, byte[] body, boolean deployment) {
-    return new OpenAiRequest(
-        OpenAiFormat.of(operation),
-        new CallMatch(operation, deployment ? "gpt-4" : null),
-        new PostedRequest("http://localhost/v1/x", body),
-        Integer.MAX_VALUE);
-  }
-
-  /** The bytes with one random change: cut short, a byte replaced, a byte inserted. */
-  private static byte[] broken(byte[] bytes, Random random) {
-    int at = random.nextInt(bytes.length);
-    return switch (random.nextInt(3)) {
-      case 0 -> Arrays.copyOf(bytes, at);
-      case 1 -> {
-        byte[] changed = bytes.clone();
-        String replacements = "{}[]\",:\\ \u0001x9";
-        changed[at] = (byte) replacements.charAt(random.nextInt(replacements.length()));
-        if (random.nextInt(4) == 0) {
-          changed[at] = (byte) (0x80 + random.nextInt(0x80)); // not UTF-8 here
-        }
-        yield changed;
-      }
-      default -> {
-        byte[] longer = new byte[bytes.length + 1];
-        System.arraycopy(bytes, 0, longer, 0, at);
-        longer[at] = (byte) "{}[]\",:".charAt(random.nextInt(7));
-        System.arraycopy(bytes, at, longer, at + 1, bytes.length - at);
-        yield longer;
-      }
-    };
+    return PromptTokensStreamingTest.view(operation, body, deployment ? "gpt-4" : null);
   }
 
   /** A random chat body's JSON text, mostly of the common shape, written so members can repeat. */
-  private static final class Body {
-    private final Random random;
-    private final StringBuilder out = new StringBuilder();
+  private static final class Body extends RandomJsonText {
 
     Body(Random random) {
-      this.random = random;
+      super(random, WORDS);
     }
 
     String topLevel() {
@@ -326,21 +259,13 @@ class ChatPromptSpansTest {
               out.append("[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]");
             });
       }
-      Collections.shuffle(members, random);
-      object(members);
-      return out.toString();
+      return document(members);
     }
 
     private void topMember(String key) {
       name(key);
       switch (key) {
-        case "model" -> {
-          if (random.nextInt(6) == 0) {
-            scalar();
-          } else {
-            string(random.nextBoolean() ? "gpt-4o-mini" : random.nextBoolean() ? "gpt-4" : "");
-          }
-        }
+        case "model" -> model(6, "gpt-4o-mini", "gpt-4", "");
         case "messages" -> {
           if (random.nextInt(25) == 0) {
             any(2);
@@ -400,110 +325,6 @@ class ChatPromptSpansTest {
         scalar();
       } else {
         text();
-      }
-    }
-
-    private void any(int depth) {
-      int kind = random.nextInt(depth > 0 ? 4 : 2);
-      switch (kind) {
-        case 0 -> scalar();
-        case 1 -> text();
-        case 2 -> array(3, () -> any(depth - 1));
-        default -> {
-          List<Runnable> members = new ArrayList<>();
-          int count = random.nextInt(4);
-          for (int k = 0; k < count; k++) {
-            String key = random.nextInt(3) == 0 ? "text" : "k" + random.nextInt(4);
-            members.add(
-                () -> {
-                  name(key);
-                  any(depth - 1);
-                });
-          }
-          object(members);
-        }
-      }
-    }
-
-    private void scalar() {
-      String[] scalars = {
-        "null", "true", "false", "0", "-1", "3.5", "1e3", "12345678901234567890123", "-0.0", "2E-2"
-      };
-      out.append(scalars[random.nextInt(scalars.length)]);
-    }
-
-    private void text() {
-      StringBuilder text = new StringBuilder();
-      int words = random.nextInt(5);
-      for (int k = 0; k < words; k++) {
-        text.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
-      }
-      string(text.toString());
-    }
-
-    private void string(String text) {
-      out.append('"');
-      for (int k = 0; k < text.length(); k++) {
-        char c = text.charAt(k);
-        if (c == '"' || c == '\\') {
-          out.append('\\').append(c);
-        } else if (c < ' ') {
-          out.append(random.nextBoolean() ? String.format("\\u%04x", (int) c) : "\\n");
-        } else if (Character.isHighSurrogate(c)
-            && k + 1 < text.length()
-            && Character.isLowSurrogate(text.charAt(k + 1))) {
-          boolean escaped = random.nextInt(4) == 0; // a pair: both halves escaped, or neither
-          for (char half : new char[] {c, text.charAt(++k)}) {
-            out.append(escaped ? String.format("\\u%04X", (int) half) : String.valueOf(half));
-          }
-        } else if (Character.isSurrogate(c)) {
-          out.append(String.format("\\u%04x", (int) c)); // a lone surrogate: only as an escape
-        } else if (c > 127 && random.nextInt(4) == 0) {
-          out.append(String.format("\\u%04X", (int) c));
-        } else {
-          out.append(c);
-        }
-      }
-      out.append('"');
-    }
-
-    private void name(String name) {
-      space();
-      string(name);
-      space();
-      out.append(':');
-      space();
-    }
-
-    private void object(List<Runnable> members) {
-      out.append('{');
-      for (int k = 0; k < members.size(); k++) {
-        if (k > 0) {
-          out.append(',');
-        }
-        members.get(k).run();
-      }
-      space();
-      out.append('}');
-    }
-
-    private void array(int most, Runnable element) {
-      out.append('[');
-      int count = random.nextInt(most + 1);
-      for (int k = 0; k < count; k++) {
-        if (k > 0) {
-          out.append(',');
-        }
-        space();
-        element.run();
-      }
-      space();
-      out.append(']');
-    }
-
-    private void space() {
-      if (random.nextInt(5) == 0) {
-        out.append(" \n\t\r".charAt(random.nextInt(4)));
       }
     }
   }
