@@ -59,6 +59,25 @@ abstract class JsonTokens implements AutoCloseable {
     return new StrictTokens(json);
   }
 
+  /**
+   * The tokens of the string {@code json[quote, end)} (its quotes included) of a document {@link
+   * StrictJson} accepted: counted as a walk on the strict bytes ({@link #ofStrict}) counts it when
+   * at that string, on its bytes when they are ASCII without an escape.
+   */
+  static int countStrictString(
+      byte[] json, int quote, int end, TokenCounter counter, TokenEncoding encoding) {
+    int from = quote + 1;
+    int to = end - 1;
+    if (StrictJson.quoteBackslashOrHigh(json, from, to) == to) {
+      return counter.countAsciiText(encoding, json, from, to - from);
+    }
+    StrictTokens tokens = new StrictTokens(json);
+    tokens.stringStart = quote;
+    tokens.stringEnd = end;
+    tokens.plainAscii = false;
+    return tokens.countText(counter, encoding);
+  }
+
   private static final class ParserTokens extends JsonTokens {
     private final JsonParser p;
 

@@ -79,7 +79,7 @@ public final class OpenAiRequest implements WireRequest {
       byte[] bytes = request.body();
       fields =
           bytes.length <= maxParsedBodyBytes
-              ? TopLevelFields.of(bytes)
+              ? TopLevelFields.of(bytes, match.operation() == Operation.CHAT_COMPLETIONS)
               : TopLevelFields.NOT_UNDERSTOOD;
     }
     return fields;
@@ -106,14 +106,20 @@ public final class OpenAiRequest implements WireRequest {
 
   /**
    * The prompt tokens of this request as {@link PromptTokens} counts them, 0 when the body is not
-   * understood: on the tree when one was built, else off the bytes (the same count) when the body
-   * was read on bytes and found strict JSON, walked again on its bytes without a parser; the tree
-   * is built for anything else.
+   * understood: for a chat request of the common shape, off the strings noted when its fields were
+   * read ({@link ChatPromptSpans}, no second walk); else on the tree when one was built, else off
+   * the bytes (the same count) when the body was read on bytes and found strict JSON, walked again
+   * on its bytes without a parser; the tree is built for anything else.
    */
   synchronized int promptTokens(TokenCounter counter, Operation operation) {
     TopLevelFields s = fields();
     if (!s.understood) {
       return 0;
+    }
+    ChatPromptSpans prompt = s.prompt;
+    if (prompt != null && !prompt.gaveUp() && operation == Operation.CHAT_COMPLETIONS) {
+      long tokens = prompt.count(request.body(), counter, counter.encodingFor(model()));
+      return (int) Math.min(Integer.MAX_VALUE, tokens);
     }
     if (!treeBuilt && s.strict && operation != Operation.MESSAGES) {
       try {
@@ -123,6 +129,15 @@ public final class OpenAiRequest implements WireRequest {
       }
     }
     return PromptTokens.count(counter, model(), operation, body());
+  }
+
+  /**
+   * Whether the prompt is counted off the strings noted in the walk that read the fields ({@link
+   * ChatPromptSpans}) rather than by a walk of its own: for tests.
+   */
+  boolean promptNotedWithFields() {
+    ChatPromptSpans prompt = fields().prompt;
+    return prompt != null && !prompt.gaveUp();
   }
 
   /** This request with {@code body} in place of the application's bytes (a redacted prompt). */
@@ -529,6 +544,12 @@ public final class OpenAiRequest implements WireRequest {
     /** Read on bytes and found strict JSON ({@link StrictJson}), which Jackson reads throughout. */
     boolean strict;
 
+    /**
+     * A chat request's prompt noted in the same walk (read on bytes only, when asked), or null;
+     * {@link ChatPromptSpans#gaveUp()} when its shape is not the common one.
+     */
+    ChatPromptSpans prompt;
+
     int members;
     String model;
     int modelStart = -1;
@@ -547,8 +568,12 @@ public final class OpenAiRequest implements WireRequest {
     int choices = 1;
     int closingBrace = -1;
 
-    static TopLevelFields of(byte[] bytes) {
-      TopLevelFields fast = onBytes(bytes);
+    /**
+     * The fields of {@code bytes}; with {@code chatPrompt}, a chat prompt of the common shape is
+     * noted in the same walk.
+     */
+    static TopLevelFields of(byte[] bytes, boolean chatPrompt) {
+      TopLevelFields fast = onBytes(bytes, chatPrompt ? new ChatPromptSpans() : null);
       if (fast != null) {
         fast.strict = true;
         return fast;
@@ -562,13 +587,14 @@ public final class OpenAiRequest implements WireRequest {
      * reads read on bytes when simple ({@link #readPlain}), else handed to Jackson. Null when
      * anything is unusual; {@link #withParser} then decides.
      */
-    private static TopLevelFields onBytes(byte[] b) {
+    private static TopLevelFields onBytes(byte[] b, ChatPromptSpans prompt) {
       int to = b.length;
       if (to > StrictJson.MAX_LENGTH) {
         return null;
       }
       StrictJson strict = StrictJson.NOT_NOTING; // skips values, notes no strings: shared
       TopLevelFields s = new TopLevelFields();
+      s.prompt = prompt;
       int i = StrictJson.skipSpace(b, 0, to);
       if (i >= to || b[i] != '{') {
         return null;
@@ -582,6 +608,7 @@ public final class OpenAiRequest implements WireRequest {
           if (i >= to || b[i] != '"') {
             return null;
           }
+          int nameStart = i;
           int nameEnd = StrictJson.string(b, i, to, false);
           if (nameEnd < 0) {
             return null;
@@ -592,7 +619,13 @@ public final class OpenAiRequest implements WireRequest {
             return null;
           }
           int valueStart = StrictJson.skipSpace(b, i + 1, to);
-          int valueEnd = strict.value(b, valueStart, to, 1);
+          int valueEnd = -1;
+          if (prompt != null && prompt.isMessages(b, nameStart + 1, nameEnd - 1)) {
+            valueEnd = prompt.read(b, valueStart, to); // -1 when not of its shape: checked below
+          }
+          if (valueEnd < 0) {
+            valueEnd = strict.value(b, valueStart, to, 1);
+          }
           if (valueEnd < 0) {
             return null;
           }

@@ -22,9 +22,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PromptTokens {
 
-  private static final int TOKENS_PER_MESSAGE = 3;
-  private static final int TOKENS_PER_NAME = 1;
-  private static final int REPLY_PRIMING_TOKENS = 3;
+  static final int TOKENS_PER_MESSAGE = 3;
+  static final int TOKENS_PER_NAME = 1;
+  static final int REPLY_PRIMING_TOKENS = 3;
 
   // Tool definitions are rendered by OpenAI in an unpublished format. The cookbook fits 7 to 10
   // tokens per function and 12 per request on top of the names and descriptions; the compact JSON

@@ -27,29 +27,8 @@ class PromptTokensStreamingTest {
   // An image bound no text sums to by chance, so a part misread as an image shows.
   private static final TokenCounter COUNTER = TokenCounter.builder().imageTokens(7_919).build();
 
-  private static final String[] WORDS = {
-    "hello",
-    "the",
-    "weather",
-    "in",
-    "Paris",
-    "déjà vu",
-    "日本語のテキスト",
-    "🙂 emoji",
-    "a\"quote",
-    "back\\slash",
-    "line\nbreak",
-    "tab\t",
-    "",
-    " ",
-    "get_weather",
-    "{\"city\":\"Rome\"}",
-    "<|endoftext|>",
-    "text",
-    "image_url",
-    "user",
-    "system"
-  };
+  private static final String[] WORDS =
+      RandomJsonText.words("get_weather", "{\"city\":\"Rome\"}", "text", "image_url", "system");
 
   private static final String[] PART_TYPES = {
     "text",
@@ -281,7 +260,9 @@ class PromptTokensStreamingTest {
   void brokenBodiesCountTheSameAsTheirTree(Operation operation) {
     Random random = new Random(operation.ordinal() * 31L + 5);
     for (int n = 0; n < BODIES; n++) {
-      byte[] bytes = broken(new Body(random).topLevel().getBytes(StandardCharsets.UTF_8), random);
+      byte[] bytes =
+          RandomJsonText.broken(
+              new Body(random).topLevel().getBytes(StandardCharsets.UTF_8), random);
       String model = random.nextBoolean() ? null : "gpt-4o";
       int expected =
           PromptTokens.count(COUNTER, model, operation, Json.parseOrNull(bytes, 0, bytes.length));
@@ -345,48 +326,27 @@ class PromptTokensStreamingTest {
   }
 
   private static OpenAiRequest view(Operation operation, String body) {
+    return view(operation, body.getBytes(StandardCharsets.UTF_8), null);
+  }
+
+  /** The request view of {@code body} posted for {@code operation}, without a bound on its size. */
+  static OpenAiRequest view(Operation operation, byte[] body, String deployment) {
     WireFormat format =
         operation == Operation.MESSAGES
             ? AnthropicMessagesFormat.INSTANCE
             : OpenAiFormat.of(operation);
     return new OpenAiRequest(
         format,
-        new CallMatch(operation, null),
-        PostedRequest.of("http://localhost/v1/x", body),
+        new CallMatch(operation, deployment),
+        new PostedRequest("http://localhost/v1/x", body),
         Integer.MAX_VALUE);
   }
 
-  /** The bytes with one random change: cut short, a byte replaced, a byte inserted. */
-  private static byte[] broken(byte[] bytes, Random random) {
-    int at = random.nextInt(bytes.length);
-    return switch (random.nextInt(3)) {
-      case 0 -> java.util.Arrays.copyOf(bytes, at);
-      case 1 -> {
-        byte[] changed = bytes.clone();
-        String replacements = "{}[]\",:\\ \u0001x9";
-        changed[at] = (byte) replacements.charAt(random.nextInt(replacements.length()));
-        if (random.nextInt(4) == 0) {
-          changed[at] = (byte) (0x80 + random.nextInt(0x80)); // not UTF-8 here
-        }
-        yield changed;
-      }
-      default -> {
-        byte[] longer = new byte[bytes.length + 1];
-        System.arraycopy(bytes, 0, longer, 0, at);
-        longer[at] = (byte) "{}[]\",:".charAt(random.nextInt(7));
-        System.arraycopy(bytes, at, longer, at + 1, bytes.length - at);
-        yield longer;
-      }
-    };
-  }
-
   /** A random request body's JSON text, written by hand so members can repeat. */
-  private static final class Body {
-    private final Random random;
-    private final StringBuilder out = new StringBuilder();
+  private static final class Body extends RandomJsonText {
 
     Body(Random random) {
-      this.random = random;
+      super(random, WORDS);
     }
 
     String topLevel() {
@@ -400,21 +360,13 @@ class PromptTokensStreamingTest {
         String key = TOP_KEYS[1 + random.nextInt(7)];
         members.add(() -> topMember(key));
       }
-      java.util.Collections.shuffle(members, random);
-      object(members);
-      return out.toString();
+      return document(members);
     }
 
     private void topMember(String key) {
       name(key);
       switch (key) {
-        case "model" -> {
-          if (random.nextInt(5) == 0) {
-            scalar();
-          } else {
-            string(random.nextBoolean() ? "gpt-4o-mini" : "gpt-3.5-turbo");
-          }
-        }
+        case "model" -> model(5, "gpt-4o-mini", "gpt-3.5-turbo");
         case "messages" -> oddOr(() -> array(4, () -> message(false)));
         case "tools", "functions" -> oddOr(() -> array(3, this::tool));
         case "prompt", "input" -> {
@@ -581,101 +533,6 @@ class PromptTokensStreamingTest {
         any(2);
       } else {
         usual.run();
-      }
-    }
-
-    private void any(int depth) {
-      int kind = random.nextInt(depth > 0 ? 4 : 2);
-      switch (kind) {
-        case 0 -> scalar();
-        case 1 -> text();
-        case 2 -> array(3, () -> any(depth - 1));
-        default -> {
-          List<Runnable> members = new ArrayList<>();
-          int count = random.nextInt(4);
-          for (int k = 0; k < count; k++) {
-            String key = random.nextInt(3) == 0 ? "text" : "k" + random.nextInt(4);
-            members.add(
-                () -> {
-                  name(key);
-                  any(depth - 1);
-                });
-          }
-          object(members);
-        }
-      }
-    }
-
-    private void scalar() {
-      String[] scalars = {
-        "null", "true", "false", "0", "-1", "3.5", "1e3", "12345678901234567890123", "-0.0", "2E-2"
-      };
-      out.append(scalars[random.nextInt(scalars.length)]);
-    }
-
-    private void text() {
-      StringBuilder text = new StringBuilder();
-      int words = random.nextInt(5);
-      for (int k = 0; k < words; k++) {
-        text.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
-      }
-      string(text.toString());
-    }
-
-    private void string(String text) {
-      out.append('"');
-      for (int k = 0; k < text.length(); k++) {
-        char c = text.charAt(k);
-        if (c == '"' || c == '\\') {
-          out.append('\\').append(c);
-        } else if (c < ' ') {
-          out.append(random.nextBoolean() ? String.format("\\u%04x", (int) c) : "\\n");
-        } else if (c > 127 && random.nextInt(4) == 0) {
-          out.append(String.format("\\u%04X", (int) c));
-        } else {
-          out.append(c);
-        }
-      }
-      out.append('"');
-    }
-
-    private void name(String name) {
-      space();
-      string(name);
-      space();
-      out.append(':');
-      space();
-    }
-
-    private void object(List<Runnable> members) {
-      out.append('{');
-      for (int k = 0; k < members.size(); k++) {
-        if (k > 0) {
-          out.append(',');
-        }
-        members.get(k).run();
-      }
-      space();
-      out.append('}');
-    }
-
-    private void array(int most, Runnable element) {
-      out.append('[');
-      int count = random.nextInt(most + 1);
-      for (int k = 0; k < count; k++) {
-        if (k > 0) {
-          out.append(',');
-        }
-        space();
-        element.run();
-      }
-      space();
-      out.append(']');
-    }
-
-    private void space() {
-      if (random.nextInt(5) == 0) {
-        out.append(" \n\t\r".charAt(random.nextInt(4)));
       }
     }
   }
