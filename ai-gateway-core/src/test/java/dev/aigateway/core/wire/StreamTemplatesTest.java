@@ -361,7 +361,7 @@ class StreamTemplatesTest {
     assertThat(TextTemplate.ends(next, -1, next.length)).isFalse();
   }
 
-  private static List<String> anthropicEvents(Random random, int count) {
+  static List<String> anthropicEvents(Random random, int count) {
     List<String> events = new ArrayList<>();
     int prefix = random.nextInt(ANTHROPIC_PREFIXES.length);
     for (int i = 0; i < count; i++) {
