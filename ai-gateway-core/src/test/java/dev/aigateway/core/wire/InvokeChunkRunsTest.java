@@ -2,7 +2,6 @@ package dev.aigateway.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -131,7 +130,7 @@ class InvokeChunkRunsTest {
           InvokeChunk warm = new InvokeChunk();
           warm.read(EventStreamFrame.of(EventStreamMessage.event("chunk", clean)));
           String text = new String(payload, StandardCharsets.ISO_8859_1);
-          byte[] expected = decodedAsJacksonAndTheJdkDo(payload);
+          byte[] expected = StreamTemplatesTest.decodedAsJacksonAndTheJdkDo(payload);
           for (InvokeChunk chunk : new InvokeChunk[] {fresh, warm}) {
             boolean ok =
                 chunk.read(EventStreamFrame.of(EventStreamMessage.event("chunk", payload)));
@@ -150,20 +149,6 @@ class InvokeChunkRunsTest {
     }
     assertThat(read).isGreaterThan(100);
     assertThat(refused).isGreaterThan(1_000);
-  }
-
-  /** The bytes of {@code payload}'s {@code bytes} string as Jackson and the JDK read them. */
-  private static byte[] decodedAsJacksonAndTheJdkDo(byte[] payload) {
-    JsonNode event = Json.parseOrNull(payload, 0, payload.length);
-    JsonNode text = event == null ? null : event.get("bytes");
-    if (text == null || !text.isTextual()) {
-      return null;
-    }
-    try {
-      return Base64.getDecoder().decode(text.textValue());
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 
   private static byte[] utf8(String text) {
