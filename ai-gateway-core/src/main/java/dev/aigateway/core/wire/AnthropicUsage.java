@@ -317,12 +317,12 @@ final class AnthropicUsage {
     };
 
     /**
-     * The walkers of an event that is not read against the kept delta ({@link #deltas}), and the
-     * scratch of {@link EventShapes#read}: their notes serve only the reading of that one event, so
-     * one set per thread is lent to each such reading ({@link #lend}) rather than made by every
-     * stream's reader (seven walkers, their arrays and the scratch, about 870 bytes a stream). A
-     * set lent already (a reading within a reading on the same thread) is not lent again: a new set
-     * serves that reading.
+     * The walkers of an event that is not read against the kept delta ({@link
+     * StreamReader#deltas}), and the scratch of {@link EventShapes#read}: their notes serve only
+     * the reading of that one event, so one set per thread is lent to each such reading ({@link
+     * #lend}) rather than made by every stream's reader (seven walkers, their arrays, their tree
+     * and the scratch, about 730 bytes a stream). A set lent already (a reading within a reading on
+     * the same thread) is not lent again: a new set serves that reading.
      */
     static final class Walkers {
       private static final ThreadLocal<Walkers> OF_THREAD = ThreadLocal.withInitial(Walkers::new);
@@ -363,6 +363,7 @@ final class AnthropicUsage {
         return walkers;
       }
 
+      /** Ends the reading {@link #lend} lent the set to: the thread's next reading may take it. */
       void giveBack() {
         lent = false;
       }
