@@ -316,34 +316,64 @@ final class AnthropicUsage {
       TYPE, INDEX, DELTA, USAGE, MESSAGE, CONTENT_BLOCK, METRICS
     };
 
-    private final ObjectMembers block = new ObjectMembers(BLOCK_NAMES);
-    private final ObjectMembers delta = new ObjectMembers(DELTA_NAMES);
-    private final ObjectMembers usage = new ObjectMembers(COUNT_NAMES);
-    private final ObjectMembers messageUsage = new ObjectMembers(COUNT_NAMES);
-    private final ObjectMembers message = new ObjectMembers(MESSAGE_NAMES).nest(1, messageUsage);
-
     /**
-     * An event's members, its delta, usage, message (and the message's usage) and content block
-     * walked in the same pass ({@link ObjectMembers#nest}): each event is walked once.
+     * The walkers of an event that is not read against the kept delta ({@link
+     * StreamReader#deltas}), and the scratch of {@link EventShapes#read}: their notes serve only
+     * the reading of that one event, so one set per thread is lent to each such reading ({@link
+     * #lend}) rather than made by every stream's reader (seven walkers, their arrays, their tree
+     * and the scratch, about 730 bytes a stream). A set lent already (a reading within a reading on
+     * the same thread) is not lent again: a new set serves that reading.
      */
-    private final ObjectMembers event =
-        new ObjectMembers(EVENT_NAMES)
-            .nest(2, delta)
-            .nest(3, usage)
-            .nest(4, message)
-            .nest(5, block);
+    static final class Walkers {
+      private static final ThreadLocal<Walkers> OF_THREAD = ThreadLocal.withInitial(Walkers::new);
 
-    /** {@link #event} and the walkers nested in it, as {@link EventShapes} gives them notes. */
-    private final ObjectMembers[] walkers = event.tree();
+      final ObjectMembers block = new ObjectMembers(BLOCK_NAMES);
+      final ObjectMembers delta = new ObjectMembers(DELTA_NAMES);
+      final ObjectMembers usage = new ObjectMembers(COUNT_NAMES);
+      final ObjectMembers messageUsage = new ObjectMembers(COUNT_NAMES);
+      final ObjectMembers message = new ObjectMembers(MESSAGE_NAMES).nest(1, messageUsage);
+
+      /**
+       * An event's members, its delta, usage, message (and the message's usage) and content block
+       * walked in the same pass ({@link ObjectMembers#nest}): each event is walked once.
+       */
+      final ObjectMembers event =
+          new ObjectMembers(EVENT_NAMES)
+              .nest(2, delta)
+              .nest(3, usage)
+              .nest(4, message)
+              .nest(5, block);
+
+      /** {@link #event} and the walkers nested in it, as {@link EventShapes} gives them notes. */
+      final ObjectMembers[] tree = event.tree();
+
+      /** Scratch of {@link EventShapes#read}. */
+      final int[] shifts = new int[EventShapes.MAX_HOLES + 1];
+
+      /** Whether the set is lent to a reading now. */
+      private boolean lent;
+
+      /** The thread's set, or a new one when it is lent already; {@link #giveBack} when done. */
+      static Walkers lend() {
+        Walkers walkers = OF_THREAD.get();
+        if (walkers.lent) {
+          walkers = new Walkers();
+        }
+        walkers.lent = true;
+        return walkers;
+      }
+
+      /** Ends the reading {@link #lend} lent the set to: the thread's next reading may take it. */
+      void giveBack() {
+        lent = false;
+      }
+    }
 
     /**
      * The shapes of the events walked by any stream's reader: the next event of a shape learnt is
      * read without a walk (a stream's start, its block starts, its end, which come once a stream).
      */
     private static final EventShapes SHAPES = new EventShapes();
-
-    /** Scratch of {@link EventShapes#read}. */
-    private final int[] shifts = new int[EventShapes.MAX_HOLES + 1];
 
     /**
      * The last delta walked whose text ends it, up to its text: the next deltas written alike are
@@ -446,11 +476,26 @@ final class AnthropicUsage {
           return true;
         }
       }
-      if (!SHAPES.read(data, from, to, walkers, shifts)) {
+      Walkers walkers = Walkers.lend();
+      try {
+        return readWalked(readout, data, from, to, walkers);
+      } finally {
+        walkers.giveBack();
+      }
+    }
+
+    /**
+     * {@link #readBytes} of an event not read against the kept delta: matched with a shape learnt
+     * or walked, with {@code walkers}.
+     */
+    private boolean readWalked(
+        ResponseReadout readout, byte[] data, int from, int to, Walkers walkers) {
+      ObjectMembers event = walkers.event;
+      if (!SHAPES.read(data, from, to, walkers.tree, walkers.shifts)) {
         if (!event.walk(data, from, to)) {
           return false;
         }
-        SHAPES.learn(data, from, to, walkers);
+        SHAPES.learn(data, from, to, walkers.tree);
       }
       if (event.hasOthers()) {
         return false;
@@ -460,7 +505,7 @@ final class AnthropicUsage {
           return false;
         }
         if (event.start(6) < 0 && event.is(data, 0, CONTENT_BLOCK_START)) {
-          return readBlockStart(readout, data);
+          return readBlockStart(readout, data, walkers);
         }
         if (event.start(5) < 0 && event.is(data, 0, MESSAGE_STOP) && readout.usage() != null) {
           // Claude on Bedrock's last event: its invocation metrics are read only without usage
@@ -473,14 +518,14 @@ final class AnthropicUsage {
       }
       if (event.start(3) >= 0 || event.start(4) >= 0) {
         if (event.is(data, 0, MESSAGE_DELTA) && event.start(4) < 0) {
-          return !sound() || readMessageDelta(readout, data);
+          return !sound() || readMessageDelta(readout, data, walkers);
         } else if (event.is(data, 0, MESSAGE_START) && event.start(3) < 0) {
-          return readMessageStart(readout, data);
+          return readMessageStart(readout, data, walkers);
         }
         return false;
       }
       if (event.is(data, 0, CONTENT_BLOCK_DELTA)) {
-        return readDelta(readout, data, from, to);
+        return readDelta(readout, data, from, to, walkers);
       } else if (event.is(data, 0, MESSAGE_STOP)) {
         if (sound()) {
           readout.markComplete();
@@ -495,8 +540,9 @@ final class AnthropicUsage {
      * for any other block (a tool use, whose input is counted as the tree writes it) or one not
      * written plainly.
      */
-    private boolean readBlockStart(ResponseReadout readout, byte[] data) {
-      if (!event.startsWith(data, 5, '{')) {
+    private boolean readBlockStart(ResponseReadout readout, byte[] data, Walkers walkers) {
+      ObjectMembers block = walkers.block;
+      if (!walkers.event.startsWith(data, 5, '{')) {
         return false; // (an object is walked by the event's walk, into block)
       }
       int text = block.is(data, 0, TEXT) ? 1 : block.is(data, 0, THINKING) ? 2 : -1;
@@ -513,9 +559,9 @@ final class AnthropicUsage {
     }
 
     /** {@code message_delta}: its usage's counts over those read before, then the usage. */
-    private boolean readMessageDelta(ResponseReadout readout, byte[] data) {
-      if (event.startsWith(data, 3, '{')) {
-        if (takeCounts(usage, data)) {
+    private boolean readMessageDelta(ResponseReadout readout, byte[] data, Walkers walkers) {
+      if (walkers.event.startsWith(data, 3, '{')) {
+        if (takeCounts(walkers.usage, data)) {
           readout.learnUsage(model, counts.usage());
         }
       }
@@ -526,9 +572,10 @@ final class AnthropicUsage {
      * {@code message_start}: the message's model and usage's counts; false, having learnt nothing,
      * when the model is text written with escapes or beyond ASCII (left to the tree).
      */
-    private boolean readMessageStart(ResponseReadout readout, byte[] data) {
+    private boolean readMessageStart(ResponseReadout readout, byte[] data, Walkers walkers) {
+      ObjectMembers message = walkers.message;
       String read = null;
-      boolean object = event.startsWith(data, 4, '{');
+      boolean object = walkers.event.startsWith(data, 4, '{');
       boolean counted = object;
       if (object) {
         // the message and its usage were walked by the event's walk
@@ -545,7 +592,7 @@ final class AnthropicUsage {
       }
       model = read;
       if (counted) {
-        takeCounts(messageUsage, data);
+        takeCounts(walkers.messageUsage, data);
       }
       readout.learnUsage(model, null);
       return true;
@@ -569,7 +616,10 @@ final class AnthropicUsage {
      * delta. A delta whose text is its last member, in an event that ends with it, is kept as the
      * template of the next ones ({@link #deltas}).
      */
-    private boolean readDelta(ResponseReadout readout, byte[] data, int from, int to) {
+    private boolean readDelta(
+        ResponseReadout readout, byte[] data, int from, int to, Walkers walkers) {
+      ObjectMembers event = walkers.event;
+      ObjectMembers delta = walkers.delta;
       if (!event.startsWith(data, 2, '{')) {
         return event.start(2) < 0; // no delta: nothing to learn, as from the tree
       }

@@ -207,10 +207,12 @@ public final class EventStreamDecoder {
    * {@link #headersLength} set), false when the decoder stopped or the message is to be skipped.
    */
   private boolean readPrelude(byte[] src, int at) {
-    int length = EventStreamMessage.getInt(src, at);
-    int headers = EventStreamMessage.getInt(src, at + 4);
+    // the two lengths read as one long, which the prelude's CRC is computed from too
+    long lengths = (long) LITTLE_ENDIAN_LONGS.get(src, at);
+    int length = Integer.reverseBytes((int) lengths);
+    int headers = Integer.reverseBytes((int) (lengths >>> 32));
     int crc = EventStreamMessage.getInt(src, at + 8);
-    if (crc != preludeCrc(src, at)) {
+    if (crc != preludeCrc(lengths)) {
       stop("the prelude CRC of message " + (read + 1) + " does not match");
       return false;
     }
@@ -319,7 +321,11 @@ public final class EventStreamDecoder {
    * wait for the one before). For so few bytes, cheaper than a call to {@link CRC32}'s intrinsic.
    */
   static int preludeCrc(byte[] src, int at) {
-    long bytes = (long) LITTLE_ENDIAN_LONGS.get(src, at);
+    return preludeCrc((long) LITTLE_ENDIAN_LONGS.get(src, at));
+  }
+
+  /** As {@link #preludeCrc(byte[], int)}, of the eight bytes read as one little-endian long. */
+  private static int preludeCrc(long bytes) {
     int low = ~0 ^ (int) bytes;
     int high = (int) (bytes >>> 32);
     int[] t = CRC_TABLES;

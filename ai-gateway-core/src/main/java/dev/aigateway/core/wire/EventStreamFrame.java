@@ -33,7 +33,14 @@ public final class EventStreamFrame {
     this.messageType = messageType;
     this.eventType = eventType;
     this.exceptionType = exceptionType;
+    this.exception = "exception".equals(messageType) || "error".equals(messageType);
   }
+
+  /**
+   * Whether {@link #messageType} is {@code exception} or {@code error}: found when the types are
+   * set (once per headers read, where frames whose headers repeat are asked it one by one).
+   */
+  private boolean exception;
 
   void payload(byte[] bytes, int from, int to) {
     this.bytes = bytes;
@@ -98,7 +105,7 @@ public final class EventStreamFrame {
 
   /** Whether the message reports a failure: an {@code exception} or {@code error} message. */
   public boolean isException() {
-    return "exception".equals(messageType) || "error".equals(messageType);
+    return exception;
   }
 
   /** A copy of the payload. */

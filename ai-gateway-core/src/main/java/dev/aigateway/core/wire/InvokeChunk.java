@@ -119,7 +119,7 @@ final class InvokeChunk {
     byte[] bytes = frame.bytes();
     int from = frame.payloadFrom();
     int to = frame.payloadTo();
-    if (StrictJson.startsWith(bytes, from, to, BYTES_STRING)) {
+    if (startsAsBedrockWrites(bytes, from, to)) {
       int end = decodePlain(bytes, from + BYTES_STRING.length, to);
       if (TextTemplate.ends(bytes, padded(bytes, end, to), to)
           || TextTemplate.ends(bytes, TextTemplate.membersAfter(bytes, end, to, BYTES, 1), to)) {
@@ -154,14 +154,48 @@ final class InvokeChunk {
    * for anything else.
    */
   private static int padded(byte[] bytes, int at, int to) {
-    if (at < 0 || !StrictJson.startsWith(bytes, at, to, PADDING)) {
+    // ,"p" compared as one int, then :" (the name and the quote that opens its value)
+    if (at < 0
+        || to - at < PADDING.length + 2
+        || (int) LITTLE_ENDIAN_INTS.get(bytes, at) != PADDING_START
+        || bytes[at + 4] != ':'
+        || bytes[at + 5] != '"') {
       return -1;
     }
     int i = at + PADDING.length;
-    while (i < to && isLetterOrDigit(bytes[i])) {
+    while (i < to && LETTER_OR_DIGIT[bytes[i] & 0xff]) {
       i++;
     }
     return i + 1 < to && bytes[i] == '"' && bytes[i + 1] == '}' ? i + 2 : -1;
+  }
+
+  /**
+   * Whether {@code bytes[from, to)} starts with {@code {"bytes":"}, as Bedrock writes a payload:
+   * its first eight bytes compared as one long, then the last two.
+   */
+  private static boolean startsAsBedrockWrites(byte[] bytes, int from, int to) {
+    return to - from >= BYTES_STRING.length
+        && (long) LITTLE_ENDIAN_LONGS.get(bytes, from) == BYTES_STRING_START
+        && bytes[from + 8] == ':'
+        && bytes[from + 9] == '"';
+  }
+
+  private static final VarHandle LITTLE_ENDIAN_INTS =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** The first eight bytes of {@link #BYTES_STRING}, {@code {"bytes"}, as a little-endian long. */
+  private static final long BYTES_STRING_START = (long) LITTLE_ENDIAN_LONGS.get(BYTES_STRING, 0);
+
+  /** The first four bytes of {@link #PADDING}, {@code ,"p"}, as a little-endian int. */
+  private static final int PADDING_START = (int) LITTLE_ENDIAN_INTS.get(PADDING, 0);
+
+  /** Per byte, whether it is an ASCII letter or digit (the characters of Bedrock's padding). */
+  private static final boolean[] LETTER_OR_DIGIT = new boolean[256];
+
+  static {
+    for (int b = 0; b < 256; b++) {
+      LETTER_OR_DIGIT[b] = isLetterOrDigit((byte) b);
+    }
   }
 
   private static boolean isLetterOrDigit(byte b) {

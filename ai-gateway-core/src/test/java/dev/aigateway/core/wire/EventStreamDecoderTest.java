@@ -384,12 +384,26 @@ class EventStreamDecoderTest {
     }
   }
 
+  @Test
+  void aMessagesLengthsAndCrcsAreReadAsBigEndianInts() {
+    Random random = new Random(64);
+    for (int n = 0; n < 100_000; n++) {
+      byte[] bytes = new byte[4 + random.nextInt(8)];
+      random.nextBytes(bytes);
+      int at = random.nextInt(bytes.length - 3);
+      assertThat(EventStreamMessage.getInt(bytes, at))
+          .isEqualTo(java.nio.ByteBuffer.wrap(bytes, at, 4).getInt());
+    }
+  }
+
   private static String described(EventStreamMessage message) {
     return message.messageType()
         + "|"
         + message.eventType()
         + "|"
         + message.exceptionType()
+        + "|"
+        + message.isException()
         + "|"
         + new String(message.payload(), StandardCharsets.UTF_8);
   }
@@ -400,6 +414,8 @@ class EventStreamDecoderTest {
         + frame.eventType()
         + "|"
         + frame.exceptionType()
+        + "|"
+        + frame.isException()
         + "|"
         + new String(frame.payload(), StandardCharsets.UTF_8);
   }

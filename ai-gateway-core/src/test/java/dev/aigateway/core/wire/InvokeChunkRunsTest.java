@@ -100,6 +100,57 @@ class InvokeChunkRunsTest {
     }
   }
 
+  /**
+   * A payload as Bedrock writes it, {@code {"bytes":"} base64 {@code ","p":"} letters and digits
+   * {@code "}}, with each byte of its start, of its padding member and of the padding's value
+   * changed in turn to every byte value (letters, digits, punctuation, bytes beyond ASCII): each
+   * reads as Jackson and the JDK read it (the start and the padding's name are compared many bytes
+   * at a time, the padding's characters looked up in a table).
+   */
+  @Test
+  void everyByteOfBedrocksStartAndPaddingChangedReadsAsJacksonAndTheJdkReadIt() {
+    String json = "{\"type\":\"content_block_stop\",\"index\":0}";
+    String base64 = Base64.getEncoder().encodeToString(utf8(json));
+    String[] afters = {"\",\"p\":\"abcXYZ019\"}", "\",\"p\":\"\"}", "\"}"};
+    int read = 0;
+    int refused = 0;
+    for (String after : afters) {
+      byte[] clean = utf8("{\"bytes\":\"" + base64 + after);
+      int base64From = "{\"bytes\":\"".length();
+      int base64To = base64From + base64.length();
+      for (int at = 0; at < clean.length; at++) {
+        if (at >= base64From && at < base64To) {
+          continue; // the base64 itself: the other tests change it
+        }
+        for (int value = 0; value < 256; value++) {
+          byte[] payload = clean.clone();
+          payload[at] = (byte) value;
+          // a fresh chunk and one that read the clean payload just before
+          InvokeChunk fresh = new InvokeChunk();
+          InvokeChunk warm = new InvokeChunk();
+          warm.read(EventStreamFrame.of(EventStreamMessage.event("chunk", clean)));
+          String text = new String(payload, StandardCharsets.ISO_8859_1);
+          byte[] expected = StreamTemplatesTest.decodedAsJacksonAndTheJdkDo(payload);
+          for (InvokeChunk chunk : new InvokeChunk[] {fresh, warm}) {
+            boolean ok =
+                chunk.read(EventStreamFrame.of(EventStreamMessage.event("chunk", payload)));
+            assertThat(ok).as(text).isEqualTo(expected != null);
+            if (ok) {
+              assertThat(Arrays.copyOf(chunk.bytes(), chunk.length())).as(text).isEqualTo(expected);
+            }
+          }
+          if (expected != null) {
+            read++;
+          } else {
+            refused++;
+          }
+        }
+      }
+    }
+    assertThat(read).isGreaterThan(100);
+    assertThat(refused).isGreaterThan(1_000);
+  }
+
   private static byte[] utf8(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
   }

@@ -361,7 +361,7 @@ class StreamTemplatesTest {
     assertThat(TextTemplate.ends(next, -1, next.length)).isFalse();
   }
 
-  private static List<String> anthropicEvents(Random random, int count) {
+  static List<String> anthropicEvents(Random random, int count) {
     List<String> events = new ArrayList<>();
     int prefix = random.nextInt(ANTHROPIC_PREFIXES.length);
     for (int i = 0; i < count; i++) {
@@ -428,7 +428,11 @@ class StreamTemplatesTest {
 
   /** The bytes a chunk's payload decodes to as read by Jackson and decoded by the JDK, or null. */
   static byte[] decodedAsJacksonAndTheJdkDo(String payload) {
-    byte[] data = utf8(payload);
+    return decodedAsJacksonAndTheJdkDo(utf8(payload));
+  }
+
+  /** As {@link #decodedAsJacksonAndTheJdkDo(String)}, of a payload's bytes. */
+  static byte[] decodedAsJacksonAndTheJdkDo(byte[] data) {
     JsonNode event = Json.parseOrNull(data, 0, data.length);
     JsonNode text = event == null ? null : event.get("bytes");
     if (text == null || !text.isTextual()) {
