@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -145,17 +146,7 @@ public final class CpuHarness {
 
     /** The instrument {@code args} name ({@code --instrument=v1|v2}); v2 when they name none. */
     static Instrument of(String[] args) {
-      Instrument chosen = V2;
-      for (String arg : args) {
-        if (arg.startsWith(FLAG)) {
-          String name = arg.substring(FLAG.length());
-          if (!name.equalsIgnoreCase("v1") && !name.equalsIgnoreCase("v2")) {
-            throw new IllegalArgumentException("an instrument is v1 or v2, not " + name);
-          }
-          chosen = valueOf(name.toUpperCase(Locale.ROOT));
-        }
-      }
-      return chosen;
+      return valueOf(option(args, FLAG, "V2", "V1", "V2"));
     }
 
     /** {@code args} without the options ({@code --instrument=}, {@code --threads}, ...). */
@@ -177,7 +168,6 @@ public final class CpuHarness {
 
     /** The clients {@code args} name ({@code --only=plain|wrapped}); both when they name none. */
     static Clients of(String[] args) {
-      Clients chosen = ALTERNATE;
       for (String arg : args) {
         if (arg.startsWith("--")
             && !arg.startsWith(FLAG)
@@ -185,19 +175,34 @@ public final class CpuHarness {
             && !arg.equals(THREADS_FLAG)) {
           throw new IllegalArgumentException("unknown option " + arg);
         }
-        if (arg.startsWith(FLAG)) {
-          String name = arg.substring(FLAG.length()).toUpperCase(Locale.ROOT);
-          if (!name.equals("PLAIN") && !name.equals("WRAPPED")) {
-            throw new IllegalArgumentException("--only= takes plain or wrapped, not " + arg);
-          }
-          chosen = valueOf(name);
-        }
       }
-      return chosen;
+      return valueOf(option(args, FLAG, "ALTERNATE", "PLAIN", "WRAPPED"));
     }
   }
 
   private static final String THREADS_FLAG = "--threads";
+
+  /**
+   * The value of the last option {@code flag} among {@code args}, in upper case, which must be one
+   * of {@code values}; {@code fallback} when {@code args} have no such option.
+   */
+  private static String option(String[] args, String flag, String fallback, String... values) {
+    String chosen = fallback;
+    for (String arg : args) {
+      if (arg.startsWith(flag)) {
+        chosen = arg.substring(flag.length()).toUpperCase(Locale.ROOT);
+        if (!Arrays.asList(values).contains(chosen)) {
+          throw new IllegalArgumentException(
+              flag
+                  + " takes "
+                  + String.join(" or ", values).toLowerCase(Locale.ROOT)
+                  + ", not "
+                  + arg.substring(flag.length()));
+        }
+      }
+    }
+    return chosen;
+  }
 
   /** What a run is made of; validated on construction. */
   record Settings(
@@ -488,80 +493,77 @@ public final class CpuHarness {
     out.println();
     out.printf(
         Locale.ROOT,
-        "by thread group, per call, summed over the measured rounds (%d plain calls, %d wrapped;"
-            + " user and kernel time in clock ticks of %d ms, so +-%.2f us a call):%n",
-        plainThreads.calls,
-        wrappedThreads.calls,
+        "by thread group, per call, summed over the measured rounds (%s; user and kernel time"
+            + " counted in clock ticks of %d ms: one tick is %.3f us a call):%n",
+        clients == Clients.ALTERNATE
+            ? plainThreads.calls + " plain calls, " + wrappedThreads.calls + " wrapped"
+            : plainThreads.calls + " calls, " + clients.name().toLowerCase(Locale.ROOT) + " only",
         1000 / CpuHarnessThreads.TICKS_PER_SECOND,
-        plainThreads.microsPerCall(1) * Math.sqrt(2 * settings.pairs()));
-    for (CpuHarnessThreads.Group group : CpuHarnessThreads.Group.values()) {
-      CpuHarnessThreads.Cost p = plainThreads.groups.get(group);
-      CpuHarnessThreads.Cost w = wrappedThreads.groups.get(group);
-      String name = group.name().toLowerCase(Locale.ROOT);
-      if (clients == Clients.ALTERNATE) {
-        out.println(
-            line(
-                name + " user",
-                plainThreads.microsPerCall(p.userTicks),
-                wrappedThreads.microsPerCall(w.userTicks),
-                " us"));
-        out.println(
-            line(
-                name + " kernel",
-                plainThreads.microsPerCall(p.systemTicks),
-                wrappedThreads.microsPerCall(w.systemTicks),
-                " us"));
-        out.println(
-            line(
-                name + " on cpu",
-                p.runNanos / 1e3 / plainThreads.calls,
-                w.runNanos / 1e3 / wrappedThreads.calls,
-                " us"));
-        out.println(
-            line(
-                name + " voluntary switches",
-                plainThreads.perCall(p.voluntary),
-                wrappedThreads.perCall(w.voluntary),
-                ""));
-        out.println(
-            line(
-                name + " involuntary switches",
-                plainThreads.perCall(p.involuntary),
-                wrappedThreads.perCall(w.involuntary),
-                ""));
-      }
-    }
+        plainThreads.microsPerCall(1));
     if (clients == Clients.ALTERNATE) {
-      out.println(
-          line(
-              "process user",
-              plainThreads.microsPerCall(plainThreads.processUserTicks),
-              wrappedThreads.microsPerCall(wrappedThreads.processUserTicks),
-              " us"));
-      out.println(
-          line(
-              "process kernel",
-              plainThreads.microsPerCall(plainThreads.processSystemTicks),
-              wrappedThreads.microsPerCall(wrappedThreads.processSystemTicks),
-              " us"));
-      out.println(
-          line(
-              "collections per 1000 calls",
-              plainThreads.perCall(plainThreads.collections) * 1000,
-              wrappedThreads.perCall(wrappedThreads.collections) * 1000,
-              ""));
-      out.println(
-          line(
-              "collection time",
-              plainThreads.perCall(plainThreads.collectionMillis) * 1000,
-              wrappedThreads.perCall(wrappedThreads.collectionMillis) * 1000,
-              " us"));
-      out.println(
-          line(
-              "compilation time",
-              plainThreads.perCall(plainThreads.compilationMillis) * 1000,
-              wrappedThreads.perCall(wrappedThreads.compilationMillis) * 1000,
-              " us"));
+      for (CpuHarnessThreads.Group group : CpuHarnessThreads.Group.values()) {
+        String name = group.name().toLowerCase(Locale.ROOT);
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " user",
+            t -> t.microsPerCall(t.cost(group).userTicks),
+            " us");
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " kernel",
+            t -> t.microsPerCall(t.cost(group).systemTicks),
+            " us");
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " on cpu",
+            t -> t.cost(group).runNanos / 1e3 / t.calls,
+            " us");
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " voluntary switches",
+            t -> t.perCall(t.cost(group).voluntary),
+            "");
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " involuntary switches",
+            t -> t.perCall(t.cost(group).involuntary),
+            "");
+      }
+      row(
+          plainThreads,
+          wrappedThreads,
+          "process user",
+          t -> t.microsPerCall(t.processUserTicks),
+          " us");
+      row(
+          plainThreads,
+          wrappedThreads,
+          "process kernel",
+          t -> t.microsPerCall(t.processSystemTicks),
+          " us");
+      row(
+          plainThreads,
+          wrappedThreads,
+          "collections per 1000 calls",
+          t -> t.perCall(t.collections) * 1000,
+          "");
+      row(
+          plainThreads,
+          wrappedThreads,
+          "collection time",
+          t -> t.perCall(t.collectionMillis) * 1000,
+          " us");
+      row(
+          plainThreads,
+          wrappedThreads,
+          "compilation time",
+          t -> t.perCall(t.compilationMillis) * 1000,
+          " us");
     }
     String[] kinds =
         clients == Clients.ALTERNATE
@@ -598,8 +600,16 @@ public final class CpuHarness {
     }
   }
 
-  private static String line(String label, double plain, double wrapped, String unit) {
-    return CpuHarnessThreads.line(label, plain, wrapped, unit);
+  /** One line of the table: a figure per call of the plain and the wrapped client's rounds. */
+  private void row(
+      CpuHarnessThreads.Tally plain,
+      CpuHarnessThreads.Tally wrapped,
+      String label,
+      ToDoubleFunction<CpuHarnessThreads.Tally> figure,
+      String unit) {
+    out.println(
+        CpuHarnessThreads.line(
+            label, figure.applyAsDouble(plain), figure.applyAsDouble(wrapped), unit));
   }
 
   /**

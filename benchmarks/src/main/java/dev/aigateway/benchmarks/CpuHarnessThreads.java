@@ -173,6 +173,11 @@ final class CpuHarnessThreads {
       compilationMillis += after.compilationMillis() - before.compilationMillis();
     }
 
+    /** What {@code group} cost. */
+    Cost cost(Group group) {
+      return groups.get(group);
+    }
+
     /** {@code ticks} of CPU time as microseconds per call. */
     double microsPerCall(long ticks) {
       return calls == 0 ? Double.NaN : ticks * (1e6 / TICKS_PER_SECOND) / calls;

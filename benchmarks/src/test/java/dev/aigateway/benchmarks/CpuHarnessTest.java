@@ -210,9 +210,8 @@ class CpuHarnessTest {
       assertThat(report.errors()).isZero();
       // every call went through the one client: all of them governed, or none
       if (clients == CpuHarness.Clients.WRAPPED) {
+        // both rounds of every pair (and the warm-up's) went through the gateway
         assertThat(report.wrappedCalls()).isPositive().isEqualTo(report.events());
-        // a pair compares the wrapped client with itself: the same objects per call
-        assertThat(Math.abs(report.addedBytes().median())).isLessThan(200);
       } else {
         assertThat(report.wrappedCalls()).isZero();
         assertThat(report.events()).isZero();
@@ -220,6 +219,7 @@ class CpuHarnessTest {
       assertThat(text).contains("clients: " + kind).contains("ONLY " + kind + " cpu_us ");
       if (CpuHarnessThreads.available()) {
         assertThat(text)
+            .contains("calls, " + kind + " only; user and kernel time")
             .contains("THREADS " + kind + " caller user_us ")
             .contains("THREADS " + kind + " process user_us ")
             .doesNotContain(
@@ -252,6 +252,7 @@ class CpuHarnessTest {
       assertThat(text).contains("clients: alternate").doesNotContain("ONLY ");
       if (CpuHarnessThreads.available()) {
         assertThat(text)
+            .contains("plain calls, ")
             .contains("caller on cpu")
             .contains("watchdog voluntary switches")
             .contains("THREADS plain caller ")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Reading Linux's per-thread accounting: the files' formats, the groups, and a measured span. */
@@ -30,19 +31,19 @@ class CpuHarnessThreadsTest {
 
   @Test
   void threadsAreGroupedByTheirNames() {
-    assertThat(CpuHarnessThreads.Group.of("main", true)).isEqualTo(CpuHarnessThreads.Group.CALLER);
-    assertThat(CpuHarnessThreads.Group.of("OkHttp TaskRunn", false))
-        .isEqualTo(CpuHarnessThreads.Group.OKHTTP);
-    assertThat(CpuHarnessThreads.Group.of("Okio Watchdog", false))
-        .isEqualTo(CpuHarnessThreads.Group.WATCHDOG);
-    assertThat(CpuHarnessThreads.Group.of("C2 CompilerThre", false))
-        .isEqualTo(CpuHarnessThreads.Group.COMPILER);
-    assertThat(CpuHarnessThreads.Group.of("GC Thread#0", false))
-        .isEqualTo(CpuHarnessThreads.Group.GC);
-    assertThat(CpuHarnessThreads.Group.of("VM Thread", false))
-        .isEqualTo(CpuHarnessThreads.Group.VM);
-    assertThat(CpuHarnessThreads.Group.of("Finalizer", false))
-        .isEqualTo(CpuHarnessThreads.Group.OTHER);
+    Map<String, CpuHarnessThreads.Group> groups =
+        Map.of(
+            "OkHttp TaskRunn", CpuHarnessThreads.Group.OKHTTP,
+            "Okio Watchdog", CpuHarnessThreads.Group.WATCHDOG,
+            "C2 CompilerThre", CpuHarnessThreads.Group.COMPILER,
+            "GC Thread#0", CpuHarnessThreads.Group.GC,
+            "VM Thread", CpuHarnessThreads.Group.VM,
+            "Finalizer", CpuHarnessThreads.Group.OTHER);
+    groups.forEach(
+        (name, group) -> assertThat(CpuHarnessThreads.Group.of(name, false)).isEqualTo(group));
+    // the caller is told by its id, whatever its name
+    assertThat(CpuHarnessThreads.Group.of("Okio Watchdog", true))
+        .isEqualTo(CpuHarnessThreads.Group.CALLER);
   }
 
   @Test
