@@ -25,7 +25,10 @@
 # in front of each jar on the class path, so an older jar (whose benchmarks module predates the
 # harness) is measured by the same code; they use only Workload's gateway and requests and
 # OkHttpAiGateway.wrap, which every build since 316d4ad has. Cores: CLIENT_CPU (default 0) and
-# SERVER_CPU (default 1); JVM options of the client: CLIENT_JAVA_OPTS. About 50 s per run with the
+# SERVER_CPU (default 1); JVM options of the client: CLIENT_JAVA_OPTS. With THREADS=1 each run also
+# breaks its CPU down by thread group (CpuHarness --threads: caller, OkHttp's and okio's threads,
+# compilers, GC; time on a CPU, user and kernel, context switches; Linux only) and prints each
+# group's time on a CPU per call, plain against wrapped. About 50 s per run with the
 # defaults (4 runs: about 3.5 minutes).
 set -euo pipefail
 if [ $# -lt 2 ]; then
@@ -41,6 +44,8 @@ case "$instrument" in
 esac
 client_cpu=${CLIENT_CPU:-0}; server_cpu=${SERVER_CPU:-1}
 client_opts=${CLIENT_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseSerialGC}
+threads_flag=
+if [ "${THREADS:-0}" = 1 ]; then threads_flag=--threads; fi
 for jar in "$a" "$b"; do
   [ -f "$jar" ] || { echo "no such jar: $jar" >&2; exit 2; }
 done
@@ -85,10 +90,13 @@ for i in $(seq 1 "$runs"); do
     # shellcheck disable=SC2086
     out=$(taskset -c "$client_cpu" java $client_opts -cp "$work/classes:$jar" \
       dev.aigateway.benchmarks.CpuHarness "$url" "$warmup" "$pairs" "$round" "$mix" \
-      "--instrument=$instrument") || {
+      "--instrument=$instrument" $threads_flag) || {
       echo "$out" >&2; echo "run $i of $(basename "$jar") failed" >&2; exit 1; }
     echo "--- run $i, $(basename "$jar"), load average before: $load"
     grep -E '^(plain|wrapped|added|  of it|throughput|errors)' <<<"$out"
+    if [ -n "$threads_flag" ]; then
+      grep -E '^  [a-z]+ on cpu |^  process (user|kernel) |^  collections' <<<"$out" || true
+    fi
     result=$(grep '^RESULT ' <<<"$out")
     table+=("$(basename "$jar") $i $load $result")
   done

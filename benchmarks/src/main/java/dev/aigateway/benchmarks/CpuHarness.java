@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -49,9 +52,20 @@ import okio.BufferedSource;
  * so {@code scripts/harness-cpu.sh} runs these classes in front of an older benchmarks jar to
  * measure that build the same way.
  *
+ * <p>Two options help to find where the added CPU goes. {@code --threads} adds, after the report,
+ * the CPU time of each group of threads (caller, OkHttp's, okio's watchdog, compilers, GC, VM),
+ * user and kernel apart, their context switches, collections and compilation time, per call of each
+ * client, summed over the measured rounds ({@link CpuHarnessThreads}; Linux only). {@code
+ * --only=plain} or {@code --only=wrapped} makes every round, warm-up included, with that one
+ * client, so that a JVM runs only one kind of client (its call sites, profiles and compiled code
+ * never see the other); the pairs then compare that client with itself, and the lines that matter
+ * are {@code ONLY} and, with {@code --threads}, {@code THREADS}: run one JVM of each kind, side by
+ * side in time, and subtract.
+ *
  * <pre>
  * java -cp benchmarks.jar dev.aigateway.benchmarks.CpuHarness BASE_URL [warm-up seconds = 20]
  *     [pairs = 60] [round milliseconds = 500] [mixed|json|stream] [--instrument=v1|v2]
+ *     [--threads] [--only=plain|wrapped]
  * </pre>
  *
  * <p>Exits with status 1 when any call failed or a wrapped call produced no event.
@@ -67,6 +81,7 @@ public final class CpuHarness {
   private final Settings settings;
   private final PrintStream out;
   private final LongAdder events = new LongAdder();
+  private final int callerTid = CpuHarnessThreads.currentTid();
 
   private CpuHarness(Settings settings, PrintStream out) {
     this.settings = settings;
@@ -78,7 +93,8 @@ public final class CpuHarness {
    *
    * @param args the backend's base URL, warm-up seconds (20), pairs of rounds (60), milliseconds
    *     per round (500), calls ({@code mixed}, {@code json} or {@code stream}; default mixed), and
-   *     anywhere among them {@code --instrument=v1} or {@code --instrument=v2} (the default)
+   *     anywhere among them {@code --instrument=v1} or {@code --instrument=v2} (the default),
+   *     {@code --threads} and {@code --only=plain} or {@code --only=wrapped}
    */
   public static void main(String[] args) throws IOException {
     Report report = run(Settings.parse(args), System.out);
@@ -130,28 +146,74 @@ public final class CpuHarness {
 
     /** The instrument {@code args} name ({@code --instrument=v1|v2}); v2 when they name none. */
     static Instrument of(String[] args) {
-      Instrument chosen = V2;
-      for (String arg : args) {
-        if (arg.startsWith(FLAG)) {
-          String name = arg.substring(FLAG.length());
-          if (!name.equalsIgnoreCase("v1") && !name.equalsIgnoreCase("v2")) {
-            throw new IllegalArgumentException("an instrument is v1 or v2, not " + name);
-          }
-          chosen = valueOf(name.toUpperCase(Locale.ROOT));
-        }
-      }
-      return chosen;
+      return valueOf(option(args, FLAG, "V2", "V1", "V2"));
     }
 
-    /** {@code args} without the instrument's flag. */
+    /** {@code args} without the options ({@code --instrument=}, {@code --threads}, ...). */
     static String[] without(String[] args) {
-      return Arrays.stream(args).filter(arg -> !arg.startsWith(FLAG)).toArray(String[]::new);
+      return Arrays.stream(args).filter(arg -> !arg.startsWith("--")).toArray(String[]::new);
     }
+  }
+
+  /** Which clients the rounds use. */
+  enum Clients {
+    /** Plain and wrapped in pairs of rounds, the order flipping each pair (the default). */
+    ALTERNATE,
+    /** The plain client only, in every round, warm-up included. */
+    PLAIN,
+    /** The wrapped client only, in every round, warm-up included. */
+    WRAPPED;
+
+    private static final String FLAG = "--only=";
+
+    /** The clients {@code args} name ({@code --only=plain|wrapped}); both when they name none. */
+    static Clients of(String[] args) {
+      for (String arg : args) {
+        if (arg.startsWith("--")
+            && !arg.startsWith(FLAG)
+            && !arg.startsWith(Instrument.FLAG)
+            && !arg.equals(THREADS_FLAG)) {
+          throw new IllegalArgumentException("unknown option " + arg);
+        }
+      }
+      return valueOf(option(args, FLAG, "ALTERNATE", "PLAIN", "WRAPPED"));
+    }
+  }
+
+  private static final String THREADS_FLAG = "--threads";
+
+  /**
+   * The value of the last option {@code flag} among {@code args}, in upper case, which must be one
+   * of {@code values}; {@code fallback} when {@code args} have no such option.
+   */
+  private static String option(String[] args, String flag, String fallback, String... values) {
+    String chosen = fallback;
+    for (String arg : args) {
+      if (arg.startsWith(flag)) {
+        chosen = arg.substring(flag.length()).toUpperCase(Locale.ROOT);
+        if (!Arrays.asList(values).contains(chosen)) {
+          throw new IllegalArgumentException(
+              flag
+                  + " takes "
+                  + String.join(" or ", values).toLowerCase(Locale.ROOT)
+                  + ", not "
+                  + arg.substring(flag.length()));
+        }
+      }
+    }
+    return chosen;
   }
 
   /** What a run is made of; validated on construction. */
   record Settings(
-      String baseUrl, Duration warmUp, int pairs, Duration round, Mix mix, Instrument instrument) {
+      String baseUrl,
+      Duration warmUp,
+      int pairs,
+      Duration round,
+      Mix mix,
+      Instrument instrument,
+      boolean threads,
+      Clients clients) {
 
     Settings {
       if (!baseUrl.startsWith("http://127.0.0.1:")) {
@@ -169,13 +231,27 @@ public final class CpuHarness {
       }
     }
 
+    /** Both clients alternating, no breakdown by thread. */
+    Settings(
+        String baseUrl,
+        Duration warmUp,
+        int pairs,
+        Duration round,
+        Mix mix,
+        Instrument instrument) {
+      this(baseUrl, warmUp, pairs, round, mix, instrument, false, Clients.ALTERNATE);
+    }
+
     static Settings parse(String[] all) {
       Instrument instrument = Instrument.of(all);
+      Clients clients = Clients.of(all);
+      boolean threads = Arrays.asList(all).contains(THREADS_FLAG);
       String[] args = Instrument.without(all);
       if (args.length < 1 || args.length > 5) {
         throw new IllegalArgumentException(
             "usage: CpuHarness BASE_URL [warm-up seconds] [pairs] [round milliseconds] "
-                + "[mixed|json|stream] [--instrument=v1|v2], but got "
+                + "[mixed|json|stream] [--instrument=v1|v2] [--threads] [--only=plain|wrapped],"
+                + " but got "
                 + Arrays.toString(all));
       }
       double warmUp = args.length > 1 ? Double.parseDouble(args[1]) : DEFAULT_WARM_UP_SECONDS;
@@ -189,7 +265,9 @@ public final class CpuHarness {
           pairs,
           Duration.ofMillis(round),
           mix,
-          instrument);
+          instrument,
+          threads,
+          clients);
     }
   }
 
@@ -269,7 +347,12 @@ public final class CpuHarness {
             .connectionPool(new ConnectionPool(2, 5, TimeUnit.MINUTES))
             .callTimeout(Duration.ofSeconds(30))
             .build();
-    OkHttpClient wrapped = OkHttpAiGateway.wrap(plain, gateway);
+    OkHttpClient governed = OkHttpAiGateway.wrap(plain, gateway);
+    // With --only=, both slots of a pair hold the one client that this JVM runs.
+    OkHttpClient wrapped = settings.clients() == Clients.PLAIN ? plain : governed;
+    if (settings.clients() == Clients.WRAPPED) {
+      plain = governed;
+    }
     Calls calls =
         new Calls(
             settings.baseUrl() + Workload.CHAT_PATH,
@@ -279,7 +362,7 @@ public final class CpuHarness {
     out.printf(
         Locale.ROOT,
         "CpuHarness: 1 caller, %s warm-up, %d pairs of %d ms rounds, calls: %s, instrument %s,"
-            + " backend %s; gateway from %s; %d core(s) visible to this JVM%n",
+            + " backend %s; gateway from %s; %d core(s) visible to this JVM; clients: %s%n",
         seconds(settings.warmUp()),
         settings.pairs(),
         settings.round().toMillis(),
@@ -287,15 +370,25 @@ public final class CpuHarness {
         settings.instrument().name().toLowerCase(Locale.ROOT),
         settings.baseUrl(),
         AiGateway.class.getProtectionDomain().getCodeSource().getLocation().getPath(),
-        Runtime.getRuntime().availableProcessors());
+        Runtime.getRuntime().availableProcessors(),
+        settings.clients().name().toLowerCase(Locale.ROOT));
     long errors = 0;
     long wrappedCalls = 0;
     long warmUpEnd = System.nanoTime() + settings.warmUp().toNanos();
     for (int i = 0; System.nanoTime() < warmUpEnd; i++) {
-      Round r = round(i % 2 == 0 ? plain : wrapped, calls);
+      OkHttpClient client = i % 2 == 0 ? plain : wrapped;
+      Round r = round(client, calls, null);
       errors += r.errors();
-      wrappedCalls += i % 2 == 0 ? 0 : r.calls() + r.errors();
+      wrappedCalls += client == governed ? r.calls() + r.errors() : 0;
     }
+    boolean threads = settings.threads() && CpuHarnessThreads.available();
+    CpuHarnessThreads.Tally plainThreads = threads ? new CpuHarnessThreads.Tally() : null;
+    CpuHarnessThreads.Tally wrappedThreads =
+        !threads
+            ? null
+            : settings.clients() == Clients.ALTERNATE
+                ? new CpuHarnessThreads.Tally()
+                : plainThreads;
     int n = settings.pairs();
     double[] plainCpu = new double[n];
     double[] wrappedCpu = new double[n];
@@ -303,14 +396,23 @@ public final class CpuHarness {
     double[] addedThread = new double[n];
     double[] addedBytes = new double[n];
     double[] ratio = new double[n];
+    List<Round> only = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       boolean plainFirst = i % 2 == 0;
-      Round first = round(plainFirst ? plain : wrapped, calls);
-      Round second = round(plainFirst ? wrapped : plain, calls);
+      Round first =
+          round(plainFirst ? plain : wrapped, calls, plainFirst ? plainThreads : wrappedThreads);
+      Round second =
+          round(plainFirst ? wrapped : plain, calls, plainFirst ? wrappedThreads : plainThreads);
       Round p = plainFirst ? first : second;
       Round w = plainFirst ? second : first;
       errors += p.errors() + w.errors();
-      wrappedCalls += w.calls() + w.errors();
+      wrappedCalls +=
+          (plain == governed ? p.calls() + p.errors() : 0)
+              + (wrapped == governed ? w.calls() + w.errors() : 0);
+      if (settings.clients() != Clients.ALTERNATE) {
+        only.add(p);
+        only.add(w);
+      }
       plainCpu[i] = p.cpuMicrosPerCall();
       wrappedCpu[i] = w.cpuMicrosPerCall();
       addedCpu[i] = w.cpuMicrosPerCall() - p.cpuMicrosPerCall();
@@ -346,7 +448,168 @@ public final class CpuHarness {
             wrappedCalls,
             events.sum());
     print(report);
+    if (settings.clients() != Clients.ALTERNATE) {
+      printOnly(settings.clients(), only);
+    }
+    if (threads) {
+      printThreads(plainThreads, wrappedThreads, settings.clients());
+    } else if (settings.threads()) {
+      out.println("no breakdown by thread: this system has no /proc/self/task");
+    }
     return report;
+  }
+
+  /** The one client's figures over all its measured rounds, for a run with {@code --only=}. */
+  private void printOnly(Clients clients, List<Round> rounds) {
+    double[] cpu = rounds.stream().mapToDouble(Round::cpuMicrosPerCall).toArray();
+    double[] thread = rounds.stream().mapToDouble(Round::threadCpuMicrosPerCall).toArray();
+    double[] bytes = rounds.stream().mapToDouble(Round::bytesPerCall).toArray();
+    double[] rate = rounds.stream().mapToDouble(Round::callsPerSecond).toArray();
+    String kind = clients.name().toLowerCase(Locale.ROOT);
+    out.println();
+    out.println("only " + kind + ", cpu per call:     " + Spread.of(cpu).format(" us"));
+    out.println("only " + kind + ", caller thread:    " + Spread.of(thread).format(" us"));
+    out.println("only " + kind + ", allocation:       " + Spread.of(bytes).format(" B"));
+    out.println("only " + kind + ", calls per second: " + Spread.of(rate).format(""));
+    out.printf(
+        Locale.ROOT,
+        "ONLY %s cpu_us %.3f thread_cpu_us %.3f bytes %.0f calls_per_s %.1f%n",
+        kind,
+        Spread.of(cpu).median(),
+        Spread.of(thread).median(),
+        Spread.of(bytes).median(),
+        Spread.of(rate).median());
+  }
+
+  /**
+   * Each group of threads' CPU time per call, user and kernel, its time on a CPU and its context
+   * switches, then the process's ticks, collections and compilation: a table of plain against
+   * wrapped, then one {@code THREADS} line per figure and client for scripts.
+   */
+  private void printThreads(
+      CpuHarnessThreads.Tally plainThreads,
+      CpuHarnessThreads.Tally wrappedThreads,
+      Clients clients) {
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "by thread group, per call, summed over the measured rounds (%s; user and kernel time"
+            + " counted in clock ticks of %d ms: one tick is %.3f us a call):%n",
+        clients == Clients.ALTERNATE
+            ? plainThreads.calls + " plain calls, " + wrappedThreads.calls + " wrapped"
+            : plainThreads.calls + " calls, " + clients.name().toLowerCase(Locale.ROOT) + " only",
+        1000 / CpuHarnessThreads.TICKS_PER_SECOND,
+        plainThreads.microsPerCall(1));
+    if (clients == Clients.ALTERNATE) {
+      for (CpuHarnessThreads.Group group : CpuHarnessThreads.Group.values()) {
+        String name = group.name().toLowerCase(Locale.ROOT);
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " user",
+            t -> t.microsPerCall(t.cost(group).userTicks),
+            " us");
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " kernel",
+            t -> t.microsPerCall(t.cost(group).systemTicks),
+            " us");
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " on cpu",
+            t -> t.cost(group).runNanos / 1e3 / t.calls,
+            " us");
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " voluntary switches",
+            t -> t.perCall(t.cost(group).voluntary),
+            "");
+        row(
+            plainThreads,
+            wrappedThreads,
+            name + " involuntary switches",
+            t -> t.perCall(t.cost(group).involuntary),
+            "");
+      }
+      row(
+          plainThreads,
+          wrappedThreads,
+          "process user",
+          t -> t.microsPerCall(t.processUserTicks),
+          " us");
+      row(
+          plainThreads,
+          wrappedThreads,
+          "process kernel",
+          t -> t.microsPerCall(t.processSystemTicks),
+          " us");
+      row(
+          plainThreads,
+          wrappedThreads,
+          "collections per 1000 calls",
+          t -> t.perCall(t.collections) * 1000,
+          "");
+      row(
+          plainThreads,
+          wrappedThreads,
+          "collection time",
+          t -> t.perCall(t.collectionMillis) * 1000,
+          " us");
+      row(
+          plainThreads,
+          wrappedThreads,
+          "compilation time",
+          t -> t.perCall(t.compilationMillis) * 1000,
+          " us");
+    }
+    String[] kinds =
+        clients == Clients.ALTERNATE
+            ? new String[] {"plain", "wrapped"}
+            : new String[] {clients.name().toLowerCase(Locale.ROOT)};
+    CpuHarnessThreads.Tally[] tallies = {plainThreads, wrappedThreads};
+    for (int k = 0; k < kinds.length; k++) {
+      CpuHarnessThreads.Tally t = tallies[k];
+      for (CpuHarnessThreads.Group group : CpuHarnessThreads.Group.values()) {
+        CpuHarnessThreads.Cost c = t.groups.get(group);
+        out.printf(
+            Locale.ROOT,
+            "THREADS %s %s user_us %.3f kernel_us %.3f on_cpu_us %.3f voluntary %.4f"
+                + " involuntary %.4f%n",
+            kinds[k],
+            group.name().toLowerCase(Locale.ROOT),
+            t.microsPerCall(c.userTicks),
+            t.microsPerCall(c.systemTicks),
+            c.runNanos / 1e3 / t.calls,
+            t.perCall(c.voluntary),
+            t.perCall(c.involuntary));
+      }
+      out.printf(
+          Locale.ROOT,
+          "THREADS %s process user_us %.3f kernel_us %.3f gc_per_1000_calls %.3f gc_us %.3f"
+              + " jit_us %.3f calls %d%n",
+          kinds[k],
+          t.microsPerCall(t.processUserTicks),
+          t.microsPerCall(t.processSystemTicks),
+          t.perCall(t.collections) * 1000,
+          t.perCall(t.collectionMillis) * 1000,
+          t.perCall(t.compilationMillis) * 1000,
+          t.calls);
+    }
+  }
+
+  /** One line of the table: a figure per call of the plain and the wrapped client's rounds. */
+  private void row(
+      CpuHarnessThreads.Tally plain,
+      CpuHarnessThreads.Tally wrapped,
+      String label,
+      ToDoubleFunction<CpuHarnessThreads.Tally> figure,
+      String unit) {
+    out.println(
+        CpuHarnessThreads.line(
+            label, figure.applyAsDouble(plain), figure.applyAsDouble(wrapped), unit));
   }
 
   /**
@@ -395,7 +658,8 @@ public final class CpuHarness {
   }
 
   /** One client's calls, back to back, for one round. */
-  private Round round(OkHttpClient client, Calls calls) {
+  private Round round(OkHttpClient client, Calls calls, CpuHarnessThreads.Tally tally) {
+    CpuHarnessThreads.Snapshot before = tally != null ? CpuHarnessThreads.snapshot() : null;
     long calls0 = 0;
     long errors = 0;
     long cpu = processCpuNanos();
@@ -413,13 +677,18 @@ public final class CpuHarness {
       }
       now = System.nanoTime();
     }
-    return new Round(
-        calls0,
-        errors,
-        now - start,
-        processCpuNanos() - cpu,
-        threadCpuNanos() - thread,
-        allocatedBytes() - bytes);
+    Round round =
+        new Round(
+            calls0,
+            errors,
+            now - start,
+            processCpuNanos() - cpu,
+            threadCpuNanos() - thread,
+            allocatedBytes() - bytes);
+    if (tally != null) {
+      tally.add(before, CpuHarnessThreads.snapshot(), calls0 + errors, callerTid);
+    }
+    return round;
   }
 
   /**

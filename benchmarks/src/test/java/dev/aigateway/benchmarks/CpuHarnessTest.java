@@ -183,6 +183,107 @@ class CpuHarnessTest {
         .hasMessageContaining("pairs must be at least 1 but was 0");
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = CpuHarness.Clients.class,
+      names = {"PLAIN", "WRAPPED"})
+  void oneClientOnlyRunsEveryRoundWithItAndTheThreadsAreBrokenDown(CpuHarness.Clients clients)
+      throws Exception {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    try (LoopbackBackend backend = LoopbackBackend.start(0, CpuHarness.Instrument.V2)) {
+      CpuHarness.Report report =
+          CpuHarness.run(
+              new CpuHarness.Settings(
+                  backend.baseUrl(),
+                  Duration.ofMillis(100),
+                  3,
+                  Duration.ofMillis(50),
+                  CpuHarness.Mix.MIXED,
+                  CpuHarness.Instrument.V2,
+                  true,
+                  clients),
+              new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+      String kind = clients.name().toLowerCase(Locale.ROOT);
+      String text = printed.toString(StandardCharsets.UTF_8);
+      assertThat(report.clean()).isTrue();
+      assertThat(report.errors()).isZero();
+      // every call went through the one client: all of them governed, or none
+      if (clients == CpuHarness.Clients.WRAPPED) {
+        // both rounds of every pair (and the warm-up's) went through the gateway
+        assertThat(report.wrappedCalls()).isPositive().isEqualTo(report.events());
+      } else {
+        assertThat(report.wrappedCalls()).isZero();
+        assertThat(report.events()).isZero();
+      }
+      assertThat(text).contains("clients: " + kind).contains("ONLY " + kind + " cpu_us ");
+      if (CpuHarnessThreads.available()) {
+        assertThat(text)
+            .contains("calls, " + kind + " only; user and kernel time")
+            .contains("THREADS " + kind + " caller user_us ")
+            .contains("THREADS " + kind + " process user_us ")
+            .doesNotContain(
+                "THREADS " + (clients == CpuHarness.Clients.PLAIN ? "wrapped" : "plain"));
+        String caller =
+            text.lines()
+                .filter(line -> line.startsWith("THREADS " + kind + " caller "))
+                .findFirst()
+                .orElseThrow();
+        // the caller made every call: it was on a CPU for some time each call
+        double onCpu = Double.parseDouble(caller.replaceAll(".* on_cpu_us (\\S+) .*", "$1"));
+        assertThat(onCpu).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void bothClientsAlternatingBreakTheirThreadsDownSideBySide() throws Exception {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    try (LoopbackBackend backend = LoopbackBackend.start(0, CpuHarness.Instrument.V2)) {
+      CpuHarness.Report report =
+          CpuHarness.run(
+              CpuHarness.Settings.parse(
+                  new String[] {backend.baseUrl(), "0.1", "2", "50", "json", "--threads"}),
+              new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+      assertThat(report.clean()).isTrue();
+      assertThat(report.wrappedCalls()).isPositive();
+      String text = printed.toString(StandardCharsets.UTF_8);
+      assertThat(text).contains("clients: alternate").doesNotContain("ONLY ");
+      if (CpuHarnessThreads.available()) {
+        assertThat(text)
+            .contains("plain calls, ")
+            .contains("caller on cpu")
+            .contains("watchdog voluntary switches")
+            .contains("THREADS plain caller ")
+            .contains("THREADS wrapped caller ")
+            .contains("THREADS wrapped process ");
+      } else {
+        assertThat(text).contains("no breakdown by thread");
+      }
+    }
+  }
+
+  @Test
+  void optionsAreFlagsAnywhere() {
+    CpuHarness.Settings settings =
+        CpuHarness.Settings.parse(
+            new String[] {"--only=wrapped", "http://127.0.0.1:1", "--threads", "1", "2"});
+
+    assertThat(settings.clients()).isEqualTo(CpuHarness.Clients.WRAPPED);
+    assertThat(settings.threads()).isTrue();
+    assertThat(settings.pairs()).isEqualTo(2);
+    CpuHarness.Settings plain = CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1"});
+    assertThat(plain.clients()).isEqualTo(CpuHarness.Clients.ALTERNATE);
+    assertThat(plain.threads()).isFalse();
+    assertThatThrownBy(
+            () -> CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1", "--only=both"}))
+        .hasMessageContaining("plain or wrapped");
+    assertThatThrownBy(
+            () -> CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1", "--thread"}))
+        .hasMessageContaining("unknown option --thread");
+  }
+
   @Test
   void spreadGivesMedianQuartilesAndMean() {
     CpuHarness.Spread spread = CpuHarness.Spread.of(new double[] {4, 1, 3, 2, 5});
