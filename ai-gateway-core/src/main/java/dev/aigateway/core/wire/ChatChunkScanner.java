@@ -67,6 +67,16 @@ final class ChatChunkScanner {
   private boolean byShape;
 
   /**
+   * The shape {@link #shapeEnd} found last, its shifts in {@link #shifts}, for the chunk {@code
+   * foundIn[foundFrom, foundTo)}; null when none, or once a chunk was read.
+   */
+  private ChunkShape found;
+
+  private byte[] foundIn;
+  private int foundFrom;
+  private int foundTo;
+
+  /**
    * Whether the chunk kept was walked (so that {@link TopLevelMembers} holds its members, and a
    * chunk that shares its first bytes can be walked from where they end), not found by a shape.
    */
@@ -156,6 +166,9 @@ final class ChatChunkScanner {
     this.oneLine = oneLine;
     likeKept = false;
     byShape = false;
+    ChunkShape shapeFound =
+        found != null && foundIn == json && foundFrom == from && foundTo == to ? found : null;
+    found = null;
     sharedStart = 0;
     sharedEnd = 0;
     if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
@@ -165,7 +178,7 @@ final class ChatChunkScanner {
     }
     int usage = compare(json, from, to, false);
     if (usage == OTHER) {
-      usage = checkWhole(json, from, to);
+      usage = checkWhole(json, from, to, shapeFound);
     } else {
       likeKept = true;
     }
@@ -183,6 +196,7 @@ final class ChatChunkScanner {
    */
   int readLikeKept(byte[] json, int from, int to) {
     byShape = false;
+    found = null;
     same = 0;
     sharedStart = 0;
     sharedEnd = 0;
@@ -199,6 +213,41 @@ final class ChatChunkScanner {
     }
     likeKept = usage != OTHER;
     return usage;
+  }
+
+  /**
+   * Where the chunk that starts at {@code json[from]} ends, when it matches a learnt shape within
+   * {@code json[from, to)} (bytes after it may follow), or -1: so that a caller finds its line end
+   * without scanning for it, as {@link #readLikeKept} does for a chunk like the kept one. Reads
+   * nothing: the caller then {@link #read}s the chunk {@code json[from, end)} if it is one, which
+   * takes the shape found here, or calls {@link #forgetShapeFound}. Meant after {@link
+   * #readLikeKept} found the chunk not like the kept one.
+   */
+  int shapeEnd(byte[] json, int from, int to) {
+    found = null;
+    if (shapes == null || shapeMisses >= SHAPE_MISSES || leftInARow >= GIVE_UP) {
+      return -1;
+    }
+    int[] end = foundEnd;
+    ChunkShape shape =
+        shapes.findEnd(
+            json, from, Math.min(to, from + StrictJson.MAX_LENGTH), lastShape, shifts, end);
+    if (shape == null) {
+      return -1;
+    }
+    found = shape;
+    foundIn = json;
+    foundFrom = from;
+    foundTo = end[0];
+    return end[0];
+  }
+
+  /** Where {@link ChunkShapes#findEnd} puts the end of the chunk it matched. */
+  private final int[] foundEnd = new int[1];
+
+  /** Forgets the shape {@link #shapeEnd} found, when its chunk is not read next after all. */
+  void forgetShapeFound() {
+    found = null;
   }
 
   /**
@@ -302,11 +351,13 @@ final class ChatChunkScanner {
    * Checks the chunk whole and keeps it; returns where its first top-level usage value starts,
    * {@link #NO_USAGE}, {@link #USAGE_ONLY}, or {@link #OTHER}. A chunk that matches a learnt shape
    * is read from it: what a walk would have found ({@link ChunkShape}); any other is walked, and
-   * its shape learnt.
+   * its shape learnt. {@code shapeFound}, when not null, is the shape {@link #shapeEnd} found for
+   * this chunk, its shifts still in {@link #shifts}: it is not looked up again.
    */
-  private int checkWhole(byte[] json, int from, int to) {
+  private int checkWhole(byte[] json, int from, int to, ChunkShape shapeFound) {
     if (shapes != null && shapeMisses < SHAPE_MISSES) {
-      ChunkShape shape = shapes.find(json, from, to, lastShape, shifts);
+      ChunkShape shape =
+          shapeFound != null ? shapeFound : shapes.find(json, from, to, lastShape, shifts);
       int usage = shape == null ? WALK : readByShape(shape, json, from, to);
       if (usage != WALK) {
         byShape = true;
@@ -580,6 +631,12 @@ final class ChatChunkScanner {
 
     final EventShapes.Shape shape;
 
+    /**
+     * Whether the shape's bytes hold no line break: nor then does a chunk that matches it (a string
+     * holds none, escaped or not), so that it can be found in a data line ({@link #shapeEnd}).
+     */
+    final boolean oneLine;
+
     /** Whether every top-level usage value is null (true when there is none). */
     final boolean usagesNull;
 
@@ -618,6 +675,7 @@ final class ChatChunkScanner {
 
     private ChunkShape(
         EventShapes.Shape shape,
+        boolean oneLine,
         boolean usagesNull,
         boolean usageOnly,
         int firstUsage,
@@ -628,6 +686,7 @@ final class ChatChunkScanner {
         int[] strings,
         int modelString) {
       this.shape = shape;
+      this.oneLine = oneLine;
       this.usagesNull = usagesNull;
       this.usageOnly = usageOnly;
       this.firstUsage = firstUsage;
@@ -674,6 +733,7 @@ final class ChatChunkScanner {
       boolean usageOnly = top.usages() == 1 && json[top.firstUsage()] == '{' && top.choicesEmpty();
       return new ChunkShape(
           shape,
+          SseEventFramer.indexOfLineEnd(json, from, to) < 0,
           top.usagesNull(),
           usageOnly,
           firstUsage,
@@ -720,6 +780,31 @@ final class ChatChunkScanner {
       }
       for (ChunkShape shape : shapes) {
         if (shape != null && shape != hint && shape.shape.match(json, from, to, shifts)) {
+          return shape;
+        }
+      }
+      return null;
+    }
+
+    /**
+     * The shape that the chunk starting at {@code json[from]} matches within {@code json[from,
+     * to)}, bytes of which may follow it, among the shapes {@linkplain ChunkShape#oneLine without
+     * line breaks}: its end in {@code end[0]}, the shifts in {@code shifts}; or null. Looked up as
+     * {@link #find} looks up a chunk whose end is known: a chunk {@code json[from, end[0])} would
+     * be found the same.
+     */
+    ChunkShape findEnd(byte[] json, int from, int to, ChunkShape after, int[] shifts, int[] end) {
+      ChunkShape hint = after == null ? first : after.next;
+      if (hint != null
+          && hint.oneLine
+          && (end[0] = hint.shape.matchEnd(json, from, to, shifts)) >= 0) {
+        return hint;
+      }
+      for (ChunkShape shape : shapes) {
+        if (shape != null
+            && shape != hint
+            && shape.oneLine
+            && (end[0] = shape.shape.matchEnd(json, from, to, shifts)) >= 0) {
           return shape;
         }
       }

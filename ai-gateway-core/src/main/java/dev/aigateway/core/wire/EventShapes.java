@@ -207,6 +207,19 @@ final class EventShapes {
      * #MAX_HOLES} + 1 ints at least.
      */
     boolean match(byte[] data, int from, int to, int[] shifts) {
+      return matched(data, from, to, shifts, false) >= 0;
+    }
+
+    /**
+     * Where the value that starts at {@code data[from]} and matches this shape ends, when one does
+     * within {@code data[from, to)}, bytes of which may follow it; or -1. The shifts are as {@link
+     * #match} gives them.
+     */
+    int matchEnd(byte[] data, int from, int to, int[] shifts) {
+      return matched(data, from, to, shifts, true);
+    }
+
+    private int matched(byte[] data, int from, int to, int[] shifts, boolean open) {
       byte[] shape = bytes;
       int[] starts = holeStarts;
       int holes = starts.length;
@@ -215,7 +228,7 @@ final class EventShapes {
       for (int h = 0; h < holes; h++) {
         int length = starts[h] - s;
         if (to - at <= length || !same(data, at, shape, s, length)) {
-          return false;
+          return -1;
         }
         shifts[h] = at - s;
         at += length;
@@ -230,17 +243,17 @@ final class EventShapes {
                   : -1;
         }
         if (end < 0) {
-          return false;
+          return -1;
         }
         at = end;
         s = holeEnds[h];
       }
       int length = shape.length - s;
-      if (to - at != length || !same(data, at, shape, s, length)) {
-        return false;
+      if ((open ? to - at < length : to - at != length) || !same(data, at, shape, s, length)) {
+        return -1;
       }
       shifts[holes] = at - s;
-      return true;
+      return at + length;
     }
 
     /**
