@@ -228,22 +228,17 @@ final class ChatChunkScanner {
     if (shapes == null || shapeMisses >= SHAPE_MISSES || leftInARow >= GIVE_UP) {
       return -1;
     }
-    int[] end = foundEnd;
     ChunkShape shape =
-        shapes.findEnd(
-            json, from, Math.min(to, from + StrictJson.MAX_LENGTH), lastShape, shifts, end);
+        shapes.findEnd(json, from, Math.min(to, from + StrictJson.MAX_LENGTH), lastShape, shifts);
     if (shape == null) {
       return -1;
     }
     found = shape;
     foundIn = json;
     foundFrom = from;
-    foundTo = end[0];
-    return end[0];
+    foundTo = shape.shape.end(shifts);
+    return foundTo;
   }
-
-  /** Where {@link ChunkShapes#findEnd} puts the end of the chunk it matched. */
-  private final int[] foundEnd = new int[1];
 
   /** Forgets the shape {@link #shapeEnd} found, when its chunk is not read next after all. */
   void forgetShapeFound() {
@@ -789,22 +784,20 @@ final class ChatChunkScanner {
     /**
      * The shape that the chunk starting at {@code json[from]} matches within {@code json[from,
      * to)}, bytes of which may follow it, among the shapes {@linkplain ChunkShape#oneLine without
-     * line breaks}: its end in {@code end[0]}, the shifts in {@code shifts}; or null. Looked up as
-     * {@link #find} looks up a chunk whose end is known: a chunk {@code json[from, end[0])} would
-     * be found the same.
+     * line breaks}: the shifts in {@code shifts} (which tell its end: {@link
+     * EventShapes.Shape#end}); or null. Looked up as {@link #find} looks up a chunk whose end is
+     * known: that chunk would be found the same.
      */
-    ChunkShape findEnd(byte[] json, int from, int to, ChunkShape after, int[] shifts, int[] end) {
+    ChunkShape findEnd(byte[] json, int from, int to, ChunkShape after, int[] shifts) {
       ChunkShape hint = after == null ? first : after.next;
-      if (hint != null
-          && hint.oneLine
-          && (end[0] = hint.shape.matchEnd(json, from, to, shifts)) >= 0) {
+      if (hint != null && hint.oneLine && hint.shape.matchEnd(json, from, to, shifts) >= 0) {
         return hint;
       }
       for (ChunkShape shape : shapes) {
         if (shape != null
             && shape != hint
             && shape.oneLine
-            && (end[0] = shape.shape.matchEnd(json, from, to, shifts)) >= 0) {
+            && shape.shape.matchEnd(json, from, to, shifts) >= 0) {
           return shape;
         }
       }

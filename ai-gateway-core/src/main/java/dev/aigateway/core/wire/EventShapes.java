@@ -219,6 +219,14 @@ final class EventShapes {
       return matched(data, from, to, shifts, true);
     }
 
+    /**
+     * Where the value that matched this shape last ends, from the shifts {@link #match} or {@link
+     * #matchEnd} gave.
+     */
+    int end(int[] shifts) {
+      return bytes.length + shifts[holeStarts.length];
+    }
+
     private int matched(byte[] data, int from, int to, int[] shifts, boolean open) {
       byte[] shape = bytes;
       int[] starts = holeStarts;
