@@ -54,8 +54,12 @@ final class ChatChunkScanner {
   /** The learnt shapes looked up and taught; null to walk every chunk not like the kept one. */
   private final ChunkShapes shapes;
 
-  /** Where {@link EventShapes.Shape#match} puts its shifts. */
-  private final int[] shifts = new int[EventShapes.MAX_HOLES + 1];
+  /**
+   * Where {@link EventShapes.Shape#match} puts its shifts: sized for the shapes learnt when a chunk
+   * is looked up ({@link ChunkShapes#room}), a chat chunk's dozen values rather than {@value
+   * EventShapes#MAX_HOLES}.
+   */
+  private int[] shifts = NO_STRINGS;
 
   /** The shape of the chunk found or learnt last, whose successor is looked up first; or null. */
   private ChunkShape lastShape;
@@ -228,6 +232,7 @@ final class ChatChunkScanner {
     if (shapes == null || shapeMisses >= SHAPE_MISSES || leftInARow >= GIVE_UP) {
       return -1;
     }
+    shifts = shapes.room(shifts);
     ChunkShape shape =
         shapes.findEnd(json, from, Math.min(to, from + StrictJson.MAX_LENGTH), lastShape, shifts);
     if (shape == null) {
@@ -351,6 +356,9 @@ final class ChatChunkScanner {
    */
   private int checkWhole(byte[] json, int from, int to, ChunkShape shapeFound) {
     if (shapes != null && shapeMisses < SHAPE_MISSES) {
+      if (shapeFound == null) {
+        shifts = shapes.room(shifts);
+      }
       ChunkShape shape =
           shapeFound != null ? shapeFound : shapes.find(json, from, to, lastShape, shifts);
       int usage = shape == null ? WALK : readByShape(shape, json, from, to);
@@ -761,6 +769,9 @@ final class ChatChunkScanner {
     private final ChunkShape[] shapes = new ChunkShape[SIZE];
     private int learnt;
 
+    /** The most holes of a shape learnt (never less: a shape replaced may be in use). */
+    private int mostHoles;
+
     /** The shape that began a stream's chunks checked whole last. */
     private ChunkShape first;
 
@@ -813,8 +824,19 @@ final class ChatChunkScanner {
       return size;
     }
 
+    /**
+     * {@code shifts}, or a larger array when it has no room for the shifts of the shape with the
+     * most holes learnt so far (one learnt later by another thread may not fit: it then does not
+     * match, see {@link EventShapes.Shape#match}).
+     */
+    int[] room(int[] shifts) {
+      int most = mostHoles;
+      return shifts.length > most ? shifts : new int[most + 1];
+    }
+
     /** Keeps {@code shape}, in place of the oldest when full. */
     void learn(ChunkShape shape) {
+      mostHoles = Math.max(mostHoles, shape.shape.holes());
       int at = learnt;
       learnt = at + 1;
       shapes[at & (SIZE - 1)] = shape;

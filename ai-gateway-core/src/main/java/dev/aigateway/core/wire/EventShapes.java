@@ -203,8 +203,8 @@ final class EventShapes {
     /**
      * Whether {@code data[from, to)} matches this shape; if it does, {@code shifts[s]} tells how
      * far after the shape's place a place of segment {@code s} lies in {@code data} (the index of
-     * its start in {@code data} minus the place in the shape). {@code shifts} holds {@value
-     * #MAX_HOLES} + 1 ints at least.
+     * its start in {@code data} minus the place in the shape). A value does not match when {@code
+     * shifts} holds fewer than {@link #holes()} + 1 ints.
      */
     boolean match(byte[] data, int from, int to, int[] shifts) {
       return matched(data, from, to, shifts, false) >= 0;
@@ -227,10 +227,18 @@ final class EventShapes {
       return bytes.length + shifts[holeStarts.length];
     }
 
+    /** How many holes the shape has: {@link #match} needs one more shift. */
+    int holes() {
+      return holeStarts.length;
+    }
+
     private int matched(byte[] data, int from, int to, int[] shifts, boolean open) {
       byte[] shape = bytes;
       int[] starts = holeStarts;
       int holes = starts.length;
+      if (shifts.length <= holes) {
+        return -1; // no room for its shifts: a caller that sized them before it was learnt
+      }
       int at = from; // in data
       int s = 0; // in the shape
       for (int h = 0; h < holes; h++) {

@@ -281,5 +281,9 @@ class ChatChunkShapesTest {
       assertThat(shape.match(bytes, 0, bytes.length, shifts)).as(other).isFalse();
     }
     assertThat(Arrays.asList(shape.holeEnd(5), shape.holeEnd(6))).containsExactly(8, -1);
+    assertThat(shape.match(learnt, 0, learnt.length, shifts)).isTrue();
+    assertThat(shape.match(learnt, 0, learnt.length, new int[shape.holes()]))
+        .as("no room for its shifts")
+        .isFalse();
   }
 }
