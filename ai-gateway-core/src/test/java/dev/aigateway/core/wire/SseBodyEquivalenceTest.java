@@ -181,30 +181,50 @@ class SseBodyEquivalenceTest {
     byte[] sent = stream.toString().getBytes(UTF_8);
     for (boolean hideUsage : new boolean[] {true, false}) {
       for (int largest : new int[] {1, 40, 8192}) {
-        RecordingBodyListener listener = new RecordingBodyListener();
-        SseBody body =
-            new SseBody(
-                new Chopped(sent, largest, new SplittableRandom(largest)),
-                listener,
-                () -> false,
-                false,
-                hideUsage);
-        body.keepText();
-
-        byte[] seen = readAll(body, 8192);
-
-        EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
-        String as = ending + ", hideUsage " + hideUsage + ", pieces of up to " + largest;
-        assertThat(new String(seen, UTF_8))
-            .as(as)
-            .isEqualTo(
-                hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
-        ResponseReadout facts = listener.onlyEnd().facts();
-        assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
-        assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
-        assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
+        assertReadAsEagerly(
+            sent,
+            hideUsage,
+            largest,
+            false,
+            ending + ", hideUsage " + hideUsage + ", pieces of up to " + largest);
       }
     }
+  }
+
+  /**
+   * Reads {@code sent} through a chat stream body, upstream in pieces of up to {@code largest}
+   * bytes, the text kept, into the application's buffer ({@code scratch}: {@link
+   * SseBody#readScratch}, so in place when hiding) or through {@link SseBody#read}; checks that the
+   * application and the listener got what eager reading gives.
+   */
+  private static void assertReadAsEagerly(
+      byte[] sent, boolean hideUsage, int largest, boolean scratch, String as) throws IOException {
+    RecordingBodyListener listener = new RecordingBodyListener();
+    SseBody body =
+        new SseBody(
+            new Chopped(sent, largest, new SplittableRandom(largest)),
+            listener,
+            () -> false,
+            false,
+            hideUsage);
+    body.keepText();
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    for (int n;
+        (n = scratch ? body.readScratch(buffer, 0, buffer.length) : body.read(buffer, 0, 8192))
+            != -1; ) {
+      seen.write(buffer, 0, n);
+    }
+
+    EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
+    assertThat(seen.toString(UTF_8))
+        .as(as)
+        .isEqualTo(hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
+    ResponseReadout facts = listener.onlyEnd().facts();
+    assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
+    assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
+    assertThat(facts.complete()).as(as).isEqualTo(reference.facts.complete());
+    assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
   }
 
   /**
@@ -253,33 +273,12 @@ class SseBodyEquivalenceTest {
         byte[] sent = stream.toString().getBytes(UTF_8);
         for (boolean hideUsage : new boolean[] {true, false}) {
           for (int largest : new int[] {1, 40, 8192}) {
-            RecordingBodyListener listener = new RecordingBodyListener();
-            SseBody body =
-                new SseBody(
-                    new Chopped(sent, largest, new SplittableRandom(largest)),
-                    listener,
-                    () -> false,
-                    false,
-                    hideUsage);
-            body.keepText();
-            ByteArrayOutputStream seen = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            for (int read; (read = body.readScratch(buffer, 0, buffer.length)) != -1; ) {
-              seen.write(buffer, 0, read);
-            }
-
-            EagerSseReference reference =
-                EagerSseReference.read(sent, sent.length, true, hideUsage);
-            String as = "after chunk " + at + ", hideUsage " + hideUsage + ", pieces " + largest;
-            assertThat(seen.toString(UTF_8))
-                .as(as)
-                .isEqualTo(
-                    hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
-            ResponseReadout facts = listener.onlyEnd().facts();
-            assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
-            assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
-            assertThat(facts.complete()).as(as).isEqualTo(reference.facts.complete());
-            assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
+            assertReadAsEagerly(
+                sent,
+                hideUsage,
+                largest,
+                true,
+                "after chunk " + at + ", hideUsage " + hideUsage + ", pieces " + largest);
           }
         }
       }
