@@ -24,6 +24,11 @@ import java.util.Arrays;
  * strings are: it is compared with the one kept, not checked whole. One instance serves one stream;
  * once {@value #GIVE_UP} chunks in a row were left to Jackson (a backend that writes names or
  * models with escapes, say), it leaves all the others to Jackson at once too.
+ *
+ * <p>A chunk that is not like the one kept (the first of a stream, its first text, its finish and
+ * usage chunks) is looked up in the shapes that the scanners of every stream learnt from the chunks
+ * they walked ({@link ChunkShapes}, {@link ChunkShape}): one that matches is read from its shape,
+ * as the walk would have read it, and kept; any other is walked, and its shape learnt.
  */
 final class ChatChunkScanner {
 
