@@ -24,6 +24,11 @@ import java.util.Arrays;
  * strings are: it is compared with the one kept, not checked whole. One instance serves one stream;
  * once {@value #GIVE_UP} chunks in a row were left to Jackson (a backend that writes names or
  * models with escapes, say), it leaves all the others to Jackson at once too.
+ *
+ * <p>A chunk that is not like the one kept (the first of a stream, its first text, its finish and
+ * usage chunks) is looked up in the shapes that the scanners of every stream learnt from the chunks
+ * they walked ({@link ChunkShapes}, {@link ChunkShape}): one that matches is read from its shape,
+ * as the walk would have read it, and kept; any other is walked, and its shape learnt.
  */
 final class ChatChunkScanner {
 
@@ -42,8 +47,49 @@ final class ChatChunkScanner {
   /** Chunks in a row left to Jackson after which no chunk is read here any more. */
   static final int GIVE_UP = 4;
 
+  /** Chunks in a row not found by a learnt shape after which shapes are not looked up any more. */
+  static final int SHAPE_MISSES = 8;
+
+  /** The shapes learnt by the scanners of every stream, unless a scanner is given others. */
+  private static final ChunkShapes SHARED_SHAPES = new ChunkShapes();
+
   private final StrictJson strict = new StrictJson();
   private final TopLevelMembers top = new TopLevelMembers(strict);
+
+  /** The learnt shapes looked up and taught; null to walk every chunk not like the kept one. */
+  private final ChunkShapes shapes;
+
+  /**
+   * Where {@link EventShapes.Shape#match} puts its shifts: sized for the shapes learnt when a chunk
+   * is looked up ({@link ChunkShapes#room}), a chat chunk's dozen values rather than {@value
+   * EventShapes#MAX_HOLES}.
+   */
+  private int[] shifts = NO_STRINGS;
+
+  /** The shape of the chunk found or learnt last, whose successor is looked up first; or null. */
+  private ChunkShape lastShape;
+
+  /** Chunks checked whole in a row that no learnt shape matched. */
+  private int shapeMisses;
+
+  /** Whether the chunk read last was read by a learnt shape. */
+  private boolean byShape;
+
+  /**
+   * The shape {@link #shapeEnd} found last, its shifts in {@link #shifts}, for the chunk {@code
+   * foundIn[foundFrom, foundTo)}; null when none, or once a chunk was read.
+   */
+  private ChunkShape found;
+
+  private byte[] foundIn;
+  private int foundFrom;
+  private int foundTo;
+
+  /**
+   * Whether the chunk kept was walked (so that {@link TopLevelMembers} holds its members, and a
+   * chunk that shares its first bytes can be walked from where they end), not found by a shape.
+   */
+  private boolean keptWalked;
 
   /** The model of the chunk read last, and its usage when it reports usage. */
   private String model;
@@ -128,6 +174,10 @@ final class ChatChunkScanner {
   int read(byte[] json, int from, int to, boolean oneLine) {
     this.oneLine = oneLine;
     likeKept = false;
+    byShape = false;
+    ChunkShape shapeFound =
+        found != null && foundIn == json && foundFrom == from && foundTo == to ? found : null;
+    found = null;
     sharedStart = 0;
     sharedEnd = 0;
     if (leftInARow >= GIVE_UP || to - from > StrictJson.MAX_LENGTH) {
@@ -137,7 +187,7 @@ final class ChatChunkScanner {
     }
     int usage = compare(json, from, to, false);
     if (usage == OTHER) {
-      usage = checkWhole(json, from, to);
+      usage = checkWhole(json, from, to, shapeFound);
     } else {
       likeKept = true;
     }
@@ -154,6 +204,8 @@ final class ChatChunkScanner {
    * json[from, to)} does not hold it all, which does not count as left to Jackson.
    */
   int readLikeKept(byte[] json, int from, int to) {
+    byShape = false;
+    found = null;
     same = 0;
     sharedStart = 0;
     sharedEnd = 0;
@@ -170,6 +222,37 @@ final class ChatChunkScanner {
     }
     likeKept = usage != OTHER;
     return usage;
+  }
+
+  /**
+   * Where the chunk that starts at {@code json[from]} ends, when it matches a learnt shape within
+   * {@code json[from, to)} (bytes after it may follow), or -1: so that a caller finds its line end
+   * without scanning for it, as {@link #readLikeKept} does for a chunk like the kept one. Reads
+   * nothing: the caller then {@link #read}s the chunk {@code json[from, end)} if it is one, which
+   * takes the shape found here, or calls {@link #forgetShapeFound}. Meant after {@link
+   * #readLikeKept} found the chunk not like the kept one.
+   */
+  int shapeEnd(byte[] json, int from, int to) {
+    found = null;
+    if (shapes == null || shapeMisses >= SHAPE_MISSES || leftInARow >= GIVE_UP) {
+      return -1;
+    }
+    shifts = shapes.room(shifts);
+    ChunkShape shape =
+        shapes.findEnd(json, from, Math.min(to, from + StrictJson.MAX_LENGTH), lastShape, shifts);
+    if (shape == null) {
+      return -1;
+    }
+    found = shape;
+    foundIn = json;
+    foundFrom = from;
+    foundTo = shape.shape.end(shifts);
+    return foundTo;
+  }
+
+  /** Forgets the shape {@link #shapeEnd} found, when its chunk is not read next after all. */
+  void forgetShapeFound() {
+    found = null;
   }
 
   /**
@@ -191,6 +274,14 @@ final class ChatChunkScanner {
    */
   boolean likeKept() {
     return likeKept;
+  }
+
+  /**
+   * Whether the chunk {@link #read} last was checked whole by matching a learnt shape ({@link
+   * ChunkShapes}) rather than walked.
+   */
+  boolean byShape() {
+    return byShape;
   }
 
   /** How many chunks were kept so far: which chunk {@link #likeKept()} speaks of. */
@@ -247,30 +338,167 @@ final class ChatChunkScanner {
     return reported;
   }
 
+  /** A scanner of one stream, looking chunks up in the shapes every stream's scanners learn. */
+  ChatChunkScanner() {
+    this(SHARED_SHAPES);
+  }
+
+  /**
+   * A scanner of one stream that looks chunks up in {@code shapes} and teaches it the chunks it
+   * walks; with null, it walks every chunk that is not like the one kept (as a reference for
+   * tests).
+   */
+  ChatChunkScanner(ChunkShapes shapes) {
+    this.shapes = shapes;
+  }
+
   /**
    * Checks the chunk whole and keeps it; returns where its first top-level usage value starts,
-   * {@link #NO_USAGE}, {@link #USAGE_ONLY}, or {@link #OTHER}.
+   * {@link #NO_USAGE}, {@link #USAGE_ONLY}, or {@link #OTHER}. A chunk that matches a learnt shape
+   * is read from it: what a walk would have found ({@link ChunkShape}); any other is walked, and
+   * its shape learnt. {@code shapeFound}, when not null, is the shape {@link #shapeEnd} found for
+   * this chunk, its shifts still in {@link #shifts}: it is not looked up again.
    */
-  private int checkWhole(byte[] json, int from, int to) {
+  private int checkWhole(byte[] json, int from, int to, ChunkShape shapeFound) {
+    if (shapes != null && shapeMisses < SHAPE_MISSES) {
+      if (shapeFound == null) {
+        shifts = shapes.room(shifts);
+      }
+      ChunkShape shape =
+          shapeFound != null ? shapeFound : shapes.find(json, from, to, lastShape, shifts);
+      int usage = shape == null ? WALK : readByShape(shape, json, from, to);
+      if (usage != WALK) {
+        byShape = true;
+        shapes.followed(lastShape, shape);
+        lastShape = shape;
+        shapeMisses = 0;
+        return usage;
+      }
+      shapeMisses++;
+    }
     strict.forgetStrings();
-    if (!(same > 0 ? top.walkLikeKept(json, from, to, same) : top.walk(json, from, to))) {
+    if (!(same > 0 && keptWalked
+        ? top.walkLikeKept(json, from, to, same)
+        : top.walk(json, from, to))) {
       return OTHER;
     }
     if (!top.usagesNull()) {
-      return usageOnly(json, to);
+      int usage = usageOnly(json, to);
+      if (usage != OTHER) {
+        learn(json, from, to, false);
+      }
+      return usage;
     }
     model = top.model();
     int usage = top.usages() > 0 ? top.firstUsage() : NO_USAGE;
+    noteShared(json, from, to);
+    keep(json, from, to, usage, top.modelValue());
+    learn(json, from, to, true);
+    return usage;
+  }
+
+  /** What {@link #readByShape} returns when the chunk is to be walked after all. */
+  private static final int WALK = -4;
+
+  /**
+   * Reads the chunk {@code json[from, to)}, which matched {@code shape} (the shifts are in {@link
+   * #shifts}), as {@link #checkWhole} reads a chunk it walks, keeping it as {@link #keep} does;
+   * returns {@link #WALK} when its model is written with escapes, which the walk refuses.
+   */
+  private int readByShape(ChunkShape shape, byte[] json, int from, int to) {
+    int[] shift = shifts;
+    String chunkModel = null;
+    if (shape.modelText) {
+      int value = shape.modelValue + shift[shape.modelSegment];
+      int end = shape.modelEnd + shift[shape.modelEndSegment];
+      if (shape.shape.spells(json, value, end, shape.modelValue, shape.modelEnd)) {
+        chunkModel = shape.model;
+      } else if (model != null && StrictJson.is(json, value, end, modelBytes())) {
+        chunkModel = model; // the model of the chunk read before, as in every chunk of a stream
+      } else if (StrictJson.string(json, value, to, false) < 0) {
+        return WALK; // written with escapes: the walk refuses it
+      } else {
+        chunkModel = new String(json, value + 1, end - value - 2, UTF_8);
+      }
+    }
+    int usage = shape.firstUsage < 0 ? NO_USAGE : shape.firstUsage + shift[shape.usageSegment];
+    if (!shape.usagesNull) {
+      if (!shape.usageOnly) {
+        return OTHER;
+      }
+      Usage read = UsageBytes.read(json, usage, to);
+      if (read == UsageBytes.UNREAD) {
+        return OTHER;
+      }
+      model = chunkModel;
+      reported = read;
+      return USAGE_ONLY;
+    }
+    model = chunkModel;
+    noteShared(json, from, to);
+    keepBytes(json, from, to);
+    int count = shape.strings.length;
+    if (strings.length < count) {
+      strings = new int[Math.max(count, strings.length * 2)];
+    }
+    for (int k = 0; k < count; k++) {
+      strings[k] = shape.strings[k] + shift[shape.stringSegments[k]] - from;
+    }
+    stringCount = count / 2;
+    keptModelString = shape.modelString;
+    keptUsage = usage < 0 ? NO_USAGE : usage - from;
+    keptModel = model;
+    keptWalked = false;
+    return usage;
+  }
+
+  /** The bytes of {@link #model} as a JSON string spells it, made when first asked for. */
+  private byte[] modelBytes() {
+    if (modelBytesOf != model) {
+      modelBytesOf = model;
+      modelBytes = ('"' + model + '"').getBytes(UTF_8);
+    }
+    return modelBytes;
+  }
+
+  private String modelBytesOf;
+  private byte[] modelBytes;
+
+  /**
+   * Teaches the shapes the chunk {@code json[from, to)} that was just walked, and accepted: with
+   * the value strings of the chunk kept when it was {@code kept}.
+   */
+  private void learn(byte[] json, int from, int to, boolean kept) {
+    if (shapes == null || shapeMisses >= SHAPE_MISSES) {
+      return;
+    }
+    ChunkShape shape =
+        ChunkShape.of(
+            json,
+            from,
+            to,
+            top,
+            kept ? strings : NO_STRINGS,
+            kept ? stringCount : 0,
+            kept ? keptModelString : -1);
+    if (shape != null) {
+      shapes.learn(shape);
+      shapes.followed(lastShape, shape);
+    }
+    lastShape = shape;
+  }
+
+  /**
+   * When the chunk read before was compared with the kept one too, notes what both share with it,
+   * which they share with each other ({@link #sharedStart()}, {@link #sharedEnd()}).
+   */
+  private void noteShared(byte[] json, int from, int to) {
     if (previousHead >= 0) {
-      // The chunk read before was compared with the kept one too: what both share with it, they
-      // share with each other.
       int tail =
           DeferredChunks.commonEnd(kept, keptLength, json, to, Math.min(keptLength, to - from));
       sharedStart = Math.min(previousHead, same);
       sharedEnd = Math.min(previousTail, tail);
     }
-    keep(json, from, to, usage, top.modelValue());
-    return usage;
   }
 
   /**
@@ -301,15 +529,8 @@ final class ChatChunkScanner {
       before++;
     }
     top.keepMembers(from);
-    keptLength = to - from;
-    keptHead = keptLength; // the chunk kept is all the kept one's
-    keptTail = keptLength;
-    if (kept.length < keptLength) {
-      kept = new byte[Math.max(keptLength, kept.length * 2)];
-    }
-    System.arraycopy(json, from, kept, 0, keptLength);
-    keptHasLineBreak = !oneLine && SseBody.indexOfLineEnd(kept, 0, keptLength) >= 0;
-    keptCount++;
+    keptWalked = true;
+    keepBytes(json, from, to);
     stringCount = before + strict.stringCount();
     if (strings.length < stringCount * 2) {
       strings = Arrays.copyOf(strings, Math.max(stringCount * 2, strings.length * 2));
@@ -327,6 +548,19 @@ final class ChatChunkScanner {
     }
     keptUsage = usage < 0 ? NO_USAGE : usage - from;
     keptModel = model;
+  }
+
+  /** Keeps the bytes of the chunk {@code json[from, to)}, all of it the kept one's now. */
+  private void keepBytes(byte[] json, int from, int to) {
+    keptLength = to - from;
+    keptHead = keptLength;
+    keptTail = keptLength;
+    if (kept.length < keptLength) {
+      kept = new byte[Math.max(keptLength, kept.length * 2)];
+    }
+    System.arraycopy(json, from, kept, 0, keptLength);
+    keptHasLineBreak = !oneLine && SseBody.indexOfLineEnd(kept, 0, keptLength) >= 0;
+    keptCount++;
   }
 
   /**
@@ -389,5 +623,239 @@ final class ChatChunkScanner {
     keptTail = tail;
     model = chunkModel;
     return usage == OTHER ? keptUsage + c - p : usage;
+  }
+
+  /**
+   * The shape of a chat chunk that a walk accepted ({@link EventShapes.Shape}), with what the walk
+   * found in it, as places in the shape's bytes: a chunk that matches the shape has the same
+   * top-level members in the same order, each value of the same kind, so the walk would find the
+   * same (whether its usage values are all null, whether it is the chunk reporting usage, whether
+   * its model is text) and the same places, shifted by the holes before them. Only what a hole
+   * holds is read: the model's text, when it is not the learnt one's (written without escapes, as
+   * the walk demands), and the reported usage. Immutable, but for the successor last seen after it
+   * ({@link #next}).
+   */
+  static final class ChunkShape {
+
+    final EventShapes.Shape shape;
+
+    /**
+     * Whether the shape's bytes hold no line break: nor then does a chunk that matches it (a string
+     * holds none, escaped or not), so that it can be found in a data line ({@link #shapeEnd}).
+     */
+    final boolean oneLine;
+
+    /** Whether every top-level usage value is null (true when there is none). */
+    final boolean usagesNull;
+
+    /** Whether it is the chunk reporting usage read here ({@link #usageOnly}). */
+    final boolean usageOnly;
+
+    /** Where the first top-level usage value starts, or -1; and its segment. */
+    final int firstUsage;
+
+    final byte usageSegment;
+
+    /** Whether the last top-level model is text; where its string starts and ends; segments. */
+    final boolean modelText;
+
+    final int modelValue;
+    final byte modelSegment;
+    final int modelEnd;
+    final byte modelEndSegment;
+
+    /** The learnt chunk's model, when text. */
+    final String model;
+
+    /** For a chunk kept, its value strings' starts and ends, their segments; which is the model. */
+    final int[] strings;
+
+    final byte[] stringSegments;
+    final int modelString;
+
+    /**
+     * The shape a chunk of the same stream matched or was learnt as next, the last time a stream
+     * had a chunk of this shape checked whole: looked up first after this one. Written and read
+     * without locks: whichever shape a thread sees is a whole one (its fields are final), and a
+     * stale one costs a look further.
+     */
+    ChunkShape next;
+
+    private ChunkShape(
+        EventShapes.Shape shape,
+        boolean oneLine,
+        boolean usagesNull,
+        boolean usageOnly,
+        int firstUsage,
+        boolean modelText,
+        int modelValue,
+        int modelEnd,
+        String model,
+        int[] strings,
+        int modelString) {
+      this.shape = shape;
+      this.oneLine = oneLine;
+      this.usagesNull = usagesNull;
+      this.usageOnly = usageOnly;
+      this.firstUsage = firstUsage;
+      this.usageSegment = firstUsage < 0 ? 0 : shape.segment(firstUsage);
+      this.modelText = modelText;
+      this.modelValue = modelValue;
+      this.modelSegment = modelText ? shape.segment(modelValue) : 0;
+      this.modelEnd = modelEnd;
+      this.modelEndSegment = modelText ? shape.segment(modelEnd) : 0;
+      this.model = model;
+      this.strings = strings;
+      this.stringSegments = new byte[strings.length];
+      for (int k = 0; k < strings.length; k++) {
+        stringSegments[k] = shape.segment(strings[k]);
+      }
+      this.modelString = modelString;
+    }
+
+    /**
+     * The shape of the chunk {@code json[from, to)} that {@code top} has just walked, and accepted;
+     * with {@code stringCount} value strings from {@code strings} (starts and ends from {@code
+     * from}) of which the {@code modelString}th is the model, when the chunk was kept. Null when it
+     * is not one to learn ({@link EventShapes.Shape#of}).
+     */
+    static ChunkShape of(
+        byte[] json,
+        int from,
+        int to,
+        TopLevelMembers top,
+        int[] strings,
+        int stringCount,
+        int modelString) {
+      EventShapes.Shape shape = EventShapes.Shape.of(json, from, to);
+      if (shape == null) {
+        return null;
+      }
+      int modelValue = top.modelValue() < 0 ? -1 : top.modelValue() - from;
+      boolean modelText = modelValue >= 0 && json[from + modelValue] == '"';
+      int modelEnd = modelText ? shape.holeEnd(modelValue) : -1;
+      if (modelText && (modelEnd < 0 || top.model() == null)) {
+        return null; // (not after a walk that accepted the chunk)
+      }
+      int firstUsage = top.usages() > 0 ? top.firstUsage() - from : -1;
+      boolean usageOnly = top.usages() == 1 && json[top.firstUsage()] == '{' && top.choicesEmpty();
+      return new ChunkShape(
+          shape,
+          SseEventFramer.indexOfLineEnd(json, from, to) < 0,
+          top.usagesNull(),
+          usageOnly,
+          firstUsage,
+          modelText,
+          modelValue,
+          modelEnd,
+          modelText ? top.model() : null,
+          Arrays.copyOf(strings, 2 * stringCount),
+          modelString);
+    }
+  }
+
+  /**
+   * The shapes of chat chunks learnt by the scanners of every stream, so that the chunks of a
+   * stream that cannot be compared with the one its scanner kept (the first, the role chunk, the
+   * first text, the finish and usage chunks: each comes once in a stream) are read without a walk
+   * when a stream before had them. At most {@value #SIZE} shapes of up to {@value
+   * EventShapes#MAX_SHAPE_BYTES} bytes, the one learnt last replacing the oldest. Shared by all
+   * threads without locks, as {@link EventShapes}: a thread may not see a shape another one just
+   * learnt (it walks and learns it again), and sees any shape it reads whole.
+   *
+   * <p>A chunk is looked up first in the shape that followed the chunk its stream read before (for
+   * the first one, the shape that began a stream last), then in the others: one model's streams
+   * have their few kinds of chunks in one order, so the first shape tried is the one.
+   */
+  static final class ChunkShapes {
+
+    static final int SIZE = 16;
+
+    private final ChunkShape[] shapes = new ChunkShape[SIZE];
+    private int learnt;
+
+    /** The most holes of a shape learnt (never less: a shape replaced may be in use). */
+    private int mostHoles;
+
+    /** The shape that began a stream's chunks checked whole last. */
+    private ChunkShape first;
+
+    /**
+     * The shape that {@code json[from, to)} matches, the shifts in {@code shifts}; or null. {@code
+     * after} is the shape of the chunk the stream read before, or null for its first.
+     */
+    ChunkShape find(byte[] json, int from, int to, ChunkShape after, int[] shifts) {
+      ChunkShape hint = after == null ? first : after.next;
+      if (hint != null && hint.shape.match(json, from, to, shifts)) {
+        return hint;
+      }
+      for (ChunkShape shape : shapes) {
+        if (shape != null && shape != hint && shape.shape.match(json, from, to, shifts)) {
+          return shape;
+        }
+      }
+      return null;
+    }
+
+    /**
+     * The shape that the chunk starting at {@code json[from]} matches within {@code json[from,
+     * to)}, bytes of which may follow it, among the shapes {@linkplain ChunkShape#oneLine without
+     * line breaks}: the shifts in {@code shifts} (which tell its end: {@link
+     * EventShapes.Shape#end}); or null. Looked up as {@link #find} looks up a chunk whose end is
+     * known: that chunk would be found the same.
+     */
+    ChunkShape findEnd(byte[] json, int from, int to, ChunkShape after, int[] shifts) {
+      ChunkShape hint = after == null ? first : after.next;
+      if (hint != null && hint.oneLine && hint.shape.matchEnd(json, from, to, shifts) >= 0) {
+        return hint;
+      }
+      for (ChunkShape shape : shapes) {
+        if (shape != null
+            && shape != hint
+            && shape.oneLine
+            && shape.shape.matchEnd(json, from, to, shifts) >= 0) {
+          return shape;
+        }
+      }
+      return null;
+    }
+
+    /** How many shapes are kept (at most {@value #SIZE}). */
+    int size() {
+      int size = 0;
+      for (ChunkShape shape : shapes) {
+        size += shape == null ? 0 : 1;
+      }
+      return size;
+    }
+
+    /**
+     * {@code shifts}, or a larger array when it has no room for the shifts of the shape with the
+     * most holes learnt so far (one learnt later by another thread may not fit: it then does not
+     * match, see {@link EventShapes.Shape#match}).
+     */
+    int[] room(int[] shifts) {
+      int most = mostHoles;
+      return shifts.length > most ? shifts : new int[most + 1];
+    }
+
+    /** Keeps {@code shape}, in place of the oldest when full. */
+    void learn(ChunkShape shape) {
+      mostHoles = Math.max(mostHoles, shape.shape.holes());
+      int at = learnt;
+      learnt = at + 1;
+      shapes[at & (SIZE - 1)] = shape;
+    }
+
+    /** Notes that a stream's chunk of {@code shape} came after one of {@code before} (or first). */
+    void followed(ChunkShape before, ChunkShape shape) {
+      if (before == null) {
+        if (first != shape) {
+          first = shape;
+        }
+      } else if (before.next != shape) {
+        before.next = shape;
+      }
+    }
   }
 }

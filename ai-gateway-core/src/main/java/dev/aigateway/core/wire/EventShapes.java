@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The shapes of JSON events that a walk ({@link ObjectMembers}) accepted, learnt from them and
@@ -45,7 +46,7 @@ final class EventShapes {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** The shapes, two per pair of slots {@code 2k, 2k + 1}, the one learnt last first. */
-  private final Shape[] slots = new Shape[SLOTS];
+  private final Walked[] slots = new Walked[SLOTS];
 
   /**
    * Whether {@code data[from, to)} matches a shape learnt by walkers of the same {@link
@@ -55,7 +56,7 @@ final class EventShapes {
    */
   boolean read(byte[] data, int from, int to, ObjectMembers[] walkers, int[] shifts) {
     int pair = pair(data, from, to);
-    Shape shape = slots[pair];
+    Walked shape = slots[pair];
     if (shape == null) {
       return false;
     } else if (shape.match(data, from, to, walkers, shifts)) {
@@ -71,12 +72,12 @@ final class EventShapes {
    * has too many values.
    */
   void learn(byte[] data, int from, int to, ObjectMembers[] walkers) {
-    Shape shape = Shape.of(data, from, to, walkers);
+    Walked shape = Walked.of(data, from, to, walkers);
     if (shape == null) {
       return;
     }
     int pair = pair(data, from, to);
-    Shape first = slots[pair];
+    Walked first = slots[pair];
     if (first != null) {
       slots[pair + 1] = first;
     }
@@ -116,10 +117,20 @@ final class EventShapes {
     return true;
   }
 
-  /** One event's shape, and the notes its walk left, as places relative to the event's start. */
+  /**
+   * The bytes of one JSON value that a walk accepted, with holes where its string and number values
+   * were (not its member names, not its literals); immutable. A value matches it ({@link #match})
+   * when its bytes are the shape's outside the holes and each hole holds a string, or a number, as
+   * {@link StrictJson} accepts one: such a value is one the walk accepts too, with the same members
+   * in the same order, the same nesting and the same kinds of values, each where the shape's was
+   * but for the shift the holes before it make. So a place the walk of the shape's value noted,
+   * outside a hole or at one's start or end, is found in a matching value by its {@link #segment}
+   * and the shifts {@link #match} gave. The one mechanism of the learnt shapes of Anthropic's
+   * events (this class) and of OpenAI's chat chunks ({@link ChatChunkScanner}).
+   */
   static final class Shape {
 
-    /** The event's bytes. */
+    /** The value's bytes. */
     private final byte[] bytes;
 
     /** Per hole, where its value starts and ends in {@link #bytes}. */
@@ -127,40 +138,18 @@ final class EventShapes {
 
     private final int[] holeEnds;
 
-    /** Per walker of the tree, the places its walk noted in {@link #bytes}, or null when none. */
-    private final int[][] places;
-
-    /**
-     * Per walker and place, the segment the place lies in: how many holes end at or before it,
-     * whose shift ({@link #match}) moves it to its place in a matching event.
-     */
-    private final byte[][] segments;
-
-    private final boolean[] others;
-    private final boolean[] duplicates;
-
-    private Shape(
-        byte[] bytes,
-        int[] holeStarts,
-        int[] holeEnds,
-        int[][] places,
-        byte[][] segments,
-        boolean[] others,
-        boolean[] duplicates) {
+    private Shape(byte[] bytes, int[] holeStarts, int[] holeEnds) {
       this.bytes = bytes;
       this.holeStarts = holeStarts;
       this.holeEnds = holeEnds;
-      this.places = places;
-      this.segments = segments;
-      this.others = others;
-      this.duplicates = duplicates;
     }
 
     /**
-     * The shape of {@code data[from, to)}, which the root of {@code walkers} has just walked; null
-     * when the event is too long or has too many values to be kept.
+     * The shape of {@code data[from, to)}, a value a walk has just accepted; null when it is longer
+     * than {@value #MAX_SHAPE_BYTES} bytes or has more than {@value #MAX_HOLES} string and number
+     * values, to be kept.
      */
-    static Shape of(byte[] data, int from, int to, ObjectMembers[] walkers) {
+    static Shape of(byte[] data, int from, int to) {
       if (to - from > MAX_SHAPE_BYTES) {
         return null;
       }
@@ -173,7 +162,7 @@ final class EventShapes {
         int end;
         if (b == '"') {
           end = StrictJson.string(data, i, to, true);
-          int after = StrictJson.skipSpace(data, end, to);
+          int after = end < 0 ? to : StrictJson.skipSpace(data, end, to);
           if (after < to && data[after] == ':') {
             i = end; // a member's name: part of the shape
             continue;
@@ -185,12 +174,156 @@ final class EventShapes {
           continue;
         }
         if (end < 0 || holes == MAX_HOLES) {
-          return null; // (not after a walk that accepted the event)
+          return null; // (not after a walk that accepted the value)
         }
         starts[holes] = i - from;
         ends[holes] = end - from;
         holes++;
         i = end;
+      }
+      return new Shape(
+          Arrays.copyOfRange(data, from, to),
+          Arrays.copyOf(starts, holes),
+          Arrays.copyOf(ends, holes));
+    }
+
+    /**
+     * The segment the place {@code place} of the shape's value (from its start) lies in: how many
+     * holes end at or before it, the index of the shift {@link #match} gives for it. A place inside
+     * a hole has none: it is not asked for.
+     */
+    byte segment(int place) {
+      byte before = 0;
+      while (before < holeEnds.length && holeEnds[before] <= place) {
+        before++;
+      }
+      return before;
+    }
+
+    /**
+     * Whether {@code data[from, to)} matches this shape; if it does, {@code shifts[s]} tells how
+     * far after the shape's place a place of segment {@code s} lies in {@code data} (the index of
+     * its start in {@code data} minus the place in the shape). A value does not match when {@code
+     * shifts} holds fewer than {@link #holes()} + 1 ints.
+     */
+    boolean match(byte[] data, int from, int to, int[] shifts) {
+      return matched(data, from, to, shifts, false) >= 0;
+    }
+
+    /**
+     * Where the value that starts at {@code data[from]} and matches this shape ends, when one does
+     * within {@code data[from, to)}, bytes of which may follow it; or -1. The shifts are as {@link
+     * #match} gives them.
+     */
+    int matchEnd(byte[] data, int from, int to, int[] shifts) {
+      return matched(data, from, to, shifts, true);
+    }
+
+    /**
+     * Where the value that matched this shape last ends, from the shifts {@link #match} or {@link
+     * #matchEnd} gave.
+     */
+    int end(int[] shifts) {
+      return bytes.length + shifts[holeStarts.length];
+    }
+
+    /** How many holes the shape has: {@link #match} needs one more shift. */
+    int holes() {
+      return holeStarts.length;
+    }
+
+    private int matched(byte[] data, int from, int to, int[] shifts, boolean open) {
+      byte[] shape = bytes;
+      int[] starts = holeStarts;
+      int holes = starts.length;
+      if (shifts.length <= holes) {
+        return -1; // no room for its shifts: a caller that sized them before it was learnt
+      }
+      int at = from; // in data
+      int s = 0; // in the shape
+      for (int h = 0; h < holes; h++) {
+        int length = starts[h] - s;
+        if (to - at <= length || !same(data, at, shape, s, length)) {
+          return -1;
+        }
+        shifts[h] = at - s;
+        at += length;
+        byte first = data[at];
+        int end;
+        if (shape[starts[h]] == '"') {
+          end = first == '"' ? StrictJson.string(data, at, to, true) : -1;
+        } else {
+          end =
+              first == '-' || first >= '0' && first <= '9'
+                  ? StrictJson.NOT_NOTING.value(data, at, to, 1)
+                  : -1;
+        }
+        if (end < 0) {
+          return -1;
+        }
+        at = end;
+        s = holeEnds[h];
+      }
+      int length = shape.length - s;
+      if ((open ? to - at < length : to - at != length) || !same(data, at, shape, s, length)) {
+        return -1;
+      }
+      shifts[holes] = at - s;
+      return at + length;
+    }
+
+    /**
+     * Where the hole that starts at the shape's place {@code start} ends, or -1 when no hole starts
+     * there.
+     */
+    int holeEnd(int start) {
+      for (int h = 0; h < holeStarts.length; h++) {
+        if (holeStarts[h] == start) {
+          return holeEnds[h];
+        }
+      }
+      return -1;
+    }
+
+    /** Whether {@code data[from, to)} holds the bytes of the shape's {@code [start, end)}. */
+    boolean spells(byte[] data, int from, int to, int start, int end) {
+      return to - from == end - start && same(data, from, bytes, start, end - start);
+    }
+  }
+
+  /** A shape of an event, and the notes the walk of its event left, as places from its start. */
+  private static final class Walked {
+
+    private final Shape shape;
+
+    /**
+     * Per walker of the tree, the places its walk noted in the shape's bytes, or null when none.
+     */
+    private final int[][] places;
+
+    /** Per walker and place, the {@linkplain Shape#segment segment} the place lies in. */
+    private final byte[][] segments;
+
+    private final boolean[] others;
+    private final boolean[] duplicates;
+
+    private Walked(
+        Shape shape, int[][] places, byte[][] segments, boolean[] others, boolean[] duplicates) {
+      this.shape = shape;
+      this.places = places;
+      this.segments = segments;
+      this.others = others;
+      this.duplicates = duplicates;
+    }
+
+    /**
+     * The shape of {@code data[from, to)}, which the root of {@code walkers} has just walked; null
+     * when the event is too long or has too many values to be kept.
+     */
+    static Walked of(byte[] data, int from, int to, ObjectMembers[] walkers) {
+      Shape shape = Shape.of(data, from, to);
+      if (shape == null) {
+        return null;
       }
       int[][] places = new int[walkers.length][];
       byte[][] segments = new byte[walkers.length][];
@@ -206,24 +339,13 @@ final class EventShapes {
         for (int p = 0; p < noted.length; p++) {
           int place = walker.noted(p);
           noted[p] = place < 0 ? -1 : place - from;
-          byte before = 0;
-          while (place >= 0 && before < holes && ends[before] <= place - from) {
-            before++;
-          }
-          segment[p] = before;
+          segment[p] = place < 0 ? 0 : shape.segment(place - from);
           any |= place >= 0;
         }
         places[w] = any ? noted : null;
         segments[w] = segment;
       }
-      return new Shape(
-          java.util.Arrays.copyOfRange(data, from, to),
-          java.util.Arrays.copyOf(starts, holes),
-          java.util.Arrays.copyOf(ends, holes),
-          places,
-          segments,
-          others,
-          duplicates);
+      return new Walked(shape, places, segments, others, duplicates);
     }
 
     /**
@@ -231,39 +353,9 @@ final class EventShapes {
      * notes, shifted to it.
      */
     boolean match(byte[] data, int from, int to, ObjectMembers[] walkers, int[] shifts) {
-      byte[] shape = bytes;
-      int[] starts = holeStarts;
-      int holes = starts.length;
-      int at = from; // in data
-      int s = 0; // in the shape
-      for (int h = 0; h < holes; h++) {
-        int length = starts[h] - s;
-        if (to - at <= length || !same(data, at, shape, s, length)) {
-          return false;
-        }
-        shifts[h] = at - s;
-        at += length;
-        byte first = data[at];
-        int end;
-        if (shape[starts[h]] == '"') {
-          end = first == '"' ? StrictJson.string(data, at, to, true) : -1;
-        } else {
-          end =
-              first == '-' || first >= '0' && first <= '9'
-                  ? StrictJson.NOT_NOTING.value(data, at, to, 1)
-                  : -1;
-        }
-        if (end < 0) {
-          return false;
-        }
-        at = end;
-        s = holeEnds[h];
-      }
-      int length = shape.length - s;
-      if (to - at != length || !same(data, at, shape, s, length)) {
+      if (!shape.match(data, from, to, shifts)) {
         return false;
       }
-      shifts[holes] = at - s;
       for (int w = 0; w < walkers.length; w++) {
         int[] noted = places[w];
         if (noted == null) {

@@ -429,11 +429,29 @@ public final class SseBody extends ObservedBody {
             ? ChatChunkScanner.OTHER
             : chunkScanner.readLikeKept(buffer, valueStart, length);
     if (usageValue == ChatChunkScanner.OTHER) {
-      if (valueStart >= 0) {
-        // Its first bytes are the kept chunk's, which has no line break: its line end is after.
-        framer.noLineEndBefore(valueStart + chunkScanner.sameAsKept());
+      if (valueStart < 0) {
+        return SseEventFramer.UNREAD;
       }
-      return SseEventFramer.UNREAD;
+      // A chunk of a shape learnt in another stream (its first, its finish chunk...) ends where
+      // the shape says: read as any other chunk once its line is found to end there.
+      int shapeEnd = chunkScanner.shapeEnd(buffer, valueStart, length);
+      int next = shapeEnd < 0 ? SseEventFramer.UNREAD : endOfOneLineEvent(buffer, shapeEnd, length);
+      if (next >= 0) {
+        handleChunk(
+            buffer,
+            eventStart,
+            next,
+            buffer,
+            valueStart,
+            shapeEnd,
+            chunkScanner.read(buffer, valueStart, shapeEnd, true));
+        return next;
+      }
+      chunkScanner.forgetShapeFound();
+      // Its first bytes are the kept chunk's, which has no line break, or its bytes up to where a
+      // shape without one ends: its line end is after.
+      framer.noLineEndBefore(Math.max(valueStart + chunkScanner.sameAsKept(), shapeEnd));
+      return next == SseEventFramer.WAIT ? next : SseEventFramer.UNREAD;
     }
     int dataEnd = chunkScanner.end();
     int next = endOfOneLineEvent(buffer, dataEnd, length);

@@ -181,28 +181,106 @@ class SseBodyEquivalenceTest {
     byte[] sent = stream.toString().getBytes(UTF_8);
     for (boolean hideUsage : new boolean[] {true, false}) {
       for (int largest : new int[] {1, 40, 8192}) {
-        RecordingBodyListener listener = new RecordingBodyListener();
-        SseBody body =
-            new SseBody(
-                new Chopped(sent, largest, new SplittableRandom(largest)),
-                listener,
-                () -> false,
-                false,
-                hideUsage);
-        body.keepText();
+        assertReadAsEagerly(
+            sent,
+            hideUsage,
+            largest,
+            false,
+            ending + ", hideUsage " + hideUsage + ", pieces of up to " + largest);
+      }
+    }
+  }
 
-        byte[] seen = readAll(body, 8192);
+  /**
+   * Reads {@code sent} through a chat stream body, upstream in pieces of up to {@code largest}
+   * bytes, the text kept, into the application's buffer ({@code scratch}: {@link
+   * SseBody#readScratch}, so in place when hiding) or through {@link SseBody#read}; checks that the
+   * application and the listener got what eager reading gives.
+   */
+  private static void assertReadAsEagerly(
+      byte[] sent, boolean hideUsage, int largest, boolean scratch, String as) throws IOException {
+    RecordingBodyListener listener = new RecordingBodyListener();
+    SseBody body =
+        new SseBody(
+            new Chopped(sent, largest, new SplittableRandom(largest)),
+            listener,
+            () -> false,
+            false,
+            hideUsage);
+    body.keepText();
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    for (int n;
+        (n = scratch ? body.readScratch(buffer, 0, buffer.length) : body.read(buffer, 0, 8192))
+            != -1; ) {
+      seen.write(buffer, 0, n);
+    }
 
-        EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
-        String as = ending + ", hideUsage " + hideUsage + ", pieces of up to " + largest;
-        assertThat(new String(seen, UTF_8))
-            .as(as)
-            .isEqualTo(
-                hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
-        ResponseReadout facts = listener.onlyEnd().facts();
-        assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
-        assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
-        assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
+    EagerSseReference reference = EagerSseReference.read(sent, sent.length, true, hideUsage);
+    assertThat(seen.toString(UTF_8))
+        .as(as)
+        .isEqualTo(hideUsage ? reference.hiddenOutput.toString(UTF_8) : new String(sent, UTF_8));
+    ResponseReadout facts = listener.onlyEnd().facts();
+    assertThat(facts.usage()).as(as).isEqualTo(reference.facts.usage());
+    assertThat(facts.model()).as(as).isEqualTo(reference.facts.model());
+    assertThat(facts.complete()).as(as).isEqualTo(reference.facts.complete());
+    assertThat(facts.text().toString()).as(as).isEqualTo(reference.facts.text().toString());
+  }
+
+  /**
+   * Chunks of a shape learnt from another stream (the role chunk, the first text, the finish and
+   * usage chunks) are found by matching the shape, not by scanning for their line end; whatever
+   * follows such a chunk on its line or after it, the body reads the event as it would any other.
+   */
+  @ParameterizedTest(name = "ending {index}")
+  @ValueSource(
+      strings = {
+        "\r\r\n\r\n",
+        "\r\n\r\n",
+        "\n\r\n",
+        "\r\n\n",
+        "\nid: 7\n\n",
+        "\ndata: {}\n\n",
+        " x\n\n",
+        "\n: ping\n\n",
+        "\ndata: [DONE]\n\n",
+        "\r\r\n",
+        "\n"
+      })
+  void chunkOfALearntShapeIsFramedAsAnyEvent(String ending) throws IOException {
+    String head =
+        "data: {\"id\":\"chatcmpl-%d\",\"object\":\"chat.completion.chunk\",\"created\":%d,"
+            + "\"model\":\"gpt-4o-mini\",\"choices\":";
+    String[] choices = {
+      "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+          + "\"finish_reason\":null}],\"usage\":null}",
+      "[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"usage\":null}",
+      "[{\"index\":0,\"delta\":{\"content\":\" there\"},\"finish_reason\":null}],\"usage\":null}",
+      "[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}",
+      "[],\"usage\":{\"prompt_tokens\":%d,\"completion_tokens\":2,\"total_tokens\":%d}}"
+    };
+    for (int at : new int[] {0, 1, 3, 4}) {
+      for (int n = 0; n < 3; n++) { // the first stream teaches the shapes, if not taught yet
+        boolean changed = n == 2;
+        StringBuilder stream = new StringBuilder();
+        for (int i = 0; i < choices.length; i++) {
+          String chunk = String.format(head, 1000 + n, 1_733_000_000 + n) + choices[i];
+          stream
+              .append(i == 4 ? String.format(chunk, 7 + n, 9 + n) : chunk)
+              .append(changed && i == at ? ending : "\n\n");
+        }
+        stream.append("data: [DONE]\n\n");
+        byte[] sent = stream.toString().getBytes(UTF_8);
+        for (boolean hideUsage : new boolean[] {true, false}) {
+          for (int largest : new int[] {1, 40, 8192}) {
+            assertReadAsEagerly(
+                sent,
+                hideUsage,
+                largest,
+                true,
+                "after chunk " + at + ", hideUsage " + hideUsage + ", pieces " + largest);
+          }
+        }
       }
     }
   }
