@@ -62,16 +62,21 @@ final class ConsumerRegister {
 
   /**
    * A call of {@code consumer} counted by a gateway's one limit, {@code limit}, under {@code key}.
+   * Returns the consumer's counter keys as remembered: a {@link Collections#singletonMap} of {@code
+   * limit} to {@code key}, the same object for every call of the consumer under that key (so a
+   * call's event reports it without a map of its own, however many consumers call in turn).
    */
-  void saw(String consumer, String limit, String key, long nowMillis) {
+  Map<String, String> saw(String consumer, String limit, String key, long nowMillis) {
     Entry entry = entries.get(consumer);
     if (entry != null
         && entry.counterKeys.size() == 1
         && key.equals(entry.counterKeys.get(limit))) {
       seenAgain(consumer, entry, nowMillis);
-      return;
+      return entry.counterKeys;
     }
-    remember(consumer, new Entry(Map.of(limit, key), nowMillis));
+    Map<String, String> keys = Collections.singletonMap(limit, key);
+    remember(consumer, new Entry(keys, nowMillis));
+    return keys;
   }
 
   /** A call of {@code consumer} counted under {@code counterKeys} (limit name to counter key). */

@@ -214,13 +214,13 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       Counter counter = byKey == null ? null : byKey.get(id.counterKey());
       CounterReading reading = null;
       if (counter != null) {
-        counter.lock.lock();
+        counter.lock();
         try {
           if (!counter.dropped) { // a dropped counter lost nothing: it reads as untouched
             reading = counter.read(id, now, at);
           }
         } finally {
-          counter.lock.unlock();
+          counter.unlock();
         }
       }
       readings.add(reading != null ? reading : untouched(id, at));
@@ -288,7 +288,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     int lockedCount = 0;
     boolean stale = false;
     for (Counter counter : ordered) {
-      counter.lock.lock();
+      counter.lock();
       lockedCount++;
       if (counter.dropped) {
         stale = true;
@@ -299,7 +299,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       return true;
     }
     for (int i = 0; i < lockedCount; i++) {
-      ordered[i].lock.unlock();
+      ordered[i].unlock();
     }
     return false;
   }
@@ -311,24 +311,24 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
    */
   private static boolean lockPair(Counter first, Counter second) {
     if (first == second) {
-      first.lock.lock();
+      first.lock();
       if (first.dropped) {
-        first.lock.unlock();
+        first.unlock();
         return false;
       }
       return true;
     }
     Counter low = first.sequence < second.sequence ? first : second;
     Counter high = low == first ? second : first;
-    low.lock.lock();
+    low.lock();
     if (low.dropped) {
-      low.lock.unlock();
+      low.unlock();
       return false;
     }
-    high.lock.lock();
+    high.lock();
     if (high.dropped) {
-      high.lock.unlock();
-      low.lock.unlock();
+      high.unlock();
+      low.unlock();
       return false;
     }
     return true;
@@ -342,7 +342,7 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
         repeat = byCharge[j] == byCharge[i];
       }
       if (!repeat) {
-        byCharge[i].lock.unlock();
+        byCharge[i].unlock();
       }
     }
   }
@@ -421,14 +421,14 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     }
     for (ConcurrentHashMap<String, Counter> byKey : counters.values()) {
       for (Counter counter : byKey.values()) {
-        if (counter.lock.tryLock()) {
+        if (counter.tryLock()) {
           try {
             if (counter.idle(now)) {
               counter.dropped = true;
               byKey.remove(counter.key, counter);
             }
           } finally {
-            counter.lock.unlock();
+            counter.unlock();
           }
         }
       }
@@ -521,11 +521,14 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
     }
   }
 
-  private abstract static class Counter {
+  /**
+   * A counter, which is its own lock (a reservation locks its counters in their {@link #sequence}
+   * order): no lock object of its own to reach on every call.
+   */
+  private abstract static class Counter extends ReentrantLock {
     final String key;
     final LimitSpec spec;
     final long sequence;
-    final ReentrantLock lock = new ReentrantLock();
     boolean dropped;
 
     Counter(String key, LimitSpec spec, long sequence) {

@@ -41,10 +41,13 @@ public final class LimitStage implements CallStage {
   private final LimitsFactory factory;
   private final Exchange exchange;
   private LimitOutcome limitOutcome = LimitOutcome.NONE;
-  private Map<String, String> counterKeys = Map.of();
 
-  /** With one limit: the counter key it charged (its map is made only for the event), else null. */
-  private @Nullable String singleKey;
+  /**
+   * Per limit that applied, the counter key it charged, for the event: with one limit, the consumer
+   * register's map for the consumer (one per consumer and key, kept by {@link LimitsInfo} without a
+   * copy); none applied: the empty map, likewise kept.
+   */
+  private Map<String, String> counterKeys = Collections.emptyMap();
 
   private Reservation reservation = Reservation.EMPTY;
 
@@ -107,12 +110,6 @@ public final class LimitStage implements CallStage {
     /** Every limit's counters together: the most charges a call can have. */
     private final int specCount;
 
-    /**
-     * With one limit, the counter keys of the call that described them last (an immutable map of
-     * one entry, shared by all threads): the next call of the same consumer reports the same map.
-     */
-    private volatile Map<String, String> recentCounterKeys;
-
     private LimitsFactory(List<TokenLimit> limits, GuardedStore store, ConsumerRegister consumers) {
       this.limits = limits;
       int specs = 0;
@@ -157,6 +154,7 @@ public final class LimitStage implements CallStage {
     LimitCharge first = null;
     LimitCharge second = null;
     LimitCharge[] charges = null;
+    String singleKey = null;
     TokenLimit[] owners = limitCount == 1 ? null : new TokenLimit[specCount];
     Map<String, String> keys = limitCount == 1 ? null : new LinkedHashMap<>();
     int count = 0;
@@ -210,7 +208,7 @@ public final class LimitStage implements CallStage {
       // The gateway's clock read when the call began, microseconds ago: not read again.
       long now = exchange.startedAt().toEpochMilli();
       if (keys == null) {
-        consumers.saw(consumer, limits.get(0).name(), singleKey, now);
+        counterKeys = consumers.saw(consumer, limits.get(0).name(), singleKey, now);
       } else {
         consumers.saw(consumer, keys, now);
       }
@@ -254,25 +252,6 @@ public final class LimitStage implements CallStage {
     return owners == null ? factory.limits.get(0) : owners[i];
   }
 
-  /**
-   * Per limit that applied, the counter key it charged; one limit's as a singleton map, which the
-   * event's {@link LimitsInfo} keeps without a copy.
-   */
-  private Map<String, String> counterKeys() {
-    if (singleKey == null) {
-      return counterKeys;
-    }
-    // Calls of one consumer follow each other: the map of the key charged last serves again.
-    String limit = factory.limits.get(0).name();
-    Map<String, String> recent = factory.recentCounterKeys;
-    if (recent != null && singleKey.equals(recent.get(limit))) {
-      return recent;
-    }
-    Map<String, String> keys = Collections.singletonMap(limit, singleKey);
-    factory.recentCounterKeys = keys;
-    return keys;
-  }
-
   @Override
   public void end() {
     if (reservation.charges().isEmpty()) {
@@ -310,7 +289,7 @@ public final class LimitStage implements CallStage {
     }
     event.limits(
         new LimitsInfo(
-            counterKeys(),
+            counterKeys,
             reservedTokens,
             charged && countsTokens ? exchange.settledTokens() : 0,
             rejectedLimit,

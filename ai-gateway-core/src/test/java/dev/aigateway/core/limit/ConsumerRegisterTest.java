@@ -42,6 +42,30 @@ class ConsumerRegisterTest {
   }
 
   @Test
+  void aConsumersCounterKeysAreOneMapWhileItsKeyStaysAndTheEventKeepsIt() {
+    ConsumerRegister register = new ConsumerRegister(100);
+
+    Map<String, String> alice = register.saw("alice", "per-team", "team-a", 1_000);
+    Map<String, String> bob = register.saw("bob", "per-team", "team-b", 1_000);
+    Map<String, String> aliceAgain = register.saw("alice", "per-team", "team-a", 2_000);
+    Map<String, String> aliceMoved = register.saw("alice", "per-team", "team-c", 3_000);
+
+    assertThat(alice).containsExactly(Map.entry("per-team", "team-a"));
+    assertThat(bob).containsExactly(Map.entry("per-team", "team-b"));
+    // Calls of consumers in turn: each one's map serves all its calls, not one per call.
+    assertThat(aliceAgain).isSameAs(alice);
+    assertThat(aliceMoved).containsExactly(Map.entry("per-team", "team-c"));
+    // The event's limits keep the map as it is (it cannot change), no copy per call.
+    assertThat(
+            new dev.aigateway.api.LimitsInfo(
+                    aliceAgain, 0, 0, null, dev.aigateway.api.LimitOutcome.SETTLED)
+                .counterKeys())
+        .isSameAs(alice);
+    assertThat(register.latest(10).get(0).counterKeys())
+        .containsExactly(Map.entry("per-team", "team-c"));
+  }
+
+  @Test
   void severalLimitsKeepEveryKeyInOrder() {
     ConsumerRegister register = new ConsumerRegister(100);
     Map<String, String> keys = new LinkedHashMap<>();
