@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * What the gateway learns from a response body as it passes: the reported usage (if any), the
@@ -35,6 +37,16 @@ public final class ResponseReadout {
 
   /** The generated text read so far; null until some is (most calls never need it). */
   private StringBuilder text;
+
+  /**
+   * ASCII text read after {@link #text}, its bytes copied as they came ({@link #appendJsonString}):
+   * made into characters only if the text is asked for, or before other text is appended; null
+   * until some is.
+   */
+  private byte[] asciiTail;
+
+  /** How many bytes of {@link #asciiTail} are text. */
+  private int asciiTailLength;
 
   private boolean keepText;
   private boolean complete;
@@ -92,20 +104,34 @@ public final class ResponseReadout {
    * or the text is kept.
    */
   public CharSequence text() {
-    return text == null ? "" : text;
+    if (asciiTailLength == 0) {
+      return text == null ? "" : text;
+    }
+    // the ASCII tail made into characters without changing what was read (a reader may ask twice)
+    String tail = new String(asciiTail, 0, asciiTailLength, StandardCharsets.ISO_8859_1);
+    return text == null
+        ? tail
+        : new StringBuilder(text.length() + tail.length()).append(text).append(tail);
   }
 
-  /** The text being built, made at the first text read. */
+  /** The text being built, made at the first text read, the ASCII tail appended to it first. */
   private StringBuilder textBuilder() {
     if (text == null) {
       text = new StringBuilder();
+    }
+    if (asciiTailLength > 0) {
+      text.ensureCapacity(text.length() + asciiTailLength);
+      for (int i = 0; i < asciiTailLength; i++) {
+        text.append((char) asciiTail[i]);
+      }
+      asciiTailLength = 0;
     }
     return text;
   }
 
   /** How long the text read so far is. */
   private int textLength() {
-    return text == null ? 0 : text.length();
+    return (text == null ? 0 : text.length()) + asciiTailLength;
   }
 
   /**
@@ -139,11 +165,18 @@ public final class ResponseReadout {
       appendText(Json.stringOrEmpty(json, quote, end - quote));
       return;
     }
-    StringBuilder text = textBuilder();
-    text.ensureCapacity(text.length() + last - quote - 1);
-    for (int i = quote + 1; i < last; i++) {
-      text.append((char) json[i]);
+    // ASCII without escapes: its bytes are its characters, copied as they are
+    int length = last - quote - 1;
+    byte[] tail = asciiTail;
+    if (tail == null || tail.length - asciiTailLength < length) {
+      tail =
+          Arrays.copyOf(
+              tail == null ? new byte[0] : tail,
+              Math.max(asciiTailLength + length, Math.max(16, 2 * asciiTailLength)));
+      asciiTail = tail;
     }
+    System.arraycopy(json, quote + 1, tail, asciiTailLength, length);
+    asciiTailLength += length;
   }
 
   /** Keeps the whole text even when usage is reported (for the prompt log). */
@@ -337,8 +370,8 @@ public final class ResponseReadout {
       }
       return true;
     } catch (IOException | RuntimeException e) {
-      if (text != null) {
-        text.setLength(textLength);
+      if (textLength() != textLength) {
+        textBuilder().setLength(textLength);
       }
       member.clear();
       return false;

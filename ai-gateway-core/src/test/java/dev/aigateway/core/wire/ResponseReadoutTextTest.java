@@ -71,4 +71,51 @@ class ResponseReadoutTextTest {
     }
     assertThat(plain).isGreaterThan(1_000); // strings without an odd piece
   }
+
+  /**
+   * Texts appended one after another, plain strings (kept as bytes) mixed with strings with escapes
+   * or beyond ASCII and with text appended as characters, the text asked for at random times (twice
+   * at once): every time, the text is all that was appended, in order, and asking for it changes
+   * nothing appended after.
+   */
+  @Test
+  void keepsEveryAppendedTextInOrderWhenAskedAtAnyTime() {
+    SplittableRandom random = new SplittableRandom(11);
+    int plainStrings = 0;
+    for (int run = 0; run < 2_000; run++) {
+      ResponseReadout readout = new ResponseReadout();
+      StringBuilder expected = new StringBuilder();
+      int appends = random.nextInt(60);
+      for (int a = 0; a < appends; a++) {
+        int kind = random.nextInt(8);
+        if (kind == 0) {
+          String piece = "chars" + a + "\u00e9";
+          readout.appendText(piece);
+          expected.append(piece);
+        } else {
+          StringBuilder content = new StringBuilder();
+          int length = random.nextInt(kind == 1 ? 80 : 12);
+          for (int k = 0; k < length; k++) {
+            char c = (char) (' ' + random.nextInt(95));
+            content.append(c == '"' || c == '\\' ? 'q' : c);
+          }
+          if (kind == 2) {
+            content.insert(
+                random.nextInt(content.length() + 1), PIECES[random.nextInt(PIECES.length)]);
+          } else {
+            plainStrings++;
+          }
+          byte[] json = ("[\"" + content + "\"]").getBytes(UTF_8);
+          readout.appendJsonString(json, 1, json.length - 1);
+          expected.append(Json.stringOrEmpty(json, 1, json.length - 2));
+        }
+        if (random.nextInt(10) == 0) {
+          assertThat(readout.text().toString()).isEqualTo(expected.toString());
+          assertThat(readout.text().toString()).isEqualTo(expected.toString());
+        }
+      }
+      assertThat(readout.text().toString()).isEqualTo(expected.toString());
+    }
+    assertThat(plainStrings).isGreaterThan(20_000);
+  }
 }
