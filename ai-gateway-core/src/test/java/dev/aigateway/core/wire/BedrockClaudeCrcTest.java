@@ -94,6 +94,45 @@ class BedrockClaudeCrcTest {
     return event.startsWith("{\"type\":\"content_block_");
   }
 
+  /** One byte of a clean stream changed: where, in which message, and the two readings of it. */
+  private record Flip(int at, int message, Read lazy, Read eager) {
+    /** Whether the reader, left to check the CRCs it relies on, read what the eager one did. */
+    boolean same() {
+      return Objects.equals(lazy.outcome(), eager.outcome())
+          && Objects.equals(lazy.usage(), eager.usage())
+          && Objects.equals(lazy.model(), eager.model())
+          && lazy.text().equals(eager.text())
+          && lazy.complete() == eager.complete()
+          && lazy.corrupt() == eager.corrupt();
+    }
+  }
+
+  /**
+   * {@code clean} read by {@code format} in pieces of {@code readSize} with one bit of one byte
+   * changed, every {@code step}-th byte in turn from a random start: each change read as the reader
+   * checks CRCs and as {@code eager} does (every CRC first). The bytes passed on are the changed
+   * stream's, whatever was read.
+   */
+  private static List<Flip> flips(
+      WireFormat format, byte[] clean, int readSize, int step, Checks eager, Random random)
+      throws IOException {
+    List<Integer> starts = messageStarts(clean);
+    List<Flip> flips = new ArrayList<>();
+    for (int at = random.nextInt(step); at < clean.length; at += step) {
+      byte[] stream = clean.clone();
+      stream[at] ^= (byte) (1 << random.nextInt(8));
+      int message = 0;
+      while (starts.get(message + 1) <= at) {
+        message++;
+      }
+      Read lazy = read(format, stream, readSize, Checks.LEFT_TO_READER);
+      assertThat(lazy.passed()).isEqualTo(stream);
+      flips.add(
+          new Flip(at - starts.get(message), message, lazy, read(format, stream, readSize, eager)));
+    }
+    return flips;
+  }
+
   @Test
   void aUsageBearingMessageWithABadCrcIsRefusedAsWhenEveryCrcIsChecked() throws IOException {
     String[] events = AnthropicProviderPathsTest.EVENTS;
@@ -233,37 +272,28 @@ class BedrockClaudeCrcTest {
         out.writeBytes(BedrockFormatsTest.chunk(event));
       }
       byte[] clean = out.toByteArray();
-      List<Integer> starts = messageStarts(clean);
       int readSize = 1 + random.nextInt(clean.length);
       Read cleanRead = read(clean, readSize, Checks.LEFT_TO_READER);
       assertThat(cleanRead)
           .usingRecursiveComparison()
           .isEqualTo(read(clean, readSize, Checks.CAPTURED));
       int step = s < 6 ? 1 : 1 + random.nextInt(13);
-      for (int at = random.nextInt(step); at < clean.length; at += step) {
-        byte[] stream = clean.clone();
-        stream[at] ^= (byte) (1 << random.nextInt(8));
-        int message = 0;
-        while (starts.get(message + 1) <= at) {
-          message++;
-        }
-        Read lazy = read(stream, readSize, Checks.LEFT_TO_READER);
-        Read eager = read(stream, readSize, Checks.CAPTURED);
-        assertThat(lazy.passed()).isEqualTo(stream);
-        boolean same =
-            Objects.equals(lazy.outcome(), eager.outcome())
-                && Objects.equals(lazy.usage(), eager.usage())
-                && Objects.equals(lazy.model(), eager.model())
-                && lazy.text().equals(eager.text())
-                && lazy.complete() == eager.complete()
-                && lazy.corrupt() == eager.corrupt();
-        String where = "stream " + s + ", byte " + at + " in message " + message;
-        if (!textOnly(events.get(message)) || at < starts.get(message) + 12) {
+      for (Flip flip :
+          flips(
+              BedrockAnthropicFormat.INVOKE_STREAM,
+              clean,
+              readSize,
+              step,
+              Checks.CAPTURED,
+              random)) {
+        Read lazy = flip.lazy();
+        String where = "stream " + s + ", byte " + flip.at() + " of message " + flip.message();
+        if (!textOnly(events.get(flip.message())) || flip.at() < 12) {
           // a message the gateway relies on, or a prelude (checked before anything else)
-          assertThat(same).as(where).isTrue();
+          assertThat(flip.same()).as(where).isTrue();
           continue;
         }
-        if (same) {
+        if (flip.same()) {
           refusedAsBefore++;
           continue;
         }
@@ -339,36 +369,22 @@ class BedrockClaudeCrcTest {
         out.writeBytes(event.encode());
       }
       byte[] clean = out.toByteArray();
-      List<Integer> starts = messageStarts(clean);
       int readSize = 1 + random.nextInt(clean.length);
       Read cleanRead = read(format, clean, readSize, Checks.LEFT_TO_READER);
       assertThat(cleanRead)
           .usingRecursiveComparison()
           .isEqualTo(read(format, clean, readSize, Checks.CAPTURED));
       int step = s < 4 ? 1 : 1 + random.nextInt(13);
-      for (int at = random.nextInt(step); at < clean.length; at += step) {
-        byte[] stream = clean.clone();
-        stream[at] ^= (byte) (1 << random.nextInt(8));
-        int message = 0;
-        while (starts.get(message + 1) <= at) {
-          message++;
-        }
-        Read lazy = read(format, stream, readSize, Checks.LEFT_TO_READER);
-        Read eager = read(format, stream, readSize, Checks.TEXT_KEPT);
-        boolean same =
-            Objects.equals(lazy.outcome(), eager.outcome())
-                && Objects.equals(lazy.usage(), eager.usage())
-                && lazy.text().equals(eager.text())
-                && lazy.complete() == eager.complete()
-                && lazy.corrupt() == eager.corrupt();
-        String type = events.get(message).eventType();
-        String where = "stream " + s + ", byte " + at + " in " + type;
+      for (Flip flip : flips(format, clean, readSize, step, Checks.TEXT_KEPT, random)) {
+        Read lazy = flip.lazy();
+        String type = events.get(flip.message()).eventType();
+        String where = "stream " + s + ", byte " + flip.at() + " of " + type;
         if (!type.startsWith("contentBlockDelta") && !type.startsWith("contentBlockStart")
-            || at < starts.get(message) + 12) {
-          assertThat(same).as(where).isTrue();
+            || flip.at() < 12) {
+          assertThat(flip.same()).as(where).isTrue();
           continue;
         }
-        if (!same) {
+        if (!flip.same()) {
           readUnchecked++;
           assertThat(lazy.corrupt()).as(where).isFalse();
           assertThat(lazy.usage()).as(where).isEqualTo(cleanRead.usage());
