@@ -499,8 +499,38 @@ public final class SseBody extends ObservedBody {
       chunkScanner.forgetLikeKept();
       return next;
     }
-    handleChunk(buffer, eventStart, next, buffer, valueStart, dataEnd, usageValue);
+    if (usageValue == ChatChunkScanner.NO_USAGE || cutOfKept == chunkScanner.keptCount()) {
+      deferLikeKept(buffer, eventStart, next, valueStart, dataEnd, usageValue);
+    } else {
+      handleChunk(buffer, eventStart, next, buffer, valueStart, dataEnd, usageValue);
+    }
     return next;
+  }
+
+  /**
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code buffer[from, to)} found like
+   * the one the scanner kept, with no usage member ({@code usageValue} {@link
+   * ChatChunkScanner#NO_USAGE}) or with its null usage value at {@code usageValue}, whose cut is
+   * known from the kept chunk's ({@link #noteNull}): as {@link #handleChunk} would, without noting
+   * the cut in {@link #usageMember} to find it there again.
+   */
+  private void deferLikeKept(byte[] buffer, int start, int end, int from, int to, int usageValue) {
+    lastEventHidden = false;
+    if (!readout.deferChunk(
+        buffer,
+        from,
+        to,
+        chunkScanner.model(),
+        chunkScanner.sharedStart(),
+        chunkScanner.sharedEnd())) {
+      // The chunks kept overflowed: this one and every later one are read at once.
+      passOn(start, end, true, readout.readChunk(buffer, from, to, usageMember));
+    } else if (usageValue >= 0) {
+      emit(start, usageValue + cutFromValue);
+      emit(usageValue + cutToValue, end);
+    } else {
+      emit(start, end);
+    }
   }
 
   /**
@@ -600,12 +630,21 @@ public final class SseBody extends ObservedBody {
    */
   private void handleChunk(
       byte[] buffer, int start, int end, byte[] data, int from, int to, int usageValue) {
+    passOn(start, end, data == buffer, readChunk(data, from, to, usageValue));
+  }
+
+  /**
+   * Passes on the event {@code [start, end)} of the buffer, a chat chunk just read ({@code read}
+   * false when it is not a JSON object), whose data lies in the buffer ({@code inBuffer}) or in a
+   * copy, as what {@link #usageMember} noted of it says: hidden, cut, or whole.
+   */
+  private void passOn(int start, int end, boolean inBuffer, boolean read) {
     lastEventHidden = false;
-    if (!readChunk(data, from, to, usageValue) || !hideUsage) {
+    if (!read || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {
       lastEventHidden = true; // the usage-only chunk the application did not ask for
-    } else if (usageMember.cutsNull() && data == buffer) {
+    } else if (usageMember.cutsNull() && inBuffer) {
       emit(start, usageMember.cutFrom());
       emit(usageMember.cutTo(), end);
     } else {
