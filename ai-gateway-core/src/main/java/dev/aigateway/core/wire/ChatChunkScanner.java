@@ -239,7 +239,13 @@ final class ChatChunkScanner {
    */
   int shapeEnd(byte[] json, int from, int to) {
     found = null;
-    if (shapes == null || shapeMisses >= SHAPE_MISSES || leftInARow >= GIVE_UP) {
+    if (shapes == null
+        || shapeMisses >= SHAPE_MISSES
+        || leftInARow >= GIVE_UP
+        || from == to
+        || json[from] != '{' && !StrictJson.isSpace(json[from])) {
+      // Every shape is of an object a walk accepted, so it starts with a brace or a space: a
+      // value starting otherwise (a stream's [DONE]) matches none, and none is looked at.
       return -1;
     }
     shifts = shapes.room(shifts);
