@@ -53,8 +53,13 @@ final class ChatChunkScanner {
   /** The shapes learnt by the scanners of every stream, unless a scanner is given others. */
   private static final ChunkShapes SHARED_SHAPES = new ChunkShapes();
 
-  private final StrictJson strict = new StrictJson();
-  private final TopLevelMembers top = new TopLevelMembers(strict);
+  /**
+   * The walk of a chunk checked whole, and what it noted; made at the first walk (a stream whose
+   * chunks all match a learnt shape or the kept chunk walks none).
+   */
+  private StrictJson strict;
+
+  private TopLevelMembers top;
 
   /** The learnt shapes looked up and taught; null to walk every chunk not like the kept one. */
   private final ChunkShapes shapes;
@@ -234,7 +239,13 @@ final class ChatChunkScanner {
    */
   int shapeEnd(byte[] json, int from, int to) {
     found = null;
-    if (shapes == null || shapeMisses >= SHAPE_MISSES || leftInARow >= GIVE_UP) {
+    if (shapes == null
+        || shapeMisses >= SHAPE_MISSES
+        || leftInARow >= GIVE_UP
+        || from == to
+        || json[from] != '{' && !StrictJson.isSpace(json[from])) {
+      // Every shape is of an object a walk accepted, so it starts with a brace or a space: a
+      // value starting otherwise (a stream's [DONE]) matches none, and none is looked at.
       return -1;
     }
     shifts = shapes.room(shifts);
@@ -375,6 +386,10 @@ final class ChatChunkScanner {
         return usage;
       }
       shapeMisses++;
+    }
+    if (top == null) {
+      strict = new StrictJson();
+      top = new TopLevelMembers(strict);
     }
     strict.forgetStrings();
     if (!(same > 0 && keptWalked

@@ -88,17 +88,32 @@ final class DeferredChunks {
    */
   boolean add(byte[] data, int from, int to, int textLength, int sharedStart, int sharedEnd) {
     int length = to - from;
-    int start = 0;
-    int end = 0;
     longest = Math.max(longest, length);
     int previousLength = this.previousLength;
     this.previousLength = length;
-    boolean known = count > 0 && sharedStart + sharedEnd > 0;
-    if (known) {
+    if (count > 0 && sharedStart + sharedEnd > 0) {
+      // Known: as nearly every chunk of an answer after its first few.
       int most = Math.min(previousLength, length); // a chunk alike at both ends shares it once
-      start = Math.min(sharedStart, most);
-      end = Math.min(sharedEnd, most - start);
-    } else if (count > 0 && lastLength >= 0) {
+      int start = Math.min(sharedStart, most);
+      int end = Math.min(sharedEnd, most - start);
+      if (!store(data, from, length, start, end, textLength)) {
+        return false;
+      }
+      lastLength = -1; // not kept: the next chunk compared is kept whole
+      return true;
+    }
+    return addCompared(data, from, to, textLength);
+  }
+
+  /**
+   * Keeps the chunk {@code data[from, to)} as {@link #add} does when what it shares with the chunk
+   * before is not known: found by comparing it with that chunk, when it was kept.
+   */
+  private boolean addCompared(byte[] data, int from, int to, int textLength) {
+    int length = to - from;
+    int start = 0;
+    int end = 0;
+    if (count > 0 && lastLength >= 0) {
       byte[] previous = lastInBytes ? bytes : last;
       int previousStart = lastInBytes ? lastStart : 0;
       int previousEnd = previousStart + lastLength;
@@ -106,6 +121,36 @@ final class DeferredChunks {
       start = start < 0 ? length : start;
       end = commonEnd(previous, previousEnd, data, to, Math.min(lastLength, length) - start);
     }
+    if (!store(data, from, length, start, end, textLength)) {
+      return false;
+    }
+    start = chunkStart(count - 1); // as noted: 0 for a chunk kept whole
+    end = chunkEnd(count - 1);
+    int differing = length - start - end;
+    if (differing == length) {
+      lastInBytes = true; // kept whole in the bytes: compared with there
+      lastStart = size - length;
+      lastLength = length;
+    } else {
+      if (lastInBytes) {
+        lastInBytes = false;
+        last = ensure(last, Math.max(lastLength, length));
+        System.arraycopy(bytes, lastStart, last, 0, lastLength);
+      } else {
+        last = ensure(last, length);
+      }
+      lastLength = change(last, lastLength, start, end, data, from + start, differing);
+    }
+    return true;
+  }
+
+  /**
+   * Notes the chunk {@code data[from, from + length)} whose first {@code start} and last {@code
+   * end} bytes are those of the chunk before (both 0 when they are not known, or too many to note:
+   * kept whole), keeping the bytes between; returns false, keeping nothing, when that would take
+   * the stash past {@link #LIMIT}.
+   */
+  private boolean store(byte[] data, int from, int length, int start, int end, int textLength) {
     if (start > MAX_SHARED || end > MAX_SHARED) {
       start = 0; // kept whole: what it shares is not noted
       end = 0;
@@ -129,23 +174,17 @@ final class DeferredChunks {
     chunks[count * NUMBERS + 1] = size;
     chunks[count * NUMBERS + 2] = textLength;
     count++;
-    if (known) {
-      lastLength = -1; // not kept: the next chunk compared is kept whole
-    } else if (differing == length) {
-      lastInBytes = true; // kept whole in the bytes: compared with there
-      lastStart = size - length;
-      lastLength = length;
-    } else {
-      if (lastInBytes) {
-        lastInBytes = false;
-        last = ensure(last, Math.max(lastLength, length));
-        System.arraycopy(bytes, lastStart, last, 0, lastLength);
-      } else {
-        last = ensure(last, length);
-      }
-      lastLength = change(last, lastLength, start, end, data, from + start, differing);
-    }
     return true;
+  }
+
+  /** How many first bytes chunk {@code i} was noted as sharing with the one before. */
+  private int chunkStart(int i) {
+    return chunks[i * NUMBERS] >>> 16;
+  }
+
+  /** How many last bytes chunk {@code i} was noted as sharing with the one before. */
+  private int chunkEnd(int i) {
+    return chunks[i * NUMBERS] & MAX_SHARED;
   }
 
   /** {@code chunk}, or a larger copy of it when it has fewer than {@code length} bytes. */

@@ -141,6 +141,12 @@ public final class SseBody extends ObservedBody {
   private boolean lastEventHidden;
 
   /**
+   * Where the bytes of the event {@link #chunkLikeKept} last left unread are known to hold no line
+   * ending up to (the framer need not scan them for one), until the framer is told; else -1.
+   */
+  private int lineFreeBefore = -1;
+
+  /**
    * Reads one event's data, as a stream of a {@link WireFormat} other than OpenAI's chat and
    * completions chunks has them: learns what it says into the readout ({@link
    * ResponseReadout#learnUsage}, {@link ResponseReadout#appendText}, {@link
@@ -336,7 +342,9 @@ public final class SseBody extends ObservedBody {
    * event split between reads; bytes of {@code b} after those returned may have been written.
    */
   private int readInPlace(byte[] b, int off, int held, int room) throws IOException {
-    framer.copyHeld(b, off);
+    if (held > 0) {
+      framer.copyHeld(b, off);
+    }
     int n = readUpstream(b, off + held, room);
     if (n < 0) {
       upstreamEnded = true;
@@ -349,11 +357,37 @@ public final class SseBody extends ObservedBody {
     inPlace = b;
     packedTo = off;
     try {
-      framer.frameInPlace(b, off, off + held + n);
+      int end = off + held + n;
+      if (held == 0 && framer.atRest()) {
+        chunksInPlace(b, off, end);
+      } else {
+        framer.frameInPlace(b, off, end);
+      }
     } finally {
       inPlace = null;
     }
     return packedTo - off;
+  }
+
+  /**
+   * Frames {@code b[from, to)}, bytes read in place while the framer was {@linkplain
+   * SseEventFramer#atRest at rest}: each chat chunk at their start that {@link #chunkLikeKept}
+   * reads (as nearly all of an answer's are, one per read) is handled here, without the framer, as
+   * the framer would have had it handled; the framer is handed the rest, from the first event that
+   * this did not read, told what its offer gave.
+   */
+  private void chunksInPlace(byte[] b, int from, int to) {
+    int at = from;
+    while (at < to) {
+      int next = chunkLikeKept(b, at, to);
+      if (next < 0) {
+        int free = lineFreeBefore;
+        lineFreeBefore = -1;
+        framer.frameInPlaceOffered(b, at, to, next, free);
+        return;
+      }
+      at = next;
+    }
   }
 
   private void streamEnded() {
@@ -401,9 +435,15 @@ public final class SseBody extends ObservedBody {
 
     @Override
     protected int eventAt(byte[] buffer, int start, int length) {
-      return oneLineReader != null
-          ? oneLineEvent(buffer, start, length)
-          : chunkLikeKept(buffer, start, length);
+      if (oneLineReader != null) {
+        return oneLineEvent(buffer, start, length);
+      }
+      int next = chunkLikeKept(buffer, start, length);
+      if (next < 0 && lineFreeBefore >= 0) {
+        noLineEndBefore(lineFreeBefore);
+        lineFreeBefore = -1;
+      }
+      return next;
     }
   }
 
@@ -450,7 +490,7 @@ public final class SseBody extends ObservedBody {
       chunkScanner.forgetShapeFound();
       // Its first bytes are the kept chunk's, which has no line break, or its bytes up to where a
       // shape without one ends: its line end is after.
-      framer.noLineEndBefore(Math.max(valueStart + chunkScanner.sameAsKept(), shapeEnd));
+      lineFreeBefore = Math.max(valueStart + chunkScanner.sameAsKept(), shapeEnd);
       return next == SseEventFramer.WAIT ? next : SseEventFramer.UNREAD;
     }
     int dataEnd = chunkScanner.end();
@@ -459,8 +499,38 @@ public final class SseBody extends ObservedBody {
       chunkScanner.forgetLikeKept();
       return next;
     }
-    handleChunk(buffer, eventStart, next, buffer, valueStart, dataEnd, usageValue);
+    if (usageValue == ChatChunkScanner.NO_USAGE || cutOfKept == chunkScanner.keptCount()) {
+      deferLikeKept(buffer, eventStart, next, valueStart, dataEnd, usageValue);
+    } else {
+      handleChunk(buffer, eventStart, next, buffer, valueStart, dataEnd, usageValue);
+    }
     return next;
+  }
+
+  /**
+   * Handles the event {@code buffer[start, end)}, a chat chunk {@code buffer[from, to)} found like
+   * the one the scanner kept, with no usage member ({@code usageValue} {@link
+   * ChatChunkScanner#NO_USAGE}) or with its null usage value at {@code usageValue}, whose cut is
+   * known from the kept chunk's ({@link #noteNull}): as {@link #handleChunk} would, without noting
+   * the cut in {@link #usageMember} to find it there again.
+   */
+  private void deferLikeKept(byte[] buffer, int start, int end, int from, int to, int usageValue) {
+    lastEventHidden = false;
+    if (!readout.deferChunk(
+        buffer,
+        from,
+        to,
+        chunkScanner.model(),
+        chunkScanner.sharedStart(),
+        chunkScanner.sharedEnd())) {
+      // The chunks kept overflowed: this one and every later one are read at once.
+      passOn(start, end, true, readout.readChunk(buffer, from, to, usageMember));
+    } else if (usageValue >= 0) {
+      emit(start, usageValue + cutFromValue);
+      emit(usageValue + cutToValue, end);
+    } else {
+      emit(start, end);
+    }
   }
 
   /**
@@ -560,12 +630,21 @@ public final class SseBody extends ObservedBody {
    */
   private void handleChunk(
       byte[] buffer, int start, int end, byte[] data, int from, int to, int usageValue) {
+    passOn(start, end, data == buffer, readChunk(data, from, to, usageValue));
+  }
+
+  /**
+   * Passes on the event {@code [start, end)} of the buffer, a chat chunk just read ({@code read}
+   * false when it is not a JSON object), whose data lies in the buffer ({@code inBuffer}) or in a
+   * copy, as what {@link #usageMember} noted of it says: hidden, cut, or whole.
+   */
+  private void passOn(int start, int end, boolean inBuffer, boolean read) {
     lastEventHidden = false;
-    if (!readChunk(data, from, to, usageValue) || !hideUsage) {
+    if (!read || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {
       lastEventHidden = true; // the usage-only chunk the application did not ask for
-    } else if (usageMember.cutsNull() && data == buffer) {
+    } else if (usageMember.cutsNull() && inBuffer) {
       emit(start, usageMember.cutFrom());
       emit(usageMember.cutTo(), end);
     } else {

@@ -44,7 +44,8 @@ public abstract class SseEventFramer {
   /** {@link #eventAt}: too few bytes of the event are in to tell; asked again later. */
   public static final int WAIT = -2;
 
-  private static final byte[] DATA_FIELD = {'d', 'a', 't', 'a'};
+  /** The length of the field name {@code data}. */
+  private static final int DATA_FIELD = 4;
 
   /** Values of {@link #carriageReturn}. */
   private static final byte NO_CR = 0;
@@ -54,6 +55,12 @@ public abstract class SseEventFramer {
 
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** The four bytes {@code data} read as one little-endian int. */
+  private static final int DATA_INT = 'd' | 'a' << 8 | 't' << 16 | 'a' << 24;
+
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final long NEWLINES = '\n' * ONES;
@@ -105,6 +112,12 @@ public abstract class SseEventFramer {
 
   /** Whether the event in flight was offered to {@link #eventAt} already. */
   private boolean offered;
+
+  /**
+   * Whether the event in flight was offered with the bytes in now, and answered {@link #WAIT}
+   * ({@link #frameInPlaceOffered}): it is offered again only when more bytes came.
+   */
+  private boolean offerLater;
 
   /**
    * Whether the event in flight grew past the bound: its bytes are passed on as they come, not
@@ -258,6 +271,43 @@ public abstract class SseEventFramer {
    * {@linkplain #append appended}.
    */
   public void frameInPlace(byte[] bytes, int from, int to) {
+    frameInPlace(bytes, from, to, -1);
+  }
+
+  /**
+   * Whether the framer is between events: it holds nothing, no line feed is due to end a line
+   * before, and no event is in flight. A reader may then handle events it finds at the start of
+   * bytes of its own as {@link #eventAt} would, and hand the framer the rest ({@link
+   * #frameInPlaceOffered}): the events are the same as if the framer had framed all the bytes.
+   */
+  public boolean atRest() {
+    return length == eventStart && carriageReturn == NO_CR && !oversized && !offered;
+  }
+
+  /**
+   * As {@link #frameInPlace(byte[], int, int)}, when the framer is {@linkplain #atRest at rest},
+   * for bytes whose first event the reader has already offered itself as {@link #eventAt} would be
+   * offered it, with the bytes in up to {@code to}: it returned {@code offeredAs} ({@link #UNREAD},
+   * or {@link #WAIT}: offered again when more bytes came, not now), having found the bytes before
+   * {@code noLineEndBefore} to hold no line ending (-1 when it found none). So the event is framed
+   * as it would have been, without being offered twice.
+   */
+  public void frameInPlaceOffered(
+      byte[] bytes, int from, int to, int offeredAs, int noLineEndBefore) {
+    if (!atRest()) {
+      throw new IllegalStateException("the framer holds an event");
+    }
+    if (offeredAs == WAIT) {
+      offerLater = true;
+    } else if (offeredAs == UNREAD) {
+      offered = true;
+    } else {
+      throw new IllegalArgumentException("offered as " + offeredAs);
+    }
+    frameInPlace(bytes, from, to, noLineEndBefore);
+  }
+
+  private void frameInPlace(byte[] bytes, int from, int to, int noLineEndBefore) {
     int shift = from - eventStart;
     byte[] own = buffer;
     buffer = bytes;
@@ -267,6 +317,9 @@ public abstract class SseEventFramer {
     scanned += shift;
     dataFrom += shift;
     dataTo += shift;
+    if (noLineEndBefore >= 0) {
+      noLineEndBefore(noLineEndBefore);
+    }
     try {
       frame();
     } finally {
@@ -346,7 +399,13 @@ public abstract class SseEventFramer {
         }
       }
       if (lineStart == eventStart && eventStart < length && !offered && !oversized) {
-        int next = eventAt(buffer, eventStart, length);
+        int next;
+        if (offerLater) {
+          offerLater = false; // offered already with these bytes: it waits for more
+          next = WAIT;
+        } else {
+          next = eventAt(buffer, eventStart, length);
+        }
         if (next >= 0) {
           eventStart = next;
           lineStart = next;
@@ -462,10 +521,10 @@ public abstract class SseEventFramer {
    * data}; -1 if it is not one.
    */
   public static int dataValueStart(byte[] bytes, int start, int end) {
-    if (!StrictJson.startsWith(bytes, start, end, DATA_FIELD)) {
+    if (end - start < DATA_FIELD || (int) INTS.get(bytes, start) != DATA_INT) {
       return -1;
     }
-    int colon = start + DATA_FIELD.length;
+    int colon = start + DATA_FIELD;
     if (colon == end) {
       return end; // "data" alone: a data line with an empty value
     }

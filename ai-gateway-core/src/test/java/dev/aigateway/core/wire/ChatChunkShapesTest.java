@@ -213,6 +213,27 @@ class ChatChunkShapesTest {
     assertThat(scanner.byShape()).isFalse();
   }
 
+  /**
+   * A chunk's end is found by a learnt shape whether the chunk starts with its brace or with spaces
+   * (as a shape learnt from such a chunk has them), followed by anything; a value that starts with
+   * neither, as a stream's {@code [DONE]}, is found by none.
+   */
+  @Test
+  void aChunksEndIsFoundByItsShapeWhateverItStartsWith() {
+    String head = String.format(HEAD, "abc", 1_733_000_000L, "gpt-4o", "0a");
+    for (String lead : new String[] {"", " ", "\t  "}) { // (a line break: not a one-line shape)
+      ChunkShapes shapes = new ChunkShapes();
+      byte[] chunk = (lead + head + FINISH + ",\"usage\":null}").getBytes(UTF_8);
+      new ChatChunkScanner(shapes).read(chunk, 0, chunk.length);
+      byte[] next = (lead + head + FINISH + ",\"usage\":null}\n\ndata: [DONE]").getBytes(UTF_8);
+      ChatChunkScanner scanner = new ChatChunkScanner(shapes);
+      assertThat(scanner.shapeEnd(next, 0, next.length)).as("[%s]", lead).isEqualTo(chunk.length);
+      byte[] done = "[DONE]\n\n".getBytes(UTF_8);
+      assertThat(scanner.shapeEnd(done, 0, done.length)).isEqualTo(-1);
+      assertThat(scanner.shapeEnd(done, 0, 0)).isEqualTo(-1);
+    }
+  }
+
   @Test
   void shapesKeptAreBounded() {
     ChunkShapes shapes = new ChunkShapes();

@@ -192,6 +192,43 @@ class SseBodyEquivalenceTest {
   }
 
   /**
+   * A stream whose chunks like the kept one fill the chunks kept for their text past their bound
+   * ({@link DeferredChunks#LIMIT}): from there on, each chunk is read at once, and the application
+   * and the listener still get what eager reading gives, read in place or not.
+   */
+  @Test
+  void chunksPastTheDeferralsBoundAreReadAtOnce() throws IOException {
+    String head =
+        "data: {\"id\":\"chatcmpl-9\",\"object\":\"chat.completion.chunk\",\"created\":1733000000,"
+            + "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":";
+    String tail = ",\"finish_reason\":null}],\"usage\":null}\n\n";
+    StringBuilder stream =
+        new StringBuilder(head + "{\"role\":\"assistant\",\"content\":\"\"}" + tail);
+    String text = "x".repeat(1000);
+    int chunks = DeferredChunks.LIMIT / text.length() + 50;
+    for (int i = 0; i < chunks; i++) {
+      stream
+          .append(head)
+          .append("{\"content\":\"")
+          .append(i)
+          .append(text)
+          .append("\"}")
+          .append(tail);
+    }
+    stream
+        .append(head, 0, head.indexOf("[{"))
+        .append("[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":")
+        .append(chunks)
+        .append(",\"total_tokens\":")
+        .append(chunks + 7)
+        .append("}}\n\ndata: [DONE]\n\n");
+    byte[] sent = stream.toString().getBytes(UTF_8);
+    for (boolean scratch : new boolean[] {true, false}) {
+      assertReadAsEagerly(sent, true, 8192, scratch, "scratch " + scratch);
+    }
+  }
+
+  /**
    * Reads {@code sent} through a chat stream body, upstream in pieces of up to {@code largest}
    * bytes, the text kept, into the application's buffer ({@code scratch}: {@link
    * SseBody#readScratch}, so in place when hiding) or through {@link SseBody#read}; checks that the

@@ -398,6 +398,59 @@ class SseEventFramerTest {
     }
   }
 
+  /**
+   * A reader that offers itself the first event of bytes read in place while the framer is at rest
+   * ({@link SseEventFramer#frameInPlaceOffered}) gets the same events, separators and offers as
+   * when the framer offers every event: an event it left unread is not offered twice, one it waits
+   * on is offered again once more bytes came.
+   */
+  @Test
+  void bytesOfferedBeforeFramingFrameAsIfTheFramerOfferedThem() {
+    SplittableRandom random = new SplittableRandom(21);
+    String[] pieces = {"data: a", "data:", "event: e", ": c", "x", "\n", "\n\n", "\r", "\r\n"};
+    for (int round = 0; round < 500; round++) {
+      StringBuilder stream = new StringBuilder();
+      for (int i = random.nextInt(40); i > 0; i--) {
+        stream.append(pieces[random.nextInt(pieces.length)]);
+      }
+      byte[] bytes = stream.toString().getBytes(UTF_8);
+      Recorder framed = new Recorder(64);
+      Recorder offered = new Recorder(64);
+      int waits = random.nextInt(3);
+      framed.wait = waits;
+      offered.wait = waits;
+      byte[] array = new byte[256];
+      int at = 0;
+      while (at < bytes.length) {
+        int n = Math.min(bytes.length - at, 1 + random.nextInt(20));
+        for (Recorder r : new Recorder[] {framed, offered}) {
+          int held = r.held();
+          r.copyHeld(array, 0);
+          System.arraycopy(bytes, at, array, held, n);
+          if (r == offered && held == 0 && r.atRest()) {
+            int next = r.eventAt(array, 0, n);
+            r.frameInPlaceOffered(array, 0, n, next, -1);
+          } else {
+            r.frameInPlace(array, 0, held + n);
+          }
+        }
+        at += n;
+      }
+      framed.end();
+      offered.end();
+      String as = stream.toString();
+      assertThat(offered.all.toByteArray()).as(as).isEqualTo(bytes);
+      assertThat(offered.events).as(as).isEqualTo(framed.events);
+      assertThat(offered.separators).as(as).isEqualTo(framed.separators);
+      assertThat(offered.offered).as(as).isEqualTo(framed.offered);
+    }
+    Recorder busy = new Recorder(64);
+    busy.append("data: 1".getBytes(UTF_8), 0, 7);
+    assertThat(busy.atRest()).isFalse();
+    assertThatThrownBy(() -> busy.frameInPlaceOffered(new byte[4], 0, 4, SseEventFramer.UNREAD, -1))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
   @Test
   void aBoundBelowOneIsRefused() {
     assertThatThrownBy(() -> new Recorder(0))
