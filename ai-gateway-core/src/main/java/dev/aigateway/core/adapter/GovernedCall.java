@@ -110,7 +110,10 @@ public final class GovernedCall {
   /**
    * Resolves the consumer and runs every stage's admission: reserves tokens under every applicable
    * limit (all or none), looks the response cache up, and decides what to send. A call answered
-   * here (rejected, or from the cache) has ended and been reported when this returns.
+   * here (rejected, or from the cache) has ended and been reported when this returns. An admitted
+   * call's gateway time runs on until its first attempt is asked for ({@link #nextAttempt()}, which
+   * an adapter does right away through {@link AttemptLoop}), so that the clock is read once for
+   * both.
    */
   public Admission admit() {
     long began = exchange.startNanos(); // reading the request when the call began is gateway work
