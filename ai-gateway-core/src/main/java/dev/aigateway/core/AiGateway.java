@@ -121,6 +121,9 @@ public final class AiGateway {
   /** The pipeline: one factory per configured stage, outermost first. */
   private final List<CallStage.Factory> stages;
 
+  /** Per stage of {@link #stages}, its factory's {@link CallStage.Factory#phases()}. */
+  private final int[] stagePhases;
+
   private final @Nullable AgentGovernance agentGovernance;
 
   private AiGateway(Builder b) {
@@ -217,6 +220,10 @@ public final class AiGateway {
                 clock,
                 this::storeTransition),
             CacheStage.of(responseCache));
+    this.stagePhases = new int[stages.size()];
+    for (int i = 0; i < stagePhases.length; i++) {
+      stagePhases[i] = stages.get(i).phases();
+    }
     List<InventorySection> sections = new ArrayList<>(b.inventorySections);
     if (agentGovernance != null) {
       for (InventorySection own : agentGovernance.inventorySections()) {
@@ -431,6 +438,15 @@ public final class AiGateway {
 
   public List<CallStage.Factory> stages() {
     return stages;
+  }
+
+  /**
+   * Per stage of {@link #stages()}, in the same order, the phases its calls take part in ({@link
+   * CallStage.Factory#phases()}, read once): for the orchestrator, which skips a stage elsewhere.
+   * The array itself, shared by every call: not to be changed.
+   */
+  public int[] stagePhases() {
+    return stagePhases;
   }
 
   public KeyResolver consumerKey() {

@@ -64,6 +64,12 @@ public final class GovernedCall {
   private final Exchange exchange;
   private final CallStage[] stages;
 
+  /**
+   * Per stage, the phases it takes part in (the gateway's array, shared): a stage is not asked in
+   * the others, where it would do nothing.
+   */
+  private final int[] phases;
+
   /** Whether the call has ended (a field, not an object of its own: one call, one flag). */
   private volatile boolean ended;
 
@@ -71,10 +77,12 @@ public final class GovernedCall {
   private int admitted;
 
   /**
-   * When the admission ended ({@link System#nanoTime()}) until the first attempt is asked for, so
-   * that the clock is not read again for it; 0 otherwise.
+   * Whether the gateway's time since the call began is still running: an admitted call's admission
+   * is timed together with its first attempt's preparation, which the adapter asks for right after,
+   * so that the clock is read once for both. Closed by {@link #nextAttempt()}, else by whatever
+   * comes first ({@link #observeResponse}, the call's end).
    */
-  private long admittedAt;
+  private boolean admissionOpen;
 
   public GovernedCall(AiGateway gateway, CallMatch match, ClientRequest clientRequest) {
     WireRequest request =
@@ -86,11 +94,12 @@ public final class GovernedCall {
         new Exchange(
             gateway, request, gateway.nextCallId(), gateway.clock().instant(), System.nanoTime());
     List<CallStage.Factory> factories = gateway.stages();
+    this.phases = gateway.stagePhases();
     this.stages = new CallStage[factories.size()];
     for (int i = 0; i < stages.length; i++) {
       stages[i] = factories.get(i).begin(exchange);
     }
-    exchange.stages(stages); // the array itself: no list per call
+    exchange.stages(stages, phases); // the arrays themselves: no list per call
   }
 
   /** The request as the gateway understands it. */
@@ -101,13 +110,16 @@ public final class GovernedCall {
   /**
    * Resolves the consumer and runs every stage's admission: reserves tokens under every applicable
    * limit (all or none), looks the response cache up, and decides what to send. A call answered
-   * here (rejected, or from the cache) has ended and been reported when this returns.
+   * here (rejected, or from the cache) has ended and been reported when this returns. An admitted
+   * call's gateway time runs on until its first attempt is asked for ({@link #nextAttempt()}, which
+   * an adapter does right away through {@link AttemptLoop}), so that the clock is read once for
+   * both.
    */
   public Admission admit() {
     long began = exchange.startNanos(); // reading the request when the call began is gateway work
     exchange.consumer(exchange.resolve(exchange.gateway().consumerKey()));
-    for (CallStage stage : stages) {
-      Admission answer = stage.admit();
+    for (int i = 0; i < stages.length; i++) {
+      Admission answer = (phases[i] & CallStage.ADMIT) != 0 ? stages[i].admit() : null;
       admitted++;
       if (answer != null) {
         long now = System.nanoTime();
@@ -119,9 +131,7 @@ public final class GovernedCall {
             : new Admission(null, exchange.responseHeaders(), answer.cachedAnswer());
       }
     }
-    long now = System.nanoTime();
-    exchange.addGatewayNanos(now - began);
-    admittedAt = now;
+    admissionOpen = true; // timed up to the first attempt: no clock read here
     return exchange.responseHeaders().isEmpty()
         ? GO_AHEAD
         : new Admission(null, exchange.responseHeaders(), null);
@@ -142,9 +152,10 @@ public final class GovernedCall {
    *     provider failed); the call has then ended, failed with it
    */
   public AttemptPlan nextAttempt() throws IOException {
-    // The first attempt is asked for right after admission, by the adapter: timed from there.
-    long began = admittedAt != 0 ? admittedAt : System.nanoTime();
-    admittedAt = 0;
+    // The first attempt is asked for right after admission, by the adapter: timed with it, from
+    // when the call began.
+    long began = admissionOpen ? exchange.startNanos() : System.nanoTime();
+    admissionOpen = false;
     AttemptPlan plan = exchange.route().next();
     exchange.addGatewayNanos(System.nanoTime() - began);
     if (plan == null) {
@@ -156,6 +167,14 @@ public final class GovernedCall {
       end(CallOutcome.REJECTED, null, RejectionReason.NO_BACKEND_AVAILABLE.headerValue());
     }
     return plan;
+  }
+
+  /** Adds the admission's time when no attempt has closed it (see {@link #admissionOpen}). */
+  private void closeAdmission() {
+    if (admissionOpen) {
+      admissionOpen = false;
+      exchange.addGatewayNanos(System.nanoTime() - exchange.startNanos());
+    }
   }
 
   /** The call's wire format, which tells a stream and holds its first event. */
@@ -222,6 +241,7 @@ public final class GovernedCall {
       Function<String, String> headers,
       InputStream body,
       BooleanSupplier callCanceled) {
+    closeAdmission(); // only when no attempt was asked for (an adapter that sends by itself)
     exchange.answered(status);
     if (status < 200 || status > 299) {
       end(CallOutcome.BACKEND_ERROR, null, String.valueOf(status));
@@ -261,8 +281,10 @@ public final class GovernedCall {
     exchange.eventStream(eventStream);
     InputStream document = body;
     if (!eventStream) {
-      for (CallStage stage : stages) {
-        document = stage.hold(document);
+      for (int i = 0; i < stages.length; i++) {
+        if ((phases[i] & CallStage.HOLD) != 0) {
+          document = stages[i].hold(document);
+        }
       }
     }
     ObservedBody observed =
@@ -274,12 +296,16 @@ public final class GovernedCall {
                 callCanceled,
                 exchange.gateway().maxObservedBodyBytes(),
                 headers);
-    for (CallStage stage : stages) {
-      stage.observe(observed);
+    for (int i = 0; i < stages.length; i++) {
+      if ((phases[i] & CallStage.OBSERVE) != 0) {
+        stages[i].observe(observed);
+      }
     }
     InputStream delivered = observed;
-    for (CallStage stage : stages) {
-      delivered = stage.deliver(observed, delivered);
+    for (int i = 0; i < stages.length; i++) {
+      if ((phases[i] & CallStage.DELIVER) != 0) {
+        delivered = stages[i].deliver(observed, delivered);
+      }
     }
     return delivered;
   }
@@ -315,6 +341,10 @@ public final class GovernedCall {
       return; // a call ends exactly once
     }
     long began = System.nanoTime();
+    if (admissionOpen) { // admitted, and ended before any attempt was asked for
+      admissionOpen = false;
+      exchange.addGatewayNanos(began - exchange.startNanos());
+    }
     Usage usage = Usage.ZERO;
     UsageSource source = UsageSource.NONE;
     String responseModel = null;
@@ -361,7 +391,9 @@ public final class GovernedCall {
         exchange.addGatewayNanos(now - began);
         exchange.endNanos(now); // the call's end for its event: the clock read once for both
       }
-      stages[i].end();
+      if ((phases[i] & CallStage.END) != 0) {
+        stages[i].end();
+      }
     }
   }
 

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -523,9 +523,13 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
 
   /**
    * A counter, which is its own lock (a reservation locks its counters in their {@link #sequence}
-   * order): no lock object of its own to reach on every call.
+   * order): the lock's state is a field of the counter, so locking reaches no other object, and
+   * keeps no owner (a counter is never locked twice by one thread: a call's counters are locked
+   * once each, in order, and a sweep only tries the ones no reservation of its thread holds).
+   * Waiting threads queue as with any {@link java.util.concurrent.locks.Lock}.
    */
-  private abstract static class Counter extends ReentrantLock {
+  @SuppressWarnings("serial") // never serialized
+  private abstract static class Counter extends AbstractQueuedSynchronizer {
     final String key;
     final LimitSpec spec;
     final long sequence;
@@ -535,6 +539,35 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       this.key = key;
       this.spec = spec;
       this.sequence = sequence;
+    }
+
+    /** Locks the counter, waiting as long as another thread holds it. */
+    final void lock() {
+      acquire(1);
+    }
+
+    /** Locks the counter when no thread holds it; never waits. */
+    final boolean tryLock() {
+      return tryAcquire(1);
+    }
+
+    /** Unlocks the counter, which the calling thread locked. */
+    final void unlock() {
+      release(1);
+    }
+
+    @Override
+    protected final boolean tryAcquire(int units) {
+      return compareAndSetState(0, 1);
+    }
+
+    @Override
+    protected final boolean tryRelease(int units) {
+      if (getState() != 1) {
+        throw new IllegalMonitorStateException("a counter unlocked while not locked");
+      }
+      setState(0);
+      return true;
     }
 
     /** Units left at {@code now} (epoch nanoseconds); negative when overdrawn. */

@@ -54,6 +54,16 @@ public final class LimitStage implements CallStage {
   /** The reservation's {@link Reservation#reservedTokens()}, summed once at admission. */
   private long reservedTokens;
 
+  /**
+   * What the reservation holds, for the event: whether it counts tokens, the requests it reserved,
+   * the in-flight slots it took. Read from its charges at admission, while they are at hand, so the
+   * call's end (after the whole body) does not walk them again.
+   */
+  private boolean countsTokens;
+
+  private long reservedRequests;
+  private int inFlightSlots;
+
   private GuardedStore.Source source = GuardedStore.Source.STORE;
   private String rejectedLimit;
 
@@ -110,6 +120,12 @@ public final class LimitStage implements CallStage {
     /** Every limit's counters together: the most charges a call can have. */
     private final int specCount;
 
+    /**
+     * Whether any limit names a response header (remaining tokens, quota or requests, tokens
+     * consumed): without one, a call's admission looks at no charge for headers.
+     */
+    private final boolean anyHeader;
+
     private LimitsFactory(List<TokenLimit> limits, GuardedStore store, ConsumerRegister consumers) {
       this.limits = limits;
       int specs = 0;
@@ -117,6 +133,15 @@ public final class LimitStage implements CallStage {
         specs += limit.specs().size();
       }
       this.specCount = specs;
+      boolean headers = false;
+      for (TokenLimit limit : limits) {
+        headers |=
+            limit.remainingTokensHeader() != null
+                || limit.remainingQuotaHeader() != null
+                || limit.remainingRequestsHeader() != null
+                || limit.tokensConsumedHeader() != null;
+      }
+      this.anyHeader = headers;
       this.store = store;
       this.consumers = consumers;
     }
@@ -137,6 +162,12 @@ public final class LimitStage implements CallStage {
     @Override
     public CallStage begin(Exchange exchange) {
       return new LimitStage(this, exchange);
+    }
+
+    /** A call's limits reserve, settle and describe; they neither read nor replace its body. */
+    @Override
+    public int phases() {
+      return ADMIT | END | DESCRIBE;
     }
   }
 
@@ -216,7 +247,7 @@ public final class LimitStage implements CallStage {
     List<LimitCharge> charged = immutable(first, second, charges, count);
     GuardedStore.Reserved reserved = reserve(charged);
     ReserveResult result = reserved.result();
-    if (limitOutcome != LimitOutcome.STORE_FAILED) {
+    if (factory.anyHeader && limitOutcome != LimitOutcome.STORE_FAILED) {
       addLimitHeaders(charged, owners, result); // a failed store's counts would be made up
     }
     if (source == GuardedStore.Source.FAILED_CLOSED || !result.admitted()) {
@@ -230,6 +261,17 @@ public final class LimitStage implements CallStage {
     reservation = result.reservation();
     reservedTokens = reservation.reservedTokens();
     exchange.reservedTokens(reservedTokens);
+    List<LimitCharge> held = reservation.charges();
+    for (int i = 0; i < held.size(); i++) {
+      LimitSpec spec = held.get(i).limit();
+      if (spec.kind() == LimitSpec.Kind.IN_FLIGHT) {
+        inFlightSlots++;
+      } else if (spec.unit() == LimitSpec.Unit.REQUESTS) {
+        reservedRequests = 1; // per limit, the largest reservation, as for tokens
+      } else {
+        countsTokens = true;
+      }
+    }
     return null;
   }
 
@@ -273,20 +315,6 @@ public final class LimitStage implements CallStage {
         limitOutcome == LimitOutcome.SETTLED
             || limitOutcome == LimitOutcome.SETTLE_FAILED
             || limitOutcome == LimitOutcome.FALLBACK_SETTLED;
-    boolean countsTokens = false;
-    long reservedRequests = 0;
-    int inFlightSlots = 0;
-    List<LimitCharge> charges = reservation.charges();
-    for (int i = 0; i < charges.size(); i++) {
-      LimitCharge charge = charges.get(i);
-      if (charge.limit().kind() == LimitSpec.Kind.IN_FLIGHT) {
-        inFlightSlots++;
-      } else if (charge.limit().unit() == LimitSpec.Unit.REQUESTS) {
-        reservedRequests = 1; // per limit, the largest reservation, as for tokens
-      } else {
-        countsTokens = true;
-      }
-    }
     event.limits(
         new LimitsInfo(
             counterKeys,

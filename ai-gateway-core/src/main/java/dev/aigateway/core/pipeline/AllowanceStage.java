@@ -12,8 +12,19 @@ import dev.aigateway.core.adapter.Rejection;
  */
 public final class AllowanceStage implements CallStage {
 
-  /** The stage's factory; it holds no configuration. */
-  public static final CallStage.Factory FACTORY = AllowanceStage::new;
+  /** The stage's factory; it holds no configuration. The stage only admits. */
+  public static final CallStage.Factory FACTORY =
+      new CallStage.Factory() {
+        @Override
+        public CallStage begin(Exchange exchange) {
+          return new AllowanceStage(exchange);
+        }
+
+        @Override
+        public int phases() {
+          return ADMIT;
+        }
+      };
 
   private final Exchange exchange;
 

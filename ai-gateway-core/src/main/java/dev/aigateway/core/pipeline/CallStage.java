@@ -27,6 +27,27 @@ import java.io.InputStream;
  */
 public interface CallStage {
 
+  /** The phase of {@link #admit}, as a bit of {@link Factory#phases()}. */
+  int ADMIT = 1;
+
+  /** The phase of {@link #hold}, as a bit of {@link Factory#phases()}. */
+  int HOLD = 1 << 1;
+
+  /** The phase of {@link #observe}, as a bit of {@link Factory#phases()}. */
+  int OBSERVE = 1 << 2;
+
+  /** The phase of {@link #deliver}, as a bit of {@link Factory#phases()}. */
+  int DELIVER = 1 << 3;
+
+  /** The phase of {@link #end}, as a bit of {@link Factory#phases()}. */
+  int END = 1 << 4;
+
+  /** The phase of {@link #describe}, as a bit of {@link Factory#phases()}. */
+  int DESCRIBE = 1 << 5;
+
+  /** Every phase: a stage whose factory does not tell is asked in each. */
+  int ALL_PHASES = ADMIT | HOLD | OBSERVE | DELIVER | END | DESCRIBE;
+
   /**
    * Decides before the call is sent.
    *
@@ -73,5 +94,17 @@ public interface CallStage {
   @FunctionalInterface
   interface Factory {
     CallStage begin(Exchange exchange);
+
+    /**
+     * The phases ({@link #ADMIT}, {@link #HOLD}, {@link #OBSERVE}, {@link #DELIVER}, {@link #END},
+     * {@link #DESCRIBE}) in which this factory's stages do something; the orchestrator skips a
+     * stage in the others, whose methods would do nothing (their defaults: go on, the body as it
+     * is, no end, no part of the event). Read once, when the gateway is built. A stage skipped in
+     * {@link #ADMIT} counts as admitted: its {@link #end} still runs when asked for. By default
+     * every phase.
+     */
+    default int phases() {
+      return ALL_PHASES;
+    }
   }
 }

@@ -52,6 +52,7 @@ public final class Exchange {
   private Map<String, String> responseHeaders = Map.of();
   private Route route;
   private CallStage[] stages = NO_STAGES;
+  private int[] phases;
   private Predicate<String> allowedBackends;
 
   // What the call came to; set once it has ended (or been answered by a stage).
@@ -262,14 +263,35 @@ public final class Exchange {
    */
   public void describeStages(GatewayEvent.Builder event) {
     CallStage[] all = stages;
+    int[] told = phases;
     for (int i = 0; i < all.length; i++) {
-      all[i].describe(event);
+      if (told == null || (told[i] & CallStage.DESCRIBE) != 0) {
+        all[i].describe(event);
+      }
     }
   }
 
-  /** Sets the call's stages: {@code stages} itself is kept, not a copy. */
+  /**
+   * Sets the call's stages, each asked to describe its part of the event: {@code stages} itself is
+   * kept, not a copy.
+   */
   public void stages(CallStage[] stages) {
     this.stages = stages;
+    this.phases = null;
+  }
+
+  /**
+   * Sets the call's stages and, per stage, the phases it takes part in ({@link
+   * CallStage.Factory#phases()}): only those with {@link CallStage#DESCRIBE} describe their part of
+   * the event. Both arrays are kept, not copied.
+   */
+  public void stages(CallStage[] stages, int[] phases) {
+    if (phases.length != stages.length) {
+      throw new IllegalArgumentException(
+          phases.length + " stages' phases for " + stages.length + " stages");
+    }
+    this.stages = stages;
+    this.phases = phases;
   }
 
   /** The model the call is for: the traffic split's variant, else the model asked for. */

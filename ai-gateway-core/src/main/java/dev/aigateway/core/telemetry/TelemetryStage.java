@@ -54,6 +54,12 @@ public final class TelemetryStage implements CallStage {
   private final TelemetryFactory factory;
   private Boolean logsPrompt;
 
+  /**
+   * The routing of a call sent where the application sent it, told at admission while the request
+   * is at hand (the event is built after the whole body); null for a call a backend pool routes.
+   */
+  private @Nullable RoutingInfo direct;
+
   private TelemetryStage(Exchange exchange, TelemetryFactory factory) {
     this.exchange = exchange;
     this.factory = factory;
@@ -95,6 +101,12 @@ public final class TelemetryStage implements CallStage {
       return new TelemetryStage(exchange, this);
     }
 
+    /** Telemetry neither holds nor replaces the body it observes. */
+    @Override
+    public int phases() {
+      return CallStage.ADMIT | CallStage.OBSERVE | CallStage.END | CallStage.DESCRIBE;
+    }
+
     /** The routing of a call sent where the application sent it: the last one when it is equal. */
     RoutingInfo direct(@Nullable String provider, @Nullable String host, int port) {
       RoutingInfo recent = recentDirect;
@@ -112,6 +124,11 @@ public final class TelemetryStage implements CallStage {
 
   @Override
   public @Nullable Admission admit() {
+    Exchange x = exchange;
+    if (!x.route().pooled()) { // the route is set when the call's stages begin, before admission
+      WireRequest request = x.request();
+      direct = factory.direct(request.provider(), request.host(), request.port());
+    }
     return null;
   }
 
@@ -184,7 +201,11 @@ public final class TelemetryStage implements CallStage {
                     : null,
                 Duration.ofNanos(x.gatewayNanos())));
     if (!x.route().pooled()) { // no routing stage: the call went where the application sent it
-      event.routing(factory.direct(request.provider(), request.host(), request.port()));
+      RoutingInfo routing = direct;
+      event.routing(
+          routing != null && !x.bodyRewritten()
+              ? routing // told at admission; a rewritten request is asked again
+              : factory.direct(request.provider(), request.host(), request.port()));
     }
   }
 

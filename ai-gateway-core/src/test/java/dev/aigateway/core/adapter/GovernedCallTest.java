@@ -248,6 +248,34 @@ class GovernedCallTest {
     }
   }
 
+  /**
+   * An admitted call's admission is timed with its first attempt's preparation; a call that gets no
+   * attempt (an adapter that sends by itself, or a failure before sending) still has it counted,
+   * once: the gateway's time is positive and within the call's latency.
+   */
+  @Test
+  void admissionIsTimedWhetherOrNotAnAttemptFollows() throws IOException {
+    AiGateway gateway =
+        gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000)).build();
+    GovernedCall answered = begin(gateway);
+    answered.admit();
+    readWhole(answered.observeResponse(200, "application/json", json(ANSWER), () -> false));
+    GovernedCall failed = begin(gateway);
+    failed.admit();
+    failed.failed(new ConnectException("refused"));
+    GovernedCall sent = begin(gateway);
+    sent.admit();
+    readWhole(AttemptLoop.send(sent, new SlowBackend(ANSWER, "application/json")).body());
+
+    assertThat(events).hasSize(3);
+    for (GatewayEvent event : events) {
+      assertThat(event.timing().gatewayTime())
+          .isPositive()
+          .isLessThanOrEqualTo(event.timing().latency());
+    }
+    assertThat(events.get(2).timing().gatewayTime()).isLessThan(SlowBackend.TAKES);
+  }
+
   /** A backend that answers {@code body} after {@link #TAKES}. */
   private static final class SlowBackend implements AttemptSender<byte[]> {
     static final java.time.Duration TAKES = java.time.Duration.ofMillis(200);

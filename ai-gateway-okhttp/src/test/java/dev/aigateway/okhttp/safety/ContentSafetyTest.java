@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.SafetyOutcome;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.api.spi.LimitCharge;
@@ -154,6 +155,9 @@ class ContentSafetyTest {
     assertThat(event.safety().redactions()).isEqualTo(2);
     assertThat(event.safety().check()).isEqualTo("pii.email");
     assertThat(event.toString()).doesNotContain("jane@corp.example");
+    // The rewritten request went where the application sent it, and the event says so.
+    assertThat(event.routing())
+        .isEqualTo(RoutingInfo.direct("openai", backend.getHostName(), backend.getPort()));
   }
 
   @Test

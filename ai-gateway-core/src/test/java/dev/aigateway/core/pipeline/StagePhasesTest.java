@@ -1,0 +1,140 @@
+package dev.aigateway.core.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.aigateway.api.CallMatch;
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.Operation;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.adapter.Admission;
+import dev.aigateway.core.adapter.PostedRequest;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.wire.ObservedBody;
+import dev.aigateway.core.wire.OpenAiRequest;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A factory's {@link CallStage.Factory#phases()} name every phase its stages do something in: the
+ * orchestrator skips a stage in the others, so a phase left out would silently drop the stage's
+ * work there.
+ */
+class StagePhasesTest {
+
+  /** Each phase's bit and the stage method that does its work. */
+  private static final Map<Integer, Method> PHASES = new LinkedHashMap<>();
+
+  static {
+    try {
+      PHASES.put(CallStage.ADMIT, CallStage.class.getMethod("admit"));
+      PHASES.put(CallStage.HOLD, CallStage.class.getMethod("hold", InputStream.class));
+      PHASES.put(CallStage.OBSERVE, CallStage.class.getMethod("observe", ObservedBody.class));
+      PHASES.put(
+          CallStage.DELIVER,
+          CallStage.class.getMethod("deliver", ObservedBody.class, InputStream.class));
+      PHASES.put(CallStage.END, CallStage.class.getMethod("end"));
+      PHASES.put(
+          CallStage.DESCRIBE, CallStage.class.getMethod("describe", GatewayEvent.Builder.class));
+    } catch (NoSuchMethodException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  @Test
+  void everyStageTakesPartInEachPhaseItDoesSomethingIn() throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(event -> {})
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000))
+            .responseCache(ResponseCache.builder())
+            .build();
+    List<CallStage.Factory> factories = gateway.stages();
+    assertThat(gateway.stagePhases()).hasSize(factories.size());
+    List<String> narrowed = new ArrayList<>();
+    for (int i = 0; i < factories.size(); i++) {
+      CallStage.Factory factory = factories.get(i);
+      int phases = gateway.stagePhases()[i];
+      assertThat(phases).isEqualTo(factory.phases());
+      Class<?> stage = factory.begin(exchange(gateway)).getClass();
+      for (Map.Entry<Integer, Method> phase : PHASES.entrySet()) {
+        Method method = phase.getValue();
+        boolean overridden =
+            stage.getMethod(method.getName(), method.getParameterTypes()).getDeclaringClass()
+                != CallStage.class;
+        if (overridden) {
+          assertThat(phases & phase.getKey())
+              .as("%s does something in %s(), so its factory must name that phase", stage, method)
+              .isNotZero();
+        }
+      }
+      if (phases != CallStage.ALL_PHASES) {
+        narrowed.add(stage.getSimpleName());
+      }
+    }
+    // The stages every governed call has name their phases: they are skipped where they do nothing.
+    assertThat(narrowed).contains("TelemetryStage", "AllowanceStage", "LimitStage");
+  }
+
+  @Test
+  void onlyStagesThatDescribeAreAskedTo() {
+    AiGateway gateway = AiGateway.builder().listener(event -> {}).build();
+    Exchange exchange = exchange(gateway);
+    List<String> described = new ArrayList<>();
+    exchange.stages(
+        new CallStage[] {
+          stage("outer", described), stage("middle", described), stage("inner", described)
+        },
+        new int[] {CallStage.ALL_PHASES, CallStage.ADMIT | CallStage.END, CallStage.DESCRIBE});
+
+    exchange.describeStages(GatewayEvent.builder());
+
+    assertThat(described).containsExactly("outer", "inner");
+  }
+
+  @Test
+  void phasesMustMatchTheStages() {
+    Exchange exchange = exchange(AiGateway.builder().listener(event -> {}).build());
+
+    assertThatThrownBy(
+            () ->
+                exchange.stages(
+                    new CallStage[] {stage("only", new ArrayList<>())}, new int[] {1, 1}))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static Exchange exchange(AiGateway gateway) {
+    return new Exchange(
+        gateway,
+        new OpenAiRequest(
+            new CallMatch(Operation.CHAT_COMPLETIONS, null),
+            PostedRequest.of(
+                "https://api.example.com/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"messages\":[]}"),
+            AiGateway.DEFAULT_MAX_PARSED_BODY_BYTES),
+        7,
+        Instant.EPOCH,
+        System.nanoTime());
+  }
+
+  private static CallStage stage(String name, List<String> described) {
+    return new CallStage() {
+      @Override
+      public Admission admit() {
+        return null;
+      }
+
+      @Override
+      public void describe(GatewayEvent.Builder event) {
+        described.add(name);
+      }
+    };
+  }
+}
