@@ -36,6 +36,7 @@ import dev.aigateway.core.limit.StoreFailurePolicy;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.pipeline.AllowanceStage;
 import dev.aigateway.core.pipeline.CallStage;
+import dev.aigateway.core.pipeline.Pipeline;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.RouteStage;
 import dev.aigateway.core.safety.ContentSafety;
@@ -118,11 +119,8 @@ public final class AiGateway {
   private final @Nullable Anomalies anomalies;
   private final @Nullable AccessPolicy accessPolicy;
 
-  /** The pipeline: one factory per configured stage, outermost first. */
-  private final List<CallStage.Factory> stages;
-
-  /** Per stage of {@link #stages}, its factory's {@link CallStage.Factory#phases()}. */
-  private final int[] stagePhases;
+  /** The pipeline: one factory per configured stage, outermost first, with its phases. */
+  private final Pipeline stages;
 
   private final @Nullable AgentGovernance agentGovernance;
 
@@ -205,25 +203,22 @@ public final class AiGateway {
             ? null
             : new Anomalies(b.anomalyDetection, clock, this::consumerTransition);
     this.stages =
-        pipeline(
-            TelemetryStage.of(listeners, promptLog, priceTable),
-            AccessStage.of(accessPolicy, b.callerResolver, backendPool),
-            AnomalyStage.of(anomalies),
-            SafetyStage.of(b.contentSafety),
-            RouteStage.of(backendPool, clock, this::breakerTransition),
-            LimitStage.of(
-                limits,
-                store,
-                b.storeTimeout,
-                b.storeFailurePolicy,
-                b.storeBreaker,
-                clock,
-                this::storeTransition),
-            CacheStage.of(responseCache));
-    this.stagePhases = new int[stages.size()];
-    for (int i = 0; i < stagePhases.length; i++) {
-      stagePhases[i] = stages.get(i).phases();
-    }
+        Pipeline.of(
+            pipeline(
+                TelemetryStage.of(listeners, promptLog, priceTable),
+                AccessStage.of(accessPolicy, b.callerResolver, backendPool),
+                AnomalyStage.of(anomalies),
+                SafetyStage.of(b.contentSafety),
+                RouteStage.of(backendPool, clock, this::breakerTransition),
+                LimitStage.of(
+                    limits,
+                    store,
+                    b.storeTimeout,
+                    b.storeFailurePolicy,
+                    b.storeBreaker,
+                    clock,
+                    this::storeTransition),
+                CacheStage.of(responseCache)));
     List<InventorySection> sections = new ArrayList<>(b.inventorySections);
     if (agentGovernance != null) {
       for (InventorySection own : agentGovernance.inventorySections()) {
@@ -436,17 +431,12 @@ public final class AiGateway {
     return accessPolicy;
   }
 
-  public List<CallStage.Factory> stages() {
-    return stages;
-  }
-
   /**
-   * Per stage of {@link #stages()}, in the same order, the phases its calls take part in ({@link
-   * CallStage.Factory#phases()}, read once): for the orchestrator, which skips a stage elsewhere.
-   * The array itself, shared by every call: not to be changed.
+   * The pipeline every governed call runs: its stages, outermost first, and the phases each takes
+   * part in. For client adapters and the library's own orchestrator; not meant for applications.
    */
-  public int[] stagePhases() {
-    return stagePhases;
+  public Pipeline stages() {
+    return stages;
   }
 
   public KeyResolver consumerKey() {

@@ -11,6 +11,7 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.ClosedStreamCharge;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
+import dev.aigateway.core.pipeline.Pipeline;
 import dev.aigateway.core.wire.BodyListener;
 import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.ResponseReadout;
@@ -21,7 +22,6 @@ import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -65,10 +65,10 @@ public final class GovernedCall {
   private final CallStage[] stages;
 
   /**
-   * Per stage, the phases it takes part in (the gateway's array, shared): a stage is not asked in
-   * the others, where it would do nothing.
+   * The gateway's stages with the phases each takes part in: a stage is not asked in the others,
+   * where it would do nothing.
    */
-  private final int[] phases;
+  private final Pipeline pipeline;
 
   /** Whether the call has ended (a field, not an object of its own: one call, one flag). */
   private volatile boolean ended;
@@ -93,13 +93,8 @@ public final class GovernedCall {
     this.exchange =
         new Exchange(
             gateway, request, gateway.nextCallId(), gateway.clock().instant(), System.nanoTime());
-    List<CallStage.Factory> factories = gateway.stages();
-    this.phases = gateway.stagePhases();
-    this.stages = new CallStage[factories.size()];
-    for (int i = 0; i < stages.length; i++) {
-      stages[i] = factories.get(i).begin(exchange);
-    }
-    exchange.stages(stages, phases); // the arrays themselves: no list per call
+    this.pipeline = gateway.stages();
+    this.stages = pipeline.begin(exchange);
   }
 
   /** The request as the gateway understands it. */
@@ -119,7 +114,7 @@ public final class GovernedCall {
     long began = exchange.startNanos(); // reading the request when the call began is gateway work
     exchange.consumer(exchange.resolve(exchange.gateway().consumerKey()));
     for (int i = 0; i < stages.length; i++) {
-      Admission answer = (phases[i] & CallStage.ADMIT) != 0 ? stages[i].admit() : null;
+      Admission answer = (pipeline.phases(i) & CallStage.ADMIT) != 0 ? stages[i].admit() : null;
       admitted++;
       if (answer != null) {
         long now = System.nanoTime();
@@ -282,7 +277,7 @@ public final class GovernedCall {
     InputStream document = body;
     if (!eventStream) {
       for (int i = 0; i < stages.length; i++) {
-        if ((phases[i] & CallStage.HOLD) != 0) {
+        if ((pipeline.phases(i) & CallStage.HOLD) != 0) {
           document = stages[i].hold(document);
         }
       }
@@ -297,13 +292,13 @@ public final class GovernedCall {
                 exchange.gateway().maxObservedBodyBytes(),
                 headers);
     for (int i = 0; i < stages.length; i++) {
-      if ((phases[i] & CallStage.OBSERVE) != 0) {
+      if ((pipeline.phases(i) & CallStage.OBSERVE) != 0) {
         stages[i].observe(observed);
       }
     }
     InputStream delivered = observed;
     for (int i = 0; i < stages.length; i++) {
-      if ((phases[i] & CallStage.DELIVER) != 0) {
+      if ((pipeline.phases(i) & CallStage.DELIVER) != 0) {
         delivered = stages[i].deliver(observed, delivered);
       }
     }
@@ -391,7 +386,7 @@ public final class GovernedCall {
         exchange.addGatewayNanos(now - began);
         exchange.endNanos(now); // the call's end for its event: the clock read once for both
       }
-      if ((phases[i] & CallStage.END) != 0) {
+      if ((pipeline.phases(i) & CallStage.END) != 0) {
         stages[i].end();
       }
     }

@@ -78,7 +78,7 @@ final class InventoryReader {
   }
 
   GatewayInventory read() {
-    for (CallStage.Factory stage : gateway.stages()) {
+    for (CallStage.Factory stage : gateway.stages().factories()) {
       if (stage instanceof RouteStage.PoolFactory f) {
         routing = f;
       } else if (stage instanceof LimitStage.LimitsFactory f) {

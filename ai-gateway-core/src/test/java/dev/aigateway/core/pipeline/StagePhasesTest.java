@@ -56,12 +56,12 @@ class StagePhasesTest {
             .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000))
             .responseCache(ResponseCache.builder())
             .build();
-    List<CallStage.Factory> factories = gateway.stages();
-    assertThat(gateway.stagePhases()).hasSize(factories.size());
+    List<CallStage.Factory> factories = gateway.stages().factories();
+    assertThat(gateway.stages().size()).isEqualTo(factories.size());
     List<String> narrowed = new ArrayList<>();
     for (int i = 0; i < factories.size(); i++) {
       CallStage.Factory factory = factories.get(i);
-      int phases = gateway.stagePhases()[i];
+      int phases = gateway.stages().phases(i);
       assertThat(phases).isEqualTo(factory.phases());
       Class<?> stage = factory.begin(exchange(gateway)).getClass();
       for (Map.Entry<Integer, Method> phase : PHASES.entrySet()) {
@@ -136,5 +136,47 @@ class StagePhasesTest {
         described.add(name);
       }
     };
+  }
+
+  @Test
+  void aFactoryNamingAPhaseThatDoesNotExistIsRefused() {
+    CallStage.Factory odd =
+        new CallStage.Factory() {
+          @Override
+          public CallStage begin(Exchange exchange) {
+            return () -> null;
+          }
+
+          @Override
+          public int phases() {
+            return CallStage.ALL_PHASES | (CallStage.ALL_PHASES + 1);
+          }
+        };
+
+    assertThatThrownBy(() -> Pipeline.of(List.of(odd)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("phases that do not exist");
+  }
+
+  @Test
+  void aPipelineBeginsOneStagePerFactoryAndTellsTheExchange() {
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(event -> {})
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000))
+            .build();
+    Pipeline pipeline = gateway.stages();
+    Exchange exchange = exchange(gateway);
+
+    CallStage[] stages = pipeline.begin(exchange);
+
+    assertThat(stages).hasSize(pipeline.size());
+    assertThat(pipeline.isEmpty()).isFalse();
+    for (int i = 0; i < stages.length; i++) {
+      assertThat(stages[i]).isNotNull();
+      assertThat(pipeline.phases(i)).isEqualTo(pipeline.factories().get(i).phases());
+    }
+    assertThatThrownBy(() -> pipeline.factories().add(pipeline.factories().get(0)))
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 }
