@@ -3,8 +3,12 @@ package dev.aigateway.core.tokens;
 import com.knuddels.jtokkit.api.Encoding;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.wire.PromptTokens;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -216,32 +220,86 @@ public final class TokenCounter {
     if (length == 0) {
       return 0;
     }
-    Encoding loaded = SharedEncodings.get(encoding);
-    int textHash = 0;
-    int bits = 0;
-    for (int k = offset; k < offset + length; k++) {
-      byte b = bytes[k];
-      bits |= b;
-      textHash = 31 * textHash + b;
+    int end = offset + length;
+    // One pass, eight bytes a step: whether every byte is ASCII, and a hash of the bytes and the
+    // encoding. A text shorter than eight bytes is read a byte at a time; a longer one's last
+    // step reads the eight bytes before its end, some of them read before.
+    long bits = 0;
+    long hash = (encoding.ordinal() + 1) * ASCII_HASH_MULTIPLIER;
+    if (length < Long.BYTES) {
+      long word = 0;
+      for (int k = offset; k < end; k++) {
+        word = word << 8 | (bytes[k] & 0xff);
+      }
+      bits = word;
+      hash = (hash ^ word ^ length) * ASCII_HASH_MULTIPLIER;
+    } else {
+      int k = offset;
+      for (; k < end - Long.BYTES; k += Long.BYTES) {
+        long word = (long) LONGS.get(bytes, k);
+        bits |= word;
+        hash = (hash ^ word) * ASCII_HASH_MULTIPLIER;
+        hash ^= hash >>> 29;
+      }
+      long last = (long) LONGS.get(bytes, end - Long.BYTES);
+      bits |= last;
+      hash = (hash ^ last ^ length) * ASCII_HASH_MULTIPLIER;
     }
-    if (bits < 0) {
+    if ((bits & HIGH_BITS) != 0) {
       throw new IllegalArgumentException("not ASCII text");
     }
     if (length > RECENT_MAX_CHARS) {
-      return text(loaded, new String(bytes, offset, length, StandardCharsets.ISO_8859_1));
+      return text(
+          SharedEncodings.get(encoding),
+          new String(bytes, offset, length, StandardCharsets.ISO_8859_1));
     }
-    // The hash of countText(encoding, char[], ...) on the same characters: the same slot.
-    int hash = 31 * System.identityHashCode(loaded) + textHash;
-    int slot = (hash ^ (hash >>> 16)) & (RECENT_SLOTS - 1);
-    RecentCount recent = RECENT[slot];
-    if (recent != null && recent.is(hash, loaded, bytes, offset, length)) {
-      return recent.count;
+    int slot = (int) (hash >>> (Long.SIZE - RECENT_ASCII_SLOT_BITS));
+    byte[] recent = (byte[]) RECENT_ASCII_SLOT.getAcquire(RECENT_ASCII, slot);
+    if (recent != null
+        && recent.length == RECENT_ASCII_HEADER + length
+        && recent[RECENT_ASCII_ENCODING] == encoding.ordinal()
+        && Arrays.equals(recent, RECENT_ASCII_HEADER, recent.length, bytes, offset, end)) {
+      return (int) INTS.get(recent, RECENT_ASCII_COUNT);
     }
-    String text = new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
-    int count = text(loaded, text);
-    RECENT[slot] = new RecentCount(hash, loaded, text, count);
+    int count =
+        text(
+            SharedEncodings.get(encoding),
+            new String(bytes, offset, length, StandardCharsets.ISO_8859_1));
+    byte[] entry = new byte[RECENT_ASCII_HEADER + length];
+    INTS.set(entry, RECENT_ASCII_COUNT, count);
+    entry[RECENT_ASCII_ENCODING] = (byte) encoding.ordinal();
+    System.arraycopy(bytes, offset, entry, RECENT_ASCII_HEADER, length);
+    RECENT_ASCII_SLOT.setRelease(RECENT_ASCII, slot, entry);
     return count;
   }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long ASCII_HASH_MULTIPLIER = 0x9E3779B97F4A7C15L;
+
+  /** Slots of {@link #RECENT_ASCII}: {@code 1 << RECENT_ASCII_SLOT_BITS}. */
+  private static final int RECENT_ASCII_SLOT_BITS = 10;
+
+  /**
+   * The counts of recent short ASCII texts given as bytes ({@link #countAsciiText}), one per slot
+   * by a hash of the text and its encoding, the latest text of a slot replacing the one before (at
+   * most 1,024 texts of at most {@value #RECENT_MAX_CHARS} characters). Each entry is one array:
+   * the count ({@link #RECENT_ASCII_COUNT}, four bytes), the encoding's ordinal ({@link
+   * #RECENT_ASCII_ENCODING}), then the text's bytes; so a text found here costs the slot and that
+   * one array, no string, no encoding loaded. Entries are never changed once published; a slot is
+   * written with release and read with acquire semantics, so a thread that finds an entry sees all
+   * of its bytes.
+   */
+  private static final byte[][] RECENT_ASCII = new byte[1 << RECENT_ASCII_SLOT_BITS][];
+
+  private static final VarHandle RECENT_ASCII_SLOT =
+      MethodHandles.arrayElementVarHandle(byte[][].class);
+  private static final int RECENT_ASCII_COUNT = 0;
+  private static final int RECENT_ASCII_ENCODING = 4;
+  private static final int RECENT_ASCII_HEADER = 5;
 
   /** Slots of {@link #RECENT}: a power of two. */
   private static final int RECENT_SLOTS = 1024;
@@ -279,19 +337,6 @@ public final class TokenCounter {
       }
       for (int k = 0; k < length; k++) {
         if (text.charAt(k) != chars[offset + k]) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    /** As above, for a text given as ASCII bytes, one character per byte. */
-    boolean is(int otherHash, Encoding otherEncoding, byte[] bytes, int offset, int length) {
-      if (hash != otherHash || encoding != otherEncoding || text.length() != length) {
-        return false;
-      }
-      for (int k = 0; k < length; k++) {
-        if (text.charAt(k) != bytes[offset + k]) {
           return false;
         }
       }

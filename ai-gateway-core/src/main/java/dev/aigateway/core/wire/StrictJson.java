@@ -316,7 +316,7 @@ final class StrictJson {
   }
 
   /** {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}, not too long. */
-  private static int number(byte[] json, int i, int to) {
+  static int number(byte[] json, int i, int to) {
     int start = i;
     if (i < to && json[i] == '-') {
       i++;

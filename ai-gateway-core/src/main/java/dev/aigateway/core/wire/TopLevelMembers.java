@@ -11,6 +11,11 @@ import java.util.Arrays;
  * only when {@link StrictJson} accepts it whole, its top-level names are written without escapes
  * (an escaped one could spell a name read here) and its last model, if text, is written without
  * escapes; for any other, the caller leaves the bytes to Jackson.
+ *
+ * <p>A walker that notes no positions (one JSON answer read) first matches the object against the
+ * layout learnt from an answer walked whole before ({@link AnswerShape}): an object that matches is
+ * one the walk accepts, with what it would note, found by comparing bytes and checking the values
+ * alone; any other is walked whole, and may teach the layout anew.
  */
 final class TopLevelMembers {
 
@@ -60,8 +65,26 @@ final class TopLevelMembers {
 
   private int usageReadAt = -1;
 
-  /** Where the value {@link UsageBytes#asOpenAiWritesIt} read ends. */
-  private final int[] usageEnd = new int[1];
+  /**
+   * Where the value {@link UsageBytes#asOpenAiWritesIt} read ends; and, after a match of the learnt
+   * layout, where the usage and model lie ({@link AnswerShape#match}).
+   */
+  private final int[] usageEnd = new int[4];
+
+  /**
+   * The layout of the answer walked whole last by a walker that notes no positions (one JSON answer
+   * read), shared by all threads; null until one was learnt ({@link AnswerShape}).
+   */
+  private static volatile AnswerShape answerShape;
+
+  /** Answers that did not match the layout, counted loosely across threads, to learn anew. */
+  private static int answerShapeMisses;
+
+  /** Answers that do not match the layout between two learnt anew. */
+  private static final int MISSES_TO_LEARN = 16;
+
+  /** Whether the last walk matched the learnt layout instead of walking: for tests. */
+  private boolean matchedShape;
 
   private String model;
 
@@ -102,6 +125,66 @@ final class TopLevelMembers {
    * above), and what was noted is then meaningless.
    */
   boolean walk(byte[] json, int from, int to) {
+    matchedShape = false;
+    if (members != null) {
+      return walkWhole(json, from, to);
+    }
+    // One answer read: matched against the layout learnt from the answers before, else walked.
+    AnswerShape shape = answerShape;
+    if (shape != null && matchShape(shape, json, from, to)) {
+      matchedShape = true;
+      return true;
+    }
+    boolean walked = walkWhole(json, from, to);
+    if (walked
+        && usages == 1
+        && usageReadAt == lastUsage
+        && (modelValue < 0 || model != null)
+        && to - from <= StrictJson.MAX_LENGTH
+        && (shape == null || ++answerShapeMisses % MISSES_TO_LEARN == 0)) {
+      AnswerShape learnt = AnswerShape.learn(json, from, to, usageEnd[0]);
+      if (learnt != null) {
+        answerShape = learnt;
+      }
+    }
+    return walked;
+  }
+
+  /**
+   * Notes what {@link #walkWhole} would of the object {@code json[from, to)} when it matches {@code
+   * shape}; false when it does not, or its model is written with escapes (left to the walk).
+   */
+  private boolean matchShape(AnswerShape shape, byte[] json, int from, int to) {
+    Usage usage = shape.match(json, from, to, usageEnd);
+    if (usage == null) {
+      return false;
+    }
+    forget();
+    resumedAt = from;
+    usages = 1;
+    firstUsage = usageEnd[AnswerShape.USAGE_START];
+    lastUsage = firstUsage;
+    usagesNull = false;
+    usageRead = usage;
+    usageReadAt = firstUsage;
+    anyChoices = true;
+    choicesEmpty = shape.choicesEmpty();
+    modelValue = usageEnd[AnswerShape.MODEL_START];
+    modelEnd = usageEnd[AnswerShape.MODEL_END];
+    return readModel(json, to);
+  }
+
+  /** Whether the last walk matched the layout learnt from the answers before: for tests. */
+  boolean matchedShape() {
+    return matchedShape;
+  }
+
+  /** Forgets the layout learnt (for tests: a walk then learns anew from the next answer). */
+  static void forgetShape() {
+    answerShape = null;
+  }
+
+  private boolean walkWhole(byte[] json, int from, int to) {
     forget();
     resumedAt = from;
     int i = StrictJson.skipSpace(json, from, to);
@@ -122,7 +205,7 @@ final class TopLevelMembers {
       resume--;
     }
     if (resume <= 0) {
-      return walk(json, from, to);
+      return walkWhole(json, from, to);
     }
     forget();
     for (int k = 0; k < resume; k++) {
@@ -224,6 +307,14 @@ final class TopLevelMembers {
     if (StrictJson.skipSpace(json, i, to) != to) {
       return false;
     }
+    return readModel(json, to);
+  }
+
+  /**
+   * Reads the text of the model whose value is {@code json[modelValue, modelEnd)}, when it is text,
+   * into {@link #model}; false when it is written with escapes.
+   */
+  private boolean readModel(byte[] json, int to) {
     String previous = model;
     model = null;
     if (modelValue >= 0 && json[modelValue] == '"') {

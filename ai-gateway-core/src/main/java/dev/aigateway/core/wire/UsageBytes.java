@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
-import java.util.Arrays;
 
 /**
  * Reads a {@code usage} object from its bytes, as {@link ResponseReadout#parseUsage} reads its
@@ -116,9 +115,8 @@ final class UsageBytes {
     int i = from;
     for (int piece = 0; ; piece++) {
       byte[] expected = OPENAI_PIECES[piece];
-      if (to - i < expected.length
-          || !Arrays.equals(json, i, i + expected.length, expected, 0, expected.length)) {
-        return null; // compared with vector instructions: most pieces are long
+      if (to - i < expected.length || !AnswerShape.same(json, i, expected, 0, expected.length)) {
+        return null; // compared eight bytes a step
       }
       i += expected.length;
       if (piece == OPENAI_PIECES.length - 1) {

@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Counting a text on its characters in a buffer gives the count of the text as a string. */
@@ -124,5 +130,138 @@ class TokenCounterCharsTest {
     assertThat(counter.countAsciiText(TokenEncoding.O200K_BASE, utf8, 6, 3))
         .isEqualTo(counter.countText(TokenEncoding.O200K_BASE, " vu"))
         .isPositive();
+  }
+
+  @Test
+  void asciiTextsOfEveryLengthAndOneByteApartCountApart() {
+    // Every length around the eight-byte steps and the recent counts' bound, every place of a
+    // changed byte (the last step reads bytes read before), asked twice each: found, then not
+    // confused with a text one byte apart, in either encoding.
+    String base =
+        "The quick brown fox jumps over the lazy dog while 12 tired cats watch, "
+            + "and then the dog sleeps; the fox runs off to the woods near the old mill.";
+    for (int length = 1; length <= 140; length++) {
+      String text = base.repeat(2).substring(0, length);
+      for (int at = 0; at < length; at++) {
+        char[] changed = text.toCharArray();
+        changed[at] = changed[at] == 'z' ? 'q' : 'z';
+        String other = new String(changed);
+        for (TokenEncoding encoding :
+            new TokenEncoding[] {TokenEncoding.O200K_BASE, TokenEncoding.R50K_BASE}) {
+          for (int ask = 0; ask < 2; ask++) {
+            assertThat(countBytes(encoding, text, at % 3))
+                .as("%s in %s", text, encoding)
+                .isEqualTo(counter.countText(encoding, text));
+            assertThat(countBytes(encoding, other, at % 4))
+                .as("%s in %s", other, encoding)
+                .isEqualTo(counter.countText(encoding, other));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void oneAsciiTextCountsInEachEncodingApart() {
+    // Texts whose counts differ between the two encodings, asked alternately: each encoding's own.
+    String[] texts = {"  indented   code\t\tlines  ", "numbers 1234567890123 and   spaces"};
+    for (String text : texts) {
+      int o200k = counter.countText(TokenEncoding.O200K_BASE, text);
+      int r50k = counter.countText(TokenEncoding.R50K_BASE, text);
+      for (int n = 0; n < 4; n++) {
+        assertThat(countBytes(TokenEncoding.O200K_BASE, text, n)).isEqualTo(o200k);
+        assertThat(countBytes(TokenEncoding.R50K_BASE, text, n)).isEqualTo(r50k);
+      }
+    }
+    assertThat(countBytes(TokenEncoding.O200K_BASE, texts[0], 0))
+        .isNotEqualTo(countBytes(TokenEncoding.R50K_BASE, texts[0], 0));
+  }
+
+  @Test
+  void aByteAboveAsciiAnywhereIsRefused() {
+    for (int length = 1; length <= 140; length++) {
+      for (int at = 0; at < length; at++) {
+        byte[] bytes = "a".repeat(length + 2).getBytes(StandardCharsets.US_ASCII);
+        bytes[1 + at] = (byte) 0xC3;
+        int place = at;
+        assertThatThrownBy(
+                () -> counter.countAsciiText(TokenEncoding.O200K_BASE, bytes, 1, bytes.length - 2))
+            .as("a high byte at %d of %d", place, length)
+            .isInstanceOf(IllegalArgumentException.class);
+      }
+    }
+  }
+
+  @Test
+  void threadsCountingAsciiTextsThatShareSlotsEachGetTheirTextsCount() throws Exception {
+    // More texts than slots, asked by several threads at once: every answer is the text's own.
+    List<String> texts = new ArrayList<>();
+    Random random = new Random(11);
+    for (int t = 0; t < 3_000; t++) {
+      StringBuilder text = new StringBuilder();
+      int words = 1 + random.nextInt(12);
+      for (int w = 0; w < words; w++) {
+        text.append(' ').append(Integer.toString(random.nextInt(1 << 20), 36));
+      }
+      texts.add(text.toString());
+    }
+    int[] expected =
+        texts.stream().mapToInt(t -> counter.countText(TokenEncoding.CL100K_BASE, t)).toArray();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Integer>> wrong = new ArrayList<>();
+      for (int thread = 0; thread < 4; thread++) {
+        int seed = thread;
+        wrong.add(
+            pool.submit(
+                () -> {
+                  Random own = new Random(seed);
+                  int mismatches = 0;
+                  for (int n = 0; n < 30_000; n++) {
+                    int t = own.nextInt(texts.size());
+                    if (countBytes(TokenEncoding.CL100K_BASE, texts.get(t), n % 3) != expected[t]) {
+                      mismatches++;
+                    }
+                  }
+                  return mismatches;
+                }));
+      }
+      for (Future<Integer> mismatches : wrong) {
+        assertThat(mismatches.get(120, TimeUnit.SECONDS)).isZero();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void asciiTextsThatDifferInTheirFirstByteOnlyCountApart() {
+    // Many texts one first byte apart, asked in a random order: those that share a slot replace
+    // each other there, and each is still found with its own count.
+    List<String> texts = new ArrayList<>();
+    String[] rests = {
+      "ello", "123 main street", "nd so on", "\tthe end", ".json file", "ping pong"
+    };
+    for (String rest : rests) {
+      for (char first = ' '; first < 0x7f; first++) {
+        texts.add(first + rest);
+      }
+    }
+    int[] expected =
+        texts.stream().mapToInt(t -> counter.countText(TokenEncoding.O200K_BASE, t)).toArray();
+    Random random = new Random(3);
+    for (int n = 0; n < 20_000; n++) {
+      int t = random.nextInt(texts.size());
+      assertThat(countBytes(TokenEncoding.O200K_BASE, texts.get(t), n % 3))
+          .as(texts.get(t))
+          .isEqualTo(expected[t]);
+    }
+  }
+
+  /** The ASCII {@code text} counted on its bytes, {@code before} bytes into a larger array. */
+  private int countBytes(TokenEncoding encoding, String text, int before) {
+    byte[] bytes =
+        ("xyz".repeat(2).substring(0, before) + text + "q").getBytes(StandardCharsets.US_ASCII);
+    return counter.countAsciiText(encoding, bytes, before, text.length());
   }
 }
