@@ -20,18 +20,7 @@ class ExchangeDescribeTest {
   @Test
   void everyStageDescribesOnceInPipelineOrder() {
     AiGateway gateway = AiGateway.builder().listener(event -> {}).build();
-    Exchange exchange =
-        new Exchange(
-            gateway,
-            new OpenAiRequest(
-                new CallMatch(Operation.CHAT_COMPLETIONS, null),
-                PostedRequest.of(
-                    "https://api.example.com/v1/chat/completions",
-                    "{\"model\":\"gpt-4o\",\"messages\":[]}"),
-                AiGateway.DEFAULT_MAX_PARSED_BODY_BYTES),
-            7,
-            Instant.EPOCH,
-            System.nanoTime());
+    Exchange exchange = exchange(gateway);
     List<String> described = new ArrayList<>();
     GatewayEvent.Builder builder = GatewayEvent.builder();
     exchange.stages(
@@ -44,7 +33,23 @@ class ExchangeDescribeTest {
     assertThat(described).containsExactly("outer", "middle", "inner");
   }
 
-  private static CallStage stage(String name, List<String> described) {
+  /** An exchange of a small chat call of {@code gateway}. */
+  static Exchange exchange(AiGateway gateway) {
+    return new Exchange(
+        gateway,
+        new OpenAiRequest(
+            new CallMatch(Operation.CHAT_COMPLETIONS, null),
+            PostedRequest.of(
+                "https://api.example.com/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"messages\":[]}"),
+            AiGateway.DEFAULT_MAX_PARSED_BODY_BYTES),
+        7,
+        Instant.EPOCH,
+        System.nanoTime());
+  }
+
+  /** A stage that only describes: it adds {@code name} to {@code described}. */
+  static CallStage stage(String name, List<String> described) {
     return new CallStage() {
       @Override
       public Admission admit() {

@@ -3,19 +3,13 @@ package dev.aigateway.core.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.GatewayEvent;
-import dev.aigateway.api.Operation;
 import dev.aigateway.core.AiGateway;
-import dev.aigateway.core.adapter.Admission;
-import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.wire.ObservedBody;
-import dev.aigateway.core.wire.OpenAiRequest;
 import java.io.InputStream;
 import java.lang.reflect.Method;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,7 +57,7 @@ class StagePhasesTest {
       CallStage.Factory factory = factories.get(i);
       int phases = gateway.stages().phases(i);
       assertThat(phases).isEqualTo(factory.phases());
-      Class<?> stage = factory.begin(exchange(gateway)).getClass();
+      Class<?> stage = factory.begin(ExchangeDescribeTest.exchange(gateway)).getClass();
       for (Map.Entry<Integer, Method> phase : PHASES.entrySet()) {
         Method method = phase.getValue();
         boolean overridden =
@@ -86,11 +80,13 @@ class StagePhasesTest {
   @Test
   void onlyStagesThatDescribeAreAskedTo() {
     AiGateway gateway = AiGateway.builder().listener(event -> {}).build();
-    Exchange exchange = exchange(gateway);
+    Exchange exchange = ExchangeDescribeTest.exchange(gateway);
     List<String> described = new ArrayList<>();
     exchange.stages(
         new CallStage[] {
-          stage("outer", described), stage("middle", described), stage("inner", described)
+          ExchangeDescribeTest.stage("outer", described),
+          ExchangeDescribeTest.stage("middle", described),
+          ExchangeDescribeTest.stage("inner", described)
         },
         new int[] {CallStage.ALL_PHASES, CallStage.ADMIT | CallStage.END, CallStage.DESCRIBE});
 
@@ -101,41 +97,15 @@ class StagePhasesTest {
 
   @Test
   void phasesMustMatchTheStages() {
-    Exchange exchange = exchange(AiGateway.builder().listener(event -> {}).build());
+    Exchange exchange =
+        ExchangeDescribeTest.exchange(AiGateway.builder().listener(event -> {}).build());
 
     assertThatThrownBy(
             () ->
                 exchange.stages(
-                    new CallStage[] {stage("only", new ArrayList<>())}, new int[] {1, 1}))
+                    new CallStage[] {ExchangeDescribeTest.stage("only", new ArrayList<>())},
+                    new int[] {1, 1}))
         .isInstanceOf(IllegalArgumentException.class);
-  }
-
-  private static Exchange exchange(AiGateway gateway) {
-    return new Exchange(
-        gateway,
-        new OpenAiRequest(
-            new CallMatch(Operation.CHAT_COMPLETIONS, null),
-            PostedRequest.of(
-                "https://api.example.com/v1/chat/completions",
-                "{\"model\":\"gpt-4o\",\"messages\":[]}"),
-            AiGateway.DEFAULT_MAX_PARSED_BODY_BYTES),
-        7,
-        Instant.EPOCH,
-        System.nanoTime());
-  }
-
-  private static CallStage stage(String name, List<String> described) {
-    return new CallStage() {
-      @Override
-      public Admission admit() {
-        return null;
-      }
-
-      @Override
-      public void describe(GatewayEvent.Builder event) {
-        described.add(name);
-      }
-    };
   }
 
   @Test
@@ -166,7 +136,7 @@ class StagePhasesTest {
             .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000))
             .build();
     Pipeline pipeline = gateway.stages();
-    Exchange exchange = exchange(gateway);
+    Exchange exchange = ExchangeDescribeTest.exchange(gateway);
 
     CallStage[] stages = pipeline.begin(exchange);
 

@@ -31,20 +31,8 @@ class ChatPromptSpansTest {
   private static final String[] WORDS =
       RandomJsonText.words("name", "\ud800", "You are a terse assistant.");
 
-  private static final String[] MESSAGE_KEYS = {
-    "role",
-    "content",
-    "name",
-    "tool_call_id",
-    "tool_calls",
-    "function_call",
-    "refusal",
-    "audio",
-    "names",
-    "nam",
-    "Name",
-    "日本",
-  };
+  private static final String[] MESSAGE_KEYS =
+      RandomJsonText.messageKeys("names", "nam", "Name", "日本");
 
   private static final String[] TOP_KEYS = {
     "model",
@@ -286,16 +274,13 @@ class ChatPromptSpansTest {
         any(1);
         return;
       }
-      List<Runnable> members = new ArrayList<>();
-      for (String key : MESSAGE_KEYS) {
-        if (random.nextInt(4) == 0 || key.equals("content") || key.equals("role")) {
-          members.add(() -> messageMember(key));
-        }
-      }
-      if (random.nextInt(30) == 0) { // a repeated member
-        String key = MESSAGE_KEYS[random.nextInt(MESSAGE_KEYS.length)];
-        members.add(() -> messageMember(key));
-      }
+      List<Runnable> members =
+          someMembers(
+              MESSAGE_KEYS,
+              4,
+              key -> key.equals("content") || key.equals("role"),
+              30,
+              this::messageMember);
       if (random.nextInt(30) == 0) { // an escaped name, "name" or "content" once decoded
         members.add(
             () -> {

@@ -45,22 +45,8 @@ class PromptTokensStreamingTest {
     "TEXT"
   };
 
-  private static final String[] MESSAGE_KEYS = {
-    "role",
-    "content",
-    "name",
-    "tool_call_id",
-    "tool_calls",
-    "function_call",
-    "refusal",
-    "audio",
-    "type",
-    "id",
-    "status",
-    "arguments",
-    "output",
-    "call_id"
-  };
+  private static final String[] MESSAGE_KEYS =
+      RandomJsonText.messageKeys("type", "id", "status", "arguments", "output", "call_id");
 
   private static final String[] TOP_KEYS = {
     "model",
@@ -388,16 +374,9 @@ class PromptTokensStreamingTest {
         any(2);
         return;
       }
-      List<Runnable> members = new ArrayList<>();
-      for (String key : MESSAGE_KEYS) {
-        if (random.nextInt(responsesItem ? 3 : 4) == 0 || key.equals("content")) {
-          members.add(() -> messageMember(key));
-        }
-      }
-      if (random.nextInt(25) == 0) {
-        String key = MESSAGE_KEYS[random.nextInt(MESSAGE_KEYS.length)];
-        members.add(() -> messageMember(key));
-      }
+      List<Runnable> members =
+          someMembers(
+              MESSAGE_KEYS, responsesItem ? 3 : 4, "content"::equals, 25, this::messageMember);
       java.util.Collections.shuffle(members, random);
       object(members);
     }

@@ -1,8 +1,11 @@
 package dev.aigateway.core.wire;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * JSON text written by hand at random for property tests of the request readers, so that members
@@ -39,6 +42,11 @@ class RandomJsonText {
     "user"
   };
 
+  /** The members of a chat message that every request test writes; each test adds its own. */
+  private static final String[] MESSAGE_KEYS = {
+    "role", "content", "name", "tool_call_id", "tool_calls", "function_call", "refusal", "audio"
+  };
+
   final Random random;
   final StringBuilder out = new StringBuilder();
   private final String[] words;
@@ -48,6 +56,37 @@ class RandomJsonText {
     String[] all = Arrays.copyOf(WORDS, WORDS.length + more.length);
     System.arraycopy(more, 0, all, WORDS.length, more.length);
     return all;
+  }
+
+  /** The shared message members and {@code more}. */
+  static String[] messageKeys(String... more) {
+    String[] all = Arrays.copyOf(MESSAGE_KEYS, MESSAGE_KEYS.length + more.length);
+    System.arraycopy(more, 0, all, MESSAGE_KEYS.length, more.length);
+    return all;
+  }
+
+  /**
+   * Members of an object, written later by {@code member}: each of {@code keys} with odds of one in
+   * {@code oneIn} (or always, when {@code always} says so), then, with odds of one in {@code
+   * repeatOneIn}, one of them again.
+   */
+  final List<Runnable> someMembers(
+      String[] keys,
+      int oneIn,
+      Predicate<String> always,
+      int repeatOneIn,
+      Consumer<String> member) {
+    List<Runnable> members = new ArrayList<>();
+    for (String key : keys) {
+      if (random.nextInt(oneIn) == 0 || always.test(key)) {
+        members.add(() -> member.accept(key));
+      }
+    }
+    if (random.nextInt(repeatOneIn) == 0) { // a repeated member
+      String key = keys[random.nextInt(keys.length)];
+      members.add(() -> member.accept(key));
+    }
+    return members;
   }
 
   /** Text whose strings are made of {@code words}. */
