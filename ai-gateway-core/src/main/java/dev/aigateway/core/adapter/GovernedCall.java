@@ -164,11 +164,14 @@ public final class GovernedCall {
     return plan;
   }
 
-  /** Adds the admission's time when no attempt has closed it (see {@link #admissionOpen}). */
-  private void closeAdmission() {
+  /**
+   * Adds the admission's time, up to {@code now} ({@link System#nanoTime()}), when no attempt has
+   * closed it (see {@link #admissionOpen}).
+   */
+  private void closeAdmission(long now) {
     if (admissionOpen) {
       admissionOpen = false;
-      exchange.addGatewayNanos(System.nanoTime() - exchange.startNanos());
+      exchange.addGatewayNanos(now - exchange.startNanos());
     }
   }
 
@@ -236,7 +239,9 @@ public final class GovernedCall {
       Function<String, String> headers,
       InputStream body,
       BooleanSupplier callCanceled) {
-    closeAdmission(); // only when no attempt was asked for (an adapter that sends by itself)
+    if (admissionOpen) { // only when no attempt was asked for (an adapter that sends by itself)
+      closeAdmission(System.nanoTime());
+    }
     exchange.answered(status);
     if (status < 200 || status > 299) {
       end(CallOutcome.BACKEND_ERROR, null, String.valueOf(status));
@@ -336,10 +341,7 @@ public final class GovernedCall {
       return; // a call ends exactly once
     }
     long began = System.nanoTime();
-    if (admissionOpen) { // admitted, and ended before any attempt was asked for
-      admissionOpen = false;
-      exchange.addGatewayNanos(began - exchange.startNanos());
-    }
+    closeAdmission(began); // admitted, and ended before any attempt was asked for
     Usage usage = Usage.ZERO;
     UsageSource source = UsageSource.NONE;
     String responseModel = null;

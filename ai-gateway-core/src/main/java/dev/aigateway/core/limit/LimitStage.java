@@ -129,18 +129,16 @@ public final class LimitStage implements CallStage {
     private LimitsFactory(List<TokenLimit> limits, GuardedStore store, ConsumerRegister consumers) {
       this.limits = limits;
       int specs = 0;
-      for (TokenLimit limit : limits) {
-        specs += limit.specs().size();
-      }
-      this.specCount = specs;
       boolean headers = false;
       for (TokenLimit limit : limits) {
+        specs += limit.specs().size();
         headers |=
             limit.remainingTokensHeader() != null
                 || limit.remainingQuotaHeader() != null
                 || limit.remainingRequestsHeader() != null
                 || limit.tokensConsumedHeader() != null;
       }
+      this.specCount = specs;
       this.anyHeader = headers;
       this.store = store;
       this.consumers = consumers;

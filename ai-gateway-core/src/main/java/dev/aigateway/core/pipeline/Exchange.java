@@ -36,6 +36,7 @@ public final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
 
   private static final CallStage[] NO_STAGES = {};
+  private static final int[] NO_PHASES = {};
 
   private final AiGateway gateway;
   private WireRequest request;
@@ -52,7 +53,7 @@ public final class Exchange {
   private Map<String, String> responseHeaders = Map.of();
   private Route route;
   private CallStage[] stages = NO_STAGES;
-  private int[] phases;
+  private int[] phases = NO_PHASES;
   private Predicate<String> allowedBackends;
 
   // What the call came to; set once it has ended (or been answered by a stage).
@@ -265,19 +266,10 @@ public final class Exchange {
     CallStage[] all = stages;
     int[] told = phases;
     for (int i = 0; i < all.length; i++) {
-      if (told == null || (told[i] & CallStage.DESCRIBE) != 0) {
+      if ((told[i] & CallStage.DESCRIBE) != 0) {
         all[i].describe(event);
       }
     }
-  }
-
-  /**
-   * Sets the call's stages, each asked to describe its part of the event: {@code stages} itself is
-   * kept, not a copy.
-   */
-  public void stages(CallStage[] stages) {
-    this.stages = stages;
-    this.phases = null;
   }
 
   /**

@@ -26,7 +26,8 @@ class ExchangeDescribeTest {
     exchange.stages(
         new CallStage[] {
           stage("outer", described), stage("middle", described), stage("inner", described)
-        });
+        },
+        new int[] {CallStage.ALL_PHASES, CallStage.ALL_PHASES, CallStage.ALL_PHASES});
 
     exchange.describeStages(builder);
 
