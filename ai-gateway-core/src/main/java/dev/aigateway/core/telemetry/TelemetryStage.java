@@ -101,10 +101,16 @@ public final class TelemetryStage implements CallStage {
       return new TelemetryStage(exchange, this);
     }
 
-    /** Telemetry neither holds nor replaces the body it observes. */
+    /**
+     * Telemetry neither holds nor replaces the body; it observes it only to have the prompt log's
+     * calls keep their text, so a gateway without a prompt log leaves the body unobserved.
+     */
     @Override
     public int phases() {
-      return CallStage.ADMIT | CallStage.OBSERVE | CallStage.END | CallStage.DESCRIBE;
+      return CallStage.ADMIT
+          | (promptLog != null ? CallStage.OBSERVE : 0)
+          | CallStage.END
+          | CallStage.DESCRIBE;
     }
 
     /** The routing of a call sent where the application sent it: the last one when it is equal. */
