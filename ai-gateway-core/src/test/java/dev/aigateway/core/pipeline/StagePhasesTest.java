@@ -130,7 +130,7 @@ class StagePhasesTest {
         new CallStage.Factory() {
           @Override
           public CallStage begin(Exchange exchange) {
-            return () -> null;
+            return new CallStage() {};
           }
 
           @Override
