@@ -205,7 +205,7 @@ public final class AiGateway {
     this.stages =
         Pipeline.of(
             pipeline(
-                TelemetryStage.of(listeners, promptLog, priceTable),
+                TelemetryStage.of(listeners, promptLog, priceTable, backendPool != null),
                 AccessStage.of(accessPolicy, b.callerResolver, backendPool),
                 AnomalyStage.of(anomalies),
                 SafetyStage.of(b.contentSafety),

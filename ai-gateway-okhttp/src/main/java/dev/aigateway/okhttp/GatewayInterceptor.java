@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
@@ -45,6 +46,14 @@ final class GatewayInterceptor implements Interceptor {
    */
   private final String[] gatewayHeaders;
 
+  /**
+   * The encoded path of the last request looked at: the next request to the same path (the calls to
+   * one endpoint follow each other) reads it from here instead of having OkHttp cut a new string
+   * out of its URL, and the gateway, which remembers what the last path it saw is, then finds that
+   * path by identity. Immutable, so threads that read it see a whole one.
+   */
+  private volatile @Nullable String recentPath;
+
   GatewayInterceptor(AiGateway gateway) {
     this.gateway = gateway;
     this.gatewayHeaders = gateway.gatewayHeaders().toArray(new String[0]);
@@ -70,7 +79,7 @@ final class GatewayInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     OkHttpClientRequest clientRequest =
-        new OkHttpClientRequest(request, request.url().encodedPath());
+        new OkHttpClientRequest(request, encodedPath(request.url()));
     // The request serves as its own headers for the match: no function object per call.
     CallMatch match = gateway.match(request.method(), clientRequest.encodedPath(), clientRequest);
     if (match == null) {
@@ -100,6 +109,31 @@ final class GatewayInterceptor implements Interceptor {
       return synthetic(request, answer.rejection());
     }
     return delivered(call, answer, admission, sender);
+  }
+
+  /**
+   * The URL's encoded path, as {@link HttpUrl#encodedPath()} gives it: {@link #recentPath} when the
+   * URL's path is that one, else OkHttp's own cut (then remembered). The path starts at the first
+   * {@code /} after the scheme's {@code ://} and ends before the first {@code ?} or {@code #} (or
+   * at the URL's end), as OkHttp cuts it; an encoded path holds neither character, so a URL whose
+   * text from the path's start begins with the remembered path followed by one of them (or its end)
+   * has that path.
+   */
+  String encodedPath(HttpUrl url) {
+    String recent = recentPath;
+    if (recent != null) {
+      String whole = url.toString(); // the URL's text as OkHttp keeps it: no string is built
+      int start = whole.indexOf('/', url.scheme().length() + 3);
+      int end = start + recent.length();
+      if (start >= 0 && whole.startsWith(recent, start)) {
+        if (end == whole.length() || whole.charAt(end) == '?' || whole.charAt(end) == '#') {
+          return recent;
+        }
+      }
+    }
+    String path = url.encodedPath();
+    recentPath = path;
+    return path;
   }
 
   /** Sends a call's attempts down the chain: OkHttp requests and responses for the core's loop. */

@@ -280,7 +280,7 @@ public final class GovernedCall {
     boolean eventStream = format.isStream(contentType, exchange.stream());
     exchange.eventStream(eventStream);
     InputStream document = body;
-    if (!eventStream) {
+    if (!eventStream && pipeline.anyIn(CallStage.HOLD)) {
       for (int i = 0; i < stages.length; i++) {
         if ((pipeline.phases(i) & CallStage.HOLD) != 0) {
           document = stages[i].hold(document);
@@ -296,10 +296,15 @@ public final class GovernedCall {
                 callCanceled,
                 exchange.gateway().maxObservedBodyBytes(),
                 headers);
-    for (int i = 0; i < stages.length; i++) {
-      if ((pipeline.phases(i) & CallStage.OBSERVE) != 0) {
-        stages[i].observe(observed);
+    if (pipeline.anyIn(CallStage.OBSERVE)) {
+      for (int i = 0; i < stages.length; i++) {
+        if ((pipeline.phases(i) & CallStage.OBSERVE) != 0) {
+          stages[i].observe(observed);
+        }
       }
+    }
+    if (!pipeline.anyIn(CallStage.DELIVER)) {
+      return observed;
     }
     InputStream delivered = observed;
     for (int i = 0; i < stages.length; i++) {

@@ -49,12 +49,14 @@ public interface CallStage {
   int ALL_PHASES = ADMIT | HOLD | OBSERVE | DELIVER | END | DESCRIBE;
 
   /**
-   * Decides before the call is sent.
+   * Decides before the call is sent. By default null: the stage lets every call go on.
    *
    * @return null to go on to the next stage; or the call's answer (a rejection, a cached answer),
    *     in which case the stage has set the exchange's outcome
    */
-  Admission admit();
+  default Admission admit() {
+    return null;
+  }
 
   /**
    * A backend's 2xx JSON (not streamed) body, before anything reads it: a stage may read it ahead

@@ -12,6 +12,9 @@ public final class Pipeline {
   private final List<CallStage.Factory> factories;
   private final int[] phases;
 
+  /** Every phase some stage takes part in: a call skips the others without walking its stages. */
+  private final int anyPhases;
+
   private Pipeline(List<CallStage.Factory> factories) {
     this.factories = List.copyOf(factories);
     this.phases = new int[this.factories.size()];
@@ -26,6 +29,11 @@ public final class Pipeline {
       }
       phases[i] = told;
     }
+    int any = 0;
+    for (int told : phases) {
+      any |= told;
+    }
+    this.anyPhases = any;
   }
 
   /** The pipeline of these stage factories, outermost first. */
@@ -51,6 +59,14 @@ public final class Pipeline {
   /** The phases stage {@code i} takes part in, as bits of {@link CallStage#ALL_PHASES}. */
   public int phases(int i) {
     return phases[i];
+  }
+
+  /**
+   * Whether any stage takes part in {@code phase} (one of {@link CallStage#ALL_PHASES}' bits): when
+   * none does, a call need not walk its stages for it.
+   */
+  public boolean anyIn(int phase) {
+    return (anyPhases & phase) != 0;
   }
 
   /**

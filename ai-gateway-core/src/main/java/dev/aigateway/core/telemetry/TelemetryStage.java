@@ -7,7 +7,6 @@ import dev.aigateway.api.RoutingInfo;
 import dev.aigateway.api.TimingInfo;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.UsageInfo;
-import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
@@ -55,22 +54,37 @@ public final class TelemetryStage implements CallStage {
   private Boolean logsPrompt;
 
   /**
-   * The routing of a call sent where the application sent it, told at admission while the request
-   * is at hand (the event is built after the whole body); null for a call a backend pool routes.
+   * The routing of a call sent where the application sent it, told when the call's stages begin,
+   * while the request is at hand (the event is built after the whole body); null for a gateway with
+   * a backend pool, whose calls the pool routes.
    */
-  private @Nullable RoutingInfo direct;
+  private final @Nullable RoutingInfo direct;
 
   private TelemetryStage(Exchange exchange, TelemetryFactory factory) {
     this.exchange = exchange;
     this.factory = factory;
+    if (factory.pooled) {
+      this.direct = null;
+    } else {
+      WireRequest request = exchange.request();
+      this.direct = factory.direct(request.provider(), request.host(), request.port());
+    }
   }
 
-  /** The stage for a gateway's listeners and prompt log, or null when it has neither. */
+  /**
+   * The stage for a gateway's listeners and prompt log, or null when it has neither.
+   *
+   * @param pooled whether the gateway routes its calls over a backend pool (else each call goes
+   *     where the application sent it)
+   */
   public static CallStage.@Nullable Factory of(
-      List<GatewayListener> listeners, @Nullable PromptLog promptLog, @Nullable PriceTable prices) {
+      List<GatewayListener> listeners,
+      @Nullable PromptLog promptLog,
+      @Nullable PriceTable prices,
+      boolean pooled) {
     return listeners.isEmpty() && promptLog == null
         ? null
-        : new TelemetryFactory(listeners, promptLog, prices);
+        : new TelemetryFactory(listeners, promptLog, prices, pooled);
   }
 
   /**
@@ -81,6 +95,9 @@ public final class TelemetryStage implements CallStage {
     final @Nullable PromptLog promptLog;
     final @Nullable PriceTable prices;
 
+    /** Whether a backend pool routes the gateway's calls (no call is then told a direct route). */
+    final boolean pooled;
+
     /**
      * The routing of the direct call described last (immutable, shared by all threads): calls to
      * one server follow each other, and the next one's event reports the same object.
@@ -90,10 +107,12 @@ public final class TelemetryStage implements CallStage {
     TelemetryFactory(
         List<GatewayListener> listeners,
         @Nullable PromptLog promptLog,
-        @Nullable PriceTable prices) {
+        @Nullable PriceTable prices,
+        boolean pooled) {
       this.listeners = listeners;
       this.promptLog = promptLog;
       this.prices = prices;
+      this.pooled = pooled;
     }
 
     @Override
@@ -101,10 +120,14 @@ public final class TelemetryStage implements CallStage {
       return new TelemetryStage(exchange, this);
     }
 
-    /** Telemetry neither holds nor replaces the body it observes. */
+    /**
+     * Telemetry admits every call (what it tells of the call's route it learns when the stage
+     * begins), neither holds nor replaces the body, and observes the body only to have the prompt
+     * log's calls keep their text: a gateway without a prompt log leaves the body unobserved.
+     */
     @Override
     public int phases() {
-      return CallStage.ADMIT | CallStage.OBSERVE | CallStage.END | CallStage.DESCRIBE;
+      return (promptLog != null ? CallStage.OBSERVE : 0) | CallStage.END | CallStage.DESCRIBE;
     }
 
     /** The routing of a call sent where the application sent it: the last one when it is equal. */
@@ -120,16 +143,6 @@ public final class TelemetryStage implements CallStage {
       recentDirect = recent;
       return recent;
     }
-  }
-
-  @Override
-  public @Nullable Admission admit() {
-    Exchange x = exchange;
-    if (!x.route().pooled()) { // the route is set when the call's stages begin, before admission
-      WireRequest request = x.request();
-      direct = factory.direct(request.provider(), request.host(), request.port());
-    }
-    return null;
   }
 
   @Override

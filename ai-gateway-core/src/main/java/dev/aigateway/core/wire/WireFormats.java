@@ -143,19 +143,19 @@ public final class WireFormats {
    */
   public @Nullable CallMatch recognise(
       String method, String path, Function<String, @Nullable String> headers) {
-    if (onlyOpenAi) {
-      // What the four OpenAI formats recognise together, at once; then Anthropic's one path.
-      CallMatch match = OpenAiFormat.PATHS.match(method, path);
-      return match != null
-          ? match
-          : AnthropicMessagesFormat.INSTANCE.recognise(method, path, headers);
+    PathEnding known = known(path);
+    if (known.openAiOnly()) {
+      // What the OpenAI formats recognise depends on the method and the path alone: told once
+      // per path for POST (the only method they take), not worked out again per call.
+      return "POST".equals(method) ? known.openAiMatch() : null;
     }
-    int ending = ending(path);
+    if (onlyOpenAi) {
+      // A path the OpenAI formats do not take: Anthropic's one path.
+      return AnthropicMessagesFormat.INSTANCE.recognise(method, path, headers);
+    }
+    int ending = known.ending();
     if (ending < 0) {
       return null;
-    }
-    if (openAiEnding[ending]) {
-      return OpenAiFormat.PATHS.match(method, path);
     }
     for (WireFormat format : byEnding[ending]) {
       CallMatch match = format.recognise(method, path, headers);
@@ -197,22 +197,43 @@ public final class WireFormats {
    * last colon on); -1 when none is registered.
    */
   private int ending(String path) {
-    PathEnding last = lastEnding;
-    if (last != null && last.path().equals(path)) {
-      return last.ending();
-    }
-    int ending = endingOf(path);
-    lastEnding = new PathEnding(path, ending);
-    return ending;
+    return known(path).ending();
   }
 
-  /** A path and the index of its ending (-1 when none is registered). */
-  private record PathEnding(String path, int ending) {}
+  /**
+   * What is known of {@code path} whatever the call's method and headers: its ending, and whether
+   * only the library's OpenAI formats take it, with what they match it as for {@code POST}. Kept
+   * for the last path asked ({@link #lastEnding}), which the calls to one endpoint share.
+   */
+  private PathEnding known(String path) {
+    PathEnding last = lastEnding;
+    if (last != null && last.path().equals(path)) {
+      return last;
+    }
+    int ending = onlyOpenAi ? -1 : endingOf(path);
+    CallMatch openAiMatch =
+        onlyOpenAi || (ending >= 0 && openAiEnding[ending])
+            ? OpenAiFormat.PATHS.match("POST", path)
+            : null;
+    // With only the OpenAI formats registered, a path they do not match may be Anthropic's.
+    boolean openAiOnly = onlyOpenAi ? openAiMatch != null : ending >= 0 && openAiEnding[ending];
+    PathEnding known = new PathEnding(path, ending, openAiOnly, openAiOnly ? openAiMatch : null);
+    lastEnding = known;
+    return known;
+  }
+
+  /**
+   * A path, the index of its ending (-1 when none is registered, or not looked up with only the
+   * OpenAI formats registered), whether only the OpenAI formats take it, and then what they match
+   * it as for {@code POST} (the OpenAI matcher is a function of the method and the path alone).
+   */
+  private record PathEnding(
+      String path, int ending, boolean openAiOnly, @Nullable CallMatch openAiMatch) {}
 
   /**
    * The last path whose ending was looked up, kept so that recognising a call and choosing its
-   * format, and the next calls to the same path, do not cut and compare the path again. Immutable,
-   * so that threads that read it see a whole one.
+   * format, and the next calls to the same path, do not cut, compare and match the path again.
+   * Immutable, so that threads that read it see a whole one.
    */
   private volatile @Nullable PathEnding lastEnding;
 

@@ -7,6 +7,7 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
+import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.core.wire.ObservedBody;
 import java.io.InputStream;
 import java.lang.reflect.Method;
@@ -43,10 +44,25 @@ class StagePhasesTest {
   }
 
   @Test
+  void telemetryObservesTheBodyOnlyForAPromptLog() {
+    AiGateway withLog =
+        AiGateway.builder().listener(event -> {}).promptLog(PromptLog.builder()).build();
+    AiGateway withoutLog = AiGateway.builder().listener(event -> {}).build();
+    assertThat(withLog.stages().factories().get(0).phases() & CallStage.OBSERVE).isNotZero();
+    assertThat(withLog.stages().anyIn(CallStage.OBSERVE)).isTrue();
+    // Without a prompt log, telemetry's observe() would do nothing: no stage observes the body.
+    assertThat(withoutLog.stages().factories().get(0).phases() & CallStage.OBSERVE).isZero();
+    assertThat(withoutLog.stages().anyIn(CallStage.OBSERVE)).isFalse();
+    assertThat(withoutLog.stages().anyIn(CallStage.END)).isTrue();
+    assertThat(withoutLog.stages().anyIn(CallStage.HOLD | CallStage.DELIVER)).isFalse();
+  }
+
+  @Test
   void everyStageTakesPartInEachPhaseItDoesSomethingIn() throws Exception {
     AiGateway gateway =
         AiGateway.builder()
             .listener(event -> {})
+            .promptLog(PromptLog.builder())
             .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000))
             .responseCache(ResponseCache.builder())
             .build();
@@ -114,7 +130,7 @@ class StagePhasesTest {
         new CallStage.Factory() {
           @Override
           public CallStage begin(Exchange exchange) {
-            return () -> null;
+            return new CallStage() {};
           }
 
           @Override

@@ -83,6 +83,83 @@ class WireFormatsTest {
   }
 
   @Test
+  void whatAPathIsKnownAsHoldsForEveryMethodAndEveryPathAskedBetween() {
+    List<String> paths =
+        List.of(
+            "/v1/chat/completions",
+            "/v1/chat/completions/",
+            "/openai/deployments/d1/chat/completions",
+            "/openai/deployments/d2/chat/completions",
+            "/openai/deployments//chat/completions",
+            "/v1/embeddings",
+            "/models/chat/completions",
+            "/v1/messages",
+            "/tiny/v1/generate",
+            "/v1/models");
+    List<String> methods = List.of("POST", "GET", "PUT", "post");
+    WireFormats shared = WireFormats.defaults().with(new TinyFormat());
+    WireFormats defaults = WireFormats.defaults();
+    java.util.Random random = new java.util.Random(10);
+    for (int i = 0; i < 2_000; i++) {
+      String path = paths.get(random.nextInt(paths.size()));
+      String method = methods.get(random.nextInt(methods.size()));
+      String asked = random.nextBoolean() ? new String(path) : path;
+      CallMatch expected =
+          WireFormats.defaults().with(new TinyFormat()).recognise(method, path, TINY_HEADERS);
+      assertThat(shared.recognise(method, asked, TINY_HEADERS))
+          .as(method + " " + path)
+          .isEqualTo(expected);
+      CallMatch openAi = CallMatchers.openAiAndAzure().match(method, path);
+      if (openAi != null || !path.endsWith("messages")) {
+        assertThat(defaults.recognise(method, asked, NO_HEADERS))
+            .as(method + " " + path)
+            .isEqualTo(openAi);
+      }
+    }
+  }
+
+  @Test
+  void threadsRecognisingDifferentPathsEachGetTheirOwnMatch() throws Exception {
+    WireFormats shared = WireFormats.defaults();
+    List<String> paths =
+        List.of(
+            "/v1/chat/completions",
+            "/openai/deployments/d1/chat/completions",
+            "/openai/deployments/d2/embeddings",
+            "/v1/responses",
+            "/v1/models");
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        int seed = t;
+        done.add(
+            pool.submit(
+                () -> {
+                  java.util.Random random = new java.util.Random(seed);
+                  int wrong = 0;
+                  for (int i = 0; i < 20_000; i++) {
+                    String path = paths.get(random.nextInt(paths.size()));
+                    String method = random.nextInt(4) == 0 ? "GET" : "POST";
+                    CallMatch match = shared.recognise(method, path, NO_HEADERS);
+                    if (!java.util.Objects.equals(
+                        match, CallMatchers.openAiAndAzure().match(method, path))) {
+                      wrong++;
+                    }
+                  }
+                  return wrong;
+                }));
+      }
+      for (java.util.concurrent.Future<Integer> wrong : done) {
+        assertThat(wrong.get()).isZero();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void eachOperationIsReadByItsOwnFormat() {
     WireFormats formats = WireFormats.defaults();
 
