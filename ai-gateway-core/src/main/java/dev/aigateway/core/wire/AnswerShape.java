@@ -54,19 +54,21 @@ final class AnswerShape {
   /** The bytes around the holes, one run after another. */
   private final byte[] runs;
 
-  /** Where each run ends in {@link #runs}: one more run than holes. */
-  private final int[] runEnds;
-
-  /** What each hole holds. */
-  private final byte[] holes;
+  /**
+   * Per run, where it ends in {@link #runs} (shifted left by eight bits) and what the hole after it
+   * holds (the low eight bits; nothing after the last run): one array for both, read together.
+   */
+  private final int[] steps;
 
   /** Whether the answer has a top-level {@code choices} member and each is an empty array. */
   private final boolean choicesEmpty;
 
   private AnswerShape(byte[] runs, int[] runEnds, byte[] holes, boolean choicesEmpty) {
     this.runs = runs;
-    this.runEnds = runEnds;
-    this.holes = holes;
+    this.steps = new int[runEnds.length];
+    for (int h = 0; h < runEnds.length; h++) {
+      steps[h] = runEnds[h] << 8 | (h < holes.length ? holes[h] & 0xff : 0);
+    }
     this.choicesEmpty = choicesEmpty;
   }
 
@@ -210,60 +212,38 @@ final class AnswerShape {
    * first difference (then what was put is meaningless, and the object is to be walked whole).
    */
   dev.aigateway.api.Usage match(byte[] json, int from, int to, int[] at) {
+    byte[] runs = this.runs;
+    int[] steps = this.steps;
     int i = from;
     int runStart = 0;
-    long prompt = 0;
-    long completion = 0;
-    long total = 0;
-    long cached = 0;
-    long reasoning = 0;
+    UsageBytes.OpenAiCounts counts = new UsageBytes.OpenAiCounts();
     at[MODEL_START] = -1;
     for (int h = 0; ; h++) {
-      int runEnd = runEnds[h];
+      int step = steps[h];
+      int runEnd = step >>> 8;
       int length = runEnd - runStart;
       if (to - i < length || !same(json, i, runs, runStart, length)) {
         return null;
       }
       i += length;
       runStart = runEnd;
-      if (h == holes.length) {
-        return i == to
-            ? new dev.aigateway.api.Usage(prompt, completion, total, cached, reasoning, 0, 0, 0, 0)
-            : null;
+      if (h == steps.length - 1) {
+        return i == to ? counts.usage() : null;
       }
       if (i >= to) {
         return null;
       }
-      byte hole = holes[h];
+      byte hole = (byte) step;
       int start = i;
       byte b = json[i];
       if (hole >= COUNT) {
-        // As UsageBytes.asOpenAiWritesIt reads a count: digits, at most MAX_DIGITS, no leading 0.
-        long n = 0;
-        while (i < to && json[i] >= '0' && json[i] <= '9') {
-          n = n * 10 + (json[i] - '0');
-          i++;
+        // As UsageBytes.asOpenAiWritesIt reads a count.
+        if (hole == COUNT) {
+          at[USAGE_START] = start - BEFORE_FIRST_COUNT;
         }
-        if (i == start || i - start > UsageBytes.MAX_DIGITS || (b == '0' && i - start > 1)) {
+        i = counts.read(json, i, to, hole - COUNT);
+        if (i < 0) {
           return null;
-        }
-        switch (hole - COUNT) {
-          case 0 -> {
-            prompt = n;
-            at[USAGE_START] = start - BEFORE_FIRST_COUNT;
-          }
-          case 1 -> completion = n;
-          case 2 -> total = n;
-          case 3 -> cached = n;
-          case 5 -> reasoning = n;
-          case 4, 6 -> {
-            if (n != 0) {
-              return null; // audio tokens: left to the walk, which reads them member by member
-            }
-          }
-          default -> {
-            // accepted and rejected prediction tokens: not read
-          }
         }
         continue;
       }

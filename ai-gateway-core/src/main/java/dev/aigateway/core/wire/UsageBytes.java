@@ -107,11 +107,7 @@ final class UsageBytes {
    * end[0]} when {@code end} is not null.
    */
   static Usage asOpenAiWritesIt(byte[] json, int from, int to, int[] end) {
-    long prompt = 0;
-    long completion = 0;
-    long total = 0;
-    long cached = 0;
-    long reasoning = 0;
+    OpenAiCounts counts = new OpenAiCounts();
     int i = from;
     for (int piece = 0; ; piece++) {
       byte[] expected = OPENAI_PIECES[piece];
@@ -122,6 +118,37 @@ final class UsageBytes {
       if (piece == OPENAI_PIECES.length - 1) {
         break;
       }
+      i = counts.read(json, i, to, piece);
+      if (i < 0) {
+        return null;
+      }
+    }
+    if (end != null) {
+      end[0] = i;
+    }
+    return counts.usage();
+  }
+
+  /**
+   * The counts of a usage laid out as OpenAI writes it ({@link #OPENAI_PIECES}), read one after
+   * another where they lie: by {@link #asOpenAiWritesIt} and by a learnt answer's layout ({@link
+   * AnswerShape}). One serves one read.
+   */
+  static final class OpenAiCounts {
+    private long prompt;
+    private long completion;
+    private long total;
+    private long cached;
+    private long reasoning;
+
+    /**
+     * Reads the count at {@code json[i]}, the {@code index}-th of the layout (prompt, completion,
+     * total, cached, audio, reasoning, audio, accepted and rejected prediction tokens); returns
+     * where it ends, or -1 when it is not one read here: not digits, more than {@value #MAX_DIGITS}
+     * of them, a leading zero (which JSON does not allow), or audio tokens other than 0 (read
+     * member by member, which leaves them to Jackson).
+     */
+    int read(byte[] json, int i, int to, int index) {
       int start = i;
       long n = 0;
       while (i < to && json[i] >= '0' && json[i] <= '9') {
@@ -129,9 +156,9 @@ final class UsageBytes {
         i++;
       }
       if (i == start || i - start > MAX_DIGITS || (json[start] == '0' && i - start > 1)) {
-        return null; // not a count, a long one, or one JSON does not allow (leading zeros)
+        return -1;
       }
-      switch (piece) {
+      switch (index) {
         case 0 -> prompt = n;
         case 1 -> completion = n;
         case 2 -> total = n;
@@ -139,18 +166,20 @@ final class UsageBytes {
         case 5 -> reasoning = n;
         case 4, 6 -> {
           if (n != 0) {
-            return null; // audio tokens: read member by member (which leaves them to Jackson)
+            return -1;
           }
         }
         default -> {
           // accepted and rejected prediction tokens: not read
         }
       }
+      return i;
     }
-    if (end != null) {
-      end[0] = i;
+
+    /** The usage of the counts read. */
+    Usage usage() {
+      return new Usage(prompt, completion, total, cached, reasoning, 0, 0, 0, 0);
     }
-    return new Usage(prompt, completion, total, cached, reasoning, 0, 0, 0, 0);
   }
 
   private static byte[] ascii(String text) {
