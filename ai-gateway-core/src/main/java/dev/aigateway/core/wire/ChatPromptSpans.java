@@ -207,8 +207,7 @@ final class ChatPromptSpans {
     return false;
   }
 
-  /** Notes a string value of a message: its opening quote and where it ends. */
-  void note(int quote, int end) {
+  private void note(int quote, int end) {
     int at = stringCount * 2;
     if (at == strings.length) {
       strings = Arrays.copyOf(strings, strings.length * 2);
@@ -216,29 +215,6 @@ final class ChatPromptSpans {
     strings[at] = quote;
     strings[at + 1] = end;
     stringCount++;
-  }
-
-  /**
-   * Ends a read of the messages by a layout ({@link ChatRequestLayout}) that noted their strings:
-   * {@code fixed} are the tokens that do not depend on a text, as the walk of the request the
-   * layout was learnt from summed them.
-   */
-  void noted(long fixed) {
-    this.fixed = fixed;
-    messagesRead = true;
-  }
-
-  /** The tokens that do not depend on a text, summed so far. */
-  long fixedTokens() {
-    return fixed;
-  }
-
-  /** Whether {@code other} noted the same strings and the same fixed tokens as these. */
-  boolean sameAs(ChatPromptSpans other) {
-    return fixed == other.fixed
-        && gaveUp == other.gaveUp
-        && stringCount == other.stringCount
-        && Arrays.equals(strings, 0, stringCount * 2, other.strings, 0, stringCount * 2);
   }
 
   /**

@@ -140,14 +140,6 @@ public final class OpenAiRequest implements WireRequest {
     return prompt != null && !prompt.gaveUp();
   }
 
-  /**
-   * Whether the fields were read by a layout learnt from a request before ({@link
-   * ChatRequestLayout}) rather than by the walk: for tests.
-   */
-  boolean fieldsReadByLayout() {
-    return fields().byLayout;
-  }
-
   /** This request with {@code body} in place of the application's bytes (a redacted prompt). */
   OpenAiRequest withBody(byte[] body) {
     ClientRequest original = request;
@@ -506,7 +498,7 @@ public final class OpenAiRequest implements WireRequest {
   }
 
   /** The top-level fields of a request body, and where the rewritable parts sit in its bytes. */
-  static final class TopLevelFields {
+  private static final class TopLevelFields {
     static final TopLevelFields NOT_UNDERSTOOD = new TopLevelFields();
     static final List<String> READ_FIELD_LIST =
         List.of(
@@ -549,9 +541,6 @@ public final class OpenAiRequest implements WireRequest {
 
     boolean understood;
 
-    /** Read by a layout learnt before ({@link ChatRequestLayout}) instead of the walk. */
-    boolean byLayout;
-
     /** Read on bytes and found strict JSON ({@link StrictJson}), which Jackson reads throughout. */
     boolean strict;
 
@@ -581,54 +570,15 @@ public final class OpenAiRequest implements WireRequest {
 
     /**
      * The fields of {@code bytes}; with {@code chatPrompt}, a chat prompt of the common shape is
-     * noted in the same walk, or read by a layout learnt from a request walked before ({@link
-     * ChatRequestLayout}) when the body matches one.
+     * noted in the same walk.
      */
     static TopLevelFields of(byte[] bytes, boolean chatPrompt) {
-      if (chatPrompt && bytes.length <= StrictJson.MAX_LENGTH) {
-        TopLevelFields matched = ChatRequestLayout.matchKept(bytes);
-        if (matched != null) {
-          return matched;
-        }
-      }
-      TopLevelFields walked = walked(bytes, chatPrompt);
-      if (chatPrompt && walked.prompt != null && !walked.prompt.gaveUp()) {
-        ChatRequestLayout.learnFrom(bytes, walked);
-      }
-      return walked;
-    }
-
-    /** The fields of {@code bytes} as {@link #of} reads them, but always walked, never matched. */
-    static TopLevelFields walked(byte[] bytes, boolean chatPrompt) {
       TopLevelFields fast = onBytes(bytes, chatPrompt ? new ChatPromptSpans() : null);
       if (fast != null) {
         fast.strict = true;
         return fast;
       }
       return withParser(bytes);
-    }
-
-    /** Whether {@code other} holds what these fields hold (for a layout's check of itself). */
-    boolean sameAs(TopLevelFields other) {
-      return understood == other.understood
-          && strict == other.strict
-          && (prompt == null
-              ? other.prompt == null
-              : other.prompt != null && prompt.sameAs(other.prompt))
-          && members == other.members
-          && java.util.Objects.equals(model, other.model)
-          && modelStart == other.modelStart
-          && modelEnd == other.modelEnd
-          && stream == other.stream
-          && hasStreamOptions == other.hasStreamOptions
-          && streamOptionsStart == other.streamOptionsStart
-          && streamOptionsEnd == other.streamOptionsEnd
-          && includeUsage == other.includeUsage
-          && maxCompletionTokens == other.maxCompletionTokens
-          && maxTokens == other.maxTokens
-          && maxOutputTokens == other.maxOutputTokens
-          && choices == other.choices
-          && closingBrace == other.closingBrace;
     }
 
     /**
@@ -766,7 +716,7 @@ public final class OpenAiRequest implements WireRequest {
      * when it spells the same (as it does call after call), so that its hash, computed once, serves
      * every lookup by model; else a new one, remembered in its place.
      */
-    static String plainModel(byte[] b, int from, int to) {
+    private static String plainModel(byte[] b, int from, int to) {
       String recent = recentModel;
       if (recent != null && recent.length() == to - from) {
         int k = from;

@@ -315,22 +315,6 @@ final class StrictJson {
     return to - i >= Integer.BYTES && (int) INTS.get(json, i) == literal;
   }
 
-  /** Skips the literal ({@code true}, {@code false} or {@code null}) at {@code i}; or -1. */
-  static int literal(byte[] json, int i, int to) {
-    if (i >= to) {
-      return -1;
-    }
-    byte b = json[i];
-    if (b == 't') {
-      return literal(json, i, to, TRUE_INT) ? i + 4 : -1;
-    } else if (b == 'f') {
-      return literal(json, i + 1, to, ALSE_INT) ? i + 5 : -1;
-    } else if (b == 'n') {
-      return literal(json, i, to, NULL_INT) ? i + 4 : -1;
-    }
-    return -1;
-  }
-
   /** {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}, not too long. */
   static int number(byte[] json, int i, int to) {
     int start = i;
