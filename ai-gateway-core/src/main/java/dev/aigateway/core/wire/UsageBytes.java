@@ -82,18 +82,36 @@ final class UsageBytes {
    * The bytes around the counts of a usage object as OpenAI's chat completions write it, compact
    * and in this order: each piece, then a count, and after the last count the closing braces.
    */
-  private static final byte[][] OPENAI_PIECES = {
-    ascii("{\"prompt_tokens\":"),
-    ascii(",\"completion_tokens\":"),
-    ascii(",\"total_tokens\":"),
-    ascii(",\"prompt_tokens_details\":{\"cached_tokens\":"),
-    ascii(",\"audio_tokens\":"),
-    ascii("},\"completion_tokens_details\":{\"reasoning_tokens\":"),
-    ascii(",\"audio_tokens\":"),
-    ascii(",\"accepted_prediction_tokens\":"),
-    ascii(",\"rejected_prediction_tokens\":"),
-    ascii("}}")
+  private static final String[] OPENAI_PIECES = {
+    "{\"prompt_tokens\":",
+    ",\"completion_tokens\":",
+    ",\"total_tokens\":",
+    ",\"prompt_tokens_details\":{\"cached_tokens\":",
+    ",\"audio_tokens\":",
+    "},\"completion_tokens_details\":{\"reasoning_tokens\":",
+    ",\"audio_tokens\":",
+    ",\"accepted_prediction_tokens\":",
+    ",\"rejected_prediction_tokens\":",
+    "}}"
   };
+
+  /**
+   * {@link #OPENAI_PIECES} one after another in one array, so that a read reaches one array instead
+   * of ten; and where each piece ends in it.
+   */
+  private static final byte[] OPENAI_LAYOUT = ascii(String.join("", OPENAI_PIECES));
+
+  private static final int[] OPENAI_PIECE_ENDS = pieceEnds(OPENAI_PIECES);
+
+  private static int[] pieceEnds(String[] pieces) {
+    int[] ends = new int[pieces.length];
+    int end = 0;
+    for (int k = 0; k < pieces.length; k++) {
+      end += pieces[k].length();
+      ends[k] = end;
+    }
+    return ends;
+  }
 
   /**
    * The usage of the object at {@code json[from]} when it is laid out byte for byte as {@link
@@ -108,14 +126,19 @@ final class UsageBytes {
    */
   static Usage asOpenAiWritesIt(byte[] json, int from, int to, int[] end) {
     OpenAiCounts counts = new OpenAiCounts();
+    byte[] layout = OPENAI_LAYOUT;
+    int[] pieceEnds = OPENAI_PIECE_ENDS;
     int i = from;
+    int pieceStart = 0;
     for (int piece = 0; ; piece++) {
-      byte[] expected = OPENAI_PIECES[piece];
-      if (to - i < expected.length || !AnswerShape.same(json, i, expected, 0, expected.length)) {
+      int pieceEnd = pieceEnds[piece];
+      int length = pieceEnd - pieceStart;
+      if (to - i < length || !AnswerShape.same(json, i, layout, pieceStart, length)) {
         return null; // compared eight bytes a step
       }
-      i += expected.length;
-      if (piece == OPENAI_PIECES.length - 1) {
+      i += length;
+      pieceStart = pieceEnd;
+      if (piece == pieceEnds.length - 1) {
         break;
       }
       i = counts.read(json, i, to, piece);
