@@ -54,21 +54,19 @@ final class AnswerShape {
   /** The bytes around the holes, one run after another. */
   private final byte[] runs;
 
-  /**
-   * Per run, where it ends in {@link #runs} (shifted left by eight bits) and what the hole after it
-   * holds (the low eight bits; nothing after the last run): one array for both, read together.
-   */
-  private final int[] steps;
+  /** Where each run ends in {@link #runs}: one more run than holes. */
+  private final int[] runEnds;
+
+  /** What each hole holds. */
+  private final byte[] holes;
 
   /** Whether the answer has a top-level {@code choices} member and each is an empty array. */
   private final boolean choicesEmpty;
 
   private AnswerShape(byte[] runs, int[] runEnds, byte[] holes, boolean choicesEmpty) {
     this.runs = runs;
-    this.steps = new int[runEnds.length];
-    for (int h = 0; h < runEnds.length; h++) {
-      steps[h] = runEnds[h] << 8 | (h < holes.length ? holes[h] & 0xff : 0);
-    }
+    this.runEnds = runEnds;
+    this.holes = holes;
     this.choicesEmpty = choicesEmpty;
   }
 
@@ -212,28 +210,25 @@ final class AnswerShape {
    * first difference (then what was put is meaningless, and the object is to be walked whole).
    */
   dev.aigateway.api.Usage match(byte[] json, int from, int to, int[] at) {
-    byte[] runs = this.runs;
-    int[] steps = this.steps;
     int i = from;
     int runStart = 0;
     UsageBytes.OpenAiCounts counts = new UsageBytes.OpenAiCounts();
     at[MODEL_START] = -1;
     for (int h = 0; ; h++) {
-      int step = steps[h];
-      int runEnd = step >>> 8;
+      int runEnd = runEnds[h];
       int length = runEnd - runStart;
       if (to - i < length || !same(json, i, runs, runStart, length)) {
         return null;
       }
       i += length;
       runStart = runEnd;
-      if (h == steps.length - 1) {
+      if (h == holes.length) {
         return i == to ? counts.usage() : null;
       }
       if (i >= to) {
         return null;
       }
-      byte hole = (byte) step;
+      byte hole = holes[h];
       int start = i;
       byte b = json[i];
       if (hole >= COUNT) {
