@@ -212,11 +212,7 @@ final class AnswerShape {
   dev.aigateway.api.Usage match(byte[] json, int from, int to, int[] at) {
     int i = from;
     int runStart = 0;
-    long prompt = 0;
-    long completion = 0;
-    long total = 0;
-    long cached = 0;
-    long reasoning = 0;
+    UsageBytes.OpenAiCounts counts = new UsageBytes.OpenAiCounts();
     at[MODEL_START] = -1;
     for (int h = 0; ; h++) {
       int runEnd = runEnds[h];
@@ -227,9 +223,7 @@ final class AnswerShape {
       i += length;
       runStart = runEnd;
       if (h == holes.length) {
-        return i == to
-            ? new dev.aigateway.api.Usage(prompt, completion, total, cached, reasoning, 0, 0, 0, 0)
-            : null;
+        return i == to ? counts.usage() : null;
       }
       if (i >= to) {
         return null;
@@ -238,32 +232,13 @@ final class AnswerShape {
       int start = i;
       byte b = json[i];
       if (hole >= COUNT) {
-        // As UsageBytes.asOpenAiWritesIt reads a count: digits, at most MAX_DIGITS, no leading 0.
-        long n = 0;
-        while (i < to && json[i] >= '0' && json[i] <= '9') {
-          n = n * 10 + (json[i] - '0');
-          i++;
+        // As UsageBytes.asOpenAiWritesIt reads a count.
+        if (hole == COUNT) {
+          at[USAGE_START] = start - BEFORE_FIRST_COUNT;
         }
-        if (i == start || i - start > UsageBytes.MAX_DIGITS || (b == '0' && i - start > 1)) {
+        i = counts.read(json, i, to, hole - COUNT);
+        if (i < 0) {
           return null;
-        }
-        switch (hole - COUNT) {
-          case 0 -> {
-            prompt = n;
-            at[USAGE_START] = start - BEFORE_FIRST_COUNT;
-          }
-          case 1 -> completion = n;
-          case 2 -> total = n;
-          case 3 -> cached = n;
-          case 5 -> reasoning = n;
-          case 4, 6 -> {
-            if (n != 0) {
-              return null; // audio tokens: left to the walk, which reads them member by member
-            }
-          }
-          default -> {
-            // accepted and rejected prediction tokens: not read
-          }
         }
         continue;
       }

@@ -613,7 +613,7 @@ public final class OpenAiRequest implements WireRequest {
           if (nameEnd < 0) {
             return null;
           }
-          String name = readField(b, i + 1, nameEnd - 1);
+          int field = readField(b, i + 1, nameEnd - 1);
           i = StrictJson.skipSpace(b, nameEnd, to);
           if (i >= to || b[i] != ':') {
             return null;
@@ -630,10 +630,10 @@ public final class OpenAiRequest implements WireRequest {
             return null;
           }
           s.members++;
-          if (name != null && !s.readPlain(name, b, valueStart, valueEnd)) {
+          if (field > 0 && !s.readPlain(field, b, valueStart, valueEnd)) {
             try (JsonParser p =
                 Json.MAPPER.getFactory().createParser(b, valueStart, valueEnd - valueStart)) {
-              s.read(name, p.nextToken(), p, valueStart, valueEnd);
+              s.read(READ_FIELD_BY_LENGTH[field], p.nextToken(), p, valueStart, valueEnd);
             }
           }
           i = StrictJson.skipSpace(b, valueEnd, to);
@@ -650,36 +650,47 @@ public final class OpenAiRequest implements WireRequest {
       }
     }
 
-    /** The name of a field the gateway reads whose name is {@code b[from, to)}, or null. */
-    private static String readField(byte[] b, int from, int to) {
+    /**
+     * The field the gateway reads whose name is {@code b[from, to)}, as the length of its name
+     * (each length names at most one: {@link #MODEL_FIELD}, ...), or 0 when it is none of them.
+     */
+    private static int readField(byte[] b, int from, int to) {
       int length = to - from;
       if (length >= READ_FIELD_BY_LENGTH.length) {
-        return null;
+        return 0;
       }
       byte[] name = READ_FIELD_BYTES_BY_LENGTH[length];
-      return name != null && StrictJson.startsWith(b, from, to, name)
-          ? READ_FIELD_BY_LENGTH[length]
-          : null;
+      return name != null && StrictJson.startsWith(b, from, to, name) ? length : 0;
     }
+
+    /** The fields read, by the length of their names (as {@link #readField} tells them). */
+    private static final int N_FIELD = 1;
+
+    private static final int MODEL_FIELD = 5;
+    private static final int STREAM_FIELD = 6;
+    private static final int MAX_TOKENS_FIELD = 10;
+    private static final int MAX_OUTPUT_TOKENS_FIELD = 17;
+    private static final int MAX_COMPLETION_TOKENS_FIELD = 21;
 
     /**
      * Reads the common, simple forms of a field's value without a parser: the literals, a string of
-     * printable ASCII without escapes, a small integer. Returns false for anything else (escapes,
+     * printable ASCII without escapes, a small integer. The field is told by the length of its name
+     * ({@link #readField}), so no string is compared. Returns false for anything else (escapes,
      * other characters, signs, fractions, exponents, long numbers), which {@link #read} then reads
      * with Jackson.
      */
-    private boolean readPlain(String name, byte[] b, int start, int end) {
+    private boolean readPlain(int field, byte[] b, int start, int end) {
       byte first = b[start];
       if (first == 't' || first == 'f' || first == 'n') {
         // true, false or null, as StrictJson checked: only "stream" reads a literal as a value
-        if (name.equals("stream")) {
+        if (field == STREAM_FIELD) {
           stream = first == 't';
           return true;
         }
         return false;
       }
       if (first == '"') {
-        if (!name.equals("model")) {
+        if (field != MODEL_FIELD) {
           return false;
         }
         for (int k = start + 1; k < end - 1; k++) {
@@ -699,11 +710,11 @@ public final class OpenAiRequest implements WireRequest {
       for (int k = start; k < end; k++) {
         value = value * 10 + (b[k] - '0');
       }
-      switch (name) {
-        case "max_completion_tokens" -> maxCompletionTokens = value;
-        case "max_tokens" -> maxTokens = value;
-        case "max_output_tokens" -> maxOutputTokens = value;
-        case "n" -> choices = value > 0 && value <= Integer.MAX_VALUE ? (int) value : 1;
+      switch (field) {
+        case MAX_COMPLETION_TOKENS_FIELD -> maxCompletionTokens = value;
+        case MAX_TOKENS_FIELD -> maxTokens = value;
+        case MAX_OUTPUT_TOKENS_FIELD -> maxOutputTokens = value;
+        case N_FIELD -> choices = value > 0 && value <= Integer.MAX_VALUE ? (int) value : 1;
         default -> {
           return false;
         }

@@ -82,18 +82,36 @@ final class UsageBytes {
    * The bytes around the counts of a usage object as OpenAI's chat completions write it, compact
    * and in this order: each piece, then a count, and after the last count the closing braces.
    */
-  private static final byte[][] OPENAI_PIECES = {
-    ascii("{\"prompt_tokens\":"),
-    ascii(",\"completion_tokens\":"),
-    ascii(",\"total_tokens\":"),
-    ascii(",\"prompt_tokens_details\":{\"cached_tokens\":"),
-    ascii(",\"audio_tokens\":"),
-    ascii("},\"completion_tokens_details\":{\"reasoning_tokens\":"),
-    ascii(",\"audio_tokens\":"),
-    ascii(",\"accepted_prediction_tokens\":"),
-    ascii(",\"rejected_prediction_tokens\":"),
-    ascii("}}")
+  private static final String[] OPENAI_PIECES = {
+    "{\"prompt_tokens\":",
+    ",\"completion_tokens\":",
+    ",\"total_tokens\":",
+    ",\"prompt_tokens_details\":{\"cached_tokens\":",
+    ",\"audio_tokens\":",
+    "},\"completion_tokens_details\":{\"reasoning_tokens\":",
+    ",\"audio_tokens\":",
+    ",\"accepted_prediction_tokens\":",
+    ",\"rejected_prediction_tokens\":",
+    "}}"
   };
+
+  /**
+   * {@link #OPENAI_PIECES} one after another in one array, so that a read reaches one array instead
+   * of ten; and where each piece ends in it.
+   */
+  private static final byte[] OPENAI_LAYOUT = ascii(String.join("", OPENAI_PIECES));
+
+  private static final int[] OPENAI_PIECE_ENDS = pieceEnds(OPENAI_PIECES);
+
+  private static int[] pieceEnds(String[] pieces) {
+    int[] ends = new int[pieces.length];
+    int end = 0;
+    for (int k = 0; k < pieces.length; k++) {
+      end += pieces[k].length();
+      ends[k] = end;
+    }
+    return ends;
+  }
 
   /**
    * The usage of the object at {@code json[from]} when it is laid out byte for byte as {@link
@@ -107,21 +125,53 @@ final class UsageBytes {
    * end[0]} when {@code end} is not null.
    */
   static Usage asOpenAiWritesIt(byte[] json, int from, int to, int[] end) {
-    long prompt = 0;
-    long completion = 0;
-    long total = 0;
-    long cached = 0;
-    long reasoning = 0;
+    OpenAiCounts counts = new OpenAiCounts();
+    byte[] layout = OPENAI_LAYOUT;
+    int[] pieceEnds = OPENAI_PIECE_ENDS;
     int i = from;
+    int pieceStart = 0;
     for (int piece = 0; ; piece++) {
-      byte[] expected = OPENAI_PIECES[piece];
-      if (to - i < expected.length || !AnswerShape.same(json, i, expected, 0, expected.length)) {
+      int pieceEnd = pieceEnds[piece];
+      int length = pieceEnd - pieceStart;
+      if (to - i < length || !AnswerShape.same(json, i, layout, pieceStart, length)) {
         return null; // compared eight bytes a step
       }
-      i += expected.length;
-      if (piece == OPENAI_PIECES.length - 1) {
+      i += length;
+      pieceStart = pieceEnd;
+      if (piece == pieceEnds.length - 1) {
         break;
       }
+      i = counts.read(json, i, to, piece);
+      if (i < 0) {
+        return null;
+      }
+    }
+    if (end != null) {
+      end[0] = i;
+    }
+    return counts.usage();
+  }
+
+  /**
+   * The counts of a usage laid out as OpenAI writes it ({@link #OPENAI_PIECES}), read one after
+   * another where they lie: by {@link #asOpenAiWritesIt} and by a learnt answer's layout ({@link
+   * AnswerShape}). One serves one read.
+   */
+  static final class OpenAiCounts {
+    private long prompt;
+    private long completion;
+    private long total;
+    private long cached;
+    private long reasoning;
+
+    /**
+     * Reads the count at {@code json[i]}, the {@code index}-th of the layout (prompt, completion,
+     * total, cached, audio, reasoning, audio, accepted and rejected prediction tokens); returns
+     * where it ends, or -1 when it is not one read here: not digits, more than {@value #MAX_DIGITS}
+     * of them, a leading zero (which JSON does not allow), or audio tokens other than 0 (read
+     * member by member, which leaves them to Jackson).
+     */
+    int read(byte[] json, int i, int to, int index) {
       int start = i;
       long n = 0;
       while (i < to && json[i] >= '0' && json[i] <= '9') {
@@ -129,9 +179,9 @@ final class UsageBytes {
         i++;
       }
       if (i == start || i - start > MAX_DIGITS || (json[start] == '0' && i - start > 1)) {
-        return null; // not a count, a long one, or one JSON does not allow (leading zeros)
+        return -1;
       }
-      switch (piece) {
+      switch (index) {
         case 0 -> prompt = n;
         case 1 -> completion = n;
         case 2 -> total = n;
@@ -139,18 +189,20 @@ final class UsageBytes {
         case 5 -> reasoning = n;
         case 4, 6 -> {
           if (n != 0) {
-            return null; // audio tokens: read member by member (which leaves them to Jackson)
+            return -1;
           }
         }
         default -> {
           // accepted and rejected prediction tokens: not read
         }
       }
+      return i;
     }
-    if (end != null) {
-      end[0] = i;
+
+    /** The usage of the counts read. */
+    Usage usage() {
+      return new Usage(prompt, completion, total, cached, reasoning, 0, 0, 0, 0);
     }
-    return new Usage(prompt, completion, total, cached, reasoning, 0, 0, 0, 0);
   }
 
   private static byte[] ascii(String text) {
