@@ -464,16 +464,18 @@ public final class SseBody extends ObservedBody {
       return SseEventFramer.WAIT;
     }
     int valueStart = SseEventFramer.dataValueStart(buffer, eventStart, length);
-    int usageValue =
-        valueStart < 0
-            ? ChatChunkScanner.OTHER
-            : chunkScanner.readLikeKept(buffer, valueStart, length);
+    if (valueStart < 0) {
+      return SseEventFramer.UNREAD;
+    }
+    if (valueStart < length && buffer[valueStart] == '[') {
+      // No chunk (an object) starts so: the stream's end marker, or an event framed as any other.
+      return doneEvent(buffer, eventStart, valueStart, length);
+    }
+    int usageValue = chunkScanner.readLikeKept(buffer, valueStart, length);
     if (usageValue == ChatChunkScanner.OTHER) {
-      if (valueStart < 0) {
-        return SseEventFramer.UNREAD;
-      }
       // A chunk of a shape learnt in another stream (its first, its finish chunk...) ends where
-      // the shape says: read as any other chunk once its line is found to end there.
+      // the shape says: read as any other chunk once its line is found to end there, from the
+      // shape found, without being compared with the kept chunk again.
       int shapeEnd = chunkScanner.shapeEnd(buffer, valueStart, length);
       int next = shapeEnd < 0 ? SseEventFramer.UNREAD : endOfOneLineEvent(buffer, shapeEnd, length);
       if (next >= 0) {
@@ -484,7 +486,7 @@ public final class SseBody extends ObservedBody {
             buffer,
             valueStart,
             shapeEnd,
-            chunkScanner.read(buffer, valueStart, shapeEnd, true));
+            chunkScanner.readShapeFound(buffer, valueStart, shapeEnd));
         return next;
       }
       chunkScanner.forgetShapeFound();
@@ -503,6 +505,26 @@ public final class SseBody extends ObservedBody {
       deferLikeKept(buffer, eventStart, next, valueStart, dataEnd, usageValue);
     } else {
       handleChunk(buffer, eventStart, next, buffer, valueStart, dataEnd, usageValue);
+    }
+    return next;
+  }
+
+  /**
+   * Handles the event in flight at once when it is the stream's end marker, one data line {@code
+   * [DONE]} (its value at {@code buffer[valueStart]}) plainly framed, as {@link #handleEvent} would
+   * once the framer framed it: the last event of a stream then reaches neither the framer nor the
+   * scanner. Returns as {@link #chunkLikeKept} does; nothing is changed unless it returns an
+   * offset.
+   */
+  private int doneEvent(byte[] buffer, int eventStart, int valueStart, int length) {
+    if (!StrictJson.startsWith(buffer, valueStart, length, DONE)) {
+      return SseEventFramer.UNREAD;
+    }
+    int next = endOfOneLineEvent(buffer, valueStart + DONE.length, length);
+    if (next >= 0) {
+      lastEventHidden = false;
+      readout.markComplete();
+      emit(eventStart, next);
     }
     return next;
   }
