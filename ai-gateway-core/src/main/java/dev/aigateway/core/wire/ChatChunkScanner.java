@@ -156,12 +156,10 @@ final class ChatChunkScanner {
 
   private int previousTail = -1;
 
-  /** See {@link #sharedStart()}; and the two above before {@link #readLikeKept}. */
+  /** See {@link #sharedStart()}. */
   private int sharedStart;
 
   private int sharedEnd;
-  private int headBeforeLikeKept;
-  private int tailBeforeLikeKept;
 
   /** Which value string of the chunk kept is its model, or -1; and the model. */
   private int keptModelString;
@@ -221,8 +219,6 @@ final class ChatChunkScanner {
     same = 0;
     sharedStart = 0;
     sharedEnd = 0;
-    headBeforeLikeKept = keptHead;
-    tailBeforeLikeKept = keptTail;
     comparedUnlike = false;
     if (leftInARow >= GIVE_UP || keptHasLineBreak) {
       return OTHER;
@@ -313,12 +309,14 @@ final class ChatChunkScanner {
 
   /**
    * Forgets the chunk {@link #readLikeKept} read last, which the caller found not to be a chunk
-   * after all (its line goes on), so that it is read as any other.
+   * after all (its line goes on), so that it is read as any other. Meant right after {@link
+   * #readLikeKept} compared it with the kept chunk: what the comparison found before it is what is
+   * restored.
    */
   void forgetLikeKept() {
     likeKept = false;
-    keptHead = headBeforeLikeKept;
-    keptTail = tailBeforeLikeKept;
+    keptHead = previousHead; // as the comparison found them before it
+    keptTail = previousTail;
     sharedStart = 0;
     sharedEnd = 0;
   }
