@@ -451,10 +451,11 @@ public final class SseBody extends ObservedBody {
    * Handles the event in flight at once when it is one data line holding a chat chunk like the one
    * {@link ChatChunkScanner} kept (as nearly all chunks of an answer are), and it is all in the
    * buffer: the chunk is found by comparing it with the one kept, which finds where its line ends
-   * too, so the line need not be scanned for its end. Returns where the next event starts; {@link
-   * SseEventFramer#WAIT} when fewer bytes than such an event needs are in; or {@link
-   * SseEventFramer#UNREAD} when the event is to be handled as any other. Either way, nothing was
-   * changed.
+   * too, so the line need not be scanned for its end. So is a chunk of a shape learnt in another
+   * stream (found by the shape, and read from it), and the stream's end marker ({@link
+   * #doneEvent}). Returns where the next event starts; {@link SseEventFramer#WAIT} when fewer bytes
+   * than such an event needs are in; or {@link SseEventFramer#UNREAD} when the event is to be
+   * handled as any other. Either way, nothing was changed.
    */
   private int chunkLikeKept(byte[] buffer, int eventStart, int length) {
     if (eventReader != null || !readout.defersChunks()) {
