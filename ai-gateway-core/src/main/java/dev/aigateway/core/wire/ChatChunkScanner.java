@@ -91,6 +91,12 @@ final class ChatChunkScanner {
   private int foundTo;
 
   /**
+   * Whether the last call was {@link #readLikeKept}, which compared its chunk with the kept one and
+   * found it not like it; false once any chunk is read.
+   */
+  private boolean comparedUnlike;
+
+  /**
    * Whether the chunk kept was walked (so that {@link TopLevelMembers} holds its members, and a
    * chunk that shares its first bytes can be walked from where they end), not found by a shape.
    */
@@ -150,12 +156,10 @@ final class ChatChunkScanner {
 
   private int previousTail = -1;
 
-  /** See {@link #sharedStart()}; and the two above before {@link #readLikeKept}. */
+  /** See {@link #sharedStart()}. */
   private int sharedStart;
 
   private int sharedEnd;
-  private int headBeforeLikeKept;
-  private int tailBeforeLikeKept;
 
   /** Which value string of the chunk kept is its model, or -1; and the model. */
   private int keptModelString;
@@ -178,6 +182,7 @@ final class ChatChunkScanner {
    */
   int read(byte[] json, int from, int to, boolean oneLine) {
     this.oneLine = oneLine;
+    comparedUnlike = false;
     likeKept = false;
     byShape = false;
     ChunkShape shapeFound =
@@ -214,18 +219,54 @@ final class ChatChunkScanner {
     same = 0;
     sharedStart = 0;
     sharedEnd = 0;
-    headBeforeLikeKept = keptHead;
-    tailBeforeLikeKept = keptTail;
+    comparedUnlike = false;
     if (leftInARow >= GIVE_UP || keptHasLineBreak) {
       return OTHER;
     }
     int usage = compare(json, from, to, true);
     if (usage == OTHER) {
       forgetLikeKept(); // as if not read: the caller reads it as any other
+      comparedUnlike = true;
     } else {
       leftInARow = 0;
     }
     likeKept = usage != OTHER;
+    return usage;
+  }
+
+  /**
+   * Reads, as {@link #read(byte[], int, int, boolean)} with {@code oneLine} would, the chunk {@code
+   * json[from, to)} whose shape {@link #shapeEnd} just found (it ends at {@code to}), which {@link
+   * #readLikeKept} found not like the kept chunk just before, and which a line ending follows
+   * ({@code json[to]}): from the shape found, without comparing it with the kept chunk again. Meant
+   * right after those two calls, for that chunk.
+   *
+   * <p>That comparison would fail as the first did, at the same first difference ({@link #same}):
+   * up to it both compare the same bytes; were the chunk like the kept one, compared up to {@code
+   * to}, it would have been found so with the bytes after it too (the kept chunk holds no line
+   * break, so a string that runs past {@code to} in one runs past it in the other); and a chunk
+   * that is the kept one's start differs from it at the line ending after it either way. Any other
+   * call (another chunk, no shape found, the kept chunk not compared) reads the chunk as {@link
+   * #read} does.
+   */
+  int readShapeFound(byte[] json, int from, int to) {
+    ChunkShape shape = found;
+    if (shape == null || !comparedUnlike || foundIn != json || foundFrom != from || foundTo != to) {
+      return read(json, from, to, true);
+    }
+    found = null;
+    comparedUnlike = false;
+    oneLine = true;
+    likeKept = false;
+    byShape = false;
+    sharedStart = 0;
+    sharedEnd = 0;
+    previousHead = keptHead; // as the comparison does, which leaves same as it was
+    previousTail = keptTail;
+    keptHead = -1;
+    keptTail = -1;
+    int usage = checkWhole(json, from, to, shape);
+    leftInARow = usage == OTHER ? leftInARow + 1 : 0;
     return usage;
   }
 
@@ -268,12 +309,14 @@ final class ChatChunkScanner {
 
   /**
    * Forgets the chunk {@link #readLikeKept} read last, which the caller found not to be a chunk
-   * after all (its line goes on), so that it is read as any other.
+   * after all (its line goes on), so that it is read as any other. Meant right after {@link
+   * #readLikeKept} compared it with the kept chunk: what the comparison found before it is what is
+   * restored.
    */
   void forgetLikeKept() {
     likeKept = false;
-    keptHead = headBeforeLikeKept;
-    keptTail = tailBeforeLikeKept;
+    keptHead = previousHead; // as the comparison found them before it
+    keptTail = previousTail;
     sharedStart = 0;
     sharedEnd = 0;
   }
@@ -586,58 +629,96 @@ final class ChatChunkScanner {
    * {@code open}, when the chunk's end is not known and bytes after it may follow.
    */
   private int compare(byte[] json, int from, int to, boolean open) {
+    int length = startCompare();
+    if (length < 0) {
+      return OTHER;
+    }
+    byte[] bytes = kept;
+    int[] places = strings;
+    int count = stringCount;
+    int usageShift = NOT_SHIFTED;
+    int modelQuote = -1;
+    int p = 0; // in the chunk kept
+    int c = from; // the same place in this chunk
+    int k = 0;
+    for (int m;
+        (m = Arrays.mismatch(bytes, p, length, json, c, Math.min(to, c + length - p))) >= 0; ) {
+      int at = p + m;
+      if (p == 0) {
+        same = at;
+      }
+      while (k < count && places[2 * k + 1] <= at) {
+        k++;
+      }
+      if (k == count || places[2 * k] >= at) {
+        return OTHER; // the difference is not inside a value string
+      }
+      if (usageShift == NOT_SHIFTED && keptUsage < places[2 * k]) {
+        usageShift = c - p; // the usage value lies before this string: shifted as the bytes before
+      }
+      int quote = c + places[2 * k] - p;
+      boolean isModel = k == keptModelString;
+      if (isModel) {
+        modelQuote = quote; // rare: the model changed (written without escapes)
+      }
+      c = StrictJson.string(json, quote, to, !isModel);
+      if (c < 0) {
+        return OTHER;
+      }
+      p = places[2 * k + 1];
+      k++;
+    }
+    return compared(json, from, to, open, c, p, usageShift, modelQuote);
+  }
+
+  /** What {@link #compare} notes before it compares; returns the kept chunk's length, or -1. */
+  private int startCompare() {
     previousHead = keptHead;
     previousTail = keptTail;
     keptHead = -1;
     keptTail = -1;
     same = 0;
-    if (keptLength < 0) {
+    return keptLength;
+  }
+
+  /** {@link #compare}'s usage shift when no string after the usage value differs. */
+  private static final int NOT_SHIFTED = Integer.MIN_VALUE;
+
+  /**
+   * Ends {@link #compare} once the bytes of the chunk from {@code from} were found to be the kept
+   * chunk's but inside value strings, {@code p} in the kept chunk being {@code c} in this one: the
+   * chunk ends at {@code c} plus what is left of the kept one, which must be {@code to} unless
+   * {@code open}. {@code usageShift} is how far the usage value lies after the kept chunk's, when a
+   * string after it differed; {@code modelQuote} where the model string starts when it differed
+   * from the kept chunk's, else -1.
+   */
+  private int compared(
+      byte[] json, int from, int to, boolean open, int c, int p, int usageShift, int modelQuote) {
+    int length = keptLength;
+    int chunkEnd = c + length - p;
+    end = chunkEnd;
+    if (open ? chunkEnd - from > StrictJson.MAX_LENGTH : chunkEnd != to) {
       return OTHER;
     }
-    String chunkModel = keptModel;
-    int p = 0; // in the chunk kept
-    int c = from; // the same place in this chunk
-    int usage = keptUsage < 0 ? NO_USAGE : OTHER;
-    int k = 0;
-    for (int m;
-        (m = Arrays.mismatch(kept, p, keptLength, json, c, Math.min(to, c + keptLength - p)))
-            >= 0; ) {
-      int at = p + m;
-      if (p == 0) {
-        same = at;
-      }
-      while (k < stringCount && strings[2 * k + 1] <= at) {
-        k++;
-      }
-      if (k == stringCount || strings[2 * k] >= at) {
-        return OTHER; // the difference is not inside a value string
-      }
-      int quote = c + strings[2 * k] - p;
-      if (usage == OTHER && keptUsage < strings[2 * k]) {
-        usage = keptUsage + c - p;
-      }
-      int stringEnd = StrictJson.string(json, quote, to, k != keptModelString);
-      if (stringEnd < 0) {
-        return OTHER;
-      } else if (k == keptModelString) {
-        chunkModel = new String(json, quote + 1, stringEnd - quote - 2, UTF_8);
-      }
-      p = strings[2 * k + 1];
-      c = stringEnd;
-      k++;
-    }
-    end = c + keptLength - p;
-    if (open ? end - from > StrictJson.MAX_LENGTH : end != to) {
-      return OTHER;
-    }
-    int head = p == 0 ? keptLength : same; // the same as the kept chunk up to its first difference
-    int tail = keptLength - p;
-    sharedStart = previousHead < 0 ? 0 : Math.min(previousHead, head);
-    sharedEnd = previousTail < 0 ? 0 : Math.min(previousTail, tail);
+    int head = p == 0 ? length : same; // the same as the kept chunk up to its first difference
+    int tail = length - p;
+    int before = previousHead;
+    sharedStart = before < 0 ? 0 : Math.min(before, head);
+    before = previousTail;
+    sharedEnd = before < 0 ? 0 : Math.min(before, tail);
     keptHead = head;
     keptTail = tail;
-    model = chunkModel;
-    return usage == OTHER ? keptUsage + c - p : usage;
+    model =
+        modelQuote < 0
+            ? keptModel
+            : text(json, modelQuote, StrictJson.string(json, modelQuote, to, false));
+    int usage = keptUsage;
+    return usage < 0 ? NO_USAGE : usage + (usageShift == NOT_SHIFTED ? c - p : usageShift);
+  }
+
+  /** The text of the JSON string {@code json[quote, end)}, written without escapes. */
+  private static String text(byte[] json, int quote, int end) {
+    return new String(json, quote + 1, end - quote - 2, UTF_8);
   }
 
   /**

@@ -253,10 +253,7 @@ final class EventShapes {
         if (shape[starts[h]] == '"') {
           end = first == '"' ? StrictJson.string(data, at, to, true) : -1;
         } else {
-          end =
-              first == '-' || first >= '0' && first <= '9'
-                  ? StrictJson.NOT_NOTING.value(data, at, to, 1)
-                  : -1;
+          end = first == '-' || first >= '0' && first <= '9' ? StrictJson.number(data, at, to) : -1;
         }
         if (end < 0) {
           return -1;

@@ -451,10 +451,11 @@ public final class SseBody extends ObservedBody {
    * Handles the event in flight at once when it is one data line holding a chat chunk like the one
    * {@link ChatChunkScanner} kept (as nearly all chunks of an answer are), and it is all in the
    * buffer: the chunk is found by comparing it with the one kept, which finds where its line ends
-   * too, so the line need not be scanned for its end. Returns where the next event starts; {@link
-   * SseEventFramer#WAIT} when fewer bytes than such an event needs are in; or {@link
-   * SseEventFramer#UNREAD} when the event is to be handled as any other. Either way, nothing was
-   * changed.
+   * too, so the line need not be scanned for its end. So is a chunk of a shape learnt in another
+   * stream (found by the shape, and read from it), and the stream's end marker ({@link
+   * #doneEvent}). Returns where the next event starts; {@link SseEventFramer#WAIT} when fewer bytes
+   * than such an event needs are in; or {@link SseEventFramer#UNREAD} when the event is to be
+   * handled as any other. Either way, nothing was changed.
    */
   private int chunkLikeKept(byte[] buffer, int eventStart, int length) {
     if (eventReader != null || !readout.defersChunks()) {
@@ -464,16 +465,18 @@ public final class SseBody extends ObservedBody {
       return SseEventFramer.WAIT;
     }
     int valueStart = SseEventFramer.dataValueStart(buffer, eventStart, length);
-    int usageValue =
-        valueStart < 0
-            ? ChatChunkScanner.OTHER
-            : chunkScanner.readLikeKept(buffer, valueStart, length);
+    if (valueStart < 0) {
+      return SseEventFramer.UNREAD;
+    }
+    if (valueStart < length && buffer[valueStart] == '[') {
+      // No chunk (an object) starts so: the stream's end marker, or an event framed as any other.
+      return doneEvent(buffer, eventStart, valueStart, length);
+    }
+    int usageValue = chunkScanner.readLikeKept(buffer, valueStart, length);
     if (usageValue == ChatChunkScanner.OTHER) {
-      if (valueStart < 0) {
-        return SseEventFramer.UNREAD;
-      }
       // A chunk of a shape learnt in another stream (its first, its finish chunk...) ends where
-      // the shape says: read as any other chunk once its line is found to end there.
+      // the shape says: read as any other chunk once its line is found to end there, from the
+      // shape found, without being compared with the kept chunk again.
       int shapeEnd = chunkScanner.shapeEnd(buffer, valueStart, length);
       int next = shapeEnd < 0 ? SseEventFramer.UNREAD : endOfOneLineEvent(buffer, shapeEnd, length);
       if (next >= 0) {
@@ -484,7 +487,7 @@ public final class SseBody extends ObservedBody {
             buffer,
             valueStart,
             shapeEnd,
-            chunkScanner.read(buffer, valueStart, shapeEnd, true));
+            chunkScanner.readShapeFound(buffer, valueStart, shapeEnd));
         return next;
       }
       chunkScanner.forgetShapeFound();
@@ -503,6 +506,26 @@ public final class SseBody extends ObservedBody {
       deferLikeKept(buffer, eventStart, next, valueStart, dataEnd, usageValue);
     } else {
       handleChunk(buffer, eventStart, next, buffer, valueStart, dataEnd, usageValue);
+    }
+    return next;
+  }
+
+  /**
+   * Handles the event in flight at once when it is the stream's end marker, one data line {@code
+   * [DONE]} (its value at {@code buffer[valueStart]}) plainly framed, as {@link #handleEvent} would
+   * once the framer framed it: the last event of a stream then reaches neither the framer nor the
+   * scanner. Returns as {@link #chunkLikeKept} does; nothing is changed unless it returns an
+   * offset.
+   */
+  private int doneEvent(byte[] buffer, int eventStart, int valueStart, int length) {
+    if (!StrictJson.startsWith(buffer, valueStart, length, DONE)) {
+      return SseEventFramer.UNREAD;
+    }
+    int next = endOfOneLineEvent(buffer, valueStart + DONE.length, length);
+    if (next >= 0) {
+      lastEventHidden = false;
+      readout.markComplete();
+      emit(eventStart, next);
     }
     return next;
   }

@@ -82,8 +82,11 @@ class ChatChunkShapesTest {
 
   /**
    * Reads {@code bytes} with both scanners as the body does: first as a chunk like the kept one
-   * whose end is not known (the event's bytes after it), then, if it is not, whole. Returns whether
-   * the scanner with shapes read it by one.
+   * whose end is not known (the event's bytes after it), then, if it is not, by the learnt shape
+   * whose end is the chunk's ({@link ChatChunkScanner#readShapeFound}, as the body reads a chunk
+   * whose line it found to end there), else whole (as the framer has the body read it: so when
+   * {@code from} is 1, the shape found being forgotten). Returns whether the scanner with shapes
+   * read it by one.
    */
   private static boolean readBoth(
       ChatChunkScanner byShapes, ChatChunkScanner byWalk, byte[] bytes, int from, String as) {
@@ -103,7 +106,13 @@ class ChatChunkShapesTest {
       byShapes.forgetLikeKept(); // its line goes on: read whole, as the body does
       byWalk.forgetLikeKept();
     }
-    shaped = byShapes.read(buffer, from, to, true);
+    assertThat(byWalk.shapeEnd(buffer, from, buffer.length)).as(as).isEqualTo(-1);
+    if (byShapes.shapeEnd(buffer, from, buffer.length) == to && from != 1) {
+      shaped = byShapes.readShapeFound(buffer, from, to);
+    } else {
+      byShapes.forgetShapeFound();
+      shaped = byShapes.read(buffer, from, to, true);
+    }
     walked = byWalk.read(buffer, from, to, true);
     assertAlike(byShapes, byWalk, shaped, walked, as);
     return byShapes.byShape();
@@ -197,6 +206,55 @@ class ChatChunkShapesTest {
       int walked = byWalk.read(bytes, 0, bytes.length);
       assertAlike(byShapes, byWalk, shaped, walked, chunk);
     }
+  }
+
+  /**
+   * A chunk read from the shape found without a second comparison with the kept one is read as
+   * {@link ChatChunkScanner#read} reads it; called for a chunk it was not meant for (not the one
+   * compared and looked up just before), it reads it as {@code read} does too.
+   */
+  @Test
+  void aChunkReadFromTheShapeFoundIsReadAsWhole() {
+    ChunkShapes shapes = new ChunkShapes();
+    ChunkShapes sameShapes = new ChunkShapes(); // learnt alike, apart
+    SplittableRandom random = new SplittableRandom(5);
+    int byShape = 0;
+    for (int s = 0; s < 200; s++) {
+      ChatChunkScanner found = new ChatChunkScanner(shapes);
+      ChatChunkScanner whole = new ChatChunkScanner(sameShapes);
+      for (String chunk : stream(random)) {
+        byte[] bytes = (chunk + "\n\n").getBytes(UTF_8);
+        int to = bytes.length - 2;
+        String as = "stream " + s + ": " + chunk;
+        int like = found.readLikeKept(bytes, 0, bytes.length);
+        assertThat(whole.readLikeKept(bytes, 0, bytes.length)).as(as).isEqualTo(like);
+        if (like != ChatChunkScanner.OTHER) {
+          continue;
+        }
+        int end = found.shapeEnd(bytes, 0, bytes.length);
+        whole.shapeEnd(bytes, 0, bytes.length);
+        whole.forgetShapeFound();
+        int read;
+        switch (random.nextInt(4)) {
+          case 0 -> { // another chunk than the one looked up: read whole
+            byte[] copy = bytes.clone();
+            read = found.readShapeFound(copy, 0, to);
+          }
+          case 1 -> { // a chunk read since: read whole
+            found.read(bytes, 0, to, true);
+            whole.read(bytes, 0, to, true);
+            read = found.readShapeFound(bytes, 0, to);
+          }
+          default ->
+              read =
+                  end == to ? found.readShapeFound(bytes, 0, to) : found.read(bytes, 0, to, true);
+        }
+        assertAlike(found, whole, read, whole.read(bytes, 0, to, true), as);
+        assertThat(found.byShape()).as(as).isEqualTo(whole.byShape());
+        byShape += found.byShape() ? 1 : 0;
+      }
+    }
+    assertThat(byShape).as("chunks read by a learnt shape").isGreaterThan(400);
   }
 
   @Test

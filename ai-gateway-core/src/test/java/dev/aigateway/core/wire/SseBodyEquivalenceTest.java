@@ -192,6 +192,59 @@ class SseBodyEquivalenceTest {
   }
 
   /**
+   * A stream's end marker is read at once when it is one data line {@code [DONE]} plainly framed,
+   * without the framer; whatever its line holds or whatever follows it, the body reads the last
+   * event as it would any other (complete or not, passed on as it came).
+   */
+  @ParameterizedTest(name = "last event {index}")
+  @ValueSource(
+      strings = {
+        "data: [DONE]\n\n",
+        "data:[DONE]\n\n",
+        "data: [DONE]\r\n\r\n",
+        "data: [DONE]\r\r\n",
+        "data: [DONE]\r\r",
+        "data: [DONE]\n\r\n",
+        "data: [DONE]",
+        "data: [DONE]\n",
+        "data: [DONE] \n\n",
+        "data: [DONE]x\n\n",
+        "data: [DONE\n\n",
+        "data: [DON\n\n",
+        "data: [DONE]\nid: 3\n\n",
+        "data: [DONE]\ndata: [DONE]\n\n",
+        "data: [1,2]\n\n",
+        "data: [DONE]\n\ndata: [DONE]\n\n",
+        "data: [DONE]\n\n: after\n\n"
+      })
+  void endMarkerIsReadAsAnyEvent(String last) throws IOException {
+    String chunk =
+        "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
+            + "\"usage\":null}\n\n";
+    StringBuilder stream = new StringBuilder();
+    for (int i = 0; i < 4; i++) {
+      stream.append(String.format(chunk, "word" + i));
+    }
+    stream.append(
+        "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+            + "\"completion_tokens\":4}}\n\n");
+    stream.append(last);
+    byte[] sent = stream.toString().getBytes(UTF_8);
+    for (boolean hideUsage : new boolean[] {true, false}) {
+      for (int largest : new int[] {1, 7, 40, 8192}) {
+        for (boolean scratch : new boolean[] {true, false}) {
+          assertReadAsEagerly(
+              sent,
+              hideUsage,
+              largest,
+              scratch,
+              "hideUsage " + hideUsage + ", pieces of up to " + largest + ", scratch " + scratch);
+        }
+      }
+    }
+  }
+
+  /**
    * A stream whose chunks like the kept one fill the chunks kept for their text past their bound
    * ({@link DeferredChunks#LIMIT}): from there on, each chunk is read at once, and the application
    * and the listener still get what eager reading gives, read in place or not.
