@@ -64,15 +64,10 @@ public final class WireFormats {
    */
   private final boolean[] openAiEnding;
 
-  /** Whether only the library's OpenAI formats are registered. */
-  private final boolean onlyOpenAi;
-
   private WireFormats(List<WireFormat> formats) {
     this.formats = List.copyOf(formats);
     Map<String, List<WireFormat>> grouped = new LinkedHashMap<>();
-    boolean openAi = true;
     for (WireFormat format : this.formats) {
-      openAi &= format instanceof OpenAiFormat;
       List<String> endings = format.pathEndings();
       if (endings == null || endings.isEmpty()) {
         throw new IllegalArgumentException(
@@ -94,7 +89,6 @@ public final class WireFormats {
         grouped.computeIfAbsent(ending, e -> new ArrayList<>()).add(format);
       }
     }
-    this.onlyOpenAi = openAi;
     this.endings = grouped.keySet().toArray(String[]::new);
     this.byEnding =
         grouped.values().stream()
@@ -149,10 +143,6 @@ public final class WireFormats {
       // per path for POST (the only method they take), not worked out again per call.
       return "POST".equals(method) ? known.openAiMatch() : null;
     }
-    if (onlyOpenAi) {
-      // A path the OpenAI formats do not take: Anthropic's one path.
-      return AnthropicMessagesFormat.INSTANCE.recognise(method, path, headers);
-    }
     int ending = known.ending();
     if (ending < 0) {
       return null;
@@ -170,20 +160,17 @@ public final class WireFormats {
    * The format of a call matched as {@code match} (by {@link #recognise} or by an application's own
    * {@code CallMatcher}): the first format registered for the request path's ending that carries
    * the match's operation and recognises the request, else the OpenAI format of that operation, or
-   * Anthropic's for {@link Operation#MESSAGES} (an application's matcher may name any path). With
-   * only the OpenAI formats registered, that is a lookup by operation.
+   * Anthropic's for {@link Operation#MESSAGES} (an application's matcher may name any path).
    */
   public WireFormat formatFor(CallMatch match, ClientRequest request) {
     Operation operation = match.operation();
-    if (!onlyOpenAi) {
-      String path = request.encodedPath();
-      int ending = ending(path);
-      if (ending >= 0 && !openAiEnding[ending]) {
-        for (WireFormat format : byEnding[ending]) {
-          if (format.operation() == operation
-              && format.recognise(request.method(), path, request::header) != null) {
-            return format;
-          }
+    String path = request.encodedPath();
+    int ending = ending(path);
+    if (ending >= 0 && !openAiEnding[ending]) {
+      for (WireFormat format : byEnding[ending]) {
+        if (format.operation() == operation
+            && format.recognise(request.method(), path, request::header) != null) {
+          return format;
         }
       }
     }
@@ -210,22 +197,19 @@ public final class WireFormats {
     if (last != null && last.path().equals(path)) {
       return last;
     }
-    int ending = onlyOpenAi ? -1 : endingOf(path);
-    CallMatch openAiMatch =
-        onlyOpenAi || (ending >= 0 && openAiEnding[ending])
-            ? OpenAiFormat.PATHS.match("POST", path)
-            : null;
-    // With only the OpenAI formats registered, a path they do not match may be Anthropic's.
-    boolean openAiOnly = onlyOpenAi ? openAiMatch != null : ending >= 0 && openAiEnding[ending];
-    PathEnding known = new PathEnding(path, ending, openAiOnly, openAiOnly ? openAiMatch : null);
+    int ending = endingOf(path);
+    boolean openAiOnly = ending >= 0 && openAiEnding[ending];
+    PathEnding known =
+        new PathEnding(
+            path, ending, openAiOnly, openAiOnly ? OpenAiFormat.PATHS.match("POST", path) : null);
     lastEnding = known;
     return known;
   }
 
   /**
-   * A path, the index of its ending (-1 when none is registered, or not looked up with only the
-   * OpenAI formats registered), whether only the OpenAI formats take it, and then what they match
-   * it as for {@code POST} (the OpenAI matcher is a function of the method and the path alone).
+   * A path, the index of its ending (-1 when none is registered), whether only the OpenAI formats
+   * take it, and then what they match it as for {@code POST} (the OpenAI matcher is a function of
+   * the method and the path alone).
    */
   private record PathEnding(
       String path, int ending, boolean openAiOnly, @Nullable CallMatch openAiMatch) {}
