@@ -168,27 +168,11 @@ class SseBodyEquivalenceTest {
         "\r\r\n"
       })
   void chunkLikeTheOneBeforeIsFramedAsAnyEvent(String ending) throws IOException {
-    String chunk =
-        "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
-            + "\"usage\":null}";
-    StringBuilder stream = new StringBuilder();
-    for (int i = 0; i < 6; i++) {
-      stream.append(String.format(chunk, "word" + i)).append(i == 3 ? ending : "\n\n");
-    }
-    stream.append(
-        "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
-            + "\"completion_tokens\":6}}\n\ndata: [DONE]\n\n");
-    byte[] sent = stream.toString().getBytes(UTF_8);
-    for (boolean hideUsage : new boolean[] {true, false}) {
-      for (int largest : new int[] {1, 40, 8192}) {
-        assertReadAsEagerly(
-            sent,
-            hideUsage,
-            largest,
-            false,
-            ending + ", hideUsage " + hideUsage + ", pieces of up to " + largest);
-      }
-    }
+    assertReadAsEagerlyInPieces(
+        wordStream(6, 3, ending, "data: [DONE]\n\n"),
+        new int[] {1, 40, 8192},
+        new boolean[] {false},
+        ending);
   }
 
   /**
@@ -218,27 +202,54 @@ class SseBodyEquivalenceTest {
         "data: [DONE]\n\n: after\n\n"
       })
   void endMarkerIsReadAsAnyEvent(String last) throws IOException {
+    assertReadAsEagerlyInPieces(
+        wordStream(4, -1, "", last), new int[] {1, 7, 40, 8192}, new boolean[] {true, false}, last);
+  }
+
+  /**
+   * A stream of {@code chunks} chat chunks like each other (texts {@code word0}, {@code word1},
+   * ..., each with a null usage), each ended by a blank line but the one at {@code oddOne}, ended
+   * by {@code oddEnding}; then the usage-only chunk (3 prompt tokens, as many completion tokens as
+   * chunks) and {@code last}.
+   */
+  private static byte[] wordStream(int chunks, int oddOne, String oddEnding, String last) {
     String chunk =
         "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
-            + "\"usage\":null}\n\n";
+            + "\"usage\":null}";
     StringBuilder stream = new StringBuilder();
-    for (int i = 0; i < 4; i++) {
-      stream.append(String.format(chunk, "word" + i));
+    for (int i = 0; i < chunks; i++) {
+      stream.append(String.format(chunk, "word" + i)).append(i == oddOne ? oddEnding : "\n\n");
     }
-    stream.append(
-        "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
-            + "\"completion_tokens\":4}}\n\n");
-    stream.append(last);
-    byte[] sent = stream.toString().getBytes(UTF_8);
+    stream
+        .append("data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,")
+        .append("\"completion_tokens\":")
+        .append(chunks)
+        .append("}}\n\n")
+        .append(last);
+    return stream.toString().getBytes(UTF_8);
+  }
+
+  /**
+   * {@link #assertReadAsEagerly} for {@code sent}, hiding usage or not, in pieces of up to each of
+   * {@code largests} bytes, read into scratch room or not as {@code scratches} say.
+   */
+  private static void assertReadAsEagerlyInPieces(
+      byte[] sent, int[] largests, boolean[] scratches, String what) throws IOException {
     for (boolean hideUsage : new boolean[] {true, false}) {
-      for (int largest : new int[] {1, 7, 40, 8192}) {
-        for (boolean scratch : new boolean[] {true, false}) {
+      for (int largest : largests) {
+        for (boolean scratch : scratches) {
           assertReadAsEagerly(
               sent,
               hideUsage,
               largest,
               scratch,
-              "hideUsage " + hideUsage + ", pieces of up to " + largest + ", scratch " + scratch);
+              what
+                  + ", hideUsage "
+                  + hideUsage
+                  + ", pieces of up to "
+                  + largest
+                  + ", scratch "
+                  + scratch);
         }
       }
     }
