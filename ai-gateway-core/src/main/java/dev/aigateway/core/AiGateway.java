@@ -29,6 +29,7 @@ import dev.aigateway.core.inventory.GatewayInventory;
 import dev.aigateway.core.inventory.InventoryOptions;
 import dev.aigateway.core.inventory.InventorySection;
 import dev.aigateway.core.limit.CallCounters;
+import dev.aigateway.core.limit.GuardedStore;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.LimitStage;
 import dev.aigateway.core.limit.StoreBreakerPolicy;
@@ -179,6 +180,16 @@ public final class AiGateway {
       b.callerResolver.gatewayHeaders().forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
     }
     this.gatewayHeaders = Set.copyOf(headers);
+    // One guard for the store, shared by the limit stage and the MCP/agent counters: one breaker
+    // and one health state, so each change of the store's health is reported once.
+    GuardedStore guardedStore =
+        GuardedStore.of(
+            store,
+            b.storeTimeout,
+            b.storeFailurePolicy,
+            b.storeBreaker,
+            clock,
+            this::storeTransition);
     this.agentGovernance =
         b.mcpServers.isEmpty() && b.agents.isEmpty()
             ? null
@@ -187,13 +198,7 @@ public final class AiGateway {
                 b.agents,
                 consumerKey,
                 b.callerResolver,
-                new CallCounters(
-                    store,
-                    b.storeTimeout,
-                    b.storeFailurePolicy,
-                    b.storeBreaker,
-                    clock,
-                    this::storeTransition),
+                new CallCounters(guardedStore),
                 listeners,
                 clock,
                 this::nextCallId,
@@ -210,14 +215,7 @@ public final class AiGateway {
                 AnomalyStage.of(anomalies),
                 SafetyStage.of(b.contentSafety),
                 RouteStage.of(backendPool, clock, this::breakerTransition),
-                LimitStage.of(
-                    limits,
-                    store,
-                    b.storeTimeout,
-                    b.storeFailurePolicy,
-                    b.storeBreaker,
-                    clock,
-                    this::storeTransition),
+                LimitStage.of(limits, guardedStore),
                 CacheStage.of(responseCache)));
     List<InventorySection> sections = new ArrayList<>(b.inventorySections);
     if (agentGovernance != null) {

@@ -1,47 +1,33 @@
 package dev.aigateway.core.limit;
 
 import dev.aigateway.api.LimitOutcome;
-import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Request and in-flight counters of calls that are not LLM calls (MCP tool calls, A2A agent calls),
- * kept in the gateway's {@link TokenLimitStore} with the same atomic reservation, settlement and
- * failure handling ({@link StoreFailurePolicy}, store breaker) as the limit stage's. Public for the
- * library's own packages ({@code core.agent}); not part of the API.
+ * kept in the gateway's {@link TokenLimitStore} through the limit stage's own {@link GuardedStore}:
+ * the same atomic reservation, settlement and failure handling ({@link StoreFailurePolicy}, store
+ * breaker), and one health state for the store whichever kind of call finds it failing. Public for
+ * the library's own packages ({@code core.agent}); not part of the API.
  */
 public final class CallCounters {
 
   private final GuardedStore store;
 
   /**
-   * Counters in {@code store}, guarded as the gateway's limit stage guards it.
-   *
-   * @param timeout how long a call waits for a store other than the in-memory one
-   * @param policy what a call gets when the store cannot reserve for it
-   * @param breaker when to stop asking a failing store
-   * @param clock the gateway's clock
-   * @param transitions told of every change of the store's health
+   * Counters in the gateway's guarded store: the same guard (breaker, health, failure policy) as
+   * its limit stage's.
    */
-  public CallCounters(
-      TokenLimitStore store,
-      Duration timeout,
-      StoreFailurePolicy policy,
-      StoreBreakerPolicy breaker,
-      Clock clock,
-      Consumer<StoreTransition> transitions) {
-    this.store =
-        new GuardedStore(
-            store, timeout, GuardedStore.MAX_THREADS, policy, breaker, clock, transitions);
+  public CallCounters(GuardedStore store) {
+    this.store = Objects.requireNonNull(store, "store");
   }
 
   /**

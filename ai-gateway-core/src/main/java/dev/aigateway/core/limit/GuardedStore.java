@@ -39,8 +39,14 @@ import org.slf4j.LoggerFactory;
  * other store also has a {@link StoreBreaker}: after enough failed reservations in a row,
  * reservations skip the store (and its timeout) until a probe finds it healthy. Settlements are
  * always attempted. Thread-safe.
+ *
+ * <p>A gateway builds one guard for its store ({@link #of}) and hands it to everything that counts
+ * in that store (the limit stage and the {@link CallCounters} of MCP and agent calls), so the store
+ * has one breaker, one health state and one stream of {@link StoreTransition}s, whichever kind of
+ * call finds it failing. Public for the library's own packages; not part of the API: nothing
+ * outside {@code core.limit} can call it.
  */
-final class GuardedStore {
+public final class GuardedStore {
 
   /** Store threads at most: calls in a store at once, or calls a hung store can hold. */
   static final int MAX_THREADS = 64;
@@ -108,6 +114,26 @@ final class GuardedStore {
         StoreBreakerPolicy.defaults(),
         Clock.systemUTC(),
         transition -> {});
+  }
+
+  /**
+   * The guard of a gateway's token store: build one per store and share it.
+   *
+   * @param store the gateway's token store
+   * @param timeout how long a call waits for a store other than the in-memory one
+   * @param policy what a call gets when the store cannot reserve for it
+   * @param breaker when to stop asking a failing store other than the in-memory one
+   * @param clock the gateway's clock (breaker cool-downs, the fallback's counters)
+   * @param transitions told of every change of the store's health
+   */
+  public static GuardedStore of(
+      TokenLimitStore store,
+      Duration timeout,
+      StoreFailurePolicy policy,
+      StoreBreakerPolicy breaker,
+      Clock clock,
+      Consumer<StoreTransition> transitions) {
+    return new GuardedStore(store, timeout, MAX_THREADS, policy, breaker, clock, transitions);
   }
 
   /**

@@ -3,27 +3,22 @@ package dev.aigateway.core.limit;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.LimitsInfo;
-import dev.aigateway.api.StoreTransition;
 import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
-import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.tokens.TokenCounts;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,33 +70,14 @@ public final class LimitStage implements CallStage {
   /**
    * The stage for a gateway's limits, or null when it has none.
    *
-   * @param storeTimeout how long a call waits for a store other than the in-memory one
-   * @param failurePolicy what a call gets when the store cannot reserve for it
-   * @param breaker when to stop asking a failing store other than the in-memory one
-   * @param clock the gateway's clock (breaker cool-downs, the fallback's counters)
-   * @param transitions told of every change of the store's health
+   * @param store the gateway's token store behind its guard, shared with the gateway's other
+   *     counters (see {@link GuardedStore#of})
    */
-  public static CallStage.@Nullable Factory of(
-      List<TokenLimit> limits,
-      TokenLimitStore store,
-      Duration storeTimeout,
-      StoreFailurePolicy failurePolicy,
-      StoreBreakerPolicy breaker,
-      Clock clock,
-      Consumer<StoreTransition> transitions) {
+  public static CallStage.@Nullable Factory of(List<TokenLimit> limits, GuardedStore store) {
     if (limits.isEmpty()) {
       return null;
     }
-    GuardedStore guarded =
-        new GuardedStore(
-            store,
-            storeTimeout,
-            GuardedStore.MAX_THREADS,
-            failurePolicy,
-            breaker,
-            clock,
-            transitions);
-    return new LimitsFactory(limits, guarded, new ConsumerRegister(ConsumerRegister.MAX_CONSUMERS));
+    return new LimitsFactory(limits, store, new ConsumerRegister(ConsumerRegister.MAX_CONSUMERS));
   }
 
   /**
