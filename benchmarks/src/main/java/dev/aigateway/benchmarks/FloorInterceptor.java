@@ -1,6 +1,9 @@
 package dev.aigateway.benchmarks;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Locale;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
@@ -81,7 +84,11 @@ final class FloorInterceptor implements Interceptor {
   private static final byte[] STREAM = ascii("\"stream\":true");
   private static final byte[] INCLUDE_USAGE = ascii("\"include_usage\"");
   private static final byte[] ASK_FOR_USAGE = ascii(",\"stream_options\":{\"include_usage\":true}");
-  private static final ByteString EVENT_END = ByteString.encodeUtf8("\n\n");
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long LINE_FEEDS = 0x0A0A0A0A0A0A0A0AL;
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
   private static final ByteString NULL_USAGE_END = ByteString.encodeUtf8(",\"usage\":null}\n\n");
   private static final ByteString USAGE_OBJECT = ByteString.encodeUtf8("\"usage\":{");
 
@@ -162,6 +169,24 @@ final class FloorInterceptor implements Interceptor {
     return last.type();
   }
 
+  /** The first line feed in {@code data[from, to)}, or -1; eight bytes a step. */
+  static int lineFeed(byte[] data, int from, int to) {
+    int i = from;
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long x = (long) LONGS.get(data, i) ^ LINE_FEEDS;
+      long found = (x - ONES) & ~x & HIGH_BITS; // the lowest flag marks the first line feed
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (data[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   private static int indexOf(byte[] bytes, byte[] pattern) {
     outer:
     for (int i = 0; i <= bytes.length - pattern.length; i++) {
@@ -189,6 +214,10 @@ final class FloorInterceptor implements Interceptor {
    */
   private static final class HidingSource implements Source {
     private final BufferedSource upstream;
+    private final Buffer.UnsafeCursor cursor = new Buffer.UnsafeCursor();
+
+    /** How many bytes of the event in flight were looked at without finding its end. */
+    private long scanned;
 
     HidingSource(BufferedSource upstream) {
       this.upstream = upstream;
@@ -198,13 +227,18 @@ final class FloorInterceptor implements Interceptor {
     public long read(Buffer sink, long byteCount) throws IOException {
       Buffer in = upstream.getBuffer();
       while (true) {
-        long end = upstream.indexOf(EVENT_END);
-        if (end < 0) {
+        long length = eventLength(in);
+        if (length < 0) {
+          scanned = in.size();
+          if (upstream.request(in.size() + 1)) {
+            continue;
+          }
           // the stream's end: what is left (an event without its blank line) passes as it is
           long left = in.size();
+          scanned = 0;
           return left == 0 ? -1 : passOn(in, sink, left);
         }
-        long length = end + EVENT_END.size();
+        scanned = 0;
         if (length > byteCount) {
           // larger than the read: passed on in pieces, the end of it still cut when it comes
           return passOn(in, sink, Math.min(byteCount, Math.max(1, length - NULL_USAGE_END.size())));
@@ -223,6 +257,41 @@ final class FloorInterceptor implements Interceptor {
         }
         in.skip(length); // the usage chunk: read, not passed on
       }
+    }
+
+    /**
+     * The length of the first event in {@code in} up to its blank line, or -1 when its blank line
+     * has not come yet. Looks at each byte from {@link #scanned} on once, eight at a time for a
+     * line feed.
+     */
+    private long eventLength(Buffer in) {
+      long from = Math.max(0, scanned - 1); // a line feed at the end may start the blank line
+      try (Buffer.UnsafeCursor segment = in.readUnsafe(cursor)) {
+        boolean afterLineFeed = false;
+        for (int got = segment.seek(from); got > 0; got = segment.next()) {
+          byte[] data = segment.data;
+          int end = segment.end;
+          int i = segment.start;
+          if (afterLineFeed && data[i] == '\n') {
+            return segment.offset + 1;
+          }
+          while ((i = lineFeed(data, i, end)) >= 0) {
+            if (i + 1 < end) {
+              if (data[i + 1] == '\n') {
+                return segment.offset + (i + 2 - segment.start);
+              }
+              i++;
+            } else {
+              afterLineFeed = true;
+              break;
+            }
+          }
+          if (i < 0) {
+            afterLineFeed = false;
+          }
+        }
+      }
+      return -1;
     }
 
     private static long passOn(Buffer in, Buffer sink, long count) {

@@ -6,9 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.ForwardingSource;
+import okio.Okio;
+import okio.Source;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,6 +81,42 @@ class FloorInterceptorTest {
   }
 
   @Test
+  void eventsCutAcrossReadsAreHiddenAsWhole() throws Exception {
+    byte[] stream = CannedBackend.EVENTS_WITH_USAGE;
+    for (int piece : new int[] {1, 2, 7, 8, 9, 333}) {
+      OkHttpClient client =
+          floorClient(FloorInterceptor.Mode.HIDE)
+              .newBuilder()
+              .addInterceptor(chain -> inPieces(chain.request(), stream, piece))
+              .build();
+
+      String hidden =
+          body(client, Workload.post("http://127.0.0.1:1" + CHAT, Workload.shortChat(true), "c"));
+
+      assertThat(hidden)
+          .as("read %d bytes at a time", piece)
+          .isEqualTo(new String(CannedBackend.EVENTS, StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void aLineFeedIsFoundWhereverItIsAmongTheBytesLookedAt() {
+    for (int length = 0; length <= 20; length++) {
+      byte[] data = new byte[length + 3];
+      java.util.Arrays.fill(data, (byte) 'a');
+      assertThat(FloorInterceptor.lineFeed(data, 1, length + 1)).isEqualTo(-1);
+      for (int at = 1; at < length + 1; at++) {
+        data[at] = '\n';
+        data[length + 2] = '\n'; // beyond the bytes looked at
+        assertThat(FloorInterceptor.lineFeed(data, 1, length + 1)).isEqualTo(at);
+        data[at] = (byte) 0x8a; // a byte that differs from a line feed in its top bit only
+        assertThat(FloorInterceptor.lineFeed(data, 1, length + 1)).isEqualTo(-1);
+        data[at] = 'a';
+      }
+    }
+  }
+
+  @Test
   void theRequestAsksForUsageBeforeItsLastClosingBrace() {
     assertThat(text(FloorInterceptor.askForUsage(bytes("{\"stream\":true}\n"))))
         .isEqualTo("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}\n");
@@ -122,6 +165,26 @@ class FloorInterceptorTest {
                 CpuHarness.Settings.parse(
                     new String[] {"http://127.0.0.1:1", "--floor=hide", "--only=plain"}))
         .hasMessageContaining("not with --only=");
+  }
+
+  /** A 200 streamed answer of {@code stream}, whose body hands out {@code piece} bytes a read. */
+  private static Response inPieces(Request request, byte[] stream, int piece) {
+    Buffer all = new Buffer().write(stream);
+    Source pieces =
+        new ForwardingSource(all) {
+          @Override
+          public long read(Buffer sink, long byteCount) throws java.io.IOException {
+            return super.read(sink, Math.min(byteCount, piece));
+          }
+        };
+    return new Response.Builder()
+        .request(request)
+        .protocol(Protocol.HTTP_1_1)
+        .code(200)
+        .message("OK")
+        .header("Content-Type", "text/event-stream")
+        .body(ResponseBody.create(Okio.buffer(pieces), MediaType.get("text/event-stream"), -1))
+        .build();
   }
 
   private static OkHttpClient floorClient(FloorInterceptor.Mode mode) {
