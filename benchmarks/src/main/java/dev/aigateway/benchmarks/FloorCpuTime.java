@@ -11,19 +11,20 @@ import okhttp3.OkHttpClient;
  * {@link CpuHarness}'s clients in one process, without a socket: the plain client, the floor client
  * in each {@link FloorInterceptor.Mode} and the gateway's, each in front of a paced, varying {@link
  * CannedBackend} (one event per read, each answer its own id and time), making the harness's mixed
- * calls (JSON chat and streamed chat alternately, each request built for its call as instrument
- * {@code v2} builds it). What the calling thread spends per call, in CPU time and in allocated
- * bytes: the floor's and the gateway's work above the plain client's, measured without the kernel's
- * network path and the other process that make the harness's figures noisy. The canned backend runs
- * on the calling thread too: what it does more for a stream that asks for usage (a longer answer,
- * one more event) counts here as reading those bytes from a socket counts in the harness.
+ * calls (JSON chat and streamed chat alternately; or JSON chat only, or streamed chat only), each
+ * request built for its call as instrument {@code v2} builds it. What the calling thread spends per
+ * call, in CPU time and in allocated bytes: the floor's and the gateway's work above the plain
+ * client's, measured without the kernel's network path and the other process that make the
+ * harness's figures noisy. The canned backend runs on the calling thread too: what it does more for
+ * a stream that asks for usage (a longer answer, one more event) counts here as reading those bytes
+ * from a socket counts in the harness.
  *
  * <p>Rounds run the clients in turn, the order shifting by one each round; the figures are each
  * client's medians over the second half of the rounds (the first half warms up).
  *
  * <pre>
  * java -Xms1g -Xmx1g -cp benchmarks.jar dev.aigateway.benchmarks.FloorCpuTime [rounds=40]
- *     [calls per round=4000]
+ *     [calls per round=4000] [mixed|json|stream]
  * </pre>
  *
  * <p>Exits with status 1 when a call failed or a gateway call produced no event.
@@ -47,12 +48,17 @@ public final class FloorCpuTime {
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
     int calls = args.length > 1 ? Integer.parseInt(args[1]) : 4_000;
-    Result result = run(rounds, calls);
+    CpuHarness.Mix mix =
+        args.length > 2
+            ? CpuHarness.Mix.valueOf(args[2].toUpperCase(Locale.ROOT))
+            : CpuHarness.Mix.MIXED;
+    Result result = run(rounds, calls, mix);
     System.out.printf(
         Locale.ROOT,
-        "FloorCpuTime: %d rounds of %d mixed calls per client, medians of rounds %d-%d%n",
+        "FloorCpuTime: %d rounds of %d %s calls per client, medians of rounds %d-%d%n",
         rounds,
         calls,
+        mix.name().toLowerCase(Locale.ROOT),
         rounds / 2 + 1,
         rounds);
     System.out.printf(
@@ -86,8 +92,8 @@ public final class FloorCpuTime {
     }
   }
 
-  /** Runs {@code rounds} rounds of {@code calls} calls per client. */
-  static Result run(int rounds, int calls) {
+  /** Runs {@code rounds} rounds of {@code calls} calls of {@code mix} per client. */
+  static Result run(int rounds, int calls, CpuHarness.Mix mix) {
     LongAdder events = new LongAdder();
     OkHttpClient base = new OkHttpClient();
     CannedBackend backend = new CannedBackend(true, true);
@@ -120,7 +126,7 @@ public final class FloorCpuTime {
         long allocated = threads.getThreadAllocatedBytes(thread);
         long time = threads.getCurrentThreadCpuTime();
         for (int i = 0; i < calls; i++) {
-          boolean stream = CpuHarness.Mix.MIXED.stream(i);
+          boolean stream = mix.stream(i);
           if (!CpuHarness.call(clients[k], requests.next(stream), stream)) {
             errors++;
           }

@@ -9,7 +9,7 @@ class FloorCpuTimeTest {
 
   @Test
   void aTinyRunTimesEveryClientWithoutAnError() {
-    FloorCpuTime.Result result = FloorCpuTime.run(4, 20);
+    FloorCpuTime.Result result = FloorCpuTime.run(4, 20, CpuHarness.Mix.MIXED);
 
     assertThat(result.errors()).isZero();
     // every round made its calls through the gateway too: 4 rounds of 20
