@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Locale;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
@@ -90,6 +91,7 @@ final class FloorInterceptor implements Interceptor {
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final ByteString NULL_USAGE_END = ByteString.encodeUtf8(",\"usage\":null}\n\n");
+  private static final byte[] NULL_USAGE_END_BYTES = NULL_USAGE_END.toByteArray();
   private static final ByteString USAGE_OBJECT = ByteString.encodeUtf8("\"usage\":{");
 
   /** The bytes of {@code ,"usage":null} cut from a chunk: all of its end but {@code }\n\n}. */
@@ -243,6 +245,9 @@ final class FloorInterceptor implements Interceptor {
           // larger than the read: passed on in pieces, the end of it still cut when it comes
           return passOn(in, sink, Math.min(byteCount, Math.max(1, length - NULL_USAGE_END.size())));
         }
+        if (cutInOneSegment(in, sink, (int) length)) {
+          return length - NULL_USAGE;
+        }
         if (length >= NULL_USAGE_END.size()
             && in.rangeEquals(length - NULL_USAGE_END.size(), NULL_USAGE_END)) {
           long kept = length - NULL_USAGE_END.size();
@@ -257,6 +262,33 @@ final class FloorInterceptor implements Interceptor {
         }
         in.skip(length); // the usage chunk: read, not passed on
       }
+    }
+
+    /**
+     * Passes on the first event of {@code in}, {@code length} bytes that end in {@code
+     * ,"usage":null}\n\n}, without that member, when the event lies in one segment (as an event
+     * that came in one read does): compared and copied from that segment's array. False, having
+     * done nothing, for any other event.
+     */
+    private boolean cutInOneSegment(Buffer in, Buffer sink, int length) throws IOException {
+      int tail = NULL_USAGE_END_BYTES.length;
+      if (length < tail) {
+        return false;
+      }
+      try (Buffer.UnsafeCursor segment = in.readUnsafe(cursor)) {
+        segment.seek(0);
+        byte[] data = segment.data;
+        int start = segment.start;
+        if (segment.end - start < length
+            || !Arrays.equals(
+                data, start + length - tail, start + length, NULL_USAGE_END_BYTES, 0, tail)) {
+          return false;
+        }
+        sink.write(data, start, length - tail);
+        sink.write(data, start + length - tail + NULL_USAGE, tail - NULL_USAGE);
+      }
+      in.skip(length);
+      return true;
     }
 
     /**
