@@ -31,10 +31,11 @@ import okio.Timeout;
  *   <li>read the request's body to tell a streamed chat ({@code "stream":true}) that does not ask
  *       for usage itself, and send that one with {@code "stream_options":{"include_usage":true}}
  *       spliced in before its closing brace (a new body and a new {@link Request});
- *   <li>pass the answer on event by event, each once its blank line has come: a chunk that ends in
- *       {@code ,"usage":null}} loses those 13 bytes (its bytes are moved on as okio segments, not
- *       copied through an array), the chunk with the usage ({@code "usage":{}) is dropped, any other
- *       event passes as it came (a new {@link Response} with the new body).
+ *   <li>pass the answer on event by event, each once its blank line has come (each byte looked at
+ *       once, eight at a time, for a line feed): a chunk that ends in {@code ,"usage":null}} loses
+ *       those 13 bytes (its bytes copied once, from upstream's segment to the application's
+ *       buffer, as the gateway copies them), the chunk with the usage ({@code "usage":{}) is
+ *       dropped, any other event passes as it came (a new {@link Response} with the new body).
  * </ul>
  *
  * <p>It reads nothing else: no usage numbers, no model, no prompt, no JSON answer (a JSON answer
@@ -208,11 +209,11 @@ final class FloorInterceptor implements Interceptor {
 
   /**
    * The answer's events, each passed on once whole, without the usage the application did not ask
-   * for. Bytes move from upstream's buffer to the application's as okio segments (copied only where
-   * okio compacts small ones); an event's end and the chunk's last bytes are the only bytes looked
-   * at, but for an event that does not end in {@code "usage":null}, which is searched for {@code
-   * "usage":{}. An event larger than the application's read (never a chat chunk, against reads
-   * of 8 KiB) is passed on in pieces, and would not be dropped if it were the usage chunk.
+   * for. Each byte is looked at once for the blank lines; a chunk's last 16 bytes are compared with
+   * {@code ,"usage":null}\n\n}; only an event that does not end so (the usage chunk, {@code
+   * [DONE]}) is searched for {@code "usage":{}. An event larger than the application's read (never
+   * a chat chunk, against reads of 8 KiB) is passed on in pieces, and would not be dropped if it
+   * were the usage chunk.
    */
   private static final class HidingSource implements Source {
     private final BufferedSource upstream;
