@@ -126,15 +126,16 @@ for row in "${table[@]}"; do
     "$cpu [$cq1..$cq3]" "$thr" "$bytes" "$ratio [$rq1..$rq3]" "$pcpu" "$wcpu"
 done
 echo
+# The median of v[1..k], for the awk programs below.
+median_awk='function median(v, k,   i, j, t) {
+  for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+  return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+}'
 echo "=== per jar (median over its runs of each run's median)"
 for jar in "$a" "$b"; do
   name=$(basename "$jar")
-  printf '%s\n' "${table[@]}" | awk -v name="$name" '
+  printf '%s\n' "${table[@]}" | awk -v name="$name" "$median_awk"'
     $1 == name { n++; cpu[n] = $8; ratio[n] = $16; thr[n] = $12; bytes[n] = $14 }
-    function median(v, k,   i, j, t) {
-      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-      return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
-    }
     END { printf "%-28s runs %d: added cpu %.2f us/call (caller thread %.2f), added %.0f B/call, throughput ratio %.3f\n",
             name, n, median(cpu, n), median(thr, n), median(bytes, n), median(ratio, n) }'
 done
@@ -152,12 +153,8 @@ if [ -n "$floor_flag" ]; then
   echo "=== floor per jar (median over its runs)"
   for jar in "$a" "$b"; do
     name=$(basename "$jar")
-    printf '%s\n' "${floors[@]}" | awk -v name="$name" '
+    printf '%s\n' "${floors[@]}" | awk -v name="$name" "$median_awk"'
       $1 == name { n++; cpu[n] = $9; ratio[n] = $17; over[n] = $21 }
-      function median(v, k,   i, j, t) {
-        for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-        return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
-      }
       END { printf "%-28s runs %d: floor added cpu %.2f us/call, floor ratio %.3f; gateway over floor %.2f us/call\n",
               name, n, median(cpu, n), median(ratio, n), median(over, n) }'
   done

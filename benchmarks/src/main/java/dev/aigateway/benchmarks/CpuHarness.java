@@ -197,7 +197,7 @@ public final class CpuHarness {
    * The value of the last option {@code flag} among {@code args}, in upper case, which must be one
    * of {@code values}; {@code fallback} when {@code args} have no such option.
    */
-  private static String option(String[] args, String flag, String fallback, String... values) {
+  static String option(String[] args, String flag, String fallback, String... values) {
     String chosen = fallback;
     for (String arg : args) {
       if (arg.startsWith(flag)) {

@@ -5,7 +5,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.Locale;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -63,19 +62,8 @@ final class FloorInterceptor implements Interceptor {
 
     /** The floor {@code args} name ({@code --floor=step|ask|hide}); null when they name none. */
     static Mode of(String[] args) {
-      Mode chosen = null;
-      for (String arg : args) {
-        if (arg.startsWith(FLAG)) {
-          String name = arg.substring(FLAG.length()).toUpperCase(Locale.ROOT);
-          try {
-            chosen = valueOf(name);
-          } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                FLAG + " takes step, ask or hide, not " + arg.substring(FLAG.length()), e);
-          }
-        }
-      }
-      return chosen;
+      String name = CpuHarness.option(args, FLAG, null, "STEP", "ASK", "HIDE");
+      return name == null ? null : valueOf(name);
     }
 
     static boolean names(String arg) {

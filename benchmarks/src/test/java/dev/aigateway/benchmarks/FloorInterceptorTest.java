@@ -159,7 +159,7 @@ class FloorInterceptorTest {
     assertThat(CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1"}).floor()).isNull();
     assertThatThrownBy(
             () -> CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1", "--floor=none"}))
-        .hasMessageContaining("step, ask or hide, not none");
+        .hasMessageContaining("--floor= takes step or ask or hide, not none");
     assertThatThrownBy(
             () ->
                 CpuHarness.Settings.parse(
