@@ -28,8 +28,12 @@
 # SERVER_CPU (default 1); JVM options of the client: CLIENT_JAVA_OPTS. With THREADS=1 each run also
 # breaks its CPU down by thread group (CpuHarness --threads: caller, OkHttp's and okio's threads,
 # compilers, GC; time on a CPU, user and kernel, context switches; Linux only) and prints each
-# group's time on a CPU per call, plain against wrapped. About 50 s per run with the
-# defaults (4 runs: about 3.5 minutes).
+# group's time on a CPU per call, plain against wrapped. With FLOOR=hide (or step, ask) each run
+# also measures a third client, the plain one with the floor interceptor (CpuHarness --floor=:
+# the least any wrapper counting a stream's tokens exactly must do, or a part of it), and the
+# tables add its added CPU and throughput ratio and the gateway's added CPU over the floor's; the
+# floor's classes must be in one of the jars. About 50 s per run with the defaults (4 runs: about
+# 3.5 minutes; half as long again with a floor).
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 A.jar B.jar [runs per jar] [warm-up s] [pairs] [round ms] [mixed|json|stream]" \
@@ -46,6 +50,8 @@ client_cpu=${CLIENT_CPU:-0}; server_cpu=${SERVER_CPU:-1}
 client_opts=${CLIENT_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseSerialGC}
 threads_flag=
 if [ "${THREADS:-0}" = 1 ]; then threads_flag=--threads; fi
+floor_flag=
+if [ -n "${FLOOR:-}" ]; then floor_flag="--floor=$FLOOR"; fi
 for jar in "$a" "$b"; do
   [ -f "$jar" ] || { echo "no such jar: $jar" >&2; exit 2; }
 done
@@ -68,6 +74,10 @@ done
 [ -n "$harness_jar" ] || { echo "neither jar has dev.aigateway.benchmarks.CpuHarness" >&2; exit 2; }
 unzip -q "$harness_jar" 'dev/aigateway/benchmarks/CpuHarness*.class' \
   'dev/aigateway/benchmarks/LoopbackBackend*.class' -d "$work/classes"
+if [ -n "$floor_flag" ]; then
+  unzip -q "$harness_jar" 'dev/aigateway/benchmarks/FloorInterceptor*.class' -d "$work/classes" || {
+    echo "$(basename "$harness_jar") has no dev.aigateway.benchmarks.FloorInterceptor" >&2; exit 2; }
+fi
 
 taskset -c "$server_cpu" java -Xms256m -Xmx256m -XX:+UseSerialGC \
   -cp "$work/classes:$harness_jar" dev.aigateway.benchmarks.LoopbackBackend "--instrument=$instrument" >"$work/server.out" 2>&1 &
@@ -84,21 +94,25 @@ echo "client JVM: $client_opts; $(nproc) cores; $(java -version 2>&1 | head -1)"
 echo "each run: $warmup s warm-up, $pairs pairs of $round ms rounds, $mix calls, instrument $instrument"
 
 table=()
+floors=()
 for i in $(seq 1 "$runs"); do
   for jar in "$a" "$b"; do
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     # shellcheck disable=SC2086
     out=$(taskset -c "$client_cpu" java $client_opts -cp "$work/classes:$jar" \
       dev.aigateway.benchmarks.CpuHarness "$url" "$warmup" "$pairs" "$round" "$mix" \
-      "--instrument=$instrument" $threads_flag) || {
+      "--instrument=$instrument" $threads_flag $floor_flag) || {
       echo "$out" >&2; echo "run $i of $(basename "$jar") failed" >&2; exit 1; }
     echo "--- run $i, $(basename "$jar"), load average before: $load"
-    grep -E '^(plain|wrapped|added|  of it|throughput|errors)' <<<"$out"
+    grep -E '^(plain|wrapped|added|  of it|throughput|errors|floor|gateway over)' <<<"$out"
     if [ -n "$threads_flag" ]; then
       grep -E '^  [a-z]+ on cpu |^  process (user|kernel) |^  collections' <<<"$out" || true
     fi
     result=$(grep '^RESULT ' <<<"$out")
     table+=("$(basename "$jar") $i $load $result")
+    if [ -n "$floor_flag" ]; then
+      floors+=("$(basename "$jar") $i $load $(grep '^FLOOR ' <<<"$out")")
+    fi
   done
 done
 
@@ -112,15 +126,36 @@ for row in "${table[@]}"; do
     "$cpu [$cq1..$cq3]" "$thr" "$bytes" "$ratio [$rq1..$rq3]" "$pcpu" "$wcpu"
 done
 echo
+# The median of v[1..k], for the awk programs below.
+median_awk='function median(v, k,   i, j, t) {
+  for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+  return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+}'
 echo "=== per jar (median over its runs of each run's median)"
 for jar in "$a" "$b"; do
   name=$(basename "$jar")
-  printf '%s\n' "${table[@]}" | awk -v name="$name" '
+  printf '%s\n' "${table[@]}" | awk -v name="$name" "$median_awk"'
     $1 == name { n++; cpu[n] = $8; ratio[n] = $16; thr[n] = $12; bytes[n] = $14 }
-    function median(v, k,   i, j, t) {
-      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-      return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
-    }
     END { printf "%-28s runs %d: added cpu %.2f us/call (caller thread %.2f), added %.0f B/call, throughput ratio %.3f\n",
             name, n, median(cpu, n), median(thr, n), median(bytes, n), median(ratio, n) }'
 done
+if [ -n "$floor_flag" ]; then
+  echo
+  echo "=== floor ($FLOOR) per run: its added cpu and ratio against plain; the gateway's added cpu over it"
+  printf '%-28s %3s %-15s %-26s %12s %9s %-24s %14s %10s\n' \
+    jar run "load avg" "floor added cpu us/call" "thread us" "added B" "floor ratio" "gw over floor" "thread us"
+  for row in "${floors[@]}"; do
+    read -r name run l1 l2 l3 _ _ _ cpu cq1 cq3 _ thr _ bytes _ ratio rq1 rq3 _ over _ othr <<<"$row"
+    printf '%-28s %3s %-15s %-26s %12s %9s %-24s %14s %10s\n' "$name" "$run" "$l1 $l2 $l3" \
+      "$cpu [$cq1..$cq3]" "$thr" "$bytes" "$ratio [$rq1..$rq3]" "$over" "$othr"
+  done
+  echo
+  echo "=== floor per jar (median over its runs)"
+  for jar in "$a" "$b"; do
+    name=$(basename "$jar")
+    printf '%s\n' "${floors[@]}" | awk -v name="$name" "$median_awk"'
+      $1 == name { n++; cpu[n] = $9; ratio[n] = $17; over[n] = $21 }
+      END { printf "%-28s runs %d: floor added cpu %.2f us/call, floor ratio %.3f; gateway over floor %.2f us/call\n",
+              name, n, median(cpu, n), median(ratio, n), median(over, n) }'
+  done
+fi

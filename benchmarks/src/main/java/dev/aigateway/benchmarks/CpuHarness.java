@@ -62,10 +62,19 @@ import okio.BufferedSource;
  * are {@code ONLY} and, with {@code --threads}, {@code THREADS}: run one JVM of each kind, side by
  * side in time, and subtract.
  *
+ * <p>{@code --floor=step|ask|hide} adds a third client beside the two: the plain client with a
+ * {@link FloorInterceptor}, the least that any wrapper counting a stream's tokens exactly must do
+ * ({@code hide}: ask a streamed chat for usage and hide it from the application), or a part of it
+ * ({@code step}: the interceptor's step alone; {@code ask}: ask without hiding). Each pair then has
+ * three rounds, in the six orders in turn; the report adds the floor's added CPU, allocation and
+ * throughput ratio against the plain client, and the gateway's added CPU against the floor's
+ * ({@code FLOOR} line), so that what the gateway adds above what no gateway can avoid is measured
+ * in the same minutes.
+ *
  * <pre>
  * java -cp benchmarks.jar dev.aigateway.benchmarks.CpuHarness BASE_URL [warm-up seconds = 20]
  *     [pairs = 60] [round milliseconds = 500] [mixed|json|stream] [--instrument=v1|v2]
- *     [--threads] [--only=plain|wrapped]
+ *     [--threads] [--only=plain|wrapped] [--floor=step|ask|hide]
  * </pre>
  *
  * <p>Exits with status 1 when any call failed or a wrapped call produced no event.
@@ -94,7 +103,8 @@ public final class CpuHarness {
    * @param args the backend's base URL, warm-up seconds (20), pairs of rounds (60), milliseconds
    *     per round (500), calls ({@code mixed}, {@code json} or {@code stream}; default mixed), and
    *     anywhere among them {@code --instrument=v1} or {@code --instrument=v2} (the default),
-   *     {@code --threads} and {@code --only=plain} or {@code --only=wrapped}
+   *     {@code --threads}, {@code --only=plain} or {@code --only=wrapped}, and {@code
+   *     --floor=step|ask|hide}
    */
   public static void main(String[] args) throws IOException {
     Report report = run(Settings.parse(args), System.out);
@@ -172,6 +182,7 @@ public final class CpuHarness {
         if (arg.startsWith("--")
             && !arg.startsWith(FLAG)
             && !arg.startsWith(Instrument.FLAG)
+            && !FloorInterceptor.Mode.names(arg)
             && !arg.equals(THREADS_FLAG)) {
           throw new IllegalArgumentException("unknown option " + arg);
         }
@@ -186,7 +197,7 @@ public final class CpuHarness {
    * The value of the last option {@code flag} among {@code args}, in upper case, which must be one
    * of {@code values}; {@code fallback} when {@code args} have no such option.
    */
-  private static String option(String[] args, String flag, String fallback, String... values) {
+  static String option(String[] args, String flag, String fallback, String... values) {
     String chosen = fallback;
     for (String arg : args) {
       if (arg.startsWith(flag)) {
@@ -204,7 +215,7 @@ public final class CpuHarness {
     return chosen;
   }
 
-  /** What a run is made of; validated on construction. */
+  /** What a run is made of ({@code floor} null: no floor client); validated on construction. */
   record Settings(
       String baseUrl,
       Duration warmUp,
@@ -213,7 +224,8 @@ public final class CpuHarness {
       Mix mix,
       Instrument instrument,
       boolean threads,
-      Clients clients) {
+      Clients clients,
+      FloorInterceptor.Mode floor) {
 
     Settings {
       if (!baseUrl.startsWith("http://127.0.0.1:")) {
@@ -229,6 +241,23 @@ public final class CpuHarness {
       if (round.toMillis() < 1) {
         throw new IllegalArgumentException("a round must last at least 1 ms but was " + round);
       }
+      if (floor != null && clients != Clients.ALTERNATE) {
+        throw new IllegalArgumentException(
+            "--floor= measures beside both clients, not with --only=");
+      }
+    }
+
+    /** No floor client. */
+    Settings(
+        String baseUrl,
+        Duration warmUp,
+        int pairs,
+        Duration round,
+        Mix mix,
+        Instrument instrument,
+        boolean threads,
+        Clients clients) {
+      this(baseUrl, warmUp, pairs, round, mix, instrument, threads, clients, null);
     }
 
     /** Both clients alternating, no breakdown by thread. */
@@ -239,7 +268,7 @@ public final class CpuHarness {
         Duration round,
         Mix mix,
         Instrument instrument) {
-      this(baseUrl, warmUp, pairs, round, mix, instrument, false, Clients.ALTERNATE);
+      this(baseUrl, warmUp, pairs, round, mix, instrument, false, Clients.ALTERNATE, null);
     }
 
     static Settings parse(String[] all) {
@@ -250,7 +279,8 @@ public final class CpuHarness {
       if (args.length < 1 || args.length > 5) {
         throw new IllegalArgumentException(
             "usage: CpuHarness BASE_URL [warm-up seconds] [pairs] [round milliseconds] "
-                + "[mixed|json|stream] [--instrument=v1|v2] [--threads] [--only=plain|wrapped],"
+                + "[mixed|json|stream] [--instrument=v1|v2] [--threads] [--only=plain|wrapped]"
+                + " [--floor=step|ask|hide],"
                 + " but got "
                 + Arrays.toString(all));
       }
@@ -267,7 +297,8 @@ public final class CpuHarness {
           mix,
           instrument,
           threads,
-          clients);
+          clients,
+          FloorInterceptor.Mode.of(all));
     }
   }
 
@@ -322,6 +353,29 @@ public final class CpuHarness {
     }
   }
 
+  /**
+   * The floor client's figures over the pairs, null without {@code --floor=}: added to the plain
+   * client's, the gateway's added to the floor's, and the floor's throughput over the plain
+   * client's.
+   */
+  record FloorFigures(
+      FloorInterceptor.Mode mode,
+      Spread addedCpu,
+      Spread addedThreadCpu,
+      Spread addedBytes,
+      Spread ratio,
+      Spread gatewayOverFloorCpu,
+      Spread gatewayOverFloorThreadCpu) {}
+
+  /**
+   * The order of the three clients' rounds in each set with a floor client, the six orders in turn,
+   * so that each client takes each place equally often: indices of plain (0), floor (1), wrapped
+   * (2).
+   */
+  private static final int[][] ORDERS = {
+    {0, 1, 2}, {2, 1, 0}, {1, 0, 2}, {2, 0, 1}, {0, 2, 1}, {1, 2, 0}
+  };
+
   /** The run's result over its pairs. */
   record Report(
       Spread plainCpu,
@@ -332,7 +386,8 @@ public final class CpuHarness {
       Spread ratio,
       long errors,
       long wrappedCalls,
-      long events) {
+      long events,
+      FloorFigures floor) {
 
     /** No call failed and every wrapped call produced one event. */
     boolean clean() {
@@ -348,6 +403,11 @@ public final class CpuHarness {
             .callTimeout(Duration.ofSeconds(30))
             .build();
     OkHttpClient governed = OkHttpAiGateway.wrap(plain, gateway);
+    FloorInterceptor.Mode floorMode = settings.floor();
+    OkHttpClient floor =
+        floorMode == null
+            ? null
+            : plain.newBuilder().addInterceptor(new FloorInterceptor(floorMode)).build();
     // With --only=, both slots of a pair hold the one client that this JVM runs.
     OkHttpClient wrapped = settings.clients() == Clients.PLAIN ? plain : governed;
     if (settings.clients() == Clients.WRAPPED) {
@@ -362,7 +422,7 @@ public final class CpuHarness {
     out.printf(
         Locale.ROOT,
         "CpuHarness: 1 caller, %s warm-up, %d pairs of %d ms rounds, calls: %s, instrument %s,"
-            + " backend %s; gateway from %s; %d core(s) visible to this JVM; clients: %s%n",
+            + " backend %s; gateway from %s; %d core(s) visible to this JVM; clients: %s%s%n",
         seconds(settings.warmUp()),
         settings.pairs(),
         settings.round().toMillis(),
@@ -371,12 +431,14 @@ public final class CpuHarness {
         settings.baseUrl(),
         AiGateway.class.getProtectionDomain().getCodeSource().getLocation().getPath(),
         Runtime.getRuntime().availableProcessors(),
-        settings.clients().name().toLowerCase(Locale.ROOT));
+        settings.clients().name().toLowerCase(Locale.ROOT),
+        floorMode == null ? "" : ", floor " + floorMode.name().toLowerCase(Locale.ROOT));
     long errors = 0;
     long wrappedCalls = 0;
     long warmUpEnd = System.nanoTime() + settings.warmUp().toNanos();
+    int kinds = floor == null ? 2 : 3;
     for (int i = 0; System.nanoTime() < warmUpEnd; i++) {
-      OkHttpClient client = i % 2 == 0 ? plain : wrapped;
+      OkHttpClient client = i % kinds == 0 ? plain : i % kinds == 1 ? wrapped : floor;
       Round r = round(client, calls, null);
       errors += r.errors();
       wrappedCalls += client == governed ? r.calls() + r.errors() : 0;
@@ -396,15 +458,50 @@ public final class CpuHarness {
     double[] addedThread = new double[n];
     double[] addedBytes = new double[n];
     double[] ratio = new double[n];
+    double[][] floorFigures = new double[6][n];
     List<Round> only = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       boolean plainFirst = i % 2 == 0;
-      Round first =
-          round(plainFirst ? plain : wrapped, calls, plainFirst ? plainThreads : wrappedThreads);
-      Round second =
-          round(plainFirst ? wrapped : plain, calls, plainFirst ? wrappedThreads : plainThreads);
-      Round p = plainFirst ? first : second;
-      Round w = plainFirst ? second : first;
+      Round p;
+      Round w;
+      if (floor == null) {
+        Round first =
+            round(plainFirst ? plain : wrapped, calls, plainFirst ? plainThreads : wrappedThreads);
+        Round second =
+            round(plainFirst ? wrapped : plain, calls, plainFirst ? wrappedThreads : plainThreads);
+        p = plainFirst ? first : second;
+        w = plainFirst ? second : first;
+      } else {
+        Round[] three = new Round[3];
+        for (int which : ORDERS[i % ORDERS.length]) {
+          three[which] =
+              round(
+                  which == 0 ? plain : which == 1 ? floor : wrapped,
+                  calls,
+                  which == 0 ? plainThreads : which == 2 ? wrappedThreads : null);
+        }
+        p = three[0];
+        w = three[2];
+        Round f = three[1];
+        errors += f.errors();
+        floorFigures[0][i] = f.cpuMicrosPerCall() - p.cpuMicrosPerCall();
+        floorFigures[1][i] = f.threadCpuMicrosPerCall() - p.threadCpuMicrosPerCall();
+        floorFigures[2][i] = f.bytesPerCall() - p.bytesPerCall();
+        floorFigures[3][i] = f.callsPerSecond() / p.callsPerSecond();
+        floorFigures[4][i] = w.cpuMicrosPerCall() - f.cpuMicrosPerCall();
+        floorFigures[5][i] = w.threadCpuMicrosPerCall() - f.threadCpuMicrosPerCall();
+        out.printf(
+            Locale.ROOT,
+            "pair %3d floor: %6.0f calls/s %7.2f us cpu/call | added %6.2f us cpu (caller thread"
+                + " %6.2f), %6.0f B; ratio %.3f%n",
+            i + 1,
+            f.callsPerSecond(),
+            f.cpuMicrosPerCall(),
+            floorFigures[0][i],
+            floorFigures[1][i],
+            floorFigures[2][i],
+            floorFigures[3][i]);
+      }
       errors += p.errors() + w.errors();
       wrappedCalls +=
           (plain == governed ? p.calls() + p.errors() : 0)
@@ -446,7 +543,20 @@ public final class CpuHarness {
             Spread.of(ratio),
             errors,
             wrappedCalls,
-            events.sum());
+            events.sum(),
+            floor == null
+                ? null
+                : new FloorFigures(
+                    floorMode,
+                    Spread.of(floorFigures[0]),
+                    Spread.of(floorFigures[1]),
+                    Spread.of(floorFigures[2]),
+                    Spread.of(floorFigures[3]),
+                    Spread.of(floorFigures[4]),
+                    Spread.of(floorFigures[5])));
+    if (floor != null) {
+      floor.connectionPool().evictAll();
+    }
     print(report);
     if (settings.clients() != Clients.ALTERNATE) {
       printOnly(settings.clients(), only);
@@ -746,6 +856,32 @@ public final class CpuHarness {
         r.plainCpu().median(),
         r.wrappedCpu().median(),
         r.clean());
+    FloorFigures f = r.floor();
+    if (f != null) {
+      String mode = f.mode().name().toLowerCase(Locale.ROOT);
+      out.println("floor (" + mode + ") added cpu:   " + f.addedCpu().format(" us"));
+      out.println("  of it caller thread:     " + f.addedThreadCpu().format(" us"));
+      out.println("floor added allocation:    " + f.addedBytes().format(" B"));
+      out.println("floor throughput ratio:    " + f.ratio().format(""));
+      out.println("gateway over floor, cpu:   " + f.gatewayOverFloorCpu().format(" us"));
+      out.println("  of it caller thread:     " + f.gatewayOverFloorThreadCpu().format(" us"));
+      // One line for scripts/harness-cpu.sh.
+      out.printf(
+          Locale.ROOT,
+          "FLOOR %s added_cpu_us %.3f %.3f %.3f added_thread_cpu_us %.3f added_bytes %.0f"
+              + " ratio %.4f %.4f %.4f gateway_over_floor_cpu_us %.3f thread %.3f%n",
+          mode,
+          f.addedCpu().median(),
+          f.addedCpu().q1(),
+          f.addedCpu().q3(),
+          f.addedThreadCpu().median(),
+          f.addedBytes().median(),
+          f.ratio().median(),
+          f.ratio().q1(),
+          f.ratio().q3(),
+          f.gatewayOverFloorCpu().median(),
+          f.gatewayOverFloorThreadCpu().median());
+    }
   }
 
   private static long processCpuNanos() {

@@ -91,7 +91,8 @@ public final class WireFormatCpuTime {
     return (threads.getCurrentThreadCpuTime() - start) / 1_000.0 / calls;
   }
 
-  private static double medianOfSecondHalf(double[] values) {
+  /** The median of the second half of {@code values} (the first half warms up). */
+  static double medianOfSecondHalf(double[] values) {
     double[] late = Arrays.copyOfRange(values, values.length / 2, values.length);
     Arrays.sort(late);
     return late[late.length / 2];
