@@ -82,7 +82,9 @@ final class ChatChunkScanner {
 
   /**
    * The shape {@link #shapeEnd} found last, its shifts in {@link #shifts}, for the chunk {@code
-   * foundIn[foundFrom, foundTo)}; null when none, or once a chunk was read.
+   * foundIn[foundFrom, foundTo)}; null when none, or once a chunk was read. After {@link
+   * #readLikeKept} found a chunk not like the kept one, {@code foundIn[foundFrom]} is where it
+   * starts.
    */
   private ChunkShape found;
 
@@ -227,6 +229,8 @@ final class ChatChunkScanner {
     if (usage == OTHER) {
       forgetLikeKept(); // as if not read: the caller reads it as any other
       comparedUnlike = true;
+      foundIn = json; // which chunk was compared, for shapeEnd
+      foundFrom = from;
     } else {
       leftInARow = 0;
     }
@@ -289,9 +293,20 @@ final class ChatChunkScanner {
       // value starting otherwise (a stream's [DONE]) matches none, and none is looked at.
       return -1;
     }
+    // The first bytes the comparison with the kept chunk found alike are its bytes, and its value
+    // strings among them are strings already accepted.
+    int known = comparedUnlike && foundIn == json && foundFrom == from ? same : 0;
     shifts = shapes.room(shifts);
     ChunkShape shape =
-        shapes.findEnd(json, from, Math.min(to, from + StrictJson.MAX_LENGTH), lastShape, shifts);
+        shapes.findEnd(
+            json,
+            from,
+            Math.min(to, from + StrictJson.MAX_LENGTH),
+            lastShape,
+            shifts,
+            strings,
+            known == 0 ? 0 : stringCount,
+            known);
     if (shape == null) {
       return -1;
     }
@@ -336,6 +351,14 @@ final class ChatChunkScanner {
    */
   boolean byShape() {
     return byShape;
+  }
+
+  /**
+   * The shape the chunk {@link #read} last matched, when it was {@linkplain #byShape() read by
+   * one}; else null.
+   */
+  ChunkShape shapeRead() {
+    return byShape ? lastShape : null;
   }
 
   /** How many chunks were kept so far: which chunk {@link #likeKept()} speaks of. */
@@ -752,6 +775,19 @@ final class ChatChunkScanner {
 
     final byte usageSegment;
 
+    /**
+     * When every usage value is null and there is one: the cut of the first usage member that
+     * hiding usage makes ({@link UsageMember#cutFrom()}, {@link UsageMember#cutTo()}), from the
+     * usage value; else {@link #NO_CUT}. The cut and the bytes between it and the value are the
+     * shape's own (a comma, white space, the member's name, its null, the next name's quote), not a
+     * hole's, so a chunk that matches the shape has its cut at the same distance from its value.
+     */
+    final int cutFrom;
+
+    final int cutTo;
+
+    static final int NO_CUT = Integer.MIN_VALUE;
+
     /** Whether the last top-level model is text; where its string starts and ends; segments. */
     final boolean modelText;
 
@@ -783,6 +819,8 @@ final class ChatChunkScanner {
         boolean usagesNull,
         boolean usageOnly,
         int firstUsage,
+        int cutFrom,
+        int cutTo,
         boolean modelText,
         int modelValue,
         int modelEnd,
@@ -795,6 +833,8 @@ final class ChatChunkScanner {
       this.usageOnly = usageOnly;
       this.firstUsage = firstUsage;
       this.usageSegment = firstUsage < 0 ? 0 : shape.segment(firstUsage);
+      this.cutFrom = cutFrom;
+      this.cutTo = cutTo;
       this.modelText = modelText;
       this.modelValue = modelValue;
       this.modelSegment = modelText ? shape.segment(modelValue) : 0;
@@ -835,12 +875,24 @@ final class ChatChunkScanner {
       }
       int firstUsage = top.usages() > 0 ? top.firstUsage() - from : -1;
       boolean usageOnly = top.usages() == 1 && json[top.firstUsage()] == '{' && top.choicesEmpty();
+      int cutFrom = NO_CUT;
+      int cutTo = NO_CUT;
+      if (firstUsage >= 0 && top.usagesNull()) {
+        UsageMember member = new UsageMember();
+        member.noteNull(json, from, to, top.firstUsage());
+        if (member.cutsNull()) {
+          cutFrom = member.cutFrom() - top.firstUsage();
+          cutTo = member.cutTo() - top.firstUsage();
+        }
+      }
       return new ChunkShape(
           shape,
           SseEventFramer.indexOfLineEnd(json, from, to) < 0,
           top.usagesNull(),
           usageOnly,
           firstUsage,
+          cutFrom,
+          cutTo,
           modelText,
           modelValue,
           modelEnd,
@@ -900,16 +952,26 @@ final class ChatChunkScanner {
      * EventShapes.Shape#end}); or null. Looked up as {@link #find} looks up a chunk whose end is
      * known: that chunk would be found the same.
      */
-    ChunkShape findEnd(byte[] json, int from, int to, ChunkShape after, int[] shifts) {
+    ChunkShape findEnd(
+        byte[] json,
+        int from,
+        int to,
+        ChunkShape after,
+        int[] shifts,
+        int[] known,
+        int knownCount,
+        int knownBefore) {
       ChunkShape hint = after == null ? first : after.next;
-      if (hint != null && hint.oneLine && hint.shape.matchEnd(json, from, to, shifts) >= 0) {
+      if (hint != null
+          && hint.oneLine
+          && hint.shape.matchEnd(json, from, to, shifts, known, knownCount, knownBefore) >= 0) {
         return hint;
       }
       for (ChunkShape shape : shapes) {
         if (shape != null
             && shape != hint
             && shape.oneLine
-            && shape.shape.matchEnd(json, from, to, shifts) >= 0) {
+            && shape.shape.matchEnd(json, from, to, shifts, known, knownCount, knownBefore) >= 0) {
           return shape;
         }
       }

@@ -207,7 +207,7 @@ final class EventShapes {
      * shifts} holds fewer than {@link #holes()} + 1 ints.
      */
     boolean match(byte[] data, int from, int to, int[] shifts) {
-      return matched(data, from, to, shifts, false) >= 0;
+      return matched(data, from, to, shifts, false, NO_KNOWN, 0, 0) >= 0;
     }
 
     /**
@@ -216,7 +216,20 @@ final class EventShapes {
      * #match} gives them.
      */
     int matchEnd(byte[] data, int from, int to, int[] shifts) {
-      return matched(data, from, to, shifts, true);
+      return matched(data, from, to, shifts, true, NO_KNOWN, 0, 0);
+    }
+
+    /**
+     * As {@link #matchEnd}, for a value whose first {@code knownBefore} bytes are known to be those
+     * of another value, in which {@code known[0, 2 * knownCount)} are the starts and ends (from its
+     * start, in order) of strings that {@link StrictJson#string} accepted: a hole that starts where
+     * one of those strings does and that string ends within those first bytes holds it, the same
+     * bytes, and ends where it does, so its bytes are not read again. The answer is that of {@link
+     * #matchEnd}.
+     */
+    int matchEnd(
+        byte[] data, int from, int to, int[] shifts, int[] known, int knownCount, int knownBefore) {
+      return matched(data, from, to, shifts, true, known, knownCount, knownBefore);
     }
 
     /**
@@ -232,7 +245,17 @@ final class EventShapes {
       return holeStarts.length;
     }
 
-    private int matched(byte[] data, int from, int to, int[] shifts, boolean open) {
+    private static final int[] NO_KNOWN = {};
+
+    private int matched(
+        byte[] data,
+        int from,
+        int to,
+        int[] shifts,
+        boolean open,
+        int[] known,
+        int knownCount,
+        int knownBefore) {
       byte[] shape = bytes;
       int[] starts = holeStarts;
       int holes = starts.length;
@@ -241,6 +264,7 @@ final class EventShapes {
       }
       int at = from; // in data
       int s = 0; // in the shape
+      int k = 0; // the first known string that may start at or after at
       for (int h = 0; h < holes; h++) {
         int length = starts[h] - s;
         if (to - at <= length || !same(data, at, shape, s, length)) {
@@ -251,7 +275,17 @@ final class EventShapes {
         byte first = data[at];
         int end;
         if (shape[starts[h]] == '"') {
-          end = first == '"' ? StrictJson.string(data, at, to, true) : -1;
+          int place = at - from;
+          while (k < knownCount && known[2 * k] < place) {
+            k++;
+          }
+          if (first != '"') {
+            end = -1;
+          } else if (k < knownCount && known[2 * k] == place && known[2 * k + 1] <= knownBefore) {
+            end = from + known[2 * k + 1]; // the known string's bytes: accepted, and ends there
+          } else {
+            end = StrictJson.string(data, at, to, true);
+          }
         } else {
           end = first == '-' || first >= '0' && first <= '9' ? StrictJson.number(data, at, to) : -1;
         }
