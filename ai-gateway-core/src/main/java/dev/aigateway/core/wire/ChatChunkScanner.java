@@ -74,6 +74,9 @@ final class ChatChunkScanner {
   /** The shape of the chunk found or learnt last, whose successor is looked up first; or null. */
   private ChunkShape lastShape;
 
+  /** A learnt shape that the chunk kept matches (the one it was read by, or learnt as); or null. */
+  private ChunkShape keptShape;
+
   /** Chunks checked whole in a row that no learnt shape matched. */
   private int shapeMisses;
 
@@ -81,16 +84,15 @@ final class ChatChunkScanner {
   private boolean byShape;
 
   /**
-   * The shape {@link #shapeEnd} found last, its shifts in {@link #shifts}, for the chunk {@code
-   * foundIn[foundFrom, foundTo)}; null when none, or once a chunk was read. After {@link
-   * #readLikeKept} found a chunk not like the kept one, {@code foundIn[foundFrom]} is where it
-   * starts.
+   * The shape {@link #shapeEnd} found last, its shifts in {@link #shifts}, for the chunk that
+   * starts at {@code foundIn[foundFrom]} (and ends where the shape and its shifts say); null when
+   * none, or once a chunk was read. After {@link #readLikeKept} found a chunk not like the kept
+   * one, {@code foundIn[foundFrom]} is where it starts.
    */
   private ChunkShape found;
 
   private byte[] foundIn;
   private int foundFrom;
-  private int foundTo;
 
   /**
    * Whether the last call was {@link #readLikeKept}, which compared its chunk with the kept one and
@@ -188,7 +190,7 @@ final class ChatChunkScanner {
     likeKept = false;
     byShape = false;
     ChunkShape shapeFound =
-        found != null && foundIn == json && foundFrom == from && foundTo == to ? found : null;
+        found != null && foundIn == json && foundFrom == from && foundEnd() == to ? found : null;
     found = null;
     sharedStart = 0;
     sharedEnd = 0;
@@ -255,7 +257,11 @@ final class ChatChunkScanner {
    */
   int readShapeFound(byte[] json, int from, int to) {
     ChunkShape shape = found;
-    if (shape == null || !comparedUnlike || foundIn != json || foundFrom != from || foundTo != to) {
+    if (shape == null
+        || !comparedUnlike
+        || foundIn != json
+        || foundFrom != from
+        || foundEnd() != to) {
       return read(json, from, to, true);
     }
     found = null;
@@ -306,15 +312,23 @@ final class ChatChunkScanner {
             shifts,
             strings,
             known == 0 ? 0 : stringCount,
-            known);
+            known,
+            known == 0 ? null : keptShape);
     if (shape == null) {
       return -1;
     }
     found = shape;
     foundIn = json;
     foundFrom = from;
-    foundTo = shape.shape.end(shifts);
-    return foundTo;
+    return foundEnd();
+  }
+
+  /**
+   * Where the chunk {@link #found} ends: its shifts are in {@link #shifts} until the next match,
+   * which comes only once it is forgotten or read.
+   */
+  private int foundEnd() {
+    return found.shape.end(shifts);
   }
 
   /** Forgets the shape {@link #shapeEnd} found, when its chunk is not read next after all. */
@@ -474,7 +488,7 @@ final class ChatChunkScanner {
     int usage = top.usages() > 0 ? top.firstUsage() : NO_USAGE;
     noteShared(json, from, to);
     keep(json, from, to, usage, top.modelValue());
-    learn(json, from, to, true);
+    keptShape = learn(json, from, to, true);
     return usage;
   }
 
@@ -530,6 +544,7 @@ final class ChatChunkScanner {
     keptUsage = usage < 0 ? NO_USAGE : usage - from;
     keptModel = model;
     keptWalked = false;
+    keptShape = shape;
     return usage;
   }
 
@@ -547,11 +562,12 @@ final class ChatChunkScanner {
 
   /**
    * Teaches the shapes the chunk {@code json[from, to)} that was just walked, and accepted: with
-   * the value strings of the chunk kept when it was {@code kept}.
+   * the value strings of the chunk kept when it was {@code kept}. Returns its shape, or null when
+   * none was learnt.
    */
-  private void learn(byte[] json, int from, int to, boolean kept) {
+  private ChunkShape learn(byte[] json, int from, int to, boolean kept) {
     if (shapes == null || shapeMisses >= SHAPE_MISSES) {
-      return;
+      return null;
     }
     ChunkShape shape =
         ChunkShape.of(
@@ -567,6 +583,7 @@ final class ChatChunkScanner {
       shapes.followed(lastShape, shape);
     }
     lastShape = shape;
+    return shape;
   }
 
   /**
@@ -813,6 +830,42 @@ final class ChatChunkScanner {
      */
     ChunkShape next;
 
+    /**
+     * How many first stretches between holes this shape shares with the shape it was last matched
+     * after ({@link EventShapes.Shape#segmentsAlike}), with that shape; remade when another is
+     * asked for (a stream's chunks come in one order, so seldom). Written and read without locks,
+     * as {@link #next}: the pair is immutable.
+     */
+    private Alike alike;
+
+    private record Alike(ChunkShape with, int segments) {}
+
+    /**
+     * As {@link EventShapes.Shape#matchEnd(byte[], int, int, int[], int[], int, int, int)}, when
+     * the chunk's first {@code knownBefore} bytes are those of a chunk that matches {@code
+     * knownShape} (or null: none known).
+     */
+    int matchEnd(
+        byte[] json,
+        int from,
+        int to,
+        int[] shifts,
+        int[] known,
+        int knownCount,
+        int knownBefore,
+        ChunkShape knownShape) {
+      int segments = 0;
+      if (knownShape != null) {
+        Alike pair = alike;
+        if (pair == null || pair.with != knownShape) {
+          pair = new Alike(knownShape, shape.segmentsAlike(knownShape.shape));
+          alike = pair;
+        }
+        segments = pair.segments;
+      }
+      return shape.matchEnd(json, from, to, shifts, known, knownCount, knownBefore, segments);
+    }
+
     private ChunkShape(
         EventShapes.Shape shape,
         boolean oneLine,
@@ -960,18 +1013,21 @@ final class ChatChunkScanner {
         int[] shifts,
         int[] known,
         int knownCount,
-        int knownBefore) {
+        int knownBefore,
+        ChunkShape knownShape) {
       ChunkShape hint = after == null ? first : after.next;
       if (hint != null
           && hint.oneLine
-          && hint.shape.matchEnd(json, from, to, shifts, known, knownCount, knownBefore) >= 0) {
+          && hint.matchEnd(json, from, to, shifts, known, knownCount, knownBefore, knownShape)
+              >= 0) {
         return hint;
       }
       for (ChunkShape shape : shapes) {
         if (shape != null
             && shape != hint
             && shape.oneLine
-            && shape.shape.matchEnd(json, from, to, shifts, known, knownCount, knownBefore) >= 0) {
+            && shape.matchEnd(json, from, to, shifts, known, knownCount, knownBefore, knownShape)
+                >= 0) {
           return shape;
         }
       }

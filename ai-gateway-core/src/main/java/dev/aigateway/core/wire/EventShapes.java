@@ -207,7 +207,7 @@ final class EventShapes {
      * shifts} holds fewer than {@link #holes()} + 1 ints.
      */
     boolean match(byte[] data, int from, int to, int[] shifts) {
-      return matched(data, from, to, shifts, false, NO_KNOWN, 0, 0) >= 0;
+      return matched(data, from, to, shifts, false, NO_KNOWN, 0, 0, 0) >= 0;
     }
 
     /**
@@ -216,7 +216,7 @@ final class EventShapes {
      * #match} gives them.
      */
     int matchEnd(byte[] data, int from, int to, int[] shifts) {
-      return matched(data, from, to, shifts, true, NO_KNOWN, 0, 0);
+      return matched(data, from, to, shifts, true, NO_KNOWN, 0, 0, 0);
     }
 
     /**
@@ -229,7 +229,48 @@ final class EventShapes {
      */
     int matchEnd(
         byte[] data, int from, int to, int[] shifts, int[] known, int knownCount, int knownBefore) {
-      return matched(data, from, to, shifts, true, known, knownCount, knownBefore);
+      return matched(data, from, to, shifts, true, known, knownCount, knownBefore, 0);
+    }
+
+    /**
+     * As {@link #matchEnd(byte[], int, int, int[], int[], int, int)}, when the other value matches
+     * a shape whose first {@code alike} bytes between holes are this shape's, and whose first holes
+     * are of the same kinds ({@link #segmentsAlike}): up to the first of those holes that does not
+     * end before {@code knownBefore}, the value's holes lie where the other value's do, so its
+     * bytes between them are this shape's and are not compared again.
+     */
+    int matchEnd(
+        byte[] data,
+        int from,
+        int to,
+        int[] shifts,
+        int[] known,
+        int knownCount,
+        int knownBefore,
+        int alike) {
+      return matched(data, from, to, shifts, true, known, knownCount, knownBefore, alike);
+    }
+
+    /**
+     * How many of this shape's first stretches of bytes between holes (the one before its first
+     * hole, then the one before its second...) are those of {@code other}, byte for byte, each
+     * followed by a hole of the same kind (a string, a number) in both.
+     */
+    int segmentsAlike(Shape other) {
+      int holes = Math.min(holeStarts.length, other.holeStarts.length);
+      int s = 0;
+      int o = 0;
+      for (int h = 0; h < holes; h++) {
+        int length = holeStarts[h] - s;
+        if (other.holeStarts[h] - o != length
+            || !same(bytes, s, other.bytes, o, length)
+            || (bytes[holeStarts[h]] == '"') != (other.bytes[other.holeStarts[h]] == '"')) {
+          return h;
+        }
+        s = holeEnds[h];
+        o = other.holeEnds[h];
+      }
+      return holes;
     }
 
     /**
@@ -255,7 +296,8 @@ final class EventShapes {
         boolean open,
         int[] known,
         int knownCount,
-        int knownBefore) {
+        int knownBefore,
+        int alike) {
       byte[] shape = bytes;
       int[] starts = holeStarts;
       int holes = starts.length;
@@ -265,9 +307,11 @@ final class EventShapes {
       int at = from; // in data
       int s = 0; // in the shape
       int k = 0; // the first known string that may start at or after at
+      int sharedEnd = from + knownBefore;
       for (int h = 0; h < holes; h++) {
         int length = starts[h] - s;
-        if (to - at <= length || !same(data, at, shape, s, length)) {
+        if (to - at <= length
+            || !(h < alike && at + length < sharedEnd || same(data, at, shape, s, length))) {
           return -1;
         }
         shifts[h] = at - s;
