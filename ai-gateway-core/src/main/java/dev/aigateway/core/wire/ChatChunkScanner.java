@@ -841,29 +841,19 @@ final class ChatChunkScanner {
     private record Alike(ChunkShape with, int segments) {}
 
     /**
-     * As {@link EventShapes.Shape#matchEnd(byte[], int, int, int[], int[], int, int, int)}, when
-     * the chunk's first {@code knownBefore} bytes are those of a chunk that matches {@code
-     * knownShape} (or null: none known).
+     * How many first stretches between holes this shape shares with {@code other} ({@link
+     * EventShapes.Shape#segmentsAlike}); 0 when {@code other} is null.
      */
-    int matchEnd(
-        byte[] json,
-        int from,
-        int to,
-        int[] shifts,
-        int[] known,
-        int knownCount,
-        int knownBefore,
-        ChunkShape knownShape) {
-      int segments = 0;
-      if (knownShape != null) {
-        Alike pair = alike;
-        if (pair == null || pair.with != knownShape) {
-          pair = new Alike(knownShape, shape.segmentsAlike(knownShape.shape));
-          alike = pair;
-        }
-        segments = pair.segments;
+    int segmentsAlike(ChunkShape other) {
+      if (other == null) {
+        return 0;
       }
-      return shape.matchEnd(json, from, to, shifts, known, knownCount, knownBefore, segments);
+      Alike pair = alike;
+      if (pair == null || pair.with != other) {
+        pair = new Alike(other, shape.segmentsAlike(other.shape));
+        alike = pair;
+      }
+      return pair.segments;
     }
 
     private ChunkShape(
@@ -1003,7 +993,10 @@ final class ChatChunkScanner {
      * to)}, bytes of which may follow it, among the shapes {@linkplain ChunkShape#oneLine without
      * line breaks}: the shifts in {@code shifts} (which tell its end: {@link
      * EventShapes.Shape#end}); or null. Looked up as {@link #find} looks up a chunk whose end is
-     * known: that chunk would be found the same.
+     * known: that chunk would be found the same. When {@code knownBefore} is not 0, the chunk's
+     * first {@code knownBefore} bytes are those of a chunk that matches {@code knownShape} and
+     * whose value strings start and end as {@code known[0, 2 * knownCount)} say, which saves work
+     * ({@link EventShapes.Shape#matchEnd(byte[], int, int, int[], int[], int, int, int)}).
      */
     ChunkShape findEnd(
         byte[] json,
@@ -1016,17 +1009,20 @@ final class ChatChunkScanner {
         int knownBefore,
         ChunkShape knownShape) {
       ChunkShape hint = after == null ? first : after.next;
-      if (hint != null
-          && hint.oneLine
-          && hint.matchEnd(json, from, to, shifts, known, knownCount, knownBefore, knownShape)
-              >= 0) {
-        return hint;
-      }
-      for (ChunkShape shape : shapes) {
+      for (int i = -1; i < SIZE; i++) { // the hint first, then the others
+        ChunkShape shape = i < 0 ? hint : shapes[i];
         if (shape != null
-            && shape != hint
+            && (i < 0 || shape != hint)
             && shape.oneLine
-            && shape.matchEnd(json, from, to, shifts, known, knownCount, knownBefore, knownShape)
+            && shape.shape.matchEnd(
+                    json,
+                    from,
+                    to,
+                    shifts,
+                    known,
+                    knownCount,
+                    knownBefore,
+                    shape.segmentsAlike(knownShape))
                 >= 0) {
           return shape;
         }

@@ -220,24 +220,17 @@ final class EventShapes {
     }
 
     /**
-     * As {@link #matchEnd}, for a value whose first {@code knownBefore} bytes are known to be those
-     * of another value, in which {@code known[0, 2 * knownCount)} are the starts and ends (from its
-     * start, in order) of strings that {@link StrictJson#string} accepted: a hole that starts where
-     * one of those strings does and that string ends within those first bytes holds it, the same
-     * bytes, and ends where it does, so its bytes are not read again. The answer is that of {@link
-     * #matchEnd}.
-     */
-    int matchEnd(
-        byte[] data, int from, int to, int[] shifts, int[] known, int knownCount, int knownBefore) {
-      return matched(data, from, to, shifts, true, known, knownCount, knownBefore, 0);
-    }
-
-    /**
-     * As {@link #matchEnd(byte[], int, int, int[], int[], int, int)}, when the other value matches
-     * a shape whose first {@code alike} bytes between holes are this shape's, and whose first holes
-     * are of the same kinds ({@link #segmentsAlike}): up to the first of those holes that does not
-     * end before {@code knownBefore}, the value's holes lie where the other value's do, so its
-     * bytes between them are this shape's and are not compared again.
+     * As {@link #matchEnd(byte[], int, int, int[])}, for a value whose first {@code knownBefore}
+     * bytes are known to be those of another value, in which {@code known[0, 2 * knownCount)} are
+     * the starts and ends (from its start, in order) of strings that {@link StrictJson#string}
+     * accepted, and which matches a shape whose first {@code alike} stretches of bytes between
+     * holes are this shape's, each followed by a hole of the same kind ({@link #segmentsAlike}).
+     * The answer and the shifts are those of {@link #matchEnd(byte[], int, int, int[])}, but work
+     * is saved: a hole that starts where one of those strings does, which ends within the shared
+     * bytes, holds it, and ends where it does, so its bytes are not read again; and up to the first
+     * hole that does not end before {@code knownBefore}, the value's holes lie where the other
+     * value's do, so its first {@code alike} stretches between them are this shape's and are not
+     * compared again.
      */
     int matchEnd(
         byte[] data,
