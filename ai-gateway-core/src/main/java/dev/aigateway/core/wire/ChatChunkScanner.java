@@ -521,7 +521,10 @@ final class ChatChunkScanner {
       if (!shape.usageOnly) {
         return OTHER;
       }
-      Usage read = UsageBytes.read(json, usage, to);
+      Usage read = shape.openAiCounts(json, shift);
+      if (read == null) {
+        read = UsageBytes.read(json, usage, to);
+      }
       if (read == UsageBytes.UNREAD) {
         return OTHER;
       }
@@ -805,6 +808,15 @@ final class ChatChunkScanner {
 
     static final int NO_CUT = Integer.MIN_VALUE;
 
+    /**
+     * For the chunk reporting usage, when the learnt one's usage object is laid out as OpenAI
+     * writes it ({@link UsageBytes#asOpenAiWritesIt}): the hole of its first count, the others
+     * following it; else -1. The bytes between the counts are the shape's own, so a chunk that
+     * matches the shape has them too, and its usage is read from its count holes alone ({@link
+     * #openAiCounts}).
+     */
+    final int firstCount;
+
     /** Whether the last top-level model is text; where its string starts and ends; segments. */
     final boolean modelText;
 
@@ -841,6 +853,27 @@ final class ChatChunkScanner {
     private record Alike(ChunkShape with, int segments) {}
 
     /**
+     * The usage of the chunk {@code json} that matched this shape last (the shifts in {@code
+     * shifts}), read from its count holes when the shape has them ({@link #firstCount}), as {@link
+     * UsageBytes#asOpenAiWritesIt} reads it; null when it has none, or a count is not one read so
+     * (a fraction, an exponent, too many digits, audio tokens), for {@link UsageBytes#read} to
+     * read.
+     */
+    Usage openAiCounts(byte[] json, int[] shifts) {
+      if (firstCount < 0) {
+        return null;
+      }
+      UsageBytes.OpenAiCounts counts = new UsageBytes.OpenAiCounts();
+      for (int c = 0; c < UsageBytes.OPENAI_COUNTS; c++) {
+        int end = shape.holeEnd(firstCount + c, shifts);
+        if (counts.read(json, shape.holeStart(firstCount + c, shifts), end, c) != end) {
+          return null;
+        }
+      }
+      return counts.usage();
+    }
+
+    /**
      * How many first stretches between holes this shape shares with {@code other} ({@link
      * EventShapes.Shape#segmentsAlike}); 0 when {@code other} is null.
      */
@@ -864,6 +897,7 @@ final class ChatChunkScanner {
         int firstUsage,
         int cutFrom,
         int cutTo,
+        int firstCount,
         boolean modelText,
         int modelValue,
         int modelEnd,
@@ -878,6 +912,7 @@ final class ChatChunkScanner {
       this.usageSegment = firstUsage < 0 ? 0 : shape.segment(firstUsage);
       this.cutFrom = cutFrom;
       this.cutTo = cutTo;
+      this.firstCount = firstCount;
       this.modelText = modelText;
       this.modelValue = modelValue;
       this.modelSegment = modelText ? shape.segment(modelValue) : 0;
@@ -928,6 +963,10 @@ final class ChatChunkScanner {
           cutTo = member.cutTo() - top.firstUsage();
         }
       }
+      int firstCount =
+          usageOnly && UsageBytes.asOpenAiWritesIt(json, top.firstUsage(), to, null) != null
+              ? shape.holeFrom(firstUsage)
+              : -1;
       return new ChunkShape(
           shape,
           SseEventFramer.indexOfLineEnd(json, from, to) < 0,
@@ -936,6 +975,7 @@ final class ChatChunkScanner {
           firstUsage,
           cutFrom,
           cutTo,
+          firstCount,
           modelText,
           modelValue,
           modelEnd,

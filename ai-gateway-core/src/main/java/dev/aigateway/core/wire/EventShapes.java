@@ -274,6 +274,29 @@ final class EventShapes {
       return bytes.length + shifts[holeStarts.length];
     }
 
+    /**
+     * Where hole {@code h} starts in the value that matched last, from the shifts {@link #match} or
+     * {@link #matchEnd} gave.
+     */
+    int holeStart(int h, int[] shifts) {
+      return holeStarts[h] + shifts[h];
+    }
+
+    /** Where hole {@code h} ends in the value that matched last, as {@link #holeStart}. */
+    int holeEnd(int h, int[] shifts) {
+      return holeEnds[h] + shifts[h + 1];
+    }
+
+    /** The first hole that starts at or after the shape's place {@code place}, or -1. */
+    int holeFrom(int place) {
+      for (int h = 0; h < holeStarts.length; h++) {
+        if (holeStarts[h] >= place) {
+          return h;
+        }
+      }
+      return -1;
+    }
+
     /** How many holes the shape has: {@link #match} needs one more shift. */
     int holes() {
       return holeStarts.length;

@@ -387,6 +387,43 @@ class ChatChunkShapesTest {
     assertThat(told).as("matches told of shared bytes").isGreaterThan(300);
   }
 
+  /**
+   * The chunk reporting usage, of a shape learnt from one laid out as OpenAI writes it, is read
+   * from its count holes as the walk reads it, whatever the counts hold: digits, or a fraction, an
+   * exponent, too many digits, audio tokens (each then read member by member).
+   */
+  @Test
+  void aUsageChunkOfALearntShapeIsReadFromItsCountsAsTheWalkReadsIt() {
+    String head = String.format(HEAD, "abc", 1_733_000_000L, "gpt-4o", "0a");
+    byte[] learnt = (head + String.format(USAGE, 9, 2, 11)).getBytes(UTF_8);
+    ChunkShapes shapes = new ChunkShapes();
+    new ChatChunkScanner(shapes).read(learnt, 0, learnt.length);
+    String[] counts = {
+      "0", "7", "123456789012345678", "1234567890123456789", "1.5", "2e3", "-4", "0.0", "9E+1"
+    };
+    int read = 0;
+    for (int slot = 0; slot < 9; slot++) {
+      for (String count : counts) {
+        String[] values = {"9", "2", "11", "0", "0", "0", "0", "0", "0"};
+        values[slot] = count;
+        String usage =
+            "[],\"usage\":{\"prompt_tokens\":%s,\"completion_tokens\":%s,\"total_tokens\":%s,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":%s,\"audio_tokens\":%s},"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":%s,\"audio_tokens\":%s,"
+                + "\"accepted_prediction_tokens\":%s,\"rejected_prediction_tokens\":%s}}}";
+        byte[] chunk = (head + String.format(usage, (Object[]) values)).getBytes(UTF_8);
+        ChatChunkScanner byShapes = new ChatChunkScanner(shapes);
+        ChatChunkScanner byWalk = new ChatChunkScanner(null);
+        String as = "count " + slot + ": " + count;
+        int shaped = byShapes.read(chunk, 0, chunk.length);
+        assertAlike(byShapes, byWalk, shaped, byWalk.read(chunk, 0, chunk.length), as);
+        assertThat(byShapes.byShape()).as(as).isTrue();
+        read += shaped == ChatChunkScanner.USAGE_ONLY ? 1 : 0;
+      }
+    }
+    assertThat(read).as("usage chunks read without a parser").isGreaterThan(9 * 3);
+  }
+
   /** How many first stretches between holes two shapes share, each followed by a like hole. */
   @Test
   void shapesBeginAlikeUpToTheirFirstDifferenceBetweenHoles() {
