@@ -339,6 +339,130 @@ class ChatChunkShapesTest {
     }
   }
 
+  /**
+   * A value whose first bytes are those of another, which matches a shape that this one begins
+   * like, is matched by this one as it would be without being told: the same answer, the same
+   * shifts, whatever the values, how many first bytes they share (cut anywhere, in a name, in a
+   * string, in a number) and however they differ after them.
+   */
+  @Test
+  void aMatchToldWhatAValueSharesWithAnotherIsTheMatchUntold() {
+    SplittableRandom random = new SplittableRandom(13);
+    int told = 0;
+    for (int i = 0; i < 3000; i++) {
+      List<String> one = stream(random);
+      List<String> two = stream(random);
+      byte[] kept = pick(one, random); // a chunk kept, matching its own shape
+      byte[] learnt = pick(two, random); // the chunk a shape was learnt from
+      byte[] other = pick(random.nextBoolean() ? one : two, random);
+      EventShapes.Shape keptShape = EventShapes.Shape.of(kept, 0, kept.length);
+      EventShapes.Shape shape = EventShapes.Shape.of(learnt, 0, learnt.length);
+      // The value: the kept chunk's first bytes, then another chunk's bytes from the same place,
+      // now and then with one byte changed after them, and bytes after it.
+      int shared = random.nextInt(kept.length + 1);
+      byte[] value = new byte[shared + Math.max(0, other.length - shared) + 3];
+      System.arraycopy(kept, 0, value, 0, shared);
+      if (other.length > shared) {
+        System.arraycopy(other, shared, value, shared, other.length - shared);
+        if (random.nextInt(3) == 0) {
+          int at = shared + random.nextInt(other.length - shared);
+          value[at] = (byte) "\"{}:,0a \\".charAt(random.nextInt(9));
+        }
+      }
+      value[value.length - 3] = '\n';
+      int[] strings = valueStrings(kept);
+      int alike = shape.segmentsAlike(keptShape);
+      int[] plain = new int[EventShapes.MAX_HOLES + 1];
+      int[] known = new int[EventShapes.MAX_HOLES + 1];
+      int end = shape.matchEnd(value, 0, value.length, plain);
+      int knownEnd =
+          shape.matchEnd(value, 0, value.length, known, strings, strings.length / 2, shared, alike);
+      String as = new String(value, UTF_8) + " (" + shared + " shared, " + alike + " alike)";
+      assertThat(knownEnd).as(as).isEqualTo(end);
+      if (end >= 0) {
+        assertThat(known).as(as).isEqualTo(plain);
+        told += alike > 0 && shared > 0 ? 1 : 0;
+      }
+    }
+    assertThat(told).as("matches told of shared bytes").isGreaterThan(300);
+  }
+
+  /**
+   * The chunk reporting usage, of a shape learnt from one laid out as OpenAI writes it, is read
+   * from its count holes as the walk reads it, whatever the counts hold: digits, or a fraction, an
+   * exponent, too many digits, audio tokens (each then read member by member).
+   */
+  @Test
+  void aUsageChunkOfALearntShapeIsReadFromItsCountsAsTheWalkReadsIt() {
+    String head = String.format(HEAD, "abc", 1_733_000_000L, "gpt-4o", "0a");
+    byte[] learnt = (head + String.format(USAGE, 9, 2, 11)).getBytes(UTF_8);
+    ChunkShapes shapes = new ChunkShapes();
+    new ChatChunkScanner(shapes).read(learnt, 0, learnt.length);
+    String[] counts = {
+      "0", "7", "123456789012345678", "1234567890123456789", "1.5", "2e3", "-4", "0.0", "9E+1"
+    };
+    int read = 0;
+    for (int slot = 0; slot < 9; slot++) {
+      for (String count : counts) {
+        String[] values = {"9", "2", "11", "0", "0", "0", "0", "0", "0"};
+        values[slot] = count;
+        String usage =
+            "[],\"usage\":{\"prompt_tokens\":%s,\"completion_tokens\":%s,\"total_tokens\":%s,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":%s,\"audio_tokens\":%s},"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":%s,\"audio_tokens\":%s,"
+                + "\"accepted_prediction_tokens\":%s,\"rejected_prediction_tokens\":%s}}}";
+        byte[] chunk = (head + String.format(usage, (Object[]) values)).getBytes(UTF_8);
+        ChatChunkScanner byShapes = new ChatChunkScanner(shapes);
+        ChatChunkScanner byWalk = new ChatChunkScanner(null);
+        String as = "count " + slot + ": " + count;
+        int shaped = byShapes.read(chunk, 0, chunk.length);
+        assertAlike(byShapes, byWalk, shaped, byWalk.read(chunk, 0, chunk.length), as);
+        assertThat(byShapes.byShape()).as(as).isTrue();
+        read += shaped == ChatChunkScanner.USAGE_ONLY ? 1 : 0;
+      }
+    }
+    assertThat(read).as("usage chunks read without a parser").isGreaterThan(9 * 3);
+  }
+
+  /** How many first stretches between holes two shapes share, each followed by a like hole. */
+  @Test
+  void shapesBeginAlikeUpToTheirFirstDifferenceBetweenHoles() {
+    EventShapes.Shape text = shapeOf("{\"a\":\"x\",\"n\":12,\"b\":\"y\",\"c\":true}");
+    assertThat(text.segmentsAlike(text)).isEqualTo(text.holes());
+    assertThat(text.segmentsAlike(shapeOf("{\"a\":\"long\",\"n\":1.5,\"b\":\"\",\"d\":1}")))
+        .isEqualTo(3);
+    assertThat(text.segmentsAlike(shapeOf("{\"a\":\"x\",\"n\":\"12\",\"b\":\"y\"}"))).isEqualTo(1);
+    assertThat(text.segmentsAlike(shapeOf("{\"a\":\"x\",\"m\":12}"))).isEqualTo(1);
+    assertThat(text.segmentsAlike(shapeOf("{ \"a\":\"x\"}"))).isZero();
+    assertThat(text.segmentsAlike(shapeOf("{\"a\":\"x\"}"))).isEqualTo(1);
+  }
+
+  private static EventShapes.Shape shapeOf(String value) {
+    byte[] bytes = value.getBytes(UTF_8);
+    return EventShapes.Shape.of(bytes, 0, bytes.length);
+  }
+
+  private static byte[] pick(List<String> chunks, SplittableRandom random) {
+    return chunks.get(random.nextInt(chunks.size())).getBytes(UTF_8);
+  }
+
+  /** The starts and ends of the value strings (not the names) of the JSON object {@code json}. */
+  private static int[] valueStrings(byte[] json) {
+    List<Integer> found = new ArrayList<>();
+    for (int i = 0; i < json.length; i++) {
+      if (json[i] == '"') {
+        int end = StrictJson.string(json, i, json.length, true);
+        if (StrictJson.skipSpace(json, end, json.length) < json.length
+            && json[StrictJson.skipSpace(json, end, json.length)] != ':') {
+          found.add(i);
+          found.add(end);
+        }
+        i = end - 1;
+      }
+    }
+    return found.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   @Test
   void aShapeMatchesOnlyAValueWithItsBytesOutsideItsHoles() {
     byte[] learnt = "{\"a\":\"x\",\"n\":12,\"t\":true}".getBytes(UTF_8);
