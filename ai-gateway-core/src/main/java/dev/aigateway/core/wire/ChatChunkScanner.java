@@ -74,9 +74,6 @@ final class ChatChunkScanner {
   /** The shape of the chunk found or learnt last, whose successor is looked up first; or null. */
   private ChunkShape lastShape;
 
-  /** A learnt shape that the chunk kept matches (the one it was read by, or learnt as); or null. */
-  private ChunkShape keptShape;
-
   /** Chunks checked whole in a row that no learnt shape matched. */
   private int shapeMisses;
 
@@ -84,15 +81,14 @@ final class ChatChunkScanner {
   private boolean byShape;
 
   /**
-   * The shape {@link #shapeEnd} found last, its shifts in {@link #shifts}, for the chunk that
-   * starts at {@code foundIn[foundFrom]} (and ends where the shape and its shifts say); null when
-   * none, or once a chunk was read. After {@link #readLikeKept} found a chunk not like the kept
-   * one, {@code foundIn[foundFrom]} is where it starts.
+   * The shape {@link #shapeEnd} found last, its shifts in {@link #shifts}, for the chunk {@code
+   * foundIn[foundFrom, foundTo)}; null when none, or once a chunk was read.
    */
   private ChunkShape found;
 
   private byte[] foundIn;
   private int foundFrom;
+  private int foundTo;
 
   /**
    * Whether the last call was {@link #readLikeKept}, which compared its chunk with the kept one and
@@ -190,7 +186,7 @@ final class ChatChunkScanner {
     likeKept = false;
     byShape = false;
     ChunkShape shapeFound =
-        found != null && foundIn == json && foundFrom == from && foundEnd() == to ? found : null;
+        found != null && foundIn == json && foundFrom == from && foundTo == to ? found : null;
     found = null;
     sharedStart = 0;
     sharedEnd = 0;
@@ -231,8 +227,6 @@ final class ChatChunkScanner {
     if (usage == OTHER) {
       forgetLikeKept(); // as if not read: the caller reads it as any other
       comparedUnlike = true;
-      foundIn = json; // which chunk was compared, for shapeEnd
-      foundFrom = from;
     } else {
       leftInARow = 0;
     }
@@ -257,11 +251,7 @@ final class ChatChunkScanner {
    */
   int readShapeFound(byte[] json, int from, int to) {
     ChunkShape shape = found;
-    if (shape == null
-        || !comparedUnlike
-        || foundIn != json
-        || foundFrom != from
-        || foundEnd() != to) {
+    if (shape == null || !comparedUnlike || foundIn != json || foundFrom != from || foundTo != to) {
       return read(json, from, to, true);
     }
     found = null;
@@ -299,36 +289,17 @@ final class ChatChunkScanner {
       // value starting otherwise (a stream's [DONE]) matches none, and none is looked at.
       return -1;
     }
-    // The first bytes the comparison with the kept chunk found alike are its bytes, and its value
-    // strings among them are strings already accepted.
-    int known = comparedUnlike && foundIn == json && foundFrom == from ? same : 0;
     shifts = shapes.room(shifts);
     ChunkShape shape =
-        shapes.findEnd(
-            json,
-            from,
-            Math.min(to, from + StrictJson.MAX_LENGTH),
-            lastShape,
-            shifts,
-            strings,
-            known == 0 ? 0 : stringCount,
-            known,
-            known == 0 ? null : keptShape);
+        shapes.findEnd(json, from, Math.min(to, from + StrictJson.MAX_LENGTH), lastShape, shifts);
     if (shape == null) {
       return -1;
     }
     found = shape;
     foundIn = json;
     foundFrom = from;
-    return foundEnd();
-  }
-
-  /**
-   * Where the chunk {@link #found} ends: its shifts are in {@link #shifts} until the next match,
-   * which comes only once it is forgotten or read.
-   */
-  private int foundEnd() {
-    return found.shape.end(shifts);
+    foundTo = shape.shape.end(shifts);
+    return foundTo;
   }
 
   /** Forgets the shape {@link #shapeEnd} found, when its chunk is not read next after all. */
@@ -365,14 +336,6 @@ final class ChatChunkScanner {
    */
   boolean byShape() {
     return byShape;
-  }
-
-  /**
-   * The shape the chunk {@link #read} last matched, when it was {@linkplain #byShape() read by
-   * one}; else null.
-   */
-  ChunkShape shapeRead() {
-    return byShape ? lastShape : null;
   }
 
   /** How many chunks were kept so far: which chunk {@link #likeKept()} speaks of. */
@@ -488,7 +451,7 @@ final class ChatChunkScanner {
     int usage = top.usages() > 0 ? top.firstUsage() : NO_USAGE;
     noteShared(json, from, to);
     keep(json, from, to, usage, top.modelValue());
-    keptShape = learn(json, from, to, true);
+    learn(json, from, to, true);
     return usage;
   }
 
@@ -521,10 +484,7 @@ final class ChatChunkScanner {
       if (!shape.usageOnly) {
         return OTHER;
       }
-      Usage read = shape.openAiCounts(json, shift);
-      if (read == null) {
-        read = UsageBytes.read(json, usage, to);
-      }
+      Usage read = UsageBytes.read(json, usage, to);
       if (read == UsageBytes.UNREAD) {
         return OTHER;
       }
@@ -547,7 +507,6 @@ final class ChatChunkScanner {
     keptUsage = usage < 0 ? NO_USAGE : usage - from;
     keptModel = model;
     keptWalked = false;
-    keptShape = shape;
     return usage;
   }
 
@@ -565,12 +524,11 @@ final class ChatChunkScanner {
 
   /**
    * Teaches the shapes the chunk {@code json[from, to)} that was just walked, and accepted: with
-   * the value strings of the chunk kept when it was {@code kept}. Returns its shape, or null when
-   * none was learnt.
+   * the value strings of the chunk kept when it was {@code kept}.
    */
-  private ChunkShape learn(byte[] json, int from, int to, boolean kept) {
+  private void learn(byte[] json, int from, int to, boolean kept) {
     if (shapes == null || shapeMisses >= SHAPE_MISSES) {
-      return null;
+      return;
     }
     ChunkShape shape =
         ChunkShape.of(
@@ -586,7 +544,6 @@ final class ChatChunkScanner {
       shapes.followed(lastShape, shape);
     }
     lastShape = shape;
-    return shape;
   }
 
   /**
@@ -795,28 +752,6 @@ final class ChatChunkScanner {
 
     final byte usageSegment;
 
-    /**
-     * When every usage value is null and there is one: the cut of the first usage member that
-     * hiding usage makes ({@link UsageMember#cutFrom()}, {@link UsageMember#cutTo()}), from the
-     * usage value; else {@link #NO_CUT}. The cut and the bytes between it and the value are the
-     * shape's own (a comma, white space, the member's name, its null, the next name's quote), not a
-     * hole's, so a chunk that matches the shape has its cut at the same distance from its value.
-     */
-    final int cutFrom;
-
-    final int cutTo;
-
-    static final int NO_CUT = Integer.MIN_VALUE;
-
-    /**
-     * For the chunk reporting usage, when the learnt one's usage object is laid out as OpenAI
-     * writes it ({@link UsageBytes#asOpenAiWritesIt}): the hole of its first count, the others
-     * following it; else -1. The bytes between the counts are the shape's own, so a chunk that
-     * matches the shape has them too, and its usage is read from its count holes alone ({@link
-     * #openAiCounts}).
-     */
-    final int firstCount;
-
     /** Whether the last top-level model is text; where its string starts and ends; segments. */
     final boolean modelText;
 
@@ -842,62 +777,12 @@ final class ChatChunkScanner {
      */
     ChunkShape next;
 
-    /**
-     * How many first stretches between holes this shape shares with the shape it was last matched
-     * after ({@link EventShapes.Shape#segmentsAlike}), with that shape; remade when another is
-     * asked for (a stream's chunks come in one order, so seldom). Written and read without locks,
-     * as {@link #next}: the pair is immutable.
-     */
-    private Alike alike;
-
-    private record Alike(ChunkShape with, int segments) {}
-
-    /**
-     * The usage of the chunk {@code json} that matched this shape last (the shifts in {@code
-     * shifts}), read from its count holes when the shape has them ({@link #firstCount}), as {@link
-     * UsageBytes#asOpenAiWritesIt} reads it; null when it has none, or a count is not one read so
-     * (a fraction, an exponent, too many digits, audio tokens), for {@link UsageBytes#read} to
-     * read.
-     */
-    Usage openAiCounts(byte[] json, int[] shifts) {
-      if (firstCount < 0) {
-        return null;
-      }
-      UsageBytes.OpenAiCounts counts = new UsageBytes.OpenAiCounts();
-      for (int c = 0; c < UsageBytes.OPENAI_COUNTS; c++) {
-        int end = shape.holeEnd(firstCount + c, shifts);
-        if (counts.read(json, shape.holeStart(firstCount + c, shifts), end, c) != end) {
-          return null;
-        }
-      }
-      return counts.usage();
-    }
-
-    /**
-     * How many first stretches between holes this shape shares with {@code other} ({@link
-     * EventShapes.Shape#segmentsAlike}); 0 when {@code other} is null.
-     */
-    int segmentsAlike(ChunkShape other) {
-      if (other == null) {
-        return 0;
-      }
-      Alike pair = alike;
-      if (pair == null || pair.with != other) {
-        pair = new Alike(other, shape.segmentsAlike(other.shape));
-        alike = pair;
-      }
-      return pair.segments;
-    }
-
     private ChunkShape(
         EventShapes.Shape shape,
         boolean oneLine,
         boolean usagesNull,
         boolean usageOnly,
         int firstUsage,
-        int cutFrom,
-        int cutTo,
-        int firstCount,
         boolean modelText,
         int modelValue,
         int modelEnd,
@@ -910,9 +795,6 @@ final class ChatChunkScanner {
       this.usageOnly = usageOnly;
       this.firstUsage = firstUsage;
       this.usageSegment = firstUsage < 0 ? 0 : shape.segment(firstUsage);
-      this.cutFrom = cutFrom;
-      this.cutTo = cutTo;
-      this.firstCount = firstCount;
       this.modelText = modelText;
       this.modelValue = modelValue;
       this.modelSegment = modelText ? shape.segment(modelValue) : 0;
@@ -953,29 +835,12 @@ final class ChatChunkScanner {
       }
       int firstUsage = top.usages() > 0 ? top.firstUsage() - from : -1;
       boolean usageOnly = top.usages() == 1 && json[top.firstUsage()] == '{' && top.choicesEmpty();
-      int cutFrom = NO_CUT;
-      int cutTo = NO_CUT;
-      if (firstUsage >= 0 && top.usagesNull()) {
-        UsageMember member = new UsageMember();
-        member.noteNull(json, from, to, top.firstUsage());
-        if (member.cutsNull()) {
-          cutFrom = member.cutFrom() - top.firstUsage();
-          cutTo = member.cutTo() - top.firstUsage();
-        }
-      }
-      int firstCount =
-          usageOnly && UsageBytes.asOpenAiWritesIt(json, top.firstUsage(), to, null) != null
-              ? shape.holeFrom(firstUsage)
-              : -1;
       return new ChunkShape(
           shape,
           SseEventFramer.indexOfLineEnd(json, from, to) < 0,
           top.usagesNull(),
           usageOnly,
           firstUsage,
-          cutFrom,
-          cutTo,
-          firstCount,
           modelText,
           modelValue,
           modelEnd,
@@ -1033,37 +898,18 @@ final class ChatChunkScanner {
      * to)}, bytes of which may follow it, among the shapes {@linkplain ChunkShape#oneLine without
      * line breaks}: the shifts in {@code shifts} (which tell its end: {@link
      * EventShapes.Shape#end}); or null. Looked up as {@link #find} looks up a chunk whose end is
-     * known: that chunk would be found the same. When {@code knownBefore} is not 0, the chunk's
-     * first {@code knownBefore} bytes are those of a chunk that matches {@code knownShape} and
-     * whose value strings start and end as {@code known[0, 2 * knownCount)} say, which saves work
-     * ({@link EventShapes.Shape#matchEnd(byte[], int, int, int[], int[], int, int, int)}).
+     * known: that chunk would be found the same.
      */
-    ChunkShape findEnd(
-        byte[] json,
-        int from,
-        int to,
-        ChunkShape after,
-        int[] shifts,
-        int[] known,
-        int knownCount,
-        int knownBefore,
-        ChunkShape knownShape) {
+    ChunkShape findEnd(byte[] json, int from, int to, ChunkShape after, int[] shifts) {
       ChunkShape hint = after == null ? first : after.next;
-      for (int i = -1; i < SIZE; i++) { // the hint first, then the others
-        ChunkShape shape = i < 0 ? hint : shapes[i];
+      if (hint != null && hint.oneLine && hint.shape.matchEnd(json, from, to, shifts) >= 0) {
+        return hint;
+      }
+      for (ChunkShape shape : shapes) {
         if (shape != null
-            && (i < 0 || shape != hint)
+            && shape != hint
             && shape.oneLine
-            && shape.shape.matchEnd(
-                    json,
-                    from,
-                    to,
-                    shifts,
-                    known,
-                    knownCount,
-                    knownBefore,
-                    shape.segmentsAlike(knownShape))
-                >= 0) {
+            && shape.shape.matchEnd(json, from, to, shifts) >= 0) {
           return shape;
         }
       }

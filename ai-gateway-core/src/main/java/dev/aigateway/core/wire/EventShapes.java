@@ -207,7 +207,7 @@ final class EventShapes {
      * shifts} holds fewer than {@link #holes()} + 1 ints.
      */
     boolean match(byte[] data, int from, int to, int[] shifts) {
-      return matched(data, from, to, shifts, false, NO_KNOWN, 0, 0, 0) >= 0;
+      return matched(data, from, to, shifts, false) >= 0;
     }
 
     /**
@@ -216,54 +216,7 @@ final class EventShapes {
      * #match} gives them.
      */
     int matchEnd(byte[] data, int from, int to, int[] shifts) {
-      return matched(data, from, to, shifts, true, NO_KNOWN, 0, 0, 0);
-    }
-
-    /**
-     * As {@link #matchEnd(byte[], int, int, int[])}, for a value whose first {@code knownBefore}
-     * bytes are known to be those of another value, in which {@code known[0, 2 * knownCount)} are
-     * the starts and ends (from its start, in order) of strings that {@link StrictJson#string}
-     * accepted, and which matches a shape whose first {@code alike} stretches of bytes between
-     * holes are this shape's, each followed by a hole of the same kind ({@link #segmentsAlike}).
-     * The answer and the shifts are those of {@link #matchEnd(byte[], int, int, int[])}, but work
-     * is saved: a hole that starts where one of those strings does, which ends within the shared
-     * bytes, holds it, and ends where it does, so its bytes are not read again; and up to the first
-     * hole that does not end before {@code knownBefore}, the value's holes lie where the other
-     * value's do, so its first {@code alike} stretches between them are this shape's and are not
-     * compared again.
-     */
-    int matchEnd(
-        byte[] data,
-        int from,
-        int to,
-        int[] shifts,
-        int[] known,
-        int knownCount,
-        int knownBefore,
-        int alike) {
-      return matched(data, from, to, shifts, true, known, knownCount, knownBefore, alike);
-    }
-
-    /**
-     * How many of this shape's first stretches of bytes between holes (the one before its first
-     * hole, then the one before its second...) are those of {@code other}, byte for byte, each
-     * followed by a hole of the same kind (a string, a number) in both.
-     */
-    int segmentsAlike(Shape other) {
-      int holes = Math.min(holeStarts.length, other.holeStarts.length);
-      int s = 0;
-      int o = 0;
-      for (int h = 0; h < holes; h++) {
-        int length = holeStarts[h] - s;
-        if (other.holeStarts[h] - o != length
-            || !same(bytes, s, other.bytes, o, length)
-            || (bytes[holeStarts[h]] == '"') != (other.bytes[other.holeStarts[h]] == '"')) {
-          return h;
-        }
-        s = holeEnds[h];
-        o = other.holeEnds[h];
-      }
-      return holes;
+      return matched(data, from, to, shifts, true);
     }
 
     /**
@@ -274,46 +227,12 @@ final class EventShapes {
       return bytes.length + shifts[holeStarts.length];
     }
 
-    /**
-     * Where hole {@code h} starts in the value that matched last, from the shifts {@link #match} or
-     * {@link #matchEnd} gave.
-     */
-    int holeStart(int h, int[] shifts) {
-      return holeStarts[h] + shifts[h];
-    }
-
-    /** Where hole {@code h} ends in the value that matched last, as {@link #holeStart}. */
-    int holeEnd(int h, int[] shifts) {
-      return holeEnds[h] + shifts[h + 1];
-    }
-
-    /** The first hole that starts at or after the shape's place {@code place}, or -1. */
-    int holeFrom(int place) {
-      for (int h = 0; h < holeStarts.length; h++) {
-        if (holeStarts[h] >= place) {
-          return h;
-        }
-      }
-      return -1;
-    }
-
     /** How many holes the shape has: {@link #match} needs one more shift. */
     int holes() {
       return holeStarts.length;
     }
 
-    private static final int[] NO_KNOWN = {};
-
-    private int matched(
-        byte[] data,
-        int from,
-        int to,
-        int[] shifts,
-        boolean open,
-        int[] known,
-        int knownCount,
-        int knownBefore,
-        int alike) {
+    private int matched(byte[] data, int from, int to, int[] shifts, boolean open) {
       byte[] shape = bytes;
       int[] starts = holeStarts;
       int holes = starts.length;
@@ -322,12 +241,9 @@ final class EventShapes {
       }
       int at = from; // in data
       int s = 0; // in the shape
-      int k = 0; // the first known string that may start at or after at
-      int sharedEnd = from + knownBefore;
       for (int h = 0; h < holes; h++) {
         int length = starts[h] - s;
-        if (to - at <= length
-            || !(h < alike && at + length < sharedEnd || same(data, at, shape, s, length))) {
+        if (to - at <= length || !same(data, at, shape, s, length)) {
           return -1;
         }
         shifts[h] = at - s;
@@ -335,17 +251,7 @@ final class EventShapes {
         byte first = data[at];
         int end;
         if (shape[starts[h]] == '"') {
-          int place = at - from;
-          while (k < knownCount && known[2 * k] < place) {
-            k++;
-          }
-          if (first != '"') {
-            end = -1;
-          } else if (k < knownCount && known[2 * k] == place && known[2 * k + 1] <= knownBefore) {
-            end = from + known[2 * k + 1]; // the known string's bytes: accepted, and ends there
-          } else {
-            end = StrictJson.string(data, at, to, true);
-          }
+          end = first == '"' ? StrictJson.string(data, at, to, true) : -1;
         } else {
           end = first == '-' || first >= '0' && first <= '9' ? StrictJson.number(data, at, to) : -1;
         }

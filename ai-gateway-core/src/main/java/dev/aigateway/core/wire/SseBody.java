@@ -707,20 +707,10 @@ public final class SseBody extends ObservedBody {
    * read ({@link UsageMember#noteNull}). A chunk like the one the scanner kept has the bytes around
    * its first usage member (from the comma before it to the one after) as that chunk has them, for
    * none of them are in a value string: its cut lies where the kept one's did, from its usage
-   * value, so it is not looked for again. So does a chunk read by a learnt shape, whose cut the
-   * shape knows ({@link ChatChunkScanner.ChunkShape#cutFrom}).
+   * value, so it is not looked for again.
    */
   private void noteNull(byte[] bytes, int from, int to, int usageValue) {
     if (usageValue >= 0 && chunkScanner.likeKept() && cutOfKept == chunkScanner.keptCount()) {
-      usageMember.noteNullCut(usageValue + cutFromValue, usageValue + cutToValue);
-      return;
-    }
-    ChatChunkScanner.ChunkShape shape = usageValue >= 0 ? chunkScanner.shapeRead() : null;
-    if (shape != null && shape.cutFrom != ChatChunkScanner.ChunkShape.NO_CUT) {
-      // Read by a learnt shape, which knows where the cut lies from the usage value.
-      cutOfKept = chunkScanner.keptCount(); // the chunk just kept
-      cutFromValue = shape.cutFrom;
-      cutToValue = shape.cutTo;
       usageMember.noteNullCut(usageValue + cutFromValue, usageValue + cutToValue);
       return;
     }

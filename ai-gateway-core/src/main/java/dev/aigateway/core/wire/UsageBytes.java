@@ -103,9 +103,6 @@ final class UsageBytes {
 
   private static final int[] OPENAI_PIECE_ENDS = pieceEnds(OPENAI_PIECES);
 
-  /** How many counts a usage laid out as {@link #OPENAI_PIECES} has, one between two pieces. */
-  static final int OPENAI_COUNTS = OPENAI_PIECES.length - 1;
-
   private static int[] pieceEnds(String[] pieces) {
     int[] ends = new int[pieces.length];
     int end = 0;

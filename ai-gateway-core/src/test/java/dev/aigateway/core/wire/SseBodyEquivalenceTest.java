@@ -387,44 +387,6 @@ class SseBodyEquivalenceTest {
   }
 
   /**
-   * A chunk read by a shape learnt in an earlier stream has its null usage member cut where the
-   * shape says, wherever the member lies and however it is written: first, last, between others,
-   * with white space around its colon and comma.
-   */
-  @ParameterizedTest(name = "usage member {index}")
-  @ValueSource(
-      strings = {
-        "{\"id\":\"c%d\",\"choices\":%s,\"usage\":null}",
-        "{\"usage\":null,\"id\":\"c%d\",\"choices\":%s}",
-        "{\"usage\" : null , \"id\":\"c%d\",\"choices\":%s}",
-        "{\"id\":\"c%d\", \"usage\":null ,\"choices\":%s}",
-        "{\"id\":\"c%d\",\"choices\":%s , \"usage\"\t:null }",
-        "{\"id\":\"c%d\",\"choices\":%s,\"usage\":null,\"usage\":null}"
-      })
-  void chunkOfALearntShapeHasItsNullUsageCutAsEagerReadingCutsIt(String layout) throws IOException {
-    String[] choices = {
-      "[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]",
-      "[{\"delta\":{\"content\":\"Hi\"}}]",
-      "[{\"delta\":{\"content\":\" there\"}}]",
-      "[{\"delta\":{},\"finish_reason\":\"stop\"}]"
-    };
-    for (int n = 0; n < 3; n++) { // the first stream teaches the shapes, if not taught yet
-      StringBuilder stream = new StringBuilder();
-      for (String choice : choices) {
-        stream.append("data: ").append(String.format(layout, 100 + n, choice)).append("\n\n");
-      }
-      stream
-          .append("data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,")
-          .append("\"completion_tokens\":2}}\n\ndata: [DONE]\n\n");
-      byte[] sent = stream.toString().getBytes(UTF_8);
-      for (int largest : new int[] {1, 40, 8192}) {
-        assertReadAsEagerly(sent, true, largest, true, layout + ", pieces " + largest);
-        assertReadAsEagerly(sent, true, largest, false, layout + ", pieces " + largest);
-      }
-    }
-  }
-
-  /**
    * Read into the application's buffer where the bytes came (hiding usage): whatever the offset
    * where the stream is split between two reads, and whether the application reads into large
    * buffers (in place) or now and then into small ones (through the body's own buffer), it sees
