@@ -351,6 +351,15 @@ public final class CpuHarness {
       return String.format(
           Locale.ROOT, "median %.3f%s (IQR %.3f..%.3f, mean %.3f)", median, unit, q1, q3, mean);
     }
+
+    /**
+     * Median, first and third quartile with {@code decimals} decimals, separated by spaces: the
+     * form of the machine-readable RESULT and FLOOR lines that scripts/harness-cpu.sh reads.
+     */
+    String quartiles(int decimals) {
+      String one = "%." + decimals + "f";
+      return String.format(Locale.ROOT, one + " " + one + " " + one, median, q1, q3);
+    }
   }
 
   /**
@@ -826,14 +835,19 @@ public final class CpuHarness {
     }
   }
 
+  /** What a client adds to the plain client's figures, and its throughput over the plain's. */
+  private void printAdded(String client, Spread cpu, Spread thread, Spread bytes, Spread ratio) {
+    out.println(client + "added cpu per call:   " + cpu.format(" us"));
+    out.println(client + "  of it caller thread: " + thread.format(" us"));
+    out.println(client + "added allocation:     " + bytes.format(" B"));
+    out.println(client + "throughput ratio:     " + ratio.format(""));
+  }
+
   private void print(Report r) {
     out.println();
     out.println("plain cpu per call:   " + r.plainCpu().format(" us"));
     out.println("wrapped cpu per call: " + r.wrappedCpu().format(" us"));
-    out.println("added cpu per call:   " + r.addedCpu().format(" us"));
-    out.println("  of it caller thread: " + r.addedThreadCpu().format(" us"));
-    out.println("added allocation:     " + r.addedBytes().format(" B"));
-    out.println("throughput ratio:     " + r.ratio().format(""));
+    printAdded("", r.addedCpu(), r.addedThreadCpu(), r.addedBytes(), r.ratio());
     out.printf(
         Locale.ROOT,
         "errors %d; wrapped calls %d, gateway events %d%n",
@@ -843,42 +857,32 @@ public final class CpuHarness {
     // One line for scripts/harness-cpu.sh.
     out.printf(
         Locale.ROOT,
-        "RESULT added_cpu_us %.3f %.3f %.3f added_thread_cpu_us %.3f added_bytes %.0f"
-            + " ratio %.4f %.4f %.4f plain_cpu_us %.3f wrapped_cpu_us %.3f clean %s%n",
-        r.addedCpu().median(),
-        r.addedCpu().q1(),
-        r.addedCpu().q3(),
+        "RESULT added_cpu_us %s added_thread_cpu_us %.3f added_bytes %.0f"
+            + " ratio %s plain_cpu_us %.3f wrapped_cpu_us %.3f clean %s%n",
+        r.addedCpu().quartiles(3),
         r.addedThreadCpu().median(),
         r.addedBytes().median(),
-        r.ratio().median(),
-        r.ratio().q1(),
-        r.ratio().q3(),
+        r.ratio().quartiles(4),
         r.plainCpu().median(),
         r.wrappedCpu().median(),
         r.clean());
     FloorFigures f = r.floor();
     if (f != null) {
       String mode = f.mode().name().toLowerCase(Locale.ROOT);
-      out.println("floor (" + mode + ") added cpu:   " + f.addedCpu().format(" us"));
-      out.println("  of it caller thread:     " + f.addedThreadCpu().format(" us"));
-      out.println("floor added allocation:    " + f.addedBytes().format(" B"));
-      out.println("floor throughput ratio:    " + f.ratio().format(""));
+      printAdded(
+          "floor (" + mode + ") ", f.addedCpu(), f.addedThreadCpu(), f.addedBytes(), f.ratio());
       out.println("gateway over floor, cpu:   " + f.gatewayOverFloorCpu().format(" us"));
       out.println("  of it caller thread:     " + f.gatewayOverFloorThreadCpu().format(" us"));
       // One line for scripts/harness-cpu.sh.
       out.printf(
           Locale.ROOT,
-          "FLOOR %s added_cpu_us %.3f %.3f %.3f added_thread_cpu_us %.3f added_bytes %.0f"
-              + " ratio %.4f %.4f %.4f gateway_over_floor_cpu_us %.3f thread %.3f%n",
+          "FLOOR %s added_cpu_us %s added_thread_cpu_us %.3f added_bytes %.0f"
+              + " ratio %s gateway_over_floor_cpu_us %.3f thread %.3f%n",
           mode,
-          f.addedCpu().median(),
-          f.addedCpu().q1(),
-          f.addedCpu().q3(),
+          f.addedCpu().quartiles(3),
           f.addedThreadCpu().median(),
           f.addedBytes().median(),
-          f.ratio().median(),
-          f.ratio().q1(),
-          f.ratio().q3(),
+          f.ratio().quartiles(4),
           f.gatewayOverFloorCpu().median(),
           f.gatewayOverFloorThreadCpu().median());
     }
