@@ -34,6 +34,11 @@ public final class FloorCpuTime {
   /** The clients, in the order of the first round and of the printed table. */
   static final String[] CLIENTS = {"plain", "step", "ask", "hide", "gateway"};
 
+  /** Where in {@link #CLIENTS} the floor that hides the usage is, and the gateway's client. */
+  private static final int HIDE = 1 + FloorInterceptor.Mode.HIDE.ordinal();
+
+  private static final int GATEWAY = CLIENTS.length - 1;
+
   private FloorCpuTime() {}
 
   /** Each client's median CPU time and allocation per call, and whether every call went well. */
@@ -82,8 +87,8 @@ public final class FloorCpuTime {
     System.out.printf(
         Locale.ROOT,
         "gateway over hide: %.3f us, %.0f B a call; errors %d, gateway calls %d, events %d%n",
-        result.cpuMicros()[4] - result.cpuMicros()[3],
-        result.bytes()[4] - result.bytes()[3],
+        result.cpuMicros()[GATEWAY] - result.cpuMicros()[HIDE],
+        result.bytes()[GATEWAY] - result.bytes()[HIDE],
         result.errors(),
         result.gatewayCalls(),
         result.events());
@@ -104,7 +109,7 @@ public final class FloorCpuTime {
       OkHttpClient floor = base.newBuilder().addInterceptor(new FloorInterceptor(modes[m])).build();
       clients[1 + m] = Workload.withBackend(floor, backend);
     }
-    clients[4] =
+    clients[GATEWAY] =
         Workload.withBackend(
             OkHttpAiGateway.wrap(base, Workload.gateway(true, event -> events.increment())),
             backend);
@@ -133,7 +138,7 @@ public final class FloorCpuTime {
         }
         cpu[k][r] = (threads.getCurrentThreadCpuTime() - time) / 1e3 / calls;
         bytes[k][r] = (double) (threads.getThreadAllocatedBytes(thread) - allocated) / calls;
-        gatewayCalls += k == 4 ? calls : 0;
+        gatewayCalls += k == GATEWAY ? calls : 0;
       }
     }
     double[] cpuMedian = new double[CLIENTS.length];
