@@ -32,7 +32,10 @@
 # also measures a third client, the plain one with the floor interceptor (CpuHarness --floor=:
 # the least any wrapper counting a stream's tokens exactly must do, or a part of it), and the
 # tables add its added CPU and throughput ratio and the gateway's added CPU over the floor's; the
-# floor's classes must be in one of the jars. About 50 s per run with the defaults (4 runs: about
+# floor's classes must be in one of the jars. FLOOR_EXTRA=spin=N,bytes=M (with FLOOR) adds known
+# work to each of the floor client's calls (CpuHarness --floor-extra=: N steps of arithmetic, M bytes
+# of short-lived objects), to calibrate the instrument against FloorCpuTime's in-process figure for
+# the same work. About 50 s per run with the defaults (4 runs: about
 # 3.5 minutes; half as long again with a floor).
 set -euo pipefail
 if [ $# -lt 2 ]; then
@@ -52,6 +55,10 @@ threads_flag=
 if [ "${THREADS:-0}" = 1 ]; then threads_flag=--threads; fi
 floor_flag=
 if [ -n "${FLOOR:-}" ]; then floor_flag="--floor=$FLOOR"; fi
+if [ -n "${FLOOR_EXTRA:-}" ]; then
+  [ -n "$floor_flag" ] || { echo "FLOOR_EXTRA adds work to a floor: set FLOOR too" >&2; exit 2; }
+  floor_flag="$floor_flag --floor-extra=$FLOOR_EXTRA"
+fi
 for jar in "$a" "$b"; do
   [ -f "$jar" ] || { echo "no such jar: $jar" >&2; exit 2; }
 done

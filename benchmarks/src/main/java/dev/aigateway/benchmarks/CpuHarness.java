@@ -69,12 +69,15 @@ import okio.BufferedSource;
  * three rounds, in the six orders in turn; the report adds the floor's added CPU, allocation and
  * throughput ratio against the plain client, and the gateway's added CPU against the floor's
  * ({@code FLOOR} line), so that what the gateway adds above what no gateway can avoid is measured
- * in the same minutes.
+ * in the same minutes. {@code --floor-extra=spin=N,bytes=M} adds known work to each of the floor
+ * client's calls ({@link FloorInterceptor.Extra}: N steps of arithmetic, M bytes of short-lived
+ * objects), to calibrate the instrument: the floor's added figures grow by what that work costs
+ * here, to be set against what it costs in process ({@link FloorCpuTime}).
  *
  * <pre>
  * java -cp benchmarks.jar dev.aigateway.benchmarks.CpuHarness BASE_URL [warm-up seconds = 20]
  *     [pairs = 60] [round milliseconds = 500] [mixed|json|stream] [--instrument=v1|v2]
- *     [--threads] [--only=plain|wrapped] [--floor=step|ask|hide]
+ *     [--threads] [--only=plain|wrapped] [--floor=step|ask|hide] [--floor-extra=spin=N,bytes=M]
  * </pre>
  *
  * <p>Exits with status 1 when any call failed or a wrapped call produced no event.
@@ -103,8 +106,8 @@ public final class CpuHarness {
    * @param args the backend's base URL, warm-up seconds (20), pairs of rounds (60), milliseconds
    *     per round (500), calls ({@code mixed}, {@code json} or {@code stream}; default mixed), and
    *     anywhere among them {@code --instrument=v1} or {@code --instrument=v2} (the default),
-   *     {@code --threads}, {@code --only=plain} or {@code --only=wrapped}, and {@code
-   *     --floor=step|ask|hide}
+   *     {@code --threads}, {@code --only=plain} or {@code --only=wrapped}, {@code
+   *     --floor=step|ask|hide} and {@code --floor-extra=spin=N,bytes=M}
    */
   public static void main(String[] args) throws IOException {
     Report report = run(Settings.parse(args), System.out);
@@ -183,6 +186,7 @@ public final class CpuHarness {
             && !arg.startsWith(FLAG)
             && !arg.startsWith(Instrument.FLAG)
             && !FloorInterceptor.Mode.names(arg)
+            && !FloorInterceptor.Extra.names(arg)
             && !arg.equals(THREADS_FLAG)) {
           throw new IllegalArgumentException("unknown option " + arg);
         }
@@ -215,7 +219,10 @@ public final class CpuHarness {
     return chosen;
   }
 
-  /** What a run is made of ({@code floor} null: no floor client); validated on construction. */
+  /**
+   * What a run is made of ({@code floor} null: no floor client; {@code floorExtra} the known work
+   * added to its calls); validated on construction.
+   */
   record Settings(
       String baseUrl,
       Duration warmUp,
@@ -225,7 +232,8 @@ public final class CpuHarness {
       Instrument instrument,
       boolean threads,
       Clients clients,
-      FloorInterceptor.Mode floor) {
+      FloorInterceptor.Mode floor,
+      FloorInterceptor.Extra floorExtra) {
 
     Settings {
       if (!baseUrl.startsWith("http://127.0.0.1:")) {
@@ -245,6 +253,10 @@ public final class CpuHarness {
         throw new IllegalArgumentException(
             "--floor= measures beside both clients, not with --only=");
       }
+      if (floor == null && floorExtra.any()) {
+        throw new IllegalArgumentException(
+            "--floor-extra= adds work to a floor: name one (--floor=)");
+      }
     }
 
     /** No floor client. */
@@ -257,7 +269,17 @@ public final class CpuHarness {
         Instrument instrument,
         boolean threads,
         Clients clients) {
-      this(baseUrl, warmUp, pairs, round, mix, instrument, threads, clients, null);
+      this(
+          baseUrl,
+          warmUp,
+          pairs,
+          round,
+          mix,
+          instrument,
+          threads,
+          clients,
+          null,
+          FloorInterceptor.Extra.NONE);
     }
 
     /** Both clients alternating, no breakdown by thread. */
@@ -268,7 +290,7 @@ public final class CpuHarness {
         Duration round,
         Mix mix,
         Instrument instrument) {
-      this(baseUrl, warmUp, pairs, round, mix, instrument, false, Clients.ALTERNATE, null);
+      this(baseUrl, warmUp, pairs, round, mix, instrument, false, Clients.ALTERNATE);
     }
 
     static Settings parse(String[] all) {
@@ -280,7 +302,7 @@ public final class CpuHarness {
         throw new IllegalArgumentException(
             "usage: CpuHarness BASE_URL [warm-up seconds] [pairs] [round milliseconds] "
                 + "[mixed|json|stream] [--instrument=v1|v2] [--threads] [--only=plain|wrapped]"
-                + " [--floor=step|ask|hide],"
+                + " [--floor=step|ask|hide] [--floor-extra=spin=N,bytes=M],"
                 + " but got "
                 + Arrays.toString(all));
       }
@@ -298,7 +320,8 @@ public final class CpuHarness {
           instrument,
           threads,
           clients,
-          FloorInterceptor.Mode.of(all));
+          FloorInterceptor.Mode.of(all),
+          FloorInterceptor.Extra.of(all));
     }
   }
 
@@ -416,7 +439,10 @@ public final class CpuHarness {
     OkHttpClient floor =
         floorMode == null
             ? null
-            : plain.newBuilder().addInterceptor(new FloorInterceptor(floorMode)).build();
+            : plain
+                .newBuilder()
+                .addInterceptor(new FloorInterceptor(floorMode, settings.floorExtra()))
+                .build();
     // With --only=, both slots of a pair hold the one client that this JVM runs.
     OkHttpClient wrapped = settings.clients() == Clients.PLAIN ? plain : governed;
     if (settings.clients() == Clients.WRAPPED) {
@@ -441,7 +467,11 @@ public final class CpuHarness {
         AiGateway.class.getProtectionDomain().getCodeSource().getLocation().getPath(),
         Runtime.getRuntime().availableProcessors(),
         settings.clients().name().toLowerCase(Locale.ROOT),
-        floorMode == null ? "" : ", floor " + floorMode.name().toLowerCase(Locale.ROOT));
+        floorMode == null
+            ? ""
+            : ", floor "
+                + floorMode.name().toLowerCase(Locale.ROOT)
+                + (settings.floorExtra().any() ? " with extra " + settings.floorExtra() : ""));
     long errors = 0;
     long wrappedCalls = 0;
     long warmUpEnd = System.nanoTime() + settings.warmUp().toNanos();

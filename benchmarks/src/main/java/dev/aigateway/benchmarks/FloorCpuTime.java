@@ -20,11 +20,14 @@ import okhttp3.OkHttpClient;
  * from a socket counts in the harness.
  *
  * <p>Rounds run the clients in turn, the order shifting by one each round; the figures are each
- * client's medians over the second half of the rounds (the first half warms up).
+ * client's medians over the second half of the rounds (the first half warms up). A fourth argument,
+ * {@code spin=N,bytes=M} ({@link FloorInterceptor.Extra}), adds known work to every floor client's
+ * calls: what it costs here, set against what {@link CpuHarness} reports for it beside the socket
+ * ({@code --floor-extra=}), calibrates that instrument.
  *
  * <pre>
  * java -Xms1g -Xmx1g -cp benchmarks.jar dev.aigateway.benchmarks.FloorCpuTime [rounds=40]
- *     [calls per round=4000] [mixed|json|stream]
+ *     [calls per round=4000] [mixed|json|stream] [spin=N,bytes=M]
  * </pre>
  *
  * <p>Exits with status 1 when a call failed or a gateway call produced no event.
@@ -57,15 +60,18 @@ public final class FloorCpuTime {
         args.length > 2
             ? CpuHarness.Mix.valueOf(args[2].toUpperCase(Locale.ROOT))
             : CpuHarness.Mix.MIXED;
-    Result result = run(rounds, calls, mix);
+    FloorInterceptor.Extra extra =
+        args.length > 3 ? FloorInterceptor.Extra.parse(args[3]) : FloorInterceptor.Extra.NONE;
+    Result result = run(rounds, calls, mix, extra);
     System.out.printf(
         Locale.ROOT,
-        "FloorCpuTime: %d rounds of %d %s calls per client, medians of rounds %d-%d%n",
+        "FloorCpuTime: %d rounds of %d %s calls per client, medians of rounds %d-%d%s%n",
         rounds,
         calls,
         mix.name().toLowerCase(Locale.ROOT),
         rounds / 2 + 1,
-        rounds);
+        rounds,
+        extra.any() ? ", floors with extra " + extra : "");
     System.out.printf(
         Locale.ROOT,
         "%-8s %10s %10s %10s %10s%n",
@@ -99,6 +105,11 @@ public final class FloorCpuTime {
 
   /** Runs {@code rounds} rounds of {@code calls} calls of {@code mix} per client. */
   static Result run(int rounds, int calls, CpuHarness.Mix mix) {
+    return run(rounds, calls, mix, FloorInterceptor.Extra.NONE);
+  }
+
+  /** The same, with {@code extra} work added to every call of each floor client. */
+  static Result run(int rounds, int calls, CpuHarness.Mix mix, FloorInterceptor.Extra extra) {
     LongAdder events = new LongAdder();
     OkHttpClient base = new OkHttpClient();
     CannedBackend backend = new CannedBackend(true, true);
@@ -106,7 +117,8 @@ public final class FloorCpuTime {
     clients[0] = Workload.withBackend(base, backend);
     FloorInterceptor.Mode[] modes = FloorInterceptor.Mode.values();
     for (int m = 0; m < modes.length; m++) {
-      OkHttpClient floor = base.newBuilder().addInterceptor(new FloorInterceptor(modes[m])).build();
+      OkHttpClient floor =
+          base.newBuilder().addInterceptor(new FloorInterceptor(modes[m], extra)).build();
       clients[1 + m] = Workload.withBackend(floor, backend);
     }
     clients[GATEWAY] =

@@ -40,6 +40,11 @@ import okio.Timeout;
  * <p>It reads nothing else: no usage numbers, no model, no prompt, no JSON answer (a JSON answer
  * always carries its usage and passes through untouched), no event, no limit. {@link Mode} gives
  * the three floors, each a part of the next one's work.
+ *
+ * <p>{@link Extra} adds known work to every call of the floor (CPU spent on arithmetic alone, and
+ * short-lived objects of a known size), so that an instrument can be calibrated: what it reports
+ * for that work beside the socket, against what it costs in process, tells whether the instrument
+ * magnifies CPU time or allocation (it magnifies neither, docs/benchmarks.md found).
  */
 final class FloorInterceptor implements Interceptor {
 
@@ -71,6 +76,87 @@ final class FloorInterceptor implements Interceptor {
     }
   }
 
+  /**
+   * Known work added to each call of the floor, before anything else the floor does: {@code
+   * spinSteps} steps of a xorshift generator (arithmetic on one register: no memory, no
+   * allocation), then {@code garbageBytes} of short-lived objects ({@value #OBJECT_BYTES}-byte
+   * arrays, as many as fit; each kept until 1,024 later ones have replaced it, so that none can be
+   * optimised away).
+   *
+   * @param spinSteps xorshift steps per call, not negative
+   * @param garbageBytes bytes of objects allocated per call, not negative
+   */
+  record Extra(int spinSteps, int garbageBytes) {
+
+    /** No added work. */
+    static final Extra NONE = new Extra(0, 0);
+
+    /** The size of each object allocated: a {@code byte[32]} on a 64-bit JVM. */
+    static final int OBJECT_BYTES = 48;
+
+    private static final String FLAG = "--floor-extra=";
+
+    Extra {
+      if (spinSteps < 0 || garbageBytes < 0) {
+        throw new IllegalArgumentException(
+            "extra work is spin steps and garbage bytes, neither negative, but was "
+                + spinSteps
+                + " and "
+                + garbageBytes);
+      }
+    }
+
+    /**
+     * The extra work {@code args} name ({@code --floor-extra=spin=N,bytes=M}, either part
+     * optional); {@link #NONE} when they name none.
+     */
+    static Extra of(String[] args) {
+      Extra chosen = NONE;
+      for (String arg : args) {
+        if (names(arg)) {
+          chosen = parse(arg.substring(FLAG.length()));
+        }
+      }
+      return chosen;
+    }
+
+    /** {@code spin=N,bytes=M}, either part optional, as {@code --floor-extra=} takes it. */
+    static Extra parse(String text) {
+      int spin = 0;
+      int bytes = 0;
+      for (String part : text.split(",")) {
+        int equals = part.indexOf('=');
+        String name = equals < 0 ? part : part.substring(0, equals);
+        String value = equals < 0 ? "" : part.substring(equals + 1);
+        try {
+          switch (name) {
+            case "spin" -> spin = Integer.parseInt(value);
+            case "bytes" -> bytes = Integer.parseInt(value);
+            default -> throw new IllegalArgumentException();
+          }
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              FLAG + " takes spin=STEPS,bytes=BYTES (either optional), not " + text, e);
+        }
+      }
+      return new Extra(spin, bytes);
+    }
+
+    static boolean names(String arg) {
+      return arg.startsWith(FLAG);
+    }
+
+    /** Whether this adds any work. */
+    boolean any() {
+      return spinSteps > 0 || garbageBytes > 0;
+    }
+
+    @Override
+    public String toString() {
+      return "spin=" + spinSteps + ",bytes=" + garbageBytes;
+    }
+  }
+
   private static final byte[] STREAM = ascii("\"stream\":true");
   private static final byte[] INCLUDE_USAGE = ascii("\"include_usage\"");
   private static final byte[] ASK_FOR_USAGE = ascii(",\"stream_options\":{\"include_usage\":true}");
@@ -88,6 +174,16 @@ final class FloorInterceptor implements Interceptor {
 
   private final Mode mode;
 
+  private final Extra extra;
+
+  /** The objects {@link #extra} allocated lately, so that none is optimised away. */
+  private final Object[] garbage = new Object[1024];
+
+  private int nextGarbage;
+
+  /** The spin's last value, so that it is not optimised away. */
+  private long spun = 1;
+
   /**
    * The last {@code Content-Type} of an answer and its parse: a backend answers with one or two.
    */
@@ -96,11 +192,19 @@ final class FloorInterceptor implements Interceptor {
   private record MediaTypeSeen(String value, MediaType type) {}
 
   FloorInterceptor(Mode mode) {
+    this(mode, Extra.NONE);
+  }
+
+  FloorInterceptor(Mode mode, Extra extra) {
     this.mode = mode;
+    this.extra = extra;
   }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    if (extra.any()) {
+      spendExtra();
+    }
     Request request = chain.request();
     RequestBody body = request.body();
     if (mode == Mode.STEP || body == null) {
@@ -130,6 +234,30 @@ final class FloorInterceptor implements Interceptor {
                 mediaType(response.header("Content-Type")),
                 -1))
         .build();
+  }
+
+  /**
+   * Does {@link #extra}'s work. Racy when calls run on several threads (a slot may be written twice
+   * and another not at all), which changes nothing: the objects are garbage either way.
+   */
+  private void spendExtra() {
+    long x = spun;
+    for (int i = extra.spinSteps(); i > 0; i--) {
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+    }
+    spun = x;
+    int slot = nextGarbage;
+    for (int n = extra.garbageBytes() / Extra.OBJECT_BYTES; n > 0; n--) {
+      garbage[slot++ & (garbage.length - 1)] = new byte[Extra.OBJECT_BYTES - 16];
+    }
+    nextGarbage = slot;
+  }
+
+  /** The spin's value after the calls so far (1 before any). */
+  long spun() {
+    return spun;
   }
 
   /** The body with {@link #ASK_FOR_USAGE} spliced in before its last closing brace. */

@@ -167,6 +167,72 @@ class FloorInterceptorTest {
         .hasMessageContaining("not with --only=");
   }
 
+  @Test
+  void extraWorkIsNamedByAFlagOfSpinStepsAndBytes() {
+    assertThat(FloorInterceptor.Extra.parse("spin=2000,bytes=2400"))
+        .isEqualTo(new FloorInterceptor.Extra(2000, 2400));
+    assertThat(FloorInterceptor.Extra.parse("bytes=96"))
+        .isEqualTo(new FloorInterceptor.Extra(0, 96));
+    assertThat(FloorInterceptor.Extra.parse("spin=5").any()).isTrue();
+    assertThat(FloorInterceptor.Extra.parse("spin=0,bytes=0").any()).isFalse();
+    for (String wrong : new String[] {"spin=-1", "heat=3", "spin=x", "bytes", ""}) {
+      assertThatThrownBy(() -> FloorInterceptor.Extra.parse(wrong))
+          .as(wrong)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    CpuHarness.Settings settings =
+        CpuHarness.Settings.parse(
+            new String[] {"http://127.0.0.1:1", "--floor=hide", "--floor-extra=spin=7,bytes=480"});
+    assertThat(settings.floorExtra()).isEqualTo(new FloorInterceptor.Extra(7, 480));
+    assertThat(CpuHarness.Settings.parse(new String[] {"http://127.0.0.1:1"}).floorExtra())
+        .isEqualTo(FloorInterceptor.Extra.NONE);
+    assertThatThrownBy(
+            () ->
+                CpuHarness.Settings.parse(
+                    new String[] {"http://127.0.0.1:1", "--floor-extra=spin=7"}))
+        .hasMessageContaining("name one (--floor=)");
+  }
+
+  @Test
+  void extraWorkSpinsAndAllocatesOnEveryCallAndChangesNothingTheApplicationSees() throws Exception {
+    try (LoopbackBackend backend = LoopbackBackend.start(0, CpuHarness.Instrument.V1)) {
+      FloorInterceptor extra =
+          new FloorInterceptor(FloorInterceptor.Mode.HIDE, new FloorInterceptor.Extra(3, 4_800));
+      OkHttpClient client = new OkHttpClient.Builder().addInterceptor(extra).build();
+      OkHttpClient none = floorClient(FloorInterceptor.Mode.HIDE);
+      String url = backend.baseUrl() + CHAT;
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean)
+              java.lang.management.ManagementFactory.getThreadMXBean();
+      long thread = Thread.currentThread().getId();
+      long[] bytes = new long[2];
+      for (int round = 0; round < 3; round++) {
+        for (int k = 0; k < 2; k++) {
+          long before = threads.getThreadAllocatedBytes(thread);
+          for (int i = 0; i < 50; i++) {
+            assertThat(
+                    body(k == 0 ? none : client, Workload.post(url, Workload.shortChat(true), "c")))
+                .isEqualTo(new String(CannedBackend.EVENTS, StandardCharsets.UTF_8));
+          }
+          bytes[k] = threads.getThreadAllocatedBytes(thread) - before;
+        }
+      }
+      // 100 objects of 48 bytes a call on top of what the floor allocates without them, give or
+      // take the few dozen bytes a call by which two clients' allocation differs before the JIT
+      assertThat((bytes[1] - bytes[0]) / 50).isBetween(4_500L, 5_100L);
+      // three xorshift steps a call from 1, over the 150 calls made with the extra work
+      long x = 1;
+      for (int i = 0; i < 3 * 150; i++) {
+        x ^= x << 13;
+        x ^= x >>> 7;
+        x ^= x << 17;
+      }
+      assertThat(extra.spun()).isEqualTo(x);
+      client.connectionPool().evictAll();
+      none.connectionPool().evictAll();
+    }
+  }
+
   /** A 200 streamed answer of {@code stream}, whose body hands out {@code piece} bytes a read. */
   private static Response inPieces(Request request, byte[] stream, int piece) {
     Buffer all = new Buffer().write(stream);
