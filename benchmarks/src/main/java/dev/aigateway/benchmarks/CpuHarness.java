@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
@@ -202,18 +203,34 @@ public final class CpuHarness {
    * of {@code values}; {@code fallback} when {@code args} have no such option.
    */
   static String option(String[] args, String flag, String fallback, String... values) {
-    String chosen = fallback;
+    return lastOption(
+        args,
+        flag,
+        fallback,
+        value -> {
+          String chosen = value.toUpperCase(Locale.ROOT);
+          if (!Arrays.asList(values).contains(chosen)) {
+            throw new IllegalArgumentException(
+                flag
+                    + " takes "
+                    + String.join(" or ", values).toLowerCase(Locale.ROOT)
+                    + ", not "
+                    + value);
+          }
+          return chosen;
+        });
+  }
+
+  /**
+   * What {@code read} makes of the value of the last option {@code flag} among {@code args} (each
+   * occurrence is read, so each is checked); {@code fallback} when {@code args} have no such
+   * option.
+   */
+  static <T> T lastOption(String[] args, String flag, T fallback, Function<String, T> read) {
+    T chosen = fallback;
     for (String arg : args) {
       if (arg.startsWith(flag)) {
-        chosen = arg.substring(flag.length()).toUpperCase(Locale.ROOT);
-        if (!Arrays.asList(values).contains(chosen)) {
-          throw new IllegalArgumentException(
-              flag
-                  + " takes "
-                  + String.join(" or ", values).toLowerCase(Locale.ROOT)
-                  + ", not "
-                  + arg.substring(flag.length()));
-        }
+        chosen = read.apply(arg.substring(flag.length()));
       }
     }
     return chosen;

@@ -112,13 +112,7 @@ final class FloorInterceptor implements Interceptor {
      * optional); {@link #NONE} when they name none.
      */
     static Extra of(String[] args) {
-      Extra chosen = NONE;
-      for (String arg : args) {
-        if (names(arg)) {
-          chosen = parse(arg.substring(FLAG.length()));
-        }
-      }
-      return chosen;
+      return CpuHarness.lastOption(args, FLAG, NONE, Extra::parse);
     }
 
     /** {@code spin=N,bytes=M}, either part optional, as {@code --floor-extra=} takes it. */

@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>A gateway builds one guard for its store ({@link #of}) and hands it to everything that counts
  * in that store (the limit stage and the {@link CallCounters} of MCP and agent calls), so the store
  * has one breaker, one health state and one stream of {@link StoreTransition}s, whichever kind of
- * call finds it failing. Public for the library's own packages; not part of the API: nothing
- * outside {@code core.limit} can call it.
+ * call finds it failing. Public for the library's own packages, not part of the API: only its
+ * factory is public, so outside {@code core.limit} a guard can be built and handed on but not used.
  */
 public final class GuardedStore {
 
