@@ -18,5 +18,11 @@
  * comes from elsewhere (tests marked {@link dev.aigateway.store.tck.NeedsTimeControl} are then
  * skipped). Run the class like any other test; a store's own tests may sit beside the inherited
  * ones.
+ *
+ * <p>Parameters, results and fields are non-null unless marked {@code @Nullable}; the suites'
+ * {@code store} field holds the store from each test's set-up on.
  */
+@NullMarked
 package dev.aigateway.store.tck;
+
+import org.jspecify.annotations.NullMarked;
