@@ -18,8 +18,9 @@ class ApiSurfaceTest {
 
   /**
    * The classes of API packages whose public signatures name internal types today: the gateway's
-   * adapter entry points ({@code AiGateway.begin}, {@code AgentGovernance.begin}) and the stage
-   * engines the gateway assembles from another package. No other class may join them unseen.
+   * adapter entry points ({@code AiGateway.begin}, {@code AgentGovernance.begin}), the stage
+   * engines the gateway assembles from another package, and the cache's lookup that a benchmark
+   * drives on its own ({@code CallCache}). No other class may join them unseen.
    */
   private static final Set<String> BRIDGES =
       Set.of(
@@ -30,7 +31,6 @@ class ApiSurfaceTest {
           "dev.aigateway.core.cache.CacheStage",
           "dev.aigateway.core.cache.CallCache",
           "dev.aigateway.core.limit.LimitStage",
-          "dev.aigateway.core.routing.CallRouting",
           "dev.aigateway.core.routing.RouteStage",
           "dev.aigateway.core.safety.SafetyStage",
           "dev.aigateway.core.telemetry.TelemetryStage");

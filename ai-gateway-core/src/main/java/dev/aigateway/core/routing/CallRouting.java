@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: a call's attempts are made one after another by the adapter.
  */
-public final class CallRouting implements Route {
+final class CallRouting implements Route {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
@@ -122,7 +122,7 @@ public final class CallRouting implements Route {
    * Routes one call, translating it for backends of another protocol with {@code translations}
    * (null: never).
    */
-  public CallRouting(
+  CallRouting(
       Router router,
       Clock clock,
       long callId,
