@@ -21,7 +21,6 @@ class ApiSurfaceTest {
     assertThat(surface.packages()).containsExactly("dev.aigateway.anthropic");
     assertThat(
             surface.departures(
-                surface.packages(),
                 NullMarked.class,
                 ApiSurface.startingWith("java.", "okhttp3.", "com.anthropic.")
                     .or(ApiSurface.libraryApi())))

@@ -21,7 +21,6 @@ class ApiSurfaceTest {
     assertThat(surface.packages()).containsExactly("dev.aigateway.aws");
     assertThat(
             surface.departures(
-                surface.packages(),
                 NullMarked.class,
                 ApiSurface.startingWith("java.", "okhttp3.", "software.amazon.")
                     .or(ApiSurface.libraryApi())))

@@ -21,7 +21,6 @@ class ApiSurfaceTest {
     assertThat(surface.packages()).containsExactly("dev.aigateway.langchain4j");
     assertThat(
             surface.departures(
-                surface.packages(),
                 NullMarked.class,
                 ApiSurface.startingWith("java.", "okhttp3.", "dev.langchain4j.")
                     .or(ApiSurface.libraryApi())))

@@ -19,7 +19,6 @@ class ApiSurfaceTest {
     assertThat(METRICS.packages()).containsExactly("dev.aigateway.micrometer");
     assertThat(
             METRICS.departures(
-                METRICS.packages(),
                 NullMarked.class,
                 ApiSurface.startingWith("java.", "io.micrometer.").or(ApiSurface.libraryApi())))
         .isEmpty();

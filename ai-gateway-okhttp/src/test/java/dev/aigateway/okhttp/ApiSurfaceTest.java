@@ -21,7 +21,6 @@ class ApiSurfaceTest {
         .containsExactly("dev.aigateway.okhttp", "dev.aigateway.okhttp.safety");
     assertThat(
             OKHTTP.departures(
-                OKHTTP.packages(),
                 NullMarked.class,
                 ApiSurface.startingWith("java.", "okhttp3.").or(ApiSurface.libraryApi())))
         .isEmpty();

@@ -21,7 +21,6 @@ class ApiSurfaceTest {
     assertThat(surface.packages()).containsExactly("dev.aigateway.openai");
     assertThat(
             surface.departures(
-                surface.packages(),
                 NullMarked.class,
                 ApiSurface.startingWith("java.", "okhttp3.", "com.openai.")
                     .or(ApiSurface.libraryApi())))

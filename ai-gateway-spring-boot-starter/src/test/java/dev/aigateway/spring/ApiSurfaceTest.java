@@ -21,7 +21,6 @@ class ApiSurfaceTest {
     assertThat(surface.packages()).containsExactly("dev.aigateway.spring");
     assertThat(
             surface.departures(
-                surface.packages(),
                 NullMarked.class,
                 ApiSurface.startingWith(
                         "java.", "okhttp3.", "org.springframework.", "io.micrometer.")

@@ -176,6 +176,11 @@ public final class ApiSurface {
     return departures;
   }
 
+  /** {@link #departures(Collection, Class, Predicate)} for every package of the surface. */
+  public List<String> departures(Class<? extends Annotation> nullness, Predicate<String> allowed) {
+    return departures(packages(), nullness, allowed);
+  }
+
   /**
    * A predicate on type names: the library's API types, those of a {@code dev.aigateway} package
    * that is not one of the {@link #INTERNAL_PACKAGES} nor this test support's own.

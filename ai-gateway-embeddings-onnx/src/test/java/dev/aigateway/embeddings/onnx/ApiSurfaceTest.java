@@ -20,9 +20,7 @@ class ApiSurfaceTest {
     assertThat(ONNX.packages()).containsExactly("dev.aigateway.embeddings.onnx");
     assertThat(
             ONNX.departures(
-                ONNX.packages(),
-                NullMarked.class,
-                ApiSurface.startingWith("java.").or(ApiSurface.libraryApi())))
+                NullMarked.class, ApiSurface.startingWith("java.").or(ApiSurface.libraryApi())))
         .isEmpty();
   }
 }
