@@ -59,14 +59,18 @@ import org.junit.jupiter.api.Test;
  * wrapped {@link OkHttpClient}s with token limits configured: one plain, one that throws on
  * rejection and caches answers, one routing through a backend pool. The backend answers in process
  * (an application interceptor after the gateway's, which plays the network: reads of any size, cut
- * connections), or, one case in {@value #NETWORK_EVERY}, over MockWebServer. One run of {@value
- * #CASES} calls is shared by the tests, each of which checks one invariant of every call in it; a
- * failure names the case, its request and its answer.
+ * connections), or, one case in {@value #NETWORK_EVERY}, over MockWebServer. One run of 2,000 calls
+ * is shared by the tests, each of which checks one invariant of every call in it; a failure names
+ * the case, its request and its answer.
+ *
+ * <p>The suite runs seed {@code 0x5EED}. A longer hunt runs other seeds and more calls: {@code
+ * -Dhostile.seed=<long, or 0x hex> -Dhostile.cases=<calls>} (a failure names the seed to run
+ * again).
  */
 class HostileTrafficTest {
 
-  private static final long SEED = 0x5EEDL;
-  private static final int CASES = 2_000;
+  private static final long SEED = Long.decode(System.getProperty("hostile.seed", "0x5EED"));
+  private static final int CASES = Integer.getInteger("hostile.cases", 2_000);
 
   /** One case in this many goes through MockWebServer; the others to the in-process backend. */
   private static final int NETWORK_EVERY = 8;
@@ -194,7 +198,9 @@ class HostileTrafficTest {
       int reading = traffic.random().nextInt(10);
       boolean network = traffic.random().nextInt(NETWORK_EVERY) == 0;
       String what =
-          "case "
+          "seed 0x"
+              + Long.toHexString(SEED)
+              + ", case "
               + i
               + " ("
               + path
