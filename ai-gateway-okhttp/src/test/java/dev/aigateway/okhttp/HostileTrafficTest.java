@@ -70,7 +70,7 @@ import org.junit.jupiter.api.Test;
 class HostileTrafficTest {
 
   private static final long SEED = Long.decode(System.getProperty("hostile.seed", "0x5EED"));
-  private static final int CASES = Integer.getInteger("hostile.cases", 2_000);
+  private static final int CASES = Integer.parseInt(System.getProperty("hostile.cases", "2000"));
 
   /** One case in this many goes through MockWebServer; the others to the in-process backend. */
   private static final int NETWORK_EVERY = 8;

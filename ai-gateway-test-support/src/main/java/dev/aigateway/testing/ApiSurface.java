@@ -139,7 +139,7 @@ public final class ApiSurface {
       }
       for (Field field : c.getDeclaredFields()) {
         if (visible(field.getModifiers()) && !field.isSynthetic()) {
-          finder.member(field.getName()).look("field of", field.getGenericType());
+          finder.member(field.getName()).look("is of type", field.getGenericType());
         }
       }
       for (Method method : c.getDeclaredMethods()) {

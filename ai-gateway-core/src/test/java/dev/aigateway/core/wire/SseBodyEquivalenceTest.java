@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SseBodyEquivalenceTest {
 
   private static final long FIRST_SEED = Long.decode(System.getProperty("sse.seed", "0x5EED0000"));
-  private static final int STREAMS = Integer.getInteger("sse.streams", 4000);
+  private static final int STREAMS = Integer.parseInt(System.getProperty("sse.streams", "4000"));
 
   private enum Ending {
     EOF,
