@@ -7,6 +7,7 @@ import dev.aigateway.api.spi.EmbeddingModel;
 import dev.aigateway.core.cache.AlignmentGuard;
 import dev.aigateway.core.cache.LearnedVerifier;
 import dev.aigateway.core.cache.SemanticCache;
+import dev.aigateway.core.cache.TokenVectorModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -206,15 +207,16 @@ class JudgedSetRegressionTest {
 
   /**
    * The model with each text's vector kept: the sets' prompts are embedded again for the learned
-   * verifier and by it, and the guard embeds the same words pair after pair; the model gives a text
-   * the same vector every time, so the outcomes are those of the model itself, in a third of the
-   * time.
+   * verifier and by it, and the guard embeds the same words pair after pair. The model gives a text
+   * the same vector every time, so the outcomes are those of the model itself; its words in context
+   * ({@link TokenVectorModel}, which the learned verifier reads when its model has them) are the
+   * model's own, not kept.
    */
-  private static final class Memo implements EmbeddingModel {
-    private final EmbeddingModel model;
+  private static final class Memo implements EmbeddingModel, TokenVectorModel {
+    private final MiniLmEmbeddingModel model;
     private final Map<String, float[]> vectors = new HashMap<>();
 
-    Memo(EmbeddingModel model) {
+    Memo(MiniLmEmbeddingModel model) {
       this.model = model;
     }
 
@@ -226,6 +228,11 @@ class JudgedSetRegressionTest {
         vectors.put(text, vector);
       }
       return vector.clone(); // a caller may change what it is given
+    }
+
+    @Override
+    public WordVectors wordVectors(String text) throws IOException {
+      return model.wordVectors(text);
     }
 
     @Override
