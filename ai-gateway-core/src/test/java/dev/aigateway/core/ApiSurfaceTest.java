@@ -92,18 +92,12 @@ class ApiSurfaceTest {
     assertThat(leaking).containsExactlyInAnyOrderElementsOf(BRIDGES);
   }
 
-  /** The top-level class of a place {@link ApiSurface#signaturesNaming} reports. */
+  /**
+   * The top-level class of a place {@link ApiSurface#signaturesNaming} reports: its class's binary
+   * name up to the first {@code $} (a nested class), {@code #} (a member) or {@code :}.
+   */
   private static String topLevelClass(String place) {
-    int end = place.indexOf(':');
-    int member = place.indexOf('#');
-    if (member >= 0 && member < end) {
-      end = member;
-    }
-    int nested = place.indexOf('$');
-    if (nested >= 0 && nested < end) {
-      end = nested;
-    }
-    return place.substring(0, end);
+    return place.split("[$#:]", 2)[0];
   }
 
   @Test
