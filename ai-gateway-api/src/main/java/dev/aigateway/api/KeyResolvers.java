@@ -26,11 +26,43 @@ public final class KeyResolvers {
   private KeyResolvers() {}
 
   /**
+   * Request headers whose values are credentials. A key is reported as it is (in events, metrics,
+   * the ledger, logs and a shared store's key names) and a header resolver's header is removed
+   * before the call is sent, so none of these may be read by {@link #header(String)}.
+   */
+  private static final Set<String> CREDENTIAL_HEADERS =
+      Set.of("authorization", "proxy-authorization", "api-key", "x-api-key", "x-goog-api-key");
+
+  /**
    * The value of a request header. The header addresses only the gateway, so it is removed before
    * the call leaves the process (unless the gateway is configured to forward gateway headers).
+   *
+   * <p>The value becomes the key as it is, and keys are reported (events, metrics, the ledger) and
+   * may name counters in a shared store; so a header that carries a credential ({@code
+   * Authorization}, {@code Proxy-Authorization}, {@code api-key}, {@code x-api-key}, {@code
+   * x-goog-api-key}) is refused: {@link #apiKey()} keys a call by a fingerprint of its API key and
+   * leaves the header on the call. {@code Cookie} is refused too: {@link #cookie(String)} reads one
+   * cookie and leaves the header on the call.
+   *
+   * @throws IllegalArgumentException when {@code name} is blank, a credential header or {@code
+   *     Cookie}
    */
   public static KeyResolver header(String name) {
     requireText(name, "header name");
+    String lowerCase = name.trim().toLowerCase(Locale.ROOT);
+    if (CREDENTIAL_HEADERS.contains(lowerCase)) {
+      throw new IllegalArgumentException(
+          "header '"
+              + name
+              + "' carries a credential, which would become a reported key and be removed from"
+              + " the call; use KeyResolvers.apiKey() to key calls by a fingerprint of their API"
+              + " key");
+    }
+    if (lowerCase.equals("cookie")) {
+      throw new IllegalArgumentException(
+          "header 'Cookie' would be removed from the call and reported whole as a key; use"
+              + " KeyResolvers.cookie(name) to key calls by one cookie");
+    }
     Set<String> headers = Set.of(name.toLowerCase(Locale.ROOT));
     return new KeyResolver() {
       @Override

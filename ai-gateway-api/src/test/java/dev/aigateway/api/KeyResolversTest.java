@@ -60,6 +60,40 @@ class KeyResolversTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "Authorization",
+        "authorization",
+        " AUTHORIZATION ",
+        "Proxy-Authorization",
+        "api-key",
+        "X-Api-Key",
+        "x-goog-api-key"
+      })
+  void credentialHeaderIsRefusedInFavourOfTheApiKeysFingerprint(String name) {
+    assertThatThrownBy(() -> KeyResolvers.header(name))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("carries a credential")
+        .hasMessageContaining("KeyResolvers.apiKey()");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"Cookie", "cookie"})
+  void cookieHeaderIsRefusedInFavourOfOneCookie(String name) {
+    assertThatThrownBy(() -> KeyResolvers.header(name))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("KeyResolvers.cookie(name)");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"x-consumer-id", "x-api-key-owner", "api-key-id", "x-team"})
+  void headersThatOnlyResembleCredentialHeadersAreAccepted(String name) {
+    KeyResolver resolver = KeyResolvers.header(name);
+
+    assertThat(resolver.resolve(request().header(name, "team-a"))).isEqualTo("team-a");
+  }
+
   @Test
   void nullHeaderNameIsRejected() {
     assertThatThrownBy(() -> KeyResolvers.header(null))

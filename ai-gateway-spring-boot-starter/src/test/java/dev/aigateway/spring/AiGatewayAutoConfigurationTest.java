@@ -172,6 +172,18 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aCredentialHeaderAsTheConsumerKeyFailsStartupNamingThePropertyAndTheFingerprint() {
+    runner
+        .withPropertyValues("ai-gateway.consumer-key.header=Authorization")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .isInstanceOf(InvalidGatewayPropertyException.class)
+                    .hasMessageContaining("ai-gateway.consumer-key.header")
+                    .hasMessageContaining("KeyResolvers.apiKey()"));
+  }
+
+  @Test
   void aZeroInFlightCapFailsStartupNamingTheProperty() {
     runner
         .withPropertyValues("ai-gateway.limits[0].max-in-flight=0")
