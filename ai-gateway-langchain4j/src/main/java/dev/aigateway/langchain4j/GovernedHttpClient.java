@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.MediaType;
@@ -72,26 +73,14 @@ final class GovernedHttpClient implements HttpClient {
             new Callback() {
               @Override
               public void onResponse(Call call, Response response) {
-                try (response) {
-                  ResponseBody body = response.body();
-                  if (!response.isSuccessful()) {
-                    String text = body == null ? "" : body.string();
-                    RuntimeException error = failure(response, text);
-                    ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
-                    return;
-                  }
-                  SuccessfulHttpResponse opened =
-                      SuccessfulHttpResponse.builder()
-                          .statusCode(response.code())
-                          .headers(headers(response))
-                          .build();
-                  ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onOpen(opened));
-                  if (body != null) {
-                    parser.parse(body.byteStream(), listener); // chunk by chunk, as read
-                  }
-                  ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
-                } catch (Exception e) {
-                  ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(e));
+                // Read on another of the dispatcher's threads: OkHttp counts an asynchronous call
+                // against its per-host and total limits until this callback returns, so a stream
+                // read here would hold back every call past those limits until it ends.
+                Runnable read = () -> read(response, parser, listener);
+                try {
+                  client.dispatcher().executorService().execute(read);
+                } catch (RejectedExecutionException saturated) {
+                  read.run();
                 }
               }
 
@@ -104,6 +93,32 @@ final class GovernedHttpClient implements HttpClient {
                 ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
               }
             });
+  }
+
+  /** Reads a streamed response to its end (or the listener's cancel) and closes it. */
+  private void read(
+      Response response, ServerSentEventParser parser, ServerSentEventListener listener) {
+    try (response) {
+      ResponseBody body = response.body();
+      if (!response.isSuccessful()) {
+        String text = body == null ? "" : body.string();
+        RuntimeException error = failure(response, text);
+        ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
+        return;
+      }
+      SuccessfulHttpResponse opened =
+          SuccessfulHttpResponse.builder()
+              .statusCode(response.code())
+              .headers(headers(response))
+              .build();
+      ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onOpen(opened));
+      if (body != null) {
+        parser.parse(body.byteStream(), listener); // chunk by chunk, as read
+      }
+      ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
+    } catch (Exception e) {
+      ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(e));
+    }
   }
 
   /** The error LangChain4j sees for a non-2xx answer; see {@link GovernedHttpClientBuilder}. */

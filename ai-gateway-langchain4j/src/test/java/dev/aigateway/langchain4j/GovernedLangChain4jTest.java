@@ -194,6 +194,65 @@ class GovernedLangChain4jTest {
   }
 
   @Test
+  void moreStreamsThanOkHttpsPerHostLimitAllStreamAtOnce() throws Exception {
+    List<String> words = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      words.add("word" + i + " ");
+    }
+    // Each stream lasts about ten seconds: its first chunk comes at once, the rest slowly.
+    String body = stream(words, 9, 200);
+    backend.setDispatcher(
+        new okhttp3.mockwebserver.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return sse(body).throttleBody(256, 100, TimeUnit.MILLISECONDS);
+          }
+        });
+    StreamingChatModel model =
+        OpenAiStreamingChatModel.builder()
+            .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .modelName("gpt-4o")
+            .customHeaders(Map.of("x-consumer-id", "team-a"))
+            .build();
+    // One more stream than OkHttp runs at once per host (5) for calls still in their callback.
+    int streams = 6;
+    CountDownLatch started = new CountDownLatch(streams);
+    List<dev.langchain4j.model.chat.response.StreamingHandle> handles =
+        new CopyOnWriteArrayList<>();
+    for (int i = 0; i < streams; i++) {
+      model.chat(
+          "Say hello",
+          new StreamingChatResponseHandler() {
+            private boolean first = true;
+
+            @Override
+            public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+              if (first) {
+                first = false;
+                handles.add(context.streamingHandle());
+                started.countDown();
+              }
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {}
+
+            @Override
+            public void onError(Throwable error) {}
+          });
+    }
+
+    boolean allStarted = started.await(5, TimeUnit.SECONDS);
+    handles.forEach(dev.langchain4j.model.chat.response.StreamingHandle::cancel);
+
+    assertThat(allStarted).as("every stream's first partial within 5 s").isTrue();
+    assertThat(backend.getRequestCount()).isEqualTo(streams);
+    assertThat(awaitEvents(streams)).hasSize(streams);
+  }
+
+  @Test
   void aRepeatedCallIsAnsweredFromTheCache() {
     backend.enqueue(json(completion("Cached", 12, 3)));
     ChatModel model = chatModel(gateway().responseCache(ResponseCache.builder()).build(), 0);

@@ -59,9 +59,17 @@ public final class SdkCalls {
    * the gateway's rejections.
    */
   public SdkCalls(OkHttpClient wrappedClient) {
+    this(wrappedClient, SdkRetryAdvice.SDK_LONGEST_HONOURED_WAIT);
+  }
+
+  /**
+   * Calls over {@code wrappedClient} with {@link SdkRetryAdvice#SdkRetryAdvice(Duration) advice}
+   * for an SDK that waits a rejection's declared wait only up to {@code longestHonouredWait}.
+   */
+  public SdkCalls(OkHttpClient wrappedClient, Duration longestHonouredWait) {
     OkHttpClient.Builder advised =
         Objects.requireNonNull(wrappedClient, "wrappedClient").newBuilder();
-    advised.interceptors().add(0, new SdkRetryAdvice());
+    advised.interceptors().add(0, new SdkRetryAdvice(longestHonouredWait));
     this.client = advised.build();
   }
 

@@ -9,6 +9,7 @@ import dev.aigateway.core.adapter.Rejection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Objects;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
@@ -26,18 +27,52 @@ import org.jspecify.annotations.Nullable;
  * builder.interceptors().add(0, new SdkRetryAdvice());   // outermost
  * }</pre>
  *
- * <p>Such an SDK waits a 429's {@code retry-after-ms}/{@code Retry-After} when it is at most 60 s
- * and otherwise retries on its own short backoff, unless the response says {@code x-should-retry:
- * false}. So a gateway rejection whose wait the SDK honours passes unchanged (the SDK waits it out
- * and tries again); one it would retry blindly (a longer wait, a spent quota, a call that can never
- * fit) gets {@code x-should-retry: false}, and the SDK throws its typed error at once. A rejection
- * the gateway threw ({@code throw-on-rejection}) is turned back into its response, which the SDK
- * would otherwise retry as a network error.
+ * <p>Such an SDK retries a 429 unless the response says {@code x-should-retry: false}, waiting the
+ * response's {@code retry-after-ms}/{@code Retry-After} up to a longest wait of its own:
+ * anthropic-java waits any declared wait, openai-java 4.105 waits at most 8 s ({@link
+ * #OPENAI_JAVA_LONGEST_HONOURED_WAIT}) and retries after 8 s when more was declared. So a gateway
+ * rejection whose wait is at most the longest wait given here passes unchanged (the SDK waits it
+ * out and tries again); one it would retry too early or blindly (a longer wait, a spent quota, a
+ * call that can never fit) gets {@code x-should-retry: false}, and the SDK throws its typed error
+ * at once. A rejection the gateway threw ({@code throw-on-rejection}) is turned back into its
+ * response, which the SDK would otherwise retry as a network error.
  */
 public final class SdkRetryAdvice implements Interceptor {
 
-  /** The longest wait the Stainless SDKs honour before falling back to their own backoff. */
+  /**
+   * The longest wait a rejection may declare and still pass unchanged, by default: 60 s, which
+   * anthropic-java (which waits any declared wait) and azure-core's retry policy wait out.
+   */
   public static final Duration SDK_LONGEST_HONOURED_WAIT = Duration.ofSeconds(60);
+
+  /**
+   * The longest wait openai-java (4.105) honours: it waits a declared wait of at most 8 s, and
+   * retries after 8 s when more is declared, into the same rejection. (Some earlier 4.x releases
+   * wait longer; under them a rejection with a longer wait also fails at once, never too early.)
+   */
+  public static final Duration OPENAI_JAVA_LONGEST_HONOURED_WAIT = Duration.ofSeconds(8);
+
+  private final Duration longestHonouredWait;
+
+  /** Advice that passes rejections whose wait is at most {@link #SDK_LONGEST_HONOURED_WAIT}. */
+  public SdkRetryAdvice() {
+    this(SDK_LONGEST_HONOURED_WAIT);
+  }
+
+  /**
+   * Advice that passes rejections whose wait is at most {@code longestHonouredWait} (the longest
+   * wait the SDK behind it waits exactly, such as {@link #OPENAI_JAVA_LONGEST_HONOURED_WAIT}) and
+   * marks every other rejection {@code x-should-retry: false}.
+   *
+   * @throws IllegalArgumentException when the wait is negative
+   */
+  public SdkRetryAdvice(Duration longestHonouredWait) {
+    if (Objects.requireNonNull(longestHonouredWait, "longestHonouredWait").isNegative()) {
+      throw new IllegalArgumentException(
+          "longestHonouredWait must be >= 0 but was " + longestHonouredWait);
+    }
+    this.longestHonouredWait = longestHonouredWait;
+  }
 
   private static final JsonFactory JSON = new JsonFactory();
   private static final MediaType APPLICATION_JSON = MediaType.get("application/json");
@@ -56,7 +91,7 @@ public final class SdkRetryAdvice implements Interceptor {
       return response;
     }
     Duration wait = Rejection.declaredWait(response::header);
-    if (wait != null && wait.compareTo(SDK_LONGEST_HONOURED_WAIT) <= 0) {
+    if (wait != null && wait.compareTo(longestHonouredWait) <= 0) {
       return response;
     }
     return response.newBuilder().header(Rejection.SHOULD_RETRY, "false").build();

@@ -11,6 +11,7 @@ import com.openai.errors.OpenAIIoException;
 import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkResponse;
+import dev.aigateway.okhttp.SdkRetryAdvice;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -34,9 +35,10 @@ import okhttp3.Response;
  *
  * <p><b>Rejections become the SDK's own errors, retried only when that can help.</b> The SDK
  * retries a 429 after the response's {@code retry-after-ms}/{@code Retry-After} when that wait is
- * at most 60 s, and otherwise after its own short backoff, unless the response says {@code
- * x-should-retry: false}. A gateway rejection (a response with {@code x-ai-gateway-rejected})
- * reaches the SDK unchanged when its wait is within what the SDK honours: the SDK waits exactly
+ * at most 8 s, and after 8 s when it is longer, unless the response says {@code x-should-retry:
+ * false}. A gateway rejection (a response with {@code x-ai-gateway-rejected}) reaches the SDK
+ * unchanged when its wait is within what the SDK honours ({@link
+ * dev.aigateway.okhttp.SdkRetryAdvice#OPENAI_JAVA_LONGEST_HONOURED_WAIT}): the SDK waits exactly
  * that long and tries again, which then succeeds if capacity came back. When the wait is longer, or
  * there is none (a spent quota, a call that can never fit), this client adds {@code x-should-retry:
  * false} (through {@link dev.aigateway.okhttp.SdkRetryAdvice}, which it puts outside the gateway's
@@ -55,7 +57,8 @@ public final class GovernedHttpClient implements HttpClient {
   private final SdkCalls calls;
 
   private GovernedHttpClient(OkHttpClient client) {
-    this.calls = new SdkCalls(client); // the SDK retry advice outside the gateway's interceptor
+    // the SDK retry advice outside the gateway's interceptor
+    this.calls = new SdkCalls(client, SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT);
   }
 
   /**

@@ -31,8 +31,8 @@ import okhttp3.OkHttpClient;
  * <p>The shorter road works too, with the SDK's own HTTP client: {@code
  * OpenAIOkHttpClient.builder().okHttpClient(OkHttpAiGateway.wrap(client, gateway))}. It governs the
  * same calls; what it lacks is the rejection handling above (the SDK then retries a rejection whose
- * wait is beyond 60 s on its own backoff, and a gateway that throws on rejection looks like a
- * network error to it).
+ * wait is beyond 8 s after 8 s, into the same rejection, and a gateway that throws on rejection
+ * looks like a network error to it).
  */
 public final class GovernedOpenAi {
 

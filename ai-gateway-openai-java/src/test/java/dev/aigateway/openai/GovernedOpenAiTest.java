@@ -240,6 +240,29 @@ class GovernedOpenAiTest {
   }
 
   @Test
+  void aRateLimitBeyondTheEightSecondsTheSdkWaitsFailsAtOnceInsteadOfRetryingIntoIt() {
+    backend.enqueue(json(completion("first", 40, 10)));
+    // one request per 30 s: the second call is told to wait about 30 s. openai-java waits at most
+    // 8 s whatever the response declares, so a retry would come too early and be rejected again.
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().requestsPer(1, Duration.ofSeconds(30)))
+            .build();
+    OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
+    client.chat().completions().create(PARAMS);
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(RateLimitException.class);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isLessThan(Duration.ofSeconds(4));
+    assertThat(awaitEvents(2).get(1).rejection()).isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+    assertThat(events).hasSize(2); // one admitted call, one rejection: no SDK retry
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void aSpentQuotaFailsAtOnceWithoutRetries() {
     backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =

@@ -173,7 +173,7 @@ public final class AiGatewayAutoConfiguration {
         AiGateway gateway) {
       return builder ->
           builder
-              .interceptor(new SdkRetryAdvice())
+              .interceptor(new SdkRetryAdvice(SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT))
               .interceptor(OkHttpAiGateway.interceptor(gateway));
     }
   }

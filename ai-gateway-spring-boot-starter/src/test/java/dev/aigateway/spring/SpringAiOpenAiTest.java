@@ -227,6 +227,25 @@ class SpringAiOpenAiTest {
     assertThat(took).isLessThan(Duration.ofSeconds(2));
   }
 
+  @Test
+  void aRateLimitWithAWaitBeyondTheSdksEightSecondsIsSpringAisRateLimitErrorAtOnce() {
+    backend.enqueue(json(completion("Hello there", 80, 15)));
+    // 100 tokens per minute: the second call's estimate fits again in about half a minute, longer
+    // than the 8 s openai-java waits at most (it would retry after 8 s, into the same rejection).
+    ChatModel chat = start("ai-gateway.limits[0].tokens-per-minute=100");
+    chat.call("Say hello");
+
+    long start = System.nanoTime();
+    Throwable error = catchThrowable(() -> chat.call("Say hello again"));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(error).isInstanceOf(RateLimitException.class);
+    assertThat(took).isLessThan(Duration.ofSeconds(4));
+    assertThat(events()).hasSize(2);
+    assertThat(events().get(1).outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+  }
+
   /** The gateway's interceptor alone, as an application could add it by hand: no advice. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
