@@ -59,6 +59,11 @@ final class GatewayInterceptor implements Interceptor {
     this.gatewayHeaders = gateway.gatewayHeaders().toArray(new String[0]);
   }
 
+  /** The gateway this interceptor runs. */
+  AiGateway gateway() {
+    return gateway;
+  }
+
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();

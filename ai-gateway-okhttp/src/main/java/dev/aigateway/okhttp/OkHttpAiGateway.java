@@ -26,9 +26,29 @@ public final class OkHttpAiGateway {
 
   private OkHttpAiGateway() {}
 
-  /** A client that is {@code client} plus the gateway. {@code client} itself is not changed. */
+  /**
+   * A client that is {@code client} plus the gateway. {@code client} itself is not changed.
+   *
+   * <p>A client that this gateway governs already (one {@code wrap} returned, or a client built
+   * from one with {@code newBuilder()}) is returned as it is: its calls are governed once, not
+   * twice (two events and two charges for each).
+   *
+   * @throws IllegalArgumentException when another gateway governs {@code client} already: each call
+   *     would be charged and reported by both
+   */
   public static OkHttpClient wrap(OkHttpClient client, AiGateway gateway) {
     Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(gateway, "gateway");
+    for (Interceptor interceptor : client.interceptors()) {
+      if (interceptor instanceof GatewayInterceptor governing) {
+        if (governing.gateway() == gateway) {
+          return client;
+        }
+        throw new IllegalArgumentException(
+            "the client is governed by another gateway already; each call would be charged and"
+                + " reported by both: wrap the client that gateway was given instead");
+      }
+    }
     OkHttpClient wrapped = client.newBuilder().addInterceptor(interceptor(gateway)).build();
     ResponseCache cache = gateway.responseCache();
     if (cache != null

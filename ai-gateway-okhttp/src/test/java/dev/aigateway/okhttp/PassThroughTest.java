@@ -4,6 +4,7 @@ import static dev.aigateway.okhttp.Backend.chatCompletion;
 import static dev.aigateway.okhttp.Backend.json;
 import static dev.aigateway.okhttp.Backend.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
@@ -91,6 +92,47 @@ class PassThroughTest {
                     .addInterceptor(OkHttpAiGateway.interceptor(AiGateway.builder().build()))
                     .build()))
         .isTrue();
+  }
+
+  @Test
+  void wrappingAGovernedClientAgainWithItsGatewayGovernsEachCallOnce() throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
+            .listener(events)
+            .build();
+    OkHttpClient once = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    OkHttpClient rebuilt = once.newBuilder().build();
+
+    assertThat(OkHttpAiGateway.wrap(once, gateway)).isSameAs(once);
+    OkHttpClient twice = OkHttpAiGateway.wrap(rebuilt, gateway);
+    assertThat(twice).isSameAs(rebuilt);
+
+    server.enqueue(json(chatCompletion("gpt-4o-mini", 12, 5)));
+    try (Response response =
+        twice
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    "{\"model\":\"gpt-4o-mini\",\"messages\":[]}",
+                    "x-consumer-id",
+                    "team-a"))
+            .execute()) {
+      response.body().string();
+    }
+
+    assertThat(events.all).hasSize(1);
+    assertThat(events.all.get(0).limits().settledTokens()).isEqualTo(17);
+  }
+
+  @Test
+  void wrappingAClientAnotherGatewayGovernsIsRefused() {
+    OkHttpClient governed = OkHttpAiGateway.wrap(new OkHttpClient(), AiGateway.builder().build());
+
+    assertThatThrownBy(() -> OkHttpAiGateway.wrap(governed, AiGateway.builder().build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("governed by another gateway");
   }
 
   @Test
