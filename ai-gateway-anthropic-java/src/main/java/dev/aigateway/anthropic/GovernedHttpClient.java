@@ -33,13 +33,13 @@ import okhttp3.Response;
  * ({@link GovernedAnthropic#client} does the same in one line.)
  *
  * <p><b>Rejections become the SDK's own errors, retried only when that can help.</b> The SDK
- * retries a 429 after the response's {@code retry-after-ms}/{@code Retry-After} when that wait is
- * at most 60 s, and otherwise after its own short backoff, unless the response says {@code
- * x-should-retry: false}. A gateway rejection (a response with {@code x-ai-gateway-rejected})
- * reaches the SDK unchanged when its wait is within what the SDK honours: the SDK waits exactly
- * that long and tries again, which then succeeds if capacity came back. When the wait is longer, or
- * there is none (a spent quota, a call that can never fit), this client adds {@code x-should-retry:
- * false} (through {@link dev.aigateway.okhttp.SdkRetryAdvice}, which it puts outside the gateway's
+ * retries a 429 after the response's {@code retry-after-ms}/{@code Retry-After} (any declared wait,
+ * however long), unless the response says {@code x-should-retry: false}. A gateway rejection (a
+ * response with {@code x-ai-gateway-rejected}) reaches the SDK unchanged when its wait is at most
+ * 60 s: the SDK waits exactly that long and tries again, which then succeeds if capacity came back.
+ * When the wait is longer (the caller would be held beyond a minute by one rejection), or there is
+ * none (a spent quota, a call that can never fit), this client adds {@code x-should-retry: false}
+ * (through {@link dev.aigateway.okhttp.SdkRetryAdvice}, which it puts outside the gateway's
  * interceptor), so the SDK throws at once ({@code RateLimitException}, {@code
  * PermissionDeniedException}, ...) instead of retrying into the same rejection. The body is
  * Anthropic's error shape ({@code
