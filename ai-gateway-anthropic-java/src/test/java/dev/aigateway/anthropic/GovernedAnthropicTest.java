@@ -231,11 +231,14 @@ class GovernedAnthropicTest {
 
   @Test
   void aRateLimitWithinTheSdksWaitIsWaitedOutOnceAndThenAnswered() throws Exception {
-    backend.enqueue(json(message("first", 40, 10)));
+    // The first call spends the whole bucket, which refills at 50 tokens a second: the second
+    // call's estimate (about 70 tokens) is refused for well over a second after the first call,
+    // so a slow first call cannot let the refill admit it.
+    backend.enqueue(json(message("first", 90, 10)));
     backend.enqueue(json(message("second", 40, 10)));
     AiGateway gateway =
         gateway()
-            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(1)))
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(2)))
             .build();
     AnthropicClient client = GovernedAnthropic.client(gateway, options().maxRetries(2));
 
