@@ -340,6 +340,33 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aDeniedToolInUtf16OrUtf32JsonIsRefusedLikeItsUtf8Form() throws Exception {
+    OkHttpClient client = client(github());
+
+    // JSON parsers tell UTF-16 and UTF-32 from the first bytes, with or without a charset.
+    for (String charset : List.of("UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE", "UTF-16")) {
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(
+                  RequestBody.create(
+                      call(9, "delete_repo", "{}")
+                          .getBytes(java.nio.charset.Charset.forName(charset)),
+                      JSON_TYPE))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        JsonNode error = JSON.readTree(response.body().string());
+        assertThat(error.path("error").path("code").asInt())
+            .as(charset)
+            .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      }
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void aRateLimitedToolIsRefusedWithRetryAfterUntilItsBucketRefills() throws Exception {
     OkHttpClient client =
         client(github().tool("get_issue", ToolPolicy.builder().callsPerMinute(2)));

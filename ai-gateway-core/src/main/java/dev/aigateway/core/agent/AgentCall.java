@@ -141,7 +141,7 @@ public final class AgentCall {
   }
 
   private Admission admitTimed() {
-    byte[] body = request.body();
+    byte[] body = Rpc.utf8(request.body(), request.header("Content-Type"));
     document = Rpc.parse(body, new Rpc.Span(0, body.length));
     if (document == null) {
       return new Admission(null);
