@@ -37,10 +37,13 @@ final class Rpc {
       return method != null && method.isTextual() ? method.textValue() : null;
     }
 
-    /** The id as JSON text ({@code 7}, {@code "a"}), or null for a notification. */
+    /**
+     * The id as JSON text ({@code 7}, {@code "a"}, {@code null}), or null for a notification (a
+     * message without an id: JSON-RPC 2.0 makes a request with {@code "id": null} a request).
+     */
     @Nullable String id() {
       JsonNode id = node.get("id");
-      return id == null || id.isNull() ? null : id.toString();
+      return id == null ? null : id.toString();
     }
 
     boolean isRequest() {
