@@ -473,6 +473,28 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aBatchWithAMemberThatIsNotJsonRpcIsStillCheckedRequestByRequest() throws Exception {
+    OkHttpClient client = client(github());
+
+    // JSON-RPC 2.0: a server answers each invalid member of a batch with an error and still runs
+    // the valid ones, so the valid ones must be governed.
+    for (String junk :
+        List.of("{\"id\":3,\"method\":\"ping\"}", "1", "[]", "{\"jsonrpc\":\"1.0\"}")) {
+      JsonNode answer =
+          JSON.readTree(
+              post(client, "alice", "[" + call(2, "delete_repo", "{}") + "," + junk + "]"));
+
+      assertThat(answer.isArray()).as(junk).isTrue();
+      assertThat(answer.get(0).path("id").asInt()).isEqualTo(2);
+      assertThat(answer.get(0).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void anAllowedBatchIsSentWholeAndEachMemberEndsInItsOwnEvent() throws Exception {
     OkHttpClient client = client(github());
 

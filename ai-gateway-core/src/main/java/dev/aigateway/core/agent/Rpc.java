@@ -60,7 +60,9 @@ final class Rpc {
 
   /**
    * The messages of {@code bytes[span]}, or null when it is not a JSON-RPC message or batch (not
-   * JSON, not an object or an array of objects).
+   * JSON, not a JSON-RPC 2.0 object, not an array holding one). A batch's members that are not
+   * JSON-RPC 2.0 objects are left out: a server answers each with an error and still runs the
+   * others.
    */
   static @Nullable Document parse(byte[] bytes, Span span) {
     try (JsonParser p = parser(bytes, span)) {
@@ -76,14 +78,17 @@ final class Rpc {
       }
       List<Message> messages = new ArrayList<>();
       for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-        if (t != JsonToken.START_OBJECT) {
+        if (t == null) {
           return null;
+        }
+        if (t != JsonToken.START_OBJECT) {
+          p.skipChildren(); // not a message
+          continue;
         }
         Message message = message(bytes, span.start(), p);
-        if (message == null) {
-          return null;
+        if (message != null) {
+          messages.add(message);
         }
-        messages.add(message);
       }
       return p.nextToken() != null || messages.isEmpty() ? null : new Document(true, messages);
     } catch (IOException | RuntimeException e) {
