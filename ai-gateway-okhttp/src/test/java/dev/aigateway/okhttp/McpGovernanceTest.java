@@ -83,6 +83,7 @@ class McpGovernanceTest {
     final AtomicInteger mostAtOnce = new AtomicInteger();
     volatile CountDownLatch gate = new CountDownLatch(0);
     volatile boolean sse;
+    volatile boolean multiLineData; // SSE data pretty-printed over several data lines
     volatile String result = "{\"content\":[{\"type\":\"text\",\"text\":\"issue 7 is open\"}]}";
 
     @Override
@@ -116,7 +117,16 @@ class McpGovernanceTest {
         if (sse) {
           return response
               .addHeader("Content-Type", "text/event-stream")
-              .body(NOTIFICATION_EVENT + "id: ev1\nevent: message\ndata: " + answer + "\n\n")
+              .body(
+                  NOTIFICATION_EVENT
+                      + "id: ev1\nevent: message\ndata: "
+                      + (multiLineData
+                          ? JSON.readTree(answer.toString())
+                              .toPrettyString()
+                              .replace("\r\n", "\n")
+                              .replace("\n", "\ndata: ")
+                          : answer)
+                      + "\n\n")
               .build();
         }
         return response
@@ -240,6 +250,30 @@ class McpGovernanceTest {
     assertThat(rest).startsWith("id: ev1\nevent: message\ndata: ").endsWith("\n\n");
     String data = rest.substring(rest.indexOf("data: ") + 6, rest.length() - 2);
     assertThat(toolNames(data)).containsExactly("get_issue", "list_issues");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
+  void aFilteredToolsListWhoseDataSpansSeveralLinesStaysAValidEvent() throws Exception {
+    backend.sse = true;
+    backend.multiLineData = true;
+    OkHttpClient client = client(github());
+
+    String alice = post(client, "alice", LIST);
+
+    assertThat(alice).startsWith(NOTIFICATION_EVENT);
+    String event = alice.substring(NOTIFICATION_EVENT.length());
+    assertThat(event).endsWith("\n\n");
+    // Read as an SSE client reads it: every line a field, the data lines' values joined by LF.
+    StringBuilder data = new StringBuilder();
+    for (String line : event.substring(0, event.length() - 2).split("\n", -1)) {
+      assertThat(line).as("a line of the event").matches("(id|event|data)(: .*|:|)");
+      if (line.startsWith("data:")) {
+        data.append(data.length() == 0 ? "" : "\n")
+            .append(line.substring(line.startsWith("data: ") ? 6 : 5));
+      }
+    }
+    assertThat(toolNames(data.toString())).containsExactly("get_issue", "list_issues");
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
   }
 
