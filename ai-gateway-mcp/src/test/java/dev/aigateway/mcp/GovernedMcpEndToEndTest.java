@@ -289,6 +289,39 @@ class GovernedMcpEndToEndTest {
   }
 
   @Test
+  void aDeniedToolCallToTheServersPathWithRepeatedSlashesIsRefused() throws Exception {
+    TestMcpServer server = TestMcpServer.stateless();
+    closeables.add(server);
+    OkHttpClient client =
+        governed(
+            server.url(), s -> s.access(ToolAccess.allowByDefault().denyConsumer("bob", "echo")));
+    String call =
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
+            + "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}}";
+    String origin = server.url().substring(0, server.url().length() - TestMcpServer.PATH.length());
+
+    // Tomcat merges repeated slashes before it maps a path to the SDK's servlet.
+    for (String path : List.of("/mcp", "//mcp", "/mcp//", "///mcp/", "/x/../mcp")) {
+      okhttp3.Request request =
+          new okhttp3.Request.Builder()
+              .url(origin + path)
+              .header(CONSUMER_HEADER, "bob")
+              .header("Accept", "application/json, text/event-stream")
+              .post(okhttp3.RequestBody.create(call, MediaType.get("application/json")))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.body().string())
+            .as(path)
+            .contains("\"code\":" + AgentGovernance.ACCESS_DENIED_CODE);
+      }
+    }
+    assertThat(server.calls("echo")).as("calls the server ran").isZero();
+    assertThat(callsOf("echo"))
+        .hasSize(5)
+        .allSatisfy(t -> assertThat(t.outcome()).isEqualTo(Outcome.DENIED));
+  }
+
+  @Test
   void aRateLimitedToolIsRefusedWithRetryAfterUntilTheClockMoves() {
     TestMcpServer server = statefulServer();
     McpSyncClient client =
