@@ -57,11 +57,14 @@ final class ExtraHeaders {
    * Sets the headers on {@code request}, the supplied ones last.
    *
    * @param owner what the supplier belongs to, for the message of its failure
-   * @throws IOException when the supplier throws (its exception as the cause), so that the request
+   * @throws IOException when the supplier throws (its exception as the cause), or a header's name
+   *     or value cannot be sent (naming the header, never quoting the value), so that the request
    *     fails as an I/O failure would
    */
   void addTo(Request.Builder request, String owner) throws IOException {
-    fixed.forEach(request::header);
+    for (Map.Entry<String, String> header : fixed.entrySet()) {
+      set(request, header.getKey(), header.getValue(), owner);
+    }
     if (supplier == null) {
       return;
     }
@@ -73,7 +76,26 @@ final class ExtraHeaders {
           "the header supplier of " + owner + " failed: " + e.getClass().getName(), e);
     }
     if (supplied != null) {
-      supplied.forEach(request::header);
+      for (Map.Entry<String, String> header : supplied.entrySet()) {
+        set(request, header.getKey(), header.getValue(), owner);
+      }
+    }
+  }
+
+  private static void set(Request.Builder request, String name, String value, String owner)
+      throws IOException {
+    try {
+      request.header(name, value);
+    } catch (IllegalArgumentException e) {
+      // OkHttp's message quotes the value of most headers (an API key): neither it nor the
+      // exception is passed on.
+      throw new IOException(
+          "the header '"
+              + name
+              + "' of "
+              + owner
+              + " has a name or value a header cannot carry (a line break or a character"
+              + " outside printable ASCII)");
     }
   }
 }

@@ -23,6 +23,8 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -246,6 +248,77 @@ class GovernedMcpEndToEndTest {
     assertThat(text(bob.callTool(call("echo", Map.of("text", "still here")))))
         .isEqualTo("still here");
     assertThat(server.calls("echo")).isEqualTo(1);
+  }
+
+  @Test
+  void aDeniedToolCallEncodedInUtf16IsRefusedLikeItsUtf8Form() throws Exception {
+    TestMcpServer server = TestMcpServer.stateless();
+    closeables.add(server);
+    OkHttpClient client =
+        governed(
+            server.url(), s -> s.access(ToolAccess.allowByDefault().denyConsumer("bob", "echo")));
+    String call =
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
+            + "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}}";
+
+    // The SDK's server reads the body in the charset its Content-Type names, so this is the same
+    // call as its UTF-8 form, and the same deny entry must refuse it.
+    for (Charset charset :
+        List.of(StandardCharsets.UTF_8, StandardCharsets.UTF_16, StandardCharsets.UTF_16LE)) {
+      okhttp3.Request request =
+          new okhttp3.Request.Builder()
+              .url(server.url())
+              .header(CONSUMER_HEADER, "bob")
+              .header("Accept", "application/json, text/event-stream")
+              .post(
+                  okhttp3.RequestBody.create(
+                      call.getBytes(charset),
+                      MediaType.get("application/json; charset=" + charset.name())))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        String answer = response.body().string();
+        assertThat(answer)
+            .as(charset.name())
+            .contains("\"code\":" + AgentGovernance.ACCESS_DENIED_CODE);
+      }
+    }
+    assertThat(server.calls("echo")).isZero();
+    assertThat(callsOf("echo"))
+        .hasSize(3)
+        .allSatisfy(t -> assertThat(t.outcome()).isEqualTo(Outcome.DENIED));
+  }
+
+  @Test
+  void aDeniedToolCallToTheServersPathWithRepeatedSlashesIsRefused() throws Exception {
+    TestMcpServer server = TestMcpServer.stateless();
+    closeables.add(server);
+    OkHttpClient client =
+        governed(
+            server.url(), s -> s.access(ToolAccess.allowByDefault().denyConsumer("bob", "echo")));
+    String call =
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
+            + "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}}";
+    String origin = server.url().substring(0, server.url().length() - TestMcpServer.PATH.length());
+
+    // Tomcat merges repeated slashes before it maps a path to the SDK's servlet.
+    for (String path : List.of("/mcp", "//mcp", "/mcp//", "///mcp/", "/x/../mcp")) {
+      okhttp3.Request request =
+          new okhttp3.Request.Builder()
+              .url(origin + path)
+              .header(CONSUMER_HEADER, "bob")
+              .header("Accept", "application/json, text/event-stream")
+              .post(okhttp3.RequestBody.create(call, MediaType.get("application/json")))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.body().string())
+            .as(path)
+            .contains("\"code\":" + AgentGovernance.ACCESS_DENIED_CODE);
+      }
+    }
+    assertThat(server.calls("echo")).as("calls the server ran").isZero();
+    assertThat(callsOf("echo"))
+        .hasSize(5)
+        .allSatisfy(t -> assertThat(t.outcome()).isEqualTo(Outcome.DENIED));
   }
 
   @Test

@@ -313,6 +313,39 @@ class OpenApiToolsTest {
     assertThat(api.requests).isEmpty();
   }
 
+  @Test
+  void aCredentialAHeaderCannotCarryFailsTheCallWithoutQuotingIt() {
+    // A token read from a file with its line feed, as a supplied and as a fixed header.
+    OpenApiTools supplied =
+        OpenApiTools.builder(governed)
+            .document(PetsApi.document())
+            .baseUrl(api.baseUrl())
+            .headers(() -> java.util.Map.of("X-Api-Key", "sk-live-4f9a2c\n"))
+            .build();
+    OpenApiTools fixed =
+        OpenApiTools.builder(governed)
+            .document(PetsApi.document())
+            .baseUrl(api.baseUrl())
+            .header("X-Api-Key", "sk-live-4f9a2c\n")
+            .build();
+
+    for (OpenApiTools tools : List.of(supplied, fixed)) {
+      Throwable thrown =
+          org.assertj.core.api.Assertions.catchThrowable(
+              () -> tools.call("getPet", "{\"petId\":\"7\"}"));
+      assertThat(thrown).isInstanceOf(java.io.IOException.class);
+      for (Throwable t = thrown; t != null; t = t.getCause()) {
+        assertThat(String.valueOf(t.getMessage())).doesNotContain("sk-live-4f9a2c");
+        assertThat(String.valueOf(t)).doesNotContain("sk-live-4f9a2c");
+      }
+      assertThat(thrown).hasMessageContaining("X-Api-Key");
+      assertThat(tools.execute("getPet", "{\"petId\":\"7\"}"))
+          .startsWith("error: the request failed")
+          .doesNotContain("sk-live-4f9a2c");
+    }
+    assertThat(api.requests).isEmpty();
+  }
+
   private static final String UNSUPPORTED =
       """
       openapi: 3.0.3

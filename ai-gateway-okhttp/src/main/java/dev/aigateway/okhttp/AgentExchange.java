@@ -66,7 +66,13 @@ final class AgentExchange {
       body.writeTo(buffer);
       bytes = buffer.readByteArray();
     }
-    AgentCall call = agents.begin(target, new OkHttpClientRequest(original, bytes));
+    // The Content-Type sent is the body's when it has one (its charset is how the server reads it).
+    MediaType type = body == null ? null : body.contentType();
+    Request seen =
+        type == null
+            ? original
+            : original.newBuilder().header("Content-Type", type.toString()).build();
+    AgentCall call = agents.begin(target, new OkHttpClientRequest(seen, bytes));
     AgentCall.Admission admission = call.admit();
     byte[] local = admission.localAnswer();
     if (local != null) {

@@ -159,6 +159,34 @@ class A2aGovernanceTest {
   }
 
   @Test
+  void aRequestWithANullIdIsGovernedAsARequest() throws Exception {
+    // JSON-RPC 2.0: a request's id may be null; only a message without an id is a notification.
+    String cancel =
+        "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"tasks/cancel\","
+            + "\"params\":{\"id\":\"task-1\"}}";
+    server.enqueue(json("{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":" + TASK + "}"));
+    try (Response refused = send("alice", cancel)) {
+      JsonNode answer = JSON.readTree(refused.body().string());
+      assertThat(answer.has("id")).isTrue();
+      assertThat(answer.get("id").isNull()).isTrue();
+      assertThat(answer.path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    }
+    assertThat(server.getRequestCount()).isZero();
+    ToolCallInfo denied = events.next().tool();
+    assertThat(denied.outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    assertThat(denied.rpcId()).isEqualTo("null");
+
+    try (Response sent = send("ops", cancel)) {
+      assertThat(sent.body().string()).contains("\"task-1\"");
+    }
+    ToolCallInfo answered = events.next().tool();
+    assertThat(answered.method()).isEqualTo("tasks/cancel");
+    assertThat(answered.outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(answered.resultBytes()).isEqualTo(TASK.length());
+  }
+
+  @Test
   void aStreamReachesTheAppByteForByteAsItArrivesWithOneEventAtItsEnd() throws Exception {
     server.enqueue(
         new MockResponse.Builder()

@@ -83,6 +83,7 @@ class McpGovernanceTest {
     final AtomicInteger mostAtOnce = new AtomicInteger();
     volatile CountDownLatch gate = new CountDownLatch(0);
     volatile boolean sse;
+    volatile boolean multiLineData; // SSE data pretty-printed over several data lines
     volatile String result = "{\"content\":[{\"type\":\"text\",\"text\":\"issue 7 is open\"}]}";
 
     @Override
@@ -116,7 +117,16 @@ class McpGovernanceTest {
         if (sse) {
           return response
               .addHeader("Content-Type", "text/event-stream")
-              .body(NOTIFICATION_EVENT + "id: ev1\nevent: message\ndata: " + answer + "\n\n")
+              .body(
+                  NOTIFICATION_EVENT
+                      + "id: ev1\nevent: message\ndata: "
+                      + (multiLineData
+                          ? JSON.readTree(answer.toString())
+                              .toPrettyString()
+                              .replace("\r\n", "\n")
+                              .replace("\n", "\ndata: ")
+                          : answer)
+                      + "\n\n")
               .build();
         }
         return response
@@ -244,6 +254,30 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aFilteredToolsListWhoseDataSpansSeveralLinesStaysAValidEvent() throws Exception {
+    backend.sse = true;
+    backend.multiLineData = true;
+    OkHttpClient client = client(github());
+
+    String alice = post(client, "alice", LIST);
+
+    assertThat(alice).startsWith(NOTIFICATION_EVENT);
+    String event = alice.substring(NOTIFICATION_EVENT.length());
+    assertThat(event).endsWith("\n\n");
+    // Read as an SSE client reads it: every line a field, the data lines' values joined by LF.
+    StringBuilder data = new StringBuilder();
+    for (String line : event.substring(0, event.length() - 2).split("\n", -1)) {
+      assertThat(line).as("a line of the event").matches("(id|event|data)(: .*|:|)");
+      if (line.startsWith("data:")) {
+        data.append(data.length() == 0 ? "" : "\n")
+            .append(line.substring(line.startsWith("data: ") ? 6 : 5));
+      }
+    }
+    assertThat(toolNames(data.toString())).containsExactly("get_issue", "list_issues");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
   void toolsListedAreRememberedUnfilteredInTheInventory() throws Exception {
     AiGateway gateway =
         AiGateway.builder()
@@ -337,6 +371,33 @@ class McpGovernanceTest {
     assertThat(event.rejection()).isEqualTo(RejectionReason.ACCESS_DENIED);
     assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
     assertThat(event.tool().errorCode()).isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+  }
+
+  @Test
+  void aDeniedToolInUtf16OrUtf32JsonIsRefusedLikeItsUtf8Form() throws Exception {
+    OkHttpClient client = client(github());
+
+    // JSON parsers tell UTF-16 and UTF-32 from the first bytes, with or without a charset.
+    for (String charset : List.of("UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE", "UTF-16")) {
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .post(
+                  RequestBody.create(
+                      call(9, "delete_repo", "{}")
+                          .getBytes(java.nio.charset.Charset.forName(charset)),
+                      JSON_TYPE))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        JsonNode error = JSON.readTree(response.body().string());
+        assertThat(error.path("error").path("code").asInt())
+            .as(charset)
+            .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      }
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).isZero();
   }
 
   @Test
@@ -443,6 +504,28 @@ class McpGovernanceTest {
     assertThat(backend.calls.get()).isZero();
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void aBatchWithAMemberThatIsNotJsonRpcIsStillCheckedRequestByRequest() throws Exception {
+    OkHttpClient client = client(github());
+
+    // JSON-RPC 2.0: a server answers each invalid member of a batch with an error and still runs
+    // the valid ones, so the valid ones must be governed.
+    for (String junk :
+        List.of("{\"id\":3,\"method\":\"ping\"}", "1", "[]", "{\"jsonrpc\":\"1.0\"}")) {
+      JsonNode answer =
+          JSON.readTree(
+              post(client, "alice", "[" + call(2, "delete_repo", "{}") + "," + junk + "]"));
+
+      assertThat(answer.isArray()).as(junk).isTrue();
+      assertThat(answer.get(0).path("id").asInt()).isEqualTo(2);
+      assertThat(answer.get(0).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.none()).isTrue();
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.aigateway.core.access;
 
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,7 +24,9 @@ final class ModelPattern {
     this.leadingStar = pattern.startsWith("*");
     this.trailingStar = pattern.endsWith("*");
     this.parts =
-        java.util.Arrays.stream(pattern.toLowerCase(Locale.ROOT).split("\\*+"))
+        // As written: matching ignores case char by char (lower-casing first could change the
+        // length of a part, 'İ' becoming two characters, so the pattern missed its own text).
+        java.util.Arrays.stream(pattern.split("\\*+"))
             .filter(part -> !part.isEmpty())
             .toArray(String[]::new);
   }

@@ -141,7 +141,7 @@ public final class AgentCall {
   }
 
   private Admission admitTimed() {
-    byte[] body = request.body();
+    byte[] body = Rpc.utf8(request.body(), request.header("Content-Type"));
     document = Rpc.parse(body, new Rpc.Span(0, body.length));
     if (document == null) {
       return new Admission(null);
@@ -571,14 +571,17 @@ public final class AgentCall {
     if (rewritten == json) {
       return event;
     }
-    // Rebuilt: the event's other lines as they were, one data line in place of the first.
+    // Rebuilt: the event's other lines as they were, the data lines in place of the first (one
+    // per line of the rewritten text, which keeps the line feeds the data lines were joined by).
     StringBuilder out = new StringBuilder(text.length());
     boolean wrote = false;
     for (int i = 0; i < lines.length - 2; i++) {
       String line = lines[i];
       if (line.startsWith("data:")) {
         if (!wrote) {
-          out.append("data: ").append(new String(rewritten, StandardCharsets.UTF_8)).append('\n');
+          for (String value : new String(rewritten, StandardCharsets.UTF_8).split("\n", -1)) {
+            out.append("data: ").append(value).append('\n');
+          }
           wrote = true;
         }
       } else {

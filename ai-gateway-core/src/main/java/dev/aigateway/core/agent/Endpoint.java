@@ -46,6 +46,9 @@ record Endpoint(String scheme, String host, int port, String path) {
     if (path == null || path.isEmpty()) {
       return "/";
     }
+    if (path.contains("//")) {
+      path = path.replaceAll("/{2,}", "/"); // servers (Tomcat, nginx) merge them: the same path
+    }
     return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 

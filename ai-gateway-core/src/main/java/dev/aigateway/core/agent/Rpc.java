@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -35,10 +37,13 @@ final class Rpc {
       return method != null && method.isTextual() ? method.textValue() : null;
     }
 
-    /** The id as JSON text ({@code 7}, {@code "a"}), or null for a notification. */
+    /**
+     * The id as JSON text ({@code 7}, {@code "a"}, {@code null}), or null for a notification (a
+     * message without an id: JSON-RPC 2.0 makes a request with {@code "id": null} a request).
+     */
     @Nullable String id() {
       JsonNode id = node.get("id");
-      return id == null || id.isNull() ? null : id.toString();
+      return id == null ? null : id.toString();
     }
 
     boolean isRequest() {
@@ -55,7 +60,9 @@ final class Rpc {
 
   /**
    * The messages of {@code bytes[span]}, or null when it is not a JSON-RPC message or batch (not
-   * JSON, not an object or an array of objects).
+   * JSON, not a JSON-RPC 2.0 object, not an array holding one). A batch's members that are not
+   * JSON-RPC 2.0 objects are left out: a server answers each with an error and still runs the
+   * others.
    */
   static @Nullable Document parse(byte[] bytes, Span span) {
     try (JsonParser p = parser(bytes, span)) {
@@ -71,19 +78,88 @@ final class Rpc {
       }
       List<Message> messages = new ArrayList<>();
       for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-        if (t != JsonToken.START_OBJECT) {
+        if (t == null) {
           return null;
+        }
+        if (t != JsonToken.START_OBJECT) {
+          p.skipChildren(); // not a message
+          continue;
         }
         Message message = message(bytes, span.start(), p);
-        if (message == null) {
-          return null;
+        if (message != null) {
+          messages.add(message);
         }
-        messages.add(message);
       }
       return p.nextToken() != null || messages.isEmpty() ? null : new Document(true, messages);
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * A request body as UTF-8, the encoding {@link #parse} reads: decoded from the charset its {@code
+   * Content-Type} names when that is not UTF-8 (as a server reading it would decode it), else from
+   * UTF-16 or UTF-32 when its first bytes show one (a byte-order mark, or the zero bytes of JSON's
+   * first characters, as JSON parsers detect it); otherwise the body itself.
+   */
+  static byte[] utf8(byte[] body, @Nullable String contentType) {
+    Charset charset = declaredCharset(contentType);
+    if (charset == null || charset.equals(StandardCharsets.UTF_8)) {
+      charset = detectedCharset(body);
+    }
+    return charset == null || charset.equals(StandardCharsets.UTF_8)
+        ? body
+        : new String(body, charset).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static @Nullable Charset declaredCharset(@Nullable String contentType) {
+    if (contentType == null) {
+      return null;
+    }
+    for (String parameter : contentType.split(";")) {
+      int eq = parameter.indexOf('=');
+      if (eq < 0 || !parameter.substring(0, eq).trim().equalsIgnoreCase("charset")) {
+        continue;
+      }
+      String name = parameter.substring(eq + 1).trim();
+      if (name.length() >= 2 && name.startsWith("\"") && name.endsWith("\"")) {
+        name = name.substring(1, name.length() - 1);
+      }
+      try {
+        return Charset.forName(name);
+      } catch (IllegalArgumentException e) {
+        return null; // unknown or malformed: read as JSON is read
+      }
+    }
+    return null;
+  }
+
+  private static @Nullable Charset detectedCharset(byte[] b) {
+    int n = b.length;
+    if (n >= 4 && b[0] == 0 && b[1] == 0 && (b[2] & 0xFF) == 0xFE && (b[3] & 0xFF) == 0xFF) {
+      return Charset.forName("UTF-32BE");
+    }
+    if (n >= 4 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xFE && b[2] == 0 && b[3] == 0) {
+      return Charset.forName("UTF-32LE");
+    }
+    if (n >= 2
+        && (((b[0] & 0xFF) == 0xFE && (b[1] & 0xFF) == 0xFF)
+            || ((b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xFE))) {
+      return StandardCharsets.UTF_16; // reads the byte-order mark
+    }
+    if (n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0) {
+      return Charset.forName("UTF-32BE");
+    }
+    if (n >= 4 && b[1] == 0 && b[2] == 0 && b[3] == 0) {
+      return Charset.forName("UTF-32LE");
+    }
+    if (n >= 2 && b[0] == 0) {
+      return StandardCharsets.UTF_16BE;
+    }
+    if (n >= 2 && b[1] == 0) {
+      return StandardCharsets.UTF_16LE;
+    }
+    return null;
   }
 
   /** The top-level members of the object at {@code span}, by name. */

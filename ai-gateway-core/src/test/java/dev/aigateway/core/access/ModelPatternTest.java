@@ -18,6 +18,17 @@ class ModelPatternTest {
   }
 
   @Test
+  void aPatternMatchesItsOwnTextWhateverItsLettersLowerCaseTo() {
+    // 'İ' (U+0130) lower-cases to two characters, 'K' (Kelvin sign) to an ASCII 'k'.
+    ToolAccess access =
+        ToolAccess.allowByDefault().denyConsumer("bob", "İmport_*", "\u212Aill_*").build();
+    assertThat(access.check("bob", java.util.Set.of(), "İmport_orders").allowed()).isFalse();
+    assertThat(access.check("bob", java.util.Set.of(), "\u212Aill_job").allowed()).isFalse();
+    assertThat(ModelPattern.compile("model-İ").matches("MODEL-İ")).isTrue();
+    assertThat(ModelPattern.compile("*İ*").matches("xİy")).isTrue();
+  }
+
+  @Test
   void trailingStarIsAPrefix() {
     ModelPattern p = ModelPattern.compile("gpt-4o*");
     assertThat(p.matches("gpt-4o")).isTrue();
