@@ -374,6 +374,29 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolNamedByANumberOrABooleanIsCheckedAsTheTextAServerReadsItAs() throws Exception {
+    // MCP servers (the MCP Java SDK among them) read a scalar name as its text: 123, "123".
+    OkHttpClient client = client(github());
+
+    for (String name : new String[] {"123", "true"}) {
+      String body =
+          "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":"
+              + name
+              + ",\"arguments\":{}}}";
+
+      JsonNode error = JSON.readTree(post(client, "alice", body));
+
+      assertThat(error.path("error").path("code").asInt())
+          .as(name)
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      GatewayEvent event = events.next();
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+      assertThat(event.tool().tool()).isEqualTo(name);
+    }
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void aDeniedToolInUtf16OrUtf32JsonIsRefusedLikeItsUtf8Form() throws Exception {
     OkHttpClient client = client(github());
 

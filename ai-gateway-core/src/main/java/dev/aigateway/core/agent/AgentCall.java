@@ -113,9 +113,13 @@ public final class AgentCall {
       this.id = id;
       this.method = method;
       JsonNode name = message.node().path("params").path("name");
+      // A name given as a number or a boolean is the text a server reads it as (123: "123"), so
+      // it is checked as that text rather than let through unchecked.
       this.tool =
-          peer.kind == ToolCallInfo.Kind.MCP && "tools/call".equals(method) && name.isTextual()
-              ? name.textValue()
+          peer.kind == ToolCallInfo.Kind.MCP
+                  && "tools/call".equals(method)
+                  && (name.isTextual() || name.isIntegralNumber() || name.isBoolean())
+              ? name.asText()
               : null;
       this.toolPolicy = peer.tool(tool);
       Rpc.Span params = message.members().get("params");
