@@ -63,7 +63,7 @@ public final class RedisConnection implements AutoCloseable {
   private boolean closed;
 
   private RedisConnection(Builder b) {
-    RedisURI uri = RedisURI.create(Objects.requireNonNull(b.uri, "uri"));
+    RedisURI uri = parse(Objects.requireNonNull(b.uri, "uri"));
     // The URI's timeout bounds making a connection (socket and handshake); every command is bounded
     // by the command timeout below, however long the URI's is.
     Duration connectTimeout =
@@ -216,6 +216,56 @@ public final class RedisConnection implements AutoCloseable {
     return !closed;
   }
 
+  /**
+   * The parsed URI. One that does not parse, or whose user name or password a reserved character
+   * cut short (so that the rest of it would be read as the host, and named in messages), fails with
+   * a message that quotes no part of it: the parser's own message quotes it whole, password
+   * included, so neither that message nor its exception is passed on.
+   */
+  static RedisURI parse(String uri) {
+    RedisURI parsed;
+    try {
+      parsed = RedisURI.create(uri);
+    } catch (RuntimeException e) {
+      throw invalidUri(e.getClass().getSimpleName());
+    }
+    if (credentialsCutShort(uri)) {
+      throw invalidUri("an '@' after the host");
+    }
+    return parsed;
+  }
+
+  private static IllegalArgumentException invalidUri(String why) {
+    return new IllegalArgumentException(
+        "uri is not a valid Redis URI ("
+            + why
+            + "); reserved characters in a user name or password (such as '#', '?', '/', '%',"
+            + " '^', '@' or a space) must be percent-encoded. The URI is not shown: it may hold a"
+            + " password");
+  }
+
+  /**
+   * Whether an {@code '@'} comes after the authority has ended at a {@code '/'}, {@code '?'} or
+   * {@code '#'}: that character was part of the user name or password, unless the {@code '@'} is in
+   * a query parameter's value.
+   */
+  private static boolean credentialsCutShort(String uri) {
+    int start = uri.indexOf("://");
+    if (start < 0) {
+      return false;
+    }
+    start += 3;
+    int end = start;
+    while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+      end++;
+    }
+    int at = uri.indexOf('@', end);
+    if (at < 0) {
+      return false;
+    }
+    return uri.charAt(end) != '?' || uri.substring(end + 1, at).indexOf('=') < 0;
+  }
+
   /** The prefixed key made of {@code parts} joined by {@code ':'}. */
   String key(String... parts) {
     StringBuilder key = new StringBuilder(keyPrefix);
@@ -308,11 +358,17 @@ public final class RedisConnection implements AutoCloseable {
     /**
      * The server, as a Redis URI: {@code redis://host:port}, {@code rediss://} for TLS, with an
      * optional password ({@code redis://:secret@host:6379}) that never appears in logs or {@link
-     * #toString}.
+     * #toString}. Reserved characters in the user name or password ({@code #}, {@code ?}, {@code
+     * /}, {@code %}, {@code ^}, {@code @}, a space, ...) must be percent-encoded ({@code %23} for
+     * {@code #}).
+     *
+     * @throws IllegalArgumentException when it is not a valid Redis URI, or a reserved character
+     *     cuts its user name or password short; the message quotes no part of the URI
      */
     public Builder uri(String uri) {
-      this.uri = Objects.requireNonNull(uri, "uri");
-      RedisURI.create(uri); // fails here, not later, on a malformed URI
+      Objects.requireNonNull(uri, "uri");
+      parse(uri); // fails here, not later, on a malformed URI
+      this.uri = uri;
       return this;
     }
 
