@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * when the application flushes or peeks. So a caller that reserves again right after settling (the
  * common case) pays one script run per call, not two, and its reservation no longer queues in Redis
  * behind its previous call's settlement. Settlements that Redis could not take (down, timed out,
- * busy, loading) go back to the front of the queue and are replayed by the same daemon thread every
- * {@link #RETRY_MILLIS} ms, at most {@code settlementBound} of them; beyond it the oldest is
- * dropped and counted.
+ * busy, loading, or taking no writes for now: a replica, a failing snapshot) go back to the front
+ * of the queue and are replayed by the same daemon thread every {@link #RETRY_MILLIS} ms, at most
+ * {@code settlementBound} of them; beyond it the oldest is dropped and counted.
  *
  * <p>When nothing is in flight, the caller's thread sends its batch on the store's {@link
  * DirectLink} instead (a blocking connection of its own) and reads the reply itself: no hand-off to

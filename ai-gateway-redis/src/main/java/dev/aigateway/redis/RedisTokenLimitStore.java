@@ -122,6 +122,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
   private static final int ATTEMPTS = 3;
 
+  /** The error codes of a server that takes no writes now but may later. */
+  private static final String[] WRITES_REFUSED_FOR_NOW = {
+    "READONLY ", "MASTERDOWN ", "MISCONF ", "NOREPLICAS ", "TRYAGAIN ", "CLUSTERDOWN ", "LOADING "
+  };
+
   private final RedisConnection connection;
   private final String keyBase;
   private final String leaseMillis;
@@ -752,12 +757,25 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
   // ---------------------------------------------------------------- helpers
 
-  /** Whether a failure means Redis could not be reached or could not answer now. */
+  /**
+   * Whether a failure means Redis could not be reached or could not answer now: also an error that
+   * says the server takes no writes for the moment (a replica, as during a failover; a failing
+   * snapshot; too few replicas; a cluster slot moving or down), which a later attempt can pass.
+   */
   static boolean unreachable(RedisException e) {
     if (e instanceof RedisBusyException || e instanceof RedisLoadingException) {
       return true;
     }
-    return !(e instanceof RedisCommandExecutionException); // else Redis answered with an error
+    if (!(e instanceof RedisCommandExecutionException)) {
+      return true;
+    }
+    String message = String.valueOf(e.getMessage()); // Redis answered with an error
+    for (String code : WRITES_REFUSED_FOR_NOW) {
+      if (message.startsWith(code)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private RedisStoreException failure(String operation, RedisException e) {

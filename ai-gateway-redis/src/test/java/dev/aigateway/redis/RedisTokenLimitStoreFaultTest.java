@@ -206,6 +206,44 @@ class RedisTokenLimitStoreFaultTest {
   }
 
   @Test
+  void aSettlementRefusedByAServerThatIsAReplicaForAWhileIsReplayedNotDropped() throws Exception {
+    try (RedisServer primary = RedisServer.start();
+        RedisServer standby = RedisServer.start();
+        RedisConnection connection = connect(primary, primary.uri());
+        RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+      Reservation held =
+          store
+              .reserve(
+                  List.of(new LimitCharge(QUOTA, "alice", 100), new LimitCharge(SLOTS, "alice", 1)))
+              .reservation();
+      // A failover the application's address does not follow at once: the standby takes over
+      // with a copy of the data, and the server this store talks to becomes its replica, which
+      // answers every write "READONLY You can't write against a read only replica".
+      replicate(standby, primary);
+      standby.command("REPLICAOF", "NO", "ONE");
+      replicate(primary, standby);
+
+      store.settle(held, new long[] {500, 0});
+      assertThat(store.flush(Duration.ofMillis(500))).as("not applied while read-only").isFalse();
+      assertThat(store.settlements().dropped()).isZero();
+
+      primary.command("REPLICAOF", "NO", "ONE"); // it takes writes again
+      await(() -> store.settlements().pending() == 0, Duration.ofSeconds(10));
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 1, 0));
+      assertThat(remaining(store, QUOTA)).isEqualTo(500); // the 500 used, counted once
+      assertThat(remaining(store, SLOTS)).isEqualTo(4); // the slot freed
+    }
+  }
+
+  /** Makes {@code replica} a replica of {@code source} and waits until it holds its data. */
+  private static void replicate(RedisServer replica, RedisServer source) throws Exception {
+    String mark = java.util.UUID.randomUUID().toString();
+    source.command("SET", "replication-mark", mark);
+    replica.command("REPLICAOF", "127.0.0.1", Integer.toString(source.port()));
+    await(() -> mark.equals(replica.command("GET", "replication-mark")), Duration.ofSeconds(10));
+  }
+
+  @Test
   void aReserveThatCannotConnectNamesTheServerButNeverThePassword() throws Exception {
     int port;
     try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
