@@ -298,9 +298,10 @@ final class LimitBatcher {
   }
 
   /**
-   * Sends what is queued now, settlements included, unless {@link #MAX_IN_FLIGHT} batches are in
-   * flight (then they follow the in-flight ones): called before a read that must see this JVM's
-   * settlements, on the same connection.
+   * Sends what is queued now, settlements included: called before a read that must see this JVM's
+   * settlements, on the same connection. While {@link #MAX_IN_FLIGHT} batches are in flight and
+   * settlements wait, it waits for one of them to be answered first (at most {@code timeoutNanos}),
+   * so that the read does not overtake the settlements.
    */
   void sendQueued(long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
@@ -309,7 +310,7 @@ final class LimitBatcher {
         List<Operation> batch = null;
         boolean taken = false;
         synchronized (lock) {
-          if (!directInFlight || deadline - System.nanoTime() <= 0) {
+          if (!mustWaitToSendQueued() || deadline - System.nanoTime() <= 0) {
             batch = takeBatch(true);
             taken = true;
           }
@@ -319,10 +320,11 @@ final class LimitBatcher {
           return;
         }
       }
-      // a batch on the direct link may hold settlements made before: wait for its reply
+      // a batch on the direct link may hold settlements made before, or queued settlements
+      // cannot be sent before an in-flight batch is answered: wait for its reply
       synchronized (lock) {
         try {
-          while (directInFlight && deadline - System.nanoTime() > 0) {
+          while (mustWaitToSendQueued() && deadline - System.nanoTime() > 0) {
             lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
           }
         } catch (InterruptedException e) {
@@ -331,6 +333,15 @@ final class LimitBatcher {
         }
       }
     }
+  }
+
+  /**
+   * Whether {@link #sendQueued} cannot send the queued settlements now: a batch is out on the
+   * direct link, or {@link #MAX_IN_FLIGHT} batches are in flight while settlements wait. Under
+   * {@link #lock}.
+   */
+  private boolean mustWaitToSendQueued() {
+    return directInFlight || (inFlight >= MAX_IN_FLIGHT && settlementsQueued > 0);
   }
 
   /** The linger timer: sends settlements that waited long enough, else waits again. */
