@@ -222,15 +222,18 @@ final class LimitBatcher {
    * else through Lettuce.
    */
   void reserve(Operation reservation, long timeoutNanos) {
-    if (direct != null && !sharedConnected) {
-      // The first reservation makes the shared connection too, as it did before the direct link:
-      // the first lone settlement (sent by the timer) or the first concurrent batch would
-      // otherwise make it later, while holding the send order, perhaps while Redis is frozen. And
-      // it makes the direct link's connection before its command timeout starts, as Lettuce's is.
+    if (!sharedConnected) {
+      // The first reservation makes the shared connection (waiting for it at most the command
+      // timeout, before taking the send order: a batch is sent only on a connection made, see
+      // send), so the first lone settlement (sent by the timer) or the first concurrent batch
+      // finds it made. And it makes the direct link's connection before its command timeout
+      // starts, as Lettuce's is.
       try {
         connection.strings();
         sharedConnected = true;
-        direct.connectAhead(connection.connectTimeout().toNanos());
+        if (direct != null) {
+          direct.connectAhead(connection.connectTimeout().toNanos());
+        }
       } catch (RuntimeException e) {
         // not reachable now: the batch fails below, or Lettuce connects when it is next used
       }
@@ -522,7 +525,9 @@ final class LimitBatcher {
     }
     RedisAsyncCommands<String, String> commands;
     try {
-      commands = connection.strings().async(); // connects on first use: may fail
+      // Made already, or it fails at once: never waits for a connection while holding the send
+      // order (which every other caller then waits for)
+      commands = connection.strings(0).async();
     } catch (RuntimeException e) {
       finished(batch, null, e, false);
       return;

@@ -329,6 +329,48 @@ class RedisTokenLimitStoreFaultTest {
   }
 
   @Test
+  void aRedisThatTakesNoNewConnectionFailsConcurrentReservesWithinTheirTimeoutNotOneByOne()
+      throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      // Frozen before the store's first call: connections are accepted by the kernel but never
+      // answered, so none is made (as with a host that drops packets) until it goes on.
+      redis.pause();
+      ExecutorService callers = Executors.newFixedThreadPool(4);
+      try {
+        for (int round = 0; round < 3; round++) {
+          List<Future<Long>> took = new ArrayList<>();
+          for (int i = 0; i < 4; i++) {
+            took.add(
+                callers.submit(
+                    () -> {
+                      long started = System.nanoTime();
+                      assertThatThrownBy(
+                              () -> store.reserve(List.of(new LimitCharge(RATE, "alice", 10))))
+                          .isInstanceOf(RedisStoreException.class)
+                          .hasMessageContaining("not charged");
+                      return System.nanoTime() - started;
+                    }));
+          }
+          for (Future<Long> nanos : took) {
+            Duration tookNow = Duration.ofNanos(nanos.get());
+            if (round > 0) { // the first round may load Netty's classes
+              // At most the connection's wait and the command's, each the command timeout (the
+              // connect timeout is 2 s, and callers used to wait for it one after the other).
+              assertThat(tookNow).isLessThan(TIMEOUT.multipliedBy(2).plusMillis(500));
+            }
+          }
+        }
+      } finally {
+        callers.shutdownNow();
+      }
+      redis.resume();
+      await(() -> answers(store), Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
   void aFullRedisRefusesAReservationWholeWithAClearErrorAndStillTakesSettlements()
       throws Exception {
     try (RedisServer redis =
