@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * when the application flushes or peeks. So a caller that reserves again right after settling (the
  * common case) pays one script run per call, not two, and its reservation no longer queues in Redis
  * behind its previous call's settlement. Settlements that Redis could not take (down, timed out,
- * busy, loading) go back to the front of the queue and are replayed by the same daemon thread every
- * {@link #RETRY_MILLIS} ms, at most {@code settlementBound} of them; beyond it the oldest is
- * dropped and counted.
+ * busy, loading, or taking no writes for now: a replica, a failing snapshot) go back to the front
+ * of the queue and are replayed by the same daemon thread every {@link #RETRY_MILLIS} ms, at most
+ * {@code settlementBound} of them; beyond it the oldest is dropped and counted.
  *
  * <p>When nothing is in flight, the caller's thread sends its batch on the store's {@link
  * DirectLink} instead (a blocking connection of its own) and reads the reply itself: no hand-off to
@@ -222,15 +222,18 @@ final class LimitBatcher {
    * else through Lettuce.
    */
   void reserve(Operation reservation, long timeoutNanos) {
-    if (direct != null && !sharedConnected) {
-      // The first reservation makes the shared connection too, as it did before the direct link:
-      // the first lone settlement (sent by the timer) or the first concurrent batch would
-      // otherwise make it later, while holding the send order, perhaps while Redis is frozen. And
-      // it makes the direct link's connection before its command timeout starts, as Lettuce's is.
+    if (!sharedConnected) {
+      // The first reservation makes the shared connection (waiting for it at most the command
+      // timeout, before taking the send order: a batch is sent only on a connection made, see
+      // send), so the first lone settlement (sent by the timer) or the first concurrent batch
+      // finds it made. And it makes the direct link's connection before its command timeout
+      // starts, as Lettuce's is.
       try {
         connection.strings();
         sharedConnected = true;
-        direct.connectAhead(connection.connectTimeout().toNanos());
+        if (direct != null) {
+          direct.connectAhead(connection.connectTimeout().toNanos());
+        }
       } catch (RuntimeException e) {
         // not reachable now: the batch fails below, or Lettuce connects when it is next used
       }
@@ -298,9 +301,10 @@ final class LimitBatcher {
   }
 
   /**
-   * Sends what is queued now, settlements included, unless {@link #MAX_IN_FLIGHT} batches are in
-   * flight (then they follow the in-flight ones): called before a read that must see this JVM's
-   * settlements, on the same connection.
+   * Sends what is queued now, settlements included: called before a read that must see this JVM's
+   * settlements, on the same connection. While {@link #MAX_IN_FLIGHT} batches are in flight and
+   * settlements wait, it waits for one of them to be answered first (at most {@code timeoutNanos}),
+   * so that the read does not overtake the settlements.
    */
   void sendQueued(long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
@@ -309,7 +313,7 @@ final class LimitBatcher {
         List<Operation> batch = null;
         boolean taken = false;
         synchronized (lock) {
-          if (!directInFlight || deadline - System.nanoTime() <= 0) {
+          if (!mustWaitToSendQueued() || deadline - System.nanoTime() <= 0) {
             batch = takeBatch(true);
             taken = true;
           }
@@ -319,10 +323,11 @@ final class LimitBatcher {
           return;
         }
       }
-      // a batch on the direct link may hold settlements made before: wait for its reply
+      // a batch on the direct link may hold settlements made before, or queued settlements
+      // cannot be sent before an in-flight batch is answered: wait for its reply
       synchronized (lock) {
         try {
-          while (directInFlight && deadline - System.nanoTime() > 0) {
+          while (mustWaitToSendQueued() && deadline - System.nanoTime() > 0) {
             lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
           }
         } catch (InterruptedException e) {
@@ -331,6 +336,15 @@ final class LimitBatcher {
         }
       }
     }
+  }
+
+  /**
+   * Whether {@link #sendQueued} cannot send the queued settlements now: a batch is out on the
+   * direct link, or {@link #MAX_IN_FLIGHT} batches are in flight while settlements wait. Under
+   * {@link #lock}.
+   */
+  private boolean mustWaitToSendQueued() {
+    return directInFlight || (inFlight >= MAX_IN_FLIGHT && settlementsQueued > 0);
   }
 
   /** The linger timer: sends settlements that waited long enough, else waits again. */
@@ -511,7 +525,9 @@ final class LimitBatcher {
     }
     RedisAsyncCommands<String, String> commands;
     try {
-      commands = connection.strings().async(); // connects on first use: may fail
+      // Made already, or it fails at once: never waits for a connection while holding the send
+      // order (which every other caller then waits for)
+      commands = connection.strings(0).async();
     } catch (RuntimeException e) {
       finished(batch, null, e, false);
       return;

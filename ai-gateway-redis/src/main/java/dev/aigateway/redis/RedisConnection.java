@@ -38,7 +38,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The connection is made lazily, on first use, and is re-made automatically after Redis restarts
  * or the network drops. While it is down, commands fail at once (they are not queued to be sent
  * later), and no command waits longer than the command timeout: the stores turn such failures into
- * the outcomes their documentation gives. Thread-safe; close it once, when the application stops.
+ * the outcomes their documentation gives. A store call that finds it not made yet waits for it at
+ * most the command timeout (it goes on being made in the background, within the connect timeout).
+ * Thread-safe; close it once, when the application stops.
  */
 public final class RedisConnection implements AutoCloseable {
 
@@ -58,12 +60,12 @@ public final class RedisConnection implements AutoCloseable {
   private final Duration commandTimeout;
   private final Duration connectTimeout;
   private final String description;
-  private @Nullable StatefulRedisConnection<String, String> strings;
-  private @Nullable StatefulRedisConnection<byte[], byte[]> bytes;
+  private final Shared<String> strings = new Shared<>(StringCodec.UTF8);
+  private final Shared<byte[]> bytes = new Shared<>(ByteArrayCodec.INSTANCE);
   private boolean closed;
 
   private RedisConnection(Builder b) {
-    RedisURI uri = RedisURI.create(Objects.requireNonNull(b.uri, "uri"));
+    RedisURI uri = parse(Objects.requireNonNull(b.uri, "uri"));
     // The URI's timeout bounds making a connection (socket and handshake); every command is bounded
     // by the command timeout below, however long the URI's is.
     Duration connectTimeout =
@@ -115,8 +117,8 @@ public final class RedisConnection implements AutoCloseable {
    */
   public Duration connect() {
     try {
-      strings();
-      bytes();
+      strings.get(connectTimeout.toNanos());
+      bytes.get(connectTimeout.toNanos());
       long start = System.nanoTime();
       strings().sync().ping();
       return Duration.ofNanos(System.nanoTime() - start);
@@ -139,22 +141,103 @@ public final class RedisConnection implements AutoCloseable {
     return description;
   }
 
-  /** The shared connection with string keys and values (counters, scripts, streams). */
-  synchronized StatefulRedisConnection<String, String> strings() {
-    requireOpen();
-    if (strings == null) {
-      strings = client.connect(StringCodec.UTF8);
-    }
-    return strings;
+  /**
+   * The shared connection with string keys and values (counters, scripts, streams). Until it is
+   * first made, waits for it at most the command timeout (see {@link Shared#get}).
+   */
+  StatefulRedisConnection<String, String> strings() {
+    return strings.get(commandTimeout.toNanos());
   }
 
-  /** The shared connection with binary keys and values (cached answers, vectors). */
-  synchronized StatefulRedisConnection<byte[], byte[]> bytes() {
-    requireOpen();
-    if (bytes == null) {
-      bytes = client.connect(ByteArrayCodec.INSTANCE);
+  /**
+   * The shared connection with string keys and values, waiting at most {@code waitNanos} for it to
+   * be made (zero: only if it is made already; else it is being made, and this fails at once).
+   */
+  StatefulRedisConnection<String, String> strings(long waitNanos) {
+    return strings.get(waitNanos);
+  }
+
+  /**
+   * The shared connection with binary keys and values (cached answers, vectors). Until it is first
+   * made, waits for it at most the command timeout (see {@link Shared#get}).
+   */
+  StatefulRedisConnection<byte[], byte[]> bytes() {
+    return bytes.get(commandTimeout.toNanos());
+  }
+
+  /**
+   * A shared connection, made on first use in the background (within the connect timeout, as
+   * Lettuce makes it), never while holding this connection's lock: a caller waits for it at most
+   * its own bound, so no store call takes longer than the command timeout because Redis does not
+   * accept or answer a new connection, and callers do not queue one behind the other for it. A
+   * failed attempt is made again by the next caller; once made, Lettuce re-makes it itself.
+   */
+  private final class Shared<V> {
+    private final io.lettuce.core.codec.RedisCodec<V, V> codec;
+    private @Nullable StatefulRedisConnection<V, V> made;
+    private java.util.concurrent.@Nullable CompletableFuture<StatefulRedisConnection<V, V>> making;
+
+    Shared(io.lettuce.core.codec.RedisCodec<V, V> codec) {
+      this.codec = codec;
     }
-    return bytes;
+
+    /**
+     * The connection, waiting at most {@code waitNanos} for it to be made.
+     *
+     * @throws io.lettuce.core.RedisConnectionException when it is not made in time (it is still
+     *     being made) or could not be made
+     * @throws IllegalStateException when this connection is closed
+     */
+    StatefulRedisConnection<V, V> get(long waitNanos) {
+      java.util.concurrent.CompletableFuture<StatefulRedisConnection<V, V>> pending;
+      synchronized (RedisConnection.this) {
+        requireOpen();
+        if (made != null) {
+          return made;
+        }
+        if (making == null || making.isCompletedExceptionally()) {
+          making = client.connectAsync(codec, uri).toCompletableFuture();
+        }
+        pending = making;
+      }
+      StatefulRedisConnection<V, V> connection;
+      try {
+        connection = pending.get(Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new io.lettuce.core.RedisConnectionException(
+            "not connected to Redis at " + description + " yet (still connecting)");
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof io.lettuce.core.RedisException redis) {
+          throw redis;
+        }
+        throw new io.lettuce.core.RedisConnectionException(
+            "could not connect to Redis at " + description, cause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new io.lettuce.core.RedisConnectionException(
+            "interrupted while connecting to Redis at " + description, e);
+      }
+      synchronized (RedisConnection.this) {
+        if (closed) {
+          connection.close();
+          requireOpen();
+        }
+        if (made == null) {
+          made = connection;
+        }
+        return made;
+      }
+    }
+
+    /** Closes the connection, and the one being made once it is. Under the connection's lock. */
+    void close() {
+      if (made != null) {
+        made.close();
+      } else if (making != null) {
+        making.thenAccept(StatefulRedisConnection::close);
+      }
+    }
   }
 
   /**
@@ -216,6 +299,56 @@ public final class RedisConnection implements AutoCloseable {
     return !closed;
   }
 
+  /**
+   * The parsed URI. One that does not parse, or whose user name or password a reserved character
+   * cut short (so that the rest of it would be read as the host, and named in messages), fails with
+   * a message that quotes no part of it: the parser's own message quotes it whole, password
+   * included, so neither that message nor its exception is passed on.
+   */
+  static RedisURI parse(String uri) {
+    RedisURI parsed;
+    try {
+      parsed = RedisURI.create(uri);
+    } catch (RuntimeException e) {
+      throw invalidUri(e.getClass().getSimpleName());
+    }
+    if (credentialsCutShort(uri)) {
+      throw invalidUri("an '@' after the host");
+    }
+    return parsed;
+  }
+
+  private static IllegalArgumentException invalidUri(String why) {
+    return new IllegalArgumentException(
+        "uri is not a valid Redis URI ("
+            + why
+            + "); reserved characters in a user name or password (such as '#', '?', '/', '%',"
+            + " '^', '@' or a space) must be percent-encoded. The URI is not shown: it may hold a"
+            + " password");
+  }
+
+  /**
+   * Whether an {@code '@'} comes after the authority has ended at a {@code '/'}, {@code '?'} or
+   * {@code '#'}: that character was part of the user name or password, unless the {@code '@'} is in
+   * a query parameter's value.
+   */
+  private static boolean credentialsCutShort(String uri) {
+    int start = uri.indexOf("://");
+    if (start < 0) {
+      return false;
+    }
+    start += 3;
+    int end = start;
+    while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+      end++;
+    }
+    int at = uri.indexOf('@', end);
+    if (at < 0) {
+      return false;
+    }
+    return uri.charAt(end) != '?' || uri.substring(end + 1, at).indexOf('=') < 0;
+  }
+
   /** The prefixed key made of {@code parts} joined by {@code ':'}. */
   String key(String... parts) {
     StringBuilder key = new StringBuilder(keyPrefix);
@@ -242,12 +375,8 @@ public final class RedisConnection implements AutoCloseable {
         return;
       }
       closed = true;
-      if (strings != null) {
-        strings.close();
-      }
-      if (bytes != null) {
-        bytes.close();
-      }
+      strings.close();
+      bytes.close();
       // an idle link closes now, one in use when its call ends (see DirectLink)
       for (DirectLink link : directLinks) {
         link.close();
@@ -308,11 +437,17 @@ public final class RedisConnection implements AutoCloseable {
     /**
      * The server, as a Redis URI: {@code redis://host:port}, {@code rediss://} for TLS, with an
      * optional password ({@code redis://:secret@host:6379}) that never appears in logs or {@link
-     * #toString}.
+     * #toString}. Reserved characters in the user name or password ({@code #}, {@code ?}, {@code
+     * /}, {@code %}, {@code ^}, {@code @}, a space, ...) must be percent-encoded ({@code %23} for
+     * {@code #}).
+     *
+     * @throws IllegalArgumentException when it is not a valid Redis URI, or a reserved character
+     *     cuts its user name or password short; the message quotes no part of the URI
      */
     public Builder uri(String uri) {
-      this.uri = Objects.requireNonNull(uri, "uri");
-      RedisURI.create(uri); // fails here, not later, on a malformed URI
+      Objects.requireNonNull(uri, "uri");
+      parse(uri); // fails here, not later, on a malformed URI
+      this.uri = uri;
       return this;
     }
 

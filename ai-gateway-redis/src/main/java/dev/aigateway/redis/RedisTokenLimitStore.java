@@ -10,6 +10,7 @@ import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisLoadingException;
 import java.security.SecureRandom;
@@ -75,7 +76,9 @@ import org.slf4j.LoggerFactory;
  *       timeout (the gateway then applies its store failure policy); settlements Redis did not take
  *       stay queued, up to {@link Builder#settlementQueueBound}, and are replayed, oldest first,
  *       once Redis answers again ({@link #settlements()}). {@link #flush}, {@link #close} and the
- *       JVM's shutdown send what is queued.
+ *       JVM's shutdown send what is queued. A reservation that was sent but not answered within the
+ *       command timeout (Redis stalled) is cancelled the same way, queued and replayed: Redis
+ *       refunds it if it ran, and it does nothing should it run later.
  * </ul>
  *
  * <p>All keys of the store share one Redis Cluster hash tag, {@code {limits}}, after the
@@ -121,6 +124,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   private static final int ATTEMPTS = 3;
+
+  /** The error codes of a server that takes no writes now but may later. */
+  private static final String[] WRITES_REFUSED_FOR_NOW = {
+    "READONLY ", "MASTERDOWN ", "MISCONF ", "NOREPLICAS ", "TRYAGAIN ", "CLUSTERDOWN ", "LOADING "
+  };
 
   private final RedisConnection connection;
   private final String keyBase;
@@ -184,7 +192,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * Settlements not yet applied, replayed after Redis did not take them, and dropped.
    *
    * @param pending queued or in flight, not yet applied (a handful on their way in normal
-   *     operation; the ones waiting for replay while Redis is away)
+   *     operation; the ones waiting for replay while Redis is away); the cancellations of
+   *     reservations Redis did not answer in time count as settlements
    * @param replayed applied later, once Redis answered again
    * @param dropped never applied: the oldest, pushed out of a full queue, or refused by Redis
    */
@@ -204,7 +213,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    *
    * @throws RedisStoreException when Redis is unreachable, does not answer within the command
    *     timeout or refuses the script (out of memory): nothing was charged (a reservation that
-   *     Redis makes after its caller stopped waiting is refunded at once)
+   *     Redis makes after its caller stopped waiting is refunded, at once when its answer comes,
+   *     else by its cancellation, which is queued and replayed like a settlement and which also
+   *     keeps it from being made should Redis run it later still)
    */
   @Override
   public ReserveResult reserve(List<LimitCharge> charges) {
@@ -278,6 +289,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     final long atMillis;
     final long[][] candidates;
     final CompletableFuture<long[]> answer = new CompletableFuture<>();
+    // whether it was written into a batch, so Redis may run it
+    private volatile boolean written;
 
     ReserveOperation(List<LimitCharge> taken) {
       this.taken = taken;
@@ -374,6 +387,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
         }
         args.add(Long.toString(threshold));
       }
+      written = true;
     }
 
     @Override
@@ -400,7 +414,19 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
     @Override
     void failed(RedisException failure) {
-      answer.completeExceptionally(failure("reserve", failure));
+      if (written && failure instanceof RedisCommandTimeoutException) {
+        // Sent, not answered: Redis may have run it, or run it still. Its cancellation, queued
+        // and replayed like a settlement, refunds it if it ran and keeps it from running if not.
+        int n = taken.size();
+        RedisReservation unanswered =
+            new RedisReservation(
+                RedisTokenLimitStore.this, id, taken, chargeKeys, new long[n], new long[n], slots);
+        unanswered.settled.set(true);
+        batcher.settle(
+            new SettleOperation(
+                unanswered, TokenLimitStore.settlementDeltas(taken, new long[n]), atMillis, true));
+      }
+      answer.completeExceptionally(failure("reserve", failure)); // its cancellation is queued
     }
   }
 
@@ -496,19 +522,29 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     batcher.settle(new SettleOperation(own, deltas, estimateMillis()));
   }
 
-  /** One reservation's settlement as the batch script applies it. */
+  /**
+   * One reservation's settlement as the batch script applies it; or the cancellation of a
+   * reservation its caller got no answer for, which refunds it if it ran and keeps it from running
+   * if not (its quota windows are found by the script: {@code atMillis} is then the reservation's).
+   */
   private final class SettleOperation extends LimitBatcher.Operation {
     private final RedisReservation r;
     private final long[] deltas;
     private final String pinned;
+    private final boolean cancel;
     private long atMillis;
     private int windowAttempts = 1;
 
     SettleOperation(RedisReservation r, long[] deltas, long atMillis) {
+      this(r, deltas, atMillis, false);
+    }
+
+    SettleOperation(RedisReservation r, long[] deltas, long atMillis, boolean cancel) {
       this.r = r;
       this.deltas = deltas;
       this.pinned = pinnedArgument();
       this.atMillis = atMillis;
+      this.cancel = cancel;
     }
 
     @Override
@@ -525,7 +561,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     void write(List<String> keys, List<String> args, LimitBatcher.Limits limits) {
       int n = r.charges.size();
       keys.addAll(Arrays.asList(r.keys));
-      args.add("S");
+      args.add(cancel ? "C" : "S");
       args.add(pinned);
       args.add(count(n));
       args.add(r.id);
@@ -541,8 +577,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
           case QUOTA -> {
             args.add(limits.number(candidateWindows(spec, atMillis).description()));
             args.add(Long.toString(deltas[i]));
-            args.add(Long.toString(r.windowStarts[i]));
-            args.add(Long.toString(r.windowEnds[i]));
+            args.add(cancel ? "" : Long.toString(r.windowStarts[i]));
+            args.add(cancel ? "" : Long.toString(r.windowEnds[i]));
           }
           case IN_FLIGHT -> {
             args.add(limits.number(IN_FLIGHT_DESCRIPTION));
@@ -752,12 +788,25 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
   // ---------------------------------------------------------------- helpers
 
-  /** Whether a failure means Redis could not be reached or could not answer now. */
+  /**
+   * Whether a failure means Redis could not be reached or could not answer now: also an error that
+   * says the server takes no writes for the moment (a replica, as during a failover; a failing
+   * snapshot; too few replicas; a cluster slot moving or down), which a later attempt can pass.
+   */
   static boolean unreachable(RedisException e) {
     if (e instanceof RedisBusyException || e instanceof RedisLoadingException) {
       return true;
     }
-    return !(e instanceof RedisCommandExecutionException); // else Redis answered with an error
+    if (!(e instanceof RedisCommandExecutionException)) {
+      return true;
+    }
+    String message = String.valueOf(e.getMessage()); // Redis answered with an error
+    for (String code : WRITES_REFUSED_FOR_NOW) {
+      if (message.startsWith(code)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private RedisStoreException failure(String operation, RedisException e) {

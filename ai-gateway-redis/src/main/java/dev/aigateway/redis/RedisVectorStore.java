@@ -5,6 +5,8 @@ import dev.aigateway.api.spi.VectorStore;
 import dev.aigateway.core.cache.InMemoryVectorStore;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
@@ -513,9 +515,13 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
       local = l;
     }
     Set<String> seen = new HashSet<>();
-    for (long start = 0; ; start += BATCH) {
+    // Paged by score (each entry's write number), not by rank: evictions and removals made
+    // meanwhile move the entries down the ranks, which would skip one at each page's end.
+    Range.Boundary<Long> from = Range.Boundary.unbounded();
+    while (true) {
       List<ScoredValue<byte[]>> members =
-          commands.zrangeWithScores(indexKey, start, start + BATCH - 1);
+          commands.zrangebyscoreWithScores(
+              indexKey, Range.from(from, Range.Boundary.unbounded()), Limit.create(0, BATCH));
       List<String> digests = new ArrayList<>(members.size());
       for (ScoredValue<byte[]> member : members) {
         digests.add(string(member.getValue()));
@@ -527,6 +533,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
       if (members.size() < BATCH) {
         break;
       }
+      from = Range.Boundary.excluding((long) members.get(members.size() - 1).getScore());
     }
     for (Map.Entry<String, Version> e : l.versions.entrySet()) {
       Version v = e.getValue();

@@ -12,23 +12,33 @@
 -- limit's terms cross the wire and are parsed once per batch however many calls it counts:
 --   kind (r, q, f), then rate: q, r, b, µs per unit; quota: four window boundaries around the
 --   JVM's estimate of now (epoch ms); in-flight: unused.
--- Then per operation: type ('R' reserve, 'S' settle), pinned time (µs, '' for the server's),
--- n (counters of a reservation, charges of a settlement), reservation id, then its fields:
+-- Then per operation: type ('R' reserve, 'S' settle, 'C' cancel), pinned time (µs, '' for the
+-- server's), n (counters of a reservation, charges of a settlement), reservation id, then its
+-- fields:
 --   R: 3 per counter: limit number, amount (an in-flight limit's: its slots), threshold
 --      (capacity - required).
 --   S: 4 per charge: limit number, delta, x1, x2: a quota's reserved window start and end (ms), an
 --      in-flight limit's slot member in x1; else unused.
+--   C: as S, the deltas refunding every charge, a quota's x1 and x2 empty: the cancellation of a
+--      reservation whose caller got no answer (it timed out). If the reservation ran, it is settled
+--      to nothing, a quota's charge in the candidate window (of the quota's description) holding
+--      the time it ran (its pending entry's score less the settlement window); if it has not run,
+--      a mark ('~' .. id in the pending set, for the settlement window) makes it do nothing should
+--      it still arrive.
 -- Returns per operation: status, now µs; a reservation then 2 per counter: used, aux.
---   R status: 1 admitted, 0 rejected, 2 no candidate window holds the time (nothing changed; the
---   JVM retries with windows around now). aux: a rate's progress, a quota's window index, 0 for
---   in-flight. A reservation answered 2 has zeros for used and aux.
+--   R status: 1 admitted, 0 rejected (or cancelled before it ran: zeros for used and aux), 2 no
+--   candidate window holds the time (nothing changed; the JVM retries with windows around now).
+--   aux: a rate's progress, a quota's window index, 0 for in-flight. A reservation answered 2 has
+--   zeros for used and aux.
 --   S status: 1 applied, 0 settled before (or its settlement window ended), 2 as above.
+--   C status: 1 settled to nothing, 0 marked as cancelled (or its settlement window ended).
 --
 -- What it costs Redis is mostly the number of commands it calls, so it calls few, whatever the
 -- batch holds: one MGET reads every rate and quota counter of the batch; the operations then work
 -- on those values in Lua; at the end each changed counter is written once (SET ... PX, or one DEL
 -- for all that emptied). Reservation ids are members of one sorted set per store: one ZMSCORE
--- checks the settlements' ids, one ZREM removes them, one ZADD (and PEXPIRE) adds the new ones.
+-- checks the settlements' ids (and the reservations' cancellation marks), one ZREM removes them,
+-- one ZADD (and PEXPIRE) adds the new ones.
 -- In-flight sets are counted and changed in place (ZCOUNT, ZADD; ZREM), and each set given leases
 -- is extended once per batch (PEXPIRE).
 
@@ -39,8 +49,9 @@ local result
 -- The batch's rate and quota counters: packed value (false: none), and for the changed ones how
 -- long they live (ms; 0: deleted), in the order first changed.
 local value, ttlOf, changed
--- The ids of reservations this batch settles or makes: whether each is pending now.
-local pending, addedHere, settledIds, added
+-- The ids of reservations this batch settles or makes: whether each is pending now, the score of
+-- its pending entry, and the ids cancelled before they ran.
+local pending, addedHere, settledIds, added, pendingScore, cancelled, cancelledIds
 -- In-flight sets this batch has cleaned of ended leases (upkeep batches only), and the ones it added
 -- leases to, in order (each is extended once, at the end: every lease of a batch ends at the same
 -- time).
@@ -202,6 +213,33 @@ local function settleOne(k, at, n, id)
   return 1
 end
 
+-- Cancels a reservation whose caller got no answer; see C above.
+local function cancelOne(k, at, n, id)
+  if not pending[id] then
+    if not pendingScore[id] then
+      cancelledIds[#cancelledIds + 1] = id -- not run yet: marked, so that it never runs
+    end
+    return 0
+  end
+  local ranAt = pendingScore[id] - tonumber(ARGV[2])
+  for i = 1, n do
+    local a = at + (i - 1) * 4
+    local d = tonumber(ARGV[a])
+    if lk[d] == 'q' then
+      local from, to = 0, 0 -- none: the refund is dropped, as to an ended window
+      if ranAt >= l1[d] and ranAt < l2[d] then
+        from, to = l1[d], l2[d]
+      elseif ranAt >= l2[d] and ranAt < l3[d] then
+        from, to = l2[d], l3[d]
+      elseif ranAt >= l3[d] and ranAt < l4[d] then
+        from, to = l3[d], l4[d]
+      end
+      ARGV[a + 2], ARGV[a + 3] = from, to
+    end
+  end
+  return settleOne(k, at, n, id)
+end
+
 -- Runs one batch: the function called with FCALL.
 local function batch(keys, args)
   startCall(keys, args)
@@ -214,6 +252,7 @@ local function batch(keys, args)
   leaseEnd = n2s(serverMs + leaseMs)
   result, value, ttlOf, changed = {}, {}, {}, {}
   pending, addedHere, settledIds, added, cleaned = {}, {}, {}, {}, {}
+  pendingScore, cancelled, cancelledIds = {}, {}, {}
   leased, leasedList = {}, {}
   local ops = tonumber(ARGV[3])
   local first = 6 -- ARGV index of the first limit description, then of the first operation
@@ -227,15 +266,18 @@ local function batch(keys, args)
     first = first + 5
   end
 
-  -- Read first: every rate and quota counter of the batch (one MGET) and whether each settled
-  -- reservation is still pending (one ZMSCORE).
+  -- Read first: every rate and quota counter of the batch (one MGET), whether each settled or
+  -- cancelled reservation is still pending and whether a reservation was cancelled before it ran
+  -- (one ZMSCORE).
   do
     local keys, ids = {}, {}
     local a, k = first, 2
     for _ = 1, ops do
       local op, n = ARGV[a], tonumber(ARGV[a + 2])
       local width = 3
-      if op == 'S' then
+      if op == 'R' then
+        ids[#ids + 1] = '~' .. ARGV[a + 3]
+      else
         width = 4
         ids[#ids + 1] = ARGV[a + 3]
       end
@@ -258,8 +300,14 @@ local function batch(keys, args)
     if #ids > 0 then
       local scores = redis.call('ZMSCORE', pendingKey, unpack(ids))
       for i = 1, #ids do
-        -- an id whose settlement window has ended counts as settled, removed or not
-        pending[ids[i]] = scores[i] and tonumber(scores[i]) > serverMs or false
+        local id, score = ids[i], scores[i] and tonumber(scores[i])
+        if string.sub(id, 1, 1) == '~' then
+          cancelled[string.sub(id, 2)] = score and score > serverMs
+        else
+          -- an id whose settlement window has ended counts as settled, removed or not
+          pending[id] = score and score > serverMs or false
+          pendingScore[id] = score
+        end
       end
     end
   end
@@ -271,7 +319,14 @@ local function batch(keys, args)
     local op, n, id = ARGV[a], tonumber(ARGV[a + 2]), ARGV[a + 3]
     setClock(ARGV[a + 1])
     if op == 'R' then
-      local status = reserveOne(k, a + 4, n, id, r + 2)
+      local status = 0
+      if cancelled[id] then
+        for i = r + 3, r + 2 + 2 * n do
+          result[i] = 0
+        end
+      else
+        status = reserveOne(k, a + 4, n, id, r + 2)
+      end
       result[r + 1] = status
       result[r + 2] = now
       if status == 2 then
@@ -282,7 +337,11 @@ local function batch(keys, args)
       r = r + 2 + 2 * n
       a = a + 4 + 3 * n
     else
-      result[r + 1] = settleOne(k, a + 4, n, id)
+      if op == 'C' then
+        result[r + 1] = cancelOne(k, a + 4, n, id)
+      else
+        result[r + 1] = settleOne(k, a + 4, n, id)
+      end
       result[r + 2] = now
       r = r + 2
       a = a + 4 + 4 * n
@@ -315,7 +374,7 @@ local function batch(keys, args)
   if upkeep then
     redis.call('ZREMRANGEBYSCORE', pendingKey, '-inf', serverMsText)
   end
-  if #added > 0 then
+  if #added > 0 or #cancelledIds > 0 then
     local members = {}
     local ends = n2s(serverMs + window)
     for i = 1, #added do
@@ -324,6 +383,10 @@ local function batch(keys, args)
         members[#members + 1] = ends
         members[#members + 1] = id
       end
+    end
+    for i = 1, #cancelledIds do
+      members[#members + 1] = ends
+      members[#members + 1] = '~' .. cancelledIds[i]
     end
     if #members > 0 then
       redis.call('ZADD', pendingKey, unpack(members))

@@ -180,6 +180,44 @@ class RedisBatchingTest {
   }
 
   @Test
+  void aPeekRightAfterASettlementSeesItWhileTwoBatchesAreInFlight() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis);
+        RedisTokenLimitStore store =
+            RedisTokenLimitStore.builder(connection).reserveOnCallerThread(false).build()) {
+      connection.connect();
+      ReserveResult held = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 100)));
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+
+      // Two other callers' batches are on their way (Redis is slow to answer them): the most
+      // the store has in flight at once.
+      redis.pause();
+      List<Thread> callers = new ArrayList<>();
+      for (int i = 0; i < LimitBatcher.MAX_IN_FLIGHT; i++) {
+        Thread caller =
+            new Thread(() -> store.reserve(List.of(new LimitCharge(RATE, "team-b", 1))));
+        caller.start();
+        callers.add(caller);
+        Thread.sleep(100);
+      }
+      store.settle(held.reservation(), new long[] {30});
+      java.util.concurrent.CompletableFuture<List<CounterReading>> read =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> store.peek(List.of(new CounterId(QUOTA, "team-a"))));
+      Thread.sleep(200);
+      redis.resume();
+
+      assertThat(read.get(10, TimeUnit.SECONDS))
+          .as("the peek of the thread that settled sees the settlement")
+          .extracting(CounterReading::used)
+          .containsExactly(30L);
+      for (Thread caller : callers) {
+        caller.join();
+      }
+    }
+  }
+
+  @Test
   void aReservationSentJustAsTheLingerTimerSendsASettlementStillSeesIt() throws Exception {
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection = connect(redis);

@@ -58,6 +58,63 @@ class RedisConnectionTest {
   }
 
   @Test
+  void aUriThatDoesNotParseIsRejectedWithoutItsPassword() {
+    // Reserved characters in a password that is not percent-encoded (as generated passwords often
+    // have), or a stray space: the URI parser's own message quotes the whole URI.
+    for (String uri :
+        List.of(
+            "redis://:s3c^ret-pw@127.0.0.1:6379",
+            "redis://:s3c%ret-pw@127.0.0.1:6379",
+            "redis://app:s3c ret-pw@127.0.0.1:6379",
+            "redis://:s3c/ret-pw@127.0.0.1:6379",
+            "redis://:s3cret-pw@127.0.0.1:6379 ")) {
+      assertThatThrownBy(() -> RedisConnection.builder().uri(uri))
+          .as(uri)
+          .satisfies(
+              e -> assertThat(stackTraceOf(e)).doesNotContain("s3c").doesNotContain("ret-pw"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("percent-encoded");
+    }
+  }
+
+  @Test
+  void aPasswordCutShortByAHashOrAQuestionMarkIsRejectedNotTakenForTheHost() {
+    // Parsed without complaint, but the password's first part becomes the host: it would be in
+    // toString and in every message naming the server.
+    for (String uri :
+        List.of(
+            "redis://:s3c#ret-pw@127.0.0.1:6379",
+            "redis://app:s3c?ret-pw@127.0.0.1:6379",
+            "redis://s3c#ret-pw@127.0.0.1:6379")) {
+      assertThatThrownBy(() -> RedisConnection.builder().uri(uri))
+          .as(uri)
+          .satisfies(
+              e -> assertThat(stackTraceOf(e)).doesNotContain("s3c").doesNotContain("ret-pw"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("percent-encoded");
+    }
+    // the same passwords percent-encoded are fine, and so is an '@' in a query parameter
+    for (String uri :
+        List.of(
+            "redis://:s3c%23ret-pw@127.0.0.1:6379",
+            "redis://app:s3c%3Fret-pw@127.0.0.1:6379",
+            "redis://:s3c%5Eret-pw@127.0.0.1:6379",
+            "redis://127.0.0.1:6379?clientName=app@host")) {
+      try (RedisConnection connection = RedisConnection.builder().uri(uri).build()) {
+        assertThat(connection.toString())
+            .as(uri)
+            .isEqualTo("RedisConnection[127.0.0.1:6379, keyPrefix=aigw:]");
+      }
+    }
+  }
+
+  private static String stackTraceOf(Throwable e) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    e.printStackTrace(new java.io.PrintWriter(out));
+    return out.toString();
+  }
+
+  @Test
   void rejectsHashTagPrefixesAndKeepsPasswordsOutOfToString() {
     assertThatThrownBy(() -> RedisConnection.builder().keyPrefix("{app}:"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -18,6 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The store against a redis-server that dies, comes back, freezes or fills up: reservations fail
@@ -151,15 +153,220 @@ class RedisTokenLimitStoreFaultTest {
       }
       // The settlement reaches the frozen Redis, times out here and is queued: once Redis runs
       // again it gets both the late original and the replay, and applies one.
+      // (Queued with the cancellations of the reservations that were sent and timed out.)
+      int cancellations = store.settlements().pending();
       store.settle(held, new long[] {500});
-      assertThat(store.settlements().pending()).isEqualTo(1);
+      assertThat(store.settlements().pending()).isEqualTo(cancellations + 1);
       // Once the batches before it timed out, it is sent to the frozen Redis and times out too.
       Thread.sleep(TIMEOUT.multipliedBy(4).toMillis());
       redis.resume();
 
       await(() -> store.settlements().pending() == 0, Duration.ofSeconds(10));
       assertThat(remaining(store, QUOTA)).isEqualTo(500);
-      assertThat(store.settlements().replayed()).isEqualTo(1);
+      assertThat(remaining(store, RATE)).isEqualTo(1000); // the timed-out reservations: nothing
+      // the settlement, and the cancellation of each reservation sent but not answered in time
+      assertThat(store.settlements().replayed()).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @ParameterizedTest(name = "on the caller''s thread: {0}")
+  @ValueSource(booleans = {true, false})
+  void aReservationRedisRunsAfterItsCallerTimedOutChargesNothing(boolean callerThread)
+      throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store =
+            warm(
+                RedisTokenLimitStore.builder(connection)
+                    .reserveOnCallerThread(callerThread)
+                    .build())) {
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      // Redis stalls (a slow command, a fork, a busy host): the reservation is sent, its caller
+      // gives up after the command timeout, and Redis runs it once it goes on.
+      redis.pause();
+      assertThatThrownBy(
+              () ->
+                  store.reserve(
+                      List.of(
+                          new LimitCharge(QUOTA, "alice", 100),
+                          new LimitCharge(RATE, "alice", 100),
+                          new LimitCharge(SLOTS, "alice", 1))))
+          .isInstanceOf(RedisStoreException.class)
+          .hasMessageContaining("not charged");
+      Thread.sleep(TIMEOUT.multipliedBy(2).toMillis());
+      redis.resume();
+
+      await(() -> store.settlements().pending() == 0, Duration.ofSeconds(10));
+      assertThat(remaining(store, QUOTA)).isEqualTo(1000);
+      assertThat(remaining(store, RATE)).isEqualTo(1000);
+      assertThat(remaining(store, SLOTS)).isEqualTo(4);
+      assertThat(store.settlements().dropped()).isZero();
+    }
+  }
+
+  @Test
+  void aReservationThatReachesRedisOnlyAfterItsCancellationDoesNothing() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        HoldingProxy proxy = new HoldingProxy(redis.port());
+        RedisConnection connection = connect(redis, "redis://127.0.0.1:" + proxy.port());
+        RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      // The store's second connection is its caller's-thread one (the first is Lettuce's): what
+      // it sends now is held on the way, as by a congested link, while Lettuce's goes through.
+      proxy.hold(2);
+      assertThatThrownBy(
+              () ->
+                  store.reserve(
+                      List.of(
+                          new LimitCharge(QUOTA, "alice", 100),
+                          new LimitCharge(RATE, "alice", 100),
+                          new LimitCharge(SLOTS, "alice", 1))))
+          .isInstanceOf(RedisStoreException.class)
+          .hasMessageContaining("timed out");
+      // its cancellation reaches Redis first, through Lettuce
+      await(() -> store.settlements().pending() == 0, Duration.ofSeconds(10));
+      proxy.release(); // then the reservation itself
+      await(() -> proxy.held() == 0, Duration.ofSeconds(10));
+      Thread.sleep(100);
+
+      assertThat(remaining(store, QUOTA)).isEqualTo(1000);
+      assertThat(remaining(store, RATE)).isEqualTo(1000);
+      assertThat(remaining(store, SLOTS)).isEqualTo(4);
+    }
+  }
+
+  /**
+   * A TCP proxy to Redis that holds back what the client sends on one of its connections (by the
+   * order they were made, from 1) until released: then it delivers it, even if the client has
+   * closed that connection meanwhile.
+   */
+  private static final class HoldingProxy implements AutoCloseable {
+    private final java.net.ServerSocket server = new java.net.ServerSocket(0);
+    private final int target;
+    private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.io.ByteArrayOutputStream heldBytes = new java.io.ByteArrayOutputStream();
+    private volatile int holding;
+    private volatile int made;
+    private java.io.OutputStream heldTo;
+
+    HoldingProxy(int target) throws java.io.IOException {
+      this.target = target;
+      Thread accept = new Thread(this::accept, "holding-proxy");
+      accept.setDaemon(true);
+      accept.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    void hold(int connection) {
+      holding = connection;
+    }
+
+    synchronized int held() {
+      return heldBytes.size();
+    }
+
+    synchronized void release() throws java.io.IOException {
+      holding = 0;
+      if (heldTo != null) {
+        heldTo.write(heldBytes.toByteArray());
+        heldTo.flush();
+        heldBytes.reset();
+      }
+    }
+
+    private void accept() {
+      try {
+        while (true) {
+          java.net.Socket client = server.accept();
+          java.net.Socket upstream = new java.net.Socket("127.0.0.1", target);
+          sockets.add(client);
+          sockets.add(upstream);
+          int index = ++made;
+          pump(client.getInputStream(), upstream.getOutputStream(), index);
+          pump(upstream.getInputStream(), client.getOutputStream(), 0);
+        }
+      } catch (java.io.IOException closed) {
+        // the proxy was closed
+      }
+    }
+
+    private void pump(java.io.InputStream in, java.io.OutputStream out, int index) {
+      Thread pump =
+          new Thread(
+              () -> {
+                byte[] buffer = new byte[8192];
+                try {
+                  for (int n; (n = in.read(buffer)) >= 0; ) {
+                    synchronized (this) {
+                      if (index != 0 && index == holding) {
+                        heldTo = out;
+                        heldBytes.write(buffer, 0, n);
+                      } else {
+                        out.write(buffer, 0, n);
+                        out.flush();
+                      }
+                    }
+                  }
+                } catch (java.io.IOException ended) {
+                  // either side closed
+                }
+              },
+              "holding-proxy-pump");
+      pump.setDaemon(true);
+      pump.start();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      server.close();
+      for (java.net.Socket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void aRedisThatTakesNoNewConnectionFailsConcurrentReservesWithinTheirTimeoutNotOneByOne()
+      throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      // Frozen before the store's first call: connections are accepted by the kernel but never
+      // answered, so none is made (as with a host that drops packets) until it goes on.
+      redis.pause();
+      ExecutorService callers = Executors.newFixedThreadPool(4);
+      try {
+        for (int round = 0; round < 3; round++) {
+          List<Future<Long>> took = new ArrayList<>();
+          for (int i = 0; i < 4; i++) {
+            took.add(
+                callers.submit(
+                    () -> {
+                      long started = System.nanoTime();
+                      assertThatThrownBy(
+                              () -> store.reserve(List.of(new LimitCharge(RATE, "alice", 10))))
+                          .isInstanceOf(RedisStoreException.class)
+                          .hasMessageContaining("not charged");
+                      return System.nanoTime() - started;
+                    }));
+          }
+          for (Future<Long> nanos : took) {
+            Duration tookNow = Duration.ofNanos(nanos.get());
+            if (round > 0) { // the first round may load Netty's classes
+              // At most the connection's wait and the command's, each the command timeout (the
+              // connect timeout is 2 s, and callers used to wait for it one after the other).
+              assertThat(tookNow).isLessThan(TIMEOUT.multipliedBy(2).plusMillis(500));
+            }
+          }
+        }
+      } finally {
+        callers.shutdownNow();
+      }
+      redis.resume();
+      await(() -> answers(store), Duration.ofSeconds(10));
     }
   }
 
@@ -203,6 +410,44 @@ class RedisTokenLimitStoreFaultTest {
       assertThat(remaining(store, RATE)).isEqualTo(1000);
       assertThat(remaining(store, SLOTS)).isEqualTo(4);
     }
+  }
+
+  @Test
+  void aSettlementRefusedByAServerThatIsAReplicaForAWhileIsReplayedNotDropped() throws Exception {
+    try (RedisServer primary = RedisServer.start();
+        RedisServer standby = RedisServer.start();
+        RedisConnection connection = connect(primary, primary.uri());
+        RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+      Reservation held =
+          store
+              .reserve(
+                  List.of(new LimitCharge(QUOTA, "alice", 100), new LimitCharge(SLOTS, "alice", 1)))
+              .reservation();
+      // A failover the application's address does not follow at once: the standby takes over
+      // with a copy of the data, and the server this store talks to becomes its replica, which
+      // answers every write "READONLY You can't write against a read only replica".
+      replicate(standby, primary);
+      standby.command("REPLICAOF", "NO", "ONE");
+      replicate(primary, standby);
+
+      store.settle(held, new long[] {500, 0});
+      assertThat(store.flush(Duration.ofMillis(500))).as("not applied while read-only").isFalse();
+      assertThat(store.settlements().dropped()).isZero();
+
+      primary.command("REPLICAOF", "NO", "ONE"); // it takes writes again
+      await(() -> store.settlements().pending() == 0, Duration.ofSeconds(10));
+      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 1, 0));
+      assertThat(remaining(store, QUOTA)).isEqualTo(500); // the 500 used, counted once
+      assertThat(remaining(store, SLOTS)).isEqualTo(4); // the slot freed
+    }
+  }
+
+  /** Makes {@code replica} a replica of {@code source} and waits until it holds its data. */
+  private static void replicate(RedisServer replica, RedisServer source) throws Exception {
+    String mark = java.util.UUID.randomUUID().toString();
+    source.command("SET", "replication-mark", mark);
+    replica.command("REPLICAOF", "127.0.0.1", Integer.toString(source.port()));
+    await(() -> mark.equals(replica.command("GET", "replication-mark")), Duration.ofSeconds(10));
   }
 
   @Test

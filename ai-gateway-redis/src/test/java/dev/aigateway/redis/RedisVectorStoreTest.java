@@ -173,6 +173,46 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void anInstanceLoadingWhileTheOldestEntriesAreEvictedLoadsEveryEntry() throws Exception {
+    int max = 3_000; // six load batches
+    RedisConnection own = connection();
+    opened.add(own);
+    RedisVectorStore a = open(own, TIME_TO_LIVE, max);
+    for (int i = 0; i < max; i++) {
+      a.add("p", "e" + i, atAngle(i * 0.01), "text " + i);
+    }
+    // Another instance keeps adding while this one loads: each add evicts the oldest entry, so the
+    // entries move down the index's ranks between two load batches.
+    java.util.concurrent.atomic.AtomicBoolean adding =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread adder =
+        new Thread(
+            () -> {
+              for (int i = max; adding.get(); i++) {
+                a.add("p", "e" + i, atAngle(i * 0.01), "text " + i);
+              }
+            });
+    adder.start();
+    RedisVectorStore late;
+    try {
+      RedisConnection lateConnection = connection();
+      opened.add(lateConnection);
+      late = open(lateConnection, TIME_TO_LIVE, max);
+    } finally {
+      adding.set(false);
+      adder.join();
+    }
+
+    assertThat(a.size()).isEqualTo(max);
+    try {
+      await(() -> late.localSize() == max, Duration.ofSeconds(5));
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          "the loading instance holds " + late.localSize() + " of the " + max + " entries");
+    }
+  }
+
+  @Test
   void anInstanceThatMissedChangesReloadsEverything() throws Exception {
     RedisVectorStore a = instance();
     RedisVectorStore b = instance();
