@@ -276,6 +276,30 @@ class BedrockTest {
   }
 
   @Test
+  void anEndpointWrittenWithCapitalsIsSignedForTheHostTheClientSends() throws Exception {
+    MockWebServer east = server();
+    east.enqueue(json(CONVERSE_ANSWER));
+    String endpoint = east.url("/").toString().replace("localhost", "LocalHost");
+    assertThat(endpoint).contains("LocalHost"); // host names are case-insensitive
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.bedrock("east", endpoint)
+                                .signer(AwsSigV4.signer("us-east-1", "bedrock", CREDENTIALS)))));
+
+    try (Response response = client.newCall(converseCall("converse")).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+
+    RecordedRequest sent = east.takeRequest();
+    assertThat(sent.getHeaders().get("Host")).startsWith("localhost:");
+    assertSignedFor(sent, "us-east-1");
+  }
+
+  @Test
   void aCallThatFailsOverToAnotherRegionIsSignedAgainForItsRegionAndModel() throws Exception {
     MockWebServer east = server();
     MockWebServer west = server();

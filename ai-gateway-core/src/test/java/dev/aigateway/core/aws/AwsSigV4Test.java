@@ -129,6 +129,8 @@ class AwsSigV4Test {
         .isEqualTo("h.example");
     assertThat(AwsSigV4.hostHeader(java.net.URI.create("http://h.example:8080/")))
         .isEqualTo("h.example:8080");
+    assertThat(AwsSigV4.hostHeader(java.net.URI.create("https://Bedrock-Runtime.example/")))
+        .isEqualTo("bedrock-runtime.example");
   }
 
   @Test
