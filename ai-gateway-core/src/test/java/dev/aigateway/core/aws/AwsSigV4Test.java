@@ -154,6 +154,34 @@ class AwsSigV4Test {
   }
 
   @Test
+  void environmentValuesAroundWhichSpaceWasLeftSignAsTheAwsSdkReadsThem() throws IOException {
+    // A variable filled from a file (a Kubernetes secret, an env file) often ends in a line break;
+    // the AWS SDK trims the environment's values, and a signature over the untrimmed secret is
+    // refused by AWS.
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("AWS_ACCESS_KEY_ID", "AKIDENV\n");
+    env.put("AWS_SECRET_ACCESS_KEY", " env-secret-value\n");
+    env.put("AWS_SESSION_TOKEN", "env-token-value\r\n");
+    Clock clock = Clock.fixed(Instant.parse("2015-08-30T12:36:00Z"), ZoneOffset.UTC);
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    String url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse";
+
+    Map<String, String> fromEnvironment =
+        AwsSigV4.signer("us-east-1", "bedrock", AwsCredentialsProvider.environment(env::get), clock)
+            .sign("POST", url, body);
+    Map<String, String> fromTrimmed =
+        AwsSigV4.signer(
+                "us-east-1",
+                "bedrock",
+                AwsCredentialsProvider.of(
+                    new AwsCredentials("AKIDENV", "env-secret-value", "env-token-value")),
+                clock)
+            .sign("POST", url, body);
+
+    assertThat(fromEnvironment).isEqualTo(fromTrimmed);
+  }
+
+  @Test
   void badSettingsAreRefusedNamingTheValue() {
     assertThatThrownBy(() -> AwsSigV4.signer("us east", "bedrock", () -> SUITE))
         .isInstanceOf(IllegalArgumentException.class)
