@@ -259,10 +259,24 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
     /**
      * Adds a header to every embedding call, for example the consumer header the gateway's limits
      * count by, or credentials when no backend pool supplies them.
+     *
+     * @throws IllegalArgumentException when the value holds a character not allowed in a header
+     *     value (anything but a tab and printable ASCII, such as a key's trailing line break); the
+     *     message never holds the value
      */
     public Builder header(String name, String value) {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(value, "value");
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if (c != '\t' && (c < ' ' || c > '~')) {
+          throw new IllegalArgumentException(
+              "the value of header '"
+                  + name
+                  + "' holds a character not allowed in a header value, at index "
+                  + i);
+        }
+      }
       headers.put(name.toLowerCase(Locale.ROOT), value);
       return this;
     }

@@ -276,6 +276,61 @@ class BedrockTest {
   }
 
   @Test
+  void anEndpointWrittenWithCapitalsIsSignedForTheHostTheClientSends() throws Exception {
+    MockWebServer east = server();
+    east.enqueue(json(CONVERSE_ANSWER));
+    String endpoint = east.url("/").toString().replace("localhost", "LocalHost");
+    assertThat(endpoint).contains("LocalHost"); // host names are case-insensitive
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.bedrock("east", endpoint)
+                                .signer(AwsSigV4.signer("us-east-1", "bedrock", CREDENTIALS)))));
+
+    try (Response response = client.newCall(converseCall("converse")).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+
+    RecordedRequest sent = east.takeRequest();
+    assertThat(sent.getHeaders().get("Host")).startsWith("localhost:");
+    assertSignedFor(sent, "us-east-1");
+  }
+
+  @Test
+  void aSessionTokenNoHeaderMayHoldFailsTheCallWithoutShowingIt() throws Exception {
+    MockWebServer east = server();
+    // A token from an environment variable filled from a file can end in a line break.
+    AwsCredentialsProvider broken =
+        AwsCredentialsProvider.of(new AwsCredentials(ACCESS_KEY, SECRET, TOKEN + "\n"));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(
+                            dev.aigateway.core.routing.Backend.bedrock(
+                                    "east", east.url("/").toString())
+                                .signer(AwsSigV4.signer("us-east-1", "bedrock", broken)))));
+
+    Throwable thrown =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> client.newCall(converseCall("converse")).execute().close());
+
+    assertThat(thrown).isInstanceOf(java.io.IOException.class);
+    java.io.StringWriter trace = new java.io.StringWriter();
+    thrown.printStackTrace(new java.io.PrintWriter(trace));
+    assertThat(trace.toString()).doesNotContain(TOKEN).doesNotContain(SECRET);
+    assertThat(east.getRequestCount()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.toString()).doesNotContain(TOKEN);
+    assertThat(events.all).hasSize(1);
+  }
+
+  @Test
   void aCallThatFailsOverToAnotherRegionIsSignedAgainForItsRegionAndModel() throws Exception {
     MockWebServer east = server();
     MockWebServer west = server();

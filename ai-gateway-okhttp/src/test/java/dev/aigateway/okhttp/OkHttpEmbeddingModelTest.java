@@ -127,6 +127,26 @@ class OkHttpEmbeddingModelTest {
   }
 
   @Test
+  void aKeyWithACharacterNoHeaderMayHoldIsRefusedWithoutShowingIt() {
+    // A key read from a file often ends in a line break. OkHttp's own error would quote the value
+    // of any header but Authorization, and a failed embedding is logged with its message.
+    assertThatThrownBy(
+            () ->
+                model()
+                    .header("api-key", SECRET + "\n")
+                    .client(new OkHttpClient())
+                    .build()
+                    .embed("x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "the value of header 'api-key' holds a character not allowed in a header value, at"
+                + " index "
+                + SECRET.length())
+        .hasMessageNotContaining(SECRET);
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
   void withoutAClientItSaysHowToGetOne() {
     assertThatThrownBy(() -> model().build().embed("x"))
         .isInstanceOf(IOException.class)

@@ -53,8 +53,9 @@ public interface AwsCredentialsProvider {
 
   /**
    * The credentials in the process environment: {@value #ACCESS_KEY_ID}, {@value
-   * #SECRET_ACCESS_KEY} and, when set, {@value #SESSION_TOKEN}; read on every call, so a rotated
-   * environment (rare in a JVM) is seen.
+   * #SECRET_ACCESS_KEY} and, when set, {@value #SESSION_TOKEN}, without the white space around them
+   * (as the AWS SDK reads them: a variable filled from a file often ends in a line break); read on
+   * every call, so a rotated environment (rare in a JVM) is seen.
    */
   static AwsCredentialsProvider environment() {
     return environment(System::getenv);
@@ -71,8 +72,8 @@ public interface AwsCredentialsProvider {
     return new AwsCredentialsProvider() {
       @Override
       public AwsCredentials credentials() throws IOException {
-        String id = environment.apply(ACCESS_KEY_ID);
-        String secret = environment.apply(SECRET_ACCESS_KEY);
+        String id = trimmed(environment.apply(ACCESS_KEY_ID));
+        String secret = trimmed(environment.apply(SECRET_ACCESS_KEY));
         if (id == null || id.isBlank() || secret == null || secret.isBlank()) {
           throw new IOException(
               "no AWS credentials in the environment: set "
@@ -81,7 +82,11 @@ public interface AwsCredentialsProvider {
                   + SECRET_ACCESS_KEY
                   + (id == null || id.isBlank() ? "" : " (only " + ACCESS_KEY_ID + " is set)"));
         }
-        return new AwsCredentials(id, secret, environment.apply(SESSION_TOKEN));
+        return new AwsCredentials(id, secret, trimmed(environment.apply(SESSION_TOKEN)));
+      }
+
+      private static @Nullable String trimmed(@Nullable String value) {
+        return value == null ? null : value.strip();
       }
 
       @Override

@@ -205,10 +205,11 @@ public final class AwsSigV4 implements RequestSigner {
   }
 
   /**
-   * The {@code Host} header an HTTP client writes for {@code uri}: the port only when not default.
+   * The {@code Host} header an HTTP client writes for {@code uri}: the host in lower case (as
+   * OkHttp writes it, whatever case the URL has), the port only when not default.
    */
   static String hostHeader(URI uri) {
-    String host = uri.getHost();
+    String host = uri.getHost().toLowerCase(java.util.Locale.ROOT);
     int port = uri.getPort();
     boolean defaultPort =
         port < 0

@@ -132,7 +132,7 @@ public final class RefreshingCredentials implements CredentialProvider {
       refreshInBackground(now);
       return current.credential;
     }
-    return await(refresh());
+    return await(refresh(now));
   }
 
   /**
@@ -176,9 +176,18 @@ public final class RefreshingCredentials implements CredentialProvider {
     }
   }
 
-  /** The refresh under way, or a new one. */
-  private Refresh refresh() {
+  /**
+   * The refresh under way, or a new one; for a call that found no valid token at {@code now}. A
+   * token a refresh brought since the call looked is given as it is, not fetched again.
+   */
+  private Refresh refresh(Instant now) {
     synchronized (lock) {
+      Cached latest = cached;
+      if (latest != null && now.isBefore(latest.expiresAt)) {
+        Refresh done = new Refresh(cachedRefresh, System.nanoTime());
+        done.result.complete(latest);
+        return done;
+      }
       if (inFlight != null && System.nanoTime() - inFlight.deadlineNanos >= 0) {
         inFlight = null; // overdue: its waiters gave up; a new one is started
       }

@@ -20,6 +20,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -89,6 +92,7 @@ final class TokenEndpoint implements TokenSource {
     }
     request.POST(HttpRequest.BodyPublishers.ofString(form(), StandardCharsets.UTF_8));
     HttpClient client = httpClient != null ? httpClient : DefaultClient.INSTANCE;
+    long deadline = System.nanoTime() + timeout.toNanos();
     HttpResponse<InputStream> response;
     try {
       response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -110,18 +114,51 @@ final class TokenEndpoint implements TokenSource {
               + (e.getMessage() == null ? "" : ": " + redact(e.getMessage())),
           e);
     }
+    // The client's timeout ends when the headers come; the body is read within the same timeout,
+    // else a body that never comes would hold this thread and its connection for ever.
+    InputStream in = response.body();
+    AtomicBoolean overdue = new AtomicBoolean();
+    CompletableFuture<Void> giveUp =
+        CompletableFuture.runAsync(
+            () -> {
+              overdue.set(true);
+              try {
+                in.close();
+              } catch (IOException ignored) {
+                // closed either way
+              }
+            },
+            CompletableFuture.delayedExecutor(
+                Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS, Runnable::run));
     byte[] body;
-    try (InputStream in = response.body()) {
+    try (in) {
       body = in.readNBytes(MAX_RESPONSE_BYTES + 1);
     } catch (IOException e) {
+      if (overdue.get()) {
+        throw overdue(response.statusCode(), e);
+      }
       throw new TokenEndpointException(
           shownUrl,
           response.statusCode(),
           null,
           "the token endpoint " + shownUrl + " broke off its answer: " + e.getClass().getName(),
           e);
+    } finally {
+      giveUp.cancel(false);
+    }
+    if (overdue.get()) {
+      throw overdue(response.statusCode(), null);
     }
     return read(response.statusCode(), body);
+  }
+
+  private TokenEndpointException overdue(int status, @Nullable Throwable cause) {
+    return new TokenEndpointException(
+        shownUrl,
+        status,
+        null,
+        "the token endpoint " + shownUrl + " did not finish its answer within " + timeout,
+        cause);
   }
 
   /** The token in a response, or the exception that says why there is none. */

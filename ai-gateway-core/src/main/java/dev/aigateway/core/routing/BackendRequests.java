@@ -21,22 +21,52 @@ final class BackendRequests {
    *     unlike the error a client would raise (OkHttp hides only some headers' values)
    */
   public static Map.Entry<String, String> credentialHeader(Backend backend, Credential credential) {
-    String secret = credential.secret();
-    for (int i = 0; i < secret.length(); i++) {
-      char c = secret.charAt(i);
-      if (c != '\t' && (c < ' ' || c > '~')) {
-        throw new IllegalArgumentException(
-            "the credential of backend '"
-                + backend.id()
-                + "' holds a character not allowed in a header value, at index "
-                + i);
-      }
+    int bad = notAllowedAt(credential.secret());
+    if (bad >= 0) {
+      throw new IllegalArgumentException(
+          "the credential of backend '"
+              + backend.id()
+              + "' holds a character not allowed in a header value, at index "
+              + bad);
     }
     String apiKeyHeader = backend.flavor().apiKeyHeader();
     if (credential.kind() == Credential.Kind.API_KEY && apiKeyHeader != null) {
       return Map.entry(apiKeyHeader, credential.secret());
     }
     return Map.entry("Authorization", "Bearer " + credential.secret());
+  }
+
+  /**
+   * Checks the headers a backend's signer gives a request (a session token among them).
+   *
+   * @throws IllegalArgumentException when a value holds a character HTTP clients refuse in a header
+   *     value; the message names the header, never its value
+   */
+  public static void checkSignedHeaders(Backend backend, Map<String, String> headers) {
+    headers.forEach(
+        (name, value) -> {
+          int bad = notAllowedAt(value);
+          if (bad >= 0) {
+            throw new IllegalArgumentException(
+                "the signer of backend '"
+                    + backend.id()
+                    + "' gave header "
+                    + name
+                    + " a character not allowed in a header value, at index "
+                    + bad);
+          }
+        });
+  }
+
+  /** The index of the first character but a tab and printable ASCII, or -1. */
+  private static int notAllowedAt(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c != '\t' && (c < ' ' || c > '~')) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**

@@ -555,7 +555,10 @@ final class CallRouting implements Route {
         RequestSigner signer = config.signer();
         if (signer != null) {
           // Signed last, over exactly what this attempt sends: its URL and its body.
-          set.putAll(signer.sign(method, url, body != null ? body : applicationBody));
+          Map<String, String> signed =
+              signer.sign(method, url, body != null ? body : applicationBody);
+          BackendRequests.checkSignedHeaders(config, signed);
+          set.putAll(signed);
           remove = translator != null ? TRANSLATED_REMOVED : SIGNATURE_HEADERS;
         }
       } catch (IOException | RuntimeException e) {

@@ -129,6 +129,8 @@ class AwsSigV4Test {
         .isEqualTo("h.example");
     assertThat(AwsSigV4.hostHeader(java.net.URI.create("http://h.example:8080/")))
         .isEqualTo("h.example:8080");
+    assertThat(AwsSigV4.hostHeader(java.net.URI.create("https://Bedrock-Runtime.example/")))
+        .isEqualTo("bedrock-runtime.example");
   }
 
   @Test
@@ -149,6 +151,34 @@ class AwsSigV4Test {
     assertThat(read.toString())
         .doesNotContain("env-secret-value")
         .doesNotContain("env-token-value");
+  }
+
+  @Test
+  void environmentValuesAroundWhichSpaceWasLeftSignAsTheAwsSdkReadsThem() throws IOException {
+    // A variable filled from a file (a Kubernetes secret, an env file) often ends in a line break;
+    // the AWS SDK trims the environment's values, and a signature over the untrimmed secret is
+    // refused by AWS.
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("AWS_ACCESS_KEY_ID", "AKIDENV\n");
+    env.put("AWS_SECRET_ACCESS_KEY", " env-secret-value\n");
+    env.put("AWS_SESSION_TOKEN", "env-token-value\r\n");
+    Clock clock = Clock.fixed(Instant.parse("2015-08-30T12:36:00Z"), ZoneOffset.UTC);
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    String url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse";
+
+    Map<String, String> fromEnvironment =
+        AwsSigV4.signer("us-east-1", "bedrock", AwsCredentialsProvider.environment(env::get), clock)
+            .sign("POST", url, body);
+    Map<String, String> fromTrimmed =
+        AwsSigV4.signer(
+                "us-east-1",
+                "bedrock",
+                AwsCredentialsProvider.of(
+                    new AwsCredentials("AKIDENV", "env-secret-value", "env-token-value")),
+                clock)
+            .sign("POST", url, body);
+
+    assertThat(fromEnvironment).isEqualTo(fromTrimmed);
   }
 
   @Test

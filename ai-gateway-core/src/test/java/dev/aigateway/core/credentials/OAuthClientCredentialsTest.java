@@ -19,6 +19,10 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -236,6 +240,45 @@ class OAuthClientCredentialsTest {
         .hasMessageNotContaining(CLIENT_SECRET)
         .cause()
         .isInstanceOfSatisfying(TokenEndpointException.class, e -> assertThat(e.status()).isZero());
+  }
+
+  @Test
+  void aTokenEndpointThatStallsInItsBodyIsGivenUpOnWithinTheRefreshTimeout() throws Exception {
+    tokenEndpoint.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body("{\"access_token\":\"access-token-SECRET-1\",\"expires_in\":3600}")
+            .bodyDelay(30, TimeUnit.SECONDS) // the headers come at once, the body never in time
+            .build());
+    ExecutorService threads = Executors.newCachedThreadPool();
+    CountDownLatch requestEnded = new CountDownLatch(1);
+    OAuthClientCredentials credentials =
+        oauth()
+            .clientSecret(CLIENT_SECRET)
+            .refreshTimeout(Duration.ofSeconds(1))
+            .executor(
+                task ->
+                    threads.execute(
+                        () -> {
+                          try {
+                            task.run();
+                          } finally {
+                            requestEnded.countDown();
+                          }
+                        }))
+            .build();
+    try {
+      assertThatThrownBy(credentials::credential)
+          .isInstanceOf(TokenRefreshException.class)
+          .hasMessageContaining("no token within the refresh timeout of PT1S");
+
+      // The token request itself is bounded by the refresh timeout, as the builder documents: its
+      // thread and connection are not held until the endpoint finishes (or forever).
+      assertThat(requestEnded.await(5, TimeUnit.SECONDS)).as("the token request ended").isTrue();
+    } finally {
+      threads.shutdownNow();
+    }
   }
 
   @Test

@@ -185,6 +185,59 @@ class RefreshingCredentialsTest {
   }
 
   @Test
+  void aCallThatFoundNoTokenUsesTheOneARefreshJustBroughtInsteadOfFetchingAgain() throws Exception {
+    CountingSource source = new CountingSource();
+    CountDownLatch lookedAtTheCache = new CountDownLatch(1);
+    CountDownLatch goOn = new CountDownLatch(1);
+    Thread[] paused = new Thread[1];
+    // The first caller is held between reading the cache (empty) and asking for a refresh, while
+    // a second caller's refresh runs and ends: a window every caller at expiry goes through.
+    java.time.Clock pausing =
+        new java.time.Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return clock.getZone();
+          }
+
+          @Override
+          public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            if (Thread.currentThread() == paused[0] && lookedAtTheCache.getCount() > 0) {
+              lookedAtTheCache.countDown();
+              try {
+                goOn.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return clock.instant();
+          }
+        };
+    RefreshingCredentials tokens = credentials(source).clock(pausing).build();
+    ExecutorService callers = Executors.newSingleThreadExecutor(daemon());
+    try {
+      Future<Credential> first =
+          callers.submit(
+              () -> {
+                paused[0] = Thread.currentThread();
+                return tokens.credential();
+              });
+      assertThat(lookedAtTheCache.await(5, TimeUnit.SECONDS)).isTrue();
+      Credential second = tokens.credential();
+      goOn.countDown();
+
+      assertThat(first.get(5, TimeUnit.SECONDS).secret()).isEqualTo(second.secret());
+      assertThat(source.fetches).hasValue(1);
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void aFailedRefreshFailsTheWaitingCallWithoutASecretAndTheNextCallTriesAgain() throws Exception {
     CountingSource source = new CountingSource();
     source.failure =
