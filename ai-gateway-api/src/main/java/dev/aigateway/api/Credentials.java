@@ -15,7 +15,11 @@ public final class Credentials {
 
   private Credentials() {}
 
-  /** A fixed API key ({@code api-key} header on Azure flavours, else a bearer header). */
+  /**
+   * A fixed API key, sent in the header the backend's flavour reads ({@link
+   * BackendFlavor#apiKeyHeader()}: {@code api-key} on Azure flavours, {@code x-goog-api-key} on
+   * Gemini, {@code x-api-key} on Anthropic), else as {@code Authorization: Bearer}.
+   */
   public static CredentialProvider apiKey(String key) {
     return fixed(new Credential(Credential.Kind.API_KEY, key));
   }

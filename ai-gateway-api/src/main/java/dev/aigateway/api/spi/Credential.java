@@ -4,9 +4,10 @@ import java.util.Objects;
 
 /**
  * A secret to present to a backend. How it is sent depends on its kind and the backend's flavour: a
- * bearer token always as {@code Authorization: Bearer}; an API key as Azure's {@code api-key}
- * header for Azure flavours, else as {@code Authorization: Bearer}. {@link #toString()} never shows
- * the secret.
+ * bearer token always as {@code Authorization: Bearer}; an API key in the header the flavour reads
+ * ({@link dev.aigateway.api.BackendFlavor#apiKeyHeader()}: Azure's {@code api-key}, Gemini's {@code
+ * x-goog-api-key}, Anthropic's {@code x-api-key}), else as {@code Authorization: Bearer}. {@link
+ * #toString()} never shows the secret.
  *
  * @param kind API key or bearer token
  * @param secret the secret itself
