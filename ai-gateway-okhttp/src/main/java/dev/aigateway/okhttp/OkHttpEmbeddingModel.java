@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.aigateway.api.spi.EmbeddingModel;
+import dev.aigateway.core.wire.HeaderValues;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -267,16 +268,7 @@ public final class OkHttpEmbeddingModel implements EmbeddingModel {
     public Builder header(String name, String value) {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(value, "value");
-      for (int i = 0; i < value.length(); i++) {
-        char c = value.charAt(i);
-        if (c != '\t' && (c < ' ' || c > '~')) {
-          throw new IllegalArgumentException(
-              "the value of header '"
-                  + name
-                  + "' holds a character not allowed in a header value, at index "
-                  + i);
-        }
-      }
+      HeaderValues.require("the value", name, value);
       headers.put(name.toLowerCase(Locale.ROOT), value);
       return this;
     }

@@ -2,6 +2,7 @@ package dev.aigateway.core.routing;
 
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.spi.Credential;
+import dev.aigateway.core.wire.HeaderValues;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -21,7 +22,7 @@ final class BackendRequests {
    *     unlike the error a client would raise (OkHttp hides only some headers' values)
    */
   public static Map.Entry<String, String> credentialHeader(Backend backend, Credential credential) {
-    int bad = notAllowedAt(credential.secret());
+    int bad = HeaderValues.notAllowedAt(credential.secret());
     if (bad >= 0) {
       throw new IllegalArgumentException(
           "the credential of backend '"
@@ -45,7 +46,7 @@ final class BackendRequests {
   public static void checkSignedHeaders(Backend backend, Map<String, String> headers) {
     headers.forEach(
         (name, value) -> {
-          int bad = notAllowedAt(value);
+          int bad = HeaderValues.notAllowedAt(value);
           if (bad >= 0) {
             throw new IllegalArgumentException(
                 "the signer of backend '"
@@ -56,17 +57,6 @@ final class BackendRequests {
                     + bad);
           }
         });
-  }
-
-  /** The index of the first character but a tab and printable ASCII, or -1. */
-  private static int notAllowedAt(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c != '\t' && (c < ' ' || c > '~')) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.aigateway.api.spi.ContentCheck;
 import dev.aigateway.api.spi.ContentFinding;
 import dev.aigateway.api.spi.ContentText;
 import dev.aigateway.api.spi.ContentVerdict;
+import dev.aigateway.core.wire.HeaderValues;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +43,7 @@ public final class AzurePromptShields implements ContentCheck {
             .addQueryParameter("api-version", AzureTextAnalysis.API_VERSION)
             .build();
     this.key = Objects.requireNonNull(key, "key");
+    HeaderValues.require("the key", AzureTextAnalysis.KEY_HEADER, key);
   }
 
   /**
@@ -51,6 +53,8 @@ public final class AzurePromptShields implements ContentCheck {
    * @param endpoint the resource's endpoint, for example {@code
    *     https://my-resource.cognitiveservices.azure.com}
    * @param key the resource's key
+   * @throws IllegalArgumentException when the key holds a character no header value may hold (a
+   *     trailing line break, say); the message never holds the key
    */
   public static AzurePromptShields of(OkHttpClient client, String endpoint, String key) {
     return new AzurePromptShields(client, endpoint, key);

@@ -5,6 +5,7 @@ import dev.aigateway.api.spi.ContentCheck;
 import dev.aigateway.api.spi.ContentFinding;
 import dev.aigateway.api.spi.ContentText;
 import dev.aigateway.api.spi.ContentVerdict;
+import dev.aigateway.core.wire.HeaderValues;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -75,6 +76,8 @@ public final class AzureTextAnalysis implements ContentCheck {
    * @param endpoint the resource's endpoint, for example {@code
    *     https://my-resource.cognitiveservices.azure.com}
    * @param key the resource's key
+   * @throws IllegalArgumentException when the key holds a character no header value may hold (a
+   *     trailing line break, say); the message never holds the key
    */
   public static Builder builder(OkHttpClient client, String endpoint, String key) {
     return new Builder(client, endpoint, key);
@@ -168,6 +171,7 @@ public final class AzureTextAnalysis implements ContentCheck {
       this.client = Objects.requireNonNull(client, "client");
       this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
       this.key = Objects.requireNonNull(key, "key");
+      HeaderValues.require("the key", KEY_HEADER, key);
       CheckCalls.url(endpoint, ""); // fails now on a bad endpoint
     }
 

@@ -5,6 +5,7 @@ import dev.aigateway.api.spi.ContentCheck;
 import dev.aigateway.api.spi.ContentFinding;
 import dev.aigateway.api.spi.ContentText;
 import dev.aigateway.api.spi.ContentVerdict;
+import dev.aigateway.core.wire.HeaderValues;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,6 +57,8 @@ public final class OpenAiModeration implements ContentCheck {
    *
    * @param client the client the checks are sent with
    * @param apiKey the OpenAI API key
+   * @throws IllegalArgumentException when the key holds a character no header value may hold (a
+   *     trailing line break, say); the message never holds the key
    */
   public static Builder builder(OkHttpClient client, String apiKey) {
     return new Builder(client, apiKey);
@@ -118,6 +121,7 @@ public final class OpenAiModeration implements ContentCheck {
     private Builder(OkHttpClient client, String key) {
       this.client = Objects.requireNonNull(client, "client");
       this.key = Objects.requireNonNull(key, "apiKey");
+      HeaderValues.require("the API key", "Authorization", key);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.aigateway.okhttp.safety;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallOutcome;
@@ -298,6 +299,26 @@ class ContentSafetyTest {
     }
     assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
     assertThat(backend.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aCheckKeyNoHeaderMayHoldIsRefusedAtBuildWithoutShowingIt() {
+    // A key read from a file often keeps its line break; OkHttp's own error would quote it.
+    String key = "check-key-0123456789abcdef\n";
+    String url = checks.url("/").toString();
+
+    assertThatThrownBy(() -> AzureTextAnalysis.builder(plain, url, key))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Ocp-Apim-Subscription-Key")
+        .hasMessageNotContaining(key.strip());
+    assertThatThrownBy(() -> AzurePromptShields.of(plain, url, key))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Ocp-Apim-Subscription-Key")
+        .hasMessageNotContaining(key.strip());
+    assertThatThrownBy(() -> OpenAiModeration.builder(plain, key))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Authorization")
+        .hasMessageNotContaining(key.strip());
   }
 
   @Test
