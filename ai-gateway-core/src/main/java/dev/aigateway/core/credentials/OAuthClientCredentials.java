@@ -108,7 +108,9 @@ public final class OAuthClientCredentials extends CachedTokenCredentials {
       try {
         uri = URI.create(tokenUrl);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("the token URL is not a URL", e);
+        // Not chained: URI's own message quotes the whole URL, query and user info included.
+        throw new IllegalArgumentException(
+            "the token URL is not a URL (a reserved character may need percent-encoding)");
       }
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {

@@ -166,7 +166,8 @@ final class TokenEndpoint implements TokenSource {
     JsonNode json =
         body.length > MAX_RESPONSE_BYTES ? null : Json.parseOrNull(body, 0, body.length);
     if (status < 200 || status > 299) {
-      String error = json == null ? null : errorCode(json.path("error"));
+      String code = json == null ? null : errorCode(json.path("error"));
+      String error = code == null ? null : redact(code); // an endpoint may echo anything
       String description = json == null ? null : description(json.path("error_description"));
       throw new TokenEndpointException(
           shownUrl,

@@ -228,6 +228,33 @@ class OAuthClientCredentialsTest {
   }
 
   @Test
+  void anErrorCodeThatEchoesTheSecretIsMaskedToo() {
+    tokenEndpoint.enqueue(json(400, "{\"error\":\"" + CLIENT_SECRET + "\"}"));
+    OAuthClientCredentials credentials = oauth().clientSecret(CLIENT_SECRET).build();
+
+    assertThatThrownBy(credentials::credential)
+        .isInstanceOf(IOException.class)
+        .hasMessageNotContaining(CLIENT_SECRET)
+        .cause()
+        .isInstanceOfSatisfying(
+            TokenEndpointException.class,
+            e -> {
+              assertThat(e.error()).doesNotContain(CLIENT_SECRET);
+              assertThat(e.getMessage()).doesNotContain(CLIENT_SECRET).contains("****");
+            });
+  }
+
+  @Test
+  void aTokenUrlThatDoesNotParseIsRefusedWithoutQuotingIt() {
+    String url = "https://login.example.com/token?key=url-SECRET value";
+
+    assertThatThrownBy(() -> OAuthClientCredentials.builder().tokenUrl(url))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageNotContaining("url-SECRET")
+        .hasNoCause();
+  }
+
+  @Test
   void anEndpointThatIsDownFailsWithTheEndpointNamed() throws Exception {
     String url = tokenEndpoint.url("/oauth2/token").toString();
     tokenEndpoint.close();
