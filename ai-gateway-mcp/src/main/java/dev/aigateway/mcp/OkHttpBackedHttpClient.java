@@ -1,5 +1,6 @@
 package dev.aigateway.mcp;
 
+import dev.aigateway.core.wire.HeaderValues;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.Authenticator;
@@ -318,7 +319,14 @@ final class OkHttpBackedHttpClient extends HttpClient {
     }
   }
 
-  private static Request toOkHttp(HttpRequest request, byte @Nullable [] body) {
+  /**
+   * The request for OkHttp.
+   *
+   * @throws IOException when a header's value holds a character OkHttp refuses (the JDK's request
+   *     builder takes bytes 0x80-0xFF): named by the header only, since OkHttp's own error would
+   *     quote the value, a credential perhaps
+   */
+  private static Request toOkHttp(HttpRequest request, byte @Nullable [] body) throws IOException {
     Request.Builder builder = new Request.Builder().url(request.uri().toString());
     String contentType = null;
     for (Map.Entry<String, List<String>> header : request.headers().map().entrySet()) {
@@ -331,6 +339,14 @@ final class OkHttpBackedHttpClient extends HttpClient {
         contentType = header.getValue().isEmpty() ? null : header.getValue().get(0);
       }
       for (String value : header.getValue()) {
+        int bad = HeaderValues.notAllowedAt(value);
+        if (bad >= 0) {
+          throw new IOException(
+              "the value of request header '"
+                  + name
+                  + "' holds a character not allowed in a header value, at index "
+                  + bad);
+        }
         builder.addHeader(name, value);
       }
     }

@@ -369,6 +369,32 @@ class GovernedMcpTest {
   }
 
   @Test
+  void aRequestHeaderOkHttpRefusesFailsTheCallWithoutQuotingItsValue() {
+    // The JDK's request builder takes bytes 0x80-0xFF in a header value; OkHttp refuses them and
+    // its error quotes the value of any header but Authorization and Cookie.
+    String key = "mcp-key-SECRET-\u00e9";
+    TestMcpServer server = server(TestMcpServer.stateful());
+    McpSyncClient client =
+        client(
+            GovernedMcp.builder(governedClient(), server.url())
+                .sdkOptions(
+                    sdk ->
+                        sdk.httpRequestCustomizer(
+                            (request, method, uri, body, context) ->
+                                request.header("X-Api-Key", key))));
+
+    assertThatThrownBy(client::initialize)
+        .satisfies(
+            error -> {
+              StringBuilder causes = new StringBuilder();
+              for (Throwable t = error; t != null; t = t.getCause()) {
+                causes.append(t).append('\n');
+              }
+              assertThat(causes.toString()).contains("X-Api-Key").doesNotContain("SECRET");
+            });
+  }
+
+  @Test
   void severalThreadsCallToolsAtOnceOnOneClient() throws Exception {
     TestMcpServer server = server(TestMcpServer.stateful());
     McpSyncClient client = client(GovernedMcp.builder(governedClient(), server.url()));
