@@ -18,12 +18,19 @@ import org.jspecify.annotations.Nullable;
  * each server listed in the {@code tools/list} answers that passed through it (as the server sent
  * them, before any filtering), and the agent cards fetched through it. Read-only for applications;
  * thread-safe; always current (a later answer replaces what an earlier one said of the same tool or
- * card). Kept in memory only, per gateway.
+ * card). Kept in memory only, per gateway, at most {@link #MAX_TOOLS_PER_SERVER} tools per server.
  */
 public final class AgentInventory {
 
   /** The largest agent card remembered, in bytes. */
   public static final int MAX_CARD_BYTES = 1 << 20;
+
+  /**
+   * The most tools remembered per server: past it, the tool first seen is forgotten (and learnt
+   * again, as new, when a later {@code tools/list} lists it), so that a server whose tool names
+   * change from list to list cannot grow the inventory without bound.
+   */
+  public static final int MAX_TOOLS_PER_SERVER = 4_096;
 
   private final List<String> servers;
   private final List<String> agents;
@@ -89,7 +96,7 @@ public final class AgentInventory {
   }
 
   void toolsListed(String server, List<JsonNode> definitions) {
-    Map<String, SeenTool> seen = tools.computeIfAbsent(server, k -> new LinkedHashMap<>());
+    Map<String, SeenTool> seen = tools.computeIfAbsent(server, k -> boundedToolMap());
     Instant now = clock.instant();
     synchronized (seen) {
       for (JsonNode definition : definitions) {
@@ -102,6 +109,16 @@ public final class AgentInventory {
         }
       }
     }
+  }
+
+  /** Tools by name in the order first seen, at most {@link #MAX_TOOLS_PER_SERVER}. */
+  private static Map<String, SeenTool> boundedToolMap() {
+    return new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, SeenTool> eldest) {
+        return size() > MAX_TOOLS_PER_SERVER;
+      }
+    };
   }
 
   void cardFetched(A2aAgent agent, byte[] card) {
