@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * The gateway's settings under {@code ai-gateway.*}. Each group maps onto a builder of the core
@@ -80,10 +81,11 @@ public class AiGatewayProperties {
   private boolean governSpringAi = true;
 
   /** Consumer access control: which consumer or role may make which call. */
+  @NestedConfigurationProperty
   private SecurityProperties.Access access = new SecurityProperties.Access();
 
   /** Callers proved by a bearer JWT (needs ai-gateway-jwt on the class path). */
-  private SecurityProperties.Jwt jwt = new SecurityProperties.Jwt();
+  @NestedConfigurationProperty private SecurityProperties.Jwt jwt = new SecurityProperties.Jwt();
 
   /** The access rules. */
   public SecurityProperties.Access getAccess() {

@@ -379,7 +379,7 @@ final class GatewayPropertiesMapper {
     }
     if (entry.getTokensPerMinute() != 0 || entry.getRequestsPerMinute() != 0) {
       check(
-          path + ".tokens-per-minute",
+          path + (entry.getTokensPerMinute() < 0 ? ".tokens-per-minute" : ".requests-per-minute"),
           () -> builder.capacity(entry.getTokensPerMinute(), entry.getRequestsPerMinute()));
     }
     return builder.build();

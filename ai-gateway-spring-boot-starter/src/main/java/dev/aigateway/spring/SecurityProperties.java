@@ -31,9 +31,11 @@ public final class SecurityProperties {
   }
 
   /**
-   * OAuth 2.0 client credentials for one backend (RFC 6749 §4.4): on when {@code token-url} is set.
-   * The client authenticates with {@code client-secret} or with a private-key JWT signed by the
-   * PKCS#8 PEM key at {@code private-key} (RFC 7523), not both.
+   * OAuth 2.0 client credentials for one backend (RFC 6749 §4.4): on when any of its properties but
+   * {@code client-authentication} and {@code private-key-algorithm} is set, and then {@code
+   * token-url} and {@code client-id} are required. The client authenticates with {@code
+   * client-secret} or with a private-key JWT signed by the PKCS#8 PEM key at {@code private-key}
+   * (RFC 7523), not both.
    */
   public static class OAuth {
 
@@ -170,13 +172,19 @@ public final class SecurityProperties {
       this.refreshTimeout = refreshTimeout;
     }
 
-    /** Whether any of it is set (then the token URL and client id are required). */
+    /**
+     * Whether any of it is set (then the token URL and client id are required): a setting of the
+     * group without them fails startup rather than leaving the backend without its credential.
+     */
     boolean configured() {
       return tokenUrl != null
           || clientId != null
           || clientSecret != null
           || privateKey != null
-          || !scopes.isEmpty();
+          || !scopes.isEmpty()
+          || privateKeyId != null
+          || refreshAhead != null
+          || refreshTimeout != null;
     }
 
     /** The settings, the secret masked and the key named by its resource only. */
@@ -438,7 +446,8 @@ public final class SecurityProperties {
 
   /**
    * The JWT caller resolver of {@code ai-gateway-jwt} (which must be on the class path): on when
-   * {@code jwks-url} is set; {@code issuer} and at least one {@code audiences} entry are required.
+   * any of its properties is set; {@code jwks-url}, {@code issuer} and at least one {@code
+   * audiences} entry are then required.
    */
   public static class Jwt {
 
@@ -611,8 +620,24 @@ public final class SecurityProperties {
       this.jwksTimeout = jwksTimeout;
     }
 
+    /**
+     * Whether any of it is set (then jwks-url, issuer and audiences are required): a setting of the
+     * group without them fails startup rather than leaving callers unchecked.
+     */
     boolean configured() {
-      return jwksUrl != null || issuer != null || !audiences.isEmpty();
+      return jwksUrl != null
+          || issuer != null
+          || !audiences.isEmpty()
+          || !consumerClaims.isEmpty()
+          || !roleClaims.isEmpty()
+          || !algorithms.isEmpty()
+          || header != null
+          || required != null
+          || stripToken != null
+          || clockSkew != null
+          || jwksCacheTtl != null
+          || jwksRefetchInterval != null
+          || jwksTimeout != null;
     }
   }
 }

@@ -196,6 +196,20 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aNegativeBackendRequestRateFailsStartupNamingThatProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].tokens-per-minute=100000",
+            "ai-gateway.pool.backends[0].requests-per-minute=-1")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends[0].requests-per-minute"));
+  }
+
+  @Test
   void theInventoryBeanListsThePoolWithoutItsKey() {
     runner
         .withPropertyValues(

@@ -381,6 +381,38 @@ class SecurityPropertiesTest {
   }
 
   @Test
+  void jwtSettingsWithoutTheKeySetFailStartupInsteadOfLeavingCallersUnchecked() {
+    // Settings of the JWT group without its key set (say, the profile holding jwks-url, issuer
+    // and audiences is not active): the gateway must not start checking no token at all.
+    runner
+        .withPropertyValues("ai-gateway.jwt.required=true", "ai-gateway.jwt.role-claims=roles")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.jwt.jwks-url"));
+    runner
+        .withPropertyValues("ai-gateway.jwt.strip-token=true")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.jwt.jwks-url"));
+  }
+
+  @Test
+  void oauthSettingsWithoutTheTokenUrlFailStartupInsteadOfSendingTheAppsCredentials() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=internal",
+            "ai-gateway.pool.backends[0].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[0].oauth.private-key-id=key-1",
+            "ai-gateway.pool.backends[0].oauth.refresh-ahead=30s")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.pool.backends[0].oauth.token-url"));
+  }
+
+  @Test
   void aJwtProtectedCallIsRefusedEndToEndUnlessItsTokenIsValid() throws Exception {
     RSAKey key = new RSAKeyGenerator(2048).keyID("k1").generate();
     RSAKey forger = new RSAKeyGenerator(2048).keyID("k1").generate();

@@ -36,6 +36,12 @@ final class AnswerScreen extends TransformingInputStream {
   private final Framer framer = new Framer();
   private int unchecked;
 
+  /**
+   * How many characters at the start of {@link #text} are context only (0 or 1): the character
+   * before the overlap, kept so a word the overlap cuts is not taken to start where it was cut.
+   */
+  private int context;
+
   /** Whether the answer was blocked: nothing more passes but the error event. */
   private boolean blocked;
 
@@ -125,10 +131,11 @@ final class AnswerScreen extends TransformingInputStream {
 
   /** Checks the window; on a block stops the stream and returns true. */
   private boolean check() {
-    byte[] withheld = stage.screenAnswer(text.toString());
+    byte[] withheld = stage.screenAnswer(text.toString(), context);
     unchecked = 0;
-    if (text.length() > overlap) {
-      text.delete(0, text.length() - overlap);
+    if (text.length() > overlap + 1) {
+      text.delete(0, text.length() - overlap - 1);
+      context = 1;
     }
     if (withheld == null) {
       return false;

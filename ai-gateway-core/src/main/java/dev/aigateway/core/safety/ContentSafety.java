@@ -396,7 +396,8 @@ public final class ContentSafety {
 
     /**
      * A deny list of words or phrases, matched case-insensitively at word boundaries ({@code "ass"}
-     * is not found in {@code "class"}).
+     * is not found in {@code "class"}); a phrase's words may be separated by any run of white space
+     * in the text (a line break, a tab, a no-break space).
      *
      * @param category what events and metrics call a match, and the placeholder's kind when
      *     redacted

@@ -320,11 +320,13 @@ public final class SafetyStage implements CallStage {
   }
 
   /**
-   * Checks one window of a streamed answer's text; returns the error event that ends the stream
-   * when it is blocked, else null.
+   * Checks one window of a streamed answer's text, from {@code from} on (the characters before it
+   * are context only: what a match there must not start in, so the tail of a word cut by the window
+   * is not taken for a whole word); returns the error event that ends the stream when it is
+   * blocked, else null.
    */
-  byte @Nullable [] screenAnswer(String window) {
-    if (!answerBlocked(List.of(window))) {
+  byte @Nullable [] screenAnswer(String window, int from) {
+    if (!answerBlocked(List.of(window), from)) {
       return null;
     }
     return Rejections.answerBlockedEvent(exchange.request().format(), check, category);
@@ -333,15 +335,16 @@ public final class SafetyStage implements CallStage {
   /**
    * Checks answer texts with the text rules (a block blocks; a redaction or a flag flags) and the
    * answer checks; true when they block the answer (the outcome then says {@code ANSWER_BLOCKED},
-   * by which check and what it found).
+   * by which check and what it found). A text rule's match that starts before {@code from} in a
+   * text does not count, and the answer checks get the texts from {@code from} on.
    */
-  private boolean answerBlocked(List<String> texts) {
+  private boolean answerBlocked(List<String> texts, int from) {
     List<TextRule> rules = safety.rules();
     for (String text : texts) {
       spans.clear();
       safety.scan().find(text, spans);
       for (int r = 0; r < rules.size() && spans.size() > 0; r++) {
-        int first = spans.firstTagged(r);
+        int first = spans.firstTagged(r, from);
         if (first >= 0) {
           TextRule rule = rules.get(r);
           if (rule.action() == SafetyAction.BLOCK) {
@@ -354,7 +357,7 @@ public final class SafetyStage implements CallStage {
     if (!safety.answerChecks().isEmpty() && !texts.isEmpty()) {
       List<ContentText> contents = new ArrayList<>(texts.size());
       for (String text : texts) {
-        contents.add(new ContentText("assistant", text));
+        contents.add(new ContentText("assistant", text.substring(Math.min(from, text.length()))));
       }
       for (ContentSafety.External external : safety.answerChecks()) {
         ContentVerdict verdict = run(external.check(), ContentCheck.Where.ANSWER, contents);
@@ -425,7 +428,7 @@ public final class SafetyStage implements CallStage {
       return heldAnswer(buffer, held, body, null);
     }
     byte[] document = Arrays.copyOf(buffer, held);
-    if (answerBlocked(format.answerTexts(document))) {
+    if (answerBlocked(format.answerTexts(document), 0)) {
       withheldAnswer = format.withheldAnswer(document, String.valueOf(category));
     }
     return heldAnswer(document, held, null, null);

@@ -58,8 +58,13 @@ final class Spans {
 
   /** The index of the first span tagged {@code tag}, or -1. */
   int firstTagged(int tag) {
+    return firstTagged(tag, 0);
+  }
+
+  /** The index of the first span tagged {@code tag} that starts at {@code from} or later, or -1. */
+  int firstTagged(int tag, int from) {
     for (int i = 0; i < size; i++) {
-      if (tags[i] == tag) {
+      if (tags[i] == tag && start(i) >= from) {
         return i;
       }
     }

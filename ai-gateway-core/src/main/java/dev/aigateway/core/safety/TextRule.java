@@ -49,9 +49,10 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
   }
 
   /**
-   * Whole words (or phrases), case-insensitive: found where they start and end at a word boundary.
-   * Candidates are looked up by their first character, so a text is scanned once whatever the
-   * number of words.
+   * Whole words (or phrases), case-insensitive: found where they start and end at a word boundary;
+   * the white space between a phrase's words matches any run of white space (line breaks, tabs,
+   * no-break spaces). Candidates are looked up by their first character, so a text is scanned once
+   * whatever the number of words.
    */
   static final class WordList {
     private final String name;
@@ -84,14 +85,50 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
           continue;
         }
         for (String w : candidates) {
-          int end = i + w.length();
-          if (end <= n && t.regionMatches(true, i, w, 0, w.length()) && PiiScan.endsToken(t, end)) {
+          int end = matchAt(t, i, w);
+          if (end >= 0 && PiiScan.endsToken(t, end)) {
             out.add(i, end, name);
             i = end - 1;
             break;
           }
         }
       }
+    }
+
+    /**
+     * Where {@code w} found at {@code i} of {@code t} ends, or -1 when it is not there: case
+     * ignored, and each run of white space in {@code w} matching a run of white space in {@code t}.
+     */
+    private static int matchAt(String t, int i, String w) {
+      int n = t.length();
+      int m = w.length();
+      int k = i;
+      int j = 0;
+      while (j < m) {
+        char c = w.charAt(j);
+        if (space(c)) {
+          if (k >= n || !space(t.charAt(k))) {
+            return -1;
+          }
+          while (k < n && space(t.charAt(k))) {
+            k++;
+          }
+          while (j < m && space(w.charAt(j))) {
+            j++;
+          }
+        } else {
+          if (k >= n || !t.regionMatches(true, k, w, j, 1)) {
+            return -1;
+          }
+          k++;
+          j++;
+        }
+      }
+      return k;
+    }
+
+    private static boolean space(char c) {
+      return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
   }
 }

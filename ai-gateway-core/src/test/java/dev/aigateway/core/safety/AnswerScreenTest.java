@@ -204,6 +204,42 @@ class AnswerScreenTest {
   }
 
   @Test
+  void theOverlapCutInsideAWordDoesNotMakeItsTailAWholeWord() throws IOException {
+    // "ass" is denied as a whole word; "class" must not be taken for it when the overlap kept
+    // from one window to the next starts inside "class" (its last three characters).
+    AiGateway gateway = gateway(ContentSafety.builder().denyWords("ass").screenAnswers(10, 3));
+    String stream = chunk("our first class") + chunk(" is here") + FINISH + "data: [DONE]\n\n";
+
+    String appSaw =
+        read(
+            chatStream(gateway)
+                .observeResponse(200, "text/event-stream", bytes(stream), () -> false));
+
+    assertThat(appSaw).isEqualTo(stream);
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(events.get(0).safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+
+    // A word that does start in the overlap is still found.
+    events.clear();
+    String split = chunk("look at my ") + chunk("ass now") + FINISH + "data: [DONE]\n\n";
+    String blocked =
+        read(
+            chatStream(gateway)
+                .observeResponse(200, "text/event-stream", bytes(split), () -> false));
+    assertThat(blocked).startsWith(chunk("look at my ")).contains("content_filter");
+    assertThat(events).hasSize(1);
+    assertBlockedAtTheEnd(events.get(0));
+  }
+
+  private static String chunk(String text) {
+    return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text + "\"}}]}\n\n";
+  }
+
+  private static final String FINISH =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+
+  @Test
   void whatIsConfiguredDecidesWhatIsChecked() {
     ContentSafety promptOnly = ContentSafety.builder().denyWords("x").build();
     assertThat(promptOnly.screensAnswers()).isFalse();

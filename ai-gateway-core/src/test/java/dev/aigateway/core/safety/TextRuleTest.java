@@ -25,6 +25,24 @@ class TextRuleTest {
   }
 
   @Test
+  void aPhraseIsFoundWhateverWhiteSpaceSeparatesItsWords() {
+    TextRule rule = TextRule.words("secret", List.of("project falcon"), SafetyAction.BLOCK);
+    // A line break (wrapped text), a tab, two spaces or a no-break space between the words.
+    for (String text :
+        List.of(
+            "about project\nfalcon today",
+            "about Project\r\n  Falcon.",
+            "about project\tfalcon",
+            "about project  falcon",
+            "about project\u00A0falcon")) {
+      assertThat(matches(rule, text)).as(text).isEqualTo(1);
+    }
+    assertThat(matches(rule, "about projectfalcon")).isZero();
+    assertThat(matches(rule, "about project falconry")).isZero();
+    assertThat(matches(rule, "about project, falcon")).isZero();
+  }
+
+  @Test
   void patternsFindEveryMatchUnderTheirCategory() {
     TextRule rule = TextRule.pattern("ticket", Pattern.compile("JIRA-\\d++"), SafetyAction.FLAG);
     Spans spans = new Spans();
