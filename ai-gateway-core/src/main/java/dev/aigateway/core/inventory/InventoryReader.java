@@ -37,7 +37,7 @@ import dev.aigateway.core.routing.RouteStage;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.safety.SafetyStage;
 import dev.aigateway.core.telemetry.PriceTable;
-import java.net.URI;
+import dev.aigateway.core.wire.SafeUrls;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -165,31 +165,9 @@ final class InventoryReader {
         health);
   }
 
-  /**
-   * The URL without what may be a secret: no user information, no fragment, and each query
-   * parameter's value replaced by {@code ***} (Azure's {@code api-key}, a SAS signature).
-   */
+  /** The URL without what may be a secret ({@link SafeUrls#withoutSecrets}). */
   static String urlWithoutSecrets(String url) {
-    URI uri = URI.create(url); // validated when the backend was built
-    StringBuilder safe = new StringBuilder(uri.getScheme()).append("://").append(uri.getHost());
-    if (uri.getPort() >= 0) {
-      safe.append(':').append(uri.getPort());
-    }
-    if (uri.getRawPath() != null) {
-      safe.append(uri.getRawPath());
-    }
-    String query = uri.getRawQuery();
-    if (query != null && !query.isEmpty()) {
-      safe.append('?');
-      String[] parameters = query.split("&", -1);
-      for (int i = 0; i < parameters.length; i++) {
-        int equals = parameters[i].indexOf('=');
-        safe.append(i == 0 ? "" : "&")
-            .append(equals < 0 ? parameters[i] : parameters[i].substring(0, equals))
-            .append("=***");
-      }
-    }
-    return safe.toString();
+    return SafeUrls.withoutSecrets(url);
   }
 
   private List<ModelEntry> models() {

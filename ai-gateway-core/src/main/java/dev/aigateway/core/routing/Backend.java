@@ -3,6 +3,7 @@ package dev.aigateway.core.routing;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.api.spi.RequestSigner;
+import dev.aigateway.core.wire.SafeUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
@@ -275,7 +276,7 @@ public final class Backend {
         + ", "
         + flavor
         + " "
-        + baseUrl
+        + SafeUrls.withoutSecrets(baseUrl)
         + ", priority="
         + priority
         + ", weight="
@@ -426,17 +427,16 @@ public final class Backend {
               "base URL of backend '"
                   + id
                   + "' must be an absolute http(s) URL but was '"
-                  + url
+                  + SafeUrls.withoutSecrets(url)
                   + "'");
         }
       } catch (URISyntaxException | NullPointerException e) {
+        // Not chained, and the URL not quoted: it may hold a key, and URI's message quotes it.
         throw new IllegalArgumentException(
             "base URL of backend '"
                 + id
-                + "' must be an absolute http(s) URL but was '"
-                + url
-                + "'",
-            e);
+                + "' must be an absolute http(s) URL but is not a URL (a reserved character may"
+                + " need percent-encoding)");
       }
       return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }

@@ -1,0 +1,45 @@
+package dev.aigateway.core.wire;
+
+import java.net.URI;
+
+/** URLs as the gateway shows them in messages, inventories and {@code toString()}s. */
+public final class SafeUrls {
+
+  private SafeUrls() {}
+
+  /**
+   * {@code url} without what may be a secret: no user information, no fragment, and each query
+   * parameter's value replaced by {@code ***} (Azure's {@code api-key}, a SAS signature). A text
+   * that is not an absolute URL is shown as {@code (not a URL)}: none of it is quoted.
+   */
+  public static String withoutSecrets(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      return "(not a URL)";
+    }
+    if (uri.getScheme() == null || uri.getHost() == null) {
+      return "(not a URL)";
+    }
+    StringBuilder safe = new StringBuilder(uri.getScheme()).append("://").append(uri.getHost());
+    if (uri.getPort() >= 0) {
+      safe.append(':').append(uri.getPort());
+    }
+    if (uri.getRawPath() != null) {
+      safe.append(uri.getRawPath());
+    }
+    String query = uri.getRawQuery();
+    if (query != null && !query.isEmpty()) {
+      safe.append('?');
+      String[] parameters = query.split("&", -1);
+      for (int i = 0; i < parameters.length; i++) {
+        int equals = parameters[i].indexOf('=');
+        safe.append(i == 0 ? "" : "&")
+            .append(equals < 0 ? parameters[i] : parameters[i].substring(0, equals))
+            .append("=***");
+      }
+    }
+    return safe.toString();
+  }
+}
