@@ -152,6 +152,44 @@ class ResponseCacheTest {
   }
 
   @Test
+  void azureDeploymentsInThePathNeverShareAnswers() throws Exception {
+    // Azure answers with the deployment in the path; the body's model does not choose it.
+    server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o-mini-2024-07-18", 6, 6)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    try (Response first =
+        client
+            .newCall(
+                post(
+                    server
+                        .url("/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21")
+                        .toString(),
+                    request))
+            .execute()) {
+      first.body().string();
+    }
+    String second;
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server
+                        .url(
+                            "/openai/deployments/prod-mini/chat/completions?api-version=2024-10-21")
+                        .toString(),
+                    request))
+            .execute()) {
+      second = response.body().string();
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(second).contains("gpt-4o-mini-2024-07-18");
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void answersNeverCrossVaryByPartitions() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
