@@ -213,7 +213,7 @@ public final class CallCache {
                 new CanonicalDigest()
                     .add("partition", partition)
                     .add("embedding-model", semantic.embeddingModel().name())
-                    .add("operation", keyedOperation(request.operation()))
+                    .add("operation", request.format().cacheProtocol())
                     .add("model", model))
             .add("dimensions", String.valueOf(vector.length))
             .add(prompt.context())
@@ -263,7 +263,7 @@ public final class CallCache {
       key =
           deployment(
                   new CanonicalDigest()
-                      .add("operation", keyedOperation(request.operation()))
+                      .add("operation", request.format().cacheProtocol())
                       .add("model", model))
               .addMembers(body, config.keyIgnores(), "model") // the model is keyed above
               .key();
@@ -383,15 +383,6 @@ public final class CallCache {
   /** The value of the outcome response header. */
   public String headerValue() {
     return outcome.label();
-  }
-
-  /**
-   * The operation as keys name it: its convention name, except Anthropic's Messages API, whose
-   * convention name ({@code chat}) is chat completions' too; a body valid in both protocols must
-   * not be answered with the other protocol's stored answer.
-   */
-  private static String keyedOperation(Operation operation) {
-    return operation == Operation.MESSAGES ? "anthropic.messages" : operation.conventionName();
   }
 
   /** Whether the operation is one the cache serves at all. */
