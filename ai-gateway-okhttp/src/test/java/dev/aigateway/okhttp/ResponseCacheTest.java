@@ -292,6 +292,47 @@ class ResponseCacheTest {
   }
 
   @Test
+  void anAzureStreamAnswersJsonCallsWithItsCompletionsIdAndModel() throws Exception {
+    // Azure OpenAI opens a stream with a chunk of prompt filter results: no choices, empty id and
+    // model, created 0.
+    String head =
+        "\"created\":1733,\"id\":\"chatcmpl-A\",\"model\":\"gpt-4o-2024-08-06\","
+            + "\"object\":\"chat.completion.chunk\",\"system_fingerprint\":\"fp_1\"";
+    String stream =
+        "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+            + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"\",\"role\":\"assistant\"},"
+            + "\"finish_reason\":null,\"index\":0,\"logprobs\":null}],"
+            + head
+            + "}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null,"
+            + "\"index\":0}],"
+            + head
+            + "}\n\n"
+            + "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\",\"index\":0}],"
+            + head
+            + "}\n\n"
+            + "data: {\"choices\":[],"
+            + head
+            + ",\"usage\":{\"prompt_tokens\":9,"
+            + "\"completion_tokens\":1,\"total_tokens\":10}}\n\n"
+            + "data: [DONE]\n\n";
+    server.enqueue(sse(stream));
+    body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+    events.next();
+
+    JsonNode assembled = JSON.readTree(body(chatRequest("gpt-4o", "Hi", "")));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(assembled.path("id").asText()).isEqualTo("chatcmpl-A");
+    assertThat(assembled.path("model").asText()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(assembled.path("created").asLong()).isEqualTo(1733);
+    assertThat(assembled.path("system_fingerprint").asText()).isEqualTo("fp_1");
+    assertThat(assembled.at("/choices/0/message/content").asText()).isEqualTo("Hello");
+    assertThat(assembled.at("/usage/total_tokens").asInt()).isEqualTo(10);
+  }
+
+  @Test
   void aStoredJsonAnswerIsReplayedAsAStreamWhenOneIsAskedFor() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 12, 30)));
     body(chatRequest("gpt-4o", "Hi", ""));

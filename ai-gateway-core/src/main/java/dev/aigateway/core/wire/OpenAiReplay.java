@@ -224,7 +224,9 @@ final class OpenAiReplay {
       if (!(chunk instanceof ObjectNode object)) {
         continue;
       }
-      if (first == null) {
+      // The document's id, model... come from the first chunk naming its completion: Azure
+      // OpenAI opens a stream with one of prompt filter results, its id and model empty.
+      if (first == null || (!namesCompletion(first) && namesCompletion(object))) {
         first = object;
       }
       JsonNode chunkUsage = object.get("usage");
@@ -253,6 +255,11 @@ final class OpenAiReplay {
     copy(first, document, "service_tier");
     copy(first, document, "system_fingerprint");
     return document;
+  }
+
+  private static boolean namesCompletion(JsonNode chunk) {
+    JsonNode id = chunk.get("id");
+    return id != null && id.isTextual() && !id.textValue().isEmpty();
   }
 
   /** The data of each event of a stream, multi-line data joined, {@code [DONE]} left out. */
