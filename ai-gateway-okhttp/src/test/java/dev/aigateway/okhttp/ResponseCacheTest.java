@@ -364,6 +364,27 @@ class ResponseCacheTest {
   }
 
   @Test
+  void anAnswerWithLogprobsIsNotConvertedToTheOtherForm() throws Exception {
+    // Replayed in the other form, the token log probabilities the call asked for would be lost.
+    String answer =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
+            + "\"logprobs\":{\"content\":[{\"token\":\"Hi\",\"logprob\":-0.01,\"bytes\":[72,105],"
+            + "\"top_logprobs\":[]}],\"refusal\":null},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}";
+    server.enqueue(json(answer));
+    server.enqueue(sse(chatStream("gpt-4o", true, 5, 1, true)));
+    body(chatRequest("gpt-4o", "Hi", "\"logprobs\":true"));
+    events.next();
+
+    String streamed = body(chatRequest("gpt-4o", "Hi", "\"logprobs\":true,\"stream\":true"));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(streamed).contains("data: [DONE]");
+  }
+
+  @Test
   void aTruncatedStreamIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, false))); // no [DONE]
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
