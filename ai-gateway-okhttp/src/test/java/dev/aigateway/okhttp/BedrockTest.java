@@ -521,6 +521,51 @@ class BedrockTest {
   }
 
   @Test
+  void converseAndInvokeModelAnswersNeverAnswerEachOther() throws Exception {
+    // Nova reads the same body on both operations; their streams are shaped differently.
+    String nova = "amazon.nova-lite-v1:0";
+    MockWebServer bedrock = server();
+    bedrock.enqueue(eventStream(converseStream(25, 6)));
+    ByteArrayOutputStream invokeStream = new ByteArrayOutputStream();
+    String last =
+        "{\"messageStop\":{\"stopReason\":\"end_turn\"},\"amazon-bedrock-invocationMetrics\":"
+            + "{\"inputTokenCount\":25,\"outputTokenCount\":6,\"invocationLatency\":90,"
+            + "\"firstByteLatency\":40}}";
+    invokeStream.writeBytes(
+        EventStreamMessage.event(
+                "chunk",
+                utf8("{\"bytes\":\"" + Base64.getEncoder().encodeToString(utf8(last)) + "\"}"))
+            .encode());
+    bedrock.enqueue(eventStream(invokeStream.toByteArray()));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    try (Response first =
+        client
+            .newCall(
+                post(
+                    bedrock.url("/model/" + nova + "/converse-stream").toString(),
+                    CONVERSE_REQUEST))
+            .execute()) {
+      first.body().bytes();
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+
+    byte[] received;
+    try (Response second =
+        client
+            .newCall(
+                post(
+                    bedrock.url("/model/" + nova + "/invoke-with-response-stream").toString(),
+                    CONVERSE_REQUEST))
+            .execute()) {
+      received = second.body().bytes();
+    }
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(2);
+    assertThat(received).isEqualTo(invokeStream.toByteArray());
+  }
+
+  @Test
   void aCachedAnswerIsReplayedToAStreamCallAsValidEventStreamFrames() throws Exception {
     MockWebServer bedrock = server();
     bedrock.enqueue(json(CONVERSE_ANSWER));

@@ -152,6 +152,44 @@ class ResponseCacheTest {
   }
 
   @Test
+  void azureDeploymentsInThePathNeverShareAnswers() throws Exception {
+    // Azure answers with the deployment in the path; the body's model does not choose it.
+    server.enqueue(json(chatCompletion("gpt-4o-2024-08-06", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o-mini-2024-07-18", 6, 6)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    try (Response first =
+        client
+            .newCall(
+                post(
+                    server
+                        .url("/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21")
+                        .toString(),
+                    request))
+            .execute()) {
+      first.body().string();
+    }
+    String second;
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server
+                        .url(
+                            "/openai/deployments/prod-mini/chat/completions?api-version=2024-10-21")
+                        .toString(),
+                    request))
+            .execute()) {
+      second = response.body().string();
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(second).contains("gpt-4o-mini-2024-07-18");
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void answersNeverCrossVaryByPartitions() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
@@ -254,6 +292,47 @@ class ResponseCacheTest {
   }
 
   @Test
+  void anAzureStreamAnswersJsonCallsWithItsCompletionsIdAndModel() throws Exception {
+    // Azure OpenAI opens a stream with a chunk of prompt filter results: no choices, empty id and
+    // model, created 0.
+    String head =
+        "\"created\":1733,\"id\":\"chatcmpl-A\",\"model\":\"gpt-4o-2024-08-06\","
+            + "\"object\":\"chat.completion.chunk\",\"system_fingerprint\":\"fp_1\"";
+    String stream =
+        "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+            + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"\",\"role\":\"assistant\"},"
+            + "\"finish_reason\":null,\"index\":0,\"logprobs\":null}],"
+            + head
+            + "}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null,"
+            + "\"index\":0}],"
+            + head
+            + "}\n\n"
+            + "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\",\"index\":0}],"
+            + head
+            + "}\n\n"
+            + "data: {\"choices\":[],"
+            + head
+            + ",\"usage\":{\"prompt_tokens\":9,"
+            + "\"completion_tokens\":1,\"total_tokens\":10}}\n\n"
+            + "data: [DONE]\n\n";
+    server.enqueue(sse(stream));
+    body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+    events.next();
+
+    JsonNode assembled = JSON.readTree(body(chatRequest("gpt-4o", "Hi", "")));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(assembled.path("id").asText()).isEqualTo("chatcmpl-A");
+    assertThat(assembled.path("model").asText()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(assembled.path("created").asLong()).isEqualTo(1733);
+    assertThat(assembled.path("system_fingerprint").asText()).isEqualTo("fp_1");
+    assertThat(assembled.at("/choices/0/message/content").asText()).isEqualTo("Hello");
+    assertThat(assembled.at("/usage/total_tokens").asInt()).isEqualTo(10);
+  }
+
+  @Test
   void aStoredJsonAnswerIsReplayedAsAStreamWhenOneIsAskedFor() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 12, 30)));
     body(chatRequest("gpt-4o", "Hi", ""));
@@ -282,6 +361,27 @@ class ResponseCacheTest {
       }
     }
     return content.toString();
+  }
+
+  @Test
+  void anAnswerWithLogprobsIsNotConvertedToTheOtherForm() throws Exception {
+    // Replayed in the other form, the token log probabilities the call asked for would be lost.
+    String answer =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
+            + "\"logprobs\":{\"content\":[{\"token\":\"Hi\",\"logprob\":-0.01,\"bytes\":[72,105],"
+            + "\"top_logprobs\":[]}],\"refusal\":null},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}";
+    server.enqueue(json(answer));
+    server.enqueue(sse(chatStream("gpt-4o", true, 5, 1, true)));
+    body(chatRequest("gpt-4o", "Hi", "\"logprobs\":true"));
+    events.next();
+
+    String streamed = body(chatRequest("gpt-4o", "Hi", "\"logprobs\":true,\"stream\":true"));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(streamed).contains("data: [DONE]");
   }
 
   @Test

@@ -96,6 +96,28 @@ class SemanticCacheTest {
   }
 
   @Test
+  void theEmbeddedMessagesNameAndRoleMustMatchToo() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    server.enqueue(json(chatCompletion("gpt-4o", 21, 31)));
+    server.enqueue(json(chatCompletion("gpt-4o", 22, 32)));
+    model.put("What is on my calendar today?", atCosine(1));
+    String asked =
+        "{\"role\":\"user\",\"name\":\"%s\",\"content\":\"What is on my calendar today?\"}";
+
+    body("{\"model\":\"gpt-4o\",\"messages\":[" + asked.formatted("alice") + "]}");
+    body("{\"model\":\"gpt-4o\",\"messages\":[" + asked.formatted("bob") + "]}");
+    body(
+        "{\"model\":\"gpt-4o\",\"messages\":["
+            + asked.formatted("alice").replace("\"user\"", "\"assistant\"")
+            + "]}");
+
+    assertThat(server.getRequestCount()).isEqualTo(3);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void aPromptBelowTheThresholdMissesAndIsStoredItself() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
     server.enqueue(json(chatCompletion("gpt-4o", 21, 31)));

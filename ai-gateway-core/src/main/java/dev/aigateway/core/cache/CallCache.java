@@ -209,11 +209,12 @@ public final class CallCache {
       return false;
     }
     semanticPartition =
-        new CanonicalDigest()
-            .add("partition", partition)
-            .add("embedding-model", semantic.embeddingModel().name())
-            .add("operation", keyedOperation(request.operation()))
-            .add("model", model)
+        deployment(
+                new CanonicalDigest()
+                    .add("partition", partition)
+                    .add("embedding-model", semantic.embeddingModel().name())
+                    .add("operation", request.format().cacheProtocol())
+                    .add("model", model))
             .add("dimensions", String.valueOf(vector.length))
             .add(prompt.context())
             .key();
@@ -260,13 +261,24 @@ public final class CallCache {
         return null;
       }
       key =
-          new CanonicalDigest()
-              .add("operation", keyedOperation(request.operation()))
-              .add("model", model)
+          deployment(
+                  new CanonicalDigest()
+                      .add("operation", request.format().cacheProtocol())
+                      .add("model", model))
               .addMembers(body, config.keyIgnores(), "model") // the model is keyed above
               .key();
     }
     return key;
+  }
+
+  /**
+   * Adds the Azure deployment the path names, when it names one: the deployment answers the call
+   * whatever model the body names, so two deployments never share an answer. Nothing is added
+   * otherwise, so keys of calls without one stay as they were.
+   */
+  private CanonicalDigest deployment(CanonicalDigest digest) {
+    String deployment = request.deployment();
+    return deployment == null ? digest : digest.add("deployment", deployment);
   }
 
   /**
@@ -371,15 +383,6 @@ public final class CallCache {
   /** The value of the outcome response header. */
   public String headerValue() {
     return outcome.label();
-  }
-
-  /**
-   * The operation as keys name it: its convention name, except Anthropic's Messages API, whose
-   * convention name ({@code chat}) is chat completions' too; a body valid in both protocols must
-   * not be answered with the other protocol's stored answer.
-   */
-  private static String keyedOperation(Operation operation) {
-    return operation == Operation.MESSAGES ? "anthropic.messages" : operation.conventionName();
   }
 
   /** Whether the operation is one the cache serves at all. */

@@ -17,8 +17,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The embedded text is the last N conversation messages (chat {@code messages}, Responses API
  * {@code input} items), the {@code prompt} of a text completion, or a string {@code input}. The
  * <em>context</em> is everything else of the body: the other messages (system messages too, when
- * they are left out of the text), model, sampling parameters, tools, response format. Two calls can
- * share an answer only when their contexts are identical.
+ * they are left out of the text), the embedded messages' members but their text (role, name),
+ * model, sampling parameters, tools, response format. Two calls can share an answer only when their
+ * contexts are identical.
  *
  * @param text the text to embed
  * @param context the body without the embedded parts, for the partition digest
@@ -120,13 +121,21 @@ record SemanticPrompt(String text, ObjectNode context) {
     }
     ObjectNode context = withoutFields(body, ignoredFields);
     ArrayNode rest = JsonNodeFactory.instance.arrayNode();
+    // What the embedded messages say besides their text (their role, a participant's name) is not
+    // embedded: it must match exactly, as the rest of the body does.
+    ArrayNode embeddedWithoutText = JsonNodeFactory.instance.arrayNode();
     for (int i = 0; i < messages.size(); i++) {
       if (!embedded.contains(i)) {
         rest.add(messages.get(i));
+      } else {
+        ObjectNode withoutText = ((ObjectNode) messages.get(i)).deepCopy();
+        withoutText.remove("content");
+        embeddedWithoutText.add(withoutText);
       }
     }
     context.set(field, rest);
     context.put("ai-gateway.embedded-messages", embedded.size());
+    context.set("ai-gateway.embedded-message-fields", embeddedWithoutText);
     return new SemanticPrompt(text.toString(), context);
   }
 

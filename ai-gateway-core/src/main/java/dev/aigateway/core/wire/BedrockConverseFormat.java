@@ -51,6 +51,15 @@ final class BedrockConverseFormat extends BedrockFormat {
     super(name, ending, stream, ALLOWANCE);
   }
 
+  /**
+   * Converse and ConverseStream: one protocol, whose answers InvokeModel's (the same body may be
+   * valid for both, as Amazon Nova's is) do not share.
+   */
+  @Override
+  public String cacheProtocol() {
+    return "bedrock.converse";
+  }
+
   @Override
   long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
     long text = 0;

@@ -32,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>Stream to JSON (chat and text completions): the chunks assembled into the completion
  *       document the backend would have answered: text concatenated per choice, tool-call arguments
  *       concatenated per call, finish reasons and usage kept.
+ *   <li>An answer with token log probabilities ({@code logprobs}) is not converted: a miss.
  * </ul>
  */
 final class OpenAiReplay {
@@ -72,6 +73,9 @@ final class OpenAiReplay {
         return null;
       }
       boolean chat = operation == Operation.CHAT_COMPLETIONS;
+      if (carriesLogprobs(cached)) {
+        return null; // the conversions do not carry token log probabilities: they would be lost
+      }
       if (stream) {
         JsonNode document = Json.MAPPER.readTree(cached.body());
         return document instanceof ObjectNode object
@@ -85,6 +89,27 @@ final class OpenAiReplay {
     } catch (IOException | RuntimeException e) {
       return null; // an answer that cannot be converted is not served
     }
+  }
+
+  /** Whether any choice of the stored answer (or of any chunk of it) has log probabilities. */
+  private static boolean carriesLogprobs(CachedResponse cached) throws IOException {
+    List<JsonNode> documents = new ArrayList<>();
+    if (cached.format() == CachedResponse.Format.SSE) {
+      for (String data : dataOf(cached.body())) {
+        documents.add(Json.MAPPER.readTree(data));
+      }
+    } else {
+      documents.add(Json.MAPPER.readTree(cached.body()));
+    }
+    for (JsonNode document : documents) {
+      for (JsonNode choice : document.path("choices")) {
+        JsonNode logprobs = choice.get("logprobs");
+        if (logprobs != null && !logprobs.isNull()) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static byte[] withoutUsage(byte[] stream) throws IOException {
@@ -224,7 +249,9 @@ final class OpenAiReplay {
       if (!(chunk instanceof ObjectNode object)) {
         continue;
       }
-      if (first == null) {
+      // The document's id, model... come from the first chunk naming its completion: Azure
+      // OpenAI opens a stream with one of prompt filter results, its id and model empty.
+      if (first == null || (!namesCompletion(first) && namesCompletion(object))) {
         first = object;
       }
       JsonNode chunkUsage = object.get("usage");
@@ -253,6 +280,11 @@ final class OpenAiReplay {
     copy(first, document, "service_tier");
     copy(first, document, "system_fingerprint");
     return document;
+  }
+
+  private static boolean namesCompletion(JsonNode chunk) {
+    JsonNode id = chunk.get("id");
+    return id != null && id.isTextual() && !id.textValue().isEmpty();
   }
 
   /** The data of each event of a stream, multi-line data joined, {@code [DONE]} left out. */

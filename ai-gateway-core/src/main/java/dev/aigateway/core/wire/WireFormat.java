@@ -53,6 +53,18 @@ public interface WireFormat {
   Operation operation();
 
   /**
+   * The protocol the response cache keys this format's calls by: calls of two formats share cached
+   * answers only when this is the same (and their bodies are), so formats whose answers are shaped
+   * differently must name different protocols, while the stream and JSON forms of one protocol
+   * (which {@link #replay} converts between) name the same. By default the operation's convention
+   * name, except Anthropic's Messages API, whose convention name ({@code chat}) is chat
+   * completions' too.
+   */
+  default String cacheProtocol() {
+    return operation() == Operation.MESSAGES ? "anthropic.messages" : operation().conventionName();
+  }
+
+  /**
    * The last path segments the format's calls end in (a trailing slash ignored), for example {@code
    * completions} for {@code /v1/chat/completions}: the registry asks only the formats registered
    * for a request's last segment to {@link #recognise} it. Never empty.
