@@ -14,13 +14,15 @@ import org.slf4j.Logger;
 /**
  * The meters of MCP tool calls and A2A agent calls ({@link GatewayEvent#tool()}): their duration
  * under the OpenTelemetry MCP name (A2A under the gateway's own), and their payload sizes. Tool
- * names come from requests, so they are bounded like every other dimension.
+ * names come from requests and JSON-RPC error codes from servers, so they are bounded like every
+ * other dimension.
  */
 final class ToolMeters {
 
   private final MeterRegistry registry;
   private final ValueLimit toolNames;
   private final ValueLimit methods;
+  private final ValueLimit codes;
   private final ConcurrentHashMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SizeKey, DistributionSummary> sizes = new ConcurrentHashMap<>();
 
@@ -28,6 +30,7 @@ final class ToolMeters {
     this.registry = registry;
     this.toolNames = new ValueLimit(Attribute.TOOL_NAME.key(), maxValues, log);
     this.methods = new ValueLimit(Attribute.MCP_METHOD_NAME.key(), maxValues, log);
+    this.codes = new ValueLimit(Attribute.RPC_STATUS_CODE.key(), maxValues, log);
   }
 
   private record TimerKey(
@@ -43,7 +46,9 @@ final class ToolMeters {
 
   void record(GatewayEvent event) {
     ToolCallInfo tool = event.tool();
-    String code = tool.errorCode() == null ? GenAiMetricNames.NONE : tool.errorCode().toString();
+    // A server may answer any code (any int), so codes are bounded like values from requests.
+    String code =
+        tool.errorCode() == null ? GenAiMetricNames.NONE : codes.admit(tool.errorCode().toString());
     TimerKey key =
         new TimerKey(
             tool.kind(),

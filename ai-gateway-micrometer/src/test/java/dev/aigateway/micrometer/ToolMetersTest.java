@@ -139,4 +139,39 @@ class ToolMetersTest {
             .timer();
     assertThat(timer.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(1200);
   }
+
+  @Test
+  void jsonRpcErrorCodesTheServerChoosesAreBoundedLikeEveryOtherValueFromOutside() {
+    GenAiMetrics bounded = GenAiMetrics.builder(registry).maxValuesPerDimension(3).build();
+    for (int code = 1; code <= 50; code++) { // a server that answers a code of its own each time
+      bounded.onEvent(
+          event(
+              Operation.EXECUTE_TOOL,
+              new ToolCallInfo(
+                  ToolCallInfo.Kind.MCP,
+                  "github",
+                  null,
+                  "tools/call",
+                  "get_issue",
+                  String.valueOf(code),
+                  "s1",
+                  ToolCallInfo.Outcome.ERROR,
+                  -32000 - code,
+                  40,
+                  0),
+              10));
+    }
+
+    var timers = registry.find(Metric.MCP_OPERATION_DURATION.meterName()).timers();
+    assertThat(timers).hasSizeLessThanOrEqualTo(4); // three codes of their own, then "other"
+    assertThat(timers.stream().mapToLong(Timer::count).sum()).isEqualTo(50);
+    assertThat(
+            registry
+                .get(Metric.MCP_OPERATION_DURATION.meterName())
+                .tag(Attribute.RPC_STATUS_CODE.key(), GenAiMetricNames.OTHER)
+                .tag(Attribute.ERROR_TYPE.key(), GenAiMetricNames.OTHER)
+                .timer()
+                .count())
+        .isEqualTo(47);
+  }
 }

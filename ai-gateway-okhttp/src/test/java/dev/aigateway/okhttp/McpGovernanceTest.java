@@ -424,6 +424,25 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aSentToolCallsEventSaysWhichRequestAndInFlightCountersItWasChargedTo() throws Exception {
+    OkHttpClient client =
+        client(
+            github()
+                .callsPerMinute(100)
+                .maxInFlight(4)
+                .tool("get_issue", ToolPolicy.builder().callsPerMinute(10).maxInFlight(2)));
+
+    post(client, "alice", call(1, "get_issue", "{}"));
+
+    dev.aigateway.api.LimitsInfo limits = events.next().limits();
+    assertThat(limits.outcome()).isEqualTo(dev.aigateway.api.LimitOutcome.SETTLED);
+    assertThat(limits.reservedRequests()).isEqualTo(1); // one request on each request rate
+    assertThat(limits.settledRequests()).isEqualTo(1); // sent: kept
+    assertThat(limits.inFlightSlots()).isEqualTo(2); // the server's cap and the tool's
+    assertThat(limits.reservedTokens()).isZero();
+  }
+
+  @Test
   void aRateLimitedToolIsRefusedWithRetryAfterUntilItsBucketRefills() throws Exception {
     OkHttpClient client =
         client(github().tool("get_issue", ToolPolicy.builder().callsPerMinute(2)));

@@ -402,6 +402,30 @@ public final class AgentCall {
     return true;
   }
 
+  /**
+   * The limits part of a request's event: what its reservation charged it (a request on each rate,
+   * kept once sent; a slot of each in-flight cap, freed at the end) when the limits charged the
+   * call, else nothing.
+   */
+  private LimitsInfo limitsInfo(Member m, LimitOutcome outcome) {
+    long requests = 0;
+    int slots = 0;
+    if (outcome == LimitOutcome.SETTLED || outcome == LimitOutcome.FALLBACK_SETTLED) {
+      List<LimitSpec> toolSpecs = m.tool == null ? null : peer.toolSpecs.get(m.tool);
+      for (List<LimitSpec> specs :
+          toolSpecs == null ? List.of(peer.specs) : List.of(peer.specs, toolSpecs)) {
+        for (LimitSpec spec : specs) {
+          if (spec.kind() == LimitSpec.Kind.IN_FLIGHT) {
+            slots++;
+          } else if (spec.unit() == LimitSpec.Unit.REQUESTS) {
+            requests = 1;
+          }
+        }
+      }
+    }
+    return new LimitsInfo(counterKeys, 0, 0, m.rejectedLimit, outcome, requests, requests, slots);
+  }
+
   private static void addCharges(Map<LimitSpec, Integer> amounts, List<LimitSpec> specs) {
     for (LimitSpec spec : specs) {
       amounts.merge(spec, 1, (a, b) -> spec.kind() == LimitSpec.Kind.IN_FLIGHT ? 1 : a + b);
@@ -775,10 +799,7 @@ public final class AgentCall {
             .rejection(m.rejection)
             .errorType(outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
             .access(m.access)
-            .limits(
-                taken == null
-                    ? LimitsInfo.NONE
-                    : new LimitsInfo(counterKeys, 0, 0, m.rejectedLimit, limitOutcome))
+            .limits(taken == null ? LimitsInfo.NONE : limitsInfo(m, limitOutcome))
             .timing(
                 new TimingInfo(
                     startedAt, Duration.ofNanos(latency), null, Duration.ofNanos(gatewayNanos)))

@@ -726,10 +726,15 @@ public final class InMemoryTokenLimitStore implements TokenLimitStore {
       super(key, spec, sequence);
     }
 
-    /** Moves to the window holding {@code now}; returns {@code now} in epoch milliseconds. */
+    /**
+     * Moves on to the window holding {@code now} once the current one has ended; returns {@code
+     * now} in epoch milliseconds. A clock stepped back into an earlier window stays in the current
+     * one, with what it holds (as a rate keeps its refill reference): going back would start the
+     * earlier window from nothing, and forward again the current one.
+     */
     private long roll(long now) {
       long millis = Math.floorDiv(now, 1_000_000L);
-      if (millis >= windowEnd || millis < windowStart) {
+      if (millis >= windowEnd) {
         Instant instant = Instant.ofEpochMilli(millis);
         windowStart = spec.quotaPeriod().windowStart(instant, spec.zone()).toEpochMilli();
         windowEnd = spec.quotaPeriod().windowEnd(instant, spec.zone()).toEpochMilli();

@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs one line per governed call to SLF4J (logger {@value #LOGGER_NAME}, level INFO; rejections
  * and failures at WARN). The line holds ids, consumer, model, tokens and timings, never request
- * headers or contents, so credentials cannot reach it.
+ * headers or contents, so credentials cannot reach it. Names that come from requests or backends
+ * (consumer, models, errors) are written with their line breaks and other control characters
+ * escaped ({@code \n}, {@code \r}, {@code \t}, the others as Unicode escapes), so a call is always
+ * one line.
  *
  * <pre>{@code
  * AiGateway.builder().listener(LoggingListener.create())...
@@ -88,12 +91,11 @@ public final class LoggingListener implements GatewayListener {
             .append(e.callId())
             .append(" op=")
             .append(e.operation().conventionName())
-            .append(" consumer=")
-            .append(e.consumer())
-            .append(" model=")
-            .append(e.requestedModel());
+            .append(" consumer=");
+    text(line, e.consumer()).append(" model=");
+    text(line, e.requestedModel());
     if (e.responseModel() != null && !e.responseModel().equals(e.requestedModel())) {
-      line.append("->").append(e.responseModel());
+      text(line.append("->"), e.responseModel());
     }
     line.append(" stream=")
         .append(e.stream())
@@ -124,22 +126,21 @@ public final class LoggingListener implements GatewayListener {
       line.append(" limit=").append(limits.outcome());
     }
     if (routing.backendId() != null) {
-      line.append(" backend=")
-          .append(routing.backendId())
+      text(line.append(" backend="), routing.backendId())
           .append(" attempts=")
           .append(routing.attempts().size());
     }
     if (routing.failoverReason() != null) {
-      line.append(" failover=\"").append(routing.failoverReason()).append('"');
+      text(line.append(" failover=\""), routing.failoverReason()).append('"');
     }
     if (routing.variant() != null) {
-      line.append(" variant=").append(routing.variant());
+      text(line.append(" variant="), routing.variant());
     }
     if (e.rejection() != null) {
       line.append(" rejected=").append(e.rejection().headerValue());
     }
     if (e.errorType() != null) {
-      line.append(" error=").append(e.errorType());
+      text(line.append(" error="), e.errorType());
     }
     if (cache.outcome() != CacheOutcome.NONE) {
       line.append(" cache=").append(cache.outcome().label());
@@ -147,7 +148,7 @@ public final class LoggingListener implements GatewayListener {
         line.append(String.format(Locale.ROOT, "@%.3f", cache.score()));
       }
       if (cache.guardObjection() != null) {
-        line.append(" guard=").append(cache.guardObjection());
+        text(line.append(" guard="), cache.guardObjection());
       }
       if (cache.semanticSkip() != null) {
         line.append(" semantic_skip=").append(cache.semanticSkip());
@@ -161,5 +162,30 @@ public final class LoggingListener implements GatewayListener {
       line.append(" ttfc=").append(timing.timeToFirstChunk().toMillis()).append("ms");
     }
     return line.toString();
+  }
+
+  /**
+   * Appends a name as it is, except its control characters (and the Unicode line and paragraph
+   * separators), escaped as in Java source: a name from a request or a backend cannot break the
+   * line or start a forged one.
+   */
+  private static StringBuilder text(StringBuilder line, String value) {
+    if (value == null) {
+      return line.append((String) null);
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+        switch (c) {
+          case '\n' -> line.append("\\n");
+          case '\r' -> line.append("\\r");
+          case '\t' -> line.append("\\t");
+          default -> line.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+        }
+      } else {
+        line.append(c);
+      }
+    }
+    return line;
   }
 }

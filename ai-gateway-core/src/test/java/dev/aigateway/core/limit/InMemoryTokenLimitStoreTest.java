@@ -346,6 +346,23 @@ class InMemoryTokenLimitStoreTest extends TokenLimitStoreContract {
     assertThat(remaining(limit, "alice")).isEqualTo(300);
   }
 
+  @Test
+  void clockSteppingBackIntoTheEndedQuotaWindowKeepsWhatTheCurrentOneHolds() {
+    LimitSpec limit = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
+    reserve(charge(limit, "alice", 1000)); // January 15th spent
+    setTime(Instant.parse("2025-01-16T00:00:10Z"));
+    reserve(charge(limit, "alice", 1000)); // January 16th spent
+    advance(Duration.ofSeconds(-20)); // a wall-clock correction back into the 15th
+
+    ReserveResult whileBehind = reserve(charge(limit, "alice", 1));
+    advance(Duration.ofSeconds(30)); // the 16th again
+    ReserveResult after = reserve(charge(limit, "alice", 1));
+
+    assertThat(whileBehind.admitted()).isFalse();
+    assertThat(after.admitted()).isFalse();
+    assertThat(remaining(limit, "alice")).isZero();
+  }
+
   // ---------------------------------------------------------------- idle sweep
 
   @Test
