@@ -171,4 +171,39 @@ class ConcurrencyAndSecretsTest {
         .isNotEmpty()
         .noneMatch(line -> line.contains(API_KEY) || line.contains("SECRET"));
   }
+
+  @Test
+  void aKeyResolverThatFailsWithASecretInItsMessageIsLoggedWithoutIt() throws Exception {
+    // A resolver that parses a token may fail with the token in its message; the gateway logs the
+    // failure (slf4j-simple writes to System.err) and goes on without a key.
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(
+                request -> {
+                  throw new IllegalStateException("cannot read the tenant of token " + API_KEY);
+                })
+            .listener(events)
+            .build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(logged, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"max_tokens\":2")))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      response.body().string();
+    } finally {
+      System.setErr(err);
+    }
+
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+    String log = logged.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(log).contains("key resolver").contains("IllegalStateException");
+    assertThat(log).doesNotContain(API_KEY).doesNotContain("SECRET");
+  }
 }

@@ -153,7 +153,12 @@ public final class Exchange {
       String value = resolver.resolve(request);
       return value == null || value.isBlank() ? null : value;
     } catch (RuntimeException e) {
-      log.warn("ai-gateway: key resolver {} failed on call {}: {}", resolver, callId, e.toString());
+      // The exception's class only: a resolver that parses a token may quote it in its message.
+      log.warn(
+          "ai-gateway: key resolver {} failed on call {}: {}",
+          resolver,
+          callId,
+          e.getClass().getName());
       return null;
     }
   }
@@ -172,7 +177,10 @@ public final class Exchange {
                 ? request.format().countPrompt(gateway.tokenCounter(), request)
                 : 0;
       } catch (RuntimeException e) {
-        log.warn("ai-gateway: could not count the prompt of call {}: {}", callId, e.toString());
+        log.warn(
+            "ai-gateway: could not count the prompt of call {}: {}",
+            callId,
+            e.getClass().getName()); // its message could quote the prompt
         promptEstimate = 0;
       }
     }
