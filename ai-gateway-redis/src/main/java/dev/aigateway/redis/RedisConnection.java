@@ -2,13 +2,16 @@ package dev.aigateway.redis;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisCredentialsProvider;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.RedisCommand;
@@ -17,7 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -173,23 +179,23 @@ public final class RedisConnection implements AutoCloseable {
    * failed attempt is made again by the next caller; once made, Lettuce re-makes it itself.
    */
   private final class Shared<V> {
-    private final io.lettuce.core.codec.RedisCodec<V, V> codec;
+    private final RedisCodec<V, V> codec;
     private @Nullable StatefulRedisConnection<V, V> made;
-    private java.util.concurrent.@Nullable CompletableFuture<StatefulRedisConnection<V, V>> making;
+    private @Nullable CompletableFuture<StatefulRedisConnection<V, V>> making;
 
-    Shared(io.lettuce.core.codec.RedisCodec<V, V> codec) {
+    Shared(RedisCodec<V, V> codec) {
       this.codec = codec;
     }
 
     /**
      * The connection, waiting at most {@code waitNanos} for it to be made.
      *
-     * @throws io.lettuce.core.RedisConnectionException when it is not made in time (it is still
-     *     being made) or could not be made
+     * @throws RedisConnectionException when it is not made in time (it is still being made) or
+     *     could not be made
      * @throws IllegalStateException when this connection is closed
      */
     StatefulRedisConnection<V, V> get(long waitNanos) {
-      java.util.concurrent.CompletableFuture<StatefulRedisConnection<V, V>> pending;
+      CompletableFuture<StatefulRedisConnection<V, V>> pending;
       synchronized (RedisConnection.this) {
         requireOpen();
         if (made != null) {
@@ -203,19 +209,18 @@ public final class RedisConnection implements AutoCloseable {
       StatefulRedisConnection<V, V> connection;
       try {
         connection = pending.get(Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new io.lettuce.core.RedisConnectionException(
+      } catch (TimeoutException e) {
+        throw new RedisConnectionException(
             "not connected to Redis at " + description + " yet (still connecting)");
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        if (cause instanceof io.lettuce.core.RedisException redis) {
+        if (cause instanceof RedisException redis) {
           throw redis;
         }
-        throw new io.lettuce.core.RedisConnectionException(
-            "could not connect to Redis at " + description, cause);
+        throw new RedisConnectionException("could not connect to Redis at " + description, cause);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new io.lettuce.core.RedisConnectionException(
+        throw new RedisConnectionException(
             "interrupted while connecting to Redis at " + description, e);
       }
       synchronized (RedisConnection.this) {
