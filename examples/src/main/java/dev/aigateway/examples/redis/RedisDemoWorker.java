@@ -127,6 +127,9 @@ public final class RedisDemoWorker {
       OkHttpClient client =
           OkHttpAiGateway.wrap(
               new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build(), gateway);
+      // The wall clock, shared by every JVM on the machine and by the Redis server whose clock the
+      // limit refills on, marks when this instance began and ended spending the limit.
+      long startedAt = System.currentTimeMillis();
       System.out.println(READY + " " + name);
       System.out.flush();
       long deadline = System.nanoTime() + Duration.ofMillis(millis).toNanos();
@@ -142,7 +145,7 @@ public final class RedisDemoWorker {
       System.out.printf(
           Locale.ROOT,
           "%s instance=%s calls=%d rejected=%d cacheHits=%d primary=%d secondary=%d"
-              + " sharedTokens=%d fallbackCalls=%d fallbackTokens=%d%n",
+              + " sharedTokens=%d fallbackCalls=%d fallbackTokens=%d startedAt=%d endedAt=%d%n",
           RESULT,
           name,
           calls.sum(),
@@ -152,7 +155,9 @@ public final class RedisDemoWorker {
           secondary.sum(),
           sharedTokens.sum(),
           fallbackCalls.sum(),
-          fallbackTokens.sum());
+          fallbackTokens.sum(),
+          startedAt,
+          System.currentTimeMillis());
       System.out.flush();
     }
   }
