@@ -28,6 +28,7 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.testing.ManualClock;
 import dev.aigateway.testing.Waiting;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ class GovernedOpenAiTest {
     OpenAIClientAsync client = GovernedOpenAi.clientAsync(gateway().build(), options());
 
     ChatCompletion completion =
-        client.chat().completions().create(PARAMS).get(10, TimeUnit.SECONDS);
+        client.chat().completions().create(PARAMS).get(60, TimeUnit.SECONDS);
 
     assertThat(completion.choices().get(0).message().content()).contains("Hi");
     assertThat(onlyEvent().usage().tokens().totalTokens()).isEqualTo(8);
@@ -201,9 +202,21 @@ class GovernedOpenAiTest {
     backend.enqueue(json(completion("first", 40, 10)));
     backend.enqueue(json(completion("second", 40, 10)));
     // 100 tokens per second: the first call's estimate and usage leave too little for the second
-    // for a few hundred milliseconds, a wait the SDK honours exactly.
+    // for 90 ms, a wait the SDK honours exactly. The limit's clock stands still but for that wait
+    // (a slow machine's own pauses would refill the bucket and let the second call through), and
+    // moves on when the gateway rejects the call, as the wait would.
+    ManualClock clock = ManualClock.at("2026-01-05T10:00:00Z");
     AiGateway gateway =
-        gateway()
+        AiGateway.builder()
+            .clock(clock)
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .listener(
+                event -> {
+                  events.add(event);
+                  if (event.rejection() != null) {
+                    clock.advance(Duration.ofSeconds(1));
+                  }
+                })
             .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(1)))
             .build();
     OpenAIClient client = GovernedOpenAi.client(gateway, options().maxRetries(2));
@@ -218,7 +231,7 @@ class GovernedOpenAiTest {
     List<GatewayEvent> all = awaitEvents(3);
     assertThat(all.get(1).rejection()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
     assertThat(all.get(2).outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(took).isLessThan(Duration.ofSeconds(3));
+    assertThat(took).isLessThan(Duration.ofSeconds(5));
   }
 
   @Test
