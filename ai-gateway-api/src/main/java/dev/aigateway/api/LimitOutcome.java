@@ -29,8 +29,8 @@ public enum LimitOutcome {
   STORE_FAILED,
   /**
    * Tokens were reserved, but the store failed when settling (it threw, or did not answer within
-   * the store timeout, so the settlement may still land later): the counters may keep the
-   * reservation ({@link LimitsInfo#reservedTokens()}) instead of {@link
+   * the store timeout, or every store thread was taken, so the settlement may still land later):
+   * the counters may keep the reservation ({@link LimitsInfo#reservedTokens()}) instead of {@link
    * LimitsInfo#settledTokens()}.
    */
   SETTLE_FAILED,

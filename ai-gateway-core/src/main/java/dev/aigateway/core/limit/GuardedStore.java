@@ -10,7 +10,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -35,10 +37,12 @@ import org.slf4j.LoggerFactory;
  * are bounded ({@link #MAX_THREADS}): a store that hangs for good holds at most that many, and
  * while all of them are taken every call gets the policy at once instead of starting another. A
  * reservation that lands after its call gave up waiting is refunded there and then, so a slow store
- * loses no tokens to calls it admitted too late; a settlement that lands late still counts. Any
- * other store also has a {@link StoreBreaker}: after enough failed reservations in a row,
- * reservations skip the store (and its timeout) until a probe finds it healthy. Settlements are
- * always attempted. Thread-safe.
+ * loses no tokens to calls it admitted too late; a settlement that lands late still counts, and a
+ * settlement made while every store thread is taken waits in a backlog (at most {@link
+ * #MAX_BACKLOG}; beyond it, it is logged and dropped) that the store threads run as they come free,
+ * instead of being lost. Any other store also has a {@link StoreBreaker}: after enough failed
+ * reservations in a row, reservations skip the store (and its timeout) until a probe finds it
+ * healthy. Settlements are always attempted. Thread-safe.
  *
  * <p>A gateway builds one guard for its store ({@link #of}) and hands it to everything that counts
  * in that store (the limit stage and the {@link CallCounters} of MCP and agent calls), so the store
@@ -50,6 +54,9 @@ public final class GuardedStore {
 
   /** Store threads at most: calls in a store at once, or calls a hung store can hold. */
   static final int MAX_THREADS = 64;
+
+  /** Settlements at most waiting for a store thread while every one is taken. */
+  static final int MAX_BACKLOG = 65_536;
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
@@ -98,6 +105,14 @@ public final class GuardedStore {
 
   /** Where calls are counted while the store fails; null unless the policy falls back. */
   private final LocalFallback fallback;
+
+  /**
+   * Settlements that found every store thread taken; a store thread runs them when its own task is
+   * done. Unused when {@link #threads} is null.
+   */
+  private final ConcurrentLinkedQueue<Runnable> backlog = new ConcurrentLinkedQueue<>();
+
+  private final AtomicInteger backlogSize = new AtomicInteger();
 
   /** A guard that fails open, with the default breaker, on the system clock (tests). */
   GuardedStore(TokenLimitStore store, Duration timeout) {
@@ -230,12 +245,17 @@ public final class GuardedStore {
       } else if (threads == null) {
         store.settle(reservation, actual);
       } else {
-        onStoreThread(
-            () -> {
-              store.settle(reservation, actual);
-              return Boolean.TRUE;
-            },
-            settled -> {});
+        Pending<Boolean> pending =
+            new Pending<>(
+                () -> {
+                  store.settle(reservation, actual);
+                  return Boolean.TRUE;
+                },
+                settled -> {});
+        if (!start(pending)) {
+          return queueSettlement(reservation, actual, callId);
+        }
+        pending.await(timeoutNanos);
       }
       return true;
     } catch (VirtualMachineError e) {
@@ -318,8 +338,76 @@ public final class GuardedStore {
    */
   private <T> T onStoreThread(Callable<T> task, Consumer<T> late) throws Throwable {
     Pending<T> pending = new Pending<>(task, late);
-    threads.execute(pending); // RejectedExecutionException when every store thread is taken
+    if (!start(pending)) {
+      throw new RejectedExecutionException("every token store thread is taken");
+    }
     return pending.await(timeoutNanos);
+  }
+
+  /**
+   * Starts {@code task} on a store thread, which then runs the settlements waiting in the backlog;
+   * false when every store thread is taken.
+   */
+  private boolean start(Runnable task) {
+    try {
+      threads.execute(
+          () -> {
+            try {
+              task.run();
+            } finally {
+              runBacklog();
+            }
+          });
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Puts a settlement that found every store thread taken in the backlog, to run when one comes
+   * free; false (not settled yet), or when the backlog is full, dropped with a log line.
+   */
+  private boolean queueSettlement(Reservation reservation, long[] actual, long callId) {
+    if (backlogSize.incrementAndGet() > MAX_BACKLOG) {
+      backlogSize.decrementAndGet();
+      log.warn(
+          "ai-gateway: the token store's {} store threads are all taken and {} settlements wait"
+              + " for one; call {}'s settlement to {} is dropped",
+          threads.getMaximumPoolSize(),
+          MAX_BACKLOG,
+          callId,
+          java.util.Arrays.toString(actual));
+      return false;
+    }
+    backlog.add(
+        () -> {
+          try {
+            store.settle(reservation, actual);
+          } catch (VirtualMachineError e) {
+            throw e;
+          } catch (Throwable e) {
+            log.warn(
+                "ai-gateway: the token store failed to settle call {} to {}: {}",
+                callId,
+                java.util.Arrays.toString(actual),
+                why(e));
+          }
+        });
+    // A store thread that finished between the rejection and the add may have found the backlog
+    // empty: one more try, which finds that thread idle, or leaves the backlog to the threads still
+    // busy (each runs it when its own task is done).
+    start(() -> {});
+    return false;
+  }
+
+  /** Runs the settlements waiting for a store thread, on this one. */
+  private void runBacklog() {
+    Runnable settlement;
+    while ((settlement = backlog.poll()) != null) {
+      backlogSize.decrementAndGet();
+      settlement.run();
+    }
   }
 
   /** A store call on a store thread, which its caller waits for or abandons. */

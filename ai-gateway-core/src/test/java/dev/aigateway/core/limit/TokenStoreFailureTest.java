@@ -285,6 +285,30 @@ class TokenStoreFailureTest {
   }
 
   @Test
+  void aSettlementMadeWhileEveryStoreThreadIsHeldLandsOnceAThreadIsFree() throws Exception {
+    HostileStore store = new HostileStore();
+    GuardedStore guarded = new GuardedStore(store, Duration.ofMillis(20), 1);
+    Reservation reservation = counters.reserve(charges(108)).reservation();
+    store.onReserve =
+        () -> {
+          awaitRelease();
+          return null;
+        };
+    guarded.reserve(charges(10), 2); // times out; the only store thread stays held
+    assertThat(store.reserves).hasValue(1);
+
+    boolean confirmed =
+        assertTimeoutPreemptively(
+            WAIT, () -> guarded.settle(reservation, new long[] {7}, GuardedStore.Source.STORE, 1));
+    release.countDown();
+
+    assertThat(confirmed).isFalse(); // not confirmed in time: the event says SETTLE_FAILED
+    assertThat(store.settled.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    assertThat(store.settlements).containsExactly(7L);
+    assertThat(remaining()).isEqualTo(993);
+  }
+
+  @Test
   void aStoreThatFailsToSettleIsVisibleInTheEvent() throws IOException {
     HostileStore store = new HostileStore();
     store.onSettle =
