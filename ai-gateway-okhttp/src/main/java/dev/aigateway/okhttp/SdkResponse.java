@@ -1,6 +1,8 @@
 package dev.aigateway.okhttp;
 
+import java.io.FilterInputStream;
 import java.io.InputStream;
+import java.lang.ref.Cleaner;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import okhttp3.Headers;
@@ -12,14 +14,28 @@ import okhttp3.Response;
  * implements the SDK's own response interface, adding only the headers in the SDK's type (built
  * with {@link #forEachHeader}). The body streams, never buffered. Not thread-safe, as a response is
  * read by one thread.
+ *
+ * <p>A response that becomes unreachable before it was closed is closed when the garbage collector
+ * finds it, so its governed call still ends (one event, its reservation settled) and its connection
+ * is released. An SDK can drop a response unread: the OpenAI and Anthropic SDKs' asynchronous
+ * clients build their futures on the HTTP client's, and an application that cancels one of theirs
+ * cancels nothing below it, so the response arrives with no one to read or close it. The response
+ * stays reachable while its body stream is.
  */
 public abstract class SdkResponse {
 
+  /** Closes responses their readers dropped; one daemon thread for every SDK response. */
+  private static final Cleaner DROPPED = Cleaner.create(SdkResponse::closerThread);
+
   private final Response response;
+
+  /** Closes {@link #response} once, on {@link #close} or when this object is collected. */
+  private final Cleaner.Cleanable closer;
 
   /** Reads {@code response}, which this object then owns (closes). */
   protected SdkResponse(Response response) {
     this.response = Objects.requireNonNull(response, "response");
+    this.closer = DROPPED.register(this, new Closer(response));
   }
 
   /** The HTTP status code. */
@@ -27,14 +43,45 @@ public abstract class SdkResponse {
     return response.code();
   }
 
-  /** The body as a stream, read as it arrives. */
+  /** The body as a stream, read as it arrives; it keeps this response reachable. */
   public InputStream body() {
-    return response.body().byteStream();
+    return new BodyStream(response.body().byteStream(), this);
   }
 
   /** Closes the response and its body. */
   public void close() {
-    response.close();
+    closer.clean();
+  }
+
+  /** The cleaning action: holds the response, never the {@link SdkResponse} it belongs to. */
+  private static final class Closer implements Runnable {
+    private final Response response;
+
+    Closer(Response response) {
+      this.response = response;
+    }
+
+    @Override
+    public void run() {
+      response.close();
+    }
+  }
+
+  /** The body's stream, holding its response so that the response is not closed under a reader. */
+  private static final class BodyStream extends FilterInputStream {
+    @SuppressWarnings({"unused", "FieldCanBeLocal"}) // a strong reference is its only purpose
+    private final SdkResponse owner;
+
+    BodyStream(InputStream in, SdkResponse owner) {
+      super(in);
+      this.owner = owner;
+    }
+  }
+
+  private static Thread closerThread(Runnable runnable) {
+    Thread thread = new Thread(runnable, "ai-gateway-sdk-response-closer");
+    thread.setDaemon(true);
+    return thread;
   }
 
   /** Gives every header's name and value, in the order received, to {@code sink}. */

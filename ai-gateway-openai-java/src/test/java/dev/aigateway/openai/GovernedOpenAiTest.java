@@ -21,6 +21,7 @@ import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.KeyResolvers;
+import dev.aigateway.api.LimitOutcome;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.UsageSource;
@@ -34,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
@@ -116,6 +118,34 @@ class GovernedOpenAiTest {
 
     assertThat(completion.choices().get(0).message().content()).contains("Hi");
     assertThat(onlyEvent().usage().tokens().totalTokens()).isEqualTo(8);
+  }
+
+  @Test
+  void anAsyncCallTheApplicationCancelsIsStillEndedAndSettled() throws Exception {
+    // The SDK's future is built on the HTTP client's and does not pass a cancellation down: the
+    // response still arrives, and nothing in the SDK reads or closes it.
+    backend.enqueue(json(completion("Too late", 7, 1)).setHeadersDelay(300, TimeUnit.MILLISECONDS));
+    OpenAIClientAsync client =
+        GovernedOpenAi.clientAsync(
+            gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)).build(),
+            options());
+
+    CompletableFuture<ChatCompletion> pending = client.chat().completions().create(PARAMS);
+    assertThat(pending.cancel(true)).isTrue();
+    assertThat(backend.takeRequest(10, TimeUnit.SECONDS)).isNotNull();
+    pending = null;
+
+    // the response, unreachable and never closed, is closed when collected: the call ends (here
+    // 8-12 s after the cancellation; the bound is for slow machines)
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (events.isEmpty() && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    GatewayEvent event = onlyEvent();
+    assertThat(event.limits().reservedTokens()).isPositive();
+    assertThat(event.limits().outcome()).isEqualTo(LimitOutcome.SETTLED);
+    assertThat(event.outcome()).isNotEqualTo(CallOutcome.SUCCESS);
   }
 
   @Test
