@@ -187,6 +187,34 @@ class A2aGovernanceTest {
   }
 
   @Test
+  void aRequestWithoutAnIdIsGovernedAsARequest() throws Exception {
+    // A2A has no notifications, and an agent runs a method sent without an id: it is governed as
+    // a request with a null id, not passed as a JSON-RPC notification.
+    String cancel =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"tasks/cancel\",\"params\":{\"id\":\"task-1\"}}";
+    server.enqueue(json("{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":" + TASK + "}"));
+    try (Response refused = send("alice", cancel)) {
+      JsonNode answer = JSON.readTree(refused.body().string());
+      assertThat(answer.get("id").isNull()).isTrue();
+      assertThat(answer.path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    }
+    assertThat(server.getRequestCount()).isZero();
+    ToolCallInfo denied = events.next().tool();
+    assertThat(denied.method()).isEqualTo("tasks/cancel");
+    assertThat(denied.outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+
+    try (Response sent = send("ops", cancel)) {
+      assertThat(sent.body().string()).contains("\"task-1\"");
+    }
+    assertThat(server.takeRequest().getBody().utf8()).isEqualTo(cancel); // sent as it was
+    ToolCallInfo answered = events.next().tool();
+    assertThat(answered.method()).isEqualTo("tasks/cancel");
+    assertThat(answered.outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(answered.resultBytes()).isEqualTo(TASK.length());
+  }
+
+  @Test
   void aStreamReachesTheAppByteForByteAsItArrivesWithOneEventAtItsEnd() throws Exception {
     server.enqueue(
         new MockResponse.Builder()

@@ -46,10 +46,6 @@ final class Rpc {
       return id == null ? null : id.toString();
     }
 
-    boolean isRequest() {
-      return method() != null && id() != null;
-    }
-
     boolean isResponse() {
       return method() == null && (node.has("result") || node.has("error"));
     }
