@@ -36,9 +36,10 @@ import org.jspecify.annotations.Nullable;
  * the allowed algorithms by a key of the issuer's JWKS, name the expected issuer and one of the
  * expected audiences, carry an expiry that has not passed and no not-before time still to come
  * (both with a clock skew). The consumer id is the first of the consumer claims the token carries
- * ({@code sub} by default); the roles are the values of the role claims ({@code roles} by default;
- * a list of strings, or one string separated by spaces or commas, as {@code scp} and {@code scope}
- * are).
+ * ({@code sub} by default), as a non-blank string; a token that carries none of them is refused, so
+ * the consumer key (a header the caller may set) never names a token's consumer; the roles are the
+ * values of the role claims ({@code roles} by default; a list of strings, or one string separated
+ * by spaces or commas, as {@code scp} and {@code scope} are).
  *
  * <pre>{@code
  * AiGateway gateway = AiGateway.builder()
@@ -177,7 +178,12 @@ public final class JwtCallerResolver implements CallerResolver {
       return Caller.refused(
           "the token's signature could not be checked (the issuer's key set may be unreachable)");
     }
-    return Caller.of(consumer(claims), roles(claims));
+    String consumer = consumer(claims);
+    if (consumer == null && !consumerClaims.isEmpty()) {
+      // Else the consumer key, which the caller may set (a header), would name the consumer.
+      return Caller.refused("the token carries none of the consumer claims " + consumerClaims);
+    }
+    return Caller.of(consumer, roles(claims));
   }
 
   @Override
@@ -349,7 +355,9 @@ public final class JwtCallerResolver implements CallerResolver {
 
     /**
      * The claims the consumer id is read from, the first present wins (default {@code sub});
-     * replaces the default on first use, then adds. For example {@code azp} for the client.
+     * replaces the default on first use, then adds. For example {@code azp} for the client. A token
+     * that carries none of them (as a non-blank string) is refused. Called with none, the consumer
+     * id is the gateway's consumer key, and the token gives roles only.
      */
     public Builder consumerClaims(String... names) {
       if (!consumerClaimsSet) {
