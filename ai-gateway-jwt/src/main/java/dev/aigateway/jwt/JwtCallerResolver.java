@@ -1,10 +1,12 @@
 package dev.aigateway.jwt;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
@@ -33,13 +35,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * A {@link CallerResolver} that validates the call's bearer token and maps its claims to the
  * caller: the token (from {@code Authorization: Bearer ...} by default) must be signed with one of
- * the allowed algorithms by a key of the issuer's JWKS, name the expected issuer and one of the
- * expected audiences, carry an expiry that has not passed and no not-before time still to come
- * (both with a clock skew). The consumer id is the first of the consumer claims the token carries
- * ({@code sub} by default), as a non-blank string; a token that carries none of them is refused, so
- * the consumer key (a header the caller may set) never names a token's consumer; the roles are the
- * values of the role claims ({@code roles} by default; a list of strings, or one string separated
- * by spaces or commas, as {@code scp} and {@code scope} are).
+ * the allowed algorithms by a key of the issuer's JWKS, be typed {@code JWT}, {@code at+jwt} (RFC
+ * 9068's access tokens) or not at all, name the expected issuer and one of the expected audiences,
+ * carry an expiry that has not passed and no not-before time still to come (both with a clock
+ * skew). The consumer id is the first of the consumer claims the token carries ({@code sub} by
+ * default), as a non-blank string; a token that carries none of them is refused, so the consumer
+ * key (a header the caller may set) never names a token's consumer; the roles are the values of the
+ * role claims ({@code roles} by default; a list of strings, or one string separated by spaces or
+ * commas, as {@code scp} and {@code scope} are).
  *
  * <pre>{@code
  * AiGateway gateway = AiGateway.builder()
@@ -133,6 +136,13 @@ public final class JwtCallerResolver implements CallerResolver {
         };
     claims.setMaxClockSkew(Math.toIntExact(b.clockSkew.toSeconds()));
     this.processor = new DefaultJWTProcessor<>();
+    // JWT, none, and RFC 9068's access token type (Nimbus's default refuses at+jwt).
+    processor.setJWSTypeVerifier(
+        new DefaultJOSEObjectTypeVerifier<>(
+            JOSEObjectType.JWT,
+            new JOSEObjectType("at+jwt"),
+            new JOSEObjectType("application/at+jwt"),
+            null));
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
     processor.setJWTClaimsSetVerifier(claims);
     this.description =
@@ -245,6 +255,9 @@ public final class JwtCallerResolver implements CallerResolver {
     }
     if (message.contains("missing required claims")) {
       return "the token lacks a required claim (exp, iss and aud are required)";
+    }
+    if (message.contains("header typ")) {
+      return "the token's type (typ) is neither JWT nor an access token (at+jwt)";
     }
     if (message.contains("Invalid signature")) {
       return "the token's signature is invalid";

@@ -341,4 +341,39 @@ class JwtCallerResolverTest {
         .contains(Issuer.AUDIENCE)
         .contains("RS256");
   }
+
+  @Test
+  void accessTokensTypedAsRfc9068sAtJwtAreAccepted() throws Exception {
+    // RFC 9068 access tokens carry typ "at+jwt" (IdentityServer, Auth0's RFC 9068 profile, ...).
+    for (String typ : List.of("at+jwt", "application/at+jwt", "JWT")) {
+      com.nimbusds.jwt.SignedJWT jwt =
+          new com.nimbusds.jwt.SignedJWT(
+              new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
+                  .keyID("k1")
+                  .type(new com.nimbusds.jose.JOSEObjectType(typ))
+                  .build(),
+              claims().build());
+      jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
+
+      Caller caller = resolver().build().resolve(Headers.bearer(jwt.serialize()));
+
+      assertThat(caller.refusal()).as(typ).isNull();
+      assertThat(caller.consumer()).isEqualTo("alice");
+    }
+  }
+
+  @Test
+  void tokensOfAnotherTypeAreRefusedSayingSo() throws Exception {
+    com.nimbusds.jwt.SignedJWT jwt =
+        new com.nimbusds.jwt.SignedJWT(
+            new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
+                .keyID("k1")
+                .type(new com.nimbusds.jose.JOSEObjectType("logout+jwt"))
+                .build(),
+            claims().build());
+    jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
+
+    assertThat(resolver().build().resolve(Headers.bearer(jwt.serialize())).refusal())
+        .contains("typ");
+  }
 }
