@@ -315,7 +315,8 @@ public final class JwtCallerResolver implements CallerResolver {
     /**
      * The signature algorithms accepted, by JWA name (default {@code RS256} and {@code ES256});
      * replaces the default on first use, then adds. {@code none} and HMAC algorithms are refused: a
-     * JWKS holds public keys.
+     * JWKS holds public keys. EdDSA is refused too: Nimbus's key selection cannot use a JWKS's
+     * Ed25519 keys, so no EdDSA-signed token could ever be verified.
      */
     public Builder algorithms(String... names) {
       if (!algorithmsSet) {
@@ -326,10 +327,9 @@ public final class JwtCallerResolver implements CallerResolver {
         requireText(name, "algorithm");
         JWSAlgorithm algorithm = JWSAlgorithm.parse(name);
         if (!JWSAlgorithm.Family.RSA.contains(algorithm)
-            && !JWSAlgorithm.Family.EC.contains(algorithm)
-            && !JWSAlgorithm.Family.ED.contains(algorithm)) {
+            && !JWSAlgorithm.Family.EC.contains(algorithm)) {
           throw new IllegalArgumentException(
-              "algorithm must be an RSA, EC or EdDSA signature algorithm (RS256, PS256, ES256, …)"
+              "algorithm must be an RSA or EC signature algorithm (RS256, PS256, ES256, …)"
                   + " but was '"
                   + name
                   + "'");

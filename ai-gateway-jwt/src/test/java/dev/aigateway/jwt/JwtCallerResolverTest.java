@@ -376,4 +376,17 @@ class JwtCallerResolverTest {
     assertThat(resolver().build().resolve(Headers.bearer(jwt.serialize())).refusal())
         .contains("typ");
   }
+
+  @Test
+  void eddsaIsRefusedWhenConfiguredSinceNoEddsaTokenCouldBeVerified() {
+    // Nimbus's key selector takes only keys it can turn into JCA keys, which Ed25519 JWKs (OKP)
+    // are not: with EdDSA allowed, every EdDSA-signed token was refused as "no key verifies it".
+    for (String name : List.of("EdDSA", "Ed25519", "Ed448")) {
+      assertThatThrownBy(() -> resolver().algorithms("RS256", name))
+          .as(name)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'" + name + "'")
+          .hasMessageContaining("RSA or EC");
+    }
+  }
 }
