@@ -9,16 +9,23 @@ import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jose.util.Resource;
+import com.nimbusds.jose.util.ResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.aigateway.api.Caller;
 import dev.aigateway.api.CallerResolver;
 import dev.aigateway.api.LlmRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,7 +70,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The key set is fetched on first use and cached ({@link Builder#jwksCacheTtl}); a token signed
  * with a key id the cached set lacks makes it fetched again at once (the issuer rotated its keys),
  * at most once per {@link Builder#jwksRefetchInterval}, so tokens with made-up key ids cannot make
- * the gateway hammer the issuer. Fetches happen on the calling thread. Thread-safe.
+ * the gateway hammer the issuer. Fetches happen on the calling thread and are given up after {@link
+ * Builder#jwksTimeout} (a fetch ends within about twice it, however slowly the issuer sends).
+ * Thread-safe.
  *
  * <p>Built on Nimbus JOSE + JWT, the most used JOSE library on the JVM, maintained since 2012: its
  * processor does the signature, algorithm and claims checks, and its JWK source the fetching,
@@ -83,7 +92,7 @@ public final class JwtCallerResolver implements CallerResolver {
   /** The least time between two fetches of the key set, by default. */
   public static final Duration DEFAULT_JWKS_REFETCH_INTERVAL = Duration.ofSeconds(30);
 
-  /** How long fetching the key set may take to connect, and to read, by default. */
+  /** How long fetching the key set may take, by default. */
   public static final Duration DEFAULT_JWKS_TIMEOUT = Duration.ofSeconds(2);
 
   private static final int JWKS_SIZE_LIMIT = 1 << 20;
@@ -110,8 +119,7 @@ public final class JwtCallerResolver implements CallerResolver {
     }
     int timeout = Math.toIntExact(b.jwksTimeout.toMillis());
     JWKSource<SecurityContext> keys =
-        JWKSourceBuilder.create(
-                url, new DefaultResourceRetriever(timeout, timeout, JWKS_SIZE_LIMIT))
+        JWKSourceBuilder.create(url, new KeySetRetriever(timeout))
             .cache(b.jwksCacheTtl.toMillis(), timeout)
             .refreshAheadCache(false)
             .rateLimited(b.jwksRefetchInterval.toMillis())
@@ -273,6 +281,50 @@ public final class JwtCallerResolver implements CallerResolver {
     return description;
   }
 
+  /**
+   * Fetches the key set within the timeout as a whole: a host that sends it slowly, each read
+   * within the read timeout, is given up rather than read byte by byte for as long as it takes
+   * (Nimbus's retriever bounds each read only). At most {@link #JWKS_SIZE_LIMIT} bytes.
+   */
+  private static final class KeySetRetriever implements ResourceRetriever {
+    private final int timeoutMillis;
+
+    KeySetRetriever(int timeoutMillis) {
+      this.timeoutMillis = timeoutMillis;
+    }
+
+    @Override
+    public Resource retrieveResource(URL url) throws IOException {
+      long start = System.nanoTime();
+      long timeout = Duration.ofMillis(timeoutMillis).toNanos();
+      URLConnection connection = url.openConnection();
+      connection.setConnectTimeout(timeoutMillis);
+      connection.setReadTimeout(timeoutMillis);
+      try (InputStream in = connection.getInputStream()) {
+        if (connection instanceof HttpURLConnection http
+            && (http.getResponseCode() < 200 || http.getResponseCode() > 299)) {
+          throw new IOException("the key set's URL answered HTTP " + http.getResponseCode());
+        }
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        for (int n; (n = in.read(buffer)) != -1; ) {
+          if (content.size() + n > JWKS_SIZE_LIMIT) {
+            throw new IOException("the key set is larger than " + JWKS_SIZE_LIMIT + " bytes");
+          }
+          content.write(buffer, 0, n);
+          if (System.nanoTime() - start > timeout) {
+            throw new IOException("the key set took longer than " + timeoutMillis + " ms to fetch");
+          }
+        }
+        return new Resource(content.toString(StandardCharsets.UTF_8), connection.getContentType());
+      } finally {
+        if (connection instanceof HttpURLConnection http) {
+          http.disconnect();
+        }
+      }
+    }
+  }
+
   /** Builds a {@link JwtCallerResolver}; every setter validates at once. */
   public static final class Builder {
     private final URI jwksUrl;
@@ -424,7 +476,11 @@ public final class JwtCallerResolver implements CallerResolver {
       return this;
     }
 
-    /** How long connecting to, and reading, the JWKS URL may take (default 2 s each). */
+    /**
+     * How long fetching the key set may take (default 2 s): connecting, and each read, within it,
+     * and the fetch as a whole given up once it has taken longer, so a fetch ends within about
+     * twice this however slowly the host sends.
+     */
     public Builder jwksTimeout(Duration timeout) {
       Duration checked = positive(timeout, "jwksTimeout");
       if (checked.toMillis() > Integer.MAX_VALUE) {

@@ -389,4 +389,34 @@ class JwtCallerResolverTest {
           .hasMessageContaining("RSA or EC");
     }
   }
+
+  @Test
+  void aKeySetSentSlowlyIsGivenUpAfterTheTimeoutNotWaitedForByteByByte() throws Exception {
+    try (mockwebserver3.MockWebServer slow = new mockwebserver3.MockWebServer()) {
+      // About 400 bytes, 8 every 200 ms: 10 s in all, though every read returns within 500 ms.
+      slow.enqueue(
+          new mockwebserver3.MockResponse.Builder()
+              .code(200)
+              .addHeader("Content-Type", "application/json")
+              .body(new com.nimbusds.jose.jwk.JWKSet(rsa.toPublicJWK()).toString(true))
+              .throttleBody(8, 200, java.util.concurrent.TimeUnit.MILLISECONDS)
+              .build());
+      slow.start();
+      JwtCallerResolver resolver =
+          JwtCallerResolver.builder(slow.url("/jwks.json").uri())
+              .issuer(Issuer.ISSUER)
+              .audience(Issuer.AUDIENCE)
+              .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+              .jwksTimeout(Duration.ofMillis(500))
+              .build();
+      String token = Issuer.sign(rsa, claims().build());
+
+      long start = System.nanoTime();
+      Caller caller = resolver.resolve(Headers.bearer(token));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(took).isLessThan(Duration.ofSeconds(3));
+      assertThat(caller.refusal()).contains("could not be checked");
+    }
+  }
 }
