@@ -17,6 +17,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.aigateway.api.Caller;
 import dev.aigateway.api.CallerResolver;
 import dev.aigateway.api.LlmRequest;
+import dev.aigateway.core.wire.SafeUrls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -115,7 +116,9 @@ public final class JwtCallerResolver implements CallerResolver {
     try {
       url = b.jwksUrl.toURL();
     } catch (MalformedURLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("the JWKS URL must be absolute but was " + b.jwksUrl, e);
+      throw new IllegalArgumentException(
+          "the JWKS URL must be absolute but was " + SafeUrls.withoutSecrets(b.jwksUrl.toString()),
+          e);
     }
     int timeout = Math.toIntExact(b.jwksTimeout.toMillis());
     JWKSource<SecurityContext> keys =
@@ -155,7 +158,7 @@ public final class JwtCallerResolver implements CallerResolver {
     processor.setJWTClaimsSetVerifier(claims);
     this.description =
         "JwtCallerResolver{jwks="
-            + b.jwksUrl
+            + SafeUrls.withoutSecrets(b.jwksUrl.toString())
             + ", issuer="
             + b.issuer
             + ", audiences="
@@ -347,7 +350,8 @@ public final class JwtCallerResolver implements CallerResolver {
 
     private Builder(URI jwksUrl) {
       if (!jwksUrl.isAbsolute()) {
-        throw new IllegalArgumentException("the JWKS URL must be absolute but was " + jwksUrl);
+        throw new IllegalArgumentException(
+            "the JWKS URL must be absolute but was " + SafeUrls.withoutSecrets(jwksUrl.toString()));
       }
       this.jwksUrl = jwksUrl;
     }

@@ -419,4 +419,28 @@ class JwtCallerResolverTest {
       assertThat(caller.refusal()).contains("could not be checked");
     }
   }
+
+  @Test
+  void theJwksUrlsSecretsAreNeitherDescribedNorEchoed() {
+    // A key set behind a signed URL (an Azure SAS, a function key) or with user information.
+    java.net.URI signed =
+        java.net.URI.create(
+            "https://jwks-user:PASSWORD1@keys.example.com/jwks.json?sig=SIGNATURE1");
+    String description =
+        JwtCallerResolver.builder(signed)
+            .issuer(Issuer.ISSUER)
+            .audience(Issuer.AUDIENCE)
+            .build()
+            .toString();
+
+    assertThat(description)
+        .contains("https://keys.example.com/jwks.json")
+        .doesNotContain("PASSWORD1")
+        .doesNotContain("SIGNATURE1");
+    assertThatThrownBy(
+            () -> JwtCallerResolver.builder(java.net.URI.create("/jwks.json?sig=SIGNATURE2")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("absolute")
+        .hasMessageNotContaining("SIGNATURE2");
+  }
 }
