@@ -1,22 +1,32 @@
 package dev.aigateway.jwt;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jose.util.Resource;
+import com.nimbusds.jose.util.ResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.aigateway.api.Caller;
 import dev.aigateway.api.CallerResolver;
 import dev.aigateway.api.LlmRequest;
+import dev.aigateway.core.wire.SafeUrls;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,12 +43,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * A {@link CallerResolver} that validates the call's bearer token and maps its claims to the
  * caller: the token (from {@code Authorization: Bearer ...} by default) must be signed with one of
- * the allowed algorithms by a key of the issuer's JWKS, name the expected issuer and one of the
- * expected audiences, carry an expiry that has not passed and no not-before time still to come
- * (both with a clock skew). The consumer id is the first of the consumer claims the token carries
- * ({@code sub} by default); the roles are the values of the role claims ({@code roles} by default;
- * a list of strings, or one string separated by spaces or commas, as {@code scp} and {@code scope}
- * are).
+ * the allowed algorithms by a key of the issuer's JWKS, be typed {@code JWT}, {@code at+jwt} (RFC
+ * 9068's access tokens) or not at all, name the expected issuer and one of the expected audiences,
+ * carry an expiry that has not passed and no not-before time still to come (both with a clock
+ * skew). The consumer id is the first of the consumer claims the token carries ({@code sub} by
+ * default), as a non-blank string; a token that carries none of them is refused, so the consumer
+ * key (a header the caller may set) never names a token's consumer; the roles are the values of the
+ * role claims ({@code roles} by default; a list of strings, or one string separated by spaces or
+ * commas, as {@code scp} and {@code scope} are).
  *
  * <pre>{@code
  * AiGateway gateway = AiGateway.builder()
@@ -59,7 +71,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The key set is fetched on first use and cached ({@link Builder#jwksCacheTtl}); a token signed
  * with a key id the cached set lacks makes it fetched again at once (the issuer rotated its keys),
  * at most once per {@link Builder#jwksRefetchInterval}, so tokens with made-up key ids cannot make
- * the gateway hammer the issuer. Fetches happen on the calling thread. Thread-safe.
+ * the gateway hammer the issuer. Fetches happen on the calling thread and are given up after {@link
+ * Builder#jwksTimeout} (a fetch ends within about twice it, however slowly the issuer sends).
+ * Thread-safe.
  *
  * <p>Built on Nimbus JOSE + JWT, the most used JOSE library on the JVM, maintained since 2012: its
  * processor does the signature, algorithm and claims checks, and its JWK source the fetching,
@@ -79,7 +93,7 @@ public final class JwtCallerResolver implements CallerResolver {
   /** The least time between two fetches of the key set, by default. */
   public static final Duration DEFAULT_JWKS_REFETCH_INTERVAL = Duration.ofSeconds(30);
 
-  /** How long fetching the key set may take to connect, and to read, by default. */
+  /** How long fetching the key set may take, by default. */
   public static final Duration DEFAULT_JWKS_TIMEOUT = Duration.ofSeconds(2);
 
   private static final int JWKS_SIZE_LIMIT = 1 << 20;
@@ -102,12 +116,13 @@ public final class JwtCallerResolver implements CallerResolver {
     try {
       url = b.jwksUrl.toURL();
     } catch (MalformedURLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("the JWKS URL must be absolute but was " + b.jwksUrl, e);
+      throw new IllegalArgumentException(
+          "the JWKS URL must be absolute but was " + SafeUrls.withoutSecrets(b.jwksUrl.toString()),
+          e);
     }
     int timeout = Math.toIntExact(b.jwksTimeout.toMillis());
     JWKSource<SecurityContext> keys =
-        JWKSourceBuilder.create(
-                url, new DefaultResourceRetriever(timeout, timeout, JWKS_SIZE_LIMIT))
+        JWKSourceBuilder.create(url, new KeySetRetriever(timeout))
             .cache(b.jwksCacheTtl.toMillis(), timeout)
             .refreshAheadCache(false)
             .rateLimited(b.jwksRefetchInterval.toMillis())
@@ -132,11 +147,18 @@ public final class JwtCallerResolver implements CallerResolver {
         };
     claims.setMaxClockSkew(Math.toIntExact(b.clockSkew.toSeconds()));
     this.processor = new DefaultJWTProcessor<>();
+    // JWT, none, and RFC 9068's access token type (Nimbus's default refuses at+jwt).
+    processor.setJWSTypeVerifier(
+        new DefaultJOSEObjectTypeVerifier<>(
+            JOSEObjectType.JWT,
+            new JOSEObjectType("at+jwt"),
+            new JOSEObjectType("application/at+jwt"),
+            null));
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
     processor.setJWTClaimsSetVerifier(claims);
     this.description =
         "JwtCallerResolver{jwks="
-            + b.jwksUrl
+            + SafeUrls.withoutSecrets(b.jwksUrl.toString())
             + ", issuer="
             + b.issuer
             + ", audiences="
@@ -177,7 +199,12 @@ public final class JwtCallerResolver implements CallerResolver {
       return Caller.refused(
           "the token's signature could not be checked (the issuer's key set may be unreachable)");
     }
-    return Caller.of(consumer(claims), roles(claims));
+    String consumer = consumer(claims);
+    if (consumer == null && !consumerClaims.isEmpty()) {
+      // Else the consumer key, which the caller may set (a header), would name the consumer.
+      return Caller.refused("the token carries none of the consumer claims " + consumerClaims);
+    }
+    return Caller.of(consumer, roles(claims));
   }
 
   @Override
@@ -240,6 +267,9 @@ public final class JwtCallerResolver implements CallerResolver {
     if (message.contains("missing required claims")) {
       return "the token lacks a required claim (exp, iss and aud are required)";
     }
+    if (message.contains("header typ")) {
+      return "the token's type (typ) is neither JWT nor an access token (at+jwt)";
+    }
     if (message.contains("Invalid signature")) {
       return "the token's signature is invalid";
     }
@@ -252,6 +282,50 @@ public final class JwtCallerResolver implements CallerResolver {
   @Override
   public String toString() {
     return description;
+  }
+
+  /**
+   * Fetches the key set within the timeout as a whole: a host that sends it slowly, each read
+   * within the read timeout, is given up rather than read byte by byte for as long as it takes
+   * (Nimbus's retriever bounds each read only). At most {@link #JWKS_SIZE_LIMIT} bytes.
+   */
+  private static final class KeySetRetriever implements ResourceRetriever {
+    private final int timeoutMillis;
+
+    KeySetRetriever(int timeoutMillis) {
+      this.timeoutMillis = timeoutMillis;
+    }
+
+    @Override
+    public Resource retrieveResource(URL url) throws IOException {
+      long start = System.nanoTime();
+      long timeout = Duration.ofMillis(timeoutMillis).toNanos();
+      URLConnection connection = url.openConnection();
+      connection.setConnectTimeout(timeoutMillis);
+      connection.setReadTimeout(timeoutMillis);
+      try (InputStream in = connection.getInputStream()) {
+        if (connection instanceof HttpURLConnection http
+            && (http.getResponseCode() < 200 || http.getResponseCode() > 299)) {
+          throw new IOException("the key set's URL answered HTTP " + http.getResponseCode());
+        }
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        for (int n; (n = in.read(buffer)) != -1; ) {
+          if (content.size() + n > JWKS_SIZE_LIMIT) {
+            throw new IOException("the key set is larger than " + JWKS_SIZE_LIMIT + " bytes");
+          }
+          content.write(buffer, 0, n);
+          if (System.nanoTime() - start > timeout) {
+            throw new IOException("the key set took longer than " + timeoutMillis + " ms to fetch");
+          }
+        }
+        return new Resource(content.toString(StandardCharsets.UTF_8), connection.getContentType());
+      } finally {
+        if (connection instanceof HttpURLConnection http) {
+          http.disconnect();
+        }
+      }
+    }
   }
 
   /** Builds a {@link JwtCallerResolver}; every setter validates at once. */
@@ -276,7 +350,8 @@ public final class JwtCallerResolver implements CallerResolver {
 
     private Builder(URI jwksUrl) {
       if (!jwksUrl.isAbsolute()) {
-        throw new IllegalArgumentException("the JWKS URL must be absolute but was " + jwksUrl);
+        throw new IllegalArgumentException(
+            "the JWKS URL must be absolute but was " + SafeUrls.withoutSecrets(jwksUrl.toString()));
       }
       this.jwksUrl = jwksUrl;
     }
@@ -296,7 +371,8 @@ public final class JwtCallerResolver implements CallerResolver {
     /**
      * The signature algorithms accepted, by JWA name (default {@code RS256} and {@code ES256});
      * replaces the default on first use, then adds. {@code none} and HMAC algorithms are refused: a
-     * JWKS holds public keys.
+     * JWKS holds public keys. EdDSA is refused too: Nimbus's key selection cannot use a JWKS's
+     * Ed25519 keys, so no EdDSA-signed token could ever be verified.
      */
     public Builder algorithms(String... names) {
       if (!algorithmsSet) {
@@ -307,10 +383,9 @@ public final class JwtCallerResolver implements CallerResolver {
         requireText(name, "algorithm");
         JWSAlgorithm algorithm = JWSAlgorithm.parse(name);
         if (!JWSAlgorithm.Family.RSA.contains(algorithm)
-            && !JWSAlgorithm.Family.EC.contains(algorithm)
-            && !JWSAlgorithm.Family.ED.contains(algorithm)) {
+            && !JWSAlgorithm.Family.EC.contains(algorithm)) {
           throw new IllegalArgumentException(
-              "algorithm must be an RSA, EC or EdDSA signature algorithm (RS256, PS256, ES256, …)"
+              "algorithm must be an RSA or EC signature algorithm (RS256, PS256, ES256, …)"
                   + " but was '"
                   + name
                   + "'");
@@ -349,7 +424,9 @@ public final class JwtCallerResolver implements CallerResolver {
 
     /**
      * The claims the consumer id is read from, the first present wins (default {@code sub});
-     * replaces the default on first use, then adds. For example {@code azp} for the client.
+     * replaces the default on first use, then adds. For example {@code azp} for the client. A token
+     * that carries none of them (as a non-blank string) is refused. Called with none, the consumer
+     * id is the gateway's consumer key, and the token gives roles only.
      */
     public Builder consumerClaims(String... names) {
       if (!consumerClaimsSet) {
@@ -403,7 +480,11 @@ public final class JwtCallerResolver implements CallerResolver {
       return this;
     }
 
-    /** How long connecting to, and reading, the JWKS URL may take (default 2 s each). */
+    /**
+     * How long fetching the key set may take (default 2 s): connecting, and each read, within it,
+     * and the fetch as a whole given up once it has taken longer, so a fetch ends within about
+     * twice this however slowly the host sends.
+     */
     public Builder jwksTimeout(Duration timeout) {
       Duration checked = positive(timeout, "jwksTimeout");
       if (checked.toMillis() > Integer.MAX_VALUE) {

@@ -341,4 +341,106 @@ class JwtCallerResolverTest {
         .contains(Issuer.AUDIENCE)
         .contains("RS256");
   }
+
+  @Test
+  void accessTokensTypedAsRfc9068sAtJwtAreAccepted() throws Exception {
+    // RFC 9068 access tokens carry typ "at+jwt" (IdentityServer, Auth0's RFC 9068 profile, ...).
+    for (String typ : List.of("at+jwt", "application/at+jwt", "JWT")) {
+      com.nimbusds.jwt.SignedJWT jwt =
+          new com.nimbusds.jwt.SignedJWT(
+              new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
+                  .keyID("k1")
+                  .type(new com.nimbusds.jose.JOSEObjectType(typ))
+                  .build(),
+              claims().build());
+      jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
+
+      Caller caller = resolver().build().resolve(Headers.bearer(jwt.serialize()));
+
+      assertThat(caller.refusal()).as(typ).isNull();
+      assertThat(caller.consumer()).isEqualTo("alice");
+    }
+  }
+
+  @Test
+  void tokensOfAnotherTypeAreRefusedSayingSo() throws Exception {
+    com.nimbusds.jwt.SignedJWT jwt =
+        new com.nimbusds.jwt.SignedJWT(
+            new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.RS256)
+                .keyID("k1")
+                .type(new com.nimbusds.jose.JOSEObjectType("logout+jwt"))
+                .build(),
+            claims().build());
+    jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
+
+    assertThat(resolver().build().resolve(Headers.bearer(jwt.serialize())).refusal())
+        .contains("typ");
+  }
+
+  @Test
+  void eddsaIsRefusedWhenConfiguredSinceNoEddsaTokenCouldBeVerified() {
+    // Nimbus's key selector takes only keys it can turn into JCA keys, which Ed25519 JWKs (OKP)
+    // are not: with EdDSA allowed, every EdDSA-signed token was refused as "no key verifies it".
+    for (String name : List.of("EdDSA", "Ed25519", "Ed448")) {
+      assertThatThrownBy(() -> resolver().algorithms("RS256", name))
+          .as(name)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'" + name + "'")
+          .hasMessageContaining("RSA or EC");
+    }
+  }
+
+  @Test
+  void aKeySetSentSlowlyIsGivenUpAfterTheTimeoutNotWaitedForByteByByte() throws Exception {
+    try (mockwebserver3.MockWebServer slow = new mockwebserver3.MockWebServer()) {
+      // About 400 bytes, 8 every 200 ms: 10 s in all, though every read returns within 500 ms.
+      slow.enqueue(
+          new mockwebserver3.MockResponse.Builder()
+              .code(200)
+              .addHeader("Content-Type", "application/json")
+              .body(new com.nimbusds.jose.jwk.JWKSet(rsa.toPublicJWK()).toString(true))
+              .throttleBody(8, 200, java.util.concurrent.TimeUnit.MILLISECONDS)
+              .build());
+      slow.start();
+      JwtCallerResolver resolver =
+          JwtCallerResolver.builder(slow.url("/jwks.json").uri())
+              .issuer(Issuer.ISSUER)
+              .audience(Issuer.AUDIENCE)
+              .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+              .jwksTimeout(Duration.ofMillis(500))
+              .build();
+      String token = Issuer.sign(rsa, claims().build());
+
+      long start = System.nanoTime();
+      Caller caller = resolver.resolve(Headers.bearer(token));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(took).isLessThan(Duration.ofSeconds(3));
+      assertThat(caller.refusal()).contains("could not be checked");
+    }
+  }
+
+  @Test
+  void theJwksUrlsSecretsAreNeitherDescribedNorEchoed() {
+    // A key set behind a signed URL (an Azure SAS, a function key) or with user information.
+    java.net.URI signed =
+        java.net.URI.create(
+            "https://jwks-user:PASSWORD1@keys.example.com/jwks.json?sig=SIGNATURE1");
+    String description =
+        JwtCallerResolver.builder(signed)
+            .issuer(Issuer.ISSUER)
+            .audience(Issuer.AUDIENCE)
+            .build()
+            .toString();
+
+    assertThat(description)
+        .contains("https://keys.example.com/jwks.json")
+        .doesNotContain("PASSWORD1")
+        .doesNotContain("SIGNATURE1");
+    assertThatThrownBy(
+            () -> JwtCallerResolver.builder(java.net.URI.create("/jwks.json?sig=SIGNATURE2")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("absolute")
+        .hasMessageNotContaining("SIGNATURE2");
+  }
 }

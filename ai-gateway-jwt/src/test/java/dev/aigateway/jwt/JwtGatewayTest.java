@@ -162,4 +162,48 @@ class JwtGatewayTest {
     }
     assertThat(backend.getRequestCount()).isZero();
   }
+
+  @Test
+  void aValidTokenWithoutItsConsumerClaimCannotBorrowTheConsumerKeysId() throws Exception {
+    // The consumer key is a header the caller sets; a token proves the consumer only through its
+    // consumer claim, so a token without one must not leave the consumer to that header.
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events::add)
+            .consumerKey(dev.aigateway.api.KeyResolvers.header("x-consumer-id"))
+            .callerResolver(
+                JwtCallerResolver.builder(issuer.jwksUrl())
+                    .issuer(Issuer.ISSUER)
+                    .audience(Issuer.AUDIENCE)
+                    .stripToken(true)
+                    .build())
+            .accessPolicy(AccessPolicy.denyByDefault().consumer("admin", rule -> rule.models("*")))
+            .build();
+    OkHttpClient spoofing = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    String token =
+        Issuer.sign(
+            key,
+            Issuer.validClaims(Instant.now())
+                .subject(null)
+                .expirationTime(Date.from(Instant.now().plusSeconds(600)))
+                .build());
+    String body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    try (Response response =
+        spoofing
+            .newCall(
+                new Request.Builder()
+                    .url(backend.url("/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("x-consumer-id", "admin")
+                    .post(RequestBody.create(body, MediaType.get("application/json")))
+                    .build())
+            .execute()) {
+      assertThat(response.code()).isEqualTo(401);
+      assertThat(response.body().string()).contains("invalid_token").contains("sub");
+    }
+
+    assertThat(backend.getRequestCount()).isZero();
+    assertThat(events.get(0).rejection()).isEqualTo(RejectionReason.INVALID_TOKEN);
+  }
 }

@@ -258,4 +258,32 @@ class AccessControlTest {
     }
     assertThat(events.none()).isTrue();
   }
+
+  @Test
+  void anAzureDeploymentInThePathIsCheckedEvenWhenTheBodyNamesAnAllowedModel() throws Exception {
+    // Azure OpenAI serves the deployment the path names and ignores a model in the body, so a
+    // caller allowed only gpt-4o-mini must not reach the gpt-4o deployment by naming gpt-4o-mini.
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway().build());
+    String url =
+        server.url("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21").toString();
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    url,
+                    chatRequest("gpt-4o-mini", "Hi", "\"max_tokens\":50"),
+                    "x-consumer-id",
+                    "u1",
+                    "x-roles",
+                    "analyst"))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(403);
+      assertThat(response.body().string()).contains("deployment 'gpt-4o'");
+    }
+
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(events.next().access())
+        .isEqualTo(new AccessInfo(AccessInfo.Decision.DENIED, "role:analyst", AccessCheck.MODEL));
+  }
 }

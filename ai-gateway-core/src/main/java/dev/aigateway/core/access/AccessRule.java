@@ -159,7 +159,9 @@ public final class AccessRule {
 
     /**
      * Adds model patterns the rule allows: {@code *} stands for any run of characters, case is
-     * ignored ({@code gpt-4o*}, {@code *-mini}, {@code *}). Without any, every model is allowed.
+     * ignored ({@code gpt-4o*}, {@code *-mini}, {@code *}). An Azure OpenAI call that names a
+     * deployment in its path must have the deployment match too, whatever model its body names
+     * (Azure serves the deployment). Without any, every model is allowed.
      */
     public Builder models(String... patterns) {
       Objects.requireNonNull(patterns, "patterns");

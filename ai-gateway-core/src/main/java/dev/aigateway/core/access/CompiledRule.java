@@ -106,7 +106,7 @@ final class CompiledRule {
       return AccessCheck.OPERATION;
     }
     String model = request.model();
-    if (models.length > 0 && !anyModelMatches(model)) {
+    if (models.length > 0 && (!anyModelMatches(model) || !deploymentMatches(request, model))) {
       return AccessCheck.MODEL;
     }
     if (!streaming && request.stream()) {
@@ -132,6 +132,15 @@ final class CompiledRule {
     return false;
   }
 
+  /**
+   * Whether the Azure deployment the path names, which Azure OpenAI serves whatever model the body
+   * names, is allowed too; true when the path names none, or the same as the body.
+   */
+  private boolean deploymentMatches(WireRequest request, @Nullable String model) {
+    String deployment = request.deployment();
+    return deployment == null || deployment.equals(model) || anyModelMatches(deployment);
+  }
+
   private boolean anyBackendServes(@Nullable String model) {
     for (Backend backend : backends) {
       if (backend.serves(model)) {
@@ -154,7 +163,12 @@ final class CompiledRule {
               ? "the call names no model, and only models matching "
                   + rule.models()
                   + " are allowed"
-              : "the model '" + request.model() + "' matches none of " + rule.models();
+              : anyModelMatches(request.model())
+                  ? "the deployment '"
+                      + request.deployment()
+                      + "' in the path matches none of "
+                      + rule.models()
+                  : "the model '" + request.model() + "' matches none of " + rule.models();
       case STREAM -> "streaming is not allowed; send the call with \"stream\": false";
       case BACKEND ->
           "none of the allowed backends "
