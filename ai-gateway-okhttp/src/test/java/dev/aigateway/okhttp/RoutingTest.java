@@ -800,6 +800,18 @@ class RoutingTest {
     assertThat(a.getRequestCount()).isEqualTo(1);
   }
 
+  @Test
+  void aBackoffNeverOutlastsTheFailoverDeadline() throws Exception {
+    MockWebServer a = server();
+    OkHttpClient client = client(failingWithLongBackoff(a, Duration.ofSeconds(1)));
+
+    CompletableFuture<Object> ended = executeAside(client.newCall(chat("gpt-4o")));
+
+    // The retry starts by the deadline, a second after the call started, not minutes later.
+    assertThat(ended.get(6, TimeUnit.SECONDS)).isEqualTo(500);
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+  }
+
   private GatewayEvent lastEvent() {
     return events.all.get(events.all.size() - 1);
   }
