@@ -26,10 +26,12 @@ import dev.aigateway.core.routing.LoadBalancing;
 import dev.aigateway.core.routing.TrafficSplit;
 import dev.aigateway.core.telemetry.LoggingListener;
 import dev.aigateway.testing.ManualClock;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
@@ -37,6 +39,7 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
+import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -727,6 +730,86 @@ class RoutingTest {
                 .build()
                 .toString())
         .doesNotContain("SECRET");
+  }
+
+  /** A pool of one backend that always fails with 500, retried after a backoff of 10 minutes. */
+  private BackendPool failingWithLongBackoff(MockWebServer server, Duration deadline) {
+    answerAlways(server, new MockResponse.Builder().code(500).body("{}").build());
+    return BackendPool.builder()
+        .backend(openAi("a", server))
+        .failover(
+            Failover.builder()
+                .maxAttempts(2)
+                .deadline(deadline)
+                .backoff(Duration.ofMinutes(10), Duration.ofMinutes(10)))
+        .build();
+  }
+
+  /** Runs the call on a thread of its own: its response's status, or the failure it ended with. */
+  private static CompletableFuture<Object> executeAside(Call call) {
+    CompletableFuture<Object> ended = new CompletableFuture<>();
+    Thread thread =
+        new Thread(
+            () -> {
+              try (Response response = call.execute()) {
+                response.body().string();
+                ended.complete(response.code());
+              } catch (Throwable e) {
+                ended.complete(e);
+              }
+            });
+    thread.setDaemon(true);
+    thread.start();
+    return ended;
+  }
+
+  @Test
+  void aCallCancelledDuringItsBackoffEndsPromptlyWithOneEvent() throws Exception {
+    MockWebServer a = server();
+    OkHttpClient client = client(failingWithLongBackoff(a, Duration.ofMinutes(30)));
+    Call call = client.newCall(chat("gpt-4o"));
+
+    CompletableFuture<Object> ended = executeAside(call);
+    assertThat(a.takeRequest(5, TimeUnit.SECONDS)).isNotNull(); // the first attempt: a 500
+    Thread.sleep(300); // the loop is in its backoff before retrying the only backend
+    call.cancel();
+
+    assertThat(ended.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(a.getRequestCount()).isEqualTo(1);
+    Thread.sleep(100);
+    assertThat(events.all).hasSize(1);
+  }
+
+  @Test
+  void theClientsCallTimeoutEndsACallInItsBackoff() throws Exception {
+    MockWebServer a = server();
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(1)).build(),
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(failingWithLongBackoff(a, Duration.ofMinutes(30)))
+                .listener(events)
+                .build());
+
+    CompletableFuture<Object> ended = executeAside(client.newCall(chat("gpt-4o")));
+
+    assertThat(ended.get(6, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(a.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aBackoffNeverOutlastsTheFailoverDeadline() throws Exception {
+    MockWebServer a = server();
+    OkHttpClient client = client(failingWithLongBackoff(a, Duration.ofSeconds(1)));
+
+    CompletableFuture<Object> ended = executeAside(client.newCall(chat("gpt-4o")));
+
+    // The retry starts by the deadline, a second after the call started, not minutes later.
+    assertThat(ended.get(6, TimeUnit.SECONDS)).isEqualTo(500);
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
   }
 
   private GatewayEvent lastEvent() {

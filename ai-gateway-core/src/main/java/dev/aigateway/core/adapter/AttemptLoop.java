@@ -29,12 +29,29 @@ public final class AttemptLoop<R> {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
-  private static final Pause SLEEP =
-      backoff -> Thread.sleep(backoff.toMillis(), backoff.toNanosPart() % 1_000_000);
 
-  /** Waits out a backoff: {@link Thread#sleep} unless a test gives another. */
+  /** How often a backoff looks whether the application cancelled the call meanwhile. */
+  private static final long CANCEL_CHECK_NANOS = 20_000_000L;
+
+  /** Waits out a backoff: {@link #sleepUnlessCanceled} unless a test gives another. */
   interface Pause {
     void pause(Duration backoff) throws InterruptedException;
+  }
+
+  /**
+   * Sleeps out a backoff, waking early once the application cancelled the call: a client's cancel
+   * does not interrupt the calling thread, so the sleep looks every {@link #CANCEL_CHECK_NANOS}.
+   * The attempt that follows a cancelled backoff fails as the client fails a cancelled call.
+   */
+  private static Pause sleepUnlessCanceled(AttemptSender<?> sender) {
+    return backoff -> {
+      long end = System.nanoTime() + backoff.toNanos();
+      long left;
+      while ((left = end - System.nanoTime()) > 0 && !sender.canceled()) {
+        long slice = Math.min(left, CANCEL_CHECK_NANOS);
+        Thread.sleep(slice / 1_000_000, (int) (slice % 1_000_000));
+      }
+    };
   }
 
   /**
@@ -97,7 +114,7 @@ public final class AttemptLoop<R> {
    * @throws IOException the failure to give the application; the call has been reported
    */
   public static <R> Answer<R> send(GovernedCall call, AttemptSender<R> sender) throws IOException {
-    return new AttemptLoop<>(call, sender, SLEEP).run();
+    return new AttemptLoop<>(call, sender, sleepUnlessCanceled(sender)).run();
   }
 
   Answer<R> run() throws IOException {

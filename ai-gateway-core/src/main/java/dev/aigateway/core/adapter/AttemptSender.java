@@ -27,7 +27,9 @@ import java.time.Duration;
  *   <li>{@link #discard} for a response the loop will not hand on (the call moves to another
  *       attempt): nothing of it reached the application; the adapter releases it.
  *   <li>{@link #canceled} whenever a failure needs telling apart from the application's own
- *       cancellation, which is never retried.
+ *       cancellation, which is never retried, and every few milliseconds during a backoff, which
+ *       ends early once the call is cancelled (the next {@link #send} then fails as the client
+ *       fails a cancelled call).
  * </ol>
  *
  * The loop returns an {@link AttemptLoop.Answer}: the response to hand to the application, and the

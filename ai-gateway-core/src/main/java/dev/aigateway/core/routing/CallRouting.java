@@ -470,8 +470,8 @@ final class CallRouting implements Route {
 
   private boolean moveOn(String reason) {
     Failover failover = router.pool().failover();
-    if (countedAttempts() >= failover.maxAttempts()
-        || System.nanoTime() - callStartNanos >= failover.deadline().toNanos()) {
+    long left = failover.deadline().toNanos() - (System.nanoTime() - callStartNanos);
+    if (countedAttempts() >= failover.maxAttempts() || left <= 0) {
       return false;
     }
     // The attempt in flight is over once the call moves on: at its backend, its slot may serve
@@ -495,8 +495,10 @@ final class CallRouting implements Route {
     }
     if (tried.contains(next.backend())) {
       sameBackendRetries++;
-      pendingBackoff =
+      Duration backoff =
           failover.backoff(sameBackendRetries, ThreadLocalRandom.current().nextDouble());
+      // No attempt starts after the deadline: the backoff ends by it at the latest.
+      pendingBackoff = backoff.toNanos() > left ? Duration.ofNanos(left) : backoff;
     }
     if (failoverReason == null) {
       failoverReason = reason;

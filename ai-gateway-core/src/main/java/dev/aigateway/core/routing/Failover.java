@@ -85,7 +85,10 @@ public final class Failover {
     return maxAttempts;
   }
 
-  /** No attempt starts later than this after the call started. */
+  /**
+   * No attempt starts later than this after the call started: a backoff that would end later is cut
+   * short to end by then.
+   */
   public Duration deadline() {
     return deadline;
   }
