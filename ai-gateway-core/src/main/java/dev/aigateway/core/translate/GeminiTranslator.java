@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -159,7 +160,8 @@ final class GeminiTranslator extends Translator {
       n[i] = Math.max(0, n[i]);
     }
     long thoughts = n[3];
-    return ChatUsage.of(n[0] + n[1], n[2] + thoughts, n[4], n[5], thoughts, 0);
+    return ChatUsage.of(
+        TokenCounts.sum(n[0], n[1]), TokenCounts.sum(n[2], thoughts), n[4], n[5], thoughts, 0);
   }
 
   @Override
