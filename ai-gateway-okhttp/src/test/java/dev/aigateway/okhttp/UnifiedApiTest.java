@@ -440,6 +440,47 @@ class UnifiedApiTest {
     assertThat(MAPPER.readTree(first).path("id")).isEqualTo(MAPPER.readTree(second).path("id"));
   }
 
+  /**
+   * An application that asks for a compressed answer itself ({@code Accept-Encoding: gzip}, which
+   * turns OkHttp's transparent decompression off) still gets the translated answer: the translation
+   * reads the backend's JSON, so a translated attempt leaves the encoding to OkHttp, which asks for
+   * gzip and inflates it before the answer is translated.
+   */
+  @Test
+  void aTranslatedAnswerIsReadWhenTheAppAsksForGzipItself() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    Buffer gzipped = new Buffer();
+    try (okio.BufferedSink gzip = okio.Okio.buffer(new okio.GzipSink(gzipped))) {
+      gzip.writeUtf8(ANTHROPIC_ANSWER);
+    }
+    // Anthropic compresses when asked to, as its API does
+    claude.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .addHeader("Content-Encoding", "gzip")
+            .body(gzipped)
+            .build());
+    OkHttpClient client =
+        client(BackendPool.builder().backend(anthropic(claude)), AiGateway.builder());
+
+    JsonNode answer;
+    Request request = chat(app, REQUEST).newBuilder().header("Accept-Encoding", "gzip").build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.header("Content-Encoding")).isNull();
+      answer = MAPPER.readTree(response.body().string());
+    }
+
+    assertThat(claude.takeRequest().getHeaders().get("Accept-Encoding")).isEqualTo("gzip");
+    assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo("Hello!");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(29, 5, 34, 8, 0));
+  }
+
   private static dev.aigateway.core.routing.Backend.Builder gemini(MockWebServer server) {
     return dev.aigateway.core.routing.Backend.gemini(
             "gemini", server.url("/").toString().replaceAll("/$", ""))

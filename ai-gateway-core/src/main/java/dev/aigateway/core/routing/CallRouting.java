@@ -58,10 +58,12 @@ final class CallRouting implements Route {
 
   /**
    * What a translated attempt removes of the application's request: every credential and signature
-   * header, so that a credential meant for one provider never reaches another.
+   * header, so that a credential meant for one provider never reaches another; and the encoding the
+   * application asked for, since the translation reads the backend's answer and gives the
+   * application another one (the HTTP client negotiates and inflates the encoding itself then).
    */
   private static final Set<String> TRANSLATED_REMOVED =
-      union(CREDENTIAL_HEADERS, SIGNATURE_HEADERS);
+      union(union(CREDENTIAL_HEADERS, SIGNATURE_HEADERS), Set.of("accept-encoding"));
 
   private final Router router;
   private final Clock clock;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.time.Clock;
@@ -134,8 +135,8 @@ final class AnthropicTranslator extends Translator {
 
   /** Anthropic's usage in OpenAI's terms: its input excludes the cache's reads and writes. */
   static ChatUsage usage(long input, long output, long cacheWrite, long cacheRead) {
-    long prompt = input + cacheWrite + cacheRead;
-    return ChatUsage.of(prompt, output, prompt + output, cacheRead, 0, cacheWrite);
+    long prompt = TokenCounts.sum(TokenCounts.sum(input, cacheWrite), cacheRead);
+    return ChatUsage.of(prompt, output, TokenCounts.sum(prompt, output), cacheRead, 0, cacheWrite);
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.EventStreamDecoder;
 import dev.aigateway.core.wire.EventStreamMessage;
 import dev.aigateway.core.wire.Json;
@@ -166,8 +167,9 @@ final class BedrockTranslator extends Translator {
     }
     long read = n[3];
     long written = n[4];
-    long prompt = n[0] + read + written;
-    return ChatUsage.of(prompt, n[1], Math.max(n[2], prompt + n[1]), read, 0, written);
+    long prompt = TokenCounts.sum(TokenCounts.sum(n[0], read), written);
+    return ChatUsage.of(
+        prompt, n[1], Math.max(n[2], TokenCounts.sum(prompt, n[1])), read, 0, written);
   }
 
   @Override

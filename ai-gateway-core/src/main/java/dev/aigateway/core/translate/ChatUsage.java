@@ -1,6 +1,7 @@
 package dev.aigateway.core.translate;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.aigateway.core.tokens.TokenCounts;
 import java.io.IOException;
 
 /**
@@ -21,7 +22,7 @@ record ChatUsage(
     return new ChatUsage(
         prompt,
         completion,
-        total > 0 ? total : prompt + completion,
+        total > 0 ? total : TokenCounts.sum(prompt, completion),
         read,
         Math.min(reasoning, completion),
         Math.min(cacheWrite, prompt - read));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.core.routing.Backend;
+import dev.aigateway.core.tokens.TokenCounts;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -17,13 +18,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * OpenAI chat completions to Google Gemini ({@code models/{model}:generateContent}, {@code
- * :streamGenerateContent?alt=sse}; on Vertex AI under {@code publishers/google/models}) and back:
- * system and developer messages become {@code systemInstruction}, the turns {@code contents}
- * ({@code user} and {@code model}) of parts (text, {@code inlineData} images, {@code functionCall},
- * {@code functionResponse}), function tools {@code functionDeclarations}, the sampling options
- * {@code generationConfig}; answers, streamed responses, {@code usageMetadata} and errors come back
- * in OpenAI's shapes. Gemini gives function calls no ids: the answer's tool calls get ids of the
- * gateway's ({@code call_...}), and a later tool message is matched to its function by that id.
+ * :streamGenerateContent?alt=sse}; on Vertex AI under {@code publishers/google/models}; a model
+ * named by its resource path, such as {@code tunedModels/{id}} or a Vertex {@code endpoints/{id}},
+ * at that path) and back: system and developer messages become {@code systemInstruction}, the turns
+ * {@code contents} ({@code user} and {@code model}) of parts (text, {@code inlineData} images,
+ * {@code functionCall}, {@code functionResponse}), function tools {@code functionDeclarations}, the
+ * sampling options {@code generationConfig}; answers, streamed responses, {@code usageMetadata} and
+ * errors come back in OpenAI's shapes. Gemini gives function calls no ids: the answer's tool calls
+ * get ids of the gateway's ({@code call_...}), and a later tool message is matched to its function
+ * by that id.
  */
 final class GeminiTranslator extends Translator {
 
@@ -35,12 +38,14 @@ final class GeminiTranslator extends Translator {
   String url(Backend backend, String targetModel, boolean stream) {
     String method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
     String model = URLEncoder.encode(targetModel, StandardCharsets.UTF_8);
+    // a model named by its resource path (tunedModels/..., endpoints/...) is called at that path
+    String path = targetModel.indexOf('/') > 0 ? "/" + targetModel : null;
     String base = backend.baseUrl();
     if (backend.flavor() == BackendFlavor.VERTEX_AI) {
-      return base + "/publishers/google/models/" + model + method;
+      return base + (path != null ? path : "/publishers/google/models/" + model) + method;
     }
     String versioned = base.endsWith("/v1beta") || base.endsWith("/v1") ? base : base + "/v1beta";
-    return versioned + "/models/" + model + method;
+    return versioned + (path != null ? path : "/models/" + model) + method;
   }
 
   @Override
@@ -159,7 +164,8 @@ final class GeminiTranslator extends Translator {
       n[i] = Math.max(0, n[i]);
     }
     long thoughts = n[3];
-    return ChatUsage.of(n[0] + n[1], n[2] + thoughts, n[4], n[5], thoughts, 0);
+    return ChatUsage.of(
+        TokenCounts.sum(n[0], n[1]), TokenCounts.sum(n[2], thoughts), n[4], n[5], thoughts, 0);
   }
 
   @Override

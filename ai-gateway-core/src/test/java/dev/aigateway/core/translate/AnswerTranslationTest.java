@@ -441,4 +441,36 @@ class AnswerTranslationTest {
                 + "\"prompt_tokens_details\":{\"cached_tokens\":0},"
                 + "\"completion_tokens_details\":{\"reasoning_tokens\":0}}");
   }
+
+  // ---------------------------------------------------------------- absurd counts
+
+  /**
+   * Counts near {@link Long#MAX_VALUE}, which the gateway caps and charges when it reads them from
+   * the backend's own protocol, stay absurdly large in translation: summed without overflow, never
+   * turned negative (which the usage reader would take for no usage, settling on an estimate).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "ANTHROPIC|{\"id\":\"m\",\"model\":\"c\",\"content\":[],\"usage\":{"
+            + "\"input_tokens\":9223372036854775807,\"cache_read_input_tokens\":10,"
+            + "\"output_tokens\":5}}",
+        "BEDROCK|{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[]}},"
+            + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":9223372036854775807,"
+            + "\"outputTokens\":5,\"cacheReadInputTokens\":10}}",
+        "GEMINI|{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]},"
+            + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{"
+            + "\"promptTokenCount\":9223372036854775807,\"toolUsePromptTokenCount\":10,"
+            + "\"candidatesTokenCount\":5}}"
+      })
+  void countsNearLongMaxValueSaturateInsteadOfTurningNegative(Target target, String backend) {
+    JsonNode usage = tree(answer(translate(target, JSON_CALL), utf8(backend))).path("usage");
+
+    Usage read = readBack(usage);
+    assertThat(read).isNotNull();
+    assertThat(read.inputTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(read.outputTokens()).isEqualTo(5);
+    assertThat(read.totalTokens()).isEqualTo(Long.MAX_VALUE);
+  }
 }

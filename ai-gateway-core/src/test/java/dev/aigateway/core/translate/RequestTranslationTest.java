@@ -160,6 +160,28 @@ class RequestTranslationTest {
     assertThat(body(translate(Target.ANTHROPIC, stream)).path("stream").asBoolean()).isTrue();
   }
 
+  /**
+   * A model mapped to a resource path of its own (a tuned model on the Gemini API, a tuned model's
+   * endpoint on Vertex AI) is called at that path, as an untranslated Gemini call to it is: not
+   * under {@code models/} with its slash escaped, a URL that names no model.
+   */
+  @Test
+  void geminiModelsNamedByTheirResourcePathAreCalledAtThatPath() {
+    String stream =
+        "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    String json = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    String location =
+        "https://europe-west4-aiplatform.googleapis.com/v1/projects/p/locations/europe-west4";
+    Backend vertex = Backend.vertexAi("vertex", location).build();
+    Translator gemini = translator(Target.GEMINI);
+
+    assertThat(gemini.translate(Fixtures.utf8(json), "tunedModels/my-tuned", Fixtures.GEMINI).url())
+        .isEqualTo(
+            "https://generativelanguage.googleapis.com/v1beta/tunedModels/my-tuned:generateContent");
+    assertThat(gemini.translate(Fixtures.utf8(stream), "endpoints/1234567890", vertex).url())
+        .isEqualTo(location + "/endpoints/1234567890:streamGenerateContent?alt=sse");
+  }
+
   @Test
   void anthropicGetsADefaultOutputAllowanceAndThePinnedVersion() {
     Backend pinned = Backend.anthropic("c", "https://api.anthropic.com/v1", "2024-01-01").build();
