@@ -9,6 +9,7 @@ import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ public final class AttemptLoop<R> {
   /** How often a backoff looks whether the application cancelled the call meanwhile. */
   private static final long CANCEL_CHECK_NANOS = 20_000_000L;
 
-  /** Waits out a backoff: {@link #sleepUnlessCanceled} unless a test gives another. */
+  /** Waits out a backoff in tests; calls sleep ({@link #sleepUnlessCanceled}). */
   interface Pause {
     void pause(Duration backoff) throws InterruptedException;
   }
@@ -43,15 +44,13 @@ public final class AttemptLoop<R> {
    * does not interrupt the calling thread, so the sleep looks every {@link #CANCEL_CHECK_NANOS}.
    * The attempt that follows a cancelled backoff fails as the client fails a cancelled call.
    */
-  private static Pause sleepUnlessCanceled(AttemptSender<?> sender) {
-    return backoff -> {
-      long end = System.nanoTime() + backoff.toNanos();
-      long left;
-      while ((left = end - System.nanoTime()) > 0 && !sender.canceled()) {
-        long slice = Math.min(left, CANCEL_CHECK_NANOS);
-        Thread.sleep(slice / 1_000_000, (int) (slice % 1_000_000));
-      }
-    };
+  private void sleepUnlessCanceled(Duration backoff) throws InterruptedException {
+    long end = System.nanoTime() + backoff.toNanos();
+    long left;
+    while ((left = end - System.nanoTime()) > 0 && !sender.canceled()) {
+      long slice = Math.min(left, CANCEL_CHECK_NANOS);
+      Thread.sleep(slice / 1_000_000, (int) (slice % 1_000_000));
+    }
   }
 
   /**
@@ -82,7 +81,9 @@ public final class AttemptLoop<R> {
 
   private final GovernedCall call;
   private final AttemptSender<R> sender;
-  private final Pause pause;
+
+  /** A test's pause, or null to sleep. */
+  private final @Nullable Pause pause;
 
   /**
    * Whether the call's route is a pool. The direct route never retries, holds no stream and records
@@ -101,7 +102,7 @@ public final class AttemptLoop<R> {
   /** The current attempt's body as translated, once asked for. */
   private InputStream translatedBody;
 
-  AttemptLoop(GovernedCall call, AttemptSender<R> sender, Pause pause) {
+  AttemptLoop(GovernedCall call, AttemptSender<R> sender, @Nullable Pause pause) {
     this.call = call;
     this.sender = sender;
     this.pause = pause;
@@ -114,7 +115,7 @@ public final class AttemptLoop<R> {
    * @throws IOException the failure to give the application; the call has been reported
    */
   public static <R> Answer<R> send(GovernedCall call, AttemptSender<R> sender) throws IOException {
-    return new AttemptLoop<>(call, sender, sleepUnlessCanceled(sender)).run();
+    return new AttemptLoop<>(call, sender, null).run();
   }
 
   Answer<R> run() throws IOException {
@@ -301,7 +302,11 @@ public final class AttemptLoop<R> {
       return;
     }
     try {
-      pause.pause(backoff);
+      if (pause == null) {
+        sleepUnlessCanceled(backoff);
+      } else {
+        pause.pause(backoff);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException interrupted = new InterruptedIOException("interrupted during backoff");
