@@ -56,6 +56,12 @@ public final class RedisConnection implements AutoCloseable {
   /** The default connect timeout: making a connection may take longer than one command. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
+  /**
+   * What {@link #connect} allows beyond the timed steps of making its connections (see there): the
+   * Redis client's start in a fresh JVM.
+   */
+  public static final Duration START_UP_GRACE = Duration.ofSeconds(10);
+
   /** The default key prefix. */
   public static final String DEFAULT_KEY_PREFIX = "aigw:";
 
@@ -116,15 +122,20 @@ public final class RedisConnection implements AutoCloseable {
    * (which may take longer than the gateway's store timeout). Safe to call again.
    *
    * @return how long the server took to answer {@code PING}
-   * @throws RedisStoreException when the server cannot be reached or does not answer {@code PING}
-   *     within the connect timeout ({@link Builder#connectTimeout}, not the shorter command
-   *     timeout: a fresh connection's first answer may take longer); the message names the host and
-   *     port, never a password
+   *     <p>The socket's connect and the connection's handshake are each bounded by the connect
+   *     timeout ({@link Builder#connectTimeout}, not the shorter command timeout: a fresh
+   *     connection's first answer may take longer). This method waits for them, and in all at most
+   *     twice the connect timeout plus {@link #START_UP_GRACE}: the first connection in a JVM also
+   *     loads and starts the Redis client's network layer, which on a loaded machine takes seconds
+   *     before any timed step begins.
+   * @throws RedisStoreException when the server cannot be reached, or does not answer its handshake
+   *     or {@code PING} in time; the message names the host and port, never a password
    */
   public Duration connect() {
+    long wait = connectTimeout.multipliedBy(2).plus(START_UP_GRACE).toNanos();
     try {
-      strings.get(connectTimeout.toNanos());
-      bytes.get(connectTimeout.toNanos());
+      strings.get(wait);
+      bytes.get(wait);
       long start = System.nanoTime();
       strings().sync().ping();
       return Duration.ofNanos(System.nanoTime() - start);
