@@ -161,9 +161,10 @@ class GovernedMcpTest {
 
     assertThat(text(result)).isEqualTo("finished");
     assertThat(progressAt).hasSize(1);
-    // The progress event was handed on when it came, not when the stream ended 500 ms later.
+    // The progress event was handed on when it came, not when the stream ended 2 s later (half
+    // of that is left to a loaded machine's delays in handing it on).
     assertThat(Duration.ofNanos(answeredAt - progressAt.get(0)))
-        .isGreaterThan(Duration.ofMillis(300));
+        .isGreaterThan(TestMcpServer.PROGRESS_TO_ANSWER.dividedBy(2));
   }
 
   @Test
@@ -409,7 +410,7 @@ class GovernedMcpTest {
         answers.add(
             pool.submit(
                 () -> {
-                  String slow = text(client.callTool(call("slow", Map.of())));
+                  String slow = text(client.callTool(call("slow", Map.of("millis", 1_500))));
                   String sum = text(client.callTool(call("add", Map.of("a", n, "b", 100))));
                   return slow + ":" + sum;
                 }));
@@ -417,8 +418,9 @@ class GovernedMcpTest {
       for (int i = 0; i < threads; i++) {
         assertThat(answers.get(i).get()).isEqualTo("done:" + (100 + i));
       }
-      // Eight 300 ms calls overlapped instead of queueing one behind the other.
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_000));
+      // Eight 1.5 s calls overlapped instead of queueing one behind the other (12 s); the bound
+      // leaves a loaded machine room for the calls' own work.
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
     } finally {
       pool.shutdownNow();
     }

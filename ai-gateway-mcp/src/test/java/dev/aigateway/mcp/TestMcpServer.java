@@ -10,6 +10,7 @@ import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTrans
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,9 @@ import java.util.function.Function;
 final class TestMcpServer implements AutoCloseable {
 
   static final String PATH = "/mcp";
+
+  /** How long the "progress" tool answers after its progress notification. */
+  static final Duration PROGRESS_TO_ANSWER = Duration.ofSeconds(2);
 
   private final ServletHost host;
   private final Runnable server;
@@ -74,7 +78,7 @@ final class TestMcpServer implements AutoCloseable {
         SyncToolSpecification.builder()
             .tool(
                 Tool.builder("progress", Map.of("type", "object", "properties", Map.of()))
-                    .description("Reports progress, then answers 500 ms later")
+                    .description("Reports progress, then answers 2 s later")
                     .build())
             .callHandler(
                 (exchange, request) -> {
@@ -88,7 +92,7 @@ final class TestMcpServer implements AutoCloseable {
                             .build());
                   }
                   try {
-                    Thread.sleep(500);
+                    Thread.sleep(PROGRESS_TO_ANSWER.toMillis());
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }

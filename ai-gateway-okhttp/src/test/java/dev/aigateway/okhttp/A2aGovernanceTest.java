@@ -15,14 +15,17 @@ import dev.aigateway.core.agent.AgentGovernance;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -240,11 +243,29 @@ class A2aGovernanceTest {
   @Test
   void eachStreamedUpdateReachesTheAppBeforeTheNextIsSent() throws Exception {
     int firstEvent = STREAM.indexOf("\r\n\r\n") + 4;
+    CountDownLatch firstRead = new CountDownLatch(1);
     server.enqueue(
         new MockResponse.Builder()
             .addHeader("Content-Type", "text/event-stream")
-            .body(STREAM)
-            .throttleBody(firstEvent, 1500, TimeUnit.MILLISECONDS)
+            .body(
+                new MockResponseBody() {
+                  @Override
+                  public long getContentLength() {
+                    return STREAM.getBytes(StandardCharsets.UTF_8).length;
+                  }
+
+                  @Override
+                  public void writeTo(BufferedSink sink) throws IOException {
+                    sink.writeUtf8(STREAM.substring(0, firstEvent)).flush();
+                    try {
+                      // the rest only once the app has read the first update (or after 30 s)
+                      firstRead.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                    sink.writeUtf8(STREAM.substring(firstEvent)).flush();
+                  }
+                })
             .build());
 
     try (Response response = send("alice", rpc("s1", "message/stream", MESSAGE))) {
@@ -258,9 +279,12 @@ class A2aGovernanceTest {
         read += n;
       }
       long waitedMillis = (System.nanoTime() - began) / 1_000_000;
+      firstRead.countDown();
       assertThat(new String(first, StandardCharsets.UTF_8))
           .isEqualTo(STREAM.substring(0, firstEvent));
-      assertThat(waitedMillis).isLessThan(1000); // not held for the rest of the stream
+      // the backend sent nothing more until this read: a first update held for the next one
+      // would have come after the backend's 30 s
+      assertThat(waitedMillis).isLessThan(20_000);
       assertThat(body.readAllBytes())
           .isEqualTo(STREAM.substring(firstEvent).getBytes(StandardCharsets.UTF_8));
     }

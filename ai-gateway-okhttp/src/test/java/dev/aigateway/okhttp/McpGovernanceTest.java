@@ -599,7 +599,10 @@ class McpGovernanceTest {
         int id = i;
         held.add(pool.submit(() -> post(client, "alice", call(id, "get_issue", "{}"))));
       }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (backend.active.get() < 2) {
+        // a held call that failed before the backend would otherwise leave the test waiting
+        assertThat(System.nanoTime()).as("both calls at the backend").isLessThan(deadline);
         Thread.sleep(5);
       }
       JsonNode refused = JSON.readTree(post(client, "alice", call(9, "get_issue", "{}")));

@@ -116,14 +116,15 @@ class OkHttpEmbeddingModelTest {
     server.enqueue(
         json(embedding("1"))
             .newBuilder()
-            .headersDelay(3, java.util.concurrent.TimeUnit.SECONDS)
+            .headersDelay(10, java.util.concurrent.TimeUnit.SECONDS)
             .build());
     OkHttpEmbeddingModel model =
         model().timeout(Duration.ofMillis(200)).client(new OkHttpClient()).build();
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> model.embed("x")).isInstanceOf(IOException.class);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    // not the service's 10 s: the rest is room for a loaded machine
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
   }
 
   @Test

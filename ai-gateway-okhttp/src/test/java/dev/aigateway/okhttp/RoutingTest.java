@@ -482,7 +482,7 @@ class RoutingTest {
             BackendPool.builder()
                 .backend(openAi("silent", silent))
                 .backend(openAi("steady", steady))
-                .failover(Failover.builder().firstEventTimeout(Duration.ofMillis(100)).build())
+                .failover(Failover.builder().firstEventTimeout(Duration.ofSeconds(1)).build())
                 .build());
 
     try (Response response = client.newCall(streamedChat()).execute()) {
@@ -500,15 +500,15 @@ class RoutingTest {
     answerAlways(
         slow,
         new MockResponse.Builder(Backend.sse(stream))
-            .throttleBody(
-                Math.max(firstEvent, stream.length() - firstEvent), 250, TimeUnit.MILLISECONDS)
+            // the first event at once, then a pause twice the first event timeout
+            .throttleBody(Math.max(firstEvent, stream.length() - firstEvent), 2, TimeUnit.SECONDS)
             .build());
     OkHttpClient client =
         client(
             BackendPool.builder()
                 .backend(openAi("slow", slow))
                 .backend(openAi("other", server()))
-                .failover(Failover.builder().firstEventTimeout(Duration.ofMillis(100)).build())
+                .failover(Failover.builder().firstEventTimeout(Duration.ofSeconds(1)).build())
                 .build());
 
     try (Response response = client.newCall(streamedChat()).execute()) {

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -163,9 +164,14 @@ class RedisDirectLinkTest {
       ExecutorService threads = Executors.newFixedThreadPool(2);
       try {
         // its batch (the settlement, then this reservation) goes out on the direct link and waits
+        AtomicReference<Thread> reserver = new AtomicReference<>();
         Future<ReserveResult> reserving =
-            threads.submit(() -> store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1))));
-        Thread.sleep(200);
+            threads.submit(
+                () -> {
+                  reserver.set(Thread.currentThread());
+                  return store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1)));
+                });
+        awaitWaitingForAnAnswer(reserver);
         Future<List<CounterReading>> peeking =
             threads.submit(() -> store.peek(List.of(new CounterId(QUOTA, "alice"))));
         Thread.sleep(200);
@@ -178,6 +184,28 @@ class RedisDirectLinkTest {
         redis.resume();
         threads.shutdownNow();
       }
+    }
+  }
+
+  /**
+   * Waits until the thread has sent its command on the direct link and waits for Redis's answer (a
+   * fixed sleep could end before a loaded machine ran the thread that far).
+   */
+  private static void awaitWaitingForAnAnswer(AtomicReference<Thread> caller)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      Thread thread = caller.get();
+      if (thread != null
+          && Arrays.stream(thread.getStackTrace())
+              .anyMatch(
+                  frame ->
+                      frame.getClassName().startsWith("redis.clients.jedis.")
+                          && frame.getMethodName().equals("getOne"))) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("the batch is out on the direct link").isLessThan(deadline);
+      Thread.sleep(5);
     }
   }
 

@@ -23,6 +23,13 @@ class RedisLimitLayoutTest {
   private static final LimitSpec RATE = LimitSpec.rate("team/rate", 1000, Duration.ofDays(1));
   private static final LimitSpec QUOTA =
       LimitSpec.quota("team/quota", 1000, QuotaPeriod.MONTHLY, ZoneOffset.UTC);
+
+  /** A settlement window and an in-flight lease. */
+  private static final Duration WINDOW = Duration.ofSeconds(3);
+
+  /** When a second entry is added after a first: half a window either side. */
+  private static final Duration SECOND_AFTER = WINDOW.dividedBy(2);
+
   private static final String RATE_KEY = "aigw:{limits}:r2:9:team/rate:alice";
   private static final String QUOTA_KEY = "aigw:{limits}:q2:10:team/quota:alice";
 
@@ -33,6 +40,28 @@ class RedisLimitLayoutTest {
   private static ReserveResult reserve(RedisTokenLimitStore store, long units) {
     return store.reserve(
         List.of(new LimitCharge(RATE, "alice", units), new LimitCharge(QUOTA, "alice", units)));
+  }
+
+  /**
+   * Lets {@code SECOND_AFTER} pass after a first entry of a sorted set (a reservation's settlement
+   * window or an in-flight lease, each {@code WINDOW} long), then adds a second entry, which keeps
+   * the set one window longer, and waits until the first has ended by Redis's own clock (the
+   * entries' scores are their ends in Redis's milliseconds). The second then has about {@code
+   * SECOND_AFTER} left, and the set had as much left when the second came, however long the pauses
+   * of a loaded machine around the sleep and the commands were, within those margins.
+   */
+  private static void secondThenFirstEnded(RedisServer redis, String key, Runnable second)
+      throws InterruptedException {
+    Thread.sleep(SECOND_AFTER.toMillis());
+    second.run();
+    String endedNow =
+        "local t = redis.call('TIME') "
+            + "return redis.call('ZCOUNT', KEYS[1], '-inf', t[1] * 1000 + math.floor(t[2] / 1000))";
+    long deadline = System.nanoTime() + WINDOW.multipliedBy(10).toNanos();
+    while (redis.command("EVAL", endedNow, "1", key).equals(":0")) {
+      assertThat(System.nanoTime()).as("the first entry of %s ended", key).isLessThan(deadline);
+      Thread.sleep(20);
+    }
   }
 
   private static String pendingSetOf(Reservation reservation) {
@@ -91,7 +120,7 @@ class RedisLimitLayoutTest {
   @Test
   void aSettlementAfterItsWindowChangesNothingAndUpkeepDropsTheEndedId() throws Exception {
     // Each new id keeps the set one window longer, so an ended id and a live one share it.
-    Duration window = Duration.ofMillis(1000);
+    Duration window = WINDOW;
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection = connect(redis);
         RedisTokenLimitStore store =
@@ -101,9 +130,8 @@ class RedisLimitLayoutTest {
                 .build()) {
       Reservation late = reserve(store, 100).reservation();
       String pendingSet = pendingSetOf(late);
-      Thread.sleep(700);
-      reserve(store, 0);
-      Thread.sleep(500); // the first id's window has ended, the second's has not
+      // the first id's window has ended, the second's has not
+      secondThenFirstEnded(redis, pendingSet, () -> reserve(store, 0));
 
       store.settle(late, new long[] {10, 10}); // after its window: changes nothing
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
@@ -121,9 +149,7 @@ class RedisLimitLayoutTest {
                 .build()) {
       Reservation ended = reserve(upkeeping, 1).reservation();
       String pendingSet = pendingSetOf(ended);
-      Thread.sleep(700);
-      reserve(upkeeping, 1);
-      Thread.sleep(500);
+      secondThenFirstEnded(redis, pendingSet, () -> reserve(upkeeping, 1));
 
       reserve(upkeeping, 1); // an upkeep batch: drops the ended id
 
@@ -139,7 +165,7 @@ class RedisLimitLayoutTest {
     LimitSpec twoSlots = LimitSpec.inFlight("team/two-slots", 2);
     String key = "aigw:{limits}:f:14:team/two-slots:alice";
     List<LimitCharge> slot = List.of(new LimitCharge(twoSlots, "alice", 1));
-    Duration lease = Duration.ofMillis(1000);
+    Duration lease = WINDOW;
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection = connect(redis);
         RedisTokenLimitStore store =
@@ -153,9 +179,8 @@ class RedisLimitLayoutTest {
                 .upkeepEvery(Duration.ZERO) // every batch
                 .build()) {
       assertThat(store.reserve(slot).admitted()).isTrue(); // never settled: its JVM "died"
-      Thread.sleep(700);
-      assertThat(store.reserve(slot).admitted()).isTrue();
-      Thread.sleep(500); // the first lease has ended, the second has not
+      // the first lease has ended, the second has not
+      secondThenFirstEnded(redis, key, () -> assertThat(store.reserve(slot).admitted()).isTrue());
 
       ReserveResult third = store.reserve(slot);
       assertThat(third.admitted()).as("an ended lease does not count").isTrue();

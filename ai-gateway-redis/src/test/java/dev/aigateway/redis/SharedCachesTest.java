@@ -125,7 +125,8 @@ class SharedCachesTest {
     String first = a.ask("How do I reset my password?");
     long start = System.nanoTime();
     while (b.vectors.localSize() == 0) { // the follower brings A's prompt over
-      assertThat(System.nanoTime() - start).isLessThan(Duration.ofSeconds(1).toNanos());
+      // (how fast it does is RedisVectorStoreTest's; this bound only ends a failed wait)
+      assertThat(System.nanoTime() - start).isLessThan(Duration.ofSeconds(10).toNanos());
       Thread.sleep(1);
     }
     String second = b.ask("How can I reset my password?");

@@ -408,7 +408,7 @@ class ContentSafetyTest {
             new MockResponse.Builder()
                 .code(200)
                 .addHeader("Content-Type", "application/json")
-                .bodyDelay(3, TimeUnit.SECONDS)
+                .bodyDelay(10, TimeUnit.SECONDS)
                 .body(
                     "{\"userPromptAnalysis\":{\"attackDetected\":false},\"documentsAnalysis\":[]}")
                 .build());
@@ -428,7 +428,8 @@ class ContentSafetyTest {
     try (Response response = chat(client, userMessage("hello", ""))) {
       assertThat(response.code()).isEqualTo(200);
     }
-    assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(2));
+    // not the check's 10 s: the rest is room for a loaded machine
+    assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(8));
     GatewayEvent event = event();
     assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.CHECK_FAILED);
     assertThat(event.safety().category()).isEqualTo("timeout");

@@ -469,7 +469,7 @@ class LocalOpenAiServerTest {
     try (LocalOpenAiServer paced =
         LocalOpenAiServer.builder()
             .chunkDelay(Duration.ofMillis(20))
-            .responseDelay(Duration.ofMillis(200))
+            .responseDelay(Duration.ofSeconds(1))
             .start()) {
       ExecutorService callers = Executors.newFixedThreadPool(50);
       try {
@@ -491,8 +491,9 @@ class LocalOpenAiServerTest {
           assertThat(done.status).isEqualTo(200);
           assertThat(done.body).contains("assistant");
         }
-        // Each call takes about 0.2 s on the server; served one by one, 50 would take 10 s.
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        // Each call takes over 1 s on the server; served one by one, 50 would take over 50 s, two
+        // at a time over 25 s. The bound leaves room for a slow machine's first token count.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
         assertThat(paced.requestCount()).isEqualTo(50);
       } finally {
         callers.shutdownNow();
