@@ -180,8 +180,8 @@ class GovernedCallTest {
 
   /**
    * The gateway's time counts its own work (the request read, admission, the attempt's plan, the
-   * end) and not the backend's: a slow backend's time shows in the latency alone. A JSON
-   * answer has no time to its first chunk; a stream has one.
+   * end) and not the backend's: a slow backend's time shows in the latency alone. A JSON answer has
+   * no time to its first chunk; a stream has one.
    */
   @Test
   void theGatewaysTimeLeavesTheBackendsOutAndOnlyAStreamHasATimeToItsFirstChunk()
