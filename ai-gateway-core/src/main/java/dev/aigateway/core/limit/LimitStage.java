@@ -332,12 +332,24 @@ public final class LimitStage implements CallStage {
                   : owner.remainingQuotaHeader()
               : spec.kind() == LimitSpec.Kind.RATE ? owner.remainingRequestsHeader() : null;
       if (remainingHeader != null) {
-        exchange.responseHeader(
-            remainingHeader, String.valueOf(Math.max(0, result.remaining().get(i))));
+        long remaining = Math.max(0, result.remaining().get(i));
+        // Counters that name one header: it says the least left, what the application can spend.
+        String earlier = exchange.responseHeaders().get(remainingHeader);
+        if (earlier == null || remaining < parsedOrMax(earlier)) {
+          exchange.responseHeader(remainingHeader, String.valueOf(remaining));
+        }
       }
       if (tokens && owner.tokensConsumedHeader() != null && result.admitted()) {
         exchange.responseHeader(owner.tokensConsumedHeader(), String.valueOf(charge.amount()));
       }
+    }
+  }
+
+  private static long parsedOrMax(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
     }
   }
 

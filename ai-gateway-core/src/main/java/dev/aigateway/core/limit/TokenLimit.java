@@ -441,13 +441,19 @@ public final class TokenLimit {
       return this;
     }
 
-    /** Adds a response header with the rate's remaining tokens (off unless named). */
+    /**
+     * Adds a response header with the rate's remaining tokens (off unless named). When several
+     * counters of a call name one header, it carries the least any of them has left.
+     */
     public Builder remainingTokensHeader(String header) {
       this.remainingTokensHeader = requireText(header, "header name");
       return this;
     }
 
-    /** Adds a response header with the quota's remaining tokens (off unless named). */
+    /**
+     * Adds a response header with the quota's remaining tokens (off unless named). When several
+     * counters of a call name one header, it carries the least any of them has left.
+     */
     public Builder remainingQuotaHeader(String header) {
       this.remainingQuotaHeader = requireText(header, "header name");
       return this;

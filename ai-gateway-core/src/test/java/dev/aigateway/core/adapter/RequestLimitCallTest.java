@@ -172,6 +172,29 @@ class RequestLimitCallTest {
   }
 
   @Test
+  void aRemainingHeaderThatSeveralCountersNameSaysTheSmallestRemaining() throws IOException {
+    // The application is told what it can still spend: the tighter counter, whatever the order.
+    AiGateway gateway =
+        gateway(
+            TokenLimit.perConsumer()
+                .name("own")
+                .tokensPerMinute(200)
+                .remainingTokensHeader("x-remaining-tokens"),
+            TokenLimit.global()
+                .name("team")
+                .tokensPerMinute(500)
+                .quota(1_000_000, QuotaPeriod.MONTHLY)
+                .remainingTokensHeader("x-remaining-tokens")
+                .remainingQuotaHeader("x-remaining-tokens"));
+
+    Admission admission = begin(gateway).admit();
+
+    assertThat(admission.admitted()).isTrue();
+    long charged = 200 - Long.parseLong(admission.responseHeaders().get("x-remaining-tokens"));
+    assertThat(charged).isPositive().isLessThan(200);
+  }
+
+  @Test
   void aLimitOfRequestsAloneReservesNoTokens() throws IOException {
     AiGateway gateway = gateway(TokenLimit.perConsumer().requestsPerSecond(5));
     sender.on(null, json(ANSWER));
