@@ -598,6 +598,41 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aFailedResponsesStreamIsNeverStored() throws Exception {
+    String failed =
+        "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
+            + "{\"id\":\"resp_1\",\"status\":\"in_progress\",\"model\":\"gpt-4.1\"}}\n\n"
+            + "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":"
+            + "{\"id\":\"resp_1\",\"status\":\"failed\",\"error\":{\"code\":"
+            + "\"server_error\",\"message\":\"The model failed to generate a response.\"},"
+            + "\"model\":\"gpt-4.1\",\"usage\":{\"input_tokens\":5,\"output_tokens\":0,"
+            + "\"total_tokens\":5}}}\n\n";
+    String completed =
+        "event: response.completed\ndata: {\"type\":\"response.completed\","
+            + "\"response\":{\"id\":\"resp_2\",\"status\":\"completed\",\"model\":"
+            + "\"gpt-4.1\",\"usage\":{\"input_tokens\":5,\"output_tokens\":7,"
+            + "\"total_tokens\":12}}}\n\n";
+    server.enqueue(sse(failed));
+    server.enqueue(sse(completed));
+    String responses = server.url("/v1/responses").toString();
+    String request = "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}";
+
+    try (Response first = client.newCall(post(responses, request)).execute()) {
+      assertThat(first.body().string()).isEqualTo(failed);
+    }
+    GatewayEvent failure = events.next();
+    try (Response second = client.newCall(post(responses, request)).execute()) {
+      assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(second.body().string()).isEqualTo(completed);
+    }
+
+    assertThat(failure.outcome()).isNotEqualTo(CallOutcome.SUCCESS);
+    assertThat(failure.usage().tokens().totalTokens()).isEqualTo(5);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void routedCallsAreAnsweredBeforeAnyBackendIsChosen() throws Exception {
     RecordingListener routedEvents = new RecordingListener();
     AiGateway gateway =

@@ -135,8 +135,8 @@ public final class ResponseReadout {
   }
 
   /**
-   * Whether the body carried its end marker ({@code [DONE]}, {@code response.completed}, or a whole
-   * JSON document).
+   * Whether the body carried its end marker ({@code [DONE]}, {@code response.completed} or {@code
+   * response.incomplete}, or a whole JSON document); a {@code response.failed} event is none.
    */
   public boolean complete() {
     return complete;
@@ -381,7 +381,10 @@ public final class ResponseReadout {
   /**
    * Reads one Responses API stream event from {@code data[from, to)}: the text of {@code *.delta}
    * events, the response's model and usage from {@code response.created} and from the events that
-   * end a response. Returns false, having learnt nothing, when the data is not a JSON object.
+   * end a response. {@code response.completed} and {@code response.incomplete} mark the body
+   * complete; {@code response.failed} does not (a failed response is no answer: the call ends
+   * {@code TRUNCATED}, charged the usage it reports, and is not cached). Returns false, having
+   * learnt nothing, when the data is not a JSON object.
    */
   boolean readResponsesEvent(byte[] data, int from, int to) {
     String type = null;
@@ -409,12 +412,11 @@ public final class ResponseReadout {
       if (delta != null) {
         textBuilder().append(delta);
       }
-    } else if (type.equals("response.completed")
-        || type.equals("response.incomplete")
-        || type.equals("response.failed")) {
+    } else if (type.equals("response.completed") || type.equals("response.incomplete")) {
       learnFrom(response);
       complete = true;
-    } else if (type.equals("response.created")) {
+    } else if (type.equals("response.failed") || type.equals("response.created")) {
+      // A failed response reports what it used, but is no answer: its stream has no end marker.
       learnFrom(response);
     }
     return true;

@@ -981,7 +981,7 @@ class SseBodyTest {
         "data: {\"delta\":\"a\",\"type\":\"response.output_text.delta\"}\n\n"
             + "data: {\"response\":{\"usage\":{\"input_tokens\":4,\"output_tokens\":1,"
             + "\"total_tokens\":5},\"output\":[{\"content\":[{\"text\":\"a\"}]}],"
-            + "\"model\":\"gpt-4.1\"},\"type\":\"response.failed\"}\n\n";
+            + "\"model\":\"gpt-4.1\"},\"type\":\"response.incomplete\"}\n\n";
     SseBody body =
         new SseBody(
             new PiecewiseInputStream(stream.getBytes(UTF_8), 5),
@@ -997,6 +997,36 @@ class SseBodyTest {
     assertThat(end.facts().usage()).isEqualTo(Usage.of(4, 1));
     assertThat(end.facts().model()).isEqualTo("gpt-4.1");
     assertThat(end.facts().text().toString()).isEqualTo("a");
+  }
+
+  @Test
+  void aFailedResponsesStreamEndsTruncatedChargedTheUsageItReported() throws IOException {
+    String stream =
+        "event: response.created\n"
+            + "data: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\","
+            + "\"status\":\"in_progress\",\"model\":\"gpt-4.1\",\"usage\":null}}\n\n"
+            + "event: response.output_text.delta\n"
+            + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"Hel\"}\n\n"
+            + "event: response.failed\n"
+            + "data: {\"type\":\"response.failed\",\"response\":{\"id\":\"resp_1\","
+            + "\"status\":\"failed\",\"error\":{\"code\":\"server_error\","
+            + "\"message\":\"The model failed to generate a response.\"},"
+            + "\"model\":\"gpt-4.1\",\"usage\":{\"input_tokens\":7,\"output_tokens\":1,"
+            + "\"total_tokens\":8}}}\n\n";
+    byte[] sent = stream.getBytes(UTF_8);
+    SseBody body =
+        new SseBody(new PiecewiseInputStream(sent, 3), listener, () -> false, true, false);
+
+    assertThat(readAll(body, 8192)).isEqualTo(sent);
+    body.close();
+
+    // A failed response is not an answer: the call is charged what the backend reported, but it
+    // did not succeed (so it is neither counted as a success nor stored in the response cache).
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.facts().complete()).isFalse();
+    assertThat(end.facts().usage()).isEqualTo(Usage.of(7, 1));
+    assertThat(end.facts().model()).isEqualTo("gpt-4.1");
   }
 
   @Test
