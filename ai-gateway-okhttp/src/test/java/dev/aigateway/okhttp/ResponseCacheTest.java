@@ -270,6 +270,39 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aStoredStreamWithoutUsageIsNotReplayedToAnAppThatAsksForUsage() throws Exception {
+    // Without injection, a stream the app did not ask usage for is stored without a usage chunk.
+    client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .consumerKey(KeyResolvers.header("x-consumer"))
+                .injectStreamUsage(false)
+                .listener(events)
+                .responseCache(ResponseCache.builder())
+                .build());
+    String withUsage = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(sse(chatStream("gpt-4o", false, 0, 0, true)));
+    server.enqueue(sse(withUsage));
+    body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+    events.next();
+
+    String asked;
+    try (Response response =
+        call(
+            chatRequest(
+                "gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":true}"))) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      asked = response.body().string();
+    }
+
+    // The app that asked for usage gets the usage chunk the backend sends, not a stored stream
+    // without one.
+    assertThat(asked).isEqualTo(withUsage);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aStoredStreamAnswersJsonCallsWithTheAssembledCompletion() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
