@@ -92,7 +92,10 @@ public final class ResponseReadout {
     usage = counts.usage(usage);
   }
 
-  /** The answering model: the last one named (in a stream, by the last chunk naming one). */
+  /**
+   * The answering model: the last one named (in a stream, by the last chunk naming one; an empty
+   * name is none).
+   */
   public String model() {
     return model;
   }
@@ -454,11 +457,13 @@ public final class ResponseReadout {
   }
 
   /**
-   * Keeps a model (if not null) and usage (if not null), as a response reports them; the last ones
-   * kept win. Returns whether there was usage.
+   * Keeps a model (if not null nor empty) and usage (if not null), as a response reports them; the
+   * last ones kept win. An empty model names none: Azure OpenAI's content filter chunks (prompt
+   * results, annotations, a block) carry {@code "model":""}, after the answer's chunks too. Returns
+   * whether there was usage.
    */
   public boolean learnUsage(String m, Usage parsed) {
-    if (m != null) {
+    if (m != null && !m.isEmpty()) {
       model = m;
     }
     if (parsed != null) {

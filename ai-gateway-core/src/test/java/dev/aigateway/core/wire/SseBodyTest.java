@@ -1000,6 +1000,39 @@ class SseBodyTest {
   }
 
   @Test
+  void azureAnnotationChunksWithAnEmptyModelDoNotReplaceTheAnsweringModel() throws IOException {
+    // Azure OpenAI's asynchronous content filter: its prompt results and its annotations come in
+    // chunks whose id and model are empty; a block caught mid-answer is such an annotation, then
+    // [DONE], without a usage chunk.
+    String stream =
+        "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+            + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"Hello\",\"role\":\"assistant\"},"
+            + "\"finish_reason\":null,\"index\":0}],\"created\":1,\"id\":\"chatcmpl-1\","
+            + "\"model\":\"gpt-4o-2024-11-20\",\"object\":\"chat.completion.chunk\","
+            + "\"usage\":null}\n\n"
+            + "data: {\"choices\":[{\"content_filter_offsets\":{\"check_offset\":5,"
+            + "\"start_offset\":0,\"end_offset\":5},\"content_filter_results\":"
+            + "{\"custom_blocklists\":[{\"filtered\":true,\"id\":\"b\"}]},"
+            + "\"finish_reason\":\"content_filter\",\"index\":0}],\"created\":0,\"id\":\"\","
+            + "\"model\":\"\",\"object\":\"\"}\n\n"
+            + "data: [DONE]\n\n";
+    for (boolean hide : new boolean[] {false, true}) {
+      RecordingBodyListener heard = new RecordingBodyListener();
+      SseBody body =
+          new SseBody(
+              new PiecewiseInputStream(stream.getBytes(UTF_8), 7), heard, () -> false, false, hide);
+
+      readAll(body, 8192);
+
+      RecordingBodyListener.End end = heard.onlyEnd();
+      assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(end.facts().usage()).isNull();
+      assertThat(end.facts().model()).as("hide " + hide).isEqualTo("gpt-4o-2024-11-20");
+    }
+  }
+
+  @Test
   void aFailedResponsesStreamEndsTruncatedChargedTheUsageItReported() throws IOException {
     String stream =
         "event: response.created\n"
