@@ -270,6 +270,39 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aStoredStreamWithoutUsageIsNotReplayedToAnAppThatAsksForUsage() throws Exception {
+    // Without injection, a stream the app did not ask usage for is stored without a usage chunk.
+    client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .consumerKey(KeyResolvers.header("x-consumer"))
+                .injectStreamUsage(false)
+                .listener(events)
+                .responseCache(ResponseCache.builder())
+                .build());
+    String withUsage = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(sse(chatStream("gpt-4o", false, 0, 0, true)));
+    server.enqueue(sse(withUsage));
+    body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
+    events.next();
+
+    String asked;
+    try (Response response =
+        call(
+            chatRequest(
+                "gpt-4o", "Hi", "\"stream\":true,\"stream_options\":{\"include_usage\":true}"))) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      asked = response.body().string();
+    }
+
+    // The app that asked for usage gets the usage chunk the backend sends, not a stored stream
+    // without one.
+    assertThat(asked).isEqualTo(withUsage);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aStoredStreamAnswersJsonCallsWithTheAssembledCompletion() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     body(chatRequest("gpt-4o", "Hi", "\"stream\":true"));
@@ -594,6 +627,41 @@ class ResponseCacheTest {
       assertThat(streamed.body().string()).isEqualTo(stream);
     }
 
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailedResponsesStreamIsNeverStored() throws Exception {
+    String failed =
+        "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"
+            + "{\"id\":\"resp_1\",\"status\":\"in_progress\",\"model\":\"gpt-4.1\"}}\n\n"
+            + "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":"
+            + "{\"id\":\"resp_1\",\"status\":\"failed\",\"error\":{\"code\":"
+            + "\"server_error\",\"message\":\"The model failed to generate a response.\"},"
+            + "\"model\":\"gpt-4.1\",\"usage\":{\"input_tokens\":5,\"output_tokens\":0,"
+            + "\"total_tokens\":5}}}\n\n";
+    String completed =
+        "event: response.completed\ndata: {\"type\":\"response.completed\","
+            + "\"response\":{\"id\":\"resp_2\",\"status\":\"completed\",\"model\":"
+            + "\"gpt-4.1\",\"usage\":{\"input_tokens\":5,\"output_tokens\":7,"
+            + "\"total_tokens\":12}}}\n\n";
+    server.enqueue(sse(failed));
+    server.enqueue(sse(completed));
+    String responses = server.url("/v1/responses").toString();
+    String request = "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"stream\":true}";
+
+    try (Response first = client.newCall(post(responses, request)).execute()) {
+      assertThat(first.body().string()).isEqualTo(failed);
+    }
+    GatewayEvent failure = events.next();
+    try (Response second = client.newCall(post(responses, request)).execute()) {
+      assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(second.body().string()).isEqualTo(completed);
+    }
+
+    assertThat(failure.outcome()).isNotEqualTo(CallOutcome.SUCCESS);
+    assertThat(failure.usage().tokens().totalTokens()).isEqualTo(5);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(server.getRequestCount()).isEqualTo(2);
   }
 

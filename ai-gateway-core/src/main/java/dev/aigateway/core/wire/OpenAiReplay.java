@@ -10,6 +10,7 @@ import dev.aigateway.api.spi.CachedResponse;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>Same form: JSON is replayed byte for byte; a stream too, except that the usage-only chunk
  *       (and the {@code "usage":null} members OpenAI adds to every other chunk) is removed when the
  *       call did not ask for {@code stream_options.include_usage}, exactly as the gateway hides
- *       them from a live stream.
+ *       them from a live stream. A chat or completions stream stored without usage (the gateway did
+ *       not ask for it) cannot answer a call that asks for it: a miss.
  *   <li>JSON to stream (chat and text completions): a role chunk, one content chunk per choice
  *       (tool calls whole), a finish chunk per choice, the usage chunk if asked for, then {@code
  *       [DONE]}.
@@ -64,9 +66,12 @@ final class OpenAiReplay {
         if (!stream) {
           return new Replayed(cached.body(), JSON_TYPE);
         }
-        boolean hide =
-            !includeUsage
-                && (operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS);
+        boolean asksUsage =
+            operation == Operation.CHAT_COMPLETIONS || operation == Operation.COMPLETIONS;
+        if (asksUsage && includeUsage && !reportsUsage(cached.body())) {
+          return null; // stored without the usage chunk this call asks for: the backend sends it
+        }
+        boolean hide = asksUsage && !includeUsage;
         return new Replayed(hide ? withoutUsage(cached.body()) : cached.body(), SSE_TYPE);
       }
       if (operation != Operation.CHAT_COMPLETIONS && operation != Operation.COMPLETIONS) {
@@ -110,6 +115,26 @@ final class OpenAiReplay {
       }
     }
     return false;
+  }
+
+  /** Whether a stored chat or completions stream reports usage (its usage chunk, or any other). */
+  private static boolean reportsUsage(byte[] stream) throws IOException {
+    ResponseReadout[] read = new ResponseReadout[1];
+    BodyListener listener =
+        new BodyListener() {
+          @Override
+          public void firstBytes() {}
+
+          @Override
+          public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
+            read[0] = readout;
+          }
+        };
+    try (SseBody body =
+        new SseBody(new ByteArrayInputStream(stream), listener, () -> false, false, false)) {
+      body.transferTo(OutputStream.nullOutputStream());
+    }
+    return read[0] != null && read[0].usage() != null;
   }
 
   private static byte[] withoutUsage(byte[] stream) throws IOException {

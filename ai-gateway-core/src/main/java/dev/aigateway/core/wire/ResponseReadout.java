@@ -92,7 +92,10 @@ public final class ResponseReadout {
     usage = counts.usage(usage);
   }
 
-  /** The answering model: the last one named (in a stream, by the last chunk naming one). */
+  /**
+   * The answering model: the last one named (in a stream, by the last chunk naming one; an empty
+   * name is none).
+   */
   public String model() {
     return model;
   }
@@ -135,8 +138,8 @@ public final class ResponseReadout {
   }
 
   /**
-   * Whether the body carried its end marker ({@code [DONE]}, {@code response.completed}, or a whole
-   * JSON document).
+   * Whether the body carried its end marker ({@code [DONE]}, {@code response.completed} or {@code
+   * response.incomplete}, or a whole JSON document); a {@code response.failed} event is none.
    */
   public boolean complete() {
     return complete;
@@ -381,7 +384,10 @@ public final class ResponseReadout {
   /**
    * Reads one Responses API stream event from {@code data[from, to)}: the text of {@code *.delta}
    * events, the response's model and usage from {@code response.created} and from the events that
-   * end a response. Returns false, having learnt nothing, when the data is not a JSON object.
+   * end a response. {@code response.completed} and {@code response.incomplete} mark the body
+   * complete; {@code response.failed} does not (a failed response is no answer: the call ends
+   * {@code TRUNCATED}, charged the usage it reports, and is not cached). Returns false, having
+   * learnt nothing, when the data is not a JSON object.
    */
   boolean readResponsesEvent(byte[] data, int from, int to) {
     String type = null;
@@ -409,12 +415,11 @@ public final class ResponseReadout {
       if (delta != null) {
         textBuilder().append(delta);
       }
-    } else if (type.equals("response.completed")
-        || type.equals("response.incomplete")
-        || type.equals("response.failed")) {
+    } else if (type.equals("response.completed") || type.equals("response.incomplete")) {
       learnFrom(response);
       complete = true;
-    } else if (type.equals("response.created")) {
+    } else if (type.equals("response.failed") || type.equals("response.created")) {
+      // A failed response reports what it used, but is no answer: its stream has no end marker.
       learnFrom(response);
     }
     return true;
@@ -452,11 +457,13 @@ public final class ResponseReadout {
   }
 
   /**
-   * Keeps a model (if not null) and usage (if not null), as a response reports them; the last ones
-   * kept win. Returns whether there was usage.
+   * Keeps a model (if not null nor empty) and usage (if not null), as a response reports them; the
+   * last ones kept win. An empty model names none: Azure OpenAI's content filter chunks (prompt
+   * results, annotations, a block) carry {@code "model":""}, after the answer's chunks too. Returns
+   * whether there was usage.
    */
   public boolean learnUsage(String m, Usage parsed) {
-    if (m != null) {
+    if (m != null && !m.isEmpty()) {
       model = m;
     }
     if (parsed != null) {

@@ -155,6 +155,45 @@ class OpenAiReplayTest {
   }
 
   @Test
+  void aStoredStreamWithoutUsageCannotAnswerACallThatAsksForIt() {
+    String chunk =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
+            + "\"finish_reason\":\"stop\"}]%U}\n\n";
+    String withoutUsage = chunk.replace("%U", "") + "data: [DONE]\n\n";
+    String withUsage =
+        chunk.replace("%U", ",\"usage\":null")
+            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+            + "\"completion_tokens\":1,\"total_tokens\":4}}\n\ndata: [DONE]\n\n";
+
+    assertThat(
+            OpenAiReplay.replay(
+                stored(CachedResponse.Format.SSE, withoutUsage),
+                Operation.CHAT_COMPLETIONS,
+                true,
+                true))
+        .as("a miss: the backend sends the usage chunk asked for")
+        .isNull();
+    assertThat(
+            text(
+                OpenAiReplay.replay(
+                    stored(CachedResponse.Format.SSE, withoutUsage),
+                    Operation.CHAT_COMPLETIONS,
+                    true,
+                    false)))
+        .isEqualTo(withoutUsage);
+    assertThat(
+            text(
+                OpenAiReplay.replay(
+                    stored(CachedResponse.Format.SSE, withUsage),
+                    Operation.CHAT_COMPLETIONS,
+                    true,
+                    true)))
+        .isEqualTo(withUsage);
+  }
+
+  @Test
   void sameFormReplaysTheStoredBytes() {
     String stream = "event: response.output_text.delta\ndata: {\"delta\":\"x\"}\n\n";
     CachedResponse cached = stored(CachedResponse.Format.SSE, stream);

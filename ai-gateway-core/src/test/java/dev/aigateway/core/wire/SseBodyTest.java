@@ -981,7 +981,7 @@ class SseBodyTest {
         "data: {\"delta\":\"a\",\"type\":\"response.output_text.delta\"}\n\n"
             + "data: {\"response\":{\"usage\":{\"input_tokens\":4,\"output_tokens\":1,"
             + "\"total_tokens\":5},\"output\":[{\"content\":[{\"text\":\"a\"}]}],"
-            + "\"model\":\"gpt-4.1\"},\"type\":\"response.failed\"}\n\n";
+            + "\"model\":\"gpt-4.1\"},\"type\":\"response.incomplete\"}\n\n";
     SseBody body =
         new SseBody(
             new PiecewiseInputStream(stream.getBytes(UTF_8), 5),
@@ -997,6 +997,69 @@ class SseBodyTest {
     assertThat(end.facts().usage()).isEqualTo(Usage.of(4, 1));
     assertThat(end.facts().model()).isEqualTo("gpt-4.1");
     assertThat(end.facts().text().toString()).isEqualTo("a");
+  }
+
+  @Test
+  void azureAnnotationChunksWithAnEmptyModelDoNotReplaceTheAnsweringModel() throws IOException {
+    // Azure OpenAI's asynchronous content filter: its prompt results and its annotations come in
+    // chunks whose id and model are empty; a block caught mid-answer is such an annotation, then
+    // [DONE], without a usage chunk.
+    String stream =
+        "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+            + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"Hello\",\"role\":\"assistant\"},"
+            + "\"finish_reason\":null,\"index\":0}],\"created\":1,\"id\":\"chatcmpl-1\","
+            + "\"model\":\"gpt-4o-2024-11-20\",\"object\":\"chat.completion.chunk\","
+            + "\"usage\":null}\n\n"
+            + "data: {\"choices\":[{\"content_filter_offsets\":{\"check_offset\":5,"
+            + "\"start_offset\":0,\"end_offset\":5},\"content_filter_results\":"
+            + "{\"custom_blocklists\":[{\"filtered\":true,\"id\":\"b\"}]},"
+            + "\"finish_reason\":\"content_filter\",\"index\":0}],\"created\":0,\"id\":\"\","
+            + "\"model\":\"\",\"object\":\"\"}\n\n"
+            + "data: [DONE]\n\n";
+    for (boolean hide : new boolean[] {false, true}) {
+      RecordingBodyListener heard = new RecordingBodyListener();
+      SseBody body =
+          new SseBody(
+              new PiecewiseInputStream(stream.getBytes(UTF_8), 7), heard, () -> false, false, hide);
+
+      readAll(body, 8192);
+
+      RecordingBodyListener.End end = heard.onlyEnd();
+      assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(end.facts().usage()).isNull();
+      assertThat(end.facts().model()).as("hide " + hide).isEqualTo("gpt-4o-2024-11-20");
+    }
+  }
+
+  @Test
+  void aFailedResponsesStreamEndsTruncatedChargedTheUsageItReported() throws IOException {
+    String stream =
+        "event: response.created\n"
+            + "data: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\","
+            + "\"status\":\"in_progress\",\"model\":\"gpt-4.1\",\"usage\":null}}\n\n"
+            + "event: response.output_text.delta\n"
+            + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"Hel\"}\n\n"
+            + "event: response.failed\n"
+            + "data: {\"type\":\"response.failed\",\"response\":{\"id\":\"resp_1\","
+            + "\"status\":\"failed\",\"error\":{\"code\":\"server_error\","
+            + "\"message\":\"The model failed to generate a response.\"},"
+            + "\"model\":\"gpt-4.1\",\"usage\":{\"input_tokens\":7,\"output_tokens\":1,"
+            + "\"total_tokens\":8}}}\n\n";
+    byte[] sent = stream.getBytes(UTF_8);
+    SseBody body =
+        new SseBody(new PiecewiseInputStream(sent, 3), listener, () -> false, true, false);
+
+    assertThat(readAll(body, 8192)).isEqualTo(sent);
+    body.close();
+
+    // A failed response is not an answer: the call is charged what the backend reported, but it
+    // did not succeed (so it is neither counted as a success nor stored in the response cache).
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.facts().complete()).isFalse();
+    assertThat(end.facts().usage()).isEqualTo(Usage.of(7, 1));
+    assertThat(end.facts().model()).isEqualTo("gpt-4.1");
   }
 
   @Test
