@@ -13,6 +13,8 @@ import dev.aigateway.core.wire.ObservedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +44,12 @@ final class GatewayInterceptor implements Interceptor {
   private final AiGateway gateway;
 
   /**
-   * The headers that address only the gateway, as an array: walked per call without an iterator.
+   * The headers a governed call's attempts leave out, as an array (walked per call without an
+   * iterator): those that address only the gateway, and {@code Accept-Encoding}. The gateway reads
+   * the answer above OkHttp's own inflating, which an application that asks for an encoding itself
+   * turns off: the gateway would read compressed bytes (no usage, a stream it cannot follow). Left
+   * out, OkHttp asks for gzip and inflates, and the application gets the answer inflated, without
+   * {@code Content-Encoding}.
    */
   private final String[] gatewayHeaders;
 
@@ -56,7 +63,9 @@ final class GatewayInterceptor implements Interceptor {
 
   GatewayInterceptor(AiGateway gateway) {
     this.gateway = gateway;
-    this.gatewayHeaders = gateway.gatewayHeaders().toArray(new String[0]);
+    List<String> leftOut = new ArrayList<>(gateway.gatewayHeaders());
+    leftOut.add("Accept-Encoding");
+    this.gatewayHeaders = leftOut.toArray(new String[0]);
   }
 
   /** The gateway this interceptor runs. */

@@ -18,6 +18,12 @@ import okhttp3.OkHttpClient;
  * and interceptors; the gateway is added as the last application interceptor, so the application's
  * own interceptors see the calls (and any synthetic rejection) as the application does.
  *
+ * <p>A governed call goes to its backend without the headers that address only the gateway (such as
+ * a consumer-key header) and without an {@code Accept-Encoding} the application set: the gateway
+ * reads the answer (usage, streams) above OkHttp's own decompression, which such a header turns
+ * off. OkHttp then asks for gzip itself and inflates, so the application gets the answer inflated,
+ * without {@code Content-Encoding}. Calls the gateway does not govern are sent as they are.
+ *
  * <p>When the gateway's semantic cache embeds with an {@link OkHttpEmbeddingModel} that has no
  * client of its own, the first wrapped client becomes its client, so embedding calls are governed
  * by the same gateway.

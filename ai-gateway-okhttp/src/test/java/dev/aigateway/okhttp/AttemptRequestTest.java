@@ -8,11 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.KeyResolvers;
+import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.MediaType;
@@ -20,7 +22,10 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.Buffer;
 import okio.BufferedSink;
+import okio.GzipSink;
+import okio.Okio;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,6 +113,35 @@ class AttemptRequestTest {
     assertThat(wire.getHeaders().get("Content-Length"))
         .isEqualTo(String.valueOf(chat().getBytes(StandardCharsets.UTF_8).length));
     assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void anAppThatAsksForGzipItselfGetsTheAnswerInflatedAndItsUsageCounted() throws Exception {
+    // The gateway reads the answer above OkHttp's own inflating: an encoding the application asked
+    // for itself would reach it unread. It is left to OkHttp, which asks for gzip and inflates.
+    Buffer gzipped = new Buffer();
+    try (BufferedSink sink = Okio.buffer(new GzipSink(gzipped))) {
+      sink.writeUtf8(chatCompletion("gpt-4o-mini", 9, 2));
+    }
+    server.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "application/json")
+            .addHeader("Content-Encoding", "gzip")
+            .body(gzipped)
+            .build());
+    Request request =
+        post(RequestBody.create(chat(), JSON)).header("Accept-Encoding", "gzip").build();
+
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.header("Content-Encoding")).isNull();
+      assertThat(response.body().string()).contains("\"usage\"");
+    }
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(11);
+    assertThat(server.takeRequest().getHeaders().get("Accept-Encoding")).isEqualTo("gzip");
   }
 
   @Test
