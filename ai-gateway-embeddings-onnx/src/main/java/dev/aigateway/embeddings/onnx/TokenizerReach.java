@@ -50,7 +50,25 @@ final class TokenizerReach {
         end = Math.max(end, spans[t].getEnd());
       }
     }
-    return Math.min(end, text.length());
+    return charIndex(text, end);
+  }
+
+  /**
+   * The index in {@code text} of the tokenizer's character offset {@code offset}: the tokenizer
+   * counts Unicode characters (code points), so an emoji or any other character beyond the Basic
+   * Multilingual Plane is one character to it but two {@code char}s of the string.
+   */
+  static int charIndex(String text, int offset) {
+    int index = 0;
+    for (int k = 0; k < offset && index < text.length(); k++) {
+      index +=
+          Character.isHighSurrogate(text.charAt(index))
+                  && index + 1 < text.length()
+                  && Character.isLowSurrogate(text.charAt(index + 1))
+              ? 2
+              : 1;
+    }
+    return index;
   }
 
   private static HuggingFaceTokenizer load(String resource) throws IOException {

@@ -139,9 +139,9 @@ final class WordVectorSession {
         sum = new float[hidden[t].length];
         pieces = 0;
         word = w;
-        start = spans[t].getStart();
+        start = TokenizerReach.charIndex(text, spans[t].getStart());
       }
-      end = spans[t].getEnd();
+      end = TokenizerReach.charIndex(text, spans[t].getEnd());
       for (int d = 0; d < sum.length; d++) {
         sum[d] += hidden[t][d];
       }

@@ -35,6 +35,15 @@ class WordVectorsTest {
   }
 
   @Test
+  void wordsAfterAnEmojiAreCutWhereTheyAre() throws IOException {
+    // An emoji is two chars of a Java string but one character of the tokenizer's offsets.
+    TokenVectorModel.WordVectors v =
+        model.wordVectors("I love \uD83D\uDE00 my cat \uD83D\uDC08 Tom");
+
+    assertThat(v.words()).endsWith("my", "cat", "\uD83D\uDC08", "tom").contains("\uD83D\uDE00");
+  }
+
+  @Test
   void theSameWordInAnotherPlaceGetsAnotherVector() throws IOException {
     TokenVectorModel.WordVectors a = model.wordVectors("translate from English to German");
     TokenVectorModel.WordVectors b = model.wordVectors("translate from German to English");
