@@ -251,6 +251,24 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void aConsumerThrottledOnItsTokenRateAloneKeepsItsUsualCallRate() {
+    // Only tokens are judged; the throttle still holds the consumer to its usual 5 calls per
+    // bucket (and 50 tokens), not to the one call per bucket a throttle allows at the least.
+    start(detection().signals(AnomalySignal.TOKEN_RATE).floor(AnomalySignal.TOKEN_RATE, 100));
+    warmUp("alice");
+
+    bucketOf("alice", 100);
+    bucketOf("alice", 5);
+    int usualBucket = bucketOf("alice", 5);
+
+    assertThat(transitionsOf("alice"))
+        .singleElement()
+        .satisfies(t -> assertThat(t.to()).isEqualTo(ConsumerState.THROTTLED))
+        .satisfies(t -> assertThat(t.finding().signal()).isEqualTo(AnomalySignal.TOKEN_RATE));
+    assertThat(usualBucket).isEqualTo(5);
+  }
+
+  @Test
   void aThrottleRefusalSaysWhyAndHowLongToWait() {
     start(detection());
     warmUp("alice");
