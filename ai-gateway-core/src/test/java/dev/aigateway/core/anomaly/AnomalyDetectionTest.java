@@ -483,6 +483,21 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void readingTheInventoryDoesNotKeepAnIdleConsumer() {
+    Anomalies anomalies = start(detection().idleEviction(Duration.ofMinutes(5)));
+    status("alice");
+
+    for (int minute = 0; minute < 6; minute++) {
+      clock.advance(Duration.ofMinutes(1));
+      anomalies.inventory(); // a dashboard polling it
+      anomalies.consumer("alice");
+    }
+
+    assertThat(anomalies.inventory()).isEmpty();
+    assertThat(anomalies.consumer("alice")).isEmpty();
+  }
+
+  @Test
   void theInventoryListsTheMostSevereFirst() {
     Anomalies anomalies = start(detection());
     status("carol");
