@@ -67,7 +67,7 @@ final class WordVectorSession {
   MiniLmEmbeddingModel.EmbeddedWords run(String text) throws IOException {
     Objects.requireNonNull(text, "text");
     Loaded l = loaded();
-    Encoding encoding = l.tok().encode(text, true, false);
+    Encoding encoding = l.tok().encode(TokenizerReach.wellFormed(text), true, false);
     long[] ids = encoding.getIds();
     long[] wordIds = encoding.getWordIds();
     CharSpan[] spans = encoding.getCharTokenSpans();

@@ -88,6 +88,18 @@ class MiniLmEmbeddingModelTest {
   }
 
   @Test
+  void saysHowMuchOfALongTextWithAnUnpairedSurrogateItReads() throws IOException {
+    String text = "Great job \uD800 thanks \uD83D\uDE00 ".repeat(40);
+
+    int read = model.charactersRead(text);
+
+    assertThat(read).isPositive().isLessThan(text.length());
+    assertThat(cosine(model.embed(text.substring(0, read)), model.embed(text)))
+        .as("what it says it read is all that reaches the vector")
+        .isCloseTo(1.0, within(1e-5));
+  }
+
+  @Test
   void aTextOfExactlyWhatItReadsIsReadWhole() throws IOException {
     StringBuilder words = new StringBuilder();
     for (int i = 0; i < 150; i++) {

@@ -44,6 +44,14 @@ class WordVectorsTest {
   }
 
   @Test
+  void wordsAfterAnUnpairedSurrogateAreCutWhereTheyAre() throws IOException {
+    // A JSON string may carry a lone surrogate as an escape; the words around it keep their places.
+    TokenVectorModel.WordVectors v = model.wordVectors("abc \uD800 def \uD83D\uDE00 ghi");
+
+    assertThat(v.words()).startsWith("abc").endsWith("def", "\uD83D\uDE00", "ghi");
+  }
+
+  @Test
   void theSameWordInAnotherPlaceGetsAnotherVector() throws IOException {
     TokenVectorModel.WordVectors a = model.wordVectors("translate from English to German");
     TokenVectorModel.WordVectors b = model.wordVectors("translate from German to English");
