@@ -363,7 +363,8 @@ public final class Anomalies {
 
   private @Nullable ConsumerSnapshot snapshot(String consumer, long now) {
     Restriction r = restrictions.get(consumer);
-    ConsumerProfile profile = profiles.getIfPresent(consumer);
+    // Quietly: reading the inventory is not the consumer's activity, and must not keep it alive.
+    ConsumerProfile profile = profiles.policy().getIfPresentQuietly(consumer);
     if (r == null && profile == null) {
       return null;
     }

@@ -411,7 +411,11 @@ public final class AnomalyDetection {
       return this;
     }
 
-    /** Learns and judges only these signals (default: all). */
+    /**
+     * Learns and judges only these signals (default: all). The request rate's baseline is learnt
+     * whatever the signals, since a throttle holds the consumer to it, but it is judged and listed
+     * only when it is one of them.
+     */
     public Builder signals(AnomalySignal... signals) {
       if (signals.length == 0) {
         throw new IllegalArgumentException(

@@ -64,6 +64,8 @@ public final class AnomalyStage implements CallStage {
       if (wait == 0) {
         return null;
       }
+      // A debt can take longer to repay than the throttle lasts: it is reviewed at its end.
+      wait = Math.min(wait, Math.max(1, r.untilMillis() - now));
       rejection =
           Rejections.consumerThrottled(
               exchange.request().format(),

@@ -241,7 +241,9 @@ final class ConsumerProfile {
 
   private void learn(long[] counts, int models) {
     for (AnomalySignal signal : SIGNALS) {
-      if (!config.signals().contains(signal)) {
+      boolean judged = config.signals().contains(signal);
+      // The request rate is learnt in any case: a throttle's request allowance is its baseline.
+      if (!judged && signal != AnomalySignal.REQUEST_RATE) {
         continue;
       }
       double x = closed(signal, counts, models);
@@ -251,7 +253,7 @@ final class ConsumerProfile {
       int i = signal.ordinal();
       Baseline b = baselines[i];
       b.learn(x);
-      if (b.samples() >= config.minSamples()) {
+      if (judged && b.samples() >= config.minSamples()) {
         double mean = b.mean();
         double threshold =
             Math.max(

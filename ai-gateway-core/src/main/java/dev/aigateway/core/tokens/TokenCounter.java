@@ -73,6 +73,9 @@ public final class TokenCounter {
   // then is cheaper than an LRU and resolving a model again costs microseconds.
   private static final int MAX_CACHED_MODELS = 1024;
 
+  /** What starts the name of a model fine-tuned at OpenAI, before its base model's name. */
+  private static final String FINE_TUNED_PREFIX = "ft:";
+
   /** Model names longer than this (no real one is) are resolved on every use, never cached. */
   private static final int MAX_CACHED_MODEL_LENGTH = 256;
 
@@ -130,7 +133,9 @@ public final class TokenCounter {
    * <p>The name is matched case-insensitively by prefix, longest prefix first: the builder's
    * mappings (against the name as given and without its provider prefix), then the built-in
    * mappings (against the name without a provider prefix such as {@code openai/} or {@code
-   * azure/}), then the default encoding. A null or blank model gets the default encoding.
+   * azure/}), then the default encoding. A model fine-tuned at OpenAI ({@code
+   * ft:gpt-3.5-turbo-0125:org::id}) matches as the model it was tuned from. A null or blank model
+   * gets the default encoding.
    */
   public TokenEncoding encodingFor(@Nullable String model) {
     if (model == null || model.isBlank()) {
@@ -406,6 +411,10 @@ public final class TokenCounter {
     String name = model.trim().toLowerCase(Locale.ROOT);
     // Routers spell models as "openai/gpt-4o" or even "openrouter/openai/gpt-4o".
     String bareName = name.substring(name.lastIndexOf('/') + 1);
+    // OpenAI names a fine-tuned model "ft:<base model>:<organisation>:<suffix>:<id>".
+    if (bareName.startsWith(FINE_TUNED_PREFIX)) {
+      bareName = bareName.substring(FINE_TUNED_PREFIX.length());
+    }
     TokenEncoding user = longestMatch(userMappings, name, bareName);
     if (user != null) {
       return user;

@@ -95,6 +95,11 @@ class AnomalyDetectionTest {
 
   /** One call through the pipeline; returns the status the application got. */
   private Admission call(String consumer, String model) {
+    return call(consumer, model, ANSWER);
+  }
+
+  /** One call through the pipeline, answered with {@code answer} when admitted. */
+  private Admission call(String consumer, String model, String answer) {
     CONSUMER.set(consumer);
     GovernedCall call =
         gateway.begin(
@@ -105,7 +110,7 @@ class AnomalyDetectionTest {
           call.observeResponse(
               200,
               "application/json",
-              new ByteArrayInputStream(ANSWER.getBytes(StandardCharsets.UTF_8)),
+              new ByteArrayInputStream(answer.getBytes(StandardCharsets.UTF_8)),
               () -> false);
       try {
         body.readAllBytes();
@@ -251,6 +256,24 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void aConsumerThrottledOnItsTokenRateAloneKeepsItsUsualCallRate() {
+    // Only tokens are judged; the throttle still holds the consumer to its usual 5 calls per
+    // bucket (and 50 tokens), not to the one call per bucket a throttle allows at the least.
+    start(detection().signals(AnomalySignal.TOKEN_RATE).floor(AnomalySignal.TOKEN_RATE, 100));
+    warmUp("alice");
+
+    bucketOf("alice", 100);
+    bucketOf("alice", 5);
+    int usualBucket = bucketOf("alice", 5);
+
+    assertThat(transitionsOf("alice"))
+        .singleElement()
+        .satisfies(t -> assertThat(t.to()).isEqualTo(ConsumerState.THROTTLED))
+        .satisfies(t -> assertThat(t.finding().signal()).isEqualTo(AnomalySignal.TOKEN_RATE));
+    assertThat(usualBucket).isEqualTo(5);
+  }
+
+  @Test
   void aThrottleRefusalSaysWhyAndHowLongToWait() {
     start(detection());
     warmUp("alice");
@@ -267,6 +290,31 @@ class AnomalyDetectionTest {
         .contains("\"code\":\"consumer_throttled\"")
         .contains("Consumer 'alice' is throttled to 30.0 calls per minute")
         .contains("request_rate");
+  }
+
+  @Test
+  void aThrottledConsumersDebtNeverAsksItToWaitPastTheThrottlesEnd() {
+    start(detection());
+    warmUp("alice");
+    bucketOf("alice", 100);
+    Instant until = transitions.get(0).until();
+    clock.advance(BUCKET); // a bucket's allowance back
+    String large =
+        ANSWER.replace(
+            "\"prompt_tokens\":8,\"completion_tokens\":2,\"total_tokens\":10",
+            "\"prompt_tokens\":8,\"completion_tokens\":999992,\"total_tokens\":1000000");
+    assertThat(call("alice", "gpt-4o", large).admitted()).isTrue();
+
+    Rejection rejection = call("alice", "gpt-4o").rejection();
+
+    // A million tokens at its 300 a minute would take 55 hours to repay; the throttle ends at
+    // `until` (and is then lifted once the consumer is calm), so that is when it may call again.
+    long untilSeconds = Duration.between(clock.instant(), until).toSeconds();
+    assertThat(rejection.status()).isEqualTo(429);
+    assertThat(Long.parseLong(rejection.headers().get(Rejection.RETRY_AFTER)))
+        .isBetween(1L, untilSeconds + 1);
+    assertThat(Long.parseLong(rejection.headers().get(Rejection.RETRY_AFTER_MS)))
+        .isBetween(1L, Duration.between(clock.instant(), until).toMillis());
   }
 
   @Test
@@ -432,6 +480,21 @@ class AnomalyDetectionTest {
     clock.advance(Duration.ofMinutes(2));
 
     assertThat(anomalies.inventory()).extracting(ConsumerSnapshot::consumer).containsExactly("bob");
+  }
+
+  @Test
+  void readingTheInventoryDoesNotKeepAnIdleConsumer() {
+    Anomalies anomalies = start(detection().idleEviction(Duration.ofMinutes(5)));
+    status("alice");
+
+    for (int minute = 0; minute < 6; minute++) {
+      clock.advance(Duration.ofMinutes(1));
+      anomalies.inventory(); // a dashboard polling it
+      anomalies.consumer("alice");
+    }
+
+    assertThat(anomalies.inventory()).isEmpty();
+    assertThat(anomalies.consumer("alice")).isEmpty();
   }
 
   @Test

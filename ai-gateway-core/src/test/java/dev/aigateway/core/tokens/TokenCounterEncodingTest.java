@@ -55,6 +55,18 @@ class TokenCounterEncodingTest {
     assertThat(counter.encodingFor(model)).isEqualTo(expected);
   }
 
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "ft:gpt-3.5-turbo-0125:acme::9AbCdEfG, CL100K_BASE",
+    "ft:gpt-4-0613:acme:support:8XyZ1234, CL100K_BASE",
+    "openai/ft:gpt-3.5-turbo-1106:acme::7QwErTy, CL100K_BASE",
+    "ft:davinci-002:acme::1a2b3c4d, CL100K_BASE",
+    "ft:gpt-4o-mini-2024-07-18:acme::5ZxCvBn, O200K_BASE",
+  })
+  void aFineTunedModelIsCountedWithItsBaseModelsEncoding(String model, TokenEncoding expected) {
+    assertThat(counter.encodingFor(model)).isEqualTo(expected);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"GPT-4", "Gpt-3.5-Turbo", "OpenAI/GPT-4-0613", " gpt-4 "})
   void modelNamesMatchCaseInsensitively(String model) {

@@ -63,7 +63,7 @@ final class LazyModel {
     dev.langchain4j.model.embedding.EmbeddingModel loaded = loaded();
     float[] vector;
     try {
-      vector = loaded.embed(prefix + text).content().vector();
+      vector = loaded.embed(prefix + TokenizerReach.wellFormed(text)).content().vector();
     } catch (RuntimeException e) {
       throw new IOException(
           name + " could not embed a text of " + text.length() + " characters: " + e, e);

@@ -35,7 +35,7 @@ final class TokenizerReach {
    */
   int charactersRead(String text) throws IOException {
     Objects.requireNonNull(text, "text");
-    Encoding encoding = tokenizer.get().encode(text, true, true);
+    Encoding encoding = tokenizer.get().encode(wellFormed(text), true, true);
     boolean cut =
         encoding.exceedMaxLength()
             || encoding.getOverflowing() != null && encoding.getOverflowing().length > 0;
@@ -50,7 +50,49 @@ final class TokenizerReach {
         end = Math.max(end, spans[t].getEnd());
       }
     }
-    return Math.min(end, text.length());
+    return charIndex(text, end);
+  }
+
+  /**
+   * The index in {@code text} of the tokenizer's character offset {@code offset}: the tokenizer
+   * counts Unicode characters (code points), so an emoji or any other character beyond the Basic
+   * Multilingual Plane is one character to it but two {@code char}s of the string.
+   */
+  static int charIndex(String text, int offset) {
+    int index = 0;
+    for (int k = 0; k < offset && index < text.length(); k++) {
+      index +=
+          Character.isHighSurrogate(text.charAt(index))
+                  && index + 1 < text.length()
+                  && Character.isLowSurrogate(text.charAt(index + 1))
+              ? 2
+              : 1;
+    }
+    return index;
+  }
+
+  /**
+   * {@code text} with each unpaired surrogate (which a JSON string may carry as an escape) replaced
+   * by U+FFFD, one char for one: what the tokenizer and the model are given, since a string with an
+   * unpaired surrogate reaches the tokenizer decoded leniently, with more characters than the
+   * string has, and its offsets then no longer match the text's.
+   */
+  static String wellFormed(String text) {
+    char[] chars = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        if (chars == null) {
+          chars = text.toCharArray();
+        }
+        chars[i] = '\uFFFD';
+      }
+    }
+    return chars == null ? text : new String(chars);
   }
 
   private static HuggingFaceTokenizer load(String resource) throws IOException {

@@ -67,7 +67,7 @@ final class WordVectorSession {
   MiniLmEmbeddingModel.EmbeddedWords run(String text) throws IOException {
     Objects.requireNonNull(text, "text");
     Loaded l = loaded();
-    Encoding encoding = l.tok().encode(text, true, false);
+    Encoding encoding = l.tok().encode(TokenizerReach.wellFormed(text), true, false);
     long[] ids = encoding.getIds();
     long[] wordIds = encoding.getWordIds();
     CharSpan[] spans = encoding.getCharTokenSpans();
@@ -139,9 +139,9 @@ final class WordVectorSession {
         sum = new float[hidden[t].length];
         pieces = 0;
         word = w;
-        start = spans[t].getStart();
+        start = TokenizerReach.charIndex(text, spans[t].getStart());
       }
-      end = spans[t].getEnd();
+      end = TokenizerReach.charIndex(text, spans[t].getEnd());
       for (int d = 0; d < sum.length; d++) {
         sum[d] += hidden[t][d];
       }

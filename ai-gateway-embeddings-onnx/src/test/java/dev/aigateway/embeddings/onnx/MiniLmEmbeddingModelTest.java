@@ -74,6 +74,32 @@ class MiniLmEmbeddingModelTest {
   }
 
   @Test
+  void saysHowMuchOfALongTextWithEmojiItReads() throws IOException {
+    // Each emoji is two chars of the string (a surrogate pair) but one character to the tokenizer.
+    String text = "Great job \uD83C\uDF89 thanks \uD83D\uDE00 ".repeat(40);
+
+    int read = model.charactersRead(text);
+
+    assertThat(read).isPositive().isLessThan(text.length());
+    assertThat(Character.isLowSurrogate(text.charAt(read))).as("not inside a pair").isFalse();
+    assertThat(cosine(model.embed(text.substring(0, read)), model.embed(text)))
+        .as("what it says it read is all that reaches the vector")
+        .isCloseTo(1.0, within(1e-5));
+  }
+
+  @Test
+  void saysHowMuchOfALongTextWithAnUnpairedSurrogateItReads() throws IOException {
+    String text = "Great job \uD800 thanks \uD83D\uDE00 ".repeat(40);
+
+    int read = model.charactersRead(text);
+
+    assertThat(read).isPositive().isLessThan(text.length());
+    assertThat(cosine(model.embed(text.substring(0, read)), model.embed(text)))
+        .as("what it says it read is all that reaches the vector")
+        .isCloseTo(1.0, within(1e-5));
+  }
+
+  @Test
   void aTextOfExactlyWhatItReadsIsReadWhole() throws IOException {
     StringBuilder words = new StringBuilder();
     for (int i = 0; i < 150; i++) {

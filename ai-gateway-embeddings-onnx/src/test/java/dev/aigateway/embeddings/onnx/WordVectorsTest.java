@@ -35,6 +35,23 @@ class WordVectorsTest {
   }
 
   @Test
+  void wordsAfterAnEmojiAreCutWhereTheyAre() throws IOException {
+    // An emoji is two chars of a Java string but one character of the tokenizer's offsets.
+    TokenVectorModel.WordVectors v =
+        model.wordVectors("I love \uD83D\uDE00 my cat \uD83D\uDC08 Tom");
+
+    assertThat(v.words()).endsWith("my", "cat", "\uD83D\uDC08", "tom").contains("\uD83D\uDE00");
+  }
+
+  @Test
+  void wordsAfterAnUnpairedSurrogateAreCutWhereTheyAre() throws IOException {
+    // A JSON string may carry a lone surrogate as an escape; the words around it keep their places.
+    TokenVectorModel.WordVectors v = model.wordVectors("abc \uD800 def \uD83D\uDE00 ghi");
+
+    assertThat(v.words()).startsWith("abc").endsWith("def", "\uD83D\uDE00", "ghi");
+  }
+
+  @Test
   void theSameWordInAnotherPlaceGetsAnotherVector() throws IOException {
     TokenVectorModel.WordVectors a = model.wordVectors("translate from English to German");
     TokenVectorModel.WordVectors b = model.wordVectors("translate from German to English");
