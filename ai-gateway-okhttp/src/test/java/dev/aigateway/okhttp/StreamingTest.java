@@ -111,6 +111,41 @@ class StreamingTest {
   }
 
   @Test
+  void anAzureApiVersionBeforeStreamOptionsIsNotAskedForUsage() throws Exception {
+    // Azure OpenAI refuses stream_options (400) before api-version 2024-09-01-preview: such a
+    // stream goes as the application sent it and is settled on a count of its text.
+    String url = server.url("/openai/deployments/gpt-4o/chat/completions").toString();
+    for (String version : new String[] {"2024-06-01", "2024-05-01-preview", "2023-05-15"}) {
+      server.enqueue(sse(chatStream("gpt-4o", false, 0, 0, true)));
+      String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+      try (Response response =
+          client.newCall(post(url + "?api-version=" + version, request)).execute()) {
+        assertThat(response.body().string()).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+      }
+      assertThat(server.takeRequest().getBody().utf8()).as(version).isEqualTo(request);
+      GatewayEvent event = events.next();
+      assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    }
+    for (String version : new String[] {"2024-10-21", "2024-09-01-preview", "2025-04-01-preview"}) {
+      server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+      try (Response response =
+          client
+              .newCall(
+                  post(
+                      url + "?api-version=" + version,
+                      chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+              .execute()) {
+        assertThat(response.body().string()).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+      }
+      assertThat(server.takeRequest().getBody().utf8())
+          .as(version)
+          .contains("\"stream_options\":{\"include_usage\":true}");
+      assertThat(events.next().usage().tokens()).isEqualTo(Usage.of(11, 9));
+    }
+  }
+
+  @Test
   void explicitIncludeUsageFalseIsOverriddenAndHidden() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 5, 9, true)));
 

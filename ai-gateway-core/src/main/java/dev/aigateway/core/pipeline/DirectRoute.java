@@ -2,6 +2,7 @@ package dev.aigateway.core.pipeline;
 
 import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.wire.AzureApiVersions;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -48,6 +49,11 @@ final class DirectRoute implements Route {
     return body == null
         ? AS_SENT
         : new AttemptPlan(null, null, Map.of(), Set.of(), body, Duration.ZERO);
+  }
+
+  @Override
+  public boolean acceptsStreamOptions() {
+    return AzureApiVersions.acceptsStreamOptions(exchange.request().url());
   }
 
   @Override

@@ -205,13 +205,15 @@ public final class Exchange {
 
   /**
    * Whether the gateway asks the stream for its usage and hides it from the app: the app asked for
-   * a stream without usage, and its format reports usage only when asked.
+   * a stream without usage, its format reports usage only when asked, and every backend the call
+   * may go to takes the question ({@link Route#acceptsStreamOptions()}).
    */
   public boolean hidesStreamUsage() {
     return gateway.injectStreamUsage()
         && stream
         && !request.includeUsageRequested()
-        && request.format().asksForStreamUsage();
+        && request.format().asksForStreamUsage()
+        && route.acceptsStreamOptions();
   }
 
   /** The largest number of tokens reserved under any one limit (0 when none was). */

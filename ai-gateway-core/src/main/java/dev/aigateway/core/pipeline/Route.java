@@ -55,6 +55,14 @@ public interface Route {
   /** The answer's first bytes came at {@code nanos} ({@link System#nanoTime()}). */
   void firstBytes(long nanos, boolean stream);
 
+  /**
+   * Whether every attempt of the call may carry {@code stream_options} (the gateway asks a stream
+   * for its usage with it): false when one could go to an Azure OpenAI API version that refuses it.
+   */
+  default boolean acceptsStreamOptions() {
+    return true;
+  }
+
   /** How long to hold the current attempt's stream for its first event; null: not at all. */
   Duration firstEventTimeout();
 

@@ -1,6 +1,7 @@
 package dev.aigateway.core.routing;
 
 import dev.aigateway.api.spi.BackendHealthChannel;
+import dev.aigateway.core.wire.AzureApiVersions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,6 +48,9 @@ public final class BackendPool {
   private final Failover failover;
   private final Map<String, TrafficSplit> splits;
 
+  /** Whether no backend is an Azure OpenAI API version that refuses {@code stream_options}. */
+  private final boolean acceptsStreamOptions;
+
   private BackendPool(Builder b) {
     this.name = b.name;
     this.sharedHealth = b.sharedHealth;
@@ -55,6 +59,18 @@ public final class BackendPool {
     this.circuitBreaker = b.circuitBreaker;
     this.failover = b.failover;
     this.splits = Map.copyOf(b.splits);
+    this.acceptsStreamOptions =
+        backends.stream().allMatch(a -> AzureApiVersions.acceptsStreamOptionsIn(a.apiVersion()));
+  }
+
+  /**
+   * Whether a call may ask its stream for usage whichever backend takes it: false when a backend is
+   * an Azure OpenAI API version from before {@value AzureApiVersions#FIRST_WITH_STREAM_OPTIONS},
+   * which refuses {@code stream_options} (such a pool's streams are settled on a count of their
+   * text unless the application asks for usage itself).
+   */
+  boolean acceptsStreamOptions() {
+    return acceptsStreamOptions;
   }
 
   /** A new builder. */

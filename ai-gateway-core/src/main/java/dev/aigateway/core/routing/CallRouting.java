@@ -346,6 +346,11 @@ final class CallRouting implements Route {
     return moveOn(named.getClass().getSimpleName() + " from " + backend.id());
   }
 
+  @Override
+  public boolean acceptsStreamOptions() {
+    return router.pool().acceptsStreamOptions();
+  }
+
   /**
    * How long the current attempt's stream may take to send its first event, held back until then so
    * that the call can still move on: null when it could not move on anyway (no attempt or time
