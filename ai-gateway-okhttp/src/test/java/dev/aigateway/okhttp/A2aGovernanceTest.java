@@ -1,6 +1,7 @@
 package dev.aigateway.okhttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +22,7 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import okhttp3.MediaType;
+import okhttp3.OkHttp;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -242,6 +244,9 @@ class A2aGovernanceTest {
 
   @Test
   void eachStreamedUpdateReachesTheAppBeforeTheNextIsSent() throws Exception {
+    // a body written from a callback needs OkHttp 5's MockWebServer (the okhttp4 profile's lacks
+    // it); the OkHttp 4.12 run keeps the other streaming tests of this class
+    assumeTrue(OkHttp.VERSION.startsWith("5."), "needs OkHttp 5's MockResponseBody");
     int firstEvent = STREAM.indexOf("\r\n\r\n") + 4;
     CountDownLatch firstRead = new CountDownLatch(1);
     server.enqueue(
