@@ -2,6 +2,7 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.core.adapter.ClientRequest;
 import java.util.function.Function;
+import okhttp3.Headers;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
 
@@ -60,9 +61,16 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
     return request.url().toString();
   }
 
+  /** The first value, as the interface says (OkHttp's {@code Request.header} gives the last). */
   @Override
   public @Nullable String header(String name) {
-    return request.header(name);
+    Headers headers = request.headers();
+    for (int i = 0, size = headers.size(); i < size; i++) {
+      if (headers.name(i).equalsIgnoreCase(name)) {
+        return headers.value(i);
+      }
+    }
+    return null;
   }
 
   @Override

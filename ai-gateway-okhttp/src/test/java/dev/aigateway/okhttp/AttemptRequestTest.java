@@ -116,6 +116,21 @@ class AttemptRequestTest {
   }
 
   @Test
+  void aHeaderGivenTwiceIsReadByItsFirstValue() throws Exception {
+    // As LlmRequest.header says, and as servlet containers read a repeated header.
+    Request request =
+        post(RequestBody.create(chat(), JSON))
+            .header(CONSUMER, "team-a")
+            .addHeader(CONSUMER, "team-b")
+            .build();
+
+    GatewayEvent event = call(request);
+
+    assertThat(event.consumer()).isEqualTo("team-a");
+    assertThat(server.takeRequest().getHeaders().get(CONSUMER)).isNull(); // both removed
+  }
+
+  @Test
   void anAppThatAsksForGzipItselfGetsTheAnswerInflatedAndItsUsageCounted() throws Exception {
     // The gateway reads the answer above OkHttp's own inflating: an encoding the application asked
     // for itself would reach it unread. It is left to OkHttp, which asks for gzip and inflates.
