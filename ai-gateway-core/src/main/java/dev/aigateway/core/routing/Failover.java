@@ -111,11 +111,21 @@ public final class Failover {
    * * 2^(retry - 1))}, using {@code random} in [0, 1).
    */
   public Duration backoff(int retryOfSameBackend, double random) {
-    long ceiling =
-        Math.min(
-            maxBackoff.toNanos(),
-            backoff.toNanos() << Math.min(20, Math.max(0, retryOfSameBackend - 1)));
+    long max = nanos(maxBackoff);
+    int doublings = Math.min(20, Math.max(0, retryOfSameBackend - 1));
+    long first = nanos(backoff);
+    // first * 2^doublings, or the maximum where that would pass it (or overflow)
+    long ceiling = first > (max >> doublings) ? max : first << doublings;
     return Duration.ofNanos((long) (ceiling * random));
+  }
+
+  /** A duration in nanoseconds, {@link Long#MAX_VALUE} beyond what a long holds (292 years). */
+  private static long nanos(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   /** Builds a {@link Failover}. */

@@ -26,4 +26,13 @@ class FailoverTest {
         .isThrownBy(() -> Failover.builder().firstEventTimeout(Duration.ZERO))
         .withMessage("firstEventTimeout must be positive but was PT0S");
   }
+
+  @Test
+  void aLongFirstBackoffDoubledManyTimesStopsAtTheMaximumInsteadOfOverflowing() {
+    Failover failover = Failover.builder().backoff(Duration.ofHours(3), Duration.ofDays(1)).build();
+
+    Duration backoff = failover.backoff(25, 0.5);
+
+    assertThat(backoff).isEqualTo(Duration.ofHours(12)); // half of the one-day ceiling
+  }
 }
