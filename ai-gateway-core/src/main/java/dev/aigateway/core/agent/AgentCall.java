@@ -151,14 +151,15 @@ public final class AgentCall {
       return new Admission(null);
     }
     for (Rpc.Message message : document.messages()) {
+      String method = message.method();
       String id = message.id();
       // A2A has no notifications, and an agent runs a method sent without an id (answering it
       // with a null id): there, such a message is a request like any other.
-      if (id == null && peer.kind == ToolCallInfo.Kind.A2A && message.method() != null) {
+      if (id == null && peer.kind == ToolCallInfo.Kind.A2A) {
         id = "null";
       }
-      if (message.method() != null && id != null) {
-        Member member = new Member(message, id, message.method(), peer);
+      if (method != null && id != null) {
+        Member member = new Member(message, id, method, peer);
         members.add(member);
         byId.putIfAbsent(member.id, member);
       }

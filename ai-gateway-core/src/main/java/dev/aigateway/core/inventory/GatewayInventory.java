@@ -12,6 +12,7 @@ import dev.aigateway.core.routing.RateLimitSnapshot;
 import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.telemetry.Price;
 import dev.aigateway.core.telemetry.PriceTable;
+import dev.aigateway.core.wire.SafeUrls;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -68,7 +69,7 @@ public final class GatewayInventory {
    * {@code api-key}, a SAS signature). For sections that list URLs of their own.
    */
   public static String urlWithoutSecrets(String url) {
-    return InventoryReader.urlWithoutSecrets(url);
+    return SafeUrls.withoutSecrets(url);
   }
 
   /**

@@ -151,7 +151,7 @@ final class InventoryReader {
         backend.id(),
         backend.flavor().providerName(),
         backend.flavor(),
-        urlWithoutSecrets(backend.baseUrl()),
+        SafeUrls.withoutSecrets(backend.baseUrl()),
         backend.apiVersion(),
         new TreeMap<>(backend.models()), // the backend holds them unordered
         backend.priority(),
@@ -163,11 +163,6 @@ final class InventoryReader {
             ? "signed"
             : backend.credential() != null ? "gateway" : "application",
         health);
-  }
-
-  /** The URL without what may be a secret ({@link SafeUrls#withoutSecrets}). */
-  static String urlWithoutSecrets(String url) {
-    return SafeUrls.withoutSecrets(url);
   }
 
   private List<ModelEntry> models() {

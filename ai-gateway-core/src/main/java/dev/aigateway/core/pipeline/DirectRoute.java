@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /** One attempt to where the application sent the call; see {@link Route#direct}. */
 final class DirectRoute implements Route {
@@ -18,6 +19,9 @@ final class DirectRoute implements Route {
 
   private final Exchange exchange;
   private boolean sent;
+
+  /** Whether the URL's API version takes {@code stream_options}; null until first asked. */
+  private @Nullable Boolean acceptsStreamOptions;
 
   DirectRoute(Exchange exchange) {
     this.exchange = exchange;
@@ -53,7 +57,10 @@ final class DirectRoute implements Route {
 
   @Override
   public boolean acceptsStreamOptions() {
-    return AzureApiVersions.acceptsStreamOptions(exchange.request().url());
+    if (acceptsStreamOptions == null) { // read from the URL once: asked more than once a call
+      acceptsStreamOptions = AzureApiVersions.acceptsStreamOptions(exchange.request().url());
+    }
+    return acceptsStreamOptions;
   }
 
   @Override

@@ -47,12 +47,6 @@ final class BedrockAnthropicFormat extends BedrockFormat {
     super(name, ending, stream, ALLOWANCE);
   }
 
-  /** InvokeModel and its stream: answers shaped by the model's provider, not Converse's. */
-  @Override
-  public String cacheProtocol() {
-    return "bedrock.invoke";
-  }
-
   /** A model ID naming Anthropic or Claude, in any case. */
   @Override
   boolean readsModel(String model) {

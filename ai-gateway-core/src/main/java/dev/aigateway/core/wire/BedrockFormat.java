@@ -226,6 +226,15 @@ abstract class BedrockFormat implements ModelInPath {
     return Long.parseLong(digits);
   }
 
+  /**
+   * InvokeModel and its stream, whose answers are shaped by the model's provider ({@link
+   * BedrockConverseFormat} names its own protocol).
+   */
+  @Override
+  public String cacheProtocol() {
+    return "bedrock.invoke";
+  }
+
   /** Reads this operation's JSON answer, once it is whole. */
   abstract JsonBody.DocumentReader documentReader();
 

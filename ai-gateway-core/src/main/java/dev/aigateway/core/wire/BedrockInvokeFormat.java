@@ -65,12 +65,6 @@ final class BedrockInvokeFormat extends BedrockFormat {
     super(name, ending, stream, ALLOWANCE);
   }
 
-  /** InvokeModel and its stream: answers shaped by the model's provider, not Converse's. */
-  @Override
-  public String cacheProtocol() {
-    return "bedrock.invoke";
-  }
-
   @Override
   long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
     long[] counted = new long[2];

@@ -19,12 +19,12 @@ class InventoryReaderTest {
   @Test
   void urlsLoseUserInformationFragmentsAndQueryValues() {
     assertThat(
-            InventoryReader.urlWithoutSecrets(
+            GatewayInventory.urlWithoutSecrets(
                 "https://user:pa55@east.example.com:8443/openai/v1?api-key=k3y&sig=abc#frag"))
         .isEqualTo("https://east.example.com:8443/openai/v1?api-key=***&sig=***");
-    assertThat(InventoryReader.urlWithoutSecrets("https://api.openai.com"))
+    assertThat(GatewayInventory.urlWithoutSecrets("https://api.openai.com"))
         .isEqualTo("https://api.openai.com");
-    assertThat(InventoryReader.urlWithoutSecrets("http://localhost:11434/v1?flag"))
+    assertThat(GatewayInventory.urlWithoutSecrets("http://localhost:11434/v1?flag"))
         .isEqualTo("http://localhost:11434/v1?flag=***");
   }
 
