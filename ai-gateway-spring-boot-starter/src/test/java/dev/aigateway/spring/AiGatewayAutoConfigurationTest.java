@@ -13,7 +13,10 @@ import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.LoadBalancing;
 import dev.aigateway.core.telemetry.PromptLog;
+import dev.aigateway.micrometer.Dimension;
+import dev.aigateway.micrometer.GenAiMetrics;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -505,6 +508,36 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void theApplicationsOwnMetricsBeanRecordsEachCallOnceInPlaceOfTheDefaultOne() throws Exception {
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withPropertyValues(
+            "ai-gateway.consumer-key.header=x-consumer-id",
+            "ai-gateway.limits[0].tokens-per-minute=100000")
+        .withUserConfiguration(AppBeans.class, AppMetrics.class)
+        .run(
+            context -> {
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(context.getBean(AppBeans.class).events).hasSize(1);
+              List<DistributionSummary> input =
+                  List.copyOf(
+                      context
+                          .getBean(MeterRegistry.class)
+                          .find("gen_ai.client.token.usage")
+                          .tag("gen_ai.token.type", "input")
+                          .summaries());
+              // One call, one recording: by the application's metrics, with its dimension.
+              assertThat(input).hasSize(1);
+              assertThat(input.get(0).getId().getTag("team")).isEqualTo("team-a");
+              assertThat(input.get(0).count()).isEqualTo(1);
+              assertThat(input.get(0).totalAmount()).isEqualTo(12.0);
+            });
+  }
+
+  @Test
   void okHttpBeansAreLeftAloneWhenWrappingIsOff() {
     runner
         .withPropertyValues("ai-gateway.wrap-okhttp-beans=false")
@@ -542,6 +575,15 @@ class AiGatewayAutoConfigurationTest {
     @Bean
     OkHttpClient appClient() {
       return new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(7)).build();
+    }
+  }
+
+  /** An application's own metrics, with a dimension, in its registry. */
+  @Configuration(proxyBeanMethods = false)
+  static class AppMetrics {
+    @Bean
+    GenAiMetrics appMetrics(MeterRegistry registry) {
+      return GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build();
     }
   }
 
