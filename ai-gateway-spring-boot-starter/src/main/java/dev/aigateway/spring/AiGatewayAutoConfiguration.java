@@ -30,8 +30,9 @@ import org.springframework.context.annotation.Configuration;
  *   <li>an {@link AiGateway} bean, unless the application declares its own: consumer key, token
  *       limits, backend pool, response cache, prompt log and throw-on-rejection from {@link
  *       AiGatewayProperties}; the application's {@link GatewayListener} beans as listeners, a
- *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store, and every {@link
- *       AiGatewayBuilderCustomizer} bean applied last;
+ *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store (of several, the
+ *       {@code @Primary} one; several without one fail startup rather than leave the gateway on its
+ *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last;
  *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry}, when it
  *       has one and declares no {@link GenAiMetrics} bean of its own (which, as a listener, records
  *       in their place); off with {@code ai-gateway.metrics.enabled=false};
@@ -79,15 +80,15 @@ public final class AiGatewayAutoConfiguration {
     AiGateway.Builder builder =
         GatewayPropertiesMapper.builder(
             properties,
-            responseCacheStore.getIfUnique(),
+            properties.getCache().isEnabled() ? responseCacheStore.getIfAvailable() : null,
             new OptionalModules(entraId.getIfAvailable(), jwt.getIfAvailable()));
-    tokenLimitStore.ifUnique(builder::tokenLimitStore);
+    tokenLimitStore.ifAvailable(builder::tokenLimitStore);
     boolean ownMetrics = false;
     for (GatewayListener listener : listeners.orderedStream().toList()) {
       builder.listener(listener);
       ownMetrics |= listener instanceof GenAiMetrics;
     }
-    promptLog.ifUnique(builder::promptLog);
+    promptLog.ifAvailable(builder::promptLog);
     if (properties.getMetrics().isEnabled() && !ownMetrics) {
       meterRegistry.ifUnique(registry -> builder.listener(GenAiMetrics.create(registry)));
     }

@@ -6,8 +6,11 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
+import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
@@ -535,6 +538,101 @@ class AiGatewayAutoConfigurationTest {
               assertThat(input.get(0).count()).isEqualTo(1);
               assertThat(input.get(0).totalAmount()).isEqualTo(12.0);
             });
+  }
+
+  @Test
+  void twoTokenLimitStoreBeansFailStartupInsteadOfLeavingTheLimitsInMemory() {
+    InMemoryTokenLimitStore first = new InMemoryTokenLimitStore();
+    InMemoryTokenLimitStore second = new InMemoryTokenLimitStore();
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100000")
+        .withBean("firstStore", TokenLimitStore.class, () -> first)
+        .withBean("secondStore", TokenLimitStore.class, () -> second)
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError(
+                    "started with neither of the application's stores: "
+                        + context.getBean(AiGateway.class).tokenLimitStore());
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstStore")
+                  .contains("secondStore");
+            });
+  }
+
+  @Test
+  void twoResponseCacheStoreBeansFailStartupInsteadOfCachingInMemory() {
+    runner
+        .withPropertyValues("ai-gateway.cache.enabled=true")
+        .withBean(
+            "firstCache",
+            ResponseCacheStore.class,
+            () -> InMemoryResponseCacheStore.builder().build())
+        .withBean(
+            "secondCache",
+            ResponseCacheStore.class,
+            () -> InMemoryResponseCacheStore.builder().build())
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError(
+                    "started with neither of the application's cache stores: "
+                        + context.getBean(AiGateway.class).responseCache());
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstCache")
+                  .contains("secondCache");
+            });
+  }
+
+  @Test
+  void twoResponseCacheStoreBeansAreNoConcernWhileTheCacheIsOff() {
+    runner
+        .withBean(
+            "firstCache",
+            ResponseCacheStore.class,
+            () -> InMemoryResponseCacheStore.builder().build())
+        .withBean(
+            "secondCache",
+            ResponseCacheStore.class,
+            () -> InMemoryResponseCacheStore.builder().build())
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(AiGateway.class).responseCache()).isNull();
+            });
+  }
+
+  @Test
+  void twoPromptLogBeansFailStartupInsteadOfLoggingNothing() {
+    runner
+        .withBean("firstLog", PromptLog.class, () -> PromptLog.builder().build())
+        .withBean("secondLog", PromptLog.class, () -> PromptLog.builder().build())
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(stackTrace(context.getStartupFailure()))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstLog")
+                  .contains("secondLog");
+            });
+  }
+
+  @Test
+  void aPrimaryTokenLimitStoreAmongSeveralIsTheOneUsed() {
+    InMemoryTokenLimitStore primary = new InMemoryTokenLimitStore();
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100000")
+        .withBean("primaryStore", TokenLimitStore.class, () -> primary, d -> d.setPrimary(true))
+        .withBean("otherStore", TokenLimitStore.class, InMemoryTokenLimitStore::new)
+        .run(
+            context ->
+                assertThat(context.getBean(AiGateway.class).tokenLimitStore()).isSameAs(primary));
   }
 
   @Test
