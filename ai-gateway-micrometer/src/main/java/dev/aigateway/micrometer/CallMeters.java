@@ -61,7 +61,8 @@ final class CallMeters {
           KEYS[REASON],
           KEYS[LIMIT],
           Attribute.TOKEN_TYPE.key(),
-          Attribute.DIRECTION.key());
+          Attribute.DIRECTION.key(),
+          Attribute.OUTCOME.key());
 
   private static final int[] GEN_AI = {
     OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SERVER_ADDRESS, SERVER_PORT

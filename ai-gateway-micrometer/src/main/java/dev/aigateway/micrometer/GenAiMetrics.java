@@ -526,7 +526,7 @@ public final class GenAiMetrics implements GatewayListener {
 
     /**
      * Adds a custom dimension: a tag named {@code name} on the token usage, duration, time to first
-     * chunk, rejection and drift meters, valued per call by {@code dimension}.
+     * chunk, rejection, drift and cache meters, valued per call by {@code dimension}.
      *
      * <pre>{@code
      * builder.dimension("team", Dimension.counterKey("per-team"))
@@ -534,8 +534,8 @@ public final class GenAiMetrics implements GatewayListener {
      * }</pre>
      *
      * @throws IllegalArgumentException when the name is blank, is already a tag key of those meters
-     *     (such as {@code gen_ai.request.model} or {@code error.type}; see {@link
-     *     GenAiMetricNames.Attribute}) or was already added
+     *     (such as {@code gen_ai.request.model}, {@code error.type} or the cache meters' {@code
+     *     outcome}; see {@link GenAiMetricNames.Attribute}) or was already added
      */
     public Builder dimension(String name, Dimension dimension) {
       Objects.requireNonNull(name, "name");

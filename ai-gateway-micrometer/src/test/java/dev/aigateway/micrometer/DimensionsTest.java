@@ -266,6 +266,17 @@ class DimensionsTest {
   }
 
   @Test
+  void aDimensionCannotTakeTheCacheMetersOutcomeTag() {
+    // ai_gateway.cache.lookups and ai_gateway.cache.semantic.score carry the custom dimensions
+    // beside their own outcome tag: a dimension of that name would replace it, merging hits and
+    // misses into one series.
+    assertThatThrownBy(
+            () -> GenAiMetrics.builder(registry).dimension("outcome", event -> "interactive"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("dimension name 'outcome' is a built-in attribute; choose another name");
+  }
+
+  @Test
   void maxValuesPerDimensionMustBePositive() {
     assertThatThrownBy(() -> GenAiMetrics.builder(registry).maxValuesPerDimension(0))
         .isInstanceOf(IllegalArgumentException.class)

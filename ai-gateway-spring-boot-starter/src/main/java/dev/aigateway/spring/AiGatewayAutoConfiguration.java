@@ -30,10 +30,12 @@ import org.springframework.context.annotation.Configuration;
  *   <li>an {@link AiGateway} bean, unless the application declares its own: consumer key, token
  *       limits, backend pool, response cache, prompt log and throw-on-rejection from {@link
  *       AiGatewayProperties}; the application's {@link GatewayListener} beans as listeners, a
- *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store, and every {@link
- *       AiGatewayBuilderCustomizer} bean applied last;
+ *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store (of several, the
+ *       {@code @Primary} one; several without one fail startup rather than leave the gateway on its
+ *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last;
  *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry}, when it
- *       has one (off with {@code ai-gateway.metrics.enabled=false});
+ *       has one and declares no {@link GenAiMetrics} bean of its own (which, as a listener, records
+ *       in their place); off with {@code ai-gateway.metrics.enabled=false};
  *   <li>Spring AI's OpenAI and Anthropic models governed: an {@code
  *       OpenAiHttpClientBuilderCustomizer} and an {@code AnthropicHttpClientBuilderCustomizer} add
  *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
@@ -60,7 +62,8 @@ public final class AiGatewayAutoConfiguration {
 
   /**
    * The gateway, built from the properties, the application's listener and store beans, the prompt
-   * log, the metrics and the customizers.
+   * log, the metrics and the customizers. An application {@link GenAiMetrics} bean (a listener, for
+   * its own dimensions) replaces the default metrics, so no call is recorded twice.
    */
   @Bean
   @ConditionalOnMissingBean
@@ -77,12 +80,16 @@ public final class AiGatewayAutoConfiguration {
     AiGateway.Builder builder =
         GatewayPropertiesMapper.builder(
             properties,
-            responseCacheStore.getIfUnique(),
+            properties.getCache().isEnabled() ? responseCacheStore.getIfAvailable() : null,
             new OptionalModules(entraId.getIfAvailable(), jwt.getIfAvailable()));
-    tokenLimitStore.ifUnique(builder::tokenLimitStore);
-    listeners.orderedStream().forEach(builder::listener);
-    promptLog.ifUnique(builder::promptLog);
-    if (properties.getMetrics().isEnabled()) {
+    tokenLimitStore.ifAvailable(builder::tokenLimitStore);
+    boolean ownMetrics = false;
+    for (GatewayListener listener : listeners.orderedStream().toList()) {
+      builder.listener(listener);
+      ownMetrics |= listener instanceof GenAiMetrics;
+    }
+    promptLog.ifAvailable(builder::promptLog);
+    if (properties.getMetrics().isEnabled() && !ownMetrics) {
       meterRegistry.ifUnique(registry -> builder.listener(GenAiMetrics.create(registry)));
     }
     customizers.orderedStream().forEach(customizer -> customizer.customize(builder));

@@ -341,6 +341,14 @@ final class GatewayPropertiesMapper {
           "backend '" + id + "' has more than one credential; set one of api-key, oauth, entra-id",
           null);
     }
+    if (!entraId && entry.getEntraId().configured()) {
+      throw new InvalidGatewayPropertyException(
+          path + ".entra-id.enabled",
+          "backend '"
+              + id
+              + "' has entra-id settings but they are off; set enabled: true, or remove them",
+          null);
+    }
     if (oauth) {
       builder.credential(SecurityMapper.oauth(entry.getOauth(), path + ".oauth"));
     }

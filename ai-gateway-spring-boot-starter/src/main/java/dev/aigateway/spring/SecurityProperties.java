@@ -216,7 +216,8 @@ public final class SecurityProperties {
 
   /**
    * A Microsoft Entra ID credential for one backend, through {@code ai-gateway-azure-identity}
-   * (which must be on the class path): on when {@code enabled}.
+   * (which must be on the class path): on when {@code enabled}. Any other of its settings without
+   * {@code enabled} fails startup, rather than leaving the backend without its credential.
    */
   public static class EntraId {
 
@@ -270,6 +271,11 @@ public final class SecurityProperties {
     /** Sets the scope. */
     public void setScope(@Nullable String scope) {
       this.scope = scope;
+    }
+
+    /** Whether any setting but {@code enabled} is set (then {@code enabled} is required). */
+    boolean configured() {
+      return clientId != null || scope != null || credential != EntraCredential.MANAGED_IDENTITY;
     }
   }
 

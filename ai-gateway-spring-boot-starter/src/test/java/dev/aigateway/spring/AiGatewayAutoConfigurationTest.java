@@ -6,14 +6,20 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.spi.LimitSpec;
+import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.InMemoryResponseCacheStore;
+import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.core.routing.LoadBalancing;
 import dev.aigateway.core.telemetry.PromptLog;
+import dev.aigateway.micrometer.Dimension;
+import dev.aigateway.micrometer.GenAiMetrics;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -505,6 +511,131 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void theApplicationsOwnMetricsBeanRecordsEachCallOnceInPlaceOfTheDefaultOne() throws Exception {
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withPropertyValues(
+            "ai-gateway.consumer-key.header=x-consumer-id",
+            "ai-gateway.limits[0].tokens-per-minute=100000")
+        .withUserConfiguration(AppBeans.class, AppMetrics.class)
+        .run(
+            context -> {
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(context.getBean(AppBeans.class).events).hasSize(1);
+              List<DistributionSummary> input =
+                  List.copyOf(
+                      context
+                          .getBean(MeterRegistry.class)
+                          .find("gen_ai.client.token.usage")
+                          .tag("gen_ai.token.type", "input")
+                          .summaries());
+              // One call, one recording: by the application's metrics, with its dimension.
+              assertThat(input).hasSize(1);
+              assertThat(input.get(0).getId().getTag("team")).isEqualTo("team-a");
+              assertThat(input.get(0).count()).isEqualTo(1);
+              assertThat(input.get(0).totalAmount()).isEqualTo(12.0);
+            });
+  }
+
+  @Test
+  void twoTokenLimitStoreBeansFailStartupInsteadOfLeavingTheLimitsInMemory() {
+    InMemoryTokenLimitStore first = new InMemoryTokenLimitStore();
+    InMemoryTokenLimitStore second = new InMemoryTokenLimitStore();
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100000")
+        .withBean("firstStore", TokenLimitStore.class, () -> first)
+        .withBean("secondStore", TokenLimitStore.class, () -> second)
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError(
+                    "started with neither of the application's stores: "
+                        + context.getBean(AiGateway.class).tokenLimitStore());
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstStore")
+                  .contains("secondStore");
+            });
+  }
+
+  @Test
+  void twoResponseCacheStoreBeansFailStartupInsteadOfCachingInMemory() {
+    runner
+        .withPropertyValues("ai-gateway.cache.enabled=true")
+        .withBean(
+            "firstCache",
+            ResponseCacheStore.class,
+            () -> InMemoryResponseCacheStore.builder().build())
+        .withBean(
+            "secondCache",
+            ResponseCacheStore.class,
+            () -> InMemoryResponseCacheStore.builder().build())
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError(
+                    "started with neither of the application's cache stores: "
+                        + context.getBean(AiGateway.class).responseCache());
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstCache")
+                  .contains("secondCache");
+            });
+  }
+
+  @Test
+  void twoResponseCacheStoreBeansAreNoConcernWhileTheCacheIsOff() {
+    runner
+        .withBean(
+            "firstCache",
+            ResponseCacheStore.class,
+            () -> InMemoryResponseCacheStore.builder().build())
+        .withBean(
+            "secondCache",
+            ResponseCacheStore.class,
+            () -> InMemoryResponseCacheStore.builder().build())
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(AiGateway.class).responseCache()).isNull();
+            });
+  }
+
+  @Test
+  void twoPromptLogBeansFailStartupInsteadOfLoggingNothing() {
+    runner
+        .withBean("firstLog", PromptLog.class, () -> PromptLog.builder().build())
+        .withBean("secondLog", PromptLog.class, () -> PromptLog.builder().build())
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(stackTrace(context.getStartupFailure()))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstLog")
+                  .contains("secondLog");
+            });
+  }
+
+  @Test
+  void aPrimaryTokenLimitStoreAmongSeveralIsTheOneUsed() {
+    InMemoryTokenLimitStore primary = new InMemoryTokenLimitStore();
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100000")
+        .withBean("primaryStore", TokenLimitStore.class, () -> primary, d -> d.setPrimary(true))
+        .withBean("otherStore", TokenLimitStore.class, InMemoryTokenLimitStore::new)
+        .run(
+            context ->
+                assertThat(context.getBean(AiGateway.class).tokenLimitStore()).isSameAs(primary));
+  }
+
+  @Test
   void okHttpBeansAreLeftAloneWhenWrappingIsOff() {
     runner
         .withPropertyValues("ai-gateway.wrap-okhttp-beans=false")
@@ -542,6 +673,15 @@ class AiGatewayAutoConfigurationTest {
     @Bean
     OkHttpClient appClient() {
       return new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(7)).build();
+    }
+  }
+
+  /** An application's own metrics, with a dimension, in its registry. */
+  @Configuration(proxyBeanMethods = false)
+  static class AppMetrics {
+    @Bean
+    GenAiMetrics appMetrics(MeterRegistry registry) {
+      return GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build();
     }
   }
 

@@ -258,6 +258,27 @@ class SecurityPropertiesTest {
                     .hasMessageContaining("ai-gateway-azure-identity"));
   }
 
+  @Test
+  void entraIdSettingsWithoutEnabledFailStartupInsteadOfSendingTheAppsCredentials() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=eastus",
+            "ai-gateway.pool.backends[0].url=https://eastus.openai.azure.com",
+            "ai-gateway.pool.backends[0].flavor=azure-v1",
+            "ai-gateway.pool.backends[0].entra-id.client-id=00000000-0000-0000-0000-000000000001",
+            "ai-gateway.pool.backends[0].entra-id.scope=https://ai.azure.com/.default")
+        .run(
+            context -> {
+              if (context.getStartupFailure() == null) {
+                throw new AssertionError(
+                    "started with the backend's Entra ID settings ignored, its credential: "
+                        + onlyBackend(context).credential());
+              }
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].entra-id.enabled:");
+            });
+  }
+
   // ---- access rules
 
   @Test
