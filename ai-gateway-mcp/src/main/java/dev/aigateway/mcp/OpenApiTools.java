@@ -42,11 +42,12 @@ import org.jspecify.annotations.Nullable;
  * ToolResult pet = petstore.call("getPetById", "{\"petId\": 7}");
  * }</pre>
  *
- * <p>What a tool sends: path parameters substituted into the template and percent-encoded, query
- * parameters (an array repeated, or comma-joined where {@code explode: false}), header parameters,
- * the {@code body} argument as the JSON request body, and the configured headers (the credential)
- * on every request. What it answers: the status, and the body as text; a non-2xx status is a tool
- * error carrying status and body.
+ * <p>What a tool sends: path parameters substituted into the template and percent-encoded (a value
+ * that leaves its segment empty, {@code .} or {@code ..}, which would send the request to another
+ * path, is a tool error without a request), query parameters (an array repeated, or comma-joined
+ * where {@code explode: false}), header parameters, the {@code body} argument as the JSON request
+ * body, and the configured headers (the credential) on every request. What it answers: the status,
+ * and the body as text; a non-2xx status is a tool error carrying status and body.
  *
  * <p>Not supported, refused when the tools are built (or, with {@link
  * Builder#skipUnsupported(boolean)}, left out and listed by {@link #unsupported()}): cookie

@@ -174,6 +174,24 @@ class OpenApiToolsTest {
   }
 
   @Test
+  void aPathArgumentThatWouldLeaveItsSegmentIsAToolErrorWithoutARequest() throws Exception {
+    // "..", "." and "" would each move the request elsewhere: DELETE /api/pets/.. is DELETE /api/
+    // (the credential sent to an endpoint outside the operation), DELETE /api/pets/ the collection
+    ToolResult up = tools().call("delete_pets_petId", "{\"petId\":\"..\"}");
+    ToolResult here = tools().call("delete_pets_petId", "{\"petId\":\".\"}");
+    ToolResult empty = tools().call("delete_pets_petId", "{\"petId\":\"\"}");
+
+    assertThat(List.of(up, here, empty))
+        .allSatisfy(
+            result -> {
+              assertThat(result.isError()).isTrue();
+              assertThat(result.status()).isZero();
+              assertThat(result.text()).contains("petId");
+            });
+    assertThat(api.requests).extracting(r -> r.getUrl().encodedPath()).isEmpty();
+  }
+
+  @Test
   void theCredentialSupplierIsAskedForEveryCall() throws Exception {
     AtomicInteger n = new AtomicInteger();
     OpenApiTools tools =
