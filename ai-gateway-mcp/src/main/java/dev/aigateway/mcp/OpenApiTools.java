@@ -352,7 +352,8 @@ public final class OpenApiTools {
     /**
      * The OpenAPI 3 document at {@code url}, fetched now through the builder's client.
      *
-     * @throws IOException when it cannot be fetched
+     * @throws IOException when it cannot be fetched; an error status is reported with the URL
+     *     without its user info and query, which may hold a credential
      */
     public Builder documentUrl(String url) throws IOException {
       HttpUrl parsed = HttpUrl.parse(Objects.requireNonNull(url, "url"));
@@ -362,8 +363,10 @@ public final class OpenApiTools {
       try (Response response =
           client.newCall(new Request.Builder().url(parsed).build()).execute()) {
         if (!response.isSuccessful()) {
+          // named without user info and query, which may hold a credential (a signed link)
+          HttpUrl shown = parsed.newBuilder().username("").password("").query(null).build();
           throw new IOException(
-              "fetching the OpenAPI document " + parsed + " answered HTTP " + response.code());
+              "fetching the OpenAPI document " + shown + " answered HTTP " + response.code());
         }
         return document(response.body().string());
       }

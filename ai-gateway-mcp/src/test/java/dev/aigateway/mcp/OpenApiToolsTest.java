@@ -312,6 +312,25 @@ class OpenApiToolsTest {
   }
 
   @Test
+  void aDocumentUrlThatFailsIsNamedWithoutItsCredentials() {
+    // a document behind basic auth, or a pre-signed link: the credential is in the URL
+    String signed =
+        okhttp3.HttpUrl.get(api.url("/missing.yaml"))
+            .newBuilder()
+            .username("reader")
+            .password("doc-SECRET-password")
+            .addQueryParameter("signature", "sig-SECRET-value")
+            .build()
+            .toString();
+
+    assertThatThrownBy(() -> OpenApiTools.builder(governed).documentUrl(signed))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("HTTP 400")
+        .hasMessageContaining("/missing.yaml")
+        .hasMessageNotContaining("SECRET");
+  }
+
+  @Test
   void aHeaderSupplierThatThrowsFailsTheCallWithAnIoException() {
     OpenApiTools tools =
         OpenApiTools.builder(governed)
