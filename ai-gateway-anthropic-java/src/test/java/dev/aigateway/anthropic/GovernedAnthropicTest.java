@@ -4,6 +4,7 @@ import static dev.aigateway.testing.AnthropicBodies.message;
 import static dev.aigateway.testing.AnthropicBodies.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.AnthropicClientAsync;
@@ -108,6 +109,24 @@ class GovernedAnthropicTest {
     assertThat(sent.getHeader("x-consumer-id")).isNull(); // the gateway's header stays local
     assertThat(sent.getHeader("x-api-key")).isEqualTo("sk-ant-test-not-a-real-key");
     assertThat(sent.getHeader("anthropic-version")).isNotNull();
+  }
+
+  @Test
+  void anApiKeyAHeaderCannotCarryFailsWithoutQuotingIt() {
+    // a key read from a file with its line break: OkHttp refuses it, quoting the value of any
+    // header it does not know to be secret
+    AnthropicClient client =
+        GovernedAnthropic.client(
+            gateway().build(), options().putHeader("x-api-key", "sk-ant-SECRET-key-from-a-file\n"));
+
+    Throwable thrown = catchThrowable(() -> client.messages().create(PARAMS));
+
+    assertThat(thrown).isNotNull();
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      assertThat(String.valueOf(t.getMessage())).doesNotContain("SECRET");
+      assertThat(t.toString()).doesNotContain("SECRET");
+    }
+    assertThat(backend.getRequestCount()).isZero();
   }
 
   @Test

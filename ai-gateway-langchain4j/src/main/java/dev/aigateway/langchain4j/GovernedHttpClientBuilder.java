@@ -25,16 +25,22 @@ import org.jspecify.annotations.Nullable;
  * settles their calls on the usage the backend reports.
  *
  * <p><b>Rejections.</b> A gateway rejection that a retry can fix soon (a rate limit with capacity
- * back within {@link #maxRetryWait}, default 60 s) reaches LangChain4j as the HTTP error it maps to
- * its own {@code RateLimitException}, which its retry loop retries. One that no retry can fix soon
- * (a spent quota, a call that can never fit, a longer wait) is a {@link GatewayRejectionException},
- * a {@code NonRetriableException}, so the model fails at once. Not thread-safe (a builder); the
+ * back within {@link #maxRetryWait}, default 1 s) reaches LangChain4j as the HTTP error it maps to
+ * its own {@code RateLimitException}, which its retry loop retries. LangChain4j retries on its own
+ * backoff (1 s, then 1.5 s, ... by default) and never reads the gateway's {@code Retry-After}, so
+ * only a wait its first retry outlasts is one a retry can fix. One that no retry can fix soon (a
+ * spent quota, a call that can never fit, a longer wait) is a {@link GatewayRejectionException}, a
+ * {@code NonRetriableException}, so the model fails at once. Not thread-safe (a builder); the
  * clients it builds are.
  */
 public final class GovernedHttpClientBuilder implements HttpClientBuilder {
 
-  /** The default {@link #maxRetryWait}. */
-  public static final Duration DEFAULT_MAX_RETRY_WAIT = Duration.ofSeconds(60);
+  /**
+   * The default {@link #maxRetryWait}: 1 s, the delay before LangChain4j's first retry on its
+   * default retry policy (1 s plus up to 20 % jitter, then growing by half each retry). A longer
+   * wait would be retried before capacity is back, into the same rejection.
+   */
+  public static final Duration DEFAULT_MAX_RETRY_WAIT = Duration.ofSeconds(1);
 
   private final OkHttpClient wrappedClient;
   private @Nullable Duration connectTimeout;
@@ -81,9 +87,11 @@ public final class GovernedHttpClientBuilder implements HttpClientBuilder {
   }
 
   /**
-   * The longest gateway wait that still reaches LangChain4j as a retryable rate limit (default 60
-   * s); a rejection with a longer wait, or none, fails at once with {@link
-   * GatewayRejectionException}.
+   * The longest gateway wait that still reaches LangChain4j as a retryable rate limit (default 1 s,
+   * {@link #DEFAULT_MAX_RETRY_WAIT}); a rejection with a longer wait, or none, fails at once with
+   * {@link GatewayRejectionException}. LangChain4j's retry waits its own delay, not the gateway's,
+   * so set this to at most what the model's retries wait in all, or a rejection is retried before
+   * capacity is back.
    */
   public GovernedHttpClientBuilder maxRetryWait(Duration wait) {
     Objects.requireNonNull(wait, "wait");

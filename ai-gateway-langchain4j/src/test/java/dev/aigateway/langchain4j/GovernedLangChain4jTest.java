@@ -288,6 +288,33 @@ class GovernedLangChain4jTest {
   }
 
   @Test
+  void aRateLimitWaitLongerThanLangChain4jsBackoffIsNotRetriedIntoTheSameRejection()
+      throws Exception {
+    backend.enqueue(json(completion("first", 80, 10)));
+    backend.enqueue(json(completion("second", 40, 10)));
+    // a wait of about 4 s (49 tokens short at 100 per 8 s): beyond the about 2.5 s that
+    // LangChain4j's two default retries wait in all, on its own backoff
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofSeconds(8)))
+            .build();
+    ChatModel model = chatModel(gateway, 2);
+    model.chat("Say hello");
+
+    try {
+      assertThat(model.chat("Say hello")).isEqualTo("second");
+    } catch (GatewayRejectionException rejected) {
+      assertThat(rejected.statusCode()).isEqualTo(429);
+      assertThat(rejected.retryAfter()).isPositive();
+    }
+
+    Thread.sleep(300);
+    // one answered, one rejected, and at most the one retry that is then admitted: no retry sent
+    // into the same rejection
+    assertThat(events.stream().filter(e -> e.rejection() != null).count()).isLessThanOrEqualTo(1);
+  }
+
+  @Test
   void aRateLimitThatCannotClearSoonFailsAtOnceWithoutRetries() throws Exception {
     backend.enqueue(json(completion("first", 40, 10)));
     AiGateway gateway =

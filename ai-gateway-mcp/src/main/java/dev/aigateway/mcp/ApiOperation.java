@@ -112,8 +112,10 @@ record ApiOperation(
   private String substitute(String segment, ObjectNode arguments) {
     Matcher matcher = TEMPLATE.matcher(segment);
     StringBuilder out = new StringBuilder();
+    List<String> names = new ArrayList<>();
     while (matcher.find()) {
       String name = matcher.group(1);
+      names.add(name);
       JsonNode value = arguments.get(name);
       if (isAbsent(value)) {
         throw new IllegalArgumentException("missing required argument " + name);
@@ -123,7 +125,17 @@ record ApiOperation(
           Matcher.quoteReplacement(value.isArray() ? joined(name, value) : scalar(name, value)));
     }
     matcher.appendTail(out);
-    return out.toString();
+    String substituted = out.toString();
+    if (!names.isEmpty()
+        && (substituted.isEmpty() || substituted.equals(".") || substituted.equals(".."))) {
+      // OkHttp would drop the segment ("", "."), or it and the one before it (".."): the request
+      // would go to another path than the operation's
+      throw new IllegalArgumentException(
+          "argument "
+              + String.join(", ", names)
+              + " must not make a path segment empty, '.' or '..'");
+    }
+    return substituted;
   }
 
   private static boolean isAbsent(@Nullable JsonNode value) {

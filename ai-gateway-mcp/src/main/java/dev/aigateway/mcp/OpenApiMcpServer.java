@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.DefaultServerTransportSecurityValidator;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
@@ -28,7 +29,12 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>It listens on loopback unless {@link Builder#host(String)} says otherwise: the tools carry the
- * API's credential, so exposing them further is a decision to take on purpose. Thread-safe.
+ * API's credential, so exposing them further is a decision to take on purpose. A request that
+ * carries an {@code Origin} (a browser's) is refused with 403 unless that origin is this machine
+ * ({@code http://localhost}, {@code http://127.0.0.1}, {@code http://[::1]}, any port) or the
+ * configured host, so a web page of another site cannot call the tools, not even after pointing its
+ * own name at 127.0.0.1 (DNS rebinding). Clients that send no {@code Origin} are not affected.
+ * Thread-safe.
  */
 public final class OpenApiMcpServer implements AutoCloseable {
 
@@ -143,7 +149,13 @@ public final class OpenApiMcpServer implements AutoCloseable {
         throw new IllegalArgumentException("port must be 0 to 65535 but was " + port);
       }
       HttpServletStreamableServerTransportProvider transport =
-          HttpServletStreamableServerTransportProvider.builder().mcpEndpoint(endpoint).build();
+          HttpServletStreamableServerTransportProvider.builder()
+              .mcpEndpoint(endpoint)
+              .securityValidator(
+                  DefaultServerTransportSecurityValidator.builder()
+                      .allowedOrigins(allowedOrigins(host))
+                      .build())
+              .build();
       List<SyncToolSpecification> specifications = new ArrayList<>();
       for (ApiTool tool : tools.tools()) {
         Map<String, Object> schema;
@@ -176,6 +188,20 @@ public final class OpenApiMcpServer implements AutoCloseable {
         throw e;
       }
       return new OpenApiMcpServer(servletHost, server, host, endpoint);
+    }
+
+    /** The browser origins allowed: this machine's, and the host listened on, on any port. */
+    private static List<String> allowedOrigins(String host) {
+      List<String> origins = new ArrayList<>();
+      origins.add("http://localhost:*");
+      origins.add("http://127.0.0.1:*");
+      origins.add("http://[::1]:*");
+      String shown = host.contains(":") ? "[" + host + "]" : host;
+      String own = "http://" + shown + ":*";
+      if (!origins.contains(own)) {
+        origins.add(own);
+      }
+      return origins;
     }
   }
 }

@@ -42,11 +42,12 @@ import org.jspecify.annotations.Nullable;
  * ToolResult pet = petstore.call("getPetById", "{\"petId\": 7}");
  * }</pre>
  *
- * <p>What a tool sends: path parameters substituted into the template and percent-encoded, query
- * parameters (an array repeated, or comma-joined where {@code explode: false}), header parameters,
- * the {@code body} argument as the JSON request body, and the configured headers (the credential)
- * on every request. What it answers: the status, and the body as text; a non-2xx status is a tool
- * error carrying status and body.
+ * <p>What a tool sends: path parameters substituted into the template and percent-encoded (a value
+ * that leaves its segment empty, {@code .} or {@code ..}, which would send the request to another
+ * path, is a tool error without a request), query parameters (an array repeated, or comma-joined
+ * where {@code explode: false}), header parameters, the {@code body} argument as the JSON request
+ * body, and the configured headers (the credential) on every request. What it answers: the status,
+ * and the body as text; a non-2xx status is a tool error carrying status and body.
  *
  * <p>Not supported, refused when the tools are built (or, with {@link
  * Builder#skipUnsupported(boolean)}, left out and listed by {@link #unsupported()}): cookie
@@ -351,7 +352,8 @@ public final class OpenApiTools {
     /**
      * The OpenAPI 3 document at {@code url}, fetched now through the builder's client.
      *
-     * @throws IOException when it cannot be fetched
+     * @throws IOException when it cannot be fetched; an error status is reported with the URL
+     *     without its user info and query, which may hold a credential
      */
     public Builder documentUrl(String url) throws IOException {
       HttpUrl parsed = HttpUrl.parse(Objects.requireNonNull(url, "url"));
@@ -361,8 +363,10 @@ public final class OpenApiTools {
       try (Response response =
           client.newCall(new Request.Builder().url(parsed).build()).execute()) {
         if (!response.isSuccessful()) {
+          // named without user info and query, which may hold a credential (a signed link)
+          HttpUrl shown = parsed.newBuilder().username("").password("").query(null).build();
           throw new IOException(
-              "fetching the OpenAPI document " + parsed + " answered HTTP " + response.code());
+              "fetching the OpenAPI document " + shown + " answered HTTP " + response.code());
         }
         return document(response.body().string());
       }

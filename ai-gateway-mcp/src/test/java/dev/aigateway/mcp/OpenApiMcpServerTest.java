@@ -127,6 +127,40 @@ class OpenApiMcpServerTest {
     }
   }
 
+  @Test
+  void aWebPageOfAnotherOriginCannotOpenASession() throws Exception {
+    // what a page on another site sends after DNS rebinding points its name at 127.0.0.1
+    int port = okhttp3.HttpUrl.get(server.url()).port();
+    String initialize =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+            + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+            + "\"clientInfo\":{\"name\":\"page\",\"version\":\"1\"}}}";
+    OkHttpClient browser = new OkHttpClient();
+    okhttp3.Request.Builder request =
+        new okhttp3.Request.Builder()
+            .url(server.url())
+            .header("Accept", "application/json, text/event-stream")
+            .post(
+                okhttp3.RequestBody.create(initialize, okhttp3.MediaType.get("application/json")));
+
+    try (okhttp3.Response fromElsewhere =
+            browser
+                .newCall(
+                    request
+                        .header("Host", "evil.example:" + port)
+                        .header("Origin", "http://evil.example:" + port)
+                        .build())
+                .execute();
+        okhttp3.Response fromLocalPage =
+            browser
+                .newCall(request.header("Origin", "http://localhost:" + port).build())
+                .execute()) {
+      assertThat(fromElsewhere.code()).isEqualTo(403);
+      assertThat(fromElsewhere.header("Mcp-Session-Id")).isNull();
+      assertThat(fromLocalPage.code()).isEqualTo(200);
+    }
+  }
+
   private static CallToolRequest call(String tool, Map<String, Object> arguments) {
     return CallToolRequest.builder(tool).arguments(arguments).build();
   }

@@ -174,6 +174,24 @@ class OpenApiToolsTest {
   }
 
   @Test
+  void aPathArgumentThatWouldLeaveItsSegmentIsAToolErrorWithoutARequest() throws Exception {
+    // "..", "." and "" would each move the request elsewhere: DELETE /api/pets/.. is DELETE /api/
+    // (the credential sent to an endpoint outside the operation), DELETE /api/pets/ the collection
+    ToolResult up = tools().call("delete_pets_petId", "{\"petId\":\"..\"}");
+    ToolResult here = tools().call("delete_pets_petId", "{\"petId\":\".\"}");
+    ToolResult empty = tools().call("delete_pets_petId", "{\"petId\":\"\"}");
+
+    assertThat(List.of(up, here, empty))
+        .allSatisfy(
+            result -> {
+              assertThat(result.isError()).isTrue();
+              assertThat(result.status()).isZero();
+              assertThat(result.text()).contains("petId");
+            });
+    assertThat(api.requests).extracting(r -> r.getUrl().encodedPath()).isEmpty();
+  }
+
+  @Test
   void theCredentialSupplierIsAskedForEveryCall() throws Exception {
     AtomicInteger n = new AtomicInteger();
     OpenApiTools tools =
@@ -291,6 +309,25 @@ class OpenApiToolsTest {
     assertThatThrownBy(() -> OpenApiTools.builder(governed).documentUrl(api.url("/missing.yaml")))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("HTTP 400");
+  }
+
+  @Test
+  void aDocumentUrlThatFailsIsNamedWithoutItsCredentials() {
+    // a document behind basic auth, or a pre-signed link: the credential is in the URL
+    String signed =
+        okhttp3.HttpUrl.get(api.url("/missing.yaml"))
+            .newBuilder()
+            .username("reader")
+            .password("doc-SECRET-password")
+            .addQueryParameter("signature", "sig-SECRET-value")
+            .build()
+            .toString();
+
+    assertThatThrownBy(() -> OpenApiTools.builder(governed).documentUrl(signed))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("HTTP 400")
+        .hasMessageContaining("/missing.yaml")
+        .hasMessageNotContaining("SECRET");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.aigateway.okhttp;
 
+import dev.aigateway.core.wire.HeaderValues;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -169,6 +170,9 @@ public final class SdkCalls {
    * An OkHttp request for an SDK request: its URL, every value of every header (as {@code valuesOf}
    * gives them for each of {@code headerNames}), its method and body ({@code null} for none: {@link
    * #emptyBodyFor} fills in the empty body OkHttp needs).
+   *
+   * @throws IllegalArgumentException when a header's value holds a character a header cannot carry
+   *     (a line break, say): the message names the header, never the value, a credential perhaps
    */
   public static Request request(
       String url,
@@ -179,6 +183,8 @@ public final class SdkCalls {
     Request.Builder builder = new Request.Builder().url(url);
     for (String name : headerNames) {
       for (String value : valuesOf.apply(name)) {
+        // before OkHttp, whose error would quote the value (an API key) of most headers
+        HeaderValues.require("the value", name, value);
         builder.addHeader(name, value);
       }
     }
