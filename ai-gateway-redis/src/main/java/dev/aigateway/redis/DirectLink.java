@@ -33,8 +33,9 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * fails on the connection (refused, reset, timed out) closes it, since a reply that comes late
  * would be read as the next call's. Failures are Lettuce's exception types, so the store treats
  * them as it treats those of the shared connection: {@link RedisCommandTimeoutException} and {@link
- * RedisConnectionException} mean Redis could not answer, {@link RedisCommandExecutionException}
- * (and its busy and loading kinds) that it answered with an error.
+ * RedisConnectionException} mean Redis could not answer ({@link AnswerLost} when the connection
+ * failed after the command was written, so Redis may have run it), {@link
+ * RedisCommandExecutionException} (and its busy and loading kinds) that it answered with an error.
  */
 final class DirectLink implements AutoCloseable {
 
@@ -151,10 +152,12 @@ final class DirectLink implements AutoCloseable {
       throw timedOut();
     }
     Connection c;
+    boolean sent = false;
     try {
       c = connection(left);
       c.setSoTimeout(millis(deadline - System.nanoTime()));
       c.sendCommand(type, arguments);
+      sent = true;
       return c.getOne();
     } catch (JedisBusyException e) {
       throw new RedisBusyException(e.getMessage());
@@ -169,12 +172,25 @@ final class DirectLink implements AutoCloseable {
       if (causedByTimeout(e)) {
         throw timedOut();
       }
+      if (sent) {
+        throw new AnswerLost(String.valueOf(e.getMessage()), e);
+      }
       throw new RedisConnectionException(String.valueOf(e.getMessage()), e);
     } catch (RedisException e) {
       throw e; // the link is closed
     } catch (RuntimeException e) {
       disconnect();
       throw new RedisConnectionException(e.toString(), e);
+    }
+  }
+
+  /**
+   * The connection failed after a command was written to it and before its reply was read: Redis
+   * may have run the command.
+   */
+  static final class AnswerLost extends RedisConnectionException {
+    AnswerLost(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 
