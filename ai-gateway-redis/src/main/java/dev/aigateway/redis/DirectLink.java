@@ -39,6 +39,14 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 final class DirectLink implements AutoCloseable {
 
+  /**
+   * How long the connection may go unused before a command is written to it only after a {@code
+   * PING} was answered on it: Redis (its {@code timeout}, a restart, a {@code CLIENT KILL}) or a
+   * proxy may have closed it meanwhile, which a blocking connection learns only by using it, and a
+   * command written to a closed connection fails although Redis is there.
+   */
+  static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final HostAndPort address;
   private final @Nullable String user;
   private final @Nullable String password;
@@ -48,6 +56,7 @@ final class DirectLink implements AutoCloseable {
   // wait for it: whichever of the two finds the other gone disconnects.
   private final ReentrantLock use = new ReentrantLock();
   private @Nullable Connection jedis;
+  private long lastUsedNanos;
   private volatile boolean closed;
 
   DirectLink(
@@ -158,7 +167,9 @@ final class DirectLink implements AutoCloseable {
       c.setSoTimeout(millis(deadline - System.nanoTime()));
       c.sendCommand(type, arguments);
       sent = true;
-      return c.getOne();
+      Object reply = c.getOne();
+      lastUsedNanos = System.nanoTime();
+      return reply;
     } catch (JedisBusyException e) {
       throw new RedisBusyException(e.getMessage());
     } catch (JedisDataException e) {
@@ -199,7 +210,10 @@ final class DirectLink implements AutoCloseable {
       throw new RedisConnectionException("the connection to Redis at " + address + " is closed");
     }
     Connection c = jedis;
-    if (c != null && c.isConnected() && !c.isBroken()) {
+    if (c != null
+        && c.isConnected()
+        && !c.isBroken()
+        && (System.nanoTime() - lastUsedNanos < IDLE_CHECK_NANOS || answersPing(c, timeoutNanos))) {
       return c;
     }
     disconnect();
@@ -216,7 +230,27 @@ final class DirectLink implements AutoCloseable {
     }
     c = new Connection(address, config.build()); // connects, authenticates, selects the database
     jedis = c;
+    lastUsedNanos = System.nanoTime();
     return c;
+  }
+
+  /**
+   * Whether an idle connection still answers: false when it was closed (the peer's end, a reset); a
+   * timeout or an error reply is thrown, as a command's would be.
+   */
+  private boolean answersPing(Connection c, long timeoutNanos) {
+    try {
+      c.setSoTimeout(millis(timeoutNanos));
+      c.sendCommand(Protocol.Command.PING);
+      c.getOne();
+      lastUsedNanos = System.nanoTime();
+      return true;
+    } catch (JedisConnectionException e) {
+      if (causedByTimeout(e)) {
+        throw e;
+      }
+      return false;
+    }
   }
 
   private static boolean causedByTimeout(Throwable e) {
