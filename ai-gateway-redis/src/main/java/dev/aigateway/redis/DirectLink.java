@@ -33,10 +33,19 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * fails on the connection (refused, reset, timed out) closes it, since a reply that comes late
  * would be read as the next call's. Failures are Lettuce's exception types, so the store treats
  * them as it treats those of the shared connection: {@link RedisCommandTimeoutException} and {@link
- * RedisConnectionException} mean Redis could not answer, {@link RedisCommandExecutionException}
- * (and its busy and loading kinds) that it answered with an error.
+ * RedisConnectionException} mean Redis could not answer ({@link AnswerLost} when the connection
+ * failed after the command was written, so Redis may have run it), {@link
+ * RedisCommandExecutionException} (and its busy and loading kinds) that it answered with an error.
  */
 final class DirectLink implements AutoCloseable {
+
+  /**
+   * How long the connection may go unused before a command is written to it only after a {@code
+   * PING} was answered on it: Redis (its {@code timeout}, a restart, a {@code CLIENT KILL}) or a
+   * proxy may have closed it meanwhile, which a blocking connection learns only by using it, and a
+   * command written to a closed connection fails although Redis is there.
+   */
+  static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final HostAndPort address;
   private final @Nullable String user;
@@ -47,6 +56,7 @@ final class DirectLink implements AutoCloseable {
   // wait for it: whichever of the two finds the other gone disconnects.
   private final ReentrantLock use = new ReentrantLock();
   private @Nullable Connection jedis;
+  private long lastUsedNanos;
   private volatile boolean closed;
 
   DirectLink(
@@ -151,11 +161,15 @@ final class DirectLink implements AutoCloseable {
       throw timedOut();
     }
     Connection c;
+    boolean sent = false;
     try {
       c = connection(left);
       c.setSoTimeout(millis(deadline - System.nanoTime()));
       c.sendCommand(type, arguments);
-      return c.getOne();
+      sent = true;
+      Object reply = c.getOne();
+      lastUsedNanos = System.nanoTime();
+      return reply;
     } catch (JedisBusyException e) {
       throw new RedisBusyException(e.getMessage());
     } catch (JedisDataException e) {
@@ -169,6 +183,9 @@ final class DirectLink implements AutoCloseable {
       if (causedByTimeout(e)) {
         throw timedOut();
       }
+      if (sent) {
+        throw new AnswerLost(String.valueOf(e.getMessage()), e);
+      }
       throw new RedisConnectionException(String.valueOf(e.getMessage()), e);
     } catch (RedisException e) {
       throw e; // the link is closed
@@ -178,12 +195,25 @@ final class DirectLink implements AutoCloseable {
     }
   }
 
+  /**
+   * The connection failed after a command was written to it and before its reply was read: Redis
+   * may have run the command.
+   */
+  static final class AnswerLost extends RedisConnectionException {
+    AnswerLost(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   private Connection connection(long timeoutNanos) {
     if (!open.getAsBoolean()) {
       throw new RedisConnectionException("the connection to Redis at " + address + " is closed");
     }
     Connection c = jedis;
-    if (c != null && c.isConnected() && !c.isBroken()) {
+    if (c != null
+        && c.isConnected()
+        && !c.isBroken()
+        && (System.nanoTime() - lastUsedNanos < IDLE_CHECK_NANOS || answersPing(c, timeoutNanos))) {
       return c;
     }
     disconnect();
@@ -200,7 +230,27 @@ final class DirectLink implements AutoCloseable {
     }
     c = new Connection(address, config.build()); // connects, authenticates, selects the database
     jedis = c;
+    lastUsedNanos = System.nanoTime();
     return c;
+  }
+
+  /**
+   * Whether an idle connection still answers: false when it was closed (the peer's end, a reset); a
+   * timeout or an error reply is thrown, as a command's would be.
+   */
+  private boolean answersPing(Connection c, long timeoutNanos) {
+    try {
+      c.setSoTimeout(millis(timeoutNanos));
+      c.sendCommand(Protocol.Command.PING);
+      c.getOne();
+      lastUsedNanos = System.nanoTime();
+      return true;
+    } catch (JedisConnectionException e) {
+      if (causedByTimeout(e)) {
+        throw e;
+      }
+      return false;
+    }
   }
 
   private static boolean causedByTimeout(Throwable e) {

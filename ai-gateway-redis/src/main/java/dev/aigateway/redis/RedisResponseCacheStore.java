@@ -63,6 +63,13 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
   /** The largest entry stored by default, in bytes of its stored value. */
   public static final int DEFAULT_MAXIMUM_ENTRY_BYTES = 1 << 20;
 
+  /**
+   * The longest an entry is kept, 10<sup>15</sup> ms (about 31,700 years): a longer time to live
+   * (such as {@code ChronoUnit.FOREVER}'s) is kept this long, since Redis refuses an expiry near
+   * the end of its clock.
+   */
+  static final Duration LONGEST_TIME_TO_LIVE = Duration.ofMillis(1_000_000_000_000_000L);
+
   private static final Logger LOG = LoggerFactory.getLogger(RedisResponseCacheStore.class);
 
   /** "AGRC": ai-gateway response cache. */
@@ -72,6 +79,7 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
 
   private final RedisConnection redis;
   private final Duration timeToLive;
+  private final Duration keptFor;
   private final long timeToLiveMillis;
   private final int maximumEntryBytes;
   private final InstantSource clock;
@@ -81,7 +89,9 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
   private RedisResponseCacheStore(Builder b) {
     this.redis = b.redis;
     this.timeToLive = b.timeToLive;
-    this.timeToLiveMillis = Math.max(1, ceilMillis(b.timeToLive));
+    this.keptFor =
+        b.timeToLive.compareTo(LONGEST_TIME_TO_LIVE) > 0 ? LONGEST_TIME_TO_LIVE : b.timeToLive;
+    this.timeToLiveMillis = Math.max(1, ceilMillis(keptFor));
     this.maximumEntryBytes = b.maximumEntryBytes;
     this.clock = b.clock;
   }
@@ -122,7 +132,7 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
     Objects.requireNonNull(partition, "partition");
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(response, "response");
-    byte[] value = encode(partition, key, response, clock.instant().plus(timeToLive));
+    byte[] value = encode(partition, key, response, clock.instant().plus(keptFor));
     if (value.length > maximumEntryBytes) {
       oversized.incrementAndGet();
       return;
@@ -254,7 +264,11 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
       this.redis = Objects.requireNonNull(redis, "redis");
     }
 
-    /** How long after it was stored an entry expires (default 1 hour); at least a millisecond. */
+    /**
+     * How long after it was stored an entry expires (default 1 hour); at least a millisecond. One
+     * beyond about 31,700 years (10<sup>15</sup> ms; {@code ChronoUnit.FOREVER}'s, say) keeps
+     * entries that long.
+     */
     public Builder timeToLive(Duration timeToLive) {
       this.timeToLive = Settings.atLeastOneMilli("timeToLive", timeToLive);
       return this;

@@ -76,9 +76,10 @@ import org.slf4j.LoggerFactory;
  *       timeout (the gateway then applies its store failure policy); settlements Redis did not take
  *       stay queued, up to {@link Builder#settlementQueueBound}, and are replayed, oldest first,
  *       once Redis answers again ({@link #settlements()}). {@link #flush}, {@link #close} and the
- *       JVM's shutdown send what is queued. A reservation that was sent but not answered within the
- *       command timeout (Redis stalled) is cancelled the same way, queued and replayed: Redis
- *       refunds it if it ran, and it does nothing should it run later.
+ *       JVM's shutdown send what is queued. A reservation that was sent but not answered (Redis
+ *       stalled past the command timeout, or the connection dropped while it was in flight) is
+ *       cancelled the same way, queued and replayed: Redis refunds it if it ran, and it does
+ *       nothing should it run later.
  * </ul>
  *
  * <p>All keys of the store share one Redis Cluster hash tag, {@code {limits}}, after the
@@ -414,7 +415,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
     @Override
     void failed(RedisException failure) {
-      if (written && failure instanceof RedisCommandTimeoutException) {
+      if (written && unanswered(failure)) {
         // Sent, not answered: Redis may have run it, or run it still. Its cancellation, queued
         // and replayed like a settlement, refunds it if it ran and keeps it from running if not.
         int n = taken.size();
@@ -807,6 +808,18 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       }
     }
     return false;
+  }
+
+  /**
+   * Whether a command failed with {@code e} after it was sent, without an answer, so that Redis may
+   * have run it: it timed out, or its connection dropped while it was in flight (Lettuce fails the
+   * commands it had written with "Connection disconnected"; the direct link says {@link
+   * DirectLink.AnswerLost}). A command refused before it was sent (not connected) has not run.
+   */
+  static boolean unanswered(RedisException e) {
+    return e instanceof RedisCommandTimeoutException
+        || e instanceof DirectLink.AnswerLost
+        || "Connection disconnected".equals(e.getMessage());
   }
 
   private RedisStoreException failure(String operation, RedisException e) {

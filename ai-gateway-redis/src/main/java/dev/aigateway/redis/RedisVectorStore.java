@@ -266,7 +266,9 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     }
     String digest = Digests.of(partition, id);
     long now = nanos(clock.instant());
-    long expiresAt = now + timeToLiveNanos;
+    // saturated: a time to live of centuries would pass Long.MAX_VALUE epoch nanoseconds
+    long expiresAt =
+        now > Long.MAX_VALUE - timeToLiveNanos ? Long.MAX_VALUE : now + timeToLiveNanos;
     byte[] payload = encode(partition, id, text, expiresAt, vector);
     long redisTtlMillis = Math.max(1, RedisResponseCacheStore.ceilMillis(timeToLive));
     long wallNow = System.currentTimeMillis();

@@ -83,6 +83,29 @@ class RedisDirectLinkTest {
   }
 
   @Test
+  void aConnectionRedisClosedWhileTheStoreWasIdleFailsNoReservation() throws Exception {
+    // Redis closes connections idle for a second (its "timeout" setting; a proxy or a managed
+    // Redis that drops idle connections, a CLIENT KILL or a restart do the same).
+    try (RedisServer redis = RedisServer.start(List.of("--timeout", "1"));
+        RedisConnection connection =
+            RedisConnection.builder().uri(redis.uri()).commandTimeout(TIMEOUT).build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      threeCalls(store);
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      String before = otherFunctionCallers(connection).iterator().next();
+
+      Thread.sleep(3_500); // Redis checks for idle clients a few times a second
+      assertThat(redis.command("CLIENT", "LIST")).doesNotContain(before + " ");
+
+      // The store's own connection is gone; Redis is there: the reservation is answered.
+      ReserveResult result = store.reserve(List.of(new LimitCharge(QUOTA, "bob", 1)));
+      assertThat(result.admitted()).isTrue();
+      assertThat(result.remaining()).containsExactly(999L);
+    }
+  }
+
+  @Test
   void turnedOffEveryReservationGoesOverTheSharedConnection() {
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection =

@@ -192,6 +192,25 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
   }
 
   @Test
+  void aTimeToLiveLongerThanRedisTakesKeepsEntriesForAsLongAsRedisCan() {
+    // "for good", as the in-memory store takes it: Redis refuses an expiry that far away
+    for (Duration forever :
+        List.of(
+            Duration.ofMillis(Long.MAX_VALUE),
+            java.time.temporal.ChronoUnit.FOREVER.getDuration())) {
+      RedisResponseCacheStore kept =
+          RedisResponseCacheStore.builder(redis).timeToLive(forever).clock(clock).build();
+
+      kept.put("p", "kept", entry("x"));
+
+      assertThat(kept.get("p", "kept")).isPresent();
+      assertThat(redis.bytes().sync().pttl(rawKey("p", "kept")))
+          .isGreaterThan(Duration.ofDays(365L * 10_000).toMillis());
+      assertThat(kept.timeToLive()).isEqualTo(forever);
+    }
+  }
+
+  @Test
   void settingsAreChecked() {
     assertThatThrownBy(() -> RedisResponseCacheStore.builder(redis).timeToLive(Duration.ZERO))
         .hasMessageContaining("timeToLive must be at least 1 ms but was PT0S");

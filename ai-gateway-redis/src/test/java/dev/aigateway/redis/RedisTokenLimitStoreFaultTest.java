@@ -103,14 +103,22 @@ class RedisTokenLimitStoreFaultTest {
       assertThat(Duration.ofNanos(fastest)).isLessThan(TIMEOUT.plusMillis(300));
 
       store.settle(held, new long[] {500, 0}); // Redis is away: queued, not thrown
-      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(1, 0, 0));
+      // Queued with the cancellation of the first reserve if it was written to the caller's-thread
+      // connection before that found it closed (for all this JVM can tell, Redis ran it); not if
+      // the connection had been idle long enough to be checked first. The others went through
+      // Lettuce, which refused them unsent.
+      int cancellations = store.settlements().pending() - 1;
+      assertThat(cancellations).isBetween(0, 1);
+      assertThat(store.settlements())
+          .isEqualTo(new RedisTokenLimitStore.Settlements(1 + cancellations, 0, 0));
 
       redis.restart();
       await(() -> store.settlements().pending() == 0, Duration.ofSeconds(15));
       await(() -> answers(store), Duration.ofSeconds(15));
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue(); // the probes' own settlements
 
-      assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 1, 0));
+      assertThat(store.settlements())
+          .isEqualTo(new RedisTokenLimitStore.Settlements(0, 1 + cancellations, 0));
       assertThat(remaining(store, QUOTA)).isEqualTo(500); // the 500 used, counted once
       assertThat(remaining(store, SLOTS)).isEqualTo(4); // the slot freed
       store.replay(); // nothing left to replay; a second application would show here
@@ -235,6 +243,47 @@ class RedisTokenLimitStoreFaultTest {
     }
   }
 
+  @ParameterizedTest(name = "on the caller''s thread: {0}")
+  @ValueSource(booleans = {true, false})
+  void aReservationRedisRanWhoseAnswerWasLostWithItsConnectionChargesNothing(boolean callerThread)
+      throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        HoldingProxy proxy = new HoldingProxy(redis.port());
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri("redis://127.0.0.1:" + proxy.port())
+                .commandTimeout(Duration.ofSeconds(2))
+                .build();
+        RedisTokenLimitStore store =
+            warm(
+                RedisTokenLimitStore.builder(connection)
+                    .reserveOnCallerThread(callerThread)
+                    .build())) {
+      remaining(store, RATE); // the connections were used just now: no check for an idle one
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      // The connection the reservation goes on (the caller's-thread one is the store's second,
+      // Lettuce's the first) drops after Redis ran it, before its answer arrives: a failover, a
+      // load balancer or a network that resets the connection.
+      proxy.cut(callerThread ? 2 : 1);
+      assertThatThrownBy(
+              () ->
+                  store.reserve(
+                      List.of(
+                          new LimitCharge(QUOTA, "alice", 100),
+                          new LimitCharge(RATE, "alice", 100),
+                          new LimitCharge(SLOTS, "alice", 1))))
+          .isInstanceOf(RedisStoreException.class)
+          .hasMessageContaining("not charged");
+      assertThat(redis.command("EXISTS", "aigw:{limits}:q2:10:team/quota:alice")).isEqualTo(":1");
+
+      await(() -> answers(store), Duration.ofSeconds(10));
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(remaining(store, QUOTA)).isEqualTo(1000);
+      assertThat(remaining(store, RATE)).isEqualTo(1000);
+      assertThat(remaining(store, SLOTS)).isEqualTo(4);
+    }
+  }
+
   /**
    * A TCP proxy to Redis that holds back what the client sends on one of its connections (by the
    * order they were made, from 1) until released: then it delivers it, even if the client has
@@ -246,6 +295,7 @@ class RedisTokenLimitStoreFaultTest {
     private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.io.ByteArrayOutputStream heldBytes = new java.io.ByteArrayOutputStream();
     private volatile int holding;
+    private volatile int cutting;
     private volatile int made;
     private java.io.OutputStream heldTo;
 
@@ -262,6 +312,14 @@ class RedisTokenLimitStoreFaultTest {
 
     void hold(int connection) {
       holding = connection;
+    }
+
+    /**
+     * Drops what Redis answers next on a connection (by the order they were made, from 1) and
+     * closes that connection to the client instead: Redis ran the command, the client never hears.
+     */
+    void cut(int connection) {
+      cutting = connection;
     }
 
     synchronized int held() {
@@ -286,7 +344,7 @@ class RedisTokenLimitStoreFaultTest {
           sockets.add(upstream);
           int index = ++made;
           pump(client.getInputStream(), upstream.getOutputStream(), index);
-          pump(upstream.getInputStream(), client.getOutputStream(), 0);
+          pump(upstream.getInputStream(), client.getOutputStream(), -index);
         }
       } catch (java.io.IOException closed) {
         // the proxy was closed
@@ -301,7 +359,13 @@ class RedisTokenLimitStoreFaultTest {
                 try {
                   for (int n; (n = in.read(buffer)) >= 0; ) {
                     synchronized (this) {
-                      if (index != 0 && index == holding) {
+                      if (index < 0 && -index == cutting) {
+                        cutting = 0;
+                        out.close(); // closes the client's connection
+
+                        return;
+                      }
+                      if (index > 0 && index == holding) {
                         heldTo = out;
                         heldBytes.write(buffer, 0, n);
                       } else {

@@ -123,6 +123,27 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void aTimeToLiveOfCenturiesKeepsEntriesAsInMemory() {
+    // 250 years in nanoseconds fits a long; added to today's epoch nanoseconds, it does not
+    Duration centuries = Duration.ofDays(365L * 250);
+    float[] vector = {0.6f, 0.8f};
+    VectorStore reference =
+        dev.aigateway.core.cache.InMemoryVectorStore.builder()
+            .timeToLive(centuries)
+            .clock(clock)
+            .build();
+    VectorStore store = newStore(centuries, 100);
+
+    reference.add("p", "a", vector, "a");
+    store.add("p", "a", vector, "a");
+
+    assertThat(reference.nearest("p", vector, 1, 0.5))
+        .extracting(VectorMatch::id)
+        .containsExactly("a");
+    assertThat(store.nearest("p", vector, 1, 0.5)).extracting(VectorMatch::id).containsExactly("a");
+  }
+
+  @Test
   void anEntryAddedByOneInstanceIsFoundByAnotherWithinASecond() throws Exception {
     RedisVectorStore a = instance();
     RedisVectorStore b = instance();
