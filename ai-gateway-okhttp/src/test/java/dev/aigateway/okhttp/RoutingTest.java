@@ -468,6 +468,54 @@ class RoutingTest {
   }
 
   @Test
+  void aCallCancelledWhileItsStreamIsHeldForItsFirstEventFailsWithOneCancelledEvent()
+      throws Exception {
+    MockWebServer held = server();
+    MockWebServer other = server();
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    answerAlways(
+        held,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n" + stream))
+            .throttleBody(": keep-alive\n\n".length(), 3, TimeUnit.SECONDS)
+            .build());
+    answerAlways(other, Backend.sse(stream));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("held", held))
+                .backend(openAi("other", other))
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+                .build());
+    Call call = client.newCall(streamedChat());
+
+    CompletableFuture<Object> executed = new CompletableFuture<>();
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                Response response = call.execute();
+                response.close();
+                executed.complete(response); // the app was handed a response
+              } catch (Throwable e) {
+                executed.complete(e);
+              }
+            });
+    thread.setDaemon(true);
+    thread.start();
+    assertThat(held.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+    Thread.sleep(300); // the keep-alive came; the first event is being waited for
+    call.cancel();
+
+    assertThat(executed.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.CANCELLED);
+    Thread.sleep(100);
+    assertThat(events.all).hasSize(1);
+    assertThat(other.getRequestCount()).isZero();
+    assertThat(transitions).isEmpty(); // no verdict against the backend
+  }
+
+  @Test
   void aStreamSilentPastTheFirstEventTimeoutFailsOver() throws Exception {
     MockWebServer silent = server();
     MockWebServer steady = server();
