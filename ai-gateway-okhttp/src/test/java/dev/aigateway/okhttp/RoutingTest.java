@@ -467,6 +467,162 @@ class RoutingTest {
         .containsExactly("broken", "steady");
   }
 
+  /** One backend, never retried, whose breaker opens on its first failure for a minute. */
+  private static BackendPool lastAttemptPool(MockWebServer server) {
+    return BackendPool.builder()
+        .backend(openAi("only", server))
+        .failover(Failover.disabled())
+        .circuitBreaker(
+            CircuitBreakerPolicy.builder()
+                .failureCount(1, Duration.ofSeconds(10))
+                .tripDuration(Duration.ofMinutes(1)))
+        .build();
+  }
+
+  @Test
+  void aStreamThatBreaksBeforeItsFirstEventOnTheLastAttemptIsAFailureForItsBreaker()
+      throws Exception {
+    MockWebServer broken = server();
+    answerAlways(
+        broken,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+            .onResponseBody(new SocketEffect.CloseSocket())
+            .build());
+    OkHttpClient client = client(lastAttemptPool(broken));
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.code()).isEqualTo(200); // handed on at once, as it came
+      assertThatThrownBy(() -> response.body().string()).isInstanceOf(IOException.class);
+    }
+
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.api.Assertions.tuple("only", BreakerState.OPEN));
+    assertThat(servedBy(client, streamedChat())).isEqualTo("status 503");
+    assertThat(broken.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aStreamThatEndsBeforeItsFirstEventOnTheLastAttemptIsAFailureForItsBreaker()
+      throws Exception {
+    MockWebServer empty = server();
+    answerAlways(empty, Backend.sse(": keep-alive\n\n"));
+    OkHttpClient client = client(lastAttemptPool(empty));
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string()).isEqualTo(": keep-alive\n\n");
+    }
+
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(transitions).extracting(BreakerTransition::to).containsExactly(BreakerState.OPEN);
+  }
+
+  @Test
+  void aStreamThatBreaksAfterItsFirstEventOnTheLastAttemptIsASuccessForItsBreaker()
+      throws Exception {
+    MockWebServer broken = server();
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    String firstEvent = stream.substring(0, stream.indexOf("\n\n") + 2);
+    answerAlways(
+        broken,
+        // The socket closes halfway through the body: after the first event, within the comment.
+        new MockResponse.Builder(
+                Backend.sse(firstEvent + ": " + "x".repeat(2 * firstEvent.length()) + "\n\n"))
+            .onResponseBody(new SocketEffect.CloseSocket())
+            .build());
+    OkHttpClient client = client(lastAttemptPool(broken));
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThatThrownBy(() -> response.body().string()).isInstanceOf(IOException.class);
+    }
+
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
+  void aProbeStreamCancelledBeforeItsFirstEventOnTheLastAttemptFreesTheProbe() throws Exception {
+    MockWebServer backend = server();
+    backend.enqueue(new MockResponse.Builder().code(500).build()); // trips the breaker
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    backend.enqueue(
+        new MockResponse.Builder(Backend.sse(stream)).bodyDelay(3, TimeUnit.SECONDS).build());
+    backend.enqueue(Backend.sse(stream));
+    OkHttpClient client = client(lastAttemptPool(backend));
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("status 500");
+    events.next();
+    clock.advance(Duration.ofMinutes(1));
+
+    Call probe = client.newCall(streamedChat());
+    try (Response response = probe.execute()) {
+      assertThat(response.code()).isEqualTo(200); // its headers, and no event yet
+      probe.cancel();
+      assertThatThrownBy(() -> response.body().string()).isInstanceOf(IOException.class);
+    }
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.CANCELLED);
+
+    // No verdict for the backend: still half-open, and the probe's slot is free for the next call.
+    assertThat(transitions)
+        .extracting(BreakerTransition::to)
+        .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN);
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
+    }
+    assertThat(transitions)
+        .extracting(BreakerTransition::to)
+        .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED);
+  }
+
+  @Test
+  void aCallCancelledWhileItsStreamIsHeldForItsFirstEventFailsWithOneCancelledEvent()
+      throws Exception {
+    MockWebServer held = server();
+    MockWebServer other = server();
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    answerAlways(
+        held,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n" + stream))
+            .throttleBody(": keep-alive\n\n".length(), 3, TimeUnit.SECONDS)
+            .build());
+    answerAlways(other, Backend.sse(stream));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("held", held))
+                .backend(openAi("other", other))
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+                .build());
+    Call call = client.newCall(streamedChat());
+
+    CompletableFuture<Object> executed = new CompletableFuture<>();
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                Response response = call.execute();
+                response.close();
+                executed.complete(response); // the app was handed a response
+              } catch (Throwable e) {
+                executed.complete(e);
+              }
+            });
+    thread.setDaemon(true);
+    thread.start();
+    assertThat(held.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+    Thread.sleep(300); // the keep-alive came; the first event is being waited for
+    call.cancel();
+
+    assertThat(executed.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.CANCELLED);
+    Thread.sleep(100);
+    assertThat(events.all).hasSize(1);
+    assertThat(other.getRequestCount()).isZero();
+    assertThat(transitions).isEmpty(); // no verdict against the backend
+  }
+
   @Test
   void aStreamSilentPastTheFirstEventTimeoutFailsOver() throws Exception {
     MockWebServer silent = server();

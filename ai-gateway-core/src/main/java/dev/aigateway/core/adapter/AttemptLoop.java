@@ -192,9 +192,13 @@ public final class AttemptLoop<R> {
       return failedAttempt(e);
     }
     if (held.outcome() == HeldBody.Held.ENDED || held.outcome() == HeldBody.Held.FAILED) {
-      if (call.retryAfterFailure(held.endedEarly(), sender.canceled())) {
+      boolean canceled = sender.canceled();
+      if (call.retryAfterFailure(held.endedEarly(), canceled)) {
         discard(response); // nothing of it reached the application
         return null;
+      }
+      if (canceled) {
+        return canceledWhileHeld(response, status, contentType, held);
       }
       return deliver(response, status, contentType, held); // what came, then its end
     }
@@ -203,6 +207,25 @@ public final class AttemptLoop<R> {
       return null;
     }
     return deliver(response, status, contentType, held);
+  }
+
+  /**
+   * The application cancelled the call while its stream was held for its first event: nothing of
+   * the stream reached it, and it gets the failure the cancellation caused, as when a call is
+   * cancelled before its answer came. The call ends as a stream closed by the application does
+   * (cancelled, charged for what the backend was sent), and the response is released.
+   */
+  private Answer<R> canceledWhileHeld(R response, int status, String contentType, HeldBody held)
+      throws IOException {
+    Delivered delivered = new Delivered(response);
+    InputStream observed = call.observeResponse(status, contentType, delivered, held, delivered);
+    try {
+      observed.close(); // ends the call, cancelled
+    } catch (IOException | RuntimeException e) {
+      // the call has ended either way
+    }
+    discard(response);
+    throw held.endedEarly();
   }
 
   /** Sends an attempt; an unchecked exception or a null response is a failed attempt. */

@@ -261,6 +261,11 @@ public final class GovernedCall {
           }
 
           @Override
+          public void firstEvent() {
+            exchange.route().firstEvent();
+          }
+
+          @Override
           public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
             String errorType =
                 switch (outcome) {

@@ -66,6 +66,9 @@ public interface Route {
   /** How long to hold the current attempt's stream for its first event; null: not at all. */
   Duration firstEventTimeout();
 
+  /** The delivered stream's first event arrived (on the thread reading it). Nothing by default. */
+  default void firstEvent() {}
+
   /** The call ended; a complete JSON answer's latency may be recorded. */
   void callEnded(boolean successfulJson);
 

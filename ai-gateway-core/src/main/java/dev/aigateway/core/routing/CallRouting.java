@@ -1,6 +1,7 @@
 package dev.aigateway.core.routing;
 
 import dev.aigateway.api.Attempt;
+import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.spi.Credential;
 import dev.aigateway.api.spi.CredentialProvider;
@@ -18,6 +19,8 @@ import dev.aigateway.core.translate.Translator;
 import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +68,21 @@ final class CallRouting implements Route {
   private static final Set<String> TRANSLATED_REMOVED =
       union(union(CREDENTIAL_HEADERS, SIGNATURE_HEADERS), Set.of("accept-encoding"));
 
+  /**
+   * {@link #verdictAwaitsFirstEvent}, taken once (compare-and-set) by whichever thread comes first.
+   */
+  private static final VarHandle VERDICT_AWAITS_FIRST_EVENT;
+
+  static {
+    try {
+      VERDICT_AWAITS_FIRST_EVENT =
+          MethodHandles.lookup()
+              .findVarHandle(CallRouting.class, "verdictAwaitsFirstEvent", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Router router;
   private final Clock clock;
   private final long callId;
@@ -96,6 +114,19 @@ final class CallRouting implements Route {
   private long permit;
 
   private boolean currentInFlight;
+
+  /**
+   * Whether the current attempt's stream is handed on unheld ({@link #firstEventTimeout()} said
+   * null), so that its answer's verdict waits for its first event.
+   */
+  private boolean unheldStream;
+
+  /**
+   * Whether the current attempt's breaker verdict waits for its stream's first event ({@link
+   * #firstEvent()}) or, failing that, for the call's end ({@link #streamEnded}).
+   */
+  private volatile boolean verdictAwaitsFirstEvent;
+
   private long attemptStartNanos;
   private int sameBackendRetries;
   private Duration pendingBackoff = Duration.ZERO;
@@ -303,9 +334,12 @@ final class CallRouting implements Route {
     }
     if (policy.isFailureStatus(status)) {
       backend.breaker().onFailure(permit, retryAfter);
+    } else if (unheldStream) {
+      verdictAwaitsFirstEvent = true; // a stream that breaks before its first event failed
     } else {
       backend.breaker().onSuccess(permit);
     }
+    unheldStream = false;
     if (status == 401 && retryWithFreshCredential(backend)) {
       return true;
     }
@@ -355,20 +389,53 @@ final class CallRouting implements Route {
    * How long the current attempt's stream may take to send its first event, held back until then so
    * that the call can still move on: null when it could not move on anyway (no attempt or time
    * left), so the stream need not be held; zero when it may take as long as it takes (a timeout
-   * would leave no time for another attempt); else the failover's first-event timeout.
+   * would leave no time for another attempt); else the failover's first-event timeout. A stream not
+   * held is handed on as it comes, and its backend's breaker hears how it went once its first event
+   * arrived ({@link #firstEvent()}: a success) or the call ended without one ({@link
+   * #streamEnded}).
    */
   @Override
   public @Nullable Duration firstEventTimeout() {
     Failover failover = router.pool().failover();
     if (countedAttempts() + 1 >= failover.maxAttempts()) {
+      unheldStream = true;
       return null;
     }
     long left = failover.deadline().toNanos() - (System.nanoTime() - callStartNanos);
     if (left <= 0) {
+      unheldStream = true;
       return null;
     }
     Duration timeout = failover.firstEventTimeout();
     return timeout.toNanos() < left ? timeout : Duration.ZERO;
+  }
+
+  /** The stream handed on unheld sent its first event: its attempt succeeded. */
+  @Override
+  public void firstEvent() {
+    if (verdictAwaitsFirstEvent && VERDICT_AWAITS_FIRST_EVENT.compareAndSet(this, true, false)) {
+      current.breaker().onSuccess(permit);
+    }
+  }
+
+  /**
+   * The call ended {@code outcome}: a stream handed on unheld that never sent its first event
+   * ended, broke or was cancelled before it. Its attempt failed as a held stream's would have (a
+   * connection failure), unless the application cancelled it (no verdict) or it ended complete.
+   */
+  void streamEnded(CallOutcome outcome) {
+    if (!verdictAwaitsFirstEvent || !VERDICT_AWAITS_FIRST_EVENT.compareAndSet(this, true, false)) {
+      return;
+    }
+    CircuitBreaker breaker = current.breaker();
+    if (outcome == CallOutcome.SUCCESS) {
+      breaker.onSuccess(permit);
+    } else if (outcome == CallOutcome.CANCELLED
+        || !router.pool().circuitBreaker().tripsOnConnectionFailures()) {
+      breaker.onIgnored(permit);
+    } else {
+      breaker.onFailure(permit, null);
+    }
   }
 
   /** The answer's first bytes came at {@code nanos}: a stream's latency for latency balancing. */

@@ -23,12 +23,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Closed, calls flow and their verdicts are counted in a sliding window of (up to) ten buckets
  * over the policy's interval, so memory is constant at any call rate. When the policy's condition
- * is met the breaker opens for the trip duration (or the tripping failure's retry-after). Once that
- * has passed, the next {@link #tryAcquire()} half-opens it and is the one probe let through: its
- * success closes the breaker with an empty window, its failure opens it again. A permit belongs to
- * the state it was handed out in: a verdict that arrives after the breaker moved on (a call
- * acquired before a trip answering while open, half-open or closed again) is stale and ignored, so
- * only the probe's own verdict decides a half-open breaker.
+ * is met the breaker opens for the trip duration (or the tripping failure's retry-after, when
+ * longer than zero). Once that has passed, the next {@link #tryAcquire()} half-opens it and is the
+ * one probe let through: its success closes the breaker with an empty window, its failure opens it
+ * again. A permit belongs to the state it was handed out in: a verdict that arrives after the
+ * breaker moved on (a call acquired before a trip answering while open, half-open or closed again)
+ * is stale and ignored, so only the probe's own verdict decides a half-open breaker.
  *
  * <p>Every state change is reported once to the transitions consumer, in order, while the breaker's
  * lock is held (keep the consumer quick); an exception from it is logged and dropped.
@@ -181,7 +181,8 @@ public final class CircuitBreaker {
    * An acquired call failed (a failure status, or a connection failure or timeout). Closed: it is
    * counted, and trips the breaker when the policy's condition is met. Half-open: the probe failed,
    * so the breaker opens again. Either way the trip lasts {@code retryAfter} (capped) when the
-   * policy honours it, else the policy's trip duration. A stale permit changes nothing.
+   * policy honours it and it is longer than zero, else the policy's trip duration. A stale permit
+   * changes nothing.
    *
    * @param permit what {@link #tryAcquire()} returned for the call
    * @param retryAfter how long the backend asked to be left alone, or null when it did not say
@@ -243,8 +244,7 @@ public final class CircuitBreaker {
 
   private void open(long now, Duration retryAfter, String why) {
     Duration openFor = policy.tripDuration(retryAfter);
-    String reason =
-        retryAfter != null && policy.honoursRetryAfter() ? why + "; retry-after from backend" : why;
+    String reason = policy.setsTrip(retryAfter) ? why + "; retry-after from backend" : why;
     openUntilMillis = SharedHealth.saturatedAdd(now, SharedHealth.ceilMillis(openFor));
     clearWindow();
     move(BreakerState.OPEN, now, openFor, reason, null);

@@ -24,9 +24,9 @@ import org.jspecify.annotations.Nullable;
  * connection failure or timeout. Failures are counted in a sliding window of ten buckets over the
  * interval, so a failure leaves the window between 0.9 and 1 interval after it happened. When the
  * failure that trips the breaker carries a retry-after ({@code Retry-After} in seconds or as a
- * date, {@code retry-after-ms}, {@code x-ms-retry-after-ms}), that duration is the trip duration,
- * capped by {@link Builder#maxTripDuration}. After the trip one probe call tests the backend
- * (half-open): success closes the breaker, failure opens it again.
+ * date, {@code retry-after-ms}, {@code x-ms-retry-after-ms}) longer than zero, that duration is the
+ * trip duration, capped by {@link Builder#maxTripDuration}. After the trip one probe call tests the
+ * backend (half-open): success closes the breaker, failure opens it again.
  *
  * <p>A 429 or 503 with a retry-after also keeps its backend out for that long ({@link #coolDown}),
  * without waiting for the breaker to trip; that cool-down is capped by the same {@link
@@ -140,19 +140,26 @@ public final class CircuitBreakerPolicy {
 
   /**
    * How long a trip lasts when the failure that causes it carried {@code retryAfter}: the
-   * retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero) when honoured,
-   * else {@link #tripDuration()}.
+   * retry-after capped by {@link #maxTripDuration()} when honoured ({@link #setsTrip}), else {@link
+   * #tripDuration()}. A retry-after of zero or less ({@code Retry-After: 0}, a date already past)
+   * asks for no wait, which would leave the breaker open for no time: the trip is then {@link
+   * #tripDuration()}.
    *
    * @param retryAfter the backend's retry-after, or null when it sent none
    */
   public Duration tripDuration(@Nullable Duration retryAfter) {
-    if (retryAfter == null || !honourRetryAfter) {
-      return tripDuration;
-    }
-    if (retryAfter.isNegative()) {
-      return Duration.ZERO;
-    }
-    return capped(retryAfter);
+    return setsTrip(retryAfter) ? capped(retryAfter) : tripDuration;
+  }
+
+  /**
+   * Whether {@code retryAfter} sets the trip's duration ({@link #tripDuration(Duration)}): it is
+   * honoured and longer than zero.
+   */
+  boolean setsTrip(@Nullable Duration retryAfter) {
+    return retryAfter != null
+        && honourRetryAfter
+        && !retryAfter.isNegative()
+        && !retryAfter.isZero();
   }
 
   /**
@@ -270,7 +277,8 @@ public final class CircuitBreakerPolicy {
 
     /**
      * Whether the retry-after of the failure that trips the breaker is the trip duration (default
-     * true), capped by {@link #maxTripDuration}. False: always {@link #tripDuration}.
+     * true), capped by {@link #maxTripDuration}; a retry-after of zero trips for {@link
+     * #tripDuration}. False: always {@link #tripDuration}.
      */
     public Builder honourRetryAfter(boolean honour) {
       this.honourRetryAfter = honour;

@@ -108,7 +108,9 @@ public final class RouteStage implements CallStage {
 
   @Override
   public void end() {
-    routing.callEnded(exchange.outcome() == CallOutcome.SUCCESS && !exchange.stream());
+    CallOutcome outcome = exchange.outcome();
+    routing.streamEnded(outcome);
+    routing.callEnded(outcome == CallOutcome.SUCCESS && !exchange.stream());
   }
 
   @Override

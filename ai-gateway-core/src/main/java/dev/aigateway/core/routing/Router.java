@@ -284,7 +284,9 @@ public final class Router {
       if (boundId != null) {
         for (BackendState b : all) {
           if (b.id().equals(boundId)
-              && eligible(b, model, excluded, refused, now, holder, allowed)) {
+              && eligible(b, model, excluded, refused, now, holder, allowed)
+              && !eligibleBefore(
+                  b.backend().priority(), model, excluded, refused, now, holder, allowed)) {
             return b;
           }
         }
@@ -306,6 +308,33 @@ public final class Router {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether a backend of a tier before {@code priority} is eligible: a session bound to a backend
+   * of a later tier (it moved there when the earlier ones were unavailable) goes back, as tiers
+   * come first.
+   */
+  private boolean eligibleBefore(
+      int priority,
+      String model,
+      Collection<BackendState> excluded,
+      List<BackendState> refused,
+      long now,
+      BackendState holder,
+      Predicate<String> allowed) {
+    for (int t = 0; t < tiers.size(); t++) {
+      List<BackendState> tier = tiers.get(t);
+      if (tier.get(0).backend().priority() >= priority) {
+        return false;
+      }
+      for (BackendState b : tier) {
+        if (eligible(b, model, excluded, refused, now, holder, allowed)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean eligible(

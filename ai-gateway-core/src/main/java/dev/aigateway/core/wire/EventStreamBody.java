@@ -85,6 +85,7 @@ public final class EventStreamBody extends ObservedBody {
   }
 
   private void handle(EventStreamFrame message) {
+    eventArrived();
     if (message.isException()) {
       if (!message.checked()) {
         return; // the reading stopped, as on any message that fails its CRC

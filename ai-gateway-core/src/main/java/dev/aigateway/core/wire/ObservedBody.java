@@ -37,6 +37,9 @@ public abstract class ObservedBody extends InputStream {
 
   private boolean sawBytes;
 
+  /** Whether a stream's first event arrived ({@link #eventArrived}). */
+  private boolean sawEvent;
+
   /** The reason the body is being withheld from the application, or null. */
   private String withheld;
 
@@ -124,6 +127,14 @@ public abstract class ObservedBody extends InputStream {
       }
     }
     return n;
+  }
+
+  /** A stream's event arrived: the first one is told to the listener. */
+  protected final void eventArrived() {
+    if (!sawEvent) {
+      sawEvent = true;
+      listener.firstEvent();
+    }
   }
 
   /**

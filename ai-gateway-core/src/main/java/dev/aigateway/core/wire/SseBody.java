@@ -422,6 +422,7 @@ public final class SseBody extends ObservedBody {
     @Override
     protected void oversized(byte[] buffer, int from, int to) {
       lastEventHidden = false; // never read, never hidden
+      eventArrived();
       emit(from, to);
     }
 
@@ -524,6 +525,7 @@ public final class SseBody extends ObservedBody {
     int next = endOfOneLineEvent(buffer, valueStart + DONE.length, length);
     if (next >= 0) {
       lastEventHidden = false;
+      eventArrived();
       readout.markComplete();
       emit(eventStart, next);
     }
@@ -539,6 +541,7 @@ public final class SseBody extends ObservedBody {
    */
   private void deferLikeKept(byte[] buffer, int start, int end, int from, int to, int usageValue) {
     lastEventHidden = false;
+    eventArrived();
     if (!readout.deferChunk(
         buffer,
         from,
@@ -580,6 +583,7 @@ public final class SseBody extends ObservedBody {
       return next; // nothing was learnt
     }
     lastEventHidden = false;
+    eventArrived();
     reader.readFound(readout, buffer, valueStart, dataEnd);
     emit(eventStart, next);
     return next;
@@ -625,6 +629,7 @@ public final class SseBody extends ObservedBody {
    */
   private void handleEvent(byte[] buffer, int start, int end, byte[] data, int from, int to) {
     lastEventHidden = false;
+    eventArrived();
     if (StrictJson.is(data, from, to, DONE)) {
       readout.markComplete();
       emit(start, end);
@@ -663,6 +668,7 @@ public final class SseBody extends ObservedBody {
    */
   private void passOn(int start, int end, boolean inBuffer, boolean read) {
     lastEventHidden = false;
+    eventArrived();
     if (!read || !hideUsage) {
       emit(start, end);
     } else if (usageMember.usageOnly()) {

@@ -369,6 +369,34 @@ class AttemptLoopTest {
   }
 
   @Test
+  void aCallCancelledWhileItsStreamIsHeldForItsFirstEventFailsWithOneCancelledEvent() {
+    sender
+        .on(
+            "a",
+            events(
+                new SequenceInputStream(
+                    text(": keep-alive\n\n"),
+                    new InputStream() {
+                      @Override
+                      public int read() throws IOException {
+                        sender.canceled = true; // the application cancels the call meanwhile
+                        throw new IOException("Canceled");
+                      }
+                    })))
+        .on("b", events(text(FIRST_EVENT + REST)));
+
+    assertThatThrownBy(() -> send(routed(pool("a", "b")), STREAMED_CHAT))
+        .isInstanceOf(IOException.class)
+        .hasMessage("Canceled");
+
+    assertThat(sender.backendsTried()).containsExactly("a");
+    assertThat(sender.replies.get(0).discarded).isTrue();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
   void aStreamThatEndsBeforeItsFirstEventFailsOver() throws IOException {
     sender
         .on("a", events(text("data: {\"model\":\"gpt-4o\"")))

@@ -129,8 +129,8 @@ class CircuitBreakerPolicyTest {
     assertThat(policy.tripDuration(null)).isEqualTo(Duration.ofSeconds(30));
     assertThat(policy.tripDuration(Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
     assertThat(policy.tripDuration(Duration.ofHours(2))).isEqualTo(Duration.ofMinutes(5));
-    assertThat(policy.tripDuration(Duration.ZERO)).isEqualTo(Duration.ZERO);
-    assertThat(policy.tripDuration(Duration.ofSeconds(-3))).isEqualTo(Duration.ZERO);
+    assertThat(policy.tripDuration(Duration.ZERO)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(policy.tripDuration(Duration.ofSeconds(-3))).isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test

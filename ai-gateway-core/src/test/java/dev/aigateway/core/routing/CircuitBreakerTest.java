@@ -310,6 +310,29 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void aZeroRetryAfterOnTheTrippingFailureOpensForTheTripDuration() {
+    CircuitBreaker breaker =
+        breaker(
+            CircuitBreakerPolicy.builder()
+                .failureCount(1, Duration.ofSeconds(10))
+                .tripDuration(Duration.ofSeconds(30))
+                .build());
+    failed(breaker, Duration.ZERO); // Retry-After: 0, or a date already past
+
+    assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(transitions.get(0).reason()).isEqualTo("1 failure in PT10S");
+    assertThat(breaker.isAvailable()).isFalse();
+    assertThat(acquire(breaker)).isFalse();
+    assertThat(breaker.availableAt()).isEqualTo(clock.instant().plusSeconds(30));
+
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(acquire(breaker)).isTrue();
+    failed(breaker, Duration.ofSeconds(-3));
+    assertThat(last().openFor()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(breaker.availableAt()).isEqualTo(clock.instant().plusSeconds(30));
+  }
+
+  @Test
   void retryAfterIsIgnoredWhenNotHonoured() {
     CircuitBreaker breaker =
         breaker(

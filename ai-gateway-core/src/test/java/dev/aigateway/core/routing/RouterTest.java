@@ -37,6 +37,42 @@ class RouterTest {
   }
 
   @Test
+  void aStickySessionReturnsToTheFirstTierOnceItsBackendIsAvailableAgain() {
+    dev.aigateway.testing.ManualClock manual =
+        new dev.aigateway.testing.ManualClock(Instant.parse("2026-06-01T10:00:00Z"));
+    Router router =
+        new Router(
+            BackendPool.builder()
+                .backend(backend("primary").priority(1))
+                .backend(backend("fallback").priority(2))
+                .loadBalancing(
+                    LoadBalancing.sessionSticky(
+                        dev.aigateway.api.KeyResolvers.header("x-session"),
+                        LoadBalancing.roundRobin()))
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder()
+                        .failureCount(1, java.time.Duration.ofSeconds(10))
+                        .tripDuration(java.time.Duration.ofSeconds(30)))
+                .build(),
+            manual,
+            t -> {});
+    Selection first = router.select("gpt-4o", List.of(), "s1", 0, false);
+    assertThat(first.backend().id()).isEqualTo("primary");
+    first.backend().breaker().onFailure(first.permit(), null); // the primary's breaker opens
+    first.backend().callEnded();
+    Selection failedOver = router.select("gpt-4o", List.of(), "s1", 0, false);
+    assertThat(failedOver.backend().id()).isEqualTo("fallback");
+    failedOver.backend().breaker().onSuccess(failedOver.permit());
+    failedOver.backend().callEnded();
+
+    manual.advance(java.time.Duration.ofSeconds(30)); // the primary's trip has passed
+
+    // Tiers come first: the session goes back to the first tier, as a call without one does.
+    assertThat(router.select("gpt-4o", List.of(), "s1", 0, false).backend().id())
+        .isEqualTo("primary");
+  }
+
+  @Test
   void weightedSplitStaysWithinTwoPointsOfTheWeightsOverTenThousandCalls() {
     Router router =
         router(
