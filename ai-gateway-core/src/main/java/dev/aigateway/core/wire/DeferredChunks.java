@@ -133,6 +133,30 @@ final class DeferredChunks {
     SPARES.giveBack(this);
   }
 
+  /** Whether every byte this instance's arrays hold is 0, as after {@link #giveBack} (tests). */
+  boolean heldBytesAllZero() {
+    for (byte[] array : new byte[][] {bytes, last, rebuilt}) {
+      if (array != null) {
+        for (byte b : array) {
+          if (b != 0) {
+            return false;
+          }
+        }
+      }
+    }
+    for (int n : chunks) {
+      if (n != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many instances are spare now (tests). */
+  static int spares() {
+    return SPARES.size();
+  }
+
   private static int length(byte[] array) {
     return array == null ? 0 : array.length;
   }

@@ -645,6 +645,31 @@ class SseBodyTest {
     assertThat(smallListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
   }
 
+  /**
+   * A stream read to its end gives its deferred chunks back for the next stream; one closed before
+   * its end (perhaps from another thread while a read is under way) gives nothing back.
+   */
+  @Test
+  void onlyAStreamReadToItsEndGivesItsScratchBack() throws IOException {
+    while (DeferredChunks.spares() > 0 && DeferredChunks.take() != null) {
+      // this thread's slots emptied, so that what is given back has room
+    }
+    int spares = DeferredChunks.spares();
+    byte[] sent = upstream("\n").getBytes(UTF_8);
+
+    SseBody closedEarly = chat(new PiecewiseInputStream(sent, 7), true);
+    int read = 0;
+    while (read < sent.length / 2) {
+      read += closedEarly.read(new byte[8192], 0, 8192);
+    }
+    closedEarly.close();
+    assertThat(DeferredChunks.spares()).isEqualTo(spares);
+
+    SseBody readToEnd = chat(new PiecewiseInputStream(sent, 3, 7), true);
+    assertThat(new String(readAll(readToEnd, 8192), UTF_8)).isEqualTo(withoutUsage("\n"));
+    assertThat(DeferredChunks.spares()).isEqualTo(spares + 1);
+  }
+
   @Test
   void aChunkPastTheBoundIsPassedOnUnreadSoItsUsageIsUnknown() throws IOException {
     String padded =
