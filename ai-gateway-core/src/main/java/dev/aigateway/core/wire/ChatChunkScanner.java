@@ -108,6 +108,25 @@ final class ChatChunkScanner {
   private Usage reported;
   private int leftInARow;
 
+  /**
+   * The arrays of the chunk kept, given back by a stream read to its end for the next stream's
+   * scanner ({@link #giveBack}): an instance's arrays grow to its stream's longest chunk and
+   * strings, which the next stream's chunks are like.
+   */
+  private static final SparePool<Spares> SPARES = new SparePool<>();
+
+  /** The most bytes of kept chunk and string ends a scanner gives back; larger ones are dropped. */
+  static final int MOST_KEPT_SPARE = 16 << 10;
+
+  /** {@link #kept} and {@link #strings}, between streams. */
+  private static final class Spares {
+    byte[] kept;
+    int[] strings;
+  }
+
+  /** The spares taken at the first chunk kept, to give back with the arrays; null when none. */
+  private Spares spares;
+
   /** What {@link #kept} and {@link #strings} are before a chunk is kept: never written. */
   private static final byte[] NO_BYTES = {};
 
@@ -608,11 +627,52 @@ final class ChatChunkScanner {
     keptModel = model;
   }
 
+  /** Takes the arrays another stream's scanner gave back, when there are any. */
+  private void takeSpares() {
+    Spares taken = SPARES.take();
+    if (taken != null) {
+      spares = taken;
+      kept = taken.kept;
+      strings = taken.strings;
+      taken.kept = null;
+      taken.strings = null;
+    }
+  }
+
+  /**
+   * Gives this scanner's arrays back for another stream's, cleared (nothing of this stream's answer
+   * reaches another), once its stream was read to its end: the scanner reads no chunk after this.
+   * Arrays that grew past {@link #MOST_KEPT_SPARE} together are left to the garbage collector.
+   */
+  void giveBack() {
+    byte[] keptBytes = kept;
+    int[] stringEnds = strings;
+    kept = NO_BYTES;
+    strings = NO_STRINGS;
+    keptLength = -1;
+    stringCount = 0;
+    leftInARow = GIVE_UP; // any chunk read after this is left to the caller
+    if (keptBytes == NO_BYTES
+        || keptBytes.length + stringEnds.length * Integer.BYTES > MOST_KEPT_SPARE) {
+      return;
+    }
+    Arrays.fill(keptBytes, (byte) 0);
+    Arrays.fill(stringEnds, 0);
+    Spares given = spares != null ? spares : new Spares();
+    spares = null;
+    given.kept = keptBytes;
+    given.strings = stringEnds;
+    SPARES.giveBack(given);
+  }
+
   /** Keeps the bytes of the chunk {@code json[from, to)}, all of it the kept one's now. */
   private void keepBytes(byte[] json, int from, int to) {
     keptLength = to - from;
     keptHead = keptLength;
     keptTail = keptLength;
+    if (kept == NO_BYTES) {
+      takeSpares(); // the stream's first chunk kept: arrays of a stream read to its end, if any
+    }
     if (kept.length < keptLength) {
       kept = new byte[Math.max(keptLength, kept.length * 2)];
     }

@@ -30,6 +30,16 @@ final class DeferredChunks {
   /** The numbers noted per chunk ({@link #chunks}). */
   private static final int NUMBERS = 3;
 
+  /**
+   * The most bytes an instance's arrays may hold together and still be {@linkplain #giveBack given
+   * back} for another stream: those of an answer of a few thousand chunks. A larger instance is
+   * left to the garbage collector, so that the spares stay small.
+   */
+  static final int MOST_KEPT_SPARE = 32 << 10;
+
+  /** Instances read to their end, for the next streams. */
+  private static final SparePool<DeferredChunks> SPARES = new SparePool<>();
+
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -78,6 +88,78 @@ final class DeferredChunks {
 
   private int rebuiltLength;
   private int next;
+
+  DeferredChunks() {}
+
+  /**
+   * Chunks to keep for one stream: a spare given back by a stream that ended (its arrays cleared,
+   * their sizes kept), or a new instance.
+   */
+  static DeferredChunks take() {
+    DeferredChunks spare = SPARES.take();
+    return spare != null ? spare : new DeferredChunks();
+  }
+
+  /**
+   * Gives this instance back for another stream, once its stream is done with it (read to its end:
+   * nothing of it is used again). Its arrays are cleared, so that nothing of this stream's answer
+   * reaches another; an instance whose arrays grew past {@link #MOST_KEPT_SPARE} is not kept.
+   */
+  void giveBack() {
+    int held = length(bytes) + chunks.length * Integer.BYTES + length(last) + length(rebuilt);
+    if (held > MOST_KEPT_SPARE) {
+      return;
+    }
+    if (bytes != null) {
+      Arrays.fill(bytes, 0, size, (byte) 0);
+    }
+    Arrays.fill(chunks, 0, count * NUMBERS, 0);
+    if (last != null) {
+      Arrays.fill(last, (byte) 0);
+    }
+    if (rebuilt != null) {
+      Arrays.fill(rebuilt, (byte) 0);
+    }
+    size = 0;
+    count = 0;
+    lastLength = -1;
+    lastInBytes = false;
+    lastStart = 0;
+    longest = 0;
+    previousLength = 0;
+    cost = 0;
+    rebuiltLength = 0;
+    next = 0;
+    SPARES.giveBack(this);
+  }
+
+  /** Whether every byte this instance's arrays hold is 0, as after {@link #giveBack} (tests). */
+  boolean heldBytesAllZero() {
+    for (byte[] array : new byte[][] {bytes, last, rebuilt}) {
+      if (array != null) {
+        for (byte b : array) {
+          if (b != 0) {
+            return false;
+          }
+        }
+      }
+    }
+    for (int n : chunks) {
+      if (n != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many instances are spare now (tests). */
+  static int spares() {
+    return SPARES.size();
+  }
+
+  private static int length(byte[] array) {
+    return array == null ? 0 : array.length;
+  }
 
   /**
    * Keeps the chunk {@code data[from, to)}, which came when the text was {@code textLength} long
@@ -240,7 +322,7 @@ final class DeferredChunks {
    * on, in order; once only.
    */
   void rebuildNext() {
-    if (rebuilt == null) {
+    if (rebuilt == null || rebuilt.length < longest) {
       rebuilt = new byte[longest];
     }
     int i = next++;

@@ -215,6 +215,11 @@ public final class OpenAiRequest implements WireRequest {
       return null;
     }
     byte[] raw = request.body();
+    if (!changeModel && !s.hasStreamOptions) {
+      // The usual rewrite (a stream asking for no usage): one member added before the closing
+      // brace, written out at once.
+      return inserted(raw, s.closingBrace, s.members > 0 ? COMMA_INCLUDE_USAGE : INCLUDE_USAGE);
+    }
     Splice splice = new Splice(raw);
     byte[] quotedModel = changeModel ? quoted(model) : null;
     boolean addModel = changeModel && s.modelStart < 0;
@@ -234,6 +239,15 @@ public final class OpenAiRequest implements WireRequest {
           addedMembers(s.members > 0, addModel ? quotedModel : null, addUsage));
     }
     return splice.bytes();
+  }
+
+  /** {@code raw} with {@code bytes} put in at {@code at}. */
+  private static byte[] inserted(byte[] raw, int at, byte[] bytes) {
+    byte[] out = new byte[raw.length + bytes.length];
+    System.arraycopy(raw, 0, out, 0, at);
+    System.arraycopy(bytes, 0, out, at, bytes.length);
+    System.arraycopy(raw, at, out, at + bytes.length, raw.length - at);
+    return out;
   }
 
   /** The members added before the closing brace: the model and stream options, as asked. */

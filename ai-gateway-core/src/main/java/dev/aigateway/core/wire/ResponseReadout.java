@@ -298,7 +298,7 @@ public final class ResponseReadout {
   boolean deferChunk(
       byte[] data, int from, int to, String chunkModel, int sharedStart, int sharedEnd) {
     if (deferred == null) {
-      deferred = new DeferredChunks();
+      deferred = DeferredChunks.take();
     }
     if (deferred.add(data, from, to, textLength(), sharedStart, sharedEnd)) {
       learn(chunkModel, null);
@@ -314,13 +314,26 @@ public final class ResponseReadout {
    * text is needed (no usage came, or it is kept for the log), and lets them go.
    */
   void streamEnded() {
+    streamEnded(false);
+  }
+
+  /**
+   * As {@link #streamEnded()}; with {@code readToEnd}, the stream was read to its end by the thread
+   * that read it (no read of it can still be under way), so the chunks kept are given back for
+   * another stream once their text is read.
+   */
+  void streamEnded(boolean readToEnd) {
     if (later != null) {
       settleLater();
     }
+    DeferredChunks kept = deferred;
     if (usage == null || keepText) {
       readDeferred();
     }
     deferred = null;
+    if (readToEnd && kept != null) {
+      kept.giveBack();
+    }
   }
 
   /** Reads the kept chunks' text, each put where it would have gone had it been read at once. */

@@ -4,6 +4,8 @@ import dev.aigateway.api.CallOutcome;
 import dev.aigateway.core.wire.SseEventFramer.Data;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -89,6 +91,12 @@ public final class SseBody extends ObservedBody {
   /** The event reader when it can read events before they are framed, else null. */
   private final @Nullable OneLineReader oneLineReader;
 
+  /** Framer buffers of streams that ended, for the next streams' framers. */
+  private static final SparePool<byte[]> SPARE_BUFFERS = new SparePool<>();
+
+  /** The largest framer buffer kept for another stream. */
+  static final int MOST_SPARE_BUFFER = 16 << 10;
+
   private final boolean hideUsage;
   private final UsageMember usageMember = new UsageMember();
   private final ChatChunkScanner chunkScanner = new ChatChunkScanner();
@@ -100,6 +108,23 @@ public final class SseBody extends ObservedBody {
    * upstream sends next (read straight into it).
    */
   private final Framer framer;
+
+  /**
+   * Set (with release) by the thread that read the upstream's end, once it framed the last bytes:
+   * from then on no read frames anything, so the stream's scratch state can be given back.
+   */
+  @SuppressWarnings("unused") // through READ_TO_END
+  private boolean readToEnd;
+
+  private static final VarHandle READ_TO_END;
+
+  static {
+    try {
+      READ_TO_END = MethodHandles.lookup().findVarHandle(SseBody.class, "readToEnd", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /**
    * Hide mode, reading into the framer's own buffer: the pieces of the handled events' bytes still
@@ -274,6 +299,7 @@ public final class SseBody extends ObservedBody {
       int n = readUpstream(b, off, len);
       if (n < 0) {
         streamEnded();
+        giveBackBuffer(); // the stream's bytes are all in the application's buffers
       } else if (framer.held() == 0) {
         framer.frameInPlace(b, off, off + n); // copies only the start of an event not ended
       } else {
@@ -283,6 +309,7 @@ public final class SseBody extends ObservedBody {
     }
     while (pending == 0) {
       if (upstreamEnded) {
+        giveBackBuffer(); // every byte of the stream was handed on
         return -1;
       }
       pieceCount = 0;
@@ -390,19 +417,53 @@ public final class SseBody extends ObservedBody {
     }
   }
 
+  /**
+   * Gives the framer's buffer back for another stream, cleared, once the stream ended and the
+   * application was handed every byte: called by the thread reading the stream, so no read of it is
+   * under way. A buffer grown past {@link #MOST_SPARE_BUFFER} is left to the garbage collector.
+   */
+  private void giveBackBuffer() {
+    byte[] buffer = framer.takeBuffer();
+    if (buffer.length == 0 || buffer.length > MOST_SPARE_BUFFER) {
+      return;
+    }
+    Arrays.fill(buffer, (byte) 0);
+    SPARE_BUFFERS.giveBack(buffer);
+  }
+
   private void streamEnded() {
     if (ended()) {
       return;
     }
     framer.end(); // a last event without its blank line is still read, and passed on as it came
+    READ_TO_END.setRelease(this, true); // nothing of the stream is framed after this
     end(readout.complete() ? CallOutcome.SUCCESS : CallOutcome.TRUNCATED, null);
   }
 
   /** Frames the events: reads them, and passes on the bytes between them as they are. */
   private final class Framer extends SseEventFramer {
 
+    /** Whether the framer looked for a spare buffer already (once a stream). */
+    private boolean lookedForSpare;
+
     Framer(int maxEventBytes) {
       super(maxEventBytes, 0);
+    }
+
+    /** The first buffer a stream needs is a spare one, when one is there and large enough. */
+    @Override
+    protected byte[] newBuffer(int size) {
+      if (!lookedForSpare) {
+        lookedForSpare = true;
+        byte[] spare = SPARE_BUFFERS.take();
+        if (spare != null) {
+          if (spare.length >= size) {
+            return spare;
+          }
+          SPARE_BUFFERS.giveBack(spare);
+        }
+      }
+      return new byte[size];
     }
 
     @Override
@@ -731,7 +792,14 @@ public final class SseBody extends ObservedBody {
   /** Reads the chunks kept, if their text is needed, before the listener hears of the end. */
   @Override
   protected void ending() {
-    readout.streamEnded();
+    // Read to its end by the reading thread: its scratch state may serve another stream. Ended
+    // otherwise (closed or stopped, perhaps from another thread while a read is under way), it is
+    // left to the garbage collector.
+    boolean readToEnd = (boolean) READ_TO_END.getAcquire(this);
+    readout.streamEnded(readToEnd);
+    if (readToEnd) {
+      chunkScanner.giveBack();
+    }
   }
 
   /**

@@ -5,7 +5,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -156,7 +155,36 @@ public abstract class SseEventFramer {
       throw new IllegalArgumentException("initialCapacity must be >= 0: " + initialCapacity);
     }
     this.maxEventBytes = maxEventBytes;
-    this.buffer = new byte[initialCapacity];
+    this.buffer = initialCapacity == 0 ? NO_BYTES : new byte[initialCapacity];
+  }
+
+  /** The buffer of a framer made without one, until it needs one. */
+  private static final byte[] NO_BYTES = {};
+
+  /**
+   * A new buffer of at least {@code size} bytes, for the framer to grow into (its bytes are
+   * overwritten before they are read). By default a new array; a framer that reuses buffers returns
+   * one of its own.
+   */
+  protected byte[] newBuffer(int size) {
+    return new byte[size];
+  }
+
+  /**
+   * Takes the framer's buffer away, once its stream has ended and every byte it held was handed on:
+   * the framer holds nothing and has no buffer after this (it makes one if it frames again).
+   * Returns the buffer, or an empty array when it had none.
+   */
+  protected final byte[] takeBuffer() {
+    byte[] taken = buffer;
+    buffer = NO_BYTES;
+    length = 0;
+    eventStart = 0;
+    lineStart = 0;
+    scanned = 0;
+    dataFrom = 0;
+    dataTo = 0;
+    return taken;
   }
 
   /**
@@ -232,7 +260,9 @@ public abstract class SseEventFramer {
       eventStart = 0;
     }
     if (length + room > buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.max(length + room, buffer.length * 2));
+      byte[] grown = newBuffer(Math.max(length + room, buffer.length * 2));
+      System.arraycopy(buffer, 0, grown, 0, length);
+      buffer = grown;
     }
   }
 
@@ -325,7 +355,7 @@ public abstract class SseEventFramer {
     } finally {
       int held = length - eventStart;
       if (held > own.length) {
-        own = new byte[Math.max(held, own.length * 2)]; // what it held is in bytes now
+        own = newBuffer(Math.max(held, own.length * 2)); // what it held is in bytes now
       }
       System.arraycopy(bytes, eventStart, own, 0, held);
       lineStart -= eventStart;

@@ -15,37 +15,57 @@ class DeferredChunksTest {
   void chunksKeptAreRebuiltWholeAndInOrder() {
     SplittableRandom random = new SplittableRandom(5);
     for (int round = 0; round < 500; round++) {
-      DeferredChunks stash = new DeferredChunks();
-      List<byte[]> chunks = new ArrayList<>();
-      List<Integer> textAt = new ArrayList<>();
-      byte[] previous = new byte[0];
-      for (int i = random.nextInt(40); i >= 0; i--) {
-        byte[] chunk = next(previous, random);
-        int from = random.nextInt(4);
-        byte[] padded = new byte[from + chunk.length + random.nextInt(4)];
-        System.arraycopy(chunk, 0, padded, from, chunk.length);
-        int text = (textAt.isEmpty() ? 0 : textAt.get(textAt.size() - 1)) + random.nextInt(3);
+      keepAndRebuild(new DeferredChunks(), random);
+    }
+  }
 
-        int shared = commonEnd(previous, chunk);
-        int sharedStart = Arrays.mismatch(previous, chunk);
-        sharedStart = sharedStart < 0 ? chunk.length : sharedStart;
-        // Any part of them may be known, or none; both may overlap (the same chunk again).
-        shared = random.nextInt(3) == 0 ? 0 : random.nextInt(shared + 1);
-        sharedStart = random.nextInt(3) == 0 ? 0 : random.nextInt(sharedStart + 1);
+  /**
+   * An instance given back after its stream and taken for the next keeps and rebuilds that one's
+   * chunks as a new one does, whatever the stream before held (longer or shorter chunks, more or
+   * fewer), and holds none of the bytes of the stream before once given back.
+   */
+  @Test
+  void aSpareInstanceKeepsTheNextStreamsChunksAsANewOneDoes() {
+    SplittableRandom random = new SplittableRandom(11);
+    for (int round = 0; round < 500; round++) {
+      DeferredChunks stash = DeferredChunks.take();
+      keepAndRebuild(stash, random);
+      stash.giveBack();
+      assertThat(stash.count()).isZero();
+      assertThat(stash.heldBytesAllZero()).isTrue();
+    }
+  }
 
-        assertThat(stash.add(padded, from, from + chunk.length, text, sharedStart, shared))
-            .isTrue();
-        chunks.add(chunk);
-        textAt.add(text);
-        previous = chunk;
-      }
+  /** Keeps up to 40 random chunks in {@code stash} and checks that they are rebuilt as kept. */
+  private static void keepAndRebuild(DeferredChunks stash, SplittableRandom random) {
+    List<byte[]> chunks = new ArrayList<>();
+    List<Integer> textAt = new ArrayList<>();
+    byte[] previous = new byte[0];
+    for (int i = random.nextInt(40); i >= 0; i--) {
+      byte[] chunk = next(previous, random);
+      int from = random.nextInt(4);
+      byte[] padded = new byte[from + chunk.length + random.nextInt(4)];
+      System.arraycopy(chunk, 0, padded, from, chunk.length);
+      int text = (textAt.isEmpty() ? 0 : textAt.get(textAt.size() - 1)) + random.nextInt(3);
 
-      assertThat(stash.count()).isEqualTo(chunks.size());
-      for (int i = 0; i < chunks.size(); i++) {
-        stash.rebuildNext();
-        assertThat(Arrays.copyOf(stash.chunk(), stash.chunkLength())).isEqualTo(chunks.get(i));
-        assertThat(stash.textAt(i)).isEqualTo(textAt.get(i));
-      }
+      int shared = commonEnd(previous, chunk);
+      int sharedStart = Arrays.mismatch(previous, chunk);
+      sharedStart = sharedStart < 0 ? chunk.length : sharedStart;
+      // Any part of them may be known, or none; both may overlap (the same chunk again).
+      shared = random.nextInt(3) == 0 ? 0 : random.nextInt(shared + 1);
+      sharedStart = random.nextInt(3) == 0 ? 0 : random.nextInt(sharedStart + 1);
+
+      assertThat(stash.add(padded, from, from + chunk.length, text, sharedStart, shared)).isTrue();
+      chunks.add(chunk);
+      textAt.add(text);
+      previous = chunk;
+    }
+
+    assertThat(stash.count()).isEqualTo(chunks.size());
+    for (int i = 0; i < chunks.size(); i++) {
+      stash.rebuildNext();
+      assertThat(Arrays.copyOf(stash.chunk(), stash.chunkLength())).isEqualTo(chunks.get(i));
+      assertThat(stash.textAt(i)).isEqualTo(textAt.get(i));
     }
   }
 

@@ -47,6 +47,39 @@ class SseBodyEquivalenceTest {
     }
   }
 
+  /**
+   * Streams read to their end give their scratch state (the framer's buffer, the scanner's kept
+   * chunk, the deferred chunks) back for the next streams: read on eight threads at once, every
+   * stream still passes on and learns exactly what eager reading does, so no two streams ever held
+   * the same scratch and nothing of one stream reached another.
+   */
+  @Test
+  void bodiesReadOnManyThreadsAtOnceShareNoScratch() throws Exception {
+    int threads = 8;
+    int perThread = Math.max(1, STREAMS / 16);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        long first = FIRST_SEED + 1_000_000L * (t + 1);
+        runs.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < perThread; i++) {
+                    checkAgainstEagerReading(first + i);
+                  }
+                  return null;
+                }));
+      }
+      for (java.util.concurrent.Future<?> run : runs) {
+        run.get(5, java.util.concurrent.TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @ParameterizedTest(name = "hideUsage={0}")
   @ValueSource(booleans = {true, false})
   void streamLargerThanTheStashIsReadTheSame(boolean hideUsage) throws IOException {

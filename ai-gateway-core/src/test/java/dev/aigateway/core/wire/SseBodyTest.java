@@ -186,6 +186,23 @@ class SseBodyTest {
     return out.toByteArray();
   }
 
+  /**
+   * Reads {@code body} to its end through {@link SseBody#read}, {@code bufferSize} bytes at most a
+   * read, noting in {@code peak[0]} the most bytes its buffer could hold after a read (it gives the
+   * buffer back once read to its end).
+   */
+  private static String readAllNotingCapacity(SseBody body, int bufferSize, int[] peak)
+      throws IOException {
+    ByteArrayOutputStream read = new ByteArrayOutputStream();
+    byte[] buffer = new byte[bufferSize];
+    peak[0] = 0;
+    for (int n; (n = body.read(buffer, 0, buffer.length)) != -1; ) {
+      read.write(buffer, 0, n);
+      peak[0] = Math.max(peak[0], body.capacity());
+    }
+    return read.toString(UTF_8);
+  }
+
   private static String readAllText(InputStream in) throws IOException {
     return new String(readAll(in, 8192), UTF_8);
   }
@@ -608,8 +625,11 @@ class SseBodyTest {
     all.reset();
     RecordingBodyListener contractListener = new RecordingBodyListener();
     SseBody contract = new SseBody(all, contractListener, () -> false, false, true);
-    assertThat(readAllText(contract)).isEqualTo(expected);
-    assertThat(contract.capacity()).isBetween(2048, 4096);
+    int[] peak = new int[1];
+    assertThat(readAllNotingCapacity(contract, 8192, peak)).isEqualTo(expected);
+    assertThat(peak[0]).isBetween(2048, 4096);
+    // read to its end: the buffer went back for another stream
+    assertThat(contract.capacity()).isZero();
     assertThat(reads[0]).isLessThan(sent.length() / 1024);
     assertThat(contractListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
 
@@ -618,10 +638,36 @@ class SseBodyTest {
     RecordingBodyListener smallListener = new RecordingBodyListener();
     SseBody small = new SseBody(all, smallListener, () -> false, false, true);
 
-    assertThat(new String(readAll(small, 64), UTF_8)).isEqualTo(expected);
-    assertThat(small.capacity()).isBetween(2048, 4096);
+    assertThat(readAllNotingCapacity(small, 64, peak)).isEqualTo(expected);
+    assertThat(peak[0]).isBetween(2048, 4096);
+    assertThat(small.capacity()).isZero();
     assertThat(reads[0]).isLessThan(sent.length() / 1024);
     assertThat(smallListener.onlyEnd().facts().usage()).isEqualTo(CHAT_USAGE);
+  }
+
+  /**
+   * A stream read to its end gives its deferred chunks back for the next stream; one closed before
+   * its end (perhaps from another thread while a read is under way) gives nothing back.
+   */
+  @Test
+  void onlyAStreamReadToItsEndGivesItsScratchBack() throws IOException {
+    while (DeferredChunks.spares() > 0 && DeferredChunks.take() != null) {
+      // this thread's slots emptied, so that what is given back has room
+    }
+    int spares = DeferredChunks.spares();
+    byte[] sent = upstream("\n").getBytes(UTF_8);
+
+    SseBody closedEarly = chat(new PiecewiseInputStream(sent, 7), true);
+    int read = 0;
+    while (read < sent.length / 2) {
+      read += closedEarly.read(new byte[8192], 0, 8192);
+    }
+    closedEarly.close();
+    assertThat(DeferredChunks.spares()).isEqualTo(spares);
+
+    SseBody readToEnd = chat(new PiecewiseInputStream(sent, 3, 7), true);
+    assertThat(new String(readAll(readToEnd, 8192), UTF_8)).isEqualTo(withoutUsage("\n"));
+    assertThat(DeferredChunks.spares()).isEqualTo(spares + 1);
   }
 
   @Test
