@@ -304,6 +304,30 @@ class SseBodyTest {
     assertThat(listener.onlyEnd().facts().usage()).isEqualTo(Usage.of(3, 1));
   }
 
+  @ParameterizedTest(name = "hideUsage={0}, pieces of {1} (0: in one read)")
+  @CsvSource({"true,1", "true,2", "true,6", "true,0", "false,1", "false,6", "false,0"})
+  void aByteOrderMarkAtTheStreamsStartIsIgnoredAndPassedOn(boolean hideUsage, int piece)
+      throws IOException {
+    String stream =
+        "\uFEFFdata: "
+            + HEAD
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],"
+            + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
+            + "data: [DONE]\n\n";
+    byte[] sent = stream.getBytes(UTF_8);
+    SseBody body =
+        chat(
+            piece == 0 ? new ByteArrayInputStream(sent) : new PiecewiseInputStream(sent, piece),
+            hideUsage);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(stream);
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.facts().usage()).isEqualTo(Usage.of(3, 1));
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
   @ParameterizedTest(name = "hideUsage={0}")
   @ValueSource(booleans = {true, false})
   void nonJsonDataLinesAndCommentsPassThroughUnchanged(boolean hideUsage) throws IOException {
