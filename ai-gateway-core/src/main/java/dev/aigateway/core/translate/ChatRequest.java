@@ -209,7 +209,7 @@ final class ChatRequest {
     frequencyPenalty = number(body, "frequency_penalty");
     JsonNode seedNode = body.get("seed");
     if (present(seedNode)) {
-      if (!seedNode.canConvertToLong()) {
+      if (!seedNode.canConvertToExactIntegral() || !seedNode.canConvertToLong()) {
         throw refused("seed", "must be an integer");
       }
       seed = seedNode.asLong();
@@ -525,7 +525,7 @@ final class ChatRequest {
     if (!present(node)) {
       return null;
     }
-    if (!node.canConvertToLong() || node.asLong() < 1) {
+    if (!node.canConvertToExactIntegral() || !node.canConvertToLong() || node.asLong() < 1) {
       throw refused(field, "must be a positive integer");
     }
     return node.asLong();

@@ -274,6 +274,10 @@ class RequestTranslationTest {
         "BEDROCK | ,\"tool_choice\":\"none\" | tool_choice",
         "ANTHROPIC | ,\"tools\":[{\"type\":\"web_search\"}] | tools[0].type",
         "ANTHROPIC | ,\"functions\":[] | functions",
+        "ANTHROPIC | ,\"max_tokens\":1.5 | max_tokens",
+        "BEDROCK | ,\"max_completion_tokens\":2.5 | max_completion_tokens",
+        "GEMINI | ,\"max_tokens\":0.5 | max_tokens",
+        "GEMINI | ,\"seed\":1.5 | seed",
       })
   void fieldsATargetHasNoEquivalentOfAreRefusedByName(Target target, String extra, String param) {
     assertRefused(
