@@ -389,6 +389,43 @@ class AnswerTranslationTest {
   }
 
   @Test
+  void chunksDecodedInTheReadThatMeetsACorruptFrameReachTheApplicationBeforeItsException()
+      throws IOException {
+    byte[] corrupt =
+        EventStreamMessage.event(
+                "contentBlockDelta", utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"lo\"}}"))
+            .encode();
+    corrupt[corrupt.length - 1] ^= 0x5a; // the message CRC no longer matches
+    byte[] stream =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            EventStreamMessage.event(
+                    "contentBlockDelta",
+                    utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hel\"}}"))
+                .encode(),
+            corrupt);
+    InputStream body =
+        translate(Target.BEDROCK, STREAM_CALL)
+            .answer()
+            .body(200, null, name -> null, new ByteArrayInputStream(stream)); // one read
+
+    java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    IOException failure = null;
+    try {
+      for (int n; (n = body.read(buffer)) != -1; ) {
+        read.write(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      failure = e;
+    }
+
+    assertThat(streamedText(data(read.toByteArray()))).isEqualTo("Hel");
+    assertThat(failure).isNotNull().hasMessageContaining("could not be translated");
+    assertThat(body.read()).isEqualTo(-1);
+  }
+
+  @Test
   void bedrockCacheWriteInputTokensComeBackAsCacheWritesInAJsonAnswer() {
     byte[] converse =
         utf8(
