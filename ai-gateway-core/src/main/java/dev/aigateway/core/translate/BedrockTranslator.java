@@ -331,10 +331,8 @@ final class BedrockTranslator extends Translator {
 
     @Override
     public void end() {
-      // A stream cut before messageStop gets no [DONE], as a truncated stream.
-      if (stopped && !chunks.isDone()) {
-        chunks.done();
-      }
+      // A stream cut before its metadata event (after messageStop, with the usage) gets no [DONE],
+      // as a truncated stream: its usage is lost.
     }
 
     private void message(EventStreamMessage message) {

@@ -245,6 +245,26 @@ class AnswerTranslationTest {
   }
 
   @Test
+  void aBedrockStreamCutBeforeItsMetadataEndsWithoutDoneSoItsLostUsageIsNotASuccess() {
+    byte[] cut =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            EventStreamMessage.event(
+                    "contentBlockDelta",
+                    utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hel\"}}"))
+                .encode(),
+            EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}"))
+                .encode()); // the metadata event, which carries the usage, never came
+
+    List<String> data = data(answer(translate(Target.BEDROCK, STREAM_CALL), cut));
+
+    assertThat(data).doesNotContain("[DONE]");
+    assertThat(streamedText(data)).isEqualTo("Hel");
+    assertThat(tree(utf8(data.get(data.size() - 1))).at("/choices/0/finish_reason").asText())
+        .isEqualTo("stop");
+  }
+
+  @Test
   void backendErrorsBecomeOpenAiErrorsInEveryTarget() {
     JsonNode anthropic =
         tree(
