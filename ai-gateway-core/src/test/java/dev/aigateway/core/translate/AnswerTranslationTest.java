@@ -18,6 +18,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -322,6 +323,37 @@ class AnswerTranslationTest {
     assertThatThrownBy(body::readAllBytes)
         .isInstanceOf(IOException.class)
         .hasMessageContaining("could not be translated");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "validationException, 400, invalid_request_error",
+    "throttlingException, 429, rate_limit_error",
+    "modelStreamErrorException, 424, server_error",
+    "internalServerException, 500, server_error",
+    "serviceUnavailableException, 503, server_error",
+  })
+  void aBedrockExceptionMidStreamKeepsTheStatusBedrockDocumentsForIt(
+      String exception, int status, String type) {
+    byte[] stream =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            new EventStreamMessage(
+                    Map.of(
+                        ":message-type", "exception",
+                        ":exception-type", exception,
+                        ":content-type", "application/json"),
+                    utf8("{}"))
+                .encode());
+
+    List<String> data = data(answer(translate(Target.BEDROCK, STREAM_CALL), stream));
+
+    JsonNode error = tree(utf8(data.get(data.size() - 1))).path("error");
+    assertThat(error.path("code").asText()).isEqualTo(exception);
+    assertThat(error.path("type").asText()).isEqualTo(type);
+    assertThat(error.path("message").asText())
+        .isEqualTo("Amazon Bedrock Converse backend answered " + status);
+    assertThat(data).doesNotContain("[DONE]");
   }
 
   @Test
