@@ -407,11 +407,11 @@ public final class ResponseReadout {
 
   /**
    * Reads one Responses API stream event from {@code data[from, to)}: the text of {@code *.delta}
-   * events, the response's model and usage from {@code response.created} and from the events that
-   * end a response. {@code response.completed} and {@code response.incomplete} mark the body
-   * complete; {@code response.failed} does not (a failed response is no answer: the call ends
-   * {@code TRUNCATED}, charged the usage it reports, and is not cached). Returns false, having
-   * learnt nothing, when the data is not a JSON object.
+   * events (not the base64 of {@code response.audio.delta}), the response's model and usage from
+   * {@code response.created} and from the events that end a response. {@code response.completed}
+   * and {@code response.incomplete} mark the body complete; {@code response.failed} does not (a
+   * failed response is no answer: the call ends {@code TRUNCATED}, charged the usage it reports,
+   * and is not cached). Returns false, having learnt nothing, when the data is not a JSON object.
    */
   boolean readResponsesEvent(byte[] data, int from, int to) {
     String type = null;
@@ -436,7 +436,8 @@ public final class ResponseReadout {
       return true;
     }
     if (type.endsWith(".delta")) {
-      if (delta != null) {
+      // the audio's base64 is no text (its transcript comes in response.audio.transcript.delta)
+      if (delta != null && !type.equals("response.audio.delta")) {
         textBuilder().append(delta);
       }
     } else if (type.equals("response.completed") || type.equals("response.incomplete")) {

@@ -987,6 +987,31 @@ class SseBodyTest {
   }
 
   @Test
+  void aResponsesStreamsAudioIsNotTextToEstimateOutputTokensWith() throws IOException {
+    String audio = java.util.Base64.getEncoder().encodeToString(new byte[3000]); // PCM, 4000 chars
+    String sent =
+        "event: response.created\n"
+            + "data: {\"type\":\"response.created\",\"response\":{\"id\":\"r1\","
+            + "\"model\":\"gpt-4o-audio-preview\",\"usage\":null}}\n\n"
+            + "event: response.audio.transcript.delta\n"
+            + "data: {\"type\":\"response.audio.transcript.delta\",\"delta\":\"Hello\"}\n\n"
+            + "event: response.audio.delta\n"
+            + "data: {\"type\":\"response.audio.delta\",\"delta\":\""
+            + audio
+            + "\"}\n\n"; // cut before response.completed: settled on an estimate
+    SseBody body =
+        new SseBody(
+            new PiecewiseInputStream(sent.getBytes(UTF_8), 7), listener, () -> false, true, false);
+
+    readAll(body, 8192);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.facts().usage()).isNull();
+    assertThat(end.facts().text().toString()).isEqualTo("Hello");
+  }
+
+  @Test
   void responsesStreamWithCrlfReadsUsage() throws IOException {
     byte[] sent =
         crlf(RESPONSES_STREAM.replace("%COMPLETED", RESPONSES_COMPLETED), "\r\n").getBytes(UTF_8);
