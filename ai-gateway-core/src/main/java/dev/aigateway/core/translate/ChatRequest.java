@@ -66,7 +66,8 @@ final class ChatRequest {
       implements Part {}
 
   /** A tool call the assistant made: its id, function name and arguments (a JSON value). */
-  record ToolCall(String id, String name, JsonNode arguments) implements Part {}
+  record ToolCall(String id, String name, JsonNode arguments, @Nullable String thoughtSignature)
+      implements Part {}
 
   /** The result of a tool call: the call's id, its function's name, the result's text. */
   record ToolResult(String callId, String name, String content) implements Part {}
@@ -351,7 +352,14 @@ final class ChatRequest {
               if (id.isEmpty() || name.isEmpty()) {
                 throw refused(where, "needs an id and a function name");
               }
-              parts.add(new ToolCall(id, name, arguments(call.path("function"), where)));
+              JsonNode signature =
+                  call.path("extra_content").path("google").get("thought_signature");
+              parts.add(
+                  new ToolCall(
+                      id,
+                      name,
+                      arguments(call.path("function"), where),
+                      signature != null && signature.isTextual() ? signature.textValue() : null));
               toolNames.put(id, name);
             }
           }

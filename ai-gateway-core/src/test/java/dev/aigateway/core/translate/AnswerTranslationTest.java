@@ -200,6 +200,35 @@ class AnswerTranslationTest {
   }
 
   @Test
+  void geminiThoughtSignaturesOfFunctionCallsComeBackWithTheirToolCalls() {
+    String gemini =
+        "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":"
+            + "{\"name\":\"weather\",\"args\":{\"city\":\"Oslo\"}},\"thoughtSignature\":"
+            + "\"c2lnLTE=\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{"
+            + "\"promptTokenCount\":5,\"candidatesTokenCount\":3,\"totalTokenCount\":8},"
+            + "\"modelVersion\":\"gemini-3-pro-preview\",\"responseId\":\"r1\"}";
+
+    JsonNode json = tree(answer(translate(Target.GEMINI, JSON_CALL), utf8(gemini)));
+    List<String> data =
+        data(answer(translate(Target.GEMINI, STREAM_CALL), utf8(sse(null, gemini))));
+
+    JsonNode call = json.at("/choices/0/message/tool_calls/0");
+    assertThat(call.at("/function/name").asText()).isEqualTo("weather");
+    assertThat(call.at("/extra_content/google/thought_signature").asText()).isEqualTo("c2lnLTE=");
+    JsonNode streamed =
+        data.stream()
+            .filter(d -> !d.equals("[DONE]"))
+            .map(d -> tree(utf8(d)).at("/choices/0/delta/tool_calls/0"))
+            .filter(JsonNode::isObject)
+            .findFirst()
+            .orElseThrow();
+    assertThat(streamed.at("/function/name").asText()).isEqualTo("weather");
+    assertThat(streamed.at("/function/arguments").asText()).isEqualTo("{\"city\":\"Oslo\"}");
+    assertThat(streamed.at("/extra_content/google/thought_signature").asText())
+        .isEqualTo("c2lnLTE=");
+  }
+
+  @Test
   void aStreamCutShortEndsWithoutDoneSoTheGatewaySeesItTruncated() {
     String cut =
         sse(

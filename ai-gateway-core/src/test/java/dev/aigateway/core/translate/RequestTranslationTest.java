@@ -287,6 +287,23 @@ class RequestTranslationTest {
   }
 
   @Test
+  void aGeminiThoughtSignatureOnAToolCallGoesBackToGemini() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+            + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\","
+            + "\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":"
+            + "\"{\\\"city\\\":\\\"Oslo\\\"}\"},\"extra_content\":{\"google\":"
+            + "{\"thought_signature\":\"c2lnLTE=\"}}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"3 degrees\"}]}";
+
+    JsonNode part = body(translate(Target.GEMINI, request)).at("/contents/1/parts/0");
+
+    assertThat(part.at("/functionCall/name").asText()).isEqualTo("weather");
+    assertThat(part.at("/functionCall/args/city").asText()).isEqualTo("Oslo");
+    assertThat(part.path("thoughtSignature").asText()).isEqualTo("c2lnLTE=");
+  }
+
+  @Test
   void messageContentsATargetCannotTakeAreRefusedWithTheirPath() {
     String url =
         "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
