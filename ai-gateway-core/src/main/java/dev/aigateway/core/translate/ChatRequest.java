@@ -193,7 +193,7 @@ final class ChatRequest {
 
   private void readOptions(ObjectNode body, Target target) {
     JsonNode n = body.get("n");
-    if (present(n) && !(n.canConvertToLong() && n.asLong() == 1)) {
+    if (present(n) && !(n.canConvertToExactIntegral() && n.canConvertToLong() && n.asLong() == 1)) {
       throw refused("n", "must be 1: " + target.label + " backends give one choice per call");
     }
     JsonNode logprobs = body.get("logprobs");

@@ -278,6 +278,7 @@ class RequestTranslationTest {
         "BEDROCK | ,\"max_completion_tokens\":2.5 | max_completion_tokens",
         "GEMINI | ,\"max_tokens\":0.5 | max_tokens",
         "GEMINI | ,\"seed\":1.5 | seed",
+        "BEDROCK | ,\"n\":1.5 | n",
       })
   void fieldsATargetHasNoEquivalentOfAreRefusedByName(Target target, String extra, String param) {
     assertRefused(
