@@ -631,6 +631,35 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aQueuedBackgroundResponseIsNotStoredAndIsSettledOnItsWholeAllowance() throws Exception {
+    String queued =
+        "{\"id\":\"resp_1\",\"object\":\"response\",\"created_at\":1,\"status\":\"queued\","
+            + "\"background\":true,\"model\":\"gpt-4.1\",\"output\":[],\"usage\":null}";
+    String inProgress = queued.replace("resp_1", "resp_2").replace("queued", "in_progress");
+    server.enqueue(json(queued));
+    server.enqueue(json(inProgress));
+    String responses = server.url("/v1/responses").toString();
+    String request =
+        "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"background\":true,\"max_output_tokens\":300}";
+
+    try (Response first = client.newCall(post(responses, request)).execute()) {
+      assertThat(first.body().string()).isEqualTo(queued);
+    }
+    GatewayEvent firstEvent = events.next();
+    try (Response second = client.newCall(post(responses, request)).execute()) {
+      assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(second.body().string()).isEqualTo(inProgress);
+    }
+    GatewayEvent secondEvent = events.next();
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    // The answer is still to be generated: the whole allowance is charged, not an empty answer.
+    assertThat(firstEvent.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(firstEvent.usage().tokens().outputTokens()).isEqualTo(300);
+    assertThat(secondEvent.usage().tokens().outputTokens()).isEqualTo(300);
+  }
+
+  @Test
   void aFailedResponsesStreamIsNeverStored() throws Exception {
     String failed =
         "event: response.created\ndata: {\"type\":\"response.created\",\"response\":"

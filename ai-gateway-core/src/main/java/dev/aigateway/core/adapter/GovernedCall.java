@@ -405,8 +405,9 @@ public final class GovernedCall {
   }
 
   private long estimatedOutput(ResponseReadout readout, CallOutcome outcome) {
-    if (!exchange.stream() && !readout.complete()) {
-      // A JSON answer not read whole: the backend produced it all, so assume the whole allowance.
+    if (!exchange.stream() && (!readout.complete() || readout.answerPending())) {
+      // A JSON answer not read whole: the backend produced it all, so assume the whole allowance;
+      // so for a background response still to be generated, whose usage this call never sees.
       return exchange.outputAllowance();
     }
     long read;

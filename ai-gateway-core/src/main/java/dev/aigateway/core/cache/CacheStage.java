@@ -81,7 +81,8 @@ public final class CacheStage implements CallStage {
     if (observed == null
         || exchange.outcome() != CallOutcome.SUCCESS
         || readout == null
-        || !readout.complete()) {
+        || !readout.complete()
+        || readout.answerPending()) {
       return;
     }
     byte[] body = observed.captured();

@@ -306,6 +306,25 @@ final class BedrockTranslator extends Translator {
     }
   }
 
+  /**
+   * The HTTP status Bedrock documents for an exception of ConverseStream's stream ({@code
+   * ConverseStreamOutput}): 400 for {@code validationException}, 424 for {@code
+   * modelStreamErrorException}, 429 for {@code throttlingException}, 503 for {@code
+   * serviceUnavailableException}, 500 for {@code internalServerException} and any other.
+   */
+  static int exceptionStatus(String type) {
+    String lower = type.toLowerCase(Locale.ROOT);
+    if (lower.contains("throttl")) {
+      return 429;
+    }
+    return switch (lower) {
+      case "validationexception" -> 400;
+      case "modelstreamerrorexception" -> 424;
+      case "serviceunavailableexception" -> 503;
+      default -> 500;
+    };
+  }
+
   /** ConverseStream's binary event stream, message by message, to OpenAI chunks. */
   private final class Decoder implements StreamDecoder {
     private final ChunkWriter chunks;
@@ -331,10 +350,8 @@ final class BedrockTranslator extends Translator {
 
     @Override
     public void end() {
-      // A stream cut before messageStop gets no [DONE], as a truncated stream.
-      if (stopped && !chunks.isDone()) {
-        chunks.done();
-      }
+      // A stream cut before its metadata event (after messageStop, with the usage) gets no [DONE],
+      // as a truncated stream: its usage is lost.
     }
 
     private void message(EventStreamMessage message) {
@@ -344,7 +361,7 @@ final class BedrockTranslator extends Translator {
       byte[] payload = message.payload();
       if (message.isException()) {
         String type = message.exceptionType() != null ? message.exceptionType() : "error";
-        int status = type.toLowerCase(Locale.ROOT).contains("throttl") ? 429 : 500;
+        int status = exceptionStatus(type);
         chunks.error(
             errorBody(
                 status, payload, name -> "x-amzn-ErrorType".equalsIgnoreCase(name) ? type : null));

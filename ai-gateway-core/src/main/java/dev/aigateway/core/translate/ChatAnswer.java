@@ -17,8 +17,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class ChatAnswer {
 
-  /** A tool call of the answer: its id, function name and arguments as a JSON string. */
-  record Call(String id, String name, String arguments) {}
+  /**
+   * A tool call of the answer: its id, function name and arguments as a JSON string, and Gemini's
+   * {@code thoughtSignature} for it (null for none).
+   */
+  record Call(String id, String name, String arguments, @Nullable String thoughtSignature) {}
 
   String id = "";
   String model = "";
@@ -29,7 +32,15 @@ final class ChatAnswer {
 
   /** Adds a tool call; {@code arguments} null (the backend gave none) is the empty object. */
   void call(String id, String name, @Nullable String arguments) {
-    calls.add(new Call(id, name, arguments == null ? "{}" : arguments));
+    call(id, name, arguments, null);
+  }
+
+  /**
+   * Adds a tool call that carries Gemini's {@code thoughtSignature}, written as Gemini's own
+   * OpenAI-compatible API writes it: {@code extra_content.google.thought_signature}.
+   */
+  void call(String id, String name, @Nullable String arguments, @Nullable String thoughtSignature) {
+    calls.add(new Call(id, name, arguments == null ? "{}" : arguments, thoughtSignature));
   }
 
   byte[] toJson(long created) {
@@ -57,6 +68,13 @@ final class ChatAnswer {
           json.writeStringField("name", call.name());
           json.writeStringField("arguments", call.arguments());
           json.writeEndObject();
+          if (call.thoughtSignature() != null) {
+            json.writeObjectFieldStart("extra_content");
+            json.writeObjectFieldStart("google");
+            json.writeStringField("thought_signature", call.thoughtSignature());
+            json.writeEndObject();
+            json.writeEndObject();
+          }
           json.writeEndObject();
         }
         json.writeEndArray();

@@ -66,7 +66,8 @@ final class ChatRequest {
       implements Part {}
 
   /** A tool call the assistant made: its id, function name and arguments (a JSON value). */
-  record ToolCall(String id, String name, JsonNode arguments) implements Part {}
+  record ToolCall(String id, String name, JsonNode arguments, @Nullable String thoughtSignature)
+      implements Part {}
 
   /** The result of a tool call: the call's id, its function's name, the result's text. */
   record ToolResult(String callId, String name, String content) implements Part {}
@@ -192,7 +193,7 @@ final class ChatRequest {
 
   private void readOptions(ObjectNode body, Target target) {
     JsonNode n = body.get("n");
-    if (present(n) && !(n.canConvertToLong() && n.asLong() == 1)) {
+    if (present(n) && !(n.canConvertToExactIntegral() && n.canConvertToLong() && n.asLong() == 1)) {
       throw refused("n", "must be 1: " + target.label + " backends give one choice per call");
     }
     JsonNode logprobs = body.get("logprobs");
@@ -209,7 +210,7 @@ final class ChatRequest {
     frequencyPenalty = number(body, "frequency_penalty");
     JsonNode seedNode = body.get("seed");
     if (present(seedNode)) {
-      if (!seedNode.canConvertToLong()) {
+      if (!seedNode.canConvertToExactIntegral() || !seedNode.canConvertToLong()) {
         throw refused("seed", "must be an integer");
       }
       seed = seedNode.asLong();
@@ -351,7 +352,14 @@ final class ChatRequest {
               if (id.isEmpty() || name.isEmpty()) {
                 throw refused(where, "needs an id and a function name");
               }
-              parts.add(new ToolCall(id, name, arguments(call.path("function"), where)));
+              JsonNode signature =
+                  call.path("extra_content").path("google").get("thought_signature");
+              parts.add(
+                  new ToolCall(
+                      id,
+                      name,
+                      arguments(call.path("function"), where),
+                      signature != null && signature.isTextual() ? signature.textValue() : null));
               toolNames.put(id, name);
             }
           }
@@ -525,7 +533,7 @@ final class ChatRequest {
     if (!present(node)) {
       return null;
     }
-    if (!node.canConvertToLong() || node.asLong() < 1) {
+    if (!node.canConvertToExactIntegral() || !node.canConvertToLong() || node.asLong() < 1) {
       throw refused(field, "must be a positive integer");
     }
     return node.asLong();

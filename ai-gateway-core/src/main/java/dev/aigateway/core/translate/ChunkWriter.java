@@ -34,6 +34,9 @@ final class ChunkWriter {
   private static final byte[] CALL_ARGUMENTS = ascii(",\"arguments\":");
   private static final byte[] FRAGMENT = ascii(",\"function\":{\"arguments\":");
   private static final byte[] CALL_END = ascii("}}]}");
+  private static final byte[] CALL_SIGNATURE =
+      ascii("},\"extra_content\":{\"google\":{\"thought_signature\":");
+  private static final byte[] SIGNATURE_END = ascii("}}}]}");
   private static final byte[] EMPTY_DELTA = ascii("{}");
   private static final byte[] FINISH = ascii(",\"logprobs\":null,\"finish_reason\":");
   private static final byte[] NULL = ascii("null");
@@ -108,6 +111,15 @@ final class ChunkWriter {
 
   /** Opens a tool call; returns its index among the answer's tool calls. */
   int toolCall(String callId, String name, String arguments) {
+    return toolCall(callId, name, arguments, null);
+  }
+
+  /**
+   * Opens a tool call that carries Gemini's {@code thoughtSignature} (null for none), as Gemini's
+   * own OpenAI-compatible API gives it: {@code extra_content.google.thought_signature}; returns its
+   * index among the answer's tool calls.
+   */
+  int toolCall(String callId, String name, String arguments, @Nullable String thoughtSignature) {
     start();
     int index = toolCalls++;
     open();
@@ -119,7 +131,13 @@ final class ChunkWriter {
     string(name);
     out.writeBytes(CALL_ARGUMENTS);
     string(arguments);
-    out.writeBytes(CALL_END);
+    if (thoughtSignature == null) {
+      out.writeBytes(CALL_END);
+    } else {
+      out.writeBytes(CALL_SIGNATURE);
+      string(thoughtSignature);
+      out.writeBytes(SIGNATURE_END);
+    }
     close(null);
     return index;
   }

@@ -112,11 +112,11 @@ final class GeminiTranslator extends Translator {
           .put("mimeType", image.mediaType())
           .put("data", image.data());
     } else if (part instanceof ChatRequest.ToolCall call) {
-      parts
-          .addObject()
-          .putObject("functionCall")
-          .put("name", call.name())
-          .set("args", call.arguments());
+      ObjectNode functionCall = parts.addObject();
+      functionCall.putObject("functionCall").put("name", call.name()).set("args", call.arguments());
+      if (call.thoughtSignature() != null) {
+        functionCall.put("thoughtSignature", call.thoughtSignature()); // Gemini 3 needs it back
+      }
     } else if (part instanceof ChatRequest.ToolResult result) {
       byte[] content = result.content().getBytes(StandardCharsets.UTF_8);
       JsonNode parsed = Json.parseOrNull(content, 0, content.length);
@@ -178,7 +178,11 @@ final class GeminiTranslator extends Translator {
       if (part.text() != null) {
         answer.text.append(part.text());
       } else {
-        answer.call(callId(context, answer.calls.size()), part.name(), part.arguments());
+        answer.call(
+            callId(context, answer.calls.size()),
+            part.name(),
+            part.arguments(),
+            part.thoughtSignature());
       }
     }
     if (!response.candidate && response.blocked) {
@@ -209,8 +213,15 @@ final class GeminiTranslator extends Translator {
     return new Decoder(chunks, context);
   }
 
-  /** A text part, or a function call (its name and arguments: compact JSON, null when absent). */
-  private record Part(@Nullable String text, String name, @Nullable String arguments) {}
+  /**
+   * A text part, or a function call (its name and arguments: compact JSON, null when absent; and
+   * its {@code thoughtSignature}, null when absent).
+   */
+  private record Part(
+      @Nullable String text,
+      String name,
+      @Nullable String arguments,
+      @Nullable String thoughtSignature) {}
 
   /**
    * One {@code GenerateContentResponse} (a whole answer, or one of a stream's), as far as the
@@ -283,11 +294,13 @@ final class GeminiTranslator extends Translator {
       boolean call = false;
       String name = "";
       String arguments = null;
+      String signature = null;
       if (json.object()) {
         for (String member; (member = json.member()) != null; ) {
           switch (member) {
             case "text" -> text = json.text("");
             case "thought" -> thought = json.bool();
+            case "thoughtSignature" -> signature = json.string();
             case "functionCall" -> {
               call = true;
               if (json.object()) {
@@ -305,9 +318,9 @@ final class GeminiTranslator extends Translator {
         }
       }
       if (call) {
-        parts.add(new Part(null, name, arguments));
+        parts.add(new Part(null, name, arguments, signature));
       } else if (text != null && !thought) {
-        parts.add(new Part(text, "", null));
+        parts.add(new Part(text, "", null, null));
       }
     }
 
@@ -367,7 +380,8 @@ final class GeminiTranslator extends Translator {
           chunks.toolCall(
               callId(context, calls++),
               part.name(),
-              part.arguments() == null ? "{}" : part.arguments());
+              part.arguments() == null ? "{}" : part.arguments(),
+              part.thoughtSignature());
         }
       }
       blocked |= response.blocked;

@@ -48,7 +48,7 @@ final class TranslatedStream extends TransformingInputStream {
     try {
       decoder.feed(bytes, from, to - from);
     } catch (RuntimeException e) {
-      throw failed(e);
+      failed(e);
     }
     handOn();
   }
@@ -58,17 +58,19 @@ final class TranslatedStream extends TransformingInputStream {
     try {
       decoder.end();
     } catch (RuntimeException e) {
-      throw failed(e);
+      failed(e);
     }
     handOn();
   }
 
-  /** The stream ends with what was translated before the failure, then this read's exception. */
-  private IOException failed(RuntimeException e) throws IOException {
-    finish();
-    handOn();
-    return new IOException(
-        "the backend's stream could not be translated: " + e.getClass().getSimpleName(), e);
+  /**
+   * The stream ends with what was translated before the failure (the chunks of this read's events
+   * before it too), then the exception.
+   */
+  private void failed(RuntimeException e) {
+    fail(
+        new IOException(
+            "the backend's stream could not be translated: " + e.getClass().getSimpleName(), e));
   }
 
   /** Hands on what the decoder produced (the sink writes to memory: it never fails). */

@@ -124,6 +124,7 @@ public abstract class Translator {
       case 401 -> "authentication_error";
       case 403 -> "permission_error";
       case 429 -> "rate_limit_error";
+      case 424 -> "server_error"; // Bedrock: the model failed (ModelErrorException, its stream's)
       default -> status >= 500 ? "server_error" : "invalid_request_error";
     };
   }

@@ -33,7 +33,8 @@ import org.jspecify.annotations.Nullable;
  *       [DONE]}.
  *   <li>Stream to JSON (chat and text completions): the chunks assembled into the completion
  *       document the backend would have answered: text concatenated per choice, tool-call arguments
- *       concatenated per call, finish reasons and usage kept.
+ *       concatenated per call, finish reasons and usage kept. A stream stored without usage cannot
+ *       give the {@code usage} every JSON answer has: a miss.
  *   <li>An answer with token log probabilities ({@code logprobs}) is not converted: a miss.
  * </ul>
  */
@@ -88,7 +89,8 @@ final class OpenAiReplay {
             : null;
       }
       ObjectNode document = assemble(cached.body(), chat);
-      return document == null
+      // A JSON answer always reports usage: a stream stored without it cannot give one (a miss).
+      return document == null || !document.has("usage")
           ? null
           : new Replayed(Json.MAPPER.writeValueAsBytes(document), JSON_TYPE);
     } catch (IOException | RuntimeException e) {

@@ -51,6 +51,9 @@ public final class ResponseReadout {
   private boolean keepText;
   private boolean complete;
 
+  /** Whether the document read is a response still to be generated ({@link #answerPending}). */
+  private boolean answerPending;
+
   /** Chat chunks whose text is not read yet; null when none. */
   private DeferredChunks deferred;
 
@@ -220,10 +223,31 @@ public final class ResponseReadout {
     }
     if (!learn(read.model(), read.usage()) || keepText) {
       // Rare: the text is needed (to estimate, or to log), so read the document again, whole.
-      appendDocumentText(Json.parseOrNull(doc, from, to - from));
+      JsonNode tree = Json.parseOrNull(doc, from, to - from);
+      appendDocumentText(tree);
+      answerPending = read.usage() == null && isPendingResponse(tree);
     }
     complete = true;
     return true;
+  }
+
+  /**
+   * Whether the whole document read is a Responses API answer still to be generated: a background
+   * response ({@code "background": true}) answered {@code status} {@code queued} or {@code
+   * in_progress}, with no output and {@code usage} null yet (the output and its usage come later,
+   * to a {@code GET} of the response). It is no answer to store in the response cache, and its
+   * output is estimated as the call's whole allowance.
+   */
+  public boolean answerPending() {
+    return answerPending;
+  }
+
+  private static boolean isPendingResponse(JsonNode doc) {
+    if (doc == null || !"response".equals(doc.path("object").textValue())) {
+      return false;
+    }
+    String status = doc.path("status").textValue();
+    return "queued".equals(status) || "in_progress".equals(status);
   }
 
   /**
@@ -396,11 +420,11 @@ public final class ResponseReadout {
 
   /**
    * Reads one Responses API stream event from {@code data[from, to)}: the text of {@code *.delta}
-   * events, the response's model and usage from {@code response.created} and from the events that
-   * end a response. {@code response.completed} and {@code response.incomplete} mark the body
-   * complete; {@code response.failed} does not (a failed response is no answer: the call ends
-   * {@code TRUNCATED}, charged the usage it reports, and is not cached). Returns false, having
-   * learnt nothing, when the data is not a JSON object.
+   * events (not the base64 of {@code response.audio.delta}), the response's model and usage from
+   * {@code response.created} and from the events that end a response. {@code response.completed}
+   * and {@code response.incomplete} mark the body complete; {@code response.failed} does not (a
+   * failed response is no answer: the call ends {@code TRUNCATED}, charged the usage it reports,
+   * and is not cached). Returns false, having learnt nothing, when the data is not a JSON object.
    */
   boolean readResponsesEvent(byte[] data, int from, int to) {
     String type = null;
@@ -425,7 +449,8 @@ public final class ResponseReadout {
       return true;
     }
     if (type.endsWith(".delta")) {
-      if (delta != null) {
+      // the audio's base64 is no text (its transcript comes in response.audio.transcript.delta)
+      if (delta != null && !type.equals("response.audio.delta")) {
         textBuilder().append(delta);
       }
     } else if (type.equals("response.completed") || type.equals("response.incomplete")) {

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * after the event as a {@linkplain #separator separator}, so an event is the same bytes whatever
  * the reads. Data lines ({@code data:} with its value after one optional space, or a bare {@code
  * data}, an empty value) are noted as they pass, so an event's single data line is found in place
- * without a second scan.
+ * without a second scan. A UTF-8 byte-order mark that starts the stream is ignored, as the
+ * specification has it: it is handed on as a {@linkplain #separator separator}, not as the start of
+ * the first event's first line.
  *
  * <p>Only the event in flight is held, and that one only up to a bound: an event larger than that
  * (its lines and empty line) is handed on {@linkplain #oversized untouched} as its bytes come, and
@@ -108,6 +110,12 @@ public abstract class SseEventFramer {
    * event handed to {@link #event}.
    */
   private byte carriageReturn;
+
+  /** The UTF-8 byte-order mark, which is ignored at the stream's start. */
+  private static final byte[] BYTE_ORDER_MARK = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
+  /** Whether the stream's first bytes were looked at for a {@link #BYTE_ORDER_MARK}. */
+  private boolean started;
 
   /** Whether the event in flight was offered to {@link #eventAt} already. */
   private boolean offered;
@@ -409,6 +417,9 @@ public abstract class SseEventFramer {
    * passed on from then on, as it comes, to its end.
    */
   private void frame() {
+    if (!started && !skipByteOrderMark()) {
+      return; // the bytes in may still be the start of a byte-order mark
+    }
     while (true) {
       if (carriageReturn != NO_CR && lineStart < length) {
         boolean ofEvent = carriageReturn == CR_OF_EVENT;
@@ -483,6 +494,29 @@ public abstract class SseEventFramer {
     if (oversized || length - eventStart > maxEventBytes) {
       passOnOversized();
     }
+  }
+
+  /**
+   * At the stream's start, passes a {@link #BYTE_ORDER_MARK} there on as a separator, so that the
+   * line after it is read as the first line. False while the bytes in are too few to tell.
+   */
+  private boolean skipByteOrderMark() {
+    int in = Math.min(length - eventStart, BYTE_ORDER_MARK.length);
+    for (int k = 0; k < in; k++) {
+      if (buffer[eventStart + k] != BYTE_ORDER_MARK[k]) {
+        started = true;
+        return true;
+      }
+    }
+    if (in < BYTE_ORDER_MARK.length) {
+      return false;
+    }
+    started = true;
+    int from = eventStart;
+    eventStart += BYTE_ORDER_MARK.length;
+    lineStart = eventStart;
+    separator(buffer, from, eventStart, false);
+    return true;
   }
 
   /**

@@ -39,6 +39,9 @@ public abstract class TransformingInputStream extends InputStream {
    */
   private boolean finished;
 
+  /** The failure to throw once the bytes made before it are read ({@link #fail}), or null. */
+  private IOException failure;
+
   /** A stream made from {@code upstream}'s bytes. */
   protected TransformingInputStream(InputStream upstream) {
     this.upstream = Objects.requireNonNull(upstream, "upstream");
@@ -80,6 +83,15 @@ public abstract class TransformingInputStream extends InputStream {
     finished = true;
   }
 
+  /**
+   * Nothing more is made, and the stream failed: the application reads what was emitted, then gets
+   * {@code failure} (once), then the end.
+   */
+  protected final void fail(IOException failure) {
+    finished = true;
+    this.failure = failure;
+  }
+
   /** Whether nothing more is made. */
   protected final boolean finished() {
     return finished;
@@ -89,6 +101,11 @@ public abstract class TransformingInputStream extends InputStream {
   private boolean fill() throws IOException {
     while (readyAt == readyEnd) {
       if (finished) {
+        IOException failed = failure;
+        if (failed != null) {
+          failure = null;
+          throw failed;
+        }
         return false;
       }
       readyAt = 0;

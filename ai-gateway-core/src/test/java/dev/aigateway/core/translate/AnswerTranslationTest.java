@@ -18,6 +18,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -199,6 +200,35 @@ class AnswerTranslationTest {
   }
 
   @Test
+  void geminiThoughtSignaturesOfFunctionCallsComeBackWithTheirToolCalls() {
+    String gemini =
+        "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":"
+            + "{\"name\":\"weather\",\"args\":{\"city\":\"Oslo\"}},\"thoughtSignature\":"
+            + "\"c2lnLTE=\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{"
+            + "\"promptTokenCount\":5,\"candidatesTokenCount\":3,\"totalTokenCount\":8},"
+            + "\"modelVersion\":\"gemini-3-pro-preview\",\"responseId\":\"r1\"}";
+
+    JsonNode json = tree(answer(translate(Target.GEMINI, JSON_CALL), utf8(gemini)));
+    List<String> data =
+        data(answer(translate(Target.GEMINI, STREAM_CALL), utf8(sse(null, gemini))));
+
+    JsonNode call = json.at("/choices/0/message/tool_calls/0");
+    assertThat(call.at("/function/name").asText()).isEqualTo("weather");
+    assertThat(call.at("/extra_content/google/thought_signature").asText()).isEqualTo("c2lnLTE=");
+    JsonNode streamed =
+        data.stream()
+            .filter(d -> !d.equals("[DONE]"))
+            .map(d -> tree(utf8(d)).at("/choices/0/delta/tool_calls/0"))
+            .filter(JsonNode::isObject)
+            .findFirst()
+            .orElseThrow();
+    assertThat(streamed.at("/function/name").asText()).isEqualTo("weather");
+    assertThat(streamed.at("/function/arguments").asText()).isEqualTo("{\"city\":\"Oslo\"}");
+    assertThat(streamed.at("/extra_content/google/thought_signature").asText())
+        .isEqualTo("c2lnLTE=");
+  }
+
+  @Test
   void aStreamCutShortEndsWithoutDoneSoTheGatewaySeesItTruncated() {
     String cut =
         sse(
@@ -242,6 +272,26 @@ class AnswerTranslationTest {
     assertThat(error.path("code").asText()).isEqualTo("overloaded_error");
     assertThat(error.path("type").asText()).isEqualTo("server_error");
     assertThat(data).doesNotContain("[DONE]");
+  }
+
+  @Test
+  void aBedrockStreamCutBeforeItsMetadataEndsWithoutDoneSoItsLostUsageIsNotASuccess() {
+    byte[] cut =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            EventStreamMessage.event(
+                    "contentBlockDelta",
+                    utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hel\"}}"))
+                .encode(),
+            EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"end_turn\"}"))
+                .encode()); // the metadata event, which carries the usage, never came
+
+    List<String> data = data(answer(translate(Target.BEDROCK, STREAM_CALL), cut));
+
+    assertThat(data).doesNotContain("[DONE]");
+    assertThat(streamedText(data)).isEqualTo("Hel");
+    assertThat(tree(utf8(data.get(data.size() - 1))).at("/choices/0/finish_reason").asText())
+        .isEqualTo("stop");
   }
 
   @Test
@@ -302,6 +352,37 @@ class AnswerTranslationTest {
     assertThatThrownBy(body::readAllBytes)
         .isInstanceOf(IOException.class)
         .hasMessageContaining("could not be translated");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "validationException, 400, invalid_request_error",
+    "throttlingException, 429, rate_limit_error",
+    "modelStreamErrorException, 424, server_error",
+    "internalServerException, 500, server_error",
+    "serviceUnavailableException, 503, server_error",
+  })
+  void aBedrockExceptionMidStreamKeepsTheStatusBedrockDocumentsForIt(
+      String exception, int status, String type) {
+    byte[] stream =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            new EventStreamMessage(
+                    Map.of(
+                        ":message-type", "exception",
+                        ":exception-type", exception,
+                        ":content-type", "application/json"),
+                    utf8("{}"))
+                .encode());
+
+    List<String> data = data(answer(translate(Target.BEDROCK, STREAM_CALL), stream));
+
+    JsonNode error = tree(utf8(data.get(data.size() - 1))).path("error");
+    assertThat(error.path("code").asText()).isEqualTo(exception);
+    assertThat(error.path("type").asText()).isEqualTo(type);
+    assertThat(error.path("message").asText())
+        .isEqualTo("Amazon Bedrock Converse backend answered " + status);
+    assertThat(data).doesNotContain("[DONE]");
   }
 
   @Test
@@ -386,6 +467,43 @@ class AnswerTranslationTest {
 
     JsonNode usage = tree(utf8(data.get(data.size() - 2))).path("usage");
     assertThat(readBack(usage)).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
+  }
+
+  @Test
+  void chunksDecodedInTheReadThatMeetsACorruptFrameReachTheApplicationBeforeItsException()
+      throws IOException {
+    byte[] corrupt =
+        EventStreamMessage.event(
+                "contentBlockDelta", utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"lo\"}}"))
+            .encode();
+    corrupt[corrupt.length - 1] ^= 0x5a; // the message CRC no longer matches
+    byte[] stream =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            EventStreamMessage.event(
+                    "contentBlockDelta",
+                    utf8("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Hel\"}}"))
+                .encode(),
+            corrupt);
+    InputStream body =
+        translate(Target.BEDROCK, STREAM_CALL)
+            .answer()
+            .body(200, null, name -> null, new ByteArrayInputStream(stream)); // one read
+
+    java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    IOException failure = null;
+    try {
+      for (int n; (n = body.read(buffer)) != -1; ) {
+        read.write(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      failure = e;
+    }
+
+    assertThat(streamedText(data(read.toByteArray()))).isEqualTo("Hel");
+    assertThat(failure).isNotNull().hasMessageContaining("could not be translated");
+    assertThat(body.read()).isEqualTo(-1);
   }
 
   @Test

@@ -274,12 +274,34 @@ class RequestTranslationTest {
         "BEDROCK | ,\"tool_choice\":\"none\" | tool_choice",
         "ANTHROPIC | ,\"tools\":[{\"type\":\"web_search\"}] | tools[0].type",
         "ANTHROPIC | ,\"functions\":[] | functions",
+        "ANTHROPIC | ,\"max_tokens\":1.5 | max_tokens",
+        "BEDROCK | ,\"max_completion_tokens\":2.5 | max_completion_tokens",
+        "GEMINI | ,\"max_tokens\":0.5 | max_tokens",
+        "GEMINI | ,\"seed\":1.5 | seed",
+        "BEDROCK | ,\"n\":1.5 | n",
       })
   void fieldsATargetHasNoEquivalentOfAreRefusedByName(Target target, String extra, String param) {
     assertRefused(
         target,
         "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]" + extra + "}",
         param);
+  }
+
+  @Test
+  void aGeminiThoughtSignatureOnAToolCallGoesBackToGemini() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+            + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\","
+            + "\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":"
+            + "\"{\\\"city\\\":\\\"Oslo\\\"}\"},\"extra_content\":{\"google\":"
+            + "{\"thought_signature\":\"c2lnLTE=\"}}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"3 degrees\"}]}";
+
+    JsonNode part = body(translate(Target.GEMINI, request)).at("/contents/1/parts/0");
+
+    assertThat(part.at("/functionCall/name").asText()).isEqualTo("weather");
+    assertThat(part.at("/functionCall/args/city").asText()).isEqualTo("Oslo");
+    assertThat(part.path("thoughtSignature").asText()).isEqualTo("c2lnLTE=");
   }
 
   @Test

@@ -65,7 +65,9 @@ class OpenAiReplayTest {
             + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
             + "\"function\":{\"arguments\":\"1}\"}}]},\"finish_reason\":null}]}\n\n"
             + "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
-            + "\"tool_calls\"}]}\n\ndata: [DONE]\n\n";
+            + "\"tool_calls\"}]}\n\n"
+            + "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+            + "\"completion_tokens\":4,\"total_tokens\":7}}\n\ndata: [DONE]\n\n";
 
     JsonNode document =
         JSON.readTree(
@@ -119,10 +121,13 @@ class OpenAiReplayTest {
         OpenAiReplay.replay(
             stored(CachedResponse.Format.JSON, document), Operation.COMPLETIONS, true, false);
     assertThat(text(stream)).contains("\"text\":\"Once upon\"").doesNotContain("usage");
+    Replayed withUsage =
+        OpenAiReplay.replay(
+            stored(CachedResponse.Format.JSON, document), Operation.COMPLETIONS, true, true);
     JsonNode back =
         JSON.readTree(
             OpenAiReplay.replay(
-                    stored(CachedResponse.Format.SSE, text(stream)),
+                    stored(CachedResponse.Format.SSE, text(withUsage)),
                     Operation.COMPLETIONS,
                     false,
                     false)
@@ -131,6 +136,7 @@ class OpenAiReplayTest {
     assertThat(back.at("/choices/0/text").asText()).isEqualTo("Once upon");
     assertThat(back.at("/choices/0/finish_reason").asText()).isEqualTo("length");
     assertThat(back.path("object").asText()).isEqualTo("text_completion");
+    assertThat(back.at("/usage/total_tokens").asInt()).isEqualTo(5);
   }
 
   @Test
@@ -151,6 +157,23 @@ class OpenAiReplayTest {
                 Operation.CHAT_COMPLETIONS,
                 true,
                 false))
+        .isNull();
+  }
+
+  @Test
+  void aStoredStreamWithoutUsageCannotAnswerAJsonCallWhoseAnswerHasUsage() {
+    String withoutUsage =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
+            + "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+
+    assertThat(
+            OpenAiReplay.replay(
+                stored(CachedResponse.Format.SSE, withoutUsage),
+                Operation.CHAT_COMPLETIONS,
+                false,
+                false))
+        .as("a miss: the backend's JSON answer reports its usage")
         .isNull();
   }
 

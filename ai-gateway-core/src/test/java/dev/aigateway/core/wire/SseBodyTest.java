@@ -321,6 +321,30 @@ class SseBodyTest {
     assertThat(listener.onlyEnd().facts().usage()).isEqualTo(Usage.of(3, 1));
   }
 
+  @ParameterizedTest(name = "hideUsage={0}, pieces of {1} (0: in one read)")
+  @CsvSource({"true,1", "true,2", "true,6", "true,0", "false,1", "false,6", "false,0"})
+  void aByteOrderMarkAtTheStreamsStartIsIgnoredAndPassedOn(boolean hideUsage, int piece)
+      throws IOException {
+    String stream =
+        "\uFEFFdata: "
+            + HEAD
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],"
+            + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}\n\n"
+            + "data: [DONE]\n\n";
+    byte[] sent = stream.getBytes(UTF_8);
+    SseBody body =
+        chat(
+            piece == 0 ? new ByteArrayInputStream(sent) : new PiecewiseInputStream(sent, piece),
+            hideUsage);
+
+    String seen = readAllText(body);
+
+    assertThat(seen).isEqualTo(stream);
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.facts().usage()).isEqualTo(Usage.of(3, 1));
+    assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
   @ParameterizedTest(name = "hideUsage={0}")
   @ValueSource(booleans = {true, false})
   void nonJsonDataLinesAndCommentsPassThroughUnchanged(boolean hideUsage) throws IOException {
@@ -1006,6 +1030,31 @@ class SseBodyTest {
     assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(end.facts().usage()).isNull();
     assertThat(end.facts().model()).isEqualTo("gpt-4.1");
+  }
+
+  @Test
+  void aResponsesStreamsAudioIsNotTextToEstimateOutputTokensWith() throws IOException {
+    String audio = java.util.Base64.getEncoder().encodeToString(new byte[3000]); // PCM, 4000 chars
+    String sent =
+        "event: response.created\n"
+            + "data: {\"type\":\"response.created\",\"response\":{\"id\":\"r1\","
+            + "\"model\":\"gpt-4o-audio-preview\",\"usage\":null}}\n\n"
+            + "event: response.audio.transcript.delta\n"
+            + "data: {\"type\":\"response.audio.transcript.delta\",\"delta\":\"Hello\"}\n\n"
+            + "event: response.audio.delta\n"
+            + "data: {\"type\":\"response.audio.delta\",\"delta\":\""
+            + audio
+            + "\"}\n\n"; // cut before response.completed: settled on an estimate
+    SseBody body =
+        new SseBody(
+            new PiecewiseInputStream(sent.getBytes(UTF_8), 7), listener, () -> false, true, false);
+
+    readAll(body, 8192);
+
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(end.facts().usage()).isNull();
+    assertThat(end.facts().text().toString()).isEqualTo("Hello");
   }
 
   @Test
