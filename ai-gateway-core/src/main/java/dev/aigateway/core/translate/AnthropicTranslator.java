@@ -377,7 +377,7 @@ final class AnthropicTranslator extends Translator {
           chunks.done();
         }
         case "error" -> {
-          error("overloaded_error".equals(event.errorType) ? 529 : 500, data);
+          error(errorStatus(event.errorType), data);
         }
         default -> {} // ping, content_block_stop
       }
@@ -394,5 +394,27 @@ final class AnthropicTranslator extends Translator {
         }
       }
     }
+  }
+
+  /**
+   * The status Anthropic answers an error of {@code type} with (its errors page), for an error
+   * event in a stream that had already answered 200: 500 for a type it does not list.
+   */
+  static int errorStatus(@Nullable String type) {
+    if (type == null) {
+      return 500;
+    }
+    return switch (type) {
+      case "invalid_request_error" -> 400;
+      case "authentication_error" -> 401;
+      case "billing_error" -> 402;
+      case "permission_error" -> 403;
+      case "not_found_error" -> 404;
+      case "request_too_large" -> 413;
+      case "rate_limit_error" -> 429;
+      case "timeout_error" -> 504;
+      case "overloaded_error" -> 529;
+      default -> 500; // api_error and any other
+    };
   }
 }

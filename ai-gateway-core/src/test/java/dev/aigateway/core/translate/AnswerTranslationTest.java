@@ -274,6 +274,38 @@ class AnswerTranslationTest {
     assertThat(data).doesNotContain("[DONE]");
   }
 
+  /** Anthropic's error types mid-stream keep the statuses Anthropic answers them with. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "invalid_request_error, invalid_request_error",
+    "authentication_error, authentication_error",
+    "permission_error, permission_error",
+    "not_found_error, invalid_request_error",
+    "request_too_large, invalid_request_error",
+    "rate_limit_error, rate_limit_error",
+    "api_error, server_error",
+    "timeout_error, server_error",
+    "overloaded_error, server_error",
+  })
+  void anAnthropicErrorEventMidStreamKeepsItsKind(String anthropicType, String openAiType) {
+    String stream =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":5,\"output_tokens\":1}}}",
+            "error",
+            "{\"type\":\"error\",\"error\":{\"type\":\""
+                + anthropicType
+                + "\",\"message\":\"m\"}}");
+
+    List<String> data = data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(stream)));
+
+    JsonNode error = tree(utf8(data.get(data.size() - 1))).path("error");
+    assertThat(error.path("code").asText()).isEqualTo(anthropicType);
+    assertThat(error.path("type").asText()).isEqualTo(openAiType);
+    assertThat(data).doesNotContain("[DONE]");
+  }
+
   @Test
   void aBedrockStreamCutBeforeItsMetadataEndsWithoutDoneSoItsLostUsageIsNotASuccess() {
     byte[] cut =
