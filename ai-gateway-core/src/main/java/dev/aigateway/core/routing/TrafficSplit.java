@@ -86,13 +86,26 @@ public final class TrafficSplit {
       this.model = model;
     }
 
-    /** Sends {@code percent} of the consumers (0.01 steps) to {@code variantModel}. */
+    /**
+     * Sends {@code percent} of the consumers (0.01 steps) to {@code variantModel}.
+     *
+     * @throws IllegalArgumentException when {@code percent} is not in (0, 100], rounds to no step
+     *     (below 0.005: the variant would reach no consumer), or takes the split past 100 %
+     */
     public Builder send(double percent, String variantModel) {
       Objects.requireNonNull(variantModel, "variantModel");
       if (!(percent > 0 && percent <= 100)) {
         throw new IllegalArgumentException("percent must be in (0, 100] but was " + percent);
       }
       int buckets = (int) Math.round(percent * BUCKETS / 100.0);
+      if (buckets == 0) {
+        throw new IllegalArgumentException(
+            "percent "
+                + percent
+                + " reaches no consumer: the split of '"
+                + model
+                + "' goes in steps of 0.01 %");
+      }
       if (assigned + buckets > BUCKETS) {
         throw new IllegalArgumentException(
             "split of '"
