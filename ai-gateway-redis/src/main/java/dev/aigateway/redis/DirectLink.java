@@ -52,8 +52,8 @@ final class DirectLink implements AutoCloseable {
   private final @Nullable String password;
   private final int database;
   private final BooleanSupplier open;
-  // Held by the one thread that uses the connection (a call, or connecting ahead); closing does not
-  // wait for it: whichever of the two finds the other gone disconnects.
+  // Held by the one thread that uses the connection (a call); closing does not wait for it:
+  // whichever of the two finds the other gone disconnects.
   private final ReentrantLock use = new ReentrantLock();
   private @Nullable Connection jedis;
   private long lastUsedNanos;
@@ -74,26 +74,6 @@ final class DirectLink implements AutoCloseable {
   }
 
   /**
-   * Connects now, within {@code timeoutNanos}, unless connected or in use: so that the first call
-   * does not spend its command timeout on making the connection. A failure is left for the next
-   * call to meet.
-   */
-  void connectAhead(long timeoutNanos) {
-    if (!use.tryLock()) {
-      return; // a call is making it
-    }
-    try {
-      if (!closed) {
-        connection(timeoutNanos);
-      }
-    } catch (RuntimeException e) {
-      disconnect(); // the next call connects again, within its own timeout
-    } finally {
-      release();
-    }
-  }
-
-  /**
    * {@code FCALL function numkeys keys... args...}, answered within {@code timeoutNanos} (making
    * the connection included). When Redis does not know the function, {@code library} is loaded
    * ({@code FUNCTION LOAD REPLACE}) and the call sent again, once.
@@ -105,7 +85,7 @@ final class DirectLink implements AutoCloseable {
       String function, String library, String[] keys, String[] args, long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
     try {
-      // free but while the store's first reservation connects it ahead (bounded by the timeout)
+      // free but for a moment while the link is closed (bounded by the timeout)
       if (!use.tryLock(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS)) {
         throw timedOut();
       }

@@ -225,8 +225,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
     ReserveOperation op = new ReserveOperation(List.copyOf(charges));
     for (int attempt = 1; ; attempt++) {
-      batcher.reserve(op, callTimeoutNanos);
-      long[] reply = await(op);
+      // one deadline for making the connection (the first call) and the command
+      long deadlineNanos = System.nanoTime() + callTimeoutNanos;
+      batcher.reserve(op, deadlineNanos);
+      long[] reply = await(op, deadlineNanos);
       long status = reply[0];
       long nowMicros = reply[1];
       if (status == 2) {
@@ -243,10 +245,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
   }
 
-  /** Waits for a reservation's answer at most the command timeout; abandons it after. */
-  private long[] await(ReserveOperation op) {
+  /** Waits for a reservation's answer until {@code deadlineNanos}; abandons it after. */
+  private long[] await(ReserveOperation op, long deadlineNanos) {
     try {
-      return op.answer.get(callTimeoutNanos, TimeUnit.NANOSECONDS);
+      return op.answer.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       if (op.answer.cancel(false)) {
         throw new RedisStoreException(
@@ -257,11 +259,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
                 + " ms; the call was not charged",
             e);
       }
-      return await(op); // answered just now
+      return await(op, deadlineNanos); // answered just now
     } catch (InterruptedException e) {
       if (!op.answer.cancel(false)) {
         Thread.currentThread().interrupt();
-        return await(op);
+        return await(op, deadlineNanos);
       }
       Thread.currentThread().interrupt();
       throw new RedisStoreException(

@@ -48,6 +48,15 @@ class RedisTokenLimitStoreFaultTest {
     return probe.remaining().get(0) + (slot ? 1 : 0);
   }
 
+  /**
+   * {@code connection} with Lettuce's shared connection made, so that a store's caller's-thread
+   * connection, made by its first reservation, is the second one.
+   */
+  private static RedisConnection lettuceFirst(RedisConnection connection) {
+    connection.strings(Duration.ofSeconds(10).toNanos());
+    return connection;
+  }
+
   /** A store whose connection is made (the first connection of a JVM can take a while). */
   private static RedisTokenLimitStore warm(RedisTokenLimitStore store) throws Exception {
     await(() -> answers(store), Duration.ofSeconds(10));
@@ -216,7 +225,8 @@ class RedisTokenLimitStoreFaultTest {
   void aReservationThatReachesRedisOnlyAfterItsCancellationDoesNothing() throws Exception {
     try (RedisServer redis = RedisServer.start();
         HoldingProxy proxy = new HoldingProxy(redis.port());
-        RedisConnection connection = connect(redis, "redis://127.0.0.1:" + proxy.port());
+        RedisConnection connection =
+            lettuceFirst(connect(redis, "redis://127.0.0.1:" + proxy.port()));
         RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
       // The store's second connection is its caller's-thread one (the first is Lettuce's): what
@@ -250,10 +260,11 @@ class RedisTokenLimitStoreFaultTest {
     try (RedisServer redis = RedisServer.start();
         HoldingProxy proxy = new HoldingProxy(redis.port());
         RedisConnection connection =
-            RedisConnection.builder()
-                .uri("redis://127.0.0.1:" + proxy.port())
-                .commandTimeout(Duration.ofSeconds(2))
-                .build();
+            lettuceFirst(
+                RedisConnection.builder()
+                    .uri("redis://127.0.0.1:" + proxy.port())
+                    .commandTimeout(Duration.ofSeconds(2))
+                    .build());
         RedisTokenLimitStore store =
             warm(
                 RedisTokenLimitStore.builder(connection)
@@ -420,8 +431,9 @@ class RedisTokenLimitStoreFaultTest {
           for (Future<Long> nanos : took) {
             Duration tookNow = Duration.ofNanos(nanos.get());
             if (round > 0) { // the first round may load Netty's classes
-              // At most the connection's wait and the command's, each the command timeout (the
-              // connect timeout is 2 s, and callers used to wait for it one after the other).
+              // Within the command timeout, the connection's wait included (the connect timeout
+              // is 2 s, and callers used to wait for it one after the other); the slack is for a
+              // loaded machine.
               assertThat(tookNow).isLessThan(TIMEOUT.multipliedBy(2).plusMillis(500));
             }
           }
@@ -429,6 +441,33 @@ class RedisTokenLimitStoreFaultTest {
       } finally {
         callers.shutdownNow();
       }
+      redis.resume();
+      await(() -> answers(store), Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void aReserveWhileRedisWasNeverConnectedFailsWithinOneCommandTimeoutNotTwo() throws Exception {
+    Duration timeout = Duration.ofMillis(400);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder().uri(redis.uri()).commandTimeout(timeout).build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      // Frozen before the store's first call: no connection is ever made while it lasts.
+      redis.pause();
+      // The fastest of three, so that one stall of a loaded machine does not fail the test (the
+      // first may also load Netty's classes), while a store that waits twice fails all three.
+      long fastest = Long.MAX_VALUE;
+      for (int attempt = 0; attempt < 3; attempt++) {
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(RATE, "alice", 10))))
+            .isInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("not charged");
+        fastest = Math.min(fastest, System.nanoTime() - started);
+      }
+      // Reserve's javadoc: it returns or throws within the command timeout, waiting for the
+      // connection included.
+      assertThat(Duration.ofNanos(fastest)).isLessThan(timeout.plusMillis(250));
       redis.resume();
       await(() -> answers(store), Duration.ofSeconds(10));
     }
