@@ -816,10 +816,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * Whether a command failed with {@code e} after it was sent, without an answer, so that Redis may
    * have run it: it timed out, or its connection dropped while it was in flight (Lettuce fails the
    * commands it had written with "Connection disconnected"; the direct link says {@link
-   * DirectLink.AnswerLost}). A command refused before it was sent (not connected) has not run.
+   * DirectLink.AnswerLost}). A command refused before it was sent (not connected), or whose time
+   * ran out before it was written ({@link DirectLink.NotSent}), has not run.
    */
   static boolean unanswered(RedisException e) {
-    return e instanceof RedisCommandTimeoutException
+    return (e instanceof RedisCommandTimeoutException && !(e instanceof DirectLink.NotSent))
         || e instanceof DirectLink.AnswerLost
         || "Connection disconnected".equals(e.getMessage());
   }

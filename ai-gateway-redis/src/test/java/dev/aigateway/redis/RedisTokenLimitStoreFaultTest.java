@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -470,6 +471,34 @@ class RedisTokenLimitStoreFaultTest {
       assertThat(Duration.ofNanos(fastest)).isLessThan(timeout.plusMillis(250));
       redis.resume();
       await(() -> answers(store), Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void aReserveThatTimesOutBeforeItIsSentQueuesNoCancellation() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      RedisTokenLimitStore.Settlements before = store.settlements(); // the warm-up's
+      // The caller's-thread connection has been idle long enough to be checked with a PING
+      // before the next reservation is written to it; Redis freezes, so the PING times out and
+      // the reservation is never written.
+      Thread.sleep(TimeUnit.NANOSECONDS.toMillis(DirectLink.IDLE_CHECK_NANOS) + 200);
+      redis.pause();
+      try {
+        assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(RATE, "alice", 10))))
+            .isInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("timed out")
+            .hasMessageContaining("not charged");
+        // Redis never saw the reservation: there is nothing to cancel, and nothing to replay.
+        assertThat(store.settlements()).isEqualTo(before);
+      } finally {
+        redis.resume();
+      }
+      await(() -> answers(store), Duration.ofSeconds(10));
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(remaining(store, RATE)).isEqualTo(1000);
     }
   }
 
