@@ -403,20 +403,24 @@ final class LimitBatcher {
 
   /**
    * Sends what is queued (also before the next retry is due) and waits until no settlement is
-   * queued or in flight, or until {@code timeoutNanos} passed.
+   * queued or in flight, or until {@code timeoutNanos} passed; not at all once the connection is
+   * closed, since nothing can reach Redis then.
    *
    * @return whether every settlement reached Redis (or was dropped) in time
    */
   boolean flush(long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
     while (true) {
+      // asked before the send order and the lock: closing the connection completes its commands,
+      // whose answers take them
+      boolean open = connection.isOpen();
       synchronized (sendOrder) {
         List<Operation> batch;
         synchronized (lock) {
           if (settlementsQueued + settlementsInFlight == 0) {
             return true;
           }
-          if (deadline - System.nanoTime() <= 0) {
+          if (!open || deadline - System.nanoTime() <= 0) {
             return false;
           }
           batch = takeBatch(true);

@@ -729,7 +729,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * this where the application needs them applied now (before reading counters directly, before
    * shutting down). {@link #close} and the JVM's shutdown flush too.
    *
-   * @return true when no settlement is left queued or in flight
+   * @return true when no settlement is left queued or in flight; false at once when the {@link
+   *     RedisConnection} is closed and some are left, since none can reach Redis any more
    */
   public boolean flush(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
@@ -754,7 +755,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   /**
    * Flushes the queued settlements (waiting at most {@link Builder#closeTimeout}, default 2 s),
    * then stops replaying what is left; the connection stays open. A JVM that shuts down without
-   * closing the store flushes the same way, in a shutdown hook.
+   * closing the store flushes the same way, in a shutdown hook. When the {@link RedisConnection}
+   * was closed first, nothing can be sent any more: it returns at once. Settlements left unapplied
+   * are logged (a warning with their count) and stay counted in {@link #settlements()}.
    */
   @Override
   public void close() {

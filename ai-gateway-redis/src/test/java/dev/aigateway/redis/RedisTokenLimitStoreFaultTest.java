@@ -503,6 +503,30 @@ class RedisTokenLimitStoreFaultTest {
   }
 
   @Test
+  void closingTheConnectionBeforeTheStoreClosesItAtOnceAndCountsWhatIsLeft() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      RedisConnection connection = connect(redis, redis.uri());
+      RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build());
+      Reservation held = store.reserve(List.of(new LimitCharge(QUOTA, "alice", 100))).reservation();
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      redis.stop();
+      store.settle(held, new long[] {50}); // Redis is away: queued
+      // A container that closes the connection before the store (beans in another order).
+      connection.close();
+
+      long started = System.nanoTime();
+      store.close();
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+      // Nothing can reach Redis once the connection is closed: no waiting for the close timeout
+      // (2 s), and the settlement is counted as not applied, not lost silently.
+      assertThat(took).isLessThan(Duration.ofMillis(500));
+      assertThat(store.settlements().pending()).isEqualTo(1);
+      assertThat(store.flush(Duration.ofSeconds(2))).isFalse();
+    }
+  }
+
+  @Test
   void aFullRedisRefusesAReservationWholeWithAClearErrorAndStillTakesSettlements()
       throws Exception {
     try (RedisServer redis =
