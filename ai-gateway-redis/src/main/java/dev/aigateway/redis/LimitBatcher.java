@@ -229,7 +229,8 @@ final class LimitBatcher {
       // the timer) or the first concurrent batch finds it made; never waiting for it past their
       // deadline, nor while holding the send order (a batch is sent only on a connection made,
       // see send). One that goes on the direct link, which connects within the same deadline,
-      // does not wait for it first: it waits, for what is left of its time, after its answer.
+      // does not start it first (starting the client's network layer may take longer than a
+      // command may): it makes it, for what is left of its time, after its answer.
       boolean directLikely;
       synchronized (lock) {
         directLikely =
@@ -238,7 +239,7 @@ final class LimitBatcher {
                 && !closed
                 && System.nanoTime() - directPausedUntilNanos >= 0;
       }
-      connecting = !sharedMade(directLikely ? 0 : deadlineNanos - System.nanoTime());
+      connecting = directLikely || !sharedMade(deadlineNanos - System.nanoTime());
     }
     List<Operation> batch;
     synchronized (sendOrder) {
