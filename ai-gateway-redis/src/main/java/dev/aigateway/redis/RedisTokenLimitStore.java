@@ -155,8 +155,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private RedisTokenLimitStore(Builder b) {
     this.connection = b.connection;
     this.keyBase = connection.keyPrefix() + HASH_TAG + ":";
-    this.leaseMillis = Long.toString(Math.max(1, b.inFlightLease.toMillis()));
-    this.settlementWindowMillis = Long.toString(Math.max(1, b.settlementWindow.toMillis()));
+    this.leaseMillis = Long.toString(Math.max(1, kept(b.inFlightLease).toMillis()));
+    this.settlementWindowMillis = Long.toString(Math.max(1, kept(b.settlementWindow).toMillis()));
     this.queueBound = b.settlementQueueBound;
     this.pinnedMicros = b.pinnedMicros;
     this.jvmClock = b.jvmClock;
@@ -182,6 +182,16 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     } catch (IllegalStateException shuttingDown) {
       // built while the JVM stops: nothing to flush at its shutdown
     }
+  }
+
+  /**
+   * {@code d}, at most {@link RedisResponseCacheStore#LONGEST_TIME_TO_LIVE} (10<sup>15</sup> ms):
+   * Redis refuses an expiry near the end of its clock, and the scripts add it to the server's time
+   * in doubles, exact below 2<sup>53</sup>.
+   */
+  private static Duration kept(Duration d) {
+    Duration longest = RedisResponseCacheStore.LONGEST_TIME_TO_LIVE;
+    return d.compareTo(longest) > 0 ? longest : d;
   }
 
   /** A builder for a store on {@code connection}. */
@@ -1000,7 +1010,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     /**
      * How long an in-flight slot is held at most (default 10 minutes): a slot whose call is never
      * settled (its JVM died) is free again after this, on the Redis server's clock. Choose it
-     * longer than the longest call you make: a call still running after it no longer counts.
+     * longer than the longest call you make: a call still running after it no longer counts. One
+     * beyond about 31,700 years (10<sup>15</sup> ms; {@code ChronoUnit.FOREVER}'s, say) holds a
+     * slot that long.
      */
     public Builder inFlightLease(Duration lease) {
       this.inFlightLease = Settings.atLeastOneMilli("inFlightLease", lease);
@@ -1010,7 +1022,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     /**
      * How long a reservation can still be settled (default 24 hours): its id in the store's pending
      * set lives this long, and a settlement that comes later (queued through a longer outage)
-     * changes nothing.
+     * changes nothing. One beyond about 31,700 years (10<sup>15</sup> ms; {@code
+     * ChronoUnit.FOREVER}'s, say) is kept that long.
      */
     public Builder settlementWindow(Duration window) {
       this.settlementWindow = Settings.atLeastOneMilli("settlementWindow", window);
