@@ -34,8 +34,9 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * would be read as the next call's. Failures are Lettuce's exception types, so the store treats
  * them as it treats those of the shared connection: {@link RedisCommandTimeoutException} and {@link
  * RedisConnectionException} mean Redis could not answer ({@link AnswerLost} when the connection
- * failed after the command was written, so Redis may have run it), {@link
- * RedisCommandExecutionException} (and its busy and loading kinds) that it answered with an error.
+ * failed after the command was written, so Redis may have run it; {@link NotSent} when the time ran
+ * out before it was written, so Redis never saw it), {@link RedisCommandExecutionException} (and
+ * its busy and loading kinds) that it answered with an error.
  */
 final class DirectLink implements AutoCloseable {
 
@@ -52,8 +53,8 @@ final class DirectLink implements AutoCloseable {
   private final @Nullable String password;
   private final int database;
   private final BooleanSupplier open;
-  // Held by the one thread that uses the connection (a call, or connecting ahead); closing does not
-  // wait for it: whichever of the two finds the other gone disconnects.
+  // Held by the one thread that uses the connection (a call); closing does not wait for it:
+  // whichever of the two finds the other gone disconnects.
   private final ReentrantLock use = new ReentrantLock();
   private @Nullable Connection jedis;
   private long lastUsedNanos;
@@ -74,26 +75,6 @@ final class DirectLink implements AutoCloseable {
   }
 
   /**
-   * Connects now, within {@code timeoutNanos}, unless connected or in use: so that the first call
-   * does not spend its command timeout on making the connection. A failure is left for the next
-   * call to meet.
-   */
-  void connectAhead(long timeoutNanos) {
-    if (!use.tryLock()) {
-      return; // a call is making it
-    }
-    try {
-      if (!closed) {
-        connection(timeoutNanos);
-      }
-    } catch (RuntimeException e) {
-      disconnect(); // the next call connects again, within its own timeout
-    } finally {
-      release();
-    }
-  }
-
-  /**
    * {@code FCALL function numkeys keys... args...}, answered within {@code timeoutNanos} (making
    * the connection included). When Redis does not know the function, {@code library} is loaded
    * ({@code FUNCTION LOAD REPLACE}) and the call sent again, once.
@@ -105,9 +86,9 @@ final class DirectLink implements AutoCloseable {
       String function, String library, String[] keys, String[] args, long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
     try {
-      // free but while the store's first reservation connects it ahead (bounded by the timeout)
+      // free but for a moment while the link is closed (bounded by the timeout)
       if (!use.tryLock(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS)) {
-        throw timedOut();
+        throw notSent();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -158,7 +139,7 @@ final class DirectLink implements AutoCloseable {
   private Object call(Protocol.Command type, String[] arguments, long deadline) {
     long left = deadline - System.nanoTime();
     if (left <= 0) {
-      throw timedOut();
+      throw notSent();
     }
     Connection c;
     boolean sent = false;
@@ -181,7 +162,7 @@ final class DirectLink implements AutoCloseable {
     } catch (JedisConnectionException e) {
       disconnect();
       if (causedByTimeout(e)) {
-        throw timedOut();
+        throw sent ? timedOut() : notSent(); // not sent: connecting or the idle check timed out
       }
       if (sent) {
         throw new AnswerLost(String.valueOf(e.getMessage()), e);
@@ -192,6 +173,16 @@ final class DirectLink implements AutoCloseable {
     } catch (RuntimeException e) {
       disconnect();
       throw new RedisConnectionException(e.toString(), e);
+    }
+  }
+
+  /**
+   * The time ran out before the command was written (waiting for the connection, making it, or its
+   * idle check's {@code PING}): Redis never saw the command.
+   */
+  static final class NotSent extends RedisCommandTimeoutException {
+    NotSent(String message) {
+      super(message);
     }
   }
 
@@ -264,6 +255,10 @@ final class DirectLink implements AutoCloseable {
 
   private static RedisCommandTimeoutException timedOut() {
     return new RedisCommandTimeoutException("Command timed out (caller's thread connection)");
+  }
+
+  private static NotSent notSent() {
+    return new NotSent("Command timed out before it was sent (caller's thread connection)");
   }
 
   /** At least one millisecond (a socket timeout of 0 would wait forever). */

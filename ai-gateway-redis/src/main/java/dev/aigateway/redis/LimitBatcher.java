@@ -218,27 +218,29 @@ final class LimitBatcher {
 
   /**
    * Queues a reservation and sends it now when fewer than two batches are in flight: on the direct
-   * link, answered before this returns (within {@code timeoutNanos}), when nothing is in flight;
-   * else through Lettuce.
+   * link, answered before this returns (by {@code deadlineNanos}, a {@link System#nanoTime}), when
+   * nothing is in flight; else through Lettuce. Returns by the deadline, making the connections
+   * included.
    */
-  void reserve(Operation reservation, long timeoutNanos) {
+  void reserve(Operation reservation, long deadlineNanos) {
+    boolean connecting = false;
     if (!sharedConnected) {
-      // The first reservation makes the shared connection (waiting for it at most the command
-      // timeout, before taking the send order: a batch is sent only on a connection made, see
-      // send), so the first lone settlement (sent by the timer) or the first concurrent batch
-      // finds it made. And it makes the direct link's connection before its command timeout
-      // starts, as Lettuce's is.
-      try {
-        connection.strings();
-        sharedConnected = true;
-        if (direct != null) {
-          direct.connectAhead(connection.connectTimeout().toNanos());
-        }
-      } catch (RuntimeException e) {
-        // not reachable now: the batch fails below, or Lettuce connects when it is next used
+      // The first reservations make the shared connection, so the first lone settlement (sent by
+      // the timer) or the first concurrent batch finds it made; never waiting for it past their
+      // deadline, nor while holding the send order (a batch is sent only on a connection made,
+      // see send). One that goes on the direct link, which connects within the same deadline,
+      // does not start it first (starting the client's network layer may take longer than a
+      // command may): it makes it, for what is left of its time, after its answer.
+      boolean directLikely;
+      synchronized (lock) {
+        directLikely =
+            direct != null
+                && inFlight == 0
+                && !closed
+                && System.nanoTime() - directPausedUntilNanos >= 0;
       }
+      connecting = directLikely || !sharedMade(deadlineNanos - System.nanoTime());
     }
-    long deadlineNanos = System.nanoTime() + timeoutNanos;
     List<Operation> batch;
     synchronized (sendOrder) {
       boolean directNow;
@@ -263,6 +265,25 @@ final class LimitBatcher {
       }
     }
     sendDirect(batch, deadlineNanos);
+    if (connecting) {
+      sharedMade(deadlineNanos - System.nanoTime());
+    }
+  }
+
+  /**
+   * Whether the shared connection is made, waiting for it at most {@code waitNanos} (zero: starts
+   * making it in the background if it is not made).
+   */
+  private boolean sharedMade(long waitNanos) {
+    try {
+      connection.strings(Math.max(0, waitNanos));
+      sharedConnected = true;
+      return true;
+    } catch (RuntimeException e) {
+      // not made yet, or not reachable now: a batch sent meanwhile fails, or Lettuce connects
+      // when it is next used
+      return false;
+    }
   }
 
   /** Queues a settlement; it is sent now only when nothing is in flight. Never waits for Redis. */
@@ -383,20 +404,24 @@ final class LimitBatcher {
 
   /**
    * Sends what is queued (also before the next retry is due) and waits until no settlement is
-   * queued or in flight, or until {@code timeoutNanos} passed.
+   * queued or in flight, or until {@code timeoutNanos} passed; not at all once the connection is
+   * closed, since nothing can reach Redis then.
    *
    * @return whether every settlement reached Redis (or was dropped) in time
    */
   boolean flush(long timeoutNanos) {
     long deadline = System.nanoTime() + timeoutNanos;
     while (true) {
+      // asked before the send order and the lock: closing the connection completes its commands,
+      // whose answers take them
+      boolean open = connection.isOpen();
       synchronized (sendOrder) {
         List<Operation> batch;
         synchronized (lock) {
           if (settlementsQueued + settlementsInFlight == 0) {
             return true;
           }
-          if (deadline - System.nanoTime() <= 0) {
+          if (!open || deadline - System.nanoTime() <= 0) {
             return false;
           }
           batch = takeBatch(true);

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Signals travel on the Redis channel {@code <keyPrefix>backend-health}, one small JSON object
  * each ({@code {"v":1,"pool":"chat","backend":"east","kind":"TRIPPED","until":1780308030000,
- * "remaining":30000,"origin":"gw-3k9x"}}; times in milliseconds). A message that is not such an
- * object is ignored and counted ({@link #malformed()}).
+ * "remaining":30000,"origin":"gw-3k9x"}}; times in milliseconds, saturated at a {@code long}'s
+ * bounds: a pause "for good", such as {@link Instant#MAX}, travels as the longest one that fits). A
+ * message that is not such an object is ignored and counted ({@link #malformed()}).
  *
  * <p>The channel has one daemon thread of its own: {@link #publish} queues the signal for it and
  * returns (at most {@value #MAX_PENDING} signals wait; more are dropped and counted), and received
@@ -336,13 +337,22 @@ public final class RedisBackendHealthChannel implements BackendHealthChannel, Au
     node.put("pool", signal.pool());
     node.put("backend", signal.backendId());
     node.put("kind", signal.kind().name());
-    node.put("until", signal.until().toEpochMilli());
+    node.put("until", epochMillis(signal.until()));
     node.put("remaining", RedisResponseCacheStore.ceilMillis(signal.remaining()));
     node.put("origin", signal.origin());
     try {
       return JSON.writeValueAsString(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a tree of strings and numbers always serializes", e);
+    }
+  }
+
+  /** {@code instant} in epoch milliseconds, saturated at a {@code long}'s bounds. */
+  private static long epochMillis(Instant instant) {
+    try {
+      return instant.toEpochMilli();
+    } catch (ArithmeticException beyond) {
+      return instant.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
     }
   }
 

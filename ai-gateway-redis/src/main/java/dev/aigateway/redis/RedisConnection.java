@@ -311,7 +311,8 @@ public final class RedisConnection implements AutoCloseable {
     directLinks.remove(link);
   }
 
-  private synchronized boolean isOpen() {
+  /** Whether it is not closed yet. */
+  synchronized boolean isOpen() {
     return !closed;
   }
 

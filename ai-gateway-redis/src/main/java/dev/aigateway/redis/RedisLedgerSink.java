@@ -148,7 +148,11 @@ public final class RedisLedgerSink implements LedgerSink {
   private RedisLedgerSink(Builder b) {
     this.redis = b.redis;
     this.retain = new EnumMap<>(b.retain);
-    this.markerTimeToLive = b.markerTimeToLive;
+    // Redis refuses an expiry near the end of its clock, after the script's increments ran
+    this.markerTimeToLive =
+        b.markerTimeToLive.compareTo(RedisResponseCacheStore.LONGEST_TIME_TO_LIVE) > 0
+            ? RedisResponseCacheStore.LONGEST_TIME_TO_LIVE
+            : b.markerTimeToLive;
   }
 
   /** A builder over {@code redis}, with the documented defaults. */
@@ -501,7 +505,8 @@ public final class RedisLedgerSink implements LedgerSink {
 
     /**
      * How long a write's marker is kept (default 24 hours): a retried write is counted once as long
-     * as the retry comes within it.
+     * as the retry comes within it. One beyond about 31,700 years (10<sup>15</sup> ms; {@code
+     * ChronoUnit.FOREVER}'s, say) keeps markers that long.
      */
     public Builder markerTimeToLive(Duration markerTimeToLive) {
       Objects.requireNonNull(markerTimeToLive, "markerTimeToLive");

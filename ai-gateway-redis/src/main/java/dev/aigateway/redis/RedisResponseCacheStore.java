@@ -70,6 +70,8 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
    */
   static final Duration LONGEST_TIME_TO_LIVE = Duration.ofMillis(1_000_000_000_000_000L);
 
+  private static final Duration LONGEST_MILLIS = Duration.ofMillis(Long.MAX_VALUE);
+
   private static final Logger LOG = LoggerFactory.getLogger(RedisResponseCacheStore.class);
 
   /** "AGRC": ai-gateway response cache. */
@@ -248,7 +250,11 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
 
   record Decoded(String partition, String key, CachedResponse response, Instant expiresAt) {}
 
+  /** {@code d} in milliseconds, rounded up, saturated at {@link Long#MAX_VALUE}. */
   static long ceilMillis(Duration d) {
+    if (d.compareTo(LONGEST_MILLIS) >= 0) {
+      return Long.MAX_VALUE;
+    }
     long millis = d.toMillis();
     return d.minusMillis(millis).isZero() ? millis : millis + 1;
   }

@@ -155,8 +155,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private RedisTokenLimitStore(Builder b) {
     this.connection = b.connection;
     this.keyBase = connection.keyPrefix() + HASH_TAG + ":";
-    this.leaseMillis = Long.toString(Math.max(1, b.inFlightLease.toMillis()));
-    this.settlementWindowMillis = Long.toString(Math.max(1, b.settlementWindow.toMillis()));
+    this.leaseMillis = Long.toString(Math.max(1, kept(b.inFlightLease).toMillis()));
+    this.settlementWindowMillis = Long.toString(Math.max(1, kept(b.settlementWindow).toMillis()));
     this.queueBound = b.settlementQueueBound;
     this.pinnedMicros = b.pinnedMicros;
     this.jvmClock = b.jvmClock;
@@ -182,6 +182,16 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     } catch (IllegalStateException shuttingDown) {
       // built while the JVM stops: nothing to flush at its shutdown
     }
+  }
+
+  /**
+   * {@code d}, at most {@link RedisResponseCacheStore#LONGEST_TIME_TO_LIVE} (10<sup>15</sup> ms):
+   * Redis refuses an expiry near the end of its clock, and the scripts add it to the server's time
+   * in doubles, exact below 2<sup>53</sup>.
+   */
+  private static Duration kept(Duration d) {
+    Duration longest = RedisResponseCacheStore.LONGEST_TIME_TO_LIVE;
+    return d.compareTo(longest) > 0 ? longest : d;
   }
 
   /** A builder for a store on {@code connection}. */
@@ -225,8 +235,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
     ReserveOperation op = new ReserveOperation(List.copyOf(charges));
     for (int attempt = 1; ; attempt++) {
-      batcher.reserve(op, callTimeoutNanos);
-      long[] reply = await(op);
+      // one deadline for making the connection (the first call) and the command
+      long deadlineNanos = System.nanoTime() + callTimeoutNanos;
+      batcher.reserve(op, deadlineNanos);
+      long[] reply = await(op, deadlineNanos);
       long status = reply[0];
       long nowMicros = reply[1];
       if (status == 2) {
@@ -243,10 +255,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
   }
 
-  /** Waits for a reservation's answer at most the command timeout; abandons it after. */
-  private long[] await(ReserveOperation op) {
+  /** Waits for a reservation's answer until {@code deadlineNanos}; abandons it after. */
+  private long[] await(ReserveOperation op, long deadlineNanos) {
     try {
-      return op.answer.get(callTimeoutNanos, TimeUnit.NANOSECONDS);
+      return op.answer.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       if (op.answer.cancel(false)) {
         throw new RedisStoreException(
@@ -257,11 +269,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
                 + " ms; the call was not charged",
             e);
       }
-      return await(op); // answered just now
+      return await(op, deadlineNanos); // answered just now
     } catch (InterruptedException e) {
       if (!op.answer.cancel(false)) {
         Thread.currentThread().interrupt();
-        return await(op);
+        return await(op, deadlineNanos);
       }
       Thread.currentThread().interrupt();
       throw new RedisStoreException(
@@ -727,7 +739,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * this where the application needs them applied now (before reading counters directly, before
    * shutting down). {@link #close} and the JVM's shutdown flush too.
    *
-   * @return true when no settlement is left queued or in flight
+   * @return true when no settlement is left queued or in flight; false at once when the {@link
+   *     RedisConnection} is closed and some are left, since none can reach Redis any more
    */
   public boolean flush(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
@@ -752,7 +765,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   /**
    * Flushes the queued settlements (waiting at most {@link Builder#closeTimeout}, default 2 s),
    * then stops replaying what is left; the connection stays open. A JVM that shuts down without
-   * closing the store flushes the same way, in a shutdown hook.
+   * closing the store flushes the same way, in a shutdown hook. When the {@link RedisConnection}
+   * was closed first, nothing can be sent any more: it returns at once. Settlements left unapplied
+   * are logged (a warning with their count) and stay counted in {@link #settlements()}.
    */
   @Override
   public void close() {
@@ -814,10 +829,11 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * Whether a command failed with {@code e} after it was sent, without an answer, so that Redis may
    * have run it: it timed out, or its connection dropped while it was in flight (Lettuce fails the
    * commands it had written with "Connection disconnected"; the direct link says {@link
-   * DirectLink.AnswerLost}). A command refused before it was sent (not connected) has not run.
+   * DirectLink.AnswerLost}). A command refused before it was sent (not connected), or whose time
+   * ran out before it was written ({@link DirectLink.NotSent}), has not run.
    */
   static boolean unanswered(RedisException e) {
-    return e instanceof RedisCommandTimeoutException
+    return (e instanceof RedisCommandTimeoutException && !(e instanceof DirectLink.NotSent))
         || e instanceof DirectLink.AnswerLost
         || "Connection disconnected".equals(e.getMessage());
   }
@@ -994,7 +1010,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     /**
      * How long an in-flight slot is held at most (default 10 minutes): a slot whose call is never
      * settled (its JVM died) is free again after this, on the Redis server's clock. Choose it
-     * longer than the longest call you make: a call still running after it no longer counts.
+     * longer than the longest call you make: a call still running after it no longer counts. One
+     * beyond about 31,700 years (10<sup>15</sup> ms; {@code ChronoUnit.FOREVER}'s, say) holds a
+     * slot that long.
      */
     public Builder inFlightLease(Duration lease) {
       this.inFlightLease = Settings.atLeastOneMilli("inFlightLease", lease);
@@ -1004,7 +1022,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     /**
      * How long a reservation can still be settled (default 24 hours): its id in the store's pending
      * set lives this long, and a settlement that comes later (queued through a longer outage)
-     * changes nothing.
+     * changes nothing. One beyond about 31,700 years (10<sup>15</sup> ms; {@code
+     * ChronoUnit.FOREVER}'s, say) is kept that long.
      */
     public Builder settlementWindow(Duration window) {
       this.settlementWindow = Settings.atLeastOneMilli("settlementWindow", window);

@@ -170,6 +170,53 @@ class RedisBackendHealthChannelTest {
   }
 
   @Test
+  void aSignalWithTimesBeyondMillisecondsSaturatesAndIsDeliveredNotLostUncounted()
+      throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection linkA = connect(redis);
+        RedisConnection linkB = connect(redis);
+        RedisBackendHealthChannel a = new RedisBackendHealthChannel(linkA);
+        RedisBackendHealthChannel b = new RedisBackendHealthChannel(linkB)) {
+      List<HealthSignal> atB = new CopyOnWriteArrayList<>();
+      a.subscribe(s -> {});
+      b.subscribe(atB::add);
+      await("both subscribed", Duration.ofSeconds(10), () -> a.isSubscribed() && b.isSubscribed());
+
+      // A pause "for good" (a backend's Retry-After far in the future, a breaker held open): its
+      // end and what remains of it do not fit in a long of milliseconds.
+      a.publish(
+          new HealthSignal(
+              "chat",
+              "east",
+              HealthSignal.Kind.COOL_DOWN,
+              Instant.MAX,
+              Duration.ofSeconds(Long.MAX_VALUE),
+              "gw-test"));
+      a.publish(
+          new HealthSignal(
+              "chat",
+              "west",
+              HealthSignal.Kind.TRIPPED,
+              UNTIL,
+              Duration.ofMillis(Long.MAX_VALUE).plusNanos(1),
+              "gw-test"));
+      await("delivered", Duration.ofSeconds(5), () -> atB.size() == 2);
+
+      assertThat(atB.get(0).backendId()).isEqualTo("east");
+      assertThat(atB.get(0).until()).isEqualTo(Instant.ofEpochMilli(Long.MAX_VALUE));
+      assertThat(atB.get(1).backendId()).isEqualTo("west");
+      for (HealthSignal s : atB) {
+        // the longest pause the wire carries, aged by a moment
+        assertThat(s.remaining()).isGreaterThan(Duration.ofMillis(Long.MAX_VALUE).minusDays(1));
+      }
+      assertThat(a.published()).isEqualTo(2);
+      assertThat(a.publishFailures()).isZero();
+      assertThat(a.dropped()).isZero();
+      assertThat(b.malformed()).isZero();
+    }
+  }
+
+  @Test
   void aSignalCrossesFromOneInstanceToAnotherInMillisecondsOverLoopback() throws Exception {
     try (RedisServer redis = RedisServer.start();
         RedisConnection linkA = connect(redis);

@@ -17,6 +17,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -185,6 +186,29 @@ class RedisLedgerSinkTest {
     assertThat(totals.get(1).model()).isEqualTo("u");
     assertThat(totals.get(1).cost()).isNull();
     assertThat(totals.get(1).calls()).isEqualTo(2);
+  }
+
+  @Test
+  void aMarkerKeptAsLongAsADurationGoesStillLetsEveryWriteThroughOnce() throws Exception {
+    // "As long as possible": the longest whose milliseconds fit a long, and the longest Duration.
+    for (Duration longest :
+        List.of(Duration.ofMillis(Long.MAX_VALUE), ChronoUnit.FOREVER.getDuration())) {
+      server.command("FLUSHALL");
+      RedisLedgerSink sink = RedisLedgerSink.builder(redis).markerTimeToLive(longest).build();
+
+      sink.write(List.of(row("t", "m", 1, 10, 5, "0.5")));
+      sink.write(List.of(row("t", "m", 2, 20, 10, "1")));
+
+      assertThat(sink.totals(QuotaPeriod.DAILY, DAY))
+          .as("%s", longest)
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.calls()).isEqualTo(3);
+                assertThat(e.inputTokens()).isEqualTo(30);
+                assertThat(e.cost()).isEqualByComparingTo("1.5");
+              });
+    }
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.testing.RedisServer;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -233,6 +234,42 @@ class RedisLimitLayoutTest {
       assertThat(Long.parseLong(redis.command("PTTL", key).substring(1)))
           .isPositive()
           .isLessThanOrEqualTo(lease.toMillis());
+    }
+  }
+
+  @Test
+  void aLeaseAndASettlementWindowAsLongAsADurationGoesAreKeptAsLongAsRedisCan() {
+    LimitSpec slots = LimitSpec.inFlight("team/slots", 2);
+    // "As long as possible": the longest whose milliseconds fit a long, and the longest Duration.
+    for (Duration longest :
+        List.of(Duration.ofMillis(Long.MAX_VALUE), ChronoUnit.FOREVER.getDuration())) {
+      try (RedisServer redis = RedisServer.start();
+          RedisConnection connection = connect(redis);
+          RedisTokenLimitStore store =
+              RedisTokenLimitStore.builder(connection)
+                  .inFlightLease(longest)
+                  .settlementWindow(longest)
+                  .build()) {
+        ReserveResult held =
+            store.reserve(
+                List.of(
+                    new LimitCharge(RATE, "alice", 100),
+                    new LimitCharge(QUOTA, "alice", 100),
+                    new LimitCharge(slots, "alice", 1)));
+        assertThat(held.admitted()).as("%s", longest).isTrue();
+        String slotKey = "aigw:{limits}:f:10:team/slots:alice";
+        assertThat(Long.parseLong(redis.command("PTTL", slotKey).substring(1))).isPositive();
+        assertThat(
+                Long.parseLong(
+                    redis.command("PTTL", pendingSetOf(held.reservation())).substring(1)))
+            .isPositive();
+
+        store.settle(held.reservation(), new long[] {10, 10, 0});
+        assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+        assertThat(store.settlements()).isEqualTo(new RedisTokenLimitStore.Settlements(0, 0, 0));
+        assertThat(reserve(store, 0).remaining()).containsExactly(990L, 990L);
+        assertThat(redis.command("ZCARD", slotKey)).as("the slot freed").isEqualTo(":0");
+      }
     }
   }
 }

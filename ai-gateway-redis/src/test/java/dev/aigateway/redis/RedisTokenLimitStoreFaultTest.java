@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,6 +47,15 @@ class RedisTokenLimitStoreFaultTest {
     }
     store.settle(probe.reservation(), new long[] {0});
     return probe.remaining().get(0) + (slot ? 1 : 0);
+  }
+
+  /**
+   * {@code connection} with Lettuce's shared connection made, so that a store's caller's-thread
+   * connection, made by its first reservation, is the second one.
+   */
+  private static RedisConnection lettuceFirst(RedisConnection connection) {
+    connection.strings(Duration.ofSeconds(10).toNanos());
+    return connection;
   }
 
   /** A store whose connection is made (the first connection of a JVM can take a while). */
@@ -216,7 +226,8 @@ class RedisTokenLimitStoreFaultTest {
   void aReservationThatReachesRedisOnlyAfterItsCancellationDoesNothing() throws Exception {
     try (RedisServer redis = RedisServer.start();
         HoldingProxy proxy = new HoldingProxy(redis.port());
-        RedisConnection connection = connect(redis, "redis://127.0.0.1:" + proxy.port());
+        RedisConnection connection =
+            lettuceFirst(connect(redis, "redis://127.0.0.1:" + proxy.port()));
         RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
       assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
       // The store's second connection is its caller's-thread one (the first is Lettuce's): what
@@ -250,10 +261,11 @@ class RedisTokenLimitStoreFaultTest {
     try (RedisServer redis = RedisServer.start();
         HoldingProxy proxy = new HoldingProxy(redis.port());
         RedisConnection connection =
-            RedisConnection.builder()
-                .uri("redis://127.0.0.1:" + proxy.port())
-                .commandTimeout(Duration.ofSeconds(2))
-                .build();
+            lettuceFirst(
+                RedisConnection.builder()
+                    .uri("redis://127.0.0.1:" + proxy.port())
+                    .commandTimeout(Duration.ofSeconds(2))
+                    .build());
         RedisTokenLimitStore store =
             warm(
                 RedisTokenLimitStore.builder(connection)
@@ -420,8 +432,9 @@ class RedisTokenLimitStoreFaultTest {
           for (Future<Long> nanos : took) {
             Duration tookNow = Duration.ofNanos(nanos.get());
             if (round > 0) { // the first round may load Netty's classes
-              // At most the connection's wait and the command's, each the command timeout (the
-              // connect timeout is 2 s, and callers used to wait for it one after the other).
+              // Within the command timeout, the connection's wait included (the connect timeout
+              // is 2 s, and callers used to wait for it one after the other); the slack is for a
+              // loaded machine.
               assertThat(tookNow).isLessThan(TIMEOUT.multipliedBy(2).plusMillis(500));
             }
           }
@@ -431,6 +444,85 @@ class RedisTokenLimitStoreFaultTest {
       }
       redis.resume();
       await(() -> answers(store), Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void aReserveWhileRedisWasNeverConnectedFailsWithinOneCommandTimeoutNotTwo() throws Exception {
+    Duration timeout = Duration.ofMillis(400);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder().uri(redis.uri()).commandTimeout(timeout).build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      // Frozen before the store's first call: no connection is ever made while it lasts.
+      redis.pause();
+      // The fastest of three, so that one stall of a loaded machine does not fail the test (the
+      // first may also load Netty's classes), while a store that waits twice fails all three.
+      long fastest = Long.MAX_VALUE;
+      for (int attempt = 0; attempt < 3; attempt++) {
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(RATE, "alice", 10))))
+            .isInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("not charged");
+        fastest = Math.min(fastest, System.nanoTime() - started);
+      }
+      // Reserve's javadoc: it returns or throws within the command timeout, waiting for the
+      // connection included.
+      assertThat(Duration.ofNanos(fastest)).isLessThan(timeout.plusMillis(250));
+      redis.resume();
+      await(() -> answers(store), Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void aReserveThatTimesOutBeforeItIsSentQueuesNoCancellation() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build())) {
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      RedisTokenLimitStore.Settlements before = store.settlements(); // the warm-up's
+      // The caller's-thread connection has been idle long enough to be checked with a PING
+      // before the next reservation is written to it; Redis freezes, so the PING times out and
+      // the reservation is never written.
+      Thread.sleep(TimeUnit.NANOSECONDS.toMillis(DirectLink.IDLE_CHECK_NANOS) + 200);
+      redis.pause();
+      try {
+        assertThatThrownBy(() -> store.reserve(List.of(new LimitCharge(RATE, "alice", 10))))
+            .isInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("timed out")
+            .hasMessageContaining("not charged");
+        // Redis never saw the reservation: there is nothing to cancel, and nothing to replay.
+        assertThat(store.settlements()).isEqualTo(before);
+      } finally {
+        redis.resume();
+      }
+      await(() -> answers(store), Duration.ofSeconds(10));
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(remaining(store, RATE)).isEqualTo(1000);
+    }
+  }
+
+  @Test
+  void closingTheConnectionBeforeTheStoreClosesItAtOnceAndCountsWhatIsLeft() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      RedisConnection connection = connect(redis, redis.uri());
+      RedisTokenLimitStore store = warm(RedisTokenLimitStore.builder(connection).build());
+      Reservation held = store.reserve(List.of(new LimitCharge(QUOTA, "alice", 100))).reservation();
+      assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+      redis.stop();
+      store.settle(held, new long[] {50}); // Redis is away: queued
+      // A container that closes the connection before the store (beans in another order).
+      connection.close();
+
+      long started = System.nanoTime();
+      store.close();
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+      // Nothing can reach Redis once the connection is closed: no waiting for the close timeout
+      // (2 s), and the settlement is counted as not applied, not lost silently.
+      assertThat(took).isLessThan(Duration.ofMillis(500));
+      assertThat(store.settlements().pending()).isEqualTo(1);
+      assertThat(store.flush(Duration.ofSeconds(2))).isFalse();
     }
   }
 
