@@ -374,6 +374,32 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolCallBeyondTheJsonParsersBoundsIsNotSent() throws Exception {
+    // Valid JSON that many servers read (JavaScript's JSON.parse has none of these bounds) but the
+    // gateway's parser refuses: a number of 1,001 digits, a member name of 60,000 characters,
+    // arrays 1,100 levels deep. What the call asks for cannot be checked, so it is not sent.
+    OkHttpClient client = client(github());
+    String nested = "[".repeat(1_100) + "]".repeat(1_100);
+    List<String> arguments =
+        List.of(
+            "{\"n\":" + "9".repeat(1_001) + "}",
+            "{\"" + "k".repeat(60_000) + "\":1}",
+            "{\"deep\":" + nested + "}");
+
+    for (String argument : arguments) {
+      JsonNode answer = JSON.readTree(post(client, "alice", call(9, "delete_repo", argument)));
+
+      assertThat(answer.path("error").path("code").asInt())
+          .as(argument.substring(0, 20))
+          .isEqualTo(-32700);
+      assertThat(answer.get("id").isNull()).isTrue();
+      assertThat(answer.path("error").path("message").asText()).contains("github", "not sent");
+    }
+
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
   void aToolNamedByANumberOrABooleanIsCheckedAsTheTextAServerReadsItAs() throws Exception {
     // MCP servers (the MCP Java SDK among them) read a scalar name as its text: 123, "123".
     OkHttpClient client = client(github());
