@@ -580,8 +580,7 @@ class McpGovernanceTest {
 
     // JSON-RPC 2.0: a server answers each invalid member of a batch with an error and still runs
     // the valid ones, so the valid ones must be governed.
-    for (String junk :
-        List.of("{\"id\":3,\"method\":\"ping\"}", "1", "[]", "{\"jsonrpc\":\"1.0\"}")) {
+    for (String junk : List.of("1", "[]", "{\"jsonrpc\":\"1.0\"}")) {
       JsonNode answer =
           JSON.readTree(
               post(client, "alice", "[" + call(2, "delete_repo", "{}") + "," + junk + "]"));
@@ -594,6 +593,29 @@ class McpGovernanceTest {
     }
     assertThat(backend.calls.get()).isZero();
     assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aBatchMemberWithoutJsonrpcIsGovernedAsTheRequestAServerRunsItAs() throws Exception {
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "["
+                    + call(2, "get_issue", "{}")
+                    + ",{\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}]"));
+
+    assertThat(answer.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+    assertThat(answer.get(1).path("id").asInt()).isEqualTo(3);
+    assertThat(answer.get(1).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
   }
 
   @Test

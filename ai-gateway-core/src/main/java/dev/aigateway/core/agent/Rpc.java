@@ -65,9 +65,9 @@ final class Rpc {
 
   /**
    * The messages of {@code bytes[span]}, or null when it is not a JSON-RPC message or batch (not
-   * JSON, not a JSON-RPC 2.0 object, not an array holding one), or {@link #UNREADABLE}. A batch's
-   * members that are not JSON-RPC 2.0 objects are left out: a server answers each with an error and
-   * still runs the others.
+   * JSON, not an object, not an array holding one), or {@link #UNREADABLE}. An object is a message
+   * whatever its {@code jsonrpc} member holds. A batch's members that are not objects are left out:
+   * a server answers each with an error and still runs the others.
    */
   static @Nullable Document parse(byte[] bytes, Span span) {
     boolean started = false;
@@ -205,7 +205,9 @@ final class Rpc {
     int end = base + (int) p.currentLocation().getByteOffset();
     Span span = new Span(start, end);
     JsonNode node = Json.parseOrNull(bytes, start, span.length());
-    if (node == null || !node.isObject() || !"2.0".equals(node.path("jsonrpc").textValue())) {
+    // Whatever its jsonrpc member holds: servers run such a request (the MCP Java SDK's server
+    // runs one whose jsonrpc is "1.0" or the number 2.0), so it is governed as one.
+    if (node == null || !node.isObject()) {
       return null;
     }
     return new Message(node, span, members);
