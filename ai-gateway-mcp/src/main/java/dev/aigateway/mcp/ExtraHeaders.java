@@ -28,13 +28,17 @@ final class ExtraHeaders {
     this.supplier = from.supplier;
   }
 
-  /** Sends {@code value} as {@code name}; replaces an earlier value of the same name. */
+  /**
+   * Sends {@code value} as {@code name}; replaces an earlier value of the same name in any case, as
+   * header names are compared in HTTP.
+   */
   void put(String name, String value) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(value, "value");
     if (name.isBlank()) {
       throw new IllegalArgumentException("header name is blank");
     }
+    fixed.keySet().removeIf(name::equalsIgnoreCase);
     fixed.put(name, value);
   }
 

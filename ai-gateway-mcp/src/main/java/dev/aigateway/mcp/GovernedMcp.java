@@ -94,7 +94,7 @@ public final class GovernedMcp {
 
     /**
      * Sends this header with every request (an API key, a consumer id the gateway resolves);
-     * replaces an earlier value of the same name. Values are never logged.
+     * replaces an earlier value of the same name, in any case. Values are never logged.
      */
     public Builder header(String name, String value) {
       headers.put(name, value);

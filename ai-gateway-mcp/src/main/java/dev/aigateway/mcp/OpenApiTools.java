@@ -384,7 +384,7 @@ public final class OpenApiTools {
 
     /**
      * Sends this header with every call (the API's credential); replaces an earlier value of the
-     * same name. Values are never logged nor put in results.
+     * same name, in any case. Values are never logged nor put in results.
      */
     public Builder header(String name, String value) {
       headers.put(name, value);

@@ -32,6 +32,9 @@ final class ServletHost implements AutoCloseable {
   /** The system property that keeps Tomcat's MBean registry on. */
   static final String MBEANS_PROPERTY = "ai-gateway.mcp.tomcat-mbeans";
 
+  private static final String CATALINA_HOME = "catalina.home";
+  private static final String CATALINA_BASE = "catalina.base";
+
   private static final AtomicBoolean REGISTRY_CHECKED = new AtomicBoolean();
 
   private final Tomcat tomcat;
@@ -58,8 +61,7 @@ final class ServletHost implements AutoCloseable {
     if (REGISTRY_CHECKED.compareAndSet(false, true) && !Boolean.getBoolean(MBEANS_PROPERTY)) {
       disableMBeanRegistry();
     }
-    Tomcat tomcat = new Tomcat();
-    tomcat.setBaseDir(baseDir.toString());
+    Tomcat tomcat = newTomcat(baseDir);
     Connector connector = new Connector("HTTP/1.1");
     connector.setPort(port);
     connector.setProperty("address", host);
@@ -91,6 +93,36 @@ final class ServletHost implements AutoCloseable {
   }
 
   /**
+   * A Tomcat on {@code baseDir}, leaving the JVM's {@code catalina.home} and {@code catalina.base}
+   * as they were: Tomcat sets both to the first base directory it is given and, when {@code
+   * catalina.home} is set, makes that directory again for every later Tomcat, so after the first
+   * server closed each later start re-created its deleted working directory, left behind for good.
+   */
+  private static Tomcat newTomcat(Path baseDir) {
+    synchronized (ServletHost.class) {
+      String home = System.getProperty(CATALINA_HOME);
+      String base = System.getProperty(CATALINA_BASE);
+      try {
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(baseDir.toString());
+        tomcat.getServer();
+        return tomcat;
+      } finally {
+        restoreProperty(CATALINA_HOME, home);
+        restoreProperty(CATALINA_BASE, base);
+      }
+    }
+  }
+
+  private static void restoreProperty(String name, String value) {
+    if (value == null) {
+      System.clearProperty(name);
+    } else {
+      System.setProperty(name, value);
+    }
+  }
+
+  /**
    * Turns Tomcat's MBean registry off unless one was already built: {@code Registry} builds it on
    * first use, so whether it exists is read from its static field rather than by asking for it.
    */
@@ -111,6 +143,11 @@ final class ServletHost implements AutoCloseable {
       // Unknown Tomcat internals: leave the registry alone rather than risk a warning or a change.
       return true;
     }
+  }
+
+  /** Tomcat's working directory, deleted when it closes. */
+  Path baseDir() {
+    return baseDir;
   }
 
   /** The port it listens on. */

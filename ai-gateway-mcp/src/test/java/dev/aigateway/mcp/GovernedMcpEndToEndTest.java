@@ -289,6 +289,67 @@ class GovernedMcpEndToEndTest {
   }
 
   @Test
+  void aDeniedToolCallFollowedByMoreTextIsRefused() throws Exception {
+    TestMcpServer server = TestMcpServer.stateless();
+    closeables.add(server);
+    OkHttpClient client =
+        governed(
+            server.url(), s -> s.access(ToolAccess.allowByDefault().denyConsumer("bob", "echo")));
+    String call =
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
+            + "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}}";
+
+    // The SDK's server reads the first JSON value of the body and ignores what follows it.
+    for (String body : List.of(call + " x", call + call, call + "]", call + "{")) {
+      okhttp3.Request request =
+          new okhttp3.Request.Builder()
+              .url(server.url())
+              .header(CONSUMER_HEADER, "bob")
+              .header("Accept", "application/json, text/event-stream")
+              .post(okhttp3.RequestBody.create(body, MediaType.get("application/json")))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.body().string()).as(body).doesNotContain("\"result\"");
+      }
+    }
+    assertThat(server.calls("echo")).as("calls the server ran").isZero();
+  }
+
+  @Test
+  void aDeniedToolCallNamingAnotherJsonRpcVersionIsRefused() throws Exception {
+    TestMcpServer server = TestMcpServer.stateless();
+    closeables.add(server);
+    OkHttpClient client =
+        governed(
+            server.url(), s -> s.access(ToolAccess.allowByDefault().denyConsumer("bob", "echo")));
+    String call =
+        "\"id\":7,\"method\":\"tools/call\","
+            + "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}}";
+
+    // The SDK's server runs a request whatever its jsonrpc member holds, if it holds something.
+    for (String version : List.of("\"1.0\"", "2.0", "\"2\"", "true")) {
+      okhttp3.Request request =
+          new okhttp3.Request.Builder()
+              .url(server.url())
+              .header(CONSUMER_HEADER, "bob")
+              .header("Accept", "application/json, text/event-stream")
+              .post(
+                  okhttp3.RequestBody.create(
+                      "{\"jsonrpc\":" + version + "," + call, MediaType.get("application/json")))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.body().string())
+            .as(version)
+            .contains("\"code\":" + AgentGovernance.ACCESS_DENIED_CODE);
+      }
+    }
+    assertThat(server.calls("echo")).as("calls the server ran").isZero();
+    assertThat(callsOf("echo"))
+        .hasSize(4)
+        .allSatisfy(t -> assertThat(t.outcome()).isEqualTo(Outcome.DENIED));
+  }
+
+  @Test
   void aDeniedToolCallToTheServersPathWithRepeatedSlashesIsRefused() throws Exception {
     TestMcpServer server = TestMcpServer.stateless();
     closeables.add(server);

@@ -264,6 +264,34 @@ class GovernedMcpTest {
   }
 
   @Test
+  void aFixedHeaderReplacesAnEarlierOneWhoseNameDiffersOnlyInCase() {
+    TestMcpServer server = server(TestMcpServer.stateful());
+    GovernedMcp.Builder transport =
+        GovernedMcp.builder(governedClient(), server.url())
+            .header("authorization", "Bearer old")
+            .header("Authorization", "Bearer new");
+    // Many names, so that an outcome depending on an unordered map's order cannot pass by chance.
+    for (int i = 0; i < 16; i++) {
+      transport.header("x-key-" + i, "old").header("X-Key-" + i, "new");
+    }
+    McpSyncClient client = client(transport);
+
+    client.initialize();
+
+    assertThat(posts())
+        .isNotEmpty()
+        .allSatisfy(
+            e -> {
+              assertThat(e.requestHeaders().values("Authorization")).containsExactly("Bearer new");
+              for (int i = 0; i < 16; i++) {
+                assertThat(e.requestHeaders().values("X-Key-" + i))
+                    .as("X-Key-" + i)
+                    .containsExactly("new");
+              }
+            });
+  }
+
+  @Test
   void aGatewayRefusalOfAToolCallIsAnMcpErrorWithTheGatewaysMessage() {
     TestMcpServer server = server(TestMcpServer.stateful());
     Interceptor refuseToolCalls =

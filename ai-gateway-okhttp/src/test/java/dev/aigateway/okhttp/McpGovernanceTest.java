@@ -374,6 +374,32 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolCallBeyondTheJsonParsersBoundsIsNotSent() throws Exception {
+    // Valid JSON that many servers read (JavaScript's JSON.parse has none of these bounds) but the
+    // gateway's parser refuses: a number of 1,001 digits, a member name of 60,000 characters,
+    // arrays 1,100 levels deep. What the call asks for cannot be checked, so it is not sent.
+    OkHttpClient client = client(github());
+    String nested = "[".repeat(1_100) + "]".repeat(1_100);
+    List<String> arguments =
+        List.of(
+            "{\"n\":" + "9".repeat(1_001) + "}",
+            "{\"" + "k".repeat(60_000) + "\":1}",
+            "{\"deep\":" + nested + "}");
+
+    for (String argument : arguments) {
+      JsonNode answer = JSON.readTree(post(client, "alice", call(9, "delete_repo", argument)));
+
+      assertThat(answer.path("error").path("code").asInt())
+          .as(argument.substring(0, 20))
+          .isEqualTo(-32700);
+      assertThat(answer.get("id").isNull()).isTrue();
+      assertThat(answer.path("error").path("message").asText()).contains("github", "not sent");
+    }
+
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
   void aToolNamedByANumberOrABooleanIsCheckedAsTheTextAServerReadsItAs() throws Exception {
     // MCP servers (the MCP Java SDK among them) read a scalar name as its text: 123, "123".
     OkHttpClient client = client(github());
@@ -554,8 +580,7 @@ class McpGovernanceTest {
 
     // JSON-RPC 2.0: a server answers each invalid member of a batch with an error and still runs
     // the valid ones, so the valid ones must be governed.
-    for (String junk :
-        List.of("{\"id\":3,\"method\":\"ping\"}", "1", "[]", "{\"jsonrpc\":\"1.0\"}")) {
+    for (String junk : List.of("1", "[]", "{\"jsonrpc\":\"1.0\"}")) {
       JsonNode answer =
           JSON.readTree(
               post(client, "alice", "[" + call(2, "delete_repo", "{}") + "," + junk + "]"));
@@ -568,6 +593,29 @@ class McpGovernanceTest {
     }
     assertThat(backend.calls.get()).isZero();
     assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aBatchMemberWithoutJsonrpcIsGovernedAsTheRequestAServerRunsItAs() throws Exception {
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "["
+                    + call(2, "get_issue", "{}")
+                    + ",{\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}]"));
+
+    assertThat(answer.get(0).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+    assertThat(answer.get(1).path("id").asInt()).isEqualTo(3);
+    assertThat(answer.get(1).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
   }
 
   @Test

@@ -45,6 +45,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class AgentCall {
 
+  /** JSON-RPC's code of a request that is not readable JSON. */
+  private static final int PARSE_ERROR_CODE = -32700;
+
   private final AgentGovernance governance;
   private final Peer peer;
   private final ClientRequest request;
@@ -133,7 +136,10 @@ public final class AgentCall {
    * content, then the counters of all requests at once. A refused request refuses the whole POST
    * (its other requests are answered {@link AgentGovernance#NOT_SENT_CODE}): the application gets
    * one local answer with a JSON-RPC error per request and nothing is sent. A body that is not
-   * JSON-RPC, or has no request, goes as it is and makes no event.
+   * JSON-RPC, or has no request, goes as it is and makes no event. One that starts as a JSON object
+   * or array but cannot be read whole (malformed, followed by more text, beyond the parser's
+   * bounds) is not sent either: the answer is JSON-RPC's parse error (-32700, id null), with no
+   * event.
    */
   public Admission admit() {
     long began = System.nanoTime();
@@ -149,6 +155,18 @@ public final class AgentCall {
     document = Rpc.parse(body, new Rpc.Span(0, body.length));
     if (document == null) {
       return new Admission(null);
+    }
+    if (document == Rpc.UNREADABLE) {
+      // What the server would run is not known: it is not sent (JSON-RPC's parse error).
+      return new Admission(
+          Rpc.error(
+              "null",
+              PARSE_ERROR_CODE,
+              "ai-gateway: the request to "
+                  + peer.name
+                  + " was not sent: it is not JSON the gateway can read whole (malformed, followed"
+                  + " by more text, or a number, name or nesting beyond its bounds)",
+              Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name)));
     }
     for (Rpc.Message message : document.messages()) {
       String method = message.method();

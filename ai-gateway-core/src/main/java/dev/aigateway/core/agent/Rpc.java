@@ -55,27 +55,40 @@ final class Rpc {
   record Document(boolean batch, List<Message> messages) {}
 
   /**
+   * What {@link #parse} gives for text that starts as a JSON object or array but cannot be read
+   * whole: malformed or cut short, followed by more text, or beyond the parser's bounds (a number
+   * of more than 1,000 digits, nesting deeper than 1,000 levels). A server may still read a request
+   * out of it (many read the first value and ignore what follows; others have no such bounds), so
+   * what it asks for is not known. It holds no message.
+   */
+  static final Document UNREADABLE = new Document(false, List.of());
+
+  /**
    * The messages of {@code bytes[span]}, or null when it is not a JSON-RPC message or batch (not
-   * JSON, not a JSON-RPC 2.0 object, not an array holding one). A batch's members that are not
-   * JSON-RPC 2.0 objects are left out: a server answers each with an error and still runs the
-   * others.
+   * JSON, not an object, not an array holding one), or {@link #UNREADABLE}. An object is a message
+   * whatever its {@code jsonrpc} member holds. A batch's members that are not objects are left out:
+   * a server answers each with an error and still runs the others.
    */
   static @Nullable Document parse(byte[] bytes, Span span) {
+    boolean started = false;
     try (JsonParser p = parser(bytes, span)) {
       JsonToken first = p.nextToken();
       if (first == JsonToken.START_OBJECT) {
+        started = true;
         Message message = message(bytes, span.start(), p);
-        return message == null || p.nextToken() != null
-            ? null
-            : new Document(false, List.of(message));
+        if (p.nextToken() != null) {
+          return UNREADABLE;
+        }
+        return message == null ? null : new Document(false, List.of(message));
       }
       if (first != JsonToken.START_ARRAY) {
         return null;
       }
+      started = true;
       List<Message> messages = new ArrayList<>();
       for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
         if (t == null) {
-          return null;
+          return UNREADABLE;
         }
         if (t != JsonToken.START_OBJECT) {
           p.skipChildren(); // not a message
@@ -86,9 +99,12 @@ final class Rpc {
           messages.add(message);
         }
       }
-      return p.nextToken() != null || messages.isEmpty() ? null : new Document(true, messages);
+      if (p.nextToken() != null) {
+        return UNREADABLE;
+      }
+      return messages.isEmpty() ? null : new Document(true, messages);
     } catch (IOException | RuntimeException e) {
-      return null;
+      return started ? UNREADABLE : null;
     }
   }
 
@@ -189,7 +205,9 @@ final class Rpc {
     int end = base + (int) p.currentLocation().getByteOffset();
     Span span = new Span(start, end);
     JsonNode node = Json.parseOrNull(bytes, start, span.length());
-    if (node == null || !node.isObject() || !"2.0".equals(node.path("jsonrpc").textValue())) {
+    // Whatever its jsonrpc member holds: servers run such a request (the MCP Java SDK's server
+    // runs one whose jsonrpc is "1.0" or the number 2.0), so it is governed as one.
+    if (node == null || !node.isObject()) {
       return null;
     }
     return new Message(node, span, members);
