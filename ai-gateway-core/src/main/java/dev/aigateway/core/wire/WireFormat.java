@@ -238,12 +238,22 @@ public interface WireFormat {
   }
 
   /**
-   * The answer text one stream event's data carries ({@code data[from, to)}, a chunk's delta), or
-   * null when it carries none or the format does not say. Called only when content safety screens
-   * streamed answers.
+   * Hands {@code sink} the answer text one stream event's data carries ({@code data[from, to)}, a
+   * chunk's delta), piece by piece with the answer each piece continues: a call that asks for
+   * several answers ({@code n}) gets their chunks interleaved, and each answer is a text of its
+   * own. Hands nothing when the event carries no text or the format does not say. Called only when
+   * content safety screens streamed answers.
    */
-  default @Nullable String eventText(byte[] data, int from, int to) {
-    return null;
+  default void eventText(byte[] data, int from, int to, EventTexts sink) {}
+
+  /** Receives the answer texts of a stream event ({@link #eventText}). */
+  @FunctionalInterface
+  interface EventTexts {
+    /**
+     * {@code text} continues answer {@code choice}: the choice's index in a call that asks for
+     * several answers, else 0.
+     */
+    void text(int choice, String text);
   }
 
   /**
