@@ -65,6 +65,16 @@ public interface WireFormat {
   }
 
   /**
+   * The request headers that change this format's answers as its body does, which the response
+   * cache keys its calls by besides the body (each one present, by its value; a call without them
+   * keeps the key it had): none by default; Bedrock InvokeModel's guardrail and trace headers,
+   * which ask the same body to be answered under a guardrail.
+   */
+  default List<String> cacheHeaders() {
+    return List.of();
+  }
+
+  /**
    * The last path segments the format's calls end in (a trailing slash ignored), for example {@code
    * completions} for {@code /v1/chat/completions}: the registry asks only the formats registered
    * for a request's last segment to {@link #recognise} it. Never empty.
