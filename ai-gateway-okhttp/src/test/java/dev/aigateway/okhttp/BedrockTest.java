@@ -566,6 +566,85 @@ class BedrockTest {
   }
 
   @Test
+  void anInvokeModelCallWithAGuardrailIsNeverAnsweredWithAnotherGuardrailsAnswer()
+      throws Exception {
+    // InvokeModel names its guardrail in headers, not in the body: the same body asked under a
+    // guardrail (or another one, or with its trace) must not be answered with the answer the
+    // backend gave without it.
+    MockWebServer bedrock = server();
+    String unguarded =
+        "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"Unfiltered.\"}],"
+            + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":9,\"output_tokens\":3}}";
+    String guarded =
+        "{\"id\":\"msg_02\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"Sorry.\"}],"
+            + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":9,\"output_tokens\":2},"
+            + "\"amazon-bedrock-guardrailAction\":\"INTERVENED\"}";
+    bedrock.enqueue(json(unguarded));
+    bedrock.enqueue(json(guarded));
+    bedrock.enqueue(json(guarded));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    String body =
+        "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":200,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"}]}";
+    String url = bedrock.url("/model/" + MODEL + "/invoke").toString();
+
+    try (Response first = client.newCall(post(url, body)).execute()) {
+      assertThat(first.body().string()).isEqualTo(unguarded);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+
+    try (Response second =
+        client
+            .newCall(
+                post(
+                    url,
+                    body,
+                    "X-Amzn-Bedrock-GuardrailIdentifier",
+                    "gr-kids",
+                    "X-Amzn-Bedrock-GuardrailVersion",
+                    "1"))
+            .execute()) {
+      assertThat(second.body().string()).isEqualTo(guarded);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+
+    try (Response third =
+        client
+            .newCall(
+                post(
+                    url,
+                    body,
+                    "X-Amzn-Bedrock-GuardrailIdentifier",
+                    "gr-kids",
+                    "X-Amzn-Bedrock-GuardrailVersion",
+                    "2"))
+            .execute()) {
+      assertThat(third.body().string()).isEqualTo(guarded);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(bedrock.getRequestCount()).isEqualTo(3);
+
+    // The same guardrail asked again is answered from the cache.
+    try (Response fourth =
+        client
+            .newCall(
+                post(
+                    url,
+                    body,
+                    "X-Amzn-Bedrock-GuardrailIdentifier",
+                    "gr-kids",
+                    "X-Amzn-Bedrock-GuardrailVersion",
+                    "1"))
+            .execute()) {
+      assertThat(fourth.body().string()).isEqualTo(guarded);
+    }
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(bedrock.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
   void aCachedAnswerIsReplayedToAStreamCallAsValidEventStreamFrames() throws Exception {
     MockWebServer bedrock = server();
     bedrock.enqueue(json(CONVERSE_ANSWER));

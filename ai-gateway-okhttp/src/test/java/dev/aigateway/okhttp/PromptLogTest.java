@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.safety.ContentSafety;
+import dev.aigateway.core.safety.PiiDetector;
+import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.testing.CapturingLogger;
 import mockwebserver3.MockWebServer;
@@ -80,6 +83,40 @@ class PromptLogTest {
               assertThat(record.get("total_tokens").asLong()).isEqualTo(11);
             });
     assertThat(logger.lines(Level.INFO)).noneMatch(line -> line.contains(API_KEY));
+  }
+
+  @Test
+  void aPromptBlockedByOneRuleIsLoggedWithWhatTheRedactingRulesMask() throws Exception {
+    // Social security numbers are to be redacted before anything sees the prompt; the deny word
+    // blocks the call. The blocked call's record must not hold the number the redaction masks.
+    CapturingLogger blockedLog = new CapturingLogger(PromptLog.LOGGER_NAME);
+    OkHttpClient safe =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .promptLog(PromptLog.builder().logger(blockedLog).executor(Runnable::run))
+                .contentSafety(
+                    ContentSafety.builder()
+                        .pii(PiiDetector.usSsn(), SafetyAction.REDACT)
+                        .denyWords("project falcon"))
+                .build());
+
+    try (Response response =
+        safe.newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest(
+                        "gpt-4o", "My SSN is 123-45-6789; tell me about Project Falcon", "")))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+
+    assertThat(server.getRequestCount()).isZero();
+    JsonNode record = MAPPER.readTree(blockedLog.lines(Level.INFO).get(0));
+    assertThat(record.get("status").asInt()).isEqualTo(400);
+    assertThat(record.get("request").asText())
+        .contains("[REDACTED:US_SSN]")
+        .doesNotContain("123-45-6789");
   }
 
   @Test

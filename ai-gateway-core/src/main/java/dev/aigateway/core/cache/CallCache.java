@@ -209,12 +209,13 @@ public final class CallCache {
       return false;
     }
     semanticPartition =
-        deployment(
-                new CanonicalDigest()
-                    .add("partition", partition)
-                    .add("embedding-model", semantic.embeddingModel().name())
-                    .add("operation", request.format().cacheProtocol())
-                    .add("model", model))
+        varyingHeaders(
+                deployment(
+                    new CanonicalDigest()
+                        .add("partition", partition)
+                        .add("embedding-model", semantic.embeddingModel().name())
+                        .add("operation", request.format().cacheProtocol())
+                        .add("model", model)))
             .add("dimensions", String.valueOf(vector.length))
             .add(prompt.context())
             .key();
@@ -261,10 +262,11 @@ public final class CallCache {
         return null;
       }
       key =
-          deployment(
-                  new CanonicalDigest()
-                      .add("operation", request.format().cacheProtocol())
-                      .add("model", model))
+          varyingHeaders(
+                  deployment(
+                      new CanonicalDigest()
+                          .add("operation", request.format().cacheProtocol())
+                          .add("model", model)))
               .addMembers(body, config.keyIgnores(), "model") // the model is keyed above
               .key();
     }
@@ -279,6 +281,25 @@ public final class CallCache {
   private CanonicalDigest deployment(CanonicalDigest digest) {
     String deployment = request.deployment();
     return deployment == null ? digest : digest.add("deployment", deployment);
+  }
+
+  /**
+   * Adds the request headers the call's format answers by besides its body ({@link
+   * dev.aigateway.core.wire.WireFormat#cacheHeaders}), those the call has: a Bedrock InvokeModel
+   * call asked under a guardrail never shares an answer with one asked without it (or under
+   * another). Nothing is added for a header the call does not have, so other keys stay as they
+   * were.
+   */
+  private CanonicalDigest varyingHeaders(CanonicalDigest digest) {
+    List<String> headers = request.format().cacheHeaders();
+    for (int i = 0; i < headers.size(); i++) {
+      String name = headers.get(i);
+      String value = request.header(name);
+      if (value != null) {
+        digest.add(name, value);
+      }
+    }
+    return digest;
   }
 
   /**

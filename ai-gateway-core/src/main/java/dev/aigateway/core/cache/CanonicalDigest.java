@@ -131,7 +131,13 @@ final class CanonicalDigest {
     }
   }
 
-  /** Numbers by value: {@code 1}, {@code 1.0} and {@code 1E+0} give the same text. */
+  /** The largest power of ten a whole number is written out to in full (a double's is 308). */
+  private static final int MAX_WHOLE_EXPONENT = 400;
+
+  /**
+   * Numbers by value: {@code 1}, {@code 1.0} and {@code 1E+0} give the same text, as {@code 100},
+   * {@code 100.0} and {@code 1e2} do.
+   */
   static String canonicalNumber(JsonNode node) {
     BigDecimal value;
     if (node.isIntegralNumber()) {
@@ -147,7 +153,14 @@ final class CanonicalDigest {
       value = BigDecimal.valueOf(d);
     }
     BigDecimal stripped = value.stripTrailingZeros();
-    return stripped.signum() == 0 ? "0" : stripped.toString();
+    if (stripped.signum() == 0) {
+      return "0";
+    }
+    // A whole number is written as an integer is (100.0 and 1e2 as 100, not 1E+2); a double's
+    // exponent stays below 309, so the digits written are bounded.
+    return stripped.scale() <= 0 && stripped.scale() > -MAX_WHOLE_EXPONENT
+        ? stripped.toBigInteger().toString()
+        : stripped.toString();
   }
 
   /** A string as its UTF-8 bytes, after their count (so strings never run together). */

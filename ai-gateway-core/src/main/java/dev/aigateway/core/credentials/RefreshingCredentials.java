@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * it expires (at most half its lifetime before, so that a short-lived token is not refreshed on
  * every call). From then until it expires, the first call starts a refresh in the background and
  * every call keeps using the current token; if that refresh fails, the next one is tried {@link
- * #BACKGROUND_RETRY} later. Once the token has expired, or before the first one, calls wait for a
- * refresh, at most {@link Builder#refreshTimeout} from when it started.
+ * #BACKGROUND_RETRY} later, and if it takes longer than the refresh timeout, the next call starts
+ * another. Once the token has expired, or before the first one, calls wait for a refresh, at most
+ * {@link Builder#refreshTimeout} from when it started.
  *
  * <p><b>One refresh at a time.</b> However many calls find the token due, they share one refresh:
  * the source is called once. When it fails, every call waiting for it gets an {@link IOException}
@@ -169,6 +170,9 @@ public final class RefreshingCredentials implements CredentialProvider {
 
   private void refreshInBackground(Instant now) {
     synchronized (lock) {
+      if (inFlight != null && System.nanoTime() - inFlight.deadlineNanos >= 0) {
+        inFlight = null; // overdue: given up, as a waiting call gives it up; another is started
+      }
       if (inFlight != null || now.isBefore(backgroundAfter)) {
         return;
       }

@@ -11,20 +11,29 @@ import java.util.Arrays;
 /**
  * A streamed answer as the application reads it when content safety screens answers. Events pass
  * one by one, each as soon as it is whole: its text (the format's {@link WireFormat#eventText}) is
- * added to the window, and the event that fills the window (or the first without text after some,
- * such as the finishing chunk or {@code [DONE]}) waits for the window's check. On a block, that
- * event and everything after it are dropped: the application reads one error event in the
- * provider's stream shape, then the end, and the observed body is {@linkplain ObservedBody#stop
- * stopped} so the call is charged for what was read. The observed body's end is {@linkplain
- * ObservedBody#holdEnd held back} until the last text was checked, so that a block in the stream's
- * last bytes is what the call's event says. The window keeps only the overlap between checks, so
- * memory is bounded by the window and the event in flight (an event above {@value #MAX_EVENT_BYTES}
- * bytes is passed on unread, as the observed body treats it). Events are framed by an {@link
- * SseEventFramer}; a last event the stream ended without its blank line is screened as any other.
+ * added to the window of the answer it continues (each choice of a call that asks for several has
+ * its own, since their chunks come interleaved), and the event that fills a window (or the first
+ * without text after some, such as the finishing chunk or {@code [DONE]}) waits for the window's
+ * check. On a block, that event and everything after it are dropped: the application reads one
+ * error event in the provider's stream shape, then the end, and the observed body is {@linkplain
+ * ObservedBody#stop stopped} so the call is charged for what was read. The observed body's end is
+ * {@linkplain ObservedBody#holdEnd held back} until the last text was checked, so that a block in
+ * the stream's last bytes is what the call's event says. A window keeps only the overlap between
+ * checks, so memory is bounded by the windows (one per answer, at most {@value #MAX_ANSWERS}) and
+ * the event in flight (an event above {@value #MAX_EVENT_BYTES} bytes is passed on unread, as the
+ * observed body treats it). Events are framed by an {@link SseEventFramer}; a last event the stream
+ * ended without its blank line is screened as any other.
  */
 final class AnswerScreen extends TransformingInputStream {
 
   static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
+
+  /**
+   * The most answers screened apart (OpenAI's largest {@code n}); the texts of choices beyond them
+   * share the last one's window.
+   */
+  static final int MAX_ANSWERS = 128;
+
   private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
   private final SafetyStage stage;
@@ -32,15 +41,12 @@ final class AnswerScreen extends TransformingInputStream {
   private final ObservedBody observed;
   private final int window;
   private final int overlap;
-  private final StringBuilder text = new StringBuilder();
   private final Framer framer = new Framer();
-  private int unchecked;
 
-  /**
-   * How many characters at the start of {@link #text} are context only (0 or 1): the character
-   * before the overlap, kept so a word the overlap cuts is not taken to start where it was cut.
-   */
-  private int context;
+  /** The answers the stream carried text for, in the order their first text came. */
+  private Answer[] answers = {new Answer(0)};
+
+  private int answerCount = 1;
 
   /** Whether the answer was blocked: nothing more passes but the error event. */
   private boolean blocked;
@@ -70,8 +76,10 @@ final class AnswerScreen extends TransformingInputStream {
   protected void upstreamEnded() {
     try {
       framer.end(); // a last event without its blank line is checked before it passes
-      if (!blocked && unchecked > 0) {
-        check(); // the rest of the text, before the application reads the end
+      for (int i = 0; i < answerCount && !blocked; i++) {
+        if (answers[i].unchecked > 0) {
+          check(answers[i]); // the rest of the text, before the application reads the end
+        }
       }
     } finally {
       observed.releaseEnd(); // the call ends as the checks decided (stopped on a block)
@@ -79,7 +87,10 @@ final class AnswerScreen extends TransformingInputStream {
   }
 
   /** Events are screened; what is not one passes as it came, until the stream is stopped. */
-  private final class Framer extends SseEventFramer {
+  private final class Framer extends SseEventFramer implements WireFormat.EventTexts {
+
+    /** Whether the event being read carried text. */
+    private boolean textCame;
 
     @Override
     protected void event(
@@ -87,24 +98,43 @@ final class AnswerScreen extends TransformingInputStream {
       if (blocked) {
         return;
       }
-      String delta = null;
+      textCame = false;
       if (dataLines == 1) {
-        delta = textOf(buffer, dataFrom, dataTo);
+        readText(buffer, dataFrom, dataTo);
       } else if (dataLines > 1) {
         SseEventFramer.Data data = SseEventFramer.dataOf(buffer, start, end);
-        delta = textOf(data.bytes(), data.from(), data.to());
+        readText(data.bytes(), data.from(), data.to());
       }
-      if (delta != null && !delta.isEmpty()) {
-        text.append(delta);
-        unchecked += delta.length();
-        // The last event (the stream ended) waits for the check too: nothing comes after it.
-        if ((unchecked >= window || finished()) && check()) {
+      // With text, the answers whose window it filled are checked (all of them at the last event:
+      // the stream ended, nothing comes after it); without, the first event with none after some
+      // (a finishing event) waits until the rest of every answer's text was checked.
+      boolean last = textCame && finished();
+      for (int i = 0; i < answerCount; i++) {
+        Answer answer = answers[i];
+        if (answer.unchecked > 0
+            && (!textCame || last || answer.unchecked >= window)
+            && check(answer)) {
           return;
         }
-      } else if (unchecked > 0 && check()) {
-        return; // a finishing event: the rest of the text is checked before it passes
       }
       emit(buffer, start, end);
+    }
+
+    private void readText(byte[] bytes, int from, int to) {
+      if (!Arrays.equals(bytes, from, to, DONE, 0, DONE.length)) {
+        format.eventText(bytes, from, to, this);
+      }
+    }
+
+    @Override
+    public void text(int choice, String delta) {
+      if (delta.isEmpty()) {
+        return;
+      }
+      Answer answer = answer(choice);
+      answer.text.append(delta);
+      answer.unchecked += delta.length();
+      textCame = true;
     }
 
     @Override
@@ -122,20 +152,30 @@ final class AnswerScreen extends TransformingInputStream {
     }
   }
 
-  /** The text an event's data {@code bytes[from, to)} adds to the answer; null for none. */
-  private String textOf(byte[] bytes, int from, int to) {
-    return Arrays.equals(bytes, from, to, DONE, 0, DONE.length)
-        ? null
-        : format.eventText(bytes, from, to);
+  /** The answer of choice {@code choice}, made when its first text comes. */
+  private Answer answer(int choice) {
+    for (int i = 0; i < answerCount; i++) {
+      if (answers[i].choice == choice) {
+        return answers[i];
+      }
+    }
+    if (answerCount == MAX_ANSWERS) {
+      return answers[answerCount - 1];
+    }
+    if (answerCount == answers.length) {
+      answers = Arrays.copyOf(answers, Math.min(MAX_ANSWERS, answerCount * 2));
+    }
+    return answers[answerCount++] = new Answer(choice);
   }
 
-  /** Checks the window; on a block stops the stream and returns true. */
-  private boolean check() {
-    byte[] withheld = stage.screenAnswer(text.toString(), context);
-    unchecked = 0;
+  /** Checks an answer's window; on a block stops the stream and returns true. */
+  private boolean check(Answer answer) {
+    StringBuilder text = answer.text;
+    byte[] withheld = stage.screenAnswer(text.toString(), answer.context);
+    answer.unchecked = 0;
     if (text.length() > overlap + 1) {
       text.delete(0, text.length() - overlap - 1);
-      context = 1;
+      answer.context = 1;
     }
     if (withheld == null) {
       return false;
@@ -145,5 +185,22 @@ final class AnswerScreen extends TransformingInputStream {
     emit(withheld, 0, withheld.length);
     observed.stop(SafetyStage.ANSWER_BLOCKED);
     return true;
+  }
+
+  /** One answer's text in the stream: its window, and what of it is not checked yet. */
+  private static final class Answer {
+    final int choice;
+    final StringBuilder text = new StringBuilder();
+    int unchecked;
+
+    /**
+     * How many characters at the start of {@link #text} are context only (0 or 1): the character
+     * before the overlap, kept so a word the overlap cuts is not taken to start where it was cut.
+     */
+    int context;
+
+    Answer(int choice) {
+      this.choice = choice;
+    }
   }
 }

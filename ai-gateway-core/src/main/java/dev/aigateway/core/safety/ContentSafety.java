@@ -46,7 +46,9 @@ import org.jspecify.annotations.Nullable;
  * rewritten body (token estimate, cache key, prompt log, backend); then the caps (messages, prompt
  * tokens, counted on what is sent); then the external checks, on the redacted texts, one after
  * another. The first check that blocks refuses the call with a 400 in the provider's error shape
- * ({@code content_filter}, as Azure OpenAI answers for its own filter), and no backend is called.
+ * ({@code content_filter}, as Azure OpenAI answers for its own filter), and no backend is called; a
+ * prompt a text check blocks is still rewritten with what the redacting rules mask, so that what
+ * reads the refused call's request (the prompt log) never sees it.
  *
  * <p><b>External checks</b> run on the gateway's daemon threads, each bounded by {@link
  * Builder#checkTimeout} (default {@value #DEFAULT_CHECK_TIMEOUT_MILLIS} ms). One that throws or

@@ -117,8 +117,9 @@ public final class SafetyStage implements CallStage {
           TextRule rule = rules.get(r);
           switch (rule.action()) {
             case BLOCK -> {
-              return block(
-                  rule.check(), spans.kind(first), Map.of("filtered", true, "detected", true));
+              String found = spans.kind(first);
+              redactRefused(request);
+              return block(rule.check(), found, Map.of("filtered", true, "detected", true));
             }
             case FLAG -> note(SafetyOutcome.FLAGGED, rule.check(), spans.kind(first));
             case REDACT -> {
@@ -227,6 +228,25 @@ public final class SafetyStage implements CallStage {
     }
     note(SafetyOutcome.CHECK_FAILED, contentCheck.name(), failure);
     return null;
+  }
+
+  /**
+   * Rewrites a prompt a text rule blocks with what the redacting rules mask, when they find
+   * anything: the call is refused, but what still reads its request (the prompt log) must never see
+   * what was to be masked.
+   */
+  private void redactRefused(WireRequest request) {
+    List<TextRule> rules = safety.rules();
+    for (int r = 0; r < rules.size(); r++) {
+      if (rules.get(r).action() == SafetyAction.REDACT) {
+        byte[] body = PromptTexts.redact(request.rawBody(), this::redacted);
+        WireRequest rewritten = body == null ? null : request.format().withBody(request, body);
+        if (rewritten != null) {
+          exchange.rewriteRequest(rewritten);
+        }
+        return;
+      }
+    }
   }
 
   /** {@code text} with what the redacting rules find replaced; the same instance when nothing. */

@@ -60,6 +60,12 @@ final class BedrockConverseFormat extends BedrockFormat {
     return "bedrock.converse";
   }
 
+  /** None: Converse names its guardrail and trace in its body ({@code guardrailConfig}). */
+  @Override
+  public List<String> cacheHeaders() {
+    return List.of();
+  }
+
   @Override
   long estimate(TokenCounter counter, @Nullable String model, ObjectNode body) {
     long text = 0;

@@ -48,6 +48,15 @@ abstract class BedrockFormat implements ModelInPath {
   static final String CACHE_READ_HEADER = "X-Amzn-Bedrock-Cache-Read-Input-Token-Count";
   static final String CACHE_WRITE_HEADER = "X-Amzn-Bedrock-Cache-Write-Input-Token-Count";
 
+  /**
+   * The request headers InvokeModel's answers depend on besides its body ({@link #cacheHeaders}).
+   */
+  private static final List<String> INVOKE_CACHE_HEADERS =
+      List.of(
+          "X-Amzn-Bedrock-GuardrailIdentifier",
+          "X-Amzn-Bedrock-GuardrailVersion",
+          "X-Amzn-Bedrock-Trace");
+
   private static final String MODEL_SEGMENT = "/model/";
 
   private final String name;
@@ -233,6 +242,16 @@ abstract class BedrockFormat implements ModelInPath {
   @Override
   public String cacheProtocol() {
     return "bedrock.invoke";
+  }
+
+  /**
+   * InvokeModel's guardrail (which may answer in the model's place) and its trace (which the answer
+   * then carries), named in headers rather than in the model's body; Converse names them in its
+   * body.
+   */
+  @Override
+  public List<String> cacheHeaders() {
+    return INVOKE_CACHE_HEADERS;
   }
 
   /** Reads this operation's JSON answer, once it is whole. */

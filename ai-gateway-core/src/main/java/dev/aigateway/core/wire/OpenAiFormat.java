@@ -315,34 +315,33 @@ abstract class OpenAiFormat implements WireFormat {
   }
 
   /**
-   * A chat chunk's {@code choices[].delta.content}, a completions chunk's {@code choices[].text}, a
-   * Responses API {@code response.output_text.delta} event's {@code delta}.
+   * A chat chunk's {@code choices[].delta.content}, a completions chunk's {@code choices[].text},
+   * each for its choice's {@code index}; a Responses API {@code response.output_text.delta} event's
+   * {@code delta}.
    */
   @Override
-  public final @Nullable String eventText(byte[] data, int from, int to) {
+  public final void eventText(byte[] data, int from, int to, EventTexts sink) {
     JsonNode event = Json.parseOrNull(data, from, to - from);
     if (event == null || !event.isObject()) {
-      return null;
+      return;
     }
     JsonNode choices = event.get("choices");
     if (choices != null && choices.isArray()) {
-      StringBuilder text = null;
       for (JsonNode choice : choices) {
         JsonNode delta = choice.path("delta").path("content");
         JsonNode piece = delta.isTextual() ? delta : choice.path("text");
         if (piece.isTextual()) {
-          text = text == null ? new StringBuilder() : text;
-          text.append(piece.textValue());
+          sink.text(choice.path("index").asInt(0), piece.textValue());
         }
       }
-      return text == null ? null : text.toString();
+      return;
     }
     JsonNode delta = event.get("delta");
-    return "response.output_text.delta".equals(event.path("type").textValue())
-            && delta != null
-            && delta.isTextual()
-        ? delta.textValue()
-        : null;
+    if ("response.output_text.delta".equals(event.path("type").textValue())
+        && delta != null
+        && delta.isTextual()) {
+      sink.text(0, delta.textValue());
+    }
   }
 
   /** A path or query component, spaces as {@code %20}. */

@@ -65,6 +65,16 @@ public interface WireFormat {
   }
 
   /**
+   * The request headers that change this format's answers as its body does, which the response
+   * cache keys its calls by besides the body (each one present, by its value; a call without them
+   * keeps the key it had): none by default; Bedrock InvokeModel's guardrail and trace headers,
+   * which ask the same body to be answered under a guardrail.
+   */
+  default List<String> cacheHeaders() {
+    return List.of();
+  }
+
+  /**
    * The last path segments the format's calls end in (a trailing slash ignored), for example {@code
    * completions} for {@code /v1/chat/completions}: the registry asks only the formats registered
    * for a request's last segment to {@link #recognise} it. Never empty.
@@ -238,12 +248,22 @@ public interface WireFormat {
   }
 
   /**
-   * The answer text one stream event's data carries ({@code data[from, to)}, a chunk's delta), or
-   * null when it carries none or the format does not say. Called only when content safety screens
-   * streamed answers.
+   * Hands {@code sink} the answer text one stream event's data carries ({@code data[from, to)}, a
+   * chunk's delta), piece by piece with the answer each piece continues: a call that asks for
+   * several answers ({@code n}) gets their chunks interleaved, and each answer is a text of its
+   * own. Hands nothing when the event carries no text or the format does not say. Called only when
+   * content safety screens streamed answers.
    */
-  default @Nullable String eventText(byte[] data, int from, int to) {
-    return null;
+  default void eventText(byte[] data, int from, int to, EventTexts sink) {}
+
+  /** Receives the answer texts of a stream event ({@link #eventText}). */
+  @FunctionalInterface
+  interface EventTexts {
+    /**
+     * {@code text} continues answer {@code choice}: the choice's index in a call that asks for
+     * several answers, else 0.
+     */
+    void text(int choice, String text);
   }
 
   /**

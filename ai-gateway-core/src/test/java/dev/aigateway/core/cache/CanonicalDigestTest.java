@@ -30,6 +30,13 @@ class CanonicalDigestTest {
     assertThat(key("{\"t\":0.7}")).isEqualTo(key("{\"t\":0.70}"));
     assertThat(key("{\"t\":0}")).isEqualTo(key("{\"t\":0.0}")).isEqualTo(key("{\"t\":-0.0}"));
     assertThat(key("{\"t\":0.7}")).isNotEqualTo(key("{\"t\":0.75}"));
+    // A whole number written with a fraction or an exponent is the integer it equals.
+    assertThat(key("{\"max_tokens\":100}"))
+        .isEqualTo(key("{\"max_tokens\":100.0}"))
+        .isEqualTo(key("{\"max_tokens\":1e2}"))
+        .isEqualTo(key("{\"max_tokens\":1000E-1}"));
+    assertThat(key("{\"t\":-20}")).isEqualTo(key("{\"t\":-2.0e1}"));
+    assertThat(key("{\"t\":100}")).isNotEqualTo(key("{\"t\":1e3}"));
   }
 
   @Test

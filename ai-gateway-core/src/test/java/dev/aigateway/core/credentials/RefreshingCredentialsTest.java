@@ -311,6 +311,32 @@ class RefreshingCredentialsTest {
   }
 
   @Test
+  void aBackgroundRefreshSlowerThanTheTimeoutIsFollowedByAnotherBeforeTheTokenExpires()
+      throws Exception {
+    CountingSource source = new CountingSource();
+    HeldExecutor executor = new HeldExecutor(); // a refresh handed to it hangs until run
+    RefreshingCredentials tokens =
+        credentials(source)
+            .executor(executor)
+            .refreshAhead(Duration.ofMinutes(5))
+            .refreshTimeout(Duration.ofMillis(500))
+            .build();
+    Credential first = waitFor(tokens, executor);
+
+    clock.advance(Duration.ofMinutes(56)); // 4 minutes left: due
+    assertThat(tokens.credential()).isSameAs(first);
+    assertThat(executor.pending()).isEqualTo(1); // the background refresh hangs
+
+    Thread.sleep(700); // past its refresh timeout, while the token is still valid
+    assertThat(tokens.credential()).isSameAs(first);
+    // The overdue refresh is given up as a waiting call gives it up: the next call starts another
+    // in the background, rather than none until the token expires and calls have to wait.
+    assertThat(executor.pending()).isEqualTo(2);
+    executor.runAll();
+    assertThat(tokens.credential().secret()).isEqualTo("access-token-SECRET-3");
+  }
+
+  @Test
   void aFailedBackgroundRefreshKeepsTheTokenAndIsRetriedAfterAPause() throws Exception {
     CountingSource source = new CountingSource();
     HeldExecutor executor = new HeldExecutor();

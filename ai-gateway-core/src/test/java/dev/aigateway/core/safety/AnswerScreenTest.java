@@ -239,6 +239,58 @@ class AnswerScreenTest {
   private static final String FINISH =
       "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
 
+  private static String choiceChunk(int index, String text) {
+    return "data: {\"choices\":[{\"index\":"
+        + index
+        + ",\"delta\":{\"content\":\""
+        + text
+        + "\"}}]}\n\n";
+  }
+
+  @Test
+  void eachChoiceOfAStreamIsScreenedAsItsOwnText() throws IOException {
+    // n = 2: the backend interleaves the two answers' chunks. "forbidden" is split across two
+    // chunks of the second answer with a chunk of the first between them; the first answer's
+    // "forb" and the second's "idden" must not make one word either.
+    AiGateway gateway =
+        gateway(ContentSafety.builder().denyWords("forbidden").screenAnswers(1_000, 10));
+    String finish =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"},"
+            + "{\"index\":1,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+    String hidden =
+        choiceChunk(0, "Hello")
+            + choiceChunk(1, "The")
+            + choiceChunk(0, " world")
+            + choiceChunk(1, " forb")
+            + choiceChunk(0, " and")
+            + choiceChunk(1, "idden")
+            + choiceChunk(0, " more")
+            + choiceChunk(1, " word")
+            + finish
+            + "data: [DONE]\n\n";
+
+    String appSaw =
+        read(
+            chatStream(gateway)
+                .observeResponse(200, "text/event-stream", bytes(hidden), () -> false));
+
+    assertThat(appSaw).contains("content_filter").doesNotContain("[DONE]");
+    assertThat(events).hasSize(1);
+    assertBlockedAtTheEnd(events.get(0));
+
+    // Two clean answers whose pieces would spell the word only when run together pass.
+    events.clear();
+    String clean =
+        choiceChunk(0, "we forb") + choiceChunk(1, "idden fruit") + finish + "data: [DONE]\n\n";
+    String passed =
+        read(
+            chatStream(gateway)
+                .observeResponse(200, "text/event-stream", bytes(clean), () -> false));
+    assertThat(passed).isEqualTo(clean);
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+  }
+
   @Test
   void whatIsConfiguredDecidesWhatIsChecked() {
     ContentSafety promptOnly = ContentSafety.builder().denyWords("x").build();
