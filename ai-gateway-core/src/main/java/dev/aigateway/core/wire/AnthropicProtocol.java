@@ -5,6 +5,7 @@ import dev.aigateway.api.spi.CachedResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -27,6 +28,19 @@ interface AnthropicProtocol extends WireFormat {
   default Operation operation() {
     return Operation.MESSAGES;
   }
+
+  /**
+   * The {@code anthropic-beta} header: it turns on features (a longer output, another tool version,
+   * a larger context) that change what the same body is answered with, so the response cache keys a
+   * call by it when the call has it.
+   */
+  @Override
+  default List<String> cacheHeaders() {
+    return BETA_HEADER;
+  }
+
+  /** The request header that names the beta features a call asks for. */
+  List<String> BETA_HEADER = List.of("anthropic-beta");
 
   /** Anthropic's streams report usage unasked. */
   @Override

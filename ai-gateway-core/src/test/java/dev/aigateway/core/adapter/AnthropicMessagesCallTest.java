@@ -232,6 +232,64 @@ class AnthropicMessagesCallTest {
   }
 
   @Test
+  void aCallAskingForBetaFeaturesIsNeverAnsweredWithAnAnswerGivenWithoutThem() throws IOException {
+    // anthropic-beta turns on features (a longer output, another tool version) that change what
+    // the same body is answered with.
+    AiGateway gateway = gateway().responseCache(ResponseCache.builder()).build();
+    String plain = AnthropicBodies.message("Without betas.", 14, 3);
+    String beta = AnthropicBodies.message("With output-128k.", 14, 4);
+    GovernedCall first = begin(gateway, REQUEST);
+    first.admit();
+    read(first.observeResponse(200, "application/json", text(plain), () -> false));
+
+    GovernedCall asked = begin(gateway, REQUEST, "output-128k-2025-02-19");
+    Admission betaMiss = asked.admit();
+    assertThat(betaMiss.cachedAnswer()).isNull();
+    read(asked.observeResponse(200, "application/json", text(beta), () -> false));
+    Admission betaHit = begin(gateway, REQUEST, "output-128k-2025-02-19").admit();
+    Admission otherBeta = begin(gateway, REQUEST, "context-1m-2025-08-07").admit();
+    Admission plainHit = begin(gateway, REQUEST).admit();
+
+    assertThat(events.get(1).cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(new String(betaHit.cachedAnswer().body(), StandardCharsets.UTF_8)).isEqualTo(beta);
+    assertThat(otherBeta.cachedAnswer()).isNull();
+    assertThat(new String(plainHit.cachedAnswer().body(), StandardCharsets.UTF_8)).isEqualTo(plain);
+  }
+
+  /** A Messages call of {@code body} with the {@code anthropic-beta} header {@code betas}. */
+  private static GovernedCall begin(AiGateway gateway, String body, String betas) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ClientRequest request =
+        new ClientRequest() {
+          @Override
+          public String method() {
+            return "POST";
+          }
+
+          @Override
+          public String url() {
+            return URL;
+          }
+
+          @Override
+          public String header(String name) {
+            return name.equalsIgnoreCase("anthropic-beta") ? betas : null;
+          }
+
+          @Override
+          public byte[] body() {
+            return bytes;
+          }
+
+          @Override
+          public <T> T tag(Class<? extends T> type) {
+            return null;
+          }
+        };
+    return gateway.begin(gateway.match("POST", request.encodedPath()), request);
+  }
+
+  @Test
   void aCachedStreamIsReplayedByteForByteAndAssembledIntoAMessageForAJsonCall() throws IOException {
     AiGateway gateway = gateway().responseCache(ResponseCache.builder()).build();
     String stream = AnthropicBodies.stream(25, 15, "Hello", "!");
