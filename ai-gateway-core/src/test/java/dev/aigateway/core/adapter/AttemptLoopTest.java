@@ -290,6 +290,25 @@ class AttemptLoopTest {
 
     assertThatThrownBy(() -> send(routed(pool("a", "b")), CHAT)).hasMessage("Canceled");
     assertThat(sender.backendsTried()).containsExactly("a");
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.CANCELLED); // the application's
+    assertThat(onlyEvent().errorType()).isEqualTo("cancelled");
+    assertThat(onlyEvent().usage().tokens().totalTokens()).isZero(); // no answer came
+  }
+
+  @Test
+  void aCallTheClientsCallTimeoutCancelledFailsAndIsNeverRetried() {
+    sender
+        .on(
+            "a",
+            plan -> {
+              sender.canceled = true; // the client implements its call timeout by cancelling
+              sender.timedOut = true;
+              throw new IOException("Canceled");
+            })
+        .on("b", json(ANSWER));
+
+    assertThatThrownBy(() -> send(routed(pool("a", "b")), CHAT)).hasMessage("Canceled");
+    assertThat(sender.backendsTried()).containsExactly("a");
     assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.FAILED);
   }
 
@@ -393,6 +412,36 @@ class AttemptLoopTest {
     assertThat(sender.replies.get(0).discarded).isTrue();
     GatewayEvent event = onlyEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
+  void aCallTheClientsCallTimeoutEndsWhileItsStreamIsHeldFailsWithOneEvent() {
+    sender
+        .on(
+            "a",
+            events(
+                new SequenceInputStream(
+                    text(": keep-alive\n\n"),
+                    new InputStream() {
+                      @Override
+                      public int read() throws IOException {
+                        sender.canceled = true; // the client's call timeout cancels the call
+                        sender.timedOut = true;
+                        throw new IOException("Canceled");
+                      }
+                    })))
+        .on("b", events(text(FIRST_EVENT + REST)));
+
+    assertThatThrownBy(() -> send(routed(pool("a", "b")), STREAMED_CHAT))
+        .isInstanceOf(IOException.class)
+        .hasMessage("Canceled");
+
+    assertThat(sender.backendsTried()).containsExactly("a");
+    assertThat(sender.replies.get(0).discarded).isTrue();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.usage().tokens().totalTokens()).isZero();
     assertThat(transitions).isEmpty();
   }
 
