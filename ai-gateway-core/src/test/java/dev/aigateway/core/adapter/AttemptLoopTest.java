@@ -169,6 +169,23 @@ class AttemptLoopTest {
   }
 
   @Test
+  void a429WithASubMillisecondRetryAfterCoolsItsBackendDownForAMillisecond() throws IOException {
+    sender.on("a", status(429, "retry-after-ms", "0.5"), json(ANSWER)).on("b", json(ANSWER));
+    AiGateway gateway = routed(pool("a", "b"));
+
+    for (int i = 0; i < 3; i++) { // all within the same millisecond
+      read(send(gateway, CHAT).body());
+    }
+    clock.advance(Duration.ofMillis(1));
+    read(send(gateway, CHAT).body());
+    read(send(gateway, CHAT).body());
+
+    // a cools down for 0.5 ms, kept as 1 ms (not none): skipped until that millisecond has passed
+    assertThat(sender.backendsTried()).containsExactly("a", "b", "b", "b", "a", "b");
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
   void anUncheckedExceptionFromTheClientIsAFailedAttemptThatFailsOver() throws IOException {
     sender
         .on("a", throwing(new NumberFormatException("For input string: \"99999999999\"")))
