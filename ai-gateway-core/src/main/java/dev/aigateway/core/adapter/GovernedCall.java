@@ -198,6 +198,7 @@ public final class GovernedCall {
    */
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
     long began = System.nanoTime();
+    exchange.attemptAnswered(); // a request that reached a backend is kept, however the call ends
     boolean retry = exchange.route().retryAfterResponse(status, headers);
     exchange.addGatewayNanos(System.nanoTime() - began);
     return retry;
