@@ -8,9 +8,17 @@ public enum CallOutcome {
   REJECTED,
   /** The backend answered with an error status (4xx/5xx). Nothing is charged. */
   BACKEND_ERROR,
-  /** The call failed before a response arrived (connect failure, timeout). Nothing is charged. */
+  /**
+   * The call failed before a response arrived (connect failure, timeout, the client's own call
+   * timeout included). Nothing is charged.
+   */
   FAILED,
-  /** The application closed or cancelled the body before its end; charged what streamed. */
+  /**
+   * The application cancelled the call, or closed or cancelled the body before its end; charged
+   * what streamed. A call cancelled before any answer reached the application (waiting for the
+   * response, in a failover's backoff) is charged nothing; one whose stream was held for its first
+   * event is charged as a stream closed early.
+   */
   CANCELLED,
   /** The body ended early (connection lost, stream without its end marker); charged what came. */
   TRUNCATED

@@ -30,8 +30,9 @@ import org.jspecify.annotations.Nullable;
  *     rate or quota of requests): 1 when any did, else 0; 0 when nothing was reserved, as for
  *     {@code reservedTokens}
  * @param settledRequests requests finally charged after the call: 1 when a request was reserved and
- *     a backend answered the call (any status), 0 when it was refunded (no backend answered: a
- *     cache hit, a failure, a rejection later in the pipeline) or nothing was charged
+ *     a backend answered the call (any status, on any of its attempts: a 503 it failed over from
+ *     counts), 0 when it was refunded (no backend answered: a cache hit, a failure on every
+ *     attempt, a rejection later in the pipeline) or nothing was charged
  * @param inFlightSlots how many in-flight caps the call held a slot of while it ran (all freed when
  *     it ended); 0 when none applied or nothing was reserved
  */

@@ -381,11 +381,13 @@ public final class GenAiMetrics implements GatewayListener {
 
   private static void recordDrift(GatewayEvent event, CallMeters meters) {
     // Refunded calls settle to 0 by design; only calls that kept their charge say how good the
-    // reservation was. Limits that reserve nothing up front have no drift to speak of.
+    // reservation was (a call cancelled before any answer came kept none). Limits that reserve
+    // nothing up front have no drift to speak of.
     boolean settled =
         event.outcome() == CallOutcome.SUCCESS
-            || event.outcome() == CallOutcome.CANCELLED
-            || event.outcome() == CallOutcome.TRUNCATED;
+            || event.outcome() == CallOutcome.TRUNCATED
+            || (event.outcome() == CallOutcome.CANCELLED
+                && event.usage().inputSource() != UsageSource.NONE);
     LimitsInfo limits = event.limits();
     if (!settled
         || limits.reservedTokens() <= 0

@@ -533,6 +533,19 @@ class GatewayMetersTest {
   }
 
   @Test
+  void callsCancelledBeforeAnyAnswerRecordNoDrift() {
+    metrics.onEvent(
+        Events.chat()
+            .outcome(CallOutcome.CANCELLED)
+            .errorType("cancelled")
+            .usage(UsageInfo.NONE)
+            .limits(Events.limits(1041, 0, LimitOutcome.SETTLED))
+            .build());
+
+    assertThat(registry.find("ai_gateway.reservation.drift").meters()).isEmpty();
+  }
+
+  @Test
   void callsWhoseStoreFailedToSettleRecordNoDrift() {
     metrics.onEvent(
         Events.chat().limits(Events.limits(1041, 22, LimitOutcome.SETTLE_FAILED)).build());

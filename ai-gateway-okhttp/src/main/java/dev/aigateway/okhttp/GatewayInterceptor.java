@@ -12,6 +12,7 @@ import dev.aigateway.core.agent.AgentGovernance;
 import dev.aigateway.core.wire.ObservedBody;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.AsyncTimeout;
 import okio.Buffer;
 import okio.Okio;
 import okio.Timeout;
@@ -115,7 +117,12 @@ final class GatewayInterceptor implements Interceptor {
       return cached(request, admission);
     }
     Sender sender = new Sender(chain, request, body, bytes);
-    AttemptLoop.Answer<Response> answer = AttemptLoop.send(call, sender);
+    AttemptLoop.Answer<Response> answer;
+    try {
+      answer = AttemptLoop.send(call, sender);
+    } catch (IOException e) {
+      throw sender.failure(e);
+    }
     if (answer.rejection() != null) {
       if (gateway.throwOnRejection()) {
         throw answer.rejection().exception();
@@ -220,6 +227,46 @@ final class GatewayInterceptor implements Interceptor {
     @Override
     public boolean canceled() {
       return chain.call().isCanceled();
+    }
+
+    /** Whether {@link #timedOut} was asked, and its answer: the call's timeout tells only once. */
+    private boolean timeoutAsked;
+
+    private boolean timedOut;
+
+    /**
+     * OkHttp ends a call at its {@code callTimeout} by cancelling it: its timeout (an okio {@link
+     * AsyncTimeout}) says whether it fired when it is exited, which OkHttp does only once the call
+     * has left the interceptors. Exited here instead, the call's failure is made the one OkHttp
+     * would have made of it ({@link #failure}).
+     */
+    @Override
+    public boolean timedOut() {
+      if (!timeoutAsked) {
+        timeoutAsked = true;
+        timedOut = chain.call().timeout() instanceof AsyncTimeout timeout && timeout.exit();
+      }
+      return timedOut;
+    }
+
+    /**
+     * The failure the application gets for a call that failed with {@code failure}: a call its
+     * timeout ended fails as OkHttp fails it ({@code InterruptedIOException: timeout}), one the
+     * application cancelled as OkHttp fails a cancelled call ({@code IOException: Canceled}), each
+     * caused by {@code failure}; any other failure as it is.
+     */
+    IOException failure(IOException failure) {
+      if (!chain.call().isCanceled()) {
+        return failure;
+      }
+      if (timedOut()) {
+        InterruptedIOException timeout = new InterruptedIOException("timeout");
+        timeout.initCause(failure);
+        return timeout;
+      }
+      return "Canceled".equals(failure.getMessage())
+          ? failure
+          : new IOException("Canceled", failure);
     }
   }
 

@@ -27,12 +27,14 @@ import dev.aigateway.core.routing.TrafficSplit;
 import dev.aigateway.core.telemetry.LoggingListener;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -615,7 +617,9 @@ class RoutingTest {
     Thread.sleep(300); // the keep-alive came; the first event is being waited for
     call.cancel();
 
-    assertThat(executed.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+    assertThat(executed.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(IOException.class)
+        .hasFieldOrPropertyWithValue("message", "Canceled");
     assertThat(events.next().outcome()).isEqualTo(CallOutcome.CANCELLED);
     Thread.sleep(100);
     assertThat(events.all).hasSize(1);
@@ -901,6 +905,21 @@ class RoutingTest {
         .build();
   }
 
+  /** Answers every call after 3 s; the latch opens once a call arrived. */
+  private static CountDownLatch answerLate(MockWebServer server) {
+    CountDownLatch arrived = new CountDownLatch(1);
+    MockResponse late = ok("late").newBuilder().headersDelay(3, TimeUnit.SECONDS).build();
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            arrived.countDown();
+            return late;
+          }
+        });
+    return arrived;
+  }
+
   /** Runs the call on a thread of its own: its response's status, or the failure it ended with. */
   private static CompletableFuture<Object> executeAside(Call call) {
     CompletableFuture<Object> ended = new CompletableFuture<>();
@@ -930,11 +949,135 @@ class RoutingTest {
     Thread.sleep(300); // the loop is in its backoff before retrying the only backend
     call.cancel();
 
-    assertThat(ended.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
-    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(ended.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(IOException.class)
+        .hasFieldOrPropertyWithValue("message", "Canceled");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.errorType()).isEqualTo("cancelled");
+    assertThat(event.usage().tokens().totalTokens()).isZero();
     assertThat(a.getRequestCount()).isEqualTo(1);
     Thread.sleep(100);
     assertThat(events.all).hasSize(1);
+  }
+
+  @Test
+  void aCallCancelledBeforeItsResponseHeadersEndsWithOneCancelledEventChargingNothing()
+      throws Exception {
+    MockWebServer a = server();
+    CountDownLatch sent = answerLate(a);
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(openAi("a", a)).build(),
+            AiGateway.builder()
+                .tokenLimit(
+                    TokenLimit.global()
+                        .tokensPerMinute(1_000_000)
+                        .requestsPerMinute(10)
+                        .maxInFlight(1)));
+    Call call = client.newCall(chat("gpt-4o"));
+
+    CompletableFuture<Object> ended = executeAside(call);
+    assertThat(sent.await(5, TimeUnit.SECONDS)).isTrue(); // sent; its headers are delayed
+    Thread.sleep(200);
+    call.cancel();
+
+    assertThat(ended.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(IOException.class)
+        .hasFieldOrPropertyWithValue("message", "Canceled");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.errorType()).isEqualTo("cancelled");
+    assertThat(event.usage().tokens().totalTokens()).isZero();
+    assertThat(event.limits().settledTokens()).isZero();
+    assertThat(event.limits().settledRequests()).isZero();
+    assertThat(event.routing().attempts()).hasSize(1);
+    Thread.sleep(100);
+    assertThat(events.all).hasSize(1);
+    assertThat(transitions).isEmpty(); // no verdict against the backend
+  }
+
+  @Test
+  void aDirectCallCancelledBeforeItsResponseHeadersEndsWithOneCancelledEvent() throws Exception {
+    CountDownLatch sent = answerLate(appTarget);
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .clock(clock)
+                .tokenLimit(TokenLimit.global().tokensPerMinute(1_000_000).maxInFlight(1))
+                .listener(events)
+                .build());
+    Call call = client.newCall(chat("gpt-4o"));
+
+    CompletableFuture<Object> ended = executeAside(call);
+    assertThat(sent.await(5, TimeUnit.SECONDS)).isTrue();
+    Thread.sleep(200);
+    call.cancel();
+
+    assertThat(ended.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(IOException.class)
+        .hasFieldOrPropertyWithValue("message", "Canceled");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.usage().tokens().totalTokens()).isZero();
+    assertThat(event.limits().settledTokens()).isZero();
+    Thread.sleep(100);
+    assertThat(events.all).hasSize(1);
+  }
+
+  @Test
+  void theClientsCallTimeoutBeforeTheResponseHeadersFailsTheCall() throws Exception {
+    MockWebServer a = server();
+    answerAlways(a, ok("a").newBuilder().headersDelay(3, TimeUnit.SECONDS).build());
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().callTimeout(Duration.ofMillis(500)).build(),
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(BackendPool.builder().backend(openAi("a", a)).build())
+                .listener(events)
+                .build());
+
+    CompletableFuture<Object> ended = executeAside(client.newCall(chat("gpt-4o")));
+
+    assertThat(ended.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasFieldOrPropertyWithValue("message", "timeout");
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+  }
+
+  @Test
+  void theClientsCallTimeoutWhileAStreamIsHeldForItsFirstEventFailsTheCall() throws Exception {
+    MockWebServer held = server();
+    MockWebServer other = server();
+    String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);
+    answerAlways(
+        held,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n" + stream))
+            .throttleBody(": keep-alive\n\n".length(), 3, TimeUnit.SECONDS)
+            .build());
+    answerAlways(other, Backend.sse(stream));
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().callTimeout(Duration.ofMillis(800)).build(),
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(openAi("held", held))
+                        .backend(openAi("other", other))
+                        .build())
+                .listener(events)
+                .build());
+
+    CompletableFuture<Object> ended = executeAside(client.newCall(streamedChat()));
+
+    assertThat(ended.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasFieldOrPropertyWithValue("message", "timeout");
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(other.getRequestCount()).isZero();
   }
 
   @Test

@@ -25,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * application as a {@link SendFailedException} when no other attempt follows), an interrupted
  * backoff or a cancelled call (no verdict against the backend), or a stream that ends, breaks or
  * stays silent before its first event (a failed attempt; see {@link Failover}).
+ *
+ * <p>A call the application cancels ends {@link dev.aigateway.api.CallOutcome#CANCELLED} in
+ * whichever phase the cancel finds it: waiting for a response's headers, in a backoff, or while its
+ * stream is held for its first event (as after the answer was handed on). Nothing is charged for it
+ * when no answer had come; a held stream is charged as one the application closed. A call the
+ * client ends at its own call timeout ({@link AttemptSender#timedOut}) fails ({@link
+ * dev.aigateway.api.CallOutcome#FAILED}), as any timeout before the answer does.
  */
 public final class AttemptLoop<R> {
 
@@ -197,8 +204,13 @@ public final class AttemptLoop<R> {
         discard(response); // nothing of it reached the application
         return null;
       }
-      if (canceled) {
+      if (canceled && !sender.timedOut()) {
         return canceledWhileHeld(response, status, contentType, held);
+      }
+      if (canceled) { // the client's call timeout: fails as a timeout before the answer does
+        discard(response);
+        call.failed(held.endedEarly());
+        throw held.endedEarly();
       }
       return deliver(response, status, contentType, held); // what came, then its end
     }
@@ -312,11 +324,15 @@ public final class AttemptLoop<R> {
   }
 
   private Answer<R> failedAttempt(IOException failure, boolean interrupted) throws IOException {
-    boolean canceled = interrupted || sender.canceled();
-    if (routed && call.retryAfterFailure(failure, canceled)) {
+    boolean canceled = !interrupted && sender.canceled();
+    if (routed && call.retryAfterFailure(failure, interrupted || canceled)) {
       return null;
     }
-    call.failed(reported(failure));
+    if (canceled && !sender.timedOut()) {
+      call.canceled(); // the application's cancel: the call ends cancelled, not failed
+    } else {
+      call.failed(reported(failure));
+    }
     throw failure;
   }
 

@@ -29,7 +29,9 @@ import java.time.Duration;
  *   <li>{@link #canceled} whenever a failure needs telling apart from the application's own
  *       cancellation, which is never retried, and every few milliseconds during a backoff, which
  *       ends early once the call is cancelled (the next {@link #send} then fails as the client
- *       fails a cancelled call).
+ *       fails a cancelled call); then {@link #timedOut}, whether the cancellation was the client's
+ *       own call timeout. A call the application cancelled before an answer was handed on ends
+ *       {@link dev.aigateway.api.CallOutcome#CANCELLED}, whatever it was waiting for.
  * </ol>
  *
  * The loop returns an {@link AttemptLoop.Answer}: the response to hand to the application, and the
@@ -74,6 +76,23 @@ public interface AttemptSender<R> {
   /** Releases a response none of which reached the application. Must not throw. */
   void discard(R response);
 
-  /** Whether the application cancelled the call. */
+  /**
+   * Whether the call was cancelled: by the application, or by the client at its own bound on the
+   * whole call when it implements that bound by cancelling (OkHttp's {@code callTimeout}; {@link
+   * #timedOut} tells the two apart). A cancelled call is never retried, and its attempt gives its
+   * backend no verdict.
+   */
   boolean canceled();
+
+  /**
+   * Whether the cancellation {@link #canceled} reports was the client's own timeout for the whole
+   * call rather than the application's cancel: the call then fails as a timed-out call does ({@link
+   * dev.aigateway.api.CallOutcome#FAILED}) instead of ending {@link
+   * dev.aigateway.api.CallOutcome#CANCELLED}. Asked only once {@link #canceled} is true, before the
+   * loop hands an answer on. The default, for a client whose timeouts are failures of their own and
+   * never cancellations: false.
+   */
+  default boolean timedOut() {
+    return false;
+  }
 }

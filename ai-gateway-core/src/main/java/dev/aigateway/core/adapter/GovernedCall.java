@@ -198,6 +198,7 @@ public final class GovernedCall {
    */
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
     long began = System.nanoTime();
+    exchange.attemptAnswered(); // a request that reached a backend is kept, however the call ends
     boolean retry = exchange.route().retryAfterResponse(status, headers);
     exchange.addGatewayNanos(System.nanoTime() - began);
     return retry;
@@ -337,9 +338,17 @@ public final class GovernedCall {
     return exchange.answerReplaced();
   }
 
-  /** No response came (connect failure, timeout, cancellation): refunds and reports the call. */
+  /** No response came (connect failure, timeout): refunds and reports the call. */
   public void failed(Throwable failure) {
     end(CallOutcome.FAILED, null, failure.getClass().getName());
+  }
+
+  /**
+   * The application cancelled the call before any answer was handed on to it (waiting for a
+   * response's headers, or in a backoff): refunds it, as nothing came, and reports it cancelled.
+   */
+  void canceled() {
+    end(CallOutcome.CANCELLED, null, "cancelled");
   }
 
   /**

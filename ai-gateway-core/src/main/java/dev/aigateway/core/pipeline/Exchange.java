@@ -395,7 +395,10 @@ public final class Exchange {
     this.readout = readout;
   }
 
-  /** Whether a backend's response (of any status) ended the call, as against none or a cache. */
+  /**
+   * Whether a backend answered the call (any status), on the attempt that ended it or one the call
+   * moved on from, as against none (a connection failure on every attempt) or a cache.
+   */
   public boolean backendAnswered() {
     return backendAnswered;
   }
@@ -403,6 +406,14 @@ public final class Exchange {
   /** Records that a backend answered the call with {@code status}. */
   public void answered(int status) {
     this.status = status;
+    this.backendAnswered = true;
+  }
+
+  /**
+   * Records that a backend answered an attempt the call then moved on from (a retryable status):
+   * the call reached a backend, whatever its later attempts come to.
+   */
+  public void attemptAnswered() {
     this.backendAnswered = true;
   }
 

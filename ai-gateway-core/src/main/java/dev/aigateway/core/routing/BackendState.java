@@ -53,15 +53,12 @@ public final class BackendState {
 
   /**
    * Keeps traffic off the backend for {@code duration} from {@code nowMillis} (it answered 429 with
-   * a retry-after, capped by the caller); a duration past the clock's range saturates.
+   * a retry-after, capped by the caller), in whole milliseconds rounded up, as a breaker's trip and
+   * the other instances keep it (0.5 ms is 1 ms, never none); a duration past the clock's range
+   * saturates.
    */
   public void coolDown(long nowMillis, Duration duration) {
-    long millis;
-    try {
-      millis = duration.toMillis();
-    } catch (ArithmeticException tooLong) {
-      millis = Long.MAX_VALUE;
-    }
+    long millis = SharedHealth.ceilMillis(duration);
     long until = nowMillis + millis;
     coolDownUntil(((nowMillis ^ until) & (millis ^ until)) < 0 ? Long.MAX_VALUE : until);
   }

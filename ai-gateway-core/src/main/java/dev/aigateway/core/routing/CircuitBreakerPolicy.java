@@ -24,13 +24,19 @@ import org.jspecify.annotations.Nullable;
  * connection failure or timeout. Failures are counted in a sliding window of ten buckets over the
  * interval, so a failure leaves the window between 0.9 and 1 interval after it happened. When the
  * failure that trips the breaker carries a retry-after ({@code Retry-After} in seconds or as a
- * date, {@code retry-after-ms}, {@code x-ms-retry-after-ms}) longer than zero, that duration is the
- * trip duration, capped by {@link Builder#maxTripDuration}. After the trip one probe call tests the
- * backend (half-open): success closes the breaker, failure opens it again.
+ * date, {@code retry-after-ms}, {@code x-ms-retry-after-ms}) of a millisecond or more, that
+ * duration is the trip duration, capped by {@link Builder#maxTripDuration}. After the trip one
+ * probe call tests the backend (half-open): success closes the breaker, failure opens it again.
  *
  * <p>A 429 or 503 with a retry-after also keeps its backend out for that long ({@link #coolDown}),
  * without waiting for the breaker to trip; that cool-down is capped by the same {@link
  * Builder#maxTripDuration}, so no backend can ask to be left alone for longer.
+ *
+ * <p>Both are kept in whole milliseconds, a fraction rounded up: a trip or cool-down of 1.5 ms
+ * lasts 2 ms, a cool-down of 0.5 ms ({@code retry-after-ms: 0.5}) 1 ms, never none. A retry-after
+ * under a millisecond (zero, a date already past, {@code retry-after-ms: 0.3}) asks for no wait a
+ * breaker could honour, so it does not set a trip: the trip is {@link #tripDuration()}, as without
+ * one; a zero retry-after cools its backend down for no time.
  */
 public final class CircuitBreakerPolicy {
 
@@ -52,6 +58,11 @@ public final class CircuitBreakerPolicy {
 
   /** Whether the tripping failure's retry-after sets the trip duration, unless set. */
   public static final boolean DEFAULT_HONOUR_RETRY_AFTER = true;
+
+  /**
+   * The shortest retry-after that sets a trip: a shorter one asks for no wait a trip could last.
+   */
+  private static final Duration SHORTEST_TRIP_RETRY_AFTER = Duration.ofMillis(1);
 
   /** The longest trip a backend's retry-after may ask for, unless set. */
   public static final Duration DEFAULT_MAX_TRIP_DURATION = Duration.ofHours(1);
@@ -141,9 +152,9 @@ public final class CircuitBreakerPolicy {
   /**
    * How long a trip lasts when the failure that causes it carried {@code retryAfter}: the
    * retry-after capped by {@link #maxTripDuration()} when honoured ({@link #setsTrip}), else {@link
-   * #tripDuration()}. A retry-after of zero or less ({@code Retry-After: 0}, a date already past)
-   * asks for no wait, which would leave the breaker open for no time: the trip is then {@link
-   * #tripDuration()}.
+   * #tripDuration()}. A retry-after under a millisecond ({@code Retry-After: 0}, a date already
+   * past, {@code retry-after-ms: 0.3}) asks for no wait, which would leave the breaker open for no
+   * time (or one millisecond): the trip is then {@link #tripDuration()}.
    *
    * @param retryAfter the backend's retry-after, or null when it sent none
    */
@@ -153,19 +164,19 @@ public final class CircuitBreakerPolicy {
 
   /**
    * Whether {@code retryAfter} sets the trip's duration ({@link #tripDuration(Duration)}): it is
-   * honoured and longer than zero.
+   * honoured and a millisecond or longer.
    */
   boolean setsTrip(@Nullable Duration retryAfter) {
     return retryAfter != null
         && honourRetryAfter
-        && !retryAfter.isNegative()
-        && !retryAfter.isZero();
+        && retryAfter.compareTo(SHORTEST_TRIP_RETRY_AFTER) >= 0;
   }
 
   /**
    * How long a backend that answered 429 or 503 with {@code retryAfter} is kept out of the pool:
    * the retry-after capped by {@link #maxTripDuration()} (a negative one counts as zero), whether
-   * or not the policy honours retry-afters for trips.
+   * or not the policy honours retry-afters for trips. The backend's state keeps it in whole
+   * milliseconds, rounded up (0.5 ms keeps the backend out for 1 ms).
    */
   public Duration coolDown(Duration retryAfter) {
     Objects.requireNonNull(retryAfter, "retryAfter");
@@ -277,8 +288,8 @@ public final class CircuitBreakerPolicy {
 
     /**
      * Whether the retry-after of the failure that trips the breaker is the trip duration (default
-     * true), capped by {@link #maxTripDuration}; a retry-after of zero trips for {@link
-     * #tripDuration}. False: always {@link #tripDuration}.
+     * true), capped by {@link #maxTripDuration}; a retry-after under a millisecond (zero included)
+     * trips for {@link #tripDuration}. False: always {@link #tripDuration}.
      */
     public Builder honourRetryAfter(boolean honour) {
       this.honourRetryAfter = honour;

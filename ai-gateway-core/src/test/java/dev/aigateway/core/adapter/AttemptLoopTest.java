@@ -169,6 +169,23 @@ class AttemptLoopTest {
   }
 
   @Test
+  void a429WithASubMillisecondRetryAfterCoolsItsBackendDownForAMillisecond() throws IOException {
+    sender.on("a", status(429, "retry-after-ms", "0.5"), json(ANSWER)).on("b", json(ANSWER));
+    AiGateway gateway = routed(pool("a", "b"));
+
+    for (int i = 0; i < 3; i++) { // all within the same millisecond
+      read(send(gateway, CHAT).body());
+    }
+    clock.advance(Duration.ofMillis(1));
+    read(send(gateway, CHAT).body());
+    read(send(gateway, CHAT).body());
+
+    // a cools down for 0.5 ms, kept as 1 ms (not none): skipped until that millisecond has passed
+    assertThat(sender.backendsTried()).containsExactly("a", "b", "b", "b", "a", "b");
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
   void anUncheckedExceptionFromTheClientIsAFailedAttemptThatFailsOver() throws IOException {
     sender
         .on("a", throwing(new NumberFormatException("For input string: \"99999999999\"")))
@@ -290,6 +307,25 @@ class AttemptLoopTest {
 
     assertThatThrownBy(() -> send(routed(pool("a", "b")), CHAT)).hasMessage("Canceled");
     assertThat(sender.backendsTried()).containsExactly("a");
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.CANCELLED); // the application's
+    assertThat(onlyEvent().errorType()).isEqualTo("cancelled");
+    assertThat(onlyEvent().usage().tokens().totalTokens()).isZero(); // no answer came
+  }
+
+  @Test
+  void aCallTheClientsCallTimeoutCancelledFailsAndIsNeverRetried() {
+    sender
+        .on(
+            "a",
+            plan -> {
+              sender.canceled = true; // the client implements its call timeout by cancelling
+              sender.timedOut = true;
+              throw new IOException("Canceled");
+            })
+        .on("b", json(ANSWER));
+
+    assertThatThrownBy(() -> send(routed(pool("a", "b")), CHAT)).hasMessage("Canceled");
+    assertThat(sender.backendsTried()).containsExactly("a");
     assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.FAILED);
   }
 
@@ -393,6 +429,36 @@ class AttemptLoopTest {
     assertThat(sender.replies.get(0).discarded).isTrue();
     GatewayEvent event = onlyEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(transitions).isEmpty();
+  }
+
+  @Test
+  void aCallTheClientsCallTimeoutEndsWhileItsStreamIsHeldFailsWithOneEvent() {
+    sender
+        .on(
+            "a",
+            events(
+                new SequenceInputStream(
+                    text(": keep-alive\n\n"),
+                    new InputStream() {
+                      @Override
+                      public int read() throws IOException {
+                        sender.canceled = true; // the client's call timeout cancels the call
+                        sender.timedOut = true;
+                        throw new IOException("Canceled");
+                      }
+                    })))
+        .on("b", events(text(FIRST_EVENT + REST)));
+
+    assertThatThrownBy(() -> send(routed(pool("a", "b")), STREAMED_CHAT))
+        .isInstanceOf(IOException.class)
+        .hasMessage("Canceled");
+
+    assertThat(sender.backendsTried()).containsExactly("a");
+    assertThat(sender.replies.get(0).discarded).isTrue();
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.usage().tokens().totalTokens()).isZero();
     assertThat(transitions).isEmpty();
   }
 

@@ -19,6 +19,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.Backend;
 import dev.aigateway.core.routing.BackendPool;
+import dev.aigateway.core.routing.Failover;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -407,5 +408,37 @@ class RequestLimitCallTest {
     assertThat(fourth.admit().admitted()).isTrue();
     assertThat(begin(gateway).admit().rejection().reason())
         .isEqualTo(RejectionReason.IN_FLIGHT_LIMIT);
+  }
+
+  @Test
+  void aCallABackendAnsweredKeepsItsRequestWhenALaterAttemptFails() throws IOException {
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .listener(events::add)
+            .tokenLimit(TokenLimit.perConsumer().requestsPerMinute(1))
+            .backendPool(
+                BackendPool.builder()
+                    .backend(Backend.openAiCompatible("a", "http://a.test/"))
+                    .backend(Backend.openAiCompatible("b", "http://b.test/"))
+                    .failover(Failover.builder().maxAttempts(2).build()))
+            .build();
+    sender
+        .on("a", status(503)) // answered: the request reached a backend
+        .on(
+            "b",
+            plan -> {
+              throw new ConnectException("refused");
+            });
+    GovernedCall call = begin(gateway);
+    assertThat(call.admit().admitted()).isTrue();
+    assertThatThrownBy(() -> send(call)).isInstanceOf(ConnectException.class);
+
+    GatewayEvent event = lastEvent();
+    assertThat(event.routing().attempts()).hasSize(2);
+    assertThat(event.limits().reservedRequests()).isEqualTo(1);
+    assertThat(event.limits().settledRequests()).isEqualTo(1);
+    assertThat(begin(gateway).admit().rejection().reason())
+        .isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
   }
 }

@@ -126,4 +126,12 @@ public final class ScriptedSender implements AttemptSender<ScriptedSender.Reply>
   public boolean canceled() {
     return canceled;
   }
+
+  /** Whether the cancellation is the client's own call timeout. */
+  boolean timedOut;
+
+  @Override
+  public boolean timedOut() {
+    return timedOut;
+  }
 }

@@ -131,6 +131,8 @@ class CircuitBreakerPolicyTest {
     assertThat(policy.tripDuration(Duration.ofHours(2))).isEqualTo(Duration.ofMinutes(5));
     assertThat(policy.tripDuration(Duration.ZERO)).isEqualTo(Duration.ofSeconds(30));
     assertThat(policy.tripDuration(Duration.ofSeconds(-3))).isEqualTo(Duration.ofSeconds(30));
+    assertThat(policy.tripDuration(Duration.ofNanos(300_000))).isEqualTo(Duration.ofSeconds(30));
+    assertThat(policy.tripDuration(Duration.ofMillis(1))).isEqualTo(Duration.ofMillis(1));
   }
 
   @Test

@@ -333,6 +333,28 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void aSubMillisecondRetryAfterOnTheTrippingFailureOpensForTheTripDuration() {
+    CircuitBreaker breaker =
+        breaker(
+            CircuitBreakerPolicy.builder()
+                .failureCount(1, Duration.ofSeconds(10))
+                .tripDuration(Duration.ofSeconds(30))
+                .build());
+    failed(breaker, Duration.ofNanos(300_000)); // retry-after-ms: 0.3
+
+    assertThat(transitions.get(0).openFor()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(transitions.get(0).reason()).isEqualTo("1 failure in PT10S");
+    clock.advance(Duration.ofMillis(1));
+    assertThat(acquire(breaker)).isFalse();
+    assertThat(breaker.availableAt()).isEqualTo(clock.instant().plusMillis(29_999));
+
+    clock.advance(Duration.ofMillis(29_999));
+    assertThat(acquire(breaker)).isTrue();
+    failed(breaker, Duration.ofMillis(1)); // a millisecond is a wait the breaker keeps
+    assertThat(last().openFor()).isEqualTo(Duration.ofMillis(1));
+  }
+
+  @Test
   void retryAfterIsIgnoredWhenNotHonoured() {
     CircuitBreaker breaker =
         breaker(
