@@ -3,20 +3,34 @@ package dev.aigateway.spring;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.BeanFactoryUtils;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
  * Replaces each {@link OkHttpClient} bean by the same client plus the gateway ({@link
- * OkHttpAiGateway#wrap}): its pool, dispatcher, TLS and timeouts are kept. The gateway is looked up
- * only when the first client bean appears, so this post-processor creates nothing early.
+ * OkHttpAiGateway#wrapLazily}): its pool, dispatcher, TLS and timeouts are kept. The gateway bean
+ * is looked up on the client's first call, not when the client bean is made, so a listener, store
+ * or customizer the gateway is built with may itself use the application's client (no circular
+ * reference), and this post-processor creates nothing early. A client bean is left as it is when
+ * the context has no {@link AiGateway} bean.
  */
-final class OkHttpClientWrapper implements BeanPostProcessor {
+final class OkHttpClientWrapper implements BeanPostProcessor, BeanFactoryAware {
 
   private final ObjectProvider<AiGateway> gateway;
+  private @Nullable ListableBeanFactory beans;
 
   OkHttpClientWrapper(ObjectProvider<AiGateway> gateway) {
     this.gateway = gateway;
+  }
+
+  @Override
+  public void setBeanFactory(BeanFactory beanFactory) {
+    beans = beanFactory instanceof ListableBeanFactory listable ? listable : null;
   }
 
   @Override
@@ -24,7 +38,14 @@ final class OkHttpClientWrapper implements BeanPostProcessor {
     if (!(bean instanceof OkHttpClient client) || OkHttpAiGateway.isGoverned(client)) {
       return bean;
     }
-    AiGateway governing = gateway.getIfUnique();
-    return governing == null ? bean : OkHttpAiGateway.wrap(client, governing);
+    ListableBeanFactory factory = beans;
+    if (factory != null
+        && BeanFactoryUtils.beanNamesForTypeIncludingAncestors(
+                    factory, AiGateway.class, true, false)
+                .length
+            == 0) {
+      return bean;
+    }
+    return OkHttpAiGateway.wrapLazily(client, gateway::getObject);
   }
 }
