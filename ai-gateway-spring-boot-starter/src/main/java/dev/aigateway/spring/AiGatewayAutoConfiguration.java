@@ -42,7 +42,8 @@ import org.springframework.context.annotation.Configuration;
  *       ai-gateway.govern-spring-ai=false});
  *   <li>every {@link OkHttpClient} bean of the application wrapped, the gateway looked up on the
  *       client's first call, so the gateway's own listeners and stores may use the client (off with
- *       {@code ai-gateway.wrap-okhttp-beans=false});
+ *       {@code ai-gateway.wrap-okhttp-beans=false}; several {@link AiGateway} beans without a
+ *       {@code @Primary} one fail startup naming them);
  *   <li>backend credentials (OAuth 2.0 client credentials; Entra ID when {@code
  *       ai-gateway-azure-identity} is on the class path), access rules with a role header, and the
  *       JWT caller resolver when {@code ai-gateway-jwt} is on the class path.

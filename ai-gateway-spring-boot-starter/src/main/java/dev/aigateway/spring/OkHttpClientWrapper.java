@@ -9,6 +9,7 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.BeanFactoryUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
@@ -17,12 +18,15 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  * is looked up on the client's first call, not when the client bean is made, so a listener, store
  * or customizer the gateway is built with may itself use the application's client (no circular
  * reference), and this post-processor creates nothing early. A client bean is left as it is when
- * the context has no {@link AiGateway} bean.
+ * the context has no {@link AiGateway} bean; several without a {@code @Primary} one fail startup,
+ * naming them, once the singletons are made.
  */
-final class OkHttpClientWrapper implements BeanPostProcessor, BeanFactoryAware {
+final class OkHttpClientWrapper
+    implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
   private final ObjectProvider<AiGateway> gateway;
   private @Nullable ListableBeanFactory beans;
+  private volatile boolean wrappedAny;
 
   OkHttpClientWrapper(ObjectProvider<AiGateway> gateway) {
     this.gateway = gateway;
@@ -46,6 +50,19 @@ final class OkHttpClientWrapper implements BeanPostProcessor, BeanFactoryAware {
             == 0) {
       return bean;
     }
+    wrappedAny = true;
     return OkHttpAiGateway.wrapLazily(client, gateway::getObject);
+  }
+
+  /**
+   * Looks the gateway up once every singleton is made, so a wrapped client whose gateway cannot be
+   * found (several {@link AiGateway} beans, none {@code @Primary}) fails startup instead of its
+   * first call.
+   */
+  @Override
+  public void afterSingletonsInstantiated() {
+    if (wrappedAny) {
+      gateway.getObject();
+    }
   }
 }

@@ -87,6 +87,71 @@ class WrappedClientBeansTest {
             });
   }
 
+  @Test
+  void twoGatewayBeansWithoutAPrimaryOneFailStartupNamingThem() {
+    runner
+        .withPropertyValues("ai-gateway.govern-spring-ai=false")
+        .withBean("firstGateway", AiGateway.class, () -> AiGateway.builder().build())
+        .withBean("secondGateway", AiGateway.class, () -> AiGateway.builder().build())
+        .withBean(
+            AiGatewayInventory.class,
+            () ->
+                new AiGatewayInventory(
+                    AiGateway.builder().build(),
+                    dev.aigateway.core.inventory.InventoryOptions.defaults()))
+        .withUserConfiguration(OnlyClient.class)
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError(
+                    "started; the client is governed: "
+                        + OkHttpAiGateway.isGoverned(context.getBean(OkHttpClient.class)));
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstGateway")
+                  .contains("secondGateway");
+            });
+  }
+
+  @Test
+  void ofTwoGatewayBeansThePrimaryOneGovernsTheClients() throws Exception {
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3)));
+    List<GatewayEvent> primaryEvents = new CopyOnWriteArrayList<>();
+    List<GatewayEvent> otherEvents = new CopyOnWriteArrayList<>();
+    runner
+        .withBean(
+            "primaryGateway",
+            AiGateway.class,
+            () -> AiGateway.builder().listener(primaryEvents::add).build(),
+            d -> d.setPrimary(true))
+        .withBean(
+            "otherGateway",
+            AiGateway.class,
+            () -> AiGateway.builder().listener(otherEvents::add).build())
+        .withUserConfiguration(OnlyClient.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(primaryEvents).hasSize(1);
+              assertThat(otherEvents).isEmpty();
+            });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OnlyClient {
+    @Bean
+    OkHttpClient appClient() {
+      return new OkHttpClient();
+    }
+  }
+
   /** A client, and a store and a customizer that hold it (as a store over HTTP would). */
   @Configuration(proxyBeanMethods = false)
   static class ClientStoreAndCustomizer {
@@ -156,5 +221,11 @@ class WrappedClientBeansTest {
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}",
                 MediaType.get("application/json")))
         .build();
+  }
+
+  private static String stackTrace(Throwable t) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(out));
+    return out.toString();
   }
 }
