@@ -541,6 +541,35 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void metricsACustomizerAddsRecordEachCallOnceInPlaceOfTheDefaultOnes() throws Exception {
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withPropertyValues(
+            "ai-gateway.consumer-key.header=x-consumer-id",
+            "ai-gateway.limits[0].tokens-per-minute=100000")
+        .withUserConfiguration(AppBeans.class, CustomizerMetrics.class)
+        .run(
+            context -> {
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(context.getBean(AppBeans.class).events).hasSize(1);
+              List<DistributionSummary> input =
+                  List.copyOf(
+                      context
+                          .getBean(MeterRegistry.class)
+                          .find("gen_ai.client.token.usage")
+                          .tag("gen_ai.token.type", "input")
+                          .summaries());
+              // One call, one recording: by the customizer's metrics, with its dimension.
+              assertThat(input).hasSize(1);
+              assertThat(input.get(0).getId().getTag("team")).isEqualTo("team-a");
+              assertThat(input.get(0).count()).isEqualTo(1);
+            });
+  }
+
+  @Test
   void twoTokenLimitStoreBeansFailStartupInsteadOfLeavingTheLimitsInMemory() {
     InMemoryTokenLimitStore first = new InMemoryTokenLimitStore();
     InMemoryTokenLimitStore second = new InMemoryTokenLimitStore();
@@ -682,6 +711,17 @@ class AiGatewayAutoConfigurationTest {
     @Bean
     GenAiMetrics appMetrics(MeterRegistry registry) {
       return GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build();
+    }
+  }
+
+  /** An application's own metrics, with a dimension, added by a customizer. */
+  @Configuration(proxyBeanMethods = false)
+  static class CustomizerMetrics {
+    @Bean
+    AiGatewayBuilderCustomizer metricsCustomizer(MeterRegistry registry) {
+      return builder ->
+          builder.listener(
+              GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build());
     }
   }
 
