@@ -82,13 +82,21 @@ final class GatewayPropertiesMapper {
     Pool pool = properties.getPool();
     if (!pool.getBackends().isEmpty()) {
       builder.backendPool(pool(pool, modules));
-    } else if (pool.getName() != null || pool.getSessionHeader() != null) {
+    } else if (pool.getName() != null
+        || pool.getSessionHeader() != null
+        || pool.getFailover().configured()) {
       throw new InvalidGatewayPropertyException(
           P + ".pool.backends", "a pool needs at least one backend", null);
     }
     Cache cache = properties.getCache();
     if (cache.isEnabled()) {
       builder.responseCache(cache(cache, cacheStore));
+    } else if (!cache.enabledGiven() && cache.configured()) {
+      throw offByDefault(P + ".cache", "the response cache");
+    }
+    PromptLogging log = properties.getPromptLog();
+    if (!log.enabledGiven() && log.configured()) {
+      throw offByDefault(P + ".prompt-log", "the prompt log");
     }
     SecurityMapper.apply(properties, modules, builder);
     builder.throwOnRejection(properties.isThrowOnRejection());
@@ -97,6 +105,19 @@ final class GatewayPropertiesMapper {
       check(P + ".default-output-allowance", () -> builder.defaultOutputAllowance(allowance));
     }
     return builder;
+  }
+
+  /**
+   * The failure for a group that is off unless enabled, given settings but not {@code enabled}: the
+   * settings say the user wants it on, and ignoring them would leave it off without a word.
+   */
+  private static InvalidGatewayPropertyException offByDefault(String path, String what) {
+    return new InvalidGatewayPropertyException(
+        path + ".enabled",
+        what
+            + " has settings but is off unless enabled; set enabled: true, or enabled: false to"
+            + " keep it off",
+        null);
   }
 
   /** The prompt log {@code settings} describe (the caller checks that it is enabled). */

@@ -375,6 +375,54 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void cacheSettingsWithoutEnabledFailStartupInsteadOfLeavingTheCacheOff() {
+    runner
+        .withPropertyValues("ai-gateway.cache.ttl=30m", "ai-gateway.cache.vary-by-header=x-tenant")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.cache.enabled:")
+                    .hasMessageContaining("enabled: true"));
+  }
+
+  @Test
+  void promptLogSettingsWithoutEnabledFailStartupInsteadOfLoggingNothing() {
+    runner
+        .withPropertyValues("ai-gateway.prompt-log.consumers=team-a")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.prompt-log.enabled:")
+                    .hasMessageContaining("enabled: true"));
+  }
+
+  @Test
+  void failoverSettingsWithoutBackendsFailStartupInsteadOfBeingIgnored() {
+    runner
+        .withPropertyValues("ai-gateway.pool.failover.max-attempts=3")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends:"));
+  }
+
+  @Test
+  void aCacheOrPromptLogTurnedOffExplicitlyKeepsItsSettingsUnused() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.cache.enabled=false",
+            "ai-gateway.cache.ttl=30m",
+            "ai-gateway.prompt-log.enabled=false",
+            "ai-gateway.prompt-log.sample-rate=0.5")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(AiGateway.class).responseCache()).isNull();
+              assertThat(context).doesNotHaveBean(PromptLog.class);
+            });
+  }
+
+  @Test
   void springBootsFailureReportNamesThePropertyToCorrect() {
     runner
         .withPropertyValues("ai-gateway.pool.backends[0].id=east")
