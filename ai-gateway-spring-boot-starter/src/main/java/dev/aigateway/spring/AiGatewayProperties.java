@@ -281,7 +281,10 @@ public class AiGatewayProperties {
     /** At most this many tokens per {@code period}, refilling continuously. */
     private @Nullable Long tokensPer;
 
-    /** The period of {@code tokens-per}, for example 10s or 1h. */
+    /**
+     * The period of {@code tokens-per}, for example 10s or 1h (at least 1s; a bare number is
+     * milliseconds).
+     */
     private @Nullable Duration period;
 
     /** At most this many tokens per calendar {@code quota-period}. */
@@ -919,7 +922,10 @@ public class AiGatewayProperties {
     /** Whether {@code enabled} was set at all (its other settings without it fail startup). */
     private boolean enabledGiven;
 
-    /** How long an answer is kept (in-memory store). Unset: 1h. */
+    /**
+     * How long an answer is kept (in-memory store), for example 30m (at least 1s; a bare number is
+     * milliseconds). Unset: 1h.
+     */
     private @Nullable Duration ttl;
 
     /** The in-memory store's size bound in bytes. Unset: 64 MiB. */

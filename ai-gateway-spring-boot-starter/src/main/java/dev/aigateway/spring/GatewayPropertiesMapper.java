@@ -185,6 +185,7 @@ final class GatewayPropertiesMapper {
                 + " period: 10s)",
             null);
       }
+      atLeastASecond(path + ".period", period, "a token rate's period");
       check(path + ".tokens-per", () -> builder.tokensPer(per, period));
     }
     Long quota = limit.getQuota();
@@ -468,6 +469,7 @@ final class GatewayPropertiesMapper {
       InMemoryResponseCacheStore.Builder memory = InMemoryResponseCacheStore.builder();
       Duration ttl = cache.getTtl();
       if (ttl != null) {
+        atLeastASecond(path + ".ttl", ttl, "a cached answer's time to live");
         check(path + ".ttl", () -> memory.timeToLive(ttl));
       }
       Long bytes = cache.getMaximumBytes();
@@ -487,6 +489,28 @@ final class GatewayPropertiesMapper {
       check(path + ".maximum-entry-bytes", () -> builder.maximumEntryBytes(entryBytes));
     }
     return check(path, builder::build);
+  }
+
+  /**
+   * Refuses a positive duration under one second where the setting's unit is seconds or longer: a
+   * bare number is milliseconds to Spring Boot's binder ({@code period: 60} is 60 ms), so such a
+   * value is a unit left out, which would silently make the setting a thousand times too small.
+   */
+  private static void atLeastASecond(String property, Duration value, String what) {
+    if (!value.isNegative() && !value.isZero() && value.compareTo(Duration.ofSeconds(1)) < 0) {
+      long millis = value.toMillis();
+      throw new InvalidGatewayPropertyException(
+          property,
+          "is "
+              + (millis > 0 ? millis + " ms" : value.toString())
+              + ", under the 1s "
+              + what
+              + " needs at least; a bare number is milliseconds, so write the unit (for example"
+              + " "
+              + Math.max(1, millis)
+              + "s or 1m)",
+          null);
+    }
   }
 
   /** Runs a core builder step, naming {@code property} in any failure it reports. */

@@ -423,6 +423,32 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aBareNumberPeriodIsMillisecondsAndFailsStartupNamingThePropertyAndTheUnit() {
+    // "period: 60" meant a minute; Spring Boot reads a bare number as milliseconds, which would
+    // have made the limit a thousand times too loose (and one per 60 ms).
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].tokens-per=1000", "ai-gateway.limits[0].period=60")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.limits[0].period:")
+                    .hasMessageContaining("60 ms")
+                    .hasMessageContaining("60s"));
+  }
+
+  @Test
+  void aBareNumberCacheTtlFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues("ai-gateway.cache.enabled=true", "ai-gateway.cache.ttl=300")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.cache.ttl:")
+                    .hasMessageContaining("300 ms"));
+  }
+
+  @Test
   void springBootsFailureReportNamesThePropertyToCorrect() {
     runner
         .withPropertyValues("ai-gateway.pool.backends[0].id=east")
