@@ -41,8 +41,8 @@ import org.springframework.context.annotation.Configuration;
  *       OpenAiHttpClientBuilderCustomizer} and an {@code AnthropicHttpClientBuilderCustomizer} add
  *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
  *       ai-gateway.govern-spring-ai=false});
- *   <li>every {@link OkHttpClient} bean of the application wrapped, the gateway looked up on the
- *       client's first call, so the gateway's own listeners and stores may use the client (off with
+ *   <li>every {@link OkHttpClient} bean of the application wrapped, the gateway looked up once the
+ *       singletons are made, so the gateway's own listeners and stores may use the client (off with
  *       {@code ai-gateway.wrap-okhttp-beans=false}; several {@link AiGateway} beans without a
  *       {@code @Primary} one fail startup naming them);
  *   <li>backend credentials (OAuth 2.0 client credentials; Entra ID when {@code
@@ -127,8 +127,8 @@ public final class AiGatewayAutoConfiguration {
   }
 
   /**
-   * Wraps every {@link OkHttpClient} bean so its LLM calls are governed, the gateway looked up on
-   * the client's first call; a client that already has a gateway's interceptor is left as it is.
+   * Wraps every {@link OkHttpClient} bean so its LLM calls are governed, the gateway looked up once
+   * the singletons are made; a client that already has a gateway's interceptor is left as it is.
    */
   @Bean
   @ConditionalOnClass(OkHttpClient.class)

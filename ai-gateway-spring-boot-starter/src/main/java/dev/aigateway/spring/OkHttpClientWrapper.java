@@ -2,6 +2,8 @@ package dev.aigateway.spring;
 
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
@@ -15,18 +17,23 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 /**
  * Replaces each {@link OkHttpClient} bean by the same client plus the gateway ({@link
  * OkHttpAiGateway#wrapLazily}): its pool, dispatcher, TLS and timeouts are kept. The gateway bean
- * is looked up on the client's first call, not when the client bean is made, so a listener, store
- * or customizer the gateway is built with may itself use the application's client (no circular
- * reference), and this post-processor creates nothing early. A client bean is left as it is when
- * the context has no {@link AiGateway} bean; several without a {@code @Primary} one fail startup,
- * naming them, once the singletons are made.
+ * is looked up once the singletons are made (or on the client's first call, if that comes first),
+ * not when the client bean is made, so a listener, store or customizer the gateway is built with
+ * may itself use the application's client (no circular reference), and this post-processor creates
+ * nothing early. A client bean is left as it is when the context has no {@link AiGateway} bean;
+ * several without a {@code @Primary} one fail startup, naming them, once the singletons are made.
  */
 final class OkHttpClientWrapper
     implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
   private final ObjectProvider<AiGateway> gateway;
   private @Nullable ListableBeanFactory beans;
-  private volatile boolean wrappedAny;
+
+  /** The clients wrapped so far, until the gateway is looked up once the singletons are made. */
+  private final List<OkHttpClient> wrapped = new CopyOnWriteArrayList<>();
+
+  /** Whether the singletons are made: a client bean made later (a prototype) is wrapped at once. */
+  private volatile boolean started;
 
   OkHttpClientWrapper(ObjectProvider<AiGateway> gateway) {
     this.gateway = gateway;
@@ -50,19 +57,31 @@ final class OkHttpClientWrapper
             == 0) {
       return bean;
     }
-    wrappedAny = true;
-    return OkHttpAiGateway.wrapLazily(client, gateway::getObject);
+    if (started) {
+      return OkHttpAiGateway.wrap(client, gateway.getObject());
+    }
+    OkHttpClient governed = OkHttpAiGateway.wrapLazily(client, gateway::getObject);
+    wrapped.add(governed);
+    return governed;
   }
 
   /**
-   * Looks the gateway up once every singleton is made, so a wrapped client whose gateway cannot be
-   * found (several {@link AiGateway} beans, none {@code @Primary}) fails startup instead of its
-   * first call.
+   * Looks the gateway up for every wrapped client once every singleton is made: a client whose
+   * gateway cannot be found (several {@link AiGateway} beans, none {@code @Primary}) fails startup
+   * instead of its first call, and the first wrapped client becomes the client of the semantic
+   * cache's {@code OkHttpEmbeddingModel} (when it has none) as {@link OkHttpAiGateway#wrap} makes
+   * it, whether or not a call goes through that client.
    */
   @Override
   public void afterSingletonsInstantiated() {
-    if (wrappedAny) {
-      gateway.getObject();
+    started = true;
+    if (wrapped.isEmpty()) {
+      return;
     }
+    AiGateway governing = gateway.getObject();
+    for (OkHttpClient client : wrapped) {
+      OkHttpAiGateway.wrap(client, governing); // looks the gateway up: returns the same client
+    }
+    wrapped.clear();
   }
 }

@@ -6,8 +6,11 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.cache.SemanticCache;
 import dev.aigateway.core.limit.InMemoryTokenLimitStore;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.okhttp.OkHttpEmbeddingModel;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -84,6 +87,56 @@ class WrappedClientBeansTest {
               assertThat(OkHttpAiGateway.isGoverned(context.getBean(OkHttpClient.class))).isTrue();
               assertThat(context.getBean(AiGateway.class).tokenLimitStore())
                   .isSameAs(context.getBean(TokenLimitStore.class));
+            });
+  }
+
+  @Test
+  void aSemanticCachesEmbeddingModelIsBoundToTheApplicationsClientAtStartup() throws Exception {
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(
+            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                + "\"embedding\":[1.0,0.0]}],\"model\":\"text-embedding-3-small\","
+                + "\"usage\":{\"prompt_tokens\":2,\"total_tokens\":2}}"));
+    OkHttpEmbeddingModel embeddings =
+        OkHttpEmbeddingModel.builder()
+            .url(backend.url("/v1/embeddings").toString())
+            .model("text-embedding-3-small")
+            .build();
+    runner
+        .withBean(
+            AiGatewayBuilderCustomizer.class,
+            () ->
+                builder ->
+                    builder.responseCache(
+                        ResponseCache.builder().semantic(SemanticCache.builder(embeddings))))
+        .withUserConfiguration(OnlyClient.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              // No call has gone through the application's client yet (the application's LLM
+              // calls may all go through Spring AI's clients): the model has its client already.
+              assertThat(embeddings.embed("hello")).containsExactly(1.0f, 0.0f);
+              assertThat(backend.takeRequest().getPath()).isEqualTo("/v1/embeddings");
+            });
+  }
+
+  @Test
+  void aPrototypeClientMadeAfterStartupIsGovernedByTheGateway() {
+    runner
+        .withBean(
+            "prototypeClient",
+            OkHttpClient.class,
+            OkHttpClient::new,
+            d ->
+                d.setScope(org.springframework.beans.factory.config.BeanDefinition.SCOPE_PROTOTYPE))
+        .run(
+            context -> {
+              OkHttpClient first = context.getBean(OkHttpClient.class);
+              OkHttpClient second = context.getBean(OkHttpClient.class);
+              assertThat(first).isNotSameAs(second);
+              AiGateway gateway = context.getBean(AiGateway.class);
+              assertThat(OkHttpAiGateway.wrap(first, gateway)).isSameAs(first);
+              assertThat(OkHttpAiGateway.wrap(second, gateway)).isSameAs(second);
             });
   }
 
