@@ -51,6 +51,7 @@ import dev.aigateway.core.wire.WireFormats;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -558,6 +559,15 @@ public final class AiGateway {
     public Builder listener(GatewayListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
+    }
+
+    /**
+     * The listeners added so far, in order, as an unmodifiable view: for code that configures a
+     * builder others have configured too (a framework adding default metrics unless a listener of
+     * that kind is there already).
+     */
+    public List<GatewayListener> listeners() {
+      return Collections.unmodifiableList(listeners);
     }
 
     /**

@@ -64,9 +64,10 @@ import org.slf4j.LoggerFactory;
  * Rejected calls record no tokens.
  *
  * <p>Every meter of one name has the same tag keys (as Prometheus requires): an attribute a call
- * does not have is recorded as {@code none}. Custom dimensions, {@code gen_ai.request.model} and
- * {@code gen_ai.response.model} each admit at most {@link Builder#maxValuesPerDimension(int)}
- * distinct values; later values are recorded as {@code other}, and a warning is logged once.
+ * does not have is recorded as {@code none}. Custom dimensions, {@code gen_ai.request.model},
+ * {@code gen_ai.response.model} and the safety {@code category} (an external check may name any)
+ * each admit at most {@link Builder#maxValuesPerDimension(int)} distinct values; later values are
+ * recorded as {@code other}, and a warning is logged once.
  *
  * <p>MCP tool calls and A2A agent calls ({@link GatewayEvent#tool()}) are recorded apart, as {@code
  * mcp.client.operation.duration} and {@code ai_gateway.agent.operation.duration} with their payload
@@ -95,6 +96,7 @@ public final class GenAiMetrics implements GatewayListener {
   private final AtomicBoolean[] dimensionFailed;
   private final ValueLimit requestModels;
   private final ValueLimit responseModels;
+  private final ValueLimit safetyCategories;
   private final int maxValuesPerDimension;
   private final Logger log;
 
@@ -129,6 +131,7 @@ public final class GenAiMetrics implements GatewayListener {
     this.requestModels = new ValueLimit(Attribute.REQUEST_MODEL.key(), maxValuesPerDimension, log);
     this.responseModels =
         new ValueLimit(Attribute.RESPONSE_MODEL.key(), maxValuesPerDimension, log);
+    this.safetyCategories = new ValueLimit(Attribute.CATEGORY.key(), maxValuesPerDimension, log);
     this.tools = new ToolMeters(registry, maxValuesPerDimension, log);
   }
 
@@ -192,7 +195,7 @@ public final class GenAiMetrics implements GatewayListener {
         .computeIfAbsent(
             new SafetyKey(
                 orNone(safety.check()),
-                orNone(safety.category()),
+                safetyCategories.admit(safety.category()),
                 safety.outcome().name().toLowerCase(Locale.ROOT)),
             k ->
                 Counter.builder(Metric.SAFETY_ACTIONS.meterName())
@@ -558,8 +561,8 @@ public final class GenAiMetrics implements GatewayListener {
     }
 
     /**
-     * How many distinct values each custom dimension, {@code gen_ai.request.model} and {@code
-     * gen_ai.response.model} may take (default {@value
+     * How many distinct values each custom dimension, {@code gen_ai.request.model}, {@code
+     * gen_ai.response.model} and the safety {@code category} may take (default {@value
      * GenAiMetrics#DEFAULT_MAX_VALUES_PER_DIMENSION}); later values are recorded as {@code other}
      * and a warning is logged once per dimension.
      *

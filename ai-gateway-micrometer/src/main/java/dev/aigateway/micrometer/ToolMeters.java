@@ -23,6 +23,7 @@ final class ToolMeters {
   private final ValueLimit toolNames;
   private final ValueLimit methods;
   private final ValueLimit codes;
+  private final ValueLimit agentNames;
   private final ConcurrentHashMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<SizeKey, DistributionSummary> sizes = new ConcurrentHashMap<>();
 
@@ -31,6 +32,7 @@ final class ToolMeters {
     this.toolNames = new ValueLimit(Attribute.TOOL_NAME.key(), maxValues, log);
     this.methods = new ValueLimit(Attribute.MCP_METHOD_NAME.key(), maxValues, log);
     this.codes = new ValueLimit(Attribute.RPC_STATUS_CODE.key(), maxValues, log);
+    this.agentNames = new ValueLimit(Attribute.AGENT_NAME.key(), maxValues, log);
   }
 
   private record TimerKey(
@@ -53,7 +55,8 @@ final class ToolMeters {
         new TimerKey(
             tool.kind(),
             tool.target(),
-            tool.agentName() == null ? tool.target() : tool.agentName(),
+            // An agent names itself in its card, which the gateway re-reads: bounded too.
+            tool.agentName() == null ? tool.target() : agentNames.admit(tool.agentName()),
             methods.admit(tool.method()),
             toolNames.admit(tool.tool()),
             tool.outcome().name().toLowerCase(Locale.ROOT),

@@ -636,4 +636,30 @@ class GatewayMetersTest {
     assertThat(checks.count()).isEqualTo(2);
     assertThat(checks.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(60);
   }
+
+  @Test
+  void safetyCategoriesAreBoundedLikeEveryOtherFreeTextTag() {
+    SimpleMeterRegistry bounded = new SimpleMeterRegistry();
+    GenAiMetrics limited = GenAiMetrics.builder(bounded).maxValuesPerDimension(3).build();
+    for (int i = 0; i < 50; i++) {
+      limited.onEvent(
+          Events.chat()
+              .safety(
+                  new dev.aigateway.api.SafetyInfo(
+                      dev.aigateway.api.SafetyOutcome.FLAGGED,
+                      "external-moderation",
+                      "reason " + i, // as an external service may phrase it, call by call
+                      0,
+                      null))
+              .build());
+    }
+
+    List<io.micrometer.core.instrument.Counter> counters =
+        List.copyOf(bounded.get("ai_gateway.safety.actions").counters());
+    assertThat(counters)
+        .extracting(counter -> counter.getId().getTag("category"))
+        .containsExactlyInAnyOrder("reason 0", "reason 1", "reason 2", "other");
+    assertThat(counters.stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum())
+        .isEqualTo(50);
+  }
 }

@@ -174,4 +174,34 @@ class ToolMetersTest {
                 .count())
         .isEqualTo(47);
   }
+
+  @Test
+  void agentNamesFromAgentCardsAreBoundedLikeEveryOtherFreeTextTag() {
+    SimpleMeterRegistry bounded = new SimpleMeterRegistry();
+    GenAiMetrics limited = GenAiMetrics.builder(bounded).maxValuesPerDimension(3).build();
+    for (int i = 0; i < 50; i++) {
+      // A remote agent's card names it; one that renames itself on every fetch.
+      limited.onEvent(
+          event(
+              Operation.INVOKE_AGENT,
+              new ToolCallInfo(
+                  ToolCallInfo.Kind.A2A,
+                  "planner",
+                  "Planner build " + i,
+                  "message/send",
+                  null,
+                  "r" + i,
+                  null,
+                  ToolCallInfo.Outcome.OK,
+                  null,
+                  10,
+                  10),
+              5));
+    }
+
+    assertThat(bounded.get(Metric.AGENT_OPERATION_DURATION.meterName()).timers())
+        .extracting(timer -> timer.getId().getTag(Attribute.AGENT_NAME.key()))
+        .containsExactlyInAnyOrder(
+            "Planner build 0", "Planner build 1", "Planner build 2", "other");
+  }
 }

@@ -2,7 +2,9 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
+import java.io.IOException;
 import java.util.Objects;
+import java.util.function.Supplier;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
@@ -46,23 +48,60 @@ public final class OkHttpAiGateway {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(gateway, "gateway");
     for (Interceptor interceptor : client.interceptors()) {
-      if (interceptor instanceof GatewayInterceptor governing) {
-        if (governing.gateway() == gateway) {
-          return client;
+      AiGateway governing = null;
+      if (interceptor instanceof GatewayInterceptor eager) {
+        governing = eager.gateway();
+      } else if (interceptor instanceof LazyGatewayInterceptor lazy) {
+        try {
+          governing = lazy.resolve().gateway();
+        } catch (IOException e) {
+          // governed by a gateway that cannot be looked up: another one, as far as can be told
         }
-        throw new IllegalArgumentException(
-            "the client is governed by another gateway already; each call would be charged and"
-                + " reported by both: wrap the client that gateway was given instead");
+      } else {
+        continue;
       }
+      if (governing == gateway) {
+        return client;
+      }
+      throw new IllegalArgumentException(
+          "the client is governed by another gateway already; each call would be charged and"
+              + " reported by both: wrap the client that gateway was given instead");
     }
     OkHttpClient wrapped = client.newBuilder().addInterceptor(interceptor(gateway)).build();
+    bindEmbeddings(wrapped, gateway);
+    return wrapped;
+  }
+
+  /**
+   * A client that is {@code client} plus the gateway {@code gateway} supplies on the first call
+   * through it: for a container that builds the clients before the gateway, whose own listeners or
+   * stores may use them (the Spring Boot starter's wrapping of {@code OkHttpClient} beans). The
+   * gateway found is kept; each call costs one volatile read more than through {@link #wrap}. A
+   * call made while {@code gateway} fails (or gives null), as before the container has built it,
+   * fails with an {@link IOException} and is not sent; a later call looks again. {@code client}
+   * itself is not changed, and a client a gateway governs already ({@link #isGoverned}) is returned
+   * as it is.
+   */
+  public static OkHttpClient wrapLazily(OkHttpClient client, Supplier<AiGateway> gateway) {
+    Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(gateway, "gateway");
+    if (isGoverned(client)) {
+      return client;
+    }
+    LazyGatewayInterceptor interceptor = new LazyGatewayInterceptor(gateway);
+    OkHttpClient wrapped = client.newBuilder().addInterceptor(interceptor).build();
+    interceptor.builtInto(wrapped);
+    return wrapped;
+  }
+
+  /** Binds the semantic cache's OkHttp embedding model, if it has no client, to {@code wrapped}. */
+  static void bindEmbeddings(OkHttpClient wrapped, AiGateway gateway) {
     ResponseCache cache = gateway.responseCache();
     if (cache != null
         && cache.semantic() != null
         && cache.semantic().embeddingModel() instanceof OkHttpEmbeddingModel embeddings) {
       embeddings.bindIfUnbound(wrapped);
     }
-    return wrapped;
   }
 
   /**
@@ -76,11 +115,13 @@ public final class OkHttpAiGateway {
 
   /**
    * Whether {@code client} already has a gateway's interceptor among its application interceptors
-   * (as a client {@link #wrap} returned has), so wrapping it again would govern each call twice.
+   * (as a client {@link #wrap} or {@link #wrapLazily} returned has), so wrapping it again would
+   * govern each call twice.
    */
   public static boolean isGoverned(OkHttpClient client) {
     for (Interceptor interceptor : client.interceptors()) {
-      if (interceptor instanceof GatewayInterceptor) {
+      if (interceptor instanceof GatewayInterceptor
+          || interceptor instanceof LazyGatewayInterceptor) {
         return true;
       }
     }

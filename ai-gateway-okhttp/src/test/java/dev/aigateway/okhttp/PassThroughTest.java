@@ -136,6 +136,56 @@ class PassThroughTest {
   }
 
   @Test
+  void aLazilyWrappedClientLooksItsGatewayUpOnItsFirstCallAndRefusesCallsUntilThen()
+      throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(100_000))
+            .listener(events)
+            .build();
+    java.util.concurrent.atomic.AtomicReference<AiGateway> built =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger lookups =
+        new java.util.concurrent.atomic.AtomicInteger();
+    OkHttpClient lazy =
+        OkHttpAiGateway.wrapLazily(
+            new OkHttpClient(),
+            () -> {
+              lookups.incrementAndGet();
+              AiGateway found = built.get();
+              if (found == null) {
+                throw new IllegalStateException("gateway bean in creation");
+              }
+              return found;
+            });
+    assertThat(OkHttpAiGateway.isGoverned(lazy)).isTrue();
+    assertThat(lookups).hasValue(0);
+    Request chat = post(server.url("/v1/chat/completions").toString(), "{\"model\":\"gpt-4o\"}");
+
+    // Before the gateway exists: an I/O error naming why, and nothing sent ungoverned.
+    assertThatThrownBy(() -> lazy.newCall(chat).execute())
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("gateway bean in creation");
+    assertThat(server.getRequestCount()).isZero();
+
+    built.set(gateway);
+    for (int i = 0; i < 2; i++) {
+      server.enqueue(json(chatCompletion("gpt-4o", 12, 5)));
+      try (Response response = lazy.newCall(chat).execute()) {
+        response.body().string();
+      }
+    }
+    assertThat(events.all).hasSize(2);
+    assertThat(events.all.get(1).limits().settledTokens()).isEqualTo(17);
+    assertThat(lookups).hasValue(2); // the failed one, then once for good
+    assertThat(OkHttpAiGateway.wrap(lazy, gateway)).isSameAs(lazy);
+    assertThatThrownBy(() -> OkHttpAiGateway.wrap(lazy, AiGateway.builder().build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("governed by another gateway");
+    assertThat(OkHttpAiGateway.wrapLazily(lazy, () -> gateway)).isSameAs(lazy);
+  }
+
+  @Test
   void getRequestsToLlmPathsPassThrough() throws Exception {
     server.enqueue(json("{\"object\":\"list\",\"data\":[]}"));
     try (Response response =

@@ -34,14 +34,17 @@ import org.springframework.context.annotation.Configuration;
  *       {@code @Primary} one; several without one fail startup rather than leave the gateway on its
  *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last;
  *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry}, when it
- *       has one and declares no {@link GenAiMetrics} bean of its own (which, as a listener, records
- *       in their place); off with {@code ai-gateway.metrics.enabled=false};
+ *       has one and neither declares a {@link GenAiMetrics} bean of its own nor adds one with a
+ *       customizer (which records in their place); off with {@code
+ *       ai-gateway.metrics.enabled=false};
  *   <li>Spring AI's OpenAI and Anthropic models governed: an {@code
  *       OpenAiHttpClientBuilderCustomizer} and an {@code AnthropicHttpClientBuilderCustomizer} add
  *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
  *       ai-gateway.govern-spring-ai=false});
- *   <li>every {@link OkHttpClient} bean of the application wrapped (off with {@code
- *       ai-gateway.wrap-okhttp-beans=false});
+ *   <li>every {@link OkHttpClient} bean of the application wrapped, the gateway looked up once the
+ *       singletons are made, so the gateway's own listeners and stores may use the client (off with
+ *       {@code ai-gateway.wrap-okhttp-beans=false}; several {@link AiGateway} beans without a
+ *       {@code @Primary} one fail startup naming them);
  *   <li>backend credentials (OAuth 2.0 client credentials; Entra ID when {@code
  *       ai-gateway-azure-identity} is on the class path), access rules with a role header, and the
  *       JWT caller resolver when {@code ai-gateway-jwt} is on the class path.
@@ -62,8 +65,9 @@ public final class AiGatewayAutoConfiguration {
 
   /**
    * The gateway, built from the properties, the application's listener and store beans, the prompt
-   * log, the metrics and the customizers. An application {@link GenAiMetrics} bean (a listener, for
-   * its own dimensions) replaces the default metrics, so no call is recorded twice.
+   * log, the customizers and the metrics. A {@link GenAiMetrics} of the application's (a listener
+   * bean, or one a customizer adds, for its own dimensions) replaces the default metrics, so no
+   * call is recorded twice.
    */
   @Bean
   @ConditionalOnMissingBean
@@ -83,16 +87,13 @@ public final class AiGatewayAutoConfiguration {
             properties.getCache().isEnabled() ? responseCacheStore.getIfAvailable() : null,
             new OptionalModules(entraId.getIfAvailable(), jwt.getIfAvailable()));
     tokenLimitStore.ifAvailable(builder::tokenLimitStore);
-    boolean ownMetrics = false;
-    for (GatewayListener listener : listeners.orderedStream().toList()) {
-      builder.listener(listener);
-      ownMetrics |= listener instanceof GenAiMetrics;
-    }
+    listeners.orderedStream().forEach(builder::listener);
     promptLog.ifAvailable(builder::promptLog);
-    if (properties.getMetrics().isEnabled() && !ownMetrics) {
+    customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+    if (properties.getMetrics().isEnabled()
+        && builder.listeners().stream().noneMatch(GenAiMetrics.class::isInstance)) {
       meterRegistry.ifUnique(registry -> builder.listener(GenAiMetrics.create(registry)));
     }
-    customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
     try {
       return builder.build();
     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -126,8 +127,8 @@ public final class AiGatewayAutoConfiguration {
   }
 
   /**
-   * Wraps every {@link OkHttpClient} bean so its LLM calls are governed; a client that already has
-   * a gateway's interceptor is left as it is.
+   * Wraps every {@link OkHttpClient} bean so its LLM calls are governed, the gateway looked up once
+   * the singletons are made; a client that already has a gateway's interceptor is left as it is.
    */
   @Bean
   @ConditionalOnClass(OkHttpClient.class)

@@ -281,7 +281,10 @@ public class AiGatewayProperties {
     /** At most this many tokens per {@code period}, refilling continuously. */
     private @Nullable Long tokensPer;
 
-    /** The period of {@code tokens-per}, for example 10s or 1h. */
+    /**
+     * The period of {@code tokens-per}, for example 10s or 1h (at least 1s; a bare number is
+     * milliseconds).
+     */
     private @Nullable Duration period;
 
     /** At most this many tokens per calendar {@code quota-period}. */
@@ -895,15 +898,34 @@ public class AiGatewayProperties {
     public void setFirstEventTimeout(@Nullable Duration firstEventTimeout) {
       this.firstEventTimeout = firstEventTimeout;
     }
+
+    /** Whether any setting but {@code enabled} is set. */
+    boolean configured() {
+      return maxAttempts != null
+          || deadline != null
+          || backoff != null
+          || maxBackoff != null
+          || firstEventTimeout != null;
+    }
   }
 
-  /** The response cache (exact lookups, in memory unless a ResponseCacheStore bean exists). */
+  /**
+   * The response cache (exact lookups, in memory unless a ResponseCacheStore bean exists). Off
+   * unless {@code enabled: true}; its other settings without {@code enabled} fail startup (with
+   * {@code enabled: false} they are kept unused, as a profile turning the cache off would).
+   */
   public static class Cache {
 
     /** Whether repeated calls are answered from the cache. */
     private boolean enabled = false;
 
-    /** How long an answer is kept (in-memory store). Unset: 1h. */
+    /** Whether {@code enabled} was set at all (its other settings without it fail startup). */
+    private boolean enabledGiven;
+
+    /**
+     * How long an answer is kept (in-memory store), for example 30m (at least 1s; a bare number is
+     * milliseconds). Unset: 1h.
+     */
     private @Nullable Duration ttl;
 
     /** The in-memory store's size bound in bytes. Unset: 64 MiB. */
@@ -929,6 +951,21 @@ public class AiGatewayProperties {
     /** Sets whether the cache is on. */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
+      this.enabledGiven = true;
+    }
+
+    /** Whether {@code enabled} was set (to true or false). */
+    boolean enabledGiven() {
+      return enabledGiven;
+    }
+
+    /** Whether any setting but {@code enabled} is set. */
+    boolean configured() {
+      return ttl != null
+          || maximumBytes != null
+          || varyByHeader != null
+          || chargeHits
+          || maximumEntryBytes != null;
     }
 
     /** The time to live; null for the default. */
@@ -982,11 +1019,18 @@ public class AiGatewayProperties {
     }
   }
 
-  /** The prompt log (logger dev.aigateway.prompts, INFO). */
+  /**
+   * The prompt log (logger dev.aigateway.prompts, INFO). Off unless {@code enabled: true}; its
+   * other settings without {@code enabled} fail startup (with {@code enabled: false} they are
+   * unused).
+   */
   public static class PromptLogging {
 
     /** Whether prompts and completions are logged, redacted. */
     private boolean enabled = false;
+
+    /** Whether {@code enabled} was set at all (its other settings without it fail startup). */
+    private boolean enabledGiven;
 
     /** Only calls of these consumers. Empty: every consumer. */
     private List<String> consumers = new ArrayList<>();
@@ -1008,6 +1052,20 @@ public class AiGatewayProperties {
     /** Sets whether the prompt log is on. */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
+      this.enabledGiven = true;
+    }
+
+    /** Whether {@code enabled} was set (to true or false). */
+    boolean enabledGiven() {
+      return enabledGiven;
+    }
+
+    /** Whether any setting but {@code enabled} is set. */
+    boolean configured() {
+      return !consumers.isEmpty()
+          || !models.isEmpty()
+          || sampleRate != null
+          || maxPartBytes != null;
     }
 
     /** The consumers logged; empty for all. */

@@ -82,13 +82,21 @@ final class GatewayPropertiesMapper {
     Pool pool = properties.getPool();
     if (!pool.getBackends().isEmpty()) {
       builder.backendPool(pool(pool, modules));
-    } else if (pool.getName() != null || pool.getSessionHeader() != null) {
+    } else if (pool.getName() != null
+        || pool.getSessionHeader() != null
+        || pool.getFailover().configured()) {
       throw new InvalidGatewayPropertyException(
           P + ".pool.backends", "a pool needs at least one backend", null);
     }
     Cache cache = properties.getCache();
     if (cache.isEnabled()) {
       builder.responseCache(cache(cache, cacheStore));
+    } else if (!cache.enabledGiven() && cache.configured()) {
+      throw offByDefault(P + ".cache", "the response cache");
+    }
+    PromptLogging log = properties.getPromptLog();
+    if (!log.enabledGiven() && log.configured()) {
+      throw offByDefault(P + ".prompt-log", "the prompt log");
     }
     SecurityMapper.apply(properties, modules, builder);
     builder.throwOnRejection(properties.isThrowOnRejection());
@@ -97,6 +105,19 @@ final class GatewayPropertiesMapper {
       check(P + ".default-output-allowance", () -> builder.defaultOutputAllowance(allowance));
     }
     return builder;
+  }
+
+  /**
+   * The failure for a group that is off unless enabled, given settings but not {@code enabled}: the
+   * settings say the user wants it on, and ignoring them would leave it off without a word.
+   */
+  private static InvalidGatewayPropertyException offByDefault(String path, String what) {
+    return new InvalidGatewayPropertyException(
+        path + ".enabled",
+        what
+            + " has settings but is off unless enabled; set enabled: true, or enabled: false to"
+            + " keep it off",
+        null);
   }
 
   /** The prompt log {@code settings} describe (the caller checks that it is enabled). */
@@ -164,6 +185,7 @@ final class GatewayPropertiesMapper {
                 + " period: 10s)",
             null);
       }
+      atLeastASecond(path + ".period", period, "a token rate's period");
       check(path + ".tokens-per", () -> builder.tokensPer(per, period));
     }
     Long quota = limit.getQuota();
@@ -447,6 +469,7 @@ final class GatewayPropertiesMapper {
       InMemoryResponseCacheStore.Builder memory = InMemoryResponseCacheStore.builder();
       Duration ttl = cache.getTtl();
       if (ttl != null) {
+        atLeastASecond(path + ".ttl", ttl, "a cached answer's time to live");
         check(path + ".ttl", () -> memory.timeToLive(ttl));
       }
       Long bytes = cache.getMaximumBytes();
@@ -466,6 +489,28 @@ final class GatewayPropertiesMapper {
       check(path + ".maximum-entry-bytes", () -> builder.maximumEntryBytes(entryBytes));
     }
     return check(path, builder::build);
+  }
+
+  /**
+   * Refuses a positive duration under one second where the setting's unit is seconds or longer: a
+   * bare number is milliseconds to Spring Boot's binder ({@code period: 60} is 60 ms), so such a
+   * value is a unit left out, which would silently make the setting a thousand times too small.
+   */
+  private static void atLeastASecond(String property, Duration value, String what) {
+    if (!value.isNegative() && !value.isZero() && value.compareTo(Duration.ofSeconds(1)) < 0) {
+      long millis = value.toMillis();
+      throw new InvalidGatewayPropertyException(
+          property,
+          "is "
+              + (millis > 0 ? millis + " ms" : value.toString())
+              + ", under the 1s "
+              + what
+              + " needs at least; a bare number is milliseconds, so write the unit (for example"
+              + " "
+              + Math.max(1, millis)
+              + "s or 1m)",
+          null);
+    }
   }
 
   /** Runs a core builder step, naming {@code property} in any failure it reports. */

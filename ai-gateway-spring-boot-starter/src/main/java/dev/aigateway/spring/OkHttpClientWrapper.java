@@ -2,21 +2,46 @@ package dev.aigateway.spring;
 
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.BeanFactoryUtils;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
  * Replaces each {@link OkHttpClient} bean by the same client plus the gateway ({@link
- * OkHttpAiGateway#wrap}): its pool, dispatcher, TLS and timeouts are kept. The gateway is looked up
- * only when the first client bean appears, so this post-processor creates nothing early.
+ * OkHttpAiGateway#wrapLazily}): its pool, dispatcher, TLS and timeouts are kept. The gateway bean
+ * is looked up once the singletons are made (or on the client's first call, if that comes first),
+ * not when the client bean is made, so a listener, store or customizer the gateway is built with
+ * may itself use the application's client (no circular reference), and this post-processor creates
+ * nothing early. A client bean is left as it is when the context has no {@link AiGateway} bean;
+ * several without a {@code @Primary} one fail startup, naming them, once the singletons are made.
  */
-final class OkHttpClientWrapper implements BeanPostProcessor {
+final class OkHttpClientWrapper
+    implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
   private final ObjectProvider<AiGateway> gateway;
+  private @Nullable ListableBeanFactory beans;
+
+  /** The clients wrapped so far, until the gateway is looked up once the singletons are made. */
+  private final List<OkHttpClient> wrapped = new CopyOnWriteArrayList<>();
+
+  /** Whether the singletons are made: a client bean made later (a prototype) is wrapped at once. */
+  private volatile boolean started;
 
   OkHttpClientWrapper(ObjectProvider<AiGateway> gateway) {
     this.gateway = gateway;
+  }
+
+  @Override
+  public void setBeanFactory(BeanFactory beanFactory) {
+    beans = beanFactory instanceof ListableBeanFactory listable ? listable : null;
   }
 
   @Override
@@ -24,7 +49,39 @@ final class OkHttpClientWrapper implements BeanPostProcessor {
     if (!(bean instanceof OkHttpClient client) || OkHttpAiGateway.isGoverned(client)) {
       return bean;
     }
-    AiGateway governing = gateway.getIfUnique();
-    return governing == null ? bean : OkHttpAiGateway.wrap(client, governing);
+    ListableBeanFactory factory = beans;
+    if (factory != null
+        && BeanFactoryUtils.beanNamesForTypeIncludingAncestors(
+                    factory, AiGateway.class, true, false)
+                .length
+            == 0) {
+      return bean;
+    }
+    if (started) {
+      return OkHttpAiGateway.wrap(client, gateway.getObject());
+    }
+    OkHttpClient governed = OkHttpAiGateway.wrapLazily(client, gateway::getObject);
+    wrapped.add(governed);
+    return governed;
+  }
+
+  /**
+   * Looks the gateway up for every wrapped client once every singleton is made: a client whose
+   * gateway cannot be found (several {@link AiGateway} beans, none {@code @Primary}) fails startup
+   * instead of its first call, and the first wrapped client becomes the client of the semantic
+   * cache's {@code OkHttpEmbeddingModel} (when it has none) as {@link OkHttpAiGateway#wrap} makes
+   * it, whether or not a call goes through that client.
+   */
+  @Override
+  public void afterSingletonsInstantiated() {
+    started = true;
+    if (wrapped.isEmpty()) {
+      return;
+    }
+    AiGateway governing = gateway.getObject();
+    for (OkHttpClient client : wrapped) {
+      OkHttpAiGateway.wrap(client, governing); // looks the gateway up: returns the same client
+    }
+    wrapped.clear();
   }
 }

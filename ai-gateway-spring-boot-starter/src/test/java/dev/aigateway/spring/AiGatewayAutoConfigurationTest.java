@@ -375,6 +375,80 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void cacheSettingsWithoutEnabledFailStartupInsteadOfLeavingTheCacheOff() {
+    runner
+        .withPropertyValues("ai-gateway.cache.ttl=30m", "ai-gateway.cache.vary-by-header=x-tenant")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.cache.enabled:")
+                    .hasMessageContaining("enabled: true"));
+  }
+
+  @Test
+  void promptLogSettingsWithoutEnabledFailStartupInsteadOfLoggingNothing() {
+    runner
+        .withPropertyValues("ai-gateway.prompt-log.consumers=team-a")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.prompt-log.enabled:")
+                    .hasMessageContaining("enabled: true"));
+  }
+
+  @Test
+  void failoverSettingsWithoutBackendsFailStartupInsteadOfBeingIgnored() {
+    runner
+        .withPropertyValues("ai-gateway.pool.failover.max-attempts=3")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends:"));
+  }
+
+  @Test
+  void aCacheOrPromptLogTurnedOffExplicitlyKeepsItsSettingsUnused() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.cache.enabled=false",
+            "ai-gateway.cache.ttl=30m",
+            "ai-gateway.prompt-log.enabled=false",
+            "ai-gateway.prompt-log.sample-rate=0.5")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(AiGateway.class).responseCache()).isNull();
+              assertThat(context).doesNotHaveBean(PromptLog.class);
+            });
+  }
+
+  @Test
+  void aBareNumberPeriodIsMillisecondsAndFailsStartupNamingThePropertyAndTheUnit() {
+    // "period: 60" meant a minute; Spring Boot reads a bare number as milliseconds, which would
+    // have made the limit a thousand times too loose (and one per 60 ms).
+    runner
+        .withPropertyValues(
+            "ai-gateway.limits[0].tokens-per=1000", "ai-gateway.limits[0].period=60")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.limits[0].period:")
+                    .hasMessageContaining("60 ms")
+                    .hasMessageContaining("60s"));
+  }
+
+  @Test
+  void aBareNumberCacheTtlFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues("ai-gateway.cache.enabled=true", "ai-gateway.cache.ttl=300")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.cache.ttl:")
+                    .hasMessageContaining("300 ms"));
+  }
+
+  @Test
   void springBootsFailureReportNamesThePropertyToCorrect() {
     runner
         .withPropertyValues("ai-gateway.pool.backends[0].id=east")
@@ -541,6 +615,35 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void metricsACustomizerAddsRecordEachCallOnceInPlaceOfTheDefaultOnes() throws Exception {
+    backend.enqueue(json(completion(12, 3)));
+    runner
+        .withPropertyValues(
+            "ai-gateway.consumer-key.header=x-consumer-id",
+            "ai-gateway.limits[0].tokens-per-minute=100000")
+        .withUserConfiguration(AppBeans.class, CustomizerMetrics.class)
+        .run(
+            context -> {
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(context.getBean(AppBeans.class).events).hasSize(1);
+              List<DistributionSummary> input =
+                  List.copyOf(
+                      context
+                          .getBean(MeterRegistry.class)
+                          .find("gen_ai.client.token.usage")
+                          .tag("gen_ai.token.type", "input")
+                          .summaries());
+              // One call, one recording: by the customizer's metrics, with its dimension.
+              assertThat(input).hasSize(1);
+              assertThat(input.get(0).getId().getTag("team")).isEqualTo("team-a");
+              assertThat(input.get(0).count()).isEqualTo(1);
+            });
+  }
+
+  @Test
   void twoTokenLimitStoreBeansFailStartupInsteadOfLeavingTheLimitsInMemory() {
     InMemoryTokenLimitStore first = new InMemoryTokenLimitStore();
     InMemoryTokenLimitStore second = new InMemoryTokenLimitStore();
@@ -682,6 +785,17 @@ class AiGatewayAutoConfigurationTest {
     @Bean
     GenAiMetrics appMetrics(MeterRegistry registry) {
       return GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build();
+    }
+  }
+
+  /** An application's own metrics, with a dimension, added by a customizer. */
+  @Configuration(proxyBeanMethods = false)
+  static class CustomizerMetrics {
+    @Bean
+    AiGatewayBuilderCustomizer metricsCustomizer(MeterRegistry registry) {
+      return builder ->
+          builder.listener(
+              GenAiMetrics.builder(registry).dimension("team", Dimension.consumer()).build());
     }
   }
 

@@ -1,0 +1,284 @@
+package dev.aigateway.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.spi.TokenLimitStore;
+import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.ResponseCache;
+import dev.aigateway.core.cache.SemanticCache;
+import dev.aigateway.core.limit.InMemoryTokenLimitStore;
+import dev.aigateway.okhttp.OkHttpAiGateway;
+import dev.aigateway.okhttp.OkHttpEmbeddingModel;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.mockwebserver.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The application's OkHttpClient beans wrapped, on a real Spring context. */
+class WrappedClientBeansTest {
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(AiGatewayAutoConfiguration.class));
+
+  private MockWebServer backend;
+
+  @BeforeEach
+  void startBackend() throws Exception {
+    backend = new MockWebServer();
+    backend.start();
+  }
+
+  @AfterEach
+  void stopBackend() throws Exception {
+    backend.shutdown();
+  }
+
+  @Test
+  void aListenerThatUsesTheApplicationsClientStartsAndItsClientIsGoverned() throws Exception {
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3)));
+    backend.enqueue(new okhttp3.mockwebserver.MockResponse().setBody("ok"));
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100000")
+        .withUserConfiguration(ClientAndSink.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              OkHttpClient client = context.getBean(OkHttpClient.class);
+              assertThat(OkHttpAiGateway.isGoverned(client)).isTrue();
+              HttpSink sink = context.getBean(HttpSink.class);
+              sink.target = backend;
+              try (Response response = client.newCall(chat()).execute()) {
+                assertThat(response.code()).isEqualTo(200);
+                response.body().string();
+              }
+              assertThat(sink.events).hasSize(1);
+              assertThat(sink.events.get(0).usage().tokens().totalTokens()).isEqualTo(15);
+              // The sink's own call went through the same (governed) client, to a path the
+              // gateway does not govern.
+              assertThat(backend.takeRequest().getPath()).isEqualTo("/v1/chat/completions");
+              assertThat(backend.takeRequest().getPath()).isEqualTo("/events");
+            });
+  }
+
+  @Test
+  void aStoreAndACustomizerThatUseTheApplicationsClientStart() {
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100000")
+        .withUserConfiguration(ClientStoreAndCustomizer.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(OkHttpAiGateway.isGoverned(context.getBean(OkHttpClient.class))).isTrue();
+              assertThat(context.getBean(AiGateway.class).tokenLimitStore())
+                  .isSameAs(context.getBean(TokenLimitStore.class));
+            });
+  }
+
+  @Test
+  void aSemanticCachesEmbeddingModelIsBoundToTheApplicationsClientAtStartup() throws Exception {
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(
+            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                + "\"embedding\":[1.0,0.0]}],\"model\":\"text-embedding-3-small\","
+                + "\"usage\":{\"prompt_tokens\":2,\"total_tokens\":2}}"));
+    OkHttpEmbeddingModel embeddings =
+        OkHttpEmbeddingModel.builder()
+            .url(backend.url("/v1/embeddings").toString())
+            .model("text-embedding-3-small")
+            .build();
+    runner
+        .withBean(
+            AiGatewayBuilderCustomizer.class,
+            () ->
+                builder ->
+                    builder.responseCache(
+                        ResponseCache.builder().semantic(SemanticCache.builder(embeddings))))
+        .withUserConfiguration(OnlyClient.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              // No call has gone through the application's client yet (the application's LLM
+              // calls may all go through Spring AI's clients): the model has its client already.
+              assertThat(embeddings.embed("hello")).containsExactly(1.0f, 0.0f);
+              assertThat(backend.takeRequest().getPath()).isEqualTo("/v1/embeddings");
+            });
+  }
+
+  @Test
+  void aPrototypeClientMadeAfterStartupIsGovernedByTheGateway() {
+    runner
+        .withBean(
+            "prototypeClient",
+            OkHttpClient.class,
+            OkHttpClient::new,
+            d ->
+                d.setScope(org.springframework.beans.factory.config.BeanDefinition.SCOPE_PROTOTYPE))
+        .run(
+            context -> {
+              OkHttpClient first = context.getBean(OkHttpClient.class);
+              OkHttpClient second = context.getBean(OkHttpClient.class);
+              assertThat(first).isNotSameAs(second);
+              AiGateway gateway = context.getBean(AiGateway.class);
+              assertThat(OkHttpAiGateway.wrap(first, gateway)).isSameAs(first);
+              assertThat(OkHttpAiGateway.wrap(second, gateway)).isSameAs(second);
+            });
+  }
+
+  @Test
+  void twoGatewayBeansWithoutAPrimaryOneFailStartupNamingThem() {
+    runner
+        .withPropertyValues("ai-gateway.govern-spring-ai=false")
+        .withBean("firstGateway", AiGateway.class, () -> AiGateway.builder().build())
+        .withBean("secondGateway", AiGateway.class, () -> AiGateway.builder().build())
+        .withBean(
+            AiGatewayInventory.class,
+            () ->
+                new AiGatewayInventory(
+                    AiGateway.builder().build(),
+                    dev.aigateway.core.inventory.InventoryOptions.defaults()))
+        .withUserConfiguration(OnlyClient.class)
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError(
+                    "started; the client is governed: "
+                        + OkHttpAiGateway.isGoverned(context.getBean(OkHttpClient.class)));
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstGateway")
+                  .contains("secondGateway");
+            });
+  }
+
+  @Test
+  void ofTwoGatewayBeansThePrimaryOneGovernsTheClients() throws Exception {
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3)));
+    List<GatewayEvent> primaryEvents = new CopyOnWriteArrayList<>();
+    List<GatewayEvent> otherEvents = new CopyOnWriteArrayList<>();
+    runner
+        .withBean(
+            "primaryGateway",
+            AiGateway.class,
+            () -> AiGateway.builder().listener(primaryEvents::add).build(),
+            d -> d.setPrimary(true))
+        .withBean(
+            "otherGateway",
+            AiGateway.class,
+            () -> AiGateway.builder().listener(otherEvents::add).build())
+        .withUserConfiguration(OnlyClient.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(primaryEvents).hasSize(1);
+              assertThat(otherEvents).isEmpty();
+            });
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OnlyClient {
+    @Bean
+    OkHttpClient appClient() {
+      return new OkHttpClient();
+    }
+  }
+
+  /** A client, and a store and a customizer that hold it (as a store over HTTP would). */
+  @Configuration(proxyBeanMethods = false)
+  static class ClientStoreAndCustomizer {
+    @Bean
+    OkHttpClient appClient() {
+      return new OkHttpClient();
+    }
+
+    @Bean
+    TokenLimitStore httpStore(OkHttpClient client) {
+      assertThat(client).isNotNull();
+      return new InMemoryTokenLimitStore();
+    }
+
+    @Bean
+    AiGatewayBuilderCustomizer httpCustomizer(OkHttpClient client) {
+      return builder -> assertThat(client).isNotNull();
+    }
+  }
+
+  /** An application's client, and an event sink that posts each event with it. */
+  @Configuration(proxyBeanMethods = false)
+  static class ClientAndSink {
+    @Bean
+    OkHttpClient appClient() {
+      return new OkHttpClient();
+    }
+
+    @Bean
+    HttpSink httpSink(OkHttpClient client) {
+      return new HttpSink(client);
+    }
+  }
+
+  /** A listener that sends each event to a collector over HTTP with the application's client. */
+  static final class HttpSink implements GatewayListener {
+    final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+    private final OkHttpClient client;
+    volatile MockWebServer target;
+
+    HttpSink(OkHttpClient client) {
+      this.client = client;
+    }
+
+    @Override
+    public void onEvent(GatewayEvent event) {
+      events.add(event);
+      Request post =
+          new Request.Builder()
+              .url(target.url("/events"))
+              .post(RequestBody.create(event.consumer(), MediaType.get("text/plain")))
+              .build();
+      try (Response response = client.newCall(post).execute()) {
+        response.body().string();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  private Request chat() {
+    return new Request.Builder()
+        .url(backend.url("/v1/chat/completions"))
+        .post(
+            RequestBody.create(
+                "{\"model\":\"gpt-4o\",\"max_tokens\":20,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}",
+                MediaType.get("application/json")))
+        .build();
+  }
+
+  private static String stackTrace(Throwable t) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(out));
+    return out.toString();
+  }
+}
