@@ -827,15 +827,19 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
   /**
    * Whether a command failed with {@code e} after it was sent, without an answer, so that Redis may
-   * have run it: it timed out, or its connection dropped while it was in flight (Lettuce fails the
-   * commands it had written with "Connection disconnected"; the direct link says {@link
-   * DirectLink.AnswerLost}). A command refused before it was sent (not connected), or whose time
-   * ran out before it was written ({@link DirectLink.NotSent}), has not run.
+   * have run it: it timed out, or its connection dropped or was closed while it was in flight
+   * (Lettuce fails the commands it had written with "Connection disconnected", or "Connection
+   * closed" when the application closes the {@link RedisConnection}; the direct link says {@link
+   * DirectLink.AnswerLost}). A command refused before it was sent (not connected, or the connection
+   * closed already), or whose time ran out before it was written ({@link DirectLink.NotSent}), has
+   * not run.
    */
   static boolean unanswered(RedisException e) {
+    String message = e.getMessage();
     return (e instanceof RedisCommandTimeoutException && !(e instanceof DirectLink.NotSent))
         || e instanceof DirectLink.AnswerLost
-        || "Connection disconnected".equals(e.getMessage());
+        || "Connection disconnected".equals(message)
+        || "Connection closed".equals(message);
   }
 
   private RedisStoreException failure(String operation, RedisException e) {

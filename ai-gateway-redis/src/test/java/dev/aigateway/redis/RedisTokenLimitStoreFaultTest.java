@@ -296,6 +296,55 @@ class RedisTokenLimitStoreFaultTest {
     }
   }
 
+  @Test
+  void aReservationInFlightWhenItsConnectionIsClosedCountsItsCancellation() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        HoldingProxy proxy = new HoldingProxy(redis.port())) {
+      RedisConnection connection =
+          lettuceFirst(
+              RedisConnection.builder()
+                  .uri("redis://127.0.0.1:" + proxy.port())
+                  .commandTimeout(Duration.ofSeconds(5))
+                  .build());
+      RedisTokenLimitStore store =
+          warm(RedisTokenLimitStore.builder(connection).reserveOnCallerThread(false).build());
+      try {
+        assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+        RedisTokenLimitStore.Settlements before = store.settlements();
+        // The reservation is written to Lettuce's connection and held on the way, as by a slow
+        // link; the application closes the connection meanwhile (it stops), then the reservation
+        // reaches Redis, which runs it.
+        proxy.hold(1);
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        Future<?> reserve =
+            caller.submit(
+                () ->
+                    store.reserve(
+                        List.of(
+                            new LimitCharge(QUOTA, "alice", 100),
+                            new LimitCharge(SLOTS, "alice", 1))));
+        await(() -> proxy.held() > 0, Duration.ofSeconds(5));
+        connection.close();
+        assertThatThrownBy(() -> reserve.get(5, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("not charged");
+        caller.shutdown();
+        proxy.release();
+        await(
+            () -> redis.command("EXISTS", "aigw:{limits}:q2:10:team/quota:alice").equals(":1"),
+            Duration.ofSeconds(5));
+
+        // Redis ran it: its cancellation is owed, and counted as not applied, not lost silently.
+        assertThat(store.settlements())
+            .isEqualTo(
+                new RedisTokenLimitStore.Settlements(
+                    before.pending() + 1, before.replayed(), before.dropped()));
+      } finally {
+        store.close();
+      }
+    }
+  }
+
   /**
    * A TCP proxy to Redis that holds back what the client sends on one of its connections (by the
    * order they were made, from 1) until released: then it delivers it, even if the client has
