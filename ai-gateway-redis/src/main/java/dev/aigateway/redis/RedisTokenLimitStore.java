@@ -234,9 +234,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       return ReserveResult.admitted(Reservation.EMPTY, List.of());
     }
     ReserveOperation op = new ReserveOperation(List.copyOf(charges));
+    // one deadline for making the connection (the first call), the command, and its attempts
+    // again with quota windows around Redis's time
+    long deadlineNanos = System.nanoTime() + callTimeoutNanos;
     for (int attempt = 1; ; attempt++) {
-      // one deadline for making the connection (the first call) and the command
-      long deadlineNanos = System.nanoTime() + callTimeoutNanos;
       batcher.reserve(op, deadlineNanos);
       long[] reply = await(op, deadlineNanos);
       long status = reply[0];
