@@ -385,6 +385,49 @@ class RedisTokenLimitStoreFaultTest {
     }
   }
 
+  @Test
+  void closingTheConnectionWhileManyThreadsReserveEndsEveryCall() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      for (int round = 0; round < 30; round++) {
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store =
+            warm(RedisTokenLimitStore.builder(connection).reserveOnCallerThread(false).build());
+        java.util.concurrent.atomic.AtomicBoolean stop =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          Thread caller =
+              new Thread(
+                  () -> {
+                    while (!stop.get()) {
+                      try {
+                        ReserveResult r = store.reserve(List.of(new LimitCharge(RATE, "alice", 0)));
+                        store.settle(r.reservation(), new long[] {0});
+                      } catch (RuntimeException closed) {
+                        // the connection is closing or closed
+                      }
+                    }
+                  });
+          caller.setDaemon(true);
+          caller.start();
+          callers.add(caller);
+        }
+        Thread.sleep(30);
+        Thread closer = new Thread(connection::close);
+        closer.setDaemon(true);
+        closer.start();
+        closer.join(10_000);
+        assertThat(closer.isAlive()).as("close of round %s still running", round).isFalse();
+        stop.set(true);
+        for (Thread caller : callers) {
+          caller.join(10_000);
+          assertThat(caller.isAlive()).as("a call of round %s still running", round).isFalse();
+        }
+        store.close();
+      }
+    }
+  }
+
   /** A TCP proxy to Redis that delivers what the client sends {@code delay} late. */
   private static final class DelayingProxy implements AutoCloseable {
     private final java.net.ServerSocket server = new java.net.ServerSocket(0);
