@@ -246,13 +246,21 @@ public final class RedisConnection implements AutoCloseable {
       }
     }
 
-    /** Closes the connection, and the one being made once it is. Under the connection's lock. */
-    void close() {
-      if (made != null) {
-        made.close();
-      } else if (making != null) {
-        making.thenAccept(StatefulRedisConnection::close);
-      }
+    /**
+     * What closes the connection, and the one being made once it is: taken under the connection's
+     * lock once it is closed (nothing is made after), run outside it. Closing waits for Lettuce's
+     * event loop, where replies run callbacks that may use this connection (and so take its lock).
+     */
+    Runnable closing() {
+      StatefulRedisConnection<V, V> connection = made;
+      CompletableFuture<StatefulRedisConnection<V, V>> pending = making;
+      return () -> {
+        if (connection != null) {
+          connection.close();
+        } else if (pending != null) {
+          pending.thenAccept(StatefulRedisConnection::close);
+        }
+      };
     }
   }
 
@@ -387,18 +395,23 @@ public final class RedisConnection implements AutoCloseable {
   /** Closes the connections and releases the client's threads. */
   @Override
   public void close() {
+    Runnable closeStrings;
+    Runnable closeBytes;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
-      strings.close();
-      bytes.close();
+      closeStrings = strings.closing();
+      closeBytes = bytes.closing();
       // an idle link closes now, one in use when its call ends (see DirectLink)
       for (DirectLink link : directLinks) {
         link.close();
       }
     }
+    // outside the lock: a reply handled on Lettuce's event loop meanwhile may ask for a connection
+    closeStrings.run();
+    closeBytes.run();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
 

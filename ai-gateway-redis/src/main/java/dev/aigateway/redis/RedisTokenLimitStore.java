@@ -234,9 +234,10 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       return ReserveResult.admitted(Reservation.EMPTY, List.of());
     }
     ReserveOperation op = new ReserveOperation(List.copyOf(charges));
+    // one deadline for making the connection (the first call), the command, and its attempts
+    // again with quota windows around Redis's time
+    long deadlineNanos = System.nanoTime() + callTimeoutNanos;
     for (int attempt = 1; ; attempt++) {
-      // one deadline for making the connection (the first call) and the command
-      long deadlineNanos = System.nanoTime() + callTimeoutNanos;
       batcher.reserve(op, deadlineNanos);
       long[] reply = await(op, deadlineNanos);
       long status = reply[0];
@@ -827,15 +828,19 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
 
   /**
    * Whether a command failed with {@code e} after it was sent, without an answer, so that Redis may
-   * have run it: it timed out, or its connection dropped while it was in flight (Lettuce fails the
-   * commands it had written with "Connection disconnected"; the direct link says {@link
-   * DirectLink.AnswerLost}). A command refused before it was sent (not connected), or whose time
-   * ran out before it was written ({@link DirectLink.NotSent}), has not run.
+   * have run it: it timed out, or its connection dropped or was closed while it was in flight
+   * (Lettuce fails the commands it had written with "Connection disconnected", or "Connection
+   * closed" when the application closes the {@link RedisConnection}; the direct link says {@link
+   * DirectLink.AnswerLost}). A command refused before it was sent (not connected, or the connection
+   * closed already), or whose time ran out before it was written ({@link DirectLink.NotSent}), has
+   * not run.
    */
   static boolean unanswered(RedisException e) {
+    String message = e.getMessage();
     return (e instanceof RedisCommandTimeoutException && !(e instanceof DirectLink.NotSent))
         || e instanceof DirectLink.AnswerLost
-        || "Connection disconnected".equals(e.getMessage());
+        || "Connection disconnected".equals(message)
+        || "Connection closed".equals(message);
   }
 
   private RedisStoreException failure(String operation, RedisException e) {

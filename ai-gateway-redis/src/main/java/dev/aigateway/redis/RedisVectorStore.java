@@ -106,6 +106,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private static final Duration BLOCK = Duration.ofSeconds(1);
   private static final int BATCH = 500;
   private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final Duration LONGEST_NANOS = Duration.ofNanos(Long.MAX_VALUE);
 
   private static final LuaScript ADD =
       new LuaScript(
@@ -177,6 +178,10 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private final String name;
   private final Duration timeToLive;
   private final long timeToLiveNanos;
+
+  /** The time to live in Redis: {@link #timeToLive}, at most 10<sup>15</sup> ms. */
+  private final Duration keptInRedis;
+
   private final long maximumEntries;
   private final long streamLength;
   private final InstantSource clock;
@@ -206,7 +211,14 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     this.redis = b.redis;
     this.name = b.name;
     this.timeToLive = b.timeToLive;
-    this.timeToLiveNanos = b.timeToLive.toNanos();
+    // saturated: a time to live of centuries and more (ChronoUnit.FOREVER's) never expires here
+    this.timeToLiveNanos =
+        b.timeToLive.compareTo(LONGEST_NANOS) >= 0 ? Long.MAX_VALUE : b.timeToLive.toNanos();
+    // Redis refuses an expiry near the end of its clock
+    this.keptInRedis =
+        b.timeToLive.compareTo(RedisResponseCacheStore.LONGEST_TIME_TO_LIVE) > 0
+            ? RedisResponseCacheStore.LONGEST_TIME_TO_LIVE
+            : b.timeToLive;
     this.maximumEntries = b.maximumEntries;
     this.streamLength = b.streamLength;
     this.clock = b.clock;
@@ -270,7 +282,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     long expiresAt =
         now > Long.MAX_VALUE - timeToLiveNanos ? Long.MAX_VALUE : now + timeToLiveNanos;
     byte[] payload = encode(partition, id, text, expiresAt, vector);
-    long redisTtlMillis = Math.max(1, RedisResponseCacheStore.ceilMillis(timeToLive));
+    long redisTtlMillis = Math.max(1, RedisResponseCacheStore.ceilMillis(keptInRedis));
     long wallNow = System.currentTimeMillis();
     List<Object> result =
         ADD.run(
@@ -734,7 +746,12 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
       return this;
     }
 
-    /** How long after it was written an entry expires (default 1 hour); at least a millisecond. */
+    /**
+     * How long after it was written an entry expires (default 1 hour); at least a millisecond. In
+     * Redis an entry is kept at most 10<sup>15</sup> ms (about 31,700 years), since Redis refuses
+     * an expiry near the end of its clock; in the local index, one of {@code Long.MAX_VALUE}
+     * nanoseconds (about 292 years) or longer, such as {@code ChronoUnit.FOREVER}'s, never expires.
+     */
     public Builder timeToLive(Duration timeToLive) {
       this.timeToLive = Settings.atLeastOneMilli("timeToLive", timeToLive);
       return this;

@@ -9,6 +9,7 @@ import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.testing.RedisServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -293,6 +294,197 @@ class RedisTokenLimitStoreFaultTest {
       assertThat(remaining(store, QUOTA)).isEqualTo(1000);
       assertThat(remaining(store, RATE)).isEqualTo(1000);
       assertThat(remaining(store, SLOTS)).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void aReservationInFlightWhenItsConnectionIsClosedCountsItsCancellation() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        HoldingProxy proxy = new HoldingProxy(redis.port())) {
+      RedisConnection connection =
+          lettuceFirst(
+              RedisConnection.builder()
+                  .uri("redis://127.0.0.1:" + proxy.port())
+                  .commandTimeout(Duration.ofSeconds(5))
+                  .build());
+      RedisTokenLimitStore store =
+          warm(RedisTokenLimitStore.builder(connection).reserveOnCallerThread(false).build());
+      try {
+        assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+        RedisTokenLimitStore.Settlements before = store.settlements();
+        // The reservation is written to Lettuce's connection and held on the way, as by a slow
+        // link; the application closes the connection meanwhile (it stops), then the reservation
+        // reaches Redis, which runs it.
+        proxy.hold(1);
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        Future<?> reserve =
+            caller.submit(
+                () ->
+                    store.reserve(
+                        List.of(
+                            new LimitCharge(QUOTA, "alice", 100),
+                            new LimitCharge(SLOTS, "alice", 1))));
+        await(() -> proxy.held() > 0, Duration.ofSeconds(5));
+        connection.close();
+        assertThatThrownBy(() -> reserve.get(5, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("not charged");
+        caller.shutdown();
+        proxy.release();
+        await(
+            () -> redis.command("EXISTS", "aigw:{limits}:q2:10:team/quota:alice").equals(":1"),
+            Duration.ofSeconds(5));
+
+        // Redis ran it: its cancellation is owed, and counted as not applied, not lost silently.
+        assertThat(store.settlements())
+            .isEqualTo(
+                new RedisTokenLimitStore.Settlements(
+                    before.pending() + 1, before.replayed(), before.dropped()));
+      } finally {
+        store.close();
+      }
+    }
+  }
+
+  @Test
+  void aReserveWhoseQuotaWindowsAreProposedAgainStillEndsWithinOneCommandTimeout()
+      throws Exception {
+    Duration timeout = Duration.ofMillis(1000);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection near = connect(redis, redis.uri());
+        // loads the limit library into Redis
+        RedisTokenLimitStore loaded = warm(RedisTokenLimitStore.builder(near).build());
+        DelayingProxy proxy = new DelayingProxy(redis.port(), Duration.ofMillis(800));
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri("redis://127.0.0.1:" + proxy.port())
+                .commandTimeout(timeout)
+                .connectTimeout(Duration.ofSeconds(30)) // each step of the handshake is late too
+                .build();
+        RedisTokenLimitStore store =
+            RedisTokenLimitStore.builder(connection)
+                .reserveOnCallerThread(false)
+                // this JVM's clock is hours off: its first proposal holds no window of Redis's
+                .jvmClock(Clock.offset(Clock.systemUTC(), Duration.ofHours(3).plusMinutes(17)))
+                .build()) {
+      assertThat(loaded.flush(Duration.ofSeconds(5))).isTrue();
+      connection.connect();
+      LimitSpec hourly = LimitSpec.quota("hourly", 100, QuotaPeriod.HOURLY, ZoneOffset.UTC);
+
+      // Redis is slow (each command reaches it 800 ms late): the first attempt's answer says
+      // which window holds Redis's time; the second attempt has what is left of the timeout.
+      long started = System.nanoTime();
+      try {
+        store.reserve(List.of(new LimitCharge(hourly, "alice", 1)));
+      } catch (RedisStoreException timedOut) {
+        assertThat(timedOut).hasMessageContaining("timed out").hasMessageContaining("not charged");
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+      assertThat(took).isLessThan(timeout.plusMillis(500));
+    }
+  }
+
+  @Test
+  void closingTheConnectionWhileManyThreadsReserveEndsEveryCall() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      for (int round = 0; round < 30; round++) {
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store =
+            warm(RedisTokenLimitStore.builder(connection).reserveOnCallerThread(false).build());
+        java.util.concurrent.atomic.AtomicBoolean stop =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          Thread caller =
+              new Thread(
+                  () -> {
+                    while (!stop.get()) {
+                      try {
+                        ReserveResult r = store.reserve(List.of(new LimitCharge(RATE, "alice", 0)));
+                        store.settle(r.reservation(), new long[] {0});
+                      } catch (RuntimeException closed) {
+                        // the connection is closing or closed
+                      }
+                    }
+                  });
+          caller.setDaemon(true);
+          caller.start();
+          callers.add(caller);
+        }
+        Thread.sleep(30);
+        Thread closer = new Thread(connection::close);
+        closer.setDaemon(true);
+        closer.start();
+        closer.join(10_000);
+        assertThat(closer.isAlive()).as("close of round %s still running", round).isFalse();
+        stop.set(true);
+        for (Thread caller : callers) {
+          caller.join(10_000);
+          assertThat(caller.isAlive()).as("a call of round %s still running", round).isFalse();
+        }
+        store.close();
+      }
+    }
+  }
+
+  /** A TCP proxy to Redis that delivers what the client sends {@code delay} late. */
+  private static final class DelayingProxy implements AutoCloseable {
+    private final java.net.ServerSocket server = new java.net.ServerSocket(0);
+    private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    DelayingProxy(int target, Duration delay) throws java.io.IOException {
+      Thread accept =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    java.net.Socket client = server.accept();
+                    java.net.Socket upstream = new java.net.Socket("127.0.0.1", target);
+                    sockets.add(client);
+                    sockets.add(upstream);
+                    pump(client.getInputStream(), upstream.getOutputStream(), delay);
+                    pump(upstream.getInputStream(), client.getOutputStream(), Duration.ZERO);
+                  }
+                } catch (java.io.IOException closed) {
+                  // the proxy was closed
+                }
+              },
+              "delaying-proxy");
+      accept.setDaemon(true);
+      accept.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    private static void pump(java.io.InputStream in, java.io.OutputStream out, Duration delay) {
+      Thread pump =
+          new Thread(
+              () -> {
+                byte[] buffer = new byte[8192];
+                try {
+                  for (int n; (n = in.read(buffer)) >= 0; ) {
+                    Thread.sleep(delay.toMillis());
+                    out.write(buffer, 0, n);
+                    out.flush();
+                  }
+                } catch (java.io.IOException | InterruptedException ended) {
+                  // either side closed
+                }
+              },
+              "delaying-proxy-pump");
+      pump.setDaemon(true);
+      pump.start();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      server.close();
+      for (java.net.Socket socket : sockets) {
+        socket.close();
+      }
     }
   }
 

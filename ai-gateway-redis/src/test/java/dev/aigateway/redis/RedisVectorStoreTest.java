@@ -144,6 +144,27 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void aTimeToLiveBeyondALongOfNanosecondsKeepsEntriesForAsLongAsRedisCan() {
+    for (Duration forever :
+        List.of(
+            Duration.ofMillis(Long.MAX_VALUE),
+            java.time.temporal.ChronoUnit.FOREVER.getDuration())) {
+      VectorStore kept = newStore(forever, 100);
+      float[] first = atAngle(0);
+      float[] second = atAngle(90);
+
+      kept.add("p", "a", first, "a");
+      kept.add("p", "b", second, "b"); // sweeps what Redis holds as expired
+
+      assertThat(ids(kept.nearest("p", first, 1, 0.99))).containsExactly("a");
+      assertThat(kept.size()).isEqualTo(2);
+      String entry = redis.key("{" + name + "}", "e:") + Digests.of("p", "a");
+      assertThat(redis.bytes().sync().pttl(entry.getBytes(StandardCharsets.UTF_8)))
+          .isGreaterThan(Duration.ofDays(365L * 10_000).toMillis());
+    }
+  }
+
+  @Test
   void anEntryAddedByOneInstanceIsFoundByAnotherWithinASecond() throws Exception {
     RedisVectorStore a = instance();
     RedisVectorStore b = instance();

@@ -83,6 +83,9 @@ public final class InMemoryVectorStore implements VectorStore {
    */
   public static final int DEFAULT_SEARCH_VISIT_LIMIT = 1_500;
 
+  /** The longest time to live a long of nanoseconds holds (about 292 years). */
+  private static final Duration LONGEST_NANOS = Duration.ofNanos(Long.MAX_VALUE);
+
   private final Ticker ticker;
   private final long timeToLiveNanos;
   private final long maximumEntries;
@@ -101,7 +104,11 @@ public final class InMemoryVectorStore implements VectorStore {
 
   private InMemoryVectorStore(Builder builder) {
     this.ticker = builder.ticker;
-    this.timeToLiveNanos = builder.timeToLive.toNanos();
+    // saturated: a time to live of centuries and more (ChronoUnit.FOREVER's) never expires
+    this.timeToLiveNanos =
+        builder.timeToLive.compareTo(LONGEST_NANOS) >= 0
+            ? Long.MAX_VALUE
+            : builder.timeToLive.toNanos();
     this.maximumEntries = builder.maximumEntries;
     this.settings =
         new VectorStoreSettings(
@@ -278,7 +285,10 @@ public final class InMemoryVectorStore implements VectorStore {
 
     private Builder() {}
 
-    /** How long after it was written an entry expires; positive. */
+    /**
+     * How long after it was written an entry expires; positive. One of {@code Long.MAX_VALUE}
+     * nanoseconds (about 292 years) or longer, such as {@code ChronoUnit.FOREVER}'s, never expires.
+     */
     public Builder timeToLive(Duration timeToLive) {
       Objects.requireNonNull(timeToLive, "timeToLive");
       if (timeToLive.isNegative() || timeToLive.isZero()) {

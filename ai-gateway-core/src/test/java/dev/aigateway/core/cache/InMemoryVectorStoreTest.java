@@ -163,6 +163,25 @@ class InMemoryVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void aTimeToLiveBeyondALongOfNanosecondsKeepsEntriesForGood() {
+    for (Duration forever :
+        List.of(
+            Duration.ofMillis(Long.MAX_VALUE),
+            java.time.temporal.ChronoUnit.FOREVER.getDuration())) {
+      VectorStore kept = newStore(forever, 10);
+      float[] vector = atAngle(0);
+
+      kept.add("p", "x", vector, "x");
+      clock.advance(Duration.ofDays(365L * 100)); // an hour-long time to live would be long past
+
+      assertThat(kept.nearest("p", vector, 1, 0.99))
+          .extracting(VectorMatch::id)
+          .containsExactly("x");
+      assertThat(kept.size()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void vectorsOfAnotherDimensionAreRejectedNamingThePartition() {
     store.add("p", "x", randomUnit(), "x");
 
