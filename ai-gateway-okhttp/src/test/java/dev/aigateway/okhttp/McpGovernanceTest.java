@@ -423,6 +423,82 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolCallWhoseNameTheGatewayCannotReadIsRefusedWhenAccessOrToolRulesApply()
+      throws Exception {
+    // Go's encoding/json matches member names case-insensitively: a server written in Go reads
+    // "NAME" or "Name" as the tool's name. A name the gateway cannot read is refused under any
+    // access rule or tool policy, since what the server would run is not known.
+    OkHttpClient client = client(github());
+    List<String> params =
+        List.of(
+            "{\"NAME\":\"delete_repo\",\"arguments\":{}}",
+            "{\"Name\":\"delete_repo\"}",
+            "{\"name\":{\"x\":1}}",
+            "{\"name\":null}",
+            "{\"arguments\":{}}",
+            "[\"delete_repo\"]");
+
+    for (String p : params) {
+      String body = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":" + p + "}";
+
+      JsonNode error = JSON.readTree(post(client, "alice", body));
+
+      assertThat(error.path("id").asInt()).as(p).isEqualTo(5);
+      assertThat(error.path("error").path("code").asInt())
+          .as(p)
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      assertThat(error.path("error").path("message").asText()).contains("github", "tool name");
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.ACCESS_DENIED);
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aToolCallWithoutAReadableNameUnderATargetedToolPolicyIsRefused() throws Exception {
+    OkHttpClient client =
+        client(
+            McpServer.builder("github", server.url("/mcp").toString())
+                .tool("create_issue", ToolPolicy.builder().maxArgumentBytes(10)));
+
+    JsonNode error =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+                    + "\"params\":{\"Name\":\"create_issue\",\"arguments\":{\"t\":\"long text\"}}}"));
+
+    assertThat(error.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void withoutAccessRulesOrToolPoliciesAToolCallWithoutAReadableNamePassesAsItIs()
+      throws Exception {
+    OkHttpClient client = client(McpServer.builder("github", server.url("/mcp").toString()));
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+                    + "\"params\":{\"Name\":\"get_issue\"}}"));
+
+    assertThat(answer.has("result")).isTrue();
+    assertThat(backend.calls.get()).isEqualTo(1);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.tool().tool()).isNull();
+  }
+
+  @Test
   void aDeniedToolInUtf16OrUtf32JsonIsRefusedLikeItsUtf8Form() throws Exception {
     OkHttpClient client = client(github());
 

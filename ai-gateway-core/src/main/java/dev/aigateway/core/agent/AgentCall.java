@@ -48,6 +48,9 @@ public final class AgentCall {
   /** JSON-RPC's code of a request that is not readable JSON. */
   private static final int PARSE_ERROR_CODE = -32700;
 
+  /** The rule a tools/call without a readable tool name is refused by. */
+  static final String NO_TOOL_NAME_RULE = "no-tool-name";
+
   private final AgentGovernance governance;
   private final Peer peer;
   private final ClientRequest request;
@@ -258,6 +261,19 @@ public final class AgentCall {
       return true; // refused with its credential
     }
     String what = describe(m);
+    if (m.tool == null && peer.needsToolName(m.method)) {
+      m.access = new AccessInfo(AccessInfo.Decision.DENIED, NO_TOOL_NAME_RULE, null);
+      refuse(
+          m,
+          ToolCallInfo.Outcome.DENIED,
+          RejectionReason.ACCESS_DENIED,
+          AgentGovernance.ACCESS_DENIED_CODE,
+          what
+              + " has no tool name the gateway can read (params.name is not a string, number or"
+              + " boolean), so the access rules and tool policies cannot be checked",
+          Map.of("reason", RejectionReason.ACCESS_DENIED.headerValue(), "rule", NO_TOOL_NAME_RULE));
+      return true;
+    }
     String accessName = peer.accessName(m.method, m.tool);
     if (accessName != null) {
       ToolAccess.Decision decision = peer.access.check(consumer, roles, accessName);
