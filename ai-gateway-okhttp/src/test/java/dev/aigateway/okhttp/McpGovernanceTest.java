@@ -801,6 +801,45 @@ class McpGovernanceTest {
   }
 
   @Test
+  void otherSpellingsOfTheServersPathAreGovernedAsIt() throws Exception {
+    // Servers decode percent-encoded unreserved characters (RFC 3986 6.2.2.2) and servlet
+    // containers drop ;parameters from path segments: these reach the governed endpoint.
+    OkHttpClient client = client(github());
+    String root = server.url("/").toString();
+    for (String path : List.of("%6Dcp", "%6dcp", "mcp;x=1", "mcp;", "m%63p/")) {
+      Request request =
+          new Request.Builder()
+              .url(root + path)
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        JsonNode answer = JSON.readTree(response.body().string());
+        assertThat(answer.path("error").path("code").asInt())
+            .as(path)
+            .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      }
+      assertThat(events.next().tool().outcome()).as(path).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
+  void aPathThatOnlyEncodesAReservedCharacterIsAnotherPath() throws Exception {
+    OkHttpClient client = client(github());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/").toString() + "mcp%2Fx")
+            .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+            .header("x-consumer-id", "alice")
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.body().string()).contains("\"result\"");
+    }
+    assertThat(events.all).isEmpty();
+  }
+
+  @Test
   void callsToOtherUrlsAreNotGoverned() throws Exception {
     OkHttpClient client = client(github());
     Request request =
