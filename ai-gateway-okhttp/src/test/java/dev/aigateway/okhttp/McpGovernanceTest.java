@@ -713,6 +713,42 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aBatchWhoseRequestsShareAnIdIsAnsweredLocallyWithOneExactEventPerMember() throws Exception {
+    // Answers are told apart by id: with two requests of one id, which answer is whose is not
+    // known, so the batch is not sent and every member ends in its own refused event.
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "bob",
+                "["
+                    + call(1, "get_issue", "{}")
+                    + ","
+                    + call(1, "list_issues", "{}")
+                    + ","
+                    + call(2, "get_issue", "{}")
+                    + "]"));
+
+    assertThat(answer.size()).isEqualTo(3);
+    assertThat(answer.get(0).path("id").asInt()).isEqualTo(1);
+    assertThat(answer.get(0).path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(answer.get(0).path("error").path("message").asText()).contains("id");
+    assertThat(answer.get(1).path("id").asInt()).isEqualTo(1);
+    assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(answer.get(2).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+    assertThat(backend.calls.get()).isZero();
+    for (int i = 0; i < 3; i++) {
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    }
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void anInFlightCapRefusesTheCallsBeyondIt() throws Exception {
     OkHttpClient client = client(github().maxInFlight(2));
     backend.gate = new CountDownLatch(1);

@@ -48,6 +48,8 @@ public final class AgentCall {
   /** JSON-RPC's code of a request that is not readable JSON. */
   private static final int PARSE_ERROR_CODE = -32700;
 
+  private static final int INVALID_REQUEST_CODE = -32600;
+
   /** The rule a tools/call without a readable tool name is refused by. */
   static final String NO_TOOL_NAME_RULE = "no-tool-name";
 
@@ -138,11 +140,13 @@ public final class AgentCall {
    * Reads the POST's messages and checks each request: its credential and access, argument size,
    * content, then the counters of all requests at once. A refused request refuses the whole POST
    * (its other requests are answered {@link AgentGovernance#NOT_SENT_CODE}): the application gets
-   * one local answer with a JSON-RPC error per request and nothing is sent. A body that is not
-   * JSON-RPC, or has no request, goes as it is and makes no event. One that starts as a JSON object
-   * or array but cannot be read whole (malformed, followed by more text, beyond the parser's
-   * bounds) is not sent either: the answer is JSON-RPC's parse error (-32700, id null), with no
-   * event.
+   * one local answer with a JSON-RPC error per request and nothing is sent. So does a batch with
+   * two requests of the same id (their answers could not be told apart): those requests are
+   * answered -32600 (invalid request), the others {@link AgentGovernance#NOT_SENT_CODE}, all {@code
+   * NOT_SENT}. A body that is not JSON-RPC, or has no request, goes as it is and makes no event.
+   * One that starts as a JSON object or array but cannot be read whole (malformed, followed by more
+   * text, beyond the parser's bounds) is not sent either: the answer is JSON-RPC's parse error
+   * (-32700, id null), with no event.
    */
   public Admission admit() {
     long began = System.nanoTime();
@@ -187,6 +191,30 @@ public final class AgentCall {
     }
     if (members.isEmpty()) {
       return new Admission(null);
+    }
+    if (byId.size() < members.size()) {
+      // Answers are matched to requests by id: with two requests of one id, which answer is whose
+      // is not known, so the batch is not sent.
+      Map<String, Integer> uses = new HashMap<>();
+      for (Member member : members) {
+        uses.merge(member.id, 1, Integer::sum);
+      }
+      for (Member member : members) {
+        if (uses.get(member.id) > 1) {
+          refuse(
+              member,
+              ToolCallInfo.Outcome.NOT_SENT,
+              RejectionReason.INVALID_REQUEST,
+              INVALID_REQUEST_CODE,
+              describe(member)
+                  + " was not sent: its id "
+                  + member.id
+                  + " is also the id of another request of its batch, so their answers cannot be"
+                  + " told apart; ids must be unique",
+              Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
+        }
+      }
+      return new Admission(localAnswer());
     }
     resolveCaller();
     boolean refused = false;
