@@ -458,6 +458,26 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolNameGivenAlsoInAnotherCaseIsRefusedAsAmbiguous() throws Exception {
+    // Go's encoding/json reads "NAME" as the name too, and the last one wins there: such a server
+    // would run delete_repo while the gateway reads the allowed get_issue.
+    OkHttpClient client = client(github());
+
+    JsonNode error =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":"
+                    + "{\"name\":\"get_issue\",\"NAME\":\"delete_repo\",\"arguments\":{}}}"));
+
+    assertThat(error.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
   void aToolCallWithoutAReadableNameUnderATargetedToolPolicyIsRefused() throws Exception {
     OkHttpClient client =
         client(

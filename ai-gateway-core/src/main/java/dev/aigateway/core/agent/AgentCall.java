@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -96,6 +97,16 @@ public final class AgentCall {
     }
   }
 
+  private static boolean nameInAnotherCase(JsonNode params) {
+    for (Iterator<String> names = params.fieldNames(); names.hasNext(); ) {
+      String key = names.next();
+      if (!"name".equals(key) && "name".equalsIgnoreCase(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** One request of the POST. */
   private static final class Member {
     final Rpc.Message message;
@@ -122,11 +133,13 @@ public final class AgentCall {
       this.method = method;
       JsonNode name = message.node().path("params").path("name");
       // A name given as a number or a boolean is the text a server reads it as (123: "123"), so
-      // it is checked as that text rather than let through unchecked.
+      // it is checked as that text rather than let through unchecked. A name also given in
+      // another case ("NAME") is not read: Go's JSON decoder takes the last of them.
       this.tool =
           peer.kind == ToolCallInfo.Kind.MCP
                   && "tools/call".equals(method)
                   && (name.isTextual() || name.isIntegralNumber() || name.isBoolean())
+                  && !nameInAnotherCase(message.node().path("params"))
               ? name.asText()
               : null;
       this.toolPolicy = peer.tool(tool);
@@ -297,8 +310,8 @@ public final class AgentCall {
           RejectionReason.ACCESS_DENIED,
           AgentGovernance.ACCESS_DENIED_CODE,
           what
-              + " has no tool name the gateway can read (params.name is not a string, number or"
-              + " boolean), so the access rules and tool policies cannot be checked",
+              + " has no tool name the gateway can read (params.name is missing, not a string,"
+              + " number or boolean, or also given in another case), so the access rules and tool policies cannot be checked",
           Map.of("reason", RejectionReason.ACCESS_DENIED.headerValue(), "rule", NO_TOOL_NAME_RULE));
       return true;
     }
