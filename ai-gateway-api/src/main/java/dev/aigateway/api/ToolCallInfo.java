@@ -78,7 +78,10 @@ public record ToolCallInfo(
      * application got a JSON-RPC error in its place).
      */
     BLOCKED,
-    /** Not sent because another member of its batch was refused. Answered locally. */
+    /**
+     * Not sent because another member of its batch was refused, or because another request of its
+     * batch has the same id. Answered locally.
+     */
     NOT_SENT,
     /** The server answered with an HTTP error status, not a JSON-RPC answer. */
     HTTP_ERROR,

@@ -423,6 +423,102 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aToolCallWhoseNameTheGatewayCannotReadIsRefusedWhenAccessOrToolRulesApply()
+      throws Exception {
+    // Go's encoding/json matches member names case-insensitively: a server written in Go reads
+    // "NAME" or "Name" as the tool's name. A name the gateway cannot read is refused under any
+    // access rule or tool policy, since what the server would run is not known.
+    OkHttpClient client = client(github());
+    List<String> params =
+        List.of(
+            "{\"NAME\":\"delete_repo\",\"arguments\":{}}",
+            "{\"Name\":\"delete_repo\"}",
+            "{\"name\":{\"x\":1}}",
+            "{\"name\":null}",
+            "{\"arguments\":{}}",
+            "[\"delete_repo\"]");
+
+    for (String p : params) {
+      String body = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":" + p + "}";
+
+      JsonNode error = JSON.readTree(post(client, "alice", body));
+
+      assertThat(error.path("id").asInt()).as(p).isEqualTo(5);
+      assertThat(error.path("error").path("code").asInt())
+          .as(p)
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      assertThat(error.path("error").path("message").asText()).contains("github", "tool name");
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.ACCESS_DENIED);
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aToolNameGivenAlsoInAnotherCaseIsRefusedAsAmbiguous() throws Exception {
+    // Go's encoding/json reads "NAME" as the name too, and the last one wins there: such a server
+    // would run delete_repo while the gateway reads the allowed get_issue.
+    OkHttpClient client = client(github());
+
+    JsonNode error =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":"
+                    + "{\"name\":\"get_issue\",\"NAME\":\"delete_repo\",\"arguments\":{}}}"));
+
+    assertThat(error.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void aToolCallWithoutAReadableNameUnderATargetedToolPolicyIsRefused() throws Exception {
+    OkHttpClient client =
+        client(
+            McpServer.builder("github", server.url("/mcp").toString())
+                .tool("create_issue", ToolPolicy.builder().maxArgumentBytes(10)));
+
+    JsonNode error =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+                    + "\"params\":{\"Name\":\"create_issue\",\"arguments\":{\"t\":\"long text\"}}}"));
+
+    assertThat(error.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+  }
+
+  @Test
+  void withoutAccessRulesOrToolPoliciesAToolCallWithoutAReadableNamePassesAsItIs()
+      throws Exception {
+    OkHttpClient client = client(McpServer.builder("github", server.url("/mcp").toString()));
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "alice",
+                "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+                    + "\"params\":{\"Name\":\"get_issue\"}}"));
+
+    assertThat(answer.has("result")).isTrue();
+    assertThat(backend.calls.get()).isEqualTo(1);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.tool().tool()).isNull();
+  }
+
+  @Test
   void aDeniedToolInUtf16OrUtf32JsonIsRefusedLikeItsUtf8Form() throws Exception {
     OkHttpClient client = client(github());
 
@@ -637,6 +733,42 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aBatchWhoseRequestsShareAnIdIsAnsweredLocallyWithOneExactEventPerMember() throws Exception {
+    // Answers are told apart by id: with two requests of one id, which answer is whose is not
+    // known, so the batch is not sent and every member ends in its own refused event.
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "bob",
+                "["
+                    + call(1, "get_issue", "{}")
+                    + ","
+                    + call(1, "list_issues", "{}")
+                    + ","
+                    + call(2, "get_issue", "{}")
+                    + "]"));
+
+    assertThat(answer.size()).isEqualTo(3);
+    assertThat(answer.get(0).path("id").asInt()).isEqualTo(1);
+    assertThat(answer.get(0).path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(answer.get(0).path("error").path("message").asText()).contains("id");
+    assertThat(answer.get(1).path("id").asInt()).isEqualTo(1);
+    assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(answer.get(2).path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+    assertThat(backend.calls.get()).isZero();
+    for (int i = 0; i < 3; i++) {
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    }
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void anInFlightCapRefusesTheCallsBeyondIt() throws Exception {
     OkHttpClient client = client(github().maxInFlight(2));
     backend.gate = new CountDownLatch(1);
@@ -721,6 +853,45 @@ class McpGovernanceTest {
       assertThat(accepted.code()).isEqualTo(202);
     }
 
+    assertThat(events.all).isEmpty();
+  }
+
+  @Test
+  void otherSpellingsOfTheServersPathAreGovernedAsIt() throws Exception {
+    // Servers decode percent-encoded unreserved characters (RFC 3986 6.2.2.2) and servlet
+    // containers drop ;parameters from path segments: these reach the governed endpoint.
+    OkHttpClient client = client(github());
+    String root = server.url("/").toString();
+    for (String path : List.of("%6Dcp", "%6dcp", "mcp;x=1", "mcp;", "m%63p/")) {
+      Request request =
+          new Request.Builder()
+              .url(root + path)
+              .header("x-consumer-id", "alice")
+              .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+              .build();
+      try (Response response = client.newCall(request).execute()) {
+        JsonNode answer = JSON.readTree(response.body().string());
+        assertThat(answer.path("error").path("code").asInt())
+            .as(path)
+            .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+      }
+      assertThat(events.next().tool().outcome()).as(path).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
+  void aPathThatOnlyEncodesAReservedCharacterIsAnotherPath() throws Exception {
+    OkHttpClient client = client(github());
+    Request request =
+        new Request.Builder()
+            .url(server.url("/").toString() + "mcp%2Fx")
+            .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+            .header("x-consumer-id", "alice")
+            .build();
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.body().string()).contains("\"result\"");
+    }
     assertThat(events.all).isEmpty();
   }
 

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -47,6 +48,11 @@ public final class AgentCall {
 
   /** JSON-RPC's code of a request that is not readable JSON. */
   private static final int PARSE_ERROR_CODE = -32700;
+
+  private static final int INVALID_REQUEST_CODE = -32600;
+
+  /** The rule a tools/call without a readable tool name is refused by. */
+  static final String NO_TOOL_NAME_RULE = "no-tool-name";
 
   private final AgentGovernance governance;
   private final Peer peer;
@@ -91,6 +97,16 @@ public final class AgentCall {
     }
   }
 
+  private static boolean nameInAnotherCase(JsonNode params) {
+    for (Iterator<String> names = params.fieldNames(); names.hasNext(); ) {
+      String key = names.next();
+      if (!"name".equals(key) && "name".equalsIgnoreCase(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** One request of the POST. */
   private static final class Member {
     final Rpc.Message message;
@@ -117,11 +133,13 @@ public final class AgentCall {
       this.method = method;
       JsonNode name = message.node().path("params").path("name");
       // A name given as a number or a boolean is the text a server reads it as (123: "123"), so
-      // it is checked as that text rather than let through unchecked.
+      // it is checked as that text rather than let through unchecked. A name also given in
+      // another case ("NAME") is not read: Go's JSON decoder takes the last of them.
       this.tool =
           peer.kind == ToolCallInfo.Kind.MCP
                   && "tools/call".equals(method)
                   && (name.isTextual() || name.isIntegralNumber() || name.isBoolean())
+                  && !nameInAnotherCase(message.node().path("params"))
               ? name.asText()
               : null;
       this.toolPolicy = peer.tool(tool);
@@ -135,11 +153,13 @@ public final class AgentCall {
    * Reads the POST's messages and checks each request: its credential and access, argument size,
    * content, then the counters of all requests at once. A refused request refuses the whole POST
    * (its other requests are answered {@link AgentGovernance#NOT_SENT_CODE}): the application gets
-   * one local answer with a JSON-RPC error per request and nothing is sent. A body that is not
-   * JSON-RPC, or has no request, goes as it is and makes no event. One that starts as a JSON object
-   * or array but cannot be read whole (malformed, followed by more text, beyond the parser's
-   * bounds) is not sent either: the answer is JSON-RPC's parse error (-32700, id null), with no
-   * event.
+   * one local answer with a JSON-RPC error per request and nothing is sent. So does a batch with
+   * two requests of the same id (their answers could not be told apart): those requests are
+   * answered -32600 (invalid request), the others {@link AgentGovernance#NOT_SENT_CODE}, all {@code
+   * NOT_SENT}. A body that is not JSON-RPC, or has no request, goes as it is and makes no event.
+   * One that starts as a JSON object or array but cannot be read whole (malformed, followed by more
+   * text, beyond the parser's bounds) is not sent either: the answer is JSON-RPC's parse error
+   * (-32700, id null), with no event.
    */
   public Admission admit() {
     long began = System.nanoTime();
@@ -184,6 +204,30 @@ public final class AgentCall {
     }
     if (members.isEmpty()) {
       return new Admission(null);
+    }
+    if (byId.size() < members.size()) {
+      // Answers are matched to requests by id: with two requests of one id, which answer is whose
+      // is not known, so the batch is not sent.
+      Map<String, Integer> uses = new HashMap<>();
+      for (Member member : members) {
+        uses.merge(member.id, 1, Integer::sum);
+      }
+      for (Member member : members) {
+        if (uses.get(member.id) > 1) {
+          refuse(
+              member,
+              ToolCallInfo.Outcome.NOT_SENT,
+              RejectionReason.INVALID_REQUEST,
+              INVALID_REQUEST_CODE,
+              describe(member)
+                  + " was not sent: its id "
+                  + member.id
+                  + " is also the id of another request of its batch, so their answers cannot be"
+                  + " told apart; ids must be unique",
+              Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
+        }
+      }
+      return new Admission(localAnswer());
     }
     resolveCaller();
     boolean refused = false;
@@ -258,6 +302,19 @@ public final class AgentCall {
       return true; // refused with its credential
     }
     String what = describe(m);
+    if (m.tool == null && peer.needsToolName(m.method)) {
+      m.access = new AccessInfo(AccessInfo.Decision.DENIED, NO_TOOL_NAME_RULE, null);
+      refuse(
+          m,
+          ToolCallInfo.Outcome.DENIED,
+          RejectionReason.ACCESS_DENIED,
+          AgentGovernance.ACCESS_DENIED_CODE,
+          what
+              + " has no tool name the gateway can read (params.name is missing, not a string,"
+              + " number or boolean, or also given in another case), so the access rules and tool policies cannot be checked",
+          Map.of("reason", RejectionReason.ACCESS_DENIED.headerValue(), "rule", NO_TOOL_NAME_RULE));
+      return true;
+    }
     String accessName = peer.accessName(m.method, m.tool);
     if (accessName != null) {
       ToolAccess.Decision decision = peer.access.check(consumer, roles, accessName);

@@ -42,14 +42,59 @@ record Endpoint(String scheme, String host, int port, String path) {
     return new Endpoint(scheme, host, port, normalisedPath(otherPath));
   }
 
+  /**
+   * The path as servers match it: percent-encoded unreserved characters decoded and other escapes
+   * in upper case (RFC 3986 6.2.2), {@code ;parameters} dropped from each segment (as servlet
+   * containers do), runs of slashes merged and a trailing slash dropped.
+   */
   private static String normalisedPath(@Nullable String path) {
     if (path == null || path.isEmpty()) {
       return "/";
+    }
+    if (path.indexOf('%') >= 0) {
+      path = decodeUnreserved(path);
+    }
+    if (path.indexOf(';') >= 0) {
+      path = path.replaceAll(";[^/]*", "");
+      if (path.isEmpty()) {
+        return "/";
+      }
     }
     if (path.contains("//")) {
       path = path.replaceAll("/{2,}", "/"); // servers (Tomcat, nginx) merge them: the same path
     }
     return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+
+  private static String decodeUnreserved(String path) {
+    StringBuilder out = new StringBuilder(path.length());
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      int high = i + 2 < path.length() ? hex(path.charAt(i + 1)) : -1;
+      int low = high >= 0 ? hex(path.charAt(i + 2)) : -1;
+      if (c != '%' || low < 0) {
+        out.append(c);
+        continue;
+      }
+      char decoded = (char) (high * 16 + low);
+      if ((decoded >= 'a' && decoded <= 'z')
+          || (decoded >= 'A' && decoded <= 'Z')
+          || (decoded >= '0' && decoded <= '9')
+          || decoded == '-'
+          || decoded == '.'
+          || decoded == '_'
+          || decoded == '~') {
+        out.append(decoded);
+      } else {
+        out.append('%').append(path.substring(i + 1, i + 3).toUpperCase(Locale.ROOT));
+      }
+      i += 2;
+    }
+    return out.toString();
+  }
+
+  private static int hex(char c) {
+    return c < 128 ? Character.digit(c, 16) : -1;
   }
 
   @Override

@@ -107,6 +107,18 @@ final class Peer {
     return "tools/call".equals(method) ? tool : null;
   }
 
+  /**
+   * Whether an MCP {@code tools/call} without a name the gateway can read is refused: some access
+   * entry or tool policy could apply to the tool the server would run (a server may read the name
+   * where the gateway does not, e.g. {@code "Name"} in Go), so it fails closed. Without access
+   * entries, allowed by default, and without tool policies, nothing depends on the name.
+   */
+  boolean needsToolName(String method) {
+    return kind == ToolCallInfo.Kind.MCP
+        && "tools/call".equals(method)
+        && (!access.allowsEverything() || !tools.isEmpty());
+  }
+
   /** The smallest argument cap that applies, or 0. */
   long maxArgumentBytes(@Nullable ToolPolicy toolPolicy) {
     long server = policy.maxArgumentBytes();
