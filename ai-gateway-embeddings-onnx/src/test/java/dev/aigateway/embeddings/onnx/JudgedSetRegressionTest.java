@@ -14,9 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -185,8 +189,22 @@ class JudgedSetRegressionTest {
   private static List<Outcome> judged2;
   private static List<Outcome> firstJudged;
 
+  /** How many threads decide the pairs: the model runs natively, and a run keeps about one core. */
+  private static final int THREADS = 2;
+
+  private static ExecutorService pool;
+
   @BeforeAll
   static void runTheDefaultOnEveryPair() throws IOException {
+    pool = Executors.newFixedThreadPool(THREADS);
+    try {
+      decideEveryPair();
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static void decideEveryPair() throws IOException {
     EmbeddingModel model = new Memo(MiniLmEmbeddingModel.create());
     SemanticHitGuard guard = SemanticCache.builder(model).build().guard();
     assertThat(guard).isInstanceOf(AlignmentGuard.class);
@@ -210,11 +228,11 @@ class JudgedSetRegressionTest {
    * verifier and by it, and the guard embeds the same words pair after pair. The model gives a text
    * the same vector every time, so the outcomes are those of the model itself; its words in context
    * ({@link TokenVectorModel}, which the learned verifier reads when its model has them) are the
-   * model's own, not kept.
+   * model's own, not kept. Thread-safe: the pairs are decided on {@link #THREADS} threads.
    */
   private static final class Memo implements EmbeddingModel, TokenVectorModel {
     private final MiniLmEmbeddingModel model;
-    private final Map<String, float[]> vectors = new HashMap<>();
+    private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
 
     Memo(MiniLmEmbeddingModel model) {
       this.model = model;
@@ -259,22 +277,42 @@ class JudgedSetRegressionTest {
 
   /**
    * Each pair of a set as the semantic cache decides it: served when the prompts' similarity
-   * reaches {@code threshold} and the guard, told that similarity, does not object.
+   * reaches {@code threshold} and the guard, told that similarity, does not object. The pairs are
+   * decided on {@link #THREADS} threads (the model, the guard and the verifier are thread-safe, as
+   * the cache uses them), each outcome in its pair's place, so the outcomes are those of one
+   * thread.
    */
   private static List<Outcome> outcomes(
       EmbeddingModel model, SemanticHitGuard guard, double threshold, String set)
       throws IOException {
     List<String> lines = Files.readAllLines(SETS.resolve(set), StandardCharsets.UTF_8);
     assertThat(lines.get(0)).isEqualTo("label\tcategory\tcached_prompt\tincoming_prompt\tsplit");
-    List<Outcome> outcomes = new ArrayList<>();
+    List<Future<Outcome>> decided = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       if (line.isBlank()) {
         continue;
       }
       String[] row = line.split("\t", -1);
-      double cosine = MiniLmEmbeddingModelTest.cosine(embed(model, row[2]), embed(model, row[3]));
-      boolean hit = cosine >= threshold && guard.objection(row[2], row[3], cosine).isEmpty();
-      outcomes.add(new Outcome(row[0].equals("paraphrase"), row[1], hit));
+      decided.add(
+          pool.submit(
+              () -> {
+                double cosine =
+                    MiniLmEmbeddingModelTest.cosine(embed(model, row[2]), embed(model, row[3]));
+                boolean hit =
+                    cosine >= threshold && guard.objection(row[2], row[3], cosine).isEmpty();
+                return new Outcome(row[0].equals("paraphrase"), row[1], hit);
+              }));
+    }
+    List<Outcome> outcomes = new ArrayList<>(decided.size());
+    for (Future<Outcome> outcome : decided) {
+      try {
+        outcomes.add(outcome.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while deciding the pairs of " + set, e);
+      } catch (ExecutionException e) {
+        throw new IOException("could not decide a pair of " + set, e.getCause());
+      }
     }
     return outcomes;
   }
