@@ -42,7 +42,8 @@ public final class OkHttpAiGateway {
    * twice (two events and two charges for each).
    *
    * @throws IllegalArgumentException when another gateway governs {@code client} already: each call
-   *     would be charged and reported by both
+   *     would be charged and reported by both; also when a gateway looked up on the client's first
+   *     call ({@link #wrapLazily}) governs it and cannot be looked up now
    */
   public static OkHttpClient wrap(OkHttpClient client, AiGateway gateway) {
     Objects.requireNonNull(client, "client");
@@ -55,7 +56,14 @@ public final class OkHttpAiGateway {
         try {
           governing = lazy.resolve().gateway();
         } catch (IOException e) {
-          // governed by a gateway that cannot be looked up: another one, as far as can be told
+          throw new IllegalArgumentException(
+              "the client is governed already, by a gateway looked up on its first call"
+                  + " (wrapLazily) that cannot be looked up now, so whether it is this one is not"
+                  + " known; each call would be charged and reported by both if it is another:"
+                  + " wrap the client that gateway was given instead ("
+                  + e.getMessage()
+                  + ")",
+              e);
         }
       } else {
         continue;

@@ -167,6 +167,10 @@ class PassThroughTest {
         .isInstanceOf(java.io.IOException.class)
         .hasMessageContaining("gateway bean in creation");
     assertThat(server.getRequestCount()).isZero();
+    assertThatThrownBy(() -> OkHttpAiGateway.wrap(lazy, gateway))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cannot be looked up now")
+        .hasMessageContaining("gateway bean in creation");
 
     built.set(gateway);
     for (int i = 0; i < 2; i++) {
@@ -177,7 +181,7 @@ class PassThroughTest {
     }
     assertThat(events.all).hasSize(2);
     assertThat(events.all.get(1).limits().settledTokens()).isEqualTo(17);
-    assertThat(lookups).hasValue(2); // the failed one, then once for good
+    assertThat(lookups).hasValue(3); // the failed call and wrap, then once for good
     assertThat(OkHttpAiGateway.wrap(lazy, gateway)).isSameAs(lazy);
     assertThatThrownBy(() -> OkHttpAiGateway.wrap(lazy, AiGateway.builder().build()))
         .isInstanceOf(IllegalArgumentException.class)
