@@ -149,10 +149,7 @@ public final class RedisLedgerSink implements LedgerSink {
     this.redis = b.redis;
     this.retain = new EnumMap<>(b.retain);
     // Redis refuses an expiry near the end of its clock, after the script's increments ran
-    this.markerTimeToLive =
-        b.markerTimeToLive.compareTo(RedisResponseCacheStore.LONGEST_TIME_TO_LIVE) > 0
-            ? RedisResponseCacheStore.LONGEST_TIME_TO_LIVE
-            : b.markerTimeToLive;
+    this.markerTimeToLive = Settings.keptInRedis(b.markerTimeToLive);
   }
 
   /** A builder over {@code redis}, with the documented defaults. */

@@ -63,13 +63,6 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
   /** The largest entry stored by default, in bytes of its stored value. */
   public static final int DEFAULT_MAXIMUM_ENTRY_BYTES = 1 << 20;
 
-  /**
-   * The longest an entry is kept, 10<sup>15</sup> ms (about 31,700 years): a longer time to live
-   * (such as {@code ChronoUnit.FOREVER}'s) is kept this long, since Redis refuses an expiry near
-   * the end of its clock.
-   */
-  static final Duration LONGEST_TIME_TO_LIVE = Duration.ofMillis(1_000_000_000_000_000L);
-
   private static final Duration LONGEST_MILLIS = Duration.ofMillis(Long.MAX_VALUE);
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisResponseCacheStore.class);
@@ -91,8 +84,7 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
   private RedisResponseCacheStore(Builder b) {
     this.redis = b.redis;
     this.timeToLive = b.timeToLive;
-    this.keptFor =
-        b.timeToLive.compareTo(LONGEST_TIME_TO_LIVE) > 0 ? LONGEST_TIME_TO_LIVE : b.timeToLive;
+    this.keptFor = Settings.keptInRedis(b.timeToLive);
     this.timeToLiveMillis = Math.max(1, ceilMillis(keptFor));
     this.maximumEntryBytes = b.maximumEntryBytes;
     this.clock = b.clock;

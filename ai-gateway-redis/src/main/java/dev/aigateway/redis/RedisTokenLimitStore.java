@@ -155,8 +155,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private RedisTokenLimitStore(Builder b) {
     this.connection = b.connection;
     this.keyBase = connection.keyPrefix() + HASH_TAG + ":";
-    this.leaseMillis = Long.toString(Math.max(1, kept(b.inFlightLease).toMillis()));
-    this.settlementWindowMillis = Long.toString(Math.max(1, kept(b.settlementWindow).toMillis()));
+    this.leaseMillis = Long.toString(Math.max(1, Settings.keptInRedis(b.inFlightLease).toMillis()));
+    this.settlementWindowMillis =
+        Long.toString(Math.max(1, Settings.keptInRedis(b.settlementWindow).toMillis()));
     this.queueBound = b.settlementQueueBound;
     this.pinnedMicros = b.pinnedMicros;
     this.jvmClock = b.jvmClock;
@@ -182,16 +183,6 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     } catch (IllegalStateException shuttingDown) {
       // built while the JVM stops: nothing to flush at its shutdown
     }
-  }
-
-  /**
-   * {@code d}, at most {@link RedisResponseCacheStore#LONGEST_TIME_TO_LIVE} (10<sup>15</sup> ms):
-   * Redis refuses an expiry near the end of its clock, and the scripts add it to the server's time
-   * in doubles, exact below 2<sup>53</sup>.
-   */
-  private static Duration kept(Duration d) {
-    Duration longest = RedisResponseCacheStore.LONGEST_TIME_TO_LIVE;
-    return d.compareTo(longest) > 0 ? longest : d;
   }
 
   /** A builder for a store on {@code connection}. */

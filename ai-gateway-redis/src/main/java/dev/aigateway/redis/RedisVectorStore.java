@@ -179,7 +179,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private final Duration timeToLive;
   private final long timeToLiveNanos;
 
-  /** The time to live in Redis: {@link #timeToLive}, at most 10<sup>15</sup> ms. */
+  /** The time to live in Redis: {@link #timeToLive}, at most {@link Settings#LONGEST_KEPT}. */
   private final Duration keptInRedis;
 
   private final long maximumEntries;
@@ -215,10 +215,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     this.timeToLiveNanos =
         b.timeToLive.compareTo(LONGEST_NANOS) >= 0 ? Long.MAX_VALUE : b.timeToLive.toNanos();
     // Redis refuses an expiry near the end of its clock
-    this.keptInRedis =
-        b.timeToLive.compareTo(RedisResponseCacheStore.LONGEST_TIME_TO_LIVE) > 0
-            ? RedisResponseCacheStore.LONGEST_TIME_TO_LIVE
-            : b.timeToLive;
+    this.keptInRedis = Settings.keptInRedis(b.timeToLive);
     this.maximumEntries = b.maximumEntries;
     this.streamLength = b.streamLength;
     this.clock = b.clock;

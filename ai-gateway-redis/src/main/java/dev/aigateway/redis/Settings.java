@@ -9,6 +9,18 @@ final class Settings {
   private Settings() {}
 
   /**
+   * The longest anything is kept in Redis, 10<sup>15</sup> ms (about 31,700 years): Redis refuses
+   * an expiry near the end of its clock, and the scripts add times to the server's in doubles,
+   * exact below 2<sup>53</sup>.
+   */
+  static final Duration LONGEST_KEPT = Duration.ofMillis(1_000_000_000_000_000L);
+
+  /** {@code d}, at most {@link #LONGEST_KEPT}: a longer time to live is kept that long. */
+  static Duration keptInRedis(Duration d) {
+    return d.compareTo(LONGEST_KEPT) > 0 ? LONGEST_KEPT : d;
+  }
+
+  /**
    * {@code value}, if it is at least one millisecond (Redis expiries count milliseconds).
    *
    * @throws IllegalArgumentException naming the setting and the value otherwise

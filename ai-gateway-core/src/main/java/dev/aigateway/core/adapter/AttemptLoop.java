@@ -200,7 +200,8 @@ public final class AttemptLoop<R> {
     }
     if (held.outcome() == HeldBody.Held.ENDED || held.outcome() == HeldBody.Held.FAILED) {
       boolean canceled = sender.canceled();
-      if (call.retryAfterFailure(held.endedEarly(), canceled)) {
+      IOException ended = held.endedEarly();
+      if (call.retryAfterFailure(ended, canceled)) {
         discard(response); // nothing of it reached the application
         return null;
       }
@@ -209,8 +210,8 @@ public final class AttemptLoop<R> {
       }
       if (canceled) { // the client's call timeout: fails as a timeout before the answer does
         discard(response);
-        call.failed(held.endedEarly());
-        throw held.endedEarly();
+        call.failed(ended);
+        throw ended;
       }
       return deliver(response, status, contentType, held); // what came, then its end
     }
