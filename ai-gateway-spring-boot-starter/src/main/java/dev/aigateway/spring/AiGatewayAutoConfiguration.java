@@ -33,10 +33,11 @@ import org.springframework.context.annotation.Configuration;
  *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store (of several, the
  *       {@code @Primary} one; several without one fail startup rather than leave the gateway on its
  *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last;
- *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry}, when it
- *       has one and neither declares a {@link GenAiMetrics} bean of its own nor adds one with a
- *       customizer (which records in their place); off with {@code
- *       ai-gateway.metrics.enabled=false};
+ *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry} (of
+ *       several, the {@code @Primary} one, such as Actuator's composite; several without one fail
+ *       startup naming them rather than record nothing), when it has one and neither declares a
+ *       {@link GenAiMetrics} bean of its own nor adds one with a customizer (which records in their
+ *       place); off with {@code ai-gateway.metrics.enabled=false};
  *   <li>Spring AI's OpenAI and Anthropic models governed: an {@code
  *       OpenAiHttpClientBuilderCustomizer} and an {@code AnthropicHttpClientBuilderCustomizer} add
  *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
@@ -92,7 +93,7 @@ public final class AiGatewayAutoConfiguration {
     customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
     if (properties.getMetrics().isEnabled()
         && builder.listeners().stream().noneMatch(GenAiMetrics.class::isInstance)) {
-      meterRegistry.ifUnique(registry -> builder.listener(GenAiMetrics.create(registry)));
+      meterRegistry.ifAvailable(registry -> builder.listener(GenAiMetrics.create(registry)));
     }
     try {
       return builder.build();

@@ -1112,7 +1112,10 @@ public class AiGatewayProperties {
   /** Token metrics. */
   public static class Metrics {
 
-    /** Whether calls are recorded in the application's MeterRegistry (when it has one). */
+    /**
+     * Whether calls are recorded in the application's MeterRegistry (when it has one; of several,
+     * the primary one, and several without one fail startup).
+     */
     private boolean enabled = true;
 
     /** Whether metrics are recorded. */

@@ -644,6 +644,54 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void twoMeterRegistryBeansWithoutAPrimaryFailStartupInsteadOfRecordingNothing() {
+    runner
+        .withBean("firstRegistry", MeterRegistry.class, SimpleMeterRegistry::new)
+        .withBean("secondRegistry", MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError(
+                    "started with metrics on and in neither of the application's registries");
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstRegistry")
+                  .contains("secondRegistry");
+            });
+  }
+
+  @Test
+  void ofSeveralMeterRegistryBeansThePrimaryOneRecords() throws Exception {
+    backend.enqueue(json(completion(12, 3)));
+    SimpleMeterRegistry primary = new SimpleMeterRegistry();
+    SimpleMeterRegistry other = new SimpleMeterRegistry();
+    runner
+        .withBean("primaryRegistry", MeterRegistry.class, () -> primary, d -> d.setPrimary(true))
+        .withBean("otherRegistry", MeterRegistry.class, () -> other)
+        .withBean(OkHttpClient.class, OkHttpClient::new)
+        .run(
+            context -> {
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(primary.find("gen_ai.client.token.usage").meters()).isNotEmpty();
+              assertThat(other.find("gen_ai.client.token.usage").meters()).isEmpty();
+            });
+  }
+
+  @Test
+  void twoMeterRegistryBeansAreNoConcernWhileMetricsAreOff() {
+    runner
+        .withPropertyValues("ai-gateway.metrics.enabled=false")
+        .withBean("firstRegistry", MeterRegistry.class, SimpleMeterRegistry::new)
+        .withBean("secondRegistry", MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  @Test
   void twoTokenLimitStoreBeansFailStartupInsteadOfLeavingTheLimitsInMemory() {
     InMemoryTokenLimitStore first = new InMemoryTokenLimitStore();
     InMemoryTokenLimitStore second = new InMemoryTokenLimitStore();
