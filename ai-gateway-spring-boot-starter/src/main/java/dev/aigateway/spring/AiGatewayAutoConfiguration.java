@@ -7,13 +7,15 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.inventory.InventoryOptions;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.micrometer.GenAiMetrics;
-import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
 import org.springframework.ai.anthropic.http.okhttp.AnthropicHttpClientBuilderCustomizer;
+import org.springframework.ai.anthropic.http.okhttp.SpringAiAnthropicHttpClient;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
+import org.springframework.ai.openai.http.okhttp.SpringAiOpenAiHttpClient;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -40,8 +42,9 @@ import org.springframework.context.annotation.Configuration;
  *       place); off with {@code ai-gateway.metrics.enabled=false};
  *   <li>Spring AI's OpenAI and Anthropic models governed: an {@code
  *       OpenAiHttpClientBuilderCustomizer} and an {@code AnthropicHttpClientBuilderCustomizer} add
- *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
- *       ai-gateway.govern-spring-ai=false});
+ *       the gateway's interceptor to the OkHttp clients Spring AI builds, the gateway looked up
+ *       once the singletons are made, so the gateway's own listeners, stores and customizers may
+ *       use a Spring AI model (off with {@code ai-gateway.govern-spring-ai=false});
  *   <li>every {@link OkHttpClient} bean of the application wrapped, the gateway looked up once the
  *       singletons are made, so the gateway's own listeners and stores may use the client (off with
  *       {@code ai-gateway.wrap-okhttp-beans=false}; several {@link AiGateway} beans without a
@@ -175,15 +178,35 @@ public final class AiGatewayAutoConfiguration {
 
     /**
      * Adds the gateway's interceptor, and the advice that keeps the SDK from retrying a rejection
-     * it cannot wait out, to every OkHttp client Spring AI's OpenAI auto-configuration builds.
+     * it cannot wait out, to every OkHttp client Spring AI's OpenAI auto-configuration builds; the
+     * gateway is looked up once the singletons are made (or on a client's first call).
      */
     @Bean
     public OpenAiHttpClientBuilderCustomizer aiGatewayOpenAiHttpClientCustomizer(
-        AiGateway gateway) {
-      return builder ->
-          builder
-              .interceptor(new SdkRetryAdvice(SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT))
-              .interceptor(OkHttpAiGateway.interceptor(gateway));
+        ObjectProvider<AiGateway> gateway) {
+      return new Customizer(new LazyGatewayInterceptor(gateway));
+    }
+
+    /** The customizer, which looks the gateway up once the singletons are made. */
+    static final class Customizer
+        implements OpenAiHttpClientBuilderCustomizer, SmartInitializingSingleton {
+      private final LazyGatewayInterceptor governed;
+
+      Customizer(LazyGatewayInterceptor governed) {
+        this.governed = governed;
+      }
+
+      @Override
+      public void customize(SpringAiOpenAiHttpClient.Builder builder) {
+        builder
+            .interceptor(new SdkRetryAdvice(SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT))
+            .interceptor(governed);
+      }
+
+      @Override
+      public void afterSingletonsInstantiated() {
+        governed.lookUp();
+      }
     }
   }
 
@@ -199,15 +222,33 @@ public final class AiGatewayAutoConfiguration {
 
     /**
      * Adds the gateway's interceptor, and the advice that keeps the SDK from retrying a rejection
-     * it cannot wait out, to every OkHttp client Spring AI's Anthropic auto-configuration builds.
+     * it cannot wait out, to every OkHttp client Spring AI's Anthropic auto-configuration builds;
+     * the gateway is looked up once the singletons are made (or on a client's first call).
      */
     @Bean
     public AnthropicHttpClientBuilderCustomizer aiGatewayAnthropicHttpClientCustomizer(
-        AiGateway gateway) {
-      return builder ->
-          builder
-              .interceptor(new SdkRetryAdvice())
-              .interceptor(OkHttpAiGateway.interceptor(gateway));
+        ObjectProvider<AiGateway> gateway) {
+      return new Customizer(new LazyGatewayInterceptor(gateway));
+    }
+
+    /** The customizer, which looks the gateway up once the singletons are made. */
+    static final class Customizer
+        implements AnthropicHttpClientBuilderCustomizer, SmartInitializingSingleton {
+      private final LazyGatewayInterceptor governed;
+
+      Customizer(LazyGatewayInterceptor governed) {
+        this.governed = governed;
+      }
+
+      @Override
+      public void customize(SpringAiAnthropicHttpClient.Builder builder) {
+        builder.interceptor(new SdkRetryAdvice()).interceptor(governed);
+      }
+
+      @Override
+      public void afterSingletonsInstantiated() {
+        governed.lookUp();
+      }
     }
   }
 }

@@ -343,6 +343,35 @@ class SpringAiOpenAiTest {
     assertThat(OkHttpAiGateway.isGoverned(app.getBean(OkHttpClient.class))).isTrue();
   }
 
+  /** A listener and a customizer that use Spring AI's chat model (a summarizer, a judge). */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class ChatModelUsingBeansApp extends App {
+    @Bean
+    GatewayListener summarizer(ChatModel chat) {
+      assertThat(chat).isNotNull();
+      return event -> {};
+    }
+
+    @Bean
+    AiGatewayBuilderCustomizer judge(ChatModel chat) {
+      return builder -> assertThat(chat).isNotNull();
+    }
+  }
+
+  @Test
+  void aListenerAndACustomizerThatUseSpringAisChatModelStartAndItsCallsAreGoverned() {
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+    ChatModel chat =
+        start(ChatModelUsingBeansApp.class, "ai-gateway.limits[0].tokens-per-minute=100000");
+
+    assertThat(chat.call("Say hello")).isEqualTo("Hello there");
+
+    assertThat(events()).hasSize(1);
+    assertThat(events().get(0).usage().tokens().totalTokens()).isEqualTo(15);
+    assertThat(events().get(0).consumer()).isEqualTo("team-a");
+  }
+
   private static MockResponse json(String body) {
     return new MockResponse().setHeader("content-type", "application/json").setBody(body);
   }

@@ -169,6 +169,31 @@ class WrappedClientBeansTest {
   }
 
   @Test
+  void twoGatewayBeansWithoutAPrimaryOneFailStartupNamingThemWhenOnlySpringAiIsGoverned() {
+    runner
+        .withPropertyValues("ai-gateway.wrap-okhttp-beans=false")
+        .withBean("firstGateway", AiGateway.class, () -> AiGateway.builder().build())
+        .withBean("secondGateway", AiGateway.class, () -> AiGateway.builder().build())
+        .withBean(
+            AiGatewayInventory.class,
+            () ->
+                new AiGatewayInventory(
+                    AiGateway.builder().build(),
+                    dev.aigateway.core.inventory.InventoryOptions.defaults()))
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError("started with Spring AI's clients ungoverned");
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstGateway")
+                  .contains("secondGateway");
+            });
+  }
+
+  @Test
   void ofTwoGatewayBeansThePrimaryOneGovernsTheClients() throws Exception {
     backend.enqueue(
         AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3)));
