@@ -89,6 +89,8 @@ final class SecurityMapper {
     }
     Duration ahead = oauth.getRefreshAhead();
     if (ahead != null) {
+      GatewayPropertiesMapper.atLeastASecond(
+          path + ".refresh-ahead", ahead, "refreshing a token before it expires");
       GatewayPropertiesMapper.check(path + ".refresh-ahead", () -> builder.refreshAhead(ahead));
     }
     Duration timeout = oauth.getRefreshTimeout();

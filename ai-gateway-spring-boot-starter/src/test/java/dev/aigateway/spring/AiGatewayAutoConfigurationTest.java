@@ -438,6 +438,21 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aBareNumberFailoverDeadlineFailsStartupNamingTheProperty() {
+    // "deadline: 60" meant a minute; as 60 ms every call would run out of time before an answer.
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=openai",
+            "ai-gateway.pool.backends[0].url=https://api.openai.com",
+            "ai-gateway.pool.failover.deadline=60")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.failover.deadline:")
+                    .hasMessageContaining("60 ms"));
+  }
+
+  @Test
   void aBareNumberCacheTtlFailsStartupNamingTheProperty() {
     runner
         .withPropertyValues("ai-gateway.cache.enabled=true", "ai-gateway.cache.ttl=300")

@@ -420,6 +420,45 @@ class SecurityPropertiesTest {
   }
 
   @Test
+  void aBareNumberOAuthRefreshAheadIsMillisecondsAndFailsStartupNamingTheProperty() {
+    // "refresh-ahead: 300" meant five minutes; as 300 ms a token would be refreshed as it expires.
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=internal",
+            "ai-gateway.pool.backends[0].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[0].oauth.token-url=https://login.example.com/oauth2/token",
+            "ai-gateway.pool.backends[0].oauth.client-id=ai-gateway",
+            "ai-gateway.pool.backends[0].oauth.client-secret=" + SECRET,
+            "ai-gateway.pool.backends[0].oauth.refresh-ahead=300")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends[0].oauth.refresh-ahead:")
+                    .hasMessageContaining("300 ms")
+                    .hasMessageNotContaining(SECRET));
+  }
+
+  @Test
+  void bareNumberJwtDurationsAreMillisecondsAndFailStartupNamingTheProperty() {
+    for (String[] setting :
+        new String[][] {
+          {"clock-skew", "60"}, {"jwks-cache-ttl", "300"}, {"jwks-refetch-interval", "30"}
+        }) {
+      runner
+          .withPropertyValues(
+              "ai-gateway.jwt.jwks-url=https://login.example.com/jwks.json",
+              "ai-gateway.jwt.issuer=https://login.example.com/",
+              "ai-gateway.jwt.audiences=ai-gateway",
+              "ai-gateway.jwt." + setting[0] + "=" + setting[1])
+          .run(
+              context ->
+                  assertThat(propertyFailure(context))
+                      .hasMessageStartingWith("ai-gateway.jwt." + setting[0] + ":")
+                      .hasMessageContaining(setting[1] + " ms"));
+    }
+  }
+
+  @Test
   void oauthSettingsWithoutTheTokenUrlFailStartupInsteadOfSendingTheAppsCredentials() {
     runner
         .withPropertyValues(
