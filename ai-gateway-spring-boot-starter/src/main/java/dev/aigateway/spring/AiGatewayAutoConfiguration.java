@@ -10,10 +10,13 @@ import dev.aigateway.micrometer.GenAiMetrics;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 import org.springframework.ai.anthropic.http.okhttp.AnthropicHttpClientBuilderCustomizer;
 import org.springframework.ai.anthropic.http.okhttp.SpringAiAnthropicHttpClient;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
 import org.springframework.ai.openai.http.okhttp.SpringAiOpenAiHttpClient;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -121,7 +124,8 @@ public final class AiGatewayAutoConfiguration {
 
   /**
    * The prompt log, when {@code ai-gateway.prompt-log.enabled=true}; closed (its queue flushed)
-   * when the context closes.
+   * when the context closes, after the wrapped {@link OkHttpClient} beans, Spring AI's model beans
+   * and the beans that use them, so a call that ends while they close is still logged.
    */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
@@ -189,8 +193,9 @@ public final class AiGatewayAutoConfiguration {
 
     /** The customizer, which looks the gateway up once the singletons are made. */
     static final class Customizer
-        implements OpenAiHttpClientBuilderCustomizer, SmartInitializingSingleton {
+        implements OpenAiHttpClientBuilderCustomizer, SmartInitializingSingleton, BeanFactoryAware {
       private final LazyGatewayInterceptor governed;
+      private @Nullable BeanFactory beans;
 
       Customizer(LazyGatewayInterceptor governed) {
         this.governed = governed;
@@ -204,8 +209,14 @@ public final class AiGatewayAutoConfiguration {
       }
 
       @Override
+      public void setBeanFactory(BeanFactory beanFactory) {
+        beans = beanFactory;
+      }
+
+      @Override
       public void afterSingletonsInstantiated() {
         governed.lookUp();
+        LazyGatewayInterceptor.closePromptLogsAfterModels(beans);
       }
     }
   }
@@ -233,8 +244,11 @@ public final class AiGatewayAutoConfiguration {
 
     /** The customizer, which looks the gateway up once the singletons are made. */
     static final class Customizer
-        implements AnthropicHttpClientBuilderCustomizer, SmartInitializingSingleton {
+        implements AnthropicHttpClientBuilderCustomizer,
+            SmartInitializingSingleton,
+            BeanFactoryAware {
       private final LazyGatewayInterceptor governed;
+      private @Nullable BeanFactory beans;
 
       Customizer(LazyGatewayInterceptor governed) {
         this.governed = governed;
@@ -246,8 +260,14 @@ public final class AiGatewayAutoConfiguration {
       }
 
       @Override
+      public void setBeanFactory(BeanFactory beanFactory) {
+        beans = beanFactory;
+      }
+
+      @Override
       public void afterSingletonsInstantiated() {
         governed.lookUp();
+        LazyGatewayInterceptor.closePromptLogsAfterModels(beans);
       }
     }
   }

@@ -3,10 +3,14 @@ package dev.aigateway.spring;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
+import java.util.List;
 import okhttp3.Interceptor;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
+import org.springframework.ai.model.Model;
 import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 
 /**
@@ -58,5 +62,18 @@ final class LazyGatewayInterceptor implements Interceptor {
       resolved = interceptor;
     }
     return interceptor;
+  }
+
+  /**
+   * Makes Spring AI's model beans depend on the prompt log ({@link
+   * OkHttpClientWrapper#closePromptLogsAfter}): with the gateway looked up once the singletons are
+   * made, they may be made before the gateway and its prompt log, which closing the context would
+   * then destroy first.
+   */
+  static void closePromptLogsAfterModels(@Nullable BeanFactory beans) {
+    if (beans instanceof ListableBeanFactory listable) {
+      OkHttpClientWrapper.closePromptLogsAfter(
+          listable, List.of(listable.getBeanNamesForType(Model.class, true, false)));
+    }
   }
 }
