@@ -52,8 +52,9 @@ public final class SecurityProperties {
     private ClientAuthentication clientAuthentication = ClientAuthentication.POST;
 
     /**
-     * A PKCS#8 PEM private key ("-----BEGIN PRIVATE KEY-----") to sign a client assertion with, in
-     * place of a secret; for example file:/run/secrets/llm-client.pem.
+     * The location of a PKCS#8 PEM private key ("-----BEGIN PRIVATE KEY-----") to sign a client
+     * assertion with, in place of a secret; for example file:/run/secrets/llm-client.pem. The key
+     * itself as the value fails startup, without showing it.
      */
     private @Nullable Resource privateKey;
 
@@ -202,7 +203,11 @@ public final class SecurityProperties {
           + ", client-authentication="
           + clientAuthentication
           + ", private-key="
-          + (privateKey == null ? null : privateKey.getDescription())
+          + (privateKey == null
+              ? null
+              : SecurityMapper.isPastedPem(privateKey)
+                  ? "[a PEM key, not its location]"
+                  : privateKey.getDescription())
           + ", scopes="
           + scopes
           + "}";
