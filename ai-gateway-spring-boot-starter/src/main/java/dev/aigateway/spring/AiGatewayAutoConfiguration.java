@@ -7,13 +7,18 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.inventory.InventoryOptions;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.micrometer.GenAiMetrics;
-import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 import org.springframework.ai.anthropic.http.okhttp.AnthropicHttpClientBuilderCustomizer;
+import org.springframework.ai.anthropic.http.okhttp.SpringAiAnthropicHttpClient;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
+import org.springframework.ai.openai.http.okhttp.SpringAiOpenAiHttpClient;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -33,14 +38,16 @@ import org.springframework.context.annotation.Configuration;
  *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store (of several, the
  *       {@code @Primary} one; several without one fail startup rather than leave the gateway on its
  *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last;
- *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry}, when it
- *       has one and neither declares a {@link GenAiMetrics} bean of its own nor adds one with a
- *       customizer (which records in their place); off with {@code
- *       ai-gateway.metrics.enabled=false};
+ *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry} (of
+ *       several, the {@code @Primary} one, such as Actuator's composite; several without one fail
+ *       startup naming them rather than record nothing), when it has one and neither declares a
+ *       {@link GenAiMetrics} bean of its own nor adds one with a customizer (which records in their
+ *       place); off with {@code ai-gateway.metrics.enabled=false};
  *   <li>Spring AI's OpenAI and Anthropic models governed: an {@code
  *       OpenAiHttpClientBuilderCustomizer} and an {@code AnthropicHttpClientBuilderCustomizer} add
- *       the gateway's interceptor to the OkHttp clients Spring AI builds (off with {@code
- *       ai-gateway.govern-spring-ai=false});
+ *       the gateway's interceptor to the OkHttp clients Spring AI builds, the gateway looked up
+ *       once the singletons are made, so the gateway's own listeners, stores and customizers may
+ *       use a Spring AI model (off with {@code ai-gateway.govern-spring-ai=false});
  *   <li>every {@link OkHttpClient} bean of the application wrapped, the gateway looked up once the
  *       singletons are made, so the gateway's own listeners and stores may use the client (off with
  *       {@code ai-gateway.wrap-okhttp-beans=false}; several {@link AiGateway} beans without a
@@ -92,7 +99,7 @@ public final class AiGatewayAutoConfiguration {
     customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
     if (properties.getMetrics().isEnabled()
         && builder.listeners().stream().noneMatch(GenAiMetrics.class::isInstance)) {
-      meterRegistry.ifUnique(registry -> builder.listener(GenAiMetrics.create(registry)));
+      meterRegistry.ifAvailable(registry -> builder.listener(GenAiMetrics.create(registry)));
     }
     try {
       return builder.build();
@@ -117,7 +124,8 @@ public final class AiGatewayAutoConfiguration {
 
   /**
    * The prompt log, when {@code ai-gateway.prompt-log.enabled=true}; closed (its queue flushed)
-   * when the context closes.
+   * when the context closes, after the wrapped {@link OkHttpClient} beans, Spring AI's model beans
+   * and the beans that use them, so a call that ends while they close is still logged.
    */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
@@ -174,15 +182,42 @@ public final class AiGatewayAutoConfiguration {
 
     /**
      * Adds the gateway's interceptor, and the advice that keeps the SDK from retrying a rejection
-     * it cannot wait out, to every OkHttp client Spring AI's OpenAI auto-configuration builds.
+     * it cannot wait out, to every OkHttp client Spring AI's OpenAI auto-configuration builds; the
+     * gateway is looked up once the singletons are made (or on a client's first call).
      */
     @Bean
     public OpenAiHttpClientBuilderCustomizer aiGatewayOpenAiHttpClientCustomizer(
-        AiGateway gateway) {
-      return builder ->
-          builder
-              .interceptor(new SdkRetryAdvice(SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT))
-              .interceptor(OkHttpAiGateway.interceptor(gateway));
+        ObjectProvider<AiGateway> gateway) {
+      return new Customizer(new LazyGatewayInterceptor(gateway));
+    }
+
+    /** The customizer, which looks the gateway up once the singletons are made. */
+    static final class Customizer
+        implements OpenAiHttpClientBuilderCustomizer, SmartInitializingSingleton, BeanFactoryAware {
+      private final LazyGatewayInterceptor governed;
+      private @Nullable BeanFactory beans;
+
+      Customizer(LazyGatewayInterceptor governed) {
+        this.governed = governed;
+      }
+
+      @Override
+      public void customize(SpringAiOpenAiHttpClient.Builder builder) {
+        builder
+            .interceptor(new SdkRetryAdvice(SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT))
+            .interceptor(governed);
+      }
+
+      @Override
+      public void setBeanFactory(BeanFactory beanFactory) {
+        beans = beanFactory;
+      }
+
+      @Override
+      public void afterSingletonsInstantiated() {
+        governed.lookUp();
+        LazyGatewayInterceptor.closePromptLogsAfterModels(beans);
+      }
     }
   }
 
@@ -198,15 +233,42 @@ public final class AiGatewayAutoConfiguration {
 
     /**
      * Adds the gateway's interceptor, and the advice that keeps the SDK from retrying a rejection
-     * it cannot wait out, to every OkHttp client Spring AI's Anthropic auto-configuration builds.
+     * it cannot wait out, to every OkHttp client Spring AI's Anthropic auto-configuration builds;
+     * the gateway is looked up once the singletons are made (or on a client's first call).
      */
     @Bean
     public AnthropicHttpClientBuilderCustomizer aiGatewayAnthropicHttpClientCustomizer(
-        AiGateway gateway) {
-      return builder ->
-          builder
-              .interceptor(new SdkRetryAdvice())
-              .interceptor(OkHttpAiGateway.interceptor(gateway));
+        ObjectProvider<AiGateway> gateway) {
+      return new Customizer(new LazyGatewayInterceptor(gateway));
+    }
+
+    /** The customizer, which looks the gateway up once the singletons are made. */
+    static final class Customizer
+        implements AnthropicHttpClientBuilderCustomizer,
+            SmartInitializingSingleton,
+            BeanFactoryAware {
+      private final LazyGatewayInterceptor governed;
+      private @Nullable BeanFactory beans;
+
+      Customizer(LazyGatewayInterceptor governed) {
+        this.governed = governed;
+      }
+
+      @Override
+      public void customize(SpringAiAnthropicHttpClient.Builder builder) {
+        builder.interceptor(new SdkRetryAdvice()).interceptor(governed);
+      }
+
+      @Override
+      public void setBeanFactory(BeanFactory beanFactory) {
+        beans = beanFactory;
+      }
+
+      @Override
+      public void afterSingletonsInstantiated() {
+        governed.lookUp();
+        LazyGatewayInterceptor.closePromptLogsAfterModels(beans);
+      }
     }
   }
 }

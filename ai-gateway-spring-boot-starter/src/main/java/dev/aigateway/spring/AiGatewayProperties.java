@@ -827,16 +827,22 @@ public class AiGatewayProperties {
     /** Attempts per call, the first included. Unset: the core's default. */
     private @Nullable Integer maxAttempts;
 
-    /** The time all attempts of one call may take. Unset: 60s. */
+    /** The time all attempts of one call may take, at least 1s (write the unit). Unset: 60s. */
     private @Nullable Duration deadline;
 
-    /** The first backoff before retrying the same backend. Unset: 200ms. */
+    /**
+     * The first backoff before retrying the same backend; a bare number is milliseconds. Unset:
+     * 200ms.
+     */
     private @Nullable Duration backoff;
 
-    /** The longest backoff. Unset: 2s. */
+    /** The longest backoff; a bare number is milliseconds. Unset: 2s. */
     private @Nullable Duration maxBackoff;
 
-    /** How long a stream is held for its first event before it fails over. Unset: 30s. */
+    /**
+     * How long a stream is held for its first event before it fails over; a bare number is
+     * milliseconds. Unset: 30s.
+     */
     private @Nullable Duration firstEventTimeout;
 
     /** Whether failover is on. */
@@ -1112,7 +1118,10 @@ public class AiGatewayProperties {
   /** Token metrics. */
   public static class Metrics {
 
-    /** Whether calls are recorded in the application's MeterRegistry (when it has one). */
+    /**
+     * Whether calls are recorded in the application's MeterRegistry (when it has one; of several,
+     * the primary one, and several without one fail startup).
+     */
     private boolean enabled = true;
 
     /** Whether metrics are recorded. */

@@ -433,6 +433,7 @@ final class GatewayPropertiesMapper {
     }
     Duration deadline = settings.getDeadline();
     if (deadline != null) {
+      atLeastASecond(path + ".deadline", deadline, "the time all attempts of a call may take");
       check(path + ".deadline", () -> builder.deadline(deadline));
     }
     Duration backoff = settings.getBackoff();
@@ -496,7 +497,7 @@ final class GatewayPropertiesMapper {
    * bare number is milliseconds to Spring Boot's binder ({@code period: 60} is 60 ms), so such a
    * value is a unit left out, which would silently make the setting a thousand times too small.
    */
-  private static void atLeastASecond(String property, Duration value, String what) {
+  static void atLeastASecond(String property, Duration value, String what) {
     if (!value.isNegative() && !value.isZero() && value.compareTo(Duration.ofSeconds(1)) < 0) {
       long millis = value.toMillis();
       throw new InvalidGatewayPropertyException(

@@ -65,14 +65,19 @@ final class JwtCallerResolverFactory implements OptionalModules.JwtSupport {
     }
     Duration skew = settings.getClockSkew();
     if (skew != null) {
+      GatewayPropertiesMapper.atLeastASecond(
+          path + ".clock-skew", skew, "a skew on exp and nbf (whole seconds)");
       GatewayPropertiesMapper.check(path + ".clock-skew", () -> builder.clockSkew(skew));
     }
     Duration ttl = settings.getJwksCacheTtl();
     if (ttl != null) {
+      GatewayPropertiesMapper.atLeastASecond(path + ".jwks-cache-ttl", ttl, "a key set's cache");
       GatewayPropertiesMapper.check(path + ".jwks-cache-ttl", () -> builder.jwksCacheTtl(ttl));
     }
     Duration refetch = settings.getJwksRefetchInterval();
     if (refetch != null) {
+      GatewayPropertiesMapper.atLeastASecond(
+          path + ".jwks-refetch-interval", refetch, "the least time between key set fetches");
       GatewayPropertiesMapper.check(
           path + ".jwks-refetch-interval", () -> builder.jwksRefetchInterval(refetch));
     }

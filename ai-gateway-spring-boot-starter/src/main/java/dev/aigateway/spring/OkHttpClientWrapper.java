@@ -1,6 +1,7 @@
 package dev.aigateway.spring;
 
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,6 +14,7 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 
 /**
  * Replaces each {@link OkHttpClient} bean by the same client plus the gateway ({@link
@@ -31,6 +33,9 @@ final class OkHttpClientWrapper
 
   /** The clients wrapped so far, until the gateway is looked up once the singletons are made. */
   private final List<OkHttpClient> wrapped = new CopyOnWriteArrayList<>();
+
+  /** The names of the client beans wrapped so far, until the singletons are made. */
+  private final List<String> wrappedNames = new CopyOnWriteArrayList<>();
 
   /** Whether the singletons are made: a client bean made later (a prototype) is wrapped at once. */
   private volatile boolean started;
@@ -62,6 +67,7 @@ final class OkHttpClientWrapper
     }
     OkHttpClient governed = OkHttpAiGateway.wrapLazily(client, gateway::getObject);
     wrapped.add(governed);
+    wrappedNames.add(beanName);
     return governed;
   }
 
@@ -70,7 +76,8 @@ final class OkHttpClientWrapper
    * gateway cannot be found (several {@link AiGateway} beans, none {@code @Primary}) fails startup
    * instead of its first call, and the first wrapped client becomes the client of the semantic
    * cache's {@code OkHttpEmbeddingModel} (when it has none) as {@link OkHttpAiGateway#wrap} makes
-   * it, whether or not a call goes through that client.
+   * it, whether or not a call goes through that client. Each wrapped client bean then depends on
+   * the context's {@link PromptLog} beans ({@link #closePromptLogsAfter}).
    */
   @Override
   public void afterSingletonsInstantiated() {
@@ -83,5 +90,31 @@ final class OkHttpClientWrapper
       OkHttpAiGateway.wrap(client, governing); // looks the gateway up: returns the same client
     }
     wrapped.clear();
+    closePromptLogsAfter(beans, wrappedNames);
+    wrappedNames.clear();
+  }
+
+  /**
+   * Makes each of {@code beanNames} depend on every {@link PromptLog} bean, so closing the context
+   * destroys those beans, and the beans that use them (a service that waits for its calls), before
+   * it closes a prompt log. The gateway takes its prompt log when it is built, which may be after
+   * the beans that use a governed client were made (the gateway is looked up once the singletons
+   * are made): without this, the prompt log was destroyed first, and a call ending while the
+   * context closed was missing from it.
+   */
+  static void closePromptLogsAfter(
+      @Nullable ListableBeanFactory factory, Iterable<String> beanNames) {
+    if (!(factory instanceof ConfigurableListableBeanFactory configurable)) {
+      return;
+    }
+    for (String log :
+        BeanFactoryUtils.beanNamesForTypeIncludingAncestors(
+            configurable, PromptLog.class, true, false)) {
+      for (String beanName : beanNames) {
+        if (!beanName.equals(log)) {
+          configurable.registerDependentBean(log, beanName);
+        }
+      }
+    }
   }
 }

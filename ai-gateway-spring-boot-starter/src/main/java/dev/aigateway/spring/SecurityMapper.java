@@ -89,6 +89,8 @@ final class SecurityMapper {
     }
     Duration ahead = oauth.getRefreshAhead();
     if (ahead != null) {
+      GatewayPropertiesMapper.atLeastASecond(
+          path + ".refresh-ahead", ahead, "refreshing a token before it expires");
       GatewayPropertiesMapper.check(path + ".refresh-ahead", () -> builder.refreshAhead(ahead));
     }
     Duration timeout = oauth.getRefreshTimeout();
@@ -111,10 +113,26 @@ final class SecurityMapper {
   }
 
   /**
+   * Whether {@code resource} is a PEM key pasted where its location goes: Spring reads the value as
+   * a class path location, whose description would then show the key.
+   */
+  static boolean isPastedPem(Resource resource) {
+    return resource.getDescription().contains("-----BEGIN");
+  }
+
+  /**
    * The PKCS#8 private key in the PEM at {@code resource}, of the algorithm's family (RSA or EC).
    * Failures name the property and the resource, never the key's bytes.
    */
   static PrivateKey pemPrivateKey(Resource resource, JwsAlgorithm algorithm, String property) {
+    if (isPastedPem(resource)) {
+      throw new InvalidGatewayPropertyException(
+          property,
+          "is a PEM key itself, not its location (the key is not shown): put it in a file, such"
+              + " as a mounted secret, and write that file's location, for example"
+              + " file:/run/secrets/llm-client.pem",
+          null);
+    }
     String pem;
     try (InputStream in = resource.getInputStream()) {
       byte[] bytes = in.readNBytes(MAX_PEM_BYTES + 1);

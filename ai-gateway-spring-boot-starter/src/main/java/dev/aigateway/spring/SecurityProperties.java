@@ -52,8 +52,9 @@ public final class SecurityProperties {
     private ClientAuthentication clientAuthentication = ClientAuthentication.POST;
 
     /**
-     * A PKCS#8 PEM private key ("-----BEGIN PRIVATE KEY-----") to sign a client assertion with, in
-     * place of a secret; for example file:/run/secrets/llm-client.pem.
+     * The location of a PKCS#8 PEM private key ("-----BEGIN PRIVATE KEY-----") to sign a client
+     * assertion with, in place of a secret; for example file:/run/secrets/llm-client.pem. The key
+     * itself as the value fails startup, without showing it.
      */
     private @Nullable Resource privateKey;
 
@@ -66,10 +67,13 @@ public final class SecurityProperties {
     /** The scopes to ask for. */
     private List<String> scopes = new ArrayList<>();
 
-    /** How long before expiry a token is refreshed. Unset: 5 minutes (at most half its life). */
+    /**
+     * How long before expiry a token is refreshed, at least 1s (write the unit). Unset: 5 minutes
+     * (at most half its life).
+     */
     private @Nullable Duration refreshAhead;
 
-    /** The bound on one token request. Unset: 10 seconds. */
+    /** The bound on one token request; a bare number is milliseconds. Unset: 10 seconds. */
     private @Nullable Duration refreshTimeout;
 
     /** The token endpoint; null when unset. */
@@ -199,7 +203,11 @@ public final class SecurityProperties {
           + ", client-authentication="
           + clientAuthentication
           + ", private-key="
-          + (privateKey == null ? null : privateKey.getDescription())
+          + (privateKey == null
+              ? null
+              : SecurityMapper.isPastedPem(privateKey)
+                  ? "[a PEM key, not its location]"
+                  : privateKey.getDescription())
           + ", scopes="
           + scopes
           + "}";
@@ -484,16 +492,19 @@ public final class SecurityProperties {
     /** Whether the token is removed before the call is sent. Unset: the resolver's default. */
     private @Nullable Boolean stripToken;
 
-    /** Clock skew allowed on exp and nbf. Unset: 60s. */
+    /** Clock skew allowed on exp and nbf, 0 or at least 1s (write the unit). Unset: 60s. */
     private @Nullable Duration clockSkew;
 
-    /** How long the key set is cached. Unset: 5m. */
+    /** How long the key set is cached, at least 1s (write the unit). Unset: 5m. */
     private @Nullable Duration jwksCacheTtl;
 
-    /** The least time between two fetches for an unknown key id. Unset: 30s. */
+    /**
+     * The least time between two fetches for an unknown key id, at least 1s (write the unit).
+     * Unset: 30s.
+     */
     private @Nullable Duration jwksRefetchInterval;
 
-    /** The bound on one key set fetch. Unset: 2s. */
+    /** The bound on one key set fetch; a bare number is milliseconds. Unset: 2s. */
     private @Nullable Duration jwksTimeout;
 
     /** The JWKS URL; null when unset. */

@@ -438,6 +438,21 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aBareNumberFailoverDeadlineFailsStartupNamingTheProperty() {
+    // "deadline: 60" meant a minute; as 60 ms every call would run out of time before an answer.
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=openai",
+            "ai-gateway.pool.backends[0].url=https://api.openai.com",
+            "ai-gateway.pool.failover.deadline=60")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.failover.deadline:")
+                    .hasMessageContaining("60 ms"));
+  }
+
+  @Test
   void aBareNumberCacheTtlFailsStartupNamingTheProperty() {
     runner
         .withPropertyValues("ai-gateway.cache.enabled=true", "ai-gateway.cache.ttl=300")
@@ -641,6 +656,54 @@ class AiGatewayAutoConfigurationTest {
               assertThat(input.get(0).getId().getTag("team")).isEqualTo("team-a");
               assertThat(input.get(0).count()).isEqualTo(1);
             });
+  }
+
+  @Test
+  void twoMeterRegistryBeansWithoutAPrimaryFailStartupInsteadOfRecordingNothing() {
+    runner
+        .withBean("firstRegistry", MeterRegistry.class, SimpleMeterRegistry::new)
+        .withBean("secondRegistry", MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError(
+                    "started with metrics on and in neither of the application's registries");
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstRegistry")
+                  .contains("secondRegistry");
+            });
+  }
+
+  @Test
+  void ofSeveralMeterRegistryBeansThePrimaryOneRecords() throws Exception {
+    backend.enqueue(json(completion(12, 3)));
+    SimpleMeterRegistry primary = new SimpleMeterRegistry();
+    SimpleMeterRegistry other = new SimpleMeterRegistry();
+    runner
+        .withBean("primaryRegistry", MeterRegistry.class, () -> primary, d -> d.setPrimary(true))
+        .withBean("otherRegistry", MeterRegistry.class, () -> other)
+        .withBean(OkHttpClient.class, OkHttpClient::new)
+        .run(
+            context -> {
+              try (Response response =
+                  context.getBean(OkHttpClient.class).newCall(chat()).execute()) {
+                response.body().string();
+              }
+              assertThat(primary.find("gen_ai.client.token.usage").meters()).isNotEmpty();
+              assertThat(other.find("gen_ai.client.token.usage").meters()).isEmpty();
+            });
+  }
+
+  @Test
+  void twoMeterRegistryBeansAreNoConcernWhileMetricsAreOff() {
+    runner
+        .withPropertyValues("ai-gateway.metrics.enabled=false")
+        .withBean("firstRegistry", MeterRegistry.class, SimpleMeterRegistry::new)
+        .withBean("secondRegistry", MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(context -> assertThat(context).hasNotFailed());
   }
 
   @Test

@@ -149,6 +149,36 @@ class SecurityPropertiesTest {
   }
 
   @Test
+  void aPemKeyPastedWhereItsLocationGoesFailsStartupWithoutShowingTheKey() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    String body =
+        Base64.getMimeEncoder(64, new byte[] {'\n'})
+            .encodeToString(generator.generateKeyPair().getPrivate().getEncoded());
+    String pem = "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n";
+    // Any line of the key's base64 (the first one is the same for every RSA 2048 key).
+    String keyLine = body.split("\n")[3];
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=internal",
+            "ai-gateway.pool.backends[0].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[0].oauth.token-url=https://login.example.com/token",
+            "ai-gateway.pool.backends[0].oauth.client-id=ai-gateway",
+            "ai-gateway.pool.backends[0].oauth.private-key=" + pem)
+        .run(
+            context -> {
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].oauth.private-key:");
+              java.io.StringWriter trace = new java.io.StringWriter();
+              context.getStartupFailure().printStackTrace(new java.io.PrintWriter(trace));
+              assertThat(trace.toString()).doesNotContain(keyLine);
+            });
+    SecurityProperties.OAuth oauth = new SecurityProperties.OAuth();
+    oauth.setPrivateKey(new org.springframework.core.io.DefaultResourceLoader().getResource(pem));
+    assertThat(oauth.toString()).doesNotContain(keyLine);
+  }
+
+  @Test
   void aPemThatIsNotAPkcs8KeyFailsStartupNamingTheProperty(@TempDir Path dir) throws Exception {
     Path pem = dir.resolve("rsa.pem");
     Files.writeString(
@@ -417,6 +447,45 @@ class SecurityPropertiesTest {
             context ->
                 assertThat(propertyFailure(context))
                     .hasMessageContaining("ai-gateway.jwt.jwks-url"));
+  }
+
+  @Test
+  void aBareNumberOAuthRefreshAheadIsMillisecondsAndFailsStartupNamingTheProperty() {
+    // "refresh-ahead: 300" meant five minutes; as 300 ms a token would be refreshed as it expires.
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=internal",
+            "ai-gateway.pool.backends[0].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[0].oauth.token-url=https://login.example.com/oauth2/token",
+            "ai-gateway.pool.backends[0].oauth.client-id=ai-gateway",
+            "ai-gateway.pool.backends[0].oauth.client-secret=" + SECRET,
+            "ai-gateway.pool.backends[0].oauth.refresh-ahead=300")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageStartingWith("ai-gateway.pool.backends[0].oauth.refresh-ahead:")
+                    .hasMessageContaining("300 ms")
+                    .hasMessageNotContaining(SECRET));
+  }
+
+  @Test
+  void bareNumberJwtDurationsAreMillisecondsAndFailStartupNamingTheProperty() {
+    for (String[] setting :
+        new String[][] {
+          {"clock-skew", "60"}, {"jwks-cache-ttl", "300"}, {"jwks-refetch-interval", "30"}
+        }) {
+      runner
+          .withPropertyValues(
+              "ai-gateway.jwt.jwks-url=https://login.example.com/jwks.json",
+              "ai-gateway.jwt.issuer=https://login.example.com/",
+              "ai-gateway.jwt.audiences=ai-gateway",
+              "ai-gateway.jwt." + setting[0] + "=" + setting[1])
+          .run(
+              context ->
+                  assertThat(propertyFailure(context))
+                      .hasMessageStartingWith("ai-gateway.jwt." + setting[0] + ":")
+                      .hasMessageContaining(setting[1] + " ms"));
+    }
   }
 
   @Test

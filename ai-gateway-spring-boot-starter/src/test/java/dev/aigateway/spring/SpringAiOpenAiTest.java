@@ -343,6 +343,99 @@ class SpringAiOpenAiTest {
     assertThat(OkHttpAiGateway.isGoverned(app.getBean(OkHttpClient.class))).isTrue();
   }
 
+  /** A listener and a customizer that use Spring AI's chat model (a summarizer, a judge). */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class ChatModelUsingBeansApp extends App {
+    @Bean
+    GatewayListener summarizer(ChatModel chat) {
+      assertThat(chat).isNotNull();
+      return event -> {};
+    }
+
+    @Bean
+    AiGatewayBuilderCustomizer judge(ChatModel chat) {
+      return builder -> assertThat(chat).isNotNull();
+    }
+  }
+
+  @Test
+  void aListenerAndACustomizerThatUseSpringAisChatModelStartAndItsCallsAreGoverned() {
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+    ChatModel chat =
+        start(ChatModelUsingBeansApp.class, "ai-gateway.limits[0].tokens-per-minute=100000");
+
+    assertThat(chat.call("Say hello")).isEqualTo("Hello there");
+
+    assertThat(events()).hasSize(1);
+    assertThat(events().get(0).usage().tokens().totalTokens()).isEqualTo(15);
+    assertThat(events().get(0).consumer()).isEqualTo("team-a");
+  }
+
+  /** A worker that calls Spring AI's chat model on its own thread and waits for it on close. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class ChatWorkerApp extends App {
+    @Bean
+    ChatWorker chatWorker(ChatModel chat) {
+      return new ChatWorker(chat);
+    }
+  }
+
+  static final class ChatWorker implements AutoCloseable {
+    private final ChatModel chat;
+    private final java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+
+    ChatWorker(ChatModel chat) {
+      this.chat = chat;
+    }
+
+    void submit(String prompt) {
+      threads.execute(() -> chat.call(prompt));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      threads.shutdown();
+      threads.awaitTermination(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aChatCallThatEndsWhileTheApplicationClosesIsStillInThePromptLog() throws Exception {
+    backend.enqueue(
+        json(completion("Ending-9c2e", 12, 3)).setBodyDelay(700, TimeUnit.MILLISECONDS));
+    start(ChatWorkerApp.class, "ai-gateway.prompt-log.enabled=true");
+    // Attached after startup: Spring Boot's logging system configures logback at startup.
+    ch.qos.logback.classic.Logger prompts =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(dev.aigateway.core.telemetry.PromptLog.LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> records =
+        new ch.qos.logback.core.read.ListAppender<>();
+    records.start();
+    ch.qos.logback.classic.Level level = prompts.getLevel();
+    prompts.setLevel(ch.qos.logback.classic.Level.INFO);
+    prompts.addAppender(records);
+    try {
+      app.getBean(ChatWorker.class).submit("Say hello");
+      // The call is in flight (its answer delayed) when the application closes.
+      assertThat(backend.takeRequest(60, TimeUnit.SECONDS)).isNotNull();
+      app.close();
+      app = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (records.list.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(records.list)
+          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .anySatisfy(record -> assertThat(record).contains("Ending-9c2e"));
+    } finally {
+      prompts.detachAppender(records);
+      prompts.setLevel(level);
+    }
+  }
+
   private static MockResponse json(String body) {
     return new MockResponse().setHeader("content-type", "application/json").setBody(body);
   }

@@ -169,6 +169,31 @@ class WrappedClientBeansTest {
   }
 
   @Test
+  void twoGatewayBeansWithoutAPrimaryOneFailStartupNamingThemWhenOnlySpringAiIsGoverned() {
+    runner
+        .withPropertyValues("ai-gateway.wrap-okhttp-beans=false")
+        .withBean("firstGateway", AiGateway.class, () -> AiGateway.builder().build())
+        .withBean("secondGateway", AiGateway.class, () -> AiGateway.builder().build())
+        .withBean(
+            AiGatewayInventory.class,
+            () ->
+                new AiGatewayInventory(
+                    AiGateway.builder().build(),
+                    dev.aigateway.core.inventory.InventoryOptions.defaults()))
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              if (failure == null) {
+                throw new AssertionError("started with Spring AI's clients ungoverned");
+              }
+              assertThat(stackTrace(failure))
+                  .contains("NoUniqueBeanDefinitionException")
+                  .contains("firstGateway")
+                  .contains("secondGateway");
+            });
+  }
+
+  @Test
   void ofTwoGatewayBeansThePrimaryOneGovernsTheClients() throws Exception {
     backend.enqueue(
         AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3)));
@@ -202,6 +227,91 @@ class WrappedClientBeansTest {
     @Bean
     OkHttpClient appClient() {
       return new OkHttpClient();
+    }
+  }
+
+  @Test
+  void aCallThatEndsWhileTheContextClosesIsStillInThePromptLog() throws Exception {
+    String completion =
+        AiGatewayAutoConfigurationTest.completion(12, 3).replace("Hello there", "Ending-7f3a");
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(completion)
+            .setBodyDelay(700, java.util.concurrent.TimeUnit.MILLISECONDS));
+    ch.qos.logback.classic.Logger prompts =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(dev.aigateway.core.telemetry.PromptLog.LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> records =
+        new ch.qos.logback.core.read.ListAppender<>();
+    records.start();
+    ch.qos.logback.classic.Level level = prompts.getLevel();
+    prompts.setLevel(ch.qos.logback.classic.Level.INFO);
+    prompts.addAppender(records);
+    try {
+      runner
+          .withPropertyValues("ai-gateway.prompt-log.enabled=true")
+          .withUserConfiguration(ClientAndWorker.class)
+          .run(
+              context -> {
+                assertThat(context).hasNotFailed();
+                context.getBean(Worker.class).submit(chat());
+                // The call is in flight (its answer delayed) when the context closes.
+                assertThat(backend.takeRequest(60, java.util.concurrent.TimeUnit.SECONDS))
+                    .isNotNull();
+              });
+      // Closing the context waited for the worker's call (its close method); the prompt log must
+      // still have been open when the call ended.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (records.list.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(records.list)
+          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .anySatisfy(record -> assertThat(record).contains("Ending-7f3a"));
+    } finally {
+      prompts.detachAppender(records);
+      prompts.setLevel(level);
+    }
+  }
+
+  /** A client, and a worker that calls the LLM with it on its own threads. */
+  @Configuration(proxyBeanMethods = false)
+  static class ClientAndWorker {
+    @Bean
+    OkHttpClient appClient() {
+      return new OkHttpClient();
+    }
+
+    @Bean
+    Worker worker(OkHttpClient client) {
+      return new Worker(client);
+    }
+  }
+
+  /** Runs calls on its own thread; closing it waits for the calls it has started. */
+  static final class Worker implements AutoCloseable {
+    private final OkHttpClient client;
+    private final java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+
+    Worker(OkHttpClient client) {
+      this.client = client;
+    }
+
+    void submit(Request request) {
+      threads.execute(
+          () -> {
+            try (Response response = client.newCall(request).execute()) {
+              response.body().string();
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      threads.shutdown();
+      threads.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 
