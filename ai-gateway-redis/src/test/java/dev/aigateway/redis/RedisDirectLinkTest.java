@@ -82,6 +82,42 @@ class RedisDirectLinkTest {
     }
   }
 
+  /** Connections Redis has accepted since it started. */
+  private static long connectionsAccepted(RedisConnection connection) {
+    String stats = connection.strings().sync().info("stats");
+    for (String line : stats.split("\r?\n")) {
+      if (line.startsWith("total_connections_received:")) {
+        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    throw new AssertionError("no total_connections_received in INFO stats");
+  }
+
+  @Test
+  void connectAtStartUpMakesTheConnectionsTheFirstReservationUses() {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(redis.uri())
+                .commandTimeout(Duration.ofSeconds(2))
+                .build();
+        // built before connect(): its own link is made by connect()
+        RedisTokenLimitStore early = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect(); // at start-up, as the README shows
+      // built after connect(), as the README shows: its own link is made with it
+      try (RedisTokenLimitStore late = RedisTokenLimitStore.builder(connection).build()) {
+        long accepted = connectionsAccepted(connection);
+
+        assertThat(early.reserve(List.of(new LimitCharge(QUOTA, "alice", 1))).admitted()).isTrue();
+        assertThat(late.reserve(List.of(new LimitCharge(QUOTA, "bob", 1))).admitted()).isTrue();
+
+        // both went over the stores' own links, and neither made a connection on the call
+        assertThat(otherFunctionCallers(connection)).hasSize(2);
+        assertThat(connectionsAccepted(connection)).isEqualTo(accepted);
+      }
+    }
+  }
+
   @Test
   void aConnectionRedisClosedWhileTheStoreWasIdleFailsNoReservation() throws Exception {
     // Redis closes connections idle for a second (its "timeout" setting; a proxy or a managed
