@@ -246,6 +246,45 @@ class RedisDirectLinkTest {
     }
   }
 
+  @Test
+  void aPeekBehindABatchOnAFrozenRedisFailsWithinOneCommandTimeoutNotTwo() throws Exception {
+    Duration timeout = Duration.ofSeconds(3);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder().uri(redis.uri()).commandTimeout(timeout).build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1))); // loads the library
+
+      redis.pause();
+      ExecutorService threads = Executors.newSingleThreadExecutor();
+      try {
+        // a batch out on the direct link: the read waits for it, then reads on a frozen server
+        AtomicReference<Thread> reserver = new AtomicReference<>();
+        Future<ReserveResult> reserving =
+            threads.submit(
+                () -> {
+                  reserver.set(Thread.currentThread());
+                  return store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1)));
+                });
+        awaitWaitingForAnAnswer(reserver);
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> store.peek(List.of(new CounterId(QUOTA, "alice"))))
+            .isInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("timed out");
+        // one command timeout (waiting for the batch included), with slack for a loaded
+        // machine; waiting for the batch and then a command timeout of its own would be two
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+            .isLessThan(timeout.multipliedBy(3).dividedBy(2));
+        assertThatThrownBy(() -> reserving.get(10, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(RedisStoreException.class);
+      } finally {
+        redis.resume();
+        threads.shutdownNow();
+      }
+    }
+  }
+
   /**
    * Waits until the thread has sent its command on the direct link and waits for Redis's answer (a
    * fixed sleep could end before a loaded machine ran the thread that far).
