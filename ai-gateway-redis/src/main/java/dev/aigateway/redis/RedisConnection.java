@@ -250,15 +250,17 @@ public final class RedisConnection implements AutoCloseable {
             "interrupted while connecting to Redis at " + description, e);
       }
       synchronized (RedisConnection.this) {
-        if (closed) {
-          connection.close();
-          requireOpen();
+        if (!closed) {
+          if (made == null) {
+            made = connection;
+          }
+          return made;
         }
-        if (made == null) {
-          made = connection;
-        }
-        return made;
       }
+      // Closed meanwhile: closed outside the lock, as close() does (see closing()), since closing
+      // waits for Lettuce's event loop, where a reply's callback may be waiting for the lock.
+      connection.close();
+      throw closedFailure();
     }
 
     /**
@@ -414,8 +416,12 @@ public final class RedisConnection implements AutoCloseable {
 
   private void requireOpen() {
     if (closed) {
-      throw new IllegalStateException("RedisConnection to " + description + " is closed");
+      throw closedFailure();
     }
+  }
+
+  private IllegalStateException closedFailure() {
+    return new IllegalStateException("RedisConnection to " + description + " is closed");
   }
 
   /** Closes the connections and releases the client's threads. */
