@@ -105,6 +105,27 @@ final class DirectLink implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes the connection now, and checks that Redis answers on it ({@code PING}), within {@code
+   * timeoutNanos}, so that the first call does not pay for it; nothing when a call is using the
+   * link (it is connected then) or the link is closed.
+   *
+   * @throws RedisException as described in the class comment
+   */
+  void connect(long timeoutNanos) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    if (!use.tryLock()) {
+      return;
+    }
+    try {
+      if (!closed) {
+        call(Protocol.Command.PING, new String[0], deadline);
+      }
+    } finally {
+      release();
+    }
+  }
+
   /** Lets go of the connection; disconnects it when the link was closed meanwhile. */
   private void release() {
     use.unlock();

@@ -2,9 +2,7 @@ package dev.aigateway.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.NestedMultiOutput;
 import io.lettuce.core.protocol.CommandArgs;
@@ -150,25 +148,6 @@ final class LimitScript {
    */
   List<Object> call(DirectLink link, String[] keys, String[] args, long timeoutNanos) {
     return link.fcall(function, library, keys, args, timeoutNanos);
-  }
-
-  /**
-   * Calls the function on the calling thread (bounded by the connection's command timeout) and
-   * returns its reply, a flat list of integers; for reads off the call path (peek).
-   */
-  @SuppressWarnings("unchecked")
-  List<Long> run(RedisCommands<String, String> redis, String[] keys, String[] args) {
-    Object reply;
-    try {
-      reply = redis.fcall(function, ScriptOutputType.MULTI, keys, args);
-    } catch (RedisCommandExecutionException e) {
-      if (!notFound(e)) {
-        throw e;
-      }
-      redis.functionLoad(library, true);
-      reply = redis.fcall(function, ScriptOutputType.MULTI, keys, args);
-    }
-    return (List<Long>) reply;
   }
 
   private static boolean notFound(Throwable failure) {

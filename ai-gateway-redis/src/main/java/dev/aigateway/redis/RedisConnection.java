@@ -75,6 +75,8 @@ public final class RedisConnection implements AutoCloseable {
   private final Shared<String> strings = new Shared<>(StringCodec.UTF8);
   private final Shared<byte[]> bytes = new Shared<>(ByteArrayCodec.INSTANCE);
   private boolean closed;
+  // connect() was called: a direct link made later is connected when it is made
+  private boolean connectedAtStartUp;
 
   private RedisConnection(Builder b) {
     RedisURI uri = parse(Objects.requireNonNull(b.uri, "uri"));
@@ -119,7 +121,11 @@ public final class RedisConnection implements AutoCloseable {
   /**
    * Connects now, and checks that the server answers, instead of on the first store call: an
    * application calls it at start-up so its first governed calls do not pay for the connection
-   * (which may take longer than the gateway's store timeout). Safe to call again.
+   * (which may take longer than the gateway's store timeout). The shared connections are made, and
+   * so is the blocking connection of each {@link RedisTokenLimitStore} on it that reserves on the
+   * caller's thread ({@link RedisTokenLimitStore.Builder#reserveOnCallerThread}): those of stores
+   * built before this call now, those of stores built after it when they are built (a store whose
+   * connection cannot be made then makes it on its first call). Safe to call again.
    *
    * @return how long the server took to answer {@code PING}
    *     <p>The socket's connect and the connection's handshake are each bounded by the connect
@@ -136,6 +142,15 @@ public final class RedisConnection implements AutoCloseable {
     try {
       strings.get(wait);
       bytes.get(wait);
+      List<DirectLink> links;
+      synchronized (this) {
+        requireOpen();
+        connectedAtStartUp = true;
+        links = List.copyOf(directLinks);
+      }
+      for (DirectLink link : links) {
+        link.connect(connectTimeout.toNanos());
+      }
       long start = System.nanoTime();
       strings().sync().ping();
       return Duration.ofNanos(System.nanoTime() - start);
@@ -235,15 +250,17 @@ public final class RedisConnection implements AutoCloseable {
             "interrupted while connecting to Redis at " + description, e);
       }
       synchronized (RedisConnection.this) {
-        if (closed) {
-          connection.close();
-          requireOpen();
+        if (!closed) {
+          if (made == null) {
+            made = connection;
+          }
+          return made;
         }
-        if (made == null) {
-          made = connection;
-        }
-        return made;
       }
+      // Closed meanwhile: closed outside the lock, as close() does (see closing()), since closing
+      // waits for Lettuce's event loop, where a reply's callback may be waiting for the lock.
+      connection.close();
+      throw closedFailure();
     }
 
     /**
@@ -287,7 +304,8 @@ public final class RedisConnection implements AutoCloseable {
    * A blocking connection of its own that the calling thread writes and reads ({@link DirectLink}),
    * to the same server, user and database; connected on first use and closed with this connection.
    * Null when the URI asks for what it does not do: TLS, a Unix socket or Sentinel (the caller then
-   * uses the shared connection only).
+   * uses the shared connection only). Once {@link #connect} was called, it is connected here,
+   * within the connect timeout (when that fails, its first call connects it).
    */
   @Nullable DirectLink newDirectLink() {
     if (uri.isSsl() || uri.getSocket() != null || !uri.getSentinels().isEmpty()) {
@@ -304,14 +322,24 @@ public final class RedisConnection implements AutoCloseable {
         password = new String(credentials.getPassword());
       }
     }
+    DirectLink link;
+    boolean connectNow;
     synchronized (this) {
       // made also when closed: its calls then fail like those of the shared connection
-      DirectLink link =
+      link =
           new DirectLink(
               uri.getHost(), uri.getPort(), user, password, uri.getDatabase(), this::isOpen);
       directLinks.add(link);
-      return link;
+      connectNow = connectedAtStartUp && !closed;
     }
+    if (connectNow) {
+      try {
+        link.connect(connectTimeout.toNanos());
+      } catch (RuntimeException e) {
+        // not reachable now: its first call connects it, within that call's timeout
+      }
+    }
+    return link;
   }
 
   /** Forgets a link its store closed. */
@@ -388,8 +416,12 @@ public final class RedisConnection implements AutoCloseable {
 
   private void requireOpen() {
     if (closed) {
-      throw new IllegalStateException("RedisConnection to " + description + " is closed");
+      throw closedFailure();
     }
+  }
+
+  private IllegalStateException closedFailure() {
+    return new IllegalStateException("RedisConnection to " + description + " is closed");
   }
 
   /** Closes the connections and releases the client's threads. */

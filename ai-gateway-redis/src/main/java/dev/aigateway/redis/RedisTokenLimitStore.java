@@ -637,7 +637,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    * reservation, not by a read).
    *
    * @throws RedisStoreException when Redis is unreachable or does not answer within the command
-   *     timeout
+   *     timeout (one deadline from the call's start for sending the settlements queued before it,
+   *     making the connection and the read)
    */
   @Override
   public List<CounterReading> peek(List<CounterId> counters) {
@@ -652,6 +653,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     }
     long at = estimateMillis();
     long[][] candidates = new long[n][];
+    long deadlineNanos = System.nanoTime() + callTimeoutNanos;
     for (int attempt = 1; ; attempt++) {
       String[] args = new String[3 + 5 * n];
       args[0] = "";
@@ -685,8 +687,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
       try {
         // Settlements waiting for a batch to ride with go first, on the same connection: the
         // read sees every settlement this thread made before it.
-        batcher.sendQueued(callTimeoutNanos);
-        reply = PEEK.run(connection.strings().sync(), keys, args);
+        batcher.sendQueued(deadlineNanos - System.nanoTime());
+        reply = read(keys, args, deadlineNanos);
       } catch (RedisException e) {
         throw failure("read counters", e);
       }
@@ -720,6 +722,38 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
         readings.add(new CounterReading(id, used, resetsAt));
       }
       return readings;
+    }
+  }
+
+  /**
+   * Runs the read-only function, answered by {@code deadlineNanos} (a {@link System#nanoTime}),
+   * making the connection included.
+   *
+   * @throws RedisException when Redis could not answer in time, or answered an error
+   */
+  @SuppressWarnings("unchecked")
+  private List<Long> read(String[] keys, String[] args, long deadlineNanos) {
+    CompletableFuture<List<Object>> reply =
+        PEEK.send(connection.strings(deadlineNanos - System.nanoTime()).async(), keys, args);
+    try {
+      return (List<Long>)
+          (List<?>) reply.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new RedisCommandTimeoutException(
+          "Command timed out after " + connection.commandTimeout().toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisException("interrupted while reading counters", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      while (cause instanceof java.util.concurrent.CompletionException
+          && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof RedisException redis) {
+        throw redis;
+      }
+      throw new RedisException(String.valueOf(cause), cause);
     }
   }
 

@@ -82,6 +82,42 @@ class RedisDirectLinkTest {
     }
   }
 
+  /** Connections Redis has accepted since it started. */
+  private static long connectionsAccepted(RedisConnection connection) {
+    String stats = connection.strings().sync().info("stats");
+    for (String line : stats.split("\r?\n")) {
+      if (line.startsWith("total_connections_received:")) {
+        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    throw new AssertionError("no total_connections_received in INFO stats");
+  }
+
+  @Test
+  void connectAtStartUpMakesTheConnectionsTheFirstReservationUses() {
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder()
+                .uri(redis.uri())
+                .commandTimeout(Duration.ofSeconds(2))
+                .build();
+        // built before connect(): its own link is made by connect()
+        RedisTokenLimitStore early = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect(); // at start-up, as the README shows
+      // built after connect(), as the README shows: its own link is made with it
+      try (RedisTokenLimitStore late = RedisTokenLimitStore.builder(connection).build()) {
+        long accepted = connectionsAccepted(connection);
+
+        assertThat(early.reserve(List.of(new LimitCharge(QUOTA, "alice", 1))).admitted()).isTrue();
+        assertThat(late.reserve(List.of(new LimitCharge(QUOTA, "bob", 1))).admitted()).isTrue();
+
+        // both went over the stores' own links, and neither made a connection on the call
+        assertThat(otherFunctionCallers(connection)).hasSize(2);
+        assertThat(connectionsAccepted(connection)).isEqualTo(accepted);
+      }
+    }
+  }
+
   @Test
   void aConnectionRedisClosedWhileTheStoreWasIdleFailsNoReservation() throws Exception {
     // Redis closes connections idle for a second (its "timeout" setting; a proxy or a managed
@@ -203,6 +239,45 @@ class RedisDirectLinkTest {
         assertThat(reserving.get(10, TimeUnit.SECONDS).admitted()).isTrue();
         // 10 settled + 1 reserved: the read came after the batch that held the settlement
         assertThat(peeking.get(10, TimeUnit.SECONDS).get(0).used()).isEqualTo(11);
+      } finally {
+        redis.resume();
+        threads.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aPeekBehindABatchOnAFrozenRedisFailsWithinOneCommandTimeoutNotTwo() throws Exception {
+    Duration timeout = Duration.ofSeconds(3);
+    try (RedisServer redis = RedisServer.start();
+        RedisConnection connection =
+            RedisConnection.builder().uri(redis.uri()).commandTimeout(timeout).build();
+        RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
+      connection.connect();
+      store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1))); // loads the library
+
+      redis.pause();
+      ExecutorService threads = Executors.newSingleThreadExecutor();
+      try {
+        // a batch out on the direct link: the read waits for it, then reads on a frozen server
+        AtomicReference<Thread> reserver = new AtomicReference<>();
+        Future<ReserveResult> reserving =
+            threads.submit(
+                () -> {
+                  reserver.set(Thread.currentThread());
+                  return store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1)));
+                });
+        awaitWaitingForAnAnswer(reserver);
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> store.peek(List.of(new CounterId(QUOTA, "alice"))))
+            .isInstanceOf(RedisStoreException.class)
+            .hasMessageContaining("timed out");
+        // one command timeout (waiting for the batch included), with slack for a loaded
+        // machine; waiting for the batch and then a command timeout of its own would be two
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+            .isLessThan(timeout.multipliedBy(3).dividedBy(2));
+        assertThatThrownBy(() -> reserving.get(10, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(RedisStoreException.class);
       } finally {
         redis.resume();
         threads.shutdownNow();
