@@ -208,6 +208,21 @@ class RedisDirectLinkTest {
 
   @Test
   void aPeekMadeWhileABatchIsOutOnTheCallersThreadSeesTheSettlementItHolds() throws Exception {
+    // The settlement waits 2 ms of real time for a reservation to ride with; on a busy machine the
+    // linger timer may send it first, and then the reservation goes out behind it on the shared
+    // connection, not on the direct link. Such a round proves nothing either way and is run again.
+    int rounds = 1;
+    while (!peekSeesTheHeldSettlement()) {
+      rounds++;
+      assertThat(rounds).as("rounds until the batch went out on the direct link").isLessThan(6);
+    }
+  }
+
+  /**
+   * One round: false when the batch did not go out on the caller's thread (the settlement had been
+   * sent on its own), else the peek's reading is checked.
+   */
+  private static boolean peekSeesTheHeldSettlement() throws Exception {
     try (RedisServer redis = RedisServer.start();
         RedisConnection connection =
             RedisConnection.builder()
@@ -230,7 +245,11 @@ class RedisDirectLinkTest {
                   reserver.set(Thread.currentThread());
                   return store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1)));
                 });
-        awaitWaitingForAnAnswer(reserver);
+        if (!waitingForAnAnswer(reserver, Duration.ofSeconds(2))) {
+          redis.resume();
+          assertThat(reserving.get(10, TimeUnit.SECONDS).admitted()).isTrue();
+          return false;
+        }
         Future<List<CounterReading>> peeking =
             threads.submit(() -> store.peek(List.of(new CounterId(QUOTA, "alice"))));
         Thread.sleep(200);
@@ -239,6 +258,7 @@ class RedisDirectLinkTest {
         assertThat(reserving.get(10, TimeUnit.SECONDS).admitted()).isTrue();
         // 10 settled + 1 reserved: the read came after the batch that held the settlement
         assertThat(peeking.get(10, TimeUnit.SECONDS).get(0).used()).isEqualTo(11);
+        return true;
       } finally {
         redis.resume();
         threads.shutdownNow();
@@ -291,7 +311,15 @@ class RedisDirectLinkTest {
    */
   private static void awaitWaitingForAnAnswer(AtomicReference<Thread> caller)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    assertThat(waitingForAnAnswer(caller, Duration.ofSeconds(10)))
+        .as("the batch is out on the direct link")
+        .isTrue();
+  }
+
+  /** Whether {@code caller} waits for Redis's answer on its direct link within {@code limit}. */
+  private static boolean waitingForAnAnswer(AtomicReference<Thread> caller, Duration limit)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
     while (true) {
       Thread thread = caller.get();
       if (thread != null
@@ -300,9 +328,11 @@ class RedisDirectLinkTest {
                   frame ->
                       frame.getClassName().startsWith("redis.clients.jedis.")
                           && frame.getMethodName().equals("getOne"))) {
-        return;
+        return true;
       }
-      assertThat(System.nanoTime()).as("the batch is out on the direct link").isLessThan(deadline);
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
       Thread.sleep(5);
     }
   }
