@@ -20,6 +20,9 @@ public enum CallOutcome {
    * event is charged as a stream closed early.
    */
   CANCELLED,
-  /** The body ended early (connection lost, stream without its end marker); charged what came. */
+  /**
+   * The body ended early (connection lost, a read or call timeout while it was read, stream without
+   * its end marker); charged what came.
+   */
   TRUNCATED
 }

@@ -2,6 +2,8 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.core.wire.ObservedBody;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import okio.Buffer;
 import okio.Source;
 import okio.Timeout;
@@ -11,14 +13,22 @@ import okio.Timeout;
  * {@link ObservedBody#readScratch}, which may use that room past the bytes it returns (a body
  * hiding usage frames its events there), so each byte of the response is copied once on its way to
  * the application. Not thread-safe, as a {@code Source} is read by one thread at a time.
+ *
+ * <p>A source the application drops without closing it (a response neither read to its end nor
+ * closed) closes its body when the garbage collector finds it ({@link Dropped}): the call ends as a
+ * body closed there would, with one event, and its reservation is settled.
  */
 final class ObservedSource implements Source {
 
   private final ObservedBody body;
   private final Buffer.UnsafeCursor cursor = new Buffer.UnsafeCursor();
 
+  /** Closes {@link #body} once, at {@link #close} or when this source is collected unclosed. */
+  private final Cleaner.Cleanable closer;
+
   ObservedSource(ObservedBody body) {
     this.body = body;
+    this.closer = Dropped.closeWhenCollected(this, body);
   }
 
   @Override
@@ -40,6 +50,7 @@ final class ObservedSource implements Source {
         return n;
       } finally {
         room.resizeBuffer(size + Math.max(n, 0)); // the sink keeps only what was read
+        Reference.reachabilityFence(this); // not closed as dropped while a read is under way
       }
     }
   }
@@ -51,6 +62,10 @@ final class ObservedSource implements Source {
 
   @Override
   public void close() throws IOException {
-    body.close();
+    try {
+      body.close();
+    } finally {
+      closer.clean(); // closed already: the cleaner lets go of the body
+    }
   }
 }

@@ -24,9 +24,6 @@ import okhttp3.Response;
  */
 public abstract class SdkResponse {
 
-  /** Closes responses their readers dropped; one daemon thread for every SDK response. */
-  private static final Cleaner DROPPED = Cleaner.create(SdkResponse::closerThread);
-
   private final Response response;
 
   /** Closes {@link #response} once, on {@link #close} or when this object is collected. */
@@ -35,7 +32,7 @@ public abstract class SdkResponse {
   /** Reads {@code response}, which this object then owns (closes). */
   protected SdkResponse(Response response) {
     this.response = Objects.requireNonNull(response, "response");
-    this.closer = DROPPED.register(this, new Closer(response));
+    this.closer = Dropped.closeWhenCollected(this, response);
   }
 
   /** The HTTP status code. */
@@ -53,20 +50,6 @@ public abstract class SdkResponse {
     closer.clean();
   }
 
-  /** The cleaning action: holds the response, never the {@link SdkResponse} it belongs to. */
-  private static final class Closer implements Runnable {
-    private final Response response;
-
-    Closer(Response response) {
-      this.response = response;
-    }
-
-    @Override
-    public void run() {
-      response.close();
-    }
-  }
-
   /** The body's stream, holding its response so that the response is not closed under a reader. */
   private static final class BodyStream extends FilterInputStream {
     @SuppressWarnings({"unused", "FieldCanBeLocal"}) // a strong reference is its only purpose
@@ -76,12 +59,6 @@ public abstract class SdkResponse {
       super(in);
       this.owner = owner;
     }
-  }
-
-  private static Thread closerThread(Runnable runnable) {
-    Thread thread = new Thread(runnable, "ai-gateway-sdk-response-closer");
-    thread.setDaemon(true);
-    return thread;
   }
 
   /** Gives every header's name and value, in the order received, to {@code sink}. */

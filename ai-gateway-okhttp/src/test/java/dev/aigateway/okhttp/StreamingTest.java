@@ -256,6 +256,47 @@ class StreamingTest {
   }
 
   @Test
+  void aStreamPastTheClientsCallTimeoutEndsTruncatedNotCancelled() throws Exception {
+    TokenCounter.defaults().countText("gpt-4o", "Hi"); // loaded before the call's time runs
+    OkHttpClient timed = client.newBuilder().callTimeout(java.time.Duration.ofSeconds(2)).build();
+    String stream = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(stream)
+            // the first event at once, the next one after the call timeout
+            .throttleBody(stream.indexOf("\n\n") + 2, 5, TimeUnit.SECONDS)
+            .build());
+
+    Throwable failure = null;
+    try (Response response =
+        timed
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    chatRequest("gpt-4o", "Hi", "\"stream\":true")))
+            .execute()) {
+      BufferedSource source = response.body().source();
+      assertThat(source.readUtf8Line()).startsWith("data: {"); // the answer was handed on
+      try {
+        source.readUtf8(); // the rest outlasts the call timeout
+      } catch (java.io.IOException e) {
+        failure = e;
+      }
+    }
+
+    assertThat(failure).isInstanceOf(java.io.InterruptedIOException.class).hasMessage("timeout");
+    // The application cancelled nothing: its client's call timeout ended the stream early, as a
+    // read timeout does.
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.errorType()).isEqualTo("java.io.InterruptedIOException");
+    assertThat(event.usage().estimated()).isTrue();
+    assertThat(event.limits().settledTokens()).isEqualTo(event.usage().tokens().totalTokens());
+  }
+
+  @Test
   void chunksReachTheAppAsTheyArriveNotAtTheEnd() throws Exception {
     server.enqueue(
         new MockResponse.Builder()

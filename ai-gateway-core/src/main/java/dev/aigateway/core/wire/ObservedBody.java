@@ -3,6 +3,7 @@ package dev.aigateway.core.wire;
 import dev.aigateway.api.CallOutcome;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -12,7 +13,8 @@ import java.util.function.BooleanSupplier;
  * A response body the application reads through the gateway. Subclasses learn usage from the bytes
  * as they pass; this base class reports, exactly once, how the body ended: read to its end, closed
  * early by the application (cancelled), or failed while being read (truncated, or cancelled when
- * the call was cancelled).
+ * the application cancelled the call; a read failed by a timeout, the client's call timeout
+ * included, is truncated).
  */
 public abstract class ObservedBody extends InputStream {
 
@@ -114,7 +116,11 @@ public abstract class ObservedBody extends InputStream {
     try {
       n = upstream.read(buffer, offset, length);
     } catch (IOException | RuntimeException e) {
-      end(callCanceled.getAsBoolean() ? CallOutcome.CANCELLED : CallOutcome.TRUNCATED, e);
+      // A client that ends a call at its own timeout by cancelling it (OkHttp's callTimeout)
+      // fails the read with an InterruptedIOException: the body ended early, as at a read
+      // timeout, and the application cancelled nothing.
+      boolean canceled = callCanceled.getAsBoolean() && !(e instanceof InterruptedIOException);
+      end(canceled ? CallOutcome.CANCELLED : CallOutcome.TRUNCATED, e);
       throw e;
     }
     if (n > 0) {
