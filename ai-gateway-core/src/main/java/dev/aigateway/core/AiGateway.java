@@ -14,6 +14,7 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.access.AccessPolicy;
 import dev.aigateway.core.access.AccessStage;
+import dev.aigateway.core.adapter.BackgroundResponses;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.agent.A2aAgent;
@@ -114,6 +115,7 @@ public final class AiGateway {
   private final int maxObservedBodyBytes;
   private final Set<String> gatewayHeaders;
   private final AtomicLong callIds = new AtomicLong();
+  private final BackgroundResponses backgroundResponses;
   private final @Nullable BackendPool backendPool;
   private final @Nullable PromptLog promptLog;
   private final @Nullable PriceTable priceTable;
@@ -145,6 +147,9 @@ public final class AiGateway {
     this.injectStreamUsage = b.injectStreamUsage;
     this.maxParsedBodyBytes = b.maxParsedBodyBytes;
     this.maxObservedBodyBytes = b.maxObservedBodyBytes;
+    this.backgroundResponses =
+        new BackgroundResponses(
+            b.maxPendingBackgroundResponses, b.backgroundResponseTimeToLive, b.clock);
     Set<String> headers = new LinkedHashSet<>();
     if (!b.forwardGatewayHeaders) {
       headers.addAll(b.extraGatewayHeaders);
@@ -372,9 +377,21 @@ public final class AiGateway {
     return stages.isEmpty();
   }
 
-  /** Starts governing one matched call. For client adapters. */
+  /**
+   * Starts governing one matched call. For client adapters. Background calls whose time is up are
+   * settled first ({@link BackgroundResponses#sweepIfDue()}), when there are any.
+   */
   public GovernedCall begin(CallMatch match, ClientRequest request) {
+    backgroundResponses.sweepIfDue();
     return new GovernedCall(this, match, request);
+  }
+
+  /**
+   * The Responses API background calls answered before their response was generated, which wait for
+   * a poll to report their usage. For client adapters.
+   */
+  public BackgroundResponses backgroundResponses() {
+    return backgroundResponses;
   }
 
   /** Request headers (lower case) the gateway removes before a governed call is sent. */
@@ -512,6 +529,8 @@ public final class AiGateway {
     private boolean forwardGatewayHeaders;
     private int maxParsedBodyBytes = DEFAULT_MAX_PARSED_BODY_BYTES;
     private int maxObservedBodyBytes = DEFAULT_MAX_OBSERVED_BODY_BYTES;
+    private int maxPendingBackgroundResponses = BackgroundResponses.DEFAULT_MAX_PENDING;
+    private Duration backgroundResponseTimeToLive = BackgroundResponses.DEFAULT_TIME_TO_LIVE;
     private final Set<String> extraGatewayHeaders = new HashSet<>();
     private @Nullable BackendPool backendPool;
     private @Nullable PromptLog promptLog;
@@ -780,6 +799,31 @@ public final class AiGateway {
         throw new IllegalArgumentException("maxObservedBodyBytes must be >= 0 but was " + bytes);
       }
       this.maxObservedBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How a Responses API background call ({@code "background": true}) answered {@code queued} or
+     * {@code in_progress}, its usage still to come, is settled: its reservation stays open and its
+     * event unsent until the application polls the response through a wrapped client ({@code GET
+     * …/responses/{id}}, {@code POST …/responses/{id}/cancel}) and the answer is terminal; the call
+     * is then settled on the usage reported (a failed or cancelled response without usage: its
+     * prompt estimate). At most {@code maxPending} calls wait (default {@value
+     * BackgroundResponses#DEFAULT_MAX_PENDING}; beyond, and with 0, a call is settled at once on
+     * its whole allowance, prompt estimate plus output allowance), each for at most {@code
+     * timeToLive} (default 1 hour), after which it is settled on its whole allowance. See {@link
+     * BackgroundResponses}.
+     */
+    public Builder backgroundResponses(int maxPending, Duration timeToLive) {
+      if (maxPending < 0) {
+        throw new IllegalArgumentException("maxPending must be >= 0 but was " + maxPending);
+      }
+      Objects.requireNonNull(timeToLive, "timeToLive");
+      if (timeToLive.isNegative() || timeToLive.isZero()) {
+        throw new IllegalArgumentException("timeToLive must be positive but was " + timeToLive);
+      }
+      this.maxPendingBackgroundResponses = maxPending;
+      this.backgroundResponseTimeToLive = timeToLive;
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.AttemptLoop;
 import dev.aigateway.core.adapter.AttemptPlan;
 import dev.aigateway.core.adapter.AttemptSender;
+import dev.aigateway.core.adapter.BackgroundResponses;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.agent.AgentGovernance;
@@ -33,6 +34,7 @@ import okio.AsyncTimeout;
 import okio.Buffer;
 import okio.ForwardingSource;
 import okio.Okio;
+import okio.Source;
 import okio.Timeout;
 import org.jspecify.annotations.Nullable;
 
@@ -102,7 +104,9 @@ final class GatewayInterceptor implements Interceptor {
     // The request serves as its own headers for the match: no function object per call.
     CallMatch match = gateway.match(request.method(), clientRequest.encodedPath(), clientRequest);
     if (match == null) {
-      return chain.proceed(request);
+      return gateway.backgroundResponses().size() == 0
+          ? chain.proceed(request)
+          : passedOn(chain, request, clientRequest.encodedPath());
     }
     RequestBody body = request.body();
     byte[] bytes = body == null ? NO_BODY : bytesOf(body);
@@ -133,6 +137,92 @@ final class GatewayInterceptor implements Interceptor {
       return synthetic(request, answer.rejection());
     }
     return delivered(call, answer, admission, sender);
+  }
+
+  /**
+   * A request the gateway does not govern, sent on as it is, while background calls wait for their
+   * usage: when it polls one of their responses and is answered 2xx, its body is read on its way to
+   * the application (a copy kept up to the gateway's {@code maxObservedBodyBytes}), and once read
+   * whole it may settle the call ({@link BackgroundResponses#polled}).
+   */
+  private Response passedOn(Chain chain, Request request, String encodedPath) throws IOException {
+    BackgroundResponses background = gateway.backgroundResponses();
+    String id = BackgroundResponses.polledId(request.method(), encodedPath);
+    if (id == null || !background.awaits(id)) {
+      return chain.proceed(request);
+    }
+    Response response = chain.proceed(request);
+    ResponseBody body = response.body();
+    MediaType type = body == null ? null : body.contentType();
+    if (!response.isSuccessful()
+        || body == null
+        || (type != null && "event-stream".equals(type.subtype()))) {
+      return response; // a streamed poll is not read: the call is left to expire
+    }
+    PolledSource polled =
+        new PolledSource(body.source(), background, id, gateway.maxObservedBodyBytes());
+    return response
+        .newBuilder()
+        .body(ResponseBody.create(Okio.buffer(polled), type, body.contentLength()))
+        .build();
+  }
+
+  /**
+   * A poll's body as the application reads it: the bytes are copied, up to a bound, and once the
+   * body has ended or been closed the copy is handed to the waiting background calls (exactly
+   * once), which read it only if it is a whole JSON document.
+   */
+  private static final class PolledSource extends ForwardingSource {
+    private final BackgroundResponses background;
+    private final String id;
+    private final long maxBytes;
+    private final Buffer copy = new Buffer();
+    private boolean done;
+
+    PolledSource(Source source, BackgroundResponses background, String id, long maxBytes) {
+      super(source);
+      this.background = background;
+      this.id = id;
+      this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public long read(Buffer sink, long byteCount) throws IOException {
+      long n = super.read(sink, byteCount);
+      if (done) {
+        return n;
+      }
+      if (n < 0) {
+        handOn();
+      } else if (copy.size() + n > maxBytes) {
+        done = true; // too long to read: left to expire
+        copy.clear();
+      } else {
+        sink.copyTo(copy, sink.size() - n, n);
+      }
+      return n;
+    }
+
+    /**
+     * Closes the body. SDKs close a JSON document once they have parsed it, without reading the
+     * body's end: what was read is handed on then, and counts only if it is a whole document.
+     */
+    @Override
+    public void close() throws IOException {
+      try {
+        super.close();
+      } finally {
+        if (!done) {
+          handOn();
+        }
+      }
+    }
+
+    private void handOn() {
+      done = true;
+      byte[] doc = copy.readByteArray();
+      background.polled(id, doc, 0, doc.length);
+    }
   }
 
   /**

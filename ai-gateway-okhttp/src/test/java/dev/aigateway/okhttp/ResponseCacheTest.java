@@ -631,7 +631,7 @@ class ResponseCacheTest {
   }
 
   @Test
-  void aQueuedBackgroundResponseIsNotStoredAndIsSettledOnItsWholeAllowance() throws Exception {
+  void aQueuedBackgroundResponseIsNotStoredAndIsSettledWhenPolled() throws Exception {
     String queued =
         "{\"id\":\"resp_1\",\"object\":\"response\",\"created_at\":1,\"status\":\"queued\","
             + "\"background\":true,\"model\":\"gpt-4.1\",\"output\":[],\"usage\":null}";
@@ -645,18 +645,35 @@ class ResponseCacheTest {
     try (Response first = client.newCall(post(responses, request)).execute()) {
       assertThat(first.body().string()).isEqualTo(queued);
     }
-    GatewayEvent firstEvent = events.next();
     try (Response second = client.newCall(post(responses, request)).execute()) {
       assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
       assertThat(second.body().string()).isEqualTo(inProgress);
     }
-    GatewayEvent secondEvent = events.next();
-
     assertThat(server.getRequestCount()).isEqualTo(2);
-    // The answer is still to be generated: the whole allowance is charged, not an empty answer.
+    // The answers are still to be generated: their calls wait for a poll to report the usage.
+    assertThat(events.none()).isTrue();
+    for (String id : List.of("resp_1", "resp_2")) {
+      server.enqueue(
+          json(
+              queued
+                  .replace("resp_1", id)
+                  .replace("queued", "completed")
+                  .replace(
+                      "null}", "{\"input_tokens\":5,\"output_tokens\":40,\"total_tokens\":45}}")));
+      try (Response polled =
+          client
+              .newCall(new Request.Builder().url(server.url("/v1/responses/" + id)).build())
+              .execute()) {
+        assertThat(polled.body().string()).contains("completed");
+      }
+    }
+
+    GatewayEvent firstEvent = events.next();
+    GatewayEvent secondEvent = events.next();
     assertThat(firstEvent.outcome()).isEqualTo(CallOutcome.SUCCESS);
-    assertThat(firstEvent.usage().tokens().outputTokens()).isEqualTo(300);
-    assertThat(secondEvent.usage().tokens().outputTokens()).isEqualTo(300);
+    assertThat(firstEvent.cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(firstEvent.usage().tokens().outputTokens()).isEqualTo(40);
+    assertThat(secondEvent.usage().tokens().outputTokens()).isEqualTo(40);
   }
 
   @Test

@@ -442,6 +442,64 @@ class GovernedOpenAiTest {
 
   // ---------------------------------------------------------------------------- helpers
 
+  // ------------------------------------------------------------------ background responses
+
+  private static String backgroundResponse(String status, String usage) {
+    return "{\"id\":\"resp_bg1\",\"object\":\"response\",\"created_at\":1741476542,"
+        + "\"status\":\""
+        + status
+        + "\",\"background\":true,\"error\":null,\"incomplete_details\":null,"
+        + "\"instructions\":null,\"max_output_tokens\":300,\"model\":\"gpt-4.1-2025-04-14\","
+        + "\"output\":[],\"parallel_tool_calls\":true,\"temperature\":1.0,"
+        + "\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":1.0,\"metadata\":{},"
+        + "\"usage\":"
+        + usage
+        + "}";
+  }
+
+  @Test
+  void aBackgroundResponseIsSettledOnTheUsageItsRetrievalReports() throws Exception {
+    backend.enqueue(json(backgroundResponse("queued", "null")));
+    backend.enqueue(json(backgroundResponse("in_progress", "null")));
+    backend.enqueue(
+        json(
+            backgroundResponse(
+                "completed",
+                "{\"input_tokens\":11,\"input_tokens_details\":{\"cached_tokens\":0},"
+                    + "\"output_tokens\":25,\"output_tokens_details\":"
+                    + "{\"reasoning_tokens\":0},\"total_tokens\":36}")));
+    OpenAIClient client =
+        GovernedOpenAi.client(
+            gateway()
+                .tokenLimit(TokenLimit.perConsumer().quota(1_000_000, QuotaPeriod.MONTHLY))
+                .build(),
+            options());
+
+    com.openai.models.responses.Response queued =
+        client
+            .responses()
+            .create(
+                com.openai.models.responses.ResponseCreateParams.builder()
+                    .model(ChatModel.GPT_4_1)
+                    .input("Write a haiku")
+                    .background(true)
+                    .maxOutputTokens(300)
+                    .build());
+    assertThat(queued.id()).isEqualTo("resp_bg1");
+    assertThat(client.responses().retrieve("resp_bg1").status())
+        .hasValue(com.openai.models.responses.ResponseStatus.IN_PROGRESS);
+    Thread.sleep(200);
+    assertThat(events).isEmpty(); // the usage is still to come
+    com.openai.models.responses.Response done = client.responses().retrieve("resp_bg1");
+
+    assertThat(done.usage().get().totalTokens()).isEqualTo(36);
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().tokens().totalTokens()).isEqualTo(36);
+    assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.limits().settledTokens()).isEqualTo(36);
+  }
+
   private GatewayEvent onlyEvent() {
     List<GatewayEvent> all = awaitEvents(1);
     assertThat(all).hasSize(1);

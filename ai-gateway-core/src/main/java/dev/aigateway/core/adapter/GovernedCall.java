@@ -41,7 +41,9 @@ import java.util.function.Function;
  * to try again. Finally either {@link #failed(Throwable)} (no response) or {@link #observeResponse}
  * (the response's body, read by the application). However the call ends, each admitted stage's end
  * runs once in reverse order (the cache stores, the limits settle, the route releases its backend,
- * telemetry emits the call's one {@link GatewayEvent}).
+ * telemetry emits the call's one {@link GatewayEvent}). A call answered with a Responses API
+ * background response still to be generated runs the ends that read its usage later, when a poll
+ * reports it ({@link BackgroundResponses}).
  *
  * <p>Applications do not use this type; client adapters do.
  */
@@ -393,7 +395,73 @@ public final class GovernedCall {
         responseModel,
         rejection,
         errorType);
+    if (readout != null && readout.answerPending() && outcome == CallOutcome.SUCCESS) {
+      String id = readout.pendingId();
+      if (id != null && pipeline.anyIn(CallStage.USAGE)) {
+        endInTwo(began, id);
+        return;
+      }
+    }
     runEnds(began);
+  }
+
+  /**
+   * Ends a call answered with a background response still to be generated ({@code id}): the ends
+   * that do not read its usage run now, the others ({@link CallStage#USAGE}: the limits'
+   * settlement, the event) once a poll reports the usage ({@link #settleBackground}), or at once,
+   * on the whole allowance, when the gateway keeps no more such calls.
+   */
+  private void endInTwo(long began, String id) {
+    long now = System.nanoTime();
+    exchange.addGatewayNanos(now - began);
+    exchange.endNanos(now); // the call's own end, for its event
+    for (int i = admitted - 1; i >= 0; i--) {
+      int phases = pipeline.phases(i);
+      if ((phases & CallStage.END) != 0 && (phases & CallStage.USAGE) == 0) {
+        stages[i].end();
+      }
+    }
+    if (!exchange.gateway().backgroundResponses().keep(id, this)) {
+      runUsageEnds();
+    }
+  }
+
+  /**
+   * Settles a call kept by {@link BackgroundResponses}: on {@code reported} usage, else, for a
+   * response that {@code failed} (or was cancelled), on its prompt estimate and no output, else on
+   * the estimate it ended with (its whole allowance); then runs the ends that waited for it.
+   */
+  void settleBackground(Usage reported, boolean failed, String model) {
+    Usage usage = reported;
+    UsageSource source = UsageSource.REPORTED;
+    if (usage == null && failed) {
+      usage = Usage.of(exchange.promptTokens(), 0);
+      source = UsageSource.ESTIMATED;
+    }
+    if (usage != null) {
+      exchange.usageCapped(usage.exceedsMaxTokens());
+      usage = usage.capped();
+      exchange.ended(
+          exchange.outcome(),
+          exchange.status(),
+          usage,
+          source,
+          usage.totalTokens(),
+          model != null ? model : exchange.responseModel(),
+          null,
+          null);
+    }
+    runUsageEnds();
+  }
+
+  /** Runs the ends of the stages that read the call's usage, innermost first. */
+  private void runUsageEnds() {
+    for (int i = admitted - 1; i >= 0; i--) {
+      int phases = pipeline.phases(i);
+      if ((phases & CallStage.END) != 0 && (phases & CallStage.USAGE) != 0) {
+        stages[i].end();
+      }
+    }
   }
 
   /**

@@ -31,7 +31,21 @@ public final class AnomalyStage implements CallStage {
 
   /** The stage for a gateway's anomaly detection, or null when it has none. */
   public static CallStage.@Nullable Factory of(@Nullable Anomalies anomalies) {
-    return anomalies == null ? null : exchange -> new AnomalyStage(exchange, anomalies);
+    if (anomalies == null) {
+      return null;
+    }
+    return new CallStage.Factory() {
+      @Override
+      public CallStage begin(Exchange exchange) {
+        return new AnomalyStage(exchange, anomalies);
+      }
+
+      /** Every phase; its end records the call's usage. */
+      @Override
+      public int phases() {
+        return ALL_PHASES | USAGE;
+      }
+    };
   }
 
   @Override

@@ -138,10 +138,13 @@ public final class LimitStage implements CallStage {
       return new LimitStage(this, exchange);
     }
 
-    /** A call's limits reserve, settle and describe; they neither read nor replace its body. */
+    /**
+     * A call's limits reserve, settle (on the call's usage) and describe; they neither read nor
+     * replace its body.
+     */
     @Override
     public int phases() {
-      return ADMIT | END | DESCRIBE;
+      return ADMIT | END | USAGE | DESCRIBE;
     }
   }
 

@@ -49,6 +49,16 @@ public interface CallStage {
   int ALL_PHASES = ADMIT | HOLD | OBSERVE | DELIVER | END | DESCRIBE;
 
   /**
+   * Not a phase but a trait of {@link #END}, as a bit of {@link Factory#phases()}: the stage's end
+   * reads the call's usage (it settles the limits, records or reports it). For a Responses API
+   * background response answered before it was generated, such ends wait until a poll of the
+   * response reports its usage, or its time in {@link
+   * dev.aigateway.core.adapter.BackgroundResponses} is up; the other ends run when the answer has
+   * been read. Not part of {@link #ALL_PHASES}: a stage whose factory does not tell ends at once.
+   */
+  int USAGE = 1 << 6;
+
+  /**
    * Decides before the call is sent. By default null: the stage lets every call go on.
    *
    * @return null to go on to the next stage; or the call's answer (a rejection, a cached answer),

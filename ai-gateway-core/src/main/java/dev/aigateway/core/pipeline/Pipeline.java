@@ -20,7 +20,7 @@ public final class Pipeline {
     this.phases = new int[this.factories.size()];
     for (int i = 0; i < phases.length; i++) {
       int told = this.factories.get(i).phases();
-      if ((told & ~CallStage.ALL_PHASES) != 0) {
+      if ((told & ~(CallStage.ALL_PHASES | CallStage.USAGE)) != 0) {
         throw new IllegalArgumentException(
             "stage "
                 + this.factories.get(i)
@@ -56,7 +56,10 @@ public final class Pipeline {
     return phases.length == 0;
   }
 
-  /** The phases stage {@code i} takes part in, as bits of {@link CallStage#ALL_PHASES}. */
+  /**
+   * The phases stage {@code i} takes part in, as bits of {@link CallStage#ALL_PHASES} (and {@link
+   * CallStage#USAGE}).
+   */
   public int phases(int i) {
     return phases[i];
   }

@@ -127,7 +127,10 @@ public final class TelemetryStage implements CallStage {
      */
     @Override
     public int phases() {
-      return (promptLog != null ? CallStage.OBSERVE : 0) | CallStage.END | CallStage.DESCRIBE;
+      return (promptLog != null ? CallStage.OBSERVE : 0)
+          | CallStage.END
+          | CallStage.USAGE
+          | CallStage.DESCRIBE;
     }
 
     /** The routing of a call sent where the application sent it: the last one when it is equal. */

@@ -54,6 +54,9 @@ public final class ResponseReadout {
   /** Whether the document read is a response still to be generated ({@link #answerPending}). */
   private boolean answerPending;
 
+  /** The {@code id} of the response still to be generated, or null ({@link #pendingId}). */
+  private String pendingId;
+
   /** Chat chunks whose text is not read yet; null when none. */
   private DeferredChunks deferred;
 
@@ -226,6 +229,9 @@ public final class ResponseReadout {
       JsonNode tree = Json.parseOrNull(doc, from, to - from);
       appendDocumentText(tree);
       answerPending = read.usage() == null && isPendingResponse(tree);
+      if (answerPending && tree.path("id").isTextual() && !tree.path("id").textValue().isEmpty()) {
+        pendingId = tree.path("id").textValue();
+      }
     }
     complete = true;
     return true;
@@ -240,6 +246,14 @@ public final class ResponseReadout {
    */
   public boolean answerPending() {
     return answerPending;
+  }
+
+  /**
+   * The {@code id} of the response still to be generated ({@link #answerPending}), by which a later
+   * poll of it is known; null when the answer is not pending or names no id.
+   */
+  public String pendingId() {
+    return pendingId;
   }
 
   private static boolean isPendingResponse(JsonNode doc) {

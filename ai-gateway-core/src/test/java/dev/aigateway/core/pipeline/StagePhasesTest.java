@@ -135,7 +135,7 @@ class StagePhasesTest {
 
           @Override
           public int phases() {
-            return CallStage.ALL_PHASES | (CallStage.ALL_PHASES + 1);
+            return CallStage.ALL_PHASES | (1 << 30);
           }
         };
 

@@ -1,0 +1,212 @@
+package dev.aigateway.core.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.aigateway.api.Usage;
+import dev.aigateway.core.wire.Json;
+import dev.aigateway.core.wire.ResponseReadout;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Responses API background responses ({@code "background": true}) a gateway's calls were
+ * answered {@code queued} or {@code in_progress}, whose usage is still to come: each call's
+ * reservation stays open and its event unsent until the application polls the response through a
+ * wrapped client ({@code GET …/responses/{id}}, or {@code POST …/responses/{id}/cancel}) and the
+ * answer is terminal ({@code completed}, {@code incomplete}, {@code failed}, {@code cancelled}).
+ * The call is then settled on the usage that answer reports (a response that failed or was
+ * cancelled without usage: its prompt estimate and no output), and its one event is sent; polls
+ * that are not terminal change nothing, and polls of other ids pass through ungoverned.
+ *
+ * <p>Bounded: at most {@code maxPending} calls wait (a background call answered when as many wait
+ * is settled at once on its whole allowance, as if it were not kept), each for at most {@code
+ * timeToLive}, after which it is settled on its whole allowance (prompt estimate plus output
+ * allowance, {@code ESTIMATED}), with its event. Expired calls are settled by the gateway's next
+ * governed call, or the next poll, after their time is up (checked at most once a second), on that
+ * call's thread. Each call is settled exactly once, however many threads poll it at once. A waiting
+ * call holds what its event needs, its request (body included) too: {@code maxPending} bounds that
+ * memory.
+ *
+ * <p>Only polls through a client this gateway wraps are seen, and only a poll answered 2xx with the
+ * whole JSON document (read to its end, or closed once whole); a streamed poll ({@code
+ * ?stream=true}), a webhook, or a poll through another client or another process leaves the call to
+ * expire.
+ *
+ * <p>Thread-safe. For client adapters; applications configure it with {@link
+ * dev.aigateway.core.AiGateway.Builder#backgroundResponses(int, Duration)}.
+ */
+public final class BackgroundResponses {
+
+  /** The most background calls that wait for their usage at once, by default. */
+  public static final int DEFAULT_MAX_PENDING = 1_000;
+
+  /** How long a background call waits for a terminal poll, by default. */
+  public static final Duration DEFAULT_TIME_TO_LIVE = Duration.ofHours(1);
+
+  /** How often, at most, expired calls are looked for. */
+  private static final long SWEEP_INTERVAL_MILLIS = 1_000;
+
+  private static final String RESPONSES = "/responses/";
+  private static final String CANCEL = "/cancel";
+
+  private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
+
+  /** How many calls wait (or are about to): bounds {@link #waiting} strictly. */
+  private final AtomicInteger count = new AtomicInteger();
+
+  private final int maxPending;
+  private final long timeToLiveMillis;
+  private final Clock clock;
+  private final AtomicLong nextSweep;
+
+  private record Waiting(GovernedCall call, long expiresAtMillis) {}
+
+  /**
+   * @param maxPending the most calls that wait at once; 0 keeps none (every background call is
+   *     settled on its whole allowance when answered)
+   * @param timeToLive how long a call waits for a terminal poll, positive
+   * @param clock the gateway's clock
+   */
+  public BackgroundResponses(int maxPending, Duration timeToLive, Clock clock) {
+    if (maxPending < 0) {
+      throw new IllegalArgumentException("maxPending must be >= 0 but was " + maxPending);
+    }
+    Objects.requireNonNull(timeToLive, "timeToLive");
+    if (timeToLive.isNegative() || timeToLive.isZero()) {
+      throw new IllegalArgumentException("timeToLive must be positive but was " + timeToLive);
+    }
+    this.maxPending = maxPending;
+    this.timeToLiveMillis = timeToLive.toMillis();
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.nextSweep = new AtomicLong(clock.millis() + SWEEP_INTERVAL_MILLIS);
+  }
+
+  /** How many background calls wait for their usage now. */
+  public int size() {
+    return count.get();
+  }
+
+  /**
+   * The response id a request polls, when it is a {@code GET} of {@code …/responses/{id}} or a
+   * {@code POST} to {@code …/responses/{id}/cancel} (an encoded path, without its query); else
+   * null. Makes no string for any other request.
+   */
+  public static @Nullable String polledId(String method, String encodedPath) {
+    boolean get = "GET".equals(method);
+    if (!get && !"POST".equals(method)) {
+      return null;
+    }
+    int end = encodedPath.length();
+    if (!get) {
+      if (!encodedPath.endsWith(CANCEL)) {
+        return null;
+      }
+      end -= CANCEL.length();
+    }
+    int at = encodedPath.lastIndexOf(RESPONSES, end - 1);
+    if (at < 0) {
+      return null;
+    }
+    int start = at + RESPONSES.length();
+    int slash = encodedPath.indexOf('/', start);
+    if (start >= end || (slash >= 0 && slash < end)) {
+      return null;
+    }
+    return encodedPath.substring(start, end);
+  }
+
+  /**
+   * Whether the call answered with response {@code id} waits for its usage; expired calls are
+   * settled first, when due.
+   */
+  public boolean awaits(String id) {
+    sweepIfDue();
+    return waiting.containsKey(id);
+  }
+
+  /**
+   * Keeps {@code call}, answered with pending response {@code id}, until a terminal poll or its
+   * time is up. Returns false, keeping nothing, when {@link #size()} is at the bound or {@code id}
+   * is kept already: the caller then settles the call at once.
+   */
+  boolean keep(String id, GovernedCall call) {
+    sweepIfDue();
+    if (count.incrementAndGet() > maxPending) {
+      count.decrementAndGet();
+      return false;
+    }
+    if (waiting.putIfAbsent(id, new Waiting(call, clock.millis() + timeToLiveMillis)) != null) {
+      count.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A poll of response {@code id} was answered 2xx with the JSON document {@code doc[from, to)},
+   * read whole by the application: when it is the response, terminal, the call waiting for it is
+   * settled on the usage it reports and its event sent. Anything else changes nothing. Never
+   * throws.
+   */
+  public void polled(String id, byte[] doc, int from, int to) {
+    try {
+      JsonNode response = Json.parseOrNull(doc, from, to - from);
+      if (response == null
+          || !"response".equals(response.path("object").textValue())
+          || !id.equals(response.path("id").textValue())) {
+        return;
+      }
+      String status = response.path("status").textValue();
+      boolean failed = "failed".equals(status) || "cancelled".equals(status);
+      if (!failed && !"completed".equals(status) && !"incomplete".equals(status)) {
+        return; // queued, in_progress, or unknown: still to come
+      }
+      Waiting kept = waiting.remove(id);
+      if (kept == null) {
+        return; // another poll settled it, or it was never kept
+      }
+      count.decrementAndGet();
+      Usage usage = ResponseReadout.parseUsage(response.path("usage"));
+      String model = response.path("model").textValue();
+      kept.call.settleBackground(usage, failed, model == null || model.isEmpty() ? null : model);
+    } catch (RuntimeException e) {
+      LoggerFactory.getLogger(BackgroundResponses.class)
+          .warn("ai-gateway: settling background response failed: {}", e.getClass().getName());
+    }
+  }
+
+  /**
+   * Settles, on their whole allowance, the calls whose time is up, when the last look for them was
+   * at least a second ago. Never throws.
+   */
+  public void sweepIfDue() {
+    if (count.get() == 0) {
+      return;
+    }
+    long now = clock.millis();
+    long due = nextSweep.get();
+    if (now < due || !nextSweep.compareAndSet(due, now + SWEEP_INTERVAL_MILLIS)) {
+      return;
+    }
+    for (Map.Entry<String, Waiting> entry : waiting.entrySet()) {
+      Waiting kept = entry.getValue();
+      if (now >= kept.expiresAtMillis && waiting.remove(entry.getKey(), kept)) {
+        count.decrementAndGet();
+        try {
+          kept.call.settleBackground(null, false, null);
+        } catch (RuntimeException e) {
+          LoggerFactory.getLogger(BackgroundResponses.class)
+              .warn(
+                  "ai-gateway: settling an expired background response failed: {}",
+                  e.getClass().getName());
+        }
+      }
+    }
+  }
+}
