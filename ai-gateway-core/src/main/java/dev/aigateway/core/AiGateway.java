@@ -149,7 +149,10 @@ public final class AiGateway {
     this.maxObservedBodyBytes = b.maxObservedBodyBytes;
     this.backgroundResponses =
         new BackgroundResponses(
-            b.maxPendingBackgroundResponses, b.backgroundResponseTimeToLive, b.clock);
+            b.maxPendingBackgroundResponses,
+            b.maxBackgroundResponseBodyBytes,
+            b.backgroundResponseTimeToLive,
+            b.clock);
     Set<String> headers = new LinkedHashSet<>();
     if (!b.forwardGatewayHeaders) {
       headers.addAll(b.extraGatewayHeaders);
@@ -530,6 +533,7 @@ public final class AiGateway {
     private int maxParsedBodyBytes = DEFAULT_MAX_PARSED_BODY_BYTES;
     private int maxObservedBodyBytes = DEFAULT_MAX_OBSERVED_BODY_BYTES;
     private int maxPendingBackgroundResponses = BackgroundResponses.DEFAULT_MAX_PENDING;
+    private long maxBackgroundResponseBodyBytes = BackgroundResponses.DEFAULT_MAX_BODY_BYTES;
     private Duration backgroundResponseTimeToLive = BackgroundResponses.DEFAULT_TIME_TO_LIVE;
     private final Set<String> extraGatewayHeaders = new HashSet<>();
     private @Nullable BackendPool backendPool;
@@ -809,20 +813,28 @@ public final class AiGateway {
      * …/responses/{id}}, {@code POST …/responses/{id}/cancel}) and the answer is terminal; the call
      * is then settled on the usage reported (a failed or cancelled response without usage: its
      * prompt estimate). At most {@code maxPending} calls wait (default {@value
-     * BackgroundResponses#DEFAULT_MAX_PENDING}; beyond, and with 0, a call is settled at once on
-     * its whole allowance, prompt estimate plus output allowance), each for at most {@code
-     * timeToLive} (default 1 hour), after which it is settled on its whole allowance. See {@link
-     * BackgroundResponses}.
+     * BackgroundResponses#DEFAULT_MAX_PENDING}), holding at most {@code maxBodyBytes} of request
+     * bodies in all (default 64 MiB: a waiting call keeps its request for its event); a call beyond
+     * either bound, and every call with 0, is settled at once on its whole allowance (prompt
+     * estimate plus output allowance). Each waits at most {@code timeToLive} (default 1 hour),
+     * after which it is settled on its whole allowance. See {@link BackgroundResponses}.
+     *
+     * @throws IllegalArgumentException if {@code maxPending} or {@code maxBodyBytes} is negative,
+     *     or {@code timeToLive} is not positive
      */
-    public Builder backgroundResponses(int maxPending, Duration timeToLive) {
+    public Builder backgroundResponses(int maxPending, long maxBodyBytes, Duration timeToLive) {
       if (maxPending < 0) {
         throw new IllegalArgumentException("maxPending must be >= 0 but was " + maxPending);
+      }
+      if (maxBodyBytes < 0) {
+        throw new IllegalArgumentException("maxBodyBytes must be >= 0 but was " + maxBodyBytes);
       }
       Objects.requireNonNull(timeToLive, "timeToLive");
       if (timeToLive.isNegative() || timeToLive.isZero()) {
         throw new IllegalArgumentException("timeToLive must be positive but was " + timeToLive);
       }
       this.maxPendingBackgroundResponses = maxPending;
+      this.maxBackgroundResponseBodyBytes = maxBodyBytes;
       this.backgroundResponseTimeToLive = timeToLive;
       return this;
     }

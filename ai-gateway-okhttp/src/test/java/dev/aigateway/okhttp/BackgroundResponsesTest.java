@@ -14,6 +14,7 @@ import dev.aigateway.api.spi.CounterId;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.testing.ManualClock;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -172,7 +173,7 @@ class BackgroundResponsesTest {
 
   @Test
   void aBackgroundCallNeverPolledIsSettledOnItsWholeAllowanceOnceItsTimeIsUp() throws Exception {
-    AiGateway gateway = gateway().backgroundResponses(10, Duration.ofMinutes(5)).build();
+    AiGateway gateway = gateway().backgroundResponses(10, 1 << 20, Duration.ofMinutes(5)).build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
     start(client, "resp_1");
     clock.advance(Duration.ofMinutes(4));
@@ -196,7 +197,7 @@ class BackgroundResponsesTest {
 
   @Test
   void beyondItsBoundABackgroundCallIsSettledAtOnceOnItsWholeAllowance() throws Exception {
-    AiGateway gateway = gateway().backgroundResponses(1, Duration.ofMinutes(5)).build();
+    AiGateway gateway = gateway().backgroundResponses(1, 1 << 20, Duration.ofMinutes(5)).build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
     start(client, "resp_1");
     assertThat(events.none()).isTrue();
@@ -215,6 +216,33 @@ class BackgroundResponsesTest {
     assertThat(get(client, "/v1/responses/resp_1", completed1)).isEqualTo(completed1);
     assertThat(events.next().usage().tokens().outputTokens()).isEqualTo(7);
     assertThat(gateway.backgroundResponses().size()).isZero();
+  }
+
+  @Test
+  void beyondItsBodyBytesABackgroundCallIsSettledAtOnceOnItsWholeAllowance() throws Exception {
+    int oneBody = REQUEST.getBytes(StandardCharsets.UTF_8).length;
+    // room for one waiting call's request body, not for two
+    AiGateway gateway =
+        gateway().backgroundResponses(10, 2L * oneBody - 1, Duration.ofMinutes(5)).build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    start(client, "resp_1");
+    assertThat(events.none()).isTrue();
+
+    start(client, "resp_2");
+
+    GatewayEvent atOnce = events.next();
+    assertThat(atOnce.usage().tokens().outputTokens()).isEqualTo(300);
+    assertThat(atOnce.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+    assertThat(gateway.backgroundResponses().size()).isEqualTo(1);
+    String completed1 = response("resp_1", "completed", usage(12, 7));
+    assertThat(get(client, "/v1/responses/resp_1", completed1)).isEqualTo(completed1);
+    assertThat(events.next().usage().tokens().outputTokens()).isEqualTo(7);
+    assertThat(gateway.backgroundResponses().size()).isZero();
+
+    // the settled call gave its body's bytes back: the next one waits again
+    start(client, "resp_3");
+    assertThat(events.none()).isTrue();
+    assertThat(gateway.backgroundResponses().size()).isEqualTo(1);
   }
 
   @Test

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * allowance, {@code ESTIMATED}), with its event. Expired calls are settled by the gateway's next
  * governed call, or the next poll, after their time is up (checked at most once a second), on that
  * call's thread. Each call is settled exactly once, however many threads poll it at once. A waiting
- * call holds what its event needs, its request (body included) too: {@code maxPending} bounds that
- * memory.
+ * call holds what its event needs, its request (body included) too: besides {@code maxPending}, the
+ * bodies of the calls that wait are bounded to {@code maxBodyBytes} in all (a call whose body would
+ * go beyond it is settled at once on its whole allowance, as past {@code maxPending}).
  *
  * <p>Only polls through a client this gateway wraps are seen, and only a poll answered 2xx with the
  * whole JSON document (read to its end, or closed once whole); a streamed poll ({@code
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * expire.
  *
  * <p>Thread-safe. For client adapters; applications configure it with {@link
- * dev.aigateway.core.AiGateway.Builder#backgroundResponses(int, Duration)}.
+ * dev.aigateway.core.AiGateway.Builder#backgroundResponses(int, long, Duration)}.
  */
 public final class BackgroundResponses {
 
@@ -48,6 +49,9 @@ public final class BackgroundResponses {
 
   /** How long a background call waits for a terminal poll, by default. */
   public static final Duration DEFAULT_TIME_TO_LIVE = Duration.ofHours(1);
+
+  /** The most request-body bytes the calls that wait hold in all, by default: 64 MiB. */
+  public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
 
   /** How often, at most, expired calls are looked for. */
   private static final long SWEEP_INTERVAL_MILLIS = 1_000;
@@ -60,28 +64,37 @@ public final class BackgroundResponses {
   /** How many calls wait (or are about to): bounds {@link #waiting} strictly. */
   private final AtomicInteger count = new AtomicInteger();
 
+  /** The request-body bytes the calls in {@link #waiting} hold (or are about to). */
+  private final AtomicLong keptBytes = new AtomicLong();
+
   private final int maxPending;
+  private final long maxBodyBytes;
   private final long timeToLiveMillis;
   private final Clock clock;
   private final AtomicLong nextSweep;
 
-  private record Waiting(GovernedCall call, long expiresAtMillis) {}
+  private record Waiting(GovernedCall call, long expiresAtMillis, long bodyBytes) {}
 
   /**
    * @param maxPending the most calls that wait at once; 0 keeps none (every background call is
    *     settled on its whole allowance when answered)
+   * @param maxBodyBytes the most request-body bytes the calls that wait hold in all
    * @param timeToLive how long a call waits for a terminal poll, positive
    * @param clock the gateway's clock
    */
-  public BackgroundResponses(int maxPending, Duration timeToLive, Clock clock) {
+  public BackgroundResponses(int maxPending, long maxBodyBytes, Duration timeToLive, Clock clock) {
     if (maxPending < 0) {
       throw new IllegalArgumentException("maxPending must be >= 0 but was " + maxPending);
+    }
+    if (maxBodyBytes < 0) {
+      throw new IllegalArgumentException("maxBodyBytes must be >= 0 but was " + maxBodyBytes);
     }
     Objects.requireNonNull(timeToLive, "timeToLive");
     if (timeToLive.isNegative() || timeToLive.isZero()) {
       throw new IllegalArgumentException("timeToLive must be positive but was " + timeToLive);
     }
     this.maxPending = maxPending;
+    this.maxBodyBytes = maxBodyBytes;
     this.timeToLiveMillis = timeToLive.toMillis();
     this.clock = Objects.requireNonNull(clock, "clock");
     this.nextSweep = new AtomicLong(clock.millis() + SWEEP_INTERVAL_MILLIS);
@@ -132,20 +145,33 @@ public final class BackgroundResponses {
 
   /**
    * Keeps {@code call}, answered with pending response {@code id}, until a terminal poll or its
-   * time is up. Returns false, keeping nothing, when {@link #size()} is at the bound or {@code id}
-   * is kept already: the caller then settles the call at once.
+   * time is up. Returns false, keeping nothing, when {@link #size()} is at its bound, the call's
+   * request body would take the bodies kept beyond theirs, or {@code id} is kept already: the
+   * caller then settles the call at once.
    */
   boolean keep(String id, GovernedCall call) {
     sweepIfDue();
+    long bodyBytes = call.requestBodyBytes();
     if (count.incrementAndGet() > maxPending) {
       count.decrementAndGet();
       return false;
     }
-    if (waiting.putIfAbsent(id, new Waiting(call, clock.millis() + timeToLiveMillis)) != null) {
-      count.decrementAndGet();
+    if (keptBytes.addAndGet(bodyBytes) > maxBodyBytes) {
+      release(bodyBytes);
+      return false;
+    }
+    if (waiting.putIfAbsent(id, new Waiting(call, clock.millis() + timeToLiveMillis, bodyBytes))
+        != null) {
+      release(bodyBytes);
       return false;
     }
     return true;
+  }
+
+  /** Gives back one call's place and its body's bytes. */
+  private void release(long bodyBytes) {
+    keptBytes.addAndGet(-bodyBytes);
+    count.decrementAndGet();
   }
 
   /**
@@ -171,7 +197,7 @@ public final class BackgroundResponses {
       if (kept == null) {
         return; // another poll settled it, or it was never kept
       }
-      count.decrementAndGet();
+      release(kept.bodyBytes);
       Usage usage = ResponseReadout.parseUsage(response.path("usage"));
       String model = response.path("model").textValue();
       kept.call.settleBackground(usage, failed, model == null || model.isEmpty() ? null : model);
@@ -197,7 +223,7 @@ public final class BackgroundResponses {
     for (Map.Entry<String, Waiting> entry : waiting.entrySet()) {
       Waiting kept = entry.getValue();
       if (now >= kept.expiresAtMillis && waiting.remove(entry.getKey(), kept)) {
-        count.decrementAndGet();
+        release(kept.bodyBytes);
         try {
           kept.call.settleBackground(null, false, null);
         } catch (RuntimeException e) {

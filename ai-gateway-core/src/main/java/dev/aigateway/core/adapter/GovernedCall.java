@@ -454,6 +454,11 @@ public final class GovernedCall {
     runUsageEnds();
   }
 
+  /** The size of the request's body, which a call kept for its background response holds. */
+  long requestBodyBytes() {
+    return exchange.request().rawBody().length;
+  }
+
   /** Runs the ends of the stages that read the call's usage, innermost first. */
   private void runUsageEnds() {
     for (int i = admitted - 1; i >= 0; i--) {

@@ -31,11 +31,11 @@ class BackgroundResponsesTest {
   @Test
   void itsBoundsAreChecked() {
     Clock clock = Clock.systemUTC();
-    assertThatThrownBy(() -> new BackgroundResponses(-1, Duration.ofMinutes(1), clock))
+    assertThatThrownBy(() -> new BackgroundResponses(-1, 1, Duration.ofMinutes(1), clock))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BackgroundResponses(1, Duration.ZERO, clock))
+    assertThatThrownBy(() -> new BackgroundResponses(1, 1, Duration.ZERO, clock))
         .isInstanceOf(IllegalArgumentException.class);
-    BackgroundResponses none = new BackgroundResponses(0, Duration.ofMinutes(1), clock);
+    BackgroundResponses none = new BackgroundResponses(0, 1, Duration.ofMinutes(1), clock);
     assertThat(none.size()).isZero();
     assertThat(none.awaits("resp_1")).isFalse();
     none.polled("resp_1", new byte[] {'{', '}'}, 0, 2); // nothing waits: nothing happens
