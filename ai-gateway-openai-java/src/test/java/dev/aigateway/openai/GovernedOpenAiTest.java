@@ -31,6 +31,7 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.ManualClock;
 import dev.aigateway.testing.Waiting;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -438,6 +439,22 @@ class GovernedOpenAiTest {
     assertThat(awaitEvents(3)).hasSize(3);
     assertThat(backend.getRequestCount()).isEqualTo(1);
     assertThat(took).isGreaterThan(Duration.ofMillis(400));
+  }
+
+  // ---------------------------------------------------------------------------- timeouts
+
+  @Test
+  void theSdksTimeoutBeforeTheAnswerEndsTheCallFailedAsATimeout() {
+    backend.enqueue(json(completion("Too late", 7, 1)).setHeadersDelay(5, TimeUnit.SECONDS));
+    OpenAIClient client =
+        GovernedOpenAi.client(
+            gateway().build(), options().timeout(Duration.ofMillis(500)).maxRetries(0));
+
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(OpenAIIoException.class);
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(InterruptedIOException.class.getName());
   }
 
   // ---------------------------------------------------------------------------- helpers
