@@ -112,6 +112,35 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void theSdksTimeoutsAreSentAsTheSdksOwnClientSendsThem() throws Exception {
+    backend.enqueue(json(message("Hi", 5, 1, 0, 0)));
+    backend.enqueue(json(message("Hi", 5, 1, 0, 0)));
+    com.anthropic.core.Timeout timeout =
+        com.anthropic.core.Timeout.builder()
+            .read(Duration.ofSeconds(42))
+            .request(Duration.ofSeconds(90))
+            .build();
+    AnthropicClient governed =
+        GovernedAnthropic.client(gateway().build(), options().timeout(timeout));
+    AnthropicClient own =
+        com.anthropic.client.okhttp.AnthropicOkHttpClient.builder()
+            .baseUrl(backend.url("/").toString())
+            .apiKey("sk-ant-test-not-a-real-key")
+            .timeout(timeout)
+            .build();
+
+    governed.messages().create(PARAMS);
+    own.messages().create(PARAMS);
+
+    RecordedRequest viaGateway = backend.takeRequest();
+    RecordedRequest viaSdk = backend.takeRequest();
+    assertThat(viaSdk.getHeader("X-Stainless-Read-Timeout")).isEqualTo("42");
+    assertThat(viaSdk.getHeader("X-Stainless-Timeout")).isEqualTo("90");
+    assertThat(viaGateway.getHeader("X-Stainless-Read-Timeout")).isEqualTo("42");
+    assertThat(viaGateway.getHeader("X-Stainless-Timeout")).isEqualTo("90");
+  }
+
+  @Test
   void anApiKeyAHeaderCannotCarryFailsWithoutQuotingIt() {
     // a key read from a file with its line break: OkHttp refuses it, quoting the value of any
     // header it does not know to be secret

@@ -115,6 +115,33 @@ public final class SdkCalls {
     return (timeouts == null ? client : client(timeouts)).newCall(request);
   }
 
+  /** The header the Stainless SDKs' own OkHttp clients tell the read timeout in. */
+  public static final String READ_TIMEOUT_HEADER = "X-Stainless-Read-Timeout";
+
+  /** The header the Stainless SDKs' own OkHttp clients tell the whole call's timeout in. */
+  public static final String TIMEOUT_HEADER = "X-Stainless-Timeout";
+
+  /**
+   * As {@link #newCall(Request, Timeouts)}, the request carrying the timeouts the SDKs' own OkHttp
+   * clients tell the server (informational headers): {@value #READ_TIMEOUT_HEADER} and {@value
+   * #TIMEOUT_HEADER}, the read and whole-call timeouts of the client that runs the call in whole
+   * seconds (rounded down), each unless that timeout is zero (none) or the request has the header
+   * already.
+   */
+  public Call newCallTellingTimeouts(Request request, @Nullable Timeouts timeouts) {
+    OkHttpClient runs = timeouts == null ? client : client(timeouts);
+    Request.Builder told = null;
+    if (request.header(READ_TIMEOUT_HEADER) == null && runs.readTimeoutMillis() != 0) {
+      told = request.newBuilder();
+      told.addHeader(READ_TIMEOUT_HEADER, String.valueOf(runs.readTimeoutMillis() / 1000));
+    }
+    if (request.header(TIMEOUT_HEADER) == null && runs.callTimeoutMillis() != 0) {
+      told = told == null ? request.newBuilder() : told;
+      told.addHeader(TIMEOUT_HEADER, String.valueOf(runs.callTimeoutMillis() / 1000));
+    }
+    return runs.newCall(told == null ? request : told.build());
+  }
+
   /** Writes an SDK request body to a stream. */
   @FunctionalInterface
   public interface BodyWriter {

@@ -645,6 +645,70 @@ class BedrockTest {
   }
 
   @Test
+  void theTemperatureStoreRuleReadsConversesInferenceConfig() throws Exception {
+    MockWebServer bedrock = server();
+    for (int i = 0; i < 4; i++) {
+      bedrock.enqueue(json(CONVERSE_ANSWER));
+    }
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .responseCache(
+                    ResponseCache.builder().storeIf(ResponseCache.temperatureAtMost(0.2))));
+    String url = bedrock.url("/model/" + MODEL + "/converse").toString();
+    String creative =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"A poem.\"}]}],"
+            + "\"inferenceConfig\":{\"maxTokens\":100,\"temperature\":0.9}}";
+    String exact =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"A poem.\"}]}],"
+            + "\"inferenceConfig\":{\"maxTokens\":100,\"temperature\":0}}";
+
+    for (String body : List.of(creative, creative, exact, exact)) {
+      try (Response response = client.newCall(post(url, body)).execute()) {
+        response.body().string();
+      }
+    }
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(events.next().cache().outcome())
+        .as("inferenceConfig.temperature 0 is at most 0.2: the answer was kept")
+        .isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(bedrock.getRequestCount()).isEqualTo(3);
+  }
+
+  @Test
+  void theTemperatureStoreRuleReadsAnInvokeModelBodysTemperature() throws Exception {
+    MockWebServer bedrock = server();
+    String answer =
+        "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"Blue.\"}],\"stop_reason\":\"end_turn\","
+            + "\"usage\":{\"input_tokens\":19,\"output_tokens\":4}}";
+    bedrock.enqueue(json(answer));
+    bedrock.enqueue(json(answer));
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .responseCache(
+                    ResponseCache.builder().storeIf(ResponseCache.temperatureAtMost(0))));
+    String body =
+        "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":200,\"temperature\":0,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"}]}";
+    String url = bedrock.url("/model/" + MODEL + "/invoke").toString();
+
+    for (int i = 0; i < 2; i++) {
+      try (Response response = client.newCall(post(url, body)).execute()) {
+        assertThat(response.body().string()).isEqualTo(answer);
+      }
+    }
+
+    events.next();
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(bedrock.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void aCachedAnswerIsReplayedToAStreamCallAsValidEventStreamFrames() throws Exception {
     MockWebServer bedrock = server();
     bedrock.enqueue(json(CONVERSE_ANSWER));

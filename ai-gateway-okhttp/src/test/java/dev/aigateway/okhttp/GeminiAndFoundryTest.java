@@ -19,6 +19,7 @@ import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.core.routing.BackendPool;
 import dev.aigateway.testing.GeminiBodies;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -269,6 +270,31 @@ class GeminiAndFoundryTest {
     assertThat(hit.cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
     assertThat(hit.cache().tokensSaved()).isEqualTo(67);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void theTemperatureStoreRuleReadsGenerationConfig() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    }
+    OkHttpClient client =
+        client(
+            AiGateway.builder()
+                .responseCache(
+                    ResponseCache.builder().storeIf(ResponseCache.temperatureAtMost(0.2))));
+    String url = app.url(GeminiBodies.GENERATE_PATH).toString();
+    String creative = GeminiBodies.REQUEST; // generationConfig.temperature 1.0
+    String exact = GeminiBodies.REQUEST.replace("\"temperature\":1.0", "\"temperature\":0");
+
+    for (String body : List.of(creative, creative, exact, exact)) {
+      call(client, post(url, body));
+    }
+
+    assertThat(app.getRequestCount()).isEqualTo(3);
+    events.next();
+    events.next();
+    events.next();
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
   }
 

@@ -130,6 +130,65 @@ class PromptLogTest {
   }
 
   @Test
+  void aStreamOfTwoChoicesIsLoggedWithEachChoicesTextWhole() throws Exception {
+    // n = 2: the chunks of the two answers interleave, as OpenAI sends them
+    String head =
+        "data: {\"id\":\"chatcmpl-3\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[";
+    StringBuilder stream = new StringBuilder();
+    stream.append(head).append("{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\n\n");
+    stream.append(head).append("{\"index\":1,\"delta\":{\"role\":\"assistant\"}}]}\n\n");
+    for (String[] piece : new String[][] {{"Red", "Blue"}, {" is", " it"}, {" warm.", " is."}}) {
+      for (int choice = 0; choice < 2; choice++) {
+        stream
+            .append(head)
+            .append("{\"index\":")
+            .append(choice)
+            .append(",\"delta\":{\"content\":\"")
+            .append(piece[choice])
+            .append("\"}}]}\n\n");
+      }
+    }
+    stream
+        .append(head)
+        .append(
+            "],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6,\"total_tokens\":11}}\n\n");
+    stream.append("data: [DONE]\n\n");
+    server.enqueue(Backend.sse(stream.toString()));
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest("gpt-4o", "A colour", "\"stream\":true,\"n\":2"),
+                    "x-consumer",
+                    "team-a"))
+            .execute()) {
+      response.body().string();
+    }
+
+    JsonNode record = MAPPER.readTree(logger.lines(Level.INFO).get(0));
+    assertThat(record.get("completion").asText()).isEqualTo("Red is warm.\n\nBlue it is.");
+  }
+
+  @Test
+  void aJsonAnswerOfTwoChoicesIsLoggedWithTheChoicesApart() throws Exception {
+    server.enqueue(
+        json(
+            "{\"id\":\"chatcmpl-4\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                + "\"Red is warm.\"},\"finish_reason\":\"stop\"},{\"index\":1,\"message\":{\"role\":"
+                + "\"assistant\",\"content\":\"Blue it is.\"},\"finish_reason\":\"stop\"}],"
+                + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6,\"total_tokens\":11}}"));
+
+    chat("team-a", "A colour", false);
+
+    JsonNode record = MAPPER.readTree(logger.lines(Level.INFO).get(0));
+    assertThat(record.get("completion").asText()).isEqualTo("Red is warm.\n\nBlue it is.");
+  }
+
+  @Test
   void geminiAndConverseCallsAreLoggedWithTheirContent() throws Exception {
     server.enqueue(
         json(

@@ -1044,7 +1044,9 @@ class RoutingTest {
     assertThat(ended.get(5, TimeUnit.SECONDS))
         .isInstanceOf(InterruptedIOException.class)
         .hasFieldOrPropertyWithValue("message", "timeout");
-    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(InterruptedIOException.class.getName());
   }
 
   @Test
@@ -1076,7 +1078,9 @@ class RoutingTest {
     assertThat(ended.get(5, TimeUnit.SECONDS))
         .isInstanceOf(InterruptedIOException.class)
         .hasFieldOrPropertyWithValue("message", "timeout");
-    assertThat(events.next().outcome()).isEqualTo(CallOutcome.FAILED);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(InterruptedIOException.class.getName());
     assertThat(other.getRequestCount()).isZero();
   }
 

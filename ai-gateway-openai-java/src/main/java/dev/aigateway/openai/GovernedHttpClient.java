@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Call;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import okhttp3.Response;
 
 /**
@@ -50,7 +51,10 @@ import okhttp3.Response;
  *
  * <p>Responses stream: {@link HttpResponse#body()} is the OkHttp body's stream, never buffered, so
  * a streamed completion reaches the application chunk by chunk. Network failures become the SDK's
- * {@link OpenAIIoException}, as with the SDK's own client. Thread-safe.
+ * {@link OpenAIIoException}, as with the SDK's own client. A request carries the timeouts it runs
+ * with in {@code X-Stainless-Read-Timeout} and {@code X-Stainless-Timeout} (whole seconds), as the
+ * SDK's own OkHttp client sends them, unless the client disables the SDK's telemetry headers.
+ * Thread-safe.
  */
 public final class GovernedHttpClient implements HttpClient {
 
@@ -91,11 +95,17 @@ public final class GovernedHttpClient implements HttpClient {
   @Override
   public void close() {}
 
+  /**
+   * The call, telling the server its timeouts as the SDK's own OkHttp client does ({@link
+   * SdkCalls#newCallTellingTimeouts}) unless the client disables the SDK's telemetry headers
+   * ({@code ClientOptions.disableTelemetry}): the SDK's retrying layer then sends no {@value
+   * #RETRY_COUNT_HEADER} either, which it otherwise adds to every request.
+   */
   private Call newCall(HttpRequest request, RequestOptions options) {
     Headers headers = request.headers();
     HttpRequestBody body = request.body();
     Timeout timeout = options.getTimeout();
-    return calls.newCall(
+    Request sent =
         SdkCalls.request(
             request.url(),
             request.method().name(),
@@ -104,12 +114,19 @@ public final class GovernedHttpClient implements HttpClient {
             body == null
                 ? null
                 : SdkCalls.body(
-                    body.contentType(), body.contentLength(), body.repeatable(), body::writeTo)),
+                    body.contentType(), body.contentLength(), body.repeatable(), body::writeTo));
+    SdkCalls.Timeouts timeouts =
         timeout == null
             ? null
             : new SdkCalls.Timeouts(
-                timeout.connect(), timeout.read(), timeout.write(), timeout.request()));
+                timeout.connect(), timeout.read(), timeout.write(), timeout.request());
+    return headers.names().contains(RETRY_COUNT_HEADER)
+        ? calls.newCallTellingTimeouts(sent, timeouts)
+        : calls.newCall(sent, timeouts);
   }
+
+  /** The header the SDK counts its attempts in, unless its telemetry headers are disabled. */
+  private static final String RETRY_COUNT_HEADER = "X-Stainless-Retry-Count";
 
   /** An OkHttp response as the SDK reads it; the body streams. */
   private static final class OkHttpResponse extends SdkResponse implements HttpResponse {

@@ -31,6 +31,7 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.ManualClock;
 import dev.aigateway.testing.Waiting;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -438,6 +439,70 @@ class GovernedOpenAiTest {
     assertThat(awaitEvents(3)).hasSize(3);
     assertThat(backend.getRequestCount()).isEqualTo(1);
     assertThat(took).isGreaterThan(Duration.ofMillis(400));
+  }
+
+  // ---------------------------------------------------------------------------- timeouts
+
+  @Test
+  void theSdksTimeoutBeforeTheAnswerEndsTheCallFailedAsATimeout() {
+    backend.enqueue(json(completion("Too late", 7, 1)).setHeadersDelay(5, TimeUnit.SECONDS));
+    OpenAIClient client =
+        GovernedOpenAi.client(
+            gateway().build(), options().timeout(Duration.ofMillis(500)).maxRetries(0));
+
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(OpenAIIoException.class);
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(InterruptedIOException.class.getName());
+  }
+
+  @Test
+  void theSdksTimeoutsAreSentAsTheSdksOwnClientSendsThem() throws Exception {
+    backend.enqueue(json(completion("Hi", 7, 1)));
+    backend.enqueue(json(completion("Hi", 7, 1)));
+    OpenAIClient governed =
+        GovernedOpenAi.client(
+            gateway().build(),
+            options()
+                .timeout(
+                    com.openai.core.Timeout.builder()
+                        .read(Duration.ofSeconds(42))
+                        .request(Duration.ofSeconds(90))
+                        .build()));
+    OpenAIClient own =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .timeout(
+                com.openai.core.Timeout.builder()
+                    .read(Duration.ofSeconds(42))
+                    .request(Duration.ofSeconds(90))
+                    .build())
+            .build();
+
+    governed.chat().completions().create(PARAMS);
+    own.chat().completions().create(PARAMS);
+
+    RecordedRequest viaGateway = backend.takeRequest();
+    RecordedRequest viaSdk = backend.takeRequest();
+    assertThat(viaSdk.getHeader("X-Stainless-Read-Timeout")).isEqualTo("42");
+    assertThat(viaSdk.getHeader("X-Stainless-Timeout")).isEqualTo("90");
+    assertThat(viaGateway.getHeader("X-Stainless-Read-Timeout")).isEqualTo("42");
+    assertThat(viaGateway.getHeader("X-Stainless-Timeout")).isEqualTo("90");
+  }
+
+  @Test
+  void aClientWithTelemetryDisabledSendsNoTimeoutHeadersAsTheSdksOwnClient() throws Exception {
+    backend.enqueue(json(completion("Hi", 7, 1)));
+    OpenAIClient governed =
+        GovernedOpenAi.client(gateway().build(), options().disableTelemetry(true));
+
+    governed.chat().completions().create(PARAMS);
+
+    RecordedRequest sent = backend.takeRequest();
+    assertThat(sent.getHeader("X-Stainless-Read-Timeout")).isNull();
+    assertThat(sent.getHeader("X-Stainless-Timeout")).isNull();
   }
 
   // ---------------------------------------------------------------------------- helpers

@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * stream is held for its first event (as after the answer was handed on). Nothing is charged for it
  * when no answer had come; a held stream is charged as one the application closed. A call the
  * client ends at its own call timeout ({@link AttemptSender#timedOut}) fails ({@link
- * dev.aigateway.api.CallOutcome#FAILED}), as any timeout before the answer does.
+ * dev.aigateway.api.CallOutcome#FAILED}), as any timeout before the answer does, its event's error
+ * type a timeout's ({@code java.io.InterruptedIOException}) whatever the cancellation made the
+ * attempt fail with (OkHttp: a closed socket).
  */
 public final class AttemptLoop<R> {
 
@@ -210,7 +212,7 @@ public final class AttemptLoop<R> {
       }
       if (canceled) { // the client's call timeout: fails as a timeout before the answer does
         discard(response);
-        call.failed(ended);
+        call.failed(timedOut(ended));
         throw ended;
       }
       return deliver(response, status, contentType, held); // what came, then its end
@@ -332,7 +334,7 @@ public final class AttemptLoop<R> {
     if (canceled && !sender.timedOut()) {
       call.canceled(); // the application's cancel: the call ends cancelled, not failed
     } else {
-      call.failed(reported(failure));
+      call.failed(canceled ? timedOut(reported(failure)) : reported(failure));
     }
     throw failure;
   }
@@ -402,6 +404,21 @@ public final class AttemptLoop<R> {
     } catch (RuntimeException e) {
       log.warn("ai-gateway: {} failed to discard a response: {}", sender, e.getClass().getName());
     }
+  }
+
+  /**
+   * What the failure of a call its client's own timeout ended is reported as: a timeout, as the
+   * client fails the call ({@code InterruptedIOException: timeout}), caused by what the
+   * cancellation made the attempt fail with (OkHttp: a {@code SocketException}, the socket closed
+   * under the read); a failure that already is an {@link InterruptedIOException} as itself.
+   */
+  private static Throwable timedOut(Throwable failure) {
+    if (failure instanceof InterruptedIOException) {
+      return failure;
+    }
+    InterruptedIOException timeout = new InterruptedIOException("timeout");
+    timeout.initCause(failure);
+    return timeout;
   }
 
   /** What a failure is reported as: a client's unchecked exception as itself. */

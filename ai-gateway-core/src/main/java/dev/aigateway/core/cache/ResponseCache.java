@@ -1,9 +1,13 @@
 package dev.aigateway.core.cache;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.wire.WireFormat;
+import dev.aigateway.core.wire.WireRequest;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
@@ -98,15 +102,37 @@ public final class ResponseCache {
   }
 
   /**
-   * A store rule: calls whose {@code temperature} is at most {@code max}. A call without a
-   * temperature counts as the OpenAI default, 1.0.
+   * A store rule: calls whose temperature is at most {@code max}, read where the call's protocol
+   * sets it: the body's top-level {@code temperature} (OpenAI, Anthropic, Bedrock InvokeModel's
+   * Anthropic, Meta and Mistral models), Gemini's {@code generationConfig.temperature}, Bedrock
+   * Converse's (and Amazon Nova's) {@code inferenceConfig.temperature}, Amazon Titan's {@code
+   * textGenerationConfig.temperature}. A call without a temperature counts as the OpenAI default,
+   * 1.0.
    */
   public static Predicate<LlmRequest> temperatureAtMost(double max) {
     return request -> {
-      Object temperature = request.parameter("temperature");
+      Object temperature =
+          request instanceof WireRequest wire
+              ? temperature(wire)
+              : request.parameter("temperature");
       double value = temperature instanceof Number n ? n.doubleValue() : 1.0;
       return value <= max;
     };
+  }
+
+  /** The first number at one of the call's format's {@link WireFormat#temperatureFields()}. */
+  private static @Nullable Number temperature(WireRequest request) {
+    ObjectNode body = request.body();
+    if (body == null) {
+      return null;
+    }
+    for (String pointer : request.format().temperatureFields()) {
+      JsonNode value = body.at(pointer);
+      if (value.isNumber()) {
+        return value.numberValue();
+      }
+    }
+    return null;
   }
 
   /** The partition resolver, or null to partition by consumer. */

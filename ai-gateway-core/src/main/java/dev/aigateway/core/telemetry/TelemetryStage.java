@@ -179,9 +179,7 @@ public final class TelemetryStage implements CallStage {
     if (logsPrompt()) {
       ResponseReadout readout = exchange.readout();
       factory.promptLog.log(
-          event,
-          requestContent(exchange.request()),
-          readout == null ? null : readout.text().toString());
+          event, requestContent(exchange.request()), readout == null ? null : readout.completion());
     }
   }
 

@@ -38,6 +38,8 @@ final class BedrockConverseFormat extends BedrockFormat {
   /** The body members that bound the output (before the instances, which take them). */
   private static final List<String> ALLOWANCE = List.of("/inferenceConfig/maxTokens");
 
+  private static final List<String> TEMPERATURE = List.of("/inferenceConfig/temperature");
+
   static final BedrockConverseFormat CONVERSE =
       new BedrockConverseFormat("bedrock.converse", "converse", false);
   static final BedrockConverseFormat CONVERSE_STREAM =
@@ -64,6 +66,12 @@ final class BedrockConverseFormat extends BedrockFormat {
   @Override
   public List<String> cacheHeaders() {
     return List.of();
+  }
+
+  /** {@code inferenceConfig.temperature}. */
+  @Override
+  public List<String> temperatureFields() {
+    return TEMPERATURE;
   }
 
   @Override

@@ -46,6 +46,10 @@ final class BedrockInvokeFormat extends BedrockFormat {
           "/inferenceConfig/max_new_tokens",
           "/maxTokens");
 
+  /** Where the models' bodies set the temperature. */
+  private static final List<String> TEMPERATURE =
+      List.of("/temperature", "/textGenerationConfig/temperature", "/inferenceConfig/temperature");
+
   static final BedrockInvokeFormat INVOKE =
       new BedrockInvokeFormat("bedrock.invoke", "invoke", false);
   static final BedrockInvokeFormat INVOKE_STREAM =
@@ -63,6 +67,16 @@ final class BedrockInvokeFormat extends BedrockFormat {
 
   private BedrockInvokeFormat(String name, String ending, boolean stream) {
     super(name, ending, stream, ALLOWANCE);
+  }
+
+  /**
+   * The top-level {@code temperature} (Anthropic's, Meta's, Mistral's, Cohere's bodies), Amazon
+   * Titan's {@code textGenerationConfig.temperature}, Amazon Nova's {@code
+   * inferenceConfig.temperature}.
+   */
+  @Override
+  public List<String> temperatureFields() {
+    return TEMPERATURE;
   }
 
   @Override

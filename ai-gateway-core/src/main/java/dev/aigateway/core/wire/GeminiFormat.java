@@ -67,6 +67,7 @@ final class GeminiFormat implements ModelInPath {
   private static final GeminiFormat ARRAY = new GeminiFormat(Framing.ARRAY);
 
   private static final List<String> PATH_ENDINGS = List.of(GENERATE, STREAM);
+  private static final List<String> TEMPERATURE = List.of("/generationConfig/temperature");
   private static final String JSON_TYPE = "application/json; charset=UTF-8";
   private static final JsonFactory JSON = Json.MAPPER.getFactory();
 
@@ -108,6 +109,12 @@ final class GeminiFormat implements ModelInPath {
   @Override
   public List<String> pathEndings() {
     return PATH_ENDINGS;
+  }
+
+  /** {@code generationConfig.temperature}. */
+  @Override
+  public List<String> temperatureFields() {
+    return TEMPERATURE;
   }
 
   /** Whether {@code path} ends in one of Gemini's generation methods (a cheap first test). */

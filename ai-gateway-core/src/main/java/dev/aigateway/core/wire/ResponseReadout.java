@@ -8,7 +8,9 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What the gateway learns from a response body as it passes: the reported usage (if any), the
@@ -49,6 +51,17 @@ public final class ResponseReadout {
   private int asciiTailLength;
 
   private boolean keepText;
+
+  /**
+   * With the text kept ({@link #keepText}), the text of each further answer of a call that asks for
+   * several ({@code n}): answer {@code i}'s at {@code i - 1}, {@link #text} holding the first's;
+   * null until one is read.
+   */
+  private List<StringBuilder> otherChoices;
+
+  /** The highest choice index kept apart (OpenAI's {@code n} is at most 128). */
+  private static final int MAX_CHOICE = 128;
+
   private boolean complete;
 
   /** Whether the document read is a response still to be generated ({@link #answerPending}). */
@@ -113,6 +126,42 @@ public final class ResponseReadout {
    * or the text is kept.
    */
   public CharSequence text() {
+    CharSequence first = firstText();
+    if (otherChoices == null) {
+      return first;
+    }
+    StringBuilder all = new StringBuilder(first);
+    for (StringBuilder other : otherChoices) {
+      if (other != null) {
+        all.append(other);
+      }
+    }
+    return all;
+  }
+
+  /**
+   * The generated text as the prompt log records it, once the body was read with the text kept
+   * ({@link #keepText}): as {@link #text()}, except that a call answered with several choices
+   * ({@code n}) has each choice's text whole, in the order of their indexes, a blank line ({@code
+   * "\n\n"}) between two, however their chunks interleaved in a stream.
+   */
+  public String completion() {
+    String first = firstText().toString();
+    if (otherChoices == null) {
+      return first;
+    }
+    StringBuilder all = new StringBuilder(first);
+    for (StringBuilder other : otherChoices) {
+      all.append("\n\n");
+      if (other != null) {
+        all.append(other);
+      }
+    }
+    return all.toString();
+  }
+
+  /** The text read so far but the further choices' kept apart ({@link #otherChoices}). */
+  private CharSequence firstText() {
     if (asciiTailLength == 0) {
       return text == null ? "" : text;
     }
@@ -121,6 +170,30 @@ public final class ResponseReadout {
     return text == null
         ? tail
         : new StringBuilder(text.length() + tail.length()).append(text).append(tail);
+  }
+
+  /**
+   * With the text kept, moves the text read since {@code from} (a length of the text) to choice
+   * {@code index}'s own text when it is a further choice's ({@link #otherChoices}).
+   */
+  private void keepApart(int index, int from) {
+    if (!keepText || index <= 0 || index > MAX_CHOICE || textLength() == from) {
+      return;
+    }
+    StringBuilder read = textBuilder();
+    if (otherChoices == null) {
+      otherChoices = new ArrayList<>();
+    }
+    while (otherChoices.size() < index) {
+      otherChoices.add(null);
+    }
+    StringBuilder choice = otherChoices.get(index - 1);
+    if (choice == null) {
+      choice = new StringBuilder();
+      otherChoices.set(index - 1, choice);
+    }
+    choice.append(read, from, read.length());
+    read.setLength(from);
   }
 
   /** The text being built, made at the first text read, the ASCII tail appended to it first. */
@@ -538,15 +611,29 @@ public final class ResponseReadout {
         p.skipChildren();
         continue;
       }
+      int from = textLength();
+      int index = 0;
       for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
         switch (name) {
+          case "index" -> index = nextIndex(p);
           case "delta" -> readDelta(p);
           case "text" -> appendNextText(p);
           default -> skipNext(p);
         }
       }
+      keepApart(index, from);
     }
     return empty;
+  }
+
+  /** The next value if it is a whole number that fits an int, else 0 (the value skipped). */
+  private static int nextIndex(JsonParser p) throws IOException {
+    if (p.nextToken() == JsonToken.VALUE_NUMBER_INT
+        && p.getNumberType() == JsonParser.NumberType.INT) {
+      return p.getIntValue();
+    }
+    p.skipChildren();
+    return 0;
   }
 
   private void readDelta(JsonParser p) throws IOException {
@@ -606,13 +693,18 @@ public final class ResponseReadout {
     if (doc == null) {
       return;
     }
+    int position = 0;
     for (JsonNode choice : doc.path("choices")) {
+      int from = textLength();
       appendText(choice.path("message").get("content"));
       appendText(choice.get("text"));
       for (JsonNode call : choice.path("message").path("tool_calls")) {
         appendText(call.path("function").get("name"));
         appendText(call.path("function").get("arguments"));
       }
+      JsonNode index = choice.get("index");
+      keepApart(index != null && index.canConvertToInt() ? index.intValue() : position, from);
+      position++;
     }
     for (JsonNode item : doc.path("output")) {
       for (JsonNode part : item.path("content")) {

@@ -75,6 +75,17 @@ public interface WireFormat {
   }
 
   /**
+   * Where this format's requests set the sampling temperature, as JSON pointers into the body in
+   * the order they are looked for (the first holding a number is the call's temperature), which the
+   * response cache's {@code temperatureAtMost} rule reads: the top-level {@code temperature} by
+   * default (OpenAI's and Anthropic's bodies); Gemini's {@code generationConfig.temperature},
+   * Converse's {@code inferenceConfig.temperature}.
+   */
+  default List<String> temperatureFields() {
+    return List.of("/temperature");
+  }
+
+  /**
    * The last path segments the format's calls end in (a trailing slash ignored), for example {@code
    * completions} for {@code /v1/chat/completions}: the registry asks only the formats registered
    * for a request's last segment to {@link #recognise} it. Never empty.
