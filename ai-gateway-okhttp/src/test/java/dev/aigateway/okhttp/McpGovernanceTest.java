@@ -400,6 +400,37 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aBodyTheGatewayCannotReadWholeIsRefusedWithOneEvent() throws Exception {
+    // Followed by more text (many servers read the first value and ignore the rest), or beyond
+    // the parser's bounds: answered locally with JSON-RPC's parse error, and, as every refused
+    // call, reported in exactly one event.
+    OkHttpClient client = client(github());
+    List<String> bodies =
+        List.of(
+            call(9, "delete_repo", "{}") + " trailing text",
+            call(9, "delete_repo", "{\"n\":" + "9".repeat(1_001) + "}"));
+
+    for (String body : bodies) {
+      JsonNode answer = JSON.readTree(post(client, "alice", body));
+      assertThat(answer.path("error").path("code").asInt()).isEqualTo(-32700);
+
+      GatewayEvent event = events.next();
+      assertThat(event.operation()).isEqualTo(Operation.EXECUTE_TOOL);
+      assertThat(event.consumer()).isEqualTo("alice");
+      assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+      assertThat(event.tool().kind()).isEqualTo(ToolCallInfo.Kind.MCP);
+      assertThat(event.tool().target()).isEqualTo("github");
+      assertThat(event.tool().tool()).isNull();
+      assertThat(event.tool().rpcId()).isEqualTo("null");
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.tool().errorCode()).isEqualTo(-32700);
+      assertThat(events.none()).isTrue();
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
   void aToolNamedByANumberOrABooleanIsCheckedAsTheTextAServerReadsItAs() throws Exception {
     // MCP servers (the MCP Java SDK among them) read a scalar name as its text: 123, "123".
     OkHttpClient client = client(github());

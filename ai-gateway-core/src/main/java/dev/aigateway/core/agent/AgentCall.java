@@ -159,7 +159,8 @@ public final class AgentCall {
    * NOT_SENT}. A body that is not JSON-RPC, or has no request, goes as it is and makes no event.
    * One that starts as a JSON object or array but cannot be read whole (malformed, followed by more
    * text, beyond the parser's bounds) is not sent either: the answer is JSON-RPC's parse error
-   * (-32700, id null), with no event.
+   * (-32700, id null), with one {@code NOT_SENT} event (rejection {@code INVALID_REQUEST}, no
+   * method or tool, id {@code null}).
    */
   public Admission admit() {
     long began = System.nanoTime();
@@ -177,8 +178,23 @@ public final class AgentCall {
       return new Admission(null);
     }
     if (document == Rpc.UNREADABLE) {
-      // What the server would run is not known: it is not sent (JSON-RPC's parse error).
-      return new Admission(
+      // What the server would run is not known: it is not sent (JSON-RPC's parse error), and ends
+      // in one event of its own (no method or tool is known; id null, as answered).
+      Member unreadable =
+          new Member(
+              new Rpc.Message(
+                  com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                  new Rpc.Span(0, body.length),
+                  Map.of()),
+              "null",
+              "",
+              peer);
+      resolveCaller(); // before the member is added: a refused credential changes no answer
+      members.add(unreadable);
+      unreadable.outcome = ToolCallInfo.Outcome.NOT_SENT;
+      unreadable.rejection = RejectionReason.INVALID_REQUEST;
+      unreadable.errorCode = PARSE_ERROR_CODE;
+      unreadable.localError =
           Rpc.error(
               "null",
               PARSE_ERROR_CODE,
@@ -186,7 +202,8 @@ public final class AgentCall {
                   + peer.name
                   + " was not sent: it is not JSON the gateway can read whole (malformed, followed"
                   + " by more text, or a number, name or nesting beyond its bounds)",
-              Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name)));
+              Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name));
+      return new Admission(localAnswer());
     }
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
