@@ -111,6 +111,10 @@ public final class AgentCall {
   private static final class Member {
     final Rpc.Message message;
     final String id;
+
+    /** The id answers are matched by: a number by its value ({@link Rpc.Message#idKey()}). */
+    final String key;
+
     final String method;
     final @Nullable String tool;
     final @Nullable ToolPolicy toolPolicy;
@@ -130,6 +134,8 @@ public final class AgentCall {
     Member(Rpc.Message message, String id, String method, Peer peer) {
       this.message = message;
       this.id = id;
+      String key = message.idKey();
+      this.key = key == null ? id : key;
       this.method = method;
       JsonNode name = message.node().path("params").path("name");
       // A name given as a number or a boolean is the text a server reads it as (123: "123"), so
@@ -216,7 +222,7 @@ public final class AgentCall {
       if (method != null && id != null) {
         Member member = new Member(message, id, method, peer);
         members.add(member);
-        byId.putIfAbsent(member.id, member);
+        byId.putIfAbsent(member.key, member);
       }
     }
     if (members.isEmpty()) {
@@ -227,10 +233,10 @@ public final class AgentCall {
       // is not known, so the batch is not sent.
       Map<String, Integer> uses = new HashMap<>();
       for (Member member : members) {
-        uses.merge(member.id, 1, Integer::sum);
+        uses.merge(member.key, 1, Integer::sum);
       }
       for (Member member : members) {
-        if (uses.get(member.id) > 1) {
+        if (uses.get(member.key) > 1) {
           refuse(
               member,
               ToolCallInfo.Outcome.NOT_SENT,
@@ -747,7 +753,7 @@ public final class AgentCall {
       if (!message.isResponse()) {
         continue;
       }
-      Member m = byId.get(message.id());
+      Member m = byId.get(message.idKey());
       if (m == null || m.ended) {
         continue;
       }
