@@ -220,6 +220,51 @@ class A2aGovernanceTest {
   }
 
   @Test
+  void aBatchOfRequestsWithoutIdsIsSentAndEachEndsInItsOwnEvent() throws Exception {
+    // Messages without an id (JSON-RPC's notifications) cannot be mixed up with one another by an
+    // id they do not have: a batch of them is governed member by member, not refused as if they
+    // shared one, and the agent's answers with a null id are read in their order.
+    String get = "{\"jsonrpc\":\"2.0\",\"method\":\"tasks/get\",\"params\":{\"id\":\"task-1\"}}";
+    String cancel =
+        "{\"jsonrpc\":\"2.0\",\"method\":\"tasks/cancel\",\"params\":{\"id\":\"task-1\"}}";
+    String answers =
+        "[{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":"
+            + TASK
+            + "},{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32002,"
+            + "\"message\":\"Task cannot be canceled\"}}]";
+    server.enqueue(json(answers));
+
+    try (Response sent = send("ops", "[" + get + "," + cancel + "]")) {
+      assertThat(sent.body().string()).isEqualTo(answers);
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    ToolCallInfo first = events.next().tool();
+    assertThat(first.method()).isEqualTo("tasks/get");
+    assertThat(first.outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(first.resultBytes()).isEqualTo(TASK.length());
+    ToolCallInfo second = events.next().tool();
+    assertThat(second.method()).isEqualTo("tasks/cancel");
+    assertThat(second.outcome()).isEqualTo(ToolCallInfo.Outcome.ERROR);
+    assertThat(second.errorCode()).isEqualTo(-32002);
+    assertThat(events.none()).isTrue();
+
+    // refused as any batch is when one of its members is: each answered with its own error
+    try (Response refused = send("alice", "[" + get + "," + cancel + "]")) {
+      JsonNode answer = JSON.readTree(refused.body().string());
+      assertThat(answer.size()).isEqualTo(2);
+      assertThat(answer.get(0).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.NOT_SENT_CODE);
+      assertThat(answer.get(1).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aStreamReachesTheAppByteForByteAsItArrivesWithOneEventAtItsEnd() throws Exception {
     server.enqueue(
         new MockResponse.Builder()

@@ -84,6 +84,7 @@ class McpGovernanceTest {
     volatile CountDownLatch gate = new CountDownLatch(0);
     volatile boolean sse;
     volatile boolean multiLineData; // SSE data pretty-printed over several data lines
+    volatile boolean idsAsNumbers; // a numeric id written back by its value, as JavaScript does
     volatile String result = "{\"content\":[{\"type\":\"text\",\"text\":\"issue 7 is open\"}]}";
 
     @Override
@@ -141,7 +142,11 @@ class McpGovernanceTest {
     }
 
     private String answer(JsonNode request) {
-      String id = request.get("id").toString();
+      JsonNode requestId = request.get("id");
+      String id =
+          idsAsNumbers && requestId.isNumber()
+              ? requestId.decimalValue().stripTrailingZeros().toPlainString()
+              : requestId.toString();
       return switch (request.path("method").asText()) {
         case "tools/list" ->
             "{\"jsonrpc\":\"2.0\",\"id\":"
@@ -396,6 +401,37 @@ class McpGovernanceTest {
       assertThat(answer.path("error").path("message").asText()).contains("github", "not sent");
     }
 
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
+  void aBodyTheGatewayCannotReadWholeIsRefusedWithOneEvent() throws Exception {
+    // Followed by more text (many servers read the first value and ignore the rest), or beyond
+    // the parser's bounds: answered locally with JSON-RPC's parse error, and, as every refused
+    // call, reported in exactly one event.
+    OkHttpClient client = client(github());
+    List<String> bodies =
+        List.of(
+            call(9, "delete_repo", "{}") + " trailing text",
+            call(9, "delete_repo", "{\"n\":" + "9".repeat(1_001) + "}"));
+
+    for (String body : bodies) {
+      JsonNode answer = JSON.readTree(post(client, "alice", body));
+      assertThat(answer.path("error").path("code").asInt()).isEqualTo(-32700);
+
+      GatewayEvent event = events.next();
+      assertThat(event.operation()).isEqualTo(Operation.EXECUTE_TOOL);
+      assertThat(event.consumer()).isEqualTo("alice");
+      assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+      assertThat(event.tool().kind()).isEqualTo(ToolCallInfo.Kind.MCP);
+      assertThat(event.tool().target()).isEqualTo("github");
+      assertThat(event.tool().tool()).isNull();
+      assertThat(event.tool().rpcId()).isEqualTo("null");
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.tool().errorCode()).isEqualTo(-32700);
+      assertThat(events.none()).isTrue();
+    }
     assertThat(backend.calls.get()).as("calls that reached the server").isZero();
   }
 
@@ -764,6 +800,54 @@ class McpGovernanceTest {
       GatewayEvent event = events.next();
       assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
       assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    }
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aNumericIdIsMatchedToItsAnswerByValue() throws Exception {
+    // A server that reads ids as numbers (JavaScript, Go) answers the id 1.0 or 1e0 with 1: the
+    // answer is still this request's, so its tools/list is filtered and its event is the answer's.
+    OkHttpClient client = client(github());
+    backend.idsAsNumbers = true;
+
+    for (String id : List.of("1.0", "1e0", "10E-1")) {
+      String answer =
+          post(
+              client, "alice", "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/list\"}");
+
+      assertThat(JSON.readTree(answer).path("id").toString()).isEqualTo("1");
+      assertThat(toolNames(answer)).as(id).containsExactly("get_issue", "list_issues");
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.tool().method()).isEqualTo("tools/list");
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+      assertThat(events.none()).isTrue();
+    }
+  }
+
+  @Test
+  void aBatchWhoseRequestsShareAnIdByValueIsAnsweredLocally() throws Exception {
+    // 1 and 1.0 are one id to a server that reads ids as numbers: their answers would both say 1.
+    OkHttpClient client = client(github());
+
+    JsonNode answer =
+        JSON.readTree(
+            post(
+                client,
+                "bob",
+                "["
+                    + call(1, "get_issue", "{}")
+                    + ","
+                    + call(1, "list_issues", "{}").replace("\"id\":1,", "\"id\":1.0,")
+                    + "]"));
+
+    assertThat(answer.size()).isEqualTo(2);
+    assertThat(answer.get(0).path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(answer.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
+    assertThat(backend.calls.get()).isZero();
+    for (int i = 0; i < 2; i++) {
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
     }
     assertThat(events.none()).isTrue();
   }

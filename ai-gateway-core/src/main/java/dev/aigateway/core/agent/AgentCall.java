@@ -111,6 +111,13 @@ public final class AgentCall {
   private static final class Member {
     final Rpc.Message message;
     final String id;
+
+    /** The id answers are matched by: a number by its value ({@link Rpc.Message#idKey()}). */
+    final String key;
+
+    /** An A2A message sent without an id: answered, if at all, with a null id. */
+    final boolean idless;
+
     final String method;
     final @Nullable String tool;
     final @Nullable ToolPolicy toolPolicy;
@@ -130,6 +137,9 @@ public final class AgentCall {
     Member(Rpc.Message message, String id, String method, Peer peer) {
       this.message = message;
       this.id = id;
+      String key = message.idKey();
+      this.key = key == null ? id : key;
+      this.idless = key == null;
       this.method = method;
       JsonNode name = message.node().path("params").path("name");
       // A name given as a number or a boolean is the text a server reads it as (123: "123"), so
@@ -156,10 +166,12 @@ public final class AgentCall {
    * one local answer with a JSON-RPC error per request and nothing is sent. So does a batch with
    * two requests of the same id (their answers could not be told apart): those requests are
    * answered -32600 (invalid request), the others {@link AgentGovernance#NOT_SENT_CODE}, all {@code
-   * NOT_SENT}. A body that is not JSON-RPC, or has no request, goes as it is and makes no event.
-   * One that starts as a JSON object or array but cannot be read whole (malformed, followed by more
-   * text, beyond the parser's bounds) is not sent either: the answer is JSON-RPC's parse error
-   * (-32700, id null), with no event.
+   * NOT_SENT} (A2A messages sent without an id have no id to share: several go together, their
+   * answers, all with a null id, read in their order). A body that is not JSON-RPC, or has no
+   * request, goes as it is and makes no event. One that starts as a JSON object or array but cannot
+   * be read whole (malformed, followed by more text, beyond the parser's bounds) is not sent
+   * either: the answer is JSON-RPC's parse error (-32700, id null), with one {@code NOT_SENT} event
+   * (rejection {@code INVALID_REQUEST}, no method or tool, id {@code null}).
    */
   public Admission admit() {
     long began = System.nanoTime();
@@ -177,8 +189,23 @@ public final class AgentCall {
       return new Admission(null);
     }
     if (document == Rpc.UNREADABLE) {
-      // What the server would run is not known: it is not sent (JSON-RPC's parse error).
-      return new Admission(
+      // What the server would run is not known: it is not sent (JSON-RPC's parse error), and ends
+      // in one event of its own (no method or tool is known; id null, as answered).
+      Member unreadable =
+          new Member(
+              new Rpc.Message(
+                  com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                  new Rpc.Span(0, body.length),
+                  Map.of()),
+              "null",
+              "",
+              peer);
+      resolveCaller(); // before the member is added: a refused credential changes no answer
+      members.add(unreadable);
+      unreadable.outcome = ToolCallInfo.Outcome.NOT_SENT;
+      unreadable.rejection = RejectionReason.INVALID_REQUEST;
+      unreadable.errorCode = PARSE_ERROR_CODE;
+      unreadable.localError =
           Rpc.error(
               "null",
               PARSE_ERROR_CODE,
@@ -186,8 +213,10 @@ public final class AgentCall {
                   + peer.name
                   + " was not sent: it is not JSON the gateway can read whole (malformed, followed"
                   + " by more text, or a number, name or nesting beyond its bounds)",
-              Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name)));
+              Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name));
+      return new Admission(localAnswer());
     }
+    int keyed = 0;
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
       String id = message.id();
@@ -199,21 +228,27 @@ public final class AgentCall {
       if (method != null && id != null) {
         Member member = new Member(message, id, method, peer);
         members.add(member);
-        byId.putIfAbsent(member.id, member);
+        if (!member.idless) {
+          byId.putIfAbsent(member.key, member);
+          keyed++;
+        }
       }
     }
     if (members.isEmpty()) {
       return new Admission(null);
     }
-    if (byId.size() < members.size()) {
+    if (byId.size() < keyed) {
       // Answers are matched to requests by id: with two requests of one id, which answer is whose
-      // is not known, so the batch is not sent.
+      // is not known, so the batch is not sent. Messages without an id share none: their answers
+      // (null ids) are read in order.
       Map<String, Integer> uses = new HashMap<>();
       for (Member member : members) {
-        uses.merge(member.id, 1, Integer::sum);
+        if (!member.idless) {
+          uses.merge(member.key, 1, Integer::sum);
+        }
       }
       for (Member member : members) {
-        if (uses.get(member.id) > 1) {
+        if (!member.idless && uses.get(member.key) > 1) {
           refuse(
               member,
               ToolCallInfo.Outcome.NOT_SENT,
@@ -730,7 +765,11 @@ public final class AgentCall {
       if (!message.isResponse()) {
         continue;
       }
-      Member m = byId.get(message.id());
+      String key = message.idKey();
+      Member m = byId.get(key);
+      if ((m == null || m.ended) && "null".equals(key)) {
+        m = nextIdless(); // an answer to a message sent without an id, in their order
+      }
       if (m == null || m.ended) {
         continue;
       }
@@ -749,6 +788,16 @@ public final class AgentCall {
     }
     out.write(json, copied, json.length - copied);
     return out.toByteArray();
+  }
+
+  /** The first A2A message sent without an id whose event has not ended, or null. */
+  private @Nullable Member nextIdless() {
+    for (Member m : members) {
+      if (m.idless && !m.ended) {
+        return m;
+      }
+    }
+    return null;
   }
 
   /** One response to a request; returns its replacement, or null to pass it as it is. */

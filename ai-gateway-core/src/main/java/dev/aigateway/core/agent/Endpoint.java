@@ -7,27 +7,42 @@ import org.jspecify.annotations.Nullable;
 /** A normalised HTTP endpoint (scheme, host, port, path) that requests are matched against. */
 record Endpoint(String scheme, String host, int port, String path) {
 
-  /** Parses and normalises a configured URL; refuses anything but an absolute http(s) URL. */
+  /**
+   * Parses and normalises a configured URL; refuses anything but an absolute http(s) URL. A refusal
+   * names the URL without its user info, query and fragment, where a secret may be.
+   */
   static Endpoint parse(String url, String what) {
     URI uri;
     try {
       uri = new URI(url);
     } catch (Exception e) {
-      throw new IllegalArgumentException(what + " URL is not a URL: '" + url + "'");
+      // Not quoted: what of it is user info or query is not known.
+      throw new IllegalArgumentException(
+          what + " URL is not a URL (a reserved character may need percent-encoding)");
     }
     String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!"http".equals(scheme) && !"https".equals(scheme)) {
       throw new IllegalArgumentException(
-          what + " URL must be an absolute http or https URL but was '" + url + "'");
+          what + " URL must be an absolute http or https URL but was '" + shown(uri) + "'");
     }
     if (uri.getHost() == null) {
-      throw new IllegalArgumentException(what + " URL has no host: '" + url + "'");
+      throw new IllegalArgumentException(what + " URL has no host: '" + shown(uri) + "'");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new IllegalArgumentException(
-          what + " URL must have no query or fragment but was '" + url + "'");
+          what + " URL must have no query or fragment but was '" + shown(uri) + "' with one");
     }
     return of(scheme, uri.getHost(), uri.getPort(), uri.getRawPath());
+  }
+
+  /** A URL without its user info, query and fragment. */
+  private static String shown(URI uri) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme() + ":";
+    String authority = uri.getRawAuthority();
+    String hostAndPort =
+        authority == null ? "" : "//" + authority.substring(authority.lastIndexOf('@') + 1);
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    return scheme + hostAndPort + path;
   }
 
   /** The endpoint of a request's URL parts (port -1: the scheme's default). */

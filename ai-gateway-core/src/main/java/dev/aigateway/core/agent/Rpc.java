@@ -46,6 +46,23 @@ final class Rpc {
       return id == null ? null : id.toString();
     }
 
+    /**
+     * The id as {@link #id()} has it, but a number by its value: {@code 1}, {@code 1.0} and {@code
+     * 1e0} are one id, as servers that read ids as numbers (JavaScript, Go, many JSON libraries)
+     * take them, and answer all three with {@code 1}. Null for a notification.
+     */
+    @Nullable String idKey() {
+      JsonNode id = node.get("id");
+      if (id == null) {
+        return null;
+      }
+      if (!id.isNumber()
+          || ((id.isDouble() || id.isFloat()) && !Double.isFinite(id.doubleValue()))) {
+        return id.toString();
+      }
+      return id.decimalValue().stripTrailingZeros().toString();
+    }
+
     boolean isResponse() {
       return method() == null && (node.has("result") || node.has("error"));
     }
