@@ -10,6 +10,7 @@ import com.openai.client.OpenAIClientAsync;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.ClientOptions;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
@@ -454,6 +455,24 @@ class GovernedOpenAiTest {
         .isInstanceOf(OpenAIIoException.class);
     GatewayEvent event = onlyEvent();
     assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(InterruptedIOException.class.getName());
+  }
+
+  @Test
+  void theSdksTimeoutWhileTheAnswerIsReadEndsTheCallTruncatedAsATimeout() {
+    backend.enqueue(json(completion("Too late", 7, 1)).setBodyDelay(5, TimeUnit.SECONDS));
+    OpenAIClient client =
+        GovernedOpenAi.client(
+            gateway().build(), options().timeout(Duration.ofMillis(500)).maxRetries(0));
+
+    long started = System.nanoTime();
+    // the SDK reports a body it could not read as invalid data, the timeout as its cause
+    assertThatThrownBy(() -> client.chat().completions().create(PARAMS))
+        .isInstanceOf(OpenAIInvalidDataException.class)
+        .hasCauseInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(event.errorType()).isEqualTo(InterruptedIOException.class.getName());
   }
 
