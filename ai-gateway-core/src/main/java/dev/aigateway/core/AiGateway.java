@@ -823,16 +823,7 @@ public final class AiGateway {
      *     or {@code timeToLive} is not positive
      */
     public Builder backgroundResponses(int maxPending, long maxBodyBytes, Duration timeToLive) {
-      if (maxPending < 0) {
-        throw new IllegalArgumentException("maxPending must be >= 0 but was " + maxPending);
-      }
-      if (maxBodyBytes < 0) {
-        throw new IllegalArgumentException("maxBodyBytes must be >= 0 but was " + maxBodyBytes);
-      }
-      Objects.requireNonNull(timeToLive, "timeToLive");
-      if (timeToLive.isNegative() || timeToLive.isZero()) {
-        throw new IllegalArgumentException("timeToLive must be positive but was " + timeToLive);
-      }
+      BackgroundResponses.checkBounds(maxPending, maxBodyBytes, timeToLive);
       this.maxPendingBackgroundResponses = maxPending;
       this.maxBackgroundResponseBodyBytes = maxBodyBytes;
       this.backgroundResponseTimeToLive = timeToLive;

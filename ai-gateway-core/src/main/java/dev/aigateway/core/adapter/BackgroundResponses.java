@@ -83,6 +83,21 @@ public final class BackgroundResponses {
    * @param clock the gateway's clock
    */
   public BackgroundResponses(int maxPending, long maxBodyBytes, Duration timeToLive, Clock clock) {
+    checkBounds(maxPending, maxBodyBytes, timeToLive);
+    this.maxPending = maxPending;
+    this.maxBodyBytes = maxBodyBytes;
+    this.timeToLiveMillis = timeToLive.toMillis();
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.nextSweep = new AtomicLong(clock.millis() + SWEEP_INTERVAL_MILLIS);
+  }
+
+  /**
+   * Checks the bounds {@link #BackgroundResponses(int, long, Duration, Clock)} takes.
+   *
+   * @throws IllegalArgumentException if {@code maxPending} or {@code maxBodyBytes} is negative, or
+   *     {@code timeToLive} is not positive
+   */
+  public static void checkBounds(int maxPending, long maxBodyBytes, Duration timeToLive) {
     if (maxPending < 0) {
       throw new IllegalArgumentException("maxPending must be >= 0 but was " + maxPending);
     }
@@ -93,11 +108,6 @@ public final class BackgroundResponses {
     if (timeToLive.isNegative() || timeToLive.isZero()) {
       throw new IllegalArgumentException("timeToLive must be positive but was " + timeToLive);
     }
-    this.maxPending = maxPending;
-    this.maxBodyBytes = maxBodyBytes;
-    this.timeToLiveMillis = timeToLive.toMillis();
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.nextSweep = new AtomicLong(clock.millis() + SWEEP_INTERVAL_MILLIS);
   }
 
   /** How many background calls wait for their usage now. */
