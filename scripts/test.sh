@@ -6,6 +6,8 @@ bash scripts/ensure-redis.sh
 # Every module's checks; benchmarks/target/benchmarks.jar (the runnable JMH jar, which no test
 # reads) is not written: `mvn package -DskipTests -pl benchmarks -am` makes it.
 mvn -B -ntp verify -Dbenchmarks.shade.skip=true "$@"
+# Scanned now too: the rerun below writes the OkHttp adapter's test output over this run's.
+bash scripts/scan-logs.sh
 # The OkHttp adapter's suite again on OkHttp 4.12.0 (the version the Java LLM SDKs bring); the
 # modules it needs are built, their tests are not run twice.
 mvn -B -ntp -Pokhttp4 verify -pl ai-gateway-okhttp -am \
