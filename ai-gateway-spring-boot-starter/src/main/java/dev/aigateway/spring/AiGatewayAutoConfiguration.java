@@ -37,7 +37,9 @@ import org.springframework.context.annotation.Configuration;
  *       AiGatewayProperties}; the application's {@link GatewayListener} beans as listeners, a
  *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store (of several, the
  *       {@code @Primary} one; several without one fail startup rather than leave the gateway on its
- *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last;
+ *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last; the
+ *       listener and store beans are closed after the wrapped clients, Spring AI's models and the
+ *       beans that use them, so a call that ends while those close is still settled and seen;
  *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry} (of
  *       several, the {@code @Primary} one, such as Actuator's composite; several without one fail
  *       startup naming them rather than record nothing), when it has one and neither declares a
@@ -216,7 +218,7 @@ public final class AiGatewayAutoConfiguration {
       @Override
       public void afterSingletonsInstantiated() {
         governed.lookUp();
-        LazyGatewayInterceptor.closePromptLogsAfterModels(beans);
+        LazyGatewayInterceptor.closeGatewayBeansAfterModels(beans);
       }
     }
   }
@@ -267,7 +269,7 @@ public final class AiGatewayAutoConfiguration {
       @Override
       public void afterSingletonsInstantiated() {
         governed.lookUp();
-        LazyGatewayInterceptor.closePromptLogsAfterModels(beans);
+        LazyGatewayInterceptor.closeGatewayBeansAfterModels(beans);
       }
     }
   }
