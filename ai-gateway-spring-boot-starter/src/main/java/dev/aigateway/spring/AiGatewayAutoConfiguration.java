@@ -137,6 +137,16 @@ public final class AiGatewayAutoConfiguration {
   }
 
   /**
+   * Logs a warning at startup naming the {@code ai-gateway.*} keys no property binds (a misspelled
+   * key), leaving out environment variables and system properties; see {@link
+   * UnknownPropertiesWarning}.
+   */
+  @Bean
+  static SmartInitializingSingleton aiGatewayUnknownPropertiesWarning() {
+    return new UnknownPropertiesWarning();
+  }
+
+  /**
    * Wraps every {@link OkHttpClient} bean so its LLM calls are governed, the gateway looked up once
    * the singletons are made; a client that already has a gateway's interceptor is left as it is.
    */
