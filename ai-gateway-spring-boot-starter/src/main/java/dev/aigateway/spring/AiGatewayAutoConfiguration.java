@@ -38,8 +38,9 @@ import org.springframework.context.annotation.Configuration;
  *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store (of several, the
  *       {@code @Primary} one; several without one fail startup rather than leave the gateway on its
  *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last; the
- *       listener and store beans are closed after the wrapped clients, Spring AI's models and the
- *       beans that use them, so a call that ends while those close is still settled and seen;
+ *       listener, store and meter registry beans are closed after the wrapped clients, Spring AI's
+ *       models and the beans that use them, so a call that ends while those close is still settled,
+ *       seen and recorded;
  *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry} (of
  *       several, the {@code @Primary} one, such as Actuator's composite; several without one fail
  *       startup naming them rather than record nothing), when it has one and neither declares a

@@ -65,10 +65,10 @@ final class LazyGatewayInterceptor implements Interceptor {
   }
 
   /**
-   * Makes Spring AI's model beans depend on the prompt log, stores and listeners ({@link
-   * OkHttpClientWrapper#closeGatewayBeansAfter}): with the gateway looked up once the singletons
-   * are made, they may be made before the gateway and those beans, which closing the context would
-   * then destroy first.
+   * Makes Spring AI's model beans depend on the prompt log, stores, listeners and meter registries
+   * ({@link OkHttpClientWrapper#closeGatewayBeansAfter}): with the gateway looked up once the
+   * singletons are made, they may be made before the gateway and those beans, which closing the
+   * context would then destroy first.
    */
   static void closeGatewayBeansAfterModels(@Nullable BeanFactory beans) {
     if (beans instanceof ListableBeanFactory listable) {

@@ -6,6 +6,7 @@ import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -82,7 +83,8 @@ final class OkHttpClientWrapper
    * instead of its first call, and the first wrapped client becomes the client of the semantic
    * cache's {@code OkHttpEmbeddingModel} (when it has none) as {@link OkHttpAiGateway#wrap} makes
    * it, whether or not a call goes through that client. Each wrapped client bean then depends on
-   * the context's prompt log, store and listener beans ({@link #closeGatewayBeansAfter}).
+   * the context's prompt log, store, listener and meter registry beans ({@link
+   * #closeGatewayBeansAfter}).
    */
   @Override
   public void afterSingletonsInstantiated() {
@@ -101,15 +103,16 @@ final class OkHttpClientWrapper
 
   /**
    * Makes each of {@code beanNames} depend on every {@link PromptLog}, {@link TokenLimitStore},
-   * {@link ResponseCacheStore} and {@link GatewayListener} bean (the beans the gateway is built
-   * with), so closing the context destroys those beans, and the beans that use them (a service that
-   * waits for its calls), before it closes a prompt log, a store or a listener. The gateway takes
-   * them when it is built, which may be after the beans that use a governed client were made (the
-   * gateway is looked up once the singletons are made): without this, a prompt log, store or
-   * listener could be destroyed first, and a call ending while the context closed was missing from
-   * the log, settled in a closed store or its event sent to a closed listener. A bean that itself
-   * uses one of {@code beanNames} (a listener that posts with the application's client) is left as
-   * it is.
+   * {@link ResponseCacheStore}, {@link GatewayListener} and {@link MeterRegistry} bean (the beans
+   * the gateway is built with), so closing the context destroys those beans, and the beans that use
+   * them (a service that waits for its calls), before it closes a prompt log, a store, a listener
+   * or the registry the token metrics are recorded in. The gateway takes them when it is built,
+   * which may be after the beans that use a governed client were made (the gateway is looked up
+   * once the singletons are made): without this, they could be destroyed first, and a call ending
+   * while the context closed was missing from the log, settled in a closed store, its event sent to
+   * a closed listener or its tokens recorded after a push registry had sent its last metrics. A
+   * bean that itself uses one of {@code beanNames} (a listener that posts with the application's
+   * client) is left as it is.
    */
   static void closeGatewayBeansAfter(
       @Nullable ListableBeanFactory factory, Iterable<String> beanNames) {
@@ -121,7 +124,8 @@ final class OkHttpClientWrapper
             PromptLog.class,
             TokenLimitStore.class,
             ResponseCacheStore.class,
-            GatewayListener.class)) {
+            GatewayListener.class,
+            MeterRegistry.class)) {
       for (String used :
           BeanFactoryUtils.beanNamesForTypeIncludingAncestors(configurable, type, true, false)) {
         for (String beanName : beanNames) {

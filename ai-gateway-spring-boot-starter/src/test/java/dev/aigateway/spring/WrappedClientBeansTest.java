@@ -306,6 +306,50 @@ class WrappedClientBeansTest {
         .containsSubsequence("event", "listener closed");
   }
 
+  @Test
+  void aCallThatEndsWhileTheContextClosesIsRecordedBeforeTheMeterRegistryCloses() throws Exception {
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3))
+            .setBodyDelay(700, java.util.concurrent.TimeUnit.MILLISECONDS));
+    ClosingRegistry.ORDER.clear();
+    runner
+        // The registry is made after the worker (a configuration read later).
+        .withUserConfiguration(ClientAndWorker.class, ClosingRegistry.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              context.getBean(Worker.class).submit(chat());
+              // The call is in flight (its answer delayed) when the context closes.
+              assertThat(backend.takeRequest(60, java.util.concurrent.TimeUnit.SECONDS))
+                  .isNotNull();
+            });
+    // Closing the context waited for the worker's call: the registry must still have been open
+    // when the call's token usage was recorded.
+    assertThat(ClosingRegistry.ORDER).containsExactly("input tokens 12.0", "registry closed");
+  }
+
+  /** A meter registry that records, when it closes, what it had recorded. */
+  @Configuration(proxyBeanMethods = false)
+  static class ClosingRegistry {
+    static final List<String> ORDER = new CopyOnWriteArrayList<>();
+
+    @Bean
+    io.micrometer.core.instrument.MeterRegistry closingRegistry() {
+      return new io.micrometer.core.instrument.simple.SimpleMeterRegistry() {
+        @Override
+        public void close() {
+          io.micrometer.core.instrument.DistributionSummary input =
+              find("gen_ai.client.token.usage").tag("gen_ai.token.type", "input").summary();
+          if (input != null) {
+            ORDER.add("input tokens " + input.totalAmount());
+          }
+          ORDER.add("registry closed");
+          super.close();
+        }
+      };
+    }
+  }
+
   /** A store and a listener with close methods, which record what they see in {@link #ORDER}. */
   @Configuration(proxyBeanMethods = false)
   static class StoreAndListener {
