@@ -37,7 +37,10 @@ import org.springframework.context.annotation.Configuration;
  *       AiGatewayProperties}; the application's {@link GatewayListener} beans as listeners, a
  *       {@link TokenLimitStore} or {@link ResponseCacheStore} bean as the store (of several, the
  *       {@code @Primary} one; several without one fail startup rather than leave the gateway on its
- *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last;
+ *       in-memory store), and every {@link AiGatewayBuilderCustomizer} bean applied last; the
+ *       listener, store and meter registry beans are closed after the wrapped clients, Spring AI's
+ *       models and the beans that use them, so a call that ends while those close is still settled,
+ *       seen and recorded;
  *   <li>token metrics ({@link GenAiMetrics}) in the application's {@link MeterRegistry} (of
  *       several, the {@code @Primary} one, such as Actuator's composite; several without one fail
  *       startup naming them rather than record nothing), when it has one and neither declares a
@@ -135,6 +138,16 @@ public final class AiGatewayAutoConfiguration {
   }
 
   /**
+   * Logs a warning at startup naming the {@code ai-gateway.*} keys no property binds (a misspelled
+   * key), leaving out environment variables and system properties; see {@link
+   * UnknownPropertiesWarning}.
+   */
+  @Bean
+  static SmartInitializingSingleton aiGatewayUnknownPropertiesWarning() {
+    return new UnknownPropertiesWarning();
+  }
+
+  /**
    * Wraps every {@link OkHttpClient} bean so its LLM calls are governed, the gateway looked up once
    * the singletons are made; a client that already has a gateway's interceptor is left as it is.
    */
@@ -216,7 +229,7 @@ public final class AiGatewayAutoConfiguration {
       @Override
       public void afterSingletonsInstantiated() {
         governed.lookUp();
-        LazyGatewayInterceptor.closePromptLogsAfterModels(beans);
+        LazyGatewayInterceptor.closeGatewayBeansAfterModels(beans);
       }
     }
   }
@@ -267,7 +280,7 @@ public final class AiGatewayAutoConfiguration {
       @Override
       public void afterSingletonsInstantiated() {
         governed.lookUp();
-        LazyGatewayInterceptor.closePromptLogsAfterModels(beans);
+        LazyGatewayInterceptor.closeGatewayBeansAfterModels(beans);
       }
     }
   }

@@ -65,14 +65,14 @@ final class LazyGatewayInterceptor implements Interceptor {
   }
 
   /**
-   * Makes Spring AI's model beans depend on the prompt log ({@link
-   * OkHttpClientWrapper#closePromptLogsAfter}): with the gateway looked up once the singletons are
-   * made, they may be made before the gateway and its prompt log, which closing the context would
-   * then destroy first.
+   * Makes Spring AI's model beans depend on the prompt log, stores, listeners and meter registries
+   * ({@link OkHttpClientWrapper#closeGatewayBeansAfter}): with the gateway looked up once the
+   * singletons are made, they may be made before the gateway and those beans, which closing the
+   * context would then destroy first.
    */
-  static void closePromptLogsAfterModels(@Nullable BeanFactory beans) {
+  static void closeGatewayBeansAfterModels(@Nullable BeanFactory beans) {
     if (beans instanceof ListableBeanFactory listable) {
-      OkHttpClientWrapper.closePromptLogsAfter(
+      OkHttpClientWrapper.closeGatewayBeansAfter(
           listable, List.of(listable.getBeanNamesForType(Model.class, true, false)));
     }
   }

@@ -1,9 +1,15 @@
 package dev.aigateway.spring;
 
+import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.spi.ResponseCacheStore;
+import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.okhttp.OkHttpAiGateway;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
@@ -77,7 +83,8 @@ final class OkHttpClientWrapper
    * instead of its first call, and the first wrapped client becomes the client of the semantic
    * cache's {@code OkHttpEmbeddingModel} (when it has none) as {@link OkHttpAiGateway#wrap} makes
    * it, whether or not a call goes through that client. Each wrapped client bean then depends on
-   * the context's {@link PromptLog} beans ({@link #closePromptLogsAfter}).
+   * the context's prompt log, store, listener and meter registry beans ({@link
+   * #closeGatewayBeansAfter}).
    */
   @Override
   public void afterSingletonsInstantiated() {
@@ -90,31 +97,57 @@ final class OkHttpClientWrapper
       OkHttpAiGateway.wrap(client, governing); // looks the gateway up: returns the same client
     }
     wrapped.clear();
-    closePromptLogsAfter(beans, wrappedNames);
+    closeGatewayBeansAfter(beans, wrappedNames);
     wrappedNames.clear();
   }
 
   /**
-   * Makes each of {@code beanNames} depend on every {@link PromptLog} bean, so closing the context
-   * destroys those beans, and the beans that use them (a service that waits for its calls), before
-   * it closes a prompt log. The gateway takes its prompt log when it is built, which may be after
-   * the beans that use a governed client were made (the gateway is looked up once the singletons
-   * are made): without this, the prompt log was destroyed first, and a call ending while the
-   * context closed was missing from it.
+   * Makes each of {@code beanNames} depend on every {@link PromptLog}, {@link TokenLimitStore},
+   * {@link ResponseCacheStore}, {@link GatewayListener} and {@link MeterRegistry} bean (the beans
+   * the gateway is built with), so closing the context destroys those beans, and the beans that use
+   * them (a service that waits for its calls), before it closes a prompt log, a store, a listener
+   * or the registry the token metrics are recorded in. The gateway takes them when it is built,
+   * which may be after the beans that use a governed client were made (the gateway is looked up
+   * once the singletons are made): without this, they could be destroyed first, and a call ending
+   * while the context closed was missing from the log, settled in a closed store, its event sent to
+   * a closed listener or its tokens recorded after a push registry had sent its last metrics. A
+   * bean that itself uses one of {@code beanNames} (a listener that posts with the application's
+   * client) is left as it is.
    */
-  static void closePromptLogsAfter(
+  static void closeGatewayBeansAfter(
       @Nullable ListableBeanFactory factory, Iterable<String> beanNames) {
     if (!(factory instanceof ConfigurableListableBeanFactory configurable)) {
       return;
     }
-    for (String log :
-        BeanFactoryUtils.beanNamesForTypeIncludingAncestors(
-            configurable, PromptLog.class, true, false)) {
-      for (String beanName : beanNames) {
-        if (!beanName.equals(log)) {
-          configurable.registerDependentBean(log, beanName);
+    for (Class<?> type :
+        List.of(
+            PromptLog.class,
+            TokenLimitStore.class,
+            ResponseCacheStore.class,
+            GatewayListener.class,
+            MeterRegistry.class)) {
+      for (String used :
+          BeanFactoryUtils.beanNamesForTypeIncludingAncestors(configurable, type, true, false)) {
+        for (String beanName : beanNames) {
+          if (!beanName.equals(used) && !dependsOn(configurable, used, beanName, new HashSet<>())) {
+            configurable.registerDependentBean(used, beanName);
+          }
         }
       }
     }
+  }
+
+  /** Whether bean {@code name} depends, directly or not, on bean {@code other}. */
+  private static boolean dependsOn(
+      ConfigurableListableBeanFactory factory, String name, String other, Set<String> seen) {
+    if (!seen.add(name)) {
+      return false;
+    }
+    for (String dependency : factory.getDependenciesForBean(name)) {
+      if (dependency.equals(other) || dependsOn(factory, dependency, other, seen)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

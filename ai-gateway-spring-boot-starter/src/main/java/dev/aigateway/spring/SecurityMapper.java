@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.Resource;
 
@@ -35,6 +36,12 @@ final class SecurityMapper {
 
   private static final String P = AiGatewayProperties.PREFIX;
   private static final int MAX_PEM_BYTES = 64 * 1024;
+
+  /** Fewer characters than the base64 of the smallest key (an EC P-256 PKCS#8 key: 92). */
+  private static final int MIN_KEY_BASE64_CHARS = 64;
+
+  /** Base64 (with line breaks), as a key's is: no dot, no colon. */
+  private static final Pattern KEY_BASE64 = Pattern.compile("[A-Za-z0-9+/=\\s]+");
 
   private SecurityMapper() {}
 
@@ -113,11 +120,22 @@ final class SecurityMapper {
   }
 
   /**
-   * Whether {@code resource} is a PEM key pasted where its location goes: Spring reads the value as
-   * a class path location, whose description would then show the key.
+   * Whether {@code resource} is a PEM key pasted where its location goes, with or without its
+   * {@code -----BEGIN} line (the key's base64 alone): Spring reads the value as a class path
+   * location, whose description would then show the key. The key's base64 is told from a location
+   * by its length (64 characters or more) and its alphabet: a URL has a colon, and a path that long
+   * has a dot (a file name's extension).
    */
   static boolean isPastedPem(Resource resource) {
-    return resource.getDescription().contains("-----BEGIN");
+    String description = resource.getDescription();
+    if (description.contains("-----BEGIN")) {
+      return true;
+    }
+    int open = description.indexOf('[');
+    int close = description.lastIndexOf(']');
+    String location =
+        open >= 0 && close > open ? description.substring(open + 1, close) : description;
+    return location.length() >= MIN_KEY_BASE64_CHARS && KEY_BASE64.matcher(location).matches();
   }
 
   /**
@@ -128,8 +146,8 @@ final class SecurityMapper {
     if (isPastedPem(resource)) {
       throw new InvalidGatewayPropertyException(
           property,
-          "is a PEM key itself, not its location (the key is not shown): put it in a file, such"
-              + " as a mounted secret, and write that file's location, for example"
+          "is a PEM key (or its base64) itself, not its location (the key is not shown): put it"
+              + " in a file, such as a mounted secret, and write that file's location, for example"
               + " file:/run/secrets/llm-client.pem",
           null);
     }

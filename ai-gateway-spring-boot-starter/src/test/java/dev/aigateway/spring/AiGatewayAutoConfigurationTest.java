@@ -80,6 +80,116 @@ class AiGatewayAutoConfigurationTest {
   }
 
   @Test
+  void aMisspelledKeyIsNamedInAWarningAtStartupButNotAnEnvironmentVariableOrSystemProperty() {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(AiGatewayAutoConfiguration.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> records =
+        new ch.qos.logback.core.read.ListAppender<>();
+    records.start();
+    logger.addAppender(records);
+    try {
+      runner
+          .withPropertyValues(
+              "ai-gateway.limits[0].tokens-per-minute=20000",
+              "ai-gateway.limits[0].remaining-token-header=x-remaining-9f41",
+              "ai-gateway.throw-on-rejections=true")
+          .withSystemProperties("ai-gateway.mcp.tomcat-mbeans=true")
+          .withInitializer(
+              context ->
+                  context
+                      .getEnvironment()
+                      .getPropertySources()
+                      .replace(
+                          org.springframework.core.env.StandardEnvironment
+                              .SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                          new org.springframework.core.env.SystemEnvironmentPropertySource(
+                              org.springframework.core.env.StandardEnvironment
+                                  .SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                              java.util.Map.of("AI_GATEWAY_TEAM_TOKEN", "app-own-value"))))
+          .run(context -> assertThat(context).hasNotFailed());
+      assertThat(records.list)
+          .filteredOn(record -> record.getLevel() == ch.qos.logback.classic.Level.WARN)
+          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .singleElement()
+          .satisfies(
+              warning ->
+                  assertThat(warning)
+                      .contains("ai-gateway.limits[0].remaining-token-header")
+                      .contains("ai-gateway.throw-on-rejections")
+                      .doesNotContain("tokens-per-minute")
+                      .doesNotContain("x-remaining-9f41")
+                      .doesNotContain("tomcat-mbeans")
+                      .doesNotContain("team-token"));
+    } finally {
+      logger.detachAppender(records);
+    }
+  }
+
+  @Test
+  void everyDocumentedKindOfKeyIsKnown() {
+    java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+    for (String property :
+        List.of(
+            "ai-gateway.enabled=true",
+            "ai-gateway.wrap-okhttp-beans=true",
+            "ai-gateway.govern-spring-ai=true",
+            "ai-gateway.metrics.enabled=true",
+            "ai-gateway.throw-on-rejection=true",
+            "ai-gateway.consumer-key.header=x-consumer-id",
+            "ai-gateway.limits[0].scope=consumer",
+            "ai-gateway.limits[0].tokens-per-minute=20000",
+            "ai-gateway.limits[0].remaining-tokens-header=x-remaining-tokens",
+            "ai-gateway.limits[1].name=team-a-burst",
+            "ai-gateway.limits[1].tokens-per=500",
+            "ai-gateway.limits[1].period=10s",
+            "ai-gateway.limits[1].only-for=team-a",
+            "ai-gateway.limits[2].quota=5000000",
+            "ai-gateway.limits[2].quota-period=monthly",
+            "ai-gateway.limits[2].quota-zone=Europe/Paris",
+            "ai-gateway.pool.name=chat",
+            "ai-gateway.pool.load-balancing=weighted",
+            "ai-gateway.pool.failover.max-attempts=2",
+            "ai-gateway.pool.backends[0].id=east",
+            "ai-gateway.pool.backends[0].url=https://east.example.com",
+            "ai-gateway.pool.backends[0].flavor=azure",
+            "ai-gateway.pool.backends[0].api-version=2024-10-21",
+            "ai-gateway.pool.backends[0].api-key=azure-key",
+            "ai-gateway.pool.backends[0].models.gpt-4o=gpt4o-deployment",
+            "ai-gateway.pool.backends[0].models.[gpt-4.1]=gpt41-deployment",
+            "ai-gateway.pool.backends[0].weight=3",
+            "ai-gateway.pool.backends[1].id=internal",
+            "ai-gateway.pool.backends[1].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[1].oauth.token-url=https://login.example.com/token",
+            "ai-gateway.pool.backends[1].oauth.client-id=ai-gateway",
+            "ai-gateway.pool.backends[1].oauth.client-secret=secret",
+            "ai-gateway.pool.backends[1].oauth.scopes[0]=llm",
+            "ai-gateway.cache.enabled=true",
+            "ai-gateway.cache.ttl=5m",
+            "ai-gateway.cache.vary-by-header=x-tenant",
+            "ai-gateway.cache.maximum-entry-bytes=2048",
+            "ai-gateway.prompt-log.enabled=true",
+            "ai-gateway.prompt-log.sample-rate=0.5")) {
+      int equals = property.indexOf('=');
+      properties.put(property.substring(0, equals), property.substring(equals + 1));
+    }
+    assertThat(UnknownPropertiesWarning.unknownKeys(binder(properties))).isEmpty();
+    properties.put("ai-gateway.pool.backends[1].api-keys", "secret");
+    properties.put("ai-gateway.pool.failover.max-attemps", "3");
+    assertThat(UnknownPropertiesWarning.unknownKeys(binder(properties)))
+        .containsExactly(
+            "ai-gateway.pool.backends[1].api-keys (property source source)",
+            "ai-gateway.pool.failover.max-attemps (property source source)");
+  }
+
+  private static org.springframework.boot.context.properties.bind.Binder binder(
+      java.util.Map<String, String> properties) {
+    return new org.springframework.boot.context.properties.bind.Binder(
+        new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(
+            properties));
+  }
+
+  @Test
   void limitsAreBuiltAsConfigured() {
     runner
         .withPropertyValues(

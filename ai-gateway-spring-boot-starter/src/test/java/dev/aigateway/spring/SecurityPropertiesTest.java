@@ -179,6 +179,41 @@ class SecurityPropertiesTest {
   }
 
   @Test
+  void aKeysBase64PastedWithoutItsPemHeaderFailsStartupWithoutShowingTheKey() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    // The key's base64 on one line, without the BEGIN and END lines (as an environment variable
+    // or a secret manager often holds it).
+    String base64 =
+        Base64.getEncoder().encodeToString(generator.generateKeyPair().getPrivate().getEncoded());
+    // A stretch of the key past its first bytes (which are the same for every RSA 2048 key).
+    String keyPart = base64.substring(200, 264);
+    runner
+        .withPropertyValues(
+            "ai-gateway.pool.backends[0].id=internal",
+            "ai-gateway.pool.backends[0].url=https://llm.internal.example.com",
+            "ai-gateway.pool.backends[0].oauth.token-url=https://login.example.com/token",
+            "ai-gateway.pool.backends[0].oauth.client-id=ai-gateway",
+            "ai-gateway.pool.backends[0].oauth.private-key=" + base64)
+        .run(
+            context -> {
+              assertThat(propertyFailure(context))
+                  .hasMessageStartingWith("ai-gateway.pool.backends[0].oauth.private-key:");
+              java.io.StringWriter trace = new java.io.StringWriter();
+              context.getStartupFailure().printStackTrace(new java.io.PrintWriter(trace));
+              assertThat(trace.toString()).doesNotContain(keyPart);
+            });
+    SecurityProperties.OAuth oauth = new SecurityProperties.OAuth();
+    oauth.setPrivateKey(
+        new org.springframework.core.io.DefaultResourceLoader().getResource(base64));
+    assertThat(oauth.toString()).doesNotContain(keyPart);
+    // A location is still shown as it is.
+    oauth.setPrivateKey(
+        new org.springframework.core.io.DefaultResourceLoader().getResource("keys/llm-client.pem"));
+    assertThat(oauth.toString()).contains("keys/llm-client.pem");
+  }
+
+  @Test
   void aPemThatIsNotAPkcs8KeyFailsStartupNamingTheProperty(@TempDir Path dir) throws Exception {
     Path pem = dir.resolve("rsa.pem");
     Files.writeString(

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
+import dev.aigateway.api.spi.Reservation;
+import dev.aigateway.api.spi.ReserveResult;
 import dev.aigateway.api.spi.TokenLimitStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
@@ -270,6 +272,142 @@ class WrappedClientBeansTest {
     } finally {
       prompts.detachAppender(records);
       prompts.setLevel(level);
+    }
+  }
+
+  @Test
+  void aCallThatEndsWhileTheContextClosesIsSettledAndSeenBeforeTheStoreAndListenerClose()
+      throws Exception {
+    String completion =
+        AiGatewayAutoConfigurationTest.completion(12, 3).replace("Hello there", "Ending-5d1b");
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(completion)
+            .setBodyDelay(700, java.util.concurrent.TimeUnit.MILLISECONDS));
+    List<String> order = StoreAndListener.ORDER;
+    order.clear();
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100000")
+        // The store and the listener are made after the worker (a configuration read later).
+        .withUserConfiguration(ClientAndWorker.class, StoreAndListener.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(AiGateway.class).tokenLimitStore())
+                  .isSameAs(context.getBean(ClosingStore.class));
+              context.getBean(Worker.class).submit(chat());
+              // The call is in flight (its answer delayed) when the context closes.
+              assertThat(backend.takeRequest(60, java.util.concurrent.TimeUnit.SECONDS))
+                  .isNotNull();
+            });
+    // Closing the context waited for the worker's call (its close method): the store and the
+    // listener must still have been open when the call was settled and its event sent.
+    assertThat(order)
+        .containsSubsequence("settle", "store closed")
+        .containsSubsequence("event", "listener closed");
+  }
+
+  @Test
+  void aCallThatEndsWhileTheContextClosesIsRecordedBeforeTheMeterRegistryCloses() throws Exception {
+    backend.enqueue(
+        AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3))
+            .setBodyDelay(700, java.util.concurrent.TimeUnit.MILLISECONDS));
+    ClosingRegistry.ORDER.clear();
+    runner
+        // The registry is made after the worker (a configuration read later).
+        .withUserConfiguration(ClientAndWorker.class, ClosingRegistry.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              context.getBean(Worker.class).submit(chat());
+              // The call is in flight (its answer delayed) when the context closes.
+              assertThat(backend.takeRequest(60, java.util.concurrent.TimeUnit.SECONDS))
+                  .isNotNull();
+            });
+    // Closing the context waited for the worker's call: the registry must still have been open
+    // when the call's token usage was recorded.
+    assertThat(ClosingRegistry.ORDER).containsExactly("input tokens 12.0", "registry closed");
+  }
+
+  /** A meter registry that records, when it closes, what it had recorded. */
+  @Configuration(proxyBeanMethods = false)
+  static class ClosingRegistry {
+    static final List<String> ORDER = new CopyOnWriteArrayList<>();
+
+    @Bean
+    io.micrometer.core.instrument.MeterRegistry closingRegistry() {
+      return new io.micrometer.core.instrument.simple.SimpleMeterRegistry() {
+        @Override
+        public void close() {
+          io.micrometer.core.instrument.DistributionSummary input =
+              find("gen_ai.client.token.usage").tag("gen_ai.token.type", "input").summary();
+          if (input != null) {
+            ORDER.add("input tokens " + input.totalAmount());
+          }
+          ORDER.add("registry closed");
+          super.close();
+        }
+      };
+    }
+  }
+
+  /** A store and a listener with close methods, which record what they see in {@link #ORDER}. */
+  @Configuration(proxyBeanMethods = false)
+  static class StoreAndListener {
+    static final List<String> ORDER = new CopyOnWriteArrayList<>();
+
+    @Bean
+    ClosingStore closingStore() {
+      return new ClosingStore(ORDER);
+    }
+
+    @Bean
+    ClosingListener closingListener() {
+      return new ClosingListener(ORDER);
+    }
+  }
+
+  /** A token limit store that records its settlements and its closing. */
+  static final class ClosingStore implements TokenLimitStore, AutoCloseable {
+    private final TokenLimitStore delegate = new InMemoryTokenLimitStore();
+    private final List<String> order;
+
+    ClosingStore(List<String> order) {
+      this.order = order;
+    }
+
+    @Override
+    public ReserveResult reserve(List<dev.aigateway.api.spi.LimitCharge> charges) {
+      return delegate.reserve(charges);
+    }
+
+    @Override
+    public void settle(Reservation reservation, long[] actual) {
+      order.add("settle");
+      delegate.settle(reservation, actual);
+    }
+
+    @Override
+    public void close() {
+      order.add("store closed");
+    }
+  }
+
+  /** A listener that records its events and its closing. */
+  static final class ClosingListener implements GatewayListener, AutoCloseable {
+    private final List<String> order;
+
+    ClosingListener(List<String> order) {
+      this.order = order;
+    }
+
+    @Override
+    public void onEvent(GatewayEvent event) {
+      order.add("event");
+    }
+
+    @Override
+    public void close() {
+      order.add("listener closed");
     }
   }
 
