@@ -59,7 +59,9 @@ public interface LlmRequest {
   /**
    * A top-level scalar of the JSON body, such as {@code temperature} or {@code seed}: a {@link
    * String}, {@link Number} or {@link Boolean}; null when the field is absent, JSON {@code null},
-   * an object or array, or the body was not understood. Reading it parses the body.
+   * an object or array, or the body was not understood. Where a format keeps its sampling settings
+   * in an object, a name the top level lacks is read there: Gemini's {@code generationConfig},
+   * Bedrock Converse's {@code inferenceConfig}. Reading it parses the body.
    */
   default @Nullable Object parameter(String name) {
     return null;

@@ -159,6 +159,25 @@ class BadInputTest {
   }
 
   @Test
+  void aNegativeGeminiOutputAllowanceReadsAsAbsent() throws Exception {
+    String answer =
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"},"
+            + "\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":3,"
+            + "\"candidatesTokenCount\":1,\"totalTokenCount\":4}}";
+    String url = server.url("/v1beta/models/gemini-2.0-flash:generateContent").toString();
+    String contents = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hello there\"}]}]";
+    server.enqueue(json(answer));
+    server.enqueue(json(answer));
+
+    read(post(url, contents + "}"));
+    read(post(url, contents + ",\"generationConfig\":{\"maxOutputTokens\":-5}}"));
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    long absent = events.next().limits().reservedTokens();
+    assertThat(events.next().limits().reservedTokens()).isEqualTo(absent);
+  }
+
+  @Test
   void anOutputAllowanceAtTheBoundReservesTheBoundWithThePromptInside() throws Exception {
     server.enqueue(json(completion("\"prompt_tokens\":8,\"completion_tokens\":2")));
 

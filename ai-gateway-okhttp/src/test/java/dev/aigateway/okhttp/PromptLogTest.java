@@ -189,6 +189,79 @@ class PromptLogTest {
   }
 
   @Test
+  void aGeminiStreamOfTwoCandidatesIsLoggedWithEachCandidatesTextWhole() throws Exception {
+    // candidateCount = 2: each response of the stream holds a piece of each candidate
+    StringBuilder stream = new StringBuilder();
+    String[][] pieces = {{"Red", "Blue"}, {" is", " it"}, {" warm.", " is."}};
+    for (int p = 0; p < pieces.length; p++) {
+      stream.append("data: {\"candidates\":[");
+      for (int c = 0; c < 2; c++) {
+        stream
+            .append(c == 0 ? "" : ",")
+            .append("{\"content\":{\"parts\":[{\"text\":\"")
+            .append(pieces[p][c])
+            .append("\"}],\"role\":\"model\"}")
+            .append(p == pieces.length - 1 ? ",\"finishReason\":\"STOP\"" : "")
+            .append(c == 0 ? "" : ",\"index\":1")
+            .append("}");
+      }
+      stream
+          .append("],\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":")
+          .append(2 * (p + 1))
+          .append(",\"totalTokenCount\":")
+          .append(5 + 2 * (p + 1))
+          .append("},\"modelVersion\":\"gemini-2.0-flash\"}\n\n");
+    }
+    server.enqueue(Backend.sse(stream.toString()));
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server
+                        .url("/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse")
+                        .toString(),
+                    "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"A colour\"}]}],"
+                        + "\"generationConfig\":{\"candidateCount\":2}}",
+                    "x-consumer",
+                    "team-a"))
+            .execute()) {
+      response.body().string();
+    }
+
+    JsonNode record = MAPPER.readTree(logger.lines(Level.INFO).get(0));
+    assertThat(record.get("completion").asText()).isEqualTo("Red is warm.\n\nBlue it is.");
+  }
+
+  @Test
+  void aGeminiAnswerOfTwoCandidatesIsLoggedWithTheCandidatesApart() throws Exception {
+    server.enqueue(
+        json(
+            "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Red is warm.\"}],"
+                + "\"role\":\"model\"},\"finishReason\":\"STOP\"},{\"content\":{\"parts\":"
+                + "[{\"text\":\"Blue it is.\"}],\"role\":\"model\"},\"finishReason\":\"STOP\","
+                + "\"index\":1}],\"usageMetadata\":{\"promptTokenCount\":5,"
+                + "\"candidatesTokenCount\":6,\"totalTokenCount\":11},"
+                + "\"modelVersion\":\"gemini-2.0-flash\"}"));
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    server.url("/v1beta/models/gemini-2.0-flash:generateContent").toString(),
+                    "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"A colour\"}]}],"
+                        + "\"generationConfig\":{\"candidateCount\":2}}",
+                    "x-consumer",
+                    "team-a"))
+            .execute()) {
+      response.body().string();
+    }
+
+    JsonNode record = MAPPER.readTree(logger.lines(Level.INFO).get(0));
+    assertThat(record.get("completion").asText()).isEqualTo("Red is warm.\n\nBlue it is.");
+  }
+
+  @Test
   void geminiAndConverseCallsAreLoggedWithTheirContent() throws Exception {
     server.enqueue(
         json(

@@ -542,6 +542,27 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aTemperatureRuleKeepsEmbeddingsWhichHaveNoTemperature() throws Exception {
+    client = clientWith(ResponseCache.builder().storeIf(ResponseCache.temperatureAtMost(0)));
+    String answer =
+        "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+            + "\"embedding\":[0.1,0.2]}],\"model\":\"text-embedding-3-small\",\"usage\":"
+            + "{\"prompt_tokens\":4,\"total_tokens\":4}}";
+    server.enqueue(json(answer));
+    server.enqueue(json(answer));
+    String request = "{\"model\":\"text-embedding-3-small\",\"input\":\"hello world\"}";
+    String embeddings = server.url("/v1/embeddings").toString();
+
+    for (int i = 0; i < 2; i++) {
+      try (Response response = client.newCall(post(embeddings, request)).execute()) {
+        assertThat(response.body().string()).isEqualTo(answer);
+      }
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void entriesExpireAfterTheirTimeToLive() throws Exception {
     client =
         clientWith(

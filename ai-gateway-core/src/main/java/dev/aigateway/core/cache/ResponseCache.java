@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.LlmRequest;
+import dev.aigateway.api.Operation;
 import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.wire.WireFormat;
@@ -107,10 +108,14 @@ public final class ResponseCache {
    * Anthropic, Meta and Mistral models), Gemini's {@code generationConfig.temperature}, Bedrock
    * Converse's (and Amazon Nova's) {@code inferenceConfig.temperature}, Amazon Titan's {@code
    * textGenerationConfig.temperature}. A call without a temperature counts as the OpenAI default,
-   * 1.0.
+   * 1.0; an embeddings call, which samples nothing (the same input gives the same vectors), counts
+   * as 0.
    */
   public static Predicate<LlmRequest> temperatureAtMost(double max) {
     return request -> {
+      if (request.operation() == Operation.EMBEDDINGS) {
+        return 0 <= max;
+      }
       Object temperature =
           request instanceof WireRequest wire
               ? temperature(wire)

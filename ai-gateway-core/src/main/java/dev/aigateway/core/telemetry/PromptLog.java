@@ -44,14 +44,14 @@ import org.slf4j.LoggerFactory;
  * backend, stream, status, outcome, input_tokens, output_tokens, total_tokens, usage_estimated,
  * cache (with a response cache: its outcome; a hit has a null completion, since no backend produced
  * one for it), request, completion, part, parts}. The completion of a call answered with several
- * choices ({@code n}) holds each choice's text whole, in the order of their indexes, a blank line
- * between two, however a stream interleaved their chunks. The {@link Redaction} runs over the
- * request, the completion and every other text field before anything is written. A request or
- * completion longer than {@link Builder#maxPartBytes} (UTF-8) is never cut: it is split on
- * code-point boundaries into numbered parts, one record per part ({@code part} from 1 to {@code
- * parts}, each with all the call's fields), and concatenating the parts' {@code request} (or {@code
- * completion}) values in order gives the whole text; a record whose part holds no piece of a text
- * has it null.
+ * choices ({@code n}, Gemini's {@code candidateCount}) holds each choice's text whole, in the order
+ * of their indexes, a blank line between two, however a stream interleaved their chunks. The {@link
+ * Redaction} runs over the request, the completion and every other text field before anything is
+ * written. A request or completion longer than {@link Builder#maxPartBytes} (UTF-8) is never cut:
+ * it is split on code-point boundaries into numbered parts, one record per part ({@code part} from
+ * 1 to {@code parts}, each with all the call's fields), and concatenating the parts' {@code
+ * request} (or {@code completion}) values in order gives the whole text; a record whose part holds
+ * no piece of a text has it null.
  *
  * <p>{@link #log} never blocks and never throws: it hands the call to a bounded queue, and one
  * writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes. When

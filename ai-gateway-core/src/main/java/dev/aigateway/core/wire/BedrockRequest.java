@@ -3,11 +3,14 @@ package dev.aigateway.core.wire;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.core.adapter.ClientRequest;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Bedrock runtime request as its {@link BedrockFormat} reads it: the model from the path (an ARN
  * reads as the ARN), whether it streams from the operation, the output allowance from the format's
- * fields, the body parsed whole on first use (and never when larger than the gateway's bound).
+ * fields, the body parsed whole on first use (and never when larger than the gateway's bound); its
+ * {@link #parameter} is a top-level scalar of the body, else, for Converse, one of {@code
+ * inferenceConfig}'s.
  */
 final class BedrockRequest extends TreeRequest {
 
@@ -28,6 +31,15 @@ final class BedrockRequest extends TreeRequest {
   @Override
   public boolean stream() {
     return format.streams();
+  }
+
+  /**
+   * Converse's {@code inferenceConfig} ({@code temperature}, {@code topP}, {@code maxTokens},
+   * {@code stopSequences}); none for InvokeModel, whose bodies are the model's own.
+   */
+  @Override
+  @Nullable String settingsMember() {
+    return format instanceof BedrockConverseFormat ? "inferenceConfig" : null;
   }
 
   @Override

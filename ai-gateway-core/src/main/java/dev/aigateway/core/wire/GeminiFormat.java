@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -327,6 +328,8 @@ final class GeminiFormat implements ModelInPath {
     Usage usage = null;
     boolean finished = false;
     StringBuilder text = withText ? new StringBuilder() : null;
+    // With the text kept for the log: per candidate read, its index and the end of its text
+    List<int[]> candidates = withText && readout.keepsText() ? new ArrayList<>() : null;
     try (JsonParser p = JSON.createParser(data, from, to - from)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return true;
@@ -343,7 +346,7 @@ final class GeminiFormat implements ModelInPath {
           case "usageMetadata" ->
               usage = value == JsonToken.START_OBJECT ? readUsage(p, readout.usage()) : skip(p);
           case "candidates" ->
-              finished |= value == JsonToken.START_ARRAY && readCandidates(p, text);
+              finished |= value == JsonToken.START_ARRAY && readCandidates(p, text, candidates);
           case "promptFeedback" -> finished |= value == JsonToken.START_OBJECT && blocked(p);
           default -> p.skipChildren();
         }
@@ -355,7 +358,13 @@ final class GeminiFormat implements ModelInPath {
       return false;
     }
     readout.learnUsage(model, usage);
-    if (text != null && (usage == null || readout.keepsText())) {
+    if (candidates != null && text != null) {
+      int start = 0;
+      for (int[] candidate : candidates) {
+        readout.appendChoiceText(candidate[0], text.subSequence(start, candidate[1]));
+        start = candidate[1];
+      }
+    } else if (text != null && usage == null) {
       readout.appendText(text);
     }
     if (finished) {
@@ -535,13 +544,17 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
-   * Reads candidates' text into {@code text} (none when null); returns whether one has a finish
-   * reason.
+   * Reads candidates' text into {@code text} (none when null), noting in {@code candidates} (when
+   * not null) each candidate's index (its {@code index}, else its position) and where its text ends
+   * in {@code text}; returns whether one has a finish reason.
    */
-  private static boolean readCandidates(JsonParser p, @Nullable StringBuilder text)
+  private static boolean readCandidates(
+      JsonParser p, @Nullable StringBuilder text, @Nullable List<int[]> candidates)
       throws IOException {
     boolean finished = false;
+    int position = 0;
     while (p.nextToken() == JsonToken.START_OBJECT) {
+      int index = position++;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
@@ -549,9 +562,16 @@ final class GeminiFormat implements ModelInPath {
           finished |= value == JsonToken.VALUE_STRING;
         } else if (text != null && field.equals("content") && value == JsonToken.START_OBJECT) {
           readContent(p, text);
+        } else if (field.equals("index")
+            && value == JsonToken.VALUE_NUMBER_INT
+            && p.getNumberType() == JsonParser.NumberType.INT) {
+          index = p.getIntValue();
         } else {
           p.skipChildren();
         }
+      }
+      if (candidates != null && text != null) {
+        candidates.add(new int[] {index, text.length()});
       }
     }
     return finished;

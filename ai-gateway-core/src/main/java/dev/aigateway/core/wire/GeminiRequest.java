@@ -46,7 +46,7 @@ final class GeminiRequest extends TreeRequest {
 
   @Override
   public @Nullable String maxOutputTokensField() {
-    return present(member(MAX_OUTPUT_TOKENS_POINTER)) != null ? MAX_OUTPUT_TOKENS : null;
+    return maxOutputTokens().isPresent() ? MAX_OUTPUT_TOKENS : null;
   }
 
   /** Whether the call is {@code :streamGenerateContent} (either framing). */
@@ -67,10 +67,15 @@ final class GeminiRequest extends TreeRequest {
     return MEMBER_READER;
   }
 
+  /**
+   * {@code generationConfig.maxOutputTokens} when it is a whole, non-negative number; a negative,
+   * fractional or non-numeric one reads as absent (the default allowance), as other formats read
+   * theirs.
+   */
   @Override
   public OptionalLong maxOutputTokens() {
     JsonNode max = present(member(MAX_OUTPUT_TOKENS_POINTER));
-    return max != null && max.isIntegralNumber() && max.canConvertToLong()
+    return max != null && max.isIntegralNumber() && max.canConvertToLong() && max.longValue() >= 0
         ? OptionalLong.of(max.longValue())
         : OptionalLong.empty();
   }

@@ -133,6 +133,12 @@ final class GeminiResponseWalk {
   private boolean textOdd;
 
   /**
+   * Whether the candidates read include one other than the first ({@code index} 0): a second
+   * candidate, or one whose {@code index} is not {@code 0}.
+   */
+  private boolean otherCandidate;
+
+  /**
    * Walks the response that starts at {@code data[from]} (after whitespace) and ends before {@code
    * to} at the latest: returns the index after its closing brace, or -1 when it is not one read
    * here (or does not end before {@code to}). What it read is then learnt with {@link #learn}.
@@ -146,6 +152,7 @@ final class GeminiResponseWalk {
     finished = false;
     textCount = 0;
     textOdd = false;
+    otherCandidate = false;
     passedCount = 0;
     finishSlotCount = 0;
     int i = skipSpace(data, from, to);
@@ -211,11 +218,13 @@ final class GeminiResponseWalk {
    * Learns what the last {@link #walk} read, as {@link GeminiFormat#readResponse} learns it: the
    * model and usage, the text when it is needed ({@link ResponseReadout#textNeeded}) and the
    * response reports no usage or the log keeps the text, and the end. Returns false, having learnt
-   * nothing, when the parser would read the text otherwise than the walk noted it.
+   * nothing, when the parser would read the text otherwise than the walk noted it, or when the log
+   * keeps the text and a candidate other than the first is read (the parser keeps each candidate's
+   * text apart).
    */
   boolean learn(byte[] data, ResponseReadout readout) {
     boolean textNeeded = readout.textNeeded();
-    if (textNeeded && textOdd) {
+    if (textNeeded && (textOdd || otherCandidate && readout.keepsText())) {
       return false;
     }
     Usage usage = any ? usage(readout.usage()) : null;
@@ -362,10 +371,13 @@ final class GeminiResponseWalk {
     if (i < to && data[i] == ']') {
       return i + 1;
     }
+    boolean first = true;
     while (true) {
       boolean object = i < to && data[i] == '{';
       int end;
       if (kind == CANDIDATE) {
+        otherCandidate |= !first;
+        first = false;
         end = object ? candidate(data, i, to) : -1;
       } else if (kind == PART) {
         textOdd |= !object; // the parser, reading the text, stops at a part that is not an object
@@ -423,6 +435,8 @@ final class GeminiResponseWalk {
         end = first == '{' ? content(data, v, to) : skip(data, v, to, 3);
       } else {
         end = skip(data, v, to, 3);
+        // index: any value but a plain 0 may name a candidate other than the first
+        otherCandidate |= name == 2 && end >= 0 && (end != v + 1 || first != '0');
       }
       i = next(data, end, to);
       if (i <= 0) {

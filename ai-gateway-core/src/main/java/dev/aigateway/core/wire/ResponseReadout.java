@@ -235,6 +235,16 @@ public final class ResponseReadout {
   }
 
   /**
+   * Appends the generated text of choice {@code index} (a candidate's), kept apart from the first
+   * choice's when the text is kept and it is a further one ({@link #completion()}).
+   */
+  void appendChoiceText(int index, CharSequence generated) {
+    int from = textLength();
+    appendText(generated);
+    keepApart(index, from);
+  }
+
+  /**
    * Appends the JSON string {@code json[quote, end)} (its quotes included, as {@link StrictJson}
    * accepted it) as generated text: its characters straight from the bytes when they are ASCII
    * without escapes, as nearly all of a model's deltas are; else decoded by Jackson.

@@ -182,6 +182,41 @@ abstract class TreeRequest implements WireRequest {
     return body;
   }
 
+  /**
+   * A top-level scalar of the body, or, when the top level has no member of that name, one of the
+   * {@link #settingsMember()} object's, if any: a {@link String}, {@link Number} or {@link
+   * Boolean}; null when absent, JSON {@code null}, an object or array, or the body was not
+   * understood.
+   */
+  @Override
+  public @Nullable Object parameter(String name) {
+    ObjectNode tree = body();
+    if (tree == null) {
+      return null;
+    }
+    JsonNode value = tree.get(name);
+    String settings = settingsMember();
+    if (value == null && settings != null) {
+      JsonNode config = tree.get(settings);
+      value = config == null ? null : config.get(name);
+    }
+    if (value == null || !value.isValueNode() || value.isNull()) {
+      return null;
+    }
+    if (value.isNumber()) {
+      return value.numberValue();
+    }
+    return value.isBoolean() ? value.booleanValue() : value.asText();
+  }
+
+  /**
+   * The top-level object whose scalars {@link #parameter} reads when the top level lacks one (the
+   * format's sampling settings), or null when there is none.
+   */
+  @Nullable String settingsMember() {
+    return null;
+  }
+
   @Override
   public final byte[] rawBody() {
     return request.body();
