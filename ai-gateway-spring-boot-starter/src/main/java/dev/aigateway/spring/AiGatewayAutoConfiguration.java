@@ -10,13 +10,10 @@ import dev.aigateway.micrometer.GenAiMetrics;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
-import org.jspecify.annotations.Nullable;
 import org.springframework.ai.anthropic.http.okhttp.AnthropicHttpClientBuilderCustomizer;
 import org.springframework.ai.anthropic.http.okhttp.SpringAiAnthropicHttpClient;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
 import org.springframework.ai.openai.http.okhttp.SpringAiOpenAiHttpClient;
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -205,31 +202,18 @@ public final class AiGatewayAutoConfiguration {
     }
 
     /** The customizer, which looks the gateway up once the singletons are made. */
-    static final class Customizer
-        implements OpenAiHttpClientBuilderCustomizer, SmartInitializingSingleton, BeanFactoryAware {
-      private final LazyGatewayInterceptor governed;
-      private @Nullable BeanFactory beans;
+    static final class Customizer extends LazyGatewayInterceptor.LookedUpLate
+        implements OpenAiHttpClientBuilderCustomizer {
 
       Customizer(LazyGatewayInterceptor governed) {
-        this.governed = governed;
+        super(governed);
       }
 
       @Override
       public void customize(SpringAiOpenAiHttpClient.Builder builder) {
         builder
             .interceptor(new SdkRetryAdvice(SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT))
-            .interceptor(governed);
-      }
-
-      @Override
-      public void setBeanFactory(BeanFactory beanFactory) {
-        beans = beanFactory;
-      }
-
-      @Override
-      public void afterSingletonsInstantiated() {
-        governed.lookUp();
-        LazyGatewayInterceptor.closeGatewayBeansAfterModels(beans);
+            .interceptor(governed());
       }
     }
   }
@@ -256,31 +240,16 @@ public final class AiGatewayAutoConfiguration {
     }
 
     /** The customizer, which looks the gateway up once the singletons are made. */
-    static final class Customizer
-        implements AnthropicHttpClientBuilderCustomizer,
-            SmartInitializingSingleton,
-            BeanFactoryAware {
-      private final LazyGatewayInterceptor governed;
-      private @Nullable BeanFactory beans;
+    static final class Customizer extends LazyGatewayInterceptor.LookedUpLate
+        implements AnthropicHttpClientBuilderCustomizer {
 
       Customizer(LazyGatewayInterceptor governed) {
-        this.governed = governed;
+        super(governed);
       }
 
       @Override
       public void customize(SpringAiAnthropicHttpClient.Builder builder) {
-        builder.interceptor(new SdkRetryAdvice()).interceptor(governed);
-      }
-
-      @Override
-      public void setBeanFactory(BeanFactory beanFactory) {
-        beans = beanFactory;
-      }
-
-      @Override
-      public void afterSingletonsInstantiated() {
-        governed.lookUp();
-        LazyGatewayInterceptor.closeGatewayBeansAfterModels(beans);
+        builder.interceptor(new SdkRetryAdvice()).interceptor(governed());
       }
     }
   }

@@ -10,8 +10,10 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.ai.model.Model;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
  * The gateway's interceptor for the OkHttp clients Spring AI builds, the gateway looked up once the
@@ -74,6 +76,36 @@ final class LazyGatewayInterceptor implements Interceptor {
     if (beans instanceof ListableBeanFactory listable) {
       OkHttpClientWrapper.closeGatewayBeansAfter(
           listable, List.of(listable.getBeanNamesForType(Model.class, true, false)));
+    }
+  }
+
+  /**
+   * A Spring AI client customizer's base: it hands Spring AI {@link #governed()}, and once the
+   * singletons are made looks the gateway up and makes the gateway's beans close after Spring AI's
+   * model beans ({@link #closeGatewayBeansAfterModels}).
+   */
+  abstract static class LookedUpLate implements SmartInitializingSingleton, BeanFactoryAware {
+    private final LazyGatewayInterceptor governed;
+    private @Nullable BeanFactory beans;
+
+    LookedUpLate(LazyGatewayInterceptor governed) {
+      this.governed = governed;
+    }
+
+    /** The interceptor that governs the customized clients' calls. */
+    final LazyGatewayInterceptor governed() {
+      return governed;
+    }
+
+    @Override
+    public final void setBeanFactory(BeanFactory beanFactory) {
+      beans = beanFactory;
+    }
+
+    @Override
+    public final void afterSingletonsInstantiated() {
+      governed.lookUp();
+      closeGatewayBeansAfterModels(beans);
     }
   }
 }
