@@ -688,8 +688,8 @@ public final class AgentCall {
     }
 
     @Override
-    public @Nullable IOException oversized() {
-      return onOversized();
+    public @Nullable IOException oversized(String what) {
+      return onOversized(what);
     }
 
     @Override
@@ -699,11 +699,11 @@ public final class AgentCall {
   }
 
   /**
-   * An event too large to read: passed on unread when no request left may have its answer
-   * rewritten; else those requests end {@code BLOCKED} (their answer could not be checked or
+   * An event or JSON answer too large to read: passed on unread when no request left may have its
+   * answer rewritten; else those requests end {@code BLOCKED} (their answer could not be checked or
    * filtered) and the answer fails, its other requests ending as a failed read does.
    */
-  private synchronized @Nullable IOException onOversized() {
+  private synchronized @Nullable IOException onOversized(String what) {
     boolean mustRead = false;
     for (Member m : members) {
       if (!m.ended && rewritesAnswer(m)) {
@@ -714,9 +714,9 @@ public final class AgentCall {
             RejectionReason.CONTENT_CHECK_UNAVAILABLE,
             AgentGovernance.CONTENT_BLOCKED_CODE,
             describe(m)
-                + "'s answer has an event larger than "
-                + AnswerStream.MAX_EVENT_BYTES
-                + " bytes, which the gateway does not read, so it could not be checked",
+                + "'s answer has "
+                + what
+                + ", which the gateway does not read, so it could not be checked",
             Map.of("reason", RejectionReason.CONTENT_CHECK_UNAVAILABLE.headerValue()));
         end(m, ToolCallInfo.Outcome.BLOCKED, CallOutcome.TRUNCATED, status);
       }
@@ -728,9 +728,9 @@ public final class AgentCall {
         "ai-gateway: the answer of "
             + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
             + peer.name
-            + "' was cut: it has an event larger than "
-            + AnswerStream.MAX_EVENT_BYTES
-            + " bytes, too large to be checked or filtered, so it is not passed on");
+            + "' was cut: it has "
+            + what
+            + ", too large to be checked or filtered, so it is not passed on");
   }
 
   private synchronized byte[] onEvent(byte[] event) {

@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * a larger one passes unread, unless the call must read it, when the answer fails there instead; a
  * last event without its blank line is handed to the call too, and passes as it came unless the
  * call rewrites it); a JSON answer is either passed on as it comes while a bounded copy is kept to
- * read at its end, or, when the call may rewrite it, held whole (at most {@link #MAX_HELD_BYTES})
- * and handed on at its end.
+ * read at its end, or, when the call may rewrite it, held whole (at most {@link #MAX_HELD_BYTES}; a
+ * larger one fails there, unless the call lets it pass unread) and handed on at its end.
  */
 final class AnswerStream extends TransformingInputStream {
 
@@ -44,7 +44,7 @@ final class AnswerStream extends TransformingInputStream {
      * answer with instead (an answer that must be read to be checked or filtered is not passed
      * unread).
      */
-    default @Nullable IOException oversized() {
+    default @Nullable IOException oversized(String what) {
       return null;
     }
 
@@ -147,7 +147,8 @@ final class AnswerStream extends TransformingInputStream {
         return;
       }
       if (!passUnread) {
-        IOException failure = reader.oversized();
+        IOException failure =
+            reader.oversized("an event larger than " + MAX_EVENT_BYTES + " bytes");
         if (failure != null) {
           // Not passed unread: the answer ends here, with the failure after the events before.
           refused = true;
@@ -171,6 +172,19 @@ final class AnswerStream extends TransformingInputStream {
 
   private void gather(byte[] bytes, int off, int n) {
     if (heldLen + n > MAX_HELD_BYTES) {
+      if (hold && !overflow) {
+        IOException failure = reader.oversized("more than " + MAX_HELD_BYTES + " bytes");
+        if (failure != null) {
+          // Not passed unread: nothing of it passes, and the answer fails.
+          held = new byte[0];
+          heldLen = 0;
+          overflow = true;
+          refused = true;
+          fail(failure);
+          end(false, failure);
+          return;
+        }
+      }
       if (hold) {
         // Too large to hold for a rewrite: what came passes on, the rest streams through unread.
         emit(held, 0, heldLen);
@@ -182,6 +196,9 @@ final class AnswerStream extends TransformingInputStream {
       overflow = true;
       heldLen = 0;
       held = new byte[0];
+      return;
+    }
+    if (refused) {
       return;
     }
     if (overflow && hold) {
