@@ -363,6 +363,47 @@ class A2aGovernanceTest {
   }
 
   @Test
+  void aCardOnAnOriginOfTwoAgentsIsRememberedForTheAgentItsUrlNames() throws Exception {
+    RecordingListener heard = new RecordingListener();
+    AiGateway shared =
+        AiGateway.builder()
+            .listener(heard)
+            .agent(A2aAgent.builder("planner", server.url("/agents/planner").toString()))
+            .agent(A2aAgent.builder("booker", server.url("/agents/booker").toString()))
+            .build();
+    OkHttpClient sharedClient = OkHttpAiGateway.wrap(new OkHttpClient(), shared);
+    String card =
+        "{\"name\":\"Trip Planner\",\"version\":\"1.2.0\",\"url\":\""
+            + server.url("/agents/planner")
+            + "\",\"skills\":[]}";
+    server.enqueue(json(card));
+    server.enqueue(json("{\"jsonrpc\":\"2.0\",\"id\":\"1\",\"result\":" + TASK + "}"));
+
+    try (Response response =
+        sharedClient
+            .newCall(new Request.Builder().url(server.url("/.well-known/agent-card.json")).build())
+            .execute()) {
+      assertThat(response.body().string()).isEqualTo(card);
+    }
+
+    assertThat(shared.agents().agentCard("planner")).isPresent();
+    assertThat(shared.agents().agentCard("booker")).isEmpty();
+    try (Response sent =
+        sharedClient
+            .newCall(
+                new Request.Builder()
+                    .url(server.url("/agents/booker"))
+                    .post(RequestBody.create(rpc("1", "message/send", MESSAGE), JSON_TYPE))
+                    .build())
+            .execute()) {
+      sent.body().string();
+    }
+    GatewayEvent event = heard.next();
+    assertThat(event.tool().target()).isEqualTo("booker");
+    assertThat(event.tool().agentName()).isNull();
+  }
+
+  @Test
   void theAgentCardPassesUntouchedAndIsRemembered() throws Exception {
     String card =
         "{\"name\":\"Trip Planner\",\"version\":\"1.2.0\",\"url\":\""

@@ -674,6 +674,92 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aResultInAnEventTooLargeToReadIsNotPassedUncheckedWhenResultsAreChecked() throws Exception {
+    backend.sse = true;
+    String padding = "x".repeat(5 << 20);
+    backend.result =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"see project falcon " + padding + "\"}]}";
+
+    // Without checks the event passes as it came, unread.
+    String passed = post(client(github()), "alice", call(1, "get_issue", "{}"));
+    assertThat(passed).contains("project falcon");
+    events.next(); // its response was not read: NO_RESPONSE
+
+    // With checks on results it cannot pass unchecked: the answer fails with an IOException after
+    // the events before it, and the request ends BLOCKED (its result could not be checked).
+    OkHttpClient checked =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .header("Accept", "application/json, text/event-stream")
+            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
+            .build();
+    StringBuilder read = new StringBuilder();
+    IOException failure = null;
+    try (Response response = checked.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      java.io.Reader body = response.body().charStream();
+      char[] chunk = new char[8192];
+      for (int n; (n = body.read(chunk)) >= 0; ) {
+        read.append(chunk, 0, n);
+      }
+    } catch (IOException e) {
+      failure = e;
+    }
+    assertThat(failure).isNotNull();
+    assertThat(failure.getMessage()).contains("github").contains("too large to be checked");
+    assertThat(read.toString()).doesNotContain("project falcon");
+    assertThat(read.toString()).contains("notifications/progress");
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+    assertThat(event.tool().errorCode()).isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    Thread.sleep(200);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
+  void aJsonAnswerTooLargeToHoldIsNotPassedUncheckedWhenResultsAreChecked() throws Exception {
+    backend.result =
+        "{\"content\":[{\"type\":\"text\",\"text\":\"see project falcon "
+            + "x".repeat(17 << 20)
+            + "\"}]}";
+    OkHttpClient checked =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .header("Accept", "application/json, text/event-stream")
+            .post(RequestBody.create(call(2, "get_issue", "{}"), JSON_TYPE))
+            .build();
+    StringBuilder read = new StringBuilder();
+    IOException failure = null;
+    try (Response response = checked.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      java.io.Reader body = response.body().charStream();
+      char[] chunk = new char[8192];
+      for (int n; (n = body.read(chunk)) >= 0; ) {
+        read.append(chunk, 0, n);
+      }
+    } catch (IOException e) {
+      failure = e;
+    }
+    assertThat(failure).isNotNull();
+    assertThat(failure.getMessage()).contains("github").contains("too large to be checked");
+    assertThat(read.toString()).doesNotContain("project falcon");
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.CONTENT_CHECK_UNAVAILABLE);
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    Thread.sleep(200);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aServersJsonRpcErrorIsReportedWithItsCode() throws Exception {
     OkHttpClient client = client(github());
 

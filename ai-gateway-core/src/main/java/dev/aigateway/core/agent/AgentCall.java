@@ -688,9 +688,49 @@ public final class AgentCall {
     }
 
     @Override
+    public @Nullable IOException oversized(String what) {
+      return onOversized(what);
+    }
+
+    @Override
     public void ended(boolean complete, @Nullable IOException failure) {
       onEnded(complete, failure);
     }
+  }
+
+  /**
+   * An event or JSON answer too large to read: passed on unread when no request left may have its
+   * answer rewritten; else those requests end {@code BLOCKED} (their answer could not be checked or
+   * filtered) and the answer fails, its other requests ending as a failed read does.
+   */
+  private synchronized @Nullable IOException onOversized(String what) {
+    boolean mustRead = false;
+    for (Member m : members) {
+      if (!m.ended && rewritesAnswer(m)) {
+        mustRead = true;
+        refuse(
+            m,
+            ToolCallInfo.Outcome.BLOCKED,
+            RejectionReason.CONTENT_CHECK_UNAVAILABLE,
+            AgentGovernance.CONTENT_BLOCKED_CODE,
+            describe(m)
+                + "'s answer has "
+                + what
+                + ", which the gateway does not read, so it could not be checked",
+            Map.of("reason", RejectionReason.CONTENT_CHECK_UNAVAILABLE.headerValue()));
+        end(m, ToolCallInfo.Outcome.BLOCKED, CallOutcome.TRUNCATED, status);
+      }
+    }
+    if (!mustRead) {
+      return null;
+    }
+    return new IOException(
+        "ai-gateway: the answer of "
+            + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
+            + peer.name
+            + "' was cut: it has "
+            + what
+            + ", too large to be checked or filtered, so it is not passed on");
   }
 
   private synchronized byte[] onEvent(byte[] event) {

@@ -1,5 +1,6 @@
 package dev.aigateway.core.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.aigateway.api.CallerResolver;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
@@ -7,10 +8,12 @@ import dev.aigateway.api.KeyResolver;
 import dev.aigateway.core.adapter.ClientRequest;
 import dev.aigateway.core.inventory.InventorySection;
 import dev.aigateway.core.limit.CallCounters;
+import dev.aigateway.core.wire.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,6 +57,10 @@ public final class AgentGovernance {
   private final Map<Endpoint, McpServer> servers = new HashMap<>();
   private final Map<Endpoint, A2aAgent> agents = new HashMap<>();
   private final Map<Endpoint, A2aAgent> cards = new HashMap<>();
+
+  /** The agents of a card URL several agents share (agents on one origin), in their order. */
+  private final Map<Endpoint, List<A2aAgent>> sharedCards = new HashMap<>();
+
   private final Map<String, Peer> peers = new HashMap<>();
   private final Set<String> hosts = new HashSet<>();
   private final AgentInventory inventory;
@@ -86,7 +93,11 @@ public final class AgentGovernance {
     for (A2aAgent agent : a2aAgents) {
       unique(names, agent.id(), agent.endpoint());
       agents.put(agent.endpoint(), agent);
-      cards.put(agent.cardEndpoint(), agent);
+      A2aAgent before = cards.putIfAbsent(agent.cardEndpoint(), agent);
+      if (before != null) {
+        sharedCards.computeIfAbsent(agent.cardEndpoint(), k -> new ArrayList<>(List.of(before)));
+        sharedCards.get(agent.cardEndpoint()).add(agent);
+      }
       peers.put("a2a:" + agent.id(), new Peer(agent));
       hosts.add(agent.endpoint().host());
     }
@@ -160,10 +171,18 @@ public final class AgentGovernance {
     final Peer peer;
     final @Nullable A2aAgent agent;
 
+    /** The agents a card on this URL may be of, when several share it; else empty. */
+    final List<A2aAgent> cardOf;
+
     Target(Kind kind, Peer peer, @Nullable A2aAgent agent) {
+      this(kind, peer, agent, List.of());
+    }
+
+    Target(Kind kind, Peer peer, @Nullable A2aAgent agent, List<A2aAgent> cardOf) {
       this.kind = kind;
       this.peer = peer;
       this.agent = agent;
+      this.cardOf = cardOf;
     }
 
     /** What the request is. */
@@ -200,7 +219,11 @@ public final class AgentGovernance {
     }
     A2aAgent carded = cards.get(endpoint);
     if (carded != null && "GET".equals(method)) {
-      return new Target(Kind.AGENT_CARD, peers.get("a2a:" + carded.id()), carded);
+      return new Target(
+          Kind.AGENT_CARD,
+          peers.get("a2a:" + carded.id()),
+          carded,
+          sharedCards.getOrDefault(endpoint, List.of()));
     }
     return null;
   }
@@ -216,7 +239,8 @@ public final class AgentGovernance {
   /**
    * The body of an agent card's answer as the application reads it: passed on untouched, and, once
    * read to its end (at most {@link AgentInventory#MAX_CARD_BYTES}), remembered in the {@link
-   * #inventory()}.
+   * #inventory()}: for the agent whose origin serves it, or, when several agents share that origin,
+   * for the one whose URL is the card's {@code url} (for none when no agent's is).
    *
    * @param status the answer's status; only a 200 is remembered
    */
@@ -224,7 +248,8 @@ public final class AgentGovernance {
     if (target.kind != Kind.AGENT_CARD || status != 200 || target.agent == null) {
       return body;
     }
-    A2aAgent agent = target.agent;
+    A2aAgent served = target.agent;
+    List<A2aAgent> candidates = target.cardOf;
     return new java.io.FilterInputStream(body) {
       private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
       private boolean tooLarge;
@@ -264,10 +289,35 @@ public final class AgentGovernance {
       private void finished() {
         if (!done && !tooLarge) {
           done = true;
-          inventory.cardFetched(agent, copy.toByteArray());
+          byte[] card = copy.toByteArray();
+          A2aAgent agent = candidates.isEmpty() ? served : cardAgent(candidates, card);
+          if (agent != null) {
+            inventory.cardFetched(agent, card);
+          }
         }
       }
     };
+  }
+
+  /** Of agents sharing a card URL, the one whose URL is the card's {@code url}, or null. */
+  private static @Nullable A2aAgent cardAgent(List<A2aAgent> candidates, byte[] card) {
+    JsonNode node = Json.parseOrNull(card, 0, card.length);
+    String url = node == null ? null : node.path("url").textValue();
+    if (url == null) {
+      return null;
+    }
+    Endpoint named;
+    try {
+      named = Endpoint.parse(url, "the agent card's");
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    for (A2aAgent agent : candidates) {
+      if (agent.endpoint().equals(named)) {
+        return agent;
+      }
+    }
+    return null;
   }
 
   /** The tools and agent cards seen. */

@@ -11,14 +11,18 @@ import org.jspecify.annotations.Nullable;
  * The answer of a governed JSON-RPC POST as the application reads it. An event stream is framed
  * event by event by an {@link SseEventFramer} (an event is held only until its blank line, at most
  * {@link #MAX_EVENT_BYTES}; each is handed to the call, which passes it on unchanged or rewritten;
- * a larger one passes unread; a last event without its blank line is handed to the call too, and
- * passes as it came unless the call rewrites it); a JSON answer is either passed on as it comes
- * while a bounded copy is kept to read at its end, or, when the call may rewrite it, held whole (at
- * most {@link #MAX_HELD_BYTES}) and handed on at its end.
+ * a larger one passes unread, unless the call must read it, when the answer fails there instead; a
+ * last event without its blank line is handed to the call too, and passes as it came unless the
+ * call rewrites it); a JSON answer is either passed on as it comes while a bounded copy is kept to
+ * read at its end, or, when the call may rewrite it, held whole (at most {@link #MAX_HELD_BYTES}; a
+ * larger one fails there, unless the call lets it pass unread) and handed on at its end.
  */
 final class AnswerStream extends TransformingInputStream {
 
-  /** The largest event held for reading; a larger one passes unread. */
+  /**
+   * The largest event held for reading; a larger one passes unread (or, when the call must read it,
+   * ends the answer).
+   */
   static final int MAX_EVENT_BYTES = SseEventFramer.MAX_EVENT_BYTES;
 
   /** The largest JSON answer read or held. */
@@ -34,6 +38,15 @@ final class AnswerStream extends TransformingInputStream {
      * when the answer was held, else its return is ignored.
      */
     byte[] document(byte @Nullable [] document, boolean held);
+
+    /**
+     * An event too large to read begins: null to pass it on unread, or the failure to end the
+     * answer with instead (an answer that must be read to be checked or filtered is not passed
+     * unread).
+     */
+    default @Nullable IOException oversized(String what) {
+      return null;
+    }
 
     /** The answer ended: its end was read, the application closed it, or reading failed. */
     void ended(boolean complete, @Nullable IOException failure);
@@ -51,6 +64,12 @@ final class AnswerStream extends TransformingInputStream {
   private boolean overflow;
 
   private boolean ended;
+
+  /** An event too large to read was refused: nothing more passes. */
+  private boolean refused;
+
+  /** An event too large to read was passed on unread: so will any later one. */
+  private boolean passUnread;
 
   AnswerStream(InputStream upstream, Reader reader, boolean sse, boolean hold) {
     super(upstream);
@@ -98,6 +117,9 @@ final class AnswerStream extends TransformingInputStream {
     @Override
     protected void event(
         byte[] buffer, int start, int end, int dataLines, int dataFrom, int dataTo) {
+      if (refused) {
+        return;
+      }
       byte[] event = Arrays.copyOfRange(buffer, start, end);
       if (!finished()) {
         byte[] pass = reader.event(event);
@@ -121,17 +143,48 @@ final class AnswerStream extends TransformingInputStream {
 
     @Override
     protected void oversized(byte[] buffer, int from, int to) {
+      if (refused) {
+        return;
+      }
+      if (!passUnread) {
+        IOException failure =
+            reader.oversized("an event larger than " + MAX_EVENT_BYTES + " bytes");
+        if (failure != null) {
+          // Not passed unread: the answer ends here, with the failure after the events before.
+          refused = true;
+          fail(failure);
+          AnswerStream.this.end(false, failure);
+          return;
+        }
+      }
+      passUnread = true; // no answer that must be read is left: none will be
       emit(buffer, from, to);
     }
 
     @Override
     protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
+      if (refused) {
+        return;
+      }
       emit(buffer, from, to);
     }
   }
 
   private void gather(byte[] bytes, int off, int n) {
     if (heldLen + n > MAX_HELD_BYTES) {
+      if (hold && !overflow) {
+        IOException failure = reader.oversized("more than " + MAX_HELD_BYTES + " bytes");
+        if (failure != null) {
+          // Not passed unread: nothing of it passes, and the answer fails.
+          held = new byte[0];
+          heldLen = 0;
+          overflow = true;
+          refused = true;
+          fail(failure);
+          end(false, failure);
+          return;
+        }
+      }
       if (hold) {
         // Too large to hold for a rewrite: what came passes on, the rest streams through unread.
         emit(held, 0, heldLen);
@@ -143,6 +196,9 @@ final class AnswerStream extends TransformingInputStream {
       overflow = true;
       heldLen = 0;
       held = new byte[0];
+      return;
+    }
+    if (refused) {
       return;
     }
     if (overflow && hold) {
