@@ -125,15 +125,28 @@ class RedisBatchingTest {
         RedisConnection connection = connect(redis);
         RedisTokenLimitStore store = RedisTokenLimitStore.builder(connection).build()) {
       connection.connect();
-      ReserveResult held = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 100)));
-      redis.command("CONFIG", "RESETSTAT");
+      // The settlement waits 2 ms of real time for a reservation to ride with; a pause of the
+      // test's thread longer than that (a collection, a busy machine) lets the linger timer send it
+      // on its own first. Such a round proves nothing either way and is run again, on a counter of
+      // its own; a settlement that never rode would fail every round.
+      for (int round = 1; ; round++) {
+        String team = "team-" + round;
+        ReserveResult held = store.reserve(List.of(new LimitCharge(QUOTA, team, 100)));
+        redis.command("CONFIG", "RESETSTAT");
 
-      store.settle(held.reservation(), new long[] {30});
-      ReserveResult next = store.reserve(List.of(new LimitCharge(QUOTA, "team-a", 10)));
+        store.settle(held.reservation(), new long[] {30});
+        ReserveResult next = store.reserve(List.of(new LimitCharge(QUOTA, team, 10)));
 
-      // The settlement went with the reservation: one script run, and the reservation saw it.
-      assertThat(scriptRuns(redis)).isEqualTo(1);
-      assertThat(next.remaining().get(0)).isEqualTo(QUOTA.capacity() - 30 - 10);
+        long runs = scriptRuns(redis);
+        if (runs == 2 && round < 5) {
+          assertThat(store.flush(Duration.ofSeconds(5))).isTrue();
+          continue; // the settlement went first, on its own
+        }
+        // The settlement went with the reservation: one script run, and the reservation saw it.
+        assertThat(runs).isEqualTo(1);
+        assertThat(next.remaining().get(0)).isEqualTo(QUOTA.capacity() - 30 - 10);
+        break;
+      }
       // The batch's bookkeeping ends on Lettuce's thread just after the reservation's caller is
       // answered, so the settlement stops counting as pending a moment later.
       assertThat(pendingAfter(store, Duration.ofSeconds(2))).isZero();
