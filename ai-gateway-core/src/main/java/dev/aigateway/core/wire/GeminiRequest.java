@@ -1,7 +1,6 @@
 package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.CallMatch;
 import dev.aigateway.core.adapter.ClientRequest;
 import java.util.List;
@@ -87,34 +86,13 @@ final class GeminiRequest extends TreeRequest {
     return count != null && count.canConvertToInt() && count.intValue() > 0 ? count.intValue() : 1;
   }
 
-  /** A top-level scalar of the body, or of its {@code generationConfig} (Gemini's settings). */
+  /** Gemini's sampling settings, which {@link #parameter} reads when the top level lacks one. */
   @Override
-  public @Nullable Object parameter(String name) {
-    ObjectNode tree = body();
-    if (tree == null) {
-      return null;
-    }
-    JsonNode value = tree.get(name);
-    if (value == null) {
-      value = generationConfig(name);
-    }
-    if (value == null || !value.isValueNode() || value.isNull()) {
-      return null;
-    }
-    if (value.isNumber()) {
-      return value.numberValue();
-    }
-    return value.isBoolean() ? value.booleanValue() : value.asText();
+  @Nullable String settingsMember() {
+    return "generationConfig";
   }
 
   private static @Nullable JsonNode present(@Nullable JsonNode value) {
-    return value == null || value.isNull() ? null : value;
-  }
-
-  private @Nullable JsonNode generationConfig(String field) {
-    ObjectNode tree = body();
-    JsonNode config = tree == null ? null : tree.get("generationConfig");
-    JsonNode value = config == null ? null : config.get(field);
     return value == null || value.isNull() ? null : value;
   }
 
