@@ -10,12 +10,9 @@ import dev.aigateway.core.adapter.BackgroundResponses;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.agent.AgentGovernance;
-import dev.aigateway.core.wire.ObservedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.lang.ref.Cleaner;
-import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -462,47 +459,12 @@ final class GatewayInterceptor implements Interceptor {
         builder.header("Content-Type", translatedType);
       }
       builder.body(
-          ResponseBody.create(
-              Okio.buffer(
-                  observed instanceof ObservedBody body
-                      ? new ObservedSource(body)
-                      : new DeliveredSource(observed)),
+          new GovernedBody(
+              new ObservedSource(observed),
               mediaType(translatedType != null ? translatedType : sender.contentType(response)),
               length));
     }
     return builder.build();
-  }
-
-  /**
-   * A delivered body that is not an observed body itself (content safety's screen of a stream):
-   * read as okio reads a stream, and closed when the application drops it unclosed, as {@link
-   * ObservedSource} is.
-   */
-  private static final class DeliveredSource extends ForwardingSource {
-    private final Cleaner.Cleanable closer;
-
-    DeliveredSource(InputStream body) {
-      super(Okio.source(body));
-      this.closer = Dropped.closeWhenCollected(this, body);
-    }
-
-    @Override
-    public long read(Buffer sink, long byteCount) throws IOException {
-      try {
-        return super.read(sink, byteCount);
-      } finally {
-        Reference.reachabilityFence(this);
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      try {
-        super.close();
-      } finally {
-        closer.clean();
-      }
-    }
   }
 
   /**

@@ -2,17 +2,21 @@ package dev.aigateway.okhttp;
 
 import dev.aigateway.core.wire.ObservedBody;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import okio.Buffer;
 import okio.Source;
 import okio.Timeout;
+import org.jspecify.annotations.Nullable;
 
 /**
- * An observed body as an okio {@link Source}: reads straight into the sink's free segment room with
- * {@link ObservedBody#readScratch}, which may use that room past the bytes it returns (a body
- * hiding usage frames its events there), so each byte of the response is copied once on its way to
- * the application. Not thread-safe, as a {@code Source} is read by one thread at a time.
+ * A governed call's body as an okio {@link Source}, the source of every {@link GovernedBody}: an
+ * observed body, or what wraps one (content safety's screen of a stream). Reads straight into the
+ * sink's free segment room; an observed body reads with {@link ObservedBody#readScratch}, which may
+ * use that room past the bytes it returns (a body hiding usage frames its events there), so each
+ * byte of the response is copied once on its way to the application. Not thread-safe, as a {@code
+ * Source} is read by one thread at a time.
  *
  * <p>A source the application drops without closing it (a response neither read to its end nor
  * closed) closes its body when the garbage collector finds it ({@link Dropped}): the call ends as a
@@ -20,14 +24,19 @@ import okio.Timeout;
  */
 final class ObservedSource implements Source {
 
-  private final ObservedBody body;
+  private final InputStream body;
+
+  /** {@link #body} when it is an observed body itself, else null. */
+  private final @Nullable ObservedBody observed;
+
   private final Buffer.UnsafeCursor cursor = new Buffer.UnsafeCursor();
 
   /** Closes {@link #body} once, at {@link #close} or when this source is collected unclosed. */
   private final Cleaner.Cleanable closer;
 
-  ObservedSource(ObservedBody body) {
+  ObservedSource(InputStream body) {
     this.body = body;
+    this.observed = body instanceof ObservedBody observedBody ? observedBody : null;
     this.closer = Dropped.closeWhenCollected(this, body);
   }
 
@@ -44,9 +53,11 @@ final class ObservedSource implements Source {
       room.expandBuffer(1); // room.data[room.start, room.end): free, in one segment
       int n = 0;
       try {
+        int max = (int) Math.min(byteCount, room.end - room.start);
         n =
-            body.readScratch(
-                room.data, room.start, (int) Math.min(byteCount, room.end - room.start));
+            observed != null
+                ? observed.readScratch(room.data, room.start, max)
+                : body.read(room.data, room.start, max);
         return n;
       } finally {
         room.resizeBuffer(size + Math.max(n, 0)); // the sink keeps only what was read

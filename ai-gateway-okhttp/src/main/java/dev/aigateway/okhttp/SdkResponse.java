@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.function.BiConsumer;
 import okhttp3.Headers;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An OkHttp response as an SDK's HTTP seam reads it (openai-java and anthropic-java both ask for a
@@ -26,13 +27,17 @@ public abstract class SdkResponse {
 
   private final Response response;
 
-  /** Closes {@link #response} once, on {@link #close} or when this object is collected. */
-  private final Cleaner.Cleanable closer;
+  /**
+   * Closes {@link #response} once, on {@link #close} or when this object is collected; null for a
+   * governed call's body, which its own source closes when collected ({@link GovernedBody}).
+   */
+  private final Cleaner.@Nullable Cleanable closer;
 
   /** Reads {@code response}, which this object then owns (closes). */
   protected SdkResponse(Response response) {
     this.response = Objects.requireNonNull(response, "response");
-    this.closer = Dropped.closeWhenCollected(this, response);
+    this.closer =
+        response.body() instanceof GovernedBody ? null : Dropped.closeWhenCollected(this, response);
   }
 
   /** The HTTP status code. */
@@ -47,7 +52,11 @@ public abstract class SdkResponse {
 
   /** Closes the response and its body. */
   public void close() {
-    closer.clean();
+    if (closer != null) {
+      closer.clean();
+    } else {
+      response.close();
+    }
   }
 
   /** The body's stream, holding its response so that the response is not closed under a reader. */
