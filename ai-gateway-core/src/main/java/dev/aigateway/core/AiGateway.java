@@ -390,6 +390,20 @@ public final class AiGateway {
   }
 
   /**
+   * Settles now every Responses API background call that still waits for a poll to report its usage
+   * (see {@link Builder#backgroundResponses}), on its whole allowance, each with its one event, as
+   * if its time were up. Call it when the application shuts down, before the listeners, ledger and
+   * stores the gateway uses are closed: a call that waits when the process ends is otherwise never
+   * settled and sends no event. The Spring Boot starter calls it when its context closes. Calls
+   * answered later wait as before. Thread-safe; never throws.
+   *
+   * @return how many calls this settled
+   */
+  public int settleBackgroundResponses() {
+    return backgroundResponses.settleAll();
+  }
+
+  /**
    * The Responses API background calls answered before their response was generated, which wait for
    * a poll to report their usage. For client adapters.
    */
@@ -817,7 +831,9 @@ public final class AiGateway {
      * bodies in all (default 64 MiB: a waiting call keeps its request for its event); a call beyond
      * either bound, and every call with 0, is settled at once on its whole allowance (prompt
      * estimate plus output allowance). Each waits at most {@code timeToLive} (default 1 hour),
-     * after which it is settled on its whole allowance. See {@link BackgroundResponses}.
+     * after which it is settled on its whole allowance; at shutdown, {@link
+     * AiGateway#settleBackgroundResponses()} settles the calls that wait so. See {@link
+     * BackgroundResponses}.
      *
      * @throws IllegalArgumentException if {@code maxPending} or {@code maxBodyBytes} is negative,
      *     or {@code timeToLive} is not positive

@@ -196,6 +196,41 @@ class BackgroundResponsesTest {
   }
 
   @Test
+  void atShutdownEveryWaitingBackgroundCallIsSettledOnItsWholeAllowanceOnce() throws Exception {
+    AiGateway gateway = gateway().build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    start(client, "resp_1");
+    start(client, "resp_2");
+    assertThat(events.none()).isTrue();
+
+    assertThat(gateway.settleBackgroundResponses()).isEqualTo(2);
+
+    List<GatewayEvent> settled = List.of(events.next(), events.next());
+    for (GatewayEvent event : settled) {
+      assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+      assertThat(event.usage().tokens().outputTokens()).isEqualTo(300);
+      assertThat(event.usage().outputSource()).isEqualTo(UsageSource.ESTIMATED);
+      assertThat(event.limits().outcome()).isEqualTo(LimitOutcome.SETTLED);
+    }
+    long allowance = settled.get(0).limits().settledTokens();
+    assertThat(allowance).isEqualTo(settled.get(0).usage().tokens().inputTokens() + 300);
+    assertThat(used(gateway)).isEqualTo(2 * allowance);
+    assertThat(gateway.backgroundResponses().size()).isZero();
+
+    // Settled once: neither a second call nor a later terminal poll changes anything.
+    assertThat(gateway.settleBackgroundResponses()).isZero();
+    assertThat(get(client, "/v1/responses/resp_1", response("resp_1", "completed", usage(5, 5))))
+        .contains("completed");
+    assertThat(events.none()).isTrue();
+    assertThat(used(gateway)).isEqualTo(2 * allowance);
+
+    // A call answered later waits as before.
+    start(client, "resp_3");
+    assertThat(events.none()).isTrue();
+    assertThat(gateway.backgroundResponses().size()).isEqualTo(1);
+  }
+
+  @Test
   void beyondItsBoundABackgroundCallIsSettledAtOnceOnItsWholeAllowance() throws Exception {
     AiGateway gateway = gateway().backgroundResponses(1, 1 << 20, Duration.ofMinutes(5)).build();
     OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);

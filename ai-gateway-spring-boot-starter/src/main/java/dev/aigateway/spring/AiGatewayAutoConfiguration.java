@@ -9,11 +9,13 @@ import dev.aigateway.core.telemetry.PromptLog;
 import dev.aigateway.micrometer.GenAiMetrics;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import okhttp3.OkHttpClient;
 import org.springframework.ai.anthropic.http.okhttp.AnthropicHttpClientBuilderCustomizer;
 import org.springframework.ai.anthropic.http.okhttp.SpringAiAnthropicHttpClient;
 import org.springframework.ai.openai.http.okhttp.OpenAiHttpClientBuilderCustomizer;
 import org.springframework.ai.openai.http.okhttp.SpringAiOpenAiHttpClient;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -67,6 +69,9 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(AiGatewayProperties.class)
 public final class AiGatewayAutoConfiguration {
 
+  /** The name of the gateway bean this configuration makes. */
+  private static final String GATEWAY_BEAN = "aiGateway";
+
   /** Created by Spring. */
   public AiGatewayAutoConfiguration() {}
 
@@ -75,10 +80,16 @@ public final class AiGatewayAutoConfiguration {
    * log, the customizers and the metrics. A {@link GenAiMetrics} of the application's (a listener
    * bean, or one a customizer adds, for its own dimensions) replaces the default metrics, so no
    * call is recorded twice.
+   *
+   * <p>When the context closes, the Responses API background calls still waiting for their usage
+   * are settled on their whole allowance, each with its event ({@link
+   * AiGateway#settleBackgroundResponses()}), before the listeners, stores, prompt log and meter
+   * registry it was built with are closed.
    */
-  @Bean
+  @Bean(destroyMethod = "settleBackgroundResponses")
   @ConditionalOnMissingBean
   public AiGateway aiGateway(
+      ListableBeanFactory beanFactory,
       AiGatewayProperties properties,
       ObjectProvider<GatewayListener> listeners,
       ObjectProvider<TokenLimitStore> tokenLimitStore,
@@ -102,7 +113,9 @@ public final class AiGatewayAutoConfiguration {
       meterRegistry.ifAvailable(registry -> builder.listener(GenAiMetrics.create(registry)));
     }
     try {
-      return builder.build();
+      AiGateway gateway = builder.build();
+      OkHttpClientWrapper.closeGatewayBeansAfter(beanFactory, List.of(GATEWAY_BEAN));
+      return gateway;
     } catch (IllegalArgumentException | IllegalStateException e) {
       if (e instanceof InvalidGatewayPropertyException) {
         throw e;

@@ -307,6 +307,48 @@ class WrappedClientBeansTest {
   }
 
   @Test
+  void aBackgroundCallStillWaitingWhenTheContextClosesIsSettledBeforeTheStoreAndListenerClose()
+      throws Exception {
+    String queued =
+        "{\"id\":\"resp_1\",\"object\":\"response\",\"created_at\":1,\"status\":\"queued\","
+            + "\"background\":true,\"model\":\"gpt-4.1\",\"output\":[],\"usage\":null}";
+    backend.enqueue(AiGatewayAutoConfigurationTest.json(queued));
+    List<String> order = StoreAndListener.ORDER;
+    order.clear();
+    runner
+        .withPropertyValues("ai-gateway.limits[0].tokens-per-minute=100000")
+        // The store and the listener are made after the client (a configuration read later).
+        .withUserConfiguration(ClientAndWorker.class, StoreAndListener.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              OkHttpClient client = context.getBean(OkHttpClient.class);
+              Request request =
+                  new Request.Builder()
+                      .url(backend.url("/v1/responses"))
+                      .post(
+                          RequestBody.create(
+                              "{\"model\":\"gpt-4.1\",\"input\":\"Hi\",\"background\":true,"
+                                  + "\"max_output_tokens\":300}",
+                              MediaType.get("application/json")))
+                      .build();
+              try (Response response = client.newCall(request).execute()) {
+                assertThat(response.body().string()).isEqualTo(queued);
+              }
+              // The response is generated in the background: its call waits for a poll.
+              assertThat(context.getBean(AiGateway.class).backgroundResponses().size())
+                  .isEqualTo(1);
+              assertThat(order).doesNotContain("settle", "event");
+            });
+    // Closing the context settled the waiting call, and sent its event, while the store and the
+    // listener were still open.
+    assertThat(order)
+        .containsSubsequence("settle", "store closed")
+        .containsSubsequence("event", "listener closed");
+    assertThat(order).filteredOn("event"::equals).hasSize(1);
+  }
+
+  @Test
   void aCallThatEndsWhileTheContextClosesIsRecordedBeforeTheMeterRegistryCloses() throws Exception {
     backend.enqueue(
         AiGatewayAutoConfigurationTest.json(AiGatewayAutoConfigurationTest.completion(12, 3))

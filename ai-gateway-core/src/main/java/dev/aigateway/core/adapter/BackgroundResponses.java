@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * timeToLive}, after which it is settled on its whole allowance (prompt estimate plus output
  * allowance, {@code ESTIMATED}), with its event. Expired calls are settled by the gateway's next
  * governed call, or the next poll, after their time is up (checked at most once a second), on that
- * call's thread. Each call is settled exactly once, however many threads poll it at once. A waiting
+ * call's thread; {@link #settleAll()} settles every waiting call so at once (an application's
+ * shutdown). Each call is settled exactly once, however many threads poll it at once. A waiting
  * call holds what its event needs, its request (body included) too: besides {@code maxPending}, the
  * bodies of the calls that wait are bounded to {@code maxBodyBytes} in all (a call whose body would
  * go beyond it is settled at once on its whole allowance, as past {@code maxPending}).
@@ -232,17 +233,42 @@ public final class BackgroundResponses {
     }
     for (Map.Entry<String, Waiting> entry : waiting.entrySet()) {
       Waiting kept = entry.getValue();
-      if (now >= kept.expiresAtMillis && waiting.remove(entry.getKey(), kept)) {
-        release(kept.bodyBytes);
-        try {
-          kept.call.settleBackground(null, false, null);
-        } catch (RuntimeException e) {
-          LoggerFactory.getLogger(BackgroundResponses.class)
-              .warn(
-                  "ai-gateway: settling an expired background response failed: {}",
-                  e.getClass().getName());
-        }
+      if (now >= kept.expiresAtMillis) {
+        settleOnAllowance(entry.getKey(), kept);
       }
     }
+  }
+
+  /**
+   * Settles every call that waits now on its whole allowance, with its event, as if its time were
+   * up: for an application's shutdown, so no call ends unsettled and without its event. Calls kept
+   * later wait as before. Returns how many this settled (a call a poll settles meanwhile is not
+   * counted). Never throws.
+   */
+  public int settleAll() {
+    int settled = 0;
+    for (Map.Entry<String, Waiting> entry : waiting.entrySet()) {
+      if (settleOnAllowance(entry.getKey(), entry.getValue())) {
+        settled++;
+      }
+    }
+    return settled;
+  }
+
+  /** Settles {@code kept} on its whole allowance unless another thread took it first. */
+  private boolean settleOnAllowance(String id, Waiting kept) {
+    if (!waiting.remove(id, kept)) {
+      return false;
+    }
+    release(kept.bodyBytes);
+    try {
+      kept.call.settleBackground(null, false, null);
+    } catch (RuntimeException e) {
+      LoggerFactory.getLogger(BackgroundResponses.class)
+          .warn(
+              "ai-gateway: settling a background response on its allowance failed: {}",
+              e.getClass().getName());
+    }
+    return true;
   }
 }
