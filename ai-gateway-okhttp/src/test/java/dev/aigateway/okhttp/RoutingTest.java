@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.Attempt;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallOutcome;
@@ -16,6 +17,8 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.spi.Credential;
+import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.SendFailedException;
 import dev.aigateway.core.limit.TokenLimit;
@@ -36,12 +39,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import okhttp3.Call;
+import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -957,6 +962,61 @@ class RoutingTest {
     assertThat(event.errorType()).isEqualTo("cancelled");
     assertThat(event.usage().tokens().totalTokens()).isZero();
     assertThat(a.getRequestCount()).isEqualTo(1);
+    Thread.sleep(100);
+    assertThat(events.all).hasSize(1);
+  }
+
+  @Test
+  void aCallCancelledAsARetryableAnswerArrivesIsNotPlannedOntoAnotherBackend() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    answerAlways(a, new MockResponse.Builder().code(503).body("{}").build());
+    answerAlways(b, ok("b"));
+    AtomicInteger credentialsAsked = new AtomicInteger();
+    CredentialProvider countingKey =
+        () -> {
+          credentialsAsked.incrementAndGet();
+          return new Credential(Credential.Kind.API_KEY, SECRET_B);
+        };
+    // The application cancels the call the moment the 503's headers arrive.
+    OkHttpClient cancelling =
+        new OkHttpClient.Builder()
+            .eventListener(
+                new EventListener() {
+                  @Override
+                  public void responseHeadersEnd(Call call, Response response) {
+                    if (response.code() == 503) {
+                      call.cancel();
+                    }
+                  }
+                })
+            .build();
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            cancelling,
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(openAi("a", a).priority(1))
+                        .backend(openAi("b", b).priority(2).credential(countingKey)))
+                .listener(events)
+                .build());
+
+    assertThatThrownBy(() -> client.newCall(chat("gpt-4o")).execute())
+        .isInstanceOf(IOException.class)
+        .hasMessage("Canceled");
+
+    GatewayEvent event = events.next(); // the call ends with the answer it had
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("503");
+    assertThat(event.routing().attempts())
+        .as("the attempts of a call cancelled as a's 503 arrived")
+        .extracting(Attempt::backendId)
+        .containsExactly("a");
+    assertThat(event.routing().failoverReason()).isNull();
+    assertThat(credentialsAsked).as("b's credential asked for a cancelled call").hasValue(0);
+    assertThat(b.getRequestCount()).isZero();
     Thread.sleep(100);
     assertThat(events.all).hasSize(1);
   }

@@ -318,10 +318,12 @@ final class CallRouting implements Route {
 
   /**
    * Records the current attempt's answer (breaker, cooldown, rate-limit headers) and returns true
-   * when the call moves on to {@link #next()}.
+   * when the call moves on to {@link #next()}; a call the application cancelled never does (no
+   * other backend is chosen for it, nor a fresh credential fetched).
    */
   @Override
-  public boolean retryAfterResponse(int status, Function<String, String> headers) {
+  public boolean retryAfterResponse(
+      int status, Function<String, String> headers, boolean callCanceled) {
     BackendState backend = current;
     attempts.add(
         new Attempt(backend.id(), status, null, sinceAttemptStart(), currentIsCredentialRetry));
@@ -340,6 +342,9 @@ final class CallRouting implements Route {
       backend.breaker().onSuccess(permit);
     }
     unheldStream = false;
+    if (callCanceled) {
+      return false;
+    }
     if (status == 401 && retryWithFreshCredential(backend)) {
       return true;
     }
