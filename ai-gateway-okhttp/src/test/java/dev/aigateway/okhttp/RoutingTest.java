@@ -756,6 +756,44 @@ class RoutingTest {
     assertThat(MAPPER.readTree(toAzure.getBody().utf8()).get("model").asText()).isEqualTo("smart");
   }
 
+  /**
+   * A base URL may carry query parameters a gateway in front of the models asks for (Azure API
+   * Management's {@code subscription-key}, a proxy's region): every call keeps them, after its own
+   * path and query.
+   */
+  @Test
+  void aBaseUrlsQueryParametersGoWithEveryCall() throws Exception {
+    MockWebServer openAi = server();
+    MockWebServer apim = server();
+    answerAlways(openAi, ok("openai"));
+    answerAlways(apim, ok("apim"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.openAiCompatible(
+                        "proxy", openAi.url("/v1").toString() + "?region=eu&tier=a%20b"))
+                .backend(
+                    dev.aigateway.core.routing.Backend.azureOpenAi(
+                            "apim",
+                            apim.url("/aoai/").toString() + "?subscription-key=apim-KEY",
+                            "2024-10-21")
+                        .model("gpt-4o", "gpt4o-eastus"))
+                .build());
+
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("openai");
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("apim");
+
+    RecordedRequest toProxy = openAi.takeRequest();
+    assertThat(toProxy.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
+    assertThat(toProxy.getUrl().encodedQuery()).isEqualTo("region=eu&tier=a%20b");
+    RecordedRequest toApim = apim.takeRequest();
+    assertThat(toApim.getUrl().encodedPath())
+        .isEqualTo("/aoai/openai/deployments/gpt4o-eastus/chat/completions");
+    assertThat(toApim.getUrl().encodedQuery())
+        .isEqualTo("api-version=2024-10-21&subscription-key=apim-KEY");
+  }
+
   @Test
   void azureV1FlavourPutsTheDeploymentInTheBody() throws Exception {
     MockWebServer azure = server();

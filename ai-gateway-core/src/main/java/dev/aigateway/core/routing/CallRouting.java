@@ -615,13 +615,16 @@ final class CallRouting implements Route {
               translator.translate(
                   openAiBody != null ? openAiBody : applicationBody, target, config);
           body = translated.body();
-          url = translated.url();
+          url = config.withBaseQuery(translated.url());
           answer = translated.answer();
           set.putAll(translated.headers());
           remove = TRANSLATED_REMOVED;
         } else {
           body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
-          url = format.backendUrl(config.flavor(), config.baseUrl(), config.apiVersion(), target);
+          url =
+              config.withBaseQuery(
+                  format.backendUrl(
+                      config.flavor(), config.requestBaseUrl(), config.apiVersion(), target));
         }
         if (config.credential() != null) {
           credential = config.credential().credential();
