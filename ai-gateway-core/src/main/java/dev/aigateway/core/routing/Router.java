@@ -227,9 +227,13 @@ public final class Router {
       @Nullable Predicate<String> allowed) {
     SessionModel session =
         sessions != null && sessionKey != null ? new SessionModel(sessionKey, model) : null;
-    Selection picked = selectAmong(model, tried, session, estimate, holder, allowed);
+    // A call's first attempt binds its session to the backend it goes to; a later one (the call
+    // moving on from a backend that failed it) binds only a session not bound yet, so the session
+    // stays with its backend for as long as that backend is available.
+    boolean rebinds = tried.isEmpty();
+    Selection picked = selectAmong(model, tried, session, rebinds, estimate, holder, allowed);
     if (picked == null && allowTried && !tried.isEmpty()) {
-      picked = selectAmong(model, List.of(), session, estimate, holder, allowed);
+      picked = selectAmong(model, List.of(), session, rebinds, estimate, holder, allowed);
     }
     return picked;
   }
@@ -248,6 +252,7 @@ public final class Router {
       String model,
       Collection<BackendState> excluded,
       SessionModel session,
+      boolean rebinds,
       long estimate,
       BackendState holder,
       Predicate<String> allowed) {
@@ -266,7 +271,7 @@ public final class Router {
       if (picked == holder || counted) {
         long permit = picked.breaker().tryAcquire();
         if (permit != CircuitBreaker.DENIED) {
-          if (session != null) {
+          if (session != null && (rebinds || sessions.getIfPresent(session) == null)) {
             sessions.put(session, picked.id());
           }
           return new Selection(picked, permit);

@@ -110,6 +110,37 @@ class RouterTest {
   }
 
   @Test
+  void aSessionStaysWithItsBackendAfterOneCallFailedOverFromIt() {
+    Router router =
+        new Router(
+            BackendPool.builder()
+                .backend(backend("a"))
+                .backend(backend("b"))
+                .loadBalancing(
+                    LoadBalancing.sessionSticky(
+                        dev.aigateway.api.KeyResolvers.header("x-session"),
+                        LoadBalancing.roundRobin()))
+                .build(),
+            clock,
+            t -> {});
+    Selection first = router.select("gpt-4o", List.of(), "s1", 0, false);
+    assertThat(first.backend().id()).isEqualTo("a");
+    first.backend().breaker().onFailure(first.permit(), null); // one 500: a's breaker stays closed
+    Selection failedOver =
+        router.select("gpt-4o", List.of(first.backend()), "s1", 0, true, first.backend(), null);
+    assertThat(failedOver.backend().id()).isEqualTo("b");
+    first.backend().callEnded();
+    failedOver.backend().breaker().onSuccess(failedOver.permit());
+    failedOver.backend().callEnded();
+    Selection other = router.select("gpt-4o", List.of(), null, 0, false); // round robin's turn
+    other.backend().breaker().onSuccess(other.permit());
+    other.backend().callEnded();
+
+    // a is still available: the session's next call goes back to it, not where its turn would.
+    assertThat(router.select("gpt-4o", List.of(), "s1", 0, false).backend().id()).isEqualTo("a");
+  }
+
+  @Test
   void weightedSplitStaysWithinTwoPointsOfTheWeightsOverTenThousandCalls() {
     Router router =
         router(
