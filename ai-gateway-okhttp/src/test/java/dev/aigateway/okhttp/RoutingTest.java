@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aigateway.api.Attempt;
 import dev.aigateway.api.BreakerState;
 import dev.aigateway.api.BreakerTransition;
 import dev.aigateway.api.CallOutcome;
@@ -16,6 +17,8 @@ import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.GatewayListener;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.RejectionReason;
+import dev.aigateway.api.spi.Credential;
+import dev.aigateway.api.spi.CredentialProvider;
 import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.adapter.SendFailedException;
 import dev.aigateway.core.limit.TokenLimit;
@@ -36,12 +39,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import okhttp3.Call;
+import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -751,6 +756,44 @@ class RoutingTest {
     assertThat(MAPPER.readTree(toAzure.getBody().utf8()).get("model").asText()).isEqualTo("smart");
   }
 
+  /**
+   * A base URL may carry query parameters a gateway in front of the models asks for (Azure API
+   * Management's {@code subscription-key}, a proxy's region): every call keeps them, after its own
+   * path and query.
+   */
+  @Test
+  void aBaseUrlsQueryParametersGoWithEveryCall() throws Exception {
+    MockWebServer openAi = server();
+    MockWebServer apim = server();
+    answerAlways(openAi, ok("openai"));
+    answerAlways(apim, ok("apim"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.openAiCompatible(
+                        "proxy", openAi.url("/v1").toString() + "?region=eu&tier=a%20b"))
+                .backend(
+                    dev.aigateway.core.routing.Backend.azureOpenAi(
+                            "apim",
+                            apim.url("/aoai/").toString() + "?subscription-key=apim-KEY",
+                            "2024-10-21")
+                        .model("gpt-4o", "gpt4o-eastus"))
+                .build());
+
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("openai");
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("apim");
+
+    RecordedRequest toProxy = openAi.takeRequest();
+    assertThat(toProxy.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
+    assertThat(toProxy.getUrl().encodedQuery()).isEqualTo("region=eu&tier=a%20b");
+    RecordedRequest toApim = apim.takeRequest();
+    assertThat(toApim.getUrl().encodedPath())
+        .isEqualTo("/aoai/openai/deployments/gpt4o-eastus/chat/completions");
+    assertThat(toApim.getUrl().encodedQuery())
+        .isEqualTo("api-version=2024-10-21&subscription-key=apim-KEY");
+  }
+
   @Test
   void azureV1FlavourPutsTheDeploymentInTheBody() throws Exception {
     MockWebServer azure = server();
@@ -957,6 +1000,61 @@ class RoutingTest {
     assertThat(event.errorType()).isEqualTo("cancelled");
     assertThat(event.usage().tokens().totalTokens()).isZero();
     assertThat(a.getRequestCount()).isEqualTo(1);
+    Thread.sleep(100);
+    assertThat(events.all).hasSize(1);
+  }
+
+  @Test
+  void aCallCancelledAsARetryableAnswerArrivesIsNotPlannedOntoAnotherBackend() throws Exception {
+    MockWebServer a = server();
+    MockWebServer b = server();
+    answerAlways(a, new MockResponse.Builder().code(503).body("{}").build());
+    answerAlways(b, ok("b"));
+    AtomicInteger credentialsAsked = new AtomicInteger();
+    CredentialProvider countingKey =
+        () -> {
+          credentialsAsked.incrementAndGet();
+          return new Credential(Credential.Kind.API_KEY, SECRET_B);
+        };
+    // The application cancels the call the moment the 503's headers arrive.
+    OkHttpClient cancelling =
+        new OkHttpClient.Builder()
+            .eventListener(
+                new EventListener() {
+                  @Override
+                  public void responseHeadersEnd(Call call, Response response) {
+                    if (response.code() == 503) {
+                      call.cancel();
+                    }
+                  }
+                })
+            .build();
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            cancelling,
+            AiGateway.builder()
+                .clock(clock)
+                .backendPool(
+                    BackendPool.builder()
+                        .backend(openAi("a", a).priority(1))
+                        .backend(openAi("b", b).priority(2).credential(countingKey)))
+                .listener(events)
+                .build());
+
+    assertThatThrownBy(() -> client.newCall(chat("gpt-4o")).execute())
+        .isInstanceOf(IOException.class)
+        .hasMessage("Canceled");
+
+    GatewayEvent event = events.next(); // the call ends with the answer it had
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(event.errorType()).isEqualTo("503");
+    assertThat(event.routing().attempts())
+        .as("the attempts of a call cancelled as a's 503 arrived")
+        .extracting(Attempt::backendId)
+        .containsExactly("a");
+    assertThat(event.routing().failoverReason()).isNull();
+    assertThat(credentialsAsked).as("b's credential asked for a cancelled call").hasValue(0);
+    assertThat(b.getRequestCount()).isZero();
     Thread.sleep(100);
     assertThat(events.all).hasSize(1);
   }

@@ -11,7 +11,10 @@ import dev.aigateway.core.credentials.TokenSource;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
@@ -137,8 +140,11 @@ public final class EntraIdCredentials extends CachedTokenCredentials {
      * exception"), on one line and shortened.
      */
     private static String message(RuntimeException e) {
+      // The last cause not seen before: a chain may lead back to an exception already in it.
+      Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
       Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
+      seen.add(root);
+      while (root.getCause() != null && seen.add(root.getCause())) {
         root = root.getCause();
       }
       String text = e.getMessage() == null ? "" : e.getMessage();

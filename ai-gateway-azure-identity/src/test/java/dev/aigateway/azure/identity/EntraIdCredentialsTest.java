@@ -251,6 +251,34 @@ class EntraIdCredentialsTest {
     assertThat(credentials.credential().secret()).isEqualTo("access-token-SECRET-1");
   }
 
+  /**
+   * An exception whose causes lead back to itself (nothing in Java forbids a cycle longer than one)
+   * is described once, down to its last cause not seen before, instead of being walked for ever on
+   * the refresh thread while every call waits out its refresh timeout.
+   */
+  @Test
+  void aFailureWhoseCausesFormACycleIsDescribedAndReported() throws Exception {
+    IssuingCredential credential = new IssuingCredential();
+    RuntimeException outer = new RuntimeException("identity endpoint unreachable");
+    IllegalStateException inner = new IllegalStateException("connect failed");
+    outer.initCause(inner);
+    inner.initCause(outer);
+    credential.failure = outer;
+    EntraIdCredentials credentials =
+        EntraIdCredentials.builder(credential)
+            .clock(clock)
+            .refreshTimeout(Duration.ofSeconds(5))
+            .build();
+
+    assertThatThrownBy(credentials::credential)
+        .isInstanceOf(IOException.class)
+        .hasMessageEndingWith(
+            "IssuingCredential gave no token for scope"
+                + " 'https://cognitiveservices.azure.com/.default': java.lang.RuntimeException:"
+                + " identity endpoint unreachable (cause: java.lang.IllegalStateException: connect"
+                + " failed)");
+  }
+
   @Test
   void toStringNamesTheScopeAndCredentialButNeverAToken() throws Exception {
     IssuingCredential credential = new IssuingCredential();

@@ -29,11 +29,14 @@ import org.slf4j.LoggerFactory;
  * <p>A call the application cancels ends {@link dev.aigateway.api.CallOutcome#CANCELLED} in
  * whichever phase the cancel finds it: waiting for a response's headers, in a backoff, or while its
  * stream is held for its first event (as after the answer was handed on). Nothing is charged for it
- * when no answer had come; a held stream is charged as one the application closed. A call the
- * client ends at its own call timeout ({@link AttemptSender#timedOut}) fails ({@link
- * dev.aigateway.api.CallOutcome#FAILED}), as any timeout before the answer does, its event's error
- * type a timeout's ({@code java.io.InterruptedIOException}) whatever the cancellation made the
- * attempt fail with (OkHttp: a closed socket).
+ * when no answer had come; a held stream is charged as one the application closed. A call cancelled
+ * by the time a backend's answer arrives is never moved on to another attempt (no other backend is
+ * chosen or asked for a credential, and no attempt is recorded for it): it ends with that answer,
+ * which the client then withholds from the application. A call the client ends at its own call
+ * timeout ({@link AttemptSender#timedOut}) fails ({@link dev.aigateway.api.CallOutcome#FAILED}), as
+ * any timeout before the answer does, its event's error type a timeout's ({@code
+ * java.io.InterruptedIOException}) whatever the cancellation made the attempt fail with (OkHttp: a
+ * closed socket).
  */
 public final class AttemptLoop<R> {
 
@@ -187,7 +190,8 @@ public final class AttemptLoop<R> {
             ? call.firstEventTimeout()
             : null;
     if (firstEventTimeout == null) {
-      if (routed && call.retryAfterResponse(status, name -> header(response, name))) {
+      if (routed
+          && call.retryAfterResponse(status, name -> header(response, name), sender.canceled())) {
         discard(response); // nothing of it reached the application
         return null;
       }
@@ -217,7 +221,7 @@ public final class AttemptLoop<R> {
       }
       return deliver(response, status, contentType, held); // what came, then its end
     }
-    if (call.retryAfterResponse(status, name -> header(response, name))) {
+    if (call.retryAfterResponse(status, name -> header(response, name), sender.canceled())) {
       discard(response);
       return null;
     }

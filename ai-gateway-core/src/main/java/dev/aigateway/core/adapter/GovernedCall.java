@@ -196,12 +196,28 @@ public final class GovernedCall {
    * The current attempt's backend answered {@code status}. Records it (breaker, cooldown,
    * rate-limit headers) and returns true when the call should move on: the status is retryable,
    * attempts and time are left, and a backend is available (then call {@link #nextAttempt()}).
-   * False: deliver this response ({@link #observeResponse}).
+   * False: deliver this response ({@link #observeResponse}). As {@link #retryAfterResponse(int,
+   * Function, boolean)} for a call that was not cancelled.
    */
   public boolean retryAfterResponse(int status, Function<String, String> headers) {
+    return retryAfterResponse(status, headers, false);
+  }
+
+  /**
+   * The current attempt's backend answered {@code status}. Records it (breaker, cooldown,
+   * rate-limit headers) and returns true when the call should move on: the status is retryable,
+   * attempts and time are left, a backend is available (then call {@link #nextAttempt()}), and the
+   * call was not cancelled. False: deliver this response ({@link #observeResponse}).
+   *
+   * @param callCanceled whether the application cancelled the call, or its client's call timeout
+   *     ended it, by the time the answer came: it is never moved on, so no other backend is chosen,
+   *     asked for a credential, or recorded as an attempt for a call nobody waits for
+   */
+  public boolean retryAfterResponse(
+      int status, Function<String, String> headers, boolean callCanceled) {
     long began = System.nanoTime();
     exchange.attemptAnswered(); // a request that reached a backend is kept, however the call ends
-    boolean retry = exchange.route().retryAfterResponse(status, headers);
+    boolean retry = exchange.route().retryAfterResponse(status, headers, callCanceled);
     exchange.addGatewayNanos(System.nanoTime() - began);
     return retry;
   }

@@ -38,11 +38,12 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>The signer signs {@code host}, {@code x-amz-content-sha256}, {@code x-amz-date} and, with
  * temporary credentials, {@code x-amz-security-token}, and returns them (but {@code host}, which
- * the HTTP client writes from the URL) with the {@code Authorization} header. The path is
- * URI-encoded once more as it goes on the wire (AWS's rule for every service but S3, which this
- * signer is not meant for), so a model ARN sent as {@code arn%3Aaws%3A...} is signed as {@code
- * arn%253Aaws%253A...}. Immutable and thread-safe; secrets never appear in its exceptions or its
- * {@link #toString()}.
+ * the HTTP client writes from the URL) with the {@code Authorization} header. The URL is signed as
+ * the HTTP client sends it (characters outside ASCII percent-encoded as UTF-8, {@code .} and {@code
+ * ..} path segments resolved), since that is what AWS checks. The path is URI-encoded once more as
+ * it goes on the wire (AWS's rule for every service but S3, which this signer is not meant for), so
+ * a model ARN sent as {@code arn%3Aaws%3A...} is signed as {@code arn%253Aaws%253A...}. Immutable
+ * and thread-safe; secrets never appear in its exceptions or its {@link #toString()}.
  */
 public final class AwsSigV4 implements RequestSigner {
 
@@ -50,6 +51,8 @@ public final class AwsSigV4 implements RequestSigner {
   public static final String ALGORITHM = "AWS4-HMAC-SHA256";
 
   private static final HexFormat HEX = HexFormat.of();
+
+  private static final char[] HEX_UPPER = "0123456789ABCDEF".toCharArray();
 
   private final String region;
   private final String service;
@@ -111,8 +114,7 @@ public final class AwsSigV4 implements RequestSigner {
     if (keys.sessionToken() != null) {
       signed.put("x-amz-security-token", keys.sessionToken());
     }
-    String rawPath =
-        uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    String rawPath = wirePath(uri.getRawPath());
     String authorization =
         authorization(
             method,
@@ -218,6 +220,71 @@ public final class AwsSigV4 implements RequestSigner {
     return defaultPort ? host : host + ":" + port;
   }
 
+  /**
+   * The path the HTTP client sends for a URL whose path is written {@code rawPath}, which is what
+   * AWS checks the signature against: every character outside ASCII percent-encoded as UTF-8, and
+   * the {@code .} and {@code ..} segments resolved, as OkHttp writes a URL; escapes already in it
+   * are kept as they are. Empty or null: {@code /}.
+   */
+  static String wirePath(String rawPath) {
+    if (rawPath == null || rawPath.isEmpty()) {
+      return "/";
+    }
+    String[] segments = rawPath.substring(rawPath.charAt(0) == '/' ? 1 : 0).split("/", -1);
+    List<String> resolved = new ArrayList<>(segments.length);
+    for (int i = 0; i < segments.length; i++) {
+      String segment = segments[i];
+      boolean last = i == segments.length - 1;
+      boolean dotDot = isDotDot(segment);
+      if (dotDot || isDot(segment)) {
+        if (dotDot && !resolved.isEmpty()) {
+          resolved.remove(resolved.size() - 1);
+        }
+        if (last) {
+          resolved.add(""); // the path ends with a slash
+        }
+        continue;
+      }
+      resolved.add(percentEncodeNonAscii(segment));
+    }
+    return "/" + String.join("/", resolved);
+  }
+
+  private static boolean isDot(String segment) {
+    return segment.equals(".") || segment.equalsIgnoreCase("%2e");
+  }
+
+  private static boolean isDotDot(String segment) {
+    return segment.equals("..")
+        || segment.equalsIgnoreCase("%2e.")
+        || segment.equalsIgnoreCase(".%2e")
+        || segment.equalsIgnoreCase("%2e%2e");
+  }
+
+  /** {@code text} with every character outside ASCII as {@code %XY} escapes of its UTF-8 bytes. */
+  private static String percentEncodeNonAscii(String text) {
+    int first = 0;
+    while (first < text.length() && text.charAt(first) < 0x80) {
+      first++;
+    }
+    if (first == text.length()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, first);
+    for (int i = first; i < text.length(); ) {
+      int point = text.codePointAt(i);
+      i += Character.charCount(point);
+      if (point < 0x80) {
+        out.append((char) point);
+        continue;
+      }
+      for (byte b : new String(Character.toChars(point)).getBytes(StandardCharsets.UTF_8)) {
+        out.append('%').append(HEX_UPPER[(b >> 4) & 0xf]).append(HEX_UPPER[b & 0xf]);
+      }
+    }
+    return out.toString();
+  }
+
   /** The query's parameters, each name and value decoded, re-encoded and sorted by name, value. */
   static String canonicalQuery(String rawQuery) {
     if (rawQuery == null || rawQuery.isEmpty()) {
@@ -292,7 +359,10 @@ public final class AwsSigV4 implements RequestSigner {
         out[n++] = (byte) ((hi << 4) | lo);
         i += 2;
       } else {
-        byte[] plain = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        // A character outside the BMP is two chars: encoded together, as the client sends it.
+        int point = value.codePointAt(i);
+        i += Character.charCount(point) - 1;
+        byte[] plain = new String(Character.toChars(point)).getBytes(StandardCharsets.UTF_8);
         if (n + plain.length > out.length) {
           out = java.util.Arrays.copyOf(out, out.length * 2 + plain.length);
         }

@@ -69,7 +69,8 @@ final class DirectRoute implements Route {
   }
 
   @Override
-  public boolean retryAfterResponse(int status, Function<String, String> headers) {
+  public boolean retryAfterResponse(
+      int status, Function<String, String> headers, boolean callCanceled) {
     return false;
   }
 

@@ -42,9 +42,10 @@ public interface Route {
 
   /**
    * Records the current attempt's answer and returns true when the call moves on to {@link
-   * #next()}.
+   * #next()}; a call the application cancelled (or its client's call timeout ended) never does, so
+   * no other backend is chosen, asked for a credential or counted as an attempt for it.
    */
-  boolean retryAfterResponse(int status, Function<String, String> headers);
+  boolean retryAfterResponse(int status, Function<String, String> headers, boolean callCanceled);
 
   /**
    * Records that the current attempt failed without an answer and returns true when the call moves

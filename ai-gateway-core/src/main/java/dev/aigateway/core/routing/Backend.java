@@ -41,6 +41,13 @@ public final class Backend {
 
   private final String id;
   private final String baseUrl;
+
+  /** The base URL without its query (and fragment) and trailing slash: where paths are added. */
+  private final String requestBaseUrl;
+
+  /** The base URL's query, as written, or null when it has none. */
+  private final @Nullable String baseQuery;
+
   private final String host;
   private final int port;
   private final BackendFlavor flavor;
@@ -58,6 +65,17 @@ public final class Backend {
     this.id = b.id;
     this.baseUrl = b.baseUrl;
     URI uri = URI.create(b.baseUrl); // validated by the builder
+    int end = b.baseUrl.length();
+    for (char c : new char[] {'?', '#'}) {
+      int at = b.baseUrl.indexOf(c);
+      if (at >= 0 && at < end) {
+        end = at;
+      }
+    }
+    String base = b.baseUrl.substring(0, end);
+    this.requestBaseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    this.baseQuery =
+        uri.getRawQuery() == null || uri.getRawQuery().isEmpty() ? null : uri.getRawQuery();
     this.host = uri.getHost();
     this.port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
     this.flavor = b.flavor;
@@ -178,9 +196,29 @@ public final class Backend {
     return id;
   }
 
-  /** The base URL (without a trailing slash). */
+  /** The base URL (without a trailing slash), as configured: its query, if any, included. */
   public String baseUrl() {
     return baseUrl;
+  }
+
+  /**
+   * The base URL without its query and without a trailing slash: what a call's path is added to.
+   * The same as {@link #baseUrl()} when it has no query.
+   */
+  public String requestBaseUrl() {
+    return requestBaseUrl;
+  }
+
+  /**
+   * {@code url}, a call's URL built on {@link #requestBaseUrl()}, with the base URL's own query
+   * parameters after the call's own (for example an API gateway's {@code subscription-key}); the
+   * URL as it is when the base URL has no query.
+   */
+  public String withBaseQuery(String url) {
+    if (baseQuery == null) {
+      return url;
+    }
+    return url + (url.indexOf('?') >= 0 ? '&' : '?') + baseQuery;
   }
 
   /** The host of {@link #baseUrl()}. */

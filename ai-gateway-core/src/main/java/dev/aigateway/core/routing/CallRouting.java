@@ -318,10 +318,12 @@ final class CallRouting implements Route {
 
   /**
    * Records the current attempt's answer (breaker, cooldown, rate-limit headers) and returns true
-   * when the call moves on to {@link #next()}.
+   * when the call moves on to {@link #next()}; a call the application cancelled never does (no
+   * other backend is chosen for it, nor a fresh credential fetched).
    */
   @Override
-  public boolean retryAfterResponse(int status, Function<String, String> headers) {
+  public boolean retryAfterResponse(
+      int status, Function<String, String> headers, boolean callCanceled) {
     BackendState backend = current;
     attempts.add(
         new Attempt(backend.id(), status, null, sinceAttemptStart(), currentIsCredentialRetry));
@@ -340,6 +342,9 @@ final class CallRouting implements Route {
       backend.breaker().onSuccess(permit);
     }
     unheldStream = false;
+    if (callCanceled) {
+      return false;
+    }
     if (status == 401 && retryWithFreshCredential(backend)) {
       return true;
     }
@@ -610,13 +615,16 @@ final class CallRouting implements Route {
               translator.translate(
                   openAiBody != null ? openAiBody : applicationBody, target, config);
           body = translated.body();
-          url = translated.url();
+          url = config.withBaseQuery(translated.url());
           answer = translated.answer();
           set.putAll(translated.headers());
           remove = TRANSLATED_REMOVED;
         } else {
           body = bodyFor.apply(format.modelInBody(config.flavor()) ? target : null);
-          url = format.backendUrl(config.flavor(), config.baseUrl(), config.apiVersion(), target);
+          url =
+              config.withBaseQuery(
+                  format.backendUrl(
+                      config.flavor(), config.requestBaseUrl(), config.apiVersion(), target));
         }
         if (config.credential() != null) {
           credential = config.credential().credential();

@@ -93,10 +93,12 @@ public final class LoadBalancing {
 
   /**
    * Calls with the same session key stick to one backend while it is available, and move (and stick
-   * again) when it is not. Tiers still come first: a session that moved to a later tier goes back
-   * to an earlier one as soon as a backend there is available again. Calls without a session key,
-   * and the first call of a session, are placed by {@code within}. The session key's headers are
-   * removed before sending.
+   * again) when it is not (a call that fails over from it to another backend does not move the
+   * session); a session is bound per model, so a session whose calls use several models (a large
+   * one and a small one, each served by backends of its own) stays on one backend for each. Tiers
+   * still come first: a session that moved to a later tier goes back to an earlier one as soon as a
+   * backend there is available again. Calls without a session key, and the first call of a session,
+   * are placed by {@code within}. The session key's headers are removed before sending.
    */
   public static LoadBalancing sessionSticky(KeyResolver sessionKey, LoadBalancing within) {
     Objects.requireNonNull(sessionKey, "sessionKey");

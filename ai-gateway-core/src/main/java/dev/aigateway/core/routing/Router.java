@@ -27,7 +27,10 @@ public final class Router {
   private final List<BackendState> all;
   private final List<List<BackendState>> tiers;
   private final List<Selector> selectors;
-  private final Cache<String, String> sessions;
+
+  /** Sticky sessions: the backend of each session and model, or null when not sticky. */
+  private final Cache<SessionModel, String> sessions;
+
   private final @Nullable SharedHealth sharedHealth;
 
   /**
@@ -190,7 +193,8 @@ public final class Router {
    * preferring backends not in {@code tried}; returns it with the breaker's permit, or null when
    * none is available. The caller ends the attempt with {@link BackendState#callEnded()}.
    *
-   * @param sessionKey the call's session key for sticky balancing, or null
+   * @param sessionKey the call's session key for sticky balancing, or null; a session is bound to
+   *     one backend per model
    * @param estimate the call's token estimate, for capacity-aware balancing
    * @param allowTried whether a backend already tried may be picked when no other is available
    */
@@ -221,12 +225,24 @@ public final class Router {
       boolean allowTried,
       @Nullable BackendState holder,
       @Nullable Predicate<String> allowed) {
-    Selection picked = selectAmong(model, tried, sessionKey, estimate, holder, allowed);
+    SessionModel session =
+        sessions != null && sessionKey != null ? new SessionModel(sessionKey, model) : null;
+    // A call's first attempt binds its session to the backend it goes to; a later one (the call
+    // moving on from a backend that failed it) binds only a session not bound yet, so the session
+    // stays with its backend for as long as that backend is available.
+    boolean rebinds = tried.isEmpty();
+    Selection picked = selectAmong(model, tried, session, rebinds, estimate, holder, allowed);
     if (picked == null && allowTried && !tried.isEmpty()) {
-      picked = selectAmong(model, List.of(), sessionKey, estimate, holder, allowed);
+      picked = selectAmong(model, List.of(), session, rebinds, estimate, holder, allowed);
     }
     return picked;
   }
+
+  /**
+   * What a sticky session is bound by: its key and the model of the call, so that a session whose
+   * calls use several models (each served by backends of its own) stays on one backend for each.
+   */
+  private record SessionModel(String key, @Nullable String model) {}
 
   private static boolean permitted(BackendState b, @Nullable Predicate<String> allowed) {
     return allowed == null || allowed.test(b.id());
@@ -235,7 +251,8 @@ public final class Router {
   private Selection selectAmong(
       String model,
       Collection<BackendState> excluded,
-      String sessionKey,
+      SessionModel session,
+      boolean rebinds,
       long estimate,
       BackendState holder,
       Predicate<String> allowed) {
@@ -246,7 +263,7 @@ public final class Router {
     while (true) {
       long now = clock.millis();
       BackendState picked =
-          pickOnce(model, excluded, refused, sessionKey, estimate, now, holder, allowed);
+          pickOnce(model, excluded, refused, session, estimate, now, holder, allowed);
       if (picked == null) {
         return null;
       }
@@ -254,8 +271,8 @@ public final class Router {
       if (picked == holder || counted) {
         long permit = picked.breaker().tryAcquire();
         if (permit != CircuitBreaker.DENIED) {
-          if (sessions != null && sessionKey != null) {
-            sessions.put(sessionKey, picked.id());
+          if (session != null && (rebinds || sessions.getIfPresent(session) == null)) {
+            sessions.put(session, picked.id());
           }
           return new Selection(picked, permit);
         }
@@ -274,13 +291,13 @@ public final class Router {
       String model,
       Collection<BackendState> excluded,
       List<BackendState> refused,
-      String sessionKey,
+      SessionModel session,
       long estimate,
       long now,
       BackendState holder,
       Predicate<String> allowed) {
-    if (sessions != null && sessionKey != null) {
-      String boundId = sessions.getIfPresent(sessionKey);
+    if (session != null) {
+      String boundId = sessions.getIfPresent(session);
       if (boundId != null) {
         for (BackendState b : all) {
           if (b.id().equals(boundId)

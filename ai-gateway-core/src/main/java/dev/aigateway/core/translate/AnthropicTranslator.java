@@ -35,7 +35,7 @@ final class AnthropicTranslator extends Translator {
 
   @Override
   String url(Backend backend, String targetModel, boolean stream) {
-    String base = backend.baseUrl();
+    String base = backend.requestBaseUrl();
     return (base.endsWith("/v1") ? base : base + "/v1") + "/messages";
   }
 

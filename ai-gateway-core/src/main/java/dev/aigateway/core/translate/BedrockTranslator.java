@@ -69,7 +69,7 @@ final class BedrockTranslator extends Translator {
 
   @Override
   String url(Backend backend, String targetModel, boolean stream) {
-    return backend.baseUrl()
+    return backend.requestBaseUrl()
         + "/model/"
         + URLEncoder.encode(targetModel, StandardCharsets.UTF_8).replace("+", "%20")
         + (stream ? "/converse-stream" : "/converse");

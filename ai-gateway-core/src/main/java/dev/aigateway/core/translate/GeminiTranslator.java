@@ -40,7 +40,7 @@ final class GeminiTranslator extends Translator {
     String model = URLEncoder.encode(targetModel, StandardCharsets.UTF_8);
     // a model named by its resource path (tunedModels/..., endpoints/...) is called at that path
     String path = targetModel.indexOf('/') > 0 ? "/" + targetModel : null;
-    String base = backend.baseUrl();
+    String base = backend.requestBaseUrl();
     if (backend.flavor() == BackendFlavor.VERTEX_AI) {
       return base + (path != null ? path : "/publishers/google/models/" + model) + method;
     }

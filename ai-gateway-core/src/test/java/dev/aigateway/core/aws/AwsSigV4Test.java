@@ -114,6 +114,32 @@ class AwsSigV4Test {
         .isEqualTo("/model/arn%253Aaws%253Abedrock/converse");
   }
 
+  /**
+   * A URL written with characters the HTTP client percent-encodes (anything outside ASCII, in the
+   * path or the query) or with {@code .} and {@code ..} segments it resolves goes on the wire as
+   * the second spelling below, which AWS reads to check the signature: both spellings sign the
+   * same.
+   */
+  @Test
+  void aUrlIsSignedAsTheHttpClientSendsIt() throws IOException {
+    Clock clock = Clock.fixed(Instant.parse("2015-08-30T12:36:00Z"), ZoneOffset.UTC);
+    AwsSigV4 signer =
+        AwsSigV4.signer("us-east-1", "bedrock", AwsCredentialsProvider.of(SUITE), clock);
+    String[][] spellings = {
+      {"https://h.example/caf\u00e9/x", "https://h.example/caf%C3%A9/x"},
+      {"https://h.example/m/\uD83D\uDE00/x", "https://h.example/m/%F0%9F%98%80/x"},
+      {"https://h.example/x?q=%41\uD83D\uDE00", "https://h.example/x?q=A%F0%9F%98%80"},
+      {"https://h.example/x?q=\u00e9%20", "https://h.example/x?q=%C3%A9%20"},
+      {"https://h.example/a/./b/../c", "https://h.example/a/c"},
+      {"https://h.example/a/b/..", "https://h.example/a/"},
+    };
+    for (String[] spelling : spellings) {
+      assertThat(signer.sign("POST", spelling[0], new byte[0]).get("Authorization"))
+          .as(spelling[0])
+          .isEqualTo(signer.sign("POST", spelling[1], new byte[0]).get("Authorization"));
+    }
+  }
+
   @Test
   void aNonDefaultPortIsPartOfTheSignedHost() throws IOException {
     Clock clock = Clock.fixed(Instant.parse("2015-08-30T12:36:00Z"), ZoneOffset.UTC);

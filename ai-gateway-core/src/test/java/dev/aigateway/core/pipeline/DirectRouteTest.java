@@ -61,7 +61,7 @@ class DirectRouteTest {
     Route route = exchange("{\"model\":\"gpt-4o\",\"messages\":[]}").route();
     route.next();
 
-    assertThat(route.retryAfterResponse(503, name -> null)).isFalse();
+    assertThat(route.retryAfterResponse(503, name -> null, false)).isFalse();
     assertThat(route.retryAfterFailure(new IOException("reset"), false)).isFalse();
     assertThatThrownBy(route::next).hasMessageContaining("one attempt");
   }

@@ -73,6 +73,74 @@ class RouterTest {
   }
 
   @Test
+  void aSessionThatUsesTwoModelsStaysOnOneBackendForEach() {
+    Router router =
+        new Router(
+            BackendPool.builder()
+                .backend(backend("big-1").model("gpt-4o", "gpt-4o"))
+                .backend(backend("big-2").model("gpt-4o", "gpt-4o"))
+                .backend(backend("big-3").model("gpt-4o", "gpt-4o"))
+                .backend(backend("mini-1").model("gpt-4o-mini", "gpt-4o-mini"))
+                .backend(backend("mini-2").model("gpt-4o-mini", "gpt-4o-mini"))
+                .loadBalancing(
+                    LoadBalancing.sessionSticky(
+                        dev.aigateway.api.KeyResolvers.header("x-session"),
+                        LoadBalancing.roundRobin()))
+                .build(),
+            clock,
+            t -> {});
+
+    // One conversation alternates between a large and a small model, each served by its own
+    // backends: each model's calls stay where that model's first call of the session went.
+    java.util.Set<String> big = new java.util.TreeSet<>();
+    java.util.Set<String> mini = new java.util.TreeSet<>();
+    for (int i = 0; i < 6; i++) {
+      Selection large = router.select("gpt-4o", List.of(), "s1", 0, false);
+      large.backend().breaker().onSuccess(large.permit());
+      large.backend().callEnded();
+      big.add(large.backend().id());
+      Selection small = router.select("gpt-4o-mini", List.of(), "s1", 0, false);
+      small.backend().breaker().onSuccess(small.permit());
+      small.backend().callEnded();
+      mini.add(small.backend().id());
+    }
+
+    assertThat(big).as("the backends of the session's gpt-4o calls").hasSize(1);
+    assertThat(mini).as("the backends of the session's gpt-4o-mini calls").hasSize(1);
+  }
+
+  @Test
+  void aSessionStaysWithItsBackendAfterOneCallFailedOverFromIt() {
+    Router router =
+        new Router(
+            BackendPool.builder()
+                .backend(backend("a"))
+                .backend(backend("b"))
+                .loadBalancing(
+                    LoadBalancing.sessionSticky(
+                        dev.aigateway.api.KeyResolvers.header("x-session"),
+                        LoadBalancing.roundRobin()))
+                .build(),
+            clock,
+            t -> {});
+    Selection first = router.select("gpt-4o", List.of(), "s1", 0, false);
+    assertThat(first.backend().id()).isEqualTo("a");
+    first.backend().breaker().onFailure(first.permit(), null); // one 500: a's breaker stays closed
+    Selection failedOver =
+        router.select("gpt-4o", List.of(first.backend()), "s1", 0, true, first.backend(), null);
+    assertThat(failedOver.backend().id()).isEqualTo("b");
+    first.backend().callEnded();
+    failedOver.backend().breaker().onSuccess(failedOver.permit());
+    failedOver.backend().callEnded();
+    Selection other = router.select("gpt-4o", List.of(), null, 0, false); // round robin's turn
+    other.backend().breaker().onSuccess(other.permit());
+    other.backend().callEnded();
+
+    // a is still available: the session's next call goes back to it, not where its turn would.
+    assertThat(router.select("gpt-4o", List.of(), "s1", 0, false).backend().id()).isEqualTo("a");
+  }
+
+  @Test
   void weightedSplitStaysWithinTwoPointsOfTheWeightsOverTenThousandCalls() {
     Router router =
         router(
