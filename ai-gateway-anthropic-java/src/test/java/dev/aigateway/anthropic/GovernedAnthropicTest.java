@@ -327,6 +327,38 @@ class GovernedAnthropicTest {
   }
 
   @Test
+  void callsKeyedByTheirApiKeyAreCountedPerKey() {
+    backend.enqueue(json(message("first", 40, 10)));
+    backend.enqueue(json(message("second", 40, 10)));
+    AiGateway gateway =
+        AiGateway.builder()
+            .consumerKey(KeyResolvers.apiKey())
+            .listener(events::add)
+            .tokenLimit(TokenLimit.perConsumer().tokensPer(100, Duration.ofHours(1)))
+            .build();
+    AnthropicClient alice = GovernedAnthropic.client(gateway, keyed("sk-ant-test-alice"));
+    AnthropicClient bob = GovernedAnthropic.client(gateway, keyed("sk-ant-test-bob"));
+
+    alice.messages().create(PARAMS);
+    bob.messages().create(PARAMS); // its own key: its own bucket, not the one alice emptied
+
+    List<GatewayEvent> both = awaitEvents(2);
+    assertThat(both).extracting(GatewayEvent::outcome).containsOnly(CallOutcome.SUCCESS);
+    assertThat(both.get(0).consumer()).startsWith("key-");
+    assertThat(both.get(1).consumer()).startsWith("key-").isNotEqualTo(both.get(0).consumer());
+    assertThat(both.get(0).consumer()).doesNotContain("alice");
+  }
+
+  /** The SDK's options with its own API key (sent as x-api-key) and no retries. */
+  private ClientOptions.Builder keyed(String apiKey) {
+    return ClientOptions.builder()
+        .baseUrl(backend.url("/").toString())
+        .putHeader("x-api-key", apiKey)
+        .maxRetries(0)
+        .timeout(Duration.ofSeconds(20));
+  }
+
+  @Test
   void aSpentQuotaFailsAtOnceWithoutRetries() {
     backend.enqueue(json(message("first", 40, 10)));
     AiGateway gateway =

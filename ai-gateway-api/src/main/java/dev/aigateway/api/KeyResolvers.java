@@ -107,9 +107,10 @@ public final class KeyResolvers {
 
   /**
    * A fingerprint of the API key the call carries ({@code Authorization: Bearer ...}, Azure's
-   * {@code api-key} or Google's {@code x-goog-api-key}): {@code key-} followed by the first 12 hex
-   * digits of its SHA-256. The key itself never becomes a counter key, so it never reaches events
-   * or logs. The credential header is of course still sent to the backend.
+   * {@code api-key}, Google's {@code x-goog-api-key} or Anthropic's {@code x-api-key}): {@code
+   * key-} followed by the first 12 hex digits of its SHA-256. The key itself never becomes a
+   * counter key, so it never reaches events or logs. The credential header is of course still sent
+   * to the backend.
    */
   public static KeyResolver apiKey() {
     return request -> {
@@ -119,6 +120,9 @@ public final class KeyResolvers {
       }
       if (secret == null) {
         secret = request.header("x-goog-api-key");
+      }
+      if (secret == null) {
+        secret = request.header("x-api-key");
       }
       return secret == null || secret.isBlank() ? null : fingerprint(secret.trim());
     };

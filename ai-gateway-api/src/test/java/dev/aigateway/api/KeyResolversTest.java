@@ -157,6 +157,15 @@ class KeyResolversTest {
   }
 
   @Test
+  void anthropicsApiKeyHeaderGivesTheSameFingerprintAsBearer() {
+    // Anthropic's Messages API and its SDKs send the key in x-api-key.
+    String viaBearer = KeyResolvers.apiKey().resolve(bearer(SECRET));
+    String viaAnthropic = KeyResolvers.apiKey().resolve(request().header("x-api-key", SECRET));
+
+    assertThat(viaAnthropic).isEqualTo(viaBearer).isNotNull();
+  }
+
+  @Test
   void azureApiKeyHeaderGivesTheSameFingerprintAsBearer() {
     String viaBearer = KeyResolvers.apiKey().resolve(bearer(SECRET));
     String viaApiKey = KeyResolvers.apiKey().resolve(request().header("api-key", SECRET));

@@ -171,6 +171,7 @@ public final class AttemptLoop<R> {
       discard(response);
       return failedAttempt(new SendFailedException(plan.backendId(), e));
     }
+    call.attemptAnswered(); // a backend answered: the call's request limits keep its request
     String contentType = header(response, "Content-Type");
     if (translation != null) {
       translatedStatus = status;

@@ -223,6 +223,16 @@ public final class GovernedCall {
   }
 
   /**
+   * The current attempt's backend answered (its status came), whatever becomes of the answer: its
+   * request is kept by the call's request limits however the call ends, as for a status the call
+   * moves on from ({@link #retryAfterResponse}), also when the answer's stream then ends or breaks
+   * before its first event and the call fails over.
+   */
+  void attemptAnswered() {
+    exchange.attemptAnswered();
+  }
+
+  /**
    * The current attempt failed without a response. Records it and returns true when the call should
    * move on to {@link #nextAttempt()}; false: give up ({@link #failed(Throwable)}).
    *

@@ -14,6 +14,8 @@ import dev.aigateway.core.pipeline.CallStage;
 import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.pipeline.Rejections;
 import dev.aigateway.core.tokens.TokenCounts;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -362,8 +364,20 @@ public final class LimitStage implements CallStage {
    */
   private Rejection reject(
       ReserveResult result, List<LimitCharge> charges, TokenLimit @Nullable [] owners) {
+    boolean fallback = source == GuardedStore.Source.FALLBACK;
     LimitCharge charge = result.rejectedBy();
     int index = charges.indexOf(charge);
+    Duration wait = result.retryAfter();
+    // A charge above its limit's whole capacity is refused however long the caller waits: that is
+    // the answer, whichever limit the store named (a busy rate, a spent quota). Reporting another
+    // limit would send the caller to wait and retry into the same refusal. (The fallback's shares
+    // are not the limits' capacities: a call above one may fit once the store is back.)
+    int never = fallback || neverFits(charge) ? -1 : firstNeverFitting(charges);
+    if (never >= 0) {
+      index = never;
+      charge = charges.get(never);
+      wait = neverFittingWait(charge.limit());
+    }
     String limitName = index >= 0 ? owner(owners, index).name() : charge.limit().id();
     rejectedLimit = limitName;
     long left = index >= 0 && index < result.remaining().size() ? result.remaining().get(index) : 0;
@@ -372,9 +386,37 @@ public final class LimitStage implements CallStage {
         charge,
         limitName,
         left,
-        result.retryAfter(),
+        wait,
         exchange.responseHeaders(),
-        source == GuardedStore.Source.FALLBACK,
+        fallback,
         exchange.gateway().quotaRejectionStatus());
+  }
+
+  /** Whether the charge needs more than its limit's whole capacity: no wait lets it fit. */
+  private static boolean neverFits(LimitCharge charge) {
+    return charge.required() > charge.limit().capacity();
+  }
+
+  /** The index of the first charge that can never fit, or -1 when every one can. */
+  private static int firstNeverFitting(List<LimitCharge> charges) {
+    for (int i = 0; i < charges.size(); i++) {
+      if (neverFits(charges.get(i))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The wait a charge that can never fit is answered with, as the in-memory store answers it: a
+   * rate's whole period, a quota's time to its window's end (so retrying clients do not spin).
+   */
+  private Duration neverFittingWait(LimitSpec spec) {
+    if (spec.kind() != LimitSpec.Kind.QUOTA) {
+      return spec.refillPeriod() != null ? spec.refillPeriod() : Duration.ZERO;
+    }
+    Instant now = exchange.gateway().clock().instant();
+    Duration untilEnd = Duration.between(now, spec.quotaPeriod().windowEnd(now, spec.zone()));
+    return untilEnd.isNegative() ? Duration.ZERO : untilEnd;
   }
 }

@@ -7,6 +7,7 @@ import dev.aigateway.api.CallMatch;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.Operation;
+import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.api.RejectionReason;
 import dev.aigateway.api.UsageSource;
 import dev.aigateway.core.AiGateway;
@@ -126,6 +127,62 @@ class GovernedCallTest {
 
     Rejection rejection = begin(gateway).admit().rejection();
 
+    assertThat(rejection.headers()).containsEntry("x-should-retry", "false");
+    assertThat(new String(rejection.body(), StandardCharsets.UTF_8)).contains("can never fit");
+  }
+
+  @Test
+  void aCallThatCanNeverFitOneLimitSaysSoWhileAnotherLimitIsOnlyBusy() {
+    // The request rate is spent by the first call and refills in a minute; the second call asks
+    // for more tokens than the token rate ever holds, so no wait lets it through.
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.global().name("calls").requestsPerMinute(1))
+            .tokenLimit(TokenLimit.perConsumer().name("tokens").tokensPerMinute(500))
+            .build();
+    assertThat(begin(gateway).admit().admitted()).isTrue(); // never settled: holds the request
+
+    Rejection rejection =
+        gateway
+            .begin(
+                new CallMatch(Operation.CHAT_COMPLETIONS, null),
+                PostedRequest.of(URL, CHAT.replace("\"max_tokens\":100", "\"max_tokens\":5000")))
+            .admit()
+            .rejection();
+
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
+    assertThat(rejection.headers()).containsEntry("x-should-retry", "false");
+    assertThat(new String(rejection.body(), StandardCharsets.UTF_8)).contains("can never fit");
+    assertThat(events.get(events.size() - 1).limits().rejectedLimit()).isEqualTo("tokens");
+  }
+
+  @Test
+  void aCallThatCanNeverFitARateIsNotToldToWaitForASpentQuota() {
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().name("month").quota(5_500, QuotaPeriod.MONTHLY))
+            .tokenLimit(TokenLimit.perModel().name("tokens").tokensPerMinute(1_000))
+            .build();
+    // Another model's call leaves less of the quota than the next call needs: the quota waits for
+    // its next window, while the next call's model's rate can never hold its 5,000 tokens.
+    String other = CHAT.replace("gpt-4o", "gpt-4o-mini").replace("100", "900");
+    assertThat(
+            gateway
+                .begin(
+                    new CallMatch(Operation.CHAT_COMPLETIONS, null), PostedRequest.of(URL, other))
+                .admit()
+                .admitted())
+        .isTrue();
+
+    Rejection rejection =
+        gateway
+            .begin(
+                new CallMatch(Operation.CHAT_COMPLETIONS, null),
+                PostedRequest.of(URL, CHAT.replace("\"max_tokens\":100", "\"max_tokens\":5000")))
+            .admit()
+            .rejection();
+
+    assertThat(rejection.reason()).isEqualTo(RejectionReason.TOKEN_RATE_LIMIT);
     assertThat(rejection.headers()).containsEntry("x-should-retry", "false");
     assertThat(new String(rejection.body(), StandardCharsets.UTF_8)).contains("can never fit");
   }

@@ -441,4 +441,37 @@ class RequestLimitCallTest {
     assertThat(begin(gateway).admit().rejection().reason())
         .isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
   }
+
+  @Test
+  void aCallWhoseStreamABackendAnsweredKeepsItsRequestWhenItFailsOverAndTheNextAttemptFails()
+      throws IOException {
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .listener(events::add)
+            .tokenLimit(TokenLimit.perConsumer().requestsPerMinute(1))
+            .backendPool(
+                BackendPool.builder()
+                    .backend(Backend.openAiCompatible("a", "http://a.test/"))
+                    .backend(Backend.openAiCompatible("b", "http://b.test/"))
+                    .failover(Failover.builder().maxAttempts(2).build()))
+            .build();
+    sender
+        // answered 200: the request reached a backend, whose stream then ended before any event
+        .on("a", events(text(": keep-alive\n\n")))
+        .on(
+            "b",
+            plan -> {
+              throw new ConnectException("refused");
+            });
+    GovernedCall call = begin(gateway, STREAMED_CHAT);
+    assertThat(call.admit().admitted()).isTrue();
+    assertThatThrownBy(() -> send(call)).isInstanceOf(ConnectException.class);
+
+    GatewayEvent event = lastEvent();
+    assertThat(event.routing().attempts()).hasSize(2);
+    assertThat(event.limits().settledRequests()).isEqualTo(1);
+    assertThat(begin(gateway).admit().rejection().reason())
+        .isEqualTo(RejectionReason.REQUEST_RATE_LIMIT);
+  }
 }
