@@ -13,7 +13,9 @@ import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.safety.PiiDetector;
 import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.core.telemetry.PromptLog;
+import dev.aigateway.core.telemetry.Redaction;
 import dev.aigateway.testing.CapturingLogger;
+import java.util.regex.Pattern;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
@@ -83,6 +85,53 @@ class PromptLogTest {
               assertThat(record.get("total_tokens").asLong()).isEqualTo(11);
             });
     assertThat(logger.lines(Level.INFO)).noneMatch(line -> line.contains(API_KEY));
+  }
+
+  @Test
+  void secretsAtTheStartOfALineOrAfterATabAreMaskedInTheLoggedRequest() throws Exception {
+    // The request is logged as JSON, where a line break is written "\\n": a key or a token right
+    // after one must be masked as it is anywhere else, and so must a pattern of the application
+    // that starts with a word boundary (the one the documentation shows).
+    CapturingLogger lines = new CapturingLogger(PromptLog.LOGGER_NAME);
+    OkHttpClient logged =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .promptLog(
+                    PromptLog.builder()
+                        .logger(lines)
+                        .executor(Runnable::run)
+                        .redaction(
+                            Redaction.builder()
+                                .bearerTokens()
+                                .apiKeys()
+                                .emails()
+                                .cardNumbers()
+                                .pattern(Pattern.compile("\\bEMP-\\d{6}\\b"), "[employee]")))
+                .build());
+    server.enqueue(json(chatCompletion("gpt-4o", 9, 2)));
+
+    try (Response response =
+        logged
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest(
+                        "gpt-4o",
+                        "my .env:\\n"
+                            + API_KEY
+                            + "\\nauth:\\tBearer abc123def456ghi789\\nwho is\\nEMP-123456?",
+                        "")))
+            .execute()) {
+      response.body().string();
+    }
+
+    JsonNode record = MAPPER.readTree(lines.lines(Level.INFO).get(0));
+    assertThat(record.get("request").asText())
+        .doesNotContain(API_KEY)
+        .doesNotContain("abc123def456ghi789")
+        .doesNotContain("EMP-123456")
+        .contains("[api-key]", "Bearer [token]", "[employee]");
   }
 
   @Test

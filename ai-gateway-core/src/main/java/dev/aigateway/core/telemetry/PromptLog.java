@@ -1,6 +1,9 @@
 package dev.aigateway.core.telemetry;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
@@ -47,11 +50,14 @@ import org.slf4j.LoggerFactory;
  * choices ({@code n}, Gemini's {@code candidateCount}) holds each choice's text whole, in the order
  * of their indexes, a blank line between two, however a stream interleaved their chunks. The {@link
  * Redaction} runs over the request, the completion and every other text field before anything is
- * written. A request or completion longer than {@link Builder#maxPartBytes} (UTF-8) is never cut:
- * it is split on code-point boundaries into numbered parts, one record per part ({@code part} from
- * 1 to {@code parts}, each with all the call's fields), and concatenating the parts' {@code
- * request} (or {@code completion}) values in order gives the whole text; a record whose part holds
- * no piece of a text has it null.
+ * written; over a request given as JSON (as the gateway gives it: the body's content fields) it
+ * runs on each of its strings as the application wrote it (so a secret at the start of a line,
+ * which JSON writes after {@code \n}, is found as anywhere else), then on the JSON text whole. A
+ * request or completion longer than {@link Builder#maxPartBytes} (UTF-8) is never cut: it is split
+ * on code-point boundaries into numbered parts, one record per part ({@code part} from 1 to {@code
+ * parts}, each with all the call's fields), and concatenating the parts' {@code request} (or {@code
+ * completion}) values in order gives the whole text; a record whose part holds no piece of a text
+ * has it null.
  *
  * <p>{@link #log} never blocks and never throws: it hands the call to a bounded queue, and one
  * writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes. When
@@ -77,6 +83,9 @@ public final class PromptLog implements AutoCloseable {
 
   /** The smallest part size: one code point takes up to four UTF-8 bytes. */
   private static final int MIN_PART_BYTES = 4;
+
+  /** How deep the strings of a JSON request are redacted one by one (beyond: as text only). */
+  private static final int MAX_REDACTED_DEPTH = 256;
 
   private static final Duration DROP_WARNING_INTERVAL = Duration.ofMinutes(1);
   private static final String WRITER_THREAD_NAME = "ai-gateway-prompt-log";
@@ -336,7 +345,7 @@ public final class PromptLog implements AutoCloseable {
       return;
     }
     GatewayEvent e = entry.event;
-    List<String> request = parts(redactSafely(entry.request), maxPartBytes);
+    List<String> request = parts(redactRequest(entry.request), maxPartBytes);
     List<String> completion = parts(redactSafely(entry.completion), maxPartBytes);
     int count = Math.max(request.size(), completion.size());
     Fields fields =
@@ -354,6 +363,75 @@ public final class PromptLog implements AutoCloseable {
               i < completion.size() ? completion.get(i) : null,
               i + 1,
               count));
+    }
+  }
+
+  /**
+   * The request redacted: when it is JSON (as the gateway logs a request's content fields), each of
+   * its strings first, as the application wrote it, then its JSON text as a whole (which also masks
+   * a secret written as a member, {@code "api_key":"..."}). JSON writes a line break or a tab in a
+   * string as {@code \n} or {@code \t}, which glues the escape's letter to what follows it: a key
+   * on a line of its own ({@code sk-...}), a {@code Bearer} token after a tab, or a pattern that
+   * starts at a word boundary would not be found in the JSON text alone.
+   */
+  private String redactRequest(String request) {
+    JsonNode tree = jsonContainer(request);
+    if (tree == null) {
+      return redactSafely(request);
+    }
+    try {
+      redactStrings(tree, 0);
+    } catch (Throwable e) {
+      return REDACTION_FAILED;
+    }
+    return redactSafely(tree.toString());
+  }
+
+  /** The request parsed, when it is a JSON object or array; else null. */
+  private static @Nullable JsonNode jsonContainer(@Nullable String text) {
+    if (text == null) {
+      return null;
+    }
+    int i = 0;
+    while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+      i++;
+    }
+    if (i == text.length() || (text.charAt(i) != '{' && text.charAt(i) != '[')) {
+      return null;
+    }
+    try {
+      JsonNode tree = Json.MAPPER.readTree(text);
+      return tree != null && tree.isContainerNode() ? tree : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Replaces every string of a JSON tree with its redaction (member names are kept). */
+  private void redactStrings(JsonNode node, int depth) {
+    if (depth > MAX_REDACTED_DEPTH) {
+      return; // deeper strings are still masked by the pass over the whole text
+    }
+    if (node instanceof ObjectNode object) {
+      List<String> names = new ArrayList<>(object.size());
+      object.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        JsonNode value = object.get(name);
+        if (value.isTextual()) {
+          object.put(name, redaction.redact(value.textValue()));
+        } else {
+          redactStrings(value, depth + 1);
+        }
+      }
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        JsonNode value = array.get(i);
+        if (value.isTextual()) {
+          array.set(i, redaction.redact(value.textValue()));
+        } else {
+          redactStrings(value, depth + 1);
+        }
+      }
     }
   }
 
