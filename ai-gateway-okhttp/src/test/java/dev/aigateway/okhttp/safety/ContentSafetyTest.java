@@ -232,6 +232,61 @@ class ContentSafetyTest {
   }
 
   @Test
+  void aPromptTheGatewayCannotReadIsRefusedRatherThanSentUnchecked() throws Exception {
+    // A body above maxParsedBodyBytes (here padded with white space after the messages) or one
+    // that is not a single JSON object is sent unparsed: its texts cannot be checked, so a
+    // denied word or a card number to redact must not reach the backend with it.
+    OkHttpClient client =
+        governed(
+            AiGateway.builder()
+                .maxParsedBodyBytes(2_048)
+                .contentSafety(
+                    ContentSafety.builder()
+                        .denyWords("project falcon")
+                        .pii(PiiDetector.cardNumber(), SafetyAction.REDACT)));
+    backend.enqueue(json(ANSWER));
+    backend.enqueue(json(ANSWER));
+    String prompt = "Tell me about Project Falcon, card 4111 1111 1111 1111";
+
+    String body;
+    try (Response response = chat(client, userMessage(prompt, " ".repeat(4_096)))) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.header("x-should-retry")).isEqualTo("false");
+      body = response.body().string();
+    }
+    assertThat(tree(body).path("error").path("code").textValue()).isEqualTo("content_filter");
+    GatewayEvent tooLarge = event();
+    assertThat(tooLarge.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
+    assertThat(tooLarge.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(tooLarge.safety().check()).isEqualTo("unreadable-prompt");
+    assertThat(tooLarge.safety().category()).isEqualTo("too-large");
+
+    try (Response response = chat(client, userMessage(prompt, "") + " {}")) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    GatewayEvent notJson = event();
+    assertThat(notJson.safety().check()).isEqualTo("unreadable-prompt");
+    assertThat(notJson.safety().category()).isEqualTo("not-json");
+    assertThat(backend.getRequestCount()).isZero();
+
+    // Checks that only flag cannot refuse it: such a call goes on, flagged as not checked.
+    OkHttpClient flagging =
+        governed(
+            AiGateway.builder()
+                .maxParsedBodyBytes(2_048)
+                .contentSafety(
+                    ContentSafety.builder()
+                        .denyWords("watch", SafetyAction.FLAG, List.of("project falcon"))));
+    try (Response response = chat(flagging, userMessage(prompt, " ".repeat(4_096)))) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    GatewayEvent flagged = event();
+    assertThat(flagged.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(flagged.safety().check()).isEqualTo("unreadable-prompt");
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void tooManyMessagesOrTokensAreRefused() throws Exception {
     OkHttpClient client = governed(ContentSafety.builder().maxMessages(1).maxPromptTokens(50));
     String two =
