@@ -169,6 +169,38 @@ class PromptLogTest {
   }
 
   @Test
+  void aPromptTooLargeToCheckIsRefusedAndLoggedWithWhatTheRedactingRulesMask() throws Exception {
+    // Above maxParsedBodyBytes the prompt's texts are not checked and the call is refused; the
+    // refused call's record must still not hold what the redacting rules mask.
+    CapturingLogger blockedLog = new CapturingLogger(PromptLog.LOGGER_NAME);
+    OkHttpClient safe =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .maxParsedBodyBytes(1_024)
+                .promptLog(PromptLog.builder().logger(blockedLog).executor(Runnable::run))
+                .contentSafety(
+                    ContentSafety.builder()
+                        .pii(PiiDetector.usSsn(), SafetyAction.REDACT)
+                        .denyWords("project falcon"))
+                .build());
+
+    try (Response response =
+        safe.newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest(
+                        "gpt-4o", "My SSN is 123-45-6789; " + "tell me more. ".repeat(100), "")))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+
+    assertThat(server.getRequestCount()).isZero();
+    String request = MAPPER.readTree(blockedLog.lines(Level.INFO).get(0)).get("request").asText();
+    assertThat(request).contains("[REDACTED:US_SSN]").doesNotContain("123-45-6789");
+  }
+
+  @Test
   void aStreamIsLoggedWithTheAssembledCompletion() throws Exception {
     server.enqueue(Backend.sse(Backend.chatStream("gpt-4o", true, 5, 8, true)));
 

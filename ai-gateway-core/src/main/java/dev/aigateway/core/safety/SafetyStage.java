@@ -181,6 +181,7 @@ public final class SafetyStage implements CallStage {
       mayRefuse |= rule.action() != SafetyAction.FLAG;
     }
     if (mayRefuse) {
+      redactRefused(request); // a body too large to check is still JSON: what reads it is masked
       return block("unreadable-prompt", why, Map.of("filtered", true));
     }
     note(SafetyOutcome.FLAGGED, "unreadable-prompt", why);
