@@ -24,6 +24,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -59,10 +60,11 @@ import org.slf4j.LoggerFactory;
  * completion}) values in order gives the whole text; a record whose part holds no piece of a text
  * has it null.
  *
- * <p>{@link #log} never blocks and never throws: it hands the call to a bounded queue, and one
- * writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes. When
- * the queue is full the call is dropped and counted in {@link #dropped()}; the writer then logs one
- * WARN, at most once a minute. Thread-safe.
+ * <p>{@link #log} never blocks and never throws: it hands the call to a bounded queue (at most
+ * {@link Builder#queueCapacity} calls holding at most {@link Builder#maxQueuedBytes} of text), and
+ * one writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes.
+ * When the queue is full the call is dropped and counted in {@link #dropped()}; the writer then
+ * logs one WARN, at most once a minute. Thread-safe.
  */
 public final class PromptLog implements AutoCloseable {
 
@@ -74,6 +76,12 @@ public final class PromptLog implements AutoCloseable {
 
   /** The default number of calls waiting to be written before further calls are dropped. */
   public static final int DEFAULT_QUEUE_CAPACITY = 1024;
+
+  /**
+   * The default bound on the text of the calls waiting to be written: 64 MiB, each character
+   * counted as two bytes (as a Java string may hold it).
+   */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 64L << 20;
 
   /** The default share of wanted calls that is logged: all of them. */
   public static final double DEFAULT_SAMPLE_RATE = 1.0;
@@ -97,6 +105,7 @@ public final class PromptLog implements AutoCloseable {
   private final Redaction redaction;
   private final Logger logger;
   private final int queueCapacity;
+  private final long maxQueuedBytes;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final Clock clock;
@@ -104,6 +113,7 @@ public final class PromptLog implements AutoCloseable {
   private final BlockingQueue<Entry> queue;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final LongAdder dropped = new LongAdder();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final Object idle = new Object();
   private volatile boolean closed;
   // Touched only by the writer, which the draining flag keeps single.
@@ -118,6 +128,7 @@ public final class PromptLog implements AutoCloseable {
     this.redaction = b.redaction;
     this.logger = b.logger != null ? b.logger : LoggerFactory.getLogger(LOGGER_NAME);
     this.queueCapacity = b.queueCapacity;
+    this.maxQueuedBytes = b.maxQueuedBytes;
     this.clock = b.clock;
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     if (b.executor != null) {
@@ -181,7 +192,13 @@ public final class PromptLog implements AutoCloseable {
       if (event == null || !wants(event.consumer(), event.requestedModel(), event.callId())) {
         return;
       }
-      if (closed || !queue.offer(new Entry(event, requestContent, completion))) {
+      long bytes = 2L * ((long) length(requestContent) + length(completion));
+      if (closed || !reserve(bytes)) {
+        dropped.increment();
+        return;
+      }
+      if (!queue.offer(new Entry(event, requestContent, completion, bytes))) {
+        queuedBytes.addAndGet(-bytes);
         dropped.increment();
         return;
       }
@@ -197,9 +214,21 @@ public final class PromptLog implements AutoCloseable {
     }
   }
 
+  /** Takes room for {@code bytes} of text in the queue; false when they do not fit. */
+  private boolean reserve(long bytes) {
+    long held;
+    do {
+      held = queuedBytes.get();
+      if (bytes > maxQueuedBytes - held) {
+        return false;
+      }
+    } while (!queuedBytes.compareAndSet(held, held + bytes));
+    return true;
+  }
+
   /**
-   * The wanted calls not written since the log was built: the queue was full, or queueing or
-   * writing failed (for example the logger threw).
+   * The wanted calls not written since the log was built: the queue was full (of calls or of text),
+   * or queueing or writing failed (for example the logger threw).
    */
   public long dropped() {
     return dropped.sum();
@@ -248,6 +277,8 @@ public final class PromptLog implements AutoCloseable {
         + maxPartBytes
         + ", queueCapacity="
         + queueCapacity
+        + ", maxQueuedBytes="
+        + maxQueuedBytes
         + ", "
         + redaction
         + "}";
@@ -296,6 +327,8 @@ public final class PromptLog implements AutoCloseable {
           write(entry);
         } catch (Throwable e) {
           dropped.increment();
+        } finally {
+          queuedBytes.addAndGet(-entry.bytes);
         }
       }
       warnOfDrops();
@@ -309,7 +342,8 @@ public final class PromptLog implements AutoCloseable {
 
   /** The writer could not be started (executor shut down or rejecting): count what is waiting. */
   private void abandonQueue() {
-    while (queue.poll() != null) {
+    for (Entry entry; (entry = queue.poll()) != null; ) {
+      queuedBytes.addAndGet(-entry.bytes);
       dropped.increment();
     }
     draining.set(false);
@@ -479,7 +513,7 @@ public final class PromptLog implements AutoCloseable {
     return s == null ? 0 : s.length();
   }
 
-  private record Entry(GatewayEvent event, String request, String completion) {}
+  private record Entry(GatewayEvent event, String request, String completion, long bytes) {}
 
   /** The event's text fields, redacted once for all of a call's parts. */
   private record Fields(String consumer, String model, String responseModel, String backend) {}
@@ -493,6 +527,7 @@ public final class PromptLog implements AutoCloseable {
     private Redaction redaction = Redaction.defaults();
     private Logger logger;
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+    private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
     private Executor executor;
     private Clock clock = Clock.systemUTC();
 
@@ -562,6 +597,20 @@ public final class PromptLog implements AutoCloseable {
         throw new IllegalArgumentException("queue capacity must be >= 1 but was " + calls);
       }
       this.queueCapacity = calls;
+      return this;
+    }
+
+    /**
+     * How much text the calls waiting to be written may hold in all (default {@value
+     * PromptLog#DEFAULT_MAX_QUEUED_BYTES} bytes, 64 MiB), each character of a request and a
+     * completion counted as two bytes; a call whose texts do not fit is dropped and counted, as
+     * when the queue is full. Bounds the log's memory when a slow logger meets large prompts.
+     */
+    public Builder maxQueuedBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("max queued bytes must be >= 1 but was " + bytes);
+      }
+      this.maxQueuedBytes = bytes;
       return this;
     }
 
