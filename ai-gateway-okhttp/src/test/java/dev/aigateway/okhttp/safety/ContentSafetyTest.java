@@ -423,6 +423,65 @@ class ContentSafetyTest {
   }
 
   @Test
+  void azureTextAnalysisPiecesNeverCutACharacterOrAWordInTwo() throws Exception {
+    // A text above 10,000 characters goes in pieces. Cut at a fixed count, a piece could end in
+    // half of an emoji (the request then cannot be written: the check fails, open by default) or
+    // cut a blocklisted word in two (neither piece holds it). Padding a prompt to put either at the
+    // cut got a prompt past the check.
+    List<String> texts = new CopyOnWriteArrayList<>();
+    checksAnswer(
+        request -> {
+          String text = tree(request.getBody().utf8()).path("text").textValue();
+          texts.add(text);
+          String match =
+              text.contains("codename")
+                  ? "{\"blocklistName\":\"terms\",\"blocklistItemId\":\"1\","
+                      + "\"blocklistItemText\":\"codename\"}"
+                  : "";
+          return json(
+              "{\"blocklistsMatch\":["
+                  + match
+                  + "],\"categoriesAnalysis\":[{\"category\":\"Hate\",\"severity\":0}]}");
+        });
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .externalCheck(
+                    AzureTextAnalysis.builder(plain, checks.url("/").toString(), KEY)
+                        .blocklists("terms")
+                        .build(),
+                    SafetyAction.BLOCK));
+    backend.enqueue(json(ANSWER)); // for a prompt the check let through
+    backend.enqueue(json(ANSWER));
+    String padding = "word ".repeat(1_999); // 9,995 characters
+
+    try (Response response = chat(client, userMessage(padding + "word\uD83D\uDE00 codename", ""))) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    GatewayEvent emoji = event();
+    assertThat(emoji.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(emoji.safety().category()).isEqualTo("blocklist:terms");
+    assertThat(texts)
+        .hasSizeGreaterThan(1)
+        .allSatisfy(
+            t -> {
+              assertThat(t).hasSizeLessThanOrEqualTo(10_000);
+              assertThat(Character.isHighSurrogate(t.charAt(t.length() - 1))).isFalse();
+              assertThat(Character.isLowSurrogate(t.charAt(0))).isFalse();
+            });
+
+    texts.clear();
+    try (Response response = chat(client, userMessage(padding + "codename is", ""))) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    assertThat(event().safety().category()).isEqualTo("blocklist:terms");
+    assertThat(texts)
+        .hasSizeGreaterThan(1)
+        .allSatisfy(t -> assertThat(t).hasSizeLessThanOrEqualTo(10_000));
+    assertThat(backend.getRequestCount()).isZero();
+  }
+
+  @Test
   void openAiModerationFlagsAndTheCallGoesOn() throws Exception {
     checksAnswer(
         request ->
