@@ -13,7 +13,9 @@ import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.core.safety.PiiDetector;
 import dev.aigateway.core.safety.SafetyAction;
 import dev.aigateway.core.telemetry.PromptLog;
+import dev.aigateway.core.telemetry.Redaction;
 import dev.aigateway.testing.CapturingLogger;
+import java.util.regex.Pattern;
 import mockwebserver3.MockWebServer;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
@@ -86,6 +88,53 @@ class PromptLogTest {
   }
 
   @Test
+  void secretsAtTheStartOfALineOrAfterATabAreMaskedInTheLoggedRequest() throws Exception {
+    // The request is logged as JSON, where a line break is written "\\n": a key or a token right
+    // after one must be masked as it is anywhere else, and so must a pattern of the application
+    // that starts with a word boundary (the one the documentation shows).
+    CapturingLogger lines = new CapturingLogger(PromptLog.LOGGER_NAME);
+    OkHttpClient logged =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .promptLog(
+                    PromptLog.builder()
+                        .logger(lines)
+                        .executor(Runnable::run)
+                        .redaction(
+                            Redaction.builder()
+                                .bearerTokens()
+                                .apiKeys()
+                                .emails()
+                                .cardNumbers()
+                                .pattern(Pattern.compile("\\bEMP-\\d{6}\\b"), "[employee]")))
+                .build());
+    server.enqueue(json(chatCompletion("gpt-4o", 9, 2)));
+
+    try (Response response =
+        logged
+            .newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest(
+                        "gpt-4o",
+                        "my .env:\\n"
+                            + API_KEY
+                            + "\\nauth:\\tBearer abc123def456ghi789\\nwho is\\nEMP-123456?",
+                        "")))
+            .execute()) {
+      response.body().string();
+    }
+
+    JsonNode record = MAPPER.readTree(lines.lines(Level.INFO).get(0));
+    assertThat(record.get("request").asText())
+        .doesNotContain(API_KEY)
+        .doesNotContain("abc123def456ghi789")
+        .doesNotContain("EMP-123456")
+        .contains("[api-key]", "Bearer [token]", "[employee]");
+  }
+
+  @Test
   void aPromptBlockedByOneRuleIsLoggedWithWhatTheRedactingRulesMask() throws Exception {
     // Social security numbers are to be redacted before anything sees the prompt; the deny word
     // blocks the call. The blocked call's record must not hold the number the redaction masks.
@@ -117,6 +166,38 @@ class PromptLogTest {
     assertThat(record.get("request").asText())
         .contains("[REDACTED:US_SSN]")
         .doesNotContain("123-45-6789");
+  }
+
+  @Test
+  void aPromptTooLargeToCheckIsRefusedAndLoggedWithWhatTheRedactingRulesMask() throws Exception {
+    // Above maxParsedBodyBytes the prompt's texts are not checked and the call is refused; the
+    // refused call's record must still not hold what the redacting rules mask.
+    CapturingLogger blockedLog = new CapturingLogger(PromptLog.LOGGER_NAME);
+    OkHttpClient safe =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .maxParsedBodyBytes(1_024)
+                .promptLog(PromptLog.builder().logger(blockedLog).executor(Runnable::run))
+                .contentSafety(
+                    ContentSafety.builder()
+                        .pii(PiiDetector.usSsn(), SafetyAction.REDACT)
+                        .denyWords("project falcon"))
+                .build());
+
+    try (Response response =
+        safe.newCall(
+                post(
+                    server.url("/v1/chat/completions").toString(),
+                    Backend.chatRequest(
+                        "gpt-4o", "My SSN is 123-45-6789; " + "tell me more. ".repeat(100), "")))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+
+    assertThat(server.getRequestCount()).isZero();
+    String request = MAPPER.readTree(blockedLog.lines(Level.INFO).get(0)).get("request").asText();
+    assertThat(request).contains("[REDACTED:US_SSN]").doesNotContain("123-45-6789");
   }
 
   @Test

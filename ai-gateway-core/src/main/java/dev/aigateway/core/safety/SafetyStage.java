@@ -100,6 +100,9 @@ public final class SafetyStage implements CallStage {
     outcome = SafetyOutcome.PASSED;
     WireRequest request = exchange.request();
     WireFormat format = request.format();
+    if (format.readsPromptTexts() && !request.bodyUnderstood() && request.rawBody().length > 0) {
+      return unreadable(request);
+    }
     if (!safety.rules().isEmpty()) {
       boolean redact = false;
       List<TextRule> rules = safety.rules();
@@ -156,6 +159,41 @@ public final class SafetyStage implements CallStage {
           }
         }
       }
+    }
+    return null;
+  }
+
+  /**
+   * A prompt of a format whose texts are checked, in a body the gateway did not read (above {@code
+   * maxParsedBodyBytes}, or not one JSON object): no check can see its texts, so it is refused
+   * (check {@code unreadable-prompt}, category {@code too-large} or {@code not-json}) when a
+   * configured check could refuse or rewrite it (a text rule that blocks or redacts, a cap), and an
+   * external check that could not run fails closed or open as configured. With only flagging checks
+   * it goes on, flagged.
+   */
+  private @Nullable Admission unreadable(WireRequest request) {
+    String why =
+        request.rawBody().length > exchange.gateway().maxParsedBodyBytes()
+            ? "too-large"
+            : "not-json";
+    boolean mayRefuse = safety.maxMessages() > 0 || safety.maxPromptTokens() > 0;
+    for (TextRule rule : safety.rules()) {
+      mayRefuse |= rule.action() != SafetyAction.FLAG;
+    }
+    if (mayRefuse) {
+      redactRefused(request); // a body too large to check is still JSON: what reads it is masked
+      return block("unreadable-prompt", why, Map.of("filtered", true));
+    }
+    note(SafetyOutcome.FLAGGED, "unreadable-prompt", why);
+    for (ContentSafety.External external : safety.promptChecks()) {
+      String name = external.check().name();
+      if (safety.failClosed()) {
+        outcome = SafetyOutcome.CHECK_FAILED_CLOSED;
+        check = name;
+        category = why;
+        return rejected(Rejections.contentCheckUnavailable(request.format(), name, why));
+      }
+      note(SafetyOutcome.CHECK_FAILED, name, why);
     }
     return null;
   }

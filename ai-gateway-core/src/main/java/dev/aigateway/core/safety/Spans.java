@@ -9,6 +9,9 @@ import java.util.Arrays;
  */
 final class Spans {
 
+  /** Up to this many spans are sorted in place, by insertion. */
+  private static final int INSERTION_SORT_MAX = 32;
+
   private int[] bounds = new int[8];
   private int[] tags = new int[4];
   private String[] kinds = new String[4];
@@ -76,13 +79,40 @@ final class Spans {
     tag = 0;
   }
 
-  /** Sorts the spans by start, then tag (few, so an insertion sort). */
+  /**
+   * Sorts the spans by start, then tag (stable). Few spans are sorted in place; many (a long text
+   * with a match every few characters, for several rules, each rule's in text order) by a merge
+   * sort of their indexes, so the time grows as n log n and never as the square of their number.
+   */
   void sort() {
-    for (int i = 1; i < size; i++) {
-      for (int j = i; j > 0 && before(j, j - 1); j--) {
-        swap(j, j - 1);
+    if (size <= INSERTION_SORT_MAX) {
+      for (int i = 1; i < size; i++) {
+        for (int j = i; j > 0 && before(j, j - 1); j--) {
+          swap(j, j - 1);
+        }
       }
+      return;
     }
+    Integer[] order = new Integer[size];
+    for (int i = 0; i < size; i++) {
+      order[i] = i;
+    }
+    Arrays.sort( // a stable merge sort that takes each rule's ordered run as it is
+        order,
+        (a, b) -> start(a) != start(b) ? Integer.compare(start(a), start(b)) : tags[a] - tags[b]);
+    int[] sortedBounds = new int[bounds.length];
+    int[] sortedTags = new int[tags.length];
+    String[] sortedKinds = new String[kinds.length];
+    for (int i = 0; i < size; i++) {
+      int from = order[i];
+      sortedBounds[2 * i] = bounds[2 * from];
+      sortedBounds[2 * i + 1] = bounds[2 * from + 1];
+      sortedTags[i] = tags[from];
+      sortedKinds[i] = kinds[from];
+    }
+    bounds = sortedBounds;
+    tags = sortedTags;
+    kinds = sortedKinds;
   }
 
   private boolean before(int a, int b) {

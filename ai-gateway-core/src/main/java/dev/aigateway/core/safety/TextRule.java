@@ -51,8 +51,10 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
   /**
    * Whole words (or phrases), case-insensitive: found where they start and end at a word boundary;
    * the white space between a phrase's words matches any run of white space (line breaks, tabs,
-   * no-break spaces). Candidates are looked up by their first character, so a text is scanned once
-   * whatever the number of words.
+   * no-break spaces). Full-width letters match their ASCII forms, and invisible format characters
+   * inside a word (zero-width spaces and joiners, soft hyphens) are read past, as a model reads
+   * them. Candidates are looked up by their first character, so a text is scanned once whatever the
+   * number of words.
    */
   static final class WordList {
     private final String name;
@@ -66,8 +68,9 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
         if (w.isEmpty()) {
           throw new IllegalArgumentException("a deny-list word must not be blank");
         }
-        grouped.computeIfAbsent(Character.toLowerCase(w.charAt(0)), k -> new ArrayList<>()).add(w);
-        grouped.computeIfAbsent(Character.toUpperCase(w.charAt(0)), k -> new ArrayList<>()).add(w);
+        char first = fold(w.charAt(0));
+        grouped.computeIfAbsent(Character.toLowerCase(first), k -> new ArrayList<>()).add(w);
+        grouped.computeIfAbsent(Character.toUpperCase(first), k -> new ArrayList<>()).add(w);
       }
       Map<Character, String[]> copy = new HashMap<>();
       grouped.forEach((k, v) -> copy.put(k, v.stream().distinct().toArray(String[]::new)));
@@ -80,7 +83,7 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
         if (!PiiScan.startsToken(t, i)) {
           continue;
         }
-        String[] candidates = byFirst.get(t.charAt(i));
+        String[] candidates = byFirst.get(fold(t.charAt(i)));
         if (candidates == null) {
           continue;
         }
@@ -97,7 +100,10 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
 
     /**
      * Where {@code w} found at {@code i} of {@code t} ends, or -1 when it is not there: case
-     * ignored, and each run of white space in {@code w} matching a run of white space in {@code t}.
+     * ignored, full-width letters read as their ASCII forms, invisible format characters of {@code
+     * t} (zero-width spaces and joiners, soft hyphens, word joiners) skipped after its first
+     * character, and each run of white space in {@code w} matching a run of white space in {@code
+     * t}.
      */
     private static int matchAt(String t, int i, String w) {
       int n = t.length();
@@ -106,6 +112,11 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
       int j = 0;
       while (j < m) {
         char c = w.charAt(j);
+        if (j > 0) {
+          while (k < n && invisible(t.charAt(k))) {
+            k++;
+          }
+        }
         if (space(c)) {
           if (k >= n || !space(t.charAt(k))) {
             return -1;
@@ -117,7 +128,7 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
             j++;
           }
         } else {
-          if (k >= n || !t.regionMatches(true, k, w, j, 1)) {
+          if (k >= n || !sameLetter(t.charAt(k), c)) {
             return -1;
           }
           k++;
@@ -129,6 +140,28 @@ record TextRule(String check, SafetyAction action, Finder finder, @Nullable PiiD
 
     private static boolean space(char c) {
       return Character.isWhitespace(c) || Character.isSpaceChar(c);
+    }
+
+    /** Whether two characters are one letter: case ignored, full-width forms read as ASCII. */
+    private static boolean sameLetter(char a, char b) {
+      a = fold(a);
+      b = fold(b);
+      if (a == b) {
+        return true;
+      }
+      char ua = Character.toUpperCase(a);
+      char ub = Character.toUpperCase(b);
+      return ua == ub || Character.toLowerCase(ua) == Character.toLowerCase(ub);
+    }
+
+    /** A full-width ASCII form (U+FF01 to U+FF5E) as its ASCII character; others unchanged. */
+    private static char fold(char c) {
+      return c >= '\uFF01' && c <= '\uFF5E' ? (char) (c - 0xFEE0) : c;
+    }
+
+    /** An invisible format character: a model reads the text as if it were not there. */
+    private static boolean invisible(char c) {
+      return Character.getType(c) == Character.FORMAT;
     }
   }
 }

@@ -1,6 +1,9 @@
 package dev.aigateway.core.telemetry;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
@@ -21,6 +24,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -47,16 +51,20 @@ import org.slf4j.LoggerFactory;
  * choices ({@code n}, Gemini's {@code candidateCount}) holds each choice's text whole, in the order
  * of their indexes, a blank line between two, however a stream interleaved their chunks. The {@link
  * Redaction} runs over the request, the completion and every other text field before anything is
- * written. A request or completion longer than {@link Builder#maxPartBytes} (UTF-8) is never cut:
- * it is split on code-point boundaries into numbered parts, one record per part ({@code part} from
- * 1 to {@code parts}, each with all the call's fields), and concatenating the parts' {@code
- * request} (or {@code completion}) values in order gives the whole text; a record whose part holds
- * no piece of a text has it null.
+ * written; over a request given as JSON (as the gateway gives it: the body's content fields) it
+ * runs on each of its strings as the application wrote it (so a secret at the start of a line,
+ * which JSON writes after {@code \n}, is found as anywhere else), then on the JSON text whole. A
+ * request or completion longer than {@link Builder#maxPartBytes} (UTF-8) is never cut: it is split
+ * on code-point boundaries into numbered parts, one record per part ({@code part} from 1 to {@code
+ * parts}, each with all the call's fields), and concatenating the parts' {@code request} (or {@code
+ * completion}) values in order gives the whole text; a record whose part holds no piece of a text
+ * has it null.
  *
- * <p>{@link #log} never blocks and never throws: it hands the call to a bounded queue, and one
- * writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes. When
- * the queue is full the call is dropped and counted in {@link #dropped()}; the writer then logs one
- * WARN, at most once a minute. Thread-safe.
+ * <p>{@link #log} never blocks and never throws: it hands the call to a bounded queue (at most
+ * {@link Builder#queueCapacity} calls holding at most {@link Builder#maxQueuedBytes} of text), and
+ * one writer (a daemon thread unless {@link Builder#executor} is set) redacts, formats and writes.
+ * When the queue is full the call is dropped and counted in {@link #dropped()}; the writer then
+ * logs one WARN, at most once a minute. Thread-safe.
  */
 public final class PromptLog implements AutoCloseable {
 
@@ -69,6 +77,12 @@ public final class PromptLog implements AutoCloseable {
   /** The default number of calls waiting to be written before further calls are dropped. */
   public static final int DEFAULT_QUEUE_CAPACITY = 1024;
 
+  /**
+   * The default bound on the text of the calls waiting to be written: 64 MiB, each character
+   * counted as two bytes (as a Java string may hold it).
+   */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 64L << 20;
+
   /** The default share of wanted calls that is logged: all of them. */
   public static final double DEFAULT_SAMPLE_RATE = 1.0;
 
@@ -77,6 +91,9 @@ public final class PromptLog implements AutoCloseable {
 
   /** The smallest part size: one code point takes up to four UTF-8 bytes. */
   private static final int MIN_PART_BYTES = 4;
+
+  /** How deep the strings of a JSON request are redacted one by one (beyond: as text only). */
+  private static final int MAX_REDACTED_DEPTH = 256;
 
   private static final Duration DROP_WARNING_INTERVAL = Duration.ofMinutes(1);
   private static final String WRITER_THREAD_NAME = "ai-gateway-prompt-log";
@@ -88,6 +105,7 @@ public final class PromptLog implements AutoCloseable {
   private final Redaction redaction;
   private final Logger logger;
   private final int queueCapacity;
+  private final long maxQueuedBytes;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final Clock clock;
@@ -95,6 +113,7 @@ public final class PromptLog implements AutoCloseable {
   private final BlockingQueue<Entry> queue;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final LongAdder dropped = new LongAdder();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final Object idle = new Object();
   private volatile boolean closed;
   // Touched only by the writer, which the draining flag keeps single.
@@ -109,6 +128,7 @@ public final class PromptLog implements AutoCloseable {
     this.redaction = b.redaction;
     this.logger = b.logger != null ? b.logger : LoggerFactory.getLogger(LOGGER_NAME);
     this.queueCapacity = b.queueCapacity;
+    this.maxQueuedBytes = b.maxQueuedBytes;
     this.clock = b.clock;
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     if (b.executor != null) {
@@ -172,7 +192,13 @@ public final class PromptLog implements AutoCloseable {
       if (event == null || !wants(event.consumer(), event.requestedModel(), event.callId())) {
         return;
       }
-      if (closed || !queue.offer(new Entry(event, requestContent, completion))) {
+      long bytes = 2L * ((long) length(requestContent) + length(completion));
+      if (closed || !reserve(bytes)) {
+        dropped.increment();
+        return;
+      }
+      if (!queue.offer(new Entry(event, requestContent, completion, bytes))) {
+        queuedBytes.addAndGet(-bytes);
         dropped.increment();
         return;
       }
@@ -188,9 +214,21 @@ public final class PromptLog implements AutoCloseable {
     }
   }
 
+  /** Takes room for {@code bytes} of text in the queue; false when they do not fit. */
+  private boolean reserve(long bytes) {
+    long held;
+    do {
+      held = queuedBytes.get();
+      if (bytes > maxQueuedBytes - held) {
+        return false;
+      }
+    } while (!queuedBytes.compareAndSet(held, held + bytes));
+    return true;
+  }
+
   /**
-   * The wanted calls not written since the log was built: the queue was full, or queueing or
-   * writing failed (for example the logger threw).
+   * The wanted calls not written since the log was built: the queue was full (of calls or of text),
+   * or queueing or writing failed (for example the logger threw).
    */
   public long dropped() {
     return dropped.sum();
@@ -239,6 +277,8 @@ public final class PromptLog implements AutoCloseable {
         + maxPartBytes
         + ", queueCapacity="
         + queueCapacity
+        + ", maxQueuedBytes="
+        + maxQueuedBytes
         + ", "
         + redaction
         + "}";
@@ -287,6 +327,8 @@ public final class PromptLog implements AutoCloseable {
           write(entry);
         } catch (Throwable e) {
           dropped.increment();
+        } finally {
+          queuedBytes.addAndGet(-entry.bytes);
         }
       }
       warnOfDrops();
@@ -300,7 +342,8 @@ public final class PromptLog implements AutoCloseable {
 
   /** The writer could not be started (executor shut down or rejecting): count what is waiting. */
   private void abandonQueue() {
-    while (queue.poll() != null) {
+    for (Entry entry; (entry = queue.poll()) != null; ) {
+      queuedBytes.addAndGet(-entry.bytes);
       dropped.increment();
     }
     draining.set(false);
@@ -336,7 +379,7 @@ public final class PromptLog implements AutoCloseable {
       return;
     }
     GatewayEvent e = entry.event;
-    List<String> request = parts(redactSafely(entry.request), maxPartBytes);
+    List<String> request = parts(redactRequest(entry.request), maxPartBytes);
     List<String> completion = parts(redactSafely(entry.completion), maxPartBytes);
     int count = Math.max(request.size(), completion.size());
     Fields fields =
@@ -354,6 +397,75 @@ public final class PromptLog implements AutoCloseable {
               i < completion.size() ? completion.get(i) : null,
               i + 1,
               count));
+    }
+  }
+
+  /**
+   * The request redacted: when it is JSON (as the gateway logs a request's content fields), each of
+   * its strings first, as the application wrote it, then its JSON text as a whole (which also masks
+   * a secret written as a member, {@code "api_key":"..."}). JSON writes a line break or a tab in a
+   * string as {@code \n} or {@code \t}, which glues the escape's letter to what follows it: a key
+   * on a line of its own ({@code sk-...}), a {@code Bearer} token after a tab, or a pattern that
+   * starts at a word boundary would not be found in the JSON text alone.
+   */
+  private String redactRequest(String request) {
+    JsonNode tree = jsonContainer(request);
+    if (tree == null) {
+      return redactSafely(request);
+    }
+    try {
+      redactStrings(tree, 0);
+    } catch (Throwable e) {
+      return REDACTION_FAILED;
+    }
+    return redactSafely(tree.toString());
+  }
+
+  /** The request parsed, when it is a JSON object or array; else null. */
+  private static @Nullable JsonNode jsonContainer(@Nullable String text) {
+    if (text == null) {
+      return null;
+    }
+    int i = 0;
+    while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+      i++;
+    }
+    if (i == text.length() || (text.charAt(i) != '{' && text.charAt(i) != '[')) {
+      return null;
+    }
+    try {
+      JsonNode tree = Json.MAPPER.readTree(text);
+      return tree != null && tree.isContainerNode() ? tree : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Replaces every string of a JSON tree with its redaction (member names are kept). */
+  private void redactStrings(JsonNode node, int depth) {
+    if (depth > MAX_REDACTED_DEPTH) {
+      return; // deeper strings are still masked by the pass over the whole text
+    }
+    if (node instanceof ObjectNode object) {
+      List<String> names = new ArrayList<>(object.size());
+      object.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        JsonNode value = object.get(name);
+        if (value.isTextual()) {
+          object.put(name, redaction.redact(value.textValue()));
+        } else {
+          redactStrings(value, depth + 1);
+        }
+      }
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        JsonNode value = array.get(i);
+        if (value.isTextual()) {
+          array.set(i, redaction.redact(value.textValue()));
+        } else {
+          redactStrings(value, depth + 1);
+        }
+      }
     }
   }
 
@@ -401,7 +513,7 @@ public final class PromptLog implements AutoCloseable {
     return s == null ? 0 : s.length();
   }
 
-  private record Entry(GatewayEvent event, String request, String completion) {}
+  private record Entry(GatewayEvent event, String request, String completion, long bytes) {}
 
   /** The event's text fields, redacted once for all of a call's parts. */
   private record Fields(String consumer, String model, String responseModel, String backend) {}
@@ -415,6 +527,7 @@ public final class PromptLog implements AutoCloseable {
     private Redaction redaction = Redaction.defaults();
     private Logger logger;
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+    private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
     private Executor executor;
     private Clock clock = Clock.systemUTC();
 
@@ -484,6 +597,20 @@ public final class PromptLog implements AutoCloseable {
         throw new IllegalArgumentException("queue capacity must be >= 1 but was " + calls);
       }
       this.queueCapacity = calls;
+      return this;
+    }
+
+    /**
+     * How much text the calls waiting to be written may hold in all (default {@value
+     * PromptLog#DEFAULT_MAX_QUEUED_BYTES} bytes, 64 MiB), each character of a request and a
+     * completion counted as two bytes; a call whose texts do not fit is dropped and counted, as
+     * when the queue is full. Bounds the log's memory when a slow logger meets large prompts.
+     */
+    public Builder maxQueuedBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("max queued bytes must be >= 1 but was " + bytes);
+      }
+      this.maxQueuedBytes = bytes;
       return this;
     }
 

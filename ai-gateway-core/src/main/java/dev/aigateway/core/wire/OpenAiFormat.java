@@ -303,6 +303,11 @@ abstract class OpenAiFormat implements WireFormat {
   }
 
   @Override
+  public final boolean readsPromptTexts() {
+    return true;
+  }
+
+  @Override
   public final int messageCount(WireRequest request) {
     return request.bodyUnderstood() && request.body() != null
         ? PromptTexts.messageCount(request.body())

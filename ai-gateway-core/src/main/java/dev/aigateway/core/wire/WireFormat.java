@@ -233,6 +233,15 @@ public interface WireFormat {
   }
 
   /**
+   * Whether {@link #promptTexts} reads this format's prompts: then a body the format could not read
+   * ({@link WireRequest#bodyUnderstood()} false: above the parse bound, or not one JSON object)
+   * holds texts no check has seen, and content safety does not send it as if it had passed.
+   */
+  default boolean readsPromptTexts() {
+    return false;
+  }
+
+  /**
    * The request's body as the semantic cache reads it: OpenAI's chat shape for a conversation (a
    * {@code messages} array of {@code role} and {@code content}), every other member kept as the
    * context two calls must share. By default the body itself (OpenAI's formats, and Anthropic's

@@ -454,6 +454,49 @@ class PromptLogTest {
   }
 
   @Test
+  void byDefaultTheQueueHoldsAtMost64MiBOfText() {
+    // 1,024 calls may wait by default; with prompts of ten million characters (one string here,
+    // so the test itself holds it once) they would hold 20 GB. Room for three of them: 64 MiB.
+    ManualExecutor writer = new ManualExecutor();
+    PromptLog log = syncLog().executor(writer).redaction(Redaction.none()).build();
+    String document = "x".repeat(10_000_000);
+
+    for (long id = 1; id <= 10; id++) {
+      log.log(event(id), document, null);
+    }
+
+    assertThat(log.dropped()).isEqualTo(7);
+    writer.runAll();
+    assertThat(logger.lines(Level.INFO)).hasSizeGreaterThan(3 * 300); // 32 KiB parts
+  }
+
+  @Test
+  void theQueueHoldsAtMostItsBytesOfTextHoweverLargeThePrompts() {
+    // A slow logger and large prompts (a long document each) must not fill the heap: the queue is
+    // bounded by the text it holds as well as by its count of calls.
+    ManualExecutor writer = new ManualExecutor();
+    PromptLog log =
+        syncLog().executor(writer).maxQueuedBytes(1 << 20).maxPartBytes(1 << 20).build();
+    String prompt = "x".repeat(100_000); // 200,000 bytes as Java holds it, at most
+
+    for (long id = 1; id <= 10; id++) {
+      log.log(event(id), prompt, "a");
+    }
+
+    assertThat(log.dropped()).isEqualTo(5);
+    writer.runAll();
+    assertThat(logger.lines(Level.INFO))
+        .extracting(line -> json(line).get("call_id").asLong())
+        .containsExactly(1L, 2L, 3L, 4L, 5L);
+
+    log.log(event(11), prompt, "a"); // written texts free their room
+    log.log(event(12), "y".repeat(600_000), "a"); // more than the whole bound: never queued
+    writer.runAll();
+    assertThat(log.dropped()).isEqualTo(6);
+    assertThat(json(logger.lines(Level.INFO).get(5)).get("call_id").asLong()).isEqualTo(11L);
+  }
+
+  @Test
   void aStuckLoggerNeverBlocksTheCallPath() throws InterruptedException {
     CountDownLatch release = new CountDownLatch(1);
     logger.onInfo = () -> release.await();

@@ -33,7 +33,11 @@ import okhttp3.OkHttpClient;
  *
  * <p>Texts are joined by blank lines and sent in pieces of at most {@value #MAX_TEXT_CHARS}
  * characters (the service's limit per request), one request after another; the verdict is the most
- * severe. The key goes in {@code Ocp-Apim-Subscription-Key} and nowhere else. Thread-safe.
+ * severe. A text is cut at white space when there is some in its last {@value #OVERLAP_CHARS}
+ * characters before the limit, never inside a character (a surrogate pair), and each piece that
+ * continues a text first repeats up to {@value #OVERLAP_CHARS} characters of the one before, from
+ * the start of a word: a blocklisted word or phrase, or a sentence, cut by the limit is whole in
+ * one piece. The key goes in {@code Ocp-Apim-Subscription-Key} and nowhere else. Thread-safe.
  */
 public final class AzureTextAnalysis implements ContentCheck {
 
@@ -42,6 +46,9 @@ public final class AzureTextAnalysis implements ContentCheck {
 
   /** The most characters one request may carry: {@value}. */
   public static final int MAX_TEXT_CHARS = 10_000;
+
+  /** How many characters a piece that continues a text repeats of the one before, at most. */
+  static final int OVERLAP_CHARS = 200;
 
   /** The API version the requests name: {@value}. */
   public static final String API_VERSION = "2024-09-01";
@@ -123,34 +130,80 @@ public final class AzureTextAnalysis implements ContentCheck {
     return ContentVerdict.flagged(flagged);
   }
 
-  /** The texts joined by blank lines, cut into pieces the service takes. */
+  /**
+   * The texts joined by blank lines, cut into pieces the service takes; a text cut in two is cut at
+   * white space where it can be, never inside a surrogate pair, and its next piece repeats the end
+   * of the one before (see the class comment).
+   */
   static List<String> pieces(List<ContentText> texts) {
     List<String> pieces = new ArrayList<>();
     StringBuilder piece = new StringBuilder();
     for (ContentText text : texts) {
       String t = text.text();
-      for (int from = 0; from < t.length(); ) {
+      int from = 0;
+      while (from < t.length()) {
         if (piece.length() > 0) {
-          if (piece.length() + 2 >= MAX_TEXT_CHARS) {
+          // A text goes on in the piece only if it fits whole or leaves room to cut it well.
+          int needed = Math.min(t.length() - from, 2 * OVERLAP_CHARS);
+          if (piece.length() + 2 + needed > MAX_TEXT_CHARS) {
             pieces.add(piece.toString());
             piece.setLength(0);
           } else {
             piece.append("\n\n");
           }
         }
-        int take = Math.min(t.length() - from, MAX_TEXT_CHARS - piece.length());
-        piece.append(t, from, from + take);
-        from += take;
-        if (piece.length() == MAX_TEXT_CHARS) {
-          pieces.add(piece.toString());
-          piece.setLength(0);
+        int room = MAX_TEXT_CHARS - piece.length();
+        if (t.length() - from <= room) {
+          piece.append(t, from, t.length());
+          break;
         }
+        int cut = cutAt(t, from, from + room);
+        piece.append(t, from, cut);
+        pieces.add(piece.toString());
+        piece.setLength(0);
+        from = restartAt(t, cut);
       }
     }
     if (piece.length() > 0) {
       pieces.add(piece.toString());
     }
     return pieces;
+  }
+
+  /**
+   * Where to end a piece of {@code t} that starts at {@code from} and may run to {@code max}
+   * (exclusive, before the text's end): after the last white space of its last {@value
+   * #OVERLAP_CHARS} characters, else at {@code max}, moved back off the middle of a surrogate pair.
+   */
+  private static int cutAt(String t, int from, int max) {
+    for (int k = max; k > max - OVERLAP_CHARS && k > from + 1; k--) {
+      if (Character.isWhitespace(t.charAt(k - 1))) {
+        return k;
+      }
+    }
+    return Character.isLowSurrogate(t.charAt(max)) && Character.isHighSurrogate(t.charAt(max - 1))
+        ? max - 1
+        : max;
+  }
+
+  /**
+   * Where the piece after one that ended at {@code cut} starts: up to {@value #OVERLAP_CHARS}
+   * characters back, at the start of a word when the stretch holds white space, never inside a
+   * surrogate pair. A piece ends at least {@value #OVERLAP_CHARS} characters after its start, so
+   * the next one always starts later.
+   */
+  private static int restartAt(String t, int cut) {
+    int start = cut - OVERLAP_CHARS;
+    for (int k = start; k < cut; k++) {
+      if (Character.isWhitespace(t.charAt(k))) {
+        start = k + 1;
+        break;
+      }
+    }
+    if (start < cut && Character.isLowSurrogate(t.charAt(start))) {
+      start++;
+    }
+    return start;
   }
 
   @Override

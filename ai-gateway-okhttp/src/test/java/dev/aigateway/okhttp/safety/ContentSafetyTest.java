@@ -232,6 +232,61 @@ class ContentSafetyTest {
   }
 
   @Test
+  void aPromptTheGatewayCannotReadIsRefusedRatherThanSentUnchecked() throws Exception {
+    // A body above maxParsedBodyBytes (here padded with white space after the messages) or one
+    // that is not a single JSON object is sent unparsed: its texts cannot be checked, so a
+    // denied word or a card number to redact must not reach the backend with it.
+    OkHttpClient client =
+        governed(
+            AiGateway.builder()
+                .maxParsedBodyBytes(2_048)
+                .contentSafety(
+                    ContentSafety.builder()
+                        .denyWords("project falcon")
+                        .pii(PiiDetector.cardNumber(), SafetyAction.REDACT)));
+    backend.enqueue(json(ANSWER));
+    backend.enqueue(json(ANSWER));
+    String prompt = "Tell me about Project Falcon, card 4111 1111 1111 1111";
+
+    String body;
+    try (Response response = chat(client, userMessage(prompt, " ".repeat(4_096)))) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.header("x-should-retry")).isEqualTo("false");
+      body = response.body().string();
+    }
+    assertThat(tree(body).path("error").path("code").textValue()).isEqualTo("content_filter");
+    GatewayEvent tooLarge = event();
+    assertThat(tooLarge.rejection()).isEqualTo(RejectionReason.CONTENT_BLOCKED);
+    assertThat(tooLarge.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(tooLarge.safety().check()).isEqualTo("unreadable-prompt");
+    assertThat(tooLarge.safety().category()).isEqualTo("too-large");
+
+    try (Response response = chat(client, userMessage(prompt, "") + " {}")) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    GatewayEvent notJson = event();
+    assertThat(notJson.safety().check()).isEqualTo("unreadable-prompt");
+    assertThat(notJson.safety().category()).isEqualTo("not-json");
+    assertThat(backend.getRequestCount()).isZero();
+
+    // Checks that only flag cannot refuse it: such a call goes on, flagged as not checked.
+    OkHttpClient flagging =
+        governed(
+            AiGateway.builder()
+                .maxParsedBodyBytes(2_048)
+                .contentSafety(
+                    ContentSafety.builder()
+                        .denyWords("watch", SafetyAction.FLAG, List.of("project falcon"))));
+    try (Response response = chat(flagging, userMessage(prompt, " ".repeat(4_096)))) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    GatewayEvent flagged = event();
+    assertThat(flagged.safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    assertThat(flagged.safety().check()).isEqualTo("unreadable-prompt");
+    assertThat(backend.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void tooManyMessagesOrTokensAreRefused() throws Exception {
     OkHttpClient client = governed(ContentSafety.builder().maxMessages(1).maxPromptTokens(50));
     String two =
@@ -365,6 +420,65 @@ class ContentSafetyTest {
       assertThat(response.code()).isEqualTo(200); // severity 2, below the default threshold 4
     }
     assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+  }
+
+  @Test
+  void azureTextAnalysisPiecesNeverCutACharacterOrAWordInTwo() throws Exception {
+    // A text above 10,000 characters goes in pieces. Cut at a fixed count, a piece could end in
+    // half of an emoji (the request then cannot be written: the check fails, open by default) or
+    // cut a blocklisted word in two (neither piece holds it). Padding a prompt to put either at the
+    // cut got a prompt past the check.
+    List<String> texts = new CopyOnWriteArrayList<>();
+    checksAnswer(
+        request -> {
+          String text = tree(request.getBody().utf8()).path("text").textValue();
+          texts.add(text);
+          String match =
+              text.contains("codename")
+                  ? "{\"blocklistName\":\"terms\",\"blocklistItemId\":\"1\","
+                      + "\"blocklistItemText\":\"codename\"}"
+                  : "";
+          return json(
+              "{\"blocklistsMatch\":["
+                  + match
+                  + "],\"categoriesAnalysis\":[{\"category\":\"Hate\",\"severity\":0}]}");
+        });
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .externalCheck(
+                    AzureTextAnalysis.builder(plain, checks.url("/").toString(), KEY)
+                        .blocklists("terms")
+                        .build(),
+                    SafetyAction.BLOCK));
+    backend.enqueue(json(ANSWER)); // for a prompt the check let through
+    backend.enqueue(json(ANSWER));
+    String padding = "word ".repeat(1_999); // 9,995 characters
+
+    try (Response response = chat(client, userMessage(padding + "word\uD83D\uDE00 codename", ""))) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    GatewayEvent emoji = event();
+    assertThat(emoji.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+    assertThat(emoji.safety().category()).isEqualTo("blocklist:terms");
+    assertThat(texts)
+        .hasSizeGreaterThan(1)
+        .allSatisfy(
+            t -> {
+              assertThat(t).hasSizeLessThanOrEqualTo(10_000);
+              assertThat(Character.isHighSurrogate(t.charAt(t.length() - 1))).isFalse();
+              assertThat(Character.isLowSurrogate(t.charAt(0))).isFalse();
+            });
+
+    texts.clear();
+    try (Response response = chat(client, userMessage(padding + "codename is", ""))) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    assertThat(event().safety().category()).isEqualTo("blocklist:terms");
+    assertThat(texts)
+        .hasSizeGreaterThan(1)
+        .allSatisfy(t -> assertThat(t).hasSizeLessThanOrEqualTo(10_000));
+    assertThat(backend.getRequestCount()).isZero();
   }
 
   @Test
