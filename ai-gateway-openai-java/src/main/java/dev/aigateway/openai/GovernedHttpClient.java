@@ -74,17 +74,46 @@ public final class GovernedHttpClient implements HttpClient {
     return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"));
   }
 
+  /**
+   * Runs the request on the calling thread. Its body is closed once the call is made (answered or
+   * failed), as the SDK's own OkHttp client closes it: an upload's body holds the stream the
+   * application gave, or the file the SDK opened for a {@code Path}.
+   */
   @Override
   public HttpResponse execute(HttpRequest request, RequestOptions requestOptions) {
-    return SdkCalls.execute(
-        newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+    try {
+      return SdkCalls.execute(
+          newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+    } finally {
+      closeBody(request);
+    }
   }
 
+  /**
+   * Runs the request on OkHttp's dispatcher. Its body is closed once the future completes
+   * (answered, failed or cancelled), as the SDK's own OkHttp client closes it.
+   */
   @Override
   public CompletableFuture<HttpResponse> executeAsync(
       HttpRequest request, RequestOptions requestOptions) {
-    return SdkCalls.executeAsync(
-        newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+    CompletableFuture<HttpResponse> future;
+    try {
+      future =
+          SdkCalls.executeAsync(
+              newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+    } catch (RuntimeException | Error e) {
+      closeBody(request);
+      throw e;
+    }
+    future.whenComplete((response, error) -> closeBody(request));
+    return future;
+  }
+
+  private static void closeBody(HttpRequest request) {
+    HttpRequestBody body = request.body();
+    if (body != null) {
+      body.close();
+    }
   }
 
   private static RuntimeException ioError(IOException e) {

@@ -18,6 +18,9 @@ import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.files.FileCreateParams;
+import com.openai.models.files.FileObject;
+import com.openai.models.files.FilePurpose;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
@@ -32,13 +35,18 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.ManualClock;
 import dev.aigateway.testing.Waiting;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.mockwebserver.MockResponse;
@@ -582,6 +590,56 @@ class GovernedOpenAiTest {
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(36);
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.limits().settledTokens()).isEqualTo(36);
+  }
+
+  // ---------------------------------------------------------------------------- uploads
+
+  private static final String FILE_OBJECT =
+      "{\"id\":\"file-abc123\",\"object\":\"file\",\"bytes\":11,\"created_at\":1700000000,"
+          + "\"filename\":\"notes.jsonl\",\"purpose\":\"batch\",\"status\":\"processed\"}";
+
+  /** A stream an application uploads, which tells whether it was closed. */
+  private static final class UploadStream extends FilterInputStream {
+    final CountDownLatch closed = new CountDownLatch(1);
+
+    UploadStream() {
+      super(new ByteArrayInputStream("{\"a\":\"b\"}\n".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void close() throws IOException {
+      closed.countDown();
+      super.close();
+    }
+  }
+
+  @Test
+  void anUploadedStreamIsClosedWhenTheCallEndsAsTheSdksOwnClientClosesIt() throws Exception {
+    // The SDK hands its HTTP client a multipart body over the stream it was given (or opened, for
+    // a Path), and its own OkHttp client closes that body once the call is made.
+    backend.enqueue(json(FILE_OBJECT));
+    backend.enqueue(json(FILE_OBJECT));
+    UploadStream sync = new UploadStream();
+    UploadStream async = new UploadStream();
+
+    OpenAIClient client = GovernedOpenAi.client(gateway().build(), options());
+    FileObject file =
+        client
+            .files()
+            .create(FileCreateParams.builder().file(sync).purpose(FilePurpose.BATCH).build());
+    FileObject later =
+        GovernedOpenAi.clientAsync(gateway().build(), options())
+            .files()
+            .create(FileCreateParams.builder().file(async).purpose(FilePurpose.BATCH).build())
+            .get(60, TimeUnit.SECONDS);
+
+    assertThat(file.id()).isEqualTo("file-abc123");
+    assertThat(later.id()).isEqualTo("file-abc123");
+    assertThat(backend.takeRequest().getBody().readUtf8()).contains("{\"a\":\"b\"}");
+    assertThat(sync.closed.getCount()).as("the stream of a sync upload is closed").isZero();
+    assertThat(async.closed.await(5, TimeUnit.SECONDS))
+        .as("the stream of an async upload is closed")
+        .isTrue();
   }
 
   private GatewayEvent onlyEvent() {
