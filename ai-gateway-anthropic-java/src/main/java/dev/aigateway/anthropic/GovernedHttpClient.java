@@ -26,11 +26,12 @@ import okhttp3.Response;
  * OkHttpClient wrapped = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
  * AnthropicClient client = new AnthropicClientImpl(ClientOptions.builder()
  *     .httpClient(GovernedHttpClient.of(wrapped))
- *     .backend(AnthropicBackend.builder().apiKey(System.getenv("ANTHROPIC_API_KEY")).build())
+ *     .putHeader("x-api-key", System.getenv("ANTHROPIC_API_KEY"))
  *     .build());
  * }</pre>
  *
- * ({@link GovernedAnthropic#client} does the same in one line.)
+ * ({@link GovernedAnthropic#client} does the same in one line, and takes the SDK's {@code
+ * AnthropicBackend} for the key and base URL.)
  *
  * <p><b>Rejections become the SDK's own errors, retried only when that can help.</b> The SDK
  * retries a 429 after the response's {@code retry-after-ms}/{@code Retry-After} (any declared wait,

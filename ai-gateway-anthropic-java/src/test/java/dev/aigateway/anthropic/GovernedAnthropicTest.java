@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.anthropic.backends.AnthropicBackend;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.AnthropicClientAsync;
 import com.anthropic.core.ClientOptions;
@@ -156,6 +157,46 @@ class GovernedAnthropicTest {
       assertThat(t.toString()).doesNotContain("SECRET");
     }
     assertThat(backend.getRequestCount()).isZero();
+  }
+
+  @Test
+  void theSdksAnthropicBackendGivesTheKeyAndBaseUrlAsUnderItsOwnClient() throws Exception {
+    // In 3.16 the key and base URL the SDK reads (AnthropicBackend, as AnthropicOkHttpClient's
+    // fromEnv() builds it) are applied by the SDK's own HTTP client; ClientOptions.fromEnv() reads
+    // neither ANTHROPIC_API_KEY nor ANTHROPIC_BASE_URL, so a client built on it alone sends no key.
+    backend.enqueue(json(message("Hi", 10, 2, 0, 0)));
+    backend.enqueue(json(message("Hi again", 10, 3, 0, 0)));
+    AnthropicBackend credentials =
+        AnthropicBackend.builder()
+            .apiKey("sk-ant-from-the-backend")
+            .baseUrl(backend.url("/").toString())
+            .build();
+
+    Message answer =
+        GovernedAnthropic.client(
+                gateway().build(),
+                credentials,
+                ClientOptions.builder().putHeader("x-consumer-id", "team-a"))
+            .messages()
+            .create(PARAMS);
+    Message later =
+        GovernedAnthropic.clientAsync(
+                gateway().build(),
+                credentials,
+                ClientOptions.builder().putHeader("x-consumer-id", "team-a"))
+            .messages()
+            .create(PARAMS)
+            .get(60, TimeUnit.SECONDS);
+
+    assertThat(answer.content().get(0).text().get().text()).isEqualTo("Hi");
+    assertThat(later.content().get(0).text().get().text()).isEqualTo("Hi again");
+    for (int i = 0; i < 2; i++) {
+      RecordedRequest sent = backend.takeRequest(5, TimeUnit.SECONDS);
+      // as the SDK's own client sends a backend's key (StaticAuthHeaders)
+      assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-ant-from-the-backend");
+      assertThat(sent.getHeader("x-consumer-id")).isNull(); // read by the gateway, kept local
+    }
+    assertThat(awaitEvents(2)).extracting(GatewayEvent::consumer).containsOnly("team-a");
   }
 
   @Test
