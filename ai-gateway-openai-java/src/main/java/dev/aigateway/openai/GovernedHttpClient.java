@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -53,16 +55,57 @@ import okhttp3.Response;
  * a streamed completion reaches the application chunk by chunk. Network failures become the SDK's
  * {@link OpenAIIoException}, as with the SDK's own client. A request carries the timeouts it runs
  * with in {@code X-Stainless-Read-Timeout} and {@code X-Stainless-Timeout} (whole seconds), as the
- * SDK's own OkHttp client sends them, unless the client disables the SDK's telemetry headers.
- * Thread-safe.
+ * SDK's own OkHttp client sends them, unless the client disables the SDK's telemetry headers. A
+ * request that a redirect sends to another origin carries neither {@code Authorization} nor {@code
+ * api-key}, as with the SDK's own client. Thread-safe.
  */
 public final class GovernedHttpClient implements HttpClient {
 
   private final SdkCalls calls;
 
   private GovernedHttpClient(OkHttpClient client) {
+    OkHttpClient.Builder guarded = client.newBuilder();
+    guarded.interceptors().add(SentTo.TAG); // innermost: after the gateway's routing
+    guarded.networkInterceptors().add(SentTo.KEYS_STAY_AT_THEIR_ORIGIN);
     // the SDK retry advice outside the gateway's interceptor
-    this.calls = new SdkCalls(client, SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT);
+    this.calls = new SdkCalls(guarded.build(), SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT);
+  }
+
+  /**
+   * The origin a request was sent to, once the gateway has routed it (a tag on the request, which
+   * OkHttp keeps on a redirect's request), so that a redirect to another origin carries no key: the
+   * SDK's own OkHttp client removes {@code Authorization} and {@code api-key} (Azure's key header)
+   * there, while OkHttp itself removes only {@code Authorization}.
+   */
+  private record SentTo(String scheme, String host, int port) {
+
+    /** Tags each request with the origin it leaves the application's interceptors for. */
+    static final Interceptor TAG =
+        chain -> {
+          HttpUrl url = chain.request().url();
+          return chain.proceed(
+              chain
+                  .request()
+                  .newBuilder()
+                  .tag(SentTo.class, new SentTo(url.scheme(), url.host(), url.port()))
+                  .build());
+        };
+
+    /** Removes the keys from a request that a redirect sends to another origin. */
+    static final Interceptor KEYS_STAY_AT_THEIR_ORIGIN =
+        chain -> {
+          Request request = chain.request();
+          SentTo sentTo = request.tag(SentTo.class);
+          HttpUrl url = request.url();
+          if (sentTo == null
+              || (sentTo.scheme.equals(url.scheme())
+                  && sentTo.host.equals(url.host())
+                  && sentTo.port == url.port())) {
+            return chain.proceed(request);
+          }
+          return chain.proceed(
+              request.newBuilder().removeHeader("Authorization").removeHeader("api-key").build());
+        };
   }
 
   /**

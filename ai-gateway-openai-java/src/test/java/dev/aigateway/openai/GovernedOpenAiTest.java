@@ -217,6 +217,44 @@ class GovernedOpenAiTest {
   }
 
   @Test
+  void aRedirectToAnotherOriginCarriesNoKeyAsUnderTheSdksOwnClient() throws Exception {
+    // openai-java's own OkHttp client removes Authorization and api-key (Azure's key header) from a
+    // request redirected to another origin; OkHttp alone removes only Authorization.
+    MockWebServer elsewhere = new MockWebServer();
+    elsewhere.start();
+    try {
+      elsewhere.enqueue(json(completion("Moved", 10, 2)));
+      elsewhere.enqueue(json(completion("Moved", 10, 2)));
+      String moved = elsewhere.url("/openai/v1/chat/completions").toString();
+      backend.enqueue(new MockResponse().setResponseCode(307).setHeader("Location", moved));
+      backend.enqueue(new MockResponse().setResponseCode(307).setHeader("Location", moved));
+      OpenAIClient azure =
+          GovernedOpenAi.client(
+              gateway().build(),
+              ClientOptions.builder()
+                  .baseUrl(backend.url("/openai/v1").toString())
+                  .apiKey("azure-key-not-real")
+                  .putHeader("api-key", "azure-key-not-real")
+                  .putHeader("x-consumer-id", "team-a"));
+      OpenAIClient openAi = GovernedOpenAi.client(gateway().build(), options());
+
+      assertThat(azure.chat().completions().create(PARAMS).choices().get(0).message().content())
+          .contains("Moved");
+      assertThat(openAi.chat().completions().create(PARAMS).choices().get(0).message().content())
+          .contains("Moved");
+
+      assertThat(backend.takeRequest().getHeader("api-key")).isEqualTo("azure-key-not-real");
+      for (int i = 0; i < 2; i++) {
+        RecordedRequest redirected = elsewhere.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(redirected.getHeader("api-key")).isNull();
+        assertThat(redirected.getHeader("Authorization")).isNull();
+      }
+    } finally {
+      elsewhere.shutdown();
+    }
+  }
+
+  @Test
   void azureOpenAiBaseUrlsAreGovernedAlike() throws Exception {
     backend.enqueue(json(completion("From Azure", 10, 2)));
     OpenAIClient client =
