@@ -21,6 +21,7 @@ import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The OpenAI Java SDK's {@link HttpClient} over an OkHttp client the gateway wraps, so every call
@@ -63,7 +64,11 @@ public final class GovernedHttpClient implements HttpClient {
 
   private final SdkCalls calls;
 
-  private GovernedHttpClient(OkHttpClient client) {
+  /** The OkHttp client this HTTP client made and so releases on {@link #close}; else null. */
+  private final @Nullable OkHttpClient owned;
+
+  private GovernedHttpClient(OkHttpClient client, boolean owns) {
+    this.owned = owns ? client : null;
     OkHttpClient.Builder guarded = client.newBuilder();
     guarded.interceptors().add(SentTo.TAG); // innermost: after the gateway's routing
     guarded.networkInterceptors().add(SentTo.KEYS_STAY_AT_THEIR_ORIGIN);
@@ -114,7 +119,16 @@ public final class GovernedHttpClient implements HttpClient {
    * governed).
    */
   public static GovernedHttpClient of(OkHttpClient wrappedClient) {
-    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"));
+    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"), false);
+  }
+
+  /**
+   * An SDK client over {@code wrappedClient}, an OkHttp client made for it alone, which {@link
+   * #close} releases (its dispatcher stopped once its calls end, its idle connections closed), as
+   * the SDK's own OkHttp client is released.
+   */
+  static GovernedHttpClient owning(OkHttpClient wrappedClient) {
+    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"), true);
   }
 
   /**
@@ -163,9 +177,28 @@ public final class GovernedHttpClient implements HttpClient {
     return new OpenAIIoException("Request failed", e);
   }
 
-  /** Nothing to release: the OkHttp client belongs to the application, which shuts it down. */
+  /**
+   * Releases the OkHttp client when this HTTP client made it ({@code GovernedOpenAi.client(gateway,
+   * ..)}), as the SDK's own OkHttp client does: calls under way end, no new call is taken, idle
+   * connections are closed. An OkHttp client the application gave belongs to it and is left alone.
+   */
   @Override
-  public void close() {}
+  public void close() {
+    OkHttpClient client = owned;
+    if (client == null) {
+      return;
+    }
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+    okhttp3.Cache cache = client.cache();
+    if (cache != null) {
+      try {
+        cache.close();
+      } catch (IOException e) {
+        // a cache the application never gave cannot be there; nothing to report
+      }
+    }
+  }
 
   /**
    * The call, telling the server its timeouts as the SDK's own OkHttp client does ({@link
