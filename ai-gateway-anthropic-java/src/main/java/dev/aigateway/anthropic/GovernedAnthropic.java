@@ -47,9 +47,12 @@ public final class GovernedAnthropic {
 
   private GovernedAnthropic() {}
 
-  /** A governed client on a new OkHttp client (its own connection pool and dispatcher). */
+  /**
+   * A governed client on a new OkHttp client (its own connection pool and dispatcher), released
+   * when the returned client is closed.
+   */
   public static AnthropicClient client(AiGateway gateway, ClientOptions.Builder options) {
-    return client(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), options);
+    return new AnthropicClientImpl(options(owned(gateway), null, options));
   }
 
   /**
@@ -60,9 +63,12 @@ public final class GovernedAnthropic {
     return new AnthropicClientImpl(options(wrappedClient, options));
   }
 
-  /** An asynchronous governed client on a new OkHttp client. */
+  /**
+   * An asynchronous governed client on a new OkHttp client, released when the returned client is
+   * closed.
+   */
   public static AnthropicClientAsync clientAsync(AiGateway gateway, ClientOptions.Builder options) {
-    return clientAsync(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), options);
+    return new AnthropicClientAsyncImpl(options(owned(gateway), null, options));
   }
 
   /** An asynchronous governed client on {@code wrappedClient}. */
@@ -78,7 +84,8 @@ public final class GovernedAnthropic {
    */
   public static AnthropicClient client(
       AiGateway gateway, AnthropicBackend backend, ClientOptions.Builder options) {
-    return client(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), backend, options);
+    return new AnthropicClientImpl(
+        options(owned(gateway), Objects.requireNonNull(backend, "backend"), options));
   }
 
   /**
@@ -88,7 +95,10 @@ public final class GovernedAnthropic {
   public static AnthropicClient client(
       OkHttpClient wrappedClient, AnthropicBackend backend, ClientOptions.Builder options) {
     return new AnthropicClientImpl(
-        options(wrappedClient, Objects.requireNonNull(backend, "backend"), options));
+        options(
+            GovernedHttpClient.of(wrappedClient),
+            Objects.requireNonNull(backend, "backend"),
+            options));
   }
 
   /**
@@ -97,7 +107,8 @@ public final class GovernedAnthropic {
    */
   public static AnthropicClientAsync clientAsync(
       AiGateway gateway, AnthropicBackend backend, ClientOptions.Builder options) {
-    return clientAsync(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), backend, options);
+    return new AnthropicClientAsyncImpl(
+        options(owned(gateway), Objects.requireNonNull(backend, "backend"), options));
   }
 
   /**
@@ -107,11 +118,19 @@ public final class GovernedAnthropic {
   public static AnthropicClientAsync clientAsync(
       OkHttpClient wrappedClient, AnthropicBackend backend, ClientOptions.Builder options) {
     return new AnthropicClientAsyncImpl(
-        options(wrappedClient, Objects.requireNonNull(backend, "backend"), options));
+        options(
+            GovernedHttpClient.of(wrappedClient),
+            Objects.requireNonNull(backend, "backend"),
+            options));
   }
 
   private static ClientOptions options(OkHttpClient wrappedClient, ClientOptions.Builder options) {
-    return options(wrappedClient, null, options);
+    return options(GovernedHttpClient.of(wrappedClient), null, options);
+  }
+
+  /** The HTTP client on a new OkHttp client, released when the SDK client is closed. */
+  private static GovernedHttpClient owned(AiGateway gateway) {
+    return GovernedHttpClient.owning(OkHttpAiGateway.wrap(new OkHttpClient(), gateway));
   }
 
   /**
@@ -120,11 +139,8 @@ public final class GovernedAnthropic {
    * sent as the SDK sends it; a token provider asked through the governed client).
    */
   private static ClientOptions options(
-      OkHttpClient wrappedClient,
-      @Nullable AnthropicBackend backend,
-      ClientOptions.Builder options) {
+      GovernedHttpClient http, @Nullable AnthropicBackend backend, ClientOptions.Builder options) {
     Objects.requireNonNull(options, "options");
-    GovernedHttpClient http = GovernedHttpClient.of(wrappedClient);
     if (backend != null) {
       options.baseUrl(backend.baseUrl());
       backend.applyCredentials(http, options);
