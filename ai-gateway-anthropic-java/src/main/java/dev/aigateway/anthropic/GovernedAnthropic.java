@@ -1,5 +1,6 @@
 package dev.aigateway.anthropic;
 
+import com.anthropic.backends.AnthropicBackend;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.AnthropicClientAsync;
 import com.anthropic.client.AnthropicClientAsyncImpl;
@@ -9,6 +10,7 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.util.Objects;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Governed clients of the official Anthropic Java SDK in one line: every Messages call the returned
@@ -16,8 +18,9 @@ import okhttp3.OkHttpClient;
  * gateway wraps.
  *
  * <pre>{@code
- * AnthropicClient claude = GovernedAnthropic.client(gateway, ClientOptions.builder()
- *     .backend(AnthropicBackend.builder().apiKey(System.getenv("ANTHROPIC_API_KEY")).build()));
+ * AnthropicClient claude = GovernedAnthropic.client(gateway,
+ *     AnthropicBackend.fromEnv(),                 // ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ...
+ *     ClientOptions.builder().putHeader("x-consumer-id", "team-a"));
  *
  * Message answer = claude.messages().create(MessageCreateParams.builder()
  *     .model(Model.CLAUDE_SONNET_4_5)
@@ -26,10 +29,16 @@ import okhttp3.OkHttpClient;
  *     .build());
  * }</pre>
  *
- * The options are the SDK's own ({@code backend}, {@code maxRetries}, {@code timeout}, ...); this
- * class only sets their HTTP client, a {@link GovernedHttpClient}. How rejections surface: see
- * {@link GovernedHttpClient}. Token counting ({@code messages().countTokens}) passes through the
- * same client ungoverned: it is free and produces nothing.
+ * The options are the SDK's own ({@code baseUrl}, {@code maxRetries}, {@code timeout}, headers,
+ * ...); this class sets their HTTP client, a {@link GovernedHttpClient}, and, when given an {@link
+ * AnthropicBackend}, the base URL and credentials it holds, as the SDK's own {@code
+ * AnthropicOkHttpClient} applies them. In SDK 3.16 the key is the backend's, not the options':
+ * {@code ClientOptions.Builder.fromEnv()} reads neither {@code ANTHROPIC_API_KEY} nor {@code
+ * ANTHROPIC_BASE_URL} (its {@code backend(..)} setter is hidden from Java), so without a backend
+ * the options must carry the key themselves ({@code putHeader("x-api-key", key)}) and the base URL
+ * ({@code baseUrl(..)}). How rejections surface: see {@link GovernedHttpClient}. Token counting
+ * ({@code messages().countTokens}) passes through the same client ungoverned: it is free and
+ * produces nothing.
  *
  * <p>Unlike openai-java's, the SDK's own {@code AnthropicOkHttpClient} builder takes no OkHttp
  * client of the application's, so an SDK HTTP client of the gateway's is the way to govern it.
@@ -38,9 +47,12 @@ public final class GovernedAnthropic {
 
   private GovernedAnthropic() {}
 
-  /** A governed client on a new OkHttp client (its own connection pool and dispatcher). */
+  /**
+   * A governed client on a new OkHttp client (its own connection pool and dispatcher), released
+   * when the returned client is closed.
+   */
   public static AnthropicClient client(AiGateway gateway, ClientOptions.Builder options) {
-    return client(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), options);
+    return new AnthropicClientImpl(options(owned(gateway), null, options));
   }
 
   /**
@@ -51,9 +63,12 @@ public final class GovernedAnthropic {
     return new AnthropicClientImpl(options(wrappedClient, options));
   }
 
-  /** An asynchronous governed client on a new OkHttp client. */
+  /**
+   * An asynchronous governed client on a new OkHttp client, released when the returned client is
+   * closed.
+   */
   public static AnthropicClientAsync clientAsync(AiGateway gateway, ClientOptions.Builder options) {
-    return clientAsync(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), options);
+    return new AnthropicClientAsyncImpl(options(owned(gateway), null, options));
   }
 
   /** An asynchronous governed client on {@code wrappedClient}. */
@@ -62,8 +77,74 @@ public final class GovernedAnthropic {
     return new AnthropicClientAsyncImpl(options(wrappedClient, options));
   }
 
+  /**
+   * A governed client on a new OkHttp client, with the base URL and credentials of {@code backend}
+   * ({@code AnthropicBackend.fromEnv()}: {@code ANTHROPIC_API_KEY} or {@code ANTHROPIC_AUTH_TOKEN},
+   * {@code ANTHROPIC_BASE_URL}, ...), as the SDK's own client applies them.
+   */
+  public static AnthropicClient client(
+      AiGateway gateway, AnthropicBackend backend, ClientOptions.Builder options) {
+    return new AnthropicClientImpl(
+        options(owned(gateway), Objects.requireNonNull(backend, "backend"), options));
+  }
+
+  /**
+   * A governed client on {@code wrappedClient}, a client {@link OkHttpAiGateway#wrap} returned,
+   * with the base URL and credentials of {@code backend}.
+   */
+  public static AnthropicClient client(
+      OkHttpClient wrappedClient, AnthropicBackend backend, ClientOptions.Builder options) {
+    return new AnthropicClientImpl(
+        options(
+            GovernedHttpClient.of(wrappedClient),
+            Objects.requireNonNull(backend, "backend"),
+            options));
+  }
+
+  /**
+   * An asynchronous governed client on a new OkHttp client, with the base URL and credentials of
+   * {@code backend}.
+   */
+  public static AnthropicClientAsync clientAsync(
+      AiGateway gateway, AnthropicBackend backend, ClientOptions.Builder options) {
+    return new AnthropicClientAsyncImpl(
+        options(owned(gateway), Objects.requireNonNull(backend, "backend"), options));
+  }
+
+  /**
+   * An asynchronous governed client on {@code wrappedClient}, with the base URL and credentials of
+   * {@code backend}.
+   */
+  public static AnthropicClientAsync clientAsync(
+      OkHttpClient wrappedClient, AnthropicBackend backend, ClientOptions.Builder options) {
+    return new AnthropicClientAsyncImpl(
+        options(
+            GovernedHttpClient.of(wrappedClient),
+            Objects.requireNonNull(backend, "backend"),
+            options));
+  }
+
   private static ClientOptions options(OkHttpClient wrappedClient, ClientOptions.Builder options) {
+    return options(GovernedHttpClient.of(wrappedClient), null, options);
+  }
+
+  /** The HTTP client on a new OkHttp client, released when the SDK client is closed. */
+  private static GovernedHttpClient owned(AiGateway gateway) {
+    return GovernedHttpClient.owning(OkHttpAiGateway.wrap(new OkHttpClient(), gateway));
+  }
+
+  /**
+   * The options with the governed HTTP client and, when {@code backend} is given, its base URL and
+   * credentials, applied as the SDK's own {@code AnthropicOkHttpClient} applies them (a static key
+   * sent as the SDK sends it; a token provider asked through the governed client).
+   */
+  private static ClientOptions options(
+      GovernedHttpClient http, @Nullable AnthropicBackend backend, ClientOptions.Builder options) {
     Objects.requireNonNull(options, "options");
-    return options.httpClient(GovernedHttpClient.of(wrappedClient)).build();
+    if (backend != null) {
+      options.baseUrl(backend.baseUrl());
+      backend.applyCredentials(http, options);
+    }
+    return options.httpClient(http).build();
   }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Anthropic Java SDK's {@link HttpClient} over an OkHttp client the gateway wraps, so every
@@ -26,11 +27,12 @@ import okhttp3.Response;
  * OkHttpClient wrapped = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
  * AnthropicClient client = new AnthropicClientImpl(ClientOptions.builder()
  *     .httpClient(GovernedHttpClient.of(wrapped))
- *     .backend(AnthropicBackend.builder().apiKey(System.getenv("ANTHROPIC_API_KEY")).build())
+ *     .putHeader("x-api-key", System.getenv("ANTHROPIC_API_KEY"))
  *     .build());
  * }</pre>
  *
- * ({@link GovernedAnthropic#client} does the same in one line.)
+ * ({@link GovernedAnthropic#client} does the same in one line, and takes the SDK's {@code
+ * AnthropicBackend} for the key and base URL.)
  *
  * <p><b>Rejections become the SDK's own errors, retried only when that can help.</b> The SDK
  * retries a 429 after the response's {@code retry-after-ms}/{@code Retry-After} (any declared wait,
@@ -63,7 +65,11 @@ public final class GovernedHttpClient implements HttpClient {
 
   private final SdkCalls calls;
 
-  private GovernedHttpClient(OkHttpClient client) {
+  /** The OkHttp client this HTTP client made and so releases on {@link #close}; else null. */
+  private final @Nullable OkHttpClient owned;
+
+  private GovernedHttpClient(OkHttpClient client, boolean owns) {
+    this.owned = owns ? client : null;
     this.calls = new SdkCalls(client); // the SDK retry advice outside the gateway's interceptor
   }
 
@@ -73,7 +79,16 @@ public final class GovernedHttpClient implements HttpClient {
    * governed).
    */
   public static GovernedHttpClient of(OkHttpClient wrappedClient) {
-    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"));
+    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"), false);
+  }
+
+  /**
+   * An SDK client over {@code wrappedClient}, an OkHttp client made for it alone, which {@link
+   * #close} releases (its dispatcher stopped once its calls end, its idle connections closed), as
+   * the SDK's own OkHttp client is released.
+   */
+  static GovernedHttpClient owning(OkHttpClient wrappedClient) {
+    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"), true);
   }
 
   @Override
@@ -93,9 +108,29 @@ public final class GovernedHttpClient implements HttpClient {
     return new AnthropicIoException("Request failed", e);
   }
 
-  /** Nothing to release: the OkHttp client belongs to the application, which shuts it down. */
+  /**
+   * Releases the OkHttp client when this HTTP client made it ({@code
+   * GovernedAnthropic.client(gateway, ..)}), as the SDK's own OkHttp client does: calls under way
+   * end, no new call is taken, idle connections are closed. An OkHttp client the application gave
+   * belongs to it and is left alone.
+   */
   @Override
-  public void close() {}
+  public void close() {
+    OkHttpClient client = owned;
+    if (client == null) {
+      return;
+    }
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+    okhttp3.Cache cache = client.cache();
+    if (cache != null) {
+      try {
+        cache.close();
+      } catch (IOException e) {
+        // a cache the application never gave cannot be there; nothing to report
+      }
+    }
+  }
 
   /** The call, telling the server its timeouts as the SDK's own OkHttp client does. */
   private Call newCall(HttpRequest request, RequestOptions options) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.anthropic.backends.AnthropicBackend;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.AnthropicClientAsync;
 import com.anthropic.core.ClientOptions;
@@ -30,10 +31,18 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.testing.Waiting;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockResponse;
@@ -156,6 +165,106 @@ class GovernedAnthropicTest {
       assertThat(t.toString()).doesNotContain("SECRET");
     }
     assertThat(backend.getRequestCount()).isZero();
+  }
+
+  @Test
+  void theSdksAnthropicBackendGivesTheKeyAndBaseUrlAsUnderItsOwnClient() throws Exception {
+    // In 3.16 the key and base URL the SDK reads (AnthropicBackend, as AnthropicOkHttpClient's
+    // fromEnv() builds it) are applied by the SDK's own HTTP client; ClientOptions.fromEnv() reads
+    // neither ANTHROPIC_API_KEY nor ANTHROPIC_BASE_URL, so a client built on it alone sends no key.
+    backend.enqueue(json(message("Hi", 10, 2, 0, 0)));
+    backend.enqueue(json(message("Hi again", 10, 3, 0, 0)));
+    AnthropicBackend credentials =
+        AnthropicBackend.builder()
+            .apiKey("sk-ant-from-the-backend")
+            .baseUrl(backend.url("/").toString())
+            .build();
+
+    Message answer =
+        GovernedAnthropic.client(
+                gateway().build(),
+                credentials,
+                ClientOptions.builder().putHeader("x-consumer-id", "team-a"))
+            .messages()
+            .create(PARAMS);
+    Message later =
+        GovernedAnthropic.clientAsync(
+                gateway().build(),
+                credentials,
+                ClientOptions.builder().putHeader("x-consumer-id", "team-a"))
+            .messages()
+            .create(PARAMS)
+            .get(60, TimeUnit.SECONDS);
+
+    assertThat(answer.content().get(0).text().get().text()).isEqualTo("Hi");
+    assertThat(later.content().get(0).text().get().text()).isEqualTo("Hi again");
+    for (int i = 0; i < 2; i++) {
+      RecordedRequest sent = backend.takeRequest(5, TimeUnit.SECONDS);
+      // as the SDK's own client sends a backend's key (StaticAuthHeaders)
+      assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-ant-from-the-backend");
+      assertThat(sent.getHeader("x-consumer-id")).isNull(); // read by the gateway, kept local
+    }
+    assertThat(awaitEvents(2)).extracting(GatewayEvent::consumer).containsOnly("team-a");
+  }
+
+  @Test
+  void closingAClientOnAnOkHttpClientItMadeReleasesItsConnectionsAsTheSdksOwnClientDoes()
+      throws Exception {
+    // GovernedAnthropic.client(gateway, ..) makes its own OkHttp client; the SDK's own client
+    // closes
+    // its idle connections and stops its dispatcher when the SDK client is closed.
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Boolean> closedByTheClient =
+          CompletableFuture.supplyAsync(() -> answerOnceThenAwaitClose(server));
+      AnthropicClient client =
+          GovernedAnthropic.client(
+              gateway().build(),
+              ClientOptions.builder()
+                  .baseUrl("http://127.0.0.1:" + server.getLocalPort() + "/")
+                  .putHeader("x-api-key", "sk-ant-test-not-a-real-key")
+                  .putHeader("x-consumer-id", "team-a")
+                  .timeout(Duration.ofSeconds(20)));
+
+      assertThat(client.messages().create(PARAMS).content()).hasSize(1);
+      client.close();
+
+      assertThat(closedByTheClient.get(30, TimeUnit.SECONDS))
+          .as("the pooled connection is closed when the SDK client is")
+          .isTrue();
+    }
+  }
+
+  /**
+   * Answers one request on one connection, then waits up to 10 s for the client to close it: true
+   * when it did.
+   */
+  private static boolean answerOnceThenAwaitClose(ServerSocket server) {
+    try (Socket socket = server.accept()) {
+      socket.setSoTimeout(10_000);
+      InputStream in = socket.getInputStream();
+      int last = 0;
+      for (int b; (b = in.read()) != -1; ) { // to the end of the request's headers
+        last = (last << 8 | b) & 0xFFFFFFFF;
+        if (last == 0x0D0A0D0A) {
+          break;
+        }
+      }
+      byte[] body = message("Hi", 7, 1).getBytes(StandardCharsets.UTF_8);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.UTF_8));
+      out.write(body);
+      out.flush();
+      while (in.read() != -1) {
+        // the rest of the request body; then the end of the stream once the client closes it
+      }
+      return true;
+    } catch (IOException stillOpen) {
+      return false;
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.aigateway.api.GatewayRejectedException;
 import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.okhttp.SdkCalls;
 import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.http.client.FormDataFile;
 import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpRequest;
@@ -12,7 +13,9 @@ import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventListenerUtils;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +63,7 @@ final class GovernedHttpClient implements HttpClient {
     } catch (GatewayRejectedException rejected) {
       throw thrownRejection(rejected);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw ioFailure(e);
     }
   }
 
@@ -89,7 +92,7 @@ final class GovernedHttpClient implements HttpClient {
                 RuntimeException error =
                     e instanceof GatewayRejectedException rejected
                         ? thrownRejection(rejected)
-                        : new UncheckedIOException(e);
+                        : ioFailure(e);
                 ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
               }
             });
@@ -117,8 +120,28 @@ final class GovernedHttpClient implements HttpClient {
       }
       ServerSentEventListenerUtils.ignoringExceptions(listener::onClose);
     } catch (Exception e) {
-      ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(e));
+      Exception error = e instanceof IOException io && timedOut(io) ? new TimeoutException(io) : e;
+      ServerSentEventListenerUtils.ignoringExceptions(() -> listener.onError(error));
     }
+  }
+
+  /**
+   * The error LangChain4j sees for a call that failed on the network: its {@link TimeoutException}
+   * for a timeout (connect, read, write or the whole call), as its own HTTP client reports one, so
+   * an application catches it by that type; an {@link UncheckedIOException} otherwise.
+   */
+  private static RuntimeException ioFailure(IOException e) {
+    return timedOut(e) ? new TimeoutException(e) : new UncheckedIOException(e);
+  }
+
+  /**
+   * Whether OkHttp failed the call for a timeout: a connect, read or write timeout is a {@link
+   * SocketTimeoutException}, the whole call's timeout an {@link InterruptedIOException} that says
+   * "timeout".
+   */
+  private static boolean timedOut(IOException e) {
+    return e instanceof SocketTimeoutException
+        || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()));
   }
 
   /** The error LangChain4j sees for a non-2xx answer; see {@link GovernedHttpClientBuilder}. */

@@ -253,6 +253,52 @@ class GovernedLangChain4jTest {
   }
 
   @Test
+  void aTimedOutCallIsLangChain4jsTimeoutExceptionAsUnderItsOwnHttpClient() throws Exception {
+    // LangChain4j's own (JDK) HTTP client reports a timeout as its TimeoutException, which
+    // applications catch by that type; a timeout is not a generic I/O failure.
+    backend.enqueue(json(completion("Too late", 7, 1)).setHeadersDelay(5, TimeUnit.SECONDS));
+    backend.enqueue(
+        sse(stream(List.of("Too", " late"), 7, 2)).setHeadersDelay(5, TimeUnit.SECONDS));
+    AiGateway gateway = gateway().build();
+    ChatModel model =
+        OpenAiChatModel.builder()
+            .httpClientBuilder(GovernedHttpClientBuilder.of(gateway))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .modelName("gpt-4o")
+            .maxRetries(0)
+            .timeout(Duration.ofMillis(300))
+            .build();
+    StreamingChatModel streaming =
+        OpenAiStreamingChatModel.builder()
+            .httpClientBuilder(GovernedHttpClientBuilder.of(gateway))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .modelName("gpt-4o")
+            .timeout(Duration.ofMillis(300))
+            .build();
+
+    assertThatThrownBy(() -> model.chat("Say hello"))
+        .isInstanceOf(dev.langchain4j.exception.TimeoutException.class);
+    CompletableFuture<Throwable> streamError = new CompletableFuture<>();
+    streaming.chat(
+        "Say hello",
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onCompleteResponse(ChatResponse response) {
+            streamError.complete(null);
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            streamError.complete(error);
+          }
+        });
+    assertThat(streamError.get(20, TimeUnit.SECONDS))
+        .isInstanceOf(dev.langchain4j.exception.TimeoutException.class);
+  }
+
+  @Test
   void aRepeatedCallIsAnsweredFromTheCache() {
     backend.enqueue(json(completion("Cached", 12, 3)));
     ChatModel model = chatModel(gateway().responseCache(ResponseCache.builder()).build(), 0);

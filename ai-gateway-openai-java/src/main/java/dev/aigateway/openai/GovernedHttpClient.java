@@ -16,9 +16,12 @@ import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The OpenAI Java SDK's {@link HttpClient} over an OkHttp client the gateway wraps, so every call
@@ -53,16 +56,61 @@ import okhttp3.Response;
  * a streamed completion reaches the application chunk by chunk. Network failures become the SDK's
  * {@link OpenAIIoException}, as with the SDK's own client. A request carries the timeouts it runs
  * with in {@code X-Stainless-Read-Timeout} and {@code X-Stainless-Timeout} (whole seconds), as the
- * SDK's own OkHttp client sends them, unless the client disables the SDK's telemetry headers.
- * Thread-safe.
+ * SDK's own OkHttp client sends them, unless the client disables the SDK's telemetry headers. A
+ * request that a redirect sends to another origin carries neither {@code Authorization} nor {@code
+ * api-key}, as with the SDK's own client. Thread-safe.
  */
 public final class GovernedHttpClient implements HttpClient {
 
   private final SdkCalls calls;
 
-  private GovernedHttpClient(OkHttpClient client) {
+  /** The OkHttp client this HTTP client made and so releases on {@link #close}; else null. */
+  private final @Nullable OkHttpClient owned;
+
+  private GovernedHttpClient(OkHttpClient client, boolean owns) {
+    this.owned = owns ? client : null;
+    OkHttpClient.Builder guarded = client.newBuilder();
+    guarded.interceptors().add(SentTo.TAG); // innermost: after the gateway's routing
+    guarded.networkInterceptors().add(SentTo.KEYS_STAY_AT_THEIR_ORIGIN);
     // the SDK retry advice outside the gateway's interceptor
-    this.calls = new SdkCalls(client, SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT);
+    this.calls = new SdkCalls(guarded.build(), SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT);
+  }
+
+  /**
+   * The origin a request was sent to, once the gateway has routed it (a tag on the request, which
+   * OkHttp keeps on a redirect's request), so that a redirect to another origin carries no key: the
+   * SDK's own OkHttp client removes {@code Authorization} and {@code api-key} (Azure's key header)
+   * there, while OkHttp itself removes only {@code Authorization}.
+   */
+  private record SentTo(String scheme, String host, int port) {
+
+    /** Tags each request with the origin it leaves the application's interceptors for. */
+    static final Interceptor TAG =
+        chain -> {
+          HttpUrl url = chain.request().url();
+          return chain.proceed(
+              chain
+                  .request()
+                  .newBuilder()
+                  .tag(SentTo.class, new SentTo(url.scheme(), url.host(), url.port()))
+                  .build());
+        };
+
+    /** Removes the keys from a request that a redirect sends to another origin. */
+    static final Interceptor KEYS_STAY_AT_THEIR_ORIGIN =
+        chain -> {
+          Request request = chain.request();
+          SentTo sentTo = request.tag(SentTo.class);
+          HttpUrl url = request.url();
+          if (sentTo == null
+              || (sentTo.scheme.equals(url.scheme())
+                  && sentTo.host.equals(url.host())
+                  && sentTo.port == url.port())) {
+            return chain.proceed(request);
+          }
+          return chain.proceed(
+              request.newBuilder().removeHeader("Authorization").removeHeader("api-key").build());
+        };
   }
 
   /**
@@ -71,29 +119,86 @@ public final class GovernedHttpClient implements HttpClient {
    * governed).
    */
   public static GovernedHttpClient of(OkHttpClient wrappedClient) {
-    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"));
+    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"), false);
   }
 
+  /**
+   * An SDK client over {@code wrappedClient}, an OkHttp client made for it alone, which {@link
+   * #close} releases (its dispatcher stopped once its calls end, its idle connections closed), as
+   * the SDK's own OkHttp client is released.
+   */
+  static GovernedHttpClient owning(OkHttpClient wrappedClient) {
+    return new GovernedHttpClient(Objects.requireNonNull(wrappedClient, "wrappedClient"), true);
+  }
+
+  /**
+   * Runs the request on the calling thread. Its body is closed once the call is made (answered or
+   * failed), as the SDK's own OkHttp client closes it: an upload's body holds the stream the
+   * application gave, or the file the SDK opened for a {@code Path}.
+   */
   @Override
   public HttpResponse execute(HttpRequest request, RequestOptions requestOptions) {
-    return SdkCalls.execute(
-        newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+    try {
+      return SdkCalls.execute(
+          newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+    } finally {
+      closeBody(request);
+    }
   }
 
+  /**
+   * Runs the request on OkHttp's dispatcher. Its body is closed once the future completes
+   * (answered, failed or cancelled), as the SDK's own OkHttp client closes it.
+   */
   @Override
   public CompletableFuture<HttpResponse> executeAsync(
       HttpRequest request, RequestOptions requestOptions) {
-    return SdkCalls.executeAsync(
-        newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+    CompletableFuture<HttpResponse> future;
+    try {
+      future =
+          SdkCalls.executeAsync(
+              newCall(request, requestOptions), OkHttpResponse::new, GovernedHttpClient::ioError);
+    } catch (RuntimeException | Error e) {
+      closeBody(request);
+      throw e;
+    }
+    future.whenComplete((response, error) -> closeBody(request));
+    return future;
+  }
+
+  private static void closeBody(HttpRequest request) {
+    HttpRequestBody body = request.body();
+    if (body != null) {
+      body.close();
+    }
   }
 
   private static RuntimeException ioError(IOException e) {
     return new OpenAIIoException("Request failed", e);
   }
 
-  /** Nothing to release: the OkHttp client belongs to the application, which shuts it down. */
+  /**
+   * Releases the OkHttp client when this HTTP client made it ({@code GovernedOpenAi.client(gateway,
+   * ..)}), as the SDK's own OkHttp client does: calls under way end, no new call is taken, idle
+   * connections are closed. An OkHttp client the application gave belongs to it and is left alone.
+   */
   @Override
-  public void close() {}
+  public void close() {
+    OkHttpClient client = owned;
+    if (client == null) {
+      return;
+    }
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+    okhttp3.Cache cache = client.cache();
+    if (cache != null) {
+      try {
+        cache.close();
+      } catch (IOException e) {
+        // a cache the application never gave cannot be there; nothing to report
+      }
+    }
+  }
 
   /**
    * The call, telling the server its timeouts as the SDK's own OkHttp client does ({@link

@@ -38,9 +38,14 @@ public final class GovernedOpenAi {
 
   private GovernedOpenAi() {}
 
-  /** A governed client on a new OkHttp client (its own connection pool and dispatcher). */
+  /**
+   * A governed client on a new OkHttp client (its own connection pool and dispatcher), released
+   * when the returned client is closed.
+   */
   public static OpenAIClient client(AiGateway gateway, ClientOptions.Builder options) {
-    return client(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), options);
+    return new OpenAIClientImpl(
+        options(
+            GovernedHttpClient.owning(OkHttpAiGateway.wrap(new OkHttpClient(), gateway)), options));
   }
 
   /**
@@ -51,9 +56,14 @@ public final class GovernedOpenAi {
     return new OpenAIClientImpl(options(wrappedClient, options));
   }
 
-  /** An asynchronous governed client on a new OkHttp client. */
+  /**
+   * An asynchronous governed client on a new OkHttp client, released when the returned client is
+   * closed.
+   */
   public static OpenAIClientAsync clientAsync(AiGateway gateway, ClientOptions.Builder options) {
-    return clientAsync(OkHttpAiGateway.wrap(new OkHttpClient(), gateway), options);
+    return new OpenAIClientAsyncImpl(
+        options(
+            GovernedHttpClient.owning(OkHttpAiGateway.wrap(new OkHttpClient(), gateway)), options));
   }
 
   /** An asynchronous governed client on {@code wrappedClient}. */
@@ -63,7 +73,11 @@ public final class GovernedOpenAi {
   }
 
   private static ClientOptions options(OkHttpClient wrappedClient, ClientOptions.Builder options) {
+    return options(GovernedHttpClient.of(wrappedClient), options);
+  }
+
+  private static ClientOptions options(GovernedHttpClient http, ClientOptions.Builder options) {
     Objects.requireNonNull(options, "options");
-    return options.httpClient(GovernedHttpClient.of(wrappedClient)).build();
+    return options.httpClient(http).build();
   }
 }

@@ -18,6 +18,9 @@ import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.files.FileCreateParams;
+import com.openai.models.files.FileObject;
+import com.openai.models.files.FilePurpose;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
@@ -32,13 +35,23 @@ import dev.aigateway.core.limit.TokenLimit;
 import dev.aigateway.okhttp.OkHttpAiGateway;
 import dev.aigateway.testing.ManualClock;
 import dev.aigateway.testing.Waiting;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.mockwebserver.MockResponse;
@@ -108,6 +121,64 @@ class GovernedOpenAiTest {
     RecordedRequest sent = backend.takeRequest();
     assertThat(sent.getHeader("x-consumer-id")).isNull(); // the gateway's header stays local
     assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-test-not-a-real-key");
+  }
+
+  @Test
+  void closingAClientOnAnOkHttpClientItMadeReleasesItsConnectionsAsTheSdksOwnClientDoes()
+      throws Exception {
+    // GovernedOpenAi.client(gateway, ..) makes its own OkHttp client; the SDK's own client closes
+    // its idle connections and stops its dispatcher when the SDK client is closed.
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Boolean> closedByTheClient =
+          CompletableFuture.supplyAsync(() -> answerOnceThenAwaitClose(server));
+      OpenAIClient client =
+          GovernedOpenAi.client(
+              gateway().build(),
+              ClientOptions.builder()
+                  .baseUrl("http://127.0.0.1:" + server.getLocalPort() + "/v1")
+                  .apiKey("sk-test-not-a-real-key")
+                  .putHeader("x-consumer-id", "team-a"));
+
+      assertThat(client.chat().completions().create(PARAMS).choices()).hasSize(1);
+      client.close();
+
+      assertThat(closedByTheClient.get(30, TimeUnit.SECONDS))
+          .as("the pooled connection is closed when the SDK client is")
+          .isTrue();
+    }
+  }
+
+  /**
+   * Answers one request on one connection, then waits up to 10 s for the client to close it: true
+   * when it did.
+   */
+  private static boolean answerOnceThenAwaitClose(ServerSocket server) {
+    try (Socket socket = server.accept()) {
+      socket.setSoTimeout(10_000);
+      InputStream in = socket.getInputStream();
+      int last = 0;
+      for (int b; (b = in.read()) != -1; ) { // to the end of the request's headers
+        last = (last << 8 | b) & 0xFFFFFFFF;
+        if (last == 0x0D0A0D0A) {
+          break;
+        }
+      }
+      byte[] body = completion("Hi", 7, 1).getBytes(StandardCharsets.UTF_8);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.UTF_8));
+      out.write(body);
+      out.flush();
+      while (in.read() != -1) {
+        // the rest of the request body; then the end of the stream once the client closes it
+      }
+      return true;
+    } catch (IOException stillOpen) {
+      return false;
+    }
   }
 
   @Test
@@ -206,6 +277,44 @@ class GovernedOpenAiTest {
         .isEqualTo(first.choices().get(0).message().content());
     assertThat(backend.getRequestCount()).isEqualTo(1);
     assertThat(awaitEvents(2).get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void aRedirectToAnotherOriginCarriesNoKeyAsUnderTheSdksOwnClient() throws Exception {
+    // openai-java's own OkHttp client removes Authorization and api-key (Azure's key header) from a
+    // request redirected to another origin; OkHttp alone removes only Authorization.
+    MockWebServer elsewhere = new MockWebServer();
+    elsewhere.start();
+    try {
+      elsewhere.enqueue(json(completion("Moved", 10, 2)));
+      elsewhere.enqueue(json(completion("Moved", 10, 2)));
+      String moved = elsewhere.url("/openai/v1/chat/completions").toString();
+      backend.enqueue(new MockResponse().setResponseCode(307).setHeader("Location", moved));
+      backend.enqueue(new MockResponse().setResponseCode(307).setHeader("Location", moved));
+      OpenAIClient azure =
+          GovernedOpenAi.client(
+              gateway().build(),
+              ClientOptions.builder()
+                  .baseUrl(backend.url("/openai/v1").toString())
+                  .apiKey("azure-key-not-real")
+                  .putHeader("api-key", "azure-key-not-real")
+                  .putHeader("x-consumer-id", "team-a"));
+      OpenAIClient openAi = GovernedOpenAi.client(gateway().build(), options());
+
+      assertThat(azure.chat().completions().create(PARAMS).choices().get(0).message().content())
+          .contains("Moved");
+      assertThat(openAi.chat().completions().create(PARAMS).choices().get(0).message().content())
+          .contains("Moved");
+
+      assertThat(backend.takeRequest().getHeader("api-key")).isEqualTo("azure-key-not-real");
+      for (int i = 0; i < 2; i++) {
+        RecordedRequest redirected = elsewhere.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(redirected.getHeader("api-key")).isNull();
+        assertThat(redirected.getHeader("Authorization")).isNull();
+      }
+    } finally {
+      elsewhere.shutdown();
+    }
   }
 
   @Test
@@ -593,6 +702,56 @@ class GovernedOpenAiTest {
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(36);
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
     assertThat(event.limits().settledTokens()).isEqualTo(36);
+  }
+
+  // ---------------------------------------------------------------------------- uploads
+
+  private static final String FILE_OBJECT =
+      "{\"id\":\"file-abc123\",\"object\":\"file\",\"bytes\":11,\"created_at\":1700000000,"
+          + "\"filename\":\"notes.jsonl\",\"purpose\":\"batch\",\"status\":\"processed\"}";
+
+  /** A stream an application uploads, which tells whether it was closed. */
+  private static final class UploadStream extends FilterInputStream {
+    final CountDownLatch closed = new CountDownLatch(1);
+
+    UploadStream() {
+      super(new ByteArrayInputStream("{\"a\":\"b\"}\n".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void close() throws IOException {
+      closed.countDown();
+      super.close();
+    }
+  }
+
+  @Test
+  void anUploadedStreamIsClosedWhenTheCallEndsAsTheSdksOwnClientClosesIt() throws Exception {
+    // The SDK hands its HTTP client a multipart body over the stream it was given (or opened, for
+    // a Path), and its own OkHttp client closes that body once the call is made.
+    backend.enqueue(json(FILE_OBJECT));
+    backend.enqueue(json(FILE_OBJECT));
+    UploadStream sync = new UploadStream();
+    UploadStream async = new UploadStream();
+
+    OpenAIClient client = GovernedOpenAi.client(gateway().build(), options());
+    FileObject file =
+        client
+            .files()
+            .create(FileCreateParams.builder().file(sync).purpose(FilePurpose.BATCH).build());
+    FileObject later =
+        GovernedOpenAi.clientAsync(gateway().build(), options())
+            .files()
+            .create(FileCreateParams.builder().file(async).purpose(FilePurpose.BATCH).build())
+            .get(60, TimeUnit.SECONDS);
+
+    assertThat(file.id()).isEqualTo("file-abc123");
+    assertThat(later.id()).isEqualTo("file-abc123");
+    assertThat(backend.takeRequest().getBody().readUtf8()).contains("{\"a\":\"b\"}");
+    assertThat(sync.closed.getCount()).as("the stream of a sync upload is closed").isZero();
+    assertThat(async.closed.await(5, TimeUnit.SECONDS))
+        .as("the stream of an async upload is closed")
+        .isTrue();
   }
 
   private GatewayEvent onlyEvent() {
