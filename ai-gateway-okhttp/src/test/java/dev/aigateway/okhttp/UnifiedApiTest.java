@@ -352,6 +352,34 @@ class UnifiedApiTest {
   }
 
   @Test
+  void toolCallsThatAreNotAnArrayAreRefusedWithA400AndAnEvent() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(anthropic(claude)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String malformed =
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+            + "{\"role\":\"assistant\",\"tool_calls\":{\"0\":{\"id\":\"call_1\",\"type\":"
+            + "\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}}},"
+            + "{\"role\":\"user\",\"content\":\"And now?\"}]}";
+
+    JsonNode error;
+    try (Response response = client.newCall(chat(app, malformed)).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      error = MAPPER.readTree(response.body().string()).path("error");
+    }
+
+    assertThat(error.path("param").asText()).isEqualTo("messages[1].tool_calls");
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(claude.getRequestCount()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+  }
+
+  @Test
   void aRequestOnlyOpenAiCanTakeGoesToOpenAiAndNeverToAnthropic() throws Exception {
     MockWebServer app = server();
     MockWebServer openai = server();

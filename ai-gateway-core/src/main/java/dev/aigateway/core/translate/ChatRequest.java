@@ -343,6 +343,9 @@ final class ChatRequest {
             throw refused(at + ".audio", "is not supported by " + target.label + " backends");
           }
           JsonNode calls = message.get("tool_calls");
+          if (present(calls) && !calls.isArray()) {
+            throw refused(at + ".tool_calls", "must be an array");
+          }
           if (present(calls)) {
             for (int j = 0; j < calls.size(); j++) {
               JsonNode call = calls.get(j);

@@ -343,6 +343,11 @@ class RequestTranslationTest {
         "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\","
             + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
         "tools");
+    assertRefused(
+        Target.GEMINI,
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},"
+            + "{\"role\":\"assistant\",\"content\":\"Let me look.\",\"tool_calls\":\"f\"}]}",
+        "messages[1].tool_calls");
   }
 
   @Test
