@@ -259,15 +259,17 @@ final class BackendJson {
   }
 
   /**
-   * The current value written compactly, as the tree would write it ({@code writeValueAsString} of
-   * the value read into a tree: floating-point numbers as doubles). One difference: an object that
-   * repeats a name keeps each member here, where the tree keeps the last.
+   * The current value written compactly, its numbers exactly as written: a fraction as the decimal
+   * it is ({@link java.math.BigDecimal}), so {@code 12345678901234567890.25} or {@code 1.50} keep
+   * their digits where a double would round them (as a tree read with {@link ChatRequest#EXACT}
+   * writes it). One difference from such a tree: an object that repeats a name keeps each member
+   * here, where the tree keeps the last.
    */
   String compact() throws IOException {
     pending = false;
     StringWriter text = new StringWriter();
     try (JsonGenerator out = Json.MAPPER.getFactory().createGenerator(text)) {
-      out.copyCurrentStructure(parser);
+      out.copyCurrentStructureExact(parser);
     }
     return text.toString();
   }

@@ -1,6 +1,9 @@
 package dev.aigateway.core.translate;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.wire.Json;
@@ -54,6 +57,18 @@ final class ChatRequest {
    */
   static final Set<String> DROPPED =
       Set.of("store", "metadata", "prompt_cache_key", "safety_identifier", "service_tier");
+
+  /**
+   * Reads the request, and the JSON inside it (tool call arguments, tool results), into trees whose
+   * numbers are the numbers as written: a fraction is kept as a {@link java.math.BigDecimal}, its
+   * digits and trailing zeros too, so that an amount such as {@code 12345678901234567890.25} in a
+   * tool call's arguments reaches the backend as it is, not rounded to the nearest double.
+   */
+  static final ObjectReader EXACT =
+      Json.MAPPER
+          .reader()
+          .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
   /** A part of a turn. */
   sealed interface Part permits Text, Image, ToolCall, ToolResult {}
@@ -157,11 +172,20 @@ final class ChatRequest {
     }
   }
 
+  /** The JSON {@code text} as a tree, numbers as written ({@link #EXACT}); null when not JSON. */
+  static @Nullable JsonNode exactTreeOrNull(String text) {
+    try {
+      return EXACT.readTree(text);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** Parses an OpenAI chat request body. */
   static ChatRequest parse(byte[] body, Target target) {
     JsonNode tree;
     try {
-      tree = Json.MAPPER.readTree(body);
+      tree = EXACT.readTree(body);
     } catch (IOException e) {
       throw new TranslationRefusedException(
           "body", "The request body is not JSON, so it cannot be translated for " + target.label);
@@ -416,7 +440,7 @@ final class ChatRequest {
       return Json.MAPPER.createObjectNode();
     }
     try {
-      JsonNode parsed = Json.MAPPER.readTree(text);
+      JsonNode parsed = EXACT.readTree(text);
       if (parsed == null || !parsed.isObject()) {
         throw refused(where + ".function.arguments", "must be a JSON object");
       }

@@ -228,6 +228,48 @@ class AnswerTranslationTest {
         .isEqualTo("c2lnLTE=");
   }
 
+  /** Numbers a double cannot hold, as a tool's arguments may carry them (amounts, ids). */
+  private static final String EXACT_ARGS =
+      "{\"amount\":12345678901234567890.25,\"rate\":0.100000000000000000000001,\"n\":1.50}";
+
+  @Test
+  void toolCallArgumentsKeepTheBackendsNumbersExactly() {
+    String anthropic =
+        "{\"id\":\"msg_1\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\","
+            + "\"name\":\"pay\",\"input\":"
+            + EXACT_ARGS
+            + "}],\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}";
+    String bedrock =
+        "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"toolUse\":"
+            + "{\"toolUseId\":\"t1\",\"name\":\"pay\",\"input\":"
+            + EXACT_ARGS
+            + "}}]}},\"stopReason\":\"tool_use\",\"usage\":{\"inputTokens\":3,\"outputTokens\":4}}";
+    String gemini =
+        "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":"
+            + "{\"name\":\"pay\",\"args\":"
+            + EXACT_ARGS
+            + "}}]},\"finishReason\":\"STOP\"}]}";
+
+    for (Map.Entry<Target, String> backend :
+        Map.of(Target.ANTHROPIC, anthropic, Target.BEDROCK, bedrock, Target.GEMINI, gemini)
+            .entrySet()) {
+      JsonNode json =
+          tree(answer(translate(backend.getKey(), JSON_CALL), utf8(backend.getValue())));
+      assertThat(json.at("/choices/0/message/tool_calls/0/function/arguments").asText())
+          .as(backend.getKey().label)
+          .isEqualTo(EXACT_ARGS);
+    }
+    List<String> streamed =
+        data(answer(translate(Target.GEMINI, STREAM_CALL), utf8(sse(null, gemini))));
+    assertThat(
+            streamed.stream()
+                .filter(d -> !d.equals("[DONE]"))
+                .map(d -> tree(utf8(d)).at("/choices/0/delta/tool_calls/0/function/arguments"))
+                .filter(JsonNode::isTextual)
+                .map(JsonNode::asText))
+        .containsExactly(EXACT_ARGS);
+  }
+
   @Test
   void aStreamCutShortEndsWithoutDoneSoTheGatewaySeesItTruncated() {
     String cut =

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.core.routing.Backend;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -180,6 +181,31 @@ class RequestTranslationTest {
             "https://generativelanguage.googleapis.com/v1beta/tunedModels/my-tuned:generateContent");
     assertThat(gemini.translate(Fixtures.utf8(stream), "endpoints/1234567890", vertex).url())
         .isEqualTo(location + "/endpoints/1234567890:streamGenerateContent?alt=sse");
+  }
+
+  @Test
+  void toolCallArgumentsToolResultsAndSchemasKeepTheirNumbersExactly() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Pay.\"},"
+            + "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"pay\",\"arguments\":"
+            + "\"{\\\"amount\\\":12345678901234567890.25,\\\"rate\\\":1.50}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\","
+            + "\"content\":\"{\\\"balance\\\":98765432109876543210.75}\"}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"pay\",\"parameters\":"
+            + "{\"type\":\"object\",\"properties\":{\"amount\":{\"type\":\"number\","
+            + "\"maximum\":99999999999999999999.99}}}}}]}";
+
+    for (Target target : Target.values()) {
+      String body = new String(translate(target, request).body(), StandardCharsets.UTF_8);
+      assertThat(body)
+          .as(target.label)
+          .contains("12345678901234567890.25")
+          .contains("1.50")
+          .contains("99999999999999999999.99");
+    }
+    assertThat(new String(translate(Target.GEMINI, request).body(), StandardCharsets.UTF_8))
+        .contains("\"response\":{\"balance\":98765432109876543210.75}");
   }
 
   @Test
