@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
@@ -216,7 +217,7 @@ final class ChatRequest {
   }
 
   private void readOptions(ObjectNode body, Target target) {
-    JsonNode n = body.get("n");
+    JsonNode n = option(body, "n");
     if (present(n) && !(n.canConvertToExactIntegral() && n.canConvertToLong() && n.asLong() == 1)) {
       throw refused("n", "must be 1: " + target.label + " backends give one choice per call");
     }
@@ -232,7 +233,7 @@ final class ChatRequest {
     maxTokens = max != null ? max : whole(body, "max_tokens");
     presencePenalty = number(body, "presence_penalty");
     frequencyPenalty = number(body, "frequency_penalty");
-    JsonNode seedNode = body.get("seed");
+    JsonNode seedNode = option(body, "seed");
     if (present(seedNode)) {
       if (!seedNode.canConvertToExactIntegral() || !seedNode.canConvertToLong()) {
         throw refused("seed", "must be an integer");
@@ -555,8 +556,19 @@ final class ChatRequest {
     return node.asDouble();
   }
 
-  private static @Nullable Long whole(ObjectNode body, String field) {
+  /**
+   * A top-level option as the admission check reads it on the gateway's own tree, whose fractions
+   * are doubles: a fraction of {@link #EXACT}'s tree is read as the double it rounds to, so that a
+   * value the check let through ({@code n: 1.0000000000000000001}, a double's 1.0) is not refused
+   * when the attempt is translated.
+   */
+  private static @Nullable JsonNode option(ObjectNode body, String field) {
     JsonNode node = body.get(field);
+    return node != null && node.isBigDecimal() ? DoubleNode.valueOf(node.doubleValue()) : node;
+  }
+
+  private static @Nullable Long whole(ObjectNode body, String field) {
+    JsonNode node = option(body, field);
     if (!present(node)) {
       return null;
     }

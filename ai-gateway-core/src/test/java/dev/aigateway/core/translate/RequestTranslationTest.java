@@ -392,6 +392,22 @@ class RequestTranslationTest {
   }
 
   @Test
+  void theAdmissionCheckAndTheTranslationReadWholeNumbersAlike() throws Exception {
+    for (String extra :
+        new String[] {
+          ",\"n\":1.0000000000000000001",
+          ",\"max_tokens\":64.00000000000000000001",
+          ",\"seed\":7.000000000000000000001"
+        }) {
+      String request =
+          "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]" + extra + "}";
+      ObjectNode tree = (ObjectNode) Fixtures.tree(Fixtures.utf8(request));
+      translator(Target.GEMINI).check(tree); // the gateway's tree: doubles
+      assertThat(translate(Target.GEMINI, request).body()).as(extra).isNotEmpty();
+    }
+  }
+
+  @Test
   void onlyOpenAiChatCallsToBackendsOfAnotherProtocolAreTranslated() {
     assertThat(Fixtures.TRANSLATIONS.forFlavor(BackendFlavor.OPENAI)).isNull();
     assertThat(Fixtures.TRANSLATIONS.forFlavor(BackendFlavor.AZURE_OPENAI)).isNull();
