@@ -87,6 +87,9 @@ final class BedrockTranslator extends Translator {
           system.addObject().put("text", text);
         }
       }
+      if (system.isEmpty()) {
+        body.remove("system");
+      }
     }
     ObjectNode inference = Json.MAPPER.createObjectNode();
     r.putSampling(inference, "maxTokens", "topP", "stopSequences");

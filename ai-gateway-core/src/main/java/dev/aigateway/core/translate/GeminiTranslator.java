@@ -63,6 +63,9 @@ final class GeminiTranslator extends Translator {
           parts.addObject().put("text", text);
         }
       }
+      if (parts.isEmpty()) {
+        body.remove("systemInstruction"); // Gemini refuses a content without parts
+      }
     }
     if (!r.tools.isEmpty()) {
       ArrayNode declarations = body.putArray("tools").addObject().putArray("functionDeclarations");

@@ -209,6 +209,17 @@ class RequestTranslationTest {
   }
 
   @Test
+  void systemMessagesWithoutTextSendNoEmptySystemToAnyTarget() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"\"},"
+            + "{\"role\":\"developer\",\"content\":[]},{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    assertThat(body(translate(Target.ANTHROPIC, request)).has("system")).isFalse();
+    assertThat(body(translate(Target.BEDROCK, request)).has("system")).isFalse();
+    assertThat(body(translate(Target.GEMINI, request)).has("systemInstruction")).isFalse();
+  }
+
+  @Test
   void anthropicGetsADefaultOutputAllowanceAndThePinnedVersion() {
     Backend pinned = Backend.anthropic("c", "https://api.anthropic.com/v1", "2024-01-01").build();
     TranslatedRequest request =
