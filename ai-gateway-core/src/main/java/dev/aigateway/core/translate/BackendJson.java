@@ -210,8 +210,10 @@ final class BackendJson {
 
   /**
    * The counts of the object at the reading that {@code names} name, in their order, each as {@link
-   * #count()} reads it and -1 when the object has no member of that name; null, the value skipped,
-   * when it is not an object. A backend's usage object, read in one pass.
+   * #count()} reads it and -1 when the object has no member of that name or gives it as {@code
+   * null} (Anthropic's {@code message_delta} names the counts it does not report, as null: they are
+   * not reported as 0); null, the value skipped, when it is not an object. A backend's usage
+   * object, read in one pass.
    */
   long @Nullable [] counts(String... names) throws IOException {
     if (!object()) {
@@ -222,7 +224,7 @@ final class BackendJson {
     for (String member; (member = member()) != null; ) {
       for (int i = 0; i < names.length; i++) {
         if (names[i].equals(member)) {
-          counts[i] = count();
+          counts[i] = parser.currentToken() == JsonToken.VALUE_NULL ? -1 : count();
           break;
         }
       }

@@ -581,6 +581,31 @@ class AnswerTranslationTest {
   }
 
   @Test
+  void anthropicMessageDeltaCountsGivenAsNullKeepTheMessageStartCounts() {
+    // Anthropic's message_delta names every count, those it does not report as null.
+    String stream =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":100,\"cache_creation_input_tokens\":40,"
+                + "\"cache_read_input_tokens\":20,\"output_tokens\":1}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                + "\"text\":\"Hi\"}}",
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":"
+                + "{\"input_tokens\":null,\"output_tokens\":10,\"cache_read_input_tokens\":null,"
+                + "\"cache_creation_input_tokens\":null}}",
+            "message_stop",
+            "{\"type\":\"message_stop\"}");
+
+    List<String> data = data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(stream)));
+
+    JsonNode usage = tree(utf8(data.get(data.size() - 2))).path("usage");
+    assertThat(readBack(usage)).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
+  }
+
+  @Test
   void bedrockCacheWriteInputTokensComeBackAsCacheWritesInAJsonAnswer() {
     byte[] converse =
         utf8(

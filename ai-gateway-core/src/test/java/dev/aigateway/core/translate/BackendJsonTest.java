@@ -134,12 +134,12 @@ class BackendJsonTest {
   void countsAreReadByNameInOnePass() throws IOException {
     long[] counts =
         BackendJson.read(
-            "{\"b\":2,\"skip\":{\"a\":9},\"a\":\"x\",\"c\":-4}",
-            json -> json.counts("a", "b", "d"));
+            "{\"b\":2,\"skip\":{\"a\":9},\"a\":\"x\",\"c\":-4,\"e\":null}",
+            json -> json.counts("a", "b", "d", "e"));
 
     long[] none = BackendJson.read("[1]", json -> json.counts("a"));
 
-    assertThat(counts).containsExactly(0, 2, -1);
+    assertThat(counts).containsExactly(0, 2, -1, -1);
     assertThat(none).isNull();
   }
 
