@@ -72,6 +72,11 @@ final class BackendJson {
     return parser.currentToken() == null;
   }
 
+  /** Whether the current value is an object (not entered, nor skipped). */
+  boolean isObject() {
+    return parser.currentToken() == JsonToken.START_OBJECT;
+  }
+
   /** Enters the current value if it is an object (true), else skips it (false). */
   boolean object() throws IOException {
     return enter(JsonToken.START_OBJECT);

@@ -415,6 +415,28 @@ class AnswerTranslationTest {
   }
 
   @Test
+  void aJsonAnswerThatIsNoJsonObjectFailsTheReadInsteadOfInventingAnEmptyCompletion() {
+    for (Target target : Target.values()) {
+      for (String backendBody : new String[] {"", " \n", "null", "[]", "\"ok\"", "42"}) {
+        TranslatedRequest request = translate(target, JSON_CALL);
+        InputStream body =
+            request
+                .answer()
+                .body(
+                    200,
+                    "application/json",
+                    name -> null,
+                    new ByteArrayInputStream(utf8(backendBody)));
+
+        assertThatThrownBy(body::readAllBytes)
+            .as(target.label + " answering '" + backendBody + "'")
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining("could not be translated");
+      }
+    }
+  }
+
+  @Test
   void aCorruptBedrockEventStreamFailsTheReadInsteadOfInventingAnAnswer() {
     byte[] frame =
         EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode();
