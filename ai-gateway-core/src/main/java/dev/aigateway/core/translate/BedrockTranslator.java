@@ -398,6 +398,12 @@ final class BedrockTranslator extends Translator {
             }
           }
         }
+        case "contentBlockStop" -> {
+          Integer index = toolIndex.get(event.blockIndex);
+          if (index != null) {
+            chunks.endToolCall(index);
+          }
+        }
         case "messageStop" -> {
           stopped = true;
           chunks.finish(finishReason(event.stopReason));

@@ -348,6 +348,75 @@ class AnswerTranslationTest {
     assertThat(data).doesNotContain("[DONE]");
   }
 
+  /** The arguments of each streamed tool call, its fragments joined, by the call's index. */
+  private static Map<Integer, String> streamedArguments(List<String> data) {
+    Map<Integer, String> arguments = new java.util.TreeMap<>();
+    for (String d : data) {
+      if (d.equals("[DONE]")) {
+        continue;
+      }
+      for (JsonNode call : tree(utf8(d)).at("/choices/0/delta/tool_calls")) {
+        arguments.merge(
+            call.path("index").asInt(), call.at("/function/arguments").asText(""), String::concat);
+      }
+    }
+    return arguments;
+  }
+
+  @Test
+  void aStreamedToolCallWithoutInputHasTheEmptyObjectForArguments() {
+    // A tool without parameters: Anthropic streams no input but an empty fragment, Bedrock none.
+    String anthropic =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":30,\"output_tokens\":1}}}",
+            "content_block_start",
+            "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"toolu_1\",\"name\":\"get_random_number\",\"input\":{}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"\"}}",
+            "content_block_stop",
+            "{\"type\":\"content_block_stop\",\"index\":0}",
+            "content_block_start",
+            "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"toolu_2\",\"name\":\"weather\",\"input\":{}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"{\\\"city\\\":\\\"Oslo\\\"}\"}}",
+            "content_block_stop",
+            "{\"type\":\"content_block_stop\",\"index\":1}",
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
+                + "\"usage\":{\"output_tokens\":20}}",
+            "message_stop",
+            "{\"type\":\"message_stop\"}");
+    byte[] bedrock =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            EventStreamMessage.event(
+                    "contentBlockStart",
+                    utf8(
+                        "{\"contentBlockIndex\":0,\"start\":{\"toolUse\":{\"toolUseId\":\"t1\","
+                            + "\"name\":\"get_random_number\"}}}"))
+                .encode(),
+            EventStreamMessage.event("contentBlockStop", utf8("{\"contentBlockIndex\":0}"))
+                .encode(),
+            EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"tool_use\"}")).encode(),
+            EventStreamMessage.event(
+                    "metadata",
+                    utf8("{\"usage\":{\"inputTokens\":30,\"outputTokens\":20,\"totalTokens\":50}}"))
+                .encode());
+
+    assertThat(
+            streamedArguments(
+                data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(anthropic)))))
+        .containsExactly(Map.entry(0, "{}"), Map.entry(1, "{\"city\":\"Oslo\"}"));
+    assertThat(streamedArguments(data(answer(translate(Target.BEDROCK, STREAM_CALL), bedrock))))
+        .containsExactly(Map.entry(0, "{}"));
+  }
+
   @Test
   void aBedrockStreamCutBeforeItsMetadataEndsWithoutDoneSoItsLostUsageIsNotASuccess() {
     byte[] cut =
