@@ -419,6 +419,34 @@ class UnifiedApiTest {
   }
 
   @Test
+  void aCallThatNamesNoModelIsRefusedForABackendThatTranslatesItWithA400() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.anthropic(
+                            "anthropic", claude.url("/").toString().replaceAll("/$", ""))
+                        .credential(Credentials.apiKey(ANTHROPIC_KEY))),
+            AiGateway.builder());
+
+    JsonNode error;
+    try (Response response =
+        client.newCall(chat(app, REQUEST.replace("\"model\":\"gpt-4o\",", ""))).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      error = MAPPER.readTree(response.body().string()).path("error");
+    }
+
+    assertThat(error.path("param").asText()).isEqualTo("model");
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(claude.getRequestCount()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+  }
+
+  @Test
   void aRequestOnlyOpenAiCanTakeGoesToOpenAiAndNeverToAnthropic() throws Exception {
     MockWebServer app = server();
     MockWebServer openai = server();
