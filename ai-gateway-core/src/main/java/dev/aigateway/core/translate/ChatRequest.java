@@ -495,8 +495,8 @@ final class ChatRequest {
       String at = where + "[" + i + "]";
       String type = part.path("type").asText("");
       switch (type) {
-        case "text" -> parts.add(new Text(part.path("text").asText("")));
-        case "refusal" -> parts.add(new Text(part.path("refusal").asText("")));
+        case "text" -> addText(parts, part.path("text").asText(""));
+        case "refusal" -> addText(parts, part.path("refusal").asText(""));
         case "image_url" ->
             parts.add(image(part.path("image_url").path("url").asText(""), at, target));
         default ->
@@ -510,6 +510,16 @@ final class ChatRequest {
       }
     }
     return parts;
+  }
+
+  /**
+   * Adds a text part unless it is empty: no target takes an empty text block, and a turn of nothing
+   * but empty text would go out without content, which every target refuses.
+   */
+  private static void addText(List<Part> parts, String text) {
+    if (!text.isEmpty()) {
+      parts.add(new Text(text));
+    }
   }
 
   private static Image image(String url, String at, Target target) {

@@ -220,6 +220,24 @@ class RequestTranslationTest {
   }
 
   @Test
+  void aMessageOfEmptyTextPartsSendsNoTurnWithoutContent() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},"
+            + "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"\"}]},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"\"},"
+            + "{\"type\":\"text\",\"text\":\"Still there?\"}]}]}";
+
+    for (Target target : Target.values()) {
+      JsonNode turns =
+          body(translate(target, request)).path(target == Target.GEMINI ? "contents" : "messages");
+      assertThat(turns.size()).as(target.label).isEqualTo(1);
+      assertThat(turns.path(0).path(target == Target.GEMINI ? "parts" : "content").size())
+          .as(target.label)
+          .isEqualTo(2);
+    }
+  }
+
+  @Test
   void anthropicGetsADefaultOutputAllowanceAndThePinnedVersion() {
     Backend pinned = Backend.anthropic("c", "https://api.anthropic.com/v1", "2024-01-01").build();
     TranslatedRequest request =
