@@ -536,7 +536,7 @@ final class ChatRequest {
       } catch (IllegalArgumentException e) {
         throw refused(at + ".image_url.url", "holds invalid base64 data");
       }
-      return new Image(url.substring(5, base64), data, null);
+      return new Image(mediaType(url.substring(5, base64)), data, null);
     }
     if (url.startsWith("https://") || url.startsWith("http://")) {
       if (!target.imageUrls) {
@@ -549,6 +549,16 @@ final class ChatRequest {
       return new Image(null, null, url);
     }
     throw refused(at + ".image_url.url", "must be an http(s) or data URL");
+  }
+
+  /**
+   * A data URL's media type as the targets name it: lower case (media types are case-insensitive),
+   * and {@code image/jpg}, which OpenAI takes, as {@code image/jpeg}, the only name Anthropic,
+   * Bedrock and Gemini know for it.
+   */
+  private static String mediaType(String type) {
+    String lower = type.toLowerCase(java.util.Locale.ROOT);
+    return lower.equals("image/jpg") ? "image/jpeg" : lower;
   }
 
   private static boolean present(@Nullable JsonNode node) {

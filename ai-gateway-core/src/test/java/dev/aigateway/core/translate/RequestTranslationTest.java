@@ -238,6 +238,29 @@ class RequestTranslationTest {
   }
 
   @Test
+  void aJpgDataUrlIsSentAsTheImageJpegEveryTargetNames() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+            + "\"image_url\":{\"url\":\"data:image/JPG;base64,/9j/4AAQ\"}}]}]}";
+
+    assertThat(
+            body(translate(Target.ANTHROPIC, request))
+                .at("/messages/0/content/0/source/media_type")
+                .asText())
+        .isEqualTo("image/jpeg");
+    assertThat(
+            body(translate(Target.BEDROCK, request))
+                .at("/messages/0/content/0/image/format")
+                .asText())
+        .isEqualTo("jpeg");
+    assertThat(
+            body(translate(Target.GEMINI, request))
+                .at("/contents/0/parts/0/inlineData/mimeType")
+                .asText())
+        .isEqualTo("image/jpeg");
+  }
+
+  @Test
   void anthropicGetsADefaultOutputAllowanceAndThePinnedVersion() {
     Backend pinned = Backend.anthropic("c", "https://api.anthropic.com/v1", "2024-01-01").build();
     TranslatedRequest request =
