@@ -266,13 +266,13 @@ final class ChatRequest {
     JsonNode stopNode = body.get("stop");
     if (present(stopNode)) {
       if (stopNode.isTextual()) {
-        stop.add(stopNode.asText());
+        addStop(stopNode.asText(), "stop", target);
       } else if (stopNode.isArray()) {
         for (int i = 0; i < stopNode.size(); i++) {
           if (!stopNode.get(i).isTextual()) {
             throw refused("stop[" + i + "]", "must be a string");
           }
-          stop.add(stopNode.get(i).asText());
+          addStop(stopNode.get(i).asText(), "stop[" + i + "]", target);
         }
       } else {
         throw refused("stop", "must be a string or an array of strings");
@@ -286,6 +286,25 @@ final class ChatRequest {
       throw refused(
           "parallel_tool_calls", "false is not supported by " + target.label + " backends");
     }
+  }
+
+  /**
+   * Adds a stop sequence: an empty one stops nothing and is left out (the targets refuse it); one
+   * of nothing but white space ({@code "\n"}, common with OpenAI) is refused for a target that
+   * refuses it, since leaving it out would let the answer run on where it was asked to stop.
+   */
+  private void addStop(String sequence, String param, Target target) {
+    if (sequence.isEmpty()) {
+      return;
+    }
+    if (sequence.isBlank() && !target.whitespaceStops) {
+      throw refused(
+          param,
+          "holds nothing but white space, which "
+              + target.label
+              + " backends do not take as a stop sequence");
+    }
+    stop.add(sequence);
   }
 
   private void readTools(ObjectNode body, Target target) {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.core.routing.Backend;
 import java.nio.charset.StandardCharsets;
@@ -258,6 +259,25 @@ class RequestTranslationTest {
                 .at("/contents/0/parts/0/inlineData/mimeType")
                 .asText())
         .isEqualTo("image/jpeg");
+  }
+
+  @Test
+  void whiteSpaceStopSequencesAreRefusedForAnthropicAndEmptyOnesLeftOut() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"stop\":[\"END\",\"\",\"\\n\"]}";
+
+    assertRefused(Target.ANTHROPIC, request, "stop[2]");
+    assertRefused(
+        Target.ANTHROPIC,
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stop\":\" \"}",
+        "stop");
+    assertThat(body(translate(Target.GEMINI, request)).at("/generationConfig/stopSequences"))
+        .containsExactly(new TextNode("END"), new TextNode("\n"));
+    assertThat(
+            body(translate(Target.ANTHROPIC, request.replace(",\"\\n\"", "")))
+                .path("stop_sequences"))
+        .containsExactly(new TextNode("END"));
   }
 
   @Test
