@@ -281,6 +281,21 @@ class RequestTranslationTest {
   }
 
   @Test
+  void aConversationThatStartsWithTheAssistantIsRefusedForBedrock() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"Be kind.\"},"
+            + "{\"role\":\"assistant\",\"content\":\"Hello! How can I help?\"},"
+            + "{\"role\":\"user\",\"content\":\"Tell me a joke.\"}]}";
+
+    assertRefused(Target.BEDROCK, request, "messages");
+    assertThatThrownBy(
+            () ->
+                translator(Target.BEDROCK)
+                    .check((ObjectNode) Fixtures.tree(Fixtures.utf8(request))))
+        .isInstanceOf(TranslationRefusedException.class);
+  }
+
+  @Test
   void anthropicGetsADefaultOutputAllowanceAndThePinnedVersion() {
     Backend pinned = Backend.anthropic("c", "https://api.anthropic.com/v1", "2024-01-01").build();
     TranslatedRequest request =
@@ -438,7 +453,8 @@ class RequestTranslationTest {
         "messages[0].tool_calls[0].function.arguments");
     assertRefused(
         Target.BEDROCK,
-        "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\","
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Go.\"},"
+            + "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\","
             + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
         "tools");
     assertRefused(
