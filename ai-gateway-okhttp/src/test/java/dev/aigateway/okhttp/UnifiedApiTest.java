@@ -300,6 +300,45 @@ class UnifiedApiTest {
   }
 
   @Test
+  void aStreamToAnAnthropicBackendPinnedToItsVersionIsStillChargedAnthropicsUsage()
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer openai = server();
+    MockWebServer claude = server();
+    openai.enqueue(status(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server\"}}"));
+    claude.enqueue(Backend.sse(anthropicStream()));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi(openai))
+                .backend(
+                    dev.aigateway.core.routing.Backend.anthropic(
+                            "anthropic",
+                            claude.url("/").toString().replaceAll("/$", ""),
+                            "2023-06-01")
+                        .model("gpt-4o", "claude-sonnet-4-5")
+                        .credential(Credentials.apiKey(ANTHROPIC_KEY))
+                        .priority(2)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String request = REQUEST.replace("\"max_tokens\":64", "\"max_tokens\":64,\"stream\":true");
+
+    List<String> data;
+    try (Response response = client.newCall(chat(app, request)).execute()) {
+      data = dataLines(response, new long[1]);
+    }
+
+    assertThat(text(data)).isEqualTo("Hello there, how are you?");
+    assertThat(data).noneMatch(d -> d.contains("\"usage\""));
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.usage().inputSource()).isEqualTo(UsageSource.REPORTED);
+    assertThat(event.usage().tokens()).isEqualTo(new Usage(29, 15, 44, 0, 0, 4, 0, 0, 0));
+    // The OpenAI backend was asked for usage too: an Anthropic version is no Azure api-version.
+    assertThat(body(openai.takeRequest()).at("/stream_options/include_usage").asBoolean()).isTrue();
+    assertThat(claude.takeRequest().getHeaders().get("anthropic-version")).isEqualTo("2023-06-01");
+  }
+
+  @Test
   void aStreamThatAsksForUsageGetsAnOpenAiUsageChunkBeforeDone() throws Exception {
     MockWebServer app = server();
     MockWebServer claude = server();
@@ -349,6 +388,62 @@ class UnifiedApiTest {
     assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
     assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
     assertThat(event.limits().reservedTokens()).isZero();
+  }
+
+  @Test
+  void toolCallsThatAreNotAnArrayAreRefusedWithA400AndAnEvent() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(anthropic(claude)),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+    String malformed =
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+            + "{\"role\":\"assistant\",\"tool_calls\":{\"0\":{\"id\":\"call_1\",\"type\":"
+            + "\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}}},"
+            + "{\"role\":\"user\",\"content\":\"And now?\"}]}";
+
+    JsonNode error;
+    try (Response response = client.newCall(chat(app, malformed)).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      error = MAPPER.readTree(response.body().string()).path("error");
+    }
+
+    assertThat(error.path("param").asText()).isEqualTo("messages[1].tool_calls");
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(claude.getRequestCount()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+  }
+
+  @Test
+  void aCallThatNamesNoModelIsRefusedForABackendThatTranslatesItWithA400() throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.anthropic(
+                            "anthropic", claude.url("/").toString().replaceAll("/$", ""))
+                        .credential(Credentials.apiKey(ANTHROPIC_KEY))),
+            AiGateway.builder());
+
+    JsonNode error;
+    try (Response response =
+        client.newCall(chat(app, REQUEST.replace("\"model\":\"gpt-4o\",", ""))).execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      error = MAPPER.readTree(response.body().string()).path("error");
+    }
+
+    assertThat(error.path("param").asText()).isEqualTo("model");
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(claude.getRequestCount()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.aigateway.core.routing;
 
+import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.spi.BackendHealthChannel;
 import dev.aigateway.core.wire.AzureApiVersions;
 import java.util.ArrayList;
@@ -59,8 +60,20 @@ public final class BackendPool {
     this.circuitBreaker = b.circuitBreaker;
     this.failover = b.failover;
     this.splits = Map.copyOf(b.splits);
-    this.acceptsStreamOptions =
-        backends.stream().allMatch(a -> AzureApiVersions.acceptsStreamOptionsIn(a.apiVersion()));
+    this.acceptsStreamOptions = backends.stream().allMatch(BackendPool::acceptsStreamOptions);
+  }
+
+  /**
+   * Whether a backend takes {@code stream_options}: every one but an Azure backend pinned to an
+   * api-version from before {@value AzureApiVersions#FIRST_WITH_STREAM_OPTIONS}. Another flavour's
+   * version is no Azure api-version (an Anthropic backend's is its {@code anthropic-version}, such
+   * as 2023-06-01, and its calls are translated, their usage written from Anthropic's counts).
+   */
+  private static boolean acceptsStreamOptions(Backend backend) {
+    boolean azure =
+        backend.flavor() == BackendFlavor.AZURE_OPENAI
+            || backend.flavor() == BackendFlavor.AZURE_AI_INFERENCE;
+    return !azure || AzureApiVersions.acceptsStreamOptionsIn(backend.apiVersion());
   }
 
   /**

@@ -229,6 +229,9 @@ final class CallRouting implements Route {
       }
       TranslationRefusedException verdict =
           verdicts.containsKey(translator) ? verdicts.get(translator) : check(translator, request);
+      if (verdict == null && backend.targetModel(routedModel) == null) {
+        verdict = noModel(translator); // the translated request would name none
+      }
       verdicts.put(translator, verdict);
       if (verdict != null) {
         if (refused == null) {
@@ -249,6 +252,16 @@ final class CallRouting implements Route {
           format, first.getMessage(), first.param(), "unsupported_parameter");
     }
     return router.anyAvailable(routedModel, allowed) ? null : unroutable();
+  }
+
+  /** The refusal of a call that names no model, for a backend that would translate it. */
+  private static TranslationRefusedException noModel(Translator translator) {
+    return new TranslationRefusedException(
+        "model",
+        "'model' is missing: the gateway translates this call for a "
+            + translator.protocol()
+            + " backend, which needs the model the call is for (docs/providers.md, \"One API in"
+            + " front of many providers\").");
   }
 
   private static @Nullable TranslationRefusedException check(

@@ -363,6 +363,12 @@ final class AnthropicTranslator extends Translator {
             default -> {} // thinking and signature deltas have no OpenAI chat equivalent
           }
         }
+        case "content_block_stop" -> {
+          Integer index = toolIndex.get(event.index);
+          if (index != null) {
+            chunks.endToolCall(index);
+          }
+        }
         case "message_delta" -> {
           if (event.stopReason != null) {
             stopReason = event.stopReason;
@@ -379,7 +385,7 @@ final class AnthropicTranslator extends Translator {
         case "error" -> {
           error(errorStatus(event.errorType), data);
         }
-        default -> {} // ping, content_block_stop
+        default -> {} // ping
       }
     }
 

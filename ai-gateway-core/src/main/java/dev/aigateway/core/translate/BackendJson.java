@@ -72,6 +72,11 @@ final class BackendJson {
     return parser.currentToken() == null;
   }
 
+  /** Whether the current value is an object (not entered, nor skipped). */
+  boolean isObject() {
+    return parser.currentToken() == JsonToken.START_OBJECT;
+  }
+
   /** Enters the current value if it is an object (true), else skips it (false). */
   boolean object() throws IOException {
     return enter(JsonToken.START_OBJECT);
@@ -210,8 +215,10 @@ final class BackendJson {
 
   /**
    * The counts of the object at the reading that {@code names} name, in their order, each as {@link
-   * #count()} reads it and -1 when the object has no member of that name; null, the value skipped,
-   * when it is not an object. A backend's usage object, read in one pass.
+   * #count()} reads it and -1 when the object has no member of that name or gives it as {@code
+   * null} (Anthropic's {@code message_delta} names the counts it does not report, as null: they are
+   * not reported as 0); null, the value skipped, when it is not an object. A backend's usage
+   * object, read in one pass.
    */
   long @Nullable [] counts(String... names) throws IOException {
     if (!object()) {
@@ -222,7 +229,7 @@ final class BackendJson {
     for (String member; (member = member()) != null; ) {
       for (int i = 0; i < names.length; i++) {
         if (names[i].equals(member)) {
-          counts[i] = count();
+          counts[i] = parser.currentToken() == JsonToken.VALUE_NULL ? -1 : count();
           break;
         }
       }
@@ -259,15 +266,17 @@ final class BackendJson {
   }
 
   /**
-   * The current value written compactly, as the tree would write it ({@code writeValueAsString} of
-   * the value read into a tree: floating-point numbers as doubles). One difference: an object that
-   * repeats a name keeps each member here, where the tree keeps the last.
+   * The current value written compactly, its numbers exactly as written: a fraction as the decimal
+   * it is ({@link java.math.BigDecimal}), so {@code 12345678901234567890.25} or {@code 1.50} keep
+   * their digits where a double would round them (as a tree read with {@link ChatRequest#EXACT}
+   * writes it). One difference from such a tree: an object that repeats a name keeps each member
+   * here, where the tree keeps the last.
    */
   String compact() throws IOException {
     pending = false;
     StringWriter text = new StringWriter();
     try (JsonGenerator out = Json.MAPPER.getFactory().createGenerator(text)) {
-      out.copyCurrentStructure(parser);
+      out.copyCurrentStructureExact(parser);
     }
     return text.toString();
   }

@@ -41,11 +41,17 @@ final class BedrockTranslator extends Translator {
   }
 
   /**
-   * Refuses what Converse would refuse: an image of a type it does not take, and tool calls or
-   * results in a conversation that declares no tools (Converse requires its {@code toolConfig}
-   * then).
+   * Refuses what Converse would refuse: a conversation that starts with the assistant, an image of
+   * a type it does not take, and tool calls or results in a conversation that declares no tools
+   * (Converse requires its {@code toolConfig} then).
    */
   private static void convertible(ChatRequest r) {
+    if (r.turns.get(0).role().equals("assistant")) {
+      throw ChatRequest.refused(
+          "messages",
+          "starts with an assistant message (after any system message): Amazon Bedrock Converse"
+              + " takes only a conversation that starts with a user message");
+    }
     for (int t = 0; t < r.turns.size(); t++) {
       for (ChatRequest.Part part : r.turns.get(t).parts()) {
         if ((part instanceof ChatRequest.ToolCall || part instanceof ChatRequest.ToolResult)
@@ -86,6 +92,9 @@ final class BedrockTranslator extends Translator {
         if (!text.isEmpty()) {
           system.addObject().put("text", text);
         }
+      }
+      if (system.isEmpty()) {
+        body.remove("system");
       }
     }
     ObjectNode inference = Json.MAPPER.createObjectNode();
@@ -393,6 +402,12 @@ final class BedrockTranslator extends Translator {
             if (index != null && delta.input != null) {
               chunks.toolArguments(index, delta.input);
             }
+          }
+        }
+        case "contentBlockStop" -> {
+          Integer index = toolIndex.get(event.blockIndex);
+          if (index != null) {
+            chunks.endToolCall(index);
           }
         }
         case "messageStop" -> {

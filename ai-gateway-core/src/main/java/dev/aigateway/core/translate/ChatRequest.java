@@ -1,7 +1,11 @@
 package dev.aigateway.core.translate;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.wire.Json;
 import java.io.IOException;
@@ -54,6 +58,18 @@ final class ChatRequest {
    */
   static final Set<String> DROPPED =
       Set.of("store", "metadata", "prompt_cache_key", "safety_identifier", "service_tier");
+
+  /**
+   * Reads the request, and the JSON inside it (tool call arguments, tool results), into trees whose
+   * numbers are the numbers as written: a fraction is kept as a {@link java.math.BigDecimal}, its
+   * digits and trailing zeros too, so that an amount such as {@code 12345678901234567890.25} in a
+   * tool call's arguments reaches the backend as it is, not rounded to the nearest double.
+   */
+  static final ObjectReader EXACT =
+      Json.MAPPER
+          .reader()
+          .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
   /** A part of a turn. */
   sealed interface Part permits Text, Image, ToolCall, ToolResult {}
@@ -157,11 +173,20 @@ final class ChatRequest {
     }
   }
 
+  /** The JSON {@code text} as a tree, numbers as written ({@link #EXACT}); null when not JSON. */
+  static @Nullable JsonNode exactTreeOrNull(String text) {
+    try {
+      return EXACT.readTree(text);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** Parses an OpenAI chat request body. */
   static ChatRequest parse(byte[] body, Target target) {
     JsonNode tree;
     try {
-      tree = Json.MAPPER.readTree(body);
+      tree = EXACT.readTree(body);
     } catch (IOException e) {
       throw new TranslationRefusedException(
           "body", "The request body is not JSON, so it cannot be translated for " + target.label);
@@ -192,7 +217,7 @@ final class ChatRequest {
   }
 
   private void readOptions(ObjectNode body, Target target) {
-    JsonNode n = body.get("n");
+    JsonNode n = option(body, "n");
     if (present(n) && !(n.canConvertToExactIntegral() && n.canConvertToLong() && n.asLong() == 1)) {
       throw refused("n", "must be 1: " + target.label + " backends give one choice per call");
     }
@@ -208,7 +233,7 @@ final class ChatRequest {
     maxTokens = max != null ? max : whole(body, "max_tokens");
     presencePenalty = number(body, "presence_penalty");
     frequencyPenalty = number(body, "frequency_penalty");
-    JsonNode seedNode = body.get("seed");
+    JsonNode seedNode = option(body, "seed");
     if (present(seedNode)) {
       if (!seedNode.canConvertToExactIntegral() || !seedNode.canConvertToLong()) {
         throw refused("seed", "must be an integer");
@@ -241,13 +266,13 @@ final class ChatRequest {
     JsonNode stopNode = body.get("stop");
     if (present(stopNode)) {
       if (stopNode.isTextual()) {
-        stop.add(stopNode.asText());
+        addStop(stopNode.asText(), "stop", target);
       } else if (stopNode.isArray()) {
         for (int i = 0; i < stopNode.size(); i++) {
           if (!stopNode.get(i).isTextual()) {
             throw refused("stop[" + i + "]", "must be a string");
           }
-          stop.add(stopNode.get(i).asText());
+          addStop(stopNode.get(i).asText(), "stop[" + i + "]", target);
         }
       } else {
         throw refused("stop", "must be a string or an array of strings");
@@ -261,6 +286,25 @@ final class ChatRequest {
       throw refused(
           "parallel_tool_calls", "false is not supported by " + target.label + " backends");
     }
+  }
+
+  /**
+   * Adds a stop sequence: an empty one stops nothing and is left out (the targets refuse it); one
+   * of nothing but white space ({@code "\n"}, common with OpenAI) is refused for a target that
+   * refuses it, since leaving it out would let the answer run on where it was asked to stop.
+   */
+  private void addStop(String sequence, String param, Target target) {
+    if (sequence.isEmpty()) {
+      return;
+    }
+    if (sequence.isBlank() && !target.whitespaceStops) {
+      throw refused(
+          param,
+          "holds nothing but white space, which "
+              + target.label
+              + " backends do not take as a stop sequence");
+    }
+    stop.add(sequence);
   }
 
   private void readTools(ObjectNode body, Target target) {
@@ -343,6 +387,9 @@ final class ChatRequest {
             throw refused(at + ".audio", "is not supported by " + target.label + " backends");
           }
           JsonNode calls = message.get("tool_calls");
+          if (present(calls) && !calls.isArray()) {
+            throw refused(at + ".tool_calls", "must be an array");
+          }
           if (present(calls)) {
             for (int j = 0; j < calls.size(); j++) {
               JsonNode call = calls.get(j);
@@ -413,7 +460,7 @@ final class ChatRequest {
       return Json.MAPPER.createObjectNode();
     }
     try {
-      JsonNode parsed = Json.MAPPER.readTree(text);
+      JsonNode parsed = EXACT.readTree(text);
       if (parsed == null || !parsed.isObject()) {
         throw refused(where + ".function.arguments", "must be a JSON object");
       }
@@ -467,8 +514,8 @@ final class ChatRequest {
       String at = where + "[" + i + "]";
       String type = part.path("type").asText("");
       switch (type) {
-        case "text" -> parts.add(new Text(part.path("text").asText("")));
-        case "refusal" -> parts.add(new Text(part.path("refusal").asText("")));
+        case "text" -> addText(parts, part.path("text").asText(""));
+        case "refusal" -> addText(parts, part.path("refusal").asText(""));
         case "image_url" ->
             parts.add(image(part.path("image_url").path("url").asText(""), at, target));
         default ->
@@ -482,6 +529,16 @@ final class ChatRequest {
       }
     }
     return parts;
+  }
+
+  /**
+   * Adds a text part unless it is empty: no target takes an empty text block, and a turn of nothing
+   * but empty text would go out without content, which every target refuses.
+   */
+  private static void addText(List<Part> parts, String text) {
+    if (!text.isEmpty()) {
+      parts.add(new Text(text));
+    }
   }
 
   private static Image image(String url, String at, Target target) {
@@ -498,7 +555,7 @@ final class ChatRequest {
       } catch (IllegalArgumentException e) {
         throw refused(at + ".image_url.url", "holds invalid base64 data");
       }
-      return new Image(url.substring(5, base64), data, null);
+      return new Image(mediaType(url.substring(5, base64)), data, null);
     }
     if (url.startsWith("https://") || url.startsWith("http://")) {
       if (!target.imageUrls) {
@@ -511,6 +568,16 @@ final class ChatRequest {
       return new Image(null, null, url);
     }
     throw refused(at + ".image_url.url", "must be an http(s) or data URL");
+  }
+
+  /**
+   * A data URL's media type as the targets name it: lower case (media types are case-insensitive),
+   * and {@code image/jpg}, which OpenAI takes, as {@code image/jpeg}, the only name Anthropic,
+   * Bedrock and Gemini know for it.
+   */
+  private static String mediaType(String type) {
+    String lower = type.toLowerCase(java.util.Locale.ROOT);
+    return lower.equals("image/jpg") ? "image/jpeg" : lower;
   }
 
   private static boolean present(@Nullable JsonNode node) {
@@ -528,8 +595,19 @@ final class ChatRequest {
     return node.asDouble();
   }
 
-  private static @Nullable Long whole(ObjectNode body, String field) {
+  /**
+   * A top-level option as the admission check reads it on the gateway's own tree, whose fractions
+   * are doubles: a fraction of {@link #EXACT}'s tree is read as the double it rounds to, so that a
+   * value the check let through ({@code n: 1.0000000000000000001}, a double's 1.0) is not refused
+   * when the attempt is translated.
+   */
+  private static @Nullable JsonNode option(ObjectNode body, String field) {
     JsonNode node = body.get(field);
+    return node != null && node.isBigDecimal() ? DoubleNode.valueOf(node.doubleValue()) : node;
+  }
+
+  private static @Nullable Long whole(ObjectNode body, String field) {
+    JsonNode node = option(body, field);
     if (!present(node)) {
       return null;
     }

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.BitSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,6 +64,10 @@ final class ChunkWriter {
   private boolean finished;
   private boolean done;
   private int toolCalls;
+
+  /** The tool calls (by index) that some arguments were written for. */
+  private final BitSet argued = new BitSet();
+
   private @Nullable ChatUsage usage;
 
   ChunkWriter(
@@ -122,6 +127,9 @@ final class ChunkWriter {
   int toolCall(String callId, String name, String arguments, @Nullable String thoughtSignature) {
     start();
     int index = toolCalls++;
+    if (!arguments.isEmpty()) {
+      argued.set(index);
+    }
     open();
     out.writeBytes(CALL_INDEX);
     number(index);
@@ -146,6 +154,7 @@ final class ChunkWriter {
     if (fragment.isEmpty()) {
       return;
     }
+    argued.set(index);
     open();
     out.writeBytes(CALL_INDEX);
     number(index);
@@ -153,6 +162,18 @@ final class ChunkWriter {
     string(fragment);
     out.writeBytes(CALL_END);
     close(null);
+  }
+
+  /**
+   * The tool call at {@code index} is whole: when no arguments came for it (a function without
+   * parameters, whose input Anthropic streams as nothing but an empty fragment, and Bedrock as
+   * none), its arguments are the empty object, as OpenAI gives them, not the empty string an
+   * application's JSON parser refuses.
+   */
+  void endToolCall(int index) {
+    if (index >= 0 && index < toolCalls && !argued.get(index)) {
+      toolArguments(index, "{}");
+    }
   }
 
   boolean madeToolCalls() {
@@ -164,6 +185,9 @@ final class ChunkWriter {
       return;
     }
     start();
+    for (int i = argued.nextClearBit(0); i < toolCalls; i = argued.nextClearBit(i + 1)) {
+      endToolCall(i); // a call whose block never said it ended
+    }
     finished = true;
     open();
     out.writeBytes(EMPTY_DELTA);

@@ -63,6 +63,9 @@ final class GeminiTranslator extends Translator {
           parts.addObject().put("text", text);
         }
       }
+      if (parts.isEmpty()) {
+        body.remove("systemInstruction"); // Gemini refuses a content without parts
+      }
     }
     if (!r.tools.isEmpty()) {
       ArrayNode declarations = body.putArray("tools").addObject().putArray("functionDeclarations");
@@ -118,8 +121,7 @@ final class GeminiTranslator extends Translator {
         functionCall.put("thoughtSignature", call.thoughtSignature()); // Gemini 3 needs it back
       }
     } else if (part instanceof ChatRequest.ToolResult result) {
-      byte[] content = result.content().getBytes(StandardCharsets.UTF_8);
-      JsonNode parsed = Json.parseOrNull(content, 0, content.length);
+      JsonNode parsed = ChatRequest.exactTreeOrNull(result.content());
       ObjectNode response =
           parsed != null && parsed.isObject()
               ? (ObjectNode) parsed

@@ -5,9 +5,9 @@ package dev.aigateway.core.translate;
  * has an equivalent of. What a target lacks is refused when the request uses it.
  */
 enum Target {
-  ANTHROPIC("Anthropic Messages", true, false, false, true, true),
-  BEDROCK("Amazon Bedrock Converse", false, false, false, false, false),
-  GEMINI("Google Gemini", false, true, true, false, true);
+  ANTHROPIC("Anthropic Messages", true, false, false, true, true, false),
+  BEDROCK("Amazon Bedrock Converse", false, false, false, false, false, true),
+  GEMINI("Google Gemini", false, true, true, false, true, true);
 
   final String label;
 
@@ -26,18 +26,23 @@ enum Target {
   /** {@code tool_choice: "none"}. */
   final boolean toolChoiceNone;
 
+  /** Stop sequences of nothing but white space ({@code "\n"}): Anthropic refuses them. */
+  final boolean whitespaceStops;
+
   Target(
       String label,
       boolean imageUrls,
       boolean penaltiesAndSeed,
       boolean jsonObject,
       boolean serialToolCalls,
-      boolean toolChoiceNone) {
+      boolean toolChoiceNone,
+      boolean whitespaceStops) {
     this.label = label;
     this.imageUrls = imageUrls;
     this.penaltiesAndSeed = penaltiesAndSeed;
     this.jsonObject = jsonObject;
     this.serialToolCalls = serialToolCalls;
     this.toolChoiceNone = toolChoiceNone;
+    this.whitespaceStops = whitespaceStops;
   }
 }

@@ -176,12 +176,23 @@ public abstract class Translator {
           body,
           bytes -> {
             try {
-              return BackendJson.read(bytes, 0, bytes.length, json -> answer(json, context))
+              return BackendJson.read(bytes, 0, bytes.length, this::answer)
                   .toJson(context.created());
             } catch (IOException e) {
               throw new IllegalStateException("the backend's answer is not JSON", e);
             }
           });
+    }
+
+    /**
+     * The answer of a 2xx JSON document, which must be a JSON object: an empty body, or another
+     * value, is no answer, and fails the read rather than become an empty completion.
+     */
+    private ChatAnswer answer(BackendJson json) throws IOException {
+      if (!json.isObject()) {
+        throw new IOException("the backend's answer is not a JSON object");
+      }
+      return Translator.this.answer(json, context);
     }
   }
 }

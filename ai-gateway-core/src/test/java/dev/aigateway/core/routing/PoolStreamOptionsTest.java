@@ -28,4 +28,15 @@ class PoolStreamOptionsTest {
 
     assertThat(pool.acceptsStreamOptions()).isTrue();
   }
+
+  @Test
+  void anAnthropicVersionIsNoAzureApiVersion() {
+    BackendPool pool =
+        BackendPool.builder()
+            .backend(Backend.openAi("openai", "https://api.openai.com"))
+            .backend(Backend.anthropic("claude", "https://api.anthropic.com", "2023-06-01"))
+            .build();
+
+    assertThat(pool.acceptsStreamOptions()).isTrue();
+  }
 }

@@ -228,6 +228,48 @@ class AnswerTranslationTest {
         .isEqualTo("c2lnLTE=");
   }
 
+  /** Numbers a double cannot hold, as a tool's arguments may carry them (amounts, ids). */
+  private static final String EXACT_ARGS =
+      "{\"amount\":12345678901234567890.25,\"rate\":0.100000000000000000000001,\"n\":1.50}";
+
+  @Test
+  void toolCallArgumentsKeepTheBackendsNumbersExactly() {
+    String anthropic =
+        "{\"id\":\"msg_1\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\","
+            + "\"name\":\"pay\",\"input\":"
+            + EXACT_ARGS
+            + "}],\"stop_reason\":\"tool_use\",\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}";
+    String bedrock =
+        "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"toolUse\":"
+            + "{\"toolUseId\":\"t1\",\"name\":\"pay\",\"input\":"
+            + EXACT_ARGS
+            + "}}]}},\"stopReason\":\"tool_use\",\"usage\":{\"inputTokens\":3,\"outputTokens\":4}}";
+    String gemini =
+        "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"functionCall\":"
+            + "{\"name\":\"pay\",\"args\":"
+            + EXACT_ARGS
+            + "}}]},\"finishReason\":\"STOP\"}]}";
+
+    for (Map.Entry<Target, String> backend :
+        Map.of(Target.ANTHROPIC, anthropic, Target.BEDROCK, bedrock, Target.GEMINI, gemini)
+            .entrySet()) {
+      JsonNode json =
+          tree(answer(translate(backend.getKey(), JSON_CALL), utf8(backend.getValue())));
+      assertThat(json.at("/choices/0/message/tool_calls/0/function/arguments").asText())
+          .as(backend.getKey().label)
+          .isEqualTo(EXACT_ARGS);
+    }
+    List<String> streamed =
+        data(answer(translate(Target.GEMINI, STREAM_CALL), utf8(sse(null, gemini))));
+    assertThat(
+            streamed.stream()
+                .filter(d -> !d.equals("[DONE]"))
+                .map(d -> tree(utf8(d)).at("/choices/0/delta/tool_calls/0/function/arguments"))
+                .filter(JsonNode::isTextual)
+                .map(JsonNode::asText))
+        .containsExactly(EXACT_ARGS);
+  }
+
   @Test
   void aStreamCutShortEndsWithoutDoneSoTheGatewaySeesItTruncated() {
     String cut =
@@ -306,6 +348,75 @@ class AnswerTranslationTest {
     assertThat(data).doesNotContain("[DONE]");
   }
 
+  /** The arguments of each streamed tool call, its fragments joined, by the call's index. */
+  private static Map<Integer, String> streamedArguments(List<String> data) {
+    Map<Integer, String> arguments = new java.util.TreeMap<>();
+    for (String d : data) {
+      if (d.equals("[DONE]")) {
+        continue;
+      }
+      for (JsonNode call : tree(utf8(d)).at("/choices/0/delta/tool_calls")) {
+        arguments.merge(
+            call.path("index").asInt(), call.at("/function/arguments").asText(""), String::concat);
+      }
+    }
+    return arguments;
+  }
+
+  @Test
+  void aStreamedToolCallWithoutInputHasTheEmptyObjectForArguments() {
+    // A tool without parameters: Anthropic streams no input but an empty fragment, Bedrock none.
+    String anthropic =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":30,\"output_tokens\":1}}}",
+            "content_block_start",
+            "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"toolu_1\",\"name\":\"get_random_number\",\"input\":{}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"\"}}",
+            "content_block_stop",
+            "{\"type\":\"content_block_stop\",\"index\":0}",
+            "content_block_start",
+            "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"toolu_2\",\"name\":\"weather\",\"input\":{}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"{\\\"city\\\":\\\"Oslo\\\"}\"}}",
+            "content_block_stop",
+            "{\"type\":\"content_block_stop\",\"index\":1}",
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
+                + "\"usage\":{\"output_tokens\":20}}",
+            "message_stop",
+            "{\"type\":\"message_stop\"}");
+    byte[] bedrock =
+        Fixtures.concat(
+            EventStreamMessage.event("messageStart", utf8("{\"role\":\"assistant\"}")).encode(),
+            EventStreamMessage.event(
+                    "contentBlockStart",
+                    utf8(
+                        "{\"contentBlockIndex\":0,\"start\":{\"toolUse\":{\"toolUseId\":\"t1\","
+                            + "\"name\":\"get_random_number\"}}}"))
+                .encode(),
+            EventStreamMessage.event("contentBlockStop", utf8("{\"contentBlockIndex\":0}"))
+                .encode(),
+            EventStreamMessage.event("messageStop", utf8("{\"stopReason\":\"tool_use\"}")).encode(),
+            EventStreamMessage.event(
+                    "metadata",
+                    utf8("{\"usage\":{\"inputTokens\":30,\"outputTokens\":20,\"totalTokens\":50}}"))
+                .encode());
+
+    assertThat(
+            streamedArguments(
+                data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(anthropic)))))
+        .containsExactly(Map.entry(0, "{}"), Map.entry(1, "{\"city\":\"Oslo\"}"));
+    assertThat(streamedArguments(data(answer(translate(Target.BEDROCK, STREAM_CALL), bedrock))))
+        .containsExactly(Map.entry(0, "{}"));
+  }
+
   @Test
   void aBedrockStreamCutBeforeItsMetadataEndsWithoutDoneSoItsLostUsageIsNotASuccess() {
     byte[] cut =
@@ -370,6 +481,28 @@ class AnswerTranslationTest {
                 .answer()
                 .contentType(200, "application/vnd.amazon.eventstream"))
         .isEqualTo("text/event-stream");
+  }
+
+  @Test
+  void aJsonAnswerThatIsNoJsonObjectFailsTheReadInsteadOfInventingAnEmptyCompletion() {
+    for (Target target : Target.values()) {
+      for (String backendBody : new String[] {"", " \n", "null", "[]", "\"ok\"", "42"}) {
+        TranslatedRequest request = translate(target, JSON_CALL);
+        InputStream body =
+            request
+                .answer()
+                .body(
+                    200,
+                    "application/json",
+                    name -> null,
+                    new ByteArrayInputStream(utf8(backendBody)));
+
+        assertThatThrownBy(body::readAllBytes)
+            .as(target.label + " answering '" + backendBody + "'")
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining("could not be translated");
+      }
+    }
   }
 
   @Test
@@ -536,6 +669,31 @@ class AnswerTranslationTest {
     assertThat(streamedText(data(read.toByteArray()))).isEqualTo("Hel");
     assertThat(failure).isNotNull().hasMessageContaining("could not be translated");
     assertThat(body.read()).isEqualTo(-1);
+  }
+
+  @Test
+  void anthropicMessageDeltaCountsGivenAsNullKeepTheMessageStartCounts() {
+    // Anthropic's message_delta names every count, those it does not report as null.
+    String stream =
+        sse(
+            "message_start",
+            "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":"
+                + "{\"input_tokens\":100,\"cache_creation_input_tokens\":40,"
+                + "\"cache_read_input_tokens\":20,\"output_tokens\":1}}}",
+            "content_block_delta",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                + "\"text\":\"Hi\"}}",
+            "message_delta",
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":"
+                + "{\"input_tokens\":null,\"output_tokens\":10,\"cache_read_input_tokens\":null,"
+                + "\"cache_creation_input_tokens\":null}}",
+            "message_stop",
+            "{\"type\":\"message_stop\"}");
+
+    List<String> data = data(answer(translate(Target.ANTHROPIC, STREAM_CALL), utf8(stream)));
+
+    JsonNode usage = tree(utf8(data.get(data.size() - 2))).path("usage");
+    assertThat(readBack(usage)).isEqualTo(new Usage(160, 10, 170, 20, 0, 40, 0, 0, 0));
   }
 
   @Test

@@ -31,6 +31,8 @@ class BackendJsonTest {
     "9223372036854775807",
     "9223372036854775808",
     "123456789012345678901234567890",
+    "12345678901234567890.25",
+    "1.50",
     "1e300",
     "true",
     "false",
@@ -61,7 +63,9 @@ class BackendJsonTest {
           .isEqualTo(tree.canConvertToLong() ? Math.max(0, tree.asLong()) : 0);
       assertThat(integer).as(value).isEqualTo(tree.asInt(500));
       assertThat(bool).as(value).isEqualTo(tree.asBoolean(false));
-      assertThat(compact).as(value).isEqualTo(Json.MAPPER.writeValueAsString(tree));
+      assertThat(compact)
+          .as(value)
+          .isEqualTo(Json.MAPPER.writeValueAsString(ChatRequest.EXACT.readTree(doc).get("v")));
     }
   }
 
@@ -130,12 +134,12 @@ class BackendJsonTest {
   void countsAreReadByNameInOnePass() throws IOException {
     long[] counts =
         BackendJson.read(
-            "{\"b\":2,\"skip\":{\"a\":9},\"a\":\"x\",\"c\":-4}",
-            json -> json.counts("a", "b", "d"));
+            "{\"b\":2,\"skip\":{\"a\":9},\"a\":\"x\",\"c\":-4,\"e\":null}",
+            json -> json.counts("a", "b", "d", "e"));
 
     long[] none = BackendJson.read("[1]", json -> json.counts("a"));
 
-    assertThat(counts).containsExactly(0, 2, -1);
+    assertThat(counts).containsExactly(0, 2, -1, -1);
     assertThat(none).isNull();
   }
 

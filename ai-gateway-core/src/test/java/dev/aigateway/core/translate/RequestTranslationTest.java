@@ -8,8 +8,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.core.routing.Backend;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -183,6 +185,117 @@ class RequestTranslationTest {
   }
 
   @Test
+  void toolCallArgumentsToolResultsAndSchemasKeepTheirNumbersExactly() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Pay.\"},"
+            + "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"pay\",\"arguments\":"
+            + "\"{\\\"amount\\\":12345678901234567890.25,\\\"rate\\\":1.50}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\","
+            + "\"content\":\"{\\\"balance\\\":98765432109876543210.75}\"}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"pay\",\"parameters\":"
+            + "{\"type\":\"object\",\"properties\":{\"amount\":{\"type\":\"number\","
+            + "\"maximum\":99999999999999999999.99}}}}}]}";
+
+    for (Target target : Target.values()) {
+      String body = new String(translate(target, request).body(), StandardCharsets.UTF_8);
+      assertThat(body)
+          .as(target.label)
+          .contains("12345678901234567890.25")
+          .contains("1.50")
+          .contains("99999999999999999999.99");
+    }
+    assertThat(new String(translate(Target.GEMINI, request).body(), StandardCharsets.UTF_8))
+        .contains("\"response\":{\"balance\":98765432109876543210.75}");
+  }
+
+  @Test
+  void systemMessagesWithoutTextSendNoEmptySystemToAnyTarget() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"\"},"
+            + "{\"role\":\"developer\",\"content\":[]},{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    assertThat(body(translate(Target.ANTHROPIC, request)).has("system")).isFalse();
+    assertThat(body(translate(Target.BEDROCK, request)).has("system")).isFalse();
+    assertThat(body(translate(Target.GEMINI, request)).has("systemInstruction")).isFalse();
+  }
+
+  @Test
+  void aMessageOfEmptyTextPartsSendsNoTurnWithoutContent() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},"
+            + "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"\"}]},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"\"},"
+            + "{\"type\":\"text\",\"text\":\"Still there?\"}]}]}";
+
+    for (Target target : Target.values()) {
+      JsonNode turns =
+          body(translate(target, request)).path(target == Target.GEMINI ? "contents" : "messages");
+      assertThat(turns.size()).as(target.label).isEqualTo(1);
+      assertThat(turns.path(0).path(target == Target.GEMINI ? "parts" : "content").size())
+          .as(target.label)
+          .isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aJpgDataUrlIsSentAsTheImageJpegEveryTargetNames() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\","
+            + "\"image_url\":{\"url\":\"data:image/JPG;base64,/9j/4AAQ\"}}]}]}";
+
+    assertThat(
+            body(translate(Target.ANTHROPIC, request))
+                .at("/messages/0/content/0/source/media_type")
+                .asText())
+        .isEqualTo("image/jpeg");
+    assertThat(
+            body(translate(Target.BEDROCK, request))
+                .at("/messages/0/content/0/image/format")
+                .asText())
+        .isEqualTo("jpeg");
+    assertThat(
+            body(translate(Target.GEMINI, request))
+                .at("/contents/0/parts/0/inlineData/mimeType")
+                .asText())
+        .isEqualTo("image/jpeg");
+  }
+
+  @Test
+  void whiteSpaceStopSequencesAreRefusedForAnthropicAndEmptyOnesLeftOut() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"stop\":[\"END\",\"\",\"\\n\"]}";
+
+    assertRefused(Target.ANTHROPIC, request, "stop[2]");
+    assertRefused(
+        Target.ANTHROPIC,
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stop\":\" \"}",
+        "stop");
+    assertThat(body(translate(Target.GEMINI, request)).at("/generationConfig/stopSequences"))
+        .containsExactly(new TextNode("END"), new TextNode("\n"));
+    assertThat(
+            body(translate(Target.ANTHROPIC, request.replace(",\"\\n\"", "")))
+                .path("stop_sequences"))
+        .containsExactly(new TextNode("END"));
+  }
+
+  @Test
+  void aConversationThatStartsWithTheAssistantIsRefusedForBedrock() {
+    String request =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"Be kind.\"},"
+            + "{\"role\":\"assistant\",\"content\":\"Hello! How can I help?\"},"
+            + "{\"role\":\"user\",\"content\":\"Tell me a joke.\"}]}";
+
+    assertRefused(Target.BEDROCK, request, "messages");
+    assertThatThrownBy(
+            () ->
+                translator(Target.BEDROCK)
+                    .check((ObjectNode) Fixtures.tree(Fixtures.utf8(request))))
+        .isInstanceOf(TranslationRefusedException.class);
+  }
+
+  @Test
   void anthropicGetsADefaultOutputAllowanceAndThePinnedVersion() {
     Backend pinned = Backend.anthropic("c", "https://api.anthropic.com/v1", "2024-01-01").build();
     TranslatedRequest request =
@@ -340,9 +453,15 @@ class RequestTranslationTest {
         "messages[0].tool_calls[0].function.arguments");
     assertRefused(
         Target.BEDROCK,
-        "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\","
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Go.\"},"
+            + "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\","
             + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}]}",
         "tools");
+    assertRefused(
+        Target.GEMINI,
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},"
+            + "{\"role\":\"assistant\",\"content\":\"Let me look.\",\"tool_calls\":\"f\"}]}",
+        "messages[1].tool_calls");
   }
 
   @Test
@@ -358,6 +477,22 @@ class RequestTranslationTest {
         .hasMessageContaining("Google Gemini");
     request.remove("n");
     translator(Target.GEMINI).check(request); // no refusal
+  }
+
+  @Test
+  void theAdmissionCheckAndTheTranslationReadWholeNumbersAlike() throws Exception {
+    for (String extra :
+        new String[] {
+          ",\"n\":1.0000000000000000001",
+          ",\"max_tokens\":64.00000000000000000001",
+          ",\"seed\":7.000000000000000000001"
+        }) {
+      String request =
+          "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]" + extra + "}";
+      ObjectNode tree = (ObjectNode) Fixtures.tree(Fixtures.utf8(request));
+      translator(Target.GEMINI).check(tree); // the gateway's tree: doubles
+      assertThat(translate(Target.GEMINI, request).body()).as(extra).isNotEmpty();
+    }
   }
 
   @Test
