@@ -432,6 +432,54 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aStreamThatEndsInAnErrorEventIsNeverStored() throws Exception {
+    // vLLM and other OpenAI-compatible servers report a failure that happens mid-stream in an error
+    // chunk, still under the 200 they began with, and then end the stream with [DONE] as usual.
+    String failed =
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+            + "\"assistant\",\"content\":\"The\"},\"finish_reason\":null}]}\n\n"
+            + "data: {\"error\":{\"message\":\"The engine failed.\",\"type\":"
+            + "\"InternalServerError\",\"param\":null,\"code\":500}}\n\n"
+            + "data: [DONE]\n\n";
+    String whole = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(sse(failed));
+    server.enqueue(sse(whole));
+    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+
+    assertThat(body(request)).isEqualTo(failed);
+    events.next();
+    String second;
+    try (Response response = call(request)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      second = response.body().string();
+    }
+
+    assertThat(second).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aJsonErrorAnsweredWithStatus200IsNeverStored() throws Exception {
+    String error =
+        "{\"error\":{\"message\":\"Upstream provider failed.\",\"type\":\"server_error\","
+            + "\"param\":null,\"code\":502}}";
+    String answer = chatCompletion("gpt-4o", 5, 5);
+    server.enqueue(json(error));
+    server.enqueue(json(answer));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    assertThat(body(request)).isEqualTo(error);
+    events.next();
+    try (Response response = call(request)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void aStreamTheAppCancelledIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));

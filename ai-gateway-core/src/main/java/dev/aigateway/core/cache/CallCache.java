@@ -320,7 +320,8 @@ public final class CallCache {
   }
 
   /**
-   * Stores the call's complete answer (and, for the semantic cache, its prompt vector).
+   * Stores the call's complete answer (and, for the semantic cache, its prompt vector), unless its
+   * body reports a failure ({@link dev.aigateway.core.wire.WireFormat#failedAnswer}).
    *
    * @param stream whether {@code body} is an event stream
    * @param body the backend's bytes, whole
@@ -330,6 +331,9 @@ public final class CallCache {
    */
   public void store(
       boolean stream, byte[] body, @Nullable String responseModel, Usage usage, Instant now) {
+    if (failedAnswer(stream, body)) {
+      return; // a 200 whose body reports a failure is no answer to give again
+    }
     if (stream) {
       body = endingEvent(body);
     }
@@ -355,6 +359,22 @@ public final class CallCache {
         log.warn("ai-gateway: vector store failed to store call {}: {}", callId, e.toString());
       }
     }
+  }
+
+  /** Whether the format finds a failure in the answer's body; a check that throws counts as one. */
+  private boolean failedAnswer(boolean stream, byte[] body) {
+    try {
+      if (!request.format().failedAnswer(body, stream)) {
+        return false;
+      }
+      log.debug("ai-gateway: call {} answered 200 with a failure in its body; not storing", callId);
+    } catch (RuntimeException e) {
+      log.warn(
+          "ai-gateway: reading call {}'s answer before storing failed; not storing: {}",
+          callId,
+          e.toString());
+    }
+    return true;
   }
 
   /**
