@@ -418,6 +418,66 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aStreamedLegacyFunctionCallIsNotAssembledIntoAnAnswerWithoutIt() throws Exception {
+    // The deprecated functions API streams its call in delta.function_call, which the assembled
+    // document would leave out: an empty answer ending in finish_reason "function_call".
+    String head =
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":";
+    String stream =
+        head
+            + "{\"role\":\"assistant\",\"content\":null,\"function_call\":{\"name\":"
+            + "\"get_weather\",\"arguments\":\"\"}},\"finish_reason\":null}],\"usage\":null}\n\n"
+            + head
+            + "{\"function_call\":{\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}},"
+            + "\"finish_reason\":null}],\"usage\":null}\n\n"
+            + head
+            + "{},\"finish_reason\":\"function_call\"}],\"usage\":null}\n\n"
+            + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,"
+            + "\"completion_tokens\":7,\"total_tokens\":27}}\n\n"
+            + "data: [DONE]\n\n";
+    String functions =
+        "\"functions\":[{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]";
+    server.enqueue(sse(stream));
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 7)));
+    body(chatRequest("gpt-4o", "Weather in Paris?", functions + ",\"stream\":true"));
+    events.next();
+
+    String document = body(chatRequest("gpt-4o", "Weather in Paris?", functions));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(document).isEqualTo(chatCompletion("gpt-4o", 20, 7));
+  }
+
+  @Test
+  void anAudioAnswerIsNotReplayedAsAStreamWithoutItsAudio() throws Exception {
+    // An answer spoken (modalities text and audio) has null content and the reply in
+    // message.audio, which the stream written from it would leave out: an empty answer.
+    String answer =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
+            + "\"gpt-4o-audio-preview\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+            + "\"assistant\",\"content\":null,\"refusal\":null,\"annotations\":[],\"audio\":"
+            + "{\"id\":\"audio_1\",\"data\":\"UklGRg==\",\"expires_at\":1,\"transcript\":"
+            + "\"Hello there\"}},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+            + "\"completion_tokens\":9,\"total_tokens\":14}}";
+    String audio =
+        "\"modalities\":[\"text\",\"audio\"],\"audio\":{\"voice\":\"alloy\",\"format\":"
+            + "\"pcm16\"}";
+    server.enqueue(json(answer));
+    server.enqueue(sse(chatStream("gpt-4o-audio-preview", true, 5, 9, true)));
+    body(chatRequest("gpt-4o-audio-preview", "Hi", audio));
+    events.next();
+
+    String streamed = body(chatRequest("gpt-4o-audio-preview", "Hi", audio + ",\"stream\":true"));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(streamed).isEqualTo(chatStream("gpt-4o-audio-preview", false, 0, 0, true));
+  }
+
+  @Test
   void aTruncatedStreamIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, false))); // no [DONE]
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
