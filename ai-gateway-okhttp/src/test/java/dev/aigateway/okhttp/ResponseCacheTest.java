@@ -540,6 +540,55 @@ class ResponseCacheTest {
   }
 
   @Test
+  void anAnswerTheProvidersContentFilterCutIsNeverStored() throws Exception {
+    // Azure OpenAI's (and OpenAI's) output filter cuts an answer off mid-way under the 200 it
+    // began with: the choice ends in finish_reason "content_filter", its text partial or empty.
+    String filtered =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
+            + "\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"The first step is\"},\"finish_reason\":\"content_filter\","
+            + "\"content_filter_results\":{\"violence\":{\"filtered\":true,\"severity\":"
+            + "\"medium\"}}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4,"
+            + "\"total_tokens\":9}}";
+    String head =
+        "data: {\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":";
+    String filteredStream =
+        head
+            + "{\"role\":\"assistant\",\"content\":\"The first\"},\"finish_reason\":null}],"
+            + "\"usage\":null}\n\n"
+            + head
+            + "{},\"finish_reason\":\"content_filter\"}],\"usage\":null}\n\n"
+            + "data: {\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,"
+            + "\"completion_tokens\":2,\"total_tokens\":7}}\n\n"
+            + "data: [DONE]\n\n";
+    String answer = chatCompletion("gpt-4o", 5, 5);
+    server.enqueue(json(filtered));
+    server.enqueue(json(answer));
+    server.enqueue(sse(filteredStream));
+    server.enqueue(sse(chatStream("gpt-4o", true, 5, 5, true)));
+    String request = chatRequest("gpt-4o", "How do I do it?", "");
+    String streamed = chatRequest("gpt-4o", "How do I do it again?", "\"stream\":true");
+
+    assertThat(body(request)).isEqualTo(filtered);
+    events.next();
+    try (Response response = call(request)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+    events.next();
+    body(streamed);
+    events.next();
+    try (Response response = call(streamed)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(4);
+  }
+
+  @Test
   void aStreamTheAppCancelledIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));

@@ -2,6 +2,7 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -17,22 +18,46 @@ final class FailedAnswers {
 
   private static final byte[] ERROR = "\"error\"".getBytes(StandardCharsets.US_ASCII);
 
+  private static final byte[] CONTENT_FILTER =
+      "\"content_filter\"".getBytes(StandardCharsets.US_ASCII);
+
   private FailedAnswers() {}
 
   /** Whether {@code body} (a JSON document, or server-sent events when {@code stream}) failed. */
   static boolean failed(byte[] body, boolean stream) {
-    if (!contains(body, ERROR)) {
-      return false; // nearly every answer: no member of that name anywhere
+    boolean error = contains(body, ERROR);
+    boolean filter = contains(body, CONTENT_FILTER);
+    if (!error && !filter) {
+      return false; // nearly every answer: neither string anywhere
     }
     if (!stream) {
-      return hasError(body, 0, body.length);
+      return (error && hasError(body, 0, body.length)) || (filter && filtered(body));
     }
     for (byte[] data : GeminiReplay.eventData(body)) {
-      if (hasError(data, 0, data.length)) {
+      if ((error && hasError(data, 0, data.length)) || (filter && filtered(data))) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the JSON document (or stream event) {@code json} was cut off by a content filter: a
+   * choice finished {@code content_filter}, or a response (a Responses API event's {@code
+   * response}) is incomplete for that reason.
+   */
+  private static boolean filtered(byte[] json) {
+    JsonNode document = Json.parseOrNull(json, 0, json.length);
+    if (document == null || !document.isObject()) {
+      return false;
+    }
+    for (JsonNode choice : document.path("choices")) {
+      if ("content_filter".equals(choice.path("finish_reason").textValue())) {
+        return true;
+      }
+    }
+    return "content_filter".equals(document.at("/incomplete_details/reason").textValue())
+        || "content_filter".equals(document.at("/response/incomplete_details/reason").textValue());
   }
 
   /** Whether the JSON object {@code json[from, to)} has a top-level {@code error} not null. */

@@ -240,7 +240,10 @@ abstract class OpenAiFormat implements WireFormat {
     return ERROR_CONTENT_TYPE;
   }
 
-  /** A JSON document or stream event with a top-level {@code error} ({@link FailedAnswers}). */
+  /**
+   * A JSON document or stream event with a top-level {@code error}, or a choice cut off by the
+   * content filter ({@link FailedAnswers}).
+   */
   @Override
   public final boolean failedAnswer(byte[] body, boolean stream) {
     return FailedAnswers.failed(body, stream);
