@@ -5,14 +5,24 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
 
 /**
- * Finds an OpenAI-shaped failure inside a 200 answer that ended complete: a JSON document, or a
- * stream event's data, whose top level has a non-null {@code error} member. OpenAI-compatible
- * servers (vLLM, proxies) report a failure met after the status was sent in an error chunk and then
- * end the stream with {@code [DONE]}; some proxies answer a backend's failure with a 200 and
- * OpenAI's error body; a Responses API response that {@code failed} holds its {@code error}. None
- * of them is an answer to keep. Read only when an answer is about to be stored.
+ * Finds what makes a 200 answer that ended complete no answer to keep; read only when an answer is
+ * about to be stored.
+ *
+ * <ul>
+ *   <li>OpenAI's shapes ({@link #failed}): a JSON document, or a stream event's data, whose top
+ *       level has an {@code error} member that is not null (OpenAI-compatible servers such as vLLM
+ *       report a failure met after the status was sent in an error chunk and then end the stream
+ *       with {@code [DONE]}; some proxies answer a backend's failure with a 200 and OpenAI's error
+ *       body; a Responses API response that {@code failed} holds its {@code error}); or an answer
+ *       the provider's content filter cut off (Azure OpenAI's and OpenAI's output filter ends a
+ *       choice with {@code finish_reason: "content_filter"}, its text partial or empty; a Responses
+ *       API response is incomplete with {@code incomplete_details.reason: "content_filter"}).
+ *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped.
+ * </ul>
  */
 final class FailedAnswers {
 
@@ -58,6 +68,57 @@ final class FailedAnswers {
     }
     return "content_filter".equals(document.at("/incomplete_details/reason").textValue())
         || "content_filter".equals(document.at("/response/incomplete_details/reason").textValue());
+  }
+
+  /** The finish reasons by which Gemini stops a candidate its filters flagged. */
+  private static final Set<String> GEMINI_FILTERED =
+      Set.of("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII");
+
+  private static final List<byte[]> GEMINI_FILTERED_BYTES =
+      GEMINI_FILTERED.stream()
+          .map(reason -> ('"' + reason + '"').getBytes(StandardCharsets.US_ASCII))
+          .toList();
+
+  /**
+   * Whether a Gemini answer (a document, an array of responses, or events when {@code stream}) has
+   * a candidate its safety filter, recitation check or block lists stopped: {@code finishReason}
+   * {@code SAFETY}, {@code RECITATION}, {@code BLOCKLIST}, {@code PROHIBITED_CONTENT} or {@code
+   * SPII}, the text partial or none.
+   */
+  static boolean geminiFiltered(byte[] body, boolean stream) {
+    boolean named = false;
+    for (int i = 0; i < GEMINI_FILTERED_BYTES.size() && !named; i++) {
+      named = contains(body, GEMINI_FILTERED_BYTES.get(i));
+    }
+    if (!named) {
+      return false; // nearly every answer
+    }
+    List<byte[]> responses =
+        stream
+            ? GeminiReplay.eventData(body)
+            : firstByte(body) == '[' ? GeminiReplay.elements(body) : List.of(body);
+    for (byte[] response : responses) {
+      JsonNode document = Json.parseOrNull(response, 0, response.length);
+      if (document == null) {
+        continue;
+      }
+      for (JsonNode candidate : document.path("candidates")) {
+        String reason = candidate.path("finishReason").textValue();
+        if (reason != null && GEMINI_FILTERED.contains(reason)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static int firstByte(byte[] body) {
+    for (byte b : body) {
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return b;
+      }
+    }
+    return -1;
   }
 
   /** Whether the JSON object {@code json[from, to)} has a top-level {@code error} not null. */

@@ -205,7 +205,8 @@ public interface WireFormat {
    * format's JSON document or stream event with a top-level {@code error} (OpenAI-compatible
    * servers end a stream that failed after its status with an error chunk and {@code [DONE]};
    * proxies answer a failure with a 200 and an error body), or a choice finished {@code
-   * content_filter} (a Responses API response incomplete for that reason); false by default. Called
+   * content_filter} (a Responses API response incomplete for that reason); a Gemini candidate its
+   * filters stopped ({@code finishReason} {@code SAFETY} and the like); false by default. Called
    * only when an answer is about to be stored.
    *
    * @param body the backend's bytes, whole
