@@ -54,6 +54,10 @@ public final class CallCache {
   private long tokensSaved;
   private String key;
   private boolean keyFailed;
+
+  /** Whether the last {@link #get} failed, rather than found nothing. */
+  private boolean readFailed;
+
   private SemanticPrompt prompt;
   private String semanticPartition;
   private float[] vector;
@@ -137,6 +141,11 @@ public final class CallCache {
       }
       CachedResponse cached = get(match.id());
       if (cached == null) {
+        if (readFailed) {
+          // The store did not answer (logged): the answer may well be there, so its prompt stays,
+          // and a store that fails one read is not asked for the other candidates' answers.
+          return null;
+        }
         removeVector(semantic, match.id()); // its answer expired or was evicted
         continue;
       }
@@ -233,10 +242,16 @@ public final class CallCache {
     return request.format().replay(cached, request.stream(), request.includeUsageRequested());
   }
 
+  /**
+   * The answer stored under {@code entryKey}, or null: when there is none, and when the store
+   * failed to answer ({@link #readFailed} then tells which).
+   */
   private CachedResponse get(String entryKey) {
+    readFailed = false;
     try {
       return config.store().get(partition, entryKey).orElse(null);
     } catch (RuntimeException e) {
+      readFailed = true;
       log.warn(
           "ai-gateway: response cache store failed on call {}; treating it as a miss: {}",
           callId,
