@@ -290,6 +290,19 @@ class SemanticCacheTest {
   }
 
   @Test
+  void aPromptTheModelFailedToEmbedIsNotEmbeddedAgainWhenItsAnswerIsStored() throws Exception {
+    // The answer is stored on the thread that reads the body's end: asking a model that just failed
+    // (or timed out) again there holds the application's last read for another embedding call.
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    model.failing = true;
+
+    body(chat("Anything", ""));
+
+    assertThat(model.calls.get()).isEqualTo(1);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void longConversationsSkipTheSemanticCache() throws Exception {
     client = clientWith(SemanticCache.builder(model).maxMessages(2).guard(SemanticHitGuard.NONE));
     server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));

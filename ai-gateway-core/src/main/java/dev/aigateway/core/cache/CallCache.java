@@ -63,6 +63,13 @@ public final class CallCache {
   private float[] vector;
 
   /**
+   * Whether the prompt was looked at for embedding already: a call embeds once, so a model that
+   * failed (or timed out) at the lookup is not asked again on the thread that reads the answer's
+   * end.
+   */
+  private boolean embedTried;
+
+  /**
    * @param partition the vary-by value (null: {@value #UNKNOWN_PARTITION})
    * @param model the model the call is for, after the pool's traffic split
    */
@@ -178,9 +185,10 @@ public final class CallCache {
     if (vector != null) {
       return true;
     }
-    if (semanticSkip != null) {
-      return false;
+    if (semanticSkip != null || embedTried) {
+      return false; // once a call: a model that failed is not asked again when storing
     }
+    embedTried = true;
     if (prompt == null) {
       prompt =
           SemanticPrompt.of(
