@@ -478,6 +478,28 @@ class ResponseCacheTest {
   }
 
   @Test
+  void anAnswerWhoseContentIsAListOfPartsIsNotReplayedAsAnEmptyStream() throws Exception {
+    // Some OpenAI-compatible servers (Mistral's reasoning models) answer with content as a list of
+    // parts; the stream written from it would carry no content at all.
+    String answer =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
+            + "\"magistral-medium\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":"
+            + "\"Two and two.\"}]},{\"type\":\"text\",\"text\":\"4\"}]},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":9,\"total_tokens\":14}}";
+    server.enqueue(json(answer));
+    server.enqueue(sse(chatStream("magistral-medium", true, 5, 9, true)));
+    body(chatRequest("magistral-medium", "What is 2+2?", ""));
+    events.next();
+
+    String streamed = body(chatRequest("magistral-medium", "What is 2+2?", "\"stream\":true"));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(streamed).isEqualTo(chatStream("magistral-medium", false, 0, 0, true));
+  }
+
+  @Test
   void aTruncatedStreamIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, false))); // no [DONE]
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));

@@ -113,7 +113,7 @@ final class OpenAiReplay {
    * probabilities in any choice, or (chat) a message or delta member other than its role, content,
    * refusal and tool calls that says something (not null, not empty), such as a legacy {@code
    * function_call}, spoken {@code audio}, a server's {@code reasoning_content} or {@code
-   * annotations}.
+   * annotations}, or content that is not a string (a list of parts, as some servers answer).
    */
   private static boolean carriesUnconverted(CachedResponse cached, boolean chat)
       throws IOException {
@@ -133,9 +133,14 @@ final class OpenAiReplay {
         }
         if (chat) {
           for (var member : choice.path(message).properties()) {
-            if (!CONVERTED_MESSAGE_MEMBERS.contains(member.getKey())
-                && saysSomething(member.getValue())) {
-              return true;
+            String name = member.getKey();
+            JsonNode value = member.getValue();
+            if (!saysSomething(value)) {
+              continue;
+            }
+            if (!CONVERTED_MESSAGE_MEMBERS.contains(name)
+                || (name.equals("content") && !value.isTextual())) {
+              return true; // content as a list of parts: the conversions carry text only
             }
           }
         }
