@@ -14,6 +14,7 @@ import dev.aigateway.api.CacheControl;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.core.AiGateway;
@@ -219,6 +220,31 @@ class ResponseCacheTest {
 
     assertThat(server.getRequestCount()).isEqualTo(1);
     assertThat(server.takeRequest().getHeaders().get("x-tenant")).isNull();
+  }
+
+  @Test
+  void aCallWhoseVaryByResolverFailsIsNeitherAnsweredFromNorStoredInTheCache() throws Exception {
+    // A tenant resolver that fails (a token it cannot parse) knows no tenant: sharing the one
+    // partition of calls without a value would hand one tenant's answer to another.
+    KeyResolver tenant =
+        request -> {
+          String token = request.header("x-tenant-token");
+          if (token.startsWith("broken")) {
+            throw new IllegalStateException("cannot read the tenant of " + token);
+          }
+          return token;
+        };
+    client = clientWith(ResponseCache.builder().varyBy(tenant));
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
+    String request = chatRequest("gpt-4o", "Summarise our roadmap", "");
+
+    body(request, "x-tenant-token", "broken-for-acme");
+    body(request, "x-tenant-token", "broken-for-globex");
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    events.next();
+    assertThat(events.next().cache().outcome()).isNotEqualTo(CacheOutcome.EXACT_HIT);
   }
 
   @Test
