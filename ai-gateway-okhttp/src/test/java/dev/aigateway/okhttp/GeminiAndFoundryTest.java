@@ -274,6 +274,33 @@ class GeminiAndFoundryTest {
   }
 
   @Test
+  void anAnswerGeminisSafetyFilterCutIsNeverStored() throws Exception {
+    // Gemini stops a candidate its safety filter (or recitation check) flags under the 200 it
+    // began with: finishReason SAFETY, the text partial or none.
+    String cut =
+        "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Elara found\"}],"
+            + "\"role\": \"model\"},\"finishReason\": \"SAFETY\",\"safetyRatings\": [{\"category\":"
+            + " \"HARM_CATEGORY_DANGEROUS_CONTENT\",\"probability\": \"HIGH\",\"blocked\": true}]}],"
+            + "\"usageMetadata\": {\"promptTokenCount\": 15,\"candidatesTokenCount\": 2,"
+            + "\"totalTokenCount\": 17},\"modelVersion\": \"gemini-2.0-flash-001\"}";
+    app.enqueue(answer(JSON_TYPE, cut));
+    app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));
+    app.enqueue(answer("text/event-stream", "data: " + cut + "\r\n\r\n"));
+    app.enqueue(answer("text/event-stream", GeminiBodies.EVENTS));
+    OkHttpClient client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    Request events = gemini(GeminiBodies.STREAM_PATH + "?alt=sse");
+
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(cut);
+    assertThat(call(client, gemini(GeminiBodies.GENERATE_PATH))).isEqualTo(GeminiBodies.ANSWER);
+    // the whole answer was stored: the streaming call is answered from it, so forget it first
+    client = client(AiGateway.builder().responseCache(ResponseCache.builder()));
+    assertThat(call(client, events)).isEqualTo("data: " + cut + "\r\n\r\n");
+    assertThat(call(client, events)).isEqualTo(GeminiBodies.EVENTS);
+
+    assertThat(app.getRequestCount()).isEqualTo(4);
+  }
+
+  @Test
   void theTemperatureStoreRuleReadsGenerationConfig() throws Exception {
     for (int i = 0; i < 3; i++) {
       app.enqueue(answer(JSON_TYPE, GeminiBodies.ANSWER));

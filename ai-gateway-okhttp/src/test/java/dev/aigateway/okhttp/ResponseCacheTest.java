@@ -14,6 +14,7 @@ import dev.aigateway.api.CacheControl;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
+import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.QuotaPeriod;
 import dev.aigateway.core.AiGateway;
@@ -222,6 +223,31 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aCallWhoseVaryByResolverFailsIsNeitherAnsweredFromNorStoredInTheCache() throws Exception {
+    // A tenant resolver that fails (a token it cannot parse) knows no tenant: sharing the one
+    // partition of calls without a value would hand one tenant's answer to another.
+    KeyResolver tenant =
+        request -> {
+          String token = request.header("x-tenant-token");
+          if (token.startsWith("broken")) {
+            throw new IllegalStateException("cannot read the tenant of " + token);
+          }
+          return token;
+        };
+    client = clientWith(ResponseCache.builder().varyBy(tenant));
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
+    String request = chatRequest("gpt-4o", "Summarise our roadmap", "");
+
+    body(request, "x-tenant-token", "broken-for-acme");
+    body(request, "x-tenant-token", "broken-for-globex");
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    events.next();
+    assertThat(events.next().cache().outcome()).isNotEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
   void nonOkAnswersAreNeverStored() throws Exception {
     server.enqueue(new MockResponse.Builder().code(500).body("{\"error\":{}}").build());
     server.enqueue(new MockResponse.Builder().code(429).body("{\"error\":{}}").build());
@@ -418,6 +444,88 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aStreamedLegacyFunctionCallIsNotAssembledIntoAnAnswerWithoutIt() throws Exception {
+    // The deprecated functions API streams its call in delta.function_call, which the assembled
+    // document would leave out: an empty answer ending in finish_reason "function_call".
+    String head =
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":";
+    String stream =
+        head
+            + "{\"role\":\"assistant\",\"content\":null,\"function_call\":{\"name\":"
+            + "\"get_weather\",\"arguments\":\"\"}},\"finish_reason\":null}],\"usage\":null}\n\n"
+            + head
+            + "{\"function_call\":{\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}},"
+            + "\"finish_reason\":null}],\"usage\":null}\n\n"
+            + head
+            + "{},\"finish_reason\":\"function_call\"}],\"usage\":null}\n\n"
+            + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,"
+            + "\"completion_tokens\":7,\"total_tokens\":27}}\n\n"
+            + "data: [DONE]\n\n";
+    String functions =
+        "\"functions\":[{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]";
+    server.enqueue(sse(stream));
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 7)));
+    body(chatRequest("gpt-4o", "Weather in Paris?", functions + ",\"stream\":true"));
+    events.next();
+
+    String document = body(chatRequest("gpt-4o", "Weather in Paris?", functions));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(document).isEqualTo(chatCompletion("gpt-4o", 20, 7));
+  }
+
+  @Test
+  void anAudioAnswerIsNotReplayedAsAStreamWithoutItsAudio() throws Exception {
+    // An answer spoken (modalities text and audio) has null content and the reply in
+    // message.audio, which the stream written from it would leave out: an empty answer.
+    String answer =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
+            + "\"gpt-4o-audio-preview\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+            + "\"assistant\",\"content\":null,\"refusal\":null,\"annotations\":[],\"audio\":"
+            + "{\"id\":\"audio_1\",\"data\":\"UklGRg==\",\"expires_at\":1,\"transcript\":"
+            + "\"Hello there\"}},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+            + "\"completion_tokens\":9,\"total_tokens\":14}}";
+    String audio =
+        "\"modalities\":[\"text\",\"audio\"],\"audio\":{\"voice\":\"alloy\",\"format\":"
+            + "\"pcm16\"}";
+    server.enqueue(json(answer));
+    server.enqueue(sse(chatStream("gpt-4o-audio-preview", true, 5, 9, true)));
+    body(chatRequest("gpt-4o-audio-preview", "Hi", audio));
+    events.next();
+
+    String streamed = body(chatRequest("gpt-4o-audio-preview", "Hi", audio + ",\"stream\":true"));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(streamed).isEqualTo(chatStream("gpt-4o-audio-preview", false, 0, 0, true));
+  }
+
+  @Test
+  void anAnswerWhoseContentIsAListOfPartsIsNotReplayedAsAnEmptyStream() throws Exception {
+    // Some OpenAI-compatible servers (Mistral's reasoning models) answer with content as a list of
+    // parts; the stream written from it would carry no content at all.
+    String answer =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
+            + "\"magistral-medium\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":[{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":"
+            + "\"Two and two.\"}]},{\"type\":\"text\",\"text\":\"4\"}]},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":9,\"total_tokens\":14}}";
+    server.enqueue(json(answer));
+    server.enqueue(sse(chatStream("magistral-medium", true, 5, 9, true)));
+    body(chatRequest("magistral-medium", "What is 2+2?", ""));
+    events.next();
+
+    String streamed = body(chatRequest("magistral-medium", "What is 2+2?", "\"stream\":true"));
+
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(streamed).isEqualTo(chatStream("magistral-medium", false, 0, 0, true));
+  }
+
+  @Test
   void aTruncatedStreamIsNeverStored() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, false))); // no [DONE]
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
@@ -429,6 +537,103 @@ class ResponseCacheTest {
 
     assertThat(server.getRequestCount()).isEqualTo(2);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
+  void aStreamThatEndsInAnErrorEventIsNeverStored() throws Exception {
+    // vLLM and other OpenAI-compatible servers report a failure that happens mid-stream in an error
+    // chunk, still under the 200 they began with, and then end the stream with [DONE] as usual.
+    String failed =
+        "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+            + "\"assistant\",\"content\":\"The\"},\"finish_reason\":null}]}\n\n"
+            + "data: {\"error\":{\"message\":\"The engine failed.\",\"type\":"
+            + "\"InternalServerError\",\"param\":null,\"code\":500}}\n\n"
+            + "data: [DONE]\n\n";
+    String whole = chatStream("gpt-4o", true, 11, 9, true);
+    server.enqueue(sse(failed));
+    server.enqueue(sse(whole));
+    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+
+    assertThat(body(request)).isEqualTo(failed);
+    events.next();
+    String second;
+    try (Response response = call(request)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      second = response.body().string();
+    }
+
+    assertThat(second).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aJsonErrorAnsweredWithStatus200IsNeverStored() throws Exception {
+    String error =
+        "{\"error\":{\"message\":\"Upstream provider failed.\",\"type\":\"server_error\","
+            + "\"param\":null,\"code\":502}}";
+    String answer = chatCompletion("gpt-4o", 5, 5);
+    server.enqueue(json(error));
+    server.enqueue(json(answer));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    assertThat(body(request)).isEqualTo(error);
+    events.next();
+    try (Response response = call(request)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void anAnswerTheProvidersContentFilterCutIsNeverStored() throws Exception {
+    // Azure OpenAI's (and OpenAI's) output filter cuts an answer off mid-way under the 200 it
+    // began with: the choice ends in finish_reason "content_filter", its text partial or empty.
+    String filtered =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
+            + "\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"The first step is\"},\"finish_reason\":\"content_filter\","
+            + "\"content_filter_results\":{\"violence\":{\"filtered\":true,\"severity\":"
+            + "\"medium\"}}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":4,"
+            + "\"total_tokens\":9}}";
+    String head =
+        "data: {\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":";
+    String filteredStream =
+        head
+            + "{\"role\":\"assistant\",\"content\":\"The first\"},\"finish_reason\":null}],"
+            + "\"usage\":null}\n\n"
+            + head
+            + "{},\"finish_reason\":\"content_filter\"}],\"usage\":null}\n\n"
+            + "data: {\"id\":\"chatcmpl-2\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,"
+            + "\"completion_tokens\":2,\"total_tokens\":7}}\n\n"
+            + "data: [DONE]\n\n";
+    String answer = chatCompletion("gpt-4o", 5, 5);
+    server.enqueue(json(filtered));
+    server.enqueue(json(answer));
+    server.enqueue(sse(filteredStream));
+    server.enqueue(sse(chatStream("gpt-4o", true, 5, 5, true)));
+    String request = chatRequest("gpt-4o", "How do I do it?", "");
+    String streamed = chatRequest("gpt-4o", "How do I do it again?", "\"stream\":true");
+
+    assertThat(body(request)).isEqualTo(filtered);
+    events.next();
+    try (Response response = call(request)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+    events.next();
+    body(streamed);
+    events.next();
+    try (Response response = call(streamed)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(4);
   }
 
   @Test

@@ -11,8 +11,12 @@ import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.GatewayEvent;
 import dev.aigateway.api.SemanticHitGuard;
+import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.EmbeddingModel;
+import dev.aigateway.api.spi.ResponseCacheStore;
 import dev.aigateway.core.AiGateway;
+import dev.aigateway.core.cache.InMemoryResponseCacheStore;
+import dev.aigateway.core.cache.InMemoryVectorStore;
 import dev.aigateway.core.cache.ResponseCache;
 import dev.aigateway.core.cache.SemanticCache;
 import java.io.IOException;
@@ -286,6 +290,19 @@ class SemanticCacheTest {
   }
 
   @Test
+  void aPromptTheModelFailedToEmbedIsNotEmbeddedAgainWhenItsAnswerIsStored() throws Exception {
+    // The answer is stored on the thread that reads the body's end: asking a model that just failed
+    // (or timed out) again there holds the application's last read for another embedding call.
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    model.failing = true;
+
+    body(chat("Anything", ""));
+
+    assertThat(model.calls.get()).isEqualTo(1);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void longConversationsSkipTheSemanticCache() throws Exception {
     client = clientWith(SemanticCache.builder(model).maxMessages(2).guard(SemanticHitGuard.NONE));
     server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
@@ -508,6 +525,69 @@ class SemanticCacheTest {
     events.next();
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
+  void anAnswerStoreThatFailsToAnswerLeavesTheMatchedPromptInTheVectorStore() throws Exception {
+    // A store that fails a read (a Redis timeout) says nothing of whether the answer is there: the
+    // prompt's vector must stay, or one slow read forgets a cached answer for every instance.
+    FlakyAnswers answers = new FlakyAnswers();
+    InMemoryVectorStore vectors = InMemoryVectorStore.builder().build();
+    client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .listener(events)
+                .responseCache(
+                    ResponseCache.builder()
+                        .store(answers)
+                        .semantic(
+                            SemanticCache.builder(model)
+                                .threshold(0.9)
+                                .guard(SemanticHitGuard.NONE)
+                                .vectorStore(vectors)))
+                .build());
+    String first = chatCompletion("gpt-4o", 20, 30);
+    String second = chatCompletion("gpt-4o", 21, 31);
+    server.enqueue(json(first));
+    server.enqueue(json(second));
+    model.put("How do I reset my password?", atCosine(1));
+    model.put("How can I reset my password?", atCosine(0.95));
+    model.put("How do I reset my password, please?", atCosine(1));
+
+    body(chat("How do I reset my password?", ""));
+    answers.failingReads = true;
+    body(chat("How can I reset my password?", ""));
+    answers.failingReads = false;
+    String replayed = body(chat("How do I reset my password, please?", ""));
+
+    assertThat(vectors.size()).isEqualTo(2);
+    assertThat(replayed).isEqualTo(first);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  /** An in-memory answer store whose reads fail while {@link #failingReads}. */
+  private static final class FlakyAnswers implements ResponseCacheStore {
+    private final InMemoryResponseCacheStore answers = InMemoryResponseCacheStore.create();
+    volatile boolean failingReads;
+
+    @Override
+    public Optional<CachedResponse> get(String partition, String key) {
+      if (failingReads) {
+        throw new IllegalStateException("answer store timed out");
+      }
+      return answers.get(partition, key);
+    }
+
+    @Override
+    public void put(String partition, String key, CachedResponse response) {
+      answers.put(partition, key, response);
+    }
+
+    @Override
+    public void remove(String partition, String key) {
+      answers.remove(partition, key);
+    }
   }
 
   private static final class ChosenVectors implements EmbeddingModel {

@@ -11,6 +11,8 @@ import dev.aigateway.core.pipeline.Exchange;
 import dev.aigateway.core.wire.ObservedBody;
 import dev.aigateway.core.wire.ResponseReadout;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The response-cache stage: looks the call up before it is sent (exact, then semantic) and answers
@@ -18,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * ended complete.
  */
 public final class CacheStage implements CallStage {
+
+  private static final Logger log = LoggerFactory.getLogger(CacheStage.class);
 
   private final Exchange exchange;
   private final ResponseCache config;
@@ -39,8 +43,24 @@ public final class CacheStage implements CallStage {
     if (!CallCache.serves(exchange.request().operation())) {
       return null;
     }
-    String partition =
-        config.varyBy() == null ? exchange.consumer() : exchange.resolve(config.varyBy());
+    String partition;
+    if (config.varyBy() == null) {
+      partition = exchange.consumer();
+    } else {
+      try {
+        partition = config.varyBy().resolve(exchange.request());
+      } catch (RuntimeException e) {
+        // No partition is known: sharing the one of calls without a value could serve one tenant
+        // another's answer, so the cache takes no part in the call. The exception's class only: a
+        // resolver that parses a token may quote it in its message.
+        log.warn(
+            "ai-gateway: cache vary-by resolver {} failed on call {}; the call is not cached: {}",
+            config.varyBy(),
+            exchange.callId(),
+            e.getClass().getName());
+        return null;
+      }
+    }
     cache =
         new CallCache(
             config, exchange.request(), exchange.callId(), partition, exchange.routedModel());

@@ -54,9 +54,20 @@ public final class CallCache {
   private long tokensSaved;
   private String key;
   private boolean keyFailed;
+
+  /** Whether the last {@link #get} failed, rather than found nothing. */
+  private boolean readFailed;
+
   private SemanticPrompt prompt;
   private String semanticPartition;
   private float[] vector;
+
+  /**
+   * Whether the prompt was looked at for embedding already: a call embeds once, so a model that
+   * failed (or timed out) at the lookup is not asked again on the thread that reads the answer's
+   * end.
+   */
+  private boolean embedTried;
 
   /**
    * @param partition the vary-by value (null: {@value #UNKNOWN_PARTITION})
@@ -137,6 +148,11 @@ public final class CallCache {
       }
       CachedResponse cached = get(match.id());
       if (cached == null) {
+        if (readFailed) {
+          // The store did not answer (logged): the answer may well be there, so its prompt stays,
+          // and a store that fails one read is not asked for the other candidates' answers.
+          return null;
+        }
         removeVector(semantic, match.id()); // its answer expired or was evicted
         continue;
       }
@@ -169,9 +185,10 @@ public final class CallCache {
     if (vector != null) {
       return true;
     }
-    if (semanticSkip != null) {
-      return false;
+    if (semanticSkip != null || embedTried) {
+      return false; // once a call: a model that failed is not asked again when storing
     }
+    embedTried = true;
     if (prompt == null) {
       prompt =
           SemanticPrompt.of(
@@ -233,10 +250,16 @@ public final class CallCache {
     return request.format().replay(cached, request.stream(), request.includeUsageRequested());
   }
 
+  /**
+   * The answer stored under {@code entryKey}, or null: when there is none, and when the store
+   * failed to answer ({@link #readFailed} then tells which).
+   */
   private CachedResponse get(String entryKey) {
+    readFailed = false;
     try {
       return config.store().get(partition, entryKey).orElse(null);
     } catch (RuntimeException e) {
+      readFailed = true;
       log.warn(
           "ai-gateway: response cache store failed on call {}; treating it as a miss: {}",
           callId,
@@ -320,7 +343,8 @@ public final class CallCache {
   }
 
   /**
-   * Stores the call's complete answer (and, for the semantic cache, its prompt vector).
+   * Stores the call's complete answer (and, for the semantic cache, its prompt vector), unless its
+   * body reports a failure ({@link dev.aigateway.core.wire.WireFormat#failedAnswer}).
    *
    * @param stream whether {@code body} is an event stream
    * @param body the backend's bytes, whole
@@ -330,6 +354,9 @@ public final class CallCache {
    */
   public void store(
       boolean stream, byte[] body, @Nullable String responseModel, Usage usage, Instant now) {
+    if (failedAnswer(stream, body)) {
+      return; // a 200 whose body reports a failure is no answer to give again
+    }
     if (stream) {
       body = endingEvent(body);
     }
@@ -355,6 +382,22 @@ public final class CallCache {
         log.warn("ai-gateway: vector store failed to store call {}: {}", callId, e.toString());
       }
     }
+  }
+
+  /** Whether the format finds a failure in the answer's body; a check that throws counts as one. */
+  private boolean failedAnswer(boolean stream, byte[] body) {
+    try {
+      if (!request.format().failedAnswer(body, stream)) {
+        return false;
+      }
+      log.debug("ai-gateway: call {} answered 200 with a failure in its body; not storing", callId);
+    } catch (RuntimeException e) {
+      log.warn(
+          "ai-gateway: reading call {}'s answer before storing failed; not storing: {}",
+          callId,
+          e.toString());
+    }
+    return true;
   }
 
   /**

@@ -219,7 +219,8 @@ public final class ResponseCache {
     /**
      * What partitions the cache: a call only ever sees answers stored under the same value (a
      * tenant, a consumer, a user...). Default: the call's consumer. A resolver that yields nothing
-     * puts the call in the partition {@code "unknown"}.
+     * puts the call in the partition {@code "unknown"}; a call whose resolver throws is neither
+     * answered from the cache nor stored in it (no partition is known).
      */
     public Builder varyBy(KeyResolver varyBy) {
       this.varyBy = Objects.requireNonNull(varyBy, "varyBy");

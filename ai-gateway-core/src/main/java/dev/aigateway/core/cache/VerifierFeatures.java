@@ -181,7 +181,6 @@ final class VerifierFeatures {
   static final int IN_CONTEXT_CACHE_SIZE = 1_000;
 
   private static final Pattern TOKEN = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N}'.:%-]*");
-  private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,:]\\d+)*");
   private static final Set<String> NEGATIONS =
       Set.of("not", "no", "never", "none", "nobody", "nothing", "without", "n't", "cannot");
 
@@ -678,14 +677,45 @@ final class VerifierFeatures {
     return out;
   }
 
-  private static List<String> numbers(String text) {
+  /**
+   * The numbers of a prompt, sorted: each run of ASCII digits groups joined by single dots, commas
+   * or colons ({@code 1,000}, {@code 3.14}, {@code 10:30}), its commas dropped. Read by a scan, not
+   * a regular expression: a group repeated per separator recurses once per group, and a prompt
+   * listing some thousands of numbers (7,3,9,…) would exhaust the stack.
+   */
+  static List<String> numbers(String text) {
     List<String> out = new ArrayList<>();
-    Matcher m = NUMBER.matcher(text);
-    while (m.find()) {
-      out.add(m.group().replace(",", ""));
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      if (!asciiDigit(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      int start = i;
+      i = digitsEnd(text, i);
+      while (i + 1 < n && separator(text.charAt(i)) && asciiDigit(text.charAt(i + 1))) {
+        i = digitsEnd(text, i + 1);
+      }
+      out.add(text.substring(start, i).replace(",", ""));
     }
     out.sort(null);
     return out;
+  }
+
+  private static int digitsEnd(String text, int i) {
+    while (i < text.length() && asciiDigit(text.charAt(i))) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean asciiDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean separator(char c) {
+    return c == '.' || c == ',' || c == ':';
   }
 
   /** Capitalised words that do not open a sentence, lower case, sorted. */

@@ -22,10 +22,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>JSON to stream: the event sequence Anthropic sends, each with its {@code event:} line:
  *       {@code message_start} (the message without content, with its input counts and {@code
  *       output_tokens} 0), per content block {@code content_block_start}, one {@code
- *       content_block_delta} with the block's whole text ({@code text_delta}), tool input ({@code
- *       input_json_delta}) or thinking ({@code thinking_delta}, then its {@code signature_delta}),
- *       {@code content_block_stop}; then {@code message_delta} (stop reason and sequence, the
- *       usage) and {@code message_stop}.
+ *       content_block_delta} per citation of a text block ({@code citations_delta}) and one with
+ *       the block's whole text ({@code text_delta}), tool input ({@code input_json_delta}) or
+ *       thinking ({@code thinking_delta}, then its {@code signature_delta}), {@code
+ *       content_block_stop}; then {@code message_delta} (stop reason and sequence, the usage) and
+ *       {@code message_stop}.
  *   <li>Stream to JSON: {@code message_start}'s message with the blocks assembled by index (text,
  *       thinking and signature concatenated, tool input parsed from its concatenated JSON) and
  *       {@code message_delta}'s stop reason, stop sequence and usage. A stream that did not end in
@@ -114,6 +115,16 @@ final class AnthropicReplay {
       case "text" -> {
         startBlock.put("text", "");
         startBlock.remove("citations");
+        // Each citation of the block is a citations_delta of its own, before the text it cites.
+        JsonNode citations = block.get("citations");
+        if (citations != null && citations.isArray()) {
+          for (JsonNode citation : citations) {
+            ObjectNode delta = NODES.objectNode();
+            delta.put("type", "citations_delta");
+            delta.set("citation", citation);
+            deltas.add(delta);
+          }
+        }
         deltas.add(delta("text_delta", "text", block.path("text").asText("")));
       }
       case "thinking" -> {

@@ -48,13 +48,17 @@ final class BedrockReplay {
    * The ConverseStream events of a Converse answer: {@code messageStart}, per text block a {@code
    * contentBlockDelta} and {@code contentBlockStop}, {@code messageStop} with the stop reason, and
    * {@code metadata} with the answer's usage. Null when the answer holds anything but text (tool
-   * use, images: their stream events are not rebuilt).
+   * use, images: their stream events are not rebuilt), or a guardrail's {@code trace} or a model's
+   * {@code additionalModelResponseFields}, which the events written would not carry.
    */
   static byte @Nullable [] converseAsStream(byte[] document) {
     JsonNode answer = Json.parseOrNull(document, 0, document.length);
     JsonNode message = answer == null ? null : answer.path("output").get("message");
-    if (message == null || !message.path("content").isArray()) {
-      return null;
+    if (message == null
+        || !message.path("content").isArray()
+        || saysSomething(answer.get("trace"))
+        || saysSomething(answer.get("additionalModelResponseFields"))) {
+      return null; // the events written carry neither a guardrail's trace nor a model's fields
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(document.length * 2);
     ObjectNode start = Json.MAPPER.createObjectNode();
@@ -89,7 +93,9 @@ final class BedrockReplay {
 
   /**
    * The Converse answer a stored ConverseStream amounts to: its text blocks, stop reason and usage.
-   * Null when it holds anything but text, or did not end with its {@code metadata}.
+   * Null when it holds anything but text, a guardrail's {@code trace} or a model's {@code
+   * additionalModelResponseFields} (the answer assembled would drop them), or did not end with its
+   * {@code metadata}.
    */
   static byte @Nullable [] streamAsConverse(byte[] stream) {
     List<EventStreamMessage> messages = messages(stream);
@@ -120,8 +126,16 @@ final class BedrockReplay {
           }
           blocks.get(index).append(text.textValue());
         }
-        case "messageStop" -> stopReason = event.path("stopReason").asText(null);
+        case "messageStop" -> {
+          if (saysSomething(event.get("additionalModelResponseFields"))) {
+            return null; // the answer assembled does not carry them
+          }
+          stopReason = event.path("stopReason").asText(null);
+        }
         case "metadata" -> {
+          if (saysSomething(event.get("trace"))) {
+            return null; // nor a guardrail's trace
+          }
           usage = event.get("usage");
           ended = true;
         }
@@ -146,6 +160,11 @@ final class BedrockReplay {
     } catch (IOException e) {
       throw new IllegalStateException("cannot serialise a tree", e);
     }
+  }
+
+  /** Whether a member's value is there and not null, nor an empty object or array. */
+  private static boolean saysSomething(@Nullable JsonNode value) {
+    return value != null && !value.isNull() && !(value.isContainerNode() && value.isEmpty());
   }
 
   private static void write(ByteArrayOutputStream out, String eventType, ObjectNode payload) {

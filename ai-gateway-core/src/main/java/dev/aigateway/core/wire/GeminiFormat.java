@@ -683,6 +683,15 @@ final class GeminiFormat implements ModelInPath {
   }
 
   /**
+   * A candidate Gemini's filters stopped ({@code finishReason} {@code SAFETY}, {@code RECITATION},
+   * {@code BLOCKLIST}, {@code PROHIBITED_CONTENT}, {@code SPII}): its text is partial or none.
+   */
+  @Override
+  public boolean failedAnswer(byte[] body, boolean stream) {
+    return FailedAnswers.geminiFiltered(body, stream);
+  }
+
+  /**
    * Gemini API (and any other flavour, taken to serve Gemini's protocol): {@code
    * {base}/v1beta/models/{model}:{method}} (a base ending in {@code /v1beta} or {@code /v1} used as
    * is); Vertex AI: {@code {base}/publishers/google/models/{model}:{method}}. A model naming its

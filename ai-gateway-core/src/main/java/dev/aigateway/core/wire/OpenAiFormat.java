@@ -240,6 +240,15 @@ abstract class OpenAiFormat implements WireFormat {
     return ERROR_CONTENT_TYPE;
   }
 
+  /**
+   * A JSON document or stream event with a top-level {@code error}, or a choice cut off by the
+   * content filter ({@link FailedAnswers}).
+   */
+  @Override
+  public final boolean failedAnswer(byte[] body, boolean stream) {
+    return FailedAnswers.failed(body, stream);
+  }
+
   @Override
   public final @Nullable Replayed replay(
       CachedResponse cached, boolean stream, boolean includeUsage) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -35,7 +36,9 @@ import org.jspecify.annotations.Nullable;
  *       document the backend would have answered: text concatenated per choice, tool-call arguments
  *       concatenated per call, finish reasons and usage kept. A stream stored without usage cannot
  *       give the {@code usage} every JSON answer has: a miss.
- *   <li>An answer with token log probabilities ({@code logprobs}) is not converted: a miss.
+ *   <li>An answer with token log probabilities ({@code logprobs}), or a chat message or delta
+ *       member the conversions do not carry (a legacy {@code function_call}, {@code audio}, a
+ *       server's {@code reasoning_content}, {@code annotations}), is not converted: a miss.
  * </ul>
  */
 final class OpenAiReplay {
@@ -79,8 +82,8 @@ final class OpenAiReplay {
         return null;
       }
       boolean chat = operation == Operation.CHAT_COMPLETIONS;
-      if (carriesLogprobs(cached)) {
-        return null; // the conversions do not carry token log probabilities: they would be lost
+      if (carriesUnconverted(cached, chat)) {
+        return null; // the conversion would drop part of the answer (log probabilities, audio...)
       }
       if (stream) {
         JsonNode document = Json.MAPPER.readTree(cached.body());
@@ -98,8 +101,22 @@ final class OpenAiReplay {
     }
   }
 
-  /** Whether any choice of the stored answer (or of any chunk of it) has log probabilities. */
-  private static boolean carriesLogprobs(CachedResponse cached) throws IOException {
+  /**
+   * The members of a chat answer's message (JSON) or of its chunks' deltas (stream) that the
+   * conversions carry over; an answer with any other one is not converted.
+   */
+  private static final Set<String> CONVERTED_MESSAGE_MEMBERS =
+      Set.of("role", "content", "refusal", "tool_calls");
+
+  /**
+   * Whether the stored answer holds what a conversion to the other form would drop: token log
+   * probabilities in any choice, or (chat) a message or delta member other than its role, content,
+   * refusal and tool calls that says something (not null, not empty), such as a legacy {@code
+   * function_call}, spoken {@code audio}, a server's {@code reasoning_content} or {@code
+   * annotations}, or content that is not a string (a list of parts, as some servers answer).
+   */
+  private static boolean carriesUnconverted(CachedResponse cached, boolean chat)
+      throws IOException {
     List<JsonNode> documents = new ArrayList<>();
     if (cached.format() == CachedResponse.Format.SSE) {
       for (String data : dataOf(cached.body())) {
@@ -108,15 +125,39 @@ final class OpenAiReplay {
     } else {
       documents.add(Json.MAPPER.readTree(cached.body()));
     }
+    String message = cached.format() == CachedResponse.Format.SSE ? "delta" : "message";
     for (JsonNode document : documents) {
       for (JsonNode choice : document.path("choices")) {
-        JsonNode logprobs = choice.get("logprobs");
-        if (logprobs != null && !logprobs.isNull()) {
+        if (saysSomething(choice.get("logprobs"))) {
           return true;
+        }
+        if (chat) {
+          for (var member : choice.path(message).properties()) {
+            String name = member.getKey();
+            JsonNode value = member.getValue();
+            if (!saysSomething(value)) {
+              continue;
+            }
+            if (!CONVERTED_MESSAGE_MEMBERS.contains(name)
+                || (name.equals("content") && !value.isTextual())) {
+              return true; // content as a list of parts: the conversions carry text only
+            }
+          }
         }
       }
     }
     return false;
+  }
+
+  /** Whether a member's value is there and not null, nor an empty string, array or object. */
+  private static boolean saysSomething(@Nullable JsonNode value) {
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (value.isTextual()) {
+      return !value.textValue().isEmpty();
+    }
+    return !value.isContainerNode() || !value.isEmpty();
   }
 
   /** Whether a stored chat or completions stream reports usage (its usage chunk, or any other). */

@@ -70,6 +70,26 @@ class LearnedVerifierTest {
   }
 
   @Test
+  void aLongRunOfSeparatedNumbersIsReadWithoutExhaustingTheStack() {
+    // A prompt listing thousands of numbers joined by commas (or dots, as in a long version or
+    // address) is one number run: read without a regular expression's recursion per separator.
+    String numbers = "Sort these: " + "7,".repeat(20_000) + "7";
+    String other = "Sort these: " + "7,".repeat(19_999) + "8,7";
+
+    double[] same = features(numbers, numbers);
+    double[] differ = features(numbers, other);
+
+    assertThat(feature(same, "numbers_differ")).isZero();
+    assertThat(feature(differ, "numbers_differ")).isEqualTo(1);
+    assertThat(
+            LearnedVerifier.builder(axes)
+                .wordRelations(RELATIONS)
+                .build()
+                .objection(numbers, other, 0.95))
+        .isPresent();
+  }
+
+  @Test
   void numbersAreComparedByValueAndNamesByTheirWords() {
     double[] words = features("List five ideas for a party.", "List 5 ideas for a party.");
     assertThat(feature(words, "number_values_differ")).isZero();

@@ -172,6 +172,25 @@ class AnthropicMessagesFormatTest {
   }
 
   @Test
+  void aMessageWithCitationsTurnedIntoAStreamKeepsThem() throws IOException {
+    // An answer grounded in documents cites them per text block; Anthropic streams each citation
+    // as a citations_delta of the block.
+    String document =
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+            + "\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"According to "
+            + "the document, \"},{\"type\":\"text\",\"text\":\"the grass is green\",\"citations\":"
+            + "[{\"type\":\"char_location\",\"cited_text\":\"The grass is green.\","
+            + "\"document_index\":0,\"document_title\":\"Example\",\"start_char_index\":0,"
+            + "\"end_char_index\":20}]}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":610,\"output_tokens\":12}}";
+
+    Replayed stream = FORMAT.replay(cached(CachedResponse.Format.JSON, document), true, false);
+
+    assertThat(new String(stream.body(), UTF_8)).contains("\"type\":\"citations_delta\"");
+    assertThat(AnthropicReplay.toMessage(stream.body())).isEqualTo(Json.MAPPER.readTree(document));
+  }
+
+  @Test
   void aStreamThatNeverStoppedIsNotTurnedIntoAMessage() {
     String cut = TOOL_USE_STREAM.substring(0, TOOL_USE_STREAM.indexOf("event: message_stop"));
 

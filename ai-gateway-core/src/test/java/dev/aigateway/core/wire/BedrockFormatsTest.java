@@ -362,6 +362,44 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void anAnswerWithItsGuardrailTraceIsNotReplayedInTheFormThatWouldDropIt() throws IOException {
+    // Asked with guardrailConfig.trace enabled, Converse answers with the guardrail's trace (and a
+    // model may add additionalModelResponseFields); ConverseStream sends the trace in its metadata.
+    String traced =
+        CONVERSE_ANSWER.replace(
+            ",\"metrics\"",
+            ",\"trace\":{\"guardrail\":{\"modelOutput\":[\"Red.\"],\"outputAssessments\":{}}},"
+                + "\"metrics\"");
+    CachedResponse json =
+        new CachedResponse(
+            CachedResponse.Format.JSON, utf8(traced), null, Usage.of(1, 1), Instant.EPOCH);
+    java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+    for (String[] event :
+        new String[][] {
+          {"messageStart", "{\"role\":\"assistant\"}"},
+          {"contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Red.\"}}"},
+          {"contentBlockStop", "{\"contentBlockIndex\":0}"},
+          {"messageStop", "{\"stopReason\":\"end_turn\"}"},
+          {
+            "metadata",
+            "{\"usage\":{\"inputTokens\":21,\"outputTokens\":4,\"totalTokens\":25},"
+                + "\"metrics\":{\"latencyMs\":412},\"trace\":{\"guardrail\":{\"modelOutput\":"
+                + "[\"Red.\"]}}}"
+          }
+        }) {
+      stream.writeBytes(EventStreamMessage.event(event[0], utf8(event[1])).encode());
+    }
+    CachedResponse streamed =
+        new CachedResponse(
+            CachedResponse.Format.SSE, stream.toByteArray(), null, Usage.of(21, 4), Instant.EPOCH);
+
+    assertThat(BedrockConverseFormat.CONVERSE_STREAM.replay(json, true, false)).isNull();
+    assertThat(BedrockConverseFormat.CONVERSE.replay(streamed, false, false)).isNull();
+    assertThat(BedrockConverseFormat.CONVERSE.replay(json, false, false).body())
+        .isEqualTo(utf8(traced));
+  }
+
+  @Test
   void aStoredStreamReplaysReframedAndAsItsJsonAnswer() throws IOException {
     byte[] stream = converseStream();
     byte[] withTail = java.util.Arrays.copyOf(stream, stream.length + 2);

@@ -1,0 +1,160 @@
+package dev.aigateway.core.wire;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Finds what makes a 200 answer that ended complete no answer to keep; read only when an answer is
+ * about to be stored.
+ *
+ * <ul>
+ *   <li>OpenAI's shapes ({@link #failed}): a JSON document, or a stream event's data, whose top
+ *       level has an {@code error} member that is not null (OpenAI-compatible servers such as vLLM
+ *       report a failure met after the status was sent in an error chunk and then end the stream
+ *       with {@code [DONE]}; some proxies answer a backend's failure with a 200 and OpenAI's error
+ *       body; a Responses API response that {@code failed} holds its {@code error}); or an answer
+ *       the provider's content filter cut off (Azure OpenAI's and OpenAI's output filter ends a
+ *       choice with {@code finish_reason: "content_filter"}, its text partial or empty; a Responses
+ *       API response is incomplete with {@code incomplete_details.reason: "content_filter"}).
+ *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped.
+ * </ul>
+ */
+final class FailedAnswers {
+
+  private static final byte[] ERROR = "\"error\"".getBytes(StandardCharsets.US_ASCII);
+
+  private static final byte[] CONTENT_FILTER =
+      "\"content_filter\"".getBytes(StandardCharsets.US_ASCII);
+
+  private FailedAnswers() {}
+
+  /** Whether {@code body} (a JSON document, or server-sent events when {@code stream}) failed. */
+  static boolean failed(byte[] body, boolean stream) {
+    boolean error = contains(body, ERROR);
+    boolean filter = contains(body, CONTENT_FILTER);
+    if (!error && !filter) {
+      return false; // nearly every answer: neither string anywhere
+    }
+    if (!stream) {
+      return (error && hasError(body, 0, body.length)) || (filter && filtered(body));
+    }
+    for (byte[] data : GeminiReplay.eventData(body)) {
+      if ((error && hasError(data, 0, data.length)) || (filter && filtered(data))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the JSON document (or stream event) {@code json} was cut off by a content filter: a
+   * choice finished {@code content_filter}, or a response (a Responses API event's {@code
+   * response}) is incomplete for that reason.
+   */
+  private static boolean filtered(byte[] json) {
+    JsonNode document = Json.parseOrNull(json, 0, json.length);
+    if (document == null || !document.isObject()) {
+      return false;
+    }
+    for (JsonNode choice : document.path("choices")) {
+      if ("content_filter".equals(choice.path("finish_reason").textValue())) {
+        return true;
+      }
+    }
+    return "content_filter".equals(document.at("/incomplete_details/reason").textValue())
+        || "content_filter".equals(document.at("/response/incomplete_details/reason").textValue());
+  }
+
+  /** The finish reasons by which Gemini stops a candidate its filters flagged. */
+  private static final Set<String> GEMINI_FILTERED =
+      Set.of("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII");
+
+  private static final List<byte[]> GEMINI_FILTERED_BYTES =
+      GEMINI_FILTERED.stream()
+          .map(reason -> ('"' + reason + '"').getBytes(StandardCharsets.US_ASCII))
+          .toList();
+
+  /**
+   * Whether a Gemini answer (a document, an array of responses, or events when {@code stream}) has
+   * a candidate its safety filter, recitation check or block lists stopped: {@code finishReason}
+   * {@code SAFETY}, {@code RECITATION}, {@code BLOCKLIST}, {@code PROHIBITED_CONTENT} or {@code
+   * SPII}, the text partial or none.
+   */
+  static boolean geminiFiltered(byte[] body, boolean stream) {
+    boolean named = false;
+    for (int i = 0; i < GEMINI_FILTERED_BYTES.size() && !named; i++) {
+      named = contains(body, GEMINI_FILTERED_BYTES.get(i));
+    }
+    if (!named) {
+      return false; // nearly every answer
+    }
+    List<byte[]> responses =
+        stream
+            ? GeminiReplay.eventData(body)
+            : firstByte(body) == '[' ? GeminiReplay.elements(body) : List.of(body);
+    for (byte[] response : responses) {
+      JsonNode document = Json.parseOrNull(response, 0, response.length);
+      if (document == null) {
+        continue;
+      }
+      for (JsonNode candidate : document.path("candidates")) {
+        String reason = candidate.path("finishReason").textValue();
+        if (reason != null && GEMINI_FILTERED.contains(reason)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static int firstByte(byte[] body) {
+    for (byte b : body) {
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return b;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether the JSON object {@code json[from, to)} has a top-level {@code error} not null. */
+  private static boolean hasError(byte[] json, int from, int to) {
+    try (JsonParser parser = Json.MAPPER.getFactory().createParser(json, from, to - from)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("error".equals(name) && value != JsonToken.VALUE_NULL) {
+          return true;
+        }
+        parser.skipChildren();
+      }
+      return false;
+    } catch (IOException | RuntimeException e) {
+      return false; // not JSON: nothing OpenAI-shaped to find
+    }
+  }
+
+  private static boolean contains(byte[] bytes, byte[] part) {
+    int last = bytes.length - part.length;
+    outer:
+    for (int i = 0; i <= last; i++) {
+      if (bytes[i] != part[0]) {
+        continue;
+      }
+      for (int k = 1; k < part.length; k++) {
+        if (bytes[i + k] != part[k]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+}
