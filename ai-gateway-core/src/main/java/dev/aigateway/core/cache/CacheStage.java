@@ -82,7 +82,8 @@ public final class CacheStage implements CallStage {
         || exchange.outcome() != CallOutcome.SUCCESS
         || readout == null
         || !readout.complete()
-        || readout.answerPending()) {
+        || readout.answerPending()
+        || readout.errorDocument()) {
       return;
     }
     byte[] body = observed.captured();

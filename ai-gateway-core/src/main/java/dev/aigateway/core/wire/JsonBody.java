@@ -112,8 +112,7 @@ public final class JsonBody extends ObservedBody {
       readout.learn(plain);
       plain = null;
     } else if (copy != null && !overflow) {
-      reader.read(readout, copy, 0, copied);
-      copy = null;
+      readCopy();
     }
   }
 
@@ -123,9 +122,15 @@ public final class JsonBody extends ObservedBody {
       readout.learn(plain);
       plain = null;
     } else if (copy != null) {
-      reader.read(readout, copy, 0, copied);
-      copy = null;
+      readCopy();
     }
     end(CallOutcome.SUCCESS, null);
+  }
+
+  /** Reads the whole document copied, and notes whether it is an error document. */
+  private void readCopy() {
+    reader.read(readout, copy, 0, copied);
+    readout.noteIfErrorDocument(copy, 0, copied);
+    copy = null;
   }
 }

@@ -70,6 +70,9 @@ public final class ResponseReadout {
   /** The {@code id} of the response still to be generated, or null ({@link #pendingId}). */
   private String pendingId;
 
+  /** Whether the document read is an error document ({@link #errorDocument}). */
+  private boolean errorDocument;
+
   /** Chat chunks whose text is not read yet; null when none. */
   private DeferredChunks deferred;
 
@@ -337,6 +340,43 @@ public final class ResponseReadout {
    */
   public String pendingId() {
     return pendingId;
+  }
+
+  /**
+   * Whether the whole document read is an error, though its status said success: it reported no
+   * usage and has a top-level {@code error} object, the shape in which OpenAI, Azure OpenAI, Gemini
+   * and Anthropic ({@code {"type":"error","error":{...}}}) write their errors (some
+   * OpenAI-compatible services and proxies answer an error with a 200). It is no answer to store in
+   * the response cache.
+   */
+  public boolean errorDocument() {
+    return errorDocument;
+  }
+
+  /**
+   * Notes whether the whole document {@code doc[from, to)}, just read, is an error document ({@link
+   * #errorDocument}): only when it reported no usage, so an answer, which reports usage, is never
+   * looked at again. The top-level members are read with Jackson's streaming parser, each value but
+   * {@code error} skipped.
+   */
+  void noteIfErrorDocument(byte[] doc, int from, int to) {
+    if (usage != null || later != null) {
+      return;
+    }
+    try (JsonParser p = JSON.createParser(doc, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        if (p.nextToken() == JsonToken.START_OBJECT && name.equals("error")) {
+          errorDocument = true;
+          return;
+        }
+        p.skipChildren();
+      }
+    } catch (IOException | RuntimeException e) {
+      // not JSON: no error document either (nothing was learnt from it)
+    }
   }
 
   private static boolean isPendingResponse(JsonNode doc) {
