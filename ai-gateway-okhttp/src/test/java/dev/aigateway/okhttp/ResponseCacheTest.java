@@ -297,6 +297,31 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aStreamThatReportsAnErrorBeforeItsEndMarkerIsNeverStored() throws Exception {
+    // vLLM and other OpenAI-compatible servers report a failure during a stream as an event
+    // holding an error object, then end the stream with [DONE] as usual.
+    String head =
+        "data: {\"id\":\"chatcmpl-9\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+            + "\"assistant\",\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n";
+    String failed =
+        head
+            + "data: {\"error\":{\"message\":\"CUDA out of memory\",\"type\":"
+            + "\"InternalServerError\",\"param\":null,\"code\":500}}\n\n"
+            + "data: [DONE]\n\n";
+    server.enqueue(sse(failed));
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+
+    assertThat(body(request)).isEqualTo(failed);
+    events.next();
+    assertThat(body(request)).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void aStoredStreamIsReplayedAsTheStreamTheAppWouldHaveSeen() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");

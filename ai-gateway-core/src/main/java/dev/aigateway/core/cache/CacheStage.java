@@ -83,7 +83,7 @@ public final class CacheStage implements CallStage {
         || readout == null
         || !readout.complete()
         || readout.answerPending()
-        || readout.errorDocument()) {
+        || readout.errorAnswer()) {
       return;
     }
     byte[] body = observed.captured();
