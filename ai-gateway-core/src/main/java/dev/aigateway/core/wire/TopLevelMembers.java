@@ -11,8 +11,9 @@ import java.util.Arrays;
  * only when {@link StrictJson} accepts it whole, its top-level names are written without escapes
  * (an escaped one could spell a name read here) and its last model, if text, is written without
  * escapes; for any other, the caller leaves the bytes to Jackson. An object with a top-level {@code
- * error} member is left to Jackson too, which notes an error reported in a 200 ({@link
- * ResponseReadout#errorAnswer}); so no chunk shape or layout learnt from a walk holds that name.
+ * error} object is left to Jackson too, which notes an error reported in a 200 ({@link
+ * ResponseReadout#errorAnswer}); so no chunk shape or layout learnt from a walk holds one (a {@code
+ * "error":null}, which every Responses API answer carries, is walked as any member).
  *
  * <p>A walker that notes no positions (one JSON answer read) first matches the object against the
  * layout learnt from an answer walked whole before ({@link AnswerShape}): an object that matches is
@@ -281,7 +282,10 @@ final class TopLevelMembers {
         }
         int value = StrictJson.skipSpace(json, i + 1, to);
         int kind = kind(json, name, nameEnd);
-        if (kind == OTHER_MEMBER && StrictJson.is(json, name, nameEnd, ERROR)) {
+        if (kind == OTHER_MEMBER
+            && value < to
+            && json[value] == '{'
+            && StrictJson.is(json, name, nameEnd, ERROR)) {
           return false; // an error reported in a success: Jackson's reading notes it
         }
         Usage usage =
