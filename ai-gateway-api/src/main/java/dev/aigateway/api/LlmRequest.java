@@ -50,7 +50,11 @@ public interface LlmRequest {
    */
   OptionalLong maxOutputTokens();
 
-  /** The number of choices asked for ({@code n}), 1 when absent or invalid. */
+  /**
+   * The number of choices asked for ({@code n}), 1 when absent or invalid; for a legacy completions
+   * request whose {@code best_of} is larger, {@code best_of} (the completions generated and
+   * billed).
+   */
   int choices();
 
   /** Whether the body was parsed as a JSON object. False for malformed or oversized bodies. */

@@ -245,6 +245,44 @@ class BadInputTest {
     assertThat(event.limits().settledTokens()).isEqualTo(10);
   }
 
+  @Test
+  void aJsonAnswerCutShortByAContentLengthThatLiesEndsTruncated() throws Exception {
+    // The backend's Content-Length counts fewer bytes than its document: the client reads that
+    // many, a clean end, and the application gets half a document.
+    String answer = completion("\"prompt_tokens\":8,\"completion_tokens\":2");
+    server.enqueue(
+        new mockwebserver3.MockResponse.Builder()
+            .code(200)
+            .setHeader("Content-Type", "application/json")
+            .body(answer)
+            .setHeader("Content-Length", "40")
+            .build());
+
+    String appSaw;
+    try (Response response = client(false).newCall(chat("\"max_tokens\":50")).execute()) {
+      appSaw = response.body().string();
+    }
+
+    assertThat(appSaw).isEqualTo(answer.substring(0, 40));
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(event.usage().estimated()).isTrue();
+  }
+
+  @Test
+  void aWholeAnswerThatIsNotJsonStillEndsAsASuccess() throws Exception {
+    server.enqueue(
+        new mockwebserver3.MockResponse.Builder()
+            .code(200)
+            .setHeader("Content-Type", "text/plain")
+            .body("OK")
+            .build());
+
+    read(chat(""));
+
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.SUCCESS);
+  }
+
   private void read(Request request) throws Exception {
     try (Response response = client(false).newCall(request).execute()) {
       assertThat(response.code()).isEqualTo(200);

@@ -262,6 +262,92 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aSuccessStatusWhoseBodyIsAnErrorDocumentIsNeverStored() throws Exception {
+    // Some OpenAI-compatible services and proxies answer an error with a 200 status: its body is
+    // no answer, and serving it again from the cache would repeat a transient failure.
+    String error =
+        "{\"error\":{\"message\":\"The server is overloaded\",\"type\":\"server_error\","
+            + "\"param\":null,\"code\":\"overloaded\"}}";
+    String answer = chatCompletion("gpt-4o", 12, 30);
+    server.enqueue(json(error));
+    server.enqueue(json(answer));
+    String request = chatRequest("gpt-4o", "What is 2+2?", "");
+
+    assertThat(body(request)).isEqualTo(error);
+    events.next();
+    assertThat(body(request)).isEqualTo(answer);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
+  void anAnthropicOrGeminiErrorDocumentAnsweredWithASuccessStatusIsNeverStored() throws Exception {
+    String[][] cases = {
+      {
+        "/v1/messages",
+        "{\"model\":\"claude-3-5-haiku-20241022\",\"max_tokens\":64,\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"Hi\"}]}",
+        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":"
+            + "\"Overloaded\"}}",
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+            + "\"claude-3-5-haiku-20241022\",\"content\":[{\"type\":\"text\",\"text\":"
+            + "\"Hello\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":8,"
+            + "\"output_tokens\":2}}"
+      },
+      {
+        "/v1beta/models/gemini-2.0-flash:generateContent",
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}],"
+            + "\"generationConfig\":{\"maxOutputTokens\":64}}",
+        "{\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":"
+            + "\"UNAVAILABLE\"}}",
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hello\"}],\"role\":"
+            + "\"model\"},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":2,"
+            + "\"candidatesTokenCount\":1,\"totalTokenCount\":3}}"
+      }
+    };
+    for (String[] c : cases) {
+      server.enqueue(json(c[2]));
+      server.enqueue(json(c[3]));
+      String url = server.url(c[0]).toString();
+      try (Response first = client.newCall(post(url, c[1])).execute()) {
+        assertThat(first.body().string()).isEqualTo(c[2]);
+      }
+      events.next();
+      try (Response second = client.newCall(post(url, c[1])).execute()) {
+        assertThat(second.body().string()).as(c[0]).isEqualTo(c[3]);
+      }
+      assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(4);
+  }
+
+  @Test
+  void aStreamThatReportsAnErrorBeforeItsEndMarkerIsNeverStored() throws Exception {
+    // vLLM and other OpenAI-compatible servers report a failure during a stream as an event
+    // holding an error object, then end the stream with [DONE] as usual.
+    String head =
+        "data: {\"id\":\"chatcmpl-9\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+            + "\"assistant\",\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n";
+    String failed =
+        head
+            + "data: {\"error\":{\"message\":\"CUDA out of memory\",\"type\":"
+            + "\"InternalServerError\",\"param\":null,\"code\":500}}\n\n"
+            + "data: [DONE]\n\n";
+    server.enqueue(sse(failed));
+    server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
+    String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");
+
+    assertThat(body(request)).isEqualTo(failed);
+    events.next();
+    assertThat(body(request)).isEqualTo(chatStream("gpt-4o", false, 0, 0, true));
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void aStoredStreamIsReplayedAsTheStreamTheAppWouldHaveSeen() throws Exception {
     server.enqueue(sse(chatStream("gpt-4o", true, 11, 9, true)));
     String request = chatRequest("gpt-4o", "Hi", "\"stream\":true");

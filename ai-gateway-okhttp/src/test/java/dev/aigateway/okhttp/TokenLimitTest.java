@@ -406,6 +406,33 @@ class TokenLimitTest {
   }
 
   @Test
+  void aLegacyCompletionsCallReservesItsAllowanceForEachOfItsBestOfCompletions() throws Exception {
+    // best_of completions are generated server-side (and billed), of which n are returned.
+    OkHttpClient client =
+        client(AiGateway.builder().tokenLimit(TokenLimit.global().tokensPerMinute(100_000)));
+    String request =
+        "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say hello\",\"max_tokens\":100,"
+            + "\"best_of\":5,\"n\":2}";
+    server.enqueue(
+        json(
+            "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"model\":"
+                + "\"gpt-3.5-turbo-instruct\",\"choices\":[{\"text\":\"Hello\",\"index\":0},"
+                + "{\"text\":\"Hi\",\"index\":1}],\"usage\":{\"prompt_tokens\":2,"
+                + "\"completion_tokens\":410,\"total_tokens\":412}}"));
+    try (Response r =
+        client.newCall(post(server.url("/v1/completions").toString(), request)).execute()) {
+      r.body().string();
+    }
+    long prompt =
+        TokenCounter.defaults()
+            .countPrompt("gpt-3.5-turbo-instruct", Operation.COMPLETIONS, request);
+
+    GatewayEvent event = events.next();
+    assertThat(event.limits().reservedTokens()).isEqualTo(prompt + 5 * 100);
+    assertThat(event.limits().settledTokens()).isEqualTo(412);
+  }
+
+  @Test
   void withoutEstimationACallIsAdmittedWhileTheCounterIsNotSpent() throws Exception {
     OkHttpClient client =
         client(

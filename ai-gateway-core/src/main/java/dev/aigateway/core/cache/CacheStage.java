@@ -102,7 +102,8 @@ public final class CacheStage implements CallStage {
         || exchange.outcome() != CallOutcome.SUCCESS
         || readout == null
         || !readout.complete()
-        || readout.answerPending()) {
+        || readout.answerPending()
+        || readout.errorAnswer()) {
       return;
     }
     byte[] body = observed.captured();

@@ -13,16 +13,19 @@ import org.jspecify.annotations.Nullable;
  * estimate = ceil(cl100k tokens of the text x 1.25)
  *          + 3 per request + 3 per message (+ 1 for a system prompt)
  *          + 346 when tools are given (Anthropic's published tool-use system prompt) + 10 per tool
- *          + 1,600 (or the counter's higher image bound) per image or document block
+ *          + 1,600 (or the counter's higher image bound) per image, and per document block
+ *            that is not text (a PDF)
  * </pre>
  *
  * <p>The text is the system prompt, each message's text, tool-use input and tool-result content,
- * thinking, and each tool's name, description and input schema (compact JSON). The factor and the
- * overheads are fitted to the counts Anthropic's documentation publishes for its examples (see
- * {@code docs/providers.md}, "Anthropic Messages"): Claude's tokenizers produce more tokens than
- * cl100k for the same English text (the published comparisons put it at 10 to 30 percent), so 1.25
- * keeps the estimate above the real count for ordinary prose and code; a reservation that is a
- * little high is settled to the reported usage when the call ends.
+ * thinking, the text of plain-text documents (and of documents given as content blocks, with their
+ * titles and context) and of search results, and each tool's name, description and input schema
+ * (compact JSON). The factor and the overheads are fitted to the counts Anthropic's documentation
+ * publishes for its examples (see {@code docs/providers.md}, "Anthropic Messages"): Claude's
+ * tokenizers produce more tokens than cl100k for the same English text (the published comparisons
+ * put it at 10 to 30 percent), so 1.25 keeps the estimate above the real count for ordinary prose
+ * and code; a reservation that is a little high is settled to the reported usage when the call
+ * ends.
  */
 final class AnthropicPrompt {
 
@@ -123,13 +126,39 @@ final class AnthropicPrompt {
           }
         }
         case "tool_result" -> content(block.get("content"));
+        case "search_result" -> {
+          text(block.get("source"));
+          text(block.get("title"));
+          content(block.get("content"));
+        }
+        case "document" -> document(block);
         case "redacted_thinking" -> {
           // encrypted: not counted as text (Anthropic does not bill it as input either)
         }
-        default -> // image, document, or something newer
-            fixedTokens += Math.max(IMAGE_TOKENS, counter.imageTokens());
+        default -> // image, or something newer
+            fixedTokens += imageTokens();
       }
     }
+  }
+
+  /**
+   * A document block: the text of a plain-text document ({@code source.type} {@code text}: its
+   * {@code data}) or of one given as content ({@code source.type} {@code content}), with its title
+   * and context; any other (a PDF, a file id, a URL) is counted as an image.
+   */
+  private void document(JsonNode block) {
+    JsonNode source = block.path("source");
+    switch (source.path("type").asText("")) {
+      case "text" -> text(source.get("data"));
+      case "content" -> content(source.get("content"));
+      default -> fixedTokens += imageTokens();
+    }
+    text(block.get("title"));
+    text(block.get("context"));
+  }
+
+  private int imageTokens() {
+    return Math.max(IMAGE_TOKENS, counter.imageTokens());
   }
 
   private void text(@Nullable JsonNode node) {

@@ -8,7 +8,10 @@ import dev.aigateway.api.Usage;
 import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.core.tokens.TokenCounter;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,11 +23,12 @@ import org.jspecify.annotations.Nullable;
  *   <li>Prompt estimate: the text of {@code system[].text} and {@code messages[].content[]} ({@code
  *       text}, tool use names and inputs, tool results, reasoning), counted with the gateway's
  *       token counter, times 1.25, plus 4 tokens per message and per system block and 8 for the
- *       call; images, documents and videos count the counter's image bound each; tool definitions
- *       their compact JSON plus 8 each. Bedrock's models have tokenizers of their own (Claude's
- *       counts some 10–25 % more than the OpenAI encodings on English text, Llama 3's and Mistral's
- *       fewer), so the estimate is made to err high: the reservation is settled to the reported
- *       usage anyway.
+ *       call; a text document ({@code source.text} or {@code .content}, or the bytes of a {@code
+ *       txt}, {@code md}, {@code csv} or {@code html} document) its text, other documents, images
+ *       and videos the counter's image bound each; tool definitions their compact JSON plus 8 each.
+ *       Bedrock's models have tokenizers of their own (Claude's counts some 10–25 % more than the
+ *       OpenAI encodings on English text, Llama 3's and Mistral's fewer), so the estimate is made
+ *       to err high: the reservation is settled to the reported usage anyway.
  *   <li>Usage: the answer's {@code usage} ({@code inputTokens}, {@code outputTokens}, {@code
  *       totalTokens}, {@code cacheReadInputTokens}, {@code cacheWriteInputTokens}); in a stream,
  *       the closing {@code metadata} event's, which also marks the stream complete. Both are read
@@ -106,13 +110,16 @@ final class BedrockConverseFormat extends BedrockFormat {
         part.get("toolUse"),
         part.get("toolResult"),
         part.get("reasoningContent"),
-        part.has("image") || part.has("document") || part.has("video"));
+        part.has("document"),
+        part.get("document"),
+        part.has("image") || part.has("video"));
   }
 
   /**
    * A content block's text tokens and fixed tokens (media), from its members (null when absent):
-   * its {@code text}, {@code toolUse}, {@code toolResult} and {@code reasoningContent}, and whether
-   * it holds an image, a document or a video.
+   * its {@code text}, {@code toolUse}, {@code toolResult} and {@code reasoningContent}, its {@code
+   * document} ({@link #documentText}: a text document's text, else the image bound), and whether it
+   * holds an image or a video.
    */
   private static long[] countMembers(
       TokenCounter counter,
@@ -121,6 +128,8 @@ final class BedrockConverseFormat extends BedrockFormat {
       @Nullable JsonNode toolUse,
       @Nullable JsonNode toolResult,
       @Nullable JsonNode reasoningContent,
+      boolean hasDocument,
+      @Nullable JsonNode document,
       boolean media) {
     long counted = 0;
     long fixed = 0;
@@ -147,10 +156,64 @@ final class BedrockConverseFormat extends BedrockFormat {
     if (reasoning != null) {
       counted += counter.countText(model, reasoning.asText(""));
     }
+    if (hasDocument) {
+      String documentText = documentText(document);
+      if (documentText != null) {
+        counted += counter.countText(model, documentText);
+      } else {
+        fixed += counter.imageTokens();
+      }
+    }
     if (media) {
       fixed += counter.imageTokens();
     }
     return new long[] {counted, fixed};
+  }
+
+  /** The document formats whose bytes are text, counted as such. */
+  private static final Set<String> TEXT_FORMATS = Set.of("txt", "md", "csv", "html");
+
+  /**
+   * The text of a document block, or null when it is not text (a PDF, a Word or Excel file, a
+   * document in S3, bytes that are not base64): its {@code source.text}, the {@code text} of its
+   * {@code source.content} blocks, or its {@code source.bytes} decoded when its {@code format} is a
+   * text format ({@code txt}, {@code md}, {@code csv}, {@code html}; UTF-8).
+   */
+  static @Nullable String documentText(@Nullable JsonNode document) {
+    if (document == null) {
+      return null;
+    }
+    JsonNode source = document.path("source");
+    JsonNode text = source.get("text");
+    if (text != null && text.isTextual()) {
+      return text.textValue();
+    }
+    JsonNode content = source.get("content");
+    if (content != null && content.isArray()) {
+      StringBuilder joined = new StringBuilder();
+      for (JsonNode block : content) {
+        JsonNode blockText = block.get("text");
+        if (blockText != null && blockText.isTextual()) {
+          joined.append(blockText.textValue()).append('\n');
+        }
+      }
+      return joined.toString();
+    }
+    JsonNode bytes = source.get("bytes");
+    JsonNode format = document.get("format");
+    if (bytes != null
+        && bytes.isTextual()
+        && format != null
+        && format.isTextual()
+        && TEXT_FORMATS.contains(format.textValue())) {
+      try {
+        return new String(
+            Base64.getMimeDecoder().decode(bytes.textValue()), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return null; // not base64: Bedrock refuses it; the image bound stands
+      }
+    }
+    return null;
   }
 
   /**
@@ -302,6 +365,7 @@ final class BedrockConverseFormat extends BedrockFormat {
       JsonNode toolUse = null;
       JsonNode toolResult = null;
       JsonNode reasoning = null;
+      JsonNode document = null;
       boolean media = false;
       int seen = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -313,10 +377,11 @@ final class BedrockConverseFormat extends BedrockFormat {
               case "toolUse" -> 2;
               case "toolResult" -> 4;
               case "reasoningContent" -> 8;
+              case "document" -> 16;
               default -> 0;
             };
         if (bit == 0) {
-          media |= name.equals("image") || name.equals("document") || name.equals("video");
+          media |= name.equals("image") || name.equals("video");
           p.skipChildren();
           continue;
         }
@@ -335,10 +400,21 @@ final class BedrockConverseFormat extends BedrockFormat {
         switch (bit) {
           case 2 -> toolUse = node;
           case 4 -> toolResult = node;
+          case 16 -> document = node;
           default -> reasoning = node;
         }
       }
-      long[] counted = countMembers(counter, model, text, toolUse, toolResult, reasoning, media);
+      long[] counted =
+          countMembers(
+              counter,
+              model,
+              text,
+              toolUse,
+              toolResult,
+              reasoning,
+              (seen & 16) != 0,
+              document,
+              media);
       sums[0] += counted[0];
       sums[1] += counted[1];
     }

@@ -104,6 +104,7 @@ final class GeminiJsonBody extends ObservedBody {
     int end = responses.readDocumentAt(readout, data, from, to);
     if (end >= 0) {
       readout.markComplete(); // the one document is whole
+      readout.noteIfErrorDocument(data, from, end);
     }
     return end;
   }
@@ -116,6 +117,7 @@ final class GeminiJsonBody extends ObservedBody {
       // The one document: its text is learnt only when it reports no usage or the log keeps it.
       responses.readDocument(readout, data, from, to);
       readout.markComplete(); // the one document is whole
+      readout.noteIfErrorDocument(data, from, to);
     }
   }
 

@@ -7,16 +7,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.core.tokens.TokenCounter;
 import dev.aigateway.core.tokens.TokenCounts;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An estimate of a Gemini prompt's tokens, erring high. Gemini's tokenizer is not public (a
  * SentencePiece model of about 256k pieces), so text is counted with the counter's encoding for the
  * model (o200k_base unless configured) and scaled by {@link #TEXT_MARGIN}; each content (turn) and
  * the system instruction add {@link #TURN_TOKENS}. Calibration and sources: {@code
- * docs/providers.md}. What is not text: an inline or file part (image, audio, video, document)
- * counts {@link #MEDIA_PART_TOKENS}, what Gemini charges for an image up to 384 px (audio and video
- * cost more, per second, and are under-estimated until usage arrives); function calls, function
- * responses and tool declarations count their compact JSON, scaled as text.
+ * docs/providers.md}. Inline data whose {@code mimeType} is {@code text/...} is text (Gemini reads
+ * it so): its base64 data decoded is counted as text. What is not text: any other inline or file
+ * part (image, audio, video, document) counts {@link #MEDIA_PART_TOKENS}, what Gemini charges for
+ * an image up to 384 px (audio and video cost more, per second, and are under-estimated until usage
+ * arrives); function calls, function responses and tool declarations count their compact JSON,
+ * scaled as text.
  *
  * <p>The estimate is made on the body's tree ({@link #estimate}) or, when no stage built one, off
  * the bytes in one pass of Jackson's streaming parser ({@link #streamed}), which gives the same
@@ -79,6 +84,10 @@ final class GeminiPrompt {
       JsonNode text = part.get("text");
       if (text != null && text.isTextual()) {
         count += counter.countText(model, text.textValue());
+      }
+      String inline = inlineText(inline(part));
+      if (inline != null) {
+        count += counter.countText(model, inline);
       }
       for (String structured : new String[] {"functionCall", "functionResponse"}) {
         JsonNode value = part.get(structured);
@@ -254,9 +263,11 @@ final class GeminiPrompt {
         p.skipChildren();
         continue;
       }
-      // bits: 1 text, 2 functionCall, 4 functionResponse seen
+      // bits: 1 text, 2 functionCall, 4 functionResponse, 8 inlineData, 16 inline_data seen
       int seen = 0;
       boolean isMedia = false;
+      JsonNode inlineCamel = null;
+      JsonNode inlineSnake = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken member = p.nextToken();
@@ -265,11 +276,12 @@ final class GeminiPrompt {
               case "text" -> 1;
               case "functionCall" -> 2;
               case "functionResponse" -> 4;
+              case "inlineData" -> 8;
+              case "inline_data" -> 16;
               default -> 0;
             };
         if (bit == 0) {
-          isMedia |=
-              name.equals("inlineData") || name.equals("fileData") || name.equals("inline_data");
+          isMedia |= name.equals("fileData");
           p.skipChildren();
           continue;
         }
@@ -277,7 +289,14 @@ final class GeminiPrompt {
           throw Unusual.INSTANCE;
         }
         seen |= bit;
-        if (bit == 1 && member == JsonToken.VALUE_STRING) {
+        if (bit >= 8) {
+          JsonNode inline = Json.MAPPER.readTree(p);
+          if (bit == 8) {
+            inlineCamel = inline;
+          } else {
+            inlineSnake = inline;
+          }
+        } else if (bit == 1 && member == JsonToken.VALUE_STRING) {
           count += counter.countText(model, p.getText());
         } else if (bit != 1 && member == JsonToken.START_OBJECT) {
           count += counter.countText(model, Json.MAPPER.readTree(p).toString());
@@ -285,11 +304,49 @@ final class GeminiPrompt {
           p.skipChildren();
         }
       }
+      if ((seen & 24) != 0) {
+        String inline = inlineText((seen & 8) != 0 ? inlineCamel : inlineSnake);
+        if (inline != null) {
+          count += counter.countText(model, inline);
+        } else {
+          isMedia = true;
+        }
+      }
       if (isMedia && media != null) {
         media[1] += MEDIA_PART_TOKENS;
       }
     }
     return count;
+  }
+
+  /** A part's inline data, as the tree reads it: {@code inlineData}, else {@code inline_data}. */
+  private static @Nullable JsonNode inline(JsonNode part) {
+    return part.has("inlineData") ? part.get("inlineData") : part.get("inline_data");
+  }
+
+  /**
+   * The text of inline data whose {@code mimeType} (or {@code mime_type}) is {@code text/...}: its
+   * base64 {@code data} decoded as UTF-8; null for any other inline data (an image, audio, a PDF),
+   * or data that is not base64.
+   */
+  static @Nullable String inlineText(@Nullable JsonNode inline) {
+    if (inline == null || !inline.isObject()) {
+      return null;
+    }
+    JsonNode type = inline.has("mimeType") ? inline.get("mimeType") : inline.get("mime_type");
+    JsonNode data = inline.get("data");
+    if (type == null
+        || !type.isTextual()
+        || !type.textValue().startsWith("text/")
+        || data == null
+        || !data.isTextual()) {
+      return null;
+    }
+    try {
+      return new String(Base64.getMimeDecoder().decode(data.textValue()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null; // not base64: Gemini refuses it; counted as media
+    }
   }
 
   /** A body the streaming estimate leaves to the tree (thrown without a stack trace). */
@@ -308,7 +365,8 @@ final class GeminiPrompt {
     }
     long count = 0;
     for (JsonNode part : parts) {
-      if (part.has("inlineData") || part.has("fileData") || part.has("inline_data")) {
+      boolean inline = part.has("inlineData") || part.has("inline_data");
+      if (part.has("fileData") || (inline && inlineText(inline(part)) == null)) {
         count += MEDIA_PART_TOKENS;
       }
     }

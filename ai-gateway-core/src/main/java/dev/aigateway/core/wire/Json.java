@@ -1,7 +1,9 @@
 package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -25,6 +27,25 @@ public final class Json {
   static String stringOrEmpty(byte[] bytes, int offset, int length) {
     JsonNode node = parseOrNull(bytes, offset, length);
     return node != null && node.isTextual() ? node.textValue() : "";
+  }
+
+  /**
+   * Whether {@code bytes[offset, offset + length)} begins a JSON value that it does not end: the
+   * input ends inside it (Jackson's end-of-input error), as a document cut short does. False for a
+   * whole value and for bytes that are not JSON.
+   */
+  static boolean endsInsideValue(byte[] bytes, int offset, int length) {
+    try (JsonParser p = MAPPER.getFactory().createParser(bytes, offset, length)) {
+      if (p.nextToken() == null) {
+        return false; // nothing but whitespace
+      }
+      p.skipChildren();
+      return false;
+    } catch (JsonEOFException e) {
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Parses JSON, returning null instead of throwing on malformed input. */

@@ -112,20 +112,38 @@ public final class JsonBody extends ObservedBody {
       readout.learn(plain);
       plain = null;
     } else if (copy != null && !overflow) {
-      reader.read(readout, copy, 0, copied);
-      copy = null;
+      readCopy();
     }
   }
 
+  /**
+   * The upstream ended: the body ends as a success, unless what came is a JSON document cut short
+   * (a backend whose {@code Content-Length} counts fewer bytes than its document, a connection
+   * closed cleanly before the end of a body without a length), which ends truncated, as a stream
+   * without its end marker does. A body that is not JSON, or longer than the copy kept, ends as a
+   * success.
+   */
   @Override
   protected void upstreamEnded() {
+    boolean cut = false;
     if (plain != null) {
       readout.learn(plain);
       plain = null;
     } else if (copy != null) {
-      reader.read(readout, copy, 0, copied);
-      copy = null;
+      cut = readCopy();
     }
-    end(CallOutcome.SUCCESS, null);
+    end(cut ? CallOutcome.TRUNCATED : CallOutcome.SUCCESS, null);
+  }
+
+  /**
+   * Reads the whole document copied, and notes whether it is an error document; returns whether it
+   * is a JSON value cut short (read only when the reader did not find it whole).
+   */
+  private boolean readCopy() {
+    reader.read(readout, copy, 0, copied);
+    readout.noteIfErrorDocument(copy, 0, copied);
+    boolean cut = !readout.complete() && Json.endsInsideValue(copy, 0, copied);
+    copy = null;
+    return cut;
   }
 }

@@ -485,9 +485,17 @@ public final class OpenAiRequest implements WireRequest {
         : s.maxTokens >= 0 ? "max_tokens" : s.maxOutputTokens >= 0 ? "max_output_tokens" : null;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The legacy completions API generates {@code best_of} completions server-side, returns the
+   * best {@code n} and bills every one generated: when {@code best_of} is larger than {@code n}, it
+   * is the count of completions the allowance covers.
+   */
   @Override
   public int choices() {
-    return fields().choices;
+    TopLevelFields s = fields();
+    return Math.max(s.choices, s.bestOf);
   }
 
   @Override
@@ -522,7 +530,8 @@ public final class OpenAiRequest implements WireRequest {
             "max_completion_tokens",
             "max_tokens",
             "max_output_tokens",
-            "n");
+            "n",
+            "best_of");
     static final Set<String> READ_FIELDS = Set.copyOf(READ_FIELD_LIST);
 
     /**
@@ -580,6 +589,10 @@ public final class OpenAiRequest implements WireRequest {
     long maxTokens = -1;
     long maxOutputTokens = -1;
     int choices = 1;
+
+    /** The legacy completions' {@code best_of}: completions generated server-side; 1 if absent. */
+    int bestOf = 1;
+
     int closingBrace = -1;
 
     /**
@@ -680,6 +693,8 @@ public final class OpenAiRequest implements WireRequest {
     /** The fields read, by the length of their names (as {@link #readField} tells them). */
     private static final int N_FIELD = 1;
 
+    private static final int BEST_OF_FIELD = 7;
+
     private static final int MODEL_FIELD = 5;
     private static final int STREAM_FIELD = 6;
     private static final int MAX_TOKENS_FIELD = 10;
@@ -729,6 +744,7 @@ public final class OpenAiRequest implements WireRequest {
         case MAX_TOKENS_FIELD -> maxTokens = value;
         case MAX_OUTPUT_TOKENS_FIELD -> maxOutputTokens = value;
         case N_FIELD -> choices = value > 0 && value <= Integer.MAX_VALUE ? (int) value : 1;
+        case BEST_OF_FIELD -> bestOf = value > 0 && value <= Integer.MAX_VALUE ? (int) value : 1;
         default -> {
           return false;
         }
@@ -842,6 +858,10 @@ public final class OpenAiRequest implements WireRequest {
         case "n" -> {
           long n = count(p, value);
           choices = n > 0 && n <= Integer.MAX_VALUE ? (int) n : 1;
+        }
+        case "best_of" -> {
+          long n = count(p, value);
+          bestOf = n > 0 && n <= Integer.MAX_VALUE ? (int) n : 1;
         }
         default -> p.skipChildren();
       }

@@ -70,6 +70,9 @@ public final class ResponseReadout {
   /** The {@code id} of the response still to be generated, or null ({@link #pendingId}). */
   private String pendingId;
 
+  /** Whether the body reported an error ({@link #errorAnswer}). */
+  private boolean errorAnswer;
+
   /** Chat chunks whose text is not read yet; null when none. */
   private DeferredChunks deferred;
 
@@ -339,6 +342,45 @@ public final class ResponseReadout {
     return pendingId;
   }
 
+  /**
+   * Whether the body reported an error, though its status said success: a whole document that
+   * reported no usage and has a top-level {@code error} object (the shape in which OpenAI, Azure
+   * OpenAI, Gemini and Anthropic, {@code {"type":"error","error":{...}}}, write their errors), or a
+   * chat or completions stream with an event holding a top-level {@code error} object (vLLM and
+   * other OpenAI-compatible servers report a failure during a stream so, then send {@code [DONE]}
+   * as usual). Some OpenAI-compatible services and proxies answer an error with a 200. It is no
+   * answer to store in the response cache.
+   */
+  public boolean errorAnswer() {
+    return errorAnswer;
+  }
+
+  /**
+   * Notes whether the whole document {@code doc[from, to)}, just read, is an error document ({@link
+   * #errorAnswer}): only when it reported no usage, so an answer, which reports usage, is never
+   * looked at again. The top-level members are read with Jackson's streaming parser, each value but
+   * {@code error} skipped.
+   */
+  void noteIfErrorDocument(byte[] doc, int from, int to) {
+    if (usage != null || later != null) {
+      return;
+    }
+    try (JsonParser p = JSON.createParser(doc, from, to - from)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        if (p.nextToken() == JsonToken.START_OBJECT && name.equals("error")) {
+          errorAnswer = true;
+          return;
+        }
+        p.skipChildren();
+      }
+    } catch (IOException | RuntimeException e) {
+      // not JSON: no error document either (nothing was learnt from it)
+    }
+  }
+
   private static boolean isPendingResponse(JsonNode doc) {
     if (doc == null || !"response".equals(doc.path("object").textValue())) {
       return false;
@@ -490,6 +532,7 @@ public final class ResponseReadout {
       }
       String chunkModel = null;
       JsonNode chunkUsage = null;
+      boolean chunkError = false;
       for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
         switch (name) {
           case "model" -> chunkModel = nextText(p, model);
@@ -499,9 +542,14 @@ public final class ResponseReadout {
             chunkUsage = currentObject(p);
           }
           case "choices" -> member.noteChoices(readChoices(p));
+          case "error" -> {
+            chunkError = nextObject(p); // an error object: noted, then skipped
+            p.skipChildren();
+          }
           default -> skipNext(p);
         }
       }
+      errorAnswer |= chunkError;
       if (learn) {
         learn(chunkModel, chunkUsage);
       }

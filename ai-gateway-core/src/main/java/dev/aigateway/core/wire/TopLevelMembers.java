@@ -10,7 +10,10 @@ import java.util.Arrays;
  * {@code choices}), found on the object's bytes without a parser. {@link #walk} accepts an object
  * only when {@link StrictJson} accepts it whole, its top-level names are written without escapes
  * (an escaped one could spell a name read here) and its last model, if text, is written without
- * escapes; for any other, the caller leaves the bytes to Jackson.
+ * escapes; for any other, the caller leaves the bytes to Jackson. An object with a top-level {@code
+ * error} object is left to Jackson too, which notes an error reported in a 200 ({@link
+ * ResponseReadout#errorAnswer}); so no chunk shape or layout learnt from a walk holds one (a {@code
+ * "error":null}, which every Responses API answer carries, is walked as any member).
  *
  * <p>A walker that notes no positions (one JSON answer read) first matches the object against the
  * layout learnt from an answer walked whole before ({@link AnswerShape}): an object that matches is
@@ -22,6 +25,7 @@ final class TopLevelMembers {
   private static final byte[] USAGE = {'"', 'u', 's', 'a', 'g', 'e', '"'};
   private static final byte[] MODEL = {'"', 'm', 'o', 'd', 'e', 'l', '"'};
   private static final byte[] CHOICES = {'"', 'c', 'h', 'o', 'i', 'c', 'e', 's', '"'};
+  private static final byte[] ERROR = {'"', 'e', 'r', 'r', 'o', 'r', '"'};
 
   /** What a member is. */
   private static final int OTHER_MEMBER = 0;
@@ -278,6 +282,12 @@ final class TopLevelMembers {
         }
         int value = StrictJson.skipSpace(json, i + 1, to);
         int kind = kind(json, name, nameEnd);
+        if (kind == OTHER_MEMBER
+            && value < to
+            && json[value] == '{'
+            && StrictJson.is(json, name, nameEnd, ERROR)) {
+          return false; // an error reported in a success: Jackson's reading notes it
+        }
         Usage usage =
             kind == USAGE_MEMBER && value < to && json[value] == '{'
                 ? UsageBytes.asOpenAiWritesIt(json, value, to, usageEnd)

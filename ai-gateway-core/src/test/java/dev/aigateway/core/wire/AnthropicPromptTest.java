@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.Operation;
 import dev.aigateway.core.tokens.TokenCounter;
+import dev.aigateway.core.tokens.TokenEncoding;
 import java.io.IOException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -66,5 +68,61 @@ class AnthropicPromptTest {
         "anthropic estimate %s: real %d, estimate %d, error %+.1f%%%n",
         sample, real, estimate, 100.0 * (estimate - real) / real);
     assertThat(estimate).isGreaterThanOrEqualTo(real).isLessThanOrEqualTo(real * 4 / 3);
+  }
+
+  /** A long text, of about 40 tokens per repetition. */
+  private static String prose(int repetitions) {
+    return "The quarterly report shows revenue grew by twelve percent while costs fell; the board "
+        .repeat(repetitions);
+  }
+
+  @Test
+  void aPlainTextDocumentCountsItsText() throws IOException {
+    String text = prose(2_000); // ~34,000 cl100k tokens: twenty images' worth
+    com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+    body.put("model", "claude-opus-4-20250514");
+    com.fasterxml.jackson.databind.node.ArrayNode content =
+        body.putArray("messages").addObject().put("role", "user").putArray("content");
+    content
+        .addObject()
+        .put("type", "document")
+        .put("title", "Report")
+        .putObject("source")
+        .put("type", "text")
+        .put("media_type", "text/plain")
+        .put("data", text);
+    content.addObject().put("type", "text").put("text", "Summarise this document.");
+    long textTokens = COUNTER.countText(TokenEncoding.CL100K_BASE, text);
+
+    long estimate = PromptTokens.count(COUNTER, "claude-opus-4-20250514", Operation.MESSAGES, body);
+
+    assertThat(estimate).isGreaterThanOrEqualTo(textTokens * 5 / 4);
+  }
+
+  @Test
+  void aDocumentOfContentBlocksAndASearchResultCountTheirText() throws IOException {
+    String text = prose(1_000);
+    com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+    body.put("model", "claude-opus-4-20250514");
+    com.fasterxml.jackson.databind.node.ArrayNode content =
+        body.putArray("messages").addObject().put("role", "user").putArray("content");
+    com.fasterxml.jackson.databind.node.ObjectNode document =
+        content.addObject().put("type", "document");
+    document
+        .putObject("source")
+        .put("type", "content")
+        .putArray("content")
+        .addObject()
+        .put("type", "text")
+        .put("text", text);
+    com.fasterxml.jackson.databind.node.ObjectNode result =
+        content.addObject().put("type", "search_result");
+    result.put("source", "https://example.com/report").put("title", "Report");
+    result.putArray("content").addObject().put("type", "text").put("text", text);
+    long textTokens = COUNTER.countText(TokenEncoding.CL100K_BASE, text);
+
+    long estimate = PromptTokens.count(COUNTER, "claude-opus-4-20250514", Operation.MESSAGES, body);
+
+    assertThat(estimate).isGreaterThanOrEqualTo(2 * textTokens * 5 / 4);
   }
 }

@@ -162,6 +162,32 @@ class BedrockFormatsTest {
   }
 
   @Test
+  void aConverseTextDocumentCountsItsText() {
+    String text =
+        "The quarterly report shows revenue grew by twelve percent while costs fell; the board "
+            .repeat(1_000);
+    TokenCounter counter = TokenCounter.defaults();
+    long textTokens = counter.countText(MODEL, text);
+    String base64 = Base64.getEncoder().encodeToString(utf8(text));
+    String[] sources = {
+      "{\"bytes\":\"" + base64 + "\"}",
+      "{\"text\":\"" + text + "\"}",
+      "{\"content\":[{\"text\":\"" + text + "\"}]}"
+    };
+    for (String source : sources) {
+      String body =
+          "{\"messages\":[{\"role\":\"user\",\"content\":[{\"document\":{\"format\":\"txt\","
+              + "\"name\":\"report\",\"source\":"
+              + source
+              + "}},{\"text\":\"Summarise it.\"}]}],\"inferenceConfig\":{\"maxTokens\":512}}";
+
+      long estimate = BedrockConverseFormat.CONVERSE.countPrompt(counter, converse(body));
+
+      assertThat(estimate).as(source.substring(0, 12)).isGreaterThanOrEqualTo(textTokens * 5 / 4);
+    }
+  }
+
+  @Test
   void anInvokeRequestReadsTheProvidersAllowanceField() {
     String anthropic =
         "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,"

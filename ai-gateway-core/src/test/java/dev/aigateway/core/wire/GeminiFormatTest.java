@@ -255,6 +255,34 @@ class GeminiFormatTest {
   }
 
   @Test
+  void anInlineTextPartCountsItsTextOnTheTreeAndOffTheBytes() {
+    // Gemini reads inline text/plain data (a document pasted as a file) as text, not as an image.
+    TokenCounter counter = TokenCounter.defaults();
+    String text =
+        "The quarterly report shows revenue grew by twelve percent while costs fell; the board "
+            .repeat(1_000);
+    String data =
+        java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    long textTokens = counter.countText(GeminiBodies.MODEL, text);
+    for (String member : new String[] {"inlineData", "inline_data"}) {
+      String body =
+          "{\"contents\":[{\"role\":\"user\",\"parts\":[{\""
+              + member
+              + "\":{\"mimeType\":\"text/plain\",\"data\":\""
+              + data
+              + "\"}},{\"text\":\"Summarise it.\"}]}]}";
+      WireRequest request = read(API + GeminiBodies.GENERATE_PATH, body);
+
+      long streamed = request.format().countPrompt(counter, request);
+      long onTree =
+          GeminiPrompt.estimate(
+              counter, GeminiBodies.MODEL, read(API + GeminiBodies.GENERATE_PATH, body).body());
+
+      assertThat(streamed).as(member).isEqualTo(onTree).isGreaterThan(textTokens * 6 / 5);
+    }
+  }
+
+  @Test
   void thePromptEstimateCountsSystemInstructionTurnsMediaAndTools() {
     TokenCounter counter = TokenCounter.defaults();
     String text = "Describe this picture in three words.";

@@ -261,7 +261,7 @@ class JsonBodyTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}",
+        "{\"usage\":{\"prompt_tokens\":3,}}",
         "not json at all",
         "<html>502 Bad Gateway</html>",
         "[{\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}]",
@@ -276,6 +276,26 @@ class JsonBodyTest {
     assertThat(seen).isEqualTo(sent);
     RecordingBodyListener.End end = listener.onlyEnd();
     assertThat(end.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(end.facts().usage()).isNull();
+    assertThat(end.facts().complete()).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}",
+        "{\"id\":\"c1\",\"choices\":[{\"message\":{\"content\":\"Hel",
+        "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":12"
+      })
+  void aDocumentCutShortEndsTruncatedWithoutUsage(String text) throws IOException {
+    byte[] sent = text.getBytes(UTF_8);
+    JsonBody body = body(sent, LARGE_LIMIT, 3);
+
+    byte[] seen = readAll(body, 8192);
+
+    assertThat(seen).isEqualTo(sent);
+    RecordingBodyListener.End end = listener.onlyEnd();
+    assertThat(end.outcome()).isEqualTo(CallOutcome.TRUNCATED);
     assertThat(end.facts().usage()).isNull();
     assertThat(end.facts().complete()).isFalse();
   }

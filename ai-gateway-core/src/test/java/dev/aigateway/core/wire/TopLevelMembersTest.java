@@ -41,6 +41,26 @@ class TopLevelMembersTest {
     }
   }
 
+  /**
+   * An object with a top-level error object (an error reported with a 200) is left to Jackson,
+   * which notes it; a null error, which every Responses API answer carries, is walked on its bytes.
+   */
+  @Test
+  void anErrorObjectIsLeftToJacksonAndANullErrorIsWalked() {
+    byte[] failed = "{\"error\":{\"message\":\"overloaded\",\"code\":500}}".getBytes(UTF_8);
+    byte[] response =
+        ("{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"error\":null,"
+                + "\"model\":\"gpt-4o\",\"output\":[],\"usage\":{\"input_tokens\":5,"
+                + "\"output_tokens\":2,\"total_tokens\":7}}")
+            .getBytes(UTF_8);
+
+    assertThat(new TopLevelMembers(new StrictJson()).walk(failed, 0, failed.length)).isFalse();
+    TopLevelMembers walker = new TopLevelMembers(new StrictJson());
+    assertThat(walker.walk(response, 0, response.length)).isTrue();
+    assertThat(walker.model()).isEqualTo("gpt-4o");
+    assertThat(walker.usages()).isEqualTo(1);
+  }
+
   /** A model written with escapes is refused (left to Jackson), whatever model was read before. */
   @Test
   void aModelWithEscapesIsRefusedAfterTheSameModelWithout() {
