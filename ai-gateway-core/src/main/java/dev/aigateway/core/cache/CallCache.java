@@ -343,8 +343,9 @@ public final class CallCache {
   }
 
   /**
-   * Stores the call's complete answer (and, for the semantic cache, its prompt vector), unless its
-   * body reports a failure ({@link dev.aigateway.core.wire.WireFormat#failedAnswer}).
+   * Stores the call's complete answer (and, for the semantic cache, its prompt vector), unless the
+   * provider's content filter cut it off ({@link dev.aigateway.core.wire.WireFormat#failedAnswer});
+   * an answer whose body reports an error never comes here ({@code CacheStage} leaves it out).
    *
    * @param stream whether {@code body} is an event stream
    * @param body the backend's bytes, whole
@@ -355,7 +356,7 @@ public final class CallCache {
   public void store(
       boolean stream, byte[] body, @Nullable String responseModel, Usage usage, Instant now) {
     if (failedAnswer(stream, body)) {
-      return; // a 200 whose body reports a failure is no answer to give again
+      return; // a 200 the content filter cut off is no answer to give again
     }
     if (stream) {
       body = endingEvent(body);
@@ -384,13 +385,14 @@ public final class CallCache {
     }
   }
 
-  /** Whether the format finds a failure in the answer's body; a check that throws counts as one. */
+  /** Whether the format finds the answer cut off; a check that throws counts as one. */
   private boolean failedAnswer(boolean stream, byte[] body) {
     try {
       if (!request.format().failedAnswer(body, stream)) {
         return false;
       }
-      log.debug("ai-gateway: call {} answered 200 with a failure in its body; not storing", callId);
+      log.debug(
+          "ai-gateway: call {} answered 200 cut off by a content filter; not storing", callId);
     } catch (RuntimeException e) {
       log.warn(
           "ai-gateway: reading call {}'s answer before storing failed; not storing: {}",

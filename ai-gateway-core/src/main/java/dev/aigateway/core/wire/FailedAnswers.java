@@ -1,50 +1,43 @@
 package dev.aigateway.core.wire;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Finds what makes a 200 answer that ended complete no answer to keep; read only when an answer is
- * about to be stored.
+ * Finds what makes a 200 answer that ended complete no answer to keep, beyond an error the body
+ * reports (which the answer's readout notes as it passes: {@link ResponseReadout#errorAnswer});
+ * read only when an answer is about to be stored.
  *
  * <ul>
- *   <li>OpenAI's shapes ({@link #failed}): a JSON document, or a stream event's data, whose top
- *       level has an {@code error} member that is not null (OpenAI-compatible servers such as vLLM
- *       report a failure met after the status was sent in an error chunk and then end the stream
- *       with {@code [DONE]}; some proxies answer a backend's failure with a 200 and OpenAI's error
- *       body; a Responses API response that {@code failed} holds its {@code error}); or an answer
- *       the provider's content filter cut off (Azure OpenAI's and OpenAI's output filter ends a
- *       choice with {@code finish_reason: "content_filter"}, its text partial or empty; a Responses
- *       API response is incomplete with {@code incomplete_details.reason: "content_filter"}).
+ *   <li>OpenAI's shapes ({@link #failed}): an answer the provider's content filter cut off (Azure
+ *       OpenAI's and OpenAI's output filter ends a choice with {@code finish_reason:
+ *       "content_filter"}, its text partial or empty; a Responses API response is incomplete with
+ *       {@code incomplete_details.reason: "content_filter"}).
  *   <li>Gemini's ({@link #geminiFiltered}): a candidate its filters stopped.
  * </ul>
  */
 final class FailedAnswers {
-
-  private static final byte[] ERROR = "\"error\"".getBytes(StandardCharsets.US_ASCII);
 
   private static final byte[] CONTENT_FILTER =
       "\"content_filter\"".getBytes(StandardCharsets.US_ASCII);
 
   private FailedAnswers() {}
 
-  /** Whether {@code body} (a JSON document, or server-sent events when {@code stream}) failed. */
+  /**
+   * Whether {@code body} (a JSON document, or server-sent events when {@code stream}) was cut off
+   * by the provider's content filter.
+   */
   static boolean failed(byte[] body, boolean stream) {
-    boolean error = contains(body, ERROR);
-    boolean filter = contains(body, CONTENT_FILTER);
-    if (!error && !filter) {
-      return false; // nearly every answer: neither string anywhere
+    if (!contains(body, CONTENT_FILTER)) {
+      return false; // nearly every answer: the string is nowhere
     }
     if (!stream) {
-      return (error && hasError(body, 0, body.length)) || (filter && filtered(body));
+      return filtered(body);
     }
     for (byte[] data : GeminiReplay.eventData(body)) {
-      if ((error && hasError(data, 0, data.length)) || (filter && filtered(data))) {
+      if (filtered(data)) {
         return true;
       }
     }
@@ -119,26 +112,6 @@ final class FailedAnswers {
       }
     }
     return -1;
-  }
-
-  /** Whether the JSON object {@code json[from, to)} has a top-level {@code error} not null. */
-  private static boolean hasError(byte[] json, int from, int to) {
-    try (JsonParser parser = Json.MAPPER.getFactory().createParser(json, from, to - from)) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        return false;
-      }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String name = parser.currentName();
-        JsonToken value = parser.nextToken();
-        if ("error".equals(name) && value != JsonToken.VALUE_NULL) {
-          return true;
-        }
-        parser.skipChildren();
-      }
-      return false;
-    } catch (IOException | RuntimeException e) {
-      return false; // not JSON: nothing OpenAI-shaped to find
-    }
   }
 
   private static boolean contains(byte[] bytes, byte[] part) {

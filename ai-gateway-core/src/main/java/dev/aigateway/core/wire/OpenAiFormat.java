@@ -241,8 +241,8 @@ abstract class OpenAiFormat implements WireFormat {
   }
 
   /**
-   * A JSON document or stream event with a top-level {@code error}, or a choice cut off by the
-   * content filter ({@link FailedAnswers}).
+   * A choice cut off by the content filter, in a JSON document or a stream event ({@link
+   * FailedAnswers}).
    */
   @Override
   public final boolean failedAnswer(byte[] body, boolean stream) {

@@ -200,14 +200,12 @@ public interface WireFormat {
   @Nullable Replayed replay(CachedResponse cached, boolean stream, boolean includeUsage);
 
   /**
-   * Whether a 200 answer that ended complete reports a failure in its body all the same, or was cut
-   * off by the provider's content filter, so that the response cache does not keep it: an OpenAI
-   * format's JSON document or stream event with a top-level {@code error} (OpenAI-compatible
-   * servers end a stream that failed after its status with an error chunk and {@code [DONE]};
-   * proxies answer a failure with a 200 and an error body), or a choice finished {@code
-   * content_filter} (a Responses API response incomplete for that reason); a Gemini candidate its
-   * filters stopped ({@code finishReason} {@code SAFETY} and the like); false by default. Called
-   * only when an answer is about to be stored.
+   * Whether a 200 answer that ended complete was cut off by the provider's content filter all the
+   * same, so that the response cache does not keep it: an OpenAI format's choice finished {@code
+   * content_filter} (a Responses API response incomplete for that reason), a Gemini candidate its
+   * filters stopped ({@code finishReason} {@code SAFETY} and the like); false by default. (An error
+   * the body reports is noted as the body passes: {@link ResponseReadout#errorAnswer}.) Called only
+   * when an answer is about to be stored.
    *
    * @param body the backend's bytes, whole
    * @param stream whether {@code body} is an event stream
