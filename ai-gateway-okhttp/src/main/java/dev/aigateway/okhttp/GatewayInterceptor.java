@@ -13,6 +13,7 @@ import dev.aigateway.core.agent.AgentGovernance;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,7 +110,13 @@ final class GatewayInterceptor implements Interceptor {
     byte[] bytes = body == null ? NO_BODY : bytesOf(body);
     clientRequest.body(bytes);
     GovernedCall call = gateway.begin(match, clientRequest);
-    Admission admission = call.admit();
+    Admission admission;
+    try {
+      admission = call.admit();
+    } catch (UncheckedIOException e) {
+      throw e
+          .getCause(); // the call ended failed, with its event: the application gets an IOException
+    }
     if (!admission.admitted()) {
       Rejection rejection = admission.rejection();
       if (gateway.throwOnRejection()) {

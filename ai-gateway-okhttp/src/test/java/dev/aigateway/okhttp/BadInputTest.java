@@ -92,6 +92,44 @@ class BadInputTest {
   }
 
   @Test
+  void aStageThatFailsReachesTheApplicationAsAnIOExceptionWithOneEventAndTheLimitRefunded()
+      throws Exception {
+    // An application's deny pattern that recurses on every repeated character overflows the stack
+    // on a long prompt, inside the content safety stage.
+    OkHttpClient client =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient(),
+            AiGateway.builder()
+                .clock(clock)
+                .tokenLimitStore(store)
+                .tokenLimit(WIDE)
+                .listener(events)
+                .contentSafety(
+                    dev.aigateway.core.safety.ContentSafety.builder()
+                        .denyPattern(
+                            "repeats",
+                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK))
+                .build());
+    long before = wideTokensLeft();
+    Request request =
+        post(
+            server.url("/v1/chat/completions").toString(),
+            chatRequest("gpt-4o", "a".repeat(200_000), "\"max_tokens\":10"));
+
+    assertThatThrownBy(() -> client.newCall(request).execute())
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("could not be admitted");
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(StackOverflowError.class.getName());
+    assertThat(events.none()).isTrue();
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(wideTokensLeft()).isEqualTo(before);
+  }
+
+  @Test
   void maxTokensAboveTheBoundIsAnswered400NamingTheFieldAndTheBound() throws Exception {
     JsonNode error = error(chat("\"max_tokens\":9223372036854775807"));
 

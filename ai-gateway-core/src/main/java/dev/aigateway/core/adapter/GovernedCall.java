@@ -19,6 +19,7 @@ import dev.aigateway.core.wire.WireFormat;
 import dev.aigateway.core.wire.WireRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -111,22 +112,41 @@ public final class GovernedCall {
    * call's gateway time runs on until its first attempt is asked for ({@link #nextAttempt()}, which
    * an adapter does right away through {@link AttemptLoop}), so that the clock is read once for
    * both.
+   *
+   * @throws UncheckedIOException when a stage failed with an unexpected exception (a defect, or a
+   *     part the application plugged in that threw where nothing guards it) or overflowed its stack
+   *     (a regular expression of the application's that recurses on a long prompt, such as {@code
+   *     (a|b)*}): the call has then ended {@link CallOutcome#FAILED}, with its one event naming
+   *     that exception's type, and nothing was sent. An adapter throws the {@link IOException} it
+   *     holds (whose cause is the stage's exception), so that only an {@code IOException} reaches
+   *     the application.
    */
   public Admission admit() {
     long began = exchange.startNanos(); // reading the request when the call began is gateway work
-    exchange.consumer(exchange.resolve(exchange.gateway().consumerKey()));
-    for (int i = 0; i < stages.length; i++) {
-      Admission answer = (pipeline.phases(i) & CallStage.ADMIT) != 0 ? stages[i].admit() : null;
-      admitted++;
-      if (answer != null) {
-        long now = System.nanoTime();
-        exchange.addGatewayNanos(now - began);
-        ended = true;
-        runEnds(now);
-        return answer.rejection() != null
-            ? answer
-            : new Admission(null, exchange.responseHeaders(), answer.cachedAnswer());
+    try {
+      exchange.consumer(exchange.resolve(exchange.gateway().consumerKey()));
+      for (int i = 0; i < stages.length; i++) {
+        Admission answer = (pipeline.phases(i) & CallStage.ADMIT) != 0 ? stages[i].admit() : null;
+        admitted++;
+        if (answer != null) {
+          long now = System.nanoTime();
+          exchange.addGatewayNanos(now - began);
+          ended = true;
+          runEnds(now);
+          return answer.rejection() != null
+              ? answer
+              : new Admission(null, exchange.responseHeaders(), answer.cachedAnswer());
+        }
       }
+    } catch (RuntimeException | StackOverflowError e) {
+      // The stages admitted before it end as for a failed call (the telemetry stage sends the
+      // event); the one that threw admitted nothing to end. A stack overflow is a pattern of the
+      // application's (a deny pattern, a custom detector) that recursed on a long prompt.
+      admissionOpen = true;
+      failed(e);
+      throw new UncheckedIOException(
+          new IOException(
+              "ai-gateway: the call could not be admitted: " + e.getClass().getName(), e));
     }
     admissionOpen = true; // timed up to the first attempt: no clock read here
     return exchange.responseHeaders().isEmpty()

@@ -54,6 +54,44 @@ class GovernedCallTest {
   }
 
   @Test
+  void aStageThatFailsEndsTheCallFailedWithOneEventAndAnIOExceptionForTheAdapter() {
+    // An application's deny pattern that recurses on every character it repeats overflows the
+    // stack on a long prompt, inside the content safety stage. Whatever a stage throws, the call
+    // ends with one event, its reservation refunded, and the adapter is handed an IOException to
+    // throw, never the stage's own failure.
+    AiGateway gateway =
+        gateway()
+            .tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000_000))
+            .contentSafety(
+                dev.aigateway.core.safety.ContentSafety.builder()
+                    .denyPattern(
+                        "repeats",
+                        java.util.regex.Pattern.compile("(a|b)*c"),
+                        dev.aigateway.core.safety.SafetyAction.BLOCK))
+            .build();
+    GovernedCall call =
+        gateway.begin(
+            new CallMatch(Operation.CHAT_COMPLETIONS, null),
+            PostedRequest.of(URL, CHAT.replace("\"hi\"", "\"" + "a".repeat(200_000) + "\"")));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(call::admit)
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .cause()
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("could not be admitted")
+        .hasCauseInstanceOf(StackOverflowError.class);
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(events.get(0).errorType()).isEqualTo(StackOverflowError.class.getName());
+
+    // The gateway goes on: the next call is admitted and ends normally.
+    GovernedCall next = begin(gateway);
+    assertThat(next.admit().admitted()).isTrue();
+    next.failed(new IOException("not sent in this test"));
+    assertThat(events).hasSize(2);
+  }
+
+  @Test
   void answeredCallEndsInOneEventWithReportedUsageSettled() throws IOException {
     AiGateway gateway =
         gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(1_000)).build();
