@@ -219,6 +219,24 @@ public final class SdkCalls {
   }
 
   /**
+   * Releases an OkHttp client an SDK integration made for itself, as the SDK's own OkHttp client
+   * does when it is closed: calls under way end, no new call is taken, idle connections are closed
+   * and a response cache, if any, is closed. Never call it with a client the application gave.
+   */
+  public static void release(OkHttpClient client) {
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+    okhttp3.Cache cache = client.cache();
+    if (cache != null) {
+      try {
+        cache.close();
+      } catch (IOException e) {
+        // closed as far as it could be: nothing is left to release
+      }
+    }
+  }
+
+  /**
    * Runs {@code call} on the calling thread and wraps its response for the SDK; an {@link
    * IOException} becomes what {@code ioError} makes of it (the SDK's own I/O exception).
    */

@@ -188,16 +188,7 @@ public final class GovernedHttpClient implements HttpClient {
     if (client == null) {
       return;
     }
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
-    okhttp3.Cache cache = client.cache();
-    if (cache != null) {
-      try {
-        cache.close();
-      } catch (IOException e) {
-        // a cache the application never gave cannot be there; nothing to report
-      }
-    }
+    SdkCalls.release(client);
   }
 
   /**
