@@ -199,6 +199,8 @@ class TokenStoreFailureTest {
 
   @Test
   void aVirtualMachineErrorFromTheStoreIsNotSwallowed() {
+    // The store guard does not fail open on it; the call ends failed, with its event, and the
+    // adapter is handed an IOException whose cause is the error (GovernedCall#admit).
     HostileStore store = new HostileStore();
     store.onReserve =
         () -> {
@@ -206,7 +208,12 @@ class TokenStoreFailureTest {
         };
     GovernedCall call = begin(gateway(store));
 
-    assertThatThrownBy(call::admit).isInstanceOf(StackOverflowError.class);
+    assertThatThrownBy(call::admit)
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .rootCause()
+        .isInstanceOf(StackOverflowError.class);
+    assertThat(onlyEvent().outcome()).isEqualTo(dev.aigateway.api.CallOutcome.FAILED);
+    assertThat(onlyEvent().limits().outcome()).isNotEqualTo(LimitOutcome.STORE_FAILED);
   }
 
   @Test
