@@ -215,17 +215,6 @@ public final class GovernedCall {
   /**
    * The current attempt's backend answered {@code status}. Records it (breaker, cooldown,
    * rate-limit headers) and returns true when the call should move on: the status is retryable,
-   * attempts and time are left, and a backend is available (then call {@link #nextAttempt()}).
-   * False: deliver this response ({@link #observeResponse}). As {@link #retryAfterResponse(int,
-   * Function, boolean)} for a call that was not cancelled.
-   */
-  public boolean retryAfterResponse(int status, Function<String, String> headers) {
-    return retryAfterResponse(status, headers, false);
-  }
-
-  /**
-   * The current attempt's backend answered {@code status}. Records it (breaker, cooldown,
-   * rate-limit headers) and returns true when the call should move on: the status is retryable,
    * attempts and time are left, a backend is available (then call {@link #nextAttempt()}), and the
    * call was not cancelled. False: deliver this response ({@link #observeResponse}).
    *
@@ -236,7 +225,7 @@ public final class GovernedCall {
   public boolean retryAfterResponse(
       int status, Function<String, String> headers, boolean callCanceled) {
     long began = System.nanoTime();
-    exchange.attemptAnswered(); // a request that reached a backend is kept, however the call ends
+    // The attempt was marked answered when its status came (attemptAnswered, by the loop).
     boolean retry = exchange.route().retryAfterResponse(status, headers, callCanceled);
     exchange.addGatewayNanos(System.nanoTime() - began);
     return retry;
@@ -244,9 +233,10 @@ public final class GovernedCall {
 
   /**
    * The current attempt's backend answered (its status came), whatever becomes of the answer: its
-   * request is kept by the call's request limits however the call ends, as for a status the call
-   * moves on from ({@link #retryAfterResponse}), also when the answer's stream then ends or breaks
-   * before its first event and the call fails over.
+   * request is kept by the call's request limits however the call ends, also when the call moves on
+   * from its status ({@link #retryAfterResponse}) or the answer's stream ends or breaks before its
+   * first event and the call fails over. Called by the attempt loop for every answered attempt,
+   * before {@link #retryAfterResponse}.
    */
   void attemptAnswered() {
     exchange.attemptAnswered();

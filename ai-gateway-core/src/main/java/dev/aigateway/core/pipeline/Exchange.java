@@ -410,8 +410,8 @@ public final class Exchange {
   }
 
   /**
-   * Records that a backend answered an attempt the call then moved on from (a retryable status):
-   * the call reached a backend, whatever its later attempts come to.
+   * Records that a backend answered one of the call's attempts (its status came): the call reached
+   * a backend, whatever that answer and its later attempts come to.
    */
   public void attemptAnswered() {
     this.backendAnswered = true;
