@@ -8,7 +8,6 @@ import java.lang.ref.Reference;
 import okio.Buffer;
 import okio.Source;
 import okio.Timeout;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A governed call's body as an okio {@link Source}, the source of every {@link GovernedBody}: an
@@ -26,9 +25,6 @@ final class ObservedSource implements Source {
 
   private final InputStream body;
 
-  /** {@link #body} when it is an observed body itself, else null. */
-  private final @Nullable ObservedBody observed;
-
   private final Buffer.UnsafeCursor cursor = new Buffer.UnsafeCursor();
 
   /** Closes {@link #body} once, at {@link #close} or when this source is collected unclosed. */
@@ -36,7 +32,6 @@ final class ObservedSource implements Source {
 
   ObservedSource(InputStream body) {
     this.body = body;
-    this.observed = body instanceof ObservedBody observedBody ? observedBody : null;
     this.closer = Dropped.closeWhenCollected(this, body);
   }
 
@@ -55,7 +50,7 @@ final class ObservedSource implements Source {
       try {
         int max = (int) Math.min(byteCount, room.end - room.start);
         n =
-            observed != null
+            body instanceof ObservedBody observed
                 ? observed.readScratch(room.data, room.start, max)
                 : body.read(room.data, room.start, max);
         return n;
