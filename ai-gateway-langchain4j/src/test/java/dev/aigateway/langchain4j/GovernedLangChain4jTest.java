@@ -101,6 +101,24 @@ class GovernedLangChain4jTest {
   }
 
   @Test
+  void modelsBuiltOnTheGatewayShareOnePoolSoNoneLeavesItsOwnConnectionsOpen() throws Exception {
+    // LangChain4j has no close for its HTTP client: a model built per request, each on an OkHttp
+    // client of its own, would leave each one's idle connection open until OkHttp's keep-alive
+    // ends. The clients of(gateway) makes share one pool, so the second model reuses the first's.
+    backend.enqueue(json(completion("first", 12, 3)));
+    backend.enqueue(json(completion("second", 12, 3)));
+    AiGateway gateway = gateway().build();
+
+    assertThat(chatModel(gateway, 0).chat("Say hello")).isEqualTo("first");
+    assertThat(chatModel(gateway, 0).chat("Say hello")).isEqualTo("second");
+
+    assertThat(backend.takeRequest().getSequenceNumber()).isZero();
+    assertThat(backend.takeRequest().getSequenceNumber())
+        .as("the second model's call reuses the first one's connection")
+        .isEqualTo(1);
+  }
+
+  @Test
   void aStreamingChatCallStreamsAndIsSettledOnTheReportedUsage() throws Exception {
     backend.enqueue(sse(stream(List.of("Hel", "lo", " there"), 9, 3)));
     StreamingChatModel model =
