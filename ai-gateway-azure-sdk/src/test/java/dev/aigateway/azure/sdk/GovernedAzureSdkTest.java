@@ -14,7 +14,11 @@ import com.azure.ai.openai.models.ChatCompletionsOptions;
 import com.azure.ai.openai.models.ChatRequestUserMessage;
 import com.azure.core.credential.AzureKeyCredential;
 import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.RetryPolicy;
+import com.azure.core.util.Context;
 import com.azure.core.util.IterableStream;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
@@ -195,6 +199,35 @@ class GovernedAzureSdkTest {
         .isEqualTo(first.getChoices().get(0).getMessage().getContent());
     assertThat(backend.getRequestCount()).isEqualTo(1);
     assertThat(awaitEvents(2).get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void clientsMadeOnTheGatewayShareOnePoolSoNoneLeavesItsOwnConnectionsOpen() throws Exception {
+    // azure-core never closes an HTTP client: SDK clients built one after another, each on an
+    // OkHttp client of its own, would each leave an idle connection open until OkHttp's keep-alive
+    // ends. The clients httpClient(gateway) makes share one pool, so the second reuses the first's.
+    // (Over plain HTTP, which needs no trust in the test's certificate: no key is sent.)
+    try (MockWebServer plain = new MockWebServer()) {
+      plain.start();
+      plain.enqueue(json(completion("first", 12, 3)));
+      plain.enqueue(json(completion("second", 12, 3)));
+      AiGateway gateway = gateway().build();
+      String url = plain.url("/openai/deployments/" + DEPLOYMENT + "/models").toString();
+
+      for (int i = 0; i < 2; i++) {
+        try (HttpResponse response =
+            GovernedAzureSdk.httpClient(gateway)
+                .sendSync(new HttpRequest(HttpMethod.GET, url), Context.NONE)) {
+          assertThat(response.getStatusCode()).isEqualTo(200);
+          assertThat(response.getBodyAsBinaryData().toString()).contains("chat.completion");
+        }
+      }
+
+      assertThat(plain.takeRequest().getSequenceNumber()).isZero();
+      assertThat(plain.takeRequest().getSequenceNumber())
+          .as("the second client's call reuses the first one's connection")
+          .isEqualTo(1);
+    }
   }
 
   // ------------------------------------------------------------------------- rejections
