@@ -54,6 +54,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
+import okhttp3.Response;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -315,6 +316,31 @@ class GovernedOpenAiTest {
     } finally {
       elsewhere.shutdown();
     }
+  }
+
+  @Test
+  void aRequestIsSentAsTheApplicationsInterceptorsPassedItOnWithNoCopyOfItsOwn() throws Exception {
+    // Keeping keys at their origin needs the origin each attempt leaves for, not a copy of each
+    // request to carry it: the request OkHttp sends (the one its response names) is the very one
+    // an interceptor after the gateway's passed on.
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+    List<Boolean> sentAsPassedOn = new CopyOnWriteArrayList<>();
+    OkHttpClient wrapped =
+        OkHttpAiGateway.wrap(new OkHttpClient(), gateway().build())
+            .newBuilder()
+            .addInterceptor(
+                chain -> {
+                  Response response = chain.proceed(chain.request());
+                  sentAsPassedOn.add(response.request() == chain.request());
+                  return response;
+                })
+            .build();
+
+    GovernedOpenAi.client(wrapped, options()).chat().completions().create(PARAMS);
+
+    assertThat(sentAsPassedOn).containsExactly(true);
+    assertThat(backend.takeRequest().getHeader("Authorization"))
+        .isEqualTo("Bearer sk-test-not-a-real-key");
   }
 
   @Test
