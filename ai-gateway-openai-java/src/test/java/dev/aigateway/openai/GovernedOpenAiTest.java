@@ -53,8 +53,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -192,6 +194,42 @@ class GovernedOpenAiTest {
 
     assertThat(completion.choices().get(0).message().content()).contains("Hi");
     assertThat(onlyEvent().usage().tokens().totalTokens()).isEqualTo(8);
+  }
+
+  @Test
+  void anAsyncClientRunsMoreThanFiveCallsToItsHostAtOnceAsTheSdksOwnClientDoes() throws Exception {
+    // OkHttp runs at most 5 asynchronous calls per host unless told otherwise; the SDK's own
+    // OkHttp client lets all of its dispatcher's calls (64) go to its one host. The backend holds
+    // each answer until 8 calls are in flight together (or 20 s pass).
+    int calls = 8;
+    CountDownLatch allInFlight = new CountDownLatch(calls);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            allInFlight.countDown();
+            allInFlight.await(20, TimeUnit.SECONDS);
+            inFlight.decrementAndGet();
+            return json(completion("Hi", 7, 1));
+          }
+        });
+    OpenAIClientAsync client = GovernedOpenAi.clientAsync(gateway().build(), options());
+
+    List<CompletableFuture<ChatCompletion>> pending = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      pending.add(client.chat().completions().create(PARAMS));
+    }
+
+    allInFlight.await(20, TimeUnit.SECONDS);
+    assertThat(mostInFlight.get()).as("calls at the backend at once").isEqualTo(calls);
+    for (CompletableFuture<ChatCompletion> answer : pending) {
+      assertThat(answer.get(60, TimeUnit.SECONDS).choices().get(0).message().content())
+          .contains("Hi");
+    }
+    client.close();
   }
 
   @Test
