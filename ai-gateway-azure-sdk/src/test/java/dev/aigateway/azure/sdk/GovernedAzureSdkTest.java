@@ -14,6 +14,7 @@ import com.azure.ai.openai.models.ChatCompletionsOptions;
 import com.azure.ai.openai.models.ChatRequestUserMessage;
 import com.azure.core.credential.AzureKeyCredential;
 import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpRequest;
 import com.azure.core.http.HttpResponse;
@@ -36,8 +37,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -227,6 +233,53 @@ class GovernedAzureSdkTest {
       assertThat(plain.takeRequest().getSequenceNumber())
           .as("the second client's call reuses the first one's connection")
           .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anAsyncClientRunsMoreThanFiveCallsToItsEndpointAtOnce() throws Exception {
+    // azure-core's asynchronous calls are OkHttp's asynchronous calls, of which OkHttp runs at most
+    // 5 per host unless told otherwise: an OpenAIAsyncClient would run 5 chat calls at once. The
+    // backend holds each answer until 8 calls are in flight together (or 20 s pass).
+    int calls = 8;
+    CountDownLatch allInFlight = new CountDownLatch(calls);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    try (MockWebServer plain = new MockWebServer()) {
+      plain.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+              mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+              allInFlight.countDown();
+              allInFlight.await(20, TimeUnit.SECONDS);
+              inFlight.decrementAndGet();
+              return json(completion("Hi", 7, 1));
+            }
+          });
+      plain.start();
+      HttpClient client = GovernedAzureSdk.httpClient(gateway().build());
+      String url = plain.url("/openai/deployments/" + DEPLOYMENT + "/models").toString();
+
+      List<CompletableFuture<Integer>> pending = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        pending.add(
+            client
+                .send(new HttpRequest(HttpMethod.GET, url))
+                .map(
+                    response -> {
+                      try (response) {
+                        return response.getStatusCode();
+                      }
+                    })
+                .toFuture());
+      }
+
+      allInFlight.await(20, TimeUnit.SECONDS);
+      assertThat(mostInFlight.get()).as("calls at the backend at once").isEqualTo(calls);
+      for (CompletableFuture<Integer> status : pending) {
+        assertThat(status.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+      }
     }
   }
 
