@@ -6,6 +6,7 @@ import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import java.time.Duration;
 import java.util.Objects;
+import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -51,9 +52,24 @@ public final class GovernedHttpClientBuilder implements HttpClientBuilder {
     this.wrappedClient = wrappedClient;
   }
 
-  /** A builder over a new OkHttp client the gateway wraps. */
+  /**
+   * A builder over a new OkHttp client the gateway wraps. The clients this method makes share one
+   * connection pool (OkHttp's defaults: at most 5 idle connections, each closed after 5 minutes
+   * idle): LangChain4j never closes an HTTP client, so a model built per request on a pool of its
+   * own would leave that pool's connections open until they idled out, one set per model. Its
+   * dispatcher starts up to 64 streams to one host at once, not OkHttp's default 5 (a stream is an
+   * OkHttp asynchronous call until its answer's headers arrive), as LangChain4j's own HTTP client
+   * has no such cap.
+   */
   public static GovernedHttpClientBuilder of(AiGateway gateway) {
-    return of(OkHttpAiGateway.wrap(new OkHttpClient(), gateway));
+    OkHttpClient client = new OkHttpClient.Builder().connectionPool(SharedPool.POOL).build();
+    client.dispatcher().setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
+    return of(OkHttpAiGateway.wrap(client, gateway));
+  }
+
+  /** The connection pool of the clients {@link #of(AiGateway)} makes, made on first use. */
+  private static final class SharedPool {
+    static final ConnectionPool POOL = new ConnectionPool();
   }
 
   /**

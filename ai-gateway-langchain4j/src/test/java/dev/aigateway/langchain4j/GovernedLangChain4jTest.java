@@ -33,6 +33,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -101,6 +103,24 @@ class GovernedLangChain4jTest {
   }
 
   @Test
+  void modelsBuiltOnTheGatewayShareOnePoolSoNoneLeavesItsOwnConnectionsOpen() throws Exception {
+    // LangChain4j has no close for its HTTP client: a model built per request, each on an OkHttp
+    // client of its own, would leave each one's idle connection open until OkHttp's keep-alive
+    // ends. The clients of(gateway) makes share one pool, so the second model reuses the first's.
+    backend.enqueue(json(completion("first", 12, 3)));
+    backend.enqueue(json(completion("second", 12, 3)));
+    AiGateway gateway = gateway().build();
+
+    assertThat(chatModel(gateway, 0).chat("Say hello")).isEqualTo("first");
+    assertThat(chatModel(gateway, 0).chat("Say hello")).isEqualTo("second");
+
+    assertThat(backend.takeRequest().getSequenceNumber()).isZero();
+    assertThat(backend.takeRequest().getSequenceNumber())
+        .as("the second model's call reuses the first one's connection")
+        .isEqualTo(1);
+  }
+
+  @Test
   void aStreamingChatCallStreamsAndIsSettledOnTheReportedUsage() throws Exception {
     backend.enqueue(sse(stream(List.of("Hel", "lo", " there"), 9, 3)));
     StreamingChatModel model =
@@ -141,6 +161,61 @@ class GovernedLangChain4jTest {
     assertThat(event.usage().tokens().inputTokens()).isEqualTo(9);
     assertThat(event.usage().tokens().outputTokens()).isEqualTo(3);
     assertThat(event.usage().outputSource()).isEqualTo(UsageSource.REPORTED);
+  }
+
+  @Test
+  void moreThanFiveStreamsStartAtOnceAsUnderLangChain4jsOwnClient() throws Exception {
+    // A stream is an OkHttp asynchronous call until its answer's headers arrive, and OkHttp runs at
+    // most 5 of those per host unless told otherwise; LangChain4j's own (JDK) client has no such
+    // cap. The backend holds each answer until 8 streams are waiting together (or 20 s pass).
+    int calls = 8;
+    CountDownLatch allInFlight = new CountDownLatch(calls);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            allInFlight.countDown();
+            allInFlight.await(20, TimeUnit.SECONDS);
+            inFlight.decrementAndGet();
+            return sse(stream(List.of("Hi"), 9, 1));
+          }
+        });
+    StreamingChatModel model =
+        OpenAiStreamingChatModel.builder()
+            .httpClientBuilder(GovernedHttpClientBuilder.of(gateway().build()))
+            .baseUrl(backend.url("/v1").toString())
+            .apiKey("sk-test-not-a-real-key")
+            .modelName("gpt-4o")
+            .customHeaders(Map.of("x-consumer-id", "team-a"))
+            .build();
+
+    List<CompletableFuture<ChatResponse>> pending = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+      pending.add(done);
+      model.chat(
+          "Say hello",
+          new StreamingChatResponseHandler() {
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+              done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+              done.completeExceptionally(error);
+            }
+          });
+    }
+
+    allInFlight.await(20, TimeUnit.SECONDS);
+    assertThat(mostInFlight.get()).as("streams at the backend at once").isEqualTo(calls);
+    for (CompletableFuture<ChatResponse> done : pending) {
+      assertThat(done.get(30, TimeUnit.SECONDS).aiMessage().text()).isEqualTo("Hi");
+    }
   }
 
   @Test

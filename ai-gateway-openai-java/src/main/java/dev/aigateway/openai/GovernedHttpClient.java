@@ -13,8 +13,10 @@ import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkResponse;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -69,43 +71,48 @@ public final class GovernedHttpClient implements HttpClient {
 
   private GovernedHttpClient(OkHttpClient client, boolean owns) {
     this.owned = owns ? client : null;
+    SentTo sentTo = new SentTo();
     OkHttpClient.Builder guarded = client.newBuilder();
-    guarded.interceptors().add(SentTo.TAG); // innermost: after the gateway's routing
-    guarded.networkInterceptors().add(SentTo.KEYS_STAY_AT_THEIR_ORIGIN);
+    guarded.interceptors().add(sentTo); // innermost: after the gateway's routing
+    guarded.networkInterceptors().add(sentTo.keysStayAtTheirOrigin);
     // the SDK retry advice outside the gateway's interceptor
     this.calls = new SdkCalls(guarded.build(), SdkRetryAdvice.OPENAI_JAVA_LONGEST_HONOURED_WAIT);
   }
 
   /**
-   * The origin a request was sent to, once the gateway has routed it (a tag on the request, which
-   * OkHttp keeps on a redirect's request), so that a redirect to another origin carries no key: the
-   * SDK's own OkHttp client removes {@code Authorization} and {@code api-key} (Azure's key header)
-   * there, while OkHttp itself removes only {@code Authorization}.
+   * The origin each call's attempt is sent to, once the gateway has routed it, so that a redirect
+   * to another origin carries no key: the SDK's own OkHttp client removes {@code Authorization} and
+   * {@code api-key} (Azure's key header) there, while OkHttp itself removes only {@code
+   * Authorization}. Kept by call while the attempt runs (redirects are followed within it), so the
+   * request is sent as the gateway passed it on, not copied to carry its origin.
    */
-  private record SentTo(String scheme, String host, int port) {
+  private static final class SentTo implements Interceptor {
 
-    /** Tags each request with the origin it leaves the application's interceptors for. */
-    static final Interceptor TAG =
-        chain -> {
-          HttpUrl url = chain.request().url();
-          return chain.proceed(
-              chain
-                  .request()
-                  .newBuilder()
-                  .tag(SentTo.class, new SentTo(url.scheme(), url.host(), url.port()))
-                  .build());
-        };
+    private final Map<Call, HttpUrl> origins = new ConcurrentHashMap<>();
+
+    /** Notes the origin each attempt leaves the application's interceptors for. */
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+      Request request = chain.request();
+      Call call = chain.call();
+      origins.put(call, request.url());
+      try {
+        return chain.proceed(request);
+      } finally {
+        origins.remove(call);
+      }
+    }
 
     /** Removes the keys from a request that a redirect sends to another origin. */
-    static final Interceptor KEYS_STAY_AT_THEIR_ORIGIN =
+    final Interceptor keysStayAtTheirOrigin =
         chain -> {
           Request request = chain.request();
-          SentTo sentTo = request.tag(SentTo.class);
+          HttpUrl origin = origins.get(chain.call());
           HttpUrl url = request.url();
-          if (sentTo == null
-              || (sentTo.scheme.equals(url.scheme())
-                  && sentTo.host.equals(url.host())
-                  && sentTo.port == url.port())) {
+          if (origin == null
+              || (origin.scheme().equals(url.scheme())
+                  && origin.host().equals(url.host())
+                  && origin.port() == url.port())) {
             return chain.proceed(request);
           }
           return chain.proceed(

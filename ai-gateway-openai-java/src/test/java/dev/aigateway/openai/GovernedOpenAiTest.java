@@ -53,7 +53,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
+import okhttp3.Response;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -194,6 +197,42 @@ class GovernedOpenAiTest {
   }
 
   @Test
+  void anAsyncClientRunsMoreThanFiveCallsToItsHostAtOnceAsTheSdksOwnClientDoes() throws Exception {
+    // OkHttp runs at most 5 asynchronous calls per host unless told otherwise; the SDK's own
+    // OkHttp client lets all of its dispatcher's calls (64) go to its one host. The backend holds
+    // each answer until 8 calls are in flight together (or 20 s pass).
+    int calls = 8;
+    CountDownLatch allInFlight = new CountDownLatch(calls);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            allInFlight.countDown();
+            allInFlight.await(20, TimeUnit.SECONDS);
+            inFlight.decrementAndGet();
+            return json(completion("Hi", 7, 1));
+          }
+        });
+    OpenAIClientAsync client = GovernedOpenAi.clientAsync(gateway().build(), options());
+
+    List<CompletableFuture<ChatCompletion>> pending = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      pending.add(client.chat().completions().create(PARAMS));
+    }
+
+    allInFlight.await(20, TimeUnit.SECONDS);
+    assertThat(mostInFlight.get()).as("calls at the backend at once").isEqualTo(calls);
+    for (CompletableFuture<ChatCompletion> answer : pending) {
+      assertThat(answer.get(60, TimeUnit.SECONDS).choices().get(0).message().content())
+          .contains("Hi");
+    }
+    client.close();
+  }
+
+  @Test
   void anAsyncCallTheApplicationCancelsIsStillEndedAndSettled() throws Exception {
     // The SDK's future is built on the HTTP client's and does not pass a cancellation down: the
     // response still arrives, and nothing in the SDK reads or closes it.
@@ -315,6 +354,31 @@ class GovernedOpenAiTest {
     } finally {
       elsewhere.shutdown();
     }
+  }
+
+  @Test
+  void aRequestIsSentAsTheApplicationsInterceptorsPassedItOnWithNoCopyOfItsOwn() throws Exception {
+    // Keeping keys at their origin needs the origin each attempt leaves for, not a copy of each
+    // request to carry it: the request OkHttp sends (the one its response names) is the very one
+    // an interceptor after the gateway's passed on.
+    backend.enqueue(json(completion("Hello there", 12, 3)));
+    List<Boolean> sentAsPassedOn = new CopyOnWriteArrayList<>();
+    OkHttpClient wrapped =
+        OkHttpAiGateway.wrap(new OkHttpClient(), gateway().build())
+            .newBuilder()
+            .addInterceptor(
+                chain -> {
+                  Response response = chain.proceed(chain.request());
+                  sentAsPassedOn.add(response.request() == chain.request());
+                  return response;
+                })
+            .build();
+
+    GovernedOpenAi.client(wrapped, options()).chat().completions().create(PARAMS);
+
+    assertThat(sentAsPassedOn).containsExactly(true);
+    assertThat(backend.takeRequest().getHeader("Authorization"))
+        .isEqualTo("Bearer sk-test-not-a-real-key");
   }
 
   @Test

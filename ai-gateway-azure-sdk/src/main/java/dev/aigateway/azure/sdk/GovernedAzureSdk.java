@@ -14,6 +14,7 @@ import dev.aigateway.okhttp.SdkCalls;
 import dev.aigateway.okhttp.SdkRetryAdvice;
 import java.time.Duration;
 import java.util.Objects;
+import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 
 /**
@@ -49,9 +50,23 @@ public final class GovernedAzureSdk {
 
   private GovernedAzureSdk() {}
 
-  /** An azure-core HTTP client on a new OkHttp client the gateway wraps. */
+  /**
+   * An azure-core HTTP client on a new OkHttp client the gateway wraps. The clients this method
+   * makes share one connection pool (OkHttp's defaults: at most 5 idle connections, each closed
+   * after 5 minutes idle): azure-core never closes an HTTP client, so SDK clients built one after
+   * another on pools of their own would each leave their connections open until they idled out. Its
+   * dispatcher runs up to 64 asynchronous calls to one host at once, not OkHttp's default 5: an
+   * asynchronous SDK client's calls are OkHttp's asynchronous calls, to its one endpoint.
+   */
   public static HttpClient httpClient(AiGateway gateway) {
-    return httpClient(OkHttpAiGateway.wrap(new OkHttpClient(), gateway));
+    OkHttpClient client = new OkHttpClient.Builder().connectionPool(SharedPool.POOL).build();
+    client.dispatcher().setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
+    return httpClient(OkHttpAiGateway.wrap(client, gateway));
+  }
+
+  /** The connection pool of the clients {@link #httpClient(AiGateway)} makes, made on first use. */
+  private static final class SharedPool {
+    static final ConnectionPool POOL = new ConnectionPool();
   }
 
   /**

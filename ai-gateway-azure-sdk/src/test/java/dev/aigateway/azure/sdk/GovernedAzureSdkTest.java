@@ -14,7 +14,12 @@ import com.azure.ai.openai.models.ChatCompletionsOptions;
 import com.azure.ai.openai.models.ChatRequestUserMessage;
 import com.azure.core.credential.AzureKeyCredential;
 import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.RetryPolicy;
+import com.azure.core.util.Context;
 import com.azure.core.util.IterableStream;
 import dev.aigateway.api.CacheOutcome;
 import dev.aigateway.api.CallOutcome;
@@ -32,8 +37,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -195,6 +205,82 @@ class GovernedAzureSdkTest {
         .isEqualTo(first.getChoices().get(0).getMessage().getContent());
     assertThat(backend.getRequestCount()).isEqualTo(1);
     assertThat(awaitEvents(2).get(1).cache().outcome()).isEqualTo(CacheOutcome.EXACT_HIT);
+  }
+
+  @Test
+  void clientsMadeOnTheGatewayShareOnePoolSoNoneLeavesItsOwnConnectionsOpen() throws Exception {
+    // azure-core never closes an HTTP client: SDK clients built one after another, each on an
+    // OkHttp client of its own, would each leave an idle connection open until OkHttp's keep-alive
+    // ends. The clients httpClient(gateway) makes share one pool, so the second reuses the first's.
+    // (Over plain HTTP, which needs no trust in the test's certificate: no key is sent.)
+    try (MockWebServer plain = new MockWebServer()) {
+      plain.start();
+      plain.enqueue(json(completion("first", 12, 3)));
+      plain.enqueue(json(completion("second", 12, 3)));
+      AiGateway gateway = gateway().build();
+      String url = plain.url("/openai/deployments/" + DEPLOYMENT + "/models").toString();
+
+      for (int i = 0; i < 2; i++) {
+        try (HttpResponse response =
+            GovernedAzureSdk.httpClient(gateway)
+                .sendSync(new HttpRequest(HttpMethod.GET, url), Context.NONE)) {
+          assertThat(response.getStatusCode()).isEqualTo(200);
+          assertThat(response.getBodyAsBinaryData().toString()).contains("chat.completion");
+        }
+      }
+
+      assertThat(plain.takeRequest().getSequenceNumber()).isZero();
+      assertThat(plain.takeRequest().getSequenceNumber())
+          .as("the second client's call reuses the first one's connection")
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anAsyncClientRunsMoreThanFiveCallsToItsEndpointAtOnce() throws Exception {
+    // azure-core's asynchronous calls are OkHttp's asynchronous calls, of which OkHttp runs at most
+    // 5 per host unless told otherwise: an OpenAIAsyncClient would run 5 chat calls at once. The
+    // backend holds each answer until 8 calls are in flight together (or 20 s pass).
+    int calls = 8;
+    CountDownLatch allInFlight = new CountDownLatch(calls);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    try (MockWebServer plain = new MockWebServer()) {
+      plain.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+              mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+              allInFlight.countDown();
+              allInFlight.await(20, TimeUnit.SECONDS);
+              inFlight.decrementAndGet();
+              return json(completion("Hi", 7, 1));
+            }
+          });
+      plain.start();
+      HttpClient client = GovernedAzureSdk.httpClient(gateway().build());
+      String url = plain.url("/openai/deployments/" + DEPLOYMENT + "/models").toString();
+
+      List<CompletableFuture<Integer>> pending = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        pending.add(
+            client
+                .send(new HttpRequest(HttpMethod.GET, url))
+                .map(
+                    response -> {
+                      try (response) {
+                        return response.getStatusCode();
+                      }
+                    })
+                .toFuture());
+      }
+
+      allInFlight.await(20, TimeUnit.SECONDS);
+      assertThat(mostInFlight.get()).as("calls at the backend at once").isEqualTo(calls);
+      for (CompletableFuture<Integer> status : pending) {
+        assertThat(status.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------- rejections
