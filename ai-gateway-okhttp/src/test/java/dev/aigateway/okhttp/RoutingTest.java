@@ -658,6 +658,37 @@ class RoutingTest {
   }
 
   @Test
+  void aHeldStreamSilentPastTheFirstEventTimeoutWithNoBackendLeftFailsTheCall() throws Exception {
+    MockWebServer silent = server();
+    answerAlways(
+        silent,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+            .bodyDelay(5, TimeUnit.SECONDS)
+            .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("silent", silent))
+                .failover(Failover.builder().firstEventTimeout(Duration.ofSeconds(1)).build())
+                // its first failure opens the breaker: no backend is left to fail over to
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+                .build());
+
+    // Nothing of the stream reached the application: it gets the failure, not a 200 that breaks.
+    assertThatThrownBy(() -> client.newCall(streamedChat()).execute().close())
+        .isInstanceOf(java.net.SocketTimeoutException.class);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo("java.net.SocketTimeoutException");
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::errorType)
+        .containsExactly(
+            org.assertj.core.api.Assertions.tuple("silent", "java.net.SocketTimeoutException"));
+    assertThat(silent.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void afterItsFirstEventAStreamIsNoLongerBoundByTheFirstEventTimeout() throws Exception {
     MockWebServer slow = server();
     String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);

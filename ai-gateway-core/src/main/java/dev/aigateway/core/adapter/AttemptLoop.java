@@ -215,12 +215,11 @@ public final class AttemptLoop<R> {
       if (canceled && !sender.timedOut()) {
         return canceledWhileHeld(response, status, contentType, held);
       }
-      if (canceled) { // the client's call timeout: fails as a timeout before the answer does
-        discard(response);
-        call.failed(timedOut(ended));
-        throw ended;
-      }
-      return deliver(response, status, contentType, held); // what came, then its end
+      // No other attempt follows: nothing of the stream reached the application, which gets the
+      // failure as the last attempt's (the client's call timeout: as a timeout before the answer).
+      discard(response);
+      call.failed(canceled ? timedOut(ended) : ended);
+      throw ended;
     }
     if (call.retryAfterResponse(status, name -> header(response, name), sender.canceled())) {
       discard(response);
