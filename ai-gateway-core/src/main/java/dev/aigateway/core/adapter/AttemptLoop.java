@@ -221,8 +221,14 @@ public final class AttemptLoop<R> {
       call.failed(canceled ? timedOut(ended) : ended);
       throw ended;
     }
-    if (call.retryAfterResponse(status, name -> header(response, name), sender.canceled())) {
-      discard(response);
+    int errorStatus = held.firstEventErrorStatus();
+    boolean retry =
+        errorStatus != 0
+            ? call.retryAfterErrorEvent(
+                errorStatus, name -> header(response, name), sender.canceled())
+            : call.retryAfterResponse(status, name -> header(response, name), sender.canceled());
+    if (retry) {
+      discard(response); // nothing of it reached the application
       return null;
     }
     return deliver(response, status, contentType, held);

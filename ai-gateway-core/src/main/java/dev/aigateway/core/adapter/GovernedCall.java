@@ -232,6 +232,20 @@ public final class GovernedCall {
   }
 
   /**
+   * The current attempt's stream, held for its first event, sent an error event standing for {@code
+   * status} instead of an answer. Records it (a failure for the backend's breaker when {@code
+   * status} is a failure status) and returns true when the call should move on, as {@link
+   * #retryAfterResponse} does for an answer of {@code status}; false: deliver the stream as it
+   * came.
+   */
+  boolean retryAfterErrorEvent(int status, Function<String, String> headers, boolean callCanceled) {
+    long began = System.nanoTime();
+    boolean retry = exchange.route().retryAfterErrorEvent(status, headers, callCanceled);
+    exchange.addGatewayNanos(System.nanoTime() - began);
+    return retry;
+  }
+
+  /**
    * The current attempt's backend answered (its status came), whatever becomes of the answer: its
    * request is kept by the call's request limits however the call ends, also when the call moves on
    * from its status ({@link #retryAfterResponse}) or the answer's stream ends or breaks before its
