@@ -1,6 +1,9 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -205,18 +208,37 @@ public final class HeldBody extends InputStream {
       }
     }
     byte[] bytes = data == null ? new byte[0] : data.toByteArray();
-    JsonNode document =
-        named || contains(bytes, ERROR) ? Json.parseOrNull(bytes, 0, bytes.length) : null;
-    if (document != null && document.isObject()) {
-      JsonNode error = document.get("error");
-      if (error != null && error.isObject()) {
-        return errorStatus(error);
+    int status = named || contains(bytes, ERROR) ? errorStatusOf(bytes) : 0;
+    return status == 0 && named ? 500 : status;
+  }
+
+  /**
+   * The status of the error {@code data} reports (see {@link #firstEventErrorStatus}), 0 when it is
+   * no JSON object reporting one. Only its top-level members are read, each value but {@code error}
+   * skipped, so a long first event that is no error (a Responses API {@code response.created},
+   * whose response has {@code "error":null}) costs no tree.
+   */
+  private static int errorStatusOf(byte[] data) {
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(data)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return 0;
       }
-      if ("error".equals(document.path("type").textValue())) {
-        return errorStatus(document);
+      ObjectNode top = Json.MAPPER.createObjectNode();
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        JsonToken value = p.nextToken();
+        if (name.equals("error") && value == JsonToken.START_OBJECT) {
+          return errorStatus(p.readValueAsTree());
+        }
+        if (value.isScalarValue() && (name.equals("type") || name.equals("code"))) {
+          top.set(name, p.readValueAsTree());
+        } else {
+          p.skipChildren();
+        }
       }
+      return "error".equals(top.path("type").textValue()) ? errorStatus(top) : 0;
+    } catch (IOException | RuntimeException e) {
+      return 0; // not JSON: no error document either
     }
-    return named ? 500 : 0;
   }
 
   /** The status an error object stands for (see {@link #firstEventErrorStatus}). */
