@@ -6,7 +6,13 @@ public enum CallOutcome {
   SUCCESS,
   /** The gateway answered itself: a limit or quota rejected the call. No backend was called. */
   REJECTED,
-  /** The backend answered with an error status (4xx/5xx). Nothing is charged. */
+  /**
+   * The backend answered with an error status (4xx/5xx), or with a 2xx whose body reported an error
+   * instead of an answer (a JSON document with a top-level {@code error} object, a stream with an
+   * error event; the event's {@code errorType} is then {@code error-answer}). Nothing is charged,
+   * except what such a body reported as its usage (else, for a stream that gave text before its
+   * error, that text estimated with the prompt).
+   */
   BACKEND_ERROR,
   /**
    * The call failed before a response arrived (connect failure, timeout, the client's own call

@@ -128,7 +128,8 @@ public final class GatewayEvent {
 
   /**
    * A low-cardinality error type: the exception class name for failures, the status code for
-   * backend errors, the reason's header value for rejections; null on success.
+   * backend errors ({@code error-answer} for a 2xx whose body reported an error), the reason's
+   * header value for rejections; null on success.
    */
   public @Nullable String errorType() {
     return errorType;

@@ -658,6 +658,103 @@ class RoutingTest {
   }
 
   @Test
+  void aHeldStreamSilentPastTheFirstEventTimeoutWithNoBackendLeftFailsTheCall() throws Exception {
+    MockWebServer silent = server();
+    answerAlways(
+        silent,
+        new MockResponse.Builder(Backend.sse(": keep-alive\n\n"))
+            .bodyDelay(5, TimeUnit.SECONDS)
+            .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("silent", silent))
+                .failover(Failover.builder().firstEventTimeout(Duration.ofSeconds(1)).build())
+                // its first failure opens the breaker: no backend is left to fail over to
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+                .build());
+
+    // Nothing of the stream reached the application: it gets the failure, not a 200 that breaks.
+    assertThatThrownBy(() -> client.newCall(streamedChat()).execute().close())
+        .isInstanceOf(java.net.SocketTimeoutException.class);
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo("java.net.SocketTimeoutException");
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::errorType)
+        .containsExactly(
+            org.assertj.core.api.Assertions.tuple("silent", "java.net.SocketTimeoutException"));
+    assertThat(silent.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aHeldStreamWhoseFirstEventIsAnErrorFailsOver() throws Exception {
+    MockWebServer failing = server();
+    MockWebServer steady = server();
+    answerAlways(
+        failing,
+        Backend.sse(
+            "data: {\"error\":{\"message\":\"The server had an error while processing your"
+                + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
+                + "data: [DONE]\n\n"));
+    answerAlways(steady, Backend.sse(Backend.chatStream("gpt-4o", true, 5, 5, true)));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("failing", failing))
+                .backend(openAi("steady", steady))
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+                .build());
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.body().string())
+          .isEqualTo(Backend.chatStream("gpt-4o", false, 5, 5, true));
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().attempts())
+        .extracting(Attempt::backendId, Attempt::status, Attempt::errorType)
+        .containsExactly(
+            org.assertj.core.api.Assertions.tuple("failing", 200, "error-event"),
+            org.assertj.core.api.Assertions.tuple("steady", 200, null));
+    assertThat(event.routing().attempts().get(0).succeeded()).isFalse();
+    assertThat(event.routing().failoverReason()).isEqualTo("error event from failing");
+    // The error event is a failure for the backend's breaker.
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.api.Assertions.tuple("failing", BreakerState.OPEN));
+  }
+
+  @Test
+  void aHeldStreamWhoseFirstEventIsAnInvalidRequestErrorIsHandedOnAsItCame() throws Exception {
+    MockWebServer refusing = server();
+    MockWebServer other = server();
+    String refusal =
+        "data: {\"error\":{\"object\":\"error\",\"message\":\"bad temperature\","
+            + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}}\n\n"
+            + "data: [DONE]\n\n";
+    answerAlways(refusing, Backend.sse(refusal));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("refusing", refusing))
+                .backend(openAi("other", other))
+                .build());
+
+    // A refusal of the request (400) would be the same anywhere: not failed over.
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).isEqualTo(refusal);
+    }
+    assertThat(events.next().routing().attempts())
+        .extracting(Attempt::backendId, Attempt::errorType)
+        .containsExactly(org.assertj.core.api.Assertions.tuple("refusing", "error-event"));
+    assertThat(other.getRequestCount()).isZero();
+  }
+
+  @Test
   void afterItsFirstEventAStreamIsNoLongerBoundByTheFirstEventTimeout() throws Exception {
     MockWebServer slow = server();
     String stream = Backend.chatStream("gpt-4o", true, 5, 5, true);

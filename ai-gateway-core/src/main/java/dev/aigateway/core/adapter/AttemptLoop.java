@@ -215,15 +215,20 @@ public final class AttemptLoop<R> {
       if (canceled && !sender.timedOut()) {
         return canceledWhileHeld(response, status, contentType, held);
       }
-      if (canceled) { // the client's call timeout: fails as a timeout before the answer does
-        discard(response);
-        call.failed(timedOut(ended));
-        throw ended;
-      }
-      return deliver(response, status, contentType, held); // what came, then its end
-    }
-    if (call.retryAfterResponse(status, name -> header(response, name), sender.canceled())) {
+      // No other attempt follows: nothing of the stream reached the application, which gets the
+      // failure as the last attempt's (the client's call timeout: as a timeout before the answer).
       discard(response);
+      call.failed(canceled ? timedOut(ended) : ended);
+      throw ended;
+    }
+    int errorStatus = held.firstEventErrorStatus();
+    boolean retry =
+        errorStatus != 0
+            ? call.retryAfterErrorEvent(
+                errorStatus, name -> header(response, name), sender.canceled())
+            : call.retryAfterResponse(status, name -> header(response, name), sender.canceled());
+    if (retry) {
+      discard(response); // nothing of it reached the application
       return null;
     }
     return deliver(response, status, contentType, held);

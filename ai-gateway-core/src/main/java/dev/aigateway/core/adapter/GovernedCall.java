@@ -50,6 +50,12 @@ import java.util.function.Function;
  */
 public final class GovernedCall {
 
+  /**
+   * The error type of a call whose backend answered 2xx with a body that reported an error ({@link
+   * ResponseReadout#errorAnswer}): it ends {@link CallOutcome#BACKEND_ERROR}.
+   */
+  public static final String ERROR_ANSWER = "error-answer";
+
   /** The admission of a call with no headers to add: immutable, so one for every such call. */
   private static final Admission GO_AHEAD = new Admission(null, Map.of(), null);
 
@@ -232,6 +238,20 @@ public final class GovernedCall {
   }
 
   /**
+   * The current attempt's stream, held for its first event, sent an error event standing for {@code
+   * status} instead of an answer. Records it (a failure for the backend's breaker when {@code
+   * status} is a failure status) and returns true when the call should move on, as {@link
+   * #retryAfterResponse} does for an answer of {@code status}; false: deliver the stream as it
+   * came.
+   */
+  boolean retryAfterErrorEvent(int status, Function<String, String> headers, boolean callCanceled) {
+    long began = System.nanoTime();
+    boolean retry = exchange.route().retryAfterErrorEvent(status, headers, callCanceled);
+    exchange.addGatewayNanos(System.nanoTime() - began);
+    return retry;
+  }
+
+  /**
    * The current attempt's backend answered (its status came), whatever becomes of the answer: its
    * request is kept by the call's request limits however the call ends, also when the call moves on
    * from its status ({@link #retryAfterResponse}) or the answer's stream ends or breaks before its
@@ -306,6 +326,10 @@ public final class GovernedCall {
 
           @Override
           public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
+            if (outcome == CallOutcome.SUCCESS && readout != null && readout.errorAnswer()) {
+              end(CallOutcome.BACKEND_ERROR, readout, ERROR_ANSWER); // a 2xx that reported an error
+              return;
+            }
             String errorType =
                 switch (outcome) {
                   case SUCCESS -> null;
@@ -405,7 +429,11 @@ public final class GovernedCall {
     boolean charged =
         outcome == CallOutcome.SUCCESS
             || outcome == CallOutcome.CANCELLED
-            || outcome == CallOutcome.TRUNCATED;
+            || outcome == CallOutcome.TRUNCATED
+            // a 2xx whose body reported an error: charged for what it reported, or the text it gave
+            || (outcome == CallOutcome.BACKEND_ERROR
+                && readout != null
+                && (readout.usage() != null || readout.text().length() > 0));
     if (charged && readout != null) {
       responseModel = readout.model();
       if (readout.usage() != null) {

@@ -48,6 +48,17 @@ public interface Route {
   boolean retryAfterResponse(int status, Function<String, String> headers, boolean callCanceled);
 
   /**
+   * Records that the current attempt's stream, held for its first event, sent an error event
+   * instead (an answer of 200 that failed, standing for {@code status}: see {@link
+   * dev.aigateway.core.wire.HeldBody#firstEventErrorStatus}), and returns true when the call moves
+   * on to {@link #next()}, as after an answer of {@code status}. By default as such an answer.
+   */
+  default boolean retryAfterErrorEvent(
+      int status, Function<String, String> headers, boolean callCanceled) {
+    return retryAfterResponse(status, headers, callCanceled);
+  }
+
+  /**
    * Records that the current attempt failed without an answer and returns true when the call moves
    * on to {@link #next()}.
    */

@@ -51,6 +51,13 @@ final class CallRouting implements Route {
 
   // Logged under the call's name, where an application configures the gateway's call logging.
   private static final Logger log = LoggerFactory.getLogger(GovernedCall.class);
+
+  /**
+   * The error type of an attempt whose stream, held for its first event, sent an error event
+   * instead ({@link #retryAfterErrorEvent}).
+   */
+  static final String ERROR_EVENT = "error-event";
+
   private static final Set<String> CREDENTIAL_HEADERS =
       Set.of("authorization", "api-key", "x-goog-api-key", "x-api-key");
 
@@ -365,6 +372,33 @@ final class CallRouting implements Route {
       return false;
     }
     return moveOn(status + " from " + backend.id());
+  }
+
+  /**
+   * Records that the current attempt's held stream sent an error event as its first event, standing
+   * for {@code status}: the attempt is recorded as answered 200 with the error type {@link
+   * #ERROR_EVENT}, its backend's breaker hears a failure when {@code status} is a failure status
+   * (else a success), and the call moves on as after an answer of {@code status} (never when
+   * cancelled, nor to repeat a 401 with a fresh credential). The reason is {@code error event from
+   * <backend>}.
+   */
+  @Override
+  public boolean retryAfterErrorEvent(
+      int status, Function<String, String> headers, boolean callCanceled) {
+    BackendState backend = current;
+    attempts.add(
+        new Attempt(backend.id(), 200, ERROR_EVENT, sinceAttemptStart(), currentIsCredentialRetry));
+    backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
+    if (router.pool().circuitBreaker().isFailureStatus(status)) {
+      backend.breaker().onFailure(permit, null);
+    } else {
+      backend.breaker().onSuccess(permit);
+    }
+    unheldStream = false;
+    if (callCanceled || !router.pool().failover().retriesOn(status)) {
+      return false;
+    }
+    return moveOn("error event from " + backend.id());
   }
 
   /**

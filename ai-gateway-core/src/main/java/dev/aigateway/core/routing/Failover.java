@@ -17,9 +17,11 @@ import java.util.function.IntPredicate;
  * is failed over too; from its first event on it reaches the application chunk by chunk as it
  * arrives, and it is never retried once released. The bound applies only while another attempt
  * could still follow (attempts and deadline left); a stream that times out is a timeout for the
- * backend's breaker. The last possible attempt's stream is not held: it reaches the application as
- * it arrives, and counts as a failure for its backend's breaker when it ends or breaks before its
- * first event.
+ * backend's breaker. A held stream that ends, breaks or times out when no other attempt can follow
+ * after all (no backend left available) fails the call with that failure, an {@code IOException},
+ * nothing of it having reached the application. The last possible attempt's stream is not held: it
+ * reaches the application as it arrives, and counts as a failure for its backend's breaker when it
+ * ends or breaks before its first event.
  *
  * <pre>{@code
  * Failover.builder().maxAttempts(4).deadline(Duration.ofSeconds(20)).build()

@@ -90,9 +90,14 @@ public final class Router {
 
   /**
    * Keeps traffic off a backend that asked for a pause (a 429 or 503 with a retry-after, already
-   * capped by the pool's policy), and tells the other instances when the pool shares health.
+   * capped by the pool's policy), and tells the other instances when the pool shares health. A zero
+   * retry-after asks for no pause: nothing is kept, nor announced (a signal of no time would also
+   * keep this instance from announcing a short cool-down that follows it).
    */
   void coolDown(BackendState backend, Duration duration) {
+    if (duration.isZero() || duration.isNegative()) {
+      return; // Retry-After: 0 (or a date past): no cool-down, so nothing to keep or announce
+    }
     long now = clock.millis();
     backend.coolDown(now, duration);
     if (sharedHealth != null) {

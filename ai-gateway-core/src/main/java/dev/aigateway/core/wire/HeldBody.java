@@ -1,9 +1,16 @@
 package dev.aigateway.core.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * An event stream held back until its first event has arrived, then read as if it had not been: the
@@ -41,6 +48,9 @@ public final class HeldBody extends InputStream {
   private int position;
   private Held outcome;
   private IOException failure;
+
+  /** Where the first server-sent event ends in {@link #held} (its blank line), or -1. */
+  private int firstEventEnd = -1;
 
   private HeldBody(InputStream upstream) {
     this.upstream = upstream;
@@ -133,6 +143,7 @@ public final class HeldBody extends InputStream {
       for (int end; (end = SseBody.indexOfLineEnd(held, Math.max(from, lineStart), count)) >= 0; ) {
         if (end == lineStart && fields) {
           outcome = Held.FIRST_EVENT;
+          firstEventEnd = end;
           return;
         }
         fields |= end > lineStart && held[lineStart] != ':';
@@ -146,6 +157,158 @@ public final class HeldBody extends InputStream {
         }
       }
     }
+  }
+
+  /** The bytes of {@code "error"}, without which an event's data is no error. */
+  private static final byte[] ERROR = "\"error\"".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Whether the held first server-sent event reports an error instead of beginning an answer, and
+   * the status it stands for; 0 when it does not (or no event was held). An error event is one
+   * named {@code error} ({@code event: error}), or one whose data is a JSON object with a top-level
+   * {@code error} object (OpenAI, Azure OpenAI, vLLM and other OpenAI-compatible servers, Gemini,
+   * Anthropic's {@code {"type":"error","error":{...}}}) or of {@code "type":"error"} (the Responses
+   * API's error event). Some backends answer a failure so, with a 200, as a stream's first event.
+   *
+   * <p>The status is the error's own HTTP status where it gives one (a numeric {@code code} or
+   * {@code status} from 400 to 599, as vLLM and Gemini write it), else the one its type or code
+   * names ({@code rate_limit…} 429, {@code overloaded…} 529, {@code invalid_request…} or {@code
+   * BadRequest…} 400, {@code authentication…} 401, {@code permission…} 403, {@code not_found…} 404,
+   * {@code request_too_large} 413), else 500: the backend failed to produce the answer.
+   */
+  public int firstEventErrorStatus() {
+    if (firstEventEnd < 0 || held == null) {
+      return 0;
+    }
+    boolean named = false;
+    ByteArrayOutputStream data = null;
+    int lineStart = 0;
+    while (lineStart < firstEventEnd) {
+      int end = SseBody.indexOfLineEnd(held, lineStart, firstEventEnd);
+      if (end < 0) {
+        end = firstEventEnd;
+      }
+      if (startsWith(lineStart, end, "event:")) {
+        named |= "error".equals(value(lineStart + 6, end));
+      } else if (startsWith(lineStart, end, "data:")) {
+        int from = lineStart + 5;
+        if (from < end && held[from] == ' ') {
+          from++;
+        }
+        if (data == null) {
+          data = new ByteArrayOutputStream(end - from);
+        } else {
+          data.write('\n');
+        }
+        data.write(held, from, end - from);
+      }
+      lineStart = end + 1;
+      if (held[end] == '\r' && lineStart < firstEventEnd && held[lineStart] == '\n') {
+        lineStart++;
+      }
+    }
+    byte[] bytes = data == null ? new byte[0] : data.toByteArray();
+    int status = named || contains(bytes, ERROR) ? errorStatusOf(bytes) : 0;
+    return status == 0 && named ? 500 : status;
+  }
+
+  /**
+   * The status of the error {@code data} reports (see {@link #firstEventErrorStatus}), 0 when it is
+   * no JSON object reporting one. Only its top-level members are read, each value but {@code error}
+   * skipped, so a long first event that is no error (a Responses API {@code response.created},
+   * whose response has {@code "error":null}) costs no tree.
+   */
+  private static int errorStatusOf(byte[] data) {
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(data)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return 0;
+      }
+      ObjectNode top = Json.MAPPER.createObjectNode();
+      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+        JsonToken value = p.nextToken();
+        if (name.equals("error") && value == JsonToken.START_OBJECT) {
+          return errorStatus(p.readValueAsTree());
+        }
+        if (value.isScalarValue() && (name.equals("type") || name.equals("code"))) {
+          top.set(name, p.readValueAsTree());
+        } else {
+          p.skipChildren();
+        }
+      }
+      return "error".equals(top.path("type").textValue()) ? errorStatus(top) : 0;
+    } catch (IOException | RuntimeException e) {
+      return 0; // not JSON: no error document either
+    }
+  }
+
+  /** The status an error object stands for (see {@link #firstEventErrorStatus}). */
+  private static int errorStatus(JsonNode error) {
+    for (String field : new String[] {"code", "status"}) {
+      JsonNode value = error.get(field);
+      if (value != null && value.canConvertToInt()) {
+        int status = value.asInt();
+        if (status >= 400 && status <= 599) {
+          return status;
+        }
+      }
+    }
+    String named = error.path("type").asText("") + " " + error.path("code").asText("");
+    String kind = named.toLowerCase(Locale.ROOT);
+    if (kind.contains("rate_limit")) {
+      return 429;
+    }
+    if (kind.contains("overloaded")) {
+      return 529;
+    }
+    if (kind.contains("invalid_request") || kind.contains("badrequest")) {
+      return 400;
+    }
+    if (kind.contains("authentication")) {
+      return 401;
+    }
+    if (kind.contains("permission")) {
+      return 403;
+    }
+    if (kind.contains("not_found")) {
+      return 404;
+    }
+    if (kind.contains("request_too_large")) {
+      return 413;
+    }
+    if (kind.contains("timeout")) {
+      return 504;
+    }
+    return 500;
+  }
+
+  private boolean startsWith(int from, int end, String field) {
+    if (end - from < field.length()) {
+      return false;
+    }
+    for (int i = 0; i < field.length(); i++) {
+      if (held[from + i] != field.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String value(int from, int end) {
+    int start = from < end && held[from] == ' ' ? from + 1 : from;
+    return new String(held, start, end - start, StandardCharsets.UTF_8);
+  }
+
+  private static boolean contains(byte[] bytes, byte[] part) {
+    outer:
+    for (int i = 0; i + part.length <= bytes.length; i++) {
+      for (int j = 0; j < part.length; j++) {
+        if (bytes[i + j] != part[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** How holding ended. */

@@ -256,6 +256,32 @@ class GovernedCallTest {
   }
 
   @Test
+  void aSuccessStatusWhoseDocumentIsAnErrorEndsAsABackendErrorAndRefunds() throws IOException {
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150)).build();
+    GovernedCall call = begin(gateway);
+    call.admit();
+
+    // Some OpenAI-compatible services and proxies answer a failure with a 200.
+    readWhole(
+        call.observeResponse(
+            200,
+            "application/json",
+            json("{\"error\":{\"message\":\"upstream failed\",\"type\":\"server_error\"}}"),
+            () -> false));
+
+    assertThat(events)
+        .singleElement()
+        .satisfies(
+            event -> {
+              assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+              assertThat(event.status()).isEqualTo(200);
+              assertThat(event.errorType()).isEqualTo("error-answer");
+              assertThat(event.limits().settledTokens()).isZero();
+            });
+    assertThat(begin(gateway).admit().admitted()).isTrue();
+  }
+
+  @Test
   void failureWithoutResponseRefunds() {
     AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150)).build();
     GovernedCall call = begin(gateway);

@@ -266,6 +266,20 @@ class SharedHealthTest {
   }
 
   @Test
+  void aZeroCoolDownIsNoCoolDownAndHidesNoShortOneAfterIt() {
+    BackendPool pool = pool("chat", oneFailureTrips());
+    Router a = routerA(pool);
+
+    a.coolDown(state(a, "east"), Duration.ZERO); // a 429 or 503 with Retry-After: 0
+    clockA.advance(Duration.ofMillis(100));
+    a.coolDown(state(a, "east"), Duration.ofMillis(800)); // then retry-after-ms: 800
+
+    assertThat(channel.published)
+        .extracting(HealthSignal::kind, HealthSignal::remaining)
+        .containsExactly(tuple(HealthSignal.Kind.COOL_DOWN, Duration.ofMillis(800)));
+  }
+
+  @Test
   void aBurstOfCoolDownsIsAnnouncedOnceUntilOneEndsMoreThanASecondLater() {
     BackendPool pool = pool("chat", oneFailureTrips());
     Router a = routerA(pool);

@@ -45,6 +45,40 @@ class HeldBodyTest {
     assertThat(readAll(body)).isEqualTo(stream);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "openai server error|data: {\"error\":{\"message\":\"m\",\"type\":\"server_error\",\"code\":null}}|500",
+        "openai rate limit|data: {\"error\":{\"message\":\"m\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}|429",
+        "vllm numeric code|data: {\"error\":{\"object\":\"error\",\"type\":\"BadRequestError\",\"code\":400}}|400",
+        "gemini|data: {\"error\":{\"code\":503,\"message\":\"m\",\"status\":\"UNAVAILABLE\"}}|503",
+        "anthropic overloaded|event: error\\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}|529",
+        "responses error event|event: error\\ndata: {\"type\":\"error\",\"code\":\"rate_limit_exceeded\",\"message\":\"m\"}|429",
+        "named error, no JSON|event: error\\ndata: upstream failed|500",
+        "split data lines|data: {\"error\":\\ndata: {\"type\":\"invalid_request_error\"}}|400",
+        "a chat chunk|data: {\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"error\"}}]}|0",
+        "responses created|event: response.created\\ndata: {\"type\":\"response.created\",\"response\":{\"error\":null}}|0",
+        "an error that is no object|data: {\"error\":\"none\"}|0",
+      })
+  void aFirstEventThatReportsAnErrorIsToldWithTheStatusItStandsFor(
+      String name, String event, int status) {
+    for (String le : new String[] {"\n", "\r\n", "\r"}) {
+      String stream = ": ping" + le + le + event.replace("\\n", "\n").replace("\n", le) + le + le;
+      HeldBody body = HeldBody.holdFirstEvent(pieces(stream, 3), 1 << 20);
+
+      assertThat(body.outcome()).isEqualTo(HeldBody.Held.FIRST_EVENT);
+      assertThat(body.firstEventErrorStatus()).as(name + " " + le.length()).isEqualTo(status);
+    }
+  }
+
+  @Test
+  void aStreamWithoutItsFirstEventReportsNoErrorEvent() {
+    assertThat(
+            HeldBody.holdFirstEvent(pieces("event: error\n", 3), 1 << 20).firstEventErrorStatus())
+        .isZero();
+  }
+
   @Test
   void aLineFeedAfterACarriageReturnInTheNextReadEndsTheSameLine() throws IOException {
     // "data: x\r" then "\n\r\n": one CRLF line end, then a CRLF blank line
