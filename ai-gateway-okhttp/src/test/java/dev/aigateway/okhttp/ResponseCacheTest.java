@@ -1024,6 +1024,39 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aFailedResponsesDocumentThatReportsUsageIsNeverStored() throws Exception {
+    // A Responses API response that failed is answered whole with its status, error and the
+    // usage it was billed: no answer, though it reports usage.
+    String failed =
+        "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"failed\","
+            + "\"error\":{\"code\":\"server_error\",\"message\":\"The model failed.\"},"
+            + "\"model\":\"gpt-4.1\",\"output\":[],\"usage\":{\"input_tokens\":5,"
+            + "\"output_tokens\":0,\"total_tokens\":5}}";
+    String completed =
+        "{\"id\":\"resp_2\",\"object\":\"response\",\"status\":\"completed\","
+            + "\"error\":null,\"model\":\"gpt-4.1\",\"output\":[],\"usage\":"
+            + "{\"input_tokens\":5,\"output_tokens\":7,\"total_tokens\":12}}";
+    server.enqueue(json(failed));
+    server.enqueue(json(completed));
+    String responses = server.url("/v1/responses").toString();
+    String request = "{\"model\":\"gpt-4.1\",\"input\":\"Hi\"}";
+
+    try (Response first = client.newCall(post(responses, request)).execute()) {
+      assertThat(first.body().string()).isEqualTo(failed);
+    }
+    GatewayEvent failure = events.next();
+    try (Response second = client.newCall(post(responses, request)).execute()) {
+      assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(second.body().string()).isEqualTo(completed);
+    }
+
+    // Charged what it reports, as any 200 whose body reports an error, and never stored.
+    assertThat(failure.usage().tokens().totalTokens()).isEqualTo(5);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void routedCallsAreAnsweredBeforeAnyBackendIsChosen() throws Exception {
     RecordingListener routedEvents = new RecordingListener();
     AiGateway gateway =

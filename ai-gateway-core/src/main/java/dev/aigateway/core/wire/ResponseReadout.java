@@ -310,6 +310,8 @@ public final class ResponseReadout {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+    // A Responses API response that failed reports the usage it was billed, but is no answer.
+    errorAnswer |= read.failedResponse();
     if (!learn(read.model(), read.usage()) || keepText) {
       // Rare: the text is needed (to estimate, or to log), so read the document again, whole.
       JsonNode tree = Json.parseOrNull(doc, from, to - from);
@@ -348,8 +350,10 @@ public final class ResponseReadout {
    * OpenAI, Gemini and Anthropic, {@code {"type":"error","error":{...}}}, write their errors), or a
    * chat or completions stream with an event holding a top-level {@code error} object (vLLM and
    * other OpenAI-compatible servers report a failure during a stream so, then send {@code [DONE]}
-   * as usual). Some OpenAI-compatible services and proxies answer an error with a 200. It is no
-   * answer to store in the response cache.
+   * as usual), or a whole Responses API document whose {@code status} is {@code failed} or {@code
+   * cancelled} (it reports the usage it was billed, with its {@code error}). Some OpenAI-compatible
+   * services and proxies answer an error with a 200. It is no answer to store in the response
+   * cache.
    */
   public boolean errorAnswer() {
     return errorAnswer;
@@ -608,13 +612,28 @@ public final class ResponseReadout {
     return true;
   }
 
-  /** A JSON object's {@code model} (if text) and {@code usage} (if an object); last one wins. */
-  private record ModelAndUsage(String model, JsonNode usage) {}
+  /**
+   * A JSON object's {@code model} (if text), {@code usage} (if an object) and {@code status} (if
+   * text); last one wins.
+   */
+  private record ModelAndUsage(String model, JsonNode usage, String status) {
 
-  /** Reads the members of the object the parser just entered, keeping its model and usage. */
+    /**
+     * Whether the object is a Responses API response that failed or was cancelled ({@code status}
+     * {@code failed} or {@code cancelled}): no answer, whatever usage it reports.
+     */
+    boolean failedResponse() {
+      return "failed".equals(status) || "cancelled".equals(status);
+    }
+  }
+
+  /**
+   * Reads the members of the object the parser just entered, keeping its model, usage and status.
+   */
   private ModelAndUsage readModelAndUsage(JsonParser p) throws IOException {
     String m = null;
     JsonNode u = null;
+    String s = null;
     for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
       switch (name) {
         case "model" -> m = nextText(p, model);
@@ -622,10 +641,11 @@ public final class ResponseReadout {
           p.nextToken();
           u = currentObject(p);
         }
+        case "status" -> s = nextText(p, null);
         default -> skipNext(p);
       }
     }
-    return new ModelAndUsage(m, u);
+    return new ModelAndUsage(m, u, s);
   }
 
   private void learnFrom(ModelAndUsage response) {
