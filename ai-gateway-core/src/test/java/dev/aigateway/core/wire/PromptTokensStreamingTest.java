@@ -288,7 +288,11 @@ class PromptTokensStreamingTest {
         "{\"messages\":[{\"content\":[{\"type\":\"image_url\",\"type\":\"text\",\"text\":\"x\"}]}]}",
         "{\"messages\":[{\"tool_calls\":[{\"function\":{\"name\":\"f\",\"name\":\"gg\"}}]}]}",
         "{\"messages\":[{\"tool_calls\":[{\"function\":{\"name\":\"f\"},\"function\":{}}]}]}",
-        "{\"tools\":[{\"function\":{\"name\":\"f\",\"name\":\"g\"}}]}"
+        "{\"tools\":[{\"function\":{\"name\":\"f\",\"name\":\"g\"}}]}",
+        "{\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\"}},"
+            + "\"response_format\":{\"type\":\"json_object\"}}",
+        "{\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\"},"
+            + "\"json_schema\":{\"name\":\"a longer name\"}}}"
       })
   void repeatedMembersCountAsTheTreeKeepsThem(String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
