@@ -674,6 +674,28 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aJsonDocumentWithAnErrorObjectIsNeverStoredEvenWhenItReportsUsage() throws Exception {
+    // A proxy that failed part way reports the usage it was billed beside OpenAI's error object.
+    String error =
+        "{\"error\":{\"message\":\"Upstream provider failed.\",\"type\":\"server_error\","
+            + "\"param\":null,\"code\":502},\"usage\":{\"prompt_tokens\":5,"
+            + "\"completion_tokens\":0,\"total_tokens\":5}}";
+    String answer = chatCompletion("gpt-4o", 5, 5);
+    server.enqueue(json(error));
+    server.enqueue(json(answer));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    assertThat(body(request)).isEqualTo(error);
+    assertThat(events.next().usage().tokens().totalTokens()).isEqualTo(5);
+    try (Response response = call(request)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void anAnswerTheProvidersContentFilterCutIsNeverStored() throws Exception {
     // Azure OpenAI's (and OpenAI's) output filter cuts an answer off mid-way under the 200 it
     // began with: the choice ends in finish_reason "content_filter", its text partial or empty.
