@@ -674,6 +674,28 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aJsonDocumentWithAnErrorObjectIsNeverStoredEvenWhenItReportsUsage() throws Exception {
+    // A proxy that failed part way reports the usage it was billed beside OpenAI's error object.
+    String error =
+        "{\"error\":{\"message\":\"Upstream provider failed.\",\"type\":\"server_error\","
+            + "\"param\":null,\"code\":502},\"usage\":{\"prompt_tokens\":5,"
+            + "\"completion_tokens\":0,\"total_tokens\":5}}";
+    String answer = chatCompletion("gpt-4o", 5, 5);
+    server.enqueue(json(error));
+    server.enqueue(json(answer));
+    String request = chatRequest("gpt-4o", "Hi", "");
+
+    assertThat(body(request)).isEqualTo(error);
+    assertThat(events.next().usage().tokens().totalTokens()).isEqualTo(5);
+    try (Response response = call(request)) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(response.body().string()).isEqualTo(answer);
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void anAnswerTheProvidersContentFilterCutIsNeverStored() throws Exception {
     // Azure OpenAI's (and OpenAI's) output filter cuts an answer off mid-way under the 200 it
     // began with: the choice ends in finish_reason "content_filter", its text partial or empty.
@@ -1018,6 +1040,39 @@ class ResponseCacheTest {
     }
 
     assertThat(failure.outcome()).isNotEqualTo(CallOutcome.SUCCESS);
+    assertThat(failure.usage().tokens().totalTokens()).isEqualTo(5);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailedResponsesDocumentThatReportsUsageIsNeverStored() throws Exception {
+    // A Responses API response that failed is answered whole with its status, error and the
+    // usage it was billed: no answer, though it reports usage.
+    String failed =
+        "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"failed\","
+            + "\"error\":{\"code\":\"server_error\",\"message\":\"The model failed.\"},"
+            + "\"model\":\"gpt-4.1\",\"output\":[],\"usage\":{\"input_tokens\":5,"
+            + "\"output_tokens\":0,\"total_tokens\":5}}";
+    String completed =
+        "{\"id\":\"resp_2\",\"object\":\"response\",\"status\":\"completed\","
+            + "\"error\":null,\"model\":\"gpt-4.1\",\"output\":[],\"usage\":"
+            + "{\"input_tokens\":5,\"output_tokens\":7,\"total_tokens\":12}}";
+    server.enqueue(json(failed));
+    server.enqueue(json(completed));
+    String responses = server.url("/v1/responses").toString();
+    String request = "{\"model\":\"gpt-4.1\",\"input\":\"Hi\"}";
+
+    try (Response first = client.newCall(post(responses, request)).execute()) {
+      assertThat(first.body().string()).isEqualTo(failed);
+    }
+    GatewayEvent failure = events.next();
+    try (Response second = client.newCall(post(responses, request)).execute()) {
+      assertThat(second.header("x-ai-gateway-cache")).isEqualTo("miss");
+      assertThat(second.body().string()).isEqualTo(completed);
+    }
+
+    // Charged what it reports, as any 200 whose body reports an error, and never stored.
     assertThat(failure.usage().tokens().totalTokens()).isEqualTo(5);
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(server.getRequestCount()).isEqualTo(2);

@@ -382,7 +382,10 @@ public final class TokenCounter {
    * <p>Tool definitions (chat {@code tools}, legacy {@code functions}, Responses {@code tools})
    * have no exact public rule, so each definition counts the tokens of its compact JSON plus 10,
    * and a non-empty list 12 more: an estimate that errs high, since the rendering OpenAI uses drops
-   * most of the JSON punctuation and schema keywords.
+   * most of the JSON punctuation and schema keywords. A structured-output schema, which the backend
+   * renders into the prompt likewise, counts the tokens of its compact JSON: a chat request's
+   * {@code response_format.json_schema} and a Responses request's {@code text.format}, when their
+   * type is {@code json_schema} ({@code json_object} and {@code text} count nothing).
    *
    * <p>When {@code model} is null or blank, the body's {@code model} field chooses the encoding. A
    * null or malformed body, a body that is not a JSON object, or a null operation counts 0; missing

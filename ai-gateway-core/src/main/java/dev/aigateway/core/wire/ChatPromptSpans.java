@@ -17,9 +17,10 @@ import java.util.Arrays;
  * name} one token more, every other scalar nothing). Anything outside this shape (a message member
  * whose value is an array or object, an element that is not an object, a member name with an
  * escape, a member name repeated within a message, more than {@link #MAX_MEMBERS} members in one
- * message, a second {@code messages}, a {@code tools} or {@code functions} member) makes the walk
- * give up: {@link #read} returns -1 or {@link #giveUp} is called, and the prompt is then counted as
- * before, by {@link PromptTokens}' own walk or on the tree.
+ * message, a second {@code messages}, a {@code tools} or {@code functions} member, a {@code
+ * response_format} that may hold a JSON schema) makes the walk give up: {@link #read} returns -1 or
+ * {@link #giveUp} is called, and the prompt is then counted as before, by {@link PromptTokens}' own
+ * walk or on the tree.
  */
 final class ChatPromptSpans {
 
@@ -34,6 +35,10 @@ final class ChatPromptSpans {
   private static final byte[] TOOLS = {'t', 'o', 'o', 'l', 's'};
   private static final byte[] FUNCTIONS = {'f', 'u', 'n', 'c', 't', 'i', 'o', 'n', 's'};
   private static final byte[] NAME = {'n', 'a', 'm', 'e'};
+  private static final byte[] RESPONSE_FORMAT =
+      "response_format".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] JSON_SCHEMA =
+      "json_schema".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** Per string value of every message, two indexes: its opening quote, after its closing one. */
   private int[] strings = new int[8];
@@ -71,6 +76,28 @@ final class ChatPromptSpans {
       gaveUp = true;
     }
     return false;
+  }
+
+  /**
+   * Notes the value {@code b[from, to)} of a top-level member whose name is {@code b[nameFrom,
+   * nameTo)} (without quotes, no escapes): gives up on a {@code response_format} that may be a
+   * {@code json_schema} one (its bytes spell {@code json_schema} or hold an escape), whose schema
+   * {@link PromptTokens} counts; a {@code json_object} or {@code text} format counts nothing.
+   */
+  void valueRead(byte[] b, int nameFrom, int nameTo, int from, int to) {
+    if (nameTo - nameFrom != RESPONSE_FORMAT.length
+        || !StrictJson.startsWith(b, nameFrom, nameTo, RESPONSE_FORMAT)) {
+      return;
+    }
+    for (int i = from; i < to; i++) {
+      if (b[i] == '\\'
+          || (b[i] == 'j'
+              && to - i >= JSON_SCHEMA.length
+              && StrictJson.startsWith(b, i, i + JSON_SCHEMA.length, JSON_SCHEMA))) {
+        gaveUp = true;
+        return;
+      }
+    }
   }
 
   /**

@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * it so): its base64 data decoded is counted as text. What is not text: any other inline or file
  * part (image, audio, video, document) counts {@link #MEDIA_PART_TOKENS}, what Gemini charges for
  * an image up to 384 px (audio and video cost more, per second, and are under-estimated until usage
- * arrives); function calls, function responses and tool declarations count their compact JSON,
- * scaled as text.
+ * arrives); function calls, function responses, tool declarations and the generation config's
+ * response schemas count their compact JSON, scaled as text.
  *
  * <p>The estimate is made on the body's tree ({@link #estimate}) or, when no stage built one, off
  * the bytes in one pass of Jackson's streaming parser ({@link #streamed}), which gives the same
@@ -71,7 +71,36 @@ final class GeminiPrompt {
     if (tools != null && tools.isArray() && !tools.isEmpty()) {
       text += counter.countText(model, tools.toString());
     }
+    JsonNode config = body.get("generationConfig");
+    text +=
+        responseSchemas(counter, model, config != null ? config : body.get("generation_config"));
     return TokenCounts.sum(tokens, (long) Math.ceil(text * TEXT_MARGIN));
+  }
+
+  /**
+   * The counted text of a generation config's response schemas ({@code responseSchema} and {@code
+   * responseJsonSchema}, or their snake-case names when the camel-case one is absent): each one's
+   * compact JSON, as Gemini counts a structured output's schema towards the prompt.
+   */
+  private static long responseSchemas(
+      TokenCounter counter, String model, @Nullable JsonNode config) {
+    if (config == null || !config.isObject()) {
+      return 0;
+    }
+    long count = 0;
+    for (String[] names :
+        new String[][] {
+          {"responseSchema", "response_schema"}, {"responseJsonSchema", "response_json_schema"}
+        }) {
+      JsonNode schema = config.get(names[0]);
+      if (schema == null) {
+        schema = config.get(names[1]);
+      }
+      if (schema != null && (schema.isObject() || schema.isArray())) {
+        count += counter.countText(model, schema.toString());
+      }
+    }
+    return count;
   }
 
   /** The counted text of a {@code parts} array: text, function calls and responses. */
@@ -116,6 +145,9 @@ final class GeminiPrompt {
       long text = 0;
       boolean contentsSeen = false;
       boolean toolsSeen = false;
+      // the generation config under either name, as a tree (small): MISSING when absent
+      JsonNode camelConfig = MISSING;
+      JsonNode snakeConfig = MISSING;
       JsonToken token;
       while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
@@ -175,6 +207,22 @@ final class GeminiPrompt {
               text += counter.countText(model, tools.toString());
             }
           }
+          case "generationConfig", "generation_config" -> {
+            boolean isCamel = name.equals("generationConfig");
+            if ((isCamel ? camelConfig : snakeConfig) != MISSING) {
+              return -1;
+            }
+            JsonNode config = value == JsonToken.START_OBJECT ? Json.MAPPER.readTree(p) : null;
+            if (config == null) {
+              p.skipChildren();
+              config = NOT_CONFIG;
+            }
+            if (isCamel) {
+              camelConfig = config;
+            } else {
+              snakeConfig = config;
+            }
+          }
           default -> p.skipChildren();
         }
       }
@@ -186,11 +234,20 @@ final class GeminiPrompt {
         tokens += TURN_TOKENS;
         text += system;
       }
+      text += responseSchemas(counter, model, camelConfig != MISSING ? camelConfig : snakeConfig);
       return TokenCounts.sum(tokens, (long) Math.ceil(text * TEXT_MARGIN));
     } catch (Unusual | IOException | RuntimeException e) {
       return -1;
     }
   }
+
+  /** A generation config member not present ({@link #streamed}). */
+  private static final JsonNode MISSING =
+      com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+
+  /** A generation config member present but not an object: no schema ({@link #streamed}). */
+  private static final JsonNode NOT_CONFIG =
+      com.fasterxml.jackson.databind.node.NullNode.getInstance();
 
   /** A system instruction member not present ({@link #streamed}). */
   private static final long ABSENT = -1;

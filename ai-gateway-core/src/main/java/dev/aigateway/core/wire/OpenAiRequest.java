@@ -656,6 +656,9 @@ public final class OpenAiRequest implements WireRequest {
           if (valueEnd < 0) {
             return null;
           }
+          if (prompt != null) {
+            prompt.valueRead(b, nameStart + 1, nameEnd - 1, valueStart, valueEnd);
+          }
           s.members++;
           if (field > 0 && !s.readPlain(field, b, valueStart, valueEnd)) {
             try (JsonParser p =

@@ -70,13 +70,16 @@ public final class PromptTokens {
           case CHAT_COMPLETIONS ->
               prompt.messages(requestBody.get("messages"))
                   + prompt.tools(requestBody.get("tools"))
-                  + prompt.tools(requestBody.get("functions"));
+                  + prompt.tools(requestBody.get("functions"))
+                  + prompt.responseFormat(requestBody.get("response_format"));
           case COMPLETIONS ->
               prompt.promptInput(requestBody.get("prompt"))
                   + prompt.text(requestBody.get("suffix"));
           case EMBEDDINGS -> prompt.promptInput(requestBody.get("input"));
           case RESPONSES ->
-              prompt.responsesInput(requestBody) + prompt.tools(requestBody.get("tools"));
+              prompt.responsesInput(requestBody)
+                  + prompt.tools(requestBody.get("tools"))
+                  + prompt.textFormat(requestBody.get("text"));
           case MESSAGES -> AnthropicPrompt.estimate(counter, requestBody);
           case EXECUTE_TOOL, INVOKE_AGENT -> 0; // no prompt: tool and agent calls
         };
@@ -285,6 +288,34 @@ public final class PromptTokens {
     return tokens;
   }
 
+  /**
+   * A chat request's {@code response_format}: the compact JSON of its {@code json_schema} (name,
+   * schema, strict) when its type is {@code json_schema}, which the backend renders into the prompt
+   * as it does a tool's definition; 0 for any other format ({@code json_object}, {@code text}).
+   */
+  private long responseFormat(@Nullable JsonNode format) {
+    if (format == null || !"json_schema".equals(format.path("type").textValue())) {
+      return 0;
+    }
+    JsonNode schema = format.get("json_schema");
+    return schema != null && schema.isObject() ? text(schema.toString()) : 0;
+  }
+
+  /**
+   * A Responses API request's {@code text}: the compact JSON of its {@code format} when that is a
+   * {@code json_schema} format (type, name, schema, strict), rendered into the prompt as a chat
+   * request's {@link #responseFormat}; 0 otherwise.
+   */
+  private long textFormat(@Nullable JsonNode text) {
+    JsonNode format = text == null ? null : text.get("format");
+    if (format == null
+        || !format.isObject()
+        || !"json_schema".equals(format.path("type").textValue())) {
+      return 0;
+    }
+    return text(format.toString());
+  }
+
   private long promptInput(@Nullable JsonNode input) {
     if (input == null) {
       return 0;
@@ -417,6 +448,7 @@ public final class PromptTokens {
       long first = 0;
       long second = 0;
       long third = 0;
+      long fourth = 0;
       int seen = 0;
       boolean responsesInput = false;
       boolean responsesInstructions = false;
@@ -437,7 +469,8 @@ public final class PromptTokens {
             switch (slot) {
               case 0 -> first = messages(value);
               case 1 -> second = tools(value);
-              default -> third = tools(value);
+              case 2 -> third = tools(value);
+              default -> fourth = prompt.responseFormat(tree(value));
             }
           }
           case COMPLETIONS -> {
@@ -459,7 +492,8 @@ public final class PromptTokens {
                 responsesInput = value == JsonToken.VALUE_STRING || value == JsonToken.START_ARRAY;
                 second = responsesItems(value);
               }
-              default -> third = tools(value);
+              case 2 -> third = tools(value);
+              default -> fourth = prompt.textFormat(tree(value));
             }
           }
           default -> p.skipChildren();
@@ -468,22 +502,38 @@ public final class PromptTokens {
       if (operation == Operation.RESPONSES && (responsesInput || responsesInstructions)) {
         first += REPLY_PRIMING_TOKENS;
       }
-      return first + second + third;
+      return first + second + third + fourth;
     }
 
-    /** Which counted member of the operation {@code name} is (0 to 2), or -1 for none. */
+    /**
+     * The object whose first token is {@code value}, read as a tree (as tool definitions are);
+     * null, its value skipped, when it is not an object.
+     */
+    private @Nullable JsonNode tree(JsonToken value) throws IOException {
+      if (value != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        return null;
+      }
+      return p.readTree();
+    }
+
+    /** Which counted member of the operation {@code name} is (0 to 3), or -1 for none. */
     private static int slot(Operation operation, String name) {
       return switch (operation) {
         case CHAT_COMPLETIONS ->
             name.equals("messages")
                 ? 0
-                : name.equals("tools") ? 1 : name.equals("functions") ? 2 : -1;
+                : name.equals("tools")
+                    ? 1
+                    : name.equals("functions") ? 2 : name.equals("response_format") ? 3 : -1;
         case COMPLETIONS -> name.equals("prompt") ? 0 : name.equals("suffix") ? 1 : -1;
         case EMBEDDINGS -> name.equals("input") ? 0 : -1;
         case RESPONSES ->
             name.equals("instructions")
                 ? 0
-                : name.equals("input") ? 1 : name.equals("tools") ? 2 : -1;
+                : name.equals("input")
+                    ? 1
+                    : name.equals("tools") ? 2 : name.equals("text") ? 3 : -1;
         default -> -1;
       };
     }

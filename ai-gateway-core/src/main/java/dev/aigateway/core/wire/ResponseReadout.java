@@ -310,6 +310,9 @@ public final class ResponseReadout {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+    // An error reported beside usage (a Responses API response that failed reports the usage it
+    // was billed, with its error): no answer either.
+    errorAnswer |= read.reportsError();
     if (!learn(read.model(), read.usage()) || keepText) {
       // Rare: the text is needed (to estimate, or to log), so read the document again, whole.
       JsonNode tree = Json.parseOrNull(doc, from, to - from);
@@ -343,13 +346,15 @@ public final class ResponseReadout {
   }
 
   /**
-   * Whether the body reported an error, though its status said success: a whole document that
-   * reported no usage and has a top-level {@code error} object (the shape in which OpenAI, Azure
-   * OpenAI, Gemini and Anthropic, {@code {"type":"error","error":{...}}}, write their errors), or a
-   * chat or completions stream with an event holding a top-level {@code error} object (vLLM and
-   * other OpenAI-compatible servers report a failure during a stream so, then send {@code [DONE]}
-   * as usual). Some OpenAI-compatible services and proxies answer an error with a 200. It is no
-   * answer to store in the response cache.
+   * Whether the body reported an error, though its status said success: a whole document that has a
+   * top-level {@code error} object, whether or not it reports usage (the shape in which OpenAI,
+   * Azure OpenAI, Gemini and Anthropic, {@code {"type":"error","error":{...}}}, write their
+   * errors), or a chat or completions stream with an event holding a top-level {@code error} object
+   * (vLLM and other OpenAI-compatible servers report a failure during a stream so, then send {@code
+   * [DONE]} as usual), or a whole Responses API document whose {@code status} is {@code failed} or
+   * {@code cancelled} (it reports the usage it was billed, with its {@code error}). Some
+   * OpenAI-compatible services and proxies answer an error with a 200. It is no answer to store in
+   * the response cache.
    */
   public boolean errorAnswer() {
     return errorAnswer;
@@ -608,13 +613,31 @@ public final class ResponseReadout {
     return true;
   }
 
-  /** A JSON object's {@code model} (if text) and {@code usage} (if an object); last one wins. */
-  private record ModelAndUsage(String model, JsonNode usage) {}
+  /**
+   * A JSON object's {@code model} (if text), {@code usage} (if an object) and {@code status} (if
+   * text), last one wins; and whether it has an {@code error} member that is an object.
+   */
+  private record ModelAndUsage(String model, JsonNode usage, String status, boolean error) {
 
-  /** Reads the members of the object the parser just entered, keeping its model and usage. */
+    /**
+     * Whether the object reports an error, whatever usage it reports: it has a top-level {@code
+     * error} object, or is a Responses API response that failed or was cancelled ({@code status}
+     * {@code failed} or {@code cancelled}).
+     */
+    boolean reportsError() {
+      return error || "failed".equals(status) || "cancelled".equals(status);
+    }
+  }
+
+  /**
+   * Reads the members of the object the parser just entered, keeping its model, usage, status and
+   * whether it has an error object.
+   */
   private ModelAndUsage readModelAndUsage(JsonParser p) throws IOException {
     String m = null;
     JsonNode u = null;
+    String s = null;
+    boolean error = false;
     for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
       switch (name) {
         case "model" -> m = nextText(p, model);
@@ -622,10 +645,15 @@ public final class ResponseReadout {
           p.nextToken();
           u = currentObject(p);
         }
+        case "status" -> s = nextText(p, null);
+        case "error" -> {
+          error |= nextObject(p); // an error object: noted, then skipped
+          p.skipChildren();
+        }
         default -> skipNext(p);
       }
     }
-    return new ModelAndUsage(m, u);
+    return new ModelAndUsage(m, u, s, error);
   }
 
   private void learnFrom(ModelAndUsage response) {

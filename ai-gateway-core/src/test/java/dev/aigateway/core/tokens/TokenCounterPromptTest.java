@@ -90,6 +90,46 @@ class TokenCounterPromptTest {
   }
 
   @Test
+  void chatCompletionsCountAResponseFormatSchema() {
+    // Structured outputs: the backend renders the schema into the prompt and bills it.
+    String body =
+        """
+            {"model": "gpt-4o",
+             "messages": [{"role": "user", "content": "Name a city."}],
+             "response_format": {"type": "json_schema", "json_schema": {"name": "city",
+                "strict": true, "schema": {"type": "object", "properties": {
+                "name": {"type": "string", "description": "The city's name in English"},
+                "country": {"type": "string"}}, "required": ["name", "country"],
+                "additionalProperties": false}}}}
+            """;
+    JsonNode schema = json(body).get("response_format").get("json_schema");
+
+    assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, body))
+        .isEqualTo(chat(member(body, "messages")) + text(schema.toString()));
+    // json_object and text formats carry no schema: nothing more
+    String jsonObject =
+        body.substring(0, body.indexOf("\"response_format\""))
+            + "\"response_format\": {\"type\": \"json_object\"}}";
+    assertThat(counter.countPrompt(MODEL, Operation.CHAT_COMPLETIONS, jsonObject))
+        .isEqualTo(chat(member(body, "messages")));
+  }
+
+  @Test
+  void responsesCountATextFormatSchema() {
+    String body =
+        """
+            {"input": "Name a city.",
+             "text": {"format": {"type": "json_schema", "name": "city", "strict": true,
+                "schema": {"type": "object", "properties": {"name": {"type": "string"}},
+                "required": ["name"], "additionalProperties": false}}}}
+            """;
+    JsonNode format = json(body).get("text").get("format");
+
+    assertThat(counter.countPrompt(MODEL, Operation.RESPONSES, body))
+        .isEqualTo(3 + text("user") + text("Name a city.") + 3 + text(format.toString()));
+  }
+
+  @Test
   void completionsCountAPromptString() {
     String body = "{\"prompt\": \"Say this is a test\"}";
 

@@ -44,7 +44,8 @@ class ChatPromptSpansTest {
     "metadata",
     "n",
     "user",
-    "max_completion_tokens"
+    "max_completion_tokens",
+    "response_format"
   };
 
   @Test
@@ -121,6 +122,12 @@ class ChatPromptSpansTest {
         "{\"functions\":[{\"name\":\"f\"}],\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
         "{\"messages\":[\"a string\",{\"role\":\"user\"}]}",
         "{\"messages\":\"not an array\"}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response_format\":"
+            + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\",\"schema\":{}}}}",
+        "{\"response_format\":{\"type\":\"json\\u005fschema\",\"json\\u005fschema\":"
+            + "{\"name\":\"a\"}},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response_format\":"
+            + "{\"type\":\"json_object\"}}",
         "{\"messages\":null}"
       })
   void chosenBodiesCountAsTheirTree(String body) {
@@ -143,6 +150,13 @@ class ChatPromptSpansTest {
     assertThat(notedWithFields("{\"messages\":[{\"content\":[\"x\"]}]}")).isFalse();
     assertThat(notedWithFields("{\"tools\":[],\"messages\":[]}")).isFalse();
     assertThat(notedWithFields("{\"messages\":[],\"functions\":[]}")).isFalse();
+    assertThat(notedWithFields("{\"messages\":[],\"response_format\":{\"type\":\"text\"}}"))
+        .isTrue();
+    assertThat(
+            notedWithFields(
+                "{\"messages\":[],\"response_format\":{\"type\":\"json_schema\","
+                    + "\"json_schema\":{\"name\":\"a\"}}}"))
+        .isFalse();
     assertThat(notedWithFields("{\"messages\":[],\"messages\":[]}")).isFalse();
     StringBuilder many = new StringBuilder("{\"messages\":[{");
     for (int k = 0; k <= ChatPromptSpans.MAX_MEMBERS; k++) {
@@ -265,6 +279,17 @@ class ChatPromptSpansTest {
         case "stream_options" ->
             out.append(random.nextBoolean() ? "{\"include_usage\":true}" : "{}");
         case "max_tokens", "max_completion_tokens", "n" -> out.append(random.nextInt(500));
+        case "response_format" -> {
+          switch (random.nextInt(6)) {
+            case 0 -> {
+              out.append("{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\",\"schema\":");
+              any(2);
+              out.append("}}");
+            }
+            case 1 -> any(2);
+            default -> out.append("{\"type\":\"json_object\"}");
+          }
+        }
         default -> any(3);
       }
     }

@@ -312,6 +312,44 @@ class GeminiFormatTest {
   }
 
   @Test
+  void thePromptEstimateCountsAResponseSchema() {
+    // Structured output: the response schema counts towards the prompt's tokens.
+    TokenCounter counter = TokenCounter.defaults();
+    String schema =
+        "{\"type\":\"OBJECT\",\"properties\":{\"recipeName\":{\"type\":\"STRING\","
+            + "\"description\":\"The name of the recipe, as a cookbook would print it\"},"
+            + "\"ingredients\":{\"type\":\"ARRAY\",\"items\":{\"type\":\"STRING\"}}},"
+            + "\"required\":[\"recipeName\",\"ingredients\"]}";
+    String plain =
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"A cookie recipe.\"}]}]";
+    long base = countPrompt(counter, plain + "}");
+    long schemaTokens = counter.countText(GeminiBodies.MODEL, schema);
+    for (String config :
+        new String[] {
+          ",\"generationConfig\":{\"responseMimeType\":\"application/json\",\"responseSchema\":",
+          ",\"generationConfig\":{\"responseMimeType\":\"application/json\",\"responseJsonSchema\":",
+          ",\"generation_config\":{\"response_mime_type\":\"application/json\",\"response_schema\":"
+        }) {
+      String body = plain + config + schema + "}}";
+
+      long streamed = countPrompt(counter, body);
+      long onTree =
+          GeminiPrompt.estimate(
+              counter, GeminiBodies.MODEL, read(API + GeminiBodies.GENERATE_PATH, body).body());
+
+      assertThat(streamed)
+          .as(config)
+          .isEqualTo(onTree)
+          .isGreaterThanOrEqualTo(base + schemaTokens * 6 / 5);
+    }
+  }
+
+  private long countPrompt(TokenCounter counter, String body) {
+    WireRequest request = read(API + GeminiBodies.GENERATE_PATH, body);
+    return request.format().countPrompt(counter, request);
+  }
+
+  @Test
   void aDocumentsUsageIsReadInTheLibrarysTerms() throws IOException {
     WireRequest request = read(API + GeminiBodies.GENERATE_PATH, GeminiBodies.REQUEST);
 

@@ -158,6 +158,22 @@ class OpenAiFormatsTest {
     }
 
     @Test
+    void countsAResponseFormatSchemaAsTheTokenCounterDoes() {
+      String body =
+          "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+              + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":"
+              + "\"answer\",\"schema\":{\"type\":\"object\",\"properties\":{\"text\":"
+              + "{\"type\":\"string\"}}}}}}";
+      String without = body.substring(0, body.indexOf(",\"response_format\"")) + "}";
+
+      long counted = chat.countPrompt(COUNTER, read(chat, "/v1/chat/completions", body));
+
+      assertThat(counted)
+          .isEqualTo(COUNTER.countPrompt("gpt-4o", Operation.CHAT_COMPLETIONS, body))
+          .isGreaterThan(chat.countPrompt(COUNTER, read(chat, "/v1/chat/completions", without)));
+    }
+
+    @Test
     void aBodyItCannotReadCountsNothing() {
       WireRequest request = read(chat, "/v1/chat/completions", "{not json");
 

@@ -61,6 +61,7 @@ class PromptTokensStreamingTest {
     "stream",
     "temperature",
     "response_format",
+    "text",
     "metadata",
     "n"
   };
@@ -287,7 +288,11 @@ class PromptTokensStreamingTest {
         "{\"messages\":[{\"content\":[{\"type\":\"image_url\",\"type\":\"text\",\"text\":\"x\"}]}]}",
         "{\"messages\":[{\"tool_calls\":[{\"function\":{\"name\":\"f\",\"name\":\"gg\"}}]}]}",
         "{\"messages\":[{\"tool_calls\":[{\"function\":{\"name\":\"f\"},\"function\":{}}]}]}",
-        "{\"tools\":[{\"function\":{\"name\":\"f\",\"name\":\"g\"}}]}"
+        "{\"tools\":[{\"function\":{\"name\":\"f\",\"name\":\"g\"}}]}",
+        "{\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\"}},"
+            + "\"response_format\":{\"type\":\"json_object\"}}",
+        "{\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\"},"
+            + "\"json_schema\":{\"name\":\"a longer name\"}}}"
       })
   void repeatedMembersCountAsTheTreeKeepsThem(String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -365,6 +370,16 @@ class PromptTokensStreamingTest {
           }
         }
         case "suffix", "instructions" -> oddOr(this::text);
+        case "response_format" -> oddOr(() -> format(true));
+        case "text" ->
+            oddOr(
+                () ->
+                    object(
+                        List.of(
+                            () -> {
+                              name("format");
+                              oddOr(() -> format(false));
+                            })));
         default -> any(3);
       }
     }
@@ -493,6 +508,38 @@ class PromptTokensStreamingTest {
               name("parameters");
               any(3);
             });
+      }
+      object(members);
+    }
+
+    /**
+     * A structured-output format: chat's {@code {"type", "json_schema": {...}}} when {@code chat},
+     * else the Responses API's flat {@code {"type", "name", "schema"}}; of any type.
+     */
+    private void format(boolean chat) {
+      List<Runnable> members = new ArrayList<>();
+      members.add(
+          () -> {
+            name("type");
+            switch (random.nextInt(4)) {
+              case 0 -> string("json_object");
+              case 1 -> any(1);
+              default -> string("json_schema");
+            }
+          });
+      Runnable schema =
+          () -> {
+            name("schema");
+            any(3);
+          };
+      if (chat) {
+        members.add(
+            () -> {
+              name("json_schema");
+              oddOr(() -> object(List.of(schema)));
+            });
+      } else {
+        members.add(schema);
       }
       object(members);
     }

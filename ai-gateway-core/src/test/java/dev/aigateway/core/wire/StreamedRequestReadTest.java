@@ -315,8 +315,15 @@ class StreamedRequestReadTest {
                     maybe(config, "maxOutputTokens", () -> oddOr(this::number));
                     maybe(config, "candidateCount", () -> oddOr(this::number));
                     maybe(config, "temperature", this::number);
+                    maybe(config, "responseSchema", () -> any(3));
+                    maybe(config, "responseJsonSchema", () -> any(3));
+                    maybe(config, "response_schema", () -> any(3));
                     object(config);
                   }));
+      maybe(
+          members,
+          "generation_config",
+          () -> oddOr(() -> object(List.of(() -> member("response_json_schema", () -> any(3))))));
       maybe(members, "model", this::text);
       repeatOne(members);
       object(members);
