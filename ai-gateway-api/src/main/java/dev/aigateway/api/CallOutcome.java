@@ -8,10 +8,11 @@ public enum CallOutcome {
   REJECTED,
   /**
    * The backend answered with an error status (4xx/5xx), or with a 2xx whose body reported an error
-   * instead of an answer (a JSON document with a top-level {@code error} object, a stream with an
-   * error event; the event's {@code errorType} is then {@code error-answer}). Nothing is charged,
-   * except what such a body reported as its usage (else, for a stream that gave text before its
-   * error, that text estimated with the prompt).
+   * instead of an answer (a JSON document with a top-level {@code error} object, even beside usage,
+   * or a Responses API document whose {@code status} is {@code failed} or {@code cancelled}; a
+   * stream with an error event; the event's {@code errorType} is then {@code error-answer}).
+   * Nothing is charged, except what such a body reported as its usage (else, for a stream that gave
+   * text before its error, that text estimated with the prompt).
    */
   BACKEND_ERROR,
   /**

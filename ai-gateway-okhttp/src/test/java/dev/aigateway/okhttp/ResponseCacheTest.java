@@ -1074,6 +1074,8 @@ class ResponseCacheTest {
 
     // Charged what it reports, as any 200 whose body reports an error, and never stored.
     assertThat(failure.usage().tokens().totalTokens()).isEqualTo(5);
+    assertThat(failure.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    assertThat(failure.errorType()).isEqualTo("error-answer");
     assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
     assertThat(server.getRequestCount()).isEqualTo(2);
   }

@@ -282,6 +282,34 @@ class GovernedCallTest {
   }
 
   @Test
+  void aSuccessStatusWhoseDocumentIsAnErrorBesideUsageEndsAsABackendErrorChargedItsUsage()
+      throws IOException {
+    AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150)).build();
+    GovernedCall call = begin(gateway);
+    call.admit();
+
+    // A proxy's failure that still reports what the backend counted.
+    readWhole(
+        call.observeResponse(
+            200,
+            "application/json",
+            json(
+                "{\"error\":{\"message\":\"upstream failed\",\"type\":\"server_error\"},"
+                    + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":0,"
+                    + "\"total_tokens\":7}}"),
+            () -> false));
+
+    assertThat(events)
+        .singleElement()
+        .satisfies(
+            event -> {
+              assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+              assertThat(event.errorType()).isEqualTo("error-answer");
+              assertThat(event.limits().settledTokens()).isEqualTo(7);
+            });
+  }
+
+  @Test
   void failureWithoutResponseRefunds() {
     AiGateway gateway = gateway().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(150)).build();
     GovernedCall call = begin(gateway);
