@@ -503,6 +503,44 @@ class UnifiedApiTest {
   }
 
   @Test
+  void anAnthropicMessagesCallGoesToTheAnthropicBackendNeverToOpenAi() throws Exception {
+    MockWebServer app = server();
+    MockWebServer openai = server();
+    MockWebServer claude = server();
+    claude.enqueue(json(ANTHROPIC_ANSWER));
+    openai.enqueue(status(404, "{\"error\":{\"message\":\"Invalid URL (POST /v1/messages)\"}}"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi(openai))
+                .backend(
+                    dev.aigateway.core.routing.Backend.anthropic(
+                            "anthropic", claude.url("/").toString().replaceAll("/$", ""))
+                        .credential(Credentials.apiKey(ANTHROPIC_KEY))
+                        .priority(2)),
+            AiGateway.builder());
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    app.url("/v1/messages").toString(),
+                    "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"messages\":"
+                        + "[{\"role\":\"user\",\"content\":\"Say hello.\"}]}",
+                    "x-api-key",
+                    "sk-ant-app-SECRET-unified",
+                    "anthropic-version",
+                    "2023-06-01"))
+            .execute()) {
+      // The OpenAI backend comes first but does not speak Anthropic Messages.
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).isEqualTo(ANTHROPIC_ANSWER);
+    }
+    assertThat(openai.getRequestCount()).isZero();
+    assertThat(claude.takeRequest().getUrl().encodedPath()).isEqualTo("/v1/messages");
+  }
+
+  @Test
   void anEmbeddingsCallNoBackendOfThePoolServesIsRefusedBeforeAnyBackendIsCalled()
       throws Exception {
     MockWebServer app = server();

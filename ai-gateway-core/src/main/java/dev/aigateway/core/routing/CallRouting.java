@@ -280,21 +280,21 @@ final class CallRouting implements Route {
   private String unservedMessage(BackendFlavor flavor) {
     String provider =
         switch (flavor) {
-          case ANTHROPIC -> "Anthropic";
-          case BEDROCK -> "Amazon Bedrock";
-          case GEMINI -> "Gemini";
-          case VERTEX_AI -> "Vertex AI";
-          default -> flavor.providerName();
+          case ANTHROPIC -> "an Anthropic";
+          case BEDROCK -> "an Amazon Bedrock";
+          case GEMINI -> "a Gemini";
+          case VERTEX_AI -> "a Vertex AI";
+          default -> "an OpenAI or Azure";
         };
     return "No backend serving '"
         + routedModel
-        + "' takes OpenAI '"
-        + format.operation().pathSuffix()
-        + "' calls: the pool sends it to "
+        + "' takes "
+        + format.name()
+        + " calls: the pool would send this one to "
         + provider
-        + ", which does not speak this API, and the gateway translates only chat completions for"
-        + " it. Map the model to an OpenAI-compatible backend (docs/providers.md, \"One API in"
-        + " front of many providers\").";
+        + " backend, which does not speak this API, and the gateway translates only OpenAI chat"
+        + " completions (docs/providers.md, \"One API in front of many providers\"). Map the"
+        + " model to a backend that speaks it.";
   }
 
   /** The refusal of a call that names no model, for a backend that would translate it. */

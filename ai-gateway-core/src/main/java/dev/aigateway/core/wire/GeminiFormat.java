@@ -723,6 +723,14 @@ final class GeminiFormat implements ModelInPath {
     return base + (path != null ? "/" + path : "/models/" + OpenAiFormat.encode(model)) + method;
   }
 
+  /** Gemini API and Vertex AI backends, and OpenAI-compatible servers (proxies); no other. */
+  @Override
+  public boolean servedBy(BackendFlavor flavor) {
+    return flavor == BackendFlavor.GEMINI
+        || flavor == BackendFlavor.VERTEX_AI
+        || flavor == BackendFlavor.OPENAI_COMPATIBLE;
+  }
+
   @Override
   public String toString() {
     return name();
