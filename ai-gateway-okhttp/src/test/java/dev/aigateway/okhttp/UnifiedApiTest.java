@@ -472,6 +472,148 @@ class UnifiedApiTest {
   }
 
   @Test
+  void aResponsesApiCallNeverFailsOverToAnAnthropicBackend() throws Exception {
+    MockWebServer app = server();
+    MockWebServer openai = server();
+    MockWebServer claude = server();
+    for (int i = 0; i < 5; i++) {
+      openai.enqueue(
+          status(429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}"));
+    }
+    OkHttpClient client =
+        client(
+            BackendPool.builder().backend(openAi(openai)).backend(anthropic(claude)),
+            AiGateway.builder());
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    app.url("/v1/responses").toString(),
+                    "{\"model\":\"gpt-4o\",\"input\":\"Say hello.\",\"max_output_tokens\":64}",
+                    "Authorization",
+                    "Bearer " + APP_KEY))
+            .execute()) {
+      // Anthropic has no Responses API and the gateway does not translate it: OpenAI's own 429 is
+      // the answer, not a 404 from a backend that never understood the call.
+      assertThat(response.code()).isEqualTo(429);
+    }
+    assertThat(claude.getRequestCount()).isZero();
+    assertThat(events.next().outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+  }
+
+  @Test
+  void anAnthropicMessagesCallGoesToTheAnthropicBackendNeverToOpenAi() throws Exception {
+    MockWebServer app = server();
+    MockWebServer openai = server();
+    MockWebServer claude = server();
+    claude.enqueue(json(ANTHROPIC_ANSWER));
+    openai.enqueue(status(404, "{\"error\":{\"message\":\"Invalid URL (POST /v1/messages)\"}}"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi(openai))
+                .backend(
+                    dev.aigateway.core.routing.Backend.anthropic(
+                            "anthropic", claude.url("/").toString().replaceAll("/$", ""))
+                        .credential(Credentials.apiKey(ANTHROPIC_KEY))
+                        .priority(2)),
+            AiGateway.builder());
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    app.url("/v1/messages").toString(),
+                    "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"messages\":"
+                        + "[{\"role\":\"user\",\"content\":\"Say hello.\"}]}",
+                    "x-api-key",
+                    "sk-ant-app-SECRET-unified",
+                    "anthropic-version",
+                    "2023-06-01"))
+            .execute()) {
+      // The OpenAI backend comes first but does not speak Anthropic Messages.
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).isEqualTo(ANTHROPIC_ANSWER);
+    }
+    assertThat(openai.getRequestCount()).isZero();
+    assertThat(claude.takeRequest().getUrl().encodedPath()).isEqualTo("/v1/messages");
+  }
+
+  @Test
+  void anEmbeddingsCallNoBackendOfThePoolServesIsRefusedBeforeAnyBackendIsCalled()
+      throws Exception {
+    MockWebServer app = server();
+    MockWebServer claude = server();
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.anthropic(
+                            "anthropic", claude.url("/").toString().replaceAll("/$", ""))
+                        .credential(Credentials.apiKey(ANTHROPIC_KEY))),
+            AiGateway.builder().tokenLimit(TokenLimit.perConsumer().tokensPerMinute(10_000)));
+
+    JsonNode error;
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    app.url("/v1/embeddings").toString(),
+                    "{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}",
+                    "Authorization",
+                    "Bearer " + APP_KEY))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(400);
+      error = MAPPER.readTree(response.body().string()).path("error");
+    }
+
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(error.path("code").asText()).isEqualTo("unsupported_operation");
+    assertThat(error.path("message").asText())
+        .contains("embeddings")
+        .contains("text-embedding-3-small")
+        .contains("Anthropic");
+    assertThat(claude.getRequestCount()).isZero();
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    assertThat(event.limits().reservedTokens()).isZero();
+  }
+
+  @Test
+  void anEmbeddingsCallStillGoesToGeminisOpenAiCompatibleEndpoint() throws Exception {
+    MockWebServer app = server();
+    MockWebServer google = server();
+    google.enqueue(
+        json(
+            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                + "\"embedding\":[0.1,0.2]}],\"model\":\"gemini-embedding-001\","
+                + "\"usage\":{\"prompt_tokens\":2,\"total_tokens\":2}}"));
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(
+                    dev.aigateway.core.routing.Backend.gemini(
+                            "gemini", google.url("/").toString().replaceAll("/$", ""))
+                        .credential(Credentials.apiKey(GEMINI_KEY))),
+            AiGateway.builder());
+
+    try (Response response =
+        client
+            .newCall(
+                post(
+                    app.url("/v1/embeddings").toString(),
+                    "{\"model\":\"gemini-embedding-001\",\"input\":\"hello\"}",
+                    "Authorization",
+                    "Bearer " + APP_KEY))
+            .execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(google.takeRequest().getUrl().encodedPath()).isEqualTo("/v1beta/openai/embeddings");
+  }
+
+  @Test
   void anOverloadedAnthropicFailsOverToOpenAiAndItsErrorIsOpenAiShapedWhenLast() throws Exception {
     MockWebServer app = server();
     MockWebServer openai = server();

@@ -1,6 +1,7 @@
 package dev.aigateway.core.routing;
 
 import dev.aigateway.api.Attempt;
+import dev.aigateway.api.BackendFlavor;
 import dev.aigateway.api.CallOutcome;
 import dev.aigateway.api.KeyResolver;
 import dev.aigateway.api.spi.Credential;
@@ -223,12 +224,23 @@ final class CallRouting implements Route {
     Map<Translator, TranslationRefusedException> verdicts = null;
     Set<String> refused = null;
     TranslationRefusedException first = null;
+    BackendFlavor unserved = null;
     for (Backend backend : router.pool().backends()) {
       if (!backend.serves(routedModel) || (allowed != null && !allowed.test(backend.id()))) {
         continue;
       }
       Translator translator = translations.forBackend(format, backend);
       if (translator == null) {
+        if (!format.servedBy(backend.flavor())) {
+          // Not translated and not spoken there (a Responses API call for an Anthropic backend).
+          if (refused == null) {
+            refused = new HashSet<>();
+          }
+          refused.add(backend.id());
+          if (unserved == null) {
+            unserved = backend.flavor();
+          }
+        }
         continue;
       }
       if (verdicts == null) {
@@ -243,6 +255,8 @@ final class CallRouting implements Route {
       if (verdict != null) {
         if (refused == null) {
           refused = new HashSet<>();
+        }
+        if (first == null) {
           first = verdict;
         }
         refused.add(backend.id());
@@ -255,10 +269,39 @@ final class CallRouting implements Route {
     Predicate<String> translatable = id -> !untranslatable.contains(id);
     allowed = allowed == null ? translatable : allowed.and(translatable);
     if (!router.serves(routedModel, allowed)) {
+      if (first == null) {
+        return Rejections.invalidRequest(
+            format, unservedMessage(unserved), null, "unsupported_operation");
+      }
       return Rejections.invalidRequest(
           format, first.getMessage(), first.param(), "unsupported_parameter");
     }
     return router.anyAvailable(routedModel, allowed) ? null : unroutable();
+  }
+
+  /**
+   * Why a call no backend serving its model speaks is refused: what the call is, and which kind of
+   * backend it would have gone to. Names the model, as a 404 for an unknown model does, and nothing
+   * else of the request.
+   */
+  private String unservedMessage(BackendFlavor flavor) {
+    String provider =
+        switch (flavor) {
+          case ANTHROPIC -> "an Anthropic";
+          case BEDROCK -> "an Amazon Bedrock";
+          case GEMINI -> "a Gemini";
+          case VERTEX_AI -> "a Vertex AI";
+          default -> "an OpenAI or Azure";
+        };
+    return "No backend serving '"
+        + routedModel
+        + "' takes "
+        + format.name()
+        + " calls: the pool would send this one to "
+        + provider
+        + " backend, which does not speak this API, and the gateway translates only OpenAI chat"
+        + " completions (docs/providers.md, \"One API in front of many providers\"). Map the"
+        + " model to a backend that speaks it.";
   }
 
   /** The refusal of a call that names no model, for a backend that would translate it. */

@@ -96,6 +96,15 @@ final class AnthropicMessagesFormat implements AnthropicProtocol {
     return (baseUrl.endsWith("/v1") ? baseUrl : baseUrl + "/v1") + "/messages";
   }
 
+  /**
+   * Anthropic backends, and OpenAI-compatible servers (proxies such as LiteLLM and vLLM serve
+   * {@code /v1/messages} too); never OpenAI, Azure, Bedrock or Google backends, which do not.
+   */
+  @Override
+  public boolean servedBy(BackendFlavor flavor) {
+    return flavor == BackendFlavor.ANTHROPIC || flavor == BackendFlavor.OPENAI_COMPATIBLE;
+  }
+
   @Override
   public boolean modelInBody(BackendFlavor flavor) {
     return true;

@@ -363,6 +363,12 @@ abstract class BedrockFormat implements ModelInPath {
     return Map.of(ERROR_TYPE_HEADER, type);
   }
 
+  /** Bedrock backends, and OpenAI-compatible servers (proxies); no other. */
+  @Override
+  public boolean servedBy(BackendFlavor flavor) {
+    return flavor == BackendFlavor.BEDROCK || flavor == BackendFlavor.OPENAI_COMPATIBLE;
+  }
+
   /**
    * {@code {endpoint}/model/{modelId}/{operation}}, the model ID URL-encoded, for every flavour.
    */

@@ -546,20 +546,22 @@ final class GeminiFormat implements ModelInPath {
   /**
    * Reads candidates' text into {@code text} (none when null), noting in {@code candidates} (when
    * not null) each candidate's index (its {@code index}, else its position) and where its text ends
-   * in {@code text}; returns whether one has a finish reason.
+   * in {@code text}; returns whether there is one and every one has a finish reason (with {@code
+   * candidateCount} above 1, one candidate's finish does not end the others).
    */
   private static boolean readCandidates(
       JsonParser p, @Nullable StringBuilder text, @Nullable List<int[]> candidates)
       throws IOException {
-    boolean finished = false;
+    boolean finished = true;
     int position = 0;
     while (p.nextToken() == JsonToken.START_OBJECT) {
       int index = position++;
+      boolean finish = false;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
         if (field.equals("finishReason")) {
-          finished |= value == JsonToken.VALUE_STRING;
+          finish |= value == JsonToken.VALUE_STRING;
         } else if (text != null && field.equals("content") && value == JsonToken.START_OBJECT) {
           readContent(p, text);
         } else if (field.equals("index")
@@ -570,11 +572,12 @@ final class GeminiFormat implements ModelInPath {
           p.skipChildren();
         }
       }
+      finished &= finish;
       if (candidates != null && text != null) {
         candidates.add(new int[] {index, text.length()});
       }
     }
-    return finished;
+    return finished && position > 0;
   }
 
   private static void readContent(JsonParser p, StringBuilder text) throws IOException {
@@ -718,6 +721,14 @@ final class GeminiFormat implements ModelInPath {
     String base =
         baseUrl.endsWith("/v1beta") || baseUrl.endsWith("/v1") ? baseUrl : baseUrl + "/v1beta";
     return base + (path != null ? "/" + path : "/models/" + OpenAiFormat.encode(model)) + method;
+  }
+
+  /** Gemini API and Vertex AI backends, and OpenAI-compatible servers (proxies); no other. */
+  @Override
+  public boolean servedBy(BackendFlavor flavor) {
+    return flavor == BackendFlavor.GEMINI
+        || flavor == BackendFlavor.VERTEX_AI
+        || flavor == BackendFlavor.OPENAI_COMPATIBLE;
   }
 
   @Override

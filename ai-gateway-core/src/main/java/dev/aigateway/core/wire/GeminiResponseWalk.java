@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
  * Reads one Gemini {@code GenerateContentResponse} on its bytes in one pass, as {@link
  * GeminiFormat#readResponse} reads it with Jackson's parser: its {@code modelVersion}, the counts
  * of its {@code usageMetadata} (with the {@code AUDIO} and {@code IMAGE} details), whether a
- * candidate finished or the prompt was blocked, and where its candidates' text lies. Every value is
- * checked as it is passed ({@link StrictJson}: RFC 8259 and well-formed UTF-8), nested values once,
- * so an accepted response is one the parser reads without error.
+ * candidate finished (every one of them) or the prompt was blocked, and where its candidates' text
+ * lies. Every value is checked as it is passed ({@link StrictJson}: RFC 8259 and well-formed
+ * UTF-8), nested values once, so an accepted response is one the parser reads without error.
  *
  * <p>It accepts only what it reads exactly as the parser does: no escaped names, no member the
  * parser reads twice ({@code candidates}, {@code usageMetadata}, {@code modelVersion}, {@code
@@ -119,7 +119,13 @@ final class GeminiResponseWalk {
 
   private int detailCount;
 
-  private boolean finished;
+  /** Whether the last walk's prompt was blocked ({@code promptFeedback.blockReason}). */
+  private boolean blocked;
+
+  /** How many candidates the last walk read, and how many of them have a finish reason. */
+  private int candidates;
+
+  private int finishedCandidates;
 
   /** Per text of a part: its opening quote and its end. */
   private int[] texts = new int[8];
@@ -149,7 +155,9 @@ final class GeminiResponseWalk {
     any = false;
     details = false;
     detailCount = 0;
-    finished = false;
+    blocked = false;
+    candidates = 0;
+    finishedCandidates = 0;
     textCount = 0;
     textOdd = false;
     otherCandidate = false;
@@ -239,7 +247,7 @@ final class GeminiResponseWalk {
         readout.appendJsonString(data, texts[2 * t], texts[2 * t + 1]);
       }
     }
-    if (finished) {
+    if (finished()) {
       readout.markComplete();
     }
     return true;
@@ -315,9 +323,18 @@ final class GeminiResponseWalk {
     return details;
   }
 
-  /** Whether a candidate of the last walk finished, or its prompt was blocked. */
+  /**
+   * Whether the last walk finished the answer: its prompt was blocked, or it read candidates and
+   * every one of them has a finish reason. A response in which one candidate of several finished
+   * does not finish the answer (with {@code candidateCount} above 1 the others go on).
+   */
   boolean finished() {
-    return finished;
+    return blocked || (candidates > 0 && finishedCandidates == candidates);
+  }
+
+  /** How many candidates of the last walk have no finish reason. */
+  int unfinishedCandidates() {
+    return candidates - finishedCandidates;
   }
 
   /** The {@code modelVersion} string of the last walk (its opening quote), or -1. */
@@ -401,6 +418,7 @@ final class GeminiResponseWalk {
   }
 
   private int candidate(byte[] data, int at, int to) {
+    candidates++;
     int i = skipSpace(data, at + 1, to);
     if (i < to && data[i] == '}') {
       return i + 1;
@@ -425,7 +443,9 @@ final class GeminiResponseWalk {
           return -1; // twice, or a value the parser would read on into
         }
         finish = true;
-        finished |= first == '"';
+        if (first == '"') {
+          finishedCandidates++;
+        }
         end = skip(data, v, to, 3);
       } else if (name == 0) { // content
         if (content) {
@@ -562,7 +582,7 @@ final class GeminiResponseWalk {
       if (v < 0) {
         return -1;
       }
-      finished |= data[v] == '"' && nameIndex == 0; // blockReason
+      blocked |= data[v] == '"' && nameIndex == 0; // blockReason
       i = next(data, skip(data, v, to, 2), to);
       if (i <= 0) {
         return -i - 1;

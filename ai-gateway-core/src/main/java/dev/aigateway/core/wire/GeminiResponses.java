@@ -103,6 +103,12 @@ final class GeminiResponses implements SseBody.OneLineReader {
 
   private int finishSlotCount;
 
+  /**
+   * How many candidates of the template have no finish reason: a finish reason added to one
+   * finishes the answer only when it is the last.
+   */
+  private int keptUnfinished;
+
   /** How many responses were read as the template (for tests). */
   private int templateReads;
 
@@ -332,6 +338,7 @@ final class GeminiResponses implements SseBody.OneLineReader {
       finishSlots[s] = ((slot >> 1) - from) << 1 | (slot & 1);
     }
     finishSlotCount = slots;
+    keptUnfinished = walk.unfinishedCandidates();
     keptLength = n;
     keptOneLine = -1;
   }
@@ -527,7 +534,7 @@ final class GeminiResponses implements SseBody.OneLineReader {
                   data, modelStart + 1, modelEnd - modelStart - 2, StandardCharsets.US_ASCII);
     }
     readout.learnUsage(model, null);
-    if (foundFinished) {
+    if (foundFinished && keptUnfinished == 1) {
       readout.markComplete();
     }
     if (keptAny) {

@@ -288,6 +288,22 @@ abstract class OpenAiFormat implements WireFormat {
     };
   }
 
+  /**
+   * Every OpenAI-speaking flavour takes every OpenAI operation. Anthropic and Bedrock backends take
+   * chat completions only (which the gateway translates for them); Gemini and Vertex AI backends
+   * chat completions (translated) and embeddings (their OpenAI-compatible endpoints serve them),
+   * but neither the Responses API nor legacy completions.
+   */
+  @Override
+  public boolean servedBy(BackendFlavor flavor) {
+    return switch (flavor) {
+      case ANTHROPIC, BEDROCK -> operation == Operation.CHAT_COMPLETIONS;
+      case GEMINI, VERTEX_AI ->
+          operation == Operation.CHAT_COMPLETIONS || operation == Operation.EMBEDDINGS;
+      default -> true;
+    };
+  }
+
   /** Every flavour but Azure OpenAI's deployment form, which names the deployment in the path. */
   @Override
   public boolean modelInBody(BackendFlavor flavor) {

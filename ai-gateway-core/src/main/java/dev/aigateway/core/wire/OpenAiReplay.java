@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -105,6 +106,17 @@ final class OpenAiReplay {
    * The members of a chat answer's message (JSON) or of its chunks' deltas (stream) that the
    * conversions carry over; an answer with any other one is not converted.
    */
+  /**
+   * The members in which Azure OpenAI annotates the prompt (a JSON answer's, a stream's first
+   * chunk's): its content filter results, under their current and their earlier name. Both
+   * conversions carry them.
+   */
+  private static final List<String> PROMPT_FILTER_MEMBERS =
+      List.of("prompt_filter_results", "prompt_annotations");
+
+  /** The member of a choice in which Azure OpenAI gives its content filter results. */
+  private static final String CONTENT_FILTER_RESULTS = "content_filter_results";
+
   private static final Set<String> CONVERTED_MESSAGE_MEMBERS =
       Set.of("role", "content", "refusal", "tool_calls");
 
@@ -192,9 +204,31 @@ final class OpenAiReplay {
   private static byte[] toStream(ObjectNode document, boolean chat, boolean includeUsage)
       throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(document.toString().length() * 2);
+    // Azure OpenAI gives a stream's prompt filter results in a chunk of their own, before any
+    // choice.
+    ObjectNode promptFilter = null;
+    for (String member : PROMPT_FILTER_MEMBERS) {
+      JsonNode results = document.get(member);
+      if (saysSomething(results)) {
+        if (promptFilter == null) {
+          promptFilter = header(document, chat);
+          promptFilter.putArray("choices");
+        }
+        promptFilter.set(member, results);
+      }
+    }
+    if (promptFilter != null) {
+      event(out, promptFilter);
+    }
     JsonNode choices = document.path("choices");
     for (JsonNode choice : choices) {
       int index = choice.path("index").asInt(0);
+      // A choice's content filter results go with the chunk that carries its content (the only
+      // one with any), as Azure OpenAI gives them with each chunk of content.
+      JsonNode filterResults = choice.get(CONTENT_FILTER_RESULTS);
+      if (!saysSomething(filterResults)) {
+        filterResults = null;
+      }
       if (chat) {
         JsonNode message = choice.path("message");
         ObjectNode roleDelta = NODES.objectNode();
@@ -227,21 +261,30 @@ final class OpenAiReplay {
           }
         }
         if (!delta.isEmpty()) {
-          event(out, chunk(document, chat, index, delta, null, includeUsage));
+          event(
+              out,
+              withFilterResults(
+                  chunk(document, chat, index, delta, null, includeUsage), filterResults));
+          filterResults = null;
         }
         event(
             out,
-            chunk(
-                document,
-                chat,
-                index,
-                NODES.objectNode(),
-                choice.get("finish_reason"),
-                includeUsage));
+            withFilterResults(
+                chunk(
+                    document,
+                    chat,
+                    index,
+                    NODES.objectNode(),
+                    choice.get("finish_reason"),
+                    includeUsage),
+                filterResults));
       } else {
         ObjectNode text = NODES.objectNode();
         text.set("text", choice.path("text").isTextual() ? choice.get("text") : NODES.textNode(""));
-        event(out, chunk(document, chat, index, text, null, includeUsage));
+        event(
+            out,
+            withFilterResults(
+                chunk(document, chat, index, text, null, includeUsage), filterResults));
         ObjectNode end = NODES.objectNode();
         end.put("text", "");
         event(out, chunk(document, chat, index, end, choice.get("finish_reason"), includeUsage));
@@ -256,6 +299,14 @@ final class OpenAiReplay {
     }
     out.write("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
     return out.toByteArray();
+  }
+
+  /** {@code chunk} with its one choice's content filter results, when there are any. */
+  private static ObjectNode withFilterResults(ObjectNode chunk, @Nullable JsonNode results) {
+    if (results != null) {
+      ((ObjectNode) chunk.path("choices").path(0)).set(CONTENT_FILTER_RESULTS, results);
+    }
+    return chunk;
   }
 
   private static ObjectNode header(ObjectNode document, boolean chat) {
@@ -307,10 +358,16 @@ final class OpenAiReplay {
 
   // ---- stream to JSON ----
 
-  /** The stream's chunks assembled into one completion document; null when it has none. */
+  /**
+   * The stream's chunks assembled into one completion document; null when it has none, or when the
+   * chunks of one choice carry different content filter results (Azure OpenAI's, which rate each
+   * chunk's content: the document would have to say one thing of the whole answer that Azure never
+   * said).
+   */
   static ObjectNode assemble(byte[] stream, boolean chat) throws IOException {
     ObjectNode first = null;
     JsonNode usage = null;
+    Map<String, JsonNode> promptFilter = new LinkedHashMap<>(2);
     Map<Integer, ChoiceParts> choices = new TreeMap<>();
     for (String data : dataOf(stream)) {
       JsonNode chunk = Json.MAPPER.readTree(data);
@@ -326,6 +383,12 @@ final class OpenAiReplay {
       if (chunkUsage != null && chunkUsage.isObject()) {
         usage = chunkUsage;
       }
+      for (String member : PROMPT_FILTER_MEMBERS) {
+        JsonNode results = object.get(member);
+        if (saysSomething(results)) {
+          promptFilter.putIfAbsent(member, results);
+        }
+      }
       for (JsonNode choice : object.path("choices")) {
         ChoiceParts parts =
             choices.computeIfAbsent(choice.path("index").asInt(0), i -> new ChoiceParts());
@@ -334,6 +397,11 @@ final class OpenAiReplay {
     }
     if (first == null) {
       return null;
+    }
+    for (ChoiceParts parts : choices.values()) {
+      if (parts.filterResultsDiffer) {
+        return null;
+      }
     }
     ObjectNode document = NODES.objectNode();
     copy(first, document, "id");
@@ -345,6 +413,7 @@ final class OpenAiReplay {
     if (usage != null) {
       document.set("usage", usage);
     }
+    promptFilter.forEach(document::set);
     copy(first, document, "service_tier");
     copy(first, document, "system_fingerprint");
     return document;
@@ -397,10 +466,24 @@ final class OpenAiReplay {
     final Map<Integer, ToolCallParts> toolCalls = new TreeMap<>();
     JsonNode finishReason = NODES.nullNode();
 
+    /** The content filter results the choice's chunks carry (all the same), or null: none. */
+    JsonNode filterResults;
+
+    /** Whether two chunks of the choice carry different content filter results. */
+    boolean filterResultsDiffer;
+
     void add(JsonNode choice, boolean chat) {
       JsonNode finish = choice.get("finish_reason");
       if (finish != null && !finish.isNull()) {
         finishReason = finish;
+      }
+      JsonNode results = choice.get(CONTENT_FILTER_RESULTS);
+      if (saysSomething(results)) {
+        if (filterResults == null) {
+          filterResults = results;
+        } else if (!filterResults.equals(results)) {
+          filterResultsDiffer = true;
+        }
       }
       if (!chat) {
         JsonNode text = choice.get("text");
@@ -455,6 +538,9 @@ final class OpenAiReplay {
       }
       choice.putNull("logprobs");
       choice.set("finish_reason", finishReason);
+      if (filterResults != null) {
+        choice.set(CONTENT_FILTER_RESULTS, filterResults);
+      }
       return choice;
     }
   }

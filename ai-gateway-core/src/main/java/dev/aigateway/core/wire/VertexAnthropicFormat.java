@@ -112,6 +112,12 @@ final class VertexAnthropicFormat implements AnthropicProtocol, ModelInPath {
     return body == null ? 0 : AnthropicPrompt.estimate(counter, body);
   }
 
+  /** Vertex AI backends, and OpenAI-compatible servers (proxies); no other. */
+  @Override
+  public boolean servedBy(BackendFlavor flavor) {
+    return flavor == BackendFlavor.VERTEX_AI || flavor == BackendFlavor.OPENAI_COMPATIBLE;
+  }
+
   /**
    * {@code {base}/publishers/anthropic/models/{model}:{method}}, the model percent-encoded but for
    * its {@code @} (legal in a path, and how Google's documentation writes Claude's versions), for

@@ -225,6 +225,16 @@ public interface WireFormat {
   String backendUrl(
       BackendFlavor flavor, String baseUrl, @Nullable String apiVersion, String targetModel);
 
+  /**
+   * Whether a backend of {@code flavor} can be sent a call of this format, as it is or translated
+   * for it: a routed pool never sends a call to a backend that does not speak it (an OpenAI
+   * Responses API call to an Anthropic backend), and refuses it at admission when no backend
+   * serving the model does. True by default.
+   */
+  default boolean servedBy(BackendFlavor flavor) {
+    return true;
+  }
+
   /** Whether a backend of {@code flavor} reads the model from the body (false: from the URL). */
   boolean modelInBody(BackendFlavor flavor);
 

@@ -557,6 +557,43 @@ class GeminiFormatTest {
   }
 
   @Test
+  void aStreamOfTwoCandidatesCutBeforeTheSecondFinishesIsTruncated() throws IOException {
+    String body =
+        GeminiBodies.REQUEST.replace("\"temperature\"", "\"candidateCount\":2,\"temperature\"");
+    WireRequest request = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", body);
+    String stream =
+        "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"One\"}],\"role\":\"model\"},"
+            + "\"index\":0},{\"content\":{\"parts\":[{\"text\":\"Two\"}],\"role\":\"model\"},"
+            + "\"index\":1}],\"usageMetadata\":{\"promptTokenCount\":8,\"candidatesTokenCount\":2,"
+            + "\"totalTokenCount\":10}}\r\n\r\n"
+            + "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\" done\"}],"
+            + "\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0},{\"content\":{\"parts\":"
+            + "[{\"text\":\" and\"}],\"role\":\"model\"},\"index\":1}],\"usageMetadata\":"
+            + "{\"promptTokenCount\":8,\"candidatesTokenCount\":4,\"totalTokenCount\":12}}\r\n\r\n";
+
+    String last =
+        "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\" more\"}],"
+            + "\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":1}],\"usageMetadata\":"
+            + "{\"promptTokenCount\":8,\"candidatesTokenCount\":5,\"totalTokenCount\":13}}\r\n\r\n";
+
+    RecordingBodyListener.End end = observe(request, "text/event-stream", stream, 5);
+    RecordingBodyListener.End whole = observe(request, "text/event-stream", stream + last, 5);
+    RecordingBodyListener.End array =
+        observe(
+            read(API + GeminiBodies.STREAM_PATH, body),
+            "application/json",
+            "[" + stream.replace("data: ", "").replace("}\r\n\r\n", "},\r\n"),
+            3);
+
+    assertThat(end.outcome())
+        .as("the second candidate never finished: the answer is not whole")
+        .isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(array.outcome()).as("an array stream cut alike").isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(whole.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(whole.facts().usage()).isEqualTo(Usage.of(8, 5));
+  }
+
+  @Test
   void earlyChunksWithoutCountsLeaveUsageUnknownAndABlockedPromptCompletes() throws IOException {
     WireRequest request = read(API + GeminiBodies.STREAM_PATH + "?alt=sse", GeminiBodies.REQUEST);
 

@@ -53,6 +53,120 @@ class OpenAiReplayTest {
     assertThat(JSON.readTree(back.body())).isEqualTo(JSON.readTree(TOOL_CALL_DOCUMENT));
   }
 
+  private static final String SAFE =
+      "{\"hate\":{\"filtered\":false,\"severity\":\"safe\"},"
+          + "\"violence\":{\"filtered\":false,\"severity\":\"safe\"}}";
+
+  private static final String LOW_VIOLENCE =
+      "{\"hate\":{\"filtered\":false,\"severity\":\"safe\"},"
+          + "\"violence\":{\"filtered\":false,\"severity\":\"low\"}}";
+
+  /** An Azure OpenAI answer: prompt filter results, and each choice's content filter results. */
+  private static final String AZURE_DOCUMENT =
+      "{\"id\":\"chatcmpl-A\",\"object\":\"chat.completion\",\"created\":1733,"
+          + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+          + "\"assistant\",\"content\":\"Hello there\",\"refusal\":null},\"logprobs\":null,"
+          + "\"finish_reason\":\"stop\",\"content_filter_results\":"
+          + SAFE
+          + "}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11},"
+          + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":"
+          + SAFE
+          + "}]}";
+
+  /** An Azure OpenAI stream, its chunks' content filter results {@code second} the second's. */
+  private static String azureStream(String second) {
+    String head =
+        "\"created\":1733,\"id\":\"chatcmpl-A\",\"model\":\"gpt-4o-2024-08-06\","
+            + "\"object\":\"chat.completion.chunk\"";
+    return "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+        + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":"
+        + SAFE
+        + "}]}\n\n"
+        + "data: {\"choices\":[{\"content_filter_results\":{},\"delta\":{\"content\":\"\","
+        + "\"role\":\"assistant\"},\"finish_reason\":null,\"index\":0}],"
+        + head
+        + "}\n\n"
+        + "data: {\"choices\":[{\"content_filter_results\":"
+        + SAFE
+        + ",\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null,\"index\":0}],"
+        + head
+        + "}\n\n"
+        + "data: {\"choices\":[{\"content_filter_results\":"
+        + second
+        + ",\"delta\":{\"content\":\" there\"},\"finish_reason\":null,\"index\":0}],"
+        + head
+        + "}\n\n"
+        + "data: {\"choices\":[{\"content_filter_results\":{},\"delta\":{},"
+        + "\"finish_reason\":\"stop\",\"index\":0}],"
+        + head
+        + "}\n\n"
+        + "data: {\"choices\":[],"
+        + head
+        + ",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}\n\n"
+        + "data: [DONE]\n\n";
+  }
+
+  @Test
+  void anAzureStreamAnsweringAJsonCallKeepsItsFilterResults() throws Exception {
+    Replayed back =
+        OpenAiReplay.replay(
+            stored(CachedResponse.Format.SSE, azureStream(SAFE)),
+            Operation.CHAT_COMPLETIONS,
+            false,
+            false);
+
+    JsonNode document = JSON.readTree(back.body());
+    assertThat(document.path("prompt_filter_results"))
+        .isEqualTo(JSON.readTree(AZURE_DOCUMENT).path("prompt_filter_results"));
+    assertThat(document.at("/choices/0/content_filter_results")).isEqualTo(JSON.readTree(SAFE));
+    assertThat(document.at("/choices/0/message/content").asText()).isEqualTo("Hello there");
+  }
+
+  @Test
+  void anAzureStreamWhoseChunksWereFilteredDifferentlyIsNotMadeOneJsonAnswer() {
+    // One set of results for the whole answer would say what Azure never said of it.
+    assertThat(
+            OpenAiReplay.replay(
+                stored(CachedResponse.Format.SSE, azureStream(LOW_VIOLENCE)),
+                Operation.CHAT_COMPLETIONS,
+                false,
+                false))
+        .isNull();
+  }
+
+  @Test
+  void anAzureJsonAnswerReplayedAsAStreamKeepsItsFilterResults() throws Exception {
+    Replayed stream =
+        OpenAiReplay.replay(
+            stored(CachedResponse.Format.JSON, AZURE_DOCUMENT),
+            Operation.CHAT_COMPLETIONS,
+            true,
+            true);
+    JsonNode promptResults = null;
+    JsonNode contentResults = null;
+    for (String data : OpenAiReplay.dataOf(stream.body())) {
+      JsonNode chunk = JSON.readTree(data);
+      if (chunk.has("prompt_filter_results")) {
+        promptResults = chunk.get("prompt_filter_results");
+      }
+      JsonNode choice = chunk.path("choices").path(0);
+      if (choice.path("delta").path("content").asText().equals("Hello there")) {
+        contentResults = choice.get("content_filter_results");
+      }
+    }
+    assertThat(promptResults)
+        .isEqualTo(JSON.readTree(AZURE_DOCUMENT).path("prompt_filter_results"));
+    assertThat(contentResults).isEqualTo(JSON.readTree(SAFE));
+
+    Replayed back =
+        OpenAiReplay.replay(
+            stored(CachedResponse.Format.SSE, text(stream)),
+            Operation.CHAT_COMPLETIONS,
+            false,
+            false);
+    assertThat(JSON.readTree(back.body())).isEqualTo(JSON.readTree(AZURE_DOCUMENT));
+  }
+
   @Test
   void streamedToolCallArgumentsAreJoined() throws Exception {
     String stream =
