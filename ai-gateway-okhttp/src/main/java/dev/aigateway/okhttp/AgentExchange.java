@@ -4,6 +4,7 @@ import dev.aigateway.core.agent.AgentCall;
 import dev.aigateway.core.agent.AgentGovernance;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
@@ -73,7 +74,13 @@ final class AgentExchange {
             ? original
             : original.newBuilder().header("Content-Type", type.toString()).build();
     AgentCall call = agents.begin(target, new OkHttpClientRequest(seen, bytes));
-    AgentCall.Admission admission = call.admit();
+    AgentCall.Admission admission;
+    try {
+      admission = call.admit();
+    } catch (UncheckedIOException e) {
+      throw e.getCause(); // the call ended failed, with its events: the application gets an
+      // IOException
+    }
     byte[] local = admission.localAnswer();
     if (local != null) {
       long now = System.currentTimeMillis();

@@ -674,6 +674,100 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aCheckThatFailsWhileAdmittingReachesTheApplicationAsAnIOExceptionWithOneEvent()
+      throws Exception {
+    // An application's deny pattern that recurses on every repeated character overflows the stack
+    // on long arguments, inside the argument check: the call fails as an LLM call would, with an
+    // IOException whose cause is the failure, one FAILED event, nothing sent and nothing held.
+    OkHttpClient client =
+        client(
+            github()
+                .maxInFlight(1)
+                .contentChecks(
+                    ContentSafety.builder()
+                        .denyPattern(
+                            "repeats",
+                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(
+                RequestBody.create(
+                    call(3, "get_issue", "{\"q\":\"" + "a".repeat(200_000) + "\"}"), JSON_TYPE))
+            .build();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.newCall(request).execute())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("could not be admitted")
+        .hasMessageContaining("github")
+        .hasRootCauseInstanceOf(StackOverflowError.class);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(StackOverflowError.class.getName());
+    assertThat(event.rejection()).isNull();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(event.tool().tool()).isEqualTo("get_issue");
+    assertThat(event.tool().rpcId()).isEqualTo("3");
+    assertThat(events.none()).isTrue();
+    assertThat(backend.calls.get()).isZero();
+    // The in-flight slot is free: the next call goes through.
+    post(client, "alice", call(4, "get_issue", "{}"));
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
+  void aResultCheckThatFailsEndsTheAnswerWithAnIOExceptionAndOneEvent() throws Exception {
+    // The same pattern on a long result, as JSON and as an event stream: the result is not passed
+    // unchecked, the application's read throws an IOException (not the check's error), the call
+    // ends in one event naming the failure, and its in-flight slot is freed.
+    OkHttpClient client =
+        client(
+            github()
+                .maxInFlight(1)
+                .contentChecks(
+                    ContentSafety.builder()
+                        .denyPattern(
+                            "repeats",
+                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+    String ok = backend.result;
+    for (boolean sse : new boolean[] {false, true}) {
+      backend.sse = sse;
+      backend.result =
+          "{\"content\":[{\"type\":\"text\",\"text\":\"" + "a".repeat(200_000) + "\"}]}";
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .header("Accept", "application/json, text/event-stream")
+              .post(RequestBody.create(call(5, "get_issue", "{}"), JSON_TYPE))
+              .build();
+
+      try (Response response = client.newCall(request).execute()) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> response.body().string())
+            .as("sse " + sse)
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining("github")
+            .hasRootCauseInstanceOf(StackOverflowError.class);
+      }
+
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).as("sse " + sse).isEqualTo(CallOutcome.TRUNCATED);
+      assertThat(event.errorType()).isEqualTo(StackOverflowError.class.getName());
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.TRANSPORT_ERROR);
+      assertThat(events.none()).isTrue();
+      backend.result = ok;
+      post(client, "alice", call(6, "get_issue", "{}"));
+      assertThat(events.next().tool().outcome())
+          .as("sse " + sse)
+          .isEqualTo(ToolCallInfo.Outcome.OK);
+    }
+  }
+
+  @Test
   void aResultInAnEventTooLargeToReadIsNotPassedUncheckedWhenResultsAreChecked() throws Exception {
     backend.sse = true;
     String padding = "x".repeat(5 << 20);

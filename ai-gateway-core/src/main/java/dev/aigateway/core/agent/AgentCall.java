@@ -22,6 +22,7 @@ import dev.aigateway.core.safety.ContentSafety;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -134,6 +135,9 @@ public final class AgentCall {
     boolean sawResult;
     byte[] localError = new byte[0];
 
+    /** The type of the exception the call failed with, when the gateway failed on it. */
+    @Nullable String errorType;
+
     Member(Rpc.Message message, String id, String method, Peer peer) {
       this.message = message;
       this.id = id;
@@ -172,13 +176,62 @@ public final class AgentCall {
    * be read whole (malformed, followed by more text, beyond the parser's bounds) is not sent
    * either: the answer is JSON-RPC's parse error (-32700, id null), with one {@code NOT_SENT} event
    * (rejection {@code INVALID_REQUEST}, no method or tool, id {@code null}).
+   *
+   * @throws UncheckedIOException when a check failed with an unexpected exception (a defect, or a
+   *     part the application plugged in that threw where nothing guards it) or overflowed its stack
+   *     (a deny pattern of the application's that recurses on long arguments, such as {@code
+   *     (a|b)*}): every request of the POST has then ended {@link CallOutcome#FAILED} ({@code
+   *     NOT_SENT}), each with its one event naming that exception's type, nothing was sent and
+   *     nothing is held. An adapter throws the {@link IOException} it holds (whose cause is the
+   *     exception), so that only an {@code IOException} reaches the application.
    */
   public Admission admit() {
     long began = System.nanoTime();
     try {
       return admitTimed();
+    } catch (RuntimeException | StackOverflowError e) {
+      gatewayNanos += System.nanoTime() - began;
+      began = System.nanoTime();
+      notAdmitted(e);
+      throw new UncheckedIOException(
+          new IOException(
+              "ai-gateway: the call to "
+                  + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
+                  + peer.name
+                  + "' could not be admitted: "
+                  + e.getClass().getName(),
+              e));
     } finally {
       gatewayNanos += System.nanoTime() - began;
+    }
+  }
+
+  /**
+   * Ends every request of a POST whose admission failed: {@code NOT_SENT}, the call {@code FAILED}
+   * with the failure's type, and frees whatever was reserved (nothing was sent).
+   */
+  private synchronized void notAdmitted(Throwable failure) {
+    if (members.isEmpty()) {
+      // Failed before its requests were known: one event all the same, as for an unreadable body.
+      members.add(
+          new Member(
+              new Rpc.Message(
+                  com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                  new Rpc.Span(0, 0),
+                  Map.of()),
+              "null",
+              "",
+              peer));
+    }
+    settle(false); // before the last event, which would settle the call as sent
+    for (Member m : members) {
+      if (!m.ended) {
+        m.rejection = null;
+        m.errorCode = null;
+        m.rejectedLimit = null;
+        m.errorType = failure.getClass().getName();
+        end(m, ToolCallInfo.Outcome.NOT_SENT, CallOutcome.FAILED, 0);
+      }
     }
   }
 
@@ -693,9 +746,34 @@ public final class AgentCall {
     }
 
     @Override
+    public IOException failed(Throwable failure) {
+      return onFailed(failure);
+    }
+
+    @Override
     public void ended(boolean complete, @Nullable IOException failure) {
       onEnded(complete, failure);
     }
+  }
+
+  /**
+   * Reading the answer failed in the gateway (a result check of the application's that threw or
+   * overflowed its stack): the requests not ended yet end as for a failed read, their events naming
+   * the failure's type; the application's read throws the returned exception.
+   */
+  private synchronized IOException onFailed(Throwable failure) {
+    for (Member m : members) {
+      if (!m.ended) {
+        m.errorType = failure.getClass().getName();
+      }
+    }
+    return new IOException(
+        "ai-gateway: the answer of "
+            + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
+            + peer.name
+            + "' could not be read: "
+            + failure.getClass().getName(),
+        failure);
   }
 
   /**
@@ -950,7 +1028,7 @@ public final class AgentCall {
     m.ended = true;
     m.outcome = outcome;
     long latency = System.nanoTime() - startNanos;
-    boolean rejected = callOutcome == CallOutcome.REJECTED;
+    boolean rejected = callOutcome == CallOutcome.REJECTED || m.errorType != null;
     LimitOutcome limitOutcome =
         taken == null
             ? LimitOutcome.NONE
@@ -968,7 +1046,10 @@ public final class AgentCall {
             .status(httpStatus)
             .outcome(callOutcome)
             .rejection(m.rejection)
-            .errorType(outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
+            .errorType(
+                m.errorType != null
+                    ? m.errorType
+                    : outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
             .access(m.access)
             .limits(taken == null ? LimitsInfo.NONE : limitsInfo(m, limitOutcome))
             .timing(
@@ -1001,12 +1082,20 @@ public final class AgentCall {
   }
 
   private void settle() {
+    settle(true);
+  }
+
+  /**
+   * Settles the reservation once: a sent call keeps its requests on each rate ({@code sent}), one
+   * not sent has them refunded; in-flight slots are freed either way.
+   */
+  private void settle(boolean sent) {
     if (settled || taken == null) {
       return;
     }
     settled = true;
     if (taken.admitted()) {
-      governance.counters.settle(taken, true, 0);
+      governance.counters.settle(taken, sent, 0);
     }
   }
 }
