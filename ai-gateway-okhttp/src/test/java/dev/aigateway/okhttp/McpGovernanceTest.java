@@ -1145,6 +1145,62 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aServerAtAnIpv6LiteralOrCalledByItsAbsoluteNameIsGoverned() throws Exception {
+    // OkHttp gives an IPv6 host without brackets in its canonical form (::1), and keeps the
+    // trailing dot of an absolute name (localhost.), which reaches the same server: both are the
+    // configured server's host, so calls to them are governed, not passed ungoverned.
+    try (MockWebServer v6 = new MockWebServer()) {
+      v6.setDispatcher(backend);
+      v6.start(java.net.InetAddress.getByName("::1"), 0);
+      for (String host : List.of("[::1]", "[0:0:0:0:0:0:0:1]", "[0000::0001]")) {
+        OkHttpClient client =
+            client(
+                McpServer.builder("local", "http://" + host + ":" + v6.getPort() + "/mcp")
+                    .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*")));
+        Request request =
+            new Request.Builder()
+                .url(v6.url("/mcp"))
+                .header("x-consumer-id", "alice")
+                .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+                .build();
+        try (Response response = client.newCall(request).execute()) {
+          assertThat(JSON.readTree(response.body().string()).path("error").path("code").asInt())
+              .as(host)
+              .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+        }
+        assertThat(events.next().tool().outcome()).as(host).isEqualTo(ToolCallInfo.Outcome.DENIED);
+      }
+    }
+    // A resolver that knows absolute names, as DNS does.
+    okhttp3.Dns absolute =
+        name ->
+            okhttp3.Dns.SYSTEM.lookup(
+                name.endsWith(".") ? name.substring(0, name.length() - 1) : name);
+    OkHttpClient dotted =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().dns(absolute).build(),
+            AiGateway.builder()
+                .clock(clock)
+                .consumerKey(KeyResolvers.header("x-consumer-id"))
+                .listener(events)
+                .mcpServer(github())
+                .build());
+    okhttp3.HttpUrl url = server.url("/mcp");
+    Request request =
+        new Request.Builder()
+            .url(url.newBuilder().host(url.host() + ".").build())
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+            .build();
+    try (Response response = dotted.newCall(request).execute()) {
+      assertThat(JSON.readTree(response.body().string()).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    }
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    assertThat(backend.calls.get()).as("calls that reached a server").isZero();
+  }
+
+  @Test
   void aPathThatOnlyEncodesAReservedCharacterIsAnotherPath() throws Exception {
     OkHttpClient client = client(github());
     Request request =
