@@ -514,6 +514,47 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aMessageWithAJsonRpcMemberNameInAnotherCaseIsNotSent() throws Exception {
+    // Go's JSON decoder reads "Method", "ID", "Params" (and "paramſ", folded as Unicode folds it)
+    // as method, id and params: a server decoding that way runs what such a message asks for,
+    // where the gateway saw no request, or another one. Such a message is not valid JSON-RPC
+    // (member names are case-sensitive) and is not sent.
+    OkHttpClient client = client(github());
+    List<String> bodies =
+        List.of(
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"Method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"ID\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_issue\"},"
+                + "\"Params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"param\u017f\":{\"name\":\"delete_repo\"}}",
+            "["
+                + call(2, "get_issue", "{}")
+                + ",{\"jsonrpc\":\"2.0\",\"Id\":3,\"method\":\"ping\"}]");
+
+    for (String body : bodies) {
+      JsonNode answer = JSON.readTree(post(client, "alice", body));
+
+      JsonNode refused = answer.isArray() ? answer.get(1) : answer;
+      assertThat(refused.path("error").path("code").asInt()).as(body).isEqualTo(-32600);
+      assertThat(refused.path("error").path("message").asText())
+          .as(body)
+          .contains("github", "not sent", "another case");
+      GatewayEvent event = events.next();
+      if (answer.isArray()) {
+        assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+        assertThat(event.rejection()).isEqualTo(RejectionReason.BATCH_MEMBER_REFUSED);
+        event = events.next();
+      }
+      assertThat(event.outcome()).as(body).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.tool().errorCode()).isEqualTo(-32600);
+      assertThat(events.none()).as(body).isTrue();
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
   void aToolCallWithoutAReadableNameUnderATargetedToolPolicyIsRefused() throws Exception {
     OkHttpClient client =
         client(

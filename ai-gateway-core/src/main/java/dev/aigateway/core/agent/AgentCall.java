@@ -273,6 +273,28 @@ public final class AgentCall {
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
       String id = message.id();
+      String inAnotherCase = message.memberInAnotherCase();
+      if (inAnotherCase != null) {
+        // What a server runs of it is not known (Go's decoder reads "Method" as method): it is
+        // a request the gateway refuses, whatever else it looks like.
+        Member member = new Member(message, id == null ? "null" : id, "", peer);
+        members.add(member);
+        refuse(
+            member,
+            ToolCallInfo.Outcome.NOT_SENT,
+            RejectionReason.INVALID_REQUEST,
+            INVALID_REQUEST_CODE,
+            "a message to "
+                + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
+                + peer.name
+                + "' was not sent: its member \""
+                + inAnotherCase
+                + "\" is a JSON-RPC member name in another case, which some servers read as that"
+                + " member and others ignore, so what it asks for is not known; member names are"
+                + " case-sensitive",
+            Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
+        continue;
+      }
       // A2A has no notifications, and an agent runs a method sent without an id (answering it
       // with a null id): there, such a message is a request like any other.
       if (id == null && peer.kind == ToolCallInfo.Kind.A2A) {
