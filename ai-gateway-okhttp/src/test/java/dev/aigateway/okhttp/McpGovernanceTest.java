@@ -809,6 +809,24 @@ class McpGovernanceTest {
   }
 
   @Test
+  void argumentsGivenAlsoInAnotherCaseAreCheckedToo() throws Exception {
+    // Go's JSON decoder takes the last of "arguments" and "Arguments": both are what a server may
+    // run the tool with, so both are checked.
+    OkHttpClient client =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    String body =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_issue\","
+            + "\"arguments\":{\"q\":\"the weather\"},\"Arguments\":{\"q\":\"about Project Falcon\"}}}";
+
+    JsonNode answer = JSON.readTree(post(client, "alice", body));
+
+    assertThat(answer.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(backend.calls.get()).isZero();
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+  }
+
+  @Test
   void aResultInAnEventTooLargeToReadIsNotPassedUncheckedWhenResultsAreChecked() throws Exception {
     backend.sse = true;
     String padding = "x".repeat(5 << 20);

@@ -464,11 +464,20 @@ public final class AgentCall {
     List<ContentSafety> checks = peer.checks(m.toolPolicy);
     if (!checks.isEmpty()) {
       JsonNode params = m.message.node().get("params");
-      JsonNode screened =
-          m.tool != null && params != null && params.has("arguments")
-              ? params.get("arguments")
-              : params;
-      List<String> texts = Rpc.strings(screened);
+      List<String> texts;
+      if (m.tool != null && params != null && params.has("arguments")) {
+        // The arguments, and any member naming them in another case ("Arguments"), which Go's
+        // JSON decoder may run the tool with instead.
+        texts = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = params.fields(); fields.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = fields.next();
+          if ("arguments".equalsIgnoreCase(field.getKey())) {
+            texts.addAll(Rpc.strings(field.getValue()));
+          }
+        }
+      } else {
+        texts = Rpc.strings(params);
+      }
       for (ContentSafety safety : checks) {
         ContentSafety.Finding finding = safety.screen(ContentCheck.Where.PROMPT, texts);
         if (finding != null) {
