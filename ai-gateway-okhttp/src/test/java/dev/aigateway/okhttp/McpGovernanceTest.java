@@ -283,6 +283,66 @@ class McpGovernanceTest {
   }
 
   @Test
+  void anAnswerTheApplicationAskedCompressedIsStillFilteredAndArrivesInflated() throws Exception {
+    // A server compresses its answer when asked to (Accept-Encoding: gzip). Asked by the
+    // application, OkHttp would not inflate it, and the gateway would read compressed bytes: the
+    // tool list would reach the application unfiltered.
+    try (MockWebServer compressing = new MockWebServer()) {
+      compressing.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+              MockResponse answer = backend.dispatch(request);
+              String accepted = request.getHeaders().get("Accept-Encoding");
+              if (accepted == null || !accepted.contains("gzip") || answer.getBody() == null) {
+                return answer;
+              }
+              okio.Buffer plain = new okio.Buffer();
+              okio.Buffer gzipped = new okio.Buffer();
+              try {
+                answer.getBody().writeTo(plain);
+                try (okio.BufferedSink sink = okio.Okio.buffer(new okio.GzipSink(gzipped))) {
+                  sink.writeAll(plain);
+                }
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+              return answer
+                  .newBuilder()
+                  .addHeader("Content-Encoding", "gzip")
+                  .body(gzipped)
+                  .build();
+            }
+          });
+      compressing.start();
+      OkHttpClient client =
+          client(
+              McpServer.builder("github", compressing.url("/mcp").toString())
+                  .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*", "list_*")));
+      Request request =
+          new Request.Builder()
+              .url(compressing.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .header("Accept", "application/json, text/event-stream")
+              .header("Accept-Encoding", "gzip")
+              .post(RequestBody.create(LIST, JSON_TYPE))
+              .build();
+
+      String answer;
+      try (Response response = client.newCall(request).execute()) {
+        okio.BufferedSource body = response.body().source();
+        answer =
+            "gzip".equals(response.header("Content-Encoding"))
+                ? okio.Okio.buffer(new okio.GzipSource(body)).readUtf8() // as the application would
+                : body.readUtf8();
+      }
+
+      assertThat(toolNames(answer)).containsExactly("get_issue", "list_issues");
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    }
+  }
+
+  @Test
   void toolsListedAreRememberedUnfilteredInTheInventory() throws Exception {
     AiGateway gateway =
         AiGateway.builder()
