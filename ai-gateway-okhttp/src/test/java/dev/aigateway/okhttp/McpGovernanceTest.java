@@ -343,6 +343,35 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aRequestSentCompressedIsNotSentUnread() throws Exception {
+    // The gateway cannot read a compressed body, and servers that inflate request bodies would run
+    // it: it is refused as unreadable, with one event.
+    OkHttpClient client = client(github());
+    okio.Buffer gzipped = new okio.Buffer();
+    try (okio.BufferedSink sink = okio.Okio.buffer(new okio.GzipSink(gzipped))) {
+      sink.writeUtf8(call(9, "delete_repo", "{}"));
+    }
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .header("Content-Encoding", "gzip")
+            .post(RequestBody.create(gzipped.readByteArray(), JSON_TYPE))
+            .build();
+
+    try (Response response = client.newCall(request).execute()) {
+      JsonNode answer = JSON.readTree(response.body().string());
+      assertThat(answer.path("error").path("code").asInt()).isEqualTo(-32700);
+      assertThat(answer.path("error").path("message").asText()).contains("Content-Encoding");
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    assertThat(events.none()).isTrue();
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void toolsListedAreRememberedUnfilteredInTheInventory() throws Exception {
     AiGateway gateway =
         AiGateway.builder()

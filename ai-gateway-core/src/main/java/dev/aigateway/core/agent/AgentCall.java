@@ -236,38 +236,27 @@ public final class AgentCall {
   }
 
   private Admission admitTimed() {
+    String encoding = request.header("Content-Encoding");
+    if (encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.trim())) {
+      // Compressed: the gateway does not read it, and a server that inflates request bodies (as
+      // Express's JSON parser does) would run it.
+      document = Rpc.UNREADABLE;
+      return unreadable(
+          request.body().length,
+          "it is sent with Content-Encoding '"
+              + encoding.trim()
+              + "', which the gateway does not read; send it uncompressed");
+    }
     byte[] body = Rpc.utf8(request.body(), request.header("Content-Type"));
     document = Rpc.parse(body, new Rpc.Span(0, body.length));
     if (document == null) {
       return new Admission(null);
     }
     if (document == Rpc.UNREADABLE) {
-      // What the server would run is not known: it is not sent (JSON-RPC's parse error), and ends
-      // in one event of its own (no method or tool is known; id null, as answered).
-      Member unreadable =
-          new Member(
-              new Rpc.Message(
-                  com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
-                  new Rpc.Span(0, body.length),
-                  Map.of()),
-              "null",
-              "",
-              peer);
-      resolveCaller(); // before the member is added: a refused credential changes no answer
-      members.add(unreadable);
-      unreadable.outcome = ToolCallInfo.Outcome.NOT_SENT;
-      unreadable.rejection = RejectionReason.INVALID_REQUEST;
-      unreadable.errorCode = PARSE_ERROR_CODE;
-      unreadable.localError =
-          Rpc.error(
-              "null",
-              PARSE_ERROR_CODE,
-              "ai-gateway: the request to "
-                  + peer.name
-                  + " was not sent: it is not JSON the gateway can read whole (malformed, followed"
-                  + " by more text, or a number, name or nesting beyond its bounds)",
-              Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name));
-      return new Admission(localAnswer());
+      return unreadable(
+          body.length,
+          "it is not JSON the gateway can read whole (malformed, followed by more text, or a"
+              + " number, name or nesting beyond its bounds)");
     }
     int keyed = 0;
     for (Rpc.Message message : document.messages()) {
@@ -350,6 +339,35 @@ public final class AgentCall {
     if (!refused) {
       return new Admission(null);
     }
+    return new Admission(localAnswer());
+  }
+
+  /**
+   * Answers a POST whose requests cannot be read: what the server would run is not known, so it is
+   * not sent (JSON-RPC's parse error), and ends in one event of its own (no method or tool is
+   * known; id null, as answered).
+   */
+  private Admission unreadable(int bodyLength, String why) {
+    Member unreadable =
+        new Member(
+            new Rpc.Message(
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                new Rpc.Span(0, bodyLength),
+                Map.of()),
+            "null",
+            "",
+            peer);
+    resolveCaller(); // before the member is added: a refused credential changes no answer
+    members.add(unreadable);
+    unreadable.outcome = ToolCallInfo.Outcome.NOT_SENT;
+    unreadable.rejection = RejectionReason.INVALID_REQUEST;
+    unreadable.errorCode = PARSE_ERROR_CODE;
+    unreadable.localError =
+        Rpc.error(
+            "null",
+            PARSE_ERROR_CODE,
+            "ai-gateway: the request to " + peer.name + " was not sent: " + why,
+            Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name));
     return new Admission(localAnswer());
   }
 
