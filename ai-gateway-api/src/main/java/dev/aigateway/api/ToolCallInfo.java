@@ -80,7 +80,8 @@ public record ToolCallInfo(
     BLOCKED,
     /**
      * Not sent because another member of its batch was refused, or because another request of its
-     * batch has the same id. Answered locally.
+     * batch has the same id (answered locally), or because the gateway failed while admitting it
+     * (the call's outcome is then {@code FAILED}, its error type the failure's).
      */
     NOT_SENT,
     /** The server answered with an HTTP error status, not a JSON-RPC answer. */

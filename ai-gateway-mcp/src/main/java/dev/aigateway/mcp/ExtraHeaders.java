@@ -1,10 +1,14 @@
 package dev.aigateway.mcp;
 
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
 
@@ -58,32 +62,66 @@ final class ExtraHeaders {
   }
 
   /**
-   * Sets the headers on {@code request}, the supplied ones last.
+   * Sets the headers on {@code request}, the supplied ones last, for {@code url}'s origin only: the
+   * request is tagged with them, and {@link #KEEP_TO_ORIGIN}, on the client, takes them off a
+   * redirect to another origin.
    *
+   * @param url where the request goes
    * @param owner what the supplier belongs to, for the message of its failure
    * @throws IOException when the supplier throws (its exception as the cause), or a header's name
    *     or value cannot be sent (naming the header, never quoting the value), so that the request
    *     fails as an I/O failure would
    */
-  void addTo(Request.Builder request, String owner) throws IOException {
+  void addTo(Request.Builder request, HttpUrl url, String owner) throws IOException {
+    Set<String> names = new HashSet<>();
     for (Map.Entry<String, String> header : fixed.entrySet()) {
       set(request, header.getKey(), header.getValue(), owner);
+      names.add(header.getKey());
     }
-    if (supplier == null) {
-      return;
-    }
-    Map<String, String> supplied;
-    try {
-      supplied = supplier.get();
-    } catch (RuntimeException e) {
-      throw new IOException(
-          "the header supplier of " + owner + " failed: " + e.getClass().getName(), e);
-    }
-    if (supplied != null) {
-      for (Map.Entry<String, String> header : supplied.entrySet()) {
-        set(request, header.getKey(), header.getValue(), owner);
+    if (supplier != null) {
+      Map<String, String> supplied;
+      try {
+        supplied = supplier.get();
+      } catch (RuntimeException e) {
+        throw new IOException(
+            "the header supplier of " + owner + " failed: " + e.getClass().getName(), e);
+      }
+      if (supplied != null) {
+        for (Map.Entry<String, String> header : supplied.entrySet()) {
+          set(request, header.getKey(), header.getValue(), owner);
+          names.add(header.getKey());
+        }
       }
     }
+    if (!names.isEmpty()) {
+      request.tag(Added.class, new Added(url, Set.copyOf(names)));
+    }
+  }
+
+  /** The headers {@link #addTo} set on a request, and the URL whose origin they are for. */
+  record Added(HttpUrl url, Set<String> names) {}
+
+  /**
+   * A network interceptor that sends the headers {@link #addTo} set (a credential) only to the
+   * origin (scheme, host, port) they were set for: a redirect to another origin goes without them,
+   * as OkHttp itself does only for {@code Authorization}.
+   */
+  static final Interceptor KEEP_TO_ORIGIN =
+      chain -> {
+        Request request = chain.request();
+        Added added = request.tag(Added.class);
+        if (added == null || sameOrigin(added.url(), request.url())) {
+          return chain.proceed(request);
+        }
+        Request.Builder without = request.newBuilder();
+        for (String name : added.names()) {
+          without.removeHeader(name);
+        }
+        return chain.proceed(without.build());
+      };
+
+  private static boolean sameOrigin(HttpUrl a, HttpUrl b) {
+    return a.scheme().equals(b.scheme()) && a.host().equals(b.host()) && a.port() == b.port();
   }
 
   private static void set(Request.Builder request, String name, String value, String owner)

@@ -168,6 +168,8 @@ public final class GovernedMcp {
       if (!extra.isEmpty()) {
         // Outermost, so the gateway's interceptor sees the headers (a consumer id, a credential).
         okhttp.interceptors().add(0, headerInterceptor(extra));
+        // A redirect to another origin goes without them (they are the server's credential).
+        okhttp.addNetworkInterceptor(ExtraHeaders.KEEP_TO_ORIGIN);
       }
       OkHttpBackedHttpClient.Builder httpClient =
           new OkHttpBackedHttpClient.Builder(
@@ -192,7 +194,7 @@ public final class GovernedMcp {
     private static Interceptor headerInterceptor(ExtraHeaders extra) {
       return chain -> {
         Request.Builder request = chain.request().newBuilder();
-        extra.addTo(request, "the MCP transport");
+        extra.addTo(request, chain.request().url(), "the MCP transport");
         return chain.proceed(request.build());
       };
     }

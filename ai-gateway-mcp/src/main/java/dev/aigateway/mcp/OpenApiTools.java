@@ -80,7 +80,16 @@ public final class OpenApiTools {
               + " them out): "
               + String.join("; ", read.unsupported()));
     }
-    this.client = builder.client;
+    // The configured headers (the API's credential) go to the API's origin only, not with a
+    // redirect to another one.
+    this.client =
+        builder.headers.isEmpty()
+            ? builder.client
+            : builder
+                .client
+                .newBuilder()
+                .addNetworkInterceptor(ExtraHeaders.KEEP_TO_ORIGIN)
+                .build();
     this.baseUrl = baseUrl(builder.baseUrl, read.server());
     this.headers = builder.headers.copy();
     this.maxResponseBytes = builder.maxResponseBytes;
@@ -184,7 +193,7 @@ public final class OpenApiTools {
       return new ToolResult(0, "", name + ": " + e.getMessage(), true);
     }
     Request.Builder withHeaders = request.newBuilder();
-    headers.addTo(withHeaders, "the API's tools");
+    headers.addTo(withHeaders, request.url(), "the API's tools");
     try (Response response = client.newCall(withHeaders.build()).execute()) {
       ResponseBody body = response.body();
       String contentType =

@@ -264,6 +264,77 @@ class GovernedMcpTest {
   }
 
   @Test
+  void theHeadersGoToTheEndpointsOriginOnlyNotWithARedirectElsewhere() throws Exception {
+    // The endpoint moved to another host: every request is redirected there (307 keeps the method
+    // and body). The server's credential stays with the origin it was configured for.
+    try (mockwebserver3.MockWebServer front = new mockwebserver3.MockWebServer();
+        mockwebserver3.MockWebServer elsewhere = new mockwebserver3.MockWebServer()) {
+      elsewhere.setDispatcher(new MovedServer());
+      elsewhere.start();
+      front.setDispatcher(
+          new mockwebserver3.Dispatcher() {
+            @Override
+            public mockwebserver3.MockResponse dispatch(mockwebserver3.RecordedRequest request) {
+              return new mockwebserver3.MockResponse.Builder()
+                  .code(307)
+                  .addHeader("Location", elsewhere.url("/mcp"))
+                  .build();
+            }
+          });
+      front.start();
+      McpSyncClient client =
+          client(
+              GovernedMcp.builder(governedClient(), front.url("/mcp").toString())
+                  .header("X-Api-Key", "s3cr3t-key")
+                  .headers(() -> Map.of("X-Session-Token", "s3cr3t-token")));
+
+      client.initialize();
+
+      assertThat(front.getRequestCount()).isPositive();
+      for (int i = front.getRequestCount(); i > 0; i--) {
+        mockwebserver3.RecordedRequest sent = front.takeRequest();
+        assertThat(sent.getHeaders().get("X-Api-Key")).isEqualTo("s3cr3t-key");
+        assertThat(sent.getHeaders().get("X-Session-Token")).isEqualTo("s3cr3t-token");
+      }
+      assertThat(elsewhere.getRequestCount()).isPositive();
+      for (int i = elsewhere.getRequestCount(); i > 0; i--) {
+        mockwebserver3.RecordedRequest moved = elsewhere.takeRequest();
+        assertThat(moved.getHeaders().get("X-Api-Key")).isNull();
+        assertThat(moved.getHeaders().get("X-Session-Token")).isNull();
+      }
+    }
+  }
+
+  /** Answers initialize as a stateless MCP server does, and accepts notifications. */
+  private static final class MovedServer extends mockwebserver3.Dispatcher {
+    @Override
+    public mockwebserver3.MockResponse dispatch(mockwebserver3.RecordedRequest request) {
+      if (!"POST".equals(request.getMethod())) {
+        return new mockwebserver3.MockResponse.Builder().code(405).build();
+      }
+      try {
+        com.fasterxml.jackson.databind.JsonNode body =
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(request.getBody().utf8());
+        if (!"initialize".equals(body.path("method").asText())) {
+          return new mockwebserver3.MockResponse.Builder().code(202).build();
+        }
+        return new mockwebserver3.MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(
+                "{\"jsonrpc\":\"2.0\",\"id\":"
+                    + body.get("id")
+                    + ",\"result\":{\"protocolVersion\":"
+                    + body.path("params").path("protocolVersion")
+                    + ",\"capabilities\":{},\"serverInfo\":{\"name\":\"moved\",\"version\":\"1\"}}}")
+            .build();
+      } catch (java.io.IOException e) {
+        return new mockwebserver3.MockResponse.Builder().code(400).build();
+      }
+    }
+  }
+
+  @Test
   void aFixedHeaderReplacesAnEarlierOneWhoseNameDiffersOnlyInCase() {
     TestMcpServer server = server(TestMcpServer.stateful());
     GovernedMcp.Builder transport =

@@ -210,6 +210,47 @@ class OpenApiToolsTest {
   }
 
   @Test
+  void theCredentialGoesToTheApisOriginOnlyNotWithARedirectElsewhere() throws Exception {
+    // OkHttp follows redirects and takes only Authorization off one to another host: an API key
+    // in another header would reach whatever host the API (or a path it was led to) redirects to.
+    try (mockwebserver3.MockWebServer moved = new mockwebserver3.MockWebServer();
+        mockwebserver3.MockWebServer elsewhere = new mockwebserver3.MockWebServer()) {
+      moved.start();
+      elsewhere.start();
+      moved.enqueue(
+          new mockwebserver3.MockResponse.Builder()
+              .code(302)
+              .addHeader("Location", moved.url("/pets/v2/7"))
+              .build());
+      moved.enqueue(
+          new mockwebserver3.MockResponse.Builder()
+              .code(302)
+              .addHeader("Location", elsewhere.url("/landing"))
+              .build());
+      elsewhere.enqueue(new mockwebserver3.MockResponse.Builder().code(200).body("landed").build());
+      OpenApiTools tools =
+          OpenApiTools.builder(governed)
+              .document(PetsApi.document())
+              .baseUrl(moved.url("/").toString())
+              .header("X-Api-Key", "s3cr3t-key")
+              .headers(() -> java.util.Map.of("X-Session-Token", "s3cr3t-token"))
+              .build();
+
+      ToolResult result = tools.call("getPet", "{\"petId\":\"7\"}");
+
+      assertThat(result.text()).isEqualTo("landed");
+      for (int i = 0; i < 2; i++) {
+        RecordedRequest atTheApi = moved.takeRequest();
+        assertThat(atTheApi.getHeaders().get("X-Api-Key")).isEqualTo("s3cr3t-key");
+        assertThat(atTheApi.getHeaders().get("X-Session-Token")).isEqualTo("s3cr3t-token");
+      }
+      RecordedRequest away = elsewhere.takeRequest();
+      assertThat(away.getHeaders().get("X-Api-Key")).isNull();
+      assertThat(away.getHeaders().get("X-Session-Token")).isNull();
+    }
+  }
+
+  @Test
   void theOpenAiToolsArrayHasOneFunctionPerOperation() throws Exception {
     JsonNode tools = json(tools().openAiTools());
 

@@ -4,6 +4,7 @@ import dev.aigateway.core.agent.AgentCall;
 import dev.aigateway.core.agent.AgentGovernance;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
@@ -46,6 +47,12 @@ final class AgentExchange {
         }
       case RPC:
       default:
+        // The gateway reads the answer above OkHttp's inflating, which an Accept-Encoding the
+        // application set turns off: left out, OkHttp asks for gzip and inflates, and the
+        // application gets the answer inflated, without Content-Encoding.
+        if (request.header("Accept-Encoding") != null) {
+          request = request.newBuilder().removeHeader("Accept-Encoding").build();
+        }
         return rpc(chain, agents, target, chain.request(), request);
     }
   }
@@ -73,7 +80,13 @@ final class AgentExchange {
             ? original
             : original.newBuilder().header("Content-Type", type.toString()).build();
     AgentCall call = agents.begin(target, new OkHttpClientRequest(seen, bytes));
-    AgentCall.Admission admission = call.admit();
+    AgentCall.Admission admission;
+    try {
+      admission = call.admit();
+    } catch (UncheckedIOException e) {
+      throw e.getCause(); // the call ended failed, with its events: the application gets an
+      // IOException
+    }
     byte[] local = admission.localAnswer();
     if (local != null) {
       long now = System.currentTimeMillis();

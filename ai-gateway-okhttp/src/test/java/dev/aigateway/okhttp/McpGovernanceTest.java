@@ -283,6 +283,95 @@ class McpGovernanceTest {
   }
 
   @Test
+  void anAnswerTheApplicationAskedCompressedIsStillFilteredAndArrivesInflated() throws Exception {
+    // A server compresses its answer when asked to (Accept-Encoding: gzip). Asked by the
+    // application, OkHttp would not inflate it, and the gateway would read compressed bytes: the
+    // tool list would reach the application unfiltered.
+    try (MockWebServer compressing = new MockWebServer()) {
+      compressing.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+              MockResponse answer = backend.dispatch(request);
+              String accepted = request.getHeaders().get("Accept-Encoding");
+              if (accepted == null || !accepted.contains("gzip") || answer.getBody() == null) {
+                return answer;
+              }
+              okio.Buffer plain = new okio.Buffer();
+              okio.Buffer gzipped = new okio.Buffer();
+              try {
+                answer.getBody().writeTo(plain);
+                try (okio.BufferedSink sink = okio.Okio.buffer(new okio.GzipSink(gzipped))) {
+                  sink.writeAll(plain);
+                }
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+              return answer
+                  .newBuilder()
+                  .addHeader("Content-Encoding", "gzip")
+                  .body(gzipped)
+                  .build();
+            }
+          });
+      compressing.start();
+      OkHttpClient client =
+          client(
+              McpServer.builder("github", compressing.url("/mcp").toString())
+                  .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*", "list_*")));
+      Request request =
+          new Request.Builder()
+              .url(compressing.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .header("Accept", "application/json, text/event-stream")
+              .header("Accept-Encoding", "gzip")
+              .post(RequestBody.create(LIST, JSON_TYPE))
+              .build();
+
+      String answer;
+      try (Response response = client.newCall(request).execute()) {
+        okio.BufferedSource body = response.body().source();
+        answer =
+            "gzip".equals(response.header("Content-Encoding"))
+                ? okio.Okio.buffer(new okio.GzipSource(body)).readUtf8() // as the application would
+                : body.readUtf8();
+      }
+
+      assertThat(toolNames(answer)).containsExactly("get_issue", "list_issues");
+      assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    }
+  }
+
+  @Test
+  void aRequestSentCompressedIsNotSentUnread() throws Exception {
+    // The gateway cannot read a compressed body, and servers that inflate request bodies would run
+    // it: it is refused as unreadable, with one event.
+    OkHttpClient client = client(github());
+    okio.Buffer gzipped = new okio.Buffer();
+    try (okio.BufferedSink sink = okio.Okio.buffer(new okio.GzipSink(gzipped))) {
+      sink.writeUtf8(call(9, "delete_repo", "{}"));
+    }
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .header("Content-Encoding", "gzip")
+            .post(RequestBody.create(gzipped.readByteArray(), JSON_TYPE))
+            .build();
+
+    try (Response response = client.newCall(request).execute()) {
+      JsonNode answer = JSON.readTree(response.body().string());
+      assertThat(answer.path("error").path("code").asInt()).isEqualTo(-32700);
+      assertThat(answer.path("error").path("message").asText()).contains("Content-Encoding");
+    }
+    GatewayEvent event = events.next();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+    assertThat(events.none()).isTrue();
+    assertThat(backend.calls.get()).isZero();
+  }
+
+  @Test
   void toolsListedAreRememberedUnfilteredInTheInventory() throws Exception {
     AiGateway gateway =
         AiGateway.builder()
@@ -514,6 +603,47 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aMessageWithAJsonRpcMemberNameInAnotherCaseIsNotSent() throws Exception {
+    // Go's JSON decoder reads "Method", "ID", "Params" (and "paramſ", folded as Unicode folds it)
+    // as method, id and params: a server decoding that way runs what such a message asks for,
+    // where the gateway saw no request, or another one. Such a message is not valid JSON-RPC
+    // (member names are case-sensitive) and is not sent.
+    OkHttpClient client = client(github());
+    List<String> bodies =
+        List.of(
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"Method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"ID\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_issue\"},"
+                + "\"Params\":{\"name\":\"delete_repo\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"param\u017f\":{\"name\":\"delete_repo\"}}",
+            "["
+                + call(2, "get_issue", "{}")
+                + ",{\"jsonrpc\":\"2.0\",\"Id\":3,\"method\":\"ping\"}]");
+
+    for (String body : bodies) {
+      JsonNode answer = JSON.readTree(post(client, "alice", body));
+
+      JsonNode refused = answer.isArray() ? answer.get(1) : answer;
+      assertThat(refused.path("error").path("code").asInt()).as(body).isEqualTo(-32600);
+      assertThat(refused.path("error").path("message").asText())
+          .as(body)
+          .contains("github", "not sent", "another case");
+      GatewayEvent event = events.next();
+      if (answer.isArray()) {
+        assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+        assertThat(event.rejection()).isEqualTo(RejectionReason.BATCH_MEMBER_REFUSED);
+        event = events.next();
+      }
+      assertThat(event.outcome()).as(body).isEqualTo(CallOutcome.REJECTED);
+      assertThat(event.rejection()).isEqualTo(RejectionReason.INVALID_REQUEST);
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+      assertThat(event.tool().errorCode()).isEqualTo(-32600);
+      assertThat(events.none()).as(body).isTrue();
+    }
+    assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
   void aToolCallWithoutAReadableNameUnderATargetedToolPolicyIsRefused() throws Exception {
     OkHttpClient client =
         client(
@@ -670,6 +800,118 @@ class McpGovernanceTest {
         .isEqualTo("deny-words");
     assertThat(backend.calls.get()).isEqualTo(1);
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
+  }
+
+  @Test
+  void aCheckThatFailsWhileAdmittingReachesTheApplicationAsAnIOExceptionWithOneEvent()
+      throws Exception {
+    // An application's deny pattern that recurses on every repeated character overflows the stack
+    // on long arguments, inside the argument check: the call fails as an LLM call would, with an
+    // IOException whose cause is the failure, one FAILED event, nothing sent and nothing held.
+    OkHttpClient client =
+        client(
+            github()
+                .maxInFlight(1)
+                .contentChecks(
+                    ContentSafety.builder()
+                        .denyPattern(
+                            "repeats",
+                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+    Request request =
+        new Request.Builder()
+            .url(server.url("/mcp"))
+            .header("x-consumer-id", "alice")
+            .post(
+                RequestBody.create(
+                    call(3, "get_issue", "{\"q\":\"" + "a".repeat(200_000) + "\"}"), JSON_TYPE))
+            .build();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.newCall(request).execute())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("could not be admitted")
+        .hasMessageContaining("github")
+        .hasRootCauseInstanceOf(StackOverflowError.class);
+
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(event.errorType()).isEqualTo(StackOverflowError.class.getName());
+    assertThat(event.rejection()).isNull();
+    assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.NOT_SENT);
+    assertThat(event.tool().tool()).isEqualTo("get_issue");
+    assertThat(event.tool().rpcId()).isEqualTo("3");
+    assertThat(events.none()).isTrue();
+    assertThat(backend.calls.get()).isZero();
+    // The in-flight slot is free: the next call goes through.
+    post(client, "alice", call(4, "get_issue", "{}"));
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+  }
+
+  @Test
+  void aResultCheckThatFailsEndsTheAnswerWithAnIOExceptionAndOneEvent() throws Exception {
+    // The same pattern on a long result, as JSON and as an event stream: the result is not passed
+    // unchecked, the application's read throws an IOException (not the check's error), the call
+    // ends in one event naming the failure, and its in-flight slot is freed.
+    OkHttpClient client =
+        client(
+            github()
+                .maxInFlight(1)
+                .contentChecks(
+                    ContentSafety.builder()
+                        .denyPattern(
+                            "repeats",
+                            java.util.regex.Pattern.compile("(a|b)*c"),
+                            dev.aigateway.core.safety.SafetyAction.BLOCK)));
+    String ok = backend.result;
+    for (boolean sse : new boolean[] {false, true}) {
+      backend.sse = sse;
+      backend.result =
+          "{\"content\":[{\"type\":\"text\",\"text\":\"" + "a".repeat(200_000) + "\"}]}";
+      Request request =
+          new Request.Builder()
+              .url(server.url("/mcp"))
+              .header("x-consumer-id", "alice")
+              .header("Accept", "application/json, text/event-stream")
+              .post(RequestBody.create(call(5, "get_issue", "{}"), JSON_TYPE))
+              .build();
+
+      try (Response response = client.newCall(request).execute()) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> response.body().string())
+            .as("sse " + sse)
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining("github")
+            .hasRootCauseInstanceOf(StackOverflowError.class);
+      }
+
+      GatewayEvent event = events.next();
+      assertThat(event.outcome()).as("sse " + sse).isEqualTo(CallOutcome.TRUNCATED);
+      assertThat(event.errorType()).isEqualTo(StackOverflowError.class.getName());
+      assertThat(event.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.TRANSPORT_ERROR);
+      assertThat(events.none()).isTrue();
+      backend.result = ok;
+      post(client, "alice", call(6, "get_issue", "{}"));
+      assertThat(events.next().tool().outcome())
+          .as("sse " + sse)
+          .isEqualTo(ToolCallInfo.Outcome.OK);
+    }
+  }
+
+  @Test
+  void argumentsGivenAlsoInAnotherCaseAreCheckedToo() throws Exception {
+    // Go's JSON decoder takes the last of "arguments" and "Arguments": both are what a server may
+    // run the tool with, so both are checked.
+    OkHttpClient client =
+        client(github().contentChecks(ContentSafety.builder().denyWords("project falcon")));
+    String body =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_issue\","
+            + "\"arguments\":{\"q\":\"the weather\"},\"Arguments\":{\"q\":\"about Project Falcon\"}}}";
+
+    JsonNode answer = JSON.readTree(post(client, "alice", body));
+
+    assertThat(answer.path("error").path("code").asInt())
+        .isEqualTo(AgentGovernance.CONTENT_BLOCKED_CODE);
+    assertThat(backend.calls.get()).isZero();
     assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.BLOCKED);
   }
 
@@ -1048,6 +1290,62 @@ class McpGovernanceTest {
       assertThat(events.next().tool().outcome()).as(path).isEqualTo(ToolCallInfo.Outcome.DENIED);
     }
     assertThat(backend.calls.get()).as("calls that reached the server").isZero();
+  }
+
+  @Test
+  void aServerAtAnIpv6LiteralOrCalledByItsAbsoluteNameIsGoverned() throws Exception {
+    // OkHttp gives an IPv6 host without brackets in its canonical form (::1), and keeps the
+    // trailing dot of an absolute name (localhost.), which reaches the same server: both are the
+    // configured server's host, so calls to them are governed, not passed ungoverned.
+    try (MockWebServer v6 = new MockWebServer()) {
+      v6.setDispatcher(backend);
+      v6.start(java.net.InetAddress.getByName("::1"), 0);
+      for (String host : List.of("[::1]", "[0:0:0:0:0:0:0:1]", "[0000::0001]")) {
+        OkHttpClient client =
+            client(
+                McpServer.builder("local", "http://" + host + ":" + v6.getPort() + "/mcp")
+                    .access(ToolAccess.denyByDefault().allowConsumer("alice", "get_*")));
+        Request request =
+            new Request.Builder()
+                .url(v6.url("/mcp"))
+                .header("x-consumer-id", "alice")
+                .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+                .build();
+        try (Response response = client.newCall(request).execute()) {
+          assertThat(JSON.readTree(response.body().string()).path("error").path("code").asInt())
+              .as(host)
+              .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+        }
+        assertThat(events.next().tool().outcome()).as(host).isEqualTo(ToolCallInfo.Outcome.DENIED);
+      }
+    }
+    // A resolver that knows absolute names, as DNS does.
+    okhttp3.Dns absolute =
+        name ->
+            okhttp3.Dns.SYSTEM.lookup(
+                name.endsWith(".") ? name.substring(0, name.length() - 1) : name);
+    OkHttpClient dotted =
+        OkHttpAiGateway.wrap(
+            new OkHttpClient.Builder().dns(absolute).build(),
+            AiGateway.builder()
+                .clock(clock)
+                .consumerKey(KeyResolvers.header("x-consumer-id"))
+                .listener(events)
+                .mcpServer(github())
+                .build());
+    okhttp3.HttpUrl url = server.url("/mcp");
+    Request request =
+        new Request.Builder()
+            .url(url.newBuilder().host(url.host() + ".").build())
+            .header("x-consumer-id", "alice")
+            .post(RequestBody.create(call(1, "delete_repo", "{}"), JSON_TYPE))
+            .build();
+    try (Response response = dotted.newCall(request).execute()) {
+      assertThat(JSON.readTree(response.body().string()).path("error").path("code").asInt())
+          .isEqualTo(AgentGovernance.ACCESS_DENIED_CODE);
+    }
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.DENIED);
+    assertThat(backend.calls.get()).as("calls that reached a server").isZero();
   }
 
   @Test

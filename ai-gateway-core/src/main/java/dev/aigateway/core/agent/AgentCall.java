@@ -22,6 +22,7 @@ import dev.aigateway.core.safety.ContentSafety;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -134,6 +135,9 @@ public final class AgentCall {
     boolean sawResult;
     byte[] localError = new byte[0];
 
+    /** The type of the exception the call failed with, when the gateway failed on it. */
+    @Nullable String errorType;
+
     Member(Rpc.Message message, String id, String method, Peer peer) {
       this.message = message;
       this.id = id;
@@ -172,54 +176,114 @@ public final class AgentCall {
    * be read whole (malformed, followed by more text, beyond the parser's bounds) is not sent
    * either: the answer is JSON-RPC's parse error (-32700, id null), with one {@code NOT_SENT} event
    * (rejection {@code INVALID_REQUEST}, no method or tool, id {@code null}).
+   *
+   * @throws UncheckedIOException when a check failed with an unexpected exception (a defect, or a
+   *     part the application plugged in that threw where nothing guards it) or overflowed its stack
+   *     (a deny pattern of the application's that recurses on long arguments, such as {@code
+   *     (a|b)*}): every request of the POST has then ended {@link CallOutcome#FAILED} ({@code
+   *     NOT_SENT}), each with its one event naming that exception's type, nothing was sent and
+   *     nothing is held. An adapter throws the {@link IOException} it holds (whose cause is the
+   *     exception), so that only an {@code IOException} reaches the application.
    */
   public Admission admit() {
     long began = System.nanoTime();
     try {
       return admitTimed();
+    } catch (RuntimeException | StackOverflowError e) {
+      gatewayNanos += System.nanoTime() - began;
+      began = System.nanoTime();
+      notAdmitted(e);
+      throw new UncheckedIOException(
+          new IOException(
+              "ai-gateway: the call to "
+                  + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
+                  + peer.name
+                  + "' could not be admitted: "
+                  + e.getClass().getName(),
+              e));
     } finally {
       gatewayNanos += System.nanoTime() - began;
     }
   }
 
+  /**
+   * Ends every request of a POST whose admission failed: {@code NOT_SENT}, the call {@code FAILED}
+   * with the failure's type, and frees whatever was reserved (nothing was sent).
+   */
+  private synchronized void notAdmitted(Throwable failure) {
+    if (members.isEmpty()) {
+      // Failed before its requests were known: one event all the same, as for an unreadable body.
+      members.add(
+          new Member(
+              new Rpc.Message(
+                  com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                  new Rpc.Span(0, 0),
+                  Map.of()),
+              "null",
+              "",
+              peer));
+    }
+    settle(false); // before the last event, which would settle the call as sent
+    for (Member m : members) {
+      if (!m.ended) {
+        m.rejection = null;
+        m.errorCode = null;
+        m.rejectedLimit = null;
+        m.errorType = failure.getClass().getName();
+        end(m, ToolCallInfo.Outcome.NOT_SENT, CallOutcome.FAILED, 0);
+      }
+    }
+  }
+
   private Admission admitTimed() {
+    String encoding = request.header("Content-Encoding");
+    if (encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.trim())) {
+      // Compressed: the gateway does not read it, and a server that inflates request bodies (as
+      // Express's JSON parser does) would run it.
+      document = Rpc.UNREADABLE;
+      return unreadable(
+          request.body().length,
+          "it is sent with Content-Encoding '"
+              + encoding.trim()
+              + "', which the gateway does not read; send it uncompressed");
+    }
     byte[] body = Rpc.utf8(request.body(), request.header("Content-Type"));
     document = Rpc.parse(body, new Rpc.Span(0, body.length));
     if (document == null) {
       return new Admission(null);
     }
     if (document == Rpc.UNREADABLE) {
-      // What the server would run is not known: it is not sent (JSON-RPC's parse error), and ends
-      // in one event of its own (no method or tool is known; id null, as answered).
-      Member unreadable =
-          new Member(
-              new Rpc.Message(
-                  com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
-                  new Rpc.Span(0, body.length),
-                  Map.of()),
-              "null",
-              "",
-              peer);
-      resolveCaller(); // before the member is added: a refused credential changes no answer
-      members.add(unreadable);
-      unreadable.outcome = ToolCallInfo.Outcome.NOT_SENT;
-      unreadable.rejection = RejectionReason.INVALID_REQUEST;
-      unreadable.errorCode = PARSE_ERROR_CODE;
-      unreadable.localError =
-          Rpc.error(
-              "null",
-              PARSE_ERROR_CODE,
-              "ai-gateway: the request to "
-                  + peer.name
-                  + " was not sent: it is not JSON the gateway can read whole (malformed, followed"
-                  + " by more text, or a number, name or nesting beyond its bounds)",
-              Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name));
-      return new Admission(localAnswer());
+      return unreadable(
+          body.length,
+          "it is not JSON the gateway can read whole (malformed, followed by more text, or a"
+              + " number, name or nesting beyond its bounds)");
     }
     int keyed = 0;
     for (Rpc.Message message : document.messages()) {
       String method = message.method();
       String id = message.id();
+      String inAnotherCase = message.memberInAnotherCase();
+      if (inAnotherCase != null) {
+        // What a server runs of it is not known (Go's decoder reads "Method" as method): it is
+        // a request the gateway refuses, whatever else it looks like.
+        Member member = new Member(message, id == null ? "null" : id, "", peer);
+        members.add(member);
+        refuse(
+            member,
+            ToolCallInfo.Outcome.NOT_SENT,
+            RejectionReason.INVALID_REQUEST,
+            INVALID_REQUEST_CODE,
+            "a message to "
+                + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
+                + peer.name
+                + "' was not sent: its member \""
+                + inAnotherCase
+                + "\" is a JSON-RPC member name in another case, which some servers read as that"
+                + " member and others ignore, so what it asks for is not known; member names are"
+                + " case-sensitive",
+            Map.of("reason", RejectionReason.INVALID_REQUEST.headerValue()));
+        continue;
+      }
       // A2A has no notifications, and an agent runs a method sent without an id (answering it
       // with a null id): there, such a message is a request like any other.
       if (id == null && peer.kind == ToolCallInfo.Kind.A2A) {
@@ -275,6 +339,35 @@ public final class AgentCall {
     if (!refused) {
       return new Admission(null);
     }
+    return new Admission(localAnswer());
+  }
+
+  /**
+   * Answers a POST whose requests cannot be read: what the server would run is not known, so it is
+   * not sent (JSON-RPC's parse error), and ends in one event of its own (no method or tool is
+   * known; id null, as answered).
+   */
+  private Admission unreadable(int bodyLength, String why) {
+    Member unreadable =
+        new Member(
+            new Rpc.Message(
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+                new Rpc.Span(0, bodyLength),
+                Map.of()),
+            "null",
+            "",
+            peer);
+    resolveCaller(); // before the member is added: a refused credential changes no answer
+    members.add(unreadable);
+    unreadable.outcome = ToolCallInfo.Outcome.NOT_SENT;
+    unreadable.rejection = RejectionReason.INVALID_REQUEST;
+    unreadable.errorCode = PARSE_ERROR_CODE;
+    unreadable.localError =
+        Rpc.error(
+            "null",
+            PARSE_ERROR_CODE,
+            "ai-gateway: the request to " + peer.name + " was not sent: " + why,
+            Map.of(peer.kind == ToolCallInfo.Kind.MCP ? "server" : "agent", peer.name));
     return new Admission(localAnswer());
   }
 
@@ -389,11 +482,20 @@ public final class AgentCall {
     List<ContentSafety> checks = peer.checks(m.toolPolicy);
     if (!checks.isEmpty()) {
       JsonNode params = m.message.node().get("params");
-      JsonNode screened =
-          m.tool != null && params != null && params.has("arguments")
-              ? params.get("arguments")
-              : params;
-      List<String> texts = Rpc.strings(screened);
+      List<String> texts;
+      if (m.tool != null && params != null && params.has("arguments")) {
+        // The arguments, and any member naming them in another case ("Arguments"), which Go's
+        // JSON decoder may run the tool with instead.
+        texts = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = params.fields(); fields.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = fields.next();
+          if ("arguments".equalsIgnoreCase(field.getKey())) {
+            texts.addAll(Rpc.strings(field.getValue()));
+          }
+        }
+      } else {
+        texts = Rpc.strings(params);
+      }
       for (ContentSafety safety : checks) {
         ContentSafety.Finding finding = safety.screen(ContentCheck.Where.PROMPT, texts);
         if (finding != null) {
@@ -693,9 +795,34 @@ public final class AgentCall {
     }
 
     @Override
+    public IOException failed(Throwable failure) {
+      return onFailed(failure);
+    }
+
+    @Override
     public void ended(boolean complete, @Nullable IOException failure) {
       onEnded(complete, failure);
     }
+  }
+
+  /**
+   * Reading the answer failed in the gateway (a result check of the application's that threw or
+   * overflowed its stack): the requests not ended yet end as for a failed read, their events naming
+   * the failure's type; the application's read throws the returned exception.
+   */
+  private synchronized IOException onFailed(Throwable failure) {
+    for (Member m : members) {
+      if (!m.ended) {
+        m.errorType = failure.getClass().getName();
+      }
+    }
+    return new IOException(
+        "ai-gateway: the answer of "
+            + (peer.kind == ToolCallInfo.Kind.MCP ? "MCP server '" : "A2A agent '")
+            + peer.name
+            + "' could not be read: "
+            + failure.getClass().getName(),
+        failure);
   }
 
   /**
@@ -950,7 +1077,7 @@ public final class AgentCall {
     m.ended = true;
     m.outcome = outcome;
     long latency = System.nanoTime() - startNanos;
-    boolean rejected = callOutcome == CallOutcome.REJECTED;
+    boolean rejected = callOutcome == CallOutcome.REJECTED || m.errorType != null;
     LimitOutcome limitOutcome =
         taken == null
             ? LimitOutcome.NONE
@@ -968,7 +1095,10 @@ public final class AgentCall {
             .status(httpStatus)
             .outcome(callOutcome)
             .rejection(m.rejection)
-            .errorType(outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
+            .errorType(
+                m.errorType != null
+                    ? m.errorType
+                    : outcome == ToolCallInfo.Outcome.TRANSPORT_ERROR ? "transport" : null)
             .access(m.access)
             .limits(taken == null ? LimitsInfo.NONE : limitsInfo(m, limitOutcome))
             .timing(
@@ -1001,12 +1131,20 @@ public final class AgentCall {
   }
 
   private void settle() {
+    settle(true);
+  }
+
+  /**
+   * Settles the reservation once: a sent call keeps its requests on each rate ({@code sent}), one
+   * not sent has them refunded; in-flight slots are freed either way.
+   */
+  private void settle(boolean sent) {
     if (settled || taken == null) {
       return;
     }
     settled = true;
     if (taken.admitted()) {
-      governance.counters.settle(taken, true, 0);
+      governance.counters.settle(taken, sent, 0);
     }
   }
 }

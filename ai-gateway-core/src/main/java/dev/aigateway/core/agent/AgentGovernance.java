@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -204,7 +203,7 @@ public final class AgentGovernance {
    */
   public @Nullable Target match(
       String method, String scheme, String host, int port, String encodedPath) {
-    if (!hosts.contains(host.toLowerCase(Locale.ROOT))) {
+    if (!hosts.contains(Endpoint.host(host))) {
       return null;
     }
     Endpoint endpoint = Endpoint.of(scheme, host, port, encodedPath);

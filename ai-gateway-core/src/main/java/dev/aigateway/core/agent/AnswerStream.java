@@ -48,6 +48,15 @@ final class AnswerStream extends TransformingInputStream {
       return null;
     }
 
+    /**
+     * The reader itself failed on the answer (an unexpected exception, or a stack overflow in a
+     * check): returns the failure that ends the answer, which {@link #ended} is then told of.
+     */
+    default IOException failed(Throwable failure) {
+      return new IOException(
+          "ai-gateway: the answer could not be read: " + failure.getClass().getName(), failure);
+    }
+
     /** The answer ended: its end was read, the application closed it, or reading failed. */
     void ended(boolean complete, @Nullable IOException failure);
   }
@@ -80,6 +89,25 @@ final class AnswerStream extends TransformingInputStream {
 
   @Override
   protected void transform(byte[] bytes, int from, int to) {
+    try {
+      transformGuarded(bytes, from, to);
+    } catch (RuntimeException | StackOverflowError e) {
+      broke(e);
+    }
+  }
+
+  /**
+   * The reader failed: nothing more passes, and the application's read throws an {@link
+   * IOException} whose cause is the failure, after what passed before.
+   */
+  private void broke(Throwable e) {
+    IOException failure = reader.failed(e);
+    refused = true;
+    fail(failure);
+    end(false, failure);
+  }
+
+  private void transformGuarded(byte[] bytes, int from, int to) {
     if (framer != null) {
       framer.append(bytes, from, to - from);
     } else if (hold) {
@@ -94,14 +122,19 @@ final class AnswerStream extends TransformingInputStream {
 
   @Override
   protected void upstreamEnded() {
-    if (framer != null) {
-      framer.end();
-    } else {
-      byte[] document = overflow ? null : Arrays.copyOf(held, heldLen);
-      byte[] pass = reader.document(document, hold && !overflow);
-      if (hold && !overflow) {
-        emit(pass, 0, pass.length);
+    try {
+      if (framer != null) {
+        framer.end();
+      } else {
+        byte[] document = overflow ? null : Arrays.copyOf(held, heldLen);
+        byte[] pass = reader.document(document, hold && !overflow);
+        if (hold && !overflow) {
+          emit(pass, 0, pass.length);
+        }
       }
+    } catch (RuntimeException | StackOverflowError e) {
+      broke(e);
+      return;
     }
     end(true, null);
   }

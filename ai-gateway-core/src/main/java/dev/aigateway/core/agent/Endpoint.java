@@ -1,6 +1,9 @@
 package dev.aigateway.core.agent;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
@@ -49,7 +52,71 @@ record Endpoint(String scheme, String host, int port, String path) {
   static Endpoint of(String scheme, String host, int port, @Nullable String encodedPath) {
     String s = scheme.toLowerCase(Locale.ROOT);
     int p = port >= 0 ? port : "https".equals(s) ? 443 : 80;
-    return new Endpoint(s, host.toLowerCase(Locale.ROOT), p, normalisedPath(encodedPath));
+    return new Endpoint(s, host(host), p, normalisedPath(encodedPath));
+  }
+
+  /**
+   * A host as endpoints are matched by, whoever spelled it: in lower case; a name without the
+   * trailing dot of its absolute form ({@code mcp.example.com.} reaches {@code mcp.example.com});
+   * an IPv6 literal without brackets, in its canonical text (RFC 5952, as OkHttp gives a request's
+   * host: {@code [0:0:0:0:0:0:0:1]} is {@code ::1}), an IPv4-mapped one as its IPv4 address.
+   */
+  static String host(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.indexOf(':') >= 0) {
+      return ipv6(h);
+    }
+    return h.length() > 1 && h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+  }
+
+  private static String ipv6(String host) {
+    String literal =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (literal.indexOf('%') >= 0) {
+      return literal; // with a zone: left as written
+    }
+    InetAddress address;
+    try {
+      // In brackets, only a literal is read: never a name lookup.
+      address = InetAddress.getByName("[" + literal + "]");
+    } catch (UnknownHostException e) {
+      return literal;
+    }
+    if (address instanceof Inet4Address) {
+      return address.getHostAddress();
+    }
+    byte[] bytes = address.getAddress();
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+    }
+    // The longest run of two or more zero groups (the first of equal runs) becomes "::".
+    int runStart = -1;
+    int runLength = 0;
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > runLength && j - i >= 2) {
+        runStart = i;
+        runLength = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder out = new StringBuilder(39);
+    for (int i = 0; i < 8; i++) {
+      if (i == runStart) {
+        out.append("::");
+        i += runLength - 1;
+        continue;
+      }
+      if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+        out.append(':');
+      }
+      out.append(Integer.toHexString(groups[i]));
+    }
+    return out.toString();
   }
 
   /** The same origin with another path. */
@@ -114,6 +181,6 @@ record Endpoint(String scheme, String host, int port, String path) {
 
   @Override
   public String toString() {
-    return scheme + "://" + host + ":" + port + path;
+    return scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + path;
   }
 }

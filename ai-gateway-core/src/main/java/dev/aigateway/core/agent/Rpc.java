@@ -63,10 +63,31 @@ final class Rpc {
       return id.decimalValue().stripTrailingZeros().toString();
     }
 
+    /**
+     * A top-level member named as one of a request's members ({@code id}, {@code method}, {@code
+     * params}) in another case ({@code "Method"}, {@code "ID"}, {@code "paramſ"}), or null. Go's
+     * JSON decoder reads such a member as the one it spells (case folded as Unicode folds it), so a
+     * server decoding that way may run a request the gateway does not see as one, or another tool;
+     * JSON-RPC's member names are case-sensitive, so such a message is not valid.
+     */
+    @Nullable String memberInAnotherCase() {
+      for (String key : members.keySet()) {
+        for (String name : REQUEST_MEMBERS) {
+          if (!key.equals(name) && key.equalsIgnoreCase(name)) {
+            return key;
+          }
+        }
+      }
+      return null;
+    }
+
     boolean isResponse() {
       return method() == null && (node.has("result") || node.has("error"));
     }
   }
+
+  /** The members that make a message a request, and say what it asks for. */
+  private static final String[] REQUEST_MEMBERS = {"id", "method", "params"};
 
   /** A document: one message or a batch of them. */
   record Document(boolean batch, List<Message> messages) {}
