@@ -982,6 +982,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   private String key(LimitSpec spec, String counterKey) {
+    if (!Wire.wellFormed(counterKey) || !Wire.wellFormed(spec.id())) {
+      return unpairedKey(spec, counterKey);
+    }
     String stem = stems.get(spec);
     if (stem == null) {
       String id = spec.id();
@@ -990,6 +993,26 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
               spec, s -> keyBase + keyKind(s) + ":" + id.length() + ":" + id + ":");
     }
     return stem + counterKey;
+  }
+
+  /**
+   * The key of a counter whose limit id or counter key is not well-formed UTF-16 (an unpaired
+   * surrogate): the client would write it as UTF-8 with '?' in its place, and {@code "a\\ud800"}
+   * would share the counter of {@code "a?"}. Both are written as hex UTF-16 code units instead,
+   * after the kind and a '~', which no other key has there.
+   */
+  private String unpairedKey(LimitSpec spec, String counterKey) {
+    StringBuilder key = new StringBuilder(keyBase).append(keyKind(spec)).append("~:");
+    hex(key, spec.id()).append(':');
+    return hex(key, counterKey).toString();
+  }
+
+  private static StringBuilder hex(StringBuilder to, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      String unit = Integer.toHexString(s.charAt(i));
+      to.append("0000", unit.length(), 4).append(unit);
+    }
+    return to;
   }
 
   private RateTerms terms(LimitSpec rate) {

@@ -180,6 +180,21 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void anEntryWhosePartitionIdAndTextHoldUnpairedSurrogatesReachesAnotherInstanceAsItWas()
+      throws Exception {
+    RedisVectorStore a = instance();
+    RedisVectorStore b = instance();
+    float[] v = randomUnit();
+
+    // strings a JSON escape can make; UTF-8 would carry each lone surrogate as '?'
+    a.add("tenant\ud800", "answer\udc00", v, "Is it \ud83d safe?");
+    await(() -> finds(b, "tenant\ud800", v, "answer\udc00"), Duration.ofSeconds(5));
+
+    assertThat(b.nearest("tenant\ud800", v, 1, 0.5).get(0).text()).isEqualTo("Is it \ud83d safe?");
+    assertThat(b.nearest("tenant?", v, 1, 0.5)).isEmpty();
+  }
+
+  @Test
   void removalsAndReplacementsReachTheOtherInstances() throws Exception {
     RedisVectorStore a = instance();
     RedisVectorStore b = instance();

@@ -125,6 +125,27 @@ public abstract class ResponseCacheStoreContract {
     assertThat(store.get("a", "bc")).isEmpty();
   }
 
+  /**
+   * Partitions and keys are the application's strings: ones that are not well-formed UTF-16 (an
+   * unpaired surrogate, which a text encoding would replace with '?') are kept apart from every
+   * other string and returned as stored.
+   */
+  @Test
+  void partitionsAndKeysThatATextEncodingWouldMergeNeverShareEntries() {
+    store.put("tenant\ud800", "key", entry("lone high surrogate"));
+    store.put("tenant?", "key", entry("question mark"));
+    store.put("tenant", "key\udc00", entry("lone low surrogate in the key"));
+
+    assertThat(store.get("tenant\ud800", "key").orElseThrow().body())
+        .isEqualTo("lone high surrogate".getBytes(StandardCharsets.UTF_8));
+    assertThat(store.get("tenant?", "key").orElseThrow().body())
+        .isEqualTo("question mark".getBytes(StandardCharsets.UTF_8));
+    assertThat(store.get("tenant\udc00", "key")).isEmpty();
+    assertThat(store.get("tenant", "key?")).isEmpty();
+    assertThat(store.get("tenant", "key\udc00").orElseThrow().body())
+        .isEqualTo("lone low surrogate in the key".getBytes(StandardCharsets.UTF_8));
+  }
+
   @Test
   void aLaterPutReplaces() {
     store.put("p", "k", entry("old"));
