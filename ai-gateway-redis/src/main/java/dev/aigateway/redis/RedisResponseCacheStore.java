@@ -235,7 +235,9 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
               usage,
               storedAt);
       return new Decoded(partition, key, response, expiresAt);
-    } catch (IllegalArgumentException | DateTimeException e) {
+    } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
+      // a negative count, an instant beyond what Instant holds (seconds and nanoseconds that add
+      // up past a long overflow)
       throw new Wire.Malformed("bad field: " + e.getMessage());
     }
   }

@@ -106,6 +106,7 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
       Arrays.copyOf(good, good.length + 1), // trailing byte
       withByte(good, 4, 99), // unknown version
       withByte(good, 5, 0x7f), // partition length now absurd
+      expiringAtTheEndOfTime(good, "a good answer".length()), // beyond what an Instant holds
     };
     for (byte[] value : bad) {
       redis.bytes().sync().set(rawKey("p", "k"), value);
@@ -216,6 +217,19 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
         .hasMessageContaining("timeToLive must be at least 1 ms but was PT0S");
     assertThatThrownBy(() -> RedisResponseCacheStore.builder(redis).maximumEntryBytes(0))
         .hasMessageContaining("maximumEntryBytes must be at least 1 but was 0");
+  }
+
+  /**
+   * {@code value} with its expiry (the last fields before the body and its length) at {@code
+   * Long.MAX_VALUE} seconds and 1,999,999,999 nanoseconds, which no {@code Instant} can hold.
+   */
+  private static byte[] expiringAtTheEndOfTime(byte[] value, int bodyLength) {
+    byte[] copy = value.clone();
+    int seconds = copy.length - bodyLength - 4 - 4 - 8;
+    java.nio.ByteBuffer.wrap(copy)
+        .putLong(seconds, Long.MAX_VALUE)
+        .putInt(seconds + 8, 1_999_999_999);
+    return copy;
   }
 
   private static byte[] withByte(byte[] value, int index, int b) {
