@@ -95,6 +95,22 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
   }
 
   @Test
+  void onlyAUsageWithCacheWriteAudioOrImageCountsTakesLayoutVersion2() {
+    store.put("p", "plain", entry("x")); // readable by a release that knows version 1 only
+    Usage detailed = new Usage(10, 2, 12, 0, 0, 4, 0, 0, 0);
+    store.put(
+        "p",
+        "detailed",
+        new CachedResponse(
+            CachedResponse.Format.JSON, new byte[] {'y'}, null, detailed, Instant.EPOCH));
+
+    assertThat(rawValue("p", "plain")[4]).isEqualTo((byte) 1);
+    assertThat(rawValue("p", "detailed")[4]).isEqualTo((byte) 2);
+    assertThat(store.get("p", "detailed").orElseThrow().usage()).isEqualTo(detailed);
+    assertThat(store.get("p", "plain").orElseThrow().usage()).isEqualTo(Usage.of(3, 4));
+  }
+
+  @Test
   void corruptOrForeignValuesAreMissesAndCounted() {
     store.put("p", "k", entry("a good answer"));
     byte[] good = rawValue("p", "k");

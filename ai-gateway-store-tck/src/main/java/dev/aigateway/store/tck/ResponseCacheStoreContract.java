@@ -104,6 +104,22 @@ public abstract class ResponseCacheStoreContract {
   }
 
   @Test
+  void returnsEveryCountOfTheUsageItWasStoredWith() {
+    Usage usage = new Usage(1_000, 200, 1_200, 300, 50, 400, 60, 70, 80);
+    CachedResponse stored =
+        new CachedResponse(
+            CachedResponse.Format.JSON,
+            "{}".getBytes(StandardCharsets.UTF_8),
+            "claude-sonnet-4-5",
+            usage,
+            Instant.parse("2026-11-24T10:15:30Z"));
+
+    store.put("tenant-a", "detailed", stored);
+
+    assertThat(store.get("tenant-a", "detailed").orElseThrow().usage()).isEqualTo(usage);
+  }
+
+  @Test
   void missesAreEmpty() {
     assertThat(store.get("tenant-a", "absent")).isEmpty();
   }
