@@ -365,6 +365,24 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void theStoresSharedKeysExpireWithItsNewestEntrySoNoKeyOutlivesItsEntries() throws Exception {
+    RedisVectorStore other = instance(); // its reload made the epoch mark
+    store.add("p", "x", atAngle(0), "x");
+    store.add("p", "y", atAngle(1), "y");
+    store.remove("p", "y");
+    await(() -> other.localSize() == 1, Duration.ofSeconds(5));
+
+    // the index, the expiry index, the counter, the change stream and the epoch mark: each goes
+    // when the newest entry does, not never (an unused store left them in Redis for good)
+    for (String key : List.of("index", "expiry", "seq", "log", "epoch")) {
+      long pttl = redis.bytes().sync().pttl(bytes("aigw:{" + name + "}:" + key));
+      assertThat(pttl)
+          .as("time to live of %s", key)
+          .isBetween(TIME_TO_LIVE.toMillis() - 5_000, TIME_TO_LIVE.toMillis());
+    }
+  }
+
+  @Test
   void onConnectionsWithAShortCommandTimeoutTheFollowerBlocksWithoutFailing() throws Exception {
     // 250 ms: far below the follower's 1 s blocking read, yet safe on a busy build machine.
     Duration timeout = Duration.ofMillis(250);
