@@ -1003,16 +1003,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
    */
   private String unpairedKey(LimitSpec spec, String counterKey) {
     StringBuilder key = new StringBuilder(keyBase).append(keyKind(spec)).append("~:");
-    hex(key, spec.id()).append(':');
-    return hex(key, counterKey).toString();
-  }
-
-  private static StringBuilder hex(StringBuilder to, String s) {
-    for (int i = 0; i < s.length(); i++) {
-      String unit = Integer.toHexString(s.charAt(i));
-      to.append("0000", unit.length(), 4).append(unit);
-    }
-    return to;
+    Wire.hexUtf16(key, spec.id()).append(':');
+    return Wire.hexUtf16(key, counterKey).toString();
   }
 
   private RateTerms terms(LimitSpec rate) {

@@ -46,6 +46,39 @@ final class Wire {
     return true;
   }
 
+  /**
+   * Appends {@code s} as hex UTF-16 code units, four lowercase digits each: text made of {@code
+   * [0-9a-f]} that holds any string exactly, for keys and fields a string that is not well-formed
+   * cannot be written into as UTF-8.
+   */
+  static StringBuilder hexUtf16(StringBuilder to, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      String unit = Integer.toHexString(s.charAt(i));
+      to.append("0000", unit.length(), 4).append(unit);
+    }
+    return to;
+  }
+
+  /** The string {@link #hexUtf16} wrote, or null when {@code hex} is not such text. */
+  static @Nullable String fromHexUtf16(String hex) {
+    if (hex.length() % 4 != 0) {
+      return null;
+    }
+    char[] chars = new char[hex.length() / 4];
+    for (int i = 0; i < chars.length; i++) {
+      int unit = 0;
+      for (int j = 4 * i; j < 4 * i + 4; j++) {
+        int digit = Character.digit(hex.charAt(j), 16);
+        if (digit < 0) {
+          return null;
+        }
+        unit = unit * 16 + digit;
+      }
+      chars[i] = (char) unit;
+    }
+    return new String(chars);
+  }
+
   /** A value that is not one this module wrote (cut short, foreign, another version). */
   static final class Malformed extends Exception {
     Malformed(String message) {
