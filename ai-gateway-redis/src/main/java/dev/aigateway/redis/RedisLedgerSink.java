@@ -40,12 +40,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Layout.</b> One Redis hash per (period, window start), {@code
  * <prefix>{ledger}:<PERIOD>:<window start>} (one Redis Cluster hash tag for all), with a field per
- * (column, consumer, model). Counts are added with {@code HINCRBY}, so they are exact 64-bit
- * integers. Costs are exact too: each is kept as whole currency units and a fraction in units of
- * 10<sup>-12</sup>, carried over in the same script ({@code HINCRBYFLOAT} would round). A cost with
- * more than twelve decimals is rounded half even to twelve; prices per million tokens with up to
- * six decimals never need it. A row whose usage had no price makes that total's cost null for good,
- * as in {@link LedgerEntry}.
+ * (column, consumer, model): {@code <column>|<length of consumer>:<consumer><model>}, or, when a
+ * name is not well-formed UTF-16, {@code <column>|~<consumer>:<model>} in hex UTF-16 code units.
+ * Counts are added with {@code HINCRBY}, so they are exact 64-bit integers. Costs are exact too:
+ * each is kept as whole currency units and a fraction in units of 10<sup>-12</sup>, carried over in
+ * the same script ({@code HINCRBYFLOAT} would round). A cost with more than twelve decimals is
+ * rounded half even to twelve; prices per million tokens with up to six decimals never need it. A
+ * row whose usage had no price makes that total's cost null for good, as in {@link LedgerEntry}.
  *
  * <p><b>All or nothing.</b> A {@code write} runs one Lua script: every row or none. (Redis does not
  * roll a script back when a command in it fails; the only command here that could fail is an
@@ -355,12 +356,28 @@ public final class RedisLedgerSink implements LedgerSink {
     args.add(LuaScript.arg(1));
   }
 
-  /** The consumer and the model in one field part: the consumer's length, ':', both names. */
+  /**
+   * The consumer and the model in one field part: the consumer's length, ':', both names. When
+   * either is not well-formed UTF-16 (an unpaired surrogate, which UTF-8 carries as '?', so that
+   * {@code "a\\ud800"} would count on the row of {@code "a?"}): '~', both as hex UTF-16 code units
+   * with ':' between them; no other row starts with '~'.
+   */
   static String rowField(String consumer, String model) {
+    if (!Wire.wellFormed(consumer) || !Wire.wellFormed(model)) {
+      StringBuilder field = new StringBuilder("~");
+      Wire.hexUtf16(field, consumer).append(':');
+      return Wire.hexUtf16(field, model).toString();
+    }
     return consumer.length() + ":" + consumer + model;
   }
 
   private static String @Nullable [] splitRow(String row) {
+    if (row.startsWith("~")) {
+      int colon = row.indexOf(':');
+      String consumer = colon < 0 ? null : Wire.fromHexUtf16(row.substring(1, colon));
+      String model = colon < 0 ? null : Wire.fromHexUtf16(row.substring(colon + 1));
+      return consumer == null || model == null ? null : new String[] {consumer, model};
+    }
     int colon = row.indexOf(':');
     if (colon < 1) {
       return null;

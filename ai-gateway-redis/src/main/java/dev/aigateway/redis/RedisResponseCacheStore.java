@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * checks them: even two pairs whose digests collided never see each other's answer.
  *
  * <p><b>Values.</b> A small versioned binary layout of this module (no Java serialisation): a magic
- * number and version, the partition, the key, the format, the model, the usage, when the answer was
- * stored, when it expires, and the body's bytes as the backend sent them. A value that does not
- * parse (cut short, written by something else or by a later version) is a miss, counted in {@link
- * #malformedValues()}, never an exception.
+ * number and version, the partition, the key, the format, the model, the usage (every count: its
+ * cache-write, audio and image counts only in version 2, written when one of them is not zero),
+ * when the answer was stored, when it expires, and the body's bytes as the backend sent them. A
+ * value that does not parse (cut short, written by something else or by a later version) is a miss,
+ * counted in {@link #malformedValues()}, never an exception.
  *
  * <p><b>Expiry and memory.</b> Every entry is written with {@code SET ... PX} the time to live, so
  * Redis drops it on its own; the expiry instant inside the value (on the store's {@linkplain
@@ -70,7 +71,13 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
   /** "AGRC": ai-gateway response cache. */
   private static final int MAGIC = 0x41475243;
 
+  /** The layout of a value whose usage has no cache-write, audio or image counts. */
   private static final int VERSION = 1;
+
+  /**
+   * Version 1 with the four detail counts after the five (cache write, audio in and out, image).
+   */
+  private static final int VERSION_DETAILED = 2;
 
   private final RedisConnection redis;
   private final Duration timeToLive;
@@ -181,23 +188,41 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
     return redis.key("cache", Digests.of(partition, key)).getBytes(StandardCharsets.UTF_8);
   }
 
-  // ---------------------------------------------------------------- the value layout, version 1
+  // ---------------------------------------------------------------- the value layout, versions 1,
+  // 2
 
+  /**
+   * The value of an entry: version 1 when its usage has no cache-write, audio or image counts (so
+   * that instances of an earlier release, which read only version 1, still read it), else version
+   * 2, which carries those four counts after the other five.
+   */
   static byte[] encode(String partition, String key, CachedResponse r, Instant expiresAt) {
     Usage u = r.usage();
-    return new Wire.Writer(r.body().length + 2 * (partition.length() + key.length()) + 128)
-        .i32(MAGIC)
-        .u8(VERSION)
-        .string(partition)
-        .string(key)
-        .u8(r.format() == CachedResponse.Format.JSON ? 0 : 1)
-        .nullableString(r.model())
-        .i64(u.inputTokens())
-        .i64(u.outputTokens())
-        .i64(u.totalTokens())
-        .i64(u.cachedInputTokens())
-        .i64(u.reasoningTokens())
-        .i64(r.storedAt().getEpochSecond())
+    boolean detailed =
+        u.cacheWriteInputTokens() != 0
+            || u.audioInputTokens() != 0
+            || u.audioOutputTokens() != 0
+            || u.imageInputTokens() != 0;
+    Wire.Writer out =
+        new Wire.Writer(r.body().length + 2 * (partition.length() + key.length()) + 160)
+            .i32(MAGIC)
+            .u8(detailed ? VERSION_DETAILED : VERSION)
+            .string(partition)
+            .string(key)
+            .u8(r.format() == CachedResponse.Format.JSON ? 0 : 1)
+            .nullableString(r.model())
+            .i64(u.inputTokens())
+            .i64(u.outputTokens())
+            .i64(u.totalTokens())
+            .i64(u.cachedInputTokens())
+            .i64(u.reasoningTokens());
+    if (detailed) {
+      out.i64(u.cacheWriteInputTokens())
+          .i64(u.audioInputTokens())
+          .i64(u.audioOutputTokens())
+          .i64(u.imageInputTokens());
+    }
+    return out.i64(r.storedAt().getEpochSecond())
         .i32(r.storedAt().getNano())
         .i64(expiresAt.getEpochSecond())
         .i32(expiresAt.getNano())
@@ -211,7 +236,7 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
       throw new Wire.Malformed("not a response cache value");
     }
     int version = in.u8();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_DETAILED) {
       throw new Wire.Malformed("unknown version " + version);
     }
     String partition = in.string();
@@ -222,7 +247,12 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
     }
     String model = in.nullableString();
     try {
-      Usage usage = new Usage(in.i64(), in.i64(), in.i64(), in.i64(), in.i64());
+      Usage usage =
+          version == VERSION
+              ? new Usage(in.i64(), in.i64(), in.i64(), in.i64(), in.i64())
+              : new Usage(
+                  in.i64(), in.i64(), in.i64(), in.i64(), in.i64(), in.i64(), in.i64(), in.i64(),
+                  in.i64());
       Instant storedAt = Instant.ofEpochSecond(in.i64(), in.i32());
       Instant expiresAt = Instant.ofEpochSecond(in.i64(), in.i32());
       byte[] body = in.bytes();
@@ -235,7 +265,9 @@ public final class RedisResponseCacheStore implements ResponseCacheStore {
               usage,
               storedAt);
       return new Decoded(partition, key, response, expiresAt);
-    } catch (IllegalArgumentException | DateTimeException e) {
+    } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
+      // a negative count, an instant beyond what Instant holds (seconds and nanoseconds that add
+      // up past a long overflow)
       throw new Wire.Malformed("bad field: " + e.getMessage());
     }
   }

@@ -13,6 +13,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisLoadingException;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -147,6 +149,8 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   private volatile long serverOffsetMillis;
 
   private final LimitBatcher batcher;
+  private final Logger log;
+  private final AtomicBoolean evictionChecked = new AtomicBoolean();
   private final long callTimeoutNanos;
   private final long closeTimeoutNanos;
   private final Thread shutdownFlush;
@@ -161,6 +165,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     this.queueBound = b.settlementQueueBound;
     this.pinnedMicros = b.pinnedMicros;
     this.jvmClock = b.jvmClock;
+    this.log = b.log;
     byte[] random = new byte[8];
     new SecureRandom().nextBytes(random);
     this.idPrefix = Long.toUnsignedString(java.nio.ByteBuffer.wrap(random).getLong(), 36) + ".";
@@ -243,8 +248,97 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
         op = op.again(Math.floorDiv(nowMicros, 1000));
         continue;
       }
-      return result(op, reply);
+      ReserveResult result = result(op, reply);
+      if (!evictionChecked.get()) {
+        checkEviction();
+      }
+      return result;
     }
+  }
+
+  /**
+   * Asks the server once, without waiting for the answer, whether it evicts keys when it is full
+   * ({@code INFO memory}: a {@code maxmemory} and a {@code maxmemory-policy} other than {@code
+   * noeviction}), and warns if it does: every key of this store has a time to live, so any policy
+   * that evicts may drop limit counters (a spent quota then admits again) and pending reservation
+   * ids (their settlements are then lost). Asked on the shared connection once it is made; a server
+   * that refuses {@code INFO} is not asked again.
+   */
+  private void checkEviction() {
+    StatefulRedisConnection<String, String> shared;
+    try {
+      shared = connection.strings(0);
+    } catch (RuntimeException notYet) {
+      return; // not made yet: the next reservation asks
+    }
+    if (!evictionChecked.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      shared
+          .async()
+          .info("memory")
+          .whenComplete(
+              (info, failure) -> {
+                if (failure != null) {
+                  log.debug(
+                      "Redis token limit store: could not read the eviction policy of Redis at {}:"
+                          + " {}",
+                      connection.address(),
+                      failure.toString());
+                } else {
+                  reportEviction(info);
+                }
+              });
+    } catch (RuntimeException e) {
+      log.debug(
+          "Redis token limit store: could not ask Redis at {} for its eviction policy: {}",
+          connection.address(),
+          e.toString());
+    }
+  }
+
+  /** Warns when {@code info} (the reply to {@code INFO memory}) says that Redis evicts keys. */
+  private void reportEviction(String info) {
+    String policy = infoField(info, "maxmemory_policy");
+    String maxmemory = infoField(info, "maxmemory");
+    if (policy == null || maxmemory == null) {
+      return;
+    }
+    long bytes;
+    try {
+      bytes = Long.parseLong(maxmemory);
+    } catch (NumberFormatException e) {
+      return;
+    }
+    if (bytes > 0 && !policy.equals("noeviction")) {
+      log.warn(
+          "Redis token limit store: Redis at {} evicts keys when it is full (maxmemory {} bytes,"
+              + " maxmemory-policy {}): it can drop limit counters, so that a spent quota or rate"
+              + " admits again, and pending reservations, whose settlements are then lost. Keep"
+              + " the limits on a Redis with maxmemory-policy noeviction (or without maxmemory),"
+              + " apart from caches that may evict",
+          connection.address(),
+          bytes,
+          policy);
+    } else {
+      log.debug(
+          "Redis token limit store: Redis at {} does not evict keys (maxmemory {} bytes,"
+              + " maxmemory-policy {})",
+          connection.address(),
+          bytes,
+          policy);
+    }
+  }
+
+  /** The value of {@code name} in an {@code INFO} reply ({@code name:value} lines), or null. */
+  private static @Nullable String infoField(String info, String name) {
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith(name + ":")) {
+        return line.substring(name.length() + 1).trim();
+      }
+    }
+    return null;
   }
 
   /** Waits for a reservation's answer until {@code deadlineNanos}; abandons it after. */
@@ -888,6 +982,9 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
   }
 
   private String key(LimitSpec spec, String counterKey) {
+    if (!Wire.wellFormed(counterKey) || !Wire.wellFormed(spec.id())) {
+      return unpairedKey(spec, counterKey);
+    }
     String stem = stems.get(spec);
     if (stem == null) {
       String id = spec.id();
@@ -896,6 +993,18 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
               spec, s -> keyBase + keyKind(s) + ":" + id.length() + ":" + id + ":");
     }
     return stem + counterKey;
+  }
+
+  /**
+   * The key of a counter whose limit id or counter key is not well-formed UTF-16 (an unpaired
+   * surrogate): the client would write it as UTF-8 with '?' in its place, and {@code "a\\ud800"}
+   * would share the counter of {@code "a?"}. Both are written as hex UTF-16 code units instead,
+   * after the kind and a '~', which no other key has there.
+   */
+  private String unpairedKey(LimitSpec spec, String counterKey) {
+    StringBuilder key = new StringBuilder(keyBase).append(keyKind(spec)).append("~:");
+    Wire.hexUtf16(key, spec.id()).append(':');
+    return Wire.hexUtf16(key, counterKey).toString();
   }
 
   private RateTerms terms(LimitSpec rate) {
@@ -1032,6 +1141,7 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private long upkeepNanos = LimitBatcher.UPKEEP_NANOS;
     private boolean reserveOnCallerThread = true;
+    private Logger log = LOG;
 
     private Builder(RedisConnection connection) {
       this.connection = Objects.requireNonNull(connection, "connection");
@@ -1115,6 +1225,12 @@ public final class RedisTokenLimitStore implements TokenLimitStore, AutoCloseabl
     /** Test only: this JVM's clock, which only proposes quota windows (default: the system's). */
     Builder jvmClock(Clock clock) {
       this.jvmClock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Test only: where the store's own findings about the server go (default: its logger). */
+    Builder logger(Logger logger) {
+      this.log = Objects.requireNonNull(logger, "logger");
       return this;
     }
 

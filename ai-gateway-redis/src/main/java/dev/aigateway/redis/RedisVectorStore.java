@@ -71,9 +71,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Expiry and size.</b> Entries expire {@link Builder#timeToLive} after they were written, on
  * the store's {@linkplain Builder#clock clock} (each entry carries its expiry instant, checked on
- * every search) and in Redis. Past {@link Builder#maximumEntries} entries the script evicts the
- * oldest writes, over all partitions, and announces the evictions like removals. {@link #size()}
- * reads the count of the shared index.
+ * every search) and in Redis. The store's shared keys (the indexes, the counter, the stream and the
+ * epoch mark) live in Redis as long as its newest entry: a store no longer written to leaves
+ * nothing behind. Past {@link Builder#maximumEntries} entries the script evicts the oldest writes,
+ * over all partitions, and announces the evictions like removals. {@link #size()} reads the count
+ * of the shared index.
  *
  * <p><b>Failures.</b> {@link #add}, {@link #remove} and {@link #size} fail with Lettuce's {@code
  * RedisException} when Redis does not answer (the semantic cache then skips storing); {@link
@@ -139,6 +141,13 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
               gone(popped[i])
             end
           end
+          -- the store's shared keys live as long as its newest entry (never shortened: another
+          -- instance may keep its entries longer)
+          for k = 1, 6 do
+            if k ~= 5 and redis.call('PTTL', KEYS[k]) < tonumber(ARGV[3]) then
+              redis.call('PEXPIRE', KEYS[k], ARGV[3])
+            end
+          end
           table.insert(out, 1, s)
           return out
           """,
@@ -162,7 +171,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private static final LuaScript POSITION =
       new LuaScript(
           """
-          redis.call('SET', KEYS[3], ARGV[1], 'NX')
+          redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2])
           local epoch = redis.call('GET', KEYS[3])
           local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
           local id = '0-0'
@@ -226,7 +235,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     this.expiryKey = bytes(redis.key(tag, "expiry"));
     this.epochKey = bytes(redis.key(tag, "epoch"));
     this.entryPrefix = redis.key(tag, "e:");
-    this.scriptKeys = new byte[][] {seqKey, indexKey, logKey, expiryKey, null};
+    this.scriptKeys = new byte[][] {seqKey, indexKey, logKey, expiryKey, null, epochKey};
     this.local = newLocal("");
     this.follower = new Thread(this::follow, "ai-gateway-vectors-" + name);
     follower.setDaemon(true);
@@ -279,7 +288,7 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
     long expiresAt =
         now > Long.MAX_VALUE - timeToLiveNanos ? Long.MAX_VALUE : now + timeToLiveNanos;
     byte[] payload = encode(partition, id, text, expiresAt, vector);
-    long redisTtlMillis = Math.max(1, RedisResponseCacheStore.ceilMillis(keptInRedis));
+    long redisTtlMillis = redisTtlMillis();
     long wallNow = System.currentTimeMillis();
     List<Object> result =
         ADD.run(
@@ -389,6 +398,11 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
         + ", maximumEntries="
         + maximumEntries
         + "]";
+  }
+
+  /** How long an entry, and the store's shared keys after each add, live in Redis (ms). */
+  private long redisTtlMillis() {
+    return Math.max(1, RedisResponseCacheStore.ceilMillis(keptInRedis));
   }
 
   private RedisCommands<byte[], byte[]> commands() {
@@ -513,14 +527,20 @@ public final class RedisVectorStore implements VectorStore, AutoCloseable {
   private void reload(RedisCommands<byte[], byte[]> commands) {
     List<Object> position =
         POSITION.run(
-            commands, new byte[][] {seqKey, logKey, epochKey}, bytes(UUID.randomUUID().toString()));
+            commands,
+            new byte[][] {seqKey, logKey, epochKey},
+            bytes(UUID.randomUUID().toString()),
+            LuaScript.arg(redisTtlMillis()));
     String epoch = string((byte[]) position.get(0));
     String id = string((byte[]) position.get(1));
     long seq = Long.parseLong(string((byte[]) position.get(2)));
     Local l = local;
     if (!epoch.equals(l.epoch)) {
       if (!l.epoch.isEmpty()) {
-        LOG.info("ai-gateway: vector store '{}' found Redis emptied; starting afresh", name);
+        LOG.info(
+            "ai-gateway: vector store '{}' found Redis emptied (or every entry expired);"
+                + " starting afresh",
+            name);
       }
       l = newLocal(epoch);
       local = l;

@@ -13,10 +13,71 @@ import org.jspecify.annotations.Nullable;
  * strings and byte arrays preceded by their length. A reader never trusts a length it reads: a
  * value that is cut short, too long or not UTF-8 fails with {@link Malformed}, which the stores
  * treat as a miss.
+ *
+ * <p>A string is its UTF-8 bytes preceded by their count; one that is not well-formed UTF-16 (an
+ * unpaired surrogate, which UTF-8 cannot hold and an encoder replaces with '?') is written as
+ * {@value #UTF16} and its UTF-16 code units preceded by their count instead, so that every string
+ * reads back as it was written and two strings never read back alike.
  */
 final class Wire {
 
+  /** The length that marks a string written as UTF-16 code units (see the class comment). */
+  static final int UTF16 = -2;
+
   private Wire() {}
+
+  /**
+   * Whether {@code s} is well-formed UTF-16: every surrogate is part of a pair, so UTF-8 holds it
+   * exactly. An unpaired surrogate (from a JSON escape such as {@code "\\ud800"}, say) would be
+   * replaced with '?' by every UTF-8 encoder, Redis clients' included.
+   */
+  static boolean wellFormed(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= n || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Appends {@code s} as hex UTF-16 code units, four lowercase digits each: text made of {@code
+   * [0-9a-f]} that holds any string exactly, for keys and fields a string that is not well-formed
+   * cannot be written into as UTF-8.
+   */
+  static StringBuilder hexUtf16(StringBuilder to, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      String unit = Integer.toHexString(s.charAt(i));
+      to.append("0000", unit.length(), 4).append(unit);
+    }
+    return to;
+  }
+
+  /** The string {@link #hexUtf16} wrote, or null when {@code hex} is not such text. */
+  static @Nullable String fromHexUtf16(String hex) {
+    if (hex.length() % 4 != 0) {
+      return null;
+    }
+    char[] chars = new char[hex.length() / 4];
+    for (int i = 0; i < chars.length; i++) {
+      int unit = 0;
+      for (int j = 4 * i; j < 4 * i + 4; j++) {
+        int digit = Character.digit(hex.charAt(j), 16);
+        if (digit < 0) {
+          return null;
+        }
+        unit = unit * 16 + digit;
+      }
+      chars[i] = (char) unit;
+    }
+    return new String(chars);
+  }
 
   /** A value that is not one this module wrote (cut short, foreign, another version). */
   static final class Malformed extends Exception {
@@ -69,7 +130,18 @@ final class Wire {
     }
 
     Writer string(String v) {
-      return bytes(v.getBytes(StandardCharsets.UTF_8));
+      if (wellFormed(v)) {
+        return bytes(v.getBytes(StandardCharsets.UTF_8));
+      }
+      i32(UTF16);
+      i32(v.length());
+      room(2 * v.length());
+      for (int i = 0; i < v.length(); i++) {
+        char c = v.charAt(i);
+        buf[size++] = (byte) (c >>> 8);
+        buf[size++] = (byte) c;
+      }
+      return this;
     }
 
     /** A string that may be absent: length -1 stands for null. */
@@ -142,6 +214,15 @@ final class Wire {
     }
 
     String string() throws Malformed {
+      int mark = in.position();
+      if (i32() == UTF16) {
+        char[] chars = new char[length(2)];
+        for (int i = 0; i < chars.length; i++) {
+          chars[i] = in.getChar();
+        }
+        return new String(chars);
+      }
+      in.position(mark);
       try {
         return StandardCharsets.UTF_8
             .newDecoder()

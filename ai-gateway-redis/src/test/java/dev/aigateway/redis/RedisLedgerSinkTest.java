@@ -2,6 +2,7 @@ package dev.aigateway.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.aigateway.api.KeyResolvers;
 import dev.aigateway.api.LedgerEntry;
@@ -222,6 +223,25 @@ class RedisLedgerSinkTest {
     LedgerEntry read = sink.totals(QuotaPeriod.DAILY, DAY).get(0);
     assertThat(read.consumer()).isEqualTo(consumer);
     assertThat(read.model()).isEqualTo(model);
+  }
+
+  @Test
+  void namesWithUnpairedSurrogatesKeepRowsOfTheirOwnAndReadBackAsWritten() throws Exception {
+    RedisLedgerSink sink = RedisLedgerSink.builder(redis).build();
+
+    // UTF-8 carries a lone surrogate as '?': these three rows would add up as one
+    sink.write(
+        List.of(
+            row("team\ud800", "gpt-4o", 1, 10, 1, "0.5"),
+            row("team?", "gpt-4o", 2, 20, 2, "0.25"),
+            row("team?", "gpt-4o\udc00", 4, 40, 4, null)));
+
+    assertThat(sink.totals(QuotaPeriod.DAILY, DAY))
+        .extracting(LedgerEntry::consumer, LedgerEntry::model, LedgerEntry::calls)
+        .containsExactlyInAnyOrder(
+            tuple("team\ud800", "gpt-4o", 1L),
+            tuple("team?", "gpt-4o", 2L),
+            tuple("team?", "gpt-4o\udc00", 4L));
   }
 
   @Test

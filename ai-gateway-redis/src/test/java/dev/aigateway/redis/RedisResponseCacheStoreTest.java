@@ -95,6 +95,22 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
   }
 
   @Test
+  void onlyAUsageWithCacheWriteAudioOrImageCountsTakesLayoutVersion2() {
+    store.put("p", "plain", entry("x")); // readable by a release that knows version 1 only
+    Usage detailed = new Usage(10, 2, 12, 0, 0, 4, 0, 0, 0);
+    store.put(
+        "p",
+        "detailed",
+        new CachedResponse(
+            CachedResponse.Format.JSON, new byte[] {'y'}, null, detailed, Instant.EPOCH));
+
+    assertThat(rawValue("p", "plain")[4]).isEqualTo((byte) 1);
+    assertThat(rawValue("p", "detailed")[4]).isEqualTo((byte) 2);
+    assertThat(store.get("p", "detailed").orElseThrow().usage()).isEqualTo(detailed);
+    assertThat(store.get("p", "plain").orElseThrow().usage()).isEqualTo(Usage.of(3, 4));
+  }
+
+  @Test
   void corruptOrForeignValuesAreMissesAndCounted() {
     store.put("p", "k", entry("a good answer"));
     byte[] good = rawValue("p", "k");
@@ -106,6 +122,7 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
       Arrays.copyOf(good, good.length + 1), // trailing byte
       withByte(good, 4, 99), // unknown version
       withByte(good, 5, 0x7f), // partition length now absurd
+      expiringAtTheEndOfTime(good, "a good answer".length()), // beyond what an Instant holds
     };
     for (byte[] value : bad) {
       redis.bytes().sync().set(rawKey("p", "k"), value);
@@ -216,6 +233,19 @@ class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
         .hasMessageContaining("timeToLive must be at least 1 ms but was PT0S");
     assertThatThrownBy(() -> RedisResponseCacheStore.builder(redis).maximumEntryBytes(0))
         .hasMessageContaining("maximumEntryBytes must be at least 1 but was 0");
+  }
+
+  /**
+   * {@code value} with its expiry (the last fields before the body and its length) at {@code
+   * Long.MAX_VALUE} seconds and 1,999,999,999 nanoseconds, which no {@code Instant} can hold.
+   */
+  private static byte[] expiringAtTheEndOfTime(byte[] value, int bodyLength) {
+    byte[] copy = value.clone();
+    int seconds = copy.length - bodyLength - 4 - 4 - 8;
+    java.nio.ByteBuffer.wrap(copy)
+        .putLong(seconds, Long.MAX_VALUE)
+        .putInt(seconds + 8, 1_999_999_999);
+    return copy;
   }
 
   private static byte[] withByte(byte[] value, int index, int b) {

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.api.Usage;
+import dev.aigateway.api.spi.CachedResponse;
 import dev.aigateway.api.spi.LimitCharge;
 import dev.aigateway.api.spi.LimitSpec;
 import dev.aigateway.api.spi.Reservation;
 import dev.aigateway.api.spi.ReserveResult;
+import dev.aigateway.testing.CapturingLogger;
 import dev.aigateway.testing.RedisServer;
 import java.time.Clock;
 import java.time.Duration;
@@ -757,6 +760,71 @@ class RedisTokenLimitStoreFaultTest {
       assertThat(remaining(store, QUOTA)).isEqualTo(900); // 300 reserved, settled to 100
       assertThat(remaining(store, RATE)).isEqualTo(1000);
       assertThat(remaining(store, SLOTS)).isEqualTo(4);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"allkeys-lru", "volatile-lru"})
+  void aRedisThatEvictsKeysWhenFullIsNamedInAWarningSinceItDropsLimitCounters(String policy)
+      throws Exception {
+    CapturingLogger log = new CapturingLogger("limits");
+    try (RedisServer redis =
+            RedisServer.start(List.of("--maxmemory", "4mb", "--maxmemory-policy", policy));
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store =
+            warm(RedisTokenLimitStore.builder(connection).logger(log).build())) {
+      store.reserve(List.of(new LimitCharge(QUOTA, "alice", 1000))); // the quota is spent
+      assertThat(remaining(store, QUOTA)).isZero();
+
+      // What the warning is about: answers cached on the same Redis fill it, Redis evicts to make
+      // room, and the counters of the limits go with the answers (each has a time to live, as the
+      // answers have), so the spent quota admits again.
+      RedisResponseCacheStore cache = RedisResponseCacheStore.builder(connection).build();
+      CachedResponse answer =
+          new CachedResponse(
+              CachedResponse.Format.JSON,
+              new byte[32 * 1024],
+              "gpt-4o",
+              Usage.ZERO,
+              java.time.Instant.now());
+      String quotaKey = "aigw:{limits}:q2:" + QUOTA.id().length() + ":" + QUOTA.id() + ":alice";
+      for (int i = 0; ":1".equals(redis.command("EXISTS", quotaKey)); i++) {
+        assertThat(i).as("Redis evicts within 64 MB of answers").isLessThan(2_000);
+        cache.put("tenant", "answer-" + i, answer);
+      }
+      assertThat(remaining(store, QUOTA)).isEqualTo(1000);
+
+      await(() -> !log.warnings().isEmpty(), Duration.ofSeconds(5));
+      assertThat(log.warnings())
+          .singleElement()
+          .satisfies(
+              line ->
+                  assertThat(line)
+                      .contains(redis.uri().substring("redis://".length()))
+                      .contains("maxmemory-policy " + policy)
+                      .contains("noeviction"));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"noeviction", "allkeys-lru"})
+  void aRedisThatNeverEvictsLimitCountersGivesNoWarning(String policy) throws Exception {
+    CapturingLogger log = new CapturingLogger("limits");
+    // noeviction refuses writes when full; without maxmemory nothing is ever evicted
+    List<String> settings =
+        policy.equals("noeviction")
+            ? List.of("--maxmemory", "4mb", "--maxmemory-policy", policy)
+            : List.of("--maxmemory-policy", policy);
+    try (RedisServer redis = RedisServer.start(settings);
+        RedisConnection connection = connect(redis, redis.uri());
+        RedisTokenLimitStore store =
+            warm(RedisTokenLimitStore.builder(connection).logger(log).build())) {
+      store.reserve(List.of(new LimitCharge(QUOTA, "alice", 10)));
+
+      await(
+          () -> log.lines().stream().anyMatch(line -> line.contains("does not evict")),
+          Duration.ofSeconds(5));
+      assertThat(log.warnings()).isEmpty();
     }
   }
 

@@ -180,6 +180,21 @@ class RedisVectorStoreTest extends VectorStoreContract {
   }
 
   @Test
+  void anEntryWhosePartitionIdAndTextHoldUnpairedSurrogatesReachesAnotherInstanceAsItWas()
+      throws Exception {
+    RedisVectorStore a = instance();
+    RedisVectorStore b = instance();
+    float[] v = randomUnit();
+
+    // strings a JSON escape can make; UTF-8 would carry each lone surrogate as '?'
+    a.add("tenant\ud800", "answer\udc00", v, "Is it \ud83d safe?");
+    await(() -> finds(b, "tenant\ud800", v, "answer\udc00"), Duration.ofSeconds(5));
+
+    assertThat(b.nearest("tenant\ud800", v, 1, 0.5).get(0).text()).isEqualTo("Is it \ud83d safe?");
+    assertThat(b.nearest("tenant?", v, 1, 0.5)).isEmpty();
+  }
+
+  @Test
   void removalsAndReplacementsReachTheOtherInstances() throws Exception {
     RedisVectorStore a = instance();
     RedisVectorStore b = instance();
@@ -347,6 +362,24 @@ class RedisVectorStoreTest extends VectorStoreContract {
     long pttl = redis.bytes().sync().pttl(bytes("aigw:{" + name + "}:e:" + Digests.of("p", "x")));
 
     assertThat(pttl).isBetween(TIME_TO_LIVE.toMillis() - 5_000, TIME_TO_LIVE.toMillis());
+  }
+
+  @Test
+  void theStoresSharedKeysExpireWithItsNewestEntrySoNoKeyOutlivesItsEntries() throws Exception {
+    RedisVectorStore other = instance(); // its reload made the epoch mark
+    store.add("p", "x", atAngle(0), "x");
+    store.add("p", "y", atAngle(1), "y");
+    store.remove("p", "y");
+    await(() -> other.localSize() == 1, Duration.ofSeconds(5));
+
+    // the index, the expiry index, the counter, the change stream and the epoch mark: each goes
+    // when the newest entry does, not never (an unused store left them in Redis for good)
+    for (String key : List.of("index", "expiry", "seq", "log", "epoch")) {
+      long pttl = redis.bytes().sync().pttl(bytes("aigw:{" + name + "}:" + key));
+      assertThat(pttl)
+          .as("time to live of %s", key)
+          .isBetween(TIME_TO_LIVE.toMillis() - 5_000, TIME_TO_LIVE.toMillis());
+    }
   }
 
   @Test

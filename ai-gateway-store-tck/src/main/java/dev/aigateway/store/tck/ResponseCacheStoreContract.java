@@ -104,6 +104,22 @@ public abstract class ResponseCacheStoreContract {
   }
 
   @Test
+  void returnsEveryCountOfTheUsageItWasStoredWith() {
+    Usage usage = new Usage(1_000, 200, 1_200, 300, 50, 400, 60, 70, 80);
+    CachedResponse stored =
+        new CachedResponse(
+            CachedResponse.Format.JSON,
+            "{}".getBytes(StandardCharsets.UTF_8),
+            "claude-sonnet-4-5",
+            usage,
+            Instant.parse("2026-11-24T10:15:30Z"));
+
+    store.put("tenant-a", "detailed", stored);
+
+    assertThat(store.get("tenant-a", "detailed").orElseThrow().usage()).isEqualTo(usage);
+  }
+
+  @Test
   void missesAreEmpty() {
     assertThat(store.get("tenant-a", "absent")).isEmpty();
   }
@@ -123,6 +139,27 @@ public abstract class ResponseCacheStoreContract {
     store.put("ab", "c", entry("first"));
 
     assertThat(store.get("a", "bc")).isEmpty();
+  }
+
+  /**
+   * Partitions and keys are the application's strings: ones that are not well-formed UTF-16 (an
+   * unpaired surrogate, which a text encoding would replace with '?') are kept apart from every
+   * other string and returned as stored.
+   */
+  @Test
+  void partitionsAndKeysThatATextEncodingWouldMergeNeverShareEntries() {
+    store.put("tenant\ud800", "key", entry("lone high surrogate"));
+    store.put("tenant?", "key", entry("question mark"));
+    store.put("tenant", "key\udc00", entry("lone low surrogate in the key"));
+
+    assertThat(store.get("tenant\ud800", "key").orElseThrow().body())
+        .isEqualTo("lone high surrogate".getBytes(StandardCharsets.UTF_8));
+    assertThat(store.get("tenant?", "key").orElseThrow().body())
+        .isEqualTo("question mark".getBytes(StandardCharsets.UTF_8));
+    assertThat(store.get("tenant\udc00", "key")).isEmpty();
+    assertThat(store.get("tenant", "key?")).isEmpty();
+    assertThat(store.get("tenant", "key\udc00").orElseThrow().body())
+        .isEqualTo("lone low surrogate in the key".getBytes(StandardCharsets.UTF_8));
   }
 
   @Test

@@ -289,6 +289,38 @@ public abstract class TokenLimitStoreContract {
     assertThat(remaining(limit, "bob")).isEqualTo(1000);
   }
 
+  /**
+   * Counter keys are the application's strings (a consumer id, a model name, any resolver's value):
+   * separators, braces, spaces, any script, a very long key, and strings that are not well-formed
+   * UTF-16 (an unpaired surrogate, which a text encoding would replace with '?') each name a
+   * counter of their own.
+   */
+  @ParameterizedTest
+  @MethodSource("countingLimits")
+  void countersAreKeptPerCounterKeyWhateverItsCharacters(LimitSpec limit) {
+    List<String> keys =
+        List.of(
+            "a?",
+            "a\ud800",
+            "a\udc00",
+            "a\ud800\udc00",
+            "a:b",
+            "a",
+            "{a}",
+            "a b",
+            "\u00e5l\u00efce \u2603",
+            "x".repeat(10_000));
+    for (int i = 0; i < keys.size(); i++) {
+      admitted(charge(limit, keys.get(i), 10 * (i + 1)));
+    }
+
+    for (int i = 0; i < keys.size(); i++) {
+      assertThat(remaining(limit, keys.get(i)))
+          .as("counter of key %d", i)
+          .isEqualTo(1000 - 10 * (i + 1));
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("countingLimits")
   void chargesNamingOneCounterTwiceMustFitTogether(LimitSpec limit) {

@@ -1,6 +1,7 @@
 package dev.aigateway.store.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.aigateway.api.spi.VectorMatch;
@@ -184,6 +185,29 @@ public abstract class VectorStoreContract {
     assertThat(ids(store.nearest("tenant-b", atAngle(0), 10, -1.0)))
         .containsExactly("b-only", "same-id");
     assertThat(store.size()).isEqualTo(2);
+  }
+
+  /**
+   * Partitions and ids are the application's strings: ones that are not well-formed UTF-16 (an
+   * unpaired surrogate, which a text encoding would replace with '?') are kept apart from every
+   * other string, and come back as they were given.
+   */
+  @Test
+  void partitionsAndIdsThatATextEncodingWouldMergeAreKeptApart() {
+    store.add("tenant\ud800", "id", atAngle(0), "high surrogate's text \ud800");
+    store.add("tenant?", "id", atAngle(0), "question mark's text");
+    store.add("tenant", "id\udc00", atAngle(0), "low surrogate's text");
+    store.add("tenant", "id?", atAngle(1), "other text");
+
+    assertThat(store.nearest("tenant\ud800", atAngle(0), 10, -1.0))
+        .extracting(VectorMatch::id, VectorMatch::text)
+        .containsExactly(tuple("id", "high surrogate's text \ud800"));
+    assertThat(store.nearest("tenant?", atAngle(0), 10, -1.0))
+        .extracting(VectorMatch::text)
+        .containsExactly("question mark's text");
+    assertThat(ids(store.nearest("tenant", atAngle(0), 10, -1.0)))
+        .containsExactly("id\udc00", "id?");
+    assertThat(store.size()).isEqualTo(4);
   }
 
   // ---------------------------------------------------------------- add, replace, remove
