@@ -111,7 +111,9 @@ final class AgentExchange {
     Response response;
     try {
       response = chain.proceed(sent);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // Whatever failed below the gateway (an application's network interceptor may throw an
+      // Error), the call ends with its events and frees its in-flight slots; the failure goes on.
       call.failed(e instanceof IOException io ? io : new IOException(e));
       throw e;
     }

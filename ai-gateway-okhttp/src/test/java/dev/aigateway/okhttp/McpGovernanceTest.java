@@ -731,6 +731,35 @@ class McpGovernanceTest {
   }
 
   @Test
+  void anErrorThrownBelowTheGatewayEndsTheCallAndFreesItsInFlightSlot() throws Exception {
+    OkHttpClient governed = client(github().maxInFlight(1));
+    AtomicInteger failing = new AtomicInteger(1);
+    OkHttpClient client =
+        governed
+            .newBuilder()
+            .addNetworkInterceptor(
+                chain -> {
+                  if (failing.getAndDecrement() > 0) {
+                    throw new AssertionError("an application's network interceptor failed");
+                  }
+                  return chain.proceed(chain.request());
+                })
+            .build();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> post(client, "alice", call(1, "get_issue", "{}")))
+        .isInstanceOf(AssertionError.class);
+
+    GatewayEvent failed = events.next();
+    assertThat(failed.outcome()).isEqualTo(CallOutcome.FAILED);
+    assertThat(failed.tool().outcome()).isEqualTo(ToolCallInfo.Outcome.TRANSPORT_ERROR);
+    // The one in-flight slot was given back: the next call is sent, not refused.
+    assertThat(post(client, "alice", call(2, "get_issue", "{}"))).contains("\"result\"");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void aRateLimitedToolIsRefusedWithRetryAfterUntilItsBucketRefills() throws Exception {
     OkHttpClient client =
         client(github().tool("get_issue", ToolPolicy.builder().callsPerMinute(2)));
