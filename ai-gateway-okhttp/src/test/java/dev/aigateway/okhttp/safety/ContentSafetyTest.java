@@ -231,6 +231,69 @@ class ContentSafetyTest {
     assertThat(event.safety().category()).isEqualTo("denied-word");
   }
 
+  private static String partsMessage(String... parts) {
+    StringBuilder content = new StringBuilder();
+    for (String part : parts) {
+      content.append(content.length() == 0 ? "" : ",");
+      content.append("{\"type\":\"text\",\"text\":\"").append(part).append("\"}");
+    }
+    return "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":["
+        + content
+        + "]}]}";
+  }
+
+  @Test
+  void whatAMessagesTextPartsHoldOnlyTogetherIsFound() throws Exception {
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .denyWords("forbidden", "project falcon")
+                .pii(PiiDetector.email(), SafetyAction.REDACT)
+                .pii(PiiDetector.cardNumber(), SafetyAction.FLAG));
+    backend.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return json(ANSWER);
+          }
+        });
+
+    // A word split between two parts, and a phrase whose words are in two parts.
+    for (String body :
+        List.of(
+            partsMessage("say the fo", "rbidden word"),
+            partsMessage("about project", "falcon plans"))) {
+      try (Response response = chat(client, body)) {
+        assertThat(response.code()).as(body).isEqualTo(400);
+      }
+      GatewayEvent event = event();
+      assertThat(event.safety().outcome()).isEqualTo(SafetyOutcome.BLOCKED);
+      assertThat(event.safety().check()).isEqualTo("deny-words");
+    }
+
+    // Data to redact split between parts cannot be masked in either: refused, never sent.
+    try (Response response = chat(client, partsMessage("mail jane.doe@exa", "mple.com now"))) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    GatewayEvent redaction = event();
+    assertThat(redaction.safety().check()).isEqualTo("redaction");
+    assertThat(redaction.safety().category()).isEqualTo("EMAIL");
+    assertThat(backend.getRequestCount()).isZero();
+
+    // A flagging rule flags; parts that are harmless together pass as they were written.
+    try (Response response = chat(client, partsMessage("card 4111 1111", " 1111 1111"))) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.FLAGGED);
+    String harmless = partsMessage("a fork", "bidden later", "project", "s falcon");
+    try (Response response = chat(client, harmless)) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+    backend.takeRequest();
+    assertThat(backend.takeRequest().getBody().utf8()).isEqualTo(harmless);
+  }
+
   @Test
   void aPromptTheGatewayCannotReadIsRefusedRatherThanSentUnchecked() throws Exception {
     // A body above maxParsedBodyBytes (here padded with white space after the messages) or one
