@@ -222,6 +222,42 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void callsAStageBeforeItRefusesAreCountedAndJudged() {
+    Anomalies anomalies = start(detection().action(AnomalyAction.FLAG));
+    warmUp("alice");
+
+    // 50 calls in one bucket, each refused by the allowance check (an output allowance above what
+    // the gateway governs) before the anomaly stage: a flood of refused calls.
+    CONSUMER.set("alice");
+    String invalid =
+        "{\"model\":\"gpt-4o\",\"max_tokens\":5000000000000,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    for (int i = 0; i < 50; i++) {
+      Admission admission =
+          gateway
+              .begin(
+                  new CallMatch(Operation.CHAT_COMPLETIONS, null), PostedRequest.of(URL, invalid))
+              .admit();
+      assertThat(admission.rejection().status()).isEqualTo(400);
+      clock.advance(Duration.ofMillis(200));
+    }
+
+    SignalReading requests = snapshot(anomalies, "alice").signals().get(AnomalySignal.REQUEST_RATE);
+    assertThat(requests.recent()).as("calls/min in the sliding window").isGreaterThan(250);
+    assertThat(transitionsOf("alice"))
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.to()).isEqualTo(ConsumerState.FLAGGED);
+              assertThat(t.finding().signal())
+                  .isIn(AnomalySignal.REQUEST_RATE, AnomalySignal.REJECTION_RATE);
+            });
+    assertThat(snapshot(anomalies, "alice").signals().get(AnomalySignal.REJECTION_RATE).recent())
+        .isGreaterThan(0.5);
+    assertThat(events).hasSize(30 + 50); // one event per call, as before
+  }
+
+  @Test
   void noOneIsJudgedDuringTheWarmUp() {
     Anomalies anomalies = start(detection().minSamples(10));
     warmUp("alice"); // six buckets: fewer than ten
