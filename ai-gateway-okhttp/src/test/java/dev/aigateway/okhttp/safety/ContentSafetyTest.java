@@ -557,6 +557,43 @@ class ContentSafetyTest {
   }
 
   @Test
+  void azureTextAnalysisRefusesAThresholdNoSeverityCanReach() throws Exception {
+    AzureTextAnalysis.Builder builder =
+        AzureTextAnalysis.builder(plain, checks.url("/").toString(), KEY);
+    // The service answers 0, 2, 4 or 6 here: a threshold of 7 would never flag anything.
+    assertThatThrownBy(() -> builder.threshold("Hate", 7))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("0 to 6")
+        .hasMessageContaining("Hate");
+    assertThatThrownBy(() -> builder.threshold("Hate", -1))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    // 6, the top of the scale, flags high severity and nothing below it.
+    checksAnswer(
+        request -> {
+          boolean high = tree(request.getBody().utf8()).path("text").textValue().contains("high");
+          return json(
+              "{\"blocklistsMatch\":[],\"categoriesAnalysis\":[{\"category\":\"Hate\","
+                  + "\"severity\":"
+                  + (high ? 6 : 4)
+                  + "}]}");
+        });
+    OkHttpClient client =
+        governed(
+            ContentSafety.builder()
+                .externalCheck(builder.threshold("Hate", 6).build(), SafetyAction.BLOCK));
+    try (Response response = chat(client, userMessage("a high text", ""))) {
+      assertThat(response.code()).isEqualTo(400);
+    }
+    assertThat(event().safety().category()).isEqualTo("Hate");
+    backend.enqueue(json(ANSWER));
+    try (Response response = chat(client, userMessage("a medium text", ""))) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(event().safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+  }
+
+  @Test
   void azureTextAnalysisPiecesNeverCutACharacterOrAWordInTwo() throws Exception {
     // A text above 10,000 characters goes in pieces. Cut at a fixed count, a piece could end in
     // half of an emoji (the request then cannot be written: the check fails, open by default) or
