@@ -30,6 +30,9 @@ public final class AnomalyStage implements CallStage {
   /** Whether this stage's admission ran: its own end then records the call. */
   private boolean reached;
 
+  /** The throttle this call took a request of, or null: given back if a later stage refuses it. */
+  private @Nullable Throttle took;
+
   private AnomalyStage(Exchange exchange, Anomalies anomalies) {
     this.exchange = exchange;
     this.anomalies = anomalies;
@@ -127,6 +130,7 @@ public final class AnomalyStage implements CallStage {
     } else {
       long wait = r.throttle().tryAcquire(now);
       if (wait == 0) {
+        took = r.throttle();
         return null;
       }
       // A debt can take longer to repay than the throttle lasts: it is reviewed at its end.
@@ -145,6 +149,9 @@ public final class AnomalyStage implements CallStage {
 
   @Override
   public void end() {
+    if (took != null && exchange.outcome() == CallOutcome.REJECTED) {
+      took.refund(); // refused after this stage (content safety, routing, limits): nothing used
+    }
     record(exchange, anomalies, refused);
   }
 

@@ -19,6 +19,7 @@ import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.testing.ManualClock;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -66,8 +67,12 @@ class AnomalyDetectionTest {
   }
 
   private Anomalies start(AnomalyDetection.Builder detection) {
+    return start(detection, AiGateway.builder());
+  }
+
+  private Anomalies start(AnomalyDetection.Builder detection, AiGateway.Builder builder) {
     gateway =
-        AiGateway.builder()
+        builder
             .clock(clock)
             .consumerKey(request -> CONSUMER.get())
             .listener(
@@ -307,6 +312,35 @@ class AnomalyDetectionTest {
         .satisfies(t -> assertThat(t.to()).isEqualTo(ConsumerState.THROTTLED))
         .satisfies(t -> assertThat(t.finding().signal()).isEqualTo(AnomalySignal.TOKEN_RATE));
     assertThat(usualBucket).isEqualTo(5);
+  }
+
+  @Test
+  void aCallALaterStageRefusesGivesItsThrottleRequestBack() {
+    start(
+        detection(),
+        AiGateway.builder().contentSafety(ContentSafety.builder().denyWords("forbidden")));
+    warmUp("alice");
+    bucketOf("alice", 40);
+    assertThat(transitionsOf("alice"))
+        .singleElement()
+        .satisfies(t -> assertThat(t.to()).isEqualTo(ConsumerState.THROTTLED));
+    clock.advance(BUCKET); // the throttle refills: five calls
+
+    CONSUMER.set("alice");
+    String refused =
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"say forbidden\"}]}";
+    for (int i = 0; i < 10; i++) {
+      Admission admission =
+          gateway
+              .begin(
+                  new CallMatch(Operation.CHAT_COMPLETIONS, null), PostedRequest.of(URL, refused))
+              .admit();
+      assertThat(admission.rejection().status())
+          .as("call %d: refused by content safety, not by the throttle", i)
+          .isEqualTo(400);
+    }
+
+    assertThat(status("alice")).isEqualTo(200); // the refused calls used nothing
   }
 
   @Test
