@@ -220,6 +220,7 @@ public final class AiGateway {
         Pipeline.of(
             pipeline(
                 TelemetryStage.of(listeners, promptLog, priceTable, backendPool != null),
+                AnomalyStage.witness(anomalies),
                 AccessStage.of(accessPolicy, b.callerResolver, backendPool),
                 AnomalyStage.of(anomalies),
                 SafetyStage.of(b.contentSafety),
@@ -245,16 +246,23 @@ public final class AiGateway {
   }
 
   /**
-   * The pipeline: telemetry (when configured), the allowance check, then the other configured
+   * The pipeline: telemetry (when configured), the witness of the calls the anomaly stage does not
+   * see (when anomaly detection is configured), the allowance check, then the other configured
    * stages in the order given (unconfigured ones are null). Empty when nothing is configured, so
    * calls pass through untouched.
    */
   private static List<CallStage.Factory> pipeline(
-      CallStage.@Nullable Factory telemetry, CallStage.@Nullable Factory... stages) {
-    List<CallStage.Factory> configured = new ArrayList<>(stages.length + 2);
+      CallStage.@Nullable Factory telemetry,
+      CallStage.@Nullable Factory witness,
+      CallStage.@Nullable Factory... stages) {
+    List<CallStage.Factory> configured = new ArrayList<>(stages.length + 3);
     if (telemetry != null) {
       configured.add(telemetry);
     }
+    if (witness != null) {
+      configured.add(witness);
+    }
+    int allowanceAt = configured.size();
     for (CallStage.Factory stage : stages) {
       if (stage != null) {
         configured.add(stage);
@@ -263,7 +271,7 @@ public final class AiGateway {
     if (configured.isEmpty()) {
       return List.of();
     }
-    configured.add(telemetry != null ? 1 : 0, AllowanceStage.FACTORY);
+    configured.add(allowanceAt, AllowanceStage.FACTORY);
     return List.copyOf(configured);
   }
 

@@ -15,7 +15,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The anomaly stage: before the call, checks its consumer's state (a normal consumer costs one map
  * lookup); a blocked consumer gets 403, a throttled one 429 beyond its lowered rate. When the call
- * ends, its usage and outcome feed the consumer's profile, which may change its state.
+ * ends, its usage and outcome feed the consumer's profile, which may change its state. A call that
+ * a stage before it refused (the allowance check, access control) never reaches it: the stage's
+ * {@linkplain #witness witness}, right inside telemetry, feeds such a call into the profile as a
+ * rejected one, so a consumer flooding the gateway with calls it refuses is seen.
  */
 public final class AnomalyStage implements CallStage {
 
@@ -23,6 +26,12 @@ public final class AnomalyStage implements CallStage {
   private final Anomalies anomalies;
   private @Nullable Restriction restriction;
   private boolean refused;
+
+  /** Whether this stage's admission ran: its own end then records the call. */
+  private boolean reached;
+
+  /** The throttle this call took a request of, or null: given back if a later stage refuses it. */
+  private @Nullable Throttle took;
 
   private AnomalyStage(Exchange exchange, Anomalies anomalies) {
     this.exchange = exchange;
@@ -48,8 +57,53 @@ public final class AnomalyStage implements CallStage {
     };
   }
 
+  /**
+   * The witness of the anomaly stage of a gateway with anomaly detection, or null when it has none:
+   * placed before every stage that may refuse a call ahead of the anomaly stage, its end records
+   * each call the anomaly stage never saw (as a rejected one, or a failed one when a stage failed),
+   * on the consumer the call had when it ended. It only ends.
+   */
+  public static CallStage.@Nullable Factory witness(@Nullable Anomalies anomalies) {
+    if (anomalies == null) {
+      return null;
+    }
+    return new CallStage.Factory() {
+      @Override
+      public CallStage begin(Exchange exchange) {
+        return new Witness(exchange, anomalies);
+      }
+
+      @Override
+      public int phases() {
+        return END;
+      }
+    };
+  }
+
+  /** Records a call the anomaly stage did not see. */
+  private static final class Witness implements CallStage {
+    private final Exchange exchange;
+    private final Anomalies anomalies;
+
+    Witness(Exchange exchange, Anomalies anomalies) {
+      this.exchange = exchange;
+      this.anomalies = anomalies;
+    }
+
+    @Override
+    public void end() {
+      for (CallStage stage : exchange.stages()) {
+        if (stage instanceof AnomalyStage anomaly && anomaly.reached) {
+          return; // its own end recorded the call
+        }
+      }
+      record(exchange, anomalies, false);
+    }
+  }
+
   @Override
   public @Nullable Admission admit() {
+    reached = true;
     Restriction r = anomalies.restriction(exchange.consumer());
     if (r == null) {
       return null; // the fast path: a normal consumer
@@ -76,6 +130,7 @@ public final class AnomalyStage implements CallStage {
     } else {
       long wait = r.throttle().tryAcquire(now);
       if (wait == 0) {
+        took = r.throttle();
         return null;
       }
       // A debt can take longer to repay than the throttle lasts: it is reviewed at its end.
@@ -94,6 +149,13 @@ public final class AnomalyStage implements CallStage {
 
   @Override
   public void end() {
+    if (took != null && exchange.outcome() == CallOutcome.REJECTED) {
+      took.refund(); // refused after this stage (content safety, routing, limits): nothing used
+    }
+    record(exchange, anomalies, refused);
+  }
+
+  private static void record(Exchange exchange, Anomalies anomalies, boolean refused) {
     CallOutcome outcome = exchange.outcome();
     Usage usage = exchange.usage();
     anomalies.record(

@@ -4,7 +4,8 @@ package dev.aigateway.core.anomaly;
  * A throttled consumer's local allowance: a request bucket and a token bucket, each refilled
  * continuously at the consumer's baseline rate times the throttle factor and holding one time
  * bucket's worth. A call takes one request and needs a token balance above zero; its actual tokens
- * are charged when it ends (the balance may go below zero, and the debt delays later calls).
+ * are charged when it ends (the balance may go below zero, and the debt delays later calls). A call
+ * that a stage after the anomaly stage refuses gets its request back.
  */
 final class Throttle {
 
@@ -43,6 +44,11 @@ final class Throttle {
     double waitTokens = tokensLeft ? 0 : (Math.nextUp(-tokens)) / tokensPerMilli;
     double wait = Math.max(waitRequests, waitTokens);
     return wait >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, (long) Math.ceil(wait));
+  }
+
+  /** Gives back the request of an admitted call that a later stage refused: it used nothing. */
+  synchronized void refund() {
+    requests = Math.min(requestCapacity, requests + 1);
   }
 
   /** Charges an admitted call's tokens. */

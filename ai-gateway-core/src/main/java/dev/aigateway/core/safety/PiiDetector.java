@@ -32,6 +32,11 @@ import java.util.regex.Pattern;
  *       are too often something else to be taken for one.
  * </ul>
  *
+ * <p>The built-in detectors read a character a model reads as an ASCII one as that character: a
+ * full-width digit, letter, {@code @}, {@code +} or dash, another script's decimal digit, a Unicode
+ * dash or space between groups ({@code ４１１１ １１１１ １１１１ １１１１} is a card number); what they find is
+ * where it is in the text. A {@link #custom} detector's pattern sees the text as written.
+ *
  * <p>Immutable and thread-safe.
  */
 public abstract class PiiDetector {

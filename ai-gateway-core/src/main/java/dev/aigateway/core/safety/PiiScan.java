@@ -56,8 +56,25 @@ final class PiiScan {
     out.add(start, end, KINDS[slot], tags[slot]);
   }
 
-  /** Adds what the enabled detectors find in {@code t}, each detector's spans in order. */
+  /**
+   * Adds what the enabled detectors find in {@code t}, each detector's spans in order. A text that
+   * holds characters a model reads as ASCII ones (see {@link #readsAs}: full-width forms, other
+   * scripts' digits, Unicode dashes and spaces) is scanned as it reads: such characters are taken
+   * for their ASCII forms, one for one, so every span is where it is in {@code t}.
+   */
   void find(String t, Spans out) {
+    int mark = out.size();
+    if (!scan(t, out, true)) {
+      out.truncate(mark); // what the first pass found before such a character is found again
+      scan(asRead(t), out, false);
+    }
+  }
+
+  /**
+   * The scan itself; with {@code stopAtForms}, returns false as soon as it meets a character {@link
+   * #readsAs} another (the text must then be scanned {@linkplain #asRead as read}).
+   */
+  private boolean scan(String t, Spans out, boolean stopAtForms) {
     int n = t.length();
     int emailFrom = from(EMAIL);
     int phoneFrom = from(PHONE);
@@ -68,7 +85,16 @@ final class PiiScan {
     for (int i = 0; i < n; i++) {
       char c = t.charAt(i);
       if (c >= 'a') { // lower-case letters and everything above: no detector starts here
-        afterAlnum = c <= 'z' || (c >= 0x80 && Character.isLetter(c));
+        if (c <= 'z') {
+          afterAlnum = true;
+        } else if (c >= 0x80) {
+          if (stopAtForms && readsAs(c) != c) {
+            return false;
+          }
+          afterAlnum = Character.isLetter(c);
+        } else {
+          afterAlnum = false; // { | } ~ DEL
+        }
         continue;
       }
       if (c <= ' ') {
@@ -131,6 +157,37 @@ final class PiiScan {
       }
       afterAlnum = false;
     }
+    return true;
+  }
+
+  /**
+   * The ASCII character a model reads {@code c} as, or {@code c} itself: a full-width form (U+FF01
+   * to U+FF5E) as its ASCII character, a decimal digit of another script ({@code ０}, {@code ٣}) as
+   * its ASCII digit, a Unicode dash ({@code ‐}, {@code –}) as {@code -}, and a Unicode space (a
+   * no-break space, an ideographic space) as a space.
+   */
+  static char readsAs(char c) {
+    if (c < 0xA0) {
+      return c;
+    }
+    if (c >= '\uFF01' && c <= '\uFF5E') {
+      return (char) (c - 0xFEE0);
+    }
+    return switch (Character.getType(c)) {
+      case Character.DECIMAL_DIGIT_NUMBER -> (char) ('0' + Character.digit(c, 10));
+      case Character.DASH_PUNCTUATION -> '-';
+      case Character.SPACE_SEPARATOR -> ' ';
+      default -> c;
+    };
+  }
+
+  /** {@code t} with every character replaced by the one a model reads it as ({@link #readsAs}). */
+  static String asRead(String t) {
+    char[] chars = t.toCharArray();
+    for (int i = 0; i < chars.length; i++) {
+      chars[i] = readsAs(chars[i]);
+    }
+    return new String(chars);
   }
 
   // ---- character classes

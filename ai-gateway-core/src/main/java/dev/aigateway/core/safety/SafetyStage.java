@@ -48,6 +48,9 @@ public final class SafetyStage implements CallStage {
   /** The error type of a call whose answer was stopped. */
   static final String ANSWER_BLOCKED = "content_blocked";
 
+  /** How a message's text parts are joined to be read as one: directly, and by a line break. */
+  private static final String[] PART_JOINS = {"", "\n"};
+
   private final Exchange exchange;
   private final ContentSafety safety;
   private final Spans spans = new Spans();
@@ -132,6 +135,10 @@ public final class SafetyStage implements CallStage {
           }
         }
       }
+      Admission split = acrossParts(request);
+      if (split != null) {
+        return split;
+      }
       if (redact) {
         byte[] body = PromptTexts.redact(request.rawBody(), this::redacted);
         WireRequest rewritten = body == null ? null : format.withBody(request, body);
@@ -161,6 +168,75 @@ public final class SafetyStage implements CallStage {
       }
     }
     return null;
+  }
+
+  /**
+   * Applies the text rules to what a message's text parts hold only together (a model reads them as
+   * one text): each message of two or more parts is scanned with its parts joined directly and by a
+   * line break, and a match that takes in text of two parts counts. A blocking rule blocks; a
+   * flagging one flags; a redacting one blocks (check {@code redaction}): the data cannot be masked
+   * in either part alone, and is never sent. Matches inside one part were acted on already.
+   */
+  private @Nullable Admission acrossParts(WireRequest request) {
+    List<List<String>> messages = request.format().promptTextParts(request);
+    if (messages.isEmpty()) {
+      return null;
+    }
+    List<TextRule> rules = safety.rules();
+    StringBuilder joined = new StringBuilder();
+    for (List<String> parts : messages) {
+      int[] ends = new int[parts.size() - 1];
+      for (String separator : PART_JOINS) {
+        joined.setLength(0);
+        for (int p = 0; p < parts.size(); p++) {
+          if (p > 0) {
+            ends[p - 1] = joined.length();
+            joined.append(separator);
+          }
+          joined.append(parts.get(p));
+        }
+        spans.clear();
+        safety.scan().find(joined.toString(), spans);
+        for (int r = 0; r < rules.size() && spans.size() > 0; r++) {
+          int found = firstAcross(r, ends, separator.length());
+          if (found < 0) {
+            continue;
+          }
+          TextRule rule = rules.get(r);
+          String kind = spans.kind(found);
+          switch (rule.action()) {
+            case BLOCK -> {
+              redactRefused(request);
+              return block(rule.check(), kind, Map.of("filtered", true, "detected", true));
+            }
+            case REDACT -> {
+              redactRefused(request);
+              return block("redaction", kind, Map.of("filtered", true));
+            }
+            case FLAG -> note(SafetyOutcome.FLAGGED, rule.check(), kind);
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The first span of rule {@code r} that takes in text on both sides of one of the parts' {@code
+   * ends} (each followed by a separator of {@code gap} characters), or -1.
+   */
+  private int firstAcross(int r, int[] ends, int gap) {
+    for (int i = 0; i < spans.size(); i++) {
+      if (spans.tag(i) != r) {
+        continue;
+      }
+      for (int end : ends) {
+        if (spans.start(i) < end && spans.end(i) > end + gap) {
+          return i;
+        }
+      }
+    }
+    return -1;
   }
 
   /**

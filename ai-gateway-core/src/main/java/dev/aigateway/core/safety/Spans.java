@@ -74,6 +74,14 @@ final class Spans {
     return -1;
   }
 
+  /** Drops the spans added after the first {@code size}. */
+  void truncate(int size) {
+    if (size < 0 || size > this.size) {
+      throw new IllegalArgumentException("cannot truncate " + this.size + " spans to " + size);
+    }
+    this.size = size;
+  }
+
   void clear() {
     size = 0;
     tag = 0;

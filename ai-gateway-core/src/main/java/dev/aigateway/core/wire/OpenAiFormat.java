@@ -328,6 +328,13 @@ abstract class OpenAiFormat implements WireFormat {
   }
 
   @Override
+  public final List<List<String>> promptTextParts(WireRequest request) {
+    return request.bodyUnderstood() && request.body() != null
+        ? PromptTexts.parts(request.body())
+        : List.of();
+  }
+
+  @Override
   public final boolean readsPromptTexts() {
     return true;
   }

@@ -69,6 +69,39 @@ public final class PromptTexts {
   }
 
   /**
+   * The text parts of each message (a chat message's or a Responses API input item's {@code
+   * content} array) that has two or more, in order: the texts a model reads as one. A part is a
+   * string element or an object's {@code text} string; other parts (images, files) are skipped.
+   */
+  public static List<List<String>> parts(ObjectNode body) {
+    List<List<String>> runs = List.of();
+    for (String field : List.of("messages", "input")) {
+      JsonNode items = body.get(field);
+      if (items == null || !items.isArray()) {
+        continue;
+      }
+      for (JsonNode item : items) {
+        JsonNode content = item.isObject() ? item.get("content") : null;
+        if (content == null || !content.isArray() || content.size() < 2) {
+          continue;
+        }
+        List<String> texts = new ArrayList<>(content.size());
+        for (JsonNode part : content) {
+          JsonNode text = part.isObject() ? part.get("text") : part;
+          if (text != null && text.isTextual()) {
+            texts.add(text.textValue());
+          }
+        }
+        if (texts.size() >= 2) {
+          runs = runs.isEmpty() ? new ArrayList<>() : runs;
+          runs.add(texts);
+        }
+      }
+    }
+    return runs;
+  }
+
+  /**
    * The number of messages (chat {@code messages}, or the items of an {@code input} array); 1 for a
    * prompt or input given as one string, 0 when there are none.
    */

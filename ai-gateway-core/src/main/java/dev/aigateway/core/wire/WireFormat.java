@@ -258,6 +258,17 @@ public interface WireFormat {
   }
 
   /**
+   * The texts of each message whose content this format's request gives as two or more text parts
+   * (of {@link #promptTexts}), per message in order: a model reads a message's parts as one text,
+   * so content safety also looks for what the parts hold only together (a word split between two of
+   * them). Empty when no message has several text parts, the body is not understood, or the format
+   * does not say.
+   */
+  default List<List<String>> promptTextParts(WireRequest request) {
+    return List.of();
+  }
+
+  /**
    * Whether {@link #promptTexts} reads this format's prompts: then a body the format could not read
    * ({@link WireRequest#bodyUnderstood()} false: above the parse bound, or not one JSON object)
    * holds texts no check has seen, and content safety does not send it as if it had passed.

@@ -19,6 +19,7 @@ import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.PostedRequest;
 import dev.aigateway.core.adapter.Rejection;
+import dev.aigateway.core.safety.ContentSafety;
 import dev.aigateway.testing.ManualClock;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -66,8 +67,12 @@ class AnomalyDetectionTest {
   }
 
   private Anomalies start(AnomalyDetection.Builder detection) {
+    return start(detection, AiGateway.builder());
+  }
+
+  private Anomalies start(AnomalyDetection.Builder detection, AiGateway.Builder builder) {
     gateway =
-        AiGateway.builder()
+        builder
             .clock(clock)
             .consumerKey(request -> CONSUMER.get())
             .listener(
@@ -222,6 +227,42 @@ class AnomalyDetectionTest {
   }
 
   @Test
+  void callsAStageBeforeItRefusesAreCountedAndJudged() {
+    Anomalies anomalies = start(detection().action(AnomalyAction.FLAG));
+    warmUp("alice");
+
+    // 50 calls in one bucket, each refused by the allowance check (an output allowance above what
+    // the gateway governs) before the anomaly stage: a flood of refused calls.
+    CONSUMER.set("alice");
+    String invalid =
+        "{\"model\":\"gpt-4o\",\"max_tokens\":5000000000000,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    for (int i = 0; i < 50; i++) {
+      Admission admission =
+          gateway
+              .begin(
+                  new CallMatch(Operation.CHAT_COMPLETIONS, null), PostedRequest.of(URL, invalid))
+              .admit();
+      assertThat(admission.rejection().status()).isEqualTo(400);
+      clock.advance(Duration.ofMillis(200));
+    }
+
+    SignalReading requests = snapshot(anomalies, "alice").signals().get(AnomalySignal.REQUEST_RATE);
+    assertThat(requests.recent()).as("calls/min in the sliding window").isGreaterThan(250);
+    assertThat(transitionsOf("alice"))
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.to()).isEqualTo(ConsumerState.FLAGGED);
+              assertThat(t.finding().signal())
+                  .isIn(AnomalySignal.REQUEST_RATE, AnomalySignal.REJECTION_RATE);
+            });
+    assertThat(snapshot(anomalies, "alice").signals().get(AnomalySignal.REJECTION_RATE).recent())
+        .isGreaterThan(0.5);
+    assertThat(events).hasSize(30 + 50); // one event per call, as before
+  }
+
+  @Test
   void noOneIsJudgedDuringTheWarmUp() {
     Anomalies anomalies = start(detection().minSamples(10));
     warmUp("alice"); // six buckets: fewer than ten
@@ -271,6 +312,35 @@ class AnomalyDetectionTest {
         .satisfies(t -> assertThat(t.to()).isEqualTo(ConsumerState.THROTTLED))
         .satisfies(t -> assertThat(t.finding().signal()).isEqualTo(AnomalySignal.TOKEN_RATE));
     assertThat(usualBucket).isEqualTo(5);
+  }
+
+  @Test
+  void aCallALaterStageRefusesGivesItsThrottleRequestBack() {
+    start(
+        detection(),
+        AiGateway.builder().contentSafety(ContentSafety.builder().denyWords("forbidden")));
+    warmUp("alice");
+    bucketOf("alice", 40);
+    assertThat(transitionsOf("alice"))
+        .singleElement()
+        .satisfies(t -> assertThat(t.to()).isEqualTo(ConsumerState.THROTTLED));
+    clock.advance(BUCKET); // the throttle refills: five calls
+
+    CONSUMER.set("alice");
+    String refused =
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"say forbidden\"}]}";
+    for (int i = 0; i < 10; i++) {
+      Admission admission =
+          gateway
+              .begin(
+                  new CallMatch(Operation.CHAT_COMPLETIONS, null), PostedRequest.of(URL, refused))
+              .admit();
+      assertThat(admission.rejection().status())
+          .as("call %d: refused by content safety, not by the throttle", i)
+          .isEqualTo(400);
+    }
+
+    assertThat(status("alice")).isEqualTo(200); // the refused calls used nothing
   }
 
   @Test

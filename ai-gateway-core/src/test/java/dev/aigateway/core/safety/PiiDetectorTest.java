@@ -98,6 +98,29 @@ class PiiDetectorTest {
   }
 
   @Test
+  void digitsAndSeparatorsAModelReadsAsAsciiOnesAreFoundWhereTheyAre() {
+    // Full-width digits and dashes, as an IME types them.
+    String card =
+        "card \uFF14\uFF11\uFF11\uFF11 \uFF11\uFF11\uFF11\uFF11"
+            + " \uFF11\uFF11\uFF11\uFF11 \uFF11\uFF11\uFF11\uFF11 exp";
+    assertThat(found(PiiDetector.cardNumber(), card))
+        .containsExactly(card.substring(5, card.length() - 4));
+    String phone =
+        "call \uFF14\uFF11\uFF15\uFF0D\uFF15\uFF15\uFF15\uFF0D" + "\uFF10\uFF11\uFF13\uFF12 now";
+    assertThat(found(PiiDetector.phone(), phone)).containsExactly(phone.substring(5, 17));
+    String ssn = "ssn \uFF11\uFF12\uFF13\uFF0D\uFF14\uFF15\uFF0D\uFF16\uFF17\uFF18\uFF19.";
+    assertThat(found(PiiDetector.usSsn(), ssn)).containsExactly(ssn.substring(4, 15));
+    // Arabic-Indic digits, a no-break space and a Unicode hyphen between groups.
+    String arabic = "\u0664\u0661\u0661\u0661\u00A01111\u20101111 1111";
+    assertThat(found(PiiDetector.cardNumber(), arabic)).containsExactly(arabic);
+    // An ASCII number before a full-width one is found once, where it is.
+    String both = "123-45-6789 and \uFF11\uFF12\uFF13-45-6789";
+    assertThat(found(PiiDetector.usSsn(), both)).containsExactly("123-45-6789", both.substring(16));
+    // Full-width letters around digits are still letters: no token starts inside a word.
+    assertThat(found(PiiDetector.usSsn(), "\uFF41123-45-6789")).isEmpty();
+  }
+
+  @Test
   void customDetectorsFindEveryMatch() {
     PiiDetector employee = PiiDetector.custom("EMPLOYEE_ID", Pattern.compile("\\bEMP-\\d{6}\\b"));
     assertThat(found(employee, "EMP-123456 and EMP-654321, not EMP-12")).hasSize(2);

@@ -237,11 +237,23 @@ public final class AzureTextAnalysis implements ContentCheck {
       return this;
     }
 
-    /** The severity (0, 2, 4 or 6) from which {@code category} flags. */
+    /**
+     * The severity from which {@code category} flags, on the scale the service answers with here
+     * ({@code FourSeverityLevels}: 0 safe, 2 low, 4 medium, 6 high): 6 flags high only, 2 low and
+     * above, 0 every text. An odd value flags from the next level up. Above 6 no answer could ever
+     * reach it, so it is refused rather than silently turning the category off.
+     *
+     * @throws IllegalArgumentException when {@code severity} is not 0 to 6
+     */
     public Builder threshold(String category, int severity) {
-      if (severity < 0 || severity > 7) {
+      if (severity < 0 || severity > 6) {
         throw new IllegalArgumentException(
-            "a severity threshold is 0 to 7, not " + severity + " (for " + category + ")");
+            "a severity threshold is 0 to 6 (the service answers 0, 2, 4 or 6: 6 flags high"
+                + " only), not "
+                + severity
+                + " (for "
+                + category
+                + ")");
       }
       thresholds.put(Objects.requireNonNull(category, "category"), severity);
       return this;
