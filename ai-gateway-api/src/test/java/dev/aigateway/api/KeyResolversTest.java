@@ -100,6 +100,43 @@ class KeyResolversTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  // ---------------------------------------------------------------- cookie
+
+  @Test
+  void cookieIsAFingerprintOfTheCookiesValueNeverTheValue() throws Exception {
+    String session = "s%3Asession-SECRET-0123456789.abcdef";
+    String expected =
+        "cookie-"
+            + HexFormat.of()
+                .formatHex(
+                    MessageDigest.getInstance("SHA-256")
+                        .digest(session.getBytes(StandardCharsets.UTF_8)))
+                .substring(0, 12);
+
+    String key =
+        KeyResolvers.cookie("sid")
+            .resolve(request().header("Cookie", "theme=dark; sid=" + session + "; lang=en"));
+
+    assertThat(key).isEqualTo(expected).doesNotContain("SECRET");
+    assertThat(KeyResolvers.cookie("sid").resolve(request().header("Cookie", "sid=" + session)))
+        .as("the same session keeps its key (sticky routing, limits)")
+        .isEqualTo(expected);
+    assertThat(KeyResolvers.cookie("sid").resolve(request().header("Cookie", "sid=other")))
+        .isNotEqualTo(expected)
+        .startsWith("cookie-");
+  }
+
+  @ParameterizedTest(name = "''{0}''")
+  @ValueSource(strings = {"theme=dark", "sid=", "sid=  ; a=b", "xsid=abc"})
+  void aMissingOrEmptyCookieResolvesToNull(String cookies) {
+    assertThat(KeyResolvers.cookie("sid").resolve(request().header("Cookie", cookies))).isNull();
+  }
+
+  @Test
+  void cookieResolverNamesItsCookieOnly() {
+    assertThat(KeyResolvers.cookie("sid").toString()).isEqualTo("cookie(sid)");
+  }
+
   // ---------------------------------------------------------------- apiKey
 
   @Test
