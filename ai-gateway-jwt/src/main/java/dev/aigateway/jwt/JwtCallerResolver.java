@@ -3,8 +3,14 @@ package dev.aigateway.jwt;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
+import com.nimbusds.jose.jwk.source.JWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
+import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -76,8 +82,9 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe.
  *
  * <p>Built on Nimbus JOSE + JWT, the most used JOSE library on the JVM, maintained since 2012: its
- * processor does the signature, algorithm and claims checks, and its JWK source the fetching,
- * caching and rate-limited refetching.
+ * processor does the signature, algorithm and claims checks, and its JWK source the fetching and
+ * caching; the refetch limit is the resolver's own (Nimbus's lets two fetches through per
+ * interval).
  */
 public final class JwtCallerResolver implements CallerResolver {
 
@@ -122,10 +129,13 @@ public final class JwtCallerResolver implements CallerResolver {
     }
     int timeout = Math.toIntExact(b.jwksTimeout.toMillis());
     JWKSource<SecurityContext> keys =
-        JWKSourceBuilder.create(url, new KeySetRetriever(timeout))
+        JWKSourceBuilder.create(
+                new OneFetchPerInterval(
+                    new URLBasedJWKSetSource<>(url, new KeySetRetriever(timeout)),
+                    b.jwksRefetchInterval.toMillis()))
             .cache(b.jwksCacheTtl.toMillis(), timeout)
             .refreshAheadCache(false)
-            .rateLimited(b.jwksRefetchInterval.toMillis())
+            .rateLimited(false)
             .retrying(false)
             .outageTolerant(false)
             .build();
@@ -282,6 +292,51 @@ public final class JwtCallerResolver implements CallerResolver {
   @Override
   public String toString() {
     return description;
+  }
+
+  /**
+   * The key set's fetches, the first and then at most one per interval (Nimbus's own rate limit
+   * lets two through in each interval): a fetch asked for sooner, as a token with an unknown key id
+   * asks for one, fails at once, and the token is refused. Below the cache, so only fetches count,
+   * not the tokens the cached set verifies; the cache's fetch when its set expires comes a time to
+   * live (longer than the interval) after the last fetch that succeeded, so it is never held back.
+   */
+  private static final class OneFetchPerInterval implements JWKSetSource<SecurityContext> {
+    private final JWKSetSource<SecurityContext> source;
+    private final long intervalMillis;
+
+    /** When the last fetch after the first started; none yet while {@link #fetched} is false. */
+    private long lastFetch;
+
+    private boolean fetched;
+    private boolean refetched;
+
+    OneFetchPerInterval(JWKSetSource<SecurityContext> source, long intervalMillis) {
+      this.source = source;
+      this.intervalMillis = intervalMillis;
+    }
+
+    @Override
+    public JWKSet getJWKSet(
+        JWKSetCacheRefreshEvaluator refresh, long currentTime, SecurityContext context)
+        throws KeySourceException {
+      synchronized (this) {
+        if (!fetched) {
+          fetched = true; // the first fetch: a rotation right after it may still refetch
+        } else if (refetched && currentTime - lastFetch < intervalMillis) {
+          throw new RateLimitReachedException();
+        } else {
+          refetched = true;
+          lastFetch = currentTime;
+        }
+      }
+      return source.getJWKSet(refresh, currentTime, context);
+    }
+
+    @Override
+    public void close() throws IOException {
+      source.close();
+    }
   }
 
   /**

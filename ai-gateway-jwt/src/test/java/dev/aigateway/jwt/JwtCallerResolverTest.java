@@ -316,6 +316,38 @@ class JwtCallerResolverTest {
   }
 
   @Test
+  void aFloodOfUnknownKeyIdsRefetchesOnceInANewIntervalNotTwice() throws Exception {
+    // Real time: the interval is judged on the wall clock. The wait only lets one interval pass;
+    // every later call comes well within the next one.
+    Duration interval = Duration.ofSeconds(2);
+    JwtCallerResolver resolver =
+        JwtCallerResolver.builder(issuer.jwksUrl())
+            .issuer(Issuer.ISSUER)
+            .audience(Issuer.AUDIENCE)
+            .jwksCacheTtl(Duration.ofHours(1))
+            .jwksRefetchInterval(interval)
+            .build();
+    JWTClaimsSet valid = Issuer.validClaims(Instant.now()).build();
+    assertThat(resolver.resolve(Headers.bearer(Issuer.sign(rsa, valid))).isRefused()).isFalse();
+    assertThat(issuer.fetches()).isEqualTo(1);
+    List<String> madeUp = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      madeUp.add(Issuer.sign(new RSAKey.Builder(rsa).keyID("made-up-" + i).build(), valid));
+    }
+
+    Thread.sleep(interval.toMillis() + 200);
+    long start = System.nanoTime();
+    for (String token : madeUp) {
+      assertThat(resolver.resolve(Headers.bearer(token)).isRefused()).isTrue();
+    }
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(interval);
+    assertThat(issuer.fetches())
+        .as("the first fetch, then one refetch for the interval the flood came in")
+        .isEqualTo(2);
+  }
+
+  @Test
   void strippingTheTokenMakesItsHeaderAGatewayHeader() {
     assertThat(resolver().build().gatewayHeaders()).isEmpty();
     assertThat(resolver().stripToken(true).build().gatewayHeaders())
