@@ -181,6 +181,10 @@ public final class JwtCallerResolver implements CallerResolver {
   /**
    * A builder for tokens whose keys the issuer publishes at {@code jwksUrl}. The issuer and at
    * least one audience must be set too.
+   *
+   * @throws IllegalArgumentException when {@code jwksUrl} is not an absolute https URL, or http to
+   *     a loopback address: a key set fetched over plain HTTP could be replaced on the way by one
+   *     that verifies anyone's tokens
    */
   public static Builder builder(URI jwksUrl) {
     return new Builder(Objects.requireNonNull(jwksUrl, "jwksUrl"));
@@ -408,7 +412,32 @@ public final class JwtCallerResolver implements CallerResolver {
         throw new IllegalArgumentException(
             "the JWKS URL must be absolute but was " + SafeUrls.withoutSecrets(jwksUrl.toString()));
       }
+      String scheme = jwksUrl.getScheme().toLowerCase(Locale.ROOT);
+      boolean loopbackHttp =
+          scheme.equals("http") && jwksUrl.getHost() != null && isLoopback(jwksUrl.getHost());
+      if (!(scheme.equals("https") && jwksUrl.getHost() != null) && !loopbackHttp) {
+        // Over plain HTTP, whoever is on the way could publish keys and sign tokens for anyone.
+        throw new IllegalArgumentException(
+            "the JWKS URL must use https (http only to a loopback address) but was "
+                + SafeUrls.withoutSecrets(jwksUrl.toString()));
+      }
       this.jwksUrl = jwksUrl;
+    }
+
+    /** Whether a host is a loopback address, by name or literal, without a DNS lookup. */
+    private static boolean isLoopback(String host) {
+      String h = host.toLowerCase(Locale.ROOT);
+      if (h.equals("localhost") || h.endsWith(".localhost")) {
+        return true;
+      }
+      if (!(h.matches("[0-9.]+") || h.startsWith("["))) {
+        return false; // a name: not resolved here
+      }
+      try {
+        return java.net.InetAddress.getByName(h).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
     }
 
     /** The issuer ({@code iss}) every token must name; required. */

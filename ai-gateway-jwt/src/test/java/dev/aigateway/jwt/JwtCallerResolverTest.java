@@ -9,6 +9,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.aigateway.api.Caller;
 import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.Operation;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -345,6 +346,38 @@ class JwtCallerResolverTest {
     assertThat(issuer.fetches())
         .as("the first fetch, then one refetch for the interval the flood came in")
         .isEqualTo(2);
+  }
+
+  @Test
+  void aKeySetOverPlainHttpIsRefusedUnlessOnLoopback() {
+    // Whoever sits on the path of a plain-HTTP key set can publish keys of their own and so sign
+    // tokens for any caller.
+    for (String url :
+        List.of(
+            "http://login.example.com/jwks.json",
+            "HTTP://10.0.0.5:8080/realms/x/certs?sig=url-SECRET",
+            "file:/etc/jwks.json",
+            "ftp://login.example.com/jwks.json")) {
+      assertThatThrownBy(() -> JwtCallerResolver.builder(URI.create(url)))
+          .as(url)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("https")
+          .hasMessageNotContaining("url-SECRET");
+    }
+    for (String url :
+        List.of(
+            "https://login.example.com/jwks.json",
+            "http://localhost:8080/jwks.json",
+            "http://127.0.0.1:8080/jwks.json",
+            "http://[::1]:8080/jwks.json")) {
+      assertThat(
+              JwtCallerResolver.builder(URI.create(url))
+                  .issuer(Issuer.ISSUER)
+                  .audience(Issuer.AUDIENCE)
+                  .build())
+          .as(url)
+          .isNotNull();
+    }
   }
 
   @Test
