@@ -64,11 +64,12 @@ public final class KeyResolvers {
           "header 'Cookie' would be removed from the call and reported whole as a key; use"
               + " KeyResolvers.cookie(name) to key calls by one cookie");
     }
-    Set<String> headers = Set.of(name.toLowerCase(Locale.ROOT));
+    Set<String> headers = Set.of(lowerCase);
+    String trimmed = name.trim();
     return new KeyResolver() {
       @Override
       public @Nullable String resolve(LlmRequest request) {
-        String value = request.header(name);
+        String value = request.header(trimmed);
         return value == null || value.isBlank() ? null : value.trim();
       }
 
@@ -79,7 +80,7 @@ public final class KeyResolvers {
 
       @Override
       public String toString() {
-        return "header(" + name + ")";
+        return "header(" + trimmed + ")";
       }
     };
   }

@@ -53,6 +53,15 @@ class KeyResolversTest {
     assertThat(resolver.gatewayHeaders()).containsExactly("x-consumer-id");
   }
 
+  @Test
+  void aHeaderNameWithSurroundingBlanksReadsAndRemovesTheHeaderItNames() {
+    // The name is checked trimmed (" Authorization " is refused), so it is used trimmed too.
+    KeyResolver resolver = KeyResolvers.header(" X-Consumer-Id ");
+
+    assertThat(resolver.resolve(request().header("x-consumer-id", "team-a"))).isEqualTo("team-a");
+    assertThat(resolver.gatewayHeaders()).containsExactly("x-consumer-id");
+  }
+
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"", "  "})
   void blankHeaderNameIsRejected(String name) {
