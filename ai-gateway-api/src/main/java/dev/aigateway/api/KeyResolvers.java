@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * KeyResolvers.header("x-consumer-id")              // a header the app sets; removed before sending
  * KeyResolvers.apiKey()                             // a fingerprint of the call's API key
+ * KeyResolvers.cookie("sid")                        // a fingerprint of one cookie's value
  * KeyResolvers.tag(Tenant.class, Tenant::id)        // a tag the app put on the OkHttp request
  * }</pre>
  */
@@ -63,11 +64,12 @@ public final class KeyResolvers {
           "header 'Cookie' would be removed from the call and reported whole as a key; use"
               + " KeyResolvers.cookie(name) to key calls by one cookie");
     }
-    Set<String> headers = Set.of(name.toLowerCase(Locale.ROOT));
+    Set<String> headers = Set.of(lowerCase);
+    String trimmed = name.trim();
     return new KeyResolver() {
       @Override
       public @Nullable String resolve(LlmRequest request) {
-        String value = request.header(name);
+        String value = request.header(trimmed);
         return value == null || value.isBlank() ? null : value.trim();
       }
 
@@ -78,30 +80,43 @@ public final class KeyResolvers {
 
       @Override
       public String toString() {
-        return "header(" + name + ")";
+        return "header(" + trimmed + ")";
       }
     };
   }
 
   /**
-   * The value of a cookie in the request's {@code Cookie} header, for example a web session id. The
-   * cookie header is not removed (it may carry other cookies).
+   * A fingerprint of a cookie in the request's {@code Cookie} header, for example a web session id:
+   * {@code cookie-} followed by the first 12 hex digits of the SHA-256 of its value. A cookie is
+   * often a credential (a session id lets whoever has it act as the user), and keys are reported
+   * (events, metrics, the ledger, logs) and may name counters in a shared store, so the value
+   * itself never becomes the key; the same value always gives the same key, so limits and sticky
+   * routing per session hold. No key when the cookie is absent or empty. The cookie header is not
+   * removed (it may carry other cookies).
    */
   public static KeyResolver cookie(String name) {
     requireText(name, "cookie name");
-    return request -> {
-      String cookies = request.header("cookie");
-      if (cookies == null) {
+    return new KeyResolver() {
+      @Override
+      public @Nullable String resolve(LlmRequest request) {
+        String cookies = request.header("cookie");
+        if (cookies == null) {
+          return null;
+        }
+        for (String pair : cookies.split(";")) {
+          int eq = pair.indexOf('=');
+          if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
+            String value = pair.substring(eq + 1).trim();
+            return value.isEmpty() ? null : fingerprint("cookie-", value);
+          }
+        }
         return null;
       }
-      for (String pair : cookies.split(";")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
-          String value = pair.substring(eq + 1).trim();
-          return value.isEmpty() ? null : value;
-        }
+
+      @Override
+      public String toString() {
+        return "cookie(" + name + ")";
       }
-      return null;
     };
   }
 
@@ -154,10 +169,15 @@ public final class KeyResolvers {
   }
 
   static String fingerprint(String secret) {
+    return fingerprint("key-", secret);
+  }
+
+  /** {@code prefix} and the first 12 hex digits of the SHA-256 of {@code secret}. */
+  private static String fingerprint(String prefix, String secret) {
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-      return "key-" + HexFormat.of().formatHex(digest, 0, 6);
+      return prefix + HexFormat.of().formatHex(digest, 0, 6);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every Java platform", e);
     }

@@ -53,6 +53,15 @@ class KeyResolversTest {
     assertThat(resolver.gatewayHeaders()).containsExactly("x-consumer-id");
   }
 
+  @Test
+  void aHeaderNameWithSurroundingBlanksReadsAndRemovesTheHeaderItNames() {
+    // The name is checked trimmed (" Authorization " is refused), so it is used trimmed too.
+    KeyResolver resolver = KeyResolvers.header(" X-Consumer-Id ");
+
+    assertThat(resolver.resolve(request().header("x-consumer-id", "team-a"))).isEqualTo("team-a");
+    assertThat(resolver.gatewayHeaders()).containsExactly("x-consumer-id");
+  }
+
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"", "  "})
   void blankHeaderNameIsRejected(String name) {
@@ -98,6 +107,43 @@ class KeyResolversTest {
   void nullHeaderNameIsRejected() {
     assertThatThrownBy(() -> KeyResolvers.header(null))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  // ---------------------------------------------------------------- cookie
+
+  @Test
+  void cookieIsAFingerprintOfTheCookiesValueNeverTheValue() throws Exception {
+    String session = "s%3Asession-SECRET-0123456789.abcdef";
+    String expected =
+        "cookie-"
+            + HexFormat.of()
+                .formatHex(
+                    MessageDigest.getInstance("SHA-256")
+                        .digest(session.getBytes(StandardCharsets.UTF_8)))
+                .substring(0, 12);
+
+    String key =
+        KeyResolvers.cookie("sid")
+            .resolve(request().header("Cookie", "theme=dark; sid=" + session + "; lang=en"));
+
+    assertThat(key).isEqualTo(expected).doesNotContain("SECRET");
+    assertThat(KeyResolvers.cookie("sid").resolve(request().header("Cookie", "sid=" + session)))
+        .as("the same session keeps its key (sticky routing, limits)")
+        .isEqualTo(expected);
+    assertThat(KeyResolvers.cookie("sid").resolve(request().header("Cookie", "sid=other")))
+        .isNotEqualTo(expected)
+        .startsWith("cookie-");
+  }
+
+  @ParameterizedTest(name = "''{0}''")
+  @ValueSource(strings = {"theme=dark", "sid=", "sid=  ; a=b", "xsid=abc"})
+  void aMissingOrEmptyCookieResolvesToNull(String cookies) {
+    assertThat(KeyResolvers.cookie("sid").resolve(request().header("Cookie", cookies))).isNull();
+  }
+
+  @Test
+  void cookieResolverNamesItsCookieOnly() {
+    assertThat(KeyResolvers.cookie("sid").toString()).isEqualTo("cookie(sid)");
   }
 
   // ---------------------------------------------------------------- apiKey

@@ -3,8 +3,14 @@ package dev.aigateway.jwt;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
+import com.nimbusds.jose.jwk.source.JWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
+import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -76,8 +82,9 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe.
  *
  * <p>Built on Nimbus JOSE + JWT, the most used JOSE library on the JVM, maintained since 2012: its
- * processor does the signature, algorithm and claims checks, and its JWK source the fetching,
- * caching and rate-limited refetching.
+ * processor does the signature, algorithm and claims checks, and its JWK source the fetching and
+ * caching; the refetch limit is the resolver's own (Nimbus's lets two fetches through per
+ * interval).
  */
 public final class JwtCallerResolver implements CallerResolver {
 
@@ -122,10 +129,13 @@ public final class JwtCallerResolver implements CallerResolver {
     }
     int timeout = Math.toIntExact(b.jwksTimeout.toMillis());
     JWKSource<SecurityContext> keys =
-        JWKSourceBuilder.create(url, new KeySetRetriever(timeout))
+        JWKSourceBuilder.create(
+                new OneFetchPerInterval(
+                    new URLBasedJWKSetSource<>(url, new KeySetRetriever(timeout)),
+                    b.jwksRefetchInterval.toMillis()))
             .cache(b.jwksCacheTtl.toMillis(), timeout)
             .refreshAheadCache(false)
-            .rateLimited(b.jwksRefetchInterval.toMillis())
+            .rateLimited(false)
             .retrying(false)
             .outageTolerant(false)
             .build();
@@ -171,6 +181,10 @@ public final class JwtCallerResolver implements CallerResolver {
   /**
    * A builder for tokens whose keys the issuer publishes at {@code jwksUrl}. The issuer and at
    * least one audience must be set too.
+   *
+   * @throws IllegalArgumentException when {@code jwksUrl} is not an absolute https URL, or http to
+   *     a loopback address: a key set fetched over plain HTTP could be replaced on the way by one
+   *     that verifies anyone's tokens
    */
   public static Builder builder(URI jwksUrl) {
     return new Builder(Objects.requireNonNull(jwksUrl, "jwksUrl"));
@@ -285,6 +299,51 @@ public final class JwtCallerResolver implements CallerResolver {
   }
 
   /**
+   * The key set's fetches, the first and then at most one per interval (Nimbus's own rate limit
+   * lets two through in each interval): a fetch asked for sooner, as a token with an unknown key id
+   * asks for one, fails at once, and the token is refused. Below the cache, so only fetches count,
+   * not the tokens the cached set verifies; the cache's fetch when its set expires comes a time to
+   * live (longer than the interval) after the last fetch that succeeded, so it is never held back.
+   */
+  private static final class OneFetchPerInterval implements JWKSetSource<SecurityContext> {
+    private final JWKSetSource<SecurityContext> source;
+    private final long intervalMillis;
+
+    /** When the last fetch after the first started; none yet while {@link #fetched} is false. */
+    private long lastFetch;
+
+    private boolean fetched;
+    private boolean refetched;
+
+    OneFetchPerInterval(JWKSetSource<SecurityContext> source, long intervalMillis) {
+      this.source = source;
+      this.intervalMillis = intervalMillis;
+    }
+
+    @Override
+    public JWKSet getJWKSet(
+        JWKSetCacheRefreshEvaluator refresh, long currentTime, SecurityContext context)
+        throws KeySourceException {
+      synchronized (this) {
+        if (!fetched) {
+          fetched = true; // the first fetch: a rotation right after it may still refetch
+        } else if (refetched && currentTime - lastFetch < intervalMillis) {
+          throw new RateLimitReachedException();
+        } else {
+          refetched = true;
+          lastFetch = currentTime;
+        }
+      }
+      return source.getJWKSet(refresh, currentTime, context);
+    }
+
+    @Override
+    public void close() throws IOException {
+      source.close();
+    }
+  }
+
+  /**
    * Fetches the key set within the timeout as a whole: a host that sends it slowly, each read
    * within the read timeout, is given up rather than read byte by byte for as long as it takes
    * (Nimbus's retriever bounds each read only). At most {@link #JWKS_SIZE_LIMIT} bytes.
@@ -353,7 +412,32 @@ public final class JwtCallerResolver implements CallerResolver {
         throw new IllegalArgumentException(
             "the JWKS URL must be absolute but was " + SafeUrls.withoutSecrets(jwksUrl.toString()));
       }
+      String scheme = jwksUrl.getScheme().toLowerCase(Locale.ROOT);
+      boolean loopbackHttp =
+          scheme.equals("http") && jwksUrl.getHost() != null && isLoopback(jwksUrl.getHost());
+      if (!(scheme.equals("https") && jwksUrl.getHost() != null) && !loopbackHttp) {
+        // Over plain HTTP, whoever is on the way could publish keys and sign tokens for anyone.
+        throw new IllegalArgumentException(
+            "the JWKS URL must use https (http only to a loopback address) but was "
+                + SafeUrls.withoutSecrets(jwksUrl.toString()));
+      }
       this.jwksUrl = jwksUrl;
+    }
+
+    /** Whether a host is a loopback address, by name or literal, without a DNS lookup. */
+    private static boolean isLoopback(String host) {
+      String h = host.toLowerCase(Locale.ROOT);
+      if (h.equals("localhost") || h.endsWith(".localhost")) {
+        return true;
+      }
+      if (!(h.matches("[0-9.]+") || h.startsWith("["))) {
+        return false; // a name: not resolved here
+      }
+      try {
+        return java.net.InetAddress.getByName(h).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
     }
 
     /** The issuer ({@code iss}) every token must name; required. */

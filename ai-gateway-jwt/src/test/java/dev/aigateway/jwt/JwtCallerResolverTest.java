@@ -9,6 +9,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.aigateway.api.Caller;
 import dev.aigateway.api.LlmRequest;
 import dev.aigateway.api.Operation;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -313,6 +314,70 @@ class JwtCallerResolverTest {
 
     // Nimbus's rate limit lets one refetch through per interval (plus the first fetch).
     assertThat(issuer.fetches()).isLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void aFloodOfUnknownKeyIdsRefetchesOnceInANewIntervalNotTwice() throws Exception {
+    // Real time: the interval is judged on the wall clock. The wait only lets one interval pass;
+    // every later call comes well within the next one.
+    Duration interval = Duration.ofSeconds(2);
+    JwtCallerResolver resolver =
+        JwtCallerResolver.builder(issuer.jwksUrl())
+            .issuer(Issuer.ISSUER)
+            .audience(Issuer.AUDIENCE)
+            .jwksCacheTtl(Duration.ofHours(1))
+            .jwksRefetchInterval(interval)
+            .build();
+    JWTClaimsSet valid = Issuer.validClaims(Instant.now()).build();
+    assertThat(resolver.resolve(Headers.bearer(Issuer.sign(rsa, valid))).isRefused()).isFalse();
+    assertThat(issuer.fetches()).isEqualTo(1);
+    List<String> madeUp = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      madeUp.add(Issuer.sign(new RSAKey.Builder(rsa).keyID("made-up-" + i).build(), valid));
+    }
+
+    Thread.sleep(interval.toMillis() + 200);
+    long start = System.nanoTime();
+    for (String token : madeUp) {
+      assertThat(resolver.resolve(Headers.bearer(token)).isRefused()).isTrue();
+    }
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(interval);
+    assertThat(issuer.fetches())
+        .as("the first fetch, then one refetch for the interval the flood came in")
+        .isEqualTo(2);
+  }
+
+  @Test
+  void aKeySetOverPlainHttpIsRefusedUnlessOnLoopback() {
+    // Whoever sits on the path of a plain-HTTP key set can publish keys of their own and so sign
+    // tokens for any caller.
+    for (String url :
+        List.of(
+            "http://login.example.com/jwks.json",
+            "HTTP://10.0.0.5:8080/realms/x/certs?sig=url-SECRET",
+            "file:/etc/jwks.json",
+            "ftp://login.example.com/jwks.json")) {
+      assertThatThrownBy(() -> JwtCallerResolver.builder(URI.create(url)))
+          .as(url)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("https")
+          .hasMessageNotContaining("url-SECRET");
+    }
+    for (String url :
+        List.of(
+            "https://login.example.com/jwks.json",
+            "http://localhost:8080/jwks.json",
+            "http://127.0.0.1:8080/jwks.json",
+            "http://[::1]:8080/jwks.json")) {
+      assertThat(
+              JwtCallerResolver.builder(URI.create(url))
+                  .issuer(Issuer.ISSUER)
+                  .audience(Issuer.AUDIENCE)
+                  .build())
+          .as(url)
+          .isNotNull();
+    }
   }
 
   @Test

@@ -370,9 +370,11 @@ final class GatewayInterceptor implements Interceptor {
   /**
    * The application's request as one attempt sends it: without the gateway's headers, to the plan's
    * URL (else the application's), with its headers and body (else the application's bytes, or no
-   * body when it had none). When the attempt changes nothing (no gateway header to remove, nothing
-   * in the plan, a body that may be written again), it is the application's own request object:
-   * OkHttp then sends what it would have sent without the gateway, and no copy is built.
+   * body when it had none). The headers the plan sets are named in a {@link BackendHeaders} tag, so
+   * that a redirect to another origin does not carry them. When the attempt changes nothing (no
+   * gateway header to remove, nothing in the plan, a body that may be written again), it is the
+   * application's own request object: OkHttp then sends what it would have sent without the
+   * gateway, and no copy is built.
    */
   private Request attempt(Request request, RequestBody body, byte[] bytes, AttemptPlan plan) {
     boolean ownBody = plan.body() == null && (body == null || rewritable(body, bytes));
@@ -382,8 +384,10 @@ final class GatewayInterceptor implements Interceptor {
       return request;
     }
     Request.Builder builder = withoutGatewayHeaders(request);
+    HttpUrl url = request.url();
     if (plan.url() != null) {
-      builder.url(plan.url());
+      url = HttpUrl.get(plan.url());
+      builder.url(url);
     }
     if (!plan.removeHeaders().isEmpty()) {
       for (String header : plan.removeHeaders()) {
@@ -392,6 +396,8 @@ final class GatewayInterceptor implements Interceptor {
     }
     if (!plan.setHeaders().isEmpty()) {
       plan.setHeaders().forEach(builder::header);
+      // kept on a redirect's request: one to another origin goes without them (BackendHeaders)
+      builder.tag(BackendHeaders.class, new BackendHeaders(url, plan.setHeaders().keySet()));
     }
     if (ownBody) {
       return builder.build(); // the application's body (or none), as newBuilder() copied it

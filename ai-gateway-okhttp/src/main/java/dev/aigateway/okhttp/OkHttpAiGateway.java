@@ -20,6 +20,10 @@ import okhttp3.OkHttpClient;
  * and interceptors; the gateway is added as the last application interceptor, so the application's
  * own interceptors see the calls (and any synthetic rejection) as the application does.
  *
+ * <p>The returned client also has {@link #redirectGuard()} among its network interceptors: a call a
+ * backend redirects to another origin goes there without the credential the gateway set for the
+ * backend (OkHttp itself removes only {@code Authorization}, not Azure's {@code api-key}).
+ *
  * <p>A governed call goes to its backend without the headers that address only the gateway (such as
  * a consumer-key header) and without an {@code Accept-Encoding} the application set: the gateway
  * reads the answer (usage, streams) above OkHttp's own decompression, which such a header turns
@@ -75,7 +79,8 @@ public final class OkHttpAiGateway {
           "the client is governed by another gateway already; each call would be charged and"
               + " reported by both: wrap the client that gateway was given instead");
     }
-    OkHttpClient wrapped = client.newBuilder().addInterceptor(interceptor(gateway)).build();
+    OkHttpClient wrapped =
+        guarded(client.newBuilder().addInterceptor(interceptor(gateway)), client);
     bindEmbeddings(wrapped, gateway);
     return wrapped;
   }
@@ -97,9 +102,33 @@ public final class OkHttpAiGateway {
       return client;
     }
     LazyGatewayInterceptor interceptor = new LazyGatewayInterceptor(gateway);
-    OkHttpClient wrapped = client.newBuilder().addInterceptor(interceptor).build();
+    OkHttpClient wrapped = guarded(client.newBuilder().addInterceptor(interceptor), client);
     interceptor.builtInto(wrapped);
     return wrapped;
+  }
+
+  /**
+   * {@code builder} built with {@link #redirectGuard()} among its network interceptors (once: a
+   * client that has it already keeps the one it has).
+   */
+  private static OkHttpClient guarded(OkHttpClient.Builder builder, OkHttpClient client) {
+    if (!client.networkInterceptors().contains(BackendHeaders.KEPT_AT_THEIR_ORIGIN)) {
+      builder.addNetworkInterceptor(BackendHeaders.KEPT_AT_THEIR_ORIGIN);
+    }
+    return builder.build();
+  }
+
+  /**
+   * The network interceptor that keeps a backend's credential from a redirect to another origin: a
+   * request that a backend redirects to another scheme, host or port goes there without the headers
+   * the gateway set for that backend (its {@code Authorization}, {@code api-key}, {@code x-api-key}
+   * or {@code x-goog-api-key}, an AWS signature and session token, a pinned version). OkHttp itself
+   * removes only {@code Authorization} there. {@link #wrap} and {@link #wrapLazily} add it; a
+   * client assembled by hand with {@link #interceptor} adds it with {@code addNetworkInterceptor}.
+   * Requests the gateway sets no header on pass as they are.
+   */
+  public static Interceptor redirectGuard() {
+    return BackendHeaders.KEPT_AT_THEIR_ORIGIN;
   }
 
   /** Binds the semantic cache's OkHttp embedding model, if it has no client, to {@code wrapped}. */
@@ -115,7 +144,8 @@ public final class OkHttpAiGateway {
   /**
    * The gateway as an OkHttp application interceptor, for clients assembled by hand. Add it with
    * {@code addInterceptor}, never {@code addNetworkInterceptor}: only an application interceptor
-   * may answer a call itself.
+   * may answer a call itself. Add {@link #redirectGuard()} with {@code addNetworkInterceptor} too,
+   * so that a backend's redirect to another origin does not carry the backend's credential there.
    */
   public static Interceptor interceptor(AiGateway gateway) {
     return new GatewayInterceptor(Objects.requireNonNull(gateway, "gateway"));

@@ -1,6 +1,7 @@
 package dev.aigateway.spring;
 
 import dev.aigateway.api.QuotaPeriod;
+import dev.aigateway.core.wire.SafeUrls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -689,13 +690,15 @@ public class AiGatewayProperties {
       this.entraId = entraId;
     }
 
-    /** The backend's settings, its api-key masked. */
+    /**
+     * The backend's settings, its api-key masked, its URL without user information or query values.
+     */
     @Override
     public String toString() {
       return "BackendEntry{id="
           + id
           + ", url="
-          + url
+          + (url == null ? null : SafeUrls.withoutSecrets(url))
           + ", flavor="
           + flavor
           + ", api-key="

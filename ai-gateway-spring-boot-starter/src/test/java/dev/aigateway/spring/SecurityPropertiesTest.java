@@ -622,6 +622,24 @@ class SecurityPropertiesTest {
     assertThat(shown).doesNotContain(SECRET);
   }
 
+  @Test
+  void aBackendUrlsQueryValuesAreNotPrinted() {
+    AiGatewayProperties properties =
+        Binder.get(
+                new org.springframework.mock.env.MockEnvironment()
+                    .withProperty("ai-gateway.pool.backends[0].id", "a")
+                    .withProperty(
+                        "ai-gateway.pool.backends[0].url",
+                        "https://u:url-PASSWORD@llm.example.com/v1?api-key=url-key-SECRET"))
+            .bind("ai-gateway", Bindable.of(AiGatewayProperties.class))
+            .get();
+    String shown = properties.getPool().getBackends().toString();
+    assertThat(shown)
+        .contains("url=https://llm.example.com/v1?api-key=***")
+        .doesNotContain("url-key-SECRET")
+        .doesNotContain("url-PASSWORD");
+  }
+
   // ---- helpers
 
   private static MockResponse chatAnswer() {

@@ -1,5 +1,6 @@
 package dev.aigateway.core.adapter;
 
+import dev.aigateway.core.wire.SafeUrls;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -8,7 +9,8 @@ import java.util.Set;
  * What a client adapter sends for one attempt of a call ({@link AttemptSender#send}): the backend's
  * URL, the headers to set and remove, and the body. A call without a backend pool is one attempt
  * with no backend, sent to the application's URL. Its {@link #toString()} never shows header
- * values.
+ * values, nor the URL's user information or query values ({@link SafeUrls#withoutSecrets}): a
+ * backend's base URL may carry a key or a signature in its query.
  *
  * @param backendId the backend chosen, or null for a call without a backend pool
  * @param url the full URL to send to, or null to send to the application's URL
@@ -46,6 +48,12 @@ public record AttemptPlan(
 
   @Override
   public String toString() {
-    return "AttemptPlan{" + backendId + " " + url + ", sets " + setHeaders.keySet() + "}";
+    return "AttemptPlan{"
+        + backendId
+        + " "
+        + (url == null ? null : SafeUrls.withoutSecrets(url))
+        + ", sets "
+        + setHeaders.keySet()
+        + "}";
   }
 }

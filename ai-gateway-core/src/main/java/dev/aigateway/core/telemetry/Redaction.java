@@ -27,12 +27,19 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>{@link Builder#bearerTokens()}: {@code Bearer <token>} (any case) becomes {@value
  *       #BEARER_TOKEN}, when the token has a digit or at least 16 characters (so the prose "the
- *       bearer of bad news" is kept);
+ *       bearer of bad news" is kept); {@code Basic <credentials>} (any case) becomes {@code Basic}
+ *       {@value #BASIC_CREDENTIALS} when the credentials are base64 of {@code user:password} (so
+ *       "basic research" is kept);
  *   <li>{@link Builder#apiKeys()}: OpenAI-style keys ({@code sk-} or {@code sk-proj-} and at least
  *       16 key characters) become {@value #API_KEY}, as does the value of any assignment whose name
  *       ends in {@code key}, {@code secret} or {@code token} ({@code api-key: ...}, {@code
  *       "x-api-key":"..."}, {@code OPENAI_API_KEY=...}, {@code ?key=...}, {@code
- *       client_secret=...}) when the value has at least 8 characters, a letter and a digit;
+ *       client_secret=...}) when the value has at least 8 characters, a letter and a digit; and the
+ *       value of a name that ends in {@code password}, {@code passwd}, {@code passphrase} or {@code
+ *       pwd} ({@code password=...}, {@code "db_password": "..."}, {@code &pwd=...}) becomes {@value
+ *       #PASSWORD}, up to the next blank, quote or {@code &}, when it has at least 4 characters and
+ *       is assigned with {@code =}, quoted, or not letters only (so "choose a password: it must be
+ *       long" is kept);
  *   <li>{@link Builder#emails()}: e-mail addresses become {@value #EMAIL};
  *   <li>{@link Builder#cardNumbers()}: card numbers become {@value #CARD}: 13 to 19 digits,
  *       optionally in groups joined by single spaces or dashes, that pass the Luhn check (so order
@@ -55,6 +62,12 @@ public final class Redaction {
   /** What an API key (or a secret assigned to a key-like name) is replaced with. */
   public static final String API_KEY = "[api-key]";
 
+  /** What the value assigned to a password-like name is replaced with. */
+  public static final String PASSWORD = "[password]";
+
+  /** What the credentials after {@code Basic} (base64 of {@code user:password}) become. */
+  public static final String BASIC_CREDENTIALS = "[credentials]";
+
   // Each pattern starts only where its token starts (a negative lookbehind) and uses possessive
   // quantifiers, so no input makes the engine backtrack over a long run.
   private static final Pattern EMAIL_ADDRESS =
@@ -63,6 +76,12 @@ public final class Redaction {
   private static final Pattern DIGIT_RUN = Pattern.compile("[0-9]++(?:[ -][0-9]++)*+");
   private static final Pattern BEARER =
       Pattern.compile("(?i)\\bbearer\\s++([A-Za-z0-9._~+/-]++=*+)");
+  private static final Pattern BASIC =
+      Pattern.compile("(?i)(?<![A-Za-z0-9_-])(basic)[ \\t]++([A-Za-z0-9+/]{4,}+=*+)");
+  private static final Pattern PASSWORD_ASSIGNMENT =
+      Pattern.compile(
+          "(?i)(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:password|passwd|passphrase|pwd)"
+              + "\\\\?['\"]?[ \\t]*+[:=][ \\t]*+\\\\?['\"]?)([^\\s'\"&\\\\]++)");
   private static final Pattern SK_KEY = Pattern.compile("(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{16,}+");
   private static final Pattern KEY_ASSIGNMENT =
       Pattern.compile(
@@ -75,18 +94,35 @@ public final class Redaction {
   private static final UnaryOperator<String> EMAILS =
       text -> text.indexOf('@') < 0 ? text : replace(EMAIL_ADDRESS, text, m -> EMAIL);
   private static final UnaryOperator<String> CARD_NUMBERS = Redaction::maskCardNumbers;
-  private static final UnaryOperator<String> BEARER_TOKENS =
+  private static final UnaryOperator<String> BEARER_ONLY =
       text ->
           replace(
               BEARER,
               text,
               m -> hasDigit(m.group(1)) || m.group(1).length() >= 16 ? BEARER_TOKEN : null);
-  private static final UnaryOperator<String> API_KEYS =
+  private static final UnaryOperator<String> BASIC_AUTH =
+      text ->
+          replace(
+              BASIC,
+              text,
+              m -> isUserAndPassword(m.group(2)) ? m.group(1) + " " + BASIC_CREDENTIALS : null);
+  private static final UnaryOperator<String> PASSWORDS =
+      text ->
+          replace(
+              PASSWORD_ASSIGNMENT,
+              text,
+              m -> isPasswordLike(m.group(1), m.group(2)) ? m.group(1) + PASSWORD : null);
+  private static final UnaryOperator<String> KEYS_ONLY =
       text ->
           replace(
               KEY_ASSIGNMENT,
               replace(SK_KEY, text, m -> API_KEY),
               m -> isSecretLike(m.group(2)) ? m.group(1) + API_KEY : null);
+
+  private static final UnaryOperator<String> BEARER_TOKENS =
+      text -> BASIC_AUTH.apply(BEARER_ONLY.apply(text));
+  private static final UnaryOperator<String> API_KEYS =
+      text -> PASSWORDS.apply(KEYS_ONLY.apply(text));
 
   private static final Redaction NONE = new Redaction(List.of());
   private static final Redaction DEFAULTS =
@@ -228,6 +264,53 @@ public final class Redaction {
     return sum % 10 == 0;
   }
 
+  /**
+   * Whether {@code base64} (after {@code Basic}) decodes to {@code user:password}, as HTTP Basic
+   * credentials do (RFC 7617); a word such as "research" after "basic" does not.
+   */
+  private static boolean isUserAndPassword(String base64) {
+    String padded =
+        switch (base64.indexOf('=') >= 0 ? 0 : base64.length() % 4) {
+          case 2 -> base64 + "==";
+          case 3 -> base64 + "=";
+          default -> base64; // whole, padded, or not base64 (the decoder says)
+        };
+    byte[] decoded;
+    try {
+      decoded = java.util.Base64.getDecoder().decode(padded);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    for (byte b : decoded) {
+      if (b == ':') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether {@code value}, assigned to a password-like name by {@code assignment}, is a password
+   * rather than prose ("choose a password: it must be long"): at least 4 characters, and assigned
+   * with {@code =} or in quotes, or not letters only.
+   */
+  private static boolean isPasswordLike(String assignment, String value) {
+    if (value.length() < 4) {
+      return false;
+    }
+    if (assignment.indexOf('=') >= 0
+        || assignment.indexOf('"') >= 0
+        || assignment.indexOf('\'') >= 0) {
+      return true;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (!Character.isLetter(value.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isSecretLike(String value) {
     if (value.length() < 8 || !hasDigit(value)) {
       return false;
@@ -269,12 +352,19 @@ public final class Redaction {
       return add(CARD_NUMBERS);
     }
 
-    /** Masks {@code Bearer <token>} (any case) as {@value Redaction#BEARER_TOKEN}. */
+    /**
+     * Masks {@code Bearer <token>} (any case) as {@value Redaction#BEARER_TOKEN}, and HTTP Basic
+     * credentials ({@code Basic <base64 of user:password>}) as {@code Basic} {@value
+     * Redaction#BASIC_CREDENTIALS}.
+     */
     public Builder bearerTokens() {
       return add(BEARER_TOKENS);
     }
 
-    /** Masks {@code sk-} keys and values of key-like names as {@value Redaction#API_KEY}. */
+    /**
+     * Masks {@code sk-} keys and values of key-like names as {@value Redaction#API_KEY}, and values
+     * of password-like names as {@value Redaction#PASSWORD}.
+     */
     public Builder apiKeys() {
       return add(API_KEYS);
     }

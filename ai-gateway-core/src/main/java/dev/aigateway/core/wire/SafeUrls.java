@@ -9,7 +9,8 @@ public final class SafeUrls {
 
   /**
    * {@code url} without what may be a secret: no user information, no fragment, and each query
-   * parameter's value replaced by {@code ***} (Azure's {@code api-key}, a SAS signature). A text
+   * parameter's value replaced by {@code ***} (Azure's {@code api-key}, a SAS signature); a
+   * parameter without {@code =} (a bare token, or {@code key%3Dvalue}) is replaced whole. A text
    * that is not an absolute URL is shown as {@code (not a URL)}: none of it is quoted.
    */
   public static String withoutSecrets(String url) {
@@ -35,9 +36,12 @@ public final class SafeUrls {
       String[] parameters = query.split("&", -1);
       for (int i = 0; i < parameters.length; i++) {
         int equals = parameters[i].indexOf('=');
-        safe.append(i == 0 ? "" : "&")
-            .append(equals < 0 ? parameters[i] : parameters[i].substring(0, equals))
-            .append("=***");
+        safe.append(i == 0 ? "" : "&");
+        if (equals < 0) {
+          safe.append("***"); // no name to tell apart: a bare token, or an encoded '='
+        } else {
+          safe.append(parameters[i], 0, equals).append("=***");
+        }
       }
     }
     return safe.toString();

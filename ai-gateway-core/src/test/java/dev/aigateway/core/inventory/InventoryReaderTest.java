@@ -25,7 +25,7 @@ class InventoryReaderTest {
     assertThat(GatewayInventory.urlWithoutSecrets("https://api.openai.com"))
         .isEqualTo("https://api.openai.com");
     assertThat(GatewayInventory.urlWithoutSecrets("http://localhost:11434/v1?flag"))
-        .isEqualTo("http://localhost:11434/v1?flag=***");
+        .isEqualTo("http://localhost:11434/v1?***");
   }
 
   @Test

@@ -110,6 +110,55 @@ class RedactionTest {
     assertThat(redact("Bearer abcdefghijklmnopqrstuvwxyz")).isEqualTo("Bearer [token]");
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Authorization: Basic dXNlcjpodW50ZXIyLXBhc3N3b3Jk",
+        "Proxy-Authorization: basic dXNlcjpodW50ZXIyLXBhc3N3b3Jk",
+        "{\"authorization\":\"Basic dXNlcjpodW50ZXIyLXBhc3N3b3Jk\"}",
+        "curl -H 'Authorization: BASIC dXNlcjpodW50ZXIyLXBhc3N3b3Jk' https://x"
+      })
+  void basicCredentialsAreMasked(String text) {
+    // user:hunter2-password, base64
+    assertThat(redact(text))
+        .doesNotContain("dXNlcjpodW50ZXIyLXBhc3N3b3Jk")
+        .containsIgnoringCase("Basic [credentials]");
+  }
+
+  @Test
+  void basicAsAWordIsKept() {
+    String text = "basic research and Basic English; basic dXNlcg (no colon inside)";
+    assertThat(redact(text)).isEqualTo(text);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "password=correcthorsebatterystaple",
+        "db_password: s3cr3t!p@ss",
+        "{\"password\":\"hunter2-hunter2\"}",
+        "PGPASSWORD='p@ss w' psql",
+        "passwd=Tr0ub4dor&3",
+        "https://x/login?user=a&pwd=letmein99&q=1"
+      })
+  void passwordAssignmentsAreMasked(String text) {
+    String redacted = redact(text);
+    assertThat(redacted)
+        .contains("[password]")
+        .doesNotContain("correcthorse")
+        .doesNotContain("s3cr3t")
+        .doesNotContain("hunter2")
+        .doesNotContain("p@ss")
+        .doesNotContain("Tr0ub4dor")
+        .doesNotContain("letmein");
+  }
+
+  @Test
+  void passwordProseIsKept() {
+    String text = "Reset your password, then choose a password: it must be long.";
+    assertThat(redact(text)).isEqualTo(text);
+  }
+
   // ---------------------------------------------------------------- API keys
 
   @ParameterizedTest
@@ -277,7 +326,8 @@ class RedactionTest {
     String once =
         redact(
             "Bearer abc123def456 sk-abcdefghijklmnop1234 x-api-key: abc123def456g"
-                + " jane@example.com 4111 1111 1111 1111");
+                + " jane@example.com 4111 1111 1111 1111 password=hunter2x"
+                + " Authorization: Basic dXNlcjpodW50ZXIyLXBhc3N3b3Jk");
     assertThat(redact(once)).isEqualTo(once);
   }
 
@@ -292,6 +342,9 @@ class RedactionTest {
             "1 ".repeat(size / 2), // one huge run of one-digit groups
             "9".repeat(size), // one huge digit run
             "x-".repeat(size / 2) + "key", // a huge identifier ending in key
+            "x-".repeat(size / 2) + "password=", // a huge identifier ending in password
+            "basic ".repeat(size / 6), // the word without credentials
+            "Basic " + "A".repeat(size), // one huge base64 run
             "sk-".repeat(size / 3), // prefixes without keys
             "bearer ".repeat(size / 7));
 

@@ -54,7 +54,7 @@ public final class AzurePromptShields implements ContentCheck {
   private final String key;
 
   private AzurePromptShields(OkHttpClient client, String endpoint, String key) {
-    this.client = Objects.requireNonNull(client, "client");
+    this.client = CheckCalls.withoutRedirects(Objects.requireNonNull(client, "client"));
     this.url =
         CheckCalls.url(endpoint, "contentsafety/text:shieldPrompt")
             .newBuilder()

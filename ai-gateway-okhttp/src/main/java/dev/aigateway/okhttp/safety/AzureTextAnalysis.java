@@ -63,7 +63,7 @@ public final class AzureTextAnalysis implements ContentCheck {
   private final List<String> blocklists;
 
   private AzureTextAnalysis(Builder b) {
-    this.client = b.client;
+    this.client = CheckCalls.withoutRedirects(b.client);
     this.url =
         CheckCalls.url(b.endpoint, "contentsafety/text:analyze")
             .newBuilder()

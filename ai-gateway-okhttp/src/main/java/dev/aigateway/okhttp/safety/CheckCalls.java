@@ -19,6 +19,18 @@ final class CheckCalls {
 
   private CheckCalls() {}
 
+  /**
+   * {@code client} as a check uses it: following no redirect, so that the check's key (sent in a
+   * header) never goes where a redirect names, which OkHttp allows for every header but {@code
+   * Authorization}; the check's service answers with the content, and a redirect fails the check
+   * with its status. Shares the client's pool, dispatcher and interceptors.
+   */
+  static OkHttpClient withoutRedirects(OkHttpClient client) {
+    return client.followRedirects()
+        ? client.newBuilder().followRedirects(false).followSslRedirects(false).build()
+        : client;
+  }
+
   static HttpUrl url(String base, String path) {
     HttpUrl parsed = HttpUrl.parse(Objects.requireNonNull(base, "endpoint"));
     if (parsed == null) {

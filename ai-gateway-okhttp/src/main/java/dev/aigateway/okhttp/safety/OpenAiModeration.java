@@ -45,7 +45,7 @@ public final class OpenAiModeration implements ContentCheck {
   private final Map<String, Double> thresholds;
 
   private OpenAiModeration(Builder b) {
-    this.client = b.client;
+    this.client = CheckCalls.withoutRedirects(b.client);
     this.url = CheckCalls.url(b.baseUrl, "v1/moderations");
     this.key = b.key;
     this.model = b.model;
