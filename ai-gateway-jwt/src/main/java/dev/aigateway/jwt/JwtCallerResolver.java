@@ -182,9 +182,10 @@ public final class JwtCallerResolver implements CallerResolver {
    * A builder for tokens whose keys the issuer publishes at {@code jwksUrl}. The issuer and at
    * least one audience must be set too.
    *
-   * @throws IllegalArgumentException when {@code jwksUrl} is not an absolute https URL, or http to
-   *     a loopback address: a key set fetched over plain HTTP could be replaced on the way by one
-   *     that verifies anyone's tokens
+   * @throws IllegalArgumentException when {@code jwksUrl} is not an absolute http or https URL
+   *     (plain http to another host than a loopback address is refused by {@link Builder#build()}
+   *     unless {@link Builder#allowPlainHttpKeySet(boolean)}: a key set fetched over plain HTTP
+   *     could be replaced on the way by one that verifies anyone's tokens)
    */
   public static Builder builder(URI jwksUrl) {
     return new Builder(Objects.requireNonNull(jwksUrl, "jwksUrl"));
@@ -390,6 +391,8 @@ public final class JwtCallerResolver implements CallerResolver {
   /** Builds a {@link JwtCallerResolver}; every setter validates at once. */
   public static final class Builder {
     private final URI jwksUrl;
+    private final boolean plainHttp;
+    private boolean allowPlainHttp;
     private @Nullable String issuer;
     private final List<String> audiences = new ArrayList<>();
     private final List<String> algorithms = new ArrayList<>(List.of("RS256", "ES256"));
@@ -413,15 +416,25 @@ public final class JwtCallerResolver implements CallerResolver {
             "the JWKS URL must be absolute but was " + SafeUrls.withoutSecrets(jwksUrl.toString()));
       }
       String scheme = jwksUrl.getScheme().toLowerCase(Locale.ROOT);
-      boolean loopbackHttp =
-          scheme.equals("http") && jwksUrl.getHost() != null && isLoopback(jwksUrl.getHost());
-      if (!(scheme.equals("https") && jwksUrl.getHost() != null) && !loopbackHttp) {
-        // Over plain HTTP, whoever is on the way could publish keys and sign tokens for anyone.
+      if (!(scheme.equals("https") || scheme.equals("http")) || jwksUrl.getHost() == null) {
         throw new IllegalArgumentException(
             "the JWKS URL must use https (http only to a loopback address) but was "
                 + SafeUrls.withoutSecrets(jwksUrl.toString()));
       }
       this.jwksUrl = jwksUrl;
+      this.plainHttp = scheme.equals("http") && !isLoopback(jwksUrl.getHost());
+    }
+
+    /**
+     * Whether the key set may be fetched over plain http from a host that is not a loopback
+     * address; off by default, and {@link #build()} refuses such a URL. Whoever is on the way of a
+     * key set fetched in clear text could publish keys of their own and sign tokens for any caller:
+     * allow it only where the path to the issuer is protected otherwise (a service mesh that
+     * encrypts and authenticates the traffic to it, for example).
+     */
+    public Builder allowPlainHttpKeySet(boolean allow) {
+      this.allowPlainHttp = allow;
+      return this;
     }
 
     /** Whether a host is a loopback address, by name or literal, without a DNS lookup. */
@@ -592,6 +605,13 @@ public final class JwtCallerResolver implements CallerResolver {
      *     interval is not shorter than the cache's time to live
      */
     public JwtCallerResolver build() {
+      if (plainHttp && !allowPlainHttp) {
+        // Over plain HTTP, whoever is on the way could publish keys and sign tokens for anyone.
+        throw new IllegalStateException(
+            "the JWKS URL must use https (http only to a loopback address, or anywhere with"
+                + " allowPlainHttpKeySet(true)) but was "
+                + SafeUrls.withoutSecrets(jwksUrl.toString()));
+      }
       if (issuer == null) {
         throw new IllegalStateException("set the issuer every token must name: issuer(..)");
       }

@@ -354,15 +354,28 @@ class JwtCallerResolverTest {
     // tokens for any caller.
     for (String url :
         List.of(
-            "http://login.example.com/jwks.json",
-            "HTTP://10.0.0.5:8080/realms/x/certs?sig=url-SECRET",
-            "file:/etc/jwks.json",
-            "ftp://login.example.com/jwks.json")) {
+            "file:/etc/jwks.json", "ftp://login.example.com/jwks.json", "https:/no-host/jwks")) {
       assertThatThrownBy(() -> JwtCallerResolver.builder(URI.create(url)))
           .as(url)
           .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("https");
+    }
+    for (String url :
+        List.of(
+            "http://login.example.com/jwks.json",
+            "HTTP://10.0.0.5:8080/realms/x/certs?sig=url-SECRET")) {
+      JwtCallerResolver.Builder plain =
+          JwtCallerResolver.builder(URI.create(url))
+              .issuer(Issuer.ISSUER)
+              .audience(Issuer.AUDIENCE);
+      assertThatThrownBy(plain::build)
+          .as(url)
+          .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("https")
+          .hasMessageContaining("allowPlainHttpKeySet(true)")
           .hasMessageNotContaining("url-SECRET");
+      // Where the path to the issuer is protected otherwise (a service mesh), on request only.
+      assertThat(plain.allowPlainHttpKeySet(true).build()).as(url).isNotNull();
     }
     for (String url :
         List.of(

@@ -81,9 +81,17 @@ final class JwtCallerResolverFactory implements OptionalModules.JwtSupport {
       GatewayPropertiesMapper.check(
           path + ".jwks-refetch-interval", () -> builder.jwksRefetchInterval(refetch));
     }
+    Boolean plainHttp = settings.getAllowPlainHttpKeySet();
+    if (plainHttp != null) {
+      builder.allowPlainHttpKeySet(plainHttp);
+    }
     Duration timeout = settings.getJwksTimeout();
     if (timeout != null) {
       GatewayPropertiesMapper.check(path + ".jwks-timeout", () -> builder.jwksTimeout(timeout));
+    }
+    if (jwksUrl.getScheme().equalsIgnoreCase("http") && !Boolean.TRUE.equals(plainHttp)) {
+      // build() refuses it unless the host is a loopback one: name the property that decides
+      return GatewayPropertiesMapper.check(path + ".jwks-url", builder::build);
     }
     return GatewayPropertiesMapper.check(path, builder::build);
   }

@@ -492,6 +492,8 @@ public final class SecurityProperties {
     /** Whether the token is removed before the call is sent. Unset: the resolver's default. */
     private @Nullable Boolean stripToken;
 
+    private @Nullable Boolean allowPlainHttpKeySet;
+
     /** Clock skew allowed on exp and nbf, 0 or at least 1s (write the unit). Unset: 60s. */
     private @Nullable Duration clockSkew;
 
@@ -595,6 +597,19 @@ public final class SecurityProperties {
     /** Sets whether the token is stripped. */
     public void setStripToken(@Nullable Boolean stripToken) {
       this.stripToken = stripToken;
+    }
+
+    /**
+     * Whether the key set may be fetched over plain http from a host that is not a loopback address
+     * (a service mesh protecting the path to the issuer); null for the default, false.
+     */
+    public @Nullable Boolean getAllowPlainHttpKeySet() {
+      return allowPlainHttpKeySet;
+    }
+
+    /** Sets whether the key set may be fetched over plain http from any host. */
+    public void setAllowPlainHttpKeySet(@Nullable Boolean allowPlainHttpKeySet) {
+      this.allowPlainHttpKeySet = allowPlainHttpKeySet;
     }
 
     /** The clock skew; null for the default. */

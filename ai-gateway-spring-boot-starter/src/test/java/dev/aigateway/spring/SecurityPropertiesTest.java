@@ -467,6 +467,26 @@ class SecurityPropertiesTest {
   }
 
   @Test
+  void aKeySetOverPlainHttpFailsStartupUnlessAllowedByItsProperty() {
+    String[] jwt = {
+      "ai-gateway.jwt.jwks-url=http://keycloak:8080/realms/x/protocol/openid-connect/certs",
+      "ai-gateway.jwt.issuer=http://keycloak:8080/realms/x",
+      "ai-gateway.jwt.audiences=ai-gateway"
+    };
+    runner
+        .withPropertyValues(jwt)
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .hasMessageContaining("ai-gateway.jwt.jwks-url")
+                    .hasMessageContaining("allowPlainHttpKeySet"));
+    runner
+        .withPropertyValues(jwt)
+        .withPropertyValues("ai-gateway.jwt.allow-plain-http-key-set=true")
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  @Test
   void jwtSettingsWithoutTheKeySetFailStartupInsteadOfLeavingCallersUnchecked() {
     // Settings of the JWT group without its key set (say, the profile holding jwks-url, issuer
     // and audiences is not active): the gateway must not start checking no token at all.
