@@ -15,6 +15,26 @@ public final class MockResponse {
     this.settings = settings;
   }
 
+  /** The body as OkHttp 5's response gives it, or null when none was set. */
+  public MockResponseBody getBody() {
+    Buffer body = toOkHttp4().getBody();
+    if (body == null) {
+      return null;
+    }
+    return new MockResponseBody() {
+      @Override
+      public long getContentLength() {
+        return body.size();
+      }
+
+      @Override
+      public void writeTo(okio.BufferedSink sink) throws java.io.IOException {
+        Buffer copy = body.clone();
+        sink.write(copy, copy.size());
+      }
+    };
+  }
+
   /** A builder that starts from this response's settings. */
   public Builder newBuilder() {
     return new Builder(this);
