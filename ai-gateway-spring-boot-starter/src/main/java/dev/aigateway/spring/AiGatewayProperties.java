@@ -10,6 +10,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The gateway's settings under {@code ai-gateway.*}. Each group maps onto a builder of the core
@@ -937,8 +938,10 @@ public class AiGatewayProperties {
      */
     private @Nullable Duration ttl;
 
-    /** The in-memory store's size bound in bytes. Unset: 64 MiB. */
-    private @Nullable Long maximumBytes;
+    /**
+     * The in-memory store's size bound, for example 256MB (a bare number is bytes). Unset: 64 MiB.
+     */
+    private @Nullable DataSize maximumBytes;
 
     /**
      * A request header whose value partitions the cache: a call only sees answers stored under the
@@ -949,8 +952,11 @@ public class AiGatewayProperties {
     /** Whether a hit is charged the tokens its answer cost (default: refunded). */
     private boolean chargeHits = false;
 
-    /** Answers larger than this many bytes pass uncached. Unset: 1 MiB. */
-    private @Nullable Integer maximumEntryBytes;
+    /**
+     * Answers larger than this pass uncached, for example 2MB (a bare number is bytes; under 2
+     * GiB). Unset: 1 MiB.
+     */
+    private @Nullable DataSize maximumEntryBytes;
 
     /** Whether the cache is on. */
     public boolean isEnabled() {
@@ -988,12 +994,12 @@ public class AiGatewayProperties {
     }
 
     /** The in-memory store's size bound; null for the default. */
-    public @Nullable Long getMaximumBytes() {
+    public @Nullable DataSize getMaximumBytes() {
       return maximumBytes;
     }
 
     /** Sets the in-memory store's size bound. */
-    public void setMaximumBytes(@Nullable Long maximumBytes) {
+    public void setMaximumBytes(@Nullable DataSize maximumBytes) {
       this.maximumBytes = maximumBytes;
     }
 
@@ -1018,12 +1024,12 @@ public class AiGatewayProperties {
     }
 
     /** The largest cached answer; null for the default. */
-    public @Nullable Integer getMaximumEntryBytes() {
+    public @Nullable DataSize getMaximumEntryBytes() {
       return maximumEntryBytes;
     }
 
     /** Sets the largest cached answer. */
-    public void setMaximumEntryBytes(@Nullable Integer maximumEntryBytes) {
+    public void setMaximumEntryBytes(@Nullable DataSize maximumEntryBytes) {
       this.maximumEntryBytes = maximumEntryBytes;
     }
   }
@@ -1050,8 +1056,11 @@ public class AiGatewayProperties {
     /** The share of calls logged, from 0 to 1. Unset: every call. */
     private @Nullable Double sampleRate;
 
-    /** The longest logged part (prompt or completion) in bytes. Unset: the core's default. */
-    private @Nullable Integer maxPartBytes;
+    /**
+     * The longest logged part (prompt or completion), for example 16KB (a bare number is bytes;
+     * under 2 GiB). Unset: the core's default.
+     */
+    private @Nullable DataSize maxPartBytes;
 
     /** Whether the prompt log is on. */
     public boolean isEnabled() {
@@ -1108,12 +1117,12 @@ public class AiGatewayProperties {
     }
 
     /** The longest logged part; null for the default. */
-    public @Nullable Integer getMaxPartBytes() {
+    public @Nullable DataSize getMaxPartBytes() {
       return maxPartBytes;
     }
 
     /** Sets the longest logged part. */
-    public void setMaxPartBytes(@Nullable Integer maxPartBytes) {
+    public void setMaxPartBytes(@Nullable DataSize maxPartBytes) {
       this.maxPartBytes = maxPartBytes;
     }
   }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Turns {@link AiGatewayProperties} into the core's builders. Every value is checked here or by the
@@ -130,9 +131,10 @@ final class GatewayPropertiesMapper {
     if (rate != null) {
       check(path + ".sample-rate", () -> log.sampleRate(rate));
     }
-    Integer maxPart = settings.getMaxPartBytes();
+    DataSize maxPart = settings.getMaxPartBytes();
     if (maxPart != null) {
-      check(path + ".max-part-bytes", () -> log.maxPartBytes(maxPart));
+      int bytes = intBytes(path + ".max-part-bytes", maxPart);
+      check(path + ".max-part-bytes", () -> log.maxPartBytes(bytes));
     }
     return log.build();
   }
@@ -473,9 +475,9 @@ final class GatewayPropertiesMapper {
         atLeastASecond(path + ".ttl", ttl, "a cached answer's time to live");
         check(path + ".ttl", () -> memory.timeToLive(ttl));
       }
-      Long bytes = cache.getMaximumBytes();
+      DataSize bytes = cache.getMaximumBytes();
       if (bytes != null) {
-        check(path + ".maximum-bytes", () -> memory.maximumBytes(bytes));
+        check(path + ".maximum-bytes", () -> memory.maximumBytes(bytes.toBytes()));
       }
       builder.store(memory.build());
     }
@@ -485,8 +487,9 @@ final class GatewayPropertiesMapper {
       builder.varyBy(varyBy);
     }
     builder.chargeHits(cache.isChargeHits());
-    Integer entryBytes = cache.getMaximumEntryBytes();
-    if (entryBytes != null) {
+    DataSize entrySize = cache.getMaximumEntryBytes();
+    if (entrySize != null) {
+      int entryBytes = intBytes(path + ".maximum-entry-bytes", entrySize);
       check(path + ".maximum-entry-bytes", () -> builder.maximumEntryBytes(entryBytes));
     }
     return check(path, builder::build);
@@ -512,6 +515,24 @@ final class GatewayPropertiesMapper {
               + "s or 1m)",
           null);
     }
+  }
+
+  /**
+   * {@code size} in bytes, for a setting the core holds as an {@code int}: a size of 2 GiB or more
+   * fails naming {@code property} rather than wrap around to a negative or small number. A negative
+   * size is passed on for the core builder to refuse.
+   */
+  static int intBytes(String property, DataSize size) {
+    long bytes = size.toBytes();
+    if (bytes > Integer.MAX_VALUE) {
+      throw new InvalidGatewayPropertyException(
+          property,
+          "is "
+              + bytes
+              + " bytes, over the largest size it takes (2147483647 bytes, just under 2GB)",
+          null);
+    }
+    return (int) Math.max(bytes, Integer.MIN_VALUE);
   }
 
   /** Runs a core builder step, naming {@code property} in any failure it reports. */

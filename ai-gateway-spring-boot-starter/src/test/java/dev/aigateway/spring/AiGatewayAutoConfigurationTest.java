@@ -417,6 +417,58 @@ class AiGatewayAutoConfigurationTest {
             });
   }
 
+  @Test
+  void byteSizesTakeSpringsDataSizeUnitsAndABareNumberIsBytes() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.cache.enabled=true",
+            "ai-gateway.cache.maximum-bytes=256MB",
+            "ai-gateway.cache.maximum-entry-bytes=2MB",
+            "ai-gateway.prompt-log.enabled=true",
+            "ai-gateway.prompt-log.max-part-bytes=8KB")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              AiGateway gateway = context.getBean(AiGateway.class);
+              assertThat(gateway.responseCache().maximumEntryBytes()).isEqualTo(2 << 20);
+              assertThat(gateway.responseCache().store())
+                  .hasToString(
+                      InMemoryResponseCacheStore.builder()
+                          .maximumBytes(256L << 20)
+                          .build()
+                          .toString());
+              assertThat(context.getBean(PromptLog.class).toString()).contains("maxPartBytes=8192");
+            });
+    runner
+        .withPropertyValues(
+            "ai-gateway.cache.enabled=true",
+            "ai-gateway.cache.maximum-bytes=1048576",
+            "ai-gateway.cache.maximum-entry-bytes=4096")
+        .run(
+            context -> {
+              AiGateway gateway = context.getBean(AiGateway.class);
+              assertThat(gateway.responseCache().maximumEntryBytes()).isEqualTo(4096);
+              assertThat(gateway.responseCache().store())
+                  .hasToString(
+                      InMemoryResponseCacheStore.builder()
+                          .maximumBytes(1L << 20)
+                          .build()
+                          .toString());
+            });
+  }
+
+  @Test
+  void anEntrySizeOverTwoGigabytesFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues(
+            "ai-gateway.cache.enabled=true", "ai-gateway.cache.maximum-entry-bytes=3GB")
+        .run(
+            context ->
+                assertThat(propertyFailure(context))
+                    .isInstanceOf(InvalidGatewayPropertyException.class)
+                    .hasMessageContaining("ai-gateway.cache.maximum-entry-bytes"));
+  }
+
   // ------------------------------------------------------------------ bad properties
 
   @Test
