@@ -728,6 +728,95 @@ class RoutingTest {
   }
 
   @Test
+  void aJsonErrorAnswerSentWithA200IsAFailureForItsBreaker() throws Exception {
+    MockWebServer failing = server();
+    answerAlways(
+        failing,
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(
+                "{\"error\":{\"message\":\"The server had an error while processing your"
+                    + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}")
+            .build());
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("failing", failing))
+                .failover(Failover.disabled())
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder()
+                        .failureCount(2, Duration.ofSeconds(10))
+                        .tripDuration(Duration.ofMinutes(1)))
+                .build());
+
+    for (int i = 0; i < 2; i++) {
+      try (Response response = client.newCall(chat("gpt-4o")).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        response.body().string();
+      }
+      GatewayEvent event = lastEvent();
+      assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+      assertThat(event.errorType()).isEqualTo("error-answer");
+    }
+    // Two error answers: the breaker opened on its second failure, once, and no call reaches it.
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.api.Assertions.tuple("failing", BreakerState.OPEN));
+    try (Response response = client.newCall(chat("gpt-4o")).execute()) {
+      assertThat(response.code()).isEqualTo(503);
+    }
+    assertThat(failing.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aJsonErrorAnswerForTheCallersOwnMistakeIsNoFailureForItsBreaker() throws Exception {
+    MockWebServer refusing = server();
+    answerAlways(
+        refusing,
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(
+                "{\"error\":{\"message\":\"bad temperature\","
+                    + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}")
+            .build());
+    OkHttpClient client = client(lastAttemptPool(refusing));
+
+    for (int i = 0; i < 2; i++) {
+      try (Response response = client.newCall(chat("gpt-4o")).execute()) {
+        response.body().string();
+      }
+      assertThat(lastEvent().outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    }
+    assertThat(transitions).isEmpty();
+    assertThat(refusing.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void anUnheldStreamWhoseFirstEventIsAnErrorIsAFailureForItsBreaker() throws Exception {
+    MockWebServer failing = server();
+    answerAlways(
+        failing,
+        Backend.sse(
+            "data: {\"error\":{\"message\":\"The server had an error while processing your"
+                + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
+                + "data: [DONE]\n\n"));
+    OkHttpClient client = client(lastAttemptPool(failing));
+
+    try (Response response = client.newCall(streamedChat()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).contains("server_error");
+    }
+    GatewayEvent event = lastEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
+    // The last attempt's stream was handed on unheld; its error event is still a failure.
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.api.Assertions.tuple("only", BreakerState.OPEN));
+  }
+
+  @Test
   void aHeldStreamWhoseFirstEventIsAnInvalidRequestErrorIsHandedOnAsItCame() throws Exception {
     MockWebServer refusing = server();
     MockWebServer other = server();

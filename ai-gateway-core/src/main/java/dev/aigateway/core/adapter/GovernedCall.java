@@ -327,6 +327,7 @@ public final class GovernedCall {
           @Override
           public void bodyEnded(CallOutcome outcome, ResponseReadout readout, Throwable failure) {
             if (outcome == CallOutcome.SUCCESS && readout != null && readout.errorAnswer()) {
+              exchange.route().errorAnswered(readout.errorAnswerStatus());
               end(CallOutcome.BACKEND_ERROR, readout, ERROR_ANSWER); // a 2xx that reported an error
               return;
             }

@@ -81,6 +81,13 @@ public interface Route {
   /** The delivered stream's first event arrived (on the thread reading it). Nothing by default. */
   default void firstEvent() {}
 
+  /**
+   * The delivered 2xx answer's body ended complete but reported an error standing for {@code
+   * status} (see {@link dev.aigateway.core.wire.ResponseReadout#errorAnswerStatus}): a verdict its
+   * backend's breaker heard before the body was read is corrected. Nothing by default.
+   */
+  default void errorAnswered(int status) {}
+
   /** The call ended; a complete JSON answer's latency may be recorded. */
   void callEnded(boolean successfulJson);
 

@@ -135,6 +135,13 @@ final class CallRouting implements Route {
    */
   private volatile boolean verdictAwaitsFirstEvent;
 
+  /**
+   * Whether the current attempt's breaker heard a success before its body was read (its status, or
+   * its unheld stream's first event, arrived), so that a body that turns out to be an error answer
+   * corrects the verdict ({@link #errorAnswered}).
+   */
+  private volatile boolean successBeforeBody;
+
   private long attemptStartNanos;
   private int sameBackendRetries;
   private Duration pendingBackoff = Duration.ZERO;
@@ -397,12 +404,14 @@ final class CallRouting implements Route {
     if ((status == 429 || status == 503) && retryAfter != null) {
       router.coolDown(backend, policy.coolDown(retryAfter));
     }
+    successBeforeBody = false;
     if (policy.isFailureStatus(status)) {
       backend.breaker().onFailure(permit, retryAfter);
     } else if (unheldStream) {
       verdictAwaitsFirstEvent = true; // a stream that breaks before its first event failed
     } else {
       backend.breaker().onSuccess(permit);
+      successBeforeBody = status >= 200 && status <= 299;
     }
     unheldStream = false;
     if (callCanceled) {
@@ -432,6 +441,7 @@ final class CallRouting implements Route {
     attempts.add(
         new Attempt(backend.id(), 200, ERROR_EVENT, sinceAttemptStart(), currentIsCredentialRetry));
     backend.rateLimits(BackendHeaders.rateLimits(headers, clock));
+    successBeforeBody = false; // the verdict heard the error event already
     if (router.pool().circuitBreaker().isFailureStatus(status)) {
       backend.breaker().onFailure(permit, null);
     } else {
@@ -463,6 +473,7 @@ final class CallRouting implements Route {
             named.getClass().getName(),
             sinceAttemptStart(),
             currentIsCredentialRetry));
+    successBeforeBody = false;
     if (callCanceled) {
       backend.breaker().onIgnored(permit);
       return false;
@@ -510,6 +521,25 @@ final class CallRouting implements Route {
   public void firstEvent() {
     if (verdictAwaitsFirstEvent && VERDICT_AWAITS_FIRST_EVENT.compareAndSet(this, true, false)) {
       current.breaker().onSuccess(permit);
+      successBeforeBody = true;
+    }
+  }
+
+  /**
+   * The delivered 2xx answer's body ended complete as an error answer standing for {@code status}
+   * (an error document, or a stream's error event, sent with a 200): when its backend's breaker
+   * heard a success for it before its body was read, and {@code status} is a failure status, the
+   * verdict is corrected to a failure ({@link CircuitBreaker#onLateFailure}). A held stream whose
+   * first event was the error was judged on it already, and is not judged again.
+   */
+  @Override
+  public void errorAnswered(int status) {
+    if (!successBeforeBody) {
+      return;
+    }
+    successBeforeBody = false;
+    if (router.pool().circuitBreaker().isFailureStatus(status)) {
+      current.breaker().onLateFailure(permit);
     }
   }
 

@@ -64,6 +64,15 @@ public final class CircuitBreaker {
   /** Bumped by every state change, before the state is written; a permit is its value. */
   private volatile long generation;
 
+  /**
+   * The permit of the probe whose success last closed the breaker, and the generation it closed it
+   * in (guarded by lock): a {@link #onLateFailure} of that probe opens the breaker again while
+   * nothing changed since. -1 when none.
+   */
+  private long closingProbePermit = -1;
+
+  private long closedByProbeGeneration = -1;
+
   /** What {@link #tryAcquire()} returns when it admits no call. */
   public static final long DENIED = -1;
 
@@ -213,10 +222,47 @@ public final class CircuitBreaker {
             clearWindow();
             move(BreakerState.CLOSED, now, null, "probe succeeded", null);
             probeInFlight = false;
+            closingProbePermit = permit;
+            closedByProbeGeneration = generation;
           }
           break;
         default: // OPEN: a call acquired before the trip; stale
           break;
+      }
+    }
+  }
+
+  /**
+   * A call whose success was counted ({@link #onSuccess}, given when its answer's status or first
+   * event arrived) turned out to have failed (its body reported an error): the verdict is
+   * corrected, never counted twice. Closed: a failure is counted in place of the success (the call
+   * itself was counted already) and trips the breaker when the policy's condition is met. A probe
+   * whose success closed the breaker failed after all: the breaker opens again, as when a probe
+   * fails, unless it changed since. A stale permit changes nothing.
+   *
+   * @param permit what {@link #tryAcquire()} returned for the call
+   */
+  public void onLateFailure(long permit) {
+    synchronized (lock) {
+      long now = clock.millis();
+      if (state != BreakerState.CLOSED) {
+        return; // opened since (or a stale permit of a probe that did not close it)
+      }
+      if (permit == closingProbePermit && generation == closedByProbeGeneration) {
+        open(now, null, "probe failed");
+        return;
+      }
+      if (permit != generation) {
+        return; // stale
+      }
+      if (policy.failureCount() > 0) {
+        record(now, true); // count mode kept no success to take back
+      } else {
+        recordLateFailure(now);
+      }
+      String condition = tripCondition(now);
+      if (condition != null) {
+        open(now, null, condition);
       }
     }
   }
@@ -317,6 +363,20 @@ public final class CircuitBreaker {
     bucketCalls[i]++;
     if (failed) {
       bucketFailures[i]++;
+    }
+  }
+
+  /**
+   * Counts a failure for a call already counted as a success: in the current bucket when it holds a
+   * success to take back, else as a failed call (so no bucket holds more failures than calls).
+   */
+  private void recordLateFailure(long now) {
+    long epoch = Math.floorDiv(now, bucketMillis);
+    int i = (int) Math.floorMod(epoch, (long) bucketEpoch.length);
+    if (bucketEpoch[i] == epoch && bucketFailures[i] < bucketCalls[i]) {
+      bucketFailures[i]++;
+    } else {
+      record(now, true);
     }
   }
 

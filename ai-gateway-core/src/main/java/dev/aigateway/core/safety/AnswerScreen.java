@@ -23,6 +23,14 @@ import java.util.Arrays;
  * the event in flight (an event above {@value #MAX_EVENT_BYTES} bytes is passed on unread, as the
  * observed body treats it). Events are framed by an {@link SseEventFramer}; a last event the stream
  * ended without its blank line is screened as any other.
+ *
+ * <p>A window that ends inside a word (its last character a letter or digit) is not judged yet: the
+ * event that filled it is held back, with what follows it, until the next event comes (or the
+ * stream ends), and the window is judged then with that event's text, so a word the window cut
+ * ({@code ass|ignment}) is judged whole, and a cut word that is whole after all never reaches the
+ * application before the error event. Each window waits so at most once, and only when no event is
+ * held back already: an answer in a script without spaces holds one event back at a time, never
+ * more.
  */
 final class AnswerScreen extends TransformingInputStream {
 
@@ -51,6 +59,12 @@ final class AnswerScreen extends TransformingInputStream {
   /** Whether the answer was blocked: nothing more passes but the error event. */
   private boolean blocked;
 
+  /**
+   * The event (and its separator) held back while an answer's window that ends inside a word waits
+   * for the next event ({@link Answer#cut}); null when none is.
+   */
+  private java.io.ByteArrayOutputStream held;
+
   AnswerScreen(
       SafetyStage stage,
       WireFormat format,
@@ -77,9 +91,13 @@ final class AnswerScreen extends TransformingInputStream {
     try {
       framer.end(); // a last event without its blank line is checked before it passes
       for (int i = 0; i < answerCount && !blocked; i++) {
+        answers[i].cut = false;
         if (answers[i].unchecked > 0) {
           check(answers[i]); // the rest of the text, before the application reads the end
         }
+      }
+      if (!blocked) {
+        releaseHeld();
       }
     } finally {
       observed.releaseEnd(); // the call ends as the checks decided (stopped on a block)
@@ -108,16 +126,31 @@ final class AnswerScreen extends TransformingInputStream {
       // With text, the answers whose window it filled are checked (all of them at the last event:
       // the stream ended, nothing comes after it); without, the first event with none after some
       // (a finishing event) waits until the rest of every answer's text was checked.
+      // A window left waiting because it ended inside a word is judged now, with this event's
+      // text; a window this event fills that ends inside a word waits for the next event.
       boolean last = textCame && finished();
+      boolean hold = false;
       for (int i = 0; i < answerCount; i++) {
         Answer answer = answers[i];
         if (answer.unchecked > 0
-            && (!textCame || last || answer.unchecked >= window)
-            && check(answer)) {
-          return;
+            && (answer.cut || !textCame || last || answer.unchecked >= window)) {
+          if (!answer.cut && textCame && !last && held == null && endsInsideWord(answer.text)) {
+            answer.cut = true;
+            hold = true;
+            continue;
+          }
+          answer.cut = false;
+          if (check(answer)) {
+            return; // what was held back is dropped with the rest
+          }
         }
       }
-      emit(buffer, start, end);
+      if (hold) {
+        holdBack(buffer, start, end);
+      } else {
+        releaseHeld();
+        emit(buffer, start, end);
+      }
     }
 
     private void readText(byte[] bytes, int from, int to) {
@@ -139,17 +172,62 @@ final class AnswerScreen extends TransformingInputStream {
 
     @Override
     protected void oversized(byte[] buffer, int from, int to) {
-      if (!blocked) {
+      if (!blocked && judgeCut()) {
+        releaseHeld();
         emit(buffer, from, to);
       }
     }
 
     @Override
     protected void separator(byte[] buffer, int from, int to, boolean ofEvent) {
-      if (!blocked) {
+      if (blocked) {
+        return;
+      }
+      if (held != null) {
+        holdBack(buffer, from, to); // it follows the event held back
+      } else {
         emit(buffer, from, to);
       }
     }
+  }
+
+  /** Whether {@code text} ends inside a word: its last character is a letter or a digit. */
+  private static boolean endsInsideWord(StringBuilder text) {
+    return text.length() > 0 && PiiScan.alnum(text.charAt(text.length() - 1));
+  }
+
+  /** Keeps {@code bytes[from, to)} back until the window waiting for the next event is judged. */
+  private void holdBack(byte[] bytes, int from, int to) {
+    if (held == null) {
+      held = new java.io.ByteArrayOutputStream(to - from + 2);
+    }
+    held.write(bytes, from, to - from);
+  }
+
+  /** Passes on what was held back, once its window was judged clean. */
+  private void releaseHeld() {
+    if (held != null) {
+      byte[] bytes = held.toByteArray();
+      held = null;
+      emit(bytes, 0, bytes.length);
+    }
+  }
+
+  /**
+   * Judges the windows left waiting for the next event, as they are (an event passed unread came
+   * instead); returns false when one was blocked.
+   */
+  private boolean judgeCut() {
+    for (int i = 0; i < answerCount; i++) {
+      Answer answer = answers[i];
+      if (answer.cut) {
+        answer.cut = false;
+        if (answer.unchecked > 0 && check(answer)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** The answer of choice {@code choice}, made when its first text comes. */
@@ -181,6 +259,7 @@ final class AnswerScreen extends TransformingInputStream {
       return false;
     }
     blocked = true;
+    held = null; // what was held back never reaches the application
     finish();
     emit(withheld, 0, withheld.length);
     observed.stop(SafetyStage.ANSWER_BLOCKED);
@@ -198,6 +277,9 @@ final class AnswerScreen extends TransformingInputStream {
      * before the overlap, kept so a word the overlap cuts is not taken to start where it was cut.
      */
     int context;
+
+    /** Whether the window ended inside a word and waits for the next event to be judged. */
+    boolean cut;
 
     Answer(int choice) {
       this.choice = choice;

@@ -241,8 +241,11 @@ public final class HeldBody extends InputStream {
     }
   }
 
-  /** The status an error object stands for (see {@link #firstEventErrorStatus}). */
-  private static int errorStatus(JsonNode error) {
+  /**
+   * The status an error object stands for (see {@link #firstEventErrorStatus}): its {@code code} or
+   * {@code status} when that is one, else the status its type names, else 500.
+   */
+  static int errorStatus(JsonNode error) {
     for (String field : new String[] {"code", "status"}) {
       JsonNode value = error.get(field);
       if (value != null && value.canConvertToInt()) {

@@ -73,6 +73,9 @@ public final class ResponseReadout {
   /** Whether the body reported an error ({@link #errorAnswer}). */
   private boolean errorAnswer;
 
+  /** The status the first error object the body reported stands for; 0 when none was read. */
+  private int errorAnswerStatus;
+
   /** Chat chunks whose text is not read yet; null when none. */
   private DeferredChunks deferred;
 
@@ -361,6 +364,23 @@ public final class ResponseReadout {
   }
 
   /**
+   * The status the error the body reported ({@link #errorAnswer}) stands for, as a held stream's
+   * first error event's ({@link HeldBody#firstEventErrorStatus}): the error object's {@code code}
+   * or {@code status} when that is one, else the status its type names; 500 when the body reported
+   * an error that names none, and 0 when it reported no error.
+   */
+  public int errorAnswerStatus() {
+    return !errorAnswer ? 0 : errorAnswerStatus != 0 ? errorAnswerStatus : 500;
+  }
+
+  /** Notes the status the error object {@code error} stands for, unless one was noted before. */
+  private void noteErrorStatus(JsonNode error) {
+    if (errorAnswerStatus == 0 && error != null && error.isObject()) {
+      errorAnswerStatus = HeldBody.errorStatus(error);
+    }
+  }
+
+  /**
    * Notes whether the whole document {@code doc[from, to)}, just read, is an error document ({@link
    * #errorAnswer}): only when it reported no usage, so an answer, which reports usage, is never
    * looked at again. The top-level members are read with Jackson's streaming parser, each value but
@@ -377,6 +397,7 @@ public final class ResponseReadout {
       for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
         if (p.nextToken() == JsonToken.START_OBJECT && name.equals("error")) {
           errorAnswer = true;
+          noteErrorStatus(p.readValueAsTree());
           return;
         }
         p.skipChildren();
@@ -548,8 +569,10 @@ public final class ResponseReadout {
           }
           case "choices" -> member.noteChoices(readChoices(p));
           case "error" -> {
-            chunkError = nextObject(p); // an error object: noted, then skipped
-            p.skipChildren();
+            chunkError = nextObject(p); // an error object: noted with the status it stands for
+            if (chunkError) {
+              noteErrorStatus(p.readValueAsTree());
+            }
           }
           default -> skipNext(p);
         }

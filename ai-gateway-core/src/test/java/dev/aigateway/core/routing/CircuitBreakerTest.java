@@ -475,6 +475,57 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void aLateFailureReplacesTheCallsSuccessInRateMode() {
+    CircuitBreaker breaker =
+        breaker(CircuitBreakerPolicy.builder().failureRate(50, 4, Duration.ofSeconds(10)).build());
+    succeeded(breaker);
+    succeeded(breaker);
+    failed(breaker, null);
+    long answered = breaker.tryAcquire();
+    breaker.onSuccess(answered); // 1 of 4 failed
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+
+    breaker.onLateFailure(answered); // its body was an error: 2 of 4, not 2 of 5
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+    assertThat(transitions.get(0).reason()).startsWith("50.0% of 4 calls failed");
+  }
+
+  @Test
+  void aLateFailureCountsInCountModeAndAStaleOneNothing() {
+    CircuitBreaker breaker = breaker(threeIn10s());
+    failed(breaker, null);
+    long answered = breaker.tryAcquire();
+    breaker.onSuccess(answered);
+    breaker.onLateFailure(answered);
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+    failed(breaker, null); // the third failure
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+    breaker.onLateFailure(answered); // stale: from before the trip
+    assertThat(transitions).hasSize(1);
+  }
+
+  @Test
+  void aProbeWhoseSuccessClosedTheBreakerButFailedLateOpensItAgain() {
+    CircuitBreaker breaker = tripped();
+    clock.advance(Duration.ofSeconds(30));
+    long probe = breaker.tryAcquire();
+    breaker.onSuccess(probe);
+    assertThat(breaker.state()).isEqualTo(BreakerState.CLOSED);
+
+    breaker.onLateFailure(probe);
+
+    assertThat(breaker.state()).isEqualTo(BreakerState.OPEN);
+    assertThat(breaker.isAvailable()).isFalse();
+    assertThat(transitions)
+        .extracting(BreakerTransition::to, BreakerTransition::reason)
+        .endsWith(
+            tuple(BreakerState.CLOSED, "probe succeeded"),
+            tuple(BreakerState.OPEN, "probe failed"));
+  }
+
+  @Test
   void isAvailableChangesNothing() {
     CircuitBreaker breaker = tripped();
     clock.advance(Duration.ofSeconds(30));

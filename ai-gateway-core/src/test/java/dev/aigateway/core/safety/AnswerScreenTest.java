@@ -56,7 +56,8 @@ class AnswerScreenTest {
     assertThat(call.admit().rejection()).isNull();
     String stream =
         "event: response.output_text.delta\r\n"
-            + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"The plan\"}\r\n\r\n"
+            // a window that ends after a word: the event passes before the next one comes
+            + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"The plan:\"}\r\n\r\n"
             + "event: response.output_text.delta\r\n"
             + "data: {\"type\":\"response.output_text.delta\",\"delta\":\" is secret\"}\r\n\r\n"
             + "event: response.completed\r\n"
@@ -229,6 +230,44 @@ class AnswerScreenTest {
                 .observeResponse(200, "text/event-stream", bytes(split), () -> false));
     assertThat(blocked).startsWith(chunk("look at my ")).contains("content_filter");
     assertThat(events).hasSize(1);
+    assertBlockedAtTheEnd(events.get(0));
+  }
+
+  @Test
+  void aWordTheWindowCutsIsJudgedWithTheTextThatCompletesIt() throws IOException {
+    // The first chunk fills the window and ends inside "assignment": its end is no whole "ass".
+    AiGateway gateway = gateway(ContentSafety.builder().denyWords("ass").screenAnswers(10, 3));
+    String stream = chunk("your next ass") + chunk("ignment is due") + FINISH + "data: [DONE]\n\n";
+
+    String appSaw =
+        read(
+            chatStream(gateway)
+                .observeResponse(200, "text/event-stream", bytes(stream), () -> false));
+
+    assertThat(appSaw).isEqualTo(stream);
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(events.get(0).safety().outcome()).isEqualTo(SafetyOutcome.PASSED);
+
+    // The cut word that is whole after all is blocked, and its chunk never reached the application.
+    events.clear();
+    String whole = chunk("your next ass") + chunk(" is due") + FINISH + "data: [DONE]\n\n";
+    String blocked =
+        read(
+            chatStream(gateway)
+                .observeResponse(200, "text/event-stream", bytes(whole), () -> false));
+    assertThat(blocked).doesNotContain("next ass").contains("content_filter");
+    assertThat(events).hasSize(1);
+    assertBlockedAtTheEnd(events.get(0));
+
+    // So is one the stream ends on.
+    events.clear();
+    String last = chunk("your next ass");
+    String blockedAtEnd =
+        read(
+            chatStream(gateway)
+                .observeResponse(200, "text/event-stream", bytes(last), () -> false));
+    assertThat(blockedAtEnd).doesNotContain("next ass").contains("content_filter");
     assertBlockedAtTheEnd(events.get(0));
   }
 
