@@ -279,6 +279,24 @@ public final class TokenLimit {
     return value;
   }
 
+  /**
+   * A response header name as HTTP allows it: visible ASCII without a colon. Checked when the limit
+   * is built: OkHttp refuses any other name when the gateway adds the header to a response, which
+   * would fail every admitted call with an {@link IllegalArgumentException} after its backend call.
+   */
+  private static String requireHeaderName(@Nullable String name, String what) {
+    if (name == null
+        || name.isEmpty()
+        || !name.chars().allMatch(c -> c > ' ' && c < 0x7f && c != ':')) {
+      throw new IllegalArgumentException(
+          what
+              + " must be a header name (visible ASCII characters, no blank or colon) but was '"
+              + name
+              + "'");
+    }
+    return name;
+  }
+
   /** Builds a {@link TokenLimit}; fails fast on bad or repeated settings. */
   public static final class Builder {
     private String name;
@@ -444,33 +462,44 @@ public final class TokenLimit {
     /**
      * Adds a response header with the rate's remaining tokens (off unless named). When several
      * counters of a call name one header, it carries the least any of them has left.
+     *
+     * @throws IllegalArgumentException for a name HTTP does not allow (a blank, a colon, a
+     *     character outside visible ASCII)
      */
     public Builder remainingTokensHeader(String header) {
-      this.remainingTokensHeader = requireText(header, "header name");
+      this.remainingTokensHeader = requireHeaderName(header, "remainingTokensHeader");
       return this;
     }
 
     /**
      * Adds a response header with the quota's remaining tokens (off unless named). When several
      * counters of a call name one header, it carries the least any of them has left.
+     *
+     * @throws IllegalArgumentException for a name HTTP does not allow
      */
     public Builder remainingQuotaHeader(String header) {
-      this.remainingQuotaHeader = requireText(header, "header name");
+      this.remainingQuotaHeader = requireHeaderName(header, "remainingQuotaHeader");
       return this;
     }
 
     /**
      * Adds a response header with the request rate's remaining requests for the counter key (off
      * unless named), for example {@code x-ratelimit-remaining-requests}.
+     *
+     * @throws IllegalArgumentException for a name HTTP does not allow
      */
     public Builder remainingRequestsHeader(String header) {
-      this.remainingRequestsHeader = requireText(header, "header name");
+      this.remainingRequestsHeader = requireHeaderName(header, "remainingRequestsHeader");
       return this;
     }
 
-    /** Adds a response header with the tokens reserved for the call (off unless named). */
+    /**
+     * Adds a response header with the tokens reserved for the call (off unless named).
+     *
+     * @throws IllegalArgumentException for a name HTTP does not allow
+     */
     public Builder tokensConsumedHeader(String header) {
-      this.tokensConsumedHeader = requireText(header, "header name");
+      this.tokensConsumedHeader = requireHeaderName(header, "tokensConsumedHeader");
       return this;
     }
 

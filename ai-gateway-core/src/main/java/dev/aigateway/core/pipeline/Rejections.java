@@ -439,7 +439,7 @@ public final class Rejections {
     headers.put(Rejection.REJECTED_HEADER, reason.headerValue());
     if (retryAfter != null) {
       headers.put(Rejection.RETRY_AFTER, String.valueOf(seconds(retryAfter)));
-      headers.put(Rejection.RETRY_AFTER_MS, String.valueOf(Math.max(1, retryAfter.toMillis())));
+      headers.put(Rejection.RETRY_AFTER_MS, String.valueOf(millis(retryAfter)));
     }
     byte[] body = format.errorBody(error);
     String contentType = format.errorContentType();
@@ -447,8 +447,30 @@ public final class Rejections {
     return new Rejection(reason, status, headers, body, contentType, exception);
   }
 
-  /** Whole seconds, rounded up, at least 1: what {@code Retry-After} carries. */
+  /**
+   * The wait's whole milliseconds in seconds, rounded up, at least 1: what {@code Retry-After}
+   * carries. A wait beyond what a long holds in milliseconds (a store's "never") is its seconds, up
+   * to {@link Long#MAX_VALUE}, instead of an {@link ArithmeticException}.
+   */
   private static long seconds(Duration wait) {
-    return Math.max(1, (wait.toMillis() + 999) / 1000);
+    if (wait.isNegative()) {
+      return 1;
+    }
+    long seconds = wait.getSeconds();
+    // The wait's whole milliseconds rounded up: less than a millisecond over adds no second.
+    boolean part = wait.getNano() >= 1_000_000;
+    return Math.max(1, part && seconds < Long.MAX_VALUE ? seconds + 1 : seconds);
+  }
+
+  /**
+   * Milliseconds, at least 1, saturated at {@link Long#MAX_VALUE}: what {@code retry-after-ms}
+   * carries.
+   */
+  private static long millis(Duration wait) {
+    try {
+      return Math.max(1, wait.toMillis());
+    } catch (ArithmeticException beyond) {
+      return wait.isNegative() ? 1 : Long.MAX_VALUE;
+    }
   }
 }

@@ -18,6 +18,35 @@ import org.junit.jupiter.api.Test;
 class BuildTimeBoundsTest {
 
   @Test
+  void aLimitHeaderNameNoResponseCanCarryIsRefusedWhenTheLimitIsBuilt() {
+    // OkHttp refuses such a name when the gateway adds the header to the application's response:
+    // an IllegalArgumentException on every admitted call, after its reservation and backend call.
+    for (String name :
+        List.of("x-remaining tokens", "x-remaining ", "x:remaining", "x-r\u00e9st")) {
+      assertThatThrownBy(() -> TokenLimit.global().remainingTokensHeader(name))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'" + name + "'")
+          .hasMessageContaining("remainingTokensHeader");
+      assertThatThrownBy(() -> TokenLimit.global().remainingQuotaHeader(name))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("remainingQuotaHeader");
+      assertThatThrownBy(() -> TokenLimit.global().remainingRequestsHeader(name))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("remainingRequestsHeader");
+      assertThatThrownBy(() -> TokenLimit.global().tokensConsumedHeader(name))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("tokensConsumedHeader");
+    }
+    assertThat(
+            TokenLimit.global()
+                .tokensPerMinute(10)
+                .remainingTokensHeader("X-RateLimit-Remaining-Tokens")
+                .build()
+                .remainingTokensHeader())
+        .isEqualTo("X-RateLimit-Remaining-Tokens");
+  }
+
+  @Test
   void rateFasterThanOneTokenPerNanosecondIsRefusedWithTheValueAndTheMaximum() {
     assertThatThrownBy(() -> TokenLimit.perConsumer().tokensPerMinute(Long.MAX_VALUE / 4))
         .isInstanceOf(IllegalArgumentException.class)

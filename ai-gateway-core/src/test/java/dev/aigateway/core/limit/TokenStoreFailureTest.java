@@ -17,6 +17,7 @@ import dev.aigateway.core.adapter.Admission;
 import dev.aigateway.core.adapter.AttemptLoop;
 import dev.aigateway.core.adapter.GovernedCall;
 import dev.aigateway.core.adapter.PostedRequest;
+import dev.aigateway.core.adapter.Rejection;
 import dev.aigateway.core.adapter.ScriptedSender;
 import dev.aigateway.core.telemetry.LoggingListener;
 import dev.aigateway.testing.ManualClock;
@@ -171,6 +172,28 @@ class TokenStoreFailureTest {
     assertThat(event.usage().tokens().totalTokens()).isEqualTo(9);
     assertThat(store.settlements).isEmpty();
     assertThat(LoggingListener.format(event)).contains(" settled=0 limit=STORE_FAILED");
+  }
+
+  @Test
+  void aRejectionWhoseWaitIsBeyondWhatMillisecondsHoldIsAnsweredWithTheLongestWait()
+      throws IOException {
+    // A store may answer "never" with the longest Duration there is.
+    HostileStore store = new HostileStore();
+    store.onReserve =
+        () ->
+            ReserveResult.rejected(
+                charges(100).get(0), Duration.ofSeconds(Long.MAX_VALUE), List.of(0L));
+
+    Admission admission = begin(gateway(store)).admit();
+
+    assertThat(admission.rejection()).isNotNull();
+    assertThat(admission.rejection().status()).isEqualTo(429);
+    assertThat(admission.rejection().headers())
+        .containsEntry(Rejection.RETRY_AFTER, String.valueOf(Long.MAX_VALUE))
+        .containsEntry(Rejection.RETRY_AFTER_MS, String.valueOf(Long.MAX_VALUE));
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.REJECTED);
+    assertThat(event.limits().outcome()).isEqualTo(LimitOutcome.REJECTED);
   }
 
   @Test
