@@ -614,9 +614,20 @@ public final class AiGateway {
       return tokenLimit(limit.build());
     }
 
-    /** Adds a listener told of every governed call once it has ended. */
+    /**
+     * Adds a listener told of every governed call once it has ended. Adding the same instance again
+     * changes nothing: it is told of each call, and each transition, once (a ledger or metrics
+     * added both as an application's listener and by a customizer would otherwise count every call
+     * twice).
+     */
     public Builder listener(GatewayListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
+      Objects.requireNonNull(listener, "listener");
+      for (GatewayListener added : listeners) {
+        if (added == listener) {
+          return this;
+        }
+      }
+      listeners.add(listener);
       return this;
     }
 
