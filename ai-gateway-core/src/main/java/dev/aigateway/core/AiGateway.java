@@ -275,11 +275,23 @@ public final class AiGateway {
     return List.copyOf(configured);
   }
 
+  /**
+   * Lets a virtual machine error (out of memory, stack overflow) go on; any other failure of a
+   * listener, an {@link Error} such as a missing class included, is logged and never reaches the
+   * call or the listeners after it.
+   */
+  private static void rethrowIfFatal(Throwable e) {
+    if (e instanceof VirtualMachineError fatal) {
+      throw fatal;
+    }
+  }
+
   private void breakerTransition(BreakerTransition transition) {
     for (GatewayListener listener : listeners) {
       try {
         listener.onBreakerTransition(transition);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        rethrowIfFatal(e);
         LoggerFactory.getLogger(AiGateway.class)
             .warn(
                 "ai-gateway: listener {} failed on a breaker transition of {}",
@@ -294,7 +306,8 @@ public final class AiGateway {
     for (GatewayListener listener : listeners) {
       try {
         listener.onStoreTransition(transition);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        rethrowIfFatal(e);
         LoggerFactory.getLogger(AiGateway.class)
             .warn(
                 "ai-gateway: listener {} failed on a transition of token store {}",
@@ -309,7 +322,8 @@ public final class AiGateway {
     for (GatewayListener listener : listeners) {
       try {
         listener.onConsumerTransition(transition);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        rethrowIfFatal(e);
         LoggerFactory.getLogger(AiGateway.class)
             .warn(
                 "ai-gateway: listener {} failed on a transition of consumer {}",
@@ -600,9 +614,20 @@ public final class AiGateway {
       return tokenLimit(limit.build());
     }
 
-    /** Adds a listener told of every governed call once it has ended. */
+    /**
+     * Adds a listener told of every governed call once it has ended. Adding the same instance again
+     * changes nothing: it is told of each call, and each transition, once (a ledger or metrics
+     * added both as an application's listener and by a customizer would otherwise count every call
+     * twice).
+     */
     public Builder listener(GatewayListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
+      Objects.requireNonNull(listener, "listener");
+      for (GatewayListener added : listeners) {
+        if (added == listener) {
+          return this;
+        }
+      }
+      listeners.add(listener);
       return this;
     }
 

@@ -244,6 +244,29 @@ class McpGovernanceTest {
   }
 
   @Test
+  void aListenerThrowingAnErrorOnAToolCallsEventNeitherBreaksTheCallNorSilencesTheOthers()
+      throws Exception {
+    AiGateway gateway =
+        AiGateway.builder()
+            .clock(clock)
+            .consumerKey(KeyResolvers.header("x-consumer-id"))
+            .listener(
+                event -> {
+                  throw new NoClassDefFoundError("a listener's missing class");
+                })
+            .listener(events)
+            .mcpServer(github())
+            .build();
+    OkHttpClient client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+
+    String bob = post(client, "bob", LIST);
+
+    assertThat(toolNames(bob)).containsExactly("get_issue", "list_issues", "delete_repo");
+    assertThat(events.next().tool().outcome()).isEqualTo(ToolCallInfo.Outcome.OK);
+    assertThat(events.none()).isTrue();
+  }
+
+  @Test
   void toolsListAsAnEventStreamIsFilteredEventByEvent() throws Exception {
     backend.sse = true;
     OkHttpClient client = client(github());

@@ -1399,6 +1399,44 @@ class RoutingTest {
     assertThat(events.next().outcome()).isEqualTo(CallOutcome.BACKEND_ERROR);
   }
 
+  @Test
+  void aListenerThrowingAnErrorOnABreakerTransitionNeverBreaksTheCall() throws Exception {
+    MockWebServer bad = server();
+    MockWebServer good = server();
+    answerAlways(bad, new MockResponse.Builder().code(500).body("{}").build());
+    answerAlways(good, ok("good"));
+    GatewayListener broken =
+        new GatewayListener() {
+          @Override
+          public void onEvent(GatewayEvent event) {}
+
+          @Override
+          public void onBreakerTransition(BreakerTransition transition) {
+            throw new NoClassDefFoundError("a listener's missing class");
+          }
+        };
+    OkHttpClient client =
+        client(
+            BackendPool.builder()
+                .backend(openAi("bad", bad))
+                .backend(openAi("good", good))
+                .circuitBreaker(
+                    CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)))
+                .build(),
+            AiGateway.builder().listener(broken));
+
+    // The breaker of "bad" opens on the call's first attempt; the failing listener is logged,
+    // the call fails over as it would without it and the listeners after it are told.
+    assertThat(servedBy(client, chat("gpt-4o"))).isEqualTo("good");
+    GatewayEvent event = events.next();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.SUCCESS);
+    assertThat(event.routing().backendId()).isEqualTo("good");
+    assertThat(events.none()).isTrue();
+    assertThat(transitions)
+        .extracting(BreakerTransition::backendId, BreakerTransition::to)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("bad", BreakerState.OPEN));
+  }
+
   private GatewayEvent lastEvent() {
     return events.all.get(events.all.size() - 1);
   }

@@ -341,7 +341,10 @@ public final class AgentGovernance {
     for (GatewayListener listener : listeners) {
       try {
         listener.onEvent(event);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        if (e instanceof VirtualMachineError) {
+          throw e; // out of memory, stack overflow: not the listener's doing alone
+        }
         log.warn(
             "ai-gateway: listener {} failed on the event of call {}", listener, event.callId(), e);
       }

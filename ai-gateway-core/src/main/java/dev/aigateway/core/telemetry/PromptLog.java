@@ -235,7 +235,8 @@ public final class PromptLog implements AutoCloseable {
   }
 
   /**
-   * Waits until every call queued so far has been written, at most {@code timeout}.
+   * Waits until every call queued so far has been written, or dropped (a writer the executor
+   * refused gives up the queue, counted in {@link #dropped()}), at most {@code timeout}.
    *
    * @return true when the queue is drained, false on timeout
    */
@@ -347,6 +348,9 @@ public final class PromptLog implements AutoCloseable {
       dropped.increment();
     }
     draining.set(false);
+    synchronized (idle) {
+      idle.notifyAll(); // a flush waiting for these calls has nothing left to wait for
+    }
   }
 
   private void warnOfDrops() {

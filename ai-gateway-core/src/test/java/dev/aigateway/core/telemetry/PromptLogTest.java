@@ -598,6 +598,59 @@ class PromptLogTest {
   }
 
   @Test
+  void aFlushWaitingWhenTheWriterIsRefusedReturnsOnceTheQueueIsGivenUp() throws Exception {
+    CountDownLatch flushing = new CountDownLatch(1);
+    Thread[] flusher = new Thread[1];
+    PromptLog log =
+        syncLog()
+            .executor(
+                task -> {
+                  // Refuse the writer only once a flush is waiting for the queued call.
+                  try {
+                    flushing.await();
+                    while (flusher[0].getState() != Thread.State.TIMED_WAITING) {
+                      Thread.onSpinWait();
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  throw new RejectedExecutionException("shut down");
+                })
+            .build();
+    boolean[] drained = new boolean[1];
+    flusher[0] =
+        new Thread(
+            () -> {
+              try {
+                flushing.countDown();
+                drained[0] = log.flush(Duration.ofMinutes(10));
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+
+    assertTimeoutPreemptively(
+        WAIT,
+        () -> {
+          Thread logging = new Thread(() -> log.log(event(1), "q", "a"));
+          logging.start();
+          while (!queuedOrWaiting(logging)) {
+            Thread.onSpinWait();
+          }
+          flusher[0].start();
+          logging.join();
+          flusher[0].join(); // the call was dropped: nothing is left to wait for
+        });
+    assertThat(log.dropped()).isEqualTo(1);
+    assertThat(drained[0]).isTrue();
+  }
+
+  /** Whether the logging thread is inside the executor, its call queued. */
+  private static boolean queuedOrWaiting(Thread logging) {
+    return logging.getState() == Thread.State.WAITING;
+  }
+
+  @Test
   void aNullEventIsIgnored() {
     PromptLog log = syncLog().build();
 
