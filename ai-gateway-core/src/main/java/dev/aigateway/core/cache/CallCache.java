@@ -85,7 +85,9 @@ public final class CallCache {
     this.partition = partition == null || partition.isBlank() ? UNKNOWN_PARTITION : partition;
     this.model = model;
     CacheControl tagged = request.tag(CacheControl.class);
-    String header = config.controlHeader() == null ? null : request.header(config.controlHeader());
+    // Every line of the header: "no-cache" and "no-store" on lines of their own both count.
+    String header =
+        config.controlHeader() == null ? null : allValues(request, config.controlHeader());
     this.control = CacheControl.parse(header).and(tagged);
     if (control.noCache()) {
       outcome = CacheOutcome.BYPASSED;
@@ -317,12 +319,26 @@ public final class CallCache {
     List<String> headers = request.format().cacheHeaders();
     for (int i = 0; i < headers.size(); i++) {
       String name = headers.get(i);
-      String value = request.header(name);
+      // Every line: a feature asked for on a header line of its own changes the answer too.
+      String value = allValues(request, name);
       if (value != null) {
         digest.add(name, value);
       }
     }
     return digest;
+  }
+
+  /**
+   * A header's values, its lines joined by commas as HTTP reads them (one line's value as it is),
+   * or null when the request does not have it.
+   */
+  private static @Nullable String allValues(WireRequest request, String name) {
+    List<String> values = request.headers(name);
+    return switch (values.size()) {
+      case 0 -> null;
+      case 1 -> values.get(0);
+      default -> String.join(", ", values);
+    };
   }
 
   /**
