@@ -74,6 +74,11 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
   }
 
   @Override
+  public java.util.List<String> headers(String name) {
+    return request.headers().values(name);
+  }
+
+  @Override
   public <T> @Nullable T tag(Class<? extends T> type) {
     return request.tag(type);
   }

@@ -822,6 +822,29 @@ class ResponseCacheTest {
   }
 
   @Test
+  void cacheControlDirectivesOnSeparateHeaderLinesAllCount() throws Exception {
+    server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
+    server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));
+    String request = chatRequest("gpt-4o", "Hi", "");
+    Request twoLines =
+        post(url(), request)
+            .newBuilder()
+            .addHeader("x-ai-gateway-cache-control", "no-cache")
+            .addHeader("x-ai-gateway-cache-control", "no-store")
+            .build();
+    try (Response response = client.newCall(twoLines).execute()) {
+      assertThat(response.header("x-ai-gateway-cache")).isEqualTo("bypassed");
+      response.body().string();
+    }
+    events.next();
+
+    body(request); // no-store on its own line kept the first answer out of the cache
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(events.next().cache().outcome()).isEqualTo(CacheOutcome.MISS);
+  }
+
+  @Test
   void noStoreTagKeepsTheAnswerOutOfTheCache() throws Exception {
     server.enqueue(json(chatCompletion("gpt-4o", 5, 5)));
     server.enqueue(json(chatCompletion("gpt-4o", 6, 6)));

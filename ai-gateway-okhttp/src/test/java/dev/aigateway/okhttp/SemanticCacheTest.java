@@ -413,6 +413,40 @@ class SemanticCacheTest {
     assertThat(second.cache().score()).isCloseTo(1.0, within(1e-6));
   }
 
+  @Test
+  void aThresholdOfOneServesTheSamePromptWhateverTheRoundingOfItsScore() throws Exception {
+    // threshold(1) asks for the same prompt only; the dot product of a unit vector with itself
+    // comes out a rounding below 1 for many vectors (this one gives 0.99999994 in floats).
+    AiGateway gateway =
+        AiGateway.builder()
+            .listener(events)
+            .responseCache(
+                ResponseCache.builder()
+                    .exact(false)
+                    .semantic(
+                        SemanticCache.builder(model).threshold(1.0).guard(SemanticHitGuard.NONE)))
+            .build();
+    client = OkHttpAiGateway.wrap(new OkHttpClient(), gateway);
+    server.enqueue(json(chatCompletion("gpt-4o", 20, 30)));
+    server.enqueue(json(chatCompletion("gpt-4o", 21, 31)));
+    server.enqueue(json(chatCompletion("gpt-4o", 22, 32)));
+    model.put("Hi", new float[] {1, 1, 1});
+    model.put("Hello", new float[] {1, 1, 0.99f}); // 0.99999 to "Hi"
+
+    body(chat("Hi", ""));
+    body(chat("Hi", ""));
+    body(chat("Hello", ""));
+
+    events.next();
+    GatewayEvent same = events.next();
+    assertThat(same.cache().outcome()).isEqualTo(CacheOutcome.SEMANTIC_HIT);
+    assertThat(same.cache().score()).isCloseTo(1.0, within(1e-6));
+    assertThat(events.next().cache().outcome())
+        .as("a prompt a little apart still misses")
+        .isEqualTo(CacheOutcome.MISS);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
   /** Returns the vector each test put for a text; an unknown text gets its own axis. */
   // ------------------------------------------------- provider formats: a reworded call hits
 

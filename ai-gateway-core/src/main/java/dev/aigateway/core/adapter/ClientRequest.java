@@ -18,6 +18,17 @@ public interface ClientRequest {
   /** The first value of a header (case-insensitive name), or null. */
   String header(String name);
 
+  /**
+   * Every value of a header (case-insensitive name), in the order the request gives them; empty
+   * when it has none. A header sent on several lines means what its values joined by commas mean.
+   * The default gives the {@linkplain #header first value} only; adapters whose client keeps every
+   * line give them all.
+   */
+  default java.util.List<String> headers(String name) {
+    String value = header(name);
+    return value == null ? java.util.List.of() : java.util.List.of(value);
+  }
+
   /** A tag attached to the request, or null. */
   <T> T tag(Class<? extends T> type);
 

@@ -48,6 +48,14 @@ public final class CallCache {
    */
   private static final double ANY_SIMILARITY = -1.0;
 
+  /**
+   * How far below the threshold a score may come out and still reach it: a cosine computed in
+   * floats is rounded (a unit vector of 384 dimensions scores up to 2.4e-7 away from 1 with
+   * itself), so {@code threshold(1)} would otherwise miss the very same prompt about one time in
+   * five.
+   */
+  static final double SCORE_ROUNDING = 1e-6;
+
   private double score = Double.NaN;
   private @Nullable String guardObjection;
   private @Nullable String semanticSkip;
@@ -85,7 +93,9 @@ public final class CallCache {
     this.partition = partition == null || partition.isBlank() ? UNKNOWN_PARTITION : partition;
     this.model = model;
     CacheControl tagged = request.tag(CacheControl.class);
-    String header = config.controlHeader() == null ? null : request.header(config.controlHeader());
+    // Every line of the header: "no-cache" and "no-store" on lines of their own both count.
+    String header =
+        config.controlHeader() == null ? null : allValues(request, config.controlHeader());
     this.control = CacheControl.parse(header).and(tagged);
     if (control.noCache()) {
       outcome = CacheOutcome.BYPASSED;
@@ -133,7 +143,7 @@ public final class CallCache {
       score = matches.get(0).score(); // best first: a miss reports how close it came
     }
     for (VectorMatch match : matches) {
-      if (match.score() < semantic.threshold()) {
+      if (match.score() < semantic.threshold() - SCORE_ROUNDING) {
         break;
       }
       Optional<String> objection =
@@ -317,12 +327,26 @@ public final class CallCache {
     List<String> headers = request.format().cacheHeaders();
     for (int i = 0; i < headers.size(); i++) {
       String name = headers.get(i);
-      String value = request.header(name);
+      // Every line: a feature asked for on a header line of its own changes the answer too.
+      String value = allValues(request, name);
       if (value != null) {
         digest.add(name, value);
       }
     }
     return digest;
+  }
+
+  /**
+   * A header's values, its lines joined by commas as HTTP reads them (one line's value as it is),
+   * or null when the request does not have it.
+   */
+  private static @Nullable String allValues(WireRequest request, String name) {
+    List<String> values = request.headers(name);
+    return switch (values.size()) {
+      case 0 -> null;
+      case 1 -> values.get(0);
+      default -> String.join(", ", values);
+    };
   }
 
   /**

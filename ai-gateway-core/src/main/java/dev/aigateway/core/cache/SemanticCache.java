@@ -162,7 +162,11 @@ public final class SemanticCache {
       return this;
     }
 
-    /** The cosine similarity a cached prompt needs to be a hit, in (0, 1]. */
+    /**
+     * The cosine similarity a cached prompt needs to be a hit, in (0, 1]; a score less than 1e-6
+     * below it (the rounding of a cosine computed in floats) reaches it, so {@code 1} serves the
+     * same prompt only, and always.
+     */
     public Builder threshold(double threshold) {
       if (!(threshold > 0 && threshold <= 1)) {
         throw new IllegalArgumentException("threshold must be in (0, 1]: " + threshold);

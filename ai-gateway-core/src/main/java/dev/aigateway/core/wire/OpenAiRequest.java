@@ -161,6 +161,11 @@ public final class OpenAiRequest implements WireRequest {
           }
 
           @Override
+          public java.util.List<String> headers(String name) {
+            return original.headers(name);
+          }
+
+          @Override
           public <T> T tag(Class<? extends T> type) {
             return original.tag(type);
           }
@@ -430,6 +435,11 @@ public final class OpenAiRequest implements WireRequest {
   @Override
   public String header(String name) {
     return request.header(name);
+  }
+
+  @Override
+  public java.util.List<String> headers(String name) {
+    return request.headers(name);
   }
 
   @Override

@@ -258,6 +258,11 @@ abstract class TreeRequest implements WireRequest {
   }
 
   @Override
+  public final java.util.List<String> headers(String name) {
+    return request.headers(name);
+  }
+
+  @Override
   public final <T> @Nullable T tag(Class<? extends T> type) {
     return request.tag(type);
   }

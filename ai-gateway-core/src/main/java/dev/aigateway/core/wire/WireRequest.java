@@ -21,6 +21,17 @@ public interface WireRequest extends LlmRequest {
   /** The body bytes exactly as the application sent them. */
   byte[] rawBody();
 
+  /**
+   * Every value of a request header (case-insensitive name), one per line the application sent, in
+   * order; empty when it has none. Lines of one header mean what their values joined by commas
+   * mean, so whatever reads a list of directives or features reads them all, not the {@linkplain
+   * #header first} alone.
+   */
+  default java.util.List<String> headers(String name) {
+    String value = header(name);
+    return value == null ? java.util.List.of() : java.util.List.of(value);
+  }
+
   /** The host the application addressed. */
   String host();
 

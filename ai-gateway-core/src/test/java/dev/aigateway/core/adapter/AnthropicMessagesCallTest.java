@@ -256,8 +256,40 @@ class AnthropicMessagesCallTest {
     assertThat(new String(plainHit.cachedAnswer().body(), StandardCharsets.UTF_8)).isEqualTo(plain);
   }
 
+  @Test
+  void betaFeaturesAskedForOnHeaderLinesOfTheirOwnAllChangeTheKey() throws IOException {
+    // An application may send each beta on an anthropic-beta line of its own: a call asking for
+    // two is never answered with the answer to a call that asked for the first alone.
+    AiGateway gateway = gateway().responseCache(ResponseCache.builder()).build();
+    String one = AnthropicBodies.message("With output-128k.", 14, 4);
+    String two = AnthropicBodies.message("With output-128k and context-1m.", 14, 6);
+    GovernedCall first = begin(gateway, REQUEST, List.of("output-128k-2025-02-19"));
+    first.admit();
+    read(first.observeResponse(200, "application/json", text(one), () -> false));
+
+    GovernedCall both =
+        begin(gateway, REQUEST, List.of("output-128k-2025-02-19", "context-1m-2025-08-07"));
+    Admission bothMiss = both.admit();
+    assertThat(bothMiss.cachedAnswer()).isNull();
+    read(both.observeResponse(200, "application/json", text(two), () -> false));
+    Admission bothHit =
+        begin(gateway, REQUEST, List.of("output-128k-2025-02-19", "context-1m-2025-08-07")).admit();
+    Admission joinedHit =
+        begin(gateway, REQUEST, "output-128k-2025-02-19, context-1m-2025-08-07").admit();
+    Admission oneHit = begin(gateway, REQUEST, "output-128k-2025-02-19").admit();
+
+    assertThat(new String(bothHit.cachedAnswer().body(), StandardCharsets.UTF_8)).isEqualTo(two);
+    assertThat(new String(joinedHit.cachedAnswer().body(), StandardCharsets.UTF_8)).isEqualTo(two);
+    assertThat(new String(oneHit.cachedAnswer().body(), StandardCharsets.UTF_8)).isEqualTo(one);
+  }
+
   /** A Messages call of {@code body} with the {@code anthropic-beta} header {@code betas}. */
   private static GovernedCall begin(AiGateway gateway, String body, String betas) {
+    return begin(gateway, body, List.of(betas));
+  }
+
+  /** A Messages call of {@code body} with one {@code anthropic-beta} header line per value. */
+  private static GovernedCall begin(AiGateway gateway, String body, List<String> betas) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     ClientRequest request =
         new ClientRequest() {
@@ -273,7 +305,12 @@ class AnthropicMessagesCallTest {
 
           @Override
           public String header(String name) {
-            return name.equalsIgnoreCase("anthropic-beta") ? betas : null;
+            return name.equalsIgnoreCase("anthropic-beta") ? betas.get(0) : null;
+          }
+
+          @Override
+          public List<String> headers(String name) {
+            return name.equalsIgnoreCase("anthropic-beta") ? betas : List.of();
           }
 
           @Override
