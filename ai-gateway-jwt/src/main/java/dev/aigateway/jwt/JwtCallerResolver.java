@@ -422,7 +422,7 @@ public final class JwtCallerResolver implements CallerResolver {
                 + SafeUrls.withoutSecrets(jwksUrl.toString()));
       }
       this.jwksUrl = jwksUrl;
-      this.plainHttp = scheme.equals("http") && !isLoopback(jwksUrl.getHost());
+      this.plainHttp = scheme.equals("http") && !SafeUrls.isLoopbackHost(jwksUrl.getHost());
     }
 
     /**
@@ -435,22 +435,6 @@ public final class JwtCallerResolver implements CallerResolver {
     public Builder allowPlainHttpKeySet(boolean allow) {
       this.allowPlainHttp = allow;
       return this;
-    }
-
-    /** Whether a host is a loopback address, by name or literal, without a DNS lookup. */
-    private static boolean isLoopback(String host) {
-      String h = host.toLowerCase(Locale.ROOT);
-      if (h.equals("localhost") || h.endsWith(".localhost")) {
-        return true;
-      }
-      if (!(h.matches("[0-9.]+") || h.startsWith("["))) {
-        return false; // a name: not resolved here
-      }
-      try {
-        return java.net.InetAddress.getByName(h).isLoopbackAddress();
-      } catch (java.net.UnknownHostException e) {
-        return false;
-      }
     }
 
     /** The issuer ({@code iss}) every token must name; required. */

@@ -1,5 +1,6 @@
 package dev.aigateway.core.credentials;
 
+import dev.aigateway.core.wire.SafeUrls;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.PrivateKey;
@@ -123,7 +124,7 @@ public final class OAuthClientCredentials extends CachedTokenCredentials {
                 + " was "
                 + TokenEndpoint.shown(uri));
       }
-      if (scheme.equals("http") && !TokenEndpoint.isLoopback(uri.getHost())) {
+      if (scheme.equals("http") && !SafeUrls.isLoopbackHost(uri.getHost())) {
         throw new IllegalArgumentException(
             "the token URL must use https (http only to a loopback address), was "
                 + TokenEndpoint.shown(uri));

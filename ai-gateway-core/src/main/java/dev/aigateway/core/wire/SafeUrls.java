@@ -1,6 +1,9 @@
 package dev.aigateway.core.wire;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Locale;
 
 /** URLs as the gateway shows them in messages, inventories and {@code toString()}s. */
 public final class SafeUrls {
@@ -45,5 +48,25 @@ public final class SafeUrls {
       }
     }
     return safe.toString();
+  }
+
+  /**
+   * Whether {@code host} (a URL's host, a name or an address literal, IPv6 in brackets or not) is a
+   * loopback address: {@code localhost}, a name under {@code .localhost}, or a literal in the
+   * loopback range. No name is looked up, so another name is never taken for one.
+   */
+  public static boolean isLoopbackHost(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.equals("localhost") || h.endsWith(".localhost")) {
+      return true;
+    }
+    if (!(h.matches("[0-9.]+") || h.startsWith("[") || h.indexOf(':') >= 0)) {
+      return false; // a name: not resolved here
+    }
+    try {
+      return InetAddress.getByName(h).isLoopbackAddress(); // a literal: parsed, not looked up
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 }

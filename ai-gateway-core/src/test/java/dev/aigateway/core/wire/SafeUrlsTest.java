@@ -26,4 +26,20 @@ class SafeUrlsTest {
         .doesNotContain("SECRET")
         .doesNotContain("frag");
   }
+
+  @Test
+  void loopbackHostsAreTheLoopbackNamesAndLiteralsNeverAnotherName() {
+    for (String host :
+        new String[] {
+          "localhost", "LOCALHOST", "api.localhost", "127.0.0.1", "127.1.2.3", "[::1]", "::1"
+        }) {
+      assertThat(SafeUrls.isLoopbackHost(host)).as(host).isTrue();
+    }
+    for (String host :
+        new String[] {
+          "10.0.0.5", "login.example.com", "localhost.example.com", "[2001:db8::1]", "keycloak"
+        }) {
+      assertThat(SafeUrls.isLoopbackHost(host)).as(host).isFalse();
+    }
+  }
 }
