@@ -20,9 +20,11 @@ import okhttp3.OkHttpClient;
  * and interceptors; the gateway is added as the last application interceptor, so the application's
  * own interceptors see the calls (and any synthetic rejection) as the application does.
  *
- * <p>The returned client also has {@link #redirectGuard()} among its network interceptors: a call a
+ * <p>When the gateway routes calls to a backend pool (whose backends' credentials it sets), the
+ * returned client also has {@link #redirectGuard()} among its network interceptors: a call a
  * backend redirects to another origin goes there without the credential the gateway set for the
- * backend (OkHttp itself removes only {@code Authorization}, not Azure's {@code api-key}).
+ * backend (OkHttp itself removes only {@code Authorization}, not Azure's {@code api-key}). A lazily
+ * wrapped client ({@link #wrapLazily}) always has it, its gateway not being known yet.
  *
  * <p>A governed call goes to its backend without the headers that address only the gateway (such as
  * a consumer-key header) and without an {@code Accept-Encoding} the application set: the gateway
@@ -79,8 +81,11 @@ public final class OkHttpAiGateway {
           "the client is governed by another gateway already; each call would be charged and"
               + " reported by both: wrap the client that gateway was given instead");
     }
+    OkHttpClient.Builder builder = client.newBuilder().addInterceptor(interceptor(gateway));
+    // Only a routed call's attempt carries headers the gateway set for its backend: a gateway
+    // without a backend pool sets none, and its calls pass no network interceptor of its own.
     OkHttpClient wrapped =
-        guarded(client.newBuilder().addInterceptor(interceptor(gateway)), client);
+        gateway.backendPool() != null ? guarded(builder, client) : builder.build();
     bindEmbeddings(wrapped, gateway);
     return wrapped;
   }
@@ -123,9 +128,10 @@ public final class OkHttpAiGateway {
    * request that a backend redirects to another scheme, host or port goes there without the headers
    * the gateway set for that backend (its {@code Authorization}, {@code api-key}, {@code x-api-key}
    * or {@code x-goog-api-key}, an AWS signature and session token, a pinned version). OkHttp itself
-   * removes only {@code Authorization} there. {@link #wrap} and {@link #wrapLazily} add it; a
-   * client assembled by hand with {@link #interceptor} adds it with {@code addNetworkInterceptor}.
-   * Requests the gateway sets no header on pass as they are.
+   * removes only {@code Authorization} there. {@link #wrap} adds it for a gateway with a backend
+   * pool (only routed attempts carry such headers), {@link #wrapLazily} always; a client assembled
+   * by hand with {@link #interceptor} adds it with {@code addNetworkInterceptor}. Requests the
+   * gateway sets no header on pass as they are.
    */
   public static Interceptor redirectGuard() {
     return BackendHeaders.KEPT_AT_THEIR_ORIGIN;

@@ -150,4 +150,17 @@ class RedirectCredentialsTest {
     assertThat(elsewhere.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("api-key"))
         .isEqualTo("the-applications-own");
   }
+
+  @Test
+  void theGuardIsOnEveryClientWhoseGatewayCanSetABackendsHeadersAndOnlyThere() {
+    OkHttpClient plain = new OkHttpClient();
+    assertThat(OkHttpAiGateway.wrap(plain, gateway(azure())).networkInterceptors())
+        .containsExactly(OkHttpAiGateway.redirectGuard());
+    assertThat(OkHttpAiGateway.wrapLazily(plain, () -> gateway(azure())).networkInterceptors())
+        .containsExactly(OkHttpAiGateway.redirectGuard());
+    // Without a backend pool every call goes where the application sent it, with its own
+    // headers only: nothing for the guard to remove, so no network interceptor on every call.
+    AiGateway direct = AiGateway.builder().build();
+    assertThat(OkHttpAiGateway.wrap(plain, direct).networkInterceptors()).isEmpty();
+  }
 }
