@@ -1,6 +1,7 @@
 package dev.aigateway.okhttp;
 
 import dev.aigateway.core.adapter.ClientRequest;
+import java.util.List;
 import java.util.function.Function;
 import okhttp3.Headers;
 import okhttp3.Request;
@@ -74,7 +75,7 @@ final class OkHttpClientRequest implements ClientRequest, Function<String, @Null
   }
 
   @Override
-  public java.util.List<String> headers(String name) {
+  public List<String> headers(String name) {
     return request.headers().values(name);
   }
 

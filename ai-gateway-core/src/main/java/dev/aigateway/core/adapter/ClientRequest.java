@@ -1,6 +1,7 @@
 package dev.aigateway.core.adapter;
 
 import dev.aigateway.core.AiGateway;
+import java.util.List;
 
 /**
  * The request of one matched call, as an HTTP client adapter hands it to {@link
@@ -24,9 +25,9 @@ public interface ClientRequest {
    * The default gives the {@linkplain #header first value} only; adapters whose client keeps every
    * line give them all.
    */
-  default java.util.List<String> headers(String name) {
+  default List<String> headers(String name) {
     String value = header(name);
-    return value == null ? java.util.List.of() : java.util.List.of(value);
+    return value == null ? List.of() : List.of(value);
   }
 
   /** A tag attached to the request, or null. */

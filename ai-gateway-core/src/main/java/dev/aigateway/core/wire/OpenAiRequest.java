@@ -161,7 +161,7 @@ public final class OpenAiRequest implements WireRequest {
           }
 
           @Override
-          public java.util.List<String> headers(String name) {
+          public List<String> headers(String name) {
             return original.headers(name);
           }
 
@@ -438,7 +438,7 @@ public final class OpenAiRequest implements WireRequest {
   }
 
   @Override
-  public java.util.List<String> headers(String name) {
+  public List<String> headers(String name) {
     return request.headers(name);
   }
 

@@ -258,7 +258,7 @@ abstract class TreeRequest implements WireRequest {
   }
 
   @Override
-  public final java.util.List<String> headers(String name) {
+  public final List<String> headers(String name) {
     return request.headers(name);
   }
 

@@ -2,6 +2,7 @@ package dev.aigateway.core.wire;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aigateway.api.LlmRequest;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,9 +28,9 @@ public interface WireRequest extends LlmRequest {
    * mean, so whatever reads a list of directives or features reads them all, not the {@linkplain
    * #header first} alone.
    */
-  default java.util.List<String> headers(String name) {
+  default List<String> headers(String name) {
     String value = header(name);
-    return value == null ? java.util.List.of() : java.util.List.of(value);
+    return value == null ? List.of() : List.of(value);
   }
 
   /** The host the application addressed. */
