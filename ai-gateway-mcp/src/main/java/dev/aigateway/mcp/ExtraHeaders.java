@@ -1,5 +1,6 @@
 package dev.aigateway.mcp;
 
+import dev.aigateway.okhttp.OkHttpAiGateway;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -8,7 +9,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import okhttp3.HttpUrl;
-import okhttp3.Interceptor;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
 
@@ -63,8 +63,8 @@ final class ExtraHeaders {
 
   /**
    * Sets the headers on {@code request}, the supplied ones last, for {@code url}'s origin only: the
-   * request is tagged with them, and {@link #KEEP_TO_ORIGIN}, on the client, takes them off a
-   * redirect to another origin.
+   * request is tagged with them ({@link OkHttpAiGateway#keepAtOrigin}), and the redirect guard on
+   * the client takes them off a redirect to another origin.
    *
    * @param url where the request goes
    * @param owner what the supplier belongs to, for the message of its failure
@@ -94,34 +94,8 @@ final class ExtraHeaders {
       }
     }
     if (!names.isEmpty()) {
-      request.tag(Added.class, new Added(url, Set.copyOf(names)));
+      OkHttpAiGateway.keepAtOrigin(request, url, names);
     }
-  }
-
-  /** The headers {@link #addTo} set on a request, and the URL whose origin they are for. */
-  record Added(HttpUrl url, Set<String> names) {}
-
-  /**
-   * A network interceptor that sends the headers {@link #addTo} set (a credential) only to the
-   * origin (scheme, host, port) they were set for: a redirect to another origin goes without them,
-   * as OkHttp itself does only for {@code Authorization}.
-   */
-  static final Interceptor KEEP_TO_ORIGIN =
-      chain -> {
-        Request request = chain.request();
-        Added added = request.tag(Added.class);
-        if (added == null || sameOrigin(added.url(), request.url())) {
-          return chain.proceed(request);
-        }
-        Request.Builder without = request.newBuilder();
-        for (String name : added.names()) {
-          without.removeHeader(name);
-        }
-        return chain.proceed(without.build());
-      };
-
-  private static boolean sameOrigin(HttpUrl a, HttpUrl b) {
-    return a.scheme().equals(b.scheme()) && a.host().equals(b.host()) && a.port() == b.port();
   }
 
   private static void set(Request.Builder request, String name, String value, String owner)

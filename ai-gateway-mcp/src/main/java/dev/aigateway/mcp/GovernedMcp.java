@@ -1,5 +1,6 @@
 package dev.aigateway.mcp;
 
+import dev.aigateway.okhttp.OkHttpAiGateway;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -169,7 +170,7 @@ public final class GovernedMcp {
         // Outermost, so the gateway's interceptor sees the headers (a consumer id, a credential).
         okhttp.interceptors().add(0, headerInterceptor(extra));
         // A redirect to another origin goes without them (they are the server's credential).
-        okhttp.addNetworkInterceptor(ExtraHeaders.KEEP_TO_ORIGIN);
+        OkHttpAiGateway.withRedirectGuard(okhttp);
       }
       OkHttpBackedHttpClient.Builder httpClient =
           new OkHttpBackedHttpClient.Builder(

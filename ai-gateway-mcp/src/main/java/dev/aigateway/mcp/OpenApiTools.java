@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.aigateway.okhttp.OkHttpAiGateway;
 import io.swagger.v3.oas.models.OpenAPI;
 import java.io.IOException;
 import java.nio.charset.Charset;
@@ -85,11 +86,7 @@ public final class OpenApiTools {
     this.client =
         builder.headers.isEmpty()
             ? builder.client
-            : builder
-                .client
-                .newBuilder()
-                .addNetworkInterceptor(ExtraHeaders.KEEP_TO_ORIGIN)
-                .build();
+            : OkHttpAiGateway.withRedirectGuard(builder.client.newBuilder()).build();
     this.baseUrl = baseUrl(builder.baseUrl, read.server());
     this.headers = builder.headers.copy();
     this.maxResponseBytes = builder.maxResponseBytes;

@@ -4,9 +4,12 @@ import dev.aigateway.core.AiGateway;
 import dev.aigateway.core.cache.ResponseCache;
 import java.io.IOException;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
 
 /**
  * Puts an {@link AiGateway} in front of an {@link OkHttpClient}.
@@ -117,10 +120,7 @@ public final class OkHttpAiGateway {
    * client that has it already keeps the one it has).
    */
   private static OkHttpClient guarded(OkHttpClient.Builder builder, OkHttpClient client) {
-    if (!client.networkInterceptors().contains(BackendHeaders.KEPT_AT_THEIR_ORIGIN)) {
-      builder.addNetworkInterceptor(BackendHeaders.KEPT_AT_THEIR_ORIGIN);
-    }
-    return builder.build();
+    return withRedirectGuard(builder).build();
   }
 
   /**
@@ -135,6 +135,29 @@ public final class OkHttpAiGateway {
    */
   public static Interceptor redirectGuard() {
     return BackendHeaders.KEPT_AT_THEIR_ORIGIN;
+  }
+
+  /**
+   * Tags {@code request} so that {@link #redirectGuard()}, on its client, keeps the headers {@code
+   * names} (a credential the caller set on it) at the origin of {@code url}: a redirect to another
+   * scheme, host or port goes without them. For integrations that set headers of their own, as the
+   * gateway sets a backend's (the MCP module's configured server headers, for example).
+   *
+   * @return {@code request}
+   */
+  public static Request.Builder keepAtOrigin(
+      Request.Builder request, HttpUrl url, Set<String> names) {
+    return request.tag(BackendHeaders.class, new BackendHeaders(url, Set.copyOf(names)));
+  }
+
+  /**
+   * {@code builder} with {@link #redirectGuard()} among its network interceptors, unless it has it.
+   */
+  public static OkHttpClient.Builder withRedirectGuard(OkHttpClient.Builder builder) {
+    if (!builder.networkInterceptors().contains(BackendHeaders.KEPT_AT_THEIR_ORIGIN)) {
+      builder.addNetworkInterceptor(BackendHeaders.KEPT_AT_THEIR_ORIGIN);
+    }
+    return builder;
   }
 
   /** Binds the semantic cache's OkHttp embedding model, if it has no client, to {@code wrapped}. */
