@@ -23,8 +23,9 @@ import org.jspecify.annotations.Nullable;
  * can help. Add it outside the gateway's interceptor, on the OkHttp client the SDK uses:
  *
  * <pre>{@code
- * OkHttpClient client = OkHttpAiGateway.wrap(base, gateway).newBuilder();
+ * OkHttpClient.Builder builder = OkHttpAiGateway.wrap(base, gateway).newBuilder();
  * builder.interceptors().add(0, new SdkRetryAdvice());   // outermost
+ * OkHttpClient client = builder.build();
  * }</pre>
  *
  * <p>Such an SDK retries a 429 unless the response says {@code x-should-retry: false}, waiting the

@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  *     .store(InMemoryResponseCacheStore.builder()
  *         .maximumBytes(128L << 20).timeToLive(Duration.ofMinutes(30)).build())
  *     .storeIf(ResponseCache.temperatureAtMost(0.0))      // only deterministic calls
- *     .semantic(SemanticCache.builder(new MiniLmEmbeddingModel()).build())
+ *     .semantic(SemanticCache.builder(MiniLmEmbeddingModel.create()).build())
  *     .build();
  * }</pre>
  *

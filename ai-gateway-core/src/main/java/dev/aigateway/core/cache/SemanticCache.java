@@ -10,7 +10,7 @@ import java.util.Objects;
  * cached one, worded differently. Immutable once built.
  *
  * <pre>{@code
- * SemanticCache semantic = SemanticCache.builder(new MiniLmEmbeddingModel())
+ * SemanticCache semantic = SemanticCache.builder(MiniLmEmbeddingModel.create())
  *     .threshold(0.90)            // cosine similarity needed for a hit
  *     .lastMessages(1)            // embed the last user/assistant message
  *     .maxMessages(10)            // longer conversations skip the semantic cache

@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  *     .denyWords("project falcon", "internal only")               // blocked, whole words
  *     .pii(PiiDetector.email(), SafetyAction.REDACT)              // [REDACTED:EMAIL] is sent
  *     .pii(PiiDetector.cardNumber(), SafetyAction.BLOCK)
- *     .externalCheck(AzureContentSafety.promptShields(client, endpoint, key), SafetyAction.BLOCK)
+ *     .externalCheck(AzurePromptShields.of(client, endpoint, key), SafetyAction.BLOCK)
  *     .checkTimeout(Duration.ofMillis(800)).failClosed(false)    // fail open (the default)
  *     .screenAnswers(400, 64)                                    // streamed answers, in windows
  *     .build();

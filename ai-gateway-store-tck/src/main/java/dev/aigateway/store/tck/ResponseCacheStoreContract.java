@@ -21,20 +21,24 @@ import org.junit.jupiter.api.TestInfo;
  *
  * <pre>{@code
  * class RedisResponseCacheStoreTest extends ResponseCacheStoreContract {
+ *   private ManualClock clock;                       // any clock the test can move
+ *
  *   @Override
  *   protected ResponseCacheStore newStore() {
- *     return new RedisResponseCacheStore(redis, TTL);  // empty, entries live TTL
+ *     server.command("FLUSHALL");                    // empty
+ *     clock = ManualClock.at("2026-01-15T10:00:00Z");
+ *     return RedisResponseCacheStore.builder(redis).timeToLive(TTL).clock(clock).build();
  *   }
  *
  *   @Override
  *   protected TimeControl time() {
- *     return TimeControl.NONE;                       // Redis expires keys on its own clock
+ *     return clock::advance;                         // or TimeControl.NONE
  *   }
  * }
  * }</pre>
  *
- * A store on an injectable ticker or clock returns one that moves it instead ({@code return
- * ticker::advance;}), and then also runs the tests marked {@link NeedsTimeControl}.
+ * A store whose time a test cannot move returns {@link TimeControl#NONE}, and the tests marked
+ * {@link NeedsTimeControl} are then skipped.
  */
 public abstract class ResponseCacheStoreContract {
 

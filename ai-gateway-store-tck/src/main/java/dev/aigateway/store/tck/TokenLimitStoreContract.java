@@ -44,13 +44,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a way to move that store's time:
  *
  * <pre>{@code
- * class RedisTokenLimitStoreTest extends TokenLimitStoreContract {
+ * class MyTokenLimitStoreTest extends TokenLimitStoreContract {
  *   private ManualClock clock;                       // any Clock the test can move
  *
  *   @Override
  *   protected TokenLimitStore newStore(Instant start) {
  *     clock = new ManualClock(start);
- *     return new RedisTokenLimitStore(redis, clock);  // empty: no counters of earlier tests
+ *     return new MyTokenLimitStore(clock);           // empty: no counters of earlier tests
  *   }
  *
  *   @Override
@@ -60,12 +60,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * }
  * }</pre>
  *
- * A store that reads its time from somewhere a test cannot move (a Redis server's clock) returns
- * {@link TimeControl#NONE} from {@link #time()}: the tests marked {@link NeedsTimeControl} (refill,
- * waits, calendar windows) are then skipped, and the rest still run on real time. Their rates
- * refill one unit a minute or slower, so a test that takes milliseconds sees none of it. A subclass
- * may add its own tests, using the helpers here ({@link #reserve}, {@link #settle}, {@link
- * #remaining}, {@link #advance}, {@link #setTime}).
+ * A store that reads its time from somewhere a test cannot move (a Redis server's clock, as {@code
+ * RedisTokenLimitStore} does) returns {@link TimeControl#NONE} from {@link #time()}: the tests
+ * marked {@link NeedsTimeControl} (refill, waits, calendar windows) are then skipped, and the rest
+ * still run on real time. Their rates refill one unit a minute or slower, so a test that takes
+ * milliseconds sees none of it. A subclass may add its own tests, using the helpers here ({@link
+ * #reserve}, {@link #settle}, {@link #remaining}, {@link #advance}, {@link #setTime}).
  */
 public abstract class TokenLimitStoreContract {
 

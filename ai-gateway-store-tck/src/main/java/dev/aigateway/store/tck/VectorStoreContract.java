@@ -22,14 +22,20 @@ import org.junit.jupiter.api.TestInfo;
  *
  * <pre>{@code
  * class RedisVectorStoreTest extends VectorStoreContract {
+ *   private ManualClock clock;                       // any clock the test can move
+ *
  *   @Override
  *   protected VectorStore newStore(Duration timeToLive, long maximumEntries) {
- *     return new RedisVectorStore(redis, timeToLive, maximumEntries); // empty
+ *     clock = ManualClock.at("2026-01-15T10:00:00Z");
+ *     return RedisVectorStore.builder(redis)          // empty: a name no earlier test used
+ *         .name("t" + names.incrementAndGet())
+ *         .timeToLive(timeToLive).maximumEntries(maximumEntries).clock(clock)
+ *         .build();
  *   }
  *
  *   @Override
  *   protected TimeControl time() {
- *     return TimeControl.NONE; // or one that moves the store's ticker: ticker::advance
+ *     return clock::advance;                         // or TimeControl.NONE
  *   }
  * }
  * }</pre>
