@@ -10,7 +10,8 @@ import dev.aigateway.core.AiGateway;
  * <pre>{@code
  * @Bean
  * AiGatewayBuilderCustomizer prices() {
- *   return builder -> builder.priceTable(PriceTable.builder().price("gpt-4o-mini", 0.15, 0.60));
+ *   return builder -> builder.priceTable(
+ *       PriceTable.builder().model("gpt-4o-mini", Price.perMillion("0.15", "0.60")));
  * }
  * }</pre>
  */
