@@ -146,6 +146,14 @@ final class CallRouting implements Route {
   private int sameBackendRetries;
   private Duration pendingBackoff = Duration.ZERO;
   private AttemptPlan pendingPlan;
+
+  /**
+   * The backend (breaker permit and in-flight slot held) of the next attempt when it follows a
+   * backoff: its request, and so its credential, is made only once the backoff is over ({@link
+   * #next()}).
+   */
+  private Selection pendingSelection;
+
   private String failoverReason;
 
   /** The credential the current attempt presented, or null (the backend has no provider). */
@@ -358,6 +366,11 @@ final class CallRouting implements Route {
    */
   @Override
   public @Nullable AttemptPlan next() {
+    if (pendingSelection != null) {
+      Selection selection = pendingSelection;
+      pendingSelection = null;
+      return planFor(selection);
+    }
     if (pendingPlan != null) {
       AttemptPlan plan = pendingPlan;
       pendingPlan = null;
@@ -365,6 +378,28 @@ final class CallRouting implements Route {
     }
     return planFor(
         router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false, null, allowed));
+  }
+
+  /** The backoff before the attempt {@link #next()} plans now; zero unless a backend is retried. */
+  @Override
+  public Duration pendingBackoff() {
+    return pendingSelection != null ? pendingBackoff : Duration.ZERO;
+  }
+
+  /**
+   * The call ended in the backoff before its next attempt: the backend chosen for it is released
+   * (no verdict, its in-flight slot freed), and no attempt is recorded, since none was sent.
+   */
+  @Override
+  public void abandonPending() {
+    Selection selection = pendingSelection;
+    if (selection == null) {
+      return;
+    }
+    pendingSelection = null;
+    pendingBackoff = Duration.ZERO;
+    selection.backend().breaker().onIgnored(selection.permit());
+    selection.backend().callEnded(); // counted in flight when selected
   }
 
   /**
@@ -577,6 +612,7 @@ final class CallRouting implements Route {
    */
   @Override
   public void callEnded(boolean successfulJson) {
+    abandonPending(); // a backend chosen for an attempt that was never planned is released
     if (current == null) {
       return;
     }
@@ -702,6 +738,11 @@ final class CallRouting implements Route {
     if (failoverReason == null) {
       failoverReason = reason;
     }
+    if (!pendingBackoff.isZero()) {
+      // Planned after the backoff (next()): a call that ends in it asks for no credential.
+      pendingSelection = next;
+      return true;
+    }
     pendingPlan = planFor(next);
     return pendingPlan != null;
   }
@@ -792,9 +833,9 @@ final class CallRouting implements Route {
       if (!tried.contains(backend)) {
         tried.add(backend);
       }
-      Duration backoff = pendingBackoff;
+      Duration backoff = pendingBackoff; // waited out already (pendingBackoff())
       pendingBackoff = Duration.ZERO;
-      attemptStartNanos = System.nanoTime() + backoff.toNanos();
+      attemptStartNanos = System.nanoTime();
       return new AttemptPlan(config.id(), url, set, remove, body, backoff, answer);
     }
     return null;

@@ -385,6 +385,48 @@ class AttemptLoopTest {
     assertThat(transitions).isEmpty(); // one failure (the 500) of two needed: still closed
   }
 
+  @Test
+  void aCallCancelledDuringItsBackoffNeverAsksForTheRetrysCredential() {
+    java.util.concurrent.atomic.AtomicInteger credentialsAsked =
+        new java.util.concurrent.atomic.AtomicInteger();
+    dev.aigateway.api.spi.CredentialProvider counting =
+        () -> {
+          credentialsAsked.incrementAndGet();
+          return new dev.aigateway.api.spi.Credential(
+              dev.aigateway.api.spi.Credential.Kind.API_KEY, "sk-test");
+        };
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(Backend.openAi("a", "http://a.test/").credential(counting)));
+    // A cancelled call fails when sent, as a client fails it.
+    ScriptedSender.Script answer = json(ANSWER);
+    sender.on(
+        "a",
+        status(500),
+        plan -> {
+          if (sender.canceled) {
+            throw new IOException("Canceled");
+          }
+          return answer.answer(plan);
+        });
+    GovernedCall call =
+        gateway.begin(
+            gateway.match("POST", "/v1/chat/completions"),
+            PostedRequest.of("http://app.test/v1/chat/completions", CHAT));
+    call.admit();
+    // The application cancels the call while it waits out the backoff before retrying a.
+    AttemptLoop<ScriptedSender.Reply> loop =
+        new AttemptLoop<>(call, sender, backoff -> sender.canceled = true);
+
+    assertThatThrownBy(loop::run).isInstanceOf(IOException.class).hasMessage("Canceled");
+    assertThat(credentialsAsked).as("credentials asked for, the first attempt's only").hasValue(1);
+    assertThat(sender.backendsTried()).containsExactly("a");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.routing().attempts()).hasSize(1);
+  }
+
   // ---------------------------------------------------------------- a stream's first event
 
   @Test
