@@ -372,8 +372,8 @@ public final class UsageLedger implements GatewayListener {
   }
 
   /**
-   * Reads rows written by {@link #writeCsv(Collection, Writer)}; CRLF or LF line ends, an optional
-   * byte-order mark. The reader is not closed.
+   * Reads rows written by {@link #writeCsv(Collection, Writer)}; CRLF, LF or CR line ends, an
+   * optional byte-order mark. The reader is not closed.
    *
    * @throws IOException when the text is not a ledger CSV; the message names the line
    */
