@@ -347,6 +347,11 @@ public final class GovernedCall {
               end(CallOutcome.BACKEND_ERROR, readout, ERROR_ANSWER); // a 2xx that reported an error
               return;
             }
+            if (readout != null && readout.errorAnswer()) {
+              // An error the body reported before it broke off is the same verdict as a whole
+              // error answer's; the call still ends as its body did.
+              exchange.route().errorAnswered(readout.errorAnswerStatus());
+            }
             String errorType =
                 switch (outcome) {
                   case SUCCESS -> null;

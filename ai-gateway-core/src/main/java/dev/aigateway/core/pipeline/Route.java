@@ -99,9 +99,10 @@ public interface Route {
   default void firstEvent() {}
 
   /**
-   * The delivered 2xx answer's body ended complete but reported an error standing for {@code
-   * status} (see {@link dev.aigateway.core.wire.ResponseReadout#errorAnswerStatus}): a verdict its
-   * backend's breaker heard before the body was read is corrected. Nothing by default.
+   * The delivered 2xx answer's body reported an error standing for {@code status}, and then ended
+   * complete or broke off (see {@link dev.aigateway.core.wire.ResponseReadout#errorAnswerStatus}):
+   * a verdict its backend's breaker heard before the body was read is corrected. Nothing by
+   * default.
    */
   default void errorAnswered(int status) {}
 

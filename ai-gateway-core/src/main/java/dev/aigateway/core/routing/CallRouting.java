@@ -561,11 +561,12 @@ final class CallRouting implements Route {
   }
 
   /**
-   * The delivered 2xx answer's body ended complete as an error answer standing for {@code status}
-   * (an error document, or a stream's error event, sent with a 200): when its backend's breaker
-   * heard a success for it before its body was read, and {@code status} is a failure status, the
-   * verdict is corrected to a failure ({@link CircuitBreaker#onLateFailure}). A held stream whose
-   * first event was the error was judged on it already, and is not judged again.
+   * The delivered 2xx answer's body reported an error standing for {@code status} (an error
+   * document, or a stream's error event, sent with a 200), whether the body then ended complete or
+   * broke off: when its backend's breaker heard a success for it before its body was read, and
+   * {@code status} is a failure status, the verdict is corrected to a failure ({@link
+   * CircuitBreaker#onLateFailure}). A held stream whose first event was the error was judged on it
+   * already, and is not judged again.
    */
   @Override
   public void errorAnswered(int status) {

@@ -427,6 +427,34 @@ class AttemptLoopTest {
     assertThat(event.routing().attempts()).hasSize(1);
   }
 
+  private static final String ERROR_EVENT =
+      "data: {\"error\":{\"message\":\"The server had an error while processing your"
+          + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n";
+
+  /** A pool of one backend, no failover (its stream is handed on unheld), opened by one failure. */
+  private AiGateway lastAttempt() {
+    return routed(
+        pool("a")
+            .failover(Failover.disabled())
+            .circuitBreaker(
+                CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)).build()));
+  }
+
+  @Test
+  void aStreamWhoseErrorEventIsFollowedByABrokenConnectionIsAFailureForItsBreaker()
+      throws IOException {
+    sender.on("a", events(breakingAfter(ERROR_EVENT)));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(lastAttempt(), STREAMED_CHAT);
+
+    assertThatThrownBy(() -> read(answer.body())).isInstanceOf(IOException.class);
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(transitions)
+        .as("the breaker of a backend whose stream sent an error event, then broke off")
+        .extracting(BreakerTransition::to)
+        .containsExactly(BreakerState.OPEN);
+  }
+
   // ---------------------------------------------------------------- a stream's first event
 
   @Test
