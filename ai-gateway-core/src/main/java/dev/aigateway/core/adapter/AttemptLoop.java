@@ -32,11 +32,12 @@ import org.slf4j.LoggerFactory;
  * when no answer had come; a held stream is charged as one the application closed. A call cancelled
  * by the time a backend's answer arrives is never moved on to another attempt (no other backend is
  * chosen or asked for a credential, and no attempt is recorded for it): it ends with that answer,
- * which the client then withholds from the application. A call the client ends at its own call
- * timeout ({@link AttemptSender#timedOut}) fails ({@link dev.aigateway.api.CallOutcome#FAILED}), as
- * any timeout before the answer does, its event's error type a timeout's ({@code
- * java.io.InterruptedIOException}) whatever the cancellation made the attempt fail with (OkHttp: a
- * closed socket).
+ * which the client then withholds from the application. The next attempt after a backoff is planned
+ * only once the backoff is over, so a call that ends in it asks no credential provider for that
+ * attempt. A call the client ends at its own call timeout ({@link AttemptSender#timedOut}) fails
+ * ({@link dev.aigateway.api.CallOutcome#FAILED}), as any timeout before the answer does, its
+ * event's error type a timeout's ({@code java.io.InterruptedIOException}) whatever the cancellation
+ * made the attempt fail with (OkHttp: a closed socket).
  */
 public final class AttemptLoop<R> {
 
@@ -53,8 +54,8 @@ public final class AttemptLoop<R> {
 
   /**
    * Sleeps out a backoff, waking early once the application cancelled the call: a client's cancel
-   * does not interrupt the calling thread, so the sleep looks every {@link #CANCEL_CHECK_NANOS}.
-   * The attempt that follows a cancelled backoff fails as the client fails a cancelled call.
+   * does not interrupt the calling thread, so the sleep looks every {@link #CANCEL_CHECK_NANOS}. A
+   * call cancelled in its backoff then ends without its next attempt ({@link #backOff}).
    */
   private void sleepUnlessCanceled(Duration backoff) throws InterruptedException {
     long end = System.nanoTime() + backoff.toNanos();
@@ -132,6 +133,10 @@ public final class AttemptLoop<R> {
 
   Answer<R> run() throws IOException {
     while (true) {
+      Duration backoff = routed ? call.pendingBackoff() : Duration.ZERO;
+      if (!backoff.isZero()) {
+        backOff(backoff);
+      }
       AttemptPlan plan = call.nextAttempt();
       if (plan == null) {
         return Answer.rejected(call.unroutable());
@@ -147,11 +152,6 @@ public final class AttemptLoop<R> {
   private Answer<R> attempt(AttemptPlan plan) throws IOException {
     translation = plan.translation();
     translatedBody = null;
-    try {
-      waitOut(plan.backoff());
-    } catch (InterruptedIOException e) {
-      return failedAttempt(e, true); // interrupted in the backoff: not the backend's doing
-    }
     R response;
     try {
       response = sendOne(plan);
@@ -331,14 +331,38 @@ public final class AttemptLoop<R> {
     }
   }
 
-  /** The current attempt failed; moves on (null) or fails the call with {@code failure}. */
-  private Answer<R> failedAttempt(IOException failure) throws IOException {
-    return failedAttempt(failure, false);
+  /**
+   * Waits out the backoff before the next attempt, which is planned (its backend's credential
+   * obtained) only after it. A call cancelled, timed out or interrupted meanwhile ends here: the
+   * backend chosen for the next attempt is released without a verdict, nothing is sent, and the
+   * application gets the failure its client gives a cancelled call ({@code IOException: Canceled}),
+   * a timeout ({@code InterruptedIOException: timeout}) or the interruption.
+   */
+  private void backOff(Duration backoff) throws IOException {
+    IOException failure;
+    try {
+      waitOut(backoff);
+      if (!sender.canceled()) {
+        return;
+      }
+      if (!sender.timedOut()) {
+        call.abandonPendingAttempt();
+        call.canceled(); // the application's cancel: the call ends cancelled, not failed
+        throw new IOException("Canceled");
+      }
+      failure = new InterruptedIOException("timeout");
+    } catch (InterruptedIOException e) {
+      failure = e; // interrupted in the backoff: not the backend's doing
+    }
+    call.abandonPendingAttempt();
+    call.failed(failure);
+    throw failure;
   }
 
-  private Answer<R> failedAttempt(IOException failure, boolean interrupted) throws IOException {
-    boolean canceled = !interrupted && sender.canceled();
-    if (routed && call.retryAfterFailure(failure, interrupted || canceled)) {
+  /** The current attempt failed; moves on (null) or fails the call with {@code failure}. */
+  private Answer<R> failedAttempt(IOException failure) throws IOException {
+    boolean canceled = sender.canceled();
+    if (routed && call.retryAfterFailure(failure, canceled)) {
       return null;
     }
     if (canceled && !sender.timedOut()) {

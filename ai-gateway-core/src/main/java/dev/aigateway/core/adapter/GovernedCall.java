@@ -213,6 +213,22 @@ public final class GovernedCall {
     return exchange.route().firstEventTimeout();
   }
 
+  /**
+   * The backoff to wait out before asking {@link #nextAttempt()}: zero unless a backend already
+   * tried is retried. The next attempt, and its backend's credential, is made only after it.
+   */
+  Duration pendingBackoff() {
+    return exchange.route().pendingBackoff();
+  }
+
+  /**
+   * The call ends in the backoff before its next attempt (cancelled, timed out, interrupted): the
+   * backend chosen for that attempt is released without a verdict. End the call after this.
+   */
+  void abandonPendingAttempt() {
+    exchange.route().abandonPending();
+  }
+
   /** The 503 answer when {@link #nextAttempt()} found no backend. */
   public Rejection unroutable() {
     return exchange.route().unroutable();
@@ -330,6 +346,11 @@ public final class GovernedCall {
               exchange.route().errorAnswered(readout.errorAnswerStatus());
               end(CallOutcome.BACKEND_ERROR, readout, ERROR_ANSWER); // a 2xx that reported an error
               return;
+            }
+            if (readout != null && readout.errorAnswer()) {
+              // An error the body reported before it broke off is the same verdict as a whole
+              // error answer's; the call still ends as its body did.
+              exchange.route().errorAnswered(readout.errorAnswerStatus());
             }
             String errorType =
                 switch (outcome) {

@@ -28,6 +28,23 @@ public interface Route {
    */
   AttemptPlan next();
 
+  /**
+   * How long the call waits before the attempt {@link #next()} plans now: the backoff before
+   * retrying a backend already tried, zero otherwise. The attempt loop waits it out before asking
+   * {@link #next()}, so that a backend's credential is obtained only for an attempt that is sent,
+   * never for one the call is cancelled or times out before. Zero by default.
+   */
+  default Duration pendingBackoff() {
+    return Duration.ZERO;
+  }
+
+  /**
+   * The call ends in the backoff before its next attempt ({@link #pendingBackoff()}): cancelled,
+   * timed out or interrupted. The backend chosen for that attempt is released without a verdict and
+   * no attempt is recorded for it. Nothing by default.
+   */
+  default void abandonPending() {}
+
   /** The 503 answer when {@link #next()} found nothing; only a pool can find nothing. */
   Rejection unroutable();
 
@@ -82,9 +99,10 @@ public interface Route {
   default void firstEvent() {}
 
   /**
-   * The delivered 2xx answer's body ended complete but reported an error standing for {@code
-   * status} (see {@link dev.aigateway.core.wire.ResponseReadout#errorAnswerStatus}): a verdict its
-   * backend's breaker heard before the body was read is corrected. Nothing by default.
+   * The delivered 2xx answer's body reported an error standing for {@code status}, and then ended
+   * complete or broke off (see {@link dev.aigateway.core.wire.ResponseReadout#errorAnswerStatus}):
+   * a verdict its backend's breaker heard before the body was read is corrected. Nothing by
+   * default.
    */
   default void errorAnswered(int status) {}
 

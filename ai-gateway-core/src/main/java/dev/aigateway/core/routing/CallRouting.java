@@ -146,6 +146,14 @@ final class CallRouting implements Route {
   private int sameBackendRetries;
   private Duration pendingBackoff = Duration.ZERO;
   private AttemptPlan pendingPlan;
+
+  /**
+   * The backend (breaker permit and in-flight slot held) of the next attempt when it follows a
+   * backoff: its request, and so its credential, is made only once the backoff is over ({@link
+   * #next()}).
+   */
+  private Selection pendingSelection;
+
   private String failoverReason;
 
   /** The credential the current attempt presented, or null (the backend has no provider). */
@@ -358,6 +366,11 @@ final class CallRouting implements Route {
    */
   @Override
   public @Nullable AttemptPlan next() {
+    if (pendingSelection != null) {
+      Selection selection = pendingSelection;
+      pendingSelection = null;
+      return planFor(selection);
+    }
     if (pendingPlan != null) {
       AttemptPlan plan = pendingPlan;
       pendingPlan = null;
@@ -365,6 +378,28 @@ final class CallRouting implements Route {
     }
     return planFor(
         router.select(routedModel, tried, sessionKey, estimate.getAsLong(), false, null, allowed));
+  }
+
+  /** The backoff before the attempt {@link #next()} plans now; zero unless a backend is retried. */
+  @Override
+  public Duration pendingBackoff() {
+    return pendingSelection != null ? pendingBackoff : Duration.ZERO;
+  }
+
+  /**
+   * The call ended in the backoff before its next attempt: the backend chosen for it is released
+   * (no verdict, its in-flight slot freed), and no attempt is recorded, since none was sent.
+   */
+  @Override
+  public void abandonPending() {
+    Selection selection = pendingSelection;
+    if (selection == null) {
+      return;
+    }
+    pendingSelection = null;
+    pendingBackoff = Duration.ZERO;
+    selection.backend().breaker().onIgnored(selection.permit());
+    selection.backend().callEnded(); // counted in flight when selected
   }
 
   /**
@@ -526,11 +561,12 @@ final class CallRouting implements Route {
   }
 
   /**
-   * The delivered 2xx answer's body ended complete as an error answer standing for {@code status}
-   * (an error document, or a stream's error event, sent with a 200): when its backend's breaker
-   * heard a success for it before its body was read, and {@code status} is a failure status, the
-   * verdict is corrected to a failure ({@link CircuitBreaker#onLateFailure}). A held stream whose
-   * first event was the error was judged on it already, and is not judged again.
+   * The delivered 2xx answer's body reported an error standing for {@code status} (an error
+   * document, or a stream's error event, sent with a 200), whether the body then ended complete or
+   * broke off: when its backend's breaker heard a success for it before its body was read, and
+   * {@code status} is a failure status, the verdict is corrected to a failure ({@link
+   * CircuitBreaker#onLateFailure}). A held stream whose first event was the error was judged on it
+   * already, and is not judged again.
    */
   @Override
   public void errorAnswered(int status) {
@@ -577,6 +613,7 @@ final class CallRouting implements Route {
    */
   @Override
   public void callEnded(boolean successfulJson) {
+    abandonPending(); // a backend chosen for an attempt that was never planned is released
     if (current == null) {
       return;
     }
@@ -702,6 +739,11 @@ final class CallRouting implements Route {
     if (failoverReason == null) {
       failoverReason = reason;
     }
+    if (!pendingBackoff.isZero()) {
+      // Planned after the backoff (next()): a call that ends in it asks for no credential.
+      pendingSelection = next;
+      return true;
+    }
     pendingPlan = planFor(next);
     return pendingPlan != null;
   }
@@ -792,9 +834,9 @@ final class CallRouting implements Route {
       if (!tried.contains(backend)) {
         tried.add(backend);
       }
-      Duration backoff = pendingBackoff;
+      Duration backoff = pendingBackoff; // waited out already (pendingBackoff())
       pendingBackoff = Duration.ZERO;
-      attemptStartNanos = System.nanoTime() + backoff.toNanos();
+      attemptStartNanos = System.nanoTime();
       return new AttemptPlan(config.id(), url, set, remove, body, backoff, answer);
     }
     return null;

@@ -195,6 +195,7 @@ final class LedgerCsv {
     private void quoted(StringBuilder field) throws IOException {
       int start = lines;
       while (true) {
+        int previous = c;
         c = in.read();
         if (c == -1) {
           throw new IOException(
@@ -215,8 +216,8 @@ final class LedgerCsv {
             }
             return;
           }
-        } else if (c == '\n') {
-          lines++;
+        } else if (c == '\r' || (c == '\n' && previous != '\r')) {
+          lines++; // a line end inside the field: CR, LF or CRLF, as endLine counts them
         }
         field.append((char) c);
       }

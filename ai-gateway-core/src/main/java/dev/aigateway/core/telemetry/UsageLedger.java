@@ -104,6 +104,9 @@ public final class UsageLedger implements GatewayListener {
   private final Object pruneLock = new Object();
   private final ReentrantLock flushLock = new ReentrantLock();
 
+  /** Runs once a call's record has read the cut-offs, before it adds its rows; tests only. */
+  Runnable afterCutoffsRead;
+
   private UsageLedger(Builder b) {
     this.prices = b.prices;
     this.zone = b.zone == null ? ZoneOffset.UTC : b.zone;
@@ -143,10 +146,19 @@ public final class UsageLedger implements GatewayListener {
     UsageTotals delta = UsageTotals.of(event, priceOf(event));
     advance(at);
     Map<QuotaPeriod, Instant> cut = cutoffs;
+    Runnable hook = afterCutoffsRead;
+    if (hook != null) {
+      hook.run();
+    }
     for (QuotaPeriod period : PERIODS) {
       RowKey key = new RowKey(period, period.windowStart(at, zone), event.consumer(), model);
       if (!key.start().isBefore(cut.get(period))) {
         rows.merge(key, delta, UsageTotals::plus);
+        // A prune that set later cut-offs after they were read above may have swept the rows
+        // before this merge: whichever comes last, it or this check, drops the row.
+        if (key.start().isBefore(cutoffs.get(period))) {
+          rows.remove(key);
+        }
       }
       if (unflushed != null) {
         unflushed.merge(key, delta, UsageTotals::plus);
@@ -372,8 +384,8 @@ public final class UsageLedger implements GatewayListener {
   }
 
   /**
-   * Reads rows written by {@link #writeCsv(Collection, Writer)}; CRLF or LF line ends, an optional
-   * byte-order mark. The reader is not closed.
+   * Reads rows written by {@link #writeCsv(Collection, Writer)}; CRLF, LF or CR line ends, an
+   * optional byte-order mark. The reader is not closed.
    *
    * @throws IOException when the text is not a ledger CSV; the message names the line
    */

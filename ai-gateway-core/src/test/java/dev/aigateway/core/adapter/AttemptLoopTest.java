@@ -385,6 +385,76 @@ class AttemptLoopTest {
     assertThat(transitions).isEmpty(); // one failure (the 500) of two needed: still closed
   }
 
+  @Test
+  void aCallCancelledDuringItsBackoffNeverAsksForTheRetrysCredential() {
+    java.util.concurrent.atomic.AtomicInteger credentialsAsked =
+        new java.util.concurrent.atomic.AtomicInteger();
+    dev.aigateway.api.spi.CredentialProvider counting =
+        () -> {
+          credentialsAsked.incrementAndGet();
+          return new dev.aigateway.api.spi.Credential(
+              dev.aigateway.api.spi.Credential.Kind.API_KEY, "sk-test");
+        };
+    AiGateway gateway =
+        routed(
+            BackendPool.builder()
+                .backend(Backend.openAi("a", "http://a.test/").credential(counting)));
+    // A cancelled call fails when sent, as a client fails it.
+    ScriptedSender.Script answer = json(ANSWER);
+    sender.on(
+        "a",
+        status(500),
+        plan -> {
+          if (sender.canceled) {
+            throw new IOException("Canceled");
+          }
+          return answer.answer(plan);
+        });
+    GovernedCall call =
+        gateway.begin(
+            gateway.match("POST", "/v1/chat/completions"),
+            PostedRequest.of("http://app.test/v1/chat/completions", CHAT));
+    call.admit();
+    // The application cancels the call while it waits out the backoff before retrying a.
+    AttemptLoop<ScriptedSender.Reply> loop =
+        new AttemptLoop<>(call, sender, backoff -> sender.canceled = true);
+
+    assertThatThrownBy(loop::run).isInstanceOf(IOException.class).hasMessage("Canceled");
+    assertThat(credentialsAsked).as("credentials asked for, the first attempt's only").hasValue(1);
+    assertThat(sender.backendsTried()).containsExactly("a");
+    GatewayEvent event = onlyEvent();
+    assertThat(event.outcome()).isEqualTo(CallOutcome.CANCELLED);
+    assertThat(event.routing().attempts()).hasSize(1);
+  }
+
+  private static final String ERROR_EVENT =
+      "data: {\"error\":{\"message\":\"The server had an error while processing your"
+          + " request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n";
+
+  /** A pool of one backend, no failover (its stream is handed on unheld), opened by one failure. */
+  private AiGateway lastAttempt() {
+    return routed(
+        pool("a")
+            .failover(Failover.disabled())
+            .circuitBreaker(
+                CircuitBreakerPolicy.builder().failureCount(1, Duration.ofSeconds(10)).build()));
+  }
+
+  @Test
+  void aStreamWhoseErrorEventIsFollowedByABrokenConnectionIsAFailureForItsBreaker()
+      throws IOException {
+    sender.on("a", events(breakingAfter(ERROR_EVENT)));
+
+    AttemptLoop.Answer<ScriptedSender.Reply> answer = send(lastAttempt(), STREAMED_CHAT);
+
+    assertThatThrownBy(() -> read(answer.body())).isInstanceOf(IOException.class);
+    assertThat(onlyEvent().outcome()).isEqualTo(CallOutcome.TRUNCATED);
+    assertThat(transitions)
+        .as("the breaker of a backend whose stream sent an error event, then broke off")
+        .extracting(BreakerTransition::to)
+        .containsExactly(BreakerState.OPEN);
+  }
+
   // ---------------------------------------------------------------- a stream's first event
 
   @Test

@@ -267,6 +267,27 @@ class LedgerExportTest {
   }
 
   @Test
+  void aMalformedCsvRecordIsRejectedWithItsLineWhenLinesEndInABareCr() throws IOException {
+    StringWriter csv = new StringWriter();
+    UsageLedger.writeCsv(List.of(), csv);
+    String header = csv.toString().replace("\r\n", "\r");
+    String record = "DAILY,2025-03-14T00:00:00Z,\"two%slines\",m,1,2,0,3,5,0,0.5,\r";
+
+    // Line 1 the header, lines 2 and 3 a record whose quoted field spans them, line 4 the bad one.
+    for (String lineEnd : List.of("\r", "\n", "\r\n")) {
+      assertThatThrownBy(
+              () ->
+                  UsageLedger.readCsv(
+                      new StringReader(header + record.formatted(lineEnd) + "DAILY,x\r")))
+          .as(
+              "a quoted field spanning a line end %s",
+              lineEnd.replace("\r", "CR").replace("\n", "LF"))
+          .isInstanceOf(IOException.class)
+          .hasMessage("ledger CSV record at line 4 must have 12 fields but had 2: [DAILY, x]");
+    }
+  }
+
+  @Test
   void malformedJsonIsRejectedWithTheRow() {
     assertThatThrownBy(() -> UsageLedger.readJson(new StringReader("{}")))
         .isInstanceOf(IOException.class)

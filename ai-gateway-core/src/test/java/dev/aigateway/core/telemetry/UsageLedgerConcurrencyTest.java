@@ -240,6 +240,31 @@ class UsageLedgerConcurrencyTest {
   }
 
   /** Feeds every event from {@value #THREADS} threads while {@code alongside} runs in a loop. */
+  @Test
+  void aCallRecordedAsAnotherPrunesItsWindowLeavesNoRowOfThatWindow() {
+    UsageLedger ledger = UsageLedger.builder().retain(QuotaPeriod.HOURLY, 2).build();
+    Usage usage = new Usage(10, 5, 15, 0, 0);
+    Instant tenOClock = Instant.parse("2025-03-14T10:00:00Z");
+    ledger.onEvent(LedgerEvents.reported("team-a", "gpt-4o", tenOClock.plusSeconds(60), usage));
+    // The interleaving: a call of 10:45 has read the windows kept, then a call of 13:00 records and
+    // drops the hourly window of 10:00 before the first call's rows are added.
+    ledger.afterCutoffsRead =
+        () -> {
+          ledger.afterCutoffsRead = null;
+          ledger.onEvent(
+              LedgerEvents.reported("team-b", "gpt-4o", tenOClock.plusSeconds(3 * 3_600), usage));
+        };
+
+    ledger.onEvent(
+        LedgerEvents.reported("team-a", "gpt-4o", tenOClock.plusSeconds(45 * 60), usage));
+
+    assertThat(ledger.entries())
+        .filteredOn(row -> row.period() == QuotaPeriod.HOURLY)
+        .as("hourly rows after the window of 10:00 was dropped")
+        .extracting(LedgerEntry::periodStart)
+        .containsOnly(Instant.parse("2025-03-14T13:00:00Z"));
+  }
+
   private static void runConcurrently(UsageLedger ledger, Runnable alongside) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(THREADS + 1);
     try {
