@@ -192,8 +192,8 @@ final class TokenEndpoint implements TokenSource {
     if (!token.isTextual() || token.asText().isBlank()) {
       throw refusal(status, "without an access_token");
     }
-    JsonNode type = json.path("token_type");
-    if (!type.isMissingNode() && !type.asText().equalsIgnoreCase("bearer")) {
+    JsonNode type = json.path("token_type"); // null counts as absent, as for expires_in
+    if (!type.isMissingNode() && !type.isNull() && !type.asText().equalsIgnoreCase("bearer")) {
       throw refusal(
           status, "a token of type '" + printable(type.asText(), 32) + "'; only Bearer is sent");
     }

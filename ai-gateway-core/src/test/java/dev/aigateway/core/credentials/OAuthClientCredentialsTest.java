@@ -377,6 +377,23 @@ class OAuthClientCredentialsTest {
   }
 
   @Test
+  void aNullTokenTypeOrExpiresInCountsAsAbsent() throws Exception {
+    // A server that writes every field of its answer, set or not, as many JSON mappers do.
+    tokenEndpoint.enqueue(
+        json(
+            200,
+            "{\"access_token\":\"access-token-SECRET-1\",\"token_type\":null,"
+                + "\"expires_in\":null,\"scope\":null}"));
+    OAuthClientCredentials credentials =
+        oauth().clientSecret(CLIENT_SECRET).refreshAhead(Duration.ZERO).build();
+
+    assertThat(credentials.credential().secret()).isEqualTo("access-token-SECRET-1");
+    clock.advance(TokenEndpoint.DEFAULT_LIFETIME.minusSeconds(1));
+    assertThat(credentials.credential().secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(tokenEndpoint.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void toStringNamesTheClientAndEndpointButNoSecret() throws Exception {
     tokenEndpoint.enqueue(token("access-token-SECRET-1", 3600));
     OAuthClientCredentials credentials =
