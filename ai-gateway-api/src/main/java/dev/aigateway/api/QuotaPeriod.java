@@ -8,25 +8,51 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
+import java.time.zone.ZoneOffsetTransition;
 import java.util.function.UnaryOperator;
 
 /**
  * A calendar period for token quotas. Windows are fixed and aligned to the period's start in a
- * zone: an hourly quota resets on the hour, a daily one at midnight, a weekly one at Monday
- * midnight (ISO weeks), a monthly one on the 1st, a yearly one on January 1st.
+ * zone: an hourly quota resets on the hour (and where the zone's clock changes its offset in the
+ * middle of an hour, there too), a daily one at midnight, a weekly one at Monday midnight (ISO
+ * weeks), a monthly one on the 1st, a yearly one on January 1st.
  */
 public enum QuotaPeriod {
   HOURLY(UnaryOperator.identity(), Period.ZERO) { // by the clock, not by the date
+    /**
+     * The latest instant at or before {@code time} when the zone's clock read a whole hour, or
+     * changed its offset: the clock's hour at {@code time}'s offset, unless the clock changed since
+     * (then the change). Truncating the local time and resolving it in the zone again would not do:
+     * in a zone whose clock changes by a quarter or half hour (Pacific/Chatham,
+     * Australia/Lord_Howe) or by hours at once (Antarctica/Casey) that local hour may lie in a gap
+     * (resolved later than {@code time}) or at the other offset (an hour or more earlier).
+     */
     @Override
     ZonedDateTime truncate(ZonedDateTime time) {
-      return time.truncatedTo(ChronoUnit.HOURS);
+      Instant hour = time.toOffsetDateTime().truncatedTo(ChronoUnit.HOURS).toInstant();
+      ZoneOffsetTransition change = time.getZone().getRules().previousTransition(after(time));
+      Instant start =
+          change != null && change.getInstant().isAfter(hour) ? change.getInstant() : hour;
+      return start.atZone(time.getZone());
     }
 
+    /**
+     * The next whole hour of the clock after {@code start} at its offset, unless the clock changes
+     * its offset first (then the change).
+     */
     @Override
     ZonedDateTime next(ZonedDateTime start) {
-      // Not start + 1h: in zones with half-hour clock changes that misses the next local hour.
-      ZonedDateTime next = start.plusHours(1).truncatedTo(ChronoUnit.HOURS);
-      return next.isAfter(start) ? next : start.plusHours(2).truncatedTo(ChronoUnit.HOURS);
+      Instant hour =
+          start.toOffsetDateTime().truncatedTo(ChronoUnit.HOURS).plusHours(1).toInstant();
+      ZoneOffsetTransition change = start.getZone().getRules().nextTransition(start.toInstant());
+      Instant end =
+          change != null && change.getInstant().isBefore(hour) ? change.getInstant() : hour;
+      return end.atZone(start.getZone());
+    }
+
+    /** The instant just after {@code time}, so that a change at {@code time} counts as before. */
+    private Instant after(ZonedDateTime time) {
+      return time.toInstant().plusNanos(1);
     }
   },
   DAILY(UnaryOperator.identity(), Period.ofDays(1)),

@@ -158,6 +158,74 @@ class QuotaPeriodTest {
     assertThat(QuotaPeriod.HOURLY.windowStart(end, lordHowe)).isEqualTo(end);
   }
 
+  // Pacific/Chatham (+12:45 / +13:45) falls back at 2025-04-05T14:00Z, from 03:45 to 02:45: its
+  // hour 02 then starts at an instant when the clock read 02:45, at the other offset 02:00 was an
+  // hour and 45 minutes earlier. Antarctica/Casey jumped from +08 to +11 at 2020-10-03T16:01Z
+  // (00:01 to 03:01): the local hour 03:00 lies in the gap.
+  @ParameterizedTest(name = "{0}: [{2}, {3}) at {1}")
+  @CsvSource({
+    "Pacific/Chatham, 2025-04-05T13:59:59.999Z, 2025-04-05T13:15:00Z, 2025-04-05T14:00:00Z",
+    "Pacific/Chatham, 2025-04-05T14:00:00Z, 2025-04-05T14:00:00Z, 2025-04-05T14:15:00Z",
+    "Pacific/Chatham, 2025-04-05T14:10:00Z, 2025-04-05T14:00:00Z, 2025-04-05T14:15:00Z",
+    "Pacific/Chatham, 2025-04-05T14:15:00Z, 2025-04-05T14:15:00Z, 2025-04-05T15:15:00Z",
+    "Antarctica/Casey, 2020-10-03T16:01:00Z, 2020-10-03T16:01:00Z, 2020-10-03T17:00:00Z",
+    "Antarctica/Casey, 2020-10-03T16:00:59Z, 2020-10-03T16:00:00Z, 2020-10-03T16:01:00Z"
+  })
+  void anHourlyWindowHoldsNowWhereTheClockChangesBetweenItsHours(
+      String zone, String now, String start, String end) {
+    assertWindow(QuotaPeriod.HOURLY, zone, now, start, end);
+  }
+
+  @ParameterizedTest(name = "{0} in {1}")
+  @MethodSource("periodsAndZonesThatChangeTheirClocks")
+  void everyWindowAroundEveryClockChangeHoldsItsInstantsAndMeetsTheNext(
+      QuotaPeriod period, String zone) {
+    ZoneId z = ZoneId.of(zone);
+    java.time.zone.ZoneOffsetTransition change =
+        z.getRules().nextTransition(Instant.parse("2020-01-01T00:00:00Z"));
+    int checked = 0;
+    while (change != null && change.getInstant().isBefore(Instant.parse("2030-01-01T00:00:00Z"))) {
+      for (long minutes = -180; minutes <= 180; minutes += 5) {
+        for (long nanos : new long[] {-1, 0, 1}) {
+          Instant now = change.getInstant().plusSeconds(minutes * 60).plusNanos(nanos);
+          Instant start = period.windowStart(now, z);
+          Instant end = period.windowEnd(now, z);
+
+          assertThat(start).as("start at %s", now).isBeforeOrEqualTo(now);
+          assertThat(end).as("end at %s", now).isAfter(now);
+          assertThat(period.windowStart(end, z)).as("next start at %s", now).isEqualTo(end);
+          assertThat(period.windowStart(end.minusNanos(1), z))
+              .as("start at the end of the window of %s", now)
+              .isEqualTo(start);
+          assertThat(period.windowEnd(start.minusNanos(1), z))
+              .as("end of the window before that of %s", now)
+              .isEqualTo(start);
+          checked++;
+        }
+      }
+      change = z.getRules().nextTransition(change.getInstant());
+    }
+    assertThat(checked).isPositive();
+  }
+
+  static Stream<Arguments> periodsAndZonesThatChangeTheirClocks() {
+    String[] zones = {
+      "Pacific/Chatham",
+      "Antarctica/Casey",
+      "Australia/Lord_Howe",
+      "America/St_Johns",
+      "Europe/Berlin",
+      "America/Santiago"
+    };
+    Stream.Builder<Arguments> all = Stream.builder();
+    for (QuotaPeriod period : QuotaPeriod.values()) {
+      for (String zone : zones) {
+        all.add(Arguments.of(period, zone));
+      }
+    }
+    return all.build();
+  }
+
   private static void assertWindow(
       QuotaPeriod period, String zone, String now, String start, String end) {
     Instant at = Instant.parse(now);

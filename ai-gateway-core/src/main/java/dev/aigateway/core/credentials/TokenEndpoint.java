@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +32,12 @@ final class TokenEndpoint implements TokenSource {
 
   /** The lifetime assumed when a token response has no {@code expires_in} (it is optional). */
   static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
+
+  /** The longest lifetime a token is kept for, whatever its {@code expires_in} says. */
+  static final Duration MAX_LIFETIME = Duration.ofDays(100L * 365);
+
+  /** A numeric {@code expires_in} string: digits, a sign and a fraction allowed. */
+  private static final Pattern NUMERIC = Pattern.compile("[+-]?\\d+(\\.\\d*)?");
 
   /** The most of a token response read; real ones are a few kilobytes. */
   static final int MAX_RESPONSE_BYTES = 64 * 1024;
@@ -185,28 +192,34 @@ final class TokenEndpoint implements TokenSource {
     if (!token.isTextual() || token.asText().isBlank()) {
       throw refusal(status, "without an access_token");
     }
-    JsonNode type = json.path("token_type");
-    if (!type.isMissingNode() && !type.asText().equalsIgnoreCase("bearer")) {
+    JsonNode type = json.path("token_type"); // null counts as absent, as for expires_in
+    if (!type.isMissingNode() && !type.isNull() && !type.asText().equalsIgnoreCase("bearer")) {
       throw refusal(
           status, "a token of type '" + printable(type.asText(), 32) + "'; only Bearer is sent");
     }
     return new AccessToken(token.asText(), clock.instant().plus(lifetime(json.path("expires_in"))));
   }
 
-  /** {@code expires_in}: seconds, as a number or a numeric string; absent: the default. */
+  /**
+   * {@code expires_in}: seconds, as a JSON number or a numeric string, in any size or form ({@code
+   * 3600}, {@code "3599"}, {@code 3.6e3}, a number beyond a long): a fraction is dropped, a
+   * negative value is 0, and a lifetime is kept at most {@link #MAX_LIFETIME}. Absent: the default.
+   */
   private Duration lifetime(JsonNode expiresIn) throws TokenEndpointException {
     if (expiresIn.isMissingNode() || expiresIn.isNull()) {
       return DEFAULT_LIFETIME;
     }
-    long seconds;
-    if (expiresIn.isIntegralNumber() && expiresIn.canConvertToLong()) {
-      seconds = expiresIn.asLong();
-    } else if (expiresIn.isTextual() && expiresIn.asText().matches("\\d{1,12}")) {
-      seconds = Long.parseLong(expiresIn.asText());
+    double seconds;
+    if (expiresIn.isNumber()) {
+      seconds = expiresIn.doubleValue(); // exact for any lifetime below MAX_LIFETIME
+    } else if (expiresIn.isTextual() && NUMERIC.matcher(expiresIn.asText()).matches()) {
+      seconds = Double.parseDouble(expiresIn.asText());
     } else {
       throw refusal(200, "an expires_in that is not a number of seconds");
     }
-    return Duration.ofSeconds(Math.max(0, Math.min(seconds, 100L * 365 * 24 * 3600)));
+    long max = MAX_LIFETIME.getSeconds();
+    // NaN and negatives are 0; an infinity, or a number beyond a long, is the maximum.
+    return Duration.ofSeconds(!(seconds > 0) ? 0 : seconds >= max ? max : (long) seconds);
   }
 
   private TokenEndpointException refusal(int status, String what) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aigateway.api.spi.Credential;
 import dev.aigateway.testing.ManualClock;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -342,6 +343,54 @@ class OAuthClientCredentialsTest {
     clock.advance(Duration.ofSeconds(299));
     assertThat(credentials.credential().secret()).isEqualTo("access-token-SECRET-2");
     assertThat(tokenEndpoint.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aHugeOrFractionalExpiresInIsAcceptedAsTheNumberOfSecondsItIs() throws Exception {
+    // A number beyond a long (an endpoint's "never"), a numeric string of 13 digits, a number in
+    // exponent form and one with a fraction: each is seconds, kept at most 100 years.
+    tokenEndpoint.enqueue(
+        token("access-token-SECRET-1", new BigInteger("123456789012345678901234567890")));
+    tokenEndpoint.enqueue(token("access-token-SECRET-2", "1234567890123"));
+    tokenEndpoint.enqueue(token("access-token-SECRET-3", 3.6e3));
+    tokenEndpoint.enqueue(token("access-token-SECRET-4", "3599.9"));
+
+    OAuthClientCredentials first = oauth().clientSecret(CLIENT_SECRET).build();
+    assertThat(first.credential().secret()).isEqualTo("access-token-SECRET-1");
+    OAuthClientCredentials second = oauth().clientSecret(CLIENT_SECRET).build();
+    assertThat(second.credential().secret()).isEqualTo("access-token-SECRET-2");
+    OAuthClientCredentials third =
+        oauth().clientSecret(CLIENT_SECRET).refreshAhead(Duration.ZERO).build();
+    assertThat(third.credential().secret()).isEqualTo("access-token-SECRET-3");
+    OAuthClientCredentials fourth =
+        oauth().clientSecret(CLIENT_SECRET).refreshAhead(Duration.ZERO).build();
+    assertThat(fourth.credential().secret()).isEqualTo("access-token-SECRET-4");
+
+    assertThat(first.credential().secret()).isEqualTo("access-token-SECRET-1");
+    clock.advance(Duration.ofSeconds(3598)); // the fraction of 3599.9 is dropped
+    assertThat(third.credential().secret()).isEqualTo("access-token-SECRET-3");
+    assertThat(fourth.credential().secret()).isEqualTo("access-token-SECRET-4");
+    clock.advance(Duration.ofDays(99L * 365));
+    assertThat(first.credential().secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(second.credential().secret()).isEqualTo("access-token-SECRET-2");
+    assertThat(tokenEndpoint.getRequestCount()).isEqualTo(4);
+  }
+
+  @Test
+  void aNullTokenTypeOrExpiresInCountsAsAbsent() throws Exception {
+    // A server that writes every field of its answer, set or not, as many JSON mappers do.
+    tokenEndpoint.enqueue(
+        json(
+            200,
+            "{\"access_token\":\"access-token-SECRET-1\",\"token_type\":null,"
+                + "\"expires_in\":null,\"scope\":null}"));
+    OAuthClientCredentials credentials =
+        oauth().clientSecret(CLIENT_SECRET).refreshAhead(Duration.ZERO).build();
+
+    assertThat(credentials.credential().secret()).isEqualTo("access-token-SECRET-1");
+    clock.advance(TokenEndpoint.DEFAULT_LIFETIME.minusSeconds(1));
+    assertThat(credentials.credential().secret()).isEqualTo("access-token-SECRET-1");
+    assertThat(tokenEndpoint.getRequestCount()).isEqualTo(1);
   }
 
   @Test

@@ -808,6 +808,22 @@ public abstract class TokenLimitStoreContract {
 
   @Test
   @NeedsTimeControl
+  void spentHourlyQuotaStaysSpentInTheQuarterHourAfterAQuarterHourZoneFallsBack() {
+    // Pacific/Chatham falls back at 14:00Z from 03:45 (+13:45) to 02:45 (+12:45): its clock's
+    // hour 02 starts again at 14:00Z and ends at 14:15Z.
+    setTime(Instant.parse("2025-04-05T14:02:00Z"));
+    LimitSpec limit = quota(100, QuotaPeriod.HOURLY, ZoneId.of("Pacific/Chatham"));
+    reserve(charge(limit, "alice", 100));
+
+    setTime(Instant.parse("2025-04-05T14:10:00Z"));
+    ReserveResult result = reserve(charge(limit, "alice", 1));
+
+    assertThat(result.admitted()).isFalse();
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  @NeedsTimeControl
   void overdrawnQuotaResetsAtTheNextPeriodStart() {
     LimitSpec limit = quota(1000, QuotaPeriod.DAILY, ZoneOffset.UTC);
     settle(admitted(charge(limit, "alice", 1000)), 5000);
